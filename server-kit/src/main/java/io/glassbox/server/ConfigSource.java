@@ -1,0 +1,136 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Where a service's settings come from, read once at start: environment variables, over an
+ * optional properties file named by {@code GLASSBOX_CONFIG_FILE} (same keys). Every typed getter
+ * validates and fails with a {@link ConfigException} that names the key and the bad value.
+ */
+public final class ConfigSource {
+  /** Environment variable naming an optional properties file with the same keys. */
+  public static final String CONFIG_FILE_KEY = "GLASSBOX_CONFIG_FILE";
+
+  private final Map<String, String> values;
+
+  private ConfigSource(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  /** Settings from the process environment (and the file it names, if any). */
+  public static ConfigSource fromEnvironment() {
+    return withFile(System.getenv());
+  }
+
+  /** Settings from a map, e.g. the launcher's or a test's; a named file is read too. */
+  public static ConfigSource of(Map<String, String> values) {
+    return withFile(values);
+  }
+
+  private static ConfigSource withFile(Map<String, String> env) {
+    Map<String, String> merged = new HashMap<>();
+    String file = env.get(CONFIG_FILE_KEY);
+    if (file != null && !file.isBlank()) {
+      Properties properties = new Properties();
+      try (Reader reader = Files.newBufferedReader(Path.of(file))) {
+        properties.load(reader);
+      } catch (IOException e) {
+        throw new ConfigException(CONFIG_FILE_KEY + "=" + file + " cannot be read: " + e.getMessage());
+      }
+      properties.stringPropertyNames().forEach(key -> merged.put(key, properties.getProperty(key)));
+    }
+    merged.putAll(env);
+    return new ConfigSource(merged);
+  }
+
+  /** A copy with {@code overrides} taking precedence. */
+  public ConfigSource with(Map<String, String> overrides) {
+    Map<String, String> merged = new HashMap<>(values);
+    merged.putAll(overrides);
+    return new ConfigSource(merged);
+  }
+
+  /** The raw value, if set and not blank. */
+  public Optional<String> get(String key) {
+    String value = values.get(requireNonNull(key, "key"));
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  public String getString(String key, String defaultValue) {
+    return get(key).orElse(defaultValue);
+  }
+
+  public int getInt(String key, int defaultValue, int min, int max) {
+    Optional<String> raw = get(key);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      int value = Integer.parseInt(raw.get());
+      if (value < min || value > max) {
+        throw new ConfigException(key + " must be " + min + ".." + max + ", got " + value);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " must be an integer, got \"" + raw.get() + "\"");
+    }
+  }
+
+  /** A port, 0..65535 (0 picks a free one). */
+  public int getPort(String key, int defaultValue) {
+    return getInt(key, defaultValue, 0, 65535);
+  }
+
+  public boolean getBoolean(String key, boolean defaultValue) {
+    Optional<String> raw = get(key);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    return switch (raw.get().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new ConfigException(key + " must be true or false, got \"" + raw.get() + "\"");
+    };
+  }
+
+  /** A duration in ISO-8601 ({@code PT0.5S}) or as milliseconds ({@code 500ms}) or seconds ({@code 2s}). */
+  public Duration getDuration(String key, Duration defaultValue) {
+    Optional<String> raw = get(key);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    String text = raw.get();
+    try {
+      Duration value;
+      if (text.endsWith("ms")) {
+        value = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2).trim()));
+      } else if (text.endsWith("s") && !text.startsWith("P")) {
+        value = Duration.ofMillis(Math.round(Double.parseDouble(text.substring(0, text.length() - 1).trim()) * 1000));
+      } else {
+        value = Duration.parse(text);
+      }
+      if (value.isNegative() || value.isZero()) {
+        throw new ConfigException(key + " must be positive, got \"" + text + "\"");
+      }
+      return value;
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw new ConfigException(key + " must be a duration like 500ms, 2s or PT2S, got \"" + text + "\"");
+    }
+  }
+
+  /** A path; relative paths resolve against the working directory. */
+  public Path getPath(String key, Path defaultValue) {
+    return get(key).map(Path::of).orElse(defaultValue);
+  }
+}

@@ -1,0 +1,78 @@
+package io.glassbox.server;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validation of request fields shared by every service. Each check throws INVALID_ARGUMENT with a
+ * message that names the field and says what to fix.
+ */
+public final class RequestChecks {
+  /** Longest user or item id any service accepts. */
+  public static final int MAX_ID_LENGTH = 128;
+  /** Locales reasons can be written in. */
+  public static final Set<String> SUPPORTED_LOCALES = Set.of("en-US", "zh-CN");
+  /** The locale used when a request leaves it empty. */
+  public static final String DEFAULT_LOCALE = "en-US";
+
+  private RequestChecks() {}
+
+  /** An INVALID_ARGUMENT error with {@code message}. */
+  public static StatusRuntimeException invalid(String message) {
+    return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+  }
+
+  /** Requires a non-blank id of at most {@link #MAX_ID_LENGTH} characters; returns it. */
+  public static String requireId(String field, String value) {
+    if (value == null || value.isBlank()) {
+      throw invalid(field + " must not be empty");
+    }
+    if (value.length() > MAX_ID_LENGTH) {
+      throw invalid(field + " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length());
+    }
+    return value;
+  }
+
+  /** Requires every id in {@code values} to be valid, naming the index of a bad one. */
+  public static List<String> requireIds(String field, List<String> values) {
+    for (int i = 0; i < values.size(); i++) {
+      requireId(field + "[" + i + "]", values.get(i));
+    }
+    return values;
+  }
+
+  /** Requires {@code 1 <= size <= max} for a repeated field. */
+  public static void requireCount(String field, int size, int min, int max) {
+    if (size < min || size > max) {
+      throw invalid(field + " must have " + min + ".." + max + " entries, got " + size);
+    }
+  }
+
+  /**
+   * Reads an optional positive limit: 0 means {@code defaultValue}; otherwise it must be in
+   * {@code 1..max}.
+   */
+  public static int limitOrDefault(String field, int value, int defaultValue, int max) {
+    if (value == 0) {
+      return defaultValue;
+    }
+    if (value < 0 || value > max) {
+      throw invalid(field + " must be 1.." + max + " (or 0 for the default " + defaultValue
+          + "), got " + value);
+    }
+    return value;
+  }
+
+  /** Reads a locale: empty means {@link #DEFAULT_LOCALE}; otherwise one of the supported ones. */
+  public static String locale(String field, String value) {
+    if (value == null || value.isEmpty()) {
+      return DEFAULT_LOCALE;
+    }
+    if (!SUPPORTED_LOCALES.contains(value)) {
+      throw invalid(field + " must be \"en-US\" or \"zh-CN\", got \"" + value + "\"");
+    }
+    return value;
+  }
+}
