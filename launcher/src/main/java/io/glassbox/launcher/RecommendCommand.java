@@ -1,0 +1,50 @@
+package io.glassbox.launcher;
+
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.server.ClientChannels;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Asks a running gateway for one user's recommendations and prints them for a person. */
+@Command(name = "recommend", description = "Print a user's recommendations with reasons.")
+final class RecommendCommand implements Callable<Integer> {
+  @Option(names = "--user", required = true, description = "User id, e.g. 12347 (a customer of the embedded dataset).")
+  String userId;
+
+  @Option(names = "--limit", defaultValue = "10", description = "How many items, 1..50 (default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
+  String locale;
+
+  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ManagedChannel channel = ClientChannels.forTarget(target);
+    try {
+      RecommendResponse response = GatewayGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+          .recommend(RecommendRequest.newBuilder()
+              .setUserId(userId).setLimit(limit).setLocale(locale).build());
+      System.out.print(new RecommendationPrinter().render(userId, response));
+      return 0;
+    } catch (StatusRuntimeException e) {
+      System.err.printf("glassbox: %s: %s%n", e.getStatus().getCode(),
+          e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
+      return 1;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.glassbox.launcher;
+
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrievalSource;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** Renders a RecommendResponse as text for a person at a terminal. */
+final class RecommendationPrinter {
+
+  String render(String userId, RecommendResponse response) {
+    StringBuilder out = new StringBuilder();
+    out.append("Recommendations for user ").append(userId);
+    if (!response.getModelVersion().isEmpty()) {
+      out.append(" (model ").append(response.getModelVersion()).append(')');
+    }
+    out.append('\n');
+    if (response.getColdStart()) {
+      out.append("  note: this user has no history here; these are popular items.\n");
+    }
+    if (response.getRankingDegraded()) {
+      out.append("  note: the model could not rank in time; items are in retrieval order.\n");
+    }
+    if (response.getExplanationsDegraded()) {
+      out.append("  note: model explanations unavailable; reasons come from retrieval statistics only.\n");
+    }
+    if (response.getItemsCount() == 0) {
+      out.append("  (no items)\n");
+    }
+    for (RecommendedItem recommended : response.getItemsList()) {
+      Item item = recommended.getItem();
+      out.append(String.format(Locale.ROOT, "%3d. %s  [%s]", recommended.getRank(), item.getTitle(),
+          item.getItemId()));
+      if (item.getPrice() > 0) {
+        out.append(String.format(Locale.ROOT, "  %.2f %s", item.getPrice(), item.getCurrencyCode()));
+      }
+      out.append(String.format(Locale.ROOT, "  score %.3f  via %s%n", recommended.getScore(),
+          sources(recommended)));
+      for (Reason reason : recommended.getReasonsList()) {
+        out.append("       - ").append(reason.getText()).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String sources(RecommendedItem recommended) {
+    return recommended.getSourcesList().stream()
+        .map(RecommendationPrinter::sourceName)
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String sourceName(RetrievalSource source) {
+    return switch (source) {
+      case RETRIEVAL_SOURCE_CO_PURCHASE -> "co-purchase";
+      case RETRIEVAL_SOURCE_POPULAR -> "popular";
+      default -> "other";
+    };
+  }
+}

@@ -1,0 +1,38 @@
+package io.glassbox.launcher;
+
+import io.glassbox.server.ConfigSource;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Starts all four services in this process and stays in the foreground until interrupted. */
+@Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
+final class UpCommand implements Callable<Integer> {
+  @Option(names = "--gateway-port", defaultValue = "50051", description = "Gateway port (default ${DEFAULT-VALUE}).")
+  int gatewayPort;
+
+  @Option(names = "--feature-port", defaultValue = "50052", description = "Feature service port (default ${DEFAULT-VALUE}).")
+  int featurePort;
+
+  @Option(names = "--model-port", defaultValue = "50053", description = "Model service port (default ${DEFAULT-VALUE}).")
+  int modelPort;
+
+  @Option(names = "--explain-port", defaultValue = "50054", description = "Explain service port (default ${DEFAULT-VALUE}).")
+  int explainPort;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    long startNanos = System.nanoTime();
+    Suite suite = Suite.start(ConfigSource.fromEnvironment(),
+        new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort));
+    Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
+    Suite.Ports ports = suite.ports();
+    System.out.printf(
+        "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d).%n"
+            + "Try: bin/glassbox recommend --user 12347    Stop with Ctrl-C.%n",
+        (System.nanoTime() - startNanos) / 1e9, ports.gateway(), ports.feature(), ports.model(),
+        ports.explain());
+    suite.awaitTermination();
+    return 0;
+  }
+}
