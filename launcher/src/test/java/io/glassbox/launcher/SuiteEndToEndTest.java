@@ -1,0 +1,312 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The four real services on loopback TCP ports, started as {@code bin/glassbox up} starts them,
+ * on the embedded dataset and the shipped model, called through real channels.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class SuiteEndToEndTest {
+  /** Real customers of the embedded dataset with long purchase histories. */
+  private static final List<String> CUSTOMERS = List.of("12347", "12748", "14911", "17841", "13089");
+  private static final int SLATE_SIZE = 100;
+
+  private static Suite suite;
+  private static ManagedChannel gatewayChannel;
+  private static ManagedChannel featureChannel;
+  private static ManagedChannel modelChannel;
+
+  @BeforeAll
+  static void startSuite() {
+    String root = System.getProperty("glassbox.repo.root");
+    suite = Suite.start(ConfigSource.of(Map.of(
+            "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
+            "GLASSBOX_MODEL_DIR", root + "/models",
+            "GLASSBOX_EXPLAIN_SLATE_SIZE", String.valueOf(SLATE_SIZE),
+            "GLASSBOX_EXPLAIN_TIMEOUT", "5s",
+            "GLASSBOX_DEFAULT_DEADLINE", "10s")),
+        Suite.Ports.ephemeral());
+    gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
+    featureChannel = ClientChannels.forTarget("localhost:" + suite.ports().feature());
+    modelChannel = ClientChannels.forTarget("localhost:" + suite.ports().model());
+  }
+
+  @AfterAll
+  static void stopSuite() {
+    for (ManagedChannel channel : List.of(gatewayChannel, featureChannel, modelChannel)) {
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+    }
+    if (suite != null) {
+      suite.close();
+    }
+  }
+
+  @Test
+  void everyServer_listsItsServiceThroughReflection_andIsServing() throws Exception {
+    Map<Integer, String> expected = Map.of(
+        suite.ports().gateway(), "glassbox.v1.Gateway",
+        suite.ports().feature(), "glassbox.v1.FeatureService",
+        suite.ports().model(), "glassbox.v1.ModelService",
+        suite.ports().explain(), "glassbox.v1.ExplainService");
+    for (Map.Entry<Integer, String> server : expected.entrySet()) {
+      ManagedChannel channel = ClientChannels.forTarget("localhost:" + server.getKey());
+      try {
+        Set<String> services = listServices(channel);
+        assertTrue(services.contains(server.getValue()), server.getValue() + " in " + services);
+        assertTrue(services.contains("grpc.health.v1.Health"), "health in " + services);
+        assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.newBuilder().setService(server.getValue()).build())
+            .getStatus());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void recommend_realCustomer_returnsRankedItemsWithReasonsAndModelVersion() {
+    RecommendResponse response = recommend("12347", 10, "en-US");
+
+    assertEquals(10, response.getItemsCount());
+    assertFalse(response.getModelVersion().isEmpty());
+    assertFalse(response.getColdStart());
+    assertFalse(response.getRankingDegraded());
+    assertFalse(response.getExplanationsDegraded());
+    for (int i = 0; i < response.getItemsCount(); i++) {
+      RecommendedItem item = response.getItems(i);
+      assertEquals(i + 1, item.getRank());
+      assertFalse(item.getItem().getTitle().isEmpty(), "title of " + item.getItem().getItemId());
+      assertFalse(item.getReasonsList().isEmpty(), "reasons of " + item.getItem().getItemId());
+      assertFalse(item.getSourcesList().isEmpty(), "sources of " + item.getItem().getItemId());
+      if (i > 0) {
+        assertTrue(item.getScore() <= response.getItems(i - 1).getScore(), "ordered by score");
+      }
+    }
+    Set<String> history = historyOf("12347").stream().collect(Collectors.toSet());
+    assertTrue(response.getItemsList().stream().noneMatch(i -> history.contains(i.getItem().getItemId())),
+        "already bought items are not recommended");
+  }
+
+  /**
+   * The faithfulness check: for every reason that cites history items, re-score the slate
+   * ourselves without the evidence (all of it, and each item alone) and see the item drop.
+   */
+  @Test
+  void recommend_historyReasons_survive_removingTheirEvidence() {
+    int checked = 0;
+    for (String customer : CUSTOMERS) {
+      RecommendResponse response = recommend(customer, 10, "en-US");
+      assertFalse(response.getExplanationsDegraded(), "explanations for " + customer);
+      List<String> history = historyOf(customer);
+      List<String> candidates = candidatesOf(customer);
+      ScoreRowResult full = score(history, candidates, response.getModelVersion());
+      List<String> slate = topByScore(full, SLATE_SIZE);
+
+      for (RecommendedItem item : response.getItemsList()) {
+        String itemId = item.getItem().getItemId();
+        for (Reason reason : item.getReasonsList()) {
+          if (reason.getKind() != ReasonKind.REASON_KIND_HISTORY) {
+            continue;
+          }
+          List<String> evidence = reason.getEvidenceItemIdsList();
+          assertFalse(evidence.isEmpty(), "a history reason cites evidence");
+          int rank = rankIn(score(full.getHistoryItemIdsList(), slate, response.getModelVersion()), itemId);
+          assertEquals(reason.getRank(), rank, "reported rank of " + itemId);
+          int withoutAll = rankIn(score(without(full.getHistoryItemIdsList(), evidence), slate,
+              response.getModelVersion()), itemId);
+          assertTrue(withoutAll > rank, itemId + " drops without " + evidence);
+          assertEquals(reason.getRankWithoutEvidence(), withoutAll, "reported counterfactual rank");
+          for (String single : evidence) {
+            int withoutOne = rankIn(score(without(full.getHistoryItemIdsList(), List.of(single)), slate,
+                response.getModelVersion()), itemId);
+            assertTrue(withoutOne > rank, itemId + " drops without " + single);
+          }
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked > 0, "some recommendation of these customers cites their history");
+  }
+
+  @Test
+  void recommend_zhCn_writesReasonsInChinese() {
+    RecommendResponse response = recommend("12347", 5, "zh-CN");
+
+    for (RecommendedItem item : response.getItemsList()) {
+      for (Reason reason : item.getReasonsList()) {
+        assertEquals("zh-CN", reason.getLocale());
+        assertTrue(reason.getText().codePoints().anyMatch(c -> c >= 0x4E00 && c <= 0x9FFF),
+            "Chinese text: " + reason.getText());
+      }
+    }
+  }
+
+  @Test
+  void recommend_unknownUser_getsPopularItemsFlaggedColdStart() {
+    RecommendResponse response = recommend("no-such-customer-0001", 5, "en-US");
+
+    assertTrue(response.getColdStart());
+    assertEquals(5, response.getItemsCount());
+    for (RecommendedItem item : response.getItemsList()) {
+      assertTrue(item.getReasonsList().stream()
+              .allMatch(r -> r.getKind() != ReasonKind.REASON_KIND_HISTORY),
+          "no history reasons for a user without history");
+    }
+  }
+
+  @Test
+  void recommend_badInput_isInvalidArgumentWithAMessage() {
+    for (RecommendRequest bad : List.of(
+        RecommendRequest.newBuilder().setUserId("").build(),
+        RecommendRequest.newBuilder().setUserId("x".repeat(129)).build(),
+        RecommendRequest.newBuilder().setUserId("12347").setLimit(-1).build(),
+        RecommendRequest.newBuilder().setUserId("12347").setLimit(51).build(),
+        RecommendRequest.newBuilder().setUserId("12347").setLocale("fr-FR").build())) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> GatewayGrpc.newBlockingStub(gatewayChannel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS).recommend(bad));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertFalse(e.getStatus().getDescription().isBlank());
+    }
+    assertEquals(10, recommend("12347", 10, "en-US").getItemsCount(), "still serving after bad input");
+  }
+
+  private static RecommendResponse recommend(String userId, int limit, String locale) {
+    return GatewayGrpc.newBlockingStub(gatewayChannel)
+        .withDeadlineAfter(20, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder()
+            .setUserId(userId).setLimit(limit).setLocale(locale).build());
+  }
+
+  private static List<String> historyOf(String userId) {
+    return FeatureServiceGrpc.newBlockingStub(featureChannel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(userId).setMaxEvents(200).build())
+        .getEventsList().stream().map(e -> e.getItemId()).collect(Collectors.toList());
+  }
+
+  private static List<String> candidatesOf(String userId) {
+    return FeatureServiceGrpc.newBlockingStub(featureChannel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+            .setUserId(userId).setLimit(500).setExcludeHistory(true).build())
+        .getCandidatesList().stream().map(c -> c.getItemId()).collect(Collectors.toList());
+  }
+
+  private static ScoreRowResult score(List<String> history, List<String> candidates, String version) {
+    return ModelServiceGrpc.newBlockingStub(modelChannel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .score(ScoreRequest.newBuilder()
+            .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
+            .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+            .setModelVersion(version)
+            .build())
+        .getRows(0);
+  }
+
+  private static List<String> topByScore(ScoreRowResult row, int n) {
+    return IntStream.range(0, row.getCandidateItemIdsCount()).boxed()
+        .sorted(Comparator.comparingDouble((Integer i) -> -row.getScores(i)))
+        .limit(n)
+        .map(row::getCandidateItemIds)
+        .collect(Collectors.toList());
+  }
+
+  /** 1 + the number of slate items scored strictly higher. */
+  private static int rankIn(ScoreRowResult row, String itemId) {
+    int index = row.getCandidateItemIdsList().indexOf(itemId);
+    assertTrue(index >= 0, itemId + " is in the slate");
+    float score = row.getScores(index);
+    int higher = 0;
+    for (float other : row.getScoresList()) {
+      if (other > score) {
+        higher++;
+      }
+    }
+    return higher + 1;
+  }
+
+  private static List<String> without(List<String> history, List<String> removed) {
+    Set<String> drop = new HashSet<>(removed);
+    List<String> kept = new ArrayList<>();
+    for (String item : history) {
+      if (!drop.contains(item)) {
+        kept.add(item);
+      }
+    }
+    return kept;
+  }
+
+  private static Set<String> listServices(ManagedChannel channel) throws Exception {
+    CompletableFuture<Set<String>> services = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse response) {
+            services.complete(response.getListServicesResponse().getServiceList().stream()
+                .map(ServiceResponse::getName).collect(Collectors.toSet()));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            services.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    return services.get(5, TimeUnit.SECONDS);
+  }
+}

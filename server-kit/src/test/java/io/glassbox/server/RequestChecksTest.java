@@ -1,0 +1,56 @@
+package io.glassbox.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class RequestChecksTest {
+
+  @Test
+  void requireId_rejectsEmptyBlankAndOverLong() {
+    assertInvalid(() -> RequestChecks.requireId("user_id", ""), "user_id must not be empty");
+    assertInvalid(() -> RequestChecks.requireId("user_id", "  "), "user_id must not be empty");
+    assertInvalid(() -> RequestChecks.requireId("user_id", "x".repeat(129)), "at most 128");
+    assertEquals("12347", RequestChecks.requireId("user_id", "12347"));
+  }
+
+  @Test
+  void requireIds_namesTheBadIndex() {
+    assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", "")), "item_ids[1]");
+  }
+
+  @Test
+  void limitOrDefault_mapsZeroToDefault_andRejectsOutOfRange() {
+    assertEquals(10, RequestChecks.limitOrDefault("limit", 0, 10, 50));
+    assertEquals(50, RequestChecks.limitOrDefault("limit", 50, 10, 50));
+    assertInvalid(() -> RequestChecks.limitOrDefault("limit", -1, 10, 50), "limit must be 1..50");
+    assertInvalid(() -> RequestChecks.limitOrDefault("limit", 51, 10, 50), "got 51");
+  }
+
+  @Test
+  void locale_defaultsToEnglish_andRejectsOthers() {
+    assertEquals("en-US", RequestChecks.locale("locale", ""));
+    assertEquals("zh-CN", RequestChecks.locale("locale", "zh-CN"));
+    assertInvalid(() -> RequestChecks.locale("locale", "fr-FR"), "fr-FR");
+  }
+
+  @Test
+  void requireCount_checksBothBounds() {
+    assertInvalid(() -> RequestChecks.requireCount("rows", 0, 1, 256), "rows must have 1..256");
+    assertInvalid(() -> RequestChecks.requireCount("rows", 257, 1, 256), "got 257");
+  }
+
+  private static void assertInvalid(Runnable call, String expectedFragment) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains(expectedFragment), e.getStatus().getDescription());
+  }
+}
