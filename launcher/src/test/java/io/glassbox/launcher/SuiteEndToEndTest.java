@@ -68,7 +68,8 @@ class SuiteEndToEndTest {
     suite = Suite.start(ConfigSource.of(Map.of(
             "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
             "GLASSBOX_MODEL_DIR", root + "/models",
-            "GLASSBOX_EXPLAIN_SLATE_SIZE", String.valueOf(SLATE_SIZE),
+            "GLASSBOX_GATEWAY_SLATE_SIZE", String.valueOf(SLATE_SIZE),
+            "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "5s",
             "GLASSBOX_EXPLAIN_TIMEOUT", "5s",
             "GLASSBOX_DEFAULT_DEADLINE", "10s")),
         Suite.Ports.ephemeral());

@@ -37,15 +37,17 @@ public final class GrpcServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final List<String> serviceNames;
   private final Duration drainTimeout;
+  private final List<AutoCloseable> closeAfterDrain;
 
   private GrpcServer(
       String name, Server server, HealthStatusManager health, List<String> serviceNames,
-      Duration drainTimeout) {
+      Duration drainTimeout, List<AutoCloseable> closeAfterDrain) {
     this.name = name;
     this.server = server;
     this.health = health;
     this.serviceNames = List.copyOf(serviceNames);
     this.drainTimeout = drainTimeout;
+    this.closeAfterDrain = List.copyOf(closeAfterDrain);
   }
 
   /** A server listening on a TCP port of all interfaces; port 0 picks a free one. */
@@ -83,10 +85,11 @@ public final class GrpcServer implements AutoCloseable {
 
   /**
    * Drains: health goes NOT_SERVING, no new calls are accepted, calls in flight get the drain
-   * timeout to finish, then whatever is left is cancelled.
+   * timeout to finish, then whatever is left is cancelled; then the resources registered with
+   * {@link Builder#closeAfterDrain} are closed, last registered first.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (server.isShutdown()) {
       return;
     }
@@ -102,6 +105,13 @@ public final class GrpcServer implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    for (int i = closeAfterDrain.size() - 1; i >= 0; i--) {
+      try {
+        closeAfterDrain.get(i).close();
+      } catch (Exception e) {
+        log.warn("{}: a resource failed to close", name, e);
+      }
+    }
     log.info("{} stopped", name);
   }
 
@@ -111,6 +121,7 @@ public final class GrpcServer implements AutoCloseable {
     private final ServerBuilder<?> builder;
     private final HealthStatusManager health = new HealthStatusManager();
     private final List<String> serviceNames = new ArrayList<>();
+    private final List<AutoCloseable> closeAfterDrain = new ArrayList<>();
     private Duration drainTimeout = Duration.ofSeconds(10);
 
     private Builder(String name, ServerBuilder<?> builder) {
@@ -132,13 +143,23 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Registers something the services use (a client channel, a model session) to be closed once
+     * the server has drained, so calls in flight can still use it.
+     */
+    public Builder closeAfterDrain(AutoCloseable resource) {
+      closeAfterDrain.add(requireNonNull(resource, "resource"));
+      return this;
+    }
+
     /** Starts listening, NOT_SERVING until {@link GrpcServer#setServing}(true). */
     public GrpcServer start() {
       builder.addService(health.getHealthService());
       builder.addService(ProtoReflectionServiceV1.newInstance());
       builder.addService(ProtoReflectionService.newInstance());
       Server server = builder.build();
-      GrpcServer started = new GrpcServer(name, server, health, serviceNames, drainTimeout);
+      GrpcServer started =
+          new GrpcServer(name, server, health, serviceNames, drainTimeout, closeAfterDrain);
       started.setServing(false);
       try {
         server.start();

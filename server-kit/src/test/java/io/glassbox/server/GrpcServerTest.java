@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -104,6 +105,21 @@ class GrpcServerTest {
     start(echo());
 
     assertEquals("hi", ClientCalls.blockingUnaryCall(channel, ECHO, io.grpc.CallOptions.DEFAULT, "hi"));
+  }
+
+  @Test
+  void close_closesRegisteredResourcesAfterDraining_lastFirst() {
+    List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server = GrpcServer.inProcess("test", name)
+        .addService(echo())
+        .closeAfterDrain(() -> closed.add("channel"))
+        .closeAfterDrain(() -> closed.add("session"))
+        .start();
+
+    server.close();
+    server.close();
+
+    assertEquals(List.of("session", "channel"), closed);
   }
 
   @Test

@@ -1,0 +1,160 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import jakarta.inject.Inject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads a prepared dataset folder: {@code items.csv.gz}
+ * ({@code item_id,title,brand,category,price,...}) and {@code interactions.csv.gz}
+ * ({@code user_id,item_id,timestamp[,event][,invoice_no][,seq_pos]}; timestamp in unix
+ * seconds). Columns are found by name. Without {@code event} every row is a purchase, without
+ * {@code invoice_no} there are no baskets, without {@code seq_pos} rows keep file order among
+ * equal timestamps. Fails with a message naming the file and line of the first bad row.
+ */
+public final class DatasetReader {
+  static final String ITEMS_FILE = "items.csv.gz";
+  static final String INTERACTIONS_FILE = "interactions.csv.gz";
+
+  private final Path dataDir;
+
+  @Inject
+  public DatasetReader(FeatureConfig config) {
+    this(config.dataDir());
+  }
+
+  DatasetReader(Path dataDir) {
+    this.dataDir = requireNonNull(dataDir, "dataDir");
+  }
+
+  /** Reads both files. */
+  public Dataset read() {
+    if (!Files.isDirectory(dataDir)) {
+      throw new DatasetException("data folder " + dataDir.toAbsolutePath()
+          + " does not exist; set " + FeatureConfig.DATA_DIR_KEY + " to a prepared dataset folder");
+    }
+    return new Dataset(readItems(dataDir.resolve(ITEMS_FILE)),
+        readInteractions(dataDir.resolve(INTERACTIONS_FILE)));
+  }
+
+  private static List<Dataset.Item> readItems(Path file) {
+    List<Dataset.Item> items = new ArrayList<>();
+    try (CsvReader csv = open(file)) {
+      int id = csv.column("item_id");
+      int title = csv.column("title");
+      int brand = csv.column("brand");
+      int category = csv.column("category");
+      int price = csv.column("price");
+      int width = max(id, title, brand, category, price) + 1;
+      for (List<String> row = csv.next(); row != null; row = csv.next()) {
+        requireWidth(csv, row, width);
+        String itemId = row.get(id).trim();
+        String itemTitle = row.get(title).trim();
+        if (itemId.isEmpty() || itemTitle.isEmpty()) {
+          throw new DatasetException(csv.where() + ": item_id and title must not be empty");
+        }
+        items.add(new Dataset.Item(itemId, itemTitle, row.get(brand).trim(),
+            row.get(category).trim(), parsePrice(csv, row.get(price))));
+      }
+    }
+    return items;
+  }
+
+  private static List<Dataset.Interaction> readInteractions(Path file) {
+    List<Dataset.Interaction> interactions = new ArrayList<>();
+    // Ids repeat hundreds of times; sharing one String per id keeps the load light.
+    Map<String, String> shared = new HashMap<>();
+    try (CsvReader csv = open(file)) {
+      int user = csv.column("user_id");
+      int item = csv.column("item_id");
+      int time = csv.column("timestamp");
+      int event = csv.optionalColumn("event");
+      int invoice = csv.optionalColumn("invoice_no");
+      int seq = csv.optionalColumn("seq_pos");
+      int width = max(user, item, time, event, invoice, seq) + 1;
+      long rowNumber = 0;
+      for (List<String> row = csv.next(); row != null; row = csv.next()) {
+        rowNumber++;
+        requireWidth(csv, row, width);
+        String userId = row.get(user).trim();
+        String itemId = row.get(item).trim();
+        if (userId.isEmpty() || itemId.isEmpty()) {
+          throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
+        }
+        String eventName = event < 0 ? "" : row.get(event).trim();
+        EventType type = EventType.fromWireName(eventName).orElseThrow(() ->
+            new DatasetException(csv.where() + ": event must be one of " + EventType.wireNames()
+                + ", got \"" + eventName + "\""));
+        interactions.add(new Dataset.Interaction(
+            shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
+            parseLong(csv, "timestamp", row.get(time)), type,
+            invoice < 0 ? "" : shared.computeIfAbsent(row.get(invoice).trim(), k -> k),
+            seq < 0 ? rowNumber : parseLong(csv, "seq_pos", row.get(seq))));
+      }
+    }
+    return interactions;
+  }
+
+  private static CsvReader open(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new DatasetException("dataset file " + file.toAbsolutePath() + " does not exist");
+    }
+    try {
+      InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16);
+      return new CsvReader(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16),
+          file.getFileName().toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(file + " cannot be opened as gzip: " + e.getMessage(), e);
+    }
+  }
+
+  private static void requireWidth(CsvReader csv, List<String> row, int width) {
+    if (row.size() < width) {
+      throw new DatasetException(csv.where() + ": expected at least " + width + " fields, got " + row.size());
+    }
+  }
+
+  private static double parsePrice(CsvReader csv, String text) {
+    if (text.isBlank()) {
+      return 0;
+    }
+    try {
+      double price = Double.parseDouble(text.trim());
+      if (!(price >= 0) || Double.isInfinite(price)) {
+        throw new DatasetException(csv.where() + ": price must be a non-negative number, got \"" + text + "\"");
+      }
+      return price;
+    } catch (NumberFormatException e) {
+      throw new DatasetException(csv.where() + ": price must be a number, got \"" + text + "\"");
+    }
+  }
+
+  private static long parseLong(CsvReader csv, String column, String text) {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new DatasetException(csv.where() + ": " + column + " must be an integer, got \"" + text + "\"");
+    }
+  }
+
+  private static int max(int... values) {
+    int max = 0;
+    for (int value : values) {
+      max = Math.max(max, value);
+    }
+    return max;
+  }
+}

@@ -1,0 +1,197 @@
+package io.glassbox.feature;
+
+import static io.glassbox.server.RequestChecks.invalid;
+import static io.glassbox.server.RequestChecks.limitOrDefault;
+import static io.glassbox.server.RequestChecks.requireCount;
+import static io.glassbox.server.RequestChecks.requireId;
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.IngestEventsResponse;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.UserEvent;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The gRPC face of the feature-service: validates, makes one domain call, translates back. */
+public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(FeatureGrpcService.class);
+  static final int DEFAULT_MAX_EVENTS = 50;
+  static final int MAX_EVENTS = 1000;
+  static final int DEFAULT_CANDIDATES = 500;
+  static final int MAX_CANDIDATES = 2000;
+  static final int MAX_ITEM_IDS = 1000;
+  static final int MAX_INGEST_EVENTS = 1000;
+  // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+  private static final long MIN_SECONDS = -62_135_596_800L;
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  private final EventStore store;
+  private final CandidateRetriever retriever;
+
+  @Inject
+  public FeatureGrpcService(EventStore store, CandidateRetriever retriever) {
+    this.store = requireNonNull(store, "store");
+    this.retriever = requireNonNull(retriever, "retriever");
+  }
+
+  @Override
+  public void getUserHistory(
+      GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> responses) {
+    String userId = requireId("user_id", request.getUserId());
+    int maxEvents = limitOrDefault("max_events", request.getMaxEvents(), DEFAULT_MAX_EVENTS, MAX_EVENTS);
+    UserHistory history = ready(() -> store.history(userId, maxEvents));
+    GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
+        .setUserId(userId)
+        .setKnownUser(history.knownUser())
+        .setTotalEvents(history.totalEvents());
+    for (RecordedEvent event : history.events()) {
+      response.addEvents(Event.newBuilder()
+          .setItemId(event.itemId())
+          .setTime(Timestamp.newBuilder()
+              .setSeconds(event.time().getEpochSecond())
+              .setNanos(event.time().getNano()))
+          .setEventType(event.type().wireName()));
+    }
+    reply(responses, response.build());
+  }
+
+  @Override
+  public void getItems(GetItemsRequest request, StreamObserver<GetItemsResponse> responses) {
+    requireCount("item_ids", request.getItemIdsCount(), 1, MAX_ITEM_IDS);
+    Set<String> ids = new LinkedHashSet<>();
+    for (int i = 0; i < request.getItemIdsCount(); i++) {
+      ids.add(requireId("item_ids[" + i + "]", request.getItemIds(i)));
+    }
+    GetItemsResponse.Builder response = GetItemsResponse.newBuilder();
+    for (String id : ids) {
+      Optional<CatalogItem> item = ready(() -> store.item(id));
+      if (item.isPresent()) {
+        response.addItems(toProto(item.get()));
+      } else {
+        response.addMissingItemIds(id);
+      }
+    }
+    reply(responses, response.build());
+  }
+
+  @Override
+  public void retrieveCandidates(
+      RetrieveCandidatesRequest request, StreamObserver<RetrieveCandidatesResponse> responses) {
+    String userId = requireId("user_id", request.getUserId());
+    int limit = limitOrDefault("limit", request.getLimit(), DEFAULT_CANDIDATES, MAX_CANDIDATES);
+    Retrieval retrieval = ready(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
+    RetrieveCandidatesResponse.Builder response =
+        RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
+    for (RetrievedCandidate candidate : retrieval.candidates()) {
+      Candidate.Builder proto = Candidate.newBuilder()
+          .setItemId(candidate.itemId())
+          .setRetrievalScore(candidate.score())
+          .addAllViaItemIds(candidate.viaItemIds());
+      // Fixed order so clients see the same list for the same sources.
+      if (candidate.sources().contains(CandidateSource.CO_PURCHASE)) {
+        proto.addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
+      }
+      if (candidate.sources().contains(CandidateSource.POPULAR)) {
+        proto.addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
+      }
+      response.addCandidates(proto);
+    }
+    reply(responses, response.build());
+  }
+
+  @Override
+  public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> responses) {
+    requireCount("events", request.getEventsCount(), 1, MAX_INGEST_EVENTS);
+    List<NewEvent> events = new ArrayList<>(request.getEventsCount());
+    for (int i = 0; i < request.getEventsCount(); i++) {
+      events.add(toNewEvent("events[" + i + "]", request.getEvents(i)));
+    }
+    try {
+      ready(() -> {
+        store.append(events);
+        return null;
+      });
+    } catch (UnknownItemException e) {
+      throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
+          + "\" is not in the catalogue; only catalogue items can be ingested");
+    }
+    log.debug("Ingested {} events", events.size());
+    reply(responses, IngestEventsResponse.newBuilder().setAcceptedCount(events.size()).build());
+  }
+
+  private static NewEvent toNewEvent(String field, UserEvent proto) {
+    String userId = requireId(field + ".user_id", proto.getUserId());
+    if (!proto.hasEvent()) {
+      throw invalid(field + ".event must be set");
+    }
+    Event event = proto.getEvent();
+    String itemId = requireId(field + ".event.item_id", event.getItemId());
+    if (!event.hasTime()) {
+      throw invalid(field + ".event.time must be set to when the event happened");
+    }
+    Timestamp time = event.getTime();
+    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
+        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
+      throw invalid(field + ".event.time must be a valid timestamp between years 1 and 9999 "
+          + "with nanos 0..999999999");
+    }
+    EventType type = EventType.fromWireName(event.getEventType()).orElseThrow(() ->
+        invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
+            + ", got \"" + event.getEventType() + "\""));
+    return new NewEvent(userId, new RecordedEvent(
+        itemId, Instant.ofEpochSecond(time.getSeconds(), time.getNanos()), type));
+  }
+
+  private static Item toProto(CatalogItem item) {
+    return Item.newBuilder()
+        .setItemId(item.itemId())
+        .setTitle(item.title())
+        .setBrand(item.brand())
+        .setCategory(item.category())
+        .setPrice(item.price())
+        .setCurrencyCode(item.currencyCode())
+        .setInteractionCount(item.interactionCount())
+        .build();
+  }
+
+  /** Runs a store call, answering UNAVAILABLE while the store is still loading. */
+  private static <T> T ready(Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (StoreNotReadyException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private static StatusRuntimeException unavailable(StoreNotReadyException e) {
+    return Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry shortly").asRuntimeException();
+  }
+
+  private static <T> void reply(StreamObserver<T> responses, T response) {
+    responses.onNext(response);
+    responses.onCompleted();
+  }
+}

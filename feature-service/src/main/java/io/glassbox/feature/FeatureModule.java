@@ -1,0 +1,25 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Scopes;
+
+/** Bindings of the feature-service; no I/O here (loading happens in {@link FeatureMain}). */
+public final class FeatureModule extends AbstractModule {
+  private final FeatureConfig config;
+
+  public FeatureModule(FeatureConfig config) {
+    this.config = requireNonNull(config, "config");
+  }
+
+  @Override
+  protected void configure() {
+    bind(FeatureConfig.class).toInstance(config);
+    bind(InMemoryEventStore.class).in(Scopes.SINGLETON);
+    bind(EventStore.class).to(InMemoryEventStore.class);
+    bind(CandidateRetriever.class).in(Scopes.SINGLETON);
+    bind(DatasetReader.class);
+    bind(FeatureGrpcService.class).in(Scopes.SINGLETON);
+  }
+}

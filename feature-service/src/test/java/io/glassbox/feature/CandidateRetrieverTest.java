@@ -1,0 +1,78 @@
+package io.glassbox.feature;
+
+import static io.glassbox.feature.CandidateSource.CO_PURCHASE;
+import static io.glassbox.feature.CandidateSource.POPULAR;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Scores below are worked out by hand from {@link TestData#small()}; see the retriever's javadoc. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class CandidateRetrieverTest {
+  private final CandidateRetriever retriever = new CandidateRetriever(TestData.smallStore(), 20);
+
+  private static List<String> ids(Retrieval retrieval) {
+    return retrieval.candidates().stream().map(RetrievedCandidate::itemId).toList();
+  }
+
+  @Test
+  void retrieve_knownUser_coPurchaseByRecencyWeightedBasketsWithVia() {
+    // u1's recent distinct items: D (weight 1), A (0.9), C (0.81), B (0.729).
+    Retrieval retrieval = retriever.retrieve("u1", 10, false);
+
+    assertTrue(retrieval.knownUser());
+    assertEquals(List.of("B", "A", "C", "F", "D"), ids(retrieval));
+    RetrievedCandidate b = retrieval.candidates().get(0);
+    assertEquals(Set.of(CO_PURCHASE, POPULAR), b.sources());
+    // A: 0.9 x 2 baskets, C: 0.81 x 2 baskets, plus a popularity share below 0.9^19.
+    assertEquals(3.42, b.score(), Math.pow(0.9, 19));
+    assertTrue(b.score() > 3.42);
+    assertEquals(List.of("A", "C"), b.viaItemIds());
+    RetrievedCandidate a = retrieval.candidates().get(1);
+    assertEquals(List.of("B", "D", "C"), a.viaItemIds());
+  }
+
+  @Test
+  void retrieve_excludeHistory_dropsEveryHistoryItem() {
+    Retrieval retrieval = retriever.retrieve("u1", 10, true);
+
+    assertEquals(List.of("F"), ids(retrieval));
+    assertEquals(Set.of(CO_PURCHASE, POPULAR), retrieval.candidates().get(0).sources());
+    assertEquals(List.of("A", "B"), retrieval.candidates().get(0).viaItemIds());
+  }
+
+  @Test
+  void retrieve_limit_keepsTheBest() {
+    assertEquals(List.of("B", "A"), ids(retriever.retrieve("u1", 2, false)));
+  }
+
+  @Test
+  void retrieve_unknownUser_popularOnlyInPopularityOrder() {
+    Retrieval retrieval = retriever.retrieve("stranger", 10, true);
+
+    assertFalse(retrieval.knownUser());
+    assertEquals(List.of("A", "B", "C", "D", "F"), ids(retrieval));
+    for (RetrievedCandidate candidate : retrieval.candidates()) {
+      assertEquals(Set.of(POPULAR), candidate.sources());
+      assertEquals(List.of(), candidate.viaItemIds());
+      assertTrue(candidate.score() > 0 && candidate.score() < Math.pow(0.9, 19));
+    }
+  }
+
+  @Test
+  void retrieve_popularOnlyItemsComeAfterEveryCoPurchaseItem() {
+    // u3 bought B and C: co-purchase finds A and F (C and B too); E is never bought.
+    Retrieval retrieval = retriever.retrieve("u3", 10, true);
+
+    assertEquals(List.of("A", "F", "D"), ids(retrieval));
+    assertEquals(Set.of(CO_PURCHASE, POPULAR), retrieval.candidates().get(0).sources());
+    assertEquals(Set.of(POPULAR), retrieval.candidates().get(2).sources());
+    assertTrue(retrieval.candidates().get(1).score() > retrieval.candidates().get(2).score());
+  }
+}

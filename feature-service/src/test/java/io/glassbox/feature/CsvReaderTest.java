@@ -1,0 +1,55 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.StringReader;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class CsvReaderTest {
+  private static CsvReader reader(String text) {
+    return new CsvReader(new BufferedReader(new StringReader(text)), "test.csv");
+  }
+
+  @Test
+  void next_quotedFieldsKeepCommasDoubledQuotesAndLineBreaks() {
+    try (CsvReader csv = reader("id,title,price\n"
+        + "21216,\"SET 3 RETROSPOT TEA,COFFEE,SUGAR\",4.95\n"
+        + "22041,\"RECORD FRAME 7\"\" SINGLE SIZE\",2.55\n"
+        + "1,\"two\nlines\",\n")) {
+      assertEquals(1, csv.column("title"));
+      assertEquals(List.of("21216", "SET 3 RETROSPOT TEA,COFFEE,SUGAR", "4.95"), csv.next());
+      assertEquals(List.of("22041", "RECORD FRAME 7\" SINGLE SIZE", "2.55"), csv.next());
+      assertEquals(List.of("1", "two\nlines", ""), csv.next());
+      assertNull(csv.next());
+    }
+  }
+
+  @Test
+  void column_missing_namesTheFileAndColumn() {
+    try (CsvReader csv = reader("id,title\n")) {
+      DatasetException e = assertThrows(DatasetException.class, () -> csv.column("price"));
+      assertTrue(e.getMessage().contains("test.csv") && e.getMessage().contains("price"), e.getMessage());
+    }
+  }
+
+  @Test
+  void next_unclosedQuote_failsWithLine() {
+    try (CsvReader csv = reader("id,title\n1,\"never closed\n")) {
+      DatasetException e = assertThrows(DatasetException.class, csv::next);
+      assertTrue(e.getMessage().contains("test.csv line 2"), e.getMessage());
+    }
+  }
+
+  @Test
+  void constructor_emptyInput_fails() {
+    assertThrows(DatasetException.class, () -> reader(""));
+  }
+}

@@ -1,0 +1,364 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/** The service over the real embedded dataset, called through a real stub on an in-process server. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FeatureGrpcServiceTest {
+  /** A customer of the dataset: 182 purchases, the last three in invoice 581180. */
+  private static final String USER = "12347";
+  private static final String POPULAR_ITEM = "85123A";
+  private static final long DAY = 86_400;
+  /** Items the ingestion tests use, so that counts other tests check stay as loaded. */
+  private static final String INGEST_ITEM = "22423";
+  private static final String OTHER_INGEST_ITEM = "85099B";
+
+  private static GrpcServer server;
+  private static ManagedChannel channel;
+  private static FeatureServiceGrpc.FeatureServiceBlockingStub stub;
+
+  @BeforeAll
+  static void startServer() {
+    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    store.load(new DatasetReader(TestData.realDataDir()).read());
+    String name = "feature-test-" + UUID.randomUUID();
+    server = GrpcServer.inProcess("feature-service", name)
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))
+        .start();
+    server.setServing(true);
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    stub = FeatureServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    channel.shutdownNow();
+    server.close();
+  }
+
+  private static String newUser() {
+    return "test-" + UUID.randomUUID();
+  }
+
+  private static GetUserHistoryResponse history(String user, int maxEvents) {
+    return stub.getUserHistory(
+        GetUserHistoryRequest.newBuilder().setUserId(user).setMaxEvents(maxEvents).build());
+  }
+
+  private static RetrieveCandidatesResponse retrieve(String user, int limit, boolean excludeHistory) {
+    return stub.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+        .setUserId(user).setLimit(limit).setExcludeHistory(excludeHistory).build());
+  }
+
+  private static Item item(String itemId) {
+    return stub.getItems(GetItemsRequest.newBuilder().addItemIds(itemId).build()).getItems(0);
+  }
+
+  private static UserEvent event(String user, String itemId, long seconds, String type) {
+    return UserEvent.newBuilder().setUserId(user).setEvent(Event.newBuilder()
+        .setItemId(itemId).setTime(Timestamp.newBuilder().setSeconds(seconds)).setEventType(type))
+        .build();
+  }
+
+  private static void assertInvalid(String expectedInMessage, Executable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(e.getStatus().getDescription().contains(expectedInMessage),
+        "\"" + e.getStatus().getDescription() + "\" should mention " + expectedInMessage);
+  }
+
+  private static List<String> itemIds(List<Event> events) {
+    return events.stream().map(Event::getItemId).toList();
+  }
+
+  // --- GetUserHistory
+
+  @Test
+  void getUserHistory_knownUser_returnsMostRecentOldestFirst() {
+    GetUserHistoryResponse response = history(USER, 3);
+
+    assertEquals(USER, response.getUserId());
+    assertTrue(response.getKnownUser());
+    assertEquals(182, response.getTotalEvents());
+    assertEquals(List.of("23508", "23552", "84625A"), itemIds(response.getEventsList()));
+    Event last = response.getEvents(2);
+    assertEquals(1_323_273_120L, last.getTime().getSeconds());
+    assertEquals("purchase", last.getEventType());
+  }
+
+  @Test
+  void getUserHistory_noLimit_returnsTheDefault50InTimeOrder() {
+    GetUserHistoryResponse response = history(USER, 0);
+
+    assertEquals(50, response.getEventsCount());
+    assertEquals("84625A", response.getEvents(49).getItemId());
+    for (int i = 1; i < response.getEventsCount(); i++) {
+      assertTrue(response.getEvents(i).getTime().getSeconds()
+          >= response.getEvents(i - 1).getTime().getSeconds(), "events out of order at " + i);
+    }
+    assertEquals(182, history(USER, 1000).getEventsCount());
+  }
+
+  @Test
+  void getUserHistory_unknownUser_returnsEmptyAndUnknown() {
+    GetUserHistoryResponse response = history("no-such-user", 10);
+
+    assertEquals("no-such-user", response.getUserId());
+    assertFalse(response.getKnownUser());
+    assertEquals(0, response.getEventsCount());
+    assertEquals(0, response.getTotalEvents());
+  }
+
+  @Test
+  void getUserHistory_badInput_isInvalidArgumentNamingTheField() {
+    assertInvalid("user_id", () -> history("", 10));
+    assertInvalid("user_id", () -> history("u".repeat(129), 10));
+    assertInvalid("max_events", () -> history(USER, -1));
+    assertInvalid("max_events", () -> history(USER, 1001));
+  }
+
+  // --- GetItems
+
+  @Test
+  void getItems_returnsFoundInRequestOrderOnceAndListsMissing() {
+    GetItemsResponse response = stub.getItems(GetItemsRequest.newBuilder()
+        .addAllItemIds(List.of("21216", "no-such-item", POPULAR_ITEM, "21216", "22041")).build());
+
+    assertEquals(List.of("21216", POPULAR_ITEM, "22041"),
+        response.getItemsList().stream().map(Item::getItemId).toList());
+    assertEquals(List.of("no-such-item"), response.getMissingItemIdsList());
+    Item teaSet = response.getItems(0);
+    assertEquals("SET 3 RETROSPOT TEA,COFFEE,SUGAR", teaSet.getTitle());
+    assertEquals(4.95, teaSet.getPrice(), 1e-9);
+    assertEquals("GBP", teaSet.getCurrencyCode());
+    assertEquals("", teaSet.getBrand());
+    assertEquals("", teaSet.getCategory());
+    assertEquals(241, teaSet.getInteractionCount());
+    assertEquals("RECORD FRAME 7\" SINGLE SIZE", response.getItems(2).getTitle());
+  }
+
+  @Test
+  void getItems_badInput_isInvalidArgumentNamingTheField() {
+    assertInvalid("item_ids", () -> stub.getItems(GetItemsRequest.getDefaultInstance()));
+    assertInvalid("item_ids", () -> stub.getItems(GetItemsRequest.newBuilder()
+        .addAllItemIds(Collections.nCopies(1001, POPULAR_ITEM)).build()));
+    assertInvalid("item_ids[1]", () -> stub.getItems(GetItemsRequest.newBuilder()
+        .addItemIds(POPULAR_ITEM).addItemIds("").build()));
+    assertInvalid("item_ids[0]", () -> stub.getItems(GetItemsRequest.newBuilder()
+        .addItemIds("x".repeat(129)).build()));
+  }
+
+  // --- RetrieveCandidates
+
+  @Test
+  void retrieveCandidates_knownUser_coPurchaseFirstWithViaThenPopular() {
+    RetrieveCandidatesResponse response = retrieve(USER, 300, false);
+    Set<String> history = new HashSet<>(itemIds(history(USER, 1000).getEventsList()));
+
+    assertTrue(response.getKnownUser());
+    assertEquals(300, response.getCandidatesCount());
+    Candidate first = response.getCandidates(0);
+    assertTrue(first.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE));
+    Set<String> seen = new HashSet<>();
+    double previousScore = Double.POSITIVE_INFINITY;
+    boolean popularSeen = false;
+    for (Candidate candidate : response.getCandidatesList()) {
+      assertTrue(seen.add(candidate.getItemId()), "duplicate " + candidate.getItemId());
+      assertFalse(candidate.getSourcesList().isEmpty());
+      assertFalse(candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_UNSPECIFIED));
+      assertTrue(candidate.getRetrievalScore() <= previousScore, "scores not best first");
+      previousScore = candidate.getRetrievalScore();
+      if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)) {
+        assertTrue(candidate.getViaItemIdsCount() >= 1 && candidate.getViaItemIdsCount() <= 3);
+        assertTrue(history.containsAll(candidate.getViaItemIdsList()), "via must be history items");
+        assertFalse(popularSeen, "a popular-only candidate ranked above a co-purchase one");
+      } else {
+        assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), candidate.getSourcesList());
+        assertEquals(0, candidate.getViaItemIdsCount());
+        popularSeen = true;
+      }
+    }
+  }
+
+  @Test
+  void retrieveCandidates_itemFoundByBothSources_listsBoth() {
+    RetrieveCandidatesResponse response = retrieve(USER, 2000, false);
+
+    assertTrue(response.getCandidatesList().stream().anyMatch(c -> c.getSourcesList().equals(List.of(
+        RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_POPULAR))));
+  }
+
+  @Test
+  void retrieveCandidates_excludeHistory_returnsNoHistoryItem() {
+    Set<String> history = new HashSet<>(itemIds(history(USER, 1000).getEventsList()));
+
+    RetrieveCandidatesResponse response = retrieve(USER, 2000, true);
+
+    assertFalse(response.getCandidatesList().isEmpty());
+    for (Candidate candidate : response.getCandidatesList()) {
+      assertFalse(history.contains(candidate.getItemId()), candidate.getItemId() + " is in the history");
+    }
+    assertTrue(retrieve(USER, 2000, false).getCandidatesList().stream()
+        .anyMatch(c -> history.contains(c.getItemId())), "without the flag history items may appear");
+  }
+
+  @Test
+  void retrieveCandidates_noLimit_returnsTheDefault500() {
+    assertEquals(500, retrieve(USER, 0, false).getCandidatesCount());
+    assertEquals(7, retrieve(USER, 7, false).getCandidatesCount());
+  }
+
+  @Test
+  void retrieveCandidates_unknownUser_popularOnly() {
+    RetrieveCandidatesResponse response = retrieve("no-such-user", 20, true);
+
+    assertFalse(response.getKnownUser());
+    assertEquals(20, response.getCandidatesCount());
+    assertEquals(POPULAR_ITEM, response.getCandidates(0).getItemId());
+    for (Candidate candidate : response.getCandidatesList()) {
+      assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), candidate.getSourcesList());
+      assertEquals(0, candidate.getViaItemIdsCount());
+    }
+  }
+
+  @Test
+  void retrieveCandidates_badInput_isInvalidArgumentNamingTheField() {
+    assertInvalid("user_id", () -> retrieve("", 10, false));
+    assertInvalid("user_id", () -> retrieve("u".repeat(129), 10, false));
+    assertInvalid("limit", () -> retrieve(USER, -1, false));
+    assertInvalid("limit", () -> retrieve(USER, 2001, false));
+  }
+
+  // --- IngestEvents
+
+  @Test
+  void ingestEvents_newUser_isVisibleToTheNextReads() {
+    String user = newUser();
+    long now = 1_400_000_000L;
+    long countBefore = item(INGEST_ITEM).getInteractionCount();
+
+    int accepted = stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(event(user, INGEST_ITEM, now, ""))
+        .addEvents(event(user, OTHER_INGEST_ITEM, now + DAY, "click"))
+        .build()).getAcceptedCount();
+
+    assertEquals(2, accepted);
+    GetUserHistoryResponse history = history(user, 10);
+    assertTrue(history.getKnownUser());
+    assertEquals(List.of(INGEST_ITEM, OTHER_INGEST_ITEM), itemIds(history.getEventsList()));
+    assertEquals(List.of("purchase", "click"),
+        history.getEventsList().stream().map(Event::getEventType).toList());
+    assertEquals(countBefore + 1, item(INGEST_ITEM).getInteractionCount());
+
+    RetrieveCandidatesResponse candidates = retrieve(user, 50, true);
+    assertTrue(candidates.getKnownUser());
+    Candidate first = candidates.getCandidates(0);
+    assertEquals(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, first.getSources(0));
+    assertTrue(Set.of(INGEST_ITEM, OTHER_INGEST_ITEM).containsAll(first.getViaItemIdsList()));
+    assertFalse(candidates.getCandidatesList().stream()
+        .anyMatch(c -> Set.of(INGEST_ITEM, OTHER_INGEST_ITEM).contains(c.getItemId())));
+  }
+
+  @Test
+  void ingestEvents_knownUser_appendsAfterTheHistory() {
+    String user = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event(user, INGEST_ITEM, 2_000, "")).build());
+
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(event(user, POPULAR_ITEM, 3_000, "add_to_cart"))
+        .addEvents(event(user, OTHER_INGEST_ITEM, 1_000, "feedback_negative"))
+        .build());
+
+    GetUserHistoryResponse history = history(user, 10);
+    assertEquals(List.of(OTHER_INGEST_ITEM, INGEST_ITEM, POPULAR_ITEM), itemIds(history.getEventsList()));
+    assertEquals(3, history.getTotalEvents());
+  }
+
+  @Test
+  void ingestEvents_unknownItem_rejectsTheWholeBatch() {
+    String user = newUser();
+    IngestEventsRequest request = IngestEventsRequest.newBuilder()
+        .addEvents(event(user, INGEST_ITEM, 1_000, ""))
+        .addEvents(event(user, "no-such-item", 1_000, ""))
+        .build();
+
+    assertInvalid("events[1].event.item_id", () -> stub.ingestEvents(request));
+
+    assertFalse(history(user, 10).getKnownUser());
+  }
+
+  @Test
+  void ingestEvents_badInput_isInvalidArgumentNamingTheFieldAndStoresNothing() {
+    String user = newUser();
+    UserEvent good = event(user, INGEST_ITEM, 1_000, "");
+    List<Object[]> cases = new ArrayList<>();
+    cases.add(new Object[] {"events[1].user_id", good.toBuilder().setUserId("").build()});
+    cases.add(new Object[] {"events[1].user_id", good.toBuilder().setUserId("u".repeat(129)).build()});
+    cases.add(new Object[] {"events[1].event", good.toBuilder().clearEvent().build()});
+    cases.add(new Object[] {"events[1].event.item_id", event(user, "", 1_000, "")});
+    cases.add(new Object[] {"events[1].event.item_id", event(user, "i".repeat(129), 1_000, "")});
+    cases.add(new Object[] {"events[1].event.time",
+        good.toBuilder().setEvent(good.getEvent().toBuilder().clearTime()).build()});
+    cases.add(new Object[] {"events[1].event.time", good.toBuilder().setEvent(good.getEvent()
+        .toBuilder().setTime(Timestamp.newBuilder().setSeconds(1).setNanos(-1))).build()});
+    cases.add(new Object[] {"events[1].event.event_type", event(user, INGEST_ITEM, 1_000, "view")});
+    for (Object[] badCase : cases) {
+      IngestEventsRequest request = IngestEventsRequest.newBuilder()
+          .addEvents(good).addEvents((UserEvent) badCase[1]).build();
+      assertInvalid((String) badCase[0], () -> stub.ingestEvents(request));
+    }
+    assertInvalid("events", () -> stub.ingestEvents(IngestEventsRequest.getDefaultInstance()));
+    assertInvalid("events", () -> stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addAllEvents(Collections.nCopies(1001, good)).build()));
+
+    assertFalse(history(user, 10).getKnownUser());
+  }
+
+  @Test
+  void ingestEvents_thousandEvents_areAllAccepted() {
+    String user = newUser();
+    List<UserEvent> events = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      events.add(event(user, POPULAR_ITEM, 1_000 + i, "click"));
+    }
+
+    assertEquals(1000, stub.ingestEvents(
+        IngestEventsRequest.newBuilder().addAllEvents(events).build()).getAcceptedCount());
+    assertEquals(1000, history(user, 1000).getTotalEvents());
+  }
+}

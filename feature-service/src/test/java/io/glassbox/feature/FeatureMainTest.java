@@ -1,0 +1,67 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real start-up path: config, injector, TCP server, data load, readiness. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class FeatureMainTest {
+  @Test
+  void start_loadsTheDataAndReportsServing() {
+    ConfigSource source = ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString()));
+
+    try (GrpcServer server = start(source)) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
+      try {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+        assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.getDefaultInstance()).getStatus());
+        assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.newBuilder()
+            .setService(FeatureServiceGrpc.SERVICE_NAME).build()).getStatus());
+        assertEquals("WHITE HANGING HEART T-LIGHT HOLDER", FeatureServiceGrpc.newBlockingStub(channel)
+            .getItems(GetItemsRequest.newBuilder().addItemIds("85123A").build()).getItems(0).getTitle());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void start_missingDataFolder_failsNamingTheSetting(@TempDir Path empty) {
+    ConfigSource source = ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.DATA_DIR_KEY, empty.resolve("absent").toString()));
+
+    DatasetException e = assertThrows(DatasetException.class, () -> start(source));
+    assertTrue(e.getMessage().contains(FeatureConfig.DATA_DIR_KEY), e.getMessage());
+  }
+
+  @Test
+  void start_badConfig_failsBeforeListening() {
+    assertThrows(ConfigException.class,
+        () -> start(ConfigSource.of(Map.of(FeatureConfig.PORT_KEY, "not-a-port"))));
+  }
+
+  private static GrpcServer start(ConfigSource source) {
+    return FeatureMain.start(source);
+  }
+}

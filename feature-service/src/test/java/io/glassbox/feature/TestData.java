@@ -1,0 +1,55 @@
+package io.glassbox.feature;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Datasets for tests: a tiny hand-made one whose statistics are easy to work out, and the real one. */
+final class TestData {
+  private TestData() {}
+
+  /** The embedded UCI Online Retail folder of this checkout. */
+  static Path realDataDir() {
+    String root = System.getProperty("glassbox.repo.root");
+    if (root == null || root.isBlank()) {
+      throw new IllegalStateException("system property glassbox.repo.root is not set (surefire sets it)");
+    }
+    return Path.of(root, "data", "uci-online-retail");
+  }
+
+  /**
+   * Items A..F (E never bought) and three users:
+   * <pre>
+   * u1: basket i1 at t=100: A, B, C   basket i2 at t=200: A, D
+   * u2: basket i3 at t=50:  A, B, F
+   * u3: basket i4 at t=10:  B, C
+   * </pre>
+   * Shared baskets: A-B 2, B-C 2, A-C 1, A-D 1, A-F 1, B-F 1. Purchases: A 3, B 3, C 2, D 1, F 1.
+   * The rows of u1 are listed out of order to check that the store orders by (time, sequence).
+   */
+  static Dataset small() {
+    List<Dataset.Item> items = List.of(
+        item("A", "Alpha mug"), item("B", "Beta plate"), item("C", "Gamma, the bowl"),
+        item("D", "Delta \"cup\""), item("E", "Epsilon spoon"), item("F", "Zeta fork"));
+    List<Dataset.Interaction> interactions = List.of(
+        buy("u1", "D", 200, "i2", 4), buy("u1", "A", 200, "i2", 3),
+        buy("u1", "C", 100, "i1", 2), buy("u1", "A", 100, "i1", 0), buy("u1", "B", 100, "i1", 1),
+        buy("u2", "A", 50, "i3", 0), buy("u2", "B", 50, "i3", 1), buy("u2", "F", 50, "i3", 2),
+        buy("u3", "B", 10, "i4", 0), buy("u3", "C", 10, "i4", 1));
+    return new Dataset(items, interactions);
+  }
+
+  /** A store loaded with {@link #small()}, keeping every neighbour and using 20 recent items. */
+  static InMemoryEventStore smallStore() {
+    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    store.load(small());
+    return store;
+  }
+
+  private static Dataset.Item item(String id, String title) {
+    return new Dataset.Item(id, title, "", "", 1.5);
+  }
+
+  private static Dataset.Interaction buy(String user, String item, long time, String basket, long seq) {
+    return new Dataset.Interaction(user, item, time, EventType.PURCHASE, basket, seq);
+  }
+}

@@ -1,0 +1,60 @@
+package io.glassbox.gateway;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How failures of the services the gateway calls reach its own callers: with a status they can
+ * act on and a message that names the dependency, never UNKNOWN, never a stack trace or another
+ * service's internals.
+ */
+final class DependencyFailures {
+  private static final Logger log = LoggerFactory.getLogger(DependencyFailures.class);
+
+  private DependencyFailures() {}
+
+  /**
+   * A failed feature-service call the answer cannot do without. Running out of the caller's
+   * deadline stays DEADLINE_EXCEEDED and a cancelled call stays CANCELLED; anything else means
+   * the gateway cannot answer honestly: UNAVAILABLE.
+   */
+  static StatusRuntimeException featureFailed(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    return switch (status.getCode()) {
+      case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline passed while waiting for the feature service")
+          .asRuntimeException();
+      case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+      default -> Status.UNAVAILABLE
+          .withDescription("the feature service is unavailable (" + status.getCode() + ")")
+          .asRuntimeException();
+    };
+  }
+
+  /**
+   * A failed IngestEvents call: the feature service's INVALID_ARGUMENT (e.g. an item not in the
+   * catalogue) reaches the caller with its message, since it is about the caller's input.
+   */
+  static StatusRuntimeException ingestFailed(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    if (status.getCode() == Status.Code.INVALID_ARGUMENT) {
+      return status.withCause(null).asRuntimeException();
+    }
+    return featureFailed(failure);
+  }
+
+  /**
+   * The status a caller of the gateway gets for a failed call: a status the gateway chose keeps
+   * its code and message; anything else is a bug, logged here once and reported as INTERNAL.
+   */
+  static StatusRuntimeException forCaller(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    if (status.getCode() == Status.Code.UNKNOWN) {
+      log.error("request failed unexpectedly", failure);
+      return Status.INTERNAL.withDescription("internal error").asRuntimeException();
+    }
+    return status.withCause(null).asRuntimeException();
+  }
+}

@@ -1,0 +1,50 @@
+package io.glassbox.gateway;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.RequestChecks;
+import java.time.Instant;
+
+/** Turns a shopper's feedback into the event the feature service stores. */
+final class FeedbackEvents {
+  /** The range protobuf's Timestamp allows: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
+  private static final long MIN_SECONDS = -62_135_596_800L;
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  private FeedbackEvents() {}
+
+  /**
+   * Validates the request and maps it to one event; an unset time becomes {@code now}.
+   * INVALID_ARGUMENT naming the field otherwise.
+   */
+  static UserEvent from(SubmitFeedbackRequest request, Instant now) {
+    String userId = RequestChecks.requireId("user_id", request.getUserId());
+    String itemId = RequestChecks.requireId("item_id", request.getItemId());
+    String eventType = switch (request.getType()) {
+      case FEEDBACK_TYPE_CLICK -> "click";
+      case FEEDBACK_TYPE_ADD_TO_CART -> "add_to_cart";
+      case FEEDBACK_TYPE_PURCHASE -> "purchase";
+      case FEEDBACK_TYPE_UNSPECIFIED, UNRECOGNIZED -> throw RequestChecks.invalid(
+          "type must be FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_ADD_TO_CART or FEEDBACK_TYPE_PURCHASE");
+    };
+    Timestamp time = request.hasTime() ? valid(request.getTime()) : Timestamp.newBuilder()
+        .setSeconds(now.getEpochSecond())
+        .setNanos(now.getNano())
+        .build();
+    return UserEvent.newBuilder()
+        .setUserId(userId)
+        .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType))
+        .build();
+  }
+
+  private static Timestamp valid(Timestamp time) {
+    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
+        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
+      throw RequestChecks.invalid("time must lie in 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z"
+          + " with nanos 0..999999999 (or be unset for now)");
+    }
+    return time;
+  }
+}

@@ -1,0 +1,99 @@
+package io.glassbox.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import java.time.Duration;
+
+/**
+ * Everything the gateway is configured with, read once at start. Defaults and validation live
+ * here and nowhere else.
+ *
+ * @param port where the public Gateway API listens ({@value #PORT_KEY}, default 50051; 0 picks a
+ *     free port)
+ * @param featureTarget the feature service ({@value #FEATURE_TARGET_KEY})
+ * @param modelTarget the model service ({@value #MODEL_TARGET_KEY})
+ * @param explainTarget the explain service ({@value #EXPLAIN_TARGET_KEY})
+ * @param defaultDeadline the deadline of a call whose caller set none
+ * @param modelTimeout the most a Score call may take; past it the gateway ranks by retrieval
+ *     score. Never beyond the caller's remaining deadline minus {@code deadlineMargin}.
+ * @param explainTimeout the most an Explain call may take; past it the reasons come from the
+ *     retrieval sources. Never beyond the caller's remaining deadline minus {@code deadlineMargin}.
+ * @param deadlineMargin time kept back from the caller's deadline for the work after a
+ *     dependency gives up (merging, the reply itself)
+ * @param historyEvents most recent events read per user (1..1000)
+ * @param candidateCount candidates retrieved per request (1..2000)
+ * @param slateSize best-ranked items passed to the explain service as the slate (1..2000)
+ */
+public record GatewayConfig(
+    int port,
+    String featureTarget,
+    String modelTarget,
+    String explainTarget,
+    Duration defaultDeadline,
+    Duration modelTimeout,
+    Duration explainTimeout,
+    Duration deadlineMargin,
+    int historyEvents,
+    int candidateCount,
+    int slateSize) {
+
+  public static final String PORT_KEY = "GLASSBOX_GATEWAY_PORT";
+  public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
+  public static final String MODEL_TARGET_KEY = "GLASSBOX_MODEL_TARGET";
+  public static final String EXPLAIN_TARGET_KEY = "GLASSBOX_EXPLAIN_TARGET";
+  public static final String DEFAULT_DEADLINE_KEY = "GLASSBOX_DEFAULT_DEADLINE";
+  public static final String MODEL_TIMEOUT_KEY = "GLASSBOX_GATEWAY_MODEL_TIMEOUT";
+  public static final String EXPLAIN_TIMEOUT_KEY = "GLASSBOX_EXPLAIN_TIMEOUT";
+  public static final String DEADLINE_MARGIN_KEY = "GLASSBOX_GATEWAY_DEADLINE_MARGIN";
+  public static final String HISTORY_EVENTS_KEY = "GLASSBOX_GATEWAY_HISTORY_EVENTS";
+  public static final String CANDIDATE_COUNT_KEY = "GLASSBOX_GATEWAY_CANDIDATE_COUNT";
+  public static final String SLATE_SIZE_KEY = "GLASSBOX_GATEWAY_SLATE_SIZE";
+
+  public static final int DEFAULT_PORT = 50051;
+  public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
+  public static final String DEFAULT_MODEL_TARGET = "localhost:50053";
+  public static final String DEFAULT_EXPLAIN_TARGET = "localhost:50054";
+  public static final Duration DEFAULT_DEFAULT_DEADLINE = Duration.ofSeconds(3);
+  public static final Duration DEFAULT_MODEL_TIMEOUT = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_EXPLAIN_TIMEOUT = Duration.ofMillis(800);
+  public static final Duration DEFAULT_DEADLINE_MARGIN = Duration.ofMillis(50);
+  public static final int DEFAULT_HISTORY_EVENTS = 200;
+  public static final int DEFAULT_CANDIDATE_COUNT = 500;
+  public static final int DEFAULT_SLATE_SIZE = 100;
+
+  /** Limits of the feature and model service contracts. */
+  private static final int MAX_HISTORY_EVENTS = 1000;
+  private static final int MAX_CANDIDATES = 2000;
+
+  public GatewayConfig {
+    requireNonNull(featureTarget, "featureTarget");
+    requireNonNull(modelTarget, "modelTarget");
+    requireNonNull(explainTarget, "explainTarget");
+    requireNonNull(defaultDeadline, "defaultDeadline");
+    requireNonNull(modelTimeout, "modelTimeout");
+    requireNonNull(explainTimeout, "explainTimeout");
+    requireNonNull(deadlineMargin, "deadlineMargin");
+    if (deadlineMargin.compareTo(defaultDeadline) >= 0) {
+      throw new ConfigException(DEADLINE_MARGIN_KEY + " (" + deadlineMargin
+          + ") must be shorter than " + DEFAULT_DEADLINE_KEY + " (" + defaultDeadline + ")");
+    }
+  }
+
+  /** Reads the settings, applying the defaults above; fails with the key of a bad value. */
+  public static GatewayConfig load(ConfigSource source) {
+    return new GatewayConfig(
+        source.getPort(PORT_KEY, DEFAULT_PORT),
+        source.getString(FEATURE_TARGET_KEY, DEFAULT_FEATURE_TARGET),
+        source.getString(MODEL_TARGET_KEY, DEFAULT_MODEL_TARGET),
+        source.getString(EXPLAIN_TARGET_KEY, DEFAULT_EXPLAIN_TARGET),
+        source.getDuration(DEFAULT_DEADLINE_KEY, DEFAULT_DEFAULT_DEADLINE),
+        source.getDuration(MODEL_TIMEOUT_KEY, DEFAULT_MODEL_TIMEOUT),
+        source.getDuration(EXPLAIN_TIMEOUT_KEY, DEFAULT_EXPLAIN_TIMEOUT),
+        source.getDuration(DEADLINE_MARGIN_KEY, DEFAULT_DEADLINE_MARGIN),
+        source.getInt(HISTORY_EVENTS_KEY, DEFAULT_HISTORY_EVENTS, 1, MAX_HISTORY_EVENTS),
+        source.getInt(CANDIDATE_COUNT_KEY, DEFAULT_CANDIDATE_COUNT, 1, MAX_CANDIDATES),
+        source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES));
+  }
+}

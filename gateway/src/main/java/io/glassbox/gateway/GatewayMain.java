@@ -1,0 +1,44 @@
+package io.glassbox.gateway;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+
+/** Starts the gateway: the public Glassbox API. */
+public final class GatewayMain {
+  private GatewayMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    GrpcServer server = start(ConfigSource.fromEnvironment());
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "gateway-shutdown"));
+    server.awaitTermination();
+  }
+
+  /**
+   * Starts the gateway on its configured port and marks it SERVING: it holds no data, and it
+   * answers (degraded, flagged) even while the services behind it are down. Closing the returned
+   * server also closes the channels to those services, after the drain.
+   */
+  public static GrpcServer start(ConfigSource source) {
+    GatewayConfig config = GatewayConfig.load(source);
+    return start(config, GrpcServer.onPort("gateway", config.port()));
+  }
+
+  /** Starts the gateway on {@code server} (e.g. an in-process one in tests). */
+  static GrpcServer start(GatewayConfig config, GrpcServer.Builder server) {
+    DownstreamChannels channels = DownstreamChannels.open(config);
+    try {
+      Injector injector = Guice.createInjector(
+          new GatewayModule(config, channels.feature(), channels.model(), channels.explain()));
+      GrpcServer started = server.addService(injector.getInstance(GatewayService.class))
+          .closeAfterDrain(channels)
+          .start();
+      started.setServing(true);
+      return started;
+    } catch (RuntimeException e) {
+      channels.close();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package io.glassbox.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRowResult;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The eligible candidates of one request, best first, and how they were ranked.
+ *
+ * @param ranked candidates, best first
+ * @param modelVersion the model version that scored them; empty when {@code rankingDegraded}
+ * @param modelHistory the user's history as the model used it, oldest first (after truncation
+ *     and dropping items the model does not know); empty when {@code rankingDegraded}
+ * @param rankingDegraded true when ranked by retrieval score because the model could not rank
+ */
+record RankedSlate(
+    List<RankedCandidate> ranked, String modelVersion, List<String> modelHistory,
+    boolean rankingDegraded) {
+
+  /** Higher score first; ties go to the better retrieval score, then to retrieval order. */
+  private static final Comparator<RankedCandidate> BEST_FIRST =
+      Comparator.comparingDouble(RankedCandidate::score).reversed()
+          .thenComparing(Comparator.comparingDouble(
+              (RankedCandidate c) -> c.candidate().getRetrievalScore()).reversed());
+
+  RankedSlate {
+    ranked = List.copyOf(ranked);
+    requireNonNull(modelVersion, "modelVersion");
+    modelHistory = List.copyOf(modelHistory);
+  }
+
+  /**
+   * The candidates worth ranking, in retrieval order: not already in the user's history, each id
+   * once, and with at least one known retrieval source (a candidate without one could not be given
+   * an honest reason).
+   */
+  static List<Candidate> eligible(List<Candidate> candidates, Collection<String> historyItemIds) {
+    Set<String> history = new HashSet<>(historyItemIds);
+    Set<String> seen = new HashSet<>();
+    List<Candidate> eligible = new ArrayList<>();
+    for (Candidate candidate : candidates) {
+      if (RetrievalReasons.canExplain(candidate)
+          && !history.contains(candidate.getItemId())
+          && seen.add(candidate.getItemId())) {
+        eligible.add(candidate);
+      }
+    }
+    return eligible;
+  }
+
+  /**
+   * Ranks by the model's scores (one row, scored with the SKIP policy). Candidates the model left
+   * out (unknown to its vocabulary) have no model score and are not ranked.
+   *
+   * @throws IllegalArgumentException if the response does not match the request (wrong number
+   *     of rows, scores or evidence) or scores none of the candidates, so the caller can treat
+   *     it as a failed model call
+   */
+  static RankedSlate byModel(List<Candidate> eligible, ScoreResponse response) {
+    if (response.getRowsCount() != 1) {
+      throw new IllegalArgumentException(
+          "model returned " + response.getRowsCount() + " rows for 1");
+    }
+    ScoreRowResult row = response.getRows(0);
+    int scored = row.getCandidateItemIdsCount();
+    if (row.getScoresCount() != scored
+        || (row.getEvidenceCount() != 0 && row.getEvidenceCount() != scored)) {
+      throw new IllegalArgumentException("model returned " + row.getScoresCount() + " scores and "
+          + row.getEvidenceCount() + " evidence rows for " + scored + " candidates");
+    }
+    Map<String, Candidate> byId = new HashMap<>();
+    eligible.forEach(candidate -> byId.put(candidate.getItemId(), candidate));
+    int historyLength = row.getHistoryItemIdsCount();
+    List<RankedCandidate> ranked = new ArrayList<>(scored);
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < scored; i++) {
+      Candidate candidate = byId.get(row.getCandidateItemIds(i));
+      if (candidate == null || !seen.add(candidate.getItemId())) {
+        continue;
+      }
+      List<Float> contribution = List.of();
+      if (row.getEvidenceCount() == scored) {
+        CandidateEvidence evidence = row.getEvidence(i);
+        // A misaligned row is useless as evidence; the explain service then asks the model.
+        if (evidence.getContributionCount() == historyLength) {
+          contribution = evidence.getContributionList();
+        }
+      }
+      ranked.add(new RankedCandidate(candidate, row.getScores(i), contribution));
+    }
+    if (ranked.isEmpty() && !eligible.isEmpty()) {
+      // Nothing the model knows: it cannot rank this request, and an empty answer would hide it.
+      throw new IllegalArgumentException(
+          "model scored none of the " + eligible.size() + " candidates");
+    }
+    ranked.sort(BEST_FIRST);
+    return new RankedSlate(ranked, response.getModelVersion(), row.getHistoryItemIdsList(), false);
+  }
+
+  /** Ranks by retrieval score: the honest order when the model could not rank. */
+  static RankedSlate byRetrieval(List<Candidate> eligible) {
+    List<RankedCandidate> ranked = new ArrayList<>(eligible.size());
+    for (Candidate candidate : eligible) {
+      ranked.add(new RankedCandidate(candidate, candidate.getRetrievalScore(), List.of()));
+    }
+    ranked.sort(BEST_FIRST);
+    return new RankedSlate(ranked, "", List.of(), true);
+  }
+
+  /** The best {@code k} (fewer when there are fewer). */
+  List<RankedCandidate> top(int k) {
+    return ranked.subList(0, Math.min(k, ranked.size()));
+  }
+
+  /** The ids whose display fields the answer needs: the top {@code k} and their via items. */
+  List<String> displayItemIds(int k) {
+    Set<String> ids = new LinkedHashSet<>();
+    List<RankedCandidate> top = top(k);
+    top.forEach(item -> ids.add(item.itemId()));
+    top.forEach(item -> ids.addAll(item.candidate().getViaItemIdsList()));
+    return List.copyOf(ids);
+  }
+
+  /**
+   * Asks for reasons for the top {@code k}, ranked within the best {@code slateSize} (at least
+   * {@code k}, so every target is in the slate), with the evidence the model already gave.
+   */
+  ExplainRequest explainRequest(int k, int slateSize, String locale) {
+    ExplainRequest.Builder request = ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(modelHistory)
+        .setLocale(locale)
+        .setModelVersion(modelVersion);
+    top(Math.max(k, slateSize)).forEach(item -> request.addSlateItemIds(item.itemId()));
+    for (RankedCandidate item : top(k)) {
+      request.addTargets(ExplainTarget.newBuilder()
+          .setItemId(item.itemId())
+          .addAllContribution(item.contribution())
+          .addAllSources(item.candidate().getSourcesList())
+          .addAllViaItemIds(item.candidate().getViaItemIdsList()));
+    }
+    return request.build();
+  }
+}

@@ -1,0 +1,240 @@
+package io.glassbox.gateway;
+
+import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+import static java.util.Objects.requireNonNull;
+
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.SettableFuture;
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Recommend request path: history and candidates in parallel, model ranking, then reasons
+ * and display fields in parallel; degrading honestly when the model or the explain service
+ * fails or runs out of its budget (see {@link CallBudget}).
+ *
+ * <p>Nothing here blocks a thread: each step is a callback on the previous step's future. The
+ * callbacks that make calls run attached to the inbound call's {@link Context}, so every outbound
+ * call is cancelled with the inbound one, and each carries a deadline derived from the caller's.
+ */
+final class Recommender {
+  private static final Logger log = LoggerFactory.getLogger(Recommender.class);
+
+  private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
+  private final ModelServiceGrpc.ModelServiceFutureStub model;
+  private final ExplainServiceGrpc.ExplainServiceFutureStub explain;
+  private final GatewayConfig config;
+  private final Deadline.Ticker ticker;
+
+  @Inject
+  Recommender(
+      @FeatureChannel Channel featureChannel,
+      @ModelChannel Channel modelChannel,
+      @ExplainChannel Channel explainChannel,
+      GatewayConfig config,
+      Deadline.Ticker ticker) {
+    this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
+    this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
+    this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
+    this.config = requireNonNull(config, "config");
+    this.ticker = requireNonNull(ticker, "ticker");
+  }
+
+  /** Must be called with the inbound call's context current (as a gRPC handler is). */
+  ListenableFuture<RecommendResponse> recommend(RecommendQuery query) {
+    Context context = Context.current();
+    Request request = new Request(query, context,
+        CallBudget.of(context.getDeadline(), config, ticker),
+        context.fixedContextExecutor(directExecutor()));
+    FeatureServiceGrpc.FeatureServiceFutureStub features =
+        feature.withDeadline(request.budget().callerDeadline());
+    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(
+        GetUserHistoryRequest.newBuilder()
+            .setUserId(query.userId())
+            .setMaxEvents(config.historyEvents())
+            .build());
+    ListenableFuture<RetrieveCandidatesResponse> candidates = features.retrieveCandidates(
+        RetrieveCandidatesRequest.newBuilder()
+            .setUserId(query.userId())
+            .setLimit(config.candidateCount())
+            .setExcludeHistory(true)
+            .build());
+    ListenableFuture<Retrieval> retrieval = orFeatureFailure(
+        bothOrFirstFailure(history, candidates, Retrieval::new));
+    return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
+        request.inRequest());
+  }
+
+  private ListenableFuture<RecommendResponse> rankAndDescribe(Request request, Retrieval found) {
+    List<Candidate> eligible = RankedSlate.eligible(
+        found.candidates().getCandidatesList(), found.historyItemIds());
+    log.debug("{} eligible candidates of {}, cold start {}", eligible.size(),
+        found.candidates().getCandidatesCount(), found.coldStart());
+    if (eligible.isEmpty()) {
+      RankedSlate nothing = new RankedSlate(List.of(), "", List.of(), false);
+      return Futures.immediateFuture(ResponseAssembler.assemble(nothing, request.query().limit(),
+          Map.of(), Explanations.notAsked(), found.coldStart(), request.query().locale()));
+    }
+    return Futures.transformAsync(rank(request, found, eligible),
+        slate -> describe(request, slate, found.coldStart()), request.inRequest());
+  }
+
+  /** The model's ranking, or the retrieval ranking when the model fails or runs out of time. */
+  private ListenableFuture<RankedSlate> rank(
+      Request request, Retrieval found, List<Candidate> eligible) {
+    ScoreRequest score = ScoreRequest.newBuilder()
+        .addRows(ScoreRow.newBuilder()
+            .addAllHistoryItemIds(found.historyItemIds())
+            .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList()))
+        .setIncludeContribution(true)
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+        .build();
+    ListenableFuture<RankedSlate> byModel = Futures.transform(
+        model.withDeadline(request.budget().modelDeadline()).score(score),
+        response -> RankedSlate.byModel(eligible, response),
+        directExecutor());
+    return Futures.catching(byModel, Exception.class, failure -> {
+      request.warnUnlessGone("model service failed ({}); ranking by retrieval score", failure);
+      return RankedSlate.byRetrieval(eligible);
+    }, directExecutor());
+  }
+
+  /** Reasons and display fields for the top items, fetched in parallel. */
+  private ListenableFuture<RecommendResponse> describe(
+      Request request, RankedSlate slate, boolean coldStart) {
+    RecommendQuery query = request.query();
+    ListenableFuture<Map<String, Item>> items = orFeatureFailure(Futures.transform(
+        feature.withDeadline(request.budget().callerDeadline()).getItems(
+            GetItemsRequest.newBuilder().addAllItemIds(slate.displayItemIds(query.limit())).build()),
+        Recommender::byId,
+        directExecutor()));
+    ListenableFuture<Explanations> explanations = explain(request, slate, coldStart);
+    return Futures.whenAllSucceed(items, explanations).call(
+        () -> ResponseAssembler.assemble(slate, query.limit(), Futures.getDone(items),
+            Futures.getDone(explanations), coldStart, query.locale()),
+        directExecutor());
+  }
+
+  /**
+   * Asks the explain service, within its own budget. Not asked when the model could not rank
+   * (there is no model evidence to explain) nor for an unknown user (with no history it could
+   * only repeat the retrieval reasons, so the hop is saved).
+   */
+  private ListenableFuture<Explanations> explain(
+      Request request, RankedSlate slate, boolean coldStart) {
+    if (slate.rankingDegraded()) {
+      return Futures.immediateFuture(Explanations.failed());
+    }
+    if (coldStart) {
+      return Futures.immediateFuture(Explanations.notAsked());
+    }
+    RecommendQuery query = request.query();
+    ListenableFuture<Explanations> explained = Futures.transform(
+        explain.withDeadline(request.budget().explainDeadline()).explain(
+            slate.explainRequest(query.limit(), config.slateSize(), query.locale())),
+        Explanations::from,
+        directExecutor());
+    return Futures.catching(explained, Exception.class, failure -> {
+      request.warnUnlessGone("explain service failed ({}); reasons from retrieval sources",
+          failure);
+      return Explanations.failed();
+    }, directExecutor());
+  }
+
+  /**
+   * Both results combined, or the first failure as soon as it happens. (Guava's whenAllSucceed
+   * would do, but logs a second failure at SEVERE, and with the feature service down both calls
+   * fail.)
+   */
+  private static <A, B, R> ListenableFuture<R> bothOrFirstFailure(
+      ListenableFuture<A> first, ListenableFuture<B> second, BiFunction<A, B, R> combine) {
+    SettableFuture<R> result = SettableFuture.create();
+    Runnable onEach = () -> {
+      for (ListenableFuture<?> input : List.of(first, second)) {
+        if (input.isDone()) {
+          try {
+            Futures.getDone(input);
+          } catch (ExecutionException | CancellationException failed) {
+            result.setException(failed instanceof ExecutionException ? failed.getCause() : failed);
+            return;
+          }
+        }
+      }
+      if (first.isDone() && second.isDone()) {
+        result.set(combine.apply(Futures.getUnchecked(first), Futures.getUnchecked(second)));
+      }
+    };
+    first.addListener(onEach, directExecutor());
+    second.addListener(onEach, directExecutor());
+    return result;
+  }
+
+  private static <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call) {
+    return Futures.catching(call, Exception.class, failure -> {
+      throw DependencyFailures.featureFailed(failure);
+    }, directExecutor());
+  }
+
+  private static Map<String, Item> byId(GetItemsResponse response) {
+    Map<String, Item> items = new HashMap<>();
+    response.getItemsList().forEach(item -> items.put(item.getItemId(), item));
+    return items;
+  }
+
+  private static String describe(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    return status.getCode() == Status.Code.UNKNOWN ? failure.toString() : status.getCode().name();
+  }
+
+  /** One request's query, context, deadlines and the executor that runs steps in its context. */
+  private record Request(
+      RecommendQuery query, Context context, CallBudget budget, Executor inRequest) {
+    /** Logs a degradation, unless it only happened because the caller went away. */
+    void warnUnlessGone(String message, Throwable failure) {
+      if (!context.isCancelled()) {
+        log.warn(message, describe(failure));
+      }
+    }
+  }
+
+  /** What the feature service knows about the user. */
+  private record Retrieval(GetUserHistoryResponse history, RetrieveCandidatesResponse candidates) {
+    /** The user's recent items, oldest first (repeats kept: the model reads them in order). */
+    List<String> historyItemIds() {
+      return history.getEventsList().stream().map(Event::getItemId).toList();
+    }
+
+    boolean coldStart() {
+      return !history.getKnownUser();
+    }
+  }
+}

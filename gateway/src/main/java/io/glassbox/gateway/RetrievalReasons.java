@@ -1,0 +1,62 @@
+package io.glassbox.gateway;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RetrievalSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reasons that rest on the retrieval statistics alone: used when the explain service could not
+ * answer, when the model could not rank, and for a user the store does not know. They cite what
+ * the feature service measured (co-purchase with the user's items, popularity) and never claim
+ * anything about the model, so they carry no rank or score drop.
+ */
+final class RetrievalReasons {
+  private RetrievalReasons() {}
+
+  /** Whether the candidate has a source that {@link #of} can turn into a reason. */
+  static boolean canExplain(Candidate candidate) {
+    return candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
+        || candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
+  }
+
+  /**
+   * The reasons for one candidate, co-purchase (more specific) before popularity; empty only
+   * for a candidate that {@link #canExplain} rejects (never ranked).
+   *
+   * @param items display fields by id, for the titles of the via items (an id stands in for a
+   *     title the catalogue lacks)
+   */
+  static List<Reason> of(Candidate candidate, Map<String, Item> items, String locale) {
+    ReasonTexts texts = ReasonTexts.forLocale(locale);
+    List<Reason> reasons = new ArrayList<>(2);
+    if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)) {
+      List<String> via = candidate.getViaItemIdsList();
+      List<String> titles = new ArrayList<>(via.size());
+      for (String id : via) {
+        Item item = items.get(id);
+        titles.add(item == null || item.getTitle().isEmpty() ? id : item.getTitle());
+      }
+      reasons.add(Reason.newBuilder()
+          .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
+          .setText(via.isEmpty() ? texts.boughtTogetherWithYourItems()
+              : texts.boughtTogetherWith(titles))
+          .setLocale(texts.tag())
+          .addAllEvidenceItemIds(via)
+          .addAllEvidenceTitles(titles)
+          .build());
+    }
+    if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)) {
+      reasons.add(Reason.newBuilder()
+          .setKind(ReasonKind.REASON_KIND_POPULAR)
+          .setText(texts.bestSeller())
+          .setLocale(texts.tag())
+          .build());
+    }
+    return reasons;
+  }
+}

@@ -1,0 +1,132 @@
+package io.glassbox.gateway;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.IngestEventsResponse;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.UserEvent;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A feature service over a few hand-written users, candidates and items. It records what it was
+ * asked and the deadline each inbound call carried.
+ */
+final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase {
+  private final Map<String, List<String>> histories = new ConcurrentHashMap<>();
+  private final Map<String, List<Candidate>> candidates = new ConcurrentHashMap<>();
+  private final Map<String, Item> catalogue = new ConcurrentHashMap<>();
+  private volatile List<Candidate> popular = List.of();
+
+  final List<GetUserHistoryRequest> historyRequests = new CopyOnWriteArrayList<>();
+  final List<RetrieveCandidatesRequest> retrieveRequests = new CopyOnWriteArrayList<>();
+  final List<GetItemsRequest> itemsRequests = new CopyOnWriteArrayList<>();
+  final List<IngestEventsRequest> ingested = new CopyOnWriteArrayList<>();
+  /** The deadline of each inbound GetUserHistory call; an absent deadline is not recorded. */
+  final List<Deadline> historyDeadlines = new CopyOnWriteArrayList<>();
+  final List<String> historyCallsWithoutDeadline = new CopyOnWriteArrayList<>();
+
+  FakeFeatureService withUser(String userId, List<String> historyOldestFirst, List<Candidate> forUser) {
+    histories.put(userId, List.copyOf(historyOldestFirst));
+    candidates.put(userId, List.copyOf(forUser));
+    return this;
+  }
+
+  FakeFeatureService withPopular(List<Candidate> popularItems) {
+    popular = List.copyOf(popularItems);
+    return this;
+  }
+
+  FakeFeatureService withItems(List<Item> items) {
+    items.forEach(item -> catalogue.put(item.getItemId(), item));
+    return this;
+  }
+
+  @Override
+  public void getUserHistory(
+      GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> replies) {
+    historyRequests.add(request);
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline == null) {
+      historyCallsWithoutDeadline.add(request.getUserId());
+    } else {
+      historyDeadlines.add(deadline);
+    }
+    List<String> history = histories.getOrDefault(request.getUserId(), List.of());
+    GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
+        .setUserId(request.getUserId())
+        .setKnownUser(histories.containsKey(request.getUserId()))
+        .setTotalEvents(history.size());
+    for (int i = 0; i < history.size(); i++) {
+      response.addEvents(Event.newBuilder()
+          .setItemId(history.get(i))
+          .setTime(Timestamp.newBuilder().setSeconds(1_300_000_000L + i))
+          .setEventType("purchase"));
+    }
+    replies.onNext(response.build());
+    replies.onCompleted();
+  }
+
+  @Override
+  public void retrieveCandidates(
+      RetrieveCandidatesRequest request, StreamObserver<RetrieveCandidatesResponse> replies) {
+    retrieveRequests.add(request);
+    boolean known = candidates.containsKey(request.getUserId());
+    replies.onNext(RetrieveCandidatesResponse.newBuilder()
+        .addAllCandidates(known ? candidates.get(request.getUserId()) : popular)
+        .setKnownUser(known)
+        .build());
+    replies.onCompleted();
+  }
+
+  @Override
+  public void getItems(GetItemsRequest request, StreamObserver<GetItemsResponse> replies) {
+    itemsRequests.add(request);
+    GetItemsResponse.Builder response = GetItemsResponse.newBuilder();
+    for (String id : request.getItemIdsList()) {
+      Item item = catalogue.get(id);
+      if (item == null) {
+        response.addMissingItemIds(id);
+      } else {
+        response.addItems(item);
+      }
+    }
+    replies.onNext(response.build());
+    replies.onCompleted();
+  }
+
+  @Override
+  public void ingestEvents(
+      IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
+    for (int i = 0; i < request.getEventsCount(); i++) {
+      UserEvent event = request.getEvents(i);
+      if (!catalogue.containsKey(event.getEvent().getItemId())) {
+        replies.onError(Status.INVALID_ARGUMENT
+            .withDescription("events[" + i + "].event.item_id \"" + event.getEvent().getItemId()
+                + "\" is not in the catalogue")
+            .asRuntimeException());
+        return;
+      }
+    }
+    ingested.add(request);
+    replies.onNext(IngestEventsResponse.newBuilder()
+        .setAcceptedCount(request.getEventsCount())
+        .build());
+    replies.onCompleted();
+  }
+}

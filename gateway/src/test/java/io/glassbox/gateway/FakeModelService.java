@@ -1,0 +1,87 @@
+package io.glassbox.gateway;
+
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A model service with fixed scores per item. Ids in {@code unknown} are outside its vocabulary
+ * and skipped (the gateway asks with UNKNOWN_ITEM_POLICY_SKIP). Each candidate's contribution
+ * spreads its score evenly over the used history.
+ */
+final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
+  static final String VERSION = "v-test";
+
+  private final Map<String, Float> scores;
+  private final Set<String> unknown;
+  volatile Behaviour behaviour = Behaviour.SERVE;
+
+  final List<ScoreRequest> requests = new CopyOnWriteArrayList<>();
+  final List<Deadline> deadlines = new CopyOnWriteArrayList<>();
+  final CountDownLatch cancelled = new CountDownLatch(1);
+
+  FakeModelService(Map<String, Float> scores, Set<String> unknown) {
+    this.scores = Map.copyOf(scores);
+    this.unknown = Set.copyOf(unknown);
+  }
+
+  @Override
+  public void score(ScoreRequest request, StreamObserver<ScoreResponse> replies) {
+    requests.add(request);
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline != null) {
+      deadlines.add(deadline);
+    }
+    switch (behaviour) {
+      case FAIL -> replies.onError(
+          Status.UNAVAILABLE.withDescription("model not loaded").asRuntimeException());
+      case HANG -> ((ServerCallStreamObserver<ScoreResponse>) replies)
+          .setOnCancelHandler(cancelled::countDown);
+      case SERVE -> {
+        ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(VERSION);
+        request.getRowsList().forEach(row -> response.addRows(scoreRow(row)));
+        replies.onNext(response.build());
+        replies.onCompleted();
+      }
+    }
+  }
+
+  private ScoreRowResult scoreRow(ScoreRow row) {
+    ScoreRowResult.Builder result = ScoreRowResult.newBuilder();
+    for (String id : row.getHistoryItemIdsList()) {
+      if (unknown.contains(id)) {
+        result.addSkippedItemIds(id);
+      } else {
+        result.addHistoryItemIds(id);
+      }
+    }
+    int used = result.getHistoryItemIdsCount();
+    for (String id : row.getCandidateItemIdsList()) {
+      if (unknown.contains(id)) {
+        result.addSkippedItemIds(id);
+        continue;
+      }
+      float score = scores.getOrDefault(id, 0f);
+      result.addCandidateItemIds(id).addScores(score);
+      CandidateEvidence.Builder evidence = CandidateEvidence.newBuilder();
+      for (int i = 0; i < used; i++) {
+        evidence.addContribution(score / used);
+      }
+      result.addEvidence(evidence);
+    }
+    return result.build();
+  }
+}

@@ -1,0 +1,127 @@
+package io.glassbox.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.FeedbackType;
+import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.UserEvent;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(60)
+class GatewayFeedbackTest {
+  private GatewayHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private void submit(SubmitFeedbackRequest request) {
+    harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(request);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "FEEDBACK_TYPE_CLICK, click",
+      "FEEDBACK_TYPE_ADD_TO_CART, add_to_cart",
+      "FEEDBACK_TYPE_PURCHASE, purchase"})
+  void submitFeedback_storesOneEventOfTheMappedType(FeedbackType type, String eventType) {
+    harness = new GatewayHarness().start();
+    Timestamp time = Timestamp.newBuilder().setSeconds(1_700_000_000L).setNanos(5).build();
+
+    submit(SubmitFeedbackRequest.newBuilder()
+        .setUserId("u9").setItemId("c1").setType(type).setTime(time).build());
+
+    assertEquals(1, harness.feature.ingested.size());
+    assertEquals(1, harness.feature.ingested.get(0).getEventsCount());
+    UserEvent stored = harness.feature.ingested.get(0).getEvents(0);
+    assertEquals("u9", stored.getUserId());
+    assertEquals("c1", stored.getEvent().getItemId());
+    assertEquals(eventType, stored.getEvent().getEventType());
+    assertEquals(time, stored.getEvent().getTime());
+  }
+
+  @Test
+  void submitFeedback_withoutTime_recordsNow() {
+    harness = new GatewayHarness().start();
+    Instant before = Instant.now();
+
+    submit(SubmitFeedbackRequest.newBuilder()
+        .setUserId("u9").setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_CLICK).build());
+
+    Instant after = Instant.now();
+    Timestamp time = harness.feature.ingested.get(0).getEvents(0).getEvent().getTime();
+    Instant recorded = Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
+    assertTrue(!recorded.isBefore(before) && !recorded.isAfter(after), recorded.toString());
+  }
+
+  static Stream<Arguments> invalidRequests() {
+    SubmitFeedbackRequest valid = SubmitFeedbackRequest.newBuilder()
+        .setUserId("u9").setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_CLICK).build();
+    return Stream.of(
+        Arguments.of(valid.toBuilder().setUserId("").build(), "user_id"),
+        Arguments.of(valid.toBuilder().setUserId("u".repeat(129)).build(), "user_id"),
+        Arguments.of(valid.toBuilder().setItemId("").build(), "item_id"),
+        Arguments.of(valid.toBuilder().setItemId("i".repeat(129)).build(), "item_id"),
+        Arguments.of(valid.toBuilder().setType(FeedbackType.FEEDBACK_TYPE_UNSPECIFIED).build(),
+            "type"),
+        Arguments.of(valid.toBuilder().setTime(Timestamp.newBuilder().setNanos(-1)).build(),
+            "time"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidRequests")
+  void submitFeedback_invalidRequest_returnsInvalidArgumentAndStoresNothing(
+      SubmitFeedbackRequest request, String field) {
+    harness = new GatewayHarness().start();
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> submit(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().startsWith(field + " must"),
+        error.getStatus().getDescription());
+    assertTrue(harness.feature.ingested.isEmpty());
+  }
+
+  @Test
+  void submitFeedback_itemNotInCatalogue_passesTheFeatureServiceMessageThrough() {
+    harness = new GatewayHarness().start();
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(SubmitFeedbackRequest.newBuilder()
+            .setUserId("u9").setItemId("nope").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+            .build()));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    assertEquals("events[0].event.item_id \"nope\" is not in the catalogue",
+        error.getStatus().getDescription());
+  }
+
+  @Test
+  void submitFeedback_featureServiceDown_returnsUnavailable() {
+    harness = new GatewayHarness().withoutFeatureService().start();
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(SubmitFeedbackRequest.newBuilder()
+            .setUserId("u9").setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_CLICK).build()));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().contains("feature service"));
+  }
+}

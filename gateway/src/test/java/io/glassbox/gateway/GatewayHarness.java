@@ -1,0 +1,87 @@
+package io.glassbox.gateway;
+
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The real gateway on an in-process server, wired through real channels to fake feature, model
+ * and explain services on in-process servers of their own. A fake left out is "down": its
+ * target names no server.
+ */
+final class GatewayHarness implements AutoCloseable {
+  final FakeFeatureService feature = TestCatalogue.featureService();
+  final FakeModelService model = TestCatalogue.modelService();
+  final FakeExplainService explain = new FakeExplainService();
+
+  private final List<GrpcServer> servers = new ArrayList<>();
+  private final Map<String, String> settings = new HashMap<>();
+  private final String id = UUID.randomUUID().toString();
+  private boolean featureUp = true;
+  private ManagedChannel channel;
+
+  /** Overrides a gateway setting (see {@link GatewayConfig}). */
+  GatewayHarness with(String key, String value) {
+    settings.put(key, value);
+    return this;
+  }
+
+  GatewayHarness withoutFeatureService() {
+    featureUp = false;
+    return this;
+  }
+
+  GatewayHarness start() {
+    if (featureUp) {
+      serve("feature", feature);
+    }
+    serve("model", model);
+    serve("explain", explain);
+    Map<String, String> config = new HashMap<>(Map.of(
+        GatewayConfig.FEATURE_TARGET_KEY, "in-process:" + name("feature"),
+        GatewayConfig.MODEL_TARGET_KEY, "in-process:" + name("model"),
+        GatewayConfig.EXPLAIN_TARGET_KEY, "in-process:" + name("explain"),
+        // Generous budgets, so a busy test machine never degrades a test that expects no
+        // degradation; the tests about budgets set their own.
+        GatewayConfig.MODEL_TIMEOUT_KEY, "10s",
+        GatewayConfig.EXPLAIN_TIMEOUT_KEY, "10s"));
+    config.putAll(settings);
+    servers.add(GatewayMain.start(GatewayConfig.load(ConfigSource.of(config)),
+        GrpcServer.inProcess("gateway", name("gateway"))));
+    channel = InProcessChannelBuilder.forName(name("gateway")).build();
+    return this;
+  }
+
+  GatewayGrpc.GatewayBlockingStub client() {
+    return GatewayGrpc.newBlockingStub(channel);
+  }
+
+  private void serve(String role, BindableService service) {
+    GrpcServer server = GrpcServer.inProcess(role, name(role)).addService(service).start();
+    server.setServing(true);
+    servers.add(server);
+  }
+
+  private String name(String role) {
+    return role + "-" + id;
+  }
+
+  @Override
+  public void close() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    // Gateway first (it was started last), so it drains before what it calls goes away.
+    for (int i = servers.size() - 1; i >= 0; i--) {
+      servers.get(i).close();
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.glassbox.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class GatewayMainTest {
+
+  @Test
+  void start_servesOnItsPortAndIsServingAtOnce_evenWithItsDependenciesDown() throws InterruptedException {
+    String unreachable = "in-process:none-" + UUID.randomUUID();
+    GrpcServer server = GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        GatewayConfig.FEATURE_TARGET_KEY, unreachable,
+        GatewayConfig.MODEL_TARGET_KEY, unreachable,
+        GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
+    ManagedChannel channel =
+        ManagedChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
+    try {
+      ServingStatus status = HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.newBuilder().setService("glassbox.v1.Gateway").build())
+          .getStatus();
+      assertEquals(ServingStatus.SERVING, status);
+      assertTrue(server.port() > 0);
+      StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+          () -> GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .recommend(RecommendRequest.newBuilder().setUserId("u1").build()));
+      assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.close();
+    }
+  }
+
+  @Test
+  void closingTheServer_closesTheChannelsToTheServicesBehindIt() throws InterruptedException {
+    GatewayConfig config = GatewayConfig.load(ConfigSource.of(Map.of(
+        GatewayConfig.FEATURE_TARGET_KEY, "in-process:a-" + UUID.randomUUID(),
+        GatewayConfig.MODEL_TARGET_KEY, "in-process:b-" + UUID.randomUUID(),
+        GatewayConfig.EXPLAIN_TARGET_KEY, "in-process:c-" + UUID.randomUUID())));
+    DownstreamChannels channels = DownstreamChannels.open(config);
+    GrpcServer server = GrpcServer.inProcess("gateway", "gw-" + UUID.randomUUID())
+        .addService(new GatewayGrpc.GatewayImplBase() {})
+        .closeAfterDrain(channels)
+        .start();
+    assertFalse(channels.isTerminated());
+
+    server.close();
+
+    assertTrue(channels.feature().awaitTermination(10, TimeUnit.SECONDS));
+    assertTrue(channels.model().awaitTermination(10, TimeUnit.SECONDS));
+    assertTrue(channels.explain().awaitTermination(10, TimeUnit.SECONDS));
+  }
+}

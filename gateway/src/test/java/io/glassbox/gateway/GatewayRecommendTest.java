@@ -1,0 +1,328 @@
+package io.glassbox.gateway;
+
+import static io.glassbox.gateway.TestCatalogue.BY_MODEL;
+import static io.glassbox.gateway.TestCatalogue.BY_RETRIEVAL;
+import static io.glassbox.gateway.TestCatalogue.KNOWN_USER;
+import static io.glassbox.gateway.TestCatalogue.UNKNOWN_USER;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.ScoreRequest;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(60)
+class GatewayRecommendTest {
+  private GatewayHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private GatewayHarness start(GatewayHarness configured) {
+    harness = configured.with(GatewayConfig.SLATE_SIZE_KEY, "4").start();
+    return harness;
+  }
+
+  private RecommendResponse recommend(String userId, int limit, String locale) {
+    return harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder()
+            .setUserId(userId).setLimit(limit).setLocale(locale).build());
+  }
+
+  private static List<String> ids(RecommendResponse response) {
+    return response.getItemsList().stream().map(item -> item.getItem().getItemId()).toList();
+  }
+
+  @Test
+  void recommend_knownUser_ranksByModelScoreUpToLimit() {
+    start(new GatewayHarness());
+
+    RecommendResponse response = recommend(KNOWN_USER, 3, "en-US");
+
+    assertEquals(BY_MODEL.subList(0, 3), ids(response));
+    RecommendedItem first = response.getItems(0);
+    assertAll(
+        () -> assertEquals(List.of(1, 2, 3),
+            response.getItemsList().stream().map(RecommendedItem::getRank).toList()),
+        () -> assertEquals(3.0, first.getScore(), 1e-6),
+        () -> assertEquals("Title c5", first.getItem().getTitle()),
+        () -> assertEquals("GBP", first.getItem().getCurrencyCode()),
+        () -> assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), first.getSourcesList()),
+        () -> assertEquals(FakeModelService.VERSION, response.getModelVersion()),
+        () -> assertFalse(response.getColdStart()),
+        () -> assertFalse(response.getRankingDegraded()),
+        () -> assertFalse(response.getExplanationsDegraded()));
+  }
+
+  @Test
+  void recommend_filtersHistoryItemsAndDuplicates() {
+    start(new GatewayHarness());
+
+    RecommendResponse response = recommend(KNOWN_USER, 50, "en-US");
+
+    assertEquals(BY_MODEL, ids(response));
+    List<String> scored = harness.model.requests.get(0).getRows(0).getCandidateItemIdsList();
+    assertEquals(List.of("c1", "c2", "c4", "c3", "c5"), scored);
+  }
+
+  @Test
+  void recommend_zeroLimit_returnsUpToTenItems() {
+    start(new GatewayHarness());
+
+    assertEquals(BY_MODEL, ids(recommend(KNOWN_USER, 0, "")));
+  }
+
+  @Test
+  void recommend_attachesTheExplainServiceReasons() {
+    start(new GatewayHarness());
+
+    RecommendResponse response = recommend(KNOWN_USER, 3, "zh-CN");
+
+    for (int i = 0; i < 3; i++) {
+      RecommendedItem item = response.getItems(i);
+      assertEquals(List.of(FakeExplainService.reasonFor(item.getItem().getItemId(), "h3", i + 1,
+          "zh-CN")), item.getReasonsList());
+    }
+  }
+
+  @Test
+  void recommend_asksFeatureModelAndExplainWithTheDocumentedRequests() {
+    start(new GatewayHarness()
+        .with(GatewayConfig.CANDIDATE_COUNT_KEY, "300")
+        .with(GatewayConfig.HISTORY_EVENTS_KEY, "150"));
+
+    recommend(KNOWN_USER, 2, "en-US");
+
+    assertEquals(150, harness.feature.historyRequests.get(0).getMaxEvents());
+    assertEquals(300, harness.feature.retrieveRequests.get(0).getLimit());
+    assertTrue(harness.feature.retrieveRequests.get(0).getExcludeHistory());
+    ScoreRequest score = harness.model.requests.get(0);
+    assertEquals(List.of("h1", "h2", "h3"), score.getRows(0).getHistoryItemIdsList());
+    assertTrue(score.getIncludeContribution());
+    assertEquals(io.glassbox.api.v1.UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP,
+        score.getUnknownItems());
+
+    ExplainRequest explain = harness.explain.requests.get(0);
+    // The history as the model used it: h1 is outside its vocabulary.
+    assertEquals(List.of("h2", "h3"), explain.getHistoryItemIdsList());
+    assertEquals(List.of("c5", "c2", "c3", "c1"), explain.getSlateItemIdsList());
+    assertEquals("en-US", explain.getLocale());
+    assertEquals(FakeModelService.VERSION, explain.getModelVersion());
+    ExplainTarget c2 = explain.getTargets(1);
+    assertEquals("c2", c2.getItemId());
+    assertEquals(List.of(1.0f, 1.0f), c2.getContributionList());
+    assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE), c2.getSourcesList());
+    assertEquals(List.of("h2", "h1"), c2.getViaItemIdsList());
+    assertEquals(2, explain.getTargetsCount());
+  }
+
+  @Test
+  void recommend_explainServiceDown_answersWithRetrievalReasonsFlaggedDegraded() {
+    harness = new GatewayHarness();
+    harness.explain.behaviour = Behaviour.FAIL;
+    start(harness);
+
+    RecommendResponse response = recommend(KNOWN_USER, 3, "en-US");
+
+    assertEquals(BY_MODEL.subList(0, 3), ids(response));
+    assertTrue(response.getExplanationsDegraded());
+    assertFalse(response.getRankingDegraded());
+    assertEquals(FakeModelService.VERSION, response.getModelVersion());
+    Reason c5 = response.getItems(0).getReasons(0);
+    assertEquals(ReasonKind.REASON_KIND_POPULAR, c5.getKind());
+    assertEquals("One of the shop's best sellers", c5.getText());
+    Reason c2 = response.getItems(1).getReasons(0);
+    assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, c2.getKind());
+    assertEquals(List.of("h2", "h1"), c2.getEvidenceItemIdsList());
+    assertEquals(List.of("Title h2", "Title h1"), c2.getEvidenceTitlesList());
+    assertTrue(c2.getText().contains("Title h2"), c2.getText());
+    assertClaimsNothingAboutTheModel(response);
+  }
+
+  @Test
+  void recommend_explainServiceDown_writesFallbackReasonsInChinese() {
+    harness = new GatewayHarness();
+    harness.explain.behaviour = Behaviour.FAIL;
+    start(harness);
+
+    Reason c2 = recommend(KNOWN_USER, 3, "zh-CN").getItems(1).getReasons(0);
+
+    assertEquals("zh-CN", c2.getLocale());
+    assertTrue(c2.getText().contains("\u300cTitle h2\u300d"), c2.getText());
+  }
+
+  @Test
+  void recommend_explainServiceHangs_answersWithinTheExplainBudget() throws InterruptedException {
+    harness = new GatewayHarness().with(GatewayConfig.EXPLAIN_TIMEOUT_KEY, "200ms");
+    harness.explain.behaviour = Behaviour.HANG;
+    start(harness);
+
+    // Completing at all proves the gateway answered before the caller's deadline.
+    RecommendResponse response = harness.client().withDeadlineAfter(10, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build());
+
+    assertEquals(BY_MODEL.subList(0, 3), ids(response));
+    assertTrue(response.getExplanationsDegraded());
+    assertEquals(0, harness.explain.called.getCount(), "the explain service was asked");
+    assertTrue(harness.explain.cancelled.await(10, TimeUnit.SECONDS),
+        "the explain call was cut off by its own deadline");
+    assertClaimsNothingAboutTheModel(response);
+  }
+
+  @Test
+  void recommend_modelServiceDown_ranksByRetrievalScoreFlaggedDegraded() {
+    harness = new GatewayHarness();
+    harness.model.behaviour = Behaviour.FAIL;
+    start(harness);
+
+    RecommendResponse response = recommend(KNOWN_USER, 50, "en-US");
+
+    assertEquals(BY_RETRIEVAL, ids(response));
+    assertEquals(9.0, response.getItems(0).getScore(), 1e-9);
+    assertTrue(response.getRankingDegraded());
+    assertTrue(response.getExplanationsDegraded());
+    assertEquals("", response.getModelVersion());
+    assertTrue(harness.explain.requests.isEmpty(), "nothing model-based to explain");
+    assertClaimsNothingAboutTheModel(response);
+  }
+
+  @Test
+  void recommend_modelServiceHangs_ranksByRetrievalScoreWithinTheModelBudget()
+      throws InterruptedException {
+    harness = new GatewayHarness().with(GatewayConfig.MODEL_TIMEOUT_KEY, "200ms");
+    harness.model.behaviour = Behaviour.HANG;
+    start(harness);
+
+    RecommendResponse response = harness.client().withDeadlineAfter(10, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build());
+
+    assertEquals(BY_RETRIEVAL.subList(0, 3), ids(response));
+    assertTrue(response.getRankingDegraded());
+    assertTrue(harness.model.cancelled.await(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void recommend_unknownUser_returnsColdStartPopularItems() {
+    start(new GatewayHarness());
+
+    RecommendResponse response = recommend(UNKNOWN_USER, 10, "en-US");
+
+    assertTrue(response.getColdStart());
+    assertEquals(List.of("p2", "p1"), ids(response));
+    assertFalse(response.getExplanationsDegraded());
+    assertFalse(response.getRankingDegraded());
+    for (RecommendedItem item : response.getItemsList()) {
+      assertEquals(1, item.getReasonsCount());
+      assertEquals(ReasonKind.REASON_KIND_POPULAR, item.getReasons(0).getKind());
+    }
+    assertTrue(harness.explain.requests.isEmpty(), "cold start is explained by popularity alone");
+  }
+
+  static Stream<Arguments> invalidRequests() {
+    return Stream.of(
+        Arguments.of(RecommendRequest.newBuilder().setUserId(""), "user_id"),
+        Arguments.of(RecommendRequest.newBuilder().setUserId("u".repeat(129)), "user_id"),
+        Arguments.of(RecommendRequest.newBuilder().setUserId("u1").setLimit(-1), "limit"),
+        Arguments.of(RecommendRequest.newBuilder().setUserId("u1").setLimit(51), "limit"),
+        Arguments.of(RecommendRequest.newBuilder().setUserId("u1").setLocale("fr-FR"), "locale"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidRequests")
+  void recommend_invalidRequest_returnsInvalidArgumentNamingTheField(
+      RecommendRequest.Builder request, String field) {
+    start(new GatewayHarness());
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).recommend(request.build()));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().startsWith(field + " must"),
+        error.getStatus().getDescription());
+    assertTrue(harness.feature.historyRequests.isEmpty());
+  }
+
+  @Test
+  void recommend_featureServiceDown_returnsUnavailable() {
+    start(new GatewayHarness().withoutFeatureService());
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> recommend(KNOWN_USER, 3, "en-US"));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().contains("feature service"),
+        error.getStatus().getDescription());
+  }
+
+  @Test
+  void recommend_propagatesTheCallerDeadlineToEveryHop() {
+    start(new GatewayHarness()
+        .with(GatewayConfig.MODEL_TIMEOUT_KEY, "7s")
+        .with(GatewayConfig.EXPLAIN_TIMEOUT_KEY, "6s"));
+    Deadline callerDeadline = Deadline.after(8, TimeUnit.SECONDS);
+
+    harness.client().withDeadline(callerDeadline)
+        .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).build());
+
+    assertEquals(List.of(), harness.feature.historyCallsWithoutDeadline);
+    // The caller's 8 s, not the 3 s default (each hop re-reads it from a header, hence <=).
+    long feature = harness.feature.historyDeadlines.get(0).timeRemaining(TimeUnit.MILLISECONDS);
+    assertTrue(feature > 3_000 && feature <= 8_000, "feature: " + feature + " ms");
+    long model = harness.model.deadlines.get(0).timeRemaining(TimeUnit.MILLISECONDS);
+    assertTrue(model > 3_000 && model <= 7_000, "model: " + model + " ms");
+    long explain = harness.explain.deadlines.get(0).timeRemaining(TimeUnit.MILLISECONDS);
+    assertTrue(explain > 3_000 && explain <= 6_000, "explain: " + explain + " ms");
+  }
+
+  @Test
+  void recommend_callerWithoutDeadline_getsTheDefaultDeadlineOnEveryHop() {
+    start(new GatewayHarness().with(GatewayConfig.DEFAULT_DEADLINE_KEY, "5s"));
+
+    harness.client().recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).build());
+
+    assertEquals(List.of(), harness.feature.historyCallsWithoutDeadline);
+    Deadline feature = harness.feature.historyDeadlines.get(0);
+    assertNotNull(feature);
+    assertTrue(feature.timeRemaining(TimeUnit.MILLISECONDS) <= 5_000, "feature: " + feature);
+    assertFalse(harness.explain.deadlines.isEmpty());
+  }
+
+  private static void assertClaimsNothingAboutTheModel(RecommendResponse response) {
+    for (RecommendedItem item : response.getItemsList()) {
+      assertFalse(item.getReasonsList().isEmpty(), item.getItem().getItemId() + " has reasons");
+      for (Reason reason : item.getReasonsList()) {
+        assertTrue(reason.getKind() == ReasonKind.REASON_KIND_CO_PURCHASE
+            || reason.getKind() == ReasonKind.REASON_KIND_POPULAR, reason.toString());
+        assertEquals(0, reason.getRank());
+        assertEquals(0, reason.getRankWithoutEvidence());
+        assertEquals(0f, reason.getScoreDrop());
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package io.glassbox.gateway;
+
+import static io.glassbox.gateway.TestCatalogue.coPurchase;
+import static io.glassbox.gateway.TestCatalogue.popular;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRowResult;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class RankedSlateTest {
+  private static final List<Candidate> CANDIDATES = List.of(
+      coPurchase("a", 9, "h1"), coPurchase("b", 8, "h2", "h1"), popular("c", 1), popular("d", 0.5));
+
+  private static List<String> ids(RankedSlate slate) {
+    return slate.ranked().stream().map(RankedCandidate::itemId).toList();
+  }
+
+  private static ScoreResponse scored(List<String> history, List<String> ids, float... scores) {
+    ScoreRowResult.Builder row = ScoreRowResult.newBuilder().addAllHistoryItemIds(history);
+    for (int i = 0; i < ids.size(); i++) {
+      CandidateEvidence.Builder evidence = CandidateEvidence.newBuilder();
+      history.forEach(h -> evidence.addContribution(0.25f));
+      row.addCandidateItemIds(ids.get(i)).addScores(scores[i]).addEvidence(evidence);
+    }
+    return ScoreResponse.newBuilder().setModelVersion("v1").addRows(row).build();
+  }
+
+  @Test
+  void eligible_dropsHistoryItemsDuplicatesAndSourcelessCandidates() {
+    List<Candidate> eligible = RankedSlate.eligible(List.of(
+        coPurchase("a", 9, "h1"),
+        coPurchase("h1", 8, "h2"),
+        coPurchase("a", 7, "h1"),
+        Candidate.newBuilder().setItemId("nosource").setRetrievalScore(6).build(),
+        Candidate.newBuilder().setItemId("unspecified").setRetrievalScore(6)
+            .addSources(RetrievalSource.RETRIEVAL_SOURCE_UNSPECIFIED).build(),
+        popular("c", 1)), List.of("h1", "h2"));
+
+    assertEquals(List.of("a", "c"), eligible.stream().map(Candidate::getItemId).toList());
+    assertEquals(9, eligible.get(0).getRetrievalScore(), "the first occurrence is kept");
+  }
+
+  @Test
+  void byModel_ordersByScoreThenRetrievalScore() {
+    RankedSlate slate = RankedSlate.byModel(CANDIDATES,
+        scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f));
+
+    assertEquals(List.of("d", "b", "a", "c"), ids(slate));
+    assertEquals(3.0, slate.ranked().get(0).score(), 1e-6);
+    assertEquals("v1", slate.modelVersion());
+    assertEquals(List.of("h1", "h2"), slate.modelHistory());
+    assertEquals(List.of(0.25f, 0.25f), slate.ranked().get(0).contribution());
+    assertFalse(slate.rankingDegraded());
+  }
+
+  @Test
+  void byModel_leavesOutCandidatesTheModelSkipped() {
+    RankedSlate slate = RankedSlate.byModel(CANDIDATES,
+        scored(List.of(), List.of("a", "c"), 1f, 2f));
+
+    assertEquals(List.of("c", "a"), ids(slate));
+  }
+
+  @Test
+  void byModel_noCandidateScored_isRejectedSoTheRequestDegrades() {
+    ScoreResponse none = ScoreResponse.newBuilder().setModelVersion("v1")
+        .addRows(ScoreRowResult.newBuilder().addSkippedItemIds("a")).build();
+
+    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(CANDIDATES, none));
+  }
+
+  @Test
+  void byModel_misalignedContribution_isDroppedNotPassedOn() {
+    ScoreResponse response = ScoreResponse.newBuilder().setModelVersion("v1")
+        .addRows(ScoreRowResult.newBuilder()
+            .addAllHistoryItemIds(List.of("h1", "h2"))
+            .addCandidateItemIds("a").addScores(1f)
+            .addEvidence(CandidateEvidence.newBuilder().addContribution(1f)))
+        .build();
+
+    assertEquals(List.of(), RankedSlate.byModel(CANDIDATES, response).ranked().get(0).contribution());
+  }
+
+  @Test
+  void byModel_responseNotMatchingTheRequest_isRejected() {
+    ScoreResponse missingScore = ScoreResponse.newBuilder().addRows(ScoreRowResult.newBuilder()
+        .addCandidateItemIds("a").addCandidateItemIds("b").addScores(1f)).build();
+    ScoreResponse twoRows = ScoreResponse.newBuilder()
+        .addRows(ScoreRowResult.getDefaultInstance())
+        .addRows(ScoreRowResult.getDefaultInstance()).build();
+
+    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(CANDIDATES, missingScore));
+    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(CANDIDATES, twoRows));
+  }
+
+  @Test
+  void byRetrieval_ordersByRetrievalScoreWithoutModelVersion() {
+    List<Candidate> shuffled = List.of(CANDIDATES.get(2), CANDIDATES.get(0), CANDIDATES.get(3),
+        CANDIDATES.get(1));
+
+    RankedSlate slate = RankedSlate.byRetrieval(shuffled);
+
+    assertEquals(List.of("a", "b", "c", "d"), ids(slate));
+    assertEquals(9.0, slate.ranked().get(0).score());
+    assertEquals("", slate.modelVersion());
+    assertTrue(slate.rankingDegraded());
+  }
+
+  @Test
+  void explainRequest_targetsTheTopItemsWithinTheSlate() {
+    RankedSlate slate = RankedSlate.byModel(CANDIDATES,
+        scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 4f, 3f, 2f, 1f));
+
+    ExplainRequest request = slate.explainRequest(2, 3, "zh-CN");
+
+    assertEquals(List.of("h1", "h2"), request.getHistoryItemIdsList());
+    assertEquals(List.of("a", "b", "c"), request.getSlateItemIdsList());
+    assertEquals(List.of("a", "b"),
+        request.getTargetsList().stream().map(t -> t.getItemId()).toList());
+    assertEquals(List.of("h2", "h1"), request.getTargets(1).getViaItemIdsList());
+    assertEquals(List.of(0.25f, 0.25f), request.getTargets(1).getContributionList());
+    assertEquals("zh-CN", request.getLocale());
+    assertEquals("v1", request.getModelVersion());
+  }
+
+  @Test
+  void explainRequest_slateSmallerThanTheTargets_growsToHoldThem() {
+    RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
+
+    assertEquals(List.of("a", "b", "c"), slate.explainRequest(3, 1, "en-US").getSlateItemIdsList());
+  }
+
+  @Test
+  void displayItemIds_areTheTopItemsThenTheirViaItems() {
+    RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
+
+    assertEquals(List.of("a", "b", "h1", "h2"), slate.displayItemIds(2));
+  }
+}

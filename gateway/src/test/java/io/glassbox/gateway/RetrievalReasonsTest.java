@@ -1,0 +1,80 @@
+package io.glassbox.gateway;
+
+import static io.glassbox.gateway.TestCatalogue.coPurchase;
+import static io.glassbox.gateway.TestCatalogue.item;
+import static io.glassbox.gateway.TestCatalogue.popular;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RetrievalSource;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class RetrievalReasonsTest {
+  private static final Map<String, Item> ITEMS = Map.of(
+      "h1", item("h1").toBuilder().setTitle("RED MUG").build(),
+      "h2", item("h2").toBuilder().setTitle("BLUE CUP").build());
+
+  @Test
+  void coPurchase_citesTheViaItemsByTitleInEnglish() {
+    Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "en-US").get(0);
+
+    assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, reason.getKind());
+    assertEquals("Often bought together with \u201cRED MUG\u201d and \u201cBLUE CUP\u201d,"
+        + " which you bought", reason.getText());
+    assertEquals("en-US", reason.getLocale());
+    assertEquals(List.of("h1", "h2"), reason.getEvidenceItemIdsList());
+    assertEquals(List.of("RED MUG", "BLUE CUP"), reason.getEvidenceTitlesList());
+    assertEquals(0, reason.getRankWithoutEvidence());
+  }
+
+  @Test
+  void coPurchase_citesTheViaItemsByTitleInChinese() {
+    Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "zh-CN").get(0);
+
+    assertEquals("\u5e38\u4e0e\u60a8\u4e70\u8fc7\u7684\u300cRED MUG\u300d\u3001\u300cBLUE CUP\u300d"
+        + "\u4e00\u8d77\u8d2d\u4e70", reason.getText());
+    assertEquals("zh-CN", reason.getLocale());
+  }
+
+  @Test
+  void coPurchase_viaItemOutsideTheCatalogue_isCitedById() {
+    Reason reason = RetrievalReasons.of(coPurchase("x", 1, "gone"), ITEMS, "en-US").get(0);
+
+    assertEquals(List.of("gone"), reason.getEvidenceTitlesList());
+    assertEquals("Often bought together with \u201cgone\u201d, which you bought", reason.getText());
+  }
+
+  @Test
+  void coPurchase_withoutViaItems_citesNothing() {
+    Reason reason = RetrievalReasons.of(coPurchase("x", 1), ITEMS, "en-US").get(0);
+
+    assertEquals("Often bought together with items you bought", reason.getText());
+    assertEquals(List.of(), reason.getEvidenceItemIdsList());
+  }
+
+  @Test
+  void popular_isABestSellerReasonWithoutEvidence() {
+    List<Reason> reasons = RetrievalReasons.of(popular("x", 1), ITEMS, "zh-CN");
+
+    assertEquals(1, reasons.size());
+    assertEquals(ReasonKind.REASON_KIND_POPULAR, reasons.get(0).getKind());
+    assertEquals("\u672c\u5e97\u70ed\u9500\u5546\u54c1", reasons.get(0).getText());
+    assertEquals(List.of(), reasons.get(0).getEvidenceItemIdsList());
+  }
+
+  @Test
+  void bothSources_giveCoPurchaseFirst() {
+    Candidate both = coPurchase("x", 1, "h1").toBuilder()
+        .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR).build();
+
+    assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE, ReasonKind.REASON_KIND_POPULAR),
+        RetrievalReasons.of(both, ITEMS, "en-US").stream().map(Reason::getKind).toList());
+  }
+}
