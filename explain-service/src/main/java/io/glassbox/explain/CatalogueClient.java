@@ -1,0 +1,66 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.Inject;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.Item;
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Looks up item titles with FeatureService.GetItems, in one batch, under the inbound call's
+ * deadline (bounded by the configured dependency timeout).
+ */
+final class CatalogueClient {
+  /** Most ids one GetItems call accepts, from feature_service.proto. */
+  static final int MAX_IDS_PER_CALL = 1000;
+
+  private static final String DEPENDENCY = "feature service";
+
+  private final FeatureServiceGrpc.FeatureServiceBlockingStub stub;
+  private final Duration timeout;
+
+  @Inject
+  CatalogueClient(@FeatureChannel Channel channel, ExplainConfig config) {
+    this.stub = FeatureServiceGrpc.newBlockingStub(requireNonNull(channel, "channel"));
+    this.timeout = config.dependencyTimeout();
+  }
+
+  /**
+   * The title of each of {@code itemIds} (at most {@value #MAX_IDS_PER_CALL}); an id the
+   * catalogue does not hold keeps its id as its title, so a reason never shows an empty name.
+   */
+  Map<String, String> titles(Collection<String> itemIds) {
+    Map<String, String> titles = new HashMap<>();
+    if (itemIds.isEmpty()) {
+      return titles;
+    }
+    if (itemIds.size() > MAX_IDS_PER_CALL) {
+      throw new IllegalArgumentException("at most " + MAX_IDS_PER_CALL + " ids, got " + itemIds.size());
+    }
+    GetItemsResponse response;
+    try {
+      response = stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+          .getItems(GetItemsRequest.newBuilder().addAllItemIds(itemIds).build());
+    } catch (StatusRuntimeException e) {
+      throw DependencyErrors.translate(DEPENDENCY, e);
+    }
+    for (Item item : response.getItemsList()) {
+      if (!item.getTitle().isBlank()) {
+        titles.put(item.getItemId(), item.getTitle());
+      }
+    }
+    for (String id : itemIds) {
+      titles.putIfAbsent(id, id);
+    }
+    return titles;
+  }
+}

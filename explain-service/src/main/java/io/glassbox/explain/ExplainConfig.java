@@ -1,0 +1,58 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import java.time.Duration;
+
+/**
+ * Settings of the explain service, read once at start. Defaults and validation live here only.
+ *
+ * @param port TCP port to listen on ({@value #PORT_KEY}, default {@value #DEFAULT_PORT}; 0 picks
+ *     a free one)
+ * @param modelTarget where the model service is ({@value #MODEL_TARGET_KEY})
+ * @param featureTarget where the feature service is ({@value #FEATURE_TARGET_KEY})
+ * @param dependencyTimeout the longest one call to a dependency may take
+ *     ({@value #DEPENDENCY_TIMEOUT_KEY}); calls end earlier when the caller's deadline is nearer,
+ *     and this bounds them when the caller set no deadline at all
+ */
+public record ExplainConfig(
+    int port, String modelTarget, String featureTarget, Duration dependencyTimeout) {
+  public static final String PORT_KEY = "GLASSBOX_EXPLAIN_PORT";
+  public static final String MODEL_TARGET_KEY = "GLASSBOX_MODEL_TARGET";
+  public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
+  public static final String DEPENDENCY_TIMEOUT_KEY = "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT";
+
+  public static final int DEFAULT_PORT = 50054;
+  public static final String DEFAULT_MODEL_TARGET = "localhost:50053";
+  public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
+  public static final Duration DEFAULT_DEPENDENCY_TIMEOUT = Duration.ofSeconds(5);
+
+  public ExplainConfig {
+    if (port < 0 || port > 65535) {
+      throw new ConfigException(PORT_KEY + " must be 0..65535, got " + port);
+    }
+    requireNonBlank(MODEL_TARGET_KEY, modelTarget);
+    requireNonBlank(FEATURE_TARGET_KEY, featureTarget);
+    requireNonNull(dependencyTimeout, "dependencyTimeout");
+    if (dependencyTimeout.isNegative() || dependencyTimeout.isZero()) {
+      throw new ConfigException(DEPENDENCY_TIMEOUT_KEY + " must be positive, got " + dependencyTimeout);
+    }
+  }
+
+  /** Reads the settings, applying defaults; fails with a {@link ConfigException} naming a bad key. */
+  public static ExplainConfig load(ConfigSource source) {
+    return new ExplainConfig(
+        source.getPort(PORT_KEY, DEFAULT_PORT),
+        source.getString(MODEL_TARGET_KEY, DEFAULT_MODEL_TARGET),
+        source.getString(FEATURE_TARGET_KEY, DEFAULT_FEATURE_TARGET),
+        source.getDuration(DEPENDENCY_TIMEOUT_KEY, DEFAULT_DEPENDENCY_TIMEOUT));
+  }
+
+  private static void requireNonBlank(String key, String value) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(key + " must be a gRPC target such as localhost:50053");
+    }
+  }
+}

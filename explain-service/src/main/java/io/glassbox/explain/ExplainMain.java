@@ -1,0 +1,60 @@
+package io.glassbox.explain;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the explain service. */
+public final class ExplainMain {
+  private static final Logger log = LoggerFactory.getLogger(ExplainMain.class);
+  private static final String NAME = "explain-service";
+
+  private ExplainMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    GrpcServer server = start(ConfigSource.fromEnvironment());
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, NAME + "-shutdown"));
+    server.awaitTermination();
+  }
+
+  /**
+   * Starts the service on the configured port and returns it SERVING (it holds no data, so it is
+   * ready at once). {@link GrpcServer#close} drains it and then shuts down its client channels.
+   */
+  public static GrpcServer start(ConfigSource source) {
+    ExplainConfig config = ExplainConfig.load(source);
+    ManagedChannel modelChannel = ClientChannels.forTarget(config.modelTarget());
+    ManagedChannel featureChannel = ClientChannels.forTarget(config.featureTarget());
+    GrpcServer server;
+    try {
+      Injector injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
+      server = GrpcServer.onPort(NAME, config.port())
+          .addService(injector.getInstance(ExplainGrpcService.class))
+          // Calls still draining need the channels; they go once the server has drained.
+          .closeAfterDrain(() -> shutDown(modelChannel))
+          .closeAfterDrain(() -> shutDown(featureChannel))
+          .start();
+    } catch (RuntimeException e) {
+      modelChannel.shutdownNow();
+      featureChannel.shutdownNow();
+      throw e;
+    }
+    server.setServing(true);
+    log.info("{} calls the model service at {} and the feature service at {}",
+        NAME, config.modelTarget(), config.featureTarget());
+    return server;
+  }
+
+  private static void shutDown(ManagedChannel channel) throws InterruptedException {
+    channel.shutdown();
+    if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+      channel.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated Explain request.
+ *
+ * @param history the user's history as the model saw it, oldest first
+ * @param slate the distinct slate items, best first
+ * @param targets the items to explain, in request order
+ * @param locale "en-US" or "zh-CN"
+ * @param maxEvidenceItems most history items one reason may cite, 1..5
+ * @param modelVersion the model version the caller scored with, if it said
+ */
+record ExplainQuery(
+    List<String> history,
+    List<String> slate,
+    List<Target> targets,
+    String locale,
+    int maxEvidenceItems,
+    Optional<String> modelVersion) {
+
+  ExplainQuery {
+    history = List.copyOf(history);
+    slate = List.copyOf(new LinkedHashSet<>(slate));
+    targets = List.copyOf(targets);
+    requireNonNull(locale, "locale");
+    requireNonNull(modelVersion, "modelVersion");
+  }
+
+  /**
+   * One item to explain.
+   *
+   * @param itemId the item, a member of the slate
+   * @param contribution per-history-item contributions aligned with the history; empty when
+   *     the model should be asked
+   * @param coPurchase whether retrieval found it in baskets with the user's history
+   * @param popular whether retrieval found it among the best sellers
+   * @param viaItemIds for co-purchase: the history items that led to it
+   */
+  record Target(
+      String itemId, List<Float> contribution, boolean coPurchase, boolean popular,
+      List<String> viaItemIds) {
+    Target {
+      requireNonNull(itemId, "itemId");
+      contribution = List.copyOf(contribution);
+      viaItemIds = List.copyOf(viaItemIds);
+    }
+  }
+}

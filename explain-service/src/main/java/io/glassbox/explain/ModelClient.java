@@ -1,0 +1,145 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.inject.Inject;
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.grpc.Channel;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Calls ModelService.Score. Every call runs under the inbound call's deadline (gRPC carries it in
+ * the current Context), bounded by the configured dependency timeout. Unknown ids are skipped,
+ * so an item the model does not know is simply not scored.
+ */
+final class ModelClient {
+  /** Limits of one ScoreRequest, from model_service.proto. */
+  static final int MAX_ROWS_PER_CALL = 256;
+  static final int MAX_CELLS_PER_CALL = 200_000;
+
+  private static final String DEPENDENCY = "model service";
+
+  private final ModelServiceGrpc.ModelServiceFutureStub stub;
+  private final Duration timeout;
+
+  @Inject
+  ModelClient(@ModelChannel Channel channel, ExplainConfig config) {
+    this.stub = ModelServiceGrpc.newFutureStub(requireNonNull(channel, "channel"));
+    this.timeout = config.dependencyTimeout();
+  }
+
+  /** Per-history-item contributions of each target, as the model computes them. */
+  record Contributions(String modelVersion, List<String> historyIds, Map<String, List<Float>> byTarget) {}
+
+  /** Scores of every slate item for each row, in row order. */
+  record ScoredRows(String modelVersion, List<Map<String, Float>> rows) {}
+
+  /** Asks the model for the contributions of {@code history} to each of {@code targets}. */
+  Contributions contributions(List<String> history, List<String> targets, Optional<String> modelVersion) {
+    ScoreRequest.Builder request = ScoreRequest.newBuilder()
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(targets))
+        .setIncludeContribution(true)
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+    modelVersion.ifPresent(request::setModelVersion);
+    ScoreResponse response = await(List.of(call(request.build()))).get(0);
+    if (response.getRowsCount() != 1) {
+      throw Status.UNAVAILABLE
+          .withDescription("model service answered " + response.getRowsCount() + " rows for 1")
+          .asRuntimeException();
+    }
+    ScoreRowResult row = response.getRows(0);
+    Map<String, List<Float>> byTarget = new HashMap<>();
+    for (int i = 0; i < row.getCandidateItemIdsCount() && i < row.getEvidenceCount(); i++) {
+      CandidateEvidence evidence = row.getEvidence(i);
+      if (evidence.getContributionCount() == row.getHistoryItemIdsCount()) {
+        byTarget.put(row.getCandidateItemIds(i), List.copyOf(evidence.getContributionList()));
+      }
+    }
+    return new Contributions(response.getModelVersion(), List.copyOf(row.getHistoryItemIdsList()), byTarget);
+  }
+
+  /**
+   * Scores the whole {@code slate} (distinct ids) against each history. One Score call unless
+   * the model service's per-call limits force several; those run in parallel and must all be
+   * answered by the same model version.
+   */
+  ScoredRows scoreSlate(List<List<String>> histories, List<String> slate, Optional<String> modelVersion) {
+    int rowsPerCall = rowsPerCall(slate.size());
+    List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>();
+    for (int start = 0; start < histories.size(); start += rowsPerCall) {
+      ScoreRequest.Builder request = ScoreRequest.newBuilder()
+          .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+      modelVersion.ifPresent(request::setModelVersion);
+      for (List<String> history : histories.subList(start, Math.min(histories.size(), start + rowsPerCall))) {
+        request.addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(slate));
+      }
+      calls.add(call(request.build()));
+    }
+    List<ScoreResponse> responses = await(calls);
+    String version = responses.get(0).getModelVersion();
+    List<Map<String, Float>> rows = new ArrayList<>(histories.size());
+    for (ScoreResponse response : responses) {
+      if (!response.getModelVersion().equals(version)) {
+        throw Status.UNAVAILABLE
+            .withDescription("model version changed while scoring (" + version + " -> "
+                + response.getModelVersion() + "); retry")
+            .asRuntimeException();
+      }
+      for (ScoreRowResult row : response.getRowsList()) {
+        Map<String, Float> scores = new HashMap<>(row.getScoresCount() * 2);
+        for (int i = 0; i < row.getScoresCount(); i++) {
+          scores.put(row.getCandidateItemIds(i), row.getScores(i));
+        }
+        rows.add(scores);
+      }
+    }
+    if (rows.size() != histories.size()) {
+      throw Status.UNAVAILABLE
+          .withDescription("model service answered " + rows.size() + " rows for " + histories.size())
+          .asRuntimeException();
+    }
+    return new ScoredRows(version, rows);
+  }
+
+  /** How many rows of {@code candidates} scores one call may carry. */
+  static int rowsPerCall(int candidates) {
+    return Math.max(1, Math.min(MAX_ROWS_PER_CALL, MAX_CELLS_PER_CALL / Math.max(1, candidates)));
+  }
+
+  private ListenableFuture<ScoreResponse> call(ScoreRequest request) {
+    return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS).score(request);
+  }
+
+  private static List<ScoreResponse> await(List<ListenableFuture<ScoreResponse>> calls) {
+    List<ScoreResponse> responses = new ArrayList<>(calls.size());
+    try {
+      for (ListenableFuture<ScoreResponse> call : calls) {
+        responses.add(call.get());
+      }
+      return responses;
+    } catch (ExecutionException e) {
+      calls.forEach(call -> call.cancel(true));
+      throw DependencyErrors.translate(DEPENDENCY, e.getCause());
+    } catch (InterruptedException e) {
+      calls.forEach(call -> call.cancel(true));
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted while waiting for the model service")
+          .asRuntimeException();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.glassbox.explain;
+
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import java.util.List;
+import java.util.Map;
+
+/** Writes the Reason messages of an explanation, texts from {@link ReasonTexts}. */
+final class ReasonWriter {
+  private ReasonWriter() {}
+
+  /** A counterfactually verified history reason. */
+  static Reason history(Judgement.Cited cited, Map<String, String> titles, String locale) {
+    List<String> evidenceTitles = titlesOf(cited.itemIds(), titles);
+    Measurement measurement = cited.measurement();
+    return Reason.newBuilder()
+        .setKind(ReasonKind.REASON_KIND_HISTORY)
+        .setText(ReasonTexts.history(
+            locale, evidenceTitles, measurement.rank(), measurement.rankWithout()))
+        .setLocale(locale)
+        .addAllEvidenceItemIds(cited.itemIds())
+        .addAllEvidenceTitles(evidenceTitles)
+        .setRank(measurement.rank())
+        .setRankWithoutEvidence(measurement.rankWithout())
+        .setScoreDrop(measurement.scoreDrop())
+        .build();
+  }
+
+  /** A retrieval-statistics reason: bought in the same baskets as {@code viaItemIds}. */
+  static Reason coPurchase(List<String> viaItemIds, Map<String, String> titles, String locale) {
+    List<String> viaTitles = titlesOf(viaItemIds, titles);
+    return Reason.newBuilder()
+        .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
+        .setText(ReasonTexts.coPurchase(locale, viaTitles))
+        .setLocale(locale)
+        .addAllEvidenceItemIds(viaItemIds)
+        .addAllEvidenceTitles(viaTitles)
+        .build();
+  }
+
+  /** A retrieval-statistics reason: among the shop's best sellers. */
+  static Reason popular(String locale) {
+    return Reason.newBuilder()
+        .setKind(ReasonKind.REASON_KIND_POPULAR)
+        .setText(ReasonTexts.popular(locale))
+        .setLocale(locale)
+        .build();
+  }
+
+  private static List<String> titlesOf(List<String> itemIds, Map<String, String> titles) {
+    return itemIds.stream().map(id -> titles.getOrDefault(id, id)).toList();
+  }
+}

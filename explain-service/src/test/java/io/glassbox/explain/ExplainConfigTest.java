@@ -1,0 +1,58 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ExplainConfigTest {
+
+  @Test
+  void load_nothingSet_usesDefaults() {
+    ExplainConfig config = ExplainConfig.load(ConfigSource.of(Map.of()));
+
+    assertEquals(new ExplainConfig(50054, "localhost:50053", "localhost:50052", Duration.ofSeconds(5)), config);
+  }
+
+  @Test
+  void load_everythingSet_usesTheValues() {
+    ExplainConfig config = ExplainConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_EXPLAIN_PORT", "6000",
+        "GLASSBOX_MODEL_TARGET", "dns:///model-service:50053",
+        "GLASSBOX_FEATURE_TARGET", "feature-service:50052",
+        "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "800ms")));
+
+    assertEquals(new ExplainConfig(6000, "dns:///model-service:50053", "feature-service:50052",
+        Duration.ofMillis(800)), config);
+  }
+
+  @Test
+  void load_badPort_namesTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_PORT", "70000"))));
+
+    assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_PORT"), e.getMessage());
+  }
+
+  @Test
+  void load_badTimeout_namesTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "soon"))));
+
+    assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT"), e.getMessage());
+  }
+
+  @Test
+  void constructor_blankTarget_isRejected() {
+    assertThrows(ConfigException.class,
+        () -> new ExplainConfig(0, " ", "localhost:50052", Duration.ofSeconds(1)));
+  }
+}

@@ -1,0 +1,70 @@
+package io.glassbox.explain;
+
+import com.google.inject.Guice;
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.GrpcServer;
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The explain service on an in-process server, wired by {@link ExplainModule} to in-process model
+ * and feature servers running the given fakes (a null fake leaves that dependency unreachable).
+ */
+final class ExplainFixture implements AutoCloseable {
+  private final List<GrpcServer> servers = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  final ExplainServiceGrpc.ExplainServiceBlockingStub stub;
+
+  ExplainFixture(BindableService model, BindableService feature) {
+    this(model, feature, ExplainConfig.DEFAULT_DEPENDENCY_TIMEOUT);
+  }
+
+  ExplainFixture(BindableService model, BindableService feature, Duration dependencyTimeout) {
+    String modelName = start("model", model);
+    String featureName = start("feature", feature);
+    ManagedChannel modelChannel = channel(modelName);
+    ManagedChannel featureChannel = channel(featureName);
+    ExplainConfig config = new ExplainConfig(
+        0, "in-process:" + modelName, "in-process:" + featureName, dependencyTimeout);
+    ExplainGrpcService service = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel))
+        .getInstance(ExplainGrpcService.class);
+    String explainName = "explain-" + UUID.randomUUID();
+    GrpcServer explain = GrpcServer.inProcess("explain-service", explainName).addService(service).start();
+    explain.setServing(true);
+    servers.add(explain);
+    stub = ExplainServiceGrpc.newBlockingStub(channel(explainName));
+  }
+
+  private String start(String role, BindableService fake) {
+    String name = role + "-" + UUID.randomUUID();
+    if (fake != null) {
+      GrpcServer server = GrpcServer.inProcess("fake-" + role, name)
+          .drainTimeout(Duration.ofMillis(100))
+          .addService(fake)
+          .start();
+      server.setServing(true);
+      servers.add(server);
+    }
+    return name;
+  }
+
+  private ManagedChannel channel(String inProcessName) {
+    ManagedChannel channel = ClientChannels.forTarget("in-process:" + inProcessName);
+    channels.add(channel);
+    return channel;
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    // The explain server was added last: stop it before the fakes it calls.
+    for (int i = servers.size() - 1; i >= 0; i--) {
+      servers.get(i).close();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainResponse;
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ExplainMainTest {
+
+  @Test
+  void start_servesExplainOverTcpAndIsServingAtOnce() {
+    AdditiveScorer scorer = new AdditiveScorer().weight("a", "t", 2f).weight("b", "x", 1f);
+    String modelName = "model-" + UUID.randomUUID();
+    String featureName = "feature-" + UUID.randomUUID();
+    try (GrpcServer model = GrpcServer.inProcess("fake-model", modelName)
+            .addService(new FakeModelService(scorer, "v1")).start();
+        GrpcServer feature = GrpcServer.inProcess("fake-feature", featureName)
+            .addService(new FakeFeatureService(Map.of("a", "JUMBO BAG RED RETROSPOT"))).start()) {
+      GrpcServer explain = ExplainMain.start(ConfigSource.of(Map.of(
+          ExplainConfig.PORT_KEY, "0",
+          ExplainConfig.MODEL_TARGET_KEY, "in-process:" + modelName,
+          ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + featureName)));
+      ManagedChannel channel = ClientChannels.forTarget("localhost:" + explain.port());
+      try {
+        assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+            .check(HealthCheckRequest.newBuilder().setService("glassbox.v1.ExplainService").build())
+            .getStatus());
+
+        ExplainResponse response = ExplainServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .explain(ExplainRequest.newBuilder()
+                .addHistoryItemIds("a").addHistoryItemIds("b").addSlateItemIds("t").addSlateItemIds("x")
+                .addTargets(ExplainTarget.newBuilder().setItemId("t")
+                    .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+                .build());
+
+        assertEquals(ReasonKind.REASON_KIND_HISTORY, response.getExplanations(0).getReasons(0).getKind());
+        assertEquals("Because you bought JUMBO BAG RED RETROSPOT: without it, it would rank #2 instead of #1.",
+            response.getExplanations(0).getReasons(0).getText());
+      } finally {
+        explain.close();
+      }
+      StatusRuntimeException closed = assertThrows(StatusRuntimeException.class,
+          () -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()));
+      assertEquals(Status.Code.UNAVAILABLE, closed.getStatus().getCode());
+      channel.shutdownNow();
+    }
+  }
+
+  @Test
+  void start_badConfig_failsFastNamingTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ExplainMain.start(ConfigSource.of(Map.of(ExplainConfig.PORT_KEY, "-1"))));
+
+    assertTrue(e.getMessage().contains(ExplainConfig.PORT_KEY), e.getMessage());
+  }
+}

@@ -1,0 +1,451 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainResponse;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.ItemExplanation;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ExplainServiceTest {
+  private static final String VERSION = "v1";
+  private static final List<String> HISTORY = List.of("a", "b", "c", "d");
+  /** u is unknown to the model. */
+  private static final List<String> SLATE = List.of("t", "x", "y", "z", "u");
+  private static final Map<String, String> TITLES = Map.of(
+      "a", "WHITE HANGING HEART T-LIGHT HOLDER",
+      "b", "JUMBO BAG RED RETROSPOT",
+      "c", "REGENCY CAKESTAND 3 TIER",
+      "d", "PARTY BUNTING");
+
+  /*
+   * Full history: t 5.5 (#1), x 4 (#2), y 1 (#3), z 0 (#4).
+   * Without a: t 2.5 (#2); without b: t 3.5 (#2); without c: t 5 (still #1);
+   * without {a, b}: t 0.5 (#3). Without d: x 0 and y 0, tied with z: x stays #2, y rises to #2.
+   */
+  private static AdditiveScorer scorer() {
+    return new AdditiveScorer()
+        .weight("a", "t", 3f).weight("b", "t", 2f).weight("c", "t", 0.5f)
+        .weight("d", "x", 4f).weight("d", "y", 1f)
+        .know("z");
+  }
+
+  private static ExplainTarget target(String itemId, RetrievalSource... sources) {
+    return ExplainTarget.newBuilder().setItemId(itemId).addAllSources(List.of(sources)).build();
+  }
+
+  private static ExplainRequest.Builder request(ExplainTarget... targets) {
+    return ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(HISTORY)
+        .addAllSlateItemIds(SLATE)
+        .addAllTargets(List.of(targets));
+  }
+
+  @Test
+  void explain_modelContributions_citesExactlyTheItemsWhoseRemovalLowersTheRank() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      Reason reason = response.getExplanations(0).getReasons(0);
+      assertAll(
+          () -> assertEquals(1, response.getExplanations(0).getReasonsCount()),
+          () -> assertEquals(ReasonKind.REASON_KIND_HISTORY, reason.getKind()),
+          // c contributes to t but its removal alone leaves t at #1: not cited.
+          () -> assertEquals(List.of("a", "b"), reason.getEvidenceItemIdsList()),
+          () -> assertEquals(List.of(TITLES.get("a"), TITLES.get("b")), reason.getEvidenceTitlesList()),
+          () -> assertEquals(1, reason.getRank()),
+          () -> assertEquals(3, reason.getRankWithoutEvidence()),
+          () -> assertEquals(5.0f, reason.getScoreDrop(), 1e-6),
+          () -> assertEquals("en-US", reason.getLocale()),
+          () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER and JUMBO BAG RED "
+              + "RETROSPOT: without them it would rank #3 instead of #1.", reason.getText()),
+          () -> assertEquals(VERSION, response.getModelVersion()));
+      // Contributions, the counterfactual batch, then the row for the cited subset {a, b}.
+      List<ScoreRequest> calls = model.requests();
+      assertEquals(3, calls.size());
+      assertTrue(calls.get(0).getIncludeContribution());
+      assertEquals(1 + 1 + 3, calls.get(1).getRowsCount(), "baseline, whole set, each single");
+      assertEquals(2, calls.get(2).getRowsCount(), "baseline and the cited subset");
+      // The version the model answered with is pinned for the calls after the first.
+      assertEquals(List.of("", VERSION, VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
+      assertFaithful(scorer(), request, response);
+    }
+  }
+
+  @Test
+  void explain_callerContributionsThatAllHold_scoresInOneBatchAndLooksUpTitlesOnce() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    FakeFeatureService feature = new FakeFeatureService(TITLES);
+    try (ExplainFixture fixture = new ExplainFixture(model, feature)) {
+      ExplainRequest request = request(
+          target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder()
+              .addAllContribution(scorer().contribution(HISTORY, "t")).build())
+          .setMaxEvidenceItems(2)
+          .setModelVersion(VERSION)
+          .build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      Reason reason = response.getExplanations(0).getReasons(0);
+      assertEquals(List.of("a", "b"), reason.getEvidenceItemIdsList());
+      assertEquals(3, reason.getRankWithoutEvidence());
+      assertEquals(1, model.requests().size(), "one batched Score call");
+      ScoreRequest batch = model.requests().get(0);
+      assertEquals(VERSION, batch.getModelVersion());
+      assertEquals(1 + 1 + 2, batch.getRowsCount(), "baseline, whole set, each single");
+      assertEquals(List.of(HISTORY, List.of("c", "d"), List.of("b", "c", "d"), List.of("a", "c", "d")),
+          batch.getRowsList().stream().map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
+      batch.getRowsList().forEach(row -> assertEquals(SLATE, row.getCandidateItemIdsList()));
+      assertEquals(1, feature.requests().size());
+      assertEquals(Set.of("a", "b"), Set.copyOf(feature.requests().get(0).getItemIdsList()));
+      assertFaithful(scorer(), request, response);
+    }
+  }
+
+  @Test
+  void explain_noHistoryEvidenceHoldsUp_fallsBackToRetrievalReasons() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainResponse response = fixture.stub.explain(request(
+          // x loses its whole score without d but keeps its rank; y even rises without d.
+          target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
+              .toBuilder().addViaItemIds("c").addViaItemIds("d").build(),
+          target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+          // The model does not know u at all.
+          target("u", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)).build());
+
+      ItemExplanation x = response.getExplanations(0);
+      assertEquals("x", x.getItemId());
+      assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE, ReasonKind.REASON_KIND_POPULAR), kinds(x));
+      Reason coPurchase = x.getReasons(0);
+      assertEquals("Often bought together with REGENCY CAKESTAND 3 TIER and PARTY BUNTING.", coPurchase.getText());
+      assertEquals(List.of("c", "d"), coPurchase.getEvidenceItemIdsList());
+      assertEquals(List.of(TITLES.get("c"), TITLES.get("d")), coPurchase.getEvidenceTitlesList());
+      assertEquals(0, coPurchase.getRank());
+      assertEquals(0, coPurchase.getRankWithoutEvidence());
+      assertEquals(0f, coPurchase.getScoreDrop());
+      assertEquals("One of the shop's best sellers.", x.getReasons(1).getText());
+      assertEquals(0, x.getReasons(1).getEvidenceItemIdsCount());
+
+      assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(1)));
+      ItemExplanation u = response.getExplanations(2);
+      assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE), kinds(u));
+      assertEquals("Often bought together with items you bought.", u.getReasons(0).getText());
+      // Retrieval reasons say nothing about the model.
+      response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
+          assertFalse(r.getText().contains("rank") || r.getText().contains("model"), r.getText())));
+    }
+  }
+
+  @Test
+  void explain_zhCn_writesHistoryAndRetrievalReasonsInChinese() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainResponse response = fixture.stub.explain(request(
+          target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+          target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d").build(),
+          target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+          .setLocale("zh-CN").build());
+
+      assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」和「JUMBO BAG RED RETROSPOT」："
+          + "如果没有它们，它会从第 1 位降到第 3 位。", response.getExplanations(0).getReasons(0).getText());
+      assertEquals("经常与「PARTY BUNTING」一起购买。", response.getExplanations(1).getReasons(0).getText());
+      assertEquals("本店热销商品。", response.getExplanations(2).getReasons(0).getText());
+      response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
+          assertEquals("zh-CN", r.getLocale())));
+    }
+  }
+
+  @Test
+  void explain_emptyHistory_answersFromRetrievalWithoutCallingTheModel() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainResponse response = fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+          .clearHistoryItemIds().build());
+
+      assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(0)));
+      assertEquals(0, model.requests().size());
+      assertEquals("", response.getModelVersion());
+    }
+  }
+
+  /** Random additive models: every history reason must survive re-scoring by the test itself. */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+  void explain_randomModels_everyHistoryReasonIsFaithful(long seed) {
+    Random random = new Random(seed);
+    List<String> items = IntStream.range(0, 40).mapToObj(i -> "i" + i).toList();
+    AdditiveScorer scorer = new AdditiveScorer();
+    for (String from : items) {
+      for (String to : items) {
+        if (random.nextInt(3) == 0) {
+          scorer.weight(from, to, (float) random.nextGaussian());
+        }
+      }
+    }
+    scorer.know(items.toArray(String[]::new));
+    List<String> history = IntStream.range(0, 15).mapToObj(i -> items.get(random.nextInt(items.size()))).toList();
+    List<String> slate = new ArrayList<>(items.subList(10, 40));
+    ExplainRequest.Builder request = ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(history)
+        .addAllSlateItemIds(slate)
+        .setMaxEvidenceItems(1 + random.nextInt(5));
+    for (int i = 0; i < 10; i++) {
+      String item = slate.get(random.nextInt(slate.size()));
+      ExplainTarget.Builder target = ExplainTarget.newBuilder().setItemId(item)
+          .addSources(random.nextBoolean()
+              ? RetrievalSource.RETRIEVAL_SOURCE_POPULAR : RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
+      if (random.nextBoolean()) {
+        target.addAllContribution(scorer.contribution(history, item));
+      }
+      request.addTargets(target);
+    }
+    FakeModelService model = new FakeModelService(scorer, VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(Map.of()))) {
+      ExplainResponse response = fixture.stub.explain(request.build());
+
+      assertFaithful(scorer, request.build(), response);
+      assertTrue(model.requests().size() <= 3, "at most contributions, the batch and one subset call");
+      long cited = response.getExplanationsList().stream()
+          .filter(e -> e.getReasons(0).getKind() == ReasonKind.REASON_KIND_HISTORY).count();
+      assertTrue(cited > 0, "the check above must not be vacuous");
+    }
+  }
+
+  @Test
+  void explain_largestRequest_splitsScoringWithinTheModelServiceLimits() {
+    Random random = new Random(42);
+    List<String> slate = IntStream.range(0, 2000).mapToObj(i -> "s" + i).toList();
+    List<String> history = IntStream.range(0, 12).mapToObj(i -> "h" + i).toList();
+    AdditiveScorer scorer = new AdditiveScorer();
+    for (String from : history) {
+      for (String to : slate) {
+        scorer.weight(from, to, (float) random.nextGaussian());
+      }
+    }
+    ExplainRequest.Builder request = ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(history).addAllSlateItemIds(slate).setMaxEvidenceItems(5);
+    for (int i = 0; i < 50; i++) {
+      String item = slate.get(i * 7);
+      request.addTargets(ExplainTarget.newBuilder().setItemId(item)
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
+          .addAllContribution(scorer.contribution(history, item)));
+    }
+    FakeModelService model = new FakeModelService(scorer, VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(Map.of()))) {
+      ExplainResponse response = fixture.stub.explain(request.build());
+
+      assertTrue(model.requests().size() >= 2, "rows x 2000 candidates exceed one call's cells");
+      for (ScoreRequest call : model.requests()) {
+        assertTrue(call.getRowsCount() <= ModelClient.MAX_ROWS_PER_CALL);
+        assertTrue(call.getRowsCount() * 2000 <= ModelClient.MAX_CELLS_PER_CALL);
+      }
+      assertFaithful(scorer, request.build(), response);
+      assertTrue(response.getExplanationsList().stream()
+          .anyMatch(e -> e.getReasons(0).getKind() == ReasonKind.REASON_KIND_HISTORY));
+    }
+  }
+
+  static Stream<Arguments> badRequests() {
+    ExplainTarget t = target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
+    List<String> manyIds = IntStream.range(0, 2001).mapToObj(i -> "m" + i).toList();
+    return Stream.of(
+        bad("targets", r -> r.clearTargets()),
+        bad("targets", r -> r.addAllTargets(IntStream.range(0, 50).mapToObj(i -> t).toList())),
+        bad("targets[0].item_id", r -> r.setTargets(0, target("nope", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))),
+        bad("targets[0].item_id", r -> r.setTargets(0, target("", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))),
+        bad("slate_item_ids", r -> r.clearSlateItemIds()),
+        bad("slate_item_ids", r -> r.addAllSlateItemIds(manyIds)),
+        bad("slate_item_ids[5]", r -> r.addSlateItemIds("")),
+        bad("history_item_ids", r -> r.addAllHistoryItemIds(manyIds.subList(0, 1000))),
+        bad("history_item_ids[4]", r -> r.addHistoryItemIds(" ")),
+        bad("locale", r -> r.setLocale("fr-FR")),
+        bad("max_evidence_items", r -> r.setMaxEvidenceItems(6)),
+        bad("max_evidence_items", r -> r.setMaxEvidenceItems(-1)),
+        bad("targets[0].contribution", r -> r.setTargets(0, t.toBuilder().addContribution(1f).addContribution(2f))),
+        bad("targets[0].contribution[1]", r -> r.setTargets(0, t.toBuilder()
+            .addAllContribution(List.of(1f, Float.NaN, 0f, 0f)))),
+        bad("targets[0].sources", r -> r.setTargets(0, target("t"))),
+        bad("targets[0].via_item_ids[0]", r -> r.setTargets(0, t.toBuilder().addViaItemIds(""))));
+  }
+
+  private static Arguments bad(String field, UnaryOperator<ExplainRequest.Builder> change) {
+    return Arguments.of(field, change.apply(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))).build());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badRequests")
+  void explain_badRequest_isInvalidArgumentNamingTheField(String field, ExplainRequest request) {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explain(request));
+
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().startsWith(field), e.getStatus().getDescription());
+      assertEquals(0, model.requests().size());
+    }
+  }
+
+  @Test
+  void explain_modelServiceUnreachable_isUnavailable() {
+    try (ExplainFixture fixture = new ExplainFixture(null, new FakeFeatureService(TITLES))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().startsWith("model service is unavailable"),
+          e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void explain_modelServiceWithoutModel_isUnavailable() {
+    ModelServiceGrpc.ModelServiceImplBase notLoaded = new ModelServiceGrpc.ModelServiceImplBase() {
+      @Override
+      public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
+        observer.onError(Status.UNAVAILABLE.withDescription("no model is loaded yet").asRuntimeException());
+      }
+    };
+    try (ExplainFixture fixture = new ExplainFixture(notLoaded, new FakeFeatureService(TITLES))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+      assertEquals("model service is unavailable: no model is loaded yet", e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void explain_featureServiceUnreachable_isUnavailable() {
+    try (ExplainFixture fixture = new ExplainFixture(new FakeModelService(scorer(), VERSION), null)) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+
+      assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().startsWith("feature service is unavailable"),
+          e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void explain_otherModelVersionPinned_isFailedPrecondition() {
+    try (ExplainFixture fixture = new ExplainFixture(
+        new FakeModelService(scorer(), VERSION), new FakeFeatureService(TITLES))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+              .setModelVersion("v0").build()));
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("active version is v1"), e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void explain_modelNeverAnswers_callerDeadlineReachesTheModelCall() throws InterruptedException {
+    SilentModelService model = new SilentModelService();
+    // The service's own bound is far away, so a short deadline at the model can only be the caller's.
+    Duration ownBound = Duration.ofSeconds(50);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES), ownBound)) {
+      long started = System.nanoTime();
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+              .explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+      assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(10)) < 0);
+      assertTrue(model.cancelled.await(5, TimeUnit.SECONDS), "the model call was abandoned");
+      long left = model.arrivedWithMillisLeft.get();
+      assertTrue(left > 0 && left <= 2000, "model call arrived with " + left + " ms left");
+    }
+  }
+
+  @Test
+  void explain_modelNeverAnswersAndCallerSetNoDeadline_isBoundedByTheDependencyTimeout() {
+    SilentModelService model = new SilentModelService();
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES), Duration.ofMillis(200))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+      assertEquals("model service did not answer before the deadline", e.getStatus().getDescription());
+    }
+  }
+
+  private static List<ReasonKind> kinds(ItemExplanation explanation) {
+    return explanation.getReasonsList().stream().map(Reason::getKind).toList();
+  }
+
+  /**
+   * Re-scores every history reason with the transparent model, as a client would: the full
+   * history gives `rank`, removing the cited items gives `rank_without_evidence` (> rank) and
+   * `score_drop` (> 0), and each cited item alone lowers the rank. Every target has a reason.
+   */
+  static void assertFaithful(AdditiveScorer scorer, ExplainRequest request, ExplainResponse response) {
+    List<String> history = request.getHistoryItemIdsList();
+    List<String> slate = request.getSlateItemIdsList();
+    int maxEvidence = request.getMaxEvidenceItems() == 0 ? 3 : request.getMaxEvidenceItems();
+    assertEquals(request.getTargetsCount(), response.getExplanationsCount());
+    for (int i = 0; i < request.getTargetsCount(); i++) {
+      String target = request.getTargets(i).getItemId();
+      ItemExplanation explanation = response.getExplanations(i);
+      assertEquals(target, explanation.getItemId());
+      assertFalse(explanation.getReasonsList().isEmpty(), "no reason for " + target);
+      for (Reason reason : explanation.getReasonsList()) {
+        if (reason.getKind() != ReasonKind.REASON_KIND_HISTORY) {
+          assertEquals(0, reason.getRankWithoutEvidence());
+          continue;
+        }
+        Set<String> cited = new HashSet<>(reason.getEvidenceItemIdsList());
+        assertEquals(reason.getEvidenceItemIdsCount(), cited.size(), "distinct evidence");
+        assertTrue(cited.size() >= 1 && cited.size() <= maxEvidence);
+        List<String> without = history.stream().filter(h -> !cited.contains(h)).toList();
+        int rank = scorer.rank(history, slate, target);
+        int rankWithout = scorer.rank(without, slate, target);
+        float drop = scorer.score(history, slate).get(target) - scorer.score(without, slate).get(target);
+        assertEquals(rank, reason.getRank(), target + " rank");
+        assertEquals(rankWithout, reason.getRankWithoutEvidence(), target + " rank without " + cited);
+        assertTrue(rankWithout > rank, target + " must rank lower without " + cited);
+        assertEquals(drop, reason.getScoreDrop(), 1e-4, target + " score drop");
+        assertTrue(drop > 0, target + " score must drop without " + cited);
+        for (String item : cited) {
+          List<String> withoutItem = history.stream().filter(h -> !h.equals(item)).toList();
+          assertTrue(scorer.rank(withoutItem, slate, target) > rank, target + " must rank lower without " + item);
+        }
+      }
+    }
+  }
+}

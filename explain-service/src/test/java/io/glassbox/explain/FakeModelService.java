@@ -1,0 +1,78 @@
+package io.glassbox.explain;
+
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+/**
+ * ModelService.Score over an {@link AdditiveScorer}, enforcing the real service's limits, version
+ * pinning and unknown-item policies, and recording every request.
+ */
+final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
+  private final AdditiveScorer scorer;
+  private final String version;
+  private final List<ScoreRequest> requests = new CopyOnWriteArrayList<>();
+
+  FakeModelService(AdditiveScorer scorer, String version) {
+    this.scorer = scorer;
+    this.version = version;
+  }
+
+  List<ScoreRequest> requests() {
+    return List.copyOf(requests);
+  }
+
+  @Override
+  public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
+    requests.add(request);
+    int cells = request.getRowsList().stream().mapToInt(ScoreRow::getCandidateItemIdsCount).sum();
+    if (request.getRowsCount() < 1 || request.getRowsCount() > ModelClient.MAX_ROWS_PER_CALL
+        || cells > ModelClient.MAX_CELLS_PER_CALL) {
+      observer.onError(Status.INVALID_ARGUMENT
+          .withDescription("rows " + request.getRowsCount() + ", cells " + cells).asRuntimeException());
+      return;
+    }
+    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
+      observer.onError(Status.FAILED_PRECONDITION
+          .withDescription("active version is " + version).asRuntimeException());
+      return;
+    }
+    boolean skip = request.getUnknownItems() == UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP;
+    ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(version);
+    for (ScoreRow row : request.getRowsList()) {
+      List<String> unknown = Stream
+          .concat(row.getHistoryItemIdsList().stream(), row.getCandidateItemIdsList().stream())
+          .filter(id -> !scorer.knows(id)).distinct().toList();
+      if (!skip && !unknown.isEmpty()) {
+        observer.onError(Status.INVALID_ARGUMENT.withDescription("unknown " + unknown).asRuntimeException());
+        return;
+      }
+      List<String> history = row.getHistoryItemIdsList().stream().filter(scorer::knows).toList();
+      Map<String, Float> scores = scorer.score(history, row.getCandidateItemIdsList());
+      ScoreRowResult.Builder result = ScoreRowResult.newBuilder()
+          .addAllHistoryItemIds(history)
+          .addAllCandidateItemIds(scores.keySet())
+          .addAllScores(scores.values())
+          .addAllSkippedItemIds(unknown);
+      if (request.getIncludeContribution()) {
+        for (String candidate : scores.keySet()) {
+          result.addEvidence(CandidateEvidence.newBuilder()
+              .addAllContribution(scorer.contribution(history, candidate)));
+        }
+      }
+      response.addRows(result);
+    }
+    observer.onNext(response.build());
+    observer.onCompleted();
+  }
+}
