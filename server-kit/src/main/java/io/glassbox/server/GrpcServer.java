@@ -55,7 +55,12 @@ public final class GrpcServer implements AutoCloseable {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
-    return new Builder(name, Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()));
+    // Clients re-resolve a dns:/// target only when a connection ends; ageing connections out
+    // lets round_robin clients find replicas added after they connected.
+    ServerBuilder<?> builder = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+        .maxConnectionAge(5, TimeUnit.MINUTES)
+        .maxConnectionAgeGrace(30, TimeUnit.SECONDS);
+    return new Builder(name, builder);
   }
 
   /** A server reachable only inside this process, under {@code inProcessName}; for tests. */
