@@ -17,17 +17,17 @@ enum ReasonTexts {
           ? quoted.get(0)
           : String.join(", ", quoted.subList(0, quoted.size() - 1)) + " and "
               + quoted.get(quoted.size() - 1);
-      return "Often bought together with " + list + ", which you bought";
+      return "Often bought together with " + list + ", which you bought.";
     }
 
     @Override
     String boughtTogetherWithYourItems() {
-      return "Often bought together with items you bought";
+      return "Often bought together with items you bought.";
     }
 
     @Override
     String bestSeller() {
-      return "One of the shop's best sellers";
+      return "One of the shop's best sellers.";
     }
   },
 
@@ -37,17 +37,17 @@ enum ReasonTexts {
       List<String> quoted = new ArrayList<>();
       titles.forEach(title -> quoted.add("\u300c" + title + "\u300d"));
       return "\u5e38\u4e0e\u60a8\u4e70\u8fc7\u7684" + String.join("\u3001", quoted)
-          + "\u4e00\u8d77\u8d2d\u4e70";
+          + "\u4e00\u8d77\u8d2d\u4e70\u3002";
     }
 
     @Override
     String boughtTogetherWithYourItems() {
-      return "\u5e38\u4e0e\u60a8\u4e70\u8fc7\u7684\u5546\u54c1\u4e00\u8d77\u8d2d\u4e70";
+      return "\u5e38\u4e0e\u60a8\u4e70\u8fc7\u7684\u5546\u54c1\u4e00\u8d77\u8d2d\u4e70\u3002";
     }
 
     @Override
     String bestSeller() {
-      return "\u672c\u5e97\u70ed\u9500\u5546\u54c1";
+      return "\u672c\u5e97\u70ed\u9500\u5546\u54c1\u3002";
     }
   };
 

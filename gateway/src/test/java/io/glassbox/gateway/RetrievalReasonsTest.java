@@ -27,7 +27,7 @@ class RetrievalReasonsTest {
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, reason.getKind());
     assertEquals("Often bought together with \u201cRED MUG\u201d and \u201cBLUE CUP\u201d,"
-        + " which you bought", reason.getText());
+        + " which you bought.", reason.getText());
     assertEquals("en-US", reason.getLocale());
     assertEquals(List.of("h1", "h2"), reason.getEvidenceItemIdsList());
     assertEquals(List.of("RED MUG", "BLUE CUP"), reason.getEvidenceTitlesList());
@@ -39,7 +39,7 @@ class RetrievalReasonsTest {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "zh-CN").get(0);
 
     assertEquals("\u5e38\u4e0e\u60a8\u4e70\u8fc7\u7684\u300cRED MUG\u300d\u3001\u300cBLUE CUP\u300d"
-        + "\u4e00\u8d77\u8d2d\u4e70", reason.getText());
+        + "\u4e00\u8d77\u8d2d\u4e70\u3002", reason.getText());
     assertEquals("zh-CN", reason.getLocale());
   }
 
@@ -48,14 +48,14 @@ class RetrievalReasonsTest {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "gone"), ITEMS, "en-US").get(0);
 
     assertEquals(List.of("gone"), reason.getEvidenceTitlesList());
-    assertEquals("Often bought together with \u201cgone\u201d, which you bought", reason.getText());
+    assertEquals("Often bought together with \u201cgone\u201d, which you bought.", reason.getText());
   }
 
   @Test
   void coPurchase_withoutViaItems_citesNothing() {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1), ITEMS, "en-US").get(0);
 
-    assertEquals("Often bought together with items you bought", reason.getText());
+    assertEquals("Often bought together with items you bought.", reason.getText());
     assertEquals(List.of(), reason.getEvidenceItemIdsList());
   }
 
@@ -65,7 +65,7 @@ class RetrievalReasonsTest {
 
     assertEquals(1, reasons.size());
     assertEquals(ReasonKind.REASON_KIND_POPULAR, reasons.get(0).getKind());
-    assertEquals("\u672c\u5e97\u70ed\u9500\u5546\u54c1", reasons.get(0).getText());
+    assertEquals("\u672c\u5e97\u70ed\u9500\u5546\u54c1\u3002", reasons.get(0).getText());
     assertEquals(List.of(), reasons.get(0).getEvidenceItemIdsList());
   }
 
