@@ -14,6 +14,11 @@ import java.util.Map;
  */
 public final class ClientChannels {
   private static final String IN_PROCESS_PREFIX = "in-process:";
+  /**
+   * Largest response a client accepts. Score answers with attention and contribution rows grow
+   * past gRPC's 4 MiB default (40 rows x 200 candidates x 50 history items is about 3.3 MB).
+   */
+  static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
   private ClientChannels() {}
 
@@ -26,12 +31,14 @@ public final class ClientChannels {
       return InProcessChannelBuilder.forName(target.substring(IN_PROCESS_PREFIX.length()))
           .defaultServiceConfig(serviceConfig())
           .enableRetry()
+          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
           .build();
     }
     return ManagedChannelBuilder.forTarget(target)
         .usePlaintext()
         .defaultServiceConfig(serviceConfig())
         .enableRetry()
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .build();
   }
 

@@ -1,0 +1,170 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded model version: its long-lived ONNX Runtime session, vocabulary and metadata.
+ *
+ * <p>Reference counted so that a version swapped out while requests still use it is closed only
+ * after the last of them finishes: the registry holds one reference from load until it retires
+ * the version, and each request holds one through a {@link ModelRegistry.Lease}.
+ */
+public final class LoadedModel {
+  private static final Logger log = LoggerFactory.getLogger(LoadedModel.class);
+
+  private final String modelName;
+  private final String version;
+  private final ModelMetadata metadata;
+  private final Vocabulary vocabulary;
+  private final Device device;
+  private final OrtEnvironment environment;
+  private final OrtSession session;
+  private final AtomicInteger references = new AtomicInteger(1);
+  private final AtomicBoolean retired = new AtomicBoolean();
+
+  LoadedModel(
+      String modelName, String version, ModelMetadata metadata, Vocabulary vocabulary,
+      Device device, OrtEnvironment environment, OrtSession session) {
+    this.modelName = requireNonNull(modelName, "modelName");
+    this.version = requireNonNull(version, "version");
+    this.metadata = requireNonNull(metadata, "metadata");
+    this.vocabulary = requireNonNull(vocabulary, "vocabulary");
+    this.device = requireNonNull(device, "device");
+    this.environment = requireNonNull(environment, "environment");
+    this.session = requireNonNull(session, "session");
+  }
+
+  public String modelName() {
+    return modelName;
+  }
+
+  /** The version folder's name; this is the version callers see and pin. */
+  public String version() {
+    return version;
+  }
+
+  public ModelMetadata metadata() {
+    return metadata;
+  }
+
+  public Vocabulary vocabulary() {
+    return vocabulary;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  /** Most recent history items the model reads. */
+  public int maxHistoryLength() {
+    return metadata.maxHistoryLength();
+  }
+
+  /**
+   * Runs the model on a padded batch. {@code history} holds {@code batch * historyLength} indices
+   * and {@code candidates} {@code batch * candidateCount}, row-major. The caller must hold a
+   * reference (a lease). Safe to call from many threads at once.
+   */
+  ModelOutputs run(
+      long[] history, long[] candidates, int batch, int historyLength, int candidateCount,
+      boolean includeAttention, boolean includeContribution) throws OrtException {
+    Set<String> wanted = new HashSet<>();
+    wanted.add(ModelContract.SCORES);
+    if (includeAttention) {
+      wanted.add(ModelContract.ATTENTION);
+    }
+    if (includeContribution) {
+      wanted.add(ModelContract.CONTRIBUTION);
+    }
+    try (OnnxTensor historyTensor = tensor(history, batch, historyLength);
+        OnnxTensor candidateTensor = tensor(candidates, batch, candidateCount);
+        OrtSession.Result result = session.run(
+            Map.of(ModelContract.HISTORY, historyTensor, ModelContract.CANDIDATES, candidateTensor),
+            wanted)) {
+      long[] cellShape = {batch, candidateCount};
+      long[] evidenceShape = {batch, candidateCount, historyLength};
+      return new ModelOutputs(
+          batch, candidateCount, historyLength,
+          floats(result, ModelContract.SCORES, cellShape),
+          includeAttention ? floats(result, ModelContract.ATTENTION, evidenceShape) : null,
+          includeContribution ? floats(result, ModelContract.CONTRIBUTION, evidenceShape) : null);
+    }
+  }
+
+  private OnnxTensor tensor(long[] values, int rows, int columns) throws OrtException {
+    // A direct buffer in native order is handed to ONNX Runtime without another copy.
+    LongBuffer buffer = ByteBuffer.allocateDirect(values.length * Long.BYTES)
+        .order(ByteOrder.nativeOrder())
+        .asLongBuffer();
+    buffer.put(values).rewind();
+    return OnnxTensor.createTensor(environment, buffer, new long[] {rows, columns});
+  }
+
+  private static float[] floats(OrtSession.Result result, String name, long[] expectedShape) {
+    OnnxValue value = result.get(name)
+        .orElseThrow(() -> new IllegalStateException("model returned no " + name));
+    if (!(value instanceof OnnxTensor tensor)) {
+      throw new IllegalStateException("model output " + name + " is not a tensor");
+    }
+    long[] shape = tensor.getInfo().getShape();
+    if (!Arrays.equals(shape, expectedShape)) {
+      throw new IllegalStateException("model output " + name + " has shape " + Arrays.toString(shape)
+          + ", expected " + Arrays.toString(expectedShape));
+    }
+    float[] values = new float[Math.toIntExact(tensor.getInfo().getNumElements())];
+    tensor.getFloatBuffer().get(values);
+    return values;
+  }
+
+  /** Takes a reference for one request; false once the version has been retired and closed. */
+  boolean tryAcquire() {
+    while (true) {
+      int current = references.get();
+      if (current == 0) {
+        return false;
+      }
+      if (references.compareAndSet(current, current + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Gives back a reference; the last one closes the session. */
+  void release() {
+    int left = references.decrementAndGet();
+    if (left == 0) {
+      try {
+        session.close();
+        log.info("closed model {} version {}", modelName, version);
+      } catch (OrtException e) {
+        log.warn("closing model {} version {} failed", modelName, version, e);
+      }
+    } else if (left < 0) {
+      throw new IllegalStateException("model " + version + " released more often than acquired");
+    }
+  }
+
+  /** Drops the registry's reference: the session closes as soon as no request uses it. Idempotent. */
+  void retire() {
+    if (retired.compareAndSet(false, true)) {
+      release();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.ExecutionProvider;
+import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.ModelInfo;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.api.v1.ReloadModelResponse;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.RequestChecks;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code glassbox.v1.ModelService}: translates proto to one domain call and back. */
+public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(ModelGrpcService.class);
+
+  private final Scorer scorer;
+  private final ModelRegistry registry;
+
+  @Inject
+  public ModelGrpcService(Scorer scorer, ModelRegistry registry) {
+    this.scorer = requireNonNull(scorer, "scorer");
+    this.registry = requireNonNull(registry, "registry");
+  }
+
+  @Override
+  public void score(ScoreRequest request, StreamObserver<ScoreResponse> responses) {
+    respond(responses, () -> toProto(scorer.score(toQuery(request))));
+  }
+
+  @Override
+  public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
+    respond(responses, () -> toProto(registry.active().orElseThrow(ModelNotLoadedException::new)));
+  }
+
+  @Override
+  public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
+    respond(responses, () -> {
+      ModelRegistry.Swap swap = registry.reload(request.getVersion());
+      return ReloadModelResponse.newBuilder()
+          .setActive(toProto(swap.active()))
+          .setPreviousVersion(swap.previousVersion().orElse(""))
+          .build();
+    });
+  }
+
+  /** Runs one call, mapping domain failures to the status codes the proto promises. */
+  private static <T> void respond(StreamObserver<T> responses, Supplier<T> call) {
+    T response;
+    try {
+      if (Context.current().getDeadline() != null && Context.current().getDeadline().isExpired()) {
+        throw Status.DEADLINE_EXCEEDED.withDescription("deadline expired before the call started").asRuntimeException();
+      }
+      response = call.get();
+    } catch (StatusRuntimeException e) {
+      responses.onError(e);
+      return;
+    } catch (ModelNotLoadedException e) {
+      responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (ModelVersionMismatchException | ModelLoadException e) {
+      responses.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (ModelVersionNotFoundException e) {
+      responses.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (ModelInferenceException e) {
+      log.error("{}", e.getMessage(), e);
+      responses.onError(Status.INTERNAL.withDescription("model inference failed").asRuntimeException());
+      return;
+    }
+    responses.onNext(response);
+    responses.onCompleted();
+  }
+
+  private static ScoreQuery toQuery(ScoreRequest request) {
+    List<ScoreQuery.Row> rows = new ArrayList<>(request.getRowsCount());
+    for (ScoreRow row : request.getRowsList()) {
+      rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), row.getCandidateItemIdsList()));
+    }
+    return new ScoreQuery(
+        rows,
+        request.getIncludeAttention(),
+        request.getIncludeContribution(),
+        toPolicy(request.getUnknownItems()),
+        request.getModelVersion().isEmpty() ? Optional.empty() : Optional.of(request.getModelVersion()));
+  }
+
+  private static ScoreQuery.UnknownItems toPolicy(UnknownItemPolicy policy) {
+    return switch (policy) {
+      case UNKNOWN_ITEM_POLICY_SKIP -> ScoreQuery.UnknownItems.SKIP;
+      case UNKNOWN_ITEM_POLICY_UNSPECIFIED, UNKNOWN_ITEM_POLICY_REJECT -> ScoreQuery.UnknownItems.REJECT;
+      default -> throw RequestChecks.invalid("unknown_items must be UNKNOWN_ITEM_POLICY_REJECT or "
+          + "UNKNOWN_ITEM_POLICY_SKIP, got " + policy);
+    };
+  }
+
+  private static ScoreResponse toProto(ScoredBatch batch) {
+    ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(batch.modelVersion());
+    for (ScoredBatch.Row row : batch.rows()) {
+      ScoreRowResult.Builder result = response.addRowsBuilder()
+          .addAllHistoryItemIds(row.historyItemIds())
+          .addAllCandidateItemIds(row.candidateItemIds())
+          .addAllSkippedItemIds(row.skippedItemIds());
+      for (float score : row.scores()) {
+        result.addScores(score);
+      }
+      if (row.attention() != null || row.contribution() != null) {
+        for (int c = 0; c < row.scores().length; c++) {
+          CandidateEvidence.Builder evidence = result.addEvidenceBuilder();
+          if (row.attention() != null) {
+            for (float value : row.attention()[c]) {
+              evidence.addAttention(value);
+            }
+          }
+          if (row.contribution() != null) {
+            for (float value : row.contribution()[c]) {
+              evidence.addContribution(value);
+            }
+          }
+        }
+      }
+    }
+    return response.build();
+  }
+
+  private static ModelInfo toProto(LoadedModel model) {
+    ModelMetadata metadata = model.metadata();
+    Instant trainedAt = metadata.trainedAt();
+    return ModelInfo.newBuilder()
+        .setModelName(model.modelName())
+        .setVersion(model.version())
+        .setDataset(metadata.dataset())
+        .setTrainedAt(Timestamp.newBuilder()
+            .setSeconds(trainedAt.getEpochSecond())
+            .setNanos(trainedAt.getNano()))
+        .setMaxHistoryLength(metadata.maxHistoryLength())
+        .setVocabularySize(model.vocabulary().size())
+        .setExecutionProvider(model.device() == Device.CUDA
+            ? ExecutionProvider.EXECUTION_PROVIDER_CUDA
+            : ExecutionProvider.EXECUTION_PROVIDER_CPU)
+        .putAllMetrics(metadata.metrics())
+        .setOpset(metadata.opset())
+        .build();
+  }
+}

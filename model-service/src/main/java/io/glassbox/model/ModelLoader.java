@@ -1,0 +1,101 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a version folder ({@code model.onnx}, {@code vocabulary.tsv}, {@code metadata.json})
+ * into a {@link LoadedModel}, or explains with a {@link ModelLoadException} why it cannot.
+ * Everything is checked before the model can serve: metadata fields, the vocabulary against
+ * {@code vocabulary_size}, the graph's inputs and outputs against the contract, and one test
+ * inference that touches the highest vocabulary index.
+ */
+@Singleton
+public final class ModelLoader {
+  public static final String MODEL_FILE = "model.onnx";
+  public static final String VOCABULARY_FILE = "vocabulary.tsv";
+  public static final String METADATA_FILE = "metadata.json";
+
+  private static final Logger log = LoggerFactory.getLogger(ModelLoader.class);
+
+  private final OrtEnvironment environment;
+  private final SessionFactory sessions;
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Inject
+  public ModelLoader(OrtEnvironment environment, SessionFactory sessions) {
+    this.environment = requireNonNull(environment, "environment");
+    this.sessions = requireNonNull(sessions, "sessions");
+  }
+
+  /** Loads the version folder {@code folder}, named {@code version}, of model {@code modelName}. */
+  public LoadedModel load(String modelName, String version, Path folder) {
+    long started = System.nanoTime();
+    for (String file : new String[] {METADATA_FILE, VOCABULARY_FILE, MODEL_FILE}) {
+      if (!Files.isRegularFile(folder.resolve(file))) {
+        throw new ModelLoadException(file + " is missing from version " + version);
+      }
+    }
+    ModelMetadata metadata = ModelMetadata.read(folder.resolve(METADATA_FILE), json);
+    Vocabulary vocabulary = Vocabulary.read(folder.resolve(VOCABULARY_FILE));
+    if (vocabulary.size() != metadata.vocabularySize()) {
+      throw new ModelLoadException("vocabulary.tsv holds " + vocabulary.size()
+          + " items but metadata.json says vocabulary_size " + metadata.vocabularySize());
+    }
+    if (!metadata.version().equals(version)) {
+      log.warn("metadata.json of version folder {} says version {}; the folder name is used",
+          version, metadata.version());
+    }
+    SessionFactory.OpenedSession opened;
+    try {
+      opened = sessions.open(folder.resolve(MODEL_FILE));
+    } catch (OrtException e) {
+      throw new ModelLoadException("model.onnx could not be loaded by ONNX Runtime (" + e.getCode()
+          + "); is it a complete ONNX file?", e);
+    }
+    LoadedModel model = new LoadedModel(
+        modelName, version, metadata, vocabulary, opened.device(), environment, opened.session());
+    try {
+      ModelContract.check(opened.session());
+      testInference(model);
+    } catch (RuntimeException | OrtException e) {
+      model.retire();
+      if (e instanceof ModelLoadException loadException) {
+        throw loadException;
+      }
+      throw new ModelLoadException("model.onnx failed its test inference: " + e.getMessage(), e);
+    }
+    log.info("loaded model {} version {} ({} items, history {}, {}) in {} ms", modelName, version,
+        vocabulary.size(), metadata.maxHistoryLength(), opened.device(),
+        (System.nanoTime() - started) / 1_000_000);
+    return model;
+  }
+
+  /** One full-length history against the first and the last vocabulary index; scores must be finite. */
+  private static void testInference(LoadedModel model) throws OrtException {
+    int length = model.maxHistoryLength();
+    int size = model.vocabulary().size();
+    long[] history = new long[length];
+    for (int i = 0; i < length; i++) {
+      history[i] = 1 + (i % size);
+    }
+    long[] candidates = {1, size};
+    ModelOutputs outputs = model.run(history, candidates, 1, length, candidates.length, true, true);
+    for (float score : outputs.scores()) {
+      if (!Float.isFinite(score)) {
+        throw new ModelLoadException("model.onnx produced a non-finite score in its test inference: "
+            + Arrays.toString(outputs.scores()));
+      }
+    }
+  }
+}

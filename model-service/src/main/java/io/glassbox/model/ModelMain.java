@@ -1,0 +1,49 @@
+package io.glassbox.model;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the model-service on its own, or (through {@link #start}) inside the launcher. */
+public final class ModelMain {
+  private static final Logger log = LoggerFactory.getLogger(ModelMain.class);
+  static final String SERVER_NAME = "model-service";
+
+  private ModelMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    GrpcServer server = start(ConfigSource.fromEnvironment());
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "model-service-shutdown"));
+    server.awaitTermination();
+  }
+
+  /**
+   * Starts the server NOT_SERVING, loads the configured model version, then marks it SERVING.
+   * Fails (with the server closed) if the configuration is bad or the model cannot be loaded.
+   */
+  public static GrpcServer start(ConfigSource source) {
+    ModelConfig config = ModelConfig.load(source);
+    return start(config, GrpcServer.onPort(SERVER_NAME, config.port()));
+  }
+
+  /** As {@link #start(ConfigSource)}, on a server the caller chose (e.g. in-process in tests). */
+  static GrpcServer start(ModelConfig config, GrpcServer.Builder builder) {
+    Injector injector = Guice.createInjector(new ModelModule(config));
+    ModelRegistry registry = injector.getInstance(ModelRegistry.class);
+    GrpcServer server = builder.addService(injector.getInstance(ModelGrpcService.class))
+        .closeAfterDrain(registry)
+        .start();
+    try {
+      LoadedModel model = registry.loadConfiguredVersion();
+      log.info("serving model {} version {} on {}", model.modelName(), model.version(), model.device());
+      server.setServing(true);
+      return server;
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package io.glassbox.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The parts of a version folder's {@code metadata.json} the service relies on. Fields the
+ * service does not use (inputs, outputs, settings) are left to humans reading the file.
+ */
+public record ModelMetadata(
+    String modelName,
+    String version,
+    String dataset,
+    Instant trainedAt,
+    int maxHistoryLength,
+    int vocabularySize,
+    int opset,
+    Map<String, Double> metrics) {
+
+  public ModelMetadata {
+    metrics = Map.copyOf(metrics);
+  }
+
+  /** Reads and checks {@code file}; a problem becomes a {@link ModelLoadException} naming the field. */
+  static ModelMetadata read(Path file, ObjectMapper json) {
+    JsonNode root;
+    try {
+      root = json.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new ModelLoadException("metadata.json is not valid JSON: " + firstLine(e.getMessage()), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new ModelLoadException("metadata.json must hold a JSON object");
+    }
+    return new ModelMetadata(
+        text(root, "model_name"),
+        text(root, "version"),
+        text(root, "dataset"),
+        instant(root, "trained_at"),
+        positiveInt(root, "max_history_length"),
+        positiveInt(root, "vocabulary_size"),
+        positiveInt(root, "opset"),
+        metrics(root));
+  }
+
+  private static String text(JsonNode root, String field) {
+    JsonNode node = root.get(field);
+    if (node == null || !node.isTextual() || node.asText().isBlank()) {
+      throw new ModelLoadException("metadata.json field \"" + field + "\" must be a non-empty string");
+    }
+    return node.asText();
+  }
+
+  private static Instant instant(JsonNode root, String field) {
+    String value = text(root, field);
+    try {
+      return OffsetDateTime.parse(value).toInstant();
+    } catch (DateTimeParseException withoutOffset) {
+      try {
+        return Instant.parse(value);
+      } catch (DateTimeParseException e) {
+        throw new ModelLoadException("metadata.json field \"" + field
+            + "\" must be an ISO-8601 time with offset, e.g. 2026-11-22T04:00:00Z, got \"" + value + "\"");
+      }
+    }
+  }
+
+  private static int positiveInt(JsonNode root, String field) {
+    JsonNode node = root.get(field);
+    if (node == null || !node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 1) {
+      throw new ModelLoadException("metadata.json field \"" + field + "\" must be a positive integer");
+    }
+    return node.asInt();
+  }
+
+  private static Map<String, Double> metrics(JsonNode root) {
+    JsonNode node = root.get("metrics");
+    Map<String, Double> metrics = new TreeMap<>();
+    if (node == null || node.isNull()) {
+      return metrics;
+    }
+    if (!node.isObject()) {
+      throw new ModelLoadException("metadata.json field \"metrics\" must be an object of name -> number");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      // Metrics are informational; a non-numeric entry (e.g. a note) is left out, not fatal.
+      if (entry.getValue().isNumber()) {
+        metrics.put(entry.getKey(), entry.getValue().asDouble());
+      }
+    }
+    return metrics;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
+  }
+}

@@ -1,0 +1,167 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.server.RequestChecks;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the active model version and swaps in new ones atomically.
+ *
+ * <p>Requests take a {@link Lease} on whatever version is active when they start and keep using
+ * it to the end, even if a reload swaps in another version meanwhile; the old version's session
+ * closes when its last lease is returned. A version that fails to load never replaces the active
+ * one. Reloads are serialized so that two admins cannot interleave loads.
+ */
+@Singleton
+public final class ModelRegistry implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+  /** What a successful reload did. */
+  public record Swap(LoadedModel active, Optional<String> previousVersion) {}
+
+  private final ModelLoader loader;
+  private final String modelName;
+  private final Path modelRoot;
+  private final Optional<String> startupVersion;
+  private final AtomicReference<LoadedModel> active = new AtomicReference<>();
+  private final Object reloadLock = new Object();
+
+  @Inject
+  public ModelRegistry(ModelLoader loader, ModelConfig config) {
+    this.loader = requireNonNull(loader, "loader");
+    this.modelName = config.modelName();
+    this.modelRoot = config.modelRoot();
+    this.startupVersion = config.version();
+  }
+
+  /** Loads the configured version (or the newest) at start; throws if it cannot be loaded. */
+  public LoadedModel loadConfiguredVersion() {
+    return reload(startupVersion.orElse("")).active();
+  }
+
+  /**
+   * Loads {@code version} (empty: the newest version folder) and makes it active.
+   *
+   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a malformed version
+   * @throws ModelVersionNotFoundException if the folder does not exist
+   * @throws ModelLoadException if the folder does not hold a loadable model; the active version
+   *     keeps serving
+   */
+  public Swap reload(String version) {
+    requireNonNull(version, "version");
+    if (!version.isEmpty() && !VersionNames.isValid(version)) {
+      throw RequestChecks.invalid("version must be empty (newest) or " + VersionNames.RULE
+          + ", got \"" + version + "\"");
+    }
+    synchronized (reloadLock) {
+      String chosen = version.isEmpty() ? newestVersion() : version;
+      Path folder = modelRoot.resolve(chosen);
+      if (!Files.isDirectory(folder)) {
+        throw new ModelVersionNotFoundException(
+            "model " + modelName + " has no version folder \"" + chosen + "\"");
+      }
+      LoadedModel loaded;
+      try {
+        loaded = loader.load(modelName, chosen, folder);
+      } catch (ModelLoadException e) {
+        LoadedModel current = active.get();
+        // The client sees e's message; the cause (ONNX Runtime's own words, with paths) stays here.
+        log.warn("version {} of model {} failed to load ({}{}); {}", chosen, modelName, e.getMessage(),
+            e.getCause() == null ? "" : ": " + e.getCause().getMessage(),
+            current == null ? "no version is serving" : "version " + current.version() + " keeps serving");
+        throw e;
+      }
+      LoadedModel previous = active.getAndSet(loaded);
+      if (previous != null) {
+        previous.retire();
+      }
+      log.info("model {} version {} is active (was {})", modelName, chosen,
+          previous == null ? "none" : previous.version());
+      return new Swap(loaded, Optional.ofNullable(previous).map(LoadedModel::version));
+    }
+  }
+
+  /** The newest version folder by name (names sort in time order, e.g. 20261122-0400). */
+  private String newestVersion() {
+    if (!Files.isDirectory(modelRoot)) {
+      throw new ModelVersionNotFoundException("model " + modelName + " has no folder in the model directory");
+    }
+    try (Stream<Path> children = Files.list(modelRoot)) {
+      return children
+          .filter(Files::isDirectory)
+          .map(path -> path.getFileName().toString())
+          .filter(VersionNames::isValid)
+          .max(Comparator.naturalOrder())
+          .orElseThrow(() -> new ModelVersionNotFoundException(
+              "model " + modelName + " has no version folders"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + modelRoot, e);
+    }
+  }
+
+  /** The active version, if one is loaded; for describing it, not for running it (see {@link #lease}). */
+  public Optional<LoadedModel> active() {
+    return Optional.ofNullable(active.get());
+  }
+
+  /**
+   * Pins the active version for one request; close the lease when done.
+   *
+   * @throws ModelNotLoadedException if no version is loaded
+   */
+  public Lease lease() {
+    while (true) {
+      LoadedModel current = active.get();
+      if (current == null) {
+        throw new ModelNotLoadedException();
+      }
+      if (current.tryAcquire()) {
+        return new Lease(current);
+      }
+      // It was retired between get() and tryAcquire(); the swap has already published its successor.
+    }
+  }
+
+  /** Retires the active version; requests still holding leases finish first. */
+  @Override
+  public void close() {
+    LoadedModel current = active.getAndSet(null);
+    if (current != null) {
+      current.retire();
+    }
+  }
+
+  /** One request's hold on a model version. */
+  public static final class Lease implements AutoCloseable {
+    private final LoadedModel model;
+    private boolean closed;
+
+    private Lease(LoadedModel model) {
+      this.model = model;
+    }
+
+    public LoadedModel model() {
+      return model;
+    }
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        model.release();
+      }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.onnxruntime.OrtException;
+import io.glassbox.server.RequestChecks;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Scores a batch of rows with the active model version: validates the request, maps external ids
+ * to model indices, pads the rows into one tensor batch, runs the model once and cuts every row's
+ * results back to what that row asked for.
+ *
+ * <p>Every row is fed exactly as it would be alone: its history is left-padded to the model's
+ * {@code max_history_length} (the length it was trained with) whatever the other rows hold, and
+ * padding candidates are scored and thrown away. A row's numbers therefore never depend on the
+ * other rows of its batch.
+ */
+@Singleton
+public final class Scorer {
+  /** Rows per request. */
+  public static final int MAX_ROWS = 256;
+  /** Candidates per row. */
+  public static final int MAX_CANDIDATES = 2000;
+  /** History items per row, before truncation to the model's history length. */
+  public static final int MAX_HISTORY = 1000;
+  /** Candidates over all rows. */
+  public static final int MAX_CELLS = 200_000;
+  /** How many unknown ids a REJECT error names. */
+  static final int UNKNOWN_IDS_NAMED = 5;
+
+  private final ModelRegistry registry;
+
+  @Inject
+  public Scorer(ModelRegistry registry) {
+    this.registry = requireNonNull(registry, "registry");
+  }
+
+  /**
+   * Scores {@code query}.
+   *
+   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a malformed request or, with
+   *     REJECT, ids outside the vocabulary
+   * @throws ModelNotLoadedException if no version is loaded
+   * @throws ModelVersionMismatchException if the pinned version is not active
+   */
+  public ScoredBatch score(ScoreQuery query) {
+    validate(query);
+    try (ModelRegistry.Lease lease = registry.lease()) {
+      LoadedModel model = lease.model();
+      if (query.modelVersion().isPresent() && !query.modelVersion().get().equals(model.version())) {
+        throw new ModelVersionMismatchException(query.modelVersion().get(), model.version());
+      }
+      List<ResolvedRow> rows = resolve(query, model);
+      ModelOutputs outputs = run(model, rows, query);
+      return new ScoredBatch(model.version(), assemble(rows, outputs, query));
+    }
+  }
+
+  private static void validate(ScoreQuery query) {
+    List<ScoreQuery.Row> rows = query.rows();
+    RequestChecks.requireCount("rows", rows.size(), 1, MAX_ROWS);
+    long cells = 0;
+    for (int r = 0; r < rows.size(); r++) {
+      ScoreQuery.Row row = rows.get(r);
+      String prefix = "rows[" + r + "].";
+      RequestChecks.requireCount(prefix + "candidate_item_ids", row.candidateItemIds().size(), 1, MAX_CANDIDATES);
+      RequestChecks.requireCount(prefix + "history_item_ids", row.historyItemIds().size(), 0, MAX_HISTORY);
+      cells += row.candidateItemIds().size();
+    }
+    if (cells > MAX_CELLS) {
+      throw RequestChecks.invalid("rows hold " + cells + " candidate_item_ids in total; at most "
+          + MAX_CELLS + " per request (split the batch)");
+    }
+    for (int r = 0; r < rows.size(); r++) {
+      RequestChecks.requireIds("rows[" + r + "].history_item_ids", rows.get(r).historyItemIds());
+      RequestChecks.requireIds("rows[" + r + "].candidate_item_ids", rows.get(r).candidateItemIds());
+    }
+  }
+
+  /** A row mapped to model indices: unknown ids handled, history cut to the model's length. */
+  private record ResolvedRow(
+      List<String> historyIds, long[] historyIndices,
+      List<String> candidateIds, long[] candidateIndices,
+      List<String> skippedIds) {}
+
+  private static List<ResolvedRow> resolve(ScoreQuery query, LoadedModel model) {
+    Vocabulary vocabulary = model.vocabulary();
+    boolean skip = query.unknownItems() == ScoreQuery.UnknownItems.SKIP;
+    UnknownIds unknown = new UnknownIds();
+    List<ResolvedRow> resolved = new ArrayList<>(query.rows().size());
+    for (int r = 0; r < query.rows().size(); r++) {
+      ScoreQuery.Row row = query.rows().get(r);
+      Set<String> skipped = new LinkedHashSet<>();
+      KnownIds history = known(row.historyItemIds(), vocabulary, "rows[" + r + "].history_item_ids", unknown, skipped);
+      KnownIds candidates = known(row.candidateItemIds(), vocabulary, "rows[" + r + "].candidate_item_ids", unknown, skipped);
+      // Unknown ids are dropped before truncation, so SKIP still feeds the most recent known items.
+      int keep = Math.min(history.ids.size(), model.maxHistoryLength());
+      int from = history.ids.size() - keep;
+      long[] historyIndices = new long[keep];
+      for (int i = 0; i < keep; i++) {
+        historyIndices[i] = history.indices[from + i];
+      }
+      resolved.add(new ResolvedRow(
+          List.copyOf(history.ids.subList(from, history.ids.size())), historyIndices,
+          List.copyOf(candidates.ids), Arrays.copyOf(candidates.indices, candidates.ids.size()),
+          List.copyOf(skipped)));
+    }
+    if (!skip && unknown.count > 0) {
+      throw RequestChecks.invalid(unknown.count + " item id(s) are not in the vocabulary of model version "
+          + model.version() + ": " + String.join(", ", unknown.named)
+          + (unknown.count > unknown.named.size() ? ", ..." : "")
+          + "; remove them or set unknown_items to UNKNOWN_ITEM_POLICY_SKIP");
+    }
+    return resolved;
+  }
+
+  private static final class KnownIds {
+    final List<String> ids;
+    final long[] indices;
+
+    KnownIds(int capacity) {
+      ids = new ArrayList<>(capacity);
+      indices = new long[capacity];
+    }
+  }
+
+  private static final class UnknownIds {
+    int count;
+    final List<String> named = new ArrayList<>();
+  }
+
+  private static KnownIds known(
+      List<String> ids, Vocabulary vocabulary, String field, UnknownIds unknown, Set<String> skipped) {
+    KnownIds known = new KnownIds(ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      int index = vocabulary.indexOf(id);
+      if (index == Vocabulary.UNKNOWN) {
+        unknown.count++;
+        if (unknown.named.size() < UNKNOWN_IDS_NAMED) {
+          unknown.named.add(field + "[" + i + "]=\"" + id + "\"");
+        }
+        skipped.add(id);
+      } else {
+        known.indices[known.ids.size()] = index;
+        known.ids.add(id);
+      }
+    }
+    return known;
+  }
+
+  /** Runs the rows that still have candidates as one padded batch; null if none has. */
+  private static ModelOutputs run(LoadedModel model, List<ResolvedRow> rows, ScoreQuery query) {
+    int batch = 0;
+    int candidateCount = 0;
+    for (ResolvedRow row : rows) {
+      if (row.candidateIndices.length > 0) {
+        batch++;
+        candidateCount = Math.max(candidateCount, row.candidateIndices.length);
+      }
+    }
+    if (batch == 0) {
+      return null;
+    }
+    int historyLength = model.maxHistoryLength();
+    long[] history = new long[batch * historyLength];
+    long[] candidates = new long[batch * candidateCount];
+    int b = 0;
+    for (ResolvedRow row : rows) {
+      if (row.candidateIndices.length == 0) {
+        continue;
+      }
+      // Left padding: the most recent item always sits in the last position. Zero-filled
+      // arrays already hold the padding index.
+      System.arraycopy(row.historyIndices, 0, history,
+          b * historyLength + historyLength - row.historyIndices.length, row.historyIndices.length);
+      System.arraycopy(row.candidateIndices, 0, candidates, b * candidateCount, row.candidateIndices.length);
+      b++;
+    }
+    try {
+      return model.run(history, candidates, batch, historyLength, candidateCount,
+          query.includeAttention(), query.includeContribution());
+    } catch (OrtException e) {
+      throw new ModelInferenceException("inference failed for a batch of " + batch + " x "
+          + candidateCount + " on model version " + model.version(), e);
+    }
+  }
+
+  private static List<ScoredBatch.Row> assemble(
+      List<ResolvedRow> rows, ModelOutputs outputs, ScoreQuery query) {
+    List<ScoredBatch.Row> results = new ArrayList<>(rows.size());
+    int b = 0;
+    for (ResolvedRow row : rows) {
+      int candidates = row.candidateIndices.length;
+      float[] scores = new float[candidates];
+      float[][] attention = query.includeAttention() ? new float[candidates][] : null;
+      float[][] contribution = query.includeContribution() ? new float[candidates][] : null;
+      if (candidates > 0) {
+        int used = row.historyIndices.length;
+        int from = outputs.historyLength() - used;
+        for (int c = 0; c < candidates; c++) {
+          scores[c] = outputs.score(b, c);
+          if (attention != null) {
+            attention[c] = ModelOutputs.slice(outputs.attention(), outputs, b, c, from, used);
+          }
+          if (contribution != null) {
+            contribution[c] = ModelOutputs.slice(outputs.contribution(), outputs, b, c, from, used);
+          }
+        }
+        b++;
+      }
+      results.add(new ScoredBatch.Row(
+          row.historyIds, row.candidateIds, scores, attention, contribution, row.skippedIds));
+    }
+    return results;
+  }
+}

@@ -1,0 +1,130 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens ONNX Runtime sessions on the configured execution provider.
+ *
+ * <p>CUDA is only tried when it was asked for or a GPU device node exists: the first
+ * {@code addCUDA} call unpacks ~375 MB of CUDA libraries and costs seconds even when it then
+ * fails. In auto mode a CUDA failure falls back to CPU with the reason logged, and later loads
+ * go straight to CPU.
+ */
+@Singleton
+public final class SessionFactory {
+  private static final Logger log = LoggerFactory.getLogger(SessionFactory.class);
+
+  /** A session and where it runs. */
+  record OpenedSession(OrtSession session, Device device) {}
+
+  private final OrtEnvironment environment;
+  private final ExecutionProviderSetting setting;
+  private final int intraOpThreads;
+  private final int cudaDeviceId;
+  private final Path gpuDeviceNode;
+  private volatile boolean cudaFailedBefore;
+
+  @Inject
+  public SessionFactory(OrtEnvironment environment, ModelConfig config, @GpuDeviceNode Path gpuDeviceNode) {
+    this.environment = requireNonNull(environment, "environment");
+    this.setting = config.executionProvider();
+    this.intraOpThreads = config.intraOpThreads();
+    this.cudaDeviceId = config.cudaDeviceId();
+    this.gpuDeviceNode = requireNonNull(gpuDeviceNode, "gpuDeviceNode");
+  }
+
+  /** Opens {@code modelFile}; throws what ONNX Runtime throws when the model cannot be loaded. */
+  OpenedSession open(Path modelFile) throws OrtException {
+    String path = modelFile.toString();
+    switch (setting) {
+      case CPU:
+        return cpu(path, "GLASSBOX_EXECUTION_PROVIDER=cpu");
+      case CUDA:
+        try {
+          return new OpenedSession(cudaSession(path), Device.CUDA);
+        } catch (CudaUnavailableException e) {
+          throw new ModelLoadException("CUDA was asked for (GLASSBOX_EXECUTION_PROVIDER=cuda) but "
+              + "cannot be used: " + e.getCause().getCode() + "; set it to auto or cpu to run on CPU", e);
+        }
+      case AUTO:
+      default:
+        if (!Files.exists(gpuDeviceNode)) {
+          return cpu(path, "no GPU device " + gpuDeviceNode);
+        }
+        if (cudaFailedBefore) {
+          return cpu(path, "CUDA failed on an earlier load");
+        }
+        try {
+          OpenedSession cuda = new OpenedSession(cudaSession(path), Device.CUDA);
+          log.info("running {} on CUDA device {} (GPU device {} present)", modelFile.getFileName(),
+              cudaDeviceId, gpuDeviceNode);
+          return cuda;
+        } catch (CudaUnavailableException | OrtException cudaFailure) {
+          // A broken model fails on CPU too; only a model that loads on CPU proves CUDA is at fault.
+          OpenedSession fallback = cpu(path, "CUDA failed to load");
+          cudaFailedBefore = true;
+          log.warn("CUDA is unavailable ({}); running on CPU, later loads skip CUDA",
+              cudaFailure.getMessage());
+          return fallback;
+        }
+    }
+  }
+
+  private OpenedSession cpu(String path, String reason) throws OrtException {
+    try (OrtSession.SessionOptions options = baseOptions()) {
+      OrtSession session = environment.createSession(path, options);
+      log.info("running model on CPU ({}), intra-op threads {}", reason,
+          intraOpThreads == 0 ? "ONNX Runtime default" : intraOpThreads);
+      return new OpenedSession(session, Device.CPU);
+    }
+  }
+
+  private OrtSession cudaSession(String path) throws OrtException, CudaUnavailableException {
+    try (OrtSession.SessionOptions options = baseOptions()) {
+      try {
+        options.addCUDA(cudaDeviceId);
+      } catch (OrtException e) {
+        throw new CudaUnavailableException(e);
+      }
+      return environment.createSession(path, options);
+    }
+  }
+
+  private OrtSession.SessionOptions baseOptions() throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    try {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (intraOpThreads > 0) {
+        options.setIntraOpNumThreads(intraOpThreads);
+      }
+      return options;
+    } catch (OrtException e) {
+      options.close();
+      throw e;
+    }
+  }
+
+  /** The CUDA execution provider could not be added (libraries, driver or device missing). */
+  private static final class CudaUnavailableException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CudaUnavailableException(OrtException cause) {
+      super("addCUDA failed: " + cause.getCode() + ": " + cause.getMessage(), cause);
+    }
+
+    @Override
+    public synchronized OrtException getCause() {
+      return (OrtException) super.getCause();
+    }
+  }
+}

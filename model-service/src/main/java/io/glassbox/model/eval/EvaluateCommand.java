@@ -1,0 +1,223 @@
+package io.glassbox.model.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.glassbox.model.LoadedModel;
+import io.glassbox.model.ModelConfig;
+import io.glassbox.model.ModelModule;
+import io.glassbox.model.ModelRegistry;
+import io.glassbox.model.Scorer;
+import io.glassbox.server.ConfigSource;
+import java.io.BufferedWriter;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Evaluates a model version the way the service runs it: loads the version folder with the
+ * service's loader and execution-provider choice, scores the trainer's held-out cases through
+ * the Score path, and prints HR@5/10, NDCG@5/10 and MRR for full ranking (history excluded) and
+ * for the sampled protocol (first target vs the case's negatives), next to what the trainer
+ * recorded in metadata.json.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Ranking metrics of a model version, computed through the model-service's scoring path.")
+public final class EvaluateCommand implements Callable<Integer> {
+
+  @Option(names = "--cases", required = true,
+      description = "Evaluation cases file written by the trainer (--write-eval-cases).")
+  Path casesFile;
+
+  @Option(names = "--model-dir", defaultValue = ModelConfig.DEFAULT_DIRECTORY,
+      description = "Model directory (default: ${DEFAULT-VALUE}).")
+  Path modelDirectory;
+
+  @Option(names = "--model-name", defaultValue = ModelConfig.DEFAULT_NAME,
+      description = "Model name (default: ${DEFAULT-VALUE}).")
+  String modelName;
+
+  @Option(names = "--version", defaultValue = "", description = "Version folder (default: the newest).")
+  String version;
+
+  @Option(names = "--split", defaultValue = "test",
+      description = "Which cases to use: a split name from the file, or 'all' (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--provider", defaultValue = "auto",
+      description = "Execution provider: auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+  String provider;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "ONNX Runtime intra-op threads; 0 = one per physical core (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--limit", defaultValue = "0", description = "Evaluate only the first N cases (0 = all).")
+  int limit;
+
+  @Option(names = "--json", description = "Also write the results as JSON to this file.")
+  Path jsonFile;
+
+  @Option(names = "--ranks", description = "Also write per-case ranks (user_id, full_ranks, sampled_rank) as TSV.")
+  Path ranksFile;
+
+  private final PrintStream out;
+  private final PrintStream progress;
+
+  EvaluateCommand(PrintStream out, PrintStream progress) {
+    this.out = out;
+    this.progress = progress;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new EvaluateCommand(System.out, System.err)).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    List<EvaluationCase> cases = EvaluationCasesFile.read(casesFile,
+        split.equals("all") ? Optional.empty() : Optional.of(split));
+    if (limit > 0 && cases.size() > limit) {
+      cases = cases.subList(0, limit);
+    }
+    if (cases.isEmpty()) {
+      progress.println("no cases of split \"" + split + "\" in " + casesFile);
+      return 1;
+    }
+    Map<String, String> settings = new HashMap<>();
+    settings.put(ModelConfig.DIRECTORY_KEY, modelDirectory.toString());
+    settings.put(ModelConfig.NAME_KEY, modelName);
+    settings.put(ModelConfig.VERSION_KEY, version);
+    settings.put(ModelConfig.PROVIDER_KEY, provider);
+    settings.put(ModelConfig.THREADS_KEY, Integer.toString(threads));
+    ModelConfig config = ModelConfig.load(ConfigSource.of(settings));
+    Injector injector = Guice.createInjector(new ModelModule(config));
+    try (ModelRegistry registry = injector.getInstance(ModelRegistry.class)) {
+      LoadedModel model = registry.loadConfiguredVersion();
+      Evaluator evaluator = new Evaluator(injector.getInstance(Scorer.class), model);
+      progress.printf(Locale.ROOT, "evaluating %d %s cases on %s version %s (%s, %d items, %d cases per batch)%n",
+          cases.size(), split, model.modelName(), model.version(), model.device(),
+          model.vocabulary().size(), evaluator.casesPerBatch());
+      ProgressLine line = new ProgressLine(progress);
+      Evaluator.Summary summary = evaluator.evaluate(cases, line::update);
+      line.finish();
+      print(model, summary);
+      if (jsonFile != null) {
+        writeJson(model, summary);
+      }
+      if (ranksFile != null) {
+        writeRanks(summary);
+      }
+      return 0;
+    }
+  }
+
+  private void print(LoadedModel model, Evaluator.Summary summary) {
+    out.printf(Locale.ROOT, "model %s version %s, %s split, cases file %s%n",
+        model.modelName(), model.version(), split, casesFile.getFileName());
+    out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
+    row("full ranking, history excluded", summary.full().means(), summary.full().cases());
+    if (summary.sampled().cases() > 0) {
+      row("sampled negatives (first target)", summary.sampled().means(), summary.sampled().cases());
+    }
+    Map<String, Double> recorded = new LinkedHashMap<>();
+    for (String metric : List.of("hr@5", "hr@10", "ndcg@5", "ndcg@10", "mrr")) {
+      Double value = model.metadata().metrics().get(split + "_" + metric);
+      if (value != null) {
+        recorded.put(metric, value);
+      }
+    }
+    if (!recorded.isEmpty()) {
+      row("metadata.json " + split + "_* (trainer)", recorded, -1);
+    }
+    if (summary.casesWithoutKnownTargets() > 0 || summary.unknownTargets() > 0 || summary.unknownHistoryItems() > 0) {
+      out.printf(Locale.ROOT, "outside the vocabulary: %d targets (%d cases left with none), %d history items%n",
+          summary.unknownTargets(), summary.casesWithoutKnownTargets(), summary.unknownHistoryItems());
+    }
+  }
+
+  private void row(String label, Map<String, Double> means, int cases) {
+    out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", label,
+        format(means.get("hr@5")), format(means.get("hr@10")), format(means.get("ndcg@5")),
+        format(means.get("ndcg@10")), format(means.get("mrr")), cases < 0 ? "" : Integer.toString(cases));
+  }
+
+  private static String format(Double value) {
+    return value == null ? "-" : String.format(Locale.ROOT, "%.4f", value);
+  }
+
+  private void writeJson(LoadedModel model, Evaluator.Summary summary) throws Exception {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("model_name", model.modelName());
+    json.put("version", model.version());
+    json.put("execution_provider", model.device().name());
+    json.put("split", split);
+    json.put("cases_file", casesFile.toString());
+    json.put("full", withCases(summary.full()));
+    json.put("sampled", withCases(summary.sampled()));
+    json.put("unknown_targets", summary.unknownTargets());
+    json.put("cases_without_known_targets", summary.casesWithoutKnownTargets());
+    json.put("unknown_history_items", summary.unknownHistoryItems());
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonFile.toFile(), json);
+  }
+
+  private static Map<String, Object> withCases(RankingMetrics metrics) {
+    Map<String, Object> values = new LinkedHashMap<>(metrics.means());
+    values.put("cases", metrics.cases());
+    return values;
+  }
+
+  private void writeRanks(Evaluator.Summary summary) throws Exception {
+    try (BufferedWriter writer = Files.newBufferedWriter(ranksFile, StandardCharsets.UTF_8)) {
+      writer.write("user_id\tfull_ranks\tsampled_rank\n");
+      for (Evaluator.CaseResult result : summary.results()) {
+        writer.write(result.evaluationCase().userId() + "\t"
+            + result.fullRanks().stream().map(String::valueOf).collect(Collectors.joining(" ")) + "\t"
+            + (result.sampledRank().isPresent() ? Integer.toString(result.sampledRank().getAsInt()) : "")
+            + "\n");
+      }
+    }
+  }
+
+  /** A progress line on stderr, at most every two seconds, with rate and time left. */
+  static final class ProgressLine {
+    private static final long INTERVAL_NANOS = 2_000_000_000L;
+    private final PrintStream stream;
+    private final long started = System.nanoTime();
+    private long lastPrinted;
+    private int done;
+
+    ProgressLine(PrintStream stream) {
+      this.stream = stream;
+    }
+
+    void update(int casesDone, int casesTotal) {
+      done = casesDone;
+      long now = System.nanoTime();
+      if (now - lastPrinted >= INTERVAL_NANOS || casesDone == casesTotal) {
+        lastPrinted = now;
+        double seconds = Math.max(1e-9, (now - started) / 1e9);
+        double rate = casesDone / seconds;
+        stream.printf(Locale.ROOT, "  %d/%d cases (%.0f%%), %.0f cases/s, %.0f s left%n", casesDone, casesTotal,
+            100.0 * casesDone / casesTotal, rate, (casesTotal - casesDone) / Math.max(rate, 1e-9));
+      }
+    }
+
+    void finish() {
+      stream.printf(Locale.ROOT, "done: %d cases in %.1f s%n", done, (System.nanoTime() - started) / 1e9);
+    }
+  }
+}

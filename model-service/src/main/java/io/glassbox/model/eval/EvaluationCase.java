@@ -1,0 +1,22 @@
+package io.glassbox.model.eval;
+
+import java.util.List;
+
+/**
+ * One held-out case from the trainer's evaluation cases file.
+ *
+ * @param split e.g. "valid" or "test"
+ * @param userId the user, for per-case output only
+ * @param history the user's whole history before the held-out basket, oldest first (untruncated)
+ * @param targets held-out items not in the history (at least one)
+ * @param negatives sampled unseen items for the sampled protocol; empty when none were written
+ */
+public record EvaluationCase(
+    String split, String userId, List<String> history, List<String> targets, List<String> negatives) {
+
+  public EvaluationCase {
+    history = List.copyOf(history);
+    targets = List.copyOf(targets);
+    negatives = List.copyOf(negatives);
+  }
+}

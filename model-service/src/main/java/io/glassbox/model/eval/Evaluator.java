@@ -1,0 +1,179 @@
+package io.glassbox.model.eval;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.model.LoadedModel;
+import io.glassbox.model.ScoreQuery;
+import io.glassbox.model.ScoredBatch;
+import io.glassbox.model.Scorer;
+import io.glassbox.model.Vocabulary;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Offline ranking evaluation through the serving path: every case is scored by {@link Scorer}
+ * (the code behind the Score RPC) against the whole vocabulary, in batches as large as a Score
+ * request may be.
+ *
+ * <ul>
+ *   <li>Full ranking: every vocabulary item is a candidate except the items anywhere in the
+ *       case's (untruncated) history; each target is ranked among them.
+ *   <li>Sampled: the case's first target against its sampled negatives, when the file has them.
+ * </ul>
+ * The model reads the most recent {@code max_history_length} known history items, as in serving.
+ */
+public final class Evaluator {
+
+  /** Called after each scored batch. */
+  public interface Progress {
+    void update(int casesDone, int casesTotal);
+  }
+
+  /** Ranks of one case; {@code fullRanks} is empty if none of its targets is in the vocabulary. */
+  public record CaseResult(EvaluationCase evaluationCase, List<Integer> fullRanks, OptionalInt sampledRank) {}
+
+  /** Everything one evaluation produced. */
+  public record Summary(
+      String modelVersion,
+      RankingMetrics full,
+      RankingMetrics sampled,
+      int casesWithoutKnownTargets,
+      int unknownTargets,
+      int unknownHistoryItems,
+      List<CaseResult> results) {}
+
+  private final Scorer scorer;
+  private final LoadedModel model;
+  private final List<List<String>> vocabularyChunks;
+
+  public Evaluator(Scorer scorer, LoadedModel model) {
+    this.scorer = requireNonNull(scorer, "scorer");
+    this.model = requireNonNull(model, "model");
+    Vocabulary vocabulary = model.vocabulary();
+    if (vocabulary.size() > Scorer.MAX_CELLS) {
+      throw new IllegalArgumentException("a vocabulary of " + vocabulary.size()
+          + " items does not fit one Score request (" + Scorer.MAX_CELLS + " candidates)");
+    }
+    List<List<String>> chunks = new ArrayList<>();
+    for (int start = 1; start <= vocabulary.size(); start += Scorer.MAX_CANDIDATES) {
+      List<String> chunk = new ArrayList<>();
+      for (int index = start; index < Math.min(start + Scorer.MAX_CANDIDATES, vocabulary.size() + 1); index++) {
+        chunk.add(vocabulary.idAt(index));
+      }
+      chunks.add(List.copyOf(chunk));
+    }
+    this.vocabularyChunks = List.copyOf(chunks);
+  }
+
+  /** How many cases go into one Score request. */
+  int casesPerBatch() {
+    int byRows = Scorer.MAX_ROWS / vocabularyChunks.size();
+    int byCells = Scorer.MAX_CELLS / model.vocabulary().size();
+    return Math.max(1, Math.min(byRows, byCells));
+  }
+
+  public Summary evaluate(List<EvaluationCase> cases, Progress progress) {
+    Vocabulary vocabulary = model.vocabulary();
+    RankingMetrics full = new RankingMetrics();
+    RankingMetrics sampled = new RankingMetrics();
+    List<CaseResult> results = new ArrayList<>(cases.size());
+    int casesWithoutKnownTargets = 0;
+    int unknownTargets = 0;
+    int unknownHistoryItems = 0;
+    int perBatch = casesPerBatch();
+    for (int start = 0; start < cases.size(); start += perBatch) {
+      List<EvaluationCase> batch = cases.subList(start, Math.min(start + perBatch, cases.size()));
+      List<ScoreQuery.Row> rows = new ArrayList<>();
+      List<BitSet> histories = new ArrayList<>(batch.size());
+      for (EvaluationCase evaluationCase : batch) {
+        BitSet history = new BitSet(vocabulary.size() + 1);
+        List<String> known = new ArrayList<>(evaluationCase.history().size());
+        for (String id : evaluationCase.history()) {
+          int index = vocabulary.indexOf(id);
+          if (index == Vocabulary.UNKNOWN) {
+            unknownHistoryItems++;
+          } else {
+            history.set(index);
+            known.add(id);
+          }
+        }
+        histories.add(history);
+        List<String> recent = known.subList(Math.max(0, known.size() - model.maxHistoryLength()), known.size());
+        for (List<String> chunk : vocabularyChunks) {
+          rows.add(new ScoreQuery.Row(recent, chunk));
+        }
+      }
+      ScoredBatch scored = scorer.score(new ScoreQuery(
+          rows, false, false, ScoreQuery.UnknownItems.REJECT, Optional.of(model.version())));
+      for (int c = 0; c < batch.size(); c++) {
+        float[] scores = gather(scored.rows(), c * vocabularyChunks.size(), vocabulary.size());
+        EvaluationCase evaluationCase = batch.get(c);
+        List<Integer> ranks = new ArrayList<>();
+        for (String target : evaluationCase.targets()) {
+          int index = vocabulary.indexOf(target);
+          if (index == Vocabulary.UNKNOWN) {
+            unknownTargets++;
+          } else {
+            ranks.add(fullRank(scores, histories.get(c), index));
+          }
+        }
+        if (ranks.isEmpty()) {
+          casesWithoutKnownTargets++;
+        } else {
+          full.add(ranks);
+        }
+        OptionalInt sampledRank = sampledRank(scores, evaluationCase, vocabulary);
+        sampledRank.ifPresent(rank -> sampled.add(List.of(rank)));
+        results.add(new CaseResult(evaluationCase, List.copyOf(ranks), sampledRank));
+      }
+      progress.update(Math.min(start + perBatch, cases.size()), cases.size());
+    }
+    return new Summary(model.version(), full, sampled, casesWithoutKnownTargets, unknownTargets,
+        unknownHistoryItems, results);
+  }
+
+  /** Scores by vocabulary index (index 0 unused) from the case's consecutive chunk rows. */
+  private float[] gather(List<ScoredBatch.Row> rows, int firstRow, int size) {
+    float[] scores = new float[size + 1];
+    int index = 1;
+    for (int chunk = 0; chunk < vocabularyChunks.size(); chunk++) {
+      float[] part = rows.get(firstRow + chunk).scores();
+      System.arraycopy(part, 0, scores, index, part.length);
+      index += part.length;
+    }
+    return scores;
+  }
+
+  /** Items outside the history scoring strictly higher than the target. */
+  static int fullRank(float[] scores, BitSet history, int target) {
+    float score = scores[target];
+    int rank = 0;
+    for (int index = 1; index < scores.length; index++) {
+      if (scores[index] > score && !history.get(index)) {
+        rank++;
+      }
+    }
+    return rank;
+  }
+
+  private static OptionalInt sampledRank(float[] scores, EvaluationCase evaluationCase, Vocabulary vocabulary) {
+    if (evaluationCase.negatives().isEmpty()) {
+      return OptionalInt.empty();
+    }
+    int target = vocabulary.indexOf(evaluationCase.targets().get(0));
+    if (target == Vocabulary.UNKNOWN) {
+      return OptionalInt.empty();
+    }
+    int rank = 0;
+    for (String negative : evaluationCase.negatives()) {
+      int index = vocabulary.indexOf(negative);
+      if (index != Vocabulary.UNKNOWN && scores[index] > scores[target]) {
+        rank++;
+      }
+    }
+    return OptionalInt.of(rank);
+  }
+}

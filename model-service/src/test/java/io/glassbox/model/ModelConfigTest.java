@@ -1,0 +1,71 @@
+package io.glassbox.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ModelConfigTest {
+
+  @Test
+  void load_withNothingSet_usesTheDefaults() {
+    ModelConfig config = ModelConfig.load(ConfigSource.of(Map.of()));
+
+    assertEquals(50053, config.port());
+    assertEquals(Path.of("models"), config.modelDirectory());
+    assertEquals("uci-online-retail", config.modelName());
+    assertEquals(Optional.empty(), config.version());
+    assertEquals(ExecutionProviderSetting.AUTO, config.executionProvider());
+    assertEquals(0, config.intraOpThreads());
+    assertEquals(0, config.cudaDeviceId());
+    assertEquals(Path.of("models/uci-online-retail"), config.modelRoot());
+  }
+
+  @Test
+  void load_readsEveryKey() {
+    ModelConfig config = ModelConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_MODEL_PORT", "6000",
+        "GLASSBOX_MODEL_DIR", "/srv/models",
+        "GLASSBOX_MODEL_NAME", "amazon-beauty",
+        "GLASSBOX_MODEL_VERSION", "20261122-0400",
+        "GLASSBOX_EXECUTION_PROVIDER", "CUDA",
+        "GLASSBOX_MODEL_INTRA_OP_THREADS", "2",
+        "GLASSBOX_MODEL_CUDA_DEVICE", "1")));
+
+    assertEquals(new ModelConfig(6000, Path.of("/srv/models"), "amazon-beauty", Optional.of("20261122-0400"),
+        ExecutionProviderSetting.CUDA, 2, 1), config);
+  }
+
+  @Test
+  void load_blankVersion_meansNewest() {
+    assertEquals(Optional.empty(), ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_VERSION", " "))).version());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "GLASSBOX_EXECUTION_PROVIDER|gpu|GLASSBOX_EXECUTION_PROVIDER must be auto, cpu or cuda, got \"gpu\"",
+      "GLASSBOX_MODEL_PORT|70000|GLASSBOX_MODEL_PORT must be 0..65535, got 70000",
+      "GLASSBOX_MODEL_INTRA_OP_THREADS|-1|GLASSBOX_MODEL_INTRA_OP_THREADS must be 0..256, got -1",
+      "GLASSBOX_MODEL_INTRA_OP_THREADS|many|GLASSBOX_MODEL_INTRA_OP_THREADS must be an integer, got \"many\"",
+      "GLASSBOX_MODEL_VERSION|..|GLASSBOX_MODEL_VERSION must be empty (newest) or 1..64 characters",
+      "GLASSBOX_MODEL_VERSION|v1/../../etc|GLASSBOX_MODEL_VERSION must be empty (newest) or 1..64 characters",
+      "GLASSBOX_MODEL_NAME|../other|GLASSBOX_MODEL_NAME must be 1..64 characters",
+  })
+  void load_badValue_failsNamingTheKey(String key, String value, String expectedMessage) {
+    ConfigException error = assertThrows(ConfigException.class,
+        () -> ModelConfig.load(ConfigSource.of(Map.of(key, value))));
+
+    assertTrue(error.getMessage().startsWith(expectedMessage), error.getMessage());
+  }
+}

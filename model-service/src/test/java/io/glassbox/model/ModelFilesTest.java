@@ -1,0 +1,93 @@
+package io.glassbox.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading vocabulary.tsv and metadata.json, and the messages for broken ones. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ModelFilesTest {
+  @TempDir Path folder;
+
+  @Test
+  void vocabulary_withOrWithoutHeader_mapsIdsBothWays() {
+    for (String text : new String[] {"index\titem_id\n1\t85123A\n2\t71053\n", "1\t85123A\n2\t71053"}) {
+      Vocabulary vocabulary = vocabulary(text);
+
+      assertEquals(2, vocabulary.size());
+      assertEquals(1, vocabulary.indexOf("85123A"));
+      assertEquals(2, vocabulary.indexOf("71053"));
+      assertEquals(Vocabulary.UNKNOWN, vocabulary.indexOf("99999"));
+      assertEquals("71053", vocabulary.idAt(2));
+    }
+  }
+
+  @Test
+  void vocabulary_brokenFiles_failWithTheLineAndTheProblem() {
+    assertVocabularyError("1\ta\n3\tb\n", "vocabulary.tsv indices must be 1..2 without gaps; 2 is missing");
+    assertVocabularyError("1\ta\n1\tb\n", "vocabulary.tsv line 2: index 1 appears twice");
+    assertVocabularyError("1\ta\n2\ta\n", "vocabulary.tsv line 2: item id appears twice");
+    assertVocabularyError("0\tpad\n", "vocabulary.tsv line 1: index must be >= 1 (0 is padding)");
+    assertVocabularyError("1 a\n", "vocabulary.tsv line 1 must be index<TAB>item_id");
+    assertVocabularyError("x\ta\n", "vocabulary.tsv line 1 has a non-numeric index");
+    assertVocabularyError("", "vocabulary.tsv holds no items");
+  }
+
+  @Test
+  void metadata_readsTheFieldsTheServiceUses() {
+    ModelMetadata metadata = metadata("{\"model_name\":\"m\",\"version\":\"v\",\"dataset\":\"d\","
+        + "\"trained_at\":\"2026-11-22T05:00:00+01:00\",\"max_history_length\":50,\"vocabulary_size\":3,"
+        + "\"opset\":17,\"metrics\":{\"test_hr@10\":0.2,\"note\":\"text\"},\"settings\":{\"d_model\":64}}");
+
+    assertEquals(new ModelMetadata("m", "v", "d", Instant.parse("2026-11-22T04:00:00Z"), 50, 3, 17,
+        Map.of("test_hr@10", 0.2)), metadata);
+  }
+
+  @Test
+  void metadata_missingOrBadFields_failNamingTheField() {
+    assertMetadataError("[]", "metadata.json must hold a JSON object");
+    assertMetadataError("{", "metadata.json is not valid JSON");
+    assertMetadataError(valid().replace("\"max_history_length\":50", "\"max_history_length\":0"),
+        "metadata.json field \"max_history_length\" must be a positive integer");
+    assertMetadataError(valid().replace("\"dataset\":\"d\",", ""),
+        "metadata.json field \"dataset\" must be a non-empty string");
+    assertMetadataError(valid().replace("2026-11-22T04:00:00Z", "yesterday"),
+        "metadata.json field \"trained_at\" must be an ISO-8601 time");
+  }
+
+  private static String valid() {
+    return "{\"model_name\":\"m\",\"version\":\"v\",\"dataset\":\"d\",\"trained_at\":\"2026-11-22T04:00:00Z\","
+        + "\"max_history_length\":50,\"vocabulary_size\":3,\"opset\":17}";
+  }
+
+  private Vocabulary vocabulary(String text) {
+    Path file = folder.resolve("vocabulary.tsv");
+    ModelFolders.write(file, text);
+    return Vocabulary.read(file);
+  }
+
+  private ModelMetadata metadata(String text) {
+    Path file = folder.resolve("metadata.json");
+    ModelFolders.write(file, text);
+    return ModelMetadata.read(file, new ObjectMapper());
+  }
+
+  private void assertVocabularyError(String text, String expected) {
+    ModelLoadException error = assertThrows(ModelLoadException.class, () -> vocabulary(text));
+    assertEquals(expected, error.getMessage());
+  }
+
+  private void assertMetadataError(String text, String expectedStart) {
+    ModelLoadException error = assertThrows(ModelLoadException.class, () -> metadata(text));
+    assertTrue(error.getMessage().startsWith(expectedStart), error.getMessage());
+  }
+}

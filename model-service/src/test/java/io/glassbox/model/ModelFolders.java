@@ -1,0 +1,107 @@
+package io.glassbox.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Model folders for tests: the toy model (see {@code src/test/toy-model/make_toy_model.py}),
+ * copies of it under other version names, broken variants, and the shipped model.
+ */
+final class ModelFolders {
+  static final String TOY_NAME = "toy";
+  /** The toy model reads at most this many history items. */
+  static final int TOY_MAX_HISTORY = 4;
+  /** The toy vocabulary holds item-01 .. item-12 at indices 1..12. */
+  static final int TOY_VOCABULARY_SIZE = 12;
+
+  private ModelFolders() {}
+
+  static Path repoRoot() {
+    String root = System.getProperty("glassbox.repo.root");
+    if (root == null || root.isBlank()) {
+      throw new IllegalStateException("system property glassbox.repo.root is not set (run through Maven)");
+    }
+    return Path.of(root);
+  }
+
+  static Path toyModelSource() {
+    return repoRoot().resolve("model-service/src/test/toy-model");
+  }
+
+  /** Copies the toy model into {@code modelDirectory/toy/version}; returns that folder. */
+  static Path addToyVersion(Path modelDirectory, String version) {
+    Path target = modelDirectory.resolve(TOY_NAME).resolve(version);
+    copyFolder(toyModelSource().resolve("v1"), target);
+    return target;
+  }
+
+  /** A toy version whose model.onnx is garbage. */
+  static Path addCorruptVersion(Path modelDirectory, String version) {
+    Path folder = addToyVersion(modelDirectory, version);
+    write(folder.resolve(ModelLoader.MODEL_FILE), "this is not an ONNX model");
+    return folder;
+  }
+
+  /** A toy version whose graph calls its first input "items" instead of "history". */
+  static Path addWrongNamesVersion(Path modelDirectory, String version) {
+    Path folder = addToyVersion(modelDirectory, version);
+    try {
+      Files.copy(toyModelSource().resolve("wrong-names/model.onnx"), folder.resolve(ModelLoader.MODEL_FILE),
+          StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return folder;
+  }
+
+  static void write(Path file, String content) {
+    try {
+      Files.writeString(file, content, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The newest version folder of the shipped UCI model, if the trainer has shipped one. */
+  static Optional<Path> shippedModelVersion() {
+    Path root = repoRoot().resolve("models/uci-online-retail");
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> children = Files.list(root)) {
+      return children.filter(Files::isDirectory)
+          .filter(path -> VersionNames.isValid(path.getFileName().toString()))
+          .max(Comparator.comparing(path -> path.getFileName().toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void copyFolder(Path source, Path target) {
+    try {
+      Files.createDirectories(target);
+      try (Stream<Path> files = Files.list(source)) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          Files.copy(file, target.resolve(file.getFileName().toString()));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

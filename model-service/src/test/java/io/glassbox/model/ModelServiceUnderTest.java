@@ -1,0 +1,79 @@
+package io.glassbox.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real model-service stack (loader, registry, scorer, gRPC service) on CPU behind an
+ * in-process server with a unique name, called through a real generated stub.
+ */
+final class ModelServiceUnderTest implements AutoCloseable {
+  /** A path that never exists, so "auto" never tries CUDA in tests. */
+  static final Path NO_GPU = Path.of("/nonexistent/glassbox-test-gpu");
+
+  final ModelConfig config;
+  final ModelRegistry registry;
+  final Scorer scorer;
+  final ModelServiceGrpc.ModelServiceBlockingStub stub;
+  private final GrpcServer server;
+  private final ManagedChannel channel;
+
+  private ModelServiceUnderTest(ModelConfig config) {
+    this.config = config;
+    ModelLoader loader = new ModelLoader(
+        OrtEnvironment.getEnvironment(), new SessionFactory(OrtEnvironment.getEnvironment(), config, NO_GPU));
+    this.registry = new ModelRegistry(loader, config);
+    this.scorer = new Scorer(registry);
+    String name = "model-service-test-" + UUID.randomUUID();
+    this.server = GrpcServer.inProcess(ModelMain.SERVER_NAME, name)
+        .addService(new ModelGrpcService(scorer, registry))
+        .start();
+    this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    this.stub = ModelServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** A CPU config for model {@code name} under {@code modelDirectory}. */
+  static ModelConfig cpuConfig(Path modelDirectory, String name) {
+    return new ModelConfig(0, modelDirectory, name, Optional.empty(), ExecutionProviderSetting.CPU, 1, 0);
+  }
+
+  /** Started with no model loaded yet. */
+  static ModelServiceUnderTest withoutModel(Path modelDirectory) {
+    return new ModelServiceUnderTest(cpuConfig(modelDirectory, ModelFolders.TOY_NAME));
+  }
+
+  /** Started with the newest toy version under {@code modelDirectory} loaded. */
+  static ModelServiceUnderTest withToyModel(Path modelDirectory) {
+    return loaded(cpuConfig(modelDirectory, ModelFolders.TOY_NAME));
+  }
+
+  static ModelServiceUnderTest loaded(ModelConfig config) {
+    ModelServiceUnderTest service = new ModelServiceUnderTest(config);
+    try {
+      service.registry.loadConfiguredVersion();
+      return service;
+    } catch (RuntimeException e) {
+      service.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    server.close();
+    registry.close();
+  }
+}
