@@ -1,0 +1,347 @@
+"""Command line: `python3 -m glassbox_trainer train --data DIR [--models-dir DIR] ...`.
+
+One command trains (validation picks the epoch), evaluates on the held-out test baskets
+against the popularity baseline, and exports the model version folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes.util
+import datetime as dt
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, fields
+
+import numpy as np
+import torch
+
+from . import data as data_mod
+from .evaluate import (attribute_popularity_scores, evaluate_scores, model_scorer,
+                       popularity_scores, popularity_scorer)
+from .export import OPSET, INPUTS, OUTPUTS, write_model_folder
+from .train import Settings, train
+
+
+def _blas() -> str:
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1] for line in maps if "blas" in line.lower()}
+        return ", ".join(sorted(os.path.basename(l) for l in libs)) or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def _settings_from(args) -> Settings:
+    values = {}
+    for f in fields(Settings):
+        if f.name != "extra" and getattr(args, f.name, None) is not None:
+            values[f.name] = getattr(args, f.name)
+    return Settings(**values)
+
+
+def _rounded(metrics):
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
+
+
+def write_eval_cases(path, dataset, cases, split_name, mode="a"):
+    """One line per case, tab-separated (see README "Evaluation cases file")."""
+    with open(path, mode, encoding="utf-8") as out:
+        if mode == "w":
+            out.write("split\tuser_id\thistory\ttargets\tnegatives\n")
+        for c in cases:
+            ids = dataset.item_ids
+            history = " ".join(ids[i - 1] for i in c.history.tolist())
+            targets = " ".join(ids[i - 1] for i in c.targets.tolist())
+            negatives = "" if c.negatives is None else " ".join(ids[i - 1] for i in c.negatives.tolist())
+            out.write(f"{split_name}\t{dataset.user_ids[c.user]}\t{history}\t{targets}\t{negatives}\n")
+
+
+def holdout_items_for(dataset, fraction: float, seed: int) -> set:
+    rng = np.random.default_rng(seed + 2)
+    count = int(round(fraction * dataset.num_items))
+    return set((rng.choice(dataset.num_items, count, replace=False) + 1).tolist())
+
+
+def holdout_cases(split, holdout):
+    """Test cases restricted to targets that are held-out (never trained) items."""
+    cases = []
+    for c in split.test:
+        targets = np.array([t for t in c.targets.tolist() if t in holdout], dtype=np.int64)
+        if len(targets):
+            cases.append(data_mod.EvalCase(c.user, c.history, targets))
+    return cases
+
+
+def category_popularity_on_holdout(dataset, split, holdout):
+    pop = attribute_popularity_scores(split.train, dataset.num_items,
+                                      dataset.attributes["category"], holdout)
+    return evaluate_scores(holdout_cases(split, holdout), popularity_scorer(pop), 256)["full"]
+
+
+def run(args) -> dict:
+    settings = _settings_from(args)
+    torch.set_num_threads(settings.threads)
+    np.random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    run_dir = args.run_dir
+    os.makedirs(run_dir, exist_ok=True)
+    log_file = open(os.path.join(run_dir, "train.log"), "a", encoding="utf-8")
+
+    def log(message):
+        line = f"{dt.datetime.utcnow():%H:%M:%S} {message}"
+        print(line, flush=True)
+        log_file.write(line + "\n")
+        log_file.flush()
+
+    log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, BLAS: {_blas()}")
+    dataset = data_mod.load_dataset(args.data, name=args.name, max_users=args.max_users)
+    log(f"dataset {dataset.name}: {len(dataset.user_ids)} users, {dataset.num_items} items, "
+        f"{sum(len(s) for s in dataset.sequences)} events; attributes "
+        + ", ".join(f"{k}={v}" for k, v in dataset.attribute_sizes.items()))
+
+    holdout = set()
+    if args.holdout_items > 0:
+        holdout = holdout_items_for(dataset, args.holdout_items, settings.seed)
+        log(f"holding out {len(holdout)} items entirely from training")
+    split = data_mod.leave_last_basket_out(dataset, holdout)
+    if args.sampled_negatives > 0:
+        data_mod.attach_sampled_negatives(split.valid, dataset, args.sampled_negatives, 12345)
+        data_mod.attach_sampled_negatives(split.test, dataset, args.sampled_negatives, 54321)
+    log(f"split: {len(split.train)} training sequences ({sum(len(s) for s in split.train)} events), "
+        f"{len(split.valid)} validation cases (skipped {split.skipped_valid}), "
+        f"{len(split.test)} test cases (skipped {split.skipped_test})")
+    if args.write_eval_cases:
+        path = os.path.join(run_dir, "eval_cases.tsv")
+        write_eval_cases(path, dataset, split.valid, "valid", "w")
+        write_eval_cases(path, dataset, split.test, "test")
+        log(f"wrote {path}")
+
+    init_state = torch.load(args.init_from) if args.init_from else None
+    model, history, seconds = train(dataset, split, settings, log, holdout, init_state)
+    log(f"training took {seconds:.0f}s, best epoch {history['best_epoch']}")
+
+    sampled = args.sampled_negatives > 0
+    scorer = model_scorer(model, settings.max_len)
+    pop = popularity_scores(split.train, dataset.num_items)
+    results = {
+        "valid": evaluate_scores(split.valid, scorer, 64, sampled),
+        "test": evaluate_scores(split.test, scorer, 64, sampled, keep_ranks=True),
+        "popularity_valid": evaluate_scores(split.valid, popularity_scorer(pop), 256, sampled),
+        "popularity_test": evaluate_scores(split.test, popularity_scorer(pop), 256, sampled),
+    }
+    test_ranks = results["test"].pop("ranks_full")
+    sampled_ranks = results["test"].pop("ranks_sampled")
+    for key in ("valid", "test", "popularity_valid", "popularity_test"):
+        for protocol, metrics in results[key].items():
+            log(f"{key:17s} {protocol:8s} " + " ".join(
+                f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()))
+
+    if holdout:
+        cases = holdout_cases(split, holdout)
+        results["holdout_items_test"] = {
+            "model": evaluate_scores(cases, scorer, 64)["full"],
+            "popularity": evaluate_scores(cases, popularity_scorer(pop), 256)["full"],
+            "category_popularity": category_popularity_on_holdout(dataset, split, holdout),
+        }
+        for k, v in results["holdout_items_test"].items():
+            log(f"held-out items ({k}): {_rounded(v)}")
+
+    trained_at = dt.datetime.utcnow().replace(microsecond=0).isoformat() + "Z"
+    full_test, full_pop = results["test"]["full"], results["popularity_test"]["full"]
+    full_valid = results["valid"]["full"]
+    metrics = {
+        "test_hr@10": full_test["hr@10"], "test_ndcg@10": full_test["ndcg@10"],
+        "popularity_test_hr@10": full_pop["hr@10"], "popularity_test_ndcg@10": full_pop["ndcg@10"],
+        "valid_hr@10": full_valid.get("hr@10"), "valid_ndcg@10": full_valid.get("ndcg@10"),
+        "test_hr@5": full_test["hr@5"], "test_ndcg@5": full_test["ndcg@5"],
+        "test_mrr": full_test["mrr"],
+        "evaluated_users": full_test["users"], "valid_users": full_valid["users"],
+        "protocol": ("leave-last-basket-out; full ranking over all items, user's history "
+                     "excluded; targets = held-out basket items not in the history"),
+    }
+    metrics = _rounded(metrics)
+    settings_out = asdict(settings)
+    settings_out.pop("extra")
+    settings_out.update({"best_epoch": history["best_epoch"],
+                         "epochs_run": len(history["epochs"]),
+                         "training_seconds": round(seconds, 1),
+                         "holdout_items_fraction": args.holdout_items,
+                         "init_from": args.init_from,
+                         "max_users": args.max_users,
+                         "loss": "full softmax cross-entropy over all items (seen items masked)",
+                         "optimizer": "AdamW",
+                         "attributes": sorted(dataset.attributes),
+                         "category_source": ("last word of the title" if "brand" not in dataset.attributes
+                                             and dataset.name.startswith("uci") else "items.csv"),
+                         "blas": _blas()})
+    summary = {"dataset": dataset.name, "trained_at": trained_at, "metrics": metrics,
+               "results": {k: {p: _rounded(m) for p, m in v.items()} for k, v in results.items()},
+               "settings": settings_out, "epochs": history["epochs"],
+               "data_fingerprint": dataset.fingerprint}
+    with open(os.path.join(run_dir, "metrics.json"), "w", encoding="utf-8") as out:
+        json.dump(summary, out, indent=2)
+    with open(os.path.join(run_dir, "test_ranks.tsv"), "w", encoding="utf-8") as out:
+        out.write("user_id\tfull_ranks\tsampled_rank\n")
+        for user, ranks in sorted(test_ranks.items()):
+            out.write(f"{dataset.user_ids[user]}\t{' '.join(map(str, ranks))}\t"
+                      f"{sampled_ranks.get(user, '')}\n")
+
+    torch.save(model.state_dict(), os.path.join(run_dir, "model.pt"))
+    if not holdout:
+        # Without --models-dir the model folder goes into the run directory (benchmarks on
+        # research-use data must not be written into the project's models/).
+        version = args.version or dt.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
+        folder = os.path.join(args.models_dir or os.path.join(run_dir, "models"),
+                              dataset.name, version)
+        metadata = {
+            "model_name": args.model_name, "version": version, "dataset": dataset.name,
+            "trained_at": trained_at, "max_history_length": settings.max_len,
+            "vocabulary_size": dataset.num_items, "opset": OPSET,
+            "inputs": INPUTS, "outputs": OUTPUTS,
+            "score_decomposition": "scores[b,c] = item_bias[c] + sum_l contribution[b,c,l]",
+            "metrics": metrics, "settings": settings_out,
+            "data_fingerprint": dataset.fingerprint,
+        }
+        parity = [c.history for c in split.test[:200]] or [s for s in split.train]
+        write_model_folder(model, dataset, folder, metadata, parity)
+        log(f"exported {folder} ({os.path.getsize(os.path.join(folder, 'model.onnx')) / 1e6:.2f} MB)")
+        summary["model_folder"] = folder
+    if args.results:
+        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+        with open(args.results, "w", encoding="utf-8") as out:
+            json.dump({k: v for k, v in summary.items() if k != "epochs"} |
+                      {"epochs": history["epochs"]}, out, indent=2)
+        log(f"wrote {args.results}")
+    log_file.close()
+    return summary
+
+
+PUBLISHED_BEAUTY = {
+    "source": "S3-Rec (Zhou et al., CIKM 2020), tables in RUCAIBox/CIKM2020-S3Rec @ 2a81540a",
+    "full": {"SASRec": {"hr@5": 0.0387, "ndcg@5": 0.0249, "hr@10": 0.0605, "ndcg@10": 0.0318},
+             "S3-Rec": {"hr@5": 0.0387, "ndcg@5": 0.0244, "hr@10": 0.0647, "ndcg@10": 0.0327},
+             "PopRec": {"hr@5": 0.0080, "ndcg@5": 0.0044, "hr@10": 0.0152, "ndcg@10": 0.0068}},
+    "sampled": {"SASRec": {"hr@5": 0.3741, "ndcg@5": 0.2848, "hr@10": 0.4696, "ndcg@10": 0.3156,
+                           "mrr": 0.2852},
+                "S3-Rec": {"hr@5": 0.4502, "ndcg@5": 0.3407, "hr@10": 0.5506, "ndcg@10": 0.3732,
+                           "mrr": 0.3340},
+                "PopRec": {"hr@5": 0.2105, "ndcg@5": 0.1391, "hr@10": 0.3386, "ndcg@10": 0.1803,
+                           "mrr": 0.1558}},
+}
+
+
+def _with_category_baseline(held, data_folder):
+    results = dict(held["results"]["holdout_items_test"])
+    if "category_popularity" not in results and data_folder:
+        # Runs made before this baseline existed: recompute it (no model needed).
+        dataset = data_mod.load_dataset(data_folder, name=held["dataset"])
+        holdout = holdout_items_for(dataset, held["settings"]["holdout_items_fraction"],
+                                    held["settings"]["seed"])
+        split = data_mod.leave_last_basket_out(dataset, holdout)
+        results["category_popularity"] = _rounded(
+            category_popularity_on_holdout(dataset, split, holdout))
+    return results
+
+
+def merge_results(args) -> None:
+    """Benchmark results file: the main run, plus the held-out-items run if given."""
+    with open(args.main) as f:
+        main_run = json.load(f)
+    out = {
+        "dataset": main_run["dataset"],
+        "protocol": {
+            "split": "leave-last-basket-out by seq_pos (one event per basket = leave-one-out): "
+                     "last = test, second-to-last = validation, max history 50",
+            "full": "target against all items, the user's history excluded",
+            "sampled": "target against 99 items sampled uniformly from the items the user "
+                       "never interacted with (numpy default_rng seed 54321 for test)",
+            "rank": "number of candidates scoring strictly higher than the target",
+        },
+        "test": main_run["results"]["test"],
+        "valid": main_run["results"]["valid"],
+        "popularity_test": main_run["results"]["popularity_test"],
+        "settings": main_run["settings"],
+        "training_seconds": main_run["settings"]["training_seconds"],
+        "trained_at": main_run["trained_at"],
+        "data_fingerprint": main_run["data_fingerprint"],
+        "epochs": main_run.get("epochs"),
+    }
+    init_from = main_run["settings"].get("init_from")
+    if init_from:
+        # A continued run: account for the stage it started from.
+        with open(os.path.join(os.path.dirname(init_from), "metrics.json")) as f:
+            first = json.load(f)
+        out["stages"] = [
+            {"init_from": None, "training_seconds": first["settings"]["training_seconds"],
+             "best_epoch": first["settings"]["best_epoch"], "test": first["results"]["test"],
+             "valid": first["results"]["valid"]},
+            {"init_from": init_from, "training_seconds": main_run["settings"]["training_seconds"],
+             "best_epoch": main_run["settings"]["best_epoch"]},
+        ]
+        out["training_seconds"] = round(sum(st["training_seconds"] for st in out["stages"]), 1)
+    if main_run["dataset"] == "amazon-beauty":
+        out["published"] = PUBLISHED_BEAUTY
+    if args.holdout:
+        with open(args.holdout) as f:
+            held = json.load(f)
+        out["holdout_items"] = {
+            "what": "a random 5% of the items removed from training entirely (scored from "
+                    "brand/category/price embeddings only); test users whose target is one "
+                    "of them, full ranking (history excluded)",
+            "fraction": held["settings"]["holdout_items_fraction"],
+            "results": _with_category_baseline(held, args.data),
+            "same_run_all_test_users": held["results"]["test"]["full"],
+            "settings": held["settings"],
+        }
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    print(f"wrote {args.out}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m glassbox_trainer")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train, evaluate and (optionally) export")
+    t.add_argument("--data", required=True, help="dataset folder (interactions.csv[.gz], items.csv[.gz])")
+    t.add_argument("--name", help="dataset name (default: folder name)")
+    t.add_argument("--models-dir", help="write models/<dataset>/<version>/ here")
+    t.add_argument("--version", help="model version (default: UTC timestamp)")
+    t.add_argument("--model-name", default="glassbox-sasrec-din")
+    t.add_argument("--run-dir", default="runs/latest", help="logs, metrics.json, eval cases")
+    t.add_argument("--results", help="also write the summary JSON here")
+    t.add_argument("--max-users", type=int, help="use only the first N users (smoke runs)")
+    t.add_argument("--holdout-items", type=float, default=0.0,
+                   help="fraction of items removed entirely from training")
+    t.add_argument("--sampled-negatives", type=int, default=0,
+                   help="also evaluate against N sampled unseen negatives")
+    t.add_argument("--write-eval-cases", action="store_true")
+    t.add_argument("--init-from", help="model.pt of an earlier run: continue from its weights")
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        if f.type in ("bool", bool):
+            t.add_argument(flag, type=lambda v: v.lower() in ("1", "true", "yes"), metavar="BOOL")
+        else:
+            kind = {"int": int, "float": float}.get(f.type if isinstance(f.type, str) else f.type.__name__, str)
+            t.add_argument(flag, type=kind)
+    m = sub.add_parser("results", help="write a results file from run metrics")
+    m.add_argument("--main", required=True, help="metrics.json of the main run")
+    m.add_argument("--holdout", help="metrics.json of the held-out-items run")
+    m.add_argument("--data", help="dataset folder (to add baselines missing from old runs)")
+    m.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "train":
+        run(args)
+    elif args.command == "results":
+        merge_results(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

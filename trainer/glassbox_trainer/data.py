@@ -1,0 +1,334 @@
+"""Loading a Glassbox dataset folder and splitting it for training and evaluation.
+
+A dataset folder holds `interactions.csv` and `items.csv` (optionally gzip-compressed as
+`*.csv.gz`). Interactions carry `user_id,item_id,...,seq_pos` and optionally `invoice_no`;
+items carry `item_id,title,brand,category,price` (brand/category may be empty).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+import numpy as np
+
+PADDING_INDEX = 0
+# Attribute id 0 is padding (the padding item), 1 is "unknown / missing".
+UNKNOWN_ATTRIBUTE = 1
+
+
+def _open_csv(folder: str, stem: str):
+    plain = os.path.join(folder, stem + ".csv")
+    packed = plain + ".gz"
+    if os.path.exists(plain):
+        return plain, open(plain, newline="", encoding="utf-8")
+    if os.path.exists(packed):
+        return packed, io.TextIOWrapper(gzip.open(packed, "rb"), encoding="utf-8", newline="")
+    raise FileNotFoundError(f"neither {plain} nor {packed} exists")
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Dataset:
+    """Items indexed 1..N (0 = padding) and each user's events in `seq_pos` order."""
+
+    name: str
+    item_ids: List[str]                       # item_ids[i - 1] is the external id of index i
+    titles: List[str]
+    attributes: Dict[str, np.ndarray]         # name -> int64[N + 1] attribute id per item index
+    attribute_sizes: Dict[str, int]           # name -> number of attribute ids (incl. 0 and 1)
+    attribute_labels: Dict[str, List[str]]    # name -> label of each attribute id
+    user_ids: List[str]
+    sequences: List[np.ndarray]               # per user: int64 item indices, oldest first
+    baskets: List[np.ndarray]                 # per user: basket number of each event (0, 1, ...)
+    fingerprint: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def num_items(self) -> int:
+        return len(self.item_ids)
+
+
+def price_buckets(prices: List[Optional[float]], num_buckets: int) -> tuple:
+    """Quantile buckets over the known prices; id 1 = unknown price, 2.. = buckets."""
+    known = np.array([p for p in prices if p is not None and p > 0], dtype=np.float64)
+    if len(known) == 0:
+        return np.ones(len(prices), dtype=np.int64), ["<pad>", "<unknown>"]
+    edges = np.unique(np.quantile(np.log(known), np.linspace(0, 1, num_buckets + 1)[1:-1]))
+    ids = []
+    for p in prices:
+        if p is None or p <= 0:
+            ids.append(UNKNOWN_ATTRIBUTE)
+        else:
+            ids.append(2 + int(np.searchsorted(edges, math.log(p), side="right")))
+    labels = ["<pad>", "<unknown>"]
+    bounds = [0.0] + [float(np.exp(e)) for e in edges] + [float("inf")]
+    for i in range(len(edges) + 1):
+        labels.append(f"[{bounds[i]:.2f},{bounds[i + 1]:.2f})")
+    return np.array(ids, dtype=np.int64), labels
+
+
+_WORD = re.compile(r"[A-Z]+")
+
+
+def title_category(title: str) -> str:
+    """Pseudo-category for catalogues without one: the last alphabetic word of the title.
+
+    UCI Online Retail titles end in the product noun ("... T-LIGHT HOLDER", "... MUG",
+    "... LUNCH BAG"), so the last word groups products by kind.
+    """
+    words = _WORD.findall(title.upper())
+    return words[-1] if words else ""
+
+
+def _categorical(values: List[str], min_count: int) -> tuple:
+    """Ids for string values; empty or rarer than min_count -> UNKNOWN_ATTRIBUTE."""
+    counts: Dict[str, int] = {}
+    for v in values:
+        if v:
+            counts[v] = counts.get(v, 0) + 1
+    kept = sorted(v for v, c in counts.items() if c >= min_count)
+    index = {v: i + 2 for i, v in enumerate(kept)}
+    ids = np.array([index.get(v, UNKNOWN_ATTRIBUTE) for v in values], dtype=np.int64)
+    return ids, ["<pad>", "<unknown>"] + kept
+
+
+def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: int = 10,
+                 max_users: Optional[int] = None) -> Dataset:
+    """Reads a dataset folder. `max_users` keeps only the first users (for smoke tests)."""
+    name = name or os.path.basename(os.path.normpath(folder))
+    fingerprint = {}
+
+    items_path, handle = _open_csv(folder, "items")
+    with handle:
+        item_rows = list(csv.DictReader(handle))
+    fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
+
+    item_ids = [r["item_id"] for r in item_rows]
+    index_of = {item: i + 1 for i, item in enumerate(item_ids)}
+    titles = [r.get("title", "") or "" for r in item_rows]
+
+    def parse_price(text):
+        try:
+            value = float(text)
+            return value if value > 0 else None
+        except (TypeError, ValueError):
+            return None
+
+    attributes, sizes, labels = {}, {}, {}
+
+    def add(attr_name, ids, attr_labels):
+        attributes[attr_name] = np.concatenate([[0], ids]).astype(np.int64)
+        sizes[attr_name] = len(attr_labels)
+        labels[attr_name] = attr_labels
+
+    brands = [(r.get("brand") or "").strip() for r in item_rows]
+    categories = [(r.get("category") or "").strip() for r in item_rows]
+    if any(brands):
+        add("brand", *_categorical(
+            [b if b.lower() not in ("unknown", "generic") else "" for b in brands], 2))
+    if any(categories):
+        add("category", *_categorical(categories, 1))
+        # The second level of a category path ("Beauty > Skin Care > ...") as a coarser group.
+        if any(" > " in c for c in categories):
+            add("category_l2", *_categorical(
+                [c.split(" > ")[1] if c.count(" > ") >= 1 else "" for c in categories], 1))
+    else:
+        add("category", *_categorical([title_category(t) for t in titles], 3))
+    add("price_bucket", *price_buckets([parse_price(r.get("price")) for r in item_rows],
+                                       price_bucket_count))
+
+    inter_path, handle = _open_csv(folder, "interactions")
+    per_user: Dict[str, list] = {}
+    user_order: List[str] = []
+    with handle:
+        reader = csv.DictReader(handle)
+        has_invoice = "invoice_no" in (reader.fieldnames or [])
+        for r in reader:
+            user = r["user_id"]
+            events = per_user.get(user)
+            if events is None:
+                if max_users is not None and len(user_order) >= max_users:
+                    continue
+                events = per_user[user] = []
+                user_order.append(user)
+            item = index_of.get(r["item_id"])
+            if item is None:
+                raise ValueError(f"interaction item {r['item_id']!r} is missing from items.csv")
+            seq_pos = int(r["seq_pos"])
+            basket_key = r["invoice_no"] if has_invoice else str(seq_pos)
+            events.append((seq_pos, item, basket_key))
+    fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
+
+    sequences, baskets = [], []
+    for user in user_order:
+        events = sorted(per_user[user])
+        items = np.array([e[1] for e in events], dtype=np.int64)
+        basket_no, numbers, previous = -1, [], None
+        for e in events:
+            if e[2] != previous:
+                basket_no += 1
+                previous = e[2]
+            numbers.append(basket_no)
+        sequences.append(items)
+        baskets.append(np.array(numbers, dtype=np.int64))
+    return Dataset(name, item_ids, titles, attributes, sizes, labels, user_order,
+                   sequences, baskets, fingerprint)
+
+
+@dataclass
+class EvalCase:
+    """One held-out basket: rank all items given `history` (oldest first, untruncated)."""
+
+    user: int
+    history: np.ndarray
+    targets: np.ndarray          # distinct held-out items that are not in the history
+    negatives: Optional[np.ndarray] = None   # sampled unseen items (sampled protocol)
+
+
+@dataclass
+class Split:
+    train: List[np.ndarray]      # per user, the events the model may learn from
+    train_baskets: List[np.ndarray]   # basket number of each training event
+    valid: List[EvalCase]
+    test: List[EvalCase]
+    skipped_valid: int           # held-out baskets with no new item (or no history)
+    skipped_test: int
+
+
+def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None) -> Split:
+    """Per user: last basket = test, second-to-last = validation, earlier = training.
+
+    A user with exactly two baskets has no validation basket: the first basket is training
+    data and the history of the test case. A user with one basket is training data only.
+    Leave-one-out on Amazon Beauty is the special case where every event is its own basket.
+    Targets are the held-out items that are not in the history; cases without a target or
+    without history are skipped (counted). `holdout_items` are removed from the training
+    sequences (they still appear in histories and as targets at evaluation).
+    """
+    train, train_baskets, valid, test = [], [], [], []
+    skipped_valid = skipped_test = 0
+    for user, (items, numbers) in enumerate(zip(dataset.sequences, dataset.baskets)):
+        count = int(numbers[-1]) + 1
+        if count >= 3:
+            cut_valid = int(np.searchsorted(numbers, count - 2))
+            cut_train = cut_valid
+        elif count == 2:
+            cut_valid = None
+            cut_train = int(np.searchsorted(numbers, 1))
+        else:
+            cut_valid = None
+            cut_train = len(items)
+        train_items, train_numbers = items[:cut_train], numbers[:cut_train]
+        if holdout_items:
+            keep = np.array([int(i) not in holdout_items for i in train_items], dtype=bool)
+            train_items, train_numbers = train_items[keep], train_numbers[keep]
+        if len(train_items) > 0:
+            train.append(train_items)
+            train_baskets.append(train_numbers)
+        if count >= 2:
+            cut_test = int(np.searchsorted(numbers, count - 1))
+            case = _case(user, items[:cut_test], items[cut_test:])
+            if case is None:
+                skipped_test += 1
+            else:
+                test.append(case)
+        if cut_valid is not None:
+            cut_test = int(np.searchsorted(numbers, count - 1))
+            case = _case(user, items[:cut_valid], items[cut_valid:cut_test])
+            if case is None:
+                skipped_valid += 1
+            else:
+                valid.append(case)
+    return Split(train, train_baskets, valid, test, skipped_valid, skipped_test)
+
+
+def _case(user: int, history: np.ndarray, held_out: np.ndarray) -> Optional[EvalCase]:
+    if len(history) == 0:
+        return None
+    seen = set(history.tolist())
+    targets = []
+    for item in held_out.tolist():
+        if item not in seen and item not in targets:
+            targets.append(item)
+    if not targets:
+        return None
+    return EvalCase(user, history, np.array(targets, dtype=np.int64))
+
+
+def attach_sampled_negatives(cases: List[EvalCase], dataset: Dataset, count: int,
+                             seed: int) -> None:
+    """Draws `count` distinct items uniformly from those the user never interacted with."""
+    rng = np.random.default_rng(seed)
+    n = dataset.num_items
+    for case in cases:
+        interacted = set(dataset.sequences[case.user].tolist())
+        chosen: List[int] = []
+        taken = set()
+        while len(chosen) < count:
+            for item in rng.integers(1, n + 1, size=2 * count).tolist():
+                if item not in interacted and item not in taken:
+                    taken.add(item)
+                    chosen.append(item)
+                    if len(chosen) == count:
+                        break
+        case.negatives = np.array(chosen, dtype=np.int64)
+
+
+def next_basket_targets(items: np.ndarray, baskets: np.ndarray,
+                        rng: np.random.Generator) -> np.ndarray:
+    """Target of each position: a random item of the next basket (0 in the last basket).
+
+    Evaluation asks for the next basket given everything up to the end of a basket, so the
+    order inside a basket (arbitrary: by stock code) is not a thing to learn. With one event
+    per basket this is plain next-item prediction.
+    """
+    n = len(items)
+    starts = np.flatnonzero(np.r_[True, baskets[1:] != baskets[:-1]])
+    ends = np.r_[starts[1:], n]
+    which = np.searchsorted(starts, np.arange(n), side="right") - 1   # basket of each position
+    targets = np.zeros(n, dtype=np.int64)
+    has_next = which + 1 < len(starts)
+    nxt = which[has_next] + 1
+    picks = starts[nxt] + (rng.random(len(nxt)) * (ends[nxt] - starts[nxt])).astype(np.int64)
+    targets[has_next] = items[picks]
+    return targets
+
+
+def training_windows(sequences: List[np.ndarray], max_len: int, max_windows_per_user: int,
+                     targets: Optional[List[np.ndarray]] = None):
+    """Windows of <= max_len positions (inputs, targets), cut from the end of each sequence.
+
+    Default targets are the next events (s[t+1]). Long sequences (UCI wholesalers have
+    thousands of events) give several windows, newest first, capped at
+    `max_windows_per_user` so a few users do not dominate training.
+    """
+    windows = []
+    for u, seq in enumerate(sequences):
+        if targets is None:
+            inputs, tgt = seq[:-1], seq[1:]
+        else:
+            tgt = targets[u]
+            last = int(np.flatnonzero(tgt)[-1]) + 1 if tgt.any() else 0
+            inputs, tgt = seq[:last], tgt[:last]
+        end = len(inputs)
+        taken = 0
+        while end > 0 and taken < max_windows_per_user:
+            start = max(0, end - max_len)
+            windows.append((inputs[start:end], tgt[start:end]))
+            end = start
+            taken += 1
+    return windows

@@ -1,0 +1,92 @@
+"""Writing a model version folder: model.onnx, vocabulary.tsv, metadata.json, parity.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import Dict, List
+
+import numpy as np
+import onnx
+import torch
+
+from .data import Dataset
+
+OPSET = 17
+INPUTS = ["history", "candidates"]
+OUTPUTS = ["scores", "attention", "contribution"]
+
+
+def export_onnx(model, path: str, opset: int = OPSET) -> None:
+    model.eval()
+    model.id_keep = None
+    history = torch.tensor([[0, 0, 1, 2, 3], [4, 5, 6, 7, 8]], dtype=torch.long)
+    candidates = torch.tensor([[1, 2, 3], [4, 5, 6]], dtype=torch.long)
+    with warnings.catch_warnings():
+        # The tracer warns about Python ints taken from shapes; shapes stay dynamic (the
+        # parity check runs other B, C, L than the example input).
+        warnings.simplefilter("ignore")
+        _export(model, history, candidates, path, opset)
+    onnx.checker.check_model(onnx.load(path))
+
+
+def _export(model, history, candidates, path, opset):
+    torch.onnx.export(
+        model, (history, candidates), path, opset_version=opset,
+        input_names=INPUTS, output_names=OUTPUTS,
+        dynamic_axes={"history": {0: "B", 1: "L"}, "candidates": {0: "B", 1: "C"},
+                      "scores": {0: "B", 1: "C"}, "attention": {0: "B", 1: "C", 2: "L"},
+                      "contribution": {0: "B", 1: "C", 2: "L"}},
+        do_constant_folding=True)
+
+
+def parity_cases(model, num_items: int, histories: List[np.ndarray], seed: int = 7) -> Dict:
+    """Fixed inputs with their PyTorch outputs: a left-padded row, a full-length row, an
+    empty-history row (B=3, C=6, L=max_len), and a second shape (B=2, C=5, L=12)."""
+    rng = np.random.default_rng(seed)
+    long_history = next((h for h in histories if len(h) >= model.max_len), histories[0])
+    short_history = next((h for h in histories if 3 <= len(h) < 12), histories[0][:3])
+
+    def pad(rows, length):
+        out = np.zeros((len(rows), length), dtype=np.int64)
+        for i, r in enumerate(rows):
+            r = np.asarray(r[-length:], dtype=np.int64)
+            if len(r):
+                out[i, length - len(r):] = r
+        return out
+
+    shapes = [
+        (pad([short_history, long_history, []], model.max_len), 6),
+        (pad([long_history[-12:], short_history], 12), 5),
+    ]
+    cases = []
+    for history, c in shapes:
+        candidates = rng.integers(1, num_items + 1, size=(history.shape[0], c))
+        h, cand = torch.from_numpy(history), torch.from_numpy(candidates.astype(np.int64))
+        with torch.no_grad():
+            first = model(h, cand)
+            second = model(h, cand)
+        for a, b in zip(first, second):
+            if not torch.equal(a, b):
+                raise AssertionError("model outputs are not deterministic in eval mode")
+        scores, attention, contribution = first
+        cases.append({"history": history.tolist(), "candidates": candidates.tolist(),
+                      "scores": scores.tolist(), "attention": attention.tolist(),
+                      "contribution": contribution.tolist()})
+    return {"cases": cases}
+
+
+def write_model_folder(model, dataset: Dataset, folder: str, metadata: Dict,
+                       parity_histories: List[np.ndarray]) -> None:
+    os.makedirs(folder, exist_ok=True)
+    export_onnx(model, os.path.join(folder, "model.onnx"))
+    with open(os.path.join(folder, "vocabulary.tsv"), "w", encoding="utf-8") as out:
+        for index, item in enumerate(dataset.item_ids, start=1):
+            out.write(f"{index}\t{item}\n")
+    with open(os.path.join(folder, "metadata.json"), "w", encoding="utf-8") as out:
+        json.dump(metadata, out, indent=2, sort_keys=False)
+        out.write("\n")
+    with open(os.path.join(folder, "parity.json"), "w", encoding="utf-8") as out:
+        json.dump(parity_cases(model, dataset.num_items, parity_histories), out)
+        out.write("\n")

@@ -1,0 +1,120 @@
+"""Known-answer tests for the ranking metrics, the split and the popularity baseline."""
+
+import math
+import os
+import sys
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from glassbox_trainer import data as data_mod  # noqa: E402
+from glassbox_trainer.data import EvalCase  # noqa: E402
+from glassbox_trainer.evaluate import (evaluate_scores, popularity_scorer,  # noqa: E402
+                                       popularity_scores)
+from glassbox_trainer.metrics import MetricAccumulator, case_metrics  # noqa: E402
+
+
+class MetricsTest(unittest.TestCase):
+    def test_caseMetrics_singleTargetAtRank3_matchesHandComputedValues(self):
+        m = case_metrics([2])
+        self.assertEqual(m["hr@5"], 1.0)
+        self.assertEqual(m["hr@10"], 1.0)
+        self.assertAlmostEqual(m["ndcg@10"], 1 / math.log2(4))     # 0.5
+        self.assertAlmostEqual(m["mrr"], 1 / 3)
+
+    def test_caseMetrics_twoTargets_normalisesByIdealDcg(self):
+        # Targets at ranks 0 and 6 (1st and 7th place): DCG = 1 + 1/log2(8) = 4/3,
+        # ideal = 1 + 1/log2(3).
+        m = case_metrics([6, 0])
+        self.assertAlmostEqual(m["ndcg@10"], (1 + 1 / 3) / (1 + 1 / math.log2(3)))
+        self.assertAlmostEqual(m["ndcg@5"], 1 / (1 + 1 / math.log2(3)))
+        self.assertEqual(m["mrr"], 1.0)
+
+    def test_caseMetrics_targetOutsideCutoff_scoresZero(self):
+        m = case_metrics([10, 12])
+        self.assertEqual(m["hr@10"], 0.0)
+        self.assertEqual(m["ndcg@10"], 0.0)
+        self.assertAlmostEqual(m["mrr"], 1 / 11)
+
+    def test_accumulator_averagesOverCases(self):
+        acc = MetricAccumulator()
+        acc.add([0])
+        acc.add([20])
+        r = acc.result()
+        self.assertEqual(r["users"], 2)
+        self.assertAlmostEqual(r["hr@10"], 0.5)
+        self.assertAlmostEqual(r["ndcg@10"], 0.5)
+        self.assertAlmostEqual(r["mrr"], (1 + 1 / 21) / 2)
+
+    def test_evaluateScores_excludesHistoryAndPaddingFromRanking(self):
+        # 6 items; scores favour items 5 and 4, which are in the history, so they must not
+        # push the target (item 2) down: ranking among {1, 2, 3, 6} is 6 > 2 > 3 > 1.
+        scores = np.array([[100.0, 0.1, 0.8, 0.5, 9.0, 10.0, 0.9]])
+        case = EvalCase(0, np.array([4, 5]), np.array([2]), negatives=np.array([1, 3, 6]))
+        r = evaluate_scores([case], lambda chunk: scores, sampled=True)
+        self.assertAlmostEqual(r["full"]["mrr"], 1 / 2)
+        self.assertAlmostEqual(r["full"]["ndcg@5"], 1 / math.log2(3))
+        self.assertAlmostEqual(r["sampled"]["mrr"], 1 / 2)
+
+    def test_popularity_countsTrainingEventsAndRanksSameWay(self):
+        train = [np.array([1, 2, 2, 3]), np.array([2, 3, 4])]
+        pop = popularity_scores(train, 5)
+        # counts: item2=3, item3=2, item1=1, item4=1 (tie -> lower index first), item5=0
+        self.assertEqual(list(np.argsort(-pop)[:4]), [2, 3, 1, 4])
+        cases = [EvalCase(0, np.array([2]), np.array([4, 5])),    # ranks among {1,3,4,5}: 4->2, 5->3
+                 EvalCase(1, np.array([1]), np.array([3]))]       # rank 1 among {2,3,4,5}
+        r = evaluate_scores(cases, popularity_scorer(pop))["full"]
+        ndcg_first = (1 / math.log2(4) + 1 / math.log2(5)) / (1 + 1 / math.log2(3))
+        ndcg_second = 1 / math.log2(3)
+        self.assertAlmostEqual(r["ndcg@10"], (ndcg_first + ndcg_second) / 2)
+        self.assertAlmostEqual(r["hr@10"], 1.0)
+        self.assertAlmostEqual(r["mrr"], (1 / 3 + 1 / 2) / 2)
+
+
+class SplitTest(unittest.TestCase):
+    def _dataset(self, sequences, baskets, items=9):
+        return data_mod.Dataset("t", [str(i) for i in range(1, items + 1)], [""] * items, {}, {}, {},
+                                [f"u{i}" for i in range(len(sequences))],
+                                [np.array(s) for s in sequences], [np.array(b) for b in baskets])
+
+    def test_leaveLastBasketOut_holdsOutWholeBasketsAndDropsSeenTargets(self):
+        ds = self._dataset([[1, 2, 3, 2, 4, 5, 6], [1, 2, 3], [7, 8]],
+                           [[0, 0, 1, 2, 2, 3, 3], [0, 0, 1], [0, 0]])
+        split = data_mod.leave_last_basket_out(ds)
+        # user 0: train = baskets 0-1, valid = basket 2 (item 2 seen -> only 4), test = basket 3
+        self.assertEqual(split.train[0].tolist(), [1, 2, 3])
+        self.assertEqual([(c.user, c.targets.tolist()) for c in split.valid], [(0, [4])])
+        self.assertEqual(split.valid[0].history.tolist(), [1, 2, 3])
+        # user 1: two baskets -> no validation, test targets = [3] with history [1, 2]
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist()) for c in split.test],
+                         [(0, [1, 2, 3, 2, 4], [5, 6]), (1, [1, 2], [3])])
+        self.assertEqual(split.train[1].tolist(), [1, 2])
+        self.assertEqual(split.train[2].tolist(), [7, 8])      # one basket: training only
+
+    def test_nextBasketTargets_pointIntoTheFollowingBasket(self):
+        items = np.array([1, 2, 3, 4, 5, 6, 7])
+        baskets = np.array([0, 0, 1, 2, 2, 2, 3])
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            t = data_mod.next_basket_targets(items, baskets, rng).tolist()
+            self.assertEqual(t[:2], [3, 3])
+            self.assertIn(t[2], [4, 5, 6])
+            self.assertEqual(t[3:], [7, 7, 7, 0])
+        windows = data_mod.training_windows([items], 3, 5, [np.array([3, 3, 4, 7, 7, 7, 0])])
+        self.assertEqual([(w[0].tolist(), w[1].tolist()) for w in windows],
+                         [([4, 5, 6], [7, 7, 7]), ([1, 2, 3], [3, 3, 4])])
+
+    def test_sampledNegatives_areUnseenDistinctAndReproducible(self):
+        ds = self._dataset([[1, 2, 3, 4, 5]], [[0, 1, 2, 3, 4]], items=8)
+        first = data_mod.leave_last_basket_out(ds).test
+        second = data_mod.leave_last_basket_out(ds).test
+        data_mod.attach_sampled_negatives(first, ds, 3, 1)
+        data_mod.attach_sampled_negatives(second, ds, 3, 1)
+        self.assertEqual(sorted(first[0].negatives.tolist()), [6, 7, 8])
+        self.assertEqual(first[0].negatives.tolist(), second[0].negatives.tolist())
+
+
+if __name__ == "__main__":
+    unittest.main()
