@@ -18,9 +18,7 @@ public final class ExplainMain {
   private ExplainMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    GrpcServer server = start(ConfigSource.fromEnvironment());
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, NAME + "-shutdown"));
-    server.awaitTermination();
+    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
   }
 
   /**

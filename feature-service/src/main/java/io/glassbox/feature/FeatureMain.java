@@ -16,9 +16,7 @@ public final class FeatureMain {
   private FeatureMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    GrpcServer server = start(ConfigSource.fromEnvironment());
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "feature-service-shutdown"));
-    server.awaitTermination();
+    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
   }
 
   /** Starts on the configured port and returns once the data is loaded and health is SERVING. */

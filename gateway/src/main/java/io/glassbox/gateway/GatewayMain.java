@@ -10,9 +10,7 @@ public final class GatewayMain {
   private GatewayMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    GrpcServer server = start(ConfigSource.fromEnvironment());
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "gateway-shutdown"));
-    server.awaitTermination();
+    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
   }
 
   /**

@@ -15,9 +15,7 @@ public final class ModelMain {
   private ModelMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    GrpcServer server = start(ConfigSource.fromEnvironment());
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "model-service-shutdown"));
-    server.awaitTermination();
+    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
   }
 
   /**

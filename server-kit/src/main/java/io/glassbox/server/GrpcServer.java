@@ -83,6 +83,15 @@ public final class GrpcServer implements AutoCloseable {
     log.info("{} is {}", name, status);
   }
 
+  /**
+   * For a service's {@code main}: drains on SIGTERM/Ctrl-C (a shutdown hook calls {@link #close})
+   * and blocks until the server has terminated.
+   */
+  public void serveUntilShutdown() throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(this::close, name + "-shutdown"));
+    awaitTermination();
+  }
+
   /** Blocks until the server has terminated. */
   public void awaitTermination() throws InterruptedException {
     server.awaitTermination();
