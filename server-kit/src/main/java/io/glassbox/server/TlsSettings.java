@@ -17,7 +17,7 @@ import java.util.Optional;
  * TLS files shared by a service's server and its client channels. Without any file everything
  * is plaintext (fine on loopback). With a certificate and key the server speaks TLS; with a CA
  * as well it requires client certificates signed by that CA (mutual TLS), and clients present
- * the same certificate and trust that CA.
+ * the same certificate and trust that CA. A pure client (the CLI) may set only the CA.
  *
  * @param certFile PEM certificate chain ({@value #CERT_KEY}); the server's, and the client's for mTLS
  * @param keyFile PEM PKCS#8 private key of {@code certFile} ({@value #KEY_KEY})
@@ -35,10 +35,6 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     requireNonNull(caFile, "caFile");
     if (certFile.isPresent() != keyFile.isPresent()) {
       throw new ConfigException(CERT_KEY + " and " + KEY_KEY + " must be set together");
-    }
-    if (caFile.isPresent() && certFile.isEmpty()) {
-      throw new ConfigException(CA_KEY + " requires " + CERT_KEY + " and " + KEY_KEY
-          + " (mutual TLS: every service presents its certificate)");
     }
     certFile.ifPresent(file -> requireReadable(CERT_KEY, file));
     keyFile.ifPresent(file -> requireReadable(KEY_KEY, file));
@@ -62,10 +58,14 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
 
   /** Whether servers require client certificates. */
   public boolean mutual() {
-    return caFile.isPresent();
+    return certFile.isPresent() && caFile.isPresent();
   }
 
   ServerCredentials serverCredentials() {
+    if (caFile.isPresent() && certFile.isEmpty()) {
+      throw new ConfigException(CA_KEY + " on a server requires " + CERT_KEY + " and " + KEY_KEY
+          + " (mutual TLS: the server presents its certificate too)");
+    }
     if (!enabled()) {
       return InsecureServerCredentials.create();
     }
@@ -83,19 +83,21 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
   }
 
   ChannelCredentials channelCredentials() {
-    if (!enabled()) {
+    if (certFile.isEmpty() && caFile.isEmpty()) {
       return InsecureChannelCredentials.create();
     }
     try {
-      TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder()
-          .keyManager(certFile.get().toFile(), keyFile.get().toFile());
+      TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
+      if (certFile.isPresent()) {
+        builder.keyManager(certFile.get().toFile(), keyFile.get().toFile());
+      }
       if (caFile.isPresent()) {
         builder.trustManager(caFile.get().toFile());
       }
       return builder.build();
     } catch (IOException | RuntimeException e) {
-      throw new ConfigException("TLS files " + certFile.get() + ", " + keyFile.get()
-          + caFile.map(ca -> ", " + ca).orElse("") + " cannot be used by a client: " + e.getMessage());
+      throw new ConfigException("TLS files " + certFile.map(Path::toString).orElse("") + " "
+          + caFile.map(Path::toString).orElse("") + " cannot be used by a client: " + e.getMessage());
     }
   }
 
