@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.BindableService;
@@ -54,7 +55,7 @@ final class GatewayHarness implements AutoCloseable {
         GatewayConfig.MODEL_TIMEOUT_KEY, "10s",
         GatewayConfig.EXPLAIN_TIMEOUT_KEY, "10s"));
     config.putAll(settings);
-    servers.add(GatewayMain.start(GatewayConfig.load(ConfigSource.of(config)),
+    servers.add(GatewayMain.start(GatewayConfig.load(ConfigSource.of(config)), ClientSettings.plaintext(),
         GrpcServer.inProcess("gateway", name("gateway"))));
     channel = InProcessChannelBuilder.forName(name("gateway")).build();
     return this;

@@ -4,6 +4,9 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
@@ -56,7 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     List<String> users = readUserIds(usersFile);
     Random random = new Random(42);
-    ManagedChannel channel = ClientChannels.forTarget(target);
+    // The key and TLS files of GLASSBOX_CLIENT_KEY_FILE and GLASSBOX_TLS_*, when set.
+    ManagedChannel channel = ClientChannels.forTarget(
+        target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
     try {
       GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel);
       long[] nanos = new long[requests];

@@ -4,6 +4,9 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
@@ -31,7 +34,9 @@ final class RecommendCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    ManagedChannel channel = ClientChannels.forTarget(target);
+    // The key and TLS files of GLASSBOX_CLIENT_KEY_FILE and GLASSBOX_TLS_*, when set.
+    ManagedChannel channel = ClientChannels.forTarget(
+        target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
     try {
       RecommendResponse response = GatewayGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)

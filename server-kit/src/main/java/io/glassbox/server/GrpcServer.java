@@ -14,6 +14,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -53,6 +54,7 @@ public final class GrpcServer implements AutoCloseable {
   private final Duration drainTimeout;
   private final List<AutoCloseable> closeAfterDrain;
   private final Optional<HTTPServer> metricsServer;
+  private final PrometheusRegistry metrics;
 
   private GrpcServer(Builder builder, Server server, Optional<Server> adminServer,
       Optional<HTTPServer> metricsServer) {
@@ -64,6 +66,7 @@ public final class GrpcServer implements AutoCloseable {
     this.drainTimeout = builder.drainTimeout;
     this.closeAfterDrain = List.copyOf(builder.closeAfterDrain);
     this.metricsServer = metricsServer;
+    this.metrics = builder.metrics.registry();
   }
 
   /** A server on {@code port} of {@link ServerSettings#bindAddress}; port 0 picks a free one. */
@@ -105,6 +108,11 @@ public final class GrpcServer implements AutoCloseable {
   /** The port of {@code /metrics}, or -1 when metrics are off. */
   public int metricsPort() {
     return metricsServer.map(HTTPServer::getPort).orElse(-1);
+  }
+
+  /** This server's metrics, as {@code /metrics} serves them. */
+  public PrometheusRegistry metrics() {
+    return metrics;
   }
 
   /** Reports readiness through the health service, overall and for each registered service. */
@@ -224,7 +232,7 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /** Where the service registers metrics of its own; served with the server's at /metrics. */
-    public io.prometheus.metrics.model.registry.PrometheusRegistry metricsRegistry() {
+    public PrometheusRegistry metricsRegistry() {
       return metrics.registry();
     }
 
