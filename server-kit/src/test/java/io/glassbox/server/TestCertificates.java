@@ -31,7 +31,7 @@ import org.bouncycastle.util.io.pem.PemObject;
  * A throw-away certificate authority for TLS tests: a CA certificate and leaf certificates it
  * signs for {@code localhost} / {@code 127.0.0.1}, written as the PEM files the services read.
  */
-final class TestCertificates {
+public final class TestCertificates {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   private final String name;
@@ -45,7 +45,7 @@ final class TestCertificates {
   }
 
   /** A new CA named {@code name}. */
-  static TestCertificates authority(String name) throws Exception {
+  public static TestCertificates authority(String name) throws Exception {
     KeyPair keys = rsa();
     X500Name subject = new X500Name("CN=" + name);
     X509v3CertificateBuilder builder = builder(subject, subject, keys)
@@ -55,7 +55,7 @@ final class TestCertificates {
   }
 
   /** Writes the CA certificate to {@code file}. */
-  Path writeCa(Path file) throws IOException {
+  public Path writeCa(Path file) throws IOException {
     Files.writeString(file, pem(ca));
     return file;
   }
@@ -64,7 +64,7 @@ final class TestCertificates {
    * Issues a certificate for localhost and 127.0.0.1 (usable by servers and clients alike) and
    * writes it and its PKCS#8 key; returns {certificate, key}.
    */
-  Path[] issue(Path dir, String leaf) throws Exception {
+  public Path[] issue(Path dir, String leaf) throws Exception {
     KeyPair keys = rsa();
     X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys)
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
