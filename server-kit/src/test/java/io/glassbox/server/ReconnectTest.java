@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -71,38 +66,5 @@ class ReconnectTest {
 
     assertEquals("back", answer);
     assertTrue(tookMillis < 1000, "used again after " + tookMillis + " ms");
-  }
-
-  /** A port that accepts connections and closes them at once, counting them. */
-  private static final class RefusingPort implements AutoCloseable {
-    private final ServerSocket socket;
-    private final AtomicInteger attempts = new AtomicInteger();
-    private final Thread acceptor;
-
-    RefusingPort(int port) throws IOException {
-      socket = new ServerSocket();
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", port));
-      acceptor = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try (Socket connection = socket.accept()) {
-            attempts.incrementAndGet();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      }, "refusing-port");
-      acceptor.start();
-    }
-
-    int attempts() {
-      return attempts.get();
-    }
-
-    @Override
-    public void close() throws Exception {
-      socket.close();
-      acceptor.join();
-    }
   }
 }
