@@ -3,10 +3,6 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
-import io.glassbox.server.ClientChannels;
-import io.glassbox.server.ClientSettings;
-import io.glassbox.server.ConfigSource;
-import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
@@ -59,9 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     List<String> users = readUserIds(usersFile);
     Random random = new Random(42);
-    // The key and TLS files of GLASSBOX_CLIENT_KEY_FILE and GLASSBOX_TLS_*, when set.
-    ManagedChannel channel = ClientChannels.forTarget(
-        target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
+    ManagedChannel channel = CliCalls.channel(target);
     try {
       GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel);
       long[] nanos = new long[requests];

@@ -3,12 +3,6 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
-import io.glassbox.server.ClientChannels;
-import io.glassbox.server.ClientSettings;
-import io.glassbox.server.ConfigSource;
-import io.glassbox.server.Retries;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -31,9 +25,7 @@ final class ReloadModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    ManagedChannel channel = ClientChannels.forTarget(
-        target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
-    try {
+    return CliCalls.withChannel(target, channel -> {
       ReloadModelResponse response = ModelAdminGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
           .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
@@ -41,12 +33,6 @@ final class ReloadModelCommand implements Callable<Integer> {
           response.getActive().getVersion(),
           response.getPreviousVersion().isEmpty() ? "none" : response.getPreviousVersion());
       return 0;
-    } catch (StatusRuntimeException e) {
-      System.err.printf("glassbox: %s: %s%n", e.getStatus().getCode(),
-          e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
-      return 1;
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    });
   }
 }

@@ -56,41 +56,59 @@ public final class RequestIds {
             super.sendHeaders(responseHeaders);
           }
         };
+        String previous = MDC.get(MDC_KEY);
+        MDC.put(MDC_KEY, id);
         ServerCall.Listener<Q> listener;
-        try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
+        try {
           listener = Contexts.interceptCall(Context.current().withValue(CONTEXT, id), echoing, headers, next);
+        } finally {
+          restore(previous);
         }
         return new SimpleForwardingServerCallListener<>(listener) {
           @Override
           public void onMessage(Q message) {
-            try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
-              super.onMessage(message);
-            }
+            inMdc(id, () -> super.onMessage(message));
           }
 
           @Override
           public void onHalfClose() {
-            try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
-              super.onHalfClose();
-            }
+            inMdc(id, () -> super.onHalfClose());
           }
 
           @Override
           public void onCancel() {
-            try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
-              super.onCancel();
-            }
+            inMdc(id, () -> super.onCancel());
           }
 
           @Override
           public void onComplete() {
-            try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
-              super.onComplete();
-            }
+            inMdc(id, () -> super.onComplete());
           }
         };
       }
     };
+  }
+
+  /**
+   * Runs {@code step} with {@code id} in the MDC, then puts back what was there: a nested call
+   * on the same thread (in-process, direct executor) must not wipe its caller's id.
+   */
+  private static void inMdc(String id, Runnable step) {
+    String previous = MDC.get(MDC_KEY);
+    MDC.put(MDC_KEY, id);
+    try {
+      step.run();
+    } finally {
+      restore(previous);
+    }
+  }
+
+  private static void restore(String previous) {
+    if (previous == null) {
+      MDC.remove(MDC_KEY);
+    } else {
+      MDC.put(MDC_KEY, previous);
+    }
   }
 
   /** Sends the current id on outbound calls and restores it in the MDC for their callbacks. */
@@ -110,16 +128,12 @@ public final class RequestIds {
             super.start(new SimpleForwardingClientCallListener<>(listener) {
               @Override
               public void onMessage(A message) {
-                try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
-                  super.onMessage(message);
-                }
+                inMdc(id, () -> super.onMessage(message));
               }
 
               @Override
               public void onClose(Status status, Metadata trailers) {
-                try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_KEY, id)) {
-                  super.onClose(status, trailers);
-                }
+                inMdc(id, () -> super.onClose(status, trailers));
               }
             }, headers);
           }

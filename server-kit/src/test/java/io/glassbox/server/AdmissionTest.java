@@ -34,15 +34,13 @@ class AdmissionTest {
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger mostRunning = new AtomicInteger();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer closer = new Closer();
   private GrpcServer server;
 
   @AfterEach
   void tearDown() throws Exception {
     release.countDown();
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
+    closer.close();
   }
 
   @Test
@@ -113,12 +111,12 @@ class AdmissionTest {
       return text;
     })).start();
     server.setServing(true);
-    toClose.add(server);
+    closer.add(server);
   }
 
   private ManagedChannel channel() {
     ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port());
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
     return channel;
   }
 

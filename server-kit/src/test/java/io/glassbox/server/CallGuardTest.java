@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -28,15 +27,13 @@ class CallGuardTest {
   private static final MethodDescriptor<byte[], byte[]> RAW_ECHO = EchoService.ECHO.toBuilder(
       new BytesMarshaller(), new BytesMarshaller()).build();
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer closer = new Closer();
   private GrpcServer server;
   private ManagedChannel channel;
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
+    closer.close();
   }
 
   @Test
@@ -85,9 +82,9 @@ class CallGuardTest {
     server = GrpcServer.onPort("guard", 0).addService(EchoService.answering(text -> {
       throw RequestChecks.invalid(longMessage);
     })).start();
-    toClose.add(server);
+    closer.add(server);
     channel = ClientChannels.forTarget("127.0.0.1:" + server.port());
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
 
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "x"));
 
@@ -99,9 +96,9 @@ class CallGuardTest {
     server = GrpcServer.onPort("guard", 0)
         .addService(EchoService.answering(text -> RequestChecks.locale("locale", text).toString()))
         .start();
-    toClose.add(server);
+    closer.add(server);
     channel = ClientChannels.forTarget("127.0.0.1:" + server.port());
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
   }
 
   private byte[] raw(byte[] bytes) {

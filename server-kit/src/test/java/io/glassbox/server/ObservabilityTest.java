@@ -17,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,13 +30,11 @@ import org.slf4j.MDC;
 /** Request ids across two hops, and the Prometheus endpoint. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ObservabilityTest {
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer closer = new Closer();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
+    closer.close();
   }
 
   @Test
@@ -45,17 +42,20 @@ class ObservabilityTest {
     List<String> seenByBackend = new CopyOnWriteArrayList<>();
     List<String> mdcInFrontend = new CopyOnWriteArrayList<>();
     String backendName = "backend-" + UUID.randomUUID();
-    toClose.add(GrpcServer.inProcess("backend", backendName)
+    closer.add(GrpcServer.inProcess("backend", backendName)
         .addService(EchoService.answering(text -> {
           seenByBackend.add(RequestIds.current());
           return text;
         })).start());
     ManagedChannel toBackend = channel("in-process:" + backendName);
     String frontendName = "frontend-" + UUID.randomUUID();
-    toClose.add(GrpcServer.inProcess("frontend", frontendName)
+    closer.add(GrpcServer.inProcess("frontend", frontendName)
         .addService(EchoService.answering(text -> {
           mdcInFrontend.add(MDC.get(RequestIds.MDC_KEY));
-          return EchoService.call(toBackend, text);
+          String answer = EchoService.call(toBackend, text);
+          // Still there after the nested call, for the frontend's own logs.
+          mdcInFrontend.add(MDC.get(RequestIds.MDC_KEY));
+          return answer;
         })).start());
     Metadata headers = new Metadata();
     headers.put(RequestIds.HEADER, "req-42");
@@ -67,7 +67,7 @@ class ObservabilityTest {
     assertEquals("hi", EchoService.call(client, EchoService.ECHO, CallOptions.DEFAULT, "hi"));
 
     assertEquals(List.of("req-42"), seenByBackend);
-    assertEquals(List.of("req-42"), mdcInFrontend);
+    assertEquals(List.of("req-42", "req-42"), mdcInFrontend);
     assertEquals("req-42", responseHeaders.get().get(RequestIds.HEADER));
   }
 
@@ -75,7 +75,7 @@ class ObservabilityTest {
   void requestId_missingOrMalformed_isGenerated() {
     List<String> seen = new CopyOnWriteArrayList<>();
     String name = "ids-" + UUID.randomUUID();
-    toClose.add(GrpcServer.inProcess("ids", name).addService(EchoService.answering(text -> {
+    closer.add(GrpcServer.inProcess("ids", name).addService(EchoService.answering(text -> {
       seen.add(RequestIds.current());
       return text;
     })).start());
@@ -100,7 +100,7 @@ class ObservabilityTest {
         metricsPort, 64, 100, 0);
     GrpcServer server = GrpcServer.onPort("metrics", 0, settings)
         .addService(EchoService.answering(text -> RequestChecks.locale("locale", text))).start();
-    toClose.add(server);
+    closer.add(server);
     ManagedChannel channel = channel("127.0.0.1:" + server.port());
     EchoService.call(channel, "en-US");
     EchoService.call(channel, "zh-CN");
@@ -118,13 +118,20 @@ class ObservabilityTest {
     assertTrue(body.contains("glassbox_grpc_server_handling_seconds_bucket{code=\"OK\",method=\"Echo\",service=\"test.Echo\",le=\"0.1\"}"), body);
   }
 
+  @Test
+  void startingAServer_bridgesGrpcJavaUtilLogging_toSlf4j() {
+    closer.add(GrpcServer.inProcess("bridge", "bridge-" + UUID.randomUUID()).addService(EchoService.echo()).start());
+
+    assertTrue(org.slf4j.bridge.SLF4JBridgeHandler.isInstalled());
+  }
+
   private static void assertDoesNotThrowParsing(String id) {
     assertEquals(id, UUID.fromString(id).toString());
   }
 
   private ManagedChannel channel(String target) {
     ManagedChannel channel = ClientChannels.forTarget(target);
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
     return channel;
   }
 

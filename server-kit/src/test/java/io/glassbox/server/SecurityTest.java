@@ -14,8 +14,6 @@ import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +31,11 @@ class SecurityTest {
 
   @TempDir Path dir;
   private final String name = "security-test-" + UUID.randomUUID();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer closer = new Closer();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
+    closer.close();
   }
 
   @Test
@@ -150,11 +146,11 @@ class SecurityTest {
     ServerSettings exposed = new ServerSettings("0.0.0.0", "127.0.0.1", settings().apiKeys(),
         TlsSettings.none(), 0, 64, 100, 0);
     GrpcServer server = GrpcServer.onPort("exposed", 0, exposed).addService(EchoService.echo()).start();
-    toClose.add(server);
+    closer.add(server);
 
     ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port(),
         ClientSettings.plaintext().withApiKey(CLIENT_KEY), Retries.none());
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
     assertEquals("hi", EchoService.call(channel, "hi"));
   }
 
@@ -204,13 +200,13 @@ class SecurityTest {
         .addService(EchoService.echo())
         .addAdminService(EchoService.named(ADMIN_SERVICE), 0)
         .start();
-    toClose.add(server);
+    closer.add(server);
     return server;
   }
 
   private ManagedChannel channel(String inProcessName, ClientSettings settings) {
     ManagedChannel channel = ClientChannels.forTarget("in-process:" + inProcessName, settings, Retries.none());
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
     return channel;
   }
 }

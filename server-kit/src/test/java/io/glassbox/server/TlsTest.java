@@ -8,8 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +26,7 @@ class TlsTest {
   private static Path rogueCaFile;
   private static Path[] rogue;
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer closer = new Closer();
 
   @BeforeAll
   static void makeCertificates() throws Exception {
@@ -42,9 +40,7 @@ class TlsTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
+    closer.close();
   }
 
   @Test
@@ -124,13 +120,13 @@ class TlsTest {
   private GrpcServer start(TlsSettings tls) {
     ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), tls, 0, 64, 100, 0);
     GrpcServer server = GrpcServer.onPort("tls", 0, settings).addService(EchoService.echo()).start();
-    toClose.add(server);
+    closer.add(server);
     return server;
   }
 
   private ManagedChannel channel(GrpcServer server, ClientSettings settings) {
     ManagedChannel channel = ClientChannels.forTarget("localhost:" + server.port(), settings, Retries.none());
-    toClose.add(channel::shutdownNow);
+    closer.add(channel::shutdownNow);
     return channel;
   }
 }
