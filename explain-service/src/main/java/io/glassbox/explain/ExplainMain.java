@@ -3,8 +3,11 @@ package io.glassbox.explain;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.Retries;
+import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -14,6 +17,8 @@ import org.slf4j.LoggerFactory;
 public final class ExplainMain {
   private static final Logger log = LoggerFactory.getLogger(ExplainMain.class);
   private static final String NAME = "explain-service";
+  /** Where Prometheus scrapes the explain service unless GLASSBOX_METRICS_PORT says otherwise. */
+  public static final int DEFAULT_METRICS_PORT = 9454;
 
   private ExplainMain() {}
 
@@ -27,12 +32,16 @@ public final class ExplainMain {
    */
   public static GrpcServer start(ConfigSource source) {
     ExplainConfig config = ExplainConfig.load(source);
-    ManagedChannel modelChannel = ClientChannels.forTarget(config.modelTarget());
-    ManagedChannel featureChannel = ClientChannels.forTarget(config.featureTarget());
+    ServerSettings settings = ServerSettings.load(source, DEFAULT_METRICS_PORT);
+    ClientSettings client = ClientSettings.load(source);
+    // No retries here: the gateway is the one layer that retries (its DownstreamChannels says
+    // why), so a model call is never multiplied by retries at two layers.
+    ManagedChannel modelChannel = ClientChannels.forTarget(config.modelTarget(), client, Retries.none());
+    ManagedChannel featureChannel = ClientChannels.forTarget(config.featureTarget(), client, Retries.none());
     GrpcServer server;
     try {
       Injector injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
-      server = GrpcServer.onPort(NAME, config.port())
+      server = GrpcServer.onPort(NAME, config.port(), settings)
           .addService(injector.getInstance(ExplainGrpcService.class))
           // Calls still draining need the channels; they go once the server has drained.
           .closeAfterDrain(() -> shutDown(modelChannel))

@@ -21,6 +21,7 @@ import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.Descriptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -160,7 +161,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     }
     EventType type = EventType.fromWireName(event.getEventType()).orElseThrow(() ->
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
-            + ", got \"" + event.getEventType() + "\""));
+            + ", got \"" + Descriptions.truncate(event.getEventType()) + "\""));
     return new NewEvent(userId, new RecordedEvent(
         itemId, Instant.ofEpochSecond(time.getSeconds(), time.getNanos()), type));
   }

@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +13,8 @@ import org.slf4j.LoggerFactory;
 public final class FeatureMain {
   private static final Logger log = LoggerFactory.getLogger(FeatureMain.class);
   static final String SERVER_NAME = "feature-service";
+  /** Where Prometheus scrapes the feature service unless GLASSBOX_METRICS_PORT says otherwise. */
+  public static final int DEFAULT_METRICS_PORT = 9452;
 
   private FeatureMain() {}
 
@@ -23,7 +26,8 @@ public final class FeatureMain {
   public static GrpcServer start(ConfigSource source) {
     FeatureConfig config = FeatureConfig.load(source);
     Injector injector = Guice.createInjector(new FeatureModule(config));
-    GrpcServer server = GrpcServer.onPort(SERVER_NAME, config.port())
+    GrpcServer server = GrpcServer.onPort(SERVER_NAME, config.port(),
+            ServerSettings.load(source, DEFAULT_METRICS_PORT))
         .addService(injector.getInstance(FeatureGrpcService.class))
         .start();
     try {

@@ -1,6 +1,10 @@
 package io.glassbox.gateway;
 
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
+import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,11 +28,24 @@ final class DownstreamChannels implements AutoCloseable {
     this.explain = explain;
   }
 
-  static DownstreamChannels open(GatewayConfig config) {
+  /**
+   * Opens the three channels. The gateway is the one layer that retries (see {@link Retries}):
+   * its idempotent reads of the feature and model services, on UNAVAILABLE. Explain is not
+   * retried: it fans out to the model and feature services itself, so a retry would repeat a
+   * whole counterfactual batch, and the gateway already answers without it (degraded, flagged).
+   * The explain service's own calls are not retried either, so no call is ever multiplied by
+   * retries at two layers. IngestEvents (SubmitFeedback) is a write and is sent once.
+   */
+  static DownstreamChannels open(GatewayConfig config, ClientSettings client) {
     return new DownstreamChannels(
-        ClientChannels.forTarget(config.featureTarget()),
-        ClientChannels.forTarget(config.modelTarget()),
-        ClientChannels.forTarget(config.explainTarget()));
+        ClientChannels.forTarget(config.featureTarget(), client, Retries.idempotentReads(
+            FeatureServiceGrpc.getGetUserHistoryMethod(),
+            FeatureServiceGrpc.getRetrieveCandidatesMethod(),
+            FeatureServiceGrpc.getGetItemsMethod())),
+        ClientChannels.forTarget(config.modelTarget(), client, Retries.idempotentReads(
+            ModelServiceGrpc.getScoreMethod(),
+            ModelServiceGrpc.getGetModelInfoMethod())),
+        ClientChannels.forTarget(config.explainTarget(), client, Retries.none()));
   }
 
   ManagedChannel feature() {

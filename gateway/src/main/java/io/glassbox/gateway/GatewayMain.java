@@ -2,11 +2,16 @@ package io.glassbox.gateway;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 
 /** Starts the gateway: the public Glassbox API. */
 public final class GatewayMain {
+  /** Where Prometheus scrapes the gateway unless GLASSBOX_METRICS_PORT says otherwise. */
+  public static final int DEFAULT_METRICS_PORT = 9451;
+
   private GatewayMain() {}
 
   public static void main(String[] args) throws InterruptedException {
@@ -20,15 +25,16 @@ public final class GatewayMain {
    */
   public static GrpcServer start(ConfigSource source) {
     GatewayConfig config = GatewayConfig.load(source);
-    return start(config, GrpcServer.onPort("gateway", config.port()));
+    return start(config, ClientSettings.load(source), GrpcServer.onPort("gateway", config.port(),
+        ServerSettings.load(source, DEFAULT_METRICS_PORT)));
   }
 
   /** Starts the gateway on {@code server} (e.g. an in-process one in tests). */
-  static GrpcServer start(GatewayConfig config, GrpcServer.Builder server) {
-    DownstreamChannels channels = DownstreamChannels.open(config);
+  static GrpcServer start(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
+    DownstreamChannels channels = DownstreamChannels.open(config, client);
     try {
-      Injector injector = Guice.createInjector(
-          new GatewayModule(config, channels.feature(), channels.model(), channels.explain()));
+      Injector injector = Guice.createInjector(new GatewayModule(config, channels.feature(),
+          channels.model(), channels.explain(), server.metricsRegistry()));
       GrpcServer started = server.addService(injector.getInstance(GatewayService.class))
           .closeAfterDrain(channels)
           .start();

@@ -25,8 +25,10 @@ import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +50,17 @@ import org.slf4j.LoggerFactory;
  */
 final class Recommender {
   private static final Logger log = LoggerFactory.getLogger(Recommender.class);
+  private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
 
   private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
   private final ModelServiceGrpc.ModelServiceFutureStub model;
   private final ExplainServiceGrpc.ExplainServiceFutureStub explain;
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
+  private final StageMetrics metrics;
+  /** Degradations repeat on every request while a dependency is down: one warning a minute each. */
+  private final WarningLimiter modelWarnings = new WarningLimiter(WARNING_INTERVAL);
+  private final WarningLimiter explainWarnings = new WarningLimiter(WARNING_INTERVAL);
 
   @Inject
   Recommender(
@@ -61,12 +68,14 @@ final class Recommender {
       @ModelChannel Channel modelChannel,
       @ExplainChannel Channel explainChannel,
       GatewayConfig config,
-      Deadline.Ticker ticker) {
+      Deadline.Ticker ticker,
+      StageMetrics metrics) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
+    this.metrics = requireNonNull(metrics, "metrics");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -89,7 +98,7 @@ final class Recommender {
             .setExcludeHistory(true)
             .build());
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(
-        bothOrFirstFailure(history, candidates, Retrieval::new));
+        metrics.time("features", bothOrFirstFailure(history, candidates, Retrieval::new)));
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
         request.inRequest());
   }
@@ -119,11 +128,11 @@ final class Recommender {
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
         .build();
     ListenableFuture<RankedSlate> byModel = Futures.transform(
-        model.withDeadline(request.budget().modelDeadline()).score(score),
+        metrics.time("score", model.withDeadline(request.budget().modelDeadline()).score(score)),
         response -> RankedSlate.byModel(eligible, response),
         directExecutor());
     return Futures.catching(byModel, Exception.class, failure -> {
-      request.warnUnlessGone("model service failed ({}); ranking by retrieval score", failure);
+      request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score", failure);
       return RankedSlate.byRetrieval(eligible);
     }, directExecutor());
   }
@@ -133,8 +142,8 @@ final class Recommender {
       Request request, RankedSlate slate, boolean coldStart) {
     RecommendQuery query = request.query();
     ListenableFuture<Map<String, Item>> items = orFeatureFailure(Futures.transform(
-        feature.withDeadline(request.budget().callerDeadline()).getItems(
-            GetItemsRequest.newBuilder().addAllItemIds(slate.displayItemIds(query.limit())).build()),
+        metrics.time("items", feature.withDeadline(request.budget().callerDeadline()).getItems(
+            GetItemsRequest.newBuilder().addAllItemIds(slate.displayItemIds(query.limit())).build())),
         Recommender::byId,
         directExecutor()));
     ListenableFuture<Explanations> explanations = explain(request, slate, coldStart);
@@ -159,13 +168,13 @@ final class Recommender {
     }
     RecommendQuery query = request.query();
     ListenableFuture<Explanations> explained = Futures.transform(
-        explain.withDeadline(request.budget().explainDeadline()).explain(
-            slate.explainRequest(query.limit(), config.slateSize(), query.locale())),
+        metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(
+            slate.explainRequest(query.limit(), config.slateSize(), query.locale()))),
         Explanations::from,
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {
-      request.warnUnlessGone("explain service failed ({}); reasons from retrieval sources",
-          failure);
+      request.warnUnlessGone(explainWarnings,
+          "explain service failed ({}); reasons from retrieval sources", failure);
       return Explanations.failed();
     }, directExecutor());
   }
@@ -218,10 +227,20 @@ final class Recommender {
   /** One request's query, context, deadlines and the executor that runs steps in its context. */
   private record Request(
       RecommendQuery query, Context context, CallBudget budget, Executor inRequest) {
-    /** Logs a degradation, unless it only happened because the caller went away. */
-    void warnUnlessGone(String message, Throwable failure) {
-      if (!context.isCancelled()) {
-        log.warn(message, describe(failure));
+    /**
+     * Logs a degradation, unless it only happened because the caller went away or {@code limiter}
+     * held it back (then at DEBUG); the next warning that passes counts the ones held back.
+     */
+    void warnUnlessGone(WarningLimiter limiter, String message, Throwable failure) {
+      if (context.isCancelled()) {
+        return;
+      }
+      long heldBack = limiter.tryAcquire();
+      if (heldBack < 0) {
+        log.debug(message, describe(failure));
+      } else {
+        log.warn(message + (heldBack > 0 ? " (and " + heldBack + " more since the last warning)" : ""),
+            describe(failure));
       }
     }
   }

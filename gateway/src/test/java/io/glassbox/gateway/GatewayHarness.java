@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.BindableService;
@@ -27,6 +28,7 @@ final class GatewayHarness implements AutoCloseable {
   private final String id = UUID.randomUUID().toString();
   private boolean featureUp = true;
   private ManagedChannel channel;
+  private GrpcServer gateway;
 
   /** Overrides a gateway setting (see {@link GatewayConfig}). */
   GatewayHarness with(String key, String value) {
@@ -54,10 +56,16 @@ final class GatewayHarness implements AutoCloseable {
         GatewayConfig.MODEL_TIMEOUT_KEY, "10s",
         GatewayConfig.EXPLAIN_TIMEOUT_KEY, "10s"));
     config.putAll(settings);
-    servers.add(GatewayMain.start(GatewayConfig.load(ConfigSource.of(config)),
-        GrpcServer.inProcess("gateway", name("gateway"))));
+    gateway = GatewayMain.start(GatewayConfig.load(ConfigSource.of(config)), ClientSettings.plaintext(),
+        GrpcServer.inProcess("gateway", name("gateway")));
+    servers.add(gateway);
     channel = InProcessChannelBuilder.forName(name("gateway")).build();
     return this;
+  }
+
+  /** The gateway's server (its metrics, its state). */
+  GrpcServer gateway() {
+    return gateway;
   }
 
   GatewayGrpc.GatewayBlockingStub client() {

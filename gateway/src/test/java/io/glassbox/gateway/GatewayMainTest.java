@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
@@ -58,7 +59,7 @@ class GatewayMainTest {
         GatewayConfig.FEATURE_TARGET_KEY, "in-process:a-" + UUID.randomUUID(),
         GatewayConfig.MODEL_TARGET_KEY, "in-process:b-" + UUID.randomUUID(),
         GatewayConfig.EXPLAIN_TARGET_KEY, "in-process:c-" + UUID.randomUUID())));
-    DownstreamChannels channels = DownstreamChannels.open(config);
+    DownstreamChannels channels = DownstreamChannels.open(config, ClientSettings.plaintext());
     GrpcServer server = GrpcServer.inProcess("gateway", "gw-" + UUID.randomUUID())
         .addService(new GatewayGrpc.GatewayImplBase() {})
         .closeAfterDrain(channels)

@@ -3,7 +3,6 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
-import io.glassbox.server.ClientChannels;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
@@ -56,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     List<String> users = readUserIds(usersFile);
     Random random = new Random(42);
-    ManagedChannel channel = ClientChannels.forTarget(target);
+    ManagedChannel channel = CliCalls.channel(target);
     try {
       GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel);
       long[] nanos = new long[requests];

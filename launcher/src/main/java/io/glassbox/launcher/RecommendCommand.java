@@ -3,9 +3,6 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
-import io.glassbox.server.ClientChannels;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -31,20 +28,13 @@ final class RecommendCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    ManagedChannel channel = ClientChannels.forTarget(target);
-    try {
+    return CliCalls.withChannel(target, channel -> {
       RecommendResponse response = GatewayGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
           .recommend(RecommendRequest.newBuilder()
               .setUserId(userId).setLimit(limit).setLocale(locale).build());
       System.out.print(new RecommendationPrinter().render(userId, response));
       return 0;
-    } catch (StatusRuntimeException e) {
-      System.err.printf("glassbox: %s: %s%n", e.getStatus().getCode(),
-          e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
-      return 1;
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+    });
   }
 }

@@ -3,9 +3,11 @@ package io.glassbox.launcher;
 import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.gateway.GatewayMain;
+import io.glassbox.model.ModelConfig;
 import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,16 +32,26 @@ public final class Suite implements AutoCloseable {
     this.ports = ports;
   }
 
-  /** Ports the suite listens on; 0 asks for a free one. */
-  public record Ports(int gateway, int feature, int model, int explain) {
-    /** The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054. */
+  /**
+   * Ports the suite listens on; 0 asks for a free one.
+   *
+   * @param modelAdmin the model service's admin port (glassbox.v1.ModelAdmin)
+   * @param metrics whether each service serves /metrics on its own default port (gateway 9451,
+   *     feature 9452, model 9453, explain 9454); one process cannot share one port among four
+   */
+  public record Ports(int gateway, int feature, int model, int explain, int modelAdmin, boolean metrics) {
+    /** The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054, model admin 50063. */
     public static Ports defaults() {
-      return new Ports(50051, 50052, 50053, 50054);
+      return new Ports(50051, 50052, 50053, 50054, 50063, true);
     }
 
-    /** Free ports picked by the operating system; for tests. */
+    /** Free ports picked by the operating system, no metrics; for tests. */
     public static Ports ephemeral() {
-      return new Ports(0, 0, 0, 0);
+      return new Ports(0, 0, 0, 0, 0, false);
+    }
+
+    private Map<String, String> metricsPort(int defaultPort) {
+      return Map.of(ServerSettings.METRICS_PORT_KEY, metrics ? String.valueOf(defaultPort) : "0");
     }
   }
 
@@ -50,20 +62,25 @@ public final class Suite implements AutoCloseable {
   public static Suite start(ConfigSource base, Ports ports) {
     List<GrpcServer> started = new ArrayList<>();
     try {
-      GrpcServer feature = startOne(started, FeatureMain::start,
-          base.with(Map.of("GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()))));
-      GrpcServer model = startOne(started, ModelMain::start,
-          base.with(Map.of("GLASSBOX_MODEL_PORT", String.valueOf(ports.model()))));
+      GrpcServer feature = startOne(started, FeatureMain::start, base
+          .with(ports.metricsPort(FeatureMain.DEFAULT_METRICS_PORT))
+          .with(Map.of("GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()))));
+      GrpcServer model = startOne(started, ModelMain::start, base
+          .with(ports.metricsPort(ModelConfig.DEFAULT_METRICS_PORT))
+          .with(Map.of(ModelConfig.PORT_KEY, String.valueOf(ports.model()),
+              ModelConfig.ADMIN_PORT_KEY, String.valueOf(ports.modelAdmin()))));
       Map<String, String> targets = new HashMap<>();
       targets.put("GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port());
       targets.put("GLASSBOX_MODEL_TARGET", "localhost:" + model.port());
       targets.put("GLASSBOX_EXPLAIN_PORT", String.valueOf(ports.explain()));
-      GrpcServer explain = startOne(started, ExplainMain::start, base.with(targets));
+      GrpcServer explain = startOne(started, ExplainMain::start,
+          base.with(ports.metricsPort(ExplainMain.DEFAULT_METRICS_PORT)).with(targets));
       targets.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port());
       targets.put("GLASSBOX_GATEWAY_PORT", String.valueOf(ports.gateway()));
-      GrpcServer gateway = startOne(started, GatewayMain::start, base.with(targets));
-      return new Suite(started,
-          new Ports(gateway.port(), feature.port(), model.port(), explain.port()));
+      GrpcServer gateway = startOne(started, GatewayMain::start,
+          base.with(ports.metricsPort(GatewayMain.DEFAULT_METRICS_PORT)).with(targets));
+      return new Suite(started, new Ports(gateway.port(), feature.port(), model.port(), explain.port(),
+          model.adminPort(), ports.metrics()));
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;

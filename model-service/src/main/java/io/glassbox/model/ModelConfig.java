@@ -11,6 +11,8 @@ import java.util.Optional;
  * Settings of the model-service, read once at start.
  *
  * @param port gRPC port ({@value #PORT_KEY}, default {@value #DEFAULT_PORT})
+ * @param adminPort gRPC port of {@code glassbox.v1.ModelAdmin} ({@value #ADMIN_PORT_KEY}, default
+ *     {@value #DEFAULT_ADMIN_PORT}; bound to GLASSBOX_ADMIN_BIND_ADDRESS, loopback by default)
  * @param modelDirectory folder holding one folder per model name ({@value #DIRECTORY_KEY},
  *     default {@code models}, relative to the working directory)
  * @param modelName the model to serve, a folder under {@code modelDirectory} ({@value #NAME_KEY})
@@ -22,6 +24,7 @@ import java.util.Optional;
  */
 public record ModelConfig(
     int port,
+    int adminPort,
     Path modelDirectory,
     String modelName,
     Optional<String> version,
@@ -30,6 +33,7 @@ public record ModelConfig(
     int cudaDeviceId) {
 
   public static final String PORT_KEY = "GLASSBOX_MODEL_PORT";
+  public static final String ADMIN_PORT_KEY = "GLASSBOX_MODEL_ADMIN_PORT";
   public static final String DIRECTORY_KEY = "GLASSBOX_MODEL_DIR";
   public static final String NAME_KEY = "GLASSBOX_MODEL_NAME";
   public static final String VERSION_KEY = "GLASSBOX_MODEL_VERSION";
@@ -38,6 +42,9 @@ public record ModelConfig(
   public static final String CUDA_DEVICE_KEY = "GLASSBOX_MODEL_CUDA_DEVICE";
 
   public static final int DEFAULT_PORT = 50053;
+  public static final int DEFAULT_ADMIN_PORT = 50063;
+  /** Where Prometheus scrapes the model service unless GLASSBOX_METRICS_PORT says otherwise. */
+  public static final int DEFAULT_METRICS_PORT = 9453;
   public static final String DEFAULT_DIRECTORY = "models";
   public static final String DEFAULT_NAME = "uci-online-retail";
 
@@ -57,6 +64,7 @@ public record ModelConfig(
   public static ModelConfig load(ConfigSource source) {
     return new ModelConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
+        source.getPort(ADMIN_PORT_KEY, DEFAULT_ADMIN_PORT),
         source.getPath(DIRECTORY_KEY, Path.of(DEFAULT_DIRECTORY)),
         source.getString(NAME_KEY, DEFAULT_NAME),
         source.get(VERSION_KEY),

@@ -8,8 +8,6 @@ import io.glassbox.api.v1.ExecutionProvider;
 import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
-import io.glassbox.api.v1.ReloadModelRequest;
-import io.glassbox.api.v1.ReloadModelResponse;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
@@ -52,23 +50,18 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     respond(responses, () -> toProto(registry.active().orElseThrow(ModelNotLoadedException::new)));
   }
 
-  @Override
-  public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
-    respond(responses, () -> {
-      ModelRegistry.Swap swap = registry.reload(request.getVersion());
-      return ReloadModelResponse.newBuilder()
-          .setActive(toProto(swap.active()))
-          .setPreviousVersion(swap.previousVersion().orElse(""))
-          .build();
-    });
-  }
-
-  /** Runs one call, mapping domain failures to the status codes the proto promises. */
-  private static <T> void respond(StreamObserver<T> responses, Supplier<T> call) {
+  /**
+   * Runs one call, mapping domain failures to the status codes the proto promises. A call whose
+   * caller has gone or whose deadline has passed is not started.
+   */
+  static <T> void respond(StreamObserver<T> responses, Supplier<T> call) {
     T response;
     try {
       if (Context.current().getDeadline() != null && Context.current().getDeadline().isExpired()) {
         throw Status.DEADLINE_EXCEEDED.withDescription("deadline expired before the call started").asRuntimeException();
+      }
+      if (Context.current().isCancelled()) {
+        throw Status.CANCELLED.withDescription("the caller cancelled before the call started").asRuntimeException();
       }
       response = call.get();
     } catch (StatusRuntimeException e) {
@@ -143,7 +136,7 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     return response.build();
   }
 
-  private static ModelInfo toProto(LoadedModel model) {
+  static ModelInfo toProto(LoadedModel model) {
     ModelMetadata metadata = model.metadata();
     Instant trainedAt = metadata.trainedAt();
     return ModelInfo.newBuilder()

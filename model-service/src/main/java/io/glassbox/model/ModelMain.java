@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ public final class ModelMain {
    */
   public static GrpcServer start(ConfigSource source) {
     ModelConfig config = ModelConfig.load(source);
-    return start(config, GrpcServer.onPort(SERVER_NAME, config.port()));
+    return start(config, GrpcServer.onPort(SERVER_NAME, config.port(),
+        ServerSettings.load(source, ModelConfig.DEFAULT_METRICS_PORT)));
   }
 
   /** As {@link #start(ConfigSource)}, on a server the caller chose (e.g. in-process in tests). */
@@ -32,6 +34,7 @@ public final class ModelMain {
     Injector injector = Guice.createInjector(new ModelModule(config));
     ModelRegistry registry = injector.getInstance(ModelRegistry.class);
     GrpcServer server = builder.addService(injector.getInstance(ModelGrpcService.class))
+        .addAdminService(injector.getInstance(ModelAdminGrpcService.class), config.adminPort())
         .closeAfterDrain(registry)
         .start();
     try {

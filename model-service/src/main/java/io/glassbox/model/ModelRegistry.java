@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -63,7 +64,7 @@ public final class ModelRegistry implements AutoCloseable {
     requireNonNull(version, "version");
     if (!version.isEmpty() && !VersionNames.isValid(version)) {
       throw RequestChecks.invalid("version must be empty (newest) or " + VersionNames.RULE
-          + ", got \"" + version + "\"");
+          + ", got \"" + Descriptions.truncate(version) + "\"");
     }
     synchronized (reloadLock) {
       String chosen = version.isEmpty() ? newestVersion() : version;

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import ai.onnxruntime.OrtException;
 import io.glassbox.server.RequestChecks;
+import io.grpc.Context;
+import io.grpc.Status;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
@@ -49,6 +51,8 @@ public final class Scorer {
    *     REJECT, ids outside the vocabulary
    * @throws ModelNotLoadedException if no version is loaded
    * @throws ModelVersionMismatchException if the pinned version is not active
+   * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED if the response would exceed its
+   *     budget (before any inference); CANCELLED if the call ended before inference
    */
   public ScoredBatch score(ScoreQuery query) {
     validate(query);
@@ -57,7 +61,12 @@ public final class Scorer {
       if (query.modelVersion().isPresent() && !query.modelVersion().get().equals(model.version())) {
         throw new ModelVersionMismatchException(query.modelVersion().get(), model.version());
       }
+      ResponseBudget.check(query, model.maxHistoryLength());
       List<ResolvedRow> rows = resolve(query, model);
+      if (Context.current().isCancelled()) {
+        // The caller is gone (cancelled, deadline passed): nobody would read the result.
+        throw Status.CANCELLED.withDescription("the call ended before inference").asRuntimeException();
+      }
       ModelOutputs outputs = run(model, rows, query);
       return new ScoredBatch(model.version(), assemble(rows, outputs, query));
     }

@@ -67,7 +67,7 @@ class ModelAdminRpcTest {
     try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
       ModelFolders.addToyVersion(modelDirectory, "v2");
 
-      ReloadModelResponse response = service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
+      ReloadModelResponse response = service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
 
       assertEquals("v2", response.getActive().getVersion());
       assertEquals("v1", response.getPreviousVersion());
@@ -83,7 +83,7 @@ class ModelAdminRpcTest {
       ModelFolders.addToyVersion(modelDirectory, "20261122-0515");
       ModelFolders.addToyVersion(modelDirectory, "20261121-2359");
 
-      ReloadModelResponse response = service.stub.reloadModel(ReloadModelRequest.getDefaultInstance());
+      ReloadModelResponse response = service.admin.reloadModel(ReloadModelRequest.getDefaultInstance());
 
       assertEquals("20261122-0515", response.getActive().getVersion());
       assertEquals("20261122-0400", response.getPreviousVersion());
@@ -94,7 +94,7 @@ class ModelAdminRpcTest {
   void reloadModel_firstLoad_reportsNoPreviousVersion() {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     try (ModelServiceUnderTest service = ModelServiceUnderTest.withoutModel(modelDirectory)) {
-      ReloadModelResponse response = service.stub.reloadModel(ReloadModelRequest.getDefaultInstance());
+      ReloadModelResponse response = service.admin.reloadModel(ReloadModelRequest.getDefaultInstance());
 
       assertEquals("v1", response.getActive().getVersion());
       assertEquals("", response.getPreviousVersion());
@@ -107,7 +107,7 @@ class ModelAdminRpcTest {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
       StatusRuntimeException error = assertStatus(Status.Code.NOT_FOUND,
-          () -> service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v9").build()));
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v9").build()));
 
       assertTrue(error.getStatus().getDescription().contains("\"v9\""));
       assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
@@ -121,7 +121,7 @@ class ModelAdminRpcTest {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
       StatusRuntimeException error = assertStatus(Status.Code.INVALID_ARGUMENT,
-          () -> service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()));
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()));
 
       assertTrue(error.getStatus().getDescription().startsWith("version must be"));
       assertEquals("v1", service.stub.getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion());
@@ -136,7 +136,7 @@ class ModelAdminRpcTest {
       ModelFolders.addCorruptVersion(modelDirectory, "v2");
 
       StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
-          () -> service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
 
       assertTrue(error.getStatus().getDescription().contains("model.onnx could not be loaded"),
           error.getStatus().getDescription());
@@ -154,7 +154,7 @@ class ModelAdminRpcTest {
       ModelFolders.addCorruptVersion(modelDirectory, "v2");
 
       assertStatus(Status.Code.FAILED_PRECONDITION,
-          () -> service.stub.reloadModel(ReloadModelRequest.getDefaultInstance()));
+          () -> service.admin.reloadModel(ReloadModelRequest.getDefaultInstance()));
 
       assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
     }
@@ -167,7 +167,7 @@ class ModelAdminRpcTest {
       ModelFolders.addWrongNamesVersion(modelDirectory, "v2");
 
       StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
-          () -> service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
 
       String message = error.getStatus().getDescription();
       assertTrue(message.contains("missing input history int64 with 2 dimensions"), message);
@@ -183,7 +183,7 @@ class ModelAdminRpcTest {
       Files.delete(ModelFolders.addToyVersion(modelDirectory, "v2").resolve(ModelLoader.VOCABULARY_FILE));
 
       StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
-          () -> service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
 
       assertEquals("vocabulary.tsv is missing from version v2", error.getStatus().getDescription());
     }
@@ -197,7 +197,7 @@ class ModelAdminRpcTest {
       ModelFolders.write(metadata, ModelFolders.read(metadata).replace("\"vocabulary_size\": 12", "\"vocabulary_size\": 13"));
 
       StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
-          () -> service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
 
       assertEquals("vocabulary.tsv holds 12 items but metadata.json says vocabulary_size 13",
           error.getStatus().getDescription());
@@ -216,7 +216,7 @@ class ModelAdminRpcTest {
       Path metadata = folder.resolve(ModelLoader.METADATA_FILE);
       ModelFolders.write(metadata, ModelFolders.read(metadata).replace("\"vocabulary_size\": 12", "\"vocabulary_size\": 13"));
 
-      ReloadModelResponse response = service.stub.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
+      ReloadModelResponse response = service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
 
       assertEquals(13, response.getActive().getVocabularySize());
       assertEquals(List.of("item-13"), service.stub.score(ScoreRequest.newBuilder()

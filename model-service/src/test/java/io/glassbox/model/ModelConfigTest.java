@@ -23,6 +23,7 @@ class ModelConfigTest {
     ModelConfig config = ModelConfig.load(ConfigSource.of(Map.of()));
 
     assertEquals(50053, config.port());
+    assertEquals(50063, config.adminPort());
     assertEquals(Path.of("models"), config.modelDirectory());
     assertEquals("uci-online-retail", config.modelName());
     assertEquals(Optional.empty(), config.version());
@@ -36,6 +37,7 @@ class ModelConfigTest {
   void load_readsEveryKey() {
     ModelConfig config = ModelConfig.load(ConfigSource.of(Map.of(
         "GLASSBOX_MODEL_PORT", "6000",
+        "GLASSBOX_MODEL_ADMIN_PORT", "6001",
         "GLASSBOX_MODEL_DIR", "/srv/models",
         "GLASSBOX_MODEL_NAME", "amazon-beauty",
         "GLASSBOX_MODEL_VERSION", "20261122-0400",
@@ -43,7 +45,7 @@ class ModelConfigTest {
         "GLASSBOX_MODEL_INTRA_OP_THREADS", "2",
         "GLASSBOX_MODEL_CUDA_DEVICE", "1")));
 
-    assertEquals(new ModelConfig(6000, Path.of("/srv/models"), "amazon-beauty", Optional.of("20261122-0400"),
+    assertEquals(new ModelConfig(6000, 6001, Path.of("/srv/models"), "amazon-beauty", Optional.of("20261122-0400"),
         ExecutionProviderSetting.CUDA, 2, 1), config);
   }
 

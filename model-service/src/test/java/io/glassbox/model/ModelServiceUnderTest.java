@@ -1,6 +1,7 @@
 package io.glassbox.model;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
@@ -22,8 +23,11 @@ final class ModelServiceUnderTest implements AutoCloseable {
   final ModelRegistry registry;
   final Scorer scorer;
   final ModelServiceGrpc.ModelServiceBlockingStub stub;
+  /** The admin service, on the server's admin (in-process) port. */
+  final ModelAdminGrpc.ModelAdminBlockingStub admin;
   private final GrpcServer server;
   private final ManagedChannel channel;
+  private final ManagedChannel adminChannel;
 
   private ModelServiceUnderTest(ModelConfig config) {
     this.config = config;
@@ -34,14 +38,17 @@ final class ModelServiceUnderTest implements AutoCloseable {
     String name = "model-service-test-" + UUID.randomUUID();
     this.server = GrpcServer.inProcess(ModelMain.SERVER_NAME, name)
         .addService(new ModelGrpcService(scorer, registry))
+        .addAdminService(new ModelAdminGrpcService(registry), 0)
         .start();
     this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     this.stub = ModelServiceGrpc.newBlockingStub(channel);
+    this.adminChannel = InProcessChannelBuilder.forName(name + "-admin").directExecutor().build();
+    this.admin = ModelAdminGrpc.newBlockingStub(adminChannel);
   }
 
   /** A CPU config for model {@code name} under {@code modelDirectory}. */
   static ModelConfig cpuConfig(Path modelDirectory, String name) {
-    return new ModelConfig(0, modelDirectory, name, Optional.empty(), ExecutionProviderSetting.CPU, 1, 0);
+    return new ModelConfig(0, 0, modelDirectory, name, Optional.empty(), ExecutionProviderSetting.CPU, 1, 0);
   }
 
   /** Started with no model loaded yet. */
@@ -67,6 +74,7 @@ final class ModelServiceUnderTest implements AutoCloseable {
 
   @Override
   public void close() {
+    adminChannel.shutdownNow();
     channel.shutdownNow();
     try {
       channel.awaitTermination(5, TimeUnit.SECONDS);

@@ -25,7 +25,7 @@ class SessionFactoryTest {
   }
 
   private static void assertDevice(ExecutionProviderSetting setting, Device expected) throws Exception {
-    ModelConfig config = new ModelConfig(0, Path.of("models"), "toy", Optional.empty(), setting, 1, 0);
+    ModelConfig config = new ModelConfig(0, 0, Path.of("models"), "toy", Optional.empty(), setting, 1, 0);
     SessionFactory factory = new SessionFactory(OrtEnvironment.getEnvironment(), config, ModelServiceUnderTest.NO_GPU);
 
     SessionFactory.OpenedSession opened = factory.open(TOY_MODEL);

@@ -1,60 +1,56 @@
 package io.glassbox.server;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import java.util.List;
-import java.util.Map;
 
 /**
- * Builds the channels services use to call each other. Retries come from a service config, for
- * UNAVAILABLE only (the call never reached a server that could act on it); load is balanced
- * round-robin over every address the target resolves to (a headless Service on Kubernetes).
+ * Builds the channels services use to call each other: TLS and an API key when configured, the
+ * request id passed on, retries for the idempotent reads the caller names (see {@link Retries}),
+ * round-robin over every address the target resolves to (a headless Service on Kubernetes), the
+ * message-size limit every server shares, and prompt reconnection when a dependency comes back.
  * Whoever builds a channel shuts it down.
  */
 public final class ClientChannels {
   private static final String IN_PROCESS_PREFIX = "in-process:";
-  /**
-   * Largest response a client accepts. Score answers with attention and contribution rows grow
-   * past gRPC's 4 MiB default (40 rows x 200 candidates x 50 history items is about 3.3 MB).
-   */
-  static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
   private ClientChannels() {}
 
-  /**
-   * A plaintext channel to {@code target}: {@code host:port}, any gRPC target URI such as
-   * {@code dns:///feature-service:50052}, or {@code in-process:NAME} for a server in this process.
-   */
+  /** A plaintext channel without key or retries; for tools and tests. */
   public static ManagedChannel forTarget(String target) {
-    if (target.startsWith(IN_PROCESS_PREFIX)) {
-      return InProcessChannelBuilder.forName(target.substring(IN_PROCESS_PREFIX.length()))
-          .defaultServiceConfig(serviceConfig())
-          .enableRetry()
-          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-          .build();
-    }
-    return ManagedChannelBuilder.forTarget(target)
-        .usePlaintext()
-        .defaultServiceConfig(serviceConfig())
-        .enableRetry()
-        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .build();
+    return forTarget(target, ClientSettings.plaintext(), Retries.none());
   }
 
-  /** Round-robin plus up to 3 attempts on UNAVAILABLE, for every method. */
-  static Map<String, ?> serviceConfig() {
-    Map<String, Object> retryPolicy = Map.of(
-        "maxAttempts", 3.0,
-        "initialBackoff", "0.02s",
-        "maxBackoff", "0.2s",
-        "backoffMultiplier", 2.0,
-        "retryableStatusCodes", List.of("UNAVAILABLE"));
-    Map<String, Object> methodConfig = Map.of(
-        "name", List.of(Map.of()),
-        "retryPolicy", retryPolicy);
-    return Map.of(
-        "loadBalancingConfig", List.of(Map.of("round_robin", Map.of())),
-        "methodConfig", List.of(methodConfig));
+  /**
+   * A channel to {@code target}: {@code host:port}, any gRPC target URI such as
+   * {@code dns:///feature-service:50052}, or {@code in-process:NAME} for a server in this process.
+   */
+  public static ManagedChannel forTarget(String target, ClientSettings settings, Retries retries) {
+    ManagedChannelBuilder<?> builder = target.startsWith(IN_PROCESS_PREFIX)
+        ? InProcessChannelBuilder.forName(target.substring(IN_PROCESS_PREFIX.length()))
+        : Grpc.newChannelBuilder(target, settings.tls().channelCredentials());
+    builder.defaultServiceConfig(retries.serviceConfig())
+        .enableRetry()
+        .maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
+        .intercept(RequestIds.clientInterceptor());
+    settings.apiKey().ifPresent(key -> builder.intercept(presenting(new BearerKey(key))));
+    return new ReconnectingChannel(builder.build(), settings.reconnectProbe(), target);
+  }
+
+  /** Adds the key to calls that bring no credentials of their own (an admin CLI may). */
+  private static ClientInterceptor presenting(BearerKey key) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(
+          MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.getCredentials() == null ? options.withCallCredentials(key) : options);
+      }
+    };
   }
 }

@@ -3,74 +3,116 @@ package io.glassbox.server;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.BindableService;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * One gRPC server with the plumbing every Glassbox service shares: the standard health service
  * (NOT_SERVING until {@link #setServing} says the service is ready), both server-reflection
- * services (v1 and v1alpha, so grpcurl and buf curl work), error translation, and a graceful
- * drain on {@link #close}.
+ * services (v1 and v1alpha, so grpcurl and buf curl work), and around every service call, from
+ * the outside in: malformed-request and description-length guards, request ids, Prometheus
+ * metrics, API-key authentication with per-key rate limits, and admission control. Admin
+ * services get a second server on their own (loopback by default) port that requires the admin
+ * role. {@link #close} drains gracefully.
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+  /** Threads beyond the concurrency limit, so refusals and health checks never wait. */
+  private static final int SPARE_THREADS = 8;
+  private static final int MAX_THREADS = 1024;
 
   private final String name;
   private final Server server;
+  private final Optional<Server> adminServer;
   private final HealthStatusManager health;
   private final List<String> serviceNames;
   private final Duration drainTimeout;
   private final List<AutoCloseable> closeAfterDrain;
+  private final Optional<HTTPServer> metricsServer;
+  private final PrometheusRegistry metrics;
 
-  private GrpcServer(
-      String name, Server server, HealthStatusManager health, List<String> serviceNames,
-      Duration drainTimeout, List<AutoCloseable> closeAfterDrain) {
-    this.name = name;
+  private GrpcServer(Builder builder, Server server, Optional<Server> adminServer,
+      Optional<HTTPServer> metricsServer) {
+    this.name = builder.name;
     this.server = server;
-    this.health = health;
-    this.serviceNames = List.copyOf(serviceNames);
-    this.drainTimeout = drainTimeout;
-    this.closeAfterDrain = List.copyOf(closeAfterDrain);
+    this.adminServer = adminServer;
+    this.health = builder.health;
+    this.serviceNames = List.copyOf(builder.serviceNames);
+    this.drainTimeout = builder.drainTimeout;
+    this.closeAfterDrain = List.copyOf(builder.closeAfterDrain);
+    this.metricsServer = metricsServer;
+    this.metrics = builder.metrics.registry();
   }
 
-  /** A server listening on a TCP port of all interfaces; port 0 picks a free one. */
-  public static Builder onPort(String name, int port) {
+  /** A server on {@code port} of {@link ServerSettings#bindAddress}; port 0 picks a free one. */
+  public static Builder onPort(String name, int port, ServerSettings settings) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
-    // Clients re-resolve a dns:/// target only when a connection ends; ageing connections out
-    // lets round_robin clients find replicas added after they connected.
-    ServerBuilder<?> builder = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
-        .maxConnectionAge(5, TimeUnit.MINUTES)
-        .maxConnectionAgeGrace(30, TimeUnit.SECONDS);
-    return new Builder(name, builder);
+    return new Builder(name, settings, new TcpTransport(name, port, settings));
   }
 
-  /** A server reachable only inside this process, under {@code inProcessName}; for tests. */
+  /** A loopback server with {@link ServerSettings#defaults()}. */
+  public static Builder onPort(String name, int port) {
+    return onPort(name, port, ServerSettings.defaults());
+  }
+
+  /**
+   * A server reachable only inside this process, under {@code inProcessName} (its admin services
+   * under {@code inProcessName + "-admin"}); for tests.
+   */
+  public static Builder inProcess(String name, String inProcessName, ServerSettings settings) {
+    return new Builder(name, settings, new InProcessTransport(inProcessName));
+  }
+
+  /** An in-process server with {@link ServerSettings#defaults()}. */
   public static Builder inProcess(String name, String inProcessName) {
-    return new Builder(name, InProcessServerBuilder.forName(inProcessName).directExecutor());
+    return inProcess(name, inProcessName, ServerSettings.defaults());
   }
 
   /** The port the server listens on, or -1 for an in-process server. */
   public int port() {
     return server.getPort();
+  }
+
+  /** The admin port, or -1 without admin services or in-process. */
+  public int adminPort() {
+    return adminServer.map(Server::getPort).orElse(-1);
+  }
+
+  /** The port of {@code /metrics}, or -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsServer.map(HTTPServer::getPort).orElse(-1);
+  }
+
+  /** This server's metrics, as {@code /metrics} serves them. */
+  public PrometheusRegistry metrics() {
+    return metrics;
   }
 
   /** Reports readiness through the health service, overall and for each registered service. */
@@ -109,14 +151,19 @@ public final class GrpcServer implements AutoCloseable {
     }
     health.enterTerminalState();
     server.shutdown();
+    adminServer.ifPresent(Server::shutdown);
     try {
-      if (!server.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      long deadline = System.nanoTime() + drainTimeout.toNanos();
+      if (!server.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          | !awaitAdmin(deadline - System.nanoTime())) {
         log.warn("{} did not drain in {}; cancelling calls in flight", name, drainTimeout);
         server.shutdownNow();
+        adminServer.ifPresent(Server::shutdownNow);
         server.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       server.shutdownNow();
+      adminServer.ifPresent(Server::shutdownNow);
       Thread.currentThread().interrupt();
     }
     for (int i = closeAfterDrain.size() - 1; i >= 0; i--) {
@@ -126,29 +173,67 @@ public final class GrpcServer implements AutoCloseable {
         log.warn("{}: a resource failed to close", name, e);
       }
     }
+    metricsServer.ifPresent(HTTPServer::close);
     log.info("{} stopped", name);
+  }
+
+  private boolean awaitAdmin(long nanos) throws InterruptedException {
+    return adminServer.isEmpty() || adminServer.get().awaitTermination(Math.max(0, nanos), TimeUnit.NANOSECONDS);
   }
 
   /** Collects the services of one server. */
   public static final class Builder {
     private final String name;
-    private final ServerBuilder<?> builder;
+    private final ServerSettings settings;
+    private final Transport transport;
     private final HealthStatusManager health = new HealthStatusManager();
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final KeyRateLimiter rateLimiter;
     private final List<String> serviceNames = new ArrayList<>();
+    private final List<ServerServiceDefinition> services = new ArrayList<>();
+    private final List<ServerServiceDefinition> adminServices = new ArrayList<>();
     private final List<AutoCloseable> closeAfterDrain = new ArrayList<>();
+    private int adminPort = -1;
     private Duration drainTimeout = Duration.ofSeconds(10);
 
-    private Builder(String name, ServerBuilder<?> builder) {
+    private Builder(String name, ServerSettings settings, Transport transport) {
       this.name = requireNonNull(name, "name");
-      this.builder = builder;
+      this.settings = requireNonNull(settings, "settings");
+      this.transport = transport;
+      this.rateLimiter = new KeyRateLimiter(settings.rateLimitPerKey(), System::nanoTime);
     }
 
-    /** Adds a service; uncaught exceptions in it reach clients as INTERNAL, never UNKNOWN. */
+    /**
+     * Adds a service for callers with the client role; uncaught exceptions in it reach clients
+     * as INTERNAL, never UNKNOWN.
+     */
     public Builder addService(BindableService service) {
       ServerServiceDefinition definition = service.bindService();
       serviceNames.add(definition.getServiceDescriptor().getName());
-      builder.addService(ServerInterceptors.intercept(definition, new UncaughtExceptionInterceptor()));
+      services.add(definition);
       return this;
+    }
+
+    /**
+     * Adds a service to the admin server on {@code port} of {@link ServerSettings#adminBindAddress}
+     * (0 picks a free one; every admin service of a server shares one port); callers need the
+     * admin role when keys are configured.
+     */
+    public Builder addAdminService(BindableService service, int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("admin port must be 0..65535, got " + port);
+      }
+      if (adminPort >= 0 && adminPort != port) {
+        throw new IllegalArgumentException("admin services share one port; got " + adminPort + " and " + port);
+      }
+      adminPort = port;
+      adminServices.add(service.bindService());
+      return this;
+    }
+
+    /** Where the service registers metrics of its own; served with the server's at /metrics. */
+    public PrometheusRegistry metricsRegistry() {
+      return metrics.registry();
     }
 
     /** How long {@link GrpcServer#close} lets calls in flight finish; default 10 s. */
@@ -166,22 +251,161 @@ public final class GrpcServer implements AutoCloseable {
       return this;
     }
 
-    /** Starts listening, NOT_SERVING until {@link GrpcServer#setServing}(true). */
+    /**
+     * Starts listening, NOT_SERVING until {@link GrpcServer#setServing}(true). Fails with a
+     * {@link ConfigException} on a non-loopback address without API keys.
+     */
     public GrpcServer start() {
-      builder.addService(health.getHealthService());
-      builder.addService(ProtoReflectionServiceV1.newInstance());
-      builder.addService(ProtoReflectionService.newInstance());
-      Server server = builder.build();
-      GrpcServer started =
-          new GrpcServer(name, server, health, serviceNames, drainTimeout, closeAfterDrain);
-      started.setServing(false);
+      installJulBridge();
+      // Executors go last, after everything registered by the service has closed.
+      List<AutoCloseable> executors = new ArrayList<>();
+      ServerBuilder<?> main = transport.main(executors);
+      configure(main, services, Role.CLIENT);
+      main.addService(health.getHealthService());
+      addReflection(main);
+      Optional<ServerBuilder<?>> admin = Optional.empty();
+      if (!adminServices.isEmpty()) {
+        ServerBuilder<?> adminBuilder = transport.admin(adminPort, executors);
+        configure(adminBuilder, adminServices, Role.ADMIN);
+        addReflection(adminBuilder);
+        admin = Optional.of(adminBuilder);
+      }
+      Server server = main.build();
+      Optional<Server> adminServer = admin.map(ServerBuilder::build);
+      Optional<HTTPServer> metricsServer = Optional.empty();
       try {
         server.start();
+        if (adminServer.isPresent()) {
+          adminServer.get().start();
+        }
+        metricsServer = startMetrics();
       } catch (IOException e) {
+        server.shutdownNow();
+        adminServer.ifPresent(Server::shutdownNow);
+        executors.forEach(GrpcServer::closeQuietly);
         throw new UncheckedIOException(name + " could not start: " + e.getMessage(), e);
       }
-      log.info("{} listening on port {}", name, server.getPort());
+      closeAfterDrain.addAll(0, executors);
+      GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
+      started.setServing(false);
+      log.info("{} listening on port {}{}{}{}{}", name, server.getPort(),
+          adminServer.map(s -> ", admin port " + s.getPort()).orElse(""),
+          metricsServer.map(s -> ", metrics port " + s.getPort()).orElse(""),
+          settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
+          settings.apiKeys().enabled() ? ", API keys required" : ", no API keys");
       return started;
     }
+
+    private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role) {
+      AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter);
+      AdmissionInterceptor admission = new AdmissionInterceptor(settings.maxConcurrentCalls());
+      CallGuard guard = new CallGuard();
+      for (ServerServiceDefinition definition : definitions) {
+        ServerServiceDefinition typed = ServerInterceptors.intercept(definition, new UncaughtExceptionInterceptor());
+        // Raw bytes in, so that CallGuard sees (and can answer) a request that does not parse.
+        ServerServiceDefinition raw = ServerInterceptors.useInputStreamMessages(typed);
+        builder.addService(ServerInterceptors.interceptForward(raw,
+            guard, RequestIds.serverInterceptor(), metrics.interceptor(), auth, admission));
+      }
+      builder.maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
+          .maxInboundMetadataSize(MessageLimits.MAX_METADATA_BYTES);
+    }
+
+    private static void addReflection(ServerBuilder<?> builder) {
+      builder.addService(ProtoReflectionServiceV1.newInstance());
+      builder.addService(ProtoReflectionService.newInstance());
+    }
+
+    private Optional<HTTPServer> startMetrics() throws IOException {
+      if (settings.metricsPort() == 0 || transport instanceof InProcessTransport) {
+        return Optional.empty();
+      }
+      return Optional.of(HTTPServer.builder()
+          .inetAddress(settings.resolve(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), name))
+          .port(settings.metricsPort())
+          .registry(metrics.registry())
+          .buildAndStart());
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable resource) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      log.debug("close failed", e);
+    }
+  }
+
+  /** gRPC's java.util.logging goes through SLF4J (logback), once per process. */
+  private static synchronized void installJulBridge() {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
+  }
+
+  /** Where the main and admin servers listen. */
+  private interface Transport {
+    /** The main server; {@code resources} receives what must close after it has drained. */
+    ServerBuilder<?> main(List<AutoCloseable> resources);
+
+    ServerBuilder<?> admin(int port, List<AutoCloseable> resources);
+  }
+
+  private record InProcessTransport(String inProcessName) implements Transport {
+    @Override
+    public ServerBuilder<?> main(List<AutoCloseable> resources) {
+      return InProcessServerBuilder.forName(inProcessName).directExecutor();
+    }
+
+    @Override
+    public ServerBuilder<?> admin(int port, List<AutoCloseable> resources) {
+      return InProcessServerBuilder.forName(inProcessName + "-admin").directExecutor();
+    }
+  }
+
+  private record TcpTransport(String name, int port, ServerSettings settings) implements Transport {
+    @Override
+    public ServerBuilder<?> main(List<AutoCloseable> resources) {
+      return netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, name, resources);
+    }
+
+    @Override
+    public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources) {
+      return netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort,
+          name + "-admin", resources);
+    }
+
+    private ServerBuilder<?> netty(
+        String key, String address, int listenPort, String serverName, List<AutoCloseable> resources) {
+      InetSocketAddress socket = new InetSocketAddress(settings.resolve(key, address, serverName), listenPort);
+      ExecutorService executor = boundedExecutor(serverName, settings.maxConcurrentCalls());
+      resources.add(executor::shutdown);
+      return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials())
+          // Clients re-resolve a dns:/// target only when a connection ends; ageing connections
+          // out lets round_robin clients find replicas added after they connected.
+          .maxConnectionAge(5, TimeUnit.MINUTES)
+          .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
+          // A flood of streams on one connection waits in the client, not in this server.
+          .maxConcurrentCallsPerConnection(settings.maxStreamsPerConnection())
+          .executor(executor);
+    }
+  }
+
+  /**
+   * A fixed number of threads, never more: the concurrency limit plus spares, so calls beyond
+   * the limit are refused promptly rather than waiting for a thread.
+   */
+  private static ExecutorService boundedExecutor(String name, int maxConcurrentCalls) {
+    int threads = Math.min(maxConcurrentCalls, MAX_THREADS) + SPARE_THREADS;
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), runnable -> {
+          Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+          thread.setDaemon(true);
+          return thread;
+        });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
   }
 }

@@ -71,7 +71,7 @@ public final class RequestChecks {
       return DEFAULT_LOCALE;
     }
     if (!SUPPORTED_LOCALES.contains(value)) {
-      throw invalid(field + " must be \"en-US\" or \"zh-CN\", got \"" + value + "\"");
+      throw invalid(field + " must be \"en-US\" or \"zh-CN\", got \"" + Descriptions.truncate(value) + "\"");
     }
     return value;
   }

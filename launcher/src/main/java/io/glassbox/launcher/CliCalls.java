@@ -1,0 +1,40 @@
+package io.glassbox.launcher;
+
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Retries;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** How the CLI's client commands call a running suite: one channel, one call, a clear error. */
+final class CliCalls {
+  private CliCalls() {}
+
+  /**
+   * A channel to {@code target} with the key and TLS files of GLASSBOX_CLIENT_KEY_FILE and
+   * GLASSBOX_TLS_* (when set); no retries (a person or a benchmark sees every failure).
+   */
+  static ManagedChannel channel(String target) {
+    return ClientChannels.forTarget(target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
+  }
+
+  /**
+   * Runs {@code call} on a {@link #channel} to {@code target} and closes it. Returns the exit
+   * code: {@code call}'s, or 1 after printing a failed call's status.
+   */
+  static int withChannel(String target, Function<ManagedChannel, Integer> call) throws InterruptedException {
+    ManagedChannel channel = channel(target);
+    try {
+      return call.apply(channel);
+    } catch (StatusRuntimeException e) {
+      System.err.printf("glassbox: %s: %s%n", e.getStatus().getCode(),
+          e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
+      return 1;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.glassbox.model;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.api.v1.ReloadModelResponse;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+
+/**
+ * {@code glassbox.v1.ModelAdmin}: model reloads, served only on the admin port (admin role when
+ * keys are configured), so that a caller of the public port can never switch the live model.
+ */
+public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBase {
+  private final ModelRegistry registry;
+
+  @Inject
+  public ModelAdminGrpcService(ModelRegistry registry) {
+    this.registry = requireNonNull(registry, "registry");
+  }
+
+  @Override
+  public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
+    ModelGrpcService.respond(responses, () -> {
+      ModelRegistry.Swap swap = registry.reload(request.getVersion());
+      return ReloadModelResponse.newBuilder()
+          .setActive(ModelGrpcService.toProto(swap.active()))
+          .setPreviousVersion(swap.previousVersion().orElse(""))
+          .build();
+    });
+  }
+}

@@ -1,0 +1,103 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The API keys a server accepts, read from {@value #FILE_KEY}: one key per line,
+ * {@code <role> <sha256-hex-of-key> <name>}, roles {@code client} and {@code admin}; blank lines
+ * and lines starting with {@code #} are ignored. Only hashes are stored, so the file reveals no
+ * key. Make a line with {@code printf %s "$KEY" | sha256sum}.
+ */
+public final class ApiKeys {
+  public static final String FILE_KEY = "GLASSBOX_API_KEYS_FILE";
+  private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+
+  private final Map<String, ApiKey> byHash;
+
+  private ApiKeys(Map<String, ApiKey> byHash) {
+    this.byHash = Map.copyOf(byHash);
+  }
+
+  /** No keys: the server is open (allowed on loopback only). */
+  public static ApiKeys none() {
+    return new ApiKeys(Map.of());
+  }
+
+  /** Reads and validates a keys file; the message of a failure names the file and line. */
+  public static ApiKeys read(Path file) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(FILE_KEY + "=" + file + " cannot be read: " + e.getMessage());
+    }
+    Map<String, ApiKey> byHash = new HashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).trim();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String where = FILE_KEY + "=" + file + " line " + (i + 1) + ": ";
+      String[] fields = line.split("\\s+");
+      if (fields.length != 3) {
+        throw new ConfigException(where + "expected \"<role> <sha256-hex-of-key> <name>\", got "
+            + fields.length + " fields");
+      }
+      Role role = switch (fields[0]) {
+        case "client" -> Role.CLIENT;
+        case "admin" -> Role.ADMIN;
+        default -> throw new ConfigException(where + "role must be client or admin, got \""
+            + Descriptions.truncate(fields[0]) + "\"");
+      };
+      String hash = fields[1].toLowerCase(Locale.ROOT);
+      if (!HEX_SHA256.matcher(hash).matches()) {
+        throw new ConfigException(where + "the key hash must be 64 hex digits (sha256 of the key)");
+      }
+      if (!NAME.matcher(fields[2]).matches()) {
+        throw new ConfigException(where + "name must be 1..64 characters of [A-Za-z0-9._@-]");
+      }
+      if (byHash.putIfAbsent(hash, new ApiKey(fields[2], role)) != null) {
+        throw new ConfigException(where + "the same key hash appears twice");
+      }
+    }
+    if (byHash.isEmpty()) {
+      throw new ConfigException(FILE_KEY + "=" + file + " holds no keys");
+    }
+    return new ApiKeys(byHash);
+  }
+
+  /** Whether any key is configured; without keys every call is allowed. */
+  public boolean enabled() {
+    return !byHash.isEmpty();
+  }
+
+  /** The key {@code presented} is, if it is one of ours. */
+  public Optional<ApiKey> find(String presented) {
+    return Optional.ofNullable(byHash.get(sha256Hex(requireNonNull(presented, "presented"))));
+  }
+
+  /** The hex sha256 of a key, as the keys file stores it. */
+  public static String sha256Hex(String key) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(digest.digest(key.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * Checks the {@code authorization: Bearer <key>} metadata of every call to the services it
+ * guards (health and reflection are not guarded, so probes and tools keep working):
+ * UNAUTHENTICATED for a missing or unknown key, PERMISSION_DENIED for a key without the
+ * required role, RESOURCE_EXHAUSTED for a key over its rate limit. Without configured keys
+ * every call passes. The caller's key name is put in the {@link #CALLER} context.
+ */
+final class AuthInterceptor implements ServerInterceptor {
+  /** The authenticated caller of the current call (absent when keys are off). */
+  static final Context.Key<ApiKey> CALLER = Context.key("glassbox-caller");
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String BEARER = "Bearer ";
+
+  private final ApiKeys keys;
+  private final Role required;
+  private final KeyRateLimiter rateLimiter;
+
+  AuthInterceptor(ApiKeys keys, Role required, KeyRateLimiter rateLimiter) {
+    this.keys = requireNonNull(keys, "keys");
+    this.required = requireNonNull(required, "required");
+    this.rateLimiter = requireNonNull(rateLimiter, "rateLimiter");
+  }
+
+  @Override
+  public <Q, A> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    if (!keys.enabled()) {
+      return next.startCall(call, headers);
+    }
+    String method = call.getMethodDescriptor().getFullMethodName();
+    String authorization = headers.get(AUTHORIZATION);
+    if (authorization == null || !authorization.startsWith(BEARER)) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription(
+          method + " needs an API key: send metadata \"authorization: Bearer <key>\""));
+    }
+    ApiKey key = keys.find(authorization.substring(BEARER.length()).trim()).orElse(null);
+    if (key == null) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription("the API key is not known to this server"));
+    }
+    if (!key.role().allows(required)) {
+      return refuse(call, Status.PERMISSION_DENIED.withDescription(method + " needs the "
+          + required.label() + " role; key " + key.name() + " has the " + key.role().label() + " role"));
+    }
+    if (!rateLimiter.tryAcquire(key.name())) {
+      return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription("API key " + key.name()
+          + " is over its rate limit of " + rateLimiter.perSecond() + " calls per second; retry later"));
+    }
+    return Contexts.interceptCall(Context.current().withValue(CALLER, key), call, headers, next);
+  }
+
+  private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+}

@@ -1,0 +1,53 @@
+package io.glassbox.server;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * A token bucket per API key: {@code perSecond} calls a second, bursts of up to one second's
+ * worth. Buckets are keyed by key name, so their number is bounded by the keys file.
+ */
+final class KeyRateLimiter {
+  private final int perSecond;
+  private final LongSupplier nanoTime;
+  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+  KeyRateLimiter(int perSecond, LongSupplier nanoTime) {
+    this.perSecond = perSecond;
+    this.nanoTime = nanoTime;
+  }
+
+  int perSecond() {
+    return perSecond;
+  }
+
+  /** Takes one token for {@code key}; false when its bucket is empty. Always true when unlimited. */
+  boolean tryAcquire(String key) {
+    if (perSecond == 0) {
+      return true;
+    }
+    return buckets.computeIfAbsent(key, k -> new Bucket(perSecond, nanoTime.getAsLong()))
+        .tryAcquire(perSecond, nanoTime.getAsLong());
+  }
+
+  private static final class Bucket {
+    private double tokens;
+    private long lastNanos;
+
+    Bucket(double tokens, long now) {
+      this.tokens = tokens;
+      this.lastNanos = now;
+    }
+
+    synchronized boolean tryAcquire(int perSecond, long now) {
+      tokens = Math.min(perSecond, tokens + (now - lastNanos) * perSecond / 1e9);
+      lastNanos = now;
+      if (tokens < 1) {
+        return false;
+      }
+      tokens -= 1;
+      return true;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package io.glassbox.server;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
+import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.MDC;
+
+/**
+ * Request ids: every call carries {@code x-request-id} metadata. A server takes the caller's (or
+ * makes one when it is missing or malformed), puts it in the gRPC context and in the logging MDC
+ * ({@value #MDC_KEY}) while the call's code runs, and echoes it in the response headers; client
+ * channels pass the current call's id on to the services they call.
+ */
+public final class RequestIds {
+  public static final Metadata.Key<String> HEADER =
+      Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+  /** The MDC key logback patterns print, e.g. {@code %X{request_id}}. */
+  public static final String MDC_KEY = "request_id";
+  static final Context.Key<String> CONTEXT = Context.key("glassbox-request-id");
+  /** What a caller's id may look like; anything else is replaced, so logs hold no raw input. */
+  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+  private RequestIds() {}
+
+  /** The id of the call being served on this thread's context, or null outside a call. */
+  public static String current() {
+    return CONTEXT.get();
+  }
+
+  static ServerInterceptor serverInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+        String given = headers.get(HEADER);
+        String id = given != null && VALID.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        ServerCall<Q, A> echoing = new SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendHeaders(Metadata responseHeaders) {
+            responseHeaders.put(HEADER, id);
+            super.sendHeaders(responseHeaders);
+          }
+        };
+        String previous = MDC.get(MDC_KEY);
+        MDC.put(MDC_KEY, id);
+        ServerCall.Listener<Q> listener;
+        try {
+          listener = Contexts.interceptCall(Context.current().withValue(CONTEXT, id), echoing, headers, next);
+        } finally {
+          restore(previous);
+        }
+        return new SimpleForwardingServerCallListener<>(listener) {
+          @Override
+          public void onMessage(Q message) {
+            inMdc(id, () -> super.onMessage(message));
+          }
+
+          @Override
+          public void onHalfClose() {
+            inMdc(id, () -> super.onHalfClose());
+          }
+
+          @Override
+          public void onCancel() {
+            inMdc(id, () -> super.onCancel());
+          }
+
+          @Override
+          public void onComplete() {
+            inMdc(id, () -> super.onComplete());
+          }
+        };
+      }
+    };
+  }
+
+  /**
+   * Runs {@code step} with {@code id} in the MDC, then puts back what was there: a nested call
+   * on the same thread (in-process, direct executor) must not wipe its caller's id.
+   */
+  private static void inMdc(String id, Runnable step) {
+    String previous = MDC.get(MDC_KEY);
+    MDC.put(MDC_KEY, id);
+    try {
+      step.run();
+    } finally {
+      restore(previous);
+    }
+  }
+
+  private static void restore(String previous) {
+    if (previous == null) {
+      MDC.remove(MDC_KEY);
+    } else {
+      MDC.put(MDC_KEY, previous);
+    }
+  }
+
+  /** Sends the current id on outbound calls and restores it in the MDC for their callbacks. */
+  static ClientInterceptor clientInterceptor() {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(
+          MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        String id = CONTEXT.get();
+        if (id == null) {
+          return next.newCall(method, options);
+        }
+        return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+          @Override
+          public void start(Listener<A> listener, Metadata headers) {
+            headers.put(HEADER, id);
+            super.start(new SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onMessage(A message) {
+                inMdc(id, () -> super.onMessage(message));
+              }
+
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                inMdc(id, () -> super.onClose(status, trailers));
+              }
+            }, headers);
+          }
+        };
+      }
+    };
+  }
+}

@@ -1,0 +1,101 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * What every Glassbox server is configured with besides its port, read once at start with the
+ * same keys in every service.
+ *
+ * @param bindAddress the address the gRPC and metrics servers listen on ({@value #BIND_ADDRESS_KEY},
+ *     default {@value #DEFAULT_BIND_ADDRESS}); a non-loopback address needs API keys
+ * @param adminBindAddress the address of an admin port ({@value #ADMIN_BIND_ADDRESS_KEY}, default
+ *     {@value #DEFAULT_BIND_ADDRESS}); a non-loopback address needs API keys
+ * @param apiKeys accepted keys ({@value ApiKeys#FILE_KEY}); none means every call is allowed
+ * @param tls server (and client) TLS files
+ * @param metricsPort the Prometheus {@code /metrics} HTTP port ({@value #METRICS_PORT_KEY}; each
+ *     service has its own default; 0 disables)
+ * @param maxConcurrentCalls calls a server runs at once; more are refused at once with
+ *     RESOURCE_EXHAUSTED ({@value #MAX_CONCURRENT_CALLS_KEY}, default {@value #DEFAULT_MAX_CONCURRENT_CALLS})
+ * @param maxStreamsPerConnection concurrent HTTP/2 streams one client connection may open
+ *     ({@value #MAX_STREAMS_KEY}, default {@value #DEFAULT_MAX_STREAMS})
+ * @param rateLimitPerKey calls per second each API key may make, with a burst of one second's
+ *     worth; over it, RESOURCE_EXHAUSTED ({@value #RATE_LIMIT_KEY}, default 0 = unlimited)
+ */
+public record ServerSettings(
+    String bindAddress,
+    String adminBindAddress,
+    ApiKeys apiKeys,
+    TlsSettings tls,
+    int metricsPort,
+    int maxConcurrentCalls,
+    int maxStreamsPerConnection,
+    int rateLimitPerKey) {
+
+  public static final String BIND_ADDRESS_KEY = "GLASSBOX_BIND_ADDRESS";
+  public static final String ADMIN_BIND_ADDRESS_KEY = "GLASSBOX_ADMIN_BIND_ADDRESS";
+  public static final String METRICS_PORT_KEY = "GLASSBOX_METRICS_PORT";
+  public static final String MAX_CONCURRENT_CALLS_KEY = "GLASSBOX_MAX_CONCURRENT_CALLS";
+  public static final String MAX_STREAMS_KEY = "GLASSBOX_MAX_STREAMS_PER_CONNECTION";
+  public static final String RATE_LIMIT_KEY = "GLASSBOX_RATE_LIMIT_PER_KEY";
+
+  public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS = 64;
+  public static final int DEFAULT_MAX_STREAMS = 100;
+
+  public ServerSettings {
+    requireNonNull(bindAddress, "bindAddress");
+    requireNonNull(adminBindAddress, "adminBindAddress");
+    requireNonNull(apiKeys, "apiKeys");
+    requireNonNull(tls, "tls");
+    if (maxConcurrentCalls < 1 || maxStreamsPerConnection < 1 || rateLimitPerKey < 0) {
+      throw new ConfigException("limits must be positive");
+    }
+  }
+
+  /** Loopback, no keys, no TLS, no metrics, default limits: for tests and the in-process suite. */
+  public static ServerSettings defaults() {
+    return new ServerSettings(DEFAULT_BIND_ADDRESS, DEFAULT_BIND_ADDRESS, ApiKeys.none(), TlsSettings.none(),
+        0, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_STREAMS, 0);
+  }
+
+  /** Reads the settings; {@code defaultMetricsPort} is the service's own metrics port. */
+  public static ServerSettings load(ConfigSource source, int defaultMetricsPort) {
+    return new ServerSettings(
+        source.getString(BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS),
+        source.getString(ADMIN_BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS),
+        source.get(ApiKeys.FILE_KEY).map(java.nio.file.Path::of).map(ApiKeys::read).orElse(ApiKeys.none()),
+        TlsSettings.load(source),
+        source.getPort(METRICS_PORT_KEY, defaultMetricsPort),
+        source.getInt(MAX_CONCURRENT_CALLS_KEY, DEFAULT_MAX_CONCURRENT_CALLS, 1, 100_000),
+        source.getInt(MAX_STREAMS_KEY, DEFAULT_MAX_STREAMS, 1, 100_000),
+        source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000));
+  }
+
+  /** A copy with other keys; for tests. */
+  public ServerSettings withApiKeys(ApiKeys keys) {
+    return new ServerSettings(bindAddress, adminBindAddress, keys, tls, metricsPort,
+        maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey);
+  }
+
+  /**
+   * Resolves {@code address} for a server named {@code server}, refusing a non-loopback one
+   * when no API keys are configured: anyone who can reach the port could otherwise call it.
+   */
+  InetAddress resolve(String key, String address, String server) {
+    InetAddress resolved;
+    try {
+      resolved = InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      throw new ConfigException(key + "=" + address + " is not an address of this machine");
+    }
+    if (!resolved.isLoopbackAddress() && !apiKeys.enabled()) {
+      throw new ConfigException(server + " refuses to listen on " + key + "=" + address
+          + " without API keys: anyone who can reach it could call it. Set " + ApiKeys.FILE_KEY
+          + " (lines \"<role> <sha256-hex-of-key> <name>\") or bind " + DEFAULT_BIND_ADDRESS + ".");
+    }
+    return resolved;
+  }
+}

@@ -1,0 +1,109 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * TLS files shared by a service's server and its client channels. Without any file everything
+ * is plaintext (fine on loopback). With a certificate and key the server speaks TLS; with a CA
+ * as well it requires client certificates signed by that CA (mutual TLS), and clients present
+ * the same certificate and trust that CA. A pure client (the CLI) may set only the CA.
+ *
+ * @param certFile PEM certificate chain ({@value #CERT_KEY}); the server's, and the client's for mTLS
+ * @param keyFile PEM PKCS#8 private key of {@code certFile} ({@value #KEY_KEY})
+ * @param caFile PEM CA certificates ({@value #CA_KEY}): servers require client certificates
+ *     signed by them; clients trust servers signed by them (otherwise the system roots)
+ */
+public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> caFile) {
+  public static final String CERT_KEY = "GLASSBOX_TLS_CERT_FILE";
+  public static final String KEY_KEY = "GLASSBOX_TLS_KEY_FILE";
+  public static final String CA_KEY = "GLASSBOX_TLS_CA_FILE";
+
+  public TlsSettings {
+    requireNonNull(certFile, "certFile");
+    requireNonNull(keyFile, "keyFile");
+    requireNonNull(caFile, "caFile");
+    if (certFile.isPresent() != keyFile.isPresent()) {
+      throw new ConfigException(CERT_KEY + " and " + KEY_KEY + " must be set together");
+    }
+    certFile.ifPresent(file -> requireReadable(CERT_KEY, file));
+    keyFile.ifPresent(file -> requireReadable(KEY_KEY, file));
+    caFile.ifPresent(file -> requireReadable(CA_KEY, file));
+  }
+
+  /** Plaintext. */
+  public static TlsSettings none() {
+    return new TlsSettings(Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  public static TlsSettings load(ConfigSource source) {
+    return new TlsSettings(
+        source.get(CERT_KEY).map(Path::of), source.get(KEY_KEY).map(Path::of), source.get(CA_KEY).map(Path::of));
+  }
+
+  /** Whether servers speak TLS. */
+  public boolean enabled() {
+    return certFile.isPresent();
+  }
+
+  /** Whether servers require client certificates. */
+  public boolean mutual() {
+    return certFile.isPresent() && caFile.isPresent();
+  }
+
+  ServerCredentials serverCredentials() {
+    if (caFile.isPresent() && certFile.isEmpty()) {
+      throw new ConfigException(CA_KEY + " on a server requires " + CERT_KEY + " and " + KEY_KEY
+          + " (mutual TLS: the server presents its certificate too)");
+    }
+    if (!enabled()) {
+      return InsecureServerCredentials.create();
+    }
+    try {
+      TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder()
+          .keyManager(certFile.get().toFile(), keyFile.get().toFile());
+      if (caFile.isPresent()) {
+        builder.trustManager(caFile.get().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      return builder.build();
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("TLS files " + certFile.get() + ", " + keyFile.get()
+          + caFile.map(ca -> ", " + ca).orElse("") + " cannot be used: " + e.getMessage());
+    }
+  }
+
+  ChannelCredentials channelCredentials() {
+    if (certFile.isEmpty() && caFile.isEmpty()) {
+      return InsecureChannelCredentials.create();
+    }
+    try {
+      TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder();
+      if (certFile.isPresent()) {
+        builder.keyManager(certFile.get().toFile(), keyFile.get().toFile());
+      }
+      if (caFile.isPresent()) {
+        builder.trustManager(caFile.get().toFile());
+      }
+      return builder.build();
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException("TLS files " + certFile.map(Path::toString).orElse("") + " "
+          + caFile.map(Path::toString).orElse("") + " cannot be used by a client: " + e.getMessage());
+    }
+  }
+
+  private static void requireReadable(String key, Path file) {
+    if (!Files.isReadable(file)) {
+      throw new ConfigException(key + "=" + file + " is not a readable file");
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.glassbox.server;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Rate-limits a warning that can repeat on every request (a dependency is down, so every
+ * answer is degraded): at most one per interval, and the one that passes says how many were
+ * held back. Without it an outage under load writes megabytes of identical lines.
+ */
+public final class WarningLimiter {
+  private final long intervalNanos;
+  private final LongSupplier nanoTime;
+  private final AtomicLong nextAllowed;
+  private final AtomicLong suppressed = new AtomicLong();
+
+  public WarningLimiter(Duration interval) {
+    this(interval, System::nanoTime);
+  }
+
+  WarningLimiter(Duration interval, LongSupplier nanoTime) {
+    this.intervalNanos = interval.toNanos();
+    this.nanoTime = nanoTime;
+    this.nextAllowed = new AtomicLong(nanoTime.getAsLong());
+  }
+
+  /**
+   * Whether to log now. Returns -1 when not; otherwise how many warnings were held back since
+   * the last one that passed.
+   */
+  public long tryAcquire() {
+    long now = nanoTime.getAsLong();
+    long allowed = nextAllowed.get();
+    if (now - allowed >= 0 && nextAllowed.compareAndSet(allowed, now + intervalNanos)) {
+      return suppressed.getAndSet(0);
+    }
+    suppressed.incrementAndGet();
+    return -1;
+  }
+}

@@ -1,0 +1,143 @@
+package io.glassbox.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.MDC;
+
+/** Request ids across two hops, and the Prometheus endpoint. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ObservabilityTest {
+  private final Closer closer = new Closer();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    closer.close();
+  }
+
+  @Test
+  void requestId_fromTheCaller_reachesTheDependency_andTheMdc_andComesBack() {
+    List<String> seenByBackend = new CopyOnWriteArrayList<>();
+    List<String> mdcInFrontend = new CopyOnWriteArrayList<>();
+    String backendName = "backend-" + UUID.randomUUID();
+    closer.add(GrpcServer.inProcess("backend", backendName)
+        .addService(EchoService.answering(text -> {
+          seenByBackend.add(RequestIds.current());
+          return text;
+        })).start());
+    ManagedChannel toBackend = channel("in-process:" + backendName);
+    String frontendName = "frontend-" + UUID.randomUUID();
+    closer.add(GrpcServer.inProcess("frontend", frontendName)
+        .addService(EchoService.answering(text -> {
+          mdcInFrontend.add(MDC.get(RequestIds.MDC_KEY));
+          String answer = EchoService.call(toBackend, text);
+          // Still there after the nested call, for the frontend's own logs.
+          mdcInFrontend.add(MDC.get(RequestIds.MDC_KEY));
+          return answer;
+        })).start());
+    Metadata headers = new Metadata();
+    headers.put(RequestIds.HEADER, "req-42");
+    AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+    io.grpc.Channel client = ClientInterceptors.intercept(channel("in-process:" + frontendName),
+        MetadataUtils.newAttachHeadersInterceptor(headers),
+        MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, new AtomicReference<>()));
+
+    assertEquals("hi", EchoService.call(client, EchoService.ECHO, CallOptions.DEFAULT, "hi"));
+
+    assertEquals(List.of("req-42"), seenByBackend);
+    assertEquals(List.of("req-42", "req-42"), mdcInFrontend);
+    assertEquals("req-42", responseHeaders.get().get(RequestIds.HEADER));
+  }
+
+  @Test
+  void requestId_missingOrMalformed_isGenerated() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    String name = "ids-" + UUID.randomUUID();
+    closer.add(GrpcServer.inProcess("ids", name).addService(EchoService.answering(text -> {
+      seen.add(RequestIds.current());
+      return text;
+    })).start());
+    Metadata malformed = new Metadata();
+    malformed.put(RequestIds.HEADER, "has spaces and is " + "long".repeat(30));
+
+    EchoService.call(channel("in-process:" + name), "a");
+    EchoService.call(ClientInterceptors.intercept(channel("in-process:" + name),
+        MetadataUtils.newAttachHeadersInterceptor(malformed)), EchoService.ECHO, CallOptions.DEFAULT, "b");
+
+    assertEquals(2, seen.size());
+    for (String id : seen) {
+      assertNotNull(id);
+      assertDoesNotThrowParsing(id);
+    }
+  }
+
+  @Test
+  void metricsEndpoint_countsCallsPerMethodAndStatus_withLatencyBuckets() throws Exception {
+    int metricsPort = freePort();
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        metricsPort, 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("metrics", 0, settings)
+        .addService(EchoService.answering(text -> RequestChecks.locale("locale", text))).start();
+    closer.add(server);
+    ManagedChannel channel = channel("127.0.0.1:" + server.port());
+    EchoService.call(channel, "en-US");
+    EchoService.call(channel, "zh-CN");
+    assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "fr-FR"));
+
+    String body = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+
+    assertEquals(metricsPort, server.metricsPort());
+    assertTrue(body.contains(
+        "glassbox_grpc_server_handling_seconds_count{code=\"OK\",method=\"Echo\",service=\"test.Echo\"} 2"), body);
+    assertTrue(body.contains(
+        "glassbox_grpc_server_handling_seconds_count{code=\"INVALID_ARGUMENT\",method=\"Echo\",service=\"test.Echo\"} 1"), body);
+    assertTrue(body.contains("glassbox_grpc_server_handling_seconds_bucket{code=\"OK\",method=\"Echo\",service=\"test.Echo\",le=\"0.1\"}"), body);
+  }
+
+  @Test
+  void startingAServer_bridgesGrpcJavaUtilLogging_toSlf4j() {
+    closer.add(GrpcServer.inProcess("bridge", "bridge-" + UUID.randomUUID()).addService(EchoService.echo()).start());
+
+    assertTrue(org.slf4j.bridge.SLF4JBridgeHandler.isInstalled());
+  }
+
+  private static void assertDoesNotThrowParsing(String id) {
+    assertEquals(id, UUID.fromString(id).toString());
+  }
+
+  private ManagedChannel channel(String target) {
+    ManagedChannel channel = ClientChannels.forTarget(target);
+    closer.add(channel::shutdownNow);
+    return channel;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package io.glassbox.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** API keys, roles, admin services, rate limits and the loopback rule, over real servers. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SecurityTest {
+  private static final String CLIENT_KEY = "client-key-" + UUID.randomUUID();
+  private static final String ADMIN_KEY = "admin-key-" + UUID.randomUUID();
+  private static final String ADMIN_SERVICE = "test.EchoAdmin";
+
+  @TempDir Path dir;
+  private final String name = "security-test-" + UUID.randomUUID();
+  private final Closer closer = new Closer();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    closer.close();
+  }
+
+  @Test
+  void call_withoutKey_isUnauthenticated() {
+    start(settings());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(channel(name, ClientSettings.plaintext()), "hi"));
+
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("authorization: Bearer"), e.getStatus().getDescription());
+  }
+
+  @Test
+  void call_withUnknownKey_isUnauthenticated() {
+    start(settings());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(channel(name, ClientSettings.plaintext().withApiKey("guessed")), "hi"));
+
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+  }
+
+  @Test
+  void call_withClientKey_isAnswered_andAdminKeyToo() {
+    start(settings());
+
+    assertEquals("hi", EchoService.call(channel(name, ClientSettings.plaintext().withApiKey(CLIENT_KEY)), "hi"));
+    assertEquals("hi", EchoService.call(channel(name, ClientSettings.plaintext().withApiKey(ADMIN_KEY)), "hi"));
+  }
+
+  @Test
+  void adminService_withClientKey_isPermissionDenied_withAdminKeyAnswered() {
+    start(settings());
+    ManagedChannel client = channel(name + "-admin", ClientSettings.plaintext().withApiKey(CLIENT_KEY));
+    ManagedChannel admin = channel(name + "-admin", ClientSettings.plaintext().withApiKey(ADMIN_KEY));
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(client, EchoService.method(ADMIN_SERVICE), CallOptions.DEFAULT, "reload"));
+
+    assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("admin role"), e.getStatus().getDescription());
+    assertEquals("reload", EchoService.call(admin, EchoService.method(ADMIN_SERVICE), CallOptions.DEFAULT, "reload"));
+  }
+
+  @Test
+  void adminService_isNotServedOnTheMainPort() {
+    start(settings());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(
+        channel(name, ClientSettings.plaintext().withApiKey(ADMIN_KEY)),
+        EchoService.method(ADMIN_SERVICE), CallOptions.DEFAULT, "reload"));
+
+    assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+  }
+
+  @Test
+  void health_staysOpenWithoutKey() {
+    GrpcServer server = start(settings());
+    server.setServing(true);
+
+    ServingStatus status = HealthGrpc.newBlockingStub(channel(name, ClientSettings.plaintext()))
+        .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+
+    assertEquals(ServingStatus.SERVING, status);
+  }
+
+  @Test
+  void rateLimit_perKey_refusesTheCallsPastTheBurst_withResourceExhausted() {
+    ServerSettings limited = settings();
+    start(new ServerSettings(limited.bindAddress(), limited.adminBindAddress(), limited.apiKeys(),
+        limited.tls(), 0, 64, 100, 5));
+    ManagedChannel client = channel(name, ClientSettings.plaintext().withApiKey(CLIENT_KEY));
+
+    int answered = 0;
+    StatusRuntimeException refused = null;
+    for (int i = 0; i < 50 && refused == null; i++) {
+      try {
+        EchoService.call(client, "hi");
+        answered++;
+      } catch (StatusRuntimeException e) {
+        refused = e;
+      }
+    }
+
+    assertTrue(refused != null, "50 calls in a burst must pass a limit of 5 per second");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertTrue(refused.getStatus().getDescription().contains("rate limit of 5 calls per second"));
+    assertTrue(answered >= 5 && answered < 50, "answered " + answered);
+    // Another key has its own bucket.
+    assertEquals("hi", EchoService.call(channel(name, ClientSettings.plaintext().withApiKey(ADMIN_KEY)), "hi"));
+  }
+
+  @Test
+  void nonLoopbackAddress_withoutKeys_refusesToStart() {
+    ServerSettings open = new ServerSettings("0.0.0.0", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        0, 64, 100, 0);
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> GrpcServer.onPort("exposed", 0, open).addService(EchoService.echo()).start());
+
+    assertTrue(e.getMessage().contains("refuses to listen on GLASSBOX_BIND_ADDRESS=0.0.0.0 without API keys"),
+        e.getMessage());
+  }
+
+  @Test
+  void nonLoopbackAddress_withKeys_starts() {
+    ServerSettings exposed = new ServerSettings("0.0.0.0", "127.0.0.1", settings().apiKeys(),
+        TlsSettings.none(), 0, 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("exposed", 0, exposed).addService(EchoService.echo()).start();
+    closer.add(server);
+
+    ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port(),
+        ClientSettings.plaintext().withApiKey(CLIENT_KEY), Retries.none());
+    closer.add(channel::shutdownNow);
+    assertEquals("hi", EchoService.call(channel, "hi"));
+  }
+
+  @Test
+  void keysFile_malformedLine_failsNamingTheLine() throws IOException {
+    Path file = dir.resolve("bad-keys");
+    Files.writeString(file, "# keys\nclient " + ApiKeys.sha256Hex("a") + " shop\nroot abc x\n");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> ApiKeys.read(file));
+
+    assertTrue(e.getMessage().contains("line 3: role must be client or admin"), e.getMessage());
+  }
+
+  @Test
+  void settings_loadKeysFileAndClientKeyFile_fromConfig() throws IOException {
+    Path keyFile = dir.resolve("client.key");
+    Files.writeString(keyFile, CLIENT_KEY + "\n");
+    ConfigSource source = ConfigSource.of(Map.of(
+        ApiKeys.FILE_KEY, keysFile().toString(), ClientSettings.KEY_FILE_KEY, keyFile.toString()));
+
+    ServerSettings server = ServerSettings.load(source, 9999);
+    ClientSettings client = ClientSettings.load(source);
+
+    assertEquals("shop", server.apiKeys().find(CLIENT_KEY).orElseThrow().name());
+    assertEquals(Role.ADMIN, server.apiKeys().find(ADMIN_KEY).orElseThrow().role());
+    assertEquals(CLIENT_KEY, client.apiKey().orElseThrow());
+    assertEquals(9999, server.metricsPort());
+  }
+
+  private ServerSettings settings() {
+    try {
+      return ServerSettings.defaults().withApiKeys(ApiKeys.read(keysFile()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private Path keysFile() throws IOException {
+    Path file = dir.resolve("keys");
+    Files.writeString(file, "client " + ApiKeys.sha256Hex(CLIENT_KEY) + " shop\n"
+        + "admin " + ApiKeys.sha256Hex(ADMIN_KEY) + " operator\n");
+    return file;
+  }
+
+  private GrpcServer start(ServerSettings settings) {
+    GrpcServer server = GrpcServer.inProcess("secured", name, settings)
+        .addService(EchoService.echo())
+        .addAdminService(EchoService.named(ADMIN_SERVICE), 0)
+        .start();
+    closer.add(server);
+    return server;
+  }
+
+  private ManagedChannel channel(String inProcessName, ClientSettings settings) {
+    ManagedChannel channel = ClientChannels.forTarget("in-process:" + inProcessName, settings, Retries.none());
+    closer.add(channel::shutdownNow);
+    return channel;
+  }
+}

@@ -1,0 +1,106 @@
+package io.glassbox.server;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+
+/**
+ * A throw-away certificate authority for TLS tests: a CA certificate and leaf certificates it
+ * signs for {@code localhost} / {@code 127.0.0.1}, written as the PEM files the services read.
+ */
+public final class TestCertificates {
+  private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
+
+  private final String name;
+  private final KeyPair caKeys;
+  private final X509Certificate ca;
+
+  private TestCertificates(String name, KeyPair caKeys, X509Certificate ca) {
+    this.name = name;
+    this.caKeys = caKeys;
+    this.ca = ca;
+  }
+
+  /** A new CA named {@code name}. */
+  public static TestCertificates authority(String name) throws Exception {
+    KeyPair keys = rsa();
+    X500Name subject = new X500Name("CN=" + name);
+    X509v3CertificateBuilder builder = builder(subject, subject, keys)
+        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    return new TestCertificates(name, keys, sign(builder, keys));
+  }
+
+  /** Writes the CA certificate to {@code file}. */
+  public Path writeCa(Path file) throws IOException {
+    Files.writeString(file, pem(ca));
+    return file;
+  }
+
+  /**
+   * Issues a certificate for localhost and 127.0.0.1 (usable by servers and clients alike) and
+   * writes it and its PKCS#8 key; returns {certificate, key}.
+   */
+  public Path[] issue(Path dir, String leaf) throws Exception {
+    KeyPair keys = rsa();
+    X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys)
+        .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+        .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+            new GeneralName(GeneralName.dNSName, "localhost"),
+            new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+    X509Certificate certificate = sign(builder, caKeys);
+    Path cert = Files.writeString(dir.resolve(leaf + ".crt"), pem(certificate));
+    Path key = Files.writeString(dir.resolve(leaf + ".key"),
+        pem(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
+    return new Path[] {cert, key};
+  }
+
+  private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
+        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))),
+        subject, keys.getPublic());
+  }
+
+  private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws Exception {
+    ContentSigner contentSigner = new JcaContentSignerBuilder("SHA256withRSA").build(signer.getPrivate());
+    return new JcaX509CertificateConverter().getCertificate(builder.build(contentSigner));
+  }
+
+  private static KeyPair rsa() throws NoSuchAlgorithmException {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    return generator.generateKeyPair();
+  }
+
+  private static String pem(Object object) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+      writer.writeObject(object);
+    }
+    return out.toString();
+  }
+}

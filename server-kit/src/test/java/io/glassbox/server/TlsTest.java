@@ -1,0 +1,132 @@
+package io.glassbox.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS and mutual TLS on real loopback servers, with certificates made here. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TlsTest {
+  @TempDir static Path dir;
+  private static Path caFile;
+  private static Path[] service;
+  private static Path rogueCaFile;
+  private static Path[] rogue;
+
+  private final Closer closer = new Closer();
+
+  @BeforeAll
+  static void makeCertificates() throws Exception {
+    TestCertificates authority = TestCertificates.authority("glassbox-test-ca");
+    caFile = authority.writeCa(dir.resolve("ca.crt"));
+    service = authority.issue(dir, "service");
+    TestCertificates other = TestCertificates.authority("someone-else");
+    rogueCaFile = other.writeCa(dir.resolve("rogue-ca.crt"));
+    rogue = other.issue(dir, "rogue");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    closer.close();
+  }
+
+  @Test
+  void tls_clientTrustingTheCa_isAnswered() {
+    GrpcServer server = start(new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.empty()));
+
+    assertEquals("hi", EchoService.call(channel(server, clientTrustingOnly()), "hi"));
+  }
+
+  @Test
+  void tls_plaintextClient_cannotCall() {
+    GrpcServer server = start(new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.empty()));
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(channel(server, ClientSettings.plaintext()), "hi"));
+
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+  }
+
+  @Test
+  void mutualTls_clientWithCertificateFromTheCa_isAnswered() {
+    TlsSettings mutual = new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.of(caFile));
+    GrpcServer server = start(mutual);
+
+    ClientSettings client = new ClientSettings(Optional.empty(), mutual, ClientSettings.DEFAULT_RECONNECT_PROBE);
+    assertEquals("hi", EchoService.call(channel(server, client), "hi"));
+  }
+
+  @Test
+  void mutualTls_clientWithoutCertificate_isRefused() {
+    GrpcServer server = start(new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.of(caFile)));
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(channel(server, clientTrustingOnly()), "hi"));
+
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+  }
+
+  @Test
+  void mutualTls_clientWithCertificateFromAnotherCa_isRefused() {
+    GrpcServer server = start(new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.of(caFile)));
+    // Trusts the server, but presents a certificate the server's CA did not sign.
+    TlsSettings rogueClient = new TlsSettings(Optional.of(rogue[0]), Optional.of(rogue[1]), Optional.of(caFile));
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(
+        channel(server, new ClientSettings(Optional.empty(), rogueClient, ClientSettings.DEFAULT_RECONNECT_PROBE)), "hi"));
+
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+  }
+
+  @Test
+  void client_notTrustingTheServersCa_refusesTheServer() {
+    GrpcServer server = start(new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.empty()));
+    TlsSettings trustsOther = new TlsSettings(Optional.of(rogue[0]), Optional.of(rogue[1]), Optional.of(rogueCaFile));
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(
+        channel(server, new ClientSettings(Optional.empty(), trustsOther, ClientSettings.DEFAULT_RECONNECT_PROBE)), "hi"));
+
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+  }
+
+  @Test
+  void server_withCaButNoCertificate_failsNamingTheKeys() {
+    TlsSettings caOnly = TlsSettings.load(ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString())));
+
+    ConfigException e = assertThrows(ConfigException.class, () -> start(caOnly));
+
+    assertTrue(e.getMessage().contains(TlsSettings.CERT_KEY), e.getMessage());
+  }
+
+  /** One-way TLS for a client: trusts the test CA, presents no certificate. */
+  private static ClientSettings clientTrustingOnly() {
+    return new ClientSettings(Optional.empty(),
+        new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(caFile)), ClientSettings.DEFAULT_RECONNECT_PROBE);
+  }
+
+  private GrpcServer start(TlsSettings tls) {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), tls, 0, 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("tls", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+    return server;
+  }
+
+  private ManagedChannel channel(GrpcServer server, ClientSettings settings) {
+    ManagedChannel channel = ClientChannels.forTarget("localhost:" + server.port(), settings, Retries.none());
+    closer.add(channel::shutdownNow);
+    return channel;
+  }
+}
