@@ -44,6 +44,11 @@ final class LoadCommand implements Callable<Integer> {
       description = "How long calls are started for: 500ms, 30s, PT5M (default ${DEFAULT-VALUE}, at most 1 h).")
   Duration duration;
 
+  @Option(names = "--warmup", defaultValue = "0s", converter = DurationConverter.class,
+      description = "Calls at the same rate for this long first, not counted (cold JVMs are slow for their first seconds);"
+          + " default ${DEFAULT-VALUE}.")
+  Duration warmup;
+
   @Option(names = "--concurrency", defaultValue = "256",
       description = "Most calls in flight; a call due while this many are in flight is shed and counted (default ${DEFAULT-VALUE}).")
   int concurrency;
@@ -96,6 +101,12 @@ final class LoadCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "load: Recommend at %s calls/s for %.1f s (%d calls), cap %d in flight,"
               + " deadline %d ms, %d users, target %s%n",
           rate, duration.toMillis() / 1e3, plan.requestCount(), concurrency, timeout.toMillis(), users.size(), call.target);
+      if (!warmup.isZero()) {
+        LoadSummary warm = new LoadRun(new LoadPlan(rate, warmup, concurrency, timeout), RssWatch.of(List.of()),
+            Duration.ZERO, System.out).execute(sender);
+        System.out.printf(Locale.ROOT, "warm-up: %d calls, %d OK, p99 %.1f ms (not counted below)%n",
+            warm.planned(), warm.ok(), warm.p99Millis());
+      }
       LoadSummary summary = new LoadRun(plan, watch, reportEvery, System.out).execute(sender);
       System.out.println(summary.format());
       watch.report().forEach(System.out::println);
