@@ -869,12 +869,11 @@ def self_test(rendered, measured, r):
          lambda d: d.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "glassbox-api-keys"}})),
         (base, "the gateway published as a LoadBalancer", lambda d: find(d, "Service", "gateway")["spec"].update(type="LoadBalancer")),
         (base, "the explain-service without its client key", lambda d: container(d, "explain-service")["env"].clear()),
-        (secured, "no default deny", lambda d: d.remove(find(d, "NetworkPolicy", "default-deny"))),
-        (secured, "Redis open to every pod",
-         lambda d: find(d, "NetworkPolicy", "redis")["spec"]["ingress"][0].update({"from": [{"podSelector": {}}]})),
-        (secured, "the model-service reachable by the feature-service",
-         lambda d: find(d, "NetworkPolicy", "model-service")["spec"]["ingress"][0]["from"].append(
-             {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "feature-service"}}})),
+        (secured, "the model-service's policy gone", lambda d: d.remove(find(d, "NetworkPolicy", "model-service"))),
+        (secured, "Redis open to every source", lambda d: find(d, "NetworkPolicy", "redis")["spec"]["ingress"][0].pop("from")),
+        (secured, "the feature-service's egress open to everything",
+         lambda d: find(d, "NetworkPolicy", "feature-service-to-redis")["spec"]["egress"].__setitem__(0, {})),
+        (secured, "no DNS", lambda d: d.remove(find(d, "NetworkPolicy", "dns-egress"))),
         (secured, "the gateway unreachable from outside",
          lambda d: find(d, "NetworkPolicy", "gateway")["spec"]["ingress"][0].update(
              {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "explain-service"}}}]})),
