@@ -35,6 +35,11 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# The scripts parse (they run only where there is time for them: fault.sh takes minutes).
+for script in fault.sh make-secrets.sh; do
+  bash -n "$root/deploy/$script" || { echo "FAIL: deploy/$script does not parse"; exit 1; }
+done
+
 # The secrets the pods mount, made the way an operator makes them; checked against the mounts.
 secrets=()
 if command -v openssl >/dev/null 2>&1; then

@@ -111,7 +111,7 @@ await_serving() {
 
 stop_all() {
   # Background waits for a restarted service first, then the services, gateway first.
-  for job in $(jobs -p); do kill "$job" 2>/dev/null || true; done
+  for job in $(jobs -p); do pkill -P "$job" 2>/dev/null || true; kill "$job" 2>/dev/null || true; done
   for s in gateway explain-service model-service feature-service; do
     if [ -f "$work/$s.pid" ]; then
       local pid; pid=$(cat "$work/$s.pid")
