@@ -6,18 +6,21 @@
 # summary (latency from due time, errors by status, answers in deadline, degraded flags) and the
 # resident memory of every service before, after and at its peak, followed across restarts.
 #
-#   deploy/fault.sh                                  # 60 s at 20 calls/s, the default drill below
-#   nice -n 10 deploy/fault.sh --duration 300s --rate 20 \
+#   deploy/fault.sh                      # 60 s at 20 calls/s, the default drill (every dependency once)
+#   nice -n 10 deploy/fault.sh --duration 300s --rate 5 --timeout 2s --warmup 30s \
 #       --faults 'kill explain-service 60 15; kill model-service 150 15'
-#   deploy/fault.sh --faults none --rate 200 --concurrency 64 --duration 90s   # memory at 64 in flight
+#   nice -n 10 deploy/fault.sh --faults none --rate 100 --concurrency 64 --timeout 5s --duration 90s
+#                                        # memory at 64 calls in flight (deploy/memory-measured.tsv)
 #
-# --warmup D (default 20s): calls at the same rate first, not counted (cold JVMs are slow at first).
-# --faults: ACTION SERVICE AT HOLD, separated by ';', AT and HOLD in seconds from the start of the
-# measured load (after the warm-up), in order of AT, not overlapping. ACTION: kill (SIGKILL, restart after HOLD s), stop (SIGSTOP
-# for HOLD s, then SIGCONT), term (SIGTERM with drain, restart after HOLD s). SERVICE:
-# feature-service, model-service, explain-service (the gateway is what is measured).
-# Everything listens on loopback ports from --base-port (default 52051: gateway, +1 feature,
-# +2 model, +3 explain). Exit status: the load tool's (0 = every call answered OK within deadline).
+# Options: --rate CALLS_PER_S (20), --duration D (60s), --concurrency N (256 in flight at most),
+# --timeout D (2s, each call's deadline), --warmup D (20s: calls at the same rate first, not
+# counted; cold JVMs are slow at first), --base-port P (52051: gateway, +1 feature, +2 model,
+# +3 explain, all on loopback), --work-dir DIR (logs and PID files; default a new /tmp folder),
+# --faults PLAN: 'ACTION SERVICE AT HOLD; ...' with AT and HOLD in seconds from the start of the
+# measured load (after the warm-up), in order of AT, not overlapping, or 'none'. ACTION: kill
+# (SIGKILL, restart after HOLD s), stop (SIGSTOP for HOLD s, then SIGCONT), term (SIGTERM with
+# drain, restart after HOLD s). SERVICE: feature-service, model-service, explain-service (the
+# gateway is what is measured). Exit status: the load tool's (0 = every call answered OK in time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,7 +34,7 @@ base_port=52051
 faults='kill explain-service 10 10; stop model-service 25 5; kill model-service 35 10; stop feature-service 50 3'
 work=""
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --rate) rate="$2"; shift 2 ;;
