@@ -7,6 +7,7 @@ import io.glassbox.launcher.load.LoopbackTarget;
 import io.glassbox.launcher.load.RecommendSender;
 import io.glassbox.launcher.load.RssWatch;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -37,6 +38,9 @@ import picocli.CommandLine.Option;
         + " answers within the deadline and degraded flags.",
     "Exit status: 0 when every planned call was answered OK within its deadline, 1 otherwise, 2 on bad options."})
 final class LoadCommand implements Callable<Integer> {
+  /** Where the services find the key they present (COMMON names); the default of --key-file. */
+  static final String CLIENT_KEY_FILE_KEY = "GLASSBOX_CLIENT_KEY_FILE";
+
   @Option(names = "--rate", defaultValue = "20", description = "Calls per second (default ${DEFAULT-VALUE}, at most 5000).")
   double rate;
 
@@ -117,11 +121,7 @@ final class LoadCommand implements Callable<Integer> {
   }
 
   private Channel withApiKey(ManagedChannel channel) throws IOException {
-    Path file = keyFile;
-    String fromEnv = System.getenv("GLASSBOX_CLIENT_KEY_FILE");
-    if (file == null && fromEnv != null && !fromEnv.isBlank()) {
-      file = Path.of(fromEnv);
-    }
+    Path file = keyFile != null ? keyFile : ConfigSource.fromEnvironment().getPath(CLIENT_KEY_FILE_KEY, null);
     if (file == null) {
       return channel;
     }
