@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Static checks of deploy/ that need no Docker engine and no cluster: renders the kustomize base
-# and GPU overlay (with kubectl or kustomize, when installed), parses every YAML file, and checks
-# that Dockerfile, compose files and manifests agree (see check_deploy.py for the list).
-# Needs: /usr/bin/python3 with PyYAML (Debian: python3-yaml). Optional: kubectl >= 1.21 or
-# kustomize >= 3.7 (components); without one, the base is assembled by check_deploy.py itself and
-# the GPU overlay is checked from its source files only. GLASSBOX_DEPLOY_REQUIRE_RENDER=1 makes a
-# missing renderer an error.
+# Static checks of deploy/ that need no Docker engine and no cluster: renders every Kubernetes
+# variant (base, each component, their combinations, every overlay) with kustomize, makes a set
+# of secrets with deploy/make-secrets.sh, compiles the compose health-check client, and runs
+# check_deploy.py over all of it (see its docstring for what is checked).
+# Needs: /usr/bin/python3 with PyYAML (Debian: python3-yaml), openssl, and kubectl >= 1.21 or
+# kustomize >= 3.7 (components); .ci/run installs the Debian ones. Exit status 1 on any failure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python=/usr/bin/python3
@@ -15,42 +14,45 @@ if ! "$python" -c 'import yaml' 2>/dev/null; then
   exit 1
 fi
 
-# The major version of a kustomize that understands `kind: Component` (>= 3.7), else nothing.
-renderer=()
+# A kustomize that understands `kind: Component` (>= 3.7).
+renderer=""
 kustomize_major() { grep -oE 'v[0-9]+\.[0-9]+' | head -n 1 | tr -d v; }
+new_enough() { [ -n "$1" ] && [ "$(printf '%s\n3.7\n' "$1" | sort -V | head -n 1)" = "3.7" ]; }
 if command -v kubectl >/dev/null 2>&1; then
   version="$(kubectl version --client 2>/dev/null | grep -i kustomize | kustomize_major || true)"
-  if [ -n "$version" ] && [ "$(printf '%s\n3.7\n' "$version" | sort -V | head -n 1)" = "3.7" ]; then
-    renderer=(kubectl kustomize)
-  fi
+  new_enough "$version" && renderer="kubectl kustomize"
 fi
-if [ ${#renderer[@]} -eq 0 ] && command -v kustomize >/dev/null 2>&1; then
+if [ -z "$renderer" ] && command -v kustomize >/dev/null 2>&1; then
   version="$(kustomize version 2>/dev/null | kustomize_major || true)"
-  if [ -n "$version" ] && [ "$(printf '%s\n3.7\n' "$version" | sort -V | head -n 1)" = "3.7" ]; then
-    renderer=(kustomize build)
-  fi
+  new_enough "$version" && renderer="kustomize build"
+fi
+if [ -z "$renderer" ]; then
+  echo "deploy-check: needs kubectl >= 1.21 or kustomize >= 3.7 to render the manifests (Debian's" \
+       "kubernetes-client 1.20 predates kustomize components)" >&2
+  exit 1
 fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-rendered=()
-if [ ${#renderer[@]} -gt 0 ]; then
-  for target in base overlays/gpu; do
-    out="$work/$(basename "$target").yaml"
-    if ! "${renderer[@]}" "$root/deploy/kubernetes/$target" >"$out" 2>"$work/err"; then
-      echo "FAIL: ${renderer[*]} deploy/kubernetes/$target: $(cat "$work/err")"
-      echo "deploy-check: 0 passed, 1 failed"
-      exit 1
-    fi
-  done
-  echo "deploy-check: rendered base and overlays/gpu with ${renderer[*]} (kustomize v$version)"
-  rendered=(--rendered-base "$work/base.yaml" --rendered-gpu "$work/gpu.yaml")
-elif [ "${GLASSBOX_DEPLOY_REQUIRE_RENDER:-0}" = 1 ]; then
-  echo "deploy-check: no kubectl >= 1.21 or kustomize >= 3.7 to render the manifests" >&2
-  exit 1
+
+# The scripts parse (they run only where there is time for them: fault.sh takes minutes).
+for script in fault.sh make-secrets.sh; do
+  bash -n "$root/deploy/$script" || { echo "FAIL: deploy/$script does not parse"; exit 1; }
+done
+
+# The secrets the pods mount, made the way an operator makes them; checked against the mounts.
+secrets=()
+if command -v openssl >/dev/null 2>&1; then
+  bash "$root/deploy/make-secrets.sh" "$work/secrets" >/dev/null
+  if openssl verify -CAfile "$work/secrets/ca.crt" "$work/secrets/tls.crt" >/dev/null; then
+    secrets=(--secrets-dir "$work/secrets")
+  else
+    echo "FAIL: make-secrets.sh made a certificate its own CA does not verify"
+    exit 1
+  fi
 else
-  echo "deploy-check: WARNING no kubectl >= 1.21 or kustomize >= 3.7; checking the base without kustomize" \
-       "and the GPU component from its source (Debian's kubernetes-client 1.20 is too old for components)"
+  echo "deploy-check: openssl is needed for deploy/make-secrets.sh (apt-get install openssl)" >&2
+  exit 1
 fi
 
 # Compile the compose health-check client against the project's gRPC and protobuf versions, when
@@ -76,4 +78,4 @@ else
   echo "deploy-check: WARNING javac or the gRPC $grpc_version jars missing; health-check client not compiled"
 fi
 
-"$python" "$root/deploy/check_deploy.py" --root "$root" "${rendered[@]}" "${healthcheck[@]}"
+"$python" "$root/deploy/check_deploy.py" --root "$root" --renderer "$renderer" "${secrets[@]}" "${healthcheck[@]}"

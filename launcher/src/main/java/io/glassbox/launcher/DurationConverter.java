@@ -1,0 +1,25 @@
+package io.glassbox.launcher;
+
+import io.glassbox.server.ConfigException;
+import io.glassbox.server.ConfigSource;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * Reads command-line durations the way the services read theirs ({@code 500ms}, {@code 30s},
+ * {@code PT5M}), plus zero ({@code 0}, {@code 0s}) for options where it means "off".
+ */
+final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+  @Override
+  public Duration convert(String value) {
+    if (value.matches("0+(\\.0*)?(ms|s)?")) {
+      return Duration.ZERO;
+    }
+    try {
+      return ConfigSource.of(Map.of("duration", value)).getDuration("duration", Duration.ZERO);
+    } catch (ConfigException e) {
+      throw new CommandLine.TypeConversionException("'" + value + "' is not a positive duration like 500ms, 30s or PT5M");
+    }
+  }
+}

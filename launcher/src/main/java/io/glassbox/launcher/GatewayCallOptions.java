@@ -1,0 +1,17 @@
+package io.glassbox.launcher;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** What the measuring commands ({@code bench}, {@code load}) share: where to call, as whom, for how many items. */
+final class GatewayCallOptions {
+  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--limit", defaultValue = "10", description = "Items per call (default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--users", defaultValue = UserIds.EMBEDDED,
+      description = "gzip CSV whose first column is a user id (default ${DEFAULT-VALUE}).")
+  Path usersFile;
+}

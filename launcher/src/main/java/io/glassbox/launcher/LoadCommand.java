@@ -1,0 +1,106 @@
+package io.glassbox.launcher;
+
+import io.glassbox.launcher.load.LoadPlan;
+import io.glassbox.launcher.load.LoadRun;
+import io.glassbox.launcher.load.LoadSummary;
+import io.glassbox.launcher.load.LoopbackTarget;
+import io.glassbox.launcher.load.RecommendSender;
+import io.glassbox.launcher.load.RssWatch;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Open-loop load against a gateway on this machine: calls sent on a fixed schedule whatever the
+ * answers do, latency counted from each call's due time, errors by status, answers in deadline
+ * and degraded flags, and optionally the resident memory of the suite's processes.
+ */
+@Command(name = "load", description = {
+    "Open-loop load on a gateway on this machine: Recommend at a fixed rate for real customers of the"
+        + " embedded dataset; prints a latency histogram (from each call's due time), errors by status,"
+        + " answers within the deadline and degraded flags.",
+    "Exit status: 0 when every planned call was answered OK within its deadline, 1 otherwise, 2 on bad options."})
+final class LoadCommand implements Callable<Integer> {
+  @Option(names = "--rate", defaultValue = "20", description = "Calls per second (default ${DEFAULT-VALUE}, at most 5000).")
+  double rate;
+
+  @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
+      description = "How long calls are started for: 500ms, 30s, PT5M (default ${DEFAULT-VALUE}, at most 1 h).")
+  Duration duration;
+
+  @Option(names = "--warmup", defaultValue = "0s", converter = DurationConverter.class,
+      description = "Calls at the same rate for this long first, not counted (cold JVMs are slow for their first seconds);"
+          + " default ${DEFAULT-VALUE}.")
+  Duration warmup;
+
+  @Option(names = "--concurrency", defaultValue = "256",
+      description = "Most calls in flight; a call due while this many are in flight is shed and counted (default ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--timeout", defaultValue = "1s", converter = DurationConverter.class,
+      description = "Deadline of each call, and the bound of an answer 'in deadline' (default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
+  @Mixin GatewayCallOptions call;
+
+  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
+  String locale;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the user draw (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--report-every", defaultValue = "10s", converter = DurationConverter.class,
+      description = "Progress line interval; 0s for none (default ${DEFAULT-VALUE}).")
+  Duration reportEvery;
+
+  @Option(names = "--rss", paramLabel = "NAME=PID|NAME=@PIDFILE",
+      description = "Record the resident memory (before, after, peak) of a process; a PID file is re-read at every sample,"
+          + " so a restarted process is followed. Repeatable.")
+  List<String> rss = new ArrayList<>();
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    LoadPlan plan;
+    RssWatch watch;
+    try {
+      plan = new LoadPlan(rate, duration, concurrency, timeout);
+      LoopbackTarget.require(call.target);
+      watch = RssWatch.of(rss);
+      if (call.limit < 1) {
+        throw new IllegalArgumentException("--limit must be >= 1");
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("glassbox load: " + e.getMessage());
+      return 2;
+    }
+    List<String> users = UserIds.read(call.usersFile);
+    ManagedChannel channel = CliCalls.channel(call.target);
+    try {
+      RecommendSender sender = new RecommendSender(channel, users, seed, call.limit, locale, timeout);
+      System.out.printf(Locale.ROOT, "load: Recommend at %s calls/s for %.1f s (%d calls), cap %d in flight,"
+              + " deadline %d ms, %d users, target %s%n",
+          rate, duration.toMillis() / 1e3, plan.requestCount(), concurrency, timeout.toMillis(), users.size(), call.target);
+      if (!warmup.isZero()) {
+        LoadSummary warm = new LoadRun(new LoadPlan(rate, warmup, concurrency, timeout), RssWatch.of(List.of()),
+            Duration.ZERO, System.out).execute(sender);
+        System.out.printf(Locale.ROOT, "warm-up: %d calls, %d OK, p99 %.1f ms (not counted below)%n",
+            warm.planned(), warm.ok(), warm.p99Millis());
+      }
+      LoadSummary summary = new LoadRun(plan, watch, reportEvery, System.out).execute(sender);
+      System.out.println(summary.format());
+      watch.report().forEach(System.out::println);
+      return summary.allOkInDeadline() ? 0 : 1;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}
