@@ -35,19 +35,25 @@ public final class Suite implements AutoCloseable {
   /**
    * Ports the suite listens on; 0 asks for a free one.
    *
+   * @param featureAdmin the feature service's admin port (glassbox.v1.FeatureAdmin, key
+   *     GLASSBOX_FEATURE_ADMIN_PORT); reported as -1 while the feature service has no admin service
    * @param modelAdmin the model service's admin port (glassbox.v1.ModelAdmin)
    * @param metrics whether each service serves /metrics on its own default port (gateway 9451,
    *     feature 9452, model 9453, explain 9454); one process cannot share one port among four
    */
-  public record Ports(int gateway, int feature, int model, int explain, int modelAdmin, boolean metrics) {
-    /** The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054, model admin 50063. */
+  public record Ports(
+      int gateway, int feature, int model, int explain, int featureAdmin, int modelAdmin, boolean metrics) {
+    /**
+     * The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054, feature
+     * admin 50062, model admin 50063.
+     */
     public static Ports defaults() {
-      return new Ports(50051, 50052, 50053, 50054, 50063, true);
+      return new Ports(50051, 50052, 50053, 50054, 50062, 50063, true);
     }
 
     /** Free ports picked by the operating system, no metrics; for tests. */
     public static Ports ephemeral() {
-      return new Ports(0, 0, 0, 0, 0, false);
+      return new Ports(0, 0, 0, 0, 0, 0, false);
     }
 
     private Map<String, String> metricsPort(int defaultPort) {
@@ -64,7 +70,8 @@ public final class Suite implements AutoCloseable {
     try {
       GrpcServer feature = startOne(started, FeatureMain::start, base
           .with(ports.metricsPort(FeatureMain.DEFAULT_METRICS_PORT))
-          .with(Map.of("GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()))));
+          .with(Map.of("GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()),
+              "GLASSBOX_FEATURE_ADMIN_PORT", String.valueOf(ports.featureAdmin()))));
       GrpcServer model = startOne(started, ModelMain::start, base
           .with(ports.metricsPort(ModelConfig.DEFAULT_METRICS_PORT))
           .with(Map.of(ModelConfig.PORT_KEY, String.valueOf(ports.model()),
@@ -80,7 +87,7 @@ public final class Suite implements AutoCloseable {
       GrpcServer gateway = startOne(started, GatewayMain::start,
           base.with(ports.metricsPort(GatewayMain.DEFAULT_METRICS_PORT)).with(targets));
       return new Suite(started, new Ports(gateway.port(), feature.port(), model.port(), explain.port(),
-          model.adminPort(), ports.metrics()));
+          feature.adminPort(), model.adminPort(), ports.metrics()));
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;

@@ -20,6 +20,10 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--explain-port", defaultValue = "50054", description = "Explain service port (default ${DEFAULT-VALUE}).")
   int explainPort;
 
+  @Option(names = "--feature-admin-port", defaultValue = "50062",
+      description = "Feature admin port, loopback only unless GLASSBOX_ADMIN_BIND_ADDRESS says otherwise (default ${DEFAULT-VALUE}).")
+  int featureAdminPort;
+
   @Option(names = "--model-admin-port", defaultValue = "50063",
       description = "Model admin port, loopback only unless GLASSBOX_ADMIN_BIND_ADDRESS says otherwise (default ${DEFAULT-VALUE}).")
   int modelAdminPort;
@@ -31,7 +35,8 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     long startNanos = System.nanoTime();
     Suite suite = Suite.start(ConfigSource.fromEnvironment(),
-        new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort, modelAdminPort, !noMetrics));
+        new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort, featureAdminPort,
+            modelAdminPort, !noMetrics));
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
     System.out.printf(
