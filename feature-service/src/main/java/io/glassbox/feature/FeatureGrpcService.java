@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import static io.glassbox.feature.StoreCalls.call;
 import static io.glassbox.server.RequestChecks.invalid;
 import static io.glassbox.server.RequestChecks.limitOrDefault;
 import static io.glassbox.server.RequestChecks.requireCount;
@@ -21,17 +22,14 @@ import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.UserEvent;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +42,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_CANDIDATES = 2000;
   static final int MAX_ITEM_IDS = 1000;
   static final int MAX_INGEST_EVENTS = 1000;
+  static final int MAX_EVENT_ID_LENGTH = 128;
   // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
@@ -62,7 +61,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     int maxEvents = limitOrDefault("max_events", request.getMaxEvents(), DEFAULT_MAX_EVENTS, MAX_EVENTS);
-    UserHistory history = ready(() -> store.history(userId, maxEvents));
+    UserHistory history = call(() -> store.history(userId, maxEvents));
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
         .setKnownUser(history.knownUser())
@@ -85,11 +84,12 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     for (int i = 0; i < request.getItemIdsCount(); i++) {
       ids.add(requireId("item_ids[" + i + "]", request.getItemIds(i)));
     }
+    Map<String, CatalogItem> found = call(() -> store.items(ids));
     GetItemsResponse.Builder response = GetItemsResponse.newBuilder();
     for (String id : ids) {
-      Optional<CatalogItem> item = ready(() -> store.item(id));
-      if (item.isPresent()) {
-        response.addItems(toProto(item.get()));
+      CatalogItem item = found.get(id);
+      if (item != null) {
+        response.addItems(toProto(item));
       } else {
         response.addMissingItemIds(id);
       }
@@ -102,7 +102,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       RetrieveCandidatesRequest request, StreamObserver<RetrieveCandidatesResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     int limit = limitOrDefault("limit", request.getLimit(), DEFAULT_CANDIDATES, MAX_CANDIDATES);
-    Retrieval retrieval = ready(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
+    Retrieval retrieval = call(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
     RetrieveCandidatesResponse.Builder response =
         RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
     for (RetrievedCandidate candidate : retrieval.candidates()) {
@@ -129,17 +129,18 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     for (int i = 0; i < request.getEventsCount(); i++) {
       events.add(toNewEvent("events[" + i + "]", request.getEvents(i)));
     }
+    AppendResult result;
     try {
-      ready(() -> {
-        store.append(events);
-        return null;
-      });
+      result = call(() -> store.append(events));
     } catch (UnknownItemException e) {
       throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
           + "\" is not in the catalogue; only catalogue items can be ingested");
     }
-    log.debug("Ingested {} events", events.size());
-    reply(responses, IngestEventsResponse.newBuilder().setAcceptedCount(events.size()).build());
+    log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());
+    reply(responses, IngestEventsResponse.newBuilder()
+        .setAcceptedCount(events.size())
+        .setDuplicateCount(result.duplicates())
+        .build());
   }
 
   private static NewEvent toNewEvent(String field, UserEvent proto) {
@@ -161,8 +162,13 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     EventType type = EventType.fromWireName(event.getEventType()).orElseThrow(() ->
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
             + ", got \"" + event.getEventType() + "\""));
+    String eventId = proto.getEventId();
+    if (eventId.length() > MAX_EVENT_ID_LENGTH) {
+      throw invalid(field + ".event_id must be at most " + MAX_EVENT_ID_LENGTH + " characters, got "
+          + eventId.length());
+    }
     return new NewEvent(userId, new RecordedEvent(
-        itemId, Instant.ofEpochSecond(time.getSeconds(), time.getNanos()), type));
+        itemId, Instant.ofEpochSecond(time.getSeconds(), time.getNanos()), type), eventId);
   }
 
   private static Item toProto(CatalogItem item) {
@@ -175,19 +181,6 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         .setCurrencyCode(item.currencyCode())
         .setInteractionCount(item.interactionCount())
         .build();
-  }
-
-  /** Runs a store call, answering UNAVAILABLE while the store is still loading. */
-  private static <T> T ready(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (StoreNotReadyException e) {
-      throw unavailable(e);
-    }
-  }
-
-  private static StatusRuntimeException unavailable(StoreNotReadyException e) {
-    return Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry shortly").asRuntimeException();
   }
 
   private static <T> void reply(StreamObserver<T> responses, T response) {

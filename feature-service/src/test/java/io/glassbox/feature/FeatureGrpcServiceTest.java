@@ -54,7 +54,7 @@ class FeatureGrpcServiceTest {
 
   @BeforeAll
   static void startServer() {
-    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    InMemoryEventStore store = TestData.memoryStore();
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "feature-test-" + UUID.randomUUID();
     server = GrpcServer.inProcess("feature-service", name)

@@ -11,11 +11,14 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +64,18 @@ public final class GrpcServer implements AutoCloseable {
         .maxConnectionAge(5, TimeUnit.MINUTES)
         .maxConnectionAgeGrace(30, TimeUnit.SECONDS);
     return new Builder(name, builder);
+  }
+
+  /**
+   * A server listening on a TCP port of the loopback interface only, for admin services that
+   * must not be reachable from other machines; port 0 picks a free one.
+   */
+  public static Builder onLoopbackPort(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0..65535, got " + port);
+    }
+    return new Builder(name, NettyServerBuilder.forAddress(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), port), InsecureServerCredentials.create()));
   }
 
   /** A server reachable only inside this process, under {@code inProcessName}; for tests. */
