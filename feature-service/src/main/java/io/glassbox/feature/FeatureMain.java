@@ -25,8 +25,19 @@ public final class FeatureMain {
     start(ConfigSource.fromEnvironment()).serveUntilShutdown();
   }
 
+  /**
+   * The feature-service's two servers: {@code api} (FeatureService) and {@code admin}
+   * (FeatureAdmin, loopback). Closing {@code api} drains it, then closes {@code admin} and the store.
+   */
+  public record Servers(GrpcServer api, GrpcServer admin) {}
+
   /** Starts on the configured ports and returns once the data is loaded and health is SERVING. */
   public static GrpcServer start(ConfigSource source) {
+    return startServers(source).api();
+  }
+
+  /** As {@link #start}, also giving the admin server (whose port may have been picked freely). */
+  public static Servers startServers(ConfigSource source) {
     FeatureConfig config = FeatureConfig.load(source);
     Injector injector = Guice.createInjector(new FeatureModule(config), storeModule(config.store()));
     EventStore store = injector.getInstance(EventStore.class);
@@ -59,7 +70,7 @@ public final class FeatureMain {
     }
     admin.setServing(true);
     server.setServing(true);
-    return server;
+    return new Servers(server, admin);
   }
 
   static Module storeModule(StoreKind kind) {

@@ -30,16 +30,19 @@ public final class Suite implements AutoCloseable {
     this.ports = ports;
   }
 
-  /** Ports the suite listens on; 0 asks for a free one. */
-  public record Ports(int gateway, int feature, int model, int explain) {
-    /** The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054. */
+  /** Ports the suite listens on; 0 asks for a free one. {@code featureAdmin} is on loopback. */
+  public record Ports(int gateway, int feature, int model, int explain, int featureAdmin) {
+    /**
+     * The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054,
+     * feature admin 50062.
+     */
     public static Ports defaults() {
-      return new Ports(50051, 50052, 50053, 50054);
+      return new Ports(50051, 50052, 50053, 50054, 50062);
     }
 
     /** Free ports picked by the operating system; for tests. */
     public static Ports ephemeral() {
-      return new Ports(0, 0, 0, 0);
+      return new Ports(0, 0, 0, 0, 0);
     }
   }
 
@@ -50,8 +53,11 @@ public final class Suite implements AutoCloseable {
   public static Suite start(ConfigSource base, Ports ports) {
     List<GrpcServer> started = new ArrayList<>();
     try {
-      GrpcServer feature = startOne(started, FeatureMain::start,
-          base.with(Map.of("GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()))));
+      FeatureMain.Servers featureServers = FeatureMain.startServers(base.with(Map.of(
+          "GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()),
+          "GLASSBOX_FEATURE_ADMIN_PORT", String.valueOf(ports.featureAdmin()))));
+      GrpcServer feature = featureServers.api();
+      started.add(feature);
       GrpcServer model = startOne(started, ModelMain::start,
           base.with(Map.of("GLASSBOX_MODEL_PORT", String.valueOf(ports.model()))));
       Map<String, String> targets = new HashMap<>();
@@ -62,8 +68,8 @@ public final class Suite implements AutoCloseable {
       targets.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port());
       targets.put("GLASSBOX_GATEWAY_PORT", String.valueOf(ports.gateway()));
       GrpcServer gateway = startOne(started, GatewayMain::start, base.with(targets));
-      return new Suite(started,
-          new Ports(gateway.port(), feature.port(), model.port(), explain.port()));
+      return new Suite(started, new Ports(gateway.port(), feature.port(), model.port(),
+          explain.port(), featureServers.admin().port()));
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
