@@ -1,9 +1,11 @@
 package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.server.ConfigException;
@@ -14,6 +16,8 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +32,7 @@ class FeatureMainTest {
   void start_loadsTheDataAndReportsServing() {
     ConfigSource source = ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
         FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString()));
 
     try (GrpcServer server = start(source)) {
@@ -49,10 +54,35 @@ class FeatureMainTest {
   void start_missingDataFolder_failsNamingTheSetting(@TempDir Path empty) {
     ConfigSource source = ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
         FeatureConfig.DATA_DIR_KEY, empty.resolve("absent").toString()));
 
     DatasetException e = assertThrows(DatasetException.class, () -> start(source));
     assertTrue(e.getMessage().contains(FeatureConfig.DATA_DIR_KEY), e.getMessage());
+  }
+
+  @Test
+  void startServers_adminServiceListensOnLoopbackOnlyAndIsServing() {
+    FeatureMain.Servers servers = FeatureMain.startServers(ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString())));
+    int adminPort = servers.admin().port();
+    try {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", adminPort)
+          .usePlaintext().build();
+      try {
+        assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest
+            .newBuilder().setService(FeatureAdminGrpc.SERVICE_NAME).build()).getStatus());
+      } finally {
+        channel.shutdownNow();
+      }
+      assertNotEquals(servers.api().port(), adminPort);
+    } finally {
+      servers.api().close();
+    }
+    // Closing the API server closed the admin server with it.
+    assertThrows(IOException.class, () -> new Socket("127.0.0.1", adminPort).close());
   }
 
   @Test
