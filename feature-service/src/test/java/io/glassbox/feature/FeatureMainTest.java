@@ -62,7 +62,7 @@ class FeatureMainTest {
   }
 
   @Test
-  void startServers_adminServiceListensOnLoopbackOnlyAndIsServing() {
+  void startServers_adminServiceIsServingOnLoopbackAndClosesWithTheApiServer() {
     FeatureMain.Servers servers = FeatureMain.startServers(ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
         FeatureConfig.ADMIN_PORT_KEY, "0",
