@@ -25,8 +25,8 @@ from .data import Dataset, EvalCase
 from .metrics import MetricAccumulator
 
 DAY = 86_400
-WINDOW_DAYS = (1, 3, 7, 14, 28, 56, 112)
-TREND_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 21))    # 0 .. 5
+WINDOW_DAYS = (3, 7, 14, 28, 56)
+TREND_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 17))    # 0 .. 4
 BUY_AGAIN_SLOTS = tuple(range(0, 11))
 BUY_AGAIN_MIN_BASKETS = (2, 3, 4)
 
@@ -221,23 +221,27 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     both("model_plus_trend", trend_rows(valid_scores, recent, t_days, weight),
          trend_rows(test_scores, recent, t_days, weight))
 
-    # Repeat purchases counted: every distinct item of the held-out basket is a target.
+    # Repeat purchases counted: every distinct item of the held-out basket is a target. As
+    # served today (history excluded), a repeat purchase is always a miss; buy-again places the
+    # user's regular items first.
     v_rep, t_rep = split.valid_with_repeats, split.test_with_repeats
     v_rep_scores = model_score_matrix(model, v_rep, max_len)
     t_rep_scores = model_score_matrix(model, t_rep, max_len)
     v_trend = trend_rows(v_rep_scores, recent, t_days, weight)
     t_trend = trend_rows(t_rep_scores, recent, t_days, weight)
-    both("repeats_counted/model", lambda i, c: v_rep_scores[i], lambda i, c: t_rep_scores[i],
+    recent_rows = recent_popularity_rows(recent, w_days, popularity)
+    new_only = lambda rows_of: buy_again_rows(dataset, rows_of, 0, BUY_AGAIN_MIN_BASKETS[0])
+    both("repeats_counted/model", new_only(lambda i, c: v_rep_scores[i]),
+         new_only(lambda i, c: t_rep_scores[i]), True, v_rep, t_rep)
+    both("repeats_counted/popularity_recent", new_only(recent_rows), new_only(recent_rows),
          True, v_rep, t_rep)
-    both("repeats_counted/popularity_recent", recent_popularity_rows(recent, w_days, popularity),
-         recent_popularity_rows(recent, w_days, popularity), True, v_rep, t_rep)
-    both("repeats_counted/model_plus_trend", v_trend, t_trend, True, v_rep, t_rep)
+    both("repeats_counted/model_plus_trend", new_only(v_trend), new_only(t_trend), True,
+         v_rep, t_rep)
     best_again, again_grid = fit_buy_again(dataset, v_rep, v_trend)
     slots, min_baskets = best_again["slots"], best_again["min_baskets"]
     both("repeats_counted/model_plus_trend_plus_buy_again",
          buy_again_rows(dataset, v_trend, slots, min_baskets),
          buy_again_rows(dataset, t_trend, slots, min_baskets), True, v_rep, t_rep)
-    recent_rows = recent_popularity_rows(recent, w_days, popularity)
     both("repeats_counted/popularity_recent_plus_buy_again",
          buy_again_rows(dataset, recent_rows, slots, min_baskets),
          buy_again_rows(dataset, recent_rows, slots, min_baskets), True, v_rep, t_rep)

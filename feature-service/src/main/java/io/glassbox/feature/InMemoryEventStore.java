@@ -3,6 +3,7 @@ package io.glassbox.feature;
 import static java.util.Objects.requireNonNull;
 
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -157,6 +158,33 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
+  public Optional<Instant> latestEventTime() {
+    Loaded state = loaded();
+    state.lock.readLock().lock();
+    try {
+      return Optional.ofNullable(state.latestEventTime);
+    } finally {
+      state.lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window) {
+    Loaded state = loaded();
+    long[] counts = new long[itemIds.size()];
+    state.lock.readLock().lock();
+    try {
+      for (int i = 0; i < counts.length; i++) {
+        Integer item = state.itemIndex.get(itemIds.get(i));
+        counts[i] = item == null ? 0 : state.purchaseTimes.count(item, asOf, window);
+      }
+      return counts;
+    } finally {
+      state.lock.readLock().unlock();
+    }
+  }
+
+  @Override
   public List<PopularItem> mostPurchased(int maxItems) {
     Loaded state = loaded();
     state.lock.readLock().lock();
@@ -198,7 +226,11 @@ public final class InMemoryEventStore implements EventStore {
         state.interactionCounts[items[i]]++;
         if (recorded.type() == EventType.PURCHASE) {
           state.purchaseCounts[items[i]]++;
+          state.purchaseTimes.insert(items[i], recorded.time().getEpochSecond());
           purchased = true;
+        }
+        if (state.latestEventTime == null || recorded.time().isAfter(state.latestEventTime)) {
+          state.latestEventTime = recorded.time();
         }
       }
       if (purchased) {
@@ -226,6 +258,10 @@ public final class InMemoryEventStore implements EventStore {
     int[] popularityOrder;
     /** Guarded. */
     long totalEvents;
+    /** Guarded. */
+    final PurchaseTimes purchaseTimes;
+    /** Guarded: the newest event's time; null while there is none. */
+    Instant latestEventTime;
 
     Loaded(Dataset dataset, int maxBasketSize, int maxNeighbours) {
       int itemCount = dataset.items().size();
@@ -241,6 +277,8 @@ public final class InMemoryEventStore implements EventStore {
       }
       interactionCounts = new long[itemCount];
       purchaseCounts = new long[itemCount];
+      purchaseTimes = new PurchaseTimes(itemCount);
+      long latestSecond = Long.MIN_VALUE;
 
       Map<String, List<Dataset.Interaction>> byUser = new HashMap<>();
       int unknownItems = 0;
@@ -268,8 +306,10 @@ public final class InMemoryEventStore implements EventStore {
           int item = itemIndex.get(row.itemId());
           timeline.add(item, row.epochSeconds(), 0, row.type());
           interactionCounts[item]++;
+          latestSecond = Math.max(latestSecond, row.epochSeconds());
           if (row.type() == EventType.PURCHASE) {
             purchaseCounts[item]++;
+            purchaseTimes.add(item, row.epochSeconds());
             if (!row.basketId().isEmpty()) {
               baskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
             }
@@ -282,6 +322,8 @@ public final class InMemoryEventStore implements EventStore {
         totalEvents += rows.size();
       }
       coPurchase = CoPurchaseIndex.build(basketItems, itemCount, maxBasketSize, maxNeighbours);
+      purchaseTimes.sort();
+      latestEventTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
       rankByPopularity();
     }
 

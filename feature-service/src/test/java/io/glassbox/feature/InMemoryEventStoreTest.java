@@ -1,13 +1,16 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -208,5 +211,27 @@ class InMemoryEventStoreTest {
     InMemoryEventStore fresh = new InMemoryEventStore(100, 200, "GBP");
     Dataset.Item item = new Dataset.Item("A", "t", "", "", 0);
     assertThrows(DatasetException.class, () -> fresh.load(new Dataset(List.of(item, item), List.of())));
+  }
+
+  @Test
+  void recentPurchases_countPurchasesInTheHalfOpenWindowBeforeTheRequestTime() {
+    // Purchases: A at 50, 100, 200; B at 10, 50, 100; E never; window [50, 200).
+    long[] counts = store.recentPurchases(List.of("A", "B", "E", "not-in-catalogue"),
+        Instant.ofEpochSecond(200), Duration.ofSeconds(150));
+
+    assertArrayEquals(new long[] {2, 2, 0, 0}, counts);
+    assertEquals(Optional.of(Instant.ofEpochSecond(200)), store.latestEventTime());
+  }
+
+  @Test
+  void recentPurchases_includeIngestedPurchasesAndIgnoreOtherEvents() {
+    store.append(List.of(event("u9", "A", 150, EventType.PURCHASE),
+        event("u9", "E", 160, EventType.CLICK), event("u9", "E", 300, EventType.PURCHASE)));
+
+    assertArrayEquals(new long[] {3, 0}, store.recentPurchases(List.of("A", "E"),
+        Instant.ofEpochSecond(200), Duration.ofSeconds(150)));
+    assertArrayEquals(new long[] {1}, store.recentPurchases(List.of("E"),
+        Instant.ofEpochSecond(301), Duration.ofSeconds(10)));
+    assertEquals(Optional.of(Instant.ofEpochSecond(300)), store.latestEventTime());
   }
 }
