@@ -1,5 +1,7 @@
 package io.glassbox.feature;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,19 @@ public interface EventStore extends AutoCloseable {
 
   /** Items bought in the same baskets as {@code itemId}, most shared baskets first. */
   List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId);
+
+  /**
+   * The time of the newest event in the store (any user, any type); empty when it holds none.
+   * The default request time for {@link #recentPurchases}: for a historical data set it is the
+   * data's "now", for a live store the last ingested event.
+   */
+  Optional<Instant> latestEventTime();
+
+  /**
+   * Purchases (all users) of each item at times t with {@code asOf - window <= t < asOf}, aligned
+   * with {@code itemIds}; 0 for an item the catalogue lacks. Times count at one-second resolution.
+   */
+  long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window);
 
   /** The {@code maxItems} most bought items, most purchases first (ties by item id). */
   List<PopularItem> mostPurchased(int maxItems);

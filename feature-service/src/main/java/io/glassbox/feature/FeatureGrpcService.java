@@ -24,11 +24,13 @@ import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
+  private static final long MAX_RECENT_WINDOW_SECONDS = 366L * 86_400;
 
   private final EventStore store;
   private final CandidateRetriever retriever;
@@ -102,13 +105,27 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       RetrieveCandidatesRequest request, StreamObserver<RetrieveCandidatesResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     int limit = limitOrDefault("limit", request.getLimit(), DEFAULT_CANDIDATES, MAX_CANDIDATES);
+    Optional<Instant> asOf = request.hasAsOf()
+        ? Optional.of(toInstant("as_of", request.getAsOf())) : Optional.empty();
+    Optional<Duration> window = recentWindow(request);
     Retrieval retrieval = call(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
     RetrieveCandidatesResponse.Builder response =
         RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
-    for (RetrievedCandidate candidate : retrieval.candidates()) {
+    // The request time: the caller's, else the newest event in the store (see the proto).
+    Optional<Instant> requestTime = asOf.isPresent() ? asOf : call(store::latestEventTime);
+    requestTime.ifPresent(time -> response.setAsOf(timestamp(time)));
+    long[] recent = new long[retrieval.candidates().size()];
+    if (window.isPresent() && requestTime.isPresent()) {
+      List<String> ids = retrieval.candidates().stream().map(RetrievedCandidate::itemId).toList();
+      recent = call(() -> store.recentPurchases(ids, requestTime.get(), window.get()));
+      response.setRecentWindow(request.getRecentWindow());
+    }
+    for (int i = 0; i < retrieval.candidates().size(); i++) {
+      RetrievedCandidate candidate = retrieval.candidates().get(i);
       Candidate.Builder proto = Candidate.newBuilder()
           .setItemId(candidate.itemId())
           .setRetrievalScore(candidate.score())
+          .setRecentPurchases(recent[i])
           .addAllViaItemIds(candidate.viaItemIds());
       // Fixed order so clients see the same list for the same sources.
       if (candidate.sources().contains(CandidateSource.CO_PURCHASE)) {
@@ -143,6 +160,37 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         .build());
   }
 
+  /** The request's recent window: empty when unset or zero, else 1 s .. 366 days. */
+  private static Optional<Duration> recentWindow(RetrieveCandidatesRequest request) {
+    if (!request.hasRecentWindow()) {
+      return Optional.empty();
+    }
+    com.google.protobuf.Duration proto = request.getRecentWindow();
+    if (proto.getSeconds() == 0 && proto.getNanos() == 0) {
+      return Optional.empty();
+    }
+    if (proto.getNanos() < 0 || proto.getNanos() > 999_999_999 || proto.getSeconds() < 1
+        || proto.getSeconds() > MAX_RECENT_WINDOW_SECONDS
+        || (proto.getSeconds() == MAX_RECENT_WINDOW_SECONDS && proto.getNanos() > 0)) {
+      throw invalid("recent_window must be between 1 second and 366 days, got "
+          + proto.getSeconds() + "s " + proto.getNanos() + "ns");
+    }
+    return Optional.of(Duration.ofSeconds(proto.getSeconds(), proto.getNanos()));
+  }
+
+  private static Instant toInstant(String field, Timestamp time) {
+    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
+        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
+      throw invalid(field + " must be a valid timestamp between years 1 and 9999 "
+          + "with nanos 0..999999999");
+    }
+    return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
+  }
+
+  private static Timestamp timestamp(Instant time) {
+    return Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()).build();
+  }
+
   private static NewEvent toNewEvent(String field, UserEvent proto) {
     String userId = requireId(field + ".user_id", proto.getUserId());
     if (!proto.hasEvent()) {
@@ -153,12 +201,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     if (!event.hasTime()) {
       throw invalid(field + ".event.time must be set to when the event happened");
     }
-    Timestamp time = event.getTime();
-    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
-        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
-      throw invalid(field + ".event.time must be a valid timestamp between years 1 and 9999 "
-          + "with nanos 0..999999999");
-    }
+    Instant time = toInstant(field + ".event.time", event.getTime());
     EventType type = EventType.fromWireName(event.getEventType()).orElseThrow(() ->
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
             + ", got \"" + event.getEventType() + "\""));
@@ -167,8 +210,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       throw invalid(field + ".event_id must be at most " + MAX_EVENT_ID_LENGTH + " characters, got "
           + eventId.length());
     }
-    return new NewEvent(userId, new RecordedEvent(
-        itemId, Instant.ofEpochSecond(time.getSeconds(), time.getNanos()), type), eventId);
+    return new NewEvent(userId, new RecordedEvent(itemId, time, type), eventId);
   }
 
   private static Item toProto(CatalogItem item) {

@@ -3,6 +3,7 @@ package io.glassbox.feature;
 import static java.util.Objects.requireNonNull;
 
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -173,6 +174,33 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
+  public Optional<Instant> latestEventTime() {
+    State s = state();
+    s.lock.readLock().lock();
+    try {
+      return Optional.ofNullable(s.latestEventTime);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window) {
+    State s = state();
+    long[] counts = new long[itemIds.size()];
+    s.lock.readLock().lock();
+    try {
+      for (int i = 0; i < counts.length; i++) {
+        Integer item = s.itemIndex.get(itemIds.get(i));
+        counts[i] = item == null ? 0 : s.purchaseTimes.count(item, asOf, window);
+      }
+      return counts;
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  @Override
   public AppendResult append(List<NewEvent> events) {
     State s = state();
     int[] items = new int[events.size()];
@@ -213,6 +241,10 @@ public final class InMemoryEventStore implements EventStore {
         s.interactionCounts[items[i]]++;
         if (recorded.type() == EventType.PURCHASE) {
           purchased.add(items[i]);
+          s.purchaseTimes.insert(items[i], recorded.time().getEpochSecond());
+        }
+        if (s.latestEventTime == null || recorded.time().isAfter(s.latestEventTime)) {
+          s.latestEventTime = recorded.time();
         }
       }
       evicted = s.evictBeyondBounds(bounds);
@@ -253,6 +285,7 @@ public final class InMemoryEventStore implements EventStore {
           s.items.set(index, item);
         }
       }
+      s.purchaseTimes.ensureItems(s.items.size());
       if (s.interactionCounts.length < s.items.size()) {
         s.interactionCounts = Arrays.copyOf(s.interactionCounts, Math.max(s.items.size(),
             s.interactionCounts.length * 2));
@@ -302,6 +335,13 @@ public final class InMemoryEventStore implements EventStore {
     final RecentEventIds recentIds;
     /** Guarded: events held across users (at most {@code maxEvents}). */
     long eventsHeld;
+    /**
+     * Guarded: every purchase time per item, evicted users' included (an item-level statistic).
+     * 8 bytes per purchase, not bounded by the store's bounds.
+     */
+    final PurchaseTimes purchaseTimes;
+    /** Guarded: the newest event's time; null while there is none. */
+    Instant latestEventTime;
     final AtomicLong evictedUsers = new AtomicLong();
 
     State(DatasetIndex.Indexed indexed) {
@@ -315,8 +355,16 @@ public final class InMemoryEventStore implements EventStore {
       }
       interactionCounts = indexed.interactionCounts().clone();
       recentIds = new RecentEventIds(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
+      purchaseTimes = new PurchaseTimes(items.size());
+      long latestSecond = Long.MIN_VALUE;
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
+        for (Dataset.Interaction row : rows) {
+          latestSecond = Math.max(latestSecond, row.epochSeconds());
+          if (row.type() == EventType.PURCHASE) {
+            purchaseTimes.add(itemIndex.get(row.itemId()), row.epochSeconds());
+          }
+        }
         int kept = Math.min(rows.size(), bounds.maxEventsPerUser());
         UserTimeline timeline = new UserTimeline(kept);
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
@@ -326,6 +374,8 @@ public final class InMemoryEventStore implements EventStore {
         users.put(user.getKey(), timeline);
         eventsHeld += kept;
       }
+      purchaseTimes.sort();
+      latestEventTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
       evictBeyondBounds(bounds);
       long[] purchases = indexed.purchaseCounts();
       for (int item = 0; item < purchases.length; item++) {

@@ -47,8 +47,10 @@ import redis.clients.jedis.resps.Tuple;
  * id → count; {@code popular} sorted set id → −purchases (so ascending order is most bought
  * first, ties by id); {@code users} hash user → events ever stored; {@code t:<user>} the user's
  * timeline, a sorted set scored by epoch second whose members ({@link TimelineMember}) sort
- * ties by nanosecond, then ingestion sequence; {@code e:<user+event id>} dedupe keys with the
- * dedupe window as TTL; {@code seq} the ingestion sequence; {@code dataset} the seed marker.
+ * ties by nanosecond, then ingestion sequence; {@code p:<item>} the item's purchase times (a
+ * sorted set scored by epoch second); {@code latest} the newest event's time;
+ * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code seq} the
+ * ingestion sequence; {@code dataset} the seed marker.
  *
  * <p>An ingestion is one Lua script, so it is atomic (all-or-nothing, also in the AOF) and is
  * in Redis before the call is acknowledged.
@@ -61,6 +63,8 @@ public final class RedisEventStore implements EventStore {
   private static final String POPULAR = PREFIX + "popular";
   private static final String USERS = PREFIX + "users";
   private static final String SEQUENCE = PREFIX + "seq";
+  /** The newest event's time, "<epoch second> <nanos>". */
+  private static final String LATEST = PREFIX + "latest";
   private static final String DATASET = PREFIX + "dataset";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
@@ -69,9 +73,10 @@ public final class RedisEventStore implements EventStore {
   private static final int FIELDS_PER_EVENT = 6;
 
   /**
-   * ARGV: cap, ttl seconds, then per event: user, item, epoch second, member prefix (nanos),
-   * type ordinal, purchase flag. KEYS: the five shared keys, then per event: timeline, dedupe
-   * key ("" for none). Returns {-1, index} for an unknown item (nothing stored), else {0, dups}.
+   * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), type
+   * ordinal, purchase flag. KEYS: the six shared keys, then per event: timeline, dedupe key (""
+   * for none), the item's purchase times. Returns {-1, index} for an unknown item (nothing
+   * stored), else {0, duplicates}.
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
@@ -83,18 +88,19 @@ public final class RedisEventStore implements EventStore {
         end
       end
       local dups = 0
+      local newest, newestSecond, newestNanos = nil, nil, nil
       for i = 0, n - 1 do
         local a = 3 + i * 6
         local user, item, second, nanos, kind, purchase =
             ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-        local timeline, dedupe = KEYS[6 + i * 2], KEYS[7 + i * 2]
+        local timeline, dedupe, bought = KEYS[7 + i * 3], KEYS[8 + i * 3], KEYS[9 + i * 3]
         local fresh = true
         if dedupe ~= '' then
           fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', ttl)
         end
         if fresh then
-          local seq = redis.call('INCR', KEYS[5])
-          redis.call('ZADD', timeline, second, nanos .. string.format('%016d', seq) .. kind .. item)
+          local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
+          redis.call('ZADD', timeline, second, nanos .. seq .. kind .. item)
           if redis.call('ZCARD', timeline) > cap then
             redis.call('ZREMRANGEBYRANK', timeline, 0, -cap - 1)
           end
@@ -102,9 +108,26 @@ public final class RedisEventStore implements EventStore {
           redis.call('HINCRBY', KEYS[2], item, 1)
           if purchase == '1' then
             redis.call('ZINCRBY', KEYS[3], -1, item)
+            redis.call('ZADD', bought, second, seq)
+          end
+          local s, ns = tonumber(second), tonumber(nanos)
+          if newest == nil or s > newestSecond or (s == newestSecond and ns > newestNanos) then
+            newest, newestSecond, newestNanos = second .. ' ' .. nanos, s, ns
           end
         else
           dups = dups + 1
+        end
+      end
+      if newest ~= nil then
+        local current = redis.call('GET', KEYS[6])
+        local replace = true
+        if current then
+          local space = string.find(current, ' ')
+          local s, ns = tonumber(string.sub(current, 1, space - 1)), tonumber(string.sub(current, space + 1))
+          replace = newestSecond > s or (newestSecond == s and newestNanos > ns)
+        end
+        if replace then
+          redis.call('SET', KEYS[6], newest)
         end
       end
       return {0, dups}
@@ -200,6 +223,8 @@ public final class RedisEventStore implements EventStore {
     long started = System.nanoTime();
     List<Dataset.Item> items = indexed.index().items();
     writeItems(items);
+    Map<String, Map<String, Double>> purchaseTimes = new HashMap<>();
+    long latestSecond = Long.MIN_VALUE;
     try (AbstractPipeline pipeline = redis.pipelined()) {
       long sequence = 0;
       int pending = 0;
@@ -208,8 +233,13 @@ public final class RedisEventStore implements EventStore {
         Map<String, Double> members = new HashMap<>();
         for (int i = 0; i < rows.size(); i++) {
           sequence++;
+          Dataset.Interaction row = rows.get(i);
+          latestSecond = Math.max(latestSecond, row.epochSeconds());
+          if (row.type() == EventType.PURCHASE) {
+            purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
+                .put(String.format("%016d", sequence), (double) row.epochSeconds());
+          }
           if (i >= rows.size() - maxEventsPerUser) {
-            Dataset.Interaction row = rows.get(i);
             members.put(TimelineMember.encode(0, sequence, row.type(), row.itemId()),
                 (double) row.epochSeconds());
           }
@@ -228,6 +258,12 @@ public final class RedisEventStore implements EventStore {
         if (indexed.purchaseCounts()[item] > 0) {
           pipeline.zadd(POPULAR, -indexed.purchaseCounts()[item], itemId, ZAddParams.zAddParams().nx());
         }
+      }
+      for (Map.Entry<String, Map<String, Double>> item : purchaseTimes.entrySet()) {
+        pipeline.zadd(purchasesKey(item.getKey()), item.getValue());
+      }
+      if (latestSecond != Long.MIN_VALUE) {
+        pipeline.set(LATEST, latestSecond + " 000000000", SetParams.setParams().nx());
       }
       // Ingested events sort after every dataset event of the same time.
       pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());
@@ -375,13 +411,52 @@ public final class RedisEventStore implements EventStore {
   }
 
   @Override
+  public Optional<Instant> latestEventTime() {
+    index();
+    String latest = read(() -> redis.get(LATEST));
+    if (latest == null) {
+      return Optional.empty();
+    }
+    int space = latest.indexOf(' ');
+    return Optional.of(Instant.ofEpochSecond(Long.parseLong(latest.substring(0, space)),
+        Integer.parseInt(latest.substring(space + 1))));
+  }
+
+  @Override
+  public long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window) {
+    index();
+    // Whole seconds s with asOf - window <= s < asOf, as the in-memory store counts them.
+    Instant from = asOf.minus(window);
+    long first = from.getNano() == 0 ? from.getEpochSecond() : from.getEpochSecond() + 1;
+    long last = (asOf.getNano() == 0 ? asOf.getEpochSecond() : asOf.getEpochSecond() + 1) - 1;
+    long[] counts = new long[itemIds.size()];
+    if (itemIds.isEmpty() || first > last) {
+      return counts;
+    }
+    List<Response<Long>> replies = read(() -> {
+      List<Response<Long>> pending = new ArrayList<>(itemIds.size());
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        for (String itemId : itemIds) {
+          pending.add(pipeline.zcount(purchasesKey(itemId), first, last));
+        }
+        pipeline.sync();
+      }
+      return pending;
+    });
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = replies.get(i).get();
+    }
+    return counts;
+  }
+
+  @Override
   public AppendResult append(List<NewEvent> events) {
     index();
     if (events.isEmpty()) {
       return new AppendResult(0, 0);
     }
-    List<String> keys = new ArrayList<>(5 + 2 * events.size());
-    keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE));
+    List<String> keys = new ArrayList<>(6 + 3 * events.size());
+    keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST));
     List<String> args = new ArrayList<>(2 + FIELDS_PER_EVENT * events.size());
     args.add(String.valueOf(maxEventsPerUser));
     args.add(String.valueOf(dedupeSeconds));
@@ -389,6 +464,7 @@ public final class RedisEventStore implements EventStore {
       RecordedEvent recorded = event.event();
       keys.add(timelineKey(event.userId()));
       keys.add(event.eventId().isEmpty() ? "" : PREFIX + "e:" + event.dedupeKey());
+      keys.add(purchasesKey(recorded.itemId()));
       args.add(event.userId());
       args.add(recorded.itemId());
       args.add(String.valueOf(recorded.time().getEpochSecond()));
@@ -460,6 +536,11 @@ public final class RedisEventStore implements EventStore {
 
   private static String timelineKey(String userId) {
     return PREFIX + "t:" + userId;
+  }
+
+  /** An item's purchase times: a sorted set scored by epoch second, members unique sequences. */
+  private static String purchasesKey(String itemId) {
+    return PREFIX + "p:" + itemId;
   }
 
   private static String shortName(String fingerprint) {

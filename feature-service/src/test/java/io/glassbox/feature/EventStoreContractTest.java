@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -331,5 +333,35 @@ abstract class EventStoreContractTest {
     assertEquals(Set.of("A", "C"), found.keySet());
     assertEquals("Gamma, the bowl", found.get("C").title());
     assertEquals("Delta \"cup\"", store.item("D").orElseThrow().title());
+  }
+
+  @Test
+  void recentPurchases_countPurchasesInTheHalfOpenWindowBeforeTheRequestTime() {
+    // Purchases: A at 50, 100, 200; B at 10, 50, 100; E never; window [50, 200).
+    long[] counts = store.recentPurchases(List.of("A", "B", "E", "not-in-catalogue"),
+        Instant.ofEpochSecond(200), Duration.ofSeconds(150));
+
+    assertArrayEquals(new long[] {2, 2, 0, 0}, counts);
+    assertEquals(Optional.of(Instant.ofEpochSecond(200)), store.latestEventTime());
+  }
+
+  @Test
+  void recentPurchases_includeIngestedPurchasesAndIgnoreOtherEvents() {
+    store.append(List.of(event("u9", "A", 150, EventType.PURCHASE),
+        event("u9", "E", 160, EventType.CLICK), event("u9", "E", 300, EventType.PURCHASE)));
+
+    assertArrayEquals(new long[] {3, 0}, store.recentPurchases(List.of("A", "E"),
+        Instant.ofEpochSecond(200), Duration.ofSeconds(150)));
+    assertArrayEquals(new long[] {1}, store.recentPurchases(List.of("E"),
+        Instant.ofEpochSecond(301), Duration.ofSeconds(10)));
+    assertEquals(Optional.of(Instant.ofEpochSecond(300)), store.latestEventTime());
+  }
+
+  @Test
+  void latestEventTime_keepsNanosecondsAndIgnoresOlderEvents() {
+    store.append(List.of(new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(900, 5), EventType.CLICK))));
+    store.append(List.of(event("u9", "A", 800, EventType.PURCHASE)));
+
+    assertEquals(Optional.of(Instant.ofEpochSecond(900, 5)), store.latestEventTime());
   }
 }

@@ -33,10 +33,14 @@ public final class ModelMain {
     ModelRegistry registry = injector.getInstance(ModelRegistry.class);
     GrpcServer server = builder.addService(injector.getInstance(ModelGrpcService.class))
         .closeAfterDrain(registry)
+        .closeAfterDrain(injector.getInstance(InferenceEngine.class))
         .start();
     try {
       LoadedModel model = registry.loadConfiguredVersion();
-      log.info("serving model {} version {} on {}", model.modelName(), model.version(), model.device());
+      log.info("serving model {} version {} on {}{}; serving engine {}", model.modelName(),
+          model.version(), model.device(), model.executionProviderFallback().isEmpty() ? ""
+              : " (fallback: " + model.executionProviderFallback() + ")",
+          injector.getInstance(InferenceEngine.class).settings());
       server.setServing(true);
       return server;
     } catch (RuntimeException e) {

@@ -21,6 +21,7 @@ final class ModelServiceUnderTest implements AutoCloseable {
   final ModelConfig config;
   final ModelRegistry registry;
   final Scorer scorer;
+  final InferenceEngine engine;
   final ModelServiceGrpc.ModelServiceBlockingStub stub;
   private final GrpcServer server;
   private final ManagedChannel channel;
@@ -30,10 +31,11 @@ final class ModelServiceUnderTest implements AutoCloseable {
     ModelLoader loader = new ModelLoader(
         OrtEnvironment.getEnvironment(), new SessionFactory(OrtEnvironment.getEnvironment(), config, NO_GPU));
     this.registry = new ModelRegistry(loader, config);
-    this.scorer = new Scorer(registry);
+    this.engine = config.newInferenceEngine();
+    this.scorer = new Scorer(registry, engine);
     String name = "model-service-test-" + UUID.randomUUID();
     this.server = GrpcServer.inProcess(ModelMain.SERVER_NAME, name)
-        .addService(new ModelGrpcService(scorer, registry))
+        .addService(new ModelGrpcService(scorer, registry, config))
         .start();
     this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     this.stub = ModelServiceGrpc.newBlockingStub(channel);
@@ -74,6 +76,7 @@ final class ModelServiceUnderTest implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     server.close();
+    engine.close();
     registry.close();
   }
 }
