@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.JedisPooled;
@@ -39,7 +40,7 @@ import redis.clients.jedis.JedisPooled;
  * retrying UNAVAILABLE, as gRPC clients are configured): with an event id the event is stored
  * once, on both stores; without one it is stored twice, which is why ids exist.
  */
-@org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class IngestRetryTest {
   private static RedisServer redis;
   private EventStore store;

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -75,7 +76,8 @@ final class RedisServer implements AutoCloseable {
           throw new IllegalStateException("redis-server did not start on port " + port + "; see "
               + dir.resolve("redis.log"), notYet);
         }
-        Thread.onSpinWait();
+        // Poll the condition at a gentle pace rather than spin on a small shared machine.
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
       }
     }
   }
