@@ -21,8 +21,10 @@ import torch
 from . import data as data_mod
 from .evaluate import (attribute_popularity_scores, evaluate_scores, model_scorer,
                        popularity_scores, popularity_scorer)
+from . import timeaware
+from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, write_model_folder
-from .train import Settings, train
+from .train import Settings, loss_label, train
 
 
 def _blas() -> str:
@@ -50,13 +52,14 @@ def write_eval_cases(path, dataset, cases, split_name, mode="a"):
     """One line per case, tab-separated (see README "Evaluation cases file")."""
     with open(path, mode, encoding="utf-8") as out:
         if mode == "w":
-            out.write("split\tuser_id\thistory\ttargets\tnegatives\n")
+            out.write("split\tuser_id\thistory\ttargets\tnegatives\ttime\n")
         for c in cases:
             ids = dataset.item_ids
             history = " ".join(ids[i - 1] for i in c.history.tolist())
             targets = " ".join(ids[i - 1] for i in c.targets.tolist())
             negatives = "" if c.negatives is None else " ".join(ids[i - 1] for i in c.negatives.tolist())
-            out.write(f"{split_name}\t{dataset.user_ids[c.user]}\t{history}\t{targets}\t{negatives}\n")
+            out.write(f"{split_name}\t{dataset.user_ids[c.user]}\t{history}\t{targets}\t"
+                      f"{negatives}\t{c.time}\n")
 
 
 def holdout_items_for(dataset, fraction: float, seed: int) -> set:
@@ -106,7 +109,12 @@ def run(args) -> dict:
     if args.holdout_items > 0:
         holdout = holdout_items_for(dataset, args.holdout_items, settings.seed)
         log(f"holding out {len(holdout)} items entirely from training")
-    split = data_mod.leave_last_basket_out(dataset, holdout)
+    if args.split == "time":
+        if holdout:
+            raise SystemExit("--holdout-items works with --split basket only")
+        split = data_mod.global_time_split(dataset)
+    else:
+        split = data_mod.leave_last_basket_out(dataset, holdout)
     if args.sampled_negatives > 0:
         data_mod.attach_sampled_negatives(split.valid, dataset, args.sampled_negatives, 12345)
         data_mod.attach_sampled_negatives(split.test, dataset, args.sampled_negatives, 54321)
@@ -171,7 +179,8 @@ def run(args) -> dict:
                          "holdout_items_fraction": args.holdout_items,
                          "init_from": args.init_from,
                          "max_users": args.max_users,
-                         "loss": "full softmax cross-entropy over all items (seen items masked)",
+                         "loss": loss_label(settings),
+                         "split": args.split,
                          "optimizer": "AdamW",
                          "attributes": sorted(dataset.attributes),
                          "category_source": ("last word of the title" if "brand" not in dataset.attributes
@@ -303,6 +312,98 @@ def merge_results(args) -> None:
     print(f"wrote {args.out}")
 
 
+SPLIT_PROTOCOLS = {
+    "basket": ("leave-last-basket-out: per user, last basket = test, second-to-last = "
+               "validation, earlier = training; request time = the held-out basket's time"),
+    "time": ("global time split: events before T_valid = training; a user's first basket in "
+             "[T_valid, T_test) = validation, first basket at or after T_test = test (T_valid, "
+             "T_test = the 80% and 90% quantiles of all event times); request time = that "
+             "basket's time"),
+}
+
+
+def _split_of(dataset, split_name):
+    if split_name == "time":
+        return data_mod.global_time_split(dataset)
+    return data_mod.leave_last_basket_out(dataset)
+
+
+def write_trend_events(path, dataset, split):
+    """The training events as `item_id<TAB>unix_seconds`, oldest first: what the Java
+    evaluation counts recent purchases from (the trainer's RecentCounts input)."""
+    recent = timeaware.RecentCounts(split.train, split.train_times, dataset.num_items)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("item_id\ttime\n")
+        for item, time_s in zip(recent.items.tolist(), recent.times.tolist()):
+            out.write(f"{dataset.item_ids[item - 1]}\t{time_s}\n")
+
+
+def evaluate_command(args) -> dict:
+    """Evaluates a model folder against the time-aware baselines; fits the trend term and the
+    buy-again merge on validation; optionally stores the trend term in the folder."""
+    torch.set_num_threads(args.threads)
+    dataset = data_mod.load_dataset(args.data, name=args.name)
+    split = _split_of(dataset, args.split)
+    model, metadata = load_model_folder(args.model, dataset)
+    trained_split = metadata["settings"].get("split", "basket")
+    if trained_split != args.split:
+        raise SystemExit(f"{args.model} was trained on the {trained_split!r} split; "
+                         f"evaluating it on {args.split!r} would leak held-out events")
+    popularity = popularity_scores(split.train, dataset.num_items)
+    report = timeaware.compare(dataset, split, model, metadata["max_history_length"], popularity)
+    report = {"protocol": SPLIT_PROTOCOLS[args.split],
+              "metric": ("full ranking over all items; 'results.*' except 'repeats_counted/*': "
+                         "targets = held-out items not in the history, history excluded; "
+                         "'repeats_counted/*': every held-out item is a target, nothing "
+                         "excluded, an item never recommended counts as a miss"),
+              "counts": "training events only, in [request_time - window, request_time)",
+              "model_version": metadata["version"],
+              "data_fingerprint": dataset.fingerprint} | report
+    if args.split == "time":
+        t_valid, t_test = data_mod.time_cutoffs(dataset, 0.1, 0.1)
+        report["cutoffs"] = {"valid_from": _iso(t_valid), "test_from": _iso(t_test)}
+    if args.write_eval_cases:
+        os.makedirs(args.run_dir, exist_ok=True)
+        cases = os.path.join(args.run_dir, "eval_cases.tsv")
+        write_eval_cases(cases, dataset, split.valid, "valid", "w")
+        write_eval_cases(cases, dataset, split.test, "test")
+        write_trend_events(os.path.join(args.run_dir, "trend_events.tsv"), dataset, split)
+        print(f"wrote {cases} and trend_events.tsv")
+    if args.write_trend:
+        trend = report["trend"]
+        metadata["trend"] = {
+            "feature": "recent_purchases",
+            "window_days": trend["window_days"],
+            "weight": trend["weight"],
+            "formula": "score = model_score + weight * ln(1 + purchases of the item in "
+                       "[request_time - window_days, request_time))",
+            "fit": f"grid search on validation NDCG@10, {args.split} split, training events only",
+        }
+        test = report["results"]["model_plus_trend"]["test"]
+        metadata["metrics"].update({"trend_test_hr@10": test["hr@10"],
+                                    "trend_test_ndcg@10": test["ndcg@10"]})
+        metadata["settings"]["loss"] = loss_label(settings_of(metadata))
+        with open(os.path.join(args.model, "metadata.json"), "w", encoding="utf-8") as out:
+            json.dump(metadata, out, indent=2)
+            out.write("\n")
+        print(f"stored the trend term in {args.model}/metadata.json")
+    if args.out:
+        existing = {}
+        if os.path.exists(args.out):
+            with open(args.out, encoding="utf-8") as f:
+                existing = json.load(f)
+        existing.setdefault("time_aware", {})[args.split] = report
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(existing, f, indent=2)
+            f.write("\n")
+        print(f"wrote {args.out} -> time_aware.{args.split}")
+    return report
+
+
+def _iso(seconds: int) -> str:
+    return dt.datetime.utcfromtimestamp(seconds).isoformat() + "Z"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m glassbox_trainer")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -320,6 +421,9 @@ def main(argv=None) -> int:
     t.add_argument("--sampled-negatives", type=int, default=0,
                    help="also evaluate against N sampled unseen negatives")
     t.add_argument("--write-eval-cases", action="store_true")
+    t.add_argument("--split", choices=("basket", "time"), default="basket",
+                   help="basket: leave-last-basket-out per user; time: one global time cut "
+                        "(last 10%% of events = test period, the 10%% before = validation)")
     t.add_argument("--init-from", help="model.pt of an earlier run: continue from its weights")
     for f in fields(Settings):
         if f.name == "extra":
@@ -335,9 +439,23 @@ def main(argv=None) -> int:
     m.add_argument("--holdout", help="metrics.json of the held-out-items run")
     m.add_argument("--data", help="dataset folder (to add baselines missing from old runs)")
     m.add_argument("--out", required=True)
+    e = sub.add_parser("evaluate", help="a model folder against the time-aware baselines")
+    e.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
+    e.add_argument("--data", required=True)
+    e.add_argument("--name", help="dataset name (default: folder name)")
+    e.add_argument("--split", choices=("basket", "time"), default="basket")
+    e.add_argument("--out", help="results JSON to update (key time_aware.<split>)")
+    e.add_argument("--write-trend", action="store_true",
+                   help="store the fitted trend term in the folder's metadata.json")
+    e.add_argument("--write-eval-cases", action="store_true",
+                   help="write eval_cases.tsv and trend_events.tsv into --run-dir")
+    e.add_argument("--run-dir", default="runs/evaluate")
+    e.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     if args.command == "train":
         run(args)
+    elif args.command == "evaluate":
+        evaluate_command(args)
     elif args.command == "results":
         merge_results(args)
     return 0

@@ -55,6 +55,7 @@ class Dataset:
     user_ids: List[str]
     sequences: List[np.ndarray]               # per user: int64 item indices, oldest first
     baskets: List[np.ndarray]                 # per user: basket number of each event (0, 1, ...)
+    times: List[np.ndarray]                   # per user: int64 event time (Unix seconds)
     fingerprint: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -170,13 +171,14 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 raise ValueError(f"interaction item {r['item_id']!r} is missing from items.csv")
             seq_pos = int(r["seq_pos"])
             basket_key = r["invoice_no"] if has_invoice else str(seq_pos)
-            events.append((seq_pos, item, basket_key))
+            events.append((seq_pos, item, basket_key, int(r["timestamp"])))
     fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
 
-    sequences, baskets = [], []
+    sequences, baskets, times = [], [], []
     for user in user_order:
         events = sorted(per_user[user])
         items = np.array([e[1] for e in events], dtype=np.int64)
+        times.append(np.array([e[3] for e in events], dtype=np.int64))
         basket_no, numbers, previous = -1, [], None
         for e in events:
             if e[2] != previous:
@@ -186,7 +188,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         sequences.append(items)
         baskets.append(np.array(numbers, dtype=np.int64))
     return Dataset(name, item_ids, titles, attributes, sizes, labels, user_order,
-                   sequences, baskets, fingerprint)
+                   sequences, baskets, times, fingerprint)
 
 
 @dataclass
@@ -197,16 +199,22 @@ class EvalCase:
     history: np.ndarray
     targets: np.ndarray          # distinct held-out items that are not in the history
     negatives: Optional[np.ndarray] = None   # sampled unseen items (sampled protocol)
+    time: int = 0                # request time: Unix seconds of the held-out basket's first event
 
 
 @dataclass
 class Split:
     train: List[np.ndarray]      # per user, the events the model may learn from
     train_baskets: List[np.ndarray]   # basket number of each training event
+    train_times: List[np.ndarray]     # Unix seconds of each training event
     valid: List[EvalCase]
     test: List[EvalCase]
     skipped_valid: int           # held-out baskets with no new item (or no history)
     skipped_test: int
+    # The same test baskets with every distinct held-out item as a target, repeat purchases
+    # included (also the baskets skipped above for having no new item): the buy-again metric.
+    test_with_repeats: List[EvalCase] = field(default_factory=list)
+    valid_with_repeats: List[EvalCase] = field(default_factory=list)
 
 
 def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None) -> Split:
@@ -219,9 +227,11 @@ def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None)
     without history are skipped (counted). `holdout_items` are removed from the training
     sequences (they still appear in histories and as targets at evaluation).
     """
-    train, train_baskets, valid, test = [], [], [], []
+    train, train_baskets, train_times, valid, test = [], [], [], [], []
+    test_all, valid_all = [], []
     skipped_valid = skipped_test = 0
     for user, (items, numbers) in enumerate(zip(dataset.sequences, dataset.baskets)):
+        times = dataset.times[user]
         count = int(numbers[-1]) + 1
         if count >= 3:
             cut_valid = int(np.searchsorted(numbers, count - 2))
@@ -232,31 +242,84 @@ def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None)
         else:
             cut_valid = None
             cut_train = len(items)
-        train_items, train_numbers = items[:cut_train], numbers[:cut_train]
-        if holdout_items:
-            keep = np.array([int(i) not in holdout_items for i in train_items], dtype=bool)
-            train_items, train_numbers = train_items[keep], train_numbers[keep]
-        if len(train_items) > 0:
-            train.append(train_items)
-            train_baskets.append(train_numbers)
+        _add_training(train, train_baskets, train_times, items[:cut_train], numbers[:cut_train],
+                      times[:cut_train], holdout_items)
         if count >= 2:
             cut_test = int(np.searchsorted(numbers, count - 1))
-            case = _case(user, items[:cut_test], items[cut_test:])
+            case = _case(user, items[:cut_test], items[cut_test:], int(times[cut_test]))
+            _add_repeat_case(test_all, user, items[:cut_test], items[cut_test:], int(times[cut_test]))
             if case is None:
                 skipped_test += 1
             else:
                 test.append(case)
         if cut_valid is not None:
             cut_test = int(np.searchsorted(numbers, count - 1))
-            case = _case(user, items[:cut_valid], items[cut_valid:cut_test])
+            case = _case(user, items[:cut_valid], items[cut_valid:cut_test], int(times[cut_valid]))
+            _add_repeat_case(valid_all, user, items[:cut_valid], items[cut_valid:cut_test],
+                             int(times[cut_valid]))
             if case is None:
                 skipped_valid += 1
             else:
                 valid.append(case)
-    return Split(train, train_baskets, valid, test, skipped_valid, skipped_test)
+    return Split(train, train_baskets, train_times, valid, test, skipped_valid, skipped_test,
+                 test_all, valid_all)
 
 
-def _case(user: int, history: np.ndarray, held_out: np.ndarray) -> Optional[EvalCase]:
+def _add_training(train, train_baskets, train_times, items, numbers, times, holdout_items):
+    if holdout_items:
+        keep = np.array([int(i) not in holdout_items for i in items], dtype=bool)
+        items, numbers, times = items[keep], numbers[keep], times[keep]
+    if len(items) > 0:
+        train.append(items)
+        train_baskets.append(numbers)
+        train_times.append(times)
+
+
+def time_cutoffs(dataset: Dataset, valid_fraction: float, test_fraction: float) -> tuple:
+    """(T_valid, T_test): event-time quantiles leaving the given fractions of all events in
+    [T_valid, T_test) and [T_test, end]."""
+    times = np.sort(np.concatenate(dataset.times))
+    t_test = int(times[int(len(times) * (1.0 - test_fraction))])
+    t_valid = int(times[int(len(times) * (1.0 - test_fraction - valid_fraction))])
+    return t_valid, t_test
+
+
+def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
+                      test_fraction: float = 0.1) -> Split:
+    """One cut in time for everybody: events before T_valid are training data; a user's
+    first basket in [T_valid, T_test) is a validation case and the first basket at or after
+    T_test a test case, each with the user's whole history before it (the test history
+    includes validation-period events, which are never trained on). Unlike
+    leave-last-basket-out, no training event is later than any evaluation request."""
+    t_valid, t_test = time_cutoffs(dataset, valid_fraction, test_fraction)
+    train, train_baskets, train_times, valid, test = [], [], [], [], []
+    test_all, valid_all = [], []
+    skipped_valid = skipped_test = 0
+    for user, (items, numbers) in enumerate(zip(dataset.sequences, dataset.baskets)):
+        times = dataset.times[user]
+        cut_train = int(np.searchsorted(times, t_valid, side="left"))
+        _add_training(train, train_baskets, train_times, items[:cut_train], numbers[:cut_train],
+                      times[:cut_train], None)
+        for low, high, cases in ((t_valid, t_test, valid), (t_test, None, test)):
+            start = int(np.searchsorted(times, low, side="left"))
+            if start >= len(items) or (high is not None and times[start] >= high):
+                continue
+            end = int(np.searchsorted(numbers, numbers[start], side="right"))
+            case = _case(user, items[:start], items[start:end], int(times[start]))
+            _add_repeat_case(test_all if cases is test else valid_all, user, items[:start],
+                             items[start:end], int(times[start]))
+            if case is None:
+                if cases is valid:
+                    skipped_valid += 1
+                else:
+                    skipped_test += 1
+            else:
+                cases.append(case)
+    return Split(train, train_baskets, train_times, valid, test, skipped_valid, skipped_test,
+                 test_all, valid_all)
+
+
+def _case(user: int, history: np.ndarray, held_out: np.ndarray, time: int) -> Optional[EvalCase]:
     if len(history) == 0:
         return None
     seen = set(history.tolist())
@@ -266,7 +329,14 @@ def _case(user: int, history: np.ndarray, held_out: np.ndarray) -> Optional[Eval
             targets.append(item)
     if not targets:
         return None
-    return EvalCase(user, history, np.array(targets, dtype=np.int64))
+    return EvalCase(user, history, np.array(targets, dtype=np.int64), time=time)
+
+
+def _add_repeat_case(cases: List[EvalCase], user: int, history: np.ndarray,
+                     held_out: np.ndarray, time: int) -> None:
+    if len(history) > 0:
+        targets = list(dict.fromkeys(held_out.tolist()))
+        cases.append(EvalCase(user, history, np.array(targets, dtype=np.int64), time=time))
 
 
 def attach_sampled_negatives(cases: List[EvalCase], dataset: Dataset, count: int,

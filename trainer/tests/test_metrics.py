@@ -74,10 +74,13 @@ class MetricsTest(unittest.TestCase):
 
 
 class SplitTest(unittest.TestCase):
-    def _dataset(self, sequences, baskets, items=9):
+    def _dataset(self, sequences, baskets, items=9, times=None):
+        # Default event times: 100 s per basket number.
+        times = times or [[100 * b for b in bs] for bs in baskets]
         return data_mod.Dataset("t", [str(i) for i in range(1, items + 1)], [""] * items, {}, {}, {},
                                 [f"u{i}" for i in range(len(sequences))],
-                                [np.array(s) for s in sequences], [np.array(b) for b in baskets])
+                                [np.array(s) for s in sequences], [np.array(b) for b in baskets],
+                                [np.array(t) for t in times])
 
     def test_leaveLastBasketOut_holdsOutWholeBasketsAndDropsSeenTargets(self):
         ds = self._dataset([[1, 2, 3, 2, 4, 5, 6], [1, 2, 3], [7, 8]],
@@ -92,6 +95,27 @@ class SplitTest(unittest.TestCase):
                          [(0, [1, 2, 3, 2, 4], [5, 6]), (1, [1, 2], [3])])
         self.assertEqual(split.train[1].tolist(), [1, 2])
         self.assertEqual(split.train[2].tolist(), [7, 8])      # one basket: training only
+
+    def test_leaveLastBasketOut_keepsRepeatPurchasesForTheBuyAgainMetric(self):
+        ds = self._dataset([[1, 2, 1, 3], [1, 2, 1]], [[0, 0, 1, 1], [0, 0, 1]])
+        split = data_mod.leave_last_basket_out(ds)
+        # user 1's test basket holds only a repeat: skipped by the new-items metric only
+        self.assertEqual([c.user for c in split.test], [0])
+        self.assertEqual([(c.user, c.targets.tolist(), c.time) for c in split.test_with_repeats],
+                         [(0, [1, 3], 100), (1, [1], 100)])
+
+    def test_globalTimeSplit_trainsOnlyBeforeTheCutAndTakesFirstBasketAfterIt(self):
+        # Event times 0..9 (one per event): the last 10% (t = 9) is test, t = 8 validation.
+        ds = self._dataset([[1, 2, 3, 4, 5, 6], [7, 8, 9, 1]],
+                           [[0, 1, 2, 3, 4, 5], [0, 1, 2, 3]],
+                           times=[[0, 1, 2, 3, 8, 9], [4, 5, 6, 7]])
+        split = data_mod.global_time_split(ds)
+        self.assertEqual([t.tolist() for t in split.train], [[1, 2, 3, 4], [7, 8, 9, 1]])
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.valid], [(0, [1, 2, 3, 4], [5], 8)])
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.test], [(0, [1, 2, 3, 4, 5], [6], 9)])
+        self.assertTrue(all(t.max() < 8 for t in split.train_times))
 
     def test_nextBasketTargets_pointIntoTheFollowingBasket(self):
         items = np.array([1, 2, 3, 4, 5, 6, 7])

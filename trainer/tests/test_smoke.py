@@ -123,7 +123,7 @@ class TrainExportSmokeTest(unittest.TestCase):
         with open(os.path.join(self.work, "run", "eval_cases.tsv")) as f:
             header = f.readline().rstrip("\n").split("\t")
             first = f.readline().rstrip("\n").split("\t")
-        self.assertEqual(header, ["split", "user_id", "history", "targets", "negatives"])
+        self.assertEqual(header, ["split", "user_id", "history", "targets", "negatives", "time"])
         self.assertEqual(len(first[4].split(" ")), 20)
 
 

@@ -119,6 +119,11 @@ final class CsvReader implements AutoCloseable {
     return fields;
   }
 
+  /** The physical line (1-based, the header is line 1) where the record last returned starts. */
+  long line() {
+    return recordLine;
+  }
+
   /** "file line N" of the record last returned by {@link #next}, for error messages. */
   String where() {
     return source + " line " + recordLine;

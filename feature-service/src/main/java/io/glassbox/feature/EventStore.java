@@ -1,20 +1,35 @@
 package io.glassbox.feature;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Behaviour histories, the item catalogue, co-purchase statistics and popularity behind one
- * interface, so that the in-memory store of a single process can be replaced by a shared one
- * (Redis) when the service runs as several replicas. Every method is safe to call concurrently
- * with {@link #append}; every method throws {@link StoreNotReadyException} until the store is
- * ready.
+ * interface: {@link InMemoryEventStore} for a single process, {@link RedisEventStore} when
+ * several replicas share one Redis. Every method is safe to call concurrently with
+ * {@link #append}; every method but {@link #load} throws {@link StoreNotReadyException} until
+ * the store is loaded. A store backed by a server throws {@link StoreUnavailableException} when
+ * it cannot reach it and {@link StoreFullException} when it has no room; nothing is changed then.
  */
-public interface EventStore {
+public interface EventStore extends AutoCloseable {
+  /**
+   * Takes in the dataset: the co-purchase statistics are always derived from it in memory;
+   * histories, counts and the catalogue go into the store (a shared store takes them in once).
+   * May be called once.
+   */
+  void load(Dataset dataset);
+
   /** True once the dataset is loaded and every other method answers. */
   boolean isReady();
 
-  /** The user's {@code maxEvents} most recent events, oldest first (ties keep ingestion order). */
+  /**
+   * The user's {@code maxEvents} most recent retained events, oldest first (ties keep ingestion
+   * order); {@link UserHistory#totalEvents()} counts every event ever stored for the user.
+   */
   UserHistory history(String userId, int maxEvents);
 
   /**
@@ -27,16 +42,43 @@ public interface EventStore {
   /** The catalogue item with its current interaction count, if the catalogue has it. */
   Optional<CatalogItem> item(String itemId);
 
+  /** The catalogue items among {@code itemIds}, by id; ids the catalogue lacks are absent. */
+  Map<String, CatalogItem> items(Collection<String> itemIds);
+
   /** Items bought in the same baskets as {@code itemId}, most shared baskets first. */
   List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId);
+
+  /**
+   * The time of the newest event in the store (any user, any type); empty when it holds none.
+   * The default request time for {@link #recentPurchases}: for a historical data set it is the
+   * data's "now", for a live store the last ingested event.
+   */
+  Optional<Instant> latestEventTime();
+
+  /**
+   * Purchases (all users) of each item at times t with {@code asOf - window <= t < asOf}, aligned
+   * with {@code itemIds}; 0 for an item the catalogue lacks. Times count at one-second resolution.
+   */
+  long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window);
 
   /** The {@code maxItems} most bought items, most purchases first (ties by item id). */
   List<PopularItem> mostPurchased(int maxItems);
 
   /**
    * Stores every event or none: when one names an item the catalogue lacks, throws
-   * {@link UnknownItemException} and stores nothing. Stored events are visible to every read that
-   * starts after this method returns.
+   * {@link UnknownItemException} and stores nothing. An event whose {@link NewEvent#eventId()} is
+   * set and was already stored for the same user within the dedupe window is not stored again.
+   * Stored events are visible to every read that starts after this method returns.
    */
-  void append(List<NewEvent> events);
+  AppendResult append(List<NewEvent> events);
+
+  /**
+   * Adds catalogue items, or replaces the display fields of items already there (their
+   * interaction counts are kept). Visible to every read that starts after this returns.
+   */
+  void putItems(List<Dataset.Item> items);
+
+  /** Releases connections; the in-memory store has none. */
+  @Override
+  void close();
 }

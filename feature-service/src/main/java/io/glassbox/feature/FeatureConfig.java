@@ -4,13 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * Settings of the feature-service, read once at start.
  *
  * @param port gRPC port ({@value #PORT_KEY}, default {@value #DEFAULT_PORT}; 0 picks a free one)
+ * @param adminPort port of the {@code FeatureAdmin} service, on loopback ({@value #ADMIN_PORT_KEY},
+ *     default {@value #DEFAULT_ADMIN_PORT}; 0 picks a free one)
  * @param dataDir folder with {@code items.csv.gz} and {@code interactions.csv.gz}
  *     ({@value #DATA_DIR_KEY}, default {@value #DEFAULT_DATA_DIR}, relative to the working directory)
  * @param currencyCode ISO 4217 currency of the catalogue's prices ({@value #CURRENCY_KEY},
@@ -21,29 +27,56 @@ import java.util.regex.Pattern;
  *     default {@value #DEFAULT_NEIGHBOURS}, 1..10000)
  * @param recentItems most recent distinct history items that drive co-purchase retrieval
  *     ({@value #RECENT_ITEMS_KEY}, default {@value #DEFAULT_RECENT_ITEMS}, 1..1000)
+ * @param store which store ({@value #STORE_KEY}: {@code memory}, the default, or {@code redis})
+ * @param redisUri the Redis of the {@code redis} store ({@value #REDIS_URI_KEY}, default
+ *     {@value #DEFAULT_REDIS_URI}; {@code redis://[user:password@]host:port[/db]})
+ * @param storeBounds the store's limits: {@value #MAX_EVENTS_PER_USER_KEY} (default
+ *     {@value #DEFAULT_MAX_EVENTS_PER_USER}, 1..100000), {@value #MAX_USERS_KEY} (default
+ *     {@value #DEFAULT_MAX_USERS}, in-memory only), {@value #MAX_EVENTS_KEY} (default
+ *     {@value #DEFAULT_MAX_EVENTS}, in-memory only), {@value #DEDUPE_WINDOW_KEY} (default 24 h,
+ *     1 s..30 days), {@value #DEDUPE_MAX_IDS_KEY} (default {@value #DEFAULT_DEDUPE_MAX_IDS},
+ *     in-memory only)
  */
 public record FeatureConfig(
-    int port, Path dataDir, String currencyCode, int maxBasketSize, int coPurchaseNeighbours,
-    int recentItems) {
+    int port, int adminPort, Path dataDir, String currencyCode, int maxBasketSize,
+    int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, StoreBounds storeBounds) {
   public static final String PORT_KEY = "GLASSBOX_FEATURE_PORT";
+  public static final String ADMIN_PORT_KEY = "GLASSBOX_FEATURE_ADMIN_PORT";
   public static final String DATA_DIR_KEY = "GLASSBOX_DATA_DIR";
   public static final String CURRENCY_KEY = "GLASSBOX_FEATURE_CURRENCY";
   public static final String MAX_BASKET_SIZE_KEY = "GLASSBOX_FEATURE_MAX_BASKET_SIZE";
   public static final String NEIGHBOURS_KEY = "GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS";
   public static final String RECENT_ITEMS_KEY = "GLASSBOX_FEATURE_RECENT_ITEMS";
+  public static final String STORE_KEY = "GLASSBOX_FEATURE_STORE";
+  public static final String REDIS_URI_KEY = "GLASSBOX_REDIS_URI";
+  public static final String MAX_EVENTS_PER_USER_KEY = "GLASSBOX_FEATURE_MAX_EVENTS_PER_USER";
+  public static final String MAX_USERS_KEY = "GLASSBOX_FEATURE_MAX_USERS";
+  public static final String MAX_EVENTS_KEY = "GLASSBOX_FEATURE_MAX_EVENTS";
+  public static final String DEDUPE_WINDOW_KEY = "GLASSBOX_FEATURE_DEDUPE_WINDOW";
+  public static final String DEDUPE_MAX_IDS_KEY = "GLASSBOX_FEATURE_DEDUPE_MAX_IDS";
 
   public static final int DEFAULT_PORT = 50052;
+  public static final int DEFAULT_ADMIN_PORT = 50062;
   public static final String DEFAULT_DATA_DIR = "data/uci-online-retail";
   public static final String DEFAULT_CURRENCY = "GBP";
   public static final int DEFAULT_MAX_BASKET_SIZE = 100;
   public static final int DEFAULT_NEIGHBOURS = 200;
   public static final int DEFAULT_RECENT_ITEMS = 20;
+  public static final String DEFAULT_REDIS_URI = "redis://localhost:6379";
+  public static final int DEFAULT_MAX_EVENTS_PER_USER = 1000;
+  public static final int DEFAULT_MAX_USERS = 500_000;
+  public static final int DEFAULT_MAX_EVENTS = 10_000_000;
+  public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofHours(24);
+  public static final int DEFAULT_DEDUPE_MAX_IDS = 1_000_000;
 
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
   public FeatureConfig {
     requireNonNull(dataDir, "dataDir");
     requireNonNull(currencyCode, "currencyCode");
+    requireNonNull(store, "store");
+    requireNonNull(redisUri, "redisUri");
+    requireNonNull(storeBounds, "storeBounds");
   }
 
   /** Reads and validates every setting; throws {@link ConfigException} naming a bad one. */
@@ -55,10 +88,65 @@ public record FeatureConfig(
     }
     return new FeatureConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
+        source.getPort(ADMIN_PORT_KEY, DEFAULT_ADMIN_PORT),
         source.getPath(DATA_DIR_KEY, Path.of(DEFAULT_DATA_DIR)),
         currency,
         source.getInt(MAX_BASKET_SIZE_KEY, DEFAULT_MAX_BASKET_SIZE, 2, 10_000),
         source.getInt(NEIGHBOURS_KEY, DEFAULT_NEIGHBOURS, 1, 10_000),
-        source.getInt(RECENT_ITEMS_KEY, DEFAULT_RECENT_ITEMS, 1, 1000));
+        source.getInt(RECENT_ITEMS_KEY, DEFAULT_RECENT_ITEMS, 1, 1000),
+        storeKind(source),
+        redisUri(source),
+        storeBounds(source));
+  }
+
+  private static StoreKind storeKind(ConfigSource source) {
+    String raw = source.getString(STORE_KEY, "memory");
+    return switch (raw.toLowerCase(Locale.ROOT)) {
+      case "memory" -> StoreKind.MEMORY;
+      case "redis" -> StoreKind.REDIS;
+      default -> throw new ConfigException(STORE_KEY + " must be memory or redis, got \"" + raw + "\"");
+    };
+  }
+
+  private static URI redisUri(ConfigSource source) {
+    String raw = source.getString(REDIS_URI_KEY, DEFAULT_REDIS_URI);
+    try {
+      URI uri = new URI(raw);
+      if (!("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+          || uri.getHost() == null || uri.getPort() < 1) {
+        throw new ConfigException(REDIS_URI_KEY + " must look like redis://host:6379 or "
+            + "rediss://user:password@host:6380/0, got \"" + redact(raw) + "\"");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new ConfigException(REDIS_URI_KEY + " is not a URI: \"" + redact(raw) + "\"");
+    }
+  }
+
+  /** Never echo a password into logs. */
+  private static String redact(String uri) {
+    return uri.replaceAll("//[^@/]*@", "//***@");
+  }
+
+  private static StoreBounds storeBounds(ConfigSource source) {
+    int perUser = source.getInt(MAX_EVENTS_PER_USER_KEY, DEFAULT_MAX_EVENTS_PER_USER, 1, 100_000);
+    int maxEvents = source.getInt(MAX_EVENTS_KEY, DEFAULT_MAX_EVENTS, 1, 1_000_000_000);
+    if (maxEvents < perUser) {
+      throw new ConfigException(MAX_EVENTS_KEY + " (" + maxEvents + ") must be at least "
+          + MAX_EVENTS_PER_USER_KEY + " (" + perUser + ")");
+    }
+    Duration window = source.getDuration(DEDUPE_WINDOW_KEY, DEFAULT_DEDUPE_WINDOW);
+    if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(30)) > 0) {
+      throw new ConfigException(DEDUPE_WINDOW_KEY + " must be 1s..30 days, got " + window);
+    }
+    return new StoreBounds(perUser,
+        source.getInt(MAX_USERS_KEY, DEFAULT_MAX_USERS, 1, 100_000_000),
+        maxEvents, window,
+        source.getInt(DEDUPE_MAX_IDS_KEY, DEFAULT_DEDUPE_MAX_IDS, 1, 100_000_000));
+  }
+
+  /** The Redis URI without its password, for logs and messages. */
+  public String redisName() {
+    return redact(redisUri.toString());
   }
 }

@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import static io.glassbox.feature.StoreCalls.call;
 import static io.glassbox.server.RequestChecks.invalid;
 import static io.glassbox.server.RequestChecks.limitOrDefault;
 import static io.glassbox.server.RequestChecks.requireCount;
@@ -26,13 +27,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +47,11 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_CANDIDATES = 2000;
   static final int MAX_ITEM_IDS = 1000;
   static final int MAX_INGEST_EVENTS = 1000;
+  static final int MAX_EVENT_ID_LENGTH = 128;
   // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
+  private static final long MAX_RECENT_WINDOW_SECONDS = 366L * 86_400;
 
   private final EventStore store;
   private final CandidateRetriever retriever;
@@ -63,7 +67,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     int maxEvents = limitOrDefault("max_events", request.getMaxEvents(), DEFAULT_MAX_EVENTS, MAX_EVENTS);
-    UserHistory history = ready(() -> store.history(userId, maxEvents));
+    UserHistory history = call(() -> store.history(userId, maxEvents));
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
         .setKnownUser(history.knownUser())
@@ -86,11 +90,12 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     for (int i = 0; i < request.getItemIdsCount(); i++) {
       ids.add(requireId("item_ids[" + i + "]", request.getItemIds(i)));
     }
+    Map<String, CatalogItem> found = call(() -> store.items(ids));
     GetItemsResponse.Builder response = GetItemsResponse.newBuilder();
     for (String id : ids) {
-      Optional<CatalogItem> item = ready(() -> store.item(id));
-      if (item.isPresent()) {
-        response.addItems(toProto(item.get()));
+      CatalogItem item = found.get(id);
+      if (item != null) {
+        response.addItems(toProto(item));
       } else {
         response.addMissingItemIds(id);
       }
@@ -103,13 +108,27 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       RetrieveCandidatesRequest request, StreamObserver<RetrieveCandidatesResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     int limit = limitOrDefault("limit", request.getLimit(), DEFAULT_CANDIDATES, MAX_CANDIDATES);
-    Retrieval retrieval = ready(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
+    Optional<Instant> asOf = request.hasAsOf()
+        ? Optional.of(toInstant("as_of", request.getAsOf())) : Optional.empty();
+    Optional<Duration> window = recentWindow(request);
+    Retrieval retrieval = call(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
     RetrieveCandidatesResponse.Builder response =
         RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
-    for (RetrievedCandidate candidate : retrieval.candidates()) {
+    // The request time: the caller's, else the newest event in the store (see the proto).
+    Optional<Instant> requestTime = asOf.isPresent() ? asOf : call(store::latestEventTime);
+    requestTime.ifPresent(time -> response.setAsOf(timestamp(time)));
+    long[] recent = new long[retrieval.candidates().size()];
+    if (window.isPresent() && requestTime.isPresent()) {
+      List<String> ids = retrieval.candidates().stream().map(RetrievedCandidate::itemId).toList();
+      recent = call(() -> store.recentPurchases(ids, requestTime.get(), window.get()));
+      response.setRecentWindow(request.getRecentWindow());
+    }
+    for (int i = 0; i < retrieval.candidates().size(); i++) {
+      RetrievedCandidate candidate = retrieval.candidates().get(i);
       Candidate.Builder proto = Candidate.newBuilder()
           .setItemId(candidate.itemId())
           .setRetrievalScore(candidate.score())
+          .setRecentPurchases(recent[i])
           .addAllViaItemIds(candidate.viaItemIds());
       // Fixed order so clients see the same list for the same sources.
       if (candidate.sources().contains(CandidateSource.CO_PURCHASE)) {
@@ -130,17 +149,49 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     for (int i = 0; i < request.getEventsCount(); i++) {
       events.add(toNewEvent("events[" + i + "]", request.getEvents(i)));
     }
+    AppendResult result;
     try {
-      ready(() -> {
-        store.append(events);
-        return null;
-      });
+      result = call(() -> store.append(events));
     } catch (UnknownItemException e) {
       throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
           + "\" is not in the catalogue; only catalogue items can be ingested");
     }
-    log.debug("Ingested {} events", events.size());
-    reply(responses, IngestEventsResponse.newBuilder().setAcceptedCount(events.size()).build());
+    log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());
+    reply(responses, IngestEventsResponse.newBuilder()
+        .setAcceptedCount(events.size())
+        .setDuplicateCount(result.duplicates())
+        .build());
+  }
+
+  /** The request's recent window: empty when unset or zero, else 1 s .. 366 days. */
+  private static Optional<Duration> recentWindow(RetrieveCandidatesRequest request) {
+    if (!request.hasRecentWindow()) {
+      return Optional.empty();
+    }
+    com.google.protobuf.Duration proto = request.getRecentWindow();
+    if (proto.getSeconds() == 0 && proto.getNanos() == 0) {
+      return Optional.empty();
+    }
+    if (proto.getNanos() < 0 || proto.getNanos() > 999_999_999 || proto.getSeconds() < 1
+        || proto.getSeconds() > MAX_RECENT_WINDOW_SECONDS
+        || (proto.getSeconds() == MAX_RECENT_WINDOW_SECONDS && proto.getNanos() > 0)) {
+      throw invalid("recent_window must be between 1 second and 366 days, got "
+          + proto.getSeconds() + "s " + proto.getNanos() + "ns");
+    }
+    return Optional.of(Duration.ofSeconds(proto.getSeconds(), proto.getNanos()));
+  }
+
+  private static Instant toInstant(String field, Timestamp time) {
+    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
+        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
+      throw invalid(field + " must be a valid timestamp between years 1 and 9999 "
+          + "with nanos 0..999999999");
+    }
+    return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
+  }
+
+  private static Timestamp timestamp(Instant time) {
+    return Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()).build();
   }
 
   private static NewEvent toNewEvent(String field, UserEvent proto) {
@@ -153,17 +204,16 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     if (!event.hasTime()) {
       throw invalid(field + ".event.time must be set to when the event happened");
     }
-    Timestamp time = event.getTime();
-    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
-        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
-      throw invalid(field + ".event.time must be a valid timestamp between years 1 and 9999 "
-          + "with nanos 0..999999999");
-    }
+    Instant time = toInstant(field + ".event.time", event.getTime());
     EventType type = EventType.fromWireName(event.getEventType()).orElseThrow(() ->
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
             + ", got \"" + Descriptions.truncate(event.getEventType()) + "\""));
-    return new NewEvent(userId, new RecordedEvent(
-        itemId, Instant.ofEpochSecond(time.getSeconds(), time.getNanos()), type));
+    String eventId = proto.getEventId();
+    if (eventId.length() > MAX_EVENT_ID_LENGTH) {
+      throw invalid(field + ".event_id must be at most " + MAX_EVENT_ID_LENGTH + " characters, got "
+          + eventId.length());
+    }
+    return new NewEvent(userId, new RecordedEvent(itemId, time, type), eventId);
   }
 
   private static Item toProto(CatalogItem item) {
@@ -176,19 +226,6 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         .setCurrencyCode(item.currencyCode())
         .setInteractionCount(item.interactionCount())
         .build();
-  }
-
-  /** Runs a store call, answering UNAVAILABLE while the store is still loading. */
-  private static <T> T ready(Supplier<T> call) {
-    try {
-      return call.get();
-    } catch (StoreNotReadyException e) {
-      throw unavailable(e);
-    }
-  }
-
-  private static StatusRuntimeException unavailable(StoreNotReadyException e) {
-    return Status.UNAVAILABLE.withDescription(e.getMessage() + "; retry shortly").asRuntimeException();
   }
 
   private static <T> void reply(StreamObserver<T> responses, T response) {

@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import com.google.inject.Module;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
@@ -9,7 +10,11 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts the feature-service: serves gRPC at once (NOT_SERVING), loads the data, then SERVING. */
+/**
+ * Starts the feature-service: serves gRPC at once (NOT_SERVING), loads the data, then SERVING.
+ * The {@code FeatureAdmin} service answers on the admin port (loopback by default), closed with
+ * the main server.
+ */
 public final class FeatureMain {
   private static final Logger log = LoggerFactory.getLogger(FeatureMain.class);
   static final String SERVER_NAME = "feature-service";
@@ -22,14 +27,27 @@ public final class FeatureMain {
     start(ConfigSource.fromEnvironment()).serveUntilShutdown();
   }
 
-  /** Starts on the configured port and returns once the data is loaded and health is SERVING. */
+  /**
+   * Starts on the configured ports (FeatureService, and FeatureAdmin on the admin port) and
+   * returns once the data is loaded and health is SERVING. Closing the server drains it, then
+   * closes the store.
+   */
   public static GrpcServer start(ConfigSource source) {
     FeatureConfig config = FeatureConfig.load(source);
-    Injector injector = Guice.createInjector(new FeatureModule(config));
-    GrpcServer server = GrpcServer.onPort(SERVER_NAME, config.port(),
-            ServerSettings.load(source, DEFAULT_METRICS_PORT))
-        .addService(injector.getInstance(FeatureGrpcService.class))
-        .start();
+    Injector injector = Guice.createInjector(new FeatureModule(config), storeModule(config.store()));
+    EventStore store = injector.getInstance(EventStore.class);
+    GrpcServer server;
+    try {
+      server = GrpcServer.onPort(SERVER_NAME, config.port(),
+              ServerSettings.load(source, DEFAULT_METRICS_PORT))
+          .addService(injector.getInstance(FeatureGrpcService.class))
+          .addAdminService(injector.getInstance(FeatureAdminService.class), config.adminPort())
+          .closeAfterDrain(store)
+          .start();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     try {
       load(injector);
     } catch (RuntimeException e) {
@@ -40,12 +58,21 @@ public final class FeatureMain {
     return server;
   }
 
+  static Module storeModule(StoreKind kind) {
+    return switch (kind) {
+      case MEMORY -> new InMemoryStoreModule();
+      case REDIS -> new RedisStoreModule();
+    };
+  }
+
   /** Reads the dataset and hands it to the store; synchronous so readiness is truthful. */
   static void load(Injector injector) {
     long started = System.nanoTime();
+    FeatureConfig config = injector.getInstance(FeatureConfig.class);
     Dataset dataset = injector.getInstance(DatasetReader.class).read();
-    injector.getInstance(InMemoryEventStore.class).load(dataset);
-    log.info("Dataset {} ready in {} ms", injector.getInstance(FeatureConfig.class).dataDir(),
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    injector.getInstance(EventStore.class).load(dataset);
+    log.info("Dataset {} ready in {} ms on the {} store", config.dataDir(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        config.store().name().toLowerCase(java.util.Locale.ROOT));
   }
 }

@@ -5,7 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.Scopes;
 
-/** Bindings of the feature-service; no I/O here (loading happens in {@link FeatureMain}). */
+/**
+ * Bindings of the feature-service; no I/O here (loading happens in {@link FeatureMain}). The
+ * store's bindings come from {@link InMemoryStoreModule} or {@link RedisStoreModule}.
+ */
 public final class FeatureModule extends AbstractModule {
   private final FeatureConfig config;
 
@@ -16,10 +19,9 @@ public final class FeatureModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(FeatureConfig.class).toInstance(config);
-    bind(InMemoryEventStore.class).in(Scopes.SINGLETON);
-    bind(EventStore.class).to(InMemoryEventStore.class);
     bind(CandidateRetriever.class).in(Scopes.SINGLETON);
     bind(DatasetReader.class);
     bind(FeatureGrpcService.class).in(Scopes.SINGLETON);
+    bind(FeatureAdminService.class).in(Scopes.SINGLETON);
   }
 }

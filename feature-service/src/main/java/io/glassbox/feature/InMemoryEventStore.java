@@ -3,113 +3,130 @@ package io.glassbox.feature;
 import static java.util.Objects.requireNonNull;
 
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@link EventStore} of a single process: everything in memory, loaded once from a
- * {@link Dataset}, then grown by {@link #append}.
+ * {@link Dataset}, then grown by {@link #append} and {@link #putItems}; lost on restart.
  *
- * <p>The catalogue and the co-purchase statistics are immutable after loading. Histories and
- * counters change with every ingestion, so they sit behind one read-write lock: a batch is
- * applied as a whole under the write lock, so a reader sees all of it or none of it, and reads
- * (which copy at most a few thousand values) never block each other.
+ * <p>Bounded ({@link StoreBounds}): each user keeps their last {@code maxEventsPerUser} events;
+ * when a new user would exceed {@code maxUsers}, or the events held would exceed
+ * {@code maxEvents}, the least recently active users (by their last ingested event) are
+ * evicted. A flood of new user ids so costs old, idle users rather than the process.
+ *
+ * <p>Histories, the catalogue and counters sit behind one read-write lock: a batch is applied
+ * as a whole under the write lock, so a reader sees all of it or none, and reads (which copy at
+ * most a few thousand values) never block each other. Popularity is ranked incrementally by
+ * {@link PopularityRanking} under its own lock, after the write lock is released.
  */
 public final class InMemoryEventStore implements EventStore {
   private static final Logger log = LoggerFactory.getLogger(InMemoryEventStore.class);
   private static final byte NEGATIVE_FEEDBACK = (byte) EventType.FEEDBACK_NEGATIVE.ordinal();
+  private static final EventType[] TYPES = EventType.values();
+  private static final long EVICTION_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int maxBasketSize;
   private final int maxNeighbours;
   private final String currencyCode;
-  private volatile Loaded loaded;
+  private final StoreBounds bounds;
+  private final LongSupplier nanoTime;
+  private final AtomicLong lastEvictionLog = new AtomicLong();
+  private volatile State state;
 
   @Inject
   public InMemoryEventStore(FeatureConfig config) {
-    this(config.maxBasketSize(), config.coPurchaseNeighbours(), config.currencyCode());
+    this(config.maxBasketSize(), config.coPurchaseNeighbours(), config.currencyCode(),
+        config.storeBounds(), System::nanoTime);
   }
 
-  InMemoryEventStore(int maxBasketSize, int maxNeighbours, String currencyCode) {
+  InMemoryEventStore(
+      int maxBasketSize, int maxNeighbours, String currencyCode, StoreBounds bounds, LongSupplier nanoTime) {
     this.maxBasketSize = maxBasketSize;
     this.maxNeighbours = maxNeighbours;
     this.currencyCode = requireNonNull(currencyCode, "currencyCode");
+    this.bounds = requireNonNull(bounds, "bounds");
+    this.nanoTime = requireNonNull(nanoTime, "nanoTime");
   }
 
-  /** Indexes {@code dataset}; after this the store is ready. May be called once. */
+  @Override
   public synchronized void load(Dataset dataset) {
-    if (loaded != null) {
+    if (state != null) {
       throw new IllegalStateException("the store is already loaded");
     }
     long started = System.nanoTime();
-    loaded = new Loaded(dataset, maxBasketSize, maxNeighbours);
-    log.info("Feature store loaded in {} ms: {} items, {} users, {} events, {} baskets used for "
-            + "co-purchase ({} larger than {} items skipped)",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), loaded.itemIds.length,
-        loaded.users.size(), loaded.totalEvents, loaded.coPurchase.basketsUsed(),
-        loaded.coPurchase.basketsSkipped(), maxBasketSize);
+    State loaded = new State(DatasetIndex.build(dataset, maxBasketSize, maxNeighbours));
+    state = loaded;
+    log.info("In-memory store loaded in {} ms: {} users, {} events held (bounds: {} users, {} events, "
+            + "{} per user)", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        loaded.users.size(), loaded.eventsHeld, bounds.maxUsers(), bounds.maxEvents(),
+        bounds.maxEventsPerUser());
   }
 
   @Override
   public boolean isReady() {
-    return loaded != null;
+    return state != null;
   }
 
-  private Loaded loaded() {
-    Loaded state = loaded;
-    if (state == null) {
+  private State state() {
+    State current = state;
+    if (current == null) {
       throw new StoreNotReadyException();
     }
-    return state;
+    return current;
   }
 
   @Override
   public UserHistory history(String userId, int maxEvents) {
-    Loaded state = loaded();
-    state.lock.readLock().lock();
+    State s = state();
+    s.lock.readLock().lock();
     try {
-      UserTimeline timeline = state.users.get(userId);
+      UserTimeline timeline = s.users.get(userId);
       if (timeline == null) {
         return UserHistory.unknown();
       }
       List<RecordedEvent> events = new ArrayList<>(Math.min(maxEvents, timeline.size));
       for (int i = Math.max(0, timeline.size - maxEvents); i < timeline.size; i++) {
-        events.add(new RecordedEvent(state.itemIds[timeline.items[i]],
-            Instant.ofEpochSecond(timeline.seconds[i], timeline.nanos[i]),
-            EventType.values()[timeline.types[i]]));
+        events.add(new RecordedEvent(s.itemIds.get(timeline.items[i]),
+            Instant.ofEpochSecond(timeline.seconds[i], timeline.nanos[i]), TYPES[timeline.types[i]]));
       }
-      return new UserHistory(events, timeline.size, true);
+      return new UserHistory(events, timeline.total, true);
     } finally {
-      state.lock.readLock().unlock();
+      s.lock.readLock().unlock();
     }
   }
 
   @Override
   public Optional<UserItems> userItems(String userId, int maxRecent) {
-    Loaded state = loaded();
-    state.lock.readLock().lock();
+    State s = state();
+    s.lock.readLock().lock();
     try {
-      UserTimeline timeline = state.users.get(userId);
+      UserTimeline timeline = s.users.get(userId);
       if (timeline == null) {
         return Optional.empty();
       }
       Set<String> recent = new LinkedHashSet<>();
       Set<String> all = new LinkedHashSet<>();
       for (int i = timeline.size - 1; i >= 0; i--) {
-        String itemId = state.itemIds[timeline.items[i]];
+        String itemId = s.itemIds.get(timeline.items[i]);
         all.add(itemId);
         if (recent.size() < maxRecent && timeline.types[i] != NEGATIVE_FEEDBACK) {
           recent.add(itemId);
@@ -117,200 +134,289 @@ public final class InMemoryEventStore implements EventStore {
       }
       return Optional.of(new UserItems(List.copyOf(recent), all));
     } finally {
-      state.lock.readLock().unlock();
+      s.lock.readLock().unlock();
     }
   }
 
   @Override
   public Optional<CatalogItem> item(String itemId) {
-    Loaded state = loaded();
-    Integer index = state.itemIndex.get(itemId);
-    if (index == null) {
-      return Optional.empty();
-    }
-    Dataset.Item row = state.items[index];
-    long interactions;
-    state.lock.readLock().lock();
+    return Optional.ofNullable(items(List.of(itemId)).get(itemId));
+  }
+
+  @Override
+  public Map<String, CatalogItem> items(Collection<String> itemIds) {
+    State s = state();
+    Map<String, CatalogItem> found = new HashMap<>();
+    s.lock.readLock().lock();
     try {
-      interactions = state.interactionCounts[index];
+      for (String itemId : itemIds) {
+        Integer index = s.itemIndex.get(itemId);
+        if (index != null) {
+          Dataset.Item row = s.items.get(index);
+          found.put(itemId, new CatalogItem(row.itemId(), row.title(), row.brand(), row.category(),
+              row.price(), currencyCode, s.interactionCounts[index]));
+        }
+      }
     } finally {
-      state.lock.readLock().unlock();
+      s.lock.readLock().unlock();
     }
-    return Optional.of(new CatalogItem(row.itemId(), row.title(), row.brand(), row.category(),
-        row.price(), currencyCode, interactions));
+    return found;
   }
 
   @Override
   public List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
-    Loaded state = loaded();
-    Integer index = state.itemIndex.get(itemId);
-    if (index == null) {
-      return List.of();
-    }
-    int[] neighbours = state.coPurchase.neighbours(index);
-    int[] shared = state.coPurchase.sharedBaskets(index);
-    List<CoPurchaseNeighbour> result = new ArrayList<>(neighbours.length);
-    for (int i = 0; i < neighbours.length; i++) {
-      result.add(new CoPurchaseNeighbour(state.itemIds[neighbours[i]], shared[i]));
-    }
-    return result;
+    return state().index.coPurchaseNeighbours(itemId);
   }
 
   @Override
   public List<PopularItem> mostPurchased(int maxItems) {
-    Loaded state = loaded();
-    state.lock.readLock().lock();
+    return state().popularity.top(maxItems);
+  }
+
+  @Override
+  public Optional<Instant> latestEventTime() {
+    State s = state();
+    s.lock.readLock().lock();
     try {
-      int count = Math.min(maxItems, state.popularityOrder.length);
-      List<PopularItem> result = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        int item = state.popularityOrder[i];
-        result.add(new PopularItem(state.itemIds[item], state.purchaseCounts[item]));
-      }
-      return result;
+      return Optional.ofNullable(s.latestEventTime);
     } finally {
-      state.lock.readLock().unlock();
+      s.lock.readLock().unlock();
     }
   }
 
   @Override
-  public void append(List<NewEvent> events) {
-    Loaded state = loaded();
-    // Resolve every item before touching anything, so that a bad event stores nothing.
-    int[] items = new int[events.size()];
-    for (int i = 0; i < events.size(); i++) {
-      String itemId = events.get(i).event().itemId();
-      Integer index = state.itemIndex.get(itemId);
-      if (index == null) {
-        throw new UnknownItemException(i, itemId);
-      }
-      items[i] = index;
-    }
-    state.lock.writeLock().lock();
+  public long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window) {
+    State s = state();
+    long[] counts = new long[itemIds.size()];
+    s.lock.readLock().lock();
     try {
-      boolean purchased = false;
-      for (int i = 0; i < events.size(); i++) {
-        NewEvent event = events.get(i);
-        RecordedEvent recorded = event.event();
-        state.users.computeIfAbsent(event.userId(), k -> new UserTimeline())
-            .insert(items[i], recorded.time().getEpochSecond(), recorded.time().getNano(), recorded.type());
-        state.totalEvents++;
-        state.interactionCounts[items[i]]++;
-        if (recorded.type() == EventType.PURCHASE) {
-          state.purchaseCounts[items[i]]++;
-          purchased = true;
-        }
+      for (int i = 0; i < counts.length; i++) {
+        Integer item = s.itemIndex.get(itemIds.get(i));
+        counts[i] = item == null ? 0 : s.purchaseTimes.count(item, asOf, window);
       }
-      if (purchased) {
-        state.rankByPopularity();
-      }
+      return counts;
     } finally {
-      state.lock.writeLock().unlock();
+      s.lock.readLock().unlock();
     }
   }
 
-  /** Everything the store knows once loaded. Fields marked "guarded" need {@link #lock}. */
-  private static final class Loaded {
-    final ReadWriteLock lock = new ReentrantReadWriteLock();
-    final String[] itemIds;
-    final Dataset.Item[] items;
-    final Map<String, Integer> itemIndex;
-    final CoPurchaseIndex coPurchase;
-    /** Guarded. */
-    final Map<String, UserTimeline> users = new HashMap<>();
-    /** Guarded. */
-    final long[] interactionCounts;
-    /** Guarded. */
-    final long[] purchaseCounts;
-    /** Guarded: item indices, most purchased first. */
-    int[] popularityOrder;
-    /** Guarded. */
-    long totalEvents;
-
-    Loaded(Dataset dataset, int maxBasketSize, int maxNeighbours) {
-      int itemCount = dataset.items().size();
-      itemIds = new String[itemCount];
-      items = new Dataset.Item[itemCount];
-      itemIndex = new HashMap<>(itemCount * 2);
-      for (Dataset.Item item : dataset.items()) {
-        if (itemIndex.putIfAbsent(item.itemId(), itemIndex.size()) != null) {
-          throw new DatasetException("item " + item.itemId() + " is listed twice in the catalogue");
+  @Override
+  public AppendResult append(List<NewEvent> events) {
+    State s = state();
+    int[] items = new int[events.size()];
+    List<Integer> purchased = new ArrayList<>();
+    int duplicates = 0;
+    int evicted;
+    s.lock.writeLock().lock();
+    try {
+      // Resolve every item before touching anything, so that a bad event stores nothing.
+      for (int i = 0; i < events.size(); i++) {
+        String itemId = events.get(i).event().itemId();
+        Integer index = s.itemIndex.get(itemId);
+        if (index == null) {
+          throw new UnknownItemException(i, itemId);
         }
-        itemIds[itemIndex.size() - 1] = item.itemId();
-        items[itemIndex.size() - 1] = item;
+        items[i] = index;
       }
-      interactionCounts = new long[itemCount];
-      purchaseCounts = new long[itemCount];
-
-      Map<String, List<Dataset.Interaction>> byUser = new HashMap<>();
-      int unknownItems = 0;
-      for (Dataset.Interaction row : dataset.interactions()) {
-        if (!itemIndex.containsKey(row.itemId())) {
-          unknownItems++;
+      for (int i = 0; i < events.size(); i++) {
+        NewEvent event = events.get(i);
+        String key = event.dedupeKey();
+        if (!key.isEmpty() && !s.recentIds.add(key)) {
+          duplicates++;
           continue;
         }
-        byUser.computeIfAbsent(row.userId(), k -> new ArrayList<>()).add(row);
+        RecordedEvent recorded = event.event();
+        // Re-inserting moves the user to the most recently active end.
+        UserTimeline timeline = s.users.remove(event.userId());
+        if (timeline == null) {
+          timeline = new UserTimeline(2);
+        }
+        s.users.put(event.userId(), timeline);
+        timeline.insert(items[i], recorded.time().getEpochSecond(), recorded.time().getNano(), recorded.type());
+        s.eventsHeld++;
+        if (timeline.size > bounds.maxEventsPerUser()) {
+          timeline.dropOldest();
+          s.eventsHeld--;
+        }
+        s.interactionCounts[items[i]]++;
+        if (recorded.type() == EventType.PURCHASE) {
+          purchased.add(items[i]);
+          s.purchaseTimes.insert(items[i], recorded.time().getEpochSecond());
+        }
+        if (s.latestEventTime == null || recorded.time().isAfter(s.latestEventTime)) {
+          s.latestEventTime = recorded.time();
+        }
       }
-      if (unknownItems > 0) {
-        log.warn("Skipped {} interactions whose item is not in the catalogue", unknownItems);
+      evicted = s.evictBeyondBounds(bounds);
+    } finally {
+      s.lock.writeLock().unlock();
+    }
+    for (int item : purchased) {
+      s.popularity.add(item, s.itemIdOf(item), 1);
+    }
+    if (evicted > 0) {
+      logEvictions(s);
+    }
+    return new AppendResult(events.size() - duplicates, duplicates);
+  }
+
+  private void logEvictions(State s) {
+    long now = nanoTime.getAsLong();
+    long last = lastEvictionLog.get();
+    if ((last == 0 || now - last >= EVICTION_LOG_INTERVAL_NANOS) && lastEvictionLog.compareAndSet(last, now)) {
+      log.warn("In-memory store at its bound ({} users, {} events): {} least recently active users "
+              + "evicted so far; use GLASSBOX_FEATURE_STORE=redis to keep them", bounds.maxUsers(),
+          bounds.maxEvents(), s.evictedUsers.get());
+    }
+  }
+
+  @Override
+  public void putItems(List<Dataset.Item> items) {
+    State s = state();
+    s.lock.writeLock().lock();
+    try {
+      for (Dataset.Item item : items) {
+        Integer index = s.itemIndex.get(item.itemId());
+        if (index == null) {
+          s.itemIndex.put(item.itemId(), s.items.size());
+          s.items.add(item);
+          s.itemIds.add(item.itemId());
+        } else {
+          s.items.set(index, item);
+        }
       }
-      Comparator<Dataset.Interaction> order = Comparator
-          .comparingLong(Dataset.Interaction::epochSeconds)
-          .thenComparingLong(Dataset.Interaction::sequence);
-      List<int[]> basketItems = new ArrayList<>();
-      for (Map.Entry<String, List<Dataset.Interaction>> user : byUser.entrySet()) {
+      s.purchaseTimes.ensureItems(s.items.size());
+      if (s.interactionCounts.length < s.items.size()) {
+        s.interactionCounts = Arrays.copyOf(s.interactionCounts, Math.max(s.items.size(),
+            s.interactionCounts.length * 2));
+      }
+    } finally {
+      s.lock.writeLock().unlock();
+    }
+  }
+
+  /** Users evicted so far to stay within the bounds. */
+  long evictedUsers() {
+    return state().evictedUsers.get();
+  }
+
+  /** Users held now. */
+  int userCount() {
+    State s = state();
+    s.lock.readLock().lock();
+    try {
+      return s.users.size();
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    // Nothing to release.
+  }
+
+  /** Everything the store knows once loaded. Fields marked "guarded" need {@link #lock}. */
+  private final class State {
+    final ReadWriteLock lock = new ReentrantReadWriteLock();
+    final DatasetIndex index;
+    final PopularityRanking popularity = new PopularityRanking();
+    /** Guarded. Catalogue rows by item index; dataset items first, imported ones after. */
+    final List<Dataset.Item> items;
+    /** Guarded. */
+    final List<String> itemIds;
+    /** Guarded. */
+    final Map<String, Integer> itemIndex;
+    /** Guarded; may be longer than {@link #items}. */
+    long[] interactionCounts;
+    /** Guarded: least recently active user first. */
+    final LinkedHashMap<String, UserTimeline> users = new LinkedHashMap<>();
+    /** Guarded. */
+    final RecentEventIds recentIds;
+    /** Guarded: events held across users (at most {@code maxEvents}). */
+    long eventsHeld;
+    /**
+     * Guarded: every purchase time per item, evicted users' included (an item-level statistic).
+     * 8 bytes per purchase, not bounded by the store's bounds.
+     */
+    final PurchaseTimes purchaseTimes;
+    /** Guarded: the newest event's time; null while there is none. */
+    Instant latestEventTime;
+    final AtomicLong evictedUsers = new AtomicLong();
+
+    State(DatasetIndex.Indexed indexed) {
+      index = indexed.index();
+      items = new ArrayList<>(index.items());
+      itemIds = new ArrayList<>(items.size());
+      itemIndex = new HashMap<>(items.size() * 2);
+      for (Dataset.Item item : items) {
+        itemIndex.put(item.itemId(), itemIds.size());
+        itemIds.add(item.itemId());
+      }
+      interactionCounts = indexed.interactionCounts().clone();
+      recentIds = new RecentEventIds(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
+      purchaseTimes = new PurchaseTimes(items.size());
+      long latestSecond = Long.MIN_VALUE;
+      for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
-        rows.sort(order);
-        UserTimeline timeline = new UserTimeline(rows.size());
-        // A basket is one user's invoice (purchases only).
-        Map<String, BitSet> baskets = new HashMap<>();
         for (Dataset.Interaction row : rows) {
-          int item = itemIndex.get(row.itemId());
-          timeline.add(item, row.epochSeconds(), 0, row.type());
-          interactionCounts[item]++;
+          latestSecond = Math.max(latestSecond, row.epochSeconds());
           if (row.type() == EventType.PURCHASE) {
-            purchaseCounts[item]++;
-            if (!row.basketId().isEmpty()) {
-              baskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
-            }
+            purchaseTimes.add(itemIndex.get(row.itemId()), row.epochSeconds());
           }
         }
-        for (BitSet basket : baskets.values()) {
-          basketItems.add(basket.stream().toArray());
+        int kept = Math.min(rows.size(), bounds.maxEventsPerUser());
+        UserTimeline timeline = new UserTimeline(kept);
+        for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
+          timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), 0, row.type());
         }
+        timeline.total = rows.size();
         users.put(user.getKey(), timeline);
-        totalEvents += rows.size();
+        eventsHeld += kept;
       }
-      coPurchase = CoPurchaseIndex.build(basketItems, itemCount, maxBasketSize, maxNeighbours);
-      rankByPopularity();
+      purchaseTimes.sort();
+      latestEventTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
+      evictBeyondBounds(bounds);
+      long[] purchases = indexed.purchaseCounts();
+      for (int item = 0; item < purchases.length; item++) {
+        popularity.add(item, itemIds.get(item), purchases[item]);
+      }
     }
 
-    /** Recomputes {@link #popularityOrder}; call with the write lock held (or while loading). */
-    void rankByPopularity() {
-      Integer[] order = new Integer[itemIds.length];
-      Arrays.setAll(order, i -> i);
-      Arrays.sort(order, Comparator.<Integer>comparingLong(i -> -purchaseCounts[i])
-          .thenComparing(i -> itemIds[i]));
-      // Items never bought are not popular by any reading.
-      popularityOrder = Arrays.stream(order).mapToInt(Integer::intValue)
-          .filter(i -> purchaseCounts[i] > 0).toArray();
+    String itemIdOf(int index) {
+      lock.readLock().lock();
+      try {
+        return itemIds.get(index);
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    /** Evicts least recently active users until within the bounds; call under the write lock. */
+    int evictBeyondBounds(StoreBounds limits) {
+      int evicted = 0;
+      Iterator<UserTimeline> eldest = users.values().iterator();
+      while ((users.size() > limits.maxUsers() || eventsHeld > limits.maxEvents()) && eldest.hasNext()) {
+        eventsHeld -= eldest.next().size;
+        eldest.remove();
+        evicted++;
+      }
+      evictedUsers.addAndGet(evicted);
+      return evicted;
     }
   }
 
   /**
-   * One user's events in time order, as parallel primitive arrays (a few bytes per event, not an
-   * object each). Guarded by the store's lock.
+   * One user's retained events in time order, as parallel primitive arrays (17 bytes per event,
+   * not an object each), and the count of every event ever stored. Guarded by the store's lock.
    */
   private static final class UserTimeline {
     int size;
+    long total;
     int[] items;
     long[] seconds;
     int[] nanos;
     byte[] types;
-
-    UserTimeline() {
-      this(8);
-    }
 
     UserTimeline(int capacity) {
       items = new int[capacity];
@@ -339,6 +445,16 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(types, position, types, position + 1, tail);
       put(position, item, second, nano, type);
       size++;
+      total++;
+    }
+
+    /** Drops the oldest event (the timeline is over its cap). */
+    void dropOldest() {
+      size--;
+      System.arraycopy(items, 1, items, 0, size);
+      System.arraycopy(seconds, 1, seconds, 0, size);
+      System.arraycopy(nanos, 1, nanos, 0, size);
+      System.arraycopy(types, 1, types, 0, size);
     }
 
     private boolean isAfter(int index, long second, int nano) {
@@ -354,7 +470,7 @@ public final class InMemoryEventStore implements EventStore {
 
     private void ensureCapacity() {
       if (size == items.length) {
-        int capacity = Math.max(8, items.length * 2);
+        int capacity = Math.max(2, items.length * 2);
         items = Arrays.copyOf(items, capacity);
         seconds = Arrays.copyOf(seconds, capacity);
         nanos = Arrays.copyOf(nanos, capacity);

@@ -27,7 +27,7 @@ class DatasetReaderTest {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long started = threads.getCurrentThreadCpuTime();
     Dataset dataset = new DatasetReader(TestData.realDataDir()).read();
-    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    InMemoryEventStore store = TestData.memoryStore();
     store.load(dataset);
     long millis = TimeUnit.NANOSECONDS.toMillis(threads.getCurrentThreadCpuTime() - started);
 

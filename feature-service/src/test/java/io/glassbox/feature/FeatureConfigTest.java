@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,20 +20,32 @@ class FeatureConfigTest {
   void load_nothingSet_usesDefaults() {
     FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.of()));
 
-    assertEquals(new FeatureConfig(50052, Path.of("data/uci-online-retail"), "GBP", 100, 200, 20), config);
+    assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"), "GBP", 100, 200, 20,
+        StoreKind.MEMORY, URI.create("redis://localhost:6379"),
+        new StoreBounds(1000, 500_000, 10_000_000, Duration.ofHours(24), 1_000_000)), config);
   }
 
   @Test
   void load_everythingSet_usesTheValues() {
-    FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.of(
-        "GLASSBOX_FEATURE_PORT", "6000",
-        "GLASSBOX_DATA_DIR", "/srv/data",
-        "GLASSBOX_FEATURE_CURRENCY", "EUR",
-        "GLASSBOX_FEATURE_MAX_BASKET_SIZE", "50",
-        "GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS", "30",
-        "GLASSBOX_FEATURE_RECENT_ITEMS", "5")));
+    FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.ofEntries(
+        Map.entry("GLASSBOX_FEATURE_PORT", "6000"),
+        Map.entry("GLASSBOX_DATA_DIR", "/srv/data"),
+        Map.entry("GLASSBOX_FEATURE_CURRENCY", "EUR"),
+        Map.entry("GLASSBOX_FEATURE_MAX_BASKET_SIZE", "50"),
+        Map.entry("GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS", "30"),
+        Map.entry("GLASSBOX_FEATURE_RECENT_ITEMS", "5"),
+        Map.entry("GLASSBOX_FEATURE_ADMIN_PORT", "6001"),
+        Map.entry("GLASSBOX_FEATURE_STORE", "redis"),
+        Map.entry("GLASSBOX_REDIS_URI", "redis://cache:6380/2"),
+        Map.entry("GLASSBOX_FEATURE_MAX_EVENTS_PER_USER", "200"),
+        Map.entry("GLASSBOX_FEATURE_MAX_USERS", "1000"),
+        Map.entry("GLASSBOX_FEATURE_MAX_EVENTS", "50000"),
+        Map.entry("GLASSBOX_FEATURE_DEDUPE_WINDOW", "PT2H"),
+        Map.entry("GLASSBOX_FEATURE_DEDUPE_MAX_IDS", "300"))));
 
-    assertEquals(new FeatureConfig(6000, Path.of("/srv/data"), "EUR", 50, 30, 5), config);
+    assertEquals(new FeatureConfig(6000, 6001, Path.of("/srv/data"), "EUR", 50, 30, 5, StoreKind.REDIS,
+        URI.create("redis://cache:6380/2"), new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300)),
+        config);
   }
 
   @Test
@@ -42,6 +56,27 @@ class FeatureConfigTest {
     assertBad("GLASSBOX_FEATURE_MAX_BASKET_SIZE", "1");
     assertBad("GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS", "0");
     assertBad("GLASSBOX_FEATURE_RECENT_ITEMS", "-3");
+    assertBad("GLASSBOX_FEATURE_STORE", "postgres");
+    assertBad("GLASSBOX_REDIS_URI", "http://cache:6379");
+    assertBad("GLASSBOX_REDIS_URI", "redis://cache");
+    assertBad("GLASSBOX_FEATURE_ADMIN_PORT", "-1");
+    assertBad("GLASSBOX_FEATURE_MAX_EVENTS_PER_USER", "0");
+    assertBad("GLASSBOX_FEATURE_DEDUPE_WINDOW", "0.5s");
+    assertBad("GLASSBOX_FEATURE_DEDUPE_WINDOW", "P60D");
+  }
+
+  @Test
+  void load_maxEventsBelowThePerUserCap_failsNamingBoth() {
+    ConfigException e = assertThrows(ConfigException.class, () -> FeatureConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_FEATURE_MAX_EVENTS", "10", "GLASSBOX_FEATURE_MAX_EVENTS_PER_USER", "20"))));
+    assertTrue(e.getMessage().contains("GLASSBOX_FEATURE_MAX_EVENTS_PER_USER"), e.getMessage());
+  }
+
+  @Test
+  void redisName_hidesThePassword() {
+    FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_REDIS_URI", "redis://app:s3cret@cache:6379/0")));
+    assertEquals("redis://***@cache:6379/0", config.redisName());
   }
 
   private static void assertBad(String key, String value) {

@@ -54,7 +54,7 @@ class FeatureGrpcServiceTest {
 
   @BeforeAll
   static void startServer() {
-    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    InMemoryEventStore store = TestData.memoryStore();
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "feature-test-" + UUID.randomUUID();
     server = GrpcServer.inProcess("feature-service", name)
@@ -360,5 +360,46 @@ class FeatureGrpcServiceTest {
     assertEquals(1000, stub.ingestEvents(
         IngestEventsRequest.newBuilder().addAllEvents(events).build()).getAcceptedCount());
     assertEquals(1000, history(user, 1000).getTotalEvents());
+  }
+
+  @Test
+  void retrieveCandidates_recentWindow_countsEachCandidatesPurchasesBeforeAsOf() {
+    // The dataset's last event is at 2011-12-09T12:50:00Z (Unix 1323435000); 85123A was bought
+    // 89 times in the 14 days before it (counted from interactions.csv.gz with awk).
+    RetrieveCandidatesResponse response = stub.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+        .setUserId(newUser())
+        .setAsOf(Timestamp.newBuilder().setSeconds(1_323_435_000L))
+        .setRecentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(14 * DAY))
+        .build());
+
+    Candidate popular = response.getCandidatesList().stream()
+        .filter(c -> c.getItemId().equals(POPULAR_ITEM)).findFirst().orElseThrow();
+    assertEquals(89, popular.getRecentPurchases());
+    assertEquals(1_323_435_000L, response.getAsOf().getSeconds());
+    assertEquals(14 * DAY, response.getRecentWindow().getSeconds());
+    assertTrue(response.getCandidatesList().stream().allMatch(c -> c.getRecentPurchases() >= 0));
+  }
+
+  @Test
+  void retrieveCandidates_withoutWindow_countsNothingAndReportsTheStoresLatestTime() {
+    RetrieveCandidatesResponse response = stub.retrieveCandidates(
+        RetrieveCandidatesRequest.newBuilder().setUserId(USER).build());
+
+    assertTrue(response.getCandidatesList().stream().allMatch(c -> c.getRecentPurchases() == 0));
+    assertTrue(response.getAsOf().getSeconds() >= 1_323_435_000L, response.getAsOf().toString());
+    assertFalse(response.hasRecentWindow());
+  }
+
+  @Test
+  void retrieveCandidates_badWindowOrTime_isInvalidArgument() {
+    assertInvalid("recent_window must be between 1 second and 366 days", () -> stub.retrieveCandidates(
+        RetrieveCandidatesRequest.newBuilder().setUserId(USER)
+            .setRecentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(367 * DAY)).build()));
+    assertInvalid("recent_window must be between 1 second and 366 days", () -> stub.retrieveCandidates(
+        RetrieveCandidatesRequest.newBuilder().setUserId(USER)
+            .setRecentWindow(com.google.protobuf.Duration.newBuilder().setSeconds(-5)).build()));
+    assertInvalid("as_of must be a valid timestamp", () -> stub.retrieveCandidates(
+        RetrieveCandidatesRequest.newBuilder().setUserId(USER)
+            .setAsOf(Timestamp.newBuilder().setSeconds(1).setNanos(-1)).build()));
   }
 }

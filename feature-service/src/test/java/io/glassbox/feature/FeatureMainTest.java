@@ -1,21 +1,30 @@
 package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.ImportChunk;
+import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,6 +37,7 @@ class FeatureMainTest {
   void start_loadsTheDataAndReportsServing() {
     ConfigSource source = ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
         FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString()));
 
     try (GrpcServer server = start(source)) {
@@ -49,10 +59,53 @@ class FeatureMainTest {
   void start_missingDataFolder_failsNamingTheSetting(@TempDir Path empty) {
     ConfigSource source = ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
         FeatureConfig.DATA_DIR_KEY, empty.resolve("absent").toString()));
 
     DatasetException e = assertThrows(DatasetException.class, () -> start(source));
     assertTrue(e.getMessage().contains(FeatureConfig.DATA_DIR_KEY), e.getMessage());
+  }
+
+  @Test
+  void start_adminServiceAnswersOnItsOwnLoopbackPortAndClosesWithTheServer() throws Exception {
+    GrpcServer server = FeatureMain.start(ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString())));
+    int adminPort = server.adminPort();
+    try {
+      assertNotEquals(server.port(), adminPort);
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", adminPort)
+          .usePlaintext().build();
+      try {
+        // An empty import reaches FeatureAdmin (whatever it answers, it is not UNIMPLEMENTED).
+        CompletableFuture<Status> done = new CompletableFuture<>();
+        StreamObserver<ImportChunk> chunks = FeatureAdminGrpc.newStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .importItems(new StreamObserver<ImportResponse>() {
+              @Override
+              public void onNext(ImportResponse response) {}
+
+              @Override
+              public void onError(Throwable t) {
+                done.complete(Status.fromThrowable(t));
+              }
+
+              @Override
+              public void onCompleted() {
+                done.complete(Status.OK);
+              }
+            });
+        chunks.onCompleted();
+        assertNotEquals(Status.Code.UNIMPLEMENTED, done.get(15, TimeUnit.SECONDS).getCode());
+      } finally {
+        channel.shutdownNow();
+      }
+    } finally {
+      server.close();
+    }
+    // Closing the server closed the admin port with it.
+    assertThrows(IOException.class, () -> new Socket("127.0.0.1", adminPort).close());
   }
 
   @Test

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 class FeatureReadinessTest {
   @Test
   void beforeLoad_notServingAndUnavailable_afterLoad_servingAndAnswering() {
-    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    InMemoryEventStore store = TestData.memoryStore();
     String name = "feature-readiness-" + UUID.randomUUID();
     try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
         .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))

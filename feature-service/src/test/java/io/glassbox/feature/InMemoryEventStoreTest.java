@@ -2,211 +2,82 @@ package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-@Timeout(value = 10, unit = TimeUnit.SECONDS)
-class InMemoryEventStoreTest {
-  private final InMemoryEventStore store = TestData.smallStore();
+/** The contract on the in-memory store, plus its bounds: eviction and the dedupe window. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class InMemoryEventStoreTest extends EventStoreContractTest {
+  private final AtomicLong nanos = new AtomicLong(1);
 
-  private static List<String> itemIds(UserHistory history) {
-    return history.events().stream().map(RecordedEvent::itemId).toList();
+  @Override
+  protected EventStore newStore(StoreBounds bounds) {
+    return new InMemoryEventStore(100, 200, "GBP", bounds, nanos::get);
   }
 
-  private static NewEvent event(String user, String item, long second, EventType type) {
-    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), type));
-  }
-
-  @Test
-  void history_ordersByTimeThenSequence() {
-    UserHistory history = store.history("u1", 50);
-
-    assertEquals(List.of("A", "B", "C", "A", "D"), itemIds(history));
-    assertEquals(5, history.totalEvents());
-    assertTrue(history.knownUser());
-    assertEquals(Instant.ofEpochSecond(100), history.events().get(0).time());
-    assertEquals(EventType.PURCHASE, history.events().get(0).type());
+  private static NewEvent click(String user, long second) {
+    return new NewEvent(user, new RecordedEvent("A", Instant.ofEpochSecond(second), EventType.CLICK));
   }
 
   @Test
-  void history_limit_returnsMostRecentOldestFirst() {
-    UserHistory history = store.history("u1", 2);
+  void append_beyondMaxUsers_evictsTheLeastRecentlyActive() {
+    InMemoryEventStore bounded = (InMemoryEventStore) loaded(
+        new StoreBounds(10, 4, 1000, Duration.ofDays(1), 1000));
+    // Loaded: u3 (last event t=10), u2 (t=50), u1 (t=200). A new user fills the fourth place.
+    bounded.append(List.of(click("new1", 1)));
+    // u3 is the least recently active, although new1's event is older: activity is ingestion.
+    bounded.append(List.of(click("u1", 500)));
+    bounded.append(List.of(click("new2", 1)));
 
-    assertEquals(List.of("A", "D"), itemIds(history));
-    assertEquals(5, history.totalEvents());
+    assertFalse(bounded.history("u3", 10).knownUser());
+    assertTrue(bounded.history("u2", 10).knownUser());
+    assertTrue(bounded.history("new1", 10).knownUser());
+    assertTrue(bounded.history("new2", 10).knownUser());
+    assertEquals(4, bounded.userCount());
+    assertEquals(1, bounded.evictedUsers());
   }
 
   @Test
-  void history_unknownUser_isEmptyAndUnknown() {
-    assertEquals(UserHistory.unknown(), store.history("nobody", 50));
+  void append_beyondMaxEvents_evictsUsersUntilWithin() {
+    // 10 dataset events; room for 11.
+    InMemoryEventStore bounded = (InMemoryEventStore) loaded(
+        new StoreBounds(10, 100, 11, Duration.ofDays(1), 1000));
+    bounded.append(List.of(click("new", 1), click("new", 2)));
+
+    // u3 (2 events) goes first; 10 + 2 - 2 = 10 events left.
+    assertFalse(bounded.history("u3", 10).knownUser());
+    assertTrue(bounded.history("u2", 10).knownUser());
+    assertEquals(2, bounded.history("new", 10).totalEvents());
   }
 
   @Test
-  void userItems_recentDistinctMostRecentFirst() {
-    UserItems items = store.userItems("u1", 3).orElseThrow();
+  void append_afterTheDedupeWindow_storesTheSameIdAgain() {
+    InMemoryEventStore windowed = (InMemoryEventStore) loaded(
+        new StoreBounds(10, 100, 1000, Duration.ofSeconds(60), 1000));
+    NewEvent event = new NewEvent("u9", click("u9", 1).event(), "id");
+    windowed.append(List.of(event));
 
-    assertEquals(List.of("D", "A", "C"), items.recentDistinctItemIds());
-    assertEquals(Set.of("A", "B", "C", "D"), items.allItemIds());
-    assertTrue(store.userItems("nobody", 3).isEmpty());
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(59));
+    assertEquals(new AppendResult(0, 1), windowed.append(List.of(event)));
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+    assertEquals(new AppendResult(1, 0), windowed.append(List.of(event)));
   }
 
   @Test
-  void userItems_negativeFeedback_isInTheHistoryButNotARecentItem() {
-    store.append(List.of(event("u1", "E", 300, EventType.FEEDBACK_NEGATIVE)));
+  void append_moreIdsThanRemembered_forgetsTheOldestFirst() {
+    InMemoryEventStore windowed = (InMemoryEventStore) loaded(
+        new StoreBounds(10, 100, 1000, Duration.ofDays(1), 2));
+    NewEvent first = new NewEvent("u9", click("u9", 1).event(), "1");
+    windowed.append(List.of(first, new NewEvent("u9", click("u9", 2).event(), "2"),
+        new NewEvent("u9", click("u9", 3).event(), "3")));
 
-    UserItems items = store.userItems("u1", 2).orElseThrow();
-    assertEquals(List.of("D", "A"), items.recentDistinctItemIds());
-    assertTrue(items.allItemIds().contains("E"));
-  }
-
-  @Test
-  void item_hasDisplayFieldsCurrencyAndCount() {
-    CatalogItem item = store.item("A").orElseThrow();
-
-    assertEquals(new CatalogItem("A", "Alpha mug", "", "", 1.5, "GBP", 3), item);
-    assertEquals(0, store.item("E").orElseThrow().interactionCount());
-    assertTrue(store.item("Z").isEmpty());
-  }
-
-  @Test
-  void coPurchaseNeighbours_countSharedBaskets() {
-    assertEquals(List.of(new CoPurchaseNeighbour("B", 2), new CoPurchaseNeighbour("C", 1),
-            new CoPurchaseNeighbour("D", 1), new CoPurchaseNeighbour("F", 1)),
-        store.coPurchaseNeighbours("A"));
-    assertEquals(List.of(), store.coPurchaseNeighbours("E"));
-    assertEquals(List.of(), store.coPurchaseNeighbours("unknown"));
-  }
-
-  @Test
-  void mostPurchased_ordersByPurchasesThenIdAndLeavesOutUnbought() {
-    assertEquals(List.of(new PopularItem("A", 3), new PopularItem("B", 3), new PopularItem("C", 2),
-        new PopularItem("D", 1), new PopularItem("F", 1)), store.mostPurchased(10));
-    assertEquals(2, store.mostPurchased(2).size());
-  }
-
-  @Test
-  void append_newUser_isCreatedAndOrderedByTimeWithTiesInIngestionOrder() {
-    store.append(List.of(
-        event("new", "B", 300, EventType.CLICK),
-        event("new", "C", 100, EventType.PURCHASE),
-        event("new", "D", 300, EventType.ADD_TO_CART),
-        event("new", "A", 100, EventType.FEEDBACK_POSITIVE)));
-
-    UserHistory history = store.history("new", 50);
-    assertEquals(List.of("C", "A", "B", "D"), itemIds(history));
-    assertEquals(EventType.FEEDBACK_POSITIVE, history.events().get(1).type());
-    assertEquals(4, history.totalEvents());
-  }
-
-  @Test
-  void append_keepsNanosecondPrecision() {
-    Instant time = Instant.ofEpochSecond(500, 123_456_789);
-    store.append(List.of(new NewEvent("u1", new RecordedEvent("E", time, EventType.PURCHASE))));
-
-    assertEquals(time, store.history("u1", 1).events().get(0).time());
-  }
-
-  @Test
-  void append_unknownItem_storesNothing() {
-    List<NewEvent> batch = List.of(event("u1", "E", 300, EventType.PURCHASE),
-        event("u9", "nope", 300, EventType.PURCHASE));
-
-    UnknownItemException e = assertThrows(UnknownItemException.class, () -> store.append(batch));
-
-    assertEquals(1, e.eventIndex());
-    assertEquals("nope", e.itemId());
-    assertEquals(5, store.history("u1", 50).totalEvents());
-    assertFalse(store.history("u9", 50).knownUser());
-    assertEquals(0, store.item("E").orElseThrow().interactionCount());
-  }
-
-  @Test
-  void append_purchasesUpdatePopularityAndOtherEventsOnlyInteractionCounts() {
-    List<NewEvent> batch = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      batch.add(event("u" + i, "E", 400, EventType.PURCHASE));
-    }
-    batch.add(event("u1", "F", 400, EventType.CLICK));
-    store.append(batch);
-
-    assertEquals(new PopularItem("E", 4), store.mostPurchased(1).get(0));
-    assertEquals(2, store.item("F").orElseThrow().interactionCount());
-    assertEquals(1, store.mostPurchased(10).stream()
-        .filter(p -> p.itemId().equals("F")).findFirst().orElseThrow().purchases());
-  }
-
-  @Test
-  void append_concurrentWithReads_everyEventLandsAndReadsStaySorted() throws Exception {
-    int writers = 4;
-    int eventsEach = 200;
-    ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<?>> futures = new ArrayList<>();
-      for (int w = 0; w < writers; w++) {
-        int writer = w;
-        futures.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < eventsEach; i++) {
-            store.append(List.of(event("shared", "A", (i * 7919L + writer) % 1000, EventType.CLICK)));
-          }
-          return null;
-        }));
-      }
-      futures.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < 500; i++) {
-          List<RecordedEvent> events = store.history("shared", 1000).events();
-          for (int k = 1; k < events.size(); k++) {
-            assertFalse(events.get(k).time().isBefore(events.get(k - 1).time()), "history out of order");
-          }
-        }
-        return null;
-      }));
-      start.countDown();
-      for (Future<?> future : futures) {
-        future.get(10, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    assertEquals(writers * eventsEach, store.history("shared", 1000).totalEvents());
-    assertEquals(3 + writers * eventsEach, store.item("A").orElseThrow().interactionCount());
-  }
-
-  @Test
-  void everyRead_beforeLoad_throwsNotReady() {
-    InMemoryEventStore empty = new InMemoryEventStore(100, 200, "GBP");
-
-    assertFalse(empty.isReady());
-    assertThrows(StoreNotReadyException.class, () -> empty.history("u1", 10));
-    assertThrows(StoreNotReadyException.class, () -> empty.item("A"));
-    assertThrows(StoreNotReadyException.class, () -> empty.mostPurchased(10));
-    assertThrows(StoreNotReadyException.class, () -> empty.append(List.of()));
-  }
-
-  @Test
-  void load_twice_fails() {
-    assertTrue(store.isReady());
-    assertThrows(IllegalStateException.class, () -> store.load(TestData.small()));
-  }
-
-  @Test
-  void load_duplicateItem_fails() {
-    InMemoryEventStore fresh = new InMemoryEventStore(100, 200, "GBP");
-    Dataset.Item item = new Dataset.Item("A", "t", "", "", 0);
-    assertThrows(DatasetException.class, () -> fresh.load(new Dataset(List.of(item, item), List.of())));
+    assertEquals(new AppendResult(1, 0), windowed.append(List.of(first)));
   }
 }

@@ -1,6 +1,7 @@
 package io.glassbox.feature;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** Datasets for tests: a tiny hand-made one whose statistics are easy to work out, and the real one. */
@@ -38,9 +39,17 @@ final class TestData {
     return new Dataset(items, interactions);
   }
 
+  /** Bounds that no test dataset reaches: 1000 events per user, a day's dedupe window. */
+  static final StoreBounds ROOMY = new StoreBounds(1000, 1_000_000, 10_000_000, Duration.ofDays(1), 1_000_000);
+
+  /** An unloaded in-memory store with {@link #ROOMY} bounds, keeping every neighbour. */
+  static InMemoryEventStore memoryStore() {
+    return new InMemoryEventStore(100, 200, "GBP", ROOMY, System::nanoTime);
+  }
+
   /** A store loaded with {@link #small()}, keeping every neighbour and using 20 recent items. */
   static InMemoryEventStore smallStore() {
-    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP");
+    InMemoryEventStore store = memoryStore();
     store.load(small());
     return store;
   }

@@ -6,17 +6,20 @@ import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.RequestChecks;
 import java.time.Instant;
+import java.util.UUID;
 
 /** Turns a shopper's feedback into the event the feature service stores. */
 final class FeedbackEvents {
   /** The range protobuf's Timestamp allows: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
+  static final int MAX_REQUEST_ID_LENGTH = 128;
 
   private FeedbackEvents() {}
 
   /**
-   * Validates the request and maps it to one event; an unset time becomes {@code now}.
+   * Validates the request and maps it to one event; an unset time becomes {@code now}, the
+   * request id becomes the event id (a fresh one when unset).
    * INVALID_ARGUMENT naming the field otherwise.
    */
   static UserEvent from(SubmitFeedbackRequest request, Instant now) {
@@ -33,9 +36,17 @@ final class FeedbackEvents {
         .setSeconds(now.getEpochSecond())
         .setNanos(now.getNano())
         .build();
+    String requestId = request.getRequestId();
+    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
+      throw RequestChecks.invalid("request_id must be at most " + MAX_REQUEST_ID_LENGTH
+          + " characters, got " + requestId.length());
+    }
     return UserEvent.newBuilder()
         .setUserId(userId)
         .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType))
+        // Without the client's id, a fresh one still makes our own retries to the feature
+        // service idempotent; a client's resend then counts as new feedback.
+        .setEventId(requestId.isEmpty() ? "gw:" + UUID.randomUUID() : requestId)
         .build();
   }
 

@@ -37,7 +37,9 @@ final class FeedbackRecorder {
     ListenableFuture<SubmitFeedbackResponse> stored = Futures.transform(
         feature.withDeadline(budget.callerDeadline())
             .ingestEvents(IngestEventsRequest.newBuilder().addEvents(event).build()),
-        ingested -> SubmitFeedbackResponse.getDefaultInstance(),
+        ingested -> SubmitFeedbackResponse.newBuilder()
+            .setDuplicate(ingested.getDuplicateCount() > 0)
+            .build(),
         directExecutor());
     return Futures.catching(stored, Exception.class, failure -> {
       throw DependencyFailures.ingestFailed(failure);

@@ -20,6 +20,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -37,6 +38,8 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   final List<RetrieveCandidatesRequest> retrieveRequests = new CopyOnWriteArrayList<>();
   final List<GetItemsRequest> itemsRequests = new CopyOnWriteArrayList<>();
   final List<IngestEventsRequest> ingested = new CopyOnWriteArrayList<>();
+  /** user + event id of every event ingested, to answer duplicates as the real service does. */
+  private final Set<String> eventIds = ConcurrentHashMap.newKeySet();
   /** The deadline of each inbound GetUserHistory call; an absent deadline is not recorded. */
   final List<Deadline> historyDeadlines = new CopyOnWriteArrayList<>();
   final List<String> historyCallsWithoutDeadline = new CopyOnWriteArrayList<>();
@@ -124,8 +127,15 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
       }
     }
     ingested.add(request);
+    int duplicates = 0;
+    for (UserEvent event : request.getEventsList()) {
+      if (!event.getEventId().isEmpty() && !eventIds.add(event.getUserId() + "\0" + event.getEventId())) {
+        duplicates++;
+      }
+    }
     replies.onNext(IngestEventsResponse.newBuilder()
         .setAcceptedCount(request.getEventsCount())
+        .setDuplicateCount(duplicates)
         .build());
     replies.onCompleted();
   }

@@ -1,12 +1,15 @@
 package io.glassbox.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -71,6 +74,35 @@ class GatewayFeedbackTest {
     assertTrue(!recorded.isBefore(before) && !recorded.isAfter(after), recorded.toString());
   }
 
+  @Test
+  void submitFeedback_requestId_becomesTheEventIdAndASecondSendIsFlaggedDuplicate() {
+    harness = new GatewayHarness().start();
+    SubmitFeedbackRequest request = SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+        .setType(FeedbackType.FEEDBACK_TYPE_CLICK).setRequestId("req-7").build();
+
+    SubmitFeedbackResponse first = harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(request);
+    SubmitFeedbackResponse second = harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(request);
+
+    assertEquals("req-7", harness.feature.ingested.get(0).getEvents(0).getEventId());
+    assertFalse(first.getDuplicate());
+    assertTrue(second.getDuplicate());
+  }
+
+  @Test
+  void submitFeedback_withoutRequestId_getsAFreshEventIdPerCall() {
+    harness = new GatewayHarness().start();
+    SubmitFeedbackRequest request = SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+        .setType(FeedbackType.FEEDBACK_TYPE_CLICK).build();
+
+    submit(request);
+    submit(request);
+
+    String firstId = harness.feature.ingested.get(0).getEvents(0).getEventId();
+    String secondId = harness.feature.ingested.get(1).getEvents(0).getEventId();
+    assertTrue(firstId.startsWith("gw:"), firstId);
+    assertNotEquals(firstId, secondId);
+  }
+
   static Stream<Arguments> invalidRequests() {
     SubmitFeedbackRequest valid = SubmitFeedbackRequest.newBuilder()
         .setUserId("u9").setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_CLICK).build();
@@ -82,7 +114,8 @@ class GatewayFeedbackTest {
         Arguments.of(valid.toBuilder().setType(FeedbackType.FEEDBACK_TYPE_UNSPECIFIED).build(),
             "type"),
         Arguments.of(valid.toBuilder().setTime(Timestamp.newBuilder().setNanos(-1)).build(),
-            "time"));
+            "time"),
+        Arguments.of(valid.toBuilder().setRequestId("r".repeat(129)).build(), "request_id"));
   }
 
   @ParameterizedTest

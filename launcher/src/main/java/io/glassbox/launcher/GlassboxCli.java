@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "glassbox 0.1.0",
     description = "Explainable product recommendations over gRPC.",
-    subcommands = {UpCommand.class, RecommendCommand.class, BenchCommand.class, LoadCommand.class,
-        ServeCommand.class, HealthCommand.class, ReloadModelCommand.class})
+    subcommands = {UpCommand.class, RecommendCommand.class, ImportCommand.class, BenchCommand.class,
+        LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class})
 public final class GlassboxCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,6 +1,11 @@
 package io.glassbox.launcher;
 
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.server.ConfigSource;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -8,21 +13,24 @@ import picocli.CommandLine.Option;
 /** Starts all four services in this process and stays in the foreground until interrupted. */
 @Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
 final class UpCommand implements Callable<Integer> {
+  /** Which feature store; {@code redis} needs a running redis-server (not started here). */
+  enum Store { memory, redis }
+
   @Option(names = "--gateway-port", defaultValue = "50051", description = "Gateway port (default ${DEFAULT-VALUE}).")
   int gatewayPort;
 
   @Option(names = "--feature-port", defaultValue = "50052", description = "Feature service port (default ${DEFAULT-VALUE}).")
   int featurePort;
 
+  @Option(names = "--feature-admin-port", defaultValue = "50062",
+      description = "Feature admin port, loopback only: bulk import (default ${DEFAULT-VALUE}).")
+  int featureAdminPort;
+
   @Option(names = "--model-port", defaultValue = "50053", description = "Model service port (default ${DEFAULT-VALUE}).")
   int modelPort;
 
   @Option(names = "--explain-port", defaultValue = "50054", description = "Explain service port (default ${DEFAULT-VALUE}).")
   int explainPort;
-
-  @Option(names = "--feature-admin-port", defaultValue = "50062",
-      description = "Feature admin port, loopback only unless GLASSBOX_ADMIN_BIND_ADDRESS says otherwise (default ${DEFAULT-VALUE}).")
-  int featureAdminPort;
 
   @Option(names = "--model-admin-port", defaultValue = "50063",
       description = "Model admin port, loopback only unless GLASSBOX_ADMIN_BIND_ADDRESS says otherwise (default ${DEFAULT-VALUE}).")
@@ -31,19 +39,40 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--no-metrics", description = "Serve no /metrics (otherwise ports 9451-9454).")
   boolean noMetrics;
 
+  @Option(names = "--store",
+      description = "Feature store: memory (bounded, lost on exit) or redis (durable, shared; needs a running "
+          + "redis-server at GLASSBOX_REDIS_URI, default redis://localhost:6379). "
+          + "Default: GLASSBOX_FEATURE_STORE, else memory.")
+  Store store;
+
   @Override
   public Integer call() throws InterruptedException {
     long startNanos = System.nanoTime();
-    Suite suite = Suite.start(ConfigSource.fromEnvironment(),
-        new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort, featureAdminPort,
-            modelAdminPort, !noMetrics));
+    Map<String, String> overrides = new HashMap<>();
+    if (store != null) {
+      overrides.put(FeatureConfig.STORE_KEY, store.name());
+    }
+    ConfigSource config = ConfigSource.fromEnvironment().with(overrides);
+    Suite suite;
+    try {
+      suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
+          featureAdminPort, modelAdminPort, !noMetrics));
+    } catch (StoreUnavailableException e) {
+      System.err.printf("glassbox: %s.%nStart Redis first, durable (every acknowledged event synced to disk):%n"
+              + "  redis-server --appendonly yes --appendfsync always --dir /var/lib/glassbox-redis%n"
+              + "or point %s at yours (e.g. redis://localhost:6379/0).%n",
+          e.getMessage(), FeatureConfig.REDIS_URI_KEY);
+      return 1;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
     System.out.printf(
-        "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d, model admin %d).%n"
+        "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d; admin on "
+            + "loopback: feature %d, model %d; %s store).%n"
             + "Try: bin/glassbox recommend --user 12347    Stop with Ctrl-C.%n",
         (System.nanoTime() - startNanos) / 1e9, ports.gateway(), ports.feature(), ports.model(),
-        ports.explain(), ports.modelAdmin());
+        ports.explain(), ports.featureAdmin(), ports.modelAdmin(),
+        config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT));
     suite.awaitTermination();
     return 0;
   }

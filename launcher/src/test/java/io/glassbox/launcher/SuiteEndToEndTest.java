@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.ModelServiceGrpc;
@@ -18,6 +19,7 @@ import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
@@ -32,12 +34,18 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -46,6 +54,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The four real services on loopback TCP ports, started as {@code bin/glassbox up} starts them,
@@ -111,6 +120,52 @@ class SuiteEndToEndTest {
         channel.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void submitFeedback_sameRequestIdTwice_isRecordedOnceInTheFeatureService() {
+    String user = "feedback-" + UUID.randomUUID();
+    SubmitFeedbackRequest request = SubmitFeedbackRequest.newBuilder()
+        .setUserId(user).setItemId("85123A").setType(FeedbackType.FEEDBACK_TYPE_CLICK)
+        .setRequestId("click-" + UUID.randomUUID()).build();
+    GatewayGrpc.GatewayBlockingStub gateway = GatewayGrpc.newBlockingStub(gatewayChannel);
+
+    assertFalse(gateway.withDeadlineAfter(10, TimeUnit.SECONDS).submitFeedback(request).getDuplicate());
+    assertTrue(gateway.withDeadlineAfter(10, TimeUnit.SECONDS).submitFeedback(request).getDuplicate());
+
+    assertEquals(1, FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build()).getTotalEvents());
+  }
+
+  @Test
+  void importCommand_itemsAndInteractions_areServedThroughTheGateway(@TempDir Path dir) throws Exception {
+    String user = "import-" + UUID.randomUUID();
+    Path items = Files.writeString(dir.resolve("items.csv"),
+        "item_id,title,brand,category,price\nIMP-1,\"Lamp, brass\",Acme,Home,12.5\n");
+    Path interactions = Files.writeString(dir.resolve("interactions.csv"),
+        "user_id,item_id,timestamp,event\n" + user + ",IMP-1,1700000000,purchase\n"
+            + user + ",85123A,1700000100,\n");
+    ImportCommand command = new ImportCommand();
+    command.items = items;
+    command.interactions = interactions;
+    command.timeoutSeconds = 30;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ManagedChannel admin = ClientChannels.forTarget("127.0.0.1:" + suite.ports().featureAdmin());
+    try {
+      assertEquals(0, command.run(admin, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+      // Run twice: the same file stores nothing new.
+      assertEquals(0, command.run(admin, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    } finally {
+      admin.shutdownNow();
+    }
+
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains("2 interactions rows, 2 stored, 0 already there"), printed);
+    assertTrue(printed.contains("2 interactions rows, 0 stored, 2 already there"), printed);
+    RecommendResponse response = recommend(user, 10, "en-US");
+    assertFalse(response.getColdStart());
+    assertEquals(2, FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build()).getTotalEvents());
   }
 
   @Test

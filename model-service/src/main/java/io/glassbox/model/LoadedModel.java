@@ -34,6 +34,7 @@ public final class LoadedModel {
   private final ModelMetadata metadata;
   private final Vocabulary vocabulary;
   private final Device device;
+  private final String executionProviderFallback;
   private final OrtEnvironment environment;
   private final OrtSession session;
   private final AtomicInteger references = new AtomicInteger(1);
@@ -41,12 +42,14 @@ public final class LoadedModel {
 
   LoadedModel(
       String modelName, String version, ModelMetadata metadata, Vocabulary vocabulary,
-      Device device, OrtEnvironment environment, OrtSession session) {
+      Device device, String executionProviderFallback, OrtEnvironment environment,
+      OrtSession session) {
     this.modelName = requireNonNull(modelName, "modelName");
     this.version = requireNonNull(version, "version");
     this.metadata = requireNonNull(metadata, "metadata");
     this.vocabulary = requireNonNull(vocabulary, "vocabulary");
     this.device = requireNonNull(device, "device");
+    this.executionProviderFallback = requireNonNull(executionProviderFallback, "fallback");
     this.environment = requireNonNull(environment, "environment");
     this.session = requireNonNull(session, "session");
   }
@@ -72,6 +75,11 @@ public final class LoadedModel {
     return device;
   }
 
+  /** Why the model runs on another provider than the one asked for; empty when it does not. */
+  public String executionProviderFallback() {
+    return executionProviderFallback;
+  }
+
   /** Most recent history items the model reads. */
   public int maxHistoryLength() {
     return metadata.maxHistoryLength();
@@ -82,6 +90,11 @@ public final class LoadedModel {
    * and {@code candidates} {@code batch * candidateCount}, row-major. The caller must hold a
    * reference (a lease). Safe to call from many threads at once.
    */
+  ModelOutputs run(InferenceInput input) throws OrtException {
+    return run(input.history(), input.candidates(), input.rows(), input.historyLength(),
+        input.candidateCount(), input.includeAttention(), input.includeContribution());
+  }
+
   ModelOutputs run(
       long[] history, long[] candidates, int batch, int historyLength, int candidateCount,
       boolean includeAttention, boolean includeContribution) throws OrtException {

@@ -14,10 +14,12 @@ import jakarta.inject.Inject;
  */
 public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBase {
   private final ModelRegistry registry;
+  private final ModelGrpcService models;
 
   @Inject
-  public ModelAdminGrpcService(ModelRegistry registry) {
+  public ModelAdminGrpcService(ModelRegistry registry, ModelGrpcService models) {
     this.registry = requireNonNull(registry, "registry");
+    this.models = requireNonNull(models, "models");
   }
 
   @Override
@@ -25,7 +27,7 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
     ModelGrpcService.respond(responses, () -> {
       ModelRegistry.Swap swap = registry.reload(request.getVersion());
       return ReloadModelResponse.newBuilder()
-          .setActive(ModelGrpcService.toProto(swap.active()))
+          .setActive(models.describe(swap.active()))
           .setPreviousVersion(swap.previousVersion().orElse(""))
           .build();
     });

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -18,9 +19,19 @@ import java.util.Optional;
  * @param modelName the model to serve, a folder under {@code modelDirectory} ({@value #NAME_KEY})
  * @param version the version folder to load at start; empty means the newest ({@value #VERSION_KEY})
  * @param executionProvider auto, cpu or cuda ({@value #PROVIDER_KEY}, default auto)
- * @param intraOpThreads ONNX Runtime threads per inference; 0 lets ONNX Runtime pick one per
- *     physical core ({@value #THREADS_KEY}, default 0)
+ * @param intraOpThreads ONNX Runtime threads per inference; 0 = the processors this JVM may use
+ *     ({@code Runtime.availableProcessors()}, which honours container CPU limits)
+ *     ({@value #THREADS_KEY}, default 0)
  * @param cudaDeviceId the GPU to use when CUDA is chosen ({@value #CUDA_DEVICE_KEY}, default 0)
+ * @param batching merge concurrent Score calls into one inference ({@value #BATCHING_KEY},
+ *     default true)
+ * @param maxBatchCalls most calls per merged inference, 1..1024 ({@value #MAX_BATCH_KEY},
+ *     default {@value #DEFAULT_MAX_BATCH})
+ * @param maxQueueDelay longest a call waits for others once the waiting calls are taken,
+ *     0..1000 ms ({@value #MAX_DELAY_KEY} in milliseconds, default 0: batches form only from
+ *     calls that arrive while an inference runs, so a lone call never waits)
+ * @param maxQueuedCalls calls that may wait; more are refused with RESOURCE_EXHAUSTED,
+ *     1..100000 ({@value #MAX_QUEUED_KEY}, default {@value #DEFAULT_MAX_QUEUED})
  */
 public record ModelConfig(
     int port,
@@ -30,7 +41,11 @@ public record ModelConfig(
     Optional<String> version,
     ExecutionProviderSetting executionProvider,
     int intraOpThreads,
-    int cudaDeviceId) {
+    int cudaDeviceId,
+    boolean batching,
+    int maxBatchCalls,
+    Duration maxQueueDelay,
+    int maxQueuedCalls) {
 
   public static final String PORT_KEY = "GLASSBOX_MODEL_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_MODEL_ADMIN_PORT";
@@ -40,6 +55,12 @@ public record ModelConfig(
   public static final String PROVIDER_KEY = "GLASSBOX_EXECUTION_PROVIDER";
   public static final String THREADS_KEY = "GLASSBOX_MODEL_INTRA_OP_THREADS";
   public static final String CUDA_DEVICE_KEY = "GLASSBOX_MODEL_CUDA_DEVICE";
+  public static final String BATCHING_KEY = "GLASSBOX_MODEL_BATCHING";
+  public static final String MAX_BATCH_KEY = "GLASSBOX_MODEL_MAX_BATCH_CALLS";
+  public static final String MAX_DELAY_KEY = "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS";
+  public static final String MAX_QUEUED_KEY = "GLASSBOX_MODEL_MAX_QUEUED_CALLS";
+  public static final int DEFAULT_MAX_BATCH = 64;
+  public static final int DEFAULT_MAX_QUEUED = 1024;
 
   public static final int DEFAULT_PORT = 50053;
   public static final int DEFAULT_ADMIN_PORT = 50063;
@@ -54,6 +75,16 @@ public record ModelConfig(
     requireNonNull(executionProvider, "executionProvider");
     if (!VersionNames.isValid(requireNonNull(modelName, "modelName"))) {
       throw new ConfigException(NAME_KEY + " must be " + VersionNames.RULE + ", got \"" + modelName + "\"");
+    }
+    requireNonNull(maxQueueDelay, "maxQueueDelay");
+    if (maxBatchCalls < 1 || maxBatchCalls > 1024) {
+      throw new ConfigException(MAX_BATCH_KEY + " must be 1..1024, got " + maxBatchCalls);
+    }
+    if (maxQueueDelay.isNegative() || maxQueueDelay.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new ConfigException(MAX_DELAY_KEY + " must be 0..1000, got " + maxQueueDelay.toMillis());
+    }
+    if (maxQueuedCalls < 1 || maxQueuedCalls > 100_000) {
+      throw new ConfigException(MAX_QUEUED_KEY + " must be 1..100000, got " + maxQueuedCalls);
     }
     version.filter(v -> !VersionNames.isValid(v)).ifPresent(v -> {
       throw new ConfigException(VERSION_KEY + " must be empty (newest) or " + VersionNames.RULE
@@ -72,7 +103,30 @@ public record ModelConfig(
             .map(value -> ExecutionProviderSetting.parse(PROVIDER_KEY, value))
             .orElse(ExecutionProviderSetting.AUTO),
         source.getInt(THREADS_KEY, 0, 0, 256),
-        source.getInt(CUDA_DEVICE_KEY, 0, 0, 64));
+        source.getInt(CUDA_DEVICE_KEY, 0, 0, 64),
+        source.getBoolean(BATCHING_KEY, true),
+        source.getInt(MAX_BATCH_KEY, DEFAULT_MAX_BATCH, 1, 1024),
+        Duration.ofMillis(source.getInt(MAX_DELAY_KEY, 0, 0, 1000)),
+        source.getInt(MAX_QUEUED_KEY, DEFAULT_MAX_QUEUED, 1, 100_000));
+  }
+
+  /** Settings with the default serving engine (batching on). */
+  public ModelConfig(int port, int adminPort, Path modelDirectory, String modelName,
+                     Optional<String> version, ExecutionProviderSetting executionProvider,
+                     int intraOpThreads, int cudaDeviceId) {
+    this(port, adminPort, modelDirectory, modelName, version, executionProvider, intraOpThreads, cudaDeviceId,
+        true, DEFAULT_MAX_BATCH, Duration.ZERO, DEFAULT_MAX_QUEUED);
+  }
+
+  /** The intra-op threads ONNX Runtime gets: the configured number, or the usable processors. */
+  public int effectiveIntraOpThreads() {
+    return intraOpThreads > 0 ? intraOpThreads : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** The engine these settings describe; the caller closes it. */
+  public InferenceEngine newInferenceEngine() {
+    return batching ? new BatchingInference(maxBatchCalls, maxQueueDelay, maxQueuedCalls)
+        : InferenceEngine.direct();
   }
 
   /** The folder holding this model's version folders. */

@@ -12,9 +12,11 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.ServingInfo;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -33,21 +35,24 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
 
   private final Scorer scorer;
   private final ModelRegistry registry;
+  private final int intraOpThreads;
 
   @Inject
-  public ModelGrpcService(Scorer scorer, ModelRegistry registry) {
+  public ModelGrpcService(Scorer scorer, ModelRegistry registry, ModelConfig config) {
     this.scorer = requireNonNull(scorer, "scorer");
     this.registry = requireNonNull(registry, "registry");
+    this.intraOpThreads = config.effectiveIntraOpThreads();
   }
 
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> responses) {
-    respond(responses, () -> toProto(scorer.score(toQuery(request))));
+    Optional<Deadline> deadline = Optional.ofNullable(Context.current().getDeadline());
+    respond(responses, () -> toProto(scorer.score(toQuery(request), deadline)));
   }
 
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
-    respond(responses, () -> toProto(registry.active().orElseThrow(ModelNotLoadedException::new)));
+    respond(responses, () -> describe(registry.active().orElseThrow(ModelNotLoadedException::new)));
   }
 
   /**
@@ -70,7 +75,13 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     } catch (ModelNotLoadedException e) {
       responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
       return;
-    } catch (ModelVersionMismatchException | ModelLoadException e) {
+    } catch (ScoreQueueFullException e) {
+      responses.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (ScoreDeadlineExceededException e) {
+      responses.onError(Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    } catch (ModelVersionMismatchException | ModelLoadException | TrendWindowMismatchException e) {
       responses.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
       return;
     } catch (ModelVersionNotFoundException e) {
@@ -88,14 +99,24 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   private static ScoreQuery toQuery(ScoreRequest request) {
     List<ScoreQuery.Row> rows = new ArrayList<>(request.getRowsCount());
     for (ScoreRow row : request.getRowsList()) {
-      rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), row.getCandidateItemIdsList()));
+      rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), row.getCandidateItemIdsList(),
+          row.getCandidateRecentPurchasesList()));
+    }
+    Optional<java.time.Duration> window = Optional.empty();
+    if (request.hasRecentPurchasesWindow()) {
+      com.google.protobuf.Duration proto = request.getRecentPurchasesWindow();
+      if (proto.getNanos() < 0 || proto.getNanos() > 999_999_999) {
+        throw RequestChecks.invalid("recent_purchases_window.nanos must be 0..999999999");
+      }
+      window = Optional.of(java.time.Duration.ofSeconds(proto.getSeconds(), proto.getNanos()));
     }
     return new ScoreQuery(
         rows,
         request.getIncludeAttention(),
         request.getIncludeContribution(),
         toPolicy(request.getUnknownItems()),
-        request.getModelVersion().isEmpty() ? Optional.empty() : Optional.of(request.getModelVersion()));
+        request.getModelVersion().isEmpty() ? Optional.empty() : Optional.of(request.getModelVersion()),
+        window);
   }
 
   private static ScoreQuery.UnknownItems toPolicy(UnknownItemPolicy policy) {
@@ -114,8 +135,9 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
           .addAllHistoryItemIds(row.historyItemIds())
           .addAllCandidateItemIds(row.candidateItemIds())
           .addAllSkippedItemIds(row.skippedItemIds());
-      for (float score : row.scores()) {
-        result.addScores(score);
+      for (int c = 0; c < row.scores().length; c++) {
+        result.addScores(row.scores()[c]);
+        result.addTrendScores(row.trendScores()[c]);
       }
       if (row.attention() != null || row.contribution() != null) {
         for (int c = 0; c < row.scores().length; c++) {
@@ -136,10 +158,23 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     return response.build();
   }
 
-  static ModelInfo toProto(LoadedModel model) {
+  /** The proto description of {@code model} as this service serves it (also for ModelAdmin). */
+  ModelInfo describe(LoadedModel model) {
     ModelMetadata metadata = model.metadata();
     Instant trainedAt = metadata.trainedAt();
-    return ModelInfo.newBuilder()
+    InferenceEngine.Settings engine = scorer.engineSettings();
+    ModelInfo.Builder info = ModelInfo.newBuilder();
+    metadata.trend().ifPresent(trend -> info.setTrend(io.glassbox.api.v1.TrendTerm.newBuilder()
+        .setWindow(durationProto(trend.window()))
+        .setWeight(trend.weight())));
+    info.setServing(ServingInfo.newBuilder()
+        .setBatching(engine.batching())
+        .setMaxBatchCalls(engine.maxBatchCalls())
+        .setMaxQueueDelay(durationProto(engine.maxQueueDelay()))
+        .setMaxQueuedCalls(engine.maxQueuedCalls())
+        .setIntraOpThreads(intraOpThreads)
+        .setExecutionProviderFallback(model.executionProviderFallback()));
+    return info
         .setModelName(model.modelName())
         .setVersion(model.version())
         .setDataset(metadata.dataset())
@@ -153,6 +188,13 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
             : ExecutionProvider.EXECUTION_PROVIDER_CPU)
         .putAllMetrics(metadata.metrics())
         .setOpset(metadata.opset())
+        .build();
+  }
+
+  private static com.google.protobuf.Duration durationProto(java.time.Duration duration) {
+    return com.google.protobuf.Duration.newBuilder()
+        .setSeconds(duration.getSeconds())
+        .setNanos(duration.getNano())
         .build();
   }
 }

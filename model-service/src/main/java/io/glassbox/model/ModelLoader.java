@@ -64,7 +64,8 @@ public final class ModelLoader {
           + "); is it a complete ONNX file?", e);
     }
     LoadedModel model = new LoadedModel(
-        modelName, version, metadata, vocabulary, opened.device(), environment, opened.session());
+        modelName, version, metadata, vocabulary, opened.device(), opened.fallback(), environment,
+        opened.session());
     try {
       ModelContract.check(opened.session());
       testInference(model);

@@ -36,10 +36,14 @@ public final class ModelMain {
     GrpcServer server = builder.addService(injector.getInstance(ModelGrpcService.class))
         .addAdminService(injector.getInstance(ModelAdminGrpcService.class), config.adminPort())
         .closeAfterDrain(registry)
+        .closeAfterDrain(injector.getInstance(InferenceEngine.class))
         .start();
     try {
       LoadedModel model = registry.loadConfiguredVersion();
-      log.info("serving model {} version {} on {}", model.modelName(), model.version(), model.device());
+      log.info("serving model {} version {} on {}{}; serving engine {}", model.modelName(),
+          model.version(), model.device(), model.executionProviderFallback().isEmpty() ? ""
+              : " (fallback: " + model.executionProviderFallback() + ")",
+          injector.getInstance(InferenceEngine.class).settings());
       server.setServing(true);
       return server;
     } catch (RuntimeException e) {

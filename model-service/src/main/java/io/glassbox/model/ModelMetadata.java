@@ -1,14 +1,18 @@
 package io.glassbox.model;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -23,10 +27,12 @@ public record ModelMetadata(
     int maxHistoryLength,
     int vocabularySize,
     int opset,
-    Map<String, Double> metrics) {
+    Map<String, Double> metrics,
+    Optional<TrendTerm> trend) {
 
   public ModelMetadata {
     metrics = Map.copyOf(metrics);
+    requireNonNull(trend, "trend");
   }
 
   /** Reads and checks {@code file}; a problem becomes a {@link ModelLoadException} naming the field. */
@@ -48,7 +54,28 @@ public record ModelMetadata(
         positiveInt(root, "max_history_length"),
         positiveInt(root, "vocabulary_size"),
         positiveInt(root, "opset"),
-        metrics(root));
+        metrics(root),
+        trend(root));
+  }
+
+  /** {@code "trend": {"window_days": > 0 and <= 366, "weight": >= 0}}; absent = no trend term. */
+  private static Optional<TrendTerm> trend(JsonNode root) {
+    JsonNode node = root.get("trend");
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    JsonNode days = node.get("window_days");
+    JsonNode weight = node.get("weight");
+    if (!node.isObject() || days == null || !days.isNumber() || weight == null || !weight.isNumber()) {
+      throw new ModelLoadException("metadata.json field \"trend\" must be an object with numbers "
+          + "\"window_days\" and \"weight\"");
+    }
+    try {
+      long seconds = Math.round(days.asDouble() * 86_400);
+      return Optional.of(new TrendTerm(Duration.ofSeconds(seconds), weight.asDouble()));
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException("metadata.json field \"trend\": " + e.getMessage());
+    }
   }
 
   private static String text(JsonNode root, String field) {

@@ -25,6 +25,13 @@ public final class ModelModule extends AbstractModule {
     bind(Path.class).annotatedWith(GpuDeviceNode.class).toInstance(NVIDIA_DEVICE);
   }
 
+  /** The serving engine (batching or direct) the configuration asks for; closed by ModelMain. */
+  @Provides
+  @Singleton
+  InferenceEngine inferenceEngine() {
+    return config.newInferenceEngine();
+  }
+
   /** ONNX Runtime allows one environment per process; this hands out that one. */
   @Provides
   @Singleton

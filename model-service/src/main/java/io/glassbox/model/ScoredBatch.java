@@ -17,7 +17,9 @@ public record ScoredBatch(String modelVersion, List<Row> rows) {
    *
    * @param historyItemIds the history items the model used, oldest first
    * @param candidateItemIds the candidates scored, in request order
-   * @param scores one per candidate
+   * @param scores one per candidate: the model's score plus the trend term
+   * @param trendScores the trend term of each candidate (included in {@code scores}); all 0
+   *     when the row sent no counts or the version has no trend term
    * @param attention per candidate, aligned with {@code historyItemIds}; null unless requested
    * @param contribution per candidate, aligned with {@code historyItemIds}; null unless requested
    * @param skippedItemIds ids left out because the vocabulary lacks them (SKIP only)
@@ -26,6 +28,7 @@ public record ScoredBatch(String modelVersion, List<Row> rows) {
       List<String> historyItemIds,
       List<String> candidateItemIds,
       float[] scores,
+      float[] trendScores,
       float[][] attention,
       float[][] contribution,
       List<String> skippedItemIds) {}

@@ -6,12 +6,15 @@ import ai.onnxruntime.OrtException;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.Deadline;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,10 +41,22 @@ public final class Scorer {
   static final int UNKNOWN_IDS_NAMED = 5;
 
   private final ModelRegistry registry;
+  private final InferenceEngine engine;
 
   @Inject
-  public Scorer(ModelRegistry registry) {
+  public Scorer(ModelRegistry registry, InferenceEngine engine) {
     this.registry = requireNonNull(registry, "registry");
+    this.engine = requireNonNull(engine, "engine");
+  }
+
+  /** A scorer that runs every call's inference on its own (no batching). */
+  public Scorer(ModelRegistry registry) {
+    this(registry, InferenceEngine.direct());
+  }
+
+  /** How inferences are run (for GetModelInfo). */
+  public InferenceEngine.Settings engineSettings() {
+    return engine.settings();
   }
 
   /**
@@ -53,8 +68,18 @@ public final class Scorer {
    * @throws ModelVersionMismatchException if the pinned version is not active
    * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED if the response would exceed its
    *     budget (before any inference); CANCELLED if the call ended before inference
+   * @throws TrendWindowMismatchException if counts came over another window than the version's
    */
   public ScoredBatch score(ScoreQuery query) {
+    return score(query, Optional.empty());
+  }
+
+  /**
+   * As {@link #score(ScoreQuery)}, giving up with {@link ScoreDeadlineExceededException} once
+   * {@code deadline} passes (a call queued for batching is dropped before inference), or with
+   * {@link ScoreQueueFullException} when the batching queue is full.
+   */
+  public ScoredBatch score(ScoreQuery query, Optional<Deadline> deadline) {
     validate(query);
     try (ModelRegistry.Lease lease = registry.lease()) {
       LoadedModel model = lease.model();
@@ -62,14 +87,31 @@ public final class Scorer {
         throw new ModelVersionMismatchException(query.modelVersion().get(), model.version());
       }
       ResponseBudget.check(query, model.maxHistoryLength());
+      Optional<TrendTerm> trend = trendFor(query, model);
       List<ResolvedRow> rows = resolve(query, model);
       if (Context.current().isCancelled()) {
         // The caller is gone (cancelled, deadline passed): nobody would read the result.
         throw Status.CANCELLED.withDescription("the call ended before inference").asRuntimeException();
       }
-      ModelOutputs outputs = run(model, rows, query);
-      return new ScoredBatch(model.version(), assemble(rows, outputs, query));
+      ModelOutputs outputs = run(model, rows, query, deadline);
+      return new ScoredBatch(model.version(), assemble(rows, outputs, query, trend));
     }
+  }
+
+  /** The trend term to apply: the version's, when some row sent counts over its window. */
+  private static Optional<TrendTerm> trendFor(ScoreQuery query, LoadedModel model) {
+    boolean counts = query.rows().stream().anyMatch(ScoreQuery.Row::hasRecentPurchases);
+    Optional<TrendTerm> trend = model.metadata().trend();
+    if (!counts || trend.isEmpty()) {
+      return Optional.empty();
+    }
+    Duration window = query.recentPurchasesWindow().orElseThrow();
+    if (!window.equals(trend.get().window())) {
+      throw new TrendWindowMismatchException("recent purchases were counted over " + window
+          + " but model version " + model.version() + " uses a trend window of "
+          + trend.get().window() + " (ModelInfo.trend.window)");
+    }
+    return trend;
   }
 
   private static void validate(ScoreQuery query) {
@@ -91,12 +133,43 @@ public final class Scorer {
       RequestChecks.requireIds("rows[" + r + "].history_item_ids", rows.get(r).historyItemIds());
       RequestChecks.requireIds("rows[" + r + "].candidate_item_ids", rows.get(r).candidateItemIds());
     }
+    validateRecentPurchases(query);
+  }
+
+  private static void validateRecentPurchases(ScoreQuery query) {
+    boolean any = false;
+    for (int r = 0; r < query.rows().size(); r++) {
+      ScoreQuery.Row row = query.rows().get(r);
+      if (!row.hasRecentPurchases()) {
+        continue;
+      }
+      any = true;
+      String field = "rows[" + r + "].candidate_recent_purchases";
+      if (row.candidateRecentPurchases().size() != row.candidateItemIds().size()) {
+        throw RequestChecks.invalid(field + " must hold one count per candidate ("
+            + row.candidateItemIds().size() + ") or none, got " + row.candidateRecentPurchases().size());
+      }
+      for (int c = 0; c < row.candidateRecentPurchases().size(); c++) {
+        if (row.candidateRecentPurchases().get(c) < 0) {
+          throw RequestChecks.invalid(field + "[" + c + "] must be >= 0, got "
+              + row.candidateRecentPurchases().get(c));
+        }
+      }
+    }
+    if (!any) {
+      return;
+    }
+    Duration window = query.recentPurchasesWindow().orElseThrow(() -> RequestChecks.invalid(
+        "recent_purchases_window must be set when rows carry candidate_recent_purchases"));
+    if (window.isNegative() || window.isZero() || window.compareTo(TrendTerm.MAX_WINDOW) > 0) {
+      throw RequestChecks.invalid("recent_purchases_window must be in (0, 366 days], got " + window);
+    }
   }
 
   /** A row mapped to model indices: unknown ids handled, history cut to the model's length. */
   private record ResolvedRow(
       List<String> historyIds, long[] historyIndices,
-      List<String> candidateIds, long[] candidateIndices,
+      List<String> candidateIds, long[] candidateIndices, long[] recentPurchases,
       List<String> skippedIds) {}
 
   private static List<ResolvedRow> resolve(ScoreQuery query, LoadedModel model) {
@@ -116,10 +189,17 @@ public final class Scorer {
       for (int i = 0; i < keep; i++) {
         historyIndices[i] = history.indices[from + i];
       }
+      long[] recentPurchases = null;
+      if (row.hasRecentPurchases()) {
+        recentPurchases = new long[candidates.ids.size()];
+        for (int c = 0; c < recentPurchases.length; c++) {
+          recentPurchases[c] = row.candidateRecentPurchases().get(candidates.positions[c]);
+        }
+      }
       resolved.add(new ResolvedRow(
           List.copyOf(history.ids.subList(from, history.ids.size())), historyIndices,
           List.copyOf(candidates.ids), Arrays.copyOf(candidates.indices, candidates.ids.size()),
-          List.copyOf(skipped)));
+          recentPurchases, List.copyOf(skipped)));
     }
     if (!skip && unknown.count > 0) {
       throw RequestChecks.invalid(unknown.count + " item id(s) are not in the vocabulary of model version "
@@ -133,10 +213,13 @@ public final class Scorer {
   private static final class KnownIds {
     final List<String> ids;
     final long[] indices;
+    /** Position in the request of each known id. */
+    final int[] positions;
 
     KnownIds(int capacity) {
       ids = new ArrayList<>(capacity);
       indices = new long[capacity];
+      positions = new int[capacity];
     }
   }
 
@@ -159,6 +242,7 @@ public final class Scorer {
         skipped.add(id);
       } else {
         known.indices[known.ids.size()] = index;
+        known.positions[known.ids.size()] = i;
         known.ids.add(id);
       }
     }
@@ -166,7 +250,8 @@ public final class Scorer {
   }
 
   /** Runs the rows that still have candidates as one padded batch; null if none has. */
-  private static ModelOutputs run(LoadedModel model, List<ResolvedRow> rows, ScoreQuery query) {
+  private ModelOutputs run(
+      LoadedModel model, List<ResolvedRow> rows, ScoreQuery query, Optional<Deadline> deadline) {
     int batch = 0;
     int candidateCount = 0;
     for (ResolvedRow row : rows) {
@@ -194,8 +279,8 @@ public final class Scorer {
       b++;
     }
     try {
-      return model.run(history, candidates, batch, historyLength, candidateCount,
-          query.includeAttention(), query.includeContribution());
+      return engine.run(model, new InferenceInput(history, candidates, batch, historyLength,
+          candidateCount, query.includeAttention(), query.includeContribution()), deadline);
     } catch (OrtException e) {
       throw new ModelInferenceException("inference failed for a batch of " + batch + " x "
           + candidateCount + " on model version " + model.version(), e);
@@ -203,19 +288,23 @@ public final class Scorer {
   }
 
   private static List<ScoredBatch.Row> assemble(
-      List<ResolvedRow> rows, ModelOutputs outputs, ScoreQuery query) {
+      List<ResolvedRow> rows, ModelOutputs outputs, ScoreQuery query, Optional<TrendTerm> trend) {
     List<ScoredBatch.Row> results = new ArrayList<>(rows.size());
     int b = 0;
     for (ResolvedRow row : rows) {
       int candidates = row.candidateIndices.length;
       float[] scores = new float[candidates];
+      float[] trendScores = new float[candidates];
       float[][] attention = query.includeAttention() ? new float[candidates][] : null;
       float[][] contribution = query.includeContribution() ? new float[candidates][] : null;
       if (candidates > 0) {
         int used = row.historyIndices.length;
         int from = outputs.historyLength() - used;
         for (int c = 0; c < candidates; c++) {
-          scores[c] = outputs.score(b, c);
+          if (trend.isPresent() && row.recentPurchases != null) {
+            trendScores[c] = trend.get().score(row.recentPurchases[c]);
+          }
+          scores[c] = outputs.score(b, c) + trendScores[c];
           if (attention != null) {
             attention[c] = ModelOutputs.slice(outputs.attention(), outputs, b, c, from, used);
           }
@@ -226,7 +315,8 @@ public final class Scorer {
         b++;
       }
       results.add(new ScoredBatch.Row(
-          row.historyIds, row.candidateIds, scores, attention, contribution, row.skippedIds));
+          row.historyIds, row.candidateIds, scores, trendScores, attention, contribution,
+          row.skippedIds));
     }
     return results;
   }

@@ -25,7 +25,11 @@ public final class SessionFactory {
   private static final Logger log = LoggerFactory.getLogger(SessionFactory.class);
 
   /** A session and where it runs. */
-  record OpenedSession(OrtSession session, Device device) {}
+  record OpenedSession(OrtSession session, Device device, String fallback) {
+    OpenedSession(OrtSession session, Device device) {
+      this(session, device, "");
+    }
+  }
 
   private final OrtEnvironment environment;
   private final ExecutionProviderSetting setting;
@@ -38,7 +42,7 @@ public final class SessionFactory {
   public SessionFactory(OrtEnvironment environment, ModelConfig config, @GpuDeviceNode Path gpuDeviceNode) {
     this.environment = requireNonNull(environment, "environment");
     this.setting = config.executionProvider();
-    this.intraOpThreads = config.intraOpThreads();
+    this.intraOpThreads = config.effectiveIntraOpThreads();
     this.cudaDeviceId = config.cudaDeviceId();
     this.gpuDeviceNode = requireNonNull(gpuDeviceNode, "gpuDeviceNode");
   }
@@ -62,7 +66,9 @@ public final class SessionFactory {
           return cpu(path, "no GPU device " + gpuDeviceNode);
         }
         if (cudaFailedBefore) {
-          return cpu(path, "CUDA failed on an earlier load");
+          OpenedSession cpu = cpu(path, "CUDA failed on an earlier load");
+          return new OpenedSession(cpu.session(), Device.CPU,
+              "GPU device " + gpuDeviceNode + " present but CUDA failed on an earlier load");
         }
         try {
           OpenedSession cuda = new OpenedSession(cudaSession(path), Device.CUDA);
@@ -75,7 +81,9 @@ public final class SessionFactory {
           cudaFailedBefore = true;
           log.warn("CUDA is unavailable ({}); running on CPU, later loads skip CUDA",
               cudaFailure.getMessage());
-          return fallback;
+          return new OpenedSession(fallback.session(), Device.CPU,
+              "GPU device " + gpuDeviceNode + " present but CUDA failed to load: "
+                  + cudaFailure.getMessage());
         }
     }
   }
@@ -83,8 +91,7 @@ public final class SessionFactory {
   private OpenedSession cpu(String path, String reason) throws OrtException {
     try (OrtSession.SessionOptions options = baseOptions()) {
       OrtSession session = environment.createSession(path, options);
-      log.info("running model on CPU ({}), intra-op threads {}", reason,
-          intraOpThreads == 0 ? "ONNX Runtime default" : intraOpThreads);
+      log.info("running model on CPU ({}), intra-op threads {}", reason, intraOpThreads);
       return new OpenedSession(session, Device.CPU);
     }
   }
@@ -104,9 +111,7 @@ public final class SessionFactory {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     try {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      if (intraOpThreads > 0) {
-        options.setIntraOpNumThreads(intraOpThreads);
-      }
+      options.setIntraOpNumThreads(intraOpThreads);
       return options;
     } catch (OrtException e) {
       options.close();

@@ -31,6 +31,27 @@ class ModelConfigTest {
     assertEquals(0, config.intraOpThreads());
     assertEquals(0, config.cudaDeviceId());
     assertEquals(Path.of("models/uci-online-retail"), config.modelRoot());
+    assertTrue(config.batching());
+    assertEquals(64, config.maxBatchCalls());
+    assertEquals(java.time.Duration.ZERO, config.maxQueueDelay());
+    assertEquals(1024, config.maxQueuedCalls());
+    assertEquals(Runtime.getRuntime().availableProcessors(), config.effectiveIntraOpThreads());
+  }
+
+  @Test
+  void load_readsTheServingEngineKeys() {
+    ModelConfig config = ModelConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_MODEL_BATCHING", "false",
+        "GLASSBOX_MODEL_MAX_BATCH_CALLS", "16",
+        "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS", "3",
+        "GLASSBOX_MODEL_MAX_QUEUED_CALLS", "100",
+        "GLASSBOX_MODEL_INTRA_OP_THREADS", "3")));
+
+    assertEquals(false, config.batching());
+    assertEquals(16, config.maxBatchCalls());
+    assertEquals(java.time.Duration.ofMillis(3), config.maxQueueDelay());
+    assertEquals(100, config.maxQueuedCalls());
+    assertEquals(3, config.effectiveIntraOpThreads());
   }
 
   @Test
@@ -63,6 +84,10 @@ class ModelConfigTest {
       "GLASSBOX_MODEL_VERSION|..|GLASSBOX_MODEL_VERSION must be empty (newest) or 1..64 characters",
       "GLASSBOX_MODEL_VERSION|v1/../../etc|GLASSBOX_MODEL_VERSION must be empty (newest) or 1..64 characters",
       "GLASSBOX_MODEL_NAME|../other|GLASSBOX_MODEL_NAME must be 1..64 characters",
+      "GLASSBOX_MODEL_BATCHING|maybe|GLASSBOX_MODEL_BATCHING must be true or false",
+      "GLASSBOX_MODEL_MAX_BATCH_CALLS|0|GLASSBOX_MODEL_MAX_BATCH_CALLS must be 1..1024, got 0",
+      "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS|1001|GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS must be 0..1000, got 1001",
+      "GLASSBOX_MODEL_MAX_QUEUED_CALLS|0|GLASSBOX_MODEL_MAX_QUEUED_CALLS must be 1..100000, got 0",
   })
   void load_badValue_failsNamingTheKey(String key, String value, String expectedMessage) {
     ConfigException error = assertThrows(ConfigException.class,

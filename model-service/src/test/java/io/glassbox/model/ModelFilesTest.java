@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -49,7 +51,25 @@ class ModelFilesTest {
         + "\"opset\":17,\"metrics\":{\"test_hr@10\":0.2,\"note\":\"text\"},\"settings\":{\"d_model\":64}}");
 
     assertEquals(new ModelMetadata("m", "v", "d", Instant.parse("2026-11-22T04:00:00Z"), 50, 3, 17,
-        Map.of("test_hr@10", 0.2)), metadata);
+        Map.of("test_hr@10", 0.2), Optional.empty()), metadata);
+  }
+
+  @Test
+  void metadata_trendTerm_isReadAndChecked() {
+    ModelMetadata metadata = metadata(valid().replace("\"opset\":17",
+        "\"opset\":17,\"trend\":{\"window_days\":14,\"weight\":2.25}"));
+    assertEquals(Optional.of(new TrendTerm(Duration.ofDays(14), 2.25)), metadata.trend());
+    assertEquals((float) (2.25 * Math.log(1 + 9)), metadata.trend().get().score(9), 1e-6);
+    assertEquals(0f, metadata.trend().get().score(0));
+
+    assertMetadataError(valid().replace("\"opset\":17", "\"opset\":17,\"trend\":{\"weight\":1}"),
+        "metadata.json field \"trend\" must be an object with numbers \"window_days\" and \"weight\"");
+    assertMetadataError(valid().replace("\"opset\":17",
+            "\"opset\":17,\"trend\":{\"window_days\":0,\"weight\":1}"),
+        "metadata.json field \"trend\": trend window must be in (0, 366 days]");
+    assertMetadataError(valid().replace("\"opset\":17",
+            "\"opset\":17,\"trend\":{\"window_days\":14,\"weight\":-1}"),
+        "metadata.json field \"trend\": trend weight must be a finite number >= 0");
   }
 
   @Test

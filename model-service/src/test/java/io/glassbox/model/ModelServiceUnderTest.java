@@ -22,6 +22,7 @@ final class ModelServiceUnderTest implements AutoCloseable {
   final ModelConfig config;
   final ModelRegistry registry;
   final Scorer scorer;
+  final InferenceEngine engine;
   final ModelServiceGrpc.ModelServiceBlockingStub stub;
   /** The admin service, on the server's admin (in-process) port. */
   final ModelAdminGrpc.ModelAdminBlockingStub admin;
@@ -34,11 +35,13 @@ final class ModelServiceUnderTest implements AutoCloseable {
     ModelLoader loader = new ModelLoader(
         OrtEnvironment.getEnvironment(), new SessionFactory(OrtEnvironment.getEnvironment(), config, NO_GPU));
     this.registry = new ModelRegistry(loader, config);
-    this.scorer = new Scorer(registry);
+    this.engine = config.newInferenceEngine();
+    this.scorer = new Scorer(registry, engine);
+    ModelGrpcService models = new ModelGrpcService(scorer, registry, config);
     String name = "model-service-test-" + UUID.randomUUID();
     this.server = GrpcServer.inProcess(ModelMain.SERVER_NAME, name)
-        .addService(new ModelGrpcService(scorer, registry))
-        .addAdminService(new ModelAdminGrpcService(registry), 0)
+        .addService(models)
+        .addAdminService(new ModelAdminGrpcService(registry, models), 0)
         .start();
     this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     this.stub = ModelServiceGrpc.newBlockingStub(channel);
@@ -82,6 +85,7 @@ final class ModelServiceUnderTest implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     server.close();
+    engine.close();
     registry.close();
   }
 }

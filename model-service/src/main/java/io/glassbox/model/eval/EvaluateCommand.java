@@ -68,6 +68,11 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--limit", defaultValue = "0", description = "Evaluate only the first N cases (0 = all).")
   int limit;
 
+  @Option(names = "--trend-events",
+      description = "trend_events.tsv from the trainer's evaluate command: score as served, "
+          + "with the version's trend term over these purchases before each case's time.")
+  private Path trendEventsFile;
+
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path jsonFile;
 
@@ -103,11 +108,16 @@ public final class EvaluateCommand implements Callable<Integer> {
     settings.put(ModelConfig.VERSION_KEY, version);
     settings.put(ModelConfig.PROVIDER_KEY, provider);
     settings.put(ModelConfig.THREADS_KEY, Integer.toString(threads));
+    settings.put(ModelConfig.BATCHING_KEY, "false");   // one caller: nothing to merge
     ModelConfig config = ModelConfig.load(ConfigSource.of(settings));
     Injector injector = Guice.createInjector(new ModelModule(config));
     try (ModelRegistry registry = injector.getInstance(ModelRegistry.class)) {
       LoadedModel model = registry.loadConfiguredVersion();
-      Evaluator evaluator = new Evaluator(injector.getInstance(Scorer.class), model);
+      Optional<TrendEvents> trendEvents = Optional.empty();
+      if (trendEventsFile != null) {
+        trendEvents = Optional.of(TrendEvents.read(trendEventsFile, model.vocabulary()));
+      }
+      Evaluator evaluator = new Evaluator(injector.getInstance(Scorer.class), model, trendEvents);
       progress.printf(Locale.ROOT, "evaluating %d %s cases on %s version %s (%s, %d items, %d cases per batch)%n",
           cases.size(), split, model.modelName(), model.version(), model.device(),
           model.vocabulary().size(), evaluator.casesPerBatch());
@@ -129,19 +139,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "model %s version %s, %s split, cases file %s%n",
         model.modelName(), model.version(), split, casesFile.getFileName());
     out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
-    row("full ranking, history excluded", summary.full().means(), summary.full().cases());
+    String prefix = trendEventsFile == null ? "" : "trend_";
+    row(trendEventsFile == null ? "full ranking, history excluded"
+        : "full ranking + trend term (served)", summary.full().means(), summary.full().cases());
     if (summary.sampled().cases() > 0) {
       row("sampled negatives (first target)", summary.sampled().means(), summary.sampled().cases());
     }
     Map<String, Double> recorded = new LinkedHashMap<>();
     for (String metric : List.of("hr@5", "hr@10", "ndcg@5", "ndcg@10", "mrr")) {
-      Double value = model.metadata().metrics().get(split + "_" + metric);
+      Double value = model.metadata().metrics().get(prefix + split + "_" + metric);
       if (value != null) {
         recorded.put(metric, value);
       }
     }
     if (!recorded.isEmpty()) {
-      row("metadata.json " + split + "_* (trainer)", recorded, -1);
+      row("metadata.json " + prefix + split + "_* (trainer)", recorded, -1);
     }
     if (summary.casesWithoutKnownTargets() > 0 || summary.unknownTargets() > 0 || summary.unknownHistoryItems() > 0) {
       out.printf(Locale.ROOT, "outside the vocabulary: %d targets (%d cases left with none), %d history items%n",

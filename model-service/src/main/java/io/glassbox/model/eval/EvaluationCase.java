@@ -1,6 +1,9 @@
 package io.glassbox.model.eval;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * One held-out case from the trainer's evaluation cases file.
@@ -10,13 +13,22 @@ import java.util.List;
  * @param history the user's whole history before the held-out basket, oldest first (untruncated)
  * @param targets held-out items not in the history (at least one)
  * @param negatives sampled unseen items for the sampled protocol; empty when none were written
+ * @param requestTime the held-out basket's time in Unix seconds (the request time recent
+ *     purchases are counted up to); empty in files written before the column existed
  */
 public record EvaluationCase(
-    String split, String userId, List<String> history, List<String> targets, List<String> negatives) {
+    String split, String userId, List<String> history, List<String> targets, List<String> negatives,
+    OptionalLong requestTime) {
 
   public EvaluationCase {
     history = List.copyOf(history);
     targets = List.copyOf(targets);
     negatives = List.copyOf(negatives);
+    requireNonNull(requestTime, "requestTime");
+  }
+
+  public EvaluationCase(
+      String split, String userId, List<String> history, List<String> targets, List<String> negatives) {
+    this(split, userId, history, targets, negatives, OptionalLong.empty());
   }
 }

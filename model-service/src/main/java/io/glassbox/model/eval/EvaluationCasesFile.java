@@ -9,15 +9,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Reads the evaluation cases file the trainer writes ({@code --write-eval-cases}; format in
  * trainer/README.md, "Evaluation cases file"): UTF-8, tab-separated, a header line
- * {@code split user_id history targets negatives}, then one case per line with item ids
- * separated by single spaces; {@code negatives} may be empty.
+ * {@code split user_id history targets negatives [time]}, then one case per line with item ids
+ * separated by single spaces; {@code negatives} may be empty; {@code time} (Unix seconds of the
+ * held-out basket) is present in files written since the trend term exists.
  */
 public final class EvaluationCasesFile {
   static final List<String> HEADER = List.of("split", "user_id", "history", "targets", "negatives");
+  static final List<String> HEADER_WITH_TIME =
+      List.of("split", "user_id", "history", "targets", "negatives", "time");
 
   private EvaluationCasesFile() {}
 
@@ -26,9 +30,10 @@ public final class EvaluationCasesFile {
     List<EvaluationCase> cases = new ArrayList<>();
     try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String header = reader.readLine();
-      if (header == null || !Arrays.asList(header.split("\t", -1)).equals(HEADER)) {
+      List<String> columns = header == null ? List.of() : Arrays.asList(header.split("\t", -1));
+      if (!columns.equals(HEADER) && !columns.equals(HEADER_WITH_TIME)) {
         throw new IllegalArgumentException(file + ": the first line must be the header "
-            + String.join("<TAB>", HEADER) + ", got \"" + header + "\"");
+            + String.join("<TAB>", HEADER_WITH_TIME) + " (time optional), got \"" + header + "\"");
       }
       String line;
       int lineNumber = 1;
@@ -38,9 +43,9 @@ public final class EvaluationCasesFile {
           continue;
         }
         String[] fields = line.split("\t", -1);
-        if (fields.length != HEADER.size()) {
+        if (fields.length != columns.size()) {
           throw new IllegalArgumentException(file + " line " + lineNumber + ": expected "
-              + HEADER.size() + " tab-separated fields, got " + fields.length);
+              + columns.size() + " tab-separated fields, got " + fields.length);
         }
         if (split.isPresent() && !split.get().equals(fields[0])) {
           continue;
@@ -49,7 +54,16 @@ public final class EvaluationCasesFile {
         if (targets.isEmpty()) {
           throw new IllegalArgumentException(file + " line " + lineNumber + ": a case needs at least one target");
         }
-        cases.add(new EvaluationCase(fields[0], fields[1], ids(fields[2]), targets, ids(fields[4])));
+        OptionalLong time = OptionalLong.empty();
+        if (fields.length > HEADER.size()) {
+          try {
+            time = OptionalLong.of(Long.parseLong(fields[5].trim()));
+          } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + " line " + lineNumber
+                + ": time must be Unix seconds, got \"" + fields[5] + "\"");
+          }
+        }
+        cases.add(new EvaluationCase(fields[0], fields[1], ids(fields[2]), targets, ids(fields[4]), time));
       }
     }
     return cases;

@@ -48,10 +48,25 @@ public final class Evaluator {
   private final Scorer scorer;
   private final LoadedModel model;
   private final List<List<String>> vocabularyChunks;
+  private final Optional<TrendEvents> trendEvents;
 
   public Evaluator(Scorer scorer, LoadedModel model) {
+    this(scorer, model, Optional.empty());
+  }
+
+  /**
+   * With {@code trendEvents} and a version that has a trend term, every candidate is scored as
+   * served: with its purchases in the version's window before the case's request time, counted
+   * from those events (the trainer's training events), so the served score includes the term.
+   */
+  public Evaluator(Scorer scorer, LoadedModel model, Optional<TrendEvents> trendEvents) {
     this.scorer = requireNonNull(scorer, "scorer");
     this.model = requireNonNull(model, "model");
+    this.trendEvents = requireNonNull(trendEvents, "trendEvents");
+    if (trendEvents.isPresent() && model.metadata().trend().isEmpty()) {
+      throw new IllegalArgumentException("model version " + model.version()
+          + " has no trend term in metadata.json; evaluate without trend events");
+    }
     Vocabulary vocabulary = model.vocabulary();
     if (vocabulary.size() > Scorer.MAX_CELLS) {
       throw new IllegalArgumentException("a vocabulary of " + vocabulary.size()
@@ -102,12 +117,20 @@ public final class Evaluator {
         }
         histories.add(history);
         List<String> recent = known.subList(Math.max(0, known.size() - model.maxHistoryLength()), known.size());
+        long[] counts = recentPurchases(evaluationCase);
+        int first = 1;
         for (List<String> chunk : vocabularyChunks) {
-          rows.add(new ScoreQuery.Row(recent, chunk));
+          List<Long> chunkCounts = new ArrayList<>(counts == null ? 0 : chunk.size());
+          for (int i = 0; counts != null && i < chunk.size(); i++) {
+            chunkCounts.add(counts[first + i]);
+          }
+          rows.add(new ScoreQuery.Row(recent, chunk, chunkCounts));
+          first += chunk.size();
         }
       }
       ScoredBatch scored = scorer.score(new ScoreQuery(
-          rows, false, false, ScoreQuery.UnknownItems.REJECT, Optional.of(model.version())));
+          rows, false, false, ScoreQuery.UnknownItems.REJECT, Optional.of(model.version()),
+          trendEvents.isPresent() ? model.metadata().trend().map(t -> t.window()) : Optional.empty()));
       for (int c = 0; c < batch.size(); c++) {
         float[] scores = gather(scored.rows(), c * vocabularyChunks.size(), vocabulary.size());
         EvaluationCase evaluationCase = batch.get(c);
@@ -133,6 +156,19 @@ public final class Evaluator {
     }
     return new Summary(model.version(), full, sampled, casesWithoutKnownTargets, unknownTargets,
         unknownHistoryItems, results);
+  }
+
+  /** Counts by vocabulary index for the case's request time; null without trend events. */
+  private long[] recentPurchases(EvaluationCase evaluationCase) {
+    if (trendEvents.isEmpty()) {
+      return null;
+    }
+    if (evaluationCase.requestTime().isEmpty()) {
+      throw new IllegalArgumentException("case of user " + evaluationCase.userId()
+          + " has no request time; write the cases file with the trainer's evaluate command");
+    }
+    return trendEvents.get().counts(evaluationCase.requestTime().getAsLong(),
+        model.metadata().trend().orElseThrow().window());
   }
 
   /** Scores by vocabulary index (index 0 unused) from the case's consecutive chunk rows. */

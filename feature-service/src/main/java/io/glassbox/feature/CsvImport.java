@@ -1,0 +1,372 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Imports a shop's own data from CSV files into an {@link EventStore}, all-or-nothing: a first
+ * pass validates every row (collecting what is wrong, line by line), a second pass stores the
+ * rows in batches, and only when the first found nothing wrong. Interaction rows get an event id
+ * derived from their content, so importing the same file twice within the dedupe window stores
+ * each event once.
+ */
+final class CsvImport {
+  static final long MAX_ROWS = 1_000_000;
+  static final int MAX_ID_LENGTH = 128;
+  static final int MAX_TEXT_LENGTH = 1000;
+  private static final int BATCH = 1000;
+  // google.protobuf.Timestamp's range, as for IngestEvents.
+  private static final long MIN_SECONDS = -62_135_596_800L;
+  private static final long MAX_SECONDS = 253_402_300_799L;
+
+  /**
+   * What an import did.
+   *
+   * @param rows data rows read
+   * @param stored items added or replaced, or events newly stored
+   * @param duplicates events already stored before
+   */
+  record Result(long rows, long stored, long duplicates) {}
+
+  private final EventStore store;
+
+  CsvImport(EventStore store) {
+    this.store = requireNonNull(store, "store");
+  }
+
+  /** Imports {@code item_id,title[,brand,category,price]} rows; see the FeatureAdmin proto. */
+  Result importItems(Path file, String name, boolean validateOnly) {
+    Problems problems = new Problems(name);
+    Map<String, Long> firstLine = new HashMap<>();
+    long rows = readItems(file, name, problems, item -> { }, firstLine);
+    problems.throwIfAny();
+    if (validateOnly) {
+      return new Result(rows, 0, 0);
+    }
+    List<Dataset.Item> batch = new ArrayList<>(BATCH);
+    long[] stored = {0};
+    readItems(file, name, new Problems(name), item -> {
+      batch.add(item);
+      if (batch.size() == BATCH) {
+        stored[0] += flushItems(batch);
+      }
+    }, new HashMap<>());
+    stored[0] += flushItems(batch);
+    return new Result(rows, stored[0], 0);
+  }
+
+  private int flushItems(List<Dataset.Item> batch) {
+    int size = batch.size();
+    if (size > 0) {
+      store.putItems(List.copyOf(batch));
+      batch.clear();
+    }
+    return size;
+  }
+
+  private static long readItems(
+      Path file, String name, Problems problems, Consumer<Dataset.Item> valid, Map<String, Long> firstLine) {
+    try (CsvReader csv = open(file, name)) {
+      int id = csv.column("item_id");
+      int title = csv.column("title");
+      int brand = csv.optionalColumn("brand");
+      int category = csv.optionalColumn("category");
+      int price = csv.optionalColumn("price");
+      long rows = 0;
+      for (List<String> row = next(csv, name); row != null; row = next(csv, name)) {
+        rows = countRow(rows, name);
+        String where = "line " + csv.line();
+        String itemId = field(row, id);
+        String itemTitle = field(row, title);
+        String problem = checkId("item_id", itemId);
+        if (problem == null) {
+          problem = checkText("title", itemTitle, 1);
+        }
+        if (problem == null) {
+          problem = checkText("brand", field(row, brand), 0);
+        }
+        if (problem == null) {
+          problem = checkText("category", field(row, category), 0);
+        }
+        double itemPrice = 0;
+        if (problem == null && !field(row, price).isEmpty()) {
+          try {
+            itemPrice = Double.parseDouble(field(row, price));
+            if (!(itemPrice >= 0) || Double.isInfinite(itemPrice)) {
+              problem = "price must be a finite number >= 0, got \"" + clip(field(row, price)) + "\"";
+            }
+          } catch (NumberFormatException e) {
+            problem = "price must be a number such as 2.95 (or empty), got \"" + clip(field(row, price)) + "\"";
+          }
+        }
+        if (problem == null) {
+          Long earlier = firstLine.putIfAbsent(itemId, csv.line());
+          if (earlier != null) {
+            problem = "item_id \"" + clip(itemId) + "\" is already on line " + earlier;
+          }
+        }
+        if (problem != null) {
+          problems.add(where + ": " + problem);
+        } else {
+          valid.accept(new Dataset.Item(itemId, itemTitle, field(row, brand), field(row, category), itemPrice));
+        }
+      }
+      return rows;
+    }
+  }
+
+  /** Imports {@code user_id,item_id,timestamp[,event]} rows; see the FeatureAdmin proto. */
+  Result importInteractions(Path file, String name, boolean validateOnly) {
+    Problems problems = new Problems(name);
+    // Pass 1: syntax per row; catalogue membership checked in batches of distinct ids.
+    Set<String> known = new HashSet<>();
+    Map<String, List<Long>> pending = new HashMap<>();
+    long rows = readInteractions(file, name, problems, (line, event) -> {
+      String itemId = event.event().itemId();
+      if (!known.contains(itemId)) {
+        pending.computeIfAbsent(itemId, k -> new ArrayList<>()).add(line);
+        if (pending.size() == BATCH) {
+          checkCatalogue(pending, known, problems);
+        }
+      }
+    });
+    checkCatalogue(pending, known, problems);
+    problems.throwIfAny();
+    if (validateOnly) {
+      return new Result(rows, 0, 0);
+    }
+    // Pass 2: store in batches, each event with its content-derived id.
+    Map<Long, Integer> occurrences = new HashMap<>();
+    List<NewEvent> batch = new ArrayList<>(BATCH);
+    long[] totals = {0, 0};
+    readInteractions(file, name, new Problems(name), (line, event) -> {
+      batch.add(withContentId(event, occurrences));
+      if (batch.size() == BATCH) {
+        append(batch, totals);
+      }
+    });
+    append(batch, totals);
+    return new Result(rows, totals[0], totals[1]);
+  }
+
+  private void append(List<NewEvent> batch, long[] totals) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    AppendResult result = store.append(List.copyOf(batch));
+    totals[0] += result.stored();
+    totals[1] += result.duplicates();
+    batch.clear();
+  }
+
+  private void checkCatalogue(Map<String, List<Long>> pending, Set<String> known, Problems problems) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    Set<String> found = store.items(pending.keySet()).keySet();
+    known.addAll(found);
+    pending.forEach((itemId, lines) -> {
+      if (!found.contains(itemId)) {
+        for (long line : lines) {
+          problems.add("line " + line + ": item_id \"" + clip(itemId)
+              + "\" is not in the catalogue (import it with the items first)");
+        }
+      }
+    });
+    pending.clear();
+  }
+
+  /** Receives a valid row with the line it starts on. */
+  private interface RowConsumer {
+    void accept(long line, NewEvent event);
+  }
+
+  private static long readInteractions(Path file, String name, Problems problems, RowConsumer valid) {
+    try (CsvReader csv = open(file, name)) {
+      int user = csv.column("user_id");
+      int item = csv.column("item_id");
+      int time = csv.column("timestamp");
+      int event = csv.optionalColumn("event");
+      long rows = 0;
+      for (List<String> row = next(csv, name); row != null; row = next(csv, name)) {
+        rows = countRow(rows, name);
+        String userId = field(row, user);
+        String itemId = field(row, item);
+        String problem = checkId("user_id", userId);
+        if (problem == null) {
+          problem = checkId("item_id", itemId);
+        }
+        Instant when = null;
+        if (problem == null) {
+          when = parseTime(field(row, time));
+          if (when == null) {
+            problem = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z, got \""
+                + clip(field(row, time)) + "\"";
+          }
+        }
+        EventType type = null;
+        if (problem == null) {
+          type = EventType.fromWireName(field(row, event)).orElse(null);
+          if (type == null) {
+            problem = "event must be empty or one of " + EventType.wireNames() + ", got \""
+                + clip(field(row, event)) + "\"";
+          }
+        }
+        if (problem != null) {
+          problems.add("line " + csv.line() + ": " + problem);
+        } else {
+          valid.accept(csv.line(), new NewEvent(userId, new RecordedEvent(itemId, when, type)));
+        }
+      }
+      return rows;
+    }
+  }
+
+  /** The next record; a file that is not UTF-8 is rejected naming the line. */
+  private static List<String> next(CsvReader csv, String name) {
+    try {
+      return csv.next();
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof CharacterCodingException) {
+        throw new ImportRejectedException(name, 1,
+            List.of("line " + (csv.line() + 1) + ": the file is not valid UTF-8"));
+      }
+      throw e;
+    }
+  }
+
+  private static long countRow(long rows, String name) {
+    if (rows == MAX_ROWS) {
+      throw new ImportTooLargeException(name + " has more than " + MAX_ROWS + " rows; split it");
+    }
+    return rows + 1;
+  }
+
+  /** Unix seconds, or an ISO-8601 date-time with an offset; null when neither. */
+  static Instant parseTime(String text) {
+    Instant instant;
+    try {
+      instant = Instant.ofEpochSecond(Long.parseLong(text));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        instant = OffsetDateTime.parse(text).toInstant();
+      } catch (DateTimeParseException notIso) {
+        return null;
+      }
+    }
+    return instant.getEpochSecond() < MIN_SECONDS || instant.getEpochSecond() > MAX_SECONDS ? null : instant;
+  }
+
+  /**
+   * The row's event id: a digest of its content and of how many identical rows came before it
+   * in the file (a shopper can buy the same thing twice in one second).
+   */
+  private static NewEvent withContentId(NewEvent event, Map<Long, Integer> occurrences) {
+    byte[] digest = sha256(event.userId() + '\0' + event.event().itemId() + '\0'
+        + event.event().time() + '\0' + event.event().type().wireName());
+    long key = 0;
+    for (int i = 0; i < 8; i++) {
+      key = (key << 8) | (digest[i] & 0xff);
+    }
+    int occurrence = occurrences.merge(key, 1, Integer::sum);
+    return new NewEvent(event.userId(), event.event(),
+        "csv:" + HexFormat.of().formatHex(digest, 0, 16) + ":" + occurrence);
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  private static String checkId(String column, String value) {
+    if (value.isEmpty()) {
+      return column + " must not be empty";
+    }
+    if (value.length() > MAX_ID_LENGTH) {
+      return column + " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length();
+    }
+    return null;
+  }
+
+  private static String checkText(String column, String value, int minLength) {
+    if (value.length() < minLength) {
+      return column + " must not be empty";
+    }
+    if (value.length() > MAX_TEXT_LENGTH) {
+      return column + " must be at most " + MAX_TEXT_LENGTH + " characters, got " + value.length();
+    }
+    return null;
+  }
+
+  /** A trimmed field, "" when the column is absent or the row is short. */
+  private static String field(List<String> row, int column) {
+    return column >= 0 && column < row.size() ? row.get(column).trim() : "";
+  }
+
+  /** Inputs are echoed into messages at most this long. */
+  private static String clip(String value) {
+    return value.length() <= 40 ? value : value.substring(0, 40) + "...";
+  }
+
+  private static CsvReader open(Path file, String name) {
+    try {
+      // Malformed UTF-8 fails the read instead of turning into replacement characters.
+      BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
+          StandardCharsets.UTF_8.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+      return new CsvReader(reader, name);
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Invalid rows seen so far: all counted, the first few named. */
+  private static final class Problems {
+    private final String file;
+    private final List<String> named = new ArrayList<>();
+    private long count;
+
+    Problems(String file) {
+      this.file = file;
+    }
+
+    void add(String problem) {
+      count++;
+      if (named.size() < ImportRejectedException.MAX_NAMED) {
+        named.add(problem);
+      }
+    }
+
+    void throwIfAny() {
+      if (count > 0) {
+        throw new ImportRejectedException(file, count, named);
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.glassbox.feature;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every store derives from the loaded dataset. The co-purchase statistics are kept (they
+ * need basket ids, which only the dataset has, so they are computed in memory at start by every
+ * replica and never change); the per-user timelines and counts are handed to the store once
+ * ({@link Indexed}) and then dropped.
+ */
+final class DatasetIndex {
+  private static final Logger log = LoggerFactory.getLogger(DatasetIndex.class);
+
+  private final List<Dataset.Item> items;
+  private final Map<String, Integer> itemIndex;
+  private final CoPurchaseIndex coPurchase;
+
+  private DatasetIndex(List<Dataset.Item> items, Map<String, Integer> itemIndex, CoPurchaseIndex coPurchase) {
+    this.items = items;
+    this.itemIndex = itemIndex;
+    this.coPurchase = coPurchase;
+  }
+
+  /**
+   * The dataset indexed for a store.
+   *
+   * @param usersByActivity each user's interactions in (time, sequence) order; users ordered by
+   *     their last event, least recently active first
+   * @param interactionCounts per dataset item index
+   * @param purchaseCounts per dataset item index
+   * @param fingerprint SHA-256 (hex) of the dataset's rows, telling one dataset from another
+   */
+  record Indexed(
+      DatasetIndex index, Map<String, List<Dataset.Interaction>> usersByActivity,
+      long[] interactionCounts, long[] purchaseCounts, long events, String fingerprint) {}
+
+  static Indexed build(Dataset dataset, int maxBasketSize, int maxNeighbours) {
+    List<Dataset.Item> items = dataset.items();
+    Map<String, Integer> itemIndex = new HashMap<>(items.size() * 2);
+    for (Dataset.Item item : items) {
+      if (itemIndex.putIfAbsent(item.itemId(), itemIndex.size()) != null) {
+        throw new DatasetException("item " + item.itemId() + " is listed twice in the catalogue");
+      }
+    }
+    long[] interactionCounts = new long[items.size()];
+    long[] purchaseCounts = new long[items.size()];
+    Map<String, List<Dataset.Interaction>> byUser = new HashMap<>();
+    int unknownItems = 0;
+    for (Dataset.Interaction row : dataset.interactions()) {
+      if (!itemIndex.containsKey(row.itemId())) {
+        unknownItems++;
+        continue;
+      }
+      byUser.computeIfAbsent(row.userId(), k -> new ArrayList<>()).add(row);
+    }
+    if (unknownItems > 0) {
+      log.warn("Skipped {} interactions whose item is not in the catalogue", unknownItems);
+    }
+    Comparator<Dataset.Interaction> order = Comparator
+        .comparingLong(Dataset.Interaction::epochSeconds)
+        .thenComparingLong(Dataset.Interaction::sequence);
+    List<int[]> basketItems = new ArrayList<>();
+    long events = 0;
+    for (List<Dataset.Interaction> rows : byUser.values()) {
+      rows.sort(order);
+      events += rows.size();
+      // A basket is one user's invoice (purchases only).
+      Map<String, BitSet> baskets = new HashMap<>();
+      for (Dataset.Interaction row : rows) {
+        int item = itemIndex.get(row.itemId());
+        interactionCounts[item]++;
+        if (row.type() == EventType.PURCHASE) {
+          purchaseCounts[item]++;
+          if (!row.basketId().isEmpty()) {
+            baskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
+          }
+        }
+      }
+      for (BitSet basket : baskets.values()) {
+        basketItems.add(basket.stream().toArray());
+      }
+    }
+    CoPurchaseIndex coPurchase = CoPurchaseIndex.build(basketItems, items.size(), maxBasketSize, maxNeighbours);
+    Map<String, List<Dataset.Interaction>> byActivity = new LinkedHashMap<>();
+    byUser.entrySet().stream()
+        .sorted(Comparator.comparingLong((Map.Entry<String, List<Dataset.Interaction>> e) ->
+                e.getValue().get(e.getValue().size() - 1).epochSeconds())
+            .thenComparing(Map.Entry::getKey))
+        .forEach(e -> byActivity.put(e.getKey(), e.getValue()));
+    log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
+            + "({} larger than {} items skipped)", items.size(), byActivity.size(), events,
+        coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
+    return new Indexed(new DatasetIndex(items, itemIndex, coPurchase), byActivity,
+        interactionCounts, purchaseCounts, events, fingerprint(dataset));
+  }
+
+  /** The dataset's catalogue, in file order (the index of an item is its position). */
+  List<Dataset.Item> items() {
+    return items;
+  }
+
+  /** Items bought in the same dataset baskets as {@code itemId}, most shared baskets first. */
+  List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
+    Integer index = itemIndex.get(itemId);
+    if (index == null) {
+      return List.of();
+    }
+    int[] neighbours = coPurchase.neighbours(index);
+    int[] shared = coPurchase.sharedBaskets(index);
+    List<CoPurchaseNeighbour> result = new ArrayList<>(neighbours.length);
+    for (int i = 0; i < neighbours.length; i++) {
+      result.add(new CoPurchaseNeighbour(items.get(neighbours[i]).itemId(), shared[i]));
+    }
+    return result;
+  }
+
+  private static String fingerprint(Dataset dataset) {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    StringBuilder row = new StringBuilder(256);
+    for (Dataset.Item item : dataset.items()) {
+      row.setLength(0);
+      row.append(item.itemId()).append('\0').append(item.title()).append('\0').append(item.brand())
+          .append('\0').append(item.category()).append('\0').append(item.price()).append('\n');
+      digest.update(row.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    for (Dataset.Interaction event : dataset.interactions()) {
+      row.setLength(0);
+      row.append(event.userId()).append('\0').append(event.itemId()).append('\0')
+          .append(event.epochSeconds()).append('\0').append(event.type().ordinal()).append('\0')
+          .append(event.basketId()).append('\0').append(event.sequence()).append('\n');
+      digest.update(row.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+}

@@ -1,0 +1,201 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.ImportChunk;
+import io.glassbox.api.v1.ImportResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code glassbox.v1.FeatureAdmin}: bulk imports from CSV. Each import's stream of chunks is
+ * spooled to a temporary file under size limits (so a large file costs disk, not heap), then
+ * {@link CsvImport} validates and stores it. One import at a time.
+ */
+public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImplBase {
+  private static final Logger log = LoggerFactory.getLogger(FeatureAdminService.class);
+  static final int MAX_CHUNK_BYTES = 1 << 20;
+  static final long MAX_FILE_BYTES = 256L << 20;
+  static final int MAX_LINE_BYTES = 64 << 10;
+
+  private final CsvImport csvImport;
+  private final Semaphore oneImport = new Semaphore(1);
+
+  @Inject
+  public FeatureAdminService(EventStore store) {
+    this.csvImport = new CsvImport(requireNonNull(store, "store"));
+  }
+
+  @Override
+  public StreamObserver<ImportChunk> importItems(StreamObserver<ImportResponse> responses) {
+    return receive("items CSV", responses, (file, validateOnly) ->
+        csvImport.importItems(file, "items CSV", validateOnly));
+  }
+
+  @Override
+  public StreamObserver<ImportChunk> importInteractions(StreamObserver<ImportResponse> responses) {
+    return receive("interactions CSV", responses, (file, validateOnly) ->
+        csvImport.importInteractions(file, "interactions CSV", validateOnly));
+  }
+
+  private interface Importer {
+    CsvImport.Result run(Path file, boolean validateOnly);
+  }
+
+  private StreamObserver<ImportChunk> receive(
+      String name, StreamObserver<ImportResponse> responses, Importer importer) {
+    if (!oneImport.tryAcquire()) {
+      responses.onError(Status.RESOURCE_EXHAUSTED
+          .withDescription("another import is running; retry when it has finished").asRuntimeException());
+      return new Ignored();
+    }
+    try {
+      return new Spool(name, Files.createTempFile("glassbox-import-", ".csv"), responses, importer);
+    } catch (IOException e) {
+      oneImport.release();
+      log.error("Cannot create a temporary file for an import", e);
+      responses.onError(Status.UNAVAILABLE
+          .withDescription("no room for the import's temporary file").asRuntimeException());
+      return new Ignored();
+    }
+  }
+
+  /** Writes the chunks to a temporary file, then runs the import; cleans up exactly once. */
+  private final class Spool implements StreamObserver<ImportChunk> {
+    private final String name;
+    private final Path file;
+    private final OutputStream out;
+    private final StreamObserver<ImportResponse> responses;
+    private final Importer importer;
+    private long bytes;
+    private long lineBytes;
+    private boolean validateOnly;
+    private boolean finished;
+
+    Spool(String name, Path file, StreamObserver<ImportResponse> responses, Importer importer)
+        throws IOException {
+      this.name = name;
+      this.file = file;
+      this.out = Files.newOutputStream(file);
+      this.responses = responses;
+      this.importer = importer;
+    }
+
+    @Override
+    public void onNext(ImportChunk chunk) {
+      if (finished) {
+        return;
+      }
+      validateOnly |= chunk.getValidateOnly();
+      int size = chunk.getCsv().size();
+      if (size > MAX_CHUNK_BYTES) {
+        fail(tooLarge("a chunk holds " + size + " bytes; send at most " + MAX_CHUNK_BYTES + " per message"));
+        return;
+      }
+      bytes += size;
+      if (bytes > MAX_FILE_BYTES) {
+        fail(tooLarge(name + " is larger than " + (MAX_FILE_BYTES >> 20) + " MiB; split it"));
+        return;
+      }
+      for (int i = 0; i < size; i++) {
+        lineBytes = chunk.getCsv().byteAt(i) == '\n' ? 0 : lineBytes + 1;
+        if (lineBytes > MAX_LINE_BYTES) {
+          fail(tooLarge(name + " has a line longer than " + (MAX_LINE_BYTES >> 10) + " KiB"));
+          return;
+        }
+      }
+      try {
+        chunk.getCsv().writeTo(out);
+      } catch (IOException e) {
+        log.error("Cannot spool an import", e);
+        fail(Status.UNAVAILABLE.withDescription("no room for the import's temporary file").asRuntimeException());
+      }
+    }
+
+    @Override
+    public void onError(Throwable cancelled) {
+      cleanUp();
+    }
+
+    @Override
+    public void onCompleted() {
+      if (finished) {
+        return;
+      }
+      try {
+        out.close();
+        CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly));
+        log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
+            result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
+        cleanUp();
+        responses.onNext(ImportResponse.newBuilder()
+            .setRows(result.rows())
+            .setStored(result.stored())
+            .setDuplicates(result.duplicates())
+            .setValidateOnly(validateOnly)
+            .build());
+        responses.onCompleted();
+      } catch (ImportRejectedException | DatasetException e) {
+        fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      } catch (ImportTooLargeException e) {
+        fail(tooLarge(e.getMessage()));
+      } catch (UncheckedIOException e) {
+        fail(e.getCause() instanceof CharacterCodingException
+            ? Status.INVALID_ARGUMENT.withDescription(name + " is not valid UTF-8").asRuntimeException()
+            : Status.UNAVAILABLE.withDescription("the import's temporary file cannot be read").asRuntimeException());
+      } catch (IOException e) {
+        fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be written").asRuntimeException());
+      } catch (StatusRuntimeException e) {
+        fail(e);
+      }
+    }
+
+    private void fail(StatusRuntimeException error) {
+      cleanUp();
+      responses.onError(error);
+    }
+
+    private void cleanUp() {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      try {
+        out.close();
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        log.warn("Cannot delete the import's temporary file {}", file, e);
+      } finally {
+        oneImport.release();
+      }
+    }
+  }
+
+  private static StatusRuntimeException tooLarge(String message) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
+  }
+
+  /** The rest of a stream already answered with an error. */
+  private static final class Ignored implements StreamObserver<ImportChunk> {
+    @Override
+    public void onNext(ImportChunk chunk) {}
+
+    @Override
+    public void onError(Throwable error) {}
+
+    @Override
+    public void onCompleted() {}
+  }
+}

@@ -1,0 +1,593 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.resps.Tuple;
+
+/**
+ * The {@link EventStore} shared by feature-service replicas through one Redis (a primary,
+ * optionally with replicas or Sentinel; not Redis Cluster: an ingestion touches keys of many
+ * users in one atomic script).
+ *
+ * <p>What lives where: histories, the catalogue, interaction counts, purchase counts and the
+ * dedupe keys live in Redis, shared and durable (as durable as Redis's AOF setting: with
+ * {@code appendfsync always} an acknowledged event survives a Redis crash). The co-purchase
+ * statistics are derived from the dataset in each replica's memory at start and never change
+ * (ingested events have no basket). The dataset is copied into Redis once per Redis database:
+ * the first replica to start takes a lock and seeds it; others wait for the marker that names
+ * the dataset's fingerprint. A Redis that holds a different dataset is refused.
+ *
+ * <p>Keys (prefix {@code glassbox:}): {@code items} hash id → item; {@code interactions} hash
+ * id → count; {@code popular} sorted set id → −purchases (so ascending order is most bought
+ * first, ties by id); {@code users} hash user → events ever stored; {@code t:<user>} the user's
+ * timeline, a sorted set scored by epoch second whose members ({@link TimelineMember}) sort
+ * ties by nanosecond, then ingestion sequence; {@code p:<item>} the item's purchase times (a
+ * sorted set scored by epoch second); {@code latest} the newest event's time;
+ * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code seq} the
+ * ingestion sequence; {@code dataset} the seed marker.
+ *
+ * <p>An ingestion is one Lua script, so it is atomic (all-or-nothing, also in the AOF) and is
+ * in Redis before the call is acknowledged.
+ */
+public final class RedisEventStore implements EventStore {
+  private static final Logger log = LoggerFactory.getLogger(RedisEventStore.class);
+  static final String PREFIX = "glassbox:";
+  private static final String ITEMS = PREFIX + "items";
+  private static final String INTERACTIONS = PREFIX + "interactions";
+  private static final String POPULAR = PREFIX + "popular";
+  private static final String USERS = PREFIX + "users";
+  private static final String SEQUENCE = PREFIX + "seq";
+  /** The newest event's time, "<epoch second> <nanos>". */
+  private static final String LATEST = PREFIX + "latest";
+  private static final String DATASET = PREFIX + "dataset";
+  private static final String SEED_LOCK = PREFIX + "seed-lock";
+  private static final int SEED_LOCK_SECONDS = 120;
+  private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
+  private static final int BATCH = 1000;
+  private static final int FIELDS_PER_EVENT = 6;
+
+  /**
+   * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), type
+   * ordinal, purchase flag. KEYS: the six shared keys, then per event: timeline, dedupe key (""
+   * for none), the item's purchase times. Returns {-1, index} for an unknown item (nothing
+   * stored), else {0, duplicates}.
+   */
+  private static final String APPEND_SCRIPT = """
+      local cap = tonumber(ARGV[1])
+      local ttl = tonumber(ARGV[2])
+      local n = (#ARGV - 2) / 6
+      for i = 0, n - 1 do
+        if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * 6 + 1]) == 0 then
+          return {-1, i}
+        end
+      end
+      local dups = 0
+      local newest, newestSecond, newestNanos = nil, nil, nil
+      for i = 0, n - 1 do
+        local a = 3 + i * 6
+        local user, item, second, nanos, kind, purchase =
+            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+        local timeline, dedupe, bought = KEYS[7 + i * 3], KEYS[8 + i * 3], KEYS[9 + i * 3]
+        local fresh = true
+        if dedupe ~= '' then
+          fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', ttl)
+        end
+        if fresh then
+          local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
+          redis.call('ZADD', timeline, second, nanos .. seq .. kind .. item)
+          if redis.call('ZCARD', timeline) > cap then
+            redis.call('ZREMRANGEBYRANK', timeline, 0, -cap - 1)
+          end
+          redis.call('HINCRBY', KEYS[4], user, 1)
+          redis.call('HINCRBY', KEYS[2], item, 1)
+          if purchase == '1' then
+            redis.call('ZINCRBY', KEYS[3], -1, item)
+            redis.call('ZADD', bought, second, seq)
+          end
+          local s, ns = tonumber(second), tonumber(nanos)
+          if newest == nil or s > newestSecond or (s == newestSecond and ns > newestNanos) then
+            newest, newestSecond, newestNanos = second .. ' ' .. nanos, s, ns
+          end
+        else
+          dups = dups + 1
+        end
+      end
+      if newest ~= nil then
+        local current = redis.call('GET', KEYS[6])
+        local replace = true
+        if current then
+          local space = string.find(current, ' ')
+          local s, ns = tonumber(string.sub(current, 1, space - 1)), tonumber(string.sub(current, space + 1))
+          replace = newestSecond > s or (newestSecond == s and newestNanos > ns)
+        end
+        if replace then
+          redis.call('SET', KEYS[6], newest)
+        end
+      end
+      return {0, dups}
+      """;
+
+  private final UnifiedJedis redis;
+  private final String redisName;
+  private final int maxBasketSize;
+  private final int maxNeighbours;
+  private final String currencyCode;
+  private final int maxEventsPerUser;
+  private final long dedupeSeconds;
+  private volatile DatasetIndex index;
+
+  @Inject
+  public RedisEventStore(UnifiedJedis redis, FeatureConfig config) {
+    this(redis, config.redisName(),
+        config.maxBasketSize(), config.coPurchaseNeighbours(), config.currencyCode(),
+        config.storeBounds());
+  }
+
+  RedisEventStore(UnifiedJedis redis, String redisName, int maxBasketSize, int maxNeighbours,
+      String currencyCode, StoreBounds bounds) {
+    this.redis = requireNonNull(redis, "redis");
+    this.redisName = requireNonNull(redisName, "redisName");
+    this.maxBasketSize = maxBasketSize;
+    this.maxNeighbours = maxNeighbours;
+    this.currencyCode = requireNonNull(currencyCode, "currencyCode");
+    this.maxEventsPerUser = bounds.maxEventsPerUser();
+    this.dedupeSeconds = Math.max(1, bounds.dedupeWindow().toSeconds());
+  }
+
+  @Override
+  public synchronized void load(Dataset dataset) {
+    if (index != null) {
+      throw new IllegalStateException("the store is already loaded");
+    }
+    DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
+    call(() -> {
+      warnUnlessDurable();
+      seedOnce(indexed);
+      return null;
+    });
+    index = indexed.index();
+  }
+
+  /** Copies the dataset into Redis unless it is there; one replica seeds, the others wait. */
+  private void seedOnce(DatasetIndex.Indexed indexed) {
+    String wanted = indexed.fingerprint();
+    String token = UUID.randomUUID().toString();
+    long deadline = System.nanoTime() + SEED_WAIT_NANOS;
+    while (true) {
+      String present = redis.get(DATASET);
+      if (wanted.equals(present)) {
+        log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
+        return;
+      }
+      if (present != null) {
+        throw new DatasetException("Redis " + redisName + " holds another dataset (" + shortName(present)
+            + ", this service loaded " + shortName(wanted) + "); point " + FeatureConfig.REDIS_URI_KEY
+            + " at an empty Redis database, or delete the glassbox:* keys to start afresh");
+      }
+      if ("OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)))) {
+        try {
+          seed(indexed);
+          redis.set(DATASET, wanted);
+        } finally {
+          if (token.equals(redis.get(SEED_LOCK))) {
+            redis.del(SEED_LOCK);
+          }
+        }
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new StoreUnavailableException("another replica has been seeding Redis " + redisName
+            + " for over 10 minutes", null);
+      }
+      log.info("Another replica is seeding Redis {}; waiting", redisName);
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while waiting for the seed", e);
+      }
+    }
+  }
+
+  /**
+   * Writes the dataset. Idempotent, so a seed cut short (its lock expires) can simply be run
+   * again: members are deterministic and counts are only set where absent.
+   */
+  private void seed(DatasetIndex.Indexed indexed) {
+    long started = System.nanoTime();
+    List<Dataset.Item> items = indexed.index().items();
+    writeItems(items);
+    Map<String, Map<String, Double>> purchaseTimes = new HashMap<>();
+    long latestSecond = Long.MIN_VALUE;
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      long sequence = 0;
+      int pending = 0;
+      for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
+        List<Dataset.Interaction> rows = user.getValue();
+        Map<String, Double> members = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+          sequence++;
+          Dataset.Interaction row = rows.get(i);
+          latestSecond = Math.max(latestSecond, row.epochSeconds());
+          if (row.type() == EventType.PURCHASE) {
+            purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
+                .put(String.format("%016d", sequence), (double) row.epochSeconds());
+          }
+          if (i >= rows.size() - maxEventsPerUser) {
+            members.put(TimelineMember.encode(0, sequence, row.type(), row.itemId()),
+                (double) row.epochSeconds());
+          }
+        }
+        pipeline.zadd(timelineKey(user.getKey()), members);
+        pipeline.hsetnx(USERS, user.getKey(), String.valueOf(rows.size()));
+        pending += members.size();
+        if (pending >= 20_000) {
+          pipeline.sync();
+          pending = 0;
+        }
+      }
+      for (int item = 0; item < items.size(); item++) {
+        String itemId = items.get(item).itemId();
+        pipeline.hsetnx(INTERACTIONS, itemId, String.valueOf(indexed.interactionCounts()[item]));
+        if (indexed.purchaseCounts()[item] > 0) {
+          pipeline.zadd(POPULAR, -indexed.purchaseCounts()[item], itemId, ZAddParams.zAddParams().nx());
+        }
+      }
+      for (Map.Entry<String, Map<String, Double>> item : purchaseTimes.entrySet()) {
+        pipeline.zadd(purchasesKey(item.getKey()), item.getValue());
+      }
+      if (latestSecond != Long.MIN_VALUE) {
+        pipeline.set(LATEST, latestSecond + " 000000000", SetParams.setParams().nx());
+      }
+      // Ingested events sort after every dataset event of the same time.
+      pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());
+      pipeline.sync();
+    }
+    log.info("Seeded Redis {} with the dataset in {} ms: {} items, {} users, {} events",
+        redisName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), items.size(),
+        indexed.usersByActivity().size(), indexed.events());
+  }
+
+  private void warnUnlessDurable() {
+    try {
+      String aof = configValue("appendonly");
+      String fsync = configValue("appendfsync");
+      if (!"yes".equals(aof)) {
+        log.warn("Redis {} runs without appendonly: acknowledged events are lost when Redis restarts; "
+            + "run it with --appendonly yes --appendfsync always", redisName);
+      } else if (!"always".equals(fsync)) {
+        log.warn("Redis {} syncs its AOF '{}': up to a second of acknowledged events can be lost if "
+            + "the machine fails; --appendfsync always loses none", redisName, fsync);
+      }
+    } catch (JedisDataException e) {
+      // CONFIG is often disabled on managed Redis; the operator owns durability there.
+      log.info("Cannot read Redis {} persistence settings ({}); make sure AOF is on", redisName, e.getMessage());
+    }
+  }
+
+  /** One server setting via CONFIG GET (a list of name, value). */
+  private String configValue(String name) {
+    Object reply = redis.sendCommand(Protocol.Command.CONFIG, "GET", name);
+    if (reply instanceof List<?> pair && pair.size() == 2 && pair.get(1) instanceof byte[] value) {
+      return new String(value, StandardCharsets.UTF_8);
+    }
+    return null;
+  }
+
+  @Override
+  public boolean isReady() {
+    return index != null;
+  }
+
+  private DatasetIndex index() {
+    DatasetIndex current = index;
+    if (current == null) {
+      throw new StoreNotReadyException();
+    }
+    return current;
+  }
+
+  @Override
+  public UserHistory history(String userId, int maxEvents) {
+    index();
+    return read(() -> {
+      Response<List<Tuple>> members;
+      Response<String> total;
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        members = pipeline.zrangeWithScores(timelineKey(userId), -maxEvents, -1);
+        total = pipeline.hget(USERS, userId);
+        pipeline.sync();
+      }
+      // A retained timeline implies a count; the count alone (0 kept) still means known.
+      if (total.get() == null) {
+        return UserHistory.unknown();
+      }
+      List<RecordedEvent> events = new ArrayList<>(members.get().size());
+      for (Tuple member : members.get()) {
+        events.add(TimelineMember.decode(member.getElement(), (long) member.getScore()));
+      }
+      return new UserHistory(events, Long.parseLong(total.get()), true);
+    });
+  }
+
+  @Override
+  public Optional<UserItems> userItems(String userId, int maxRecent) {
+    index();
+    return read(() -> {
+      List<String> members = redis.zrange(timelineKey(userId), 0, -1);
+      if (members.isEmpty()) {
+        return Optional.empty();
+      }
+      Set<String> recent = new LinkedHashSet<>();
+      Set<String> all = new LinkedHashSet<>();
+      for (int i = members.size() - 1; i >= 0; i--) {
+        String itemId = TimelineMember.itemId(members.get(i));
+        all.add(itemId);
+        if (recent.size() < maxRecent && TimelineMember.type(members.get(i)) != EventType.FEEDBACK_NEGATIVE) {
+          recent.add(itemId);
+        }
+      }
+      return Optional.of(new UserItems(List.copyOf(recent), all));
+    });
+  }
+
+  @Override
+  public Optional<CatalogItem> item(String itemId) {
+    return Optional.ofNullable(items(List.of(itemId)).get(itemId));
+  }
+
+  @Override
+  public Map<String, CatalogItem> items(Collection<String> itemIds) {
+    index();
+    if (itemIds.isEmpty()) {
+      return Map.of();
+    }
+    String[] ids = itemIds.toArray(String[]::new);
+    return read(() -> {
+      Response<List<String>> rows;
+      Response<List<String>> counts;
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        rows = pipeline.hmget(ITEMS, ids);
+        counts = pipeline.hmget(INTERACTIONS, ids);
+        pipeline.sync();
+      }
+      Map<String, CatalogItem> found = new HashMap<>();
+      for (int i = 0; i < ids.length; i++) {
+        String row = rows.get().get(i);
+        if (row != null) {
+          String count = counts.get().get(i);
+          found.put(ids[i], StoredItem.decode(ids[i], row, currencyCode,
+              count == null ? 0 : Long.parseLong(count)));
+        }
+      }
+      return found;
+    });
+  }
+
+  @Override
+  public List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
+    return index().coPurchaseNeighbours(itemId);
+  }
+
+  @Override
+  public List<PopularItem> mostPurchased(int maxItems) {
+    index();
+    if (maxItems <= 0) {
+      return List.of();
+    }
+    return read(() -> {
+      List<PopularItem> result = new ArrayList<>();
+      for (Tuple tuple : redis.zrangeWithScores(POPULAR, 0, maxItems - 1)) {
+        result.add(new PopularItem(tuple.getElement(), (long) -tuple.getScore()));
+      }
+      return result;
+    });
+  }
+
+  @Override
+  public Optional<Instant> latestEventTime() {
+    index();
+    String latest = read(() -> redis.get(LATEST));
+    if (latest == null) {
+      return Optional.empty();
+    }
+    int space = latest.indexOf(' ');
+    return Optional.of(Instant.ofEpochSecond(Long.parseLong(latest.substring(0, space)),
+        Integer.parseInt(latest.substring(space + 1))));
+  }
+
+  @Override
+  public long[] recentPurchases(List<String> itemIds, Instant asOf, Duration window) {
+    index();
+    // Whole seconds s with asOf - window <= s < asOf, as the in-memory store counts them.
+    Instant from = asOf.minus(window);
+    long first = from.getNano() == 0 ? from.getEpochSecond() : from.getEpochSecond() + 1;
+    long last = (asOf.getNano() == 0 ? asOf.getEpochSecond() : asOf.getEpochSecond() + 1) - 1;
+    long[] counts = new long[itemIds.size()];
+    if (itemIds.isEmpty() || first > last) {
+      return counts;
+    }
+    List<Response<Long>> replies = read(() -> {
+      List<Response<Long>> pending = new ArrayList<>(itemIds.size());
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        for (String itemId : itemIds) {
+          pending.add(pipeline.zcount(purchasesKey(itemId), first, last));
+        }
+        pipeline.sync();
+      }
+      return pending;
+    });
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = replies.get(i).get();
+    }
+    return counts;
+  }
+
+  @Override
+  public AppendResult append(List<NewEvent> events) {
+    index();
+    if (events.isEmpty()) {
+      return new AppendResult(0, 0);
+    }
+    List<String> keys = new ArrayList<>(6 + 3 * events.size());
+    keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST));
+    List<String> args = new ArrayList<>(2 + FIELDS_PER_EVENT * events.size());
+    args.add(String.valueOf(maxEventsPerUser));
+    args.add(String.valueOf(dedupeSeconds));
+    for (NewEvent event : events) {
+      RecordedEvent recorded = event.event();
+      keys.add(timelineKey(event.userId()));
+      keys.add(event.eventId().isEmpty() ? "" : PREFIX + "e:" + event.dedupeKey());
+      keys.add(purchasesKey(recorded.itemId()));
+      args.add(event.userId());
+      args.add(recorded.itemId());
+      args.add(String.valueOf(recorded.time().getEpochSecond()));
+      args.add(TimelineMember.nanosField(recorded.time().getNano()));
+      args.add(String.valueOf(recorded.type().ordinal()));
+      args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
+    }
+    List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));
+    int value = ((Long) reply.get(1)).intValue();
+    if ((Long) reply.get(0) < 0) {
+      throw new UnknownItemException(value, events.get(value).event().itemId());
+    }
+    return new AppendResult(events.size() - value, value);
+  }
+
+  @Override
+  public void putItems(List<Dataset.Item> items) {
+    index();
+    call(() -> {
+      writeItems(items);
+      return null;
+    });
+  }
+
+  private void writeItems(List<Dataset.Item> items) {
+    for (int from = 0; from < items.size(); from += BATCH) {
+      Map<String, String> rows = new HashMap<>();
+      for (Dataset.Item item : items.subList(from, Math.min(items.size(), from + BATCH))) {
+        rows.put(item.itemId(), StoredItem.encode(item));
+      }
+      redis.hset(ITEMS, rows);
+    }
+  }
+
+  /**
+   * Runs read-only commands; a broken pooled connection (Redis restarted since it was opened)
+   * is dropped by the pool and the read tried once more on a fresh one.
+   */
+  private <T> T read(Supplier<T> commands) {
+    try {
+      return call(commands);
+    } catch (StoreUnavailableException e) {
+      if (e.getCause() instanceof JedisConnectionException) {
+        return call(commands);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Runs Redis commands, translating the client's failures into the store's exceptions. Writes
+   * are not retried here: a lost reply does not say whether the script ran; the caller's retry,
+   * with event ids, is what makes that safe.
+   */
+  private <T> T call(Supplier<T> commands) {
+    try {
+      return commands.get();
+    } catch (JedisConnectionException e) {
+      throw new StoreUnavailableException("Redis " + redisName + " cannot be reached", e);
+    } catch (JedisDataException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("OOM")) {
+        throw new StoreFullException("Redis " + redisName + " is out of memory (maxmemory)", e);
+      }
+      throw new StoreUnavailableException("Redis " + redisName + " refused a command", e);
+    } catch (JedisException e) {
+      throw new StoreUnavailableException("Redis " + redisName + " failed", e);
+    }
+  }
+
+  private static String timelineKey(String userId) {
+    return PREFIX + "t:" + userId;
+  }
+
+  /** An item's purchase times: a sorted set scored by epoch second, members unique sequences. */
+  private static String purchasesKey(String itemId) {
+    return PREFIX + "p:" + itemId;
+  }
+
+  private static String shortName(String fingerprint) {
+    return "sha256:" + fingerprint.substring(0, Math.min(12, fingerprint.length()));
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+
+  /** How long event ids are remembered, for logs and tests. */
+  Duration dedupeWindow() {
+    return Duration.ofSeconds(dedupeSeconds);
+  }
+
+  /**
+   * A timeline entry as a sorted-set member: 9 digits of nanoseconds, 16 digits of ingestion
+   * sequence, one digit of event type, then the item id. Fixed widths make Redis's byte-wise
+   * order of members with equal scores (seconds) the order of (nanos, sequence).
+   */
+  static final class TimelineMember {
+    private static final int NANOS = 9;
+    private static final int SEQUENCE = 16;
+
+    private TimelineMember() {}
+
+    static String nanosField(int nanos) {
+      return String.format("%09d", nanos);
+    }
+
+    static String encode(int nanos, long sequence, EventType type, String itemId) {
+      return nanosField(nanos) + String.format("%016d", sequence) + type.ordinal() + itemId;
+    }
+
+    /** The event of a member whose score is {@code epochSecond}. */
+    static RecordedEvent decode(String member, long epochSecond) {
+      int nanos = Integer.parseInt(member, 0, NANOS, 10);
+      return new RecordedEvent(itemId(member), Instant.ofEpochSecond(epochSecond, nanos), type(member));
+    }
+
+    static String itemId(String member) {
+      return member.substring(NANOS + SEQUENCE + 1);
+    }
+
+    static EventType type(String member) {
+      return EventType.values()[member.charAt(NANOS + SEQUENCE) - '0'];
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.glassbox.feature;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Scopes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+
+/** The shared store: {@link RedisEventStore} over a pool of connections to one Redis. */
+public final class RedisStoreModule extends AbstractModule {
+  /** Connect and per-command socket timeout; a dead Redis answers UNAVAILABLE within it. */
+  static final Duration TIMEOUT = Duration.ofSeconds(2);
+  /** Connections; gRPC handlers block on Redis, so this bounds concurrent store calls. */
+  static final int MAX_CONNECTIONS = 64;
+
+  @Override
+  protected void configure() {
+    bind(EventStore.class).to(RedisEventStore.class).in(Scopes.SINGLETON);
+  }
+
+  /** The pool; creating it does not connect (the first command does). */
+  @Provides
+  @Singleton
+  UnifiedJedis redis(FeatureConfig config) {
+    GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+    pool.setMaxTotal(MAX_CONNECTIONS);
+    pool.setMaxIdle(MAX_CONNECTIONS);
+    pool.setMaxWait(TIMEOUT);
+    pool.setTestWhileIdle(true);
+    return new JedisPooled(pool, config.redisUri(), (int) TIMEOUT.toMillis());
+  }
+}

@@ -1,0 +1,24 @@
+package io.glassbox.feature;
+
+import java.time.Duration;
+
+/**
+ * The limits that keep a store's memory bounded, from {@link FeatureConfig}.
+ *
+ * @param maxEventsPerUser events kept per user; older ones are dropped (both stores)
+ * @param maxUsers users kept by the in-memory store; the least recently active is evicted
+ * @param maxEvents events kept by the in-memory store across users; least recently active
+ *     users are evicted to stay under it
+ * @param dedupeWindow how long an event id is remembered (both stores)
+ * @param maxDedupeIds event ids the in-memory store remembers; the oldest are forgotten first
+ */
+public record StoreBounds(
+    int maxEventsPerUser, int maxUsers, long maxEvents, Duration dedupeWindow, int maxDedupeIds) {
+  public StoreBounds {
+    if (maxEventsPerUser < 1 || maxUsers < 1 || maxEvents < maxEventsPerUser || maxDedupeIds < 1
+        || dedupeWindow.isNegative() || dedupeWindow.isZero()) {
+      throw new IllegalArgumentException("inconsistent store bounds " + maxEventsPerUser + ", "
+          + maxUsers + ", " + maxEvents + ", " + dedupeWindow + ", " + maxDedupeIds);
+    }
+  }
+}

@@ -1,0 +1,367 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link EventStore} owes its callers, run against each store by a subclass
+ * ({@link InMemoryEventStoreTest}, {@link RedisEventStoreTest}) over {@link TestData#small()}.
+ */
+abstract class EventStoreContractTest {
+  protected EventStore store;
+
+  /** A fresh, empty, unloaded store with these bounds (every neighbour kept, GBP). */
+  protected abstract EventStore newStore(StoreBounds bounds);
+
+  @BeforeEach
+  void loadSmallDataset() {
+    store = loaded(TestData.ROOMY);
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  protected EventStore loaded(StoreBounds bounds) {
+    EventStore fresh = newStore(bounds);
+    fresh.load(TestData.small());
+    return fresh;
+  }
+
+  private static List<String> itemIds(UserHistory history) {
+    return history.events().stream().map(RecordedEvent::itemId).toList();
+  }
+
+  private static NewEvent event(String user, String item, long second, EventType type) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), type));
+  }
+
+  @Test
+  void history_ordersByTimeThenSequence() {
+    UserHistory history = store.history("u1", 50);
+
+    assertEquals(List.of("A", "B", "C", "A", "D"), itemIds(history));
+    assertEquals(5, history.totalEvents());
+    assertTrue(history.knownUser());
+    assertEquals(Instant.ofEpochSecond(100), history.events().get(0).time());
+    assertEquals(EventType.PURCHASE, history.events().get(0).type());
+  }
+
+  @Test
+  void history_limit_returnsMostRecentOldestFirst() {
+    UserHistory history = store.history("u1", 2);
+
+    assertEquals(List.of("A", "D"), itemIds(history));
+    assertEquals(5, history.totalEvents());
+  }
+
+  @Test
+  void history_unknownUser_isEmptyAndUnknown() {
+    assertEquals(UserHistory.unknown(), store.history("nobody", 50));
+  }
+
+  @Test
+  void userItems_recentDistinctMostRecentFirst() {
+    UserItems items = store.userItems("u1", 3).orElseThrow();
+
+    assertEquals(List.of("D", "A", "C"), items.recentDistinctItemIds());
+    assertEquals(Set.of("A", "B", "C", "D"), items.allItemIds());
+    assertTrue(store.userItems("nobody", 3).isEmpty());
+  }
+
+  @Test
+  void userItems_negativeFeedback_isInTheHistoryButNotARecentItem() {
+    store.append(List.of(event("u1", "E", 300, EventType.FEEDBACK_NEGATIVE)));
+
+    UserItems items = store.userItems("u1", 2).orElseThrow();
+    assertEquals(List.of("D", "A"), items.recentDistinctItemIds());
+    assertTrue(items.allItemIds().contains("E"));
+  }
+
+  @Test
+  void item_hasDisplayFieldsCurrencyAndCount() {
+    CatalogItem item = store.item("A").orElseThrow();
+
+    assertEquals(new CatalogItem("A", "Alpha mug", "", "", 1.5, "GBP", 3), item);
+    assertEquals(0, store.item("E").orElseThrow().interactionCount());
+    assertTrue(store.item("Z").isEmpty());
+  }
+
+  @Test
+  void coPurchaseNeighbours_countSharedBaskets() {
+    assertEquals(List.of(new CoPurchaseNeighbour("B", 2), new CoPurchaseNeighbour("C", 1),
+            new CoPurchaseNeighbour("D", 1), new CoPurchaseNeighbour("F", 1)),
+        store.coPurchaseNeighbours("A"));
+    assertEquals(List.of(), store.coPurchaseNeighbours("E"));
+    assertEquals(List.of(), store.coPurchaseNeighbours("unknown"));
+  }
+
+  @Test
+  void mostPurchased_ordersByPurchasesThenIdAndLeavesOutUnbought() {
+    assertEquals(List.of(new PopularItem("A", 3), new PopularItem("B", 3), new PopularItem("C", 2),
+        new PopularItem("D", 1), new PopularItem("F", 1)), store.mostPurchased(10));
+    assertEquals(2, store.mostPurchased(2).size());
+  }
+
+  @Test
+  void append_newUser_isCreatedAndOrderedByTimeWithTiesInIngestionOrder() {
+    store.append(List.of(
+        event("new", "B", 300, EventType.CLICK),
+        event("new", "C", 100, EventType.PURCHASE),
+        event("new", "D", 300, EventType.ADD_TO_CART),
+        event("new", "A", 100, EventType.FEEDBACK_POSITIVE)));
+
+    UserHistory history = store.history("new", 50);
+    assertEquals(List.of("C", "A", "B", "D"), itemIds(history));
+    assertEquals(EventType.FEEDBACK_POSITIVE, history.events().get(1).type());
+    assertEquals(4, history.totalEvents());
+  }
+
+  @Test
+  void append_keepsNanosecondPrecision() {
+    Instant time = Instant.ofEpochSecond(500, 123_456_789);
+    store.append(List.of(new NewEvent("u1", new RecordedEvent("E", time, EventType.PURCHASE))));
+
+    assertEquals(time, store.history("u1", 1).events().get(0).time());
+  }
+
+  @Test
+  void append_unknownItem_storesNothing() {
+    List<NewEvent> batch = List.of(event("u1", "E", 300, EventType.PURCHASE),
+        event("u9", "nope", 300, EventType.PURCHASE));
+
+    UnknownItemException e = assertThrows(UnknownItemException.class, () -> store.append(batch));
+
+    assertEquals(1, e.eventIndex());
+    assertEquals("nope", e.itemId());
+    assertEquals(5, store.history("u1", 50).totalEvents());
+    assertFalse(store.history("u9", 50).knownUser());
+    assertEquals(0, store.item("E").orElseThrow().interactionCount());
+  }
+
+  @Test
+  void append_purchasesUpdatePopularityAndOtherEventsOnlyInteractionCounts() {
+    List<NewEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      batch.add(event("u" + i, "E", 400, EventType.PURCHASE));
+    }
+    batch.add(event("u1", "F", 400, EventType.CLICK));
+    store.append(batch);
+
+    assertEquals(new PopularItem("E", 4), store.mostPurchased(1).get(0));
+    assertEquals(2, store.item("F").orElseThrow().interactionCount());
+    assertEquals(1, store.mostPurchased(10).stream()
+        .filter(p -> p.itemId().equals("F")).findFirst().orElseThrow().purchases());
+  }
+
+  @Test
+  void append_concurrentWithReads_everyEventLandsAndReadsStaySorted() throws Exception {
+    int writers = 4;
+    int eventsEach = 200;
+    ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        futures.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < eventsEach; i++) {
+            store.append(List.of(event("shared", "A", (i * 7919L + writer) % 1000, EventType.CLICK)));
+          }
+          return null;
+        }));
+      }
+      futures.add(pool.submit(() -> {
+        start.await();
+        for (int i = 0; i < 500; i++) {
+          List<RecordedEvent> events = store.history("shared", 1000).events();
+          for (int k = 1; k < events.size(); k++) {
+            assertFalse(events.get(k).time().isBefore(events.get(k - 1).time()), "history out of order");
+          }
+        }
+        return null;
+      }));
+      start.countDown();
+      for (Future<?> future : futures) {
+        future.get(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(writers * eventsEach, store.history("shared", 1000).totalEvents());
+    assertEquals(3 + writers * eventsEach, store.item("A").orElseThrow().interactionCount());
+  }
+
+  @Test
+  void everyRead_beforeLoad_throwsNotReady() {
+    EventStore empty = newStore(TestData.ROOMY);
+    try {
+      assertFalse(empty.isReady());
+      assertThrows(StoreNotReadyException.class, () -> empty.history("u1", 10));
+      assertThrows(StoreNotReadyException.class, () -> empty.item("A"));
+      assertThrows(StoreNotReadyException.class, () -> empty.mostPurchased(10));
+      assertThrows(StoreNotReadyException.class, () -> empty.append(List.of()));
+    } finally {
+      empty.close();
+    }
+  }
+
+  @Test
+  void load_twice_fails() {
+    assertTrue(store.isReady());
+    assertThrows(IllegalStateException.class, () -> store.load(TestData.small()));
+  }
+
+  @Test
+  void load_duplicateItem_fails() {
+    EventStore fresh = newStore(TestData.ROOMY);
+    try {
+      Dataset.Item item = new Dataset.Item("A", "t", "", "", 0);
+      assertThrows(DatasetException.class, () -> fresh.load(new Dataset(List.of(item, item), List.of())));
+    } finally {
+      fresh.close();
+    }
+  }
+
+  @Test
+  void append_sameEventIdTwice_storesItOnce() {
+    NewEvent first = new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE), "ev-1");
+
+    assertEquals(new AppendResult(1, 0), store.append(List.of(first)));
+    assertEquals(new AppendResult(0, 1), store.append(List.of(first)));
+
+    assertEquals(6, store.history("u1", 50).totalEvents());
+    assertEquals(1, store.item("E").orElseThrow().interactionCount());
+    assertEquals(new PopularItem("E", 1), store.mostPurchased(10).stream()
+        .filter(p -> p.itemId().equals("E")).findFirst().orElseThrow());
+  }
+
+  @Test
+  void append_repeatedEventIdWithinOneBatch_storesItOnce() {
+    NewEvent click = new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK), "x");
+
+    assertEquals(new AppendResult(1, 1), store.append(List.of(click, click)));
+    assertEquals(1, store.history("u9", 50).totalEvents());
+  }
+
+  @Test
+  void append_sameEventIdForAnotherUserOrWithoutId_isStored() {
+    RecordedEvent click = new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK);
+
+    store.append(List.of(new NewEvent("u8", click, "x"), new NewEvent("u9", click, "x")));
+    store.append(List.of(new NewEvent("u9", click), new NewEvent("u9", click)));
+
+    assertEquals(1, store.history("u8", 50).totalEvents());
+    assertEquals(3, store.history("u9", 50).totalEvents());
+  }
+
+  @Test
+  void append_unknownItemInARetriedBatch_storesNothingAndLeavesTheIdsFree() {
+    NewEvent good = new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK), "g");
+    NewEvent bad = new NewEvent("u9", new RecordedEvent("nope", Instant.ofEpochSecond(10), EventType.CLICK), "b");
+
+    assertThrows(UnknownItemException.class, () -> store.append(List.of(good, bad)));
+
+    assertEquals(new AppendResult(1, 0), store.append(List.of(good)));
+  }
+
+  @Test
+  void append_beyondTheTimelineCap_keepsTheMostRecentAndCountsAll() {
+    EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
+    try {
+      capped.append(List.of(event("u1", "E", 300, EventType.CLICK), event("u1", "F", 400, EventType.CLICK)));
+
+      UserHistory history = capped.history("u1", 50);
+      assertEquals(List.of("D", "E", "F"), itemIds(history));
+      assertEquals(7, history.totalEvents());
+      assertEquals(Set.of("D", "E", "F"), capped.userItems("u1", 10).orElseThrow().allItemIds());
+    } finally {
+      capped.close();
+    }
+  }
+
+  @Test
+  void load_beyondTheTimelineCap_keepsTheMostRecentDatasetEvents() {
+    EventStore capped = loaded(new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000));
+    try {
+      UserHistory history = capped.history("u1", 50);
+      assertEquals(List.of("A", "D"), itemIds(history));
+      assertEquals(5, history.totalEvents());
+    } finally {
+      capped.close();
+    }
+  }
+
+  @Test
+  void putItems_addsNewItemsAndReplacesDisplayFieldsKeepingCounts() {
+    store.putItems(List.of(new Dataset.Item("A", "Alpha mug, blue", "Acme", "Kitchen > Mugs", 2.5),
+        new Dataset.Item("NEW", "New lamp", "", "", 0)));
+
+    assertEquals(new CatalogItem("A", "Alpha mug, blue", "Acme", "Kitchen > Mugs", 2.5, "GBP", 3),
+        store.item("A").orElseThrow());
+    assertEquals(new CatalogItem("NEW", "New lamp", "", "", 0, "GBP", 0), store.item("NEW").orElseThrow());
+    store.append(List.of(event("u9", "NEW", 10, EventType.PURCHASE)));
+    assertEquals(1, store.item("NEW").orElseThrow().interactionCount());
+    assertEquals(List.of("NEW"), itemIds(store.history("u9", 10)));
+  }
+
+  @Test
+  void items_returnsTheKnownOnesById() {
+    Map<String, CatalogItem> found = store.items(List.of("A", "Z", "C"));
+
+    assertEquals(Set.of("A", "C"), found.keySet());
+    assertEquals("Gamma, the bowl", found.get("C").title());
+    assertEquals("Delta \"cup\"", store.item("D").orElseThrow().title());
+  }
+
+  @Test
+  void recentPurchases_countPurchasesInTheHalfOpenWindowBeforeTheRequestTime() {
+    // Purchases: A at 50, 100, 200; B at 10, 50, 100; E never; window [50, 200).
+    long[] counts = store.recentPurchases(List.of("A", "B", "E", "not-in-catalogue"),
+        Instant.ofEpochSecond(200), Duration.ofSeconds(150));
+
+    assertArrayEquals(new long[] {2, 2, 0, 0}, counts);
+    assertEquals(Optional.of(Instant.ofEpochSecond(200)), store.latestEventTime());
+  }
+
+  @Test
+  void recentPurchases_includeIngestedPurchasesAndIgnoreOtherEvents() {
+    store.append(List.of(event("u9", "A", 150, EventType.PURCHASE),
+        event("u9", "E", 160, EventType.CLICK), event("u9", "E", 300, EventType.PURCHASE)));
+
+    assertArrayEquals(new long[] {3, 0}, store.recentPurchases(List.of("A", "E"),
+        Instant.ofEpochSecond(200), Duration.ofSeconds(150)));
+    assertArrayEquals(new long[] {1}, store.recentPurchases(List.of("E"),
+        Instant.ofEpochSecond(301), Duration.ofSeconds(10)));
+    assertEquals(Optional.of(Instant.ofEpochSecond(300)), store.latestEventTime());
+  }
+
+  @Test
+  void latestEventTime_keepsNanosecondsAndIgnoresOlderEvents() {
+    store.append(List.of(new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(900, 5), EventType.CLICK))));
+    store.append(List.of(event("u9", "A", 800, EventType.PURCHASE)));
+
+    assertEquals(Optional.of(Instant.ofEpochSecond(900, 5)), store.latestEventTime());
+  }
+}

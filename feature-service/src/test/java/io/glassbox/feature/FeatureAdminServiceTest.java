@@ -1,0 +1,246 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.ImportChunk;
+import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.api.v1.Item;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** FeatureAdmin's CSV imports through a real stub, into the small dataset's in-memory store. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class FeatureAdminServiceTest {
+  private static final String ITEMS = """
+      item_id,title,brand,category,price
+      N1,"Lamp, brass",Acme,Home > Lighting,12.50
+      N2,Rug,,,
+      A,"Alpha mug ""XL\""",,,3
+      """;
+  private static final String INTERACTIONS = """
+      user_id,item_id,timestamp,event
+      shop-1,N1,1700000000,purchase
+      shop-1,N2,2023-11-14T22:13:21Z,click
+      shop-1,N1,1700000000,purchase
+      shop-2,A,1700000100,
+      """;
+
+  private GrpcServer server;
+  private ManagedChannel channel;
+  private FeatureAdminGrpc.FeatureAdminStub admin;
+  private FeatureServiceGrpc.FeatureServiceBlockingStub features;
+
+  @BeforeEach
+  void start() {
+    InMemoryEventStore store = TestData.smallStore();
+    String name = "admin-" + UUID.randomUUID();
+    server = GrpcServer.inProcess("feature-service", name)
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))
+        .addService(new FeatureAdminService(store))
+        .start();
+    server.setServing(true);
+    channel = InProcessChannelBuilder.forName(name).build();
+    admin = FeatureAdminGrpc.newStub(channel);
+    features = FeatureServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.close();
+  }
+
+  private enum Kind { ITEMS, INTERACTIONS }
+
+  /** Streams {@code csv} in chunks of {@code chunkBytes}; the response, or the error thrown. */
+  private ImportResponse send(Kind kind, byte[] csv, int chunkBytes, boolean validateOnly) {
+    CompletableFuture<ImportResponse> result = new CompletableFuture<>();
+    StreamObserver<ImportResponse> responses = new StreamObserver<>() {
+      @Override
+      public void onNext(ImportResponse response) {
+        result.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        result.completeExceptionally(error);
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+    Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method =
+        kind == Kind.ITEMS ? admin::importItems : admin::importInteractions;
+    StreamObserver<ImportChunk> chunks = method.apply(responses);
+    for (int from = 0; from < csv.length; from += chunkBytes) {
+      chunks.onNext(ImportChunk.newBuilder()
+          .setCsv(ByteString.copyFrom(csv, from, Math.min(chunkBytes, csv.length - from)))
+          .setValidateOnly(validateOnly)
+          .build());
+    }
+    chunks.onCompleted();
+    try {
+      return result.get(20, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw (StatusRuntimeException) e.getCause();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private ImportResponse send(Kind kind, String csv) {
+    return send(kind, csv.getBytes(StandardCharsets.UTF_8), 7, false);
+  }
+
+  private GetUserHistoryResponse history(String user) {
+    return features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build());
+  }
+
+  private Item item(String itemId) {
+    return features.getItems(GetItemsRequest.newBuilder().addItemIds(itemId).build()).getItems(0);
+  }
+
+  @Test
+  void importItemsThenInteractions_inSmallChunks_storesThemAll() {
+    ImportResponse items = send(Kind.ITEMS, ITEMS);
+    ImportResponse interactions = send(Kind.INTERACTIONS, INTERACTIONS);
+
+    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), items);
+    assertEquals(ImportResponse.newBuilder().setRows(4).setStored(4).build(), interactions);
+    assertEquals("Lamp, brass", item("N1").getTitle());
+    assertEquals("Home > Lighting", item("N1").getCategory());
+    assertEquals(12.5, item("N1").getPrice());
+    assertEquals(2, item("N1").getInteractionCount());
+    assertEquals("Alpha mug \"XL\"", item("A").getTitle());
+    assertEquals(4, item("A").getInteractionCount());
+    GetUserHistoryResponse shop1 = history("shop-1");
+    assertEquals(3, shop1.getTotalEvents());
+    assertEquals("N2", shop1.getEvents(2).getItemId());
+    assertEquals("click", shop1.getEvents(2).getEventType());
+    assertEquals(1_700_000_001L, shop1.getEvents(2).getTime().getSeconds());
+  }
+
+  @Test
+  void importInteractions_sameFileTwice_storesEachEventOnce() {
+    send(Kind.ITEMS, ITEMS);
+    send(Kind.INTERACTIONS, INTERACTIONS);
+
+    ImportResponse again = send(Kind.INTERACTIONS, INTERACTIONS);
+
+    assertEquals(ImportResponse.newBuilder().setRows(4).setStored(0).setDuplicates(4).build(), again);
+    assertEquals(3, history("shop-1").getTotalEvents());
+  }
+
+  @Test
+  void importInteractions_invalidRows_namesEachLineAndStoresNothing() {
+    send(Kind.ITEMS, ITEMS);
+    String csv = """
+        user_id,item_id,timestamp,event
+        shop-1,N1,1700000000,purchase
+        shop-1,NOPE,1700000000,purchase
+        ,N1,1700000000,purchase
+        shop-1,N1,yesterday,purchase
+        shop-1,N1,1700000000,wishlist
+        """;
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS, csv));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    String message = e.getStatus().getDescription();
+    assertTrue(message.startsWith("interactions CSV: 4 rows are invalid, nothing was stored: "), message);
+    assertTrue(message.contains("line 4: user_id must not be empty"), message);
+    assertTrue(message.contains("line 5: timestamp must be unix seconds or ISO-8601"), message);
+    assertTrue(message.contains("line 6: event must be empty or one of purchase"), message);
+    assertTrue(message.contains("line 3: item_id \"NOPE\" is not in the catalogue"), message);
+    assertFalse(history("shop-1").getKnownUser());
+  }
+
+  @Test
+  void importItems_invalidRows_namesEachLineAndStoresNothing() {
+    String csv = "item_id,title,price\nN1,Lamp,-1\nN2,,2\nN3,Rug,cheap\nN1,Lamp again,2\n";
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.ITEMS, csv));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    String message = e.getStatus().getDescription();
+    assertTrue(message.contains("line 2: price must be a finite number >= 0"), message);
+    assertTrue(message.contains("line 3: title must not be empty"), message);
+    assertTrue(message.contains("line 4: price must be a number"), message);
+    assertTrue(features.getItems(GetItemsRequest.newBuilder().addItemIds("N3").build())
+        .getMissingItemIdsList().contains("N3"));
+  }
+
+  @Test
+  void importItems_missingColumn_isInvalidArgumentNamingIt() {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> send(Kind.ITEMS, "item_id,name\nN1,Lamp\n"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("no column \"title\""), e.getStatus().getDescription());
+  }
+
+  @Test
+  void importItems_notUtf8_isInvalidArgument() {
+    byte[] latin1 = "item_id,title\nN1,Caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> send(Kind.ITEMS, latin1, 1024, false));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("not valid UTF-8"), e.getStatus().getDescription());
+  }
+
+  @Test
+  void importInteractions_validateOnly_checksAndStoresNothing() {
+    send(Kind.ITEMS, ITEMS);
+
+    ImportResponse checked = send(Kind.INTERACTIONS, INTERACTIONS.getBytes(StandardCharsets.UTF_8), 1024, true);
+
+    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), checked);
+    assertFalse(history("shop-1").getKnownUser());
+  }
+
+  @Test
+  void importItems_chunkOverOneMebibyte_isResourceExhausted() {
+    byte[] big = new byte[FeatureAdminService.MAX_CHUNK_BYTES + 1];
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> send(Kind.ITEMS, big, big.length, false));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+  }
+
+  @Test
+  void importItems_lineOver64KiB_isResourceExhausted() {
+    String csv = "item_id,title\nN1," + "x".repeat(FeatureAdminService.MAX_LINE_BYTES) + "\n";
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.ITEMS,
+        csv.getBytes(StandardCharsets.UTF_8), 1 << 16, false));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("line longer than 64 KiB"), e.getStatus().getDescription());
+  }
+}

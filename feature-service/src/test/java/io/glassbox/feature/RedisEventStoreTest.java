@@ -1,0 +1,121 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * The contract on the Redis store over a real redis-server, plus what only a shared, durable
+ * store does: survive a Redis crash, serve a second store on the same Redis, seed once.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RedisEventStoreTest extends EventStoreContractTest {
+  private static RedisServer redis;
+  /** Each store gets its own database (of Redis's 16), emptied first. */
+  private static int nextDatabase;
+
+  @BeforeAll
+  static void startRedis() {
+    redis = RedisServer.startFresh();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @Override
+  protected EventStore newStore(StoreBounds bounds) {
+    int database = nextDatabase++ % 16;
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      jedis.flushDB();
+    }
+    return storeOn(URI.create(redis.uri() + "/" + database), bounds);
+  }
+
+  private static RedisEventStore storeOn(URI uri, StoreBounds bounds) {
+    return new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP", bounds);
+  }
+
+  private static NewEvent purchase(String user, String item, long second, String eventId) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE), eventId);
+  }
+
+  @Test
+  void append_acknowledged_survivesARedisCrash() {
+    store.append(List.of(purchase("crash", "E", 300, "c1"), purchase("crash", "F", 301, "")));
+
+    redis.kill();
+    redis.start();
+
+    UserHistory history = store.history("crash", 10);
+    assertEquals(List.of("E", "F"), history.events().stream().map(RecordedEvent::itemId).toList());
+    assertEquals(1, store.item("E").orElseThrow().interactionCount());
+    // The dedupe key survived too: a retry after the crash is still recognised.
+    assertEquals(new AppendResult(0, 1), store.append(List.of(purchase("crash", "E", 300, "c1"))));
+  }
+
+  @Test
+  void secondStoreOnTheSameRedis_seesTheFirstOnesEventsWithoutSeedingAgain() {
+    URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
+    store.append(List.of(purchase("shared", "A", 900, "s1")));
+
+    try (RedisEventStore replica = storeOn(shared, TestData.ROOMY)) {
+      replica.load(TestData.small());
+
+      assertEquals(List.of("A"), replica.history("shared", 10).events().stream()
+          .map(RecordedEvent::itemId).toList());
+      // Seeding again would have doubled the dataset's counts.
+      assertEquals(5, replica.history("u1", 50).totalEvents());
+      assertEquals(4, replica.item("A").orElseThrow().interactionCount());
+      assertEquals(new AppendResult(0, 1), replica.append(List.of(purchase("shared", "A", 900, "s1"))));
+    }
+  }
+
+  @Test
+  void load_redisHoldingAnotherDataset_isRefused() {
+    URI used = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
+    Dataset other = new Dataset(List.of(new Dataset.Item("Q", "Other", "", "", 1)), List.of());
+
+    try (RedisEventStore wrong = storeOn(used, TestData.ROOMY)) {
+      DatasetException e = assertThrows(DatasetException.class, () -> wrong.load(other));
+      assertTrue(e.getMessage().contains("another dataset"), e.getMessage());
+    }
+  }
+
+  @Test
+  void append_dedupeKey_expiresWithTheWindow() {
+    store.append(List.of(purchase("ttl", "A", 1, "t1")));
+
+    try (Jedis jedis = redis.connect()) {
+      jedis.select((nextDatabase - 1) % 16);
+      long ttl = jedis.ttl(RedisEventStore.PREFIX + "e:" + new NewEvent("ttl",
+          new RecordedEvent("A", Instant.EPOCH, EventType.PURCHASE), "t1").dedupeKey());
+      assertTrue(ttl > Duration.ofDays(1).toSeconds() - 60 && ttl <= Duration.ofDays(1).toSeconds(),
+          "ttl " + ttl);
+    }
+  }
+
+  @Test
+  void everyCall_redisUnreachable_throwsUnavailable() {
+    URI nowhere = URI.create("redis://127.0.0.1:1");
+    try (RedisEventStore down = storeOn(nowhere, TestData.ROOMY)) {
+      StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+          () -> down.load(TestData.small()));
+      assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());
+    }
+  }
+}

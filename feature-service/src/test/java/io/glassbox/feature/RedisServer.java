@@ -1,0 +1,119 @@
+package io.glassbox.feature;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * A real {@code redis-server} for tests: a free loopback port, a temporary directory, and the
+ * durable settings the README asks for (AOF, fsync on every write), so that {@link #kill()} (a
+ * SIGKILL, like a crash) followed by {@link #start()} shows what an acknowledged write survives.
+ */
+final class RedisServer implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+  private final Path dir;
+  private final int port;
+  private Process process;
+
+  private RedisServer(Path dir, int port) {
+    this.dir = dir;
+    this.port = port;
+  }
+
+  /** Starts a fresh server with an empty data directory. */
+  static RedisServer startFresh() {
+    try {
+      RedisServer server = new RedisServer(Files.createTempDirectory("glassbox-redis-"), freePort());
+      server.start();
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Starts (or restarts) the server on the same port and directory; returns once it answers PING. */
+  void start() {
+    try {
+      process = new ProcessBuilder(List.of("redis-server",
+          "--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
+          "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+          "--daemonize", "no", "--loglevel", "warning"))
+          .redirectErrorStream(true)
+          .redirectOutput(dir.resolve("redis.log").toFile())
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("redis-server cannot be started (apt-get install redis-server): "
+          + e.getMessage(), e);
+    }
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (true) {
+      try (Jedis jedis = new Jedis("127.0.0.1", port, 200)) {
+        if ("PONG".equals(jedis.ping())) {
+          return;
+        }
+      } catch (JedisConnectionException | JedisDataException notYet) {
+        // Not listening yet, or still replaying its append-only file (LOADING).
+        if (!process.isAlive() || System.nanoTime() > deadline) {
+          throw new IllegalStateException("redis-server did not start on port " + port + "; see "
+              + dir.resolve("redis.log"), notYet);
+        }
+        // Poll the condition at a gentle pace rather than spin on a small shared machine.
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
+    }
+  }
+
+  /** Kills the server as a crash would (SIGKILL, no chance to save); data is only what the AOF has. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  URI uri() {
+    return URI.create("redis://127.0.0.1:" + port);
+  }
+
+  /** A direct connection for a test to look at or clear the data; close it after use. */
+  Jedis connect() {
+    return new Jedis("127.0.0.1", port, 2000);
+  }
+
+  void flushAll() {
+    try (Jedis jedis = connect()) {
+      jedis.flushAll();
+    }
+  }
+
+  @Override
+  public void close() {
+    kill();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.glassbox.launcher;
+
+import com.google.protobuf.ByteString;
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.ImportChunk;
+import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.server.ClientChannels;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Imports a shop's own CSV files through the running feature service's FeatureAdmin port:
+ * items first (so the interactions can name them), then interactions. Each file is streamed in
+ * chunks; the service validates every row and stores nothing from a file with a bad row.
+ */
+@Command(name = "import", description = "Import your own items and interactions (CSV) into a running suite.")
+final class ImportCommand implements Callable<Integer> {
+  static final int CHUNK_BYTES = 256 << 10;
+
+  @Option(names = "--interactions", description = "CSV with header user_id,item_id,timestamp[,event].")
+  Path interactions;
+
+  @Option(names = "--items", description = "CSV with header item_id,title[,brand,category,price]; imported first.")
+  Path items;
+
+  @Option(names = "--target", defaultValue = "localhost:50062",
+      description = "Feature admin address (default ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--validate-only", description = "Check every row, store nothing.")
+  boolean validateOnly;
+
+  @Option(names = "--timeout-s", defaultValue = "600", description = "Deadline per file in seconds (default ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (items == null && interactions == null) {
+      System.err.println("glassbox import: name --interactions FILE and/or --items FILE");
+      return 2;
+    }
+    ManagedChannel channel = ClientChannels.forTarget(target);
+    try {
+      return run(channel, System.out, System.err);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Imports the named files over {@code channel}; 0 when all were imported. */
+  int run(Channel channel, PrintStream out, PrintStream err) throws InterruptedException {
+    FeatureAdminGrpc.FeatureAdminStub admin = FeatureAdminGrpc.newStub(channel);
+    try {
+      if (items != null) {
+        report(out, "items", items, send(items, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
+      }
+      if (interactions != null) {
+        report(out, "interactions", interactions,
+            send(interactions, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
+      }
+      return 0;
+    } catch (StatusRuntimeException e) {
+      err.printf("glassbox import: %s: %s%n", e.getStatus().getCode(),
+          e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
+      return 1;
+    } catch (IOException e) {
+      err.printf("glassbox import: cannot read %s%n", e.getMessage());
+      return 1;
+    }
+  }
+
+  private void report(PrintStream out, String what, Path file, ImportResponse response) {
+    if (response.getValidateOnly()) {
+      out.printf("%s: %d %s rows are valid (nothing stored)%n", file, response.getRows(), what);
+    } else {
+      out.printf("%s: %d %s rows, %d stored, %d already there%n", file, response.getRows(), what,
+          response.getStored(), response.getDuplicates());
+    }
+  }
+
+  private ImportResponse send(
+      Path file, Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
+      throws IOException, InterruptedException {
+    CompletableFuture<ImportResponse> result = new CompletableFuture<>();
+    StreamObserver<ImportChunk> chunks = method.apply(new StreamObserver<>() {
+      @Override
+      public void onNext(ImportResponse response) {
+        result.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        result.completeExceptionally(error);
+      }
+
+      @Override
+      public void onCompleted() {}
+    });
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[CHUNK_BYTES];
+      for (int read = in.readNBytes(buffer, 0, buffer.length); read > 0 && !result.isDone();
+          read = in.readNBytes(buffer, 0, buffer.length)) {
+        chunks.onNext(ImportChunk.newBuilder()
+            .setCsv(ByteString.copyFrom(buffer, 0, read))
+            .setValidateOnly(validateOnly)
+            .build());
+      }
+    } catch (IOException e) {
+      chunks.onError(e);
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
+    chunks.onCompleted();
+    try {
+      return result.get(timeoutSeconds + 5, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException status) {
+        throw status;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw io.grpc.Status.DEADLINE_EXCEEDED.withDescription("no answer in " + timeoutSeconds + " s")
+          .asRuntimeException();
+    }
+  }
+}

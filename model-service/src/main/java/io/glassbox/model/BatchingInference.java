@@ -1,0 +1,315 @@
+package io.glassbox.model;
+
+import ai.onnxruntime.OrtException;
+import io.grpc.Deadline;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dynamic batching: concurrent calls wait in a bounded queue and one worker thread runs them
+ * together as one inference (rows stacked, candidate lists padded to the longest), then hands
+ * each call its own slice of the outputs.
+ *
+ * <p>Policy: the worker takes every call that is already waiting (up to {@code maxBatchCalls},
+ * same model version and history length, at most {@link Scorer#MAX_CELLS} candidate cells), and
+ * only if the batch is still not full waits for more until {@code maxQueueDelay} has passed since
+ * the oldest call arrived. Calls that arrive while an inference runs form the next batch, so
+ * batches grow with load by themselves; with {@code maxQueueDelay} = 0 a lone call never waits.
+ * A full queue rejects the call at once ({@link ScoreQueueFullException}); a call whose deadline
+ * has passed is dropped before inference ({@link ScoreDeadlineExceededException}).
+ *
+ * <p>Each row's numbers do not depend on the other rows of the batch (every history is padded to
+ * the model's full length and padding candidates are cut off), so merging calls changes no result.
+ */
+public final class BatchingInference implements InferenceEngine {
+  private static final Logger log = LoggerFactory.getLogger(BatchingInference.class);
+
+  private final int maxBatchCalls;
+  private final Duration maxQueueDelay;
+  private final int maxQueuedCalls;
+  private final ArrayBlockingQueue<Job> queue;
+  private final Thread worker;
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong batchedCalls = new AtomicLong();
+  private final AtomicLong expiredCalls = new AtomicLong();
+  private volatile boolean closed;
+  /** A call taken from the queue that could not join the last batch; worker thread only. */
+  private Job carried;
+
+  public BatchingInference(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls) {
+    this(maxBatchCalls, maxQueueDelay, maxQueuedCalls, true);
+  }
+
+  /** An engine whose worker starts only on {@link #start()} (tests fill its queue first). */
+  static BatchingInference unstarted(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls) {
+    return new BatchingInference(maxBatchCalls, maxQueueDelay, maxQueuedCalls, false);
+  }
+
+  private BatchingInference(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls,
+                            boolean start) {
+    if (maxBatchCalls < 1 || maxQueuedCalls < 1 || maxQueueDelay.isNegative()) {
+      throw new IllegalArgumentException("maxBatchCalls and maxQueuedCalls must be >= 1 and "
+          + "maxQueueDelay >= 0");
+    }
+    this.maxBatchCalls = maxBatchCalls;
+    this.maxQueueDelay = maxQueueDelay;
+    this.maxQueuedCalls = maxQueuedCalls;
+    this.queue = new ArrayBlockingQueue<>(maxQueuedCalls);
+    this.worker = new Thread(this::work, "model-batcher");
+    this.worker.setDaemon(true);
+    if (start) {
+      this.worker.start();
+    }
+  }
+
+  void start() {
+    worker.start();
+  }
+
+  /** Calls waiting in the queue now. */
+  int queuedCalls() {
+    return queue.size();
+  }
+
+  @Override
+  public ModelOutputs run(LoadedModel model, InferenceInput input, Optional<Deadline> deadline)
+      throws OrtException {
+    if (deadline.isPresent() && deadline.get().isExpired()) {
+      throw new ScoreDeadlineExceededException("deadline expired before the call was queued");
+    }
+    Job job = new Job(model, input, deadline.orElse(null), System.nanoTime());
+    if (closed || !queue.offer(job)) {
+      throw new ScoreQueueFullException(closed ? "the model service is shutting down"
+          : "the scoring queue is full (" + maxQueuedCalls + " calls waiting); retry with backoff");
+    }
+    try {
+      return deadline.isPresent()
+          ? job.result.get(deadline.get().timeRemaining(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
+          : job.result.get();
+    } catch (TimeoutException e) {
+      job.result.cancel(false);
+      throw new ScoreDeadlineExceededException("deadline expired while waiting for inference");
+    } catch (InterruptedException e) {
+      job.result.cancel(false);
+      Thread.currentThread().interrupt();
+      throw new ScoreDeadlineExceededException("interrupted while waiting for inference");
+    } catch (CancellationException e) {
+      throw new ScoreQueueFullException("the model service is shutting down");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof OrtException ort) {
+        throw ort;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new ModelInferenceException("batched inference failed", cause);
+    }
+  }
+
+  @Override
+  public Settings settings() {
+    return new Settings(true, maxBatchCalls, maxQueueDelay, maxQueuedCalls);
+  }
+
+  /** Inferences run so far. */
+  public long batches() {
+    return batches.get();
+  }
+
+  /** Calls served by those inferences. */
+  public long batchedCalls() {
+    return batchedCalls.get();
+  }
+
+  /** Calls dropped because their deadline passed before inference. */
+  public long expiredCalls() {
+    return expiredCalls.get();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    worker.interrupt();
+    try {
+      if (worker.isAlive()) {
+        worker.join(TimeUnit.SECONDS.toMillis(5));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Job left;
+    while ((left = queue.poll()) != null) {
+      left.result.cancel(false);
+    }
+    if (carried != null) {
+      carried.result.cancel(false);
+    }
+  }
+
+  private void work() {
+    while (!closed) {
+      try {
+        List<Job> batch = collect();
+        if (!batch.isEmpty()) {
+          execute(batch);
+        }
+      } catch (InterruptedException e) {
+        if (closed) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        log.error("batching worker failed; continuing", e);
+      }
+    }
+  }
+
+  private List<Job> collect() throws InterruptedException {
+    Job first = carried != null ? carried : queue.take();
+    carried = null;
+    List<Job> batch = new ArrayList<>(Math.min(maxBatchCalls, 64));
+    batch.add(first);
+    long cells = first.input.cells();
+    long waitUntil = first.enqueuedNanos + maxQueueDelay.toNanos();
+    while (batch.size() < maxBatchCalls) {
+      Job next = queue.poll();
+      if (next == null) {
+        long wait = waitUntil - System.nanoTime();
+        if (wait <= 0 || (next = queue.poll(wait, TimeUnit.NANOSECONDS)) == null) {
+          break;
+        }
+      }
+      if (next.model != first.model || next.input.historyLength() != first.input.historyLength()
+          || cells + (long) next.input.rows() * Math.max(next.input.candidateCount(),
+              maxCandidates(batch)) > Scorer.MAX_CELLS) {
+        carried = next;
+        break;
+      }
+      batch.add(next);
+      cells += next.input.cells();
+    }
+    return batch;
+  }
+
+  private static int maxCandidates(List<Job> jobs) {
+    int most = 0;
+    for (Job job : jobs) {
+      most = Math.max(most, job.input.candidateCount());
+    }
+    return most;
+  }
+
+  private void execute(List<Job> taken) {
+    List<Job> batch = new ArrayList<>(taken.size());
+    for (Job job : taken) {
+      if (job.result.isDone()) {
+        continue;                      // the caller gave up (deadline) while it waited
+      }
+      if (job.deadline != null && job.deadline.isExpired()) {
+        expiredCalls.incrementAndGet();
+        job.result.completeExceptionally(
+            new ScoreDeadlineExceededException("deadline expired while queued for inference"));
+        continue;
+      }
+      batch.add(job);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      List<ModelOutputs> outputs = batch.size() == 1
+          ? List.of(batch.get(0).model.run(batch.get(0).input))
+          : runMerged(batch);
+      batches.incrementAndGet();
+      batchedCalls.addAndGet(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).result.complete(outputs.get(i));
+      }
+    } catch (OrtException | RuntimeException e) {
+      for (Job job : batch) {
+        job.result.completeExceptionally(e);
+      }
+    }
+  }
+
+  private static List<ModelOutputs> runMerged(List<Job> batch) throws OrtException {
+    int historyLength = batch.get(0).input.historyLength();
+    int candidateCount = maxCandidates(batch);
+    int rows = 0;
+    boolean attention = false;
+    boolean contribution = false;
+    for (Job job : batch) {
+      rows += job.input.rows();
+      attention |= job.input.includeAttention();
+      contribution |= job.input.includeContribution();
+    }
+    long[] history = new long[rows * historyLength];
+    long[] candidates = new long[rows * candidateCount];
+    int row = 0;
+    for (Job job : batch) {
+      InferenceInput in = job.input;
+      System.arraycopy(in.history(), 0, history, row * historyLength, in.rows() * historyLength);
+      for (int b = 0; b < in.rows(); b++) {
+        System.arraycopy(in.candidates(), b * in.candidateCount(), candidates,
+            (row + b) * candidateCount, in.candidateCount());
+      }
+      row += in.rows();
+    }
+    ModelOutputs merged = batch.get(0).model.run(new InferenceInput(
+        history, candidates, rows, historyLength, candidateCount, attention, contribution));
+    List<ModelOutputs> split = new ArrayList<>(batch.size());
+    row = 0;
+    for (Job job : batch) {
+      split.add(slice(merged, row, job.input));
+      row += job.input.rows();
+    }
+    return split;
+  }
+
+  /** The rows {@code [firstRow, firstRow + in.rows())} of {@code merged}, cut to {@code in}'s shape. */
+  private static ModelOutputs slice(ModelOutputs merged, int firstRow, InferenceInput in) {
+    int c = in.candidateCount();
+    int l = merged.historyLength();
+    float[] scores = new float[in.rows() * c];
+    float[] attention = in.includeAttention() ? new float[in.rows() * c * l] : null;
+    float[] contribution = in.includeContribution() ? new float[in.rows() * c * l] : null;
+    for (int b = 0; b < in.rows(); b++) {
+      int from = (firstRow + b) * merged.candidates();
+      System.arraycopy(merged.scores(), from, scores, b * c, c);
+      if (attention != null) {
+        System.arraycopy(merged.attention(), from * l, attention, b * c * l, c * l);
+      }
+      if (contribution != null) {
+        System.arraycopy(merged.contribution(), from * l, contribution, b * c * l, c * l);
+      }
+    }
+    return new ModelOutputs(in.rows(), c, l, scores, attention, contribution);
+  }
+
+  /** One waiting call. */
+  private static final class Job {
+    final LoadedModel model;
+    final InferenceInput input;
+    final Deadline deadline;
+    final long enqueuedNanos;
+    final CompletableFuture<ModelOutputs> result = new CompletableFuture<>();
+
+    Job(LoadedModel model, InferenceInput input, Deadline deadline, long enqueuedNanos) {
+      this.model = model;
+      this.input = input;
+      this.deadline = deadline;
+      this.enqueuedNanos = enqueuedNanos;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.glassbox.model;
+
+import ai.onnxruntime.OrtException;
+import io.grpc.Deadline;
+import java.util.Optional;
+
+/** Runs padded batches on a model version: alone, or merged with concurrent calls. */
+public interface InferenceEngine extends AutoCloseable {
+  /**
+   * Runs {@code input} on {@code model} (the caller holds a lease on it).
+   *
+   * @throws ScoreQueueFullException when the engine cannot take another call now
+   * @throws ScoreDeadlineExceededException when {@code deadline} passes before the result is ready
+   */
+  ModelOutputs run(LoadedModel model, InferenceInput input, Optional<Deadline> deadline)
+      throws OrtException;
+
+  /** What {@code GetModelInfo} reports about it. */
+  Settings settings();
+
+  @Override
+  void close();
+
+  /** Batching settings as served (no batching: one call per inference, no queue). */
+  record Settings(boolean batching, int maxBatchCalls, java.time.Duration maxQueueDelay,
+                  int maxQueuedCalls) {}
+
+  /** Each call runs its own inference in the caller's thread. */
+  static InferenceEngine direct() {
+    return new InferenceEngine() {
+      @Override
+      public ModelOutputs run(LoadedModel model, InferenceInput input, Optional<Deadline> deadline)
+          throws OrtException {
+        if (deadline.isPresent() && deadline.get().isExpired()) {
+          throw new ScoreDeadlineExceededException("deadline expired before inference");
+        }
+        return model.run(input);
+      }
+
+      @Override
+      public Settings settings() {
+        return new Settings(false, 1, java.time.Duration.ZERO, 0);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+}

@@ -1,0 +1,139 @@
+package io.glassbox.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Deadline;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Dynamic batching against the toy model: merged calls, a full queue, expired deadlines. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BatchingInferenceTest {
+  private ModelServiceUnderTest service;
+  private ExecutorService callers;
+
+  @BeforeEach
+  void start(@TempDir Path modelDirectory) {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    service = ModelServiceUnderTest.withToyModel(modelDirectory);
+    callers = Executors.newCachedThreadPool();
+  }
+
+  @AfterEach
+  void stop() {
+    callers.shutdownNow();
+    service.close();
+  }
+
+  @Test
+  void concurrentCalls_areMergedIntoOneInferenceWithTheSameResultsAsAlone() throws Exception {
+    int calls = 8;
+    // A long delay and a batch size equal to the number of callers: the batch runs as soon as
+    // the eighth call arrives, so all eight share one inference.
+    try (BatchingInference engine = new BatchingInference(calls, Duration.ofSeconds(30), 64);
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      List<Future<ModelOutputs>> results = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        InferenceInput input = input(i);
+        results.add(callers.submit(() -> engine.run(lease.model(), input, Optional.empty())));
+      }
+      for (int i = 0; i < calls; i++) {
+        ModelOutputs merged = results.get(i).get();
+        ModelOutputs alone = lease.model().run(input(i));
+        assertEquals(alone.candidates(), merged.candidates());
+        assertArrayEquals(alone.scores(), merged.scores(), 1e-6f);
+        assertArrayEquals(alone.attention(), merged.attention(), 1e-6f);
+        assertArrayEquals(alone.contribution(), merged.contribution(), 1e-6f);
+      }
+      assertEquals(1, engine.batches());
+      assertEquals(calls, engine.batchedCalls());
+    }
+  }
+
+  @Test
+  void fullQueue_rejectsTheCallAtOnce() throws Exception {
+    try (BatchingInference engine = BatchingInference.unstarted(4, Duration.ZERO, 1);
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      Future<ModelOutputs> waiting = callers.submit(
+          () -> engine.run(lease.model(), input(1), Optional.empty()));
+      awaitQueued(engine, 1);
+
+      ScoreQueueFullException error = assertThrows(ScoreQueueFullException.class,
+          () -> engine.run(lease.model(), input(2), Optional.empty()));
+      assertTrue(error.getMessage().startsWith("the scoring queue is full (1 calls waiting)"),
+          error.getMessage());
+
+      engine.start();
+      assertEquals(lease.model().run(input(1)).scores().length, waiting.get().scores().length);
+    }
+  }
+
+  @Test
+  void callWhoseDeadlinePassesWhileQueued_isDroppedBeforeInference() throws Exception {
+    try (BatchingInference engine = BatchingInference.unstarted(4, Duration.ZERO, 8);
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      Deadline soon = Deadline.after(200, TimeUnit.MILLISECONDS);
+      CompletableFuture<Throwable> expired = CompletableFuture.supplyAsync(() -> {
+        try {
+          engine.run(lease.model(), input(1), Optional.of(soon));
+          return null;
+        } catch (Exception | Error e) {
+          return e;
+        }
+      }, callers);
+      assertTrue(expired.get() instanceof ScoreDeadlineExceededException, String.valueOf(expired.get()));
+
+      engine.start();
+      engine.run(lease.model(), input(2), Optional.empty());
+      assertEquals(1, engine.batches(), "only the live call reached the model");
+      assertEquals(1, engine.batchedCalls());
+    }
+  }
+
+  @Test
+  void expiredDeadline_failsBeforeQueueing() {
+    try (BatchingInference engine = BatchingInference.unstarted(4, Duration.ZERO, 8);
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      Deadline past = Deadline.after(-1, TimeUnit.MILLISECONDS);
+      assertThrows(ScoreDeadlineExceededException.class,
+          () -> engine.run(lease.model(), input(1), Optional.of(past)));
+      assertEquals(0, engine.queuedCalls());
+    }
+  }
+
+  /** Call i: two rows of the toy model (history length 4) with 1 + i % 3 candidates each. */
+  private static InferenceInput input(int i) {
+    int candidates = 1 + i % 3;
+    long[] history = {0, 0, 1 + i % 12, 2, 0, 3, 4, 5};
+    long[] items = new long[2 * candidates];
+    for (int c = 0; c < items.length; c++) {
+      items[c] = 1 + (i + c) % 12;
+    }
+    return new InferenceInput(history, items, 2, 4, candidates, true, true);
+  }
+
+  private static void awaitQueued(BatchingInference engine, int calls) throws InterruptedException {
+    while (engine.queuedCalls() < calls) {
+      Thread.onSpinWait();
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+    }
+  }
+}

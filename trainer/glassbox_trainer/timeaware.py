@@ -1,0 +1,269 @@
+"""Time-aware baselines and score terms, fit on validation and evaluated on test.
+
+Every count here is taken at a case's request time t (the first event of the held-out
+basket) over TRAINING events only, in the half-open window [t − W, t): nothing at or after
+the request, and no held-out basket of any user.
+
+* all-time popularity: training-event count of each item (no time);
+* recent popularity: training-event count in the W days before t (W chosen on validation),
+  ties broken by all-time popularity, then by the lower index;
+* model + trend: score = model_logit + w · log(1 + count_W(t)), (w, W) chosen on validation;
+  this is the served scoring (model-service applies the version's `trend` metadata to the
+  counts the feature service returns);
+* buy-again: the m items the user bought in ≥ k distinct earlier baskets (most baskets first,
+  then most recent) take the first m places, the model's new-item ranking fills the rest;
+  (m, k) chosen on validation with the metric that counts repeat purchases.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Sequence
+
+import numpy as np
+
+from .data import Dataset, EvalCase
+from .metrics import MetricAccumulator
+
+DAY = 86_400
+WINDOW_DAYS = (3, 7, 14, 28, 56)
+TREND_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 17))    # 0 .. 4
+BUY_AGAIN_SLOTS = tuple(range(0, 11))
+BUY_AGAIN_MIN_BASKETS = (2, 3, 4)
+
+
+class RecentCounts:
+    """Training-event counts per item in a window before a request time."""
+
+    def __init__(self, items: Sequence[np.ndarray], times: Sequence[np.ndarray], num_items: int):
+        all_items = np.concatenate(items) if items else np.zeros(0, np.int64)
+        all_times = np.concatenate(times) if times else np.zeros(0, np.int64)
+        order = np.argsort(all_times, kind="stable")
+        self.items = all_items[order]
+        self.times = all_times[order]
+        self.num_items = num_items
+        self._cache: Dict[tuple, np.ndarray] = {}
+
+    def counts(self, request_time: int, window_days: float) -> np.ndarray:
+        """int64[N + 1]: events of each item with request_time − W ≤ time < request_time."""
+        key = (request_time, window_days)
+        found = self._cache.get(key)
+        if found is None:
+            low = np.searchsorted(self.times, request_time - window_days * DAY, side="left")
+            high = np.searchsorted(self.times, request_time, side="left")
+            found = np.bincount(self.items[low:high], minlength=self.num_items + 1)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+
+def evaluate_rows(cases: List[EvalCase], rows: Callable[[int, EvalCase], np.ndarray],
+                  repeats_counted: bool = False) -> Dict[str, float]:
+    """Metrics of per-case score rows over all item indices (see metrics.py).
+
+    New items (default): the user's history is excluded from the ranking. With
+    `repeats_counted`, nothing is excluded and a target scored −inf (never recommended)
+    counts as a miss (rank = number of items).
+    """
+    acc = MetricAccumulator()
+    for start in range(0, len(cases), 512):
+        chunk = cases[start:start + 512]
+        matrix = np.stack([np.asarray(rows(start + i, c), dtype=np.float64)
+                           for i, c in enumerate(chunk)])
+        matrix[:, 0] = -np.inf
+        if not repeats_counted:
+            for i, case in enumerate(chunk):
+                matrix[i, case.history] = -np.inf
+        ordered = np.sort(matrix, axis=1)
+        width = matrix.shape[1]
+        for i, case in enumerate(chunk):
+            target_scores = matrix[i, case.targets]
+            ranks = width - np.searchsorted(ordered[i], target_scores, side="right")
+            ranks[target_scores == -np.inf] = width
+            acc.add(ranks.tolist())
+    return acc.result()
+
+
+def tie_break(popularity: np.ndarray) -> np.ndarray:
+    """All-time popularity squeezed into [0, 1): breaks ties between equal counts."""
+    shifted = popularity - popularity.min()
+    return shifted / (shifted.max() + 1.0)
+
+
+def recent_popularity_rows(recent: RecentCounts, window_days: float, popularity: np.ndarray):
+    breaker = tie_break(popularity)
+    return lambda i, case: recent.counts(case.time, window_days) + breaker
+
+
+def trend_rows(model_scores: np.ndarray, recent: RecentCounts, window_days: float, weight: float):
+    def rows(i, case):
+        return model_scores[i] + weight * np.log1p(recent.counts(case.time, window_days))
+    return rows
+
+
+def choose(grid: List[dict]) -> dict:
+    """The grid point with the best validation NDCG@10 (then HR@10; the first on ties)."""
+    return max(grid, key=lambda g: (round(g["valid"]["ndcg@10"], 9), round(g["valid"]["hr@10"], 9)))
+
+
+def fit_recent_popularity(valid: List[EvalCase], recent: RecentCounts, popularity: np.ndarray):
+    grid = [{"window_days": w,
+             "valid": evaluate_rows(valid, recent_popularity_rows(recent, w, popularity))}
+            for w in WINDOW_DAYS]
+    return choose(grid), grid
+
+
+def fit_trend(valid: List[EvalCase], valid_scores: np.ndarray, recent: RecentCounts):
+    grid = []
+    for w in WINDOW_DAYS:
+        for weight in TREND_WEIGHTS:
+            if weight == 0 and w != WINDOW_DAYS[0]:
+                continue            # weight 0 is the model alone, whatever the window
+            grid.append({"window_days": w, "weight": weight,
+                         "valid": evaluate_rows(valid, trend_rows(valid_scores, recent, w, weight))})
+    return choose(grid), grid
+
+
+# ----- buy-again -------------------------------------------------------------------------
+_REGULAR_CACHE: Dict[tuple, List[int]] = {}
+
+
+def regular_items(dataset: Dataset, case: EvalCase, min_baskets: int) -> List[int]:
+    key = (id(dataset), case.user, len(case.history), min_baskets)
+    found = _REGULAR_CACHE.get(key)
+    if found is None:
+        found = _REGULAR_CACHE[key] = _regular_items(dataset, case, min_baskets)
+    return found
+
+
+def _regular_items(dataset: Dataset, case: EvalCase, min_baskets: int) -> List[int]:
+    """History items bought in ≥ min_baskets distinct baskets: most baskets first, then the
+    most recently bought, then the lower index."""
+    items = case.history
+    baskets = dataset.baskets[case.user][:len(items)]
+    seen_in: Dict[int, set] = {}
+    last: Dict[int, int] = {}
+    for position, (item, basket) in enumerate(zip(items.tolist(), baskets.tolist())):
+        seen_in.setdefault(item, set()).add(basket)
+        last[item] = position
+    regular = [i for i, b in seen_in.items() if len(b) >= min_baskets]
+    return sorted(regular, key=lambda i: (-len(seen_in[i]), -last[i], i))
+
+
+def buy_again_rows(dataset: Dataset, base_rows, slots: int, min_baskets: int):
+    """The first `slots` places go to the user's regular items; then `base_rows`' ranking of
+    items outside the history. Other history items are never recommended."""
+    def rows(i, case):
+        row = np.asarray(base_rows(i, case), dtype=np.float64).copy()
+        row[case.history] = -np.inf
+        top = regular_items(dataset, case, min_baskets)[:slots]
+        ceiling = np.nanmax(row[np.isfinite(row)]) if np.isfinite(row).any() else 0.0
+        for place, item in enumerate(top):
+            row[item] = ceiling + 1.0 + (len(top) - place)
+        return row
+    return rows
+
+
+def fit_buy_again(dataset: Dataset, valid: List[EvalCase], base_rows):
+    grid = []
+    for k in BUY_AGAIN_MIN_BASKETS:
+        for m in BUY_AGAIN_SLOTS:
+            if m == 0 and k != BUY_AGAIN_MIN_BASKETS[0]:
+                continue
+            grid.append({"slots": m, "min_baskets": k,
+                         "valid": evaluate_rows(valid, buy_again_rows(dataset, base_rows, m, k),
+                                                repeats_counted=True)})
+    return choose(grid), grid
+
+
+# ----- the whole comparison ----------------------------------------------------------------
+def model_score_matrix(model, cases: List[EvalCase], max_len: int, batch: int = 64) -> np.ndarray:
+    """float32 [len(cases), N + 1]: the model's scores of every item index for each case."""
+    import torch
+    from .evaluate import left_pad
+    out = np.zeros((len(cases), model.num_items + 1), dtype=np.float32)
+    with torch.no_grad():
+        for start in range(0, len(cases), batch):
+            chunk = cases[start:start + batch]
+            out[start:start + len(chunk)] = model.score_all(
+                left_pad([c.history for c in chunk], max_len)).numpy()
+    return out
+
+
+def _rounded(metrics: Dict[str, float]) -> Dict[str, float]:
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
+
+
+def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray,
+            log=print) -> dict:
+    """Model, model + trend, all-time and recent popularity (new items), and the buy-again
+    merge (repeat purchases counted), each on validation and test; parameters from
+    validation only."""
+    recent = RecentCounts(split.train, split.train_times, dataset.num_items)
+    valid_scores = model_score_matrix(model, split.valid, max_len)
+    test_scores = model_score_matrix(model, split.test, max_len)
+    pop_rows = lambda i, c: popularity
+    rows = {}
+
+    def both(name, valid_rows, test_rows, repeats=False, v_cases=None, t_cases=None):
+        rows[name] = {"valid": _rounded(evaluate_rows(v_cases or split.valid, valid_rows, repeats)),
+                      "test": _rounded(evaluate_rows(t_cases or split.test, test_rows, repeats))}
+        log(f"{name:28s} valid {rows[name]['valid']}\n{'':28s} test  {rows[name]['test']}")
+
+    both("model", lambda i, c: valid_scores[i], lambda i, c: test_scores[i])
+    both("popularity_all_time", pop_rows, pop_rows)
+    best_recent, recent_grid = fit_recent_popularity(split.valid, recent, popularity)
+    w_days = best_recent["window_days"]
+    both("popularity_recent", recent_popularity_rows(recent, w_days, popularity),
+         recent_popularity_rows(recent, w_days, popularity))
+    best_trend, trend_grid = fit_trend(split.valid, valid_scores, recent)
+    t_days, weight = best_trend["window_days"], best_trend["weight"]
+    both("model_plus_trend", trend_rows(valid_scores, recent, t_days, weight),
+         trend_rows(test_scores, recent, t_days, weight))
+
+    # Repeat purchases counted: every distinct item of the held-out basket is a target. As
+    # served today (history excluded), a repeat purchase is always a miss; buy-again places the
+    # user's regular items first.
+    v_rep, t_rep = split.valid_with_repeats, split.test_with_repeats
+    v_rep_scores = model_score_matrix(model, v_rep, max_len)
+    t_rep_scores = model_score_matrix(model, t_rep, max_len)
+    v_trend = trend_rows(v_rep_scores, recent, t_days, weight)
+    t_trend = trend_rows(t_rep_scores, recent, t_days, weight)
+    recent_rows = recent_popularity_rows(recent, w_days, popularity)
+    new_only = lambda rows_of: buy_again_rows(dataset, rows_of, 0, BUY_AGAIN_MIN_BASKETS[0])
+    both("repeats_counted/model", new_only(lambda i, c: v_rep_scores[i]),
+         new_only(lambda i, c: t_rep_scores[i]), True, v_rep, t_rep)
+    both("repeats_counted/popularity_recent", new_only(recent_rows), new_only(recent_rows),
+         True, v_rep, t_rep)
+    both("repeats_counted/model_plus_trend", new_only(v_trend), new_only(t_trend), True,
+         v_rep, t_rep)
+    best_again, again_grid = fit_buy_again(dataset, v_rep, v_trend)
+    slots, min_baskets = best_again["slots"], best_again["min_baskets"]
+    both("repeats_counted/model_plus_trend_plus_buy_again",
+         buy_again_rows(dataset, v_trend, slots, min_baskets),
+         buy_again_rows(dataset, t_trend, slots, min_baskets), True, v_rep, t_rep)
+    both("repeats_counted/popularity_recent_plus_buy_again",
+         buy_again_rows(dataset, recent_rows, slots, min_baskets),
+         buy_again_rows(dataset, recent_rows, slots, min_baskets), True, v_rep, t_rep)
+    repeat_share = [len(set(c.targets.tolist()) & set(c.history.tolist())) / len(c.targets)
+                    for c in t_rep]
+    return {
+        "results": rows,
+        "recent_popularity": {"window_days": w_days, "chosen_on": "validation NDCG@10",
+                              "grid": [{"window_days": g["window_days"], **_rounded(g["valid"])}
+                                       for g in recent_grid]},
+        "trend": {"window_days": t_days, "weight": weight, "chosen_on": "validation NDCG@10",
+                  "grid": [{"window_days": g["window_days"], "weight": g["weight"],
+                            "ndcg@10": round(g["valid"]["ndcg@10"], 6),
+                            "hr@10": round(g["valid"]["hr@10"], 6)} for g in trend_grid]},
+        "buy_again": {"slots": slots, "min_baskets": min_baskets,
+                      "chosen_on": "validation NDCG@10 with repeat purchases counted",
+                      "grid": [{"slots": g["slots"], "min_baskets": g["min_baskets"],
+                                "ndcg@10": round(g["valid"]["ndcg@10"], 6),
+                                "hr@10": round(g["valid"]["hr@10"], 6)} for g in again_grid]},
+        "cases": {"valid": len(split.valid), "test": len(split.test),
+                  "skipped_valid": split.skipped_valid, "skipped_test": split.skipped_test,
+                  "valid_with_repeats": len(v_rep), "test_with_repeats": len(t_rep),
+                  "test_mean_repeat_share": round(float(np.mean(repeat_share)), 4)
+                  if repeat_share else 0.0},
+    }
