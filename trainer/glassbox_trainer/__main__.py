@@ -185,7 +185,12 @@ def run(args) -> dict:
                          "attributes": sorted(dataset.attributes),
                          "category_source": ("last word of the title" if "brand" not in dataset.attributes
                                              and dataset.name.startswith("uci") else "items.csv"),
-                         "blas": _blas()})
+                         "blas": _blas(),
+                         "seeds": {"model_init_and_batches": settings.seed,
+                                   "validation_subset": settings.seed + 1,
+                                   "holdout_items": settings.seed + 2,
+                                   "sampled_negatives_valid": 12345,
+                                   "sampled_negatives_test": 54321}})
     summary = {"dataset": dataset.name, "trained_at": trained_at, "metrics": metrics,
                "results": {k: {p: _rounded(m) for p, m in v.items()} for k, v in results.items()},
                "settings": settings_out, "epochs": history["epochs"],
