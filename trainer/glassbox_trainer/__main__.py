@@ -185,7 +185,12 @@ def run(args) -> dict:
                          "attributes": sorted(dataset.attributes),
                          "category_source": ("last word of the title" if "brand" not in dataset.attributes
                                              and dataset.name.startswith("uci") else "items.csv"),
-                         "blas": _blas()})
+                         "blas": _blas(),
+                         "seeds": {"model_init_and_batches": settings.seed,
+                                   "validation_subset": settings.seed + 1,
+                                   "holdout_items": settings.seed + 2,
+                                   "sampled_negatives_valid": 12345,
+                                   "sampled_negatives_test": 54321}})
     summary = {"dataset": dataset.name, "trained_at": trained_at, "metrics": metrics,
                "results": {k: {p: _rounded(m) for p, m in v.items()} for k, v in results.items()},
                "settings": settings_out, "epochs": history["epochs"],
@@ -329,9 +334,10 @@ def _split_of(dataset, split_name):
 
 
 def write_trend_events(path, dataset, split):
-    """The training events as `item_id<TAB>unix_seconds`, oldest first: what the Java
-    evaluation counts recent purchases from (the trainer's RecentCounts input)."""
-    recent = timeaware.RecentCounts(split.train, split.train_times, dataset.num_items)
+    """The events test cases count recent purchases from, as `item_id<TAB>unix_seconds`, oldest
+    first (training events; with the time split, every event before T_test)."""
+    events = split.test_count_events or (split.train, split.train_times)
+    recent = timeaware.RecentCounts(*events, dataset.num_items)
     with open(path, "w", encoding="utf-8") as out:
         out.write("item_id\ttime\n")
         for item, time_s in zip(recent.items.tolist(), recent.times.tolist()):
@@ -356,7 +362,11 @@ def evaluate_command(args) -> dict:
                          "targets = held-out items not in the history, history excluded; "
                          "'repeats_counted/*': every held-out item is a target, nothing "
                          "excluded, an item never recommended counts as a miss"),
-              "counts": "training events only, in [request_time - window, request_time)",
+              "counts": ("training events only, in [request_time - window, request_time)"
+                         if args.split == "basket" else
+                         "validation: training events (before T_valid); test: every event before "
+                         "T_test (training + validation period); in [request_time - window, "
+                         "request_time)"),
               "model_version": metadata["version"],
               "data_fingerprint": dataset.fingerprint} | report
     if args.split == "time":

@@ -215,6 +215,10 @@ class Split:
     # included (also the baskets skipped above for having no new item): the buy-again metric.
     test_with_repeats: List[EvalCase] = field(default_factory=list)
     valid_with_repeats: List[EvalCase] = field(default_factory=list)
+    # Events known at test time for counting recent purchases, (items, times) per user, when
+    # they differ from the training events: with a global time cut, everything before T_test
+    # (training + validation period; the model is not retrained on them). None: training events.
+    test_count_events: Optional[tuple] = None
 
 
 def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None) -> Split:
@@ -292,12 +296,17 @@ def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
     includes validation-period events, which are never trained on). Unlike
     leave-last-basket-out, no training event is later than any evaluation request."""
     t_valid, t_test = time_cutoffs(dataset, valid_fraction, test_fraction)
+    known_items, known_times = [], []
     train, train_baskets, train_times, valid, test = [], [], [], [], []
     test_all, valid_all = [], []
     skipped_valid = skipped_test = 0
     for user, (items, numbers) in enumerate(zip(dataset.sequences, dataset.baskets)):
         times = dataset.times[user]
         cut_train = int(np.searchsorted(times, t_valid, side="left"))
+        cut_known = int(np.searchsorted(times, t_test, side="left"))
+        if cut_known > 0:
+            known_items.append(items[:cut_known])
+            known_times.append(times[:cut_known])
         _add_training(train, train_baskets, train_times, items[:cut_train], numbers[:cut_train],
                       times[:cut_train], None)
         for low, high, cases in ((t_valid, t_test, valid), (t_test, None, test)):
@@ -316,7 +325,7 @@ def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
             else:
                 cases.append(case)
     return Split(train, train_baskets, train_times, valid, test, skipped_valid, skipped_test,
-                 test_all, valid_all)
+                 test_all, valid_all, (known_items, known_times))
 
 
 def _case(user: int, history: np.ndarray, held_out: np.ndarray, time: int) -> Optional[EvalCase]:

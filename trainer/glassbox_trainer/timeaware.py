@@ -1,8 +1,11 @@
 """Time-aware baselines and score terms, fit on validation and evaluated on test.
 
 Every count here is taken at a case's request time t (the first event of the held-out
-basket) over TRAINING events only, in the half-open window [t − W, t): nothing at or after
-the request, and no held-out basket of any user.
+basket) in the half-open window [t − W, t), over TRAINING events only: nothing at or after
+the request, and no held-out basket of any user. With the global time split, test counts
+also see the validation period (events before T_test, all known at test time; the model is
+not retrained on them): training events alone end before T_valid, so a window before a test
+request would hold none.
 
 * all-time popularity: training-event count of each item (no time);
 * recent popularity: training-event count in the W days before t (W chosen on validation),
@@ -200,6 +203,8 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     merge (repeat purchases counted), each on validation and test; parameters from
     validation only."""
     recent = RecentCounts(split.train, split.train_times, dataset.num_items)
+    recent_test = (RecentCounts(*split.test_count_events, dataset.num_items)
+                   if split.test_count_events is not None else recent)
     valid_scores = model_score_matrix(model, split.valid, max_len)
     test_scores = model_score_matrix(model, split.test, max_len)
     pop_rows = lambda i, c: popularity
@@ -215,11 +220,11 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     best_recent, recent_grid = fit_recent_popularity(split.valid, recent, popularity)
     w_days = best_recent["window_days"]
     both("popularity_recent", recent_popularity_rows(recent, w_days, popularity),
-         recent_popularity_rows(recent, w_days, popularity))
+         recent_popularity_rows(recent_test, w_days, popularity))
     best_trend, trend_grid = fit_trend(split.valid, valid_scores, recent)
     t_days, weight = best_trend["window_days"], best_trend["weight"]
     both("model_plus_trend", trend_rows(valid_scores, recent, t_days, weight),
-         trend_rows(test_scores, recent, t_days, weight))
+         trend_rows(test_scores, recent_test, t_days, weight))
 
     # Repeat purchases counted: every distinct item of the held-out basket is a target. As
     # served today (history excluded), a repeat purchase is always a miss; buy-again places the
@@ -228,12 +233,13 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     v_rep_scores = model_score_matrix(model, v_rep, max_len)
     t_rep_scores = model_score_matrix(model, t_rep, max_len)
     v_trend = trend_rows(v_rep_scores, recent, t_days, weight)
-    t_trend = trend_rows(t_rep_scores, recent, t_days, weight)
+    t_trend = trend_rows(t_rep_scores, recent_test, t_days, weight)
     recent_rows = recent_popularity_rows(recent, w_days, popularity)
+    recent_rows_test = recent_popularity_rows(recent_test, w_days, popularity)
     new_only = lambda rows_of: buy_again_rows(dataset, rows_of, 0, BUY_AGAIN_MIN_BASKETS[0])
     both("repeats_counted/model", new_only(lambda i, c: v_rep_scores[i]),
          new_only(lambda i, c: t_rep_scores[i]), True, v_rep, t_rep)
-    both("repeats_counted/popularity_recent", new_only(recent_rows), new_only(recent_rows),
+    both("repeats_counted/popularity_recent", new_only(recent_rows), new_only(recent_rows_test),
          True, v_rep, t_rep)
     both("repeats_counted/model_plus_trend", new_only(v_trend), new_only(t_trend), True,
          v_rep, t_rep)
@@ -244,7 +250,7 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
          buy_again_rows(dataset, t_trend, slots, min_baskets), True, v_rep, t_rep)
     both("repeats_counted/popularity_recent_plus_buy_again",
          buy_again_rows(dataset, recent_rows, slots, min_baskets),
-         buy_again_rows(dataset, recent_rows, slots, min_baskets), True, v_rep, t_rep)
+         buy_again_rows(dataset, recent_rows_test, slots, min_baskets), True, v_rep, t_rep)
     repeat_share = [len(set(c.targets.tolist()) & set(c.history.tolist())) / len(c.targets)
                     for c in t_rep]
     return {

@@ -116,6 +116,10 @@ class SplitTest(unittest.TestCase):
         self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
                           for c in split.test], [(0, [1, 2, 3, 4, 5], [6], 9)])
         self.assertTrue(all(t.max() < 8 for t in split.train_times))
+        # Recent purchases at test time may count everything before T_test (not the test period).
+        known_items, known_times = split.test_count_events
+        self.assertEqual([i.tolist() for i in known_items], [[1, 2, 3, 4, 5], [7, 8, 9, 1]])
+        self.assertTrue(all(t.max() < 9 for t in known_times))
 
     def test_nextBasketTargets_pointIntoTheFollowingBasket(self):
         items = np.array([1, 2, 3, 4, 5, 6, 7])

@@ -61,6 +61,7 @@ final class Recommender {
   /** Degradations repeat on every request while a dependency is down: one warning a minute each. */
   private final WarningLimiter modelWarnings = new WarningLimiter(WARNING_INTERVAL);
   private final WarningLimiter explainWarnings = new WarningLimiter(WARNING_INTERVAL);
+  private final ModelTrendWindow trendWindow;
 
   @Inject
   Recommender(
@@ -76,6 +77,7 @@ final class Recommender {
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
     this.metrics = requireNonNull(metrics, "metrics");
+    this.trendWindow = new ModelTrendWindow(model, ticker);
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -91,12 +93,14 @@ final class Recommender {
             .setUserId(query.userId())
             .setMaxEvents(config.historyEvents())
             .build());
-    ListenableFuture<RetrieveCandidatesResponse> candidates = features.retrieveCandidates(
-        RetrieveCandidatesRequest.newBuilder()
-            .setUserId(query.userId())
-            .setLimit(config.candidateCount())
-            .setExcludeHistory(true)
-            .build());
+    RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
+        .setUserId(query.userId())
+        .setLimit(config.candidateCount())
+        .setExcludeHistory(true);
+    // Recent purchases over the model's trend window, as of the store's newest event.
+    trendWindow.current().ifPresent(retrieve::setRecentWindow);
+    ListenableFuture<RetrieveCandidatesResponse> candidates =
+        features.retrieveCandidates(retrieve.build());
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(
         metrics.time("features", bothOrFirstFailure(history, candidates, Retrieval::new)));
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
@@ -120,13 +124,17 @@ final class Recommender {
   /** The model's ranking, or the retrieval ranking when the model fails or runs out of time. */
   private ListenableFuture<RankedSlate> rank(
       Request request, Retrieval found, List<Candidate> eligible) {
-    ScoreRequest score = ScoreRequest.newBuilder()
-        .addRows(ScoreRow.newBuilder()
-            .addAllHistoryItemIds(found.historyItemIds())
-            .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList()))
+    ScoreRow.Builder row = ScoreRow.newBuilder()
+        .addAllHistoryItemIds(found.historyItemIds())
+        .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList());
+    ScoreRequest.Builder scoreRequest = ScoreRequest.newBuilder()
         .setIncludeContribution(true)
-        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
-        .build();
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+    if (found.candidates().hasRecentWindow()) {
+      eligible.forEach(candidate -> row.addCandidateRecentPurchases(candidate.getRecentPurchases()));
+      scoreRequest.setRecentPurchasesWindow(found.candidates().getRecentWindow());
+    }
+    ScoreRequest score = scoreRequest.addRows(row).build();
     ListenableFuture<RankedSlate> byModel = Futures.transform(
         metrics.time("score", model.withDeadline(request.budget().modelDeadline()).score(score)),
         response -> RankedSlate.byModel(eligible, response),

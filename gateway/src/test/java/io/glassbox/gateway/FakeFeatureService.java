@@ -90,10 +90,17 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
       RetrieveCandidatesRequest request, StreamObserver<RetrieveCandidatesResponse> replies) {
     retrieveRequests.add(request);
     boolean known = candidates.containsKey(request.getUserId());
-    replies.onNext(RetrieveCandidatesResponse.newBuilder()
+    RetrieveCandidatesResponse.Builder response = RetrieveCandidatesResponse.newBuilder()
         .addAllCandidates(known ? candidates.get(request.getUserId()) : popular)
-        .setKnownUser(known)
-        .build());
+        .setKnownUser(known);
+    if (request.hasRecentWindow()) {
+      // Recent purchases: the candidate's position + 1, so tests can check the alignment.
+      response.setRecentWindow(request.getRecentWindow());
+      for (int i = 0; i < response.getCandidatesCount(); i++) {
+        response.setCandidates(i, response.getCandidates(i).toBuilder().setRecentPurchases(i + 1));
+      }
+    }
+    replies.onNext(response.build());
     replies.onCompleted();
   }
 

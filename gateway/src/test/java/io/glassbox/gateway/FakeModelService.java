@@ -28,6 +28,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final Map<String, Float> scores;
   private final Set<String> unknown;
   volatile Behaviour behaviour = Behaviour.SERVE;
+  /** The trend window GetModelInfo reports; null: no trend term. */
+  volatile com.google.protobuf.Duration trendWindow;
 
   final List<ScoreRequest> requests = new CopyOnWriteArrayList<>();
   final List<Deadline> deadlines = new CopyOnWriteArrayList<>();
@@ -36,6 +38,18 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   FakeModelService(Map<String, Float> scores, Set<String> unknown) {
     this.scores = Map.copyOf(scores);
     this.unknown = Set.copyOf(unknown);
+  }
+
+  @Override
+  public void getModelInfo(
+      io.glassbox.api.v1.GetModelInfoRequest request, StreamObserver<io.glassbox.api.v1.ModelInfo> replies) {
+    io.glassbox.api.v1.ModelInfo.Builder info = io.glassbox.api.v1.ModelInfo.newBuilder().setVersion(VERSION);
+    com.google.protobuf.Duration window = trendWindow;
+    if (window != null) {
+      info.setTrend(io.glassbox.api.v1.TrendTerm.newBuilder().setWindow(window).setWeight(1.0));
+    }
+    replies.onNext(info.build());
+    replies.onCompleted();
   }
 
   @Override

@@ -112,6 +112,32 @@ class GatewayRecommendTest {
   }
 
   @Test
+  void recommend_modelWithTrendTerm_scoresWithRecentPurchasesOverItsWindow() {
+    start(new GatewayHarness());
+    com.google.protobuf.Duration fortnight =
+        com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
+    harness.model.trendWindow = fortnight;
+
+    // The window is fetched in the background once the first request asks for it; await the
+    // first retrieval that uses it.
+    recommend(KNOWN_USER, 2, "en-US");
+    for (int i = 0; i < 200 && !lastRetrieval().hasRecentWindow(); i++) {
+      recommend(KNOWN_USER, 2, "en-US");
+    }
+
+    assertEquals(fortnight, lastRetrieval().getRecentWindow());
+    ScoreRequest score = harness.model.requests.get(harness.model.requests.size() - 1);
+    assertEquals(fortnight, score.getRecentPurchasesWindow());
+    assertEquals(score.getRows(0).getCandidateItemIdsCount(),
+        score.getRows(0).getCandidateRecentPurchasesCount());
+    assertTrue(score.getRows(0).getCandidateRecentPurchasesList().stream().allMatch(n -> n >= 1));
+  }
+
+  private io.glassbox.api.v1.RetrieveCandidatesRequest lastRetrieval() {
+    return harness.feature.retrieveRequests.get(harness.feature.retrieveRequests.size() - 1);
+  }
+
+  @Test
   void recommend_asksFeatureModelAndExplainWithTheDocumentedRequests() {
     start(new GatewayHarness()
         .with(GatewayConfig.CANDIDATE_COUNT_KEY, "300")
@@ -127,6 +153,9 @@ class GatewayRecommendTest {
     assertTrue(score.getIncludeContribution());
     assertEquals(io.glassbox.api.v1.UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP,
         score.getUnknownItems());
+    // The model reports no trend term: no counts are asked for or sent.
+    assertEquals(0, score.getRows(0).getCandidateRecentPurchasesCount());
+    assertTrue(!harness.feature.retrieveRequests.get(0).hasRecentWindow());
 
     ExplainRequest explain = harness.explain.requests.get(0);
     // The history as the model used it: h1 is outside its vocabulary.

@@ -1,0 +1,183 @@
+package io.glassbox.model.bench;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.model.InferenceEngine;
+import io.glassbox.model.LoadedModel;
+import io.glassbox.model.ModelConfig;
+import io.glassbox.model.ModelMain;
+import io.glassbox.model.ModelModule;
+import io.glassbox.model.ModelRegistry;
+import io.glassbox.model.ScoreQuery;
+import io.glassbox.model.Scorer;
+import io.glassbox.model.Vocabulary;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Served Score vs the in-process floor, batching off and on, at 1, 8, 32 and 64 concurrent
+ * callers, side by side in one run.
+ *
+ * <p>Every call is the gateway's ranking call: one user (history of the model's full length)
+ * against 500 candidates, contribution on. The <b>floor</b> calls {@link Scorer#score} in the
+ * same process (the same id mapping, padding and ONNX Runtime run, no gRPC, no batching);
+ * <b>served</b> starts the real model service ({@link ModelMain}) on a loopback port and calls it
+ * through a Netty channel, once with {@code GLASSBOX_MODEL_BATCHING=false} and once with it on.
+ * Each cell runs for a fixed time after a warm-up; throughput is completed calls per second,
+ * latencies are per call. Model, provider and threads come from the usual GLASSBOX_* settings.
+ *
+ * <p>Run from the repository root (see model-service/README.md):
+ * {@code java -cp <classpath> io.glassbox.model.bench.ServingBenchmark [seconds per cell]}.
+ */
+public final class ServingBenchmark {
+  private static final int[] CALLERS = {1, 8, 32, 64};
+  private static final int CANDIDATES = 500;
+
+  private ServingBenchmark() {}
+
+  /** One measured cell. */
+  private record Cell(double callsPerSecond, double p50Millis, double p99Millis, long calls) {}
+
+  /** What one caller does once. */
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  public static void main(String[] args) throws Exception {
+    double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3.0;
+    ConfigSource environment = ConfigSource.fromEnvironment();
+    ModelConfig floorConfig = ModelConfig.load(environment.with(Map.of(ModelConfig.BATCHING_KEY, "false")));
+    Injector injector = Guice.createInjector(new ModelModule(floorConfig));
+    Map<String, Cell[]> results = new java.util.LinkedHashMap<>();
+    ScoreQuery query;
+    ScoreRequest request;
+    try (ModelRegistry registry = injector.getInstance(ModelRegistry.class);
+        InferenceEngine engine = injector.getInstance(InferenceEngine.class)) {
+      LoadedModel model = registry.loadConfiguredVersion();
+      Vocabulary vocabulary = model.vocabulary();
+      List<String> history = ids(vocabulary, model.maxHistoryLength(), 0);
+      List<String> candidates = ids(vocabulary, CANDIDATES, 1);
+      query = new ScoreQuery(List.of(new ScoreQuery.Row(history, candidates)), false, true,
+          ScoreQuery.UnknownItems.REJECT, Optional.empty());
+      request = ScoreRequest.newBuilder()
+          .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
+          .setIncludeContribution(true)
+          .build();
+      System.out.printf(Locale.ROOT, "model %s version %s on %s, intra-op threads %d, %d processors; "
+              + "1 x %d candidates, contribution on; %.1f s per cell%n",
+          model.modelName(), model.version(), model.device(), floorConfig.effectiveIntraOpThreads(),
+          Runtime.getRuntime().availableProcessors(), CANDIDATES, seconds);
+      Scorer scorer = injector.getInstance(Scorer.class);
+      results.put("floor (in-process)", measureAll(() -> scorer.score(query), seconds));
+    }
+    results.put("served, batching off", served(environment, false, request, seconds));
+    results.put("served, batching on", served(environment, true, request, seconds));
+    print(results);
+  }
+
+  private static Cell[] served(ConfigSource environment, boolean batching, ScoreRequest request,
+                               double seconds) throws Exception {
+    GrpcServer server = ModelMain.start(environment.with(Map.of(
+        ModelConfig.PORT_KEY, "0", ModelConfig.BATCHING_KEY, Boolean.toString(batching))));
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        .usePlaintext().maxInboundMessageSize(64 << 20).build();
+    try {
+      ModelServiceGrpc.ModelServiceBlockingStub stub = ModelServiceGrpc.newBlockingStub(channel);
+      return measureAll(() -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).score(request), seconds);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      server.close();
+    }
+  }
+
+  private static Cell[] measureAll(Call call, double seconds) throws Exception {
+    Cell[] cells = new Cell[CALLERS.length];
+    for (int i = 0; i < CALLERS.length; i++) {
+      measure(call, CALLERS[i], Math.min(1.0, seconds / 3));          // warm-up
+      cells[i] = measure(call, CALLERS[i], seconds);
+    }
+    return cells;
+  }
+
+  private static Cell measure(Call call, int callers, double seconds) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      long start = System.nanoTime();
+      long end = start + (long) (seconds * 1e9);
+      List<Future<long[]>> futures = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        futures.add(pool.submit(() -> {
+          long[] latencies = new long[1024];
+          int count = 0;
+          while (System.nanoTime() < end) {
+            long before = System.nanoTime();
+            call.run();
+            if (count == latencies.length) {
+              latencies = Arrays.copyOf(latencies, count * 2);
+            }
+            latencies[count++] = System.nanoTime() - before;
+          }
+          return Arrays.copyOf(latencies, count);
+        }));
+      }
+      List<long[]> parts = new ArrayList<>();
+      for (Future<long[]> future : futures) {
+        parts.add(future.get());
+      }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+      if (all.length == 0) {
+        return new Cell(0, Double.NaN, Double.NaN, 0);
+      }
+      return new Cell(all.length / elapsed, all[all.length / 2] / 1e6,
+          all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6, all.length);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void print(Map<String, Cell[]> results) {
+    System.out.printf(Locale.ROOT, "%n%-22s %7s %10s %9s %9s %8s%n",
+        "mode", "callers", "calls/s", "p50 ms", "p99 ms", "calls");
+    for (Map.Entry<String, Cell[]> entry : results.entrySet()) {
+      for (int i = 0; i < CALLERS.length; i++) {
+        Cell cell = entry.getValue()[i];
+        System.out.printf(Locale.ROOT, "%-22s %7d %10.1f %9.2f %9.2f %8d%n", entry.getKey(),
+            CALLERS[i], cell.callsPerSecond(), cell.p50Millis(), cell.p99Millis(), cell.calls());
+      }
+    }
+    Cell[] floor = results.get("floor (in-process)");
+    Cell[] off = results.get("served, batching off");
+    Cell[] on = results.get("served, batching on");
+    System.out.printf(Locale.ROOT, "%nserved/floor p50 at 1 caller: batching off %.2fx, on %.2fx "
+            + "(goal <= 1.3x)%n", off[0].p50Millis() / floor[0].p50Millis(),
+        on[0].p50Millis() / floor[0].p50Millis());
+    for (int i = 1; i < CALLERS.length; i++) {
+      System.out.printf(Locale.ROOT, "batching throughput gain at %d callers: %.2fx%s%n", CALLERS[i],
+          on[i].callsPerSecond() / off[i].callsPerSecond(), CALLERS[i] == 32 ? " (goal > 1x)" : "");
+    }
+  }
+
+  private static List<String> ids(Vocabulary vocabulary, int count, int seed) {
+    List<String> ids = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      ids.add(vocabulary.idAt(1 + (int) ((seed * 104_729L + i * 7_919L) % vocabulary.size())));
+    }
+    return ids;
+  }
+}
