@@ -2,27 +2,34 @@ package io.glassbox.explain;
 
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.texts.ReasonTexts;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the Reason messages of an explanation, texts from {@link ReasonTexts}. */
+/** Writes the Reason messages of an explanation, texts from the shared {@link ReasonTexts}. */
 final class ReasonWriter {
   private ReasonWriter() {}
 
   /** A counterfactually verified history reason. */
   static Reason history(Judgement.Cited cited, Map<String, String> titles, String locale) {
     List<String> evidenceTitles = titlesOf(cited.itemIds(), titles);
-    Measurement measurement = cited.measurement();
+    Measurement removal = cited.removal();
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_HISTORY)
-        .setText(ReasonTexts.history(
-            locale, evidenceTitles, measurement.rank(), measurement.rankWithout()))
+        .setText(ReasonTexts.forLocale(locale).history(evidenceTitles, removal.rank(),
+            removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary(),
+            cited.sufficient()))
         .setLocale(locale)
         .addAllEvidenceItemIds(cited.itemIds())
         .addAllEvidenceTitles(evidenceTitles)
-        .setRank(measurement.rank())
-        .setRankWithoutEvidence(measurement.rankWithout())
-        .setScoreDrop(measurement.scoreDrop())
+        .setRank(removal.rank())
+        .setRankWithoutEvidence(removal.rankWithout())
+        .setScoreDrop(removal.scoreDrop())
+        .setTopK(cited.topK())
+        .setNecessary(cited.necessary())
+        .setSufficient(cited.sufficient())
+        .setRankWithEvidenceOnly(cited.rankWithEvidenceOnly())
+        .setRankedCandidateCount(cited.rankedCount())
         .build();
   }
 
@@ -31,7 +38,7 @@ final class ReasonWriter {
     List<String> viaTitles = titlesOf(viaItemIds, titles);
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
-        .setText(ReasonTexts.coPurchase(locale, viaTitles))
+        .setText(ReasonTexts.forLocale(locale).coPurchase(viaTitles))
         .setLocale(locale)
         .addAllEvidenceItemIds(viaItemIds)
         .addAllEvidenceTitles(viaTitles)
@@ -42,7 +49,7 @@ final class ReasonWriter {
   static Reason popular(String locale) {
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_POPULAR)
-        .setText(ReasonTexts.popular(locale))
+        .setText(ReasonTexts.forLocale(locale).popular())
         .setLocale(locale)
         .build();
   }

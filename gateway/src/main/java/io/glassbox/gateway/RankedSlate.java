@@ -126,29 +126,37 @@ record RankedSlate(
     return ranked.subList(0, Math.min(k, ranked.size()));
   }
 
-  /** The ids whose display fields the answer needs: the top {@code k} and their via items. */
-  List<String> displayItemIds(int k) {
+  /**
+   * The ids whose display fields the answer needs: the top {@code k} and their via items, and
+   * with {@code withHistory} the history the model read (the heatmap's columns).
+   */
+  List<String> displayItemIds(int k, boolean withHistory) {
     Set<String> ids = new LinkedHashSet<>();
     List<RankedCandidate> top = top(k);
     top.forEach(item -> ids.add(item.itemId()));
     top.forEach(item -> ids.addAll(item.candidate().getViaItemIdsList()));
+    if (withHistory) {
+      ids.addAll(modelHistory);
+    }
     return List.copyOf(ids);
   }
 
   /**
-   * Asks for reasons for the top {@code k}, ranked within the best {@code slateSize} (at least
-   * {@code k}, so every target is in the slate), with the evidence the model already gave.
+   * Asks for reasons for the top {@code k}, ranked among the best {@code slateSize} (at least
+   * {@code k}, so every target is in the slate; by default every ranked candidate), measured on
+   * the user's whole {@code record} (oldest first).
    */
-  ExplainRequest explainRequest(int k, int slateSize, String locale) {
+  ExplainRequest explainRequest(int k, int slateSize, String locale, List<String> record) {
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(modelHistory)
+        .addAllRecordItemIds(record)
         .setLocale(locale)
-        .setModelVersion(modelVersion);
+        .setModelVersion(modelVersion)
+        .setTopK(k);
     top(Math.max(k, slateSize)).forEach(item -> request.addSlateItemIds(item.itemId()));
     for (RankedCandidate item : top(k)) {
       request.addTargets(ExplainTarget.newBuilder()
           .setItemId(item.itemId())
-          .addAllContribution(item.contribution())
           .addAllSources(item.candidate().getSourcesList())
           .addAllViaItemIds(item.candidate().getViaItemIdsList()));
     }

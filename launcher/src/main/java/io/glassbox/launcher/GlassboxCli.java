@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     version = "glassbox 0.1.0",
     description = "Explainable product recommendations over gRPC.",
     subcommands = {UpCommand.class, RecommendCommand.class, ImportCommand.class, BenchCommand.class,
-        LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class})
+        LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class,
+        EvaluateCommand.class})
 public final class GlassboxCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,176 @@
+package io.glassbox.texts;
+
+import static java.util.Objects.requireNonNull;
+
+import java.text.MessageFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.MissingResourceException;
+import java.util.ResourceBundle;
+import java.util.Set;
+
+/**
+ * The one catalogue of texts Glassbox shows to shoppers, for each supported locale. The
+ * templates live in the resource bundle {@code io/glassbox/texts/Reasons} ({@code .properties},
+ * en-US as the root, {@code _zh_CN} for Chinese), not in code; this class only picks and fills
+ * them. Immutable and thread-safe; one instance per locale.
+ */
+public final class ReasonTexts {
+  /** Locale tags with texts, as requests and reasons spell them. */
+  public static final Set<String> SUPPORTED_LOCALES = Set.of("en-US", "zh-CN");
+
+  private static final String BUNDLE = "io.glassbox.texts.Reasons";
+  private static final Map<String, ReasonTexts> BY_TAG = Map.of(
+      "en-US", new ReasonTexts("en-US", Locale.US),
+      "zh-CN", new ReasonTexts("zh-CN", Locale.SIMPLIFIED_CHINESE));
+
+  private final String tag;
+  private final Locale locale;
+  private final ResourceBundle bundle;
+
+  private ReasonTexts(String tag, Locale locale) {
+    this.tag = tag;
+    this.locale = locale;
+    // The root bundle is en-US: never fall back to the JVM's default locale.
+    this.bundle = ResourceBundle.getBundle(
+        BUNDLE, locale, ResourceBundle.Control.getNoFallbackControl(ResourceBundle.Control.FORMAT_PROPERTIES));
+  }
+
+  /**
+   * The texts of a supported locale tag.
+   *
+   * @throws IllegalArgumentException for any other tag (callers validate requests first)
+   */
+  public static ReasonTexts forLocale(String tag) {
+    ReasonTexts texts = BY_TAG.get(requireNonNull(tag, "tag"));
+    if (texts == null) {
+      throw new IllegalArgumentException("no texts for locale " + tag);
+    }
+    return texts;
+  }
+
+  /** The locale tag, as reasons carry it. */
+  public String tag() {
+    return tag;
+  }
+
+  /**
+   * A reason that cites history items, stating what the counterfactual measured: "Because you
+   * bought A and B: without them, it would drop out of your top 10, to #27 instead of #3 among
+   * 480 candidates. Those purchases alone would keep it in your top 10."
+   *
+   * @param titles the evidence titles, at least one
+   * @param rank the item's rank with the full record
+   * @param rankWithout its rank without the evidence
+   * @param rankedCount how many candidates the ranks are counted among
+   * @param topK the top-k that necessity and sufficiency refer to
+   * @param necessary removing the evidence takes the item out of the top-k
+   * @param sufficient the evidence alone keeps it in the top-k
+   */
+  public String history(
+      List<String> titles, int rank, int rankWithout, int rankedCount, int topK,
+      boolean necessary, boolean sufficient) {
+    if (titles.isEmpty()) {
+      throw new IllegalArgumentException("a history reason cites at least one title");
+    }
+    String count = titles.size() == 1 ? "one" : "several";
+    String key = "history." + count + (necessary ? ".necessary" : "");
+    Object[] args = {list(titles), rank, rankWithout, rankedCount, topK};
+    String text = format(key, args);
+    return sufficient ? text + format("history." + count + ".sufficient", args) : text;
+  }
+
+  /** "Often bought together with A and B." or, with no titles, "... with items you bought." */
+  public String coPurchase(List<String> titles) {
+    return titles.isEmpty() ? format("copurchase.withYourItems") : format("copurchase.with", list(titles));
+  }
+
+  /** "One of the shop's best sellers." */
+  public String popular() {
+    return format("popular");
+  }
+
+  /**
+   * Why an item is (not) in the top-k: "It ranks #57 among 480 candidates, outside your top 10.
+   * Your purchase of A holds it back: without it, it would rank #31. Without A and B, it would
+   * enter your top 10, at #8."
+   *
+   * @param heldBackTitle the history item whose removal raises the item most, if any
+   * @param heldBackRank the item's rank without it
+   * @param changeTitles the smallest change found (items left out), empty if none was found
+   * @param changeRank the item's rank after that change
+   * @param maxChanges most items the search left out
+   */
+  public String whyNot(
+      int rank, int rankedCount, int topK, String heldBackTitle, int heldBackRank,
+      List<String> changeTitles, int changeRank, int maxChanges) {
+    if (rank <= topK) {
+      return format("whynot.inTopK", rank, rankedCount, topK);
+    }
+    StringBuilder text = new StringBuilder(format("whynot.outside", rank, rankedCount, topK));
+    if (heldBackTitle != null) {
+      text.append(format("whynot.heldBack", list(List.of(heldBackTitle)), heldBackRank));
+    }
+    text.append(changeTitles.isEmpty()
+        ? format("whynot.noChange", maxChanges, topK)
+        : format("whynot.change", list(changeTitles), changeRank, topK));
+    return text.toString();
+  }
+
+  /** How a changed purchase bore on an item's move in a what-if. */
+  public enum Driver {
+    /** An added purchase that adds the most to the item's score. */
+    ADDED_HELPS("whatif.added.helps"),
+    /** An added purchase that lowers the item's score the most. */
+    ADDED_HOLDS_BACK("whatif.added.holdsBack"),
+    /** A removed purchase that had added the most to the item's score. */
+    REMOVED_HELPED("whatif.removed.helped"),
+    /** A removed purchase that had lowered the item's score the most. */
+    REMOVED_HELD_BACK("whatif.removed.heldBack");
+
+    private final String key;
+
+    Driver(String key) {
+      this.key = key;
+    }
+  }
+
+  /**
+   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Of the changed
+   * purchases, A (added) adds the most to its score."
+   *
+   * @param driver how the strongest changed purchase bore on it; null to say nothing more
+   * @param driverTitle that purchase's title (ignored without a driver)
+   */
+  public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, Driver driver, String driverTitle) {
+    String key = rankAfter < rankBefore ? "whatif.up" : rankAfter > rankBefore ? "whatif.down" : "whatif.same";
+    String text = format(key, rankBefore, rankAfter, rankedCount);
+    return driver == null ? text : text + format(driver.key, list(List.of(driverTitle)));
+  }
+
+  /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */
+  public String list(List<String> titles) {
+    String open = bundle.getString("list.open");
+    String close = bundle.getString("list.close");
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < titles.size(); i++) {
+      if (i > 0) {
+        text.append(bundle.getString(i == titles.size() - 1 ? "list.last" : "list.separator"));
+      }
+      text.append(open).append(titles.get(i)).append(close);
+    }
+    return text.toString();
+  }
+
+  /** Fills the template {@code key} (titles are arguments, so a title's braces stay as they are). */
+  String format(String key, Object... args) {
+    String pattern;
+    try {
+      pattern = bundle.getString(key);
+    } catch (MissingResourceException e) {
+      throw new IllegalStateException("no text " + key + " for " + tag, e);
+    }
+    return new MessageFormat(pattern, locale).format(args);
+  }
+}
