@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -97,7 +98,6 @@ final class CsvImport {
       long rows = 0;
       for (List<String> row = next(csv, name); row != null; row = next(csv, name)) {
         rows = countRow(rows, name);
-        String where = "line " + csv.line();
         String itemId = field(row, id);
         String itemTitle = field(row, title);
         String problem = checkId("item_id", itemId);
@@ -128,7 +128,7 @@ final class CsvImport {
           }
         }
         if (problem != null) {
-          problems.add(where + ": " + problem);
+          problems.add(csv.line(), problem);
         } else {
           valid.accept(new Dataset.Item(itemId, itemTitle, field(row, brand), field(row, category), itemPrice));
         }
@@ -190,7 +190,7 @@ final class CsvImport {
     pending.forEach((itemId, lines) -> {
       if (!found.contains(itemId)) {
         for (long line : lines) {
-          problems.add("line " + line + ": item_id \"" + clip(itemId)
+          problems.add(line, "item_id \"" + clip(itemId)
               + "\" is not in the catalogue (import it with the items first)");
         }
       }
@@ -235,7 +235,7 @@ final class CsvImport {
           }
         }
         if (problem != null) {
-          problems.add("line " + csv.line() + ": " + problem);
+          problems.add(csv.line(), problem);
         } else {
           valid.accept(csv.line(), new NewEvent(userId, new RecordedEvent(itemId, when, type)));
         }
@@ -346,26 +346,27 @@ final class CsvImport {
     }
   }
 
-  /** Invalid rows seen so far: all counted, the first few named. */
+  /** Invalid rows seen so far: all counted, those on the first lines named, in line order. */
   private static final class Problems {
     private final String file;
-    private final List<String> named = new ArrayList<>();
+    private final TreeMap<Long, String> named = new TreeMap<>();
     private long count;
 
     Problems(String file) {
       this.file = file;
     }
 
-    void add(String problem) {
+    void add(long line, String problem) {
       count++;
-      if (named.size() < ImportRejectedException.MAX_NAMED) {
-        named.add(problem);
+      named.put(line, "line " + line + ": " + problem);
+      if (named.size() > ImportRejectedException.MAX_NAMED) {
+        named.pollLastEntry();
       }
     }
 
     void throwIfAny() {
       if (count > 0) {
-        throw new ImportRejectedException(file, count, named);
+        throw new ImportRejectedException(file, count, List.copyOf(named.values()));
       }
     }
   }

@@ -336,8 +336,8 @@ public final class InMemoryEventStore implements EventStore {
     /** Guarded: events held across users (at most {@code maxEvents}). */
     long eventsHeld;
     /**
-     * Guarded: every purchase time per item, evicted users' included (an item-level statistic).
-     * 8 bytes per purchase, not bounded by the store's bounds.
+     * Guarded: the newest purchase times per item, evicted users' included (an item-level
+     * statistic), at most {@link #purchaseTimesPerItem} per item.
      */
     final PurchaseTimes purchaseTimes;
     /** Guarded: the newest event's time; null while there is none. */
@@ -355,7 +355,7 @@ public final class InMemoryEventStore implements EventStore {
       }
       interactionCounts = indexed.interactionCounts().clone();
       recentIds = new RecentEventIds(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
-      purchaseTimes = new PurchaseTimes(items.size());
+      purchaseTimes = new PurchaseTimes(items.size(), purchaseTimesPerItem(bounds, items.size()));
       long latestSecond = Long.MIN_VALUE;
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
@@ -381,6 +381,14 @@ public final class InMemoryEventStore implements EventStore {
       for (int item = 0; item < purchases.length; item++) {
         popularity.add(item, itemIds.get(item), purchases[item]);
       }
+    }
+
+    /**
+     * Purchase times kept per item: the event bound shared over the catalogue, at least 1000,
+     * so the times cost at most about 8 bytes per event the store may hold.
+     */
+    static int purchaseTimesPerItem(StoreBounds limits, int itemCount) {
+      return (int) Math.min(Integer.MAX_VALUE, Math.max(1000, limits.maxEvents() / Math.max(1, itemCount)));
     }
 
     String itemIdOf(int index) {

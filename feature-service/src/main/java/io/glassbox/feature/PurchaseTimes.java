@@ -5,16 +5,27 @@ import java.time.Instant;
 import java.util.Arrays;
 
 /**
- * Every purchase time of every item (Unix seconds, ascending per item), for counting an item's
- * purchases in a window before a request time. Times are kept at one-second resolution (the
- * datasets record seconds; an ingested event's nanoseconds are dropped). Not thread-safe: the
- * owner guards it.
+ * The purchase times of every item (Unix seconds, ascending per item), for counting an item's
+ * purchases in a window before a request time: the newest {@code maxPerItem} of each item, so
+ * memory stays bounded however many purchases are ingested (older ones only matter to windows
+ * reaching back past them, whose counts then stop growing). Times are kept at one-second
+ * resolution (the datasets record seconds; an ingested event's nanoseconds are dropped). Not
+ * thread-safe: the owner guards it.
  */
 final class PurchaseTimes {
+  private final int maxPerItem;
   private long[][] times;
   private int[] sizes;
 
   PurchaseTimes(int itemCount) {
+    this(itemCount, Integer.MAX_VALUE);
+  }
+
+  PurchaseTimes(int itemCount, int maxPerItem) {
+    if (maxPerItem < 1) {
+      throw new IllegalArgumentException("maxPerItem must be >= 1, got " + maxPerItem);
+    }
+    this.maxPerItem = maxPerItem;
     times = new long[itemCount][];
     sizes = new int[itemCount];
   }
@@ -38,17 +49,29 @@ final class PurchaseTimes {
     row[sizes[item]++] = epochSecond;
   }
 
-  /** Sorts every item's times (after bulk {@link #add}s). */
+  /** Sorts every item's times (after bulk {@link #add}s), keeping the newest {@code maxPerItem}. */
   void sort() {
     for (int item = 0; item < times.length; item++) {
       if (times[item] != null) {
         Arrays.sort(times[item], 0, sizes[item]);
+        if (sizes[item] > maxPerItem) {
+          times[item] = Arrays.copyOfRange(times[item], sizes[item] - maxPerItem, sizes[item]);
+          sizes[item] = maxPerItem;
+        }
       }
     }
   }
 
-  /** Adds a purchase keeping the item's times sorted. */
+  /** Adds a purchase keeping the item's times sorted (and at most {@code maxPerItem}). */
   void insert(int item, long epochSecond) {
+    if (sizes[item] == maxPerItem) {
+      long[] full = times[item];
+      if (epochSecond < full[0]) {
+        return; // Older than every time kept: it would be the one dropped.
+      }
+      System.arraycopy(full, 1, full, 0, maxPerItem - 1);
+      sizes[item]--;
+    }
     add(item, epochSecond);
     long[] row = times[item];
     int position = sizes[item] - 1;

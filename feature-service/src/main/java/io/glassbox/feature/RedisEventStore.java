@@ -165,9 +165,13 @@ public final class RedisEventStore implements EventStore {
     if (index != null) {
       throw new IllegalStateException("the store is already loaded");
     }
-    DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
+    // Reach Redis first: an unreachable one fails the start before seconds of indexing.
     call(() -> {
       warnUnlessDurable();
+      return null;
+    });
+    DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
+    call(() -> {
       seedOnce(indexed);
       return null;
     });

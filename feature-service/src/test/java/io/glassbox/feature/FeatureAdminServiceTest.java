@@ -175,6 +175,7 @@ class FeatureAdminServiceTest {
     assertTrue(message.contains("line 5: timestamp must be unix seconds or ISO-8601"), message);
     assertTrue(message.contains("line 6: event must be empty or one of purchase"), message);
     assertTrue(message.contains("line 3: item_id \"NOPE\" is not in the catalogue"), message);
+    assertTrue(message.indexOf("line 3:") < message.indexOf("line 4:"), "in line order: " + message);
     assertFalse(history("shop-1").getKnownUser());
   }
 
