@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
@@ -28,8 +29,9 @@ class GatewayMainTest {
   @Test
   void start_servesOnItsPortAndIsServingAtOnce_evenWithItsDependenciesDown() throws InterruptedException {
     String unreachable = "in-process:none-" + UUID.randomUUID();
-    GrpcServer server = GatewayMain.start(ConfigSource.of(Map.of(
+    RunningGateway server = GatewayMain.start(ConfigSource.of(Map.of(
         GatewayConfig.PORT_KEY, "0",
+        ViewerConfig.PORT_KEY, "0",
         GatewayConfig.FEATURE_TARGET_KEY, unreachable,
         GatewayConfig.MODEL_TARGET_KEY, unreachable,
         GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));

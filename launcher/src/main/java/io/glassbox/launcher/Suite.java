@@ -3,13 +3,16 @@ package io.glassbox.launcher;
 import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.gateway.GatewayMain;
+import io.glassbox.gateway.RunningGateway;
 import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,11 +25,13 @@ import org.slf4j.LoggerFactory;
 public final class Suite implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Suite.class);
 
-  private final List<GrpcServer> started;
+  private final List<GrpcServer> backends;
+  private final RunningGateway gateway;
   private final Ports ports;
 
-  private Suite(List<GrpcServer> started, Ports ports) {
-    this.started = List.copyOf(started);
+  private Suite(List<GrpcServer> backends, RunningGateway gateway, Ports ports) {
+    this.backends = List.copyOf(backends);
+    this.gateway = gateway;
     this.ports = ports;
   }
 
@@ -45,7 +50,8 @@ public final class Suite implements AutoCloseable {
 
   /**
    * Starts the four services. {@code base} supplies every other setting (data and model
-   * folders, timeouts); the ports and the targets the services call each other on are set here.
+   * folders, timeouts, the gateway's viewer port); the ports and the targets the services call
+   * each other on are set here.
    */
   public static Suite start(ConfigSource base, Ports ports) {
     List<GrpcServer> started = new ArrayList<>();
@@ -61,8 +67,8 @@ public final class Suite implements AutoCloseable {
       GrpcServer explain = startOne(started, ExplainMain::start, base.with(targets));
       targets.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port());
       targets.put("GLASSBOX_GATEWAY_PORT", String.valueOf(ports.gateway()));
-      GrpcServer gateway = startOne(started, GatewayMain::start, base.with(targets));
-      return new Suite(started,
+      RunningGateway gateway = GatewayMain.start(base.with(targets));
+      return new Suite(started, gateway,
           new Ports(gateway.port(), feature.port(), model.port(), explain.port()));
     } catch (RuntimeException e) {
       closeAll(started);
@@ -83,14 +89,24 @@ public final class Suite implements AutoCloseable {
     return ports;
   }
 
+  /** Where the gateway serves its viewer page; empty when it is disabled. */
+  public Optional<URI> viewerUri() {
+    return gateway.viewerUri();
+  }
+
   /** Blocks until the gateway has stopped. */
   public void awaitTermination() throws InterruptedException {
-    started.get(started.size() - 1).awaitTermination();
+    gateway.awaitTermination();
   }
 
   @Override
   public void close() {
-    closeAll(started);
+    try {
+      gateway.close();
+    } catch (RuntimeException e) {
+      log.warn("the gateway failed to stop cleanly", e);
+    }
+    closeAll(backends);
   }
 
   private static void closeAll(List<GrpcServer> servers) {

@@ -1,0 +1,187 @@
+package io.glassbox.gateway.viewer;
+
+import static java.util.Objects.requireNonNull;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.Channel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The explanation viewer: one HTTP listener (the JDK's {@code com.sun.net.httpserver}) serving a
+ * static page and the JSON endpoints it calls. The endpoints are thin: each is one call of the
+ * public Gateway API through {@link ViewerApi}, so the page shows exactly what an RPC client gets.
+ */
+public final class ViewerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
+  /** Worker threads; the page makes a handful of calls per click. */
+  private static final int THREADS = 4;
+  private static final String STATIC_ROOT = "/io/glassbox/gateway/viewer/static/";
+  private static final Map<String, String> STATIC_FILES = Map.of(
+      "/", "index.html",
+      "/viewer.js", "viewer.js",
+      "/viewer.css", "viewer.css");
+
+  private final HttpServer server;
+  private final ExecutorService workers;
+  private final URI uri;
+
+  private ViewerServer(HttpServer server, ExecutorService workers, URI uri) {
+    this.server = server;
+    this.workers = workers;
+    this.uri = uri;
+  }
+
+  /**
+   * Starts listening on the configured address and port (0 is not allowed here: check
+   * {@link ViewerConfig#enabled} first). {@code gateway} is a channel to the public Gateway
+   * service; {@code deadline} bounds each call made on it.
+   */
+  public static ViewerServer start(ViewerConfig config, Channel gateway, Duration deadline) {
+    requireNonNull(gateway, "gateway");
+    if (!config.enabled()) {
+      throw new IllegalArgumentException("the viewer is disabled (" + ViewerConfig.PORT_KEY + "=0)");
+    }
+    ViewerApi api = new ViewerApi(gateway, deadline, config.exampleUsers());
+    Map<String, StaticFile> files = loadStaticFiles();
+    ExecutorService workers = Executors.newFixedThreadPool(THREADS, daemonThreads());
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 0);
+    } catch (IOException e) {
+      workers.shutdown();
+      throw new UncheckedIOException("the viewer could not listen on "
+          + config.bindAddress().getHostAddress() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    server.setExecutor(workers);
+    server.createContext("/", exchange -> handle(exchange, api, files));
+    server.start();
+    InetSocketAddress bound = server.getAddress();
+    URI uri = URI.create("http://" + hostForUri(bound) + ":" + bound.getPort() + "/");
+    log.info("viewer listening on {}", uri);
+    return new ViewerServer(server, workers, uri);
+  }
+
+  /** Where the page is served, e.g. {@code http://127.0.0.1:8080/}. */
+  public URI uri() {
+    return uri;
+  }
+
+  /** Stops accepting requests, lets those in progress finish (up to a second), then stops. */
+  @Override
+  public void close() {
+    server.stop(1);
+    workers.shutdownNow();
+    log.info("viewer stopped");
+  }
+
+  private static void handle(HttpExchange exchange, ViewerApi api, Map<String, StaticFile> files)
+      throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getRawPath();
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        sendError(exchange, new ViewerException(405, "only GET is supported"));
+        return;
+      }
+      StaticFile file = files.get(path);
+      if (file != null) {
+        send(exchange, 200, file.contentType(), file.bytes());
+        return;
+      }
+      if (!path.startsWith("/api/")) {
+        sendError(exchange, new ViewerException(404, "no such page"));
+        return;
+      }
+      try {
+        String json = api.handle(path, exchange.getRequestURI().getRawQuery(),
+            exchange.getRequestHeaders().getFirst("Authorization"));
+        send(exchange, 200, "application/json; charset=utf-8",
+            json.getBytes(StandardCharsets.UTF_8));
+      } catch (ViewerException e) {
+        sendError(exchange, e);
+      } catch (RuntimeException e) {
+        log.warn("viewer request failed", e);
+        sendError(exchange, new ViewerException(500, "internal error"));
+      }
+    }
+  }
+
+  private static void sendError(HttpExchange exchange, ViewerException error) throws IOException {
+    byte[] body = ViewerApi.errorJson(error).getBytes(StandardCharsets.UTF_8);
+    send(exchange, error.httpStatus(), "application/json; charset=utf-8", body);
+  }
+
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
+    Headers headers = exchange.getResponseHeaders();
+    headers.set("Content-Type", contentType);
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "no-referrer");
+    headers.set("Cache-Control", "no-store");
+    // Everything the page needs comes from this server; it is never framed.
+    headers.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private record StaticFile(String contentType, byte[] bytes) {}
+
+  private static Map<String, StaticFile> loadStaticFiles() {
+    Map<String, StaticFile> files = new java.util.HashMap<>();
+    STATIC_FILES.forEach((path, name) -> {
+      try (InputStream in = ViewerServer.class.getResourceAsStream(STATIC_ROOT + name)) {
+        if (in == null) {
+          throw new IllegalStateException("viewer resource missing: " + name);
+        }
+        files.put(path, new StaticFile(contentType(name), in.readAllBytes()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("viewer resource unreadable: " + name, e);
+      }
+    });
+    return Map.copyOf(files);
+  }
+
+  private static String contentType(String name) {
+    if (name.endsWith(".html")) {
+      return "text/html; charset=utf-8";
+    }
+    if (name.endsWith(".js")) {
+      return "text/javascript; charset=utf-8";
+    }
+    return "text/css; charset=utf-8";
+  }
+
+  private static String hostForUri(InetSocketAddress bound) {
+    String host = bound.getAddress().isAnyLocalAddress()
+        ? "localhost" : bound.getAddress().getHostAddress();
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, "viewer-http-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}
