@@ -9,6 +9,7 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /** Starts the gateway: the public Glassbox API. */
@@ -36,7 +37,9 @@ public final class GatewayMain {
     // through everything an RPC client's do (interceptors, serialization, limits).
     ManagedChannel self = ClientChannels.forTarget(selfTarget(viewerConfig.bindAddress(), server.port()));
     try {
-      ViewerServer viewer = ViewerServer.start(viewerConfig, self, config.defaultDeadline());
+      ViewerServer viewer = ViewerServer.start(
+          new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
+          viewerConfig.exampleUsers(), self, config.defaultDeadline());
       return new RunningGateway(server, Optional.of(viewer), Optional.of(self));
     } catch (RuntimeException e) {
       self.shutdownNow();

@@ -10,6 +10,7 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.UserWhatIfRequest;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -27,6 +28,8 @@ import java.util.function.Function;
  * (the form {@code buf curl} prints), so the page shows exactly what an RPC client receives.
  */
 final class ViewerApi {
+  /** Most items a what-if may remove, and add (the Gateway's own limit). */
+  static final int MAX_CHANGED_ITEMS = 50;
   /** Longest gRPC status description passed on to the page. */
   private static final int MAX_MESSAGE_LENGTH = 300;
   /** Longest API key forwarded; longer headers are refused, not truncated. */
@@ -56,6 +59,9 @@ final class ViewerApi {
       case "/api/recommend" -> recommend(
           QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit")),
           credentials(authorization));
+      case "/api/what-if" -> whatIf(
+          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "remove", "add")),
+          credentials(authorization));
       default -> throw new ViewerException(404, "no such endpoint");
     };
   }
@@ -76,8 +82,24 @@ final class ViewerApi {
         .setUserId(query.user())
         .setLocale(query.locale())
         .setLimit(query.limit())
+        .setIncludeContributions(true)
         .build();
     return json(call(credentials, stub -> stub.recommend(request)));
+  }
+
+  /** Re-ranks as if the {@code remove} items were not and the {@code add} items were bought. */
+  private String whatIf(QueryParameters query, Metadata credentials) throws ViewerException {
+    UserWhatIfRequest request = UserWhatIfRequest.newBuilder()
+        .setUserId(query.user())
+        .setLocale(query.locale())
+        .setLimit(query.limit())
+        .addAllRemoveItemIds(query.ids("remove", MAX_CHANGED_ITEMS))
+        .addAllAddItemIds(query.ids("add", MAX_CHANGED_ITEMS))
+        .build();
+    if (request.getRemoveItemIdsCount() + request.getAddItemIdsCount() == 0) {
+      throw ViewerException.badRequest("what-if needs at least one remove or add item id");
+    }
+    return json(call(credentials, stub -> stub.whatIf(request)));
   }
 
   private <T> T call(Metadata credentials, Function<GatewayGrpc.GatewayBlockingStub, T> rpc)
@@ -114,6 +136,7 @@ final class ViewerApi {
       case PERMISSION_DENIED -> 403;
       case NOT_FOUND -> 404;
       case RESOURCE_EXHAUSTED -> 429;
+      case UNIMPLEMENTED -> 501;
       case UNAVAILABLE -> 503;
       case DEADLINE_EXCEEDED -> 504;
       default -> 502;

@@ -14,10 +14,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,44 +39,54 @@ public final class ViewerServer implements AutoCloseable {
       "/viewer.js", "viewer.js",
       "/viewer.css", "viewer.css");
 
+  /** How long {@link #close} lets requests in progress finish. */
+  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
+
   private final HttpServer server;
   private final ExecutorService workers;
   private final URI uri;
+  private final InFlight inFlight;
 
-  private ViewerServer(HttpServer server, ExecutorService workers, URI uri) {
+  private ViewerServer(HttpServer server, ExecutorService workers, URI uri, InFlight inFlight) {
     this.server = server;
     this.workers = workers;
     this.uri = uri;
+    this.inFlight = inFlight;
   }
 
   /**
-   * Starts listening on the configured address and port (0 is not allowed here: check
-   * {@link ViewerConfig#enabled} first). {@code gateway} is a channel to the public Gateway
-   * service; {@code deadline} bounds each call made on it.
+   * Starts listening on {@code address} (port 0 picks a free one). {@code gateway} is a channel
+   * to the public Gateway service; {@code deadline} bounds each call made on it;
+   * {@code exampleUsers} are offered on the page as one-click examples.
    */
-  public static ViewerServer start(ViewerConfig config, Channel gateway, Duration deadline) {
-    requireNonNull(gateway, "gateway");
-    if (!config.enabled()) {
-      throw new IllegalArgumentException("the viewer is disabled (" + ViewerConfig.PORT_KEY + "=0)");
-    }
-    ViewerApi api = new ViewerApi(gateway, deadline, config.exampleUsers());
+  public static ViewerServer start(InetSocketAddress address, List<String> exampleUsers,
+      Channel gateway, Duration deadline) {
+    ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
     ExecutorService workers = Executors.newFixedThreadPool(THREADS, daemonThreads());
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 0);
+      server = HttpServer.create(address, 0);
     } catch (IOException e) {
       workers.shutdown();
       throw new UncheckedIOException("the viewer could not listen on "
-          + config.bindAddress().getHostAddress() + ":" + config.port() + ": " + e.getMessage(), e);
+          + address.getAddress().getHostAddress() + ":" + address.getPort() + ": " + e.getMessage(), e);
     }
     server.setExecutor(workers);
-    server.createContext("/", exchange -> handle(exchange, api, files));
+    InFlight inFlight = new InFlight();
+    server.createContext("/", exchange -> {
+      inFlight.begin();
+      try {
+        handle(exchange, api, files);
+      } finally {
+        inFlight.end();
+      }
+    });
     server.start();
     InetSocketAddress bound = server.getAddress();
     URI uri = URI.create("http://" + hostForUri(bound) + ":" + bound.getPort() + "/");
     log.info("viewer listening on {}", uri);
-    return new ViewerServer(server, workers, uri);
+    return new ViewerServer(server, workers, uri, inFlight);
   }
 
   /** Where the page is served, e.g. {@code http://127.0.0.1:8080/}. */
@@ -82,12 +94,40 @@ public final class ViewerServer implements AutoCloseable {
     return uri;
   }
 
-  /** Stops accepting requests, lets those in progress finish (up to a second), then stops. */
+  /** Lets requests in progress finish (for up to two seconds), then stops listening. */
   @Override
   public void close() {
-    server.stop(1);
+    // HttpServer.stop(delay) waits the whole delay unless a request happens to end meanwhile,
+    // so the drain is awaited here and the server stopped without delay.
+    inFlight.awaitIdle(DRAIN_TIMEOUT);
+    server.stop(0);
     workers.shutdownNow();
     log.info("viewer stopped");
+  }
+
+  /** Counts requests being handled, so that {@link #close} can wait for them. */
+  private static final class InFlight {
+    private int count;
+
+    synchronized void begin() {
+      count++;
+    }
+
+    synchronized void end() {
+      count--;
+      notifyAll();
+    }
+
+    synchronized void awaitIdle(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      try {
+        for (long left = timeout.toNanos(); count > 0 && left > 0; left = deadline - System.nanoTime()) {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private static void handle(HttpExchange exchange, ViewerApi api, Map<String, StaticFile> files)
