@@ -40,6 +40,8 @@ const TEXTS = {
     newEntry: "new",
     rankAmong: (n) => `Ranks among ${n} ranked candidates.`,
     legend: "contribution",
+    columnsCaption: "Purchases the model read, oldest → newest (untick to remove)",
+    rowsCaption: "Recommended items",
     item: "Item",
     move: "Moved",
     why: "Why",
@@ -79,6 +81,8 @@ const TEXTS = {
     newEntry: "新进",
     rankAmong: (n) => `排名基于 ${n} 个已排序的候选商品。`,
     legend: "贡献",
+    columnsCaption: "模型读取的购买记录，从早到晚（取消勾选即去掉）",
+    rowsCaption: "推荐商品",
     item: "商品",
     move: "变化",
     why: "原因",
@@ -192,19 +196,25 @@ function renderRecommendations(response) {
   }
 }
 
-/** Diverging colour: white at 0, red for positive, blue for negative, by |value| / max. */
+/**
+ * Diverging colour: white at 0, red for positive, blue for negative. The strength is the square
+ * root of |value| / max, so that a few large cells do not wash out every other one.
+ */
 function cellColour(value, max) {
-  const strength = max > 0 ? Math.min(1, Math.abs(value) / max) : 0;
+  const strength = max > 0 ? Math.sqrt(Math.min(1, Math.abs(value) / max)) : 0;
   const [r, g, b] = value >= 0 ? [203, 24, 29] : [33, 102, 172];
   const mix = (channel) => Math.round(255 + (channel - 255) * strength);
   return { background: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`, dark: strength > 0.55 };
 }
 
+/** A short form for the cell (the exact value is in its title): 1.2, .03, .004, 4e-4. */
 function cellText(value) {
   const abs = Math.abs(value);
   if (abs >= 10) return value.toFixed(0);
   if (abs >= 1) return value.toFixed(1);
-  return value.toFixed(2).replace(/^(-?)0\./, "$1.");
+  if (abs === 0) return "0";
+  if (abs < 0.001) return value.toExponential(0);
+  return value.toFixed(abs >= 0.01 ? 2 : 3).replace(/^(-?)0\./, "$1.");
 }
 
 function renderHeatmap(response) {
@@ -221,16 +231,18 @@ function renderHeatmap(response) {
   let max = 0;
   for (const entry of rows) for (const value of entry.contribution) max = Math.max(max, Math.abs(value));
 
-  const head = el("tr", {}, el("th", { class: "corner" }));
+  const caption = el("tr", {}, el("th", { class: "corner" }),
+    el("th", { class: "columns-caption", colspan: String(columns.length), text: t("columnsCaption") }));
+  const head = el("tr", {}, el("th", { class: "corner rows-caption", text: t("rowsCaption") }));
   columns.forEach((item, column) => {
     const box = el("input", { type: "checkbox", "data-item-id": item.itemId, title: item.itemId });
     box.checked = true;
     box.addEventListener("change", () => toggle(item.itemId, box.checked));
     head.append(el("th", { class: "column", "data-column": String(column), "data-item-id": item.itemId,
       title: `${item.title || item.itemId} (${item.itemId})` },
-      el("label", {}, box, el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }))));
+      el("label", {}, el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }), box)));
   });
-  table.append(el("thead", {}, head));
+  table.append(el("thead", {}, caption, head));
 
   const body = el("tbody");
   for (const entry of rows) {
