@@ -2,10 +2,10 @@ package io.glassbox.gateway.viewer;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.net.InetAddresses;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -54,12 +54,9 @@ public record ViewerConfig(InetAddress bindAddress, int port, List<String> examp
 
   /** A literal IP address; host names are refused so that start-up never waits on DNS. */
   private static InetAddress address(String text) {
-    if (!text.matches("[0-9.]+|[0-9a-fA-F:]*:[0-9a-fA-F:.]*")) {
-      throw new ConfigException(BIND_ADDRESS_KEY + " must be an IP address such as 127.0.0.1 or 0.0.0.0");
-    }
     try {
-      return InetAddress.getByName(text);
-    } catch (UnknownHostException e) {
+      return InetAddresses.forString(text);
+    } catch (IllegalArgumentException e) {
       throw new ConfigException(BIND_ADDRESS_KEY + " must be an IP address such as 127.0.0.1 or 0.0.0.0");
     }
   }
