@@ -66,15 +66,13 @@ final class ViewerApi {
     };
   }
 
-  /** What the page needs before the first call: the example users and the supported options. */
+  /** What the page needs before the first call: the example users. */
   private String config(QueryParameters ignored) {
     ListValue.Builder users = ListValue.newBuilder();
     exampleUsers.forEach(user -> users.addValues(Value.newBuilder().setStringValue(user)));
-    Struct config = Struct.newBuilder()
+    return json(Struct.newBuilder()
         .putFields("exampleUsers", Value.newBuilder().setListValue(users).build())
-        .putFields("maxLimit", Value.newBuilder().setNumberValue(QueryParameters.MAX_LIMIT).build())
-        .build();
-    return json(config);
+        .build());
   }
 
   private String recommend(QueryParameters query, Metadata credentials) throws ViewerException {
@@ -110,6 +108,11 @@ final class ViewerApi {
     try {
       return rpc.apply(stub);
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        // The channel's own description lists connection internals; the deadline is ours.
+        throw new ViewerException(504, "the gateway answered DEADLINE_EXCEEDED: no answer within "
+            + deadline.toMillis() + " ms");
+      }
       throw fromGrpc(e.getStatus());
     }
   }
@@ -148,14 +151,11 @@ final class ViewerApi {
     return new ViewerException(http, "the gateway answered " + status.getCode() + description);
   }
 
-  /** {@code {"error": {"status": 400, "message": "..."}}}. */
+  /** {@code {"error":{"status":400,"message":"..."}}}. */
   static String errorJson(ViewerException error) {
-    Struct body = Struct.newBuilder().putFields("error", Value.newBuilder().setStructValue(
-        Struct.newBuilder()
-            .putFields("status", Value.newBuilder().setNumberValue(error.httpStatus()).build())
-            .putFields("message", Value.newBuilder().setStringValue(error.getMessage()).build()))
-        .build()).build();
-    return json(body);
+    // Written by hand so that the status prints as an integer (Struct numbers print as 400.0).
+    return "{\"error\":{\"status\":" + error.httpStatus() + ",\"message\":"
+        + json(Value.newBuilder().setStringValue(error.getMessage()).build()) + "}}";
   }
 
   private static String json(MessageOrBuilder message) {
