@@ -16,18 +16,26 @@ import java.time.Duration;
  * @param dependencyTimeout the longest one call to a dependency may take
  *     ({@value #DEPENDENCY_TIMEOUT_KEY}); calls end earlier when the caller's deadline is nearer,
  *     and this bounds them when the caller set no deadline at all
+ * @param minRankDrop places an item must drop without its evidence, when it does not leave the
+ *     top-k, for a reason to cite that evidence ({@value #MIN_RANK_DROP_KEY}, default
+ *     {@value #DEFAULT_MIN_RANK_DROP}, 1..2000)
  */
 public record ExplainConfig(
-    int port, String modelTarget, String featureTarget, Duration dependencyTimeout) {
+    int port, String modelTarget, String featureTarget, Duration dependencyTimeout,
+    int minRankDrop) {
   public static final String PORT_KEY = "GLASSBOX_EXPLAIN_PORT";
   public static final String MODEL_TARGET_KEY = "GLASSBOX_MODEL_TARGET";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
   public static final String DEPENDENCY_TIMEOUT_KEY = "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT";
+  public static final String MIN_RANK_DROP_KEY = "GLASSBOX_EXPLAIN_MIN_RANK_DROP";
 
   public static final int DEFAULT_PORT = 50054;
   public static final String DEFAULT_MODEL_TARGET = "localhost:50053";
   public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
   public static final Duration DEFAULT_DEPENDENCY_TIMEOUT = Duration.ofSeconds(5);
+  public static final int DEFAULT_MIN_RANK_DROP = 3;
+  /** A rank drop beyond the largest slate (2000 items) could never be met. */
+  public static final int MAX_MIN_RANK_DROP = 2000;
 
   public ExplainConfig {
     if (port < 0 || port > 65535) {
@@ -39,6 +47,10 @@ public record ExplainConfig(
     if (dependencyTimeout.isNegative() || dependencyTimeout.isZero()) {
       throw new ConfigException(DEPENDENCY_TIMEOUT_KEY + " must be positive, got " + dependencyTimeout);
     }
+    if (minRankDrop < 1 || minRankDrop > MAX_MIN_RANK_DROP) {
+      throw new ConfigException(
+          MIN_RANK_DROP_KEY + " must be 1.." + MAX_MIN_RANK_DROP + ", got " + minRankDrop);
+    }
   }
 
   /** Reads the settings, applying defaults; fails with a {@link ConfigException} naming a bad key. */
@@ -47,7 +59,8 @@ public record ExplainConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
         source.getString(MODEL_TARGET_KEY, DEFAULT_MODEL_TARGET),
         source.getString(FEATURE_TARGET_KEY, DEFAULT_FEATURE_TARGET),
-        source.getDuration(DEPENDENCY_TIMEOUT_KEY, DEFAULT_DEPENDENCY_TIMEOUT));
+        source.getDuration(DEPENDENCY_TIMEOUT_KEY, DEFAULT_DEPENDENCY_TIMEOUT),
+        source.getInt(MIN_RANK_DROP_KEY, DEFAULT_MIN_RANK_DROP, 1, MAX_MIN_RANK_DROP));
   }
 
   private static void requireNonBlank(String key, String value) {

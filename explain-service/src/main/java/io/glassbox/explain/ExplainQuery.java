@@ -9,23 +9,28 @@ import java.util.Optional;
 /**
  * A validated Explain request.
  *
- * @param history the user's history as the model saw it, oldest first
+ * @param history the user's history as the model saw it (its window), oldest first
+ * @param record the user's whole purchase record, oldest first; counterfactual rows edit it
  * @param slate the distinct slate items, best first
  * @param targets the items to explain, in request order
  * @param locale "en-US" or "zh-CN"
  * @param maxEvidenceItems most history items one reason may cite, 1..5
  * @param modelVersion the model version the caller scored with, if it said
+ * @param topK the k of the top-k the minimum effect, necessity and sufficiency refer to
  */
 record ExplainQuery(
     List<String> history,
+    List<String> record,
     List<String> slate,
     List<Target> targets,
     String locale,
     int maxEvidenceItems,
-    Optional<String> modelVersion) {
+    Optional<String> modelVersion,
+    int topK) {
 
   ExplainQuery {
     history = List.copyOf(history);
+    record = List.copyOf(record);
     slate = List.copyOf(new LinkedHashSet<>(slate));
     targets = List.copyOf(targets);
     requireNonNull(locale, "locale");
@@ -36,18 +41,15 @@ record ExplainQuery(
    * One item to explain.
    *
    * @param itemId the item, a member of the slate
-   * @param contribution per-history-item contributions aligned with the history; empty when
-   *     the model should be asked
    * @param coPurchase whether retrieval found it in baskets with the user's history
    * @param popular whether retrieval found it among the best sellers
    * @param viaItemIds for co-purchase: the history items that led to it
    */
   record Target(
-      String itemId, List<Float> contribution, boolean coPurchase, boolean popular,
+      String itemId, boolean coPurchase, boolean popular,
       List<String> viaItemIds) {
     Target {
       requireNonNull(itemId, "itemId");
-      contribution = List.copyOf(contribution);
       viaItemIds = List.copyOf(viaItemIds);
     }
   }

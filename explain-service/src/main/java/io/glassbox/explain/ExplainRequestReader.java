@@ -22,6 +22,7 @@ final class ExplainRequestReader {
   static final int MAX_HISTORY = 1000;
   static final int DEFAULT_EVIDENCE_ITEMS = 3;
   static final int MAX_EVIDENCE_ITEMS = 5;
+  static final int MAX_TOP_K = 100;
 
   private ExplainRequestReader() {}
 
@@ -31,37 +32,32 @@ final class ExplainRequestReader {
     RequestChecks.requireIds("slate_item_ids", request.getSlateItemIdsList());
     RequestChecks.requireCount("history_item_ids", request.getHistoryItemIdsCount(), 0, MAX_HISTORY);
     RequestChecks.requireIds("history_item_ids", request.getHistoryItemIdsList());
+    RequestChecks.requireCount("record_item_ids", request.getRecordItemIdsCount(), 0, MAX_HISTORY);
+    RequestChecks.requireIds("record_item_ids", request.getRecordItemIdsList());
+    int topK = RequestChecks.limitOrDefault(
+        "top_k", request.getTopK(), request.getTargetsCount(), MAX_TOP_K);
     String locale = RequestChecks.locale("locale", request.getLocale());
     int maxEvidence = RequestChecks.limitOrDefault(
         "max_evidence_items", request.getMaxEvidenceItems(), DEFAULT_EVIDENCE_ITEMS, MAX_EVIDENCE_ITEMS);
 
     Set<String> slate = new HashSet<>(request.getSlateItemIdsList());
-    int historySize = request.getHistoryItemIdsCount();
     List<ExplainQuery.Target> targets = new ArrayList<>(request.getTargetsCount());
     for (int i = 0; i < request.getTargetsCount(); i++) {
-      targets.add(readTarget("targets[" + i + "]", request.getTargets(i), slate, historySize, maxEvidence));
+      targets.add(readTarget("targets[" + i + "]", request.getTargets(i), slate, maxEvidence));
     }
     String version = request.getModelVersion().trim();
+    List<String> record = request.getRecordItemIdsCount() == 0
+        ? request.getHistoryItemIdsList() : request.getRecordItemIdsList();
     return new ExplainQuery(
-        request.getHistoryItemIdsList(), request.getSlateItemIdsList(), targets, locale, maxEvidence,
-        version.isEmpty() ? Optional.empty() : Optional.of(version));
+        request.getHistoryItemIdsList(), record, request.getSlateItemIdsList(), targets, locale,
+        maxEvidence, version.isEmpty() ? Optional.empty() : Optional.of(version), topK);
   }
 
   private static ExplainQuery.Target readTarget(
-      String field, ExplainTarget target, Set<String> slate, int historySize, int maxEvidence) {
+      String field, ExplainTarget target, Set<String> slate, int maxEvidence) {
     String itemId = RequestChecks.requireId(field + ".item_id", target.getItemId());
     if (!slate.contains(itemId)) {
       throw invalid(field + ".item_id \"" + itemId + "\" is not in slate_item_ids");
-    }
-    int contributions = target.getContributionCount();
-    if (contributions != 0 && contributions != historySize) {
-      throw invalid(field + ".contribution must be empty or have one entry per history item ("
-          + historySize + "), got " + contributions);
-    }
-    for (int j = 0; j < contributions; j++) {
-      if (!Float.isFinite(target.getContribution(j))) {
-        throw invalid(field + ".contribution[" + j + "] must be a finite number");
-      }
     }
     boolean coPurchase = target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
     boolean popular = target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
@@ -74,6 +70,6 @@ final class ExplainRequestReader {
     List<String> via = RequestChecks.requireIds(field + ".via_item_ids", target.getViaItemIdsList());
     // A reason cites at most maxEvidence items, retrieval reasons included.
     List<String> cited = via.stream().distinct().limit(maxEvidence).toList();
-    return new ExplainQuery.Target(itemId, target.getContributionList(), coPurchase, popular, cited);
+    return new ExplainQuery.Target(itemId, coPurchase, popular, cited);
   }
 }

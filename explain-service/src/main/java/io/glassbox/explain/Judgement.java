@@ -2,27 +2,28 @@ package io.glassbox.explain;
 
 import java.util.List;
 
-/** What the counterfactual rows say about one target's candidate evidence. */
+/** What the counterfactual rows say about one item's history evidence. */
 sealed interface Judgement {
 
-  /** The items may be cited: removing them together lowers the target's rank as measured. */
-  record Cited(List<String> itemIds, Measurement measurement) implements Judgement {
+  /**
+   * The items may be cited: removing them together from the record meets the minimum effect.
+   *
+   * @param itemIds the evidence, strongest first
+   * @param removal the item's rank and score with the full record and without the evidence
+   * @param rankWithEvidenceOnly the item's rank with the record reduced to the evidence
+   * @param necessary removing the evidence takes the item out of the top-k
+   * @param sufficient the evidence alone keeps the item in the top-k
+   * @param topK the k of the top-k
+   * @param rankedCount how many candidates the ranks are counted among
+   */
+  record Cited(
+      List<String> itemIds, Measurement removal, int rankWithEvidenceOnly, boolean necessary,
+      boolean sufficient, int topK, int rankedCount) implements Judgement {
     public Cited {
       itemIds = List.copyOf(itemIds);
     }
   }
 
-  /**
-   * Several, but not all, candidates lower the rank on their own; the subset of exactly those
-   * needs a row of its own before it can be cited. If removing it together does not lower the
-   * rank, {@code bestSingle} is cited instead.
-   */
-  record SubsetToMeasure(List<String> itemIds, Cited bestSingle) implements Judgement {
-    public SubsetToMeasure {
-      itemIds = List.copyOf(itemIds);
-    }
-  }
-
-  /** No candidate lowers the rank on its own (or the target was not scored): cite nothing. */
+  /** No evidence meets the minimum effect (or the item was not scored): cite nothing. */
   record NotCited() implements Judgement {}
 }

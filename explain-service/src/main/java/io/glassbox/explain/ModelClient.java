@@ -39,15 +39,22 @@ final class ModelClient {
 
   @Inject
   ModelClient(@ModelChannel Channel channel, ExplainConfig config) {
+    this(channel, config.dependencyTimeout());
+  }
+
+  ModelClient(Channel channel, Duration timeout) {
     this.stub = ModelServiceGrpc.newFutureStub(requireNonNull(channel, "channel"));
-    this.timeout = config.dependencyTimeout();
+    this.timeout = requireNonNull(timeout, "timeout");
   }
 
   /** Per-history-item contributions of each target, as the model computes them. */
   record Contributions(String modelVersion, List<String> historyIds, Map<String, List<Float>> byTarget) {}
 
-  /** Scores of every slate item for each row, in row order. */
-  record ScoredRows(String modelVersion, List<Map<String, Float>> rows) {}
+  /**
+   * Scores of every slate item for each row, in row order, and the history each row's model
+   * read (its window: the most recent known items).
+   */
+  record ScoredRows(String modelVersion, List<Map<String, Float>> rows, List<List<String>> windows) {}
 
   /** Asks the model for the contributions of {@code history} to each of {@code targets}. */
   Contributions contributions(List<String> history, List<String> targets, Optional<String> modelVersion) {
@@ -93,6 +100,7 @@ final class ModelClient {
     List<ScoreResponse> responses = await(calls);
     String version = responses.get(0).getModelVersion();
     List<Map<String, Float>> rows = new ArrayList<>(histories.size());
+    List<List<String>> windows = new ArrayList<>(histories.size());
     for (ScoreResponse response : responses) {
       if (!response.getModelVersion().equals(version)) {
         throw Status.UNAVAILABLE
@@ -106,6 +114,7 @@ final class ModelClient {
           scores.put(row.getCandidateItemIds(i), row.getScores(i));
         }
         rows.add(scores);
+        windows.add(List.copyOf(row.getHistoryItemIdsList()));
       }
     }
     if (rows.size() != histories.size()) {
@@ -113,7 +122,7 @@ final class ModelClient {
           .withDescription("model service answered " + rows.size() + " rows for " + histories.size())
           .asRuntimeException();
     }
-    return new ScoredRows(version, rows);
+    return new ScoredRows(version, rows, windows);
   }
 
   /** How many rows of {@code candidates} scores one call may carry. */

@@ -12,11 +12,16 @@ import java.util.Map;
 final class ReasonTexts {
   /**
    * One locale's phrases. History templates take the joined titles ({@code %1$s}), the rank
-   * with the full history ({@code %2$d}) and the rank without the evidence ({@code %3$d}).
+   * with the full history ({@code %2$d}), the rank without the evidence ({@code %3$d}), the
+   * number of ranked candidates ({@code %4$d}) and the top-k ({@code %5$d}).
    */
   private record Phrases(
       String historyOneItem,
       String historySeveralItems,
+      String historyOneItemNecessary,
+      String historySeveralItemsNecessary,
+      String sufficientOneItem,
+      String sufficientSeveralItems,
       String coPurchaseWith,
       String coPurchaseWithHistory,
       String popular,
@@ -27,15 +32,23 @@ final class ReasonTexts {
 
   private static final Map<String, Phrases> PHRASES = Map.of(
       "en-US", new Phrases(
-          "Because you bought %1$s: without it, it would rank #%3$d instead of #%2$d.",
-          "Because you bought %1$s: without them it would rank #%3$d instead of #%2$d.",
+          "Because you bought %1$s: without it, it would rank #%3$d instead of #%2$d among %4$d candidates.",
+          "Because you bought %1$s: without them, it would rank #%3$d instead of #%2$d among %4$d candidates.",
+          "Because you bought %1$s: without it, it would drop out of your top %5$d, to #%3$d instead of #%2$d among %4$d candidates.",
+          "Because you bought %1$s: without them, it would drop out of your top %5$d, to #%3$d instead of #%2$d among %4$d candidates.",
+          " That purchase alone would keep it in your top %5$d.",
+          " Those purchases alone would keep it in your top %5$d.",
           "Often bought together with %s.",
           "Often bought together with items you bought.",
           "One of the shop's best sellers.",
           "", "", ", ", " and "),
       "zh-CN", new Phrases(
-          "因为您购买过%1$s：如果没有它，它会从第 %2$d 位降到第 %3$d 位。",
-          "因为您购买过%1$s：如果没有它们，它会从第 %2$d 位降到第 %3$d 位。",
+          "因为您购买过%1$s：如果没有它，它会在 %4$d 个候选商品中从第 %2$d 位降到第 %3$d 位。",
+          "因为您购买过%1$s：如果没有它们，它会在 %4$d 个候选商品中从第 %2$d 位降到第 %3$d 位。",
+          "因为您购买过%1$s：如果没有它，它会跌出您的前 %5$d 名，在 %4$d 个候选商品中从第 %2$d 位降到第 %3$d 位。",
+          "因为您购买过%1$s：如果没有它们，它会跌出您的前 %5$d 名，在 %4$d 个候选商品中从第 %2$d 位降到第 %3$d 位。",
+          "仅凭这件商品，它也会留在您的前 %5$d 名。",
+          "仅凭这些商品，它也会留在您的前 %5$d 名。",
           "经常与%s一起购买。",
           "经常与您购买过的商品一起购买。",
           "本店热销商品。",
@@ -43,11 +56,22 @@ final class ReasonTexts {
 
   private ReasonTexts() {}
 
-  /** "Because you bought A and B: without them it would rank #27 instead of #3." */
-  static String history(String locale, List<String> titles, int rank, int rankWithout) {
+  /**
+   * "Because you bought A and B: without them, it would drop out of your top 10, to #27 instead
+   * of #3 among 480 candidates. Those purchases alone would keep it in your top 10."
+   */
+  static String history(String locale, List<String> titles, Judgement.Cited cited) {
     Phrases phrases = phrases(locale);
-    String template = titles.size() == 1 ? phrases.historyOneItem() : phrases.historySeveralItems();
-    return String.format(Locale.ROOT, template, join(phrases, titles), rank, rankWithout);
+    boolean one = titles.size() == 1;
+    String template = cited.necessary()
+        ? (one ? phrases.historyOneItemNecessary() : phrases.historySeveralItemsNecessary())
+        : (one ? phrases.historyOneItem() : phrases.historySeveralItems());
+    if (cited.sufficient()) {
+      template += one ? phrases.sufficientOneItem() : phrases.sufficientSeveralItems();
+    }
+    Measurement removal = cited.removal();
+    return String.format(Locale.ROOT, template, join(phrases, titles), removal.rank(),
+        removal.rankWithout(), cited.rankedCount(), cited.topK());
   }
 
   /** "Often bought together with A and B." or, with no titles, "... with items you bought." */

@@ -12,17 +12,21 @@ final class ReasonWriter {
   /** A counterfactually verified history reason. */
   static Reason history(Judgement.Cited cited, Map<String, String> titles, String locale) {
     List<String> evidenceTitles = titlesOf(cited.itemIds(), titles);
-    Measurement measurement = cited.measurement();
+    Measurement removal = cited.removal();
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_HISTORY)
-        .setText(ReasonTexts.history(
-            locale, evidenceTitles, measurement.rank(), measurement.rankWithout()))
+        .setText(ReasonTexts.history(locale, evidenceTitles, cited))
         .setLocale(locale)
         .addAllEvidenceItemIds(cited.itemIds())
         .addAllEvidenceTitles(evidenceTitles)
-        .setRank(measurement.rank())
-        .setRankWithoutEvidence(measurement.rankWithout())
-        .setScoreDrop(measurement.scoreDrop())
+        .setRank(removal.rank())
+        .setRankWithoutEvidence(removal.rankWithout())
+        .setScoreDrop(removal.scoreDrop())
+        .setTopK(cited.topK())
+        .setNecessary(cited.necessary())
+        .setSufficient(cited.sufficient())
+        .setRankWithEvidenceOnly(cited.rankWithEvidenceOnly())
+        .setRankedCandidateCount(cited.rankedCount())
         .build();
   }
 

@@ -25,12 +25,17 @@ final class ExplainFixture implements AutoCloseable {
   }
 
   ExplainFixture(BindableService model, BindableService feature, Duration dependencyTimeout) {
+    this(model, feature, dependencyTimeout, ExplainConfig.DEFAULT_MIN_RANK_DROP);
+  }
+
+  ExplainFixture(
+      BindableService model, BindableService feature, Duration dependencyTimeout, int minRankDrop) {
     String modelName = start("model", model);
     String featureName = start("feature", feature);
     ManagedChannel modelChannel = channel(modelName);
     ManagedChannel featureChannel = channel(featureName);
     ExplainConfig config = new ExplainConfig(
-        0, "in-process:" + modelName, "in-process:" + featureName, dependencyTimeout);
+        0, "in-process:" + modelName, "in-process:" + featureName, dependencyTimeout, minRankDrop);
     ExplainGrpcService service = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel))
         .getInstance(ExplainGrpcService.class);
     String explainName = "explain-" + UUID.randomUUID();

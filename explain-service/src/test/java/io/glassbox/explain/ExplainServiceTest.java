@@ -73,7 +73,7 @@ class ExplainServiceTest {
   }
 
   @Test
-  void explain_modelContributions_citesExactlyTheItemsWhoseRemovalLowersTheRank() {
+  void explain_strongestItemNecessary_citesItAloneWithExactRanksNecessityAndSufficiency() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
       ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
@@ -84,55 +84,88 @@ class ExplainServiceTest {
       assertAll(
           () -> assertEquals(1, response.getExplanations(0).getReasonsCount()),
           () -> assertEquals(ReasonKind.REASON_KIND_HISTORY, reason.getKind()),
-          // c contributes to t but its removal alone leaves t at #1: not cited.
-          () -> assertEquals(List.of("a", "b"), reason.getEvidenceItemIdsList()),
-          () -> assertEquals(List.of(TITLES.get("a"), TITLES.get("b")), reason.getEvidenceTitlesList()),
+          // Without a, t falls from #1 to #2: out of the top 1 (k = number of targets).
+          () -> assertEquals(List.of("a"), reason.getEvidenceItemIdsList()),
+          () -> assertEquals(List.of(TITLES.get("a")), reason.getEvidenceTitlesList()),
           () -> assertEquals(1, reason.getRank()),
-          () -> assertEquals(3, reason.getRankWithoutEvidence()),
-          () -> assertEquals(5.0f, reason.getScoreDrop(), 1e-6),
+          () -> assertEquals(2, reason.getRankWithoutEvidence()),
+          () -> assertEquals(3.0f, reason.getScoreDrop(), 1e-6),
+          () -> assertEquals(1, reason.getTopK()),
+          () -> assertTrue(reason.getNecessary()),
+          // a alone: t 3, x 0, y 0, z 0.
+          () -> assertEquals(1, reason.getRankWithEvidenceOnly()),
+          () -> assertTrue(reason.getSufficient()),
+          () -> assertEquals(4, reason.getRankedCandidateCount(), "u is unknown to the model"),
+          () -> assertEquals(4, response.getRankedCandidateCount()),
           () -> assertEquals("en-US", reason.getLocale()),
-          () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER and JUMBO BAG RED "
-              + "RETROSPOT: without them it would rank #3 instead of #1.", reason.getText()),
+          () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would "
+              + "drop out of your top 1, to #2 instead of #1 among 4 candidates. That purchase alone "
+              + "would keep it in your top 1.", reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));
-      // Contributions, the counterfactual batch, then the row for the cited subset {a, b}.
+      // Leave-one-out on the shortlist, the chosen removals on every candidate, sufficiency.
       List<ScoreRequest> calls = model.requests();
       assertEquals(3, calls.size());
-      assertTrue(calls.get(0).getIncludeContribution());
-      assertEquals(1 + 1 + 3, calls.get(1).getRowsCount(), "baseline, whole set, each single");
-      assertEquals(2, calls.get(2).getRowsCount(), "baseline and the cited subset");
-      // The version the model answered with is pinned for the calls after the first.
+      assertEquals(1 + 4, calls.get(0).getRowsCount(), "baseline and each history item removed");
+      assertEquals(2, calls.get(1).getRowsCount(), "baseline and the record without a");
+      assertEquals(List.of(List.of("a")), calls.get(2).getRowsList().stream()
+          .map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
       assertEquals(List.of("", VERSION, VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
-      assertFaithful(scorer(), request, response);
+      assertFaithful(scorer(), Integer.MAX_VALUE, request, response);
     }
   }
 
   @Test
-  void explain_callerContributionsThatAllHold_scoresInOneBatchAndLooksUpTitlesOnce() {
+  void explain_rankDropBelowTheMinimumEffect_makesNoModelClaim() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
-    FakeFeatureService feature = new FakeFeatureService(TITLES);
-    try (ExplainFixture fixture = new ExplainFixture(model, feature)) {
-      ExplainRequest request = request(
-          target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder()
-              .addAllContribution(scorer().contribution(HISTORY, "t")).build())
-          .setMaxEvidenceItems(2)
-          .setModelVersion(VERSION)
-          .build();
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      // Top 3: without {a, b} t only falls from #1 to #3, two places and still in the top 3.
+      ExplainResponse response = fixture.stub.explain(
+          request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(3).build());
+
+      assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(0)));
+    }
+  }
+
+  @Test
+  void explain_lowerMinimumRankDrop_citesTheSetThatDropsTheItemFurthest() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(
+        model, new FakeFeatureService(TITLES), ExplainConfig.DEFAULT_DEPENDENCY_TIMEOUT, 1)) {
+      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(3).build();
 
       ExplainResponse response = fixture.stub.explain(request);
 
       Reason reason = response.getExplanations(0).getReasons(0);
+      // {a}: #2, {a, b}: #3, {a, b, c}: t 0 ties z, still #3 -- the smaller set wins the tie.
       assertEquals(List.of("a", "b"), reason.getEvidenceItemIdsList());
       assertEquals(3, reason.getRankWithoutEvidence());
-      assertEquals(1, model.requests().size(), "one batched Score call");
-      ScoreRequest batch = model.requests().get(0);
-      assertEquals(VERSION, batch.getModelVersion());
-      assertEquals(1 + 1 + 2, batch.getRowsCount(), "baseline, whole set, each single");
-      assertEquals(List.of(HISTORY, List.of("c", "d"), List.of("b", "c", "d"), List.of("a", "c", "d")),
-          batch.getRowsList().stream().map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
-      batch.getRowsList().forEach(row -> assertEquals(SLATE, row.getCandidateItemIdsList()));
-      assertEquals(1, feature.requests().size());
-      assertEquals(Set.of("a", "b"), Set.copyOf(feature.requests().get(0).getItemIdsList()));
-      assertFaithful(scorer(), request, response);
+      assertFalse(reason.getNecessary());
+      assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER and JUMBO BAG RED RETROSPOT: "
+          + "without them, it would rank #3 instead of #1 among 4 candidates. Those purchases alone "
+          + "would keep it in your top 3.", reason.getText());
+      assertFaithful(scorer(), Integer.MAX_VALUE, 1, request, response);
+    }
+  }
+
+  @Test
+  void explain_withTheWholeRecord_olderPurchasesSlideIntoTheWindowWhenEvidenceIsRemoved() {
+    // The model reads 4 items. e, bought before the window, counts for t as much as a does.
+    AdditiveScorer scorer = scorer().weight("e", "t", 3f);
+    FakeModelService model = new FakeModelService(scorer, VERSION, 4);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest windowOnly = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+      ExplainRequest withRecord = windowOnly.toBuilder()
+          .addAllRecordItemIds(List.of("e", "a", "b", "c", "d")).build();
+
+      // On the window alone a looks necessary; on the record e replaces it and t stays #1.
+      assertEquals(List.of("a"), fixture.stub.explain(windowOnly).getExplanations(0).getReasons(0)
+          .getEvidenceItemIdsList());
+      ExplainResponse response = fixture.stub.explain(withRecord);
+
+      assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(0)));
+      ScoreRequest leaveOneOut = model.requests().get(3);
+      assertEquals(List.of("e", "b", "c", "d"), leaveOneOut.getRows(1).getHistoryItemIdsList().subList(0, 4),
+          "the record without a is scored, not the window without a");
     }
   }
 
@@ -179,10 +212,11 @@ class ExplainServiceTest {
           target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
           target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d").build(),
           target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
-          .setLocale("zh-CN").build());
+          .setTopK(1).setLocale("zh-CN").build());
 
-      assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」和「JUMBO BAG RED RETROSPOT」："
-          + "如果没有它们，它会从第 1 位降到第 3 位。", response.getExplanations(0).getReasons(0).getText());
+      assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 名，"
+          + "在 4 个候选商品中从第 1 位降到第 2 位。仅凭这件商品，它也会留在您的前 1 名。",
+          response.getExplanations(0).getReasons(0).getText());
       assertEquals("经常与「PARTY BUNTING」一起购买。", response.getExplanations(1).getReasons(0).getText());
       assertEquals("本店热销商品。", response.getExplanations(2).getReasons(0).getText());
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
@@ -223,23 +257,26 @@ class ExplainServiceTest {
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(history)
         .addAllSlateItemIds(slate)
-        .setMaxEvidenceItems(1 + random.nextInt(5));
+        .setMaxEvidenceItems(1 + random.nextInt(5))
+        .setTopK(3 + random.nextInt(5));
+    if (random.nextBoolean()) {
+      // A longer record than the model reads: removals let older items slide in.
+      request.addAllRecordItemIds(IntStream.range(0, 10)
+          .mapToObj(i -> items.get(random.nextInt(items.size()))).toList()).addAllRecordItemIds(history);
+    }
     for (int i = 0; i < 10; i++) {
       String item = slate.get(random.nextInt(slate.size()));
       ExplainTarget.Builder target = ExplainTarget.newBuilder().setItemId(item)
           .addSources(random.nextBoolean()
               ? RetrievalSource.RETRIEVAL_SOURCE_POPULAR : RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
-      if (random.nextBoolean()) {
-        target.addAllContribution(scorer.contribution(history, item));
-      }
       request.addTargets(target);
     }
-    FakeModelService model = new FakeModelService(scorer, VERSION);
+    FakeModelService model = new FakeModelService(scorer, VERSION, history.size());
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(Map.of()))) {
       ExplainResponse response = fixture.stub.explain(request.build());
 
-      assertFaithful(scorer, request.build(), response);
-      assertTrue(model.requests().size() <= 3, "at most contributions, the batch and one subset call");
+      assertFaithful(scorer, history.size(), request.build(), response);
+      assertTrue(model.requests().size() <= 3, "leave-one-out, removals, sufficiency");
       long cited = response.getExplanationsList().stream()
           .filter(e -> e.getReasons(0).getKind() == ReasonKind.REASON_KIND_HISTORY).count();
       assertTrue(cited > 0, "the check above must not be vacuous");
@@ -258,12 +295,11 @@ class ExplainServiceTest {
       }
     }
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
-        .addAllHistoryItemIds(history).addAllSlateItemIds(slate).setMaxEvidenceItems(5);
+        .addAllHistoryItemIds(history).addAllSlateItemIds(slate).setMaxEvidenceItems(5).setTopK(100);
     for (int i = 0; i < 50; i++) {
       String item = slate.get(i * 7);
       request.addTargets(ExplainTarget.newBuilder().setItemId(item)
-          .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
-          .addAllContribution(scorer.contribution(history, item)));
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR));
     }
     FakeModelService model = new FakeModelService(scorer, VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(Map.of()))) {
@@ -274,7 +310,7 @@ class ExplainServiceTest {
         assertTrue(call.getRowsCount() <= ModelClient.MAX_ROWS_PER_CALL);
         assertTrue(call.getRowsCount() * 2000 <= ModelClient.MAX_CELLS_PER_CALL);
       }
-      assertFaithful(scorer, request.build(), response);
+      assertFaithful(scorer, Integer.MAX_VALUE, request.build(), response);
       assertTrue(response.getExplanationsList().stream()
           .anyMatch(e -> e.getReasons(0).getKind() == ReasonKind.REASON_KIND_HISTORY));
     }
@@ -296,9 +332,10 @@ class ExplainServiceTest {
         bad("locale", r -> r.setLocale("fr-FR")),
         bad("max_evidence_items", r -> r.setMaxEvidenceItems(6)),
         bad("max_evidence_items", r -> r.setMaxEvidenceItems(-1)),
-        bad("targets[0].contribution", r -> r.setTargets(0, t.toBuilder().addContribution(1f).addContribution(2f))),
-        bad("targets[0].contribution[1]", r -> r.setTargets(0, t.toBuilder()
-            .addAllContribution(List.of(1f, Float.NaN, 0f, 0f)))),
+        bad("record_item_ids", r -> r.addAllRecordItemIds(manyIds.subList(0, 1001))),
+        bad("record_item_ids[0]", r -> r.addRecordItemIds("")),
+        bad("top_k", r -> r.setTopK(101)),
+        bad("top_k", r -> r.setTopK(-1)),
         bad("targets[0].sources", r -> r.setTargets(0, target("t"))),
         bad("targets[0].via_item_ids[0]", r -> r.setTargets(0, t.toBuilder().addViaItemIds(""))));
   }
@@ -410,14 +447,23 @@ class ExplainServiceTest {
   }
 
   /**
-   * Re-scores every history reason with the transparent model, as a client would: the full
-   * history gives `rank`, removing the cited items gives `rank_without_evidence` (> rank) and
-   * `score_drop` (> 0), and each cited item alone lowers the rank. Every target has a reason.
+   * Re-scores every history reason with the transparent model, as a client would, on the record
+   * (the model reading its last {@code window} items): the full record gives `rank`, the record
+   * without the cited items gives `rank_without_evidence` and `score_drop` (> 0), the record
+   * reduced to them gives `rank_with_evidence_only`; necessity, sufficiency and the minimum
+   * effect (out of the top-k, or at least 3 places) follow. Every target has a reason.
    */
-  static void assertFaithful(AdditiveScorer scorer, ExplainRequest request, ExplainResponse response) {
-    List<String> history = request.getHistoryItemIdsList();
+  static void assertFaithful(AdditiveScorer scorer, int window, ExplainRequest request, ExplainResponse response) {
+    assertFaithful(scorer, window, ExplainConfig.DEFAULT_MIN_RANK_DROP, request, response);
+  }
+
+  static void assertFaithful(
+      AdditiveScorer scorer, int window, int minRankDrop, ExplainRequest request, ExplainResponse response) {
+    List<String> record = request.getRecordItemIdsCount() > 0
+        ? request.getRecordItemIdsList() : request.getHistoryItemIdsList();
     List<String> slate = request.getSlateItemIdsList();
     int maxEvidence = request.getMaxEvidenceItems() == 0 ? 3 : request.getMaxEvidenceItems();
+    int topK = request.getTopK() == 0 ? request.getTargetsCount() : request.getTopK();
     assertEquals(request.getTargetsCount(), response.getExplanationsCount());
     for (int i = 0; i < request.getTargetsCount(); i++) {
       String target = request.getTargets(i).getItemId();
@@ -427,25 +473,37 @@ class ExplainServiceTest {
       for (Reason reason : explanation.getReasonsList()) {
         if (reason.getKind() != ReasonKind.REASON_KIND_HISTORY) {
           assertEquals(0, reason.getRankWithoutEvidence());
+          assertFalse(reason.getNecessary() || reason.getSufficient());
           continue;
         }
         Set<String> cited = new HashSet<>(reason.getEvidenceItemIdsList());
         assertEquals(reason.getEvidenceItemIdsCount(), cited.size(), "distinct evidence");
         assertTrue(cited.size() >= 1 && cited.size() <= maxEvidence);
-        List<String> without = history.stream().filter(h -> !cited.contains(h)).toList();
-        int rank = scorer.rank(history, slate, target);
+        List<String> full = lastKnown(scorer, record, window);
+        List<String> without = lastKnown(scorer, record.stream().filter(h -> !cited.contains(h)).toList(), window);
+        List<String> only = lastKnown(scorer, record.stream().filter(cited::contains).toList(), window);
+        int rank = scorer.rank(full, slate, target);
         int rankWithout = scorer.rank(without, slate, target);
-        float drop = scorer.score(history, slate).get(target) - scorer.score(without, slate).get(target);
+        int rankOnly = scorer.rank(only, slate, target);
+        float drop = scorer.score(full, slate).get(target) - scorer.score(without, slate).get(target);
         assertEquals(rank, reason.getRank(), target + " rank");
         assertEquals(rankWithout, reason.getRankWithoutEvidence(), target + " rank without " + cited);
-        assertTrue(rankWithout > rank, target + " must rank lower without " + cited);
+        assertEquals(rankOnly, reason.getRankWithEvidenceOnly(), target + " rank with only " + cited);
         assertEquals(drop, reason.getScoreDrop(), 1e-4, target + " score drop");
         assertTrue(drop > 0, target + " score must drop without " + cited);
-        for (String item : cited) {
-          List<String> withoutItem = history.stream().filter(h -> !h.equals(item)).toList();
-          assertTrue(scorer.rank(withoutItem, slate, target) > rank, target + " must rank lower without " + item);
-        }
+        assertEquals(topK, reason.getTopK());
+        assertEquals(rank <= topK && rankWithout > topK, reason.getNecessary(), target + " necessary");
+        assertEquals(rankOnly <= topK, reason.getSufficient(), target + " sufficient");
+        assertTrue(reason.getNecessary() || rankWithout - rank >= minRankDrop,
+            target + " minimum effect");
+        assertEquals(scorer.score(full, slate).size(), reason.getRankedCandidateCount());
       }
     }
+  }
+
+  /** What the model reads of a record: its last {@code window} known items. */
+  private static List<String> lastKnown(AdditiveScorer scorer, List<String> record, int window) {
+    List<String> known = record.stream().filter(scorer::knows).toList();
+    return known.subList(Math.max(0, known.size() - window), known.size());
   }
 }

@@ -23,9 +23,17 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final String version;
   private final List<ScoreRequest> requests = new CopyOnWriteArrayList<>();
 
+  private final int maxHistory;
+
   FakeModelService(AdditiveScorer scorer, String version) {
+    this(scorer, version, Integer.MAX_VALUE);
+  }
+
+  /** A model that reads only the most recent {@code maxHistory} known items, as the real one. */
+  FakeModelService(AdditiveScorer scorer, String version, int maxHistory) {
     this.scorer = scorer;
     this.version = version;
+    this.maxHistory = maxHistory;
   }
 
   List<ScoreRequest> requests() {
@@ -57,7 +65,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
         observer.onError(Status.INVALID_ARGUMENT.withDescription("unknown " + unknown).asRuntimeException());
         return;
       }
-      List<String> history = row.getHistoryItemIdsList().stream().filter(scorer::knows).toList();
+      List<String> known = row.getHistoryItemIdsList().stream().filter(scorer::knows).toList();
+      List<String> history = known.subList(Math.max(0, known.size() - maxHistory), known.size());
       Map<String, Float> scores = scorer.score(history, row.getCandidateItemIdsList());
       ScoreRowResult.Builder result = ScoreRowResult.newBuilder()
           .addAllHistoryItemIds(history)

@@ -24,7 +24,8 @@ import java.time.Duration;
  *     dependency gives up (merging, the reply itself)
  * @param historyEvents most recent events read per user (1..1000)
  * @param candidateCount candidates retrieved per request (1..2000)
- * @param slateSize best-ranked items passed to the explain service as the slate (1..2000)
+ * @param slateSize best-ranked items passed to the explain service as the slate (1..2000);
+ *     reasons count ranks among them, so the default passes every ranked candidate
  */
 public record GatewayConfig(
     int port,
@@ -61,7 +62,7 @@ public record GatewayConfig(
   public static final Duration DEFAULT_DEADLINE_MARGIN = Duration.ofMillis(50);
   public static final int DEFAULT_HISTORY_EVENTS = 200;
   public static final int DEFAULT_CANDIDATE_COUNT = 500;
-  public static final int DEFAULT_SLATE_SIZE = 100;
+  public static final int DEFAULT_SLATE_SIZE = 2000;
 
   /** Limits of the feature and model service contracts. */
   private static final int MAX_HISTORY_EVENTS = 1000;

@@ -136,19 +136,21 @@ record RankedSlate(
   }
 
   /**
-   * Asks for reasons for the top {@code k}, ranked within the best {@code slateSize} (at least
-   * {@code k}, so every target is in the slate), with the evidence the model already gave.
+   * Asks for reasons for the top {@code k}, ranked among the best {@code slateSize} (at least
+   * {@code k}, so every target is in the slate; by default every ranked candidate), measured on
+   * the user's whole {@code record} (oldest first).
    */
-  ExplainRequest explainRequest(int k, int slateSize, String locale) {
+  ExplainRequest explainRequest(int k, int slateSize, String locale, List<String> record) {
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(modelHistory)
+        .addAllRecordItemIds(record)
         .setLocale(locale)
-        .setModelVersion(modelVersion);
+        .setModelVersion(modelVersion)
+        .setTopK(k);
     top(Math.max(k, slateSize)).forEach(item -> request.addSlateItemIds(item.itemId()));
     for (RankedCandidate item : top(k)) {
       request.addTargets(ExplainTarget.newBuilder()
           .setItemId(item.itemId())
-          .addAllContribution(item.contribution())
           .addAllSources(item.candidate().getSourcesList())
           .addAllViaItemIds(item.candidate().getViaItemIdsList()));
     }

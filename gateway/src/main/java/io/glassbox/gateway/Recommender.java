@@ -105,7 +105,7 @@ final class Recommender {
           Map.of(), Explanations.notAsked(), found.coldStart(), request.query().locale()));
     }
     return Futures.transformAsync(rank(request, found, eligible),
-        slate -> describe(request, slate, found.coldStart()), request.inRequest());
+        slate -> describe(request, slate, found), request.inRequest());
   }
 
   /** The model's ranking, or the retrieval ranking when the model fails or runs out of time. */
@@ -130,14 +130,15 @@ final class Recommender {
 
   /** Reasons and display fields for the top items, fetched in parallel. */
   private ListenableFuture<RecommendResponse> describe(
-      Request request, RankedSlate slate, boolean coldStart) {
+      Request request, RankedSlate slate, Retrieval found) {
+    boolean coldStart = found.coldStart();
     RecommendQuery query = request.query();
     ListenableFuture<Map<String, Item>> items = orFeatureFailure(Futures.transform(
         feature.withDeadline(request.budget().callerDeadline()).getItems(
             GetItemsRequest.newBuilder().addAllItemIds(slate.displayItemIds(query.limit())).build()),
         Recommender::byId,
         directExecutor()));
-    ListenableFuture<Explanations> explanations = explain(request, slate, coldStart);
+    ListenableFuture<Explanations> explanations = explain(request, slate, found);
     return Futures.whenAllSucceed(items, explanations).call(
         () -> ResponseAssembler.assemble(slate, query.limit(), Futures.getDone(items),
             Futures.getDone(explanations), coldStart, query.locale()),
@@ -150,17 +151,18 @@ final class Recommender {
    * only repeat the retrieval reasons, so the hop is saved).
    */
   private ListenableFuture<Explanations> explain(
-      Request request, RankedSlate slate, boolean coldStart) {
+      Request request, RankedSlate slate, Retrieval found) {
     if (slate.rankingDegraded()) {
       return Futures.immediateFuture(Explanations.failed());
     }
-    if (coldStart) {
+    if (found.coldStart()) {
       return Futures.immediateFuture(Explanations.notAsked());
     }
     RecommendQuery query = request.query();
     ListenableFuture<Explanations> explained = Futures.transform(
         explain.withDeadline(request.budget().explainDeadline()).explain(
-            slate.explainRequest(query.limit(), config.slateSize(), query.locale())),
+            slate.explainRequest(query.limit(), config.slateSize(), query.locale(),
+                found.historyItemIds())),
         Explanations::from,
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {

@@ -131,12 +131,15 @@ class GatewayRecommendTest {
     ExplainRequest explain = harness.explain.requests.get(0);
     // The history as the model used it: h1 is outside its vocabulary.
     assertEquals(List.of("h2", "h3"), explain.getHistoryItemIdsList());
+    // The whole record, so that removing evidence lets older purchases slide in.
+    assertEquals(List.of("h1", "h2", "h3"), explain.getRecordItemIdsList());
+    assertEquals(2, explain.getTopK());
     assertEquals(List.of("c5", "c2", "c3", "c1"), explain.getSlateItemIdsList());
     assertEquals("en-US", explain.getLocale());
     assertEquals(FakeModelService.VERSION, explain.getModelVersion());
     ExplainTarget c2 = explain.getTargets(1);
     assertEquals("c2", c2.getItemId());
-    assertEquals(List.of(1.0f, 1.0f), c2.getContributionList());
+    assertEquals(0, c2.getContributionCount(), "the explain service measures effects itself");
     assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE), c2.getSourcesList());
     assertEquals(List.of("h2", "h1"), c2.getViaItemIdsList());
     assertEquals(2, explain.getTargetsCount());

@@ -118,18 +118,20 @@ class RankedSlateTest {
   }
 
   @Test
-  void explainRequest_targetsTheTopItemsWithinTheSlate() {
+  void explainRequest_targetsTheTopItemsWithinTheSlateOnTheWholeRecord() {
     RankedSlate slate = RankedSlate.byModel(CANDIDATES,
         scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 4f, 3f, 2f, 1f));
 
-    ExplainRequest request = slate.explainRequest(2, 3, "zh-CN");
+    ExplainRequest request = slate.explainRequest(2, 3, "zh-CN", List.of("h0", "h1", "h2"));
 
     assertEquals(List.of("h1", "h2"), request.getHistoryItemIdsList());
+    assertEquals(List.of("h0", "h1", "h2"), request.getRecordItemIdsList());
+    assertEquals(2, request.getTopK());
     assertEquals(List.of("a", "b", "c"), request.getSlateItemIdsList());
     assertEquals(List.of("a", "b"),
         request.getTargetsList().stream().map(t -> t.getItemId()).toList());
     assertEquals(List.of("h2", "h1"), request.getTargets(1).getViaItemIdsList());
-    assertEquals(List.of(0.25f, 0.25f), request.getTargets(1).getContributionList());
+    assertEquals(0, request.getTargets(1).getContributionCount(), "the explain service measures effects itself");
     assertEquals("zh-CN", request.getLocale());
     assertEquals("v1", request.getModelVersion());
   }
@@ -138,7 +140,7 @@ class RankedSlateTest {
   void explainRequest_slateSmallerThanTheTargets_growsToHoldThem() {
     RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
 
-    assertEquals(List.of("a", "b", "c"), slate.explainRequest(3, 1, "en-US").getSlateItemIdsList());
+    assertEquals(List.of("a", "b", "c"), slate.explainRequest(3, 1, "en-US", List.of()).getSlateItemIdsList());
   }
 
   @Test

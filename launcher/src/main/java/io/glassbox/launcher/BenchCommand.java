@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
     return sorted[Math.max(0, index)] / 1e6;
   }
 
-  private static List<String> readUserIds(Path file) throws IOException {
+  static List<String> readUserIds(Path file) throws IOException {
     List<String> users = new ArrayList<>();
     try (BufferedReader reader = new BufferedReader(new InputStreamReader(
         new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {

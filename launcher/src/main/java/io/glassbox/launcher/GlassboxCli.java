@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "glassbox 0.1.0",
     description = "Explainable product recommendations over gRPC.",
-    subcommands = {UpCommand.class, RecommendCommand.class, BenchCommand.class})
+    subcommands = {UpCommand.class, RecommendCommand.class, BenchCommand.class,
+        EvaluateCommand.class})
 public final class GlassboxCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,381 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainResponse;
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.ItemExplanation;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.grpc.Channel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Measures how faithful history reasons are, on real users, against the running feature, model
+ * and explain services: for each user's top-k (ranked as the gateway ranks: every eligible
+ * candidate scored on the user's record), the evidence the explain service cites ("ours") is
+ * compared with evidence chosen by attention weight and at random, each checked by the same rule
+ * ({@link MinimumEffect}) on fresh Score calls. Every number a reason of ours states is re-scored
+ * and must match exactly.
+ *
+ * <p>Per method: coverage (share of top-k items given a model reason), PN@k and PS@k (among the
+ * items with a reason: removing the evidence takes the item out of the top-k; the evidence alone
+ * keeps it in), F_NS (their harmonic mean), mean evidence size, and a deletion curve (share of
+ * top-k items still in the top-k after removing the first 1..5 history items in the method's
+ * order of importance).
+ */
+public final class FaithfulnessEvaluation {
+  /** Methods compared, in table order. */
+  public enum Method { OURS, ATTENTION, RANDOM }
+
+  static final int DELETION_STEPS = 5;
+
+  private final FeatureServiceGrpc.FeatureServiceBlockingStub feature;
+  private final ModelServiceGrpc.ModelServiceBlockingStub model;
+  private final ExplainServiceGrpc.ExplainServiceBlockingStub explain;
+  private final CounterfactualScorer scorer;
+  private final Settings settings;
+
+  /**
+   * What to evaluate.
+   *
+   * @param topK the k of the top-k (items explained per user)
+   * @param historyEvents events read per user (the record), as the gateway reads them
+   * @param candidateCount candidates retrieved per user
+   * @param maxEvidence most evidence items per reason
+   * @param minRankDrop the explain service's minimum rank drop (for the baselines' rule)
+   * @param seed seed of the random baseline
+   */
+  public record Settings(
+      int topK, int historyEvents, int candidateCount, int maxEvidence, int minRankDrop, long seed) {
+    public static Settings defaults() {
+      return new Settings(10, 200, 500, 3, ExplainConfig.DEFAULT_MIN_RANK_DROP, 42);
+    }
+  }
+
+  public FaithfulnessEvaluation(
+      Channel featureChannel, Channel modelChannel, Channel explainChannel, Settings settings) {
+    this.feature = FeatureServiceGrpc.newBlockingStub(featureChannel);
+    this.model = ModelServiceGrpc.newBlockingStub(modelChannel);
+    this.explain = ExplainServiceGrpc.newBlockingStub(explainChannel);
+    this.scorer = new CounterfactualScorer(new ModelClient(modelChannel, Duration.ofSeconds(30)));
+    this.settings = requireNonNull(settings, "settings");
+  }
+
+  /** Evaluates the given users (those with an empty record or no ranked candidate are skipped). */
+  public Report run(List<String> userIds) {
+    Report report = new Report(settings.topK());
+    Random random = new Random(settings.seed());
+    for (String userId : userIds) {
+      evaluateUser(userId, report, random);
+    }
+    return report;
+  }
+
+  private void evaluateUser(String userId, Report report, Random random) {
+    GetUserHistoryResponse history = feature.withDeadlineAfter(30, TimeUnit.SECONDS).getUserHistory(
+        GetUserHistoryRequest.newBuilder().setUserId(userId).setMaxEvents(settings.historyEvents()).build());
+    List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
+    if (record.isEmpty()) {
+      return;
+    }
+    List<Candidate> eligible = eligible(feature.withDeadlineAfter(30, TimeUnit.SECONDS)
+        .retrieveCandidates(RetrieveCandidatesRequest.newBuilder().setUserId(userId)
+            .setLimit(settings.candidateCount()).setExcludeHistory(true).build())
+        .getCandidatesList(), record);
+    if (eligible.isEmpty()) {
+      return;
+    }
+    ScoreRowResult row = model.withDeadlineAfter(30, TimeUnit.SECONDS).score(ScoreRequest.newBuilder()
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(record)
+            .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList()))
+        .setIncludeAttention(true)
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+        .build()).getRows(0);
+    List<String> window = row.getHistoryItemIdsList();
+    if (window.isEmpty()) {
+      return;
+    }
+    Map<String, Candidate> byId = new HashMap<>();
+    eligible.forEach(c -> byId.put(c.getItemId(), c));
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparingDouble((Integer i) -> row.getScores(i)).reversed());
+    List<String> ranked = order.stream().map(row::getCandidateItemIds).toList();
+    int k = Math.min(settings.topK(), ranked.size());
+    List<String> top = ranked.subList(0, k);
+
+    ExplainRequest.Builder request = ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(window).addAllRecordItemIds(record).addAllSlateItemIds(ranked)
+        .setTopK(settings.topK()).setMaxEvidenceItems(settings.maxEvidence());
+    for (String item : top) {
+      request.addTargets(ExplainTarget.newBuilder().setItemId(item)
+          .addAllSources(byId.get(item).getSourcesList())
+          .addAllViaItemIds(byId.get(item).getViaItemIdsList()));
+    }
+    long start = System.nanoTime();
+    ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());
+    report.explainNanos.add(System.nanoTime() - start);
+
+    CounterfactualScorer.Session session = scorer.session(record, ranked, Optional.of(ours.getModelVersion()));
+    session.score(EvidenceSearch.leaveOneOut(window));
+    EvidenceSearch search = new EvidenceSearch(
+        new MinimumEffect(settings.topK(), settings.minRankDrop()), settings.maxEvidence());
+    List<String> distinctWindow = List.copyOf(new LinkedHashSet<>(window));
+
+    Map<Method, List<List<String>>> orderings = new LinkedHashMap<>();
+    Map<Method, List<Optional<List<String>>>> cited = new LinkedHashMap<>();
+    for (Method method : Method.values()) {
+      orderings.put(method, new ArrayList<>());
+      cited.put(method, new ArrayList<>());
+    }
+    Set<Counterfactual> rows = new LinkedHashSet<>();
+    List<Map<Method, List<List<String>>>> options = new ArrayList<>();
+    for (int t = 0; t < k; t++) {
+      String item = top.get(t);
+      int candidateIndex = order.get(t);
+      List<String> byLeaveOneOut = new ArrayList<>(
+          EvidenceSearch.helpers(item, window, session.scores()).stream().map(EvidenceSearch.Effect::itemId).toList());
+      distinctWindow.stream().filter(id -> !byLeaveOneOut.contains(id)).forEach(byLeaveOneOut::add);
+      List<String> byAttention = byAttention(window, row.getEvidence(candidateIndex));
+      List<String> shuffled = new ArrayList<>(distinctWindow);
+      Collections.shuffle(shuffled, random);
+      orderings.get(Method.OURS).add(byLeaveOneOut);
+      orderings.get(Method.ATTENTION).add(byAttention);
+      orderings.get(Method.RANDOM).add(shuffled);
+
+      Map<Method, List<List<String>>> forItem = new LinkedHashMap<>();
+      forItem.put(Method.ATTENTION, search.prefixes(byAttention));
+      forItem.put(Method.RANDOM, search.prefixes(shuffled));
+      ItemExplanation explanation = ours.getExplanations(t);
+      Optional<Reason> reason = explanation.getReasonsList().stream()
+          .filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).findFirst();
+      forItem.put(Method.OURS, reason.map(r -> List.of(List.copyOf(r.getEvidenceItemIdsList()))).orElse(List.of()));
+      options.add(forItem);
+      for (List<List<String>> methodOptions : forItem.values()) {
+        rows.addAll(EvidenceSearch.removalRows(methodOptions));
+        methodOptions.forEach(o -> rows.add(EvidenceSearch.sufficiencyRow(o)));
+      }
+      for (List<String> ordering : List.of(byLeaveOneOut, byAttention, shuffled)) {
+        for (int j = 1; j <= Math.min(DELETION_STEPS, ordering.size()); j++) {
+          rows.add(Counterfactual.without(ordering.subList(0, j)));
+        }
+      }
+    }
+    session.score(List.copyOf(rows));
+    CounterfactualScores scores = session.scores();
+    report.users++;
+    for (int t = 0; t < k; t++) {
+      String item = top.get(t);
+      report.items++;
+      for (Method method : Method.values()) {
+        MethodTally tally = report.tallies.get(method);
+        List<List<String>> forMethod = options.get(t).get(method);
+        Judgement judgement = method == Method.OURS
+            ? checkOurs(item, ours.getExplanations(t), scores, search, report)
+            : search.chooseEvidence(item, forMethod, scores)
+                .map(e -> search.judge(item, e, scores))
+                .orElseGet(Judgement.NotCited::new);
+        if (judgement instanceof Judgement.Cited c) {
+          tally.cited++;
+          tally.evidenceItems += c.itemIds().size();
+          tally.necessary += c.necessary() ? 1 : 0;
+          tally.sufficient += c.sufficient() ? 1 : 0;
+        }
+        List<String> ordering = orderings.get(method).get(t);
+        for (int j = 0; j <= DELETION_STEPS; j++) {
+          Counterfactual edit = j == 0 ? Counterfactual.BASELINE
+              : Counterfactual.without(ordering.subList(0, Math.min(j, ordering.size())));
+          int rank = scores.rank(item, edit).orElse(Integer.MAX_VALUE);
+          tally.stillInTopK[j] += rank <= settings.topK() ? 1 : 0;
+        }
+      }
+    }
+  }
+
+  /** Our reason for the item, every stated number re-measured on fresh rows; counts mismatches. */
+  private static Judgement checkOurs(
+      String item, ItemExplanation explanation, CounterfactualScores scores, EvidenceSearch search,
+      Report report) {
+    for (Reason reason : explanation.getReasonsList()) {
+      if (reason.getKind() != ReasonKind.REASON_KIND_HISTORY) {
+        continue;
+      }
+      List<String> evidence = reason.getEvidenceItemIdsList();
+      Judgement judgement = search.judge(item, evidence, scores);
+      report.reasonsChecked++;
+      boolean exact = judgement instanceof Judgement.Cited c
+          && c.removal().rank() == reason.getRank()
+          && c.removal().rankWithout() == reason.getRankWithoutEvidence()
+          && c.rankWithEvidenceOnly() == reason.getRankWithEvidenceOnly()
+          && c.necessary() == reason.getNecessary()
+          && c.sufficient() == reason.getSufficient()
+          && c.rankedCount() == reason.getRankedCandidateCount();
+      if (!exact) {
+        report.reasonsMismatched++;
+      }
+      return judgement;
+    }
+    return new Judgement.NotCited();
+  }
+
+  /** Distinct window items by the candidate's attention over them (summed over repeats), largest first. */
+  private static List<String> byAttention(List<String> window, CandidateEvidence evidence) {
+    Map<String, Double> weight = new LinkedHashMap<>();
+    for (int i = 0; i < window.size() && i < evidence.getAttentionCount(); i++) {
+      weight.merge(window.get(i), (double) evidence.getAttention(i), Double::sum);
+    }
+    List<String> ids = new ArrayList<>(weight.keySet());
+    ids.sort(Comparator.comparingDouble((String id) -> weight.get(id)).reversed());
+    return ids;
+  }
+
+  /** The gateway's rule: not in the record, each id once, with a retrieval source. */
+  private static List<Candidate> eligible(List<Candidate> candidates, List<String> record) {
+    Set<String> history = new HashSet<>(record);
+    Set<String> seen = new HashSet<>();
+    List<Candidate> eligible = new ArrayList<>();
+    for (Candidate candidate : candidates) {
+      if (candidate.getSourcesCount() > 0 && !history.contains(candidate.getItemId())
+          && seen.add(candidate.getItemId())) {
+        eligible.add(candidate);
+      }
+    }
+    return eligible;
+  }
+
+  /** Counts of one method. */
+  static final class MethodTally {
+    int cited;
+    int necessary;
+    int sufficient;
+    long evidenceItems;
+    final int[] stillInTopK = new int[DELETION_STEPS + 1];
+  }
+
+  /** The evaluation's result. */
+  public static final class Report {
+    private final int topK;
+    int users;
+    int items;
+    int reasonsChecked;
+    int reasonsMismatched;
+    final List<Long> explainNanos = new ArrayList<>();
+    final Map<Method, MethodTally> tallies = new LinkedHashMap<>();
+
+    Report(int topK) {
+      this.topK = topK;
+      for (Method method : Method.values()) {
+        tallies.put(method, new MethodTally());
+      }
+    }
+
+    public int users() {
+      return users;
+    }
+
+    public int items() {
+      return items;
+    }
+
+    public int reasonsChecked() {
+      return reasonsChecked;
+    }
+
+    public int reasonsMismatched() {
+      return reasonsMismatched;
+    }
+
+    /** Share of items given a model reason by {@code method}. */
+    public double coverage(Method method) {
+      return ratio(tallies.get(method).cited, items);
+    }
+
+    public double necessity(Method method) {
+      return ratio(tallies.get(method).necessary, tallies.get(method).cited);
+    }
+
+    public double sufficiency(Method method) {
+      return ratio(tallies.get(method).sufficient, tallies.get(method).cited);
+    }
+
+    /** Harmonic mean of PN and PS. */
+    public double fns(Method method) {
+      double pn = necessity(method);
+      double ps = sufficiency(method);
+      return pn + ps == 0 ? 0 : 2 * pn * ps / (pn + ps);
+    }
+
+    public double meanEvidenceSize(Method method) {
+      return ratio(tallies.get(method).evidenceItems, tallies.get(method).cited);
+    }
+
+    /** Share of items still in the top-k after removing the method's first {@code j} items. */
+    public double stillInTopK(Method method, int j) {
+      return ratio(tallies.get(method).stillInTopK[j], items);
+    }
+
+    /** Median Explain latency in milliseconds. */
+    public double medianExplainMillis() {
+      List<Long> sorted = new ArrayList<>(explainNanos);
+      Collections.sort(sorted);
+      return sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2) / 1e6;
+    }
+
+    private static double ratio(double a, double b) {
+      return b == 0 ? 0 : a / b;
+    }
+
+    /** The table, one line per method. */
+    public String table() {
+      StringBuilder out = new StringBuilder();
+      out.append(String.format(Locale.ROOT,
+          "%d users, %d recommended items (top %d); %d of our reasons re-scored, %d mismatched; "
+              + "Explain median %.1f ms%n",
+          users, items, topK, reasonsChecked, reasonsMismatched, medianExplainMillis()));
+      out.append(String.format(Locale.ROOT, "%-10s %9s %7s %7s %6s %8s   %s%n", "evidence",
+          "coverage", "PN@" + topK, "PS@" + topK, "F_NS", "mean|E|",
+          "deletion curve: share still in top " + topK + " after removing 0..5 items"));
+      for (Method method : Method.values()) {
+        StringBuilder curve = new StringBuilder();
+        for (int j = 0; j <= DELETION_STEPS; j++) {
+          curve.append(String.format(Locale.ROOT, "%s%.3f", j == 0 ? "" : " ", stillInTopK(method, j)));
+        }
+        out.append(String.format(Locale.ROOT, "%-10s %9.3f %7.3f %7.3f %6.3f %8.2f   %s%n",
+            method.name().toLowerCase(Locale.ROOT), coverage(method), necessity(method),
+            sufficiency(method), fns(method), meanEvidenceSize(method), curve));
+      }
+      return out.toString();
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.glassbox.launcher;
+
+import io.glassbox.explain.FaithfulnessEvaluation;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Starts the suite on free loopback ports and measures the faithfulness of its reasons on
+ * customers drawn (fixed seed) from the data: ours vs attention-only vs random evidence.
+ */
+@Command(name = "evaluate-explanations",
+    description = "Faithfulness of the reasons (coverage, PN, PS, F_NS, evidence size, deletion curve)"
+        + " vs attention-only and random evidence, on the embedded data.")
+final class EvaluateCommand implements Callable<Integer> {
+  @Option(names = "--users", defaultValue = "200", description = "Customers to sample (default ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--limit", defaultValue = "10", description = "Top-k explained per customer (default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--users-file", defaultValue = "data/uci-online-retail/users.csv.gz",
+      description = "gzip CSV whose first column is a user id (default ${DEFAULT-VALUE}).")
+  Path usersFile;
+
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample and the random baseline (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    if (users < 1 || limit < 1 || limit > 50) {
+      System.err.println("glassbox: --users must be >= 1 and --limit 1..50");
+      return 2;
+    }
+    List<String> all = new ArrayList<>(BenchCommand.readUserIds(usersFile));
+    Collections.shuffle(all, new Random(seed));
+    List<String> sample = all.subList(0, Math.min(users, all.size()));
+    ConfigSource config = ConfigSource.fromEnvironment();
+    try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {
+      Suite.Ports ports = suite.ports();
+      ManagedChannel feature = ClientChannels.forTarget("localhost:" + ports.feature());
+      ManagedChannel model = ClientChannels.forTarget("localhost:" + ports.model());
+      ManagedChannel explain = ClientChannels.forTarget("localhost:" + ports.explain());
+      try {
+        FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
+        FaithfulnessEvaluation.Settings settings = new FaithfulnessEvaluation.Settings(limit,
+            defaults.historyEvents(), defaults.candidateCount(), defaults.maxEvidence(),
+            config.getInt("GLASSBOX_EXPLAIN_MIN_RANK_DROP", defaults.minRankDrop(), 1, 2000), seed);
+        FaithfulnessEvaluation.Report report =
+            new FaithfulnessEvaluation(feature, model, explain, settings).run(sample);
+        System.out.print(report.table());
+        return report.reasonsMismatched() == 0 ? 0 : 1;
+      } finally {
+        for (ManagedChannel channel : List.of(feature, model, explain)) {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+}
