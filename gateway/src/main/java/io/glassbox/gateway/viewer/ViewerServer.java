@@ -46,6 +46,7 @@ public final class ViewerServer implements AutoCloseable {
   private final ExecutorService workers;
   private final URI uri;
   private final InFlight inFlight;
+  private boolean closed;
 
   private ViewerServer(HttpServer server, ExecutorService workers, URI uri, InFlight inFlight) {
     this.server = server;
@@ -96,7 +97,11 @@ public final class ViewerServer implements AutoCloseable {
 
   /** Lets requests in progress finish (for up to two seconds), then stops listening. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     // HttpServer.stop(delay) waits the whole delay unless a request happens to end meanwhile,
     // so the drain is awaited here and the server stopped without delay.
     inFlight.awaitIdle(DRAIN_TIMEOUT);
