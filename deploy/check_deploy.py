@@ -144,7 +144,7 @@ def check_dockerfile(root, r):
     ignore = root / "deploy/docker/Dockerfile.dockerignore"
     if r.check(ignore.is_file(), "deploy/docker/Dockerfile.dockerignore is missing"):
         rules = {line.strip() for line in ignore.read_text(encoding="utf-8").splitlines()}
-        for needed in list(SERVICES) + ["proto", "server-kit", "data", "models", "pom.xml"]:
+        for needed in list(SERVICES) + ["proto", "server-kit", "reason-texts", "data", "models", "pom.xml"]:
             r.check(needed not in rules and needed + "/" not in rules,
                     f"Dockerfile.dockerignore drops {needed}, which the image build needs")
         for kept in ("!deploy/docker/healthcheck", "!deploy/docker/logback.xml"):

@@ -2,10 +2,11 @@ package io.glassbox.explain;
 
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.texts.ReasonTexts;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the Reason messages of an explanation, texts from {@link ReasonTexts}. */
+/** Writes the Reason messages of an explanation, texts from the shared {@link ReasonTexts}. */
 final class ReasonWriter {
   private ReasonWriter() {}
 
@@ -15,7 +16,9 @@ final class ReasonWriter {
     Measurement removal = cited.removal();
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_HISTORY)
-        .setText(ReasonTexts.history(locale, evidenceTitles, cited))
+        .setText(ReasonTexts.forLocale(locale).history(evidenceTitles, removal.rank(),
+            removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary(),
+            cited.sufficient()))
         .setLocale(locale)
         .addAllEvidenceItemIds(cited.itemIds())
         .addAllEvidenceTitles(evidenceTitles)
@@ -35,7 +38,7 @@ final class ReasonWriter {
     List<String> viaTitles = titlesOf(viaItemIds, titles);
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
-        .setText(ReasonTexts.coPurchase(locale, viaTitles))
+        .setText(ReasonTexts.forLocale(locale).coPurchase(viaTitles))
         .setLocale(locale)
         .addAllEvidenceItemIds(viaItemIds)
         .addAllEvidenceTitles(viaTitles)
@@ -46,7 +49,7 @@ final class ReasonWriter {
   static Reason popular(String locale) {
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_POPULAR)
-        .setText(ReasonTexts.popular(locale))
+        .setText(ReasonTexts.forLocale(locale).popular())
         .setLocale(locale)
         .build();
   }

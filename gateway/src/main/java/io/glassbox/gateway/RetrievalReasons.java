@@ -5,6 +5,7 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.texts.ReasonTexts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +44,7 @@ final class RetrievalReasons {
       }
       reasons.add(Reason.newBuilder()
           .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
-          .setText(via.isEmpty() ? texts.boughtTogetherWithYourItems()
-              : texts.boughtTogetherWith(titles))
+          .setText(texts.coPurchase(titles))
           .setLocale(texts.tag())
           .addAllEvidenceItemIds(via)
           .addAllEvidenceTitles(titles)
@@ -53,7 +53,7 @@ final class RetrievalReasons {
     if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)) {
       reasons.add(Reason.newBuilder()
           .setKind(ReasonKind.REASON_KIND_POPULAR)
-          .setText(texts.bestSeller())
+          .setText(texts.popular())
           .setLocale(texts.tag())
           .build());
     }

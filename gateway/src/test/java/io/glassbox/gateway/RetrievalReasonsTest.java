@@ -26,8 +26,7 @@ class RetrievalReasonsTest {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "en-US").get(0);
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, reason.getKind());
-    assertEquals("Often bought together with \u201cRED MUG\u201d and \u201cBLUE CUP\u201d,"
-        + " which you bought.", reason.getText());
+    assertEquals("Often bought together with RED MUG and BLUE CUP, which you bought.", reason.getText());
     assertEquals("en-US", reason.getLocale());
     assertEquals(List.of("h1", "h2"), reason.getEvidenceItemIdsList());
     assertEquals(List.of("RED MUG", "BLUE CUP"), reason.getEvidenceTitlesList());
@@ -38,8 +37,7 @@ class RetrievalReasonsTest {
   void coPurchase_citesTheViaItemsByTitleInChinese() {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "zh-CN").get(0);
 
-    assertEquals("\u5e38\u4e0e\u60a8\u4e70\u8fc7\u7684\u300cRED MUG\u300d\u3001\u300cBLUE CUP\u300d"
-        + "\u4e00\u8d77\u8d2d\u4e70\u3002", reason.getText());
+    assertEquals("常与您买过的「RED MUG」和「BLUE CUP」一起购买。", reason.getText());
     assertEquals("zh-CN", reason.getLocale());
   }
 
@@ -48,7 +46,7 @@ class RetrievalReasonsTest {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "gone"), ITEMS, "en-US").get(0);
 
     assertEquals(List.of("gone"), reason.getEvidenceTitlesList());
-    assertEquals("Often bought together with \u201cgone\u201d, which you bought.", reason.getText());
+    assertEquals("Often bought together with gone, which you bought.", reason.getText());
   }
 
   @Test

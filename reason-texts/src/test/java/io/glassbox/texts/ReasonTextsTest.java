@@ -1,0 +1,101 @@
+package io.glassbox.texts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class ReasonTextsTest {
+  private static final ReasonTexts EN = ReasonTexts.forLocale("en-US");
+  private static final ReasonTexts ZH = ReasonTexts.forLocale("zh-CN");
+
+  @Test
+  void history_enUs_oneItemNeitherNecessaryNorSufficient_statesBothRanksAndTheCandidateCount() {
+    assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would rank #9 "
+            + "instead of #2 among 480 candidates.",
+        EN.history(List.of("WHITE HANGING HEART T-LIGHT HOLDER"), 2, 9, 480, 10, false, false));
+  }
+
+  @Test
+  void history_enUs_severalItemsNecessaryAndSufficient_saysTheyDropItOutAndKeepItIn() {
+    assertEquals("Because you bought A, B and C: without them, it would drop out of your top 10, to #27 "
+            + "instead of #3 among 1500 candidates. Those purchases alone would keep it in your top 10.",
+        EN.history(List.of("A", "B", "C"), 3, 27, 1500, 10, true, true));
+  }
+
+  @Test
+  void history_enUs_oneItemSufficientOnly() {
+    assertEquals("Because you bought A: without it, it would rank #8 instead of #4 among 50 candidates."
+            + " That purchase alone would keep it in your top 5.",
+        EN.history(List.of("A"), 4, 8, 50, 5, false, true));
+  }
+
+  @Test
+  void history_zhCn_quotesTitlesAndStatesRanksAmongAllCandidates() {
+    assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 480 个候选商品中从第 3 位降到第 27 位。",
+        ZH.history(List.of("A", "B"), 3, 27, 480, 10, false, false));
+    assertEquals("因为您购买过「A」、「B」和「C」：如果没有它们，它会跌出您的前 10 名，在 1500 个候选商品中"
+            + "从第 1 位降到第 14 位。仅凭这些商品，它也会留在您的前 10 名。",
+        ZH.history(List.of("A", "B", "C"), 1, 14, 1500, 10, true, true));
+    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 5 名，在 40 个候选商品中从第 5 位降到第 6 位。"
+            + "仅凭这件商品，它也会留在您的前 5 名。",
+        ZH.history(List.of("A"), 5, 6, 40, 5, true, true));
+  }
+
+  @Test
+  void history_titlesWithFormatCharacters_areShownAsIs() {
+    assertEquals("Because you bought 100% COTTON APRON {RED}: without it, it would rank #4 instead of #1"
+            + " among 9 candidates.",
+        EN.history(List.of("100% COTTON APRON {RED}"), 1, 4, 9, 10, false, false));
+  }
+
+  @Test
+  void history_noTitle_isRejected() {
+    assertThrows(IllegalArgumentException.class, () -> EN.history(List.of(), 1, 4, 9, 10, false, false));
+  }
+
+  @Test
+  void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
+    assertEquals("Often bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B")));
+    assertEquals("常与您买过的「A」和「B」一起购买。", ZH.coPurchase(List.of("A", "B")));
+    assertEquals("Often bought together with items you bought.", EN.coPurchase(List.of()));
+    assertEquals("常与您买过的商品一起购买。", ZH.coPurchase(List.of()));
+    assertEquals("One of the shop's best sellers.", EN.popular());
+    assertEquals("本店热销商品。", ZH.popular());
+  }
+
+  @Test
+  void texts_doNotDependOnTheJvmDefaultLocale() {
+    Locale before = Locale.getDefault();
+    try {
+      Locale.setDefault(Locale.GERMANY);
+      assertEquals("Because you bought A: without it, it would rank #1200 instead of #1 among 1500 candidates.",
+          EN.history(List.of("A"), 1, 1200, 1500, 10, false, false));
+    } finally {
+      Locale.setDefault(before);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"en-US", "zh-CN"})
+  void forLocale_supportedTag_knowsItsTag(String tag) {
+    assertEquals(tag, ReasonTexts.forLocale(tag).tag());
+    assertTrue(ReasonTexts.SUPPORTED_LOCALES.contains(tag));
+    assertFalse(ReasonTexts.forLocale(tag).popular().isBlank());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"fr-FR", "en", "zh-TW", ""})
+  void forLocale_otherTag_isRejected(String tag) {
+    assertThrows(IllegalArgumentException.class, () -> ReasonTexts.forLocale(tag));
+  }
+}
