@@ -40,8 +40,18 @@ final class CatalogueClient {
    */
   Map<String, String> titles(Collection<String> itemIds) {
     Map<String, String> titles = new HashMap<>();
+    items(itemIds).forEach((id, item) -> titles.put(id, item.getTitle()));
+    return titles;
+  }
+
+  /**
+   * The display fields of each of {@code itemIds} (at most {@value #MAX_IDS_PER_CALL}); an id
+   * the catalogue does not hold (or holds without a title) gets an item with its id as title.
+   */
+  Map<String, Item> items(Collection<String> itemIds) {
+    Map<String, Item> items = new HashMap<>();
     if (itemIds.isEmpty()) {
-      return titles;
+      return items;
     }
     if (itemIds.size() > MAX_IDS_PER_CALL) {
       throw new IllegalArgumentException("at most " + MAX_IDS_PER_CALL + " ids, got " + itemIds.size());
@@ -55,12 +65,12 @@ final class CatalogueClient {
     }
     for (Item item : response.getItemsList()) {
       if (!item.getTitle().isBlank()) {
-        titles.put(item.getItemId(), item.getTitle());
+        items.put(item.getItemId(), item);
       }
     }
     for (String id : itemIds) {
-      titles.putIfAbsent(id, id);
+      items.computeIfAbsent(id, missing -> Item.newBuilder().setItemId(missing).setTitle(missing).build());
     }
-    return titles;
+    return items;
   }
 }

@@ -57,10 +57,20 @@ final class EvidenceSearch {
     CounterfactualScorer.Session shortlist = session.narrowedTo(shortlist(session.candidates(), items));
     shortlist.score(leaveOneOut(window));
     session.adoptVersion(shortlist);
+    return verify(items, window, shortlist.scores(), session);
+  }
+
+  /**
+   * The rounds after the leave-one-out one: {@code leaveOneOut} holds its rows (on a shortlist
+   * or on every candidate); the rows that back the reasons are scored on {@code session}.
+   */
+  List<Judgement> verify(
+      List<String> items, List<String> window, CounterfactualScores leaveOneOut,
+      CounterfactualScorer.Session session) {
     List<List<List<String>>> options = new ArrayList<>(items.size());
     Set<Counterfactual> removals = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
     for (String item : items) {
-      List<List<String>> forItem = options(item, window, shortlist.scores());
+      List<List<String>> forItem = options(item, window, leaveOneOut);
       options.add(forItem);
       removals.addAll(removalRows(forItem));
     }

@@ -4,19 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.CandidateEvidence;
-import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainResponse;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.ExplainTarget;
-import io.glassbox.api.v1.FeatureServiceGrpc;
-import io.glassbox.api.v1.GetUserHistoryRequest;
-import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.ItemExplanation;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
-import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
@@ -27,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,7 +52,7 @@ public final class FaithfulnessEvaluation {
 
   static final int DELETION_STEPS = 5;
 
-  private final FeatureServiceGrpc.FeatureServiceBlockingStub feature;
+  private final UserDataClient users;
   private final ModelServiceGrpc.ModelServiceBlockingStub model;
   private final ExplainServiceGrpc.ExplainServiceBlockingStub explain;
   private final CounterfactualScorer scorer;
@@ -83,7 +77,7 @@ public final class FaithfulnessEvaluation {
 
   public FaithfulnessEvaluation(
       Channel featureChannel, Channel modelChannel, Channel explainChannel, Settings settings) {
-    this.feature = FeatureServiceGrpc.newBlockingStub(featureChannel);
+    this.users = new UserDataClient(featureChannel, Duration.ofSeconds(30));
     this.model = ModelServiceGrpc.newBlockingStub(modelChannel);
     this.explain = ExplainServiceGrpc.newBlockingStub(explainChannel);
     this.scorer = new CounterfactualScorer(new ModelClient(modelChannel, Duration.ofSeconds(30)));
@@ -101,16 +95,11 @@ public final class FaithfulnessEvaluation {
   }
 
   private void evaluateUser(String userId, Report report, Random random) {
-    GetUserHistoryResponse history = feature.withDeadlineAfter(30, TimeUnit.SECONDS).getUserHistory(
-        GetUserHistoryRequest.newBuilder().setUserId(userId).setMaxEvents(settings.historyEvents()).build());
-    List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
+    List<String> record = users.record(userId, settings.historyEvents());
     if (record.isEmpty()) {
       return;
     }
-    List<Candidate> eligible = eligible(feature.withDeadlineAfter(30, TimeUnit.SECONDS)
-        .retrieveCandidates(RetrieveCandidatesRequest.newBuilder().setUserId(userId)
-            .setLimit(settings.candidateCount()).setExcludeHistory(true).build())
-        .getCandidatesList(), record);
+    List<Candidate> eligible = users.candidates(userId, settings.candidateCount(), record);
     if (eligible.isEmpty()) {
       return;
     }
@@ -258,20 +247,6 @@ public final class FaithfulnessEvaluation {
     List<String> ids = new ArrayList<>(weight.keySet());
     ids.sort(Comparator.comparingDouble((String id) -> weight.get(id)).reversed());
     return ids;
-  }
-
-  /** The gateway's rule: not in the record, each id once, with a retrieval source. */
-  private static List<Candidate> eligible(List<Candidate> candidates, List<String> record) {
-    Set<String> history = new HashSet<>(record);
-    Set<String> seen = new HashSet<>();
-    List<Candidate> eligible = new ArrayList<>();
-    for (Candidate candidate : candidates) {
-      if (candidate.getSourcesCount() > 0 && !history.contains(candidate.getItemId())
-          && seen.add(candidate.getItemId())) {
-        eligible.add(candidate);
-      }
-    }
-    return eligible;
   }
 
   /** Counts of one method. */

@@ -47,37 +47,56 @@ final class ModelClient {
     this.timeout = requireNonNull(timeout, "timeout");
   }
 
-  /** Per-history-item contributions of each target, as the model computes them. */
-  record Contributions(String modelVersion, List<String> historyIds, Map<String, List<Float>> byTarget) {}
-
   /**
    * Scores of every slate item for each row, in row order, and the history each row's model
    * read (its window: the most recent known items).
    */
   record ScoredRows(String modelVersion, List<Map<String, Float>> rows, List<List<String>> windows) {}
 
-  /** Asks the model for the contributions of {@code history} to each of {@code targets}. */
-  Contributions contributions(List<String> history, List<String> targets, Optional<String> modelVersion) {
+  /**
+   * One scored row with its evidence.
+   *
+   * @param window the history the model read, oldest first
+   * @param scores score by candidate id (candidates the model does not know are absent)
+   * @param contributions by candidate id, each aligned with {@code window}
+   * @param skipped ids the model does not know (history and candidates)
+   */
+  record DetailedRow(
+      List<String> window, Map<String, Float> scores, Map<String, List<Float>> contributions,
+      List<String> skipped) {}
+
+  /** Rows with evidence, and the model version that scored them. */
+  record DetailedRows(String modelVersion, List<DetailedRow> rows) {}
+
+  /** Scores each history against {@code candidates} with contributions, in one call. */
+  DetailedRows scoreWithContributions(
+      List<List<String>> histories, List<String> candidates, Optional<String> modelVersion) {
     ScoreRequest.Builder request = ScoreRequest.newBuilder()
-        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(targets))
         .setIncludeContribution(true)
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
     modelVersion.ifPresent(request::setModelVersion);
+    histories.forEach(history -> request.addRows(
+        ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates)));
     ScoreResponse response = await(List.of(call(request.build()))).get(0);
-    if (response.getRowsCount() != 1) {
+    if (response.getRowsCount() != histories.size()) {
       throw Status.UNAVAILABLE
-          .withDescription("model service answered " + response.getRowsCount() + " rows for 1")
+          .withDescription("model service answered " + response.getRowsCount() + " rows for " + histories.size())
           .asRuntimeException();
     }
-    ScoreRowResult row = response.getRows(0);
-    Map<String, List<Float>> byTarget = new HashMap<>();
-    for (int i = 0; i < row.getCandidateItemIdsCount() && i < row.getEvidenceCount(); i++) {
-      CandidateEvidence evidence = row.getEvidence(i);
-      if (evidence.getContributionCount() == row.getHistoryItemIdsCount()) {
-        byTarget.put(row.getCandidateItemIds(i), List.copyOf(evidence.getContributionList()));
+    List<DetailedRow> rows = new ArrayList<>();
+    for (ScoreRowResult row : response.getRowsList()) {
+      Map<String, Float> scores = new HashMap<>();
+      Map<String, List<Float>> contributions = new HashMap<>();
+      for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
+        scores.put(row.getCandidateItemIds(i), row.getScores(i));
+        if (i < row.getEvidenceCount()) {
+          contributions.put(row.getCandidateItemIds(i), List.copyOf(row.getEvidence(i).getContributionList()));
+        }
       }
+      rows.add(new DetailedRow(List.copyOf(row.getHistoryItemIdsList()), scores, contributions,
+          List.copyOf(row.getSkippedItemIdsList())));
     }
-    return new Contributions(response.getModelVersion(), List.copyOf(row.getHistoryItemIdsList()), byTarget);
+    return new DetailedRows(response.getModelVersion(), rows);
   }
 
   /**

@@ -91,6 +91,64 @@ public final class ReasonTexts {
     return format("popular");
   }
 
+  /**
+   * Why an item is (not) in the top-k: "It ranks #57 among 480 candidates, outside your top 10.
+   * Your purchase of A holds it back: without it, it would rank #31. Without A and B, it would
+   * enter your top 10, at #8."
+   *
+   * @param heldBackTitle the history item whose removal raises the item most, if any
+   * @param heldBackRank the item's rank without it
+   * @param changeTitles the smallest change found (items left out), empty if none was found
+   * @param changeRank the item's rank after that change
+   * @param maxChanges most items the search left out
+   */
+  public String whyNot(
+      int rank, int rankedCount, int topK, String heldBackTitle, int heldBackRank,
+      List<String> changeTitles, int changeRank, int maxChanges) {
+    if (rank <= topK) {
+      return format("whynot.inTopK", rank, rankedCount, topK);
+    }
+    StringBuilder text = new StringBuilder(format("whynot.outside", rank, rankedCount, topK));
+    if (heldBackTitle != null) {
+      text.append(format("whynot.heldBack", list(List.of(heldBackTitle)), heldBackRank));
+    }
+    text.append(changeTitles.isEmpty()
+        ? format("whynot.noChange", maxChanges, topK)
+        : format("whynot.change", list(changeTitles), changeRank, topK));
+    return text.toString();
+  }
+
+  /** How a changed purchase bore on an item's move in a what-if. */
+  public enum Driver {
+    /** An added purchase that adds the most to the item's score. */
+    ADDED_HELPS("whatif.added.helps"),
+    /** An added purchase that lowers the item's score the most. */
+    ADDED_HOLDS_BACK("whatif.added.holdsBack"),
+    /** A removed purchase that had added the most to the item's score. */
+    REMOVED_HELPED("whatif.removed.helped"),
+    /** A removed purchase that had lowered the item's score the most. */
+    REMOVED_HELD_BACK("whatif.removed.heldBack");
+
+    private final String key;
+
+    Driver(String key) {
+      this.key = key;
+    }
+  }
+
+  /**
+   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Of the changed
+   * purchases, A (added) adds the most to its score."
+   *
+   * @param driver how the strongest changed purchase bore on it; null to say nothing more
+   * @param driverTitle that purchase's title (ignored without a driver)
+   */
+  public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, Driver driver, String driverTitle) {
+    String key = rankAfter < rankBefore ? "whatif.up" : rankAfter > rankBefore ? "whatif.down" : "whatif.same";
+    String text = format(key, rankBefore, rankAfter, rankedCount);
+    return driver == null ? text : text + format(driver.key, list(List.of(driverTitle)));
+  }
+
   /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */
   public String list(List<String> titles) {
     String open = bundle.getString("list.open");

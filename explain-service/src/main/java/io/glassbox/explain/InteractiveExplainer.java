@@ -1,0 +1,364 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.Inject;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.HistoryChange;
+import io.glassbox.api.v1.HistoryItemEffect;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.WhatIfItem;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.texts.ReasonTexts;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * ExplainItem, WhyNot and WhatIf: questions about one user's whole ranking, answered with fresh
+ * Score calls on the user's record (older purchases slide into the model window when items are
+ * left out) and ranks among every candidate.
+ */
+final class InteractiveExplainer {
+  /** Most history items WhyNot reports as holding an item back, and searches combinations of. */
+  static final int HOLDING_BACK = 5;
+  /** Most changed purchases reported per item in a what-if. */
+  static final int DRIVERS = 3;
+
+  private final ModelClient model;
+  private final CounterfactualScorer scorer;
+  private final CatalogueClient catalogue;
+  private final ExplainConfig config;
+
+  @Inject
+  InteractiveExplainer(
+      ModelClient model, CounterfactualScorer scorer, CatalogueClient catalogue, ExplainConfig config) {
+    this.model = requireNonNull(model, "model");
+    this.scorer = requireNonNull(scorer, "scorer");
+    this.catalogue = requireNonNull(catalogue, "catalogue");
+    this.config = requireNonNull(config, "config");
+  }
+
+  ExplainItemResponse explainItem(InteractiveRequestReader.ItemQuestion question) {
+    UserRankingQuery ranking = question.ranking();
+    String itemId = question.itemId();
+    Baseline baseline = baseline(ranking, itemId);
+    CounterfactualScorer.Session session = baseline.session();
+    EvidenceSearch search = search(ranking);
+    Judgement judgement = baseline.window().isEmpty()
+        ? new Judgement.NotCited()
+        : search.verify(List.of(itemId), baseline.window(), session.scores(), session).get(0);
+    List<Effect> effects = effects(itemId, baseline);
+    effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
+        .thenComparingDouble(Effect::scoreChange));
+
+    Set<String> ids = new LinkedHashSet<>(List.of(itemId));
+    effects.forEach(e -> ids.add(e.itemId()));
+    ExplainQuery.Target sources = ranking.sources().get(itemId);
+    if (judgement instanceof Judgement.Cited cited) {
+      ids.addAll(cited.itemIds());
+    } else if (sources != null) {
+      ids.addAll(sources.viaItemIds());
+    }
+    Map<String, Item> items = catalogue.items(ids);
+    Map<String, String> titles = titlesOf(items);
+    CounterfactualScores scores = session.scores();
+    ExplainItemResponse.Builder response = ExplainItemResponse.newBuilder()
+        .setItem(items.get(itemId))
+        .setRank(scores.rank(itemId, Counterfactual.BASELINE).orElseThrow())
+        .setScore(scores.score(itemId, Counterfactual.BASELINE).orElseThrow())
+        .setRankedCandidateCount(scores.rankedCount())
+        .setTopK(ranking.topK())
+        .addAllHistoryItemIds(baseline.window())
+        .addAllContribution(baseline.contribution())
+        .setModelVersion(session.modelVersion().orElse(""));
+    response.addAllReasons(reasons(judgement, sources, titles, ranking.locale()));
+    effects.forEach(e -> response.addEffects(e.toProto(titles)));
+    return response.build();
+  }
+
+  WhyNotResponse whyNot(InteractiveRequestReader.WhyNotQuestion whyNot) {
+    UserRankingQuery ranking = whyNot.question().ranking();
+    String itemId = whyNot.question().itemId();
+    int topK = ranking.topK();
+    Baseline baseline = baseline(ranking, itemId);
+    CounterfactualScorer.Session session = baseline.session();
+    CounterfactualScores scores = session.scores();
+    int rank = scores.rank(itemId, Counterfactual.BASELINE).orElseThrow();
+    float score = scores.score(itemId, Counterfactual.BASELINE).orElseThrow();
+
+    List<Effect> holdingBack = new ArrayList<>(effects(itemId, baseline).stream()
+        .filter(e -> e.rankWithout() < rank).toList());
+    holdingBack.sort(Comparator.comparingInt(Effect::rankWithout)
+        .thenComparing(Comparator.comparingDouble(Effect::scoreChange).reversed()));
+    holdingBack = holdingBack.subList(0, Math.min(HOLDING_BACK, holdingBack.size()));
+    Optional<Change> change = rank <= topK ? Optional.empty()
+        : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session);
+
+    List<Map.Entry<String, Float>> best = new ArrayList<>(scores.scores(Counterfactual.BASELINE).entrySet());
+    best.sort(Map.Entry.<String, Float>comparingByValue().reversed());
+    Map.Entry<String, Float> kth = best.get(Math.min(topK, best.size()) - 1);
+
+    Set<String> ids = new LinkedHashSet<>(List.of(itemId, kth.getKey()));
+    holdingBack.forEach(e -> ids.add(e.itemId()));
+    Map<String, Item> items = catalogue.items(ids);
+    Map<String, String> titles = titlesOf(items);
+    Effect strongest = holdingBack.isEmpty() ? null : holdingBack.get(0);
+    String text = ReasonTexts.forLocale(ranking.locale()).whyNot(rank, scores.rankedCount(), topK,
+        strongest == null ? null : titles.get(strongest.itemId()),
+        strongest == null ? 0 : strongest.rankWithout(),
+        change.map(c -> c.removed().stream().map(titles::get).toList()).orElse(List.of()),
+        change.map(Change::rank).orElse(0), whyNot.maxChanges());
+    WhyNotResponse.Builder response = WhyNotResponse.newBuilder()
+        .setItem(items.get(itemId))
+        .setRank(rank)
+        .setScore(score)
+        .setRankedCandidateCount(scores.rankedCount())
+        .setTopK(topK)
+        .setInTopK(rank <= topK)
+        .setKthItemId(kth.getKey())
+        .setScoreGap(kth.getValue() - score)
+        .setText(text)
+        .setLocale(ranking.locale())
+        .setModelVersion(session.modelVersion().orElse(""));
+    holdingBack.forEach(e -> response.addHoldingBack(e.toProto(titles)));
+    change.ifPresent(c -> response.setSmallestChange(HistoryChange.newBuilder()
+        .addAllRemoveItemIds(c.removed()).setRankAfter(c.rank()).setScoreAfter(c.score())));
+    return response.build();
+  }
+
+  WhatIfResponse whatIf(InteractiveRequestReader.WhatIfQuestion question) {
+    UserRankingQuery ranking = question.ranking();
+    Set<String> removed = new LinkedHashSet<>(question.remove());
+    List<String> after = new ArrayList<>(ranking.record().stream().filter(id -> !removed.contains(id)).toList());
+    after.addAll(question.add());
+    Set<String> added = new LinkedHashSet<>(question.add());
+    // Added items are purchases now: like the gateway, rank only what the user has not bought.
+    List<String> candidates = ranking.candidates().stream().filter(id -> !added.contains(id)).toList();
+    if (candidates.isEmpty()) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("every candidate is among add_item_ids: nothing is left to rank").asRuntimeException();
+    }
+    ModelClient.DetailedRows scored = model.scoreWithContributions(
+        List.of(ranking.record(), after), candidates, ranking.modelVersion());
+    ModelClient.DetailedRow before = scored.rows().get(0);
+    ModelClient.DetailedRow changed = scored.rows().get(1);
+    for (int i = 0; i < question.add().size(); i++) {
+      if (changed.skipped().contains(question.add().get(i))) {
+        throw Status.NOT_FOUND.withDescription("add_item_ids[" + i + "] \"" + question.add().get(i)
+            + "\" is unknown to the model").asRuntimeException();
+      }
+    }
+    if (before.scores().isEmpty()) {
+      throw Status.NOT_FOUND.withDescription("no candidate is known to the model").asRuntimeException();
+    }
+    int topK = ranking.topK();
+    List<String> newTop = bestFirst(changed.scores(), topK);
+    List<String> oldTop = bestFirst(before.scores(), topK);
+    List<String> left = oldTop.stream().filter(id -> !newTop.contains(id)).toList();
+
+    Set<String> ids = new LinkedHashSet<>(newTop);
+    ids.addAll(left);
+    ids.addAll(removed);
+    ids.addAll(added);
+    Map<String, Item> items = catalogue.items(ids);
+    Map<String, String> titles = titlesOf(items);
+    ReasonTexts texts = ReasonTexts.forLocale(ranking.locale());
+    int count = changed.scores().size();
+    WhatIfResponse.Builder response = WhatIfResponse.newBuilder()
+        .addAllHistoryItemIds(changed.window())
+        .setRankedCandidateCount(count)
+        .setTopK(topK)
+        .setLocale(ranking.locale())
+        .setModelVersion(scored.modelVersion());
+    for (String id : newTop) {
+      response.addRanking(whatIfItem(id, before, changed, removed, added, items, titles, texts));
+    }
+    for (String id : left) {
+      response.addLeftTopK(whatIfItem(id, before, changed, removed, added, items, titles, texts));
+    }
+    return response.build();
+  }
+
+  private static WhatIfItem whatIfItem(
+      String id, ModelClient.DetailedRow before, ModelClient.DetailedRow after, Set<String> removed,
+      Set<String> added, Map<String, Item> items, Map<String, String> titles, ReasonTexts texts) {
+    int rankBefore = Measurement.rankOf(before.scores(), id).orElseThrow();
+    int rankAfter = Measurement.rankOf(after.scores(), id).orElseThrow();
+    List<HistoryItemEffect> drivers = new ArrayList<>();
+    for (String changedItem : removed) {
+      float c = contributionOf(changedItem, before.window(), before.contributions().get(id));
+      if (c != 0) {
+        drivers.add(HistoryItemEffect.newBuilder().setItemId(changedItem)
+            .setTitle(titles.get(changedItem)).setContribution(c).build());
+      }
+    }
+    for (String changedItem : added) {
+      float c = contributionOf(changedItem, after.window(), after.contributions().get(id));
+      if (c != 0) {
+        drivers.add(HistoryItemEffect.newBuilder().setItemId(changedItem)
+            .setTitle(titles.get(changedItem)).setContribution(c).build());
+      }
+    }
+    drivers.sort(Comparator.comparingDouble((HistoryItemEffect e) -> Math.abs(e.getContribution())).reversed());
+    drivers = drivers.subList(0, Math.min(DRIVERS, drivers.size()));
+    ReasonTexts.Driver driver = null;
+    if (!drivers.isEmpty()) {
+      HistoryItemEffect top = drivers.get(0);
+      boolean wasAdded = added.contains(top.getItemId());
+      boolean helps = top.getContribution() > 0;
+      driver = wasAdded
+          ? (helps ? ReasonTexts.Driver.ADDED_HELPS : ReasonTexts.Driver.ADDED_HOLDS_BACK)
+          : (helps ? ReasonTexts.Driver.REMOVED_HELPED : ReasonTexts.Driver.REMOVED_HELD_BACK);
+    }
+    return WhatIfItem.newBuilder()
+        .setItem(items.get(id))
+        .setRankBefore(rankBefore)
+        .setRankAfter(rankAfter)
+        .setScoreBefore(before.scores().get(id))
+        .setScoreAfter(after.scores().get(id))
+        .addAllDrivers(drivers)
+        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), driver,
+            drivers.isEmpty() ? null : drivers.get(0).getTitle()))
+        .build();
+  }
+
+  /** The {@code k} best-scored ids, best first (ties: id order, so the answer is stable). */
+  private static List<String> bestFirst(Map<String, Float> scores, int k) {
+    return scores.entrySet().stream()
+        .sorted(Map.Entry.<String, Float>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .limit(k).map(Map.Entry::getKey).toList();
+  }
+
+  /** An item's summed contribution over its positions in {@code window}; 0 when absent. */
+  private static float contributionOf(String historyItem, List<String> window, List<Float> contribution) {
+    float sum = 0;
+    if (contribution == null) {
+      return sum;
+    }
+    for (int i = 0; i < window.size() && i < contribution.size(); i++) {
+      if (window.get(i).equals(historyItem)) {
+        sum += contribution.get(i);
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * The smallest set of {@code holdingBack} items (size 1..{@code maxChanges}) whose removal
+   * brings the item into the top-k; among sets of that size, the one that ranks it best.
+   */
+  private static Optional<Change> smallestChange(
+      String itemId, List<Effect> holdingBack, int maxChanges, int topK, CounterfactualScorer.Session session) {
+    List<String> pool = holdingBack.stream().map(Effect::itemId).toList();
+    for (int size = 1; size <= Math.min(maxChanges, pool.size()); size++) {
+      List<List<String>> sets = combinations(pool, size);
+      session.score(sets.stream().map(Counterfactual::without).toList());
+      Change best = null;
+      for (List<String> set : sets) {
+        Counterfactual edit = Counterfactual.without(set);
+        int rank = session.scores().rank(itemId, edit).orElse(Integer.MAX_VALUE);
+        if (rank <= topK && (best == null || rank < best.rank())) {
+          best = new Change(set, rank, session.scores().score(itemId, edit).orElseThrow());
+        }
+      }
+      if (best != null) {
+        return Optional.of(best);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static List<List<String>> combinations(List<String> pool, int size) {
+    List<List<String>> out = new ArrayList<>();
+    combine(pool, size, 0, new ArrayList<>(), out);
+    return out;
+  }
+
+  private static void combine(List<String> pool, int size, int from, List<String> current, List<List<String>> out) {
+    if (current.size() == size) {
+      out.add(List.copyOf(current));
+      return;
+    }
+    for (int i = from; i < pool.size(); i++) {
+      current.add(pool.get(i));
+      combine(pool, size, i + 1, current, out);
+      current.remove(current.size() - 1);
+    }
+  }
+
+  /** Scores the record for the item (with its contributions), then the leave-one-out rows. */
+  private Baseline baseline(UserRankingQuery ranking, String itemId) {
+    ModelClient.DetailedRows first = model.scoreWithContributions(
+        List.of(ranking.record()), List.of(itemId), ranking.modelVersion());
+    ModelClient.DetailedRow row = first.rows().get(0);
+    if (!row.scores().containsKey(itemId)) {
+      throw Status.NOT_FOUND.withDescription("item_id \"" + itemId + "\" is unknown to the model")
+          .asRuntimeException();
+    }
+    CounterfactualScorer.Session session =
+        scorer.session(ranking.record(), ranking.candidates(), Optional.of(first.modelVersion()));
+    session.score(EvidenceSearch.leaveOneOut(row.window()));
+    List<Float> contribution = row.contributions().getOrDefault(itemId, List.of());
+    return new Baseline(row.window(), contribution, session);
+  }
+
+  private EvidenceSearch search(UserRankingQuery ranking) {
+    return new EvidenceSearch(new MinimumEffect(ranking.topK(), config.minRankDrop()), ranking.maxEvidence());
+  }
+
+  /** The effect of removing each distinct window item, from the leave-one-out rows. */
+  private static List<Effect> effects(String itemId, Baseline baseline) {
+    CounterfactualScores scores = baseline.session().scores();
+    List<Effect> effects = new ArrayList<>();
+    for (String historyItem : new LinkedHashSet<>(baseline.window())) {
+      scores.measure(itemId, Counterfactual.without(List.of(historyItem))).ifPresent(m -> effects.add(
+          new Effect(historyItem, m.rankWithout(), m.scoreWithout() - m.score(),
+              contributionOf(historyItem, baseline.window(), baseline.contribution()))));
+    }
+    return effects;
+  }
+
+  private static List<Reason> reasons(
+      Judgement judgement, ExplainQuery.Target sources, Map<String, String> titles, String locale) {
+    if (judgement instanceof Judgement.Cited cited) {
+      return List.of(ReasonWriter.history(cited, titles, locale));
+    }
+    List<Reason> reasons = new ArrayList<>();
+    if (sources != null && sources.coPurchase()) {
+      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), titles, locale));
+    }
+    if (sources != null && sources.popular()) {
+      reasons.add(ReasonWriter.popular(locale));
+    }
+    return reasons;
+  }
+
+  private static Map<String, String> titlesOf(Map<String, Item> items) {
+    Map<String, String> titles = new LinkedHashMap<>();
+    items.forEach((id, item) -> titles.put(id, item.getTitle()));
+    return titles;
+  }
+
+  /** The record's window, the item's contributions over it, and the session holding the rows. */
+  private record Baseline(List<String> window, List<Float> contribution, CounterfactualScorer.Session session) {}
+
+  /** Removing one history item: the item's rank and score change without it, its contribution. */
+  private record Effect(String itemId, int rankWithout, float scoreChange, float contribution) {
+    HistoryItemEffect toProto(Map<String, String> titles) {
+      return HistoryItemEffect.newBuilder().setItemId(itemId).setTitle(titles.getOrDefault(itemId, itemId))
+          .setRankWithout(rankWithout).setScoreChange(scoreChange).setContribution(contribution).build();
+    }
+  }
+
+  /** A set of history items left out, and the item's rank and score without them. */
+  private record Change(List<String> removed, int rank, float score) {}
+}

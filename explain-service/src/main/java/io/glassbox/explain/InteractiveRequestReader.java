@@ -1,0 +1,112 @@
+package io.glassbox.explain;
+
+import static io.glassbox.server.RequestChecks.invalid;
+
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.WhatIfRequest;
+import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.server.RequestChecks;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Validates ExplainItem, WhyNot and WhatIf requests (limits from explain_service.proto). Every
+ * violation is INVALID_ARGUMENT naming the field.
+ */
+final class InteractiveRequestReader {
+  static final int MAX_RECORD = 1000;
+  static final int MAX_CANDIDATES = 2000;
+  static final int DEFAULT_TOP_K = 10;
+  static final int MAX_TOP_K = 100;
+  static final int DEFAULT_MAX_CHANGES = 3;
+  static final int MAX_CHANGES = 3;
+  static final int MAX_EDITS = 50;
+
+  private InteractiveRequestReader() {}
+
+  /** A validated ExplainItem or WhyNot question: the item and the user's ranking. */
+  record ItemQuestion(String itemId, UserRankingQuery ranking) {}
+
+  /** A validated WhatIf question. */
+  record WhatIfQuestion(List<String> remove, List<String> add, UserRankingQuery ranking) {}
+
+  static ItemQuestion read(ExplainItemRequest request) {
+    String itemId = RequestChecks.requireId("item_id", request.getItemId());
+    int maxEvidence = RequestChecks.limitOrDefault("max_evidence_items", request.getMaxEvidenceItems(),
+        ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, ExplainRequestReader.MAX_EVIDENCE_ITEMS);
+    return new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
+        topK(request.getTopK()), maxEvidence, request.getLocale()));
+  }
+
+  /** The question and the most history items the search may remove. */
+  record WhyNotQuestion(ItemQuestion question, int maxChanges) {}
+
+  static WhyNotQuestion read(WhyNotRequest request) {
+    String itemId = RequestChecks.requireId("item_id", request.getItemId());
+    int maxChanges = RequestChecks.limitOrDefault("max_changes", request.getMaxChanges(),
+        DEFAULT_MAX_CHANGES, MAX_CHANGES);
+    return new WhyNotQuestion(new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
+        topK(request.getTopK()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale())),
+        maxChanges);
+  }
+
+  static WhatIfQuestion read(WhatIfRequest request) {
+    RequestChecks.requireCount("remove_item_ids", request.getRemoveItemIdsCount(), 0, MAX_EDITS);
+    RequestChecks.requireCount("add_item_ids", request.getAddItemIdsCount(), 0, MAX_EDITS);
+    List<String> remove = RequestChecks.requireIds("remove_item_ids", request.getRemoveItemIdsList());
+    List<String> add = RequestChecks.requireIds("add_item_ids", request.getAddItemIdsList());
+    if (remove.isEmpty() && add.isEmpty()) {
+      throw invalid("remove_item_ids and add_item_ids must not both be empty (nothing would change)");
+    }
+    UserRankingQuery ranking = ranking(request.getRanking(), List.of(), topK(request.getTopK()),
+        ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale());
+    Set<String> record = Set.copyOf(ranking.record());
+    for (int i = 0; i < remove.size(); i++) {
+      if (!record.contains(remove.get(i))) {
+        throw invalid("remove_item_ids[" + i + "] \"" + remove.get(i) + "\" is not in ranking.record_item_ids");
+      }
+    }
+    return new WhatIfQuestion(List.copyOf(new LinkedHashSet<>(remove)), add, ranking);
+  }
+
+  private static int topK(int value) {
+    return RequestChecks.limitOrDefault("top_k", value, DEFAULT_TOP_K, MAX_TOP_K);
+  }
+
+  private static UserRankingQuery ranking(
+      UserRanking ranking, List<String> extraCandidates, int topK, int maxEvidence, String localeTag) {
+    RequestChecks.requireCount("ranking.record_item_ids", ranking.getRecordItemIdsCount(), 0, MAX_RECORD);
+    RequestChecks.requireIds("ranking.record_item_ids", ranking.getRecordItemIdsList());
+    RequestChecks.requireCount(
+        "ranking.candidate_item_ids", ranking.getCandidateItemIdsCount(), 1, MAX_CANDIDATES);
+    RequestChecks.requireIds("ranking.candidate_item_ids", ranking.getCandidateItemIdsList());
+    String locale = RequestChecks.locale("locale", localeTag);
+    Set<String> candidates = new LinkedHashSet<>(ranking.getCandidateItemIdsList());
+    candidates.addAll(extraCandidates);
+    if (candidates.size() > MAX_CANDIDATES) {
+      throw invalid("ranking.candidate_item_ids must have 1.." + MAX_CANDIDATES
+          + " distinct entries with the asked item, got " + candidates.size());
+    }
+    Map<String, ExplainQuery.Target> sources = new HashMap<>();
+    for (int i = 0; i < ranking.getCandidateSourcesCount(); i++) {
+      ExplainTarget target = ranking.getCandidateSources(i);
+      String field = "ranking.candidate_sources[" + i + "]";
+      String id = RequestChecks.requireId(field + ".item_id", target.getItemId());
+      List<String> via = RequestChecks.requireIds(field + ".via_item_ids", target.getViaItemIdsList());
+      sources.put(id, new ExplainQuery.Target(id,
+          target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE),
+          target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+          via.stream().distinct().limit(maxEvidence).toList()));
+    }
+    String version = ranking.getModelVersion().trim();
+    return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
+        version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale);
+  }
+}

@@ -1,0 +1,206 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.Inject;
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.DriverPair;
+import io.glassbox.api.v1.GetModelInsightsRequest;
+import io.glassbox.api.v1.GetModelInsightsResponse;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RecencyBucket;
+import io.glassbox.server.RequestChecks;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Global explanations over a sample of users: each user's top-k is ranked as the gateway ranks
+ * it and explained as Explain explains it; then contribution by recency, the most frequent
+ * (purchase -> recommendation) citations and how often reasons are necessary and sufficient
+ * are aggregated.
+ */
+final class ModelInsights {
+  static final int MAX_USERS = 500;
+  static final int DEFAULT_TOP_K = 10;
+  static final int MAX_TOP_K = 50;
+  static final int DEFAULT_PAIRS = 20;
+  static final int MAX_PAIRS = 100;
+  /** The record and candidates read per user, as the gateway reads them. */
+  static final int RECORD_EVENTS = 200;
+  static final int CANDIDATES = 500;
+
+  private final UserDataClient users;
+  private final ModelClient model;
+  private final CounterfactualScorer scorer;
+  private final CatalogueClient catalogue;
+  private final ExplainConfig config;
+
+  @Inject
+  ModelInsights(UserDataClient users, ModelClient model, CounterfactualScorer scorer,
+      CatalogueClient catalogue, ExplainConfig config) {
+    this.users = requireNonNull(users, "users");
+    this.model = requireNonNull(model, "model");
+    this.scorer = requireNonNull(scorer, "scorer");
+    this.catalogue = requireNonNull(catalogue, "catalogue");
+    this.config = requireNonNull(config, "config");
+  }
+
+  /** A validated GetModelInsights request. */
+  record Query(List<String> userIds, int topK, int maxPairs) {}
+
+  /** Validates a request; INVALID_ARGUMENT naming the field. */
+  static Query read(GetModelInsightsRequest request) {
+    RequestChecks.requireCount("user_ids", request.getUserIdsCount(), 1, MAX_USERS);
+    RequestChecks.requireIds("user_ids", request.getUserIdsList());
+    return new Query(List.copyOf(new LinkedHashSet<>(request.getUserIdsList())),
+        RequestChecks.limitOrDefault("top_k", request.getTopK(), DEFAULT_TOP_K, MAX_TOP_K),
+        RequestChecks.limitOrDefault("max_pairs", request.getMaxPairs(), DEFAULT_PAIRS, MAX_PAIRS));
+  }
+
+  GetModelInsightsResponse insights(Query query) {
+    Tally tally = new Tally();
+    Optional<String> version = Optional.empty();
+    EvidenceSearch search = new EvidenceSearch(
+        new MinimumEffect(query.topK(), config.minRankDrop()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS);
+    for (String userId : query.userIds()) {
+      Optional<String> used = explainUser(userId, query.topK(), search, tally, version);
+      if (used.isPresent()) {
+        version = used;
+      }
+    }
+    return tally.toProto(query, version.orElse(""), catalogue);
+  }
+
+  /** Explains one user's top-k into {@code tally}; the model version used, if the user had a record. */
+  private Optional<String> explainUser(
+      String userId, int topK, EvidenceSearch search, Tally tally, Optional<String> version) {
+    List<String> record = users.record(userId, RECORD_EVENTS);
+    if (record.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> candidates = users.candidates(userId, CANDIDATES, record).stream().map(Candidate::getItemId).toList();
+    if (candidates.isEmpty()) {
+      return Optional.empty();
+    }
+    ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, version);
+    ModelClient.DetailedRow row = scored.rows().get(0);
+    if (row.window().isEmpty() || row.scores().isEmpty()) {
+      return Optional.of(scored.modelVersion());
+    }
+    List<String> ranked = row.scores().entrySet().stream()
+        .sorted(Map.Entry.<String, Float>comparingByValue().reversed())
+        .map(Map.Entry::getKey).toList();
+    List<String> top = ranked.subList(0, Math.min(topK, ranked.size()));
+    CounterfactualScorer.Session session = scorer.session(record, ranked, Optional.of(scored.modelVersion()));
+    List<Judgement> judgements = search.search(top, row.window(), session);
+    tally.users++;
+    List<String> window = row.window();
+    for (int t = 0; t < top.size(); t++) {
+      String item = top.get(t);
+      tally.items++;
+      List<Float> contribution = row.contributions().get(item);
+      for (int i = 0; contribution != null && i < window.size(); i++) {
+        tally.recency(window.size() - i).add(contribution.get(i));
+      }
+      if (judgements.get(t) instanceof Judgement.Cited cited) {
+        tally.cited++;
+        tally.necessary += cited.necessary() ? 1 : 0;
+        tally.sufficient += cited.sufficient() ? 1 : 0;
+        tally.evidenceItems += cited.itemIds().size();
+        for (String evidence : cited.itemIds()) {
+          tally.recency(window.size() - window.lastIndexOf(evidence)).cited++;
+          tally.citedTotal++;
+          tally.pairs.merge(List.of(evidence, item), 1, Integer::sum);
+          tally.drivers.merge(evidence, 1, Integer::sum);
+        }
+      }
+    }
+    return Optional.of(scored.modelVersion());
+  }
+
+  /** Running sums at one recency position. */
+  private static final class Position {
+    double sum;
+    double absSum;
+    long count;
+    long cited;
+
+    void add(float contribution) {
+      sum += contribution;
+      absSum += Math.abs(contribution);
+      count++;
+    }
+  }
+
+  /** Everything aggregated over the sample. */
+  private static final class Tally {
+    int users;
+    int items;
+    int cited;
+    int necessary;
+    int sufficient;
+    long evidenceItems;
+    long citedTotal;
+    final Map<Integer, Position> recency = new HashMap<>();
+    final Map<List<String>, Integer> pairs = new HashMap<>();
+    final Map<String, Integer> drivers = new HashMap<>();
+
+    Position recency(int positionFromEnd) {
+      return recency.computeIfAbsent(positionFromEnd, p -> new Position());
+    }
+
+    GetModelInsightsResponse toProto(Query query, String version, CatalogueClient catalogue) {
+      List<Map.Entry<List<String>, Integer>> topPairs = pairs.entrySet().stream()
+          .sorted(Map.Entry.<List<String>, Integer>comparingByValue().reversed()
+              .thenComparing(e -> String.join("\u0000", e.getKey())))
+          .limit(query.maxPairs()).toList();
+      List<Map.Entry<String, Integer>> topDrivers = drivers.entrySet().stream()
+          .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+          .limit(query.maxPairs()).toList();
+      Set<String> ids = new LinkedHashSet<>();
+      topPairs.forEach(e -> ids.addAll(e.getKey()));
+      topDrivers.forEach(e -> ids.add(e.getKey()));
+      Map<String, Item> catalogueItems = catalogue.items(ids);
+
+      GetModelInsightsResponse.Builder response = GetModelInsightsResponse.newBuilder()
+          .setUsersSampled(query.userIds().size())
+          .setUsersExplained(users)
+          .setItemsExplained(items)
+          .setModelReasonCoverage(ratio(cited, items))
+          .setNecessaryRate(ratio(necessary, cited))
+          .setSufficientRate(ratio(sufficient, cited))
+          .setMeanEvidenceSize(ratio(evidenceItems, cited))
+          .setTopK(query.topK())
+          .setModelVersion(version);
+      List<Integer> positions = new ArrayList<>(recency.keySet());
+      positions.sort(Comparator.naturalOrder());
+      for (int position : positions) {
+        Position p = recency.get(position);
+        response.addRecency(RecencyBucket.newBuilder()
+            .setPositionFromEnd(position)
+            .setMeanContribution(ratio(p.sum, p.count))
+            .setMeanAbsContribution(ratio(p.absSum, p.count))
+            .setCitedShare(ratio(p.cited, citedTotal))
+            .setCount(p.count));
+      }
+      topPairs.forEach(e -> response.addTopPairs(DriverPair.newBuilder()
+          .setHistoryItem(catalogueItems.get(e.getKey().get(0)))
+          .setRecommendedItem(catalogueItems.get(e.getKey().get(1)))
+          .setCount(e.getValue())));
+      topDrivers.forEach(e -> response.addTopDriverItems(DriverPair.newBuilder()
+          .setHistoryItem(catalogueItems.get(e.getKey()))
+          .setCount(e.getValue())));
+      return response.build();
+    }
+
+    private static double ratio(double a, double b) {
+      return b == 0 ? 0 : a / b;
+    }
+  }
+}

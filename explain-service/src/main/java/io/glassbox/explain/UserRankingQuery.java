@@ -1,0 +1,36 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A validated question about one user's ranking (ExplainItem, WhyNot, WhatIf).
+ *
+ * @param record the user's purchase record, oldest first
+ * @param candidates every candidate to rank, distinct, in request order (the asked item included)
+ * @param sources retrieval sources of candidates, by item id (for fallback reasons)
+ * @param modelVersion the version the caller pinned, if any
+ * @param topK the k of the top-k
+ * @param maxEvidence most history items one reason may cite
+ * @param locale "en-US" or "zh-CN"
+ */
+record UserRankingQuery(
+    List<String> record,
+    List<String> candidates,
+    Map<String, ExplainQuery.Target> sources,
+    Optional<String> modelVersion,
+    int topK,
+    int maxEvidence,
+    String locale) {
+
+  UserRankingQuery {
+    record = List.copyOf(record);
+    candidates = List.copyOf(candidates);
+    sources = Map.copyOf(sources);
+    requireNonNull(modelVersion, "modelVersion");
+    requireNonNull(locale, "locale");
+  }
+}

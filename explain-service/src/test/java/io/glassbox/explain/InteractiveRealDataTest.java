@@ -1,0 +1,296 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.GetModelInsightsRequest;
+import io.glassbox.api.v1.GetModelInsightsResponse;
+import io.glassbox.api.v1.HistoryItemEffect;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RecencyBucket;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.WhatIfItem;
+import io.glassbox.api.v1.WhatIfRequest;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.api.v1.WhyNotResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * ExplainItem, WhyNot, WhatIf and GetModelInsights on the embedded data and the shipped model;
+ * every rank an answer states is checked against a fresh Score call on the customer's record.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class InteractiveRealDataTest {
+  /** A real customer of the embedded data with a long purchase record. */
+  private static final String CUSTOMER = "12347";
+  private static final int TOP_K = 10;
+
+  private static RealExplainSuite suite;
+  private static List<String> record;
+  private static UserRanking ranking;
+  /** The customer's candidates the model knows, best first. */
+  private static List<String> ranked;
+
+  @BeforeAll
+  static void start() {
+    suite = new RealExplainSuite();
+    UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
+    record = users.record(CUSTOMER, 200);
+    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record);
+    UserRanking.Builder builder = UserRanking.newBuilder().addAllRecordItemIds(record);
+    for (Candidate candidate : candidates) {
+      builder.addCandidateItemIds(candidate.getItemId());
+      builder.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
+          .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
+    }
+    ranking = builder.build();
+    Map<String, Float> scores = score(record, ranking.getCandidateItemIdsList());
+    ranked = scores.entrySet().stream()
+        .sorted(Map.Entry.<String, Float>comparingByValue().reversed()).map(Map.Entry::getKey).toList();
+    assertTrue(record.size() > 50, "the record is longer than the model window");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (suite != null) {
+      suite.close();
+    }
+  }
+
+  @Test
+  void explainItem_recommendedItems_everyStatedRankMatchesAFreshScoreOnTheRecord() {
+    int reasons = 0;
+    for (String item : ranked.subList(0, 3)) {
+      ExplainItemResponse response = suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+
+      Map<String, Float> full = score(record, ranking.getCandidateItemIdsList());
+      assertEquals(rank(full, item), response.getRank());
+      assertEquals(full.size(), response.getRankedCandidateCount());
+      assertEquals(TOP_K, response.getTopK());
+      assertFalse(response.getItem().getTitle().isEmpty());
+      assertEquals(response.getHistoryItemIdsCount(), response.getContributionCount());
+      assertEquals(new HashSet<>(response.getHistoryItemIdsList()).size(), response.getEffectsCount());
+      for (HistoryItemEffect effect : response.getEffectsList().subList(0, 5)) {
+        assertEquals(rank(score(without(record, List.of(effect.getItemId())), ranking.getCandidateItemIdsList()), item),
+            effect.getRankWithout(), "rank of " + item + " without " + effect.getItemId());
+      }
+      for (Reason reason : response.getReasonsList()) {
+        if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
+          assertReasonExact(item, reason);
+          reasons++;
+        }
+      }
+    }
+    assertTrue(reasons > 0, "some of the top items has a model reason");
+  }
+
+  @Test
+  void explainItem_itemFarDownTheRanking_isExplainedWhereItStands() {
+    String item = ranked.get(59);
+
+    ExplainItemResponse response = suite.explain.explainItem(
+        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).setLocale("zh-CN").build());
+
+    assertEquals(rank(score(record, ranking.getCandidateItemIdsList()), item), response.getRank());
+    for (Reason reason : response.getReasonsList()) {
+      assertEquals("zh-CN", reason.getLocale());
+      if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
+        assertFalse(reason.getNecessary(), "an item outside the top-k cannot leave it");
+        assertReasonExact(item, reason);
+      }
+    }
+  }
+
+  @Test
+  void explainItem_unknownOrBadItem_isNotFoundOrInvalidArgument() {
+    StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain
+        .explainItem(ExplainItemRequest.newBuilder().setRanking(ranking).setItemId("NO-SUCH-ITEM").build()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+    for (ExplainItemRequest bad : List.of(
+        ExplainItemRequest.newBuilder().setRanking(ranking).build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setTopK(101).build(),
+        ExplainItemRequest.newBuilder().setItemId(ranked.get(0)).build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setLocale("fr-FR").build())) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(bad));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void whyNot_itemOutsideTheTopK_statesItsRankWhatHoldsItBackAndAVerifiedChange() {
+    String item = ranked.get(14);
+
+    WhyNotResponse response = suite.explain.whyNot(
+        WhyNotRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+
+    List<String> candidates = ranking.getCandidateItemIdsList();
+    Map<String, Float> full = score(record, candidates);
+    assertEquals(rank(full, item), response.getRank());
+    assertFalse(response.getInTopK());
+    assertEquals(ranked.get(TOP_K - 1), response.getKthItemId());
+    assertEquals(full.get(ranked.get(TOP_K - 1)) - full.get(item), response.getScoreGap(), 1e-5);
+    for (HistoryItemEffect effect : response.getHoldingBackList()) {
+      int without = rank(score(without(record, List.of(effect.getItemId())), candidates), item);
+      assertEquals(without, effect.getRankWithout());
+      assertTrue(without < response.getRank(), "removing it raises the item");
+    }
+    if (response.hasSmallestChange()) {
+      int after = rank(score(without(record, response.getSmallestChange().getRemoveItemIdsList()), candidates), item);
+      assertEquals(after, response.getSmallestChange().getRankAfter());
+      assertTrue(after <= TOP_K);
+      assertTrue(response.getText().contains("would enter your top 10"), response.getText());
+    } else {
+      assertTrue(response.getText().contains("would not bring it into your top 10"), response.getText());
+    }
+    assertTrue(response.getText().startsWith("It ranks #" + response.getRank() + " among "), response.getText());
+  }
+
+  @Test
+  void whyNot_itemInTheTopK_saysSoAndSearchesNothing() {
+    WhyNotResponse response = suite.explain.whyNot(
+        WhyNotRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(1)).setLocale("zh-CN").build());
+
+    assertTrue(response.getInTopK());
+    assertFalse(response.hasSmallestChange());
+    assertTrue(response.getText().startsWith("它已在"), response.getText());
+  }
+
+  @Test
+  void whatIf_removingPurchases_reranksExactlyAsAFreshScoreAndNamesTheDrivers() {
+    List<String> remove = List.copyOf(new java.util.LinkedHashSet<>(record.subList(record.size() - 5, record.size())));
+
+    WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(ranking).addAllRemoveItemIds(remove).build());
+
+    List<String> candidates = ranking.getCandidateItemIdsList();
+    Map<String, Float> before = score(record, candidates);
+    Map<String, Float> after = score(without(record, remove), candidates);
+    assertEquals(TOP_K, response.getRankingCount());
+    Set<String> drivers = new HashSet<>();
+    for (int i = 0; i < response.getRankingCount(); i++) {
+      WhatIfItem item = response.getRanking(i);
+      String id = item.getItem().getItemId();
+      assertEquals(rank(after, id), item.getRankAfter(), id);
+      assertEquals(rank(before, id), item.getRankBefore(), id);
+      assertTrue(item.getRankAfter() <= TOP_K);
+      assertFalse(item.getText().isEmpty());
+      item.getDriversList().forEach(d -> assertTrue(remove.contains(d.getItemId())));
+      item.getDriversList().forEach(d -> drivers.add(d.getItemId()));
+    }
+    assertFalse(drivers.isEmpty(), "the removed purchases drive some moves");
+    for (WhatIfItem left : response.getLeftTopKList()) {
+      assertTrue(left.getRankBefore() <= TOP_K && left.getRankAfter() > TOP_K);
+    }
+  }
+
+  @Test
+  void whatIf_addingAPurchase_ranksWithoutItAndRejectsUnknownItems() {
+    String added = ranked.get(0);
+
+    WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(ranking).addAddItemIds(added).build());
+
+    assertTrue(response.getRankingList().stream().noneMatch(i -> i.getItem().getItemId().equals(added)),
+        "an added purchase is no longer a candidate");
+    assertEquals(added, response.getHistoryItemIds(response.getHistoryItemIdsCount() - 1));
+    StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
+        WhatIfRequest.newBuilder().setRanking(ranking).addAddItemIds("NO-SUCH-ITEM").build()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+    StatusRuntimeException notBought = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
+        WhatIfRequest.newBuilder().setRanking(ranking).addRemoveItemIds(ranked.get(0)).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, notBought.getStatus().getCode());
+    StatusRuntimeException nothing = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
+        WhatIfRequest.newBuilder().setRanking(ranking).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, nothing.getStatus().getCode());
+  }
+
+  @Test
+  void getModelInsights_sampleOfCustomers_aggregatesRecencyDriversAndNecessity() {
+    GetModelInsightsResponse response = suite.explain.getModelInsights(GetModelInsightsRequest.newBuilder()
+        .addAllUserIds(List.of("12347", "12748", "14911", "17841", "13089", "no-such-customer")).build());
+
+    assertEquals(6, response.getUsersSampled());
+    assertEquals(5, response.getUsersExplained());
+    assertEquals(50, response.getItemsExplained());
+    assertTrue(response.getModelReasonCoverage() > 0 && response.getModelReasonCoverage() <= 1);
+    assertTrue(response.getNecessaryRate() >= 0 && response.getNecessaryRate() <= 1);
+    assertTrue(response.getMeanEvidenceSize() >= 1 && response.getMeanEvidenceSize() <= 3);
+    assertEquals(1, response.getRecency(0).getPositionFromEnd());
+    assertTrue(response.getRecencyCount() <= 50);
+    double citedShare = response.getRecencyList().stream().mapToDouble(RecencyBucket::getCitedShare).sum();
+    assertEquals(1.0, citedShare, 1e-9);
+    assertFalse(response.getTopPairsList().isEmpty());
+    int cited = (int) Math.round(response.getModelReasonCoverage() * response.getItemsExplained());
+    assertTrue(response.getTopDriverItems(0).getCount() <= cited);
+    assertFalse(response.getModelVersion().isEmpty());
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> suite.explain.getModelInsights(GetModelInsightsRequest.getDefaultInstance()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+  }
+
+  /** Re-scores a history reason on the record: every number it states must come out the same. */
+  private static void assertReasonExact(String item, Reason reason) {
+    List<String> candidates = ranking.getCandidateItemIdsList();
+    List<String> evidence = reason.getEvidenceItemIdsList();
+    int rank = rank(score(record, candidates), item);
+    int withoutEvidence = rank(score(without(record, evidence), candidates), item);
+    int withOnly = rank(score(record.stream().filter(evidence::contains).toList(), candidates), item);
+    assertEquals(rank, reason.getRank());
+    assertEquals(withoutEvidence, reason.getRankWithoutEvidence());
+    assertEquals(withOnly, reason.getRankWithEvidenceOnly());
+    assertEquals(rank <= TOP_K && withoutEvidence > TOP_K, reason.getNecessary());
+    assertEquals(withOnly <= TOP_K, reason.getSufficient());
+    assertTrue(reason.getNecessary() || withoutEvidence - rank >= 3, "minimum effect");
+  }
+
+  private static Map<String, Float> score(List<String> history, List<String> candidates) {
+    ScoreRowResult row = ModelServiceGrpc.newBlockingStub(suite.model).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .score(ScoreRequest.newBuilder()
+            .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
+            .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP).build())
+        .getRows(0);
+    Map<String, Float> scores = new HashMap<>();
+    for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
+      scores.put(row.getCandidateItemIds(i), row.getScores(i));
+    }
+    return scores;
+  }
+
+  private static int rank(Map<String, Float> scores, String item) {
+    return Measurement.rankOf(scores, item).orElseThrow();
+  }
+
+  private static List<String> without(List<String> history, List<String> removed) {
+    Set<String> drop = new HashSet<>(removed);
+    List<String> kept = new ArrayList<>();
+    history.stream().filter(id -> !drop.contains(id)).forEach(kept::add);
+    return kept;
+  }
+}
