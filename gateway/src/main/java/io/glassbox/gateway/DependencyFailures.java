@@ -46,6 +46,26 @@ final class DependencyFailures {
   }
 
   /**
+   * A failed interactive explain-service call (ExplainItem, WhyNot, WhatIf): its verdicts on the
+   * caller's input (INVALID_ARGUMENT, NOT_FOUND) and a pinned-version mismatch reach the caller
+   * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED;
+   * anything else is UNAVAILABLE naming the explain service.
+   */
+  static StatusRuntimeException explainFailed(Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    return switch (status.getCode()) {
+      case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> status.withCause(null).asRuntimeException();
+      case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline passed while waiting for the explain service")
+          .asRuntimeException();
+      case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+      default -> Status.UNAVAILABLE
+          .withDescription("the explain service is unavailable (" + status.getCode() + ")")
+          .asRuntimeException();
+    };
+  }
+
+  /**
    * The status a caller of the gateway gets for a failed call: a status the gateway chose keeps
    * its code and message; anything else is a bug, logged here once and reported as INTERNAL.
    */

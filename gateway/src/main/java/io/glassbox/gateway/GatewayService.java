@@ -6,16 +6,23 @@ import static java.util.Objects.requireNonNull;
 import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
-import io.glassbox.api.v1.UserEvent;
+import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,39 +35,56 @@ public final class GatewayService extends GatewayGrpc.GatewayImplBase {
   private static final Logger log = LoggerFactory.getLogger(GatewayService.class);
 
   private final Recommender recommender;
+  private final UserExplainer explainer;
   private final FeedbackRecorder feedback;
   private final Clock clock;
 
   @Inject
-  GatewayService(Recommender recommender, FeedbackRecorder feedback, Clock clock) {
+  GatewayService(
+      Recommender recommender, UserExplainer explainer, FeedbackRecorder feedback, Clock clock) {
     this.recommender = requireNonNull(recommender, "recommender");
+    this.explainer = requireNonNull(explainer, "explainer");
     this.feedback = requireNonNull(feedback, "feedback");
     this.clock = requireNonNull(clock, "clock");
   }
 
   @Override
+  public void explainItem(UserExplainItemRequest request, StreamObserver<ExplainItemResponse> replies) {
+    answer(() -> UserQuestions.read(request), explainer::explainItem, replies);
+  }
+
+  @Override
+  public void whyNot(UserWhyNotRequest request, StreamObserver<WhyNotResponse> replies) {
+    answer(() -> UserQuestions.read(request), explainer::whyNot, replies);
+  }
+
+  @Override
+  public void whatIf(UserWhatIfRequest request, StreamObserver<WhatIfResponse> replies) {
+    answer(() -> UserQuestions.read(request), explainer::whatIf, replies);
+  }
+
+  @Override
   public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> replies) {
-    RecommendQuery query;
-    try {
-      query = RecommendQuery.from(request);
-    } catch (StatusRuntimeException invalid) {
-      replies.onError(invalid);
-      return;
-    }
-    reply(recommender.recommend(query), replies);
+    answer(() -> RecommendQuery.from(request), recommender::recommend, replies);
   }
 
   @Override
   public void submitFeedback(
       SubmitFeedbackRequest request, StreamObserver<SubmitFeedbackResponse> replies) {
-    UserEvent event;
+    answer(() -> FeedbackEvents.from(request, clock.instant()), feedback::record, replies);
+  }
+
+  /** Validates ({@code read} throws INVALID_ARGUMENT), then makes the one domain call. */
+  private static <Q, T> void answer(
+      Supplier<Q> read, Function<Q, ListenableFuture<T>> call, StreamObserver<T> replies) {
+    Q query;
     try {
-      event = FeedbackEvents.from(request, clock.instant());
+      query = read.get();
     } catch (StatusRuntimeException invalid) {
       replies.onError(invalid);
       return;
     }
-    reply(feedback.record(event), replies);
+    reply(call.apply(query), replies);
   }
 
   private static <T> void reply(ListenableFuture<T> result, StreamObserver<T> replies) {

@@ -126,12 +126,18 @@ record RankedSlate(
     return ranked.subList(0, Math.min(k, ranked.size()));
   }
 
-  /** The ids whose display fields the answer needs: the top {@code k} and their via items. */
-  List<String> displayItemIds(int k) {
+  /**
+   * The ids whose display fields the answer needs: the top {@code k} and their via items, and
+   * with {@code withHistory} the history the model read (the heatmap's columns).
+   */
+  List<String> displayItemIds(int k, boolean withHistory) {
     Set<String> ids = new LinkedHashSet<>();
     List<RankedCandidate> top = top(k);
     top.forEach(item -> ids.add(item.itemId()));
     top.forEach(item -> ids.addAll(item.candidate().getViaItemIdsList()));
+    if (withHistory) {
+      ids.addAll(modelHistory);
+    }
     return List.copyOf(ids);
   }
 

@@ -9,8 +9,11 @@ import io.glassbox.server.RequestChecks;
  * @param userId the shopper, 1..128 characters
  * @param limit items to return, 1..{@value #MAX_LIMIT}
  * @param locale "en-US" or "zh-CN"
+ * @param includeContributions whether the answer carries the contribution heatmap
+ * @param skipModelReasons whether to answer with retrieval reasons only (no explain call)
  */
-record RecommendQuery(String userId, int limit, String locale) {
+record RecommendQuery(
+    String userId, int limit, String locale, boolean includeContributions, boolean skipModelReasons) {
   static final int DEFAULT_LIMIT = 10;
   static final int MAX_LIMIT = 50;
 
@@ -19,6 +22,8 @@ record RecommendQuery(String userId, int limit, String locale) {
     return new RecommendQuery(
         RequestChecks.requireId("user_id", request.getUserId()),
         RequestChecks.limitOrDefault("limit", request.getLimit(), DEFAULT_LIMIT, MAX_LIMIT),
-        RequestChecks.locale("locale", request.getLocale()));
+        RequestChecks.locale("locale", request.getLocale()),
+        request.getIncludeContributions(),
+        request.getSkipModelReasons());
   }
 }

@@ -102,7 +102,8 @@ final class Recommender {
     if (eligible.isEmpty()) {
       RankedSlate nothing = new RankedSlate(List.of(), "", List.of(), false);
       return Futures.immediateFuture(ResponseAssembler.assemble(nothing, request.query().limit(),
-          Map.of(), Explanations.notAsked(), found.coldStart(), request.query().locale()));
+          Map.of(), Explanations.notAsked(), found.coldStart(), request.query().locale(),
+          request.query().includeContributions()));
     }
     return Futures.transformAsync(rank(request, found, eligible),
         slate -> describe(request, slate, found), request.inRequest());
@@ -135,27 +136,28 @@ final class Recommender {
     RecommendQuery query = request.query();
     ListenableFuture<Map<String, Item>> items = orFeatureFailure(Futures.transform(
         feature.withDeadline(request.budget().callerDeadline()).getItems(
-            GetItemsRequest.newBuilder().addAllItemIds(slate.displayItemIds(query.limit())).build()),
+            GetItemsRequest.newBuilder()
+                .addAllItemIds(slate.displayItemIds(query.limit(), query.includeContributions())).build()),
         Recommender::byId,
         directExecutor()));
     ListenableFuture<Explanations> explanations = explain(request, slate, found);
     return Futures.whenAllSucceed(items, explanations).call(
         () -> ResponseAssembler.assemble(slate, query.limit(), Futures.getDone(items),
-            Futures.getDone(explanations), coldStart, query.locale()),
+            Futures.getDone(explanations), coldStart, query.locale(), query.includeContributions()),
         directExecutor());
   }
 
   /**
    * Asks the explain service, within its own budget. Not asked when the model could not rank
-   * (there is no model evidence to explain) nor for an unknown user (with no history it could
-   * only repeat the retrieval reasons, so the hop is saved).
+   * (there is no model evidence to explain), for an unknown user (with no history it could
+   * only repeat the retrieval reasons, so the hop is saved), nor when the caller skips them.
    */
   private ListenableFuture<Explanations> explain(
       Request request, RankedSlate slate, Retrieval found) {
     if (slate.rankingDegraded()) {
       return Futures.immediateFuture(Explanations.failed());
     }
-    if (found.coldStart()) {
+    if (found.coldStart() || request.query().skipModelReasons()) {
       return Futures.immediateFuture(Explanations.notAsked());
     }
     RecommendQuery query = request.query();

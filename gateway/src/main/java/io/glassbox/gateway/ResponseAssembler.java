@@ -17,16 +17,22 @@ final class ResponseAssembler {
    * degraded; so does every answer whose ranking is degraded.
    *
    * @param items display fields by id; an id the catalogue lacks is shown by its id alone
+   * @param includeContributions add the contribution heatmap (history columns, a row per item)
+   *     when the model ranked
    */
   static RecommendResponse assemble(
       RankedSlate slate, int limit, Map<String, Item> items, Explanations explanations,
-      boolean coldStart, String locale) {
+      boolean coldStart, String locale, boolean includeContributions) {
     boolean explanationsDegraded = slate.rankingDegraded()
         || explanations.outcome() == Explanations.Outcome.FAILED;
     RecommendResponse.Builder response = RecommendResponse.newBuilder()
         .setModelVersion(slate.rankingDegraded() ? "" : slate.modelVersion())
         .setColdStart(coldStart)
         .setRankingDegraded(slate.rankingDegraded());
+    boolean heatmap = includeContributions && !slate.rankingDegraded();
+    if (heatmap) {
+      slate.modelHistory().forEach(id -> response.addContributionHistory(display(id, items)));
+    }
     int rank = 0;
     for (RankedCandidate ranked : slate.top(limit)) {
       List<Reason> reasons = explanations.reasonsByItem().get(ranked.itemId());
@@ -36,14 +42,25 @@ final class ResponseAssembler {
           explanationsDegraded = true;
         }
       }
-      response.addItems(RecommendedItem.newBuilder()
+      RecommendedItem.Builder item = RecommendedItem.newBuilder()
           .setItem(items.getOrDefault(ranked.itemId(),
               Item.newBuilder().setItemId(ranked.itemId()).build()))
           .setRank(++rank)
           .setScore(ranked.score())
           .addAllSources(ranked.candidate().getSourcesList())
-          .addAllReasons(reasons));
+          .addAllReasons(reasons);
+      if (heatmap && ranked.contribution().size() == slate.modelHistory().size()) {
+        item.addAllContribution(ranked.contribution());
+      }
+      response.addItems(item);
     }
     return response.setExplanationsDegraded(explanationsDegraded).build();
+  }
+
+  /** The display fields of a history column; an id the catalogue lacks is its own title. */
+  private static Item display(String id, Map<String, Item> items) {
+    Item item = items.get(id);
+    return item != null && !item.getTitle().isEmpty()
+        ? item : Item.newBuilder().setItemId(id).setTitle(id).build();
   }
 }

@@ -147,6 +147,6 @@ class RankedSlateTest {
   void displayItemIds_areTheTopItemsThenTheirViaItems() {
     RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
 
-    assertEquals(List.of("a", "b", "h1", "h2"), slate.displayItemIds(2));
+    assertEquals(List.of("a", "b", "h1", "h2"), slate.displayItemIds(2, false));
   }
 }

@@ -25,8 +25,8 @@ class ResponseAssemblerTest {
   private static final Map<String, Item> ITEMS = Map.of("a", item("a"), "b", item("b"),
       "h1", item("h1"));
   private static final RankedSlate BY_MODEL = new RankedSlate(List.of(
-      new RankedCandidate(CANDIDATES.get(1), 2.5, List.of()),
-      new RankedCandidate(CANDIDATES.get(0), 1.5, List.of()),
+      new RankedCandidate(CANDIDATES.get(1), 2.5, List.of(0.75f)),
+      new RankedCandidate(CANDIDATES.get(0), 1.5, List.of(-0.25f)),
       new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false);
 
   private static Explanations explained(String... ids) {
@@ -40,7 +40,7 @@ class ResponseAssemblerTest {
   @Test
   void assemble_ranksTheTopItemsWithDisplayFieldsAndExplainReasons() {
     RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 2, ITEMS,
-        explained("a", "b"), false, "en-US");
+        explained("a", "b"), false, "en-US", false);
 
     assertEquals(2, response.getItemsCount());
     RecommendedItem first = response.getItems(0);
@@ -58,7 +58,7 @@ class ResponseAssemblerTest {
   @Test
   void assemble_itemTheExplainServiceSkipped_getsRetrievalReasonsAndTheDegradedFlag() {
     RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS, explained("b"),
-        false, "en-US");
+        false, "en-US", false);
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, response.getItems(1).getReasons(0).getKind());
     assertTrue(response.getExplanationsDegraded());
@@ -67,7 +67,7 @@ class ResponseAssemblerTest {
   @Test
   void assemble_itemOutsideTheCatalogue_isShownByItsId() {
     RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
-        explained("a", "b", "c"), false, "en-US");
+        explained("a", "b", "c"), false, "en-US", false);
 
     assertEquals(Item.newBuilder().setItemId("c").build(), response.getItems(2).getItem());
   }
@@ -75,7 +75,7 @@ class ResponseAssemblerTest {
   @Test
   void assemble_coldStartNotExplained_isNotDegraded() {
     RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
-        Explanations.notAsked(), true, "en-US");
+        Explanations.notAsked(), true, "en-US", false);
 
     assertTrue(response.getColdStart());
     assertFalse(response.getExplanationsDegraded());
@@ -87,11 +87,32 @@ class ResponseAssemblerTest {
     RankedSlate byRetrieval = RankedSlate.byRetrieval(CANDIDATES);
 
     RecommendResponse response = ResponseAssembler.assemble(byRetrieval, 3, ITEMS,
-        Explanations.failed(), false, "en-US");
+        Explanations.failed(), false, "en-US", false);
 
     assertTrue(response.getRankingDegraded());
     assertTrue(response.getExplanationsDegraded());
     assertEquals("", response.getModelVersion());
     assertEquals(9.0, response.getItems(0).getScore());
+  }
+
+  @Test
+  void assemble_withContributions_addsTheHeatmapAlignedWithTheModelHistory() {
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
+        explained("a", "b", "c"), false, "en-US", true);
+
+    assertEquals(List.of(item("h1")), response.getContributionHistoryList());
+    assertEquals(List.of(0.75f), response.getItems(0).getContributionList());
+    assertEquals(List.of(-0.25f), response.getItems(1).getContributionList());
+    // A row that is not aligned with the history is left out rather than misdrawn.
+    assertEquals(List.of(), response.getItems(2).getContributionList());
+  }
+
+  @Test
+  void assemble_withoutContributionsAsked_hasNoHeatmap() {
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
+        explained("a", "b", "c"), false, "en-US", false);
+
+    assertEquals(0, response.getContributionHistoryCount());
+    assertEquals(0, response.getItems(0).getContributionCount());
   }
 }

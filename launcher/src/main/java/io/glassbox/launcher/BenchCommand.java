@@ -48,6 +48,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline per call in milliseconds (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
+  @Option(names = "--compare-explanations",
+      description = "Alternate calls with and without model reasons (skip_model_reasons) in the same run"
+          + " and print both, and their ratio.")
+  boolean compareExplanations;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (requests < 1 || warmup < 0) {
@@ -59,43 +64,84 @@ final class BenchCommand implements Callable<Integer> {
     ManagedChannel channel = ClientChannels.forTarget(target);
     try {
       GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel);
-      long[] nanos = new long[requests];
-      int degraded = 0;
-      int failed = 0;
+      // With --compare-explanations every user is asked twice in a row, in alternating order,
+      // so both variants see the same users, caches and machine load.
+      Series withReasons = new Series(requests);
+      Series plain = new Series(requests);
       for (int i = 0; i < warmup + requests; i++) {
-        RecommendRequest request = RecommendRequest.newBuilder()
-            .setUserId(users.get(random.nextInt(users.size()))).setLimit(limit).build();
-        long start = System.nanoTime();
-        try {
-          RecommendResponse response = stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-              .recommend(request);
-          if (i >= warmup && (response.getExplanationsDegraded() || response.getRankingDegraded())) {
-            degraded++;
-          }
-        } catch (StatusRuntimeException e) {
-          if (i >= warmup) {
-            failed++;
-          }
-        }
-        if (i >= warmup) {
-          nanos[i - warmup] = System.nanoTime() - start;
+        String user = users.get(random.nextInt(users.size()));
+        boolean measured = i >= warmup;
+        if (!compareExplanations) {
+          withReasons.call(stub, request(user, false), measured);
+        } else if (i % 2 == 0) {
+          withReasons.call(stub, request(user, false), measured);
+          plain.call(stub, request(user, true), measured);
+        } else {
+          plain.call(stub, request(user, true), measured);
+          withReasons.call(stub, request(user, false), measured);
         }
       }
-      Arrays.sort(nanos);
-      System.out.printf(Locale.ROOT,
-          "Recommend x%d (limit %d, %d users, after %d warm-up calls): median %.1f ms, p90 %.1f ms,"
-              + " p99 %.1f ms, max %.1f ms; degraded %d, failed %d%n",
-          requests, limit, users.size(), warmup, millis(nanos, 0.50), millis(nanos, 0.90),
-          millis(nanos, 0.99), nanos[nanos.length - 1] / 1e6, degraded, failed);
+      withReasons.print(compareExplanations ? "with explanations" : "", requests, limit, users.size(), warmup);
+      int failed = withReasons.failed;
+      if (compareExplanations) {
+        plain.print("without (skip_model_reasons)", requests, limit, users.size(), warmup);
+        System.out.printf(Locale.ROOT, "explanations cost: median x%.2f, p90 x%.2f%n",
+            withReasons.millis(0.5) / plain.millis(0.5), withReasons.millis(0.9) / plain.millis(0.9));
+        failed += plain.failed;
+      }
       return failed == 0 ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
-  private static double millis(long[] sorted, double quantile) {
-    int index = (int) Math.ceil(quantile * sorted.length) - 1;
-    return sorted[Math.max(0, index)] / 1e6;
+  private RecommendRequest request(String user, boolean skipModelReasons) {
+    return RecommendRequest.newBuilder().setUserId(user).setLimit(limit)
+        .setSkipModelReasons(skipModelReasons).build();
+  }
+
+  /** The latencies of one kind of call. */
+  private final class Series {
+    private final long[] nanos;
+    private int count;
+    int degraded;
+    int failed;
+
+    Series(int requests) {
+      nanos = new long[requests];
+    }
+
+    void call(GatewayGrpc.GatewayBlockingStub stub, RecommendRequest request, boolean measured) {
+      long start = System.nanoTime();
+      try {
+        RecommendResponse response = stub.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).recommend(request);
+        if (measured && (response.getExplanationsDegraded() || response.getRankingDegraded())) {
+          degraded++;
+        }
+      } catch (StatusRuntimeException e) {
+        if (measured) {
+          failed++;
+        }
+      }
+      if (measured) {
+        nanos[count++] = System.nanoTime() - start;
+      }
+    }
+
+    double millis(double quantile) {
+      long[] sorted = Arrays.copyOf(nanos, count);
+      Arrays.sort(sorted);
+      int index = (int) Math.ceil(quantile * sorted.length) - 1;
+      return sorted[Math.max(0, index)] / 1e6;
+    }
+
+    void print(String label, int requests, int limit, int userCount, int warmup) {
+      System.out.printf(Locale.ROOT,
+          "Recommend%s x%d (limit %d, %d users, after %d warm-up calls): median %.1f ms, p90 %.1f ms,"
+              + " p99 %.1f ms, max %.1f ms; degraded %d, failed %d%n",
+          label.isEmpty() ? "" : " " + label, requests, limit, userCount, warmup, millis(0.50),
+          millis(0.90), millis(0.99), millis(1.0), degraded, failed);
+    }
   }
 
   static List<String> readUserIds(Path file) throws IOException {

@@ -1,0 +1,152 @@
+package io.glassbox.gateway;
+
+import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+import static java.util.Objects.requireNonNull;
+
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.WhatIfRequest;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.api.v1.WhyNotResponse;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+
+/**
+ * ExplainItem, WhyNot and WhatIf for a user: reads the user's record and candidates (and checks
+ * the asked items against the catalogue) in parallel, then asks the explain service, all under
+ * the caller's deadline. Nothing blocks a thread.
+ */
+final class UserExplainer {
+  private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
+  private final ExplainServiceGrpc.ExplainServiceFutureStub explain;
+  private final GatewayConfig config;
+  private final Deadline.Ticker ticker;
+
+  @Inject
+  UserExplainer(
+      @FeatureChannel Channel featureChannel, @ExplainChannel Channel explainChannel,
+      GatewayConfig config, Deadline.Ticker ticker) {
+    this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
+    this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
+    this.config = requireNonNull(config, "config");
+    this.ticker = requireNonNull(ticker, "ticker");
+  }
+
+  /** Must be called with the inbound call's context current (as a gRPC handler is). */
+  ListenableFuture<ExplainItemResponse> explainItem(UserQuestions.ItemQuestion question) {
+    return withRanking(question.userId(), "item_id", List.of(question.itemId()),
+        (stub, ranking) -> stub.explainItem(ExplainItemRequest.newBuilder()
+            .setRanking(ranking).setItemId(question.itemId()).setTopK(question.limit())
+            .setLocale(question.locale()).build()));
+  }
+
+  /** Must be called with the inbound call's context current. */
+  ListenableFuture<WhyNotResponse> whyNot(UserQuestions.ItemQuestion question) {
+    return withRanking(question.userId(), "item_id", List.of(question.itemId()),
+        (stub, ranking) -> stub.whyNot(WhyNotRequest.newBuilder()
+            .setRanking(ranking).setItemId(question.itemId()).setTopK(question.limit())
+            .setLocale(question.locale()).build()));
+  }
+
+  /** Must be called with the inbound call's context current. */
+  ListenableFuture<WhatIfResponse> whatIf(UserQuestions.WhatIfQuestion question) {
+    return withRanking(question.userId(), "add_item_ids", question.add(),
+        (stub, ranking) -> stub.whatIf(WhatIfRequest.newBuilder()
+            .setRanking(ranking).addAllRemoveItemIds(question.remove()).addAllAddItemIds(question.add())
+            .setTopK(question.limit()).setLocale(question.locale()).build()));
+  }
+
+  /**
+   * Reads the user's ranking (and checks {@code catalogueIds} exist), then asks the explain
+   * service. NOT_FOUND for a user with no record or an id the catalogue lacks (named by
+   * {@code field}); the explain service's own INVALID_ARGUMENT and NOT_FOUND reach the caller.
+   */
+  private <T> ListenableFuture<T> withRanking(
+      String userId, String field, List<String> catalogueIds,
+      BiFunction<ExplainServiceGrpc.ExplainServiceFutureStub, UserRanking, ListenableFuture<T>> ask) {
+    Context context = Context.current();
+    Executor inRequest = context.fixedContextExecutor(directExecutor());
+    Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
+    FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
+    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest
+        .newBuilder().setUserId(userId).setMaxEvents(config.historyEvents()).build());
+    ListenableFuture<RetrieveCandidatesResponse> candidates = features.retrieveCandidates(
+        RetrieveCandidatesRequest.newBuilder().setUserId(userId).setLimit(config.candidateCount())
+            .setExcludeHistory(true).build());
+    ListenableFuture<GetItemsResponse> items = catalogueIds.isEmpty()
+        ? Futures.immediateFuture(GetItemsResponse.getDefaultInstance())
+        : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
+    ListenableFuture<UserRanking> ranking = Futures.whenAllSucceed(history, candidates, items).call(
+        () -> ranking(userId, field, catalogueIds, Futures.getDone(history), Futures.getDone(candidates),
+            Futures.getDone(items)),
+        directExecutor());
+    ListenableFuture<UserRanking> checked = Futures.catching(ranking, Exception.class, failure -> {
+      Status status = Status.fromThrowable(failure);
+      if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.FAILED_PRECONDITION) {
+        throw status.asRuntimeException(); // our own verdict on the user or the items
+      }
+      throw DependencyFailures.featureFailed(failure);
+    }, directExecutor());
+    return Futures.transformAsync(checked,
+        found -> Futures.catching(ask.apply(explain.withDeadline(deadline), found), Exception.class,
+            failure -> {
+              throw DependencyFailures.explainFailed(failure);
+            }, directExecutor()),
+        inRequest);
+  }
+
+  private static UserRanking ranking(
+      String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
+      RetrieveCandidatesResponse candidates, GetItemsResponse items) {
+    if (!history.getKnownUser() || history.getEventsCount() == 0) {
+      throw Status.NOT_FOUND.withDescription("user_id \"" + userId + "\" has no purchase record")
+          .asRuntimeException();
+    }
+    if (items.getMissingItemIdsCount() > 0) {
+      String missing = items.getMissingItemIds(0);
+      throw Status.NOT_FOUND.withDescription(field + " \"" + missing + "\" is not in the catalogue")
+          .asRuntimeException();
+    }
+    List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
+    List<Candidate> eligible = RankedSlate.eligible(candidates.getCandidatesList(), record);
+    UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
+    List<String> ids = new ArrayList<>(eligible.size());
+    for (Candidate candidate : eligible) {
+      ids.add(candidate.getItemId());
+      ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
+          .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
+    }
+    boolean askedItem = field.equals("item_id");
+    if (ids.isEmpty() && !askedItem) {
+      throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId
+          + "\" has no candidates to rank").asRuntimeException();
+    }
+    if (ids.isEmpty()) {
+      // The asked item is always ranked (the explain service adds it); it then ranks alone.
+      ids.add(catalogueIds.get(0));
+    }
+    return ranking.addAllCandidateItemIds(ids).build();
+  }
+}

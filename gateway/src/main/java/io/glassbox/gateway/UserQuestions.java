@@ -1,0 +1,59 @@
+package io.glassbox.gateway;
+
+import static io.glassbox.server.RequestChecks.invalid;
+
+import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.server.RequestChecks;
+import java.util.List;
+
+/** Validated ExplainItem, WhyNot and WhatIf requests (limits from gateway.proto). */
+final class UserQuestions {
+  static final int DEFAULT_LIMIT = 10;
+  static final int MAX_LIMIT = 50;
+  static final int MAX_EDITS = 50;
+
+  private UserQuestions() {}
+
+  /** ExplainItem or WhyNot: one item of one user's ranking. */
+  record ItemQuestion(String userId, String itemId, int limit, String locale) {}
+
+  /** WhatIf: purchases to leave out and to add. */
+  record WhatIfQuestion(String userId, List<String> remove, List<String> add, int limit, String locale) {
+    WhatIfQuestion {
+      remove = List.copyOf(remove);
+      add = List.copyOf(add);
+    }
+  }
+
+  static ItemQuestion read(UserExplainItemRequest request) {
+    return item(request.getUserId(), request.getItemId(), request.getLimit(), request.getLocale());
+  }
+
+  static ItemQuestion read(UserWhyNotRequest request) {
+    return item(request.getUserId(), request.getItemId(), request.getLimit(), request.getLocale());
+  }
+
+  static WhatIfQuestion read(UserWhatIfRequest request) {
+    String userId = RequestChecks.requireId("user_id", request.getUserId());
+    RequestChecks.requireCount("remove_item_ids", request.getRemoveItemIdsCount(), 0, MAX_EDITS);
+    RequestChecks.requireCount("add_item_ids", request.getAddItemIdsCount(), 0, MAX_EDITS);
+    List<String> remove = RequestChecks.requireIds("remove_item_ids", request.getRemoveItemIdsList());
+    List<String> add = RequestChecks.requireIds("add_item_ids", request.getAddItemIdsList());
+    if (remove.isEmpty() && add.isEmpty()) {
+      throw invalid("remove_item_ids and add_item_ids must not both be empty (nothing would change)");
+    }
+    return new WhatIfQuestion(userId, remove, add,
+        RequestChecks.limitOrDefault("limit", request.getLimit(), DEFAULT_LIMIT, MAX_LIMIT),
+        RequestChecks.locale("locale", request.getLocale()));
+  }
+
+  private static ItemQuestion item(String userId, String itemId, int limit, String locale) {
+    return new ItemQuestion(
+        RequestChecks.requireId("user_id", userId),
+        RequestChecks.requireId("item_id", itemId),
+        RequestChecks.limitOrDefault("limit", limit, DEFAULT_LIMIT, MAX_LIMIT),
+        RequestChecks.locale("locale", locale));
+  }
+}
