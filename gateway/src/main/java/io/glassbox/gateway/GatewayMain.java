@@ -2,10 +2,18 @@ package io.glassbox.gateway;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
+import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.gateway.viewer.ViewerServer;
+import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
+import io.grpc.ManagedChannel;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 
 /** Starts the gateway: the public Glassbox API. */
 public final class GatewayMain {
@@ -20,13 +28,41 @@ public final class GatewayMain {
 
   /**
    * Starts the gateway on its configured port and marks it SERVING: it holds no data, and it
-   * answers (degraded, flagged) even while the services behind it are down. Closing the returned
-   * server also closes the channels to those services, after the drain.
+   * answers (degraded, flagged) even while the services behind it are down. Then starts the
+   * viewer page, unless {@value ViewerConfig#PORT_KEY} is 0. Closing the returned gateway stops
+   * the page, drains the server, then closes the channels to the services behind it.
    */
-  public static GrpcServer start(ConfigSource source) {
+  public static RunningGateway start(ConfigSource source) {
     GatewayConfig config = GatewayConfig.load(source);
-    return start(config, ClientSettings.load(source), GrpcServer.onPort("gateway", config.port(),
+    ViewerConfig viewerConfig = ViewerConfig.load(source);
+    ClientSettings client = ClientSettings.load(source);
+    GrpcServer server = start(config, client, GrpcServer.onPort("gateway", config.port(),
         ServerSettings.load(source, DEFAULT_METRICS_PORT)));
+    if (!viewerConfig.enabled()) {
+      return new RunningGateway(server, Optional.empty(), Optional.empty());
+    }
+    // The page calls the public API over a real channel to this very server, so its calls pass
+    // through everything an RPC client's do (interceptors, serialization, limits).
+    // TLS as configured, but no key of its own: each call carries only the key the browser sent.
+    ManagedChannel self = ClientChannels.forTarget(selfTarget(viewerConfig.bindAddress(), server.port()),
+        new ClientSettings(Optional.empty(), client.tls(), client.reconnectProbe()), Retries.none());
+    try {
+      ViewerServer viewer = ViewerServer.start(
+          new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
+          viewerConfig.exampleUsers(), self, config.defaultDeadline());
+      return new RunningGateway(server, Optional.of(viewer), Optional.of(self));
+    } catch (RuntimeException e) {
+      self.shutdownNow();
+      server.close();
+      throw e;
+    }
+  }
+
+  /** The gateway's own address as seen from this process: loopback when it binds every address. */
+  static String selfTarget(InetAddress bindAddress, int port) {
+    InetAddress host = bindAddress.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bindAddress;
+    String literal = host.getHostAddress();
+    return (literal.contains(":") ? "[" + literal + "]" : literal) + ":" + port;
   }
 
   /** Starts the gateway on {@code server} (e.g. an in-process one in tests). */

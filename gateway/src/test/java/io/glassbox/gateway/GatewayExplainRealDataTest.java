@@ -72,7 +72,7 @@ class GatewayExplainRealDataTest {
         "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
         "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
         "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-        "GLASSBOX_DEFAULT_DEADLINE", "30s"))));
+        "GLASSBOX_DEFAULT_DEADLINE", "30s"))).grpc());
     channel = ClientChannels.forTarget("localhost:" + gatewayServer.port());
     gateway = GatewayGrpc.newBlockingStub(channel);
     top = stub().recommend(RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(20)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
@@ -17,6 +18,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +37,9 @@ class GatewayMainTest {
   @Test
   void start_servesOnItsPortAndIsServingAtOnce_evenWithItsDependenciesDown() throws InterruptedException {
     String unreachable = "in-process:none-" + UUID.randomUUID();
-    GrpcServer server = GatewayMain.start(ConfigSource.of(Map.of(
+    RunningGateway server = GatewayMain.start(ConfigSource.of(Map.of(
         GatewayConfig.PORT_KEY, "0",
+        ViewerConfig.PORT_KEY, "0",
         GatewayConfig.FEATURE_TARGET_KEY, unreachable,
         GatewayConfig.MODEL_TARGET_KEY, unreachable,
         GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
@@ -71,5 +80,47 @@ class GatewayMainTest {
     assertTrue(channels.feature().awaitTermination(10, TimeUnit.SECONDS));
     assertTrue(channels.model().awaitTermination(10, TimeUnit.SECONDS));
     assertTrue(channels.explain().awaitTermination(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void start_servesTheViewer_whichCallsThisGatewayOverARealChannel_untilClosed() throws Exception {
+    String unreachable = "in-process:none-" + UUID.randomUUID();
+    RunningGateway gateway = GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        ViewerConfig.PORT_KEY, String.valueOf(freePort()),
+        GatewayConfig.FEATURE_TARGET_KEY, unreachable,
+        GatewayConfig.MODEL_TARGET_KEY, unreachable,
+        GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
+    URI viewer = gateway.viewerUri().orElseThrow();
+    HttpClient http = HttpClient.newHttpClient();
+    try {
+      assertEquals("127.0.0.1", viewer.getHost());
+      HttpResponse<String> page = http.send(HttpRequest.newBuilder(viewer).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, page.statusCode());
+      // The gateway's own answer with its feature service down: UNAVAILABLE, here 503.
+      HttpResponse<String> recommend = http.send(
+          HttpRequest.newBuilder(viewer.resolve("/api/recommend?user=u1")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, recommend.statusCode(), recommend.body());
+      assertTrue(recommend.body().contains("the gateway answered UNAVAILABLE"), recommend.body());
+    } finally {
+      gateway.close();
+    }
+    assertThrows(IOException.class, () -> http.send(HttpRequest.newBuilder(viewer).build(),
+        HttpResponse.BodyHandlers.ofString()));
+  }
+
+  @Test
+  void selfTarget_isLoopbackForTheWildcardAddress_andTheAddressItselfOtherwise() throws Exception {
+    assertEquals("127.0.0.1:50051", GatewayMain.selfTarget(InetAddress.getByName("0.0.0.0"), 50051));
+    assertEquals("10.1.2.3:50051", GatewayMain.selfTarget(InetAddress.getByName("10.1.2.3"), 50051));
+    assertEquals("[0:0:0:0:0:0:0:1]:7", GatewayMain.selfTarget(InetAddress.getByName("::1"), 7));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 }

@@ -3,15 +3,18 @@ package io.glassbox.launcher;
 import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.gateway.GatewayMain;
+import io.glassbox.gateway.RunningGateway;
 import io.glassbox.model.ModelConfig;
 import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class Suite implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Suite.class);
 
-  private final List<GrpcServer> started;
+  private final List<GrpcServer> backends;
+  private final RunningGateway gateway;
   private final Ports ports;
 
-  private Suite(List<GrpcServer> started, Ports ports) {
-    this.started = List.copyOf(started);
+  private Suite(List<GrpcServer> backends, RunningGateway gateway, Ports ports) {
+    this.backends = List.copyOf(backends);
+    this.gateway = gateway;
     this.ports = ports;
   }
 
@@ -84,10 +89,10 @@ public final class Suite implements AutoCloseable {
           base.with(ports.metricsPort(ExplainMain.DEFAULT_METRICS_PORT)).with(targets));
       targets.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port());
       targets.put("GLASSBOX_GATEWAY_PORT", String.valueOf(ports.gateway()));
-      GrpcServer gateway = startOne(started, GatewayMain::start,
+      RunningGateway gateway = GatewayMain.start(
           base.with(ports.metricsPort(GatewayMain.DEFAULT_METRICS_PORT)).with(targets));
-      return new Suite(started, new Ports(gateway.port(), feature.port(), model.port(), explain.port(),
-          feature.adminPort(), model.adminPort(), ports.metrics()));
+      return new Suite(started, gateway, new Ports(gateway.port(), feature.port(), model.port(),
+          explain.port(), feature.adminPort(), model.adminPort(), ports.metrics()));
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
@@ -107,14 +112,24 @@ public final class Suite implements AutoCloseable {
     return ports;
   }
 
+  /** Where the gateway serves its viewer page; empty when it is disabled. */
+  public Optional<URI> viewerUri() {
+    return gateway.viewerUri();
+  }
+
   /** Blocks until the gateway has stopped. */
   public void awaitTermination() throws InterruptedException {
-    started.get(started.size() - 1).awaitTermination();
+    gateway.awaitTermination();
   }
 
   @Override
   public void close() {
-    closeAll(started);
+    try {
+      gateway.close();
+    } catch (RuntimeException e) {
+      log.warn("the gateway failed to stop cleanly", e);
+    }
+    closeAll(backends);
   }
 
   private static void closeAll(List<GrpcServer> servers) {

@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.StoreUnavailableException;
+import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
 import java.util.HashMap;
 import java.util.Locale;
@@ -45,12 +46,19 @@ final class UpCommand implements Callable<Integer> {
           + "Default: GLASSBOX_FEATURE_STORE, else memory.")
   Store store;
 
+  @Option(names = "--http-port", description = "Port of the explanation viewer page; 0 disables it "
+      + "(default: " + ViewerConfig.PORT_KEY + ", else 8080).")
+  Integer httpPort;
+
   @Override
   public Integer call() throws InterruptedException {
     long startNanos = System.nanoTime();
     Map<String, String> overrides = new HashMap<>();
     if (store != null) {
       overrides.put(FeatureConfig.STORE_KEY, store.name());
+    }
+    if (httpPort != null) {
+      overrides.put(ViewerConfig.PORT_KEY, String.valueOf(httpPort));
     }
     ConfigSource config = ConfigSource.fromEnvironment().with(overrides);
     Suite suite;
@@ -73,6 +81,9 @@ final class UpCommand implements Callable<Integer> {
         (System.nanoTime() - startNanos) / 1e9, ports.gateway(), ports.feature(), ports.model(),
         ports.explain(), ports.featureAdmin(), ports.modelAdmin(),
         config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT));
+    System.out.println(suite.viewerUri()
+        .map(uri -> "Viewer: " + uri + "    (see each recommendation's reasons, heatmap and what-if)")
+        .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0)."));
     suite.awaitTermination();
     return 0;
   }

@@ -78,7 +78,8 @@ class SuiteEndToEndTest {
             "GLASSBOX_MODEL_DIR", root + "/models",
             "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "5s",
             "GLASSBOX_EXPLAIN_TIMEOUT", "5s",
-            "GLASSBOX_DEFAULT_DEADLINE", "10s")),
+            "GLASSBOX_DEFAULT_DEADLINE", "10s",
+            "GLASSBOX_GATEWAY_HTTP_PORT", "0")),
         Suite.Ports.ephemeral());
     gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
     featureChannel = ClientChannels.forTarget("localhost:" + suite.ports().feature());

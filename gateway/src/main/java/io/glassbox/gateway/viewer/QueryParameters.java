@@ -1,0 +1,148 @@
+package io.glassbox.gateway.viewer;
+
+import io.glassbox.server.RequestChecks;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The decoded, size-checked query string of one viewer request, and the typed, validated
+ * parameters the endpoints read from it. Every failure is a 400 whose message names the
+ * parameter and the rule, without repeating what the caller sent.
+ */
+final class QueryParameters {
+  /** Longest id (user or item) the Glassbox API accepts. */
+  static final int MAX_ID_LENGTH = RequestChecks.MAX_ID_LENGTH;
+  /** Longest raw query string read; beyond it the request is refused before decoding. */
+  static final int MAX_QUERY_LENGTH = 16 * 1024;
+  /** Most items a page may ask for (the Gateway's own limit). */
+  static final int MAX_LIMIT = 50;
+  static final int DEFAULT_LIMIT = 10;
+
+  private final Map<String, List<String>> values;
+
+  private QueryParameters(Map<String, List<String>> values) {
+    this.values = values;
+  }
+
+  /**
+   * Decodes {@code rawQuery} (may be null), accepting only the parameter names in
+   * {@code allowed}.
+   */
+  static QueryParameters parse(String rawQuery, Set<String> allowed) throws ViewerException {
+    Map<String, List<String>> values = new TreeMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return new QueryParameters(values);
+    }
+    if (rawQuery.length() > MAX_QUERY_LENGTH) {
+      throw new ViewerException(414, "the query string must be at most " + MAX_QUERY_LENGTH
+          + " characters");
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int equals = pair.indexOf('=');
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      if (!allowed.contains(name)) {
+        throw ViewerException.badRequest(
+            "unknown query parameter; this endpoint takes " + String.join(", ", allowed));
+      }
+      values.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
+    }
+    return new QueryParameters(values);
+  }
+
+  /** The required shopper id: {@code user}, 1..128 characters. */
+  String user() throws ViewerException {
+    String user = single("user");
+    if (user == null || user.isBlank()) {
+      throw ViewerException.badRequest("user is required: a shopper id of 1.."
+          + MAX_ID_LENGTH + " characters");
+    }
+    return checkedId("user", user);
+  }
+
+  /** {@code locale}: "en-US" (the default when absent) or "zh-CN". */
+  String locale() throws ViewerException {
+    String locale = single("locale");
+    if (locale == null || locale.isEmpty()) {
+      return RequestChecks.DEFAULT_LOCALE;
+    }
+    if (!RequestChecks.SUPPORTED_LOCALES.contains(locale)) {
+      throw ViewerException.badRequest("locale must be en-US or zh-CN");
+    }
+    return locale;
+  }
+
+  /** {@code limit}: 1..50, default 10. */
+  int limit() throws ViewerException {
+    String limit = single("limit");
+    if (limit == null || limit.isEmpty()) {
+      return DEFAULT_LIMIT;
+    }
+    try {
+      int value = limit.length() > 3 ? -1 : Integer.parseInt(limit);
+      if (value >= 1 && value <= MAX_LIMIT) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // Falls through to the one message below.
+    }
+    throw ViewerException.badRequest("limit must be a whole number 1.." + MAX_LIMIT);
+  }
+
+  /**
+   * Every value of the repeated parameter {@code name}: distinct ids of 1..128 characters, at
+   * most {@code max}; in the order given.
+   */
+  List<String> ids(String name, int max) throws ViewerException {
+    List<String> raw = values.getOrDefault(name, List.of());
+    if (raw.size() > max) {
+      throw ViewerException.badRequest(name + " may be given at most " + max + " times");
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    for (String id : raw) {
+      if (id.isBlank()) {
+        throw ViewerException.badRequest(name + " must not be empty");
+      }
+      ids.add(checkedId(name, id));
+    }
+    return List.copyOf(ids);
+  }
+
+  private String single(String name) throws ViewerException {
+    List<String> given = values.get(name);
+    if (given == null) {
+      return null;
+    }
+    if (given.size() > 1) {
+      throw ViewerException.badRequest(name + " must be given once");
+    }
+    return given.get(0);
+  }
+
+  private static String checkedId(String name, String id) throws ViewerException {
+    if (id.length() > MAX_ID_LENGTH) {
+      throw ViewerException.badRequest(name + " must be at most " + MAX_ID_LENGTH + " characters");
+    }
+    if (id.chars().anyMatch(Character::isISOControl)) {
+      throw ViewerException.badRequest(name + " must not contain control characters");
+    }
+    return id;
+  }
+
+  private static String decode(String text) throws ViewerException {
+    try {
+      return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformed) {
+      throw ViewerException.badRequest("the query string is not valid URL encoding");
+    }
+  }
+}

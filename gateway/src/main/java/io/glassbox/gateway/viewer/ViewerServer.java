@@ -1,0 +1,232 @@
+package io.glassbox.gateway.viewer;
+
+import static java.util.Objects.requireNonNull;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.Channel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The explanation viewer: one HTTP listener (the JDK's {@code com.sun.net.httpserver}) serving a
+ * static page and the JSON endpoints it calls. The endpoints are thin: each is one call of the
+ * public Gateway API through {@link ViewerApi}, so the page shows exactly what an RPC client gets.
+ */
+public final class ViewerServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
+  /** Worker threads; the page makes a handful of calls per click. */
+  private static final int THREADS = 4;
+  private static final String STATIC_ROOT = "/io/glassbox/gateway/viewer/static/";
+  private static final Map<String, String> STATIC_FILES = Map.of(
+      "/", "index.html",
+      "/viewer.js", "viewer.js",
+      "/viewer.css", "viewer.css");
+
+  /** How long {@link #close} lets requests in progress finish. */
+  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
+
+  private final HttpServer server;
+  private final ExecutorService workers;
+  private final URI uri;
+  private final InFlight inFlight;
+  private boolean closed;
+
+  private ViewerServer(HttpServer server, ExecutorService workers, URI uri, InFlight inFlight) {
+    this.server = server;
+    this.workers = workers;
+    this.uri = uri;
+    this.inFlight = inFlight;
+  }
+
+  /**
+   * Starts listening on {@code address} (port 0 picks a free one). {@code gateway} is a channel
+   * to the public Gateway service; {@code deadline} bounds each call made on it;
+   * {@code exampleUsers} are offered on the page as one-click examples.
+   */
+  public static ViewerServer start(InetSocketAddress address, List<String> exampleUsers,
+      Channel gateway, Duration deadline) {
+    ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
+    Map<String, StaticFile> files = loadStaticFiles();
+    ExecutorService workers = Executors.newFixedThreadPool(THREADS, daemonThreads());
+    HttpServer server;
+    try {
+      server = HttpServer.create(address, 0);
+    } catch (IOException e) {
+      workers.shutdown();
+      throw new UncheckedIOException("the viewer could not listen on "
+          + address.getAddress().getHostAddress() + ":" + address.getPort() + ": " + e.getMessage(), e);
+    }
+    server.setExecutor(workers);
+    InFlight inFlight = new InFlight();
+    server.createContext("/", exchange -> {
+      inFlight.begin();
+      try {
+        handle(exchange, api, files);
+      } finally {
+        inFlight.end();
+      }
+    });
+    server.start();
+    InetSocketAddress bound = server.getAddress();
+    URI uri = URI.create("http://" + hostForUri(bound) + ":" + bound.getPort() + "/");
+    log.info("viewer listening on {}", uri);
+    return new ViewerServer(server, workers, uri, inFlight);
+  }
+
+  /** Where the page is served, e.g. {@code http://127.0.0.1:8080/}. */
+  public URI uri() {
+    return uri;
+  }
+
+  /** Lets requests in progress finish (for up to two seconds), then stops listening. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // HttpServer.stop(delay) waits the whole delay unless a request happens to end meanwhile,
+    // so the drain is awaited here and the server stopped without delay.
+    inFlight.awaitIdle(DRAIN_TIMEOUT);
+    server.stop(0);
+    workers.shutdownNow();
+    log.info("viewer stopped");
+  }
+
+  /** Counts requests being handled, so that {@link #close} can wait for them. */
+  private static final class InFlight {
+    private int count;
+
+    synchronized void begin() {
+      count++;
+    }
+
+    synchronized void end() {
+      count--;
+      notifyAll();
+    }
+
+    synchronized void awaitIdle(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      try {
+        for (long left = timeout.toNanos(); count > 0 && left > 0; left = deadline - System.nanoTime()) {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void handle(HttpExchange exchange, ViewerApi api, Map<String, StaticFile> files)
+      throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getRawPath();
+      if (!"GET".equals(exchange.getRequestMethod())) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        sendError(exchange, new ViewerException(405, "only GET is supported"));
+        return;
+      }
+      StaticFile file = files.get(path);
+      if (file != null) {
+        send(exchange, 200, file.contentType(), file.bytes());
+        return;
+      }
+      if (!path.startsWith("/api/")) {
+        sendError(exchange, new ViewerException(404, "no such page"));
+        return;
+      }
+      try {
+        String json = api.handle(path, exchange.getRequestURI().getRawQuery(),
+            exchange.getRequestHeaders().getFirst("Authorization"));
+        send(exchange, 200, "application/json; charset=utf-8",
+            json.getBytes(StandardCharsets.UTF_8));
+      } catch (ViewerException e) {
+        sendError(exchange, e);
+      } catch (RuntimeException e) {
+        log.warn("viewer request failed", e);
+        sendError(exchange, new ViewerException(500, "internal error"));
+      }
+    }
+  }
+
+  private static void sendError(HttpExchange exchange, ViewerException error) throws IOException {
+    byte[] body = ViewerApi.errorJson(error).getBytes(StandardCharsets.UTF_8);
+    send(exchange, error.httpStatus(), "application/json; charset=utf-8", body);
+  }
+
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
+    Headers headers = exchange.getResponseHeaders();
+    headers.set("Content-Type", contentType);
+    headers.set("X-Content-Type-Options", "nosniff");
+    headers.set("Referrer-Policy", "no-referrer");
+    headers.set("Cache-Control", "no-store");
+    // Everything the page needs comes from this server; it is never framed.
+    headers.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private record StaticFile(String contentType, byte[] bytes) {}
+
+  private static Map<String, StaticFile> loadStaticFiles() {
+    Map<String, StaticFile> files = new java.util.HashMap<>();
+    STATIC_FILES.forEach((path, name) -> {
+      try (InputStream in = ViewerServer.class.getResourceAsStream(STATIC_ROOT + name)) {
+        if (in == null) {
+          throw new IllegalStateException("viewer resource missing: " + name);
+        }
+        files.put(path, new StaticFile(contentType(name), in.readAllBytes()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("viewer resource unreadable: " + name, e);
+      }
+    });
+    return Map.copyOf(files);
+  }
+
+  private static String contentType(String name) {
+    if (name.endsWith(".html")) {
+      return "text/html; charset=utf-8";
+    }
+    if (name.endsWith(".js")) {
+      return "text/javascript; charset=utf-8";
+    }
+    return "text/css; charset=utf-8";
+  }
+
+  private static String hostForUri(InetSocketAddress bound) {
+    String host = bound.getAddress().isAnyLocalAddress()
+        ? "localhost" : bound.getAddress().getHostAddress();
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger count = new AtomicInteger();
+    return task -> {
+      Thread thread = new Thread(task, "viewer-http-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,413 @@
+// Glassbox viewer: calls the gateway's JSON endpoints (each one Gateway RPC) and draws the
+// recommendations, their reasons, the contribution heatmap and what-if re-rankings. All text from
+// the server goes through textContent, never innerHTML.
+"use strict";
+
+const TEXTS = {
+  "en-US": {
+    subtitle: "why these recommendations",
+    userLabel: "Customer",
+    limitLabel: "Items",
+    show: "Show",
+    examples: "Examples:",
+    apiKey: "API key (only when the gateway requires one)",
+    recommendations: "Recommended items and why",
+    heatmap: "Contribution of each purchase to each recommendation",
+    heatmapNote: "Rows: recommended items. Columns: the purchases the model read, oldest first. "
+      + "Each cell is the purchase's additive share of the item's score (model score units): red "
+      + "raises the score, blue lowers it. Untick purchases to ask “what if I had not bought these?”.",
+    whatIf: "What if…",
+    whatIfRun: "Re-rank without the unticked purchases",
+    whatIfReset: "Tick all",
+    loading: "Loading…",
+    summary: (r) => `Model ${r.modelVersion || "—"}.`
+      + (r.coldStart ? " Unknown customer: best sellers." : "")
+      + (r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
+      + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : ""),
+    score: "score",
+    kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller" },
+    necessary: "necessary", notNecessary: "not necessary",
+    sufficient: "sufficient", notSufficient: "not sufficient",
+    rankMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without it`
+      + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
+    noHeatmap: "No heatmap: the model did not rank these items (unknown customer or model unavailable).",
+    untickedNone: "Untick one or more purchases in the heatmap's header.",
+    unticked: (n, ids) => `${n} purchase(s) unticked: ${ids}.`,
+    whatIfUnavailable: "What-if is not available on this gateway: ",
+    newRanking: "New ranking",
+    leftTopK: "Left the top",
+    was: (b, a) => `#${b} → #${a}`,
+    newEntry: "new",
+    rankAmong: (n) => `Ranks among ${n} ranked candidates.`,
+    legend: "contribution",
+    columnsCaption: "Purchases the model read, oldest → newest (untick to remove)",
+    rowsCaption: "Recommended items",
+    item: "Item",
+    move: "Moved",
+    why: "Why",
+  },
+  "zh-CN": {
+    subtitle: "为什么推荐这些商品",
+    userLabel: "顾客",
+    limitLabel: "数量",
+    show: "查看",
+    examples: "示例：",
+    apiKey: "API 密钥（仅当网关要求时）",
+    recommendations: "推荐商品及理由",
+    heatmap: "每次购买对每个推荐的贡献",
+    heatmapNote: "行：推荐商品。列：模型读取的购买记录，从早到晚。每个单元格是该购买对商品得分的加性贡献"
+      + "（模型得分单位）：红色提高得分，蓝色降低得分。取消勾选购买记录，看看“如果没买这些会怎样？”。",
+    whatIf: "如果……",
+    whatIfRun: "去掉未勾选的购买后重新排序",
+    whatIfReset: "全部勾选",
+    loading: "加载中……",
+    summary: (r) => `模型 ${r.modelVersion || "—"}。`
+      + (r.coldStart ? "未知顾客：推荐畅销商品。" : "")
+      + (r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
+      + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : ""),
+    score: "得分",
+    kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "常一起购买", REASON_KIND_POPULAR: "畅销" },
+    necessary: "必要", notNecessary: "非必要",
+    sufficient: "充分", notSufficient: "不充分",
+    rankMove: (reason) => `排名 ${reason.rank} → 去掉后 ${reason.rankWithoutEvidence}`
+      + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
+    noHeatmap: "没有热力图：这些商品不是由模型排序的（未知顾客或模型不可用）。",
+    untickedNone: "在热力图表头取消勾选一项或多项购买记录。",
+    unticked: (n, ids) => `已取消勾选 ${n} 项购买：${ids}。`,
+    whatIfUnavailable: "此网关暂不支持“如果”分析：",
+    newRanking: "新的排序",
+    leftTopK: "跌出前",
+    was: (b, a) => `#${b} → #${a}`,
+    newEntry: "新进",
+    rankAmong: (n) => `排名基于 ${n} 个已排序的候选商品。`,
+    legend: "贡献",
+    columnsCaption: "模型读取的购买记录，从早到晚（取消勾选即去掉）",
+    rowsCaption: "推荐商品",
+    item: "商品",
+    move: "变化",
+    why: "原因",
+  },
+};
+
+const state = { locale: "en-US", user: "", limit: 10, response: null, unticked: new Set() };
+
+function t(key) {
+  return TEXTS[state.locale][key];
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function api(path, params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    for (const one of [].concat(value)) query.append(name, one);
+  }
+  const headers = {};
+  const key = document.getElementById("api-key").value.trim();
+  if (key) headers.Authorization = "Bearer " + key;
+  const reply = await fetch(`api/${path}?${query}`, { headers });
+  const body = await reply.json();
+  if (!reply.ok) {
+    const error = new Error(body.error ? body.error.message : `HTTP ${reply.status}`);
+    error.status = reply.status;
+    throw error;
+  }
+  return body;
+}
+
+function setStatus(text, isError = false) {
+  const status = document.getElementById("status");
+  status.textContent = text;
+  status.classList.toggle("error", isError);
+}
+
+function applyTexts() {
+  document.documentElement.lang = state.locale;
+  for (const node of document.querySelectorAll("[data-text]")) {
+    node.textContent = t(node.dataset.text);
+  }
+  for (const button of document.querySelectorAll("[data-locale]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.locale === state.locale));
+  }
+}
+
+async function showUser() {
+  if (!state.user) return;
+  document.body.dataset.state = "loading";
+  setStatus(t("loading"));
+  const url = new URL(location.href);
+  url.search = new URLSearchParams({ user: state.user, locale: state.locale, limit: state.limit });
+  history.replaceState(null, "", url);
+  try {
+    const response = await api("recommend", { user: state.user, locale: state.locale, limit: state.limit });
+    state.response = response;
+    state.unticked = new Set();
+    renderRecommendations(response);
+    renderHeatmap(response);
+    renderWhatIfControls();
+    document.getElementById("what-if-result").replaceChildren();
+    setStatus("");
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    setStatus(error.message, true);
+    document.body.dataset.state = "error";
+  }
+}
+
+function price(item) {
+  return item.price ? ` · ${item.price.toFixed(2)} ${item.currencyCode}` : "";
+}
+
+function renderRecommendations(response) {
+  document.getElementById("recommendations-section").hidden = false;
+  document.getElementById("summary").textContent = t("summary")(response);
+  const list = document.getElementById("recommendations");
+  list.replaceChildren();
+  for (const entry of response.items) {
+    const reasons = el("ul", { class: "reasons" });
+    for (const reason of entry.reasons) {
+      const line = el("li", { class: "reason", "data-kind": reason.kind },
+        el("span", { class: "badge kind", text: t("kind")[reason.kind] || reason.kind }),
+        el("span", { class: "reason-text", text: reason.text }));
+      if (reason.kind === "REASON_KIND_HISTORY") {
+        line.append(
+          el("span", { class: "badge " + (reason.necessary ? "yes" : "no"),
+            text: reason.necessary ? t("necessary") : t("notNecessary") }),
+          el("span", { class: "badge " + (reason.sufficient ? "yes" : "no"),
+            text: reason.sufficient ? t("sufficient") : t("notSufficient") }),
+          el("span", { class: "measure", text: t("rankMove")(reason) }));
+      }
+      reasons.append(line);
+    }
+    list.append(el("li", { class: "recommendation", "data-item-id": entry.item.itemId },
+      el("div", { class: "item-line" },
+        el("span", { class: "title", text: entry.item.title || entry.item.itemId }),
+        el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${t("score")} ${entry.score.toFixed(3)}` })),
+      reasons));
+  }
+}
+
+/**
+ * Diverging colour: white at 0, red for positive, blue for negative. The strength is the square
+ * root of |value| / max, so that a few large cells do not wash out every other one.
+ */
+function cellColour(value, max) {
+  const strength = max > 0 ? Math.sqrt(Math.min(1, Math.abs(value) / max)) : 0;
+  const [r, g, b] = value >= 0 ? [203, 24, 29] : [33, 102, 172];
+  const mix = (channel) => Math.round(255 + (channel - 255) * strength);
+  return { background: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`, dark: strength > 0.55 };
+}
+
+/** A short form for the cell (the exact value is in its title): 1.2, .03, .004, 4e-4. */
+function cellText(value) {
+  const abs = Math.abs(value);
+  if (abs >= 10) return value.toFixed(0);
+  if (abs >= 1) return value.toFixed(1);
+  if (abs === 0) return "0";
+  if (abs < 0.001) return value.toExponential(0);
+  return value.toFixed(abs >= 0.01 ? 2 : 3).replace(/^(-?)0\./, "$1.");
+}
+
+function renderHeatmap(response) {
+  const section = document.getElementById("heatmap-section");
+  section.hidden = false;
+  const table = document.getElementById("heatmap");
+  table.replaceChildren();
+  const columns = response.contributionHistory;
+  const rows = response.items.filter((entry) => entry.contribution.length === columns.length);
+  if (columns.length === 0 || rows.length === 0) {
+    document.getElementById("legend").replaceChildren(el("p", { class: "note", text: t("noHeatmap") }));
+    return;
+  }
+  let max = 0;
+  for (const entry of rows) for (const value of entry.contribution) max = Math.max(max, Math.abs(value));
+
+  const caption = el("tr", {}, el("th", { class: "corner" }),
+    el("th", { class: "columns-caption", colspan: String(columns.length), text: t("columnsCaption") }));
+  const head = el("tr", {}, el("th", { class: "corner rows-caption", text: t("rowsCaption") }));
+  columns.forEach((item, column) => {
+    const box = el("input", { type: "checkbox", "data-item-id": item.itemId, title: item.itemId });
+    box.checked = true;
+    box.addEventListener("change", () => toggle(item.itemId, box.checked));
+    head.append(el("th", { class: "column", "data-column": String(column), "data-item-id": item.itemId,
+      title: `${item.title || item.itemId} (${item.itemId})` },
+      el("label", {}, el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }), box)));
+  });
+  table.append(el("thead", {}, caption, head));
+
+  const body = el("tbody");
+  for (const entry of rows) {
+    const row = el("tr", { "data-item-id": entry.item.itemId },
+      el("th", { class: "row-title", title: `${entry.item.title} (${entry.item.itemId})`,
+        text: `${entry.rank}. ${shorten(entry.item.title || entry.item.itemId, 36)}` }));
+    entry.contribution.forEach((value, column) => {
+      const colour = cellColour(value, max);
+      const cell = el("td", { class: "cell" + (colour.dark ? " dark" : ""), "data-column": String(column),
+        "data-item-id": columns[column].itemId, "data-value": String(value),
+        title: `${entry.item.title} ← ${columns[column].title || columns[column].itemId}: ${value}`,
+        text: cellText(value) });
+      cell.style.background = colour.background;
+      row.append(cell);
+    });
+    body.append(row);
+  }
+  table.append(body);
+  renderLegend(max);
+}
+
+function renderLegend(max) {
+  const legend = el("div", { class: "legend" }, el("span", { text: `${t("legend")}: ${(-max).toFixed(3)}` }));
+  for (let step = -5; step <= 5; step++) {
+    const swatch = el("span", { class: "swatch" });
+    swatch.style.background = cellColour((step / 5) * max, max).background;
+    legend.append(swatch);
+  }
+  legend.append(el("span", { text: `+${max.toFixed(3)}` }));
+  document.getElementById("legend").replaceChildren(legend);
+}
+
+function shorten(text, length) {
+  return text.length > length ? text.slice(0, length - 1) + "…" : text;
+}
+
+function toggle(itemId, checked) {
+  if (checked) state.unticked.delete(itemId);
+  else state.unticked.add(itemId);
+  // Removal takes out every occurrence of an item: keep its columns in step.
+  for (const box of document.querySelectorAll(`#heatmap input[type=checkbox]`)) {
+    if (box.dataset.itemId === itemId) box.checked = checked;
+  }
+  for (const node of document.querySelectorAll("#heatmap [data-column]")) {
+    node.classList.toggle("off", state.unticked.has(node.dataset.itemId));
+  }
+  renderWhatIfControls();
+}
+
+function renderWhatIfControls() {
+  const response = state.response;
+  const section = document.getElementById("what-if-section");
+  section.hidden = !response || response.contributionHistory.length === 0;
+  const ids = [...state.unticked];
+  document.getElementById("what-if-note").textContent =
+    ids.length === 0 ? t("untickedNone") : t("unticked")(ids.length, ids.join(", "));
+  document.getElementById("what-if-run").disabled = ids.length === 0;
+}
+
+async function runWhatIf() {
+  const result = document.getElementById("what-if-result");
+  document.body.dataset.whatIf = "loading";
+  result.replaceChildren(el("p", { text: t("loading") }));
+  try {
+    const response = await api("what-if", { user: state.user, locale: state.locale, limit: state.limit,
+      remove: [...state.unticked] });
+    renderWhatIf(response);
+    document.body.dataset.whatIf = "ready";
+  } catch (error) {
+    const prefix = error.status === 501 ? t("whatIfUnavailable") : "";
+    result.replaceChildren(el("p", { class: "error", text: prefix + error.message }));
+    document.body.dataset.whatIf = "error";
+  }
+}
+
+function movement(entry) {
+  if (!entry.rankBefore) return { text: t("newEntry"), cls: "up" };
+  const delta = entry.rankBefore - entry.rankAfter;
+  const arrow = delta > 0 ? `▲${delta}` : delta < 0 ? `▼${-delta}` : "=";
+  return { text: `${t("was")(entry.rankBefore, entry.rankAfter)} ${arrow}`, cls: delta > 0 ? "up" : delta < 0 ? "down" : "same" };
+}
+
+function whatIfTable(entries) {
+  const table = el("table", { class: "what-if" },
+    el("thead", {}, el("tr", {}, el("th", { text: "#" }), el("th", { text: t("item") }),
+      el("th", { text: t("move") }), el("th", { text: t("why") }))));
+  const body = el("tbody");
+  for (const entry of entries) {
+    const move = movement(entry);
+    body.append(el("tr", { "data-item-id": entry.item.itemId },
+      el("td", { text: String(entry.rankAfter) }),
+      el("td", { title: entry.item.itemId, text: entry.item.title || entry.item.itemId }),
+      el("td", { class: "move " + move.cls, text: move.text }),
+      el("td", { text: entry.text })));
+  }
+  table.append(body);
+  return table;
+}
+
+function renderWhatIf(response) {
+  const result = document.getElementById("what-if-result");
+  result.replaceChildren(
+    el("h3", { text: t("newRanking") }),
+    el("p", { class: "note", text: t("rankAmong")(response.rankedCandidateCount) }),
+    whatIfTable(response.ranking));
+  if (response.leftTopK.length > 0) {
+    result.append(el("h3", { text: `${t("leftTopK")} ${response.topK}` }), whatIfTable(response.leftTopK));
+  }
+}
+
+async function init() {
+  const params = new URLSearchParams(location.search);
+  if (TEXTS[params.get("locale")]) state.locale = params.get("locale");
+  const limit = Number(params.get("limit"));
+  if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
+  state.user = (params.get("user") || "").slice(0, 128);
+  const key = sessionStorage.getItem("glassbox-api-key");
+  if (key) document.getElementById("api-key").value = key;
+
+  const form = document.getElementById("user-form");
+  form.elements.user.value = state.user;
+  const select = form.elements.limit;
+  if (![...select.options].some((option) => Number(option.value) === state.limit)) {
+    select.append(el("option", { text: String(state.limit) }));
+  }
+  select.value = String(state.limit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.user = form.elements.user.value.trim();
+    state.limit = Number(select.value);
+    showUser();
+  });
+  document.getElementById("api-key").addEventListener("change", (event) => {
+    sessionStorage.setItem("glassbox-api-key", event.target.value.trim());
+  });
+  for (const button of document.querySelectorAll("[data-locale]")) {
+    button.addEventListener("click", () => {
+      state.locale = button.dataset.locale;
+      applyTexts();
+      showUser();
+    });
+  }
+  document.getElementById("what-if-run").addEventListener("click", runWhatIf);
+  document.getElementById("what-if-reset").addEventListener("click", () => {
+    for (const id of [...state.unticked]) toggle(id, true);
+    document.getElementById("what-if-result").replaceChildren();
+  });
+  applyTexts();
+
+  try {
+    const config = await api("config", {});
+    const examples = document.getElementById("examples");
+    for (const user of config.exampleUsers) {
+      const chip = el("button", { type: "button", class: "example", text: user });
+      chip.addEventListener("click", () => {
+        form.elements.user.value = user;
+        state.user = user;
+        showUser();
+      });
+      examples.append(chip);
+    }
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+  if (state.user) showUser();
+}
+
+document.addEventListener("DOMContentLoaded", init);

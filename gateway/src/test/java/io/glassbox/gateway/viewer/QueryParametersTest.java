@@ -1,0 +1,50 @@
+package io.glassbox.gateway.viewer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class QueryParametersTest {
+  private static final Set<String> ALL = Set.of("user", "locale", "limit", "remove");
+
+  @Test
+  void decodesPlusAndPercentEscapes_includingChinese() throws ViewerException {
+    QueryParameters query = QueryParameters.parse("user=%E9%A1%BE%E5%AE%A2+1&locale=zh-CN", ALL);
+
+    assertEquals("顾客 1", query.user());
+    assertEquals("zh-CN", query.locale());
+    assertEquals(10, query.limit());
+  }
+
+  @Test
+  void aMalformedEscape_is400() {
+    ViewerException error = assertThrows(ViewerException.class,
+        () -> QueryParameters.parse("user=%zz", ALL));
+
+    assertEquals(400, error.httpStatus());
+    assertEquals("the query string is not valid URL encoding", error.getMessage());
+  }
+
+  @Test
+  void repeatedIds_keepTheirFirstPosition_once() throws ViewerException {
+    QueryParameters query = QueryParameters.parse("remove=b&remove=a&remove=b", ALL);
+
+    assertEquals(List.of("b", "a"), query.ids("remove", 50));
+    assertEquals(List.of(), query.ids("add", 50));
+  }
+
+  @Test
+  void emptyPairs_areIgnored_andAMissingQueryHasNoParameters() throws ViewerException {
+    assertEquals("u", QueryParameters.parse("&&user=u&", ALL).user());
+    assertEquals(5, QueryParameters.parse("user=u&limit=5", ALL).limit());
+    ViewerException missing =
+        assertThrows(ViewerException.class, () -> QueryParameters.parse(null, ALL).user());
+    assertEquals(400, missing.httpStatus());
+  }
+}

@@ -1,0 +1,332 @@
+package io.glassbox.gateway.viewer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.WhatIfItem;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The viewer's HTTP layer over a real in-process channel to a hand-written Gateway: what it
+ * forwards, what it answers, and how it refuses bad input.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ViewerServerTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(5);
+
+  private final FakeGateway gateway = new FakeGateway();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private Server server;
+  private ManagedChannel channel;
+  private ViewerServer viewer;
+
+  @BeforeEach
+  void start() throws IOException {
+    String name = "viewer-test-" + UUID.randomUUID();
+    server = InProcessServerBuilder.forName(name).directExecutor()
+        .addService(ServerInterceptors.intercept(gateway, gateway.authorizationRecorder()))
+        .build().start();
+    channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        List.of("12347", "14911"), channel, DEADLINE);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    viewer.close();
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void recommend_asksForContributions_andAnswersTheGatewayReplyAsProtoJson() throws Exception {
+    gateway.recommendReply = RecommendResponse.newBuilder()
+        .setModelVersion("uci/v1")
+        .addContributionHistory(Item.newBuilder().setItemId("20780").setTitle("BOX"))
+        .addContributionHistory(Item.newBuilder().setItemId("20782").setTitle("JAR"))
+        .addItems(RecommendedItem.newBuilder()
+            .setItem(Item.newBuilder().setItemId("22423").setTitle("CAKESTAND"))
+            .setRank(1).setScore(3.25)
+            .addReasons(Reason.newBuilder().setKind(ReasonKind.REASON_KIND_HISTORY).setText("因为")
+                .setRank(1).setRankWithoutEvidence(14).setNecessary(true).setTopK(5))
+            .addContribution(0.125f).addContribution(-0.0625f))
+        .build();
+
+    HttpResponse<String> reply = get("/api/recommend?user=12347&locale=zh-CN&limit=5");
+
+    assertEquals(200, reply.statusCode());
+    assertEquals("application/json; charset=utf-8", reply.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(gateway.recommendReply, parse(reply.body(), RecommendResponse.getDefaultInstance()));
+    assertEquals(List.of(RecommendRequest.newBuilder().setUserId("12347").setLocale("zh-CN")
+        .setLimit(5).setIncludeContributions(true).build()), gateway.recommendRequests);
+  }
+
+  @Test
+  void recommend_withoutLocaleOrLimit_asksForTheDefaults() throws Exception {
+    assertEquals(200, get("/api/recommend?user=u%201").statusCode());
+
+    RecommendRequest sent = gateway.recommendRequests.get(0);
+    assertEquals("u 1", sent.getUserId());
+    assertEquals("en-US", sent.getLocale());
+    assertEquals(10, sent.getLimit());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "/api/recommend                               | user is required",
+      "/api/recommend?user=                         | user is required",
+      "/api/recommend?limit=5                       | user is required",
+      "/api/recommend?user=a&limit=0                | limit must be a whole number 1..50",
+      "/api/recommend?user=a&limit=51               | limit must be a whole number 1..50",
+      "/api/recommend?user=a&limit=ten              | limit must be a whole number 1..50",
+      "/api/recommend?user=a&limit=99999999999999   | limit must be a whole number 1..50",
+      "/api/recommend?user=a&locale=fr-FR           | locale must be en-US or zh-CN",
+      "/api/recommend?user=a&user=b                 | user must be given once",
+      "/api/recommend?user=a%0Ab                    | user must not contain control characters",
+      "/api/recommend?user=a&secretparam=1          | unknown query parameter; this endpoint takes",
+      "/api/what-if?user=a                          | what-if needs at least one remove or add item id",
+      "/api/what-if?user=a&remove=                  | remove must not be empty",
+  })
+  void badQueryParameters_get400NamingTheRule_andNeverReachTheGateway(String path, String message)
+      throws Exception {
+    HttpResponse<String> reply = get(path);
+
+    assertEquals(400, reply.statusCode());
+    assertTrue(errorMessage(reply).startsWith(message), errorMessage(reply));
+    assertFalse(reply.body().contains("fr-FR") || reply.body().contains("secretparam")
+        || reply.body().contains("ten"), "echoed input: " + reply.body());
+    assertTrue(gateway.recommendRequests.isEmpty() && gateway.whatIfRequests.isEmpty());
+  }
+
+  @Test
+  void overLongIds_areRefusedWithTheirLimit_notEchoed() throws Exception {
+    String longId = "x".repeat(QueryParameters.MAX_ID_LENGTH + 1);
+
+    HttpResponse<String> user = get("/api/recommend?user=" + longId);
+    HttpResponse<String> removed = get("/api/what-if?user=a&remove=" + longId);
+
+    assertEquals(400, user.statusCode());
+    assertEquals("user must be at most 128 characters", errorMessage(user));
+    assertEquals(400, removed.statusCode());
+    assertEquals("remove must be at most 128 characters", errorMessage(removed));
+    assertFalse(user.body().contains(longId) || removed.body().contains(longId));
+  }
+
+  @Test
+  void overLongQueryString_gets414() throws Exception {
+    HttpResponse<String> reply =
+        get("/api/recommend?user=a&limit=" + "1".repeat(QueryParameters.MAX_QUERY_LENGTH));
+
+    assertEquals(414, reply.statusCode());
+    assertTrue(reply.body().length() < 200);
+  }
+
+  @Test
+  void whatIf_forwardsEachRemovedAndAddedItemOnce_inOrder() throws Exception {
+    gateway.whatIfReply = WhatIfResponse.newBuilder().setTopK(3).setRankedCandidateCount(480)
+        .addRanking(WhatIfItem.newBuilder().setItem(Item.newBuilder().setItemId("22423"))
+            .setRankBefore(4).setRankAfter(1).setText("moved up"))
+        .build();
+
+    HttpResponse<String> reply =
+        get("/api/what-if?user=12347&limit=3&remove=b&remove=a&remove=b&add=c&locale=zh-CN");
+
+    assertEquals(200, reply.statusCode());
+    assertEquals(gateway.whatIfReply, parse(reply.body(), WhatIfResponse.getDefaultInstance()));
+    assertEquals(List.of(UserWhatIfRequest.newBuilder().setUserId("12347").setLimit(3)
+        .setLocale("zh-CN").addRemoveItemIds("b").addRemoveItemIds("a").addAddItemIds("c")
+        .build()), gateway.whatIfRequests);
+  }
+
+  @Test
+  void whatIf_withMoreRemovalsThanTheGatewayTakes_gets400() throws Exception {
+    StringBuilder path = new StringBuilder("/api/what-if?user=a");
+    for (int i = 0; i <= ViewerApi.MAX_CHANGED_ITEMS; i++) {
+      path.append("&remove=i").append(i);
+    }
+
+    HttpResponse<String> reply = get(path.toString());
+
+    assertEquals(400, reply.statusCode());
+    assertEquals("remove may be given at most 50 times", errorMessage(reply));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+      "INVALID_ARGUMENT, 400", "NOT_FOUND, 404", "UNAUTHENTICATED, 401", "PERMISSION_DENIED, 403",
+      "RESOURCE_EXHAUSTED, 429", "UNIMPLEMENTED, 501", "UNAVAILABLE, 503",
+      "DEADLINE_EXCEEDED, 504", "INTERNAL, 502"})
+  void gatewayErrors_becomeTheClosestHttpStatus_withTheGatewayMessage(Status.Code code, int http)
+      throws Exception {
+    gateway.failure = Status.fromCode(code).withDescription("what the gateway said");
+
+    HttpResponse<String> reply = get("/api/recommend?user=12347");
+
+    assertEquals(http, reply.statusCode());
+    assertTrue(reply.body().startsWith("{\"error\":{\"status\":" + http + ","), reply.body());
+    if (code != Status.Code.DEADLINE_EXCEEDED) {
+      assertEquals("the gateway answered " + code + ": what the gateway said", errorMessage(reply));
+    }
+  }
+
+  @Test
+  void aLongGatewayMessage_isCutShort() throws Exception {
+    gateway.failure = Status.INVALID_ARGUMENT.withDescription("y".repeat(100_000));
+
+    HttpResponse<String> reply = get("/api/recommend?user=12347");
+
+    assertEquals(400, reply.statusCode());
+    assertTrue(reply.body().length() < 500, "body of " + reply.body().length() + " characters");
+  }
+
+  @Test
+  void aGatewayThatNeverAnswers_gets504WithinTheDeadline() throws Exception {
+    viewer.close();
+    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        List.of(), channel, Duration.ofMillis(200));
+    gateway.hang = true;
+
+    HttpResponse<String> reply = get("/api/recommend?user=12347");
+
+    assertEquals(504, reply.statusCode());
+    assertEquals("the gateway answered DEADLINE_EXCEEDED: no answer within 200 ms", errorMessage(reply));
+  }
+
+  @Test
+  void theAuthorizationHeader_travelsToTheGatewayAsMetadata() throws Exception {
+    HttpResponse<String> reply = http.send(request("/api/recommend?user=12347")
+        .header("Authorization", "Bearer k3y-Of-the-Client").build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, reply.statusCode());
+    assertEquals(List.of("Bearer k3y-Of-the-Client"), gateway.authorizations);
+  }
+
+  @Test
+  void aMalformedAuthorizationHeader_gets401_andNeverReachesTheGateway() throws Exception {
+    HttpResponse<String> reply = http.send(request("/api/recommend?user=12347")
+        .header("Authorization", "Basic dXNlcjpwYXNz").build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(401, reply.statusCode());
+    assertTrue(gateway.recommendRequests.isEmpty());
+  }
+
+  @Test
+  void config_listsTheExampleUsers() throws Exception {
+    HttpResponse<String> reply = get("/api/config");
+
+    assertEquals(200, reply.statusCode());
+    Struct config = parse(reply.body(), Struct.getDefaultInstance());
+    assertEquals(List.of("12347", "14911"), config.getFieldsOrThrow("exampleUsers").getListValue()
+        .getValuesList().stream().map(value -> value.getStringValue()).toList());
+  }
+
+  @Test
+  void thePage_isServedWithItsScriptAndStyle_underAStrictContentSecurityPolicy() throws Exception {
+    HttpResponse<String> page = get("/");
+    HttpResponse<String> script = get("/viewer.js");
+    HttpResponse<String> style = get("/viewer.css");
+
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("Content-Type").orElseThrow().startsWith("text/html"));
+    assertTrue(page.body().contains("<script src=\"viewer.js\""));
+    assertTrue(page.headers().firstValue("Content-Security-Policy").orElseThrow()
+        .startsWith("default-src 'self'"));
+    assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElseThrow());
+    assertEquals(200, script.statusCode());
+    assertTrue(script.headers().firstValue("Content-Type").orElseThrow().startsWith("text/javascript"));
+    assertTrue(script.body().contains("renderHeatmap"));
+    assertEquals(200, style.statusCode());
+    assertTrue(style.headers().firstValue("Content-Type").orElseThrow().startsWith("text/css"));
+  }
+
+  @Test
+  void unknownPaths_get404_andOtherMethods_get405() throws Exception {
+    HttpResponse<String> missing = get("/etc/passwd");
+    HttpResponse<String> missingApi = get("/api/nothing");
+    HttpResponse<String> post = http.send(request("/api/recommend?user=a")
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(404, missing.statusCode());
+    assertEquals(404, missingApi.statusCode());
+    assertEquals(405, post.statusCode());
+    assertEquals("GET", post.headers().firstValue("Allow").orElseThrow());
+    assertTrue(gateway.recommendRequests.isEmpty());
+  }
+
+  @Test
+  void close_stopsListening() throws Exception {
+    URI uri = viewer.uri();
+    viewer.close();
+
+    assertThrowsIo(() -> http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()));
+    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        List.of(), channel, DEADLINE);
+  }
+
+  private interface IoCall {
+    void run() throws Exception;
+  }
+
+  private static void assertThrowsIo(IoCall call) throws Exception {
+    try {
+      call.run();
+    } catch (IOException expected) {
+      return;
+    }
+    throw new AssertionError("the viewer still answered after close");
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(viewer.uri().resolve(path)).timeout(Duration.ofSeconds(20));
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String errorMessage(HttpResponse<String> reply) throws Exception {
+    return parse(reply.body(), Struct.getDefaultInstance()).getFieldsOrThrow("error").getStructValue()
+        .getFieldsOrThrow("message").getStringValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Message> T parse(String json, T prototype) throws Exception {
+    Message.Builder builder = prototype.newBuilderForType();
+    JsonFormat.parser().merge(json, builder);
+    return (T) builder.build();
+  }
+}

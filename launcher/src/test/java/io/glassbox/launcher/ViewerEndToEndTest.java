@@ -1,0 +1,385 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.WhatIfItem;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.grpc.ManagedChannel;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The viewer page of a real gateway, in front of the real feature, model and explain services on
+ * the embedded data and the shipped model: its JSON endpoints over HTTP, and the page itself in
+ * headless Chromium, each compared with the same call made directly on the Gateway gRPC API.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ViewerEndToEndTest {
+  /** A real customer of the embedded data with a long purchase history. */
+  private static final String CUSTOMER = "12347";
+  private static final int LIMIT = 10;
+  private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(60);
+  /** Wide enough for a 50-column heatmap without horizontal scrolling. */
+  private static final int PAGE_WIDTH = 2000;
+  private static final int PAGE_HEIGHT = 1400;
+
+  @TempDir
+  static Path temp;
+
+  private static Suite suite;
+  private static URI viewer;
+  private static ManagedChannel gatewayChannel;
+  private static GatewayGrpc.GatewayBlockingStub gateway;
+  private static HeadlessChromium chromium;
+  private static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  @BeforeAll
+  static void startSuiteAndBrowser() throws Exception {
+    String root = System.getProperty("glassbox.repo.root");
+    suite = Suite.start(ConfigSource.of(Map.of(
+            "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
+            "GLASSBOX_MODEL_DIR", root + "/models",
+            "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "10s",
+            "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
+            "GLASSBOX_DEFAULT_DEADLINE", "30s",
+            "GLASSBOX_GATEWAY_HTTP_PORT", String.valueOf(freePort()))),
+        Suite.Ports.ephemeral());
+    viewer = suite.viewerUri().orElseThrow();
+    gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
+    gateway = GatewayGrpc.newBlockingStub(gatewayChannel);
+    chromium = HeadlessChromium.start(Files.createDirectories(temp.resolve("chromium-profile")));
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (chromium != null) {
+      chromium.close();
+    }
+    if (gatewayChannel != null) {
+      gatewayChannel.shutdownNow();
+    }
+    if (suite != null) {
+      suite.close();
+    }
+  }
+
+  @Test
+  void recommendOverHttp_isExactlyTheGatewayReply_withAContributionRowPerItem() throws Exception {
+    HttpResponse<String> reply = get("/api/recommend?user=" + CUSTOMER + "&limit=" + LIMIT);
+
+    assertEquals(200, reply.statusCode(), reply.body());
+    RecommendResponse viaHttp = parse(reply.body(), RecommendResponse.getDefaultInstance());
+    assertEquals(recommend(CUSTOMER, "en-US"), viaHttp);
+    assertEquals(LIMIT, viaHttp.getItemsCount());
+    assertFalse(viaHttp.getContributionHistoryList().isEmpty(), "the heatmap has columns");
+    for (RecommendedItem item : viaHttp.getItemsList()) {
+      assertEquals(viaHttp.getContributionHistoryCount(), item.getContributionCount(),
+          "one contribution per column for " + item.getItem().getItemId());
+      assertTrue(item.getContributionList().stream().anyMatch(value -> value != 0f),
+          "real contributions for " + item.getItem().getItemId());
+    }
+  }
+
+  @Test
+  void recommendOverHttp_inChinese_hasChineseReasons() throws Exception {
+    HttpResponse<String> reply = get("/api/recommend?user=" + CUSTOMER + "&limit=5&locale=zh-CN");
+
+    assertEquals(200, reply.statusCode(), reply.body());
+    for (RecommendedItem item : parse(reply.body(), RecommendResponse.getDefaultInstance()).getItemsList()) {
+      for (Reason reason : item.getReasonsList()) {
+        assertEquals("zh-CN", reason.getLocale());
+        assertTrue(reason.getText().codePoints().anyMatch(c -> c >= 0x4E00 && c <= 0x9FFF), reason.getText());
+      }
+    }
+  }
+
+  @Test
+  void recommendOverHttp_forAnUnknownUser_isColdStartWithoutAHeatmap() throws Exception {
+    HttpResponse<String> reply = get("/api/recommend?user=no-such-customer-0001&limit=5");
+
+    assertEquals(200, reply.statusCode(), reply.body());
+    RecommendResponse response = parse(reply.body(), RecommendResponse.getDefaultInstance());
+    assertTrue(response.getColdStart());
+    assertTrue(response.getContributionHistoryList().isEmpty());
+  }
+
+  @Test
+  void whatIfOverHttp_isExactlyTheGatewayReply() throws Exception {
+    RecommendResponse before = recommend(CUSTOMER, "en-US");
+    List<String> removed = List.of(strongestDriver(before));
+
+    HttpResponse<String> reply = get("/api/what-if?user=" + CUSTOMER + "&limit=" + LIMIT
+        + "&remove=" + URLEncoder.encode(removed.get(0), StandardCharsets.UTF_8));
+
+    assertEquals(200, reply.statusCode(), reply.body());
+    WhatIfResponse viaHttp = parse(reply.body(), WhatIfResponse.getDefaultInstance());
+    assertEquals(whatIf(CUSTOMER, removed, "en-US"), viaHttp);
+    assertEquals(LIMIT, viaHttp.getRankingCount());
+    assertFalse(viaHttp.getHistoryItemIdsList().contains(removed.get(0)), "the removed item is gone");
+  }
+
+  @Test
+  void gatewayValidation_reachesThePageAs400_withTheGatewayMessage() throws Exception {
+    HttpResponse<String> notInRecord = get("/api/what-if?user=" + CUSTOMER + "&remove=NOT-BOUGHT-ITEM");
+    HttpResponse<String> badLimit = get("/api/recommend?user=" + CUSTOMER + "&limit=51");
+
+    assertEquals(400, notInRecord.statusCode(), notInRecord.body());
+    assertTrue(errorMessage(notInRecord).startsWith("the gateway answered INVALID_ARGUMENT"),
+        notInRecord.body());
+    assertEquals(400, badLimit.statusCode());
+    assertEquals("limit must be a whole number 1..50", errorMessage(badLimit));
+  }
+
+  /**
+   * The page for a real customer in Chromium: every heatmap cell holds the contribution the
+   * Gateway returns for that (recommended item, history item), the reasons are the Gateway's,
+   * and the screenshot of the heatmap is coloured by those values.
+   */
+  @Test
+  void page_forARealCustomer_drawsTheRealContributions() throws Exception {
+    RecommendResponse expected = recommend(CUSTOMER, "en-US");
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    List<Value> cells = page.evaluate("[...document.querySelectorAll('#heatmap td.cell')].map(cell => "
+        + "({row: cell.parentElement.dataset.itemId, column: Number(cell.dataset.column), "
+        + "value: cell.dataset.value, text: cell.textContent, title: cell.title}))")
+        .getListValue().getValuesList();
+    int columns = expected.getContributionHistoryCount();
+    assertEquals(expected.getItemsCount() * columns, cells.size(), "one cell per item and history item");
+    for (Value cell : cells) {
+      Map<String, Value> fields = cell.getStructValue().getFieldsMap();
+      RecommendedItem item = itemById(expected, fields.get("row").getStringValue());
+      int column = (int) fields.get("column").getNumberValue();
+      float shown = Float.parseFloat(fields.get("value").getStringValue());
+      assertEquals(item.getContribution(column), shown,
+          item.getItem().getItemId() + " x column " + column);
+      assertFalse(fields.get("text").getStringValue().isBlank(), "the number is in the cell");
+      assertTrue(fields.get("title").getStringValue().endsWith(fields.get("value").getStringValue()),
+          "the exact number on hover");
+    }
+    List<String> columnIds = page.evaluate(
+        "[...document.querySelectorAll('#heatmap th.column')].map(th => th.dataset.itemId)")
+        .getListValue().getValuesList().stream().map(Value::getStringValue).toList();
+    assertEquals(expected.getContributionHistoryList().stream().map(Item::getItemId).toList(), columnIds);
+    assertEquals(reasonTexts(expected), page.evaluate(
+        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")
+        .getListValue().getValuesList().stream().map(Value::getStringValue).toList());
+
+    assertHeatmapPixelsFollowTheValues(page, expected);
+  }
+
+  @Test
+  void page_switchedToChinese_showsTheGatewaysChineseReasons() throws Exception {
+    RecommendResponse expected = recommend(CUSTOMER, "zh-CN");
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    page.evaluate("document.body.dataset.state = 'switching'; "
+        + "document.querySelector('[data-locale=\"zh-CN\"]').click(); true");
+    page.await("document.body.dataset.state === 'ready' && document.documentElement.lang === 'zh-CN'",
+        PAGE_TIMEOUT);
+
+    assertEquals(reasonTexts(expected), page.evaluate(
+        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")
+        .getListValue().getValuesList().stream().map(Value::getStringValue).toList());
+    assertEquals("推荐商品及理由", page.evaluate(
+        "document.querySelector('[data-text=recommendations]').textContent").getStringValue());
+    Files.write(screenshotDir().resolve("viewer-zh-CN.png"), fullPage(page));
+  }
+
+  @Test
+  void page_whatIf_uncheckingTheStrongestPurchase_showsTheGatewaysNewRanking() throws Exception {
+    RecommendResponse before = recommend(CUSTOMER, "en-US");
+    String removed = strongestDriver(before);
+    WhatIfResponse expected = whatIf(CUSTOMER, List.of(removed), "en-US");
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    page.evaluate("document.querySelector('#heatmap th.column input[data-item-id=\"" + removed
+        + "\"]').click(); document.getElementById('what-if-run').click(); true");
+    page.await("document.body.dataset.whatIf === 'ready' || document.body.dataset.whatIf === 'error'",
+        PAGE_TIMEOUT);
+
+    assertEquals("ready", page.evaluate("document.body.dataset.whatIf").getStringValue(),
+        page.evaluate("document.getElementById('what-if-result').textContent").getStringValue());
+    ListValue rows = page.evaluate("[...document.querySelectorAll('#what-if-result table')[0]"
+        + ".querySelectorAll('tbody tr')].map(tr => [tr.dataset.itemId, "
+        + "tr.querySelector('.move').textContent, tr.lastElementChild.textContent])").getListValue();
+    assertEquals(expected.getRankingCount(), rows.getValuesCount());
+    for (int i = 0; i < rows.getValuesCount(); i++) {
+      WhatIfItem item = expected.getRanking(i);
+      List<Value> row = rows.getValues(i).getListValue().getValuesList();
+      assertEquals(item.getItem().getItemId(), row.get(0).getStringValue());
+      if (item.getRankBefore() > 0) {
+        assertTrue(row.get(1).getStringValue().startsWith(
+            "#" + item.getRankBefore() + " → #" + item.getRankAfter()), row.get(1).getStringValue());
+      }
+      assertEquals(item.getText(), row.get(2).getStringValue());
+    }
+    assertTrue(page.evaluate("[...document.querySelectorAll('#heatmap [data-item-id=\"" + removed
+        + "\"]')].every(node => node.classList.contains('off') || node.tagName === 'INPUT')")
+        .getBoolValue(), "the unticked purchase is dimmed");
+    Files.write(screenshotDir().resolve("viewer-what-if.png"), fullPage(page));
+  }
+
+  /**
+   * Samples the screenshot inside each heatmap cell (away from its number): the colours are not
+   * uniform, positive cells are red-dominant, negative ones blue-dominant, and the cell with the
+   * largest magnitude is the most saturated.
+   */
+  private static void assertHeatmapPixelsFollowTheValues(
+      HeadlessChromium.Page page, RecommendResponse expected) throws Exception {
+    List<Double> box = numbers(page.evaluate("(() => { const r = document.querySelector('#heatmap tbody')"
+        + ".getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, r.width, r.height]; })()"));
+    byte[] png = page.screenshot(box.get(0), box.get(1), box.get(2), box.get(3));
+    Files.write(screenshotDir().resolve("viewer-heatmap.png"), png);
+    Files.write(screenshotDir().resolve("viewer-en-US.png"), fullPage(page));
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+
+    List<Value> cells = page.evaluate("[...document.querySelectorAll('#heatmap td.cell')].map(cell => {"
+        + " const r = cell.getBoundingClientRect(); return [r.x + scrollX, r.y + scrollY, Number(cell.dataset.value)]; })")
+        .getListValue().getValuesList();
+    Set<Integer> colours = new HashSet<>();
+    double strongest = 0;
+    double strongestSaturation = -1;
+    double maxSaturation = 0;
+    for (Value cell : cells) {
+      List<Double> c = numbers(cell);
+      int x = (int) Math.round(c.get(0) - box.get(0)) + 3;
+      int y = (int) Math.round(c.get(1) - box.get(1)) + 3;
+      int rgb = image.getRGB(x, y);
+      colours.add(rgb & 0xffffff);
+      int red = (rgb >> 16) & 0xff;
+      int blue = rgb & 0xff;
+      int green = (rgb >> 8) & 0xff;
+      double value = c.get(2);
+      if (value > 0) {
+        assertTrue(red >= blue, "positive " + value + " drawn red-dominant: " + Integer.toHexString(rgb));
+      } else if (value < 0) {
+        assertTrue(blue >= red, "negative " + value + " drawn blue-dominant: " + Integer.toHexString(rgb));
+      }
+      double saturation = 255 - Math.min(red, Math.min(green, blue));
+      maxSaturation = Math.max(maxSaturation, saturation);
+      if (Math.abs(value) > strongest) {
+        strongest = Math.abs(value);
+        strongestSaturation = saturation;
+      }
+    }
+    assertTrue(colours.size() >= 10, "the heatmap is not uniform: " + colours.size() + " colours");
+    assertEquals(maxSaturation, strongestSaturation, "the strongest cell is the most saturated");
+    assertTrue(strongest > 0 && expected.getItemsCount() > 0);
+  }
+
+  private static byte[] fullPage(HeadlessChromium.Page page) throws Exception {
+    List<Double> size = numbers(page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"));
+    return page.screenshot(0, 0, size.get(0), size.get(1));
+  }
+
+  private static Path screenshotDir() throws IOException {
+    return Files.createDirectories(Path.of("target", "viewer-screenshots"));
+  }
+
+  private static List<Double> numbers(Value list) {
+    return list.getListValue().getValuesList().stream().map(Value::getNumberValue).toList();
+  }
+
+  /** The history item with the largest contribution to the first recommendation. */
+  private static String strongestDriver(RecommendResponse response) {
+    RecommendedItem first = response.getItems(0);
+    int best = 0;
+    for (int i = 1; i < first.getContributionCount(); i++) {
+      if (first.getContribution(i) > first.getContribution(best)) {
+        best = i;
+      }
+    }
+    return response.getContributionHistory(best).getItemId();
+  }
+
+  private static List<String> reasonTexts(RecommendResponse response) {
+    return response.getItemsList().stream().flatMap(item -> item.getReasonsList().stream())
+        .map(Reason::getText).toList();
+  }
+
+  private static RecommendedItem itemById(RecommendResponse response, String itemId) {
+    return response.getItemsList().stream().filter(item -> item.getItem().getItemId().equals(itemId))
+        .findFirst().orElseThrow(() -> new AssertionError("row for an item not recommended: " + itemId));
+  }
+
+  private static RecommendResponse recommend(String user, String locale) {
+    return gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+        .setUserId(user).setLimit(LIMIT).setLocale(locale).setIncludeContributions(true).build());
+  }
+
+  private static WhatIfResponse whatIf(String user, List<String> removed, String locale) {
+    return gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(user).setLimit(LIMIT).setLocale(locale).addAllRemoveItemIds(removed).build());
+  }
+
+  private static HttpResponse<String> get(String pathAndQuery) throws Exception {
+    return http.send(HttpRequest.newBuilder(viewer.resolve(pathAndQuery))
+        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String errorMessage(HttpResponse<String> reply) throws Exception {
+    return parse(reply.body(), Struct.getDefaultInstance()).getFieldsOrThrow("error").getStructValue()
+        .getFieldsOrThrow("message").getStringValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Message> T parse(String json, T prototype) throws Exception {
+    Message.Builder builder = prototype.newBuilderForType();
+    JsonFormat.parser().merge(json, builder);
+    return (T) builder.build();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
