@@ -26,6 +26,10 @@ import java.time.Duration;
  * @param candidateCount candidates retrieved per request (1..2000)
  * @param slateSize best-ranked items passed to the explain service as the slate (1..2000);
  *     reasons count ranks among them, so the default passes every ranked candidate
+ * @param trendTerm score with the model's trend term: ask the feature service for recent
+ *     purchases over the model's trend window and pass them to Score ({@value #TREND_TERM_KEY},
+ *     default false until the explain service's counterfactual re-scoring sends the same counts;
+ *     with it on, reasons' ranks are computed without the term)
  */
 public record GatewayConfig(
     int port,
@@ -38,7 +42,8 @@ public record GatewayConfig(
     Duration deadlineMargin,
     int historyEvents,
     int candidateCount,
-    int slateSize) {
+    int slateSize,
+    boolean trendTerm) {
 
   public static final String PORT_KEY = "GLASSBOX_GATEWAY_PORT";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
@@ -51,6 +56,7 @@ public record GatewayConfig(
   public static final String HISTORY_EVENTS_KEY = "GLASSBOX_GATEWAY_HISTORY_EVENTS";
   public static final String CANDIDATE_COUNT_KEY = "GLASSBOX_GATEWAY_CANDIDATE_COUNT";
   public static final String SLATE_SIZE_KEY = "GLASSBOX_GATEWAY_SLATE_SIZE";
+  public static final String TREND_TERM_KEY = "GLASSBOX_GATEWAY_TREND_TERM";
 
   public static final int DEFAULT_PORT = 50051;
   public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
@@ -95,6 +101,15 @@ public record GatewayConfig(
         source.getDuration(DEADLINE_MARGIN_KEY, DEFAULT_DEADLINE_MARGIN),
         source.getInt(HISTORY_EVENTS_KEY, DEFAULT_HISTORY_EVENTS, 1, MAX_HISTORY_EVENTS),
         source.getInt(CANDIDATE_COUNT_KEY, DEFAULT_CANDIDATE_COUNT, 1, MAX_CANDIDATES),
-        source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES));
+        source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES),
+        source.getBoolean(TREND_TERM_KEY, false));
+  }
+
+  /** Settings without the trend term. */
+  public GatewayConfig(int port, String featureTarget, String modelTarget, String explainTarget,
+                       Duration defaultDeadline, Duration modelTimeout, Duration explainTimeout,
+                       Duration deadlineMargin, int historyEvents, int candidateCount, int slateSize) {
+    this(port, featureTarget, modelTarget, explainTarget, defaultDeadline, modelTimeout,
+        explainTimeout, deadlineMargin, historyEvents, candidateCount, slateSize, false);
   }
 }

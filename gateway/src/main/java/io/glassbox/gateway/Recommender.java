@@ -97,8 +97,11 @@ final class Recommender {
         .setUserId(query.userId())
         .setLimit(config.candidateCount())
         .setExcludeHistory(true);
-    // Recent purchases over the model's trend window, as of the store's newest event.
-    trendWindow.current().ifPresent(retrieve::setRecentWindow);
+    // Recent purchases over the model's trend window, as of the store's newest event (opt-in:
+    // see GatewayConfig.trendTerm).
+    if (config.trendTerm()) {
+      trendWindow.current().ifPresent(retrieve::setRecentWindow);
+    }
     ListenableFuture<RetrieveCandidatesResponse> candidates =
         features.retrieveCandidates(retrieve.build());
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(

@@ -38,11 +38,12 @@ class GatewayConfigTest {
         Map.entry("GLASSBOX_GATEWAY_DEADLINE_MARGIN", "20ms"),
         Map.entry("GLASSBOX_GATEWAY_HISTORY_EVENTS", "1000"),
         Map.entry("GLASSBOX_GATEWAY_CANDIDATE_COUNT", "2000"),
-        Map.entry("GLASSBOX_GATEWAY_SLATE_SIZE", "50"))));
+        Map.entry("GLASSBOX_GATEWAY_SLATE_SIZE", "50"),
+        Map.entry("GLASSBOX_GATEWAY_TREND_TERM", "true"))));
 
     assertEquals(new GatewayConfig(6000, "dns:///feature:50052", "model:1", "in-process:explain",
         Duration.ofSeconds(5), Duration.ofMillis(700), Duration.ofMillis(400), Duration.ofMillis(20),
-        1000, 2000, 50), config);
+        1000, 2000, 50, true), config);
   }
 
   @ParameterizedTest
@@ -54,7 +55,8 @@ class GatewayConfigTest {
       "GLASSBOX_GATEWAY_HISTORY_EVENTS, 1001",
       "GLASSBOX_GATEWAY_CANDIDATE_COUNT, 0",
       "GLASSBOX_GATEWAY_CANDIDATE_COUNT, many",
-      "GLASSBOX_GATEWAY_SLATE_SIZE, 2001"})
+      "GLASSBOX_GATEWAY_SLATE_SIZE, 2001",
+      "GLASSBOX_GATEWAY_TREND_TERM, maybe"})
   void load_badValue_failsNamingTheKey(String key, String value) {
     ConfigException error = assertThrows(ConfigException.class,
         () -> GatewayConfig.load(ConfigSource.of(Map.of(key, value))));

@@ -113,7 +113,7 @@ class GatewayRecommendTest {
 
   @Test
   void recommend_modelWithTrendTerm_scoresWithRecentPurchasesOverItsWindow() {
-    start(new GatewayHarness());
+    start(new GatewayHarness().with(GatewayConfig.TREND_TERM_KEY, "true"));
     com.google.protobuf.Duration fortnight =
         com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
     harness.model.trendWindow = fortnight;
