@@ -39,7 +39,7 @@ final class Explainer {
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), query.maxEvidenceItems());
     CounterfactualScorer.Session session =
-        scorer.session(query.record(), query.slate(), query.modelVersion());
+        scorer.session(query.record(), query.slate(), query.recent(), query.modelVersion());
     List<Judgement> judgements = query.history().isEmpty()
         ? Collections.nCopies(targets.size(), new Judgement.NotCited())
         : search.search(targetIds, query.history(), session);

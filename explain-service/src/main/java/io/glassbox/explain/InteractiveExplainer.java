@@ -148,7 +148,7 @@ final class InteractiveExplainer {
           .withDescription("every candidate is among add_item_ids: nothing is left to rank").asRuntimeException();
     }
     ModelClient.DetailedRows scored = model.scoreWithContributions(
-        List.of(ranking.record(), after), candidates, ranking.modelVersion());
+        List.of(ranking.record(), after), candidates, ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow before = scored.rows().get(0);
     ModelClient.DetailedRow changed = scored.rows().get(1);
     for (int i = 0; i < question.add().size(); i++) {
@@ -298,14 +298,15 @@ final class InteractiveExplainer {
   /** Scores the record for the item (with its contributions), then the leave-one-out rows. */
   private Baseline baseline(UserRankingQuery ranking, String itemId) {
     ModelClient.DetailedRows first = model.scoreWithContributions(
-        List.of(ranking.record()), List.of(itemId), ranking.modelVersion());
+        List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow row = first.rows().get(0);
     if (!row.scores().containsKey(itemId)) {
       throw Status.NOT_FOUND.withDescription("item_id \"" + itemId + "\" is unknown to the model")
           .asRuntimeException();
     }
     CounterfactualScorer.Session session =
-        scorer.session(ranking.record(), ranking.candidates(), Optional.of(first.modelVersion()));
+        scorer.session(
+        ranking.record(), ranking.candidates(), ranking.recent(), Optional.of(first.modelVersion()));
     session.score(EvidenceSearch.leaveOneOut(row.window()));
     List<Float> contribution = row.contributions().getOrDefault(itemId, List.of());
     return new Baseline(row.window(), contribution, session);

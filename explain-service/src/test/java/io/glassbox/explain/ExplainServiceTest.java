@@ -16,6 +16,7 @@ import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -111,6 +112,39 @@ class ExplainServiceTest {
           .map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
       assertEquals(List.of("", VERSION, VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
       assertFaithful(scorer(), Integer.MAX_VALUE, request, response);
+    }
+  }
+
+  @Test
+  void explain_withRecentPurchases_measuresOnTheServedScoreInEveryScoreCall() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    com.google.protobuf.Duration window = FORTNIGHT;
+    // z was bought 402 times in the window: its trend term ln(403) = 6.0 puts it above t (5.5).
+    Map<String, Long> counts = Map.of("t", 0L, "x", 1L, "y", 0L, "z", 402L, "u", 7L);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(2)
+          .addAllSlateRecentPurchases(SLATE.stream().map(counts::get).toList())
+          .setRecentPurchasesWindow(window).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      // Served: z 6.0, t 5.5, x 4.7, y 1. Without a: t 2.5, #3, out of the top 2. (Without the
+      // counts t would rank #1 and #2 without a: no reason would meet the minimum effect.)
+      Reason reason = response.getExplanations(0).getReasons(0);
+      assertAll(
+          () -> assertEquals(ReasonKind.REASON_KIND_HISTORY, reason.getKind()),
+          () -> assertEquals(List.of("a"), reason.getEvidenceItemIdsList()),
+          () -> assertEquals(2, reason.getRank()),
+          () -> assertEquals(3, reason.getRankWithoutEvidence()),
+          () -> assertTrue(reason.getNecessary()),
+          () -> assertEquals(2, reason.getRankWithEvidenceOnly()));
+      for (ScoreRequest call : model.requests()) {
+        assertEquals(window, call.getRecentPurchasesWindow());
+        for (ScoreRow row : call.getRowsList()) {
+          assertEquals(row.getCandidateItemIdsList().stream().map(counts::get).toList(),
+              row.getCandidateRecentPurchasesList(), "each candidate's own count, in every row");
+        }
+      }
     }
   }
 
@@ -316,6 +350,9 @@ class ExplainServiceTest {
     }
   }
 
+  private static final com.google.protobuf.Duration FORTNIGHT =
+      com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
+
   static Stream<Arguments> badRequests() {
     ExplainTarget t = target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
     List<String> manyIds = IntStream.range(0, 2001).mapToObj(i -> "m" + i).toList();
@@ -337,7 +374,13 @@ class ExplainServiceTest {
         bad("top_k", r -> r.setTopK(101)),
         bad("top_k", r -> r.setTopK(-1)),
         bad("targets[0].sources", r -> r.setTargets(0, target("t"))),
-        bad("targets[0].via_item_ids[0]", r -> r.setTargets(0, t.toBuilder().addViaItemIds(""))));
+        bad("targets[0].via_item_ids[0]", r -> r.setTargets(0, t.toBuilder().addViaItemIds(""))),
+        bad("slate_recent_purchases", r -> r.addSlateRecentPurchases(1).setRecentPurchasesWindow(FORTNIGHT)),
+        bad("slate_recent_purchases[2]", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, -1L, 0L, 0L))
+            .setRecentPurchasesWindow(FORTNIGHT)),
+        bad("recent_purchases_window", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, 1L, 0L, 0L))),
+        bad("recent_purchases_window", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, 1L, 0L, 0L))
+            .setRecentPurchasesWindow(com.google.protobuf.Duration.newBuilder().setSeconds(-1))));
   }
 
   private static Arguments bad(String field, UnaryOperator<ExplainRequest.Builder> change) {

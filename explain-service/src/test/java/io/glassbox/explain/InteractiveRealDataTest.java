@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +44,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * ExplainItem, WhyNot, WhatIf and GetModelInsights on the embedded data and the shipped model;
- * every rank an answer states is checked against a fresh Score call on the customer's record.
+ * every rank an answer states is checked against a fresh Score call on the customer's record,
+ * with the candidates' recent purchases over the model's trend window (the served score).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class InteractiveRealDataTest {
@@ -56,16 +58,24 @@ class InteractiveRealDataTest {
   private static UserRanking ranking;
   /** The customer's candidates the model knows, best first. */
   private static List<String> ranked;
+  /** The candidates' recent purchases over the shipped model's trend window. */
+  private static RecentPurchases recent;
 
   @BeforeAll
   static void start() {
     suite = new RealExplainSuite();
     UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
     record = users.record(CUSTOMER, 200);
-    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record);
-    UserRanking.Builder builder = UserRanking.newBuilder().addAllRecordItemIds(record);
+    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).trendWindow();
+    assertTrue(window.isPresent(), "the shipped model has a trend term");
+    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
+    recent = RecentPurchases.of(candidates, window);
+    assertTrue(candidates.stream().anyMatch(c -> c.getRecentPurchases() > 0), "bought in the window");
+    UserRanking.Builder builder = UserRanking.newBuilder().addAllRecordItemIds(record)
+        .setRecentPurchasesWindow(window.get());
     for (Candidate candidate : candidates) {
       builder.addCandidateItemIds(candidate.getItemId());
+      builder.addCandidateRecentPurchases(candidate.getRecentPurchases());
       builder.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
           .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
     }
@@ -86,7 +96,7 @@ class InteractiveRealDataTest {
   @Test
   void explainItem_recommendedItems_everyStatedRankMatchesAFreshScoreOnTheRecord() {
     int reasons = 0;
-    for (String item : ranked.subList(0, 3)) {
+    for (String item : ranked.subList(0, TOP_K)) {
       ExplainItemResponse response = suite.explain.explainItem(
           ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
 
@@ -271,11 +281,13 @@ class InteractiveRealDataTest {
   }
 
   private static Map<String, Float> score(List<String> history, List<String> candidates) {
+    ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates);
+    recent.addCountsTo(scoreRow, candidates);
+    ScoreRequest.Builder request = ScoreRequest.newBuilder()
+        .addRows(scoreRow).setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+    recent.addWindowTo(request);
     ScoreRowResult row = ModelServiceGrpc.newBlockingStub(suite.model).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .score(ScoreRequest.newBuilder()
-            .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
-            .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP).build())
-        .getRows(0);
+        .score(request.build()).getRows(0);
     Map<String, Float> scores = new HashMap<>();
     for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
       scores.put(row.getCandidateItemIds(i), row.getScores(i));

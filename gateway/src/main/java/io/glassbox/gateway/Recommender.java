@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -70,14 +71,15 @@ final class Recommender {
       @ExplainChannel Channel explainChannel,
       GatewayConfig config,
       Deadline.Ticker ticker,
-      StageMetrics metrics) {
+      StageMetrics metrics,
+      ModelTrendWindow trendWindow) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
     this.metrics = requireNonNull(metrics, "metrics");
-    this.trendWindow = new ModelTrendWindow(model, ticker);
+    this.trendWindow = requireNonNull(trendWindow, "trendWindow");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -181,7 +183,7 @@ final class Recommender {
     ListenableFuture<Explanations> explained = Futures.transform(
         metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(
             slate.explainRequest(query.limit(), config.slateSize(), query.locale(),
-                found.historyItemIds()))),
+                found.historyItemIds(), found.recentWindow()))),
         Explanations::from,
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {
@@ -266,6 +268,14 @@ final class Recommender {
 
     boolean coldStart() {
       return !history.getKnownUser();
+    }
+
+    /**
+     * The window the candidates' recent purchases were counted over, when they were (then the
+     * model scored them with their counts, and the explanation must too).
+     */
+    Optional<com.google.protobuf.Duration> recentWindow() {
+      return candidates.hasRecentWindow() ? Optional.of(candidates.getRecentWindow()) : Optional.empty();
     }
   }
 }
