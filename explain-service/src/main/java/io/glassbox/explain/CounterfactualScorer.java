@@ -66,6 +66,17 @@ final class CounterfactualScorer {
       }
     }
 
+    /**
+     * Scores the full record once per variant of the recent purchases (e.g. one item's set to 0),
+     * in one batch (split only by the model's call limits); score by candidate id per variant.
+     */
+    List<java.util.Map<String, Float>> scoreRecentVariants(List<RecentPurchases> variants) {
+      ModelClient.ScoredRows scored = model.scoreSlate(
+          java.util.Collections.nCopies(variants.size(), record), variants, candidates, modelVersion);
+      modelVersion = Optional.of(scored.modelVersion());
+      return scored.rows();
+    }
+
     CounterfactualScores scores() {
       return scores;
     }

@@ -116,16 +116,29 @@ final class ModelClient {
    */
   ScoredRows scoreSlate(
       List<List<String>> histories, List<String> slate, RecentPurchases recent, Optional<String> modelVersion) {
+    return scoreSlate(histories, java.util.Collections.nCopies(histories.size(), recent), slate, modelVersion);
+  }
+
+  /**
+   * As {@link #scoreSlate(List, List, RecentPurchases, Optional)}, each row with its own recent
+   * purchases ({@code recents}, aligned with {@code histories}, all over one window).
+   */
+  ScoredRows scoreSlate(
+      List<List<String>> histories, List<RecentPurchases> recents, List<String> slate,
+      Optional<String> modelVersion) {
+    if (recents.size() != histories.size()) {
+      throw new IllegalArgumentException(recents.size() + " recent purchases for " + histories.size() + " rows");
+    }
     int rowsPerCall = rowsPerCall(slate.size());
     List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>();
     for (int start = 0; start < histories.size(); start += rowsPerCall) {
       ScoreRequest.Builder request = ScoreRequest.newBuilder()
           .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
       modelVersion.ifPresent(request::setModelVersion);
-      recent.addWindowTo(request);
-      for (List<String> history : histories.subList(start, Math.min(histories.size(), start + rowsPerCall))) {
-        ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(slate);
-        recent.addCountsTo(row, slate);
+      recents.get(start).addWindowTo(request);
+      for (int i = start; i < Math.min(histories.size(), start + rowsPerCall); i++) {
+        ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(histories.get(i)).addAllCandidateItemIds(slate);
+        recents.get(i).addCountsTo(row, slate);
         request.addRows(row);
       }
       calls.add(call(request.build()));

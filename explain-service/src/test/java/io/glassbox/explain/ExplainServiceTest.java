@@ -149,6 +149,48 @@ class ExplainServiceTest {
   }
 
   @Test
+  void explain_trendTermAloneMovesTheItem_citesATrendReasonMeasuredWithoutItsPurchases() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    Map<String, Long> counts = Map.of("t", 0L, "x", 1L, "y", 0L, "z", 402L, "u", 7L);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = request(target("z", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+          target("x", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(2)
+          .addAllSlateRecentPurchases(SLATE.stream().map(counts::get).toList())
+          .setRecentPurchasesWindow(FORTNIGHT).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      // Served: z 6.0 (#1, all trend), t 5.5, x 4.69 (#3), y 1. Re-scored with z's 402 purchases
+      // set to 0, z scores 0: #4, out of the top 2.
+      List<Reason> reasons = response.getExplanations(0).getReasonsList();
+      Reason reason = reasons.get(0);
+      assertAll(
+          () -> assertEquals(1, reasons.size(), "no history evidence moves z; no retrieval reason with a model one"),
+          () -> assertEquals(ReasonKind.REASON_KIND_TREND, reason.getKind()),
+          () -> assertEquals(402, reason.getRecentPurchases()),
+          () -> assertEquals(FORTNIGHT, reason.getRecentPurchasesWindow()),
+          () -> assertEquals(1, reason.getRank()),
+          () -> assertEquals(4, reason.getRankWithoutEvidence()),
+          () -> assertEquals((float) Math.log1p(402), reason.getScoreDrop(), 1e-5),
+          () -> assertTrue(reason.getNecessary()),
+          () -> assertEquals(2, reason.getTopK()),
+          () -> assertEquals(4, reason.getRankedCandidateCount()),
+          () -> assertTrue(reason.getEvidenceItemIdsList().isEmpty()),
+          () -> assertEquals("Popular lately: bought 402 times in the last 14 days. Without that, it would "
+              + "drop out of your top 2, to #4 instead of #1 among 4 candidates.", reason.getText()));
+      // x's one purchase adds ln 2 = 0.69: x is #3 with or without it, below the minimum effect,
+      // so it keeps its retrieval reason and nothing is claimed about the model.
+      assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), response.getExplanations(1).getReasonsList().stream()
+          .map(Reason::getKind).toList());
+      ScoreRequest trendRows = model.requests().get(model.requests().size() - 1);
+      assertEquals(2, trendRows.getRowsCount(), "one row per target with purchases, in one call");
+      assertEquals(List.of(0L, 1L, 0L, 0L, 7L), trendRows.getRows(0).getCandidateRecentPurchasesList(),
+          "z's purchases set to 0, every other count as served");
+      assertEquals(List.of(0L, 0L, 0L, 402L, 7L), trendRows.getRows(1).getCandidateRecentPurchasesList());
+    }
+  }
+
+  @Test
   void explain_rankDropBelowTheMinimumEffect_makesNoModelClaim() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {

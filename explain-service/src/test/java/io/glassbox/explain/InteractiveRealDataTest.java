@@ -96,6 +96,7 @@ class InteractiveRealDataTest {
   @Test
   void explainItem_recommendedItems_everyStatedRankMatchesAFreshScoreOnTheRecord() {
     int reasons = 0;
+    int trends = 0;
     for (String item : ranked.subList(0, TOP_K)) {
       ExplainItemResponse response = suite.explain.explainItem(
           ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
@@ -115,10 +116,14 @@ class InteractiveRealDataTest {
         if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
           assertReasonExact(item, reason);
           reasons++;
+        } else if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
+          assertTrendReasonExact(item, reason);
+          trends++;
         }
       }
     }
     assertTrue(reasons > 0, "some of the top items has a model reason");
+    assertTrue(trends > 0, "some of the top items is carried by the trend term");
   }
 
   @Test
@@ -280,7 +285,25 @@ class InteractiveRealDataTest {
     assertTrue(reason.getNecessary() || withoutEvidence - rank >= 3, "minimum effect");
   }
 
+  /** Re-scores a trend reason: the full record, the item's recent purchases set to 0. */
+  private static void assertTrendReasonExact(String item, Reason reason) {
+    List<String> candidates = ranking.getCandidateItemIdsList();
+    int rank = rank(score(record, candidates), item);
+    int withoutTrend = rank(score(record, candidates, recent.withoutTrendOf(item)), item);
+    assertEquals(rank, reason.getRank());
+    assertEquals(withoutTrend, reason.getRankWithoutEvidence());
+    assertEquals(recent.count(item), reason.getRecentPurchases());
+    assertEquals(rank <= TOP_K && withoutTrend > TOP_K, reason.getNecessary());
+    assertTrue(reason.getNecessary() || withoutTrend - rank >= 3, "minimum effect");
+    assertTrue(reason.getText().contains(" " + reason.getRecentPurchases() + " times in the last 14 days"),
+        reason.getText());
+  }
+
   private static Map<String, Float> score(List<String> history, List<String> candidates) {
+    return score(history, candidates, recent);
+  }
+
+  private static Map<String, Float> score(List<String> history, List<String> candidates, RecentPurchases recent) {
     ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates);
     recent.addCountsTo(scoreRow, candidates);
     ScoreRequest.Builder request = ScoreRequest.newBuilder()

@@ -226,6 +226,7 @@ class GatewayExplainRealDataTest {
     assertTrue(served.counts().values().stream().anyMatch(count -> count > 0),
         "some candidate was bought in the trend window");
     int checkedReasons = 0;
+    int checkedTrends = 0;
     for (int i = 0; i < 10; i++) {
       RecommendedItem item = top.getItems(i);
       String id = item.getItem().getItemId();
@@ -239,16 +240,25 @@ class GatewayExplainRealDataTest {
       List<Reason> reasons = new ArrayList<>(item.getReasonsList());
       reasons.addAll(explained.getReasonsList());
       for (Reason reason : reasons) {
-        if (reason.getKind() != ReasonKind.REASON_KIND_HISTORY) {
-          continue;
+        if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
+          assertEquals(i + 1, reason.getRank(), id);
+          assertEquals(served.rank(id, reason.getEvidenceItemIdsList()), reason.getRankWithoutEvidence(),
+              "rank of " + id + " without " + reason.getEvidenceItemIdsList());
+          checkedReasons++;
+        } else if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
+          assertEquals(i + 1, reason.getRank(), id);
+          assertEquals(served.counts().get(id), reason.getRecentPurchases(), id);
+          assertEquals(served.window(), reason.getRecentPurchasesWindow());
+          assertEquals(served.rankWithoutTrend(id), reason.getRankWithoutEvidence(),
+              "rank of " + id + " re-scored with 0 recent purchases");
+          assertTrue(reason.getNecessary() || reason.getRankWithoutEvidence() - reason.getRank() >= 3,
+              "minimum effect");
+          checkedTrends++;
         }
-        assertEquals(i + 1, reason.getRank(), id);
-        assertEquals(served.rank(id, reason.getEvidenceItemIdsList()), reason.getRankWithoutEvidence(),
-            "rank of " + id + " without " + reason.getEvidenceItemIdsList());
-        checkedReasons++;
       }
     }
     assertTrue(checkedReasons > 0, "a top-10 item has a model reason");
+    assertTrue(checkedTrends > 0, "a top-10 item is carried by the trend term");
   }
 
   /**
@@ -287,10 +297,18 @@ class GatewayExplainRealDataTest {
 
     /** Scores of every candidate with the record less every occurrence of {@code removed}. */
     Map<String, Float> scores(List<String> removed) {
+      return scores(removed, "");
+    }
+
+    /**
+     * Scores of every candidate with the record less every occurrence of {@code removed}, and
+     * {@code noTrendItem}'s recent purchases set to 0.
+     */
+    Map<String, Float> scores(List<String> removed, String noTrendItem) {
       ScoreRow.Builder row = ScoreRow.newBuilder()
           .addAllHistoryItemIds(record.stream().filter(id -> !removed.contains(id)).toList())
           .addAllCandidateItemIds(candidates);
-      candidates.forEach(id -> row.addCandidateRecentPurchases(counts.get(id)));
+      candidates.forEach(id -> row.addCandidateRecentPurchases(id.equals(noTrendItem) ? 0 : counts.get(id)));
       ScoreRowResult result = ModelServiceGrpc.newBlockingStub(model).withDeadlineAfter(30, TimeUnit.SECONDS)
           .score(ScoreRequest.newBuilder().addRows(row).setRecentPurchasesWindow(window)
               .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP).build())
@@ -304,7 +322,15 @@ class GatewayExplainRealDataTest {
 
     /** The 1-based rank of {@code itemId} with the record less {@code removed}. */
     int rank(String itemId, List<String> removed) {
-      Map<String, Float> scores = scores(removed);
+      return rankIn(scores(removed), itemId);
+    }
+
+    /** The 1-based rank of {@code itemId} with the full record and its recent purchases set to 0. */
+    int rankWithoutTrend(String itemId) {
+      return rankIn(scores(List.of(), itemId), itemId);
+    }
+
+    private static int rankIn(Map<String, Float> scores, String itemId) {
       float own = scores.get(itemId);
       return 1 + (int) scores.values().stream().filter(score -> score > own).count();
     }
