@@ -55,7 +55,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +67,10 @@ import org.junit.jupiter.api.io.TempDir;
  * on the embedded dataset and the shipped model, called through real channels.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+// The faithfulness check runs first: the feedback and import tests write events stamped now, which
+// moves the store's newest event (what recent purchases are counted up to) past the embedded
+// data, so after them the trend window is empty and the trend term 0 for every candidate.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SuiteEndToEndTest {
   /** Real customers of the embedded dataset with long purchase histories. */
   private static final List<String> CUSTOMERS = List.of("12347", "12748", "14911", "17841", "13089");
@@ -223,6 +230,7 @@ class SuiteEndToEndTest {
    * into the model window) and with only the evidence, and compare every stated number.
    */
   @Test
+  @Order(1)
   void recommend_historyReasons_statedRanksMatchAFreshScoreOnTheRecord() {
     int checked = 0;
     for (String customer : CUSTOMERS) {
@@ -230,6 +238,8 @@ class SuiteEndToEndTest {
       assertFalse(response.getExplanationsDegraded(), "explanations for " + customer);
       List<String> record = historyOf(customer);
       List<Candidate> candidates = candidatesOf(customer);
+      assertTrue(candidates.stream().anyMatch(c -> c.getRecentPurchases() > 0),
+          "the served score of " + customer + " has a trend term");
       String version = response.getModelVersion();
       ScoreRowResult full = score(record, candidates, version);
 
