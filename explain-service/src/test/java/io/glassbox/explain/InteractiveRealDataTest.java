@@ -152,7 +152,13 @@ class InteractiveRealDataTest {
         ExplainItemRequest.newBuilder().setRanking(ranking).build(),
         ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setTopK(101).build(),
         ExplainItemRequest.newBuilder().setItemId(ranked.get(0)).build(),
-        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setLocale("fr-FR").build())) {
+        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setLocale("fr-FR").build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking.toBuilder().addCandidateRecentPurchases(1))
+            .setItemId(ranked.get(0)).build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking.toBuilder().setCandidateRecentPurchases(0, -1))
+            .setItemId(ranked.get(0)).build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking.toBuilder().clearRecentPurchasesWindow())
+            .setItemId(ranked.get(0)).build())) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(bad));
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
     }
