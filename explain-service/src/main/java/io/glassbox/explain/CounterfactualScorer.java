@@ -19,22 +19,29 @@ final class CounterfactualScorer {
     this.model = requireNonNull(model, "model");
   }
 
-  /** A session for one record and candidate set. */
-  Session session(List<String> record, List<String> candidates, Optional<String> modelVersion) {
-    return new Session(record, candidates, modelVersion);
+  /**
+   * A session for one record and candidate set, every candidate scored with its {@code recent}
+   * purchases (those the caller's ranking was scored with).
+   */
+  Session session(
+      List<String> record, List<String> candidates, RecentPurchases recent, Optional<String> modelVersion) {
+    return new Session(record, candidates, recent, modelVersion);
   }
 
   /** The scores gathered so far for one record and candidate set. Not thread-safe. */
   final class Session {
     private final List<String> record;
     private final List<String> candidates;
+    private final RecentPurchases recent;
     private final CounterfactualScores scores = new CounterfactualScores();
     private Optional<String> modelVersion;
     private List<String> window = List.of();
 
-    private Session(List<String> record, List<String> candidates, Optional<String> modelVersion) {
+    private Session(
+        List<String> record, List<String> candidates, RecentPurchases recent, Optional<String> modelVersion) {
       this.record = List.copyOf(record);
       this.candidates = List.copyOf(candidates);
+      this.recent = requireNonNull(recent, "recent");
       this.modelVersion = requireNonNull(modelVersion, "modelVersion");
     }
 
@@ -50,7 +57,7 @@ final class CounterfactualScorer {
         return;
       }
       List<List<String>> histories = missing.stream().map(edit -> edit.apply(record)).toList();
-      ModelClient.ScoredRows scored = model.scoreSlate(histories, candidates, modelVersion);
+      ModelClient.ScoredRows scored = model.scoreSlate(histories, candidates, recent, modelVersion);
       modelVersion = Optional.of(scored.modelVersion());
       scores.add(missing, scored.rows());
       int baseline = missing.indexOf(Counterfactual.BASELINE);
@@ -59,8 +66,24 @@ final class CounterfactualScorer {
       }
     }
 
+    /**
+     * Scores the full record once per variant of the recent purchases (e.g. one item's set to 0),
+     * in one batch (split only by the model's call limits); score by candidate id per variant.
+     */
+    List<java.util.Map<String, Float>> scoreRecentVariants(List<RecentPurchases> variants) {
+      ModelClient.ScoredRows scored = model.scoreSlate(
+          java.util.Collections.nCopies(variants.size(), record), variants, candidates, modelVersion);
+      modelVersion = Optional.of(scored.modelVersion());
+      return scored.rows();
+    }
+
     CounterfactualScores scores() {
       return scores;
+    }
+
+    /** The recent purchases every candidate is scored with. */
+    RecentPurchases recent() {
+      return recent;
     }
 
     /** The candidates scored, as given. */
@@ -70,7 +93,7 @@ final class CounterfactualScorer {
 
     /** A new session for the same record against other candidates, pinned to this version. */
     Session narrowedTo(List<String> otherCandidates) {
-      return new Session(record, otherCandidates, modelVersion);
+      return new Session(record, otherCandidates, recent, modelVersion);
     }
 
     /** Pins the version {@code other} was answered with (when this one has none yet). */

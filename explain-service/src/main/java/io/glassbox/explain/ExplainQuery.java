@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param maxEvidenceItems most history items one reason may cite, 1..5
  * @param modelVersion the model version the caller scored with, if it said
  * @param topK the k of the top-k the minimum effect, necessity and sufficiency refer to
+ * @param recent the slate items' recent purchases the caller scored with (none: no trend term)
  */
 record ExplainQuery(
     List<String> history,
@@ -26,7 +27,8 @@ record ExplainQuery(
     String locale,
     int maxEvidenceItems,
     Optional<String> modelVersion,
-    int topK) {
+    int topK,
+    RecentPurchases recent) {
 
   ExplainQuery {
     history = List.copyOf(history);
@@ -35,6 +37,7 @@ record ExplainQuery(
     targets = List.copyOf(targets);
     requireNonNull(locale, "locale");
     requireNonNull(modelVersion, "modelVersion");
+    requireNonNull(recent, "recent");
   }
 
   /**

@@ -48,9 +48,13 @@ final class ExplainRequestReader {
     String version = request.getModelVersion().trim();
     List<String> record = request.getRecordItemIdsCount() == 0
         ? request.getHistoryItemIdsList() : request.getRecordItemIdsList();
+    RecentPurchases recent = RecentPurchases.read("slate_recent_purchases", request.getSlateRecentPurchasesList(),
+        "recent_purchases_window", request.hasRecentPurchasesWindow()
+            ? Optional.of(request.getRecentPurchasesWindow()) : Optional.empty(),
+        request.getSlateItemIdsList());
     return new ExplainQuery(
         request.getHistoryItemIdsList(), record, request.getSlateItemIdsList(), targets, locale,
-        maxEvidence, version.isEmpty() ? Optional.empty() : Optional.of(version), topK);
+        maxEvidence, version.isEmpty() ? Optional.empty() : Optional.of(version), topK, recent);
   }
 
   private static ExplainQuery.Target readTarget(

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.Inject;
 import io.glassbox.api.v1.ExplainResponse;
 import io.glassbox.api.v1.ItemExplanation;
+import io.glassbox.api.v1.Reason;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Explains targets with history evidence that holds up counterfactually on the user's record
  * (see {@link EvidenceSearch}: at most three batched Score calls shared by all targets), else
- * with their retrieval sources. Then one title lookup.
+ * with their retrieval sources; a trend reason where the model's trend term alone meets the
+ * minimum effect (see {@link TrendCheck}: one more batched call). Then one title lookup.
  */
 final class Explainer {
   private static final Logger log = LoggerFactory.getLogger(Explainer.class);
@@ -39,10 +42,11 @@ final class Explainer {
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), query.maxEvidenceItems());
     CounterfactualScorer.Session session =
-        scorer.session(query.record(), query.slate(), query.modelVersion());
+        scorer.session(query.record(), query.slate(), query.recent(), query.modelVersion());
     List<Judgement> judgements = query.history().isEmpty()
         ? Collections.nCopies(targets.size(), new Judgement.NotCited())
         : search.search(targetIds, query.history(), session);
+    List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(targetIds, session, search.rule());
     int rankedCount = session.scores().has(Counterfactual.BASELINE) ? session.scores().rankedCount() : 0;
 
     Map<String, String> titles = catalogue.titles(titlesNeeded(targets, judgements));
@@ -50,7 +54,8 @@ final class Explainer {
         .setModelVersion(session.modelVersion().orElse(""))
         .setRankedCandidateCount(rankedCount);
     for (int i = 0; i < targets.size(); i++) {
-      response.addExplanations(explanation(targets.get(i), judgements.get(i), titles, query.locale()));
+      response.addExplanations(
+          explanation(targets.get(i), judgements.get(i), trends.get(i), titles, query.locale()));
     }
     if (log.isDebugEnabled()) {
       long verified = judgements.stream().filter(j -> j instanceof Judgement.Cited).count();
@@ -74,17 +79,33 @@ final class Explainer {
   }
 
   private static ItemExplanation explanation(
-      ExplainQuery.Target target, Judgement judgement, Map<String, String> titles, String locale) {
-    ItemExplanation.Builder explanation = ItemExplanation.newBuilder().setItemId(target.itemId());
+      ExplainQuery.Target target, Judgement judgement, Optional<TrendCheck.Cited> trend,
+      Map<String, String> titles, String locale) {
+    return ItemExplanation.newBuilder().setItemId(target.itemId())
+        .addAllReasons(reasons(judgement, trend, target, titles, locale)).build();
+  }
+
+  /**
+   * The verified model reasons (history, then trend), strongest first; only when there is none,
+   * the retrieval reasons of {@code sources} (none when it is null).
+   */
+  static List<Reason> reasons(
+      Judgement judgement, Optional<TrendCheck.Cited> trend, ExplainQuery.Target sources,
+      Map<String, String> titles, String locale) {
+    List<Reason> reasons = new ArrayList<>();
     if (judgement instanceof Judgement.Cited cited) {
-      return explanation.addReasons(ReasonWriter.history(cited, titles, locale)).build();
+      reasons.add(ReasonWriter.history(cited, titles, locale));
     }
-    if (target.coPurchase()) {
-      explanation.addReasons(ReasonWriter.coPurchase(target.viaItemIds(), titles, locale));
+    trend.ifPresent(t -> reasons.add(ReasonWriter.trend(t, locale)));
+    if (!reasons.isEmpty() || sources == null) {
+      return reasons;
     }
-    if (target.popular()) {
-      explanation.addReasons(ReasonWriter.popular(locale));
+    if (sources.coPurchase()) {
+      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), titles, locale));
     }
-    return explanation.build();
+    if (sources.popular()) {
+      reasons.add(ReasonWriter.popular(locale));
+    }
+    return reasons;
   }
 }

@@ -54,6 +54,7 @@ public final class FaithfulnessEvaluation {
 
   private final UserDataClient users;
   private final ModelServiceGrpc.ModelServiceBlockingStub model;
+  private final ModelClient modelClient;
   private final ExplainServiceGrpc.ExplainServiceBlockingStub explain;
   private final CounterfactualScorer scorer;
   private final Settings settings;
@@ -80,7 +81,8 @@ public final class FaithfulnessEvaluation {
     this.users = new UserDataClient(featureChannel, Duration.ofSeconds(30));
     this.model = ModelServiceGrpc.newBlockingStub(modelChannel);
     this.explain = ExplainServiceGrpc.newBlockingStub(explainChannel);
-    this.scorer = new CounterfactualScorer(new ModelClient(modelChannel, Duration.ofSeconds(30)));
+    this.modelClient = new ModelClient(modelChannel, Duration.ofSeconds(30));
+    this.scorer = new CounterfactualScorer(modelClient);
     this.settings = requireNonNull(settings, "settings");
   }
 
@@ -88,27 +90,34 @@ public final class FaithfulnessEvaluation {
   public Report run(List<String> userIds) {
     Report report = new Report(settings.topK());
     Random random = new Random(settings.seed());
+    // Ranked as the gateway ranks: with recent purchases over the model's trend window.
+    Optional<com.google.protobuf.Duration> trendWindow = modelClient.trendWindow();
     for (String userId : userIds) {
-      evaluateUser(userId, report, random);
+      evaluateUser(userId, report, random, trendWindow);
     }
     return report;
   }
 
-  private void evaluateUser(String userId, Report report, Random random) {
+  private void evaluateUser(
+      String userId, Report report, Random random, Optional<com.google.protobuf.Duration> trendWindow) {
     List<String> record = users.record(userId, settings.historyEvents());
     if (record.isEmpty()) {
       return;
     }
-    List<Candidate> eligible = users.candidates(userId, settings.candidateCount(), record);
+    List<Candidate> eligible = users.candidates(userId, settings.candidateCount(), record, trendWindow);
     if (eligible.isEmpty()) {
       return;
     }
-    ScoreRowResult row = model.withDeadlineAfter(30, TimeUnit.SECONDS).score(ScoreRequest.newBuilder()
-        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(record)
-            .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList()))
+    RecentPurchases recent = RecentPurchases.of(eligible, trendWindow);
+    List<String> eligibleIds = eligible.stream().map(Candidate::getItemId).toList();
+    ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(record).addAllCandidateItemIds(eligibleIds);
+    recent.addCountsTo(scoreRow, eligibleIds);
+    ScoreRequest.Builder scoreRequest = ScoreRequest.newBuilder()
+        .addRows(scoreRow)
         .setIncludeAttention(true)
-        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
-        .build()).getRows(0);
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+    recent.addWindowTo(scoreRequest);
+    ScoreRowResult row = model.withDeadlineAfter(30, TimeUnit.SECONDS).score(scoreRequest.build()).getRows(0);
     List<String> window = row.getHistoryItemIdsList();
     if (window.isEmpty()) {
       return;
@@ -127,6 +136,10 @@ public final class FaithfulnessEvaluation {
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(window).addAllRecordItemIds(record).addAllSlateItemIds(ranked)
         .setTopK(settings.topK()).setMaxEvidenceItems(settings.maxEvidence());
+    if (recent.window().isPresent()) {
+      ranked.forEach(id -> request.addSlateRecentPurchases(recent.count(id)));
+      request.setRecentPurchasesWindow(recent.window().get());
+    }
     for (String item : top) {
       request.addTargets(ExplainTarget.newBuilder().setItemId(item)
           .addAllSources(byId.get(item).getSourcesList())
@@ -136,7 +149,7 @@ public final class FaithfulnessEvaluation {
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());
     report.explainNanos.add(System.nanoTime() - start);
 
-    CounterfactualScorer.Session session = scorer.session(record, ranked, Optional.of(ours.getModelVersion()));
+    CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(ours.getModelVersion()));
     session.score(EvidenceSearch.leaveOneOut(window));
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(settings.topK(), settings.minRankDrop()), settings.maxEvidence());

@@ -7,7 +7,6 @@ import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.Item;
-import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
@@ -56,6 +55,7 @@ final class InteractiveExplainer {
     Judgement judgement = baseline.window().isEmpty()
         ? new Judgement.NotCited()
         : search.verify(List.of(itemId), baseline.window(), session.scores(), session).get(0);
+    Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     List<Effect> effects = effects(itemId, baseline);
     effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
         .thenComparingDouble(Effect::scoreChange));
@@ -80,7 +80,7 @@ final class InteractiveExplainer {
         .addAllHistoryItemIds(baseline.window())
         .addAllContribution(baseline.contribution())
         .setModelVersion(session.modelVersion().orElse(""));
-    response.addAllReasons(reasons(judgement, sources, titles, ranking.locale()));
+    response.addAllReasons(Explainer.reasons(judgement, trend, sources, titles, ranking.locale()));
     effects.forEach(e -> response.addEffects(e.toProto(titles)));
     return response.build();
   }
@@ -148,7 +148,7 @@ final class InteractiveExplainer {
           .withDescription("every candidate is among add_item_ids: nothing is left to rank").asRuntimeException();
     }
     ModelClient.DetailedRows scored = model.scoreWithContributions(
-        List.of(ranking.record(), after), candidates, ranking.modelVersion());
+        List.of(ranking.record(), after), candidates, ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow before = scored.rows().get(0);
     ModelClient.DetailedRow changed = scored.rows().get(1);
     for (int i = 0; i < question.add().size(); i++) {
@@ -298,14 +298,15 @@ final class InteractiveExplainer {
   /** Scores the record for the item (with its contributions), then the leave-one-out rows. */
   private Baseline baseline(UserRankingQuery ranking, String itemId) {
     ModelClient.DetailedRows first = model.scoreWithContributions(
-        List.of(ranking.record()), List.of(itemId), ranking.modelVersion());
+        List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow row = first.rows().get(0);
     if (!row.scores().containsKey(itemId)) {
       throw Status.NOT_FOUND.withDescription("item_id \"" + itemId + "\" is unknown to the model")
           .asRuntimeException();
     }
     CounterfactualScorer.Session session =
-        scorer.session(ranking.record(), ranking.candidates(), Optional.of(first.modelVersion()));
+        scorer.session(
+        ranking.record(), ranking.candidates(), ranking.recent(), Optional.of(first.modelVersion()));
     session.score(EvidenceSearch.leaveOneOut(row.window()));
     List<Float> contribution = row.contributions().getOrDefault(itemId, List.of());
     return new Baseline(row.window(), contribution, session);
@@ -325,21 +326,6 @@ final class InteractiveExplainer {
               contributionOf(historyItem, baseline.window(), baseline.contribution()))));
     }
     return effects;
-  }
-
-  private static List<Reason> reasons(
-      Judgement judgement, ExplainQuery.Target sources, Map<String, String> titles, String locale) {
-    if (judgement instanceof Judgement.Cited cited) {
-      return List.of(ReasonWriter.history(cited, titles, locale));
-    }
-    List<Reason> reasons = new ArrayList<>();
-    if (sources != null && sources.coPurchase()) {
-      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), titles, locale));
-    }
-    if (sources != null && sources.popular()) {
-      reasons.add(ReasonWriter.popular(locale));
-    }
-    return reasons;
   }
 
   private static Map<String, String> titlesOf(Map<String, Item> items) {

@@ -105,8 +105,12 @@ final class InteractiveRequestReader {
           target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
           via.stream().distinct().limit(maxEvidence).toList()));
     }
+    RecentPurchases recent = RecentPurchases.read("ranking.candidate_recent_purchases",
+        ranking.getCandidateRecentPurchasesList(), "ranking.recent_purchases_window",
+        ranking.hasRecentPurchasesWindow() ? Optional.of(ranking.getRecentPurchasesWindow()) : Optional.empty(),
+        ranking.getCandidateItemIdsList());
     String version = ranking.getModelVersion().trim();
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
-        version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale);
+        version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent);
   }
 }

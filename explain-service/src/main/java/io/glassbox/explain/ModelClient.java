@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.inject.Inject;
 import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
@@ -68,15 +70,23 @@ final class ModelClient {
   /** Rows with evidence, and the model version that scored them. */
   record DetailedRows(String modelVersion, List<DetailedRow> rows) {}
 
-  /** Scores each history against {@code candidates} with contributions, in one call. */
+  /**
+   * Scores each history against {@code candidates} with contributions, in one call, each
+   * candidate with its {@code recent} purchases.
+   */
   DetailedRows scoreWithContributions(
-      List<List<String>> histories, List<String> candidates, Optional<String> modelVersion) {
+      List<List<String>> histories, List<String> candidates, RecentPurchases recent,
+      Optional<String> modelVersion) {
     ScoreRequest.Builder request = ScoreRequest.newBuilder()
         .setIncludeContribution(true)
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
     modelVersion.ifPresent(request::setModelVersion);
-    histories.forEach(history -> request.addRows(
-        ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates)));
+    recent.addWindowTo(request);
+    for (List<String> history : histories) {
+      ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates);
+      recent.addCountsTo(row, candidates);
+      request.addRows(row);
+    }
     ScoreResponse response = await(List.of(call(request.build()))).get(0);
     if (response.getRowsCount() != histories.size()) {
       throw Status.UNAVAILABLE
@@ -100,19 +110,36 @@ final class ModelClient {
   }
 
   /**
-   * Scores the whole {@code slate} (distinct ids) against each history. One Score call unless
-   * the model service's per-call limits force several; those run in parallel and must all be
-   * answered by the same model version.
+   * Scores the whole {@code slate} (distinct ids) against each history, each slate item with
+   * its {@code recent} purchases. One Score call unless the model service's per-call limits
+   * force several; those run in parallel and must all be answered by the same model version.
    */
-  ScoredRows scoreSlate(List<List<String>> histories, List<String> slate, Optional<String> modelVersion) {
+  ScoredRows scoreSlate(
+      List<List<String>> histories, List<String> slate, RecentPurchases recent, Optional<String> modelVersion) {
+    return scoreSlate(histories, java.util.Collections.nCopies(histories.size(), recent), slate, modelVersion);
+  }
+
+  /**
+   * As {@link #scoreSlate(List, List, RecentPurchases, Optional)}, each row with its own recent
+   * purchases ({@code recents}, aligned with {@code histories}, all over one window).
+   */
+  ScoredRows scoreSlate(
+      List<List<String>> histories, List<RecentPurchases> recents, List<String> slate,
+      Optional<String> modelVersion) {
+    if (recents.size() != histories.size()) {
+      throw new IllegalArgumentException(recents.size() + " recent purchases for " + histories.size() + " rows");
+    }
     int rowsPerCall = rowsPerCall(slate.size());
     List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>();
     for (int start = 0; start < histories.size(); start += rowsPerCall) {
       ScoreRequest.Builder request = ScoreRequest.newBuilder()
           .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
       modelVersion.ifPresent(request::setModelVersion);
-      for (List<String> history : histories.subList(start, Math.min(histories.size(), start + rowsPerCall))) {
-        request.addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(slate));
+      recents.get(start).addWindowTo(request);
+      for (int i = start; i < Math.min(histories.size(), start + rowsPerCall); i++) {
+        ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(histories.get(i)).addAllCandidateItemIds(slate);
+        recents.get(i).addCountsTo(row, slate);
+        request.addRows(row);
       }
       calls.add(call(request.build()));
     }
@@ -144,6 +171,16 @@ final class ModelClient {
     return new ScoredRows(version, rows, windows);
   }
 
+  /**
+   * The serving version's trend window ({@code ModelInfo.trend.window}), which callers count
+   * candidates' recent purchases over; empty when the version has no trend term.
+   */
+  Optional<com.google.protobuf.Duration> trendWindow() {
+    ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .getModelInfo(GetModelInfoRequest.getDefaultInstance()))).get(0);
+    return info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty();
+  }
+
   /** How many rows of {@code candidates} scores one call may carry. */
   static int rowsPerCall(int candidates) {
     return Math.max(1, Math.min(MAX_ROWS_PER_CALL, MAX_CELLS_PER_CALL / Math.max(1, candidates)));
@@ -153,10 +190,10 @@ final class ModelClient {
     return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS).score(request);
   }
 
-  private static List<ScoreResponse> await(List<ListenableFuture<ScoreResponse>> calls) {
-    List<ScoreResponse> responses = new ArrayList<>(calls.size());
+  private static <T> List<T> await(List<ListenableFuture<T>> calls) {
+    List<T> responses = new ArrayList<>(calls.size());
     try {
-      for (ListenableFuture<ScoreResponse> call : calls) {
+      for (ListenableFuture<T> call : calls) {
         responses.add(call.get());
       }
       return responses;

@@ -68,8 +68,10 @@ final class ModelInsights {
     Optional<String> version = Optional.empty();
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS);
+    // Ranked as the gateway ranks: with recent purchases over the model's trend window.
+    Optional<com.google.protobuf.Duration> trendWindow = model.trendWindow();
     for (String userId : query.userIds()) {
-      Optional<String> used = explainUser(userId, query.topK(), search, tally, version);
+      Optional<String> used = explainUser(userId, query.topK(), search, tally, version, trendWindow);
       if (used.isPresent()) {
         version = used;
       }
@@ -79,16 +81,19 @@ final class ModelInsights {
 
   /** Explains one user's top-k into {@code tally}; the model version used, if the user had a record. */
   private Optional<String> explainUser(
-      String userId, int topK, EvidenceSearch search, Tally tally, Optional<String> version) {
+      String userId, int topK, EvidenceSearch search, Tally tally, Optional<String> version,
+      Optional<com.google.protobuf.Duration> trendWindow) {
     List<String> record = users.record(userId, RECORD_EVENTS);
     if (record.isEmpty()) {
       return Optional.empty();
     }
-    List<String> candidates = users.candidates(userId, CANDIDATES, record).stream().map(Candidate::getItemId).toList();
+    List<Candidate> retrieved = users.candidates(userId, CANDIDATES, record, trendWindow);
+    List<String> candidates = retrieved.stream().map(Candidate::getItemId).toList();
     if (candidates.isEmpty()) {
       return Optional.empty();
     }
-    ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, version);
+    RecentPurchases recent = RecentPurchases.of(retrieved, trendWindow);
+    ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, recent, version);
     ModelClient.DetailedRow row = scored.rows().get(0);
     if (row.window().isEmpty() || row.scores().isEmpty()) {
       return Optional.of(scored.modelVersion());
@@ -97,7 +102,7 @@ final class ModelInsights {
         .sorted(Map.Entry.<String, Float>comparingByValue().reversed())
         .map(Map.Entry::getKey).toList();
     List<String> top = ranked.subList(0, Math.min(topK, ranked.size()));
-    CounterfactualScorer.Session session = scorer.session(record, ranked, Optional.of(scored.modelVersion()));
+    CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(scored.modelVersion()));
     List<Judgement> judgements = search.search(top, row.window(), session);
     tally.users++;
     List<String> window = row.window();

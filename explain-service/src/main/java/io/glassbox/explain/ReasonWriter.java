@@ -33,6 +33,26 @@ final class ReasonWriter {
         .build();
   }
 
+  /** A counterfactually verified reason on the model's trend term. */
+  static Reason trend(TrendCheck.Cited cited, String locale) {
+    Measurement removal = cited.removal();
+    return Reason.newBuilder()
+        .setKind(ReasonKind.REASON_KIND_TREND)
+        .setText(ReasonTexts.forLocale(locale).trend(cited.purchases(), cited.window(), removal.rank(),
+            removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary()))
+        .setLocale(locale)
+        .setRank(removal.rank())
+        .setRankWithoutEvidence(removal.rankWithout())
+        .setScoreDrop(removal.scoreDrop())
+        .setTopK(cited.topK())
+        .setNecessary(cited.necessary())
+        .setRankedCandidateCount(cited.rankedCount())
+        .setRecentPurchases(cited.purchases())
+        .setRecentPurchasesWindow(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(cited.window().getSeconds()).setNanos(cited.window().getNano()))
+        .build();
+  }
+
   /** A retrieval-statistics reason: bought in the same baskets as {@code viaItemIds}. */
   static Reason coPurchase(List<String> viaItemIds, Map<String, String> titles, String locale) {
     List<String> viaTitles = titlesOf(viaItemIds, titles);

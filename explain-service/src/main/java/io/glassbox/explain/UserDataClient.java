@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -50,14 +51,18 @@ final class UserDataClient {
 
   /**
    * The candidates the gateway would rank: retrieved without the user's record, each id once,
-   * each with a retrieval source, in retrieval order.
+   * each with a retrieval source, in retrieval order; with {@code recentWindow}, each with its
+   * recent purchases over it (as the gateway asks for the model's trend window).
    */
-  List<Candidate> candidates(String userId, int limit, List<String> record) {
+  List<Candidate> candidates(
+      String userId, int limit, List<String> record, Optional<com.google.protobuf.Duration> recentWindow) {
     List<Candidate> retrieved;
+    RetrieveCandidatesRequest.Builder request = RetrieveCandidatesRequest.newBuilder()
+        .setUserId(userId).setLimit(limit).setExcludeHistory(true);
+    recentWindow.ifPresent(request::setRecentWindow);
     try {
       retrieved = stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-          .retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
-              .setUserId(userId).setLimit(limit).setExcludeHistory(true).build())
+          .retrieveCandidates(request.build())
           .getCandidatesList();
     } catch (StatusRuntimeException e) {
       throw DependencyErrors.translate(DEPENDENCY, e);

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param topK the k of the top-k
  * @param maxEvidence most history items one reason may cite
  * @param locale "en-US" or "zh-CN"
+ * @param recent the candidates' recent purchases the caller ranked with (none: no trend term)
  */
 record UserRankingQuery(
     List<String> record,
@@ -24,7 +25,8 @@ record UserRankingQuery(
     Optional<String> modelVersion,
     int topK,
     int maxEvidence,
-    String locale) {
+    String locale,
+    RecentPurchases recent) {
 
   UserRankingQuery {
     record = List.copyOf(record);
@@ -32,5 +34,6 @@ record UserRankingQuery(
     sources = Map.copyOf(sources);
     requireNonNull(modelVersion, "modelVersion");
     requireNonNull(locale, "locale");
+    requireNonNull(recent, "recent");
   }
 }

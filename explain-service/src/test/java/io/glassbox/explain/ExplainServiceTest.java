@@ -16,6 +16,7 @@ import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.ScoreRow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -111,6 +112,81 @@ class ExplainServiceTest {
           .map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
       assertEquals(List.of("", VERSION, VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
       assertFaithful(scorer(), Integer.MAX_VALUE, request, response);
+    }
+  }
+
+  @Test
+  void explain_withRecentPurchases_measuresOnTheServedScoreInEveryScoreCall() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    com.google.protobuf.Duration window = FORTNIGHT;
+    // z was bought 402 times in the window: its trend term ln(403) = 6.0 puts it above t (5.5).
+    Map<String, Long> counts = Map.of("t", 0L, "x", 1L, "y", 0L, "z", 402L, "u", 7L);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(2)
+          .addAllSlateRecentPurchases(SLATE.stream().map(counts::get).toList())
+          .setRecentPurchasesWindow(window).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      // Served: z 6.0, t 5.5, x 4.7, y 1. Without a: t 2.5, #3, out of the top 2. (Without the
+      // counts t would rank #1 and #2 without a: no reason would meet the minimum effect.)
+      Reason reason = response.getExplanations(0).getReasons(0);
+      assertAll(
+          () -> assertEquals(ReasonKind.REASON_KIND_HISTORY, reason.getKind()),
+          () -> assertEquals(List.of("a"), reason.getEvidenceItemIdsList()),
+          () -> assertEquals(2, reason.getRank()),
+          () -> assertEquals(3, reason.getRankWithoutEvidence()),
+          () -> assertTrue(reason.getNecessary()),
+          () -> assertEquals(2, reason.getRankWithEvidenceOnly()));
+      for (ScoreRequest call : model.requests()) {
+        assertEquals(window, call.getRecentPurchasesWindow());
+        for (ScoreRow row : call.getRowsList()) {
+          assertEquals(row.getCandidateItemIdsList().stream().map(counts::get).toList(),
+              row.getCandidateRecentPurchasesList(), "each candidate's own count, in every row");
+        }
+      }
+    }
+  }
+
+  @Test
+  void explain_trendTermAloneMovesTheItem_citesATrendReasonMeasuredWithoutItsPurchases() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    Map<String, Long> counts = Map.of("t", 0L, "x", 1L, "y", 0L, "z", 402L, "u", 7L);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = request(target("z", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+          target("x", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(2)
+          .addAllSlateRecentPurchases(SLATE.stream().map(counts::get).toList())
+          .setRecentPurchasesWindow(FORTNIGHT).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      // Served: z 6.0 (#1, all trend), t 5.5, x 4.69 (#3), y 1. Re-scored with z's 402 purchases
+      // set to 0, z scores 0: #4, out of the top 2.
+      List<Reason> reasons = response.getExplanations(0).getReasonsList();
+      Reason reason = reasons.get(0);
+      assertAll(
+          () -> assertEquals(1, reasons.size(), "no history evidence moves z; no retrieval reason with a model one"),
+          () -> assertEquals(ReasonKind.REASON_KIND_TREND, reason.getKind()),
+          () -> assertEquals(402, reason.getRecentPurchases()),
+          () -> assertEquals(FORTNIGHT, reason.getRecentPurchasesWindow()),
+          () -> assertEquals(1, reason.getRank()),
+          () -> assertEquals(4, reason.getRankWithoutEvidence()),
+          () -> assertEquals((float) Math.log1p(402), reason.getScoreDrop(), 1e-5),
+          () -> assertTrue(reason.getNecessary()),
+          () -> assertEquals(2, reason.getTopK()),
+          () -> assertEquals(4, reason.getRankedCandidateCount()),
+          () -> assertTrue(reason.getEvidenceItemIdsList().isEmpty()),
+          () -> assertEquals("Popular lately: bought 402 times in the last 14 days. Without that, it would "
+              + "drop out of your top 2, to #4 instead of #1 among 4 candidates.", reason.getText()));
+      // x's one purchase adds ln 2 = 0.69: x is #3 with or without it, below the minimum effect,
+      // so it keeps its retrieval reason and nothing is claimed about the model.
+      assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), response.getExplanations(1).getReasonsList().stream()
+          .map(Reason::getKind).toList());
+      ScoreRequest trendRows = model.requests().get(model.requests().size() - 1);
+      assertEquals(2, trendRows.getRowsCount(), "one row per target with purchases, in one call");
+      assertEquals(List.of(0L, 1L, 0L, 0L, 7L), trendRows.getRows(0).getCandidateRecentPurchasesList(),
+          "z's purchases set to 0, every other count as served");
+      assertEquals(List.of(0L, 0L, 0L, 402L, 7L), trendRows.getRows(1).getCandidateRecentPurchasesList());
     }
   }
 
@@ -316,6 +392,9 @@ class ExplainServiceTest {
     }
   }
 
+  private static final com.google.protobuf.Duration FORTNIGHT =
+      com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
+
   static Stream<Arguments> badRequests() {
     ExplainTarget t = target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
     List<String> manyIds = IntStream.range(0, 2001).mapToObj(i -> "m" + i).toList();
@@ -337,7 +416,13 @@ class ExplainServiceTest {
         bad("top_k", r -> r.setTopK(101)),
         bad("top_k", r -> r.setTopK(-1)),
         bad("targets[0].sources", r -> r.setTargets(0, target("t"))),
-        bad("targets[0].via_item_ids[0]", r -> r.setTargets(0, t.toBuilder().addViaItemIds(""))));
+        bad("targets[0].via_item_ids[0]", r -> r.setTargets(0, t.toBuilder().addViaItemIds(""))),
+        bad("slate_recent_purchases", r -> r.addSlateRecentPurchases(1).setRecentPurchasesWindow(FORTNIGHT)),
+        bad("slate_recent_purchases[2]", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, -1L, 0L, 0L))
+            .setRecentPurchasesWindow(FORTNIGHT)),
+        bad("recent_purchases_window", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, 1L, 0L, 0L))),
+        bad("recent_purchases_window", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, 1L, 0L, 0L))
+            .setRecentPurchasesWindow(com.google.protobuf.Duration.newBuilder().setSeconds(-1))));
   }
 
   private static Arguments bad(String field, UnaryOperator<ExplainRequest.Builder> change) {

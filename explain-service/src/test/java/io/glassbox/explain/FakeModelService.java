@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * ModelService.Score over an {@link AdditiveScorer}, enforcing the real service's limits, version
- * pinning and unknown-item policies, and recording every request.
+ * pinning and unknown-item policies, and recording every request. A row with recent purchases
+ * gets the real service's trend term with weight 1: + ln(1 + count) per candidate.
  */
 final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final AdditiveScorer scorer;
@@ -68,6 +69,18 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
       List<String> known = row.getHistoryItemIdsList().stream().filter(scorer::knows).toList();
       List<String> history = known.subList(Math.max(0, known.size() - maxHistory), known.size());
       Map<String, Float> scores = scorer.score(history, row.getCandidateItemIdsList());
+      if (row.getCandidateRecentPurchasesCount() > 0) {
+        if (!request.hasRecentPurchasesWindow()
+            || row.getCandidateRecentPurchasesCount() != row.getCandidateItemIdsCount()) {
+          observer.onError(Status.INVALID_ARGUMENT.withDescription("counts without window or misaligned")
+              .asRuntimeException());
+          return;
+        }
+        for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
+          float trend = (float) Math.log1p(row.getCandidateRecentPurchases(i));
+          scores.computeIfPresent(row.getCandidateItemIds(i), (id, score) -> score + trend);
+        }
+      }
       ScoreRowResult.Builder result = ScoreRowResult.newBuilder()
           .addAllHistoryItemIds(history)
           .addAllCandidateItemIds(scores.keySet())

@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -43,7 +44,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * ExplainItem, WhyNot, WhatIf and GetModelInsights on the embedded data and the shipped model;
- * every rank an answer states is checked against a fresh Score call on the customer's record.
+ * every rank an answer states is checked against a fresh Score call on the customer's record,
+ * with the candidates' recent purchases over the model's trend window (the served score).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class InteractiveRealDataTest {
@@ -56,16 +58,24 @@ class InteractiveRealDataTest {
   private static UserRanking ranking;
   /** The customer's candidates the model knows, best first. */
   private static List<String> ranked;
+  /** The candidates' recent purchases over the shipped model's trend window. */
+  private static RecentPurchases recent;
 
   @BeforeAll
   static void start() {
     suite = new RealExplainSuite();
     UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
     record = users.record(CUSTOMER, 200);
-    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record);
-    UserRanking.Builder builder = UserRanking.newBuilder().addAllRecordItemIds(record);
+    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).trendWindow();
+    assertTrue(window.isPresent(), "the shipped model has a trend term");
+    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
+    recent = RecentPurchases.of(candidates, window);
+    assertTrue(candidates.stream().anyMatch(c -> c.getRecentPurchases() > 0), "bought in the window");
+    UserRanking.Builder builder = UserRanking.newBuilder().addAllRecordItemIds(record)
+        .setRecentPurchasesWindow(window.get());
     for (Candidate candidate : candidates) {
       builder.addCandidateItemIds(candidate.getItemId());
+      builder.addCandidateRecentPurchases(candidate.getRecentPurchases());
       builder.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
           .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
     }
@@ -86,7 +96,8 @@ class InteractiveRealDataTest {
   @Test
   void explainItem_recommendedItems_everyStatedRankMatchesAFreshScoreOnTheRecord() {
     int reasons = 0;
-    for (String item : ranked.subList(0, 3)) {
+    int trends = 0;
+    for (String item : ranked.subList(0, TOP_K)) {
       ExplainItemResponse response = suite.explain.explainItem(
           ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
 
@@ -105,10 +116,14 @@ class InteractiveRealDataTest {
         if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
           assertReasonExact(item, reason);
           reasons++;
+        } else if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
+          assertTrendReasonExact(item, reason);
+          trends++;
         }
       }
     }
     assertTrue(reasons > 0, "some of the top items has a model reason");
+    assertTrue(trends > 0, "some of the top items is carried by the trend term");
   }
 
   @Test
@@ -137,7 +152,13 @@ class InteractiveRealDataTest {
         ExplainItemRequest.newBuilder().setRanking(ranking).build(),
         ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setTopK(101).build(),
         ExplainItemRequest.newBuilder().setItemId(ranked.get(0)).build(),
-        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setLocale("fr-FR").build())) {
+        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(0)).setLocale("fr-FR").build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking.toBuilder().addCandidateRecentPurchases(1))
+            .setItemId(ranked.get(0)).build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking.toBuilder().setCandidateRecentPurchases(0, -1))
+            .setItemId(ranked.get(0)).build(),
+        ExplainItemRequest.newBuilder().setRanking(ranking.toBuilder().clearRecentPurchasesWindow())
+            .setItemId(ranked.get(0)).build())) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(bad));
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
     }
@@ -270,12 +291,32 @@ class InteractiveRealDataTest {
     assertTrue(reason.getNecessary() || withoutEvidence - rank >= 3, "minimum effect");
   }
 
+  /** Re-scores a trend reason: the full record, the item's recent purchases set to 0. */
+  private static void assertTrendReasonExact(String item, Reason reason) {
+    List<String> candidates = ranking.getCandidateItemIdsList();
+    int rank = rank(score(record, candidates), item);
+    int withoutTrend = rank(score(record, candidates, recent.withoutTrendOf(item)), item);
+    assertEquals(rank, reason.getRank());
+    assertEquals(withoutTrend, reason.getRankWithoutEvidence());
+    assertEquals(recent.count(item), reason.getRecentPurchases());
+    assertEquals(rank <= TOP_K && withoutTrend > TOP_K, reason.getNecessary());
+    assertTrue(reason.getNecessary() || withoutTrend - rank >= 3, "minimum effect");
+    assertTrue(reason.getText().contains(" " + reason.getRecentPurchases() + " times in the last 14 days"),
+        reason.getText());
+  }
+
   private static Map<String, Float> score(List<String> history, List<String> candidates) {
+    return score(history, candidates, recent);
+  }
+
+  private static Map<String, Float> score(List<String> history, List<String> candidates, RecentPurchases recent) {
+    ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates);
+    recent.addCountsTo(scoreRow, candidates);
+    ScoreRequest.Builder request = ScoreRequest.newBuilder()
+        .addRows(scoreRow).setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+    recent.addWindowTo(request);
     ScoreRowResult row = ModelServiceGrpc.newBlockingStub(suite.model).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .score(ScoreRequest.newBuilder()
-            .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
-            .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP).build())
-        .getRows(0);
+        .score(request.build()).getRows(0);
     Map<String, Float> scores = new HashMap<>();
     for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
       scores.put(row.getCandidateItemIds(i), row.getScores(i));

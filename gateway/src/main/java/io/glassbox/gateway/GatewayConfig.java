@@ -27,9 +27,9 @@ import java.time.Duration;
  * @param slateSize best-ranked items passed to the explain service as the slate (1..2000);
  *     reasons count ranks among them, so the default passes every ranked candidate
  * @param trendTerm score with the model's trend term: ask the feature service for recent
- *     purchases over the model's trend window and pass them to Score ({@value #TREND_TERM_KEY},
- *     default false until the explain service's counterfactual re-scoring sends the same counts;
- *     with it on, reasons' ranks are computed without the term)
+ *     purchases over the model's trend window and pass them to Score and to the explain service,
+ *     whose counterfactual re-scoring uses the same counts ({@value #TREND_TERM_KEY}, default
+ *     true; false ranks and explains by the model's score alone)
  */
 public record GatewayConfig(
     int port,
@@ -102,7 +102,7 @@ public record GatewayConfig(
         source.getInt(HISTORY_EVENTS_KEY, DEFAULT_HISTORY_EVENTS, 1, MAX_HISTORY_EVENTS),
         source.getInt(CANDIDATE_COUNT_KEY, DEFAULT_CANDIDATE_COUNT, 1, MAX_CANDIDATES),
         source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES),
-        source.getBoolean(TREND_TERM_KEY, false));
+        source.getBoolean(TREND_TERM_KEY, true));
   }
 
   /** Settings without the trend term. */

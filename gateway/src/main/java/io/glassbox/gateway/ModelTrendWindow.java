@@ -9,8 +9,11 @@ import com.google.protobuf.Duration;
 import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
+import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * until it is known (or when the model has no trend term, or the model service cannot say) it is
  * empty, and Recommend scores without counts (the trend term is then 0). A version swap that
  * changes the window is picked up at the next refresh; until then Score answers
- * FAILED_PRECONDITION and the gateway ranks by retrieval, as for any model failure.
+ * FAILED_PRECONDITION and the gateway ranks by retrieval, as for any model failure. One instance
+ * serves Recommend and the explanation RPCs, so both count recent purchases over the same window.
  */
+@Singleton
 final class ModelTrendWindow {
   private static final Logger log = LoggerFactory.getLogger(ModelTrendWindow.class);
   static final long REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -37,6 +42,11 @@ final class ModelTrendWindow {
   private volatile Optional<Duration> window = Optional.empty();
   private volatile long lastAttempt;
   private volatile boolean attempted;
+
+  @Inject
+  ModelTrendWindow(@ModelChannel Channel modelChannel, Deadline.Ticker ticker) {
+    this(ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel")), ticker);
+  }
 
   ModelTrendWindow(ModelServiceGrpc.ModelServiceFutureStub model, Deadline.Ticker ticker) {
     this.model = requireNonNull(model, "model");

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -144,16 +145,24 @@ record RankedSlate(
   /**
    * Asks for reasons for the top {@code k}, ranked among the best {@code slateSize} (at least
    * {@code k}, so every target is in the slate; by default every ranked candidate), measured on
-   * the user's whole {@code record} (oldest first).
+   * the user's whole {@code record} (oldest first). With {@code recentWindow} (the model ranked
+   * with recent purchases counted over it), each slate item's count goes along, so the
+   * explanation re-scores with the same trend term.
    */
-  ExplainRequest explainRequest(int k, int slateSize, String locale, List<String> record) {
+  ExplainRequest explainRequest(
+      int k, int slateSize, String locale, List<String> record,
+      Optional<com.google.protobuf.Duration> recentWindow) {
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(modelHistory)
         .addAllRecordItemIds(record)
         .setLocale(locale)
         .setModelVersion(modelVersion)
         .setTopK(k);
-    top(Math.max(k, slateSize)).forEach(item -> request.addSlateItemIds(item.itemId()));
+    for (RankedCandidate item : top(Math.max(k, slateSize))) {
+      request.addSlateItemIds(item.itemId());
+      recentWindow.ifPresent(w -> request.addSlateRecentPurchases(item.candidate().getRecentPurchases()));
+    }
+    recentWindow.ifPresent(request::setRecentPurchasesWindow);
     for (RankedCandidate item : top(k)) {
       request.addTargets(ExplainTarget.newBuilder()
           .setItemId(item.itemId())

@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -70,14 +71,15 @@ final class Recommender {
       @ExplainChannel Channel explainChannel,
       GatewayConfig config,
       Deadline.Ticker ticker,
-      StageMetrics metrics) {
+      StageMetrics metrics,
+      ModelTrendWindow trendWindow) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
     this.metrics = requireNonNull(metrics, "metrics");
-    this.trendWindow = new ModelTrendWindow(model, ticker);
+    this.trendWindow = requireNonNull(trendWindow, "trendWindow");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -97,8 +99,8 @@ final class Recommender {
         .setUserId(query.userId())
         .setLimit(config.candidateCount())
         .setExcludeHistory(true);
-    // Recent purchases over the model's trend window, as of the store's newest event (opt-in:
-    // see GatewayConfig.trendTerm).
+    // Recent purchases over the model's trend window, as of the store's newest event (unless
+    // GatewayConfig.trendTerm turns the term off).
     if (config.trendTerm()) {
       trendWindow.current().ifPresent(retrieve::setRecentWindow);
     }
@@ -184,7 +186,7 @@ final class Recommender {
     ListenableFuture<Explanations> explained = Futures.transform(
         metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(
             slate.explainRequest(query.limit(), config.slateSize(), query.locale(),
-                found.historyItemIds()))),
+                found.historyItemIds(), found.recentWindow()))),
         Explanations::from,
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {
@@ -269,6 +271,14 @@ final class Recommender {
 
     boolean coldStart() {
       return !history.getKnownUser();
+    }
+
+    /**
+     * The window the candidates' recent purchases were counted over, when they were (then the
+     * model scored them with their counts, and the explanation must too).
+     */
+    Optional<com.google.protobuf.Duration> recentWindow() {
+      return candidates.hasRecentWindow() ? Optional.of(candidates.getRecentWindow()) : Optional.empty();
     }
   }
 }

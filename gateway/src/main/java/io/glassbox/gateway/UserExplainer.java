@@ -43,15 +43,17 @@ final class UserExplainer {
   private final ExplainServiceGrpc.ExplainServiceFutureStub explain;
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
+  private final ModelTrendWindow trendWindow;
 
   @Inject
   UserExplainer(
       @FeatureChannel Channel featureChannel, @ExplainChannel Channel explainChannel,
-      GatewayConfig config, Deadline.Ticker ticker) {
+      GatewayConfig config, Deadline.Ticker ticker, ModelTrendWindow trendWindow) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
+    this.trendWindow = requireNonNull(trendWindow, "trendWindow");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -92,9 +94,13 @@ final class UserExplainer {
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest
         .newBuilder().setUserId(userId).setMaxEvents(config.historyEvents()).build());
-    ListenableFuture<RetrieveCandidatesResponse> candidates = features.retrieveCandidates(
-        RetrieveCandidatesRequest.newBuilder().setUserId(userId).setLimit(config.candidateCount())
-            .setExcludeHistory(true).build());
+    RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
+        .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
+    // Counted as Recommend counts them, so the explanation ranks by the served score.
+    if (config.trendTerm()) {
+      trendWindow.current().ifPresent(retrieve::setRecentWindow);
+    }
+    ListenableFuture<RetrieveCandidatesResponse> candidates = features.retrieveCandidates(retrieve.build());
     ListenableFuture<GetItemsResponse> items = catalogueIds.isEmpty()
         ? Futures.immediateFuture(GetItemsResponse.getDefaultInstance())
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
@@ -133,8 +139,12 @@ final class UserExplainer {
     List<Candidate> eligible = RankedSlate.eligible(candidates.getCandidatesList(), record);
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
     List<String> ids = new ArrayList<>(eligible.size());
+    boolean counted = candidates.hasRecentWindow();
     for (Candidate candidate : eligible) {
       ids.add(candidate.getItemId());
+      if (counted) {
+        ranking.addCandidateRecentPurchases(candidate.getRecentPurchases());
+      }
       ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
           .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
     }
@@ -146,6 +156,12 @@ final class UserExplainer {
     if (ids.isEmpty()) {
       // The asked item is always ranked (the explain service adds it); it then ranks alone.
       ids.add(catalogueIds.get(0));
+      if (counted) {
+        ranking.addCandidateRecentPurchases(0); // not retrieved, so not counted: no trend term
+      }
+    }
+    if (counted && ranking.getCandidateRecentPurchasesCount() > 0) {
+      ranking.setRecentPurchasesWindow(candidates.getRecentWindow());
     }
     return ranking.addAllCandidateItemIds(ids).build();
   }

@@ -39,11 +39,11 @@ class GatewayConfigTest {
         Map.entry("GLASSBOX_GATEWAY_HISTORY_EVENTS", "1000"),
         Map.entry("GLASSBOX_GATEWAY_CANDIDATE_COUNT", "2000"),
         Map.entry("GLASSBOX_GATEWAY_SLATE_SIZE", "50"),
-        Map.entry("GLASSBOX_GATEWAY_TREND_TERM", "true"))));
+        Map.entry("GLASSBOX_GATEWAY_TREND_TERM", "false"))));
 
     assertEquals(new GatewayConfig(6000, "dns:///feature:50052", "model:1", "in-process:explain",
         Duration.ofSeconds(5), Duration.ofMillis(700), Duration.ofMillis(400), Duration.ofMillis(20),
-        1000, 2000, 50, true), config);
+        1000, 2000, 50, false), config);
   }
 
   @ParameterizedTest

@@ -5,13 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.ModelInfo;
+import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
@@ -28,6 +41,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +64,8 @@ class GatewayExplainRealDataTest {
   private static ManagedChannel channel;
   private static GatewayGrpc.GatewayBlockingStub gateway;
   private static RecommendResponse top;
+  private static ManagedChannel direct;
+  private static ServedRanking served;
 
   @BeforeAll
   static void start() {
@@ -75,8 +91,31 @@ class GatewayExplainRealDataTest {
         "GLASSBOX_DEFAULT_DEADLINE", "30s"))).grpc());
     channel = ClientChannels.forTarget("localhost:" + gatewayServer.port());
     gateway = GatewayGrpc.newBlockingStub(channel);
+    direct = ClientChannels.forTarget("localhost:" + feature.port());
+    served = ServedRanking.read(direct, ClientChannels.forTarget("localhost:" + model.port()));
+    awaitTrendRanking();
     top = stub().recommend(RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(20)
         .setIncludeContributions(true).build());
+    assertEquals(served.order().subList(0, 20), ids(top), "the served ranking, trend term included");
+  }
+
+  /**
+   * Waits until the gateway ranks with recent purchases: it learns the model's trend window in
+   * the background, so its first answers may rank without the trend term.
+   */
+  private static void awaitTrendRanking() {
+    List<String> expected = served.order().subList(0, 20);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> seen;
+    do {
+      seen = ids(stub().recommend(RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(20)
+          .setSkipModelReasons(true).build()));
+    } while (!seen.equals(expected) && System.nanoTime() < deadline);
+    assertEquals(expected, seen, "the gateway ranks by the served score with recent purchases");
+  }
+
+  private static List<String> ids(RecommendResponse response) {
+    return response.getItemsList().stream().map(item -> item.getItem().getItemId()).toList();
   }
 
   private static GrpcServer start(GrpcServer server) {
@@ -88,6 +127,12 @@ class GatewayExplainRealDataTest {
   static void stop() {
     if (channel != null) {
       channel.shutdownNow();
+    }
+    if (direct != null) {
+      direct.shutdownNow();
+    }
+    if (served != null) {
+      served.model().shutdownNow();
     }
     for (int i = servers.size() - 1; i >= 0; i--) {
       servers.get(i).close();
@@ -168,6 +213,127 @@ class GatewayExplainRealDataTest {
     assertEquals(reason.getRank(), moved.getRankBefore());
     assertEquals(reason.getRankWithoutEvidence(), moved.getRankAfter());
     assertFalse(moved.getText().isEmpty());
+  }
+
+  /**
+   * The product's bar: every number a reason states is exact against the served ranking. The
+   * shipped model has a trend term, so the served score includes each candidate's recent
+   * purchases; ExplainItem's rank and every HISTORY reason's ranks (Recommend's and
+   * ExplainItem's) must be those of fresh Score calls with the same counts and window.
+   */
+  @Test
+  void explanations_ofTheTopTen_stateTheRanksOfTheServedScoreWithItsTrendTerm() {
+    assertTrue(served.counts().values().stream().anyMatch(count -> count > 0),
+        "some candidate was bought in the trend window");
+    int checkedReasons = 0;
+    int checkedTrends = 0;
+    for (int i = 0; i < 10; i++) {
+      RecommendedItem item = top.getItems(i);
+      String id = item.getItem().getItemId();
+      assertEquals(i + 1, served.rank(id, List.of()), id);
+
+      ExplainItemResponse explained = stub().explainItem(UserExplainItemRequest.newBuilder()
+          .setUserId(CUSTOMER).setItemId(id).setLimit(20).build());
+
+      assertEquals(i + 1, explained.getRank(), "ExplainItem's rank of " + id);
+      assertEquals(served.order().size(), explained.getRankedCandidateCount());
+      List<Reason> reasons = new ArrayList<>(item.getReasonsList());
+      reasons.addAll(explained.getReasonsList());
+      for (Reason reason : reasons) {
+        if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
+          assertEquals(i + 1, reason.getRank(), id);
+          assertEquals(served.rank(id, reason.getEvidenceItemIdsList()), reason.getRankWithoutEvidence(),
+              "rank of " + id + " without " + reason.getEvidenceItemIdsList());
+          checkedReasons++;
+        } else if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
+          assertEquals(i + 1, reason.getRank(), id);
+          assertEquals(served.counts().get(id), reason.getRecentPurchases(), id);
+          assertEquals(served.window(), reason.getRecentPurchasesWindow());
+          assertEquals(served.rankWithoutTrend(id), reason.getRankWithoutEvidence(),
+              "rank of " + id + " re-scored with 0 recent purchases");
+          assertTrue(reason.getNecessary() || reason.getRankWithoutEvidence() - reason.getRank() >= 3,
+              "minimum effect");
+          checkedTrends++;
+        }
+      }
+    }
+    assertTrue(checkedReasons > 0, "a top-10 item has a model reason");
+    assertTrue(checkedTrends > 0, "a top-10 item is carried by the trend term");
+  }
+
+  /**
+   * The ranking as the model service serves it to the gateway, read directly: the customer's
+   * record and candidates as the gateway reads them, with recent purchases over the model's
+   * trend window.
+   */
+  private record ServedRanking(
+      ManagedChannel model, List<String> record, List<String> candidates, Map<String, Long> counts,
+      com.google.protobuf.Duration window, List<String> order) {
+    static ServedRanking read(ManagedChannel featureChannel, ManagedChannel modelChannel) {
+      FeatureServiceGrpc.FeatureServiceBlockingStub features =
+          FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
+      ModelInfo info = ModelServiceGrpc.newBlockingStub(modelChannel).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .getModelInfo(GetModelInfoRequest.getDefaultInstance());
+      assertTrue(info.hasTrend(), "the shipped model has a trend term");
+      List<String> record = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(CUSTOMER)
+              .setMaxEvents(GatewayConfig.DEFAULT_HISTORY_EVENTS).build())
+          .getEventsList().stream().map(Event::getItemId).toList();
+      RetrieveCandidatesResponse retrieved = features.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+          .setUserId(CUSTOMER).setLimit(GatewayConfig.DEFAULT_CANDIDATE_COUNT).setExcludeHistory(true)
+          .setRecentWindow(info.getTrend().getWindow()).build());
+      Map<String, Long> counts = new HashMap<>();
+      List<String> candidates = new ArrayList<>();
+      for (Candidate candidate : RankedSlate.eligible(retrieved.getCandidatesList(), record)) {
+        candidates.add(candidate.getItemId());
+        counts.put(candidate.getItemId(), candidate.getRecentPurchases());
+      }
+      ServedRanking ranking = new ServedRanking(
+          modelChannel, record, candidates, counts, info.getTrend().getWindow(), List.of());
+      Map<String, Float> scores = ranking.scores(List.of());
+      List<String> order = scores.keySet().stream()
+          .sorted((a, b) -> Float.compare(scores.get(b), scores.get(a))).toList();
+      return new ServedRanking(modelChannel, record, candidates, counts, ranking.window(), order);
+    }
+
+    /** Scores of every candidate with the record less every occurrence of {@code removed}. */
+    Map<String, Float> scores(List<String> removed) {
+      return scores(removed, "");
+    }
+
+    /**
+     * Scores of every candidate with the record less every occurrence of {@code removed}, and
+     * {@code noTrendItem}'s recent purchases set to 0.
+     */
+    Map<String, Float> scores(List<String> removed, String noTrendItem) {
+      ScoreRow.Builder row = ScoreRow.newBuilder()
+          .addAllHistoryItemIds(record.stream().filter(id -> !removed.contains(id)).toList())
+          .addAllCandidateItemIds(candidates);
+      candidates.forEach(id -> row.addCandidateRecentPurchases(id.equals(noTrendItem) ? 0 : counts.get(id)));
+      ScoreRowResult result = ModelServiceGrpc.newBlockingStub(model).withDeadlineAfter(30, TimeUnit.SECONDS)
+          .score(ScoreRequest.newBuilder().addRows(row).setRecentPurchasesWindow(window)
+              .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP).build())
+          .getRows(0);
+      Map<String, Float> scores = new HashMap<>();
+      for (int i = 0; i < result.getCandidateItemIdsCount(); i++) {
+        scores.put(result.getCandidateItemIds(i), result.getScores(i));
+      }
+      return scores;
+    }
+
+    /** The 1-based rank of {@code itemId} with the record less {@code removed}. */
+    int rank(String itemId, List<String> removed) {
+      return rankIn(scores(removed), itemId);
+    }
+
+    /** The 1-based rank of {@code itemId} with the full record and its recent purchases set to 0. */
+    int rankWithoutTrend(String itemId) {
+      return rankIn(scores(List.of(), itemId), itemId);
+    }
+
+    private static int rankIn(Map<String, Float> scores, String itemId) {
+      float own = scores.get(itemId);
+      return 1 + (int) scores.values().stream().filter(score -> score > own).count();
+    }
   }
 
   @Test

@@ -131,6 +131,16 @@ class GatewayRecommendTest {
     assertEquals(score.getRows(0).getCandidateItemIdsCount(),
         score.getRows(0).getCandidateRecentPurchasesCount());
     assertTrue(score.getRows(0).getCandidateRecentPurchasesList().stream().allMatch(n -> n >= 1));
+    // The explain service re-scores with the same counts, each with its slate item.
+    java.util.Map<String, Long> counts = new java.util.HashMap<>();
+    for (int i = 0; i < score.getRows(0).getCandidateItemIdsCount(); i++) {
+      counts.put(score.getRows(0).getCandidateItemIds(i), score.getRows(0).getCandidateRecentPurchases(i));
+    }
+    io.glassbox.api.v1.ExplainRequest explained =
+        harness.explain.requests.get(harness.explain.requests.size() - 1);
+    assertEquals(fortnight, explained.getRecentPurchasesWindow());
+    assertEquals(explained.getSlateItemIdsList().stream().map(counts::get).toList(),
+        explained.getSlateRecentPurchasesList());
   }
 
   private io.glassbox.api.v1.RetrieveCandidatesRequest lastRetrieval() {

@@ -14,6 +14,7 @@ import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRowResult;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -122,7 +123,7 @@ class RankedSlateTest {
     RankedSlate slate = RankedSlate.byModel(CANDIDATES,
         scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 4f, 3f, 2f, 1f));
 
-    ExplainRequest request = slate.explainRequest(2, 3, "zh-CN", List.of("h0", "h1", "h2"));
+    ExplainRequest request = slate.explainRequest(2, 3, "zh-CN", List.of("h0", "h1", "h2"), Optional.empty());
 
     assertEquals(List.of("h1", "h2"), request.getHistoryItemIdsList());
     assertEquals(List.of("h0", "h1", "h2"), request.getRecordItemIdsList());
@@ -140,7 +141,7 @@ class RankedSlateTest {
   void explainRequest_slateSmallerThanTheTargets_growsToHoldThem() {
     RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
 
-    assertEquals(List.of("a", "b", "c"), slate.explainRequest(3, 1, "en-US", List.of()).getSlateItemIdsList());
+    assertEquals(List.of("a", "b", "c"), slate.explainRequest(3, 1, "en-US", List.of(), Optional.empty()).getSlateItemIdsList());
   }
 
   @Test

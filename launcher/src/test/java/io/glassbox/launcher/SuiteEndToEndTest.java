@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -52,7 +55,10 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +67,10 @@ import org.junit.jupiter.api.io.TempDir;
  * on the embedded dataset and the shipped model, called through real channels.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+// The faithfulness check runs first: the feedback and import tests write events stamped now, which
+// moves the store's newest event (what recent purchases are counted up to) past the embedded
+// data, so after them the trend window is empty and the trend term 0 for every candidate.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SuiteEndToEndTest {
   /** Real customers of the embedded dataset with long purchase histories. */
   private static final List<String> CUSTOMERS = List.of("12347", "12748", "14911", "17841", "13089");
@@ -69,6 +79,8 @@ class SuiteEndToEndTest {
   private static ManagedChannel gatewayChannel;
   private static ManagedChannel featureChannel;
   private static ManagedChannel modelChannel;
+  /** The shipped model's trend window: the served score counts recent purchases over it. */
+  private static com.google.protobuf.Duration trendWindow;
 
   @BeforeAll
   static void startSuite() {
@@ -84,6 +96,27 @@ class SuiteEndToEndTest {
     gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
     featureChannel = ClientChannels.forTarget("localhost:" + suite.ports().feature());
     modelChannel = ClientChannels.forTarget("localhost:" + suite.ports().model());
+    ModelInfo info = ModelServiceGrpc.newBlockingStub(modelChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getModelInfo(GetModelInfoRequest.getDefaultInstance());
+    assertTrue(info.hasTrend(), "the shipped model has a trend term");
+    trendWindow = info.getTrend().getWindow();
+    awaitTrendRanking("12347");
+  }
+
+  /**
+   * Waits until the gateway ranks by the served score, trend term included: it learns the
+   * model's trend window in the background, so its first answers may rank without it.
+   */
+  private static void awaitTrendRanking(String customer) {
+    List<String> expected = topByScore(score(historyOf(customer), candidatesOf(customer), ""), 10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> seen;
+    do {
+      seen = GatewayGrpc.newBlockingStub(gatewayChannel).withDeadlineAfter(20, TimeUnit.SECONDS)
+          .recommend(RecommendRequest.newBuilder().setUserId(customer).setLimit(10).setSkipModelReasons(true).build())
+          .getItemsList().stream().map(item -> item.getItem().getItemId()).toList();
+    } while (!seen.equals(expected) && System.nanoTime() < deadline);
+    assertEquals(expected, seen, "the gateway ranks with each candidate's recent purchases");
   }
 
   @AfterAll
@@ -193,17 +226,21 @@ class SuiteEndToEndTest {
 
   /**
    * The faithfulness check: for every reason that cites history items, re-score every ranked
-   * candidate ourselves, on the customer's whole record: without the evidence (older purchases
-   * slide into the model window) and with only the evidence, and compare every stated number.
+   * candidate ourselves, on the customer's whole record, with each candidate's recent purchases
+   * (the served score includes the trend term): without the evidence (older purchases slide
+   * into the model window) and with only the evidence, and compare every stated number.
    */
   @Test
+  @Order(1)
   void recommend_historyReasons_statedRanksMatchAFreshScoreOnTheRecord() {
     int checked = 0;
     for (String customer : CUSTOMERS) {
       RecommendResponse response = recommend(customer, 10, "en-US");
       assertFalse(response.getExplanationsDegraded(), "explanations for " + customer);
       List<String> record = historyOf(customer);
-      List<String> candidates = candidatesOf(customer);
+      List<Candidate> candidates = candidatesOf(customer);
+      assertTrue(candidates.stream().anyMatch(c -> c.getRecentPurchases() > 0),
+          "the served score of " + customer + " has a trend term");
       String version = response.getModelVersion();
       ScoreRowResult full = score(record, candidates, version);
 
@@ -293,19 +330,24 @@ class SuiteEndToEndTest {
         .getEventsList().stream().map(e -> e.getItemId()).collect(Collectors.toList());
   }
 
-  private static List<String> candidatesOf(String userId) {
+  /** The customer's candidates as the gateway retrieves them, with recent purchases. */
+  private static List<Candidate> candidatesOf(String userId) {
     return FeatureServiceGrpc.newBlockingStub(featureChannel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
-            .setUserId(userId).setLimit(500).setExcludeHistory(true).build())
-        .getCandidatesList().stream().map(c -> c.getItemId()).collect(Collectors.toList());
+            .setUserId(userId).setLimit(500).setExcludeHistory(true).setRecentWindow(trendWindow).build())
+        .getCandidatesList();
   }
 
-  private static ScoreRowResult score(List<String> history, List<String> candidates, String version) {
+  /** The served score: each candidate with its recent purchases over the trend window. */
+  private static ScoreRowResult score(List<String> history, List<Candidate> candidates, String version) {
+    ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(history);
+    candidates.forEach(c -> row.addCandidateItemIds(c.getItemId()).addCandidateRecentPurchases(c.getRecentPurchases()));
     return ModelServiceGrpc.newBlockingStub(modelChannel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .score(ScoreRequest.newBuilder()
-            .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
+            .addRows(row)
+            .setRecentPurchasesWindow(trendWindow)
             .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
             .setModelVersion(version)
             .build())

@@ -81,6 +81,33 @@ public final class ReasonTexts {
     return sufficient ? text + format("history." + count + ".sufficient", args) : text;
   }
 
+  /**
+   * A reason that rests on the model's trend term, stating what re-scoring without it measured:
+   * "Popular lately: bought 120 times in the last 14 days. Without that, it would drop out of
+   * your top 10, to #14 instead of #4 among 480 candidates."
+   *
+   * @param purchases the item's purchases in the window, >= 1
+   * @param window the window they were counted over, positive; said in days when it is whole
+   *     days, else in hours (rounded up)
+   * @param rank the item's rank with the trend term
+   * @param rankWithout its rank without it
+   * @param rankedCount how many candidates the ranks are counted among
+   * @param topK the top-k that necessity refers to
+   * @param necessary removing the trend term takes the item out of the top-k
+   */
+  public String trend(
+      long purchases, java.time.Duration window, int rank, int rankWithout, int rankedCount, int topK,
+      boolean necessary) {
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("the window must be positive, got " + window);
+    }
+    long seconds = window.getSeconds() + (window.getNano() > 0 ? 1 : 0);
+    boolean days = seconds % 86_400 == 0;
+    long length = days ? seconds / 86_400 : (seconds + 3_599) / 3_600;
+    String key = "trend." + (days ? "days" : "hours") + (necessary ? ".necessary" : "");
+    return format(key, purchases, length, rank, rankWithout, rankedCount, topK);
+  }
+
   /** "Often bought together with A and B." or, with no titles, "... with items you bought." */
   public String coPurchase(List<String> titles) {
     return titles.isEmpty() ? format("copurchase.withYourItems") : format("copurchase.with", list(titles));

@@ -64,6 +64,28 @@ class ReasonTextsTest {
   }
 
   @Test
+  void trend_enUs_necessary_statesPurchasesWindowAndBothRanks() {
+    assertEquals("Popular lately: bought 120 times in the last 14 days. Without that, it would drop out of "
+            + "your top 10, to #14 instead of #4 among 480 candidates.",
+        EN.trend(120, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
+    assertEquals("Popular lately: bought 3 times in the last 36 hours. Without that, it would rank #9 "
+            + "instead of #2 among 1500 candidates.",
+        EN.trend(3, java.time.Duration.ofHours(36), 2, 9, 1500, 10, false));
+  }
+
+  @Test
+  void trend_zhCn_statesPurchasesWindowAndBothRanks() {
+    assertEquals("近期热销：最近 14 天内被购买 1200 次。如果不计这一热度，它会跌出您的前 10 名，"
+            + "在 480 个候选商品中从第 4 位降到第 14 位。",
+        ZH.trend(1200, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
+  }
+
+  @Test
+  void trend_emptyWindow_isRejected() {
+    assertThrows(IllegalArgumentException.class, () -> EN.trend(1, java.time.Duration.ZERO, 1, 5, 10, 3, true));
+  }
+
+  @Test
   void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
     assertEquals("Often bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B")));
     assertEquals("常与您买过的「A」和「B」一起购买。", ZH.coPurchase(List.of("A", "B")));
