@@ -104,12 +104,4 @@ public record GatewayConfig(
         source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES),
         source.getBoolean(TREND_TERM_KEY, true));
   }
-
-  /** Settings without the trend term. */
-  public GatewayConfig(int port, String featureTarget, String modelTarget, String explainTarget,
-                       Duration defaultDeadline, Duration modelTimeout, Duration explainTimeout,
-                       Duration deadlineMargin, int historyEvents, int candidateCount, int slateSize) {
-    this(port, featureTarget, modelTarget, explainTarget, defaultDeadline, modelTimeout,
-        explainTimeout, deadlineMargin, historyEvents, candidateCount, slateSize, false);
-  }
 }

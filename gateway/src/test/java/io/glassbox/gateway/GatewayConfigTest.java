@@ -22,7 +22,7 @@ class GatewayConfigTest {
 
     assertEquals(new GatewayConfig(50051, "localhost:50052", "localhost:50053", "localhost:50054",
         Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofMillis(50),
-        200, 500, 2000), config);
+        200, 500, 2000, true), config);
   }
 
   @Test
