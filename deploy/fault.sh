@@ -15,7 +15,7 @@
 # Options: --rate CALLS_PER_S (20), --duration D (60s), --concurrency N (256 in flight at most),
 # --timeout D (2s, each call's deadline), --warmup D (20s: calls at the same rate first, not
 # counted; cold JVMs are slow at first), --base-port P (52051: gateway, +1 feature, +2 model,
-# +3 explain, all on loopback), --work-dir DIR (logs and PID files; default a new /tmp folder),
+# +3 explain; metrics +30..+33; all on loopback), --work-dir DIR (logs and PID files; default a new /tmp folder),
 # --faults PLAN: 'ACTION SERVICE AT HOLD; ...' with AT and HOLD in seconds from the start of the
 # measured load (after the warm-up), in order of AT, not overlapping, or 'none'. ACTION: kill
 # (SIGKILL, restart after HOLD s), stop (SIGSTOP for HOLD s, then SIGCONT), term (SIGTERM with
@@ -56,6 +56,11 @@ mkdir -p "$work"
 declare -A port=([gateway]=$base_port [feature-service]=$((base_port + 1))
                  [model-service]=$((base_port + 2)) [explain-service]=$((base_port + 3)))
 order=(feature-service model-service explain-service gateway)
+# Metrics on, as in the containers, off the default ports; the gateway's tell when it uses a
+# restarted dependency again (its stage histogram counts calls by the status they ended with).
+declare -A metrics_port=([gateway]=$((base_port + 30)) [feature-service]=$((base_port + 31))
+                         [model-service]=$((base_port + 32)) [explain-service]=$((base_port + 33)))
+declare -A stage=([feature-service]=features [model-service]=score [explain-service]=explain)
 
 # Heap and CPU count per service, as its container gets them (the file the manifests are checked
 # against). The heap is committed and touched at start (-Xms = -Xmx, AlwaysPreTouch), as in the
@@ -76,6 +81,18 @@ bin/glassbox --version >/dev/null
 classpath="launcher/target/classes:$(cat launcher/target/classpath.txt)"
 glassbox() { exec java ${GLASSBOX_JAVA_OPTS:-} -cp "$classpath" io.glassbox.launcher.GlassboxCli "$@"; }
 
+# The settings every container reads from glassbox.env (model batching, feature store, execution
+# provider, ...), except what names a port, a target, an address or a container path: those are
+# set below for loopback.
+settings=()
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  case "${line%%=*}" in
+    *_PORT|*_TARGET|GLASSBOX_BIND_ADDRESS|GLASSBOX_API_KEYS_FILE|GLASSBOX_DATA_DIR|GLASSBOX_MODEL_DIR) ;;
+    *) settings+=("$line") ;;
+  esac
+done < deploy/kubernetes/base/glassbox.env
+
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t0=$(now_ms)
 log() {
@@ -85,15 +102,15 @@ log() {
 
 start_service() {
   local s=$1
-  # The same settings the containers read from glassbox.env, but on loopback ports; metrics, admin
+  # The containers' settings from glassbox.env, on loopback ports; metrics, admin
   # and viewer ports are moved off their defaults so that the drill does not collide with a suite
   # already running on this machine.
-  env GLASSBOX_GATEWAY_PORT="${port[gateway]}" GLASSBOX_FEATURE_PORT="${port[feature-service]}" \
+  env "${settings[@]}" GLASSBOX_GATEWAY_PORT="${port[gateway]}" GLASSBOX_FEATURE_PORT="${port[feature-service]}" \
       GLASSBOX_MODEL_PORT="${port[model-service]}" GLASSBOX_EXPLAIN_PORT="${port[explain-service]}" \
       GLASSBOX_FEATURE_TARGET="localhost:${port[feature-service]}" \
       GLASSBOX_MODEL_TARGET="localhost:${port[model-service]}" \
       GLASSBOX_EXPLAIN_TARGET="localhost:${port[explain-service]}" \
-      GLASSBOX_METRICS_PORT=0 GLASSBOX_GATEWAY_HTTP_PORT=$((base_port + 29)) \
+      GLASSBOX_METRICS_PORT="${metrics_port[$s]}" GLASSBOX_GATEWAY_HTTP_PORT=$((base_port + 29)) \
       GLASSBOX_FEATURE_ADMIN_PORT=$((base_port + 11)) GLASSBOX_MODEL_ADMIN_PORT=$((base_port + 12)) \
       GLASSBOX_MODEL_INTRA_OP_THREADS="${cpus[$s]}" \
       java "-Xms${heap[$s]}m" "-Xmx${heap[$s]}m" -XX:+AlwaysPreTouch "-XX:ActiveProcessorCount=${cpus[$s]}" \
@@ -102,6 +119,21 @@ start_service() {
   disown $!
   # env execs java, so this is the JVM's PID.
   echo $! >"$work/$s.pid"
+}
+
+# Calls of the gateway's STAGE that ended OK so far (0 when the metrics cannot be read).
+stage_ok() {
+  curl -s --max-time 2 "http://127.0.0.1:${metrics_port[gateway]}/metrics" 2>/dev/null | awk -v s="$1" '
+    /^glassbox_gateway_stage_seconds_count[{]/ && index($0, "stage=\"" s "\"") && index($0, "code=\"OK\"") { n += $NF }
+    END { printf "%d\n", n }'
+}
+
+# Logs when the gateway first completes a call to a restarted dependency: every call to it
+# failed since it went down, so the first OK after the restart is the first use.
+await_used() {
+  local s=$1 before=$2
+  while [ "$(stage_ok "${stage[$s]}")" -le "$before" ]; do sleep 0.2; done
+  log "gateway used $s again (first OK ${stage[$s]} call)"
 }
 
 await_serving() {
@@ -167,10 +199,12 @@ for step in "${plan[@]}"; do
       kill -"$signal" "$pid"
       while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
       sleep "$hold"
+      before=$(stage_ok "${stage[$s]}")
       start_service "$s"
       log "restarted $s (pid $(cat "$work/$s.pid"))"
       # Waiting for it must not hold up the next fault.
       (await_serving "$s" && log "$s SERVING again") &
+      (await_used "$s" "$before") &
       ;;
     stop)
       log "SIGSTOP $s (pid $pid) for $hold s"
