@@ -200,6 +200,10 @@ public final class FaithfulnessEvaluation {
     for (int t = 0; t < k; t++) {
       String item = top.get(t);
       report.items++;
+      if (ours.getExplanations(t).getReasonsList().stream().anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY
+          || r.getKind() == ReasonKind.REASON_KIND_TREND)) {
+        report.itemsWithModelReason++;
+      }
       for (Method method : Method.values()) {
         MethodTally tally = report.tallies.get(method);
         List<List<String>> forMethod = options.get(t).get(method);
@@ -278,6 +282,8 @@ public final class FaithfulnessEvaluation {
     int items;
     int reasonsChecked;
     int reasonsMismatched;
+    /** Items whose explanation has any model reason: history evidence or the trend term. */
+    int itemsWithModelReason;
     final List<Long> explainNanos = new ArrayList<>();
     final Map<Method, MethodTally> tallies = new LinkedHashMap<>();
 
@@ -304,7 +310,12 @@ public final class FaithfulnessEvaluation {
       return reasonsMismatched;
     }
 
-    /** Share of items given a model reason by {@code method}. */
+    /** Share of items whose explanation has any model reason (history evidence or the trend term). */
+    public double modelReasonCoverage() {
+      return ratio(itemsWithModelReason, items);
+    }
+
+    /** Share of items given a history reason by {@code method}. */
     public double coverage(Method method) {
       return ratio(tallies.get(method).cited, items);
     }
@@ -349,8 +360,10 @@ public final class FaithfulnessEvaluation {
       StringBuilder out = new StringBuilder();
       out.append(String.format(Locale.ROOT,
           "%d users, %d recommended items (top %d); %d of our reasons re-scored, %d mismatched; "
-              + "Explain median %.1f ms%n",
-          users, items, topK, reasonsChecked, reasonsMismatched, medianExplainMillis()));
+              + "Explain median %.1f ms; items with a model reason (history or trend) %.3f%n"
+              + "(the table below rates history evidence alone)%n",
+          users, items, topK, reasonsChecked, reasonsMismatched, medianExplainMillis(),
+          modelReasonCoverage()));
       out.append(String.format(Locale.ROOT, "%-10s %9s %7s %7s %6s %8s   %s%n", "evidence",
           "coverage", "PN@" + topK, "PS@" + topK, "F_NS", "mean|E|",
           "deletion curve: share still in top " + topK + " after removing 0..5 items"));
