@@ -32,7 +32,7 @@ class ModelConfigTest {
     assertEquals(0, config.cudaDeviceId());
     assertEquals(Path.of("models/uci-online-retail"), config.modelRoot());
     assertTrue(config.batching());
-    assertEquals(64, config.maxBatchCalls());
+    assertEquals(8, config.maxBatchCalls());
     assertEquals(java.time.Duration.ZERO, config.maxQueueDelay());
     assertEquals(1024, config.maxQueuedCalls());
     assertEquals(Runtime.getRuntime().availableProcessors(), config.effectiveIntraOpThreads());
