@@ -1,7 +1,6 @@
 package io.glassbox.launcher;
 
 import io.glassbox.explain.FaithfulnessEvaluation;
-import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -48,9 +47,9 @@ final class EvaluateCommand implements Callable<Integer> {
     ConfigSource config = ConfigSource.fromEnvironment();
     try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {
       Suite.Ports ports = suite.ports();
-      ManagedChannel feature = ClientChannels.forTarget("localhost:" + ports.feature());
-      ManagedChannel model = ClientChannels.forTarget("localhost:" + ports.model());
-      ManagedChannel explain = ClientChannels.forTarget("localhost:" + ports.explain());
+      ManagedChannel feature = CliCalls.channel("localhost:" + ports.feature());
+      ManagedChannel model = CliCalls.channel("localhost:" + ports.model());
+      ManagedChannel explain = CliCalls.channel("localhost:" + ports.explain());
       try {
         FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
         FaithfulnessEvaluation.Settings settings = new FaithfulnessEvaluation.Settings(limit,

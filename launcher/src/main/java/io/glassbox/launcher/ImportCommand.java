@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
-import io.glassbox.server.ClientChannels;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -54,7 +53,7 @@ final class ImportCommand implements Callable<Integer> {
       System.err.println("glassbox import: name --interactions FILE and/or --items FILE");
       return 2;
     }
-    ManagedChannel channel = ClientChannels.forTarget(target);
+    ManagedChannel channel = CliCalls.channel(target);
     try {
       return run(channel, System.out, System.err);
     } finally {
