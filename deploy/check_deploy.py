@@ -481,8 +481,12 @@ def check_kubernetes(docs, r, variant, measured):
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             p = c.get(probe, {})
             if tls:
-                r.check(p.get("tcpSocket", {}).get("port") == port and "grpc" not in p,
-                        f"{where}: with TLS, {probe} must be a TCP probe on {port} (the kubelet's gRPC probe is plaintext)")
+                path = "/live" if probe == "livenessProbe" else "/ready"
+                http = p.get("httpGet", {})
+                r.check(http.get("port") == METRICS_PORTS[name] and http.get("path") == path
+                        and "grpc" not in p and "tcpSocket" not in p,
+                        f"{where}: with TLS, {probe} must be an HTTP probe of {path} on the metrics port "
+                        f"{METRICS_PORTS[name]} (the kubelet's gRPC probe is plaintext)")
             else:
                 r.check(p.get("grpc", {}).get("port") == port, f"{where}: {probe} must be a native gRPC probe on port {port}")
         # Keys and TLS files come from Secrets mounted where the settings say.

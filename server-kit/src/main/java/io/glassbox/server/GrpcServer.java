@@ -55,6 +55,7 @@ public final class GrpcServer implements AutoCloseable {
   private final List<AutoCloseable> closeAfterDrain;
   private final Optional<HTTPServer> metricsServer;
   private final PrometheusRegistry metrics;
+  private final ProbeEndpoints probes;
 
   private GrpcServer(Builder builder, Server server, Optional<Server> adminServer,
       Optional<HTTPServer> metricsServer) {
@@ -67,6 +68,7 @@ public final class GrpcServer implements AutoCloseable {
     this.closeAfterDrain = List.copyOf(builder.closeAfterDrain);
     this.metricsServer = metricsServer;
     this.metrics = builder.metrics.registry();
+    this.probes = builder.probes;
   }
 
   /** A server on {@code port} of {@link ServerSettings#bindAddress}; port 0 picks a free one. */
@@ -105,7 +107,10 @@ public final class GrpcServer implements AutoCloseable {
     return adminServer.map(Server::getPort).orElse(-1);
   }
 
-  /** The port of {@code /metrics}, or -1 when metrics are off. */
+  /**
+   * The port of {@code /metrics} and of the plain-HTTP probes {@code /ready} and {@code /live}
+   * (see {@link ProbeEndpoints}), or -1 when metrics are off.
+   */
   public int metricsPort() {
     return metricsServer.map(HTTPServer::getPort).orElse(-1);
   }
@@ -119,6 +124,7 @@ public final class GrpcServer implements AutoCloseable {
   public void setServing(boolean serving) {
     ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+    probes.serving(serving);
     for (String service : serviceNames) {
       health.setStatus(service, status);
     }
@@ -150,6 +156,7 @@ public final class GrpcServer implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    probes.serving(false);
     server.shutdown();
     adminServer.ifPresent(Server::shutdown);
     try {
@@ -188,6 +195,7 @@ public final class GrpcServer implements AutoCloseable {
     private final Transport transport;
     private final HealthStatusManager health = new HealthStatusManager();
     private final ServerMetrics metrics = new ServerMetrics();
+    private final ProbeEndpoints probes = new ProbeEndpoints();
     private final KeyRateLimiter rateLimiter;
     private final List<String> serviceNames = new ArrayList<>();
     private final List<ServerServiceDefinition> services = new ArrayList<>();
@@ -324,6 +332,7 @@ public final class GrpcServer implements AutoCloseable {
           .inetAddress(settings.resolve(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), name))
           .port(settings.metricsPort())
           .registry(metrics.registry())
+          .defaultHandler(probes)
           .buildAndStart());
     }
   }

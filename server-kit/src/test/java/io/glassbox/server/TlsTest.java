@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -115,6 +121,38 @@ class TlsTest {
   private static ClientSettings clientTrustingOnly() {
     return new ClientSettings(Optional.empty(),
         new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(caFile)), ClientSettings.DEFAULT_RECONNECT_PROBE);
+  }
+
+  @Test
+  void httpProbes_onTheMetricsPort_followTheHealthStatus_whileGrpcIsTlsOnly() throws Exception {
+    int metricsPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      metricsPort = socket.getLocalPort();
+    }
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.of(caFile)), metricsPort, 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("probed", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+
+    assertEquals("503 NOT_SERVING", probe(metricsPort, "/ready"));
+    assertEquals("200 alive", probe(metricsPort, "/live"));
+    server.setServing(true);
+    assertEquals("200 SERVING", probe(metricsPort, "/ready"));
+    server.setServing(false);
+    assertEquals("503 NOT_SERVING", probe(metricsPort, "/ready"));
+    assertTrue(probe(metricsPort, "/elsewhere").startsWith("404 "));
+    server.setServing(true);
+    assertEquals("200 SERVING", probe(metricsPort, "/ready"));
+    server.close();
+    assertThrows(IOException.class, () -> probe(metricsPort, "/ready"),
+        "after the drain the probe port is closed too");
+  }
+
+  private static String probe(int port, String path) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body().strip();
   }
 
   private GrpcServer start(TlsSettings tls) {

@@ -1,0 +1,55 @@
+package io.glassbox.server;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Plain-HTTP probes on the metrics port, for probers that cannot speak the gRPC health protocol
+ * over TLS (the kubelet's gRPC probe is plaintext only): {@code GET /ready} answers 200
+ * {@code SERVING} exactly while the gRPC health service reports SERVING and 503
+ * {@code NOT_SERVING} otherwise (before start-up finished, while draining); {@code GET /live}
+ * answers 200 while the process serves HTTP at all (a draining server is alive: restarting it
+ * would cut the drain short). Anything else is 404; a method other than GET or HEAD is 405.
+ */
+final class ProbeEndpoints implements HttpHandler {
+  static final String READY_PATH = "/ready";
+  static final String LIVE_PATH = "/live";
+
+  private volatile boolean serving;
+
+  void serving(boolean serving) {
+    this.serving = serving;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      if (!"GET".equals(method) && !"HEAD".equals(method)) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(exchange, 405, "use GET\n");
+        return;
+      }
+      switch (exchange.getRequestURI().getPath()) {
+        case READY_PATH -> respond(exchange, serving ? 200 : 503, serving ? "SERVING\n" : "NOT_SERVING\n");
+        case LIVE_PATH -> respond(exchange, 200, "alive\n");
+        default -> respond(exchange, 404, "probes: " + READY_PATH + ", " + LIVE_PATH + "; metrics: /metrics\n");
+      }
+    }
+  }
+
+  private static void respond(HttpExchange exchange, int code, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    boolean head = "HEAD".equals(exchange.getRequestMethod());
+    exchange.sendResponseHeaders(code, head ? -1 : bytes.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+}
