@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 
 import numpy as np
 import torch
@@ -26,7 +26,7 @@ from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, write_model_folder
 from . import benchmark
 from .benchmark import PUBLISHED_BEAUTY, write_rank_table
-from .train import ARCH_LABELS, Settings, loss_label, train
+from .train import ARCH_LABELS, Settings, loss_label, train, validation_subset
 
 
 def _blas() -> str:
@@ -154,11 +154,20 @@ def run(args) -> dict:
     sampled = args.sampled_negatives > 0
     scorer = model_scorer(model, settings.max_len)
     pop = popularity_scores(split.train, dataset.num_items)
+    valid_cases, test_cases = split.valid, split.test
+    if args.final_eval_users:
+        # Cheaper runs (the cold-item experiment reads its own users): the final figures on
+        # the fixed validation subset's users (seed + 1), not on every user.
+        users = {c.user for c in validation_subset(
+            split.valid, replace(settings, valid_users=args.final_eval_users))}
+        valid_cases = [c for c in split.valid if c.user in users]
+        test_cases = [c for c in split.test if c.user in users]
+        log(f"final evaluation on {len(valid_cases)} validation / {len(test_cases)} test users")
     results = {
-        "valid": evaluate_scores(split.valid, scorer, 64, sampled),
-        "test": evaluate_scores(split.test, scorer, 64, sampled, keep_ranks=True),
-        "popularity_valid": evaluate_scores(split.valid, popularity_scorer(pop), 256, sampled),
-        "popularity_test": evaluate_scores(split.test, popularity_scorer(pop), 256, sampled),
+        "valid": evaluate_scores(valid_cases, scorer, 64, sampled),
+        "test": evaluate_scores(test_cases, scorer, 64, sampled, keep_ranks=True),
+        "popularity_valid": evaluate_scores(valid_cases, popularity_scorer(pop), 256, sampled),
+        "popularity_test": evaluate_scores(test_cases, popularity_scorer(pop), 256, sampled),
     }
     test_ranks = results["test"].pop("ranks_full")
     sampled_ranks = results["test"].pop("ranks_sampled")
@@ -196,11 +205,15 @@ def run(args) -> dict:
                          "holdout_items_fraction": args.holdout_items,
                          "init_from": args.init_from,
                          "max_users": args.max_users,
+                         "final_eval_users": args.final_eval_users,
                          "loss": loss_label(settings, bool(holdout)),
                          "architecture": ARCH_LABELS[settings.arch],
                          "split": args.split,
                          "optimizer": "AdamW",
-                         "attributes": sorted(dataset.attributes),
+                         "attributes": ([] if settings.ids_only else sorted(dataset.attributes))
+                                       + (["title_words"] if settings.title_words else []),
+                         "title_vocabulary": (model.title_embedding.num_embeddings - 1
+                                              if model.title_embedding is not None else 0),
                          "category_source": ("last word of the title" if "brand" not in dataset.attributes
                                              and dataset.name.startswith("uci") else "items.csv"),
                          "blas": _blas(),
@@ -484,6 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--sampled-negatives", type=int, default=0,
                    help="also evaluate against N sampled unseen negatives")
     t.add_argument("--write-eval-cases", action="store_true")
+    t.add_argument("--final-eval-users", type=int,
+                   help="final figures on this many fixed validation users (seed + 1) and "
+                        "their test cases instead of all users (held-out items: all cold users)")
     t.add_argument("--split", choices=("basket", "time"), default="basket",
                    help="basket: leave-last-basket-out per user; time: one global time cut "
                         "(last 10%% of events = test period, the 10%% before = validation)")

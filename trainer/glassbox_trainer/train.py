@@ -155,6 +155,14 @@ def sampled_batch_loss(model: GlassboxRecommender, inputs: torch.Tensor, targets
     return logits.sum() * 0.0
 
 
+def validation_subset(valid: List, s: Settings) -> List:
+    """The fixed validation users (seed + 1) that choose the epoch."""
+    if len(valid) <= s.valid_users:
+        return valid
+    pick = np.random.default_rng(s.seed + 1).choice(len(valid), s.valid_users, replace=False)
+    return [valid[i] for i in sorted(pick)]
+
+
 def train(dataset: Dataset, split: Split, s: Settings,
           log: Callable[[str], None] = print, holdout: Optional[set] = None,
           init_state: Optional[dict] = None):
@@ -170,10 +178,7 @@ def train(dataset: Dataset, split: Split, s: Settings,
         # Continue from an earlier run's best weights (fresh optimizer state).
         model.load_state_dict(init_state)
     optimizer = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
-    valid = split.valid
-    if len(valid) > s.valid_users:
-        pick = np.random.default_rng(s.seed + 1).choice(len(valid), s.valid_users, replace=False)
-        valid = [valid[i] for i in sorted(pick)]
+    valid = validation_subset(split.valid, s)
     base_keep, pool = None, None
     if holdout:
         base_keep = torch.ones(model.num_items + 1)
