@@ -25,7 +25,8 @@ import torch
 
 from . import data as data_mod
 from . import significance
-from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer, popularity_scores)
+from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer,
+                       sampled_model_scorer)
 from .train import Settings, build_model, validation_subset
 
 PUBLISHED_BEAUTY = {
@@ -124,10 +125,12 @@ def load_run_model(run_dir: str, dataset: data_mod.Dataset):
     return model, settings, metrics
 
 
-def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS) -> Dict:
+def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS,
+                 protocols=("sampled", "full")) -> Dict:
     """score + w · ln(1 + training count) on a trained model: w chosen on validation (NDCG@10
     under each protocol, on the run's epoch-choosing validation subset), then test evaluated
-    at the chosen weights and at w = 0 (which must reproduce the run's own test figures)."""
+    at the chosen weights and at w = 0 (which must reproduce the run's own test figures).
+    protocols=("sampled",) scores only the 100 candidates of each case (fast)."""
     dataset = data_mod.load_dataset(data_folder, name="amazon-beauty")
     split = data_mod.leave_last_basket_out(dataset)
     data_mod.attach_sampled_negatives(split.valid, dataset, 99, 12345)
@@ -136,31 +139,37 @@ def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS) -> Dict:
     if metrics["settings"].get("holdout_items_fraction"):
         raise ValueError(f"{run_dir} is a held-out-items run")
     prior = np.log1p(np.bincount(np.concatenate(split.train), minlength=dataset.num_items + 1))
-    scorer = model_scorer(model, settings.max_len)
+    if "full" in protocols:
+        scorer = model_scorer(model, settings.max_len)
+    else:
+        scorer = sampled_model_scorer(model, settings.max_len, dataset.num_items)
     valid = validation_subset(split.valid, settings)
-    grid = evaluate_prior_grid(valid, scorer, prior, weights, sampled=True)
+    grid = _only(evaluate_prior_grid(valid, scorer, prior, weights, sampled=True), protocols)
     chosen = {p: max(weights, key=lambda w: (round(grid[w][p]["ndcg@10"], 9), -w))
-              for p in ("sampled", "full")}
+              for p in protocols}
     tested = sorted({0.0} | set(chosen.values()))
-    test = evaluate_prior_grid(split.test, scorer, prior, tested, sampled=True)
+    test = _only(evaluate_prior_grid(split.test, scorer, prior, tested, sampled=True), protocols)
     reproduced = all(abs(test[0.0][p][k] - metrics["results"]["test"][p][k]) < 1e-6
-                     for p in ("full", "sampled") for k in ("hr@10", "ndcg@10"))
+                     for p in protocols for k in ("hr@10", "ndcg@10"))
     rounded = {w: {p: _rounded(m) for p, m in r.items()} for w, r in test.items()}
     return {
         "what": "score + w * ln(1 + the item's training-event count); w from the grid, chosen "
                 "on validation NDCG@10 under each protocol (the run's epoch-choosing validation "
                 "subset: settings.valid_users users, seed + 1); test (all users) only at the "
                 "chosen weights and at w = 0",
+        "run": run_dir, "architecture": settings.arch, "protocols": list(protocols),
         "valid_users": len(valid),
-        "run": run_dir,
         "grid": list(weights),
         "valid": {str(w): {p: _rounded(m) for p, m in r.items()} for w, r in grid.items()},
         "chosen_weight": chosen,
-        "test": {"w=0": rounded[0.0],
-                 "chosen_on_valid_sampled_ndcg@10": rounded[chosen["sampled"]],
-                 "chosen_on_valid_full_ndcg@10": rounded[chosen["full"]]},
+        "test": {"w=0": rounded[0.0]} | {f"chosen_on_valid_{p}_ndcg@10": rounded[chosen[p]]
+                                         for p in protocols},
         "w0_reproduces_run": reproduced,
     }
+
+
+def _only(results: Dict, protocols) -> Dict:
+    return {w: {p: m for p, m in r.items() if p in protocols} for w, r in results.items()}
 
 
 def _rounded(metrics: Dict) -> Dict:

@@ -75,6 +75,22 @@ def model_scorer(model, max_len: int, items: Optional[torch.Tensor] = None):
     return score
 
 
+def sampled_model_scorer(model, max_len: int, num_items: int):
+    """Scores only each case's first target and its sampled negatives (the rest −inf): the
+    sampled protocol without scoring every item (the model's forward on 100 candidates)."""
+    def score(chunk: List[EvalCase]) -> np.ndarray:
+        history = left_pad([c.history for c in chunk], max_len)
+        candidates = torch.from_numpy(np.stack(
+            [np.concatenate([c.targets[:1], c.negatives]) for c in chunk]).astype(np.int64))
+        with torch.no_grad():
+            scores = model(history, candidates)
+        scores = scores[0] if isinstance(scores, tuple) else scores
+        out = np.full((len(chunk), num_items + 1), -np.inf)
+        np.put_along_axis(out, candidates.numpy(), scores.numpy().astype(np.float64), axis=1)
+        return out
+    return score
+
+
 def popularity_scorer(popularity: np.ndarray):
     def score(chunk: List[EvalCase]) -> np.ndarray:
         return np.broadcast_to(popularity, (len(chunk), len(popularity)))

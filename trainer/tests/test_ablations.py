@@ -18,7 +18,8 @@ from glassbox_trainer import data as data_mod  # noqa: E402
 from glassbox_trainer import significance  # noqa: E402
 from glassbox_trainer.data import EvalCase  # noqa: E402
 from glassbox_trainer.evaluate import (evaluate_prior_grid, evaluate_scores,  # noqa: E402
-                                       tie_broken, title_tfidf_scores)
+                                       model_scorer, sampled_model_scorer, tie_broken,
+                                       title_tfidf_scores)
 from glassbox_trainer.model import SASRecControl  # noqa: E402
 from glassbox_trainer.train import Settings, build_model, loss_label, sampled_batch_loss  # noqa: E402
 from tests.synthetic import write_dataset  # noqa: E402
@@ -104,6 +105,18 @@ class ArchitecturesTest(unittest.TestCase):
             optimizer.step()
             losses.append(float(loss))
         self.assertLess(np.mean(losses[-5:]), 0.5 * np.mean(losses[:5]))
+
+    def test_sampledScorer_givesTheSampledRanksOfScoringEveryItem(self):
+        for arch in ("glassbox", "sasrec"):
+            model = build_model(self.dataset, Settings(dim=16, layers=1, arch=arch))
+            model.eval()
+            cases = [EvalCase(u, np.array([1 + u, 2 + u, 40 + u]), np.array([60 + u]),
+                              negatives=np.arange(70, 90) + u) for u in range(5)]
+            full = evaluate_scores(cases, model_scorer(model, 50), 2, sampled=True)
+            fast = evaluate_scores(cases, sampled_model_scorer(model, 50, self.dataset.num_items),
+                                   2, sampled=True)
+            for key, value in full["sampled"].items():
+                self.assertAlmostEqual(fast["sampled"][key], value, places=6)
 
     def test_idsOnly_dropsTheAttributeTables(self):
         model = build_model(self.dataset, Settings(dim=8, layers=1, ids_only=True))

@@ -81,8 +81,10 @@ class BenchmarkBeautyTest(unittest.TestCase):
             self.assertEqual(tests[name]["users"], cold["baseline_results"]["title_tfidf"]["users"])
 
     def test_popularityPrior_isChosenOnValidation_andReproducesTheRunAtWeightZero(self):
-        prior = self.results["popularity_prior"]
+        self.assertEqual(set(self.results["popularity_prior"]), {"main", "sasrec"})
+        prior = self.results["popularity_prior"]["main"]
         self.assertTrue(prior["w0_reproduces_run"])
+        self.assertTrue(self.results["popularity_prior"]["sasrec"]["w0_reproduces_run"])
         valid = prior["valid"]
         best = prior["chosen_weight"]["sampled"]
         self.assertEqual(max(valid[str(w)]["sampled"]["ndcg@10"] for w in prior["grid"]),
