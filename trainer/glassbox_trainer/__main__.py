@@ -448,10 +448,8 @@ def benchmark_command(args) -> dict:
             run(build_parser().parse_args(argv))
             commands[stage] = {"run_dir": run_dir, "command": command}
         runs[stage] = run_dir
-    if "main" not in runs:
-        raise SystemExit("the main stage is required")
     prior = None
-    if not args.skip_prior:
+    if not args.skip_prior and runs:
         prior_path = os.path.join(args.runs_dir, "prior.json")
         if args.reuse and os.path.exists(prior_path):
             with open(prior_path, encoding="utf-8") as f:

@@ -190,20 +190,25 @@ def _summary(run: Dict) -> Dict:
             "loss": s["loss"], "architecture": s.get("architecture"), "settings": s}
 
 
-def _previous(existing: Dict) -> List[Dict]:
-    """The history of earlier main-model results, with the replaced one appended."""
+MAIN_KEYS = ("test", "valid", "popularity_test", "popularity_valid", "settings", "loss",
+             "architecture", "training_seconds", "trained_at", "data_fingerprint", "epochs",
+             "reproducibility")
+
+
+def _history(existing: Dict, trained_at: Optional[str]) -> List[Dict]:
+    """Earlier main-model results, oldest first: the existing file's main result is appended
+    when the new one replaces it (once)."""
     history = list(existing.get("history", []))
-    if "test" in existing:
-        history.append({
-            "trained_at": existing.get("trained_at"),
-            "training_seconds": existing.get("training_seconds"),
-            "best_epoch": existing.get("settings", {}).get("best_epoch"),
-            "settings": existing.get("settings"),
-            "stages": existing.get("stages"),
-            "test": existing["test"], "valid": existing.get("valid"),
-            "reproducibility": existing.get("reproducibility"),
-            "holdout_items": existing.get("holdout_items"),
-        })
+    old = existing.get("trained_at")
+    if ("test" in existing and old != trained_at
+            and all(h.get("trained_at") != old for h in history)):
+        entry = {k: existing.get(k) for k in ("trained_at", "training_seconds", "settings",
+                                               "stages", "test", "valid", "reproducibility")}
+        entry["best_epoch"] = (existing.get("settings") or {}).get("best_epoch")
+        if "benchmark_command" not in existing:
+            # A results file from before the benchmark command: its cold-item run too.
+            entry["holdout_items"] = existing.get("holdout_items")
+        history.append(entry)
     return history
 
 
@@ -224,51 +229,62 @@ def _decomposition(main: Dict, sasrec: Dict) -> Dict:
 
 def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = None,
                    commands: Optional[Dict[str, str]] = None) -> Dict:
-    """Writes results/amazon-beauty.json from the runs {stage: run_dir} (any subset with
-    `main`); an existing file's main result moves into `history` when it is replaced."""
-    main = _load(runs["main"])
-    fingerprint = main["data_fingerprint"]
+    """Writes results/amazon-beauty.json from the runs {stage: run_dir} (any subset); an
+    existing file's main result moves into `history` when a new main run replaces it, and
+    stays (marked `main_pending`) while there is none."""
+    existing = {}
+    if os.path.exists(out_path):
+        with open(out_path, encoding="utf-8") as f:
+            existing = json.load(f)
     out = {"dataset": "amazon-beauty", "protocol": PROTOCOL,
            "benchmark_command": "/usr/bin/python3 -m glassbox_trainer benchmark-beauty "
                                 "--data ../../shared/data/amazon-beauty "
                                 "--out results/amazon-beauty.json",
-           "commands": commands or {},
-           "test": main["results"]["test"], "valid": main["results"]["valid"],
-           "popularity_test": main["results"]["popularity_test"],
-           "popularity_valid": main["results"].get("popularity_valid"),
-           "settings": main["settings"], "loss": main["settings"]["loss"],
-           "architecture": main["settings"].get("architecture"),
-           "training_seconds": main["settings"]["training_seconds"],
-           "trained_at": main["trained_at"], "data_fingerprint": fingerprint,
-           "epochs": main.get("epochs"), "published": PUBLISHED_BEAUTY,
-           "reproducibility": "fixed epochs (early stop on validation), seeds in "
-                              "settings.seeds, no wall-clock budget: the benchmark command "
-                              "reproduces every run"}
+           "commands": commands or {}}
+    main = _load(runs["main"]) if "main" in runs else None
+    if main is not None:
+        out.update({
+            "test": main["results"]["test"], "valid": main["results"]["valid"],
+            "popularity_test": main["results"]["popularity_test"],
+            "popularity_valid": main["results"].get("popularity_valid"),
+            "settings": main["settings"], "loss": main["settings"]["loss"],
+            "architecture": main["settings"].get("architecture"),
+            "training_seconds": main["settings"]["training_seconds"],
+            "trained_at": main["trained_at"], "data_fingerprint": main["data_fingerprint"],
+            "epochs": main.get("epochs"),
+            "reproducibility": "fixed epochs (early stop on validation), seeds in "
+                               "settings.seeds, no wall-clock budget: the benchmark command "
+                               "reproduces every run"})
+    else:
+        # The main run is not finished: keep the file's main figures, say so.
+        out.update({k: existing[k] for k in MAIN_KEYS if k in existing})
+        out["main_pending"] = ("the fixed-epoch main run is not in this file yet; the main "
+                               "figures above are the previous model's (also in history)")
+    out["published"] = PUBLISHED_BEAUTY
+    fingerprint = out.get("data_fingerprint") or _load(next(iter(runs.values())))["data_fingerprint"]
+    out["data_fingerprint"] = fingerprint
     for stage, run_dir in runs.items():
         if _load(run_dir)["data_fingerprint"] != fingerprint:
             raise ValueError(f"{stage} ({run_dir}) was trained on other data")
-    main_ranks = read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
     if "sasrec" in runs:
         sasrec = _load(runs["sasrec"])
-        ranks = read_rank_table(os.path.join(runs["sasrec"], "test_ranks.tsv"))
         out["sasrec_control"] = _summary(sasrec) | {
             "item_representation": "the main model's: id + brand + category path + category "
-                                   "level 2 + price bucket, id dropout 0.1",
-            "paired_vs_main": {p: paired(main_ranks[p], ranks[p], "glassbox", "sasrec_control")
-                               for p in ("full", "sampled")},
-            "decomposition_vs_published_sasrec": _decomposition(main["results"],
-                                                                sasrec["results"]),
-        }
+                                   "level 2 + price bucket, id dropout 0.1"}
+        if main is not None:
+            main_ranks = read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
+            ranks = read_rank_table(os.path.join(runs["sasrec"], "test_ranks.tsv"))
+            out["sasrec_control"].update({
+                "paired_vs_main": {p: paired(main_ranks[p], ranks[p], "glassbox",
+                                             "sasrec_control") for p in ("full", "sampled")},
+                "decomposition_vs_published_sasrec": _decomposition(main["results"],
+                                                                    sasrec["results"])})
     cold = {k: runs[k] for k in ("cold-attributes", "cold-title-words") if k in runs}
     if cold:
         out["holdout_items"] = _cold_section(cold)
     if prior is not None:
         out["popularity_prior"] = prior
-    if os.path.exists(out_path):
-        with open(out_path, encoding="utf-8") as f:
-            existing = json.load(f)
-        out["history"] = (existing.get("history", []) if existing.get("trained_at") ==
-                          out["trained_at"] else _previous(existing))
+    out["history"] = _history(existing, main["trained_at"] if main else None)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=2)

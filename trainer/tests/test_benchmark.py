@@ -90,6 +90,30 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertEqual(max(valid[str(w)]["sampled"]["ndcg@10"] for w in prior["grid"]),
                          valid[str(best)]["sampled"]["ndcg@10"])
 
+    def test_withoutTheMainRun_keepsThePreviousMainFigures_untilItIsThere(self):
+        partial = os.path.join(self.work, "partial.json")
+        with open(partial, "w") as f:
+            json.dump({"trained_at": "2026-11-22T05:51:52Z", "test": {"full": {"hr@10": 0.08}},
+                       "data_fingerprint": self.results["data_fingerprint"],
+                       "holdout_items": {"old": True}}, f)
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
+                  self.runs, "--reuse", "--no-train", "--stages", "sasrec,cold-attributes"])
+        with open(partial) as f:
+            first = json.load(f)
+        self.assertIn("main_pending", first)
+        self.assertEqual(first["test"], {"full": {"hr@10": 0.08}})
+        self.assertNotIn("paired_vs_main", first["sasrec_control"])
+        self.assertEqual([h["holdout_items"] for h in first["history"]], [{"old": True}])
+        self.assertIn("cold-attributes", first["holdout_items"]["runs"])
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
+                  self.runs, "--reuse", "--no-train"])
+        with open(partial) as f:
+            final = json.load(f)
+        self.assertNotIn("main_pending", final)
+        self.assertEqual(final["test"], self.results["test"])
+        self.assertEqual(final["history"], first["history"])           # not appended twice
+        self.assertIn("paired_vs_main", final["sasrec_control"])
+
     def test_assemblingAgain_reusesTheRuns_andKeepsTheHistory(self):
         again = os.path.join(self.work, "again.json")
         shutil.copy(self.out, again)
