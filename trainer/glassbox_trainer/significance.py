@@ -1,8 +1,8 @@
 """Paired significance tests for per-user metrics of two methods on the same users.
 
 * Paired bootstrap: resample users with replacement, recompute the mean difference; the
-  95% interval is the 2.5/97.5 percentiles, the two-sided p-value twice the share of
-  resampled differences on the far side of 0 (capped at 1).
+  95% interval is the 2.5/97.5 percentiles, the two-sided p-value 2 (k + 1) / (B + 1) with k
+  the resampled differences on the far side of 0 and B the resamples (capped at 1).
 * Exact sign test: users where the two differ; two-sided binomial p-value with p = 1/2
   (for a 0/1 metric such as HR@10 this is the exact McNemar test).
 """
@@ -29,9 +29,11 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], resamples: int = 10
         n = min(step, resamples - start)
         means[start:start + n] = diff[rng.integers(0, diff.size, size=(n, diff.size))].mean(1)
     low, high = np.percentile(means, [2.5, 97.5])
-    tail = min(np.mean(means <= 0.0), np.mean(means >= 0.0))
+    tail = min(np.count_nonzero(means <= 0.0), np.count_nonzero(means >= 0.0))
+    # (count + 1) / (resamples + 1): never 0, the smallest reportable p is ~2 / resamples.
+    p = min(1.0, 2.0 * (tail + 1) / (resamples + 1))
     return {"mean_difference": float(diff.mean()), "ci95": [float(low), float(high)],
-            "p_value": float(min(1.0, 2.0 * tail)), "resamples": resamples, "seed": seed}
+            "p_value": p, "resamples": resamples, "seed": seed}
 
 
 def sign_test(a: Sequence[float], b: Sequence[float]) -> Dict[str, float]:
