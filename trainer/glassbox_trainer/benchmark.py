@@ -335,5 +335,15 @@ def _cold_section(cold: Dict[str, str]) -> Dict:
         tests["title_words_vs_attributes_only"] = paired(
             ranks["cold-title-words"]["model"], ranks["cold-attributes"]["model"],
             "cold-title-words model", "cold-attributes model")
+        # The same two runs on their (warm and cold) evaluated test users.
+        a, b = (read_rank_table(os.path.join(cold[k], "test_ranks.tsv"))
+                for k in ("cold-title-words", "cold-attributes"))
+        section["all_evaluated_test_users_title_words_vs_attributes_only"] = {
+            p: paired(a[p], b[p], "cold-title-words model", "cold-attributes model")
+            for p in ("full", "sampled")}
     section["paired_tests"] = tests
+    section["median_rank"] = {name: float(np.median(list(r.values())))
+                              for name, r in base.items() if name != "model"}
+    section["median_rank"].update({f"{stage} model": float(np.median(list(ranks[stage]["model"].values())))
+                                   for stage in cold})
     return section
