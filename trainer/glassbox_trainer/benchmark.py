@@ -27,7 +27,7 @@ from . import data as data_mod
 from . import significance
 from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer,
                        sampled_model_scorer)
-from .train import Settings, build_model, validation_subset
+from .train import ARCH_LABELS, Settings, build_model, loss_label, validation_subset
 
 PUBLISHED_BEAUTY = {
     "source": "S3-Rec (Zhou et al., CIKM 2020), tables in RUCAIBox/CIKM2020-S3Rec @ 2a81540a",
@@ -178,8 +178,16 @@ def _rounded(metrics: Dict) -> Dict:
 
 # ----- the results file -----------------------------------------------------------------------
 def _load(run_dir: str) -> Dict:
+    """A run's metrics.json, its loss and architecture labels written again from its settings
+    (runs made by older trainer versions carry shorter or missing labels)."""
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
-        return json.load(f)
+        run = json.load(f)
+    s = run["settings"]
+    settings = Settings(**{k: v for k, v in s.items()
+                           if k in Settings.__dataclass_fields__ and k != "extra"})
+    s["loss"] = loss_label(settings, bool(s.get("holdout_items_fraction")))
+    s["architecture"] = ARCH_LABELS[settings.arch]
+    return run
 
 
 def _summary(run: Dict) -> Dict:
