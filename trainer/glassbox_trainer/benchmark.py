@@ -1,11 +1,12 @@
 """The Amazon Beauty benchmark as one reproducible command (`benchmark-beauty`).
 
-Four training runs with fixed epochs and seeds, all on the same leave-one-out split:
+Five training runs with fixed epochs and seeds, all on the same leave-one-out split:
 
 * `main`: the Glassbox model (the shipped architecture; the model folder is exported);
 * `sasrec`: the SASRec control, the same encoder, item representation, data and loss, but
   plain SASRec scoring (no target attention): splits the gain over published SASRec into a
-  loss/training part and an architecture part;
+  loss/training part and an architecture part; `sasrec-ids-only`: the same with item ids
+  only (as published SASRec), which separates the item attributes' part;
 * `cold-attributes` and `cold-title-words`: 5% of the items removed from training entirely
   (`--holdout-items 0.05`), scored from brand/category/price, and also from title words;
 
@@ -60,6 +61,9 @@ COMMON = ["--name", "amazon-beauty", "--negatives", "1024", "--dropout", "0.5",
 STAGES = {
     "main": ["--epochs", "60", "--write-eval-cases"],
     "sasrec": ["--epochs", "60", "--arch", "sasrec"],
+    # Ids only, as published SASRec (no id dropout: it only helps attributes stand in for ids).
+    "sasrec-ids-only": ["--epochs", "60", "--arch", "sasrec", "--ids-only", "true",
+                        "--id-dropout", "0"],
     # The cold-item runs are shorter (fixed 12 epochs) and validate on 1,000 users: on one
     # shared CPU thread a full 3,000-user validation pass costs ~100 s per epoch.
     "cold-attributes": ["--epochs", "12", "--holdout-items", "0.05", "--valid-users", "1000",
@@ -220,7 +224,7 @@ def _history(existing: Dict, trained_at: Optional[str]) -> List[Dict]:
     return history
 
 
-def _decomposition(main: Dict, sasrec: Dict) -> Dict:
+def _decomposition(main: Dict, sasrec: Dict, ids_only: Optional[Dict] = None) -> Dict:
     out = {}
     for protocol in ("full", "sampled"):
         published = PUBLISHED_BEAUTY[protocol]["SASRec"]
@@ -231,6 +235,13 @@ def _decomposition(main: Dict, sasrec: Dict) -> Dict:
                       "glassbox": ours,
                       "loss_and_training (control - published)": round(control - published[k], 6),
                       "architecture (glassbox - control)": round(ours - control, 6)}
+            if ids_only is not None:
+                plain = ids_only["test"][protocol][k]
+                row[k].update({
+                    "sasrec_ids_only_control": plain,
+                    "loss_and_training_ids_only (ids-only control - published)":
+                        round(plain - published[k], 6),
+                    "attributes (control - ids-only control)": round(control - plain, 6)})
         out[protocol] = row
     return out
 
@@ -274,19 +285,31 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
     for stage, run_dir in runs.items():
         if _load(run_dir)["data_fingerprint"] != fingerprint:
             raise ValueError(f"{stage} ({run_dir}) was trained on other data")
+    main_ranks = (read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
+                  if main is not None else None)
     if "sasrec" in runs:
         sasrec = _load(runs["sasrec"])
         out["sasrec_control"] = _summary(sasrec) | {
             "item_representation": "the main model's: id + brand + category path + category "
                                    "level 2 + price bucket, id dropout 0.1"}
         if main is not None:
-            main_ranks = read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
             ranks = read_rank_table(os.path.join(runs["sasrec"], "test_ranks.tsv"))
             out["sasrec_control"].update({
                 "paired_vs_main": {p: paired(main_ranks[p], ranks[p], "glassbox",
                                              "sasrec_control") for p in ("full", "sampled")},
-                "decomposition_vs_published_sasrec": _decomposition(main["results"],
-                                                                    sasrec["results"])})
+                "decomposition_vs_published_sasrec": _decomposition(
+                    main["results"], sasrec["results"],
+                    _load(runs["sasrec-ids-only"])["results"] if "sasrec-ids-only" in runs
+                    else None)})
+    if "sasrec-ids-only" in runs:
+        plain = _load(runs["sasrec-ids-only"])
+        out["sasrec_ids_only_control"] = _summary(plain) | {
+            "item_representation": "id embedding only (as published SASRec), no id dropout"}
+        if main is not None:
+            ranks = read_rank_table(os.path.join(runs["sasrec-ids-only"], "test_ranks.tsv"))
+            out["sasrec_ids_only_control"]["paired_vs_main"] = {
+                p: paired(main_ranks[p], ranks[p], "glassbox", "sasrec_ids_only_control")
+                for p in ("full", "sampled")}
     cold = {k: runs[k] for k in ("cold-attributes", "cold-title-words") if k in runs}
     if cold:
         out["holdout_items"] = _cold_section(cold)

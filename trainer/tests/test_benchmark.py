@@ -72,6 +72,14 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertAlmostEqual(row["loss_and_training (control - published)"]
                                + row["architecture (glassbox - control)"],
                                row["glassbox"] - row["published_sasrec"], places=5)
+        plain = self.results["sasrec_ids_only_control"]
+        self.assertTrue(plain["settings"]["ids_only"])
+        self.assertEqual(plain["settings"]["id_dropout"], 0.0)
+        self.assertEqual(plain["settings"]["attributes"], [])
+        self.assertAlmostEqual(row["loss_and_training_ids_only (ids-only control - published)"]
+                               + row["attributes (control - ids-only control)"],
+                               row["loss_and_training (control - published)"], places=5)
+        self.assertEqual(plain["paired_vs_main"]["full"]["users"], users)
         cold = self.results["holdout_items"]
         self.assertIn("title_tfidf", cold["baseline_results"])
         tests = cold["paired_tests"]
