@@ -13,18 +13,20 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 
 import numpy as np
 import torch
 
 from . import data as data_mod
 from .evaluate import (attribute_popularity_scores, evaluate_scores, model_scorer,
-                       popularity_scores, popularity_scorer)
+                       popularity_scores, popularity_scorer, tie_broken, title_tfidf_scores)
 from . import timeaware
 from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, write_model_folder
-from .train import Settings, loss_label, train
+from . import benchmark
+from .benchmark import PUBLISHED_BEAUTY, write_rank_table
+from .train import ARCH_LABELS, Settings, loss_label, train, validation_subset
 
 
 def _blas() -> str:
@@ -78,10 +80,28 @@ def holdout_cases(split, holdout):
     return cases
 
 
-def category_popularity_on_holdout(dataset, split, holdout):
-    pop = attribute_popularity_scores(split.train, dataset.num_items,
-                                      dataset.attributes["category"], holdout)
-    return evaluate_scores(holdout_cases(split, holdout), popularity_scorer(pop), 256)["full"]
+def holdout_baselines(dataset, split, holdout):
+    """Scorers that need no model for the cold-item cases: popularity with cold items given
+    their category's mean count, and title TF-IDF similarity to the history (ties by that
+    category popularity)."""
+    category_pop = attribute_popularity_scores(split.train, dataset.num_items,
+                                               dataset.attributes["category"], holdout)
+    return {"category_popularity": popularity_scorer(category_pop),
+            "title_tfidf": tie_broken(title_tfidf_scores(dataset.titles), category_pop)}
+
+
+def evaluate_holdout(dataset, split, holdout, scorer, popularity):
+    """Metrics on the test users whose target is a held-out item, for the model and the
+    baselines, and each method's per-user rank (the best target's) for paired tests."""
+    cases = holdout_cases(split, holdout)
+    scorers = {"model": (scorer, 64), "popularity": (popularity_scorer(popularity), 256)}
+    scorers.update({k: (v, 64) for k, v in holdout_baselines(dataset, split, holdout).items()})
+    metrics, ranks = {}, {}
+    for name, (score, batch) in scorers.items():
+        result = evaluate_scores(cases, score, batch, keep_ranks=True)
+        metrics[name] = result["full"]
+        ranks[name] = {user: min(r) for user, r in result["ranks_full"].items()}
+    return metrics, ranks
 
 
 def run(args) -> dict:
@@ -134,11 +154,20 @@ def run(args) -> dict:
     sampled = args.sampled_negatives > 0
     scorer = model_scorer(model, settings.max_len)
     pop = popularity_scores(split.train, dataset.num_items)
+    valid_cases, test_cases = split.valid, split.test
+    if args.final_eval_users:
+        # Cheaper runs (the cold-item experiment reads its own users): the final figures on
+        # the fixed validation subset's users (seed + 1), not on every user.
+        users = {c.user for c in validation_subset(
+            split.valid, replace(settings, valid_users=args.final_eval_users))}
+        valid_cases = [c for c in split.valid if c.user in users]
+        test_cases = [c for c in split.test if c.user in users]
+        log(f"final evaluation on {len(valid_cases)} validation / {len(test_cases)} test users")
     results = {
-        "valid": evaluate_scores(split.valid, scorer, 64, sampled),
-        "test": evaluate_scores(split.test, scorer, 64, sampled, keep_ranks=True),
-        "popularity_valid": evaluate_scores(split.valid, popularity_scorer(pop), 256, sampled),
-        "popularity_test": evaluate_scores(split.test, popularity_scorer(pop), 256, sampled),
+        "valid": evaluate_scores(valid_cases, scorer, 64, sampled),
+        "test": evaluate_scores(test_cases, scorer, 64, sampled, keep_ranks=True),
+        "popularity_valid": evaluate_scores(valid_cases, popularity_scorer(pop), 256, sampled),
+        "popularity_test": evaluate_scores(test_cases, popularity_scorer(pop), 256, sampled),
     }
     test_ranks = results["test"].pop("ranks_full")
     sampled_ranks = results["test"].pop("ranks_sampled")
@@ -148,14 +177,11 @@ def run(args) -> dict:
                 f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items()))
 
     if holdout:
-        cases = holdout_cases(split, holdout)
-        results["holdout_items_test"] = {
-            "model": evaluate_scores(cases, scorer, 64)["full"],
-            "popularity": evaluate_scores(cases, popularity_scorer(pop), 256)["full"],
-            "category_popularity": category_popularity_on_holdout(dataset, split, holdout),
-        }
+        results["holdout_items_test"], cold_ranks = evaluate_holdout(dataset, split, holdout,
+                                                                     scorer, pop)
         for k, v in results["holdout_items_test"].items():
             log(f"held-out items ({k}): {_rounded(v)}")
+        write_rank_table(os.path.join(run_dir, "holdout_ranks.tsv"), dataset.user_ids, cold_ranks)
 
     trained_at = dt.datetime.utcnow().replace(microsecond=0).isoformat() + "Z"
     full_test, full_pop = results["test"]["full"], results["popularity_test"]["full"]
@@ -179,10 +205,15 @@ def run(args) -> dict:
                          "holdout_items_fraction": args.holdout_items,
                          "init_from": args.init_from,
                          "max_users": args.max_users,
-                         "loss": loss_label(settings),
+                         "final_eval_users": args.final_eval_users,
+                         "loss": loss_label(settings, bool(holdout)),
+                         "architecture": ARCH_LABELS[settings.arch],
                          "split": args.split,
                          "optimizer": "AdamW",
-                         "attributes": sorted(dataset.attributes),
+                         "attributes": ([] if settings.ids_only else sorted(dataset.attributes))
+                                       + (["title_words"] if settings.title_words else []),
+                         "title_vocabulary": (model.title_embedding.num_embeddings - 1
+                                              if model.title_embedding is not None else 0),
                          "category_source": ("last word of the title" if "brand" not in dataset.attributes
                                              and dataset.name.startswith("uci") else "items.csv"),
                          "blas": _blas(),
@@ -204,7 +235,10 @@ def run(args) -> dict:
                       f"{sampled_ranks.get(user, '')}\n")
 
     torch.save(model.state_dict(), os.path.join(run_dir, "model.pt"))
-    if not holdout:
+    if settings.arch != "glassbox":
+        log(f"no model folder: the {settings.arch} control has no attention/contribution "
+            "outputs and is not exported to ONNX (weights in model.pt)")
+    elif not holdout:
         # Without --models-dir the model folder goes into the run directory (benchmarks on
         # research-use data must not be written into the project's models/).
         version = args.version or dt.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
@@ -231,33 +265,6 @@ def run(args) -> dict:
         log(f"wrote {args.results}")
     log_file.close()
     return summary
-
-
-PUBLISHED_BEAUTY = {
-    "source": "S3-Rec (Zhou et al., CIKM 2020), tables in RUCAIBox/CIKM2020-S3Rec @ 2a81540a",
-    "full": {"SASRec": {"hr@5": 0.0387, "ndcg@5": 0.0249, "hr@10": 0.0605, "ndcg@10": 0.0318},
-             "S3-Rec": {"hr@5": 0.0387, "ndcg@5": 0.0244, "hr@10": 0.0647, "ndcg@10": 0.0327},
-             "PopRec": {"hr@5": 0.0080, "ndcg@5": 0.0044, "hr@10": 0.0152, "ndcg@10": 0.0068}},
-    "sampled": {"SASRec": {"hr@5": 0.3741, "ndcg@5": 0.2848, "hr@10": 0.4696, "ndcg@10": 0.3156,
-                           "mrr": 0.2852},
-                "S3-Rec": {"hr@5": 0.4502, "ndcg@5": 0.3407, "hr@10": 0.5506, "ndcg@10": 0.3732,
-                           "mrr": 0.3340},
-                "PopRec": {"hr@5": 0.2105, "ndcg@5": 0.1391, "hr@10": 0.3386, "ndcg@10": 0.1803,
-                           "mrr": 0.1558}},
-}
-
-
-def _with_category_baseline(held, data_folder):
-    results = dict(held["results"]["holdout_items_test"])
-    if "category_popularity" not in results and data_folder:
-        # Runs made before this baseline existed: recompute it (no model needed).
-        dataset = data_mod.load_dataset(data_folder, name=held["dataset"])
-        holdout = holdout_items_for(dataset, held["settings"]["holdout_items_fraction"],
-                                    held["settings"]["seed"])
-        split = data_mod.leave_last_basket_out(dataset, holdout)
-        results["category_popularity"] = _rounded(
-            category_popularity_on_holdout(dataset, split, holdout))
-    return results
 
 
 def merge_results(args) -> None:
@@ -306,7 +313,7 @@ def merge_results(args) -> None:
                     "brand/category/price embeddings only); test users whose target is one "
                     "of them, full ranking (history excluded)",
             "fraction": held["settings"]["holdout_items_fraction"],
-            "results": _with_category_baseline(held, args.data),
+            "results": held["results"]["holdout_items_test"],
             "same_run_all_test_users": held["results"]["test"]["full"],
             "settings": held["settings"],
         }
@@ -414,7 +421,66 @@ def _iso(seconds: int) -> str:
     return dt.datetime.utcfromtimestamp(seconds).isoformat() + "Z"
 
 
+def benchmark_command(args) -> dict:
+    """Runs the Amazon Beauty benchmark stages that are missing, then the popularity-prior
+    check and the results file (see benchmark.py)."""
+    given = dict(item.split("=", 1) for item in args.run)
+    unknown = set(given) - set(benchmark.STAGES)
+    if unknown:
+        raise SystemExit(f"--run: unknown stage(s) {sorted(unknown)}; stages: {list(benchmark.STAGES)}")
+    runs, commands = {}, {}
+    for stage in args.stages.split(","):
+        argv = benchmark.stage_argv(stage, args.data, args.runs_dir)
+        if args.max_epochs:
+            argv += ["--epochs", str(args.max_epochs)]     # smoke runs; the last flag wins
+        command = benchmark.command_line(argv)
+        run_dir = given.get(stage, os.path.join(args.runs_dir, stage))
+        done = os.path.exists(os.path.join(run_dir, "metrics.json"))
+        if stage in given or (done and args.reuse):
+            if not done:
+                raise SystemExit(f"{run_dir}: no metrics.json")
+            commands[stage] = {"run_dir": run_dir, "command": command,
+                               "note": "run reused, not trained by this invocation"}
+        elif args.no_train:
+            raise SystemExit(f"stage {stage}: no run (--no-train); train it with: {command}")
+        else:
+            print(f"benchmark stage {stage}: {command}", flush=True)
+            run(build_parser().parse_args(argv))
+            commands[stage] = {"run_dir": run_dir, "command": command}
+        runs[stage] = run_dir
+    prior = None
+    if not args.skip_prior and runs:
+        prior_path = os.path.join(args.runs_dir, "prior.json")
+        if args.reuse and os.path.exists(prior_path):
+            with open(prior_path, encoding="utf-8") as f:
+                prior = json.load(f)
+        else:
+            torch.set_num_threads(args.threads)
+            protocols = tuple(args.prior_protocols.split(","))
+            prior = {stage: benchmark.prior_report(runs[stage], args.data, protocols=protocols)
+                     for stage in ("main", "sasrec") if stage in runs}
+            os.makedirs(args.runs_dir, exist_ok=True)
+            with open(prior_path, "w", encoding="utf-8") as f:
+                json.dump(prior, f, indent=2)
+    out = benchmark.beauty_results(runs, args.out, prior, commands)
+    print(f"wrote {args.out}")
+    return out
+
+
 def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "train":
+        run(args)
+    elif args.command == "evaluate":
+        evaluate_command(args)
+    elif args.command == "results":
+        merge_results(args)
+    elif args.command == "benchmark-beauty":
+        benchmark_command(args)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m glassbox_trainer")
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train, evaluate and (optionally) export")
@@ -431,6 +497,9 @@ def main(argv=None) -> int:
     t.add_argument("--sampled-negatives", type=int, default=0,
                    help="also evaluate against N sampled unseen negatives")
     t.add_argument("--write-eval-cases", action="store_true")
+    t.add_argument("--final-eval-users", type=int,
+                   help="final figures on this many fixed validation users (seed + 1) and "
+                        "their test cases instead of all users (held-out items: all cold users)")
     t.add_argument("--split", choices=("basket", "time"), default="basket",
                    help="basket: leave-last-basket-out per user; time: one global time cut "
                         "(last 10%% of events = test period, the 10%% before = validation)")
@@ -447,7 +516,6 @@ def main(argv=None) -> int:
     m = sub.add_parser("results", help="write a results file from run metrics")
     m.add_argument("--main", required=True, help="metrics.json of the main run")
     m.add_argument("--holdout", help="metrics.json of the held-out-items run")
-    m.add_argument("--data", help="dataset folder (to add baselines missing from old runs)")
     m.add_argument("--out", required=True)
     e = sub.add_parser("evaluate", help="a model folder against the time-aware baselines")
     e.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
@@ -461,14 +529,29 @@ def main(argv=None) -> int:
                    help="write eval_cases.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")
     e.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
-    if args.command == "train":
-        run(args)
-    elif args.command == "evaluate":
-        evaluate_command(args)
-    elif args.command == "results":
-        merge_results(args)
-    return 0
+    b = sub.add_parser("benchmark-beauty",
+                       help="the whole Amazon Beauty benchmark: train the missing runs (fixed "
+                            "epochs and seeds), then write the results file")
+    b.add_argument("--data", required=True, help="the amazon-beauty dataset folder")
+    b.add_argument("--out", required=True, help="results JSON (e.g. results/amazon-beauty.json)")
+    b.add_argument("--runs-dir", default="runs/benchmark-beauty",
+                   help="one run directory per stage under it")
+    b.add_argument("--stages", default=",".join(benchmark.STAGES),
+                   help="comma-separated subset of: " + ", ".join(benchmark.STAGES))
+    b.add_argument("--run", action="append", default=[], metavar="STAGE=DIR",
+                   help="use this finished run directory for a stage instead of training it")
+    b.add_argument("--reuse", action="store_true",
+                   help="skip stages (and the prior check) whose output already exists")
+    b.add_argument("--no-train", action="store_true",
+                   help="fail instead of training a missing stage (assemble results only)")
+    b.add_argument("--skip-prior", action="store_true", help="no popularity-prior check")
+    b.add_argument("--prior-protocols", default="sampled,full",
+                   help="protocols of the popularity-prior check; 'sampled' alone scores only "
+                        "the 100 candidates per user (minutes instead of an hour)")
+    b.add_argument("--max-epochs", type=int,
+                   help="override every stage's epoch count (smoke tests, not the benchmark)")
+    b.add_argument("--threads", type=int, default=1)
+    return parser
 
 
 if __name__ == "__main__":

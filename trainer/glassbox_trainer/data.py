@@ -95,6 +95,31 @@ def title_category(title: str) -> str:
     return words[-1] if words else ""
 
 
+_TITLE_WORD = re.compile(r"[a-z0-9]+")
+
+
+def title_word_table(titles: List[str], max_words: int, min_items: int = 2) -> tuple:
+    """Title words as an item attribute: int64[N + 1, max_words] word ids per item index
+    (row 0 = padding item; 0 = no word) and the vocabulary (labels, id 0 = padding).
+
+    Words are lower-cased alphanumeric runs; a word is kept when at least `min_items` items
+    have it in their title (catalogue metadata only, no interactions), and each item keeps
+    its first `max_words` distinct kept words in title order.
+    """
+    docs = [list(dict.fromkeys(_TITLE_WORD.findall(t.lower()))) for t in titles]
+    counts: Dict[str, int] = {}
+    for words in docs:
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    kept = sorted(w for w, c in counts.items() if c >= min_items)
+    index = {w: i + 1 for i, w in enumerate(kept)}
+    table = np.zeros((len(titles) + 1, max_words), dtype=np.int64)
+    for row, words in enumerate(docs, start=1):
+        ids = [index[w] for w in words if w in index][:max_words]
+        table[row, :len(ids)] = ids
+    return table, ["<pad>"] + kept
+
+
 def _categorical(values: List[str], min_count: int) -> tuple:
     """Ids for string values; empty or rarer than min_count -> UNKNOWN_ATTRIBUTE."""
     counts: Dict[str, int] = {}
@@ -355,6 +380,9 @@ def attach_sampled_negatives(cases: List[EvalCase], dataset: Dataset, count: int
     n = dataset.num_items
     for case in cases:
         interacted = set(dataset.sequences[case.user].tolist())
+        if n - len(interacted) < count:
+            raise ValueError(f"user {dataset.user_ids[case.user]!r}: fewer than {count} items "
+                             "the user never interacted with")
         chosen: List[int] = []
         taken = set()
         while len(chosen) < count:

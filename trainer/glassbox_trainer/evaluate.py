@@ -13,7 +13,7 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
-from .data import EvalCase
+from .data import EvalCase, title_word_table
 from .metrics import MetricAccumulator
 
 
@@ -75,6 +75,22 @@ def model_scorer(model, max_len: int, items: Optional[torch.Tensor] = None):
     return score
 
 
+def sampled_model_scorer(model, max_len: int, num_items: int):
+    """Scores only each case's first target and its sampled negatives (the rest −inf): the
+    sampled protocol without scoring every item (the model's forward on 100 candidates)."""
+    def score(chunk: List[EvalCase]) -> np.ndarray:
+        history = left_pad([c.history for c in chunk], max_len)
+        candidates = torch.from_numpy(np.stack(
+            [np.concatenate([c.targets[:1], c.negatives]) for c in chunk]).astype(np.int64))
+        with torch.no_grad():
+            scores = model(history, candidates)
+        scores = scores[0] if isinstance(scores, tuple) else scores
+        out = np.full((len(chunk), num_items + 1), -np.inf)
+        np.put_along_axis(out, candidates.numpy(), scores.numpy().astype(np.float64), axis=1)
+        return out
+    return score
+
+
 def popularity_scorer(popularity: np.ndarray):
     def score(chunk: List[EvalCase]) -> np.ndarray:
         return np.broadcast_to(popularity, (len(chunk), len(popularity)))
@@ -97,3 +113,73 @@ def attribute_popularity_scores(train: List[np.ndarray], num_items: int, categor
     cold_idx = np.array(sorted(cold), dtype=np.int64)
     scores[cold_idx] = means[category[cold_idx]]
     return scores - np.arange(num_items + 1) / (num_items + 2.0)
+
+
+def title_tfidf_scores(titles: List[str]):
+    """Content baseline: a scorer ranking items by the TF-IDF cosine similarity of their
+    titles to the user's history (all of it; needs no training data).
+
+    Item vectors: binary term frequency × idf = ln(N / df) over the title words shared by
+    ≥ 2 items, L2-normalised; the user's profile is the sum of the history items' vectors and
+    an item's score is its dot product with the profile (the cosine up to a per-user factor,
+    which does not change a ranking)."""
+    table, words = title_word_table(titles, max_words=10 ** 4)
+    table = table[:, :max(1, int((table > 0).sum(1).max()))]
+    rows, cols = np.nonzero(table)
+    word = table[rows, cols]
+    df = np.bincount(word, minlength=len(words)).astype(np.float64)
+    idf = np.log(len(titles) / np.maximum(df, 1.0))
+    weight = idf[word]
+    norms = np.sqrt(np.bincount(rows, weights=weight ** 2, minlength=len(titles) + 1))
+    weight = weight / np.maximum(norms[rows], 1e-12)
+    num_items = len(titles)
+
+    def score(chunk: List[EvalCase]) -> np.ndarray:
+        out = np.zeros((len(chunk), num_items + 1))
+        for i, case in enumerate(chunk):
+            mine = np.isin(rows, case.history)
+            profile = np.bincount(word[mine], weights=weight[mine], minlength=len(words))
+            out[i] = np.bincount(rows, weights=weight * profile[word], minlength=num_items + 1)
+        return out
+    return score
+
+
+def tie_broken(scorer, tie_break: np.ndarray):
+    """`scorer` with ties ordered by `tie_break` (scaled far below any real score gap), so a
+    baseline with many equal scores (zero similarity) does not win ties by the metric's
+    "strictly higher" rule."""
+    span = float(np.ptp(tie_break)) or 1.0
+    small = (tie_break - tie_break.min()) / span * 1e-9
+
+    def score(chunk: List[EvalCase]) -> np.ndarray:
+        return scorer(chunk) + small
+    return score
+
+
+PRIOR_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 13))    # 0 .. 3
+
+
+def evaluate_prior_grid(cases: List[EvalCase], score_batch, prior: np.ndarray,
+                        weights=PRIOR_WEIGHTS, sampled: bool = False,
+                        batch_size: int = 64) -> Dict[float, Dict[str, object]]:
+    """evaluate_scores for every `score + w · prior` at once (the model runs once per chunk):
+    {w: {"full": metrics, "sampled": metrics}}."""
+    parts = {w: [] for w in weights}
+    # Sorted by history length, so evaluate_scores keeps each chunk's order (a stable sort).
+    order = sorted(range(len(cases)), key=lambda i: len(cases[i].history))
+    for start in range(0, len(order), batch_size):
+        chunk = [cases[i] for i in order[start:start + batch_size]]
+        base = score_batch(chunk)
+        for w in weights:
+            parts[w].append(evaluate_scores(chunk, lambda c, w=w: base + w * prior,
+                                            len(chunk), sampled))
+    return {w: {protocol: _pooled([p[protocol] for p in results])
+                for protocol in results[0]} for w, results in parts.items()}
+
+
+def _pooled(chunks: List[Dict[str, float]]) -> Dict[str, float]:
+    users = sum(c["users"] for c in chunks)
+    keys = [k for k in chunks[0] if k != "users"]
+    out = {k: sum(c[k] * c["users"] for c in chunks) / users for k in keys}
+    out["users"] = users
+    return out

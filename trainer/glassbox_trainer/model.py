@@ -64,7 +64,8 @@ class GlassboxRecommender(nn.Module):
     def __init__(self, num_items: int, attributes: Dict[str, torch.Tensor],
                  attribute_sizes: Dict[str, int], dim: int = 64, layers: int = 2,
                  heads: int = 2, max_len: int = 50, dropout: float = 0.2,
-                 logit_cap: float = 5.0, max_recency: float = 1.5):
+                 logit_cap: float = 5.0, max_recency: float = 1.5,
+                 title_tokens: Optional[torch.Tensor] = None, title_vocabulary: int = 0):
         super().__init__()
         self.num_items = num_items
         self.dim = dim
@@ -84,6 +85,15 @@ class GlassboxRecommender(nn.Module):
             self.attribute_embeddings[name] = nn.Embedding(attribute_sizes[name], dim,
                                                            padding_idx=0)
             self.attribute_biases[name] = nn.Embedding(attribute_sizes[name], 1, padding_idx=0)
+        self.title_embedding: Optional[nn.Embedding] = None
+        self.title_bias: Optional[nn.Embedding] = None
+        if title_tokens is not None:
+            assert title_tokens.shape[0] == num_items + 1 and title_tokens.dim() == 2
+            # Title word ids per item (0 = padding), a buffer like the attribute tables; an
+            # item's title vector is the mean of its words' embeddings.
+            self.register_buffer("title_tokens", title_tokens.to(torch.long))
+            self.title_embedding = nn.Embedding(title_vocabulary, dim, padding_idx=0)
+            self.title_bias = nn.Embedding(title_vocabulary, 1, padding_idx=0)
         self.position_embedding = nn.Embedding(max_len, dim)   # index = distance from the end
         self.input_dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(Block(dim, heads, dropout) for _ in range(layers))
@@ -110,12 +120,20 @@ class GlassboxRecommender(nn.Module):
                     nn.init.zeros_(module.bias)
 
     # ----- item side -------------------------------------------------------------------
+    def _title_mean(self, table: nn.Embedding, items: torch.Tensor) -> torch.Tensor:
+        """Mean of `table` over each item's title words, [..., width] (0 without words)."""
+        words = self.title_tokens[items]                                               # [..., W]
+        count = (words > 0).to(torch.float32).sum(-1, keepdim=True).clamp_min(1.0)
+        return table(words).sum(-2) / count
+
     def item_representation(self, items: torch.Tensor) -> torch.Tensor:
         e = self.item_embedding(items)
         if self.id_keep is not None:
             e = e * self.id_keep[items].unsqueeze(-1)
         for name in self.attribute_names:
             e = e + self.attribute_embeddings[name](getattr(self, "attr_" + name)[items])
+        if self.title_embedding is not None:
+            e = e + self._title_mean(self.title_embedding, items)
         return e
 
     def bias(self, items: torch.Tensor) -> torch.Tensor:
@@ -124,6 +142,8 @@ class GlassboxRecommender(nn.Module):
             b = b * self.id_keep[items]
         for name in self.attribute_names:
             b = b + self.attribute_biases[name](getattr(self, "attr_" + name)[items]).squeeze(-1)
+        if self.title_bias is not None:
+            b = b + self._title_mean(self.title_bias, items).squeeze(-1)
         return b
 
     def recency(self) -> torch.Tensor:
@@ -225,3 +245,46 @@ class GlassboxRecommender(nn.Module):
         attention = torch.softmax(logits, dim=-1) * allowed.to(torch.float32)
         v = torch.einsum("btd,bld->btl", e, values)
         return (attention * v).sum(-1) + self.bias(targets)
+
+
+class SASRecControl(GlassboxRecommender):
+    """Plain SASRec scoring on the same encoder and item representation, for ablations:
+    score[b, c] = <h_last[b], e_c>, the last history position's encoding against the
+    candidate's item representation (shared with the input side, as in SASRec). No target
+    attention, no bias, no additive contributions, so it has no `attention`/`contribution`
+    outputs and is not exported to ONNX; it trains with the same losses through the same
+    training forms (prefix_scores, target_scores)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The Glassbox candidate head is not part of this model.
+        del self.query, self.key, self.value, self.recency_raw, self.item_bias
+        del self.attribute_biases
+        if self.title_bias is not None:
+            del self.title_bias
+            self.title_bias = None
+
+    def bias(self, items: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(items.shape, dtype=torch.float32, device=items.device)
+
+    def forward(self, history: torch.Tensor, candidates: torch.Tensor):
+        """history int64[B, L], candidates int64[B, C] -> scores float[B, C]."""
+        last = self.encode(history)[:, -1]                                            # [B, D]
+        return torch.einsum("bcd,bd->bc", self.item_representation(candidates), last)
+
+    def score_all(self, history: torch.Tensor, items: Optional[torch.Tensor] = None):
+        if items is None:
+            items = torch.arange(self.num_items + 1, device=history.device)
+        return self.encode(history)[:, -1] @ self.item_representation(items).t()
+
+    def prefix_scores(self, inputs: torch.Tensor, items: torch.Tensor,
+                      h: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if h is None:
+            h = self.encode(inputs)
+        return torch.einsum("cd,btd->bct", self.item_representation(items), h)
+
+    def target_scores(self, inputs: torch.Tensor, targets: torch.Tensor,
+                      h: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if h is None:
+            h = self.encode(inputs)
+        return (self.item_representation(targets) * h).sum(-1)

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Dataset, Split, next_basket_targets, training_windows
+from .data import Dataset, Split, next_basket_targets, title_word_table, training_windows
 from .evaluate import evaluate_scores, left_pad, model_scorer
-from .model import NEG, GlassboxRecommender
+from .model import NEG, GlassboxRecommender, SASRecControl
 
 
 @dataclass
@@ -40,24 +40,51 @@ class Settings:
     valid_users: int = 3000           # validation subset used to pick the epoch
     time_budget_s: float = 0.0        # > 0: stop starting new epochs after this (not reproducible)
     threads: int = 1                  # 2 threads ran ~10x slower on the shared, loaded 2-core box
+    arch: str = "glassbox"            # glassbox | sasrec (plain SASRec scoring, a control)
+    title_words: int = 0              # > 0: title words (<= this many per item) as an attribute
+    ids_only: bool = False            # item = id embedding only (no brand/category/price)
     extra: Dict[str, object] = field(default_factory=dict)
 
 
-def loss_label(s: Settings) -> str:
+ARCHITECTURES = {"glassbox": GlassboxRecommender, "sasrec": SASRecControl}
+ARCH_LABELS = {
+    "glassbox": "Glassbox: causal transformer encoder + DIN-style target attention; "
+                "score = bias + sum of per-history-item contributions",
+    "sasrec": "SASRec control: the same causal transformer encoder; score = dot product of the "
+              "last position's encoding with the candidate's item representation (no target "
+              "attention, no bias, no contributions)",
+}
+
+
+def loss_label(s: Settings, holdout: bool = False) -> str:
     """What the training loss was, for metadata and results files."""
+    masked = "; items already in the window are masked" if s.exclude_seen else ""
+    target = "a random item of the next basket" if s.next_basket else "the next event"
     if s.negatives > 0:
-        return (f"sampled softmax cross-entropy: the target against {s.negatives} negatives drawn "
-                "uniformly per batch (items already in the window masked)")
-    return "full softmax cross-entropy over all items (items already in the window masked)"
+        pool = "the items seen in training" if holdout else "all items"
+        return (f"sampled softmax cross-entropy (no logQ correction): each position's target "
+                f"({target}) against {s.negatives} negatives drawn uniformly with replacement "
+                f"from {pool}, shared by the batch, a negative equal to the target masked"
+                f"{masked}")
+    return f"full softmax cross-entropy over all items, target {target}{masked}"
 
 
 def build_model(dataset: Dataset, s: Settings) -> GlassboxRecommender:
+    if s.arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {s.arch!r} (one of {sorted(ARCHITECTURES)})")
     torch.manual_seed(s.seed)
-    attributes = {k: torch.from_numpy(v) for k, v in dataset.attributes.items()}
-    return GlassboxRecommender(dataset.num_items, attributes, dataset.attribute_sizes,
-                               dim=s.dim, layers=s.layers, heads=s.heads, max_len=s.max_len,
-                               dropout=s.dropout, logit_cap=s.logit_cap,
-                               max_recency=s.max_recency)
+    attributes, sizes = {}, {}
+    if not s.ids_only:
+        attributes = {k: torch.from_numpy(v) for k, v in dataset.attributes.items()}
+        sizes = dataset.attribute_sizes
+    title_tokens, title_vocabulary = None, 0
+    if s.title_words > 0:
+        table, words = title_word_table(dataset.titles, s.title_words)
+        title_tokens, title_vocabulary = torch.from_numpy(table), len(words)
+    return ARCHITECTURES[s.arch](
+        dataset.num_items, attributes, sizes, dim=s.dim, layers=s.layers, heads=s.heads,
+        max_len=s.max_len, dropout=s.dropout, logit_cap=s.logit_cap,
+        max_recency=s.max_recency, title_tokens=title_tokens, title_vocabulary=title_vocabulary)
 
 
 def _batches(windows, s: Settings, rng: np.random.Generator):
@@ -128,6 +155,14 @@ def sampled_batch_loss(model: GlassboxRecommender, inputs: torch.Tensor, targets
     return logits.sum() * 0.0
 
 
+def validation_subset(valid: List, s: Settings) -> List:
+    """The fixed validation users (seed + 1) that choose the epoch."""
+    if len(valid) <= s.valid_users:
+        return valid
+    pick = np.random.default_rng(s.seed + 1).choice(len(valid), s.valid_users, replace=False)
+    return [valid[i] for i in sorted(pick)]
+
+
 def train(dataset: Dataset, split: Split, s: Settings,
           log: Callable[[str], None] = print, holdout: Optional[set] = None,
           init_state: Optional[dict] = None):
@@ -143,10 +178,7 @@ def train(dataset: Dataset, split: Split, s: Settings,
         # Continue from an earlier run's best weights (fresh optimizer state).
         model.load_state_dict(init_state)
     optimizer = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
-    valid = split.valid
-    if len(valid) > s.valid_users:
-        pick = np.random.default_rng(s.seed + 1).choice(len(valid), s.valid_users, replace=False)
-        valid = [valid[i] for i in sorted(pick)]
+    valid = validation_subset(split.valid, s)
     base_keep, pool = None, None
     if holdout:
         base_keep = torch.ones(model.num_items + 1)

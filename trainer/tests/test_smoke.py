@@ -128,15 +128,8 @@ class TrainExportSmokeTest(unittest.TestCase):
 
 
 def cli_args(argv):
-    """Parses the CLI's `train` arguments without running them."""
-    captured = {}
-    original = cli.run
-    cli.run = lambda args: captured.setdefault("args", args)
-    try:
-        cli.main(argv)
-    finally:
-        cli.run = original
-    return captured["args"]
+    """Parses the CLI's arguments without running them."""
+    return cli.build_parser().parse_args(argv)
 
 
 if __name__ == "__main__":

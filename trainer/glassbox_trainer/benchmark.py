@@ -1,0 +1,380 @@
+"""The Amazon Beauty benchmark as one reproducible command (`benchmark-beauty`).
+
+Five training runs with fixed epochs and seeds, all on the same leave-one-out split:
+
+* `main`: the Glassbox model (the shipped architecture; the model folder is exported);
+* `sasrec`: the SASRec control, the same encoder, item representation, data and loss, but
+  plain SASRec scoring (no target attention): splits the gain over published SASRec into a
+  loss/training part and an architecture part; `sasrec-ids-only`: the same with item ids
+  only (as published SASRec), which separates the item attributes' part;
+* `cold-attributes` and `cold-title-words`: 5% of the items removed from training entirely
+  (`--holdout-items 0.05`), scored from brand/category/price, and also from title words;
+
+then the popularity-prior check on the main model (weight chosen on validation only) and
+the results file (settings, seeds, data hashes, loss labels, paired significance tests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from . import data as data_mod
+from . import significance
+from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer,
+                       sampled_model_scorer)
+from .train import ARCH_LABELS, Settings, build_model, loss_label, validation_subset
+
+PUBLISHED_BEAUTY = {
+    "source": "S3-Rec (Zhou et al., CIKM 2020), tables in RUCAIBox/CIKM2020-S3Rec @ 2a81540a",
+    "full": {"SASRec": {"hr@5": 0.0387, "ndcg@5": 0.0249, "hr@10": 0.0605, "ndcg@10": 0.0318},
+             "S3-Rec": {"hr@5": 0.0387, "ndcg@5": 0.0244, "hr@10": 0.0647, "ndcg@10": 0.0327},
+             "PopRec": {"hr@5": 0.0080, "ndcg@5": 0.0044, "hr@10": 0.0152, "ndcg@10": 0.0068}},
+    "sampled": {"SASRec": {"hr@5": 0.3741, "ndcg@5": 0.2848, "hr@10": 0.4696, "ndcg@10": 0.3156,
+                           "mrr": 0.2852},
+                "S3-Rec": {"hr@5": 0.4502, "ndcg@5": 0.3407, "hr@10": 0.5506, "ndcg@10": 0.3732,
+                           "mrr": 0.3340},
+                "PopRec": {"hr@5": 0.2105, "ndcg@5": 0.1391, "hr@10": 0.3386, "ndcg@10": 0.1803,
+                           "mrr": 0.1558}},
+}
+
+PROTOCOL = {
+    "split": "leave-last-basket-out by seq_pos (one event per basket = leave-one-out): "
+             "last = test, second-to-last = validation, max history 50",
+    "full": "target against all items, the user's history excluded",
+    "sampled": "target against 99 items sampled uniformly from the items the user never "
+               "interacted with (numpy default_rng seed 12345 for validation, 54321 for test)",
+    "rank": "number of candidates scoring strictly higher than the target",
+    "epoch_choice": "validation NDCG@10 (full ranking) on a fixed 3,000-user subset (seed + 1)",
+}
+
+# Every run: the settings of the main model (S3-Rec's SASRec sizes: d 64, 2 layers, 2 heads,
+# dropout 0.5), sampled softmax with 1,024 uniform negatives, id dropout 0.1, seed 42.
+COMMON = ["--name", "amazon-beauty", "--negatives", "1024", "--dropout", "0.5",
+          "--id-dropout", "0.1", "--max-batch", "256", "--sampled-negatives", "99",
+          "--seed", "42", "--patience", "8"]
+STAGES = {
+    "main": ["--epochs", "60", "--write-eval-cases"],
+    "sasrec": ["--epochs", "60", "--arch", "sasrec"],
+    # Ids only, as published SASRec (no id dropout: it only helps attributes stand in for ids).
+    "sasrec-ids-only": ["--epochs", "60", "--arch", "sasrec", "--ids-only", "true",
+                        "--id-dropout", "0"],
+    # The cold-item runs are shorter (fixed 12 epochs) and validate on 1,000 users: on one
+    # shared CPU thread a full 3,000-user validation pass costs ~100 s per epoch.
+    "cold-attributes": ["--epochs", "12", "--holdout-items", "0.05", "--valid-users", "1000",
+                        "--final-eval-users", "1000"],
+    "cold-title-words": ["--epochs", "12", "--holdout-items", "0.05", "--valid-users", "1000",
+                         "--final-eval-users", "1000", "--title-words", "24"],
+}
+
+
+def stage_argv(stage: str, data: str, runs_dir: str) -> List[str]:
+    """The `train` command line of one benchmark stage."""
+    run_dir = os.path.join(runs_dir, stage)
+    extra = ["--models-dir", os.path.join(run_dir, "models")] if stage == "main" else []
+    return (["train", "--data", data, "--run-dir", run_dir] + extra + COMMON + STAGES[stage])
+
+
+def command_line(argv: List[str]) -> str:
+    return "/usr/bin/python3 -m glassbox_trainer " + " ".join(shlex.quote(a) for a in argv)
+
+
+# ----- per-user ranks -------------------------------------------------------------------------
+def write_rank_table(path: str, user_ids: List[str], ranks: Dict[str, Dict[int, int]]) -> None:
+    """user_id, then one column per method: the 0-based full-ranking rank of the user's target."""
+    names = list(ranks)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\t".join(["user_id"] + names) + "\n")
+        for user in sorted(ranks[names[0]]):
+            out.write("\t".join([user_ids[user]] + [str(ranks[n][user]) for n in names]) + "\n")
+
+
+def read_rank_table(path: str) -> Dict[str, Dict[str, int]]:
+    """{method: {user_id: rank}} from write_rank_table's file or a run's test_ranks.tsv (there:
+    `full` = the best target's full-ranking rank, `sampled` = the sampled-protocol rank)."""
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    if header == ["user_id", "full_ranks", "sampled_rank"]:
+        return {"full": {r[0]: min(int(x) for x in r[1].split()) for r in rows},
+                "sampled": {r[0]: int(r[2]) for r in rows if len(r) > 2 and r[2]}}
+    return {name: {r[0]: int(r[i + 1]) for r in rows} for i, name in enumerate(header[1:])}
+
+
+def paired(a: Dict[str, int], b: Dict[str, int], label_a: str, label_b: str) -> Dict:
+    """Paired tests of method a vs b over the users both ranked (see significance.compare)."""
+    users = sorted(set(a) & set(b))
+    if len(users) != len(a) or len(users) != len(b):
+        raise ValueError(f"{label_a} and {label_b} ranked different users")
+    result = significance.compare([a[u] for u in users], [b[u] for u in users])
+    return {"a": label_a, "b": label_b} | result
+
+
+# ----- popularity prior (item 5 of issue 8) ---------------------------------------------------
+def load_run_model(run_dir: str, dataset: data_mod.Dataset):
+    """The best-epoch model of a run directory (metrics.json settings + model.pt)."""
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
+        metrics = json.load(f)
+    known = {k: v for k, v in metrics["settings"].items()
+             if k in Settings.__dataclass_fields__ and k != "extra"}
+    settings = Settings(**known)
+    model = build_model(dataset, settings)
+    model.load_state_dict(torch.load(os.path.join(run_dir, "model.pt")))
+    model.eval()
+    return model, settings, metrics
+
+
+def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS,
+                 protocols=("sampled", "full")) -> Dict:
+    """score + w · ln(1 + training count) on a trained model: w chosen on validation (NDCG@10
+    under each protocol, on the run's epoch-choosing validation subset), then test evaluated
+    at the chosen weights and at w = 0 (which must reproduce the run's own test figures).
+    protocols=("sampled",) scores only the 100 candidates of each case (fast)."""
+    dataset = data_mod.load_dataset(data_folder, name="amazon-beauty")
+    split = data_mod.leave_last_basket_out(dataset)
+    data_mod.attach_sampled_negatives(split.valid, dataset, 99, 12345)
+    data_mod.attach_sampled_negatives(split.test, dataset, 99, 54321)
+    model, settings, metrics = load_run_model(run_dir, dataset)
+    if metrics["settings"].get("holdout_items_fraction"):
+        raise ValueError(f"{run_dir} is a held-out-items run")
+    prior = np.log1p(np.bincount(np.concatenate(split.train), minlength=dataset.num_items + 1))
+    if "full" in protocols:
+        scorer = model_scorer(model, settings.max_len)
+    else:
+        scorer = sampled_model_scorer(model, settings.max_len, dataset.num_items)
+    valid = validation_subset(split.valid, settings)
+    grid = _only(evaluate_prior_grid(valid, scorer, prior, weights, sampled=True), protocols)
+    chosen = {p: max(weights, key=lambda w: (round(grid[w][p]["ndcg@10"], 9), -w))
+              for p in protocols}
+    tested = sorted({0.0} | set(chosen.values()))
+    test = _only(evaluate_prior_grid(split.test, scorer, prior, tested, sampled=True), protocols)
+    reproduced = all(abs(test[0.0][p][k] - metrics["results"]["test"][p][k]) < 1e-6
+                     for p in protocols for k in ("hr@10", "ndcg@10"))
+    rounded = {w: {p: _rounded(m) for p, m in r.items()} for w, r in test.items()}
+    return {
+        "what": "score + w * ln(1 + the item's training-event count); w from the grid, chosen "
+                "on validation NDCG@10 under each protocol (the run's epoch-choosing validation "
+                "subset: settings.valid_users users, seed + 1); test (all users) only at the "
+                "chosen weights and at w = 0",
+        "run": run_dir, "architecture": settings.arch, "protocols": list(protocols),
+        "valid_users": len(valid),
+        "grid": list(weights),
+        "valid": {str(w): {p: _rounded(m) for p, m in r.items()} for w, r in grid.items()},
+        "chosen_weight": chosen,
+        "test": {"w=0": rounded[0.0]} | {f"chosen_on_valid_{p}_ndcg@10": rounded[chosen[p]]
+                                         for p in protocols},
+        "w0_reproduces_run": reproduced,
+    }
+
+
+def _only(results: Dict, protocols) -> Dict:
+    return {w: {p: m for p, m in r.items() if p in protocols} for w, r in results.items()}
+
+
+def _rounded(metrics: Dict) -> Dict:
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()}
+
+
+# ----- the results file -----------------------------------------------------------------------
+def _load(run_dir: str) -> Dict:
+    """A run's metrics.json, its loss and architecture labels written again from its settings
+    (runs made by older trainer versions carry shorter or missing labels)."""
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
+        run = json.load(f)
+    s = run["settings"]
+    settings = Settings(**{k: v for k, v in s.items()
+                           if k in Settings.__dataclass_fields__ and k != "extra"})
+    s["loss"] = loss_label(settings, bool(s.get("holdout_items_fraction")))
+    s["architecture"] = ARCH_LABELS[settings.arch]
+    return run
+
+
+def _summary(run: Dict) -> Dict:
+    s = run["settings"]
+    return {"test": run["results"]["test"], "valid": run["results"]["valid"],
+            "best_epoch": s["best_epoch"], "epochs_run": s["epochs_run"],
+            "training_seconds": s["training_seconds"], "trained_at": run["trained_at"],
+            "loss": s["loss"], "architecture": s.get("architecture"), "settings": s}
+
+
+MAIN_KEYS = ("test", "valid", "popularity_test", "popularity_valid", "settings", "loss",
+             "architecture", "training_seconds", "trained_at", "data_fingerprint", "epochs",
+             "reproducibility")
+
+
+def _history(existing: Dict, trained_at: Optional[str]) -> List[Dict]:
+    """Earlier main-model results, oldest first: the existing file's main result is appended
+    when the new one replaces it (once)."""
+    history = list(existing.get("history", []))
+    old = existing.get("trained_at")
+    if ("test" in existing and old != trained_at
+            and all(h.get("trained_at") != old for h in history)):
+        entry = {k: existing.get(k) for k in ("trained_at", "training_seconds", "settings",
+                                               "stages", "test", "valid", "reproducibility")}
+        entry["best_epoch"] = (existing.get("settings") or {}).get("best_epoch")
+        if "benchmark_command" not in existing:
+            # A results file from before the benchmark command: its cold-item run too.
+            entry["holdout_items"] = existing.get("holdout_items")
+        history.append(entry)
+    return history
+
+
+def _decomposition(main: Dict, sasrec: Dict, ids_only: Optional[Dict] = None) -> Dict:
+    out = {}
+    for protocol in ("full", "sampled"):
+        published = PUBLISHED_BEAUTY[protocol]["SASRec"]
+        row = {}
+        for k in ("hr@10", "ndcg@10"):
+            ours, control = main["test"][protocol][k], sasrec["test"][protocol][k]
+            row[k] = {"published_sasrec": published[k], "sasrec_control": control,
+                      "glassbox": ours,
+                      "loss_and_training (control - published)": round(control - published[k], 6),
+                      "architecture (glassbox - control)": round(ours - control, 6)}
+            if ids_only is not None:
+                plain = ids_only["test"][protocol][k]
+                row[k].update({
+                    "sasrec_ids_only_control": plain,
+                    "loss_and_training_ids_only (ids-only control - published)":
+                        round(plain - published[k], 6),
+                    "attributes (control - ids-only control)": round(control - plain, 6)})
+        out[protocol] = row
+    return out
+
+
+def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = None,
+                   commands: Optional[Dict[str, str]] = None) -> Dict:
+    """Writes results/amazon-beauty.json from the runs {stage: run_dir} (any subset); an
+    existing file's main result moves into `history` when a new main run replaces it, and
+    stays (marked `main_pending`) while there is none."""
+    existing = {}
+    if os.path.exists(out_path):
+        with open(out_path, encoding="utf-8") as f:
+            existing = json.load(f)
+    out = {"dataset": "amazon-beauty", "protocol": PROTOCOL,
+           "benchmark_command": "/usr/bin/python3 -m glassbox_trainer benchmark-beauty "
+                                "--data ../../shared/data/amazon-beauty "
+                                "--out results/amazon-beauty.json",
+           "commands": commands or {}}
+    main = _load(runs["main"]) if "main" in runs else None
+    if main is not None:
+        out.update({
+            "test": main["results"]["test"], "valid": main["results"]["valid"],
+            "popularity_test": main["results"]["popularity_test"],
+            "popularity_valid": main["results"].get("popularity_valid"),
+            "settings": main["settings"], "loss": main["settings"]["loss"],
+            "architecture": main["settings"].get("architecture"),
+            "training_seconds": main["settings"]["training_seconds"],
+            "trained_at": main["trained_at"], "data_fingerprint": main["data_fingerprint"],
+            "epochs": main.get("epochs"),
+            "reproducibility": "fixed epochs (early stop on validation), seeds in "
+                               "settings.seeds, no wall-clock budget: the benchmark command "
+                               "reproduces every run"})
+    else:
+        # The main run is not finished: keep the file's main figures, say so.
+        out.update({k: existing[k] for k in MAIN_KEYS if k in existing})
+        out["main_pending"] = ("the fixed-epoch main run is not in this file yet; the main "
+                               "figures above are the previous model's (also in history)")
+    out["published"] = PUBLISHED_BEAUTY
+    fingerprint = out.get("data_fingerprint") or _load(next(iter(runs.values())))["data_fingerprint"]
+    out["data_fingerprint"] = fingerprint
+    for stage, run_dir in runs.items():
+        if _load(run_dir)["data_fingerprint"] != fingerprint:
+            raise ValueError(f"{stage} ({run_dir}) was trained on other data")
+    main_ranks = (read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
+                  if main is not None else None)
+    if "sasrec" in runs:
+        sasrec = _load(runs["sasrec"])
+        out["sasrec_control"] = _summary(sasrec) | {
+            "item_representation": "the main model's: id + brand + category path + category "
+                                   "level 2 + price bucket, id dropout 0.1"}
+        if main is not None:
+            ranks = read_rank_table(os.path.join(runs["sasrec"], "test_ranks.tsv"))
+            out["sasrec_control"].update({
+                "paired_vs_main": {p: paired(main_ranks[p], ranks[p], "glassbox",
+                                             "sasrec_control") for p in ("full", "sampled")},
+                "decomposition_vs_published_sasrec": _decomposition(
+                    main["results"], sasrec["results"],
+                    _load(runs["sasrec-ids-only"])["results"] if "sasrec-ids-only" in runs
+                    else None)})
+    if "sasrec-ids-only" in runs:
+        plain = _load(runs["sasrec-ids-only"])
+        out["sasrec_ids_only_control"] = _summary(plain) | {
+            "item_representation": "id embedding only (as published SASRec), no id dropout"}
+        if main is not None:
+            ranks = read_rank_table(os.path.join(runs["sasrec-ids-only"], "test_ranks.tsv"))
+            out["sasrec_ids_only_control"]["paired_vs_main"] = {
+                p: paired(main_ranks[p], ranks[p], "glassbox", "sasrec_ids_only_control")
+                for p in ("full", "sampled")}
+    cold = {k: runs[k] for k in ("cold-attributes", "cold-title-words") if k in runs}
+    if cold:
+        out["holdout_items"] = _cold_section(cold)
+    if prior is not None:
+        out["popularity_prior"] = prior
+    out["history"] = _history(existing, main["trained_at"] if main else None)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    return out
+
+
+def _cold_section(cold: Dict[str, str]) -> Dict:
+    runs = {k: _load(v) for k, v in cold.items()}
+    ranks = {k: read_rank_table(os.path.join(v, "holdout_ranks.tsv")) for k, v in cold.items()}
+    first = next(iter(cold))
+    section = {
+        "what": "a random 5% of the items (seed + 2) removed from training entirely; test users "
+                "whose target is one of them, full ranking (history excluded); the same "
+                "items and users in every run",
+        "fraction": runs[first]["settings"]["holdout_items_fraction"],
+        "baselines": {
+            "popularity": "training counts (cold items have 0)",
+            "category_popularity": "cold items get the mean training count of the warm items "
+                                   "of their category path",
+            "title_tfidf": "TF-IDF cosine of the item's title to the user's whole history "
+                           "(binary tf, idf = ln(N/df), words in >= 2 titles), ties by "
+                           "category popularity",
+        },
+        "runs": {},
+    }
+    for stage, run in runs.items():
+        held = run["results"]["holdout_items_test"]
+        section["runs"][stage] = {
+            "title_words": run["settings"].get("title_words", 0),
+            "holdout_users": held["model"], "all_test_users": run["results"]["test"],
+            "valid": run["results"]["valid"], "best_epoch": run["settings"]["best_epoch"],
+            "epochs_run": run["settings"]["epochs_run"],
+            "training_seconds": run["settings"]["training_seconds"],
+            "loss": run["settings"]["loss"], "settings": run["settings"]}
+        section["baseline_results"] = {k: v for k, v in held.items() if k != "model"}
+    base = ranks[first]
+    for stage in cold:
+        if any(ranks[stage][k] != base[k] for k in base if k != "model"):
+            raise ValueError(f"{stage}: the baselines differ between the cold-item runs")
+    tests = {}
+    for stage in cold:
+        tag = "title_words" if stage == "cold-title-words" else "attributes_only"
+        for baseline in ("title_tfidf", "category_popularity"):
+            tests[f"{tag}_vs_{baseline}"] = paired(ranks[stage]["model"], base[baseline],
+                                                   f"{stage} model", baseline)
+    if len(cold) == 2:
+        tests["title_words_vs_attributes_only"] = paired(
+            ranks["cold-title-words"]["model"], ranks["cold-attributes"]["model"],
+            "cold-title-words model", "cold-attributes model")
+        # The same two runs on their (warm and cold) evaluated test users.
+        a, b = (read_rank_table(os.path.join(cold[k], "test_ranks.tsv"))
+                for k in ("cold-title-words", "cold-attributes"))
+        section["all_evaluated_test_users_title_words_vs_attributes_only"] = {
+            p: paired(a[p], b[p], "cold-title-words model", "cold-attributes model")
+            for p in ("full", "sampled")}
+    section["paired_tests"] = tests
+    section["median_rank"] = {name: float(np.median(list(r.values())))
+                              for name, r in base.items() if name != "model"}
+    section["median_rank"].update({f"{stage} model": float(np.median(list(ranks[stage]["model"].values())))
+                                   for stage in cold})
+    return section

@@ -1,0 +1,139 @@
+"""The one-command Amazon Beauty benchmark, end to end on a tiny synthetic dataset."""
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+TRAINER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, TRAINER)
+
+from glassbox_trainer import __main__ as cli  # noqa: E402
+from glassbox_trainer import benchmark  # noqa: E402
+from tests.synthetic import write_dataset  # noqa: E402
+
+
+class BenchmarkBeautyTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="glassbox-benchmark-")
+        cls.data = os.path.join(cls.work, "data")
+        write_dataset(cls.data, users=60)
+        cls.out = os.path.join(cls.work, "results", "beauty.json")
+        os.makedirs(os.path.dirname(cls.out))
+        with open(cls.out, "w") as f:   # an earlier result, to be kept in the history
+            json.dump({"trained_at": "2026-11-22T05:51:52Z", "test": {"full": {"hr@10": 0.08}},
+                       "reproducibility": "two stages"}, f)
+        cls.runs = os.path.join(cls.work, "runs")
+        cli.main(["benchmark-beauty", "--data", cls.data, "--out", cls.out,
+                  "--runs-dir", cls.runs, "--max-epochs", "2"])
+        with open(cls.out) as f:
+            cls.results = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def test_everyStageRanWithItsFixedCommand_andOnlyTheMainModelIsExported(self):
+        commands = self.results["commands"]
+        self.assertEqual(list(commands), list(benchmark.STAGES))
+        for stage, entry in commands.items():
+            self.assertIn("--epochs", entry["command"])
+            self.assertIn("--seed 42", entry["command"])
+            with open(os.path.join(entry["run_dir"], "metrics.json")) as f:
+                self.assertEqual(json.load(f)["settings"]["seed"], 42)
+        self.assertTrue(os.path.isdir(os.path.join(self.runs, "main", "models", "amazon-beauty")))
+        self.assertFalse(os.path.exists(os.path.join(self.runs, "sasrec", "models")))
+        self.assertIn("title_words", self.results["holdout_items"]["runs"]["cold-title-words"])
+
+    def test_resultsCarryLossLabelsHashesAndTheHistory(self):
+        r = self.results
+        self.assertIn("sampled softmax", r["loss"])
+        self.assertIn("1024 negatives", r["loss"])
+        self.assertIn("SASRec control", r["sasrec_control"]["architecture"])
+        self.assertIn("sampled softmax", r["sasrec_control"]["loss"])
+        self.assertIn("items seen in training",
+                      r["holdout_items"]["runs"]["cold-attributes"]["loss"])
+        self.assertEqual(set(r["data_fingerprint"]), {"items.csv", "interactions.csv"})
+        self.assertEqual(r["settings"]["seeds"]["sampled_negatives_test"], 54321)
+        self.assertEqual(r["history"][0]["trained_at"], "2026-11-22T05:51:52Z")
+        self.assertEqual(r["history"][0]["reproducibility"], "two stages")
+
+    def test_pairedTestsCoverTheControlAndTheColdItemComparisons(self):
+        paired = self.results["sasrec_control"]["paired_vs_main"]
+        users = self.results["test"]["full"]["users"]
+        for protocol in ("full", "sampled"):
+            self.assertEqual(paired[protocol]["users"], users)
+            self.assertLessEqual(paired[protocol]["reciprocal_rank"]["bootstrap"]["p_value"], 1.0)
+        decomposition = self.results["sasrec_control"]["decomposition_vs_published_sasrec"]
+        row = decomposition["full"]["hr@10"]
+        self.assertAlmostEqual(row["loss_and_training (control - published)"]
+                               + row["architecture (glassbox - control)"],
+                               row["glassbox"] - row["published_sasrec"], places=5)
+        plain = self.results["sasrec_ids_only_control"]
+        self.assertTrue(plain["settings"]["ids_only"])
+        self.assertEqual(plain["settings"]["id_dropout"], 0.0)
+        self.assertEqual(plain["settings"]["attributes"], [])
+        self.assertAlmostEqual(row["loss_and_training_ids_only (ids-only control - published)"]
+                               + row["attributes (control - ids-only control)"],
+                               row["loss_and_training (control - published)"], places=5)
+        self.assertEqual(plain["paired_vs_main"]["full"]["users"], users)
+        cold = self.results["holdout_items"]
+        self.assertIn("title_tfidf", cold["baseline_results"])
+        tests = cold["paired_tests"]
+        for name in ("title_words_vs_attributes_only", "title_words_vs_title_tfidf",
+                     "attributes_only_vs_title_tfidf"):
+            self.assertIn("p_value", tests[name]["hr@10"]["sign_test"])
+            self.assertEqual(tests[name]["users"], cold["baseline_results"]["title_tfidf"]["users"])
+
+    def test_popularityPrior_isChosenOnValidation_andReproducesTheRunAtWeightZero(self):
+        self.assertEqual(set(self.results["popularity_prior"]), {"main", "sasrec"})
+        prior = self.results["popularity_prior"]["main"]
+        self.assertTrue(prior["w0_reproduces_run"])
+        self.assertTrue(self.results["popularity_prior"]["sasrec"]["w0_reproduces_run"])
+        valid = prior["valid"]
+        best = prior["chosen_weight"]["sampled"]
+        self.assertEqual(max(valid[str(w)]["sampled"]["ndcg@10"] for w in prior["grid"]),
+                         valid[str(best)]["sampled"]["ndcg@10"])
+
+    def test_withoutTheMainRun_keepsThePreviousMainFigures_untilItIsThere(self):
+        partial = os.path.join(self.work, "partial.json")
+        with open(partial, "w") as f:
+            json.dump({"trained_at": "2026-11-22T05:51:52Z", "test": {"full": {"hr@10": 0.08}},
+                       "data_fingerprint": self.results["data_fingerprint"],
+                       "holdout_items": {"old": True}}, f)
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
+                  self.runs, "--reuse", "--no-train", "--stages", "sasrec,cold-attributes"])
+        with open(partial) as f:
+            first = json.load(f)
+        self.assertIn("main_pending", first)
+        self.assertEqual(first["test"], {"full": {"hr@10": 0.08}})
+        self.assertNotIn("paired_vs_main", first["sasrec_control"])
+        self.assertEqual([h["holdout_items"] for h in first["history"]], [{"old": True}])
+        self.assertIn("cold-attributes", first["holdout_items"]["runs"])
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
+                  self.runs, "--reuse", "--no-train"])
+        with open(partial) as f:
+            final = json.load(f)
+        self.assertNotIn("main_pending", final)
+        self.assertEqual(final["test"], self.results["test"])
+        self.assertEqual(final["history"], first["history"])           # not appended twice
+        self.assertIn("paired_vs_main", final["sasrec_control"])
+
+    def test_assemblingAgain_reusesTheRuns_andKeepsTheHistory(self):
+        again = os.path.join(self.work, "again.json")
+        shutil.copy(self.out, again)
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", again, "--runs-dir",
+                  self.runs, "--reuse", "--no-train",
+                  "--run", "main=" + os.path.join(self.runs, "main")])
+        with open(again) as f:
+            results = json.load(f)
+        self.assertEqual(results["test"], self.results["test"])
+        self.assertEqual(results["history"], self.results["history"])
+        self.assertIn("reused", results["commands"]["main"]["note"])
+
+
+if __name__ == "__main__":
+    unittest.main()
