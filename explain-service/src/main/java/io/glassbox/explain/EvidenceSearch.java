@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,14 +51,139 @@ final class EvidenceSearch {
   static final int SHORTLIST = 50;
 
   /**
-   * Runs every round for {@code items} on one session (record and every ranked candidate,
-   * {@code session}'s candidates best first) and returns a judgement per item, in order.
+   * Finds the evidence of {@code items} on one session (the record and every ranked candidate):
+   * the leave-one-out rows on a shortlist screen which sets of window items to measure
+   * ({@link #screenedOptions}); one batch measures them all exactly against every candidate
+   * (with the session's baseline, and whatever else the session has pending), one more the
+   * sufficiency of the chosen sets. Returns a judgement per item, in order.
+   *
+   * @param window the history the model read with the full record; evidence is drawn from it
    */
   List<Judgement> search(List<String> items, List<String> window, CounterfactualScorer.Session session) {
     CounterfactualScorer.Session shortlist = session.narrowedTo(shortlist(session.candidates(), items));
     shortlist.score(leaveOneOut(window));
     session.adoptVersion(shortlist);
-    return verify(items, window, shortlist.scores(), session);
+    List<String> distinct = List.copyOf(new LinkedHashSet<>(window));
+    RemovalScreen screen = RemovalScreen.fromLeaveOneOut(distinct, shortlist.scores());
+    List<List<List<String>>> own = new ArrayList<>(items.size());
+    for (String item : items) {
+      own.add(screenedOptions(item, screen, shortlist.scores()));
+    }
+    // Every row measures every item: another item's set made only of this item's helpers is a
+    // candidate for it too, at no cost.
+    List<List<List<String>>> options = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      Set<String> helpers = Set.copyOf(screen.helpers(items.get(i), Integer.MAX_VALUE));
+      Set<List<String>> pooled = new LinkedHashSet<>(own.get(i));
+      own.stream().flatMap(List::stream).filter(helpers::containsAll).forEach(pooled::add);
+      options.add(List.copyOf(pooled));
+    }
+    return measureAndJudge(items, own, options, session);
+  }
+
+  /**
+   * The sets worth an exact row for {@code item}, from the screen's predictions over its
+   * strongest helpers: the best {@value #NECESSARY_TRIES} predicted to take it out of the top-k
+   * (smallest first, then furthest), and the set predicted to drop it furthest (the fallback
+   * when none is necessary); none when the item is not ranked or nothing helps it.
+   */
+  List<List<String>> screenedOptions(
+      String item, RemovalScreen screen, CounterfactualScores scores) {
+    java.util.OptionalInt rank = scores.rank(item, Counterfactual.BASELINE);
+    if (rank.isEmpty()) {
+      return List.of();
+    }
+    List<RemovalScreen.Prediction> predictions = screen.predict(item, maxEvidence);
+    if (predictions.isEmpty()) {
+      return List.of();
+    }
+    int topK = rule.topK();
+    boolean inTopK = rank.getAsInt() <= topK;
+    // Predicted to take it out of the top-k first, smallest first; then furthest predicted drop.
+    Comparator<RemovalScreen.Prediction> mostPromising = Comparator
+        .comparing((RemovalScreen.Prediction p) -> !(inTopK && p.predictedRankWithout() > topK))
+        .thenComparingInt(p -> inTopK && p.predictedRankWithout() > topK ? p.itemIds().size() : 0)
+        .thenComparing(Comparator.comparingInt(RemovalScreen.Prediction::predictedRankWithout).reversed())
+        .thenComparingInt(p -> p.itemIds().size());
+    Set<List<String>> chosen = new LinkedHashSet<>();
+    predictions.stream().sorted(mostPromising).limit(NECESSARY_TRIES).forEach(p -> chosen.add(p.itemIds()));
+    predictions.stream()
+        .max(Comparator.comparingInt(RemovalScreen.Prediction::predictedRankWithout)
+            .thenComparing(Comparator.comparingInt((RemovalScreen.Prediction p) -> p.itemIds().size()).reversed()))
+        .ifPresent(p -> chosen.add(p.itemIds()));
+    return List.copyOf(chosen);
+  }
+
+  /** Sets tried per item that the screen predicts take it out of the top-k. */
+  static final int NECESSARY_TRIES = 2;
+
+  /**
+   * Measures every option of every item exactly (one batch: the record without each set, against
+   * every candidate), chooses per item ({@link #choose}, among its own options and the other
+   * items' options made of its helpers only), then measures the chosen sets' sufficiency (one
+   * batch) and judges.
+   */
+  private List<Judgement> measureAndJudge(
+      List<String> items, List<List<List<String>>> measured, List<List<List<String>>> options,
+      CounterfactualScorer.Session session) {
+    Set<Counterfactual> removals = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
+    measured.forEach(forItem -> removals.addAll(removalRows(forItem)));
+    session.score(List.copyOf(removals));
+    List<Optional<List<String>>> chosen = new ArrayList<>(items.size());
+    Set<Counterfactual> sufficiency = new LinkedHashSet<>();
+    for (int i = 0; i < items.size(); i++) {
+      Optional<List<String>> evidence = choose(items.get(i), options.get(i), session.scores());
+      chosen.add(evidence);
+      evidence.ifPresent(e -> sufficiency.add(sufficiencyRow(e)));
+    }
+    session.score(List.copyOf(sufficiency));
+    List<Judgement> judgements = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      String item = items.get(i);
+      judgements.add(chosen.get(i)
+          .map(e -> judge(item, e, session.scores()))
+          .orElseGet(Judgement.NotCited::new));
+    }
+    return judgements;
+  }
+
+  /**
+   * Among {@code options} (each measured in {@code scores}): the smallest set whose removal
+   * takes the item out of the top-k (ties: the one that drops it furthest), else the set whose
+   * removal drops it furthest (ties: the smaller); then the larger score drop. Only sets that
+   * meet the minimum effect.
+   */
+  Optional<List<String>> choose(String itemId, List<List<String>> options, CounterfactualScores scores) {
+    List<String> best = null;
+    Measurement bestRemoval = null;
+    for (List<String> option : options) {
+      Optional<Measurement> removal = scores.measure(itemId, Counterfactual.without(option));
+      if (removal.isEmpty() || !rule.isMetBy(removal.get())) {
+        continue;
+      }
+      if (best == null || better(option, removal.get(), best, bestRemoval)) {
+        best = option;
+        bestRemoval = removal.get();
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private boolean better(List<String> option, Measurement removal, List<String> best, Measurement bestRemoval) {
+    boolean necessary = rule.isNecessary(removal);
+    if (necessary != rule.isNecessary(bestRemoval)) {
+      return necessary;
+    }
+    if (necessary && option.size() != best.size()) {
+      return option.size() < best.size();
+    }
+    if (removal.rankWithout() != bestRemoval.rankWithout()) {
+      return removal.rankWithout() > bestRemoval.rankWithout();
+    }
+    if (option.size() != best.size()) {
+      return option.size() < best.size();
+    }
+    return removal.scoreDrop() > bestRemoval.scoreDrop();
   }
 
   /**
