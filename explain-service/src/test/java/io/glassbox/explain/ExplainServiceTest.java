@@ -107,9 +107,9 @@ class ExplainServiceTest {
       List<ScoreRequest> calls = model.requests();
       assertEquals(3, calls.size());
       assertEquals(1 + 4, calls.get(0).getRowsCount(), "baseline and each history item removed");
-      // Predicted from the single removals: without a or b, t falls to #2 (out of the top 1);
-      // without {a, b} furthest (#3). Both a and b are necessary: a drops t further in score.
-      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("a", "c", "d"), List.of("c", "d")),
+      // Predicted from the single removals: without a (the strongest helper) t falls to #2, out
+      // of the top 1; without {a, b} furthest (#3).
+      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("c", "d")),
           calls.get(1).getRowsList().stream().map(r -> List.copyOf(r.getHistoryItemIdsList())).toList(),
           "baseline and the screened sets, each against every candidate");
       assertEquals(List.of(List.of("a")), calls.get(2).getRowsList().stream()
