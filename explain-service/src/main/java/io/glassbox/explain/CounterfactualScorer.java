@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.Inject;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -124,11 +126,11 @@ final class CounterfactualScorer {
     /** A new session for the same record against other candidates, pinned to this version. */
     Session narrowedTo(List<String> otherCandidates) {
       Session narrowed = new Session(record, otherCandidates, recent, modelVersion);
-      if (scores.has(Counterfactual.BASELINE) && new java.util.HashSet<>(candidates).containsAll(otherCandidates)) {
+      if (scores.has(Counterfactual.BASELINE) && new HashSet<>(candidates).containsAll(otherCandidates)) {
         // The baseline's scores of those candidates, without another row: a candidate's score
         // does not depend on the other candidates of its row.
         Map<String, Float> baseline = scores.scores(Counterfactual.BASELINE);
-        Map<String, Float> kept = new java.util.HashMap<>();
+        Map<String, Float> kept = new HashMap<>();
         otherCandidates.forEach(id -> {
           Float score = baseline.get(id);
           if (score != null) {
