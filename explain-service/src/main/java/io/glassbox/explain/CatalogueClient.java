@@ -2,6 +2,7 @@ package io.glassbox.explain;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.inject.Inject;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
@@ -13,6 +14,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,12 +29,66 @@ final class CatalogueClient {
   private static final String DEPENDENCY = "feature service";
 
   private final FeatureServiceGrpc.FeatureServiceBlockingStub stub;
+  private final FeatureServiceGrpc.FeatureServiceFutureStub futureStub;
   private final Duration timeout;
 
   @Inject
   CatalogueClient(@FeatureChannel Channel channel, ExplainConfig config) {
     this.stub = FeatureServiceGrpc.newBlockingStub(requireNonNull(channel, "channel"));
+    this.futureStub = FeatureServiceGrpc.newFutureStub(channel);
     this.timeout = config.dependencyTimeout();
+  }
+
+  /**
+   * Titles looked up while other work goes on: {@link Prefetch#titles} answers from them when
+   * they cover what is asked, else looks up again.
+   */
+  Prefetch prefetch(Set<String> itemIds) {
+    if (itemIds.isEmpty() || itemIds.size() > MAX_IDS_PER_CALL) {
+      return new Prefetch(Set.of(), null);
+    }
+    return new Prefetch(Set.copyOf(itemIds), futureStub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .getItems(GetItemsRequest.newBuilder().addAllItemIds(itemIds).build()));
+  }
+
+  /** A GetItems call under way (none when {@code call} is null) for {@code asked}. */
+  final class Prefetch {
+    private final Set<String> asked;
+    private final ListenableFuture<GetItemsResponse> call;
+
+    private Prefetch(Set<String> asked, ListenableFuture<GetItemsResponse> call) {
+      this.asked = asked;
+      this.call = call;
+    }
+
+    /** As {@link CatalogueClient#titles}, from the prefetched answer when it covers {@code itemIds}. */
+    Map<String, String> titles(Collection<String> itemIds) {
+      if (call == null || !asked.containsAll(itemIds)) {
+        cancel();
+        return CatalogueClient.this.titles(itemIds);
+      }
+      GetItemsResponse response;
+      try {
+        response = call.get();
+      } catch (ExecutionException e) {
+        throw DependencyErrors.translate(DEPENDENCY, e.getCause());
+      } catch (InterruptedException e) {
+        call.cancel(true);
+        Thread.currentThread().interrupt();
+        throw io.grpc.Status.CANCELLED.withDescription("interrupted while waiting for the feature service")
+            .asRuntimeException();
+      }
+      Map<String, String> titles = new HashMap<>();
+      fill(response, itemIds).forEach((id, item) -> titles.put(id, item.getTitle()));
+      return titles;
+    }
+
+    /** Gives up the call (e.g. when the request failed before its titles were needed). */
+    void cancel() {
+      if (call != null) {
+        call.cancel(true);
+      }
+    }
   }
 
   /**
@@ -63,8 +120,15 @@ final class CatalogueClient {
     } catch (StatusRuntimeException e) {
       throw DependencyErrors.translate(DEPENDENCY, e);
     }
+    return fill(response, itemIds);
+  }
+
+  /** The items of {@code response} among {@code itemIds}, and the id as title for the others. */
+  private static Map<String, Item> fill(GetItemsResponse response, Collection<String> itemIds) {
+    Set<String> wanted = Set.copyOf(itemIds);
+    Map<String, Item> items = new HashMap<>();
     for (Item item : response.getItemsList()) {
-      if (!item.getTitle().isBlank()) {
+      if (!item.getTitle().isBlank() && wanted.contains(item.getItemId())) {
         items.put(item.getItemId(), item);
       }
     }

@@ -4,7 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Inject;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,6 +40,9 @@ final class CounterfactualScorer {
     private final CounterfactualScores scores = new CounterfactualScores();
     private Optional<String> modelVersion;
     private List<String> window = List.of();
+    /** Every candidate's score with the full record and no trend term, once scored. */
+    private Map<String, Float> trendless;
+    private boolean trendlessWanted;
 
     private Session(
         List<String> record, List<String> candidates, RecentPurchases recent, Optional<String> modelVersion) {
@@ -56,10 +63,22 @@ final class CounterfactualScorer {
       if (missing.isEmpty()) {
         return;
       }
-      List<List<String>> histories = missing.stream().map(edit -> edit.apply(record)).toList();
-      ModelClient.ScoredRows scored = model.scoreSlate(histories, candidates, recent, modelVersion);
+      List<List<String>> histories = new ArrayList<>(missing.stream().map(edit -> edit.apply(record)).toList());
+      List<RecentPurchases> recents = new ArrayList<>(Collections.nCopies(histories.size(), recent));
+      boolean withTrendless = trendlessWanted && trendless == null;
+      if (withTrendless) {
+        histories.add(record);
+        recents.add(recent.withoutAnyTrend());
+      }
+      trendlessWanted = false;
+      ModelClient.ScoredRows scored = model.scoreSlate(histories, recents, candidates, modelVersion);
       modelVersion = Optional.of(scored.modelVersion());
-      scores.add(missing, scored.rows());
+      List<Map<String, Float>> rows = scored.rows();
+      if (withTrendless) {
+        trendless = rows.get(missing.size());
+        rows = rows.subList(0, missing.size());
+      }
+      scores.add(missing, rows);
       int baseline = missing.indexOf(Counterfactual.BASELINE);
       if (baseline >= 0) {
         window = scored.windows().get(baseline);
@@ -67,14 +86,27 @@ final class CounterfactualScorer {
     }
 
     /**
-     * Scores the full record once per variant of the recent purchases (e.g. one item's set to 0),
-     * in one batch (split only by the model's call limits); score by candidate id per variant.
+     * Has the next {@link #score} batch also score the row {@link #trendlessScores} reads (when
+     * there are recent purchases), so that it costs no call of its own.
      */
-    List<java.util.Map<String, Float>> scoreRecentVariants(List<RecentPurchases> variants) {
-      ModelClient.ScoredRows scored = model.scoreSlate(
-          java.util.Collections.nCopies(variants.size(), record), variants, candidates, modelVersion);
-      modelVersion = Optional.of(scored.modelVersion());
-      return scored.rows();
+    void scoreTrendlessWithNextBatch() {
+      trendlessWanted = recent.window().isPresent() && trendless == null;
+    }
+
+    /**
+     * Every candidate's score with the full record and 0 recent purchases (no trend term): the
+     * model part of each score. A candidate's score never depends on another candidate's count,
+     * so for an item this is exactly its score in a row where only its own count is 0, while
+     * every other candidate keeps its baseline score. Scored once (one row).
+     */
+    Map<String, Float> trendlessScores() {
+      if (trendless == null) {
+        ModelClient.ScoredRows scored =
+            model.scoreSlate(List.of(record), List.of(recent.withoutAnyTrend()), candidates, modelVersion);
+        modelVersion = Optional.of(scored.modelVersion());
+        trendless = scored.rows().get(0);
+      }
+      return trendless;
     }
 
     CounterfactualScores scores() {
@@ -93,7 +125,22 @@ final class CounterfactualScorer {
 
     /** A new session for the same record against other candidates, pinned to this version. */
     Session narrowedTo(List<String> otherCandidates) {
-      return new Session(record, otherCandidates, recent, modelVersion);
+      Session narrowed = new Session(record, otherCandidates, recent, modelVersion);
+      if (scores.has(Counterfactual.BASELINE) && new HashSet<>(candidates).containsAll(otherCandidates)) {
+        // The baseline's scores of those candidates, without another row: a candidate's score
+        // does not depend on the other candidates of its row.
+        Map<String, Float> baseline = scores.scores(Counterfactual.BASELINE);
+        Map<String, Float> kept = new HashMap<>();
+        otherCandidates.forEach(id -> {
+          Float score = baseline.get(id);
+          if (score != null) {
+            kept.put(id, score);
+          }
+        });
+        narrowed.scores.add(List.of(Counterfactual.BASELINE), List.of(kept));
+        narrowed.window = window;
+      }
+      return narrowed;
     }
 
     /** Pins the version {@code other} was answered with (when this one has none yet). */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,17 +19,18 @@ import java.util.Set;
  *       model window (one row each, whatever the number of items explained), scored against a
  *       shortlist (the items explained and the best-ranked candidates): cheap, and only used to
  *       pick what to verify;
- *   <li>{@link #options}: per item, the window items whose removal alone lowers its score,
- *       strongest first (furthest rank drop, then largest score drop), at most
- *       {@code maxEvidence}; the candidate sets are their prefixes (just the strongest one when
- *       its removal alone already takes the item out of the top-k). {@link #removalRows} scores
- *       the record without each set against every candidate, so every rank is exact;
- *   <li>{@link #chooseEvidence}: the smallest set whose removal is necessary, else the set whose
- *       removal drops the item furthest (ties: the smaller set); only sets that meet the
- *       {@link MinimumEffect};
+ *   <li>{@link #screenedOptions}: per item, the sets of its strongest helpers that a
+ *       {@link RemovalScreen} predicts take it out of the top-k (smallest first) or drop it
+ *       furthest; {@link #removalRows} scores the record without each set against every
+ *       candidate, so every rank is exact;
+ *   <li>{@link #choose}: the smallest set whose removal is necessary, else the set whose removal
+ *       drops the item furthest; only sets that meet the {@link MinimumEffect};
  *   <li>{@link #judge}: with the record reduced to the chosen set ({@link #sufficiencyRow}),
  *       the reason's numbers: ranks, necessity, sufficiency.
  * </ol>
+ *
+ * <p>{@link #verify} runs the last three rounds from leave-one-out rows scored on every candidate
+ * (ExplainItem), with the strongest-first prefixes ({@link #options}) as the sets.
  */
 final class EvidenceSearch {
   private final MinimumEffect rule;
@@ -50,35 +52,92 @@ final class EvidenceSearch {
   static final int SHORTLIST = 50;
 
   /**
-   * Runs every round for {@code items} on one session (record and every ranked candidate,
-   * {@code session}'s candidates best first) and returns a judgement per item, in order.
+   * Finds the evidence of {@code items} on one session (the record and every ranked candidate):
+   * the leave-one-out rows on a shortlist screen which sets of window items to measure
+   * ({@link #screenedOptions}); one batch measures them all exactly against every candidate
+   * (with the session's baseline, and whatever else the session has pending), one more the
+   * sufficiency of the chosen sets. Returns a judgement per item, in order.
+   *
+   * @param window the history the model read with the full record; evidence is drawn from it
    */
   List<Judgement> search(List<String> items, List<String> window, CounterfactualScorer.Session session) {
     CounterfactualScorer.Session shortlist = session.narrowedTo(shortlist(session.candidates(), items));
     shortlist.score(leaveOneOut(window));
     session.adoptVersion(shortlist);
-    return verify(items, window, shortlist.scores(), session);
+    List<String> distinct = List.copyOf(new LinkedHashSet<>(window));
+    RemovalScreen screen = RemovalScreen.fromLeaveOneOut(distinct, shortlist.scores());
+    List<List<List<String>>> own = new ArrayList<>(items.size());
+    for (String item : items) {
+      own.add(screenedOptions(item, screen, shortlist.scores()));
+    }
+    // Every row measures every item: another item's set made only of this item's helpers is a
+    // candidate for it too, at no cost.
+    List<List<List<String>>> options = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      Set<String> helpers = Set.copyOf(screen.helpers(items.get(i), Integer.MAX_VALUE));
+      Set<List<String>> pooled = new LinkedHashSet<>(own.get(i));
+      own.stream().flatMap(List::stream).filter(helpers::containsAll).forEach(pooled::add);
+      options.add(List.copyOf(pooled));
+    }
+    return measureAndJudge(items, own, options, session);
   }
 
   /**
-   * The rounds after the leave-one-out one: {@code leaveOneOut} holds its rows (on a shortlist
-   * or on every candidate); the rows that back the reasons are scored on {@code session}.
+   * The sets worth an exact row for {@code item}, from the screen's predictions over its
+   * strongest helpers: the {@value #NECESSARY_TRIES} most promising (predicted to take it out of
+   * the top-k, smallest first, then furthest; else the furthest predicted drop), and the set
+   * predicted to drop it furthest (the fallback when none is necessary); none when the item is
+   * not ranked or nothing helps it.
    */
-  List<Judgement> verify(
-      List<String> items, List<String> window, CounterfactualScores leaveOneOut,
-      CounterfactualScorer.Session session) {
-    List<List<List<String>>> options = new ArrayList<>(items.size());
-    Set<Counterfactual> removals = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
-    for (String item : items) {
-      List<List<String>> forItem = options(item, window, leaveOneOut);
-      options.add(forItem);
-      removals.addAll(removalRows(forItem));
+  List<List<String>> screenedOptions(
+      String item, RemovalScreen screen, CounterfactualScores scores) {
+    java.util.OptionalInt rank = scores.rank(item, Counterfactual.BASELINE);
+    if (rank.isEmpty()) {
+      return List.of();
     }
+    List<RemovalScreen.Prediction> predictions = screen.predict(item, maxEvidence);
+    if (predictions.isEmpty()) {
+      return List.of();
+    }
+    int topK = rule.topK();
+    boolean inTopK = rank.getAsInt() <= topK;
+    // Predicted to take it out of the top-k first, smallest first; then furthest predicted drop.
+    Comparator<RemovalScreen.Prediction> mostPromising = Comparator
+        .comparing((RemovalScreen.Prediction p) -> !(inTopK && p.predictedRankWithout() > topK))
+        .thenComparingInt(p -> inTopK && p.predictedRankWithout() > topK ? p.itemIds().size() : 0)
+        .thenComparing(Comparator.comparingInt(RemovalScreen.Prediction::predictedRankWithout).reversed())
+        .thenComparingInt(p -> p.itemIds().size());
+    Set<List<String>> chosen = new LinkedHashSet<>();
+    predictions.stream().sorted(mostPromising).limit(NECESSARY_TRIES).forEach(p -> chosen.add(p.itemIds()));
+    predictions.stream()
+        .max(Comparator.comparingInt(RemovalScreen.Prediction::predictedRankWithout)
+            .thenComparing(Comparator.comparingInt((RemovalScreen.Prediction p) -> p.itemIds().size()).reversed()))
+        .ifPresent(p -> chosen.add(p.itemIds()));
+    return List.copyOf(chosen);
+  }
+
+  /**
+   * Most promising sets measured per item, besides the furthest predicted drop. Measured on 200
+   * customers: 2 added 50 % more removal rows for +0.003 coverage and +0.005 PN@10.
+   */
+  static final int NECESSARY_TRIES = 1;
+
+  /**
+   * Measures every option of every item exactly (one batch: the record without each set, against
+   * every candidate), chooses per item ({@link #choose}, among its own options and the other
+   * items' options made of its helpers only), then measures the chosen sets' sufficiency (one
+   * batch) and judges.
+   */
+  private List<Judgement> measureAndJudge(
+      List<String> items, List<List<List<String>>> measured, List<List<List<String>>> options,
+      CounterfactualScorer.Session session) {
+    Set<Counterfactual> removals = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
+    measured.forEach(forItem -> removals.addAll(removalRows(forItem)));
     session.score(List.copyOf(removals));
     List<Optional<List<String>>> chosen = new ArrayList<>(items.size());
     Set<Counterfactual> sufficiency = new LinkedHashSet<>();
     for (int i = 0; i < items.size(); i++) {
-      Optional<List<String>> evidence = chooseEvidence(items.get(i), options.get(i), session.scores());
+      Optional<List<String>> evidence = choose(items.get(i), options.get(i), session.scores());
       chosen.add(evidence);
       evidence.ifPresent(e -> sufficiency.add(sufficiencyRow(e)));
     }
@@ -91,6 +150,59 @@ final class EvidenceSearch {
           .orElseGet(Judgement.NotCited::new));
     }
     return judgements;
+  }
+
+  /**
+   * Among {@code options} (each measured in {@code scores}): the smallest set whose removal
+   * takes the item out of the top-k (ties: the one that drops it furthest), else the set whose
+   * removal drops it furthest (ties: the smaller); then the larger score drop. Only sets that
+   * meet the minimum effect.
+   */
+  Optional<List<String>> choose(String itemId, List<List<String>> options, CounterfactualScores scores) {
+    List<String> best = null;
+    Measurement bestRemoval = null;
+    for (List<String> option : options) {
+      Optional<Measurement> removal = scores.measure(itemId, Counterfactual.without(option));
+      if (removal.isEmpty() || !rule.isMetBy(removal.get())) {
+        continue;
+      }
+      if (best == null || better(option, removal.get(), best, bestRemoval)) {
+        best = option;
+        bestRemoval = removal.get();
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  private boolean better(List<String> option, Measurement removal, List<String> best, Measurement bestRemoval) {
+    boolean necessary = rule.isNecessary(removal);
+    if (necessary != rule.isNecessary(bestRemoval)) {
+      return necessary;
+    }
+    if (necessary && option.size() != best.size()) {
+      return option.size() < best.size();
+    }
+    if (removal.rankWithout() != bestRemoval.rankWithout()) {
+      return removal.rankWithout() > bestRemoval.rankWithout();
+    }
+    if (option.size() != best.size()) {
+      return option.size() < best.size();
+    }
+    return removal.scoreDrop() > bestRemoval.scoreDrop();
+  }
+
+  /**
+   * The rounds after the leave-one-out one: {@code leaveOneOut} holds its rows (on a shortlist
+   * or on every candidate); the rows that back the reasons are scored on {@code session}.
+   */
+  List<Judgement> verify(
+      List<String> items, List<String> window, CounterfactualScores leaveOneOut,
+      CounterfactualScorer.Session session) {
+    List<List<List<String>>> options = new ArrayList<>(items.size());
+    for (String item : items) {
+      options.add(options(item, window, leaveOneOut));
+    }
+    return measureAndJudge(items, options, options, session);
   }
 
   /** The best {@link #SHORTLIST} (at least 3 x the items) candidates and the items themselves. */

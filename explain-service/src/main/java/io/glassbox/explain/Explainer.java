@@ -39,17 +39,36 @@ final class Explainer {
   ExplainResponse explain(ExplainQuery query) {
     List<ExplainQuery.Target> targets = query.targets();
     List<String> targetIds = targets.stream().map(ExplainQuery.Target::itemId).toList();
+    // Titles a reason may show (the window's items, co-purchase via items), looked up while the
+    // model works; looked up again only when a reason needs another.
+    CatalogueClient.Prefetch prefetch = catalogue.prefetch(titlesPossiblyNeeded(query));
+    try {
+      return explain(query, targets, targetIds, prefetch);
+    } catch (RuntimeException e) {
+      prefetch.cancel();
+      throw e;
+    }
+  }
+
+  private ExplainResponse explain(
+      ExplainQuery query, List<ExplainQuery.Target> targets, List<String> targetIds,
+      CatalogueClient.Prefetch prefetch) {
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), query.maxEvidenceItems());
     CounterfactualScorer.Session session =
         scorer.session(query.record(), query.slate(), query.recent(), query.modelVersion());
+    // The trendless row the trend check reads, when a target was bought lately, goes with the
+    // evidence search's removal rows: no call of its own.
+    if (targetIds.stream().anyMatch(id -> query.recent().count(id) > 0)) {
+      session.scoreTrendlessWithNextBatch();
+    }
     List<Judgement> judgements = query.history().isEmpty()
         ? Collections.nCopies(targets.size(), new Judgement.NotCited())
         : search.search(targetIds, query.history(), session);
     List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(targetIds, session, search.rule());
     int rankedCount = session.scores().has(Counterfactual.BASELINE) ? session.scores().rankedCount() : 0;
 
-    Map<String, String> titles = catalogue.titles(titlesNeeded(targets, judgements));
+    Map<String, String> titles = prefetch.titles(titlesNeeded(targets, judgements));
     ExplainResponse.Builder response = ExplainResponse.newBuilder()
         .setModelVersion(session.modelVersion().orElse(""))
         .setRankedCandidateCount(rankedCount);
@@ -63,6 +82,13 @@ final class Explainer {
           targets.size(), verified, session.modelVersion().orElse("-"));
     }
     return response.build();
+  }
+
+  /** Ids whose titles a reason may show: the window's items and co-purchase via items. */
+  private static Set<String> titlesPossiblyNeeded(ExplainQuery query) {
+    Set<String> ids = new LinkedHashSet<>(query.history());
+    query.targets().stream().filter(ExplainQuery.Target::coPurchase).forEach(t -> ids.addAll(t.viaItemIds()));
+    return ids;
   }
 
   /** Ids whose titles the reasons show: cited evidence, and co-purchase sources of the rest. */

@@ -83,6 +83,11 @@ record RecentPurchases(Map<String, Long> counts, Optional<Duration> window) {
     return new RecentPurchases(changed, window);
   }
 
+  /** These candidates with every count 0 (no trend term for any), over the same window. */
+  RecentPurchases withoutAnyTrend() {
+    return window.isEmpty() ? this : new RecentPurchases(Map.of(), window);
+  }
+
   /** Sets the window on {@code request} when there are counts. */
   void addWindowTo(ScoreRequest.Builder request) {
     window.ifPresent(request::setRecentPurchasesWindow);

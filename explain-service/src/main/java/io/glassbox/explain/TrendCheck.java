@@ -9,10 +9,13 @@ import java.util.Optional;
 
 /**
  * Whether the model's trend term really carries an item, for a {@code REASON_KIND_TREND} reason:
- * the full record is re-scored against every candidate with the item's recent purchases set to 0
- * (one row per item with purchases, all items in one batch), and the item's rank without its
- * trend term must meet the {@link MinimumEffect}. Nothing is checked when the caller sent no
- * recent purchases (the served score had no trend term).
+ * the item's rank when its recent purchases are set to 0 must meet the {@link MinimumEffect}.
+ * That rank comes from one row for all items: the full record scored against every candidate
+ * with every count 0 ({@link CounterfactualScorer.Session#trendlessScores}). A candidate's score
+ * is its model score plus its own trend term, so in a row where only the item's count is 0 the
+ * item scores its trendless score and every other candidate its baseline score: exactly the
+ * numbers compared here. Nothing is checked when the caller sent no recent purchases (the served
+ * score had no trend term).
  */
 final class TrendCheck {
   private TrendCheck() {}
@@ -39,36 +42,43 @@ final class TrendCheck {
     session.score(List.of(Counterfactual.BASELINE));
     CounterfactualScores scores = session.scores();
     List<Integer> checked = new ArrayList<>();
-    List<RecentPurchases> variants = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      String item = items.get(i);
-      if (recent.count(item) > 0 && scores.score(item, Counterfactual.BASELINE).isPresent()) {
+      if (recent.count(items.get(i)) > 0 && scores.score(items.get(i), Counterfactual.BASELINE).isPresent()) {
         checked.add(i);
-        variants.add(recent.withoutTrendOf(item));
       }
     }
-    if (variants.isEmpty()) {
+    if (checked.isEmpty()) {
       return verdicts;
     }
-    List<Map<String, Float>> rows = session.scoreRecentVariants(variants);
+    Map<String, Float> baseline = scores.scores(Counterfactual.BASELINE);
+    Map<String, Float> trendless = session.trendlessScores();
     com.google.protobuf.Duration window = recent.window().get();
-    for (int j = 0; j < checked.size(); j++) {
-      String item = items.get(checked.get(j));
-      Map<String, Float> without = rows.get(j);
-      if (!without.containsKey(item)) {
+    for (int i : checked) {
+      String item = items.get(i);
+      Float without = trendless.get(item);
+      if (without == null) {
         continue;
       }
       Measurement removal = new Measurement(
-          scores.rank(item, Counterfactual.BASELINE).orElseThrow(),
-          Measurement.rankOf(without, item).orElseThrow(),
-          scores.score(item, Counterfactual.BASELINE).orElseThrow(),
-          without.get(item));
+          scores.rank(item, Counterfactual.BASELINE).orElseThrow(), rankAmongOthers(baseline, item, without),
+          baseline.get(item), without);
       if (rule.isMetBy(removal)) {
-        verdicts.set(checked.get(j), Optional.of(new Cited(recent.count(item),
+        verdicts.set(i, Optional.of(new Cited(recent.count(item),
             Duration.ofSeconds(window.getSeconds(), window.getNanos()), removal, rule.isNecessary(removal),
             rule.topK(), scores.rankedCount())));
       }
     }
     return verdicts;
+  }
+
+  /** 1 plus the number of candidates other than {@code item} that score higher than {@code score}. */
+  static int rankAmongOthers(Map<String, Float> scores, String item, float score) {
+    int higher = 0;
+    for (Map.Entry<String, Float> other : scores.entrySet()) {
+      if (other.getValue() > score && !other.getKey().equals(item)) {
+        higher++;
+      }
+    }
+    return higher + 1;
   }
 }

@@ -103,11 +103,15 @@ class ExplainServiceTest {
               + "drop out of your top 1, to #2 instead of #1 among 4 candidates. That purchase alone "
               + "would keep it in your top 1.", reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));
-      // Leave-one-out on the shortlist, the chosen removals on every candidate, sufficiency.
+      // Leave-one-out on the shortlist, the screened removals on every candidate, sufficiency.
       List<ScoreRequest> calls = model.requests();
       assertEquals(3, calls.size());
       assertEquals(1 + 4, calls.get(0).getRowsCount(), "baseline and each history item removed");
-      assertEquals(2, calls.get(1).getRowsCount(), "baseline and the record without a");
+      // Predicted from the single removals: without a (the strongest helper) t falls to #2, out
+      // of the top 1; without {a, b} furthest (#3).
+      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("c", "d")),
+          calls.get(1).getRowsList().stream().map(r -> List.copyOf(r.getHistoryItemIdsList())).toList(),
+          "baseline and the screened sets, each against every candidate");
       assertEquals(List.of(List.of("a")), calls.get(2).getRowsList().stream()
           .map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
       assertEquals(List.of("", VERSION, VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
@@ -182,11 +186,48 @@ class ExplainServiceTest {
       // so it keeps its retrieval reason and nothing is claimed about the model.
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), response.getExplanations(1).getReasonsList().stream()
           .map(Reason::getKind).toList());
-      ScoreRequest trendRows = model.requests().get(model.requests().size() - 1);
-      assertEquals(2, trendRows.getRowsCount(), "one row per target with purchases, in one call");
-      assertEquals(List.of(0L, 1L, 0L, 0L, 7L), trendRows.getRows(0).getCandidateRecentPurchasesList(),
-          "z's purchases set to 0, every other count as served");
-      assertEquals(List.of(0L, 0L, 0L, 402L, 7L), trendRows.getRows(1).getCandidateRecentPurchasesList());
+      // One row for all targets: the full record with every count 0 (z scores its model part, the
+      // others keep their served scores), sent with the removal rows: no call of its own.
+      List<ScoreRow> trendless = model.requests().stream().flatMap(call -> call.getRowsList().stream())
+          .filter(row -> row.getCandidateRecentPurchasesList().stream().allMatch(count -> count == 0))
+          .toList();
+      assertEquals(1, trendless.size(), "one trendless row for both targets");
+      assertEquals(HISTORY, trendless.get(0).getHistoryItemIdsList(), "the full record");
+      assertEquals(SLATE, trendless.get(0).getCandidateItemIdsList(), "against every candidate");
+      ScoreRequest removals = model.requests().get(1);
+      assertEquals(trendless.get(0), removals.getRows(removals.getRowsCount() - 1), "in the removal batch");
+      assertEquals(2, model.requests().size(),
+          "leave-one-out, then the removals with the trendless row (no evidence cited: no sufficiency call)");
+    }
+  }
+
+  @Test
+  void explain_setOutsideTheStrongestFirstOrderTakesItOutOfTheTopK_isPreferredToNoClaim() {
+    // t: a 3 + b 2 + c 1.5 = 6.5 (#1); x: a 3.5 (#2). a alone drops t most (3), but also lowers x:
+    // t stays #1 without a, without {a, b} and (a tie at 0 with x and z) without {a, b, c}: no
+    // prefix of the strongest-first order moves it. Without {b, c}: t 3 < x 3.5, out of the top 1.
+    AdditiveScorer scorer = new AdditiveScorer()
+        .weight("a", "t", 3f).weight("b", "t", 2f).weight("c", "t", 1.5f).weight("a", "x", 3.5f)
+        .know("z");
+    FakeModelService model = new FakeModelService(scorer, VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = ExplainRequest.newBuilder().addAllHistoryItemIds(List.of("a", "b", "c"))
+          .addAllSlateItemIds(List.of("t", "x", "z"))
+          .addTargets(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(1).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+
+      Reason reason = response.getExplanations(0).getReasons(0);
+      assertAll(
+          () -> assertEquals(ReasonKind.REASON_KIND_HISTORY, reason.getKind()),
+          () -> assertEquals(List.of("b", "c"), reason.getEvidenceItemIdsList()),
+          () -> assertEquals(1, reason.getRank()),
+          () -> assertEquals(2, reason.getRankWithoutEvidence()),
+          () -> assertTrue(reason.getNecessary()),
+          // b and c alone: t 3.5, x 0.
+          () -> assertEquals(1, reason.getRankWithEvidenceOnly()),
+          () -> assertTrue(reason.getSufficient()));
+      assertFaithful(scorer, Integer.MAX_VALUE, request, response);
     }
   }
 
