@@ -341,6 +341,35 @@ class InteractiveRealDataTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
   }
 
+  @Test
+  void getModelInsights_oneCustomer_trendFiguresCountTheTrendReasonsExplainItemGivesTheTopItems() {
+    GetModelInsightsResponse insights = suite.explain.getModelInsights(
+        GetModelInsightsRequest.newBuilder().addUserIds(CUSTOMER).setTopK(TOP_K).build());
+
+    int trend = 0;
+    int necessary = 0;
+    int anyModel = 0;
+    int withRecent = 0;
+    for (String item : ranked.subList(0, TOP_K)) {
+      List<Reason> reasons = suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build()).getReasonsList();
+      Optional<Reason> trendReason = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).findFirst();
+      trend += trendReason.isPresent() ? 1 : 0;
+      necessary += trendReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
+      anyModel += reasons.stream().anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY
+          || r.getKind() == ReasonKind.REASON_KIND_TREND) ? 1 : 0;
+      withRecent += recent.count(item) > 0 ? 1 : 0;
+    }
+    assertEquals(TOP_K, insights.getItemsExplained());
+    assertTrue(trend > 0, "the trend term carries some top item of this customer");
+    assertEquals(trend / (double) TOP_K, insights.getTrendReasonCoverage(), 1e-9);
+    assertEquals(necessary / (double) trend, insights.getTrendNecessaryRate(), 1e-9);
+    assertEquals(anyModel / (double) TOP_K, insights.getAnyModelReasonCoverage(), 1e-9);
+    assertEquals(withRecent, insights.getItemsWithRecentPurchases());
+    assertEquals(ranking.getRecentPurchasesWindow(), insights.getRecentPurchasesWindow());
+    assertTrue(insights.getAnyModelReasonCoverage() >= insights.getModelReasonCoverage());
+  }
+
   /** Re-scores a history reason on the record: every number it states must come out the same. */
   private static void assertReasonExact(String item, Reason reason) {
     List<String> candidates = ranking.getCandidateItemIdsList();

@@ -20,6 +20,7 @@ final class RealExplainSuite implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   final ManagedChannel feature;
   final ManagedChannel model;
+  final ManagedChannel explainChannel;
   final ExplainServiceGrpc.ExplainServiceBlockingStub explain;
 
   RealExplainSuite() {
@@ -48,7 +49,8 @@ final class RealExplainSuite implements AutoCloseable {
     }
     feature = channel(servers.get(0).port());
     model = channel(servers.get(1).port());
-    explain = ExplainServiceGrpc.newBlockingStub(channel(servers.get(2).port()));
+    explainChannel = channel(servers.get(2).port());
+    explain = ExplainServiceGrpc.newBlockingStub(explainChannel);
   }
 
   private ManagedChannel channel(int port) {
