@@ -95,6 +95,7 @@ public final class FaithfulnessEvaluation {
     Random random = new Random(settings.seed());
     // Ranked as the gateway ranks: with recent purchases over the model's trend window.
     Optional<com.google.protobuf.Duration> trendWindow = modelClient.trendWindow();
+    report.trendTerm = trendWindow.isPresent();
     for (String userId : userIds) {
       evaluateUser(userId, report, random, trendWindow);
     }
@@ -330,6 +331,8 @@ public final class FaithfulnessEvaluation {
     /** Items whose explanation has a trend reason, and of those, whose trend term is necessary. */
     int trendReasons;
     int trendNecessary;
+    /** Whether the model has a trend term (else no item can have a trend reason). */
+    boolean trendTerm;
     final List<Long> explainNanos = new ArrayList<>();
     final Map<Method, MethodTally> tallies = new LinkedHashMap<>();
 
@@ -424,8 +427,10 @@ public final class FaithfulnessEvaluation {
       out.append(String.format(Locale.ROOT, "%-22s %14s %7s%n", "our model reasons", "share of items", "PN@" + topK));
       out.append(String.format(Locale.ROOT, "%-22s %14.3f %7.3f%n", "history evidence",
           coverage(Method.OURS), necessity(Method.OURS)));
-      out.append(String.format(Locale.ROOT, "%-22s %14.3f %7.3f%n", "trend (count set to 0)",
-          trendCoverage(), trendNecessity()));
+      out.append(trendTerm
+          ? String.format(Locale.ROOT, "%-22s %14.3f %7.3f%n", "trend (count set to 0)", trendCoverage(), trendNecessity())
+          : String.format(Locale.ROOT, "%-22s %14s %7s   (the model has no trend term)%n", "trend (count set to 0)",
+              "n/a", "n/a"));
       out.append(String.format(Locale.ROOT, "%-22s %14.3f %7s%n", "any model reason",
           modelReasonCoverage(), "-"));
       out.append(String.format(Locale.ROOT, "history evidence by method (same minimum-effect rule):%n"));

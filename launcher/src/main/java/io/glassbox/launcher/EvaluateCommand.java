@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.explain.FaithfulnessEvaluation;
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -51,7 +52,8 @@ final class EvaluateCommand implements Callable<Integer> {
       System.err.println("glassbox: --users must be >= 1 and --limit 1..50");
       return 2;
     }
-    ConfigSource config = ConfigSource.fromEnvironment();
+    // The evaluation calls the services directly: no viewer page (it would take port 8080).
+    ConfigSource config = ConfigSource.fromEnvironment().with(Map.of(ViewerConfig.PORT_KEY, "0"));
     if (dataDir != null) {
       config = config.with(Map.of(FeatureConfig.DATA_DIR_KEY, dataDir.toString()));
     }
