@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.inject.Inject;
+import io.glassbox.api.v1.CoPurchaseNeighbour;
 import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursRequest;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.Item;
@@ -13,14 +15,16 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Looks up item titles with FeatureService.GetItems, in one batch, under the inbound call's
- * deadline (bounded by the configured dependency timeout).
+ * Looks up item titles with FeatureService.GetItems, in one batch, and an item's co-purchase
+ * neighbours with FeatureService.GetCoPurchaseNeighbours, under the inbound call's deadline
+ * (bounded by the configured dependency timeout).
  */
 final class CatalogueClient {
   /** Most ids one GetItems call accepts, from feature_service.proto. */
@@ -99,6 +103,20 @@ final class CatalogueClient {
     Map<String, String> titles = new HashMap<>();
     items(itemIds).forEach((id, item) -> titles.put(id, item.getTitle()));
     return titles;
+  }
+
+  /**
+   * Up to {@code limit} (1..200) items bought in the same baskets as {@code itemId}, most shared
+   * baskets first; empty for an item the catalogue does not hold or that has none.
+   */
+  List<String> coPurchaseNeighbours(String itemId, int limit) {
+    try {
+      return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+          .getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.newBuilder().setItemId(itemId).setLimit(limit).build())
+          .getNeighboursList().stream().map(CoPurchaseNeighbour::getItemId).toList();
+    } catch (StatusRuntimeException e) {
+      throw DependencyErrors.translate(DEPENDENCY, e);
+    }
   }
 
   /**

@@ -44,7 +44,10 @@ import java.util.concurrent.TimeUnit;
  * items with a reason: removing the evidence takes the item out of the top-k; the evidence alone
  * keeps it in), F_NS (their harmonic mean), mean evidence size, and a deletion curve (share of
  * top-k items still in the top-k after removing the first 1..5 history items in the method's
- * order of importance).
+ * order of importance). For the trend term: the share of items our explanations give a trend
+ * reason, and its PN@k (re-scored with the item's recent purchases set to 0, the item leaves the
+ * top-k; every trend reason's stated ranks are re-measured too); and the share of items with any
+ * model reason.
  */
 public final class FaithfulnessEvaluation {
   /** Methods compared, in table order. */
@@ -92,6 +95,7 @@ public final class FaithfulnessEvaluation {
     Random random = new Random(settings.seed());
     // Ranked as the gateway ranks: with recent purchases over the model's trend window.
     Optional<com.google.protobuf.Duration> trendWindow = modelClient.trendWindow();
+    report.trendTerm = trendWindow.isPresent();
     for (String userId : userIds) {
       evaluateUser(userId, report, random, trendWindow);
     }
@@ -196,6 +200,7 @@ public final class FaithfulnessEvaluation {
     }
     session.score(List.copyOf(rows));
     CounterfactualScores scores = session.scores();
+    checkTrendReasons(top, ours, session, report);
     report.users++;
     for (int t = 0; t < k; t++) {
       String item = top.get(t);
@@ -225,6 +230,45 @@ public final class FaithfulnessEvaluation {
           int rank = scores.rank(item, edit).orElse(Integer.MAX_VALUE);
           tally.stillInTopK[j] += rank <= settings.topK() ? 1 : 0;
         }
+      }
+    }
+  }
+
+  /**
+   * Re-scores every trend reason of ours on the full record with the item's recent purchases set
+   * to 0 (one batch): counts the items with one, those whose trend term is necessary (the item
+   * leaves the top-k without it: PN@k), and any stated rank or necessity that differs.
+   */
+  private void checkTrendReasons(
+      List<String> top, ExplainResponse ours, CounterfactualScorer.Session session, Report report) {
+    List<String> items = new ArrayList<>();
+    List<Reason> reasons = new ArrayList<>();
+    for (int t = 0; t < top.size(); t++) {
+      Optional<Reason> trend = ours.getExplanations(t).getReasonsList().stream()
+          .filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).findFirst();
+      if (trend.isPresent()) {
+        items.add(top.get(t));
+        reasons.add(trend.get());
+      }
+    }
+    if (items.isEmpty()) {
+      return;
+    }
+    List<Map<String, Float>> without = session.scoreRecentVariants(
+        items.stream().map(session.recent()::withoutTrendOf).toList());
+    CounterfactualScores scores = session.scores();
+    for (int i = 0; i < items.size(); i++) {
+      String item = items.get(i);
+      Reason reason = reasons.get(i);
+      int rank = scores.rank(item, Counterfactual.BASELINE).orElseThrow();
+      int rankWithout = Measurement.rankOf(without.get(i), item).orElse(Integer.MAX_VALUE);
+      boolean necessary = rank <= settings.topK() && rankWithout > settings.topK();
+      report.trendReasons++;
+      report.trendNecessary += necessary ? 1 : 0;
+      report.reasonsChecked++;
+      if (reason.getRank() != rank || reason.getRankWithoutEvidence() != rankWithout
+          || reason.getNecessary() != necessary || reason.getRecentPurchases() != session.recent().count(item)) {
+        report.reasonsMismatched++;
       }
     }
   }
@@ -284,6 +328,11 @@ public final class FaithfulnessEvaluation {
     int reasonsMismatched;
     /** Items whose explanation has any model reason: history evidence or the trend term. */
     int itemsWithModelReason;
+    /** Items whose explanation has a trend reason, and of those, whose trend term is necessary. */
+    int trendReasons;
+    int trendNecessary;
+    /** Whether the model has a trend term (else no item can have a trend reason). */
+    boolean trendTerm;
     final List<Long> explainNanos = new ArrayList<>();
     final Map<Method, MethodTally> tallies = new LinkedHashMap<>();
 
@@ -313,6 +362,19 @@ public final class FaithfulnessEvaluation {
     /** Share of items whose explanation has any model reason (history evidence or the trend term). */
     public double modelReasonCoverage() {
       return ratio(itemsWithModelReason, items);
+    }
+
+    /** Share of items whose explanation has a trend reason. */
+    public double trendCoverage() {
+      return ratio(trendReasons, items);
+    }
+
+    /**
+     * Among items with a trend reason: share that leave the top-k when re-scored with their
+     * recent purchases set to 0 (PN@k of trend reasons).
+     */
+    public double trendNecessity() {
+      return ratio(trendNecessary, trendReasons);
     }
 
     /** Share of items given a history reason by {@code method}. */
@@ -359,11 +421,19 @@ public final class FaithfulnessEvaluation {
     public String table() {
       StringBuilder out = new StringBuilder();
       out.append(String.format(Locale.ROOT,
-          "%d users, %d recommended items (top %d); %d of our reasons re-scored, %d mismatched; "
-              + "Explain median %.1f ms; items with a model reason (history or trend) %.3f%n"
-              + "(the table below rates history evidence alone)%n",
-          users, items, topK, reasonsChecked, reasonsMismatched, medianExplainMillis(),
-          modelReasonCoverage()));
+          "%d users, %d recommended items (top %d); %d of our reasons (history and trend) re-scored, "
+              + "%d mismatched; Explain median %.1f ms%n",
+          users, items, topK, reasonsChecked, reasonsMismatched, medianExplainMillis()));
+      out.append(String.format(Locale.ROOT, "%-22s %14s %7s%n", "our model reasons", "share of items", "PN@" + topK));
+      out.append(String.format(Locale.ROOT, "%-22s %14.3f %7.3f%n", "history evidence",
+          coverage(Method.OURS), necessity(Method.OURS)));
+      out.append(trendTerm
+          ? String.format(Locale.ROOT, "%-22s %14.3f %7.3f%n", "trend (count set to 0)", trendCoverage(), trendNecessity())
+          : String.format(Locale.ROOT, "%-22s %14s %7s   (the model has no trend term)%n", "trend (count set to 0)",
+              "n/a", "n/a"));
+      out.append(String.format(Locale.ROOT, "%-22s %14.3f %7s%n", "any model reason",
+          modelReasonCoverage(), "-"));
+      out.append(String.format(Locale.ROOT, "history evidence by method (same minimum-effect rule):%n"));
       out.append(String.format(Locale.ROOT, "%-10s %9s %7s %7s %6s %8s   %s%n", "evidence",
           "coverage", "PN@" + topK, "PS@" + topK, "F_NS", "mean|E|",
           "deletion curve: share still in top " + topK + " after removing 0..5 items"));

@@ -3,6 +3,8 @@ package io.glassbox.explain;
 import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Inject;
+import io.glassbox.api.v1.AdditionSource;
+import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
@@ -102,6 +104,12 @@ final class InteractiveExplainer {
     holdingBack = holdingBack.subList(0, Math.min(HOLDING_BACK, holdingBack.size()));
     Optional<Change> change = rank <= topK ? Optional.empty()
         : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session);
+    List<AdditionSearch.Candidate> pool = rank <= topK ? List.of() : AdditionSearch.pool(itemId,
+        catalogue.coPurchaseNeighbours(itemId, AdditionSearch.MAX_POOL),
+        AdditionSearch.lifting(baseline.window(), baseline.contribution()));
+    AdditionSearch.Result additions = rank <= topK ? AdditionSearch.Result.NOTHING_TRIED
+        : AdditionSearch.search(itemId, pool, whyNot.maxAdditions(), topK, ranking.record(),
+            ranking.candidates(), ranking.recent(), session.modelVersion(), model);
 
     List<Map.Entry<String, Float>> best = new ArrayList<>(scores.scores(Counterfactual.BASELINE).entrySet());
     best.sort(Map.Entry.<String, Float>comparingByValue().reversed());
@@ -109,14 +117,21 @@ final class InteractiveExplainer {
 
     Set<String> ids = new LinkedHashSet<>(List.of(itemId, kth.getKey()));
     holdingBack.forEach(e -> ids.add(e.itemId()));
+    pool.forEach(c -> ids.add(c.itemId()));
     Map<String, Item> items = catalogue.items(ids);
     Map<String, String> titles = titlesOf(items);
     Effect strongest = holdingBack.isEmpty() ? null : holdingBack.get(0);
-    String text = ReasonTexts.forLocale(ranking.locale()).whyNot(rank, scores.rankedCount(), topK,
+    ReasonTexts texts = ReasonTexts.forLocale(ranking.locale());
+    String text = texts.whyNot(rank, scores.rankedCount(), topK,
         strongest == null ? null : titles.get(strongest.itemId()),
         strongest == null ? 0 : strongest.rankWithout(),
         change.map(c -> c.removed().stream().map(titles::get).toList()).orElse(List.of()),
         change.map(Change::rank).orElse(0), whyNot.maxChanges());
+    if (rank > topK) {
+      text += texts.whyNotAddition(
+          additions.smallest().map(t -> t.added().stream().map(titles::get).toList()).orElse(List.of()),
+          additions.smallest().map(AdditionSearch.Trial::rank).orElse(0), topK, additions.tried());
+    }
     WhyNotResponse.Builder response = WhyNotResponse.newBuilder()
         .setItem(items.get(itemId))
         .setRank(rank)
@@ -132,6 +147,16 @@ final class InteractiveExplainer {
     holdingBack.forEach(e -> response.addHoldingBack(e.toProto(titles)));
     change.ifPresent(c -> response.setSmallestChange(HistoryChange.newBuilder()
         .addAllRemoveItemIds(c.removed()).setRankAfter(c.rank()).setScoreAfter(c.score())));
+    additions.smallest().ifPresent(t -> response.setSmallestAddition(HistoryChange.newBuilder()
+        .addAllAddItemIds(t.added()).setRankAfter(t.rank()).setScoreAfter(t.score())));
+    response.setAdditionsTried(additions.tried());
+    Map<String, AdditionSource> sources = new LinkedHashMap<>();
+    pool.forEach(c -> sources.put(c.itemId(), c.source()));
+    for (AdditionSearch.Trial single : additions.singles()) {
+      String added = single.added().get(0);
+      response.addSingleAdditions(AdditionTrial.newBuilder().setItemId(added).setTitle(titles.get(added))
+          .setSource(sources.get(added)).setRankAfter(single.rank()).setScoreAfter(single.score()));
+    }
     return response.build();
   }
 

@@ -27,6 +27,8 @@ final class InteractiveRequestReader {
   static final int MAX_TOP_K = 100;
   static final int DEFAULT_MAX_CHANGES = 3;
   static final int MAX_CHANGES = 3;
+  static final int DEFAULT_MAX_ADDITIONS = 2;
+  static final int MAX_ADDITIONS = 2;
   static final int MAX_EDITS = 50;
 
   private InteractiveRequestReader() {}
@@ -45,16 +47,18 @@ final class InteractiveRequestReader {
         topK(request.getTopK()), maxEvidence, request.getLocale()));
   }
 
-  /** The question and the most history items the search may remove. */
-  record WhyNotQuestion(ItemQuestion question, int maxChanges) {}
+  /** The question, the most history items the search may remove and the most it may add. */
+  record WhyNotQuestion(ItemQuestion question, int maxChanges, int maxAdditions) {}
 
   static WhyNotQuestion read(WhyNotRequest request) {
     String itemId = RequestChecks.requireId("item_id", request.getItemId());
     int maxChanges = RequestChecks.limitOrDefault("max_changes", request.getMaxChanges(),
         DEFAULT_MAX_CHANGES, MAX_CHANGES);
+    int maxAdditions = RequestChecks.limitOrDefault("max_additions", request.getMaxAdditions(),
+        DEFAULT_MAX_ADDITIONS, MAX_ADDITIONS);
     return new WhyNotQuestion(new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
         topK(request.getTopK()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale())),
-        maxChanges);
+        maxChanges, maxAdditions);
   }
 
   static WhatIfQuestion read(WhatIfRequest request) {

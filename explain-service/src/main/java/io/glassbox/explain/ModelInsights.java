@@ -76,7 +76,7 @@ final class ModelInsights {
         version = used;
       }
     }
-    return tally.toProto(query, version.orElse(""), catalogue);
+    return tally.toProto(query, version.orElse(""), trendWindow, catalogue);
   }
 
   /** Explains one user's top-k into {@code tally}; the model version used, if the user had a record. */
@@ -104,6 +104,7 @@ final class ModelInsights {
     List<String> top = ranked.subList(0, Math.min(topK, ranked.size()));
     CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(scored.modelVersion()));
     List<Judgement> judgements = search.search(top, row.window(), session);
+    List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(top, session, search.rule());
     tally.users++;
     List<String> window = row.window();
     for (int t = 0; t < top.size(); t++) {
@@ -113,6 +114,14 @@ final class ModelInsights {
       for (int i = 0; contribution != null && i < window.size(); i++) {
         tally.recency(window.size() - i).add(contribution.get(i));
       }
+      tally.withRecentPurchases += recent.count(item) > 0 ? 1 : 0;
+      Optional<TrendCheck.Cited> trend = trends.get(t);
+      trend.ifPresent(cited -> {
+        tally.trendCited++;
+        tally.trendNecessary += cited.necessary() ? 1 : 0;
+      });
+      boolean history = judgements.get(t) instanceof Judgement.Cited;
+      tally.anyModelReason += history || trend.isPresent() ? 1 : 0;
       if (judgements.get(t) instanceof Judgement.Cited cited) {
         tally.cited++;
         tally.necessary += cited.necessary() ? 1 : 0;
@@ -150,6 +159,10 @@ final class ModelInsights {
     int cited;
     int necessary;
     int sufficient;
+    int trendCited;
+    int trendNecessary;
+    int anyModelReason;
+    int withRecentPurchases;
     long evidenceItems;
     long citedTotal;
     final Map<Integer, Position> recency = new HashMap<>();
@@ -160,7 +173,8 @@ final class ModelInsights {
       return recency.computeIfAbsent(positionFromEnd, p -> new Position());
     }
 
-    GetModelInsightsResponse toProto(Query query, String version, CatalogueClient catalogue) {
+    GetModelInsightsResponse toProto(
+        Query query, String version, Optional<com.google.protobuf.Duration> trendWindow, CatalogueClient catalogue) {
       List<Map.Entry<List<String>, Integer>> topPairs = pairs.entrySet().stream()
           .sorted(Map.Entry.<List<String>, Integer>comparingByValue().reversed()
               .thenComparing(e -> String.join("\u0000", e.getKey())))
@@ -181,8 +195,13 @@ final class ModelInsights {
           .setNecessaryRate(ratio(necessary, cited))
           .setSufficientRate(ratio(sufficient, cited))
           .setMeanEvidenceSize(ratio(evidenceItems, cited))
+          .setTrendReasonCoverage(ratio(trendCited, items))
+          .setTrendNecessaryRate(ratio(trendNecessary, trendCited))
+          .setAnyModelReasonCoverage(ratio(anyModelReason, items))
+          .setItemsWithRecentPurchases(withRecentPurchases)
           .setTopK(query.topK())
           .setModelVersion(version);
+      trendWindow.ifPresent(response::setRecentPurchasesWindow);
       List<Integer> positions = new ArrayList<>(recency.keySet());
       positions.sort(Comparator.naturalOrder());
       for (int position : positions) {

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.GetModelInsightsRequest;
 import io.glassbox.api.v1.GetModelInsightsResponse;
+import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.Reason;
@@ -200,7 +202,70 @@ class InteractiveRealDataTest {
 
     assertTrue(response.getInTopK());
     assertFalse(response.hasSmallestChange());
+    assertFalse(response.hasSmallestAddition());
+    assertEquals(0, response.getAdditionsTried());
+    assertEquals(0, response.getSingleAdditionsCount());
     assertTrue(response.getText().startsWith("它已在"), response.getText());
+  }
+
+  @Test
+  void whyNot_smallestAddition_bringsTheItemIntoTheTopKOnAFreshScoreOfTheRecordWithIt() {
+    List<String> candidates = ranking.getCandidateItemIdsList();
+    int found = 0;
+    for (String item : ranked.subList(TOP_K, 40)) {
+      WhyNotResponse response = suite.explain.whyNot(
+          WhyNotRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+
+      assertTrue(response.getAdditionsTried() >= response.getSingleAdditionsCount());
+      assertTrue(response.getSingleAdditionsCount() > 0 && response.getSingleAdditionsCount() <= 20);
+      // Every single tried is measured exactly: the record with it bought last, ranked among
+      // the candidates other than it, with the same recent purchases.
+      for (AdditionTrial single : response.getSingleAdditionsList().subList(0, 2)) {
+        Map<String, Float> after = scoreAfterBuying(List.of(single.getItemId()), candidates);
+        assertEquals(rank(after, item), single.getRankAfter(), item + " after buying " + single.getItemId());
+        assertEquals(after.get(item), single.getScoreAfter(), 1e-5);
+        assertFalse(single.getItemId().equals(item));
+      }
+      if (!response.hasSmallestAddition()) {
+        assertTrue(response.getSingleAdditionsList().stream().allMatch(a -> a.getRankAfter() > TOP_K));
+        assertTrue(response.getText().contains("None of the " + response.getAdditionsTried() + " purchases tried"),
+            response.getText());
+        continue;
+      }
+      HistoryChange addition = response.getSmallestAddition();
+      Map<String, Float> after = scoreAfterBuying(addition.getAddItemIdsList(), candidates);
+      assertEquals(rank(after, item), addition.getRankAfter(), item + " after buying " + addition.getAddItemIdsList());
+      assertTrue(addition.getRankAfter() <= TOP_K, "the addition brings it into the top " + TOP_K);
+      assertEquals(after.get(item), addition.getScoreAfter(), 1e-5);
+      if (addition.getAddItemIdsCount() == 2) {
+        assertTrue(response.getSingleAdditionsList().stream().allMatch(a -> a.getRankAfter() > TOP_K),
+            "a pair only when no single item does");
+      } else {
+        assertEquals(1, addition.getAddItemIdsCount());
+        assertEquals(response.getSingleAdditions(0).getItemId(), addition.getAddItemIds(0), "the best single");
+      }
+      assertTrue(response.getText().contains(" would bring it into your top 10, at #" + addition.getRankAfter() + "."),
+          response.getText());
+      found++;
+    }
+    assertTrue(found > 0, "some purchase brings some item ranked 11..40 into the top 10");
+  }
+
+  @Test
+  void whyNot_unknownItemOrBadInput_isNotFoundOrInvalidArgument() {
+    StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain
+        .whyNot(WhyNotRequest.newBuilder().setRanking(ranking).setItemId("NO-SUCH-ITEM").build()));
+    assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+    for (WhyNotRequest bad : List.of(
+        WhyNotRequest.newBuilder().setRanking(ranking).build(),
+        WhyNotRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(20)).setMaxAdditions(3).build(),
+        WhyNotRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(20)).setMaxAdditions(-1).build(),
+        WhyNotRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(20)).setMaxChanges(4).build(),
+        WhyNotRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(20)).setTopK(101).build(),
+        WhyNotRequest.newBuilder().setItemId(ranked.get(20)).build())) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> suite.explain.whyNot(bad));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().getDescription());
+    }
   }
 
   @Test
@@ -276,6 +341,35 @@ class InteractiveRealDataTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
   }
 
+  @Test
+  void getModelInsights_oneCustomer_trendFiguresCountTheTrendReasonsExplainItemGivesTheTopItems() {
+    GetModelInsightsResponse insights = suite.explain.getModelInsights(
+        GetModelInsightsRequest.newBuilder().addUserIds(CUSTOMER).setTopK(TOP_K).build());
+
+    int trend = 0;
+    int necessary = 0;
+    int anyModel = 0;
+    int withRecent = 0;
+    for (String item : ranked.subList(0, TOP_K)) {
+      List<Reason> reasons = suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build()).getReasonsList();
+      Optional<Reason> trendReason = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).findFirst();
+      trend += trendReason.isPresent() ? 1 : 0;
+      necessary += trendReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
+      anyModel += reasons.stream().anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY
+          || r.getKind() == ReasonKind.REASON_KIND_TREND) ? 1 : 0;
+      withRecent += recent.count(item) > 0 ? 1 : 0;
+    }
+    assertEquals(TOP_K, insights.getItemsExplained());
+    assertTrue(trend > 0, "the trend term carries some top item of this customer");
+    assertEquals(trend / (double) TOP_K, insights.getTrendReasonCoverage(), 1e-9);
+    assertEquals(necessary / (double) trend, insights.getTrendNecessaryRate(), 1e-9);
+    assertEquals(anyModel / (double) TOP_K, insights.getAnyModelReasonCoverage(), 1e-9);
+    assertEquals(withRecent, insights.getItemsWithRecentPurchases());
+    assertEquals(ranking.getRecentPurchasesWindow(), insights.getRecentPurchasesWindow());
+    assertTrue(insights.getAnyModelReasonCoverage() >= insights.getModelReasonCoverage());
+  }
+
   /** Re-scores a history reason on the record: every number it states must come out the same. */
   private static void assertReasonExact(String item, Reason reason) {
     List<String> candidates = ranking.getCandidateItemIdsList();
@@ -322,6 +416,13 @@ class InteractiveRealDataTest {
       scores.put(row.getCandidateItemIds(i), row.getScores(i));
     }
     return scores;
+  }
+
+  /** Scores with {@code added} bought last, ranked among the candidates other than them. */
+  private static Map<String, Float> scoreAfterBuying(List<String> added, List<String> candidates) {
+    List<String> history = new ArrayList<>(record);
+    history.addAll(added);
+    return score(history, candidates.stream().filter(id -> !added.contains(id)).toList());
   }
 
   private static int rank(Map<String, Float> scores, String item) {

@@ -18,16 +18,23 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads a prepared dataset folder: {@code items.csv.gz}
- * ({@code item_id,title,brand,category,price,...}) and {@code interactions.csv.gz}
- * ({@code user_id,item_id,timestamp[,event][,invoice_no][,seq_pos]}; timestamp in unix
- * seconds). Columns are found by name. Without {@code event} every row is a purchase, without
- * {@code invoice_no} there are no baskets, without {@code seq_pos} rows keep file order among
- * equal timestamps. Fails with a message naming the file and line of the first bad row.
+ * Reads a prepared dataset folder: {@code items.csv.gz} or {@code items.csv}
+ * ({@code item_id,title,brand,category,price,...}) and {@code interactions.csv.gz} or
+ * {@code interactions.csv} ({@code user_id,item_id,timestamp[,event][,invoice_no][,seq_pos]};
+ * timestamp in unix seconds). Columns are found by name, extra columns are ignored; the gzip
+ * file wins when both exist. Without {@code event} every row is a purchase; {@code review} (a
+ * review dataset such as Amazon Beauty, where a review stands for a purchase) reads as a
+ * purchase. Without {@code invoice_no} a basket is one user's purchases on one UTC day (day-level
+ * dates are all such data has). Without {@code seq_pos} rows keep file order among equal
+ * timestamps. An item without a title is titled with its id. Fails with a message naming the
+ * file and line of the first bad row.
  */
 public final class DatasetReader {
   static final String ITEMS_FILE = "items.csv.gz";
   static final String INTERACTIONS_FILE = "interactions.csv.gz";
+  /** The event name of review datasets, read as a purchase. */
+  static final String REVIEW_EVENT = "review";
+  private static final long SECONDS_PER_DAY = 86_400;
 
   private final Path dataDir;
 
@@ -46,8 +53,14 @@ public final class DatasetReader {
       throw new DatasetException("data folder " + dataDir.toAbsolutePath()
           + " does not exist; set " + FeatureConfig.DATA_DIR_KEY + " to a prepared dataset folder");
     }
-    return new Dataset(readItems(dataDir.resolve(ITEMS_FILE)),
-        readInteractions(dataDir.resolve(INTERACTIONS_FILE)));
+    return new Dataset(readItems(dataFile(ITEMS_FILE)), readInteractions(dataFile(INTERACTIONS_FILE)));
+  }
+
+  /** The gzip file when it exists, else the plain CSV of the same name when that exists. */
+  private Path dataFile(String gzipName) {
+    Path gzip = dataDir.resolve(gzipName);
+    Path plain = dataDir.resolve(gzipName.substring(0, gzipName.length() - ".gz".length()));
+    return !Files.exists(gzip) && Files.isRegularFile(plain) ? plain : gzip;
   }
 
   private static List<Dataset.Item> readItems(Path file) {
@@ -63,10 +76,10 @@ public final class DatasetReader {
         requireWidth(csv, row, width);
         String itemId = row.get(id).trim();
         String itemTitle = row.get(title).trim();
-        if (itemId.isEmpty() || itemTitle.isEmpty()) {
-          throw new DatasetException(csv.where() + ": item_id and title must not be empty");
+        if (itemId.isEmpty()) {
+          throw new DatasetException(csv.where() + ": item_id must not be empty");
         }
-        items.add(new Dataset.Item(itemId, itemTitle, row.get(brand).trim(),
+        items.add(new Dataset.Item(itemId, itemTitle.isEmpty() ? itemId : itemTitle, row.get(brand).trim(),
             row.get(category).trim(), parsePrice(csv, row.get(price))));
       }
     }
@@ -95,13 +108,16 @@ public final class DatasetReader {
           throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
         }
         String eventName = event < 0 ? "" : row.get(event).trim();
-        EventType type = EventType.fromWireName(eventName).orElseThrow(() ->
+        EventType type = REVIEW_EVENT.equalsIgnoreCase(eventName) ? EventType.PURCHASE
+            : EventType.fromWireName(eventName).orElseThrow(() ->
             new DatasetException(csv.where() + ": event must be one of " + EventType.wireNames()
                 + ", got \"" + eventName + "\""));
+        long epochSeconds = parseLong(csv, "timestamp", row.get(time));
+        String basket = invoice >= 0 ? row.get(invoice).trim()
+            : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
         interactions.add(new Dataset.Interaction(
             shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
-            parseLong(csv, "timestamp", row.get(time)), type,
-            invoice < 0 ? "" : shared.computeIfAbsent(row.get(invoice).trim(), k -> k),
+            epochSeconds, type, shared.computeIfAbsent(basket, k -> k),
             seq < 0 ? rowNumber : parseLong(csv, "seq_pos", row.get(seq))));
       }
     }
@@ -112,12 +128,23 @@ public final class DatasetReader {
     if (!Files.isRegularFile(file)) {
       throw new DatasetException("dataset file " + file.toAbsolutePath() + " does not exist");
     }
+    boolean gzip = file.getFileName().toString().endsWith(".gz");
+    InputStream raw = null;
     try {
-      InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16);
+      raw = Files.newInputStream(file);
+      InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
       return new CsvReader(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16),
           file.getFileName().toString());
     } catch (IOException e) {
-      throw new UncheckedIOException(file + " cannot be opened as gzip: " + e.getMessage(), e);
+      if (raw != null) {
+        try {
+          raw.close();
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw new UncheckedIOException(
+          file + " cannot be opened" + (gzip ? " as gzip" : "") + ": " + e.getMessage(), e);
     }
   }
 

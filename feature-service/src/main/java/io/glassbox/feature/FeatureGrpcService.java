@@ -11,6 +11,8 @@ import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursRequest;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursResponse;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.GetUserHistoryRequest;
@@ -48,6 +50,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_ITEM_IDS = 1000;
   static final int MAX_INGEST_EVENTS = 1000;
   static final int MAX_EVENT_ID_LENGTH = 128;
+  static final int DEFAULT_NEIGHBOURS = 20;
+  static final int MAX_NEIGHBOURS = 200;
   // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
@@ -139,6 +143,19 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       }
       response.addCandidates(proto);
     }
+    reply(responses, response.build());
+  }
+
+  @Override
+  public void getCoPurchaseNeighbours(
+      GetCoPurchaseNeighboursRequest request, StreamObserver<GetCoPurchaseNeighboursResponse> responses) {
+    String itemId = requireId("item_id", request.getItemId());
+    int limit = limitOrDefault("limit", request.getLimit(), DEFAULT_NEIGHBOURS, MAX_NEIGHBOURS);
+    boolean known = call(() -> store.item(itemId)).isPresent();
+    List<CoPurchaseNeighbour> neighbours = known ? call(() -> store.coPurchaseNeighbours(itemId)) : List.of();
+    GetCoPurchaseNeighboursResponse.Builder response = GetCoPurchaseNeighboursResponse.newBuilder().setKnownItem(known);
+    neighbours.stream().limit(limit).forEach(n -> response.addNeighbours(
+        io.glassbox.api.v1.CoPurchaseNeighbour.newBuilder().setItemId(n.itemId()).setSharedBaskets(n.sharedBaskets())));
     reply(responses, response.build());
   }
 

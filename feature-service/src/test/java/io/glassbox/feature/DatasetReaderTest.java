@@ -61,18 +61,55 @@ class DatasetReaderTest {
   }
 
   @Test
-  void read_minimalInteractionColumns_arePurchasesInFileOrderWithoutBaskets(@TempDir Path dir)
+  void read_minimalInteractionColumns_arePurchasesInFileOrderInDayBaskets(@TempDir Path dir)
       throws IOException {
     gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,\nB,Plate,,,2\n");
-    gzip(dir.resolve("interactions.csv.gz"), "user_id,item_id,timestamp\nu1,B,100\nu1,A,100\n");
+    gzip(dir.resolve("interactions.csv.gz"),
+        "user_id,item_id,timestamp\nu1,B,100\nu1,A,100\nu1,A,86400\n");
 
     Dataset dataset = new DatasetReader(dir).read();
 
     assertEquals(List.of(
-            new Dataset.Interaction("u1", "B", 100, EventType.PURCHASE, "", 1),
-            new Dataset.Interaction("u1", "A", 100, EventType.PURCHASE, "", 2)),
+            new Dataset.Interaction("u1", "B", 100, EventType.PURCHASE, "day 0", 1),
+            new Dataset.Interaction("u1", "A", 100, EventType.PURCHASE, "day 0", 2),
+            new Dataset.Interaction("u1", "A", 86400, EventType.PURCHASE, "day 1", 3)),
         dataset.interactions());
     assertEquals(0.0, dataset.items().get(0).price());
+  }
+
+  @Test
+  void read_plainCsvReviewDataset_readsReviewsAsPurchasesWithExtraColumnsAndUntitledItems(@TempDir Path dir)
+      throws IOException {
+    // The shape of Amazon Beauty: plain CSV, extra columns, string user ids, day-level review
+    // dates ordered by seq_pos, an item without a title.
+    Files.writeString(dir.resolve("items.csv"), "item_id,title,brand,category,category_l2,price,sales_rank\n"
+        + "B01,\"Nail Polish, Red\",OPI,Beauty > Makeup,Makeup,12.00,344222\nB02,,,Beauty,,,\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,seq_pos\n"
+        + "A1YJEY40YUW4SE,B02,1318896000,review,1\nA1YJEY40YUW4SE,B01,1318896000,review,0\n");
+
+    Dataset dataset = new DatasetReader(dir).read();
+
+    assertEquals(List.of(
+            new Dataset.Item("B01", "Nail Polish, Red", "OPI", "Beauty > Makeup", 12.0),
+            new Dataset.Item("B02", "B02", "", "Beauty", 0)),
+        dataset.items());
+    assertEquals(List.of(
+            new Dataset.Interaction("A1YJEY40YUW4SE", "B02", 1318896000, EventType.PURCHASE, "day 15265", 1),
+            new Dataset.Interaction("A1YJEY40YUW4SE", "B01", 1318896000, EventType.PURCHASE, "day 15265", 0)),
+        dataset.interactions());
+  }
+
+  @Test
+  void load_dayBaskets_makeCoPurchaseNeighbours(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title,brand,category,price\nA,a,,,\nB,b,,,\nC,c,,,\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,seq_pos\n"
+        + "u1,A,100,review,0\nu1,B,200,review,1\nu1,C,90000,review,2\n");
+    InMemoryEventStore store = TestData.memoryStore();
+
+    store.load(new DatasetReader(dir).read());
+
+    assertEquals(List.of(new CoPurchaseNeighbour("B", 1)), store.coPurchaseNeighbours("A"));
+    assertEquals(List.of(), store.coPurchaseNeighbours("C"));
   }
 
   @Test

@@ -9,6 +9,8 @@ import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursRequest;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursResponse;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.GetUserHistoryRequest;
@@ -48,13 +50,14 @@ class FeatureGrpcServiceTest {
   private static final String INGEST_ITEM = "22423";
   private static final String OTHER_INGEST_ITEM = "85099B";
 
+  private static InMemoryEventStore store;
   private static GrpcServer server;
   private static ManagedChannel channel;
   private static FeatureServiceGrpc.FeatureServiceBlockingStub stub;
 
   @BeforeAll
   static void startServer() {
-    InMemoryEventStore store = TestData.memoryStore();
+    store = TestData.memoryStore();
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "feature-test-" + UUID.randomUUID();
     server = GrpcServer.inProcess("feature-service", name)
@@ -153,6 +156,43 @@ class FeatureGrpcServiceTest {
   }
 
   // --- GetItems
+
+  // --- GetCoPurchaseNeighbours
+
+  @Test
+  void getCoPurchaseNeighbours_knownItem_returnsTheStoresNeighboursStrongestFirstUpToTheLimit() {
+    GetCoPurchaseNeighboursResponse response = stub.getCoPurchaseNeighbours(
+        GetCoPurchaseNeighboursRequest.newBuilder().setItemId(POPULAR_ITEM).setLimit(5).build());
+
+    assertTrue(response.getKnownItem());
+    assertEquals(5, response.getNeighboursCount());
+    List<CoPurchaseNeighbour> expected = store.coPurchaseNeighbours(POPULAR_ITEM).subList(0, 5);
+    assertEquals(expected.stream().map(CoPurchaseNeighbour::itemId).toList(),
+        response.getNeighboursList().stream().map(io.glassbox.api.v1.CoPurchaseNeighbour::getItemId).toList());
+    assertEquals(expected.stream().map(CoPurchaseNeighbour::sharedBaskets).toList(),
+        response.getNeighboursList().stream().map(io.glassbox.api.v1.CoPurchaseNeighbour::getSharedBaskets).toList());
+    assertTrue(response.getNeighbours(0).getSharedBaskets() >= response.getNeighbours(4).getSharedBaskets());
+    assertEquals(20, stub.getCoPurchaseNeighbours(
+        GetCoPurchaseNeighboursRequest.newBuilder().setItemId(POPULAR_ITEM).build()).getNeighboursCount());
+  }
+
+  @Test
+  void getCoPurchaseNeighbours_unknownItem_isEmptyAndSaysSo() {
+    GetCoPurchaseNeighboursResponse response = stub.getCoPurchaseNeighbours(
+        GetCoPurchaseNeighboursRequest.newBuilder().setItemId("no-such-item").build());
+
+    assertFalse(response.getKnownItem());
+    assertEquals(0, response.getNeighboursCount());
+  }
+
+  @Test
+  void getCoPurchaseNeighbours_badInput_isInvalidArgumentNamingTheField() {
+    assertInvalid("item_id", () -> stub.getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.getDefaultInstance()));
+    assertInvalid("limit", () -> stub.getCoPurchaseNeighbours(
+        GetCoPurchaseNeighboursRequest.newBuilder().setItemId(POPULAR_ITEM).setLimit(201).build()));
+    assertInvalid("limit", () -> stub.getCoPurchaseNeighbours(
+        GetCoPurchaseNeighboursRequest.newBuilder().setItemId(POPULAR_ITEM).setLimit(-1).build()));
+  }
 
   @Test
   void getItems_returnsFoundInRequestOrderOnceAndListsMissing() {

@@ -14,6 +14,7 @@ import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendRequest;
@@ -194,6 +195,39 @@ class GatewayExplainRealDataTest {
     if (response.hasSmallestChange()) {
       assertTrue(response.getSmallestChange().getRankAfter() <= 10);
     }
+  }
+
+  @Test
+  void whyNot_smallestAddition_isConfirmedByWhatIfAddingThosePurchases() {
+    // The first items below the top 10 for which an addition of 1 or 2 purchases is found.
+    int found = 0;
+    for (RecommendedItem item : top.getItemsList().subList(10, top.getItemsCount())) {
+      WhyNotResponse response = stub().whyNot(UserWhyNotRequest.newBuilder()
+          .setUserId(CUSTOMER).setItemId(item.getItem().getItemId()).build());
+      assertTrue(response.getAdditionsTried() > 0, "an item outside the top 10 gets additions tried");
+      assertFalse(response.getSingleAdditionsList().isEmpty());
+      if (!response.hasSmallestAddition()) {
+        assertTrue(response.getText().contains("None of the " + response.getAdditionsTried() + " purchases tried"),
+            response.getText());
+        continue;
+      }
+      HistoryChange addition = response.getSmallestAddition();
+      assertTrue(addition.getRankAfter() <= 10);
+      assertTrue(addition.getAddItemIdsCount() <= 2);
+      WhatIfResponse whatIf = stub().whatIf(UserWhatIfRequest.newBuilder().setUserId(CUSTOMER)
+          .addAllAddItemIds(addition.getAddItemIdsList()).build());
+      WhatIfItem moved = whatIf.getRankingList().stream()
+          .filter(i -> i.getItem().getItemId().equals(item.getItem().getItemId())).findFirst().orElseThrow();
+      // WhatIf ranks both before and after among the candidates other than the added items.
+      assertTrue(moved.getRankBefore() <= response.getRank());
+      assertEquals(addition.getRankAfter(), moved.getRankAfter(), "WhatIf with the same purchases added");
+      assertTrue(response.getText().contains("would bring it into your top 10, at #" + addition.getRankAfter()),
+          response.getText());
+      if (++found == 2) {
+        return;
+      }
+    }
+    assertTrue(found > 0, "an addition brings some item below the top 10 in");
   }
 
   @Test

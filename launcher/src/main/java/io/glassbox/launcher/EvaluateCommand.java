@@ -1,6 +1,8 @@
 package io.glassbox.launcher;
 
 import io.glassbox.explain.FaithfulnessEvaluation;
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -8,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -16,11 +19,12 @@ import picocli.CommandLine.Option;
 
 /**
  * Starts the suite on free loopback ports and measures the faithfulness of its reasons on
- * customers drawn (fixed seed) from the data: ours vs attention-only vs random evidence.
+ * customers drawn (fixed seed) from the data it serves: ours vs attention-only vs random evidence.
  */
 @Command(name = "evaluate-explanations",
     description = "Faithfulness of the reasons (coverage, PN, PS, F_NS, evidence size, deletion curve)"
-        + " vs attention-only and random evidence, on the embedded data.")
+        + " vs attention-only and random evidence, on customers of the dataset the suite serves"
+        + " (GLASSBOX_DATA_DIR, default the embedded data; the model from GLASSBOX_MODEL_DIR/NAME).")
 final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--users", defaultValue = "200", description = "Customers to sample (default ${DEFAULT-VALUE}).")
   int users;
@@ -28,8 +32,15 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--limit", defaultValue = "10", description = "Top-k explained per customer (default ${DEFAULT-VALUE}).")
   int limit;
 
-  @Option(names = "--users-file", defaultValue = "data/uci-online-retail/users.csv.gz",
-      description = "gzip CSV whose first column is a user id (default ${DEFAULT-VALUE}).")
+  @Option(names = "--data-dir",
+      description = "Dataset folder the suite serves and customers are drawn from (its users.csv[.gz],"
+          + " else the user ids of interactions.csv[.gz]); sets GLASSBOX_DATA_DIR. Default:"
+          + " GLASSBOX_DATA_DIR, else " + FeatureConfig.DEFAULT_DATA_DIR + ".")
+  Path dataDir;
+
+  @Option(names = "--users-file",
+      description = "CSV (gzip when named .gz) whose first column is a user id, to draw customers from"
+          + " instead of the served dataset's.")
   Path usersFile;
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample and the random baseline (default ${DEFAULT-VALUE}).")
@@ -41,10 +52,15 @@ final class EvaluateCommand implements Callable<Integer> {
       System.err.println("glassbox: --users must be >= 1 and --limit 1..50");
       return 2;
     }
-    List<String> all = new ArrayList<>(UserIds.read(usersFile));
+    // The evaluation calls the services directly: no viewer page (it would take port 8080).
+    ConfigSource config = ConfigSource.fromEnvironment().with(Map.of(ViewerConfig.PORT_KEY, "0"));
+    if (dataDir != null) {
+      config = config.with(Map.of(FeatureConfig.DATA_DIR_KEY, dataDir.toString()));
+    }
+    Path served = config.getPath(FeatureConfig.DATA_DIR_KEY, Path.of(FeatureConfig.DEFAULT_DATA_DIR));
+    List<String> all = new ArrayList<>(usersFile != null ? UserIds.read(usersFile) : UserIds.ofDataFolder(served));
     Collections.shuffle(all, new Random(seed));
     List<String> sample = all.subList(0, Math.min(users, all.size()));
-    ConfigSource config = ConfigSource.fromEnvironment();
     try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {
       Suite.Ports ports = suite.ports();
       ManagedChannel feature = CliCalls.channel("localhost:" + ports.feature());

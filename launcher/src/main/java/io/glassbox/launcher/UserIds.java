@@ -2,12 +2,16 @@ package io.glassbox.launcher;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /** Real customer ids of a dataset, for the commands that call the suite as those customers. */
@@ -17,11 +21,10 @@ final class UserIds {
 
   private UserIds() {}
 
-  /** The first column of a gzip CSV with a header line; fails on a file without ids. */
+  /** The first column of a CSV (gzip when the name ends in .gz) with a header line; fails on a file without ids. */
   static List<String> read(Path file) throws IOException {
     List<String> users = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-        new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+    try (BufferedReader reader = open(file)) {
       reader.readLine();
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
         int comma = line.indexOf(',');
@@ -32,5 +35,58 @@ final class UserIds {
       throw new IOException(file + " holds no user ids");
     }
     return users;
+  }
+
+  /**
+   * The customers of a dataset folder (the layout the feature service reads): its
+   * {@code users.csv[.gz]} when it has one, else every distinct {@code user_id} of
+   * {@code interactions.csv[.gz]} in file order.
+   */
+  static List<String> ofDataFolder(Path dir) throws IOException {
+    for (String name : List.of("users.csv.gz", "users.csv")) {
+      if (Files.isRegularFile(dir.resolve(name))) {
+        return read(dir.resolve(name));
+      }
+    }
+    for (String name : List.of("interactions.csv.gz", "interactions.csv")) {
+      Path file = dir.resolve(name);
+      if (Files.isRegularFile(file)) {
+        return distinctUsers(file);
+      }
+    }
+    throw new IOException(dir.toAbsolutePath() + " holds neither users.csv[.gz] nor interactions.csv[.gz]");
+  }
+
+  /** Distinct values of the {@code user_id} column (ids hold no commas or quotes). */
+  private static List<String> distinctUsers(Path file) throws IOException {
+    Set<String> users = new LinkedHashSet<>();
+    try (BufferedReader reader = open(file)) {
+      String header = reader.readLine();
+      int column = header == null ? -1 : Arrays.asList(header.trim().split(",")).indexOf("user_id");
+      if (column < 0) {
+        throw new IOException(file + " has no user_id column");
+      }
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        String[] fields = line.split(",", column + 2);
+        if (fields.length > column && !fields[column].isBlank()) {
+          users.add(fields[column].trim());
+        }
+      }
+    }
+    if (users.isEmpty()) {
+      throw new IOException(file + " holds no user ids");
+    }
+    return List.copyOf(users);
+  }
+
+  private static BufferedReader open(Path file) throws IOException {
+    InputStream in = Files.newInputStream(file);
+    try {
+      InputStream text = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(in) : in;
+      return new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      in.close();
+      throw e;
+    }
   }
 }

@@ -145,6 +145,21 @@ public final class ReasonTexts {
     return text.toString();
   }
 
+  /**
+   * What the why-not addition search found, to append to {@link #whyNot}: " Buying A would bring
+   * it into your top 10, at #8." or " None of the 14 purchases tried (...) would bring it into
+   * your top 10."
+   *
+   * @param addedTitles the smallest addition found, in purchase order; empty if none was found
+   * @param rankAfter the item's rank after that addition (ignored without one)
+   * @param tried how many additions were scored
+   */
+  public String whyNotAddition(List<String> addedTitles, int rankAfter, int topK, int tried) {
+    return addedTitles.isEmpty()
+        ? format("whynot.noAddition", tried, topK)
+        : format("whynot.addition", list(addedTitles), rankAfter, topK);
+  }
+
   /** How a changed purchase bore on an item's move in a what-if. */
   public enum Driver {
     /** An added purchase that adds the most to the item's score. */

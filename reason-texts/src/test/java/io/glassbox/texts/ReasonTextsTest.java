@@ -86,6 +86,18 @@ class ReasonTextsTest {
   }
 
   @Test
+  void whyNotAddition_bothLocales_namesTheAddedItemsAndTheRankOrHowManyWereTried() {
+    assertEquals(" Buying A and B would bring it into your top 10, at #8.",
+        EN.whyNotAddition(List.of("A", "B"), 8, 10, 14));
+    assertEquals(" None of the 14 purchases tried (items often bought with it, and your purchases that"
+            + " lift it most) would bring it into your top 10.",
+        EN.whyNotAddition(List.of(), 0, 10, 14));
+    assertEquals("如果再购买「A」，它会进入您的前 5 名，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20));
+    assertEquals("试过的 20 种购买（常与它一起购买的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 名。",
+        ZH.whyNotAddition(List.of(), 0, 5, 20));
+  }
+
+  @Test
   void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
     assertEquals("Often bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B")));
     assertEquals("常与您买过的「A」和「B」一起购买。", ZH.coPurchase(List.of("A", "B")));

@@ -1,0 +1,186 @@
+package io.glassbox.explain;
+
+import static java.util.Objects.requireNonNull;
+
+import io.glassbox.api.v1.AdditionSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * WhyNot's addition search: the smallest addition to the user's record (one purchase, else two)
+ * that brings an item into the top-k. Additions are not enumerable, so the search tries a small,
+ * stated pool: the item's co-purchase neighbours (the shop's own "bought together" statistics)
+ * and the window purchases that add most to its score (bought again, they become the most recent
+ * purchase). Every trial is measured exactly, as serving would score it: the record with the
+ * purchase appended (the model re-reads its window, the oldest item sliding out), against the
+ * caller's candidates less the added items (a bought item is not recommended), every candidate
+ * with the caller's recent purchases. Singles are one batched Score call; pairs of the strongest
+ * singles, when needed, one more.
+ */
+final class AdditionSearch {
+  /** Most single items tried. */
+  static final int MAX_POOL = 20;
+  /** Co-purchase neighbours that come before the history items in the pool. */
+  static final int CO_PURCHASE_FIRST = 12;
+  /** Most window purchases in the pool. */
+  static final int HISTORY_ITEMS = 8;
+  /** Pairs are formed from this many of the best singles: at most 10 pairs. */
+  static final int PAIR_SEEDS = 5;
+
+  private AdditionSearch() {}
+
+  /** An item of the pool and where it came from. */
+  record Candidate(String itemId, AdditionSource source) {
+    Candidate {
+      requireNonNull(itemId, "itemId");
+      requireNonNull(source, "source");
+    }
+  }
+
+  /**
+   * One tried addition.
+   *
+   * @param added the items added, in purchase order (the last is the most recent)
+   * @param rank the item's 1-based rank after it, among the candidates other than the added ones
+   * @param score the item's score after it
+   */
+  record Trial(List<String> added, int rank, float score) {
+    Trial {
+      added = List.copyOf(added);
+    }
+  }
+
+  /**
+   * What the search found.
+   *
+   * @param smallest the smallest addition that brings the item into the top-k, if any
+   * @param singles every single item tried, best rank first
+   * @param tried how many additions were scored (singles and pairs)
+   */
+  record Result(Optional<Trial> smallest, List<Trial> singles, int tried) {
+    static final Result NOTHING_TRIED = new Result(Optional.empty(), List.of(), 0);
+
+    Result {
+      requireNonNull(smallest, "smallest");
+      singles = List.copyOf(singles);
+    }
+  }
+
+  /** Best first: lower rank, then higher score, then by ids (a stable answer). */
+  private static final Comparator<Trial> BEST_FIRST = Comparator.comparingInt(Trial::rank)
+      .thenComparing(Comparator.comparingDouble(Trial::score).reversed())
+      .thenComparing(t -> String.join("\u0000", t.added()));
+
+  /**
+   * The pool, at most {@value #MAX_POOL} distinct items, never {@code itemId}: up to
+   * {@value #CO_PURCHASE_FIRST} of {@code coPurchase} (strongest first), then up to
+   * {@value #HISTORY_ITEMS} of {@code lifting} (largest contribution first), then the remaining
+   * neighbours. An item found both ways counts as a co-purchase neighbour.
+   */
+  static List<Candidate> pool(String itemId, List<String> coPurchase, List<String> lifting) {
+    Map<String, Candidate> pool = new LinkedHashMap<>();
+    List<String> neighbours = coPurchase.stream().filter(id -> !id.equals(itemId)).distinct().toList();
+    neighbours.stream().limit(CO_PURCHASE_FIRST)
+        .forEach(id -> pool.putIfAbsent(id, new Candidate(id, AdditionSource.ADDITION_SOURCE_CO_PURCHASE)));
+    int historyAdded = 0;
+    for (String id : lifting) {
+      if (historyAdded == HISTORY_ITEMS || pool.size() == MAX_POOL) {
+        break;
+      }
+      if (!id.equals(itemId) && !pool.containsKey(id)) {
+        pool.put(id, new Candidate(id, neighbours.contains(id)
+            ? AdditionSource.ADDITION_SOURCE_CO_PURCHASE : AdditionSource.ADDITION_SOURCE_HISTORY));
+        historyAdded++;
+      }
+    }
+    for (String id : neighbours) {
+      if (pool.size() == MAX_POOL) {
+        break;
+      }
+      pool.putIfAbsent(id, new Candidate(id, AdditionSource.ADDITION_SOURCE_CO_PURCHASE));
+    }
+    return List.copyOf(pool.values());
+  }
+
+  /**
+   * Distinct window items with a positive summed contribution to the item's score, largest first
+   * ({@code contribution} aligned with {@code window}).
+   */
+  static List<String> lifting(List<String> window, List<Float> contribution) {
+    Map<String, Double> sums = new LinkedHashMap<>();
+    for (int i = 0; i < window.size() && i < contribution.size(); i++) {
+      sums.merge(window.get(i), (double) contribution.get(i), Double::sum);
+    }
+    return sums.entrySet().stream().filter(e -> e.getValue() > 0)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .map(Map.Entry::getKey).toList();
+  }
+
+  /**
+   * Tries every pool item as one added purchase, then (when none brings {@code itemId} into the
+   * top {@code topK} and {@code maxAdditions} is 2) the pairs of the {@value #PAIR_SEEDS} best
+   * singles, the stronger added last. Pool items the model does not know are left out.
+   */
+  static Result search(
+      String itemId, List<Candidate> pool, int maxAdditions, int topK, List<String> record,
+      List<String> candidates, RecentPurchases recent, Optional<String> modelVersion, ModelClient model) {
+    if (pool.isEmpty() || maxAdditions < 1) {
+      return Result.NOTHING_TRIED;
+    }
+    List<List<String>> singles = pool.stream().map(c -> List.of(c.itemId())).toList();
+    List<Trial> singleTrials = score(itemId, singles, record, candidates, recent, modelVersion, model);
+    singleTrials.sort(BEST_FIRST);
+    int tried = singleTrials.size();
+    Optional<Trial> smallest = singleTrials.stream().filter(t -> t.rank() <= topK).findFirst();
+    if (smallest.isEmpty() && maxAdditions >= 2 && singleTrials.size() >= 2) {
+      List<Trial> seeds = singleTrials.subList(0, Math.min(PAIR_SEEDS, singleTrials.size()));
+      List<List<String>> pairs = new ArrayList<>();
+      for (int stronger = 0; stronger < seeds.size(); stronger++) {
+        for (int weaker = stronger + 1; weaker < seeds.size(); weaker++) {
+          pairs.add(List.of(seeds.get(weaker).added().get(0), seeds.get(stronger).added().get(0)));
+        }
+      }
+      List<Trial> pairTrials = score(itemId, pairs, record, candidates, recent, modelVersion, model);
+      tried += pairTrials.size();
+      smallest = pairTrials.stream().filter(t -> t.rank() <= topK).min(BEST_FIRST);
+    }
+    return new Result(smallest, singleTrials, tried);
+  }
+
+  /**
+   * Scores the record with each addition appended, in one batch; an addition whose items the
+   * model does not all read (unknown to it) is dropped.
+   */
+  private static List<Trial> score(
+      String itemId, List<List<String>> additions, List<String> record, List<String> candidates,
+      RecentPurchases recent, Optional<String> modelVersion, ModelClient model) {
+    List<List<String>> histories = new ArrayList<>(additions.size());
+    for (List<String> added : additions) {
+      List<String> history = new ArrayList<>(record.size() + added.size());
+      history.addAll(record);
+      history.addAll(added);
+      histories.add(history);
+    }
+    ModelClient.ScoredRows scored = model.scoreSlate(histories, candidates, recent, modelVersion);
+    List<Trial> trials = new ArrayList<>();
+    for (int i = 0; i < additions.size(); i++) {
+      List<String> added = additions.get(i);
+      List<String> window = scored.windows().get(i);
+      if (window.size() < added.size() || !window.subList(window.size() - added.size(), window.size()).equals(added)) {
+        continue;
+      }
+      Map<String, Float> scores = new HashMap<>(scored.rows().get(i));
+      added.forEach(scores::remove);
+      Float score = scores.get(itemId);
+      if (score != null) {
+        trials.add(new Trial(added, Measurement.rankOf(scores, itemId).orElseThrow(), score));
+      }
+    }
+    return trials;
+  }
+}

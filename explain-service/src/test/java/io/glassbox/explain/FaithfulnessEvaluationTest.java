@@ -1,0 +1,100 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.UserRanking;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The faithfulness evaluation behind {@code bin/glassbox evaluate-explanations}, on real customers
+ * of the embedded data with the shipped model (which has a trend term): every reason it re-scores
+ * must match, and its trend figures must count the trend reasons the explain service gives.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class FaithfulnessEvaluationTest {
+  private static final String CUSTOMER = "12347";
+  private static final int TOP_K = 10;
+
+  private static RealExplainSuite suite;
+
+  @BeforeAll
+  static void start() {
+    suite = new RealExplainSuite();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (suite != null) {
+      suite.close();
+    }
+  }
+
+  private static FaithfulnessEvaluation evaluation() {
+    FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
+    return new FaithfulnessEvaluation(suite.feature, suite.model, suite.explainChannel, new FaithfulnessEvaluation.Settings(
+        TOP_K, defaults.historyEvents(), defaults.candidateCount(), defaults.maxEvidence(), defaults.minRankDrop(), 7));
+  }
+
+  @Test
+  void run_customers_reScoresEveryHistoryAndTrendReasonWithoutAMismatch() {
+    FaithfulnessEvaluation.Report report = evaluation().run(List.of("12347", "12748", "14911", "no-such-customer"));
+
+    assertEquals(3, report.users());
+    assertEquals(3 * TOP_K, report.items());
+    assertEquals(0, report.reasonsMismatched());
+    assertTrue(report.trendCoverage() > 0, "the shipped model's trend term carries some item");
+    // Every history and trend reason is re-scored.
+    assertEquals(Math.round((report.coverage(FaithfulnessEvaluation.Method.OURS) + report.trendCoverage())
+        * report.items()), report.reasonsChecked());
+    assertTrue(report.trendNecessity() >= 0 && report.trendNecessity() <= 1);
+    assertTrue(report.modelReasonCoverage() >= report.trendCoverage());
+    assertTrue(report.modelReasonCoverage() >= report.coverage(FaithfulnessEvaluation.Method.OURS));
+    String table = report.table();
+    assertTrue(table.contains(String.format(java.util.Locale.ROOT, "trend (count set to 0) %14.3f %7.3f",
+        report.trendCoverage(), report.trendNecessity())), table);
+    assertTrue(table.contains("any model reason"), table);
+  }
+
+  @Test
+  void run_oneCustomer_trendFiguresAreThoseOfTheTrendReasonsExplainItemGivesItsTopItems() {
+    FaithfulnessEvaluation.Report report = evaluation().run(List.of(CUSTOMER));
+
+    UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
+    List<String> record = users.record(CUSTOMER, 200);
+    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).trendWindow();
+    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
+    UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record)
+        .setRecentPurchasesWindow(window.orElseThrow());
+    candidates.forEach(c -> ranking.addCandidateItemIds(c.getItemId()).addCandidateRecentPurchases(c.getRecentPurchases()));
+    Map<String, Float> scores = new ModelClient(suite.model, Duration.ofSeconds(30)).scoreSlate(List.of(record),
+        ranking.getCandidateItemIdsList(), RecentPurchases.of(candidates, window), Optional.empty()).rows().get(0);
+    List<String> top = scores.entrySet().stream().sorted(Map.Entry.<String, Float>comparingByValue().reversed())
+        .limit(TOP_K).map(Map.Entry::getKey).toList();
+    int trend = 0;
+    int necessary = 0;
+    for (String item : top) {
+      Optional<Reason> reason = suite.explain.explainItem(ExplainItemRequest.newBuilder()
+              .setRanking(ranking).setItemId(item).setTopK(TOP_K).build()).getReasonsList().stream()
+          .filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).findFirst();
+      trend += reason.isPresent() ? 1 : 0;
+      necessary += reason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
+    }
+    assertTrue(trend > 0, "the trend term carries some top item of this customer");
+    assertEquals(trend / (double) TOP_K, report.trendCoverage(), 1e-9);
+    assertEquals(necessary / (double) trend, report.trendNecessity(), 1e-9);
+    assertEquals(0, report.reasonsMismatched());
+  }
+}

@@ -1,0 +1,147 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.AdditionSource;
+import io.glassbox.api.v1.AdditionTrial;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.api.v1.WhyNotResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * WhyNot's addition search on a transparent additive model, where every rank after an addition
+ * can be worked out by hand, with and without the model window trimming the record.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WhyNotAdditionTest {
+  private static final String VERSION = "v1";
+  private static final List<String> RECORD = List.of("c", "a", "b");
+  private static final List<String> CANDIDATES = List.of("t", "x", "y", "z");
+  private static final Map<String, String> TITLES = Map.of(
+      "t", "TEA SET", "x", "MUG", "y", "PLATE", "z", "BOWL", "a", "APRON", "b", "BAG", "c", "CAKESTAND",
+      "n1", "TEA COSY", "n2", "SUGAR BOWL", "u", "NOT IN THE MODEL");
+  /** t's co-purchase neighbours, strongest first; u is unknown to the model. */
+  private static final Map<String, List<String>> NEIGHBOURS = Map.of("t", List.of("n1", "u", "n2", "x", "t"));
+
+  /*
+   * Record c, a, b: x 2 (from a), y 1 (from b), t 0.2 (from c), z 0. Window of 3: t is #3 of 4.
+   * Added purchases raise t: n1 by 1.5, n2 by 1, x by 0.6.
+   */
+  private static AdditiveScorer scorer() {
+    return new AdditiveScorer()
+        .weight("a", "x", 2f).weight("b", "y", 1f).weight("c", "t", 0.2f)
+        .weight("n1", "t", 1.5f).weight("n2", "t", 1f).weight("x", "t", 0.6f)
+        .know("z");
+  }
+
+  private static WhyNotRequest.Builder request() {
+    return WhyNotRequest.newBuilder()
+        .setRanking(UserRanking.newBuilder().addAllRecordItemIds(RECORD).addAllCandidateItemIds(CANDIDATES))
+        .setItemId("t").setTopK(1);
+  }
+
+  @Test
+  void whyNot_noSingleAdditionSuffices_returnsTheBestPairStrongerLastAndEverySingleTried() {
+    // Window 3: one added purchase pushes a out but c stays; t with n1 is 1.5 + 0 (c slid out)
+    // = 1.5 < x 2. A pair pushes a out: x drops to 0, and n2 + n1 lift t to 2.5 > y 1.
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      WhyNotResponse response = fixture.stub.whyNot(request().build());
+
+      assertEquals(3, response.getRank());
+      assertFalse(response.getInTopK());
+      assertEquals(List.of("n2", "n1"), response.getSmallestAddition().getAddItemIdsList());
+      assertEquals(1, response.getSmallestAddition().getRankAfter());
+      assertEquals(2.5f, response.getSmallestAddition().getScoreAfter(), 1e-6);
+      // Singles: n1, n2, x (neighbours, u unknown to the model) and c (its window purchase that
+      // lifts it); then the 6 pairs of those 4.
+      assertEquals(4 + 6, response.getAdditionsTried());
+      assertEquals(List.of("n1", "n2", "x", "c"),
+          response.getSingleAdditionsList().stream().map(AdditionTrial::getItemId).toList());
+      assertEquals(List.of(2, 2, 2, 3),
+          response.getSingleAdditionsList().stream().map(AdditionTrial::getRankAfter).toList());
+      AdditionTrial x = response.getSingleAdditions(2);
+      assertEquals(0.6f, x.getScoreAfter(), 1e-6);
+      assertEquals(AdditionSource.ADDITION_SOURCE_CO_PURCHASE, x.getSource());
+      assertEquals("MUG", x.getTitle());
+      assertEquals(AdditionSource.ADDITION_SOURCE_HISTORY, response.getSingleAdditions(3).getSource());
+      assertTrue(response.getText().endsWith(" Buying SUGAR BOWL and TEA COSY would bring it into your top 1, at #1."),
+          response.getText());
+      // Every Score call is pinned to the version of the first one.
+      for (ScoreRequest scored : model.requests().subList(1, model.requests().size())) {
+        assertEquals(VERSION, scored.getModelVersion());
+      }
+    }
+  }
+
+  @Test
+  void whyNot_windowTrimmedByTheAddition_findsTheSingleAdditionServingWouldRank() {
+    // Window 2: the baseline reads a, b (c is outside, so nothing of the window lifts t). Adding
+    // n1 pushes a out: x drops to 0 and t (1.5) passes y (1).
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 2);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      WhyNotResponse response = fixture.stub.whyNot(request().setLocale("zh-CN").build());
+
+      assertEquals(3, response.getRank());
+      assertEquals(List.of("n1"), response.getSmallestAddition().getAddItemIdsList());
+      assertEquals(1, response.getSmallestAddition().getRankAfter());
+      assertEquals(3, response.getAdditionsTried(), "singles only: n1, n2, x");
+      assertTrue(response.getText().endsWith("如果再购买「TEA COSY」，它会进入您的前 1 名，排第 1 位。"), response.getText());
+    }
+  }
+
+  @Test
+  void whyNot_nothingToTryOrOneAdditionAllowed_saysHowManyWereTried() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      WhyNotResponse singlesOnly = fixture.stub.whyNot(request().setMaxAdditions(1).build());
+
+      assertFalse(singlesOnly.hasSmallestAddition());
+      assertEquals(4, singlesOnly.getAdditionsTried());
+      assertTrue(singlesOnly.getText().contains("None of the 4 purchases tried"), singlesOnly.getText());
+    }
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      WhyNotResponse noNeighbours = fixture.stub.whyNot(request().setMaxAdditions(1).build());
+
+      assertEquals(1, noNeighbours.getAdditionsTried(), "only c, the window purchase that lifts t");
+      assertEquals(AdditionSource.ADDITION_SOURCE_HISTORY, noNeighbours.getSingleAdditions(0).getSource());
+    }
+  }
+
+  @Test
+  void whyNot_itemInTheTopK_triesNoAddition() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      WhyNotResponse response = fixture.stub.whyNot(request().setItemId("x").build());
+
+      assertTrue(response.getInTopK());
+      assertFalse(response.hasSmallestAddition());
+      assertEquals(0, response.getAdditionsTried());
+      assertEquals(0, response.getSingleAdditionsCount());
+    }
+  }
+
+  @Test
+  void whyNot_maxAdditionsOutOfRange_isInvalidArgument() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      for (int bad : List.of(-1, 3)) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+            () -> fixture.stub.whyNot(request().setMaxAdditions(bad).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("max_additions"), e.getStatus().getDescription());
+      }
+    }
+  }
+}

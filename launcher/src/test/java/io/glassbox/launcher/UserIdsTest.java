@@ -1,0 +1,54 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class UserIdsTest {
+  @Test
+  void ofDataFolder_embeddedData_isItsUsersFile() throws IOException {
+    Path root = Path.of(System.getProperty("glassbox.repo.root", ".."));
+
+    List<String> users = UserIds.ofDataFolder(root.resolve("data/uci-online-retail"));
+
+    assertEquals(UserIds.read(root.resolve(UserIds.EMBEDDED)), users);
+    assertTrue(users.contains("12347"));
+  }
+
+  @Test
+  void ofDataFolder_plainUsersCsvWithStringIds_readsTheFirstColumn(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("users.csv"),
+        "user_id,s3rec_user_idx,n_interactions\nA1YJEY40YUW4SE,1,5\nA60XNB876KYML,2,7\n");
+
+    assertEquals(List.of("A1YJEY40YUW4SE", "A60XNB876KYML"), UserIds.ofDataFolder(dir));
+  }
+
+  @Test
+  void ofDataFolder_noUsersFile_takesTheDistinctUsersOfTheInteractionsInFileOrder(@TempDir Path dir)
+      throws IOException {
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve("interactions.csv.gz")))) {
+      out.write("item_id,user_id,timestamp\nA,u2,1\nB,u1,2\nC,u2,3\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    assertEquals(List.of("u2", "u1"), UserIds.ofDataFolder(dir));
+  }
+
+  @Test
+  void ofDataFolder_emptyFolder_failsNamingIt(@TempDir Path dir) {
+    IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
+    assertTrue(e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+  }
+}
