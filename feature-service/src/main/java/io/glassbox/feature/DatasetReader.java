@@ -94,6 +94,11 @@ public final class DatasetReader {
         if (userId.isEmpty() || itemId.isEmpty()) {
           throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
         }
+        String basketId = invoice < 0 ? "" : row.get(invoice).trim();
+        if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
+          throw new DatasetException(csv.where() + ": invoice_no must be at most "
+              + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got " + basketId.length());
+        }
         String eventName = event < 0 ? "" : row.get(event).trim();
         EventType type = EventType.fromWireName(eventName).orElseThrow(() ->
             new DatasetException(csv.where() + ": event must be one of " + EventType.wireNames()
@@ -101,7 +106,7 @@ public final class DatasetReader {
         interactions.add(new Dataset.Interaction(
             shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
             parseLong(csv, "timestamp", row.get(time)), type,
-            invoice < 0 ? "" : shared.computeIfAbsent(row.get(invoice).trim(), k -> k),
+            shared.computeIfAbsent(basketId, k -> k),
             seq < 0 ? rowNumber : parseLong(csv, "seq_pos", row.get(seq))));
       }
     }
