@@ -88,7 +88,9 @@ class GatewayExplainRealDataTest {
         "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
         "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
         "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-        "GLASSBOX_DEFAULT_DEADLINE", "30s"))).grpc());
+        "GLASSBOX_DEFAULT_DEADLINE", "30s",
+        // The new-item ranking and its explanations; buy-again: GatewayBuyAgainRealDataTest.
+        "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0"))).grpc());
     channel = ClientChannels.forTarget("localhost:" + gatewayServer.port());
     gateway = GatewayGrpc.newBlockingStub(channel);
     direct = ClientChannels.forTarget("localhost:" + feature.port());
@@ -264,9 +266,9 @@ class GatewayExplainRealDataTest {
   /**
    * The ranking as the model service serves it to the gateway, read directly: the customer's
    * record and candidates as the gateway reads them, with recent purchases over the model's
-   * trend window.
+   * trend window. (Also used by GatewayBuyAgainRealDataTest.)
    */
-  private record ServedRanking(
+  record ServedRanking(
       ManagedChannel model, List<String> record, List<String> candidates, Map<String, Long> counts,
       com.google.protobuf.Duration window, List<String> order) {
     static ServedRanking read(ManagedChannel featureChannel, ManagedChannel modelChannel) {
