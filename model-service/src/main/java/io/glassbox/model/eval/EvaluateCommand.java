@@ -90,6 +90,9 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--ranks", description = "Also write per-case ranks (user_id, full_ranks, sampled_rank) as TSV.")
   Path ranksFile;
 
+  @CommandLine.Spec
+  private CommandLine.Model.CommandSpec spec;
+
   private final PrintStream out;
   private final PrintStream progress;
   private final Optional<RegularItemsRule> regularItemsRule;
@@ -124,14 +127,14 @@ public final class EvaluateCommand implements Callable<Integer> {
   /** The first places of a case under the buy-again merge, or none with 0 slots. */
   private Evaluator.FirstPlaces buyAgainPlaces() {
     if (buyAgainSlots < 0 || buyAgainMinBaskets < 2) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
+      throw new CommandLine.ParameterException(spec.commandLine(),
           "--buy-again-slots must be >= 0 and --buy-again-min-baskets >= 2");
     }
     if (buyAgainSlots == 0) {
       return evaluationCase -> List.of();
     }
     RegularItemsRule rule = regularItemsRule.orElseThrow(() -> new CommandLine.ParameterException(
-        new CommandLine(this), "--buy-again-slots needs the served buy-again rule: run it as "
+        spec.commandLine(), "--buy-again-slots needs the served buy-again rule: run it as "
             + "bin/glassbox evaluate-model"));
     return evaluationCase -> {
       if (evaluationCase.historyBaskets().isEmpty() && !evaluationCase.history().isEmpty()) {
@@ -146,6 +149,8 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Checked before the model loads: a usage error should not wait for it.
+    Evaluator.FirstPlaces firstPlaces = buyAgainSlots == null ? null : buyAgainPlaces();
     List<EvaluationCase> cases = EvaluationCasesFile.read(casesFile,
         split.equals("all") ? Optional.empty() : Optional.of(split));
     if (limit > 0 && cases.size() > limit) {
@@ -174,7 +179,6 @@ public final class EvaluateCommand implements Callable<Integer> {
       progress.printf(Locale.ROOT, "evaluating %d %s cases on %s version %s (%s, %d items, %d cases per batch)%n",
           cases.size(), split, model.modelName(), model.version(), model.device(),
           model.vocabulary().size(), evaluator.casesPerBatch());
-      Evaluator.FirstPlaces firstPlaces = buyAgainSlots == null ? null : buyAgainPlaces();
       ProgressLine line = new ProgressLine(progress);
       Evaluator.Summary summary = firstPlaces == null ? evaluator.evaluate(cases, line::update)
           : evaluator.evaluateRepeatsCounted(cases, firstPlaces, line::update);
