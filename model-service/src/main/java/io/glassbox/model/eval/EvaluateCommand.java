@@ -197,6 +197,10 @@ public final class EvaluateCommand implements Callable<Integer> {
   private void print(LoadedModel model, Evaluator.Summary summary) {
     out.printf(Locale.ROOT, "model %s version %s, %s split, cases file %s%n",
         model.modelName(), model.version(), split, casesFile.getFileName());
+    if (buyAgainSlots != null) {
+      out.printf(Locale.ROOT, "every held-out item a target (repeat purchases counted); new items by %s%n",
+          trendEventsFile == null ? "the model score" : "the served score (model + trend term)");
+    }
     out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
     String prefix = trendEventsFile == null ? "" : "trend_";
     row(fullLabel(), summary.full().means(), summary.full().cases());
@@ -222,13 +226,11 @@ public final class EvaluateCommand implements Callable<Integer> {
   }
 
   private String fullLabel() {
-    String scoring = trendEventsFile == null ? "full ranking" : "full ranking + trend term (served)";
     if (buyAgainSlots == null) {
-      return trendEventsFile == null ? "full ranking, history excluded" : scoring;
+      return trendEventsFile == null ? "full ranking, history excluded" : "full ranking + trend term (served)";
     }
-    return buyAgainSlots == 0 ? scoring + ", repeats counted"
-        : String.format(Locale.ROOT, "%s + buy-again m=%d k=%d, repeats counted", scoring, buyAgainSlots,
-            buyAgainMinBaskets);
+    return buyAgainSlots == 0 ? "repeats counted, new items only"
+        : String.format(Locale.ROOT, "repeats, buy-again m=%d k=%d", buyAgainSlots, buyAgainMinBaskets);
   }
 
   private void row(String label, Map<String, Double> means, int cases) {
