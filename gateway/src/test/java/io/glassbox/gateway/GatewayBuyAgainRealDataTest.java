@@ -63,13 +63,7 @@ class GatewayBuyAgainRealDataTest {
 
   @BeforeAll
   static void start() {
-    String root = System.getProperty("glassbox.repo.root");
-    ConfigSource base = ConfigSource.of(Map.of(
-        "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
-        "GLASSBOX_MODEL_DIR", root + "/models",
-        "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0", "GLASSBOX_EXPLAIN_PORT", "0",
-        "GLASSBOX_GATEWAY_PORT", "0", "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0",
-        "GLASSBOX_METRICS_PORT", "0", "GLASSBOX_GATEWAY_HTTP_PORT", "0"));
+    ConfigSource base = RealSuiteSettings.base();
     GrpcServer feature = keep(FeatureMain.start(base));
     GrpcServer model = keep(ModelMain.start(base));
     Map<String, String> backends = new HashMap<>(Map.of(

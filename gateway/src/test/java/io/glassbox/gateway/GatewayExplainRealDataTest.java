@@ -69,13 +69,7 @@ class GatewayExplainRealDataTest {
 
   @BeforeAll
   static void start() {
-    String root = System.getProperty("glassbox.repo.root");
-    ConfigSource base = ConfigSource.of(Map.of(
-        "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
-        "GLASSBOX_MODEL_DIR", root + "/models",
-        "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0", "GLASSBOX_EXPLAIN_PORT", "0",
-        "GLASSBOX_GATEWAY_PORT", "0", "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0",
-        "GLASSBOX_METRICS_PORT", "0", "GLASSBOX_GATEWAY_HTTP_PORT", "0"));
+    ConfigSource base = RealSuiteSettings.base();
     GrpcServer feature = start(FeatureMain.start(base));
     GrpcServer model = start(ModelMain.start(base));
     Map<String, String> targets = Map.of(
