@@ -64,6 +64,22 @@ def write_eval_cases(path, dataset, cases, split_name, mode="a"):
                       f"{negatives}\t{c.time}\n")
 
 
+def write_repeat_cases(path, dataset, cases, split_name, mode="a"):
+    """The repeats-counted cases (every distinct held-out item a target, history items
+    included) with the basket number of each history event, for the Java buy-again check:
+    the eval-cases columns plus `history_baskets` (see README "Evaluation cases file")."""
+    with open(path, mode, encoding="utf-8") as out:
+        if mode == "w":
+            out.write("split\tuser_id\thistory\ttargets\tnegatives\ttime\thistory_baskets\n")
+        ids = dataset.item_ids
+        for c in cases:
+            history = " ".join(ids[i - 1] for i in c.history.tolist())
+            targets = " ".join(ids[i - 1] for i in c.targets.tolist())
+            baskets = " ".join(str(b) for b in dataset.baskets[c.user][:len(c.history)].tolist())
+            out.write(f"{split_name}\t{dataset.user_ids[c.user]}\t{history}\t{targets}\t\t"
+                      f"{c.time}\t{baskets}\n")
+
+
 def holdout_items_for(dataset, fraction: float, seed: int) -> set:
     rng = np.random.default_rng(seed + 2)
     count = int(round(fraction * dataset.num_items))
@@ -385,7 +401,10 @@ def evaluate_command(args) -> dict:
         write_eval_cases(cases, dataset, split.valid, "valid", "w")
         write_eval_cases(cases, dataset, split.test, "test")
         write_trend_events(os.path.join(args.run_dir, "trend_events.tsv"), dataset, split)
-        print(f"wrote {cases} and trend_events.tsv")
+        repeats = os.path.join(args.run_dir, "eval_cases_repeats.tsv")
+        write_repeat_cases(repeats, dataset, split.valid_with_repeats, "valid", "w")
+        write_repeat_cases(repeats, dataset, split.test_with_repeats, "test")
+        print(f"wrote {cases}, eval_cases_repeats.tsv and trend_events.tsv")
     if args.write_trend:
         trend = report["trend"]
         metadata["trend"] = {
@@ -526,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--write-trend", action="store_true",
                    help="store the fitted trend term in the folder's metadata.json")
     e.add_argument("--write-eval-cases", action="store_true",
-                   help="write eval_cases.tsv and trend_events.tsv into --run-dir")
+                   help="write eval_cases.tsv, eval_cases_repeats.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")
     e.add_argument("--threads", type=int, default=1)
     b = sub.add_parser("benchmark-beauty",

@@ -107,14 +107,18 @@ public final class DatasetReader {
         if (userId.isEmpty() || itemId.isEmpty()) {
           throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
         }
+        String basketId = invoice < 0 ? "" : row.get(invoice).trim();
+        if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
+          throw new DatasetException(csv.where() + ": invoice_no must be at most "
+              + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got " + basketId.length());
+        }
         String eventName = event < 0 ? "" : row.get(event).trim();
         EventType type = REVIEW_EVENT.equalsIgnoreCase(eventName) ? EventType.PURCHASE
             : EventType.fromWireName(eventName).orElseThrow(() ->
             new DatasetException(csv.where() + ": event must be one of " + EventType.wireNames()
                 + ", got \"" + eventName + "\""));
         long epochSeconds = parseLong(csv, "timestamp", row.get(time));
-        String basket = invoice >= 0 ? row.get(invoice).trim()
-            : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
+        String basket = invoice >= 0 ? basketId : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
         interactions.add(new Dataset.Interaction(
             shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
             epochSeconds, type, shared.computeIfAbsent(basket, k -> k),

@@ -33,6 +33,13 @@ public interface EventStore extends AutoCloseable {
   UserHistory history(String userId, int maxEvents);
 
   /**
+   * The user's regular items over their whole retained record (see {@link RegularItems}): items
+   * bought in at least {@code minBaskets} distinct orders, at most {@code maxItems}; none, with
+   * 0 orders, for an unknown user.
+   */
+  RegularItems regularItems(String userId, int minBaskets, int maxItems);
+
+  /**
    * The user's items for retrieval: the {@code maxRecent} most recent distinct ones (leaving out
    * items the user gave negative feedback on, which should not attract similar items) and all of
    * them; empty for an unknown user.

@@ -20,6 +20,7 @@ import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
@@ -52,6 +53,9 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_EVENT_ID_LENGTH = 128;
   static final int DEFAULT_NEIGHBOURS = 20;
   static final int MAX_NEIGHBOURS = 200;
+  static final int MAX_REGULAR_MIN_BASKETS = 1000;
+  static final int DEFAULT_MAX_REGULAR_ITEMS = 50;
+  static final int MAX_REGULAR_ITEMS = 1000;
   // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
@@ -71,6 +75,13 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     int maxEvents = limitOrDefault("max_events", request.getMaxEvents(), DEFAULT_MAX_EVENTS, MAX_EVENTS);
+    int minBaskets = request.getRegularItemsMinBaskets();
+    if (minBaskets != 0 && (minBaskets < RegularItems.MIN_BASKETS || minBaskets > MAX_REGULAR_MIN_BASKETS)) {
+      throw invalid("regular_items_min_baskets must be 0 (none) or " + RegularItems.MIN_BASKETS + ".."
+          + MAX_REGULAR_MIN_BASKETS + ", got " + minBaskets);
+    }
+    int maxRegular = limitOrDefault("max_regular_items", request.getMaxRegularItems(),
+        DEFAULT_MAX_REGULAR_ITEMS, MAX_REGULAR_ITEMS);
     UserHistory history = call(() -> store.history(userId, maxEvents));
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
@@ -82,7 +93,18 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setTime(Timestamp.newBuilder()
               .setSeconds(event.time().getEpochSecond())
               .setNanos(event.time().getNano()))
-          .setEventType(event.type().wireName()));
+          .setEventType(event.type().wireName())
+          .setBasketId(event.basketId()));
+    }
+    if (minBaskets > 0) {
+      RegularItems regular = call(() -> store.regularItems(userId, minBaskets, maxRegular));
+      response.setOrders(regular.orders());
+      for (RegularItems.RegularItem item : regular.items()) {
+        response.addRegularItems(RegularItem.newBuilder()
+            .setItemId(item.itemId())
+            .setBaskets(item.baskets())
+            .setLastPurchaseTime(timestamp(item.lastPurchaseTime())));
+      }
     }
     reply(responses, response.build());
   }
@@ -230,7 +252,12 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       throw invalid(field + ".event_id must be at most " + MAX_EVENT_ID_LENGTH + " characters, got "
           + eventId.length());
     }
-    return new NewEvent(userId, new RecordedEvent(itemId, time, type), eventId);
+    String basketId = event.getBasketId();
+    if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
+      throw invalid(field + ".event.basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH
+          + " characters, got " + basketId.length());
+    }
+    return new NewEvent(userId, new RecordedEvent(itemId, time, type, basketId), eventId);
   }
 
   private static Item toProto(CatalogItem item) {

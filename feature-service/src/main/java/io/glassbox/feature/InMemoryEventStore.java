@@ -103,15 +103,24 @@ public final class InMemoryEventStore implements EventStore {
       if (timeline == null) {
         return UserHistory.unknown();
       }
-      List<RecordedEvent> events = new ArrayList<>(Math.min(maxEvents, timeline.size));
-      for (int i = Math.max(0, timeline.size - maxEvents); i < timeline.size; i++) {
-        events.add(new RecordedEvent(s.itemIds.get(timeline.items[i]),
-            Instant.ofEpochSecond(timeline.seconds[i], timeline.nanos[i]), TYPES[timeline.types[i]]));
-      }
-      return new UserHistory(events, timeline.total, true);
+      return new UserHistory(s.events(timeline, maxEvents), timeline.total, true);
     } finally {
       s.lock.readLock().unlock();
     }
+  }
+
+  @Override
+  public RegularItems regularItems(String userId, int minBaskets, int maxItems) {
+    State s = state();
+    List<RecordedEvent> record;
+    s.lock.readLock().lock();
+    try {
+      UserTimeline timeline = s.users.get(userId);
+      record = timeline == null ? List.of() : s.events(timeline, timeline.size);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+    return RegularItems.of(record, minBaskets, maxItems);
   }
 
   @Override
@@ -232,7 +241,8 @@ public final class InMemoryEventStore implements EventStore {
           timeline = new UserTimeline(2);
         }
         s.users.put(event.userId(), timeline);
-        timeline.insert(items[i], recorded.time().getEpochSecond(), recorded.time().getNano(), recorded.type());
+        timeline.insert(items[i], recorded.time().getEpochSecond(), recorded.time().getNano(), recorded.type(),
+            recorded.basketId());
         s.eventsHeld++;
         if (timeline.size > bounds.maxEventsPerUser()) {
           timeline.dropOldest();
@@ -368,7 +378,8 @@ public final class InMemoryEventStore implements EventStore {
         int kept = Math.min(rows.size(), bounds.maxEventsPerUser());
         UserTimeline timeline = new UserTimeline(kept);
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
-          timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), 0, row.type());
+          timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), 0, row.type(),
+              row.basketId());
         }
         timeline.total = rows.size();
         users.put(user.getKey(), timeline);
@@ -389,6 +400,17 @@ public final class InMemoryEventStore implements EventStore {
      */
     static int purchaseTimesPerItem(StoreBounds limits, int itemCount) {
       return (int) Math.min(Integer.MAX_VALUE, Math.max(1000, limits.maxEvents() / Math.max(1, itemCount)));
+    }
+
+    /** The last {@code maxEvents} events of {@code timeline}, oldest first; call under the lock. */
+    List<RecordedEvent> events(UserTimeline timeline, int maxEvents) {
+      List<RecordedEvent> events = new ArrayList<>(Math.min(maxEvents, timeline.size));
+      for (int i = Math.max(0, timeline.size - maxEvents); i < timeline.size; i++) {
+        events.add(new RecordedEvent(itemIds.get(timeline.items[i]),
+            Instant.ofEpochSecond(timeline.seconds[i], timeline.nanos[i]), TYPES[timeline.types[i]],
+            timeline.baskets[i]));
+      }
+      return events;
     }
 
     String itemIdOf(int index) {
@@ -415,8 +437,10 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   /**
-   * One user's retained events in time order, as parallel primitive arrays (17 bytes per event,
-   * not an object each), and the count of every event ever stored. Guarded by the store's lock.
+   * One user's retained events in time order, as parallel arrays (17 bytes and a basket id
+   * reference per event, not an object each; the dataset reader shares one String per basket
+   * id), and the count of every event ever stored.
+   * Guarded by the store's lock.
    */
   private static final class UserTimeline {
     int size;
@@ -425,22 +449,24 @@ public final class InMemoryEventStore implements EventStore {
     long[] seconds;
     int[] nanos;
     byte[] types;
+    String[] baskets;
 
     UserTimeline(int capacity) {
       items = new int[capacity];
       seconds = new long[capacity];
       nanos = new int[capacity];
       types = new byte[capacity];
+      baskets = new String[capacity];
     }
 
     /** Appends an event known to be no earlier than the last one (loading). */
-    void add(int item, long second, int nano, EventType type) {
+    void add(int item, long second, int nano, EventType type, String basket) {
       ensureCapacity();
-      put(size++, item, second, nano, type);
+      put(size++, item, second, nano, type, basket);
     }
 
     /** Inserts after every event at or before the same time, so ties keep ingestion order. */
-    void insert(int item, long second, int nano, EventType type) {
+    void insert(int item, long second, int nano, EventType type, String basket) {
       int position = size;
       while (position > 0 && isAfter(position - 1, second, nano)) {
         position--;
@@ -451,7 +477,8 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(seconds, position, seconds, position + 1, tail);
       System.arraycopy(nanos, position, nanos, position + 1, tail);
       System.arraycopy(types, position, types, position + 1, tail);
-      put(position, item, second, nano, type);
+      System.arraycopy(baskets, position, baskets, position + 1, tail);
+      put(position, item, second, nano, type, basket);
       size++;
       total++;
     }
@@ -463,17 +490,20 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(seconds, 1, seconds, 0, size);
       System.arraycopy(nanos, 1, nanos, 0, size);
       System.arraycopy(types, 1, types, 0, size);
+      System.arraycopy(baskets, 1, baskets, 0, size);
+      baskets[size] = null;
     }
 
     private boolean isAfter(int index, long second, int nano) {
       return seconds[index] > second || (seconds[index] == second && nanos[index] > nano);
     }
 
-    private void put(int index, int item, long second, int nano, EventType type) {
+    private void put(int index, int item, long second, int nano, EventType type, String basket) {
       items[index] = item;
       seconds[index] = second;
       nanos[index] = nano;
       types[index] = (byte) type.ordinal();
+      baskets[index] = basket;
     }
 
     private void ensureCapacity() {
@@ -483,6 +513,7 @@ public final class InMemoryEventStore implements EventStore {
         seconds = Arrays.copyOf(seconds, capacity);
         nanos = Arrays.copyOf(nanos, capacity);
         types = Arrays.copyOf(types, capacity);
+        baskets = Arrays.copyOf(baskets, capacity);
       }
     }
   }

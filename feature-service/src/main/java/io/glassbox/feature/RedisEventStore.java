@@ -50,7 +50,8 @@ import redis.clients.jedis.resps.Tuple;
  * ties by nanosecond, then ingestion sequence; {@code p:<item>} the item's purchase times (a
  * sorted set scored by epoch second); {@code latest} the newest event's time;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code seq} the
- * ingestion sequence; {@code dataset} the seed marker.
+ * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
+ * layout; layout 2 added basket ids to timeline members).
  *
  * <p>An ingestion is one Lua script, so it is atomic (all-or-nothing, also in the AOF) and is
  * in Redis before the call is acknowledged.
@@ -66,6 +67,8 @@ public final class RedisEventStore implements EventStore {
   /** The newest event's time, "<epoch second> <nanos>". */
   private static final String LATEST = PREFIX + "latest";
   private static final String DATASET = PREFIX + "dataset";
+  /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
+  private static final String LAYOUT = " layout:2";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
@@ -73,8 +76,8 @@ public final class RedisEventStore implements EventStore {
   private static final int FIELDS_PER_EVENT = 6;
 
   /**
-   * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), type
-   * ordinal, purchase flag. KEYS: the six shared keys, then per event: timeline, dedupe key (""
+   * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
+   * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag. KEYS: the six shared keys, then per event: timeline, dedupe key (""
    * for none), the item's purchase times. Returns {-1, index} for an unknown item (nothing
    * stored), else {0, duplicates}.
    */
@@ -180,7 +183,7 @@ public final class RedisEventStore implements EventStore {
 
   /** Copies the dataset into Redis unless it is there; one replica seeds, the others wait. */
   private void seedOnce(DatasetIndex.Indexed indexed) {
-    String wanted = indexed.fingerprint();
+    String wanted = indexed.fingerprint() + LAYOUT;
     String token = UUID.randomUUID().toString();
     long deadline = System.nanoTime() + SEED_WAIT_NANOS;
     while (true) {
@@ -188,6 +191,10 @@ public final class RedisEventStore implements EventStore {
       if (wanted.equals(present)) {
         log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
         return;
+      }
+      if (indexed.fingerprint().equals(present)) {
+        throw new DatasetException("Redis " + redisName + " holds this dataset in an older key layout "
+            + "(timelines without basket ids); delete the glassbox:* keys to seed it afresh");
       }
       if (present != null) {
         throw new DatasetException("Redis " + redisName + " holds another dataset (" + shortName(present)
@@ -244,7 +251,7 @@ public final class RedisEventStore implements EventStore {
                 .put(String.format("%016d", sequence), (double) row.epochSeconds());
           }
           if (i >= rows.size() - maxEventsPerUser) {
-            members.put(TimelineMember.encode(0, sequence, row.type(), row.itemId()),
+            members.put(TimelineMember.encode(0, sequence, row.type(), row.basketId(), row.itemId()),
                 (double) row.epochSeconds());
           }
         }
@@ -332,12 +339,23 @@ public final class RedisEventStore implements EventStore {
       if (total.get() == null) {
         return UserHistory.unknown();
       }
-      List<RecordedEvent> events = new ArrayList<>(members.get().size());
-      for (Tuple member : members.get()) {
-        events.add(TimelineMember.decode(member.getElement(), (long) member.getScore()));
-      }
-      return new UserHistory(events, Long.parseLong(total.get()), true);
+      return new UserHistory(decode(members.get()), Long.parseLong(total.get()), true);
     });
+  }
+
+  @Override
+  public RegularItems regularItems(String userId, int minBaskets, int maxItems) {
+    index();
+    List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
+    return RegularItems.of(decode(members), minBaskets, maxItems);
+  }
+
+  private static List<RecordedEvent> decode(List<Tuple> members) {
+    List<RecordedEvent> events = new ArrayList<>(members.size());
+    for (Tuple member : members) {
+      events.add(TimelineMember.decode(member.getElement(), (long) member.getScore()));
+    }
+    return events;
   }
 
   @Override
@@ -473,7 +491,7 @@ public final class RedisEventStore implements EventStore {
       args.add(recorded.itemId());
       args.add(String.valueOf(recorded.time().getEpochSecond()));
       args.add(TimelineMember.nanosField(recorded.time().getNano()));
-      args.add(String.valueOf(recorded.type().ordinal()));
+      args.add(TimelineMember.kindField(recorded.type(), recorded.basketId()));
       args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
     }
     List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));
@@ -563,12 +581,15 @@ public final class RedisEventStore implements EventStore {
 
   /**
    * A timeline entry as a sorted-set member: 9 digits of nanoseconds, 16 digits of ingestion
-   * sequence, one digit of event type, then the item id. Fixed widths make Redis's byte-wise
-   * order of members with equal scores (seconds) the order of (nanos, sequence).
+   * sequence, one digit of event type, 3 digits of basket id length and the basket id, then the
+   * item id. Fixed widths make Redis's byte-wise order of members with equal scores (seconds)
+   * the order of (nanos, sequence).
    */
   static final class TimelineMember {
     private static final int NANOS = 9;
     private static final int SEQUENCE = 16;
+    private static final int BASKET_LENGTH = 3;
+    private static final int KIND = NANOS + SEQUENCE;
 
     private TimelineMember() {}
 
@@ -576,22 +597,36 @@ public final class RedisEventStore implements EventStore {
       return String.format("%09d", nanos);
     }
 
-    static String encode(int nanos, long sequence, EventType type, String itemId) {
-      return nanosField(nanos) + String.format("%016d", sequence) + type.ordinal() + itemId;
+    /** The type digit, the basket id's length (3 digits) and the basket id. */
+    static String kindField(EventType type, String basketId) {
+      if (basketId.length() > 999) {
+        throw new IllegalArgumentException("basket id longer than 999 characters");
+      }
+      return type.ordinal() + String.format("%03d", basketId.length()) + basketId;
+    }
+
+    static String encode(int nanos, long sequence, EventType type, String basketId, String itemId) {
+      return nanosField(nanos) + String.format("%016d", sequence) + kindField(type, basketId) + itemId;
     }
 
     /** The event of a member whose score is {@code epochSecond}. */
     static RecordedEvent decode(String member, long epochSecond) {
       int nanos = Integer.parseInt(member, 0, NANOS, 10);
-      return new RecordedEvent(itemId(member), Instant.ofEpochSecond(epochSecond, nanos), type(member));
+      return new RecordedEvent(itemId(member), Instant.ofEpochSecond(epochSecond, nanos), type(member),
+          member.substring(KIND + 1 + BASKET_LENGTH, itemStart(member)));
     }
 
     static String itemId(String member) {
-      return member.substring(NANOS + SEQUENCE + 1);
+      return member.substring(itemStart(member));
     }
 
     static EventType type(String member) {
-      return EventType.values()[member.charAt(NANOS + SEQUENCE) - '0'];
+      return EventType.values()[member.charAt(KIND) - '0'];
+    }
+
+    private static int itemStart(String member) {
+      int basketLength = Integer.parseInt(member, KIND + 1, KIND + 1 + BASKET_LENGTH, 10);
+      return KIND + 1 + BASKET_LENGTH + basketLength;
     }
   }
 }

@@ -80,6 +80,67 @@ abstract class EventStoreContractTest {
     assertEquals(UserHistory.unknown(), store.history("nobody", 50));
   }
 
+  private static NewEvent bought(String user, String item, long second, String basket) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
+  }
+
+  @Test
+  void history_carriesTheBasketIdOfEachEvent() {
+    store.append(List.of(bought("u1", "B", 300, "i5"), bought("u1", "C", 400, "")));
+
+    assertEquals(List.of("i1", "i1", "i1", "i2", "i2", "i5", ""),
+        store.history("u1", 50).events().stream().map(RecordedEvent::basketId).toList());
+  }
+
+  @Test
+  void regularItems_itemsInTwoOrMoreOrders_withCountsAndLastPurchase() {
+    RegularItems regular = store.regularItems("u1", 2, 50);
+
+    // u1: i1 = A B C at t=100, i2 = A D at t=200; only A is in two orders.
+    assertEquals(List.of(new RegularItems.RegularItem("A", 2, Instant.ofEpochSecond(200))), regular.items());
+    assertEquals(2, regular.orders());
+  }
+
+  @Test
+  void regularItems_mostOrdersFirstThenMostRecent_andOnlyPurchasesCount() {
+    store.append(List.of(
+        bought("u1", "B", 300, "i5"), bought("u1", "D", 300, "i5"),
+        bought("u1", "D", 400, "i6"), bought("u1", "D", 400, "i6"),   // one order, two lines
+        bought("u1", "C", 500, ""), bought("u1", "C", 600, ""),       // basket-less: an order each
+        event("u1", "A", 700, EventType.CLICK),
+        event("u1", "B", 700, EventType.ADD_TO_CART)));
+
+    RegularItems regular = store.regularItems("u1", 2, 50);
+
+    // C: i1 + two basket-less orders = 3, last at 600; D: i2, i5, i6 = 3, last at 400;
+    // B: i1, i5 = 2, last at 300; A: i1, i2 = 2, last at 200 (its click is not a purchase).
+    assertEquals(List.of(
+        new RegularItems.RegularItem("C", 3, Instant.ofEpochSecond(600)),
+        new RegularItems.RegularItem("D", 3, Instant.ofEpochSecond(400)),
+        new RegularItems.RegularItem("B", 2, Instant.ofEpochSecond(300)),
+        new RegularItems.RegularItem("A", 2, Instant.ofEpochSecond(200))), regular.items());
+    assertEquals(6, regular.orders());
+    assertEquals(List.of("C", "D"), store.regularItems("u1", 3, 50).items().stream()
+        .map(RegularItems.RegularItem::itemId).toList());
+    assertEquals(List.of("C"), store.regularItems("u1", 2, 1).items().stream()
+        .map(RegularItems.RegularItem::itemId).toList());
+    assertEquals(List.of(), store.regularItems("u1", 4, 50).items());
+  }
+
+  @Test
+  void regularItems_sameTimeTies_goToTheLaterIngested() {
+    store.append(List.of(bought("tie", "A", 10, "x"), bought("tie", "B", 10, "x"),
+        bought("tie", "B", 20, "y"), bought("tie", "A", 20, "y")));
+
+    assertEquals(List.of("A", "B"), store.regularItems("tie", 2, 50).items().stream()
+        .map(RegularItems.RegularItem::itemId).toList());
+  }
+
+  @Test
+  void regularItems_unknownUser_isEmptyWithNoOrders() {
+    assertEquals(new RegularItems(List.of(), 0), store.regularItems("nobody", 2, 50));
+  }
+
   @Test
   void userItems_recentDistinctMostRecentFirst() {
     UserItems items = store.userItems("u1", 3).orElseThrow();

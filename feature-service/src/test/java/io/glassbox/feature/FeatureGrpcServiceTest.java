@@ -17,6 +17,7 @@ import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
@@ -153,6 +154,49 @@ class FeatureGrpcServiceTest {
     assertInvalid("user_id", () -> history("u".repeat(129), 10));
     assertInvalid("max_events", () -> history(USER, -1));
     assertInvalid("max_events", () -> history(USER, 1001));
+  }
+
+  private static GetUserHistoryResponse regular(String user, int minBaskets, int maxItems) {
+    return stub.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).setMaxEvents(3)
+        .setRegularItemsMinBaskets(minBaskets).setMaxRegularItems(maxItems).build());
+  }
+
+  @Test
+  void getUserHistory_regularItems_countOrdersOverTheWholeRecord() {
+    GetUserHistoryResponse response = regular(USER, 2, 3);
+
+    // 12347 has 182 purchase lines in 7 invoices; 22375 is in 6 of them, 21731 and 84558A in 5
+    // (21731 bought later), counted over the whole record though only 3 events are returned.
+    assertEquals(3, response.getEventsCount());
+    assertEquals(7, response.getOrders());
+    assertEquals(List.of("22375", "21731", "84558A"),
+        response.getRegularItemsList().stream().map(RegularItem::getItemId).toList());
+    assertEquals(List.of(6, 5, 5),
+        response.getRegularItemsList().stream().map(RegularItem::getBaskets).toList());
+    assertEquals(1_323_273_120L, response.getRegularItems(1).getLastPurchaseTime().getSeconds());
+    assertEquals(List.of("581180", "581180", "581180"),
+        response.getEventsList().stream().map(Event::getBasketId).toList());
+    // 43 items are in two or more orders: all fit the default maximum (0 = 50).
+    assertEquals(43, regular(USER, 2, 0).getRegularItemsCount());
+    assertEquals(List.of("22375"), regular(USER, 6, 10).getRegularItemsList().stream()
+        .map(RegularItem::getItemId).toList());
+  }
+
+  @Test
+  void getUserHistory_regularItemsNotAsked_returnsNone() {
+    GetUserHistoryResponse response = history(USER, 3);
+
+    assertEquals(0, response.getRegularItemsCount());
+    assertEquals(0, response.getOrders());
+  }
+
+  @Test
+  void getUserHistory_badRegularItemSettings_isInvalidArgument() {
+    assertInvalid("regular_items_min_baskets", () -> regular(USER, 1, 10));
+    assertInvalid("regular_items_min_baskets", () -> regular(USER, -2, 10));
+    assertInvalid("regular_items_min_baskets", () -> regular(USER, 1001, 10));
+    assertInvalid("max_regular_items", () -> regular(USER, 2, -1));
+    assertInvalid("max_regular_items", () -> regular(USER, 2, 1001));
   }
 
   // --- GetItems
@@ -332,6 +376,38 @@ class FeatureGrpcServiceTest {
     assertTrue(Set.of(INGEST_ITEM, OTHER_INGEST_ITEM).containsAll(first.getViaItemIdsList()));
     assertFalse(candidates.getCandidatesList().stream()
         .anyMatch(c -> Set.of(INGEST_ITEM, OTHER_INGEST_ITEM).contains(c.getItemId())));
+  }
+
+  @Test
+  void ingestEvents_basketIds_countOrdersOfRegularItems() {
+    String user = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(inBasket(event(user, INGEST_ITEM, 1_000, ""), "o1"))
+        .addEvents(inBasket(event(user, OTHER_INGEST_ITEM, 1_000, ""), "o1"))
+        .addEvents(inBasket(event(user, INGEST_ITEM, 2_000, ""), "o2"))
+        .addEvents(event(user, OTHER_INGEST_ITEM, 3_000, ""))
+        .build());
+
+    GetUserHistoryResponse response = regular(user, 2, 10);
+    // The last 3 events come back; the orders are counted over all 4.
+    assertEquals(List.of("o1", "o2", ""),
+        response.getEventsList().stream().map(Event::getBasketId).toList());
+    assertEquals(3, response.getOrders());
+    // Both in two orders; the basket-less purchase at 3000 is an order of its own and the latest.
+    assertEquals(List.of(OTHER_INGEST_ITEM, INGEST_ITEM),
+        response.getRegularItemsList().stream().map(RegularItem::getItemId).toList());
+  }
+
+  @Test
+  void ingestEvents_overLongBasketId_isInvalidArgument() {
+    String user = newUser();
+    assertInvalid("basket_id", () -> stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(inBasket(event(user, INGEST_ITEM, 1_000, ""), "b".repeat(129))).build()));
+    assertFalse(history(user, 10).getKnownUser());
+  }
+
+  private static UserEvent inBasket(UserEvent event, String basketId) {
+    return event.toBuilder().setEvent(event.getEvent().toBuilder().setBasketId(basketId)).build();
   }
 
   @Test

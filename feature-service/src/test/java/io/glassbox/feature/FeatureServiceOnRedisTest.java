@@ -16,6 +16,7 @@ import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -92,6 +93,13 @@ class FeatureServiceOnRedisTest {
       assertEquals(1, retried.getDuplicateCount());
       // The dataset was seeded once, not once per replica.
       assertEquals(182, history(second, "12347").getTotalEvents());
+      // Basket ids and regular items as the in-memory store gives them (FeatureGrpcServiceTest).
+      GetUserHistoryResponse regular = call(second, stub -> stub.getUserHistory(GetUserHistoryRequest.newBuilder()
+          .setUserId("12347").setMaxEvents(1).setRegularItemsMinBaskets(2).setMaxRegularItems(3).build()));
+      assertEquals("581180", regular.getEvents(0).getBasketId());
+      assertEquals(7, regular.getOrders());
+      assertEquals(List.of("22375:6", "21731:5", "84558A:5"), regular.getRegularItemsList().stream()
+          .map(item -> item.getItemId() + ":" + item.getBaskets()).toList());
     } finally {
       first.close();
       second.close();

@@ -97,6 +97,21 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
+  void load_redisSeededInTheOlderLayout_isRefusedWithAClearMessage() {
+    int database = nextDatabase++ % 16;
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      jedis.flushDB();
+      // A store before basket ids marked the seed with the bare fingerprint.
+      jedis.set(RedisEventStore.PREFIX + "dataset", DatasetIndex.build(TestData.small(), 100, 200).fingerprint());
+    }
+    try (RedisEventStore old = storeOn(URI.create(redis.uri() + "/" + database), TestData.ROOMY)) {
+      DatasetException e = assertThrows(DatasetException.class, () -> old.load(TestData.small()));
+      assertTrue(e.getMessage().contains("older key layout"), e.getMessage());
+    }
+  }
+
+  @Test
   void append_dedupeKey_expiresWithTheWindow() {
     store.append(List.of(purchase("ttl", "A", 1, "t1")));
 

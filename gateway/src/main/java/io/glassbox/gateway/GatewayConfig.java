@@ -30,6 +30,13 @@ import java.time.Duration;
  *     purchases over the model's trend window and pass them to Score and to the explain service,
  *     whose counterfactual re-scoring uses the same counts ({@value #TREND_TERM_KEY}, default
  *     true; false ranks and explains by the model's score alone)
+ * @param buyAgainSlots the first places of a Recommend answer that go to the user's regular
+ *     items, unless the request sets its own ({@value #BUY_AGAIN_SLOTS_KEY}, 0..50, default
+ *     {@value #DEFAULT_BUY_AGAIN_SLOTS}, the m chosen on validation by the trainer; 0 turns
+ *     buy-again off)
+ * @param buyAgainMinBaskets the distinct orders an item must be in to be a regular item
+ *     ({@value #BUY_AGAIN_MIN_BASKETS_KEY}, 2..1000, default {@value #DEFAULT_BUY_AGAIN_MIN_BASKETS},
+ *     the trainer's k)
  */
 public record GatewayConfig(
     int port,
@@ -43,7 +50,9 @@ public record GatewayConfig(
     int historyEvents,
     int candidateCount,
     int slateSize,
-    boolean trendTerm) {
+    boolean trendTerm,
+    int buyAgainSlots,
+    int buyAgainMinBaskets) {
 
   public static final String PORT_KEY = "GLASSBOX_GATEWAY_PORT";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
@@ -57,6 +66,8 @@ public record GatewayConfig(
   public static final String CANDIDATE_COUNT_KEY = "GLASSBOX_GATEWAY_CANDIDATE_COUNT";
   public static final String SLATE_SIZE_KEY = "GLASSBOX_GATEWAY_SLATE_SIZE";
   public static final String TREND_TERM_KEY = "GLASSBOX_GATEWAY_TREND_TERM";
+  public static final String BUY_AGAIN_SLOTS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS";
+  public static final String BUY_AGAIN_MIN_BASKETS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS";
 
   public static final int DEFAULT_PORT = 50051;
   public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
@@ -69,10 +80,16 @@ public record GatewayConfig(
   public static final int DEFAULT_HISTORY_EVENTS = 200;
   public static final int DEFAULT_CANDIDATE_COUNT = 500;
   public static final int DEFAULT_SLATE_SIZE = 2000;
+  /** trainer/results/uci-online-retail.json, time_aware: (m, k) = (10, 2) on validation. */
+  public static final int DEFAULT_BUY_AGAIN_SLOTS = 10;
+  public static final int DEFAULT_BUY_AGAIN_MIN_BASKETS = 2;
+  /** The most places a Recommend answer has (its largest limit). */
+  public static final int MAX_BUY_AGAIN_SLOTS = 50;
 
   /** Limits of the feature and model service contracts. */
   private static final int MAX_HISTORY_EVENTS = 1000;
   private static final int MAX_CANDIDATES = 2000;
+  private static final int MAX_BUY_AGAIN_MIN_BASKETS = 1000;
 
   public GatewayConfig {
     requireNonNull(featureTarget, "featureTarget");
@@ -102,6 +119,8 @@ public record GatewayConfig(
         source.getInt(HISTORY_EVENTS_KEY, DEFAULT_HISTORY_EVENTS, 1, MAX_HISTORY_EVENTS),
         source.getInt(CANDIDATE_COUNT_KEY, DEFAULT_CANDIDATE_COUNT, 1, MAX_CANDIDATES),
         source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES),
-        source.getBoolean(TREND_TERM_KEY, true));
+        source.getBoolean(TREND_TERM_KEY, true),
+        source.getInt(BUY_AGAIN_SLOTS_KEY, DEFAULT_BUY_AGAIN_SLOTS, 0, MAX_BUY_AGAIN_SLOTS),
+        source.getInt(BUY_AGAIN_MIN_BASKETS_KEY, DEFAULT_BUY_AGAIN_MIN_BASKETS, 2, MAX_BUY_AGAIN_MIN_BASKETS));
   }
 }

@@ -30,9 +30,11 @@ import io.grpc.Status;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -90,11 +92,15 @@ final class Recommender {
         context.fixedContextExecutor(directExecutor()));
     FeatureServiceGrpc.FeatureServiceFutureStub features =
         feature.withDeadline(request.budget().callerDeadline());
-    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(
-        GetUserHistoryRequest.newBuilder()
-            .setUserId(query.userId())
-            .setMaxEvents(config.historyEvents())
-            .build());
+    GetUserHistoryRequest.Builder historyRequest = GetUserHistoryRequest.newBuilder()
+        .setUserId(query.userId())
+        .setMaxEvents(config.historyEvents());
+    // The user's regular items for the buy-again places, counted over their whole record.
+    int buyAgainPlaces = query.buyAgainPlaces(config);
+    if (buyAgainPlaces > 0) {
+      historyRequest.setRegularItemsMinBaskets(config.buyAgainMinBaskets()).setMaxRegularItems(buyAgainPlaces);
+    }
+    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(query.userId())
         .setLimit(config.candidateCount())
@@ -106,8 +112,8 @@ final class Recommender {
     }
     ListenableFuture<RetrieveCandidatesResponse> candidates =
         features.retrieveCandidates(retrieve.build());
-    ListenableFuture<Retrieval> retrieval = orFeatureFailure(
-        metrics.time("features", bothOrFirstFailure(history, candidates, Retrieval::new)));
+    ListenableFuture<Retrieval> retrieval = orFeatureFailure(metrics.time("features",
+        bothOrFirstFailure(history, candidates, (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces)))));
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
         request.inRequest());
   }
@@ -118,10 +124,8 @@ final class Recommender {
     log.debug("{} eligible candidates of {}, cold start {}", eligible.size(),
         found.candidates().getCandidatesCount(), found.coldStart());
     if (eligible.isEmpty()) {
-      RankedSlate nothing = new RankedSlate(List.of(), "", List.of(), false);
-      return Futures.immediateFuture(ResponseAssembler.assemble(nothing, request.query().limit(),
-          Map.of(), Explanations.notAsked(), found.coldStart(), request.query().locale(),
-          request.query().includeContributions()));
+      // Nothing to rank; the buy-again items, if any, still need their display fields.
+      return describe(request, new RankedSlate(List.of(), "", List.of(), false), found);
     }
     return Futures.transformAsync(rank(request, found, eligible),
         slate -> describe(request, slate, found), request.inRequest());
@@ -156,36 +160,43 @@ final class Recommender {
       Request request, RankedSlate slate, Retrieval found) {
     boolean coldStart = found.coldStart();
     RecommendQuery query = request.query();
-    ListenableFuture<Map<String, Item>> items = orFeatureFailure(Futures.transform(
-        metrics.time("items", feature.withDeadline(request.budget().callerDeadline()).getItems(
-            GetItemsRequest.newBuilder()
-                .addAllItemIds(slate.displayItemIds(query.limit(), query.includeContributions())).build())),
-        Recommender::byId,
-        directExecutor()));
+    BuyAgain buyAgain = found.buyAgain();
+    Set<String> displayIds = new LinkedHashSet<>(buyAgain.itemIds());
+    displayIds.addAll(slate.displayItemIds(buyAgain.newItemPlaces(query.limit()), query.includeContributions()));
+    ListenableFuture<Map<String, Item>> items = displayIds.isEmpty()
+        ? Futures.immediateFuture(Map.of())
+        : orFeatureFailure(Futures.transform(
+            metrics.time("items", feature.withDeadline(request.budget().callerDeadline()).getItems(
+                GetItemsRequest.newBuilder().addAllItemIds(displayIds).build())),
+            Recommender::byId,
+            directExecutor()));
     ListenableFuture<Explanations> explanations = explain(request, slate, found);
     return Futures.whenAllSucceed(items, explanations).call(
-        () -> ResponseAssembler.assemble(slate, query.limit(), Futures.getDone(items),
+        () -> ResponseAssembler.assemble(slate, buyAgain, query.limit(), Futures.getDone(items),
             Futures.getDone(explanations), coldStart, query.locale(), query.includeContributions()),
         directExecutor());
   }
 
   /**
-   * Asks the explain service, within its own budget. Not asked when the model could not rank
-   * (there is no model evidence to explain), for an unknown user (with no history it could
-   * only repeat the retrieval reasons, so the hop is saved), nor when the caller skips them.
+   * Asks the explain service, within its own budget, about the new items only: buy-again items
+   * are placed by rule and have no model reason to verify, and the new items' top-k is the
+   * places left to them. Not asked when the model could not rank (there is no model evidence
+   * to explain), for an unknown user (with no history it could only repeat the retrieval
+   * reasons, so the hop is saved), when the caller skips them, nor when no new item is shown.
    */
   private ListenableFuture<Explanations> explain(
       Request request, RankedSlate slate, Retrieval found) {
     if (slate.rankingDegraded()) {
       return Futures.immediateFuture(Explanations.failed());
     }
-    if (found.coldStart() || request.query().skipModelReasons()) {
+    RecommendQuery query = request.query();
+    int newItemPlaces = found.buyAgain().newItemPlaces(query.limit());
+    if (found.coldStart() || query.skipModelReasons() || newItemPlaces == 0 || slate.ranked().isEmpty()) {
       return Futures.immediateFuture(Explanations.notAsked());
     }
-    RecommendQuery query = request.query();
     ListenableFuture<Explanations> explained = Futures.transform(
         metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(
-            slate.explainRequest(query.limit(), config.slateSize(), query.locale(),
+            slate.explainRequest(newItemPlaces, config.slateSize(), query.locale(),
                 found.historyItemIds(), found.recentWindow()))),
         Explanations::from,
         directExecutor());
@@ -262,8 +273,9 @@ final class Recommender {
     }
   }
 
-  /** What the feature service knows about the user. */
-  private record Retrieval(GetUserHistoryResponse history, RetrieveCandidatesResponse candidates) {
+  /** What the feature service knows about the user, and the answer's buy-again places. */
+  private record Retrieval(
+      GetUserHistoryResponse history, RetrieveCandidatesResponse candidates, BuyAgain buyAgain) {
     /** The user's recent items, oldest first (repeats kept: the model reads them in order). */
     List<String> historyItemIds() {
       return history.getEventsList().stream().map(Event::getItemId).toList();

@@ -4,6 +4,8 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RegularItem;
+import io.glassbox.api.v1.RetrievalSource;
 import java.util.List;
 import java.util.Map;
 
@@ -11,8 +13,18 @@ import java.util.Map;
 final class ResponseAssembler {
   private ResponseAssembler() {}
 
+  /** The answer without buy-again places. */
+  static RecommendResponse assemble(
+      RankedSlate slate, int limit, Map<String, Item> items, Explanations explanations,
+      boolean coldStart, String locale, boolean includeContributions) {
+    return assemble(slate, BuyAgain.none(), limit, items, explanations, coldStart, locale,
+        includeContributions);
+  }
+
   /**
-   * The answer for the best {@code limit} items of {@code slate}. An item the explain service
+   * The answer of {@code limit} items: the buy-again items first (placed by rule: score 0, source
+   * and reason BUY_AGAIN, no contribution row), then the best items of {@code slate} in the
+   * places left. An item the explain service
    * gave no reason for gets retrieval reasons, and then the answer says its explanations are
    * degraded; so does every answer whose ranking is degraded.
    *
@@ -21,7 +33,7 @@ final class ResponseAssembler {
    *     when the model ranked
    */
   static RecommendResponse assemble(
-      RankedSlate slate, int limit, Map<String, Item> items, Explanations explanations,
+      RankedSlate slate, BuyAgain buyAgain, int limit, Map<String, Item> items, Explanations explanations,
       boolean coldStart, String locale, boolean includeContributions) {
     boolean explanationsDegraded = slate.rankingDegraded()
         || explanations.outcome() == Explanations.Outcome.FAILED;
@@ -34,7 +46,16 @@ final class ResponseAssembler {
       slate.modelHistory().forEach(id -> response.addContributionHistory(display(id, items)));
     }
     int rank = 0;
-    for (RankedCandidate ranked : slate.top(limit)) {
+    for (RegularItem regular : buyAgain.items()) {
+      response.addItems(RecommendedItem.newBuilder()
+          .setItem(items.getOrDefault(regular.getItemId(),
+              Item.newBuilder().setItemId(regular.getItemId()).build()))
+          .setRank(++rank)
+          .setScore(0)
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)
+          .addReasons(buyAgain.reason(regular, items, locale)));
+    }
+    for (RankedCandidate ranked : slate.top(buyAgain.newItemPlaces(limit))) {
       List<Reason> reasons = explanations.reasonsByItem().get(ranked.itemId());
       if (reasons == null) {
         reasons = RetrievalReasons.of(ranked.candidate(), items, locale);

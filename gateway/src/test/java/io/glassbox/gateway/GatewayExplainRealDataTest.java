@@ -70,13 +70,7 @@ class GatewayExplainRealDataTest {
 
   @BeforeAll
   static void start() {
-    String root = System.getProperty("glassbox.repo.root");
-    ConfigSource base = ConfigSource.of(Map.of(
-        "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
-        "GLASSBOX_MODEL_DIR", root + "/models",
-        "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0", "GLASSBOX_EXPLAIN_PORT", "0",
-        "GLASSBOX_GATEWAY_PORT", "0", "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0",
-        "GLASSBOX_METRICS_PORT", "0", "GLASSBOX_GATEWAY_HTTP_PORT", "0"));
+    ConfigSource base = RealSuiteSettings.base();
     GrpcServer feature = start(FeatureMain.start(base));
     GrpcServer model = start(ModelMain.start(base));
     Map<String, String> targets = Map.of(
@@ -89,7 +83,9 @@ class GatewayExplainRealDataTest {
         "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
         "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
         "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-        "GLASSBOX_DEFAULT_DEADLINE", "30s"))).grpc());
+        "GLASSBOX_DEFAULT_DEADLINE", "30s",
+        // The new-item ranking and its explanations; buy-again: GatewayBuyAgainRealDataTest.
+        "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0"))).grpc());
     channel = ClientChannels.forTarget("localhost:" + gatewayServer.port());
     gateway = GatewayGrpc.newBlockingStub(channel);
     direct = ClientChannels.forTarget("localhost:" + feature.port());
@@ -298,9 +294,9 @@ class GatewayExplainRealDataTest {
   /**
    * The ranking as the model service serves it to the gateway, read directly: the customer's
    * record and candidates as the gateway reads them, with recent purchases over the model's
-   * trend window.
+   * trend window. (Also used by GatewayBuyAgainRealDataTest.)
    */
-  private record ServedRanking(
+  record ServedRanking(
       ManagedChannel model, List<String> record, List<String> candidates, Map<String, Long> counts,
       com.google.protobuf.Duration window, List<String> order) {
     static ServedRanking read(ManagedChannel featureChannel, ManagedChannel modelChannel) {

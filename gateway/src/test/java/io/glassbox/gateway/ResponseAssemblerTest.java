@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RegularItem;
+import io.glassbox.api.v1.RetrievalSource;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -53,6 +56,47 @@ class ResponseAssemblerTest {
     assertEquals(2, response.getItems(1).getRank());
     assertEquals("v7", response.getModelVersion());
     assertFalse(response.getExplanationsDegraded());
+  }
+
+  private static final BuyAgain BUY_AGAIN = new BuyAgain(List.of(
+      RegularItem.newBuilder().setItemId("h1").setBaskets(4)
+          .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_797_600L)).build(),   // 2011-11-20 14:00 UTC
+      RegularItem.newBuilder().setItemId("h2").setBaskets(2)
+          .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_833_599L)).build()),  // 2011-11-20 23:59:59 UTC
+      9);
+
+  @Test
+  void assemble_buyAgain_takesTheFirstPlacesWithTheRuleReasonThenTheBestNewItems() {
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BUY_AGAIN, 3, ITEMS,
+        explained("b"), false, "en-US", true);
+
+    assertEquals(List.of("h1", "h2", "b"),
+        response.getItemsList().stream().map(i -> i.getItem().getItemId()).toList());
+    RecommendedItem first = response.getItems(0);
+    assertEquals(item("h1"), first.getItem());
+    assertEquals(0.0, first.getScore());
+    assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN), first.getSourcesList());
+    assertEquals(0, first.getContributionCount(), "no heatmap row for a rule-placed item");
+    assertEquals(Reason.newBuilder().setKind(ReasonKind.REASON_KIND_BUY_AGAIN)
+        .setText("You bought this in 4 of your 9 orders, most recently on 2011-11-20.").setLocale("en-US")
+        .addEvidenceItemIds("h1").addEvidenceTitles(item("h1").getTitle())
+        .setOrdersWithItem(4).setOrders(9)
+        .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_797_600L)).build(), first.getReasons(0));
+    // h2 is not in the catalogue map: shown by its id, titled by it in the reason.
+    assertEquals(List.of("h2"), response.getItems(1).getReasons(0).getEvidenceTitlesList());
+    assertEquals(3, response.getItems(2).getRank());
+    assertEquals(List.of(0.75f), response.getItems(2).getContributionList());
+    assertFalse(response.getExplanationsDegraded());
+  }
+
+  @Test
+  void assemble_buyAgainFillingTheLimit_leavesNoPlaceToNewItems() {
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BUY_AGAIN, 2, ITEMS,
+        Explanations.notAsked(), false, "zh-CN", false);
+
+    assertEquals(List.of("h1", "h2"),
+        response.getItemsList().stream().map(i -> i.getItem().getItemId()).toList());
+    assertEquals("您的 9 笔订单中有 2 笔买过它，最近一次在 2011-11-20。", response.getItems(1).getReasons(0).getText());
   }
 
   @Test

@@ -16,7 +16,17 @@ public final class GlassboxCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new GlassboxCli()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The commands; {@code evaluate-model} is the model service's offline evaluation with the
+   * served buy-again rule (which lives in the feature service) plugged in.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new GlassboxCli()).addSubcommand("evaluate-model",
+        new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
+            java.util.Optional.of(ServedBuyAgainRule::regularItems)));
   }
 
   @Override

@@ -20,6 +20,11 @@ final class RecommendCommand implements Callable<Integer> {
   @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
   String locale;
 
+  @Option(names = "--buy-again-slots",
+      description = "First places for the user's regular items, 0..50; 0 = only new items "
+          + "(default: the gateway's setting, GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS).")
+  Integer buyAgainSlots;
+
   @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
   String target;
 
@@ -29,10 +34,14 @@ final class RecommendCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     return CliCalls.withChannel(target, channel -> {
+      RecommendRequest.Builder request = RecommendRequest.newBuilder()
+          .setUserId(userId).setLimit(limit).setLocale(locale);
+      if (buyAgainSlots != null) {
+        request.setBuyAgainSlots(buyAgainSlots);
+      }
       RecommendResponse response = GatewayGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-          .recommend(RecommendRequest.newBuilder()
-              .setUserId(userId).setLimit(limit).setLocale(locale).build());
+          .recommend(request.build());
       System.out.print(new RecommendationPrinter().render(userId, response));
       return 0;
     });

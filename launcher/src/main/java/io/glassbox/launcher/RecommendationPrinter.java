@@ -37,8 +37,12 @@ final class RecommendationPrinter {
       if (item.getPrice() > 0) {
         out.append(String.format(Locale.ROOT, "  %.2f %s", item.getPrice(), item.getCurrencyCode()));
       }
-      out.append(String.format(Locale.ROOT, "  score %.3f  via %s%n", recommended.getScore(),
-          sources(recommended)));
+      if (recommended.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)) {
+        out.append("  buy again (one of your regular items; placed by rule, not scored)\n");
+      } else {
+        out.append(String.format(Locale.ROOT, "  score %.3f  via %s%n", recommended.getScore(),
+            sources(recommended)));
+      }
       for (Reason reason : recommended.getReasonsList()) {
         out.append("       - ").append(reason.getText()).append('\n');
       }
@@ -56,6 +60,7 @@ final class RecommendationPrinter {
     return switch (source) {
       case RETRIEVAL_SOURCE_CO_PURCHASE -> "co-purchase";
       case RETRIEVAL_SOURCE_POPULAR -> "popular";
+      case RETRIEVAL_SOURCE_BUY_AGAIN -> "buy again";
       default -> "other";
     };
   }

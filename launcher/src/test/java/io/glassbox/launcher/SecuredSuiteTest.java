@@ -92,7 +92,9 @@ class SecuredSuiteTest {
   @Test
   void recommend_withClientKeyOverMutualTls_isAnsweredByEveryServiceBehind() {
     RecommendResponse response = gateway(channel(suite.ports().gateway(), SHOP_KEY, clientTls)).recommend(
-        RecommendRequest.newBuilder().setUserId("12347").setLimit(5).build());
+        // Buy-again off: this customer's 5 places would all go to regular items, and the explain
+        // service would not be asked.
+        RecommendRequest.newBuilder().setUserId("12347").setLimit(5).setBuyAgainSlots(0).build());
 
     assertEquals(5, response.getItemsCount());
     // Not degraded: the gateway reached feature, model and explain, and explain reached model

@@ -91,7 +91,9 @@ class SuiteEndToEndTest {
             "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "5s",
             "GLASSBOX_EXPLAIN_TIMEOUT", "5s",
             "GLASSBOX_DEFAULT_DEADLINE", "10s",
-            "GLASSBOX_GATEWAY_HTTP_PORT", "0")),
+            "GLASSBOX_GATEWAY_HTTP_PORT", "0",
+            // The new-item ranking and its faithfulness; buy-again: GatewayBuyAgainRealDataTest.
+            "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0")),
         Suite.Ports.ephemeral());
     gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
     featureChannel = ClientChannels.forTarget("localhost:" + suite.ports().feature());

@@ -82,7 +82,9 @@ class ViewerEndToEndTest {
             "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "10s",
             "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
             "GLASSBOX_DEFAULT_DEADLINE", "30s",
-            "GLASSBOX_GATEWAY_HTTP_PORT", String.valueOf(freePort()))),
+            "GLASSBOX_GATEWAY_HTTP_PORT", String.valueOf(freePort()),
+            // The heatmap and what-if need model-ranked items (buy-again rows have none).
+            "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0")),
         Suite.Ports.ephemeral());
     viewer = suite.viewerUri().orElseThrow();
     gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());

@@ -113,6 +113,23 @@ public final class ReasonTexts {
     return titles.isEmpty() ? format("copurchase.withYourItems") : format("copurchase.with", list(titles));
   }
 
+  /**
+   * Why a buy-again item is placed first, and nothing more (a rule, not a model claim): "You
+   * bought this in 4 of your 9 orders, most recently on 2011-11-20."
+   *
+   * @param ordersWithItem the user's distinct orders with the item, >= 1
+   * @param orders the user's distinct orders, >= {@code ordersWithItem}
+   * @param lastPurchase the day of the last purchase (the caller picks the time zone; Glassbox
+   *     says UTC)
+   */
+  public String buyAgain(int ordersWithItem, int orders, java.time.LocalDate lastPurchase) {
+    if (ordersWithItem < 1 || orders < ordersWithItem) {
+      throw new IllegalArgumentException("need 1 <= ordersWithItem <= orders, got "
+          + ordersWithItem + " of " + orders);
+    }
+    return format("buyAgain", ordersWithItem, orders, lastPurchase.toString());
+  }
+
   /** "One of the shop's best sellers." */
   public String popular() {
     return format("popular");

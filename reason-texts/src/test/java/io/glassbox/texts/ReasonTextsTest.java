@@ -108,6 +108,22 @@ class ReasonTextsTest {
   }
 
   @Test
+  void buyAgain_bothLocales_stateOrdersAndTheLastPurchaseDayOnly() {
+    assertEquals("You bought this in 4 of your 9 orders, most recently on 2011-11-20.",
+        EN.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20)));
+    assertEquals("您的 9 笔订单中有 4 笔买过它，最近一次在 2011-11-20。",
+        ZH.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20)));
+    assertEquals("You bought this in 1200 of your 1500 orders, most recently on 2011-01-02.",
+        EN.buyAgain(1200, 1500, java.time.LocalDate.of(2011, 1, 2)));
+  }
+
+  @Test
+  void buyAgain_moreOrdersWithTheItemThanOrders_isRejected() {
+    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(3, 2, java.time.LocalDate.EPOCH));
+    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(0, 2, java.time.LocalDate.EPOCH));
+  }
+
+  @Test
   void texts_doNotDependOnTheJvmDefaultLocale() {
     Locale before = Locale.getDefault();
     try {

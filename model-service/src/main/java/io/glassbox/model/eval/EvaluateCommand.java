@@ -73,26 +73,84 @@ public final class EvaluateCommand implements Callable<Integer> {
           + "with the version's trend term over these purchases before each case's time.")
   private Path trendEventsFile;
 
+  @Option(names = "--buy-again-slots",
+      description = "Count repeat purchases (every held-out item is a target) and put the first M "
+          + "places to the case's regular items, as the gateway serves them (M = 0: the new-item "
+          + "ranking with repeats counted). Needs a cases file with history_baskets "
+          + "(eval_cases_repeats.tsv) and bin/glassbox evaluate-model, which has the served rule.")
+  private Integer buyAgainSlots;
+
+  @Option(names = "--buy-again-min-baskets", defaultValue = "2",
+      description = "With --buy-again-slots: the distinct orders that make an item regular (default: ${DEFAULT-VALUE}).")
+  private int buyAgainMinBaskets;
+
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path jsonFile;
 
   @Option(names = "--ranks", description = "Also write per-case ranks (user_id, full_ranks, sampled_rank) as TSV.")
   Path ranksFile;
 
+  @CommandLine.Spec
+  private CommandLine.Model.CommandSpec spec;
+
   private final PrintStream out;
   private final PrintStream progress;
+  private final Optional<RegularItemsRule> regularItemsRule;
 
   EvaluateCommand(PrintStream out, PrintStream progress) {
+    this(out, progress, Optional.empty());
+  }
+
+  /**
+   * @param regularItemsRule the buy-again rule the serving path uses (the feature service's), for
+   *     {@code --buy-again-slots}; empty where it is not on the classpath
+   */
+  public EvaluateCommand(PrintStream out, PrintStream progress, Optional<RegularItemsRule> regularItemsRule) {
     this.out = out;
     this.progress = progress;
+    this.regularItemsRule = regularItemsRule;
   }
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new EvaluateCommand(System.out, System.err)).execute(args));
   }
 
+  /**
+   * The buy-again rule: a case's regular items, in rule order, from its history (oldest first)
+   * and the basket of each history event.
+   */
+  @FunctionalInterface
+  public interface RegularItemsRule {
+    List<String> regularItems(List<String> history, List<String> historyBaskets, int minBaskets);
+  }
+
+  /** The first places of a case under the buy-again merge, or none with 0 slots. */
+  private Evaluator.FirstPlaces buyAgainPlaces() {
+    if (buyAgainSlots < 0 || buyAgainMinBaskets < 2) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--buy-again-slots must be >= 0 and --buy-again-min-baskets >= 2");
+    }
+    if (buyAgainSlots == 0) {
+      return evaluationCase -> List.of();
+    }
+    RegularItemsRule rule = regularItemsRule.orElseThrow(() -> new CommandLine.ParameterException(
+        spec.commandLine(), "--buy-again-slots needs the served buy-again rule: run it as "
+            + "bin/glassbox evaluate-model"));
+    return evaluationCase -> {
+      if (evaluationCase.historyBaskets().isEmpty() && !evaluationCase.history().isEmpty()) {
+        throw new IllegalArgumentException("case of user " + evaluationCase.userId() + " has no "
+            + "history_baskets; use the trainer's eval_cases_repeats.tsv");
+      }
+      List<String> regular = rule.regularItems(
+          evaluationCase.history(), evaluationCase.historyBaskets(), buyAgainMinBaskets);
+      return regular.subList(0, Math.min(buyAgainSlots, regular.size()));
+    };
+  }
+
   @Override
   public Integer call() throws Exception {
+    // Checked before the model loads: a usage error should not wait for it.
+    Evaluator.FirstPlaces firstPlaces = buyAgainSlots == null ? null : buyAgainPlaces();
     List<EvaluationCase> cases = EvaluationCasesFile.read(casesFile,
         split.equals("all") ? Optional.empty() : Optional.of(split));
     if (limit > 0 && cases.size() > limit) {
@@ -122,7 +180,8 @@ public final class EvaluateCommand implements Callable<Integer> {
           cases.size(), split, model.modelName(), model.version(), model.device(),
           model.vocabulary().size(), evaluator.casesPerBatch());
       ProgressLine line = new ProgressLine(progress);
-      Evaluator.Summary summary = evaluator.evaluate(cases, line::update);
+      Evaluator.Summary summary = firstPlaces == null ? evaluator.evaluate(cases, line::update)
+          : evaluator.evaluateRepeatsCounted(cases, firstPlaces, line::update);
       line.finish();
       print(model, summary);
       if (jsonFile != null) {
@@ -138,10 +197,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   private void print(LoadedModel model, Evaluator.Summary summary) {
     out.printf(Locale.ROOT, "model %s version %s, %s split, cases file %s%n",
         model.modelName(), model.version(), split, casesFile.getFileName());
+    if (buyAgainSlots != null) {
+      out.printf(Locale.ROOT, "every held-out item a target (repeat purchases counted); new items by %s%n",
+          trendEventsFile == null ? "the model score" : "the served score (model + trend term)");
+    }
     out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
     String prefix = trendEventsFile == null ? "" : "trend_";
-    row(trendEventsFile == null ? "full ranking, history excluded"
-        : "full ranking + trend term (served)", summary.full().means(), summary.full().cases());
+    row(fullLabel(), summary.full().means(), summary.full().cases());
     if (summary.sampled().cases() > 0) {
       row("sampled negatives (first target)", summary.sampled().means(), summary.sampled().cases());
     }
@@ -152,13 +214,23 @@ public final class EvaluateCommand implements Callable<Integer> {
         recorded.put(metric, value);
       }
     }
-    if (!recorded.isEmpty()) {
+    // metadata.json holds new-item metrics only; the trainer's repeats-counted figures are in
+    // trainer/results/<dataset>.json, time_aware.<split>.results.repeats_counted/*.
+    if (!recorded.isEmpty() && buyAgainSlots == null) {
       row("metadata.json " + prefix + split + "_* (trainer)", recorded, -1);
     }
     if (summary.casesWithoutKnownTargets() > 0 || summary.unknownTargets() > 0 || summary.unknownHistoryItems() > 0) {
       out.printf(Locale.ROOT, "outside the vocabulary: %d targets (%d cases left with none), %d history items%n",
           summary.unknownTargets(), summary.casesWithoutKnownTargets(), summary.unknownHistoryItems());
     }
+  }
+
+  private String fullLabel() {
+    if (buyAgainSlots == null) {
+      return trendEventsFile == null ? "full ranking, history excluded" : "full ranking + trend term (served)";
+    }
+    return buyAgainSlots == 0 ? "repeats counted, new items only"
+        : String.format(Locale.ROOT, "repeats, buy-again m=%d k=%d", buyAgainSlots, buyAgainMinBaskets);
   }
 
   private void row(String label, Map<String, Double> means, int cases) {
@@ -178,6 +250,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     json.put("execution_provider", model.device().name());
     json.put("split", split);
     json.put("cases_file", casesFile.toString());
+    if (buyAgainSlots != null) {
+      json.put("repeats_counted", true);
+      json.put("buy_again_slots", buyAgainSlots);
+      json.put("buy_again_min_baskets", buyAgainMinBaskets);
+    }
     json.put("full", withCases(summary.full()));
     json.put("sampled", withCases(summary.sampled()));
     json.put("unknown_targets", summary.unknownTargets());

@@ -15,16 +15,29 @@ import java.util.OptionalLong;
  * @param negatives sampled unseen items for the sampled protocol; empty when none were written
  * @param requestTime the held-out basket's time in Unix seconds (the request time recent
  *     purchases are counted up to); empty in files written before the column existed
+ * @param historyBaskets the basket (order) of each history event, aligned with {@code history};
+ *     empty when the file has no {@code history_baskets} column
  */
 public record EvaluationCase(
     String split, String userId, List<String> history, List<String> targets, List<String> negatives,
-    OptionalLong requestTime) {
+    OptionalLong requestTime, List<String> historyBaskets) {
 
   public EvaluationCase {
     history = List.copyOf(history);
     targets = List.copyOf(targets);
     negatives = List.copyOf(negatives);
     requireNonNull(requestTime, "requestTime");
+    historyBaskets = List.copyOf(historyBaskets);
+    if (!historyBaskets.isEmpty() && historyBaskets.size() != history.size()) {
+      throw new IllegalArgumentException("user " + userId + ": " + historyBaskets.size()
+          + " history baskets for " + history.size() + " history items");
+    }
+  }
+
+  public EvaluationCase(
+      String split, String userId, List<String> history, List<String> targets, List<String> negatives,
+      OptionalLong requestTime) {
+    this(split, userId, history, targets, negatives, requestTime, List.of());
   }
 
   public EvaluationCase(

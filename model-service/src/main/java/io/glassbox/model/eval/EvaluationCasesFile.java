@@ -16,12 +16,16 @@ import java.util.OptionalLong;
  * trainer/README.md, "Evaluation cases file"): UTF-8, tab-separated, a header line
  * {@code split user_id history targets negatives [time]}, then one case per line with item ids
  * separated by single spaces; {@code negatives} may be empty; {@code time} (Unix seconds of the
- * held-out basket) is present in files written since the trend term exists.
+ * held-out basket) is present in files written since the trend term exists; {@code
+ * history_baskets} (the basket of each history event, for the buy-again rule) only in the
+ * repeats-counted cases file ({@code eval_cases_repeats.tsv}).
  */
 public final class EvaluationCasesFile {
   static final List<String> HEADER = List.of("split", "user_id", "history", "targets", "negatives");
   static final List<String> HEADER_WITH_TIME =
       List.of("split", "user_id", "history", "targets", "negatives", "time");
+  static final List<String> HEADER_WITH_BASKETS =
+      List.of("split", "user_id", "history", "targets", "negatives", "time", "history_baskets");
 
   private EvaluationCasesFile() {}
 
@@ -31,9 +35,10 @@ public final class EvaluationCasesFile {
     try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String header = reader.readLine();
       List<String> columns = header == null ? List.of() : Arrays.asList(header.split("\t", -1));
-      if (!columns.equals(HEADER) && !columns.equals(HEADER_WITH_TIME)) {
+      if (!columns.equals(HEADER) && !columns.equals(HEADER_WITH_TIME) && !columns.equals(HEADER_WITH_BASKETS)) {
         throw new IllegalArgumentException(file + ": the first line must be the header "
-            + String.join("<TAB>", HEADER_WITH_TIME) + " (time optional), got \"" + header + "\"");
+            + String.join("<TAB>", HEADER_WITH_BASKETS) + " (time and history_baskets optional), got \""
+            + header + "\"");
       }
       String line;
       int lineNumber = 1;
@@ -63,7 +68,12 @@ public final class EvaluationCasesFile {
                 + ": time must be Unix seconds, got \"" + fields[5] + "\"");
           }
         }
-        cases.add(new EvaluationCase(fields[0], fields[1], ids(fields[2]), targets, ids(fields[4]), time));
+        List<String> baskets = fields.length > HEADER_WITH_TIME.size() ? ids(fields[6]) : List.of();
+        try {
+          cases.add(new EvaluationCase(fields[0], fields[1], ids(fields[2]), targets, ids(fields[4]), time, baskets));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(file + " line " + lineNumber + ": " + e.getMessage(), e);
+        }
       }
     }
     return cases;

@@ -9,7 +9,9 @@ import io.glassbox.model.Scorer;
 import io.glassbox.model.Vocabulary;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -91,6 +93,56 @@ public final class Evaluator {
   }
 
   public Summary evaluate(List<EvaluationCase> cases, Progress progress) {
+    return evaluate(cases, progress, (evaluationCase, scores, history, index) ->
+        fullRank(scores, history, index));
+  }
+
+  /**
+   * Repeat purchases counted, with a merge that places history items first, as the trainer's
+   * {@code repeats_counted} rows (trainer/glassbox_trainer/timeaware.py): every target counts,
+   * history items included; {@code firstPlaces} items (history items, best first) take the
+   * first places, then every item outside the history by score; any other history item is never
+   * recommended, so as a target it is a miss ranked last (the vocabulary size + 1, as the
+   * trainer's row width). With no first places this is the new-item ranking with repeats counted.
+   */
+  public Summary evaluateRepeatsCounted(List<EvaluationCase> cases, FirstPlaces firstPlaces, Progress progress) {
+    return evaluate(cases, progress, new TargetRanker() {
+      private EvaluationCase current;
+      private Map<Integer, Integer> placed;
+
+      @Override
+      public int rank(EvaluationCase evaluationCase, float[] scores, BitSet history, int target) {
+        if (evaluationCase != current) {
+          current = evaluationCase;
+          placed = new HashMap<>();
+          for (String id : firstPlaces.itemsFor(evaluationCase)) {
+            int index = model.vocabulary().indexOf(id);
+            if (index != Vocabulary.UNKNOWN && history.get(index)) {
+              placed.putIfAbsent(index, placed.size());
+            }
+          }
+        }
+        Integer place = placed.get(target);
+        if (place != null) {
+          return place;
+        }
+        return history.get(target) ? scores.length : placed.size() + fullRank(scores, history, target);
+      }
+    });
+  }
+
+  /** The items a merge puts first for a case, best first: history items of the case. */
+  @FunctionalInterface
+  public interface FirstPlaces {
+    List<String> itemsFor(EvaluationCase evaluationCase);
+  }
+
+  /** The rank of one target (0-based) of a case from its scores by vocabulary index. */
+  private interface TargetRanker {
+    int rank(EvaluationCase evaluationCase, float[] scores, BitSet history, int target);
+  }
+
+  private Summary evaluate(List<EvaluationCase> cases, Progress progress, TargetRanker ranker) {
     Vocabulary vocabulary = model.vocabulary();
     RankingMetrics full = new RankingMetrics();
     RankingMetrics sampled = new RankingMetrics();
@@ -140,7 +192,7 @@ public final class Evaluator {
           if (index == Vocabulary.UNKNOWN) {
             unknownTargets++;
           } else {
-            ranks.add(fullRank(scores, histories.get(c), index));
+            ranks.add(ranker.rank(evaluationCase, scores, histories.get(c), index));
           }
         }
         if (ranks.isEmpty()) {

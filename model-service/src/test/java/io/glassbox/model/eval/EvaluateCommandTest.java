@@ -104,6 +104,86 @@ class EvaluateCommandTest {
     assertThrows(IllegalArgumentException.class, () -> EvaluationCasesFile.read(wrong, Optional.empty()));
   }
 
+  /**
+   * A repeats-counted case: item-01 is in baskets b1, b2, b3, item-02 in b1, b3, item-03 in b2
+   * only. Targets: the three history items and two new ones (item-12 beats every new item;
+   * item-07 is beaten by the 5 new items 08..12).
+   */
+  private static final String REPEAT_CASES = String.join("\n",
+      "split\tuser_id\thistory\ttargets\tnegatives\ttime\thistory_baskets",
+      "test\tu5\titem-01 item-02 item-01 item-03 item-02 item-01\titem-01 item-02 item-03 item-12 item-07\t\t0\t"
+          + "b1 b1 b2 b2 b3 b3",
+      "");
+
+  /** Stands in for the served rule here (launcher's ServedBuyAgainRuleTest checks that one). */
+  private static final EvaluateCommand.RegularItemsRule REGULAR = (history, baskets, minBaskets) -> {
+    assertEquals(List.of("b1", "b1", "b2", "b2", "b3", "b3"), baskets);
+    return minBaskets == 2 ? List.of("item-01", "item-02") : List.of("item-01");
+  };
+
+  @Test
+  void evaluate_buyAgainSlots_placesRegularItemsFirstAndCountsRepeats() throws IOException {
+    Path cases = directory.resolve("eval_cases_repeats.tsv");
+    Files.writeString(cases, REPEAT_CASES, StandardCharsets.UTF_8);
+    Path json = directory.resolve("result.json");
+    Path ranks = directory.resolve("ranks.tsv");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    int exit = run(out, new ByteArrayOutputStream(), Optional.of(REGULAR), "--cases", cases.toString(),
+        "--model-dir", modelDirectory().toString(), "--model-name", "toy", "--provider", "cpu",
+        "--buy-again-slots", "1", "--json", json.toString(), "--ranks", ranks.toString());
+
+    assertEquals(0, exit);
+    // item-01 takes place 0; item-02 and item-03 are history items never recommended: misses,
+    // ranked last (12 items + 1); item-12 comes right after the one placed item, item-07 after
+    // it and the 5 better new items.
+    assertEquals(List.of("user_id\tfull_ranks\tsampled_rank", "u5\t0 13 13 1 6\t"), Files.readAllLines(ranks));
+    JsonNode full = new ObjectMapper().readTree(json.toFile()).get("full");
+    double ideal = 1 + 1 / log2(3) + 1 / log2(4) + 1 / log2(5) + 1 / log2(6);
+    assertEquals((1 + 1 / log2(3) + 1 / log2(8)) / ideal, full.get("ndcg@10").asDouble(), 1e-9);
+    assertEquals(1.0, full.get("hr@10").asDouble(), 1e-9);
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("repeats, buy-again m=1 k=2          1.0000  1.0000"), out.toString());
+
+    run(new ByteArrayOutputStream(), new ByteArrayOutputStream(), Optional.of(REGULAR), "--cases", cases.toString(),
+        "--model-dir", modelDirectory().toString(), "--model-name", "toy", "--provider", "cpu",
+        "--buy-again-slots", "10", "--ranks", ranks.toString());
+    assertEquals("u5\t0 1 13 2 7\t", Files.readAllLines(ranks).get(1), "both regular items placed");
+
+    run(new ByteArrayOutputStream(), new ByteArrayOutputStream(), Optional.of(REGULAR), "--cases", cases.toString(),
+        "--model-dir", modelDirectory().toString(), "--model-name", "toy", "--provider", "cpu",
+        "--buy-again-slots", "10", "--buy-again-min-baskets", "3", "--ranks", ranks.toString());
+    assertEquals("u5\t0 13 13 1 6\t", Files.readAllLines(ranks).get(1), "k = 3: item-01 only");
+
+    run(new ByteArrayOutputStream(), new ByteArrayOutputStream(), Optional.of(REGULAR), "--cases", cases.toString(),
+        "--model-dir", modelDirectory().toString(), "--model-name", "toy", "--provider", "cpu",
+        "--buy-again-slots", "0", "--ranks", ranks.toString());
+    assertEquals("u5\t13 13 13 0 5\t", Files.readAllLines(ranks).get(1), "m = 0: new items, repeats counted");
+  }
+
+  @Test
+  void evaluate_buyAgainWithoutTheServedRule_isAUsageError() throws IOException {
+    Path cases = directory.resolve("eval_cases_repeats.tsv");
+    Files.writeString(cases, REPEAT_CASES, StandardCharsets.UTF_8);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    int exit = run(new ByteArrayOutputStream(), progress, Optional.empty(), "--cases", cases.toString(),
+        "--model-dir", modelDirectory().toString(), "--model-name", "toy", "--provider", "cpu",
+        "--buy-again-slots", "1");
+
+    assertEquals(2, exit);
+    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("bin/glassbox evaluate-model"), progress.toString());
+  }
+
+  @Test
+  void casesFile_historyBasketsMustAlignWithTheHistory() throws IOException {
+    Path cases = directory.resolve("misaligned.tsv");
+    Files.writeString(cases, REPEAT_CASES.replace("b1 b1 b2", "b1 b2"), StandardCharsets.UTF_8);
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> EvaluationCasesFile.read(cases, Optional.empty()));
+    assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+  }
+
   private Path writeCases() throws IOException {
     Path cases = directory.resolve("eval_cases.tsv");
     Files.writeString(cases, CASES, StandardCharsets.UTF_8);
@@ -124,9 +204,16 @@ class EvaluateCommandTest {
   }
 
   private static int run(ByteArrayOutputStream out, ByteArrayOutputStream progress, String... args) {
+    return run(out, progress, Optional.empty(), args);
+  }
+
+  private static int run(ByteArrayOutputStream out, ByteArrayOutputStream progress,
+      Optional<EvaluateCommand.RegularItemsRule> rule, String... args) {
     PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream progressStream = new PrintStream(progress, true, StandardCharsets.UTF_8);
-    return new CommandLine(new EvaluateCommand(outStream, progressStream)).execute(args);
+    CommandLine command = new CommandLine(new EvaluateCommand(outStream, progressStream, rule));
+    command.setErr(new java.io.PrintWriter(progressStream, true));
+    return command.execute(args);
   }
 
   private static double log2(double value) {

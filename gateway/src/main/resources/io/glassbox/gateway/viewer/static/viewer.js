@@ -25,7 +25,9 @@ const TEXTS = {
       + (r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : ""),
     score: "score",
-    kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller" },
+    kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
+      REASON_KIND_BUY_AGAIN: "buy again" },
+    buyAgain: "one of your regular items, placed first by rule (not scored by the model)",
     necessary: "necessary", notNecessary: "not necessary",
     sufficient: "sufficient", notSufficient: "not sufficient",
     rankMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without it`
@@ -66,7 +68,9 @@ const TEXTS = {
       + (r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : ""),
     score: "得分",
-    kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "常一起购买", REASON_KIND_POPULAR: "畅销" },
+    kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "常一起购买", REASON_KIND_POPULAR: "畅销",
+      REASON_KIND_BUY_AGAIN: "再次购买" },
+    buyAgain: "您常买的商品，按规则排在前面（不是模型打分）",
     necessary: "必要", notNecessary: "非必要",
     sufficient: "充分", notSufficient: "不充分",
     rankMove: (reason) => `排名 ${reason.rank} → 去掉后 ${reason.rankWithoutEvidence}`
@@ -188,10 +192,13 @@ function renderRecommendations(response) {
       }
       reasons.append(line);
     }
-    list.append(el("li", { class: "recommendation", "data-item-id": entry.item.itemId },
+    // A buy-again item is placed by rule: it has no model score to show.
+    const buyAgain = entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN");
+    const measure = buyAgain ? t("buyAgain") : `${t("score")} ${entry.score.toFixed(3)}`;
+    list.append(el("li", { class: "recommendation" + (buyAgain ? " buy-again" : ""), "data-item-id": entry.item.itemId },
       el("div", { class: "item-line" },
         el("span", { class: "title", text: entry.item.title || entry.item.itemId }),
-        el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${t("score")} ${entry.score.toFixed(3)}` })),
+        el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${measure}` })),
       reasons));
   }
 }

@@ -1,0 +1,76 @@
+package io.glassbox.gateway;
+
+import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RegularItem;
+import io.glassbox.texts.ReasonTexts;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The buy-again places of one Recommend answer: the user's regular items (bought in at least
+ * the configured number of distinct orders; the feature service counts them over the user's
+ * whole record and orders them most orders first, then most recently bought) take the first
+ * places, and the model's ranking of new items fills the rest. The merge the trainer evaluated
+ * (trainer/glassbox_trainer/timeaware.py, {@code buy_again_rows}). It is a rule, not a model
+ * claim: its items carry no score and one reason that says only how often and when the user
+ * bought them.
+ *
+ * @param items the regular items that take the first places, in order
+ * @param orders the user's distinct orders (what the reasons count against)
+ */
+record BuyAgain(List<RegularItem> items, int orders) {
+  BuyAgain {
+    items = List.copyOf(items);
+  }
+
+  /** No buy-again places. */
+  static BuyAgain none() {
+    return new BuyAgain(List.of(), 0);
+  }
+
+  /** The first {@code places} of the user's regular items, as the feature service ordered them. */
+  static BuyAgain of(GetUserHistoryResponse history, int places) {
+    List<RegularItem> regular = history.getRegularItemsList();
+    return new BuyAgain(regular.subList(0, Math.min(places, regular.size())), history.getOrders());
+  }
+
+  /** The places left to new items in an answer of {@code limit} items. */
+  int newItemPlaces(int limit) {
+    return Math.max(0, limit - items.size());
+  }
+
+  List<String> itemIds() {
+    return items.stream().map(RegularItem::getItemId).toList();
+  }
+
+  /**
+   * The one reason of a buy-again item: "You bought this in 4 of your 9 orders, most recently on
+   * 2011-11-20." (the day in UTC), citing the item itself.
+   *
+   * @param items display fields by id, for the title (the id stands in when the catalogue lacks it)
+   */
+  Reason reason(RegularItem item, Map<String, Item> items, String locale) {
+    ReasonTexts texts = ReasonTexts.forLocale(locale);
+    Item display = items.get(item.getItemId());
+    String title = display == null || display.getTitle().isEmpty() ? item.getItemId() : display.getTitle();
+    Instant last = Instant.ofEpochSecond(
+        item.getLastPurchaseTime().getSeconds(), item.getLastPurchaseTime().getNanos());
+    return Reason.newBuilder()
+        .setKind(ReasonKind.REASON_KIND_BUY_AGAIN)
+        .setText(texts.buyAgain(item.getBaskets(), Math.max(orders, item.getBaskets()),
+            LocalDate.ofInstant(last, ZoneOffset.UTC)))
+        .setLocale(texts.tag())
+        .addEvidenceItemIds(item.getItemId())
+        .addEvidenceTitles(title)
+        .setOrdersWithItem(item.getBaskets())
+        .setOrders(Math.max(orders, item.getBaskets()))
+        .setLastPurchaseTime(item.getLastPurchaseTime())
+        .build();
+  }
+}

@@ -1,0 +1,277 @@
+package io.glassbox.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.FeedbackType;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.explain.ExplainMain;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.model.ModelMain;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Recommend's buy-again places with the real feature service (embedded data, in-memory store),
+ * the shipped model and the explain service behind two gateways on loopback ports: one with the
+ * defaults (10 places, regular = in 2 or more orders), one with buy-again off by default and
+ * regular = in 5 or more orders.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class GatewayBuyAgainRealDataTest {
+  /**
+   * A customer of the embedded data: 182 purchase lines in 7 invoices, 43 items in two or more
+   * of them. Their regular items by the rule (orders, then the later purchase), worked out from
+   * data/uci-online-retail/interactions.csv.gz: 22375 in 6 orders (last 2011-10-31), 21731 in 5
+   * (last 2011-12-07), 84558A and 22727 in 5 (2011-10-31, 84558A bought later in that invoice),
+   * 20719 in 4 (2011-12-07), then 22725, 22423, 22371, 22196 in 4 (2011-10-31), 23084 in 3
+   * (2011-12-07).
+   */
+  private static final String CUSTOMER = "12347";
+  private static final List<String> CUSTOMER_REGULAR_ITEMS = List.of(
+      "22375", "21731", "84558A", "22727", "20719", "22725", "22423", "22371", "22196", "23084");
+  private static final List<GrpcServer> servers = new ArrayList<>();
+  private static final List<ManagedChannel> channels = new ArrayList<>();
+  private static GatewayGrpc.GatewayBlockingStub defaults;
+  private static GatewayGrpc.GatewayBlockingStub offAndFiveOrders;
+  /** The model's new-item ranking of the customer, scored directly (trend term included). */
+  private static List<String> servedOrder;
+
+  @BeforeAll
+  static void start() {
+    ConfigSource base = RealSuiteSettings.base();
+    GrpcServer feature = keep(FeatureMain.start(base));
+    GrpcServer model = keep(ModelMain.start(base));
+    Map<String, String> backends = new HashMap<>(Map.of(
+        "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
+        "GLASSBOX_MODEL_TARGET", "localhost:" + model.port()));
+    GrpcServer explain = keep(ExplainMain.start(base.with(backends)));
+    backends.putAll(Map.of(
+        "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
+        "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
+        "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
+        "GLASSBOX_DEFAULT_DEADLINE", "30s"));
+    defaults = gateway(base.with(backends));
+    Map<String, String> tuned = new HashMap<>(backends);
+    tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0");
+    tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS", "5");
+    offAndFiveOrders = gateway(base.with(tuned));
+    ManagedChannel featureChannel = channel("localhost:" + feature.port());
+    servedOrder = GatewayExplainRealDataTest.ServedRanking.read(
+        featureChannel, channel("localhost:" + model.port())).order();
+    awaitTrendRanking(defaults);
+    awaitTrendRanking(offAndFiveOrders);
+  }
+
+  /**
+   * Waits until {@code gateway} ranks new items by the served score: it learns the model's trend
+   * window in the background, so its first answers may rank without the trend term.
+   */
+  private static void awaitTrendRanking(GatewayGrpc.GatewayBlockingStub gateway) {
+    List<String> expected = servedOrder.subList(0, 20);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> seen;
+    do {
+      seen = ids(recommend(gateway, request(20).setBuyAgainSlots(0).setSkipModelReasons(true).build()).getItemsList());
+    } while (!seen.equals(expected) && System.nanoTime() < deadline);
+    assertEquals(expected, seen, "the gateway ranks new items by the served score");
+  }
+
+  private static ManagedChannel channel(String target) {
+    ManagedChannel channel = ClientChannels.forTarget(target);
+    channels.add(channel);
+    return channel;
+  }
+
+  private static GatewayGrpc.GatewayBlockingStub gateway(ConfigSource config) {
+    GrpcServer server = keep(GatewayMain.start(config).grpc());
+    return GatewayGrpc.newBlockingStub(channel("localhost:" + server.port()));
+  }
+
+  private static GrpcServer keep(GrpcServer server) {
+    servers.add(server);
+    return server;
+  }
+
+  @AfterAll
+  static void stop() {
+    channels.forEach(ManagedChannel::shutdownNow);
+    for (int i = servers.size() - 1; i >= 0; i--) {
+      servers.get(i).close();
+    }
+  }
+
+  private static RecommendResponse recommend(GatewayGrpc.GatewayBlockingStub gateway, RecommendRequest request) {
+    return gateway.withDeadlineAfter(60, TimeUnit.SECONDS).recommend(request);
+  }
+
+  private static RecommendRequest.Builder request(int limit) {
+    return RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(limit);
+  }
+
+  private static List<String> ids(List<RecommendedItem> items) {
+    return items.stream().map(item -> item.getItem().getItemId()).toList();
+  }
+
+  private static boolean isBuyAgain(RecommendedItem item) {
+    return item.getSourcesList().equals(List.of(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN));
+  }
+
+  @Test
+  void recommend_defaults_regularItemsFirstInRuleOrderThenTheNewItemRanking() {
+    RecommendResponse merged = recommend(defaults, request(20).build());
+
+    assertEquals(CUSTOMER_REGULAR_ITEMS, ids(merged.getItemsList().subList(0, 10)));
+    assertEquals(servedOrder.subList(0, 10), ids(merged.getItemsList().subList(10, 20)),
+        "the places left go to the model's new-item ranking, in its order");
+    assertFalse(merged.getExplanationsDegraded());
+    for (int i = 0; i < 20; i++) {
+      assertEquals(i + 1, merged.getItems(i).getRank());
+      assertEquals(i < 10, isBuyAgain(merged.getItems(i)), "buy-again exactly in the first 10 places");
+    }
+  }
+
+  @Test
+  void recommend_buyAgainItem_carriesOneExactRuleReasonAndNoModelClaim() {
+    RecommendResponse response = recommend(defaults, request(12).setIncludeContributions(true).build());
+
+    RecommendedItem first = response.getItems(0);
+    assertEquals("22375", first.getItem().getItemId());
+    assertFalse(first.getItem().getTitle().isEmpty());
+    assertEquals(0.0, first.getScore());
+    assertEquals(0, first.getContributionCount(), "no heatmap row: the model did not place it");
+    Reason reason = first.getReasons(0);
+    assertEquals(1, first.getReasonsCount());
+    assertEquals(ReasonKind.REASON_KIND_BUY_AGAIN, reason.getKind());
+    assertEquals("You bought this in 6 of your 7 orders, most recently on 2011-10-31.", reason.getText());
+    assertEquals("en-US", reason.getLocale());
+    assertEquals(List.of("22375"), reason.getEvidenceItemIdsList());
+    assertEquals(List.of(first.getItem().getTitle()), reason.getEvidenceTitlesList());
+    assertEquals(6, reason.getOrdersWithItem());
+    assertEquals(7, reason.getOrders());
+    assertEquals(Timestamp.newBuilder().setSeconds(1_320_063_900L).build(), reason.getLastPurchaseTime());
+    assertEquals(0, reason.getRank());
+    assertEquals(0, reason.getRankWithoutEvidence());
+    assertEquals(0, reason.getTopK());
+    assertEquals("You bought this in 5 of your 7 orders, most recently on 2011-12-07.",
+        response.getItems(1).getReasons(0).getText());
+  }
+
+  @Test
+  void recommend_newItemsAfterBuyAgain_areExplainedAgainstThePlacesLeftToThem() {
+    RecommendResponse response = recommend(defaults, request(13).build());
+
+    List<RecommendedItem> newItems = response.getItemsList().subList(10, 13);
+    assertTrue(newItems.stream().noneMatch(GatewayBuyAgainRealDataTest::isBuyAgain));
+    List<Reason> modelReasons = newItems.stream().flatMap(item -> item.getReasonsList().stream())
+        .filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY || r.getKind() == ReasonKind.REASON_KIND_TREND)
+        .toList();
+    assertFalse(modelReasons.isEmpty(), "the explain service was asked about the new items");
+    // Three places are left to new items: that is the top-k their necessity refers to.
+    modelReasons.forEach(r -> assertEquals(3, r.getTopK(), r.getText()));
+    response.getItemsList().subList(0, 10).forEach(item ->
+        assertEquals(List.of(ReasonKind.REASON_KIND_BUY_AGAIN),
+            item.getReasonsList().stream().map(Reason::getKind).toList()));
+  }
+
+  @Test
+  void recommend_allPlacesBuyAgain_answersWithoutNewItems() {
+    RecommendResponse response = recommend(defaults, request(10).setLocale("zh-CN").build());
+
+    assertEquals(CUSTOMER_REGULAR_ITEMS, ids(response.getItemsList()));
+    assertFalse(response.getExplanationsDegraded());
+    assertEquals("您的 7 笔订单中有 6 笔买过它，最近一次在 2011-10-31。", response.getItems(0).getReasons(0).getText());
+    assertEquals("zh-CN", response.getItems(0).getReasons(0).getLocale());
+  }
+
+  @Test
+  void recommend_requestSlots_takeThatManyPlacesAndZeroTurnsItOff() {
+    RecommendResponse three = recommend(defaults, request(10).setBuyAgainSlots(3).build());
+    RecommendResponse off = recommend(defaults, request(10).setBuyAgainSlots(0).build());
+
+    assertEquals(CUSTOMER_REGULAR_ITEMS.subList(0, 3), ids(three.getItemsList().subList(0, 3)));
+    assertEquals(servedOrder.subList(0, 7), ids(three.getItemsList().subList(3, 10)));
+    assertEquals(servedOrder.subList(0, 10), ids(off.getItemsList()));
+    assertTrue(off.getItemsList().stream().noneMatch(GatewayBuyAgainRealDataTest::isBuyAgain));
+    assertTrue(off.getItemsList().stream().noneMatch(item -> CUSTOMER_REGULAR_ITEMS.contains(item.getItem().getItemId())),
+        "without buy-again, history items stay out");
+  }
+
+  @Test
+  void recommend_configuredOffAndFiveOrders_requestTurnsItOnWithOnlyItemsInFiveOrders() {
+    RecommendResponse byDefault = recommend(offAndFiveOrders, request(10).build());
+    RecommendResponse asked = recommend(offAndFiveOrders, request(10).setBuyAgainSlots(10).build());
+
+    assertTrue(byDefault.getItemsList().stream().noneMatch(GatewayBuyAgainRealDataTest::isBuyAgain));
+    // Only 22375 (6 orders), 21731, 84558A and 22727 (5 each) are in five or more orders.
+    assertEquals(servedOrder.subList(0, 10), ids(byDefault.getItemsList()));
+    assertEquals(List.of("22375", "21731", "84558A", "22727"), ids(asked.getItemsList().subList(0, 4)));
+    assertEquals(servedOrder.subList(0, 6), ids(asked.getItemsList().subList(4, 10)));
+  }
+
+  @Test
+  void recommend_itemBoughtOnce_isNotBuyAgain_itemInTwoOrdersIs() {
+    String user = "buy-again-" + UUID.randomUUID();
+    long day = 86_400;
+    for (String[] purchase : new String[][] {{"85123A", "0"}, {"22423", "1"}, {"85123A", "2"}}) {
+      defaults.withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(SubmitFeedbackRequest.newBuilder()
+          .setUserId(user).setItemId(purchase[0]).setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+          .setTime(Timestamp.newBuilder().setSeconds(1_322_000_000L + Long.parseLong(purchase[1]) * day))
+          .build());
+    }
+
+    RecommendResponse response = recommend(defaults, RecommendRequest.newBuilder().setUserId(user).setLimit(10).build());
+
+    // Each purchase without a basket id is an order of its own: 85123A in 2 of 3, 22423 in 1.
+    assertEquals("85123A", response.getItems(0).getItem().getItemId());
+    assertEquals("You bought this in 2 of your 3 orders, most recently on 2011-11-24.",
+        response.getItems(0).getReasons(0).getText());
+    assertTrue(response.getItemsList().subList(1, 10).stream().noneMatch(GatewayBuyAgainRealDataTest::isBuyAgain));
+    assertTrue(response.getItemsList().stream().noneMatch(item -> item.getItem().getItemId().equals("22423")),
+        "an item bought once stays out, as every history item that is not regular");
+  }
+
+  @Test
+  void recommend_unknownUser_hasNoBuyAgainPlaces() {
+    RecommendResponse response = recommend(defaults,
+        RecommendRequest.newBuilder().setUserId("no-such-customer-" + UUID.randomUUID()).setLimit(5).build());
+
+    assertTrue(response.getColdStart());
+    assertEquals(5, response.getItemsCount());
+    assertTrue(response.getItemsList().stream().noneMatch(GatewayBuyAgainRealDataTest::isBuyAgain));
+  }
+
+  @Test
+  void recommend_badSlots_isInvalidArgument() {
+    for (int slots : new int[] {-1, 51}) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> recommend(defaults, request(10).setBuyAgainSlots(slots).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().contains("buy_again_slots"), e.getStatus().getDescription());
+    }
+  }
+}
