@@ -94,6 +94,18 @@ final class CounterfactualScorer {
     }
 
     /**
+     * Scores the full record once per variant of the recent purchases, in one call: for an
+     * independent check (the faithfulness evaluation sets one item's count to 0 per row, instead
+     * of relying on the trendless row's per-candidate reasoning).
+     */
+    List<Map<String, Float>> scoreRecentVariants(List<RecentPurchases> variants) {
+      ModelClient.ScoredRows scored =
+          model.scoreSlate(Collections.nCopies(variants.size(), record), variants, candidates, modelVersion);
+      modelVersion = Optional.of(scored.modelVersion());
+      return scored.rows();
+    }
+
+    /**
      * Every candidate's score with the full record and 0 recent purchases (no trend term): the
      * model part of each score. A candidate's score never depends on another candidate's count,
      * so for an item this is exactly its score in a row where only its own count is 0, while
