@@ -66,18 +66,21 @@ def _column(folder: str, stem: str, key: str, value: str) -> Dict[str, str]:
         return {row[value]: row[key] for row in csv.DictReader(handle)}
 
 
-def attach(cases, dataset: data_mod.Dataset, folder: str) -> int:
-    """Sets each case's negatives to S3-Rec's for its user; returns how many cases got them."""
+def negatives_by_user(dataset: data_mod.Dataset, folder: str) -> Dict[int, np.ndarray]:
+    """S3-Rec's negatives for every user of `folder`'s raw/s3rec_Beauty.txt, in our indices."""
     with open(os.path.join(folder, "raw", "s3rec_Beauty.txt"), encoding="utf-8") as f:
         negatives = generate(f)
     user_of = _column(folder, "users", "user_id", "s3rec_user_idx")
     item_of = _column(folder, "items", "item_id", "s3rec_item_idx")
     index_of_item = {item: i + 1 for i, item in enumerate(dataset.item_ids)}
     index_of_user = {user: i for i, user in enumerate(dataset.user_ids)}
-    by_user = {}
-    for s3rec_user, items in negatives.items():
-        user = index_of_user[user_of[s3rec_user]]
-        by_user[user] = np.array([index_of_item[item_of[str(i)]] for i in items], dtype=np.int64)
+    return {index_of_user[user_of[s3rec_user]]:
+            np.array([index_of_item[item_of[str(i)]] for i in items], dtype=np.int64)
+            for s3rec_user, items in negatives.items()}
+
+
+def attach(cases, by_user: Dict[int, np.ndarray]) -> int:
+    """Sets each case's negatives to S3-Rec's for its user; returns how many cases got them."""
     attached = 0
     for case in cases:
         if case.user in by_user:
@@ -102,14 +105,15 @@ def main(argv=None) -> int:
     model.eval()
     report = {"negatives": "S3-Rec data/generate_test.py, random, seed 12345, over raw/s3rec_Beauty.txt",
               "model_version": metadata["version"], "data_fingerprint": dataset.fingerprint}
+    by_user = negatives_by_user(dataset, args.data)   # one draw (about a minute) for both splits
+    popularity = popularity_scorer(popularity_scores(split.train, dataset.num_items))
     for name, cases in (("valid", split.valid), ("test", split.test)):
-        attached = attach(cases, dataset, args.data)
+        attached = attach(cases, by_user)
         if attached != len(cases):
             raise SystemExit(f"{len(cases) - attached} {name} cases have no S3-Rec negatives")
         model_result = evaluate_scores(cases, model_scorer(model, metadata["max_history_length"]), sampled=True)
-        popularity = evaluate_scores(cases, popularity_scorer(popularity_scores(split.train, dataset.num_items)),
-                                     sampled=True)
-        report[name] = {"model": model_result["sampled"], "popularity": popularity["sampled"],
+        popularity_result = evaluate_scores(cases, popularity, sampled=True)
+        report[name] = {"model": model_result["sampled"], "popularity": popularity_result["sampled"],
                         "users": len(cases)}
     text = json.dumps(report, indent=2)
     print(text)

@@ -21,10 +21,16 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The faithfulness evaluation behind {@code bin/glassbox evaluate-explanations}, on real customers
  * of the embedded data with the shipped model (which has a trend term): every reason it re-scores
- * must match, and its trend figures must count the trend reasons the explain service gives.
+ * must match, and its trend figures must count the trend reasons the explain service gives. Also
+ * Explain asked as the gateway asks (every eligible candidate ranked with recent purchases over
+ * the model's trend window): every number a history reason states is re-measured on fresh Score
+ * calls.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class FaithfulnessEvaluationTest {
+  /** Real customers of the embedded data: the first of its customer list. */
+  private static final List<String> CUSTOMERS = List.of(
+      "12347", "12348", "12349", "12350", "12352", "12354", "12355", "12356", "12357", "12358");
   private static final String CUSTOMER = "12347";
   private static final int TOP_K = 10;
 
@@ -96,5 +102,18 @@ class FaithfulnessEvaluationTest {
     assertEquals(trend / (double) TOP_K, report.trendCoverage(), 1e-9);
     assertEquals(necessary / (double) trend, report.trendNecessity(), 1e-9);
     assertEquals(0, report.reasonsMismatched());
+  }
+
+  @Test
+  void explain_realCustomers_everyHistoryReasonMatchesFreshScoreCallsAndTheRule() {
+    FaithfulnessEvaluation.Report report = new FaithfulnessEvaluation(
+        suite.feature, suite.model, suite.explainChannel, FaithfulnessEvaluation.Settings.defaults())
+        .run(CUSTOMERS);
+
+    assertTrue(report.users() >= 8, "customers with a record and candidates: " + report.users());
+    assertTrue(report.reasonsChecked() >= 20, "history reasons re-scored: " + report.reasonsChecked());
+    assertEquals(0, report.reasonsMismatched(), "every stated rank, necessity and sufficiency is exact");
+    assertTrue(report.modelReasonCoverage() >= 0.8, "items with a model reason: " + report.modelReasonCoverage());
+    assertTrue(report.meanEvidenceSize(FaithfulnessEvaluation.Method.OURS) <= 3);
   }
 }

@@ -107,7 +107,10 @@ public final class DatasetReader {
         if (userId.isEmpty() || itemId.isEmpty()) {
           throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
         }
-        String basketId = invoice < 0 ? "" : row.get(invoice).trim();
+        long epochSeconds = parseLong(csv, "timestamp", row.get(time));
+        // Without invoices (review data), a basket is one user's events of one UTC day.
+        String basketId = invoice >= 0 ? row.get(invoice).trim()
+            : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
         if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
           throw new DatasetException(csv.where() + ": invoice_no must be at most "
               + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got " + basketId.length());
@@ -117,11 +120,9 @@ public final class DatasetReader {
             : EventType.fromWireName(eventName).orElseThrow(() ->
             new DatasetException(csv.where() + ": event must be one of " + EventType.wireNames()
                 + ", got \"" + eventName + "\""));
-        long epochSeconds = parseLong(csv, "timestamp", row.get(time));
-        String basket = invoice >= 0 ? basketId : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
         interactions.add(new Dataset.Interaction(
             shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
-            epochSeconds, type, shared.computeIfAbsent(basket, k -> k),
+            epochSeconds, type, shared.computeIfAbsent(basketId, k -> k),
             seq < 0 ? rowNumber : parseLong(csv, "seq_pos", row.get(seq))));
       }
     }

@@ -33,11 +33,33 @@ public interface EventStore extends AutoCloseable {
   UserHistory history(String userId, int maxEvents);
 
   /**
-   * The user's regular items over their whole retained record (see {@link RegularItems}): items
-   * bought in at least {@code minBaskets} distinct orders, at most {@code maxItems}; none, with
-   * 0 orders, for an unknown user.
+   * {@link #history} and the user's regular items over their whole retained record (see
+   * {@link RegularItems}: items bought in at least {@code minBaskets} distinct orders, at most
+   * {@code maxItems}; none, with 0 orders, for an unknown user), from one read of the record,
+   * so the two agree even while events are being ingested.
    */
-  RegularItems regularItems(String userId, int minBaskets, int maxItems);
+  HistoryWithRegularItems historyWithRegularItems(String userId, int maxEvents, int minBaskets, int maxItems);
+
+  /** The regular items of {@link #historyWithRegularItems} alone. */
+  default RegularItems regularItems(String userId, int minBaskets, int maxItems) {
+    return historyWithRegularItems(userId, 0, minBaskets, maxItems).regularItems();
+  }
+
+  /** A user's recent events and regular items, read together. */
+  record HistoryWithRegularItems(UserHistory history, RegularItems regularItems) {
+    /** Both, from a known user's whole retained record (oldest first) and event count. */
+    static HistoryWithRegularItems of(
+        List<RecordedEvent> record, long totalEvents, int maxEvents, int minBaskets, int maxItems) {
+      RegularItems regular = RegularItems.of(record, minBaskets, maxItems);
+      List<RecordedEvent> recent = record.subList(Math.max(0, record.size() - maxEvents), record.size());
+      return new HistoryWithRegularItems(new UserHistory(recent, totalEvents, true), regular);
+    }
+
+    /** An unknown user's: no events, no regular items, 0 orders. */
+    static HistoryWithRegularItems unknown(int minBaskets, int maxItems) {
+      return new HistoryWithRegularItems(UserHistory.unknown(), RegularItems.of(List.of(), minBaskets, maxItems));
+    }
+  }
 
   /**
    * The user's items for retrieval: the {@code maxRecent} most recent distinct ones (leaving out

@@ -82,7 +82,11 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     }
     int maxRegular = limitOrDefault("max_regular_items", request.getMaxRegularItems(),
         DEFAULT_MAX_REGULAR_ITEMS, MAX_REGULAR_ITEMS);
-    UserHistory history = call(() -> store.history(userId, maxEvents));
+    // With regular items asked for, one read of the record answers both.
+    Optional<EventStore.HistoryWithRegularItems> both = minBaskets > 0
+        ? Optional.of(call(() -> store.historyWithRegularItems(userId, maxEvents, minBaskets, maxRegular)))
+        : Optional.empty();
+    UserHistory history = both.isPresent() ? both.get().history() : call(() -> store.history(userId, maxEvents));
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
         .setKnownUser(history.knownUser())
@@ -96,8 +100,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setEventType(event.type().wireName())
           .setBasketId(event.basketId()));
     }
-    if (minBaskets > 0) {
-      RegularItems regular = call(() -> store.regularItems(userId, minBaskets, maxRegular));
+    if (both.isPresent()) {
+      RegularItems regular = both.get().regularItems();
       response.setOrders(regular.orders());
       for (RegularItems.RegularItem item : regular.items()) {
         response.addRegularItems(RegularItem.newBuilder()

@@ -110,17 +110,23 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
-  public RegularItems regularItems(String userId, int minBaskets, int maxItems) {
+  public HistoryWithRegularItems historyWithRegularItems(
+      String userId, int maxEvents, int minBaskets, int maxItems) {
     State s = state();
     List<RecordedEvent> record;
+    long total;
     s.lock.readLock().lock();
     try {
       UserTimeline timeline = s.users.get(userId);
-      record = timeline == null ? List.of() : s.events(timeline, timeline.size);
+      if (timeline == null) {
+        return HistoryWithRegularItems.unknown(minBaskets, maxItems);
+      }
+      record = s.events(timeline, timeline.size);
+      total = timeline.total;
     } finally {
       s.lock.readLock().unlock();
     }
-    return RegularItems.of(record, minBaskets, maxItems);
+    return HistoryWithRegularItems.of(record, total, maxEvents, minBaskets, maxItems);
   }
 
   @Override

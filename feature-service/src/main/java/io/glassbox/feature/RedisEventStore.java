@@ -344,10 +344,23 @@ public final class RedisEventStore implements EventStore {
   }
 
   @Override
-  public RegularItems regularItems(String userId, int minBaskets, int maxItems) {
+  public HistoryWithRegularItems historyWithRegularItems(
+      String userId, int maxEvents, int minBaskets, int maxItems) {
     index();
-    List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
-    return RegularItems.of(decode(members), minBaskets, maxItems);
+    return read(() -> {
+      Response<List<Tuple>> members;
+      Response<String> total;
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        members = pipeline.zrangeWithScores(timelineKey(userId), 0, -1);
+        total = pipeline.hget(USERS, userId);
+        pipeline.sync();
+      }
+      if (total.get() == null) {
+        return HistoryWithRegularItems.unknown(minBaskets, maxItems);
+      }
+      return HistoryWithRegularItems.of(decode(members.get()), Long.parseLong(total.get()), maxEvents,
+          minBaskets, maxItems);
+    });
   }
 
   private static List<RecordedEvent> decode(List<Tuple> members) {

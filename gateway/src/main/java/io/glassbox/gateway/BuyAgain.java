@@ -61,15 +61,15 @@ record BuyAgain(List<RegularItem> items, int orders) {
     String title = display == null || display.getTitle().isEmpty() ? item.getItemId() : display.getTitle();
     Instant last = Instant.ofEpochSecond(
         item.getLastPurchaseTime().getSeconds(), item.getLastPurchaseTime().getNanos());
+    int ordersStated = Math.max(orders, item.getBaskets());
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_BUY_AGAIN)
-        .setText(texts.buyAgain(item.getBaskets(), Math.max(orders, item.getBaskets()),
-            LocalDate.ofInstant(last, ZoneOffset.UTC)))
+        .setText(texts.buyAgain(item.getBaskets(), ordersStated, LocalDate.ofInstant(last, ZoneOffset.UTC)))
         .setLocale(texts.tag())
         .addEvidenceItemIds(item.getItemId())
         .addEvidenceTitles(title)
         .setOrdersWithItem(item.getBaskets())
-        .setOrders(Math.max(orders, item.getBaskets()))
+        .setOrders(ordersStated)
         .setLastPurchaseTime(item.getLastPurchaseTime())
         .build();
   }
