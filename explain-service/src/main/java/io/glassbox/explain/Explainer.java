@@ -62,10 +62,14 @@ final class Explainer {
     if (targetIds.stream().anyMatch(id -> query.recent().count(id) > 0)) {
       session.scoreTrendlessWithNextBatch();
     }
-    List<Judgement> judgements = query.history().isEmpty()
+    List<Judgement> searched = query.history().isEmpty()
         ? Collections.nCopies(targets.size(), new Judgement.NotCited())
         : search.search(targetIds, query.history(), session);
     List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(targetIds, session, search.rule());
+    List<Judgement> judgements = new ArrayList<>(targets.size());
+    for (int i = 0; i < targets.size(); i++) {
+      judgements.add(searched.get(i).citedBeside(trends.get(i).map(TrendCheck.Cited::necessary).orElse(false)));
+    }
     int rankedCount = session.scores().has(Counterfactual.BASELINE) ? session.scores().rankedCount() : 0;
 
     Map<String, String> titles = prefetch.titles(titlesNeeded(targets, judgements));

@@ -212,11 +212,14 @@ public final class FaithfulnessEvaluation {
       for (Method method : Method.values()) {
         MethodTally tally = report.tallies.get(method);
         List<List<String>> forMethod = options.get(t).get(method);
+        // The baselines' evidence obeys the same rule as ours: beside a necessary trend reason
+        // only necessary history evidence is cited (re-checked by checkTrendReasons).
         Judgement judgement = method == Method.OURS
             ? checkOurs(item, ours.getExplanations(t), scores, search, report)
             : search.chooseEvidence(item, forMethod, scores)
                 .map(e -> search.judge(item, e, scores))
-                .orElseGet(Judgement.NotCited::new);
+                .orElseGet(Judgement.NotCited::new)
+                .citedBeside(hasNecessaryTrend(ours.getExplanations(t)));
         if (judgement instanceof Judgement.Cited c) {
           tally.cited++;
           tally.evidenceItems += c.itemIds().size();
@@ -271,6 +274,11 @@ public final class FaithfulnessEvaluation {
         report.reasonsMismatched++;
       }
     }
+  }
+
+  private static boolean hasNecessaryTrend(ItemExplanation explanation) {
+    return explanation.getReasonsList().stream()
+        .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND && r.getNecessary());
   }
 
   /** Our reason for the item, every stated number re-measured on fresh rows; counts mismatches. */
@@ -433,7 +441,7 @@ public final class FaithfulnessEvaluation {
               "n/a", "n/a"));
       out.append(String.format(Locale.ROOT, "%-22s %14.3f %7s%n", "any model reason",
           modelReasonCoverage(), "-"));
-      out.append(String.format(Locale.ROOT, "history evidence by method (same minimum-effect rule):%n"));
+      out.append(String.format(Locale.ROOT, "history evidence by method (same citation rule):%n"));
       out.append(String.format(Locale.ROOT, "%-10s %9s %7s %7s %6s %8s   %s%n", "evidence",
           "coverage", "PN@" + topK, "PS@" + topK, "F_NS", "mean|E|",
           "deletion curve: share still in top " + topK + " after removing 0..5 items"));

@@ -54,10 +54,11 @@ final class InteractiveExplainer {
     Baseline baseline = baseline(ranking, itemId);
     CounterfactualScorer.Session session = baseline.session();
     EvidenceSearch search = search(ranking);
-    Judgement judgement = baseline.window().isEmpty()
+    Judgement searched = baseline.window().isEmpty()
         ? new Judgement.NotCited()
         : search.verify(List.of(itemId), baseline.window(), session.scores(), session).get(0);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
+    Judgement judgement = searched.citedBeside(trend.map(TrendCheck.Cited::necessary).orElse(false));
     List<Effect> effects = effects(itemId, baseline);
     effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
         .thenComparingDouble(Effect::scoreChange));

@@ -6,6 +6,19 @@ import java.util.List;
 sealed interface Judgement {
 
   /**
+   * This judgement once another model reason of the item is known: when that reason is
+   * necessary (removing it alone takes the item out of the top-k), history evidence is cited
+   * only when it is necessary too. A history claim that merely meets the minimum rank drop
+   * ("#4 instead of #1") next to a decisive reason reads as a second cause it is not; alone it
+   * is still the best true thing the model says, so it stays cited.
+   *
+   * @param otherNecessary another model reason of the item (the trend term) is necessary
+   */
+  default Judgement citedBeside(boolean otherNecessary) {
+    return otherNecessary && this instanceof Cited cited && !cited.necessary() ? new NotCited() : this;
+  }
+
+  /**
    * The items may be cited: removing them together from the record meets the minimum effect.
    *
    * @param itemIds the evidence, strongest first

@@ -119,4 +119,15 @@ class EvidenceSearchTest {
     assertFalse(rule.isNecessary(new Measurement(12, 40, 2f, 1f)), "never in the top 10");
     assertThrows(IllegalArgumentException.class, () -> new MinimumEffect(0, 3));
   }
+
+  @Test
+  void citedBeside_aNecessaryOtherReason_keepsOnlyNecessaryHistoryEvidence() {
+    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6);
+    Judgement.Cited necessary = new Judgement.Cited(List.of("a"), new Measurement(1, 5, 6f, 3f), 1, true, true, 2, 6);
+
+    assertInstanceOf(Judgement.NotCited.class, drop.citedBeside(true));
+    assertEquals(drop, drop.citedBeside(false));
+    assertEquals(necessary, necessary.citedBeside(true));
+    assertInstanceOf(Judgement.NotCited.class, new Judgement.NotCited().citedBeside(true));
+  }
 }

@@ -123,6 +123,11 @@ class InteractiveRealDataTest {
           trends++;
         }
       }
+      boolean necessaryTrend = response.getReasonsList().stream()
+          .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND && r.getNecessary());
+      assertTrue(!necessaryTrend || response.getReasonsList().stream()
+              .filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).allMatch(Reason::getNecessary),
+          "beside a necessary trend reason only necessary history evidence is cited: " + item);
     }
     assertTrue(reasons > 0, "some of the top items has a model reason");
     assertTrue(trends > 0, "some of the top items is carried by the trend term");

@@ -12,9 +12,11 @@ import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
@@ -208,8 +210,68 @@ class ViewerEndToEndTest {
     assertEquals(reasonTexts(expected), page.evaluate(
         "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")
         .getListValue().getValuesList().stream().map(Value::getStringValue).toList());
+    assertReasonBadgesNameEveryKind(page, expected);
+    assertTrue(expected.getItemsList().stream().flatMap(item -> item.getReasonsList().stream())
+        .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND), "the trend term carries some item");
 
     assertHeatmapPixelsFollowTheValues(page, expected);
+  }
+
+  /**
+   * With buy-again places asked for on the page's address: the regular items come first, marked as
+   * placed by rule with their reason, and only the model-ranked items are heatmap rows.
+   */
+  @Test
+  void page_withBuyAgainPlaces_marksThemAndKeepsThemOutOfTheHeatmap() throws Exception {
+    int places = 3;
+    RecommendResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(
+        RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(LIMIT).setLocale("en-US")
+            .setIncludeContributions(true).setBuyAgainSlots(places).build());
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + places));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    List<String> buyAgain = expected.getItemsList().stream()
+        .filter(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN))
+        .map(item -> item.getItem().getItemId()).toList();
+    assertEquals(places, buyAgain.size(), "this customer has regular items");
+    assertEquals(buyAgain, strings(page.evaluate(
+        "[...document.querySelectorAll('li.recommendation.buy-again')].map(li => li.dataset.itemId)")));
+    assertReasonBadgesNameEveryKind(page, expected);
+    assertEquals(reasonTexts(expected), strings(page.evaluate(
+        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")));
+    List<String> rows = strings(page.evaluate(
+        "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)"));
+    assertEquals(LIMIT - places, rows.size(), "a heatmap row per model-ranked item");
+    assertTrue(rows.stream().noneMatch(buyAgain::contains), "buy-again items have no contribution row");
+  }
+
+  /**
+   * Every reason shows a named kind (never the raw enum), a trend reason its measured rank move,
+   * and each buy-again item is marked as placed by rule.
+   */
+  private static void assertReasonBadgesNameEveryKind(HeadlessChromium.Page page, RecommendResponse expected)
+      throws Exception {
+    List<String> kinds = strings(page.evaluate(
+        "[...document.querySelectorAll('.reason .badge.kind')].map(badge => badge.textContent)"));
+    List<Reason> reasons = expected.getItemsList().stream().flatMap(item -> item.getReasonsList().stream()).toList();
+    assertEquals(reasons.size(), kinds.size());
+    kinds.forEach(kind -> assertFalse(kind.isBlank() || kind.startsWith("REASON_KIND"), "a named kind: " + kind));
+    List<String> trendMoves = strings(page.evaluate("[...document.querySelectorAll("
+        + "'.reason[data-kind=REASON_KIND_TREND] .measure')].map(span => span.textContent)"));
+    List<String> expectedMoves = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND)
+        .map(r -> "rank " + r.getRank() + " → " + r.getRankWithoutEvidence() + " without its recent sales (of "
+            + r.getRankedCandidateCount() + ")")
+        .toList();
+    assertEquals(expectedMoves, trendMoves);
+    long buyAgain = expected.getItemsList().stream()
+        .filter(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)).count();
+    assertEquals(buyAgain, page.evaluate("document.querySelectorAll('li.recommendation.buy-again').length")
+        .getNumberValue(), 0.0);
+  }
+
+  private static List<String> strings(Value list) {
+    return list.getListValue().getValuesList().stream().map(Value::getStringValue).toList();
   }
 
   @Test

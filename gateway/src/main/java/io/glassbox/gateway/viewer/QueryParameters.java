@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -96,6 +97,22 @@ final class QueryParameters {
       // Falls through to the one message below.
     }
     throw ViewerException.badRequest("limit must be a whole number 1.." + MAX_LIMIT);
+  }
+
+  /**
+   * {@code buy_again}: the buy-again places of the answer, 0 (off)..{@value #MAX_LIMIT}; empty
+   * when absent (the Gateway's default applies).
+   */
+  OptionalInt buyAgainSlots() throws ViewerException {
+    String slots = single("buy_again");
+    if (slots == null || slots.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    if (slots.length() <= 2 && slots.chars().allMatch(Character::isDigit)
+        && Integer.parseInt(slots) <= MAX_LIMIT) {
+      return OptionalInt.of(Integer.parseInt(slots));
+    }
+    throw ViewerException.badRequest("buy_again must be a whole number 0.." + MAX_LIMIT);
   }
 
   /**

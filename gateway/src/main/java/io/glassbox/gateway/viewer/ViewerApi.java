@@ -57,7 +57,7 @@ final class ViewerApi {
     return switch (path) {
       case "/api/config" -> config(QueryParameters.parse(rawQuery, Set.of()));
       case "/api/recommend" -> recommend(
-          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit")),
+          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "buy_again")),
           credentials(authorization));
       case "/api/what-if" -> whatIf(
           QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "remove", "add")),
@@ -76,13 +76,13 @@ final class ViewerApi {
   }
 
   private String recommend(QueryParameters query, Metadata credentials) throws ViewerException {
-    RecommendRequest request = RecommendRequest.newBuilder()
+    RecommendRequest.Builder request = RecommendRequest.newBuilder()
         .setUserId(query.user())
         .setLocale(query.locale())
         .setLimit(query.limit())
-        .setIncludeContributions(true)
-        .build();
-    return json(call(credentials, stub -> stub.recommend(request)));
+        .setIncludeContributions(true);
+    query.buyAgainSlots().ifPresent(request::setBuyAgainSlots);
+    return json(call(credentials, stub -> stub.recommend(request.build())));
   }
 
   /** Re-ranks as if the {@code remove} items were not and the {@code add} items were bought. */

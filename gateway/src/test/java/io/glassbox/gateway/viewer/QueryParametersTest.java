@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -46,5 +47,19 @@ class QueryParametersTest {
     ViewerException missing =
         assertThrows(ViewerException.class, () -> QueryParameters.parse(null, ALL).user());
     assertEquals(400, missing.httpStatus());
+  }
+
+  @Test
+  void buyAgain_isOptional_0To50_elseA400NamingTheRule() throws ViewerException {
+    Set<String> allowed = Set.of("user", "buy_again");
+    assertEquals(OptionalInt.empty(), QueryParameters.parse("user=u", allowed).buyAgainSlots());
+    assertEquals(OptionalInt.of(0), QueryParameters.parse("user=u&buy_again=0", allowed).buyAgainSlots());
+    assertEquals(OptionalInt.of(50), QueryParameters.parse("user=u&buy_again=50", allowed).buyAgainSlots());
+    for (String bad : List.of("51", "-1", "2.5", "x", "999999999999")) {
+      ViewerException refused = assertThrows(ViewerException.class,
+          () -> QueryParameters.parse("buy_again=" + bad, allowed).buyAgainSlots());
+      assertEquals(400, refused.httpStatus());
+      assertEquals("buy_again must be a whole number 0..50", refused.getMessage());
+    }
   }
 }

@@ -26,11 +26,13 @@ const TEXTS = {
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : ""),
     score: "score",
     kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
-      REASON_KIND_BUY_AGAIN: "buy again" },
+      REASON_KIND_BUY_AGAIN: "buy again", REASON_KIND_TREND: "trending" },
     buyAgain: "one of your regular items, placed first by rule (not scored by the model)",
     necessary: "necessary", notNecessary: "not necessary",
     sufficient: "sufficient", notSufficient: "not sufficient",
     rankMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without it`
+      + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
+    trendMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without its recent sales`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     noHeatmap: "No heatmap: the model did not rank these items (unknown customer or model unavailable).",
     untickedNone: "Untick one or more purchases in the heatmap's header.",
@@ -69,11 +71,13 @@ const TEXTS = {
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : ""),
     score: "得分",
     kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "常一起购买", REASON_KIND_POPULAR: "畅销",
-      REASON_KIND_BUY_AGAIN: "再次购买" },
+      REASON_KIND_BUY_AGAIN: "再次购买", REASON_KIND_TREND: "近期热销" },
     buyAgain: "您常买的商品，按规则排在前面（不是模型打分）",
     necessary: "必要", notNecessary: "非必要",
     sufficient: "充分", notSufficient: "不充分",
     rankMove: (reason) => `排名 ${reason.rank} → 去掉后 ${reason.rankWithoutEvidence}`
+      + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
+    trendMove: (reason) => `排名 ${reason.rank} → 不计近期销量时 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     noHeatmap: "没有热力图：这些商品不是由模型排序的（未知顾客或模型不可用）。",
     untickedNone: "在热力图表头取消勾选一项或多项购买记录。",
@@ -93,7 +97,7 @@ const TEXTS = {
   },
 };
 
-const state = { locale: "en-US", user: "", limit: 10, response: null, unticked: new Set() };
+const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, response: null, unticked: new Set() };
 
 function t(key) {
   return TEXTS[state.locale][key];
@@ -149,10 +153,13 @@ async function showUser() {
   document.body.dataset.state = "loading";
   setStatus(t("loading"));
   const url = new URL(location.href);
-  url.search = new URLSearchParams({ user: state.user, locale: state.locale, limit: state.limit });
+  const params = { user: state.user, locale: state.locale, limit: state.limit };
+  // buy_again only travels when the page was opened with it: else the gateway's default holds.
+  if (state.buyAgain !== null) params.buy_again = state.buyAgain;
+  url.search = new URLSearchParams(params);
   history.replaceState(null, "", url);
   try {
-    const response = await api("recommend", { user: state.user, locale: state.locale, limit: state.limit });
+    const response = await api("recommend", params);
     state.response = response;
     state.unticked = new Set();
     renderRecommendations(response);
@@ -189,6 +196,12 @@ function renderRecommendations(response) {
           el("span", { class: "badge " + (reason.sufficient ? "yes" : "no"),
             text: reason.sufficient ? t("sufficient") : t("notSufficient") }),
           el("span", { class: "measure", text: t("rankMove")(reason) }));
+      } else if (reason.kind === "REASON_KIND_TREND") {
+        // The trend term's counterfactual is its own removal: necessity only (no evidence set).
+        line.append(
+          el("span", { class: "badge " + (reason.necessary ? "yes" : "no"),
+            text: reason.necessary ? t("necessary") : t("notNecessary") }),
+          el("span", { class: "measure", text: t("trendMove")(reason) }));
       }
       reasons.append(line);
     }
@@ -366,6 +379,8 @@ async function init() {
   const limit = Number(params.get("limit"));
   if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
   state.user = (params.get("user") || "").slice(0, 128);
+  const buyAgain = Number(params.get("buy_again") || "x");
+  if (Number.isInteger(buyAgain) && buyAgain >= 0 && buyAgain <= 50) state.buyAgain = buyAgain;
   const key = sessionStorage.getItem("glassbox-api-key");
   if (key) document.getElementById("api-key").value = key;
 
