@@ -101,6 +101,8 @@ class SuiteEndToEndTest {
     ModelInfo info = ModelServiceGrpc.newBlockingStub(modelChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
         .getModelInfo(GetModelInfoRequest.getDefaultInstance());
     assertTrue(info.hasTrend(), "the shipped model has a trend term");
+    assertEquals(Suite.sharedIntraOpThreads(Runtime.getRuntime().availableProcessors()),
+        info.getServing().getIntraOpThreads(), "the model shares the process's cores with three services");
     trendWindow = info.getTrend().getWindow();
     awaitTrendRanking("12347");
   }
