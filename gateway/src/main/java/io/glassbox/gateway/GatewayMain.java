@@ -14,11 +14,19 @@ import io.grpc.ManagedChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starts the gateway: the public Glassbox API. */
 public final class GatewayMain {
   /** Where Prometheus scrapes the gateway unless GLASSBOX_METRICS_PORT says otherwise. */
   public static final int DEFAULT_METRICS_PORT = 9451;
+  private static final Logger log = LoggerFactory.getLogger(GatewayMain.class);
+  /**
+   * Longest wait at start for the model's trend window before reporting SERVING (a model service
+   * that is up answers in milliseconds; one that is down refuses at once).
+   */
+  static final long FIRST_TREND_WINDOW_MILLIS = 3_000;
 
   private GatewayMain() {}
 
@@ -27,7 +35,8 @@ public final class GatewayMain {
   }
 
   /**
-   * Starts the gateway on its configured port and marks it SERVING: it holds no data, and it
+   * Starts the gateway on its configured port and marks it SERVING once it has asked the model
+   * service for its trend window (at most {@value #FIRST_TREND_WINDOW_MILLIS} ms): it holds no data, and it
    * answers (degraded, flagged) even while the services behind it are down. Then starts the
    * viewer page, unless {@value ViewerConfig#PORT_KEY} is 0. Closing the returned gateway stops
    * the page, drains the server, then closes the channels to the services behind it.
@@ -74,6 +83,10 @@ public final class GatewayMain {
       GrpcServer started = server.addService(injector.getInstance(GatewayService.class))
           .closeAfterDrain(channels)
           .start();
+      if (config.trendTerm() && !injector.getInstance(ModelTrendWindow.class).awaitFirst(FIRST_TREND_WINDOW_MILLIS)) {
+        log.warn("the model service did not say its trend window yet; ranking without recent purchases"
+            + " until it does (asked again every second)");
+      }
       started.setServing(true);
       return started;
     } catch (RuntimeException e) {

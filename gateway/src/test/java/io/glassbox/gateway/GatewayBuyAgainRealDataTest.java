@@ -83,22 +83,18 @@ class GatewayBuyAgainRealDataTest {
     ManagedChannel featureChannel = channel("localhost:" + feature.port());
     servedOrder = GatewayExplainRealDataTest.ServedRanking.read(
         featureChannel, channel("localhost:" + model.port())).order();
-    awaitTrendRanking(defaults);
-    awaitTrendRanking(offAndFiveOrders);
+    assertFirstAnswerRanksWithTheTrend(defaults);
+    assertFirstAnswerRanksWithTheTrend(offAndFiveOrders);
   }
 
   /**
-   * Waits until {@code gateway} ranks new items by the served score: it learns the model's trend
-   * window in the background, so its first answers may rank without the trend term.
+   * The gateway's very first answer ranks new items by the served score, trend term included: it
+   * asks the model for its trend window before it reports SERVING.
    */
-  private static void awaitTrendRanking(GatewayGrpc.GatewayBlockingStub gateway) {
-    List<String> expected = servedOrder.subList(0, 20);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    List<String> seen;
-    do {
-      seen = ids(recommend(gateway, request(20).setBuyAgainSlots(0).setSkipModelReasons(true).build()).getItemsList());
-    } while (!seen.equals(expected) && System.nanoTime() < deadline);
-    assertEquals(expected, seen, "the gateway ranks new items by the served score");
+  private static void assertFirstAnswerRanksWithTheTrend(GatewayGrpc.GatewayBlockingStub gateway) {
+    assertEquals(servedOrder.subList(0, 20),
+        ids(recommend(gateway, request(20).setBuyAgainSlots(0).setSkipModelReasons(true).build()).getItemsList()),
+        "the gateway ranks new items by the served score from its first answer");
   }
 
   private static ManagedChannel channel(String target) {

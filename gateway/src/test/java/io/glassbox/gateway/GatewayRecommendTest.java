@@ -113,17 +113,14 @@ class GatewayRecommendTest {
 
   @Test
   void recommend_modelWithTrendTerm_scoresWithRecentPurchasesOverItsWindow() {
-    start(new GatewayHarness().with(GatewayConfig.TREND_TERM_KEY, "true"));
     com.google.protobuf.Duration fortnight =
         com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
-    harness.model.trendWindow = fortnight;
+    GatewayHarness configured = new GatewayHarness().with(GatewayConfig.TREND_TERM_KEY, "true");
+    configured.model.trendWindow = fortnight;
+    start(configured);
 
-    // The window is fetched in the background once the first request asks for it; await the
-    // first retrieval that uses it.
+    // The gateway asked for the window before it reported SERVING: its first request uses it.
     recommend(KNOWN_USER, 2, "en-US");
-    for (int i = 0; i < 200 && !lastRetrieval().hasRecentWindow(); i++) {
-      recommend(KNOWN_USER, 2, "en-US");
-    }
 
     assertEquals(fortnight, lastRetrieval().getRecentWindow());
     ScoreRequest score = harness.model.requests.get(harness.model.requests.size() - 1);
