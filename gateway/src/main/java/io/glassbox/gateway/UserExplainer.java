@@ -136,6 +136,15 @@ final class UserExplainer {
           .asRuntimeException();
     }
     List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
+    boolean askedItem = field.equals("item_id");
+    if (askedItem && record.contains(catalogueIds.get(0))) {
+      // The model ranks only items the user has not bought (it was trained with them masked), so
+      // its score of a bought item means nothing; Recommend shows such an item only as buy-again.
+      throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + catalogueIds.get(0)
+          + "\" is in the user's purchase record: the model ranks only items the user has not bought;"
+          + " an item bought in several orders is placed by the buy-again rule, and Recommend states why")
+          .asRuntimeException();
+    }
     List<Candidate> eligible = RankedSlate.eligible(candidates.getCandidatesList(), record);
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
     List<String> ids = new ArrayList<>(eligible.size());
@@ -148,7 +157,6 @@ final class UserExplainer {
       ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
           .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
     }
-    boolean askedItem = field.equals("item_id");
     if (ids.isEmpty() && !askedItem) {
       throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId
           + "\" has no candidates to rank").asRuntimeException();

@@ -378,6 +378,12 @@ class GatewayExplainRealDataTest {
         .setUserId(CUSTOMER).addRemoveItemIds(item).build()));
     expect(Status.Code.NOT_FOUND, () -> stub().whatIf(UserWhatIfRequest.newBuilder()
         .setUserId(CUSTOMER).addAddItemIds("NO-SUCH-ITEM").build()));
+    // A bought item is not ranked by the model (buy-again places it by rule).
+    String bought = served.record().get(served.record().size() - 1);
+    expect(Status.Code.FAILED_PRECONDITION, () -> stub().explainItem(UserExplainItemRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(bought).build()));
+    expect(Status.Code.FAILED_PRECONDITION, () -> stub().whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(bought).build()));
   }
 
   private static void expect(Status.Code code, Executable call) {
