@@ -69,8 +69,7 @@ public final class Suite implements AutoCloseable {
   /**
    * Starts the four services. {@code base} supplies every other setting (data and model
    * folders, timeouts); the ports and the targets the services call each other on are set here.
-   * Unless {@code base} sets {@value ModelConfig#THREADS_KEY}, the model gets
-   * {@link #sharedIntraOpThreads} of this process's cores.
+   * The model's threads follow {@link #sharedModelThreads} unless {@code base} sets them.
    */
   public static Suite start(ConfigSource base, Ports ports) {
     List<GrpcServer> started = new ArrayList<>();
@@ -80,8 +79,7 @@ public final class Suite implements AutoCloseable {
           .with(Map.of("GLASSBOX_FEATURE_PORT", String.valueOf(ports.feature()),
               "GLASSBOX_FEATURE_ADMIN_PORT", String.valueOf(ports.featureAdmin()))));
       GrpcServer model = startOne(started, ModelMain::start, base
-          .with(base.get(ModelConfig.THREADS_KEY).isPresent() ? Map.of() : Map.of(ModelConfig.THREADS_KEY,
-              String.valueOf(sharedIntraOpThreads(Runtime.getRuntime().availableProcessors()))))
+          .with(sharedModelThreads(base, Runtime.getRuntime().availableProcessors()))
           .with(ports.metricsPort(ModelConfig.DEFAULT_METRICS_PORT))
           .with(Map.of(ModelConfig.PORT_KEY, String.valueOf(ports.model()),
               ModelConfig.ADMIN_PORT_KEY, String.valueOf(ports.modelAdmin()))));
@@ -113,6 +111,32 @@ public final class Suite implements AutoCloseable {
    */
   static int sharedIntraOpThreads(int cores) {
     return Math.max(1, cores / 2);
+  }
+
+  /**
+   * The model's thread settings in a process of {@code cores} that {@code base} leaves unset:
+   * {@link #sharedIntraOpThreads} per inference, and a batch of many rows (the explain service's
+   * counterfactual rows) split into as many parallel inferences as fill the cores.
+   */
+  static Map<String, String> sharedModelThreads(ConfigSource base, int cores) {
+    Map<String, String> settings = new HashMap<>();
+    int threads;
+    Optional<String> configured = base.get(ModelConfig.THREADS_KEY);
+    if (configured.isEmpty()) {
+      threads = sharedIntraOpThreads(cores);
+      settings.put(ModelConfig.THREADS_KEY, String.valueOf(threads));
+    } else {
+      try {
+        int value = Integer.parseInt(configured.get().trim());
+        threads = value > 0 ? value : cores; // 0: every core, as the model service reads it
+      } catch (NumberFormatException e) {
+        return settings; // the model service refuses the value with its own message
+      }
+    }
+    if (base.get(ModelConfig.PARALLEL_RUNS_KEY).isEmpty()) {
+      settings.put(ModelConfig.PARALLEL_RUNS_KEY, String.valueOf(Math.max(1, cores / threads)));
+    }
+    return settings;
   }
 
   private static GrpcServer startOne(

@@ -10,6 +10,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,6 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each row's numbers do not depend on the other rows of the batch (every history is padded to
  * the model's full length and padding candidates are cut off), so merging calls changes no result.
+ * For the same reason a batch of many rows may run as up to {@code parallelRuns} inferences of
+ * consecutive rows at once (at least {@link #MIN_ROWS_PER_RUN} rows each; the worker runs the
+ * first): with one ONNX Runtime thread per inference this uses several cores without ONNX
+ * Runtime's own thread pool, whose threads spin between runs.
  */
 public final class BatchingInference implements InferenceEngine {
   private static final Logger log = LoggerFactory.getLogger(BatchingInference.class);
@@ -38,6 +45,9 @@ public final class BatchingInference implements InferenceEngine {
   private final int maxBatchCalls;
   private final Duration maxQueueDelay;
   private final int maxQueuedCalls;
+  private final int parallelRuns;
+  /** Runs all but the first part of a split batch; null when batches are not split. */
+  private final ExecutorService parts;
   private final ArrayBlockingQueue<Job> queue;
   private final Thread worker;
   private final AtomicLong batches = new AtomicLong();
@@ -47,24 +57,37 @@ public final class BatchingInference implements InferenceEngine {
   /** A call taken from the queue that could not join the last batch; worker thread only. */
   private Job carried;
 
+  /** Fewest rows one part of a split batch runs: smaller parts cost more than they save. */
+  static final int MIN_ROWS_PER_RUN = 4;
+
   public BatchingInference(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls) {
-    this(maxBatchCalls, maxQueueDelay, maxQueuedCalls, true);
+    this(maxBatchCalls, maxQueueDelay, maxQueuedCalls, 1);
+  }
+
+  public BatchingInference(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls, int parallelRuns) {
+    this(maxBatchCalls, maxQueueDelay, maxQueuedCalls, parallelRuns, true);
   }
 
   /** An engine whose worker starts only on {@link #start()} (tests fill its queue first). */
   static BatchingInference unstarted(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls) {
-    return new BatchingInference(maxBatchCalls, maxQueueDelay, maxQueuedCalls, false);
+    return new BatchingInference(maxBatchCalls, maxQueueDelay, maxQueuedCalls, 1, false);
   }
 
   private BatchingInference(int maxBatchCalls, Duration maxQueueDelay, int maxQueuedCalls,
-                            boolean start) {
-    if (maxBatchCalls < 1 || maxQueuedCalls < 1 || maxQueueDelay.isNegative()) {
-      throw new IllegalArgumentException("maxBatchCalls and maxQueuedCalls must be >= 1 and "
-          + "maxQueueDelay >= 0");
+                            int parallelRuns, boolean start) {
+    if (maxBatchCalls < 1 || maxQueuedCalls < 1 || maxQueueDelay.isNegative() || parallelRuns < 1) {
+      throw new IllegalArgumentException("maxBatchCalls, maxQueuedCalls and parallelRuns must be >= 1"
+          + " and maxQueueDelay >= 0");
     }
     this.maxBatchCalls = maxBatchCalls;
     this.maxQueueDelay = maxQueueDelay;
     this.maxQueuedCalls = maxQueuedCalls;
+    this.parallelRuns = parallelRuns;
+    this.parts = parallelRuns == 1 ? null : Executors.newFixedThreadPool(parallelRuns - 1, task -> {
+      Thread thread = new Thread(task, "model-batcher-part");
+      thread.setDaemon(true);
+      return thread;
+    });
     this.queue = new ArrayBlockingQueue<>(maxQueuedCalls);
     this.worker = new Thread(this::work, "model-batcher");
     this.worker.setDaemon(true);
@@ -120,7 +143,7 @@ public final class BatchingInference implements InferenceEngine {
 
   @Override
   public Settings settings() {
-    return new Settings(true, maxBatchCalls, maxQueueDelay, maxQueuedCalls);
+    return new Settings(true, maxBatchCalls, maxQueueDelay, maxQueuedCalls, parallelRuns);
   }
 
   /** Inferences run so far. */
@@ -142,6 +165,9 @@ public final class BatchingInference implements InferenceEngine {
   public void close() {
     closed = true;
     worker.interrupt();
+    if (parts != null) {
+      parts.shutdownNow();
+    }
     try {
       if (worker.isAlive()) {
         worker.join(TimeUnit.SECONDS.toMillis(5));
@@ -229,7 +255,7 @@ public final class BatchingInference implements InferenceEngine {
     }
     try {
       List<ModelOutputs> outputs = batch.size() == 1
-          ? List.of(batch.get(0).model.run(batch.get(0).input))
+          ? List.of(runRows(batch.get(0).model, batch.get(0).input))
           : runMerged(batch);
       batches.incrementAndGet();
       batchedCalls.addAndGet(batch.size());
@@ -243,7 +269,7 @@ public final class BatchingInference implements InferenceEngine {
     }
   }
 
-  private static List<ModelOutputs> runMerged(List<Job> batch) throws OrtException {
+  private List<ModelOutputs> runMerged(List<Job> batch) throws OrtException {
     int historyLength = batch.get(0).input.historyLength();
     int candidateCount = maxCandidates(batch);
     int rows = 0;
@@ -266,7 +292,7 @@ public final class BatchingInference implements InferenceEngine {
       }
       row += in.rows();
     }
-    ModelOutputs merged = batch.get(0).model.run(new InferenceInput(
+    ModelOutputs merged = runRows(batch.get(0).model, new InferenceInput(
         history, candidates, rows, historyLength, candidateCount, attention, contribution));
     List<ModelOutputs> split = new ArrayList<>(batch.size());
     row = 0;
@@ -275,6 +301,41 @@ public final class BatchingInference implements InferenceEngine {
       row += job.input.rows();
     }
     return split;
+  }
+
+  /**
+   * One inference over {@code input}, or, with enough rows, up to {@link #parallelRuns} at once
+   * over consecutive row ranges (the worker runs the first), joined into the same outputs.
+   */
+  private ModelOutputs runRows(LoadedModel model, InferenceInput input) throws OrtException {
+    int runs = Math.min(parallelRuns, input.rows() / MIN_ROWS_PER_RUN);
+    if (runs <= 1) {
+      return model.run(input);
+    }
+    List<Future<ModelOutputs>> others = new ArrayList<>(runs - 1);
+    int first = input.rows() / runs;
+    for (int r = 1; r < runs; r++) {
+      InferenceInput part = input.rows(r * input.rows() / runs, (r + 1) * input.rows() / runs);
+      others.add(parts.submit(() -> model.run(part)));
+    }
+    List<ModelOutputs> outputs = new ArrayList<>(runs);
+    try {
+      outputs.add(model.run(input.rows(0, first)));
+      for (Future<ModelOutputs> other : others) {
+        outputs.add(other.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelInferenceException("interrupted while a batch part ran", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof OrtException ort) {
+        throw ort;
+      }
+      throw new ModelInferenceException("a batch part failed", e.getCause());
+    } finally {
+      others.forEach(other -> other.cancel(false));
+    }
+    return ModelOutputs.concat(outputs);
   }
 
   /** The rows {@code [firstRow, firstRow + in.rows())} of {@code merged}, cut to {@code in}'s shape. */

@@ -21,9 +21,12 @@ public interface InferenceEngine extends AutoCloseable {
   @Override
   void close();
 
-  /** Batching settings as served (no batching: one call per inference, no queue). */
+  /**
+   * Batching settings as served (no batching: one call per inference, no queue); {@code
+   * parallelRuns}: most inferences one batch of many rows is split into.
+   */
   record Settings(boolean batching, int maxBatchCalls, java.time.Duration maxQueueDelay,
-                  int maxQueuedCalls) {}
+                  int maxQueuedCalls, int parallelRuns) {}
 
   /** Each call runs its own inference in the caller's thread. */
   static InferenceEngine direct() {
@@ -39,7 +42,7 @@ public interface InferenceEngine extends AutoCloseable {
 
       @Override
       public Settings settings() {
-        return new Settings(false, 1, java.time.Duration.ZERO, 0);
+        return new Settings(false, 1, java.time.Duration.ZERO, 0, 1);
       }
 
       @Override

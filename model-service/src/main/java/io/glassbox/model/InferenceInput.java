@@ -11,4 +11,12 @@ record InferenceInput(
   int cells() {
     return rows * candidateCount;
   }
+
+  /** Rows {@code [from, to)} of this batch, as a batch of their own. */
+  InferenceInput rows(int from, int to) {
+    return new InferenceInput(
+        java.util.Arrays.copyOfRange(history, from * historyLength, to * historyLength),
+        java.util.Arrays.copyOfRange(candidates, from * candidateCount, to * candidateCount),
+        to - from, historyLength, candidateCount, includeAttention, includeContribution);
+  }
 }

@@ -32,6 +32,9 @@ import java.util.Optional;
  *     calls that arrive while an inference runs, so a lone call never waits)
  * @param maxQueuedCalls calls that may wait; more are refused with RESOURCE_EXHAUSTED,
  *     1..100000 ({@value #MAX_QUEUED_KEY}, default {@value #DEFAULT_MAX_QUEUED})
+ * @param parallelRuns with batching, most inferences one batch of many rows (at least 4 per
+ *     inference) runs as at once, each with the intra-op threads, 1..64 ({@value
+ *     #PARALLEL_RUNS_KEY}, default 1: one inference per batch)
  */
 public record ModelConfig(
     int port,
@@ -45,7 +48,8 @@ public record ModelConfig(
     boolean batching,
     int maxBatchCalls,
     Duration maxQueueDelay,
-    int maxQueuedCalls) {
+    int maxQueuedCalls,
+    int parallelRuns) {
 
   public static final String PORT_KEY = "GLASSBOX_MODEL_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_MODEL_ADMIN_PORT";
@@ -59,6 +63,7 @@ public record ModelConfig(
   public static final String MAX_BATCH_KEY = "GLASSBOX_MODEL_MAX_BATCH_CALLS";
   public static final String MAX_DELAY_KEY = "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS";
   public static final String MAX_QUEUED_KEY = "GLASSBOX_MODEL_MAX_QUEUED_CALLS";
+  public static final String PARALLEL_RUNS_KEY = "GLASSBOX_MODEL_PARALLEL_RUNS";
   // 8: the measured batching gain peaks near 8 callers on CPU, and batches of 64 (× 500 candidates
   // with contribution) took the service past a 384 MiB heap at 64 calls in flight (deploy/README.md).
   public static final int DEFAULT_MAX_BATCH = 8;
@@ -88,6 +93,9 @@ public record ModelConfig(
     if (maxQueuedCalls < 1 || maxQueuedCalls > 100_000) {
       throw new ConfigException(MAX_QUEUED_KEY + " must be 1..100000, got " + maxQueuedCalls);
     }
+    if (parallelRuns < 1 || parallelRuns > 64) {
+      throw new ConfigException(PARALLEL_RUNS_KEY + " must be 1..64, got " + parallelRuns);
+    }
     version.filter(v -> !VersionNames.isValid(v)).ifPresent(v -> {
       throw new ConfigException(VERSION_KEY + " must be empty (newest) or " + VersionNames.RULE
           + ", got \"" + v + "\"");
@@ -109,7 +117,8 @@ public record ModelConfig(
         source.getBoolean(BATCHING_KEY, true),
         source.getInt(MAX_BATCH_KEY, DEFAULT_MAX_BATCH, 1, 1024),
         Duration.ofMillis(source.getInt(MAX_DELAY_KEY, 0, 0, 1000)),
-        source.getInt(MAX_QUEUED_KEY, DEFAULT_MAX_QUEUED, 1, 100_000));
+        source.getInt(MAX_QUEUED_KEY, DEFAULT_MAX_QUEUED, 1, 100_000),
+        source.getInt(PARALLEL_RUNS_KEY, 1, 1, 64));
   }
 
   /** Settings with the default serving engine (batching on). */
@@ -117,7 +126,7 @@ public record ModelConfig(
                      Optional<String> version, ExecutionProviderSetting executionProvider,
                      int intraOpThreads, int cudaDeviceId) {
     this(port, adminPort, modelDirectory, modelName, version, executionProvider, intraOpThreads, cudaDeviceId,
-        true, DEFAULT_MAX_BATCH, Duration.ZERO, DEFAULT_MAX_QUEUED);
+        true, DEFAULT_MAX_BATCH, Duration.ZERO, DEFAULT_MAX_QUEUED, 1);
   }
 
   /** The intra-op threads ONNX Runtime gets: the configured number, or the usable processors. */
@@ -127,7 +136,7 @@ public record ModelConfig(
 
   /** The engine these settings describe; the caller closes it. */
   public InferenceEngine newInferenceEngine() {
-    return batching ? new BatchingInference(maxBatchCalls, maxQueueDelay, maxQueuedCalls)
+    return batching ? new BatchingInference(maxBatchCalls, maxQueueDelay, maxQueuedCalls, parallelRuns)
         : InferenceEngine.direct();
   }
 

@@ -173,6 +173,7 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
         .setMaxQueueDelay(durationProto(engine.maxQueueDelay()))
         .setMaxQueuedCalls(engine.maxQueuedCalls())
         .setIntraOpThreads(intraOpThreads)
+        .setParallelRuns(engine.parallelRuns())
         .setExecutionProviderFallback(model.executionProviderFallback()));
     return info
         .setModelName(model.modelName())

@@ -67,6 +67,38 @@ class BatchingInferenceTest {
   }
 
   @Test
+  void manyRows_splitIntoParallelRuns_giveTheSameOutputsAsOneInference() throws Exception {
+    // 3 runs of 4..5 rows for 13 rows; a 3-row call is not split (fewer than 2 x 4 rows).
+    try (BatchingInference engine = new BatchingInference(8, Duration.ZERO, 64, 3);
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      for (int rows : new int[] {13, 3}) {
+        InferenceInput input = rows(rows);
+        ModelOutputs split = engine.run(lease.model(), input, Optional.empty());
+        ModelOutputs alone = lease.model().run(input);
+        assertEquals(alone.batch(), split.batch());
+        assertArrayEquals(alone.scores(), split.scores(), 1e-6f);
+        assertArrayEquals(alone.attention(), split.attention(), 1e-6f);
+        assertArrayEquals(alone.contribution(), split.contribution(), 1e-6f);
+      }
+      assertEquals(3, engine.settings().parallelRuns());
+    }
+  }
+
+  /** {@code count} rows of 4 history positions and 3 candidates, each row different. */
+  private static InferenceInput rows(int count) {
+    long[] history = new long[count * 4];
+    long[] candidates = new long[count * 3];
+    for (int r = 0; r < count; r++) {
+      long[] row = {0, 1 + r % 12, 2, 1 + (r * 5) % 12};
+      System.arraycopy(row, 0, history, r * 4, 4);
+      for (int c = 0; c < 3; c++) {
+        candidates[r * 3 + c] = 1 + (r + 4 * c) % 12;
+      }
+    }
+    return new InferenceInput(history, candidates, count, 4, 3, true, true);
+  }
+
+  @Test
   void fullQueue_rejectsTheCallAtOnce() throws Exception {
     try (BatchingInference engine = BatchingInference.unstarted(4, Duration.ZERO, 1);
         ModelRegistry.Lease lease = service.registry.lease()) {

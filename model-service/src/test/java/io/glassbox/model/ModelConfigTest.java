@@ -88,6 +88,8 @@ class ModelConfigTest {
       "GLASSBOX_MODEL_MAX_BATCH_CALLS|0|GLASSBOX_MODEL_MAX_BATCH_CALLS must be 1..1024, got 0",
       "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS|1001|GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS must be 0..1000, got 1001",
       "GLASSBOX_MODEL_MAX_QUEUED_CALLS|0|GLASSBOX_MODEL_MAX_QUEUED_CALLS must be 1..100000, got 0",
+      "GLASSBOX_MODEL_PARALLEL_RUNS|0|GLASSBOX_MODEL_PARALLEL_RUNS must be 1..64, got 0",
+      "GLASSBOX_MODEL_PARALLEL_RUNS|65|GLASSBOX_MODEL_PARALLEL_RUNS must be 1..64, got 65",
   })
   void load_badValue_failsNamingTheKey(String key, String value, String expectedMessage) {
     ConfigException error = assertThrows(ConfigException.class,
