@@ -77,7 +77,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.printf(
         "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d; admin on "
             + "loopback: feature %d, model %d; %s store).%n"
-            + "Try: bin/glassbox recommend --user 12347    Stop with Ctrl-C.%n",
+            + "Try: bin/glassbox recommend --user 12348    Stop with Ctrl-C.%n",
         (System.nanoTime() - startNanos) / 1e9, ports.gateway(), ports.feature(), ports.model(),
         ports.explain(), ports.featureAdmin(), ports.modelAdmin(),
         config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT));
