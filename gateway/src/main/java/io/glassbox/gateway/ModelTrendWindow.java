@@ -51,6 +51,8 @@ final class ModelTrendWindow {
   private volatile boolean known;
   private volatile long lastAttempt;
   private volatile boolean attempted;
+  /** The last fetch started; done once it ended. */
+  private volatile ListenableFuture<Void> inFlight = Futures.immediateVoidFuture();
 
   @Inject
   ModelTrendWindow(@ModelChannel Channel modelChannel, Deadline.Ticker ticker) {
@@ -69,39 +71,67 @@ final class ModelTrendWindow {
   }
 
   /**
-   * Fetches the window now and waits for the answer, at most {@code timeoutMillis}: at start, so
-   * that the first requests rank with it. Returns whether an answer was read; when not (the model
-   * service is not up yet, or did not answer in time), the background retries go on.
+   * Fetches the window now and waits for an answer, asking again (every
+   * {@value #FIRST_RETRY_MILLIS} ms) while the model service refuses, at most
+   * {@code timeoutMillis} in all: at start, so that the first requests rank with it. Returns
+   * whether an answer was read; when not (the model service is not up yet, or too slow), the
+   * background retries go on.
    */
   boolean awaitFirst(long timeoutMillis) {
-    ListenableFuture<Void> fetched = refreshIfDue();
-    try {
-      fetched.get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.debug("no trend window yet", e);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    while (!known) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        fetchUnlessFetching().get(left, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (TimeoutException e) {
+        break;
+      } catch (ExecutionException e) {
+        log.debug("no trend window yet", e);
+        try {
+          Thread.sleep(Math.min(FIRST_RETRY_MILLIS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
     }
     return known;
   }
 
+  /** How long {@link #awaitFirst} waits between refused attempts. */
+  static final long FIRST_RETRY_MILLIS = 100;
+
   /** Starts a fetch when one is due and none is in flight; done when that fetch (if any) ends. */
   private ListenableFuture<Void> refreshIfDue() {
-    long now = ticker.nanoTime();
     long interval = known ? REFRESH_NANOS : RETRY_NANOS;
-    if ((!attempted || now - lastAttempt >= interval) && fetching.compareAndSet(false, true)) {
-      attempted = true;
-      lastAttempt = now;
-      // Not tied to the request that happened to trigger it: a cancelled request must not
-      // cancel the refresh.
-      Context previous = Context.ROOT.attach();
-      try {
-        return fetch();
-      } finally {
-        Context.ROOT.detach(previous);
-      }
+    if (attempted && ticker.nanoTime() - lastAttempt < interval) {
+      return Futures.immediateVoidFuture();
     }
-    return Futures.immediateVoidFuture();
+    return fetchUnlessFetching();
+  }
+
+  /** Starts a fetch unless one is in flight; done when the fetch it started (if any) ends. */
+  private ListenableFuture<Void> fetchUnlessFetching() {
+    if (!fetching.compareAndSet(false, true)) {
+      return inFlight;
+    }
+    attempted = true;
+    lastAttempt = ticker.nanoTime();
+    // Not tied to the request that happened to trigger it: a cancelled request must not cancel
+    // the refresh.
+    Context previous = Context.ROOT.attach();
+    try {
+      inFlight = fetch();
+      return inFlight;
+    } finally {
+      Context.ROOT.detach(previous);
+    }
   }
 
   private ListenableFuture<Void> fetch() {

@@ -32,11 +32,14 @@ class ModelTrendWindowTest {
   /** Answers UNAVAILABLE to the first {@code failures} GetModelInfo calls, then the window. */
   private static final class Model extends ModelServiceGrpc.ModelServiceImplBase {
     final AtomicInteger calls = new AtomicInteger();
+    /** Calls refused from now on (counted down). */
     volatile int failures;
 
     @Override
     public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> replies) {
-      if (calls.incrementAndGet() <= failures) {
+      calls.incrementAndGet();
+      if (failures > 0) {
+        failures--;
         replies.onError(Status.UNAVAILABLE.withDescription("loading").asRuntimeException());
         return;
       }
@@ -88,25 +91,36 @@ class ModelTrendWindowTest {
   }
 
   @Test
-  void awaitFirst_modelNotReady_retriesEverySecondUntilKnown_thenRefreshesEvery30s() {
-    model.failures = 1;
-    assertFalse(window.awaitFirst(2_000));
+  void awaitFirst_modelRefusesAtFirst_asksAgainWithinItsWait() {
+    model.failures = 2;
+
+    assertTrue(window.awaitFirst(5_000));
+    assertEquals(3, model.calls.get());
+    assertEquals(Optional.of(WINDOW), window.current());
+  }
+
+  @Test
+  void awaitFirst_modelNotReady_thenRequestsAskEverySecondUntilKnown_thenEvery30s() {
+    model.failures = Integer.MAX_VALUE;
+    assertFalse(window.awaitFirst(300));
     assertEquals(Optional.empty(), window.current());
+    model.failures = 0;
+    int asked = model.calls.get();
 
     ticker.advanceMillis(500);
     assertEquals(Optional.empty(), window.current());
-    assertEquals(1, model.calls.get(), "not again within a second");
+    assertEquals(asked, model.calls.get(), "not again within a second");
 
     ticker.advanceMillis(600);
     window.current(); // fetches (answered at once: direct executors)
-    assertEquals(2, model.calls.get());
+    assertEquals(asked + 1, model.calls.get());
     assertEquals(Optional.of(WINDOW), window.current());
 
     ticker.advanceMillis(2_000);
     window.current();
-    assertEquals(2, model.calls.get(), "once known, not every second");
+    assertEquals(asked + 1, model.calls.get(), "once known, not every second");
     ticker.advanceMillis(TimeUnit.NANOSECONDS.toMillis(ModelTrendWindow.REFRESH_NANOS));
     window.current();
-    assertEquals(3, model.calls.get(), "refreshed after 30 s");
+    assertEquals(asked + 2, model.calls.get(), "refreshed after 30 s");
   }
 }
