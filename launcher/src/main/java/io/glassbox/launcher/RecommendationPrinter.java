@@ -30,6 +30,17 @@ final class RecommendationPrinter {
     if (response.getItemsCount() == 0) {
       out.append("  (no items)\n");
     }
+    long buyAgain = response.getItemsList().stream()
+        .filter(i -> i.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)).count();
+    if (buyAgain > 0 && buyAgain == response.getItemsCount()) {
+      out.append("  note: every place went to this user's regular items (buy-again);"
+          + " --buy-again-slots N leaves the others to the model.\n");
+    } else if (buyAgain > 0) {
+      out.append(String.format(Locale.ROOT, "  note: %s (buy-again); the model ranks the other %d,"
+          + " and its reasons count ranks among those new items.%n",
+          buyAgain == 1 ? "the first place is a regular item" : "the first " + buyAgain + " places are regular items",
+          response.getItemsCount() - buyAgain));
+    }
     for (RecommendedItem recommended : response.getItemsList()) {
       Item item = recommended.getItem();
       out.append(String.format(Locale.ROOT, "%3d. %s  [%s]", recommended.getRank(), item.getTitle(),

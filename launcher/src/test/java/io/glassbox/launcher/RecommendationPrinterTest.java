@@ -1,0 +1,44 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrievalSource;
+import org.junit.jupiter.api.Test;
+
+/** The terminal rendering says how buy-again places and the model's ranks relate. */
+class RecommendationPrinterTest {
+  private static RecommendedItem item(int rank, String id, RetrievalSource source, String reason) {
+    return RecommendedItem.newBuilder().setRank(rank).setItem(Item.newBuilder().setItemId(id).setTitle("T" + id))
+        .addSources(source).addReasons(Reason.newBuilder().setText(reason)).build();
+  }
+
+  @Test
+  void mixedAnswer_saysTheModelsRanksCountAmongTheNewItems() {
+    String text = new RecommendationPrinter().render("u", RecommendResponse.newBuilder()
+        .addItems(item(1, "a", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this in 2 of your 4 orders"))
+        .addItems(item(2, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "Popular lately"))
+        .addItems(item(3, "c", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, "Because you bought x"))
+        .build());
+
+    assertTrue(text.contains("the first place is a regular item (buy-again); the model ranks the other 2"), text);
+    assertTrue(text.contains("buy again (one of your regular items; placed by rule, not scored)"), text);
+    assertTrue(text.contains("- Because you bought x"), text);
+  }
+
+  @Test
+  void onlyBuyAgain_pointsToTheSlotsOption_andNoBuyAgain_saysNothingOfIt() {
+    RecommendationPrinter printer = new RecommendationPrinter();
+    String all = printer.render("u", RecommendResponse.newBuilder()
+        .addItems(item(1, "a", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this")).build());
+    String none = printer.render("u", RecommendResponse.newBuilder()
+        .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "Popular lately")).build());
+
+    assertTrue(all.contains("--buy-again-slots N"), all);
+    assertFalse(none.contains("buy-again"), none);
+  }
+}
