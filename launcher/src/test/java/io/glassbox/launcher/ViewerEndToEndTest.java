@@ -243,6 +243,9 @@ class ViewerEndToEndTest {
     List<String> rows = strings(page.evaluate(
         "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)"));
     assertEquals(LIMIT - places, rows.size(), "a heatmap row per model-ranked item");
+    assertTrue(page.evaluate("document.getElementById('summary').textContent").getStringValue()
+        .contains("The first " + places + " place(s) are regular items (buy-again, by rule); the model ranks the other "
+            + (LIMIT - places)), "the summary says how the places and the reasons' ranks relate");
     assertTrue(rows.stream().noneMatch(buyAgain::contains), "buy-again items have no contribution row");
   }
 

@@ -23,7 +23,9 @@ const TEXTS = {
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.coldStart ? " Unknown customer: best sellers." : "")
       + (r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
-      + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : ""),
+      + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
+      + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); the model`
+        + ` ranks the other ${m}, and its reasons count ranks among those new items.`),
     score: "score",
     kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
       REASON_KIND_BUY_AGAIN: "buy again", REASON_KIND_TREND: "trending" },
@@ -68,7 +70,9 @@ const TEXTS = {
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.coldStart ? "未知顾客：推荐畅销商品。" : "")
       + (r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
-      + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : ""),
+      + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
+      + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；模型为其余 ${m} 个排序，`
+        + "理由中的排名是在这些新商品之中的排名。"),
     score: "得分",
     kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "常一起购买", REASON_KIND_POPULAR: "畅销",
       REASON_KIND_BUY_AGAIN: "再次购买", REASON_KIND_TREND: "近期热销" },
@@ -96,6 +100,13 @@ const TEXTS = {
     why: "原因",
   },
 };
+
+/** The summary's buy-again sentence: only when buy-again items and model-ranked items are both shown. */
+function buyAgainNote(response, sentence) {
+  const buyAgain = response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN")).length;
+  const others = response.items.length - buyAgain;
+  return buyAgain > 0 && others > 0 ? sentence(buyAgain, others) : "";
+}
 
 const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, response: null, unticked: new Set() };
 
