@@ -3,11 +3,18 @@ package io.glassbox.launcher;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,6 +81,7 @@ final class UpCommand implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
+    warmUp(ports.gateway(), ViewerConfig.load(config).exampleUsers());
     System.out.printf(
         "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d; admin on "
             + "loopback: feature %d, model %d; %s store).%n"
@@ -86,5 +94,27 @@ final class UpCommand implements Callable<Integer> {
         .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0)."));
     suite.awaitTermination();
     return 0;
+  }
+
+  /**
+   * One Recommend for each of the first two example users before the first real one: the first
+   * call down each path (JIT compilation, ONNX Runtime's first run of a shape) is slow enough to
+   * miss the explain budget, and a person's first answer should not be the one that pays for it.
+   * Failures are ignored (e.g. under API keys or TLS; the services log their own).
+   */
+  static void warmUp(int gatewayPort, List<String> users) {
+    ManagedChannel channel = ClientChannels.forTarget("localhost:" + gatewayPort);
+    try {
+      for (String user : users.subList(0, Math.min(2, users.size()))) {
+        try {
+          GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .recommend(RecommendRequest.newBuilder().setUserId(user).build());
+        } catch (StatusRuntimeException ignored) {
+          // Warming up only.
+        }
+      }
+    } finally {
+      channel.shutdownNow();
+    }
   }
 }

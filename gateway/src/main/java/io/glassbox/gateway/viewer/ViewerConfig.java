@@ -28,7 +28,7 @@ public record ViewerConfig(InetAddress bindAddress, int port, List<String> examp
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
   /** Real customers of the embedded UCI Online Retail data with long purchase histories. */
-  public static final String DEFAULT_EXAMPLE_USERS = "12347,14911,17841,13089,12748";
+  public static final String DEFAULT_EXAMPLE_USERS = "12348,12347,14911,17841,13089";
   static final int MAX_EXAMPLE_USERS = 20;
 
   public ViewerConfig {

@@ -23,7 +23,7 @@ class ViewerConfigTest {
     assertEquals("127.0.0.1", config.bindAddress().getHostAddress());
     assertEquals(8080, config.port());
     assertTrue(config.enabled());
-    assertEquals(List.of("12347", "14911", "17841", "13089", "12748"), config.exampleUsers());
+    assertEquals(List.of("12348", "12347", "14911", "17841", "13089"), config.exampleUsers());
   }
 
   @Test
