@@ -269,30 +269,6 @@ final class EvidenceSearch {
   }
 
   /**
-   * The set to cite among {@code options} (their {@link #removalRows} in {@code scores}): the
-   * smallest whose removal is necessary, else the one whose removal drops the item furthest;
-   * empty when none meets the minimum effect.
-   */
-  Optional<List<String>> chooseEvidence(String itemId, List<List<String>> options, CounterfactualScores scores) {
-    List<String> best = null;
-    int bestRankWithout = 0;
-    for (List<String> option : options) {
-      Optional<Measurement> removal = scores.measure(itemId, Counterfactual.without(option));
-      if (removal.isEmpty() || !rule.isMetBy(removal.get())) {
-        continue;
-      }
-      if (rule.isNecessary(removal.get())) {
-        return Optional.of(option);
-      }
-      if (best == null || removal.get().rankWithout() > bestRankWithout) {
-        best = option;
-        bestRankWithout = removal.get().rankWithout();
-      }
-    }
-    return Optional.ofNullable(best);
-  }
-
-  /**
    * The reason {@code evidence} supports, from its removal row and its {@link #sufficiencyRow}
    * in {@code scores}; not cited when the removal does not meet the minimum effect.
    */

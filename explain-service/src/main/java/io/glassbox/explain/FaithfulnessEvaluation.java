@@ -216,7 +216,7 @@ public final class FaithfulnessEvaluation {
         // only necessary history evidence is cited (re-checked by checkTrendReasons).
         Judgement judgement = method == Method.OURS
             ? checkOurs(item, ours.getExplanations(t), scores, search, report)
-            : search.chooseEvidence(item, forMethod, scores)
+            : search.choose(item, forMethod, scores)
                 .map(e -> search.judge(item, e, scores))
                 .orElseGet(Judgement.NotCited::new)
                 .citedBeside(hasNecessaryTrend(ours.getExplanations(t)));

@@ -69,24 +69,24 @@ class EvidenceSearchTest {
   }
 
   @Test
-  void chooseEvidence_prefersTheSmallestNecessarySet_elseTheFurthestDrop() {
+  void choose_prefersTheSmallestNecessarySet_elseTheFurthestDrop() {
     CounterfactualScores scores = scores(Map.of(
         Counterfactual.BASELINE, row(6f),
         Counterfactual.without(List.of("b")), row(4.5f),          // #2: below the minimum effect
         Counterfactual.without(List.of("b", "a")), row(2.5f)));   // #4: necessary
 
     assertEquals(Optional.of(List.of("b", "a")),
-        SEARCH.chooseEvidence("t", List.of(List.of("b"), List.of("b", "a")), scores));
+        SEARCH.choose("t", List.of(List.of("b"), List.of("b", "a")), scores));
   }
 
   @Test
-  void chooseEvidence_noSetMeetsTheMinimumEffect_citesNothing() {
+  void choose_noSetMeetsTheMinimumEffect_citesNothing() {
     CounterfactualScores scores = scores(Map.of(
         Counterfactual.BASELINE, row(6f),
         Counterfactual.without(List.of("b")), row(5.5f),
         Counterfactual.without(List.of("b", "a")), row(4.5f)));
 
-    assertEquals(Optional.empty(), SEARCH.chooseEvidence("t", List.of(List.of("b"), List.of("b", "a")), scores));
+    assertEquals(Optional.empty(), SEARCH.choose("t", List.of(List.of("b"), List.of("b", "a")), scores));
   }
 
   @Test

@@ -13,14 +13,6 @@ import java.util.Map;
 final class ResponseAssembler {
   private ResponseAssembler() {}
 
-  /** The answer without buy-again places. */
-  static RecommendResponse assemble(
-      RankedSlate slate, int limit, Map<String, Item> items, Explanations explanations,
-      boolean coldStart, String locale, boolean includeContributions) {
-    return assemble(slate, BuyAgain.none(), limit, items, explanations, coldStart, locale,
-        includeContributions);
-  }
-
   /**
    * The answer of {@code limit} items: the buy-again items first (placed by rule: score 0, source
    * and reason BUY_AGAIN, no contribution row), then the best items of {@code slate} in the

@@ -42,7 +42,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_ranksTheTopItemsWithDisplayFieldsAndExplainReasons() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 2, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 2, ITEMS,
         explained("a", "b"), false, "en-US", false);
 
     assertEquals(2, response.getItemsCount());
@@ -101,7 +101,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_itemTheExplainServiceSkipped_getsRetrievalReasonsAndTheDegradedFlag() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS, explained("b"),
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS, explained("b"),
         false, "en-US", false);
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, response.getItems(1).getReasons(0).getKind());
@@ -110,7 +110,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_itemOutsideTheCatalogue_isShownByItsId() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
         explained("a", "b", "c"), false, "en-US", false);
 
     assertEquals(Item.newBuilder().setItemId("c").build(), response.getItems(2).getItem());
@@ -118,7 +118,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_coldStartNotExplained_isNotDegraded() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
         Explanations.notAsked(), true, "en-US", false);
 
     assertTrue(response.getColdStart());
@@ -130,7 +130,7 @@ class ResponseAssemblerTest {
   void assemble_degradedRanking_hasNoModelVersionAndDegradedExplanations() {
     RankedSlate byRetrieval = RankedSlate.byRetrieval(CANDIDATES);
 
-    RecommendResponse response = ResponseAssembler.assemble(byRetrieval, 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(byRetrieval, BuyAgain.none(), 3, ITEMS,
         Explanations.failed(), false, "en-US", false);
 
     assertTrue(response.getRankingDegraded());
@@ -141,7 +141,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_withContributions_addsTheHeatmapAlignedWithTheModelHistory() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
         explained("a", "b", "c"), false, "en-US", true);
 
     assertEquals(List.of(item("h1")), response.getContributionHistoryList());
@@ -153,7 +153,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_withoutContributionsAsked_hasNoHeatmap() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
         explained("a", "b", "c"), false, "en-US", false);
 
     assertEquals(0, response.getContributionHistoryCount());
