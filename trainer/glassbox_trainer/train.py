@@ -34,6 +34,9 @@ class Settings:
     id_dropout: float = 0.0           # probability an item's id embedding is dropped per batch
     exclude_seen: bool = True         # train to predict items not yet in the window
     negatives: int = 0                # 0: full softmax; K: K uniform negatives per batch
+    bce_weight: float = 0.0           # > 0: plus this times S3-Rec's fine-tuning loss (binary
+                                      # cross-entropy, the target vs one uniform negative)
+    select_on: str = "full"           # validation NDCG@10 that picks the epoch: full | sampled
     next_basket: bool = True          # targets: an item of the next basket (else next event)
     epochs: int = 20                  # upper bound; the best epoch is chosen on validation
     patience: int = 3
@@ -62,11 +65,17 @@ def loss_label(s: Settings, holdout: bool = False) -> str:
     target = "a random item of the next basket" if s.next_basket else "the next event"
     if s.negatives > 0:
         pool = "the items seen in training" if holdout else "all items"
-        return (f"sampled softmax cross-entropy (no logQ correction): each position's target "
-                f"({target}) against {s.negatives} negatives drawn uniformly with replacement "
-                f"from {pool}, shared by the batch, a negative equal to the target masked"
-                f"{masked}")
-    return f"full softmax cross-entropy over all items, target {target}{masked}"
+        label = (f"sampled softmax cross-entropy (no logQ correction): each position's target "
+                 f"({target}) against {s.negatives} negatives drawn uniformly with replacement "
+                 f"from {pool}, shared by the batch, a negative equal to the target masked"
+                 f"{masked}")
+    else:
+        label = f"full softmax cross-entropy over all items, target {target}{masked}"
+    if s.bce_weight > 0:
+        label += (f"; plus {s.bce_weight:g} x binary cross-entropy of the target against one "
+                  f"negative per position drawn uniformly from the items not in the window "
+                  f"(S3-Rec's fine-tuning loss)")
+    return label
 
 
 def build_model(dataset: Dataset, s: Settings) -> GlassboxRecommender:
@@ -128,14 +137,16 @@ def batch_loss(model: GlassboxRecommender, inputs: torch.Tensor, targets: torch.
 
 def sampled_batch_loss(model: GlassboxRecommender, inputs: torch.Tensor, targets: torch.Tensor,
                        negatives: int, exclude_seen: bool,
-                       pool: Optional[torch.Tensor] = None) -> torch.Tensor:
+                       pool: Optional[torch.Tensor] = None,
+                       h: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Sampled softmax: each position's target against K negatives shared by the batch,
     drawn uniformly from `pool` (default: all items)."""
     if pool is None:
         negs = torch.randint(1, model.num_items + 1, (negatives,))
     else:
         negs = pool[torch.randint(len(pool), (negatives,))]
-    h = model.encode(inputs)
+    if h is None:
+        h = model.encode(inputs)
     length = inputs.shape[1]
     valid = targets > 0
     positive = model.target_scores(inputs, targets.clamp_min(1), h)               # [B, T]
@@ -153,6 +164,52 @@ def sampled_batch_loss(model: GlassboxRecommender, inputs: torch.Tensor, targets
     if bool(valid.any()):
         return F.cross_entropy(logits, labels, ignore_index=-100)
     return logits.sum() * 0.0
+
+
+def pairwise_bce_loss(model: GlassboxRecommender, inputs: torch.Tensor, targets: torch.Tensor,
+                      exclude_seen: bool, pool: Optional[torch.Tensor] = None,
+                      h: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """S3-Rec's fine-tuning loss: -log sigmoid(target) - log(1 - sigmoid(negative)), one
+    negative per position drawn uniformly (from `pool`, default all items); positions whose
+    negative is the target or already in the window are left out."""
+    if pool is None:
+        negs = torch.randint(1, model.num_items + 1, targets.shape)
+    else:
+        negs = pool[torch.randint(len(pool), targets.shape)]
+    if h is None:
+        h = model.encode(inputs)
+    steps = torch.arange(inputs.shape[1])
+    earlier = (steps.view(1, -1) <= steps.view(-1, 1)).unsqueeze(0)               # [1, T, L]
+    seen = ((inputs.unsqueeze(1) == negs.unsqueeze(2)) & earlier).any(-1)          # [B, T]
+    repeat = ((inputs.unsqueeze(1) == targets.unsqueeze(2)) & earlier).any(-1)
+    valid = (targets > 0) & (negs != targets) & ~seen
+    if exclude_seen:
+        valid = valid & ~repeat
+    if not bool(valid.any()):
+        return h.sum() * 0.0
+    positive = model.target_scores(inputs, targets.clamp_min(1), h)
+    negative = model.target_scores(inputs, negs, h)
+    loss = F.softplus(-positive) + F.softplus(negative)
+    return loss[valid].mean()
+
+
+def validate(model: GlassboxRecommender, valid: List, s: Settings):
+    """(validation figures to log, the score that picks the epoch: NDCG@10 under the
+    protocol `s.select_on` names)."""
+    if s.select_on not in ("full", "sampled"):
+        raise ValueError(f"select_on must be full or sampled, not {s.select_on!r}")
+    sampled = s.select_on == "sampled"
+    result = evaluate_scores(valid, model_scorer(model, s.max_len), batch_size=64,
+                             sampled=sampled)
+    fields_ = {"valid_hr@10": result["full"]["hr@10"], "valid_ndcg@10": result["full"]["ndcg@10"]}
+    if not sampled:
+        return fields_, fields_["valid_ndcg@10"]
+    if "sampled" not in result or result["sampled"]["users"] == 0:
+        raise ValueError("select_on=sampled needs validation cases with sampled negatives "
+                         "(--sampled-negatives)")
+    fields_.update({"valid_sampled_hr@10": result["sampled"]["hr@10"],
+                    "valid_sampled_ndcg@10": result["sampled"]["ndcg@10"]})
+    return fields_, fields_["valid_sampled_ndcg@10"]
 
 
 def validation_subset(valid: List, s: Settings) -> List:
@@ -190,12 +247,10 @@ def train(dataset: Dataset, split: Split, s: Settings,
     if init_state is not None and valid:
         model.eval()
         model.id_keep = base_keep
-        metrics = evaluate_scores(valid, model_scorer(model, s.max_len), batch_size=64)["full"]
-        best_score, best_state = metrics["ndcg@10"], copy.deepcopy(model.state_dict())
-        history.append({"epoch": 0, "valid_hr@10": metrics["hr@10"],
-                        "valid_ndcg@10": metrics["ndcg@10"]})
-        log(f"epoch=0 (initial weights) valid_hr@10={metrics['hr@10']:.4f} "
-            f"valid_ndcg@10={metrics['ndcg@10']:.4f}")
+        fields_, best_score = validate(model, valid, s)
+        best_state = copy.deepcopy(model.state_dict())
+        history.append({"epoch": 0, **fields_})
+        log("epoch=0 (initial weights) " + " ".join(f"{k}={v:.4f}" for k, v in fields_.items()))
     for epoch in range(1, s.epochs + 1):
         model.train()
         t0 = time.time()
@@ -213,11 +268,15 @@ def train(dataset: Dataset, split: Split, s: Settings,
                 keep = (torch.rand(model.num_items + 1) >= s.id_dropout).to(torch.float32)
                 keep[0] = 1.0
                 model.id_keep = keep if base_keep is None else keep * base_keep
+            h = model.encode(inputs) if s.negatives > 0 or s.bce_weight > 0 else None
             if s.negatives > 0:
                 loss = sampled_batch_loss(model, inputs, targets, s.negatives, s.exclude_seen,
-                                          pool)
+                                          pool, h)
             else:
                 loss = batch_loss(model, inputs, targets, s.exclude_seen)
+            if s.bce_weight > 0:
+                loss = loss + s.bce_weight * pairwise_bce_loss(model, inputs, targets,
+                                                               s.exclude_seen, pool, h)
             model.id_keep = base_keep
             optimizer.zero_grad()
             loss.backward()
@@ -228,9 +287,8 @@ def train(dataset: Dataset, split: Split, s: Settings,
         model.eval()
         record = {"epoch": epoch, "loss": total / max(count, 1), "train_s": round(train_seconds, 1)}
         if valid:
-            metrics = evaluate_scores(valid, model_scorer(model, s.max_len), batch_size=64)["full"]
-            record.update({"valid_hr@10": metrics["hr@10"], "valid_ndcg@10": metrics["ndcg@10"]})
-            score = metrics["ndcg@10"]
+            fields_, score = validate(model, valid, s)
+            record.update(fields_)
         else:
             score = float(epoch)   # no validation data (tiny slices): keep the last epoch
         record["eval_s"] = round(time.time() - t0 - train_seconds, 1)

@@ -21,7 +21,8 @@ from glassbox_trainer.evaluate import (evaluate_prior_grid, evaluate_scores,  # 
                                        model_scorer, sampled_model_scorer, tie_broken,
                                        title_tfidf_scores)
 from glassbox_trainer.model import SASRecControl  # noqa: E402
-from glassbox_trainer.train import Settings, build_model, loss_label, sampled_batch_loss  # noqa: E402
+from glassbox_trainer.train import (Settings, build_model, loss_label,  # noqa: E402
+                                    pairwise_bce_loss, sampled_batch_loss, validate)
 from tests.synthetic import write_dataset  # noqa: E402
 
 
@@ -106,6 +107,48 @@ class ArchitecturesTest(unittest.TestCase):
             losses.append(float(loss))
         self.assertLess(np.mean(losses[-5:]), 0.5 * np.mean(losses[:5]))
 
+    def test_pairwiseBce_isS3RecsLoss_overPositionsWithAUsableNegative(self):
+        model = build_model(self.dataset, Settings(dim=16, layers=1, dropout=0.0))
+        model.eval()
+        inputs = torch.tensor([[0, 1, 2, 3], [11, 12, 13, 14]])
+        targets = torch.tensor([[0, 2, 3, 4], [12, 13, 12, 15]])   # [1, 2] repeats item 12
+        torch.manual_seed(5)
+        negs = torch.randint(1, model.num_items + 1, targets.shape)
+        torch.manual_seed(5)
+        with torch.no_grad():
+            loss = pairwise_bce_loss(model, inputs, targets, True)
+            positive = model.target_scores(inputs, targets.clamp_min(1))
+            negative = model.target_scores(inputs, negs)
+        expected, count = 0.0, 0
+        for b in range(2):
+            for t in range(4):
+                window = set(inputs[b, :t + 1].tolist())
+                if (targets[b, t] == 0 or int(targets[b, t]) in window
+                        or negs[b, t] == targets[b, t] or int(negs[b, t]) in window):
+                    continue
+                expected += (-torch.log(torch.sigmoid(positive[b, t]))
+                             - torch.log(1 - torch.sigmoid(negative[b, t])))
+                count += 1
+        self.assertGreater(count, 0)
+        self.assertLess(count, 8)                                    # padding, repeat left out
+        self.assertAlmostEqual(float(loss), float(expected) / count, places=5)
+
+    def test_selectOnSampled_picksTheEpochBySampledNdcg_andNeedsNegatives(self):
+        model = build_model(self.dataset, Settings(dim=16, layers=1))
+        model.eval()
+        cases = [EvalCase(u, np.array([1 + u, 2 + u]), np.array([60 + u]),
+                          negatives=np.arange(70, 90) + u) for u in range(5)]
+        fields_, score = validate(model, cases, Settings(select_on="sampled"))
+        expected = evaluate_scores(cases, model_scorer(model, 50), 64, sampled=True)
+        self.assertEqual(score, expected["sampled"]["ndcg@10"])
+        self.assertEqual(fields_["valid_ndcg@10"], expected["full"]["ndcg@10"])
+        self.assertEqual(validate(model, cases, Settings())[1], expected["full"]["ndcg@10"])
+        bare = [EvalCase(c.user, c.history, c.targets) for c in cases]
+        with self.assertRaisesRegex(ValueError, "sampled-negatives"):
+            validate(model, bare, Settings(select_on="sampled"))
+        with self.assertRaisesRegex(ValueError, "full or sampled"):
+            validate(model, cases, Settings(select_on="test"))
+
     def test_sampledScorer_givesTheSampledRanksOfScoringEveryItem(self):
         for arch in ("glassbox", "sasrec"):
             model = build_model(self.dataset, Settings(dim=16, layers=1, arch=arch))
@@ -134,6 +177,9 @@ class LossLabelTest(unittest.TestCase):
         self.assertTrue(full.startswith("full softmax"))
         self.assertNotIn("sampled", full)
         self.assertNotIn("masked", full)
+        both = loss_label(Settings(negatives=1024, bce_weight=0.5))
+        self.assertIn("plus 0.5 x binary cross-entropy", both)
+        self.assertNotIn("binary", sampled)
 
 
 class ContentBaselineTest(unittest.TestCase):
