@@ -11,6 +11,8 @@ enough that a test can compute every expected number by hand:
 Outputs:
   v1/           a loadable version folder (model.onnx, vocabulary.tsv, metadata.json)
   wrong-names/  model.onnx whose first input is called "items" instead of "history"
+  positional/   model.onnx that also adds L / 100 (L = the padded history length) to every
+                score: a model whose outputs change with the amount of left padding
 """
 import json
 import os
@@ -23,7 +25,7 @@ VOCABULARY_SIZE = 12
 MAX_HISTORY_LENGTH = 4
 
 
-def build(history_name):
+def build(history_name, positional=False):
     def const(name, value, dtype=TensorProto.FLOAT):
         return helper.make_node("Constant", [], [name], value=helper.make_tensor(
             name + "_value", dtype, [len(value)] if isinstance(value, list) else [],
@@ -54,8 +56,18 @@ def build(history_name):
         helper.make_node("Mul", ["attention", "history_b1l"], ["weighted_history"]),
         helper.make_node("Mul", ["weighted_history", "candidates_bc1"], ["contribution"]),
         helper.make_node("ReduceSum", ["contribution", "axis2"], ["evidence"], keepdims=0),
-        helper.make_node("Add", ["candidates_f", "evidence"], ["scores"]),
+        helper.make_node("Add", ["candidates_f", "evidence"],
+                         ["base_scores" if positional else "scores"]),
     ]
+    if positional:
+        nodes += [
+            const("one_i64", 1, TensorProto.INT64),
+            helper.make_node("Shape", [history_name], ["history_shape"]),
+            helper.make_node("Gather", ["history_shape", "one_i64"], ["length"], axis=0),
+            helper.make_node("Cast", ["length"], ["length_f"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["length_f", "hundredth"], ["length_term"]),
+            helper.make_node("Add", ["base_scores", "length_term"], ["scores"]),
+        ]
     nodes.insert(0, const("zero_f_like", 0.0))
     graph = helper.make_graph(
         nodes, "toy",
@@ -98,6 +110,9 @@ def main():
     wrong_dir = os.path.join(HERE, "wrong-names")
     os.makedirs(wrong_dir, exist_ok=True)
     onnx.save(build("items"), os.path.join(wrong_dir, "model.onnx"))
+    positional_dir = os.path.join(HERE, "positional")
+    os.makedirs(positional_dir, exist_ok=True)
+    onnx.save(build("history", positional=True), os.path.join(positional_dir, "model.onnx"))
 
 
 if __name__ == "__main__":

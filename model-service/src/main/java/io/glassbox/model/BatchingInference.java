@@ -216,7 +216,7 @@ public final class BatchingInference implements InferenceEngine {
           break;
         }
       }
-      if (next.model != first.model || next.input.historyLength() != first.input.historyLength()
+      if (next.model != first.model
           || cells + (long) next.input.rows() * Math.max(next.input.candidateCount(),
               maxCandidates(batch)) > Scorer.MAX_CELLS) {
         carried = next;
@@ -270,12 +270,13 @@ public final class BatchingInference implements InferenceEngine {
   }
 
   private List<ModelOutputs> runMerged(List<Job> batch) throws OrtException {
-    int historyLength = batch.get(0).input.historyLength();
+    int historyLength = 0;
     int candidateCount = maxCandidates(batch);
     int rows = 0;
     boolean attention = false;
     boolean contribution = false;
     for (Job job : batch) {
+      historyLength = Math.max(historyLength, job.input.historyLength());
       rows += job.input.rows();
       attention |= job.input.includeAttention();
       contribution |= job.input.includeContribution();
@@ -285,7 +286,12 @@ public final class BatchingInference implements InferenceEngine {
     int row = 0;
     for (Job job : batch) {
       InferenceInput in = job.input;
-      System.arraycopy(in.history(), 0, history, row * historyLength, in.rows() * historyLength);
+      // Calls padded to fewer positions get more left padding (the most recent item stays last).
+      int shift = historyLength - in.historyLength();
+      for (int b = 0; b < in.rows(); b++) {
+        System.arraycopy(in.history(), b * in.historyLength(), history,
+            (row + b) * historyLength + shift, in.historyLength());
+      }
       for (int b = 0; b < in.rows(); b++) {
         System.arraycopy(in.candidates(), b * in.candidateCount(), candidates,
             (row + b) * candidateCount, in.candidateCount());

@@ -39,6 +39,8 @@ public final class LoadedModel {
   private final OrtSession session;
   private final AtomicInteger references = new AtomicInteger(1);
   private final AtomicBoolean retired = new AtomicBoolean();
+  /** Set once by the loader, before the model is published: see {@link #paddedLength}. */
+  private boolean trimsPadding;
 
   LoadedModel(
       String modelName, String version, ModelMetadata metadata, Vocabulary vocabulary,
@@ -83,6 +85,33 @@ public final class LoadedModel {
   /** Most recent history items the model reads. */
   public int maxHistoryLength() {
     return metadata.maxHistoryLength();
+  }
+
+  /** Padded lengths are multiples of this (rows of near lengths share a shape and a batch). */
+  static final int PADDING_STEP = 10;
+
+  /**
+   * How many history positions a batch whose longest row holds {@code longestRow} items is
+   * padded to: the longest row rounded up to a multiple of {@value #PADDING_STEP} (at most the
+   * model's window) when the loader found the model's outputs independent of the amount of left
+   * padding, else always the whole window. Padding costs the encoder as much as real items.
+   */
+  int paddedLength(int longestRow) {
+    int max = maxHistoryLength();
+    if (!trimsPadding) {
+      return max;
+    }
+    int rounded = Math.max(1, (longestRow + PADDING_STEP - 1) / PADDING_STEP) * PADDING_STEP;
+    return Math.min(max, rounded);
+  }
+
+  /** Whether batches are padded only as far as their rows need ({@link #paddedLength}). */
+  public boolean trimsPadding() {
+    return trimsPadding;
+  }
+
+  void trimPadding(boolean trim) {
+    this.trimsPadding = trim;
   }
 
   /**

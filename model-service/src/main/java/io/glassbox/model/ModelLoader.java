@@ -69,6 +69,7 @@ public final class ModelLoader {
     try {
       ModelContract.check(opened.session());
       testInference(model);
+      model.trimPadding(paddingInvariant(model));
     } catch (RuntimeException | OrtException e) {
       model.retire();
       if (e instanceof ModelLoadException loadException) {
@@ -76,8 +77,9 @@ public final class ModelLoader {
       }
       throw new ModelLoadException("model.onnx failed its test inference: " + e.getMessage(), e);
     }
-    log.info("loaded model {} version {} ({} items, history {}, {}) in {} ms", modelName, version,
-        vocabulary.size(), metadata.maxHistoryLength(), opened.device(),
+    log.info("loaded model {} version {} ({} items, history {}, {}, padding {}) in {} ms", modelName,
+        version, vocabulary.size(), metadata.maxHistoryLength(), opened.device(),
+        model.trimsPadding() ? "trimmed to the longest row" : "always the whole window",
         (System.nanoTime() - started) / 1_000_000);
     return model;
   }
@@ -98,5 +100,62 @@ public final class ModelLoader {
             + Arrays.toString(outputs.scores()));
       }
     }
+  }
+
+  /** Outputs may differ by this much (relative to 1 + |value|) with more or less left padding. */
+  static final double PADDING_TOLERANCE = 1e-4;
+
+  /**
+   * Whether the model's outputs do not depend on how far a row is left-padded (the shipped
+   * models count positions from the most recent item): rows of 1 to half the window, padded to
+   * the whole window and to just their longest, must give the same scores and contributions to
+   * {@value #PADDING_TOLERANCE}. A model that counts positions from the start of the window
+   * fails this and is always given the whole window.
+   */
+  static boolean paddingInvariant(LoadedModel model) throws OrtException {
+    int max = model.maxHistoryLength();
+    int size = model.vocabulary().size();
+    int shortLength = Math.max(1, max / 2);
+    if (shortLength == max) {
+      return false;                       // a one-position window: nothing to trim
+    }
+    int rows = shortLength;
+    long[] padded = new long[rows * max];
+    long[] trimmed = new long[rows * shortLength];
+    long[] candidates = new long[rows * 3];
+    for (int r = 0; r < rows; r++) {
+      int items = r + 1;
+      for (int i = 0; i < items; i++) {
+        long index = 1 + ((long) (r * 7 + i * 13) % size);
+        padded[r * max + max - items + i] = index;
+        trimmed[r * shortLength + shortLength - items + i] = index;
+      }
+      candidates[r * 3] = 1;
+      candidates[r * 3 + 1] = size;
+      candidates[r * 3 + 2] = 1 + (r % size);
+    }
+    ModelOutputs whole = model.run(padded, candidates, rows, max, 3, false, true);
+    ModelOutputs least = model.run(trimmed, candidates, rows, shortLength, 3, false, true);
+    double worst = 0;
+    for (int cell = 0; cell < rows * 3; cell++) {
+      worst = Math.max(worst, relative(whole.scores()[cell], least.scores()[cell]));
+      for (int l = 0; l < shortLength; l++) {
+        worst = Math.max(worst, relative(whole.contribution()[cell * max + max - shortLength + l],
+            least.contribution()[cell * shortLength + l]));
+      }
+    }
+    if (worst > PADDING_TOLERANCE) {
+      log.info("model outputs change with the amount of left padding (max relative difference "
+          + "{}): batches are padded to the whole window", String.format("%.2e", worst));
+      return false;
+    }
+    return true;
+  }
+
+  private static double relative(float a, float b) {
+    if (!Float.isFinite(a) || !Float.isFinite(b)) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return Math.abs(a - b) / (1.0 + Math.abs(a));
   }
 }

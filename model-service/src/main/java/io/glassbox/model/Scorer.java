@@ -254,16 +254,18 @@ public final class Scorer {
       LoadedModel model, List<ResolvedRow> rows, ScoreQuery query, Optional<Deadline> deadline) {
     int batch = 0;
     int candidateCount = 0;
+    int longest = 0;
     for (ResolvedRow row : rows) {
       if (row.candidateIndices.length > 0) {
         batch++;
         candidateCount = Math.max(candidateCount, row.candidateIndices.length);
+        longest = Math.max(longest, row.historyIndices.length);
       }
     }
     if (batch == 0) {
       return null;
     }
-    int historyLength = model.maxHistoryLength();
+    int historyLength = model.paddedLength(longest);
     long[] history = new long[batch * historyLength];
     long[] candidates = new long[batch * candidateCount];
     int b = 0;

@@ -67,6 +67,31 @@ class BatchingInferenceTest {
   }
 
   @Test
+  void callsPaddedToDifferentLengths_shareOneInference_theShorterOnesWithMoreLeftPadding() throws Exception {
+    InferenceInput whole = input(0);                                     // 4 positions
+    InferenceInput shorter = new InferenceInput(                          // 2 positions
+        new long[] {1, 2, 4, 5}, new long[] {3, 7, 9, 11}, 2, 2, 2, true, true);
+    try (BatchingInference engine = new BatchingInference(2, Duration.ofSeconds(30), 64);
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      Future<ModelOutputs> first = callers.submit(() -> engine.run(lease.model(), whole, Optional.empty()));
+      Future<ModelOutputs> second = callers.submit(() -> engine.run(lease.model(), shorter, Optional.empty()));
+      ModelOutputs merged = second.get();
+      ModelOutputs alone = lease.model().run(shorter);
+      first.get();
+      assertEquals(1, engine.batches());
+      assertEquals(4, merged.historyLength());
+      assertArrayEquals(alone.scores(), merged.scores(), 1e-6f);
+      for (int row = 0; row < 2; row++) {
+        for (int c = 0; c < 2; c++) {
+          assertArrayEquals(new float[] {0, 0}, ModelOutputs.slice(merged.contribution(), merged, row, c, 0, 2));
+          assertArrayEquals(ModelOutputs.slice(alone.contribution(), alone, row, c, 0, 2),
+              ModelOutputs.slice(merged.contribution(), merged, row, c, 2, 2), 1e-6f);
+        }
+      }
+    }
+  }
+
+  @Test
   void manyRows_splitIntoParallelRuns_giveTheSameOutputsAsOneInference() throws Exception {
     // 3 runs of 4..5 rows for 13 rows; a 3-row call is not split (fewer than 2 x 4 rows).
     try (BatchingInference engine = new BatchingInference(8, Duration.ZERO, 64, 3);

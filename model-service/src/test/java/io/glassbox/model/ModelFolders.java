@@ -51,10 +51,20 @@ final class ModelFolders {
 
   /** A toy version whose graph calls its first input "items" instead of "history". */
   static Path addWrongNamesVersion(Path modelDirectory, String version) {
+    return addToyVariant(modelDirectory, version, "wrong-names");
+  }
+
+  /** A toy version whose scores also grow with the padded history length (see make_toy_model.py). */
+  static Path addPositionalVersion(Path modelDirectory, String version) {
+    return addToyVariant(modelDirectory, version, "positional");
+  }
+
+  /** The toy version with the graph of {@code variant} (a folder of the toy model source). */
+  private static Path addToyVariant(Path modelDirectory, String version, String variant) {
     Path folder = addToyVersion(modelDirectory, version);
     try {
-      Files.copy(toyModelSource().resolve("wrong-names/model.onnx"), folder.resolve(ModelLoader.MODEL_FILE),
-          StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(toyModelSource().resolve(variant).resolve(ModelLoader.MODEL_FILE),
+          folder.resolve(ModelLoader.MODEL_FILE), StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,6 +1,7 @@
 package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,23 @@ class ModelRegistryTest {
   @AfterEach
   void tearDown() {
     registry.close();
+  }
+
+  @Test
+  void reload_modelWhoseOutputsDependOnThePaddingAmount_isAlwaysGivenTheWholeWindow() throws Exception {
+    registry.reload("v1");
+    try (ModelRegistry.Lease lease = registry.lease()) {
+      assertTrue(lease.model().trimsPadding(), "the toy model reads only non-padding positions");
+    }
+    ModelFolders.addPositionalVersion(modelDirectory, "v2");
+    registry.reload("v2");
+    try (ModelRegistry.Lease lease = registry.lease()) {
+      assertFalse(lease.model().trimsPadding());
+      assertEquals(4, lease.model().paddedLength(1));
+    }
+    // score = candidate index + contribution + L / 100, with L the whole window (4):
+    // 2 + 1 * 2 / 100 + 4 / 100.
+    assertEquals(2.06f, scorer.score(ONE_CELL).rows().get(0).scores()[0], 1e-6f);
   }
 
   @Test

@@ -103,6 +103,34 @@ class ShippedModelTest {
   }
 
   @Test
+  void shippedModel_isPaddedOnlyAsFarAsItsRowsNeed_withTheSameOutputsAsTheWholeWindow() throws Exception {
+    try (ModelRegistry.Lease lease = registry.lease()) {
+      LoadedModel model = lease.model();
+      assertTrue(model.trimsPadding(), "the shipped model counts positions from the newest item");
+      assertEquals(10, model.paddedLength(0));
+      assertEquals(10, model.paddedLength(3));
+      assertEquals(40, model.paddedLength(31));
+      assertEquals(50, model.paddedLength(47));
+      long[] whole = new long[50];
+      long[] trimmed = new long[10];
+      for (int i = 0; i < 3; i++) {
+        whole[47 + i] = 11 + 5 * i;
+        trimmed[7 + i] = 11 + 5 * i;
+      }
+      long[] candidates = {1, 2, 100, 2000};
+      ModelOutputs a = model.run(whole, candidates, 1, 50, 4, true, true);
+      ModelOutputs b = model.run(trimmed, candidates, 1, 10, 4, true, true);
+      for (int c = 0; c < 4; c++) {
+        assertEquals(a.score(0, c), b.score(0, c), BATCH_TOLERANCE, "score of candidate " + c);
+        assertClose(ModelOutputs.slice(a.contribution(), a, 0, c, 47, 3),
+            ModelOutputs.slice(b.contribution(), b, 0, c, 7, 3));
+        assertClose(ModelOutputs.slice(a.attention(), a, 0, c, 47, 3),
+            ModelOutputs.slice(b.attention(), b, 0, c, 7, 3));
+      }
+    }
+  }
+
+  @Test
   void score_attentionSumsToOneOverTheUsedHistoryAndScoresAreFinite() {
     Vocabulary vocabulary = registry.active().orElseThrow().vocabulary();
     List<ScoredBatch.Row> rows = score(List.of(
