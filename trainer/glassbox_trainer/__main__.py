@@ -440,6 +440,21 @@ def _iso(seconds: int) -> str:
     return dt.datetime.utcfromtimestamp(seconds).isoformat() + "Z"
 
 
+def s3rec_negatives(data: str, run_dir: str, reuse: bool) -> None:
+    """The run's exported model on S3-Rec's own 99 negatives per user (when the dataset ships
+    S3-Rec's Beauty.txt), into run_dir/s3rec_negatives.json."""
+    out = os.path.join(run_dir, benchmark.S3REC_NEGATIVES_FILE)
+    if not os.path.exists(os.path.join(data, "raw", "s3rec_Beauty.txt")):
+        print(f"{data}: no raw/s3rec_Beauty.txt, S3-Rec's negatives not scored", flush=True)
+        return
+    if reuse and os.path.exists(out):
+        return
+    from . import s3rec_sample
+    report = s3rec_sample.evaluate(data, benchmark.exported_model_folder(run_dir))
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+
+
 def benchmark_command(args) -> dict:
     """Runs the Amazon Beauty benchmark stages that are missing, then the popularity-prior
     check and the results file (see benchmark.py)."""
@@ -467,6 +482,8 @@ def benchmark_command(args) -> dict:
             run(build_parser().parse_args(argv))
             commands[stage] = {"run_dir": run_dir, "command": command}
         runs[stage] = run_dir
+    if "s3rec-loss" in runs:
+        s3rec_negatives(args.data, runs["s3rec-loss"], args.reuse)
     prior = None
     if not args.skip_prior and runs:
         prior_path = os.path.join(args.runs_dir, "prior.json")

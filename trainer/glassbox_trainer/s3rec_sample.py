@@ -89,23 +89,17 @@ def attach(cases, by_user: Dict[int, np.ndarray]) -> int:
     return attached
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m glassbox_trainer.s3rec_sample",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", required=True, help="the amazon-beauty folder (with raw/s3rec_Beauty.txt)")
-    parser.add_argument("--model", required=True, help="a model version folder (model.onnx, metadata.json)")
-    parser.add_argument("--out", help="write the metrics JSON here as well")
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+def evaluate(data: str, model_folder: str) -> Dict:
+    """The model in `model_folder` and training popularity, on validation and test, each case
+    ranked against S3-Rec's negatives for its user."""
     from .onnx_weights import load_model_folder  # needs onnx; the generator above does not
-    dataset = data_mod.load_dataset(args.data)
+    dataset = data_mod.load_dataset(data)
     split = data_mod.leave_last_basket_out(dataset)
-    model, metadata = load_model_folder(args.model, dataset)
+    model, metadata = load_model_folder(model_folder, dataset)
     model.eval()
     report = {"negatives": "S3-Rec data/generate_test.py, random, seed 12345, over raw/s3rec_Beauty.txt",
               "model_version": metadata["version"], "data_fingerprint": dataset.fingerprint}
-    by_user = negatives_by_user(dataset, args.data)   # one draw (about a minute) for both splits
+    by_user = negatives_by_user(dataset, data)   # one draw (about a minute) for both splits
     popularity = popularity_scorer(popularity_scores(split.train, dataset.num_items))
     for name, cases in (("valid", split.valid), ("test", split.test)):
         attached = attach(cases, by_user)
@@ -115,6 +109,19 @@ def main(argv=None) -> int:
         popularity_result = evaluate_scores(cases, popularity, sampled=True)
         report[name] = {"model": model_result["sampled"], "popularity": popularity_result["sampled"],
                         "users": len(cases)}
+    return report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m glassbox_trainer.s3rec_sample",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="the amazon-beauty folder (with raw/s3rec_Beauty.txt)")
+    parser.add_argument("--model", required=True, help="a model version folder (model.onnx, metadata.json)")
+    parser.add_argument("--out", help="write the metrics JSON here as well")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    report = evaluate(args.data, args.model)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

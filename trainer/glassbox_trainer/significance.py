@@ -16,24 +16,46 @@ from typing import Dict, Sequence
 import numpy as np
 
 
+def _resampled_means(values: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """Means of `resamples` bootstrap resamples of the users' values."""
+    rng = np.random.default_rng(seed)
+    means = np.empty(resamples)
+    step = max(1, 4_000_000 // values.size)     # resamples per chunk, bounded memory
+    for start in range(0, resamples, step):
+        n = min(step, resamples - start)
+        means[start:start + n] = values[rng.integers(0, values.size, size=(n, values.size))].mean(1)
+    return means
+
+
 def paired_bootstrap(a: Sequence[float], b: Sequence[float], resamples: int = 10000,
                      seed: int = 0) -> Dict[str, float]:
     """Mean of a − b over users with a bootstrap 95% CI and two-sided p-value."""
     diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     if diff.size == 0:
         raise ValueError("no paired users")
-    rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
-    step = max(1, 4_000_000 // diff.size)       # resamples per chunk, bounded memory
-    for start in range(0, resamples, step):
-        n = min(step, resamples - start)
-        means[start:start + n] = diff[rng.integers(0, diff.size, size=(n, diff.size))].mean(1)
+    means = _resampled_means(diff, resamples, seed)
     low, high = np.percentile(means, [2.5, 97.5])
     tail = min(np.count_nonzero(means <= 0.0), np.count_nonzero(means >= 0.0))
     # (count + 1) / (resamples + 1): never 0, the smallest reportable p is ~2 / resamples.
     p = min(1.0, 2.0 * (tail + 1) / (resamples + 1))
     return {"mean_difference": float(diff.mean()), "ci95": [float(low), float(high)],
             "p_value": p, "resamples": resamples, "seed": seed}
+
+
+def against_reference(values: Sequence[float], reference: float, resamples: int = 10000,
+                      seed: int = 0) -> Dict[str, float]:
+    """Mean of the users' values against a published figure with no per-user data: a
+    bootstrap 95% CI of the mean and the share of resamples above the reference (the
+    reference itself carries sampling error this cannot see, so the test is lenient to it)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("no users")
+    means = _resampled_means(values, resamples, seed)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {"mean": float(values.mean()), "reference": reference,
+            "ci95": [float(low), float(high)],
+            "share_of_resamples_above_reference": float(np.mean(means > reference)),
+            "resamples": resamples, "seed": seed, "users": int(values.size)}
 
 
 def sign_test(a: Sequence[float], b: Sequence[float]) -> Dict[str, float]:

@@ -20,7 +20,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
     def setUpClass(cls):
         cls.work = tempfile.mkdtemp(prefix="glassbox-benchmark-")
         cls.data = os.path.join(cls.work, "data")
-        write_dataset(cls.data, users=60)
+        write_dataset(cls.data, users=60, s3rec=True)
         cls.out = os.path.join(cls.work, "results", "beauty.json")
         os.makedirs(os.path.dirname(cls.out))
         with open(cls.out, "w") as f:   # an earlier result, to be kept in the history
@@ -36,7 +36,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.work, ignore_errors=True)
 
-    def test_everyStageRanWithItsFixedCommand_andOnlyTheMainModelIsExported(self):
+    def test_everyStageRanWithItsFixedCommand_andOnlyTheServableModelsAreExported(self):
         commands = self.results["commands"]
         self.assertEqual(list(commands), list(benchmark.STAGES))
         for stage, entry in commands.items():
@@ -44,7 +44,8 @@ class BenchmarkBeautyTest(unittest.TestCase):
             self.assertIn("--seed 42", entry["command"])
             with open(os.path.join(entry["run_dir"], "metrics.json")) as f:
                 self.assertEqual(json.load(f)["settings"]["seed"], 42)
-        self.assertTrue(os.path.isdir(os.path.join(self.runs, "main", "models", "amazon-beauty")))
+        for stage in benchmark.EXPORTED:
+            self.assertTrue(os.path.isdir(os.path.join(self.runs, stage, "models", "amazon-beauty")))
         self.assertFalse(os.path.exists(os.path.join(self.runs, "sasrec", "models")))
         self.assertIn("title_words", self.results["holdout_items"]["runs"]["cold-title-words"])
 
@@ -103,7 +104,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
         with open(partial, "w") as f:
             json.dump({"trained_at": "2026-11-22T05:51:52Z", "test": {"full": {"hr@10": 0.08}},
                        "data_fingerprint": self.results["data_fingerprint"],
-                       "holdout_items": {"old": True}}, f)
+                       "holdout_items": {"old": True}, "title_words_run": {"kept": True}}, f)
         cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
                   self.runs, "--reuse", "--no-train", "--stages", "sasrec,cold-attributes"])
         with open(partial) as f:
@@ -113,6 +114,8 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertNotIn("paired_vs_main", first["sasrec_control"])
         self.assertEqual([h["holdout_items"] for h in first["history"]], [{"old": True}])
         self.assertIn("cold-attributes", first["holdout_items"]["runs"])
+        # A section no stage of this invocation writes stays as it was.
+        self.assertEqual(first["title_words_run"], {"kept": True})
         cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
                   self.runs, "--reuse", "--no-train"])
         with open(partial) as f:
@@ -121,6 +124,47 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertEqual(final["test"], self.results["test"])
         self.assertEqual(final["history"], first["history"])           # not appended twice
         self.assertIn("paired_vs_main", final["sasrec_control"])
+
+    def test_s3recLossRun_isLabelled_comparedWithS3RecsFigures_andScoredOnTheirNegatives(self):
+        run = self.results["s3rec_loss_run"]
+        self.assertIn("S3-Rec's fine-tuning loss", run["loss"])
+        self.assertEqual(run["settings"]["bce_weight"], float(benchmark.BCE_WEIGHT))
+        self.assertEqual(run["settings"]["select_on"], "sampled")
+        self.assertEqual(run["settings"]["title_words"], 24)
+        for protocol in ("full", "sampled"):
+            for metric in ("hr@10", "ndcg@10"):
+                versus = run["vs_s3rec_published"][protocol][metric]
+                # The per-user values behind the interval reproduce the run's own figure.
+                self.assertAlmostEqual(versus["mean"], run["test"][protocol][metric], places=5)
+                self.assertLessEqual(versus["ci95"][0], versus["mean"])
+                self.assertGreaterEqual(versus["ci95"][1], versus["mean"])
+                self.assertEqual(versus["reference"],
+                                 benchmark.PUBLISHED_BEAUTY[protocol]["S3-Rec"][metric])
+            self.assertEqual(run["paired_vs_main"][protocol]["users"], run["test"]["full"]["users"])
+        negatives = run["s3rec_negatives"]
+        self.assertEqual(negatives["test"]["users"], run["test"]["full"]["users"])
+        self.assertEqual(negatives["data_fingerprint"], self.results["data_fingerprint"])
+        folder = benchmark.exported_model_folder(os.path.join(self.runs, "s3rec-loss"))
+        self.assertEqual(negatives["model_version"], os.path.basename(folder))
+        self.assertGreater(negatives["test"]["model"]["hr@10"], 0.0)
+
+    def test_oneStageAlone_updatesItsSection_andKeepsTheRestOfABenchmarkFile(self):
+        alone = os.path.join(self.work, "alone.json")
+        shutil.copy(self.out, alone)
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", alone, "--runs-dir",
+                  self.runs, "--reuse", "--no-train", "--skip-prior", "--stages", "s3rec-loss"])
+        with open(alone) as f:
+            results = json.load(f)
+        self.assertNotIn("main_pending", results)
+        self.assertEqual(results["test"], self.results["test"])
+        self.assertEqual(results["history"], self.results["history"])
+        for key in ("sasrec_control", "holdout_items", "popularity_prior"):
+            self.assertEqual(results[key], self.results[key])
+        self.assertEqual(list(results["commands"]), list(benchmark.STAGES))
+        self.assertIn("reused", results["commands"]["s3rec-loss"]["note"])
+        self.assertEqual(results["s3rec_loss_run"]["vs_s3rec_published"],
+                         self.results["s3rec_loss_run"]["vs_s3rec_published"])
+        self.assertNotIn("paired_vs_main", results["s3rec_loss_run"])   # no main run given
 
     def test_assemblingAgain_reusesTheRuns_andKeepsTheHistory(self):
         again = os.path.join(self.work, "again.json")
