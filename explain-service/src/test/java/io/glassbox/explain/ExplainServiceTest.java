@@ -100,8 +100,8 @@ class ExplainServiceTest {
           () -> assertEquals(4, response.getRankedCandidateCount()),
           () -> assertEquals("en-US", reason.getLocale()),
           () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would "
-              + "drop out of your top 1, to #2 instead of #1 among 4 candidates. That purchase alone "
-              + "would keep it in your top 1.", reason.getText()),
+              + "drop out of your top 1 new picks, to #2 instead of #1 among 4 candidates. That purchase alone "
+              + "would keep it in your top 1 new picks.", reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));
       // Leave-one-out on the shortlist, the screened removals on every candidate, sufficiency.
       List<ScoreRequest> calls = model.requests();
@@ -181,7 +181,7 @@ class ExplainServiceTest {
           () -> assertEquals(4, reason.getRankedCandidateCount()),
           () -> assertTrue(reason.getEvidenceItemIdsList().isEmpty()),
           () -> assertEquals("Popular lately: bought 402 times in the last 14 days. Without that, it would "
-              + "drop out of your top 2, to #4 instead of #1 among 4 candidates.", reason.getText()));
+              + "drop out of your top 2 new picks, to #4 instead of #1 among 4 candidates.", reason.getText()));
       // x's one purchase adds ln 2 = 0.69: x is #3 with or without it, below the minimum effect,
       // so it keeps its retrieval reason and nothing is claimed about the model.
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), response.getExplanations(1).getReasonsList().stream()
@@ -259,7 +259,7 @@ class ExplainServiceTest {
       assertFalse(reason.getNecessary());
       assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER and JUMBO BAG RED RETROSPOT: "
           + "without them, it would rank #3 instead of #1 among 4 candidates. Those purchases alone "
-          + "would keep it in your top 3.", reason.getText());
+          + "would keep it in your top 3 new picks.", reason.getText());
       assertFaithful(scorer(), Integer.MAX_VALUE, 1, request, response);
     }
   }
@@ -331,8 +331,8 @@ class ExplainServiceTest {
           target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
           .setTopK(1).setLocale("zh-CN").build());
 
-      assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 名，"
-          + "在 4 个候选商品中从第 1 位降到第 2 位。仅凭这件商品，它也会留在您的前 1 名。",
+      assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
+          + "在 4 个候选商品中从第 1 位降到第 2 位。仅凭这件商品，它也会留在您的前 1 个新推荐中。",
           response.getExplanations(0).getReasons(0).getText());
       assertEquals("常与您买过的「PARTY BUNTING」一起购买。", response.getExplanations(1).getReasons(0).getText());
       assertEquals("本店热销商品。", response.getExplanations(2).getReasons(0).getText());

@@ -193,9 +193,9 @@ class InteractiveRealDataTest {
       int after = rank(score(without(record, response.getSmallestChange().getRemoveItemIdsList()), candidates), item);
       assertEquals(after, response.getSmallestChange().getRankAfter());
       assertTrue(after <= TOP_K);
-      assertTrue(response.getText().contains("would enter your top 10"), response.getText());
+      assertTrue(response.getText().contains("would enter your top 10 new picks"), response.getText());
     } else {
-      assertTrue(response.getText().contains("would not bring it into your top 10"), response.getText());
+      assertTrue(response.getText().contains("would not bring it into your top 10 new picks"), response.getText());
     }
     assertTrue(response.getText().startsWith("It ranks #" + response.getRank() + " among "), response.getText());
   }
@@ -249,7 +249,7 @@ class InteractiveRealDataTest {
         assertEquals(1, addition.getAddItemIdsCount());
         assertEquals(response.getSingleAdditions(0).getItemId(), addition.getAddItemIds(0), "the best single");
       }
-      assertTrue(response.getText().contains(" would bring it into your top 10, at #" + addition.getRankAfter() + "."),
+      assertTrue(response.getText().contains(" would bring it into your top 10 new picks, at #" + addition.getRankAfter() + "."),
           response.getText());
       found++;
     }

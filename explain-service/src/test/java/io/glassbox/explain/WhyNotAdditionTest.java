@@ -76,7 +76,7 @@ class WhyNotAdditionTest {
       assertEquals(AdditionSource.ADDITION_SOURCE_CO_PURCHASE, x.getSource());
       assertEquals("MUG", x.getTitle());
       assertEquals(AdditionSource.ADDITION_SOURCE_HISTORY, response.getSingleAdditions(3).getSource());
-      assertTrue(response.getText().endsWith(" Buying SUGAR BOWL and TEA COSY would bring it into your top 1, at #1."),
+      assertTrue(response.getText().endsWith(" Buying SUGAR BOWL and TEA COSY would bring it into your top 1 new picks, at #1."),
           response.getText());
       // Every Score call is pinned to the version of the first one.
       for (ScoreRequest scored : model.requests().subList(1, model.requests().size())) {
@@ -97,7 +97,7 @@ class WhyNotAdditionTest {
       assertEquals(List.of("n1"), response.getSmallestAddition().getAddItemIdsList());
       assertEquals(1, response.getSmallestAddition().getRankAfter());
       assertEquals(3, response.getAdditionsTried(), "singles only: n1, n2, x");
-      assertTrue(response.getText().endsWith("如果再购买「TEA COSY」，它会进入您的前 1 名，排第 1 位。"), response.getText());
+      assertTrue(response.getText().endsWith("如果再购买「TEA COSY」，它会进入您的前 1 个新推荐，排第 1 位。"), response.getText());
     }
   }
 

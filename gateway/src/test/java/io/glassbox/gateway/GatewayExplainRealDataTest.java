@@ -212,7 +212,7 @@ class GatewayExplainRealDataTest {
       // WhatIf ranks both before and after among the candidates other than the added items.
       assertTrue(moved.getRankBefore() <= response.getRank());
       assertEquals(addition.getRankAfter(), moved.getRankAfter(), "WhatIf with the same purchases added");
-      assertTrue(response.getText().contains("would bring it into your top 10, at #" + addition.getRankAfter()),
+      assertTrue(response.getText().contains("would bring it into your top 10 new picks, at #" + addition.getRankAfter()),
           response.getText());
       if (++found == 2) {
         return;

@@ -57,8 +57,8 @@ public final class ReasonTexts {
 
   /**
    * A reason that cites history items, stating what the counterfactual measured: "Because you
-   * bought A and B: without them, it would drop out of your top 10, to #27 instead of #3 among
-   * 480 candidates. Those purchases alone would keep it in your top 10."
+   * bought A and B: without them, it would drop out of your top 10 new picks, to #27 instead of #3 among
+   * 480 candidates. Those purchases alone would keep it in your top 10 new picks."
    *
    * @param titles the evidence titles, at least one
    * @param rank the item's rank with the full record
@@ -84,7 +84,7 @@ public final class ReasonTexts {
   /**
    * A reason that rests on the model's trend term, stating what re-scoring without it measured:
    * "Popular lately: bought 120 times in the last 14 days. Without that, it would drop out of
-   * your top 10, to #14 instead of #4 among 480 candidates."
+   * your top 10 new picks, to #14 instead of #4 among 480 candidates."
    *
    * @param purchases the item's purchases in the window, >= 1
    * @param window the window they were counted over, positive; said in days when it is whole
@@ -136,9 +136,9 @@ public final class ReasonTexts {
   }
 
   /**
-   * Why an item is (not) in the top-k: "It ranks #57 among 480 candidates, outside your top 10.
+   * Why an item is (not) in the top-k: "It ranks #57 among 480 candidates, outside your top 10 new picks.
    * Your purchase of A holds it back: without it, it would rank #31. Without A and B, it would
-   * enter your top 10, at #8."
+   * enter your top 10 new picks, at #8."
    *
    * @param heldBackTitle the history item whose removal raises the item most, if any
    * @param heldBackRank the item's rank without it
@@ -164,8 +164,8 @@ public final class ReasonTexts {
 
   /**
    * What the why-not addition search found, to append to {@link #whyNot}: " Buying A would bring
-   * it into your top 10, at #8." or " None of the 14 purchases tried (...) would bring it into
-   * your top 10."
+   * it into your top 10 new picks, at #8." or " None of the 14 purchases tried (...) would bring it into
+   * your top 10 new picks."
    *
    * @param addedTitles the smallest addition found, in purchase order; empty if none was found
    * @param rankAfter the item's rank after that addition (ignored without one)

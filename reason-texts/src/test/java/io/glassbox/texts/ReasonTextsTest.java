@@ -27,15 +27,15 @@ class ReasonTextsTest {
 
   @Test
   void history_enUs_severalItemsNecessaryAndSufficient_saysTheyDropItOutAndKeepItIn() {
-    assertEquals("Because you bought A, B and C: without them, it would drop out of your top 10, to #27 "
-            + "instead of #3 among 1500 candidates. Those purchases alone would keep it in your top 10.",
+    assertEquals("Because you bought A, B and C: without them, it would drop out of your top 10 new picks, to #27 "
+            + "instead of #3 among 1500 candidates. Those purchases alone would keep it in your top 10 new picks.",
         EN.history(List.of("A", "B", "C"), 3, 27, 1500, 10, true, true));
   }
 
   @Test
   void history_enUs_oneItemSufficientOnly() {
     assertEquals("Because you bought A: without it, it would rank #8 instead of #4 among 50 candidates."
-            + " That purchase alone would keep it in your top 5.",
+            + " That purchase alone would keep it in your top 5 new picks.",
         EN.history(List.of("A"), 4, 8, 50, 5, false, true));
   }
 
@@ -43,11 +43,11 @@ class ReasonTextsTest {
   void history_zhCn_quotesTitlesAndStatesRanksAmongAllCandidates() {
     assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 480 个候选商品中从第 3 位降到第 27 位。",
         ZH.history(List.of("A", "B"), 3, 27, 480, 10, false, false));
-    assertEquals("因为您购买过「A」、「B」和「C」：如果没有它们，它会跌出您的前 10 名，在 1500 个候选商品中"
-            + "从第 1 位降到第 14 位。仅凭这些商品，它也会留在您的前 10 名。",
+    assertEquals("因为您购买过「A」、「B」和「C」：如果没有它们，它会跌出您的前 10 个新推荐，在 1500 个候选商品中"
+            + "从第 1 位降到第 14 位。仅凭这些商品，它也会留在您的前 10 个新推荐中。",
         ZH.history(List.of("A", "B", "C"), 1, 14, 1500, 10, true, true));
-    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 5 名，在 40 个候选商品中从第 5 位降到第 6 位。"
-            + "仅凭这件商品，它也会留在您的前 5 名。",
+    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 5 个新推荐，在 40 个候选商品中从第 5 位降到第 6 位。"
+            + "仅凭这件商品，它也会留在您的前 5 个新推荐中。",
         ZH.history(List.of("A"), 5, 6, 40, 5, true, true));
   }
 
@@ -66,7 +66,7 @@ class ReasonTextsTest {
   @Test
   void trend_enUs_necessary_statesPurchasesWindowAndBothRanks() {
     assertEquals("Popular lately: bought 120 times in the last 14 days. Without that, it would drop out of "
-            + "your top 10, to #14 instead of #4 among 480 candidates.",
+            + "your top 10 new picks, to #14 instead of #4 among 480 candidates.",
         EN.trend(120, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
     assertEquals("Popular lately: bought 3 times in the last 36 hours. Without that, it would rank #9 "
             + "instead of #2 among 1500 candidates.",
@@ -75,7 +75,7 @@ class ReasonTextsTest {
 
   @Test
   void trend_zhCn_statesPurchasesWindowAndBothRanks() {
-    assertEquals("近期热销：最近 14 天内被购买 1200 次。如果不计这一热度，它会跌出您的前 10 名，"
+    assertEquals("近期热销：最近 14 天内被购买 1200 次。如果不计这一热度，它会跌出您的前 10 个新推荐，"
             + "在 480 个候选商品中从第 4 位降到第 14 位。",
         ZH.trend(1200, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
   }
@@ -87,13 +87,13 @@ class ReasonTextsTest {
 
   @Test
   void whyNotAddition_bothLocales_namesTheAddedItemsAndTheRankOrHowManyWereTried() {
-    assertEquals(" Buying A and B would bring it into your top 10, at #8.",
+    assertEquals(" Buying A and B would bring it into your top 10 new picks, at #8.",
         EN.whyNotAddition(List.of("A", "B"), 8, 10, 14));
     assertEquals(" None of the 14 purchases tried (items often bought with it, and your purchases that"
-            + " lift it most) would bring it into your top 10.",
+            + " lift it most) would bring it into your top 10 new picks.",
         EN.whyNotAddition(List.of(), 0, 10, 14));
-    assertEquals("如果再购买「A」，它会进入您的前 5 名，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20));
-    assertEquals("试过的 20 种购买（常与它一起购买的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 名。",
+    assertEquals("如果再购买「A」，它会进入您的前 5 个新推荐，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20));
+    assertEquals("试过的 20 种购买（常与它一起购买的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 个新推荐。",
         ZH.whyNotAddition(List.of(), 0, 5, 20));
   }
 
