@@ -35,6 +35,10 @@ import java.util.Optional;
  * @param parallelRuns with batching, most inferences one batch of many rows (at least 4 per
  *     inference) runs as at once, each with the intra-op threads, 1..64 ({@value
  *     #PARALLEL_RUNS_KEY}, default 1: one inference per batch)
+ * @param threadSpinning ONNX Runtime's intra-op threads spin between inferences instead of
+ *     sleeping ({@value #SPINNING_KEY}, default false: spinning threads take the cores the gRPC
+ *     and batching threads need; measured on 2 cores, turning it off cut the served p50 at one
+ *     caller from 5.9-7.0 to 2.3-2.9 ms, model-service/README.md)
  */
 public record ModelConfig(
     int port,
@@ -49,7 +53,8 @@ public record ModelConfig(
     int maxBatchCalls,
     Duration maxQueueDelay,
     int maxQueuedCalls,
-    int parallelRuns) {
+    int parallelRuns,
+    boolean threadSpinning) {
 
   public static final String PORT_KEY = "GLASSBOX_MODEL_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_MODEL_ADMIN_PORT";
@@ -64,6 +69,7 @@ public record ModelConfig(
   public static final String MAX_DELAY_KEY = "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS";
   public static final String MAX_QUEUED_KEY = "GLASSBOX_MODEL_MAX_QUEUED_CALLS";
   public static final String PARALLEL_RUNS_KEY = "GLASSBOX_MODEL_PARALLEL_RUNS";
+  public static final String SPINNING_KEY = "GLASSBOX_MODEL_THREAD_SPINNING";
   // 8: the measured batching gain peaks near 8 callers on CPU, and batches of 64 (× 500 candidates
   // with contribution) took the service past a 384 MiB heap at 64 calls in flight (deploy/README.md).
   public static final int DEFAULT_MAX_BATCH = 8;
@@ -118,7 +124,8 @@ public record ModelConfig(
         source.getInt(MAX_BATCH_KEY, DEFAULT_MAX_BATCH, 1, 1024),
         Duration.ofMillis(source.getInt(MAX_DELAY_KEY, 0, 0, 1000)),
         source.getInt(MAX_QUEUED_KEY, DEFAULT_MAX_QUEUED, 1, 100_000),
-        source.getInt(PARALLEL_RUNS_KEY, 1, 1, 64));
+        source.getInt(PARALLEL_RUNS_KEY, 1, 1, 64),
+        source.getBoolean(SPINNING_KEY, false));
   }
 
   /** Settings with the default serving engine (batching on). */
@@ -126,7 +133,7 @@ public record ModelConfig(
                      Optional<String> version, ExecutionProviderSetting executionProvider,
                      int intraOpThreads, int cudaDeviceId) {
     this(port, adminPort, modelDirectory, modelName, version, executionProvider, intraOpThreads, cudaDeviceId,
-        true, DEFAULT_MAX_BATCH, Duration.ZERO, DEFAULT_MAX_QUEUED, 1);
+        true, DEFAULT_MAX_BATCH, Duration.ZERO, DEFAULT_MAX_QUEUED, 1, false);
   }
 
   /** The intra-op threads ONNX Runtime gets: the configured number, or the usable processors. */

@@ -34,6 +34,7 @@ public final class SessionFactory {
   private final OrtEnvironment environment;
   private final ExecutionProviderSetting setting;
   private final int intraOpThreads;
+  private final boolean threadSpinning;
   private final int cudaDeviceId;
   private final Path gpuDeviceNode;
   private volatile boolean cudaFailedBefore;
@@ -43,6 +44,7 @@ public final class SessionFactory {
     this.environment = requireNonNull(environment, "environment");
     this.setting = config.executionProvider();
     this.intraOpThreads = config.effectiveIntraOpThreads();
+    this.threadSpinning = config.threadSpinning();
     this.cudaDeviceId = config.cudaDeviceId();
     this.gpuDeviceNode = requireNonNull(gpuDeviceNode, "gpuDeviceNode");
   }
@@ -91,7 +93,8 @@ public final class SessionFactory {
   private OpenedSession cpu(String path, String reason) throws OrtException {
     try (OrtSession.SessionOptions options = baseOptions()) {
       OrtSession session = environment.createSession(path, options);
-      log.info("running model on CPU ({}), intra-op threads {}", reason, intraOpThreads);
+      log.info("running model on CPU ({}), intra-op threads {}{}", reason, intraOpThreads,
+          threadSpinning ? ", spinning" : "");
       return new OpenedSession(session, Device.CPU);
     }
   }
@@ -112,6 +115,9 @@ public final class SessionFactory {
     try {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       options.setIntraOpNumThreads(intraOpThreads);
+      if (!threadSpinning) {
+        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      }
       return options;
     } catch (OrtException e) {
       options.close();

@@ -1,6 +1,7 @@
 package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,9 +46,11 @@ class ModelConfigTest {
         "GLASSBOX_MODEL_MAX_BATCH_CALLS", "16",
         "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS", "3",
         "GLASSBOX_MODEL_MAX_QUEUED_CALLS", "100",
-        "GLASSBOX_MODEL_INTRA_OP_THREADS", "3")));
+        "GLASSBOX_MODEL_INTRA_OP_THREADS", "3",
+        "GLASSBOX_MODEL_THREAD_SPINNING", "true")));
 
     assertEquals(false, config.batching());
+    assertTrue(config.threadSpinning());
     assertEquals(16, config.maxBatchCalls());
     assertEquals(java.time.Duration.ofMillis(3), config.maxQueueDelay());
     assertEquals(100, config.maxQueuedCalls());
@@ -71,6 +74,11 @@ class ModelConfigTest {
   }
 
   @Test
+  void load_threadSpinning_isOffUnlessAsked() {
+    assertFalse(ModelConfig.load(ConfigSource.of(Map.of())).threadSpinning());
+  }
+
+  @Test
   void load_blankVersion_meansNewest() {
     assertEquals(Optional.empty(), ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_VERSION", " "))).version());
   }
@@ -90,6 +98,7 @@ class ModelConfigTest {
       "GLASSBOX_MODEL_MAX_QUEUED_CALLS|0|GLASSBOX_MODEL_MAX_QUEUED_CALLS must be 1..100000, got 0",
       "GLASSBOX_MODEL_PARALLEL_RUNS|0|GLASSBOX_MODEL_PARALLEL_RUNS must be 1..64, got 0",
       "GLASSBOX_MODEL_PARALLEL_RUNS|65|GLASSBOX_MODEL_PARALLEL_RUNS must be 1..64, got 65",
+      "GLASSBOX_MODEL_THREAD_SPINNING|sometimes|GLASSBOX_MODEL_THREAD_SPINNING must be true or false",
   })
   void load_badValue_failsNamingTheKey(String key, String value, String expectedMessage) {
     ConfigException error = assertThrows(ConfigException.class,

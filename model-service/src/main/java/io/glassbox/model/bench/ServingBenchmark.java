@@ -16,6 +16,7 @@ import io.glassbox.model.Scorer;
 import io.glassbox.model.Vocabulary;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
@@ -92,8 +93,13 @@ public final class ServingBenchmark {
 
   private static Cell[] served(ConfigSource environment, boolean batching, ScoreRequest request,
                                double seconds) throws Exception {
+    // The admission limit is set above the most callers: this measures the serving engine, and
+    // at the default limit (64) a 64-caller cell is refused while the previous cell's last
+    // calls are still releasing their slots.
+    int admitted = 4 * Arrays.stream(CALLERS).max().orElseThrow();
     GrpcServer server = ModelMain.start(environment.with(Map.of(
-        ModelConfig.PORT_KEY, "0", ModelConfig.BATCHING_KEY, Boolean.toString(batching))));
+        ModelConfig.PORT_KEY, "0", ModelConfig.BATCHING_KEY, Boolean.toString(batching),
+        ServerSettings.MAX_CONCURRENT_CALLS_KEY, Integer.toString(admitted))));
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext().maxInboundMessageSize(64 << 20).build();
     try {
