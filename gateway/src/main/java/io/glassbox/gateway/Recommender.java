@@ -137,8 +137,10 @@ final class Recommender {
     ScoreRow.Builder row = ScoreRow.newBuilder()
         .addAllHistoryItemIds(found.historyItemIds())
         .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList());
+    // Contributions only feed the heatmap a caller asks for (include_contributions): 500
+    // candidates x 50 positions is most of the reply otherwise.
     ScoreRequest.Builder scoreRequest = ScoreRequest.newBuilder()
-        .setIncludeContribution(true)
+        .setIncludeContribution(request.query().includeContributions())
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
     if (found.candidates().hasRecentWindow()) {
       eligible.forEach(candidate -> row.addCandidateRecentPurchases(candidate.getRecentPurchases()));

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * callers, side by side in one run.
  *
  * <p>Every call is the gateway's ranking call: one user (history of the model's full length)
- * against 500 candidates, contribution on. The <b>floor</b> calls {@link Scorer#score} in the
+ * against 500 candidates, contributions only when asked (second argument). The <b>floor</b> calls {@link Scorer#score} in the
  * same process (the same id mapping, padding and ONNX Runtime run, no gRPC, no batching);
  * <b>served</b> starts the real model service ({@link ModelMain}) on a loopback port and calls it
  * through a Netty channel, once with {@code GLASSBOX_MODEL_BATCHING=false} and once with it on.
@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * latencies are per call. Model, provider and threads come from the usual GLASSBOX_* settings.
  *
  * <p>Run from the repository root (see model-service/README.md):
- * {@code java -cp <classpath> io.glassbox.model.bench.ServingBenchmark [seconds per cell]}.
+ * {@code java -cp <classpath> io.glassbox.model.bench.ServingBenchmark [seconds per cell]
+ * [contribution: false (default, the gateway's ranking call) | true (with the heatmap)]}.
  */
 public final class ServingBenchmark {
   private static final int[] CALLERS = {1, 8, 32, 64};
@@ -61,6 +62,8 @@ public final class ServingBenchmark {
 
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3.0;
+    // The gateway asks for contributions only when its caller wants the heatmap.
+    boolean contribution = args.length > 1 && Boolean.parseBoolean(args[1]);
     ConfigSource environment = ConfigSource.fromEnvironment();
     ModelConfig floorConfig = ModelConfig.load(environment.with(Map.of(ModelConfig.BATCHING_KEY, "false")));
     Injector injector = Guice.createInjector(new ModelModule(floorConfig));
@@ -73,16 +76,16 @@ public final class ServingBenchmark {
       Vocabulary vocabulary = model.vocabulary();
       List<String> history = ids(vocabulary, model.maxHistoryLength(), 0);
       List<String> candidates = ids(vocabulary, CANDIDATES, 1);
-      query = new ScoreQuery(List.of(new ScoreQuery.Row(history, candidates)), false, true,
+      query = new ScoreQuery(List.of(new ScoreQuery.Row(history, candidates)), false, contribution,
           ScoreQuery.UnknownItems.REJECT, Optional.empty());
       request = ScoreRequest.newBuilder()
           .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
-          .setIncludeContribution(true)
+          .setIncludeContribution(contribution)
           .build();
       System.out.printf(Locale.ROOT, "model %s version %s on %s, intra-op threads %d, %d processors; "
-              + "1 x %d candidates, contribution on; %.1f s per cell%n",
+              + "1 x %d candidates, contribution %s; %.1f s per cell%n",
           model.modelName(), model.version(), model.device(), floorConfig.effectiveIntraOpThreads(),
-          Runtime.getRuntime().availableProcessors(), CANDIDATES, seconds);
+          Runtime.getRuntime().availableProcessors(), CANDIDATES, contribution ? "on" : "off", seconds);
       Scorer scorer = injector.getInstance(Scorer.class);
       results.put("floor (in-process)", measureAll(() -> scorer.score(query), seconds));
     }
