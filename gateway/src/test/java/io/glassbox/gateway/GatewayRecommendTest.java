@@ -157,7 +157,8 @@ class GatewayRecommendTest {
     assertTrue(harness.feature.retrieveRequests.get(0).getExcludeHistory());
     ScoreRequest score = harness.model.requests.get(0);
     assertEquals(List.of("h1", "h2", "h3"), score.getRows(0).getHistoryItemIdsList());
-    assertTrue(score.getIncludeContribution());
+    // Contributions only when the caller asks for the heatmap (see the test below).
+    assertFalse(score.getIncludeContribution());
     assertEquals(io.glassbox.api.v1.UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP,
         score.getUnknownItems());
     // The model reports no trend term: no counts are asked for or sent.
@@ -179,6 +180,20 @@ class GatewayRecommendTest {
     assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE), c2.getSourcesList());
     assertEquals(List.of("h2", "h1"), c2.getViaItemIdsList());
     assertEquals(2, explain.getTargetsCount());
+  }
+
+  @Test
+  void recommend_withTheHeatmap_asksTheModelForContributions() {
+    start(new GatewayHarness());
+
+    RecommendResponse response = harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder()
+            .setUserId(KNOWN_USER).setLimit(2).setIncludeContributions(true).build());
+
+    assertTrue(harness.model.requests.get(0).getIncludeContribution());
+    assertEquals(List.of("h2", "h3"), response.getContributionHistoryList().stream()
+        .map(column -> column.getItemId()).toList());
+    response.getItemsList().forEach(item -> assertEquals(2, item.getContributionCount(), item.toString()));
   }
 
   @Test
