@@ -443,13 +443,13 @@ def _iso(seconds: int) -> str:
 def s3rec_negatives(data: str, run_dir: str, reuse: bool) -> None:
     """The run's exported model on S3-Rec's own 99 negatives per user (when the dataset ships
     S3-Rec's Beauty.txt), into run_dir/s3rec_negatives.json."""
+    from . import s3rec_sample
     out = os.path.join(run_dir, benchmark.S3REC_NEGATIVES_FILE)
-    if not os.path.exists(os.path.join(data, "raw", "s3rec_Beauty.txt")):
-        print(f"{data}: no raw/s3rec_Beauty.txt, S3-Rec's negatives not scored", flush=True)
+    if not os.path.exists(os.path.join(data, s3rec_sample.BEAUTY_TXT)):
+        print(f"{data}: no {s3rec_sample.BEAUTY_TXT}, S3-Rec's negatives not scored", flush=True)
         return
     if reuse and os.path.exists(out):
         return
-    from . import s3rec_sample
     report = s3rec_sample.evaluate(data, benchmark.exported_model_folder(run_dir))
     with open(out, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -33,6 +33,7 @@ from . import data as data_mod
 from . import significance
 from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer,
                        sampled_model_scorer)
+from .metrics import case_metrics
 from .train import ARCH_LABELS, Settings, build_model, loss_label, validation_subset
 
 PUBLISHED_BEAUTY = {
@@ -352,16 +353,6 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
 S3REC_NEGATIVES_FILE = "s3rec_negatives.json"
 
 
-def per_user_metric(ranks: Sequence[int], metric: str) -> np.ndarray:
-    """Each user's HR@10 or NDCG@10 from the 0-based rank of their one target."""
-    r = np.asarray(ranks, dtype=np.float64)
-    if metric == "hr@10":
-        return (r < 10).astype(np.float64)
-    if metric == "ndcg@10":
-        return np.where(r < 10, 1.0 / np.log2(r + 2.0), 0.0)
-    raise ValueError(f"unknown metric {metric}")
-
-
 def _s3rec_loss_section(run_dir: str, main_ranks: Optional[Dict]) -> Dict:
     run = _load(run_dir)
     ranks = read_rank_table(os.path.join(run_dir, "test_ranks.tsv"))
@@ -370,7 +361,7 @@ def _s3rec_loss_section(run_dir: str, main_ranks: Optional[Dict]) -> Dict:
                 "added to the sampled softmax; epoch chosen on validation sampled NDCG@10",
         "vs_s3rec_published": {
             p: {k: significance.against_reference(
-                    per_user_metric(list(ranks[p].values()), k), PUBLISHED_BEAUTY[p]["S3-Rec"][k])
+                    [case_metrics([r])[k] for r in ranks[p].values()], PUBLISHED_BEAUTY[p]["S3-Rec"][k])
                 for k in ("hr@10", "ndcg@10")}
             for p in ("full", "sampled")}}
     negatives = os.path.join(run_dir, S3REC_NEGATIVES_FILE)

@@ -32,6 +32,8 @@ from .evaluate import evaluate_scores, model_scorer, popularity_scorer, populari
 
 SEED = 12345
 COUNT = 99
+# S3-Rec's Beauty.txt inside the amazon-beauty dataset folder.
+BEAUTY_TXT = os.path.join("raw", "s3rec_Beauty.txt")
 
 
 def generate(lines: Iterable[str], count: int = COUNT, seed: int = SEED) -> Dict[str, List[int]]:
@@ -68,7 +70,7 @@ def _column(folder: str, stem: str, key: str, value: str) -> Dict[str, str]:
 
 def negatives_by_user(dataset: data_mod.Dataset, folder: str) -> Dict[int, np.ndarray]:
     """S3-Rec's negatives for every user of `folder`'s raw/s3rec_Beauty.txt, in our indices."""
-    with open(os.path.join(folder, "raw", "s3rec_Beauty.txt"), encoding="utf-8") as f:
+    with open(os.path.join(folder, BEAUTY_TXT), encoding="utf-8") as f:
         negatives = generate(f)
     user_of = _column(folder, "users", "user_id", "s3rec_user_idx")
     item_of = _column(folder, "items", "item_id", "s3rec_item_idx")
