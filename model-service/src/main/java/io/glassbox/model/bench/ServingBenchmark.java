@@ -21,6 +21,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,9 +39,10 @@ import java.util.concurrent.TimeUnit;
  * against 500 candidates, contributions only when asked (second argument). The <b>floor</b> calls {@link Scorer#score} in the
  * same process (the same id mapping, padding and ONNX Runtime run, no gRPC, no batching);
  * <b>served</b> starts the real model service ({@link ModelMain}) on a loopback port and calls it
- * through a Netty channel, once with {@code GLASSBOX_MODEL_BATCHING=false} and once with it on.
- * Each cell runs for a fixed time after a warm-up; throughput is completed calls per second,
- * latencies are per call. Model, provider and threads come from the usual GLASSBOX_* settings.
+ * through a Netty channel, one service with {@code GLASSBOX_MODEL_BATCHING=false} and one with
+ * it on. All three are up at once: each is warmed up, then every cell is run on the three in
+ * turn, in two rounds (the second in reverse order), for a fixed time each; a cell pools its two
+ * runs. Throughput is completed calls per second, latencies are per call. Model, provider and threads come from the usual GLASSBOX_* settings.
  *
  * <p>Run from the repository root (see model-service/README.md):
  * {@code java -cp <classpath> io.glassbox.model.bench.ServingBenchmark [seconds per cell]
@@ -53,7 +55,21 @@ public final class ServingBenchmark {
   private ServingBenchmark() {}
 
   /** One measured cell. */
-  private record Cell(double callsPerSecond, double p50Millis, double p99Millis, long calls) {}
+  private record Cell(double callsPerSecond, double p50Millis, double p99Millis, long calls) {
+    /** One cell from several runs of it: their latencies pooled, their calls over their time. */
+    static Cell pooled(List<Run> runs) {
+      long[] all = runs.stream().flatMapToLong(run -> Arrays.stream(run.latencies())).sorted().toArray();
+      double elapsed = runs.stream().mapToDouble(Run::seconds).sum();
+      if (all.length == 0) {
+        return new Cell(0, Double.NaN, Double.NaN, 0);
+      }
+      return new Cell(all.length / elapsed, all[all.length / 2] / 1e6,
+          all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6, all.length);
+    }
+  }
+
+  /** One timed run of a cell: every call's latency (ns) and the run's wall time. */
+  private record Run(long[] latencies, double seconds) {}
 
   /** What one caller does once. */
   private interface Call {
@@ -67,63 +83,98 @@ public final class ServingBenchmark {
     ConfigSource environment = ConfigSource.fromEnvironment();
     ModelConfig floorConfig = ModelConfig.load(environment.with(Map.of(ModelConfig.BATCHING_KEY, "false")));
     Injector injector = Guice.createInjector(new ModelModule(floorConfig));
-    Map<String, Cell[]> results = new java.util.LinkedHashMap<>();
-    ScoreQuery query;
-    ScoreRequest request;
+    List<AutoCloseable> resources = new ArrayList<>();
     try (ModelRegistry registry = injector.getInstance(ModelRegistry.class);
         InferenceEngine engine = injector.getInstance(InferenceEngine.class)) {
       LoadedModel model = registry.loadConfiguredVersion();
       Vocabulary vocabulary = model.vocabulary();
       List<String> history = ids(vocabulary, model.maxHistoryLength(), 0);
       List<String> candidates = ids(vocabulary, CANDIDATES, 1);
-      query = new ScoreQuery(List.of(new ScoreQuery.Row(history, candidates)), false, contribution,
+      ScoreQuery query = new ScoreQuery(List.of(new ScoreQuery.Row(history, candidates)), false, contribution,
           ScoreQuery.UnknownItems.REJECT, Optional.empty());
-      request = ScoreRequest.newBuilder()
+      ScoreRequest request = ScoreRequest.newBuilder()
           .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
           .setIncludeContribution(contribution)
           .build();
       System.out.printf(Locale.ROOT, "model %s version %s on %s, intra-op threads %d, %d processors; "
-              + "1 x %d candidates, contribution %s; %.1f s per cell%n",
+              + "1 x %d candidates, contribution %s; %.1f s per cell and round, 2 rounds%n",
           model.modelName(), model.version(), model.device(), floorConfig.effectiveIntraOpThreads(),
           Runtime.getRuntime().availableProcessors(), CANDIDATES, contribution ? "on" : "off", seconds);
       Scorer scorer = injector.getInstance(Scorer.class);
-      results.put("floor (in-process)", measureAll(() -> scorer.score(query), seconds));
+      // All three modes are up at once and measured in turn, cell by cell, so that a slower
+      // stretch of a noisy machine falls on all of them alike.
+      Map<String, Call> modes = new LinkedHashMap<>();
+      modes.put(FLOOR, () -> scorer.score(query));
+      modes.put(OFF, served(environment, false, request, resources));
+      modes.put(ON, served(environment, true, request, resources));
+      print(measureAll(modes, seconds));
+    } finally {
+      for (int i = resources.size() - 1; i >= 0; i--) {
+        resources.get(i).close();
+      }
     }
-    results.put("served, batching off", served(environment, false, request, seconds));
-    results.put("served, batching on", served(environment, true, request, seconds));
-    print(results);
   }
 
-  private static Cell[] served(ConfigSource environment, boolean batching, ScoreRequest request,
-                               double seconds) throws Exception {
+  private static final String FLOOR = "floor (in-process)";
+  private static final String OFF = "served, batching off";
+  private static final String ON = "served, batching on";
+
+  /** Starts a model service on loopback ports; its channel and server go to {@code resources}. */
+  private static Call served(ConfigSource environment, boolean batching, ScoreRequest request,
+                             List<AutoCloseable> resources) {
     // The admission limit is set above the most callers: this measures the serving engine, and
     // at the default limit (64) a 64-caller cell is refused while the previous cell's last
     // calls are still releasing their slots.
     int admitted = 4 * Arrays.stream(CALLERS).max().orElseThrow();
     GrpcServer server = ModelMain.start(environment.with(Map.of(
-        ModelConfig.PORT_KEY, "0", ModelConfig.BATCHING_KEY, Boolean.toString(batching),
+        ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
+        ModelConfig.BATCHING_KEY, Boolean.toString(batching),
         ServerSettings.MAX_CONCURRENT_CALLS_KEY, Integer.toString(admitted))));
+    resources.add(server);
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
         .usePlaintext().maxInboundMessageSize(64 << 20).build();
-    try {
-      ModelServiceGrpc.ModelServiceBlockingStub stub = ModelServiceGrpc.newBlockingStub(channel);
-      return measureAll(() -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).score(request), seconds);
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-      server.close();
-    }
+    resources.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    ModelServiceGrpc.ModelServiceBlockingStub stub = ModelServiceGrpc.newBlockingStub(channel);
+    return () -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).score(request);
   }
 
-  private static Cell[] measureAll(Call call, double seconds) throws Exception {
-    Cell[] cells = new Cell[CALLERS.length];
+  /**
+   * Warms every mode up (the JIT compiles the served path only after thousands of calls: with a
+   * one-second warm-up the first served cells measured the interpreter), then measures each
+   * number of callers on every mode in turn, twice (the second round in reverse order), and
+   * pools both rounds per cell.
+   */
+  private static Map<String, Cell[]> measureAll(Map<String, Call> modes, double seconds) throws Exception {
+    for (Call call : modes.values()) {
+      measure(call, 8, WARM_UP_SECONDS);
+      measure(call, 1, WARM_UP_SECONDS);
+    }
+    List<String> names = new ArrayList<>(modes.keySet());
+    Map<String, Cell[]> results = new LinkedHashMap<>();
+    names.forEach(name -> results.put(name, new Cell[CALLERS.length]));
     for (int i = 0; i < CALLERS.length; i++) {
-      measure(call, CALLERS[i], Math.min(1.0, seconds / 3));          // warm-up
-      cells[i] = measure(call, CALLERS[i], seconds);
+      Map<String, List<Run>> rounds = new LinkedHashMap<>();
+      for (int round = 0; round < 2; round++) {
+        List<String> order = new ArrayList<>(names);
+        if (round == 1) {
+          java.util.Collections.reverse(order);
+        }
+        for (String name : order) {
+          measure(modes.get(name), CALLERS[i], Math.min(1.0, seconds / 3));   // settle
+          rounds.computeIfAbsent(name, n -> new ArrayList<>()).add(measure(modes.get(name), CALLERS[i], seconds));
+        }
+      }
+      for (String name : names) {
+        results.get(name)[i] = Cell.pooled(rounds.get(name));
+      }
     }
-    return cells;
+    return results;
   }
 
-  private static Cell measure(Call call, int callers, double seconds) throws Exception {
+  /** Seconds each mode runs at 8 and then at 1 caller before anything is measured. */
+  private static final double WARM_UP_SECONDS = 5.0;
+
+  private static Run measure(Call call, int callers, double seconds) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     try {
       long start = System.nanoTime();
@@ -148,13 +199,8 @@ public final class ServingBenchmark {
       for (Future<long[]> future : futures) {
         parts.add(future.get());
       }
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-      if (all.length == 0) {
-        return new Cell(0, Double.NaN, Double.NaN, 0);
-      }
-      return new Cell(all.length / elapsed, all[all.length / 2] / 1e6,
-          all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6, all.length);
+      return new Run(parts.stream().flatMapToLong(Arrays::stream).toArray(),
+          (System.nanoTime() - start) / 1e9);
     } finally {
       pool.shutdownNow();
     }
@@ -170,9 +216,9 @@ public final class ServingBenchmark {
             CALLERS[i], cell.callsPerSecond(), cell.p50Millis(), cell.p99Millis(), cell.calls());
       }
     }
-    Cell[] floor = results.get("floor (in-process)");
-    Cell[] off = results.get("served, batching off");
-    Cell[] on = results.get("served, batching on");
+    Cell[] floor = results.get(FLOOR);
+    Cell[] off = results.get(OFF);
+    Cell[] on = results.get(ON);
     System.out.printf(Locale.ROOT, "%nserved/floor p50 at 1 caller: batching off %.2fx, on %.2fx "
             + "(goal <= 1.3x)%n", off[0].p50Millis() / floor[0].p50Millis(),
         on[0].p50Millis() / floor[0].p50Millis());
