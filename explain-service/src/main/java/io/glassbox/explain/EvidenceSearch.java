@@ -54,9 +54,9 @@ final class EvidenceSearch {
   /**
    * Finds the evidence of {@code items} on one session (the record and every ranked candidate):
    * the leave-one-out rows on a shortlist screen which sets of window items to measure
-   * ({@link #screenedOptions}); one batch measures them all exactly against every candidate
-   * (with the session's baseline, and whatever else the session has pending), one more the
-   * sufficiency of the chosen sets. Returns a judgement per item, in order.
+   * ({@link #screenedOptions}); one batch measures them all exactly against every candidate,
+   * removal and sufficiency (with the session's baseline, and whatever else the session has
+   * pending). Returns a judgement per item, in order.
    *
    * @param window the history the model read with the full record; evidence is drawn from it
    */
@@ -123,17 +123,21 @@ final class EvidenceSearch {
   static final int NECESSARY_TRIES = 1;
 
   /**
-   * Measures every option of every item exactly (one batch: the record without each set, against
-   * every candidate), chooses per item ({@link #choose}, among its own options and the other
-   * items' options made of its helpers only), then measures the chosen sets' sufficiency (one
-   * batch) and judges.
+   * Measures every option of every item exactly (one batch: the record without each set and the
+   * record reduced to each set, against every candidate), chooses per item ({@link #choose},
+   * among its own options and the other items' options made of its helpers only), and judges
+   * the chosen sets (their sufficiency rows were in that batch).
    */
   private List<Judgement> measureAndJudge(
       List<String> items, List<List<List<String>>> measured, List<List<List<String>>> options,
       CounterfactualScorer.Session session) {
-    Set<Counterfactual> removals = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
-    measured.forEach(forItem -> removals.addAll(removalRows(forItem)));
-    session.score(List.copyOf(removals));
+    Set<Counterfactual> rows = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
+    measured.forEach(forItem -> rows.addAll(removalRows(forItem)));
+    // Each set's sufficiency row rides along with the removals: the chosen sets' rows are then
+    // scored without a call of their own. They are short (the set alone), and the model service
+    // runs rows of a shorter padded length as an inference of their own, so they cost little.
+    measured.forEach(forItem -> forItem.forEach(set -> rows.add(sufficiencyRow(set))));
+    session.score(List.copyOf(rows));
     List<Optional<List<String>>> chosen = new ArrayList<>(items.size());
     Set<Counterfactual> sufficiency = new LinkedHashSet<>();
     for (int i = 0; i < items.size(); i++) {

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Explains targets with history evidence that holds up counterfactually on the user's record
- * (see {@link EvidenceSearch}: at most three batched Score calls shared by all targets), else
+ * (see {@link EvidenceSearch}: at most two batched Score calls shared by all targets), else
  * with their retrieval sources; a trend reason where the model's trend term alone meets the
  * minimum effect (see {@link TrendCheck}: one more batched call). Then one title lookup.
  */

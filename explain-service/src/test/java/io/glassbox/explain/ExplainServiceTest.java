@@ -103,18 +103,17 @@ class ExplainServiceTest {
               + "drop out of your top 1 new picks, to #2 instead of #1 among 4 candidates. That purchase alone "
               + "would keep it in your top 1 new picks.", reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));
-      // Leave-one-out on the shortlist, the screened removals on every candidate, sufficiency.
+      // Leave-one-out on the shortlist; then, on every candidate, the screened removals and the
+      // sufficiency of the same sets, in one call.
       List<ScoreRequest> calls = model.requests();
-      assertEquals(3, calls.size());
+      assertEquals(2, calls.size());
       assertEquals(1 + 4, calls.get(0).getRowsCount(), "baseline and each history item removed");
       // Predicted from the single removals: without a (the strongest helper) t falls to #2, out
       // of the top 1; without {a, b} furthest (#3).
-      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("c", "d")),
+      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("c", "d"), List.of("a"), List.of("a", "b")),
           calls.get(1).getRowsList().stream().map(r -> List.copyOf(r.getHistoryItemIdsList())).toList(),
-          "baseline and the screened sets, each against every candidate");
-      assertEquals(List.of(List.of("a")), calls.get(2).getRowsList().stream()
-          .map(r -> List.copyOf(r.getHistoryItemIdsList())).toList());
-      assertEquals(List.of("", VERSION, VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
+          "baseline, the record without each screened set and reduced to it, against every candidate");
+      assertEquals(List.of("", VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
       assertFaithful(scorer(), Integer.MAX_VALUE, request, response);
     }
   }
@@ -277,10 +276,11 @@ class ExplainServiceTest {
       // On the window alone a looks necessary; on the record e replaces it and t stays #1.
       assertEquals(List.of("a"), fixture.stub.explain(windowOnly).getExplanations(0).getReasons(0)
           .getEvidenceItemIdsList());
+      int callsBefore = model.requests().size();
       ExplainResponse response = fixture.stub.explain(withRecord);
 
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(0)));
-      ScoreRequest leaveOneOut = model.requests().get(3);
+      ScoreRequest leaveOneOut = model.requests().get(callsBefore);
       assertEquals(List.of("e", "b", "c", "d"), leaveOneOut.getRows(1).getHistoryItemIdsList().subList(0, 4),
           "the record without a is scored, not the window without a");
     }
@@ -393,7 +393,7 @@ class ExplainServiceTest {
       ExplainResponse response = fixture.stub.explain(request.build());
 
       assertFaithful(scorer, history.size(), request.build(), response);
-      assertTrue(model.requests().size() <= 3, "leave-one-out, removals, sufficiency");
+      assertTrue(model.requests().size() <= 2, "leave-one-out; removals with sufficiency");
       long cited = response.getExplanationsList().stream()
           .filter(e -> e.getReasons(0).getKind() == ReasonKind.REASON_KIND_HISTORY).count();
       assertTrue(cited > 0, "the check above must not be vacuous");

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * A full queue rejects the call at once ({@link ScoreQueueFullException}); a call whose deadline
  * has passed is dropped before inference ({@link ScoreDeadlineExceededException}).
  *
- * <p>Each row's numbers do not depend on the other rows of the batch (every history is padded to
- * the model's full length and padding candidates are cut off), so merging calls changes no result.
+ * <p>Each row's numbers do not depend on the other rows of the batch (every row runs at its own
+ * padded length, see {@link LoadedModel#run(InferenceInput)}, and padding candidates are cut off),
+ * so merging calls changes no result.
  * For the same reason a batch of many rows may run as up to {@code parallelRuns} inferences of
  * consecutive rows at once (at least {@link #MIN_ROWS_PER_RUN} rows each; the worker runs the
  * first): with one ONNX Runtime thread per inference this uses several cores without ONNX

@@ -10,8 +10,10 @@ import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -120,6 +122,23 @@ public final class LoadedModel {
    * reference (a lease). Safe to call from many threads at once.
    */
   ModelOutputs run(InferenceInput input) throws OrtException {
+    if (trimsPadding) {
+      // Every row runs at its own padded length, whatever else the batch holds: its numbers are
+      // then those of the row scored alone (the explain service re-scores rows of one batch in
+      // other batches and compares ranks exactly), and short rows do not pay for long ones.
+      List<LengthGroup> groups = LengthGroup.of(input, this::paddedLength);
+      if (groups.size() > 1 || groups.get(0).input().historyLength() < input.historyLength()) {
+        List<ModelOutputs> outputs = new ArrayList<>(groups.size());
+        for (LengthGroup group : groups) {
+          outputs.add(runOnce(group.input()));
+        }
+        return LengthGroup.join(groups, outputs, input);
+      }
+    }
+    return runOnce(input);
+  }
+
+  private ModelOutputs runOnce(InferenceInput input) throws OrtException {
     return run(input.history(), input.candidates(), input.rows(), input.historyLength(),
         input.candidateCount(), input.includeAttention(), input.includeContribution());
   }

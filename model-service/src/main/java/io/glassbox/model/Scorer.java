@@ -22,10 +22,10 @@ import java.util.Set;
  * to model indices, pads the rows into one tensor batch, runs the model once and cuts every row's
  * results back to what that row asked for.
  *
- * <p>Every row is fed exactly as it would be alone: its history is left-padded to the model's
- * {@code max_history_length} (the length it was trained with) whatever the other rows hold, and
- * padding candidates are scored and thrown away. A row's numbers therefore never depend on the
- * other rows of its batch.
+ * <p>Every row is fed exactly as it would be alone: its history is left-padded to its own padded
+ * length ({@link LoadedModel#paddedLength} of its item count; the model's whole window for a model
+ * that reads padding) whatever the other rows hold, and padding candidates are scored and thrown
+ * away. A row's numbers therefore never depend on the other rows of its batch.
  */
 @Singleton
 public final class Scorer {

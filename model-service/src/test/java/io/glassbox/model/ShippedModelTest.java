@@ -131,6 +131,51 @@ class ShippedModelTest {
   }
 
   @Test
+  void mixedLengthBatch_runsEachRowAtItsOwnPaddedLength_withTheOutputsOfTheWholePaddedBatch() throws Exception {
+    try (ModelRegistry.Lease lease = registry.lease()) {
+      LoadedModel model = lease.model();
+      int length = 50;
+      int[] items = {45, 2, 0, 12};                 // padded to 50, 10, 10 and 20 positions
+      long[] history = new long[items.length * length];
+      for (int row = 0; row < items.length; row++) {
+        for (int i = 0; i < items[row]; i++) {
+          history[row * length + length - items[row] + i] = 1 + (row * 131L + i * 17L) % 3000;
+        }
+      }
+      long[] candidates = new long[items.length * 6];
+      for (int i = 0; i < candidates.length; i++) {
+        candidates[i] = 1 + (i * 389L) % 3000;
+      }
+      InferenceInput input = new InferenceInput(history, candidates, items.length, length, 6, true, true);
+
+      List<LengthGroup> groups = LengthGroup.of(input, model::paddedLength);
+      assertEquals(List.of(10, 20, 50), groups.stream().map(g -> g.input().historyLength()).toList());
+      assertEquals(List.of(List.of(1, 2), List.of(3), List.of(0)),
+          groups.stream().map(g -> java.util.Arrays.stream(g.rows()).boxed().toList()).toList());
+
+      ModelOutputs split = model.run(input);
+      ModelOutputs whole = model.run(history, candidates, items.length, length, 6, true, true);
+      assertEquals(length, split.historyLength());
+      assertClose(whole.scores(), split.scores());
+      assertClose(whole.attention(), split.attention());
+      assertClose(whole.contribution(), split.contribution());
+      // Row 1 (2 items) scored alone, padded to its own 10 positions: the very same numbers, so
+      // an explanation's rank re-scored in another batch matches exactly.
+      InferenceInput alone = input.rows(1, 2);
+      ModelOutputs single = model.run(java.util.Arrays.copyOfRange(alone.history(), length - 10, length),
+          alone.candidates(), 1, 10, 6, false, false);
+      for (int c = 0; c < 6; c++) {
+        assertEquals(single.score(0, c), split.score(1, c), "candidate " + c + " of row 1, bit for bit");
+      }
+      // The positions a short row's run never saw are padding: exactly 0, as the model gives it.
+      for (int l = 0; l < length - 10; l++) {
+        assertEquals(0f, split.attention()[(1 * 6) * length + l]);
+        assertEquals(0f, split.contribution()[(1 * 6) * length + l]);
+      }
+    }
+  }
+
+  @Test
   void score_attentionSumsToOneOverTheUsedHistoryAndScoresAreFinite() {
     Vocabulary vocabulary = registry.active().orElseThrow().vocabulary();
     List<ScoredBatch.Row> rows = score(List.of(
