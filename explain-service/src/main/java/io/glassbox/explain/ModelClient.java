@@ -79,7 +79,8 @@ final class ModelClient {
       Optional<String> modelVersion) {
     ScoreRequest.Builder request = ScoreRequest.newBuilder()
         .setIncludeContribution(true)
-        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+        .setOmitUnchangedCandidateIds(true);
     modelVersion.ifPresent(request::setModelVersion);
     recent.addWindowTo(request);
     for (List<String> history : histories) {
@@ -97,10 +98,11 @@ final class ModelClient {
     for (ScoreRowResult row : response.getRowsList()) {
       Map<String, Float> scores = new HashMap<>();
       Map<String, List<Float>> contributions = new HashMap<>();
-      for (int i = 0; i < row.getCandidateItemIdsCount(); i++) {
-        scores.put(row.getCandidateItemIds(i), row.getScores(i));
+      List<String> ids = scoredIds(row, candidates);
+      for (int i = 0; i < ids.size(); i++) {
+        scores.put(ids.get(i), row.getScores(i));
         if (i < row.getEvidenceCount()) {
-          contributions.put(row.getCandidateItemIds(i), List.copyOf(row.getEvidence(i).getContributionList()));
+          contributions.put(ids.get(i), List.copyOf(row.getEvidence(i).getContributionList()));
         }
       }
       rows.add(new DetailedRow(List.copyOf(row.getHistoryItemIdsList()), scores, contributions,
@@ -133,7 +135,8 @@ final class ModelClient {
     List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>();
     for (int start = 0; start < histories.size(); start += rowsPerCall) {
       ScoreRequest.Builder request = ScoreRequest.newBuilder()
-          .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+          .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+          .setOmitUnchangedCandidateIds(true);
       modelVersion.ifPresent(request::setModelVersion);
       recents.get(start).addWindowTo(request);
       for (int i = start; i < Math.min(histories.size(), start + rowsPerCall); i++) {
@@ -156,8 +159,9 @@ final class ModelClient {
       }
       for (ScoreRowResult row : response.getRowsList()) {
         Map<String, Float> scores = new HashMap<>(row.getScoresCount() * 2);
-        for (int i = 0; i < row.getScoresCount(); i++) {
-          scores.put(row.getCandidateItemIds(i), row.getScores(i));
+        List<String> ids = scoredIds(row, slate);
+        for (int i = 0; i < ids.size(); i++) {
+          scores.put(ids.get(i), row.getScores(i));
         }
         rows.add(scores);
         windows.add(List.copyOf(row.getHistoryItemIdsList()));
@@ -179,6 +183,21 @@ final class ModelClient {
     ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
         .getModelInfo(GetModelInfoRequest.getDefaultInstance()))).get(0);
     return info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty();
+  }
+
+  /**
+   * The ids {@code row}'s scores are aligned with: its own, or the {@code requested} ones when it
+   * left them out as unchanged ({@code omit_unchanged_candidate_ids}).
+   */
+  private static List<String> scoredIds(ScoreRowResult row, List<String> requested) {
+    if (row.getCandidateItemIdsCount() == 0 && row.getScoresCount() == requested.size()) {
+      return requested;
+    }
+    if (row.getScoresCount() != row.getCandidateItemIdsCount()) {
+      throw Status.UNAVAILABLE.withDescription("model service answered " + row.getScoresCount()
+          + " scores for " + row.getCandidateItemIdsCount() + " candidates").asRuntimeException();
+    }
+    return row.getCandidateItemIdsList();
   }
 
   /** How many rows of {@code candidates} scores one call may carry. */

@@ -83,9 +83,13 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
       }
       ScoreRowResult.Builder result = ScoreRowResult.newBuilder()
           .addAllHistoryItemIds(history)
-          .addAllCandidateItemIds(scores.keySet())
           .addAllScores(scores.values())
           .addAllSkippedItemIds(unknown);
+      // As the model service does: ids left out when they are exactly the request's.
+      if (!(request.getOmitUnchangedCandidateIds()
+          && List.copyOf(scores.keySet()).equals(row.getCandidateItemIdsList()))) {
+        result.addAllCandidateItemIds(scores.keySet());
+      }
       if (request.getIncludeContribution()) {
         for (String candidate : scores.keySet()) {
           result.addEvidence(CandidateEvidence.newBuilder()

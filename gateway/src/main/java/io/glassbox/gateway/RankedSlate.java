@@ -77,7 +77,11 @@ record RankedSlate(
           "model returned " + response.getRowsCount() + " rows for 1");
     }
     ScoreRowResult row = response.getRows(0);
-    int scored = row.getCandidateItemIdsCount();
+    // Ids left out (omit_unchanged_candidate_ids) mean every candidate asked about, in order.
+    List<String> ids = row.getCandidateItemIdsCount() == 0 && row.getScoresCount() == eligible.size()
+        ? eligible.stream().map(Candidate::getItemId).toList()
+        : row.getCandidateItemIdsList();
+    int scored = ids.size();
     if (row.getScoresCount() != scored
         || (row.getEvidenceCount() != 0 && row.getEvidenceCount() != scored)) {
       throw new IllegalArgumentException("model returned " + row.getScoresCount() + " scores and "
@@ -89,7 +93,7 @@ record RankedSlate(
     List<RankedCandidate> ranked = new ArrayList<>(scored);
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < scored; i++) {
-      Candidate candidate = byId.get(row.getCandidateItemIds(i));
+      Candidate candidate = byId.get(ids.get(i));
       if (candidate == null || !seen.add(candidate.getItemId())) {
         continue;
       }

@@ -141,7 +141,8 @@ final class Recommender {
     // candidates x 50 positions is most of the reply otherwise.
     ScoreRequest.Builder scoreRequest = ScoreRequest.newBuilder()
         .setIncludeContribution(request.query().includeContributions())
-        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+        .setOmitUnchangedCandidateIds(true);
     if (found.candidates().hasRecentWindow()) {
       eligible.forEach(candidate -> row.addCandidateRecentPurchases(candidate.getRecentPurchases()));
       scoreRequest.setRecentPurchasesWindow(found.candidates().getRecentWindow());

@@ -66,14 +66,14 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
           .setOnCancelHandler(cancelled::countDown);
       case SERVE -> {
         ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(VERSION);
-        request.getRowsList().forEach(row -> response.addRows(scoreRow(row)));
+        request.getRowsList().forEach(row -> response.addRows(scoreRow(row, request.getOmitUnchangedCandidateIds())));
         replies.onNext(response.build());
         replies.onCompleted();
       }
     }
   }
 
-  private ScoreRowResult scoreRow(ScoreRow row) {
+  private ScoreRowResult scoreRow(ScoreRow row, boolean omitUnchangedIds) {
     ScoreRowResult.Builder result = ScoreRowResult.newBuilder();
     for (String id : row.getHistoryItemIdsList()) {
       if (unknown.contains(id)) {
@@ -95,6 +95,10 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
         evidence.addContribution(score / used);
       }
       result.addEvidence(evidence);
+    }
+    // As the model service does: ids left out when they are exactly the request's.
+    if (omitUnchangedIds && result.getCandidateItemIdsCount() == row.getCandidateItemIdsCount()) {
+      result.clearCandidateItemIds();
     }
     return result.build();
   }

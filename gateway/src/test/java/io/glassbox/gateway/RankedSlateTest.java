@@ -66,6 +66,17 @@ class RankedSlateTest {
   }
 
   @Test
+  void byModel_idsLeftOutAsUnchanged_alignsTheScoresWithTheCandidatesAskedAbout() {
+    ScoreResponse full = scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f);
+    ScoreResponse omitted = full.toBuilder().setRows(0, full.getRows(0).toBuilder().clearCandidateItemIds()).build();
+
+    RankedSlate slate = RankedSlate.byModel(CANDIDATES, omitted);
+
+    assertEquals(List.of("d", "b", "a", "c"), ids(slate));
+    assertEquals(2.0, slate.ranked().get(1).score(), 1e-9);
+  }
+
+  @Test
   void byModel_leavesOutCandidatesTheModelSkipped() {
     RankedSlate slate = RankedSlate.byModel(CANDIDATES,
         scored(List.of(), List.of("a", "c"), 1f, 2f));

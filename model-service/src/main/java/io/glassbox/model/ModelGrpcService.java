@@ -47,7 +47,7 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> responses) {
     Optional<Deadline> deadline = Optional.ofNullable(Context.current().getDeadline());
-    respond(responses, () -> toProto(scorer.score(toQuery(request), deadline)));
+    respond(responses, () -> toProto(scorer.score(toQuery(request), deadline), request));
   }
 
   @Override
@@ -128,13 +128,18 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     };
   }
 
-  private static ScoreResponse toProto(ScoredBatch batch) {
+  private static ScoreResponse toProto(ScoredBatch batch, ScoreRequest request) {
     ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(batch.modelVersion());
-    for (ScoredBatch.Row row : batch.rows()) {
+    for (int r = 0; r < batch.rows().size(); r++) {
+      ScoredBatch.Row row = batch.rows().get(r);
       ScoreRowResult.Builder result = response.addRowsBuilder()
           .addAllHistoryItemIds(row.historyItemIds())
-          .addAllCandidateItemIds(row.candidateItemIds())
           .addAllSkippedItemIds(row.skippedItemIds());
+      // Candidates are only ever left out, in order: the same count means the same ids.
+      boolean unchanged = row.candidateItemIds().size() == request.getRows(r).getCandidateItemIdsCount();
+      if (!(request.getOmitUnchangedCandidateIds() && unchanged)) {
+        result.addAllCandidateItemIds(row.candidateItemIds());
+      }
       for (int c = 0; c < row.scores().length; c++) {
         result.addScores(row.scores()[c]);
         result.addTrendScores(row.trendScores()[c]);

@@ -197,6 +197,31 @@ class ScoreRpcTest {
   }
 
   @Test
+  void score_omitUnchangedCandidateIds_leavesOutOnlyTheIdsOfRowsThatScoredEveryCandidate() {
+    ScoreRequest request = ScoreRequest.newBuilder()
+        .addRows(row(List.of(1, 2), List.of(5, 6, 7)))
+        .addRows(ScoreRow.newBuilder().addHistoryItemIds("item-01").addAllCandidateItemIds(List.of("item-05", "ghost-c")))
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
+        .setIncludeContribution(true)
+        .setOmitUnchangedCandidateIds(true)
+        .build();
+
+    ScoreResponse response = service.stub.score(request);
+    ScoreResponse withIds = service.stub.score(request.toBuilder().setOmitUnchangedCandidateIds(false).build());
+
+    // Row 0 scored all its candidates: no ids, its numbers aligned with the request's.
+    assertEquals(0, response.getRows(0).getCandidateItemIdsCount());
+    assertEquals(ids(5, 6, 7), withIds.getRows(0).getCandidateItemIdsList());
+    assertScores(new float[] {toyScore(5, 1, 2), toyScore(6, 1, 2), toyScore(7, 1, 2)}, response.getRows(0));
+    assertEquals(3, response.getRows(0).getEvidenceCount());
+    assertEquals(ids(1, 2), response.getRows(0).getHistoryItemIdsList());
+    // Row 1 skipped one: its ids are listed as usual.
+    assertEquals(ids(5), response.getRows(1).getCandidateItemIdsList());
+    assertEquals(List.of("ghost-c"), response.getRows(1).getSkippedItemIdsList());
+    assertEquals(withIds.getRows(1), response.getRows(1));
+  }
+
+  @Test
   void score_skipLeavingARowWithoutCandidates_returnsAnEmptyRowAndScoresTheOthers() {
     ScoreRequest request = ScoreRequest.newBuilder()
         .addRows(ScoreRow.newBuilder().addHistoryItemIds("item-01").addCandidateItemIds("ghost"))

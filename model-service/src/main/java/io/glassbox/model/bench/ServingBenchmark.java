@@ -95,6 +95,7 @@ public final class ServingBenchmark {
       ScoreRequest request = ScoreRequest.newBuilder()
           .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates))
           .setIncludeContribution(contribution)
+          .setOmitUnchangedCandidateIds(true)       // as the gateway asks
           .build();
       System.out.printf(Locale.ROOT, "model %s version %s on %s, intra-op threads %d, %d processors; "
               + "1 x %d candidates, contribution %s; %.1f s per cell and round, 2 rounds%n",
