@@ -105,6 +105,8 @@ class GlassboxRecommender(nn.Module):
         self.recency_raw = nn.Parameter(torch.tensor(-2.0))
         # Per-item mask used in training to drop id embeddings (attribute-only items).
         self.id_keep: Optional[torch.Tensor] = None
+        # Set by freeze_item_tables (for export): the item side looked up, not computed.
+        self.item_tables_frozen = False
         self._init_weights()
 
     def _init_weights(self):
@@ -126,7 +128,28 @@ class GlassboxRecommender(nn.Module):
         count = (words > 0).to(torch.float32).sum(-1, keepdim=True).clamp_min(1.0)
         return table(words).sum(-2) / count
 
+    @torch.no_grad()
+    def freeze_item_tables(self) -> None:
+        """Computes every item's representation, query projection and bias once, as buffers
+        the item side then reads (`item_table_*`): the same function at a fraction of the
+        inference cost, since the exported graph no longer recomputes them per row and per
+        candidate. For export, in eval mode; training never freezes."""
+        assert not self.training, "freeze_item_tables is for a model in eval mode"
+        items = torch.arange(self.num_items + 1)
+        representation = self.item_representation(items)
+        tables = {"representation": representation, "query": self.query(representation),
+                  "bias": self.bias(items)}
+        self.set_item_tables(tables)
+
+    def set_item_tables(self, tables: Dict[str, torch.Tensor]) -> None:
+        """Installs item tables (`representation` [N+1, D], `query` [N+1, D], `bias` [N+1])."""
+        for name, table in tables.items():
+            self.register_buffer("item_table_" + name, table.detach().clone())
+        self.item_tables_frozen = True
+
     def item_representation(self, items: torch.Tensor) -> torch.Tensor:
+        if self.item_tables_frozen:
+            return self.item_table_representation[items]
         e = self.item_embedding(items)
         if self.id_keep is not None:
             e = e * self.id_keep[items].unsqueeze(-1)
@@ -136,7 +159,15 @@ class GlassboxRecommender(nn.Module):
             e = e + self._title_mean(self.title_embedding, items)
         return e
 
+    def candidate_query(self, items: torch.Tensor, representation: torch.Tensor) -> torch.Tensor:
+        """The target-attention query of `items`, whose representation is given."""
+        if self.item_tables_frozen:
+            return self.item_table_query[items]
+        return self.query(representation)
+
     def bias(self, items: torch.Tensor) -> torch.Tensor:
+        if self.item_tables_frozen:
+            return self.item_table_bias[items]
         b = self.item_bias(items).squeeze(-1)
         if self.id_keep is not None:
             b = b * self.id_keep[items]
@@ -178,13 +209,14 @@ class GlassboxRecommender(nn.Module):
         keys = self.key(h)
         values = self.value(h)
         e = self.item_representation(candidates)                                      # [B, C, D]
-        logits = self._capped(torch.einsum("bcd,bld->bcl", self.query(e), keys))
+        # matmul, not einsum: the exported graph gets MatMul, which ONNX Runtime runs faster.
+        logits = self._capped(torch.matmul(self.candidate_query(candidates, e), keys.transpose(1, 2)))
         length = history.shape[1]
         distance = (length - 1 - torch.arange(length, device=history.device)).to(torch.float32)
         logits = logits - self.recency() * distance
         logits = logits + (1.0 - mask).unsqueeze(1) * NEG
         attention = torch.softmax(logits, dim=-1) * mask.unsqueeze(1)
-        contribution = attention * torch.einsum("bcd,bld->bcl", e, values)
+        contribution = attention * torch.matmul(e, values.transpose(1, 2))
         scores = contribution.sum(dim=-1) + self.bias(candidates)
         return scores, attention, contribution
 
@@ -196,7 +228,7 @@ class GlassboxRecommender(nn.Module):
         h = self.encode(history)
         keys, values = self.key(h), self.value(h)
         e = self.item_representation(items)                                           # [C, D]
-        logits = self._capped(torch.einsum("cd,bld->bcl", self.query(e), keys))
+        logits = self._capped(torch.einsum("cd,bld->bcl", self.candidate_query(items, e), keys))
         length = history.shape[1]
         distance = (length - 1 - torch.arange(length, device=history.device)).to(torch.float32)
         logits = logits - self.recency() * distance + (1.0 - mask).unsqueeze(1) * NEG
@@ -220,7 +252,7 @@ class GlassboxRecommender(nn.Module):
         e = self.item_representation(items)                                           # [C, D]
         length = inputs.shape[1]
         steps = torch.arange(length, device=inputs.device).to(torch.float32)
-        logits = self._capped(torch.einsum("cd,btd->bct", self.query(e), keys))
+        logits = self._capped(torch.einsum("cd,btd->bct", self.candidate_query(items, e), keys))
         logits = logits + self.recency() * steps
         top = logits.detach().amax(dim=-1, keepdim=True)
         weights = torch.exp(logits - top) * mask.unsqueeze(1)
@@ -240,7 +272,7 @@ class GlassboxRecommender(nn.Module):
         steps = torch.arange(length, device=inputs.device)
         back = (steps.unsqueeze(1) - steps.unsqueeze(0)).to(torch.float32)           # t - l
         allowed = (back >= 0).unsqueeze(0) & mask.unsqueeze(1)                        # [B, T, L]
-        logits = self._capped(torch.einsum("btd,bld->btl", self.query(e), keys))
+        logits = self._capped(torch.einsum("btd,bld->btl", self.candidate_query(targets, e), keys))
         logits = (logits - self.recency() * back).masked_fill(~allowed, NEG)
         attention = torch.softmax(logits, dim=-1) * allowed.to(torch.float32)
         v = torch.einsum("btd,bld->btl", e, values)

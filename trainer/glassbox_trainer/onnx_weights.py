@@ -6,6 +6,11 @@ exporter folded into `MatMul` initializers (stored transposed, named `onnx::MatM
 Those are assigned in graph order; the three candidate-side projections (query, key, value)
 are matched by trying their orders against the folder's parity.json (PyTorch outputs
 recorded at export), so a wrong assignment cannot go unnoticed.
+
+Graphs exported since 2026-12-04 read each item's representation, query projection and bias
+from tables (`item_table_*`, see `GlassboxRecommender.freeze_item_tables`): those load as the
+model's tables, and the item-side weights they were computed from are not in the file (the
+model then scores, but cannot be trained further).
 """
 
 from __future__ import annotations
@@ -55,21 +60,43 @@ def load_model_folder(folder: str, dataset: Dataset, tolerance: float = 1e-4):
     model.eval()
     graph = onnx.load(os.path.join(folder, "model.onnx")).graph
     arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    # A graph exported with item tables holds them instead of the item-side weights (and the
+    # query projection, folded into its table).
+    tabled = "item_table_representation" in arrays
+    if tabled:
+        model.set_item_tables({name: torch.from_numpy(np.array(arrays["item_table_" + name]))
+                               for name in ("representation", "query", "bias")})
     state = model.state_dict()
     named = {k: torch.from_numpy(np.array(arrays[k])) for k in state if k in arrays}
     folded = [arrays[n].T for n in (i.name for i in graph.initializer) if n.startswith("onnx::MatMul")]
     encoder = [f"blocks.{b}.{name}.weight" for b in range(settings.layers) for name in _ENCODER_LINEARS]
-    if len(folded) != len(encoder) + 3:
-        raise ValueError(f"{folder}: expected {len(encoder) + 3} folded weights, found {len(folded)}")
+    projections = ("key", "value") if tabled else ("key", "value", "query")
+    if len(folded) != len(encoder) + len(projections):
+        raise ValueError(f"{folder}: expected {len(encoder) + len(projections)} folded weights, "
+                         f"found {len(folded)}")
     for key, value in zip(encoder, folded):
         named[key] = torch.from_numpy(np.ascontiguousarray(value))
     best = None
-    for order in itertools.permutations(("key", "value", "query")):
+    for order in itertools.permutations(projections):
         for key, value in zip(order, folded[len(encoder):]):
             named[key + ".weight"] = torch.from_numpy(np.ascontiguousarray(value))
-        model.load_state_dict(named, strict=True)
+        loaded = model.load_state_dict(named, strict=not tabled)
+        if tabled:
+            _check_only_item_side_missing(folder, loaded.missing_keys, loaded.unexpected_keys)
         error = parity_error(model, folder)
         if error <= tolerance:
             return model, metadata
         best = error if best is None else min(best, error)
     raise ValueError(f"{folder}: weights do not reproduce parity.json (best error {best})")
+
+
+# What a graph with item tables does not hold: the item side the tables replace (and the
+# attribute and title lookups, which build_model takes from the dataset).
+_ITEM_SIDE = ("item_embedding.", "item_bias.", "attribute_embeddings.", "attribute_biases.",
+              "title_embedding.", "title_bias.", "query.", "attr_", "title_tokens")
+
+
+def _check_only_item_side_missing(folder: str, missing, unexpected) -> None:
+    other = [k for k in missing if not k.startswith(_ITEM_SIDE)]
+    if other or unexpected:
+        raise ValueError(f"{folder}: model.onnx lacks {other} / holds unexpected {list(unexpected)}")

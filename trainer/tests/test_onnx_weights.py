@@ -4,10 +4,12 @@ import glob
 import os
 import unittest
 
+import onnx
 import torch
 
 from glassbox_trainer import data as data_mod
 from glassbox_trainer.onnx_weights import load_model_folder, parity_error
+from glassbox_trainer.train import Settings, build_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -20,11 +22,49 @@ class OnnxWeightsTest(unittest.TestCase):
         model, metadata = load_model_folder(folder, dataset)
         self.assertLess(parity_error(model, folder), 1e-4)
         self.assertEqual(metadata["max_history_length"], model.max_len)
-        # A wrong weight is noticed: perturb one projection and the parity check fails.
+        self.assertTrue(model.item_tables_frozen, "the shipped graph reads item tables")
+        # A wrong weight is noticed: perturb one projection, or the item tables, and the
+        # parity check fails.
         with torch.no_grad():
-            model.query.weight.mul_(1.5)
+            model.key.weight.mul_(1.5)
+        self.assertGreater(parity_error(model, folder), 1e-3)
+        with torch.no_grad():
+            model.key.weight.div_(1.5)
+            model.item_table_query.mul_(1.5)
         self.assertGreater(parity_error(model, folder), 1e-3)
 
+    def test_export_readsItemTables_andLoadsBackWithTheSameOutputs(self):
+        folder = sorted(glob.glob(os.path.join(ROOT, "models", "uci-online-retail", "*")))[-1]
+        dataset = data_mod.load_dataset(os.path.join(ROOT, "data", "uci-online-retail"),
+                                        name="uci-online-retail")
+        model, _ = load_model_folder(folder, dataset)
+        graph = onnx.load(os.path.join(folder, "model.onnx")).graph
+        names = {i.name for i in graph.initializer}
+        self.assertTrue({"item_table_representation", "item_table_query", "item_table_bias"} <= names)
+        self.assertNotIn("item_embedding.weight", names, "the tables replace the item side")
+        self.assertNotIn("Einsum", {n.op_type for n in graph.node})
+        # The evaluation path (score_all) reads the same tables as the exported one (forward).
+        history = torch.tensor([[0, 0, 5, 17, 42]], dtype=torch.long)
+        items = torch.tensor([1, 2, 300, 1000], dtype=torch.long)
+        with torch.no_grad():
+            forward = model(history, items.unsqueeze(0))[0][0]
+            all_items = model.score_all(history, items)[0]
+        self.assertLess(float((forward - all_items).abs().max()), 1e-5)
+
+
+    def test_freezingItemTables_keepsTheOutputs(self):
+        dataset = data_mod.load_dataset(os.path.join(ROOT, "data", "uci-online-retail"),
+                                        name="uci-online-retail")
+        model = build_model(dataset, Settings(title_words=8))
+        model.eval()
+        history = torch.tensor([[0, 0, 5, 17, 42], [7, 8, 9, 10, 11]], dtype=torch.long)
+        candidates = torch.tensor([[1, 2, 300], [4, 5, 1000]], dtype=torch.long)
+        with torch.no_grad():
+            before = model(history, candidates)
+            model.freeze_item_tables()
+            after = model(history, candidates)
+        for computed, looked_up in zip(before, after):
+            self.assertLess(float((computed - looked_up).abs().max()), 1e-5)
 
 if __name__ == "__main__":
     unittest.main()
