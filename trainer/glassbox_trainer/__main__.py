@@ -23,7 +23,7 @@ from .evaluate import (attribute_popularity_scores, evaluate_scores, model_score
                        popularity_scores, popularity_scorer, tie_broken, title_tfidf_scores)
 from . import timeaware
 from .onnx_weights import load_model_folder, settings_of
-from .export import OPSET, INPUTS, OUTPUTS, write_model_folder
+from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder
 from . import benchmark
 from .benchmark import PUBLISHED_BEAUTY, write_rank_table
 from .train import ARCH_LABELS, Settings, loss_label, train, validation_subset
@@ -513,7 +513,20 @@ def main(argv=None) -> int:
         merge_results(args)
     elif args.command == "benchmark-beauty":
         benchmark_command(args)
+    elif args.command == "reexport":
+        reexport_command(args)
     return 0
+
+
+def reexport_command(args) -> None:
+    """Rewrites a model folder's model.onnx in the current graph form (item tables) from the
+    weights in it; the folder's parity.json, recorded by PyTorch at training, must still hold."""
+    dataset = data_mod.load_dataset(args.data, name=args.name)
+    model, _ = load_model_folder(args.model, dataset)
+    path = os.path.join(args.model, "model.onnx")
+    export_onnx(model, path)
+    _, _ = load_model_folder(args.model, dataset)      # fails unless parity.json still holds
+    print(f"re-exported {path} ({os.path.getsize(path) / 1e6:.2f} MB); parity.json holds", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -565,6 +578,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write eval_cases.tsv, eval_cases_repeats.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")
     e.add_argument("--threads", type=int, default=1)
+    x = sub.add_parser("reexport", help="rewrite a model folder's model.onnx with item tables "
+                                        "(same weights and outputs, faster to serve)")
+    x.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
+    x.add_argument("--data", required=True, help="the dataset it was trained on")
+    x.add_argument("--name", help="dataset name (default: folder name)")
     b = sub.add_parser("benchmark-beauty",
                        help="the whole Amazon Beauty benchmark: train the missing runs (fixed "
                             "epochs and seeds), then write the results file")

@@ -135,6 +135,8 @@ class GlassboxRecommender(nn.Module):
         inference cost, since the exported graph no longer recomputes them per row and per
         candidate. For export, in eval mode; training never freezes."""
         assert not self.training, "freeze_item_tables is for a model in eval mode"
+        if self.item_tables_frozen:
+            return      # loaded with its tables: they are all there is (the weights are not)
         items = torch.arange(self.num_items + 1)
         representation = self.item_representation(items)
         tables = {"representation": representation, "query": self.query(representation),

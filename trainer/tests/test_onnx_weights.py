@@ -2,6 +2,8 @@
 
 import glob
 import os
+import shutil
+import tempfile
 import unittest
 
 import onnx
@@ -65,6 +67,17 @@ class OnnxWeightsTest(unittest.TestCase):
             after = model(history, candidates)
         for computed, looked_up in zip(before, after):
             self.assertLess(float((computed - looked_up).abs().max()), 1e-5)
+
+    def test_reexportCommand_rewritesTheGraphFromItsWeights_andParityStillHolds(self):
+        from glassbox_trainer.__main__ import main
+        folder = sorted(glob.glob(os.path.join(ROOT, "models", "uci-online-retail", "*")))[-1]
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = shutil.copytree(folder, os.path.join(tmp, os.path.basename(folder)))
+            main(["reexport", "--model", copy, "--data",
+                  os.path.join(ROOT, "data", "uci-online-retail"), "--name", "uci-online-retail"])
+            with open(os.path.join(copy, "model.onnx"), "rb") as a, \
+                    open(os.path.join(folder, "model.onnx"), "rb") as b:
+                self.assertEqual(a.read(), b.read(), "the export is deterministic")
 
 if __name__ == "__main__":
     unittest.main()
