@@ -139,13 +139,10 @@ final class EvidenceSearch {
     measured.forEach(forItem -> forItem.forEach(set -> rows.add(sufficiencyRow(set))));
     session.score(List.copyOf(rows));
     List<Optional<List<String>>> chosen = new ArrayList<>(items.size());
-    Set<Counterfactual> sufficiency = new LinkedHashSet<>();
     for (int i = 0; i < items.size(); i++) {
-      Optional<List<String>> evidence = choose(items.get(i), options.get(i), session.scores());
-      chosen.add(evidence);
-      evidence.ifPresent(e -> sufficiency.add(sufficiencyRow(e)));
+      // Every option is one of the measured sets, so its sufficiency row is scored already.
+      chosen.add(choose(items.get(i), options.get(i), session.scores()));
     }
-    session.score(List.copyOf(sufficiency));
     List<Judgement> judgements = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       String item = items.get(i);

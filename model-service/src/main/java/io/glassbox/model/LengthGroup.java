@@ -17,20 +17,29 @@ import java.util.function.IntUnaryOperator;
 record LengthGroup(int[] rows, InferenceInput input) {
 
   /**
-   * The groups of {@code batch}, shortest first: every row goes to the group of {@code
-   * paddedLength} of its item count (the positions after its left padding).
+   * Each row's padded length: {@code paddedLength} of its item count (the positions after its
+   * left padding), at most the batch's length.
    */
-  static List<LengthGroup> of(InferenceInput batch, IntUnaryOperator paddedLength) {
+  static int[] paddedLengths(InferenceInput batch, IntUnaryOperator paddedLength) {
     int length = batch.historyLength();
-    TreeMap<Integer, List<Integer>> rowsByLength = new TreeMap<>();
-    for (int row = 0; row < batch.rows(); row++) {
+    int[] lengths = new int[batch.rows()];
+    for (int row = 0; row < lengths.length; row++) {
       int first = row * length;
       int padding = 0;
       while (padding < length && batch.history()[first + padding] == Vocabulary.PADDING_INDEX) {
         padding++;
       }
-      int padded = Math.min(length, paddedLength.applyAsInt(length - padding));
-      rowsByLength.computeIfAbsent(padded, l -> new ArrayList<>()).add(row);
+      lengths[row] = Math.min(length, paddedLength.applyAsInt(length - padding));
+    }
+    return lengths;
+  }
+
+  /** The groups of {@code batch}, shortest first: row r goes to the group of {@code lengths[r]}. */
+  static List<LengthGroup> of(InferenceInput batch, int[] lengths) {
+    int length = batch.historyLength();
+    TreeMap<Integer, List<Integer>> rowsByLength = new TreeMap<>();
+    for (int row = 0; row < lengths.length; row++) {
+      rowsByLength.computeIfAbsent(lengths[row], l -> new ArrayList<>()).add(row);
     }
     List<LengthGroup> groups = new ArrayList<>(rowsByLength.size());
     int candidates = batch.candidateCount();

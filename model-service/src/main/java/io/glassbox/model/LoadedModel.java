@@ -126,8 +126,9 @@ public final class LoadedModel {
       // Every row runs at its own padded length, whatever else the batch holds: its numbers are
       // then those of the row scored alone (the explain service re-scores rows of one batch in
       // other batches and compares ranks exactly), and short rows do not pay for long ones.
-      List<LengthGroup> groups = LengthGroup.of(input, this::paddedLength);
-      if (groups.size() > 1 || groups.get(0).input().historyLength() < input.historyLength()) {
+      int[] lengths = LengthGroup.paddedLengths(input, this::paddedLength);
+      if (Arrays.stream(lengths).anyMatch(l -> l < input.historyLength())) {
+        List<LengthGroup> groups = LengthGroup.of(input, lengths);
         List<ModelOutputs> outputs = new ArrayList<>(groups.size());
         for (LengthGroup group : groups) {
           outputs.add(runOnce(group.input()));

@@ -148,7 +148,7 @@ class ShippedModelTest {
       }
       InferenceInput input = new InferenceInput(history, candidates, items.length, length, 6, true, true);
 
-      List<LengthGroup> groups = LengthGroup.of(input, model::paddedLength);
+      List<LengthGroup> groups = LengthGroup.of(input, LengthGroup.paddedLengths(input, model::paddedLength));
       assertEquals(List.of(10, 20, 50), groups.stream().map(g -> g.input().historyLength()).toList());
       assertEquals(List.of(List.of(1, 2), List.of(3), List.of(0)),
           groups.stream().map(g -> java.util.Arrays.stream(g.rows()).boxed().toList()).toList());

@@ -21,6 +21,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,13 +37,14 @@ import java.util.concurrent.TimeUnit;
  * callers, side by side in one run.
  *
  * <p>Every call is the gateway's ranking call: one user (history of the model's full length)
- * against 500 candidates, contributions only when asked (second argument). The <b>floor</b> calls {@link Scorer#score} in the
- * same process (the same id mapping, padding and ONNX Runtime run, no gRPC, no batching);
- * <b>served</b> starts the real model service ({@link ModelMain}) on a loopback port and calls it
- * through a Netty channel, one service with {@code GLASSBOX_MODEL_BATCHING=false} and one with
+ * against 500 candidates, contributions only when asked (second argument). The <b>floor</b>
+ * calls {@link Scorer#score} in the same process (the same id mapping, padding and ONNX Runtime
+ * run, no gRPC, no batching); <b>served</b> starts the real model service ({@link ModelMain}) on
+ * a loopback port and calls it through a Netty channel, one service with {@code GLASSBOX_MODEL_BATCHING=false} and one with
  * it on. All three are up at once: each is warmed up, then every cell is run on the three in
  * turn, in two rounds (the second in reverse order), for a fixed time each; a cell pools its two
- * runs. Throughput is completed calls per second, latencies are per call. Model, provider and threads come from the usual GLASSBOX_* settings.
+ * runs. Throughput is completed calls per second, latencies are per call. Model, provider and
+ * threads come from the usual GLASSBOX_* settings.
  *
  * <p>Run from the repository root (see model-service/README.md):
  * {@code java -cp <classpath> io.glassbox.model.bench.ServingBenchmark [seconds per cell]
@@ -158,7 +160,7 @@ public final class ServingBenchmark {
       for (int round = 0; round < 2; round++) {
         List<String> order = new ArrayList<>(names);
         if (round == 1) {
-          java.util.Collections.reverse(order);
+          Collections.reverse(order);
         }
         for (String name : order) {
           measure(modes.get(name), CALLERS[i], Math.min(1.0, seconds / 3));   // settle
