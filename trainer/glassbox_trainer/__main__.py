@@ -515,7 +515,22 @@ def main(argv=None) -> int:
         benchmark_command(args)
     elif args.command == "reexport":
         reexport_command(args)
+    elif args.command == "device-bench":
+        device_bench_command(args)
     return 0
+
+
+def device_bench_command(args) -> None:
+    """Times a version's model alone, per batch shape, on CUDA when present (device_bench)."""
+    from . import device_bench
+    dataset = data_mod.load_dataset(args.data, name=args.name)
+    model, metadata = load_model_folder(args.model, dataset)
+    device = device_bench.pick_device(args.device)
+    results = device_bench.measure(model, dataset.num_items, int(metadata["max_history_length"]),
+                                   device, repeats=args.repeats, warmup_seconds=args.warmup_seconds)
+    print(device_bench.report(results, device))
+    if args.out:
+        device_bench.write_json(args.out, results, device, args.model)
 
 
 def reexport_command(args) -> None:
@@ -578,6 +593,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write eval_cases.tsv, eval_cases_repeats.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")
     e.add_argument("--threads", type=int, default=1)
+    d = sub.add_parser("device-bench", help="time a version's model alone per batch shape (CUDA when present)")
+    d.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
+    d.add_argument("--data", required=True, help="the dataset it was trained on")
+    d.add_argument("--name", help="dataset name (default: folder name)")
+    d.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    d.add_argument("--repeats", type=int, default=50, help="timed forwards per shape and round (3 rounds)")
+    d.add_argument("--warmup-seconds", type=float, default=2.0)
+    d.add_argument("--out", help="also write the figures as JSON here")
     x = sub.add_parser("reexport", help="rewrite a model folder's model.onnx with item tables "
                                         "(same weights and outputs, faster to serve)")
     x.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * A full queue rejects the call at once ({@link ScoreQueueFullException}); a call whose deadline
  * has passed is dropped before inference ({@link ScoreDeadlineExceededException}).
  *
+ * <p>The gRPC service uses {@link #submit}: the call is queued and its handler returns, so no
+ * thread waits for the batch, and the worker answers every call of the batch once it has run
+ * ({@link #run} is the waiting form, for in-process callers).
+ *
  * <p>Each row's numbers do not depend on the other rows of the batch (every row runs at its own
  * padded length, see {@link LoadedModel#run(InferenceInput)}, and padding candidates are cut off),
  * so merging calls changes no result.
@@ -107,8 +111,8 @@ public final class BatchingInference implements InferenceEngine {
   }
 
   @Override
-  public ModelOutputs run(LoadedModel model, InferenceInput input, Optional<Deadline> deadline)
-      throws OrtException {
+  public CompletableFuture<ModelOutputs> submit(LoadedModel model, InferenceInput input,
+                                                Optional<Deadline> deadline) {
     if (deadline.isPresent() && deadline.get().isExpired()) {
       throw new ScoreDeadlineExceededException("deadline expired before the call was queued");
     }
@@ -117,15 +121,22 @@ public final class BatchingInference implements InferenceEngine {
       throw new ScoreQueueFullException(closed ? "the model service is shutting down"
           : "the scoring queue is full (" + maxQueuedCalls + " calls waiting); retry with backoff");
     }
+    return job.result;
+  }
+
+  @Override
+  public ModelOutputs run(LoadedModel model, InferenceInput input, Optional<Deadline> deadline)
+      throws OrtException {
+    CompletableFuture<ModelOutputs> result = submit(model, input, deadline);
     try {
       return deadline.isPresent()
-          ? job.result.get(deadline.get().timeRemaining(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
-          : job.result.get();
+          ? result.get(deadline.get().timeRemaining(TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
+          : result.get();
     } catch (TimeoutException e) {
-      job.result.cancel(false);
+      result.cancel(false);
       throw new ScoreDeadlineExceededException("deadline expired while waiting for inference");
     } catch (InterruptedException e) {
-      job.result.cancel(false);
+      result.cancel(false);
       Thread.currentThread().interrupt();
       throw new ScoreDeadlineExceededException("interrupted while waiting for inference");
     } catch (CancellationException e) {

@@ -3,6 +3,7 @@ package io.glassbox.model;
 import ai.onnxruntime.OrtException;
 import io.grpc.Deadline;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** Runs padded batches on a model version: alone, or merged with concurrent calls. */
 public interface InferenceEngine extends AutoCloseable {
@@ -14,6 +15,24 @@ public interface InferenceEngine extends AutoCloseable {
    */
   ModelOutputs run(LoadedModel model, InferenceInput input, Optional<Deadline> deadline)
       throws OrtException;
+
+  /**
+   * As {@link #run}, without waiting where the engine has a worker of its own: the future
+   * completes on that worker, with the outputs or with what {@code run} would throw (the lease on
+   * {@code model} must be held until then). Cancelling it drops the call if it has not run yet.
+   * An engine without a worker runs {@code input} in the caller's thread and returns it done.
+   *
+   * @throws ScoreQueueFullException when the engine cannot take another call now
+   * @throws ScoreDeadlineExceededException when {@code deadline} has already passed
+   */
+  default CompletableFuture<ModelOutputs> submit(LoadedModel model, InferenceInput input,
+                                                 Optional<Deadline> deadline) {
+    try {
+      return CompletableFuture.completedFuture(run(model, input, deadline));
+    } catch (OrtException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   /** What {@code GetModelInfo} reports about it. */
   Settings settings();

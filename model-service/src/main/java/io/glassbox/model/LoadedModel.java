@@ -195,6 +195,11 @@ public final class LoadedModel {
     return values;
   }
 
+  /** References held now: the registry's while active, plus one per call in flight. */
+  int references() {
+    return references.get();
+  }
+
   /** Takes a reference for one request; false once the version has been retired and closed. */
   boolean tryAcquire() {
     while (true) {

@@ -19,12 +19,15 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +50,40 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   @Override
   public void score(ScoreRequest request, StreamObserver<ScoreResponse> responses) {
     Optional<Deadline> deadline = Optional.ofNullable(Context.current().getDeadline());
-    respond(responses, () -> toProto(scorer.score(toQuery(request), deadline), request));
+    if (!scorer.engineSettings().batching()) {
+      respond(responses, () -> toProto(scorer.score(toQuery(request), deadline), request));
+      return;
+    }
+    // With batching the call is queued and answered from the batching worker: no thread waits
+    // for it, and the handler can run on the transport's thread (ModelMain).
+    ServerCallStreamObserver<ScoreResponse> call = (ServerCallStreamObserver<ScoreResponse>) responses;
+    CompletableFuture<ScoredBatch> scored;
+    try {
+      checkStillWanted();
+      scored = scorer.scoreAsync(toQuery(request), deadline);
+    } catch (RuntimeException e) {
+      responses.onError(status(e));
+      return;
+    }
+    call.setOnCancelHandler(() -> scored.cancel(false));     // a queued call is dropped
+    scored.whenComplete((batch, failure) -> {
+      if (call.isCancelled()) {
+        return;
+      }
+      if (failure != null) {
+        Throwable cause = Scorer.unwrap(failure);
+        responses.onError(status(cause instanceof RuntimeException runtime ? runtime
+            : new ModelInferenceException("batched inference failed", cause)));
+        return;
+      }
+      try {
+        responses.onNext(toProto(batch, request));
+        responses.onCompleted();
+      } catch (RuntimeException e) {
+        // Nothing else would answer the call: the worker running this must not swallow it.
+        responses.onError(status(e));
+      }
+    });
   }
 
   @Override
@@ -62,38 +98,59 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   static <T> void respond(StreamObserver<T> responses, Supplier<T> call) {
     T response;
     try {
-      if (Context.current().getDeadline() != null && Context.current().getDeadline().isExpired()) {
-        throw Status.DEADLINE_EXCEEDED.withDescription("deadline expired before the call started").asRuntimeException();
-      }
-      if (Context.current().isCancelled()) {
-        throw Status.CANCELLED.withDescription("the caller cancelled before the call started").asRuntimeException();
-      }
+      checkStillWanted();
       response = call.get();
-    } catch (StatusRuntimeException e) {
-      responses.onError(e);
-      return;
-    } catch (ModelNotLoadedException e) {
-      responses.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (ScoreQueueFullException e) {
-      responses.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (ScoreDeadlineExceededException e) {
-      responses.onError(Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (ModelVersionMismatchException | ModelLoadException | TrendWindowMismatchException e) {
-      responses.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (ModelVersionNotFoundException e) {
-      responses.onError(Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (ModelInferenceException e) {
-      log.error("{}", e.getMessage(), e);
-      responses.onError(Status.INTERNAL.withDescription("model inference failed").asRuntimeException());
+    } catch (RuntimeException e) {
+      responses.onError(status(e));
       return;
     }
     responses.onNext(response);
     responses.onCompleted();
+  }
+
+  private static void checkStillWanted() {
+    if (Context.current().getDeadline() != null && Context.current().getDeadline().isExpired()) {
+      throw Status.DEADLINE_EXCEEDED.withDescription("deadline expired before the call started").asRuntimeException();
+    }
+    if (Context.current().isCancelled()) {
+      throw Status.CANCELLED.withDescription("the caller cancelled before the call started").asRuntimeException();
+    }
+  }
+
+  /**
+   * The status the proto promises for a domain failure; anything unexpected is logged and
+   * answered INTERNAL with a generic message, as the server's interceptor would.
+   */
+  private static StatusRuntimeException status(RuntimeException e) {
+    if (e instanceof StatusRuntimeException status) {
+      return status;
+    }
+    if (e instanceof ModelNotLoadedException) {
+      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof ScoreQueueFullException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof CancellationException) {
+      // Queued calls are cancelled when the engine closes (as BatchingInference#run answers).
+      return Status.RESOURCE_EXHAUSTED.withDescription("the model service is shutting down").asRuntimeException();
+    }
+    if (e instanceof ScoreDeadlineExceededException) {
+      return Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof ModelVersionMismatchException || e instanceof ModelLoadException
+        || e instanceof TrendWindowMismatchException) {
+      return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof ModelVersionNotFoundException) {
+      return Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
+    }
+    if (e instanceof ModelInferenceException) {
+      log.error("{}", e.getMessage(), e);
+      return Status.INTERNAL.withDescription("model inference failed").asRuntimeException();
+    }
+    log.error("a call failed", e);
+    return Status.INTERNAL.withDescription("internal error").asRuntimeException();
   }
 
   private static ScoreQuery toQuery(ScoreRequest request) {

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Scores a batch of rows with the active model version: validates the request, maps external ids
@@ -82,20 +84,94 @@ public final class Scorer {
   public ScoredBatch score(ScoreQuery query, Optional<Deadline> deadline) {
     validate(query);
     try (ModelRegistry.Lease lease = registry.lease()) {
-      LoadedModel model = lease.model();
-      if (query.modelVersion().isPresent() && !query.modelVersion().get().equals(model.version())) {
-        throw new ModelVersionMismatchException(query.modelVersion().get(), model.version());
+      Prepared prepared = prepare(query, lease.model());
+      if (prepared.input() == null) {
+        return prepared.finish(null);
       }
-      ResponseBudget.check(query, model.maxHistoryLength());
-      Optional<TrendTerm> trend = trendFor(query, model);
-      List<ResolvedRow> rows = resolve(query, model);
-      if (Context.current().isCancelled()) {
-        // The caller is gone (cancelled, deadline passed): nobody would read the result.
-        throw Status.CANCELLED.withDescription("the call ended before inference").asRuntimeException();
+      try {
+        return prepared.finish(engine.run(prepared.model(), prepared.input(), deadline));
+      } catch (OrtException e) {
+        throw prepared.failure(e);
       }
-      ModelOutputs outputs = run(model, rows, query, deadline);
+    }
+  }
+
+  /**
+   * As {@link #score(ScoreQuery, Optional)}, without waiting for the inference: with a batching
+   * engine this returns once the call is queued, and the future completes on the batching worker
+   * (with the failures {@code score} throws, an ONNX Runtime failure as {@link
+   * ModelInferenceException}). Malformed requests and a missing or mismatched version still throw
+   * here. Cancelling the future drops the call if it has not been run yet.
+   */
+  public CompletableFuture<ScoredBatch> scoreAsync(ScoreQuery query, Optional<Deadline> deadline) {
+    validate(query);
+    ModelRegistry.Lease lease = registry.lease();
+    Prepared prepared;
+    CompletableFuture<ModelOutputs> outputs;
+    try {
+      prepared = prepare(query, lease.model());
+      outputs = prepared.input() == null ? CompletableFuture.completedFuture(null)
+          : engine.submit(prepared.model(), prepared.input(), deadline);
+    } catch (RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+    // The version may retire once no call holds it; also when the caller cancels (a stage
+    // whose own future is already cancelled never runs).
+    outputs.whenComplete((done, failure) -> lease.close());
+    CompletableFuture<ScoredBatch> result = outputs.handle((done, failure) -> {
+      if (failure == null) {
+        return prepared.finish(done);
+      }
+      Throwable cause = unwrap(failure);
+      if (cause instanceof OrtException ort) {
+        throw prepared.failure(ort);
+      }
+      throw cause instanceof RuntimeException runtime ? runtime
+          : new ModelInferenceException("batched inference failed", cause);
+    });
+    // Cancelling what the caller holds drops the queued call too.
+    result.whenComplete((done, failure) -> {
+      if (result.isCancelled()) {
+        outputs.cancel(false);
+      }
+    });
+    return result;
+  }
+
+  /** What failed a stage of a future: the cause a {@link CompletionException} wraps. */
+  static Throwable unwrap(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  /**
+   * One call made ready to run: its version, rows and (null when no row has a candidate left)
+   * padded input.
+   */
+  private record Prepared(LoadedModel model, List<ResolvedRow> rows, ScoreQuery query,
+                          Optional<TrendTerm> trend, InferenceInput input) {
+    ScoredBatch finish(ModelOutputs outputs) {
       return new ScoredBatch(model.version(), assemble(rows, outputs, query, trend));
     }
+
+    ModelInferenceException failure(OrtException e) {
+      return new ModelInferenceException("inference failed for a batch of " + input.rows() + " x "
+          + input.candidateCount() + " on model version " + model.version(), e);
+    }
+  }
+
+  private static Prepared prepare(ScoreQuery query, LoadedModel model) {
+    if (query.modelVersion().isPresent() && !query.modelVersion().get().equals(model.version())) {
+      throw new ModelVersionMismatchException(query.modelVersion().get(), model.version());
+    }
+    ResponseBudget.check(query, model.maxHistoryLength());
+    Optional<TrendTerm> trend = trendFor(query, model);
+    List<ResolvedRow> rows = resolve(query, model);
+    if (Context.current().isCancelled()) {
+      // The caller is gone (cancelled, deadline passed): nobody would read the result.
+      throw Status.CANCELLED.withDescription("the call ended before inference").asRuntimeException();
+    }
+    return new Prepared(model, rows, query, trend, input(model, rows, query));
   }
 
   /** The trend term to apply: the version's, when some row sent counts over its window. */
@@ -249,9 +325,8 @@ public final class Scorer {
     return known;
   }
 
-  /** Runs the rows that still have candidates as one padded batch; null if none has. */
-  private ModelOutputs run(
-      LoadedModel model, List<ResolvedRow> rows, ScoreQuery query, Optional<Deadline> deadline) {
+  /** The rows that still have candidates as one padded batch; null if none has. */
+  private static InferenceInput input(LoadedModel model, List<ResolvedRow> rows, ScoreQuery query) {
     int batch = 0;
     int candidateCount = 0;
     int longest = 0;
@@ -280,13 +355,8 @@ public final class Scorer {
       System.arraycopy(row.candidateIndices, 0, candidates, b * candidateCount, row.candidateIndices.length);
       b++;
     }
-    try {
-      return engine.run(model, new InferenceInput(history, candidates, batch, historyLength,
-          candidateCount, query.includeAttention(), query.includeContribution()), deadline);
-    } catch (OrtException e) {
-      throw new ModelInferenceException("inference failed for a batch of " + batch + " x "
-          + candidateCount + " on model version " + model.version(), e);
-    }
+    return new InferenceInput(history, candidates, batch, historyLength, candidateCount,
+        query.includeAttention(), query.includeContribution());
   }
 
   private static List<ScoredBatch.Row> assemble(

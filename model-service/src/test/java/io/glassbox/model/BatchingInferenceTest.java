@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,6 +162,53 @@ class BatchingInferenceTest {
       assertEquals(1, engine.batches(), "only the live call reached the model");
       assertEquals(1, engine.batchedCalls());
     }
+  }
+
+  @Test
+  void scoreAsync_returnsOnceQueued_andTheWorkerCompletesItWithTheResultOfAWaitingCall() throws Exception {
+    try (BatchingInference engine = BatchingInference.unstarted(4, Duration.ZERO, 8)) {
+      Scorer scorer = new Scorer(service.registry, engine);
+      CompletableFuture<ScoredBatch> queued = scorer.scoreAsync(query(2, 4), Optional.empty());
+      CompletableFuture<String> completedOn = queued.thenApply(done -> Thread.currentThread().getName());
+      awaitQueued(engine, 1);
+      assertFalse(queued.isDone(), "returned without waiting for the inference");
+
+      engine.start();
+      ScoredBatch alone = new Scorer(service.registry).score(query(2, 4));
+      assertArrayEquals(alone.rows().get(0).scores(), queued.get().rows().get(0).scores(), 1e-6f);
+      assertEquals("model-batcher", completedOn.get());
+    }
+  }
+
+  @Test
+  void scoreAsync_cancelledWhileQueued_isDroppedBeforeInference() throws Exception {
+    try (BatchingInference engine = BatchingInference.unstarted(4, Duration.ZERO, 8)) {
+      Scorer scorer = new Scorer(service.registry, engine);
+      CompletableFuture<ScoredBatch> cancelled = scorer.scoreAsync(query(2, 4), Optional.empty());
+      awaitQueued(engine, 1);
+      cancelled.cancel(false);
+      try (ModelRegistry.Lease lease = service.registry.lease()) {
+        assertEquals(2, lease.model().references(), "the cancelled call gave its lease back");
+      }
+
+      engine.start();
+      scorer.score(query(3));
+      assertEquals(1, engine.batches(), "only the live call reached the model");
+      assertEquals(1, engine.batchedCalls());
+      try (ModelRegistry.Lease lease = service.registry.lease()) {
+        assertEquals(2, lease.model().references(), "the cancelled call gave its lease back");
+      }
+    }
+  }
+
+  /** One row of the toy model: {@code history} against candidates 5 and 9. */
+  private static ScoreQuery query(int... history) {
+    List<String> ids = new ArrayList<>();
+    for (int item : history) {
+      ids.add(ScoreRpcTest.id(item));
+    }
+    return new ScoreQuery(List.of(new ScoreQuery.Row(ids, ScoreRpcTest.ids(5, 9))), false, false,
+        ScoreQuery.UnknownItems.REJECT, Optional.empty());
   }
 
   @Test

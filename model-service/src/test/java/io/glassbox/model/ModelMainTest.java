@@ -2,23 +2,36 @@ package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The start sequence the launcher uses: Guice wiring, model load, readiness. */
+/** The start sequence the launcher uses: Guice wiring, model load, readiness, a real port. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ModelMainTest {
   @TempDir Path modelDirectory;
@@ -42,6 +55,45 @@ class ModelMainTest {
       assertEquals(ServingStatus.SERVING, status);
       assertEquals("v2", version);
     } finally {
+      channel.shutdownNow();
+      server.close();
+    }
+  }
+
+  @Test
+  void onAPort_withBatching_answersConcurrentCallsFromTheWorker_andBadInputWithoutHarm() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    // Batching on (the default): Score handlers run on the transport's threads and only queue
+    // the call; the batching worker answers it.
+    GrpcServer server = ModelMain.start(ConfigSource.of(Map.of(
+        ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
+        ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
+        ModelConfig.PROVIDER_KEY, "cpu", ModelConfig.BATCHING_KEY, "true")));
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    ExecutorService callers = Executors.newFixedThreadPool(16);
+    try {
+      ModelServiceGrpc.ModelServiceBlockingStub stub = ModelServiceGrpc.newBlockingStub(channel);
+      List<Future<ScoreResponse>> answers = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        int candidate = 1 + i % 12;
+        answers.add(callers.submit(() -> stub.withDeadlineAfter(20, TimeUnit.SECONDS)
+            .score(ScoreRpcTest.request(ScoreRpcTest.row(List.of(2, 4), List.of(candidate))))));
+      }
+      for (int i = 0; i < answers.size(); i++) {
+        int candidate = 1 + i % 12;
+        assertEquals(ScoreRpcTest.toyScore(candidate, 2, 4), answers.get(i).get().getRows(0).getScores(0), 1e-5f);
+      }
+
+      StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> stub.score(
+          ScoreRpcTest.request(io.glassbox.api.v1.ScoreRow.newBuilder()
+              .addCandidateItemIds("no-such-item").build())));
+      assertEquals(Status.Code.INVALID_ARGUMENT, unknown.getStatus().getCode());
+      assertTrue(unknown.getStatus().getDescription().contains("not in the vocabulary"),
+          unknown.getStatus().getDescription());
+      assertEquals(ScoreRpcTest.toyScore(7, 3), stub.score(
+          ScoreRpcTest.request(ScoreRpcTest.row(List.of(3), List.of(7)))).getRows(0).getScores(0), 1e-5f);
+    } finally {
+      callers.shutdownNow();
       channel.shutdownNow();
       server.close();
     }

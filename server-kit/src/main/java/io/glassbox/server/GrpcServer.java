@@ -203,6 +203,7 @@ public final class GrpcServer implements AutoCloseable {
     private final List<AutoCloseable> closeAfterDrain = new ArrayList<>();
     private int adminPort = -1;
     private Duration drainTimeout = Duration.ofSeconds(10);
+    private boolean nonBlockingHandlers;
 
     private Builder(String name, ServerSettings settings, Transport transport) {
       this.name = requireNonNull(name, "name");
@@ -244,6 +245,17 @@ public final class GrpcServer implements AutoCloseable {
       return metrics.registry();
     }
 
+    /**
+     * Runs the main server's calls on the transport's event-loop threads instead of handing each
+     * one to a thread of the server's pool: one thread hand-off less per call. Only for services
+     * whose handlers never block: they return at once and answer later from a thread of their
+     * own (the model service's batching worker). Admin services keep the pool.
+     */
+    public Builder nonBlockingHandlers() {
+      this.nonBlockingHandlers = true;
+      return this;
+    }
+
     /** How long {@link GrpcServer#close} lets calls in flight finish; default 10 s. */
     public Builder drainTimeout(Duration timeout) {
       this.drainTimeout = requireNonNull(timeout, "timeout");
@@ -267,7 +279,7 @@ public final class GrpcServer implements AutoCloseable {
       installJulBridge();
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
-      ServerBuilder<?> main = transport.main(executors);
+      ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers);
       configure(main, services, Role.CLIENT);
       main.addService(health.getHealthService());
       addReflection(main);
@@ -355,15 +367,18 @@ public final class GrpcServer implements AutoCloseable {
 
   /** Where the main and admin servers listen. */
   private interface Transport {
-    /** The main server; {@code resources} receives what must close after it has drained. */
-    ServerBuilder<?> main(List<AutoCloseable> resources);
+    /**
+     * The main server; {@code resources} receives what must close after it has drained;
+     * {@code nonBlocking}: calls run on the transport's threads (see {@link Builder#nonBlockingHandlers}).
+     */
+    ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking);
 
     ServerBuilder<?> admin(int port, List<AutoCloseable> resources);
   }
 
   private record InProcessTransport(String inProcessName) implements Transport {
     @Override
-    public ServerBuilder<?> main(List<AutoCloseable> resources) {
+    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking) {
       return InProcessServerBuilder.forName(inProcessName).directExecutor();
     }
 
@@ -375,29 +390,32 @@ public final class GrpcServer implements AutoCloseable {
 
   private record TcpTransport(String name, int port, ServerSettings settings) implements Transport {
     @Override
-    public ServerBuilder<?> main(List<AutoCloseable> resources) {
-      return netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, name, resources);
+    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking) {
+      NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, name);
+      return nonBlocking ? main.directExecutor() : withPool(main, name, resources);
     }
 
     @Override
     public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources) {
-      return netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort,
-          name + "-admin", resources);
+      return withPool(netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort,
+          name + "-admin"), name + "-admin", resources);
     }
 
-    private ServerBuilder<?> netty(
-        String key, String address, int listenPort, String serverName, List<AutoCloseable> resources) {
-      InetSocketAddress socket = new InetSocketAddress(settings.resolve(key, address, serverName), listenPort);
+    private ServerBuilder<?> withPool(NettyServerBuilder builder, String serverName, List<AutoCloseable> resources) {
       ExecutorService executor = boundedExecutor(serverName, settings.maxConcurrentCalls());
       resources.add(executor::shutdown);
+      return builder.executor(executor);
+    }
+
+    private NettyServerBuilder netty(String key, String address, int listenPort, String serverName) {
+      InetSocketAddress socket = new InetSocketAddress(settings.resolve(key, address, serverName), listenPort);
       return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials())
           // Clients re-resolve a dns:/// target only when a connection ends; ageing connections
           // out lets round_robin clients find replicas added after they connected.
           .maxConnectionAge(5, TimeUnit.MINUTES)
           .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
           // A flood of streams on one connection waits in the client, not in this server.
-          .maxConcurrentCallsPerConnection(settings.maxStreamsPerConnection())
-          .executor(executor);
+          .maxConcurrentCallsPerConnection(settings.maxStreamsPerConnection());
     }
   }
 
