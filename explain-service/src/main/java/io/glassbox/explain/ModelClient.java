@@ -12,6 +12,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -83,11 +84,7 @@ final class ModelClient {
         .setOmitUnchangedCandidateIds(true);
     modelVersion.ifPresent(request::setModelVersion);
     recent.addWindowTo(request);
-    for (List<String> history : histories) {
-      ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates);
-      recent.addCountsTo(row, candidates);
-      request.addRows(row);
-    }
+    addRows(request, histories, java.util.Collections.nCopies(histories.size(), recent), candidates);
     ScoreResponse response = await(List.of(call(request.build()))).get(0);
     if (response.getRowsCount() != histories.size()) {
       throw Status.UNAVAILABLE
@@ -139,11 +136,8 @@ final class ModelClient {
           .setOmitUnchangedCandidateIds(true);
       modelVersion.ifPresent(request::setModelVersion);
       recents.get(start).addWindowTo(request);
-      for (int i = start; i < Math.min(histories.size(), start + rowsPerCall); i++) {
-        ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(histories.get(i)).addAllCandidateItemIds(slate);
-        recents.get(i).addCountsTo(row, slate);
-        request.addRows(row);
-      }
+      int end = Math.min(histories.size(), start + rowsPerCall);
+      addRows(request, histories.subList(start, end), recents.subList(start, end), slate);
       calls.add(call(request.build()));
     }
     List<ScoreResponse> responses = await(calls);
@@ -183,6 +177,29 @@ final class ModelClient {
     ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
         .getModelInfo(GetModelInfoRequest.getDefaultInstance()))).get(0);
     return info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty();
+  }
+
+  /**
+   * One row per history against {@code candidates}, each with its recent purchases. When all
+   * rows count alike (the usual counterfactual batch) the candidates and counts go once, as the
+   * request's shared candidates, instead of once per row.
+   */
+  private static void addRows(ScoreRequest.Builder request, List<List<String>> histories,
+                              List<RecentPurchases> recents, List<String> candidates) {
+    boolean alike = histories.size() > 1 && recents.stream().allMatch(recents.get(0)::equals);
+    if (alike) {
+      SharedCandidates.Builder shared = SharedCandidates.newBuilder().addAllCandidateItemIds(candidates);
+      recents.get(0).addCountsTo(shared, candidates);
+      request.setSharedCandidates(shared);
+    }
+    for (int i = 0; i < histories.size(); i++) {
+      ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(histories.get(i));
+      if (!alike) {
+        row.addAllCandidateItemIds(candidates);
+        recents.get(i).addCountsTo(row, candidates);
+      }
+      request.addRows(row);
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import com.google.protobuf.Duration;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
+import io.glassbox.api.v1.SharedCandidates;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +98,13 @@ record RecentPurchases(Map<String, Long> counts, Optional<Duration> window) {
   void addCountsTo(ScoreRow.Builder row, List<String> candidates) {
     if (window.isPresent()) {
       candidates.forEach(id -> row.addCandidateRecentPurchases(count(id)));
+    }
+  }
+
+  /** As {@link #addCountsTo(ScoreRow.Builder, List)}, for a request's shared candidates. */
+  void addCountsTo(SharedCandidates.Builder shared, List<String> candidates) {
+    if (window.isPresent()) {
+      candidates.forEach(id -> shared.addCandidateRecentPurchases(count(id)));
     }
   }
 }

@@ -141,6 +141,10 @@ class ExplainServiceTest {
           () -> assertEquals(3, reason.getRankWithoutEvidence()),
           () -> assertTrue(reason.getNecessary()),
           () -> assertEquals(2, reason.getRankWithEvidenceOnly()));
+      // Rows against one slate with the same counts send it once, as shared candidates.
+      assertTrue(model.sent().stream().allMatch(call -> call.hasSharedCandidates()
+              && call.getRowsList().stream().allMatch(row -> row.getCandidateItemIdsCount() == 0)),
+          "every call's rows count alike here: the slate and its counts go once per call");
       for (ScoreRequest call : model.requests()) {
         assertEquals(window, call.getRecentPurchasesWindow());
         for (ScoreRow row : call.getRowsList()) {

@@ -6,6 +6,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -23,6 +24,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final AdditiveScorer scorer;
   private final String version;
   private final List<ScoreRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<ScoreRequest> sent = new CopyOnWriteArrayList<>();
 
   private final int maxHistory;
 
@@ -37,12 +39,20 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     this.maxHistory = maxHistory;
   }
 
+  /** The requests as the model service reads them: shared candidates put in each row that uses them. */
   List<ScoreRequest> requests() {
     return List.copyOf(requests);
   }
 
+  /** The requests as they were sent. */
+  List<ScoreRequest> sent() {
+    return List.copyOf(sent);
+  }
+
   @Override
-  public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
+  public void score(ScoreRequest sentRequest, StreamObserver<ScoreResponse> observer) {
+    sent.add(sentRequest);
+    ScoreRequest request = perRow(sentRequest);
     requests.add(request);
     int cells = request.getRowsList().stream().mapToInt(ScoreRow::getCandidateItemIdsCount).sum();
     if (request.getRowsCount() < 1 || request.getRowsCount() > ModelClient.MAX_ROWS_PER_CALL
@@ -100,5 +110,21 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     }
     observer.onNext(response.build());
     observer.onCompleted();
+  }
+
+  /** {@code request} with every row that sent no candidates given the shared ones (as the model service reads it). */
+  static ScoreRequest perRow(ScoreRequest request) {
+    if (!request.hasSharedCandidates()) {
+      return request;
+    }
+    SharedCandidates shared = request.getSharedCandidates();
+    ScoreRequest.Builder expanded = request.toBuilder().clearSharedCandidates().clearRows();
+    for (ScoreRow row : request.getRowsList()) {
+      expanded.addRows(row.getCandidateItemIdsCount() > 0 ? row : row.toBuilder()
+          .addAllCandidateItemIds(shared.getCandidateItemIdsList())
+          .addAllCandidateRecentPurchases(shared.getCandidateRecentPurchasesList())
+          .build());
+    }
+    return expanded.build();
   }
 }

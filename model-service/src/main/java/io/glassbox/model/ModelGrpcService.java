@@ -13,6 +13,7 @@ import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.ServingInfo;
+import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Context;
@@ -154,10 +155,22 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   }
 
   private static ScoreQuery toQuery(ScoreRequest request) {
+    Optional<ScoreQuery.Row> shared = sharedCandidates(request);
     List<ScoreQuery.Row> rows = new ArrayList<>(request.getRowsCount());
-    for (ScoreRow row : request.getRowsList()) {
-      rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), row.getCandidateItemIdsList(),
-          row.getCandidateRecentPurchasesList()));
+    for (int r = 0; r < request.getRowsCount(); r++) {
+      ScoreRow row = request.getRows(r);
+      if (row.getCandidateItemIdsCount() > 0 || shared.isEmpty()) {
+        rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), row.getCandidateItemIdsList(),
+            row.getCandidateRecentPurchasesList()));
+        continue;
+      }
+      if (row.getCandidateRecentPurchasesCount() > 0) {
+        throw RequestChecks.invalid("rows[" + r + "].candidate_recent_purchases needs the row's own "
+            + "candidate_item_ids (a row scored against shared_candidates takes their counts)");
+      }
+      // The same list objects for every such row: the scorer checks and maps them once.
+      rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), shared.get().candidateItemIds(),
+          shared.get().candidateRecentPurchases()));
     }
     Optional<java.time.Duration> window = Optional.empty();
     if (request.hasRecentPurchasesWindow()) {
@@ -174,6 +187,30 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
         toPolicy(request.getUnknownItems()),
         request.getModelVersion().isEmpty() ? Optional.empty() : Optional.of(request.getModelVersion()),
         window);
+  }
+
+  /** The request's shared candidates (as a row without history), checked; empty when not sent. */
+  private static Optional<ScoreQuery.Row> sharedCandidates(ScoreRequest request) {
+    if (!request.hasSharedCandidates()) {
+      return Optional.empty();
+    }
+    SharedCandidates shared = request.getSharedCandidates();
+    String field = "shared_candidates.candidate_item_ids";
+    RequestChecks.requireCount(field, shared.getCandidateItemIdsCount(), 1, Scorer.MAX_CANDIDATES);
+    RequestChecks.requireIds(field, shared.getCandidateItemIdsList());
+    int counts = shared.getCandidateRecentPurchasesCount();
+    if (counts != 0 && counts != shared.getCandidateItemIdsCount()) {
+      throw RequestChecks.invalid("shared_candidates.candidate_recent_purchases must hold one count per "
+          + "candidate (" + shared.getCandidateItemIdsCount() + ") or none, got " + counts);
+    }
+    for (int c = 0; c < counts; c++) {
+      if (shared.getCandidateRecentPurchases(c) < 0) {
+        throw RequestChecks.invalid("shared_candidates.candidate_recent_purchases[" + c + "] must be >= 0, got "
+            + shared.getCandidateRecentPurchases(c));
+      }
+    }
+    return Optional.of(new ScoreQuery.Row(List.of(), shared.getCandidateItemIdsList(),
+        shared.getCandidateRecentPurchasesList()));
   }
 
   private static ScoreQuery.UnknownItems toPolicy(UnknownItemPolicy policy) {
@@ -193,7 +230,9 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
           .addAllHistoryItemIds(row.historyItemIds())
           .addAllSkippedItemIds(row.skippedItemIds());
       // Candidates are only ever left out, in order: the same count means the same ids.
-      boolean unchanged = row.candidateItemIds().size() == request.getRows(r).getCandidateItemIdsCount();
+      int sent = request.getRows(r).getCandidateItemIdsCount() > 0 ? request.getRows(r).getCandidateItemIdsCount()
+          : request.getSharedCandidates().getCandidateItemIdsCount();
+      boolean unchanged = row.candidateItemIds().size() == sent;
       if (!(request.getOmitUnchangedCandidateIds() && unchanged)) {
         result.addAllCandidateItemIds(row.candidateItemIds());
       }

@@ -11,9 +11,12 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -205,14 +208,18 @@ public final class Scorer {
       throw RequestChecks.invalid("rows hold " + cells + " candidate_item_ids in total; at most "
           + MAX_CELLS + " per request (split the batch)");
     }
+    // Rows that share one candidate list (a request's shared candidates) check it once.
+    Set<List<?>> checked = Collections.newSetFromMap(new IdentityHashMap<>());
     for (int r = 0; r < rows.size(); r++) {
       RequestChecks.requireIds("rows[" + r + "].history_item_ids", rows.get(r).historyItemIds());
-      RequestChecks.requireIds("rows[" + r + "].candidate_item_ids", rows.get(r).candidateItemIds());
+      if (checked.add(rows.get(r).candidateItemIds())) {
+        RequestChecks.requireIds("rows[" + r + "].candidate_item_ids", rows.get(r).candidateItemIds());
+      }
     }
-    validateRecentPurchases(query);
+    validateRecentPurchases(query, checked);
   }
 
-  private static void validateRecentPurchases(ScoreQuery query) {
+  private static void validateRecentPurchases(ScoreQuery query, Set<List<?>> checked) {
     boolean any = false;
     for (int r = 0; r < query.rows().size(); r++) {
       ScoreQuery.Row row = query.rows().get(r);
@@ -224,6 +231,9 @@ public final class Scorer {
       if (row.candidateRecentPurchases().size() != row.candidateItemIds().size()) {
         throw RequestChecks.invalid(field + " must hold one count per candidate ("
             + row.candidateItemIds().size() + ") or none, got " + row.candidateRecentPurchases().size());
+      }
+      if (!checked.add(row.candidateRecentPurchases())) {
+        continue;
       }
       for (int c = 0; c < row.candidateRecentPurchases().size(); c++) {
         if (row.candidateRecentPurchases().get(c) < 0) {
@@ -252,12 +262,17 @@ public final class Scorer {
     Vocabulary vocabulary = model.vocabulary();
     boolean skip = query.unknownItems() == ScoreQuery.UnknownItems.SKIP;
     UnknownIds unknown = new UnknownIds();
+    // Rows that share one candidate list (a request's shared candidates) map it once.
+    Map<List<String>, CandidateSide> sides = new IdentityHashMap<>();
     List<ResolvedRow> resolved = new ArrayList<>(query.rows().size());
     for (int r = 0; r < query.rows().size(); r++) {
       ScoreQuery.Row row = query.rows().get(r);
       Set<String> skipped = new LinkedHashSet<>();
       KnownIds history = known(row.historyItemIds(), vocabulary, "rows[" + r + "].history_item_ids", unknown, skipped);
-      KnownIds candidates = known(row.candidateItemIds(), vocabulary, "rows[" + r + "].candidate_item_ids", unknown, skipped);
+      String candidateField = "rows[" + r + "].candidate_item_ids";
+      CandidateSide candidates = sides.computeIfAbsent(row.candidateItemIds(),
+          ids -> CandidateSide.of(known(ids, vocabulary, candidateField, unknown, new LinkedHashSet<>())));
+      candidates.countUnknownAgain(unknown, skipped);
       // Unknown ids are dropped before truncation, so SKIP still feeds the most recent known items.
       int keep = Math.min(history.ids.size(), model.maxHistoryLength());
       int from = history.ids.size() - keep;
@@ -265,17 +280,11 @@ public final class Scorer {
       for (int i = 0; i < keep; i++) {
         historyIndices[i] = history.indices[from + i];
       }
-      long[] recentPurchases = null;
-      if (row.hasRecentPurchases()) {
-        recentPurchases = new long[candidates.ids.size()];
-        for (int c = 0; c < recentPurchases.length; c++) {
-          recentPurchases[c] = row.candidateRecentPurchases().get(candidates.positions[c]);
-        }
-      }
       resolved.add(new ResolvedRow(
           List.copyOf(history.ids.subList(from, history.ids.size())), historyIndices,
-          List.copyOf(candidates.ids), Arrays.copyOf(candidates.indices, candidates.ids.size()),
-          recentPurchases, List.copyOf(skipped)));
+          candidates.ids, candidates.indices,
+          row.hasRecentPurchases() ? candidates.recentPurchases(row.candidateRecentPurchases()) : null,
+          List.copyOf(skipped)));
     }
     if (!skip && unknown.count > 0) {
       throw RequestChecks.invalid(unknown.count + " item id(s) are not in the vocabulary of model version "
@@ -286,11 +295,60 @@ public final class Scorer {
     return resolved;
   }
 
+  /**
+   * A candidate list mapped to model indices, shared by the rows that sent the same list; the
+   * arrays are never written after this.
+   */
+  private static final class CandidateSide {
+    final List<String> ids;
+    final long[] indices;
+    final int[] positions;
+    final List<String> unknownIds;
+    final int unknownCount;
+    private final Map<List<Long>, long[]> counts = new IdentityHashMap<>();
+    private boolean counted;
+
+    private CandidateSide(KnownIds known, List<String> unknownIds, int unknownCount) {
+      this.ids = List.copyOf(known.ids);
+      this.indices = Arrays.copyOf(known.indices, known.ids.size());
+      this.positions = known.positions;
+      this.unknownIds = unknownIds;
+      this.unknownCount = unknownCount;
+    }
+
+    static CandidateSide of(KnownIds known) {
+      return new CandidateSide(known, List.copyOf(known.unknownIds), known.unknownCount);
+    }
+
+    /** Adds this list's unknown ids to a row that uses it (the first row counted them already). */
+    void countUnknownAgain(UnknownIds unknown, Set<String> skipped) {
+      skipped.addAll(unknownIds);
+      if (counted) {
+        unknown.count += unknownCount;
+      }
+      counted = true;
+    }
+
+    /** The recent purchases of the known candidates, from counts aligned with the sent ids. */
+    long[] recentPurchases(List<Long> sent) {
+      return counts.computeIfAbsent(sent, all -> {
+        long[] kept = new long[ids.size()];
+        for (int c = 0; c < kept.length; c++) {
+          kept[c] = all.get(positions[c]);
+        }
+        return kept;
+      });
+    }
+  }
+
   private static final class KnownIds {
     final List<String> ids;
     final long[] indices;
     /** Position in the request of each known id. */
     final int[] positions;
+    /** The ids left out, first occurrence order, and how many occurrences. */
+    final Set<String> unknownIds = new LinkedHashSet<>();
+    int unknownCount;
 
     KnownIds(int capacity) {
       ids = new ArrayList<>(capacity);
@@ -312,6 +370,8 @@ public final class Scorer {
       int index = vocabulary.indexOf(id);
       if (index == Vocabulary.UNKNOWN) {
         unknown.count++;
+        known.unknownIds.add(id);
+        known.unknownCount++;
         if (unknown.named.size() < UNKNOWN_IDS_NAMED) {
           unknown.named.add(field + "[" + i + "]=\"" + id + "\"");
         }

@@ -10,6 +10,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -219,6 +220,47 @@ class ScoreRpcTest {
     assertEquals(ids(5), response.getRows(1).getCandidateItemIdsList());
     assertEquals(List.of("ghost-c"), response.getRows(1).getSkippedItemIdsList());
     assertEquals(withIds.getRows(1), response.getRows(1));
+  }
+
+  @Test
+  void score_sharedCandidatesWithUnknownIds_areRejectedOrSkippedInEveryRowThatUsesThem() {
+    ScoreRequest request = ScoreRequest.newBuilder()
+        .setSharedCandidates(SharedCandidates.newBuilder().addAllCandidateItemIds(List.of("item-05", "ghost-c", "item-06")))
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(ids(1, 2)))
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(List.of("item-03", "ghost-h")))
+        .build();
+
+    StatusRuntimeException rejected = assertThrows(StatusRuntimeException.class, () -> service.stub.score(request));
+    assertEquals(Status.Code.INVALID_ARGUMENT, rejected.getStatus().getCode());
+    assertTrue(rejected.getStatus().getDescription().startsWith("3 item id(s) are not in the vocabulary"),
+        rejected.getStatus().getDescription());
+
+    ScoreResponse skipped = service.stub.score(request.toBuilder()
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP).setOmitUnchangedCandidateIds(true).build());
+    assertEquals(ids(5, 6), skipped.getRows(0).getCandidateItemIdsList(), "one was skipped: ids listed");
+    assertEquals(List.of("ghost-c"), skipped.getRows(0).getSkippedItemIdsList());
+    assertEquals(List.of("ghost-h", "ghost-c"), skipped.getRows(1).getSkippedItemIdsList());
+    assertScores(new float[] {toyScore(5, 3), toyScore(6, 3)}, skipped.getRows(1));
+  }
+
+  @Test
+  void score_emptyOrBadSharedCandidates_failNamingTheField() {
+    ScoreRequest.Builder request = ScoreRequest.newBuilder().addRows(ScoreRow.newBuilder().addHistoryItemIds("item-01"));
+
+    StatusRuntimeException empty = assertThrows(StatusRuntimeException.class, () -> service.stub.score(
+        request.setSharedCandidates(SharedCandidates.getDefaultInstance()).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+    assertTrue(empty.getStatus().getDescription().contains("shared_candidates.candidate_item_ids"),
+        empty.getStatus().getDescription());
+    StatusRuntimeException blank = assertThrows(StatusRuntimeException.class, () -> service.stub.score(
+        request.setSharedCandidates(SharedCandidates.newBuilder().addCandidateItemIds("")).build()));
+    assertTrue(blank.getStatus().getDescription().contains("shared_candidates.candidate_item_ids[0]"),
+        blank.getStatus().getDescription());
+    // Without shared candidates a row must still send its own.
+    StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> service.stub.score(
+        request.clearSharedCandidates().build()));
+    assertTrue(none.getStatus().getDescription().startsWith("rows[0].candidate_item_ids"),
+        none.getStatus().getDescription());
   }
 
   @Test

@@ -12,8 +12,10 @@ import com.google.protobuf.Duration;
 import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -127,6 +129,57 @@ class TrendScoreRpcTest {
         .setRecentPurchasesWindow(Duration.newBuilder().setSeconds(7 * 86_400)).build();
 
     assertStatus(Status.Code.FAILED_PRECONDITION, "recent purchases were counted over PT168H", request);
+  }
+
+  @Test
+  void score_sharedCandidatesWithCounts_scoreEveryRowWithoutCandidatesAsIfItHadSentThem() {
+    ScoreRequest shared = ScoreRequest.newBuilder()
+        .setSharedCandidates(SharedCandidates.newBuilder()
+            .addAllCandidateItemIds(ids(5, 1, 12)).addAllCandidateRecentPurchases(List.of(0L, 9L, 3L)))
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(ids(2, 4)))
+        .addRows(row(List.of(3), List.of(7)))                   // its own candidates, no counts
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(ids(6)))
+        .setRecentPurchasesWindow(FORTNIGHT)
+        .setOmitUnchangedCandidateIds(true)
+        .build();
+    ScoreRequest perRow = withCounts(counted(row(List.of(2, 4), List.of(5, 1, 12)), 0, 9, 3)).toBuilder()
+        .addRows(row(List.of(3), List.of(7)))
+        .addRows(counted(row(List.of(6), List.of(5, 1, 12)), 0, 9, 3))
+        .setOmitUnchangedCandidateIds(true)
+        .build();
+
+    ScoreResponse response = service.stub.score(shared);
+
+    assertEquals(service.stub.score(perRow), response);
+    assertEquals(0, response.getRows(0).getCandidateItemIdsCount(), "ids left out: they are the shared ones");
+    assertFloats(new float[] {0f, trend(9), trend(3)}, response.getRows(2).getTrendScoresList());
+    assertFloats(new float[] {0f}, response.getRows(1).getTrendScoresList());
+  }
+
+  @Test
+  void score_rowWithCountsButNoCandidates_failsWithInvalidArgument() {
+    ScoreRequest request = ScoreRequest.newBuilder()
+        .setSharedCandidates(SharedCandidates.newBuilder().addAllCandidateItemIds(ids(5)))
+        .addRows(ScoreRow.newBuilder().addHistoryItemIds(id(2)).addCandidateRecentPurchases(4))
+        .setRecentPurchasesWindow(FORTNIGHT)
+        .build();
+
+    assertStatus(Status.Code.INVALID_ARGUMENT, "rows[0].candidate_recent_purchases needs the row's own "
+        + "candidate_item_ids", request);
+  }
+
+  @Test
+  void score_sharedCountsOfTheWrongLengthOrNegative_failWithInvalidArgument() {
+    ScoreRequest.Builder request = ScoreRequest.newBuilder()
+        .addRows(ScoreRow.newBuilder().addHistoryItemIds(id(2)))
+        .setRecentPurchasesWindow(FORTNIGHT);
+
+    assertStatus(Status.Code.INVALID_ARGUMENT, "shared_candidates.candidate_recent_purchases must hold one "
+        + "count per candidate (2) or none, got 1", request.setSharedCandidates(SharedCandidates.newBuilder()
+            .addAllCandidateItemIds(ids(5, 1)).addCandidateRecentPurchases(3)).build());
+    assertStatus(Status.Code.INVALID_ARGUMENT, "shared_candidates.candidate_recent_purchases[1] must be >= 0",
+        request.setSharedCandidates(SharedCandidates.newBuilder()
+            .addAllCandidateItemIds(ids(5, 1)).addAllCandidateRecentPurchases(List.of(3L, -2L))).build());
   }
 
   private static float trend(long count) {
