@@ -180,23 +180,28 @@ final class ModelClient {
   }
 
   /**
-   * One row per history against {@code candidates}, each with its recent purchases. When all
-   * rows count alike (the usual counterfactual batch) the candidates and counts go once, as the
-   * request's shared candidates, instead of once per row.
+   * One row per history against {@code candidates}, each with its recent purchases. With more
+   * than one row the candidates go once, as the request's shared candidates, with the first
+   * row's counts; a row that counts otherwise (the trendless row) sends its own counts.
    */
   private static void addRows(ScoreRequest.Builder request, List<List<String>> histories,
                               List<RecentPurchases> recents, List<String> candidates) {
-    boolean alike = histories.size() > 1 && recents.stream().allMatch(recents.get(0)::equals);
-    if (alike) {
-      SharedCandidates.Builder shared = SharedCandidates.newBuilder().addAllCandidateItemIds(candidates);
-      recents.get(0).addCountsTo(shared, candidates);
-      request.setSharedCandidates(shared);
+    boolean shared = histories.size() > 1;
+    if (shared) {
+      SharedCandidates.Builder sharedCandidates = SharedCandidates.newBuilder().addAllCandidateItemIds(candidates);
+      recents.get(0).addCountsTo(sharedCandidates, candidates);
+      request.setSharedCandidates(sharedCandidates);
     }
     for (int i = 0; i < histories.size(); i++) {
       ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(histories.get(i));
-      if (!alike) {
+      if (!shared) {
         row.addAllCandidateItemIds(candidates);
         recents.get(i).addCountsTo(row, candidates);
+      } else if (!recents.get(i).equals(recents.get(0))) {
+        // Its own counts for the shared ids; a row without counts sends zeros (a trend of 0).
+        RecentPurchases own = recents.get(i).window().isPresent() ? recents.get(i)
+            : new RecentPurchases(Map.of(), recents.get(0).window());
+        own.addCountsTo(row, candidates);
       }
       request.addRows(row);
     }

@@ -112,7 +112,10 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     observer.onCompleted();
   }
 
-  /** {@code request} with every row that sent no candidates given the shared ones (as the model service reads it). */
+  /**
+   * {@code request} with every row that sent no candidates given the shared ones, and their counts
+   * unless it sent its own (as the model service reads it).
+   */
   static ScoreRequest perRow(ScoreRequest request) {
     if (!request.hasSharedCandidates()) {
       return request;
@@ -120,10 +123,15 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     SharedCandidates shared = request.getSharedCandidates();
     ScoreRequest.Builder expanded = request.toBuilder().clearSharedCandidates().clearRows();
     for (ScoreRow row : request.getRowsList()) {
-      expanded.addRows(row.getCandidateItemIdsCount() > 0 ? row : row.toBuilder()
-          .addAllCandidateItemIds(shared.getCandidateItemIdsList())
-          .addAllCandidateRecentPurchases(shared.getCandidateRecentPurchasesList())
-          .build());
+      if (row.getCandidateItemIdsCount() > 0) {
+        expanded.addRows(row);
+        continue;
+      }
+      ScoreRow.Builder full = row.toBuilder().addAllCandidateItemIds(shared.getCandidateItemIdsList());
+      if (row.getCandidateRecentPurchasesCount() == 0) {          // else its own counts
+        full.addAllCandidateRecentPurchases(shared.getCandidateRecentPurchasesList());
+      }
+      expanded.addRows(full);
     }
     return expanded.build();
   }

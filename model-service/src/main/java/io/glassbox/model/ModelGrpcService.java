@@ -164,13 +164,11 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
             row.getCandidateRecentPurchasesList()));
         continue;
       }
-      if (row.getCandidateRecentPurchasesCount() > 0) {
-        throw RequestChecks.invalid("rows[" + r + "].candidate_recent_purchases needs the row's own "
-            + "candidate_item_ids (a row scored against shared_candidates takes their counts)");
-      }
-      // The same list objects for every such row: the scorer checks and maps them once.
+      // The same list objects for every such row: the scorer checks and maps them once. A row
+      // may bring its own counts for them (e.g. the trend set to 0).
       rows.add(new ScoreQuery.Row(row.getHistoryItemIdsList(), shared.get().candidateItemIds(),
-          shared.get().candidateRecentPurchases()));
+          row.getCandidateRecentPurchasesCount() > 0 ? row.getCandidateRecentPurchasesList()
+              : shared.get().candidateRecentPurchases()));
     }
     Optional<java.time.Duration> window = Optional.empty();
     if (request.hasRecentPurchasesWindow()) {

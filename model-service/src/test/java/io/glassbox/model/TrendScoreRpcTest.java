@@ -157,15 +157,22 @@ class TrendScoreRpcTest {
   }
 
   @Test
-  void score_rowWithCountsButNoCandidates_failsWithInvalidArgument() {
-    ScoreRequest request = ScoreRequest.newBuilder()
-        .setSharedCandidates(SharedCandidates.newBuilder().addAllCandidateItemIds(ids(5)))
-        .addRows(ScoreRow.newBuilder().addHistoryItemIds(id(2)).addCandidateRecentPurchases(4))
-        .setRecentPurchasesWindow(FORTNIGHT)
-        .build();
+  void score_rowWithItsOwnCountsForSharedCandidates_usesThemInsteadOfTheShared() {
+    ScoreRequest.Builder request = ScoreRequest.newBuilder()
+        .setSharedCandidates(SharedCandidates.newBuilder()
+            .addAllCandidateItemIds(ids(5, 1)).addAllCandidateRecentPurchases(List.of(9L, 3L)))
+        .addRows(ScoreRow.newBuilder().addHistoryItemIds(id(2)))
+        .addRows(ScoreRow.newBuilder().addHistoryItemIds(id(2)).addAllCandidateRecentPurchases(List.of(0L, 0L)))
+        .setRecentPurchasesWindow(FORTNIGHT);
 
-    assertStatus(Status.Code.INVALID_ARGUMENT, "rows[0].candidate_recent_purchases needs the row's own "
-        + "candidate_item_ids", request);
+    ScoreResponse response = service.stub.score(request.build());
+
+    assertFloats(new float[] {trend(9), trend(3)}, response.getRows(0).getTrendScoresList());
+    assertFloats(new float[] {0f, 0f}, response.getRows(1).getTrendScoresList());
+    assertFloats(new float[] {toyScore(5, 2), toyScore(1, 2)}, response.getRows(1).getScoresList());
+    assertStatus(Status.Code.INVALID_ARGUMENT, "rows[1].candidate_recent_purchases must hold one count per "
+        + "candidate (2) or none, got 1", request.setRows(1, ScoreRow.newBuilder().addHistoryItemIds(id(2))
+            .addCandidateRecentPurchases(4)).build());
   }
 
   @Test
