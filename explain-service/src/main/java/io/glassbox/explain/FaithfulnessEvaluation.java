@@ -115,7 +115,7 @@ public final class FaithfulnessEvaluation {
     RecentPurchases recent = RecentPurchases.of(eligible, trendWindow);
     List<String> eligibleIds = eligible.stream().map(Candidate::getItemId).toList();
     ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(record).addAllCandidateItemIds(eligibleIds);
-    recent.addCountsTo(scoreRow, eligibleIds);
+    scoreRow.addAllCandidateRecentPurchases(recent.countsOf(eligibleIds));
     ScoreRequest.Builder scoreRequest = ScoreRequest.newBuilder()
         .addRows(scoreRow)
         .setIncludeAttention(true)

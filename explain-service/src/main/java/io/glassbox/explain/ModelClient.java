@@ -189,19 +189,19 @@ final class ModelClient {
     boolean shared = histories.size() > 1;
     if (shared) {
       SharedCandidates.Builder sharedCandidates = SharedCandidates.newBuilder().addAllCandidateItemIds(candidates);
-      recents.get(0).addCountsTo(sharedCandidates, candidates);
+      sharedCandidates.addAllCandidateRecentPurchases(recents.get(0).countsOf(candidates));
       request.setSharedCandidates(sharedCandidates);
     }
     for (int i = 0; i < histories.size(); i++) {
       ScoreRow.Builder row = ScoreRow.newBuilder().addAllHistoryItemIds(histories.get(i));
       if (!shared) {
         row.addAllCandidateItemIds(candidates);
-        recents.get(i).addCountsTo(row, candidates);
+        row.addAllCandidateRecentPurchases(recents.get(i).countsOf(candidates));
       } else if (!recents.get(i).equals(recents.get(0))) {
-        // Its own counts for the shared ids; a row without counts sends zeros (a trend of 0).
-        RecentPurchases own = recents.get(i).window().isPresent() ? recents.get(i)
-            : new RecentPurchases(Map.of(), recents.get(0).window());
-        own.addCountsTo(row, candidates);
+        // Its own counts for the shared ids; a row without counts beside rows with counts sends
+        // zeros (a trend of 0).
+        RecentPurchases own = recents.get(i).window().isPresent() ? recents.get(i) : recents.get(0).withoutAnyTrend();
+        row.addAllCandidateRecentPurchases(own.countsOf(candidates));
       }
       request.addRows(row);
     }

@@ -6,8 +6,6 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.Duration;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.ScoreRequest;
-import io.glassbox.api.v1.ScoreRow;
-import io.glassbox.api.v1.SharedCandidates;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,17 +92,8 @@ record RecentPurchases(Map<String, Long> counts, Optional<Duration> window) {
     window.ifPresent(request::setRecentPurchasesWindow);
   }
 
-  /** Adds one count per candidate to {@code row} (in candidate order) when there are counts. */
-  void addCountsTo(ScoreRow.Builder row, List<String> candidates) {
-    if (window.isPresent()) {
-      candidates.forEach(id -> row.addCandidateRecentPurchases(count(id)));
-    }
-  }
-
-  /** As {@link #addCountsTo(ScoreRow.Builder, List)}, for a request's shared candidates. */
-  void addCountsTo(SharedCandidates.Builder shared, List<String> candidates) {
-    if (window.isPresent()) {
-      candidates.forEach(id -> shared.addCandidateRecentPurchases(count(id)));
-    }
+  /** One count per candidate (in candidate order) when there are counts; none otherwise. */
+  List<Long> countsOf(List<String> candidates) {
+    return window.isPresent() ? candidates.stream().map(this::count).toList() : List.of();
   }
 }

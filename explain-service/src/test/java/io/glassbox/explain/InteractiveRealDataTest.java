@@ -410,7 +410,7 @@ class InteractiveRealDataTest {
 
   private static Map<String, Float> score(List<String> history, List<String> candidates, RecentPurchases recent) {
     ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(history).addAllCandidateItemIds(candidates);
-    recent.addCountsTo(scoreRow, candidates);
+    scoreRow.addAllCandidateRecentPurchases(recent.countsOf(candidates));
     ScoreRequest.Builder request = ScoreRequest.newBuilder()
         .addRows(scoreRow).setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
     recent.addWindowTo(request);

@@ -196,16 +196,9 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     String field = "shared_candidates.candidate_item_ids";
     RequestChecks.requireCount(field, shared.getCandidateItemIdsCount(), 1, Scorer.MAX_CANDIDATES);
     RequestChecks.requireIds(field, shared.getCandidateItemIdsList());
-    int counts = shared.getCandidateRecentPurchasesCount();
-    if (counts != 0 && counts != shared.getCandidateItemIdsCount()) {
-      throw RequestChecks.invalid("shared_candidates.candidate_recent_purchases must hold one count per "
-          + "candidate (" + shared.getCandidateItemIdsCount() + ") or none, got " + counts);
-    }
-    for (int c = 0; c < counts; c++) {
-      if (shared.getCandidateRecentPurchases(c) < 0) {
-        throw RequestChecks.invalid("shared_candidates.candidate_recent_purchases[" + c + "] must be >= 0, got "
-            + shared.getCandidateRecentPurchases(c));
-      }
+    if (shared.getCandidateRecentPurchasesCount() > 0) {
+      Scorer.requireCounts("shared_candidates.candidate_recent_purchases",
+          shared.getCandidateRecentPurchasesList(), shared.getCandidateItemIdsCount());
     }
     return Optional.of(new ScoreQuery.Row(List.of(), shared.getCandidateItemIdsList(),
         shared.getCandidateRecentPurchasesList()));

@@ -227,19 +227,11 @@ public final class Scorer {
         continue;
       }
       any = true;
-      String field = "rows[" + r + "].candidate_recent_purchases";
-      if (row.candidateRecentPurchases().size() != row.candidateItemIds().size()) {
-        throw RequestChecks.invalid(field + " must hold one count per candidate ("
-            + row.candidateItemIds().size() + ") or none, got " + row.candidateRecentPurchases().size());
-      }
-      if (!checked.add(row.candidateRecentPurchases())) {
-        continue;
-      }
-      for (int c = 0; c < row.candidateRecentPurchases().size(); c++) {
-        if (row.candidateRecentPurchases().get(c) < 0) {
-          throw RequestChecks.invalid(field + "[" + c + "] must be >= 0, got "
-              + row.candidateRecentPurchases().get(c));
-        }
+      // A list shared by rows has its counts checked once; its length, against each row.
+      if (checked.add(row.candidateRecentPurchases())
+          || row.candidateRecentPurchases().size() != row.candidateItemIds().size()) {
+        requireCounts("rows[" + r + "].candidate_recent_purchases", row.candidateRecentPurchases(),
+            row.candidateItemIds().size());
       }
     }
     if (!any) {
@@ -249,6 +241,22 @@ public final class Scorer {
         "recent_purchases_window must be set when rows carry candidate_recent_purchases"));
     if (window.isNegative() || window.isZero() || window.compareTo(TrendTerm.MAX_WINDOW) > 0) {
       throw RequestChecks.invalid("recent_purchases_window must be in (0, 366 days], got " + window);
+    }
+  }
+
+  /**
+   * Requires {@code counts} (named {@code field}) to hold one count >= 0 for each of {@code
+   * candidates} candidates; INVALID_ARGUMENT otherwise.
+   */
+  static void requireCounts(String field, List<Long> counts, int candidates) {
+    if (counts.size() != candidates) {
+      throw RequestChecks.invalid(field + " must hold one count per candidate (" + candidates
+          + ") or none, got " + counts.size());
+    }
+    for (int c = 0; c < counts.size(); c++) {
+      if (counts.get(c) < 0) {
+        throw RequestChecks.invalid(field + "[" + c + "] must be >= 0, got " + counts.get(c));
+      }
     }
   }
 
@@ -267,12 +275,16 @@ public final class Scorer {
     List<ResolvedRow> resolved = new ArrayList<>(query.rows().size());
     for (int r = 0; r < query.rows().size(); r++) {
       ScoreQuery.Row row = query.rows().get(r);
-      Set<String> skipped = new LinkedHashSet<>();
-      KnownIds history = known(row.historyItemIds(), vocabulary, "rows[" + r + "].history_item_ids", unknown, skipped);
-      String candidateField = "rows[" + r + "].candidate_item_ids";
-      CandidateSide candidates = sides.computeIfAbsent(row.candidateItemIds(),
-          ids -> CandidateSide.of(known(ids, vocabulary, candidateField, unknown, new LinkedHashSet<>())));
-      candidates.countUnknownAgain(unknown, skipped);
+      KnownIds history = known(row.historyItemIds(), vocabulary, "rows[" + r + "].history_item_ids", unknown);
+      CandidateSide candidates = sides.get(row.candidateItemIds());
+      if (candidates == null) {
+        candidates = new CandidateSide(known(row.candidateItemIds(), vocabulary, "rows[" + r + "].candidate_item_ids", unknown));
+        sides.put(row.candidateItemIds(), candidates);
+      } else {
+        unknown.count += candidates.unknownCount;       // counted once per row that sent them, as before
+      }
+      Set<String> skipped = new LinkedHashSet<>(history.unknownIds);
+      skipped.addAll(candidates.unknownIds);
       // Unknown ids are dropped before truncation, so SKIP still feeds the most recent known items.
       int keep = Math.min(history.ids.size(), model.maxHistoryLength());
       int from = history.ids.size() - keep;
@@ -303,30 +315,16 @@ public final class Scorer {
     final List<String> ids;
     final long[] indices;
     final int[] positions;
-    final List<String> unknownIds;
+    final Set<String> unknownIds;
     final int unknownCount;
     private final Map<List<Long>, long[]> counts = new IdentityHashMap<>();
-    private boolean counted;
 
-    private CandidateSide(KnownIds known, List<String> unknownIds, int unknownCount) {
+    CandidateSide(KnownIds known) {
       this.ids = List.copyOf(known.ids);
       this.indices = Arrays.copyOf(known.indices, known.ids.size());
       this.positions = known.positions;
-      this.unknownIds = unknownIds;
-      this.unknownCount = unknownCount;
-    }
-
-    static CandidateSide of(KnownIds known) {
-      return new CandidateSide(known, List.copyOf(known.unknownIds), known.unknownCount);
-    }
-
-    /** Adds this list's unknown ids to a row that uses it (the first row counted them already). */
-    void countUnknownAgain(UnknownIds unknown, Set<String> skipped) {
-      skipped.addAll(unknownIds);
-      if (counted) {
-        unknown.count += unknownCount;
-      }
-      counted = true;
+      this.unknownIds = known.unknownIds;
+      this.unknownCount = known.unknownCount;
     }
 
     /** The recent purchases of the known candidates, from counts aligned with the sent ids. */
@@ -362,8 +360,7 @@ public final class Scorer {
     final List<String> named = new ArrayList<>();
   }
 
-  private static KnownIds known(
-      List<String> ids, Vocabulary vocabulary, String field, UnknownIds unknown, Set<String> skipped) {
+  private static KnownIds known(List<String> ids, Vocabulary vocabulary, String field, UnknownIds unknown) {
     KnownIds known = new KnownIds(ids.size());
     for (int i = 0; i < ids.size(); i++) {
       String id = ids.get(i);
@@ -375,7 +372,6 @@ public final class Scorer {
         if (unknown.named.size() < UNKNOWN_IDS_NAMED) {
           unknown.named.add(field + "[" + i + "]=\"" + id + "\"");
         }
-        skipped.add(id);
       } else {
         known.indices[known.ids.size()] = index;
         known.positions[known.ids.size()] = i;
