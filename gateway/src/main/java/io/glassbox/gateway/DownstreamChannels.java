@@ -3,6 +3,7 @@ package io.glassbox.gateway;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientChannels.Callbacks;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
@@ -35,17 +36,21 @@ final class DownstreamChannels implements AutoCloseable {
    * whole counterfactual batch, and the gateway already answers without it (degraded, flagged).
    * The explain service's own calls are not retried either, so no call is ever multiplied by
    * retries at two layers. IngestEvents (SubmitFeedback) is a write and is sent once.
+   *
+   * <p>Replies are handled on the transport thread that read them ({@link Callbacks#ON_TRANSPORT}):
+   * every step of a request is a non-blocking continuation of the one before (see
+   * {@link Recommender}), so handing each reply to a pool thread first only added a wake-up.
    */
   static DownstreamChannels open(GatewayConfig config, ClientSettings client) {
     return new DownstreamChannels(
         ClientChannels.forTarget(config.featureTarget(), client, Retries.idempotentReads(
             FeatureServiceGrpc.getGetUserHistoryMethod(),
             FeatureServiceGrpc.getRetrieveCandidatesMethod(),
-            FeatureServiceGrpc.getGetItemsMethod())),
+            FeatureServiceGrpc.getGetItemsMethod()), Callbacks.ON_TRANSPORT),
         ClientChannels.forTarget(config.modelTarget(), client, Retries.idempotentReads(
             ModelServiceGrpc.getScoreMethod(),
-            ModelServiceGrpc.getGetModelInfoMethod())),
-        ClientChannels.forTarget(config.explainTarget(), client, Retries.none()));
+            ModelServiceGrpc.getGetModelInfoMethod()), Callbacks.ON_TRANSPORT),
+        ClientChannels.forTarget(config.explainTarget(), client, Retries.none(), Callbacks.ON_TRANSPORT));
   }
 
   ManagedChannel feature() {
