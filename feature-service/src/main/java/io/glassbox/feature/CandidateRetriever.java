@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -34,8 +35,11 @@ public final class CandidateRetriever {
   /** Most history items named as the reason for a co-purchase candidate. */
   static final int MAX_VIA_ITEMS = 3;
 
-  private static final Comparator<Scored> BEST_FIRST =
-      Comparator.comparingDouble((Scored s) -> -s.score).thenComparing(s -> s.itemId);
+  /** Higher score first, then item id: a total order, so equal scores rank the same every time. */
+  private static final Comparator<Scored> BEST_FIRST = (a, b) -> {
+    int byScore = Double.compare(b.score, a.score);
+    return byScore != 0 ? byScore : a.itemId.compareTo(b.itemId);
+  };
 
   private final EventStore store;
   private final int recentItems;
@@ -59,16 +63,12 @@ public final class CandidateRetriever {
     Set<String> excluded = excludeHistory && user.isPresent() ? user.get().allItemIds() : Set.of();
 
     Map<String, Scored> byItem = new HashMap<>();
-    if (user.isPresent()) {
-      List<String> recent = user.get().recentDistinctItemIds();
-      for (int r = 0; r < recent.size(); r++) {
-        double weight = Math.pow(RECENCY_DECAY, r);
-        String via = recent.get(r);
-        for (CoPurchaseNeighbour neighbour : store.coPurchaseNeighbours(via)) {
-          if (!excluded.contains(neighbour.itemId())) {
-            byItem.computeIfAbsent(neighbour.itemId(), Scored::new)
-                .vote(via, weight * neighbour.sharedBaskets());
-          }
+    List<String> recent = user.isPresent() ? user.get().recentDistinctItemIds() : List.of();
+    for (int r = 0; r < recent.size(); r++) {
+      double weight = Math.pow(RECENCY_DECAY, r);
+      for (CoPurchaseNeighbour neighbour : store.coPurchaseNeighbours(recent.get(r))) {
+        if (!excluded.contains(neighbour.itemId())) {
+          byItem.computeIfAbsent(neighbour.itemId(), Scored::new).vote(r, weight * neighbour.sharedBaskets());
         }
       }
     }
@@ -100,40 +100,74 @@ public final class CandidateRetriever {
     ranked.sort(BEST_FIRST);
     List<RetrievedCandidate> candidates = new ArrayList<>(Math.min(limit, ranked.size()));
     for (Scored scored : ranked.subList(0, Math.min(limit, ranked.size()))) {
-      candidates.add(scored.toCandidate());
+      candidates.add(scored.toCandidate(recent));
     }
     return new Retrieval(candidates, user.isPresent());
   }
 
-  /** A candidate being scored. */
+  /**
+   * A candidate being scored. Recent items are distinct and an item's neighbours are too, so
+   * each recent item votes at most once per candidate: its votes are kept as (recent-item
+   * position, vote) pairs in small arrays rather than a map per candidate (retrieval visits up
+   * to 20 x 200 neighbours per call; the maps were most of its time).
+   */
   private static final class Scored {
     final String itemId;
-    final Set<CandidateSource> sources = EnumSet.noneOf(CandidateSource.class);
-    final Map<String, Double> votesByVia = new HashMap<>();
+    boolean coPurchase;
+    boolean popular;
+    int[] voters = NO_VOTERS;
+    double[] votes = NO_VOTES;
+    int voteCount;
     double score;
+
+    private static final int[] NO_VOTERS = new int[0];
+    private static final double[] NO_VOTES = new double[0];
 
     Scored(String itemId) {
       this.itemId = itemId;
     }
 
-    void vote(String via, double vote) {
-      sources.add(CandidateSource.CO_PURCHASE);
-      votesByVia.merge(via, vote, Double::sum);
+    /** The vote of the {@code recent}-th most recent item. */
+    void vote(int recent, double vote) {
+      if (voteCount == voters.length) {
+        int grown = Math.max(4, voteCount * 2);
+        voters = Arrays.copyOf(voters, grown);
+        votes = Arrays.copyOf(votes, grown);
+      }
+      voters[voteCount] = recent;
+      votes[voteCount] = vote;
+      voteCount++;
+      coPurchase = true;
       score += vote;
     }
 
     void markPopular(double share) {
-      sources.add(CandidateSource.POPULAR);
+      popular = true;
       score += share;
     }
 
-    RetrievedCandidate toCandidate() {
-      List<String> via = votesByVia.entrySet().stream()
-          .sorted(Map.Entry.<String, Double>comparingByValue().reversed()
-              .thenComparing(Map.Entry.comparingByKey()))
-          .limit(MAX_VIA_ITEMS)
-          .map(Map.Entry::getKey)
-          .toList();
+    /** Its via items: the {@value #MAX_VIA_ITEMS} largest votes, ties by item id. */
+    RetrievedCandidate toCandidate(List<String> recent) {
+      Set<CandidateSource> sources = EnumSet.noneOf(CandidateSource.class);
+      if (coPurchase) {
+        sources.add(CandidateSource.CO_PURCHASE);
+      }
+      if (popular) {
+        sources.add(CandidateSource.POPULAR);
+      }
+      boolean[] taken = new boolean[voteCount];
+      List<String> via = new ArrayList<>(Math.min(MAX_VIA_ITEMS, voteCount));
+      while (via.size() < Math.min(MAX_VIA_ITEMS, voteCount)) {
+        int best = -1;
+        for (int i = 0; i < voteCount; i++) {
+          if (!taken[i] && (best < 0 || votes[i] > votes[best]
+              || (votes[i] == votes[best] && recent.get(voters[i]).compareTo(recent.get(voters[best])) < 0))) {
+            best = i;
+          }
+        }
+        taken[best] = true;
+        via.add(recent.get(voters[best]));
+      }
       return new RetrievedCandidate(itemId, sources, score, via);
     }
   }
