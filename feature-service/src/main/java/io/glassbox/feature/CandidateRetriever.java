@@ -62,18 +62,9 @@ public final class CandidateRetriever {
     var user = store.userItems(userId, recentItems);
     Set<String> excluded = excludeHistory && user.isPresent() ? user.get().allItemIds() : Set.of();
 
-    Map<String, Scored> byItem = new HashMap<>();
     List<String> recent = user.isPresent() ? user.get().recentDistinctItemIds() : List.of();
-    for (int r = 0; r < recent.size(); r++) {
-      double weight = Math.pow(RECENCY_DECAY, r);
-      for (CoPurchaseNeighbour neighbour : store.coPurchaseNeighbours(recent.get(r))) {
-        if (!excluded.contains(neighbour.itemId())) {
-          byItem.computeIfAbsent(neighbour.itemId(), Scored::new).vote(r, weight * neighbour.sharedBaskets());
-        }
-      }
-    }
+    List<Scored> coPurchase = coPurchaseCandidates(recent, excluded);
     // Only the best `limit` co-purchase candidates can make it into the answer.
-    List<Scored> coPurchase = new ArrayList<>(byItem.values());
     coPurchase.sort(BEST_FIRST);
     Map<String, Scored> kept = new HashMap<>();
     for (Scored scored : coPurchase.subList(0, Math.min(limit, coPurchase.size()))) {
@@ -103,6 +94,49 @@ public final class CandidateRetriever {
       candidates.add(scored.toCandidate(recent));
     }
     return new Retrieval(candidates, user.isPresent());
+  }
+
+  /**
+   * Every item that a recent item votes for, with its votes, in no particular order. Works on
+   * the store's dense item indices; only the candidates found get their ids.
+   */
+  private List<Scored> coPurchaseCandidates(List<String> recent, Set<String> excluded) {
+    if (recent.isEmpty()) {
+      return new ArrayList<>();
+    }
+    CoPurchaseGraph graph = store.coPurchaseGraph();
+    boolean[] skip = new boolean[graph.itemCount()];
+    for (String itemId : excluded) {
+      int index = graph.indexOf(itemId);
+      if (index >= 0) {
+        skip[index] = true;
+      }
+    }
+    Scored[] byIndex = new Scored[graph.itemCount()];
+    List<Scored> found = new ArrayList<>();
+    for (int r = 0; r < recent.size(); r++) {
+      int via = graph.indexOf(recent.get(r));
+      if (via < 0) {
+        continue;     // an item added after the data set was loaded: no co-purchase statistics
+      }
+      double weight = Math.pow(RECENCY_DECAY, r);
+      int[] neighbours = graph.neighbours(via);
+      int[] shared = graph.sharedBaskets(via);
+      for (int n = 0; n < neighbours.length; n++) {
+        int item = neighbours[n];
+        if (skip[item]) {
+          continue;
+        }
+        Scored scored = byIndex[item];
+        if (scored == null) {
+          scored = new Scored(graph.itemIdAt(item));
+          byIndex[item] = scored;
+          found.add(scored);
+        }
+        scored.vote(r, weight * shared[n]);
+      }
+    }
+    return found;
   }
 
   /**

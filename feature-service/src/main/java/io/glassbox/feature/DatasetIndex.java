@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * replica and never change); the per-user timelines and counts are handed to the store once
  * ({@link Indexed}) and then dropped.
  */
-final class DatasetIndex {
+final class DatasetIndex implements CoPurchaseGraph {
   private static final Logger log = LoggerFactory.getLogger(DatasetIndex.class);
 
   private final List<Dataset.Item> items;
@@ -109,6 +109,32 @@ final class DatasetIndex {
   /** The dataset's catalogue, in file order (the index of an item is its position). */
   List<Dataset.Item> items() {
     return items;
+  }
+
+  @Override
+  public int itemCount() {
+    return items.size();
+  }
+
+  @Override
+  public int indexOf(String itemId) {
+    Integer index = itemIndex.get(itemId);
+    return index == null ? -1 : index;
+  }
+
+  @Override
+  public String itemIdAt(int index) {
+    return items.get(index).itemId();
+  }
+
+  @Override
+  public int[] neighbours(int index) {
+    return coPurchase.neighbours(index);
+  }
+
+  @Override
+  public int[] sharedBaskets(int index) {
+    return coPurchase.sharedBaskets(index);
   }
 
   /** Items bought in the same dataset baskets as {@code itemId}, most shared baskets first. */

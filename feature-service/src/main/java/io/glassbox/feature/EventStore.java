@@ -77,6 +77,9 @@ public interface EventStore extends AutoCloseable {
   /** Items bought in the same baskets as {@code itemId}, most shared baskets first. */
   List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId);
 
+  /** The same neighbours for every dataset item at once, by index (for candidate retrieval). */
+  CoPurchaseGraph coPurchaseGraph();
+
   /**
    * The time of the newest event in the store (any user, any type); empty when it holds none.
    * The default request time for {@link #recentPurchases}: for a historical data set it is the

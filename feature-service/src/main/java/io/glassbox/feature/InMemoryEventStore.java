@@ -184,6 +184,11 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
+  public CoPurchaseGraph coPurchaseGraph() {
+    return state().index;
+  }
+
+  @Override
   public List<PopularItem> mostPurchased(int maxItems) {
     return state().popularity.top(maxItems);
   }

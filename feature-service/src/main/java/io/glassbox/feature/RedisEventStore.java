@@ -431,6 +431,11 @@ public final class RedisEventStore implements EventStore {
   }
 
   @Override
+  public CoPurchaseGraph coPurchaseGraph() {
+    return index();
+  }
+
+  @Override
   public List<PopularItem> mostPurchased(int maxItems) {
     index();
     if (maxItems <= 0) {

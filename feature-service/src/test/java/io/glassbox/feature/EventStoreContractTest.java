@@ -178,6 +178,22 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void coPurchaseGraph_holdsTheSameNeighboursByIndex() {
+    CoPurchaseGraph graph = store.coPurchaseGraph();
+
+    for (String itemId : List.of("A", "B", "C", "D", "E", "F")) {
+      int index = graph.indexOf(itemId);
+      assertEquals(itemId, graph.itemIdAt(index));
+      List<CoPurchaseNeighbour> byIndex = new ArrayList<>();
+      for (int n = 0; n < graph.neighbours(index).length; n++) {
+        byIndex.add(new CoPurchaseNeighbour(graph.itemIdAt(graph.neighbours(index)[n]), graph.sharedBaskets(index)[n]));
+      }
+      assertEquals(store.coPurchaseNeighbours(itemId), byIndex, itemId);
+    }
+    assertEquals(-1, graph.indexOf("unknown"));
+  }
+
+  @Test
   void mostPurchased_ordersByPurchasesThenIdAndLeavesOutUnbought() {
     assertEquals(List.of(new PopularItem("A", 3), new PopularItem("B", 3), new PopularItem("C", 2),
         new PopularItem("D", 1), new PopularItem("F", 1)), store.mostPurchased(10));
