@@ -9,13 +9,35 @@ import java.util.Arrays;
  * purchases in a window before a request time: the newest {@code maxPerItem} of each item, so
  * memory stays bounded however many purchases are ingested (older ones only matter to windows
  * reaching back past them, whose counts then stop growing). Times are kept at one-second
- * resolution (the datasets record seconds; an ingested event's nanoseconds are dropped). Not
- * thread-safe: the owner guards it.
+ * resolution (the datasets record seconds; an ingested event's nanoseconds are dropped). The
+ * owner guards it: changes under an exclusive lock, {@link #count} under a shared one (several
+ * counts may run at once).
+ *
+ * <p>Counts are remembered per window until the times change: every ranking call asks for its
+ * 500 candidates' counts over the same window (the model's trend window before the newest event),
+ * and between ingested events those counts cannot change. Two binary searches per item over
+ * arrays of up to thousands of times missed the cache often enough to cost about as much as the
+ * whole co-purchase retrieval in the running suite.
  */
 final class PurchaseTimes {
   private final int maxPerItem;
   private long[][] times;
   private int[] sizes;
+  /** Counts over one window, -1 until asked for; null after any change. */
+  private volatile Memo memo;
+
+  /**
+   * Counts over the whole seconds {@code first <= s < end}, filled in as items are asked for.
+   * Concurrent counts may store the same value twice; a value, once stored, is right until the
+   * times change, and a change drops the memo.
+   */
+  private record Memo(long first, long end, int[] counts) {
+    static Memo empty(long first, long end, int items) {
+      int[] counts = new int[items];
+      Arrays.fill(counts, -1);
+      return new Memo(first, end, counts);
+    }
+  }
 
   PurchaseTimes(int itemCount) {
     this(itemCount, Integer.MAX_VALUE);
@@ -32,6 +54,7 @@ final class PurchaseTimes {
 
   /** Makes room for items {@code 0..itemCount-1} (the catalogue grew). */
   void ensureItems(int itemCount) {
+    memo = null;
     if (itemCount > times.length) {
       times = Arrays.copyOf(times, itemCount);
       sizes = Arrays.copyOf(sizes, itemCount);
@@ -40,6 +63,7 @@ final class PurchaseTimes {
 
   /** Adds a purchase in any order; call {@link #sort()} before counting. */
   void add(int item, long epochSecond) {
+    memo = null;
     long[] row = times[item];
     if (row == null) {
       row = times[item] = new long[4];
@@ -51,6 +75,7 @@ final class PurchaseTimes {
 
   /** Sorts every item's times (after bulk {@link #add}s), keeping the newest {@code maxPerItem}. */
   void sort() {
+    memo = null;
     for (int item = 0; item < times.length; item++) {
       if (times[item] != null) {
         Arrays.sort(times[item], 0, sizes[item]);
@@ -64,6 +89,7 @@ final class PurchaseTimes {
 
   /** Adds a purchase keeping the item's times sorted (and at most {@code maxPerItem}). */
   void insert(int item, long epochSecond) {
+    memo = null;
     if (sizes[item] == maxPerItem) {
       long[] full = times[item];
       if (epochSecond < full[0]) {
@@ -92,7 +118,19 @@ final class PurchaseTimes {
     // Whole seconds s with from <= s and s < asOf.
     long first = from.getNano() == 0 ? from.getEpochSecond() : from.getEpochSecond() + 1;
     long end = asOf.getNano() == 0 ? asOf.getEpochSecond() : asOf.getEpochSecond() + 1;
-    return Math.max(0, lowerBound(row, sizes[item], end) - lowerBound(row, sizes[item], first));
+    Memo remembered = memo;
+    if (remembered == null || remembered.first() != first || remembered.end() != end
+        || remembered.counts().length != times.length) {
+      remembered = Memo.empty(first, end, times.length);
+      memo = remembered;
+    }
+    int known = remembered.counts()[item];
+    if (known >= 0) {
+      return known;
+    }
+    int counted = Math.max(0, lowerBound(row, sizes[item], end) - lowerBound(row, sizes[item], first));
+    remembered.counts()[item] = counted;
+    return counted;
   }
 
   /** The first index whose value is >= {@code value}. */
