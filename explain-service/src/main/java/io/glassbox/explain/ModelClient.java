@@ -18,6 +18,7 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,7 @@ final class ModelClient {
         .setOmitUnchangedCandidateIds(true);
     modelVersion.ifPresent(request::setModelVersion);
     recent.addWindowTo(request);
-    addRows(request, histories, java.util.Collections.nCopies(histories.size(), recent), candidates);
+    addRows(request, histories, Collections.nCopies(histories.size(), recent), candidates);
     ScoreResponse response = await(List.of(call(request.build()))).get(0);
     if (response.getRowsCount() != histories.size()) {
       throw Status.UNAVAILABLE

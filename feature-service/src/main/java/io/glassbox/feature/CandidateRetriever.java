@@ -146,6 +146,9 @@ public final class CandidateRetriever {
    * to 20 x 200 neighbours per call; the maps were most of its time).
    */
   private static final class Scored {
+    private static final int[] NO_VOTERS = new int[0];
+    private static final double[] NO_VOTES = new double[0];
+
     final String itemId;
     boolean coPurchase;
     boolean popular;
@@ -153,9 +156,6 @@ public final class CandidateRetriever {
     double[] votes = NO_VOTES;
     int voteCount;
     double score;
-
-    private static final int[] NO_VOTERS = new int[0];
-    private static final double[] NO_VOTES = new double[0];
 
     Scored(String itemId) {
       this.itemId = itemId;

@@ -139,15 +139,15 @@ final class DatasetIndex implements CoPurchaseGraph {
 
   /** Items bought in the same dataset baskets as {@code itemId}, most shared baskets first. */
   List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
-    Integer index = itemIndex.get(itemId);
-    if (index == null) {
+    int index = indexOf(itemId);
+    if (index < 0) {
       return List.of();
     }
-    int[] neighbours = coPurchase.neighbours(index);
-    int[] shared = coPurchase.sharedBaskets(index);
+    int[] neighbours = neighbours(index);
+    int[] shared = sharedBaskets(index);
     List<CoPurchaseNeighbour> result = new ArrayList<>(neighbours.length);
     for (int i = 0; i < neighbours.length; i++) {
-      result.add(new CoPurchaseNeighbour(items.get(neighbours[i]).itemId(), shared[i]));
+      result.add(new CoPurchaseNeighbour(itemIdAt(neighbours[i]), shared[i]));
     }
     return result;
   }

@@ -119,8 +119,7 @@ final class PurchaseTimes {
     long first = from.getNano() == 0 ? from.getEpochSecond() : from.getEpochSecond() + 1;
     long end = asOf.getNano() == 0 ? asOf.getEpochSecond() : asOf.getEpochSecond() + 1;
     Memo remembered = memo;
-    if (remembered == null || remembered.first() != first || remembered.end() != end
-        || remembered.counts().length != times.length) {
+    if (remembered == null || remembered.first() != first || remembered.end() != end) {
       remembered = Memo.empty(first, end, times.length);
       memo = remembered;
     }

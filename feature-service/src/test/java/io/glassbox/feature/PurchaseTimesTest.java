@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -96,8 +99,8 @@ class PurchaseTimesTest {
     }
     times.sort();
     Instant asOf = Instant.ofEpochSecond(10L * items);
-    java.util.List<Thread> threads = new java.util.ArrayList<>();
-    java.util.concurrent.atomic.AtomicInteger wrong = new java.util.concurrent.atomic.AtomicInteger();
+    List<Thread> threads = new ArrayList<>();
+    AtomicInteger wrong = new AtomicInteger();
     for (int t = 0; t < 4; t++) {
       Thread thread = new Thread(() -> {
         for (int round = 0; round < 50; round++) {

@@ -72,9 +72,7 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
         return;
       }
       if (failure != null) {
-        Throwable cause = Scorer.unwrap(failure);
-        responses.onError(status(cause instanceof RuntimeException runtime ? runtime
-            : new ModelInferenceException("batched inference failed", cause)));
+        responses.onError(status(Scorer.failureOf(failure)));
         return;
       }
       try {

@@ -126,12 +126,7 @@ public final class Scorer {
       if (failure == null) {
         return prepared.finish(done);
       }
-      Throwable cause = unwrap(failure);
-      if (cause instanceof OrtException ort) {
-        throw prepared.failure(ort);
-      }
-      throw cause instanceof RuntimeException runtime ? runtime
-          : new ModelInferenceException("batched inference failed", cause);
+      throw unwrap(failure) instanceof OrtException ort ? prepared.failure(ort) : failureOf(failure);
     });
     // Cancelling what the caller holds drops the queued call too.
     result.whenComplete((done, failure) -> {
@@ -142,8 +137,17 @@ public final class Scorer {
     return result;
   }
 
-  /** What failed a stage of a future: the cause a {@link CompletionException} wraps. */
-  static Throwable unwrap(Throwable failure) {
+  /**
+   * What failed a scoring future, as the exception {@link #score} would have thrown: the cause a
+   * {@link CompletionException} wraps, anything checked as a {@link ModelInferenceException}.
+   */
+  static RuntimeException failureOf(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    return cause instanceof RuntimeException runtime ? runtime
+        : new ModelInferenceException("batched inference failed", cause);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
     return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 

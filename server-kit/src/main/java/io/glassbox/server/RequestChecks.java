@@ -26,22 +26,31 @@ public final class RequestChecks {
 
   /** Requires a non-blank id of at most {@link #MAX_ID_LENGTH} characters; returns it. */
   public static String requireId(String field, String value) {
-    if (value == null || value.isBlank()) {
-      throw invalid(field + " must not be empty");
-    }
-    if (value.length() > MAX_ID_LENGTH) {
-      throw invalid(field + " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length());
+    String problem = idProblem(value);
+    if (problem != null) {
+      throw invalid(field + problem);
     }
     return value;
+  }
+
+  /** What is wrong with {@code value} as an id (to follow the field's name), or null. */
+  private static String idProblem(String value) {
+    if (value == null || value.isBlank()) {
+      return " must not be empty";
+    }
+    if (value.length() > MAX_ID_LENGTH) {
+      return " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length();
+    }
+    return null;
   }
 
   /** Requires every id in {@code values} to be valid, naming the index of a bad one. */
   public static List<String> requireIds(String field, List<String> values) {
     for (int i = 0; i < values.size(); i++) {
-      String value = values.get(i);
       // The field's name is built only for a bad id: a batch of rows holds tens of thousands.
-      if (value == null || value.isBlank() || value.length() > MAX_ID_LENGTH) {
-        requireId(field + "[" + i + "]", value);
+      String problem = idProblem(values.get(i));
+      if (problem != null) {
+        throw invalid(field + "[" + i + "]" + problem);
       }
     }
     return values;

@@ -24,6 +24,7 @@ import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * against 500 candidates, contributions only when asked (second argument). The <b>floor</b>
  * calls {@link Scorer#score} in the same process (the same id mapping, padding and ONNX Runtime
  * run, no gRPC, no batching); <b>served</b> starts the real model service ({@link ModelMain}) on
- * a loopback port and calls it through the kind of channel the gateway uses, one service with {@code GLASSBOX_MODEL_BATCHING=false} and one with
- * it on. All three are up at once: each is warmed up, then every cell is run on the three in
+ * a loopback port and calls it through the kind of channel the gateway uses, one service with
+ * {@code GLASSBOX_MODEL_BATCHING=false} and one with it on. All three are up at once: each is warmed up, then every cell is run on the three in
  * turn, in two rounds (the second in reverse order), for a fixed time each; a cell pools its two
  * runs. Throughput is completed calls per second, latencies are per call. The served/floor
  * ratio at one caller is then taken again round by round (see {@link #lowLoadRatios}), since the
@@ -193,11 +194,12 @@ public final class ServingBenchmark {
    */
   private static Map<String, double[]> lowLoadRatios(Map<String, Call> modes) throws Exception {
     List<String> order = new ArrayList<>(modes.keySet());
-    Map<String, double[]> ratios = new LinkedHashMap<>(Map.of(OFF, new double[LOW_LOAD_ROUNDS],
-        ON, new double[LOW_LOAD_ROUNDS]));
+    Map<String, double[]> ratios = new LinkedHashMap<>();
+    ratios.put(ON, new double[LOW_LOAD_ROUNDS]);
+    ratios.put(OFF, new double[LOW_LOAD_ROUNDS]);
     for (int round = 0; round < LOW_LOAD_ROUNDS; round++) {
       Collections.rotate(order, 1);
-      Map<String, Double> p50 = new LinkedHashMap<>();
+      Map<String, Double> p50 = new HashMap<>();
       for (String name : order) {
         p50.put(name, Cell.pooled(List.of(measure(modes.get(name), 1, 1.0))).p50Millis());
       }
@@ -268,8 +270,8 @@ public final class ServingBenchmark {
     Cell[] floor = results.get(FLOOR);
     Cell[] off = results.get(OFF);
     Cell[] on = results.get(ON);
-    System.out.printf(Locale.ROOT, "%nserved/floor p50 at 1 caller, pooled cells above: batching off %.2fx, on %.2fx%n", off[0].p50Millis() / floor[0].p50Millis(),
-        on[0].p50Millis() / floor[0].p50Millis());
+    System.out.printf(Locale.ROOT, "%nserved/floor p50 at 1 caller, pooled cells above: batching off %.2fx, "
+        + "on %.2fx%n", off[0].p50Millis() / floor[0].p50Millis(), on[0].p50Millis() / floor[0].p50Millis());
     for (int i = 1; i < CALLERS.length; i++) {
       System.out.printf(Locale.ROOT, "batching throughput gain at %d callers: %.2fx%s%n", CALLERS[i],
           on[i].callsPerSecond() / off[i].callsPerSecond(), CALLERS[i] == 32 ? " (goal > 1x)" : "");
