@@ -1,5 +1,7 @@
 package io.glassbox.model.bench;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.glassbox.api.v1.ModelServiceGrpc;
@@ -44,9 +46,12 @@ import java.util.concurrent.TimeUnit;
  * calls {@link Scorer#score} in the same process (the same id mapping, padding and ONNX Runtime
  * run, no gRPC, no batching); <b>served</b> starts the real model service ({@link ModelMain}) on
  * a loopback port and calls it through the kind of channel the gateway uses, one service with
- * {@code GLASSBOX_MODEL_BATCHING=false} and one with it on. All three are up at once: each is warmed up, then every cell is run on the three in
- * turn, in two rounds (the second in reverse order), for a fixed time each; a cell pools its two
- * runs. Throughput is completed calls per second, latencies are per call. The served/floor
+ * {@code GLASSBOX_MODEL_BATCHING=false} and one with it on. A served call's latency ends where
+ * the gateway's continuation would start: when the transport thread that read the reply hands it
+ * on, not when the caller thread waiting for it has been woken. All three are up at once: each
+ * is warmed up, then every cell is run on the three in turn, in two rounds (the second in
+ * reverse order), for a fixed time each; a cell pools its two runs. Throughput is completed
+ * calls per second, latencies are per call. The served/floor
  * ratio at one caller is then taken again round by round (see {@link #lowLoadRatios}), since the
  * machine's speed drifts between cells. Model, provider and threads come from the usual
  * GLASSBOX_* settings.
@@ -78,9 +83,9 @@ public final class ServingBenchmark {
   /** One timed run of a cell: every call's latency (ns) and the run's wall time. */
   private record Run(long[] latencies, double seconds) {}
 
-  /** What one caller does once. */
+  /** What one caller does once; returns when (System.nanoTime) the result was ready. */
   private interface Call {
-    void run() throws Exception;
+    long run() throws Exception;
   }
 
   public static void main(String[] args) throws Exception {
@@ -112,7 +117,10 @@ public final class ServingBenchmark {
       // All three modes are up at once and measured in turn, cell by cell, so that a slower
       // stretch of a noisy machine falls on all of them alike.
       Map<String, Call> modes = new LinkedHashMap<>();
-      modes.put(FLOOR, () -> scorer.score(query));
+      modes.put(FLOOR, () -> {
+        scorer.score(query);
+        return System.nanoTime();
+      });
       modes.put(OFF, served(environment, false, request, resources));
       modes.put(ON, served(environment, true, request, resources));
       print(measureAll(modes, seconds));
@@ -141,13 +149,15 @@ public final class ServingBenchmark {
         ServerSettings.MAX_CONCURRENT_CALLS_KEY, Integer.toString(admitted))));
     resources.add(server);
     // The channel the gateway calls the model service through (DownstreamChannels): its retry
-    // policy, interceptors and replies handled on the transport thread. The caller waits for
-    // the reply where the gateway would go on with a continuation.
+    // policy, interceptors and replies handled on the transport thread.
     ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port(), ClientSettings.plaintext(),
         Retries.idempotentReads(ModelServiceGrpc.getScoreMethod()), ClientChannels.Callbacks.ON_TRANSPORT);
     resources.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
     ModelServiceGrpc.ModelServiceFutureStub stub = ModelServiceGrpc.newFutureStub(channel);
-    return () -> stub.withDeadlineAfter(30, TimeUnit.SECONDS).score(request).get();
+    // A call ends when its reply is there for the gateway's continuation: on the transport
+    // thread that read it, not when the waiting caller thread has been woken.
+    return () -> Futures.transform(stub.withDeadlineAfter(30, TimeUnit.SECONDS).score(request),
+        reply -> System.nanoTime(), MoreExecutors.directExecutor()).get();
   }
 
   /**
@@ -237,11 +247,11 @@ public final class ServingBenchmark {
           int count = 0;
           while (System.nanoTime() < end) {
             long before = System.nanoTime();
-            call.run();
+            long done = call.run();
             if (count == latencies.length) {
               latencies = Arrays.copyOf(latencies, count * 2);
             }
-            latencies[count++] = System.nanoTime() - before;
+            latencies[count++] = done - before;
           }
           return Arrays.copyOf(latencies, count);
         }));
