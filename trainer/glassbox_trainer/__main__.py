@@ -494,7 +494,7 @@ def benchmark_command(args) -> dict:
             torch.set_num_threads(args.threads)
             protocols = tuple(args.prior_protocols.split(","))
             prior = {stage: benchmark.prior_report(runs[stage], args.data, protocols=protocols)
-                     for stage in ("main", "sasrec") if stage in runs}
+                     for stage in benchmark.PRIOR_STAGES if stage in runs}
             os.makedirs(args.runs_dir, exist_ok=True)
             with open(prior_path, "w", encoding="utf-8") as f:
                 json.dump(prior, f, indent=2)

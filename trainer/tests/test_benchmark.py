@@ -90,14 +90,21 @@ class BenchmarkBeautyTest(unittest.TestCase):
             self.assertEqual(tests[name]["users"], cold["baseline_results"]["title_tfidf"]["users"])
 
     def test_popularityPrior_isChosenOnValidation_andReproducesTheRunAtWeightZero(self):
-        self.assertEqual(set(self.results["popularity_prior"]), {"main", "sasrec"})
-        prior = self.results["popularity_prior"]["main"]
-        self.assertTrue(prior["w0_reproduces_run"])
-        self.assertTrue(self.results["popularity_prior"]["sasrec"]["w0_reproduces_run"])
-        valid = prior["valid"]
-        best = prior["chosen_weight"]["sampled"]
-        self.assertEqual(max(valid[str(w)]["sampled"]["ndcg@10"] for w in prior["grid"]),
-                         valid[str(best)]["sampled"]["ndcg@10"])
+        self.assertEqual(set(self.results["popularity_prior"]), {"main", "sasrec", "s3rec-loss"})
+        for stage, prior in self.results["popularity_prior"].items():
+            self.assertTrue(prior["w0_reproduces_run"], stage)
+            valid = prior["valid"]
+            best = prior["chosen_weight"]["sampled"]
+            self.assertEqual(max(valid[str(w)]["sampled"]["ndcg@10"] for w in prior["grid"]),
+                             valid[str(best)]["sampled"]["ndcg@10"])
+            # The test figures at the chosen weight, tested against S3-Rec's published ones.
+            against = prior["vs_s3rec_published_at_chosen_weight"]["sampled"]
+            self.assertEqual(against["weight"], best)
+            chosen = prior["test"]["chosen_on_valid_sampled_ndcg@10"]["sampled"]
+            for k in ("hr@10", "ndcg@10"):
+                self.assertAlmostEqual(against[k]["mean"], chosen[k], places=5)
+                self.assertEqual(against[k]["reference"], benchmark.PUBLISHED_BEAUTY["sampled"]["S3-Rec"][k])
+                self.assertLessEqual(against[k]["ci95"][0], against[k]["mean"])
 
     def test_withoutTheMainRun_keepsThePreviousMainFigures_untilItIsThere(self):
         partial = os.path.join(self.work, "partial.json")
@@ -165,6 +172,23 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertEqual(results["s3rec_loss_run"]["vs_s3rec_published"],
                          self.results["s3rec_loss_run"]["vs_s3rec_published"])
         self.assertNotIn("paired_vs_main", results["s3rec_loss_run"])   # no main run given
+
+    def test_thePriorOfOneStageAlone_replacesOnlyThatStagesCheck(self):
+        alone = os.path.join(self.work, "prior-alone.json")
+        shutil.copy(self.out, alone)
+        with open(alone) as f:
+            before = json.load(f)
+        before["popularity_prior"]["s3rec-loss"] = {"stale": True}
+        with open(alone, "w") as f:
+            json.dump(before, f)
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", alone,
+                  "--runs-dir", os.path.join(self.work, "prior-alone-runs"), "--no-train",
+                  "--stages", "s3rec-loss", "--run", "s3rec-loss=" + os.path.join(self.runs, "s3rec-loss")])
+        with open(alone) as f:
+            prior = json.load(f)["popularity_prior"]
+        for stage in ("main", "sasrec"):
+            self.assertEqual(prior[stage], self.results["popularity_prior"][stage])
+        self.assertEqual(prior["s3rec-loss"], self.results["popularity_prior"]["s3rec-loss"])
 
     def test_assemblingAgain_reusesTheRuns_andKeepsTheHistory(self):
         again = os.path.join(self.work, "again.json")
