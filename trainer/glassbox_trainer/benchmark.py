@@ -203,12 +203,17 @@ def _against_s3rec(cases, scorer, prior: np.ndarray, chosen: Dict[str, float]) -
         for protocol in (p for p, w in chosen.items() if w == weight):
             ranks = (result["ranks_sampled"] if protocol == "sampled"
                      else {u: min(r) for u, r in result["ranks_full"].items()})
-            per_user = [case_metrics([r]) for r in ranks.values()]
-            out[protocol] = {"weight": weight} | {
-                k: significance.against_reference([m[k] for m in per_user],
-                                                  PUBLISHED_BEAUTY[protocol]["S3-Rec"][k])
-                for k in ("hr@10", "ndcg@10")}
+            out[protocol] = {"weight": weight} | vs_s3rec_published(ranks, protocol)
     return out
+
+
+def vs_s3rec_published(ranks: Dict[str, int], protocol: str) -> Dict:
+    """HR@10 and NDCG@10 of the users' ranks (0-based, one target each) under `protocol`
+    against S3-Rec's published figures (bootstrap CI of the mean, significance.against_reference)."""
+    per_user = [case_metrics([r]) for r in ranks.values()]
+    return {k: significance.against_reference([m[k] for m in per_user],
+                                              PUBLISHED_BEAUTY[protocol]["S3-Rec"][k])
+            for k in ("hr@10", "ndcg@10")}
 
 
 def _only(results: Dict, protocols) -> Dict:
@@ -384,11 +389,7 @@ def _s3rec_loss_section(run_dir: str, main_ranks: Optional[Dict]) -> Dict:
     section = _summary(run) | {
         "what": "the main model with 24 title words per item and S3-Rec's fine-tuning loss "
                 "added to the sampled softmax; epoch chosen on validation sampled NDCG@10",
-        "vs_s3rec_published": {
-            p: {k: significance.against_reference(
-                    [case_metrics([r])[k] for r in ranks[p].values()], PUBLISHED_BEAUTY[p]["S3-Rec"][k])
-                for k in ("hr@10", "ndcg@10")}
-            for p in ("full", "sampled")}}
+        "vs_s3rec_published": {p: vs_s3rec_published(ranks[p], p) for p in ("full", "sampled")}}
     negatives = os.path.join(run_dir, S3REC_NEGATIVES_FILE)
     if os.path.exists(negatives):
         with open(negatives, encoding="utf-8") as f:
