@@ -31,7 +31,7 @@ import torch
 
 from . import data as data_mod
 from . import significance
-from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, evaluate_scores, model_scorer,
+from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer,
                        sampled_model_scorer)
 from .metrics import case_metrics
 from .train import ARCH_LABELS, Settings, build_model, loss_label, validation_subset
@@ -170,8 +170,10 @@ def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS,
     chosen = {p: max(weights, key=lambda w: (round(grid[w][p]["ndcg@10"], 9), -w))
               for p in protocols}
     tested = sorted({0.0} | set(chosen.values()))
-    test = _only(evaluate_prior_grid(split.test, scorer, prior, tested, sampled=True), protocols)
-    against = _against_s3rec(split.test, scorer, prior, chosen)
+    tested_ranks = evaluate_prior_grid(split.test, scorer, prior, tested, sampled=True, keep_ranks=True)
+    test = _only(tested_ranks, protocols)
+    against = {p: {"weight": chosen[p]} | vs_s3rec_published(_ranks_of(tested_ranks[chosen[p]], p), p)
+               for p in protocols}
     reproduced = all(abs(test[0.0][p][k] - metrics["results"]["test"][p][k]) < 1e-6
                      for p in protocols for k in ("hr@10", "ndcg@10"))
     rounded = {w: {p: _rounded(m) for p, m in r.items()} for w, r in test.items()}
@@ -192,19 +194,11 @@ def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS,
     }
 
 
-def _against_s3rec(cases, scorer, prior: np.ndarray, chosen: Dict[str, float]) -> Dict:
-    """Per protocol, the users' HR@10 and NDCG@10 at `score + chosen[protocol] · prior` against
-    S3-Rec's published figures (bootstrap CI of the mean, see significance.against_reference);
-    one pass over the cases per distinct weight."""
-    out = {}
-    for weight in sorted(set(chosen.values())):
-        result = evaluate_scores(cases, lambda chunk: scorer(chunk) + weight * prior,
-                                 batch_size=64, sampled=True, keep_ranks=True)
-        for protocol in (p for p, w in chosen.items() if w == weight):
-            ranks = (result["ranks_sampled"] if protocol == "sampled"
-                     else {u: min(r) for u, r in result["ranks_full"].items()})
-            out[protocol] = {"weight": weight} | vs_s3rec_published(ranks, protocol)
-    return out
+def _ranks_of(result: Dict, protocol: str) -> Dict:
+    """Each user's rank under `protocol` from evaluate_scores' kept ranks (full: the best target)."""
+    if protocol == "sampled":
+        return result["ranks_sampled"]
+    return {u: min(r) for u, r in result["ranks_full"].items()}
 
 
 def vs_s3rec_published(ranks: Dict[str, int], protocol: str) -> Dict:

@@ -161,20 +161,26 @@ PRIOR_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 13))    # 0 .. 3
 
 def evaluate_prior_grid(cases: List[EvalCase], score_batch, prior: np.ndarray,
                         weights=PRIOR_WEIGHTS, sampled: bool = False,
-                        batch_size: int = 64) -> Dict[float, Dict[str, object]]:
+                        batch_size: int = 64, keep_ranks: bool = False) -> Dict[float, Dict[str, object]]:
     """evaluate_scores for every `score + w · prior` at once (the model runs once per chunk):
-    {w: {"full": metrics, "sampled": metrics}}."""
+    {w: {"full": metrics, "sampled": metrics}}, with keep_ranks also "ranks_full" and
+    "ranks_sampled" per user, in the order evaluate_scores(cases, ...) gives them."""
     parts = {w: [] for w in weights}
+    ranks = {w: {"ranks_full": {}, "ranks_sampled": {}} for w in weights}
     # Sorted by history length, so evaluate_scores keeps each chunk's order (a stable sort).
     order = sorted(range(len(cases)), key=lambda i: len(cases[i].history))
     for start in range(0, len(order), batch_size):
         chunk = [cases[i] for i in order[start:start + batch_size]]
         base = score_batch(chunk)
         for w in weights:
-            parts[w].append(evaluate_scores(chunk, lambda c, w=w: base + w * prior,
-                                            len(chunk), sampled))
-    return {w: {protocol: _pooled([p[protocol] for p in results])
-                for protocol in results[0]} for w, results in parts.items()}
+            result = evaluate_scores(chunk, lambda c, w=w: base + w * prior, len(chunk), sampled,
+                                     keep_ranks)
+            for key in ranks[w] if keep_ranks else ():
+                ranks[w][key].update(result.pop(key))
+            parts[w].append(result)
+    pooled = {w: {protocol: _pooled([p[protocol] for p in results])
+                  for protocol in results[0]} for w, results in parts.items()}
+    return {w: pooled[w] | ranks[w] for w in weights} if keep_ranks else pooled
 
 
 def _pooled(chunks: List[Dict[str, float]]) -> Dict[str, float]:

@@ -51,10 +51,9 @@ import java.util.concurrent.TimeUnit;
  * on, not when the caller thread waiting for it has been woken. All three are up at once: each
  * is warmed up, then every cell is run on the three in turn, in two rounds (the second in
  * reverse order), for a fixed time each; a cell pools its two runs. Throughput is completed
- * calls per second, latencies are per call. The served/floor
- * ratio at one caller is then taken again round by round (see {@link #lowLoadRatios}), since the
- * machine's speed drifts between cells. Model, provider and threads come from the usual
- * GLASSBOX_* settings.
+ * calls per second, latencies are per call. The served/floor ratio at one caller is then taken
+ * again round by round (see {@link #lowLoadRatios}), since the machine's speed drifts between
+ * cells. Model, provider and threads come from the usual GLASSBOX_* settings.
  *
  * <p>Run from the repository root (see model-service/README.md):
  * {@code java -cp <classpath> io.glassbox.model.bench.ServingBenchmark [seconds per cell]
