@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import ai.onnxruntime.OrtException;
 import io.grpc.Deadline;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -42,10 +43,11 @@ public interface InferenceEngine extends AutoCloseable {
 
   /**
    * Batching settings as served (no batching: one call per inference, no queue); {@code
-   * parallelRuns}: most inferences one batch of many rows is split into.
+   * parallelRuns}: most inferences one batch of many rows is split into; {@code batcherSpin}: how
+   * long the batching worker polls for the next call before it sleeps.
    */
-  record Settings(boolean batching, int maxBatchCalls, java.time.Duration maxQueueDelay,
-                  int maxQueuedCalls, int parallelRuns) {}
+  record Settings(boolean batching, int maxBatchCalls, Duration maxQueueDelay,
+                  int maxQueuedCalls, int parallelRuns, Duration batcherSpin) {}
 
   /** Each call runs its own inference in the caller's thread. */
   static InferenceEngine direct() {
@@ -61,7 +63,7 @@ public interface InferenceEngine extends AutoCloseable {
 
       @Override
       public Settings settings() {
-        return new Settings(false, 1, java.time.Duration.ZERO, 0, 1);
+        return new Settings(false, 1, Duration.ZERO, 0, 1, Duration.ZERO);
       }
 
       @Override

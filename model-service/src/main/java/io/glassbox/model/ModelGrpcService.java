@@ -264,6 +264,7 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
         .setMaxQueuedCalls(engine.maxQueuedCalls())
         .setIntraOpThreads(intraOpThreads)
         .setParallelRuns(engine.parallelRuns())
+        .setBatcherSpin(durationProto(engine.batcherSpin()))
         .setExecutionProviderFallback(model.executionProviderFallback()));
     return info
         .setModelName(model.modelName())

@@ -95,7 +95,7 @@ class BatchingInferenceTest {
   @Test
   void manyRows_splitIntoParallelRuns_giveTheSameOutputsAsOneInference() throws Exception {
     // 3 runs of 4..5 rows for 13 rows; a 3-row call is not split (fewer than 2 x 4 rows).
-    try (BatchingInference engine = new BatchingInference(8, Duration.ZERO, 64, 3);
+    try (BatchingInference engine = new BatchingInference(8, Duration.ZERO, 64, 3, Duration.ZERO);
         ModelRegistry.Lease lease = service.registry.lease()) {
       for (int rows : new int[] {13, 3}) {
         InferenceInput input = rows(rows);
@@ -107,6 +107,40 @@ class BatchingInferenceTest {
         assertArrayEquals(alone.contribution(), split.contribution(), 1e-6f);
       }
       assertEquals(3, engine.settings().parallelRuns());
+    }
+  }
+
+  @Test
+  void aCallArrivingWhileTheWorkerSpins_isTakenThere_withTheSameResult() throws Exception {
+    // A spin far longer than the test: 200 ms after the first batch the worker still polls.
+    try (BatchingInference engine = new BatchingInference(8, Duration.ZERO, 64, 1, Duration.ofSeconds(30));
+        ModelRegistry.Lease lease = service.registry.lease()) {
+      engine.run(lease.model(), input(1), Optional.empty());
+      Thread.sleep(200);
+      assertEquals(Thread.State.RUNNABLE, engine.workerState(), "polling, not asleep");
+      long before = engine.callsTakenSpinning();
+      ModelOutputs second = engine.run(lease.model(), input(2), Optional.empty());
+
+      assertEquals(before + 1, engine.callsTakenSpinning());
+      assertArrayEquals(lease.model().run(input(2)).scores(), second.scores(), 1e-6f);
+      assertEquals(Duration.ofSeconds(30), engine.settings().batcherSpin());
+    }
+  }
+
+  @Test
+  void afterItsSpin_theWorkerSleeps_andWithoutSpinItTakesNoCallSpinning() throws Exception {
+    for (Duration spin : List.of(Duration.ofMillis(1), Duration.ZERO)) {
+      try (BatchingInference engine = new BatchingInference(8, Duration.ZERO, 64, 1, spin);
+          ModelRegistry.Lease lease = service.registry.lease()) {
+        engine.run(lease.model(), input(1), Optional.empty());
+        long sleepingBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (engine.workerState() != Thread.State.WAITING && System.nanoTime() < sleepingBy) {
+          Thread.sleep(1);
+        }
+        assertEquals(Thread.State.WAITING, engine.workerState(), "spin " + spin);
+        engine.run(lease.model(), input(2), Optional.empty());
+        assertEquals(0, engine.callsTakenSpinning(), "spin " + spin + ": the worker was woken");
+      }
     }
   }
 

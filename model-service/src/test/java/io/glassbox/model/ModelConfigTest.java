@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ class ModelConfigTest {
     assertEquals(Path.of("models/uci-online-retail"), config.modelRoot());
     assertTrue(config.batching());
     assertEquals(8, config.maxBatchCalls());
-    assertEquals(java.time.Duration.ZERO, config.maxQueueDelay());
+    assertEquals(Duration.ZERO, config.maxQueueDelay());
     assertEquals(1024, config.maxQueuedCalls());
     assertEquals(Runtime.getRuntime().availableProcessors(), config.effectiveIntraOpThreads());
   }
@@ -47,12 +48,14 @@ class ModelConfigTest {
         "GLASSBOX_MODEL_MAX_QUEUE_DELAY_MS", "3",
         "GLASSBOX_MODEL_MAX_QUEUED_CALLS", "100",
         "GLASSBOX_MODEL_INTRA_OP_THREADS", "3",
-        "GLASSBOX_MODEL_THREAD_SPINNING", "true")));
+        "GLASSBOX_MODEL_THREAD_SPINNING", "true",
+        "GLASSBOX_MODEL_BATCHER_SPIN_US", "250")));
 
     assertEquals(false, config.batching());
     assertTrue(config.threadSpinning());
     assertEquals(16, config.maxBatchCalls());
-    assertEquals(java.time.Duration.ofMillis(3), config.maxQueueDelay());
+    assertEquals(Duration.ofMillis(3), config.maxQueueDelay());
+    assertEquals(Duration.ofNanos(250_000), config.batcherSpin());
     assertEquals(100, config.maxQueuedCalls());
     assertEquals(3, config.effectiveIntraOpThreads());
   }
@@ -71,6 +74,14 @@ class ModelConfigTest {
 
     assertEquals(new ModelConfig(6000, 6001, Path.of("/srv/models"), "amazon-beauty", Optional.of("20261122-0400"),
         ExecutionProviderSetting.CUDA, 2, 1), config);
+  }
+
+  @Test
+  void load_batcherSpin_isOffWhenAskedAndOtherwiseSetByTheProcessors() {
+    assertEquals(Duration.ZERO,
+        ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_BATCHER_SPIN_US", "0"))).batcherSpin());
+    assertEquals(Runtime.getRuntime().availableProcessors() >= 2 ? Duration.ofNanos(300_000) : Duration.ZERO,
+        ModelConfig.load(ConfigSource.of(Map.of())).batcherSpin());
   }
 
   @Test
@@ -98,6 +109,8 @@ class ModelConfigTest {
       "GLASSBOX_MODEL_MAX_QUEUED_CALLS|0|GLASSBOX_MODEL_MAX_QUEUED_CALLS must be 1..100000, got 0",
       "GLASSBOX_MODEL_PARALLEL_RUNS|0|GLASSBOX_MODEL_PARALLEL_RUNS must be 1..64, got 0",
       "GLASSBOX_MODEL_PARALLEL_RUNS|65|GLASSBOX_MODEL_PARALLEL_RUNS must be 1..64, got 65",
+      "GLASSBOX_MODEL_BATCHER_SPIN_US|10001|GLASSBOX_MODEL_BATCHER_SPIN_US must be 0..10000, got 10001",
+      "GLASSBOX_MODEL_BATCHER_SPIN_US|-1|GLASSBOX_MODEL_BATCHER_SPIN_US must be 0..10000, got -1",
       "GLASSBOX_MODEL_THREAD_SPINNING|sometimes|GLASSBOX_MODEL_THREAD_SPINNING must be true or false",
   })
   void load_badValue_failsNamingTheKey(String key, String value, String expectedMessage) {

@@ -67,6 +67,7 @@ class TrendScoreRpcTest {
     assertTrue(info.getServing().getBatching());
     assertEquals(1, info.getServing().getIntraOpThreads());
     assertEquals("", info.getServing().getExecutionProviderFallback());
+    assertEquals(1000L * ModelConfig.defaultBatcherSpinMicros(), info.getServing().getBatcherSpin().getNanos());
   }
 
   @Test

@@ -109,9 +109,11 @@ public final class ServingBenchmark {
           .setOmitUnchangedCandidateIds(true)       // as the gateway asks
           .build();
       System.out.printf(Locale.ROOT, "model %s version %s on %s, intra-op threads %d, %d processors; "
-              + "1 x %d candidates, contribution %s; %.1f s per cell and round, 2 rounds%n",
+              + "1 x %d candidates, contribution %s; batching worker spin %d µs; %.1f s per cell and round, "
+              + "2 rounds%n",
           model.modelName(), model.version(), model.device(), floorConfig.effectiveIntraOpThreads(),
-          Runtime.getRuntime().availableProcessors(), CANDIDATES, contribution ? "on" : "off", seconds);
+          Runtime.getRuntime().availableProcessors(), CANDIDATES, contribution ? "on" : "off",
+          floorConfig.batcherSpin().toNanos() / 1000, seconds);
       Scorer scorer = injector.getInstance(Scorer.class);
       // All three modes are up at once and measured in turn, cell by cell, so that a slower
       // stretch of a noisy machine falls on all of them alike.
