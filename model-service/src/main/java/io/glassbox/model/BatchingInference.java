@@ -2,6 +2,9 @@ package io.glassbox.model;
 
 import ai.onnxruntime.OrtException;
 import io.grpc.Deadline;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,6 +203,30 @@ public final class BatchingInference implements InferenceEngine {
   /** Calls the worker found in the queue while it spun, before it slept. */
   public long callsTakenSpinning() {
     return callsTakenSpinning.get();
+  }
+
+  /**
+   * The queue as Prometheus metrics: the calls waiting now, and counters of batches, the
+   * calls they answered (their ratio is the mean batch size), calls dropped for their deadline and
+   * calls the worker took while it spun.
+   */
+  @Override
+  public void registerMetrics(PrometheusRegistry registry) {
+    GaugeWithCallback.builder()
+        .name("glassbox_model_queued_calls")
+        .help("Score calls waiting for the batching worker")
+        .callback(gauge -> gauge.call(queue.size()))
+        .register(registry);
+    counter(registry, "glassbox_model_batches", "Inferences the batching worker ran", batches);
+    counter(registry, "glassbox_model_batched_calls", "Score calls those inferences answered", batchedCalls);
+    counter(registry, "glassbox_model_expired_calls",
+        "Score calls dropped before inference because their deadline passed while queued", expiredCalls);
+    counter(registry, "glassbox_model_calls_taken_spinning",
+        "Score calls the batching worker found while it spun after a batch, before it slept", callsTakenSpinning);
+  }
+
+  private static void counter(PrometheusRegistry registry, String name, String help, AtomicLong value) {
+    CounterWithCallback.builder().name(name).help(help).callback(counter -> counter.call(value.get())).register(registry);
   }
 
   @Override

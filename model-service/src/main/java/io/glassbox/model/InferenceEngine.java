@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import ai.onnxruntime.OrtException;
 import io.grpc.Deadline;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,9 @@ public interface InferenceEngine extends AutoCloseable {
 
   /** What {@code GetModelInfo} reports about it. */
   Settings settings();
+
+  /** Registers what the engine can tell about its work as metrics (none without a queue). */
+  default void registerMetrics(PrometheusRegistry registry) {}
 
   @Override
   void close();

@@ -18,6 +18,10 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,11 +96,33 @@ class ModelMainTest {
           unknown.getStatus().getDescription());
       assertEquals(ScoreRpcTest.toyScore(7, 3), stub.score(
           ScoreRpcTest.request(ScoreRpcTest.row(List.of(3), List.of(7)))).getRows(0).getScores(0), 1e-5f);
+
+      // The refused call never reached the queue; the 65 others were answered by the worker.
+      String metrics = scrape(server);
+      assertTrue(metrics.contains("glassbox_model_batched_calls_total 65.0"), metrics);
+      assertTrue(metrics.contains("glassbox_model_queued_calls 0.0"), metrics);
+      assertTrue(metrics.contains("glassbox_model_expired_calls_total 0.0"), metrics);
+      double batches = value(metrics, "glassbox_model_batches_total");
+      assertTrue(batches >= 9 && batches <= 65, "batches of at most 8 calls: " + batches);
+      assertTrue(value(metrics, "glassbox_model_calls_taken_spinning_total") <= 65, metrics);
     } finally {
       callers.shutdownNow();
       channel.shutdownNow();
       server.close();
     }
+  }
+
+  private static String scrape(GrpcServer server) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, server.metrics().scrape());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The value of the unlabelled sample {@code name} in a scrape. */
+  private static double value(String metrics, String name) {
+    return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+        .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
+        .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
   }
 
   @Test
