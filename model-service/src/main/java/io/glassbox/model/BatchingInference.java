@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * has passed is dropped before inference ({@link ScoreDeadlineExceededException}).
  *
  * <p>With the queue empty after a batch, the worker keeps polling it for up to {@code spin}
- * before it sleeps: a call that follows close behind (a lone caller's next call, the explain
- * service's next counterfactual batch) is then taken at once instead of waiting for a sleeping
- * thread to be woken, which on a virtual machine costs tens of microseconds. Under load the queue
- * is never empty and the worker never spins; idle, it spins once per batch and then sleeps.
+ * before it sleeps, if the call after the batch before came within that time: a call that follows
+ * close behind (a caller that sends its next call as soon as it has the answer) is then taken at
+ * once instead of waiting for a sleeping thread to be woken, which on a virtual machine costs tens
+ * of microseconds. Under load the queue is never empty and the worker never spins; with callers
+ * that leave longer gaps it stops spinning after the first miss.
  *
  * <p>The gRPC service uses {@link #submit}: the call is queued and its handler returns, so no
  * thread waits for the batch, and the worker answers every call of the batch once it has run
@@ -68,6 +69,7 @@ public final class BatchingInference implements InferenceEngine {
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong batchedCalls = new AtomicLong();
   private final AtomicLong expiredCalls = new AtomicLong();
+  private final AtomicLong spins = new AtomicLong();
   private final AtomicLong callsTakenSpinning = new AtomicLong();
   /**
    * Calls ever queued. The spinning worker watches this count and polls the queue only once it
@@ -78,6 +80,9 @@ public final class BatchingInference implements InferenceEngine {
   private volatile boolean closed;
   /** A call taken from the queue that could not join the last batch; worker thread only. */
   private Job carried;
+  /** When the last batch ended, and how long after it the next call came; worker thread only. */
+  private long lastBatchEnd = System.nanoTime();
+  private long lastGap;
 
   /** Fewest rows one part of a split batch runs: smaller parts cost more than they save. */
   static final int MIN_ROWS_PER_RUN = 4;
@@ -200,6 +205,11 @@ public final class BatchingInference implements InferenceEngine {
     return expiredCalls.get();
   }
 
+  /** Times the worker spun on the empty queue after a batch (whether or not a call came). */
+  public long spins() {
+    return spins.get();
+  }
+
   /** Calls the worker found in the queue while it spun, before it slept. */
   public long callsTakenSpinning() {
     return callsTakenSpinning.get();
@@ -207,8 +217,8 @@ public final class BatchingInference implements InferenceEngine {
 
   /**
    * The queue as Prometheus metrics: the calls waiting now, and counters of batches, the
-   * calls they answered (their ratio is the mean batch size), calls dropped for their deadline and
-   * calls the worker took while it spun.
+   * calls they answered (their ratio is the mean batch size), calls dropped for their deadline, the
+   * worker's spins and the calls it took while it spun.
    */
   @Override
   public void registerMetrics(PrometheusRegistry registry) {
@@ -221,6 +231,8 @@ public final class BatchingInference implements InferenceEngine {
     counter(registry, "glassbox_model_batched_calls", "Score calls those inferences answered", batchedCalls);
     counter(registry, "glassbox_model_expired_calls",
         "Score calls dropped before inference because their deadline passed while queued", expiredCalls);
+    counter(registry, "glassbox_model_batcher_spins", "Times the batching worker spun on the empty queue after a batch",
+        spins);
     counter(registry, "glassbox_model_calls_taken_spinning",
         "Score calls the batching worker found while it spun after a batch, before it slept", callsTakenSpinning);
   }
@@ -258,6 +270,7 @@ public final class BatchingInference implements InferenceEngine {
         List<Job> batch = collect();
         if (!batch.isEmpty()) {
           execute(batch);
+          lastBatchEnd = System.nanoTime();
         }
       } catch (InterruptedException e) {
         if (closed) {
@@ -296,25 +309,40 @@ public final class BatchingInference implements InferenceEngine {
     return batch;
   }
 
-  /** The next call: waiting now, arriving while the worker spins, or woken for. */
+  /**
+   * The next call: waiting now, arriving while the worker spins, or woken for. The worker spins
+   * only if the call after the last batch came within the spin: callers that leave longer gaps
+   * (the gateway between two Recommends) would only cost it CPU.
+   */
   private Job next() throws InterruptedException {
     long seen = queuedEver.get();     // read first: a call queued after it changes the count
     Job job = queue.poll();
-    if (job != null) {
-      return job;
+    if (job == null && !spin.isZero() && lastGap <= spin.toNanos()) {
+      job = spinFor(seen);
     }
+    if (job == null) {
+      job = queue.take();
+    }
+    lastGap = Math.max(0, job.enqueuedNanos - lastBatchEnd);
+    return job;
+  }
+
+  /** Polls for up to the spin, looking at the queue only when {@link #queuedEver} moves. */
+  private Job spinFor(long seen) {
+    spins.incrementAndGet();
     long until = System.nanoTime() + spin.toNanos();
     while (!closed && System.nanoTime() < until) {
       Thread.onSpinWait();
       if (queuedEver.get() != seen) {
-        if ((job = queue.poll()) != null) {
+        Job job = queue.poll();
+        if (job != null) {
           callsTakenSpinning.incrementAndGet();
           return job;
         }
         seen = queuedEver.get();
       }
     }
-    return queue.take();
+    return null;
   }
 
   private static int maxCandidates(List<Job> jobs) {
