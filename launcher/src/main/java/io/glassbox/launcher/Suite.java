@@ -105,9 +105,10 @@ public final class Suite implements AutoCloseable {
    * ONNX Runtime threads for a model service that shares {@code cores} with the three other
    * services (and often the client) in one process: half of them, at least 1. Its own default
    * (every core for one inference) takes the cores the other services need, the more so when its
-   * threads spin between runs (no longer ONNX Runtime's default here). Measured on 2 cores ({@code bin/glassbox bench --compare-explanations}): with 1 thread
-   * the median Recommend fell from 13.4 to 7.7-9.8 ms, and 34.2 to 20.8-25.7 ms with explanations;
-   * 2 threads without spinning gave 8.9-10.8 and 26.4-28.7 ms.
+   * threads spin between runs (no longer ONNX Runtime's default here). Measured on 2 cores
+   * ({@code bin/glassbox bench --compare-explanations}): with 1 thread the median Recommend fell
+   * from 13.4 to 7.7-9.8 ms, and 34.2 to 20.8-25.7 ms with explanations; 2 threads without
+   * spinning gave 8.9-10.8 and 26.4-28.7 ms.
    */
   static int sharedIntraOpThreads(int cores) {
     return Math.max(1, cores / 2);

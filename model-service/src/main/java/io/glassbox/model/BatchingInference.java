@@ -231,14 +231,16 @@ public final class BatchingInference implements InferenceEngine {
     counter(registry, "glassbox_model_batched_calls", "Score calls those inferences answered", batchedCalls);
     counter(registry, "glassbox_model_expired_calls",
         "Score calls dropped before inference because their deadline passed while queued", expiredCalls);
-    counter(registry, "glassbox_model_batcher_spins", "Times the batching worker spun on the empty queue after a batch",
-        spins);
+    counter(registry, "glassbox_model_batcher_spins",
+        "Times the batching worker spun on the empty queue after a batch", spins);
     counter(registry, "glassbox_model_calls_taken_spinning",
-        "Score calls the batching worker found while it spun after a batch, before it slept", callsTakenSpinning);
+        "Score calls the batching worker found while it spun after a batch", callsTakenSpinning);
   }
 
   private static void counter(PrometheusRegistry registry, String name, String help, AtomicLong value) {
-    CounterWithCallback.builder().name(name).help(help).callback(counter -> counter.call(value.get())).register(registry);
+    CounterWithCallback.builder().name(name).help(help)
+        .callback(counter -> counter.call(value.get()))
+        .register(registry);
   }
 
   @Override

@@ -37,10 +37,11 @@ import java.util.Optional;
  *     inference) runs as at once, each with the intra-op threads, 1..64 ({@value
  *     #PARALLEL_RUNS_KEY}, default 1: one inference per batch)
  * @param batcherSpin with batching, how long the worker keeps polling the empty queue after a
- *     batch before it sleeps, if the call after the batch before came within that time, 0..10000 µs ({@value #BATCHER_SPIN_KEY} in microseconds; default
- *     {@value #DEFAULT_BATCHER_SPIN_US} µs with 2 or more processors, 0 with one, where a spinning
- *     worker would hold the core the call needs to arrive; measured on 2 cores, the served/floor
- *     p50 at one caller fell from 1.40x to 1.31x, medians of seven runs, model-service/README.md)
+ *     batch before it sleeps, if the call after the batch before came within that time, 0..10000
+ *     µs ({@value #BATCHER_SPIN_KEY} in microseconds; default {@value #DEFAULT_BATCHER_SPIN_US} µs
+ *     with 2 or more processors, 0 with one, where a spinning worker would hold the core the call
+ *     needs to arrive; measured on 2 cores, the served/floor p50 at one caller fell from 1.40x to
+ *     1.31x, medians of nine runs, model-service/README.md)
  * @param threadSpinning ONNX Runtime's intra-op threads spin between inferences instead of
  *     sleeping ({@value #SPINNING_KEY}, default false: spinning threads take the cores the gRPC
  *     and batching threads need; measured on 2 cores, turning it off cut the served p50 at one
