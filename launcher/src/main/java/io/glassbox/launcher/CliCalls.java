@@ -5,6 +5,7 @@ import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,6 +33,10 @@ final class CliCalls {
     } catch (StatusRuntimeException e) {
       System.err.printf("glassbox: %s: %s%n", e.getStatus().getCode(),
           e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        System.err.printf("glassbox: nothing answered at %s. Is the suite up? Start it with `bin/glassbox up` "
+            + "(ready once it prints \"Glassbox is up\"), or name another gateway with --target.%n", target);
+      }
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
