@@ -80,9 +80,9 @@ public final class BatchingInference implements InferenceEngine {
   private volatile boolean closed;
   /** A call taken from the queue that could not join the last batch; worker thread only. */
   private Job carried;
-  /** When the last batch ended, and how long after it the next call came; worker thread only. */
+  /** When the last batch ended, and whether the call after it came within the spin; worker only. */
   private long lastBatchEnd = System.nanoTime();
-  private long lastGap;
+  private boolean cameCloseBehind = true;
 
   /** Fewest rows one part of a split batch runs: smaller parts cost more than they save. */
   static final int MIN_ROWS_PER_RUN = 4;
@@ -319,13 +319,13 @@ public final class BatchingInference implements InferenceEngine {
   private Job next() throws InterruptedException {
     long seen = queuedEver.get();     // read first: a call queued after it changes the count
     Job job = queue.poll();
-    if (job == null && !spin.isZero() && lastGap <= spin.toNanos()) {
+    if (job == null && cameCloseBehind && !spin.isZero()) {
       job = spinFor(seen);
     }
     if (job == null) {
       job = queue.take();
     }
-    lastGap = Math.max(0, job.enqueuedNanos - lastBatchEnd);
+    cameCloseBehind = job.enqueuedNanos - lastBatchEnd <= spin.toNanos();
     return job;
   }
 
