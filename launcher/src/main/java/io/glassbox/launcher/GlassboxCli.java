@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 /** {@code bin/glassbox}: starts the suite and talks to it as a client. */
 @Command(
     name = "glassbox",
-    mixinStandardHelpOptions = true,
     version = "glassbox 0.1.0",
     description = "Explainable product recommendations over gRPC.",
     subcommands = {UpCommand.class, RecommendCommand.class, ImportCommand.class, BenchCommand.class,
@@ -14,6 +13,16 @@ import picocli.CommandLine.Command;
         EvaluateCommand.class})
 public final class GlassboxCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Inherited: every command answers --help with its own usage. */
+  @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, scope = CommandLine.ScopeType.INHERIT,
+      description = "Show this help message and exit.")
+  boolean help;
+
+  /** Not inherited: reload-model has its own --version (the model version to load). */
+  @CommandLine.Option(names = {"-V", "--version"}, versionHelp = true,
+      description = "Print version information and exit.")
+  boolean version;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -24,9 +33,11 @@ public final class GlassboxCli implements Runnable {
    * served buy-again rule (which lives in the feature service) plugged in.
    */
   static CommandLine commandLine() {
-    return new CommandLine(new GlassboxCli()).addSubcommand("evaluate-model",
+    CommandLine cli = new CommandLine(new GlassboxCli()).addSubcommand("evaluate-model",
         new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
             java.util.Optional.of(ServedBuyAgainRule::regularItems)));
+    cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
+    return cli;
   }
 
   @Override

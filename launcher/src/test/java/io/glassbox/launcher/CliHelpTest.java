@@ -1,0 +1,32 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code bin/glassbox COMMAND --help} prints that command's usage, for every command. */
+class CliHelpTest {
+  @Test
+  void everyCommand_answersHelpWithItsUsage() {
+    CommandLine cli = GlassboxCli.commandLine();
+    Set<String> names = cli.getSubcommands().keySet();
+    assertTrue(names.containsAll(Set.of("up", "recommend", "serve", "evaluate-model")), names.toString());
+    for (String name : names) {
+      for (String flag : new String[] {"--help", "-h"}) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = GlassboxCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+            .execute(name, flag);
+
+        assertEquals(0, exit, name + " " + flag + ": " + err);
+        assertTrue(out.toString().startsWith("Usage: glassbox " + name + " "), name + " " + flag + ": " + out);
+        assertEquals("", err.toString(), name + " " + flag);
+      }
+    }
+  }
+}
