@@ -29,7 +29,9 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 
@@ -74,10 +76,26 @@ final class UserExplainer {
 
   /** Must be called with the inbound call's context current. */
   ListenableFuture<WhatIfResponse> whatIf(UserQuestions.WhatIfQuestion question) {
-    return withRanking(question.userId(), "add_item_ids", question.add(),
-        (stub, ranking) -> stub.whatIf(WhatIfRequest.newBuilder()
-            .setRanking(ranking).addAllRemoveItemIds(question.remove()).addAllAddItemIds(question.add())
-            .setTopK(question.limit()).setLocale(question.locale()).build()));
+    return withRanking(question.userId(), "add_item_ids", question.add(), (stub, ranking) -> {
+      checkRemovalsBought(question, ranking.getRecordItemIdsList());
+      return stub.whatIf(WhatIfRequest.newBuilder()
+          .setRanking(ranking).addAllRemoveItemIds(question.remove()).addAllAddItemIds(question.add())
+          .setTopK(question.limit()).setLocale(question.locale()).build());
+    });
+  }
+
+  /**
+   * INVALID_ARGUMENT, in the caller's own terms, for a removal the user never bought (the
+   * explain service would name its own request's record field, which this caller never sent).
+   */
+  private static void checkRemovalsBought(UserQuestions.WhatIfQuestion question, List<String> record) {
+    Set<String> bought = new HashSet<>(record);
+    for (int i = 0; i < question.remove().size(); i++) {
+      if (!bought.contains(question.remove().get(i))) {
+        throw Status.INVALID_ARGUMENT.withDescription("remove_item_ids[" + i + "] \"" + question.remove().get(i)
+            + "\" is not in the purchase record of user_id \"" + question.userId() + "\"").asRuntimeException();
+      }
+    }
   }
 
   /**

@@ -374,8 +374,10 @@ class GatewayExplainRealDataTest {
         .setUserId(CUSTOMER).setItemId(item).setLimit(51).build()));
     expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(UserWhatIfRequest.newBuilder()
         .setUserId(CUSTOMER).build()));
-    expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(UserWhatIfRequest.newBuilder()
-        .setUserId(CUSTOMER).addRemoveItemIds(item).build()));
+    StatusRuntimeException notBought = expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(
+        UserWhatIfRequest.newBuilder().setUserId(CUSTOMER).addRemoveItemIds(item).build()));
+    assertEquals("remove_item_ids[0] \"" + item + "\" is not in the purchase record of user_id \"" + CUSTOMER + "\"",
+        notBought.getStatus().getDescription());   // the field the caller sent, not the explain service's
     expect(Status.Code.NOT_FOUND, () -> stub().whatIf(UserWhatIfRequest.newBuilder()
         .setUserId(CUSTOMER).addAddItemIds("NO-SUCH-ITEM").build()));
     // A bought item is not ranked by the model (buy-again places it by rule).
@@ -386,9 +388,10 @@ class GatewayExplainRealDataTest {
         .setUserId(CUSTOMER).setItemId(bought).build()));
   }
 
-  private static void expect(Status.Code code, Executable call) {
+  private static StatusRuntimeException expect(Status.Code code, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(code, e.getStatus().getCode(), e.getStatus().getDescription());
     assertFalse(e.getStatus().getDescription().isBlank());
+    return e;
   }
 }
