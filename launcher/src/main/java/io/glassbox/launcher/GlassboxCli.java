@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     name = "glassbox",
     version = "glassbox 0.1.0",
     description = "Explainable product recommendations over gRPC.",
-    subcommands = {UpCommand.class, RecommendCommand.class, ImportCommand.class, BenchCommand.class,
+    subcommands = {UpCommand.class, RecommendCommand.class, ExplainItemCommand.class, WhyNotCommand.class,
+        WhatIfCommand.class, ImportCommand.class, BenchCommand.class,
         LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class,
         EvaluateCommand.class})
 public final class GlassboxCli implements Runnable {

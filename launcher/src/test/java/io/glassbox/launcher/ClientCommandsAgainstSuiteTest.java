@@ -3,6 +3,18 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.launcher.load.LoadPlan;
 import io.glassbox.launcher.load.LoadRun;
 import io.glassbox.launcher.load.LoadSummary;
@@ -16,7 +28,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -25,12 +39,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
-/** The load tool against the real suite (four services on loopback, embedded data, shipped model). */
+/**
+ * The client commands against the real suite (four services on loopback, embedded data, shipped
+ * model): the load tool, health, and {@code recommend}, {@code explain}, {@code why-not} and
+ * {@code what-if}, whose text and {@code --json} output must be what the gateway answers the same
+ * question; a bad question exits 1 with its status.
+ */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class LoadAgainstSuiteTest {
+class ClientCommandsAgainstSuiteTest {
   private static final String ROOT = System.getProperty("glassbox.repo.root");
   private static Suite suite;
   private static ManagedChannel channel;
+  /** A real customer of the embedded dataset with a long purchase record. */
+  private static final String CUSTOMER = "12748";
 
   @BeforeAll
   static void startSuite() {
@@ -40,7 +61,8 @@ class LoadAgainstSuiteTest {
             // Generous on a shared 2-core machine: this test is about the tool, not the latency.
             "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "5s",
             "GLASSBOX_EXPLAIN_TIMEOUT", "5s",
-            "GLASSBOX_DEFAULT_DEADLINE", "30s")),
+            "GLASSBOX_DEFAULT_DEADLINE", "30s",
+            "GLASSBOX_GATEWAY_HTTP_PORT", "0")),
         Suite.Ports.ephemeral());
     channel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
   }
@@ -121,5 +143,141 @@ class LoadAgainstSuiteTest {
   @Test
   void serveCommand_refusesAnUnknownService() {
     assertEquals(2, new CommandLine(new GlassboxCli()).execute("serve", "billing-service"));
+  }
+
+  @Test
+  void explain_printsTheRankAndEveryReasonTheGatewayGives() throws Exception {
+    RecommendResponse top = gateway().recommend(newItems(10));
+    String item = top.getItems(0).getItem().getItemId();
+    ExplainItemResponse expected = gateway().explainItem(UserExplainItemRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(item).setLimit(10).build());
+
+    Printed printed = run("explain", "--user", CUSTOMER, "--item", item);
+
+    assertEquals(0, printed.exit(), printed.err());
+    assertTrue(printed.out().contains(String.format(Locale.ROOT, "rank #%d among %d candidates (top 10: in)",
+        expected.getRank(), expected.getRankedCandidateCount())), printed.out());
+    assertTrue(expected.getReasonsCount() > 0, "the top item of a long record has a reason");
+    for (Reason reason : expected.getReasonsList()) {
+      assertTrue(printed.out().contains("    - " + reason.getText() + "\n"), printed.out());
+    }
+    assertTrue(printed.out().contains(expected.getEffects(0).getItemId()), printed.out());
+    assertEquals(expected, json("explain", ExplainItemResponse.newBuilder(), "--user", CUSTOMER, "--item", item));
+  }
+
+  @Test
+  void whyNot_printsTheGatewaysAnswerForAnItemOutsideTheTopK() throws Exception {
+    RecommendResponse top = gateway().recommend(newItems(30));
+    String item = top.getItems(20).getItem().getItemId();         // #21: outside the top 10
+    WhyNotResponse expected = gateway().whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(item).setLimit(10).build());
+    assertTrue(expected.getRank() > 10, "ranked " + expected.getRank());
+
+    Printed printed = run("why-not", "--user", CUSTOMER, "--item", item);
+
+    assertEquals(0, printed.exit(), printed.err());
+    assertTrue(printed.out().contains("  " + expected.getText() + "\n"), printed.out());
+    assertTrue(printed.out().contains(String.format(Locale.ROOT, "rank #%d among %d candidates",
+        expected.getRank(), expected.getRankedCandidateCount())), printed.out());
+    String addition = expected.hasSmallestAddition()
+        ? String.format(Locale.ROOT, "-> rank #%d", expected.getSmallestAddition().getRankAfter())
+        : "none of the " + expected.getAdditionsTried() + " tried";
+    assertTrue(printed.out().contains("Smallest addition that does: ") && printed.out().contains(addition),
+        printed.out());
+    assertEquals(expected, json("why-not", WhyNotResponse.newBuilder(), "--user", CUSTOMER, "--item", item));
+  }
+
+  @Test
+  void whatIf_printsTheNewRankingWithTheGatewaysTexts() throws Exception {
+    String bought = gateway().explainItem(UserExplainItemRequest.newBuilder().setUserId(CUSTOMER)
+        .setItemId(gateway().recommend(newItems(10)).getItems(0).getItem().getItemId()).build())
+        .getEffects(0).getItemId();   // the strongest purchase behind the top item
+    WhatIfResponse expected = gateway().whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(CUSTOMER).addRemoveItemIds(bought).setLimit(5).build());
+
+    Printed printed = run("what-if", "--user", CUSTOMER, "--remove", bought, "--limit", "5");
+
+    assertEquals(0, printed.exit(), printed.err());
+    assertTrue(printed.out().startsWith("What if user " + CUSTOMER + " had not bought " + bought), printed.out());
+    assertEquals(5, expected.getRankingCount());
+    for (var moved : expected.getRankingList()) {
+      assertTrue(printed.out().contains(String.format(Locale.ROOT, "#%d ->", moved.getRankBefore())
+          + String.format(Locale.ROOT, "%5s  ", "#" + moved.getRankAfter()) + moved.getItem().getTitle()), printed.out());
+      assertTrue(printed.out().contains("       - " + moved.getText() + "\n"), printed.out());
+    }
+    assertEquals(expected, json("what-if", WhatIfResponse.newBuilder(),
+        "--user", CUSTOMER, "--remove", bought, "--limit", "5"));
+  }
+
+  @Test
+  void badQuestions_exitOneWithTheStatusAndNothingOnStandardOutput() throws Exception {
+    Printed notBought = run("what-if", "--user", CUSTOMER, "--remove", "NO-SUCH-ITEM");
+    assertEquals(1, notBought.exit());
+    assertEquals("", notBought.out());
+    assertTrue(notBought.err().contains("glassbox: INVALID_ARGUMENT: remove_item_ids[0] \"NO-SUCH-ITEM\" is not in "
+        + "the purchase record of user_id \"" + CUSTOMER + "\""), notBought.err());
+
+    Printed unknown = run("explain", "--user", CUSTOMER, "--item", "NO-SUCH-ITEM");
+    assertEquals(1, unknown.exit());
+    assertTrue(unknown.err().contains("glassbox: NOT_FOUND: item_id \"NO-SUCH-ITEM\" is not in the catalogue"),
+        unknown.err());
+
+    Printed missing = run("why-not", "--user", CUSTOMER);
+    assertEquals(2, missing.exit());
+    assertTrue(missing.err().contains("Missing required option: '--item=<itemId>'"), missing.err());
+  }
+
+  @Test
+  void recommend_json_isTheGatewaysAnswer() throws Exception {
+    RecommendResponse expected = gateway().recommend(RecommendRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(3).setLocale("zh-CN").setBuyAgainSlots(1).build());
+
+    assertEquals(expected, json("recommend", RecommendResponse.newBuilder(),
+        "--user", CUSTOMER, "--limit", "3", "--locale", "zh-CN", "--buy-again-slots", "1"));
+  }
+
+  /** The customer's top {@code limit} items the model ranks (no buy-again places). */
+  private static RecommendRequest newItems(int limit) {
+    return RecommendRequest.newBuilder().setUserId(CUSTOMER).setBuyAgainSlots(0).setLimit(limit).build();
+  }
+
+  private static GatewayGrpc.GatewayBlockingStub gateway() {
+    return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  private record Printed(int exit, String out, String err) {}
+
+  /** Runs one command against the suite's gateway, capturing what it prints. */
+  private static Printed run(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--target", "localhost:" + suite.ports().gateway(), "--timeout-ms", "30000"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream originalOut = System.out;
+    PrintStream originalErr = System.err;
+    int exit;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      exit = GlassboxCli.commandLine().execute(all.toArray(String[]::new));
+    } finally {
+      System.setOut(originalOut);
+      System.setErr(originalErr);
+    }
+    return new Printed(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The command's {@code --json} output, parsed back into its message. */
+  private static <T extends Message> T json(String command, Message.Builder builder, String... args)
+      throws Exception {
+    List<String> all = new ArrayList<>(List.of(command));
+    all.addAll(List.of(args));
+    all.add("--json");
+    Printed printed = run(all.toArray(String[]::new));
+    assertEquals(0, printed.exit(), printed.err());
+    JsonFormat.parser().merge(printed.out(), builder);
+    @SuppressWarnings("unchecked")
+    T parsed = (T) builder.build();
+    return parsed;
   }
 }

@@ -1,0 +1,160 @@
+package io.glassbox.launcher;
+
+import io.glassbox.api.v1.AdditionTrial;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.HistoryChange;
+import io.glassbox.api.v1.HistoryItemEffect;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.WhatIfItem;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Renders the gateway's ExplainItem, WhyNot and WhatIf answers as text for a person at a terminal. */
+final class InterrogationPrinter {
+  /** Rows of a list printed before the rest is only counted (all are in {@code --json}). */
+  static final int SHOWN = 8;
+
+  String explainItem(String userId, ExplainItemResponse response) {
+    StringBuilder out = new StringBuilder();
+    heading(out, "Item " + item(response.getItem()) + " for user " + userId, response.getModelVersion());
+    out.append(String.format(Locale.ROOT, "  rank #%d among %d candidates (top %d: %s), score %.3f%n",
+        response.getRank(), response.getRankedCandidateCount(), response.getTopK(),
+        response.getRank() <= response.getTopK() ? "in" : "out", response.getScore()));
+    reasons(out, response.getReasonsList());
+    if (response.getEffectsCount() > 0) {
+      out.append("  Each purchase of the model's window removed on its own, strongest effect first:\n");
+      effects(out, response.getEffectsList());
+    }
+    return out.toString();
+  }
+
+  String whyNot(String userId, WhyNotResponse response) {
+    StringBuilder out = new StringBuilder();
+    heading(out, "Why not " + item(response.getItem()) + " for user " + userId, response.getModelVersion());
+    out.append("  ").append(response.getText()).append('\n');
+    out.append(String.format(Locale.ROOT, "  rank #%d among %d candidates, score %.3f", response.getRank(),
+        response.getRankedCandidateCount(), response.getScore()));
+    if (response.getInTopK()) {
+      out.append(String.format(Locale.ROOT, "; already in the top %d%n", response.getTopK()));
+      return out.toString();
+    }
+    out.append(String.format(Locale.ROOT, "; %.3f below #%d (%s)%n", response.getScoreGap(), response.getTopK(),
+        response.getKthItemId()));
+    if (response.getHoldingBackCount() > 0) {
+      out.append("  Holding it back (without the purchase it ranks higher):\n");
+      effects(out, response.getHoldingBackList());
+    }
+    Map<String, String> titles = new HashMap<>();
+    response.getHoldingBackList().forEach(e -> titles.put(e.getItemId(), e.getTitle()));
+    response.getSingleAdditionsList().forEach(a -> titles.put(a.getItemId(), a.getTitle()));
+    out.append("  Smallest removal that brings it into the top ").append(response.getTopK()).append(": ")
+        .append(response.hasSmallestChange() ? change(response.getSmallestChange(), titles) : "none found")
+        .append('\n');
+    out.append("  Smallest addition that does: ")
+        .append(response.hasSmallestAddition() ? change(response.getSmallestAddition(), titles)
+            : String.format(Locale.ROOT, "none of the %d tried", response.getAdditionsTried()))
+        .append('\n');
+    List<AdditionTrial> trials = response.getSingleAdditionsList();
+    if (!trials.isEmpty()) {
+      out.append("  Single purchases tried, best first:\n");
+      for (AdditionTrial trial : trials.subList(0, Math.min(SHOWN, trials.size()))) {
+        out.append(String.format(Locale.ROOT, "    %s [%s]  rank #%d after buying it (%s)%n", trial.getTitle(),
+            trial.getItemId(), trial.getRankAfter(), switch (trial.getSource()) {
+              case ADDITION_SOURCE_CO_PURCHASE -> "bought with it";
+              case ADDITION_SOURCE_HISTORY -> "bought before, again";
+              default -> "other";
+            }));
+      }
+      more(out, trials.size());
+    }
+    return out.toString();
+  }
+
+  String whatIf(String userId, List<String> removed, List<String> added, WhatIfResponse response) {
+    StringBuilder out = new StringBuilder();
+    String change = (removed.isEmpty() ? "" : "had not bought " + String.join(", ", removed))
+        + (removed.isEmpty() || added.isEmpty() ? "" : " and ")
+        + (added.isEmpty() ? "" : "had then bought " + String.join(", ", added));
+    heading(out, "What if user " + userId + " " + change, response.getModelVersion());
+    out.append(String.format(Locale.ROOT, "  new top %d among %d candidates (old rank -> new rank):%n",
+        response.getTopK(), response.getRankedCandidateCount()));
+    for (WhatIfItem moved : response.getRankingList()) {
+      whatIfItem(out, moved);
+    }
+    if (response.getLeftTopKCount() > 0) {
+      out.append("  Left the top ").append(response.getTopK()).append(":\n");
+      response.getLeftTopKList().forEach(moved -> whatIfItem(out, moved));
+    }
+    return out.toString();
+  }
+
+  private static void heading(StringBuilder out, String what, String modelVersion) {
+    out.append(what);
+    if (!modelVersion.isEmpty()) {
+      out.append(" (model ").append(modelVersion).append(')');
+    }
+    out.append('\n');
+  }
+
+  private static String item(Item item) {
+    return item.getTitle().equals(item.getItemId()) || item.getTitle().isEmpty()
+        ? "[" + item.getItemId() + "]" : item.getTitle() + " [" + item.getItemId() + "]";
+  }
+
+  private static void reasons(StringBuilder out, List<Reason> reasons) {
+    if (reasons.isEmpty()) {
+      out.append("  No reason: no purchase and no trend moves it enough to be cited.\n");
+      return;
+    }
+    out.append("  Reasons:\n");
+    reasons.forEach(reason -> out.append("    - ").append(reason.getText()).append('\n'));
+  }
+
+  private static void effects(StringBuilder out, List<HistoryItemEffect> effects) {
+    for (HistoryItemEffect effect : effects.subList(0, Math.min(SHOWN, effects.size()))) {
+      out.append(String.format(Locale.ROOT, "    %s [%s]  without it: rank #%d, score change %+.3f; its contribution %+.3f%n",
+          effect.getTitle(), effect.getItemId(), effect.getRankWithout(), effect.getScoreChange(),
+          effect.getContribution()));
+    }
+    more(out, effects.size());
+  }
+
+  private static void more(StringBuilder out, int count) {
+    if (count > SHOWN) {
+      out.append(String.format(Locale.ROOT, "    ... %d more (--json prints all)%n", count - SHOWN));
+    }
+  }
+
+  private static String change(HistoryChange change, Map<String, String> titles) {
+    String named = Stream.concat(
+            change.getRemoveItemIdsList().stream().map(id -> "remove " + titled(id, titles)),
+            change.getAddItemIdsList().stream().map(id -> "buy " + titled(id, titles)))
+        .collect(Collectors.joining(", "));
+    return String.format(Locale.ROOT, "%s -> rank #%d, score %.3f", named, change.getRankAfter(),
+        change.getScoreAfter());
+  }
+
+  private static String titled(String id, Map<String, String> titles) {
+    String title = titles.get(id);
+    return title == null || title.equals(id) ? "[" + id + "]" : title + " [" + id + "]";
+  }
+
+  private static void whatIfItem(StringBuilder out, WhatIfItem moved) {
+    out.append(String.format(Locale.ROOT, "  %s -> %s  %s  score %.3f -> %.3f%n", rank(moved.getRankBefore()),
+        rank(moved.getRankAfter()), item(moved.getItem()), moved.getScoreBefore(), moved.getScoreAfter()));
+    if (!moved.getText().isEmpty()) {
+      out.append("       - ").append(moved.getText()).append('\n');
+    }
+  }
+
+  private static String rank(int rank) {
+    return String.format(Locale.ROOT, "%4s", "#" + rank);
+  }
+}

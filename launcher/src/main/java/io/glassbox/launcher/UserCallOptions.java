@@ -1,0 +1,61 @@
+package io.glassbox.launcher;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.grpc.ManagedChannel;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import picocli.CommandLine.Option;
+
+/**
+ * What the commands that ask the gateway about one user share ({@code recommend}, {@code
+ * explain}, {@code why-not}, {@code what-if}): who, how many, in which language, where to call,
+ * and whether to print the answer as text or as the gateway's own JSON.
+ */
+final class UserCallOptions {
+  @Option(names = "--user", required = true, description = "User id, e.g. 12347 (a customer of the embedded dataset).")
+  String userId;
+
+  @Option(names = "--limit", defaultValue = "10",
+      description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
+  String locale;
+
+  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  @Option(names = "--json", description = "Print the gateway's answer as JSON (every field, proto names) instead of text.")
+  boolean json;
+
+  /**
+   * Calls the gateway once and prints its answer: as JSON with {@code --json}, else as {@code
+   * text} renders it. Returns the exit code (see {@link CliCalls#withChannel}).
+   */
+  <T extends MessageOrBuilder> int print(Function<GatewayGrpc.GatewayBlockingStub, T> call, Function<T, String> text)
+      throws InterruptedException {
+    return CliCalls.withChannel(target, channel -> {
+      T response = call.apply(stub(channel));
+      System.out.print(json ? json(response) : text.apply(response));
+      return 0;
+    });
+  }
+
+  private GatewayGrpc.GatewayBlockingStub stub(ManagedChannel channel) {
+    return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  static String json(MessageOrBuilder response) {
+    try {
+      return JsonFormat.printer().includingDefaultValueFields().preservingProtoFieldNames().print(response) + "\n";
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a gateway reply that JSON cannot hold", e);   // only Any fields can
+    }
+  }
+}
