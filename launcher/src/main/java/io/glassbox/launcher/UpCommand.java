@@ -9,6 +9,8 @@ import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -78,6 +80,15 @@ final class UpCommand implements Callable<Integer> {
               + "or point %s at yours (e.g. redis://localhost:6379/0).%n",
           e.getMessage(), FeatureConfig.REDIS_URI_KEY);
       return 1;
+    } catch (UncheckedIOException e) {
+      if (!addressInUse(e)) {
+        throw e;
+      }
+      System.err.printf("glassbox: %s (address already in use).%nIs the suite already up? Then "
+          + "`bin/glassbox recommend --user 12348` talks to it. Otherwise stop what holds the port, or move "
+          + "the suite to free ones: `bin/glassbox up --help` lists the port options (--no-metrics frees "
+          + "9451-9454).%n", e.getMessage());
+      return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
@@ -94,6 +105,17 @@ final class UpCommand implements Callable<Integer> {
         .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0)."));
     suite.awaitTermination();
     return 0;
+  }
+
+  /** Whether a server failed to start because its port is taken (by the JDK's or Netty's words). */
+  static boolean addressInUse(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof BindException
+          || (cause.getMessage() != null && cause.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

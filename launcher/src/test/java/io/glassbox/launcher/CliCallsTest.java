@@ -1,10 +1,17 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
-/** What a person sees when a client command finds no suite to call. */
+/** What a person sees when a client command finds no suite to call, or {@code up} finds its port taken. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CliCallsTest {
   @Test
@@ -37,5 +44,42 @@ class CliCallsTest {
     assertTrue(printed.contains("glassbox: UNAVAILABLE"), printed);
     assertTrue(printed.contains("nothing answered at localhost:" + port + ". Is the suite up?"), printed);
     assertTrue(printed.contains("bin/glassbox up"), printed);
+  }
+
+  @Test
+  void up_onATakenPort_exitsOneAndSaysWhatToDo() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String port = String.valueOf(taken.getLocalPort());
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      PrintStream original = System.err;
+      int exit;
+      try {
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        // The feature service starts first and binds before it reads any data.
+        exit = new CommandLine(new GlassboxCli()).execute("up", "--no-metrics", "--http-port", "0",
+            "--feature-port", port, "--gateway-port", "0", "--model-port", "0", "--explain-port", "0",
+            "--feature-admin-port", "0", "--model-admin-port", "0");
+      } finally {
+        System.setErr(original);
+      }
+
+      String printed = err.toString(StandardCharsets.UTF_8);
+      assertEquals(1, exit, printed);
+      assertTrue(printed.startsWith("glassbox: feature-service could not start: Failed to bind to address "), printed);
+      assertTrue(printed.contains(":" + port + " (address already in use).\nIs the suite already up?"), printed);
+      assertTrue(printed.contains("`bin/glassbox up --help` lists the port options"), printed);
+    }
+  }
+
+  @Test
+  void addressInUse_knowsTheJdksBindErrorToo() throws Exception {
+    // The viewer's HTTP server is the JDK's: a taken port is a java.net.BindException.
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      IOException bind = assertThrows(IOException.class, () -> HttpServer.create(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort()), 0));
+
+      assertTrue(UpCommand.addressInUse(new UncheckedIOException("the viewer could not listen", bind)));
+      assertFalse(UpCommand.addressInUse(new UncheckedIOException(new IOException("disk full"))));
+    }
   }
 }
