@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import picocli.CommandLine;
 
 /** What a person sees when a client command finds no suite to call, or {@code up} finds its port taken. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -28,19 +24,10 @@ class CliCallsTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();               // closed again: nothing listens there
     }
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream original = System.err;
-    int exit;
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      exit = new CommandLine(new GlassboxCli()).execute("recommend", "--user", "12348",
-          "--target", "localhost:" + port);
-    } finally {
-      System.setErr(original);
-    }
+    CliRun run = CliRun.of("recommend", "--user", "12348", "--target", "localhost:" + port);
 
-    String printed = err.toString(StandardCharsets.UTF_8);
-    assertEquals(1, exit, printed);
+    String printed = run.err();
+    assertEquals(1, run.exit(), printed);
     assertTrue(printed.contains("glassbox: UNAVAILABLE"), printed);
     assertTrue(printed.contains("nothing answered at localhost:" + port + ". Is the suite up?"), printed);
     assertTrue(printed.contains("bin/glassbox up"), printed);
@@ -50,21 +37,13 @@ class CliCallsTest {
   void up_onATakenPort_exitsOneAndSaysWhatToDo() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String port = String.valueOf(taken.getLocalPort());
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      PrintStream original = System.err;
-      int exit;
-      try {
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        // The feature service starts first and binds before it reads any data.
-        exit = new CommandLine(new GlassboxCli()).execute("up", "--no-metrics", "--http-port", "0",
-            "--feature-port", port, "--gateway-port", "0", "--model-port", "0", "--explain-port", "0",
-            "--feature-admin-port", "0", "--model-admin-port", "0");
-      } finally {
-        System.setErr(original);
-      }
+      // The feature service starts first and binds before it reads any data.
+      CliRun run = CliRun.of("up", "--no-metrics", "--http-port", "0", "--feature-port", port,
+          "--gateway-port", "0", "--model-port", "0", "--explain-port", "0", "--feature-admin-port", "0",
+          "--model-admin-port", "0");
 
-      String printed = err.toString(StandardCharsets.UTF_8);
-      assertEquals(1, exit, printed);
+      String printed = run.err();
+      assertEquals(1, run.exit(), printed);
       assertTrue(printed.startsWith("glassbox: feature-service could not start: Failed to bind to address "), printed);
       assertTrue(printed.contains(":" + port + " (address already in use).\nIs the suite already up?"), printed);
       assertTrue(printed.contains("`bin/glassbox up --help` lists the port options"), printed);

@@ -105,18 +105,10 @@ class ClientCommandsAgainstSuiteTest {
 
   @Test
   void loadCommand_refusesATargetOffThisMachine() {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream original = System.err;
-    int exit;
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      exit = new CommandLine(new GlassboxCli()).execute("load", "--target", "10.0.0.7:50051", "--duration", "1s");
-    } finally {
-      System.setErr(original);
-    }
+    CliRun run = CliRun.of("load", "--target", "10.0.0.7:50051", "--duration", "1s");
 
-    assertEquals(2, exit);
-    assertTrue(err.toString(StandardCharsets.UTF_8).contains("loopback"), err.toString(StandardCharsets.UTF_8));
+    assertEquals(2, run.exit());
+    assertTrue(run.err().contains("loopback"), run.err());
   }
 
   @Test
@@ -152,7 +144,7 @@ class ClientCommandsAgainstSuiteTest {
     ExplainItemResponse expected = gateway().explainItem(UserExplainItemRequest.newBuilder()
         .setUserId(CUSTOMER).setItemId(item).setLimit(10).build());
 
-    Printed printed = run("explain", "--user", CUSTOMER, "--item", item);
+    CliRun printed = run("explain", "--user", CUSTOMER, "--item", item);
 
     assertEquals(0, printed.exit(), printed.err());
     assertTrue(printed.out().contains(String.format(Locale.ROOT, "rank #%d among %d candidates (top 10: in)",
@@ -173,7 +165,7 @@ class ClientCommandsAgainstSuiteTest {
         .setUserId(CUSTOMER).setItemId(item).setLimit(10).build());
     assertTrue(expected.getRank() > 10, "ranked " + expected.getRank());
 
-    Printed printed = run("why-not", "--user", CUSTOMER, "--item", item);
+    CliRun printed = run("why-not", "--user", CUSTOMER, "--item", item);
 
     assertEquals(0, printed.exit(), printed.err());
     assertTrue(printed.out().contains("  " + expected.getText() + "\n"), printed.out());
@@ -195,7 +187,7 @@ class ClientCommandsAgainstSuiteTest {
     WhatIfResponse expected = gateway().whatIf(UserWhatIfRequest.newBuilder()
         .setUserId(CUSTOMER).addRemoveItemIds(bought).setLimit(5).build());
 
-    Printed printed = run("what-if", "--user", CUSTOMER, "--remove", bought, "--limit", "5");
+    CliRun printed = run("what-if", "--user", CUSTOMER, "--remove", bought, "--limit", "5");
 
     assertEquals(0, printed.exit(), printed.err());
     assertTrue(printed.out().startsWith("What if user " + CUSTOMER + " had not bought " + bought), printed.out());
@@ -211,18 +203,18 @@ class ClientCommandsAgainstSuiteTest {
 
   @Test
   void badQuestions_exitOneWithTheStatusAndNothingOnStandardOutput() throws Exception {
-    Printed notBought = run("what-if", "--user", CUSTOMER, "--remove", "NO-SUCH-ITEM");
+    CliRun notBought = run("what-if", "--user", CUSTOMER, "--remove", "NO-SUCH-ITEM");
     assertEquals(1, notBought.exit());
     assertEquals("", notBought.out());
     assertTrue(notBought.err().contains("glassbox: INVALID_ARGUMENT: remove_item_ids[0] \"NO-SUCH-ITEM\" is not in "
         + "the purchase record of user_id \"" + CUSTOMER + "\""), notBought.err());
 
-    Printed unknown = run("explain", "--user", CUSTOMER, "--item", "NO-SUCH-ITEM");
+    CliRun unknown = run("explain", "--user", CUSTOMER, "--item", "NO-SUCH-ITEM");
     assertEquals(1, unknown.exit());
     assertTrue(unknown.err().contains("glassbox: NOT_FOUND: item_id \"NO-SUCH-ITEM\" is not in the catalogue"),
         unknown.err());
 
-    Printed missing = run("why-not", "--user", CUSTOMER);
+    CliRun missing = run("why-not", "--user", CUSTOMER);
     assertEquals(2, missing.exit());
     assertTrue(missing.err().contains("Missing required option: '--item=<itemId>'"), missing.err());
   }
@@ -245,26 +237,11 @@ class ClientCommandsAgainstSuiteTest {
     return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private record Printed(int exit, String out, String err) {}
-
-  /** Runs one command against the suite's gateway, capturing what it prints. */
-  private static Printed run(String... args) {
+  /** Runs one command against the suite's gateway. */
+  private static CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--target", "localhost:" + suite.ports().gateway(), "--timeout-ms", "30000"));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream originalOut = System.out;
-    PrintStream originalErr = System.err;
-    int exit;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      exit = GlassboxCli.commandLine().execute(all.toArray(String[]::new));
-    } finally {
-      System.setOut(originalOut);
-      System.setErr(originalErr);
-    }
-    return new Printed(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return CliRun.of(all.toArray(String[]::new));
   }
 
   /** The command's {@code --json} output, parsed back into its message. */
@@ -273,7 +250,7 @@ class ClientCommandsAgainstSuiteTest {
     List<String> all = new ArrayList<>(List.of(command));
     all.addAll(List.of(args));
     all.add("--json");
-    Printed printed = run(all.toArray(String[]::new));
+    CliRun printed = run(all.toArray(String[]::new));
     assertEquals(0, printed.exit(), printed.err());
     JsonFormat.parser().merge(printed.out(), builder);
     @SuppressWarnings("unchecked")
