@@ -2,10 +2,12 @@ package io.glassbox.launcher;
 
 import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.GetModelInsightsResponse;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.RecencyBucket;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
@@ -16,7 +18,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Renders the gateway's ExplainItem, WhyNot and WhatIf answers as text for a person at a terminal. */
+/**
+ * Renders the gateway's ExplainItem, WhyNot and WhatIf answers, and the explain service's
+ * GetModelInsights, as text for a person at a terminal.
+ */
 final class InterrogationPrinter {
   /** Rows of a list printed before the rest is only counted (all are in {@code --json}). */
   static final int SHOWN = 8;
@@ -91,6 +96,43 @@ final class InterrogationPrinter {
     if (response.getLeftTopKCount() > 0) {
       out.append("  Left the top ").append(response.getTopK()).append(":\n");
       response.getLeftTopKList().forEach(moved -> whatIfItem(out, moved));
+    }
+    return out.toString();
+  }
+
+  String insights(GetModelInsightsResponse response) {
+    StringBuilder out = new StringBuilder();
+    heading(out, String.format(Locale.ROOT, "Model insights over %d customers, their top %d each",
+        response.getUsersSampled(), response.getTopK()), response.getModelVersion());
+    out.append(String.format(Locale.ROOT, "  %d customers with a record explained, %d items; with a model reason "
+        + "(purchases or trend): %.3f%n", response.getUsersExplained(), response.getItemsExplained(),
+        response.getAnyModelReasonCoverage()));
+    out.append(String.format(Locale.ROOT, "  citing purchases: %.3f of items; necessary %.3f, sufficient %.3f; "
+            + "%.2f purchases cited per reason%n", response.getModelReasonCoverage(), response.getNecessaryRate(),
+        response.getSufficientRate(), response.getMeanEvidenceSize()));
+    if (response.hasRecentPurchasesWindow()) {
+      out.append(String.format(Locale.ROOT, "  citing recent sales (%d days): %.3f of items; necessary %.3f%n",
+          response.getRecentPurchasesWindow().getSeconds() / 86_400, response.getTrendReasonCoverage(),
+          response.getTrendNecessaryRate()));
+    }
+    if (response.getRecencyCount() > 0) {
+      out.append("  Contribution by a purchase's place, latest first (mean, mean of |x|, share of citations):\n");
+      for (RecencyBucket bucket : response.getRecencyList().subList(0, Math.min(SHOWN, response.getRecencyCount()))) {
+        out.append(String.format(Locale.ROOT, "    %2d  %+.3f  %.3f  %5.1f%%  %s%n", bucket.getPositionFromEnd(),
+            bucket.getMeanContribution(), bucket.getMeanAbsContribution(), 100 * bucket.getCitedShare(),
+            "#".repeat((int) Math.round(40 * bucket.getCitedShare()))));
+      }
+      more(out, response.getRecencyCount());
+    }
+    if (response.getTopDriverItemsCount() > 0) {
+      out.append("  Purchases cited most often:\n");
+      response.getTopDriverItemsList().forEach(pair -> out.append(String.format(Locale.ROOT, "    %4dx  %s%n",
+          pair.getCount(), item(pair.getHistoryItem()))));
+    }
+    if (response.getTopPairsCount() > 0) {
+      out.append("  Citations most often made (purchase -> recommended item):\n");
+      response.getTopPairsList().forEach(pair -> out.append(String.format(Locale.ROOT, "    %4dx  %s -> %s%n",
+          pair.getCount(), item(pair.getHistoryItem()), item(pair.getRecommendedItem()))));
     }
     return out.toString();
   }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.GetModelInsightsRequest;
+import io.glassbox.api.v1.GetModelInsightsResponse;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
@@ -26,24 +29,29 @@ import io.grpc.ManagedChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * The client commands against the real suite (four services on loopback, embedded data, shipped
- * model): the load tool, health, and {@code recommend}, {@code explain}, {@code why-not} and
- * {@code what-if}, whose text and {@code --json} output must be what the gateway answers the same
- * question; a bad question exits 1 with its status.
+ * model): the load tool, health, and {@code recommend}, {@code explain}, {@code why-not},
+ * {@code what-if} and {@code insights}, whose text and {@code --json} output must be what the
+ * gateway (the explain service, for insights) answers the same question; a bad question exits 1
+ * with its status.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ClientCommandsAgainstSuiteTest {
@@ -226,6 +234,44 @@ class ClientCommandsAgainstSuiteTest {
 
     assertEquals(expected, json("recommend", RecommendResponse.newBuilder(),
         "--user", CUSTOMER, "--limit", "3", "--locale", "zh-CN", "--buy-again-slots", "1"));
+  }
+
+  @Test
+  void insights_printsTheExplainServicesAnswerOverTheSampledCustomers(@TempDir Path dir) throws Exception {
+    Path usersFile = dir.resolve("users.csv.gz");
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(usersFile))) {
+      out.write(("user_id\n" + CUSTOMER + "\n12347\n14911\nnot-a-customer\n").getBytes(StandardCharsets.UTF_8));
+    }
+    List<String> sample = new ArrayList<>(UserIds.read(usersFile));
+    Collections.shuffle(sample, new Random(7));                 // the command's own draw, default seed
+    ManagedChannel explain = ClientChannels.forTarget("localhost:" + suite.ports().explain());
+    GetModelInsightsResponse expected;
+    try {
+      expected = ExplainServiceGrpc.newBlockingStub(explain).withDeadlineAfter(60, TimeUnit.SECONDS)
+          .getModelInsights(GetModelInsightsRequest.newBuilder()
+              .addAllUserIds(sample.subList(0, 3)).setTopK(5).setMaxPairs(4).build());
+    } finally {
+      explain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    String[] args = {"insights", "--users-file", usersFile.toString(), "--users", "3", "--limit", "5", "--pairs", "4",
+        "--target", "localhost:" + suite.ports().explain()};
+
+    CliRun printed = CliRun.of(args);
+
+    assertEquals(0, printed.exit(), printed.err());
+    assertTrue(printed.out().startsWith("Model insights over 3 customers, their top 5 each"), printed.out());
+    assertTrue(printed.out().contains(String.format(Locale.ROOT, "citing purchases: %.3f of items; necessary %.3f, "
+        + "sufficient %.3f", expected.getModelReasonCoverage(), expected.getNecessaryRate(),
+        expected.getSufficientRate())), printed.out());
+    for (var pair : expected.getTopPairsList()) {
+      assertTrue(printed.out().contains(pair.getCount() + "x  " + pair.getHistoryItem().getTitle()), printed.out());
+    }
+    List<String> json = new ArrayList<>(List.of(args));
+    json.add("--json");
+    CliRun asJson = CliRun.of(json.toArray(String[]::new));
+    GetModelInsightsResponse.Builder parsed = GetModelInsightsResponse.newBuilder();
+    JsonFormat.parser().merge(asJson.out(), parsed);
+    assertEquals(expected, parsed.build());
   }
 
   /** The customer's top {@code limit} items the model ranks (no buy-again places). */

@@ -1,0 +1,61 @@
+package io.glassbox.launcher;
+
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.GetModelInsightsRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The explain service's GetModelInsights over a sample of customers, printed for a person. */
+@Command(name = "insights", description = "How the running model's reasons look over a sample of customers: "
+    + "how often items get a verified reason and how often it is necessary or sufficient, how contribution "
+    + "falls with a purchase's age, and which purchases drive which recommendations.")
+final class InsightsCommand implements Callable<Integer> {
+  @Option(names = "--users", defaultValue = "100", description = "Customers to sample, 1..500 (default ${DEFAULT-VALUE}).")
+  int users;
+
+  @Option(names = "--users-file", defaultValue = UserIds.EMBEDDED,
+      description = "gzip CSV whose first column is a user id, to sample from (default ${DEFAULT-VALUE}).")
+  Path usersFile;
+
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--limit", defaultValue = "10", description = "Top-k explained per customer, 1..50 (default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(names = "--pairs", defaultValue = "10",
+      description = "Most frequent citations and driving purchases to list, 1..100 (default ${DEFAULT-VALUE}).")
+  int pairs;
+
+  @Option(names = "--target", defaultValue = "localhost:50054",
+      description = "Explain service address (default ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--timeout-s", defaultValue = "300", description = "Deadline in seconds (default ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  @Option(names = "--json", description = "Print the explain service's answer as JSON instead of text.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(UserIds.read(usersFile));
+    Collections.shuffle(all, new Random(seed));
+    GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
+        .addAllUserIds(all.subList(0, Math.min(users, all.size()))).setTopK(limit).setMaxPairs(pairs).build();
+    return CliCalls.withChannel(target, channel -> {
+      var response = ExplainServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);
+      System.out.print(json ? UserCallOptions.json(response) : new InterrogationPrinter().insights(response));
+      return 0;
+    });
+  }
+}
