@@ -70,8 +70,8 @@ final class InterrogationPrinter {
     if (!trials.isEmpty()) {
       out.append("  Single purchases tried, best first:\n");
       for (AdditionTrial trial : trials.subList(0, Math.min(SHOWN, trials.size()))) {
-        out.append(String.format(Locale.ROOT, "    %s [%s]  rank #%d after buying it (%s)%n", trial.getTitle(),
-            trial.getItemId(), trial.getRankAfter(), switch (trial.getSource()) {
+        out.append(String.format(Locale.ROOT, "    %s  rank #%d after buying it (%s)%n",
+            named(trial.getItemId(), trial.getTitle()), trial.getRankAfter(), switch (trial.getSource()) {
               case ADDITION_SOURCE_CO_PURCHASE -> "bought with it";
               case ADDITION_SOURCE_HISTORY -> "bought before, again";
               default -> "other";
@@ -146,8 +146,12 @@ final class InterrogationPrinter {
   }
 
   private static String item(Item item) {
-    return item.getTitle().equals(item.getItemId()) || item.getTitle().isEmpty()
-        ? "[" + item.getItemId() + "]" : item.getTitle() + " [" + item.getItemId() + "]";
+    return named(item.getItemId(), item.getTitle());
+  }
+
+  /** "TITLE [id]", or "[id]" when the catalogue has no title (its title is then the id itself). */
+  private static String named(String id, String title) {
+    return title == null || title.isEmpty() || title.equals(id) ? "[" + id + "]" : title + " [" + id + "]";
   }
 
   private static void reasons(StringBuilder out, List<Reason> reasons) {
@@ -161,8 +165,8 @@ final class InterrogationPrinter {
 
   private static void effects(StringBuilder out, List<HistoryItemEffect> effects) {
     for (HistoryItemEffect effect : effects.subList(0, Math.min(SHOWN, effects.size()))) {
-      out.append(String.format(Locale.ROOT, "    %s [%s]  without it: rank #%d, score change %+.3f; its contribution %+.3f%n",
-          effect.getTitle(), effect.getItemId(), effect.getRankWithout(), effect.getScoreChange(),
+      out.append(String.format(Locale.ROOT, "    %s  without it: rank #%d, score change %+.3f; its contribution %+.3f%n",
+          named(effect.getItemId(), effect.getTitle()), effect.getRankWithout(), effect.getScoreChange(),
           effect.getContribution()));
     }
     more(out, effects.size());
@@ -176,16 +180,11 @@ final class InterrogationPrinter {
 
   private static String change(HistoryChange change, Map<String, String> titles) {
     String named = Stream.concat(
-            change.getRemoveItemIdsList().stream().map(id -> "remove " + titled(id, titles)),
-            change.getAddItemIdsList().stream().map(id -> "buy " + titled(id, titles)))
+            change.getRemoveItemIdsList().stream().map(id -> "remove " + named(id, titles.get(id))),
+            change.getAddItemIdsList().stream().map(id -> "buy " + named(id, titles.get(id))))
         .collect(Collectors.joining(", "));
     return String.format(Locale.ROOT, "%s -> rank #%d, score %.3f", named, change.getRankAfter(),
         change.getScoreAfter());
-  }
-
-  private static String titled(String id, Map<String, String> titles) {
-    String title = titles.get(id);
-    return title == null || title.equals(id) ? "[" + id + "]" : title + " [" + id + "]";
   }
 
   private static void whatIfItem(StringBuilder out, WhatIfItem moved) {

@@ -1,0 +1,61 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.AdditionSource;
+import io.glassbox.api.v1.AdditionTrial;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.HistoryChange;
+import io.glassbox.api.v1.HistoryItemEffect;
+import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.WhyNotResponse;
+import org.junit.jupiter.api.Test;
+
+/** The terminal rendering of the interrogation answers: the cases the real suite rarely shows. */
+class InterrogationPrinterTest {
+  @Test
+  void explainItem_withoutReasonsOrTitles_saysSoAndCountsWhatItLeavesToJson() {
+    ExplainItemResponse.Builder response = ExplainItemResponse.newBuilder()
+        .setItem(Item.newBuilder().setItemId("X9").setTitle("X9"))       // no catalogue title: the id
+        .setRank(40).setRankedCandidateCount(500).setTopK(10).setScore(1.5f);
+    for (int i = 0; i < InterrogationPrinter.SHOWN + 3; i++) {
+      response.addEffects(HistoryItemEffect.newBuilder().setItemId("h" + i).setTitle("H" + i).setRankWithout(41 + i));
+    }
+
+    String text = new InterrogationPrinter().explainItem("u", response.build());
+
+    assertTrue(text.startsWith("Item [X9] for user u\n"), text);
+    assertTrue(text.contains("rank #40 among 500 candidates (top 10: out)"), text);
+    assertTrue(text.contains("No reason: no purchase and no trend moves it enough to be cited."), text);
+    assertTrue(text.contains("H0 [h0]  without it: rank #41"), text);
+    assertFalse(text.contains("[h" + InterrogationPrinter.SHOWN + "]"), text);
+    assertTrue(text.contains("... 3 more (--json prints all)"), text);
+  }
+
+  @Test
+  void whyNot_namesTheChangesPurchasesByTitleWhereTheAnswerHasThem() {
+    WhyNotResponse response = WhyNotResponse.newBuilder()
+        .setItem(Item.newBuilder().setItemId("T").setTitle("TEAPOT")).setRank(14).setRankedCandidateCount(500)
+        .setTopK(10).setKthItemId("K").setScoreGap(0.25f).setText("It ranks #14.")
+        .addHoldingBack(HistoryItemEffect.newBuilder().setItemId("a").setTitle("APRON").setRankWithout(11))
+        .setSmallestChange(HistoryChange.newBuilder().addRemoveItemIds("a").addRemoveItemIds("z").setRankAfter(9))
+        .setSmallestAddition(HistoryChange.newBuilder().addAddItemIds("c").setRankAfter(8))
+        .setAdditionsTried(20)
+        .addSingleAdditions(AdditionTrial.newBuilder().setItemId("c").setTitle("CUP").setRankAfter(8)
+            .setSource(AdditionSource.ADDITION_SOURCE_CO_PURCHASE))
+        .build();
+
+    String text = new InterrogationPrinter().whyNot("u", response);
+
+    assertTrue(text.contains("; 0.250 below #10 (K)"), text);
+    assertTrue(text.contains("Smallest removal that brings it into the top 10: remove APRON [a], remove [z] -> rank #9"),
+        text);
+    assertTrue(text.contains("Smallest addition that does: buy CUP [c] -> rank #8"), text);
+    assertTrue(text.contains("CUP [c]  rank #8 after buying it (bought with it)"), text);
+
+    String inTop = new InterrogationPrinter().whyNot("u", response.toBuilder().setInTopK(true).setRank(3).build());
+    assertTrue(inTop.contains("rank #3 among 500 candidates, score 0.000; already in the top 10"), inTop);
+    assertFalse(inTop.contains("Smallest"), inTop);
+  }
+}
