@@ -120,9 +120,11 @@ final class ModelInsights {
         tally.trendCited++;
         tally.trendNecessary += cited.necessary() ? 1 : 0;
       });
-      boolean history = judgements.get(t) instanceof Judgement.Cited;
+      // As Explain cites it: beside a necessary trend reason, only a necessary purchase set.
+      Judgement judgement = judgements.get(t).citedBeside(trend.map(TrendCheck.Cited::necessary).orElse(false));
+      boolean history = judgement instanceof Judgement.Cited;
       tally.anyModelReason += history || trend.isPresent() ? 1 : 0;
-      if (judgements.get(t) instanceof Judgement.Cited cited) {
+      if (judgement instanceof Judgement.Cited cited) {
         tally.cited++;
         tally.necessary += cited.necessary() ? 1 : 0;
         tally.sufficient += cited.sufficient() ? 1 : 0;

@@ -347,12 +347,16 @@ class InteractiveRealDataTest {
   }
 
   @Test
-  void getModelInsights_oneCustomer_trendFiguresCountTheTrendReasonsExplainItemGivesTheTopItems() {
+  void getModelInsights_oneCustomer_figuresCountTheReasonsExplainItemGivesTheTopItems() {
     GetModelInsightsResponse insights = suite.explain.getModelInsights(
         GetModelInsightsRequest.newBuilder().addUserIds(CUSTOMER).setTopK(TOP_K).build());
 
     int trend = 0;
     int necessary = 0;
+    int history = 0;
+    int historyNecessary = 0;
+    int historySufficient = 0;
+    int evidence = 0;
     int anyModel = 0;
     int withRecent = 0;
     for (String item : ranked.subList(0, TOP_K)) {
@@ -361,6 +365,13 @@ class InteractiveRealDataTest {
       Optional<Reason> trendReason = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).findFirst();
       trend += trendReason.isPresent() ? 1 : 0;
       necessary += trendReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
+      // The history figures describe the reasons a shopper is shown, no others.
+      Optional<Reason> historyReason =
+          reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).findFirst();
+      history += historyReason.isPresent() ? 1 : 0;
+      historyNecessary += historyReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
+      historySufficient += historyReason.filter(Reason::getSufficient).isPresent() ? 1 : 0;
+      evidence += historyReason.map(Reason::getEvidenceItemIdsCount).orElse(0);
       anyModel += reasons.stream().anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY
           || r.getKind() == ReasonKind.REASON_KIND_TREND) ? 1 : 0;
       withRecent += recent.count(item) > 0 ? 1 : 0;
@@ -370,6 +381,10 @@ class InteractiveRealDataTest {
     assertEquals(trend / (double) TOP_K, insights.getTrendReasonCoverage(), 1e-9);
     assertEquals(necessary / (double) trend, insights.getTrendNecessaryRate(), 1e-9);
     assertEquals(anyModel / (double) TOP_K, insights.getAnyModelReasonCoverage(), 1e-9);
+    assertEquals(history / (double) TOP_K, insights.getModelReasonCoverage(), 1e-9);
+    assertEquals(history == 0 ? 0 : historyNecessary / (double) history, insights.getNecessaryRate(), 1e-9);
+    assertEquals(history == 0 ? 0 : historySufficient / (double) history, insights.getSufficientRate(), 1e-9);
+    assertEquals(history == 0 ? 0 : evidence / (double) history, insights.getMeanEvidenceSize(), 1e-9);
     assertEquals(withRecent, insights.getItemsWithRecentPurchases());
     assertEquals(ranking.getRecentPurchasesWindow(), insights.getRecentPurchasesWindow());
     assertTrue(insights.getAnyModelReasonCoverage() >= insights.getModelReasonCoverage());
