@@ -236,24 +236,32 @@ final class InteractiveExplainer {
     }
     drivers.sort(Comparator.comparingDouble((HistoryItemEffect e) -> Math.abs(e.getContribution())).reversed());
     drivers = drivers.subList(0, Math.min(DRIVERS, drivers.size()));
+    float scoreBefore = before.scores().get(id);
+    float scoreAfter = after.scores().get(id);
+    // The text names the listed driver with the largest share that points the way the score
+    // moved. The model is not additive (the other purchases are re-read, older ones slide into
+    // the window), so every share may point the other way; then it names none.
     ReasonTexts.Driver driver = null;
-    if (!drivers.isEmpty()) {
-      HistoryItemEffect top = drivers.get(0);
-      boolean wasAdded = added.contains(top.getItemId());
-      boolean helps = top.getContribution() > 0;
-      driver = wasAdded
-          ? (helps ? ReasonTexts.Driver.ADDED_HELPS : ReasonTexts.Driver.ADDED_HOLDS_BACK)
-          : (helps ? ReasonTexts.Driver.REMOVED_HELPED : ReasonTexts.Driver.REMOVED_HELD_BACK);
+    String driverTitle = null;
+    if (!drivers.isEmpty() && scoreAfter != scoreBefore) {
+      driver = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
+      for (HistoryItemEffect changed : drivers) {
+        ReasonTexts.Driver kind = ReasonTexts.Driver.of(added.contains(changed.getItemId()), changed.getContribution());
+        if (kind.raises() == scoreAfter > scoreBefore) {
+          driver = kind;
+          driverTitle = changed.getTitle();
+          break;
+        }
+      }
     }
     return WhatIfItem.newBuilder()
         .setItem(items.get(id))
         .setRankBefore(rankBefore)
         .setRankAfter(rankAfter)
-        .setScoreBefore(before.scores().get(id))
-        .setScoreAfter(after.scores().get(id))
+        .setScoreBefore(scoreBefore)
+        .setScoreAfter(scoreAfter)
         .addAllDrivers(drivers)
-        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), driver,
-            drivers.isEmpty() ? null : drivers.get(0).getTitle()))
+        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), driver, driverTitle))
         .build();
   }
 

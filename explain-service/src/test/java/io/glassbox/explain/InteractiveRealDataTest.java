@@ -28,6 +28,7 @@ import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.texts.ReasonTexts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -285,6 +286,7 @@ class InteractiveRealDataTest {
     Map<String, Float> after = score(without(record, remove), candidates);
     assertEquals(TOP_K, response.getRankingCount());
     Set<String> drivers = new HashSet<>();
+    Set<ReasonTexts.Driver> named = new HashSet<>();
     for (int i = 0; i < response.getRankingCount(); i++) {
       WhatIfItem item = response.getRanking(i);
       String id = item.getItem().getItemId();
@@ -294,11 +296,51 @@ class InteractiveRealDataTest {
       assertFalse(item.getText().isEmpty());
       item.getDriversList().forEach(d -> assertTrue(remove.contains(d.getItemId())));
       item.getDriversList().forEach(d -> drivers.add(d.getItemId()));
+      named.add(assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(),
+          response.getRankedCandidateCount()));
     }
     assertFalse(drivers.isEmpty(), "the removed purchases drive some moves");
+    // On this record both happen: a removed purchase that had added to an item, which then
+    // fell; and items that rose although every removed purchase had added to them (the text
+    // then names none: it used to name the largest share whichever way the item moved).
+    assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELPED), named.toString());
+    assertTrue(named.contains(ReasonTexts.Driver.NONE_POINTS_THAT_WAY), named.toString());
     for (WhatIfItem left : response.getLeftTopKList()) {
       assertTrue(left.getRankBefore() <= TOP_K && left.getRankAfter() > TOP_K);
+      assertDriverPointsTheWayItMoved(left, before.get(left.getItem().getItemId()),
+          after.get(left.getItem().getItemId()), Set.of(), response.getRankedCandidateCount());
     }
+  }
+
+  /**
+   * A what-if text names the listed driver with the largest share of the item's score that
+   * points the way the score moved (its scores re-scored here), or says that none does; never
+   * one whose share points the other way. Returns the driver it names.
+   */
+  private static ReasonTexts.Driver assertDriverPointsTheWayItMoved(
+      WhatIfItem item, float scoreBefore, float scoreAfter, Set<String> added, int rankedCount) {
+    // Re-scored in another batch shape: equal to the last bits or so.
+    assertEquals(scoreBefore, item.getScoreBefore(), 1e-5);
+    assertEquals(scoreAfter, item.getScoreAfter(), 1e-5);
+    scoreBefore = item.getScoreBefore();
+    scoreAfter = item.getScoreAfter();
+    ReasonTexts texts = ReasonTexts.forLocale("en-US");
+    ReasonTexts.Driver expected = null;
+    String title = null;
+    if (item.getDriversCount() > 0 && scoreAfter != scoreBefore) {
+      expected = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
+      for (HistoryItemEffect driver : item.getDriversList()) {
+        ReasonTexts.Driver kind = ReasonTexts.Driver.of(added.contains(driver.getItemId()), driver.getContribution());
+        if (kind.raises() == scoreAfter > scoreBefore) {
+          expected = kind;
+          title = driver.getTitle();
+          break;
+        }
+      }
+    }
+    assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, expected, title),
+        item.getText());
+    return expected;
   }
 
   @Test
@@ -311,6 +353,16 @@ class InteractiveRealDataTest {
     assertTrue(response.getRankingList().stream().noneMatch(i -> i.getItem().getItemId().equals(added)),
         "an added purchase is no longer a candidate");
     assertEquals(added, response.getHistoryItemIds(response.getHistoryItemIdsCount() - 1));
+    List<String> others = ranking.getCandidateItemIdsList().stream().filter(id -> !id.equals(added)).toList();
+    List<String> withAdded = new java.util.ArrayList<>(record);
+    withAdded.add(added);
+    Map<String, Float> before = score(record, ranking.getCandidateItemIdsList());
+    Map<String, Float> after = score(withAdded, others);
+    for (WhatIfItem item : response.getRankingList()) {
+      String id = item.getItem().getItemId();
+      assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(added),
+          response.getRankedCandidateCount());
+    }
     StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
         WhatIfRequest.newBuilder().setRanking(ranking).addAddItemIds("NO-SUCH-ITEM").build()));
     assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());

@@ -179,19 +179,38 @@ public final class ReasonTexts {
 
   /** How a changed purchase bore on an item's move in a what-if. */
   public enum Driver {
-    /** An added purchase that adds the most to the item's score. */
-    ADDED_HELPS("whatif.added.helps"),
-    /** An added purchase that lowers the item's score the most. */
-    ADDED_HOLDS_BACK("whatif.added.holdsBack"),
-    /** A removed purchase that had added the most to the item's score. */
-    REMOVED_HELPED("whatif.removed.helped"),
-    /** A removed purchase that had lowered the item's score the most. */
-    REMOVED_HELD_BACK("whatif.removed.heldBack");
+    /** An added purchase that adds the most to the item's score (its score rose). */
+    ADDED_HELPS("whatif.added.helps", true),
+    /** An added purchase that lowers the item's score the most (its score fell). */
+    ADDED_HOLDS_BACK("whatif.added.holdsBack", false),
+    /** A removed purchase that had added the most to the item's score (its score fell). */
+    REMOVED_HELPED("whatif.removed.helped", false),
+    /** A removed purchase that had lowered the item's score the most (its score rose). */
+    REMOVED_HELD_BACK("whatif.removed.heldBack", true),
+    /**
+     * No changed purchase's own share of the item's score points the way the score moved (an
+     * added purchase that lowers it, a removed one that had added to it, and yet it rose): the
+     * model re-reads the other purchases. Names no purchase.
+     */
+    NONE_POINTS_THAT_WAY("whatif.reread", false);
 
     private final String key;
+    private final boolean raises;
 
-    Driver(String key) {
+    Driver(String key, boolean raises) {
       this.key = key;
+      this.raises = raises;
+    }
+
+    /** The purchase's share, added or taken away, raises the item's score (for the four that name one). */
+    public boolean raises() {
+      return raises;
+    }
+
+    /** How a changed purchase whose share of the item's score is {@code contribution} bears on it. */
+    public static Driver of(boolean added, float contribution) {
+      return added ? (contribution > 0 ? ADDED_HELPS : ADDED_HOLDS_BACK)
+          : (contribution > 0 ? REMOVED_HELPED : REMOVED_HELD_BACK);
     }
   }
 
@@ -200,12 +219,16 @@ public final class ReasonTexts {
    * purchases, A (added) adds the most to its score."
    *
    * @param driver how the strongest changed purchase bore on it; null to say nothing more
-   * @param driverTitle that purchase's title (ignored without a driver)
+   * @param driverTitle that purchase's title (ignored without a driver, and for
+   *     {@link Driver#NONE_POINTS_THAT_WAY})
    */
   public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, Driver driver, String driverTitle) {
     String key = rankAfter < rankBefore ? "whatif.up" : rankAfter > rankBefore ? "whatif.down" : "whatif.same";
     String text = format(key, rankBefore, rankAfter, rankedCount);
-    return driver == null ? text : text + format(driver.key, list(List.of(driverTitle)));
+    if (driver == null) {
+      return text;
+    }
+    return text + (driver == Driver.NONE_POINTS_THAT_WAY ? format(driver.key) : format(driver.key, list(List.of(driverTitle))));
   }
 
   /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */

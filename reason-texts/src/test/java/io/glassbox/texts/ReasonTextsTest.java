@@ -135,6 +135,28 @@ class ReasonTextsTest {
     }
   }
 
+  @Test
+  void whatIfMove_namesTheDriverThatPointsTheWayItMoved_orSaysNoneDoes() {
+    assertEquals("Down from #2 to #5 among 480 candidates. Of the changed purchases, TEAPOT (removed) had added the "
+            + "most to its score.", EN.whatIfMove(2, 5, 480, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
+    assertEquals("Up from #5 to #2 among 480 candidates. No changed purchase's own share of its score points the way "
+            + "it moved: after the change the model reads the other purchases differently.",
+        EN.whatIfMove(5, 2, 480, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
+    assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。改动商品自身在其得分中的份额都与它的变动方向不符：改动后，模型对其余购买记录的解读发生了变化。",
+        ZH.whatIfMove(5, 2, 480, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
+    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, null, null));
+  }
+
+  @Test
+  void whatIfDriver_saysWhichWayEachShareMovesTheScore() {
+    assertEquals(ReasonTexts.Driver.ADDED_HELPS, ReasonTexts.Driver.of(true, 0.2f));
+    assertEquals(ReasonTexts.Driver.ADDED_HOLDS_BACK, ReasonTexts.Driver.of(true, -0.2f));
+    assertEquals(ReasonTexts.Driver.REMOVED_HELPED, ReasonTexts.Driver.of(false, 0.2f));
+    assertEquals(ReasonTexts.Driver.REMOVED_HELD_BACK, ReasonTexts.Driver.of(false, -0.2f));
+    assertTrue(ReasonTexts.Driver.ADDED_HELPS.raises() && ReasonTexts.Driver.REMOVED_HELD_BACK.raises());
+    assertFalse(ReasonTexts.Driver.ADDED_HOLDS_BACK.raises() || ReasonTexts.Driver.REMOVED_HELPED.raises());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"en-US", "zh-CN"})
   void forLocale_supportedTag_knowsItsTag(String tag) {
