@@ -215,8 +215,8 @@ public final class ReasonTexts {
   }
 
   /**
-   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Of the changed
-   * purchases, A (added) adds the most to its score."
+   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Of the added
+   * purchases, A adds the most to its score."
    *
    * @param driver how the strongest changed purchase bore on it; null to say nothing more
    * @param driverTitle that purchase's title (ignored without a driver, and for

@@ -137,8 +137,8 @@ class ReasonTextsTest {
 
   @Test
   void whatIfMove_namesTheDriverThatPointsTheWayItMoved_orSaysNoneDoes() {
-    assertEquals("Down from #2 to #5 among 480 candidates. Of the changed purchases, TEAPOT (removed) had added the "
-            + "most to its score.", EN.whatIfMove(2, 5, 480, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
+    assertEquals("Down from #2 to #5 among 480 candidates. Of the removed purchases, TEAPOT had added the most to "
+        + "its score.", EN.whatIfMove(2, 5, 480, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
     assertEquals("Up from #5 to #2 among 480 candidates. No changed purchase's own share of its score points the way "
             + "it moved: after the change the model reads the other purchases differently.",
         EN.whatIfMove(5, 2, 480, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
