@@ -86,7 +86,7 @@ final class InterrogationPrinter {
     StringBuilder out = new StringBuilder();
     String change = (removed.isEmpty() ? "" : "had not bought " + String.join(", ", removed))
         + (removed.isEmpty() || added.isEmpty() ? "" : " and ")
-        + (added.isEmpty() ? "" : "had then bought " + String.join(", ", added));
+        + (added.isEmpty() ? "" : (removed.isEmpty() ? "had also bought " : "had bought ") + String.join(", ", added));
     heading(out, "What if user " + userId + " " + change, response.getModelVersion());
     out.append(String.format(Locale.ROOT, "  new top %d among %d candidates (old rank -> new rank):%n",
         response.getTopK(), response.getRankedCandidateCount()));

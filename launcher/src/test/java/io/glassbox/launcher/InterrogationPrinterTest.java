@@ -9,7 +9,10 @@ import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.WhatIfItem;
+import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The terminal rendering of the interrogation answers: the cases the real suite rarely shows. */
@@ -57,5 +60,24 @@ class InterrogationPrinterTest {
     String inTop = new InterrogationPrinter().whyNot("u", response.toBuilder().setInTopK(true).setRank(3).build());
     assertTrue(inTop.contains("rank #3 among 500 candidates, score 0.000; already in the top 10"), inTop);
     assertFalse(inTop.contains("Smallest"), inTop);
+  }
+
+  @Test
+  void whatIf_saysWhatChangedAndListsTheItemsThatLeftTheTop() {
+    WhatIfResponse response = WhatIfResponse.newBuilder().setTopK(2).setRankedCandidateCount(499)
+        .addRanking(WhatIfItem.newBuilder().setItem(Item.newBuilder().setItemId("a").setTitle("APRON"))
+            .setRankBefore(3).setRankAfter(1).setScoreBefore(1f).setScoreAfter(2f).setText("Up from #3 to #1."))
+        .addLeftTopK(WhatIfItem.newBuilder().setItem(Item.newBuilder().setItemId("b").setTitle("BOWL"))
+            .setRankBefore(1).setRankAfter(12).setText("Down from #1 to #12."))
+        .build();
+    InterrogationPrinter printer = new InterrogationPrinter();
+
+    String both = printer.whatIf("u", List.of("x"), List.of("y", "z"), response);
+    assertTrue(both.startsWith("What if user u had not bought x and had bought y, z\n"), both);
+    assertTrue(both.contains("new top 2 among 499 candidates"), both);
+    assertTrue(both.contains("  #3 ->   #1  APRON [a]  score 1.000 -> 2.000\n       - Up from #3 to #1.\n"), both);
+    assertTrue(both.contains("Left the top 2:\n    #1 ->  #12  BOWL [b]"), both);
+    assertTrue(printer.whatIf("u", List.of(), List.of("y"), response).startsWith("What if user u had also bought y\n"));
+    assertTrue(printer.whatIf("u", List.of("x"), List.of(), response).startsWith("What if user u had not bought x\n"));
   }
 }
