@@ -14,8 +14,10 @@ const TEXTS = {
     recommendations: "Recommended items and why",
     heatmap: "Contribution of each purchase to each recommendation",
     heatmapNote: "Rows: recommended items. Columns: the purchases the model read, oldest first. "
-      + "Each cell is the purchase's additive share of the item's score (model score units): red "
-      + "raises the score, blue lowers it. Untick purchases to ask “what if I had not bought these?”.",
+      + "Each cell is the purchase's additive share of the item's score as the model computed it "
+      + "(model score units): red adds to the score, blue takes from it. A share is not what removing "
+      + "the purchase would do (the model then reads the other purchases differently): untick "
+      + "purchases to ask “what if I had not bought these?”.",
     whatIf: "What if…",
     whatIfRun: "Re-rank without the unticked purchases",
     whatIfReset: "Tick all",
@@ -61,8 +63,9 @@ const TEXTS = {
     apiKey: "API 密钥（仅当网关要求时）",
     recommendations: "推荐商品及理由",
     heatmap: "每次购买对每个推荐的贡献",
-    heatmapNote: "行：推荐商品。列：模型读取的购买记录，从早到晚。每个单元格是该购买对商品得分的加性贡献"
-      + "（模型得分单位）：红色提高得分，蓝色降低得分。取消勾选购买记录，看看“如果没买这些会怎样？”。",
+    heatmapNote: "行：推荐商品。列：模型读取的购买记录，从早到晚。每个单元格是模型计算中该购买对商品得分的加性贡献"
+      + "（模型得分单位）：红色为正，蓝色为负。贡献并不等于去掉该购买后的变化（去掉后模型会重新解读其余购买）："
+      + "取消勾选购买记录，看看“如果没买这些会怎样？”。",
     whatIf: "如果……",
     whatIfRun: "去掉未勾选的购买后重新排序",
     whatIfReset: "全部勾选",
