@@ -261,7 +261,8 @@ final class InteractiveExplainer {
         .setScoreBefore(scoreBefore)
         .setScoreAfter(scoreAfter)
         .addAllDrivers(drivers)
-        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), driver, driverTitle))
+        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, driver,
+            driverTitle))
         .build();
   }
 

@@ -338,8 +338,8 @@ class InteractiveRealDataTest {
         }
       }
     }
-    assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, expected, title),
-        item.getText());
+    assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, scoreBefore, scoreAfter,
+        expected, title), item.getText());
     return expected;
   }
 

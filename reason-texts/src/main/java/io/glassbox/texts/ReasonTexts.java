@@ -215,20 +215,26 @@ public final class ReasonTexts {
   }
 
   /**
-   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Of the added
-   * purchases, A adds the most to its score."
+   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Its score rose from
+   * 8.100 to 8.700. Of the added purchases, A adds the most to its score." The score is said
+   * because it can move the other way from the rank (an item rises when the others fall more),
+   * and the driver speaks of the score.
    *
-   * @param driver how the strongest changed purchase bore on it; null to say nothing more
+   * @param driver how the changed purchase it names bore on the score; null to say nothing more
    * @param driverTitle that purchase's title (ignored without a driver, and for
    *     {@link Driver#NONE_POINTS_THAT_WAY})
    */
-  public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, Driver driver, String driverTitle) {
+  public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, float scoreBefore, float scoreAfter,
+                           Driver driver, String driverTitle) {
     String key = rankAfter < rankBefore ? "whatif.up" : rankAfter > rankBefore ? "whatif.down" : "whatif.same";
-    String text = format(key, rankBefore, rankAfter, rankedCount);
-    if (driver == null) {
-      return text;
+    StringBuilder text = new StringBuilder(format(key, rankBefore, rankAfter, rankedCount));
+    if (scoreAfter != scoreBefore) {
+      text.append(format(scoreAfter > scoreBefore ? "whatif.score.up" : "whatif.score.down", scoreBefore, scoreAfter));
     }
-    return text + (driver == Driver.NONE_POINTS_THAT_WAY ? format(driver.key) : format(driver.key, list(List.of(driverTitle))));
+    if (driver != null) {
+      text.append(driver == Driver.NONE_POINTS_THAT_WAY ? format(driver.key) : format(driver.key, list(List.of(driverTitle))));
+    }
+    return text.toString();
   }
 
   /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */

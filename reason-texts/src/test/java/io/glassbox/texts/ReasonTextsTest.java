@@ -136,15 +136,21 @@ class ReasonTextsTest {
   }
 
   @Test
-  void whatIfMove_namesTheDriverThatPointsTheWayItMoved_orSaysNoneDoes() {
-    assertEquals("Down from #2 to #5 among 480 candidates. Of the removed purchases, TEAPOT had added the most to "
-        + "its score.", EN.whatIfMove(2, 5, 480, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
-    assertEquals("Up from #5 to #2 among 480 candidates. No changed purchase's own share of its score points the way "
-            + "it moved: after the change the model reads the other purchases differently.",
-        EN.whatIfMove(5, 2, 480, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
-    assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。改动商品自身在其得分中的份额都与它的变动方向不符：改动后，模型对其余购买记录的解读发生了变化。",
-        ZH.whatIfMove(5, 2, 480, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
-    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, null, null));
+  void whatIfMove_saysHowTheScoreMoved_andNamesTheDriverThatPointsThatWay_orSaysNoneDoes() {
+    assertEquals("Down from #2 to #5 among 480 candidates. Its score fell from 9.100 to 8.250. Of the removed "
+            + "purchases, TEAPOT had added the most to its score.",
+        EN.whatIfMove(2, 5, 480, 9.1f, 8.25f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
+    // The rank rose though the score fell (the others fell more): the driver speaks of the score.
+    assertEquals("Up from #35 to #1 among 500 candidates. Its score fell from 8.691 to 7.889. Of the removed "
+            + "purchases, TEAPOT had added the most to its score.",
+        EN.whatIfMove(35, 1, 500, 8.691f, 7.889f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
+    assertEquals("Up from #5 to #2 among 480 candidates. Its score rose from 8.000 to 8.500. No changed purchase's "
+            + "own share of its score points that way: after the change the model reads the other purchases "
+            + "differently.", EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
+    assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。它的得分从 8.000 升至 8.500。改动商品自身在其得分中的份额都与这一变化的"
+            + "方向不符：改动后，模型对其余购买记录的解读发生了变化。",
+        ZH.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
+    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null, null));
   }
 
   @Test
