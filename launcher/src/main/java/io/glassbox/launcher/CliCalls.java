@@ -1,5 +1,8 @@
 package io.glassbox.launcher;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.util.JsonFormat;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
@@ -20,6 +23,15 @@ final class CliCalls {
    */
   static ManagedChannel channel(String target) {
     return ClientChannels.forTarget(target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
+  }
+
+  /** A service's reply as JSON, as {@code --json} prints it: every field, with its proto name. */
+  static String json(MessageOrBuilder reply) {
+    try {
+      return JsonFormat.printer().includingDefaultValueFields().preservingProtoFieldNames().print(reply) + "\n";
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a reply that JSON cannot hold", e);   // only Any fields can
+    }
   }
 
   /**

@@ -54,7 +54,7 @@ final class InsightsCommand implements Callable<Integer> {
     return CliCalls.withChannel(target, channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);
-      System.out.print(json ? UserCallOptions.json(response) : new InterrogationPrinter().insights(response));
+      System.out.print(json ? CliCalls.json(response) : new InterrogationPrinter().insights(response));
       return 0;
     });
   }

@@ -1,8 +1,6 @@
 package io.glassbox.launcher;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.grpc.ManagedChannel;
 import java.util.concurrent.TimeUnit;
@@ -42,20 +40,12 @@ final class UserCallOptions {
       throws InterruptedException {
     return CliCalls.withChannel(target, channel -> {
       T response = call.apply(stub(channel));
-      System.out.print(json ? json(response) : text.apply(response));
+      System.out.print(json ? CliCalls.json(response) : text.apply(response));
       return 0;
     });
   }
 
   private GatewayGrpc.GatewayBlockingStub stub(ManagedChannel channel) {
     return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
-  }
-
-  static String json(MessageOrBuilder response) {
-    try {
-      return JsonFormat.printer().includingDefaultValueFields().preservingProtoFieldNames().print(response) + "\n";
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a gateway reply that JSON cannot hold", e);   // only Any fields can
-    }
   }
 }
