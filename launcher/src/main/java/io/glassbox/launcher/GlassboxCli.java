@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     version = "glassbox 0.1.0",
     description = "Explainable product recommendations over gRPC.",
     subcommands = {UpCommand.class, RecommendCommand.class, ExplainItemCommand.class, WhyNotCommand.class,
-        WhatIfCommand.class, InsightsCommand.class, ImportCommand.class, BenchCommand.class,
+        WhatIfCommand.class, InsightsCommand.class, FeedbackCommand.class, ImportCommand.class, BenchCommand.class,
         LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class,
         EvaluateCommand.class})
 public final class GlassboxCli implements Runnable {

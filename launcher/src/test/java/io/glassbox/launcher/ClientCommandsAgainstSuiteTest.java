@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Message;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -272,6 +274,55 @@ class ClientCommandsAgainstSuiteTest {
     GetModelInsightsResponse.Builder parsed = GetModelInsightsResponse.newBuilder();
     JsonFormat.parser().merge(asJson.out(), parsed);
     assertEquals(expected, parsed.build());
+  }
+
+  @Test
+  void feedback_recordsAPurchaseOncePerRequestId_andTheShopperIsThenKnown() throws Exception {
+    String shopper = "cli-shopper-" + UUID.randomUUID();
+    // Stamped inside the embedded data's time, so the trend window the other tests rank with stays.
+    String[] args = {"feedback", "--user", shopper, "--item", "85123A", "--time", "2011-12-01T10:00:00Z",
+        "--request-id", "cli-test-1"};
+
+    CliRun first = run(args);
+    CliRun again = run(args);
+
+    assertEquals(0, first.exit(), first.err());
+    assertEquals("Recorded: purchase of 85123A by " + shopper + " (request id cli-test-1; resend with --request-id "
+        + "cli-test-1 to record it once).\n", first.out());
+    assertEquals("Already recorded: purchase of 85123A by " + shopper + " (request id cli-test-1); stored once.\n",
+        again.out());
+    RecommendResponse after = gateway().recommend(RecommendRequest.newBuilder().setUserId(shopper).setLimit(5).build());
+    assertFalse(after.getColdStart(), "the purchase made the shopper known");
+    assertTrue(after.getItemsList().stream().noneMatch(i -> i.getItem().getItemId().equals("85123A")),
+        "a bought item is not recommended as new");
+    CliRun unknownItem = run("feedback", "--user", shopper, "--item", "NO-SUCH-ITEM");
+    assertEquals(1, unknownItem.exit());
+    assertTrue(unknownItem.err().contains("glassbox: INVALID_ARGUMENT"), unknownItem.err());
+    CliRun badType = run("feedback", "--user", shopper, "--item", "85123A", "--type", "refund");
+    assertEquals(2, badType.exit());
+    assertTrue(badType.err().contains("purchase, click, add_to_cart"), badType.err());
+  }
+
+  @Test
+  void feedback_theAdditionWhyNotFound_givesTheScoreItPredicted() throws Exception {
+    // Customer 12348's #15, and the purchase WhyNot finds that would bring it into the top 10.
+    WhyNotResponse whyNot = gateway().whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId("12348").setItemId("85123A").setLimit(10).build());
+    assertTrue(whyNot.hasSmallestAddition(), whyNot.getText());
+    List<String> additions = whyNot.getSmallestAddition().getAddItemIdsList();
+
+    // Bought for real, as the most recent purchase (12348's last order was in September 2011).
+    for (int i = 0; i < additions.size(); i++) {
+      CliRun bought = run("feedback", "--user", "12348", "--item", additions.get(i),
+          "--time", "2011-12-09T12:0" + i + ":00Z");
+      assertEquals(0, bought.exit(), bought.err());
+    }
+
+    ExplainItemResponse after = gateway().explainItem(UserExplainItemRequest.newBuilder()
+        .setUserId("12348").setItemId("85123A").setLimit(10).build());
+    // The score the answer predicted is the one now served (to the last bits: another batch).
+    assertEquals(whyNot.getSmallestAddition().getScoreAfter(), after.getScore(), 1e-4);
+    assertTrue(after.getRank() <= 10, "in the top 10 now, at #" + after.getRank());
   }
 
   /** The customer's top {@code limit} items the model ranks (no buy-again places). */

@@ -1,0 +1,77 @@
+package io.glassbox.launcher;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.FeedbackType;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.SubmitFeedbackResponse;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The gateway's SubmitFeedback: records what a shopper did with an item. */
+@Command(name = "feedback", description = "Record what a shopper did with an item (a purchase unless --type "
+    + "says otherwise) through the gateway, once per request id; a purchase joins their record, so their next "
+    + "recommendations and reasons read it.")
+final class FeedbackCommand implements Callable<Integer> {
+  /** The kinds of feedback, as typed. */
+  enum Type {
+    purchase(FeedbackType.FEEDBACK_TYPE_PURCHASE),
+    click(FeedbackType.FEEDBACK_TYPE_CLICK),
+    add_to_cart(FeedbackType.FEEDBACK_TYPE_ADD_TO_CART);
+
+    final FeedbackType proto;
+
+    Type(FeedbackType proto) {
+      this.proto = proto;
+    }
+  }
+
+  @Option(names = "--user", required = true, description = "User id, e.g. 12347.")
+  String userId;
+
+  @Option(names = "--item", required = true, description = "Item id; must be in the catalogue.")
+  String itemId;
+
+  @Option(names = "--type", defaultValue = "purchase",
+      description = "purchase, click or add_to_cart (default ${DEFAULT-VALUE}).")
+  Type type;
+
+  @Option(names = "--time", description = "When it happened, e.g. 2011-12-01T10:00:00Z (default: now). Recent "
+      + "purchases are counted up to the store's newest event, so one stamped now moves the trend window past "
+      + "the embedded data, whose sales end on 2011-12-09.")
+  Instant time;
+
+  @Option(names = "--request-id", description = "Idempotency key, up to 128 characters (default: a new one, "
+      + "printed, so that a resend can reuse it and be recorded once).")
+  String requestId;
+
+  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
+  String target;
+
+  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    String id = requestId != null ? requestId : UUID.randomUUID().toString();
+    SubmitFeedbackRequest.Builder request = SubmitFeedbackRequest.newBuilder()
+        .setUserId(userId).setItemId(itemId).setType(type.proto).setRequestId(id);
+    if (time != null) {
+      request.setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()));
+    }
+    return CliCalls.withChannel(target, channel -> {
+      SubmitFeedbackResponse response = GatewayGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).submitFeedback(request.build());
+      String what = String.format(Locale.ROOT, "%s of %s by %s", type.name().replace('_', '-'), itemId, userId);
+      System.out.println(response.getDuplicate()
+          ? "Already recorded: " + what + " (request id " + id + "); stored once."
+          : "Recorded: " + what + " (request id " + id + "; resend with --request-id " + id + " to record it once).");
+      return 0;
+    });
+  }
+}
