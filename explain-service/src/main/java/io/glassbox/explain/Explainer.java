@@ -68,7 +68,7 @@ final class Explainer {
     List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(targetIds, session, search.rule());
     List<Judgement> judgements = new ArrayList<>(targets.size());
     for (int i = 0; i < targets.size(); i++) {
-      judgements.add(searched.get(i).citedBeside(trends.get(i).map(TrendCheck.Cited::necessary).orElse(false)));
+      judgements.add(searched.get(i).citedBeside(trends.get(i)));
     }
     int rankedCount = session.scores().has(Counterfactual.BASELINE) ? session.scores().rankedCount() : 0;
 

@@ -58,7 +58,7 @@ final class InteractiveExplainer {
         ? new Judgement.NotCited()
         : search.verify(List.of(itemId), baseline.window(), session.scores(), session).get(0);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
-    Judgement judgement = searched.citedBeside(trend.map(TrendCheck.Cited::necessary).orElse(false));
+    Judgement judgement = searched.citedBeside(trend);
     List<Effect> effects = effects(itemId, baseline);
     effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
         .thenComparingDouble(Effect::scoreChange));

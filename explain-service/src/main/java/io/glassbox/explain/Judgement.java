@@ -1,6 +1,7 @@
 package io.glassbox.explain;
 
 import java.util.List;
+import java.util.Optional;
 
 /** What the counterfactual rows say about one item's history evidence. */
 sealed interface Judgement {
@@ -16,6 +17,11 @@ sealed interface Judgement {
    */
   default Judgement citedBeside(boolean otherNecessary) {
     return otherNecessary && this instanceof Cited cited && !cited.necessary() ? new NotCited() : this;
+  }
+
+  /** {@link #citedBeside} the item's trend reason, if it has one: what Explain states. */
+  default Judgement citedBeside(Optional<TrendCheck.Cited> trend) {
+    return citedBeside(trend.map(TrendCheck.Cited::necessary).orElse(false));
   }
 
   /**

@@ -121,7 +121,7 @@ final class ModelInsights {
         tally.trendNecessary += cited.necessary() ? 1 : 0;
       });
       // As Explain cites it: beside a necessary trend reason, only a necessary purchase set.
-      Judgement judgement = judgements.get(t).citedBeside(trend.map(TrendCheck.Cited::necessary).orElse(false));
+      Judgement judgement = judgements.get(t).citedBeside(trend);
       boolean history = judgement instanceof Judgement.Cited;
       tally.anyModelReason += history || trend.isPresent() ? 1 : 0;
       if (judgement instanceof Judgement.Cited cited) {
