@@ -279,8 +279,9 @@ class ClientCommandsAgainstSuiteTest {
   @Test
   void feedback_recordsAPurchaseOncePerRequestId_andTheShopperIsThenKnown() throws Exception {
     String shopper = "cli-shopper-" + UUID.randomUUID();
-    // Stamped inside the embedded data's time, so the trend window the other tests rank with stays.
-    String[] args = {"feedback", "--user", shopper, "--item", "85123A", "--time", "2011-12-01T10:00:00Z",
+    // Stamped inside the embedded data's time and before its last 14 days, so the trend window and
+    // the recent purchases the other tests rank with stay as they are.
+    String[] args = {"feedback", "--user", shopper, "--item", "85123A", "--time", "2011-01-10T10:00:00Z",
         "--request-id", "cli-test-1"};
 
     CliRun first = run(args);
