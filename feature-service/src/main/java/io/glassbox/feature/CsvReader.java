@@ -6,7 +6,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +18,7 @@ import java.util.Map;
 final class CsvReader implements AutoCloseable {
   private final BufferedReader input;
   private final String source;
-  private final Map<String, Integer> columns = new HashMap<>();
+  private final Map<String, Integer> columns = new LinkedHashMap<>();   // header order, for messages
   private final StringBuilder field = new StringBuilder();
   private long line;
   private long recordLine;
