@@ -55,6 +55,13 @@ public final class ViewerServer implements AutoCloseable {
     this.inFlight = inFlight;
   }
 
+  /** The page's port could not be bound (in use, say): the gateway can run without the page. */
+  public static final class ListenFailed extends UncheckedIOException {
+    ListenFailed(String message, IOException cause) {
+      super(message, cause);
+    }
+  }
+
   /**
    * Starts listening on {@code address} (port 0 picks a free one). {@code gateway} is a channel
    * to the public Gateway service; {@code deadline} bounds each call made on it;
@@ -70,7 +77,7 @@ public final class ViewerServer implements AutoCloseable {
       server = HttpServer.create(address, 0);
     } catch (IOException e) {
       workers.shutdown();
-      throw new UncheckedIOException("the viewer could not listen on "
+      throw new ListenFailed("the viewer could not listen on "
           + address.getAddress().getHostAddress() + ":" + address.getPort() + ": " + e.getMessage(), e);
     }
     server.setExecutor(workers);

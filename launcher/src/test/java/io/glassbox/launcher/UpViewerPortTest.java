@@ -1,0 +1,74 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.gateway.viewer.ViewerServer;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code bin/glassbox up} when the viewer's port is taken: the default one (8080, often some other
+ * server's) costs only the page; a port the user chose stops it, as any taken port does.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class UpViewerPortTest {
+  private static final String ROOT = System.getProperty("glassbox.repo.root");
+  private static final Map<String, String> EMBEDDED = Map.of(
+      "GLASSBOX_DATA_DIR", ROOT + "/data/uci-online-retail", "GLASSBOX_MODEL_DIR", ROOT + "/models");
+
+  @Test
+  void defaultViewerPortTaken_theSuiteStartsWithoutThePage() throws Exception {
+    try (ServerSocket ignored = take(ViewerConfig.DEFAULT_PORT)) {
+      UpCommand.Started started = UpCommand.start(ConfigSource.of(EMBEDDED), Suite.Ports.ephemeral());
+      try (Suite suite = started.suite()) {
+        assertTrue(suite.viewerUri().isEmpty());
+        String why = started.viewerOff().orElseThrow();
+        assertTrue(why.startsWith("the viewer could not listen on 127.0.0.1:" + ViewerConfig.DEFAULT_PORT), why);
+        ManagedChannel channel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
+        try {
+          assertFalse(GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+              .recommend(RecommendRequest.newBuilder().setUserId("12348").build()).getItemsList().isEmpty());
+        } finally {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  @Test
+  void chosenViewerPortTaken_stopsWithTheReason() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      ConfigSource config = ConfigSource.of(EMBEDDED)
+          .with(Map.of(ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort())));
+
+      ViewerServer.ListenFailed failed = assertThrows(ViewerServer.ListenFailed.class,
+          () -> UpCommand.start(config, Suite.Ports.ephemeral()));
+      assertTrue(UpCommand.addressInUse(failed));
+      assertEquals(BindException.class, failed.getCause().getClass());
+    }
+  }
+
+  /** Binds {@code port} on loopback; null when something else already holds it (the same case). */
+  private static ServerSocket take(int port) throws IOException {
+    try {
+      return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+    } catch (BindException alreadyTaken) {
+      return null;
+    }
+  }
+}
