@@ -138,7 +138,7 @@ await_used() {
 
 await_serving() {
   local s=$1
-  if ! (glassbox health --target "localhost:${port[$s]}" --wait 180s) 2>>"$work/health.log"; then
+  if ! (glassbox health --target "localhost:${port[$s]}" --wait 180s) >/dev/null 2>>"$work/health.log"; then
     log "$s did not become SERVING; its log: $work/$s.log"
     return 1
   fi

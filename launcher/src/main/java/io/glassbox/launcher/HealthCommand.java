@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "health", description = "Wait until a server reports SERVING on grpc.health.v1 (overall status).",
     footer = "Exit status: 0 once SERVING, 1 if not SERVING within --wait.")
 final class HealthCommand implements Callable<Integer> {
-  @Option(names = "--target", required = true, description = "host:port of the server.")
+  @Option(names = "--target", defaultValue = "localhost:50051",
+      description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway of bin/glassbox up).")
   String target;
 
   @Option(names = "--wait", defaultValue = "0s", converter = DurationConverter.class,
@@ -34,6 +35,7 @@ final class HealthCommand implements Callable<Integer> {
           ServingStatus status = health.withDeadlineAfter(1, TimeUnit.SECONDS)
               .check(HealthCheckRequest.getDefaultInstance()).getStatus();
           if (status == ServingStatus.SERVING) {
+            System.out.println(target + " is SERVING");
             return 0;
           }
           last = status.name();

@@ -138,8 +138,12 @@ class ClientCommandsAgainstSuiteTest {
       free = socket.getLocalPort();
     }
 
-    assertEquals(0, new CommandLine(new GlassboxCli()).execute("health", "--target", "localhost:" + suite.ports().feature()));
-    assertEquals(1, new CommandLine(new GlassboxCli()).execute("health", "--target", "localhost:" + free));
+    CliRun serving = CliRun.of("health", "--target", "localhost:" + suite.ports().feature());
+    assertEquals(0, serving.exit(), serving.err());
+    assertEquals("localhost:" + suite.ports().feature() + " is SERVING\n", serving.out());
+    CliRun closed = CliRun.of("health", "--target", "localhost:" + free);
+    assertEquals(1, closed.exit());
+    assertEquals("glassbox health: localhost:" + free + " is UNAVAILABLE\n", closed.err());
   }
 
   @Test
