@@ -7,11 +7,8 @@ import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -58,9 +55,8 @@ final class EvaluateCommand implements Callable<Integer> {
       config = config.with(Map.of(FeatureConfig.DATA_DIR_KEY, dataDir.toString()));
     }
     Path served = config.getPath(FeatureConfig.DATA_DIR_KEY, Path.of(FeatureConfig.DEFAULT_DATA_DIR));
-    List<String> all = new ArrayList<>(usersFile != null ? UserIds.read(usersFile) : UserIds.ofDataFolder(served));
-    Collections.shuffle(all, new Random(seed));
-    List<String> sample = all.subList(0, Math.min(users, all.size()));
+    List<String> sample = UserIds.sample(
+        usersFile != null ? UserIds.read(usersFile) : UserIds.ofDataFolder(served), users, seed);
     try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {
       Suite.Ports ports = suite.ports();
       ManagedChannel feature = CliCalls.channel("localhost:" + ports.feature());

@@ -4,10 +4,6 @@ import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.GetModelInsightsRequest;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -47,10 +43,8 @@ final class InsightsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    List<String> all = new ArrayList<>(UserIds.read(usersFile));
-    Collections.shuffle(all, new Random(seed));
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
-        .addAllUserIds(all.subList(0, Math.min(users, all.size()))).setTopK(limit).setMaxPairs(pairs).build();
+        .addAllUserIds(UserIds.sample(UserIds.read(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
     return CliCalls.withChannel(target, channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);

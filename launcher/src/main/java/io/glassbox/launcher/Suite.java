@@ -4,6 +4,8 @@ import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.gateway.GatewayMain;
 import io.glassbox.gateway.RunningGateway;
+import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.gateway.viewer.ViewerServer;
 import io.glassbox.model.ModelConfig;
 import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
@@ -30,11 +32,13 @@ public final class Suite implements AutoCloseable {
   private final List<GrpcServer> backends;
   private final RunningGateway gateway;
   private final Ports ports;
+  private final Optional<String> viewerOff;
 
-  private Suite(List<GrpcServer> backends, RunningGateway gateway, Ports ports) {
+  private Suite(List<GrpcServer> backends, RunningGateway gateway, Ports ports, Optional<String> viewerOff) {
     this.backends = List.copyOf(backends);
     this.gateway = gateway;
     this.ports = ports;
+    this.viewerOff = viewerOff;
   }
 
   /**
@@ -91,10 +95,22 @@ public final class Suite implements AutoCloseable {
           base.with(ports.metricsPort(ExplainMain.DEFAULT_METRICS_PORT)).with(targets));
       targets.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port());
       targets.put("GLASSBOX_GATEWAY_PORT", String.valueOf(ports.gateway()));
-      RunningGateway gateway = GatewayMain.start(
-          base.with(ports.metricsPort(GatewayMain.DEFAULT_METRICS_PORT)).with(targets));
+      ConfigSource gatewayConfig = base.with(ports.metricsPort(GatewayMain.DEFAULT_METRICS_PORT)).with(targets);
+      Optional<String> viewerOff = Optional.empty();
+      RunningGateway gateway;
+      try {
+        gateway = GatewayMain.start(gatewayConfig);
+      } catch (ViewerServer.ListenFailed e) {
+        if (base.get(ViewerConfig.PORT_KEY).isPresent()) {
+          throw e;                                 // a port the caller chose: say so and stop
+        }
+        // The page's default port is taken (another server on 8080 is common). The page is
+        // optional and the gateway is not, so the gateway alone starts again, without the page.
+        viewerOff = Optional.of(e.getMessage());
+        gateway = GatewayMain.start(gatewayConfig.with(Map.of(ViewerConfig.PORT_KEY, "0")));
+      }
       return new Suite(started, gateway, new Ports(gateway.port(), feature.port(), model.port(),
-          explain.port(), feature.adminPort(), model.adminPort(), ports.metrics()));
+          explain.port(), feature.adminPort(), model.adminPort(), ports.metrics()), viewerOff);
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
@@ -156,6 +172,14 @@ public final class Suite implements AutoCloseable {
   /** Where the gateway serves its viewer page; empty when it is disabled. */
   public Optional<URI> viewerUri() {
     return gateway.viewerUri();
+  }
+
+  /**
+   * Why the viewer page is off although it was not turned off: its default port was taken (the
+   * suite then starts without it). Empty otherwise.
+   */
+  public Optional<String> viewerOff() {
+    return viewerOff;
   }
 
   /** Blocks until the gateway has stopped. */

@@ -3,7 +3,6 @@ package io.glassbox.launcher;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.gateway.viewer.ViewerConfig;
-import io.glassbox.gateway.viewer.ViewerServer;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.server.ClientChannels;
@@ -16,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -72,9 +70,9 @@ final class UpCommand implements Callable<Integer> {
       overrides.put(ViewerConfig.PORT_KEY, String.valueOf(httpPort));
     }
     ConfigSource config = ConfigSource.fromEnvironment().with(overrides);
-    Started started;
+    Suite suite;
     try {
-      started = start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
+      suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
           featureAdminPort, modelAdminPort, !noMetrics));
     } catch (StoreUnavailableException e) {
       System.err.printf("glassbox: %s.%nStart Redis first, durable (every acknowledged event synced to disk):%n"
@@ -92,7 +90,6 @@ final class UpCommand implements Callable<Integer> {
           + "9451-9454).%n", e.getMessage());
       return 1;
     }
-    Suite suite = started.suite();
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
     warmUp(ports.gateway(), ViewerConfig.load(config).exampleUsers());
@@ -105,31 +102,11 @@ final class UpCommand implements Callable<Integer> {
         config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT));
     System.out.println(suite.viewerUri()
         .map(uri -> "Viewer: " + uri + "    (see each recommendation's reasons, heatmap and what-if)")
-        .orElse(started.viewerOff()
+        .orElse(suite.viewerOff()
             .map(why -> "Viewer: off, " + why + "; serve it on a free port with --http-port N.")
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
-  }
-
-  /** A started suite, and why its viewer is off when its default port was taken. */
-  record Started(Suite suite, Optional<String> viewerOff) {}
-
-  /**
-   * Starts the suite. When the viewer's port is its default (no {@value ViewerConfig#PORT_KEY},
-   * no --http-port) and cannot be bound (another server on 8080 is common), starts it again
-   * without the page rather than not at all: the page is optional, the gRPC ports are not.
-   */
-  static Started start(ConfigSource config, Suite.Ports ports) {
-    try {
-      return new Started(Suite.start(config, ports), Optional.empty());
-    } catch (ViewerServer.ListenFailed e) {
-      if (config.get(ViewerConfig.PORT_KEY).isPresent()) {
-        throw e;                                   // a port the user chose: say so and stop
-      }
-      return new Started(Suite.start(config.with(Map.of(ViewerConfig.PORT_KEY, "0")), ports),
-          Optional.of(e.getMessage()));
-    }
   }
 
   /** Whether a server failed to start because its port is taken (by the JDK's or Netty's words). */

@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
@@ -20,6 +22,17 @@ final class UserIds {
   static final String EMBEDDED = "data/uci-online-retail/users.csv.gz";
 
   private UserIds() {}
+
+  /**
+   * The first {@code count} of {@code users} after a shuffle seeded with {@code seed}: for the
+   * same list and seed, the same customers ({@code evaluate-explanations} and {@code insights}
+   * draw alike).
+   */
+  static List<String> sample(List<String> users, int count, long seed) {
+    List<String> shuffled = new ArrayList<>(users);
+    Collections.shuffle(shuffled, new Random(seed));
+    return List.copyOf(shuffled.subList(0, Math.min(count, shuffled.size())));
+  }
 
   /** The first column of a CSV (gzip when the name ends in .gz) with a header line; fails on a file without ids. */
   static List<String> read(Path file) throws IOException {

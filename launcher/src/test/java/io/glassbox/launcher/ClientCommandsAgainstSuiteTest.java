@@ -34,11 +34,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -248,14 +246,13 @@ class ClientCommandsAgainstSuiteTest {
     try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(usersFile))) {
       out.write(("user_id\n" + CUSTOMER + "\n12347\n14911\nnot-a-customer\n").getBytes(StandardCharsets.UTF_8));
     }
-    List<String> sample = new ArrayList<>(UserIds.read(usersFile));
-    Collections.shuffle(sample, new Random(7));                 // the command's own draw, default seed
+    List<String> sample = UserIds.sample(UserIds.read(usersFile), 3, 7);   // the command's draw, default seed
     ManagedChannel explain = ClientChannels.forTarget("localhost:" + suite.ports().explain());
     GetModelInsightsResponse expected;
     try {
       expected = ExplainServiceGrpc.newBlockingStub(explain).withDeadlineAfter(60, TimeUnit.SECONDS)
           .getModelInsights(GetModelInsightsRequest.newBuilder()
-              .addAllUserIds(sample.subList(0, 3)).setTopK(5).setMaxPairs(4).build());
+              .addAllUserIds(sample).setTopK(5).setMaxPairs(4).build());
     } finally {
       explain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

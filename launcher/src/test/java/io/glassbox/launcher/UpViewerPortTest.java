@@ -34,10 +34,9 @@ class UpViewerPortTest {
   @Test
   void defaultViewerPortTaken_theSuiteStartsWithoutThePage() throws Exception {
     try (ServerSocket ignored = take(ViewerConfig.DEFAULT_PORT)) {
-      UpCommand.Started started = UpCommand.start(ConfigSource.of(EMBEDDED), Suite.Ports.ephemeral());
-      try (Suite suite = started.suite()) {
+      try (Suite suite = Suite.start(ConfigSource.of(EMBEDDED), Suite.Ports.ephemeral())) {
         assertTrue(suite.viewerUri().isEmpty());
-        String why = started.viewerOff().orElseThrow();
+        String why = suite.viewerOff().orElseThrow();
         assertTrue(why.startsWith("the viewer could not listen on 127.0.0.1:" + ViewerConfig.DEFAULT_PORT), why);
         ManagedChannel channel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
         try {
@@ -57,7 +56,7 @@ class UpViewerPortTest {
           .with(Map.of(ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort())));
 
       ViewerServer.ListenFailed failed = assertThrows(ViewerServer.ListenFailed.class,
-          () -> UpCommand.start(config, Suite.Ports.ephemeral()));
+          () -> Suite.start(config, Suite.Ports.ephemeral()));
       assertTrue(UpCommand.addressInUse(failed));
       assertEquals(BindException.class, failed.getCause().getClass());
     }
