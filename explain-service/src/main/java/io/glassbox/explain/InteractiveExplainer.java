@@ -205,6 +205,12 @@ final class InteractiveExplainer {
         .setTopK(topK)
         .setLocale(ranking.locale())
         .setModelVersion(scored.modelVersion());
+    if (changed.window().equals(before.window())) {
+      // Only removals of purchases the model does not read (older than its window, or unknown to
+      // it) leave the window as it was: the rows are the same, so is every score. Say why.
+      response.setSummary(texts.whatIfWindowUnchanged(
+          removed.stream().map(titles::get).toList(), before.window().size()));
+    }
     for (String id : newTop) {
       response.addRanking(whatIfItem(id, before, changed, removed, added, items, titles, texts));
     }

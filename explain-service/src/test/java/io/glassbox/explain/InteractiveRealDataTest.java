@@ -300,6 +300,7 @@ class InteractiveRealDataTest {
           response.getRankedCandidateCount()));
     }
     assertFalse(drivers.isEmpty(), "the removed purchases drive some moves");
+    assertEquals("", response.getSummary(), "the change reaches the model window");
     // On this record both happen: a removed purchase that had added to an item, which then
     // fell; and items that rose although every removed purchase had added to them (the text
     // then names none: it used to name the largest share whichever way the item moved).
@@ -341,6 +342,34 @@ class InteractiveRealDataTest {
     assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, scoreBefore, scoreAfter,
         expected, title), item.getText());
     return expected;
+  }
+
+  @Test
+  void whatIf_removingOnlyPurchasesOlderThanTheWindow_movesNothingAndSaysWhy() {
+    List<String> recent = record.subList(record.size() - 60, record.size());
+    List<String> old = record.stream().filter(id -> !recent.contains(id)).distinct().limit(2).toList();
+    assertEquals(2, old.size(), "the record has purchases older than the window");
+
+    WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(ranking).addAllRemoveItemIds(old).build());
+
+    assertTrue(response.getHistoryItemIdsList().stream().noneMatch(old::contains));
+    assertEquals(50, response.getHistoryItemIdsCount());
+    Map<String, String> titles = new HashMap<>();
+    io.glassbox.api.v1.FeatureServiceGrpc.newBlockingStub(suite.feature)
+        .getItems(io.glassbox.api.v1.GetItemsRequest.newBuilder().addAllItemIds(old).build())
+        .getItemsList().forEach(item -> titles.put(item.getItemId(), item.getTitle()));
+    assertEquals(ReasonTexts.forLocale("en-US").whatIfWindowUnchanged(old.stream().map(titles::get).toList(), 50),
+        response.getSummary());
+    Map<String, Float> fresh = score(record, ranking.getCandidateItemIdsList());
+    for (WhatIfItem item : response.getRankingList()) {
+      String id = item.getItem().getItemId();
+      assertEquals(item.getRankBefore(), item.getRankAfter(), id);
+      assertEquals(item.getScoreBefore(), item.getScoreAfter(), id);
+      assertEquals(fresh.get(id), item.getScoreAfter(), 1e-5, id);
+      assertEquals(0, item.getDriversCount(), id);
+    }
+    assertEquals(0, response.getLeftTopKCount());
   }
 
   @Test

@@ -88,6 +88,9 @@ final class InterrogationPrinter {
         + (removed.isEmpty() || added.isEmpty() ? "" : " and ")
         + (added.isEmpty() ? "" : (removed.isEmpty() ? "had also bought " : "had bought ") + String.join(", ", added));
     heading(out, "What if user " + userId + " " + change, response.getModelVersion());
+    if (!response.getSummary().isEmpty()) {
+      out.append("  ").append(response.getSummary()).append('\n');
+    }
     out.append(String.format(Locale.ROOT, "  new top %d among %d candidates (old rank -> new rank):%n",
         response.getTopK(), response.getRankedCandidateCount()));
     for (WhatIfItem moved : response.getRankingList()) {

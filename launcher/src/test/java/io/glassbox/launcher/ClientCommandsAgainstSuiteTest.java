@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.GetModelInsightsRequest;
 import io.glassbox.api.v1.GetModelInsightsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
@@ -211,6 +214,28 @@ class ClientCommandsAgainstSuiteTest {
     }
     assertEquals(expected, json("what-if", WhatIfResponse.newBuilder(),
         "--user", CUSTOMER, "--remove", bought, "--limit", "5"));
+  }
+
+  @Test
+  void whatIf_removingAPurchaseOlderThanTheModelWindow_saysWhyNothingMoved() throws Exception {
+    ManagedChannel feature = ClientChannels.forTarget("localhost:" + suite.ports().feature());
+    List<String> events;
+    try {
+      events = FeatureServiceGrpc.newBlockingStub(feature).getUserHistory(GetUserHistoryRequest.newBuilder()
+          .setUserId(CUSTOMER).setMaxEvents(100).build()).getEventsList().stream().map(Event::getItemId).toList();
+    } finally {
+      feature.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    List<String> latest = events.subList(events.size() - 60, events.size());
+    String old = events.stream().filter(id -> !latest.contains(id)).findFirst().orElseThrow();
+    WhatIfResponse expected = gateway().whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(CUSTOMER).addRemoveItemIds(old).setLimit(3).build());
+    assertTrue(expected.getSummary().contains(" is not among them"), expected.getSummary());
+
+    CliRun printed = run("what-if", "--user", CUSTOMER, "--remove", old, "--limit", "3");
+
+    assertEquals(0, printed.exit(), printed.err());
+    assertEquals("  " + expected.getSummary(), printed.out().lines().skip(1).findFirst().orElseThrow(), printed.out());
   }
 
   @Test

@@ -237,6 +237,21 @@ public final class ReasonTexts {
     return text.toString();
   }
 
+  /**
+   * A what-if that leaves the purchases the model reads as they were: "The model reads only your
+   * latest 50 purchases of items it knows, and A is not among them: without it it reads the same
+   * purchases, so no score moves."
+   *
+   * @param removedTitles the removed purchases, at least one
+   * @param windowSize how many purchases the model reads
+   */
+  public String whatIfWindowUnchanged(List<String> removedTitles, int windowSize) {
+    if (removedTitles.isEmpty()) {
+      throw new IllegalArgumentException("a change that moves nothing removed at least one purchase");
+    }
+    return format("whatif.windowUnchanged", list(removedTitles), removedTitles.size(), windowSize);
+  }
+
   /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */
   public String list(List<String> titles) {
     String open = bundle.getString("list.open");

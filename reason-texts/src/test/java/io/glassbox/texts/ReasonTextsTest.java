@@ -154,6 +154,19 @@ class ReasonTextsTest {
   }
 
   @Test
+  void whatIfWindowUnchanged_namesThePurchasesTheModelDoesNotRead_inBothLocales() {
+    assertEquals("The model reads only your latest 50 purchases of items it knows, and TEAPOT is not among them: "
+        + "without it it reads the same purchases, so no score moves.",
+        EN.whatIfWindowUnchanged(List.of("TEAPOT"), 50));
+    assertEquals("The model reads only your latest 50 purchases of items it knows, and TEAPOT and MUG are not among "
+        + "them: without them it reads the same purchases, so no score moves.",
+        EN.whatIfWindowUnchanged(List.of("TEAPOT", "MUG"), 50));
+    assertEquals("模型只读取您最近 50 次购买中它认识的商品，「TEAPOT」和「MUG」不在其中：去掉它们后，模型读到的购买记录不变，所以没有任何得分变化。",
+        ZH.whatIfWindowUnchanged(List.of("TEAPOT", "MUG"), 50));
+    assertThrows(IllegalArgumentException.class, () -> EN.whatIfWindowUnchanged(List.of(), 50));
+  }
+
+  @Test
   void whatIfDriver_saysWhichWayEachShareMovesTheScore() {
     assertEquals(ReasonTexts.Driver.ADDED_HELPS, ReasonTexts.Driver.of(true, 0.2f));
     assertEquals(ReasonTexts.Driver.ADDED_HOLDS_BACK, ReasonTexts.Driver.of(true, -0.2f));
