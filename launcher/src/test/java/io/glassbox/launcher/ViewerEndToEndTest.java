@@ -10,6 +10,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -18,8 +19,11 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.gateway.viewer.ViewerServer;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
@@ -78,16 +82,26 @@ class ViewerEndToEndTest {
   @BeforeAll
   static void startSuiteAndBrowser() throws Exception {
     String root = System.getProperty("glassbox.repo.root");
-    suite = Suite.start(ConfigSource.of(Map.of(
-            "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
-            "GLASSBOX_MODEL_DIR", root + "/models",
-            "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "10s",
-            "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-            "GLASSBOX_DEFAULT_DEADLINE", "30s",
-            "GLASSBOX_GATEWAY_HTTP_PORT", String.valueOf(freePort()),
-            // The heatmap and what-if need model-ranked items (buy-again rows have none).
-            "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0")),
-        Suite.Ports.ephemeral());
+    // The page's port is picked free beforehand (0 turns the page off), so one of the suite's own
+    // ephemeral ports can take it before the gateway binds: then the suite starts again.
+    for (int attempt = 1; suite == null; attempt++) {
+      try {
+        suite = Suite.start(ConfigSource.of(Map.of(
+                "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
+                "GLASSBOX_MODEL_DIR", root + "/models",
+                "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "10s",
+                "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
+                "GLASSBOX_DEFAULT_DEADLINE", "30s",
+                "GLASSBOX_GATEWAY_HTTP_PORT", String.valueOf(freePort()),
+                // The heatmap and what-if need model-ranked items (buy-again rows have none).
+                "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0")),
+            Suite.Ports.ephemeral());
+      } catch (ViewerServer.ListenFailed taken) {
+        if (attempt == 3) {
+          throw taken;
+        }
+      }
+    }
     viewer = suite.viewerUri().orElseThrow();
     gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
     gateway = GatewayGrpc.newBlockingStub(gatewayChannel);
@@ -331,6 +345,68 @@ class ViewerEndToEndTest {
         + "\"]')].every(node => node.classList.contains('off') || node.tagName === 'INPUT')")
         .getBoolValue(), "the unticked purchase is dimmed");
     Files.write(screenshotDir().resolve("viewer-what-if.png"), fullPage(page));
+  }
+
+  /**
+   * Why-not on the page for an item just outside the top 10: the page shows the Gateway's WhyNot
+   * answer (its text, the purchases holding the item back, the purchases tried), and trying the
+   * change it found runs WhatIf, whose new ranking has the item at the rank WhyNot promised.
+   */
+  @Test
+  void page_whyNot_showsTheGatewaysAnswer_andTryingItsChangePutsTheItemWhereItSaid() throws Exception {
+    RecommendResponse fifteen = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(RecommendRequest
+        .newBuilder().setUserId(CUSTOMER).setLimit(15).setLocale("en-US").build());
+    WhyNotResponse expected = null;
+    for (RecommendedItem outside : fifteen.getItemsList().subList(LIMIT, 15)) {
+      WhyNotResponse answer = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
+          .setUserId(CUSTOMER).setItemId(outside.getItem().getItemId()).setLimit(LIMIT).setLocale("en-US").build());
+      if (answer.hasSmallestChange() || answer.hasSmallestAddition()) {
+        expected = answer;
+        break;
+      }
+    }
+    assertTrue(expected != null && !expected.getInTopK(), "a change brings one of #11-#15 into the top 10");
+    String item = expected.getItem().getItemId();
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    page.evaluate("document.getElementById('why-not-item').value = '" + item + "'; "
+        + "document.getElementById('why-not-form').requestSubmit(); true");
+    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+
+    String result = page.evaluate("document.getElementById('why-not-result').textContent").getStringValue();
+    assertEquals("ready", page.evaluate("document.body.dataset.whyNot").getStringValue(), result);
+    assertEquals(expected.getText(), page.evaluate(
+        "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
+    assertTrue(page.evaluate("document.querySelector('.why-not-facts').textContent").getStringValue()
+        .startsWith("#" + expected.getRank() + " of " + expected.getRankedCandidateCount() + " candidates"), result);
+    assertEquals(expected.getHoldingBackList().stream().map(e -> List.of(e.getItemId(), "#" + e.getRankWithout()))
+        .toList(), page.evaluate("[...document.querySelectorAll('table.holding-back tbody tr')].map(tr => "
+            + "[tr.dataset.itemId, tr.children[1].textContent])").getListValue().getValuesList().stream()
+        .map(row -> strings(row)).toList());
+    assertEquals(expected.getSingleAdditionsList().stream().map(a -> List.of(a.getItemId(), "#" + a.getRankAfter()))
+        .toList(), page.evaluate("[...document.querySelectorAll('table.singles tbody tr')].map(tr => "
+            + "[tr.dataset.itemId, tr.children[2].textContent])").getListValue().getValuesList().stream()
+        .map(row -> strings(row)).toList());
+
+    HistoryChange change = expected.hasSmallestChange() ? expected.getSmallestChange() : expected.getSmallestAddition();
+    String kind = expected.hasSmallestChange() ? "removal" : "addition";
+    page.evaluate("document.querySelector('ul.changes li[data-change=" + kind + "] button').click(); true");
+    page.await("document.body.dataset.whatIf === 'ready' || document.body.dataset.whatIf === 'error'", PAGE_TIMEOUT);
+
+    assertEquals("ready", page.evaluate("document.body.dataset.whatIf").getStringValue(),
+        page.evaluate("document.getElementById('what-if-result').textContent").getStringValue());
+    List<String> askedRow = strings(page.evaluate("[...document.querySelectorAll('#what-if-result tr.asked')]"
+        + ".map(tr => tr.dataset.itemId + ' ' + tr.firstElementChild.textContent)"));
+    assertEquals(List.of(item + " " + change.getRankAfter()), askedRow, "the item lands where WhyNot said");
+    WhatIfResponse direct = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(LIMIT).setLocale("en-US").addAllRemoveItemIds(change.getRemoveItemIdsList())
+        .addAllAddItemIds(change.getAddItemIdsList()).build());
+    assertEquals(direct.getRankingList().stream().map(w -> w.getItem().getItemId()).toList(), strings(page.evaluate(
+        "[...document.querySelectorAll('#what-if-result table')[0].querySelectorAll('tbody tr')]"
+            + ".map(tr => tr.dataset.itemId)")));
+    Files.write(screenshotDir().resolve("viewer-why-not.png"), fullPage(page));
   }
 
   /**

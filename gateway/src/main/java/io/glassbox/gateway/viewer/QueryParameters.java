@@ -62,12 +62,21 @@ final class QueryParameters {
 
   /** The required shopper id: {@code user}, 1..128 characters. */
   String user() throws ViewerException {
-    String user = single("user");
-    if (user == null || user.isBlank()) {
-      throw ViewerException.badRequest("user is required: a shopper id of 1.."
+    return requiredId("user", "a shopper id");
+  }
+
+  /** The required item id: {@code item}, 1..128 characters. */
+  String item() throws ViewerException {
+    return requiredId("item", "an item id");
+  }
+
+  private String requiredId(String name, String what) throws ViewerException {
+    String id = single(name);
+    if (id == null || id.isBlank()) {
+      throw ViewerException.badRequest(name + " is required: " + what + " of 1.."
           + MAX_ID_LENGTH + " characters");
     }
-    return checkedId("user", user);
+    return checkedId(name, id);
   }
 
   /** {@code locale}: "en-US" (the default when absent) or "zh-CN". */

@@ -11,6 +11,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -62,6 +63,9 @@ final class ViewerApi {
       case "/api/what-if" -> whatIf(
           QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "remove", "add")),
           credentials(authorization));
+      case "/api/why-not" -> whyNot(
+          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "item")),
+          credentials(authorization));
       default -> throw new ViewerException(404, "no such endpoint");
     };
   }
@@ -98,6 +102,17 @@ final class ViewerApi {
       throw ViewerException.badRequest("what-if needs at least one remove or add item id");
     }
     return json(call(credentials, stub -> stub.whatIf(request)));
+  }
+
+  /** Why {@code item} is not in the user's top {@code limit}, and what would bring it in. */
+  private String whyNot(QueryParameters query, Metadata credentials) throws ViewerException {
+    UserWhyNotRequest request = UserWhyNotRequest.newBuilder()
+        .setUserId(query.user())
+        .setItemId(query.item())
+        .setLocale(query.locale())
+        .setLimit(query.limit())
+        .build();
+    return json(call(credentials, stub -> stub.whyNot(request)));
   }
 
   private <T> T call(Metadata credentials, Function<GatewayGrpc.GatewayBlockingStub, T> rpc)

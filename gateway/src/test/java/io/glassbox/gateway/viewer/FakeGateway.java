@@ -4,7 +4,9 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -27,9 +29,11 @@ final class FakeGateway extends GatewayGrpc.GatewayImplBase {
 
   final List<RecommendRequest> recommendRequests = new CopyOnWriteArrayList<>();
   final List<UserWhatIfRequest> whatIfRequests = new CopyOnWriteArrayList<>();
+  final List<UserWhyNotRequest> whyNotRequests = new CopyOnWriteArrayList<>();
   final List<String> authorizations = new CopyOnWriteArrayList<>();
   volatile RecommendResponse recommendReply = RecommendResponse.getDefaultInstance();
   volatile WhatIfResponse whatIfReply = WhatIfResponse.getDefaultInstance();
+  volatile WhyNotResponse whyNotReply = WhyNotResponse.getDefaultInstance();
   /** When set, every call fails with it. */
   volatile Status failure;
   /** When true, no call is ever answered; each ends by its deadline. */
@@ -58,6 +62,12 @@ final class FakeGateway extends GatewayGrpc.GatewayImplBase {
   public void whatIf(UserWhatIfRequest request, StreamObserver<WhatIfResponse> replies) {
     whatIfRequests.add(request);
     answer(whatIfReply, replies);
+  }
+
+  @Override
+  public void whyNot(UserWhyNotRequest request, StreamObserver<WhyNotResponse> replies) {
+    whyNotRequests.add(request);
+    answer(whyNotReply, replies);
   }
 
   private <T> void answer(T reply, StreamObserver<T> replies) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -14,8 +15,10 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -120,6 +123,11 @@ class ViewerServerTest {
       "/api/recommend?user=a&secretparam=1          | unknown query parameter; this endpoint takes",
       "/api/what-if?user=a                          | what-if needs at least one remove or add item id",
       "/api/what-if?user=a&remove=                  | remove must not be empty",
+      "/api/why-not?user=a                          | item is required: an item id of 1..128 characters",
+      "/api/why-not?user=a&item=                    | item is required",
+      "/api/why-not?item=b                          | user is required",
+      "/api/why-not?user=a&item=b&item=c            | item must be given once",
+      "/api/why-not?user=a&item=b&remove=c          | unknown query parameter; this endpoint takes",
   })
   void badQueryParameters_get400NamingTheRule_andNeverReachTheGateway(String path, String message)
       throws Exception {
@@ -129,7 +137,8 @@ class ViewerServerTest {
     assertTrue(errorMessage(reply).startsWith(message), errorMessage(reply));
     assertFalse(reply.body().contains("fr-FR") || reply.body().contains("secretparam")
         || reply.body().contains("ten"), "echoed input: " + reply.body());
-    assertTrue(gateway.recommendRequests.isEmpty() && gateway.whatIfRequests.isEmpty());
+    assertTrue(gateway.recommendRequests.isEmpty() && gateway.whatIfRequests.isEmpty()
+        && gateway.whyNotRequests.isEmpty());
   }
 
   @Test
@@ -170,6 +179,21 @@ class ViewerServerTest {
     assertEquals(List.of(UserWhatIfRequest.newBuilder().setUserId("12347").setLimit(3)
         .setLocale("zh-CN").addRemoveItemIds("b").addRemoveItemIds("a").addAddItemIds("c")
         .build()), gateway.whatIfRequests);
+  }
+
+  @Test
+  void whyNot_forwardsUserItemLimitAndLocale_andAnswersTheGatewayReply() throws Exception {
+    gateway.whyNotReply = WhyNotResponse.newBuilder().setRank(15).setTopK(10).setRankedCandidateCount(500)
+        .setKthItemId("85099B").setScoreGap(0.331f).setText("It ranks #15 among 500 candidates.")
+        .setSmallestChange(HistoryChange.newBuilder().addRemoveItemIds("21726").setRankAfter(7))
+        .build();
+
+    HttpResponse<String> reply = get("/api/why-not?user=12348&item=85123A&limit=10&locale=zh-CN");
+
+    assertEquals(200, reply.statusCode(), reply.body());
+    assertEquals(gateway.whyNotReply, parse(reply.body(), WhyNotResponse.getDefaultInstance()));
+    assertEquals(List.of(UserWhyNotRequest.newBuilder().setUserId("12348").setItemId("85123A").setLimit(10)
+        .setLocale("zh-CN").build()), gateway.whyNotRequests);
   }
 
   @Test

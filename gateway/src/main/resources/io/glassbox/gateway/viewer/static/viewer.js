@@ -53,6 +53,30 @@ const TEXTS = {
     item: "Item",
     move: "Moved",
     why: "Why",
+    whyNot: "Why not…?",
+    whyNotNote: "Ask about an item that is not recommended: its rank, the purchases that hold it back, "
+      + "and the smallest change to the purchases that would bring it in.",
+    itemIdLabel: "Item id",
+    whyNotRun: "Why not?",
+    whyNotUnavailable: "Why-not is not available on this gateway: ",
+    whyNotFacts: (r) => `#${r.rank} of ${r.rankedCandidateCount} candidates · score ${r.score.toFixed(3)}`
+      + (r.inTopK ? "" : ` · ${r.scoreGap.toFixed(3)} below #${r.topK} (${r.kthItemId})`),
+    holdingBack: "Holding it back",
+    holdingBackNote: "Each purchase removed on its own (the model then reads the others anew): the item's rank without it.",
+    purchase: "Purchase",
+    rankWithout: "Rank without it",
+    scoreChange: "Its score change",
+    share: "Its share of the score",
+    changes: "Changes that bring it into your top",
+    removal: (titles, rank) => `Without ${titles}: #${rank}`,
+    addition: (titles, rank) => `Buying ${titles}: #${rank}`,
+    tryIt: "Try it",
+    singles: (n) => `Single purchases tried (${n} additions scored in all)`,
+    source: { ADDITION_SOURCE_CO_PURCHASE: "bought with it", ADDITION_SOURCE_HISTORY: "one of your purchases" },
+    sourceHeader: "Found as",
+    rankAfter: "Its rank after buying it",
+    trying: (remove, add) => "Trying: " + [remove ? `without ${remove}` : "", add ? `buying ${add}` : ""]
+      .filter(Boolean).join(", ") + ".",
   },
   "zh-CN": {
     subtitle: "为什么推荐这些商品",
@@ -101,6 +125,29 @@ const TEXTS = {
     item: "商品",
     move: "变化",
     why: "原因",
+    whyNot: "为什么没有推荐……？",
+    whyNotNote: "查询一件没有被推荐的商品：它的排名、拖累它的购买记录，以及能让它进入推荐的最小购买记录改动。",
+    itemIdLabel: "商品编号",
+    whyNotRun: "为什么没有？",
+    whyNotUnavailable: "此网关暂不支持“为什么没有”分析：",
+    whyNotFacts: (r) => `在 ${r.rankedCandidateCount} 个候选商品中排第 ${r.rank} 位 · 得分 ${r.score.toFixed(3)}`
+      + (r.inTopK ? "" : ` · 比第 ${r.topK} 位（${r.kthItemId}）低 ${r.scoreGap.toFixed(3)}`),
+    holdingBack: "拖累它的购买",
+    holdingBackNote: "每次只去掉一项购买（模型会重新解读其余购买）：去掉后该商品的排名。",
+    purchase: "购买",
+    rankWithout: "去掉后的排名",
+    scoreChange: "它的得分变化",
+    share: "在得分中的份额",
+    changes: "能让它进入前列的改动：前",
+    removal: (titles, rank) => `如果没有${titles}：第 ${rank} 位`,
+    addition: (titles, rank) => `如果再购买${titles}：第 ${rank} 位`,
+    tryIt: "试一试",
+    singles: (n) => `尝试过的单件购买（共试算 ${n} 种添加）`,
+    source: { ADDITION_SOURCE_CO_PURCHASE: "常与它一起购买", ADDITION_SOURCE_HISTORY: "您买过的商品" },
+    sourceHeader: "来源",
+    rankAfter: "购买后它的排名",
+    trying: (remove, add) => "正在尝试：" + [remove ? `去掉${remove}` : "", add ? `购买${add}` : ""]
+      .filter(Boolean).join("，") + "。",
   },
 };
 
@@ -111,7 +158,8 @@ function buyAgainNote(response, sentence) {
   return buyAgain > 0 && others > 0 ? sentence(buyAgain, others) : "";
 }
 
-const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, response: null, unticked: new Set() };
+const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, response: null, unticked: new Set(),
+  askedItem: null };
 
 function t(key) {
   return TEXTS[state.locale][key];
@@ -176,10 +224,13 @@ async function showUser() {
     const response = await api("recommend", params);
     state.response = response;
     state.unticked = new Set();
+    state.askedItem = null;
     renderRecommendations(response);
     renderHeatmap(response);
     renderWhatIfControls();
     document.getElementById("what-if-result").replaceChildren();
+    document.getElementById("why-not-section").hidden = false;
+    document.getElementById("why-not-result").replaceChildren();
     setStatus("");
     document.body.dataset.state = "ready";
   } catch (error) {
@@ -336,13 +387,14 @@ function renderWhatIfControls() {
   document.getElementById("what-if-run").disabled = ids.length === 0;
 }
 
-async function runWhatIf() {
+/** Re-ranks without the {@code remove} and with the {@code add} purchases (default: the unticked ones). */
+async function runWhatIf(remove = [...state.unticked], add = []) {
   const result = document.getElementById("what-if-result");
   document.body.dataset.whatIf = "loading";
   result.replaceChildren(el("p", { text: t("loading") }));
   try {
     const response = await api("what-if", { user: state.user, locale: state.locale, limit: state.limit,
-      remove: [...state.unticked] });
+      remove, add });
     renderWhatIf(response);
     document.body.dataset.whatIf = "ready";
   } catch (error) {
@@ -366,7 +418,8 @@ function whatIfTable(entries) {
   const body = el("tbody");
   for (const entry of entries) {
     const move = movement(entry);
-    body.append(el("tr", { "data-item-id": entry.item.itemId },
+    const asked = entry.item.itemId === state.askedItem ? " asked" : "";
+    body.append(el("tr", { "data-item-id": entry.item.itemId, class: "ranked" + asked },
       el("td", { text: String(entry.rankAfter) }),
       el("td", { title: entry.item.itemId, text: entry.item.title || entry.item.itemId }),
       el("td", { class: "move " + move.cls, text: move.text }),
@@ -380,11 +433,95 @@ function renderWhatIf(response) {
   const result = document.getElementById("what-if-result");
   result.replaceChildren(
     el("h3", { text: t("newRanking") }),
+    el("p", { class: "what-if-summary", text: response.summary }),
     el("p", { class: "note", text: t("rankAmong")(response.rankedCandidateCount) }),
     whatIfTable(response.ranking));
   if (response.leftTopK.length > 0) {
     result.append(el("h3", { text: `${t("leftTopK")} ${response.topK}` }), whatIfTable(response.leftTopK));
   }
+}
+
+async function runWhyNot(itemId) {
+  const result = document.getElementById("why-not-result");
+  document.body.dataset.whyNot = "loading";
+  state.askedItem = itemId;
+  result.replaceChildren(el("p", { text: t("loading") }));
+  try {
+    renderWhyNot(await api("why-not", { user: state.user, item: itemId, locale: state.locale, limit: state.limit }));
+    document.body.dataset.whyNot = "ready";
+  } catch (error) {
+    const prefix = error.status === 501 ? t("whyNotUnavailable") : "";
+    result.replaceChildren(el("p", { class: "error", text: prefix + error.message }));
+    document.body.dataset.whyNot = "error";
+  }
+}
+
+function table(cls, headers, rows) {
+  const body = el("tbody");
+  for (const { id, cells } of rows) {
+    body.append(el("tr", { "data-item-id": id }, ...cells.map((cell) => el("td", { text: cell }))));
+  }
+  return el("table", { class: cls },
+    el("thead", {}, el("tr", {}, ...headers.map((header) => el("th", { text: header })))), body);
+}
+
+function renderWhyNot(response) {
+  // Titles of the purchases a change names: every one is among those held back or tried.
+  const titles = new Map();
+  for (const effect of response.holdingBack) titles.set(effect.itemId, effect.title);
+  for (const trial of response.singleAdditions) titles.set(trial.itemId, trial.title);
+  const named = (ids) => ids.map((id) => titles.get(id) || id).join(", ");
+  const result = document.getElementById("why-not-result");
+  result.replaceChildren(
+    el("h3", { text: `${response.item.title || response.item.itemId} (${response.item.itemId})` }),
+    el("p", { class: "why-not-text", text: response.text }),
+    el("p", { class: "note why-not-facts", text: t("whyNotFacts")(response) }));
+  if (response.holdingBack.length > 0) {
+    result.append(el("h3", { text: t("holdingBack") }), el("p", { class: "note", text: t("holdingBackNote") }),
+      table("why-not holding-back", [t("purchase"), t("rankWithout"), t("scoreChange"), t("share")],
+        response.holdingBack.map((e) => ({ id: e.itemId, cells: [`${e.title || e.itemId} (${e.itemId})`,
+          `#${e.rankWithout}`, signed(e.scoreChange), signed(e.contribution)] }))));
+  }
+  const changes = [];
+  if (response.smallestChange) {
+    changes.push({ kind: "removal", change: response.smallestChange,
+      text: t("removal")(named(response.smallestChange.removeItemIds), response.smallestChange.rankAfter) });
+  }
+  if (response.smallestAddition) {
+    changes.push({ kind: "addition", change: response.smallestAddition,
+      text: t("addition")(named(response.smallestAddition.addItemIds), response.smallestAddition.rankAfter) });
+  }
+  if (changes.length > 0) {
+    const list = el("ul", { class: "changes" });
+    for (const { kind, change, text } of changes) {
+      const button = el("button", { type: "button", class: "try", text: t("tryIt") });
+      button.addEventListener("click", () => tryChange(change, named));
+      list.append(el("li", { "data-change": kind, "data-rank-after": String(change.rankAfter) },
+        el("span", { class: "change-text", text }), button));
+    }
+    result.append(el("h3", { text: `${t("changes")} ${response.topK}` }), list);
+  }
+  if (response.singleAdditions.length > 0) {
+    result.append(el("h3", { text: t("singles")(response.additionsTried) }),
+      table("why-not singles", [t("purchase"), t("sourceHeader"), t("rankAfter")],
+        response.singleAdditions.map((a) => ({ id: a.itemId, cells: [`${a.title || a.itemId} (${a.itemId})`,
+          t("source")[a.source] || a.source, `#${a.rankAfter}`] }))));
+  }
+}
+
+function signed(value) {
+  return (value > 0 ? "+" : "") + value.toFixed(3);
+}
+
+/** Runs a why-not change as a what-if, so the new ranking shows where the item lands. */
+async function tryChange(change, named) {
+  const section = document.getElementById("what-if-section");
+  section.hidden = false;
+  document.getElementById("what-if-note").textContent = t("trying")(
+    change.removeItemIds.length > 0 ? named(change.removeItemIds) : "",
+    change.addItemIds.length > 0 ? named(change.addItemIds) : "");
+  await runWhatIf(change.removeItemIds, change.addItemIds);
+  section.scrollIntoView();
 }
 
 async function init() {
@@ -421,7 +558,12 @@ async function init() {
       showUser();
     });
   }
-  document.getElementById("what-if-run").addEventListener("click", runWhatIf);
+  document.getElementById("what-if-run").addEventListener("click", () => runWhatIf());
+  document.getElementById("why-not-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const item = document.getElementById("why-not-item").value.trim();
+    if (state.user && item) runWhyNot(item);
+  });
   document.getElementById("what-if-reset").addEventListener("click", () => {
     for (const id of [...state.unticked]) toggle(id, true);
     document.getElementById("what-if-result").replaceChildren();
