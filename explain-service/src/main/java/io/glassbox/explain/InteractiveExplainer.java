@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * ExplainItem, WhyNot and WhatIf: questions about one user's whole ranking, answered with fresh
@@ -208,8 +209,9 @@ final class InteractiveExplainer {
     if (changed.window().equals(before.window())) {
       // Only removals of purchases the model does not read (older than its window, or unknown to
       // it) leave the window as it was: the rows are the same, so is every score. Say why.
-      response.setSummary(texts.whatIfWindowUnchanged(
-          removed.stream().map(titles::get).toList(), before.window().size()));
+      Map<Boolean, List<String>> unknown = removed.stream()
+          .collect(Collectors.partitioningBy(before.skipped()::contains, Collectors.mapping(titles::get, Collectors.toList())));
+      response.setSummary(texts.whatIfWindowUnchanged(unknown.get(false), unknown.get(true), before.window().size()));
     }
     for (String id : newTop) {
       response.addRanking(whatIfItem(id, before, changed, removed, added, items, titles, texts));

@@ -359,8 +359,8 @@ class InteractiveRealDataTest {
     io.glassbox.api.v1.FeatureServiceGrpc.newBlockingStub(suite.feature)
         .getItems(io.glassbox.api.v1.GetItemsRequest.newBuilder().addAllItemIds(old).build())
         .getItemsList().forEach(item -> titles.put(item.getItemId(), item.getTitle()));
-    assertEquals(ReasonTexts.forLocale("en-US").whatIfWindowUnchanged(old.stream().map(titles::get).toList(), 50),
-        response.getSummary());
+    assertEquals(ReasonTexts.forLocale("en-US").whatIfWindowUnchanged(old.stream().map(titles::get).toList(),
+        List.of(), 50), response.getSummary());
     Map<String, Float> fresh = score(record, ranking.getCandidateItemIdsList());
     for (WhatIfItem item : response.getRankingList()) {
       String id = item.getItem().getItemId();
@@ -370,6 +370,19 @@ class InteractiveRealDataTest {
       assertEquals(0, item.getDriversCount(), id);
     }
     assertEquals(0, response.getLeftTopKCount());
+  }
+
+  @Test
+  void whatIf_removingOnlyAPurchaseTheModelDoesNotKnow_movesNothingAndSaysSo() {
+    // A shop's own imported item the model was trained without, bought last.
+    UserRanking withUnknown = ranking.toBuilder().addRecordItemIds("SHOP-OWN-ITEM-1").build();
+
+    WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(withUnknown).addRemoveItemIds("SHOP-OWN-ITEM-1").build());
+
+    assertEquals(ReasonTexts.forLocale("en-US").whatIfWindowUnchanged(List.of(), List.of("SHOP-OWN-ITEM-1"), 50),
+        response.getSummary());
+    response.getRankingList().forEach(item -> assertEquals(item.getScoreBefore(), item.getScoreAfter()));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.glassbox.texts;
 import static java.util.Objects.requireNonNull;
 
 import java.text.MessageFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -238,18 +239,29 @@ public final class ReasonTexts {
   }
 
   /**
-   * A what-if that leaves the purchases the model reads as they were: "The model reads only your
-   * latest 50 purchases of items it knows, and A is not among them: without it it reads the same
-   * purchases, so no score moves."
+   * A what-if that leaves the purchases the model reads as they were, and why: "No score moves:
+   * without A and B the model reads the same purchases. It reads only your latest 50 purchases
+   * of items it knows, and A was bought before them. It does not know B: it was trained without
+   * that item."
    *
-   * @param removedTitles the removed purchases, at least one
+   * @param olderTitles removed purchases older than the model window
+   * @param unknownTitles removed purchases the model does not know
    * @param windowSize how many purchases the model reads
    */
-  public String whatIfWindowUnchanged(List<String> removedTitles, int windowSize) {
-    if (removedTitles.isEmpty()) {
+  public String whatIfWindowUnchanged(List<String> olderTitles, List<String> unknownTitles, int windowSize) {
+    if (olderTitles.isEmpty() && unknownTitles.isEmpty()) {
       throw new IllegalArgumentException("a change that moves nothing removed at least one purchase");
     }
-    return format("whatif.windowUnchanged", list(removedTitles), removedTitles.size(), windowSize);
+    List<String> removed = new ArrayList<>(olderTitles);
+    removed.addAll(unknownTitles);
+    StringBuilder text = new StringBuilder(format("whatif.unchanged", list(removed)));
+    if (!olderTitles.isEmpty()) {
+      text.append(format("whatif.unchanged.older", list(olderTitles), windowSize, olderTitles.size()));
+    }
+    if (!unknownTitles.isEmpty()) {
+      text.append(format("whatif.unchanged.unknown", list(unknownTitles), windowSize, unknownTitles.size()));
+    }
+    return text.toString();
   }
 
   /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */

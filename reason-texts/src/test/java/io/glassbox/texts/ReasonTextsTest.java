@@ -154,16 +154,21 @@ class ReasonTextsTest {
   }
 
   @Test
-  void whatIfWindowUnchanged_namesThePurchasesTheModelDoesNotRead_inBothLocales() {
-    assertEquals("The model reads only your latest 50 purchases of items it knows, and TEAPOT is not among them: "
-        + "without it it reads the same purchases, so no score moves.",
-        EN.whatIfWindowUnchanged(List.of("TEAPOT"), 50));
-    assertEquals("The model reads only your latest 50 purchases of items it knows, and TEAPOT and MUG are not among "
-        + "them: without them it reads the same purchases, so no score moves.",
-        EN.whatIfWindowUnchanged(List.of("TEAPOT", "MUG"), 50));
-    assertEquals("模型只读取您最近 50 次购买中它认识的商品，「TEAPOT」和「MUG」不在其中：去掉它们后，模型读到的购买记录不变，所以没有任何得分变化。",
-        ZH.whatIfWindowUnchanged(List.of("TEAPOT", "MUG"), 50));
-    assertThrows(IllegalArgumentException.class, () -> EN.whatIfWindowUnchanged(List.of(), 50));
+  void whatIfWindowUnchanged_saysWhyEachRemovedPurchaseIsNotRead_inBothLocales() {
+    assertEquals("No score moves: without TEAPOT the model reads the same purchases. It reads only your latest 50 "
+        + "purchases of items it knows, and TEAPOT was bought before them.",
+        EN.whatIfWindowUnchanged(List.of("TEAPOT"), List.of(), 50));
+    assertEquals("No score moves: without TEAPOT, MUG and Blue mug the model reads the same purchases. It reads only "
+        + "your latest 50 purchases of items it knows, and TEAPOT and MUG were bought before them. It does not know "
+        + "Blue mug: it was trained without that item.",
+        EN.whatIfWindowUnchanged(List.of("TEAPOT", "MUG"), List.of("Blue mug"), 50));
+    assertEquals("No score moves: without Blue mug and Tea the model reads the same purchases. It does not know "
+        + "Blue mug and Tea: it was trained without those items.",
+        EN.whatIfWindowUnchanged(List.of(), List.of("Blue mug", "Tea"), 3));
+    assertEquals("没有任何得分变化：去掉「TEAPOT」和「Blue mug」后，模型读到的购买记录不变。模型只读取您最近 50 次购买中它认识的商品，"
+        + "「TEAPOT」是在这些购买之前买的。模型不认识「Blue mug」：训练模型时没有这件商品。",
+        ZH.whatIfWindowUnchanged(List.of("TEAPOT"), List.of("Blue mug"), 50));
+    assertThrows(IllegalArgumentException.class, () -> EN.whatIfWindowUnchanged(List.of(), List.of(), 50));
   }
 
   @Test
