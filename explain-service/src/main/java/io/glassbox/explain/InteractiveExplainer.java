@@ -128,7 +128,7 @@ final class InteractiveExplainer {
         strongest == null ? null : titles.get(strongest.itemId()),
         strongest == null ? 0 : strongest.rankWithout(),
         change.map(c -> c.removed().stream().map(titles::get).toList()).orElse(List.of()),
-        change.map(Change::rank).orElse(0), whyNot.maxChanges());
+        change.map(Change::rank).orElse(0), whyNot.maxChanges(), holdingBack.size());
     if (rank > topK) {
       text += texts.whyNotAddition(
           additions.smallest().map(t -> t.added().stream().map(titles::get).toList()).orElse(List.of()),

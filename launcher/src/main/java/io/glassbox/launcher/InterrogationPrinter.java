@@ -59,10 +59,13 @@ final class InterrogationPrinter {
     Map<String, String> titles = new HashMap<>();
     response.getHoldingBackList().forEach(e -> titles.put(e.getItemId(), e.getTitle()));
     response.getSingleAdditionsList().forEach(a -> titles.put(a.getItemId(), a.getTitle()));
-    out.append("  Smallest removal that brings it into the top ").append(response.getTopK()).append(": ")
-        .append(response.hasSmallestChange() ? change(response.getSmallestChange(), titles) : "none found")
+    // Both searches are bounded (sets of the purchases holding it back; a pool of additions):
+    // "smallest found", never "smallest".
+    out.append("  Smallest removal found that brings it into the top ").append(response.getTopK()).append(": ")
+        .append(response.hasSmallestChange() ? change(response.getSmallestChange(), titles)
+            : "none among the purchases holding it back")
         .append('\n');
-    out.append("  Smallest addition that does: ")
+    out.append("  Smallest addition found that does: ")
         .append(response.hasSmallestAddition() ? change(response.getSmallestAddition(), titles)
             : String.format(Locale.ROOT, "none of the %d tried", response.getAdditionsTried()))
         .append('\n');

@@ -189,7 +189,7 @@ class ClientCommandsAgainstSuiteTest {
     String addition = expected.hasSmallestAddition()
         ? String.format(Locale.ROOT, "-> rank #%d", expected.getSmallestAddition().getRankAfter())
         : "none of the " + expected.getAdditionsTried() + " tried";
-    assertTrue(printed.out().contains("Smallest addition that does: ") && printed.out().contains(addition),
+    assertTrue(printed.out().contains("Smallest addition found that does: ") && printed.out().contains(addition),
         printed.out());
     assertEquals(expected, json("why-not", WhyNotResponse.newBuilder(), "--user", CUSTOMER, "--item", item));
   }

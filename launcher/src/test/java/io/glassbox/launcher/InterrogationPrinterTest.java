@@ -52,9 +52,9 @@ class InterrogationPrinterTest {
     String text = new InterrogationPrinter().whyNot("u", response);
 
     assertTrue(text.contains("; 0.250 below #10 (K)"), text);
-    assertTrue(text.contains("Smallest removal that brings it into the top 10: remove APRON [a], remove [z] -> rank #9"),
+    assertTrue(text.contains("Smallest removal found that brings it into the top 10: remove APRON [a], remove [z] -> rank #9"),
         text);
-    assertTrue(text.contains("Smallest addition that does: buy CUP [c] -> rank #8"), text);
+    assertTrue(text.contains("Smallest addition found that does: buy CUP [c] -> rank #8"), text);
     assertTrue(text.contains("CUP [c]  rank #8 after buying it (bought with it)"), text);
 
     String inTop = new InterrogationPrinter().whyNot("u", response.toBuilder().setInTopK(true).setRank(3).build());

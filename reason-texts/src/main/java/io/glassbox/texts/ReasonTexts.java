@@ -145,11 +145,13 @@ public final class ReasonTexts {
    * @param heldBackRank the item's rank without it
    * @param changeTitles the smallest change found (items left out), empty if none was found
    * @param changeRank the item's rank after that change
-   * @param maxChanges most items the search left out
+   * @param maxChanges most items the search left out at once
+   * @param searched how many purchases the search drew its sets from (those holding the item back
+   *     most): without a change found, the text claims nothing about sets of other purchases
    */
   public String whyNot(
       int rank, int rankedCount, int topK, String heldBackTitle, int heldBackRank,
-      List<String> changeTitles, int changeRank, int maxChanges) {
+      List<String> changeTitles, int changeRank, int maxChanges, int searched) {
     if (rank <= topK) {
       return format("whynot.inTopK", rank, rankedCount, topK);
     }
@@ -157,9 +159,13 @@ public final class ReasonTexts {
     if (heldBackTitle != null) {
       text.append(format("whynot.heldBack", list(List.of(heldBackTitle)), heldBackRank));
     }
-    text.append(changeTitles.isEmpty()
-        ? format("whynot.noChange", maxChanges, topK)
-        : format("whynot.change", list(changeTitles), changeRank, topK));
+    if (!changeTitles.isEmpty()) {
+      text.append(format("whynot.change", list(changeTitles), changeRank, topK));
+    } else if (searched >= 2) {
+      text.append(format("whynot.noChange", Math.min(maxChanges, searched), topK, searched));
+    } else {
+      text.append(format(searched == 1 ? "whynot.noChange.one" : "whynot.noChange.none"));
+    }
     return text.toString();
   }
 

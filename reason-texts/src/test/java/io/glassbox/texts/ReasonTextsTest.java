@@ -154,6 +154,29 @@ class ReasonTextsTest {
   }
 
   @Test
+  void whyNot_withoutAChangeFound_claimsNothingBeyondThePurchasesSearched() {
+    assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
+        + "without it, it would rank #11. Leaving out up to 3 of the 5 purchases that hold it back most would not "
+        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5));
+    assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
+        + "without it, it would rank #11. Leaving out up to 2 of the 2 purchases that hold it back most would not "
+        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 2));
+    assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
+        + "without it, it would rank #11. No other purchase holds it back.",
+        EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 1));
+    assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. None of your purchases holds it "
+        + "back: without any one of them it would rank no higher.", EN.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0));
+    assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
+        + "without it, it would rank #11. Without A and B, it would enter your top 10 new picks, at #7.",
+        EN.whyNot(15, 500, 10, "A", 11, List.of("A", "B"), 7, 3, 5));
+    assertEquals("它在 500 个候选商品中排第 15 位，不在您的前 10 个新推荐之内。您购买过的「A」拖累了它：如果没有它，它会排第 11 位。"
+        + "在最拖累它的 5 件购买中去掉最多 3 件，也无法让它进入您的前 10 个新推荐。",
+        ZH.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5));
+    assertEquals("它在 500 个候选商品中排第 15 位，不在您的前 10 个新推荐之内。您的购买中没有拖累它的：去掉其中任何一件，它的排名都不会更高。",
+        ZH.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0));
+  }
+
+  @Test
   void whatIfWindowUnchanged_saysWhyEachRemovedPurchaseIsNotRead_inBothLocales() {
     assertEquals("No score moves: without TEAPOT the model reads the same purchases. It reads only your latest 50 "
         + "purchases of items it knows, and TEAPOT was bought before them.",
