@@ -45,19 +45,26 @@ public interface EventStore extends AutoCloseable {
     return historyWithRegularItems(userId, 0, minBaskets, maxItems).regularItems();
   }
 
-  /** A user's recent events and regular items, read together. */
-  record HistoryWithRegularItems(UserHistory history, RegularItems regularItems) {
+  /**
+   * A user's recent events and regular items, read together.
+   *
+   * @param olderEventsDropped the store no longer holds the user's oldest events (the record is
+   *     longer than the per-user cap), so the regular items and orders count only its newest part
+   */
+  record HistoryWithRegularItems(UserHistory history, RegularItems regularItems, boolean olderEventsDropped) {
     /** Both, from a known user's whole retained record (oldest first) and event count. */
     static HistoryWithRegularItems of(
         List<RecordedEvent> record, long totalEvents, int maxEvents, int minBaskets, int maxItems) {
       RegularItems regular = RegularItems.of(record, minBaskets, maxItems);
       List<RecordedEvent> recent = record.subList(Math.max(0, record.size() - maxEvents), record.size());
-      return new HistoryWithRegularItems(new UserHistory(recent, totalEvents, true), regular);
+      return new HistoryWithRegularItems(new UserHistory(recent, totalEvents, true), regular,
+          record.size() < totalEvents);
     }
 
     /** An unknown user's: no events, no regular items, 0 orders. */
     static HistoryWithRegularItems unknown(int minBaskets, int maxItems) {
-      return new HistoryWithRegularItems(UserHistory.unknown(), RegularItems.of(List.of(), minBaskets, maxItems));
+      return new HistoryWithRegularItems(UserHistory.unknown(), RegularItems.of(List.of(), minBaskets, maxItems),
+          false);
     }
   }
 

@@ -103,6 +103,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     if (both.isPresent()) {
       RegularItems regular = both.get().regularItems();
       response.setOrders(regular.orders());
+      response.setOlderEventsDropped(both.get().olderEventsDropped());
       for (RegularItems.RegularItem item : regular.items()) {
         response.addRegularItems(RegularItem.newBuilder()
             .setItemId(item.itemId())

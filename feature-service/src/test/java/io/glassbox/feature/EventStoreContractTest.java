@@ -379,6 +379,23 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void regularItems_ofARecordLongerThanTheCap_countTheKeptOrdersAndSaySo() {
+    EventStore capped = loaded(new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000));
+    try {
+      // u1 keeps D and A of basket i2 (t=200): one order; A's basket i1 (t=100) was dropped.
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("u1", 50, 2, 50);
+      assertTrue(kept.olderEventsDropped());
+      assertEquals(1, kept.regularItems().orders());
+      assertEquals(List.of(), kept.regularItems().items());
+
+      assertFalse(store.historyWithRegularItems("u1", 50, 2, 50).olderEventsDropped(), "the whole record is kept");
+      assertFalse(store.historyWithRegularItems("nobody", 50, 2, 50).olderEventsDropped());
+    } finally {
+      capped.close();
+    }
+  }
+
+  @Test
   void load_beyondTheTimelineCap_keepsTheMostRecentDatasetEvents() {
     EventStore capped = loaded(new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000));
     try {

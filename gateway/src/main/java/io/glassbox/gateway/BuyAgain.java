@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The buy-again places of one Recommend answer: the user's regular items (bought in at least
  * the configured number of distinct orders; the feature service counts them over the user's
- * whole record and orders them most orders first, then most recently bought) take the first
+ * record as it keeps it, the newest GLASSBOX_FEATURE_MAX_EVENTS_PER_USER events, and orders them
+ * most orders first, then most recently bought) take the first
  * places, and the model's ranking of new items fills the rest. The merge the trainer evaluated
  * (trainer/glassbox_trainer/timeaware.py, {@code buy_again_rows}). It is a rule, not a model
  * claim: its items carry no score and one reason that says only how often and when the user
@@ -23,21 +24,24 @@ import java.util.Map;
  *
  * @param items the regular items that take the first places, in order
  * @param orders the user's distinct orders (what the reasons count against)
+ * @param latestOrdersOnly the store keeps only the newest part of the user's long record, so the
+ *     counts are of their latest orders (and the reasons say so)
  */
-record BuyAgain(List<RegularItem> items, int orders) {
+record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly) {
   BuyAgain {
     items = List.copyOf(items);
   }
 
   /** No buy-again places. */
   static BuyAgain none() {
-    return new BuyAgain(List.of(), 0);
+    return new BuyAgain(List.of(), 0, false);
   }
 
   /** The first {@code places} of the user's regular items, as the feature service ordered them. */
   static BuyAgain of(GetUserHistoryResponse history, int places) {
     List<RegularItem> regular = history.getRegularItemsList();
-    return new BuyAgain(regular.subList(0, Math.min(places, regular.size())), history.getOrders());
+    return new BuyAgain(regular.subList(0, Math.min(places, regular.size())), history.getOrders(),
+        history.getOlderEventsDropped());
   }
 
   /** The places left to new items in an answer of {@code limit} items. */
@@ -64,12 +68,14 @@ record BuyAgain(List<RegularItem> items, int orders) {
     int ordersStated = Math.max(orders, item.getBaskets());
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_BUY_AGAIN)
-        .setText(texts.buyAgain(item.getBaskets(), ordersStated, LocalDate.ofInstant(last, ZoneOffset.UTC)))
+        .setText(texts.buyAgain(item.getBaskets(), ordersStated, LocalDate.ofInstant(last, ZoneOffset.UTC),
+            latestOrdersOnly))
         .setLocale(texts.tag())
         .addEvidenceItemIds(item.getItemId())
         .addEvidenceTitles(title)
         .setOrdersWithItem(item.getBaskets())
         .setOrders(ordersStated)
+        .setLatestOrdersOnly(latestOrdersOnly)
         .setLastPurchaseTime(item.getLastPurchaseTime())
         .build();
   }

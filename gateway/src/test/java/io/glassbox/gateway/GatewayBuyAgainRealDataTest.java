@@ -173,8 +173,29 @@ class GatewayBuyAgainRealDataTest {
     assertEquals(0, reason.getRank());
     assertEquals(0, reason.getRankWithoutEvidence());
     assertEquals(0, reason.getTopK());
+    assertFalse(reason.getLatestOrdersOnly(), "all 182 purchase lines are kept");
     assertEquals("You bought this in 5 of your 7 orders, most recently on 2011-12-07.",
         response.getItems(1).getReasons(0).getText());
+  }
+
+  /**
+   * Customer 12748 has 4,237 purchase lines in 206 orders in the embedded data; the feature
+   * service keeps their newest 1,000 events. Their buy-again reasons count the orders of those
+   * and say "of your last N orders" (they used to say "of your 32 orders").
+   */
+  @Test
+  void recommend_buyAgainOfALongRecord_countsTheLatestOrdersAndSaysSo() {
+    RecommendResponse response = recommend(defaults, RecommendRequest.newBuilder().setUserId("12748").setLimit(3).build());
+
+    assertEquals(3, response.getItemsCount());
+    for (RecommendedItem item : response.getItemsList()) {
+      Reason reason = item.getReasons(0);
+      assertEquals(ReasonKind.REASON_KIND_BUY_AGAIN, reason.getKind());
+      assertTrue(reason.getLatestOrdersOnly(), reason.getText());
+      assertTrue(reason.getOrders() > 1 && reason.getOrders() < 206, reason.getText());
+      assertTrue(reason.getText().startsWith("You bought this in " + reason.getOrdersWithItem() + " of your last "
+          + reason.getOrders() + " orders, most recently on "), reason.getText());
+    }
   }
 
   @Test

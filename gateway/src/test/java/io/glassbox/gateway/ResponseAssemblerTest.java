@@ -63,7 +63,7 @@ class ResponseAssemblerTest {
           .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_797_600L)).build(),   // 2011-11-20 14:00 UTC
       RegularItem.newBuilder().setItemId("h2").setBaskets(2)
           .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_833_599L)).build()),  // 2011-11-20 23:59:59 UTC
-      9);
+      9, false);
 
   @Test
   void assemble_buyAgain_takesTheFirstPlacesWithTheRuleReasonThenTheBestNewItems() {
@@ -87,6 +87,19 @@ class ResponseAssemblerTest {
     assertEquals(3, response.getItems(2).getRank());
     assertEquals(List.of(0.75f), response.getItems(2).getContributionList());
     assertFalse(response.getExplanationsDegraded());
+  }
+
+  @Test
+  void assemble_buyAgainOfALongRecordTheStoreCut_saysTheCountsAreOfTheLatestOrders() {
+    BuyAgain latest = new BuyAgain(BUY_AGAIN.items(), 36, true);
+
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, latest, 1, ITEMS,
+        Explanations.notAsked(), false, "en-US", false);
+
+    Reason reason = response.getItems(0).getReasons(0);
+    assertEquals("You bought this in 4 of your last 36 orders, most recently on 2011-11-20.", reason.getText());
+    assertTrue(reason.getLatestOrdersOnly());
+    assertEquals(36, reason.getOrders());
   }
 
   @Test

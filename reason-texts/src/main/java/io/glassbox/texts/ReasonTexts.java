@@ -122,13 +122,15 @@ public final class ReasonTexts {
    * @param orders the user's distinct orders, >= {@code ordersWithItem}
    * @param lastPurchase the day of the last purchase (the caller picks the time zone; Glassbox
    *     says UTC)
+   * @param latestOrdersOnly the counts cover only the user's latest orders (the store dropped the
+   *     oldest part of a long record): "4 of your last 9 orders"
    */
-  public String buyAgain(int ordersWithItem, int orders, java.time.LocalDate lastPurchase) {
+  public String buyAgain(int ordersWithItem, int orders, java.time.LocalDate lastPurchase, boolean latestOrdersOnly) {
     if (ordersWithItem < 1 || orders < ordersWithItem) {
       throw new IllegalArgumentException("need 1 <= ordersWithItem <= orders, got "
           + ordersWithItem + " of " + orders);
     }
-    return format("buyAgain", ordersWithItem, orders, lastPurchase.toString());
+    return format(latestOrdersOnly ? "buyAgain.recent" : "buyAgain", ordersWithItem, orders, lastPurchase.toString());
   }
 
   /** "One of the shop's best sellers." */

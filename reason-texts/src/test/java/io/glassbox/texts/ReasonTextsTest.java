@@ -110,17 +110,22 @@ class ReasonTextsTest {
   @Test
   void buyAgain_bothLocales_stateOrdersAndTheLastPurchaseDayOnly() {
     assertEquals("You bought this in 4 of your 9 orders, most recently on 2011-11-20.",
-        EN.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20)));
+        EN.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20), false));
     assertEquals("您的 9 笔订单中有 4 笔买过它，最近一次在 2011-11-20。",
-        ZH.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20)));
+        ZH.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20), false));
     assertEquals("You bought this in 1200 of your 1500 orders, most recently on 2011-01-02.",
-        EN.buyAgain(1200, 1500, java.time.LocalDate.of(2011, 1, 2)));
+        EN.buyAgain(1200, 1500, java.time.LocalDate.of(2011, 1, 2), false));
+    // Counts of the latest orders only (the store keeps the newest part of a long record).
+    assertEquals("You bought this in 9 of your last 36 orders, most recently on 2011-12-08.",
+        EN.buyAgain(9, 36, java.time.LocalDate.of(2011, 12, 8), true));
+    assertEquals("您最近的 36 笔订单中有 9 笔买过它，最近一次在 2011-12-08。",
+        ZH.buyAgain(9, 36, java.time.LocalDate.of(2011, 12, 8), true));
   }
 
   @Test
   void buyAgain_moreOrdersWithTheItemThanOrders_isRejected() {
-    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(3, 2, java.time.LocalDate.EPOCH));
-    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(0, 2, java.time.LocalDate.EPOCH));
+    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(3, 2, java.time.LocalDate.EPOCH, false));
+    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(0, 2, java.time.LocalDate.EPOCH, false));
   }
 
   @Test
