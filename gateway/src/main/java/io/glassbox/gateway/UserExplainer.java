@@ -77,7 +77,7 @@ final class UserExplainer {
   /** Must be called with the inbound call's context current. */
   ListenableFuture<WhatIfResponse> whatIf(UserQuestions.WhatIfQuestion question) {
     return withRanking(question.userId(), "add_item_ids", question.add(), (stub, ranking) -> {
-      checkRemovalsBought(question, ranking.getRecordItemIdsList());
+      checkRemovalsBought(question, ranking.getRecordItemIdsList(), config.historyEvents());
       return stub.whatIf(WhatIfRequest.newBuilder()
           .setRanking(ranking).addAllRemoveItemIds(question.remove()).addAllAddItemIds(question.add())
           .setTopK(question.limit()).setLocale(question.locale()).build());
@@ -85,15 +85,21 @@ final class UserExplainer {
   }
 
   /**
-   * INVALID_ARGUMENT, in the caller's own terms, for a removal the user never bought (the
-   * explain service would name its own request's record field, which this caller never sent).
+   * INVALID_ARGUMENT, in the caller's own terms, for a removal that is not in the record the
+   * what-if changes (the explain service would name its own request's record field, which this
+   * caller never sent). A record of {@code eventsRead} events may be the newest part of a longer
+   * one: then the message says where the item is missing, not that the user never bought it.
    */
-  private static void checkRemovalsBought(UserQuestions.WhatIfQuestion question, List<String> record) {
+  private static void checkRemovalsBought(UserQuestions.WhatIfQuestion question, List<String> record, int eventsRead) {
     Set<String> bought = new HashSet<>(record);
+    String where = record.size() < eventsRead
+        ? "the purchase record of user_id \"" + question.userId() + "\""
+        : "the latest " + eventsRead + " events of user_id \"" + question.userId()
+            + "\", the record a what-if changes (GLASSBOX_GATEWAY_HISTORY_EVENTS)";
     for (int i = 0; i < question.remove().size(); i++) {
       if (!bought.contains(question.remove().get(i))) {
         throw Status.INVALID_ARGUMENT.withDescription("remove_item_ids[" + i + "] \"" + question.remove().get(i)
-            + "\" is not in the purchase record of user_id \"" + question.userId() + "\"").asRuntimeException();
+            + "\" is not in " + where).asRuntimeException();
       }
     }
   }

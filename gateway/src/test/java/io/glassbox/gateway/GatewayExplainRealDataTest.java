@@ -378,6 +378,16 @@ class GatewayExplainRealDataTest {
         UserWhatIfRequest.newBuilder().setUserId(CUSTOMER).addRemoveItemIds(item).build()));
     assertEquals("remove_item_ids[0] \"" + item + "\" is not in the purchase record of user_id \"" + CUSTOMER + "\"",
         notBought.getStatus().getDescription());   // the field the caller sent, not the explain service's
+    // 12748's record is longer than the 200 events read: an item bought before them only is not
+    // said to be missing from their purchases.
+    List<String> longRecord = FeatureServiceGrpc.newBlockingStub(direct).getUserHistory(GetUserHistoryRequest
+        .newBuilder().setUserId("12748").setMaxEvents(1000).build()).getEventsList().stream().map(Event::getItemId).toList();
+    List<String> read = longRecord.subList(longRecord.size() - 200, longRecord.size());
+    String older = longRecord.stream().filter(id -> !read.contains(id)).findFirst().orElseThrow();
+    StatusRuntimeException beforeRead = expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(
+        UserWhatIfRequest.newBuilder().setUserId("12748").addRemoveItemIds(older).build()));
+    assertEquals("remove_item_ids[0] \"" + older + "\" is not in the latest 200 events of user_id \"12748\", the record "
+        + "a what-if changes (GLASSBOX_GATEWAY_HISTORY_EVENTS)", beforeRead.getStatus().getDescription());
     expect(Status.Code.NOT_FOUND, () -> stub().whatIf(UserWhatIfRequest.newBuilder()
         .setUserId(CUSTOMER).addAddItemIds("NO-SUCH-ITEM").build()));
     // A bought item is not ranked by the model (buy-again places it by rule).
