@@ -307,7 +307,7 @@ class ExplainServiceTest {
       assertEquals("x", x.getItemId());
       assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE, ReasonKind.REASON_KIND_POPULAR), kinds(x));
       Reason coPurchase = x.getReasons(0);
-      assertEquals("Often bought together with REGENCY CAKESTAND 3 TIER and PARTY BUNTING, which you bought.", coPurchase.getText());
+      assertEquals("It has been bought together with REGENCY CAKESTAND 3 TIER and PARTY BUNTING, which you bought.", coPurchase.getText());
       assertEquals(List.of("c", "d"), coPurchase.getEvidenceItemIdsList());
       assertEquals(List.of(TITLES.get("c"), TITLES.get("d")), coPurchase.getEvidenceTitlesList());
       assertEquals(0, coPurchase.getRank());
@@ -319,7 +319,7 @@ class ExplainServiceTest {
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(1)));
       ItemExplanation u = response.getExplanations(2);
       assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE), kinds(u));
-      assertEquals("Often bought together with items you bought.", u.getReasons(0).getText());
+      assertEquals("It has been bought together with items you bought.", u.getReasons(0).getText());
       // Retrieval reasons say nothing about the model.
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertFalse(r.getText().contains("rank") || r.getText().contains("model"), r.getText())));
@@ -339,7 +339,7 @@ class ExplainServiceTest {
       assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
           + "在 4 个候选商品中从第 1 位降到第 2 位。仅凭这件商品，它也会留在您的前 1 个新推荐中。",
           response.getExplanations(0).getReasons(0).getText());
-      assertEquals("常与您买过的「PARTY BUNTING」一起购买。", response.getExplanations(1).getReasons(0).getText());
+      assertEquals("它曾和您买过的「PARTY BUNTING」被一起购买。", response.getExplanations(1).getReasons(0).getText());
       assertEquals("本店热销商品。", response.getExplanations(2).getReasons(0).getText());
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertEquals("zh-CN", r.getLocale())));

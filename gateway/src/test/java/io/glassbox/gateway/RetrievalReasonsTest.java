@@ -26,7 +26,7 @@ class RetrievalReasonsTest {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "en-US").get(0);
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, reason.getKind());
-    assertEquals("Often bought together with RED MUG and BLUE CUP, which you bought.", reason.getText());
+    assertEquals("It has been bought together with RED MUG and BLUE CUP, which you bought.", reason.getText());
     assertEquals("en-US", reason.getLocale());
     assertEquals(List.of("h1", "h2"), reason.getEvidenceItemIdsList());
     assertEquals(List.of("RED MUG", "BLUE CUP"), reason.getEvidenceTitlesList());
@@ -37,7 +37,7 @@ class RetrievalReasonsTest {
   void coPurchase_citesTheViaItemsByTitleInChinese() {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "h1", "h2"), ITEMS, "zh-CN").get(0);
 
-    assertEquals("常与您买过的「RED MUG」和「BLUE CUP」一起购买。", reason.getText());
+    assertEquals("它曾和您买过的「RED MUG」和「BLUE CUP」被一起购买。", reason.getText());
     assertEquals("zh-CN", reason.getLocale());
   }
 
@@ -46,14 +46,14 @@ class RetrievalReasonsTest {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "gone"), ITEMS, "en-US").get(0);
 
     assertEquals(List.of("gone"), reason.getEvidenceTitlesList());
-    assertEquals("Often bought together with gone, which you bought.", reason.getText());
+    assertEquals("It has been bought together with gone, which you bought.", reason.getText());
   }
 
   @Test
   void coPurchase_withoutViaItems_citesNothing() {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1), ITEMS, "en-US").get(0);
 
-    assertEquals("Often bought together with items you bought.", reason.getText());
+    assertEquals("It has been bought together with items you bought.", reason.getText());
     assertEquals(List.of(), reason.getEvidenceItemIdsList());
   }
 

@@ -109,7 +109,7 @@ public final class ReasonTexts {
     return format(key, purchases, length, rank, rankWithout, rankedCount, topK);
   }
 
-  /** "Often bought together with A and B." or, with no titles, "... with items you bought." */
+  /** "It has been bought together with A and B, which you bought." or, with no titles, "... with items you bought." */
   public String coPurchase(List<String> titles) {
     return titles.isEmpty() ? format("copurchase.withYourItems") : format("copurchase.with", list(titles));
   }

@@ -89,20 +89,20 @@ class ReasonTextsTest {
   void whyNotAddition_bothLocales_namesTheAddedItemsAndTheRankOrHowManyWereTried() {
     assertEquals(" Buying A and B would bring it into your top 10 new picks, at #8.",
         EN.whyNotAddition(List.of("A", "B"), 8, 10, 14));
-    assertEquals(" None of the 14 purchases tried (items often bought with it, and your purchases that"
+    assertEquals(" None of the 14 purchases tried (items bought together with it, and your purchases that"
             + " lift it most) would bring it into your top 10 new picks.",
         EN.whyNotAddition(List.of(), 0, 10, 14));
     assertEquals("如果再购买「A」，它会进入您的前 5 个新推荐，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20));
-    assertEquals("试过的 20 种购买（常与它一起购买的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 个新推荐。",
+    assertEquals("试过的 20 种购买（和它一起被买过的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 个新推荐。",
         ZH.whyNotAddition(List.of(), 0, 5, 20));
   }
 
   @Test
   void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
-    assertEquals("Often bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B")));
-    assertEquals("常与您买过的「A」和「B」一起购买。", ZH.coPurchase(List.of("A", "B")));
-    assertEquals("Often bought together with items you bought.", EN.coPurchase(List.of()));
-    assertEquals("常与您买过的商品一起购买。", ZH.coPurchase(List.of()));
+    assertEquals("It has been bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B")));
+    assertEquals("它曾和您买过的「A」和「B」被一起购买。", ZH.coPurchase(List.of("A", "B")));
+    assertEquals("It has been bought together with items you bought.", EN.coPurchase(List.of()));
+    assertEquals("它曾和您买过的商品被一起购买。", ZH.coPurchase(List.of()));
     assertEquals("One of the shop's best sellers.", EN.popular());
     assertEquals("本店热销商品。", ZH.popular());
   }

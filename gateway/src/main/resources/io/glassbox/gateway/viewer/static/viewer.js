@@ -143,7 +143,7 @@ const TEXTS = {
     addition: (titles, rank) => `如果再购买${titles}：第 ${rank} 位`,
     tryIt: "试一试",
     singles: (n) => `尝试过的单件购买（共试算 ${n} 种添加）`,
-    source: { ADDITION_SOURCE_CO_PURCHASE: "常与它一起购买", ADDITION_SOURCE_HISTORY: "您买过的商品" },
+    source: { ADDITION_SOURCE_CO_PURCHASE: "与它一起被买过", ADDITION_SOURCE_HISTORY: "您买过的商品" },
     sourceHeader: "来源",
     rankAfter: "购买后它的排名",
     trying: (remove, add) => "正在尝试：" + [remove ? `去掉${remove}` : "", add ? `购买${add}` : ""]
