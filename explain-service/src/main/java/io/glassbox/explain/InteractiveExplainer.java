@@ -81,6 +81,7 @@ final class InteractiveExplainer {
         .setScore(scores.score(itemId, Counterfactual.BASELINE).orElseThrow())
         .setRankedCandidateCount(scores.rankedCount())
         .setTopK(ranking.topK())
+        .setRetrieved(ranking.askedItemRetrieved())
         .addAllHistoryItemIds(baseline.window())
         .addAllContribution(baseline.contribution())
         .setModelVersion(session.modelVersion().orElse(""));
@@ -93,6 +94,7 @@ final class InteractiveExplainer {
     UserRankingQuery ranking = whyNot.question().ranking();
     String itemId = whyNot.question().itemId();
     int topK = ranking.topK();
+    boolean retrieved = ranking.askedItemRetrieved();
     Baseline baseline = baseline(ranking, itemId);
     CounterfactualScorer.Session session = baseline.session();
     CounterfactualScores scores = session.scores();
@@ -128,11 +130,11 @@ final class InteractiveExplainer {
         strongest == null ? null : titles.get(strongest.itemId()),
         strongest == null ? 0 : strongest.rankWithout(),
         change.map(c -> c.removed().stream().map(titles::get).toList()).orElse(List.of()),
-        change.map(Change::rank).orElse(0), whyNot.maxChanges(), holdingBack.size());
+        change.map(Change::rank).orElse(0), whyNot.maxChanges(), holdingBack.size(), retrieved);
     if (rank > topK) {
       text += texts.whyNotAddition(
           additions.smallest().map(t -> t.added().stream().map(titles::get).toList()).orElse(List.of()),
-          additions.smallest().map(AdditionSearch.Trial::rank).orElse(0), topK, additions.tried());
+          additions.smallest().map(AdditionSearch.Trial::rank).orElse(0), topK, additions.tried(), retrieved);
     }
     WhyNotResponse.Builder response = WhyNotResponse.newBuilder()
         .setItem(items.get(itemId))
@@ -141,6 +143,7 @@ final class InteractiveExplainer {
         .setRankedCandidateCount(scores.rankedCount())
         .setTopK(topK)
         .setInTopK(rank <= topK)
+        .setRetrieved(retrieved)
         .setKthItemId(kth.getKey())
         .setScoreGap(kth.getValue() - score)
         .setText(text)

@@ -115,6 +115,7 @@ final class InteractiveRequestReader {
         ranking.getCandidateItemIdsList());
     String version = ranking.getModelVersion().trim();
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
-        version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent);
+        version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent,
+        ranking.getCandidateItemIdsList().containsAll(extraCandidates));
   }
 }

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param maxEvidence most history items one reason may cite
  * @param locale "en-US" or "zh-CN"
  * @param recent the candidates' recent purchases the caller ranked with (none: no trend term)
+ * @param askedItemRetrieved the asked item (ExplainItem, WhyNot) is among the caller's own
+ *     candidates, the items retrieved for the user; otherwise it was added to be ranked beside them
  */
 record UserRankingQuery(
     List<String> record,
@@ -26,7 +28,8 @@ record UserRankingQuery(
     int topK,
     int maxEvidence,
     String locale,
-    RecentPurchases recent) {
+    RecentPurchases recent,
+    boolean askedItemRetrieved) {
 
   UserRankingQuery {
     record = List.copyOf(record);

@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -200,10 +201,39 @@ class InteractiveRealDataTest {
       HistoryItemEffect first = response.getHoldingBackCount() == 0 ? null : response.getHoldingBack(0);
       String searched = ReasonTexts.forLocale("en-US").whyNot(response.getRank(), response.getRankedCandidateCount(),
           TOP_K, first == null ? null : first.getTitle(), first == null ? 0 : first.getRankWithout(), List.of(), 0, 3,
-          response.getHoldingBackCount());
+          response.getHoldingBackCount(), true);
       assertTrue(response.getText().startsWith(searched), response.getText());
     }
     assertTrue(response.getText().startsWith("It ranks #" + response.getRank() + " among "), response.getText());
+  }
+
+  /**
+   * An item that retrieval did not bring for this customer: Recommend never ranks it, so the
+   * answer says so first, and its ranks are the model's beside the candidates (with no trend term:
+   * its recent purchases are not counted), never places in the customer's picks.
+   */
+  @Test
+  void whyNot_itemNotRetrieved_saysSoAndRanksItBesideTheCandidatesWithoutItsRecentSales() {
+    String item = Stream.of("21758", "22458", "22875", "35915B")
+        .filter(id -> !ranking.getCandidateItemIdsList().contains(id) && !record.contains(id)).findFirst().orElseThrow();
+
+    WhyNotResponse whyNot = suite.explain.whyNot(WhyNotRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+    ExplainItemResponse explained = suite.explain.explainItem(
+        ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+
+    List<String> withIt = new ArrayList<>(ranking.getCandidateItemIdsList());
+    withIt.add(item);
+    int fresh = rank(score(record, withIt), item);   // the item's own count: 0
+    assertFalse(whyNot.getRetrieved());
+    assertFalse(explained.getRetrieved());
+    assertEquals(fresh, whyNot.getRank());
+    assertEquals(fresh, explained.getRank());
+    assertTrue(whyNot.getText().startsWith("It is not among the " + (whyNot.getRankedCandidateCount() - 1)
+        + " items retrieved for you, so Recommend does not rank it. Scored beside them without its recent sales, it "
+        + "would be #" + fresh + " of " + whyNot.getRankedCandidateCount() + "."), whyNot.getText());
+    assertFalse(whyNot.getText().contains("new picks"), whyNot.getText());
+    assertTrue(suite.explain.whyNot(WhyNotRequest.newBuilder().setRanking(ranking).setItemId(ranked.get(14)).build())
+        .getRetrieved(), "a candidate is retrieved");
   }
 
   @Test

@@ -32,6 +32,10 @@ final class InterrogationPrinter {
     out.append(String.format(Locale.ROOT, "  rank #%d among %d candidates (top %d: %s), score %.3f%n",
         response.getRank(), response.getRankedCandidateCount(), response.getTopK(),
         response.getRank() <= response.getTopK() ? "in" : "out", response.getScore()));
+    if (!response.getRetrieved()) {
+      out.append(String.format(Locale.ROOT, "  not among the %d items retrieved for this user: Recommend does not rank "
+          + "it; scored beside them without its recent sales%n", response.getRankedCandidateCount() - 1));
+    }
     reasons(out, response.getReasonsList());
     if (response.getEffectsCount() > 0) {
       out.append("  Each purchase of the model's window removed on its own, strongest effect first:\n");

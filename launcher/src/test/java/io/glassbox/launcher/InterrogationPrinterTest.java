@@ -34,6 +34,9 @@ class InterrogationPrinterTest {
     assertTrue(text.contains("H0 [h0]  without it: rank #41"), text);
     assertFalse(text.contains("[h" + InterrogationPrinter.SHOWN + "]"), text);
     assertTrue(text.contains("... 3 more (--json prints all)"), text);
+    assertTrue(text.contains("not among the 499 items retrieved for this user: Recommend does not rank it"), text);
+    assertFalse(new InterrogationPrinter().explainItem("u", response.setRetrieved(true).build())
+        .contains("not among"), "a retrieved item is not flagged");
   }
 
   @Test

@@ -150,21 +150,31 @@ public final class ReasonTexts {
    * @param maxChanges most items the search left out at once
    * @param searched how many purchases the search drew its sets from (those holding the item back
    *     most): without a change found, the text claims nothing about sets of other purchases
+   * @param retrieved the item is among the candidates retrieved for the user; if not, Recommend
+   *     never ranks it, and the text speaks of the model's ranking beside them, not of new picks
    */
   public String whyNot(
       int rank, int rankedCount, int topK, String heldBackTitle, int heldBackRank,
-      List<String> changeTitles, int changeRank, int maxChanges, int searched) {
-    if (rank <= topK) {
+      List<String> changeTitles, int changeRank, int maxChanges, int searched, boolean retrieved) {
+    String variant = retrieved ? "" : ".notRetrieved";
+    StringBuilder text;
+    if (!retrieved) {
+      text = new StringBuilder(format("whynot.notRetrieved", rank, rankedCount - 1, rankedCount));
+      if (rank <= topK) {
+        return text.toString();
+      }
+    } else if (rank <= topK) {
       return format("whynot.inTopK", rank, rankedCount, topK);
+    } else {
+      text = new StringBuilder(format("whynot.outside", rank, rankedCount, topK));
     }
-    StringBuilder text = new StringBuilder(format("whynot.outside", rank, rankedCount, topK));
     if (heldBackTitle != null) {
       text.append(format("whynot.heldBack", list(List.of(heldBackTitle)), heldBackRank));
     }
     if (!changeTitles.isEmpty()) {
-      text.append(format("whynot.change", list(changeTitles), changeRank, topK));
+      text.append(format("whynot.change" + variant, list(changeTitles), changeRank, topK));
     } else if (searched >= 2) {
-      text.append(format("whynot.noChange", Math.min(maxChanges, searched), topK, searched));
+      text.append(format("whynot.noChange" + variant, Math.min(maxChanges, searched), topK, searched));
     } else {
       text.append(format(searched == 1 ? "whynot.noChange.one" : "whynot.noChange.none"));
     }
@@ -179,11 +189,13 @@ public final class ReasonTexts {
    * @param addedTitles the smallest addition found, in purchase order; empty if none was found
    * @param rankAfter the item's rank after that addition (ignored without one)
    * @param tried how many additions were scored
+   * @param retrieved as for {@link #whyNot}
    */
-  public String whyNotAddition(List<String> addedTitles, int rankAfter, int topK, int tried) {
+  public String whyNotAddition(List<String> addedTitles, int rankAfter, int topK, int tried, boolean retrieved) {
+    String variant = retrieved ? "" : ".notRetrieved";
     return addedTitles.isEmpty()
-        ? format("whynot.noAddition", tried, topK)
-        : format("whynot.addition", list(addedTitles), rankAfter, topK);
+        ? format("whynot.noAddition" + variant, tried, topK)
+        : format("whynot.addition" + variant, list(addedTitles), rankAfter, topK);
   }
 
   /** How a changed purchase bore on an item's move in a what-if. */

@@ -88,13 +88,13 @@ class ReasonTextsTest {
   @Test
   void whyNotAddition_bothLocales_namesTheAddedItemsAndTheRankOrHowManyWereTried() {
     assertEquals(" Buying A and B would bring it into your top 10 new picks, at #8.",
-        EN.whyNotAddition(List.of("A", "B"), 8, 10, 14));
+        EN.whyNotAddition(List.of("A", "B"), 8, 10, 14, true));
     assertEquals(" None of the 14 purchases tried (items bought together with it, and your purchases that"
             + " lift it most) would bring it into your top 10 new picks.",
-        EN.whyNotAddition(List.of(), 0, 10, 14));
-    assertEquals("如果再购买「A」，它会进入您的前 5 个新推荐，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20));
+        EN.whyNotAddition(List.of(), 0, 10, 14, true));
+    assertEquals("如果再购买「A」，它会进入您的前 5 个新推荐，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20, true));
     assertEquals("试过的 20 种购买（和它一起被买过的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 个新推荐。",
-        ZH.whyNotAddition(List.of(), 0, 5, 20));
+        ZH.whyNotAddition(List.of(), 0, 5, 20, true));
   }
 
   @Test
@@ -162,23 +162,41 @@ class ReasonTextsTest {
   void whyNot_withoutAChangeFound_claimsNothingBeyondThePurchasesSearched() {
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. Leaving out up to 3 of the 5 purchases that hold it back most would not "
-        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5));
+        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5, true));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. Leaving out up to 2 of the 2 purchases that hold it back most would not "
-        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 2));
+        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 2, true));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. No other purchase holds it back.",
-        EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 1));
+        EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 1, true));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. None of your purchases holds it "
-        + "back: without any one of them it would rank no higher.", EN.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0));
+        + "back: without any one of them it would rank no higher.", EN.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0, true));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. Without A and B, it would enter your top 10 new picks, at #7.",
-        EN.whyNot(15, 500, 10, "A", 11, List.of("A", "B"), 7, 3, 5));
+        EN.whyNot(15, 500, 10, "A", 11, List.of("A", "B"), 7, 3, 5, true));
     assertEquals("它在 500 个候选商品中排第 15 位，不在您的前 10 个新推荐之内。您购买过的「A」拖累了它：如果没有它，它会排第 11 位。"
         + "在最拖累它的 5 件购买中去掉最多 3 件，也无法让它进入您的前 10 个新推荐。",
-        ZH.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5));
+        ZH.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5, true));
     assertEquals("它在 500 个候选商品中排第 15 位，不在您的前 10 个新推荐之内。您的购买中没有拖累它的：去掉其中任何一件，它的排名都不会更高。",
-        ZH.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0));
+        ZH.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0, true));
+  }
+
+  @Test
+  void whyNot_itemNotRetrieved_saysRecommendDoesNotRankIt_andSpeaksOfTheModelsRankingNotOfPicks() {
+    assertEquals("It is not among the 500 items retrieved for you, so Recommend does not rank it. Scored beside them "
+        + "without its recent sales, it would be #40 of 501. Your purchase of A holds it back: without it, it would "
+        + "rank #31. Without A and B, it would be #8, within the top 10 of them.",
+        EN.whyNot(40, 501, 10, "A", 31, List.of("A", "B"), 8, 3, 5, false));
+    assertEquals("It is not among the 500 items retrieved for you, so Recommend does not rank it. Scored beside them "
+        + "without its recent sales, it would be #3 of 501.", EN.whyNot(3, 501, 10, null, 0, List.of(), 0, 3, 0, false));
+    assertEquals(" Leaving out up to 3 of the 4 purchases that hold it back most would not put it within the top 10 of "
+        + "them.", EN.whyNot(40, 501, 10, "A", 31, List.of(), 0, 3, 4, false).substring(EN.whyNot(40, 501, 10, "A", 31,
+        List.of(), 0, 3, 4, false).indexOf(" Leaving")));
+    assertEquals(" Buying C would make it #9, within the top 10 of them.", EN.whyNotAddition(List.of("C"), 9, 10, 20, false));
+    assertEquals(" None of the 20 purchases tried (items bought together with it, and your purchases that lift it "
+        + "most) would put it within the top 10 of them.", EN.whyNotAddition(List.of(), 0, 10, 20, false));
+    assertEquals("它不在为您召回的 500 件候选商品之中，所以推荐不会为它排序。不计它的近期销量、与这些商品一起打分，它会在 501 件中排第 40 位。"
+        + "如果没有「A」，它会排第 8 位，进入其中的前 10 位。", ZH.whyNot(40, 501, 10, null, 0, List.of("A"), 8, 3, 0, false));
   }
 
   @Test
