@@ -68,6 +68,8 @@ const TEXTS = {
     scoreChange: "Its score change",
     share: "Its share of the score",
     changes: "Changes that bring it into your top",
+    changesNotRetrieved: "Not retrieved for this customer (Recommend does not rank it). Changes that would put it, "
+      + "beside the retrieved items, within the top",
     removal: (titles, rank) => `Without ${titles}: #${rank}`,
     addition: (titles, rank) => `Buying ${titles}: #${rank}`,
     tryIt: "Try it",
@@ -139,6 +141,7 @@ const TEXTS = {
     scoreChange: "它的得分变化",
     share: "在得分中的份额",
     changes: "能让它进入前列的改动：前",
+    changesNotRetrieved: "它不在为这位顾客召回的商品中（推荐不会为它排序）。能让它在召回商品中进入前列的改动：前",
     removal: (titles, rank) => `如果没有${titles}：第 ${rank} 位`,
     addition: (titles, rank) => `如果再购买${titles}：第 ${rank} 位`,
     tryIt: "试一试",
@@ -499,7 +502,8 @@ function renderWhyNot(response) {
       list.append(el("li", { "data-change": kind, "data-rank-after": String(change.rankAfter) },
         el("span", { class: "change-text", text }), button));
     }
-    result.append(el("h3", { text: `${t("changes")} ${response.topK}` }), list);
+    const heading = response.retrieved ? t("changes") : t("changesNotRetrieved");
+    result.append(el("h3", { text: `${heading} ${response.topK}` }), list);
   }
   if (response.singleAdditions.length > 0) {
     result.append(el("h3", { text: t("singles")(response.additionsTried) }),
