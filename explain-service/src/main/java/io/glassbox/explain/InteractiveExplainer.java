@@ -212,9 +212,10 @@ final class InteractiveExplainer {
     if (changed.window().equals(before.window())) {
       // Only removals of purchases the model does not read (older than its window, or unknown to
       // it) leave the window as it was: the rows are the same, so is every score. Say why.
-      Map<Boolean, List<String>> unknown = removed.stream()
-          .collect(Collectors.partitioningBy(before.skipped()::contains, Collectors.mapping(titles::get, Collectors.toList())));
-      response.setSummary(texts.whatIfWindowUnchanged(unknown.get(false), unknown.get(true), before.window().size()));
+      Map<Boolean, List<String>> titlesByUnknown = removed.stream().collect(Collectors.partitioningBy(
+          before.skipped()::contains, Collectors.mapping(titles::get, Collectors.toList())));
+      response.setSummary(texts.whatIfWindowUnchanged(
+          titlesByUnknown.get(false), titlesByUnknown.get(true), before.window().size()));
     }
     for (String id : newTop) {
       response.addRanking(whatIfItem(id, before, changed, removed, added, items, titles, texts));
