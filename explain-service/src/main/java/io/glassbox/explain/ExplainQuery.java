@@ -2,6 +2,9 @@ package io.glassbox.explain;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.api.v1.ExplainTarget;
+import io.grpc.Status;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -47,13 +50,41 @@ record ExplainQuery(
    * @param coPurchase whether retrieval found it in baskets with the user's history
    * @param popular whether retrieval found it among the best sellers
    * @param viaItemIds for co-purchase: the history items that led to it
+   * @param viaSharedOrders aligned with {@code viaItemIds}: the shop's orders holding both; empty
+   *     when the caller sent none
    */
   record Target(
       String itemId, boolean coPurchase, boolean popular,
-      List<String> viaItemIds) {
+      List<String> viaItemIds, List<Integer> viaSharedOrders) {
     Target {
       requireNonNull(itemId, "itemId");
       viaItemIds = List.copyOf(viaItemIds);
+      viaSharedOrders = List.copyOf(viaSharedOrders);
+    }
+
+    /**
+     * A request's target: its distinct via items, at most {@code maxEvidence} (a reason cites no
+     * more), each with its shared-order count when the caller sent them (then one per via item,
+     * each >= 1: INVALID_ARGUMENT naming {@code field} otherwise).
+     */
+    static Target of(String field, ExplainTarget target, boolean coPurchase, boolean popular,
+        List<String> via, int maxEvidence) {
+      List<Integer> shared = target.getViaSharedOrdersList();
+      if (!shared.isEmpty() && (shared.size() != via.size() || shared.stream().anyMatch(n -> n < 1))) {
+        throw Status.INVALID_ARGUMENT.withDescription(field + ".via_shared_orders must be empty or one count >= 1 "
+            + "per via_item_ids entry, got " + shared.size() + " for " + via.size()).asRuntimeException();
+      }
+      List<String> cited = new ArrayList<>();
+      List<Integer> citedShared = new ArrayList<>();
+      for (int i = 0; i < via.size() && cited.size() < maxEvidence; i++) {
+        if (!cited.contains(via.get(i))) {
+          cited.add(via.get(i));
+          if (!shared.isEmpty()) {
+            citedShared.add(shared.get(i));
+          }
+        }
+      }
+      return new Target(target.getItemId(), coPurchase, popular, cited, citedShared);
     }
   }
 }

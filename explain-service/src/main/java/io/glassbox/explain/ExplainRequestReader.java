@@ -73,7 +73,6 @@ final class ExplainRequestReader {
     }
     List<String> via = RequestChecks.requireIds(field + ".via_item_ids", target.getViaItemIdsList());
     // A reason cites at most maxEvidence items, retrieval reasons included.
-    List<String> cited = via.stream().distinct().limit(maxEvidence).toList();
-    return new ExplainQuery.Target(itemId, coPurchase, popular, cited);
+    return ExplainQuery.Target.of(field, target, coPurchase, popular, via, maxEvidence);
   }
 }

@@ -131,7 +131,7 @@ final class Explainer {
       return reasons;
     }
     if (sources.coPurchase()) {
-      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), titles, locale));
+      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), sources.viaSharedOrders(), titles, locale));
     }
     if (sources.popular()) {
       reasons.add(ReasonWriter.popular(locale));

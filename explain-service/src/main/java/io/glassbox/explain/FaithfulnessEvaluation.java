@@ -147,7 +147,8 @@ public final class FaithfulnessEvaluation {
     for (String item : top) {
       request.addTargets(ExplainTarget.newBuilder().setItemId(item)
           .addAllSources(byId.get(item).getSourcesList())
-          .addAllViaItemIds(byId.get(item).getViaItemIdsList()));
+          .addAllViaItemIds(byId.get(item).getViaItemIdsList())
+          .addAllViaSharedOrders(byId.get(item).getViaSharedOrdersList()));
     }
     long start = System.nanoTime();
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());

@@ -104,10 +104,9 @@ final class InteractiveRequestReader {
       String field = "ranking.candidate_sources[" + i + "]";
       String id = RequestChecks.requireId(field + ".item_id", target.getItemId());
       List<String> via = RequestChecks.requireIds(field + ".via_item_ids", target.getViaItemIdsList());
-      sources.put(id, new ExplainQuery.Target(id,
+      sources.put(id, ExplainQuery.Target.of(field, target,
           target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE),
-          target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
-          via.stream().distinct().limit(maxEvidence).toList()));
+          target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), via, maxEvidence));
     }
     RecentPurchases recent = RecentPurchases.read("ranking.candidate_recent_purchases",
         ranking.getCandidateRecentPurchasesList(), "ranking.recent_purchases_window",

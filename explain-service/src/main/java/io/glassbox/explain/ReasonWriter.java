@@ -53,12 +53,16 @@ final class ReasonWriter {
         .build();
   }
 
-  /** A retrieval-statistics reason: bought in the same baskets as {@code viaItemIds}. */
-  static Reason coPurchase(List<String> viaItemIds, Map<String, String> titles, String locale) {
+  /**
+   * A retrieval-statistics reason: bought in the same baskets as {@code viaItemIds}, in
+   * {@code sharedOrders} of them each (empty: no counts stated).
+   */
+  static Reason coPurchase(List<String> viaItemIds, List<Integer> sharedOrders, Map<String, String> titles,
+      String locale) {
     List<String> viaTitles = titlesOf(viaItemIds, titles);
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
-        .setText(ReasonTexts.forLocale(locale).coPurchase(viaTitles))
+        .setText(ReasonTexts.forLocale(locale).coPurchase(viaTitles, sharedOrders))
         .setLocale(locale)
         .addAllEvidenceItemIds(viaItemIds)
         .addAllEvidenceTitles(viaTitles)

@@ -332,14 +332,16 @@ class ExplainServiceTest {
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
       ExplainResponse response = fixture.stub.explain(request(
           target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
-          target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d").build(),
+          target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d")
+              .addViaSharedOrders(7).build(),
           target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
           .setTopK(1).setLocale("zh-CN").build());
 
       assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
           + "在 4 个候选商品中从第 1 位降到第 2 位。仅凭这件商品，它也会留在您的前 1 个新推荐中。",
           response.getExplanations(0).getReasons(0).getText());
-      assertEquals("它曾和您买过的「PARTY BUNTING」被一起购买。", response.getExplanations(1).getReasons(0).getText());
+      // The shop's orders holding both, as the caller sent them (the feature service's count).
+      assertEquals("它曾和您买过的「PARTY BUNTING」（7 笔订单）被一起购买。", response.getExplanations(1).getReasons(0).getText());
       assertEquals("本店热销商品。", response.getExplanations(2).getReasons(0).getText());
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertEquals("zh-CN", r.getLocale())));
@@ -469,6 +471,23 @@ class ExplainServiceTest {
         bad("recent_purchases_window", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, 1L, 0L, 0L))),
         bad("recent_purchases_window", r -> r.addAllSlateRecentPurchases(List.of(1L, 0L, 1L, 0L, 0L))
             .setRecentPurchasesWindow(com.google.protobuf.Duration.newBuilder().setSeconds(-1))));
+  }
+
+  @Test
+  void explain_viaSharedOrdersNotOnePerViaItem_isInvalidArgument() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      for (List<Integer> counts : List.of(List.of(3), List.of(3, 0))) {
+        ExplainRequest request = request(target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder()
+            .addViaItemIds("c").addViaItemIds("d").addAllViaSharedOrders(counts).build()).build();
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explain(request));
+
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("targets[0].via_shared_orders must be empty or one "
+            + "count >= 1 per via_item_ids entry"), e.getStatus().getDescription());
+      }
+    }
   }
 
   private static Arguments bad(String field, UnaryOperator<ExplainRequest.Builder> change) {

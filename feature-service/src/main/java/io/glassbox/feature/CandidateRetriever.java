@@ -133,7 +133,7 @@ public final class CandidateRetriever {
           byIndex[item] = scored;
           found.add(scored);
         }
-        scored.vote(r, weight * shared[n]);
+        scored.vote(r, weight * shared[n], shared[n]);
       }
     }
     return found;
@@ -154,6 +154,7 @@ public final class CandidateRetriever {
     boolean popular;
     int[] voters = NO_VOTERS;
     double[] votes = NO_VOTES;
+    int[] sharedOrders = NO_VOTERS;
     int voteCount;
     double score;
 
@@ -161,15 +162,17 @@ public final class CandidateRetriever {
       this.itemId = itemId;
     }
 
-    /** The vote of the {@code recent}-th most recent item. */
-    void vote(int recent, double vote) {
+    /** The vote of the {@code recent}-th most recent item, which shares {@code shared} baskets with it. */
+    void vote(int recent, double vote, int shared) {
       if (voteCount == voters.length) {
         int grown = Math.max(4, voteCount * 2);
         voters = Arrays.copyOf(voters, grown);
         votes = Arrays.copyOf(votes, grown);
+        sharedOrders = Arrays.copyOf(sharedOrders, grown);
       }
       voters[voteCount] = recent;
       votes[voteCount] = vote;
+      sharedOrders[voteCount] = shared;
       voteCount++;
       coPurchase = true;
       score += vote;
@@ -191,6 +194,7 @@ public final class CandidateRetriever {
       }
       boolean[] taken = new boolean[voteCount];
       List<String> via = new ArrayList<>(Math.min(MAX_VIA_ITEMS, voteCount));
+      List<Integer> viaShared = new ArrayList<>(Math.min(MAX_VIA_ITEMS, voteCount));
       while (via.size() < Math.min(MAX_VIA_ITEMS, voteCount)) {
         int best = -1;
         for (int i = 0; i < voteCount; i++) {
@@ -201,8 +205,9 @@ public final class CandidateRetriever {
         }
         taken[best] = true;
         via.add(recent.get(voters[best]));
+        viaShared.add(sharedOrders[best]);
       }
-      return new RetrievedCandidate(itemId, sources, score, via);
+      return new RetrievedCandidate(itemId, sources, score, via, viaShared);
     }
   }
 }

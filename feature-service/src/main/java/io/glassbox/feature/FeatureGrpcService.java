@@ -160,7 +160,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setItemId(candidate.itemId())
           .setRetrievalScore(candidate.score())
           .setRecentPurchases(recent[i])
-          .addAllViaItemIds(candidate.viaItemIds());
+          .addAllViaItemIds(candidate.viaItemIds())
+          .addAllViaSharedOrders(candidate.viaSharedOrders());
       // Fixed order so clients see the same list for the same sources.
       if (candidate.sources().contains(CandidateSource.CO_PURCHASE)) {
         proto.addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);

@@ -11,9 +11,11 @@ import java.util.Set;
  * @param sources every source that produced it; never empty
  * @param score higher is better; comparable only within one retrieval
  * @param viaItemIds for co-purchase: up to 3 history items that led to it, strongest first
+ * @param viaSharedOrders aligned with {@code viaItemIds}: the dataset's baskets holding both
  */
 public record RetrievedCandidate(
-    String itemId, Set<CandidateSource> sources, double score, List<String> viaItemIds) {
+    String itemId, Set<CandidateSource> sources, double score, List<String> viaItemIds,
+    List<Integer> viaSharedOrders) {
   public RetrievedCandidate {
     requireNonNull(itemId, "itemId");
     sources = Set.copyOf(sources);
@@ -21,5 +23,9 @@ public record RetrievedCandidate(
       throw new IllegalArgumentException("a candidate needs at least one source");
     }
     viaItemIds = List.copyOf(viaItemIds);
+    viaSharedOrders = List.copyOf(viaSharedOrders);
+    if (viaSharedOrders.size() != viaItemIds.size()) {
+      throw new IllegalArgumentException("one shared-order count per via item");
+    }
   }
 }

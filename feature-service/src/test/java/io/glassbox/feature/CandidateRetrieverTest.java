@@ -34,8 +34,10 @@ class CandidateRetrieverTest {
     assertEquals(3.42, b.score(), Math.pow(0.9, 19));
     assertTrue(b.score() > 3.42);
     assertEquals(List.of("A", "C"), b.viaItemIds());
+    assertEquals(List.of(2, 2), b.viaSharedOrders(), "B shares 2 baskets with A and 2 with C");
     RetrievedCandidate a = retrieval.candidates().get(1);
     assertEquals(List.of("B", "D", "C"), a.viaItemIds());
+    assertEquals(List.of(2, 1, 1), a.viaSharedOrders());
   }
 
   @Test
@@ -45,6 +47,7 @@ class CandidateRetrieverTest {
     assertEquals(List.of("F"), ids(retrieval));
     assertEquals(Set.of(CO_PURCHASE, POPULAR), retrieval.candidates().get(0).sources());
     assertEquals(List.of("A", "B"), retrieval.candidates().get(0).viaItemIds());
+    assertEquals(List.of(1, 1), retrieval.candidates().get(0).viaSharedOrders());
   }
 
   @Test
@@ -61,6 +64,7 @@ class CandidateRetrieverTest {
     for (RetrievedCandidate candidate : retrieval.candidates()) {
       assertEquals(Set.of(POPULAR), candidate.sources());
       assertEquals(List.of(), candidate.viaItemIds());
+      assertEquals(List.of(), candidate.viaSharedOrders());
       assertTrue(candidate.score() > 0 && candidate.score() < Math.pow(0.9, 19));
     }
   }

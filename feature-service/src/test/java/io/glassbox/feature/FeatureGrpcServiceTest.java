@@ -290,6 +290,17 @@ class FeatureGrpcServiceTest {
       if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)) {
         assertTrue(candidate.getViaItemIdsCount() >= 1 && candidate.getViaItemIdsCount() <= 3);
         assertTrue(history.containsAll(candidate.getViaItemIdsList()), "via must be history items");
+        assertEquals(candidate.getViaItemIdsCount(), candidate.getViaSharedOrdersCount());
+        if (candidate == first) {
+          // Each count is the co-purchase statistic GetCoPurchaseNeighbours states for the pair.
+          for (int v = 0; v < candidate.getViaItemIdsCount(); v++) {
+            int shared = stub.getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.newBuilder()
+                    .setItemId(candidate.getViaItemIds(v)).setLimit(200).build()).getNeighboursList().stream()
+                .filter(n -> n.getItemId().equals(candidate.getItemId())).findFirst().orElseThrow().getSharedBaskets();
+            assertEquals(shared, candidate.getViaSharedOrders(v), candidate.getViaItemIds(v));
+          }
+        }
+        assertTrue(candidate.getViaSharedOrdersList().stream().allMatch(n -> n >= 1));
         assertFalse(popularSeen, "a popular-only candidate ranked above a co-purchase one");
       } else {
         assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), candidate.getSourcesList());

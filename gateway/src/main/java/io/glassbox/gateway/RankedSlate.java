@@ -171,7 +171,8 @@ record RankedSlate(
       request.addTargets(ExplainTarget.newBuilder()
           .setItemId(item.itemId())
           .addAllSources(item.candidate().getSourcesList())
-          .addAllViaItemIds(item.candidate().getViaItemIdsList()));
+          .addAllViaItemIds(item.candidate().getViaItemIdsList())
+          .addAllViaSharedOrders(item.candidate().getViaSharedOrdersList()));
     }
     return request.build();
   }

@@ -44,7 +44,8 @@ final class RetrievalReasons {
       }
       reasons.add(Reason.newBuilder()
           .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
-          .setText(texts.coPurchase(titles))
+          .setText(texts.coPurchase(titles, candidate.getViaSharedOrdersCount() == via.size()
+              ? candidate.getViaSharedOrdersList() : List.of()))
           .setLocale(texts.tag())
           .addAllEvidenceItemIds(via)
           .addAllEvidenceTitles(titles)

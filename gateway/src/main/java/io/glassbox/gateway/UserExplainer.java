@@ -179,7 +179,8 @@ final class UserExplainer {
         ranking.addCandidateRecentPurchases(candidate.getRecentPurchases());
       }
       ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
-          .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
+          .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList())
+          .addAllViaSharedOrders(candidate.getViaSharedOrdersList()));
     }
     if (ids.isEmpty() && !askedItem) {
       throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId

@@ -42,6 +42,16 @@ class RetrievalReasonsTest {
   }
 
   @Test
+  void coPurchase_withTheSharedOrders_statesThemPerViaItem() {
+    Candidate candidate = coPurchase("x", 1, "h1", "h2").toBuilder().addViaSharedOrders(12).addViaSharedOrders(1).build();
+
+    Reason reason = RetrievalReasons.of(candidate, ITEMS, "en-US").get(0);
+
+    assertEquals("It has been bought together with RED MUG (in 12 orders) and BLUE CUP (in one order), which you bought.",
+        reason.getText());
+  }
+
+  @Test
   void coPurchase_viaItemOutsideTheCatalogue_isCitedById() {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "gone"), ITEMS, "en-US").get(0);
 

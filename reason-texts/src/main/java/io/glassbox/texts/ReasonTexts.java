@@ -109,9 +109,29 @@ public final class ReasonTexts {
     return format(key, purchases, length, rank, rankWithout, rankedCount, topK);
   }
 
-  /** "It has been bought together with A and B, which you bought." or, with no titles, "... with items you bought." */
-  public String coPurchase(List<String> titles) {
-    return titles.isEmpty() ? format("copurchase.withYourItems") : format("copurchase.with", list(titles));
+  /**
+   * "It has been bought together with A (in 12 orders) and B (in one order), which you bought."
+   * or, with no titles, "... with items you bought."
+   *
+   * @param sharedOrders aligned with {@code titles}: the shop's orders holding both the item and
+   *     that purchase; empty to state no counts
+   */
+  public String coPurchase(List<String> titles, List<Integer> sharedOrders) {
+    if (titles.isEmpty()) {
+      return format("copurchase.withYourItems");
+    }
+    if (sharedOrders.isEmpty()) {
+      return format("copurchase.with", list(titles));
+    }
+    if (sharedOrders.size() != titles.size()) {
+      throw new IllegalArgumentException("one shared-order count per title");
+    }
+    List<String> parts = new ArrayList<>(titles.size());
+    for (int i = 0; i < titles.size(); i++) {
+      int orders = sharedOrders.get(i);
+      parts.add(format("copurchase.via", quoted(titles.get(i)), orders, Integer.toString(orders)));
+    }
+    return format("copurchase.with", joined(parts));
   }
 
   /**
@@ -286,14 +306,21 @@ public final class ReasonTexts {
 
   /** "A", "A and B", "A, B and C", each title quoted as the locale quotes titles. */
   public String list(List<String> titles) {
-    String open = bundle.getString("list.open");
-    String close = bundle.getString("list.close");
+    return joined(titles.stream().map(this::quoted).toList());
+  }
+
+  private String quoted(String title) {
+    return bundle.getString("list.open") + title + bundle.getString("list.close");
+  }
+
+  /** The parts as the locale lists them: "A", "A and B", "A, B and C". */
+  private String joined(List<String> parts) {
     StringBuilder text = new StringBuilder();
-    for (int i = 0; i < titles.size(); i++) {
+    for (int i = 0; i < parts.size(); i++) {
       if (i > 0) {
-        text.append(bundle.getString(i == titles.size() - 1 ? "list.last" : "list.separator"));
+        text.append(bundle.getString(i == parts.size() - 1 ? "list.last" : "list.separator"));
       }
-      text.append(open).append(titles.get(i)).append(close);
+      text.append(parts.get(i));
     }
     return text.toString();
   }

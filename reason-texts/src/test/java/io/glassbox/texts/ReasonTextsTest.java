@@ -99,10 +99,15 @@ class ReasonTextsTest {
 
   @Test
   void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
-    assertEquals("It has been bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B")));
-    assertEquals("它曾和您买过的「A」和「B」被一起购买。", ZH.coPurchase(List.of("A", "B")));
-    assertEquals("It has been bought together with items you bought.", EN.coPurchase(List.of()));
-    assertEquals("它曾和您买过的商品被一起购买。", ZH.coPurchase(List.of()));
+    assertEquals("It has been bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B"), List.of()));
+    assertEquals("它曾和您买过的「A」和「B」被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of()));
+    assertEquals("It has been bought together with items you bought.", EN.coPurchase(List.of(), List.of()));
+    assertEquals("它曾和您买过的商品被一起购买。", ZH.coPurchase(List.of(), List.of()));
+    // With the shop's orders holding both, per purchase.
+    assertEquals("It has been bought together with A (in 12 orders) and B (in one order), which you bought.",
+        EN.coPurchase(List.of("A", "B"), List.of(12, 1)));
+    assertEquals("它曾和您买过的「A」（12 笔订单）和「B」（1 笔订单）被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of(12, 1)));
+    assertThrows(IllegalArgumentException.class, () -> EN.coPurchase(List.of("A"), List.of(1, 2)));
     assertEquals("One of the shop's best sellers.", EN.popular());
     assertEquals("本店热销商品。", ZH.popular());
   }
