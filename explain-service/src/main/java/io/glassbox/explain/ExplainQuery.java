@@ -52,10 +52,11 @@ record ExplainQuery(
    * @param viaItemIds for co-purchase: the history items that led to it
    * @param viaSharedOrders aligned with {@code viaItemIds}: the shop's orders holding both; empty
    *     when the caller sent none
+   * @param purchases for popular: the item's purchases in the shop; 0 when the caller sent none
    */
   record Target(
       String itemId, boolean coPurchase, boolean popular,
-      List<String> viaItemIds, List<Integer> viaSharedOrders) {
+      List<String> viaItemIds, List<Integer> viaSharedOrders, long purchases) {
     Target {
       requireNonNull(itemId, "itemId");
       viaItemIds = List.copyOf(viaItemIds);
@@ -74,6 +75,10 @@ record ExplainQuery(
         throw Status.INVALID_ARGUMENT.withDescription(field + ".via_shared_orders must be empty or one count >= 1 "
             + "per via_item_ids entry, got " + shared.size() + " for " + via.size()).asRuntimeException();
       }
+      if (target.getPurchases() < 0) {
+        throw Status.INVALID_ARGUMENT.withDescription(field + ".purchases must be >= 0, got "
+            + target.getPurchases()).asRuntimeException();
+      }
       List<String> cited = new ArrayList<>();
       List<Integer> citedShared = new ArrayList<>();
       for (int i = 0; i < via.size() && cited.size() < maxEvidence; i++) {
@@ -84,7 +89,7 @@ record ExplainQuery(
           }
         }
       }
-      return new Target(target.getItemId(), coPurchase, popular, cited, citedShared);
+      return new Target(target.getItemId(), coPurchase, popular, cited, citedShared, target.getPurchases());
     }
   }
 }

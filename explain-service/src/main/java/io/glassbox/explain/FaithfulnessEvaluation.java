@@ -148,7 +148,8 @@ public final class FaithfulnessEvaluation {
       request.addTargets(ExplainTarget.newBuilder().setItemId(item)
           .addAllSources(byId.get(item).getSourcesList())
           .addAllViaItemIds(byId.get(item).getViaItemIdsList())
-          .addAllViaSharedOrders(byId.get(item).getViaSharedOrdersList()));
+          .addAllViaSharedOrders(byId.get(item).getViaSharedOrdersList())
+          .setPurchases(byId.get(item).getPurchases()));
     }
     long start = System.nanoTime();
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());

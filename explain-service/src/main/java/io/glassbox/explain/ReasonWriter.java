@@ -70,10 +70,10 @@ final class ReasonWriter {
   }
 
   /** A retrieval-statistics reason: among the shop's best sellers. */
-  static Reason popular(String locale) {
+  static Reason popular(long purchases, String locale) {
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_POPULAR)
-        .setText(ReasonTexts.forLocale(locale).popular())
+        .setText(ReasonTexts.forLocale(locale).popular(purchases))
         .setLocale(locale)
         .build();
   }

@@ -334,7 +334,7 @@ class ExplainServiceTest {
           target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
           target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d")
               .addViaSharedOrders(7).build(),
-          target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+          target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder().setPurchases(42).build())
           .setTopK(1).setLocale("zh-CN").build());
 
       assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
@@ -342,7 +342,7 @@ class ExplainServiceTest {
           response.getExplanations(0).getReasons(0).getText());
       // The shop's orders holding both, as the caller sent them (the feature service's count).
       assertEquals("它曾和您买过的「PARTY BUNTING」（7 笔订单）被一起购买。", response.getExplanations(1).getReasons(0).getText());
-      assertEquals("本店热销商品。", response.getExplanations(2).getReasons(0).getText());
+      assertEquals("本店热销商品：已被购买 42 次。", response.getExplanations(2).getReasons(0).getText());
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertEquals("zh-CN", r.getLocale())));
     }

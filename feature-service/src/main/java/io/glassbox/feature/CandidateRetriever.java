@@ -84,7 +84,7 @@ public final class CandidateRetriever {
       }
       popularTaken++;
       double share = smallestVote * item.purchases() / (mostPurchases + 1.0);
-      kept.computeIfAbsent(item.itemId(), Scored::new).markPopular(share);
+      kept.computeIfAbsent(item.itemId(), Scored::new).markPopular(share, item.purchases());
     }
 
     List<Scored> ranked = new ArrayList<>(kept.values());
@@ -152,6 +152,7 @@ public final class CandidateRetriever {
     final String itemId;
     boolean coPurchase;
     boolean popular;
+    long purchases;
     int[] voters = NO_VOTERS;
     double[] votes = NO_VOTES;
     int[] sharedOrders = NO_VOTERS;
@@ -178,8 +179,9 @@ public final class CandidateRetriever {
       score += vote;
     }
 
-    void markPopular(double share) {
+    void markPopular(double share, long purchases) {
       popular = true;
+      this.purchases = purchases;
       score += share;
     }
 
@@ -207,7 +209,7 @@ public final class CandidateRetriever {
         via.add(recent.get(voters[best]));
         viaShared.add(sharedOrders[best]);
       }
-      return new RetrievedCandidate(itemId, sources, score, via, viaShared);
+      return new RetrievedCandidate(itemId, sources, score, via, viaShared, purchases);
     }
   }
 }

@@ -161,7 +161,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setRetrievalScore(candidate.score())
           .setRecentPurchases(recent[i])
           .addAllViaItemIds(candidate.viaItemIds())
-          .addAllViaSharedOrders(candidate.viaSharedOrders());
+          .addAllViaSharedOrders(candidate.viaSharedOrders())
+          .setPurchases(candidate.purchases());
       // Fixed order so clients see the same list for the same sources.
       if (candidate.sources().contains(CandidateSource.CO_PURCHASE)) {
         proto.addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);

@@ -12,10 +12,11 @@ import java.util.Set;
  * @param score higher is better; comparable only within one retrieval
  * @param viaItemIds for co-purchase: up to 3 history items that led to it, strongest first
  * @param viaSharedOrders aligned with {@code viaItemIds}: the dataset's baskets holding both
+ * @param purchases for popular: its purchases in the store (what it was retrieved by); else 0
  */
 public record RetrievedCandidate(
     String itemId, Set<CandidateSource> sources, double score, List<String> viaItemIds,
-    List<Integer> viaSharedOrders) {
+    List<Integer> viaSharedOrders, long purchases) {
   public RetrievedCandidate {
     requireNonNull(itemId, "itemId");
     sources = Set.copyOf(sources);

@@ -61,6 +61,8 @@ class CandidateRetrieverTest {
 
     assertFalse(retrieval.knownUser());
     assertEquals(List.of("A", "B", "C", "D", "F"), ids(retrieval));
+    // Purchases: A 3, B 3, C 2, D 1, F 1.
+    assertEquals(List.of(3L, 3L, 2L, 1L, 1L), retrieval.candidates().stream().map(RetrievedCandidate::purchases).toList());
     for (RetrievedCandidate candidate : retrieval.candidates()) {
       assertEquals(Set.of(POPULAR), candidate.sources());
       assertEquals(List.of(), candidate.viaItemIds());

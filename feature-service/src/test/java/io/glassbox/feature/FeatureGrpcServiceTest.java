@@ -281,6 +281,7 @@ class FeatureGrpcServiceTest {
     Set<String> seen = new HashSet<>();
     double previousScore = Double.POSITIVE_INFINITY;
     boolean popularSeen = false;
+    long previousPurchases = Long.MAX_VALUE;
     for (Candidate candidate : response.getCandidatesList()) {
       assertTrue(seen.add(candidate.getItemId()), "duplicate " + candidate.getItemId());
       assertFalse(candidate.getSourcesList().isEmpty());
@@ -305,7 +306,13 @@ class FeatureGrpcServiceTest {
       } else {
         assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), candidate.getSourcesList());
         assertEquals(0, candidate.getViaItemIdsCount());
+        // Popular-only candidates come in popularity order: their purchases never rise.
+        assertTrue(candidate.getPurchases() >= 1 && candidate.getPurchases() <= previousPurchases);
+        previousPurchases = candidate.getPurchases();
         popularSeen = true;
+      }
+      if (!candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)) {
+        assertEquals(0, candidate.getPurchases());
       }
     }
   }

@@ -172,7 +172,8 @@ record RankedSlate(
           .setItemId(item.itemId())
           .addAllSources(item.candidate().getSourcesList())
           .addAllViaItemIds(item.candidate().getViaItemIdsList())
-          .addAllViaSharedOrders(item.candidate().getViaSharedOrdersList()));
+          .addAllViaSharedOrders(item.candidate().getViaSharedOrdersList())
+          .setPurchases(item.candidate().getPurchases()));
     }
     return request.build();
   }

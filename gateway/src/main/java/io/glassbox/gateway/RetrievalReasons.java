@@ -54,7 +54,7 @@ final class RetrievalReasons {
     if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)) {
       reasons.add(Reason.newBuilder()
           .setKind(ReasonKind.REASON_KIND_POPULAR)
-          .setText(texts.popular())
+          .setText(texts.popular(candidate.getPurchases()))
           .setLocale(texts.tag())
           .build());
     }

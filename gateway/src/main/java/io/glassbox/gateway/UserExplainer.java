@@ -180,7 +180,7 @@ final class UserExplainer {
       }
       ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
           .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList())
-          .addAllViaSharedOrders(candidate.getViaSharedOrdersList()));
+          .addAllViaSharedOrders(candidate.getViaSharedOrdersList()).setPurchases(candidate.getPurchases()));
     }
     if (ids.isEmpty() && !askedItem) {
       throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId

@@ -52,6 +52,14 @@ class RetrievalReasonsTest {
   }
 
   @Test
+  void popular_withItsPurchases_statesThem() {
+    Candidate candidate = popular("x", 1).toBuilder().setPurchases(1969).build();
+
+    assertEquals("One of the shop's best sellers: bought 1969 times.",
+        RetrievalReasons.of(candidate, ITEMS, "en-US").get(0).getText());
+  }
+
+  @Test
   void coPurchase_viaItemOutsideTheCatalogue_isCitedById() {
     Reason reason = RetrievalReasons.of(coPurchase("x", 1, "gone"), ITEMS, "en-US").get(0);
 

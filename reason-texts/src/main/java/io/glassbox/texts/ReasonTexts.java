@@ -153,9 +153,14 @@ public final class ReasonTexts {
     return format(latestOrdersOnly ? "buyAgain.recent" : "buyAgain", ordersWithItem, orders, lastPurchase.toString());
   }
 
-  /** "One of the shop's best sellers." */
-  public String popular() {
-    return format("popular");
+  /**
+   * "One of the shop's best sellers: bought 1969 times." or, with no count, "One of the shop's
+   * best sellers."
+   *
+   * @param purchases the item's purchases in the shop; 0 to state none
+   */
+  public String popular(long purchases) {
+    return purchases > 0 ? format("popular.bought", purchases) : format("popular");
   }
 
   /**

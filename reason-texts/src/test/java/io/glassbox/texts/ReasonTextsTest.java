@@ -108,8 +108,10 @@ class ReasonTextsTest {
         EN.coPurchase(List.of("A", "B"), List.of(12, 1)));
     assertEquals("它曾和您买过的「A」（12 笔订单）和「B」（1 笔订单）被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of(12, 1)));
     assertThrows(IllegalArgumentException.class, () -> EN.coPurchase(List.of("A"), List.of(1, 2)));
-    assertEquals("One of the shop's best sellers.", EN.popular());
-    assertEquals("本店热销商品。", ZH.popular());
+    assertEquals("One of the shop's best sellers.", EN.popular(0));
+    assertEquals("本店热销商品。", ZH.popular(0));
+    assertEquals("One of the shop's best sellers: bought 1969 times.", EN.popular(1969));
+    assertEquals("本店热销商品：已被购买 1969 次。", ZH.popular(1969));
   }
 
   @Test
@@ -237,7 +239,7 @@ class ReasonTextsTest {
   void forLocale_supportedTag_knowsItsTag(String tag) {
     assertEquals(tag, ReasonTexts.forLocale(tag).tag());
     assertTrue(ReasonTexts.SUPPORTED_LOCALES.contains(tag));
-    assertFalse(ReasonTexts.forLocale(tag).popular().isBlank());
+    assertFalse(ReasonTexts.forLocale(tag).popular(0).isBlank());
   }
 
   @ParameterizedTest
