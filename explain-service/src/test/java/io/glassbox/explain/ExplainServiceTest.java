@@ -474,7 +474,7 @@ class ExplainServiceTest {
   }
 
   @Test
-  void explain_viaSharedOrdersNotOnePerViaItem_isInvalidArgument() {
+  void explain_retrievalCountsOutOfRange_areInvalidArgument() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
       for (List<Integer> counts : List.of(List.of(3), List.of(3, 0))) {
@@ -487,6 +487,11 @@ class ExplainServiceTest {
         assertTrue(e.getStatus().getDescription().startsWith("targets[0].via_shared_orders must be empty or one "
             + "count >= 1 per via_item_ids entry"), e.getStatus().getDescription());
       }
+      StatusRuntimeException negative = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explain(request(
+          target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder().setPurchases(-1).build()).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, negative.getStatus().getCode());
+      assertEquals("targets[0].purchases must be >= 0, got -1", negative.getStatus().getDescription());
+      assertEquals(0, model.requests().size());
     }
   }
 
