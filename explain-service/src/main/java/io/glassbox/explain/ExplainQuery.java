@@ -3,6 +3,7 @@ package io.glassbox.explain;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RetrievalSource;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -64,12 +65,14 @@ record ExplainQuery(
     }
 
     /**
-     * A request's target: its distinct via items, at most {@code maxEvidence} (a reason cites no
+     * A request's target: its retrieval sources, its distinct via items ({@code via}, the
+     * checked ids of its {@code via_item_ids}), at most {@code maxEvidence} (a reason cites no
      * more), each with its shared-order count when the caller sent them (then one per via item,
-     * each >= 1: INVALID_ARGUMENT naming {@code field} otherwise).
+     * each >= 1), and its purchases (>= 0); INVALID_ARGUMENT naming {@code field} otherwise.
      */
-    static Target of(String field, ExplainTarget target, boolean coPurchase, boolean popular,
-        List<String> via, int maxEvidence) {
+    static Target of(String field, ExplainTarget target, List<String> via, int maxEvidence) {
+      boolean coPurchase = target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
+      boolean popular = target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
       List<Integer> shared = target.getViaSharedOrdersList();
       if (!shared.isEmpty() && (shared.size() != via.size() || shared.stream().anyMatch(n -> n < 1))) {
         throw Status.INVALID_ARGUMENT.withDescription(field + ".via_shared_orders must be empty or one count >= 1 "

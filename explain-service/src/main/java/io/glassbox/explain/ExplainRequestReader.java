@@ -73,6 +73,6 @@ final class ExplainRequestReader {
     }
     List<String> via = RequestChecks.requireIds(field + ".via_item_ids", target.getViaItemIdsList());
     // A reason cites at most maxEvidence items, retrieval reasons included.
-    return ExplainQuery.Target.of(field, target, coPurchase, popular, via, maxEvidence);
+    return ExplainQuery.Target.of(field, target, via, maxEvidence);
   }
 }

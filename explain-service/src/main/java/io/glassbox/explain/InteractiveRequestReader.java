@@ -4,7 +4,6 @@ import static io.glassbox.server.RequestChecks.invalid;
 
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainTarget;
-import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhyNotRequest;
@@ -104,9 +103,7 @@ final class InteractiveRequestReader {
       String field = "ranking.candidate_sources[" + i + "]";
       String id = RequestChecks.requireId(field + ".item_id", target.getItemId());
       List<String> via = RequestChecks.requireIds(field + ".via_item_ids", target.getViaItemIdsList());
-      sources.put(id, ExplainQuery.Target.of(field, target,
-          target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE),
-          target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), via, maxEvidence));
+      sources.put(id, ExplainQuery.Target.of(field, target, via, maxEvidence));
     }
     RecentPurchases recent = RecentPurchases.read("ranking.candidate_recent_purchases",
         ranking.getCandidateRecentPurchasesList(), "ranking.recent_purchases_window",
