@@ -409,6 +409,29 @@ class ViewerEndToEndTest {
     Files.write(screenshotDir().resolve("viewer-why-not.png"), fullPage(page));
   }
 
+  /** Why-not in Chinese: the page shows the gateway's Chinese answer and its own labels in Chinese. */
+  @Test
+  void page_whyNotInChinese_showsTheGatewaysChineseAnswer() throws Exception {
+    String item = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(12).setLocale("zh-CN").build()).getItems(11).getItem().getItemId();
+    WhyNotResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(item).setLimit(LIMIT).setLocale("zh-CN").build());
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-CN"));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    page.evaluate("document.getElementById('why-not-item').value = '" + item + "'; "
+        + "document.getElementById('why-not-form').requestSubmit(); true");
+    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+
+    assertEquals(expected.getText(), page.evaluate(
+        "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
+    assertTrue(expected.getText().startsWith("它在 "), expected.getText());
+    assertEquals("为什么没有推荐……？", page.evaluate("document.querySelector('[data-text=whyNot]').textContent")
+        .getStringValue());
+    Files.write(screenshotDir().resolve("viewer-why-not-zh-CN.png"), fullPage(page));
+  }
+
   /**
    * Samples the screenshot inside each heatmap cell (away from its number): the colours are not
    * uniform, positive cells are red-dominant, negative ones blue-dominant, and the cell with the

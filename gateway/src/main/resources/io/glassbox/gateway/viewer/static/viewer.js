@@ -70,6 +70,7 @@ const TEXTS = {
     changes: "Changes that bring it into your top",
     changesNotRetrieved: "Not retrieved for this customer (Recommend does not rank it). Changes that would put it, "
       + "beside the retrieved items, within the top",
+    titles: (titles) => titles.join(", "),
     removal: (titles, rank) => `Without ${titles}: #${rank}`,
     addition: (titles, rank) => `Buying ${titles}: #${rank}`,
     tryIt: "Try it",
@@ -142,6 +143,7 @@ const TEXTS = {
     share: "在得分中的份额",
     changes: "能让它进入前列的改动：前",
     changesNotRetrieved: "它不在为这位顾客召回的商品中（推荐不会为它排序）。能让它在召回商品中进入前列的改动：前",
+    titles: (titles) => titles.map((title) => `「${title}」`).join("、"),
     removal: (titles, rank) => `如果没有${titles}：第 ${rank} 位`,
     addition: (titles, rank) => `如果再购买${titles}：第 ${rank} 位`,
     tryIt: "试一试",
@@ -473,7 +475,7 @@ function renderWhyNot(response) {
   const titles = new Map();
   for (const effect of response.holdingBack) titles.set(effect.itemId, effect.title);
   for (const trial of response.singleAdditions) titles.set(trial.itemId, trial.title);
-  const named = (ids) => ids.map((id) => titles.get(id) || id).join(", ");
+  const named = (ids) => t("titles")(ids.map((id) => titles.get(id) || id));
   const result = document.getElementById("why-not-result");
   result.replaceChildren(
     el("h3", { text: `${response.item.title || response.item.itemId} (${response.item.itemId})` }),
