@@ -168,13 +168,23 @@ record RankedSlate(
     }
     recentWindow.ifPresent(request::setRecentPurchasesWindow);
     for (RankedCandidate item : top(k)) {
-      request.addTargets(ExplainTarget.newBuilder()
-          .setItemId(item.itemId())
-          .addAllSources(item.candidate().getSourcesList())
-          .addAllViaItemIds(item.candidate().getViaItemIdsList())
-          .addAllViaSharedOrders(item.candidate().getViaSharedOrdersList())
-          .setPurchases(item.candidate().getPurchases()));
+      request.addTargets(explainTarget(item.candidate()));
     }
     return request.build();
+  }
+
+  /**
+   * What the explain service needs of a candidate for its retrieval (fallback) reasons: its
+   * sources, via items with their shared orders, and purchases. Explain and the interactive RPCs
+   * both send this.
+   */
+  static ExplainTarget explainTarget(Candidate candidate) {
+    return ExplainTarget.newBuilder()
+        .setItemId(candidate.getItemId())
+        .addAllSources(candidate.getSourcesList())
+        .addAllViaItemIds(candidate.getViaItemIdsList())
+        .addAllViaSharedOrders(candidate.getViaSharedOrdersList())
+        .setPurchases(candidate.getPurchases())
+        .build();
   }
 }

@@ -10,7 +10,6 @@ import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainServiceGrpc;
-import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
@@ -178,9 +177,7 @@ final class UserExplainer {
       if (counted) {
         ranking.addCandidateRecentPurchases(candidate.getRecentPurchases());
       }
-      ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
-          .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList())
-          .addAllViaSharedOrders(candidate.getViaSharedOrdersList()).setPurchases(candidate.getPurchases()));
+      ranking.addCandidateSources(RankedSlate.explainTarget(candidate));
     }
     if (ids.isEmpty() && !askedItem) {
       throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId

@@ -417,21 +417,12 @@ function movement(entry) {
 }
 
 function whatIfTable(entries) {
-  const table = el("table", { class: "what-if" },
-    el("thead", {}, el("tr", {}, el("th", { text: "#" }), el("th", { text: t("item") }),
-      el("th", { text: t("move") }), el("th", { text: t("why") }))));
-  const body = el("tbody");
-  for (const entry of entries) {
+  return table("what-if", ["#", t("item"), t("move"), t("why")], entries.map((entry) => {
     const move = movement(entry);
-    const asked = entry.item.itemId === state.askedItem ? " asked" : "";
-    body.append(el("tr", { "data-item-id": entry.item.itemId, class: "ranked" + asked },
-      el("td", { text: String(entry.rankAfter) }),
-      el("td", { title: entry.item.itemId, text: entry.item.title || entry.item.itemId }),
-      el("td", { class: "move " + move.cls, text: move.text }),
-      el("td", { text: entry.text })));
-  }
-  table.append(body);
-  return table;
+    return { id: entry.item.itemId, cls: "ranked" + (entry.item.itemId === state.askedItem ? " asked" : ""),
+      cells: [String(entry.rankAfter), { title: entry.item.itemId, text: entry.item.title || entry.item.itemId },
+        { class: "move " + move.cls, text: move.text }, entry.text] };
+  }));
 }
 
 function renderWhatIf(response) {
@@ -461,10 +452,16 @@ async function runWhyNot(itemId) {
   }
 }
 
+/**
+ * A table of one row per item: each row {id, cls (optional), cells}, each cell its text or the
+ * attributes of its td (text, class, title).
+ */
 function table(cls, headers, rows) {
   const body = el("tbody");
-  for (const { id, cells } of rows) {
-    body.append(el("tr", { "data-item-id": id }, ...cells.map((cell) => el("td", { text: cell }))));
+  for (const { id, cls: rowCls, cells } of rows) {
+    const attrs = { "data-item-id": id };
+    if (rowCls) attrs.class = rowCls;
+    body.append(el("tr", attrs, ...cells.map((cell) => el("td", typeof cell === "string" ? { text: cell } : cell))));
   }
   return el("table", { class: cls },
     el("thead", {}, el("tr", {}, ...headers.map((header) => el("th", { text: header })))), body);
