@@ -153,6 +153,24 @@ class InteractiveRealDataTest {
   }
 
   @Test
+  void explainItem_itemsOutsideTheTopK_saySufficientEvidenceWouldBringThemIn() {
+    int sufficient = 0;
+    for (String item : ranked.subList(TOP_K, 60)) {
+      for (String locale : List.of("en-US", "zh-CN")) {
+        ExplainItemResponse response = suite.explain.explainItem(
+            ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).setLocale(locale).build());
+        for (Reason reason : response.getReasonsList()) {
+          if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY && reason.getSufficient()) {
+            assertReasonExact(item, reason);
+            sufficient++;
+          }
+        }
+      }
+    }
+    assertTrue(sufficient > 0, "some item of #11-#60 has evidence that alone brings it into the top 10");
+  }
+
+  @Test
   void explainItem_unknownOrBadItem_isNotFoundOrInvalidArgument() {
     StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain
         .explainItem(ExplainItemRequest.newBuilder().setRanking(ranking).setItemId("NO-SUCH-ITEM").build()));
@@ -532,6 +550,14 @@ class InteractiveRealDataTest {
     assertEquals(rank <= TOP_K && withoutEvidence > TOP_K, reason.getNecessary());
     assertEquals(withOnly <= TOP_K, reason.getSufficient());
     assertTrue(reason.getNecessary() || withoutEvidence - rank >= 3, "minimum effect");
+    if (reason.getSufficient()) {
+      // Alone the evidence keeps an item of the top-k there, and brings any other item in.
+      boolean zh = reason.getLocale().equals("zh-CN");
+      String said = rank <= TOP_K
+          ? (zh ? "也会留在您的前 " : " alone would keep it in your top ")
+          : (zh ? "就会进入您的前 " : " alone would bring it into your top ");
+      assertTrue(reason.getText().contains(said + TOP_K + (zh ? " 个新推荐" : " new picks.")), reason.getText());
+    }
   }
 
   /** Re-scores a trend reason: the full record, the item's recent purchases set to 0. */

@@ -67,7 +67,8 @@ public final class ReasonTexts {
    * @param rankedCount how many candidates the ranks are counted among
    * @param topK the top-k that necessity and sufficiency refer to
    * @param necessary removing the evidence takes the item out of the top-k
-   * @param sufficient the evidence alone keeps it in the top-k
+   * @param sufficient the evidence alone puts it in the top-k: keeps it there when {@code rank}
+   *     is within it, brings it in when not (ExplainItem asks about any item)
    */
   public String history(
       List<String> titles, int rank, int rankWithout, int rankedCount, int topK,
@@ -79,7 +80,10 @@ public final class ReasonTexts {
     String key = "history." + count + (necessary ? ".necessary" : "");
     Object[] args = {list(titles), rank, rankWithout, rankedCount, topK};
     String text = format(key, args);
-    return sufficient ? text + format("history." + count + ".sufficient", args) : text;
+    if (!sufficient) {
+      return text;
+    }
+    return text + format("history." + count + ".sufficient" + (rank <= topK ? "" : ".into"), args);
   }
 
   /**

@@ -40,6 +40,23 @@ class ReasonTextsTest {
   }
 
   @Test
+  void history_itemOutsideTheTopK_sufficientEvidenceBringsItIn_inBothLocales() {
+    // ExplainItem asks about any item: at #46 it is not in the top 10 to be kept there.
+    assertEquals("Because you bought A, B and C: without them, it would rank #60 instead of #46 among 500 candidates."
+            + " Those purchases alone would bring it into your top 10 new picks.",
+        EN.history(List.of("A", "B", "C"), 46, 60, 500, 10, false, true));
+    assertEquals("Because you bought A: without it, it would rank #25 instead of #11 among 500 candidates."
+            + " That purchase alone would bring it into your top 10 new picks.",
+        EN.history(List.of("A"), 11, 25, 500, 10, false, true));
+    assertEquals("因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 11 位降到第 25 位。"
+            + "仅凭这件商品，它就会进入您的前 10 个新推荐。",
+        ZH.history(List.of("A"), 11, 25, 500, 10, false, true));
+    assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 500 个候选商品中从第 46 位降到第 60 位。"
+            + "仅凭这些商品，它就会进入您的前 10 个新推荐。",
+        ZH.history(List.of("A", "B"), 46, 60, 500, 10, false, true));
+  }
+
+  @Test
   void history_zhCn_quotesTitlesAndStatesRanksAmongAllCandidates() {
     assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 480 个候选商品中从第 3 位降到第 27 位。",
         ZH.history(List.of("A", "B"), 3, 27, 480, 10, false, false));
