@@ -184,8 +184,11 @@ final class Recommender {
    * Asks the explain service, within its own budget, about the new items only: buy-again items
    * are placed by rule and have no model reason to verify, and the new items' top-k is the
    * places left to them. Not asked when the model could not rank (there is no model evidence
-   * to explain), for an unknown user (with no history it could only repeat the retrieval
-   * reasons, so the hop is saved), when the caller skips them, nor when no new item is shown.
+   * to explain), for an unknown user scored without recent purchases (with no history and no
+   * trend term the model's score is the item's bias alone, nothing a counterfactual could
+   * remove, so the hop is saved), when the caller skips them, nor when no new item is shown. An
+   * unknown user scored with recent purchases is asked about: the trend term may carry the
+   * ranking, and that is a model reason to verify.
    */
   private ListenableFuture<Explanations> explain(
       Request request, RankedSlate slate, Retrieval found) {
@@ -194,7 +197,8 @@ final class Recommender {
     }
     RecommendQuery query = request.query();
     int newItemPlaces = found.buyAgain().newItemPlaces(query.limit());
-    if (found.coldStart() || query.skipModelReasons() || newItemPlaces == 0 || slate.ranked().isEmpty()) {
+    if (found.nothingForTheModelToExplain() || query.skipModelReasons() || newItemPlaces == 0
+        || slate.ranked().isEmpty()) {
       return Futures.immediateFuture(Explanations.notAsked());
     }
     ListenableFuture<Explanations> explained = Futures.transform(
@@ -286,6 +290,11 @@ final class Recommender {
 
     boolean coldStart() {
       return !history.getKnownUser();
+    }
+
+    /** An unknown user's items scored without recent purchases: their scores are biases alone. */
+    boolean nothingForTheModelToExplain() {
+      return coldStart() && recentWindow().isEmpty();
     }
 
     /**

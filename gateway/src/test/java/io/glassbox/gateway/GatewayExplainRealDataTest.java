@@ -45,6 +45,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -289,6 +290,43 @@ class GatewayExplainRealDataTest {
   }
 
   /**
+   * A shopper the store has never seen gets popular items, ranked by the model on an empty
+   * history with their recent purchases: where the trend term carries an item, Recommend says so
+   * with the ranks of fresh Score calls; the other items keep their best-seller reason.
+   */
+  @Test
+  void recommend_unknownUser_statesTheTrendTermsEffectOnTheServedRanking() {
+    String user = "no-such-customer-" + UUID.randomUUID();
+    ServedRanking cold = ServedRanking.read(direct, served.model(), user);
+    assertEquals(List.of(), cold.record());
+
+    RecommendResponse response = stub().recommend(RecommendRequest.newBuilder().setUserId(user).setLimit(10).build());
+
+    assertTrue(response.getColdStart());
+    assertFalse(response.getExplanationsDegraded());
+    assertEquals(cold.order().subList(0, 10), ids(response));
+    int checkedTrends = 0;
+    for (int i = 0; i < response.getItemsCount(); i++) {
+      String id = response.getItems(i).getItem().getItemId();
+      List<Reason> reasons = response.getItems(i).getReasonsList();
+      assertEquals(1, reasons.size(), id);
+      Reason reason = reasons.get(0);
+      if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
+        assertEquals(i + 1, reason.getRank(), id);
+        assertEquals(cold.counts().get(id), reason.getRecentPurchases(), id);
+        assertEquals(cold.rankWithoutTrend(id), reason.getRankWithoutEvidence(),
+            "rank of " + id + " re-scored with 0 recent purchases");
+        assertTrue(reason.getText().startsWith("Popular lately: bought " + cold.counts().get(id) + " times"),
+            reason.getText());
+        checkedTrends++;
+      } else {
+        assertEquals(ReasonKind.REASON_KIND_POPULAR, reason.getKind(), id);
+      }
+    }
+    assertTrue(checkedTrends > 0, "the trend term carries a new shopper's top items");
+  }
+
+  /**
    * The ranking as the model service serves it to the gateway, read directly: the customer's
    * record and candidates as the gateway reads them, with recent purchases over the model's
    * trend window. (Also used by GatewayBuyAgainRealDataTest.)
@@ -297,16 +335,20 @@ class GatewayExplainRealDataTest {
       ManagedChannel model, List<String> record, List<String> candidates, Map<String, Long> counts,
       com.google.protobuf.Duration window, List<String> order) {
     static ServedRanking read(ManagedChannel featureChannel, ManagedChannel modelChannel) {
+      return read(featureChannel, modelChannel, CUSTOMER);
+    }
+
+    static ServedRanking read(ManagedChannel featureChannel, ManagedChannel modelChannel, String user) {
       FeatureServiceGrpc.FeatureServiceBlockingStub features =
           FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
       ModelInfo info = ModelServiceGrpc.newBlockingStub(modelChannel).withDeadlineAfter(30, TimeUnit.SECONDS)
           .getModelInfo(GetModelInfoRequest.getDefaultInstance());
       assertTrue(info.hasTrend(), "the shipped model has a trend term");
-      List<String> record = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(CUSTOMER)
+      List<String> record = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user)
               .setMaxEvents(GatewayConfig.DEFAULT_HISTORY_EVENTS).build())
           .getEventsList().stream().map(Event::getItemId).toList();
       RetrieveCandidatesResponse retrieved = features.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
-          .setUserId(CUSTOMER).setLimit(GatewayConfig.DEFAULT_CANDIDATE_COUNT).setExcludeHistory(true)
+          .setUserId(user).setLimit(GatewayConfig.DEFAULT_CANDIDATE_COUNT).setExcludeHistory(true)
           .setRecentWindow(info.getTrend().getWindow()).build());
       Map<String, Long> counts = new HashMap<>();
       List<String> candidates = new ArrayList<>();

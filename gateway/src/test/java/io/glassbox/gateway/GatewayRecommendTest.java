@@ -113,18 +113,14 @@ class GatewayRecommendTest {
 
   @Test
   void recommend_modelWithTrendTerm_scoresWithRecentPurchasesOverItsWindow() {
-    com.google.protobuf.Duration fortnight =
-        com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
-    GatewayHarness configured = new GatewayHarness().with(GatewayConfig.TREND_TERM_KEY, "true");
-    configured.model.trendWindow = fortnight;
-    start(configured);
+    startWithTrendTerm();
 
     // The gateway asked for the window before it reported SERVING: its first request uses it.
     recommend(KNOWN_USER, 2, "en-US");
 
-    assertEquals(fortnight, lastRetrieval().getRecentWindow());
+    assertEquals(FORTNIGHT, lastRetrieval().getRecentWindow());
     ScoreRequest score = harness.model.requests.get(harness.model.requests.size() - 1);
-    assertEquals(fortnight, score.getRecentPurchasesWindow());
+    assertEquals(FORTNIGHT, score.getRecentPurchasesWindow());
     assertEquals(score.getRows(0).getCandidateItemIdsCount(),
         score.getRows(0).getCandidateRecentPurchasesCount());
     assertTrue(score.getRows(0).getCandidateRecentPurchasesList().stream().allMatch(n -> n >= 1));
@@ -135,9 +131,19 @@ class GatewayRecommendTest {
     }
     io.glassbox.api.v1.ExplainRequest explained =
         harness.explain.requests.get(harness.explain.requests.size() - 1);
-    assertEquals(fortnight, explained.getRecentPurchasesWindow());
+    assertEquals(FORTNIGHT, explained.getRecentPurchasesWindow());
     assertEquals(explained.getSlateItemIdsList().stream().map(counts::get).toList(),
         explained.getSlateRecentPurchasesList());
+  }
+
+  private static final com.google.protobuf.Duration FORTNIGHT =
+      com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
+
+  /** Starts the gateway with its trend term on and a model whose trend window is a fortnight. */
+  private void startWithTrendTerm() {
+    GatewayHarness configured = new GatewayHarness().with(GatewayConfig.TREND_TERM_KEY, "true");
+    configured.model.trendWindow = FORTNIGHT;
+    start(configured);
   }
 
   private io.glassbox.api.v1.RetrieveCandidatesRequest lastRetrieval() {
@@ -295,7 +301,28 @@ class GatewayRecommendTest {
       assertEquals(1, item.getReasonsCount());
       assertEquals(ReasonKind.REASON_KIND_POPULAR, item.getReasons(0).getKind());
     }
-    assertTrue(harness.explain.requests.isEmpty(), "cold start is explained by popularity alone");
+    // Without a trend term the model scores an empty history by each item's bias alone.
+    assertTrue(harness.explain.requests.isEmpty(), "nothing of the model to explain");
+  }
+
+  @Test
+  void recommend_unknownUserWithTrendTerm_asksForTheTrendsReasons() {
+    startWithTrendTerm();
+
+    RecommendResponse response = recommend(UNKNOWN_USER, 10, "en-US");
+
+    assertTrue(response.getColdStart());
+    ExplainRequest explain = harness.explain.requests.get(0);
+    assertEquals(List.of(), explain.getHistoryItemIdsList());
+    assertEquals(List.of(), explain.getRecordItemIdsList());
+    assertEquals(FORTNIGHT, explain.getRecentPurchasesWindow());
+    assertEquals(ids(response), explain.getTargetsList().stream().map(ExplainTarget::getItemId).toList());
+    assertEquals(explain.getSlateItemIdsList().size(), explain.getSlateRecentPurchasesCount());
+    // The explain service's reasons are the answer's.
+    for (RecommendedItem item : response.getItemsList()) {
+      assertEquals("model reason for " + item.getItem().getItemId(), item.getReasons(0).getText());
+    }
+    assertFalse(response.getExplanationsDegraded());
   }
 
   static Stream<Arguments> invalidRequests() {
