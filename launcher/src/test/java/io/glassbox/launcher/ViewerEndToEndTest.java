@@ -264,6 +264,58 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * A customer whose regular items fill every place: the page says so, says why there is no
+   * heatmap (and offers no what-if, which is unticked there), and shows the model's new picks of
+   * the same customer on request, heatmap and what-if included.
+   */
+  @Test
+  void page_everyPlaceBuyAgain_saysWhyThereIsNoHeatmap_andShowsTheModelsPicksOnRequest() throws Exception {
+    RecommendResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(
+        RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(LIMIT).setBuyAgainSlots(LIMIT).build());
+    assertTrue(expected.getItemsList().stream()
+        .allMatch(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)),
+        "this customer has " + LIMIT + " regular items");
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    assertTrue(text(page, "summary").contains("Every place went to this customer's regular items"),
+        text(page, "summary"));
+    assertEquals("No heatmap: every place went to a regular item (buy-again), which the model does not score.",
+        text(page, "no-heatmap"));
+    assertTrue(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue(),
+        "no heatmap header to untick purchases in");
+
+    page.evaluate("document.body.dataset.state = 'clicked'; document.getElementById('show-new-picks').click(); true");
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    RecommendResponse picks = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(
+        RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(LIMIT).setBuyAgainSlots(0).build());
+    assertEquals(picks.getItemsList().stream().map(item -> item.getItem().getItemId()).toList(), strings(page.evaluate(
+        "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)")));
+    assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());
+    assertFalse(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue());
+    assertTrue(page.evaluate("location.search").getStringValue().contains("buy_again=0"));
+  }
+
+  /** An unknown customer's page says the heatmap is missing because there are no purchases. */
+  @Test
+  void page_unknownCustomer_saysThereAreNoPurchasesToShow() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=no-such-customer-0002&limit=5&locale=zh-CN"));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    assertTrue(text(page, "summary").contains("未知顾客（此处没有购买记录）"), text(page, "summary"));
+    assertEquals("没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。", text(page, "no-heatmap"));
+    assertTrue(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue());
+    assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());
+  }
+
+  private static String text(HeadlessChromium.Page page, String id) throws Exception {
+    return page.evaluate("document.getElementById('" + id + "').textContent").getStringValue();
+  }
+
+  /**
    * Every reason shows a named kind (never the raw enum), a trend reason its measured rank move,
    * and each buy-again item is marked as placed by rule.
    */

@@ -23,11 +23,13 @@ const TEXTS = {
     whatIfReset: "Tick all",
     loading: "Loading…",
     summary: (r) => `Model ${r.modelVersion || "—"}.`
-      + (r.coldStart ? " Unknown customer: best sellers." : "")
+      + (r.coldStart ? " Unknown customer (no purchases here): the shop's popular items." : "")
       + (r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
       + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); the model`
-        + ` ranks the other ${m}, and its reasons count ranks among those new items.`),
+        + ` ranks the other ${m}, and its reasons count ranks among those new items.`,
+        () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them."),
+    showNewPicks: "Show the model's new picks instead",
     score: "score",
     kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
       REASON_KIND_BUY_AGAIN: "buy again", REASON_KIND_TREND: "trending" },
@@ -38,7 +40,14 @@ const TEXTS = {
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     trendMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without its recent sales`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
-    noHeatmap: "No heatmap: the model did not rank these items (unknown customer or model unavailable).",
+    noHeatmap: {
+      degraded: "No heatmap: the model was unavailable, so these items are ranked by retrieval score.",
+      unknownCustomer: "No heatmap: this customer has no purchases here, so no purchase adds to any item's score.",
+      nothingRead: "No heatmap: the model read nothing of this customer's record (it knows none of its items),"
+        + " so nothing in it adds to any item's score.",
+      allBuyAgain: "No heatmap: every place went to a regular item (buy-again), which the model does not score.",
+      nothingRanked: "No heatmap: the model ranked none of these items.",
+    },
     untickedNone: "Untick one or more purchases in the heatmap's header.",
     unticked: (n, ids) => `${n} purchase(s) unticked: ${ids}.`,
     whatIfUnavailable: "What-if is not available on this gateway: ",
@@ -98,13 +107,15 @@ const TEXTS = {
     whatIfReset: "全部勾选",
     loading: "加载中……",
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
-      + (r.coldStart ? "未知顾客：推荐畅销商品。" : "")
+      + (r.coldStart ? "未知顾客（此处没有购买记录）：推荐本店热门商品。" : "")
       + (r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；模型为其余 ${m} 个排序，`
-        + "理由中的排名是在这些新商品之中的排名。"),
+        + "理由中的排名是在这些新商品之中的排名。",
+        () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。"),
+    showNewPicks: "改为显示模型的新推荐",
     score: "得分",
-    kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "常一起购买", REASON_KIND_POPULAR: "畅销",
+    kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "一起购买", REASON_KIND_POPULAR: "畅销",
       REASON_KIND_BUY_AGAIN: "再次购买", REASON_KIND_TREND: "近期热销" },
     buyAgain: "您常买的商品，按规则排在前面（不是模型打分）",
     necessary: "必要", notNecessary: "非必要",
@@ -113,7 +124,13 @@ const TEXTS = {
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     trendMove: (reason) => `排名 ${reason.rank} → 不计近期销量时 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
-    noHeatmap: "没有热力图：这些商品不是由模型排序的（未知顾客或模型不可用）。",
+    noHeatmap: {
+      degraded: "没有热力图：模型不可用，这些商品按召回得分排序。",
+      unknownCustomer: "没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。",
+      nothingRead: "没有热力图：模型没有读到此顾客记录中的任何商品（它都不认识），记录中没有什么为商品的得分作出贡献。",
+      allBuyAgain: "没有热力图：所有位置都给了常买的商品（再次购买），模型不为它们打分。",
+      nothingRanked: "没有热力图：这些商品都不是由模型排序的。",
+    },
     untickedNone: "在热力图表头取消勾选一项或多项购买记录。",
     unticked: (n, ids) => `已取消勾选 ${n} 项购买：${ids}。`,
     whatIfUnavailable: "此网关暂不支持“如果”分析：",
@@ -156,15 +173,43 @@ const TEXTS = {
   },
 };
 
-/** The summary's buy-again sentence: only when buy-again items and model-ranked items are both shown. */
-function buyAgainNote(response, sentence) {
-  const buyAgain = response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN")).length;
-  const others = response.items.length - buyAgain;
-  return buyAgain > 0 && others > 0 ? sentence(buyAgain, others) : "";
+function buyAgainCount(response) {
+  return response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN")).length;
 }
 
-const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, response: null, unticked: new Set(),
-  askedItem: null };
+/** Every place of the answer went to a buy-again item: the model ranked none. */
+function allBuyAgain(response) {
+  return response.items.length > 0 && buyAgainCount(response) === response.items.length;
+}
+
+/**
+ * The summary's buy-again sentence: {@code some} when buy-again items and model-ranked items are
+ * both shown, {@code all} when every place went to buy-again items.
+ */
+function buyAgainNote(response, some, all) {
+  const buyAgain = buyAgainCount(response);
+  const others = response.items.length - buyAgain;
+  if (allBuyAgain(response)) return all();
+  return buyAgain > 0 && others > 0 ? some(buyAgain, others) : "";
+}
+
+/** The heatmap's rows: the items the model ranked with a share for each purchase it read. */
+function heatmapRows(response) {
+  const columns = response.contributionHistory.length;
+  return columns === 0 ? [] : response.items.filter((entry) => entry.contribution.length === columns);
+}
+
+/** Why there is no heatmap (a key of noHeatmap). */
+function noHeatmapCause(response) {
+  if (response.rankingDegraded) return "degraded";
+  if (response.contributionHistory.length === 0) return response.coldStart ? "unknownCustomer" : "nothingRead";
+  return allBuyAgain(response) ? "allBuyAgain" : "nothingRanked";
+}
+
+// buyAgain: the buy_again the page sends (null: the gateway's default); openedBuyAgain: the one it
+// was opened with, which a newly chosen customer starts from again.
+const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, openedBuyAgain: null, response: null,
+  unticked: new Set(), askedItem: null };
 
 function t(key) {
   return TEXTS[state.locale][key];
@@ -251,6 +296,7 @@ function price(item) {
 function renderRecommendations(response) {
   document.getElementById("recommendations-section").hidden = false;
   document.getElementById("summary").textContent = t("summary")(response);
+  document.getElementById("show-new-picks").hidden = !allBuyAgain(response);
   const list = document.getElementById("recommendations");
   list.replaceChildren();
   for (const entry of response.items) {
@@ -313,9 +359,10 @@ function renderHeatmap(response) {
   const table = document.getElementById("heatmap");
   table.replaceChildren();
   const columns = response.contributionHistory;
-  const rows = response.items.filter((entry) => entry.contribution.length === columns.length);
-  if (columns.length === 0 || rows.length === 0) {
-    document.getElementById("legend").replaceChildren(el("p", { class: "note", text: t("noHeatmap") }));
+  const rows = heatmapRows(response);
+  if (rows.length === 0) {
+    document.getElementById("legend").replaceChildren(
+      el("p", { class: "note", id: "no-heatmap", text: t("noHeatmap")[noHeatmapCause(response)] }));
     return;
   }
   let max = 0;
@@ -385,7 +432,8 @@ function toggle(itemId, checked) {
 function renderWhatIfControls() {
   const response = state.response;
   const section = document.getElementById("what-if-section");
-  section.hidden = !response || response.contributionHistory.length === 0;
+  // Purchases are unticked in the heatmap's header: without a heatmap there is nothing to untick.
+  section.hidden = !response || heatmapRows(response).length === 0;
   const ids = [...state.unticked];
   document.getElementById("what-if-note").textContent =
     ids.length === 0 ? t("untickedNone") : t("unticked")(ids.length, ids.join(", "));
@@ -535,6 +583,7 @@ async function init() {
   state.user = (params.get("user") || "").slice(0, 128);
   const buyAgain = Number(params.get("buy_again") || "x");
   if (Number.isInteger(buyAgain) && buyAgain >= 0 && buyAgain <= 50) state.buyAgain = buyAgain;
+  state.openedBuyAgain = state.buyAgain;
   const key = sessionStorage.getItem("glassbox-api-key");
   if (key) document.getElementById("api-key").value = key;
 
@@ -549,6 +598,7 @@ async function init() {
     event.preventDefault();
     state.user = form.elements.user.value.trim();
     state.limit = Number(select.value);
+    state.buyAgain = state.openedBuyAgain;
     showUser();
   });
   document.getElementById("api-key").addEventListener("change", (event) => {
@@ -562,6 +612,11 @@ async function init() {
     });
   }
   document.getElementById("what-if-run").addEventListener("click", () => runWhatIf());
+  // The same customer with no buy-again places: the model ranks every place.
+  document.getElementById("show-new-picks").addEventListener("click", () => {
+    state.buyAgain = 0;
+    showUser();
+  });
   document.getElementById("why-not-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const item = document.getElementById("why-not-item").value.trim();
@@ -581,6 +636,7 @@ async function init() {
       chip.addEventListener("click", () => {
         form.elements.user.value = user;
         state.user = user;
+        state.buyAgain = state.openedBuyAgain;
         showUser();
       });
       examples.append(chip);
