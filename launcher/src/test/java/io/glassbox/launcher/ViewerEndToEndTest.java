@@ -261,6 +261,20 @@ class ViewerEndToEndTest {
         .contains("The first " + places + " place(s) are regular items (buy-again, by rule); the model ranks the other "
             + (LIMIT - places)), "the summary says how the places and the reasons' ranks relate");
     assertTrue(rows.stream().noneMatch(buyAgain::contains), "buy-again items have no contribution row");
+
+    // Why not the model's next item, which the page does not show: asked about the page's 7 new
+    // picks, as its reasons count them (about the top 10 it would say the item is already in).
+    int modelPlaces = LIMIT - places;
+    String next = recommend(CUSTOMER, "en-US").getItems(modelPlaces).getItem().getItemId();
+    WhyNotResponse answer = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(next).setLimit(modelPlaces).setLocale("en-US").build());
+    assertTrue(answer.getText().startsWith("It ranks #" + (modelPlaces + 1) + " among ")
+        && answer.getText().contains("outside your top " + modelPlaces + " new picks"), answer.getText());
+    page.evaluate("document.getElementById('why-not-item').value = '" + next + "'; "
+        + "document.getElementById('why-not-form').requestSubmit(); true");
+    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    assertEquals(answer.getText(), page.evaluate(
+        "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
   }
 
   /**
@@ -285,6 +299,8 @@ class ViewerEndToEndTest {
         text(page, "no-heatmap"));
     assertTrue(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue(),
         "no heatmap header to untick purchases in");
+    assertTrue(page.evaluate("document.getElementById('why-not-section').hidden").getBoolValue(),
+        "no place of the model's to bring an item into");
 
     page.evaluate("document.body.dataset.state = 'clicked'; document.getElementById('show-new-picks').click(); true");
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
@@ -295,6 +311,7 @@ class ViewerEndToEndTest {
         "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)")));
     assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());
     assertFalse(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue());
+    assertFalse(page.evaluate("document.getElementById('why-not-section').hidden").getBoolValue());
     assertTrue(page.evaluate("location.search").getStringValue().contains("buy_again=0"));
   }
 

@@ -177,6 +177,15 @@ function buyAgainCount(response) {
   return response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN")).length;
 }
 
+/**
+ * The places the model ranked on the page (the others went to buy-again items): the top-k its
+ * reasons count, and the one the page's why-not and what-if ask about, so that their answers speak
+ * of the picks the page shows ("your top 8 new picks" beside 2 buy-again places).
+ */
+function modelPlaces(response) {
+  return response.items.length - buyAgainCount(response);
+}
+
 /** Every place of the answer went to a buy-again item: the model ranked none. */
 function allBuyAgain(response) {
   return response.items.length > 0 && buyAgainCount(response) === response.items.length;
@@ -279,7 +288,8 @@ async function showUser() {
     renderHeatmap(response);
     renderWhatIfControls();
     document.getElementById("what-if-result").replaceChildren();
-    document.getElementById("why-not-section").hidden = false;
+    // No place of the model's to bring an item into (every place is buy-again): the summary offers its picks.
+    document.getElementById("why-not-section").hidden = modelPlaces(response) === 0;
     document.getElementById("why-not-result").replaceChildren();
     setStatus("");
     document.body.dataset.state = "ready";
@@ -446,8 +456,8 @@ async function runWhatIf(remove = [...state.unticked], add = []) {
   document.body.dataset.whatIf = "loading";
   result.replaceChildren(el("p", { text: t("loading") }));
   try {
-    const response = await api("what-if", { user: state.user, locale: state.locale, limit: state.limit,
-      remove, add });
+    const response = await api("what-if", { user: state.user, locale: state.locale,
+      limit: modelPlaces(state.response), remove, add });
     renderWhatIf(response);
     document.body.dataset.whatIf = "ready";
   } catch (error) {
@@ -491,7 +501,8 @@ async function runWhyNot(itemId) {
   state.askedItem = itemId;
   result.replaceChildren(el("p", { text: t("loading") }));
   try {
-    renderWhyNot(await api("why-not", { user: state.user, item: itemId, locale: state.locale, limit: state.limit }));
+    renderWhyNot(await api("why-not", { user: state.user, item: itemId, locale: state.locale,
+      limit: modelPlaces(state.response) }));
     document.body.dataset.whyNot = "ready";
   } catch (error) {
     const prefix = error.status === 501 ? t("whyNotUnavailable") : "";
