@@ -17,7 +17,9 @@ final class UserCallOptions {
   String userId;
 
   @Option(names = "--limit", defaultValue = "10",
-      description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default ${DEFAULT-VALUE}).")
+      description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default ${DEFAULT-VALUE})."
+          + " For explain, why-not and what-if, the top-k of new picks: to match a recommend answer"
+          + " with buy-again places, its items less those (10 less 2 is 8).")
   int limit;
 
   @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
