@@ -126,11 +126,12 @@ final class InteractiveExplainer {
     Map<String, String> titles = titlesOf(items);
     Effect strongest = holdingBack.isEmpty() ? null : holdingBack.get(0);
     ReasonTexts texts = ReasonTexts.forLocale(ranking.locale());
-    String text = texts.whyNot(rank, scores.rankedCount(), topK,
+    String text = texts.whyNot(rank, scores.rankedCount(), topK, retrieved, new ReasonTexts.RemovalSearch(
+        new LinkedHashSet<>(baseline.window()).size(),
         strongest == null ? null : titles.get(strongest.itemId()),
         strongest == null ? 0 : strongest.rankWithout(),
         change.map(c -> c.removed().stream().map(titles::get).toList()).orElse(List.of()),
-        change.map(Change::rank).orElse(0), whyNot.maxChanges(), holdingBack.size(), retrieved);
+        change.map(Change::rank).orElse(0), whyNot.maxChanges(), holdingBack.size()));
     if (rank > topK) {
       text += texts.whyNotAddition(
           additions.smallest().map(t -> t.added().stream().map(titles::get).toList()).orElse(List.of()),

@@ -218,8 +218,9 @@ class InteractiveRealDataTest {
       // Says what the removal search tried (sets of the purchases holding it back), no more.
       HistoryItemEffect first = response.getHoldingBackCount() == 0 ? null : response.getHoldingBack(0);
       String searched = ReasonTexts.forLocale("en-US").whyNot(response.getRank(), response.getRankedCandidateCount(),
-          TOP_K, first == null ? null : first.getTitle(), first == null ? 0 : first.getRankWithout(), List.of(), 0, 3,
-          response.getHoldingBackCount(), true);
+          TOP_K, true, new ReasonTexts.RemovalSearch(new HashSet<>(record).size(),
+              first == null ? null : first.getTitle(), first == null ? 0 : first.getRankWithout(), List.of(), 0, 3,
+              response.getHoldingBackCount()));
       assertTrue(response.getText().startsWith(searched), response.getText());
     }
     assertTrue(response.getText().startsWith("It ranks #" + response.getRank() + " among "), response.getText());

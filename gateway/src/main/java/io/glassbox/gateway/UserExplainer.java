@@ -105,8 +105,9 @@ final class UserExplainer {
 
   /**
    * Reads the user's ranking (and checks {@code catalogueIds} exist), then asks the explain
-   * service. NOT_FOUND for a user with no record or an id the catalogue lacks (named by
-   * {@code field}); the explain service's own INVALID_ARGUMENT and NOT_FOUND reach the caller.
+   * service. A user the store has never seen has an empty record and the popular candidates,
+   * as Recommend ranks them. NOT_FOUND for an id the catalogue lacks (named by {@code field});
+   * the explain service's own INVALID_ARGUMENT and NOT_FOUND reach the caller.
    */
   private <T> ListenableFuture<T> withRanking(
       String userId, String field, List<String> catalogueIds,
@@ -149,10 +150,6 @@ final class UserExplainer {
   private static UserRanking ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
       RetrieveCandidatesResponse candidates, GetItemsResponse items) {
-    if (!history.getKnownUser() || history.getEventsCount() == 0) {
-      throw Status.NOT_FOUND.withDescription("user_id \"" + userId + "\" has no purchase record")
-          .asRuntimeException();
-    }
     if (items.getMissingItemIdsCount() > 0) {
       String missing = items.getMissingItemIds(0);
       throw Status.NOT_FOUND.withDescription(field + " \"" + missing + "\" is not in the catalogue")

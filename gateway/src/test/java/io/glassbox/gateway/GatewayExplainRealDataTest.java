@@ -222,6 +222,52 @@ class GatewayExplainRealDataTest {
     assertTrue(found > 0, "an addition brings some item below the top 10 in");
   }
 
+  /**
+   * A shopper the store has never seen asks too, about the popular items Recommend ranks for
+   * them: WhyNot states the rank of a fresh Score of an empty record, says no purchase holds the
+   * item back, and finds a purchase that brings it in, which WhatIf confirms; ExplainItem of the
+   * top item states its trend reason's ranks. Removing a purchase they never made is refused.
+   */
+  @Test
+  void newShopper_asksWhyNotWhatIfAndExplainItem_answeredOnAnEmptyRecord() {
+    String user = "no-such-customer-" + UUID.randomUUID();
+    ServedRanking cold = ServedRanking.read(direct, served.model(), user);
+    WhyNotResponse found = null;
+    for (String item : cold.order().subList(10, 30)) {
+      WhyNotResponse answer = stub().whyNot(UserWhyNotRequest.newBuilder().setUserId(user).setItemId(item).build());
+      assertEquals(cold.rank(item, List.of()), answer.getRank(), item);
+      assertEquals(0, answer.getHoldingBackCount());
+      assertTrue(answer.getText().startsWith("It ranks #" + answer.getRank() + " among " + cold.order().size()
+          + " candidates, outside your top 10 new picks. You have no purchases the model reads, so none holds it back."),
+          answer.getText());
+      if (answer.hasSmallestAddition()) {
+        found = answer;
+        break;
+      }
+    }
+    assertTrue(found != null, "a purchase brings one of a new shopper's #11-#30 into the top 10");
+    String item = found.getItem().getItemId();
+    HistoryChange addition = found.getSmallestAddition();
+    WhatIfResponse whatIf = stub().whatIf(UserWhatIfRequest.newBuilder().setUserId(user)
+        .addAllAddItemIds(addition.getAddItemIdsList()).build());
+    assertEquals(addition.getRankAfter(), whatIf.getRankingList().stream()
+        .filter(i -> i.getItem().getItemId().equals(item)).findFirst().orElseThrow().getRankAfter());
+
+    String first = cold.order().get(0);
+    ExplainItemResponse explained = stub().explainItem(UserExplainItemRequest.newBuilder()
+        .setUserId(user).setItemId(first).build());
+    assertEquals(1, explained.getRank());
+    assertEquals(0, explained.getEffectsCount());
+    Reason trend = explained.getReasons(0);
+    assertEquals(ReasonKind.REASON_KIND_TREND, trend.getKind());
+    assertEquals(cold.rankWithoutTrend(first), trend.getRankWithoutEvidence());
+
+    StatusRuntimeException notBought = expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(
+        UserWhatIfRequest.newBuilder().setUserId(user).addRemoveItemIds(first).build()));
+    assertEquals("remove_item_ids[0] \"" + first + "\" is not in the purchase record of user_id \"" + user + "\"",
+        notBought.getStatus().getDescription());
+  }
+
   @Test
   void whatIf_removingTheTopItemsEvidence_movesItToTheRankItsReasonStated() {
     // The trend term carries this model's top items; beside it, only necessary history evidence
@@ -408,8 +454,6 @@ class GatewayExplainRealDataTest {
   @Test
   void badQuestions_getClearStatuses() {
     String item = top.getItems(0).getItem().getItemId();
-    expect(Status.Code.NOT_FOUND, () -> stub().explainItem(UserExplainItemRequest.newBuilder()
-        .setUserId("no-such-customer").setItemId(item).build()));
     expect(Status.Code.NOT_FOUND, () -> stub().whyNot(UserWhyNotRequest.newBuilder()
         .setUserId(CUSTOMER).setItemId("NO-SUCH-ITEM").build()));
     expect(Status.Code.INVALID_ARGUMENT, () -> stub().explainItem(UserExplainItemRequest.newBuilder()

@@ -315,17 +315,31 @@ class ViewerEndToEndTest {
     assertTrue(page.evaluate("location.search").getStringValue().contains("buy_again=0"));
   }
 
-  /** An unknown customer's page says the heatmap is missing because there are no purchases. */
+  /**
+   * An unknown customer's page says the heatmap is missing because there are no purchases, and
+   * answers why not an item below the shown five as the gateway does.
+   */
   @Test
-  void page_unknownCustomer_saysThereAreNoPurchasesToShow() throws Exception {
+  void page_unknownCustomer_saysThereAreNoPurchasesToShow_andAnswersWhyNot() throws Exception {
+    String user = "no-such-customer-0002";
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=no-such-customer-0002&limit=5&locale=zh-CN"));
+    page.navigate(viewer.resolve("/?user=" + user + "&limit=5&locale=zh-CN"));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
     assertTrue(text(page, "summary").contains("未知顾客（此处没有购买记录）"), text(page, "summary"));
     assertEquals("没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。", text(page, "no-heatmap"));
     assertTrue(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue());
     assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());
+
+    String eighth = recommend(user, "zh-CN").getItems(7).getItem().getItemId();
+    WhyNotResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(user).setItemId(eighth).setLimit(5).setLocale("zh-CN").build());
+    assertTrue(expected.getText().contains("模型读不到您的任何购买，所以没有哪一件拖累它。"), expected.getText());
+    page.evaluate("document.getElementById('why-not-item').value = '" + eighth + "'; "
+        + "document.getElementById('why-not-form').requestSubmit(); true");
+    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    assertEquals(expected.getText(), page.evaluate(
+        "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
   }
 
   private static String text(HeadlessChromium.Page page, String id) throws Exception {

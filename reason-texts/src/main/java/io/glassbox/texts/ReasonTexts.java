@@ -168,23 +168,41 @@ public final class ReasonTexts {
   }
 
   /**
-   * Why an item is (not) in the top-k: "It ranks #57 among 480 candidates, outside your top 10 new picks.
-   * Your purchase of A holds it back: without it, it would rank #31. Without A and B, it would
-   * enter your top 10 new picks, at #8."
+   * What WhyNot's removal search looked at and found.
    *
-   * @param heldBackTitle the history item whose removal raises the item most, if any
+   * @param purchasesRead how many distinct purchases the model reads (its window); 0 for a
+   *     shopper with no record, or one whose purchases are all items the model does not know
+   * @param heldBackTitle the history item whose removal raises the item most, if any (else null)
    * @param heldBackRank the item's rank without it
    * @param changeTitles the smallest change found (items left out), empty if none was found
    * @param changeRank the item's rank after that change
    * @param maxChanges most items the search left out at once
    * @param searched how many purchases the search drew its sets from (those holding the item back
    *     most): without a change found, the text claims nothing about sets of other purchases
+   */
+  public record RemovalSearch(
+      int purchasesRead, String heldBackTitle, int heldBackRank, List<String> changeTitles, int changeRank,
+      int maxChanges, int searched) {
+    public RemovalSearch {
+      changeTitles = List.copyOf(changeTitles);
+    }
+
+    /** A search that found no purchase holding the item back among {@code purchasesRead}. */
+    public static RemovalSearch nothingHoldsItBack(int purchasesRead, int maxChanges) {
+      return new RemovalSearch(purchasesRead, null, 0, List.of(), 0, maxChanges, 0);
+    }
+  }
+
+  /**
+   * Why an item is (not) in the top-k: "It ranks #57 among 480 candidates, outside your top 10 new picks.
+   * Your purchase of A holds it back: without it, it would rank #31. Without A and B, it would
+   * enter your top 10 new picks, at #8."
+   *
    * @param retrieved the item is among the candidates retrieved for the user; if not, Recommend
    *     never ranks it, and the text speaks of the model's ranking beside them, not of new picks
+   * @param search what the removal search looked at and found
    */
-  public String whyNot(
-      int rank, int rankedCount, int topK, String heldBackTitle, int heldBackRank,
-      List<String> changeTitles, int changeRank, int maxChanges, int searched, boolean retrieved) {
+  public String whyNot(int rank, int rankedCount, int topK, boolean retrieved, RemovalSearch search) {
     String variant = retrieved ? "" : ".notRetrieved";
     StringBuilder text;
     if (!retrieved) {
@@ -197,13 +215,16 @@ public final class ReasonTexts {
     } else {
       text = new StringBuilder(format("whynot.outside", rank, rankedCount, topK));
     }
-    if (heldBackTitle != null) {
-      text.append(format("whynot.heldBack", list(List.of(heldBackTitle)), heldBackRank));
+    if (search.heldBackTitle() != null) {
+      text.append(format("whynot.heldBack", list(List.of(search.heldBackTitle())), search.heldBackRank()));
     }
-    if (!changeTitles.isEmpty()) {
-      text.append(format("whynot.change" + variant, list(changeTitles), changeRank, topK));
+    int searched = search.searched();
+    if (!search.changeTitles().isEmpty()) {
+      text.append(format("whynot.change" + variant, list(search.changeTitles()), search.changeRank(), topK));
     } else if (searched >= 2) {
-      text.append(format("whynot.noChange" + variant, Math.min(maxChanges, searched), topK, searched));
+      text.append(format("whynot.noChange" + variant, Math.min(search.maxChanges(), searched), topK, searched));
+    } else if (search.purchasesRead() == 0) {
+      text.append(format("whynot.noChange.noneRead"));
     } else {
       text.append(format(searched == 1 ? "whynot.noChange.one" : "whynot.noChange.none"));
     }

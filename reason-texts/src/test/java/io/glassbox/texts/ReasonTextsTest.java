@@ -182,27 +182,50 @@ class ReasonTextsTest {
     assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null, null));
   }
 
+  /** A removal search over a window of 50 purchases. */
+  private static ReasonTexts.RemovalSearch searched(
+      String heldBackTitle, int heldBackRank, List<String> changeTitles, int changeRank, int maxChanges, int searched) {
+    return new ReasonTexts.RemovalSearch(50, heldBackTitle, heldBackRank, changeTitles, changeRank, maxChanges, searched);
+  }
+
+  private static String afterHeldBack(String text) {
+    return text.substring(text.indexOf(" Leaving"));
+  }
+
+  @Test
+  void whyNot_noPurchaseTheModelReads_saysSoInsteadOfNoneHoldingItBack() {
+    ReasonTexts.RemovalSearch none = ReasonTexts.RemovalSearch.nothingHoldsItBack(0, 3);
+    assertEquals("It ranks #37 among 500 candidates, outside your top 10 new picks. You have no purchases the model "
+        + "reads, so none holds it back.", EN.whyNot(37, 500, 10, true, none));
+    assertEquals("它在 500 个候选商品中排第 37 位，不在您的前 10 个新推荐之内。模型读不到您的任何购买，所以没有哪一件拖累它。",
+        ZH.whyNot(37, 500, 10, true, none));
+    assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. None of your purchases holds it "
+        + "back: without any one of them it would rank no higher.",
+        EN.whyNot(15, 500, 10, true, ReasonTexts.RemovalSearch.nothingHoldsItBack(12, 3)));
+  }
+
   @Test
   void whyNot_withoutAChangeFound_claimsNothingBeyondThePurchasesSearched() {
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. Leaving out up to 3 of the 5 purchases that hold it back most would not "
-        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5, true));
+        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 5)));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. Leaving out up to 2 of the 2 purchases that hold it back most would not "
-        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 2, true));
+        + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 2)));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. No other purchase holds it back.",
-        EN.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 1, true));
+        EN.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 1)));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. None of your purchases holds it "
-        + "back: without any one of them it would rank no higher.", EN.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0, true));
+        + "back: without any one of them it would rank no higher.",
+        EN.whyNot(15, 500, 10, true, ReasonTexts.RemovalSearch.nothingHoldsItBack(50, 3)));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. Without A and B, it would enter your top 10 new picks, at #7.",
-        EN.whyNot(15, 500, 10, "A", 11, List.of("A", "B"), 7, 3, 5, true));
+        EN.whyNot(15, 500, 10, true, searched("A", 11, List.of("A", "B"), 7, 3, 5)));
     assertEquals("它在 500 个候选商品中排第 15 位，不在您的前 10 个新推荐之内。您购买过的「A」拖累了它：如果没有它，它会排第 11 位。"
         + "在最拖累它的 5 件购买中去掉最多 3 件，也无法让它进入您的前 10 个新推荐。",
-        ZH.whyNot(15, 500, 10, "A", 11, List.of(), 0, 3, 5, true));
+        ZH.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 5)));
     assertEquals("它在 500 个候选商品中排第 15 位，不在您的前 10 个新推荐之内。您的购买中没有拖累它的：去掉其中任何一件，它的排名都不会更高。",
-        ZH.whyNot(15, 500, 10, null, 0, List.of(), 0, 3, 0, true));
+        ZH.whyNot(15, 500, 10, true, ReasonTexts.RemovalSearch.nothingHoldsItBack(50, 3)));
   }
 
   @Test
@@ -210,17 +233,17 @@ class ReasonTextsTest {
     assertEquals("It is not among the 500 items retrieved for you, so Recommend does not rank it. Scored beside them "
         + "without its recent sales, it would be #40 of 501. Your purchase of A holds it back: without it, it would "
         + "rank #31. Without A and B, it would be #8, within the top 10 of them.",
-        EN.whyNot(40, 501, 10, "A", 31, List.of("A", "B"), 8, 3, 5, false));
+        EN.whyNot(40, 501, 10, false, searched("A", 31, List.of("A", "B"), 8, 3, 5)));
     assertEquals("It is not among the 500 items retrieved for you, so Recommend does not rank it. Scored beside them "
-        + "without its recent sales, it would be #3 of 501.", EN.whyNot(3, 501, 10, null, 0, List.of(), 0, 3, 0, false));
+        + "without its recent sales, it would be #3 of 501.",
+        EN.whyNot(3, 501, 10, false, ReasonTexts.RemovalSearch.nothingHoldsItBack(50, 3)));
     assertEquals(" Leaving out up to 3 of the 4 purchases that hold it back most would not put it within the top 10 of "
-        + "them.", EN.whyNot(40, 501, 10, "A", 31, List.of(), 0, 3, 4, false).substring(EN.whyNot(40, 501, 10, "A", 31,
-        List.of(), 0, 3, 4, false).indexOf(" Leaving")));
+        + "them.", afterHeldBack(EN.whyNot(40, 501, 10, false, searched("A", 31, List.of(), 0, 3, 4))));
     assertEquals(" Buying C would make it #9, within the top 10 of them.", EN.whyNotAddition(List.of("C"), 9, 10, 20, false));
     assertEquals(" None of the 20 purchases tried (items bought together with it, and your purchases that lift it "
         + "most) would put it within the top 10 of them.", EN.whyNotAddition(List.of(), 0, 10, 20, false));
     assertEquals("它不在为您召回的 500 件候选商品之中，所以推荐不会为它排序。不计它的近期销量、与这些商品一起打分，它会在 501 件中排第 40 位。"
-        + "如果没有「A」，它会排第 8 位，进入其中的前 10 位。", ZH.whyNot(40, 501, 10, null, 0, List.of("A"), 8, 3, 0, false));
+        + "如果没有「A」，它会排第 8 位，进入其中的前 10 位。", ZH.whyNot(40, 501, 10, false, searched(null, 0, List.of("A"), 8, 3, 0)));
   }
 
   @Test
