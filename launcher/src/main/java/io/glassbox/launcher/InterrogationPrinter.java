@@ -67,6 +67,7 @@ final class InterrogationPrinter {
     // "smallest found", never "smallest".
     out.append("  Smallest removal found that brings it into the top ").append(response.getTopK()).append(": ")
         .append(response.hasSmallestChange() ? change(response.getSmallestChange(), titles)
+            : response.getHoldingBackCount() == 0 ? "none: no purchase holds it back"
             : "none among the purchases holding it back")
         .append('\n');
     out.append("  Smallest addition found that does: ")

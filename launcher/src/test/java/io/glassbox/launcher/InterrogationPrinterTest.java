@@ -60,6 +60,11 @@ class InterrogationPrinterTest {
     assertTrue(text.contains("Smallest addition found that does: buy CUP [c] -> rank #8"), text);
     assertTrue(text.contains("CUP [c]  rank #8 after buying it (bought with it)"), text);
 
+    String nothingHolds = new InterrogationPrinter().whyNot("u", response.toBuilder()
+        .clearHoldingBack().clearSmallestChange().build());
+    assertTrue(nothingHolds.contains("Smallest removal found that brings it into the top 10: none: no purchase holds"
+        + " it back"), nothingHolds);
+
     String inTop = new InterrogationPrinter().whyNot("u", response.toBuilder().setInTopK(true).setRank(3).build());
     assertTrue(inTop.contains("rank #3 among 500 candidates, score 0.000; already in the top 10"), inTop);
     assertFalse(inTop.contains("Smallest"), inTop);
