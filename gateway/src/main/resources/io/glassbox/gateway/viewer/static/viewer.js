@@ -197,9 +197,8 @@ function allBuyAgain(response) {
  */
 function buyAgainNote(response, some, all) {
   const buyAgain = buyAgainCount(response);
-  const others = response.items.length - buyAgain;
   if (allBuyAgain(response)) return all();
-  return buyAgain > 0 && others > 0 ? some(buyAgain, others) : "";
+  return buyAgain > 0 ? some(buyAgain, modelPlaces(response)) : "";
 }
 
 /** The heatmap's rows: the items the model ranked with a share for each purchase it read. */
