@@ -110,7 +110,8 @@ public final class ReasonTexts {
     boolean days = seconds % 86_400 == 0;
     long length = days ? seconds / 86_400 : (seconds + 3_599) / 3_600;
     String key = "trend." + (days ? "days" : "hours") + (necessary ? ".necessary" : "");
-    return format(key, purchases, length, rank, rankWithout, rankedCount, topK);
+    return format(key, purchases, length, rank, rankWithout, rankedCount, topK,
+        Long.toString(purchases), Long.toString(length));
   }
 
   /**
@@ -164,7 +165,7 @@ public final class ReasonTexts {
    * @param purchases the item's purchases in the shop; 0 to state none
    */
   public String popular(long purchases) {
-    return purchases > 0 ? format("popular.bought", purchases) : format("popular");
+    return purchases > 0 ? format("popular.bought", purchases, Long.toString(purchases)) : format("popular");
   }
 
   /**
@@ -243,9 +244,14 @@ public final class ReasonTexts {
    */
   public String whyNotAddition(List<String> addedTitles, int rankAfter, int topK, int tried, boolean retrieved) {
     String variant = retrieved ? "" : ".notRetrieved";
-    return addedTitles.isEmpty()
-        ? format("whynot.noAddition" + variant, tried, topK)
-        : format("whynot.addition" + variant, list(addedTitles), rankAfter, topK);
+    if (!addedTitles.isEmpty()) {
+      return format("whynot.addition" + variant, list(addedTitles), rankAfter, topK);
+    }
+    return switch (tried) {
+      case 0 -> format("whynot.noAddition.none");
+      case 1 -> format("whynot.noAddition.one" + variant, tried, topK);
+      default -> format("whynot.noAddition" + variant, tried, topK);
+    };
   }
 
   /** How a changed purchase bore on an item's move in a what-if. */

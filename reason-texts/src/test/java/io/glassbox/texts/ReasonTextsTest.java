@@ -98,6 +98,23 @@ class ReasonTextsTest {
   }
 
   @Test
+  void countsOfOne_areSaidInWords_inEnglish() {
+    assertEquals("Popular lately: bought once in the last day. Without that, it would rank #9 instead of #4 among 50 "
+        + "candidates.", EN.trend(1, java.time.Duration.ofDays(1), 4, 9, 50, 10, false));
+    assertEquals("Popular lately: bought 2 times in the last hour. Without that, it would rank #9 instead of #4 among 50 "
+        + "candidates.", EN.trend(2, java.time.Duration.ofHours(1), 4, 9, 50, 10, false));
+    assertEquals("近期热销：最近 1 天内被购买 1 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
+        ZH.trend(1, java.time.Duration.ofDays(1), 4, 9, 50, 10, false));
+    assertEquals("One of the shop's best sellers: bought once.", EN.popular(1));
+    assertEquals(" The one purchase tried (an item bought together with it, or one of your purchases that lifts it) "
+        + "would not bring it into your top 10 new picks.", EN.whyNotAddition(List.of(), 0, 10, 1, true));
+    assertEquals(" No purchase could be tried: nothing has been bought together with it, and none of your purchases "
+        + "lifts it.", EN.whyNotAddition(List.of(), 0, 10, 0, true));
+    assertEquals("没有可以尝试的购买：没有和它一起被买过的商品，您买过的商品中也没有提升它的。",
+        ZH.whyNotAddition(List.of(), 0, 10, 0, false));
+  }
+
+  @Test
   void trend_emptyWindow_isRejected() {
     assertThrows(IllegalArgumentException.class, () -> EN.trend(1, java.time.Duration.ZERO, 1, 5, 10, 3, true));
   }
