@@ -316,11 +316,12 @@ class ViewerEndToEndTest {
   }
 
   /**
-   * An unknown customer's page says the heatmap is missing because there are no purchases, and
-   * answers why not an item below the shown five as the gateway does.
+   * An unknown customer's page says the heatmap is missing because there are no purchases, shows
+   * what buying an item would do, and answers why not an item below the shown five, as the
+   * gateway does.
    */
   @Test
-  void page_unknownCustomer_saysThereAreNoPurchasesToShow_andAnswersWhyNot() throws Exception {
+  void page_unknownCustomer_saysThereAreNoPurchasesToShow_andAnswersWhyNotAndWhatIfBuying() throws Exception {
     String user = "no-such-customer-0002";
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
     page.navigate(viewer.resolve("/?user=" + user + "&limit=5&locale=zh-CN"));
@@ -328,8 +329,20 @@ class ViewerEndToEndTest {
 
     assertTrue(text(page, "summary").contains("未知顾客（此处没有购买记录）"), text(page, "summary"));
     assertEquals("没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。", text(page, "no-heatmap"));
-    assertTrue(page.evaluate("document.getElementById('what-if-section').hidden").getBoolValue());
+    assertTrue(page.evaluate("document.getElementById('what-if-run').hidden").getBoolValue(), "nothing to untick");
     assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());
+
+    // What if they bought an item: the page shows WhatIf's new ranking of the five places.
+    String bought = "20725";
+    WhatIfResponse afterBuying = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(user).addAddItemIds(bought).setLimit(5).setLocale("zh-CN").build());
+    page.evaluate("document.getElementById('what-if-add').value = '" + bought + "'; "
+        + "document.getElementById('what-if-add-form').requestSubmit(); true");
+    page.await("document.body.dataset.whatIf === 'ready' || document.body.dataset.whatIf === 'error'", PAGE_TIMEOUT);
+    assertEquals(afterBuying.getRankingList().stream().map(i -> List.of(i.getItem().getItemId(), i.getText())).toList(),
+        page.evaluate("[...document.querySelectorAll('#what-if-result table')[0].querySelectorAll('tbody tr')]"
+            + ".map(tr => [tr.dataset.itemId, tr.lastElementChild.textContent])").getListValue().getValuesList()
+            .stream().map(row -> strings(row)).toList());
 
     String eighth = recommend(user, "zh-CN").getItems(7).getItem().getItemId();
     WhyNotResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
@@ -340,6 +353,7 @@ class ViewerEndToEndTest {
     page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
     assertEquals(expected.getText(), page.evaluate(
         "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
+    Files.write(screenshotDir().resolve("viewer-new-shopper-zh-CN.png"), fullPage(page));
   }
 
   private static String text(HeadlessChromium.Page page, String id) throws Exception {

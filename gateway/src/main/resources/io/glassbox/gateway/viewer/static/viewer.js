@@ -21,6 +21,8 @@ const TEXTS = {
     whatIf: "What if…",
     whatIfRun: "Re-rank without the unticked purchases",
     whatIfReset: "Tick all",
+    whatIfAddLabel: "Or buy an item (its id), with the unticked purchases left out:",
+    whatIfAddRun: "Re-rank as if bought",
     loading: "Loading…",
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.coldStart ? " Unknown customer (no purchases here): the shop's popular items." : "")
@@ -49,6 +51,7 @@ const TEXTS = {
       nothingRanked: "No heatmap: the model ranked none of these items.",
     },
     untickedNone: "Untick one or more purchases in the heatmap's header.",
+    noPurchasesToUntick: "No purchase of this customer's is read by the model: try buying an item.",
     unticked: (n, ids) => `${n} purchase(s) unticked: ${ids}.`,
     whatIfUnavailable: "What-if is not available on this gateway: ",
     newRanking: "New ranking",
@@ -105,6 +108,8 @@ const TEXTS = {
     whatIf: "如果……",
     whatIfRun: "去掉未勾选的购买后重新排序",
     whatIfReset: "全部勾选",
+    whatIfAddLabel: "或者购买一件商品（填写编号），并去掉未勾选的购买：",
+    whatIfAddRun: "按购买后重新排序",
     loading: "加载中……",
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.coldStart ? "未知顾客（此处没有购买记录）：推荐本店热门商品。" : "")
@@ -132,6 +137,7 @@ const TEXTS = {
       nothingRanked: "没有热力图：这些商品都不是由模型排序的。",
     },
     untickedNone: "在热力图表头取消勾选一项或多项购买记录。",
+    noPurchasesToUntick: "模型读不到此顾客的任何购买：可以试试购买一件商品。",
     unticked: (n, ids) => `已取消勾选 ${n} 项购买：${ids}。`,
     whatIfUnavailable: "此网关暂不支持“如果”分析：",
     newRanking: "新的排序",
@@ -441,11 +447,14 @@ function toggle(itemId, checked) {
 function renderWhatIfControls() {
   const response = state.response;
   const section = document.getElementById("what-if-section");
-  // Purchases are unticked in the heatmap's header: without a heatmap there is nothing to untick.
-  section.hidden = !response || heatmapRows(response).length === 0;
+  // A what-if re-ranks the model's places: none when every place is buy-again, or the model is down.
+  section.hidden = !response || response.rankingDegraded || modelPlaces(response) === 0;
+  // Purchases are unticked in the heatmap's header: without a heatmap there is only buying.
+  const untickable = Boolean(response) && heatmapRows(response).length > 0;
+  for (const id of ["what-if-run", "what-if-reset"]) document.getElementById(id).hidden = !untickable;
   const ids = [...state.unticked];
-  document.getElementById("what-if-note").textContent =
-    ids.length === 0 ? t("untickedNone") : t("unticked")(ids.length, ids.join(", "));
+  document.getElementById("what-if-note").textContent = !untickable ? t("noPurchasesToUntick")
+    : ids.length === 0 ? t("untickedNone") : t("unticked")(ids.length, ids.join(", "));
   document.getElementById("what-if-run").disabled = ids.length === 0;
 }
 
@@ -622,6 +631,14 @@ async function init() {
     });
   }
   document.getElementById("what-if-run").addEventListener("click", () => runWhatIf());
+  document.getElementById("what-if-add-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const item = document.getElementById("what-if-add").value.trim();
+    if (state.user && item) {
+      state.askedItem = null;
+      runWhatIf([...state.unticked], [item]);
+    }
+  });
   // The same customer with no buy-again places: the model ranks every place.
   document.getElementById("show-new-picks").addEventListener("click", () => {
     state.buyAgain = 0;
