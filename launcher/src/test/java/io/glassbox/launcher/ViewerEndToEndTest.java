@@ -270,9 +270,7 @@ class ViewerEndToEndTest {
         .setUserId(CUSTOMER).setItemId(next).setLimit(modelPlaces).setLocale("en-US").build());
     assertTrue(answer.getText().startsWith("It ranks #" + (modelPlaces + 1) + " among ")
         && answer.getText().contains("outside your top " + modelPlaces + " new picks"), answer.getText());
-    page.evaluate("document.getElementById('why-not-item').value = '" + next + "'; "
-        + "document.getElementById('why-not-form').requestSubmit(); true");
-    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    askWhyNot(page, next);
     assertEquals(answer.getText(), page.evaluate(
         "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
   }
@@ -348,12 +346,17 @@ class ViewerEndToEndTest {
     WhyNotResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
         .setUserId(user).setItemId(eighth).setLimit(5).setLocale("zh-CN").build());
     assertTrue(expected.getText().contains("模型读不到您的任何购买，所以没有哪一件拖累它。"), expected.getText());
-    page.evaluate("document.getElementById('why-not-item').value = '" + eighth + "'; "
-        + "document.getElementById('why-not-form').requestSubmit(); true");
-    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    askWhyNot(page, eighth);
     assertEquals(expected.getText(), page.evaluate(
         "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
     Files.write(screenshotDir().resolve("viewer-new-shopper-zh-CN.png"), fullPage(page));
+  }
+
+  /** Asks the page why not {@code item} and waits for its answer (or its error). */
+  private static void askWhyNot(HeadlessChromium.Page page, String item) throws Exception {
+    page.evaluate("document.getElementById('why-not-item').value = '" + item + "'; "
+        + "document.getElementById('why-not-form').requestSubmit(); true");
+    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
   }
 
   private static String text(HeadlessChromium.Page page, String id) throws Exception {
@@ -468,9 +471,7 @@ class ViewerEndToEndTest {
     page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
-    page.evaluate("document.getElementById('why-not-item').value = '" + item + "'; "
-        + "document.getElementById('why-not-form').requestSubmit(); true");
-    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    askWhyNot(page, item);
 
     String result = page.evaluate("document.getElementById('why-not-result').textContent").getStringValue();
     assertEquals("ready", page.evaluate("document.body.dataset.whyNot").getStringValue(), result);
@@ -517,9 +518,7 @@ class ViewerEndToEndTest {
     page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-CN"));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
-    page.evaluate("document.getElementById('why-not-item').value = '" + item + "'; "
-        + "document.getElementById('why-not-form').requestSubmit(); true");
-    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    askWhyNot(page, item);
 
     assertEquals(expected.getText(), page.evaluate(
         "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
