@@ -35,6 +35,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 @Timeout(60)
 class GatewayRecommendTest {
+  /** The trend window of the model in the tests that turn the trend term on. */
+  private static final com.google.protobuf.Duration FORTNIGHT =
+      com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
+
   private GatewayHarness harness;
 
   @AfterEach
@@ -135,9 +139,6 @@ class GatewayRecommendTest {
     assertEquals(explained.getSlateItemIdsList().stream().map(counts::get).toList(),
         explained.getSlateRecentPurchasesList());
   }
-
-  private static final com.google.protobuf.Duration FORTNIGHT =
-      com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
 
   /** Starts the gateway with its trend term on and a model whose trend window is a fortnight. */
   private void startWithTrendTerm() {
