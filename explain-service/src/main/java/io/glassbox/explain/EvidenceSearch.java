@@ -79,7 +79,7 @@ final class EvidenceSearch {
       own.stream().flatMap(List::stream).filter(helpers::containsAll).forEach(pooled::add);
       options.add(List.copyOf(pooled));
     }
-    return measureAndJudge(items, own, options, session);
+    return measureAndJudge(items, own, options, session, shortlist.scores());
   }
 
   /**
@@ -130,7 +130,7 @@ final class EvidenceSearch {
    */
   private List<Judgement> measureAndJudge(
       List<String> items, List<List<List<String>>> measured, List<List<List<String>>> options,
-      CounterfactualScorer.Session session) {
+      CounterfactualScorer.Session session, CounterfactualScores singles) {
     Set<Counterfactual> rows = new LinkedHashSet<>(List.of(Counterfactual.BASELINE));
     measured.forEach(forItem -> rows.addAll(removalRows(forItem)));
     // Each set's sufficiency row rides along with the removals: the chosen sets' rows are then
@@ -147,10 +147,24 @@ final class EvidenceSearch {
     for (int i = 0; i < items.size(); i++) {
       String item = items.get(i);
       judgements.add(chosen.get(i)
-          .map(e -> judge(item, e, session.scores()))
+          .map(e -> judge(item, strongestFirst(item, e, singles), session.scores()))
           .orElseGet(Judgement.NotCited::new));
     }
     return judgements;
+  }
+
+  /**
+   * {@code evidence} in the order a reason names it: the purchase whose removal alone lowers the
+   * item's score most first ({@code singles} holds the leave-one-out rows; a candidate's score does
+   * not depend on the other candidates, so a shortlist's rows serve). A chosen set may come from
+   * another item's options, in that item's order: this way the same set reads the same in
+   * Recommend and ExplainItem.
+   */
+  static List<String> strongestFirst(String itemId, List<String> evidence, CounterfactualScores singles) {
+    return evidence.stream()
+        .sorted(Comparator.comparingDouble((String h) -> singles.score(itemId, Counterfactual.without(List.of(h)))
+            .map(Float::doubleValue).orElse(Double.MAX_VALUE)))
+        .toList();
   }
 
   /**
@@ -203,7 +217,7 @@ final class EvidenceSearch {
     for (String item : items) {
       options.add(options(item, window, leaveOneOut));
     }
-    return measureAndJudge(items, options, options, session);
+    return measureAndJudge(items, options, options, session, leaveOneOut);
   }
 
   /** The best {@link #SHORTLIST} (at least 3 x the items) candidates and the items themselves. */

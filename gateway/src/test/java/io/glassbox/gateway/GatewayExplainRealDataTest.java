@@ -49,6 +49,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -174,6 +175,36 @@ class GatewayExplainRealDataTest {
     assertEquals(first.getItem().getTitle(), response.getItem().getTitle());
     assertEquals(first.getReasonsList(), response.getReasonsList(), "the same measurement");
     assertFalse(response.getEffectsList().isEmpty());
+  }
+
+  /**
+   * Where Recommend and ExplainItem cite the same purchases for an item, they name them in the
+   * same order (strongest single effect first) and say the same words.
+   */
+  @Test
+  void explainItem_sameEvidenceAsRecommend_isNamedInTheSameOrder() {
+    int compared = 0;
+    for (String user : List.of(CUSTOMER, "12348", "14911", "17841", "13089")) {
+      RecommendResponse recommended = stub().recommend(RecommendRequest.newBuilder().setUserId(user).setLimit(20).build());
+      for (RecommendedItem item : recommended.getItemsList()) {
+        Reason ours = history(item.getReasonsList());
+        if (ours == null) {
+          continue;
+        }
+        Reason explained = history(stub().explainItem(UserExplainItemRequest.newBuilder()
+            .setUserId(user).setItemId(item.getItem().getItemId()).setLimit(20).build()).getReasonsList());
+        if (explained != null && Set.copyOf(explained.getEvidenceItemIdsList()).equals(
+            Set.copyOf(ours.getEvidenceItemIdsList())) && ours.getEvidenceItemIdsCount() > 1) {
+          assertEquals(ours.getText(), explained.getText(), user + " " + item.getItem().getItemId());
+          compared++;
+        }
+      }
+    }
+    assertTrue(compared > 0, "some item is cited with the same two or more purchases by both");
+  }
+
+  private static Reason history(List<Reason> reasons) {
+    return reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).findFirst().orElse(null);
   }
 
   @Test
