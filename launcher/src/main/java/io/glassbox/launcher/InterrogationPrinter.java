@@ -72,7 +72,7 @@ final class InterrogationPrinter {
         .append('\n');
     out.append("  Smallest addition found that does: ")
         .append(response.hasSmallestAddition() ? change(response.getSmallestAddition(), titles)
-            : response.getAdditionsTried() == 0 ? "none: no purchase could be tried"
+            : response.getAdditionsTried() == 0 ? "none: no purchase was tried"
             : String.format(Locale.ROOT, "none of the %d tried", response.getAdditionsTried()))
         .append('\n');
     List<AdditionTrial> trials = response.getSingleAdditionsList();

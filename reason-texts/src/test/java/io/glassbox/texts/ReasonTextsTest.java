@@ -108,9 +108,9 @@ class ReasonTextsTest {
     assertEquals("One of the shop's best sellers: bought once.", EN.popular(1));
     assertEquals(" The one purchase tried (an item bought together with it, or one of your purchases that lifts it) "
         + "would not bring it into your top 10 new picks.", EN.whyNotAddition(List.of(), 0, 10, 1, true));
-    assertEquals(" No purchase could be tried: nothing has been bought together with it, and none of your purchases "
+    assertEquals(" No purchase was tried: the model knows no item bought together with it, and none of your purchases "
         + "lifts it.", EN.whyNotAddition(List.of(), 0, 10, 0, true));
-    assertEquals("没有可以尝试的购买：没有和它一起被买过的商品，您买过的商品中也没有提升它的。",
+    assertEquals("没有尝试任何购买：模型不认识任何和它一起被买过的商品，您买过的商品中也没有提升它的。",
         ZH.whyNotAddition(List.of(), 0, 10, 0, false));
   }
 
