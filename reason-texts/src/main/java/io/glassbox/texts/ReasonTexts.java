@@ -179,7 +179,8 @@ public final class ReasonTexts {
    * @param changeRank the item's rank after that change
    * @param maxChanges most items the search left out at once
    * @param searched how many purchases the search drew its sets from (those holding the item back
-   *     most): without a change found, the text claims nothing about sets of other purchases
+   *     most): without a change found, the text claims nothing about sets of other purchases; when
+   *     they are no more than {@code maxChanges}, every set of them was tried, and it says so
    */
   public record RemovalSearch(
       int purchasesRead, String heldBackTitle, int heldBackRank, List<String> changeTitles, int changeRank,
@@ -223,7 +224,9 @@ public final class ReasonTexts {
     if (!search.changeTitles().isEmpty()) {
       text.append(format("whynot.change" + variant, list(search.changeTitles()), search.changeRank(), topK));
     } else if (searched >= 2) {
-      text.append(format("whynot.noChange" + variant, Math.min(search.maxChanges(), searched), topK, searched));
+      // No more purchases hold it back than the search leaves out at once: it tried every set.
+      String key = searched <= search.maxChanges() ? "whynot.noChange.all" : "whynot.noChange";
+      text.append(format(key + variant, Math.min(search.maxChanges(), searched), topK, searched));
     } else if (search.purchasesRead() == 0) {
       text.append(format("whynot.noChange.noneRead"));
     } else {

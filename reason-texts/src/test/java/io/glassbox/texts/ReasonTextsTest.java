@@ -227,8 +227,12 @@ class ReasonTextsTest {
         + "without it, it would rank #11. Leaving out up to 3 of the 5 purchases that hold it back most would not "
         + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 5)));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
-        + "without it, it would rank #11. Leaving out up to 2 of the 2 purchases that hold it back most would not "
+        + "without it, it would rank #11. Leaving out any or all of the 2 purchases that hold it back would not "
         + "bring it into your top 10 new picks.", EN.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 2)));
+    assertEquals(" Leaving out any or all of the 3 purchases that hold it back would not put it within the top 10 of "
+        + "them.", afterHeldBack(EN.whyNot(40, 501, 10, false, searched("A", 31, List.of(), 0, 3, 3))));
+    assertTrue(ZH.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 3))
+        .endsWith("拖累它的 3 件购买，去掉其中任意几件或全部，也无法让它进入您的前 10 个新推荐。"));
     assertEquals("It ranks #15 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
         + "without it, it would rank #11. No other purchase holds it back.",
         EN.whyNot(15, 500, 10, true, searched("A", 11, List.of(), 0, 3, 1)));
