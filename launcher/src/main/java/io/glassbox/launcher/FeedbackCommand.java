@@ -2,15 +2,14 @@ package io.glassbox.launcher;
 
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.FeedbackType;
-import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The gateway's SubmitFeedback: records what a shopper did with an item. */
@@ -50,11 +49,7 @@ final class FeedbackCommand implements Callable<Integer> {
       + "printed, so that a resend can reuse it and be recorded once).")
   String requestId;
 
-  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
-  String target;
-
-  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")
-  long timeoutMs;
+  @Mixin GatewayAddress gateway;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -64,9 +59,8 @@ final class FeedbackCommand implements Callable<Integer> {
     if (time != null) {
       request.setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()));
     }
-    return CliCalls.withChannel(target, channel -> {
-      SubmitFeedbackResponse response = GatewayGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).submitFeedback(request.build());
+    return gateway.call(stub -> {
+      SubmitFeedbackResponse response = stub.submitFeedback(request.build());
       String what = String.format(Locale.ROOT, "%s of %s by %s", type.name().replace('_', '-'), itemId, userId);
       System.out.println(response.getDuplicate()
           ? "Already recorded: " + what + " (request id " + id + "); stored once."

@@ -2,9 +2,8 @@ package io.glassbox.launcher;
 
 import com.google.protobuf.MessageOrBuilder;
 import io.glassbox.api.v1.GatewayGrpc;
-import io.grpc.ManagedChannel;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,11 +24,7 @@ final class UserCallOptions {
   @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
   String locale;
 
-  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
-  String target;
-
-  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")
-  long timeoutMs;
+  @Mixin GatewayAddress gateway;
 
   @Option(names = "--json", description = "Print the gateway's answer as JSON (every field, proto names) instead of text.")
   boolean json;
@@ -40,14 +35,10 @@ final class UserCallOptions {
    */
   <T extends MessageOrBuilder> int print(Function<GatewayGrpc.GatewayBlockingStub, T> call, Function<T, String> text)
       throws InterruptedException {
-    return CliCalls.withChannel(target, channel -> {
-      T response = call.apply(stub(channel));
+    return gateway.call(stub -> {
+      T response = call.apply(stub);
       System.out.print(json ? CliCalls.json(response) : text.apply(response));
       return 0;
     });
-  }
-
-  private GatewayGrpc.GatewayBlockingStub stub(ManagedChannel channel) {
-    return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
   }
 }
