@@ -52,9 +52,11 @@ final class CsvImport {
   record Result(long rows, long stored, long duplicates) {}
 
   private final EventStore store;
+  private final EventTimeLimit timeLimit;
 
-  CsvImport(EventStore store) {
+  CsvImport(EventStore store, EventTimeLimit timeLimit) {
     this.store = requireNonNull(store, "store");
+    this.timeLimit = requireNonNull(timeLimit, "timeLimit");
   }
 
   /** Imports {@code item_id,title[,brand,category,price]} rows; see the FeatureAdmin proto. */
@@ -143,7 +145,9 @@ final class CsvImport {
     // Pass 1: syntax per row; catalogue membership checked in batches of distinct ids.
     Set<String> known = new HashSet<>();
     Map<String, List<Long>> pending = new HashMap<>();
-    long rows = readInteractions(file, name, problems, (line, event) -> {
+    // One reading of the clock for both passes, so that they accept the same rows.
+    Instant now = timeLimit.now();
+    long rows = readInteractions(file, name, problems, now, (line, event) -> {
       String itemId = event.event().itemId();
       if (!known.contains(itemId)) {
         pending.computeIfAbsent(itemId, k -> new ArrayList<>()).add(line);
@@ -161,7 +165,7 @@ final class CsvImport {
     Map<Long, Integer> occurrences = new HashMap<>();
     List<NewEvent> batch = new ArrayList<>(BATCH);
     long[] totals = {0, 0};
-    readInteractions(file, name, new Problems(name), (line, event) -> {
+    readInteractions(file, name, new Problems(name), now, (line, event) -> {
       batch.add(withContentId(event, occurrences));
       if (batch.size() == BATCH) {
         append(batch, totals);
@@ -203,7 +207,7 @@ final class CsvImport {
     void accept(long line, NewEvent event);
   }
 
-  private static long readInteractions(Path file, String name, Problems problems, RowConsumer valid) {
+  private long readInteractions(Path file, String name, Problems problems, Instant now, RowConsumer valid) {
     try (CsvReader csv = open(file, name)) {
       int user = csv.column("user_id");
       int item = csv.column("item_id");
@@ -224,6 +228,9 @@ final class CsvImport {
           if (when == null) {
             problem = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z, got \""
                 + clip(field(row, time)) + "\"";
+          } else {
+            String tooLate = timeLimit.problem(when, now);
+            problem = tooLate == null ? null : "timestamp " + tooLate;
           }
         }
         EventType type = null;

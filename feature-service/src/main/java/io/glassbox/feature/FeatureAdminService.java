@@ -34,8 +34,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   private final Semaphore oneImport = new Semaphore(1);
 
   @Inject
-  public FeatureAdminService(EventStore store) {
-    this.csvImport = new CsvImport(requireNonNull(store, "store"));
+  public FeatureAdminService(EventStore store, EventTimeLimit timeLimit) {
+    this.csvImport = new CsvImport(requireNonNull(store, "store"), requireNonNull(timeLimit, "timeLimit"));
   }
 
   @Override

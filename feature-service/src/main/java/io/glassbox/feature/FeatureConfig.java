@@ -36,10 +36,13 @@ import java.util.regex.Pattern;
  *     {@value #DEFAULT_MAX_EVENTS}, in-memory only), {@value #DEDUPE_WINDOW_KEY} (default 24 h,
  *     1 s..30 days), {@value #DEDUPE_MAX_IDS_KEY} (default {@value #DEFAULT_DEDUPE_MAX_IDS},
  *     in-memory only)
+ * @param maxClockSkew how far ahead of this server's clock an ingested or imported event may be
+ *     stamped ({@value #MAX_CLOCK_SKEW_KEY}, default 5 minutes, 1 s..1 day); see {@link EventTimeLimit}
  */
 public record FeatureConfig(
     int port, int adminPort, Path dataDir, String currencyCode, int maxBasketSize,
-    int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, StoreBounds storeBounds) {
+    int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, StoreBounds storeBounds,
+    Duration maxClockSkew) {
   public static final String PORT_KEY = "GLASSBOX_FEATURE_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_FEATURE_ADMIN_PORT";
   public static final String DATA_DIR_KEY = "GLASSBOX_DATA_DIR";
@@ -54,6 +57,7 @@ public record FeatureConfig(
   public static final String MAX_EVENTS_KEY = "GLASSBOX_FEATURE_MAX_EVENTS";
   public static final String DEDUPE_WINDOW_KEY = "GLASSBOX_FEATURE_DEDUPE_WINDOW";
   public static final String DEDUPE_MAX_IDS_KEY = "GLASSBOX_FEATURE_DEDUPE_MAX_IDS";
+  public static final String MAX_CLOCK_SKEW_KEY = "GLASSBOX_FEATURE_MAX_CLOCK_SKEW";
 
   public static final int DEFAULT_PORT = 50052;
   public static final int DEFAULT_ADMIN_PORT = 50062;
@@ -68,6 +72,7 @@ public record FeatureConfig(
   public static final int DEFAULT_MAX_EVENTS = 10_000_000;
   public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofHours(24);
   public static final int DEFAULT_DEDUPE_MAX_IDS = 1_000_000;
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
@@ -77,6 +82,7 @@ public record FeatureConfig(
     requireNonNull(store, "store");
     requireNonNull(redisUri, "redisUri");
     requireNonNull(storeBounds, "storeBounds");
+    requireNonNull(maxClockSkew, "maxClockSkew");
   }
 
   /** Reads and validates every setting; throws {@link ConfigException} naming a bad one. */
@@ -96,7 +102,16 @@ public record FeatureConfig(
         source.getInt(RECENT_ITEMS_KEY, DEFAULT_RECENT_ITEMS, 1, 1000),
         storeKind(source),
         redisUri(source),
-        storeBounds(source));
+        storeBounds(source),
+        maxClockSkew(source));
+  }
+
+  private static Duration maxClockSkew(ConfigSource source) {
+    Duration skew = source.getDuration(MAX_CLOCK_SKEW_KEY, DEFAULT_MAX_CLOCK_SKEW);
+    if (skew.compareTo(Duration.ofSeconds(1)) < 0 || skew.compareTo(Duration.ofDays(1)) > 0) {
+      throw new ConfigException(MAX_CLOCK_SKEW_KEY + " must be 1s..1 day, got " + skew);
+    }
+    return skew;
   }
 
   private static StoreKind storeKind(ConfigSource source) {

@@ -63,11 +63,13 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
 
   private final EventStore store;
   private final CandidateRetriever retriever;
+  private final EventTimeLimit timeLimit;
 
   @Inject
-  public FeatureGrpcService(EventStore store, CandidateRetriever retriever) {
+  public FeatureGrpcService(EventStore store, CandidateRetriever retriever, EventTimeLimit timeLimit) {
     this.store = requireNonNull(store, "store");
     this.retriever = requireNonNull(retriever, "retriever");
+    this.timeLimit = requireNonNull(timeLimit, "timeLimit");
   }
 
   @Override
@@ -192,8 +194,14 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> responses) {
     requireCount("events", request.getEventsCount(), 1, MAX_INGEST_EVENTS);
     List<NewEvent> events = new ArrayList<>(request.getEventsCount());
+    Instant now = timeLimit.now();
     for (int i = 0; i < request.getEventsCount(); i++) {
-      events.add(toNewEvent("events[" + i + "]", request.getEvents(i)));
+      NewEvent event = toNewEvent("events[" + i + "]", request.getEvents(i));
+      String tooLate = timeLimit.problem(event.event().time(), now);
+      if (tooLate != null) {
+        throw invalid("events[" + i + "].event.time " + tooLate);
+      }
+      events.add(event);
     }
     AppendResult result;
     try {

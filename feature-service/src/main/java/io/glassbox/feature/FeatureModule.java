@@ -19,6 +19,7 @@ public final class FeatureModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(FeatureConfig.class).toInstance(config);
+    bind(EventTimeLimit.class).toInstance(EventTimeLimit.systemClock(config.maxClockSkew()));
     bind(CandidateRetriever.class).in(Scopes.SINGLETON);
     bind(DatasetReader.class);
     bind(FeatureGrpcService.class).in(Scopes.SINGLETON);

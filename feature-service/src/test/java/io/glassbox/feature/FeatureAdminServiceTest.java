@@ -21,6 +21,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -58,8 +61,8 @@ class FeatureAdminServiceTest {
     InMemoryEventStore store = TestData.smallStore();
     String name = "admin-" + UUID.randomUUID();
     server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))
-        .addService(new FeatureAdminService(store))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
+        .addService(new FeatureAdminService(store, TestData.TIME_LIMIT))
         .start();
     server.setServing(true);
     channel = InProcessChannelBuilder.forName(name).build();
@@ -157,6 +160,7 @@ class FeatureAdminServiceTest {
   @Test
   void importInteractions_invalidRows_namesEachLineAndStoresNothing() {
     send(Kind.ITEMS, ITEMS);
+    Instant aDayAhead = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
     String csv = """
         user_id,item_id,timestamp,event
         shop-1,N1,1700000000,purchase
@@ -164,16 +168,18 @@ class FeatureAdminServiceTest {
         ,N1,1700000000,purchase
         shop-1,N1,yesterday,purchase
         shop-1,N1,1700000000,wishlist
-        """;
+        shop-1,N1,%s,purchase
+        """.formatted(aDayAhead);
 
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS, csv));
 
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     String message = e.getStatus().getDescription();
-    assertTrue(message.startsWith("interactions CSV: 4 rows are invalid, nothing was stored: "), message);
+    assertTrue(message.startsWith("interactions CSV: 5 rows are invalid, nothing was stored: "), message);
     assertTrue(message.contains("line 4: user_id must not be empty"), message);
     assertTrue(message.contains("line 5: timestamp must be unix seconds or ISO-8601"), message);
     assertTrue(message.contains("line 6: event must be empty or one of purchase"), message);
+    assertTrue(message.contains("line 7: timestamp " + aDayAhead + " lies in the future"), message);
     assertTrue(message.contains("line 3: item_id \"NOPE\" is not in the catalogue"), message);
     assertTrue(message.indexOf("line 3:") < message.indexOf("line 4:"), "in line order: " + message);
     assertFalse(history("shop-1").getKnownUser());

@@ -22,7 +22,8 @@ class FeatureConfigTest {
 
     assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"), "GBP", 100, 200, 20,
         StoreKind.MEMORY, URI.create("redis://localhost:6379"),
-        new StoreBounds(1000, 500_000, 10_000_000, Duration.ofHours(24), 1_000_000)), config);
+        new StoreBounds(1000, 500_000, 10_000_000, Duration.ofHours(24), 1_000_000), Duration.ofMinutes(5)),
+        config);
   }
 
   @Test
@@ -41,11 +42,12 @@ class FeatureConfigTest {
         Map.entry("GLASSBOX_FEATURE_MAX_USERS", "1000"),
         Map.entry("GLASSBOX_FEATURE_MAX_EVENTS", "50000"),
         Map.entry("GLASSBOX_FEATURE_DEDUPE_WINDOW", "PT2H"),
-        Map.entry("GLASSBOX_FEATURE_DEDUPE_MAX_IDS", "300"))));
+        Map.entry("GLASSBOX_FEATURE_DEDUPE_MAX_IDS", "300"),
+        Map.entry("GLASSBOX_FEATURE_MAX_CLOCK_SKEW", "30s"))));
 
     assertEquals(new FeatureConfig(6000, 6001, Path.of("/srv/data"), "EUR", 50, 30, 5, StoreKind.REDIS,
-        URI.create("redis://cache:6380/2"), new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300)),
-        config);
+        URI.create("redis://cache:6380/2"), new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300),
+        Duration.ofSeconds(30)), config);
   }
 
   @Test
@@ -57,6 +59,8 @@ class FeatureConfigTest {
     assertBad("GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS", "0");
     assertBad("GLASSBOX_FEATURE_RECENT_ITEMS", "-3");
     assertBad("GLASSBOX_FEATURE_STORE", "postgres");
+    assertBad("GLASSBOX_FEATURE_MAX_CLOCK_SKEW", "PT48H");
+    assertBad("GLASSBOX_FEATURE_MAX_CLOCK_SKEW", "500ms");
     assertBad("GLASSBOX_REDIS_URI", "http://cache:6379");
     assertBad("GLASSBOX_REDIS_URI", "redis://cache");
     assertBad("GLASSBOX_FEATURE_ADMIN_PORT", "-1");

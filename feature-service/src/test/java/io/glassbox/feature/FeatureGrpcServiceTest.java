@@ -27,6 +27,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -62,7 +65,7 @@ class FeatureGrpcServiceTest {
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "feature-test-" + UUID.randomUUID();
     server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
         .start();
     server.setServing(true);
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -454,6 +457,24 @@ class FeatureGrpcServiceTest {
     assertInvalid("events[1].event.item_id", () -> stub.ingestEvents(request));
 
     assertFalse(history(user, 10).getKnownUser());
+  }
+
+  @Test
+  void ingestEvents_stampedInTheFuture_isInvalidArgumentAndLeavesRecentSalesAlone() {
+    // The store's newest event ends every shopper's window of recent sales: an event a day ahead
+    // would have moved it there.
+    String user = newUser();
+    long newestBefore = retrieve(user, 10, true).getAsOf().getSeconds();
+    Instant aDayAhead = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
+    IngestEventsRequest request = IngestEventsRequest.newBuilder()
+        .addEvents(event(user, INGEST_ITEM, 1_000, ""))
+        .addEvents(event(user, INGEST_ITEM, aDayAhead.getEpochSecond(), ""))
+        .build();
+
+    assertInvalid("events[1].event.time " + aDayAhead + " lies in the future", () -> stub.ingestEvents(request));
+
+    assertFalse(history(user, 10).getKnownUser());
+    assertEquals(newestBefore, retrieve(user, 10, true).getAsOf().getSeconds());
   }
 
   @Test

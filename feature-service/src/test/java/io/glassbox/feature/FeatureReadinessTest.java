@@ -26,7 +26,7 @@ class FeatureReadinessTest {
     InMemoryEventStore store = TestData.memoryStore();
     String name = "feature-readiness-" + UUID.randomUUID();
     try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
         .start()) {
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
       try {

@@ -42,7 +42,7 @@ class FloodOfNewUsersTest {
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "flood-" + UUID.randomUUID();
     try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20)))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
         .start()) {
       server.setServing(true);
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();

@@ -8,6 +8,9 @@ import java.util.List;
 final class TestData {
   private TestData() {}
 
+  /** The limit the service runs with: this machine's clock, 5 minutes ahead at most. */
+  static final EventTimeLimit TIME_LIMIT = EventTimeLimit.systemClock(FeatureConfig.DEFAULT_MAX_CLOCK_SKEW);
+
   /** The embedded UCI Online Retail folder of this checkout. */
   static Path realDataDir() {
     String root = System.getProperty("glassbox.repo.root");

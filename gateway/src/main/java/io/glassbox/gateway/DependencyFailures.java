@@ -34,13 +34,18 @@ final class DependencyFailures {
   }
 
   /**
-   * A failed IngestEvents call: the feature service's INVALID_ARGUMENT (e.g. an item not in the
-   * catalogue) reaches the caller with its message, since it is about the caller's input.
+   * A failed IngestEvents call of one SubmitFeedback event: the feature service's
+   * INVALID_ARGUMENT (an item not in the catalogue, a time in the future) reaches the caller with
+   * its message, since it is about the caller's input, and with the caller's field names
+   * ({@code item_id}, not {@code events[0].event.item_id}).
    */
   static StatusRuntimeException ingestFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
     if (status.getCode() == Status.Code.INVALID_ARGUMENT) {
-      return status.withCause(null).asRuntimeException();
+      String message = status.getDescription() == null ? "" : status.getDescription();
+      return Status.INVALID_ARGUMENT
+          .withDescription(message.replace("events[0].event.", "").replace("events[0].", ""))
+          .asRuntimeException();
     }
     return featureFailed(failure);
   }

@@ -133,7 +133,7 @@ class GatewayFeedbackTest {
   }
 
   @Test
-  void submitFeedback_itemNotInCatalogue_passesTheFeatureServiceMessageThrough() {
+  void submitFeedback_itemNotInCatalogue_passesTheFeatureServiceMessageThroughWithTheCallersFieldName() {
     harness = new GatewayHarness().start();
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
@@ -142,7 +142,7 @@ class GatewayFeedbackTest {
             .build()));
 
     assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
-    assertEquals("events[0].event.item_id \"nope\" is not in the catalogue",
+    assertEquals("item_id \"nope\" is not in the catalogue",
         error.getStatus().getDescription());
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.FeedbackType;
@@ -42,6 +43,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -169,6 +173,25 @@ class SuiteEndToEndTest {
 
     assertEquals(1, FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
         .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build()).getTotalEvents());
+  }
+
+  @Test
+  void submitFeedback_stampedYearsAhead_isInvalidArgumentAndNothingIsRecorded() {
+    // One such event would have ended every shopper's window of recent sales years ahead.
+    String user = "feedback-" + UUID.randomUUID();
+    Instant typo = Instant.now().plus(Duration.ofDays(5 * 365)).truncatedTo(ChronoUnit.SECONDS);
+    SubmitFeedbackRequest request = SubmitFeedbackRequest.newBuilder()
+        .setUserId(user).setItemId("85123A").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+        .setTime(Timestamp.newBuilder().setSeconds(typo.getEpochSecond())).build();
+
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () ->
+        GatewayGrpc.newBlockingStub(gatewayChannel).withDeadlineAfter(10, TimeUnit.SECONDS).submitFeedback(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+    assertTrue(refused.getStatus().getDescription().startsWith("time " + typo + " lies in the future"),
+        refused.getStatus().getDescription());
+    assertFalse(FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build()).getKnownUser());
   }
 
   @Test

@@ -1,0 +1,44 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * How far ahead of this server's clock an event may be stamped. The store's newest event ends
+ * the window of recent sales for every shopper (RetrieveCandidates' {@code as_of}), so a single
+ * event stamped years ahead (a typo, a client whose clock is wrong) would leave every item
+ * without recent sales until that day came. Such an event is refused instead.
+ *
+ * @param clock this server's clock
+ * @param maxAhead how far ahead of it an event may be ({@value FeatureConfig#MAX_CLOCK_SKEW_KEY})
+ */
+public record EventTimeLimit(Clock clock, Duration maxAhead) {
+  public EventTimeLimit {
+    requireNonNull(clock, "clock");
+    requireNonNull(maxAhead, "maxAhead");
+  }
+
+  /** The limit on this machine's clock. */
+  public static EventTimeLimit systemClock(Duration maxAhead) {
+    return new EventTimeLimit(Clock.systemUTC(), maxAhead);
+  }
+
+  /** The clock's reading, for {@link #problem}; one reading serves a whole request or import. */
+  Instant now() {
+    return clock.instant();
+  }
+
+  /** Why an event stamped {@code time} is refused at {@code now}; null when it is accepted. */
+  String problem(Instant time, Instant now) {
+    if (!time.isAfter(now.plus(maxAhead))) {
+      return null;
+    }
+    return time + " lies in the future: this server's clock reads " + now.truncatedTo(ChronoUnit.SECONDS)
+        + ", and events may be stamped at most " + maxAhead.toSeconds() + " s ahead of it ("
+        + FeatureConfig.MAX_CLOCK_SKEW_KEY + ")";
+  }
+}

@@ -1,0 +1,33 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class EventTimeLimitTest {
+  private static final Instant NOW = Instant.parse("2026-12-05T07:00:00.250Z");
+  private final EventTimeLimit limit =
+      new EventTimeLimit(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5));
+
+  @Test
+  void problem_upToTheSkewAhead_isNone() {
+    assertNull(limit.problem(Instant.parse("2011-12-09T12:50:00Z"), limit.now()));
+    assertNull(limit.problem(NOW, limit.now()));
+    assertNull(limit.problem(NOW.plus(Duration.ofMinutes(5)), limit.now()));
+  }
+
+  @Test
+  void problem_pastTheSkew_namesTheTimeTheClockAndTheSetting() {
+    assertEquals("2026-12-05T07:05:01.250Z lies in the future: this server's clock reads 2026-12-05T07:00:00Z,"
+        + " and events may be stamped at most 300 s ahead of it (GLASSBOX_FEATURE_MAX_CLOCK_SKEW)",
+        limit.problem(NOW.plus(Duration.ofSeconds(301)), limit.now()));
+  }
+}
