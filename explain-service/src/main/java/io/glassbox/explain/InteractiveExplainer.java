@@ -275,7 +275,7 @@ final class InteractiveExplainer {
         .setScoreAfter(scoreAfter)
         .addAllDrivers(drivers)
         .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, driver,
-            driverTitle))
+            driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removed.size())))
         .build();
   }
 

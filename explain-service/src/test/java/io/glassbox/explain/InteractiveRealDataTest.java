@@ -350,7 +350,7 @@ class InteractiveRealDataTest {
       assertFalse(item.getText().isEmpty());
       item.getDriversList().forEach(d -> assertTrue(remove.contains(d.getItemId())));
       item.getDriversList().forEach(d -> drivers.add(d.getItemId()));
-      named.add(assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(),
+      named.add(assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(), Set.copyOf(remove),
           response.getRankedCandidateCount()));
     }
     assertFalse(drivers.isEmpty(), "the removed purchases drive some moves");
@@ -363,7 +363,7 @@ class InteractiveRealDataTest {
     for (WhatIfItem left : response.getLeftTopKList()) {
       assertTrue(left.getRankBefore() <= TOP_K && left.getRankAfter() > TOP_K);
       assertDriverPointsTheWayItMoved(left, before.get(left.getItem().getItemId()),
-          after.get(left.getItem().getItemId()), Set.of(), response.getRankedCandidateCount());
+          after.get(left.getItem().getItemId()), Set.of(), Set.copyOf(remove), response.getRankedCandidateCount());
     }
   }
 
@@ -373,7 +373,8 @@ class InteractiveRealDataTest {
    * one whose share points the other way. Returns the driver it names.
    */
   private static ReasonTexts.Driver assertDriverPointsTheWayItMoved(
-      WhatIfItem item, float scoreBefore, float scoreAfter, Set<String> added, int rankedCount) {
+      WhatIfItem item, float scoreBefore, float scoreAfter, Set<String> added, Set<String> removed,
+      int rankedCount) {
     // Re-scored in another batch shape: equal to the last bits or so.
     assertEquals(scoreBefore, item.getScoreBefore(), 1e-5);
     assertEquals(scoreAfter, item.getScoreAfter(), 1e-5);
@@ -394,7 +395,8 @@ class InteractiveRealDataTest {
       }
     }
     assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, scoreBefore, scoreAfter,
-        expected, title), item.getText());
+        expected, title, expected == null ? 0 : expected.changedOfItsKind(added.size(), removed.size())),
+        item.getText());
     return expected;
   }
 
@@ -454,11 +456,19 @@ class InteractiveRealDataTest {
     withAdded.add(added);
     Map<String, Float> before = score(record, ranking.getCandidateItemIdsList());
     Map<String, Float> after = score(withAdded, others);
+    Set<ReasonTexts.Driver> named = new HashSet<>();
     for (WhatIfItem item : response.getRankingList()) {
       String id = item.getItem().getItemId();
-      assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(added),
-          response.getRankedCandidateCount());
+      ReasonTexts.Driver driver = assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(added),
+          Set.of(), response.getRankedCandidateCount());
+      named.add(driver);
+      if (driver == ReasonTexts.Driver.ADDED_HELPS) {
+        // One purchase added: not "Of the added purchases, A adds the most to its score."
+        assertTrue(item.getText().endsWith(" The added purchase, " + item.getDrivers(0).getTitle()
+            + ", adds to its score."), item.getText());
+      }
     }
+    assertTrue(named.contains(ReasonTexts.Driver.ADDED_HELPS), named.toString());
     StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
         WhatIfRequest.newBuilder().setRanking(ranking).addAddItemIds("NO-SUCH-ITEM").build()));
     assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());

@@ -287,6 +287,15 @@ public final class ReasonTexts {
       return raises;
     }
 
+    /** Of a what-if that added {@code added} and removed {@code removed} purchases, how many are of this kind. */
+    public int changedOfItsKind(int added, int removed) {
+      return switch (this) {
+        case ADDED_HELPS, ADDED_HOLDS_BACK -> added;
+        case REMOVED_HELPED, REMOVED_HELD_BACK -> removed;
+        case NONE_POINTS_THAT_WAY -> added + removed;
+      };
+    }
+
     /** How a changed purchase whose share of the item's score is {@code contribution} bears on it. */
     public static Driver of(boolean added, float contribution) {
       return added ? (contribution > 0 ? ADDED_HELPS : ADDED_HOLDS_BACK)
@@ -303,16 +312,21 @@ public final class ReasonTexts {
    * @param driver how the changed purchase it names bore on the score; null to say nothing more
    * @param driverTitle that purchase's title (ignored without a driver, and for
    *     {@link Driver#NONE_POINTS_THAT_WAY})
+   * @param changed how many purchases the what-if changed of the driver's kind: added ones for
+   *     the two {@code ADDED_} drivers, removed ones for the two {@code REMOVED_} drivers, all for
+   *     {@link Driver#NONE_POINTS_THAT_WAY}. With one, the text does not speak of "the most" of them.
    */
   public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, float scoreBefore, float scoreAfter,
-                           Driver driver, String driverTitle) {
+                           Driver driver, String driverTitle, int changed) {
     String key = rankAfter < rankBefore ? "whatif.up" : rankAfter > rankBefore ? "whatif.down" : "whatif.same";
     StringBuilder text = new StringBuilder(format(key, rankBefore, rankAfter, rankedCount));
     if (scoreAfter != scoreBefore) {
       text.append(format(scoreAfter > scoreBefore ? "whatif.score.up" : "whatif.score.down", scoreBefore, scoreAfter));
     }
     if (driver != null) {
-      text.append(driver == Driver.NONE_POINTS_THAT_WAY ? format(driver.key) : format(driver.key, list(List.of(driverTitle))));
+      String driverKey = changed == 1 ? driver.key + ".one" : driver.key;
+      text.append(driver == Driver.NONE_POINTS_THAT_WAY ? format(driverKey)
+          : format(driverKey, list(List.of(driverTitle))));
     }
     return text.toString();
   }

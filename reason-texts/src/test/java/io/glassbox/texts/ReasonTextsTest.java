@@ -185,18 +185,49 @@ class ReasonTextsTest {
   void whatIfMove_saysHowTheScoreMoved_andNamesTheDriverThatPointsThatWay_orSaysNoneDoes() {
     assertEquals("Down from #2 to #5 among 480 candidates. Its score fell from 9.100 to 8.250. Of the removed "
             + "purchases, TEAPOT had added the most to its score.",
-        EN.whatIfMove(2, 5, 480, 9.1f, 8.25f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
+        EN.whatIfMove(2, 5, 480, 9.1f, 8.25f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 3));
     // The rank rose though the score fell (the others fell more): the driver speaks of the score.
     assertEquals("Up from #35 to #1 among 500 candidates. Its score fell from 8.691 to 7.889. Of the removed "
             + "purchases, TEAPOT had added the most to its score.",
-        EN.whatIfMove(35, 1, 500, 8.691f, 7.889f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT"));
+        EN.whatIfMove(35, 1, 500, 8.691f, 7.889f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 2));
     assertEquals("Up from #5 to #2 among 480 candidates. Its score rose from 8.000 to 8.500. No changed purchase's "
             + "own share of its score points that way: after the change the model reads the other purchases "
-            + "differently.", EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
+            + "differently.", EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
     assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。它的得分从 8.000 升至 8.500。改动商品自身在其得分中的份额都与这一变化的"
             + "方向不符：改动后，模型对其余购买记录的解读发生了变化。",
-        ZH.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null));
-    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null, null));
+        ZH.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
+    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null, null, 0));
+  }
+
+  @Test
+  void whatIfMove_oneChangedPurchase_isNotTheMostOfOne() {
+    assertEquals("Still #1 among 500 candidates. Its score fell from 9.845 to 9.709. The removed purchase, "
+            + "ICE CREAM PEN LIP GLOSS, had added to its score.",
+        EN.whatIfMove(1, 1, 500, 9.845f, 9.709f, ReasonTexts.Driver.REMOVED_HELPED, "ICE CREAM PEN LIP GLOSS", 1));
+    assertEquals("Up from #9 to #4 among 499 candidates. Its score rose from 8.000 to 8.500. The added purchase, "
+            + "TEAPOT, adds to its score.",
+        EN.whatIfMove(9, 4, 499, 8f, 8.5f, ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1));
+    assertEquals(" The added purchase, TEAPOT, holds it back.",
+        EN.whatIfMove(4, 9, 499, 8.5f, 8f, ReasonTexts.Driver.ADDED_HOLDS_BACK, "TEAPOT", 1)
+            .substring("Down from #4 to #9 among 499 candidates. Its score fell from 8.500 to 8.000.".length()));
+    assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1)
+        .endsWith(" The removed purchase, TEAPOT, had held it back."));
+    assertTrue(EN.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 1)
+        .endsWith(" The changed purchase's own share of its score points the other way: after the change the model "
+            + "reads the other purchases differently."));
+    assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1)
+        .endsWith("去掉的「茶壶」原先对它的得分有正向贡献。"));
+    assertTrue(ZH.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 1)
+        .endsWith("改动商品自身在其得分中的份额与这一变化的方向不符：改动后，模型对其余购买记录的解读发生了变化。"));
+  }
+
+  @Test
+  void driver_changedOfItsKind_countsTheAddedOrTheRemovedOrAll() {
+    assertEquals(2, ReasonTexts.Driver.ADDED_HELPS.changedOfItsKind(2, 5));
+    assertEquals(2, ReasonTexts.Driver.ADDED_HOLDS_BACK.changedOfItsKind(2, 5));
+    assertEquals(5, ReasonTexts.Driver.REMOVED_HELPED.changedOfItsKind(2, 5));
+    assertEquals(5, ReasonTexts.Driver.REMOVED_HELD_BACK.changedOfItsKind(2, 5));
+    assertEquals(7, ReasonTexts.Driver.NONE_POINTS_THAT_WAY.changedOfItsKind(2, 5));
   }
 
   /** A removal search over a window of 50 purchases. */
