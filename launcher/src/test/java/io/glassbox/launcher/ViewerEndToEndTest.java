@@ -9,6 +9,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.Item;
@@ -18,6 +19,7 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
@@ -505,6 +507,56 @@ class ViewerEndToEndTest {
         "[...document.querySelectorAll('#what-if-result table')[0].querySelectorAll('tbody tr')]"
             + ".map(tr => tr.dataset.itemId)")));
     Files.write(screenshotDir().resolve("viewer-why-not.png"), fullPage(page));
+  }
+
+  /**
+   * Each purchase's effect on a model-ranked item: the page shows the gateway's ExplainItem answer
+   * (every purchase the model read, the item's rank without it, the ones it would leave the top 10
+   * without in bold), and the purchase a model reason cites alone is there at the rank the reason
+   * states.
+   */
+  @Test
+  void page_eachPurchasesEffect_showsTheGatewaysExplainItem_withTheCitedPurchaseWhereItsReasonSaid()
+      throws Exception {
+    RecommendResponse shown = recommend(CUSTOMER, "en-US");
+    Reason reason = null;
+    RecommendedItem cited = null;
+    for (RecommendedItem item : shown.getItemsList()) {
+      for (Reason r : item.getReasonsList()) {
+        if (cited == null && r.getKind() == ReasonKind.REASON_KIND_HISTORY && r.getEvidenceItemIdsCount() == 1) {
+          reason = r;
+          cited = item;
+        }
+      }
+    }
+    assertTrue(cited != null, "a model reason cites a single purchase");
+    String item = cited.getItem().getItemId();
+    ExplainItemResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId(CUSTOMER).setItemId(item).setLimit(LIMIT).setLocale("en-US")
+            .build());
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    String line = "document.querySelector('li.recommendation[data-item-id=\"" + item + "\"]')";
+
+    page.evaluate(line + ".querySelector('.show-effects').click(); true");
+    page.await("['ready', 'error'].includes(" + line + ".querySelector('.effects').dataset.state)", PAGE_TIMEOUT);
+
+    String panel = page.evaluate(line + ".querySelector('.effects').textContent").getStringValue();
+    assertEquals("ready", page.evaluate(line + ".querySelector('.effects').dataset.state").getStringValue(), panel);
+    assertEquals(cited.getRank(), expected.getRank(), "ExplainItem ranks it where Recommend did");
+    assertTrue(panel.startsWith("#" + expected.getRank() + " of " + expected.getRankedCandidateCount()
+        + " candidates"), panel);
+    assertEquals(expected.getEffectsList().stream().map(e -> List.of(e.getItemId(), "#" + e.getRankWithout(),
+            e.getRankWithout() > LIMIT ? "leaves" : "")).toList(),
+        page.evaluate("[..." + line + ".querySelectorAll('table.effects tbody tr')].map(tr => "
+            + "[tr.dataset.itemId, tr.children[1].textContent, tr.className])").getListValue().getValuesList()
+            .stream().map(row -> strings(row)).toList());
+    assertEquals(List.of("#" + reason.getRankWithoutEvidence()), strings(page.evaluate("[..." + line
+        + ".querySelectorAll('table.effects tbody tr')].filter(tr => tr.dataset.itemId === '"
+        + reason.getEvidenceItemIds(0) + "').map(tr => tr.children[1].textContent)")),
+        "the cited purchase's row says what the reason says: " + reason.getText());
+    Files.write(screenshotDir().resolve("viewer-effects.png"), fullPage(page));
   }
 
   /** Why-not in Chinese: the page shows the gateway's Chinese answer and its own labels in Chinese. */

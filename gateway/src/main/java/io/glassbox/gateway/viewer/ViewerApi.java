@@ -10,6 +10,7 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
 import io.grpc.Channel;
@@ -66,6 +67,9 @@ final class ViewerApi {
       case "/api/why-not" -> whyNot(
           QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "item")),
           credentials(authorization));
+      case "/api/explain-item" -> explainItem(
+          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "item")),
+          credentials(authorization));
       default -> throw new ViewerException(404, "no such endpoint");
     };
   }
@@ -113,6 +117,17 @@ final class ViewerApi {
         .setLimit(query.limit())
         .build();
     return json(call(credentials, stub -> stub.whyNot(request)));
+  }
+
+  /** The item's rank, verified reasons and the effect of removing each purchase, for the user. */
+  private String explainItem(QueryParameters query, Metadata credentials) throws ViewerException {
+    UserExplainItemRequest request = UserExplainItemRequest.newBuilder()
+        .setUserId(query.user())
+        .setItemId(query.item())
+        .setLocale(query.locale())
+        .setLimit(query.limit())
+        .build();
+    return json(call(credentials, stub -> stub.explainItem(request)));
   }
 
   private <T> T call(Metadata credentials, Function<GatewayGrpc.GatewayBlockingStub, T> rpc)

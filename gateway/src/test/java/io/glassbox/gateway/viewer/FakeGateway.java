@@ -1,8 +1,10 @@
 package io.glassbox.gateway.viewer;
 
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfResponse;
@@ -30,10 +32,12 @@ final class FakeGateway extends GatewayGrpc.GatewayImplBase {
   final List<RecommendRequest> recommendRequests = new CopyOnWriteArrayList<>();
   final List<UserWhatIfRequest> whatIfRequests = new CopyOnWriteArrayList<>();
   final List<UserWhyNotRequest> whyNotRequests = new CopyOnWriteArrayList<>();
+  final List<UserExplainItemRequest> explainItemRequests = new CopyOnWriteArrayList<>();
   final List<String> authorizations = new CopyOnWriteArrayList<>();
   volatile RecommendResponse recommendReply = RecommendResponse.getDefaultInstance();
   volatile WhatIfResponse whatIfReply = WhatIfResponse.getDefaultInstance();
   volatile WhyNotResponse whyNotReply = WhyNotResponse.getDefaultInstance();
+  volatile ExplainItemResponse explainItemReply = ExplainItemResponse.getDefaultInstance();
   /** When set, every call fails with it. */
   volatile Status failure;
   /** When true, no call is ever answered; each ends by its deadline. */
@@ -68,6 +72,12 @@ final class FakeGateway extends GatewayGrpc.GatewayImplBase {
   public void whyNot(UserWhyNotRequest request, StreamObserver<WhyNotResponse> replies) {
     whyNotRequests.add(request);
     answer(whyNotReply, replies);
+  }
+
+  @Override
+  public void explainItem(UserExplainItemRequest request, StreamObserver<ExplainItemResponse> replies) {
+    explainItemRequests.add(request);
+    answer(explainItemReply, replies);
   }
 
   private <T> void answer(T reply, StreamObserver<T> replies) {

@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Message;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.HistoryChange;
+import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
@@ -128,6 +131,10 @@ class ViewerServerTest {
       "/api/why-not?item=b                          | user is required",
       "/api/why-not?user=a&item=b&item=c            | item must be given once",
       "/api/why-not?user=a&item=b&remove=c          | unknown query parameter; this endpoint takes",
+      "/api/explain-item?user=a                     | item is required: an item id of 1..128 characters",
+      "/api/explain-item?item=b                     | user is required",
+      "/api/explain-item?user=a&item=b&limit=51     | limit must be a whole number 1..50",
+      "/api/explain-item?user=a&item=b&add=c        | unknown query parameter; this endpoint takes",
   })
   void badQueryParameters_get400NamingTheRule_andNeverReachTheGateway(String path, String message)
       throws Exception {
@@ -138,7 +145,7 @@ class ViewerServerTest {
     assertFalse(reply.body().contains("fr-FR") || reply.body().contains("secretparam")
         || reply.body().contains("ten"), "echoed input: " + reply.body());
     assertTrue(gateway.recommendRequests.isEmpty() && gateway.whatIfRequests.isEmpty()
-        && gateway.whyNotRequests.isEmpty());
+        && gateway.whyNotRequests.isEmpty() && gateway.explainItemRequests.isEmpty());
   }
 
   @Test
@@ -194,6 +201,22 @@ class ViewerServerTest {
     assertEquals(gateway.whyNotReply, parse(reply.body(), WhyNotResponse.getDefaultInstance()));
     assertEquals(List.of(UserWhyNotRequest.newBuilder().setUserId("12348").setItemId("85123A").setLimit(10)
         .setLocale("zh-CN").build()), gateway.whyNotRequests);
+  }
+
+  @Test
+  void explainItem_forwardsUserItemLimitAndLocale_andAnswersTheGatewayReply() throws Exception {
+    gateway.explainItemReply = ExplainItemResponse.newBuilder().setRank(5).setTopK(8).setRankedCandidateCount(500)
+        .setScore(8.731f).setRetrieved(true)
+        .addEffects(HistoryItemEffect.newBuilder().setItemId("21213").setTitle("SKULL DOILIES").setRankWithout(13)
+            .setScoreChange(-0.41f).setContribution(0.37f))
+        .build();
+
+    HttpResponse<String> reply = get("/api/explain-item?user=12348&item=20727&limit=8&locale=zh-CN");
+
+    assertEquals(200, reply.statusCode(), reply.body());
+    assertEquals(gateway.explainItemReply, parse(reply.body(), ExplainItemResponse.getDefaultInstance()));
+    assertEquals(List.of(UserExplainItemRequest.newBuilder().setUserId("12348").setItemId("20727").setLimit(8)
+        .setLocale("zh-CN").build()), gateway.explainItemRequests);
   }
 
   @Test

@@ -92,6 +92,12 @@ const TEXTS = {
     rankAfter: "Its rank after buying it",
     trying: (remove, add) => "Trying: " + [remove ? `without ${remove}` : "", add ? `buying ${add}` : ""]
       .filter(Boolean).join(", ") + ".",
+    effects: "Each purchase's effect",
+    itemFacts: (r) => `#${r.rank} of ${r.rankedCandidateCount} candidates · score ${r.score.toFixed(3)}`,
+    effectsNote: (k) => "Each purchase the model read, removed on its own and re-scored on the record (older purchases "
+      + "slide in): the item's rank without it. This is what a model reason's “without it” measures; a share "
+      + `(its heatmap cell) is not. In bold: without that purchase alone it would leave your top ${k}.`,
+    noEffects: "The model reads none of this customer's purchases: no removal moves it.",
   },
   "zh-CN": {
     subtitle: "为什么推荐这些商品",
@@ -176,6 +182,11 @@ const TEXTS = {
     rankAfter: "购买后它的排名",
     trying: (remove, add) => "正在尝试：" + [remove ? `去掉${remove}` : "", add ? `购买${add}` : ""]
       .filter(Boolean).join("，") + "。",
+    effects: "每次购买的影响",
+    itemFacts: (r) => `在 ${r.rankedCandidateCount} 个候选商品中排第 ${r.rank} 位 · 得分 ${r.score.toFixed(3)}`,
+    effectsNote: (k) => "模型读取的每一项购买，逐一单独去掉，并在购买记录上重新打分（更早的购买会补进来）：去掉后该商品的排名。"
+      + `模型理由中的“去掉后”衡量的正是这个；份额（热力图中的单元格）并非如此。粗体行：仅去掉那一项购买，它就会跌出前 ${k} 位。`,
+    noEffects: "模型读不到此顾客的任何购买：去掉任何一项都不会让它移动。",
   },
 };
 
@@ -339,12 +350,56 @@ function renderRecommendations(response) {
     // A buy-again item is placed by rule: it has no model score to show.
     const buyAgain = entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN");
     const measure = buyAgain ? t("buyAgain") : `${t("score")} ${entry.score.toFixed(3)}`;
-    list.append(el("li", { class: "recommendation" + (buyAgain ? " buy-again" : ""), "data-item-id": entry.item.itemId },
+    const line = el("li", { class: "recommendation" + (buyAgain ? " buy-again" : ""), "data-item-id": entry.item.itemId },
       el("div", { class: "item-line" },
         el("span", { class: "title", text: entry.item.title || entry.item.itemId }),
         el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${measure}` })),
-      reasons));
+      reasons);
+    // The effect of removing each purchase the model read: for the items the model ranked, when it read any.
+    if (!buyAgain && !response.rankingDegraded && response.contributionHistory.length > 0) {
+      const panel = el("div", { class: "effects", hidden: "" });
+      const button = el("button", { type: "button", class: "show-effects", "aria-expanded": "false", text: t("effects") });
+      button.addEventListener("click", () => toggleEffects(entry.item.itemId, button, panel));
+      line.append(button, panel);
+    }
+    list.append(line);
   }
+}
+
+/** Opens (asking the gateway's ExplainItem the first time) or closes an item's effects panel. */
+async function toggleEffects(itemId, button, panel) {
+  const open = button.getAttribute("aria-expanded") === "true";
+  button.setAttribute("aria-expanded", String(!open));
+  panel.hidden = open;
+  if (open || panel.dataset.state === "ready" || panel.dataset.state === "loading") return;
+  panel.dataset.state = "loading";
+  panel.replaceChildren(el("p", { text: t("loading") }));
+  try {
+    renderEffects(panel, await api("explain-item", { user: state.user, item: itemId, locale: state.locale,
+      limit: modelPlaces(state.response) }));
+    panel.dataset.state = "ready";
+  } catch (error) {
+    panel.replaceChildren(el("p", { class: "error", text: error.message }));
+    panel.dataset.state = "error";
+  }
+}
+
+function renderEffects(panel, response) {
+  panel.replaceChildren(el("p", { class: "note effects-facts", text: t("itemFacts")(response) }));
+  if (response.effects.length === 0) {
+    panel.append(el("p", { class: "note", text: t("noEffects") }));
+    return;
+  }
+  panel.append(el("p", { class: "note", text: t("effectsNote")(response.topK) }),
+    table("effects", [t("purchase"), t("rankWithout"), t("scoreChange"), t("share")],
+      response.effects.map((e) => ({ id: e.itemId, cls: e.rankWithout > response.topK ? "leaves" : "",
+        cells: effectCells(e) }))));
+}
+
+/** A purchase's removal effect (a HistoryItemEffect) as table cells: purchase, rank without it, score change, share. */
+function effectCells(effect) {
+  return [`${effect.title || effect.itemId} (${effect.itemId})`, `#${effect.rankWithout}`, signed(effect.scoreChange),
+    signed(effect.contribution)];
 }
 
 /**
@@ -548,8 +603,7 @@ function renderWhyNot(response) {
   if (response.holdingBack.length > 0) {
     result.append(el("h3", { text: t("holdingBack") }), el("p", { class: "note", text: t("holdingBackNote") }),
       table("why-not holding-back", [t("purchase"), t("rankWithout"), t("scoreChange"), t("share")],
-        response.holdingBack.map((e) => ({ id: e.itemId, cells: [`${e.title || e.itemId} (${e.itemId})`,
-          `#${e.rankWithout}`, signed(e.scoreChange), signed(e.contribution)] }))));
+        response.holdingBack.map((e) => ({ id: e.itemId, cells: effectCells(e) }))));
   }
   const changes = [];
   if (response.smallestChange) {
