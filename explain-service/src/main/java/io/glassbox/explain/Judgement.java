@@ -34,12 +34,19 @@ sealed interface Judgement {
    * @param sufficient the evidence alone keeps the item in the top-k
    * @param topK the k of the top-k
    * @param rankedCount how many candidates the ranks are counted among
+   * @param othersNecessary how many other purchases of the model window, each left out alone, also
+   *     take the item out of the top-k (see {@link EvidenceSearch#withOthersNecessary}); 0 unless
+   *     the reason is necessary and cites one purchase
    */
   record Cited(
       List<String> itemIds, Measurement removal, int rankWithEvidenceOnly, boolean necessary,
-      boolean sufficient, int topK, int rankedCount) implements Judgement {
+      boolean sufficient, int topK, int rankedCount, int othersNecessary) implements Judgement {
     public Cited {
       itemIds = List.copyOf(itemIds);
+    }
+
+    Cited withOthersNecessary(int count) {
+      return new Cited(itemIds, removal, rankWithEvidenceOnly, necessary, sufficient, topK, rankedCount, count);
     }
   }
 

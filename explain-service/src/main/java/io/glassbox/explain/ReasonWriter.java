@@ -18,7 +18,7 @@ final class ReasonWriter {
         .setKind(ReasonKind.REASON_KIND_HISTORY)
         .setText(ReasonTexts.forLocale(locale).history(evidenceTitles, removal.rank(),
             removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary(),
-            cited.sufficient()))
+            cited.sufficient(), cited.othersNecessary()))
         .setLocale(locale)
         .addAllEvidenceItemIds(cited.itemIds())
         .addAllEvidenceTitles(evidenceTitles)
@@ -30,6 +30,7 @@ final class ReasonWriter {
         .setSufficient(cited.sufficient())
         .setRankWithEvidenceOnly(cited.rankWithEvidenceOnly())
         .setRankedCandidateCount(cited.rankedCount())
+        .setOtherNecessaryPurchases(cited.othersNecessary())
         .build();
   }
 

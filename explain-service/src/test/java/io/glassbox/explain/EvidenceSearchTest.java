@@ -108,6 +108,28 @@ class EvidenceSearchTest {
   }
 
   @Test
+  void withOthersNecessary_countsTheOtherPurchasesThatAloneTakeItOutOfTheTopK() {
+    // Top 2: t is #1; without a it is #6, without b #3 (out too), without c #2 (still in).
+    CounterfactualScores singles = scores(Map.of(
+        Counterfactual.BASELINE, row(6f),
+        Counterfactual.without(List.of("a")), row(0.5f),
+        Counterfactual.without(List.of("b")), row(3.5f),
+        Counterfactual.without(List.of("c")), row(4.5f),
+        Counterfactual.only(List.of("a")), row(4.5f)));
+    Judgement necessary = SEARCH.judge("t", List.of("a"), singles);
+
+    Judgement.Cited counted = assertInstanceOf(Judgement.Cited.class,
+        SEARCH.withOthersNecessary(necessary, "t", List.of("c", "b", "a", "b"), singles));
+
+    assertEquals(1, counted.othersNecessary(), "b, counted once; not a itself, not c");
+    assertEquals(List.of("a"), counted.itemIds());
+    Judgement.Cited pair = new Judgement.Cited(List.of("a", "c"), new Measurement(1, 6, 6f, 0.5f), 1, true, true, 2, 6, 0);
+    assertEquals(pair, SEARCH.withOthersNecessary(pair, "t", List.of("c", "b", "a"), singles), "a set: none said");
+    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6, 0);
+    assertEquals(drop, SEARCH.withOthersNecessary(drop, "t", List.of("c", "b", "a"), singles), "not necessary");
+  }
+
+  @Test
   void minimumEffect_itemOutsideTheTopK_needsTheRankDrop() {
     MinimumEffect rule = new MinimumEffect(10, 3);
 
@@ -122,8 +144,8 @@ class EvidenceSearchTest {
 
   @Test
   void citedBeside_aNecessaryOtherReason_keepsOnlyNecessaryHistoryEvidence() {
-    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6);
-    Judgement.Cited necessary = new Judgement.Cited(List.of("a"), new Measurement(1, 5, 6f, 3f), 1, true, true, 2, 6);
+    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6, 0);
+    Judgement.Cited necessary = new Judgement.Cited(List.of("a"), new Measurement(1, 5, 6f, 3f), 1, true, true, 2, 6, 0);
 
     assertInstanceOf(Judgement.NotCited.class, drop.citedBeside(true));
     assertEquals(drop, drop.citedBeside(false));

@@ -99,9 +99,12 @@ class ExplainServiceTest {
           () -> assertEquals(4, reason.getRankedCandidateCount(), "u is unknown to the model"),
           () -> assertEquals(4, response.getRankedCandidateCount()),
           () -> assertEquals("en-US", reason.getLocale()),
+          // Without b alone t (3.5) falls below x (4) too; without c (5) it does not.
+          () -> assertEquals(1, reason.getOtherNecessaryPurchases()),
           () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would "
-              + "drop out of your top 1 new picks, to #2 instead of #1 among 4 candidates. That purchase alone "
-              + "would keep it in your top 1 new picks.", reason.getText()),
+              + "drop out of your top 1 new picks, to #2 instead of #1 among 4 candidates. It would also drop out "
+              + "without one other purchase. That purchase alone would keep it in your top 1 new picks.",
+              reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));
       // Leave-one-out on the shortlist; then, on every candidate, the screened removals and the
       // sufficiency of the same sets, in one call.
@@ -338,7 +341,7 @@ class ExplainServiceTest {
           .setTopK(1).setLocale("zh-CN").build());
 
       assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
-          + "在 4 个候选商品中从第 1 位降到第 2 位。仅凭这件商品，它也会留在您的前 1 个新推荐中。",
+          + "在 4 个候选商品中从第 1 位降到第 2 位。只去掉另外一件购买，它也会跌出。仅凭这件商品，它也会留在您的前 1 个新推荐中。",
           response.getExplanations(0).getReasons(0).getText());
       // The shop's orders holding both, as the caller sent them (the feature service's count).
       assertEquals("它曾和您买过的「PARTY BUNTING」（7 笔订单）被一起购买。", response.getExplanations(1).getReasons(0).getText());

@@ -346,6 +346,7 @@ class GatewayExplainRealDataTest {
         "some candidate was bought in the trend window");
     int checkedReasons = 0;
     int checkedTrends = 0;
+    int checkedOthers = 0;
     for (int i = 0; i < top.getItemsCount(); i++) {
       RecommendedItem item = top.getItems(i);
       String id = item.getItem().getItemId();
@@ -363,6 +364,21 @@ class GatewayExplainRealDataTest {
           assertEquals(i + 1, reason.getRank(), id);
           assertEquals(served.rank(id, reason.getEvidenceItemIdsList()), reason.getRankWithoutEvidence(),
               "rank of " + id + " without " + reason.getEvidenceItemIdsList());
+          if (reason.getNecessary() && reason.getEvidenceItemIdsCount() == 1) {
+            // Recommend counts them on its shortlist (at least this many), ExplainItem exactly.
+            int others = othersNecessaryAlone(id, reason.getEvidenceItemIds(0), explained.getHistoryItemIdsList(),
+                reason.getTopK());
+            boolean fromExplainItem = explained.getReasonsList().contains(reason);
+            assertTrue(fromExplainItem ? others == reason.getOtherNecessaryPurchases()
+                    : others >= reason.getOtherNecessaryPurchases(),
+                id + ": " + others + " other purchases each take it out, the reason says "
+                    + reason.getOtherNecessaryPurchases());
+            assertEquals(reason.getOtherNecessaryPurchases() > 0, reason.getText().contains("It would also drop out"),
+                reason.getText());
+            checkedOthers += reason.getOtherNecessaryPurchases();
+          } else {
+            assertEquals(0, reason.getOtherNecessaryPurchases(), reason.getText());
+          }
           checkedReasons++;
         } else if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
           assertEquals(i + 1, reason.getRank(), id);
@@ -378,6 +394,17 @@ class GatewayExplainRealDataTest {
     }
     assertTrue(checkedReasons > 0, "a top-20 item has a history reason");
     assertTrue(checkedTrends > 0, "a top-20 item is carried by the trend term");
+    assertTrue(checkedOthers > 0, "some cited purchase is one of several each necessary alone");
+  }
+
+  /**
+   * How many purchases of {@code window} other than {@code evidence}, each removed alone from the
+   * record (fresh Score calls), take {@code itemId} out of the top {@code topK}.
+   */
+  private static int othersNecessaryAlone(String itemId, String evidence, List<String> window, int topK) {
+    return (int) new java.util.LinkedHashSet<>(window).stream()
+        .filter(other -> !other.equals(evidence) && served.rank(itemId, List.of(other)) > topK)
+        .count();
   }
 
   /**

@@ -69,17 +69,22 @@ public final class ReasonTexts {
    * @param necessary removing the evidence takes the item out of the top-k
    * @param sufficient the evidence alone puts it in the top-k: keeps it there when {@code rank}
    *     is within it, brings it in when not (ExplainItem asks about any item)
+   * @param othersNecessary how many other purchases, each left out alone, also take it out of
+   *     the top-k (said when > 0: "It would also drop out without any one of 16 other purchases.")
    */
   public String history(
       List<String> titles, int rank, int rankWithout, int rankedCount, int topK,
-      boolean necessary, boolean sufficient) {
+      boolean necessary, boolean sufficient, int othersNecessary) {
     if (titles.isEmpty()) {
       throw new IllegalArgumentException("a history reason cites at least one title");
     }
     String count = titles.size() == 1 ? "one" : "several";
     String key = "history." + count + (necessary ? ".necessary" : "");
-    Object[] args = {list(titles), rank, rankWithout, rankedCount, topK};
+    Object[] args = {list(titles), rank, rankWithout, rankedCount, topK, othersNecessary};
     String text = format(key, args);
+    if (othersNecessary > 0) {
+      text += format(othersNecessary == 1 ? "history.othersNecessary.one" : "history.othersNecessary", args);
+    }
     if (!sufficient) {
       return text;
     }
