@@ -129,6 +129,11 @@ final class ModelInsights {
         tally.necessary += cited.necessary() ? 1 : 0;
         tally.sufficient += cited.sufficient() ? 1 : 0;
         tally.evidenceItems += cited.itemIds().size();
+        if (cited.necessary() && cited.itemIds().size() == 1) {
+          tally.singleNecessary++;
+          tally.singleNecessaryWithOthers += cited.othersNecessary() > 0 ? 1 : 0;
+          tally.othersNecessary += cited.othersNecessary();
+        }
         for (String evidence : cited.itemIds()) {
           tally.recency(window.size() - window.lastIndexOf(evidence)).cited++;
           tally.citedTotal++;
@@ -167,6 +172,9 @@ final class ModelInsights {
     int withRecentPurchases;
     long evidenceItems;
     long citedTotal;
+    int singleNecessary;
+    int singleNecessaryWithOthers;
+    long othersNecessary;
     final Map<Integer, Position> recency = new HashMap<>();
     final Map<List<String>, Integer> pairs = new HashMap<>();
     final Map<String, Integer> drivers = new HashMap<>();
@@ -201,6 +209,9 @@ final class ModelInsights {
           .setTrendNecessaryRate(ratio(trendNecessary, trendCited))
           .setAnyModelReasonCoverage(ratio(anyModelReason, items))
           .setItemsWithRecentPurchases(withRecentPurchases)
+          .setSingleNecessaryReasons(singleNecessary)
+          .setSingleNecessaryWithOthers(singleNecessaryWithOthers)
+          .setMeanOtherNecessaryPurchases(ratio(othersNecessary, singleNecessary))
           .setTopK(query.topK())
           .setModelVersion(version);
       trendWindow.ifPresent(response::setRecentPurchasesWindow);

@@ -517,6 +517,9 @@ class InteractiveRealDataTest {
     int evidence = 0;
     int anyModel = 0;
     int withRecent = 0;
+    int singles = 0;
+    int singlesWithOthers = 0;
+    int others = 0;
     for (String item : ranked.subList(0, TOP_K)) {
       List<Reason> reasons = suite.explain.explainItem(
           ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build()).getReasonsList();
@@ -530,6 +533,11 @@ class InteractiveRealDataTest {
       historyNecessary += historyReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
       historySufficient += historyReason.filter(Reason::getSufficient).isPresent() ? 1 : 0;
       evidence += historyReason.map(Reason::getEvidenceItemIdsCount).orElse(0);
+      Optional<Reason> singleNecessary =
+          historyReason.filter(r -> r.getNecessary() && r.getEvidenceItemIdsCount() == 1);
+      singles += singleNecessary.isPresent() ? 1 : 0;
+      singlesWithOthers += singleNecessary.filter(r -> r.getOtherNecessaryPurchases() > 0).isPresent() ? 1 : 0;
+      others += singleNecessary.map(Reason::getOtherNecessaryPurchases).orElse(0);
       anyModel += reasons.stream().anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY
           || r.getKind() == ReasonKind.REASON_KIND_TREND) ? 1 : 0;
       withRecent += recent.count(item) > 0 ? 1 : 0;
@@ -544,6 +552,11 @@ class InteractiveRealDataTest {
     assertEquals(history == 0 ? 0 : historySufficient / (double) history, insights.getSufficientRate(), 1e-9);
     assertEquals(history == 0 ? 0 : evidence / (double) history, insights.getMeanEvidenceSize(), 1e-9);
     assertEquals(withRecent, insights.getItemsWithRecentPurchases());
+    // Insights count on the shortlist as Recommend does, ExplainItem among every candidate.
+    assertTrue(singles > 0 && singlesWithOthers > 0, "a cited purchase is one of several each necessary alone");
+    assertEquals(singles, insights.getSingleNecessaryReasons());
+    assertTrue(insights.getSingleNecessaryWithOthers() <= singlesWithOthers);
+    assertTrue(insights.getMeanOtherNecessaryPurchases() * singles <= others + 1e-9);
     assertEquals(ranking.getRecentPurchasesWindow(), insights.getRecentPurchasesWindow());
     assertTrue(insights.getAnyModelReasonCoverage() >= insights.getModelReasonCoverage());
   }

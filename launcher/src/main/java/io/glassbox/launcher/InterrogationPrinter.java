@@ -122,6 +122,10 @@ final class InterrogationPrinter {
     out.append(String.format(Locale.ROOT, "  citing purchases: %.3f of items; necessary %.3f, sufficient %.3f; "
             + "%.2f purchases cited per reason%n", response.getModelReasonCoverage(), response.getNecessaryRate(),
         response.getSufficientRate(), response.getMeanEvidenceSize()));
+    out.append(String.format(Locale.ROOT, "  necessary reasons citing one purchase: %d; %d of them with other "
+            + "purchases that alone take the item out too (%.2f others on average)%n",
+        response.getSingleNecessaryReasons(), response.getSingleNecessaryWithOthers(),
+        response.getMeanOtherNecessaryPurchases()));
     if (response.hasRecentPurchasesWindow()) {
       out.append(String.format(Locale.ROOT, "  citing recent sales (%d days): %.3f of items; necessary %.3f%n",
           response.getRecentPurchasesWindow().getSeconds() / 86_400, response.getTrendReasonCoverage(),
