@@ -24,6 +24,8 @@ record Counterfactual(Kind kind, Set<String> items) {
   }
 
   static final Counterfactual BASELINE = new Counterfactual(Kind.WITHOUT, Set.of());
+  /** The record reduced to nothing: no purchases at all. */
+  static final Counterfactual NO_PURCHASES = new Counterfactual(Kind.ONLY, Set.of());
 
   Counterfactual {
     requireNonNull(kind, "kind");

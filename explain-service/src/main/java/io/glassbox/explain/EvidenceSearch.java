@@ -137,6 +137,8 @@ final class EvidenceSearch {
     // scored without a call of their own. They are short (the set alone), and the model service
     // runs rows of a shorter padded length as an inference of their own, so they cost little.
     measured.forEach(forItem -> forItem.forEach(set -> rows.add(sufficiencyRow(set))));
+    // And the record reduced to nothing: a set is sufficient vacuously when no purchases are too.
+    rows.add(Counterfactual.NO_PURCHASES);
     session.score(List.copyOf(rows));
     List<Optional<List<String>>> chosen = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
@@ -294,8 +296,10 @@ final class EvidenceSearch {
       return new Judgement.NotCited();
     }
     int rankOnly = scores.rank(itemId, sufficiencyRow(evidence)).orElse(0);
+    int rankWithNoPurchases = scores.has(Counterfactual.NO_PURCHASES)
+        ? scores.rank(itemId, Counterfactual.NO_PURCHASES).orElse(0) : 0;
     return new Judgement.Cited(evidence, removal.get(), rankOnly, rule.isNecessary(removal.get()),
-        rule.isSufficient(rankOnly), rule.topK(), scores.rankedCount(), 0);
+        rule.isSufficient(rankOnly), rule.topK(), scores.rankedCount(), 0, rankWithNoPurchases);
   }
 
   /**

@@ -200,6 +200,8 @@ public final class FaithfulnessEvaluation {
         }
       }
     }
+    // The record reduced to nothing: sufficiency that no purchases at all would also give is vacuous.
+    rows.add(Counterfactual.NO_PURCHASES);
     session.score(List.copyOf(rows));
     CounterfactualScores scores = session.scores();
     checkTrendReasons(top, ours, session, report);
@@ -227,6 +229,7 @@ public final class FaithfulnessEvaluation {
           tally.evidenceItems += c.itemIds().size();
           tally.necessary += c.necessary() ? 1 : 0;
           tally.sufficient += c.sufficient() ? 1 : 0;
+          tally.sufficientBeyondNone += c.sufficient() && !c.inTopKWithNoPurchases() ? 1 : 0;
         }
         List<String> ordering = orderings.get(method).get(t);
         for (int j = 0; j <= DELETION_STEPS; j++) {
@@ -300,6 +303,7 @@ public final class FaithfulnessEvaluation {
           && c.rankWithEvidenceOnly() == reason.getRankWithEvidenceOnly()
           && c.necessary() == reason.getNecessary()
           && c.sufficient() == reason.getSufficient()
+          && c.rankWithNoPurchases() == reason.getRankWithNoPurchases()
           && c.rankedCount() == reason.getRankedCandidateCount();
       if (!exact) {
         report.reasonsMismatched++;
@@ -325,6 +329,8 @@ public final class FaithfulnessEvaluation {
     int cited;
     int necessary;
     int sufficient;
+    /** Sufficient while not in the top-k with no purchases at all. */
+    int sufficientBeyondNone;
     long evidenceItems;
     final int[] stillInTopK = new int[DELETION_STEPS + 1];
   }
@@ -400,6 +406,14 @@ public final class FaithfulnessEvaluation {
       return ratio(tallies.get(method).sufficient, tallies.get(method).cited);
     }
 
+    /**
+     * PS counting only evidence whose item is not in the top-k with no purchases at all too: the
+     * others are sufficient vacuously (their texts say "but so would no purchases at all").
+     */
+    public double sufficiencyBeyondNone(Method method) {
+      return ratio(tallies.get(method).sufficientBeyondNone, tallies.get(method).cited);
+    }
+
     /** Harmonic mean of PN and PS. */
     public double fns(Method method) {
       double pn = necessity(method);
@@ -444,18 +458,20 @@ public final class FaithfulnessEvaluation {
       out.append(String.format(Locale.ROOT, "%-22s %14.3f %7s%n", "any model reason",
           modelReasonCoverage(), "-"));
       out.append(String.format(Locale.ROOT, "history evidence by method (same citation rule):%n"));
-      out.append(String.format(Locale.ROOT, "%-10s %9s %7s %7s %6s %8s   %s%n", "evidence",
-          "coverage", "PN@" + topK, "PS@" + topK, "F_NS", "mean|E|",
+      out.append(String.format(Locale.ROOT, "%-10s %9s %7s %7s %7s %6s %8s   %s%n", "evidence",
+          "coverage", "PN@" + topK, "PS@" + topK, "PS@" + topK + "*", "F_NS", "mean|E|",
           "deletion curve: share still in top " + topK + " after removing 0..5 items"));
       for (Method method : Method.values()) {
         StringBuilder curve = new StringBuilder();
         for (int j = 0; j <= DELETION_STEPS; j++) {
           curve.append(String.format(Locale.ROOT, "%s%.3f", j == 0 ? "" : " ", stillInTopK(method, j)));
         }
-        out.append(String.format(Locale.ROOT, "%-10s %9.3f %7.3f %7.3f %6.3f %8.2f   %s%n",
+        out.append(String.format(Locale.ROOT, "%-10s %9.3f %7.3f %7.3f %7.3f %6.3f %8.2f   %s%n",
             method.name().toLowerCase(Locale.ROOT), coverage(method), necessity(method),
-            sufficiency(method), fns(method), meanEvidenceSize(method), curve));
+            sufficiency(method), sufficiencyBeyondNone(method), fns(method), meanEvidenceSize(method), curve));
       }
+      out.append(String.format(Locale.ROOT, "PS@%d*: sufficient, and not in the top %d with no purchases at all "
+          + "(that would keep it there too)%n", topK, topK));
       return out.toString();
     }
   }

@@ -128,6 +128,7 @@ final class ModelInsights {
         tally.cited++;
         tally.necessary += cited.necessary() ? 1 : 0;
         tally.sufficient += cited.sufficient() ? 1 : 0;
+        tally.sufficientWithNoPurchases += cited.sufficient() && cited.inTopKWithNoPurchases() ? 1 : 0;
         tally.evidenceItems += cited.itemIds().size();
         if (cited.necessary() && cited.itemIds().size() == 1) {
           tally.singleNecessary++;
@@ -173,6 +174,7 @@ final class ModelInsights {
     long evidenceItems;
     long citedTotal;
     int singleNecessary;
+    int sufficientWithNoPurchases;
     int singleNecessaryWithOthers;
     long othersNecessary;
     final Map<Integer, Position> recency = new HashMap<>();
@@ -212,6 +214,7 @@ final class ModelInsights {
           .setSingleNecessaryReasons(singleNecessary)
           .setSingleNecessaryWithOthers(singleNecessaryWithOthers)
           .setMeanOtherNecessaryPurchases(ratio(othersNecessary, singleNecessary))
+          .setSufficientWithNoPurchases(sufficientWithNoPurchases)
           .setTopK(query.topK())
           .setModelVersion(version);
       trendWindow.ifPresent(response::setRecentPurchasesWindow);

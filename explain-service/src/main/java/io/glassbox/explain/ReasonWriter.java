@@ -16,9 +16,9 @@ final class ReasonWriter {
     Measurement removal = cited.removal();
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_HISTORY)
-        .setText(ReasonTexts.forLocale(locale).history(evidenceTitles, removal.rank(),
-            removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary(),
-            cited.sufficient(), cited.othersNecessary()))
+        .setText(ReasonTexts.forLocale(locale).history(new ReasonTexts.HistoryClaim(evidenceTitles,
+            removal.rank(), removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary(),
+            cited.sufficient(), cited.othersNecessary(), cited.inTopKWithNoPurchases())))
         .setLocale(locale)
         .addAllEvidenceItemIds(cited.itemIds())
         .addAllEvidenceTitles(evidenceTitles)
@@ -31,6 +31,7 @@ final class ReasonWriter {
         .setRankWithEvidenceOnly(cited.rankWithEvidenceOnly())
         .setRankedCandidateCount(cited.rankedCount())
         .setOtherNecessaryPurchases(cited.othersNecessary())
+        .setRankWithNoPurchases(cited.rankWithNoPurchases())
         .build();
   }
 

@@ -103,7 +103,8 @@ class ExplainServiceTest {
           () -> assertEquals(1, reason.getOtherNecessaryPurchases()),
           () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would "
               + "drop out of your top 1 new picks, to #2 instead of #1 among 4 candidates. It would also drop out "
-              + "without one other purchase. That purchase alone would keep it in your top 1 new picks.",
+              + "without one other purchase. That purchase alone would keep it in your top 1 new picks, but so would no "
+              + "purchases at all.",
               reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));
       // Leave-one-out on the shortlist; then, on every candidate, the screened removals and the
@@ -113,9 +114,11 @@ class ExplainServiceTest {
       assertEquals(1 + 4, calls.get(0).getRowsCount(), "baseline and each history item removed");
       // Predicted from the single removals: without a (the strongest helper) t falls to #2, out
       // of the top 1; without {a, b} furthest (#3).
-      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("c", "d"), List.of("a"), List.of("a", "b")),
+      // With no purchases every candidate scores 0: tied, t ranks #1 as well (the text says so).
+      assertEquals(List.of(HISTORY, List.of("b", "c", "d"), List.of("c", "d"), List.of("a"), List.of("a", "b"), List.of()),
           calls.get(1).getRowsList().stream().map(r -> List.copyOf(r.getHistoryItemIdsList())).toList(),
-          "baseline, the record without each screened set and reduced to it, against every candidate");
+          "baseline, the record without each screened set and reduced to it, and with no purchases, against every "
+              + "candidate");
       assertEquals(List.of("", VERSION), calls.stream().map(ScoreRequest::getModelVersion).toList());
       assertFaithful(scorer(), Integer.MAX_VALUE, request, response);
     }
@@ -266,7 +269,7 @@ class ExplainServiceTest {
       assertFalse(reason.getNecessary());
       assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER and JUMBO BAG RED RETROSPOT: "
           + "without them, it would rank #3 instead of #1 among 4 candidates. Those purchases alone "
-          + "would keep it in your top 3 new picks.", reason.getText());
+          + "would keep it in your top 3 new picks, but so would no purchases at all.", reason.getText());
       assertFaithful(scorer(), Integer.MAX_VALUE, 1, request, response);
     }
   }
@@ -341,7 +344,7 @@ class ExplainServiceTest {
           .setTopK(1).setLocale("zh-CN").build());
 
       assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
-          + "在 4 个候选商品中从第 1 位降到第 2 位。只去掉另外一件购买，它也会跌出。仅凭这件商品，它也会留在您的前 1 个新推荐中。",
+          + "在 4 个候选商品中从第 1 位降到第 2 位。只去掉另外一件购买，它也会跌出。仅凭这件商品，它也会留在您的前 1 个新推荐中；不过即使没有任何购买，它也会留在其中。",
           response.getExplanations(0).getReasons(0).getText());
       // The shop's orders holding both, as the caller sent them (the feature service's count).
       assertEquals("它曾和您买过的「PARTY BUNTING」（7 笔订单）被一起购买。", response.getExplanations(1).getReasons(0).getText());

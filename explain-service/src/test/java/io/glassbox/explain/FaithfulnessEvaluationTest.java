@@ -72,6 +72,11 @@ class FaithfulnessEvaluationTest {
     assertTrue(table.contains(String.format(java.util.Locale.ROOT, "trend (count set to 0) %14.3f %7.3f",
         report.trendCoverage(), report.trendNecessity())), table);
     assertTrue(table.contains("any model reason"), table);
+    // Our reasons' rank with no purchases is among the numbers re-scored above.
+    for (FaithfulnessEvaluation.Method method : FaithfulnessEvaluation.Method.values()) {
+      assertTrue(report.sufficiencyBeyondNone(method) <= report.sufficiency(method), method.name());
+    }
+    assertTrue(table.contains("PS@" + TOP_K + "*: sufficient, and not in the top " + TOP_K), table);
   }
 
   @Test

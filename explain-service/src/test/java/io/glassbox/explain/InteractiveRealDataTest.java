@@ -519,6 +519,7 @@ class InteractiveRealDataTest {
     int withRecent = 0;
     int singles = 0;
     int singlesWithOthers = 0;
+    int sufficientAnyway = 0;
     int others = 0;
     for (String item : ranked.subList(0, TOP_K)) {
       List<Reason> reasons = suite.explain.explainItem(
@@ -532,6 +533,8 @@ class InteractiveRealDataTest {
       history += historyReason.isPresent() ? 1 : 0;
       historyNecessary += historyReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
       historySufficient += historyReason.filter(Reason::getSufficient).isPresent() ? 1 : 0;
+      sufficientAnyway += historyReason.filter(r -> r.getSufficient() && r.getRankWithNoPurchases() <= TOP_K)
+          .isPresent() ? 1 : 0;
       evidence += historyReason.map(Reason::getEvidenceItemIdsCount).orElse(0);
       Optional<Reason> singleNecessary =
           historyReason.filter(r -> r.getNecessary() && r.getEvidenceItemIdsCount() == 1);
@@ -555,6 +558,7 @@ class InteractiveRealDataTest {
     // Insights count on the shortlist as Recommend does, ExplainItem among every candidate.
     assertTrue(singles > 0 && singlesWithOthers > 0, "a cited purchase is one of several each necessary alone");
     assertEquals(singles, insights.getSingleNecessaryReasons());
+    assertEquals(sufficientAnyway, insights.getSufficientWithNoPurchases());
     assertTrue(insights.getSingleNecessaryWithOthers() <= singlesWithOthers);
     assertTrue(insights.getMeanOtherNecessaryPurchases() * singles <= others + 1e-9);
     assertEquals(ranking.getRecentPurchasesWindow(), insights.getRecentPurchasesWindow());
@@ -568,9 +572,11 @@ class InteractiveRealDataTest {
     int rank = rank(score(record, candidates), item);
     int withoutEvidence = rank(score(without(record, evidence), candidates), item);
     int withOnly = rank(score(record.stream().filter(evidence::contains).toList(), candidates), item);
+    int withNothing = rank(score(List.of(), candidates), item);
     assertEquals(rank, reason.getRank());
     assertEquals(withoutEvidence, reason.getRankWithoutEvidence());
     assertEquals(withOnly, reason.getRankWithEvidenceOnly());
+    assertEquals(withNothing, reason.getRankWithNoPurchases());
     assertEquals(rank <= TOP_K && withoutEvidence > TOP_K, reason.getNecessary());
     assertEquals(withOnly <= TOP_K, reason.getSufficient());
     assertTrue(reason.getNecessary() || withoutEvidence - rank >= 3, "minimum effect");
@@ -580,9 +586,13 @@ class InteractiveRealDataTest {
       String said = rank <= TOP_K
           ? (zh ? "也会留在您的前 " : " alone would keep it in your top ")
           : (zh ? "就会进入您的前 " : " alone would bring it into your top ");
-      assertTrue(reason.getText().contains(said + TOP_K + (zh ? " 个新推荐" : " new picks.")), reason.getText());
+      assertTrue(reason.getText().contains(said + TOP_K + (zh ? " 个新推荐" : " new picks")), reason.getText());
+      // With no purchases at all in the top-k too, it says that the evidence's sufficiency is vacuous.
+      assertEquals(withNothing <= TOP_K,
+          reason.getText().contains(zh ? "不过即使没有任何购买" : ", but so would no purchases at all."), reason.getText());
     }
   }
+
 
   /** Re-scores a trend reason: the full record, the item's recent purchases set to 0. */
   private static void assertTrendReasonExact(String item, Reason reason) {

@@ -364,6 +364,8 @@ class GatewayExplainRealDataTest {
           assertEquals(i + 1, reason.getRank(), id);
           assertEquals(served.rank(id, reason.getEvidenceItemIdsList()), reason.getRankWithoutEvidence(),
               "rank of " + id + " without " + reason.getEvidenceItemIdsList());
+          assertEquals(served.rank(id, served.record()), reason.getRankWithNoPurchases(),
+              "rank of " + id + " with no purchases");
           if (reason.getNecessary() && reason.getEvidenceItemIdsCount() == 1) {
             // Recommend counts them on its shortlist (at least this many), ExplainItem exactly.
             int others = othersNecessaryAlone(id, reason.getEvidenceItemIds(0), explained.getHistoryItemIdsList(),

@@ -119,9 +119,10 @@ final class InterrogationPrinter {
     out.append(String.format(Locale.ROOT, "  %d customers with a record explained, %d items; with a model reason "
         + "(purchases or trend): %.3f%n", response.getUsersExplained(), response.getItemsExplained(),
         response.getAnyModelReasonCoverage()));
-    out.append(String.format(Locale.ROOT, "  citing purchases: %.3f of items; necessary %.3f, sufficient %.3f; "
-            + "%.2f purchases cited per reason%n", response.getModelReasonCoverage(), response.getNecessaryRate(),
-        response.getSufficientRate(), response.getMeanEvidenceSize()));
+    out.append(String.format(Locale.ROOT, "  citing purchases: %.3f of items; necessary %.3f, sufficient %.3f "
+            + "(%d of those items in the top %d with no purchases at all too); %.2f purchases cited per reason%n",
+        response.getModelReasonCoverage(), response.getNecessaryRate(), response.getSufficientRate(),
+        response.getSufficientWithNoPurchases(), response.getTopK(), response.getMeanEvidenceSize()));
     out.append(String.format(Locale.ROOT, "  necessary reasons citing one purchase: %d; %d of them with other "
             + "purchases that alone take the item out too (%.2f others on average)%n",
         response.getSingleNecessaryReasons(), response.getSingleNecessaryWithOthers(),

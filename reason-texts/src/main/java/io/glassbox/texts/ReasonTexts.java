@@ -57,9 +57,7 @@ public final class ReasonTexts {
   }
 
   /**
-   * A reason that cites history items, stating what the counterfactual measured: "Because you
-   * bought A and B: without them, it would drop out of your top 10 new picks, to #27 instead of #3 among
-   * 480 candidates. Those purchases alone would keep it in your top 10 new picks."
+   * What the counterfactual rows measured of a history reason, for {@link #history}.
    *
    * @param titles the evidence titles, at least one
    * @param rank the item's rank with the full record
@@ -71,24 +69,39 @@ public final class ReasonTexts {
    *     is within it, brings it in when not (ExplainItem asks about any item)
    * @param othersNecessary how many other purchases, each left out alone, also take it out of
    *     the top-k (said when > 0: "It would also drop out without any one of 16 other purchases.")
+   * @param inTopKWithNoPurchases with no purchases at all the item is in the top-k too: the
+   *     evidence's sufficiency then says nothing of it, and the text says so
    */
-  public String history(
-      List<String> titles, int rank, int rankWithout, int rankedCount, int topK,
-      boolean necessary, boolean sufficient, int othersNecessary) {
-    if (titles.isEmpty()) {
-      throw new IllegalArgumentException("a history reason cites at least one title");
+  public record HistoryClaim(
+      List<String> titles, int rank, int rankWithout, int rankedCount, int topK, boolean necessary,
+      boolean sufficient, int othersNecessary, boolean inTopKWithNoPurchases) {
+    public HistoryClaim {
+      titles = List.copyOf(titles);
+      if (titles.isEmpty()) {
+        throw new IllegalArgumentException("a history reason cites at least one title");
+      }
     }
-    String count = titles.size() == 1 ? "one" : "several";
-    String key = "history." + count + (necessary ? ".necessary" : "");
-    Object[] args = {list(titles), rank, rankWithout, rankedCount, topK, othersNecessary};
+  }
+
+  /**
+   * A reason that cites history items, stating what the counterfactual measured: "Because you
+   * bought A and B: without them, it would drop out of your top 10 new picks, to #27 instead of #3 among
+   * 480 candidates. Those purchases alone would keep it in your top 10 new picks."
+   */
+  public String history(HistoryClaim claim) {
+    String count = claim.titles().size() == 1 ? "one" : "several";
+    String key = "history." + count + (claim.necessary() ? ".necessary" : "");
+    Object[] args = {list(claim.titles()), claim.rank(), claim.rankWithout(), claim.rankedCount(), claim.topK(),
+        claim.othersNecessary()};
     String text = format(key, args);
-    if (othersNecessary > 0) {
-      text += format(othersNecessary == 1 ? "history.othersNecessary.one" : "history.othersNecessary", args);
+    if (claim.othersNecessary() > 0) {
+      text += format(claim.othersNecessary() == 1 ? "history.othersNecessary.one" : "history.othersNecessary", args);
     }
-    if (!sufficient) {
+    if (!claim.sufficient()) {
       return text;
     }
-    return text + format("history." + count + ".sufficient" + (rank <= topK ? "" : ".into"), args);
+    return text + format("history." + count + ".sufficient" + (claim.rank() <= claim.topK() ? "" : ".into")
+        + (claim.inTopKWithNoPurchases() ? ".anyway" : ""), args);
   }
 
   /**
