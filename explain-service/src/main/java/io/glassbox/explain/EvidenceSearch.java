@@ -306,8 +306,8 @@ final class EvidenceSearch {
    * {@code judgement} with how many other purchases of {@code window}, each left out alone, also
    * take the item out of the top-k, when it is a necessary reason citing one purchase: said
    * beside it, since "without it, it would drop out" of an item at the edge of the top-k is true
-   * of many purchases (on 40 customers of the embedded data, two in three such reasons had at
-   * least one, and an item at #10 fourteen on average). Counted on the leave-one-out rows
+   * of many purchases (over 200 customers of the embedded data, 402 of 602 such reasons had at
+   * least one, 5.04 on average; at #10 nearly every purchase does). Counted on the leave-one-out rows
    * ({@code singles}); on a shortlist that is a lower bound, never an overcount: a candidate off
    * the shortlist can only push the item lower.
    */

@@ -173,8 +173,8 @@ final class ModelInsights {
     int withRecentPurchases;
     long evidenceItems;
     long citedTotal;
-    int singleNecessary;
     int sufficientWithNoPurchases;
+    int singleNecessary;
     int singleNecessaryWithOthers;
     long othersNecessary;
     final Map<Integer, Position> recency = new HashMap<>();
