@@ -229,6 +229,9 @@ class ViewerEndToEndTest {
     assertReasonBadgesNameEveryKind(page, expected);
     assertTrue(expected.getItemsList().stream().flatMap(item -> item.getReasonsList().stream())
         .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND), "the trend term carries some item");
+    assertTrue(expected.getItemsList().stream().flatMap(item -> item.getReasonsList().stream())
+        .anyMatch(r -> r.getSufficient() && r.getRankWithNoPurchases() <= r.getTopK()),
+        "some item is in the top 10 with no purchases at all too");
 
     assertHeatmapPixelsFollowTheValues(page, expected);
   }
@@ -383,6 +386,15 @@ class ViewerEndToEndTest {
             + r.getRankedCandidateCount() + ")")
         .toList();
     assertEquals(expectedMoves, trendMoves);
+    // Sufficiency that no purchases at all would give too is not shown as a mark in the reason's favour.
+    List<String> sufficiency = strings(page.evaluate("[...document.querySelectorAll("
+        + "'.reason[data-kind=REASON_KIND_HISTORY] .badge.sufficiency')].map(b => b.textContent + ' ' + b.className)"));
+    List<String> expectedSufficiency = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY)
+        .map(r -> !r.getSufficient() ? "not sufficient badge sufficiency no"
+            : r.getRankWithNoPurchases() <= r.getTopK() ? "sufficient, as is no purchase badge sufficiency no"
+            : "sufficient badge sufficiency yes")
+        .toList();
+    assertEquals(expectedSufficiency, sufficiency);
     long buyAgain = expected.getItemsList().stream()
         .filter(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)).count();
     assertEquals(buyAgain, page.evaluate("document.querySelectorAll('li.recommendation.buy-again').length")

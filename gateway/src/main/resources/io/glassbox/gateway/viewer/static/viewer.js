@@ -38,6 +38,7 @@ const TEXTS = {
     buyAgain: "one of your regular items, placed first by rule (not scored by the model)",
     necessary: "necessary", notNecessary: "not necessary",
     sufficient: "sufficient", notSufficient: "not sufficient",
+    sufficientAnyway: "sufficient, as is no purchase",
     rankMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without it`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     trendMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without its recent sales`
@@ -131,6 +132,7 @@ const TEXTS = {
     buyAgain: "您常买的商品，按规则排在前面（不是模型打分）",
     necessary: "必要", notNecessary: "非必要",
     sufficient: "充分", notSufficient: "不充分",
+    sufficientAnyway: "充分，无购买亦然",
     rankMove: (reason) => `排名 ${reason.rank} → 去掉后 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     trendMove: (reason) => `排名 ${reason.rank} → 不计近期销量时 ${reason.rankWithoutEvidence}`
@@ -335,8 +337,7 @@ function renderRecommendations(response) {
         line.append(
           el("span", { class: "badge " + (reason.necessary ? "yes" : "no"),
             text: reason.necessary ? t("necessary") : t("notNecessary") }),
-          el("span", { class: "badge " + (reason.sufficient ? "yes" : "no"),
-            text: reason.sufficient ? t("sufficient") : t("notSufficient") }),
+          sufficiencyBadge(reason),
           el("span", { class: "measure", text: t("rankMove")(reason) }));
       } else if (reason.kind === "REASON_KIND_TREND") {
         // The trend term's counterfactual is its own removal: necessity only (no evidence set).
@@ -400,6 +401,16 @@ function renderEffects(panel, response) {
 function effectCells(effect) {
   return [`${effect.title || effect.itemId} (${effect.itemId})`, `#${effect.rankWithout}`, signed(effect.scoreChange),
     signed(effect.contribution)];
+}
+
+/**
+ * Whether the evidence alone keeps the item in the top: not a mark in its favour when no purchases
+ * at all would too (its text says so), so then it is shown as plainly as "not sufficient".
+ */
+function sufficiencyBadge(reason) {
+  const anyway = reason.sufficient && reason.rankWithNoPurchases > 0 && reason.rankWithNoPurchases <= reason.topK;
+  const key = anyway ? "sufficientAnyway" : reason.sufficient ? "sufficient" : "notSufficient";
+  return el("span", { class: "badge sufficiency " + (reason.sufficient && !anyway ? "yes" : "no"), text: t(key) });
 }
 
 /**
