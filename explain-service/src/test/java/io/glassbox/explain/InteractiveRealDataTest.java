@@ -232,6 +232,23 @@ class InteractiveRealDataTest {
    * its recent purchases are not counted), never places in the customer's picks.
    */
   @Test
+  void whyNot_smallestChangeIsThePurchaseHoldingItBackMost_saysSoOnce() {
+    int found = 0;
+    for (String item : ranked.subList(TOP_K, TOP_K + 10)) {
+      WhyNotResponse response = suite.explain.whyNot(WhyNotRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+      if (response.hasSmallestChange() && response.getSmallestChange().getRemoveItemIdsList()
+          .equals(List.of(response.getHoldingBack(0).getItemId()))) {
+        String title = response.getHoldingBack(0).getTitle();
+        assertTrue(response.getText().contains("Your purchase of " + title + " holds it back: without it, it would "
+            + "enter your top 10 new picks, at #" + response.getSmallestChange().getRankAfter() + "."), response.getText());
+        assertFalse(response.getText().contains("Without " + title + ","), "said twice: " + response.getText());
+        found++;
+      }
+    }
+    assertTrue(found > 0, "for some item of #11-#20 the smallest change is leaving out what holds it back most");
+  }
+
+  @Test
   void whyNot_itemNotRetrieved_saysSoAndRanksItBesideTheCandidatesWithoutItsRecentSales() {
     String item = Stream.of("21758", "22458", "22875", "35915B")
         .filter(id -> !ranking.getCandidateItemIdsList().contains(id) && !record.contains(id)).findFirst().orElseThrow();

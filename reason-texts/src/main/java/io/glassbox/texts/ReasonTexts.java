@@ -235,10 +235,17 @@ public final class ReasonTexts {
     } else {
       text = new StringBuilder(format("whynot.outside", rank, rankedCount, topK));
     }
+    int searched = search.searched();
+    boolean changeIsTheHeldBack = search.heldBackTitle() != null
+        && search.changeTitles().equals(List.of(search.heldBackTitle()));
+    if (changeIsTheHeldBack) {
+      // One sentence, not the same removal said twice ("without it, #9" and "Without A, at #9").
+      text.append(format("whynot.heldBack.change" + variant, list(search.changeTitles()), search.changeRank(), topK));
+      return text.toString();
+    }
     if (search.heldBackTitle() != null) {
       text.append(format("whynot.heldBack", list(List.of(search.heldBackTitle())), search.heldBackRank()));
     }
-    int searched = search.searched();
     if (!search.changeTitles().isEmpty()) {
       text.append(format("whynot.change" + variant, list(search.changeTitles()), search.changeRank(), topK));
     } else if (searched >= 2) {

@@ -298,6 +298,18 @@ class ReasonTextsTest {
   }
 
   @Test
+  void whyNot_smallestChangeIsTheStrongestHeldBackPurchase_saysItOnce_inBothLocalesAndVariants() {
+    assertEquals("It ranks #11 among 500 candidates, outside your top 10 new picks. Your purchase of A holds it back: "
+        + "without it, it would enter your top 10 new picks, at #9.",
+        EN.whyNot(11, 500, 10, true, searched("A", 9, List.of("A"), 9, 3, 5)));
+    assertEquals("It is not among the 500 items retrieved for you, so Recommend does not rank it. Scored beside them "
+        + "without its recent sales, it would be #40 of 501. Your purchase of A holds it back: without it, it would "
+        + "be #9, within the top 10 of them.", EN.whyNot(40, 501, 10, false, searched("A", 9, List.of("A"), 9, 3, 5)));
+    assertEquals("它在 500 个候选商品中排第 11 位，不在您的前 10 个新推荐之内。您购买过的「A」拖累了它：如果没有它，它会进入您的前 10 个"
+        + "新推荐，排第 9 位。", ZH.whyNot(11, 500, 10, true, searched("A", 9, List.of("A"), 9, 3, 5)));
+  }
+
+  @Test
   void whyNot_itemNotRetrieved_saysRecommendDoesNotRankIt_andSpeaksOfTheModelsRankingNotOfPicks() {
     assertEquals("It is not among the 500 items retrieved for you, so Recommend does not rank it. Scored beside them "
         + "without its recent sales, it would be #40 of 501. Your purchase of A holds it back: without it, it would "
