@@ -327,6 +327,7 @@ function renderRecommendations(response) {
   document.getElementById("show-new-picks").hidden = !allBuyAgain(response);
   const list = document.getElementById("recommendations");
   list.replaceChildren();
+  const rows = new Set(heatmapRows(response));
   for (const entry of response.items) {
     const reasons = el("ul", { class: "reasons" });
     for (const reason of entry.reasons) {
@@ -356,8 +357,8 @@ function renderRecommendations(response) {
         el("span", { class: "title", text: entry.item.title || entry.item.itemId }),
         el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${measure}` })),
       reasons);
-    // The effect of removing each purchase the model read: for the items the model ranked, when it read any.
-    if (!buyAgain && !response.rankingDegraded && response.contributionHistory.length > 0) {
+    // The effect of removing each purchase the model read: for the heatmap's rows (the items the model ranked).
+    if (rows.has(entry)) {
       const panel = el("div", { class: "effects", hidden: "" });
       const button = el("button", { type: "button", class: "show-effects", "aria-expanded": "false", text: t("effects") });
       button.addEventListener("click", () => toggleEffects(entry.item.itemId, button, panel));
