@@ -38,11 +38,15 @@ final class UserDataClient {
     this.timeout = requireNonNull(timeout, "timeout");
   }
 
-  /** The user's most recent {@code maxEvents} items, oldest first; empty for an unknown user. */
+  /**
+   * The items of the user's most recent {@code maxEvents} purchases, oldest first (the record the
+   * model reads: no clicks, adds to cart or feedback); empty for a user without purchases.
+   */
   List<String> record(String userId, int maxEvents) {
     try {
       return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-          .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(userId).setMaxEvents(maxEvents).build())
+          .getUserHistory(GetUserHistoryRequest.newBuilder()
+              .setUserId(userId).setMaxEvents(maxEvents).setPurchasesOnly(true).build())
           .getEventsList().stream().map(Event::getItemId).toList();
     } catch (StatusRuntimeException e) {
       throw DependencyErrors.translate(DEPENDENCY, e);

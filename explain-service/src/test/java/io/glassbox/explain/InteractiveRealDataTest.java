@@ -6,14 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.AdditionTrial;
+import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetModelInsightsRequest;
 import io.glassbox.api.v1.GetModelInsightsResponse;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
+import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -22,6 +26,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.api.v1.UserEvent;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfRequest;
@@ -39,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -519,6 +525,26 @@ class InteractiveRealDataTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> suite.explain.getModelInsights(GetModelInsightsRequest.getDefaultInstance()));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+  }
+
+  @Test
+  void record_isThePurchasesTheModelReads_notClicksAddsToCartOrFeedback() {
+    String user = "record-test-" + UUID.randomUUID();
+    FeatureServiceGrpc.newBlockingStub(suite.feature).withDeadlineAfter(30, TimeUnit.SECONDS).ingestEvents(
+        IngestEventsRequest.newBuilder()
+            .addEvents(userEvent(user, "22423", 1_000, "purchase"))
+            .addEvents(userEvent(user, "85099B", 2_000, "click"))
+            .addEvents(userEvent(user, "85123A", 3_000, "add_to_cart"))
+            .addEvents(userEvent(user, "84879", 4_000, "feedback_negative"))
+            .addEvents(userEvent(user, "22720", 5_000, ""))
+            .build());
+
+    assertEquals(List.of("22423", "22720"), new UserDataClient(suite.feature, Duration.ofSeconds(30)).record(user, 50));
+  }
+
+  private static UserEvent userEvent(String user, String itemId, long seconds, String type) {
+    return UserEvent.newBuilder().setUserId(user).setEvent(Event.newBuilder().setItemId(itemId)
+        .setTime(Timestamp.newBuilder().setSeconds(seconds)).setEventType(type)).build();
   }
 
   @Test

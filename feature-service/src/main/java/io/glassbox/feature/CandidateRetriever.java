@@ -60,7 +60,7 @@ public final class CandidateRetriever {
   /** Up to {@code limit} candidates for {@code userId}, best first. */
   public Retrieval retrieve(String userId, int limit, boolean excludeHistory) {
     var user = store.userItems(userId, recentItems);
-    Set<String> excluded = excludeHistory && user.isPresent() ? user.get().allItemIds() : Set.of();
+    Set<String> excluded = excludeHistory && user.isPresent() ? user.get().excludedItemIds() : Set.of();
 
     List<String> recent = user.isPresent() ? user.get().recentDistinctItemIds() : List.of();
     List<Scored> coPurchase = coPurchaseCandidates(recent, excluded);

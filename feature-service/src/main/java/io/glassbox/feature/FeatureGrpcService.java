@@ -84,11 +84,16 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     }
     int maxRegular = limitOrDefault("max_regular_items", request.getMaxRegularItems(),
         DEFAULT_MAX_REGULAR_ITEMS, MAX_REGULAR_ITEMS);
+    // Purchases only: the whole retained record is read, so that other events do not take
+    // purchases' places among the last max_events.
+    boolean purchasesOnly = request.getPurchasesOnly();
+    int read = purchasesOnly ? Integer.MAX_VALUE : maxEvents;
     // With regular items asked for, one read of the record answers both.
     Optional<EventStore.HistoryWithRegularItems> both = minBaskets > 0
-        ? Optional.of(call(() -> store.historyWithRegularItems(userId, maxEvents, minBaskets, maxRegular)))
+        ? Optional.of(call(() -> store.historyWithRegularItems(userId, read, minBaskets, maxRegular)))
         : Optional.empty();
-    UserHistory history = both.isPresent() ? both.get().history() : call(() -> store.history(userId, maxEvents));
+    UserHistory record = both.isPresent() ? both.get().history() : call(() -> store.history(userId, read));
+    UserHistory history = purchasesOnly ? record.lastPurchases(maxEvents) : record;
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
         .setKnownUser(history.knownUser())

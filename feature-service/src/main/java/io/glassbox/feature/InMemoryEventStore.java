@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InMemoryEventStore implements EventStore {
   private static final Logger log = LoggerFactory.getLogger(InMemoryEventStore.class);
-  private static final byte NEGATIVE_FEEDBACK = (byte) EventType.FEEDBACK_NEGATIVE.ordinal();
   private static final EventType[] TYPES = EventType.values();
   private static final long EVICTION_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -138,16 +137,11 @@ public final class InMemoryEventStore implements EventStore {
       if (timeline == null) {
         return Optional.empty();
       }
-      Set<String> recent = new LinkedHashSet<>();
-      Set<String> all = new LinkedHashSet<>();
+      UserItems.Collector items = new UserItems.Collector(maxRecent);
       for (int i = timeline.size - 1; i >= 0; i--) {
-        String itemId = s.itemIds.get(timeline.items[i]);
-        all.add(itemId);
-        if (recent.size() < maxRecent && timeline.types[i] != NEGATIVE_FEEDBACK) {
-          recent.add(itemId);
-        }
+        items.add(s.itemIds.get(timeline.items[i]), TYPES[timeline.types[i]]);
       }
-      return Optional.of(new UserItems(List.copyOf(recent), all));
+      return Optional.of(items.collected());
     } finally {
       s.lock.readLock().unlock();
     }

@@ -379,16 +379,11 @@ public final class RedisEventStore implements EventStore {
       if (members.isEmpty()) {
         return Optional.empty();
       }
-      Set<String> recent = new LinkedHashSet<>();
-      Set<String> all = new LinkedHashSet<>();
+      UserItems.Collector items = new UserItems.Collector(maxRecent);
       for (int i = members.size() - 1; i >= 0; i--) {
-        String itemId = TimelineMember.itemId(members.get(i));
-        all.add(itemId);
-        if (recent.size() < maxRecent && TimelineMember.type(members.get(i)) != EventType.FEEDBACK_NEGATIVE) {
-          recent.add(itemId);
-        }
+        items.add(TimelineMember.itemId(members.get(i)), TimelineMember.type(members.get(i)));
       }
-      return Optional.of(new UserItems(List.copyOf(recent), all));
+      return Optional.of(items.collected());
     });
   }
 

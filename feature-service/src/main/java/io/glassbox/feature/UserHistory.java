@@ -14,6 +14,13 @@ public record UserHistory(List<RecordedEvent> events, long totalEvents, boolean 
     events = List.copyOf(events);
   }
 
+  /** The last {@code maxPurchases} purchases among these events, oldest first; the same counts. */
+  public UserHistory lastPurchases(int maxPurchases) {
+    List<RecordedEvent> purchases = events.stream().filter(event -> event.type() == EventType.PURCHASE).toList();
+    return new UserHistory(purchases.subList(Math.max(0, purchases.size() - maxPurchases), purchases.size()),
+        totalEvents, knownUser);
+  }
+
   /** The history of a user the store has never seen. */
   public static UserHistory unknown() {
     return new UserHistory(List.of(), 0, false);

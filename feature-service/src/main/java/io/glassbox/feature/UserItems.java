@@ -1,18 +1,49 @@
 package io.glassbox.feature;
 
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The items of one user's history, read in one consistent snapshot for retrieval.
+ * The items of one user's record that retrieval reads, in one consistent snapshot.
  *
- * @param recentDistinctItemIds the most recent distinct items, most recent first, leaving out
- *     negative feedback
- * @param allItemIds every item in the user's history
+ * @param recentDistinctItemIds the most recently bought distinct items, most recent first: the
+ *     co-purchase seeds ("bought together with X, which you bought"); clicks, adds to cart and
+ *     feedback are no purchases
+ * @param excludedItemIds the items {@code exclude_history} leaves out: those the user bought or
+ *     gave negative feedback on (items only clicked or added to the cart stay candidates)
  */
-public record UserItems(List<String> recentDistinctItemIds, Set<String> allItemIds) {
+public record UserItems(List<String> recentDistinctItemIds, Set<String> excludedItemIds) {
   public UserItems {
     recentDistinctItemIds = List.copyOf(recentDistinctItemIds);
-    allItemIds = Set.copyOf(allItemIds);
+    excludedItemIds = Set.copyOf(excludedItemIds);
+  }
+
+  /** Builds {@link UserItems} from a user's events, read newest first. */
+  static final class Collector {
+    private final int maxRecent;
+    private final Set<String> recent = new LinkedHashSet<>();
+    private final Set<String> excluded = new HashSet<>();
+
+    Collector(int maxRecent) {
+      this.maxRecent = maxRecent;
+    }
+
+    /** The next event, each older than the one before. */
+    void add(String itemId, EventType type) {
+      if (type == EventType.PURCHASE) {
+        excluded.add(itemId);
+        if (recent.size() < maxRecent) {
+          recent.add(itemId);
+        }
+      } else if (type == EventType.FEEDBACK_NEGATIVE) {
+        excluded.add(itemId);
+      }
+    }
+
+    UserItems collected() {
+      return new UserItems(List.copyOf(recent), excluded);
+    }
   }
 }

@@ -159,6 +159,48 @@ class FeatureGrpcServiceTest {
     assertInvalid("max_events", () -> history(USER, 1001));
   }
 
+  private static GetUserHistoryResponse purchases(String user, int maxEvents, int regularMinBaskets) {
+    return stub.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).setMaxEvents(maxEvents)
+        .setPurchasesOnly(true).setRegularItemsMinBaskets(regularMinBaskets).build());
+  }
+
+  @Test
+  void getUserHistory_purchasesOnly_returnsTheLastPurchasesPastLaterEvents() {
+    String user = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(event(user, POPULAR_ITEM, 500, "click"))
+        .addEvents(event(user, INGEST_ITEM, 1_000, ""))
+        .addEvents(event(user, OTHER_INGEST_ITEM, 2_000, "purchase"))
+        .addEvents(event(user, POPULAR_ITEM, 3_000, "click"))
+        .addEvents(event(user, POPULAR_ITEM, 4_000, "add_to_cart"))
+        .addEvents(event(user, INGEST_ITEM, 5_000, "feedback_negative"))
+        .build());
+
+    for (int regularMinBaskets : new int[] {0, 2}) {
+      GetUserHistoryResponse response = purchases(user, 2, regularMinBaskets);
+      assertEquals(List.of(INGEST_ITEM, OTHER_INGEST_ITEM), itemIds(response.getEventsList()));
+      assertEquals(List.of("purchase", "purchase"),
+          response.getEventsList().stream().map(Event::getEventType).toList());
+      assertTrue(response.getKnownUser());
+      assertEquals(6, response.getTotalEvents());
+    }
+    assertEquals(List.of(OTHER_INGEST_ITEM), itemIds(purchases(user, 1, 0).getEventsList()));
+    // Every type when not asked: the last two events are the add to cart and the feedback.
+    assertEquals(List.of(POPULAR_ITEM, INGEST_ITEM), itemIds(history(user, 2).getEventsList()));
+  }
+
+  @Test
+  void getUserHistory_purchasesOnlyOfAUserWithoutPurchases_isEmptyButKnown() {
+    String user = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event(user, POPULAR_ITEM, 500, "click")).build());
+
+    GetUserHistoryResponse response = purchases(user, 50, 0);
+
+    assertEquals(0, response.getEventsCount());
+    assertTrue(response.getKnownUser());
+    assertEquals(1, response.getTotalEvents());
+  }
+
   private static GetUserHistoryResponse regular(String user, int minBaskets, int maxItems) {
     return stub.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).setMaxEvents(3)
         .setRegularItemsMinBaskets(minBaskets).setMaxRegularItems(maxItems).build());
@@ -362,6 +404,29 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
+  void retrieveCandidates_userWithClicksOnly_getsPopularItemsIncludingTheClickedOne() {
+    String user = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(event(user, POPULAR_ITEM, 500, "click"))
+        .addEvents(event(user, OTHER_INGEST_ITEM, 600, "add_to_cart"))
+        .build());
+
+    RetrieveCandidatesResponse response = retrieve(user, 20, true);
+
+    // A click is no purchase: it seeds no co-purchase candidate ("which you bought") and does not
+    // take the item out of the candidates, as a purchase or negative feedback does.
+    assertTrue(response.getKnownUser());
+    assertEquals(POPULAR_ITEM, response.getCandidates(0).getItemId());
+    for (Candidate candidate : response.getCandidatesList()) {
+      assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), candidate.getSourcesList());
+    }
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event(user, POPULAR_ITEM, 700, "feedback_negative"))
+        .build());
+    assertTrue(retrieve(user, 20, true).getCandidatesList().stream()
+        .noneMatch(candidate -> candidate.getItemId().equals(POPULAR_ITEM)));
+  }
+
+  @Test
   void retrieveCandidates_badInput_isInvalidArgumentNamingTheField() {
     assertInvalid("user_id", () -> retrieve("", 10, false));
     assertInvalid("user_id", () -> retrieve("u".repeat(129), 10, false));
@@ -394,9 +459,9 @@ class FeatureGrpcServiceTest {
     assertTrue(candidates.getKnownUser());
     Candidate first = candidates.getCandidates(0);
     assertEquals(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, first.getSources(0));
-    assertTrue(Set.of(INGEST_ITEM, OTHER_INGEST_ITEM).containsAll(first.getViaItemIdsList()));
-    assertFalse(candidates.getCandidatesList().stream()
-        .anyMatch(c -> Set.of(INGEST_ITEM, OTHER_INGEST_ITEM).contains(c.getItemId())));
+    // The purchase seeds co-purchase candidates and leaves the candidates; the click does neither.
+    assertEquals(List.of(INGEST_ITEM), first.getViaItemIdsList());
+    assertFalse(candidates.getCandidatesList().stream().anyMatch(c -> c.getItemId().equals(INGEST_ITEM)));
   }
 
   @Test

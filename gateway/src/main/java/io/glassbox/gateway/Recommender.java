@@ -92,9 +92,11 @@ final class Recommender {
         context.fixedContextExecutor(directExecutor()));
     FeatureServiceGrpc.FeatureServiceFutureStub features =
         feature.withDeadline(request.budget().callerDeadline());
+    // The model reads purchases only: it was trained on them, and its reasons say "you bought".
     GetUserHistoryRequest.Builder historyRequest = GetUserHistoryRequest.newBuilder()
         .setUserId(query.userId())
-        .setMaxEvents(config.historyEvents());
+        .setMaxEvents(config.historyEvents())
+        .setPurchasesOnly(true);
     // The user's regular items for the buy-again places, counted over their whole record.
     int buyAgainPlaces = query.buyAgainPlaces(config);
     if (buyAgainPlaces > 0) {
@@ -283,16 +285,17 @@ final class Recommender {
   /** What the feature service knows about the user, and the answer's buy-again places. */
   private record Retrieval(
       GetUserHistoryResponse history, RetrieveCandidatesResponse candidates, BuyAgain buyAgain) {
-    /** The user's recent items, oldest first (repeats kept: the model reads them in order). */
+    /** The user's recent purchases, oldest first (repeats kept: the model reads them in order). */
     List<String> historyItemIds() {
       return history.getEventsList().stream().map(Event::getItemId).toList();
     }
 
+    /** No purchase of the user: unknown, or known by clicks, adds to cart or feedback alone. */
     boolean coldStart() {
-      return !history.getKnownUser();
+      return history.getEventsCount() == 0;
     }
 
-    /** An unknown user's items scored without recent purchases: their scores are biases alone. */
+    /** A new shopper's items scored without recent purchases: their scores are biases alone. */
     boolean nothingForTheModelToExplain() {
       return coldStart() && recentWindow().isEmpty();
     }

@@ -117,7 +117,7 @@ final class UserExplainer {
     Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest
-        .newBuilder().setUserId(userId).setMaxEvents(config.historyEvents()).build());
+        .newBuilder().setUserId(userId).setMaxEvents(config.historyEvents()).setPurchasesOnly(true).build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
     // Counted as Recommend counts them, so the explanation ranks by the served score.

@@ -15,6 +15,7 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.HistoryChange;
+import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.Reason;
@@ -29,6 +30,7 @@ import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.api.v1.UserEvent;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
@@ -415,6 +417,49 @@ class GatewayExplainRealDataTest {
    * with the ranks of fresh Score calls; the other items keep their best-seller reason.
    */
   @Test
+  void clicksAddsToCartAndNegativeFeedback_areNotReadAsPurchases() {
+    String user = "clicks-only-" + UUID.randomUUID();
+    ServedRanking cold = ServedRanking.read(direct, served.model(), user);
+    String clicked = cold.order().get(0);
+    String carted = cold.order().get(2);
+    String turnedDown = cold.order().get(1);
+    // Stamped before the trend window, so that no item's recent sales change for the other tests.
+    Timestamp before = Timestamp.newBuilder().setSeconds(1_300_000_000L).build();
+    stub().submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId(user).setItemId(clicked)
+        .setType(FeedbackType.FEEDBACK_TYPE_CLICK).setTime(before).build());
+    stub().submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId(user).setItemId(carted)
+        .setType(FeedbackType.FEEDBACK_TYPE_ADD_TO_CART).setTime(before).build());
+    FeatureServiceGrpc.newBlockingStub(direct).withDeadlineAfter(30, TimeUnit.SECONDS).ingestEvents(
+        IngestEventsRequest.newBuilder().addEvents(UserEvent.newBuilder().setUserId(user).setEvent(Event.newBuilder()
+            .setItemId(turnedDown).setTime(before).setEventType("feedback_negative"))).build());
+
+    RecommendResponse response = stub().recommend(RecommendRequest.newBuilder().setUserId(user).setLimit(10).build());
+
+    // Ranked on an empty record, as a new shopper's, without the turned-down item; the clicked
+    // and carted items stay candidates, and no reason says they were bought.
+    ServedRanking after = ServedRanking.read(direct, served.model(), user);
+    assertEquals(List.of(), after.record());
+    assertEquals(after.order().subList(0, 10), ids(response));
+    assertEquals(List.of(clicked, carted), List.of(ids(response).get(0), ids(response).get(1)));
+    assertFalse(after.order().contains(turnedDown));
+    assertTrue(response.getColdStart(), "no purchase: a new shopper's popular items");
+    for (RecommendedItem item : response.getItemsList()) {
+      for (Reason reason : item.getReasonsList()) {
+        assertEquals(0, reason.getEvidenceItemIdsCount(), reason.getText());
+        assertFalse(reason.getText().contains("you bought"), reason.getText());
+      }
+    }
+    ExplainItemResponse explained = stub().explainItem(UserExplainItemRequest.newBuilder()
+        .setUserId(user).setItemId(clicked).build());
+    assertEquals(1, explained.getRank());
+    assertEquals(0, explained.getEffectsCount());
+    StatusRuntimeException notBought = expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(
+        UserWhatIfRequest.newBuilder().setUserId(user).addRemoveItemIds(clicked).build()));
+    assertTrue(notBought.getStatus().getDescription().contains("is not in the purchase record"),
+        notBought.getStatus().getDescription());
+  }
+
+  @Test
   void recommend_unknownUser_statesTheTrendTermsEffectOnTheServedRanking() {
     String user = "no-such-customer-" + UUID.randomUUID();
     ServedRanking cold = ServedRanking.read(direct, served.model(), user);
@@ -464,8 +509,9 @@ class GatewayExplainRealDataTest {
       ModelInfo info = ModelServiceGrpc.newBlockingStub(modelChannel).withDeadlineAfter(30, TimeUnit.SECONDS)
           .getModelInfo(GetModelInfoRequest.getDefaultInstance());
       assertTrue(info.hasTrend(), "the shipped model has a trend term");
+      // The model reads the purchases of the record, as it was trained on them.
       List<String> record = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user)
-              .setMaxEvents(GatewayConfig.DEFAULT_HISTORY_EVENTS).build())
+              .setMaxEvents(GatewayConfig.DEFAULT_HISTORY_EVENTS).setPurchasesOnly(true).build())
           .getEventsList().stream().map(Event::getItemId).toList();
       RetrieveCandidatesResponse retrieved = features.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
           .setUserId(user).setLimit(GatewayConfig.DEFAULT_CANDIDATE_COUNT).setExcludeHistory(true)

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** The gateway's SubmitFeedback: records what a shopper did with an item. */
 @Command(name = "feedback", description = "Record what a shopper did with an item (a purchase unless --type "
     + "says otherwise) through the gateway, once per request id; a purchase joins their record, so their next "
-    + "recommendations and reasons read it.")
+    + "recommendations and reasons read it (the model reads purchases only: a click or an add to cart is stored "
+    + "and changes no ranking).")
 final class FeedbackCommand implements Callable<Integer> {
   /** The kinds of feedback, as typed. */
   enum Type {
@@ -64,7 +65,9 @@ final class FeedbackCommand implements Callable<Integer> {
       String what = String.format(Locale.ROOT, "%s of %s by %s", type.name().replace('_', '-'), itemId, userId);
       System.out.println(response.getDuplicate()
           ? "Already recorded: " + what + " (request id " + id + "); stored once."
-          : "Recorded: " + what + " (request id " + id + "; resend with --request-id " + id + " to record it once).");
+          : "Recorded: " + what + " (request id " + id + "; resend with --request-id " + id + " to record it once)."
+              + (type == Type.purchase ? ""
+                  : " The model reads purchases only, so recommendations do not change."));
       return 0;
     });
   }
