@@ -214,6 +214,12 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     } catch (UnknownItemException e) {
       throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
           + "\" is not in the catalogue; only catalogue items can be ingested");
+    } catch (EventIdConflictException e) {
+      int index = e.eventIndex();
+      throw Status.ALREADY_EXISTS.withDescription("events[" + index + "].event_id \""
+          + request.getEvents(index).getEventId() + "\" was already used for another event of this user ("
+          + e.earlierEvent() + "); a resend must repeat that event, and a new event needs a new id; nothing was stored")
+          .asRuntimeException();
     }
     log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());
     reply(responses, IngestEventsResponse.newBuilder()

@@ -223,19 +223,27 @@ public final class InMemoryEventStore implements EventStore {
     int evicted;
     s.lock.writeLock().lock();
     try {
-      // Resolve every item before touching anything, so that a bad event stores nothing.
+      // Resolve every item and check every event id before touching anything, so that a bad
+      // event stores nothing.
       for (int i = 0; i < events.size(); i++) {
-        String itemId = events.get(i).event().itemId();
+        NewEvent event = events.get(i);
+        String itemId = event.event().itemId();
         Integer index = s.itemIndex.get(itemId);
         if (index == null) {
           throw new UnknownItemException(i, itemId);
         }
         items[i] = index;
+        Optional<String> earlier = event.dedupeKey().isEmpty() ? Optional.empty()
+            : s.recentIds.identityOf(event.dedupeKey());
+        if (earlier.isPresent() && !earlier.get().equals(event.identity())) {
+          throw new EventIdConflictException(i, earlier.get());
+        }
       }
+      NewEvent.requireConsistentIds(events);
       for (int i = 0; i < events.size(); i++) {
         NewEvent event = events.get(i);
         String key = event.dedupeKey();
-        if (!key.isEmpty() && !s.recentIds.add(key)) {
+        if (!key.isEmpty() && !s.recentIds.add(key, event.identity())) {
           duplicates++;
           continue;
         }

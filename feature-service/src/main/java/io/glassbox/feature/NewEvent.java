@@ -2,6 +2,10 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * An event to ingest, with the user it belongs to.
  *
@@ -25,5 +29,33 @@ public record NewEvent(String userId, RecordedEvent event, String eventId) {
    */
   String dedupeKey() {
     return eventId.isEmpty() ? "" : userId.length() + ":" + userId + eventId;
+  }
+
+  /**
+   * What a resend under the same event id must repeat: the event's type, item and order, e.g.
+   * {@code purchase of 82482 in order 581180}. Not its time: a client that leaves the time to
+   * the gateway resends the same event with a later one.
+   */
+  String identity() {
+    return event.type().wireName() + " of " + event.itemId()
+        + (event.basketId().isEmpty() ? "" : " in order " + event.basketId());
+  }
+
+  /**
+   * Throws {@link EventIdConflictException} when two events of {@code batch} share a user and
+   * event id but not their {@link #identity}; the same event twice is a resend, stored once.
+   */
+  static void requireConsistentIds(List<NewEvent> batch) {
+    Map<String, String> identities = new HashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      NewEvent event = batch.get(i);
+      String key = event.dedupeKey();
+      if (!key.isEmpty()) {
+        String earlier = identities.putIfAbsent(key, event.identity());
+        if (earlier != null && !earlier.equals(event.identity())) {
+          throw new EventIdConflictException(i, earlier);
+        }
+      }
+    }
   }
 }

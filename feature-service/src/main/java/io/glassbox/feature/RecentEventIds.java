@@ -3,6 +3,7 @@ package io.glassbox.feature;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,8 +16,11 @@ final class RecentEventIds {
   private final long windowNanos;
   private final int maxKeys;
   private final LongSupplier nanoTime;
-  /** Key to the time it was stored, oldest first. */
-  private final LinkedHashMap<String, Long> stored = new LinkedHashMap<>();
+  /** Key to the event it was stored for, oldest first. */
+  private final LinkedHashMap<String, Stored> stored = new LinkedHashMap<>();
+
+  /** When a key was stored, and the {@link NewEvent#identity} of its event. */
+  private record Stored(long nanos, String identity) {}
 
   RecentEventIds(long windowNanos, int maxKeys, LongSupplier nanoTime) {
     this.windowNanos = windowNanos;
@@ -24,23 +28,34 @@ final class RecentEventIds {
     this.nanoTime = nanoTime;
   }
 
-  /** Remembers {@code key}; false when it is already remembered (a duplicate). */
-  boolean add(String key) {
-    long now = nanoTime.getAsLong();
-    Iterator<Map.Entry<String, Long>> oldest = stored.entrySet().iterator();
-    while (oldest.hasNext() && now - oldest.next().getValue() >= windowNanos) {
-      oldest.remove();
-    }
+  /** The identity of the event remembered under {@code key}, if it is still in the window. */
+  Optional<String> identityOf(String key) {
+    forgetExpired();
+    Stored entry = stored.get(key);
+    return entry == null ? Optional.empty() : Optional.of(entry.identity());
+  }
+
+  /** Remembers {@code key} for an event of {@code identity}; false when it is already remembered (a duplicate). */
+  boolean add(String key, String identity) {
+    forgetExpired();
     if (stored.containsKey(key)) {
       return false;
     }
-    stored.put(key, now);
+    stored.put(key, new Stored(nanoTime.getAsLong(), identity));
     if (stored.size() > maxKeys) {
       Iterator<String> eldest = stored.keySet().iterator();
       eldest.next();
       eldest.remove();
     }
     return true;
+  }
+
+  private void forgetExpired() {
+    long now = nanoTime.getAsLong();
+    Iterator<Map.Entry<String, Stored>> oldest = stored.entrySet().iterator();
+    while (oldest.hasNext() && now - oldest.next().getValue().nanos() >= windowNanos) {
+      oldest.remove();
+    }
   }
 
   /** Forgets {@code key} (its event was not stored after all). */

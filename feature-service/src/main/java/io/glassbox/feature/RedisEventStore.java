@@ -73,33 +73,43 @@ public final class RedisEventStore implements EventStore {
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final int BATCH = 1000;
-  private static final int FIELDS_PER_EVENT = 6;
+  private static final int FIELDS_PER_EVENT = 7;
 
   /**
    * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
-   * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag. KEYS: the six shared keys, then per event: timeline, dedupe key (""
-   * for none), the item's purchase times. Returns {-1, index} for an unknown item (nothing
-   * stored), else {0, duplicates}.
+   * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag, identity
+   * ({@link NewEvent#identity}, the dedupe key's value). KEYS: the six shared keys, then per
+   * event: timeline, dedupe key ("" for none), the item's purchase times. Returns {-1, index} for
+   * an unknown item and {-2, index, earlier identity} for an event id already used for another
+   * event (nothing stored), else {0, duplicates}. A dedupe key holding "1" was written before
+   * identities were kept: taken as the same event.
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
       local ttl = tonumber(ARGV[2])
-      local n = (#ARGV - 2) / 6
+      local n = (#ARGV - 2) / 7
       for i = 0, n - 1 do
-        if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * 6 + 1]) == 0 then
+        if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * 7 + 1]) == 0 then
           return {-1, i}
+        end
+        local dedupe = KEYS[8 + i * 3]
+        if dedupe ~= '' then
+          local earlier = redis.call('GET', dedupe)
+          if earlier and earlier ~= '1' and earlier ~= ARGV[3 + i * 7 + 6] then
+            return {-2, i, earlier}
+          end
         end
       end
       local dups = 0
       local newest, newestSecond, newestNanos = nil, nil, nil
       for i = 0, n - 1 do
-        local a = 3 + i * 6
-        local user, item, second, nanos, kind, purchase =
-            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+        local a = 3 + i * 7
+        local user, item, second, nanos, kind, purchase, identity =
+            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
         local timeline, dedupe, bought = KEYS[7 + i * 3], KEYS[8 + i * 3], KEYS[9 + i * 3]
         local fresh = true
         if dedupe ~= '' then
-          fresh = redis.call('SET', dedupe, '1', 'NX', 'EX', ttl)
+          fresh = redis.call('SET', dedupe, identity, 'NX', 'EX', ttl)
         end
         if fresh then
           local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
@@ -490,6 +500,7 @@ public final class RedisEventStore implements EventStore {
     if (events.isEmpty()) {
       return new AppendResult(0, 0);
     }
+    NewEvent.requireConsistentIds(events);
     List<String> keys = new ArrayList<>(6 + 3 * events.size());
     keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST));
     List<String> args = new ArrayList<>(2 + FIELDS_PER_EVENT * events.size());
@@ -506,11 +517,17 @@ public final class RedisEventStore implements EventStore {
       args.add(TimelineMember.nanosField(recorded.time().getNano()));
       args.add(TimelineMember.kindField(recorded.type(), recorded.basketId()));
       args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
+      args.add(event.identity());
     }
     List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));
     int value = ((Long) reply.get(1)).intValue();
-    if ((Long) reply.get(0) < 0) {
+    if ((Long) reply.get(0) == -1) {
       throw new UnknownItemException(value, events.get(value).event().itemId());
+    }
+    if ((Long) reply.get(0) == -2) {
+      Object earlier = reply.get(2);
+      throw new EventIdConflictException(value,
+          earlier instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(earlier));
     }
     return new AppendResult(events.size() - value, value);
   }

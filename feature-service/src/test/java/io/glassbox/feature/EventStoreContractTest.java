@@ -352,6 +352,48 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void append_sameEventIdResentLater_isStillADuplicate() {
+    NewEvent first = new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE), "ev-2");
+    NewEvent resent = new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(360), EventType.PURCHASE), "ev-2");
+
+    store.append(List.of(first));
+
+    assertEquals(new AppendResult(0, 1), store.append(List.of(resent)));
+    assertEquals(300, store.history("u1", 1).events().get(0).time().getEpochSecond(), "the first one wins");
+  }
+
+  @Test
+  void append_eventIdOfAnotherEvent_isAConflictAndStoresNothingOfTheBatch() {
+    RecordedEvent bought = new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE);
+    store.append(List.of(new NewEvent("u1", bought, "ev-3")));
+    NewEvent fresh = new NewEvent("u1", new RecordedEvent("F", Instant.ofEpochSecond(310), EventType.PURCHASE), "ev-4");
+
+    for (RecordedEvent other : List.of(new RecordedEvent("F", Instant.ofEpochSecond(300), EventType.PURCHASE),
+        new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.CLICK),
+        new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE, "order-9"))) {
+      EventIdConflictException e = assertThrows(EventIdConflictException.class,
+          () -> store.append(List.of(fresh, new NewEvent("u1", other, "ev-3"))));
+      assertEquals(1, e.eventIndex());
+      assertEquals("purchase of E", e.earlierEvent());
+    }
+
+    assertEquals(6, store.history("u1", 50).totalEvents(), "nothing of the batches was stored");
+    assertEquals(new AppendResult(1, 0), store.append(List.of(fresh)), "its id is still free");
+  }
+
+  @Test
+  void append_oneEventIdForTwoEventsOfOneBatch_isAConflictAndStoresNothing() {
+    NewEvent click = new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK), "y");
+    NewEvent other = new NewEvent("u9", new RecordedEvent("B", Instant.ofEpochSecond(10), EventType.CLICK), "y");
+
+    EventIdConflictException e = assertThrows(EventIdConflictException.class, () -> store.append(List.of(click, other)));
+
+    assertEquals(1, e.eventIndex());
+    assertEquals("click of A", e.earlierEvent());
+    assertFalse(store.history("u9", 50).knownUser());
+  }
+
+  @Test
   void append_sameEventIdForAnotherUserOrWithoutId_isStored() {
     RecordedEvent click = new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK);
 

@@ -512,6 +512,27 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
+  void ingestEvents_eventIdOfAnotherEvent_isAlreadyExistsNamingItAndStoresNothing() {
+    String user = newUser();
+    UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1").build();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
+    UserEvent other = event(user, OTHER_INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1").build();
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.ingestEvents(
+        IngestEventsRequest.newBuilder().addEvents(event(user, OTHER_INGEST_ITEM, 900, "click")).addEvents(other).build()));
+
+    assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+    assertEquals("events[1].event_id \"order-line-1\" was already used for another event of this user (purchase of "
+        + INGEST_ITEM + "); a resend must repeat that event, and a new event needs a new id; nothing was stored",
+        e.getStatus().getDescription());
+    assertEquals(1, history(user, 10).getTotalEvents());
+    // The same event resent (later, as a client that leaves the time to the server does) is a duplicate.
+    UserEvent resent = bought.toBuilder().setEvent(bought.getEvent().toBuilder()
+        .setTime(Timestamp.newBuilder().setSeconds(2_000))).build();
+    assertEquals(1, stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(resent).build()).getDuplicateCount());
+  }
+
+  @Test
   void ingestEvents_unknownItem_rejectsTheWholeBatch() {
     String user = newUser();
     IngestEventsRequest request = IngestEventsRequest.newBuilder()

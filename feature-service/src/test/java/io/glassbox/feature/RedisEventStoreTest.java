@@ -69,6 +69,18 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
+  void append_dedupeKeyWrittenBeforeIdentitiesWereKept_isTakenAsTheSameEvent() {
+    NewEvent event = purchase("upgraded", "E", 300, "u1");
+    try (Jedis jedis = redis.connect()) {
+      jedis.select((nextDatabase - 1) % 16);
+      jedis.set(RedisEventStore.PREFIX + "e:" + event.dedupeKey(), "1");
+    }
+
+    assertEquals(new AppendResult(0, 1), store.append(List.of(event)));
+    assertEquals(new AppendResult(0, 1), store.append(List.of(purchase("upgraded", "F", 300, "u1"))));
+  }
+
+  @Test
   void secondStoreOnTheSameRedis_seesTheFirstOnesEventsWithoutSeedingAgain() {
     URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
     store.append(List.of(purchase("shared", "A", 900, "s1")));

@@ -35,16 +35,18 @@ final class DependencyFailures {
 
   /**
    * A failed IngestEvents call of one SubmitFeedback event: the feature service's
-   * INVALID_ARGUMENT (an item not in the catalogue, a time in the future) reaches the caller with
-   * its message, since it is about the caller's input, and with the caller's field names
-   * ({@code item_id}, not {@code events[0].event.item_id}).
+   * INVALID_ARGUMENT (an item not in the catalogue, a time in the future) and ALREADY_EXISTS (the
+   * request id taken by another event of the user) reach the caller with their message, since
+   * they are about the caller's input, and with the caller's field names ({@code item_id}, not
+   * {@code events[0].event.item_id}; {@code request_id}, the event id the gateway sends).
    */
   static StatusRuntimeException ingestFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
-    if (status.getCode() == Status.Code.INVALID_ARGUMENT) {
+    if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.ALREADY_EXISTS) {
       String message = status.getDescription() == null ? "" : status.getDescription();
-      return Status.INVALID_ARGUMENT
-          .withDescription(message.replace("events[0].event.", "").replace("events[0].", ""))
+      return Status.fromCode(status.getCode())
+          .withDescription(message.replace("events[0].event_id", "request_id")
+              .replace("events[0].event.", "").replace("events[0].", ""))
           .asRuntimeException();
     }
     return featureFailed(failure);

@@ -323,6 +323,26 @@ class ClientCommandsAgainstSuiteTest {
     assertFalse(after.getColdStart(), "the purchase made the shopper known");
     assertTrue(after.getItemsList().stream().noneMatch(i -> i.getItem().getItemId().equals("85123A")),
         "a bought item is not recommended as new");
+    // The same request id for another item is not a resend: refused, nothing recorded.
+    CliRun reused = run("feedback", "--user", shopper, "--item", "22423", "--time", "2011-01-10T10:00:00Z",
+        "--request-id", "cli-test-1");
+    assertEquals(1, reused.exit());
+    assertEquals("glassbox: ALREADY_EXISTS: request_id \"cli-test-1\" was already used for another event of this "
+        + "user (purchase of 85123A); a resend must repeat that event, and a new event needs a new id; nothing was "
+        + "stored\n", reused.err());
+    CliRun click = run("feedback", "--user", shopper, "--item", "22423", "--type", "click", "--time",
+        "2011-01-10T10:05:00Z", "--request-id", "cli-test-2");
+    assertEquals("Recorded: click of 22423 by " + shopper + " (request id cli-test-2; resend with --request-id "
+        + "cli-test-2 to record it once). The model reads purchases only, so recommendations do not change.\n",
+        click.out());
+    ManagedChannel feature = ClientChannels.forTarget("localhost:" + suite.ports().feature());
+    try {
+      assertEquals(List.of("85123A", "22423"), FeatureServiceGrpc.newBlockingStub(feature).getUserHistory(
+          GetUserHistoryRequest.newBuilder().setUserId(shopper).build()).getEventsList().stream()
+          .map(Event::getItemId).toList(), "the purchase and the click, once each");
+    } finally {
+      feature.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
     CliRun unknownItem = run("feedback", "--user", shopper, "--item", "NO-SUCH-ITEM");
     assertEquals(1, unknownItem.exit());
     assertTrue(unknownItem.err().contains("glassbox: INVALID_ARGUMENT"), unknownItem.err());

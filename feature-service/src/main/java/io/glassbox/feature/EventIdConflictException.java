@@ -1,0 +1,33 @@
+package io.glassbox.feature;
+
+/**
+ * An ingested event reuses the event id of a different event of the same user (another item,
+ * type or order) within the dedupe window; nothing was stored. A resend repeats its event, so
+ * this is a client's mistake, not a retry, and storing neither copy silently is the only way to
+ * lose nothing: the caller learns that the id is taken.
+ */
+public final class EventIdConflictException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final int eventIndex;
+  private final String earlierEvent;
+
+  /**
+   * @param earlierEvent what the id was first used for ({@link NewEvent#identity()})
+   */
+  public EventIdConflictException(int eventIndex, String earlierEvent) {
+    super("event " + eventIndex + " reuses the id of a different event: " + earlierEvent);
+    this.eventIndex = eventIndex;
+    this.earlierEvent = earlierEvent;
+  }
+
+  /** Position of the offending event in the batch, 0-based. */
+  public int eventIndex() {
+    return eventIndex;
+  }
+
+  /** The event the id was first used for, e.g. {@code purchase of 82482}. */
+  public String earlierEvent() {
+    return earlierEvent;
+  }
+}
