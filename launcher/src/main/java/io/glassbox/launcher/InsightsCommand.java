@@ -7,13 +7,21 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The explain service's GetModelInsights over a sample of customers, printed for a person. */
 @Command(name = "insights", description = "How the running model's reasons look over a sample of customers: "
     + "how often items get a verified reason and how often it is necessary or sufficient, how contribution "
     + "falls with a purchase's age, and which purchases drive which recommendations.")
 final class InsightsCommand implements Callable<Integer> {
+  /** The explain service's limit on the customers of one GetModelInsights call. */
+  private static final int MAX_USERS = 500;
+
+  @Spec CommandSpec spec;
+
   @Option(names = "--users", defaultValue = "100", description = "Customers to sample, 1..500 (default ${DEFAULT-VALUE}).")
   int users;
 
@@ -43,6 +51,10 @@ final class InsightsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    // Checked here: the service would count the ids sent (the file's, when it has fewer), not the option.
+    if (users < 1 || users > MAX_USERS) {
+      throw new ParameterException(spec.commandLine(), "--users must be 1.." + MAX_USERS + ", got " + users);
+    }
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(UserIds.read(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
     return CliCalls.withChannel(target, channel -> {

@@ -301,6 +301,12 @@ class ClientCommandsAgainstSuiteTest {
     GetModelInsightsResponse.Builder parsed = GetModelInsightsResponse.newBuilder();
     JsonFormat.parser().merge(asJson.out(), parsed);
     assertEquals(expected, parsed.build());
+    // Out of range: the option is named with the number typed (the service would count the
+    // file's 4 ids).
+    CliRun tooMany = CliRun.of("insights", "--users-file", usersFile.toString(), "--users", "100000",
+        "--target", "localhost:" + suite.ports().explain());
+    assertEquals(2, tooMany.exit());
+    assertTrue(tooMany.err().startsWith("--users must be 1..500, got 100000"), tooMany.err());
   }
 
   @Test
