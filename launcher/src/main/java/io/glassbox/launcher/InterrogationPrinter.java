@@ -93,7 +93,9 @@ final class InterrogationPrinter {
 
   String whatIf(String userId, List<String> removed, List<String> added, WhatIfResponse response) {
     StringBuilder out = new StringBuilder();
-    String change = (removed.isEmpty() ? "" : "had not bought " + String.join(", ", removed))
+    // A removal takes every purchase of the item, so an id given twice is named once; an addition
+    // given twice is two purchases.
+    String change = (removed.isEmpty() ? "" : "had not bought " + String.join(", ", removed.stream().distinct().toList()))
         + (removed.isEmpty() || added.isEmpty() ? "" : " and ")
         + (added.isEmpty() ? "" : (removed.isEmpty() ? "had also bought " : "had bought ") + String.join(", ", added));
     heading(out, "What if user " + userId + " " + change, response.getModelVersion());

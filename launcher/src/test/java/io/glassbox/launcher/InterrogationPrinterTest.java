@@ -87,5 +87,8 @@ class InterrogationPrinterTest {
     assertTrue(both.contains("Left the top 2:\n    #1 ->  #12  BOWL [b]"), both);
     assertTrue(printer.whatIf("u", List.of(), List.of("y"), response).startsWith("What if user u had also bought y\n"));
     assertTrue(printer.whatIf("u", List.of("x"), List.of(), response).startsWith("What if user u had not bought x\n"));
+    // An item removed twice is removed once (every purchase of it); one added twice is bought twice.
+    assertTrue(printer.whatIf("u", List.of("x", "x"), List.of("y", "y"), response)
+        .startsWith("What if user u had not bought x and had bought y, y\n"));
   }
 }
