@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The {@link EventStore} of a single process: everything in memory, loaded once from a
  * {@link Dataset}, then grown by {@link #append} and {@link #putItems}; lost on restart.
  *
- * <p>Bounded ({@link StoreBounds}): each user keeps their last {@code maxEventsPerUser} events;
+ * <p>Bounded ({@link StoreBounds}): each user keeps their last {@code maxEventsPerUser} events
+ * (over it, the oldest event that is not a purchase goes first);
  * when a new user would exceed {@code maxUsers}, or the events held would exceed
  * {@code maxEvents}, the least recently active users (by their last ingested event) are
  * evicted. A flood of new user ids so costs old, idle users rather than the process.
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class InMemoryEventStore implements EventStore {
   private static final Logger log = LoggerFactory.getLogger(InMemoryEventStore.class);
   private static final EventType[] TYPES = EventType.values();
+  private static final byte PURCHASE = (byte) EventType.PURCHASE.ordinal();
   private static final long EVICTION_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int maxBasketSize;
@@ -258,7 +260,7 @@ public final class InMemoryEventStore implements EventStore {
             recorded.basketId());
         s.eventsHeld++;
         if (timeline.size > bounds.maxEventsPerUser()) {
-          timeline.dropOldest();
+          timeline.dropOne();
           s.eventsHeld--;
         }
         s.interactionCounts[items[i]]++;
@@ -496,14 +498,25 @@ public final class InMemoryEventStore implements EventStore {
       total++;
     }
 
-    /** Drops the oldest event (the timeline is over its cap). */
-    void dropOldest() {
+    /**
+     * Drops one event (the timeline is over its cap): the oldest that is not a purchase, else the
+     * oldest purchase (see {@link StoreBounds#maxEventsPerUser}).
+     */
+    void dropOne() {
+      int victim = 0;
+      while (victim < size && types[victim] == PURCHASE) {
+        victim++;
+      }
+      if (victim == size) {
+        victim = 0;
+      }
       size--;
-      System.arraycopy(items, 1, items, 0, size);
-      System.arraycopy(seconds, 1, seconds, 0, size);
-      System.arraycopy(nanos, 1, nanos, 0, size);
-      System.arraycopy(types, 1, types, 0, size);
-      System.arraycopy(baskets, 1, baskets, 0, size);
+      int tail = size - victim;
+      System.arraycopy(items, victim + 1, items, victim, tail);
+      System.arraycopy(seconds, victim + 1, seconds, victim, tail);
+      System.arraycopy(nanos, victim + 1, nanos, victim, tail);
+      System.arraycopy(types, victim + 1, types, victim, tail);
+      System.arraycopy(baskets, victim + 1, baskets, victim, tail);
       baskets[size] = null;
     }
 

@@ -82,7 +82,8 @@ public final class RedisEventStore implements EventStore {
    * event: timeline, dedupe key ("" for none), the item's purchase times. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
    * event (nothing stored), else {0, duplicates}. A dedupe key holding "1" was written before
-   * identities were kept: taken as the same event.
+   * identities were kept: taken as the same event. A timeline over the cap loses its oldest
+   * event that is not a purchase, else its oldest purchase (see StoreBounds#maxEventsPerUser).
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
@@ -114,8 +115,23 @@ public final class RedisEventStore implements EventStore {
         if fresh then
           local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
           redis.call('ZADD', timeline, second, nanos .. seq .. kind .. item)
-          if redis.call('ZCARD', timeline) > cap then
-            redis.call('ZREMRANGEBYRANK', timeline, 0, -cap - 1)
+          while redis.call('ZCARD', timeline) > cap do
+            local victim, from = nil, 0
+            repeat
+              local chunk = redis.call('ZRANGE', timeline, from, from + 99)
+              for _, member in ipairs(chunk) do
+                if string.sub(member, KIND_POSITION, KIND_POSITION) ~= 'PURCHASE_DIGIT' then
+                  victim = member
+                  break
+                end
+              end
+              from = from + 100
+            until victim or #chunk < 100
+            if victim then
+              redis.call('ZREM', timeline, victim)
+            else
+              redis.call('ZREMRANGEBYRANK', timeline, 0, 0)
+            end
           end
           redis.call('HINCRBY', KEYS[4], user, 1)
           redis.call('HINCRBY', KEYS[2], item, 1)
@@ -144,7 +160,9 @@ public final class RedisEventStore implements EventStore {
         end
       end
       return {0, dups}
-      """;
+      """
+      .replace("KIND_POSITION", String.valueOf(TimelineMember.KIND + 1))
+      .replace("PURCHASE_DIGIT", String.valueOf(EventType.PURCHASE.ordinal()));
 
   private final UnifiedJedis redis;
   private final String redisName;
@@ -619,7 +637,7 @@ public final class RedisEventStore implements EventStore {
     private static final int NANOS = 9;
     private static final int SEQUENCE = 16;
     private static final int BASKET_LENGTH = 3;
-    private static final int KIND = NANOS + SEQUENCE;
+    static final int KIND = NANOS + SEQUENCE;
 
     private TimelineMember() {}
 

@@ -5,7 +5,9 @@ import java.time.Duration;
 /**
  * The limits that keep a store's memory bounded, from {@link FeatureConfig}.
  *
- * @param maxEventsPerUser events kept per user; older ones are dropped (both stores)
+ * @param maxEventsPerUser events kept per user (both stores); over it the oldest event that is not
+ *     a purchase is dropped, else the oldest purchase: purchases are what the model reads and
+ *     buy-again counts, and clicks, far more frequent in a live shop, must not push them out
  * @param maxUsers users kept by the in-memory store; the least recently active is evicted
  * @param maxEvents events kept by the in-memory store across users; least recently active
  *     users are evicted to stay under it

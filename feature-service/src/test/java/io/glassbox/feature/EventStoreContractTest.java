@@ -415,15 +415,36 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void append_beyondTheTimelineCap_dropsTheOldestEventThatIsNoPurchaseFirst() {
+    EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
+    try {
+      capped.append(List.of(event("u7", "A", 10, EventType.CLICK), event("u7", "B", 20, EventType.PURCHASE),
+          event("u7", "C", 30, EventType.ADD_TO_CART), event("u7", "D", 40, EventType.PURCHASE)));
+      assertEquals(List.of("B", "C", "D"), itemIds(capped.history("u7", 50)), "the click went, not purchase B");
+      capped.append(List.of(event("u7", "E", 50, EventType.CLICK)));
+      assertEquals(List.of("B", "D", "E"), itemIds(capped.history("u7", 50)), "then the add to cart");
+      capped.append(List.of(event("u7", "F", 60, EventType.PURCHASE)));
+      assertEquals(List.of("B", "D", "F"), itemIds(capped.history("u7", 50)), "then the click just added");
+      // Purchases alone: the oldest of them goes, and a click is dropped as it comes.
+      capped.append(List.of(event("u7", "A", 70, EventType.PURCHASE), event("u7", "C", 80, EventType.CLICK)));
+      UserHistory history = capped.history("u7", 50);
+      assertEquals(List.of("D", "F", "A"), itemIds(history));
+      assertEquals(8, history.totalEvents());
+    } finally {
+      capped.close();
+    }
+  }
+
+  @Test
   void append_beyondTheTimelineCap_keepsTheMostRecentAndCountsAll() {
     EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
     try {
-      capped.append(List.of(event("u1", "E", 300, EventType.CLICK), event("u1", "F", 400, EventType.CLICK)));
+      capped.append(List.of(event("u1", "E", 300, EventType.PURCHASE), event("u1", "F", 400, EventType.PURCHASE)));
 
       UserHistory history = capped.history("u1", 50);
       assertEquals(List.of("D", "E", "F"), itemIds(history));
       assertEquals(7, history.totalEvents());
-      assertEquals(Set.of("D"), capped.userItems("u1", 10).orElseThrow().excludedItemIds());
+      assertEquals(Set.of("D", "E", "F"), capped.userItems("u1", 10).orElseThrow().excludedItemIds());
     } finally {
       capped.close();
     }
