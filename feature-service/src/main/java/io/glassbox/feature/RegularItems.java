@@ -16,7 +16,9 @@ import java.util.Set;
  * {@code minBaskets} distinct orders of the user's record, most orders first, then the most
  * recently bought first (the later position in the record, whose order is time with ties in
  * ingestion order). The rule the trainer evaluated (trainer/glassbox_trainer/timeaware.py,
- * {@code _regular_items}); a purchase without a basket id is an order of its own.
+ * {@code _regular_items}); a purchase without a basket id is an order of its own. An item given
+ * negative feedback after its last purchase is left out (retrieval leaves it out too), until it
+ * is bought again; its orders still count in {@code orders}.
  *
  * @param items the regular items in rule order, at most the requested number
  * @param orders the distinct orders among the record's purchases
@@ -57,6 +59,13 @@ public record RegularItems(List<RegularItem> items, int orders) {
     Set<String> orders = new HashSet<>();
     for (int position = 0; position < record.size(); position++) {
       RecordedEvent event = record.get(position);
+      if (event.type() == EventType.FEEDBACK_NEGATIVE) {
+        Tally turnedDown = byItem.get(event.itemId());
+        if (turnedDown != null) {
+          turnedDown.turnedDown = true;
+        }
+        continue;
+      }
       if (event.type() != EventType.PURCHASE) {
         continue;
       }
@@ -67,10 +76,11 @@ public record RegularItems(List<RegularItem> items, int orders) {
       tally.orders.add(order);
       tally.lastPosition = position;
       tally.lastTime = event.time();
+      tally.turnedDown = false;
     }
     List<Map.Entry<String, Tally>> regular = new ArrayList<>();
     for (Map.Entry<String, Tally> entry : byItem.entrySet()) {
-      if (entry.getValue().orders.size() >= minBaskets) {
+      if (entry.getValue().orders.size() >= minBaskets && !entry.getValue().turnedDown) {
         regular.add(entry);
       }
     }
@@ -88,5 +98,7 @@ public record RegularItems(List<RegularItem> items, int orders) {
     final Set<String> orders = new HashSet<>(4);
     int lastPosition;
     Instant lastTime;
+    /** Negative feedback since the last purchase: the shopper turned it down, so it is not offered again. */
+    boolean turnedDown;
   }
 }

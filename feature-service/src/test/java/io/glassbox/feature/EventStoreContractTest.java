@@ -102,6 +102,19 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void regularItems_turnedDownSinceItsLastPurchase_isLeftOutUntilBoughtAgain() {
+    store.append(List.of(event("u1", "A", 300, EventType.FEEDBACK_NEGATIVE)));
+
+    RegularItems turnedDown = store.regularItems("u1", 2, 50);
+    assertEquals(List.of(), turnedDown.items());
+    assertEquals(2, turnedDown.orders());
+
+    store.append(List.of(bought("u1", "A", 400, "i7")));
+    assertEquals(List.of(new RegularItems.RegularItem("A", 3, Instant.ofEpochSecond(400))),
+        store.regularItems("u1", 2, 50).items());
+  }
+
+  @Test
   void regularItems_mostOrdersFirstThenMostRecent_andOnlyPurchasesCount() {
     store.append(List.of(
         bought("u1", "B", 300, "i5"), bought("u1", "D", 300, "i5"),
