@@ -173,6 +173,16 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void userItems_boughtThenTurnedDown_isNoSeedUntilBoughtAgain() {
+    store.append(List.of(event("u1", "D", 300, EventType.FEEDBACK_NEGATIVE)));
+
+    assertEquals(List.of("A", "C"), store.userItems("u1", 2).orElseThrow().recentDistinctItemIds());
+
+    store.append(List.of(event("u1", "D", 400, EventType.PURCHASE)));
+    assertEquals(List.of("D", "A"), store.userItems("u1", 2).orElseThrow().recentDistinctItemIds());
+  }
+
+  @Test
   void userItems_clicksAndAddsToCart_areNeitherSeedsNorLeftOut() {
     store.append(List.of(event("u1", "E", 300, EventType.CLICK), event("u1", "F", 310, EventType.ADD_TO_CART)));
 
