@@ -41,4 +41,13 @@ class RecommendationPrinterTest {
     assertTrue(all.contains("--buy-again-slots N"), all);
     assertFalse(none.contains("buy-again"), none);
   }
+
+  @Test
+  void coldStart_saysTheUserHasNoPurchases_notNoHistory() {
+    // A shopper known only by clicks is cold-started too: the model reads purchases only.
+    String text = new RecommendationPrinter().render("u", RecommendResponse.newBuilder().setColdStart(true)
+        .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "Popular lately")).build());
+
+    assertTrue(text.contains("note: this user has no purchases here; these are popular items."), text);
+  }
 }
