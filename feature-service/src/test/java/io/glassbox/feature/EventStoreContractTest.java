@@ -57,6 +57,13 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void history_asManyAsTheIntegerLimit_isTheWholeRetainedRecord() {
+    // GetUserHistory with purchases_only reads so, then keeps the last purchases.
+    assertEquals(5, store.history("u1", Integer.MAX_VALUE).events().size());
+    assertEquals(5, store.historyWithRegularItems("u1", Integer.MAX_VALUE, 2, 50).history().events().size());
+  }
+
+  @Test
   void history_ordersByTimeThenSequence() {
     UserHistory history = store.history("u1", 50);
 
