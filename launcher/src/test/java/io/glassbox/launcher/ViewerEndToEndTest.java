@@ -330,7 +330,7 @@ class ViewerEndToEndTest {
     page.navigate(viewer.resolve("/?user=" + user + "&limit=5&locale=zh-CN"));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
-    assertTrue(text(page, "summary").contains("未知顾客（此处没有购买记录）"), text(page, "summary"));
+    assertTrue(text(page, "summary").contains("此处没有购买记录（新顾客，或只有点击记录的顾客）"), text(page, "summary"));
     assertEquals("没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。", text(page, "no-heatmap"));
     assertTrue(page.evaluate("document.getElementById('what-if-run').hidden").getBoolValue(), "nothing to untick");
     assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());

@@ -25,7 +25,7 @@ const TEXTS = {
     whatIfAddRun: "Re-rank as if bought",
     loading: "Loading…",
     summary: (r) => `Model ${r.modelVersion || "—"}.`
-      + (r.coldStart ? " Unknown customer (no purchases here): the shop's popular items." : "")
+      + (r.coldStart ? " No purchases here (a new customer, or one known only by clicks): the shop's popular items." : "")
       + (r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
       + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); the model`
@@ -119,7 +119,7 @@ const TEXTS = {
     whatIfAddRun: "按购买后重新排序",
     loading: "加载中……",
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
-      + (r.coldStart ? "未知顾客（此处没有购买记录）：推荐本店热门商品。" : "")
+      + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
       + (r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；模型为其余 ${m} 个排序，`
