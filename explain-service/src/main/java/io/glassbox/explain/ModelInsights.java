@@ -25,8 +25,9 @@ import java.util.Set;
  * (purchase -> recommendation) citations and how often reasons are necessary and sufficient
  * are aggregated.
  */
-final class ModelInsights {
-  static final int MAX_USERS = 500;
+public final class ModelInsights {
+  /** The most customers one GetModelInsights call may name. */
+  public static final int MAX_USERS = 500;
   static final int DEFAULT_TOP_K = 10;
   static final int MAX_TOP_K = 50;
   static final int DEFAULT_PAIRS = 20;

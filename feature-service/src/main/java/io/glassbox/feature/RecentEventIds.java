@@ -58,11 +58,6 @@ final class RecentEventIds {
     }
   }
 
-  /** Forgets {@code key} (its event was not stored after all). */
-  void remove(String key) {
-    stored.remove(key);
-  }
-
   int size() {
     return stored.size();
   }

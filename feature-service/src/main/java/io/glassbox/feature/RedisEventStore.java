@@ -88,15 +88,15 @@ public final class RedisEventStore implements EventStore {
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
       local ttl = tonumber(ARGV[2])
-      local n = (#ARGV - 2) / 7
+      local n = (#ARGV - 2) / FIELDS
       for i = 0, n - 1 do
-        if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * 7 + 1]) == 0 then
+        if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * FIELDS + 1]) == 0 then
           return {-1, i}
         end
         local dedupe = KEYS[8 + i * 3]
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
-          if earlier and earlier ~= '1' and earlier ~= ARGV[3 + i * 7 + 6] then
+          if earlier and earlier ~= '1' and earlier ~= ARGV[3 + i * FIELDS + 6] then
             return {-2, i, earlier}
           end
         end
@@ -104,7 +104,7 @@ public final class RedisEventStore implements EventStore {
       local dups = 0
       local newest, newestSecond, newestNanos = nil, nil, nil
       for i = 0, n - 1 do
-        local a = 3 + i * 7
+        local a = 3 + i * FIELDS
         local user, item, second, nanos, kind, purchase, identity =
             ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
         local timeline, dedupe, bought = KEYS[7 + i * 3], KEYS[8 + i * 3], KEYS[9 + i * 3]
@@ -161,6 +161,7 @@ public final class RedisEventStore implements EventStore {
       end
       return {0, dups}
       """
+      .replace("FIELDS", String.valueOf(FIELDS_PER_EVENT))
       .replace("KIND_POSITION", String.valueOf(TimelineMember.KIND + 1))
       .replace("PURCHASE_DIGIT", String.valueOf(EventType.PURCHASE.ordinal()));
 
@@ -543,9 +544,7 @@ public final class RedisEventStore implements EventStore {
       throw new UnknownItemException(value, events.get(value).event().itemId());
     }
     if ((Long) reply.get(0) == -2) {
-      Object earlier = reply.get(2);
-      throw new EventIdConflictException(value,
-          earlier instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(earlier));
+      throw new EventIdConflictException(value, (String) reply.get(2));
     }
     return new AppendResult(events.size() - value, value);
   }

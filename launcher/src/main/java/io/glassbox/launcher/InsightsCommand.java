@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.GetModelInsightsRequest;
+import io.glassbox.explain.ModelInsights;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -17,9 +18,6 @@ import picocli.CommandLine.Spec;
     + "how often items get a verified reason and how often it is necessary or sufficient, how contribution "
     + "falls with a purchase's age, and which purchases drive which recommendations.")
 final class InsightsCommand implements Callable<Integer> {
-  /** The explain service's limit on the customers of one GetModelInsights call. */
-  private static final int MAX_USERS = 500;
-
   @Spec CommandSpec spec;
 
   @Option(names = "--users", defaultValue = "100", description = "Customers to sample, 1..500 (default ${DEFAULT-VALUE}).")
@@ -52,8 +50,8 @@ final class InsightsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     // Checked here: the service would count the ids sent (the file's, when it has fewer), not the option.
-    if (users < 1 || users > MAX_USERS) {
-      throw new ParameterException(spec.commandLine(), "--users must be 1.." + MAX_USERS + ", got " + users);
+    if (users < 1 || users > ModelInsights.MAX_USERS) {
+      throw new ParameterException(spec.commandLine(), "--users must be 1.." + ModelInsights.MAX_USERS + ", got " + users);
     }
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(UserIds.read(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
