@@ -21,6 +21,9 @@ final class DependencyErrors {
       // The caller pinned a model version that the model service does not serve (see the proto).
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION
           .withDescription(dependency + " refused" + detail).asRuntimeException();
+      // Busy (its concurrency limit): back off, rather than retry at once as for UNAVAILABLE.
+      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED
+          .withDescription(dependency + " is at its limit" + detail).asRuntimeException();
       case UNAVAILABLE -> Status.UNAVAILABLE
           .withDescription(dependency + " is unavailable" + detail).asRuntimeException();
       default -> Status.UNAVAILABLE

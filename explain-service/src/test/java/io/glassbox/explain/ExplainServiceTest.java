@@ -548,6 +548,26 @@ class ExplainServiceTest {
   }
 
   @Test
+  void explain_modelServiceAtItsLimit_isResourceExhausted_notUnavailable() {
+    ModelServiceGrpc.ModelServiceImplBase busy = new ModelServiceGrpc.ModelServiceImplBase() {
+      @Override
+      public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
+        observer.onError(Status.RESOURCE_EXHAUSTED
+            .withDescription("the scoring queue is full (256 calls waiting); retry with backoff").asRuntimeException());
+      }
+    };
+    try (ExplainFixture fixture = new ExplainFixture(busy, new FakeFeatureService(TITLES))) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+
+      // Busy, not down: the caller backs off instead of retrying at once.
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+      assertEquals("model service is at its limit: the scoring queue is full (256 calls waiting); retry with backoff",
+          e.getStatus().getDescription());
+    }
+  }
+
+  @Test
   void explain_featureServiceUnreachable_isUnavailable() {
     try (ExplainFixture fixture = new ExplainFixture(new FakeModelService(scorer(), VERSION), null)) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,

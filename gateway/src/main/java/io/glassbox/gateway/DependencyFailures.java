@@ -17,8 +17,10 @@ final class DependencyFailures {
 
   /**
    * A failed feature-service call the answer cannot do without. Running out of the caller's
-   * deadline stays DEADLINE_EXCEEDED and a cancelled call stays CANCELLED; anything else means
-   * the gateway cannot answer honestly: UNAVAILABLE.
+   * deadline stays DEADLINE_EXCEEDED and a cancelled call stays CANCELLED; a feature service at
+   * its limit (busy, or Redis out of memory) stays RESOURCE_EXHAUSTED, which callers retry with
+   * backoff, not at once as they may UNAVAILABLE; anything else means the gateway cannot answer
+   * honestly: UNAVAILABLE.
    */
   static StatusRuntimeException featureFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
@@ -27,6 +29,7 @@ final class DependencyFailures {
           .withDescription("the deadline passed while waiting for the feature service")
           .asRuntimeException();
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+      case RESOURCE_EXHAUSTED -> atItsLimit("feature service", status);
       default -> Status.UNAVAILABLE
           .withDescription("the feature service is unavailable (" + status.getCode() + ")")
           .asRuntimeException();
@@ -55,8 +58,9 @@ final class DependencyFailures {
   /**
    * A failed interactive explain-service call (ExplainItem, WhyNot, WhatIf): its verdicts on the
    * caller's input (INVALID_ARGUMENT, NOT_FOUND) and a pinned-version mismatch reach the caller
-   * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED;
-   * anything else is UNAVAILABLE naming the explain service.
+   * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED,
+   * an explain service at its limit RESOURCE_EXHAUSTED; anything else is UNAVAILABLE naming the
+   * explain service.
    */
   static StatusRuntimeException explainFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
@@ -66,10 +70,18 @@ final class DependencyFailures {
           .withDescription("the deadline passed while waiting for the explain service")
           .asRuntimeException();
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
+      case RESOURCE_EXHAUSTED -> atItsLimit("explain service", status);
       default -> Status.UNAVAILABLE
           .withDescription("the explain service is unavailable (" + status.getCode() + ")")
           .asRuntimeException();
     };
+  }
+
+  private static StatusRuntimeException atItsLimit(String dependency, Status status) {
+    return Status.RESOURCE_EXHAUSTED
+        .withDescription("the " + dependency + " is at its limit ("
+            + (status.getDescription() == null ? "busy" : status.getDescription()) + ")")
+        .asRuntimeException();
   }
 
   /**

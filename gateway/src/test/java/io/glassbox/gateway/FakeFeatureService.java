@@ -43,6 +43,8 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   /** The deadline of each inbound GetUserHistory call; an absent deadline is not recorded. */
   final List<Deadline> historyDeadlines = new CopyOnWriteArrayList<>();
   final List<String> historyCallsWithoutDeadline = new CopyOnWriteArrayList<>();
+  /** When set, every GetUserHistory call fails with it. */
+  volatile Status historyFailure;
 
   FakeFeatureService withUser(String userId, List<String> historyOldestFirst, List<Candidate> forUser) {
     histories.put(userId, List.copyOf(historyOldestFirst));
@@ -64,6 +66,10 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   public void getUserHistory(
       GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> replies) {
     historyRequests.add(request);
+    if (historyFailure != null) {
+      replies.onError(historyFailure.asRuntimeException());
+      return;
+    }
     Deadline deadline = Context.current().getDeadline();
     if (deadline == null) {
       historyCallsWithoutDeadline.add(request.getUserId());

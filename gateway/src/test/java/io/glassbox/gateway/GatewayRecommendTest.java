@@ -363,6 +363,21 @@ class GatewayRecommendTest {
   }
 
   @Test
+  void recommend_featureServiceAtItsLimit_returnsResourceExhausted_notUnavailable() {
+    start(new GatewayHarness());
+    harness.feature.historyFailure = Status.RESOURCE_EXHAUSTED.withDescription(
+        "the server is running its limit of 16 concurrent calls and no slot came free in 500 ms; retry with backoff");
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> recommend(KNOWN_USER, 3, "en-US"));
+
+    // Busy is not down: a client retries UNAVAILABLE at once, and RESOURCE_EXHAUSTED with backoff.
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().startsWith("the feature service is at its limit (the server is"),
+        error.getStatus().getDescription());
+  }
+
+  @Test
   void recommend_propagatesTheCallerDeadlineToEveryHop() {
     start(new GatewayHarness()
         .with(GatewayConfig.MODEL_TIMEOUT_KEY, "7s")

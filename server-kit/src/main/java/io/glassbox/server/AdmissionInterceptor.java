@@ -6,41 +6,140 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.concurrent.Semaphore;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * Admission control: at most {@code limit} calls of the guarded services run at once; one more
- * is answered RESOURCE_EXHAUSTED at once instead of queueing behind the others (a client with a
- * deadline would rather hear "busy" than time out). A call holds its slot until it completes or
- * is cancelled.
+ * Admission control: at most {@code limit} calls of the guarded services run at once. A call
+ * beyond it waits, first come first served, for a running call to end: at most {@code maxQueued}
+ * calls wait, each for at most {@code maxWait}; a call that finds the queue full, or is still
+ * waiting when its wait is up, is answered RESOURCE_EXHAUSTED (a client with a deadline would
+ * rather hear "busy" soon than time out). A call whose client cancels it, or whose deadline
+ * passes, while it waits leaves the queue. A running call holds its slot until it completes or
+ * is cancelled, then hands it to the oldest waiting call.
+ *
+ * <p>Why a short queue and not a larger limit: the calls that run at once share the machine's
+ * cores, so each takes longer the more there are, and under overload most of them would run
+ * into their deadlines (work done for nothing); a burst of calls that arrive together waits a
+ * little instead of being refused while the cores catch up.
+ *
+ * <p>A waiting call has not been started: the service sees nothing of it, and since nothing has
+ * asked the transport for its request message, the message stays in the transport's buffers
+ * (bounded by HTTP/2 flow control). Events gRPC delivers meanwhile (readiness, cancellation) are
+ * kept and replayed, in order, when the call is admitted; the admitted call starts on the thread
+ * that ended the call whose slot it takes.
  */
-final class AdmissionInterceptor implements ServerInterceptor {
+final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final int limit;
-  private final Semaphore slots;
+  private final int maxQueued;
+  private final Duration maxWait;
+  private final ScheduledExecutorService timer;
+  private final Object lock = new Object();
+  /** Calls holding a slot; guarded by {@link #lock}. */
+  private int running;
+  /** Calls waiting for a slot, oldest first; guarded by {@link #lock}. */
+  private final ArrayDeque<Waiting<?, ?>> queue = new ArrayDeque<>();
 
+  /** Refuses every call beyond {@code limit} at once (no queue). */
   AdmissionInterceptor(int limit) {
+    this(limit, 0, Duration.ZERO);
+  }
+
+  AdmissionInterceptor(int limit, int maxQueued, Duration maxWait) {
+    if (limit < 1 || maxQueued < 0 || maxWait.isNegative()) {
+      throw new IllegalArgumentException("limit must be >= 1, maxQueued and maxWait >= 0");
+    }
     this.limit = limit;
-    this.slots = new Semaphore(limit);
+    this.maxQueued = maxWait.isZero() ? 0 : maxQueued;
+    this.maxWait = maxWait;
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread thread = new Thread(task, "admission-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.timer = scheduler;
   }
 
   /** Calls running now. */
   int inFlight() {
-    return limit - slots.availablePermits();
+    synchronized (lock) {
+      return running;
+    }
   }
+
+  /** Calls waiting for a slot now. */
+  int waiting() {
+    synchronized (lock) {
+      return queue.size();
+    }
+  }
+
+  /**
+   * The slots as Prometheus gauges: {@value #RUNNING_GAUGE} (calls holding a slot now) and
+   * {@value #WAITING_GAUGE} (calls waiting for one).
+   */
+  void registerMetrics(PrometheusRegistry registry) {
+    GaugeWithCallback.builder().name(RUNNING_GAUGE)
+        .help("Calls running now under the server's concurrency limit")
+        .callback(gauge -> gauge.call(inFlight()))
+        .register(registry);
+    GaugeWithCallback.builder().name(WAITING_GAUGE)
+        .help("Calls waiting now for one of the server's concurrency slots")
+        .callback(gauge -> gauge.call(waiting()))
+        .register(registry);
+  }
+
+  static final String RUNNING_GAUGE = "glassbox_admission_running_calls";
+  static final String WAITING_GAUGE = "glassbox_admission_waiting_calls";
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-    if (!slots.tryAcquire()) {
-      call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server is running its limit of "
-          + limit + " concurrent calls; retry with backoff"), new Metadata());
-      return new ServerCall.Listener<>() {};
+    Waiting<Q, A> waiting;
+    synchronized (lock) {
+      if (running < limit) {
+        running++;
+        waiting = null;
+      } else if (queue.size() < maxQueued) {
+        waiting = new Waiting<>(call, headers, next);
+        queue.add(waiting);
+      } else {
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(busy()), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
     }
+    if (waiting == null) {
+      return startHoldingSlot(call, headers, next);
+    }
+    waiting.expireAfter(maxWait);
+    return waiting;
+  }
+
+  private String busy() {
+    return maxQueued == 0
+        ? "the server is running its limit of " + limit + " concurrent calls; retry with backoff"
+        : "the server is running its limit of " + limit + " concurrent calls and " + maxQueued
+            + " more are waiting; retry with backoff";
+  }
+
+  /** Starts a call that holds a slot; the slot passes on when the call completes or is cancelled. */
+  private <Q, A> ServerCall.Listener<Q> startHoldingSlot(
+      ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     AtomicBoolean released = new AtomicBoolean();
     Runnable release = () -> {
       if (released.compareAndSet(false, true)) {
-        slots.release();
+        passSlotOn();
       }
     };
     ServerCall.Listener<Q> delegate;
@@ -63,5 +162,146 @@ final class AdmissionInterceptor implements ServerInterceptor {
         super.onCancel();
       }
     };
+  }
+
+  /** A running call ended: its slot goes to the oldest waiting call, else it is free. */
+  private void passSlotOn() {
+    Waiting<?, ?> next;
+    synchronized (lock) {
+      next = queue.poll();
+      if (next == null) {
+        running--;
+      }
+    }
+    if (next != null) {
+      next.admit();
+    }
+  }
+
+  /** Takes {@code waiting} out of the queue; false when it was not there (admitted already). */
+  private boolean dequeue(Waiting<?, ?> waiting) {
+    synchronized (lock) {
+      return queue.remove(waiting);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+
+  /** A call waiting for a slot: the listener gRPC sees until it is admitted, then a relay. */
+  private final class Waiting<Q, A> extends ServerCall.Listener<Q> {
+    private final ServerCall<Q, A> call;
+    private final Metadata headers;
+    private final ServerCallHandler<Q, A> next;
+    private final long since = System.nanoTime();
+    /** Events gRPC delivered before admission, in order; guarded by this. */
+    private final List<Consumer<ServerCall.Listener<Q>>> pending = new ArrayList<>();
+    /** The started call's listener once admitted; guarded by this. */
+    private ServerCall.Listener<Q> started;
+    /** Refused or gone before admission: nothing more to do; guarded by this. */
+    private boolean ended;
+    private ScheduledFuture<?> expiry;
+
+    Waiting(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+      this.call = call;
+      this.headers = headers;
+      this.next = next;
+    }
+
+    void expireAfter(Duration wait) {
+      ScheduledFuture<?> scheduled;
+      try {
+        scheduled = timer.schedule(this::expire, wait.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        expire();               // the server is closing
+        return;
+      }
+      synchronized (this) {
+        expiry = scheduled;
+      }
+    }
+
+    /** The wait is up: refused, unless a slot came first. */
+    private void expire() {
+      if (!dequeue(this)) {
+        return;
+      }
+      synchronized (this) {
+        ended = true;
+        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server is running its limit of " + limit
+            + " concurrent calls and no slot came free in " + waitedMillis + " ms; retry with backoff"),
+            new Metadata());
+      }
+    }
+
+    /** Starts the call in the slot just handed to it, then replays what gRPC delivered meanwhile. */
+    void admit() {
+      synchronized (this) {
+        if (expiry != null) {
+          expiry.cancel(false);
+        }
+        try {
+          started = startHoldingSlot(call, headers, next);
+        } catch (RuntimeException e) {
+          // The slot was passed on by startHoldingSlot; the thread that ended the call before
+          // this one must not hear of it.
+          ended = true;
+          call.close(Status.INTERNAL.withDescription("internal error"), new Metadata());
+          return;
+        }
+        for (Consumer<ServerCall.Listener<Q>> event : pending) {
+          event.accept(started);
+        }
+        pending.clear();
+      }
+    }
+
+    private synchronized void deliver(Consumer<ServerCall.Listener<Q>> event) {
+      if (started != null) {
+        event.accept(started);
+      } else if (!ended) {
+        pending.add(event);
+      }
+    }
+
+    @Override
+    public void onMessage(Q message) {
+      deliver(listener -> listener.onMessage(message));
+    }
+
+    @Override
+    public void onHalfClose() {
+      deliver(ServerCall.Listener::onHalfClose);
+    }
+
+    @Override
+    public void onReady() {
+      deliver(ServerCall.Listener::onReady);
+    }
+
+    @Override
+    public void onComplete() {
+      deliver(ServerCall.Listener::onComplete);
+    }
+
+    @Override
+    public void onCancel() {
+      // Cancelled (by the client, or its deadline) while waiting: it leaves the queue and holds
+      // no slot. If a slot was handed to it just now, the started call hears the cancellation and
+      // passes the slot on.
+      if (dequeue(this)) {
+        synchronized (this) {
+          ended = true;
+          if (expiry != null) {
+            expiry.cancel(false);
+          }
+        }
+        return;
+      }
+      deliver(ServerCall.Listener::onCancel);
+    }
   }
 }

@@ -318,7 +318,12 @@ public final class GrpcServer implements AutoCloseable {
 
     private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role) {
       AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter);
-      AdmissionInterceptor admission = new AdmissionInterceptor(settings.maxConcurrentCalls());
+      AdmissionInterceptor admission = new AdmissionInterceptor(
+          settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait());
+      closeAfterDrain.add(admission);
+      if (role == Role.CLIENT) {
+        admission.registerMetrics(metrics.registry());
+      }
       CallGuard guard = new CallGuard();
       for (ServerServiceDefinition definition : definitions) {
         ServerServiceDefinition typed = ServerInterceptors.intercept(definition, new UncaughtExceptionInterceptor());

@@ -3,6 +3,7 @@ package io.glassbox.server;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.net.UnknownHostException;
 
 /**
@@ -23,6 +24,11 @@ import java.net.UnknownHostException;
  *     ({@value #MAX_STREAMS_KEY}, default {@value #DEFAULT_MAX_STREAMS})
  * @param rateLimitPerKey calls per second each API key may make, with a burst of one second's
  *     worth; over it, RESOURCE_EXHAUSTED ({@value #RATE_LIMIT_KEY}, default 0 = unlimited)
+ * @param maxQueuedCalls calls that may wait for one of the {@code maxConcurrentCalls} slots,
+ *     first come first served; one more is refused at once ({@value #MAX_QUEUED_CALLS_KEY},
+ *     default {@value #DEFAULT_MAX_QUEUED_CALLS}; 0: no queue)
+ * @param maxQueueWait how long a call may wait for a slot before it is refused with
+ *     RESOURCE_EXHAUSTED ({@value #MAX_QUEUE_WAIT_KEY}, default 500 ms, at most 60 s)
  */
 public record ServerSettings(
     String bindAddress,
@@ -32,7 +38,9 @@ public record ServerSettings(
     int metricsPort,
     int maxConcurrentCalls,
     int maxStreamsPerConnection,
-    int rateLimitPerKey) {
+    int rateLimitPerKey,
+    int maxQueuedCalls,
+    Duration maxQueueWait) {
 
   public static final String BIND_ADDRESS_KEY = "GLASSBOX_BIND_ADDRESS";
   public static final String ADMIN_BIND_ADDRESS_KEY = "GLASSBOX_ADMIN_BIND_ADDRESS";
@@ -40,25 +48,38 @@ public record ServerSettings(
   public static final String MAX_CONCURRENT_CALLS_KEY = "GLASSBOX_MAX_CONCURRENT_CALLS";
   public static final String MAX_STREAMS_KEY = "GLASSBOX_MAX_STREAMS_PER_CONNECTION";
   public static final String RATE_LIMIT_KEY = "GLASSBOX_RATE_LIMIT_PER_KEY";
+  public static final String MAX_QUEUED_CALLS_KEY = "GLASSBOX_MAX_QUEUED_CALLS";
+  public static final String MAX_QUEUE_WAIT_KEY = "GLASSBOX_MAX_QUEUE_WAIT";
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
-  public static final int DEFAULT_MAX_CONCURRENT_CALLS = 64;
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS = 16;
   public static final int DEFAULT_MAX_STREAMS = 100;
+  public static final int DEFAULT_MAX_QUEUED_CALLS = 64;
+  public static final Duration DEFAULT_MAX_QUEUE_WAIT = Duration.ofMillis(500);
 
   public ServerSettings {
     requireNonNull(bindAddress, "bindAddress");
     requireNonNull(adminBindAddress, "adminBindAddress");
     requireNonNull(apiKeys, "apiKeys");
     requireNonNull(tls, "tls");
-    if (maxConcurrentCalls < 1 || maxStreamsPerConnection < 1 || rateLimitPerKey < 0) {
+    requireNonNull(maxQueueWait, "maxQueueWait");
+    if (maxConcurrentCalls < 1 || maxStreamsPerConnection < 1 || rateLimitPerKey < 0 || maxQueuedCalls < 0
+        || maxQueueWait.isNegative()) {
       throw new ConfigException("limits must be positive");
     }
+  }
+
+  /** Settings whose calls beyond {@code maxConcurrentCalls} are refused at once (no queue). */
+  public ServerSettings(String bindAddress, String adminBindAddress, ApiKeys apiKeys, TlsSettings tls,
+                        int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey) {
+    this(bindAddress, adminBindAddress, apiKeys, tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
+        rateLimitPerKey, 0, Duration.ZERO);
   }
 
   /** Loopback, no keys, no TLS, no metrics, default limits: for tests and the in-process suite. */
   public static ServerSettings defaults() {
     return new ServerSettings(DEFAULT_BIND_ADDRESS, DEFAULT_BIND_ADDRESS, ApiKeys.none(), TlsSettings.none(),
-        0, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_STREAMS, 0);
+        0, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_STREAMS, 0, DEFAULT_MAX_QUEUED_CALLS, DEFAULT_MAX_QUEUE_WAIT);
   }
 
   /** Reads the settings; {@code defaultMetricsPort} is the service's own metrics port. */
@@ -71,13 +92,23 @@ public record ServerSettings(
         source.getPort(METRICS_PORT_KEY, defaultMetricsPort),
         source.getInt(MAX_CONCURRENT_CALLS_KEY, DEFAULT_MAX_CONCURRENT_CALLS, 1, 100_000),
         source.getInt(MAX_STREAMS_KEY, DEFAULT_MAX_STREAMS, 1, 100_000),
-        source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000));
+        source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000),
+        source.getInt(MAX_QUEUED_CALLS_KEY, DEFAULT_MAX_QUEUED_CALLS, 0, 100_000),
+        maxQueueWait(source));
   }
 
   /** A copy with other keys; for tests. */
   public ServerSettings withApiKeys(ApiKeys keys) {
     return new ServerSettings(bindAddress, adminBindAddress, keys, tls, metricsPort,
-        maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey);
+        maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait);
+  }
+
+  private static Duration maxQueueWait(ConfigSource source) {
+    Duration wait = source.getDuration(MAX_QUEUE_WAIT_KEY, DEFAULT_MAX_QUEUE_WAIT);
+    if (wait.compareTo(Duration.ofSeconds(60)) > 0) {
+      throw new ConfigException(MAX_QUEUE_WAIT_KEY + " must be at most 60 s, got " + wait);
+    }
+    return wait;
   }
 
   /**

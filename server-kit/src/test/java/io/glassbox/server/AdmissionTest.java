@@ -18,14 +18,19 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The concurrency limit and the per-connection stream limit, on a real loopback server. */
+/** The concurrency limit, its queue and the per-connection stream limit, on a real loopback server. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AdmissionTest {
   private static final int LIMIT = 8;
@@ -34,6 +39,9 @@ class AdmissionTest {
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger mostRunning = new AtomicInteger();
+  private final AtomicInteger started = new AtomicInteger();
+  private final Queue<String> handled = new ConcurrentLinkedQueue<>();
+  private PrometheusRegistry metrics;
   private final Closer closer = new Closer();
   private GrpcServer server;
 
@@ -47,11 +55,7 @@ class AdmissionTest {
   void callBeyondTheLimit_isRefusedAtOnce_withResourceExhausted() throws Exception {
     start();
     ManagedChannel channel = channel();
-    List<Outcome> blocked = new ArrayList<>();
-    for (int i = 0; i < LIMIT; i++) {
-      blocked.add(callAsync(channel));
-    }
-    awaitRunning(LIMIT);
+    List<Outcome> blocked = fillAllSlots(channel);
 
     long started = System.nanoTime();
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "one more"));
@@ -96,13 +100,139 @@ class AdmissionTest {
     assertEquals("still here", EchoService.call(flooding, "still here"));
   }
 
+  @Test
+  void callBeyondTheLimit_waitsForASlot_andRunsOnceOneIsFree() throws Exception {
+    startWithQueue(4, Duration.ofSeconds(30));
+    ManagedChannel channel = channel();
+    List<Outcome> blocked = fillAllSlots(channel);
+    Outcome waiting = callAsync(channel, "waited");
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 1);
+    assertEquals(LIMIT, started.get(), "the waiting call has not started");
+
+    release.countDown();
+    assertEquals(Status.Code.OK, waiting.await());
+    assertTrue(handled.contains("waited"));
+    for (Outcome outcome : blocked) {
+      assertEquals(Status.Code.OK, outcome.await());
+    }
+    assertTrue(mostRunning.get() <= LIMIT, "at most " + LIMIT + " ran at once, saw " + mostRunning.get());
+    awaitGauge(AdmissionInterceptor.RUNNING_GAUGE, 0);
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 0);
+  }
+
+  @Test
+  void waitingCalls_takeFreedSlotsOldestFirst() throws Exception {
+    Semaphore gate = new Semaphore(0);
+    startWithQueue(8, Duration.ofSeconds(30), 1, gate);
+    ManagedChannel channel = channel();
+    Outcome first = callAsync(channel, "running");
+    awaitRunning(1);
+    List<Outcome> waiting = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      waiting.add(callAsync(channel, "waiting " + i));
+      awaitGauge(AdmissionInterceptor.WAITING_GAUGE, i + 1);
+    }
+
+    gate.release(5);
+    assertEquals(Status.Code.OK, first.await());
+    for (Outcome outcome : waiting) {
+      assertEquals(Status.Code.OK, outcome.await());
+    }
+    assertEquals(List.of("running", "waiting 0", "waiting 1", "waiting 2", "waiting 3"), List.copyOf(handled));
+    assertEquals(1, mostRunning.get());
+  }
+
+  @Test
+  void callStillWaitingWhenItsWaitIsUp_isRefusedWithResourceExhausted_andNeverRuns() throws Exception {
+    startWithQueue(4, Duration.ofMillis(300));
+    ManagedChannel channel = channel();
+    fillAllSlots(channel);
+
+    long began = System.nanoTime();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "late"));
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("limit of " + LIMIT + " concurrent calls and no slot came free in"),
+        e.getStatus().getDescription());
+    assertTrue(tookMillis >= 300 && tookMillis < 10_000, "refused after " + tookMillis + " ms");
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 0);
+    release.countDown();
+    assertEquals("after", EchoService.call(channel, "after"));
+    assertTrue(!handled.contains("late"), "the refused call never ran: " + handled);
+  }
+
+  @Test
+  void callFindingTheQueueFull_isRefusedAtOnce() throws Exception {
+    startWithQueue(2, Duration.ofSeconds(30));
+    ManagedChannel channel = channel();
+    fillAllSlots(channel);
+    List<Outcome> waiting = List.of(callAsync(channel, "w1"), callAsync(channel, "w2"));
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 2);
+
+    long began = System.nanoTime();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "third"));
+    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("limit of " + LIMIT + " concurrent calls and 2 more are waiting"),
+        e.getStatus().getDescription());
+    assertTrue(tookMillis < 5000, "refused in " + tookMillis + " ms");
+    release.countDown();
+    for (Outcome outcome : waiting) {
+      assertEquals(Status.Code.OK, outcome.await());
+    }
+  }
+
+  @Test
+  void callWhoseDeadlinePassesWhileWaiting_leavesTheQueue_andNeverRuns() throws Exception {
+    // A wait longer than awaitGauge's 30 s: only the cancellation can take the call out in time.
+    startWithQueue(1, Duration.ofSeconds(60));
+    ManagedChannel channel = channel();
+    fillAllSlots(channel);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+        channel, EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS),
+        StringValue.of("impatient")));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    // It no longer holds the one place in the queue: another call waits there and runs.
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 0);
+    Outcome patient = callAsync(channel, "patient");
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 1);
+    release.countDown();
+    assertEquals(Status.Code.OK, patient.await());
+    assertTrue(!handled.contains("impatient"), "the expired call never ran: " + handled);
+    assertEquals(LIMIT + 1, started.get());
+  }
+
   private void start() {
-    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
-        0, LIMIT, STREAMS_PER_CONNECTION, 0);
-    server = GrpcServer.onPort("admission", 0, settings).addService(EchoService.answering(text -> {
+    start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        0, LIMIT, STREAMS_PER_CONNECTION, 0), null);
+  }
+
+  private void startWithQueue(int maxQueued, Duration maxWait) {
+    startWithQueue(maxQueued, maxWait, LIMIT, null);
+  }
+
+  /** With {@code gate}, each call takes one of its permits to finish, instead of awaiting {@link #release}. */
+  private void startWithQueue(int maxQueued, Duration maxWait, int limit, Semaphore gate) {
+    start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        0, limit, STREAMS_PER_CONNECTION, 0, maxQueued, maxWait), gate);
+  }
+
+  private void start(ServerSettings settings, Semaphore gate) {
+    GrpcServer.Builder builder = GrpcServer.onPort("admission", 0, settings);
+    metrics = builder.metricsRegistry();
+    server = builder.addService(EchoService.answering(text -> {
+      started.incrementAndGet();
+      handled.add(text);
       mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
       try {
-        release.await(60, TimeUnit.SECONDS);
+        if (gate == null) {
+          release.await(60, TimeUnit.SECONDS);
+        } else {
+          gate.tryAcquire(60, TimeUnit.SECONDS);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } finally {
@@ -114,10 +244,36 @@ class AdmissionTest {
     closer.add(server);
   }
 
+  /** Waits until the admission gauge {@code name} reads {@code value}. */
+  private void awaitGauge(String name, int value) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (gauge(name) != value) {
+      assertTrue(System.nanoTime() < deadline, name + " is " + gauge(name) + ", expected " + value);
+      Thread.onSpinWait();
+    }
+  }
+
+  private double gauge(String name) {
+    return metrics.scrape(name::equals).stream()
+        .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .mapToDouble(point -> ((io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot) point).getValue())
+        .sum();
+  }
+
   private ManagedChannel channel() {
     ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port());
     closer.add(channel::shutdownNow);
     return channel;
+  }
+
+  /** {@link #LIMIT} calls, each holding a slot until {@link #release}; returns once all run. */
+  private List<Outcome> fillAllSlots(ManagedChannel channel) throws InterruptedException {
+    List<Outcome> blocked = new ArrayList<>();
+    for (int i = 0; i < LIMIT; i++) {
+      blocked.add(callAsync(channel));
+    }
+    awaitRunning(LIMIT);
+    return blocked;
   }
 
   private void awaitRunning(int count) throws InterruptedException {
@@ -129,9 +285,13 @@ class AdmissionTest {
   }
 
   private static Outcome callAsync(ManagedChannel channel) {
+    return callAsync(channel, "flood");
+  }
+
+  private static Outcome callAsync(ManagedChannel channel, String text) {
     Outcome outcome = new Outcome();
     ClientCalls.asyncUnaryCall(channel.newCall(EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
-        StringValue.of("flood"), outcome);
+        StringValue.of(text), outcome);
     return outcome;
   }
 
