@@ -1,5 +1,6 @@
 package io.glassbox.server;
 
+import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -37,7 +38,7 @@ import java.util.function.Consumer;
  * asked the transport for its request message, the message stays in the transport's buffers
  * (bounded by HTTP/2 flow control). Events gRPC delivers meanwhile (readiness, cancellation) are
  * kept and replayed, in order, when the call is admitted; the admitted call starts on the thread
- * that ended the call whose slot it takes.
+ * that ended the call whose slot it takes, in its own gRPC context (deadline, request id).
  */
 final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final int limit;
@@ -196,6 +197,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     private final Metadata headers;
     private final ServerCallHandler<Q, A> next;
     private final long since = System.nanoTime();
+    /** The call's context (its deadline, request id), for starting it from another call's thread. */
+    private final Context context = Context.current();
     /** Events gRPC delivered before admission, in order; guarded by this. */
     private final List<Consumer<ServerCall.Listener<Q>>> pending = new ArrayList<>();
     /** The started call's listener once admitted; guarded by this. */
@@ -237,8 +240,15 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       }
     }
 
-    /** Starts the call in the slot just handed to it, then replays what gRPC delivered meanwhile. */
+    /**
+     * Starts the call in the slot just handed to it, then replays what gRPC delivered meanwhile;
+     * in the call's own context, though on the thread of the call that ended.
+     */
     void admit() {
+      context.run(this::startAndReplay);
+    }
+
+    private void startAndReplay() {
       synchronized (this) {
         if (expiry != null) {
           expiry.cancel(false);
