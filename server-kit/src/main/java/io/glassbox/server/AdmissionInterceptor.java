@@ -51,11 +51,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   /** Calls waiting for a slot, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<Waiting<?, ?>> queue = new ArrayDeque<>();
 
-  /** Refuses every call beyond {@code limit} at once (no queue). */
-  AdmissionInterceptor(int limit) {
-    this(limit, 0, Duration.ZERO);
-  }
-
+  /** With {@code maxQueued} or {@code maxWait} 0, every call beyond {@code limit} is refused at once. */
   AdmissionInterceptor(int limit, int maxQueued, Duration maxWait) {
     if (limit < 1 || maxQueued < 0 || maxWait.isNegative()) {
       throw new IllegalArgumentException("limit must be >= 1, maxQueued and maxWait >= 0");
