@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -44,6 +45,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final int limit;
   private final int maxQueued;
   private final Duration maxWait;
+  /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
   private final Object lock = new Object();
   /** Calls holding a slot; guarded by {@link #lock}. */
@@ -59,13 +61,17 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     this.limit = limit;
     this.maxQueued = maxWait.isZero() ? 0 : maxQueued;
     this.maxWait = maxWait;
+    this.timer = this.maxQueued == 0 ? null : newTimer();
+  }
+
+  private static ScheduledExecutorService newTimer() {
     ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
       Thread thread = new Thread(task, "admission-timer");
       thread.setDaemon(true);
       return thread;
     });
     scheduler.setRemoveOnCancelPolicy(true);
-    this.timer = scheduler;
+    return scheduler;
   }
 
   /** Calls running now. */
@@ -119,7 +125,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     if (waiting == null) {
       return startHoldingSlot(call, headers, next);
     }
-    waiting.expireAfter(maxWait);
+    waiting.expireAfterTheWait();
     return waiting;
   }
 
@@ -184,7 +190,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   @Override
   public void close() {
-    timer.shutdownNow();
+    if (timer != null) {
+      timer.shutdownNow();
+    }
   }
 
   /** A call waiting for a slot: the listener gRPC sees until it is admitted, then a relay. */
@@ -209,11 +217,11 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       this.next = next;
     }
 
-    void expireAfter(Duration wait) {
+    void expireAfterTheWait() {
       ScheduledFuture<?> scheduled;
       try {
-        scheduled = timer.schedule(this::expire, wait.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+        scheduled = timer.schedule(this::expire, maxWait.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
         expire();               // the server is closing
         return;
       }
