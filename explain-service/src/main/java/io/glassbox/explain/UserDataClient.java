@@ -40,13 +40,15 @@ final class UserDataClient {
 
   /**
    * The items of the user's most recent {@code maxEvents} purchases, oldest first (the record the
-   * model reads: no clicks, adds to cart or feedback); empty for a user without purchases.
+   * model reads: no clicks, adds to cart or feedback, and no purchase of an item the user turned
+   * down since); empty for a user without purchases.
    */
   List<String> record(String userId, int maxEvents) {
     try {
       return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
           .getUserHistory(GetUserHistoryRequest.newBuilder()
-              .setUserId(userId).setMaxEvents(maxEvents).setPurchasesOnly(true).build())
+              .setUserId(userId).setMaxEvents(maxEvents).setPurchasesOnly(true).setLeaveOutTurnedDown(true)
+              .build())
           .getEventsList().stream().map(Event::getItemId).toList();
     } catch (StatusRuntimeException e) {
       throw DependencyErrors.translate(DEPENDENCY, e);

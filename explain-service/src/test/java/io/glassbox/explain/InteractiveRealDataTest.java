@@ -528,7 +528,7 @@ class InteractiveRealDataTest {
   }
 
   @Test
-  void record_isThePurchasesTheModelReads_notClicksAddsToCartOrFeedback() {
+  void record_isThePurchasesTheModelReads_notClicksAddsToCartFeedbackOrPurchasesTurnedDown() {
     String user = "record-test-" + UUID.randomUUID();
     FeatureServiceGrpc.newBlockingStub(suite.feature).withDeadlineAfter(30, TimeUnit.SECONDS).ingestEvents(
         IngestEventsRequest.newBuilder()
@@ -537,8 +537,11 @@ class InteractiveRealDataTest {
             .addEvents(userEvent(user, "85123A", 3_000, "add_to_cart"))
             .addEvents(userEvent(user, "84879", 4_000, "feedback_negative"))
             .addEvents(userEvent(user, "22720", 5_000, ""))
+            .addEvents(userEvent(user, "22386", 6_000, "purchase"))
+            .addEvents(userEvent(user, "22386", 7_000, "feedback_negative"))
             .build());
 
+    // The purchase of 22386 was turned down after it ("not interested"): the model no longer reads it.
     assertEquals(List.of("22423", "22720"), new UserDataClient(suite.feature, Duration.ofSeconds(30)).record(user, 50));
   }
 

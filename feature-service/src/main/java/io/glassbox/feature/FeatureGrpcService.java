@@ -93,7 +93,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         ? Optional.of(call(() -> store.historyWithRegularItems(userId, read, minBaskets, maxRegular)))
         : Optional.empty();
     UserHistory record = both.isPresent() ? both.get().history() : call(() -> store.history(userId, read));
-    UserHistory history = purchasesOnly ? record.lastPurchases(maxEvents) : record;
+    UserHistory history = purchasesOnly ? record.lastPurchases(maxEvents, request.getLeaveOutTurnedDown()) : record;
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
         .setKnownUser(history.knownUser())

@@ -1,6 +1,10 @@
 package io.glassbox.feature;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The most recent events of a user, oldest first.
@@ -14,11 +18,25 @@ public record UserHistory(List<RecordedEvent> events, long totalEvents, boolean 
     events = List.copyOf(events);
   }
 
-  /** The last {@code maxPurchases} purchases among these events, oldest first; the same counts. */
-  public UserHistory lastPurchases(int maxPurchases) {
-    List<RecordedEvent> purchases = events.stream().filter(event -> event.type() == EventType.PURCHASE).toList();
-    return new UserHistory(purchases.subList(Math.max(0, purchases.size() - maxPurchases), purchases.size()),
-        totalEvents, knownUser);
+  /**
+   * The last {@code maxPurchases} purchases among these events, oldest first; the same counts.
+   * With {@code leaveOutTurnedDown}, a purchase of an item given negative feedback after it is
+   * left out (the shopper turned it down; a purchase after the feedback counts again), and older
+   * purchases take its place.
+   */
+  public UserHistory lastPurchases(int maxPurchases, boolean leaveOutTurnedDown) {
+    List<RecordedEvent> newestFirst = new ArrayList<>();
+    Set<String> turnedDown = new HashSet<>();
+    for (int i = events.size() - 1; i >= 0 && newestFirst.size() < maxPurchases; i--) {
+      RecordedEvent event = events.get(i);
+      if (event.type() == EventType.PURCHASE && !turnedDown.contains(event.itemId())) {
+        newestFirst.add(event);
+      } else if (leaveOutTurnedDown && event.type() == EventType.FEEDBACK_NEGATIVE) {
+        turnedDown.add(event.itemId());
+      }
+    }
+    Collections.reverse(newestFirst);
+    return new UserHistory(newestFirst, totalEvents, knownUser);
   }
 
   /** The history of a user the store has never seen. */

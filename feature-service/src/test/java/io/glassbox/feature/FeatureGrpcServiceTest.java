@@ -190,6 +190,38 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
+  void getUserHistory_leavingOutTurnedDownPurchases_dropsThoseBeforeTheFeedbackAndRefillsTheWindow() {
+    String user = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(event(user, INGEST_ITEM, 1_000, "purchase"))
+        .addEvents(event(user, OTHER_INGEST_ITEM, 2_000, "purchase"))
+        .addEvents(event(user, INGEST_ITEM, 2_500, ""))
+        .addEvents(event(user, INGEST_ITEM, 3_000, "feedback_negative"))
+        .addEvents(event(user, POPULAR_ITEM, 3_500, "purchase"))
+        .addEvents(event(user, INGEST_ITEM, 4_000, "purchase"))
+        .addEvents(event(user, POPULAR_ITEM, 4_500, "click"))
+        .build());
+
+    // Both purchases of INGEST_ITEM before it was turned down are left out; the one after counts.
+    assertEquals(List.of(OTHER_INGEST_ITEM, POPULAR_ITEM, INGEST_ITEM), itemIds(withoutTurnedDown(user, 50)));
+    // Older purchases take the places of those left out.
+    assertEquals(List.of(OTHER_INGEST_ITEM, POPULAR_ITEM, INGEST_ITEM), itemIds(withoutTurnedDown(user, 3)));
+    assertEquals(List.of(INGEST_ITEM, POPULAR_ITEM, INGEST_ITEM), itemIds(purchases(user, 3, 0).getEventsList()));
+    assertEquals(List.of(POPULAR_ITEM, INGEST_ITEM), itemIds(withoutTurnedDown(user, 2)));
+    // Ignored without purchases_only: every event, as asked.
+    assertEquals(7, stub.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).setMaxEvents(50)
+        .setLeaveOutTurnedDown(true).build()).getEventsCount());
+  }
+
+  private static List<Event> withoutTurnedDown(String user, int maxEvents) {
+    GetUserHistoryResponse response = stub.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user)
+        .setMaxEvents(maxEvents).setPurchasesOnly(true).setLeaveOutTurnedDown(true).build());
+    assertEquals(7, response.getTotalEvents());
+    assertTrue(response.getKnownUser());
+    return response.getEventsList();
+  }
+
+  @Test
   void getUserHistory_purchasesOnlyOfAUserWithoutPurchases_isEmptyButKnown() {
     String user = newUser();
     stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event(user, POPULAR_ITEM, 500, "click")).build());

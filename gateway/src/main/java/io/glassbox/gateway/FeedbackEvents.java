@@ -29,8 +29,9 @@ final class FeedbackEvents {
       case FEEDBACK_TYPE_CLICK -> "click";
       case FEEDBACK_TYPE_ADD_TO_CART -> "add_to_cart";
       case FEEDBACK_TYPE_PURCHASE -> "purchase";
-      case FEEDBACK_TYPE_UNSPECIFIED, UNRECOGNIZED -> throw RequestChecks.invalid(
-          "type must be FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_ADD_TO_CART or FEEDBACK_TYPE_PURCHASE");
+      case FEEDBACK_TYPE_NOT_INTERESTED -> "feedback_negative";
+      case FEEDBACK_TYPE_UNSPECIFIED, UNRECOGNIZED -> throw RequestChecks.invalid("type must be FEEDBACK_TYPE_CLICK, "
+          + "FEEDBACK_TYPE_ADD_TO_CART, FEEDBACK_TYPE_PURCHASE or FEEDBACK_TYPE_NOT_INTERESTED");
     };
     Timestamp time = request.hasTime() ? valid(request.getTime()) : Timestamp.newBuilder()
         .setSeconds(now.getEpochSecond())

@@ -116,8 +116,10 @@ final class UserExplainer {
     Executor inRequest = context.fixedContextExecutor(directExecutor());
     Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
-    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest
-        .newBuilder().setUserId(userId).setMaxEvents(config.historyEvents()).setPurchasesOnly(true).build());
+    // The record Recommend ranks on: purchases, less those the user turned down since.
+    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest.newBuilder()
+        .setUserId(userId).setMaxEvents(config.historyEvents()).setPurchasesOnly(true).setLeaveOutTurnedDown(true)
+        .build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
     // Counted as Recommend counts them, so the explanation ranks by the served score.

@@ -459,6 +459,53 @@ class GatewayExplainRealDataTest {
         notBought.getStatus().getDescription());
   }
 
+  /**
+   * "Not interested" in a purchase a reason cites: the model no longer reads it, so the item it
+   * carried loses what the reason said it would (its score drop, out of the top k), no reason
+   * cites it, the answer is the ranking of fresh Score calls on the record without it, and a
+   * what-if cannot remove it again.
+   */
+  @Test
+  void notInterested_inACitedPurchase_takesItOutOfWhatTheModelReads() {
+    String user = "12363";   // 23 purchases: the model's window holds them all, nothing refills it
+    ServedRanking before = ServedRanking.read(direct, served.model(), user);
+    RecommendResponse first = stub().recommend(RecommendRequest.newBuilder().setUserId(user).setLimit(20).build());
+    RecommendedItem carried = first.getItemsList().stream()
+        .filter(i -> i.getReasonsList().stream().anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY
+            && r.getEvidenceItemIdsCount() == 1))
+        .findFirst().orElseThrow(() -> new AssertionError(user + " has a reason citing one purchase"));
+    String target = carried.getItem().getItemId();
+    Reason reason = carried.getReasonsList().stream()
+        .filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).findFirst().orElseThrow();
+    String cited = reason.getEvidenceItemIds(0);
+    assertTrue(reason.getNecessary(), reason.getText());
+    // Stamped just after the shopper's last purchase, long before the trend window.
+    long lastPurchase = FeatureServiceGrpc.newBlockingStub(direct).getUserHistory(GetUserHistoryRequest.newBuilder()
+            .setUserId(user).setMaxEvents(1).build()).getEvents(0).getTime().getSeconds();
+    stub().submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId(user).setItemId(cited)
+        .setType(FeedbackType.FEEDBACK_TYPE_NOT_INTERESTED)
+        .setTime(Timestamp.newBuilder().setSeconds(lastPurchase + 1)).build());
+
+    ServedRanking after = ServedRanking.read(direct, served.model(), user);
+    assertEquals(before.record().stream().filter(id -> !id.equals(cited)).toList(), after.record());
+    float scoreWithout = after.scores(List.of()).get(target);
+    assertEquals(before.scores(List.of(cited)).get(target), scoreWithout, "the item's score without the purchase");
+    assertEquals(carried.getScore() - reason.getScoreDrop(), scoreWithout, 1e-5, "the drop the reason stated");
+    assertTrue(after.order().indexOf(target) >= 20, "out of the top 20, as the reason said: "
+        + (after.order().indexOf(target) + 1));
+    RecommendResponse response = stub().recommend(RecommendRequest.newBuilder().setUserId(user).setLimit(20).build());
+    assertEquals(after.order().subList(0, 20), ids(response));
+    for (RecommendedItem item : response.getItemsList()) {
+      for (Reason each : item.getReasonsList()) {
+        assertFalse(each.getEvidenceItemIdsList().contains(cited), each.getText());
+      }
+    }
+    StatusRuntimeException gone = expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(
+        UserWhatIfRequest.newBuilder().setUserId(user).addRemoveItemIds(cited).build()));
+    assertTrue(gone.getStatus().getDescription().contains("is not in the purchase record"),
+        gone.getStatus().getDescription());
+  }
+
   @Test
   void recommend_unknownUser_statesTheTrendTermsEffectOnTheServedRanking() {
     String user = "no-such-customer-" + UUID.randomUUID();
@@ -509,9 +556,11 @@ class GatewayExplainRealDataTest {
       ModelInfo info = ModelServiceGrpc.newBlockingStub(modelChannel).withDeadlineAfter(30, TimeUnit.SECONDS)
           .getModelInfo(GetModelInfoRequest.getDefaultInstance());
       assertTrue(info.hasTrend(), "the shipped model has a trend term");
-      // The model reads the purchases of the record, as it was trained on them.
+      // The model reads the purchases of the record, as it was trained on them, less those the
+      // shopper turned down since.
       List<String> record = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user)
-              .setMaxEvents(GatewayConfig.DEFAULT_HISTORY_EVENTS).setPurchasesOnly(true).build())
+              .setMaxEvents(GatewayConfig.DEFAULT_HISTORY_EVENTS).setPurchasesOnly(true)
+              .setLeaveOutTurnedDown(true).build())
           .getEventsList().stream().map(Event::getItemId).toList();
       RetrieveCandidatesResponse retrieved = features.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
           .setUserId(user).setLimit(GatewayConfig.DEFAULT_CANDIDATE_COUNT).setExcludeHistory(true)

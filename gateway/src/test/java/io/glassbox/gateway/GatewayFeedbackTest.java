@@ -43,7 +43,8 @@ class GatewayFeedbackTest {
   @CsvSource({
       "FEEDBACK_TYPE_CLICK, click",
       "FEEDBACK_TYPE_ADD_TO_CART, add_to_cart",
-      "FEEDBACK_TYPE_PURCHASE, purchase"})
+      "FEEDBACK_TYPE_PURCHASE, purchase",
+      "FEEDBACK_TYPE_NOT_INTERESTED, feedback_negative"})
   void submitFeedback_storesOneEventOfTheMappedType(FeedbackType type, String eventType) {
     harness = new GatewayHarness().start();
     Timestamp time = Timestamp.newBuilder().setSeconds(1_700_000_000L).setNanos(5).build();

@@ -16,13 +16,15 @@ import picocli.CommandLine.Option;
 @Command(name = "feedback", description = "Record what a shopper did with an item (a purchase unless --type "
     + "says otherwise) through the gateway, once per request id; a purchase joins their record, so their next "
     + "recommendations and reasons read it (the model reads purchases only: a click or an add to cart is stored "
-    + "and changes no ranking).")
+    + "and changes no ranking); not_interested stops the item being recommended and takes the shopper's earlier "
+    + "purchases of it out of what the model reads.")
 final class FeedbackCommand implements Callable<Integer> {
   /** The kinds of feedback, as typed. */
   enum Type {
     purchase(FeedbackType.FEEDBACK_TYPE_PURCHASE),
     click(FeedbackType.FEEDBACK_TYPE_CLICK),
-    add_to_cart(FeedbackType.FEEDBACK_TYPE_ADD_TO_CART);
+    add_to_cart(FeedbackType.FEEDBACK_TYPE_ADD_TO_CART),
+    not_interested(FeedbackType.FEEDBACK_TYPE_NOT_INTERESTED);
 
     final FeedbackType proto;
 
@@ -38,7 +40,7 @@ final class FeedbackCommand implements Callable<Integer> {
   String itemId;
 
   @Option(names = "--type", defaultValue = "purchase",
-      description = "purchase, click or add_to_cart (default ${DEFAULT-VALUE}).")
+      description = "purchase, click, add_to_cart or not_interested (default ${DEFAULT-VALUE}).")
   Type type;
 
   @Option(names = "--time", description = "When it happened, e.g. 2011-12-01T10:00:00Z (default: now). Recent "
@@ -66,8 +68,12 @@ final class FeedbackCommand implements Callable<Integer> {
       System.out.println(response.getDuplicate()
           ? "Already recorded: " + what + " (request id " + id + "); stored once."
           : "Recorded: " + what + " (request id " + id + "; resend with --request-id " + id + " to record it once)."
-              + (type == Type.purchase ? ""
-                  : " The model reads purchases only, so recommendations do not change."));
+              + switch (type) {
+                case purchase -> "";
+                case not_interested -> " The item is no longer recommended to them, and their earlier purchases of it"
+                    + " no longer count for their recommendations and reasons.";
+                case click, add_to_cart -> " The model reads purchases only, so recommendations do not change.";
+              });
       return 0;
     });
   }
