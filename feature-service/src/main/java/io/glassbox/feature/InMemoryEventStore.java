@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@link Dataset}, then grown by {@link #append} and {@link #putItems}; lost on restart.
  *
  * <p>Bounded ({@link StoreBounds}): each user keeps their last {@code maxEventsPerUser} events
- * (over it, the oldest event that is not a purchase goes first);
+ * (over it, the oldest click, add to cart or positive feedback goes first);
  * when a new user would exceed {@code maxUsers}, or the events held would exceed
  * {@code maxEvents}, the least recently active users (by their last ingested event) are
  * evicted. A flood of new user ids so costs old, idle users rather than the process.
@@ -43,6 +43,7 @@ public final class InMemoryEventStore implements EventStore {
   private static final Logger log = LoggerFactory.getLogger(InMemoryEventStore.class);
   private static final EventType[] TYPES = EventType.values();
   private static final byte PURCHASE = (byte) EventType.PURCHASE.ordinal();
+  private static final byte TURNED_DOWN = (byte) EventType.FEEDBACK_NEGATIVE.ordinal();
   private static final long EVICTION_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int maxBasketSize;
@@ -499,12 +500,12 @@ public final class InMemoryEventStore implements EventStore {
     }
 
     /**
-     * Drops one event (the timeline is over its cap): the oldest that is not a purchase, else the
-     * oldest purchase (see {@link StoreBounds#maxEventsPerUser}).
+     * Drops one event (the timeline is over its cap): the oldest click, add to cart or positive
+     * feedback, else the oldest event (see {@link StoreBounds#maxEventsPerUser}).
      */
     void dropOne() {
       int victim = 0;
-      while (victim < size && types[victim] == PURCHASE) {
+      while (victim < size && (types[victim] == PURCHASE || types[victim] == TURNED_DOWN)) {
         victim++;
       }
       if (victim == size) {

@@ -83,7 +83,8 @@ public final class RedisEventStore implements EventStore {
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
    * event (nothing stored), else {0, duplicates}. A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. A timeline over the cap loses its oldest
-   * event that is not a purchase, else its oldest purchase (see StoreBounds#maxEventsPerUser).
+   * click, add to cart or positive feedback, else its oldest event (see
+   * StoreBounds#maxEventsPerUser).
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
@@ -120,7 +121,8 @@ public final class RedisEventStore implements EventStore {
             repeat
               local chunk = redis.call('ZRANGE', timeline, from, from + 99)
               for _, member in ipairs(chunk) do
-                if string.sub(member, KIND_POSITION, KIND_POSITION) ~= 'PURCHASE_DIGIT' then
+                local kind = string.sub(member, KIND_POSITION, KIND_POSITION)
+                if kind ~= 'PURCHASE_DIGIT' and kind ~= 'TURNED_DOWN_DIGIT' then
                   victim = member
                   break
                 end
@@ -163,7 +165,8 @@ public final class RedisEventStore implements EventStore {
       """
       .replace("FIELDS", String.valueOf(FIELDS_PER_EVENT))
       .replace("KIND_POSITION", String.valueOf(TimelineMember.KIND + 1))
-      .replace("PURCHASE_DIGIT", String.valueOf(EventType.PURCHASE.ordinal()));
+      .replace("PURCHASE_DIGIT", String.valueOf(EventType.PURCHASE.ordinal()))
+      .replace("TURNED_DOWN_DIGIT", String.valueOf(EventType.FEEDBACK_NEGATIVE.ordinal()));
 
   private final UnifiedJedis redis;
   private final String redisName;

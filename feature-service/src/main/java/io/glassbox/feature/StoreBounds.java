@@ -5,9 +5,10 @@ import java.time.Duration;
 /**
  * The limits that keep a store's memory bounded, from {@link FeatureConfig}.
  *
- * @param maxEventsPerUser events kept per user (both stores); over it the oldest event that is not
- *     a purchase is dropped, else the oldest purchase: purchases are what the model reads and
- *     buy-again counts, and clicks, far more frequent in a live shop, must not push them out
+ * @param maxEventsPerUser events kept per user (both stores); over it the oldest click, add to cart
+ *     or positive feedback is dropped, else the oldest event: purchases are what the model reads
+ *     and buy-again counts, a negative feedback ("not interested") is what keeps an item out of
+ *     both, and clicks, far more frequent in a live shop, must push out neither
  * @param maxUsers users kept by the in-memory store; the least recently active is evicted
  * @param maxEvents events kept by the in-memory store across users; least recently active
  *     users are evicted to stay under it

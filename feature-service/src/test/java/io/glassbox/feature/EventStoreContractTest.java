@@ -466,6 +466,29 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void append_beyondTheTimelineCap_keepsNegativeFeedbackAsItKeepsPurchases() {
+    EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
+    try {
+      capped.append(List.of(event("u7", "B", 10, EventType.PURCHASE), event("u7", "B", 20, EventType.FEEDBACK_NEGATIVE),
+          event("u7", "C", 30, EventType.CLICK), event("u7", "D", 40, EventType.CLICK)));
+      assertEquals(List.of("B", "B", "D"), itemIds(capped.history("u7", 50)), "the older click went, not the feedback");
+      capped.append(List.of(event("u7", "E", 50, EventType.FEEDBACK_POSITIVE)));
+      assertEquals(List.of("B", "B", "E"), itemIds(capped.history("u7", 50)), "then the other click");
+      // The turned-down purchase stays turned down however many clicks come.
+      assertEquals(List.of(), itemIds(capped.history("u7", 50).lastPurchases(50, true)));
+      assertTrue(capped.userItems("u7", 10).orElseThrow().excludedItemIds().contains("B"));
+      // Purchases and feedback alone: the oldest goes, the purchase before the feedback on it.
+      capped.append(List.of(event("u7", "F", 60, EventType.PURCHASE), event("u7", "A", 70, EventType.PURCHASE)));
+      UserHistory history = capped.history("u7", 50);
+      assertEquals(List.of(EventType.FEEDBACK_NEGATIVE, EventType.PURCHASE, EventType.PURCHASE),
+          history.events().stream().map(RecordedEvent::type).toList());
+      assertEquals(List.of("F", "A"), itemIds(history.lastPurchases(50, true)));
+    } finally {
+      capped.close();
+    }
+  }
+
+  @Test
   void append_beyondTheTimelineCap_keepsTheMostRecentAndCountsAll() {
     EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
     try {
