@@ -24,6 +24,7 @@ import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.TurnedDownItem;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
 import io.grpc.Status;
@@ -106,6 +107,12 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
               .setNanos(event.time().getNano()))
           .setEventType(event.type().wireName())
           .setBasketId(event.basketId()));
+    }
+    if (purchasesOnly && request.getLeaveOutTurnedDown()) {
+      for (RecordedEvent feedback : record.turnedDown()) {
+        response.addTurnedDownItems(TurnedDownItem.newBuilder()
+            .setItemId(feedback.itemId()).setTime(timestamp(feedback.time())));
+      }
     }
     if (both.isPresent()) {
       RegularItems regular = both.get().regularItems();

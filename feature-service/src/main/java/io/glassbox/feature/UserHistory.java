@@ -39,6 +39,24 @@ public record UserHistory(List<RecordedEvent> events, long totalEvents, boolean 
     return new UserHistory(newestFirst, totalEvents, knownUser);
   }
 
+  /**
+   * The newest negative feedback on each item the user has not bought since (or never bought),
+   * newest first: the items the user turned down.
+   */
+  public List<RecordedEvent> turnedDown() {
+    List<RecordedEvent> newestFirst = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = events.size() - 1; i >= 0; i--) {
+      RecordedEvent event = events.get(i);
+      if (event.type() == EventType.PURCHASE) {
+        seen.add(event.itemId());
+      } else if (event.type() == EventType.FEEDBACK_NEGATIVE && seen.add(event.itemId())) {
+        newestFirst.add(event);
+      }
+    }
+    return newestFirst;
+  }
+
   /** The history of a user the store has never seen. */
   public static UserHistory unknown() {
     return new UserHistory(List.of(), 0, false);

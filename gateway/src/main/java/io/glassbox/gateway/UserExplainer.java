@@ -17,6 +17,7 @@ import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
+import io.glassbox.api.v1.TurnedDownItem;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
@@ -27,6 +28,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import jakarta.inject.Inject;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -166,6 +168,18 @@ final class UserExplainer {
           + "\" is in the user's purchase record: the model ranks only items the user has not bought;"
           + " an item bought in several orders is placed by the buy-again rule, and Recommend states why")
           .asRuntimeException();
+    }
+    if (askedItem) {
+      for (TurnedDownItem turned : history.getTurnedDownItemsList()) {
+        if (turned.getItemId().equals(catalogueIds.get(0))) {
+          // Not a model verdict: the shopper's own. The model's rank of it would answer another question.
+          throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + turned.getItemId() + "\": user_id \""
+              + userId + "\" said they are not interested in it (FEEDBACK_TYPE_NOT_INTERESTED at "
+              + Instant.ofEpochSecond(turned.getTime().getSeconds(), turned.getTime().getNanos())
+              + "), so Recommend does not offer it until they buy it; a what-if can still add it as a purchase")
+              .asRuntimeException();
+        }
+      }
     }
     List<Candidate> eligible = RankedSlate.eligible(candidates.getCandidatesList(), record);
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);

@@ -504,6 +504,15 @@ class GatewayExplainRealDataTest {
         UserWhatIfRequest.newBuilder().setUserId(user).addRemoveItemIds(cited).build()));
     assertTrue(gone.getStatus().getDescription().contains("is not in the purchase record"),
         gone.getStatus().getDescription());
+    // Why is it not offered? The shopper's own word, not a model rank.
+    String said = "item_id \"" + cited + "\": user_id \"" + user + "\" said they are not interested in it "
+        + "(FEEDBACK_TYPE_NOT_INTERESTED at " + java.time.Instant.ofEpochSecond(lastPurchase + 1) + ")";
+    for (Executable question : List.<Executable>of(
+        () -> stub().whyNot(UserWhyNotRequest.newBuilder().setUserId(user).setItemId(cited).build()),
+        () -> stub().explainItem(UserExplainItemRequest.newBuilder().setUserId(user).setItemId(cited).build()))) {
+      String description = expect(Status.Code.FAILED_PRECONDITION, question).getStatus().getDescription();
+      assertTrue(description.startsWith(said), description);
+    }
   }
 
   @Test
