@@ -139,7 +139,7 @@ final class CsvImport {
     }
   }
 
-  /** Imports {@code user_id,item_id,timestamp[,event]} rows; see the FeatureAdmin proto. */
+  /** Imports {@code user_id,item_id,timestamp[,event][,basket_id]} rows; see the FeatureAdmin proto. */
   Result importInteractions(Path file, String name, boolean validateOnly) {
     Problems problems = new Problems(name);
     // Pass 1: syntax per row; catalogue membership checked in batches of distinct ids.
@@ -213,6 +213,7 @@ final class CsvImport {
       int item = csv.column("item_id");
       int time = csv.column("timestamp");
       int event = csv.optionalColumn("event");
+      int basket = csv.optionalColumn("basket_id");
       long rows = 0;
       for (List<String> row = next(csv, name); row != null; row = next(csv, name)) {
         rows = countRow(rows, name);
@@ -241,10 +242,15 @@ final class CsvImport {
                 + clip(field(row, event)) + "\"";
           }
         }
+        String basketId = field(row, basket);
+        if (problem == null && basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
+          problem = "basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got "
+              + basketId.length();
+        }
         if (problem != null) {
           problems.add(csv.line(), problem);
         } else {
-          valid.accept(csv.line(), new NewEvent(userId, new RecordedEvent(itemId, when, type)));
+          valid.accept(csv.line(), new NewEvent(userId, new RecordedEvent(itemId, when, type, basketId)));
         }
       }
       return rows;
@@ -288,11 +294,15 @@ final class CsvImport {
 
   /**
    * The row's event id: a digest of its content and of how many identical rows came before it
-   * in the file (a shopper can buy the same thing twice in one second).
+   * in the file (a shopper can buy the same thing twice in one second). A row without a basket
+   * gets the id it got before baskets could be imported, so re-running an older file stores
+   * nothing twice.
    */
   private static NewEvent withContentId(NewEvent event, Map<Long, Integer> occurrences) {
+    String basketId = event.event().basketId();
     byte[] digest = sha256(event.userId() + '\0' + event.event().itemId() + '\0'
-        + event.event().time() + '\0' + event.event().type().wireName());
+        + event.event().time() + '\0' + event.event().type().wireName()
+        + (basketId.isEmpty() ? "" : '\0' + basketId));
     long key = 0;
     for (int i = 0; i < 8; i++) {
       key = (key << 8) | (digest[i] & 0xff);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
@@ -14,6 +15,7 @@ import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RegularItem;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -24,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -155,6 +158,46 @@ class FeatureAdminServiceTest {
 
     assertEquals(ImportResponse.newBuilder().setRows(4).setStored(0).setDuplicates(4).build(), again);
     assertEquals(3, history("shop-1").getTotalEvents());
+  }
+
+  /** Lines of one order share its basket id, so buy-again counts orders, not lines. */
+  @Test
+  void importInteractions_withBasketIds_storesThemAndOrdersCountBaskets() {
+    send(Kind.ITEMS, ITEMS);
+    String csv = """
+        user_id,item_id,timestamp,event,basket_id
+        shop-3,N1,1700000000,purchase,order-1
+        shop-3,A,1700000000,purchase,order-1
+        shop-3,N1,1700000500,,order-2
+        shop-3,N2,1700000500,,order-2
+        shop-3,A,1700000900,click,
+        """;
+
+    assertEquals(ImportResponse.newBuilder().setRows(5).setStored(5).build(), send(Kind.INTERACTIONS, csv));
+    assertEquals(ImportResponse.newBuilder().setRows(5).setDuplicates(5).build(), send(Kind.INTERACTIONS, csv),
+        "the same file again stores nothing twice");
+
+    GetUserHistoryResponse history = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("shop-3")
+        .setPurchasesOnly(true).setRegularItemsMinBaskets(2).build());
+    assertEquals(List.of("order-1", "order-1", "order-2", "order-2"),
+        history.getEventsList().stream().map(Event::getBasketId).toList());
+    assertEquals(2, history.getOrders(), "two orders of two lines each");
+    assertEquals(List.of("N1"), history.getRegularItemsList().stream().map(RegularItem::getItemId).toList());
+    assertEquals(2, history.getRegularItems(0).getBaskets());
+  }
+
+  @Test
+  void importInteractions_basketIdTooLong_namesTheLineAndStoresNothing() {
+    send(Kind.ITEMS, ITEMS);
+    String csv = "user_id,item_id,timestamp,basket_id\nshop-4,N1,1700000000,b1\nshop-4,N2,1700000000,"
+        + "b".repeat(129) + "\n";
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS, csv));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("line 3: basket_id must be at most 128 characters, got 129"),
+        e.getStatus().getDescription());
+    assertFalse(history("shop-4").getKnownUser());
   }
 
   @Test

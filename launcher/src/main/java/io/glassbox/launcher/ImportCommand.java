@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 final class ImportCommand implements Callable<Integer> {
   static final int CHUNK_BYTES = 256 << 10;
 
-  @Option(names = "--interactions", description = "CSV with header user_id,item_id,timestamp[,event].")
+  @Option(names = "--interactions", description = "CSV with header user_id,item_id,timestamp[,event][,basket_id]; the lines of one order "
+      + "share a basket_id, so the buy-again rule counts orders, not lines.")
   Path interactions;
 
   @Option(names = "--items", description = "CSV with header item_id,title[,brand,category,price]; imported first.")
