@@ -5,8 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.StringValue;
+import io.grpc.BindableService;
 import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -205,6 +213,37 @@ class AdmissionTest {
     assertEquals(LIMIT + 1, started.get());
   }
 
+  @Test
+  void callAdmittedFromTheQueue_startsInItsOwnContext_notInThatOfTheCallWhoseSlotItTakes() throws Exception {
+    Semaphore gate = new Semaphore(0);
+    Queue<Deadline> deadlineAtStart = new ConcurrentLinkedQueue<>();
+    ServerInterceptor recorder = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(
+          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        deadlineAtStart.add(Context.current().getDeadline());
+        return next.startCall(call, headers);
+      }
+    };
+    start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        0, 1, STREAMS_PER_CONNECTION, 0, 4, Duration.ofSeconds(30)), gate, recorder);
+    ManagedChannel channel = channel();
+    Outcome first = callAsync(channel, "first", 60);
+    awaitRunning(1);
+    Outcome second = callAsync(channel, "second", 20);
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 1);
+
+    gate.release(2);   // the first ends, and the second starts on its thread
+    assertEquals(Status.Code.OK, first.await());
+    assertEquals(Status.Code.OK, second.await());
+
+    List<Deadline> seen = List.copyOf(deadlineAtStart);
+    assertEquals(2, seen.size());
+    assertTrue(seen.get(0).timeRemaining(TimeUnit.SECONDS) > 30, "the first call's deadline: " + seen.get(0));
+    assertTrue(seen.get(1).timeRemaining(TimeUnit.SECONDS) <= 20,
+        "the second call's own 20 s deadline, not the first's 60 s: " + seen.get(1));
+  }
+
   private void start() {
     start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
         0, LIMIT, STREAMS_PER_CONNECTION, 0), null);
@@ -221,9 +260,14 @@ class AdmissionTest {
   }
 
   private void start(ServerSettings settings, Semaphore gate) {
+    start(settings, gate, null);
+  }
+
+  /** With {@code inner}, the service's own interceptor, which admission starts with each call. */
+  private void start(ServerSettings settings, Semaphore gate, ServerInterceptor inner) {
     GrpcServer.Builder builder = GrpcServer.onPort("admission", 0, settings);
     metrics = builder.metricsRegistry();
-    server = builder.addService(EchoService.answering(text -> {
+    BindableService echo = EchoService.answering(text -> {
       started.incrementAndGet();
       handled.add(text);
       mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
@@ -239,7 +283,8 @@ class AdmissionTest {
         running.decrementAndGet();
       }
       return text;
-    })).start();
+    });
+    server = builder.addService(inner == null ? echo : () -> ServerInterceptors.intercept(echo, inner)).start();
     server.setServing(true);
     closer.add(server);
   }
@@ -289,9 +334,13 @@ class AdmissionTest {
   }
 
   private static Outcome callAsync(ManagedChannel channel, String text) {
+    return callAsync(channel, text, 60);
+  }
+
+  private static Outcome callAsync(ManagedChannel channel, String text, int deadlineSeconds) {
     Outcome outcome = new Outcome();
-    ClientCalls.asyncUnaryCall(channel.newCall(EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
-        StringValue.of(text), outcome);
+    ClientCalls.asyncUnaryCall(channel.newCall(EchoService.ECHO,
+        CallOptions.DEFAULT.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)), StringValue.of(text), outcome);
     return outcome;
   }
 
