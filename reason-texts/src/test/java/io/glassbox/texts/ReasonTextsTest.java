@@ -33,6 +33,13 @@ class ReasonTextsTest {
   }
 
   @Test
+  void history_enUs_topOne_saysOneNewPickInTheSingular() {
+    assertEquals("Because you bought A: without it, it would drop out of your top 1 new pick, to #3 "
+            + "instead of #1 among 500 candidates. That purchase alone would keep it in your top 1 new pick.",
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 1, 3, 500, 1, true, true, 0, false)));
+  }
+
+  @Test
   void history_enUs_oneItemSufficientOnly() {
     assertEquals("Because you bought A: without it, it would rank #8 instead of #4 among 50 candidates."
             + " That purchase alone would keep it in your top 5 new picks.",
