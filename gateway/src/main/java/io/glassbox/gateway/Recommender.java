@@ -292,7 +292,10 @@ final class Recommender {
       return history.getEventsList().stream().map(Event::getItemId).toList();
     }
 
-    /** No purchase of the user: unknown, or known by clicks, adds to cart or feedback alone. */
+    /**
+     * No purchase of the user that the model reads: unknown, known by clicks, adds to cart or
+     * feedback alone, or every purchase turned down since.
+     */
     boolean coldStart() {
       return history.getEventsCount() == 0;
     }

@@ -19,7 +19,8 @@ final class RecommendationPrinter {
     }
     out.append('\n');
     if (response.getColdStart()) {
-      out.append("  note: this user has no purchases here; these are popular items.\n");
+      out.append("  note: no purchase of this user to go on (none here, or each turned down since);"
+          + " these are popular items.\n");
     }
     if (response.getRankingDegraded()) {
       out.append("  note: the model could not rank in time; items are in retrieval order.\n");

@@ -48,6 +48,7 @@ class RecommendationPrinterTest {
     String text = new RecommendationPrinter().render("u", RecommendResponse.newBuilder().setColdStart(true)
         .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "Popular lately")).build());
 
-    assertTrue(text.contains("note: this user has no purchases here; these are popular items."), text);
+    assertTrue(text.contains("note: no purchase of this user to go on (none here, or each turned down since);"
+        + " these are popular items."), text);
   }
 }

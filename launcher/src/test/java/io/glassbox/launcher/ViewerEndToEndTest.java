@@ -331,7 +331,8 @@ class ViewerEndToEndTest {
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
     assertTrue(text(page, "summary").contains("此处没有购买记录（新顾客，或只有点击记录的顾客）"), text(page, "summary"));
-    assertEquals("没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。", text(page, "no-heatmap"));
+    assertEquals("没有热力图：此顾客在这里没有模型读取的购买记录（没有购买，或之后都标记了不感兴趣），没有哪次购买为商品的得分作出贡献。",
+        text(page, "no-heatmap"));
     assertTrue(page.evaluate("document.getElementById('what-if-run').hidden").getBoolValue(), "nothing to untick");
     assertTrue(page.evaluate("document.getElementById('show-new-picks').hidden").getBoolValue());
 

@@ -45,7 +45,7 @@ const TEXTS = {
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     noHeatmap: {
       degraded: "No heatmap: the model was unavailable, so these items are ranked by retrieval score.",
-      unknownCustomer: "No heatmap: this customer has no purchases here, so no purchase adds to any item's score.",
+      unknownCustomer: "No heatmap: this customer has no purchases the model reads here (none, or each turned down since), so no purchase adds to any item's score.",
       nothingRead: "No heatmap: the model read nothing of this customer's record (it knows none of its items),"
         + " so nothing in it adds to any item's score.",
       allBuyAgain: "No heatmap: every place went to a regular item (buy-again), which the model does not score.",
@@ -139,7 +139,7 @@ const TEXTS = {
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     noHeatmap: {
       degraded: "没有热力图：模型不可用，这些商品按召回得分排序。",
-      unknownCustomer: "没有热力图：此顾客在这里没有购买记录，没有哪次购买为商品的得分作出贡献。",
+      unknownCustomer: "没有热力图：此顾客在这里没有模型读取的购买记录（没有购买，或之后都标记了不感兴趣），没有哪次购买为商品的得分作出贡献。",
       nothingRead: "没有热力图：模型没有读到此顾客记录中的任何商品（它都不认识），记录中没有什么为商品的得分作出贡献。",
       allBuyAgain: "没有热力图：所有位置都给了常买的商品（再次购买），模型不为它们打分。",
       nothingRanked: "没有热力图：这些商品都不是由模型排序的。",
