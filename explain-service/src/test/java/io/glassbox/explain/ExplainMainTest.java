@@ -58,8 +58,8 @@ class ExplainMainTest {
 
         assertEquals(ReasonKind.REASON_KIND_HISTORY, response.getExplanations(0).getReasons(0).getKind());
         // With no purchases t and x both score 0: tied, t ranks #1 as well.
-        assertEquals("Because you bought JUMBO BAG RED RETROSPOT: without it, it would drop out of your top 1 new picks, to #2 "
-          + "instead of #1 among 2 candidates. That purchase alone would keep it in your top 1 new picks, but so would "
+        assertEquals("Because you bought JUMBO BAG RED RETROSPOT: without it, it would drop out of your top 1 new pick, to #2 "
+          + "instead of #1 among 2 candidates. That purchase alone would keep it in your top 1 new pick, but so would "
           + "no purchases at all.",
             response.getExplanations(0).getReasons(0).getText());
       } finally {

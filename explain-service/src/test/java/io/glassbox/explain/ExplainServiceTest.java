@@ -102,8 +102,8 @@ class ExplainServiceTest {
           // Without b alone t (3.5) falls below x (4) too; without c (5) it does not.
           () -> assertEquals(1, reason.getOtherNecessaryPurchases()),
           () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would "
-              + "drop out of your top 1 new picks, to #2 instead of #1 among 4 candidates. It would also drop out "
-              + "without one other purchase. That purchase alone would keep it in your top 1 new picks, but so would no "
+              + "drop out of your top 1 new pick, to #2 instead of #1 among 4 candidates. It would also drop out "
+              + "without one other purchase. That purchase alone would keep it in your top 1 new pick, but so would no "
               + "purchases at all.",
               reason.getText()),
           () -> assertEquals(VERSION, response.getModelVersion()));

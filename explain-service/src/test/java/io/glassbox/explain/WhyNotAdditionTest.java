@@ -76,7 +76,7 @@ class WhyNotAdditionTest {
       assertEquals(AdditionSource.ADDITION_SOURCE_CO_PURCHASE, x.getSource());
       assertEquals("MUG", x.getTitle());
       assertEquals(AdditionSource.ADDITION_SOURCE_HISTORY, response.getSingleAdditions(3).getSource());
-      assertTrue(response.getText().endsWith(" Buying SUGAR BOWL and TEA COSY would bring it into your top 1 new picks, at #1."),
+      assertTrue(response.getText().endsWith(" Buying SUGAR BOWL and TEA COSY would bring it into your top 1 new pick, at #1."),
           response.getText());
       // Every Score call is pinned to the version of the first one.
       for (ScoreRequest scored : model.requests().subList(1, model.requests().size())) {
