@@ -85,10 +85,10 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     }
     int maxRegular = limitOrDefault("max_regular_items", request.getMaxRegularItems(),
         DEFAULT_MAX_REGULAR_ITEMS, MAX_REGULAR_ITEMS);
-    // Purchases only: the whole retained record is read, so that other events do not take
-    // purchases' places among the last max_events.
+    // Purchases only, or the turned-down items: the whole retained record is read, so that other
+    // events do not take purchases' places among the last max_events.
     boolean purchasesOnly = request.getPurchasesOnly();
-    int read = purchasesOnly ? Integer.MAX_VALUE : maxEvents;
+    int read = purchasesOnly || request.getListTurnedDown() ? Integer.MAX_VALUE : maxEvents;
     // With regular items asked for, one read of the record answers both.
     Optional<EventStore.HistoryWithRegularItems> both = minBaskets > 0
         ? Optional.of(call(() -> store.historyWithRegularItems(userId, read, minBaskets, maxRegular)))
@@ -108,7 +108,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setEventType(event.type().wireName())
           .setBasketId(event.basketId()));
     }
-    if (purchasesOnly && request.getLeaveOutTurnedDown()) {
+    if (request.getListTurnedDown()) {
       for (RecordedEvent feedback : record.turnedDown()) {
         response.addTurnedDownItems(TurnedDownItem.newBuilder()
             .setItemId(feedback.itemId()).setTime(timestamp(feedback.time())));

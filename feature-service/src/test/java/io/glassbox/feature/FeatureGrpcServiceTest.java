@@ -235,7 +235,7 @@ class FeatureGrpcServiceTest {
 
   private static List<String> turnedDown(String user) {
     return stub.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).setMaxEvents(1)
-            .setPurchasesOnly(true).setLeaveOutTurnedDown(true).build())
+            .setPurchasesOnly(true).setLeaveOutTurnedDown(true).setListTurnedDown(true).build())
         .getTurnedDownItemsList().stream().map(item -> item.getItemId() + "@" + item.getTime().getSeconds()).toList();
   }
 

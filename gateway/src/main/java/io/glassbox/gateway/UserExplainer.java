@@ -118,10 +118,11 @@ final class UserExplainer {
     Executor inRequest = context.fixedContextExecutor(directExecutor());
     Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
-    // The record Recommend ranks on: purchases, less those the user turned down since.
+    // The record Recommend ranks on: purchases, less those the user turned down since; and the
+    // items turned down, which ExplainItem and WhyNot do not rank.
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest.newBuilder()
         .setUserId(userId).setMaxEvents(config.historyEvents()).setPurchasesOnly(true).setLeaveOutTurnedDown(true)
-        .build());
+        .setListTurnedDown(askedItem(field)).build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
     // Counted as Recommend counts them, so the explanation ranks by the served score.
@@ -151,6 +152,11 @@ final class UserExplainer {
         inRequest);
   }
 
+  /** ExplainItem and WhyNot ask about one item ({@code item_id}); WhatIf names additions. */
+  private static boolean askedItem(String field) {
+    return field.equals("item_id");
+  }
+
   private static UserRanking ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
       RetrieveCandidatesResponse candidates, GetItemsResponse items) {
@@ -160,7 +166,7 @@ final class UserExplainer {
           .asRuntimeException();
     }
     List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
-    boolean askedItem = field.equals("item_id");
+    boolean askedItem = askedItem(field);
     if (askedItem && record.contains(catalogueIds.get(0))) {
       // The model ranks only items the user has not bought (it was trained with them masked), so
       // its score of a bought item means nothing; Recommend shows such an item only as buy-again.

@@ -131,7 +131,7 @@ class AdmissionTest {
   @Test
   void waitingCalls_takeFreedSlotsOldestFirst() throws Exception {
     Semaphore gate = new Semaphore(0);
-    startWithQueue(8, Duration.ofSeconds(30), 1, gate);
+    startWithQueue(8, Duration.ofSeconds(30), 1, gate, null);
     ManagedChannel channel = channel();
     Outcome first = callAsync(channel, "running");
     awaitRunning(1);
@@ -225,8 +225,7 @@ class AdmissionTest {
         return next.startCall(call, headers);
       }
     };
-    start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
-        0, 1, STREAMS_PER_CONNECTION, 0, 4, Duration.ofSeconds(30)), gate, recorder);
+    startWithQueue(4, Duration.ofSeconds(30), 1, gate, recorder);
     ManagedChannel channel = channel();
     Outcome first = callAsync(channel, "first", 60);
     awaitRunning(1);
@@ -246,24 +245,23 @@ class AdmissionTest {
 
   private void start() {
     start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
-        0, LIMIT, STREAMS_PER_CONNECTION, 0), null);
+        0, LIMIT, STREAMS_PER_CONNECTION, 0), null, null);
   }
 
   private void startWithQueue(int maxQueued, Duration maxWait) {
-    startWithQueue(maxQueued, maxWait, LIMIT, null);
+    startWithQueue(maxQueued, maxWait, LIMIT, null, null);
   }
 
-  /** With {@code gate}, each call takes one of its permits to finish, instead of awaiting {@link #release}. */
-  private void startWithQueue(int maxQueued, Duration maxWait, int limit, Semaphore gate) {
+  /**
+   * With {@code gate}, each call takes one of its permits to finish, instead of awaiting
+   * {@link #release}; with {@code inner}, the service's own interceptor, which admission starts
+   * with each call.
+   */
+  private void startWithQueue(int maxQueued, Duration maxWait, int limit, Semaphore gate, ServerInterceptor inner) {
     start(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
-        0, limit, STREAMS_PER_CONNECTION, 0, maxQueued, maxWait), gate);
+        0, limit, STREAMS_PER_CONNECTION, 0, maxQueued, maxWait), gate, inner);
   }
 
-  private void start(ServerSettings settings, Semaphore gate) {
-    start(settings, gate, null);
-  }
-
-  /** With {@code inner}, the service's own interceptor, which admission starts with each call. */
   private void start(ServerSettings settings, Semaphore gate, ServerInterceptor inner) {
     GrpcServer.Builder builder = GrpcServer.onPort("admission", 0, settings);
     metrics = builder.metricsRegistry();
