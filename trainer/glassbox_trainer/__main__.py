@@ -25,7 +25,7 @@ from . import timeaware
 from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder
 from . import benchmark
-from .benchmark import PUBLISHED_BEAUTY, write_rank_table
+from .benchmark import PUBLISHED_BEAUTY, holdout_cases, holdout_items_for, write_rank_table
 from .train import ARCH_LABELS, Settings, loss_label, train, validation_subset
 
 
@@ -80,22 +80,6 @@ def write_repeat_cases(path, dataset, cases, split_name, mode="a"):
                       f"{c.time}\t{baskets}\n")
 
 
-def holdout_items_for(dataset, fraction: float, seed: int) -> set:
-    rng = np.random.default_rng(seed + 2)
-    count = int(round(fraction * dataset.num_items))
-    return set((rng.choice(dataset.num_items, count, replace=False) + 1).tolist())
-
-
-def holdout_cases(split, holdout):
-    """Test cases restricted to targets that are held-out (never trained) items."""
-    cases = []
-    for c in split.test:
-        targets = np.array([t for t in c.targets.tolist() if t in holdout], dtype=np.int64)
-        if len(targets):
-            cases.append(data_mod.EvalCase(c.user, c.history, targets))
-    return cases
-
-
 def holdout_baselines(dataset, split, holdout):
     """Scorers that need no model for the cold-item cases: popularity with cold items given
     their category's mean count, and title TF-IDF similarity to the history (ties by that
@@ -109,7 +93,7 @@ def holdout_baselines(dataset, split, holdout):
 def evaluate_holdout(dataset, split, holdout, scorer, popularity):
     """Metrics on the test users whose target is a held-out item, for the model and the
     baselines, and each method's per-user rank (the best target's) for paired tests."""
-    cases = holdout_cases(split, holdout)
+    cases = holdout_cases(split.test, holdout)
     scorers = {"model": (scorer, 64), "popularity": (popularity_scorer(popularity), 256)}
     scorers.update({k: (v, 64) for k, v in holdout_baselines(dataset, split, holdout).items()})
     metrics, ranks = {}, {}
@@ -484,6 +468,9 @@ def benchmark_command(args) -> dict:
         runs[stage] = run_dir
     if "s3rec-loss" in runs:
         s3rec_negatives(args.data, runs["s3rec-loss"], args.reuse)
+    for stage in benchmark.BLEND_STAGES:
+        if stage in runs:
+            content_blend(args.data, runs[stage], args.reuse, args.threads)
     prior = None
     if not args.skip_prior and runs:
         prior_path = os.path.join(args.runs_dir, "prior.json")
@@ -503,6 +490,21 @@ def benchmark_command(args) -> dict:
     return out
 
 
+def content_blend(data: str, run_dir: str, reuse: bool = False, threads: int = 1) -> dict:
+    """benchmark.content_blend_report of a held-out-items run, written to its
+    content_blend.json (which the results file's holdout_items section reads)."""
+    path = os.path.join(run_dir, benchmark.BLEND_FILE)
+    if reuse and os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    torch.set_num_threads(threads)
+    report = benchmark.content_blend_report(run_dir, data)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+    print(f"wrote {path}", flush=True)
+    return report
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train":
@@ -517,6 +519,11 @@ def main(argv=None) -> int:
         reexport_command(args)
     elif args.command == "device-bench":
         device_bench_command(args)
+    elif args.command == "content-blend":
+        report = content_blend(args.data, args.run_dir, threads=args.threads)
+        if args.results:
+            benchmark.merge_content_term(args.results, args.stage, report)
+            print(f"wrote {args.results} (content_term.{args.stage})")
     return 0
 
 
@@ -606,6 +613,16 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
     x.add_argument("--data", required=True, help="the dataset it was trained on")
     x.add_argument("--name", help="dataset name (default: folder name)")
+    c = sub.add_parser("content-blend",
+                       help="a held-out-items run's model + w x its title TF-IDF similarity to "
+                            "the history (w chosen on validation), against both alone")
+    c.add_argument("--data", required=True, help="the amazon-beauty dataset folder")
+    c.add_argument("--run-dir", required=True, help="a finished --holdout-items run directory")
+    c.add_argument("--threads", type=int, default=1)
+    c.add_argument("--results", help="also put the report into this results file's "
+                                     "content_term.STAGE (the rest of the file is kept)")
+    c.add_argument("--stage", default="main", choices=benchmark.BLEND_STAGES,
+                   help="the benchmark stage the run is (the key under content_term)")
     b = sub.add_parser("benchmark-beauty",
                        help="the whole Amazon Beauty benchmark: train the missing runs (fixed "
                             "epochs and seeds), then write the results file")

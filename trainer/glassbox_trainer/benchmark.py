@@ -31,8 +31,9 @@ import torch
 
 from . import data as data_mod
 from . import significance
-from .evaluate import (PRIOR_WEIGHTS, evaluate_prior_grid, model_scorer,
-                       sampled_model_scorer)
+from .evaluate import (PRIOR_WEIGHTS, attribute_popularity_scores, evaluate_blend_grid,
+                       evaluate_prior_grid, evaluate_scores, model_scorer, sampled_model_scorer,
+                       tie_broken, title_tfidf_scores)
 from .metrics import case_metrics
 from .train import ARCH_LABELS, Settings, build_model, loss_label, validation_subset
 
@@ -133,9 +134,139 @@ def paired(a: Dict[str, int], b: Dict[str, int], label_a: str, label_b: str) -> 
     return {"a": label_a, "b": label_b} | result
 
 
+# ----- held-out (cold) items ------------------------------------------------------------------
+def holdout_items_for(dataset, fraction: float, seed: int) -> set:
+    """The items a --holdout-items run removes from training entirely (seed + 2)."""
+    rng = np.random.default_rng(seed + 2)
+    count = int(round(fraction * dataset.num_items))
+    return set((rng.choice(dataset.num_items, count, replace=False) + 1).tolist())
+
+
+def holdout_cases(cases, holdout):
+    """The cases with a held-out (never trained) target, restricted to those targets."""
+    out = []
+    for c in cases:
+        targets = np.array([t for t in c.targets.tolist() if t in holdout], dtype=np.int64)
+        if len(targets):
+            out.append(data_mod.EvalCase(c.user, c.history, targets))
+    return out
+
+
+# The runs whose model is also checked with the content term, and the file it goes to.
+BLEND_STAGES = ("main", "cold-title-words")
+BLEND_FILE = "content_blend.json"
+BLEND_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0,
+                 256.0)
+
+
+def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) -> Dict:
+    """A run's model with a content term: score + w · the item's mean title TF-IDF cosine to
+    the user's history items (`title_tfidf_scores(mean=True)`: one share per history item,
+    each in [0, 1]). w is chosen on validation NDCG@10 under each protocol over every
+    validation user (warm and cold targets alike, as a deployed model meets them), and for a
+    held-out-items run also over the validation users whose target is a held-out item (full
+    ranking). Test only at w = 0, which must give every user the rank the run itself gave,
+    and at the chosen weights: every test user, paired against the model alone; for a
+    held-out-items run also the held-out-target users, paired against the model alone and
+    against the title TF-IDF baseline."""
+    dataset = data_mod.load_dataset(data_folder, name="amazon-beauty")
+    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
+        run_settings = json.load(f)["settings"]
+    fraction = run_settings.get("holdout_items_fraction") or 0.0
+    holdout = holdout_items_for(dataset, fraction, run_settings["seed"]) if fraction else set()
+    split = data_mod.leave_last_basket_out(dataset, holdout)
+    data_mod.attach_sampled_negatives(split.valid, dataset, 99, 12345)
+    data_mod.attach_sampled_negatives(split.test, dataset, 99, 54321)
+    model, settings, _ = load_run_model(run_dir, dataset, holdout)
+    scorer = model_scorer(model, settings.max_len)
+    term = title_tfidf_scores(dataset.titles, mean=True)
+    # (cases, protocols) per user set; held-out-target cases carry no sampled negatives.
+    valid_sets = {"all_users": (split.valid, ("full", "sampled"))}
+    test_sets = {"all_users": (split.test, ("full", "sampled"))}
+    if holdout:
+        valid_sets["holdout_target_users"] = (holdout_cases(split.valid, holdout), ("full",))
+        test_sets["holdout_target_users"] = (holdout_cases(split.test, holdout), ("full",))
+
+    valid, chosen = {}, {}
+    for name, (cases, protocols) in valid_sets.items():
+        if not cases:
+            raise ValueError(f"{run_dir}: no {name} validation case to choose the weight on")
+        grid = evaluate_blend_grid(cases, scorer, term, weights, sampled="sampled" in protocols)
+        valid[name] = {str(w): {p: _rounded(r[p]) for p in protocols} for w, r in grid.items()}
+        for p in protocols:
+            chosen[f"{name}_{p}"] = max(weights, key=lambda w: (round(grid[w][p]["ndcg@10"], 9), -w))
+    tested = sorted({0.0} | set(chosen.values()))
+    test, ranks = {}, {}
+    for name, (cases, protocols) in test_sets.items():
+        grid = evaluate_blend_grid(cases, scorer, term, tested, sampled="sampled" in protocols,
+                                   keep_ranks=True)
+        test[name] = {str(w): {p: _rounded(r[p]) for p in protocols} for w, r in grid.items()}
+        ranks[name] = {w: {p: {dataset.user_ids[u]: rank for u, rank in _ranks_of(grid[w], p).items()}
+                           for p in protocols} for w in tested}
+
+    tests = {}
+    for key, w in chosen.items():
+        name, protocol = key.rsplit("_", 1)
+        mine = ranks[name][w][protocol]
+        tests[f"chosen_on_{key}"] = {"weight": w, "vs_model": paired(
+            mine, ranks[name][0.0][protocol], f"model + content term w={w}", "model")}
+    report = {
+        "what": "score + w * the item's mean title TF-IDF cosine to the user's history items; w "
+                "chosen on validation NDCG@10 (per user set and protocol); test only at w = 0 "
+                "and the chosen weights",
+        "run": run_dir, "grid": list(weights),
+        "valid_users": {name: len(cases) for name, (cases, _) in valid_sets.items()},
+        "valid": valid, "chosen_weight": chosen, "test": test, "paired_tests": tests,
+    }
+    # w = 0 is the model alone: each user's rank as the run itself ranked them. The run's own
+    # rank file covers the users it evaluated (all, or --final-eval-users of them), scored in
+    # batches of those users only; a batch pads its histories to its longest, which can move
+    # a score in the last bits (1 rank of 1,000 moved by one place), so they are re-ranked
+    # in the same batches.
+    own = read_rank_table(os.path.join(run_dir, "test_ranks.tsv"))
+    alone = ranks["all_users"][0.0]
+    if len(own["full"]) != len(split.test):
+        subset = [c for c in split.test if dataset.user_ids[c.user] in own["full"]]
+        result = evaluate_scores(subset, scorer, 64, sampled=True, keep_ranks=True)
+        alone = {p: {dataset.user_ids[u]: rank for u, rank in _ranks_of(result, p).items()}
+                 for p in ("full", "sampled")}
+    checks = [own[p] == {u: alone[p][u] for u in own[p]} for p in ("full", "sampled")]
+    if holdout:
+        category_pop = attribute_popularity_scores(split.train, dataset.num_items,
+                                                   dataset.attributes["category"], holdout)
+        tfidf = evaluate_scores(test_sets["holdout_target_users"][0],
+                                tie_broken(title_tfidf_scores(dataset.titles), category_pop), 64,
+                                keep_ranks=True)
+        tfidf_ranks = {dataset.user_ids[u]: rank for u, rank in _ranks_of(tfidf, "full").items()}
+        held = ranks["holdout_target_users"]
+        for key, w in chosen.items():
+            tests[f"chosen_on_{key}"]["holdout_target_users_vs_title_tfidf"] = paired(
+                held[w]["full"], tfidf_ranks, f"model + content term w={w}", "title_tfidf")
+        report["title_tfidf_holdout_target_users"] = _rounded(tfidf["full"])
+        report["median_rank_holdout_target_users"] = (
+            {str(w): float(np.median(list(held[w]["full"].values()))) for w in tested}
+            | {"title_tfidf": float(np.median(list(tfidf_ranks.values())))})
+        own_held = read_rank_table(os.path.join(run_dir, "holdout_ranks.tsv"))["model"]
+        checks.append(own_held == held[0.0]["full"])
+    report["w0_reproduces_run_ranks"] = all(checks)
+    return report
+
+
+def merge_content_term(results_path: str, stage: str, report: Dict) -> None:
+    """Puts one stage's content_blend_report into a results file's content_term section."""
+    with open(results_path, encoding="utf-8") as f:
+        results = json.load(f)
+    results["content_term"] = results.get("content_term", {}) | {stage: report}
+    with open(results_path, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+
+
 # ----- popularity prior (item 5 of issue 8) ---------------------------------------------------
-def load_run_model(run_dir: str, dataset: data_mod.Dataset):
-    """The best-epoch model of a run directory (metrics.json settings + model.pt)."""
+def load_run_model(run_dir: str, dataset: data_mod.Dataset, holdout: Optional[set] = None):
+    """The best-epoch model of a run directory (metrics.json settings + model.pt). For a
+    held-out-items run, `holdout` masks those items' id embedding and id bias as training did
+    (the mask is not in model.pt: without it they keep their untrained initial values)."""
     with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
         metrics = json.load(f)
     known = {k: v for k, v in metrics["settings"].items()
@@ -144,6 +275,10 @@ def load_run_model(run_dir: str, dataset: data_mod.Dataset):
     model = build_model(dataset, settings)
     model.load_state_dict(torch.load(os.path.join(run_dir, "model.pt")))
     model.eval()
+    if holdout:
+        keep = torch.ones(model.num_items + 1)
+        keep[torch.tensor(sorted(holdout))] = 0.0
+        model.id_keep = keep
     return model, settings, metrics
 
 
@@ -359,6 +494,13 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
     if prior is not None:
         # Runs not checked this time keep their check.
         out["popularity_prior"] = existing.get("popularity_prior", {}) | prior
+    blends = {}
+    for stage in BLEND_STAGES:
+        if stage in runs and os.path.exists(os.path.join(runs[stage], BLEND_FILE)):
+            with open(os.path.join(runs[stage], BLEND_FILE), encoding="utf-8") as f:
+                blends[stage] = json.load(f)
+    if blends:
+        out["content_term"] = existing.get("content_term", {}) | blends
     # A main result kept from a benchmark file is still the current one, not history.
     current = main["trained_at"] if main else (None if "main_pending" in out else existing.get("trained_at"))
     out["history"] = _history(existing, current)

@@ -115,14 +115,16 @@ def attribute_popularity_scores(train: List[np.ndarray], num_items: int, categor
     return scores - np.arange(num_items + 1) / (num_items + 2.0)
 
 
-def title_tfidf_scores(titles: List[str]):
+def title_tfidf_scores(titles: List[str], mean: bool = False):
     """Content baseline: a scorer ranking items by the TF-IDF cosine similarity of their
     titles to the user's history (all of it; needs no training data).
 
     Item vectors: binary term frequency × idf = ln(N / df) over the title words shared by
     ≥ 2 items, L2-normalised; the user's profile is the sum of the history items' vectors and
     an item's score is its dot product with the profile (the cosine up to a per-user factor,
-    which does not change a ranking)."""
+    which does not change a ranking). With `mean`, the profile is divided by the history's
+    length: the item's mean title cosine to the history items, in [0, 1] whatever the length
+    (a term to add to another score, one share per history item)."""
     table, words = title_word_table(titles, max_words=10 ** 4)
     table = table[:, :max(1, int((table > 0).sum(1).max()))]
     rows, cols = np.nonzero(table)
@@ -140,6 +142,8 @@ def title_tfidf_scores(titles: List[str]):
             mine = np.isin(rows, case.history)
             profile = np.bincount(word[mine], weights=weight[mine], minlength=len(words))
             out[i] = np.bincount(rows, weights=weight * profile[word], minlength=num_items + 1)
+            if mean:
+                out[i] /= max(1, len(case.history))
         return out
     return score
 
@@ -165,6 +169,15 @@ def evaluate_prior_grid(cases: List[EvalCase], score_batch, prior: np.ndarray,
     """evaluate_scores for every `score + w · prior` at once (the model runs once per chunk):
     {w: {"full": metrics, "sampled": metrics}}, with keep_ranks also "ranks_full" and
     "ranks_sampled" per user, in the order evaluate_scores(cases, ...) gives them."""
+    return evaluate_blend_grid(cases, score_batch, lambda chunk: prior, weights, sampled,
+                               batch_size, keep_ranks)
+
+
+def evaluate_blend_grid(cases: List[EvalCase], score_batch, term_batch,
+                        weights, sampled: bool = False, batch_size: int = 64,
+                        keep_ranks: bool = False) -> Dict[float, Dict[str, object]]:
+    """evaluate_prior_grid with a term that may depend on the user: every
+    `score_batch(chunk) + w · term_batch(chunk)` at once (each runs once per chunk)."""
     parts = {w: [] for w in weights}
     ranks = {w: {"ranks_full": {}, "ranks_sampled": {}} for w in weights}
     # Sorted by history length, so evaluate_scores keeps each chunk's order (a stable sort).
@@ -172,8 +185,9 @@ def evaluate_prior_grid(cases: List[EvalCase], score_batch, prior: np.ndarray,
     for start in range(0, len(order), batch_size):
         chunk = [cases[i] for i in order[start:start + batch_size]]
         base = score_batch(chunk)
+        term = term_batch(chunk)
         for w in weights:
-            result = evaluate_scores(chunk, lambda c, w=w: base + w * prior, len(chunk), sampled,
+            result = evaluate_scores(chunk, lambda c, w=w: base + w * term, len(chunk), sampled,
                                      keep_ranks)
             for key in ranks[w] if keep_ranks else ():
                 ranks[w][key].update(result.pop(key))

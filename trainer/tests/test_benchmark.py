@@ -89,6 +89,40 @@ class BenchmarkBeautyTest(unittest.TestCase):
             self.assertIn("p_value", tests[name]["hr@10"]["sign_test"])
             self.assertEqual(tests[name]["users"], cold["baseline_results"]["title_tfidf"]["users"])
 
+    def test_contentTerm_isChosenOnValidation_andReproducesTheColdRunAtWeightZero(self):
+        self.assertEqual(set(self.results["content_term"]), {"main", "cold-title-words"})
+        self.assertTrue(self.results["content_term"]["main"]["w0_reproduces_run_ranks"])
+        blend = self.results["content_term"]["cold-title-words"]
+        self.assertTrue(blend["w0_reproduces_run_ranks"])
+        self.assertEqual(set(blend["chosen_weight"]), {"all_users_full", "all_users_sampled",
+                                                       "holdout_target_users_full"})
+        for key, best in blend["chosen_weight"].items():
+            name, protocol = key.rsplit("_", 1)
+            valid = blend["valid"][name]
+            self.assertEqual(set(valid), {str(w) for w in blend["grid"]})
+            self.assertEqual(max(m[protocol]["ndcg@10"] for m in valid.values()),
+                             valid[str(best)][protocol]["ndcg@10"])
+            self.assertIn(str(best), blend["test"][name])
+        held = self.results["holdout_items"]["baseline_results"]["title_tfidf"]
+        self.assertEqual(blend["title_tfidf_holdout_target_users"], held)
+        for tests in blend["paired_tests"].values():
+            self.assertEqual(tests["holdout_target_users_vs_title_tfidf"]["users"], held["users"])
+        self.assertEqual(blend["paired_tests"]["chosen_on_all_users_sampled"]["vs_model"]["users"],
+                         blend["test"]["all_users"]["0.0"]["sampled"]["users"])
+
+    def test_contentBlendCommand_putsItsReportIntoAResultsFile_keepingTheRest(self):
+        path = os.path.join(self.work, "blend-results.json")
+        with open(path, "w") as f:
+            json.dump({"test": {"full": {"hr@10": 0.08}},
+                       "content_term": {"cold-title-words": {"kept": True}}}, f)
+        cli.main(["content-blend", "--data", self.data, "--run-dir",
+                  os.path.join(self.runs, "main"), "--results", path, "--stage", "main"])
+        with open(path) as f:
+            merged = json.load(f)
+        self.assertEqual(merged["test"], {"full": {"hr@10": 0.08}})
+        self.assertEqual(merged["content_term"]["cold-title-words"], {"kept": True})
+        self.assertEqual(merged["content_term"]["main"], self.results["content_term"]["main"])
+
     def test_popularityPrior_isChosenOnValidation_andReproducesTheRunAtWeightZero(self):
         self.assertEqual(set(self.results["popularity_prior"]), {"main", "sasrec", "s3rec-loss"})
         for stage, prior in self.results["popularity_prior"].items():
