@@ -210,6 +210,10 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
         mine = ranks[name][w][protocol]
         tests[f"chosen_on_{key}"] = {"weight": w, "vs_model": paired(
             mine, ranks[name][0.0][protocol], f"model + content term w={w}", "model")}
+        if name == "all_users" and not holdout:
+            # Both protocols at this weight: one weight serves both in a deployed model.
+            tests[f"chosen_on_{key}"]["vs_s3rec_published"] = {
+                p: vs_s3rec_published(ranks[name][w][p], p) for p in ("full", "sampled")}
     report = {
         "what": "score + w * the item's mean title TF-IDF cosine to the user's history items; w "
                 "chosen on validation NDCG@10 (per user set and protocol); test only at w = 0 "

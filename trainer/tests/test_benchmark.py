@@ -91,7 +91,14 @@ class BenchmarkBeautyTest(unittest.TestCase):
 
     def test_contentTerm_isChosenOnValidation_andReproducesTheColdRunAtWeightZero(self):
         self.assertEqual(set(self.results["content_term"]), {"main", "cold-title-words"})
-        self.assertTrue(self.results["content_term"]["main"]["w0_reproduces_run_ranks"])
+        main = self.results["content_term"]["main"]
+        self.assertTrue(main["w0_reproduces_run_ranks"])
+        for tests in main["paired_tests"].values():
+            self.assertEqual(set(tests["vs_s3rec_published"]), {"full", "sampled"})
+            self.assertIn("ci95", tests["vs_s3rec_published"]["full"]["hr@10"])
+        self.assertNotIn("vs_s3rec_published",
+                         self.results["content_term"]["cold-title-words"]["paired_tests"]
+                         ["chosen_on_all_users_full"])
         blend = self.results["content_term"]["cold-title-words"]
         self.assertTrue(blend["w0_reproduces_run_ranks"])
         self.assertEqual(set(blend["chosen_weight"]), {"all_users_full", "all_users_sampled",
