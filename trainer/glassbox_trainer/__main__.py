@@ -491,8 +491,8 @@ def benchmark_command(args) -> dict:
 
 
 def content_blend(data: str, run_dir: str, reuse: bool = False, threads: int = 1) -> dict:
-    """benchmark.content_blend_report of a held-out-items run, written to its
-    content_blend.json (which the results file's holdout_items section reads)."""
+    """benchmark.content_blend_report of a finished run, written to its content_blend.json
+    (which benchmark-beauty puts into the results file's content_term)."""
     path = os.path.join(run_dir, benchmark.BLEND_FILE)
     if reuse and os.path.exists(path):
         with open(path, encoding="utf-8") as f:
@@ -614,10 +614,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--data", required=True, help="the dataset it was trained on")
     x.add_argument("--name", help="dataset name (default: folder name)")
     c = sub.add_parser("content-blend",
-                       help="a held-out-items run's model + w x its title TF-IDF similarity to "
-                            "the history (w chosen on validation), against both alone")
+                       help="a run's model + w x the candidate's mean title TF-IDF cosine to "
+                            "the history (w chosen on validation), against the model alone and, "
+                            "on held-out items, against title TF-IDF")
     c.add_argument("--data", required=True, help="the amazon-beauty dataset folder")
-    c.add_argument("--run-dir", required=True, help="a finished --holdout-items run directory")
+    c.add_argument("--run-dir", required=True,
+                   help="a finished run directory (metrics.json, model.pt, test_ranks.tsv)")
     c.add_argument("--threads", type=int, default=1)
     c.add_argument("--results", help="also put the report into this results file's "
                                      "content_term.STAGE (the rest of the file is kept)")

@@ -124,7 +124,8 @@ def title_tfidf_scores(titles: List[str], mean: bool = False):
     an item's score is its dot product with the profile (the cosine up to a per-user factor,
     which does not change a ranking). With `mean`, the profile is divided by the history's
     length: the item's mean title cosine to the history items, in [0, 1] whatever the length
-    (a term to add to another score, one share per history item)."""
+    (a term to add to another score, one share per history item; an item in the history twice
+    is summed once and counted twice; no Amazon Beauty history repeats an item)."""
     table, words = title_word_table(titles, max_words=10 ** 4)
     table = table[:, :max(1, int((table > 0).sum(1).max()))]
     rows, cols = np.nonzero(table)
