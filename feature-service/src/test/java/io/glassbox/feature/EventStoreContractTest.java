@@ -48,6 +48,11 @@ abstract class EventStoreContractTest {
     return fresh;
   }
 
+  /** A store of the small dataset that keeps {@code maxEventsPerUser} events per user. */
+  private EventStore cappedAt(int maxEventsPerUser) {
+    return loaded(new StoreBounds(maxEventsPerUser, 1000, 1_000_000, Duration.ofDays(1), 1000));
+  }
+
   private static List<String> itemIds(UserHistory history) {
     return history.events().stream().map(RecordedEvent::itemId).toList();
   }
@@ -446,8 +451,7 @@ abstract class EventStoreContractTest {
 
   @Test
   void append_beyondTheTimelineCap_dropsTheOldestEventThatIsNoPurchaseFirst() {
-    EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
-    try {
+    try (EventStore capped = cappedAt(3)) {
       capped.append(List.of(event("u7", "A", 10, EventType.CLICK), event("u7", "B", 20, EventType.PURCHASE),
           event("u7", "C", 30, EventType.ADD_TO_CART), event("u7", "D", 40, EventType.PURCHASE)));
       assertEquals(List.of("B", "C", "D"), itemIds(capped.history("u7", 50)), "the click went, not purchase B");
@@ -460,15 +464,12 @@ abstract class EventStoreContractTest {
       UserHistory history = capped.history("u7", 50);
       assertEquals(List.of("D", "F", "A"), itemIds(history));
       assertEquals(8, history.totalEvents());
-    } finally {
-      capped.close();
     }
   }
 
   @Test
   void append_beyondTheTimelineCap_keepsNegativeFeedbackAsItKeepsPurchases() {
-    EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
-    try {
+    try (EventStore capped = cappedAt(3)) {
       capped.append(List.of(event("u7", "B", 10, EventType.PURCHASE), event("u7", "B", 20, EventType.FEEDBACK_NEGATIVE),
           event("u7", "C", 30, EventType.CLICK), event("u7", "D", 40, EventType.CLICK)));
       assertEquals(List.of("B", "B", "D"), itemIds(capped.history("u7", 50)), "the older click went, not the feedback");
@@ -483,30 +484,24 @@ abstract class EventStoreContractTest {
       assertEquals(List.of(EventType.FEEDBACK_NEGATIVE, EventType.PURCHASE, EventType.PURCHASE),
           history.events().stream().map(RecordedEvent::type).toList());
       assertEquals(List.of("F", "A"), itemIds(history.lastPurchases(50, true)));
-    } finally {
-      capped.close();
     }
   }
 
   @Test
   void append_beyondTheTimelineCap_keepsTheMostRecentAndCountsAll() {
-    EventStore capped = loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
-    try {
+    try (EventStore capped = cappedAt(3)) {
       capped.append(List.of(event("u1", "E", 300, EventType.PURCHASE), event("u1", "F", 400, EventType.PURCHASE)));
 
       UserHistory history = capped.history("u1", 50);
       assertEquals(List.of("D", "E", "F"), itemIds(history));
       assertEquals(7, history.totalEvents());
       assertEquals(Set.of("D", "E", "F"), capped.userItems("u1", 10).orElseThrow().excludedItemIds());
-    } finally {
-      capped.close();
     }
   }
 
   @Test
   void regularItems_ofARecordLongerThanTheCap_countTheKeptOrdersAndSaySo() {
-    EventStore capped = loaded(new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000));
-    try {
+    try (EventStore capped = cappedAt(2)) {
       // u1 keeps D and A of basket i2 (t=200): one order; A's basket i1 (t=100) was dropped.
       EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("u1", 50, 2, 50);
       assertTrue(kept.olderEventsDropped());
@@ -515,20 +510,15 @@ abstract class EventStoreContractTest {
 
       assertFalse(store.historyWithRegularItems("u1", 50, 2, 50).olderEventsDropped(), "the whole record is kept");
       assertFalse(store.historyWithRegularItems("nobody", 50, 2, 50).olderEventsDropped());
-    } finally {
-      capped.close();
     }
   }
 
   @Test
   void load_beyondTheTimelineCap_keepsTheMostRecentDatasetEvents() {
-    EventStore capped = loaded(new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000));
-    try {
+    try (EventStore capped = cappedAt(2)) {
       UserHistory history = capped.history("u1", 50);
       assertEquals(List.of("A", "D"), itemIds(history));
       assertEquals(5, history.totalEvents());
-    } finally {
-      capped.close();
     }
   }
 

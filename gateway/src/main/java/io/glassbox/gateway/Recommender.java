@@ -92,13 +92,7 @@ final class Recommender {
         context.fixedContextExecutor(directExecutor()));
     FeatureServiceGrpc.FeatureServiceFutureStub features =
         feature.withDeadline(request.budget().callerDeadline());
-    // The model reads purchases only: it was trained on them, and its reasons say "you bought".
-    // A purchase the shopper turned down since ("not interested") no longer speaks for them.
-    GetUserHistoryRequest.Builder historyRequest = GetUserHistoryRequest.newBuilder()
-        .setUserId(query.userId())
-        .setMaxEvents(config.historyEvents())
-        .setPurchasesOnly(true)
-        .setLeaveOutTurnedDown(true);
+    GetUserHistoryRequest.Builder historyRequest = ModelRecord.request(query.userId(), config.historyEvents());
     // The user's regular items for the buy-again places, counted over their whole record.
     int buyAgainPlaces = query.buyAgainPlaces(config);
     if (buyAgainPlaces > 0) {

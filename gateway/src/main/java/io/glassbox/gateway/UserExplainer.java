@@ -13,7 +13,6 @@ import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
-import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
@@ -118,11 +117,9 @@ final class UserExplainer {
     Executor inRequest = context.fixedContextExecutor(directExecutor());
     Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
-    // The record Recommend ranks on: purchases, less those the user turned down since; and the
-    // items turned down, which ExplainItem and WhyNot do not rank.
-    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(GetUserHistoryRequest.newBuilder()
-        .setUserId(userId).setMaxEvents(config.historyEvents()).setPurchasesOnly(true).setLeaveOutTurnedDown(true)
-        .setListTurnedDown(askedItem(field)).build());
+    // The record Recommend ranks on; and the items turned down, which ExplainItem and WhyNot do not rank.
+    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(
+        ModelRecord.request(userId, config.historyEvents()).setListTurnedDown(askedItem(field)).build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
     // Counted as Recommend counts them, so the explanation ranks by the served score.

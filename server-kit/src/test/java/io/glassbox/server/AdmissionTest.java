@@ -53,6 +53,15 @@ class AdmissionTest {
   private final Closer closer = new Closer();
   private GrpcServer server;
 
+  /** How a call that fails was answered, and how long that took. */
+  private record Refusal(Status status, long millis) {}
+
+  private static Refusal refused(ManagedChannel channel, String message) {
+    long began = System.nanoTime();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, message));
+    return new Refusal(e.getStatus(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+  }
+
   @AfterEach
   void tearDown() throws Exception {
     release.countDown();
@@ -156,14 +165,12 @@ class AdmissionTest {
     ManagedChannel channel = channel();
     fillAllSlots(channel);
 
-    long began = System.nanoTime();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "late"));
-    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    Refusal refusal = refused(channel, "late");
 
-    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("limit of " + LIMIT + " concurrent calls and no slot came free in"),
-        e.getStatus().getDescription());
-    assertTrue(tookMillis >= 300 && tookMillis < 10_000, "refused after " + tookMillis + " ms");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
+    assertTrue(refusal.status().getDescription().contains(
+        "limit of " + LIMIT + " concurrent calls and no slot came free in"), refusal.status().getDescription());
+    assertTrue(refusal.millis() >= 300 && refusal.millis() < 10_000, "refused after " + refusal.millis() + " ms");
     awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 0);
     release.countDown();
     assertEquals("after", EchoService.call(channel, "after"));
@@ -178,14 +185,12 @@ class AdmissionTest {
     List<Outcome> waiting = List.of(callAsync(channel, "w1"), callAsync(channel, "w2"));
     awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 2);
 
-    long began = System.nanoTime();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> EchoService.call(channel, "third"));
-    long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    Refusal refusal = refused(channel, "third");
 
-    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("limit of " + LIMIT + " concurrent calls and 2 more are waiting"),
-        e.getStatus().getDescription());
-    assertTrue(tookMillis < 5000, "refused in " + tookMillis + " ms");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
+    assertTrue(refusal.status().getDescription().contains(
+        "limit of " + LIMIT + " concurrent calls and 2 more are waiting"), refusal.status().getDescription());
+    assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
     release.countDown();
     for (Outcome outcome : waiting) {
       assertEquals(Status.Code.OK, outcome.await());
