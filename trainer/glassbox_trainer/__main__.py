@@ -20,7 +20,8 @@ import torch
 
 from . import data as data_mod
 from .evaluate import (attribute_popularity_scores, evaluate_scores, model_scorer,
-                       popularity_scores, popularity_scorer, tie_broken, title_tfidf_scores)
+                       popularity_scores, popularity_scorer, tie_broken, title_tfidf_scores,
+                       TitleVectors)
 from . import timeaware
 from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder
@@ -340,6 +341,9 @@ def _split_of(dataset, split_name):
     return data_mod.leave_last_basket_out(dataset)
 
 
+TITLE_VECTORS_FILE = "title_vectors.tsv"
+
+
 def write_trend_events(path, dataset, split):
     """The events test cases count recent purchases from, as `item_id<TAB>unix_seconds`, oldest
     first (training events; with the time split, every event before T_test)."""
@@ -363,7 +367,9 @@ def evaluate_command(args) -> dict:
         raise SystemExit(f"{args.model} was trained on the {trained_split!r} split; "
                          f"evaluating it on {args.split!r} would leak held-out events")
     popularity = popularity_scores(split.train, dataset.num_items)
-    report = timeaware.compare(dataset, split, model, metadata["max_history_length"], popularity)
+    title = None if args.no_title_term else TitleVectors(dataset.titles)
+    report = timeaware.compare(dataset, split, model, metadata["max_history_length"], popularity,
+                               title=title)
     report = {"protocol": SPLIT_PROTOCOLS[args.split],
               "metric": ("full ranking over all items; 'results.*' except 'repeats_counted/*': "
                          "targets = held-out items not in the history, history excluded; "
@@ -391,17 +397,31 @@ def evaluate_command(args) -> dict:
         print(f"wrote {cases}, eval_cases_repeats.tsv and trend_events.tsv")
     if args.write_trend:
         trend = report["trend"]
+        fit = f"grid search on validation NDCG@10, {args.split} split, training events only"
         metadata["trend"] = {
             "feature": "recent_purchases",
             "window_days": trend["window_days"],
-            "weight": trend["weight"],
+            "weight": report["title"]["trend_weight"] if title else trend["weight"],
             "formula": "score = model_score + weight * ln(1 + purchases of the item in "
                        "[request_time - window_days, request_time))",
-            "fit": f"grid search on validation NDCG@10, {args.split} split, training events only",
+            "fit": fit + (", together with the title weight" if title else ""),
         }
         test = report["results"]["model_plus_trend"]["test"]
         metadata["metrics"].update({"trend_test_hr@10": test["hr@10"],
                                     "trend_test_ndcg@10": test["ndcg@10"]})
+        metadata.pop("title_similarity", None)
+        if title:
+            title.write_tsv(os.path.join(args.model, TITLE_VECTORS_FILE), dataset.item_ids)
+            metadata["title_similarity"] = {
+                "feature": "title_words", "weight": report["title"]["weight"],
+                "file": TITLE_VECTORS_FILE,
+                "formula": "contribution[c,l] += weight / n * cosine(title(c), title(h_l)) for each "
+                           "of the n positions l of the history window; score += their sum "
+                           "(title = the item's L2-normalised TF-IDF vector in the file)",
+                "fit": fit + ", together with the trend weight"}
+            test = report["results"]["model_plus_trend_plus_title"]["test"]
+            metadata["metrics"].update({"title_test_hr@10": test["hr@10"],
+                                        "title_test_ndcg@10": test["ndcg@10"]})
         metadata["settings"]["loss"] = loss_label(settings_of(metadata))
         with open(os.path.join(args.model, "metadata.json"), "w", encoding="utf-8") as out:
             json.dump(metadata, out, indent=2)
@@ -595,7 +615,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", choices=("basket", "time"), default="basket")
     e.add_argument("--out", help="results JSON to update (key time_aware.<split>)")
     e.add_argument("--write-trend", action="store_true",
-                   help="store the fitted trend term in the folder's metadata.json")
+                   help="store the fitted trend term (and title term: title_vectors.tsv) in the folder")
+    e.add_argument("--no-title-term", action="store_true",
+                   help="skip model + trend + title (the title similarity term)")
     e.add_argument("--write-eval-cases", action="store_true",
                    help="write eval_cases.tsv, eval_cases_repeats.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")

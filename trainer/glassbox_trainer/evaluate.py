@@ -115,34 +115,77 @@ def attribute_popularity_scores(train: List[np.ndarray], num_items: int, categor
     return scores - np.arange(num_items + 1) / (num_items + 2.0)
 
 
+class TitleVectors:
+    """Each item's title as a TF-IDF vector: binary term frequency x idf = ln(N / df) over the
+    title words shared by >= 2 items (catalogue text only, no interactions), L2-normalised,
+    weights rounded to float32 (what `write_tsv` writes and the model service reads back, so
+    both compute the same cosines). An item without such a word has the zero vector."""
+
+    def __init__(self, titles: List[str]):
+        table, self.words = title_word_table(titles, max_words=10 ** 4)
+        table = table[:, :max(1, int((table > 0).sum(1).max()))]
+        self.rows, cols = np.nonzero(table)
+        self.word = table[self.rows, cols]
+        df = np.bincount(self.word, minlength=len(self.words)).astype(np.float64)
+        idf = np.log(len(titles) / np.maximum(df, 1.0))
+        weight = idf[self.word]
+        norms = np.sqrt(np.bincount(self.rows, weights=weight ** 2, minlength=len(titles) + 1))
+        weight = weight / np.maximum(norms[self.rows], 1e-12)
+        self.weight = weight.astype(np.float32).astype(np.float64)
+        self.num_items = len(titles)
+
+    def profile_scores(self, history: np.ndarray, per_position: bool = False) -> np.ndarray:
+        """float64[N + 1]: each item's summed title cosine to the history's items. Without
+        `per_position` an item in the history twice counts once (the content baseline); with
+        it, once per position (the served term's sum over the window's positions)."""
+        if per_position:
+            times = np.bincount(history, minlength=self.num_items + 1)[self.rows]
+        else:
+            times = np.isin(self.rows, history).astype(np.float64)
+        profile = np.bincount(self.word, weights=self.weight * times, minlength=len(self.words))
+        return np.bincount(self.rows, weights=self.weight * profile[self.word],
+                           minlength=self.num_items + 1)
+
+    def mean_cosines(self, cases: List[EvalCase], window: int) -> np.ndarray:
+        """float64[len(cases), N + 1]: the served title term before its weight, each item's mean
+        title cosine to the positions of the case's last `window` history items (0 for an
+        empty history)."""
+        out = np.zeros((len(cases), self.num_items + 1))
+        for i, case in enumerate(cases):
+            history = case.history[-window:]
+            if len(history):
+                out[i] = self.profile_scores(history, per_position=True) / len(history)
+        return out
+
+    def write_tsv(self, path: str, item_ids: List[str]) -> None:
+        """`item_id<TAB>word:weight word:weight ...` for every item with a title word, in index
+        order; weights as float32 (9 significant digits read back exactly)."""
+        with open(path, "w", encoding="utf-8") as out:
+            out.write("item_id\ttitle_vector\n")
+            for item in range(1, self.num_items + 1):
+                mine = self.rows == item
+                if mine.any():
+                    terms = " ".join(f"{self.words[w]}:{v:.9g}"
+                                     for w, v in zip(self.word[mine], self.weight[mine]))
+                    out.write(f"{item_ids[item - 1]}\t{terms}\n")
+
+
 def title_tfidf_scores(titles: List[str], mean: bool = False):
     """Content baseline: a scorer ranking items by the TF-IDF cosine similarity of their
-    titles to the user's history (all of it; needs no training data).
+    titles to the user's history (all of it; needs no training data; `TitleVectors`).
 
-    Item vectors: binary term frequency × idf = ln(N / df) over the title words shared by
-    ≥ 2 items, L2-normalised; the user's profile is the sum of the history items' vectors and
-    an item's score is its dot product with the profile (the cosine up to a per-user factor,
-    which does not change a ranking). With `mean`, the profile is divided by the history's
-    length: the item's mean title cosine to the history items, in [0, 1] whatever the length
-    (a term to add to another score, one share per history item; an item in the history twice
-    is summed once and counted twice; no Amazon Beauty history repeats an item)."""
-    table, words = title_word_table(titles, max_words=10 ** 4)
-    table = table[:, :max(1, int((table > 0).sum(1).max()))]
-    rows, cols = np.nonzero(table)
-    word = table[rows, cols]
-    df = np.bincount(word, minlength=len(words)).astype(np.float64)
-    idf = np.log(len(titles) / np.maximum(df, 1.0))
-    weight = idf[word]
-    norms = np.sqrt(np.bincount(rows, weights=weight ** 2, minlength=len(titles) + 1))
-    weight = weight / np.maximum(norms[rows], 1e-12)
-    num_items = len(titles)
+    The user's profile is the sum of the history items' vectors and an item's score is its dot
+    product with the profile (the cosine up to a per-user factor, which does not change a
+    ranking). With `mean`, the profile is divided by the history's length: the item's mean
+    title cosine to the history items, in [0, 1] whatever the length (a term to add to another
+    score, one share per history item; an item in the history twice is summed once and counted
+    twice; no Amazon Beauty history repeats an item)."""
+    vectors = TitleVectors(titles)
 
     def score(chunk: List[EvalCase]) -> np.ndarray:
-        out = np.zeros((len(chunk), num_items + 1))
+        out = np.zeros((len(chunk), vectors.num_items + 1))
         for i, case in enumerate(chunk):
-            mine = np.isin(rows, case.history)
-            profile = np.bincount(word[mine], weights=weight[mine], minlength=len(words))
-            out[i] = np.bincount(rows, weights=weight * profile[word], minlength=num_items + 1)
+            out[i] = vectors.profile_scores(case.history)
             if mean:
                 out[i] /= max(1, len(case.history))
         return out

@@ -13,6 +13,11 @@ request would hold none.
 * model + trend: score = model_logit + w · log(1 + count_W(t)), (w, W) chosen on validation;
   this is the served scoring (model-service applies the version's `trend` metadata to the
   counts the feature service returns);
+* model + trend + title: the same plus v · (the item's mean title TF-IDF cosine to the
+  positions of the model's history window; `evaluate.TitleVectors`), the trend weight and v
+  chosen together on validation (the window as for model + trend); the model service adds it
+  to the score and to each history position's contribution (the version's `title_similarity`
+  metadata and `title_vectors.tsv`);
 * buy-again: the m items the user bought in ≥ k distinct earlier baskets (most baskets first,
   then most recent) take the first m places, the model's new-item ranking fills the rest;
   (m, k) chosen on validation with the metric that counts repeat purchases.
@@ -20,7 +25,7 @@ request would hold none.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -30,6 +35,7 @@ from .metrics import MetricAccumulator
 DAY = 86_400
 WINDOW_DAYS = (3, 7, 14, 28, 56)
 TREND_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 17))    # 0 .. 4
+TITLE_WEIGHTS = (0, 2, 4, 8, 12, 16, 24, 32, 48, 64)
 BUY_AGAIN_SLOTS = tuple(range(0, 11))
 BUY_AGAIN_MIN_BASKETS = (2, 3, 4)
 
@@ -98,9 +104,13 @@ def recent_popularity_rows(recent: RecentCounts, window_days: float, popularity:
     return lambda i, case: recent.counts(case.time, window_days) + breaker
 
 
-def trend_rows(model_scores: np.ndarray, recent: RecentCounts, window_days: float, weight: float):
+def trend_rows(model_scores: np.ndarray, recent: RecentCounts, window_days: float, weight: float,
+               title: Optional[np.ndarray] = None, title_weight: float = 0.0):
+    """Model + trend rows; with `title` (TitleVectors.mean_cosines of the same cases) also
+    + title_weight x the title term."""
     def rows(i, case):
-        return model_scores[i] + weight * np.log1p(recent.counts(case.time, window_days))
+        row = model_scores[i] + weight * np.log1p(recent.counts(case.time, window_days))
+        return row if title is None else row + title_weight * title[i]
     return rows
 
 
@@ -124,6 +134,15 @@ def fit_trend(valid: List[EvalCase], valid_scores: np.ndarray, recent: RecentCou
                 continue            # weight 0 is the model alone, whatever the window
             grid.append({"window_days": w, "weight": weight,
                          "valid": evaluate_rows(valid, trend_rows(valid_scores, recent, w, weight))})
+    return choose(grid), grid
+
+
+def fit_title(valid: List[EvalCase], valid_scores: np.ndarray, valid_title: np.ndarray,
+              recent: RecentCounts, window_days: float):
+    grid = [{"window_days": window_days, "trend_weight": weight, "title_weight": title_weight,
+             "valid": evaluate_rows(valid, trend_rows(valid_scores, recent, window_days, weight,
+                                                      valid_title, title_weight))}
+            for weight in TREND_WEIGHTS for title_weight in TITLE_WEIGHTS]
     return choose(grid), grid
 
 
@@ -198,10 +217,11 @@ def _rounded(metrics: Dict[str, float]) -> Dict[str, float]:
 
 
 def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray,
-            log=print) -> dict:
+            log=print, title=None) -> dict:
     """Model, model + trend, all-time and recent popularity (new items), and the buy-again
     merge (repeat purchases counted), each on validation and test; parameters from
-    validation only."""
+    validation only. With `title` (an evaluate.TitleVectors), also model + trend + title and
+    its buy-again merge."""
     recent = RecentCounts(split.train, split.train_times, dataset.num_items)
     recent_test = (RecentCounts(*split.test_count_events, dataset.num_items)
                    if split.test_count_events is not None else recent)
@@ -248,6 +268,32 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     both("repeats_counted/model_plus_trend_plus_buy_again",
          buy_again_rows(dataset, v_trend, slots, min_baskets),
          buy_again_rows(dataset, t_trend, slots, min_baskets), True, v_rep, t_rep)
+    title_report = None
+    if title is not None:
+        v_title, t_title = title.mean_cosines(split.valid, max_len), title.mean_cosines(split.test, max_len)
+        best_title, title_grid = fit_title(split.valid, valid_scores, v_title, recent, t_days)
+        tw, vw = best_title["trend_weight"], best_title["title_weight"]
+        both("model_plus_trend_plus_title", trend_rows(valid_scores, recent, t_days, tw, v_title, vw),
+             trend_rows(test_scores, recent_test, t_days, tw, t_title, vw))
+        v_served = trend_rows(v_rep_scores, recent, t_days, tw, title.mean_cosines(v_rep, max_len), vw)
+        t_served = trend_rows(t_rep_scores, recent_test, t_days, tw,
+                              title.mean_cosines(t_rep, max_len), vw)
+        both("repeats_counted/model_plus_trend_plus_title", new_only(v_served), new_only(t_served),
+             True, v_rep, t_rep)
+        best_title_again, _ = fit_buy_again(dataset, v_rep, v_served)
+        title_slots, title_min = best_title_again["slots"], best_title_again["min_baskets"]
+        both("repeats_counted/model_plus_trend_plus_title_plus_buy_again",
+             buy_again_rows(dataset, v_served, title_slots, title_min),
+             buy_again_rows(dataset, t_served, title_slots, title_min), True, v_rep, t_rep)
+        title_report = {
+            "window_days": t_days, "trend_weight": tw, "weight": vw,
+            "chosen_on": "validation NDCG@10 (trend weight and title weight together; the "
+                         "trend window as for model + trend)",
+            "buy_again": {"slots": title_slots, "min_baskets": title_min},
+            "vocabulary": len(title.words) - 1,
+            "grid": [{"trend_weight": g["trend_weight"], "title_weight": g["title_weight"],
+                      "ndcg@10": round(g["valid"]["ndcg@10"], 6),
+                      "hr@10": round(g["valid"]["hr@10"], 6)} for g in title_grid]}
     both("repeats_counted/popularity_recent_plus_buy_again",
          buy_again_rows(dataset, recent_rows, slots, min_baskets),
          buy_again_rows(dataset, recent_rows_test, slots, min_baskets), True, v_rep, t_rep)
@@ -255,6 +301,7 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
                     for c in t_rep]
     return {
         "results": rows,
+        **({"title": title_report} if title_report else {}),
         "recent_popularity": {"window_days": w_days, "chosen_on": "validation NDCG@10",
                               "grid": [{"window_days": g["window_days"], **_rounded(g["valid"])}
                                        for g in recent_grid]},

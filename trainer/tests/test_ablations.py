@@ -191,7 +191,7 @@ class ContentBaselineTest(unittest.TestCase):
         # Item 1 itself scores highest; then 5 (lipstick + matte), 2 (red + lipstick), the
         # shampoos 0.
         self.assertEqual(scores[0], 0.0)
-        self.assertAlmostEqual(scores[1], 1.0)
+        self.assertAlmostEqual(scores[1], 1.0, places=6)   # weights rounded to float32
         self.assertGreater(scores[5], 0.0)
         self.assertGreater(scores[2], 0.0)
         self.assertEqual(scores[3], 0.0)

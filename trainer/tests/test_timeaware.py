@@ -7,6 +7,7 @@ import numpy as np
 from glassbox_trainer import data as data_mod
 from glassbox_trainer import timeaware
 from glassbox_trainer.data import EvalCase
+from glassbox_trainer.evaluate import TitleVectors
 
 DAY = timeaware.DAY
 
@@ -49,6 +50,96 @@ class TrendAndBaselinesTest(unittest.TestCase):
         repeat_case = EvalCase(0, np.array([1]), np.array([1, 3]), time=5 * DAY)
         counted = timeaware.evaluate_rows([repeat_case], rows, repeats_counted=True)
         self.assertEqual(counted["mrr"], 1.0)          # item 1 is a target and ranks first
+
+
+class TitleTermTest(unittest.TestCase):
+    # Items 1..5; a word is kept when 2 titles have it, so "red", "green" and "lamp" are none.
+    TITLES = ["red mug", "green bag", "blue bag", "lamp", "blue mug"]
+
+    def test_meanCosines_countEachPositionOfTheWindow(self):
+        vectors = TitleVectors(self.TITLES)
+        cosine = lambda a, b: vectors.profile_scores(np.array([b]))[a]
+        # History 1, 1, 2 with a window of the last 3 of 4 items (item 4 falls out): each of the
+        # 3 positions adds its cosine / 3, item 1 at two positions twice.
+        case = EvalCase(0, np.array([4, 1, 1, 2]), np.array([3]))
+        term = vectors.mean_cosines([case], window=3)[0]
+        for item in range(1, 6):
+            self.assertAlmostEqual(term[item], (2 * cosine(item, 1) + cosine(item, 2)) / 3)
+        self.assertEqual(term[4], 0.0)                          # no title word
+        self.assertAlmostEqual(cosine(1, 1), 1.0, places=6)
+        self.assertGreater(cosine(2, 3), 0.0)                   # bag
+        self.assertEqual(cosine(1, 3), 0.0)
+        self.assertTrue(np.all(vectors.mean_cosines([EvalCase(0, np.array([], np.int64), np.array([1]))], 3) == 0))
+
+    def test_writeTsv_givesEachItemsWordsAndFloat32Weights(self):
+        import os, tempfile
+        vectors = TitleVectors(self.TITLES)
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "title_vectors.tsv")
+            vectors.write_tsv(path, ["a", "b", "c", "d", "e"])
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        self.assertEqual(lines[0], "item_id\ttitle_vector")
+        self.assertEqual([line.split("\t")[0] for line in lines[1:]], ["a", "b", "c", "e"])
+        read = {line.split("\t")[0]: dict((w, float(v)) for w, v in (t.split(":") for t in line.split("\t")[1].split()))
+                for line in lines[1:]}
+        self.assertEqual(set(read["a"]), {"mug"})
+        self.assertEqual(set(read["e"]), {"blue", "mug"})
+        for item, terms in zip("abce", (1, 2, 3, 5)):
+            mine = vectors.rows == terms
+            written = [read[item][vectors.words[w]] for w in vectors.word[mine]]
+            # Read as float32 (as the model service reads them): the weights exactly.
+            self.assertEqual(np.array(written, np.float32).astype(np.float64).tolist(),
+                             vectors.weight[mine].tolist(), "read back exactly")
+            self.assertEqual(vectors.weight[mine].tolist(),
+                             vectors.weight[mine].astype(np.float32).astype(np.float64).tolist())
+            self.assertAlmostEqual(sum(v * v for v in written), 1.0, places=6)
+
+    def test_fitTitle_choosesTheTrendAndTitleWeightsTogetherOnValidation(self):
+        vectors = TitleVectors(self.TITLES)
+        recent = timeaware.RecentCounts([np.array([3, 3, 3])], [np.array([1, 2, 3]) * DAY], 5)
+        # The target (5, "blue mug") shares a word with the history (1, "red mug"), no other
+        # item does; the model and the trend prefer item 3, which the title term can overtake.
+        cases = [EvalCase(0, np.array([1]), np.array([5]), time=4 * DAY)]
+        scores = np.array([[0.0, 0.0, 0.0, 1.0, 0.0, 0.0]])
+        title = vectors.mean_cosines(cases, 50)
+        best, grid = timeaware.fit_title(cases, scores, title, recent, 7)
+        self.assertEqual(len(grid), len(timeaware.TREND_WEIGHTS) * len(timeaware.TITLE_WEIGHTS))
+        self.assertEqual(best["valid"]["mrr"], 1.0)
+        row = timeaware.trend_rows(scores, recent, 7, best["trend_weight"], title, best["title_weight"])(0, cases[0])
+        self.assertEqual(int(np.argmax(row[2:])) + 2, 5)
+        without = [g for g in grid if g["title_weight"] == 0]
+        self.assertTrue(all(g["valid"]["mrr"] < 1.0 for g in without), "the title term is what ranks it first")
+
+
+    def test_compare_withTitles_addsTheServedRowsAndTheirFit(self):
+        import torch
+
+        class Constant:
+            """A model that scores every item 0: the rows differ only by the terms."""
+            num_items = 5
+
+            def score_all(self, history):
+                return torch.zeros(history.shape[0], self.num_items + 1)
+
+        # Three users, one item per basket; the last two baskets (validation, test) hold new items.
+        users = [np.array([1, 4, 2, 5]), np.array([2, 4, 1, 3]), np.array([4, 1, 2, 5])]
+        baskets = [np.array([0, 1, 2, 3])] * 3
+        ds = data_mod.Dataset("t", ["a", "b", "c", "d", "e"], self.TITLES, {}, {}, {}, ["u", "v", "w"],
+                              users, baskets, [b * DAY for b in baskets])
+        split = data_mod.leave_last_basket_out(ds)
+        report = timeaware.compare(ds, split, Constant(), 50, np.zeros(6), log=lambda *a: None,
+                                   title=TitleVectors(self.TITLES))
+        for row in ("model_plus_trend_plus_title", "repeats_counted/model_plus_trend_plus_title",
+                    "repeats_counted/model_plus_trend_plus_title_plus_buy_again"):
+            self.assertIn(row, report["results"])
+        title = report["title"]
+        self.assertEqual(len(title["grid"]), len(timeaware.TREND_WEIGHTS) * len(timeaware.TITLE_WEIGHTS))
+        chosen = [g for g in title["grid"] if g["trend_weight"] == title["trend_weight"]
+                  and g["title_weight"] == title["weight"]][0]
+        self.assertEqual(chosen["ndcg@10"], max(g["ndcg@10"] for g in title["grid"]))
+        self.assertEqual(report["results"]["model_plus_trend_plus_title"]["valid"]["ndcg@10"], chosen["ndcg@10"])
+        self.assertNotIn("title", timeaware.compare(ds, split, Constant(), 50, np.zeros(6), log=lambda *a: None))
 
 
 class BuyAgainTest(unittest.TestCase):

@@ -11,6 +11,7 @@ import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetModelInsightsRequest;
@@ -18,6 +19,7 @@ import io.glassbox.api.v1.GetModelInsightsResponse;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.ItemExplanation;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -62,6 +64,8 @@ class InteractiveRealDataTest {
   /** A real customer of the embedded data with a long purchase record. */
   private static final String CUSTOMER = "12347";
   private static final int TOP_K = 10;
+  /** The shipped model's max_history_length: the window Explain is told the model read. */
+  private static final int WINDOW = 50;
 
   private static RealExplainSuite suite;
   private static List<String> record;
@@ -551,7 +555,7 @@ class InteractiveRealDataTest {
   }
 
   @Test
-  void getModelInsights_oneCustomer_figuresCountTheReasonsExplainItemGivesTheTopItems() {
+  void getModelInsights_oneCustomer_figuresCountTheReasonsExplainGivesTheTopItems() {
     GetModelInsightsResponse insights = suite.explain.getModelInsights(
         GetModelInsightsRequest.newBuilder().addUserIds(CUSTOMER).setTopK(TOP_K).build());
 
@@ -567,9 +571,24 @@ class InteractiveRealDataTest {
     int singlesWithOthers = 0;
     int sufficientAnyway = 0;
     int others = 0;
+    // Explained as Recommend has them explained: one Explain call for the top-k, whose evidence
+    // search screens on a shortlist (ExplainItem searches among every candidate, and may find
+    // evidence the screen passed over).
+    ExplainRequest.Builder request = ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(record.subList(Math.max(0, record.size() - WINDOW), record.size()))
+        .addAllRecordItemIds(record).setTopK(TOP_K)
+        .setRecentPurchasesWindow(ranking.getRecentPurchasesWindow());
+    for (String item : ranked) {
+      request.addSlateItemIds(item).addSlateRecentPurchases(recent.count(item));
+    }
     for (String item : ranked.subList(0, TOP_K)) {
-      List<Reason> reasons = suite.explain.explainItem(
-          ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build()).getReasonsList();
+      request.addTargets(ranking.getCandidateSourcesList().stream()
+          .filter(t -> t.getItemId().equals(item)).findFirst().orElseThrow());
+    }
+    List<ItemExplanation> explained = suite.explain.explain(request.build()).getExplanationsList();
+    for (String item : ranked.subList(0, TOP_K)) {
+      List<Reason> reasons = explained.stream().filter(e -> e.getItemId().equals(item)).findFirst()
+          .orElseThrow().getReasonsList();
       Optional<Reason> trendReason = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).findFirst();
       trend += trendReason.isPresent() ? 1 : 0;
       necessary += trendReason.filter(Reason::getNecessary).isPresent() ? 1 : 0;
@@ -601,7 +620,6 @@ class InteractiveRealDataTest {
     assertEquals(history == 0 ? 0 : historySufficient / (double) history, insights.getSufficientRate(), 1e-9);
     assertEquals(history == 0 ? 0 : evidence / (double) history, insights.getMeanEvidenceSize(), 1e-9);
     assertEquals(withRecent, insights.getItemsWithRecentPurchases());
-    // Insights count on the shortlist as Recommend does, ExplainItem among every candidate.
     assertTrue(singles > 0 && singlesWithOthers > 0, "a cited purchase is one of several each necessary alone");
     assertEquals(singles, insights.getSingleNecessaryReasons());
     assertEquals(sufficientAnyway, insights.getSufficientWithNoPurchases());

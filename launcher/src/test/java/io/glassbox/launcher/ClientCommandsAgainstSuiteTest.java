@@ -361,7 +361,7 @@ class ClientCommandsAgainstSuiteTest {
   void feedback_theAdditionWhyNotFound_givesTheScoreItPredicted() throws Exception {
     // Customer 12348's #15, and the purchase WhyNot finds that would bring it into the top 10.
     WhyNotResponse whyNot = gateway().whyNot(UserWhyNotRequest.newBuilder()
-        .setUserId("12348").setItemId("85123A").setLimit(10).build());
+        .setUserId("12348").setItemId("20727").setLimit(10).build());
     assertTrue(whyNot.hasSmallestAddition(), whyNot.getText());
     List<String> additions = whyNot.getSmallestAddition().getAddItemIdsList();
 
@@ -373,7 +373,7 @@ class ClientCommandsAgainstSuiteTest {
     }
 
     ExplainItemResponse after = gateway().explainItem(UserExplainItemRequest.newBuilder()
-        .setUserId("12348").setItemId("85123A").setLimit(10).build());
+        .setUserId("12348").setItemId("20727").setLimit(10).build());
     // The score the answer predicted is the one now served (to the last bits: another batch).
     assertEquals(whyNot.getSmallestAddition().getScoreAfter(), after.getScore(), 1e-4);
     assertTrue(after.getRank() <= 10, "in the top 10 now, at #" + after.getRank());

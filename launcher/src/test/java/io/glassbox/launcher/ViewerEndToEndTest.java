@@ -64,6 +64,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ViewerEndToEndTest {
   /** A real customer of the embedded data with a long purchase history. */
   private static final String CUSTOMER = "12347";
+  /**
+   * A customer whose top 10 has purchase and trend reasons, and an item that the cited purchases
+   * alone, and no purchases at all, would keep in the top 10 (the reason says both).
+   */
+  private static final String EVERY_TEXT_CUSTOMER = "12357";
   private static final int LIMIT = 10;
   private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(60);
   /** Wide enough for a 50-column heatmap without horizontal scrolling. */
@@ -197,9 +202,9 @@ class ViewerEndToEndTest {
    */
   @Test
   void page_forARealCustomer_drawsTheRealContributions() throws Exception {
-    RecommendResponse expected = recommend(CUSTOMER, "en-US");
+    RecommendResponse expected = recommend(EVERY_TEXT_CUSTOMER, "en-US");
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.navigate(viewer.resolve("/?user=" + EVERY_TEXT_CUSTOMER + "&limit=" + LIMIT));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
     List<Value> cells = page.evaluate("[...document.querySelectorAll('#heatmap td.cell')].map(cell => "

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +35,7 @@ public final class LoadedModel {
   private final String modelName;
   private final String version;
   private final ModelMetadata metadata;
+  private final Optional<TitleTerm> titleTerm;
   private final Vocabulary vocabulary;
   private final Device device;
   private final String executionProviderFallback;
@@ -46,12 +48,13 @@ public final class LoadedModel {
 
   LoadedModel(
       String modelName, String version, ModelMetadata metadata, Vocabulary vocabulary,
-      Device device, String executionProviderFallback, OrtEnvironment environment,
-      OrtSession session) {
+      Optional<TitleTerm> titleTerm, Device device, String executionProviderFallback,
+      OrtEnvironment environment, OrtSession session) {
     this.modelName = requireNonNull(modelName, "modelName");
     this.version = requireNonNull(version, "version");
     this.metadata = requireNonNull(metadata, "metadata");
     this.vocabulary = requireNonNull(vocabulary, "vocabulary");
+    this.titleTerm = requireNonNull(titleTerm, "titleTerm");
     this.device = requireNonNull(device, "device");
     this.executionProviderFallback = requireNonNull(executionProviderFallback, "fallback");
     this.environment = requireNonNull(environment, "environment");
@@ -69,6 +72,11 @@ public final class LoadedModel {
 
   public ModelMetadata metadata() {
     return metadata;
+  }
+
+  /** The version's title similarity term, read from its folder; empty when it has none. */
+  public Optional<TitleTerm> titleTerm() {
+    return titleTerm;
   }
 
   public Vocabulary vocabulary() {

@@ -14,6 +14,7 @@ import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.ServingInfo;
 import io.glassbox.api.v1.SharedCandidates;
+import io.glassbox.api.v1.TitleSimilarityTerm;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Context;
@@ -257,6 +258,10 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     metadata.trend().ifPresent(trend -> info.setTrend(io.glassbox.api.v1.TrendTerm.newBuilder()
         .setWindow(durationProto(trend.window()))
         .setWeight(trend.weight())));
+    model.titleTerm().ifPresent(title -> info.setTitleSimilarity(TitleSimilarityTerm.newBuilder()
+        .setWeight(title.weight())
+        .setItemsWithTitles(title.itemsWithTitles())
+        .setWords(title.wordCount())));
     info.setServing(ServingInfo.newBuilder()
         .setBatching(engine.batching())
         .setMaxBatchCalls(engine.maxBatchCalls())

@@ -10,12 +10,13 @@ import jakarta.inject.Singleton;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a version folder ({@code model.onnx}, {@code vocabulary.tsv}, {@code metadata.json})
- * into a {@link LoadedModel}, or explains with a {@link ModelLoadException} why it cannot.
+ * Turns a version folder ({@code model.onnx}, {@code vocabulary.tsv}, {@code metadata.json},
+ * and the title vectors when the metadata declares a title term) into a {@link LoadedModel}, or explains with a {@link ModelLoadException} why it cannot.
  * Everything is checked before the model can serve: metadata fields, the vocabulary against
  * {@code vocabulary_size}, the graph's inputs and outputs against the contract, and one test
  * inference that touches the highest vocabulary index.
@@ -56,6 +57,14 @@ public final class ModelLoader {
       log.warn("metadata.json of version folder {} says version {}; the folder name is used",
           version, metadata.version());
     }
+    Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> {
+      Path file = folder.resolve(declared.file());
+      if (!Files.isRegularFile(file)) {
+        throw new ModelLoadException(declared.file() + " (metadata.json title_similarity.file) is "
+            + "missing from version " + version);
+      }
+      return TitleTerm.read(file, declared.weight(), vocabulary);
+    });
     SessionFactory.OpenedSession opened;
     try {
       opened = sessions.open(folder.resolve(MODEL_FILE));
@@ -64,8 +73,8 @@ public final class ModelLoader {
           + "); is it a complete ONNX file?", e);
     }
     LoadedModel model = new LoadedModel(
-        modelName, version, metadata, vocabulary, opened.device(), opened.fallback(), environment,
-        opened.session());
+        modelName, version, metadata, vocabulary, titleTerm, opened.device(), opened.fallback(),
+        environment, opened.session());
     try {
       ModelContract.check(opened.session());
       testInference(model);

@@ -28,12 +28,17 @@ public record ModelMetadata(
     int vocabularySize,
     int opset,
     Map<String, Double> metrics,
-    Optional<TrendTerm> trend) {
+    Optional<TrendTerm> trend,
+    Optional<TitleSimilarity> titleSimilarity) {
 
   public ModelMetadata {
     metrics = Map.copyOf(metrics);
     requireNonNull(trend, "trend");
+    requireNonNull(titleSimilarity, "titleSimilarity");
   }
+
+  /** {@code "title_similarity": {"weight": >= 0, "file": "title_vectors.tsv"}}: see {@link TitleTerm}. */
+  public record TitleSimilarity(double weight, String file) {}
 
   /** Reads and checks {@code file}; a problem becomes a {@link ModelLoadException} naming the field. */
   static ModelMetadata read(Path file, ObjectMapper json) {
@@ -55,7 +60,25 @@ public record ModelMetadata(
         positiveInt(root, "vocabulary_size"),
         positiveInt(root, "opset"),
         metrics(root),
-        trend(root));
+        trend(root),
+        titleSimilarity(root));
+  }
+
+  /** The title term's weight and its vectors' file, a plain name inside the version folder. */
+  private static Optional<TitleSimilarity> titleSimilarity(JsonNode root) {
+    JsonNode node = root.get("title_similarity");
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    JsonNode weight = node.get("weight");
+    JsonNode file = node.get("file");
+    if (!node.isObject() || weight == null || !weight.isNumber() || !(weight.asDouble() >= 0)
+        || file == null || !file.isTextual() || !file.asText().matches("[A-Za-z0-9._-]+")
+        || file.asText().startsWith(".")) {
+      throw new ModelLoadException("metadata.json field \"title_similarity\" must be an object "
+          + "with a number \"weight\" >= 0 and \"file\", a file name in the version folder");
+    }
+    return Optional.of(new TitleSimilarity(weight.asDouble(), file.asText()));
   }
 
   /** {@code "trend": {"window_days": > 0 and <= 366, "weight": >= 0}}; absent = no trend term. */

@@ -158,7 +158,7 @@ public final class Scorer {
   private record Prepared(LoadedModel model, List<ResolvedRow> rows, ScoreQuery query,
                           Optional<TrendTerm> trend, InferenceInput input) {
     ScoredBatch finish(ModelOutputs outputs) {
-      return new ScoredBatch(model.version(), assemble(rows, outputs, query, trend));
+      return new ScoredBatch(model.version(), assemble(rows, outputs, query, trend, model.titleTerm()));
     }
 
     ModelInferenceException failure(OrtException e) {
@@ -420,7 +420,8 @@ public final class Scorer {
   }
 
   private static List<ScoredBatch.Row> assemble(
-      List<ResolvedRow> rows, ModelOutputs outputs, ScoreQuery query, Optional<TrendTerm> trend) {
+      List<ResolvedRow> rows, ModelOutputs outputs, ScoreQuery query, Optional<TrendTerm> trend,
+      Optional<TitleTerm> title) {
     List<ScoredBatch.Row> results = new ArrayList<>(rows.size());
     int b = 0;
     for (ResolvedRow row : rows) {
@@ -442,6 +443,12 @@ public final class Scorer {
           }
           if (contribution != null) {
             contribution[c] = ModelOutputs.slice(outputs.contribution(), outputs, b, c, from, used);
+          }
+        }
+        if (title.isPresent()) {
+          float[] titleScores = title.get().apply(row.historyIndices, row.candidateIndices, contribution);
+          for (int c = 0; c < candidates; c++) {
+            scores[c] += titleScores[c];
           }
         }
         b++;

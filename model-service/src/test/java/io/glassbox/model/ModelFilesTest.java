@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ class ModelFilesTest {
         + "\"opset\":17,\"metrics\":{\"test_hr@10\":0.2,\"note\":\"text\"},\"settings\":{\"d_model\":64}}");
 
     assertEquals(new ModelMetadata("m", "v", "d", Instant.parse("2026-11-22T04:00:00Z"), 50, 3, 17,
-        Map.of("test_hr@10", 0.2), Optional.empty()), metadata);
+        Map.of("test_hr@10", 0.2), Optional.empty(), Optional.empty()), metadata);
   }
 
   @Test
@@ -70,6 +71,21 @@ class ModelFilesTest {
     assertMetadataError(valid().replace("\"opset\":17",
             "\"opset\":17,\"trend\":{\"window_days\":14,\"weight\":-1}"),
         "metadata.json field \"trend\": trend weight must be a finite number >= 0");
+  }
+
+  @Test
+  void metadata_titleTerm_isReadAndChecked() {
+    String title = "\"opset\":17,\"title_similarity\":";
+    assertEquals(Optional.of(new ModelMetadata.TitleSimilarity(32, "title_vectors.tsv")),
+        metadata(valid().replace("\"opset\":17", title + "{\"weight\":32,\"file\":\"title_vectors.tsv\"}"))
+            .titleSimilarity());
+
+    String expected = "metadata.json field \"title_similarity\" must be an object with a number "
+        + "\"weight\" >= 0 and \"file\", a file name in the version folder";
+    for (String bad : List.of("{\"weight\":-1,\"file\":\"t.tsv\"}", "{\"file\":\"t.tsv\"}",
+        "{\"weight\":1,\"file\":\"../t.tsv\"}", "{\"weight\":1,\"file\":\"..\"}", "{\"weight\":1}", "3")) {
+      assertMetadataError(valid().replace("\"opset\":17", title + bad), expected);
+    }
   }
 
   @Test

@@ -199,11 +199,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         model.modelName(), model.version(), split, casesFile.getFileName());
     if (buyAgainSlots != null) {
       out.printf(Locale.ROOT, "every held-out item a target (repeat purchases counted); new items by %s%n",
-          trendEventsFile == null ? "the model score" : "the served score (model + trend term)");
+          terms(model).equals("model") ? "the model score" : "the served score (" + terms(model) + ")");
     }
-    out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
-    String prefix = trendEventsFile == null ? "" : "trend_";
-    row(fullLabel(), summary.full().means(), summary.full().cases());
+    out.printf(Locale.ROOT, "%-36s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
+    // The trainer records the model alone, model + trend and model + trend + title (the served
+    // score); a version with a title term scored without counts matches none of them.
+    boolean title = model.titleTerm().isPresent();
+    String prefix = title ? "title_" : trendEventsFile == null ? "" : "trend_";
+    row(fullLabel(model), summary.full().means(), summary.full().cases());
     if (summary.sampled().cases() > 0) {
       row("sampled negatives (first target)", summary.sampled().means(), summary.sampled().cases());
     }
@@ -216,7 +219,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     // metadata.json holds new-item metrics only; the trainer's repeats-counted figures are in
     // trainer/results/<dataset>.json, time_aware.<split>.results.repeats_counted/*.
-    if (!recorded.isEmpty() && buyAgainSlots == null) {
+    if (!recorded.isEmpty() && buyAgainSlots == null && (trendEventsFile != null || !title)) {
       row("metadata.json " + prefix + split + "_* (trainer)", recorded, -1);
     }
     if (summary.casesWithoutKnownTargets() > 0 || summary.unknownTargets() > 0 || summary.unknownHistoryItems() > 0) {
@@ -225,16 +228,23 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  private String fullLabel() {
+  /** The parts of the score this run uses: the model, and the version's terms it applies. */
+  private String terms(LoadedModel model) {
+    return "model" + (trendEventsFile == null ? "" : " + trend")
+        + (model.titleTerm().isPresent() ? " + title" : "");
+  }
+
+  private String fullLabel(LoadedModel model) {
     if (buyAgainSlots == null) {
-      return trendEventsFile == null ? "full ranking, history excluded" : "full ranking + trend term (served)";
+      return terms(model).equals("model") ? "full ranking, history excluded"
+          : "full ranking, " + terms(model);
     }
     return buyAgainSlots == 0 ? "repeats counted, new items only"
         : String.format(Locale.ROOT, "repeats, buy-again m=%d k=%d", buyAgainSlots, buyAgainMinBaskets);
   }
 
   private void row(String label, Map<String, Double> means, int cases) {
-    out.printf(Locale.ROOT, "%-34s %7s %7s %7s %7s %7s %7s%n", label,
+    out.printf(Locale.ROOT, "%-36s %7s %7s %7s %7s %7s %7s%n", label,
         format(means.get("hr@5")), format(means.get("hr@10")), format(means.get("ndcg@5")),
         format(means.get("ndcg@10")), format(means.get("mrr")), cases < 0 ? "" : Integer.toString(cases));
   }

@@ -74,7 +74,7 @@ class EvaluateCommandTest {
     assertEquals(List.of("user_id\tfull_ranks\tsampled_rank", "u1\t0\t0", "u2\t1 8\t1", "u3\t\t"),
         Files.readAllLines(ranks));
     String printed = out.toString(StandardCharsets.UTF_8);
-    assertTrue(printed.contains("full ranking, history excluded      1.0000  1.0000"), printed);
+    assertTrue(printed.contains("full ranking, history excluded        1.0000  1.0000"), printed);
     assertTrue(printed.contains("metadata.json test_* (trainer)"), printed);
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("3/3 cases (100%)"), progress.toString());
   }
@@ -142,7 +142,7 @@ class EvaluateCommandTest {
     double ideal = 1 + 1 / log2(3) + 1 / log2(4) + 1 / log2(5) + 1 / log2(6);
     assertEquals((1 + 1 / log2(3) + 1 / log2(8)) / ideal, full.get("ndcg@10").asDouble(), 1e-9);
     assertEquals(1.0, full.get("hr@10").asDouble(), 1e-9);
-    assertTrue(out.toString(StandardCharsets.UTF_8).contains("repeats, buy-again m=1 k=2          1.0000  1.0000"), out.toString());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("repeats, buy-again m=1 k=2            1.0000  1.0000"), out.toString());
 
     run(new ByteArrayOutputStream(), new ByteArrayOutputStream(), Optional.of(REGULAR), "--cases", cases.toString(),
         "--model-dir", modelDirectory().toString(), "--model-name", "toy", "--provider", "cpu",

@@ -1,0 +1,200 @@
+package io.glassbox.model;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A model version's additive "similar to what you bought" term: each of the n history items
+ * the model reads adds {@code weight / n * cosine(title(c), title(h))} to candidate c's score
+ * and to that history position's contribution, where title() is the item's L2-normalised TF-IDF
+ * vector over catalogue title words. The trainer fits the weight on validation data with the
+ * trend term and stores it in {@code metadata.json} under {@code "title_similarity":
+ * {"weight": 32, "file": "title_vectors.tsv"}}, the vectors in that file ({@code
+ * item_id<TAB>word:weight word:weight ...}). Items without a line have no title words: their
+ * cosine to anything is 0.
+ */
+public final class TitleTerm {
+  private final double weight;
+  /** Item index i's words are {@code words[start[i] .. start[i + 1])}, sorted by word id. */
+  private final int[] start;
+  private final int[] words;
+  private final float[] values;
+  private final int wordCount;
+  private final int itemsWithTitles;
+
+  private TitleTerm(double weight, int[] start, int[] words, float[] values, int wordCount,
+                    int itemsWithTitles) {
+    this.weight = weight;
+    this.start = start;
+    this.words = words;
+    this.values = values;
+    this.wordCount = wordCount;
+    this.itemsWithTitles = itemsWithTitles;
+  }
+
+  public double weight() {
+    return weight;
+  }
+
+  public int wordCount() {
+    return wordCount;
+  }
+
+  public int itemsWithTitles() {
+    return itemsWithTitles;
+  }
+
+  /**
+   * Reads {@code file} against the version's vocabulary; a malformed line, an item the
+   * vocabulary lacks or an item listed twice becomes a {@link ModelLoadException} naming the line.
+   */
+  static TitleTerm read(Path file, double weight, Vocabulary vocabulary) {
+    if (!(weight >= 0) || Double.isInfinite(weight)) {
+      throw new ModelLoadException("metadata.json field \"title_similarity\": weight must be a "
+          + "finite number >= 0, got " + weight);
+    }
+    String name = file.getFileName().toString();
+    int size = vocabulary.size();
+    int[][] itemWords = new int[size + 1][];
+    float[][] itemValues = new float[size + 1][];
+    Map<String, Integer> wordIds = new HashMap<>();
+    int lineNumber = 0;
+    try (BufferedReader reader = Files.newBufferedReader(file, UTF_8)) {
+      String line = reader.readLine();
+      lineNumber++;
+      if (line == null || !line.startsWith("item_id\t")) {
+        throw new ModelLoadException(name + " must start with the header item_id<TAB>title_vector");
+      }
+      while ((line = reader.readLine()) != null) {
+        lineNumber++;
+        if (line.isBlank()) {
+          continue;
+        }
+        int tab = line.indexOf('\t');
+        String itemId = tab < 0 ? line : line.substring(0, tab);
+        int index = vocabulary.indexOf(itemId);
+        if (tab < 0 || index <= 0) {
+          throw new ModelLoadException(name + " line " + lineNumber + ": "
+              + (tab < 0 ? "expected item_id<TAB>word:weight ..." : "item " + itemId
+              + " is not in the vocabulary"));
+        }
+        if (itemWords[index] != null) {
+          throw new ModelLoadException(name + " line " + lineNumber + ": item " + itemId + " listed twice");
+        }
+        String[] terms = line.substring(tab + 1).trim().split(" +");
+        long[] packed = new long[terms.length];
+        float[] byPosition = new float[terms.length];
+        for (int t = 0; t < terms.length; t++) {
+          int colon = terms[t].lastIndexOf(':');
+          float value;
+          try {
+            value = colon <= 0 ? Float.NaN : Float.parseFloat(terms[t].substring(colon + 1));
+          } catch (NumberFormatException e) {
+            value = Float.NaN;
+          }
+          if (!Float.isFinite(value)) {
+            throw new ModelLoadException(name + " line " + lineNumber + ": expected word:weight, got \""
+                + terms[t] + "\"");
+          }
+          int word = wordIds.computeIfAbsent(terms[t].substring(0, colon), w -> wordIds.size());
+          packed[t] = ((long) word << 32) | t;
+          byPosition[t] = value;
+        }
+        Arrays.sort(packed);
+        itemWords[index] = new int[terms.length];
+        itemValues[index] = new float[terms.length];
+        for (int t = 0; t < terms.length; t++) {
+          itemWords[index][t] = (int) (packed[t] >>> 32);
+          itemValues[index][t] = byPosition[(int) packed[t]];
+        }
+      }
+    } catch (IOException e) {
+      throw new ModelLoadException(name + " could not be read: " + e.getMessage(), e);
+    }
+    int[] start = new int[size + 2];
+    int withTitles = 0;
+    for (int i = 0; i <= size; i++) {
+      int n = itemWords[i] == null ? 0 : itemWords[i].length;
+      withTitles += n > 0 ? 1 : 0;
+      start[i + 1] = start[i] + n;
+    }
+    int[] words = new int[start[size + 1]];
+    float[] values = new float[words.length];
+    for (int i = 0; i <= size; i++) {
+      if (itemWords[i] != null) {
+        System.arraycopy(itemWords[i], 0, words, start[i], itemWords[i].length);
+        System.arraycopy(itemValues[i], 0, values, start[i], itemValues[i].length);
+      }
+    }
+    return new TitleTerm(weight, start, words, values, wordIds.size(), withTitles);
+  }
+
+  /**
+   * The term of each candidate for a history (item indices, oldest first), and with
+   * {@code contribution} non-null each history position's share added to
+   * {@code contribution[c][l]} (aligned with {@code history}). Work per row: the history's
+   * words once, then each candidate's words, and each (candidate word, history position) pair
+   * that shares a word.
+   */
+  float[] apply(long[] history, long[] candidates, float[][] contribution) {
+    float[] term = new float[candidates.length];
+    int entries = 0;
+    for (long item : history) {
+      entries += start[(int) item + 1] - start[(int) item];
+    }
+    if (entries == 0 || weight == 0) {
+      return term;
+    }
+    double scale = weight / history.length;
+    double[] profile = new double[wordCount];
+    // With contributions: for each word, a linked list of the history positions that have it.
+    int[] head = null;
+    int[] next = null;
+    int[] position = null;
+    int[] entryOf = null;
+    if (contribution != null) {
+      head = new int[wordCount];
+      Arrays.fill(head, -1);
+      next = new int[entries];
+      position = new int[entries];
+      entryOf = new int[entries];
+    }
+    int e = 0;
+    for (int l = 0; l < history.length; l++) {
+      for (int i = start[(int) history[l]]; i < start[(int) history[l] + 1]; i++) {
+        profile[words[i]] += values[i];
+        if (head != null) {
+          entryOf[e] = i;
+          position[e] = l;
+          next[e] = head[words[i]];
+          head[words[i]] = e;
+          e++;
+        }
+      }
+    }
+    for (int c = 0; c < candidates.length; c++) {
+      double sum = 0;
+      for (int i = start[(int) candidates[c]]; i < start[(int) candidates[c] + 1]; i++) {
+        double shared = profile[words[i]];
+        if (shared == 0) {
+          continue;
+        }
+        sum += values[i] * shared;
+        if (head != null) {
+          for (int at = head[words[i]]; at >= 0; at = next[at]) {
+            contribution[c][position[at]] += (float) (scale * values[i] * values[entryOf[at]]);
+          }
+        }
+      }
+      term[c] = (float) (scale * sum);
+    }
+    return term;
+  }
+}
