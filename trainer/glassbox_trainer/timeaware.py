@@ -271,6 +271,7 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     title_report = None
     if title is not None:
         v_title, t_title = title.mean_cosines(split.valid, max_len), title.mean_cosines(split.test, max_len)
+        both("title_similarity", lambda i, c: v_title[i], lambda i, c: t_title[i])
         best_title, title_grid = fit_title(split.valid, valid_scores, v_title, recent, t_days)
         tw, vw = best_title["trend_weight"], best_title["title_weight"]
         both("model_plus_trend_plus_title", trend_rows(valid_scores, recent, t_days, tw, v_title, vw),

@@ -130,7 +130,7 @@ class TitleTermTest(unittest.TestCase):
         split = data_mod.leave_last_basket_out(ds)
         report = timeaware.compare(ds, split, Constant(), 50, np.zeros(6), log=lambda *a: None,
                                    title=TitleVectors(self.TITLES))
-        for row in ("model_plus_trend_plus_title", "repeats_counted/model_plus_trend_plus_title",
+        for row in ("title_similarity", "model_plus_trend_plus_title", "repeats_counted/model_plus_trend_plus_title",
                     "repeats_counted/model_plus_trend_plus_title_plus_buy_again"):
             self.assertIn(row, report["results"])
         title = report["title"]
