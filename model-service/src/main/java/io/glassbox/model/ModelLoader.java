@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns a version folder ({@code model.onnx}, {@code vocabulary.tsv}, {@code metadata.json},
- * and the title vectors when the metadata declares a title term) into a {@link LoadedModel}, or explains with a {@link ModelLoadException} why it cannot.
+ * and the title vectors when the metadata declares a title term) into a {@link LoadedModel}, or
+ * explains with a {@link ModelLoadException} why it cannot.
  * Everything is checked before the model can serve: metadata fields, the vocabulary against
  * {@code vocabulary_size}, the graph's inputs and outputs against the contract, and one test
  * inference that touches the highest vocabulary index.

@@ -73,10 +73,11 @@ public record ModelMetadata(
     JsonNode weight = node.get("weight");
     JsonNode file = node.get("file");
     if (!node.isObject() || weight == null || !weight.isNumber() || !(weight.asDouble() >= 0)
+        || Double.isInfinite(weight.asDouble())
         || file == null || !file.isTextual() || !file.asText().matches("[A-Za-z0-9._-]+")
         || file.asText().startsWith(".")) {
       throw new ModelLoadException("metadata.json field \"title_similarity\" must be an object "
-          + "with a number \"weight\" >= 0 and \"file\", a file name in the version folder");
+          + "with a finite number \"weight\" >= 0 and \"file\", a file name in the version folder");
     }
     return Optional.of(new TitleSimilarity(weight.asDouble(), file.asText()));
   }

@@ -16,13 +16,13 @@ import java.util.Map;
  * and to that history position's contribution, where title() is the item's L2-normalised TF-IDF
  * vector over catalogue title words. The trainer fits the weight on validation data with the
  * trend term and stores it in {@code metadata.json} under {@code "title_similarity":
- * {"weight": 32, "file": "title_vectors.tsv"}}, the vectors in that file ({@code
+ * {"weight": 48, "file": "title_vectors.tsv"}}, the vectors in that file ({@code
  * item_id<TAB>word:weight word:weight ...}). Items without a line have no title words: their
  * cosine to anything is 0.
  */
 public final class TitleTerm {
   private final double weight;
-  /** Item index i's words are {@code words[start[i] .. start[i + 1])}, sorted by word id. */
+  /** Item index i's words (ids) and weights are at {@code [start[i], start[i + 1])}. */
   private final int[] start;
   private final int[] words;
   private final float[] values;
@@ -52,14 +52,11 @@ public final class TitleTerm {
   }
 
   /**
-   * Reads {@code file} against the version's vocabulary; a malformed line, an item the
-   * vocabulary lacks or an item listed twice becomes a {@link ModelLoadException} naming the line.
+   * Reads {@code file} against the version's vocabulary ({@code weight}: finite, >= 0, checked
+   * with the metadata); a malformed line, an item the vocabulary lacks or an item listed twice
+   * becomes a {@link ModelLoadException} naming the line.
    */
   static TitleTerm read(Path file, double weight, Vocabulary vocabulary) {
-    if (!(weight >= 0) || Double.isInfinite(weight)) {
-      throw new ModelLoadException("metadata.json field \"title_similarity\": weight must be a "
-          + "finite number >= 0, got " + weight);
-    }
     String name = file.getFileName().toString();
     int size = vocabulary.size();
     int[][] itemWords = new int[size + 1][];
@@ -89,30 +86,16 @@ public final class TitleTerm {
           throw new ModelLoadException(name + " line " + lineNumber + ": item " + itemId + " listed twice");
         }
         String[] terms = line.substring(tab + 1).trim().split(" +");
-        long[] packed = new long[terms.length];
-        float[] byPosition = new float[terms.length];
-        for (int t = 0; t < terms.length; t++) {
-          int colon = terms[t].lastIndexOf(':');
-          float value;
-          try {
-            value = colon <= 0 ? Float.NaN : Float.parseFloat(terms[t].substring(colon + 1));
-          } catch (NumberFormatException e) {
-            value = Float.NaN;
-          }
-          if (!Float.isFinite(value)) {
-            throw new ModelLoadException(name + " line " + lineNumber + ": expected word:weight, got \""
-                + terms[t] + "\"");
-          }
-          int word = wordIds.computeIfAbsent(terms[t].substring(0, colon), w -> wordIds.size());
-          packed[t] = ((long) word << 32) | t;
-          byPosition[t] = value;
-        }
-        Arrays.sort(packed);
         itemWords[index] = new int[terms.length];
         itemValues[index] = new float[terms.length];
         for (int t = 0; t < terms.length; t++) {
-          itemWords[index][t] = (int) (packed[t] >>> 32);
-          itemValues[index][t] = byPosition[(int) packed[t]];
+          int colon = terms[t].lastIndexOf(':');
+          itemValues[index][t] = colon <= 0 ? Float.NaN : parseFloat(terms[t].substring(colon + 1));
+          if (!Float.isFinite(itemValues[index][t])) {
+            throw new ModelLoadException(name + " line " + lineNumber + ": expected word:weight, got \""
+                + terms[t] + "\"");
+          }
+          itemWords[index][t] = wordIds.computeIfAbsent(terms[t].substring(0, colon), w -> wordIds.size());
         }
       }
     } catch (IOException e) {
@@ -134,6 +117,14 @@ public final class TitleTerm {
       }
     }
     return new TitleTerm(weight, start, words, values, wordIds.size(), withTitles);
+  }
+
+  private static float parseFloat(String text) {
+    try {
+      return Float.parseFloat(text);
+    } catch (NumberFormatException e) {
+      return Float.NaN;
+    }
   }
 
   /**

@@ -80,9 +80,9 @@ class ModelFilesTest {
         metadata(valid().replace("\"opset\":17", title + "{\"weight\":32,\"file\":\"title_vectors.tsv\"}"))
             .titleSimilarity());
 
-    String expected = "metadata.json field \"title_similarity\" must be an object with a number "
+    String expected = "metadata.json field \"title_similarity\" must be an object with a finite number "
         + "\"weight\" >= 0 and \"file\", a file name in the version folder";
-    for (String bad : List.of("{\"weight\":-1,\"file\":\"t.tsv\"}", "{\"file\":\"t.tsv\"}",
+    for (String bad : List.of("{\"weight\":-1,\"file\":\"t.tsv\"}", "{\"weight\":1e999,\"file\":\"t.tsv\"}", "{\"file\":\"t.tsv\"}",
         "{\"weight\":1,\"file\":\"../t.tsv\"}", "{\"weight\":1,\"file\":\"..\"}", "{\"weight\":1}", "3")) {
       assertMetadataError(valid().replace("\"opset\":17", title + bad), expected);
     }
