@@ -359,7 +359,7 @@ class ClientCommandsAgainstSuiteTest {
 
   @Test
   void feedback_theAdditionWhyNotFound_givesTheScoreItPredicted() throws Exception {
-    // Customer 12348's #15, and the purchase WhyNot finds that would bring it into the top 10.
+    // Customer 12348's #15 (LUNCH BAG BLACK SKULL.), and the purchases WhyNot finds that would bring it into the top 10.
     WhyNotResponse whyNot = gateway().whyNot(UserWhyNotRequest.newBuilder()
         .setUserId("12348").setItemId("20727").setLimit(10).build());
     assertTrue(whyNot.hasSmallestAddition(), whyNot.getText());
