@@ -197,16 +197,20 @@ public final class EvaluateCommand implements Callable<Integer> {
   private void print(LoadedModel model, Evaluator.Summary summary) {
     out.printf(Locale.ROOT, "model %s version %s, %s split, cases file %s%n",
         model.modelName(), model.version(), split, casesFile.getFileName());
-    if (buyAgainSlots != null) {
-      out.printf(Locale.ROOT, "every held-out item a target (repeat purchases counted); new items by %s%n",
-          terms(model).equals("model") ? "the model score" : "the served score (" + terms(model) + ")");
-    }
-    out.printf(Locale.ROOT, "%-36s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
-    // The trainer records the model alone, model + trend and model + trend + title (the served
+    // The parts of the score this run uses: the model, and the version's terms it applies. The
+    // trainer records the model alone, model + trend and model + trend + title (the served
     // score); a version with a title term scored without counts matches none of them.
     boolean title = model.titleTerm().isPresent();
+    boolean modelAlone = trendEventsFile == null && !title;
+    String terms = "model" + (trendEventsFile == null ? "" : " + trend") + (title ? " + title" : "");
+    if (buyAgainSlots != null) {
+      out.printf(Locale.ROOT, "every held-out item a target (repeat purchases counted); new items by %s%n",
+          modelAlone ? "the model score" : "the served score (" + terms + ")");
+    }
+    out.printf(Locale.ROOT, "%-36s %7s %7s %7s %7s %7s %7s%n", "protocol", "HR@5", "HR@10", "NDCG@5", "NDCG@10", "MRR", "cases");
     String prefix = title ? "title_" : trendEventsFile == null ? "" : "trend_";
-    row(fullLabel(model), summary.full().means(), summary.full().cases());
+    row(fullLabel(modelAlone ? "full ranking, history excluded" : "full ranking, " + terms),
+        summary.full().means(), summary.full().cases());
     if (summary.sampled().cases() > 0) {
       row("sampled negatives (first target)", summary.sampled().means(), summary.sampled().cases());
     }
@@ -228,16 +232,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
   }
 
-  /** The parts of the score this run uses: the model, and the version's terms it applies. */
-  private String terms(LoadedModel model) {
-    return "model" + (trendEventsFile == null ? "" : " + trend")
-        + (model.titleTerm().isPresent() ? " + title" : "");
-  }
-
-  private String fullLabel(LoadedModel model) {
+  /** The label of the full-ranking row: {@code newItems} unless repeat purchases are counted. */
+  private String fullLabel(String newItems) {
     if (buyAgainSlots == null) {
-      return terms(model).equals("model") ? "full ranking, history excluded"
-          : "full ranking, " + terms(model);
+      return newItems;
     }
     return buyAgainSlots == 0 ? "repeats counted, new items only"
         : String.format(Locale.ROOT, "repeats, buy-again m=%d k=%d", buyAgainSlots, buyAgainMinBaskets);
