@@ -10,11 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * WhyNot's addition search: the smallest addition to the user's record (one purchase, else two)
  * that brings an item into the top-k. Additions are not enumerable, so the search tries a small,
- * stated pool: the item's co-purchase neighbours (the shop's own "bought together" statistics)
+ * stated pool: the item's co-purchase neighbours (the shop's own "bought together" statistics),
+ * the items whose titles the model's title similarity term finds most alike its own
  * and the window purchases that add most to its score (bought again, they become the most recent
  * purchase). Every trial is measured exactly, as serving would score it: the record with the
  * purchase appended (the model re-reads its window, the oldest item sliding out), against the
@@ -25,10 +27,12 @@ import java.util.Optional;
 final class AdditionSearch {
   /** Most single items tried. */
   static final int MAX_POOL = 20;
-  /** Co-purchase neighbours that come before the history items in the pool. */
-  static final int CO_PURCHASE_FIRST = 12;
+  /** Co-purchase neighbours that come first in the pool. */
+  static final int CO_PURCHASE_FIRST = 8;
+  /** Items with similar titles that come next. */
+  static final int SIMILAR_TITLES_FIRST = 6;
   /** Most window purchases in the pool. */
-  static final int HISTORY_ITEMS = 8;
+  static final int HISTORY_ITEMS = 6;
   /** Pairs are formed from this many of the best singles: at most 10 pairs. */
   static final int PAIR_SEEDS = 5;
 
@@ -79,32 +83,39 @@ final class AdditionSearch {
   /**
    * The pool, at most {@value #MAX_POOL} distinct items, never {@code itemId}: up to
    * {@value #CO_PURCHASE_FIRST} of {@code coPurchase} (strongest first), then up to
+   * {@value #SIMILAR_TITLES_FIRST} of {@code similarTitles} (highest cosine first), then up to
    * {@value #HISTORY_ITEMS} of {@code lifting} (largest contribution first), then the remaining
-   * neighbours. An item found both ways counts as a co-purchase neighbour.
+   * neighbours, then the remaining similar titles. An item found several ways counts as a
+   * co-purchase neighbour if it is one, else as a similar title.
    */
-  static List<Candidate> pool(String itemId, List<String> coPurchase, List<String> lifting) {
-    Map<String, Candidate> pool = new LinkedHashMap<>();
+  static List<Candidate> pool(String itemId, List<String> coPurchase, List<String> similarTitles,
+                              List<String> lifting) {
     List<String> neighbours = coPurchase.stream().filter(id -> !id.equals(itemId)).distinct().toList();
-    neighbours.stream().limit(CO_PURCHASE_FIRST)
-        .forEach(id -> pool.putIfAbsent(id, new Candidate(id, AdditionSource.ADDITION_SOURCE_CO_PURCHASE)));
-    int historyAdded = 0;
-    for (String id : lifting) {
-      if (historyAdded == HISTORY_ITEMS || pool.size() == MAX_POOL) {
-        break;
+    List<String> titles = similarTitles.stream().filter(id -> !id.equals(itemId)).distinct().toList();
+    Map<String, Candidate> pool = new LinkedHashMap<>();
+    Function<String, AdditionSource> source = id -> neighbours.contains(id) ? AdditionSource.ADDITION_SOURCE_CO_PURCHASE
+        : titles.contains(id) ? AdditionSource.ADDITION_SOURCE_SIMILAR_TITLE : AdditionSource.ADDITION_SOURCE_HISTORY;
+    take(pool, itemId, neighbours, CO_PURCHASE_FIRST, source);
+    take(pool, itemId, titles, SIMILAR_TITLES_FIRST, source);
+    take(pool, itemId, lifting, HISTORY_ITEMS, source);
+    take(pool, itemId, neighbours, MAX_POOL, source);
+    take(pool, itemId, titles, MAX_POOL, source);
+    return List.copyOf(pool.values());
+  }
+
+  /** Adds up to {@code most} of {@code ids} not yet in the pool (never {@code itemId}), while it has room. */
+  private static void take(Map<String, Candidate> pool, String itemId, List<String> ids, int most,
+                           Function<String, AdditionSource> source) {
+    int added = 0;
+    for (String id : ids) {
+      if (added == most || pool.size() == MAX_POOL) {
+        return;
       }
       if (!id.equals(itemId) && !pool.containsKey(id)) {
-        pool.put(id, new Candidate(id, neighbours.contains(id)
-            ? AdditionSource.ADDITION_SOURCE_CO_PURCHASE : AdditionSource.ADDITION_SOURCE_HISTORY));
-        historyAdded++;
+        pool.put(id, new Candidate(id, source.apply(id)));
+        added++;
       }
     }
-    for (String id : neighbours) {
-      if (pool.size() == MAX_POOL) {
-        break;
-      }
-      pool.putIfAbsent(id, new Candidate(id, AdditionSource.ADDITION_SOURCE_CO_PURCHASE));
-    }
-    return List.copyOf(pool.values());
   }
 
   /**

@@ -110,6 +110,7 @@ final class InteractiveExplainer {
         : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session);
     List<AdditionSearch.Candidate> pool = rank <= topK ? List.of() : AdditionSearch.pool(itemId,
         catalogue.coPurchaseNeighbours(itemId, AdditionSearch.MAX_POOL),
+        model.similarTitles(itemId, AdditionSearch.MAX_POOL, session.modelVersion()),
         AdditionSearch.lifting(baseline.window(), baseline.contribution()));
     AdditionSearch.Result additions = rank <= topK ? AdditionSearch.Result.NOTHING_TRIED
         : AdditionSearch.search(itemId, pool, whyNot.maxAdditions(), topK, ranking.record(),

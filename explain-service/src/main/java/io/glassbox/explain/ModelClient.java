@@ -6,6 +6,7 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.inject.Inject;
 import io.glassbox.api.v1.CandidateEvidence;
 import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.GetSimilarTitlesRequest;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ScoreRequest;
@@ -13,6 +14,7 @@ import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.SharedCandidates;
+import io.glassbox.api.v1.SimilarTitle;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -178,6 +180,19 @@ final class ModelClient {
     ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
         .getModelInfo(GetModelInfoRequest.getDefaultInstance()))).get(0);
     return info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty();
+  }
+
+  /**
+   * The items whose titles are most alike {@code itemId}'s under {@code modelVersion}'s title
+   * similarity term, highest cosine first, at most {@code limit}; empty when the version has no
+   * such term or the item no title words.
+   */
+  List<String> similarTitles(String itemId, int limit, Optional<String> modelVersion) {
+    GetSimilarTitlesRequest.Builder request = GetSimilarTitlesRequest.newBuilder().setItemId(itemId).setLimit(limit);
+    modelVersion.ifPresent(request::setModelVersion);
+    return await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .getSimilarTitles(request.build()))).get(0)
+        .getItemsList().stream().map(SimilarTitle::getItemId).toList();
   }
 
   /**

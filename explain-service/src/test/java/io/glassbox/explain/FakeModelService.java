@@ -1,6 +1,8 @@
 package io.glassbox.explain;
 
 import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.GetSimilarTitlesRequest;
+import io.glassbox.api.v1.GetSimilarTitlesResponse;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
@@ -27,6 +29,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final List<ScoreRequest> sent = new CopyOnWriteArrayList<>();
 
   private final int maxHistory;
+  /** GetSimilarTitles' answers by item, highest cosine first; none: the version has no title term. */
+  private Map<String, List<String>> similarTitles = Map.of();
 
   FakeModelService(AdditiveScorer scorer, String version) {
     this(scorer, version, Integer.MAX_VALUE);
@@ -37,6 +41,28 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     this.scorer = scorer;
     this.version = version;
     this.maxHistory = maxHistory;
+  }
+
+  /** Serves a title similarity term whose most similar titles are {@code similarTitles}. */
+  FakeModelService withSimilarTitles(Map<String, List<String>> similarTitles) {
+    this.similarTitles = Map.copyOf(similarTitles);
+    return this;
+  }
+
+  @Override
+  public void getSimilarTitles(GetSimilarTitlesRequest request, StreamObserver<GetSimilarTitlesResponse> observer) {
+    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
+      observer.onError(Status.FAILED_PRECONDITION.withDescription("not the active version").asRuntimeException());
+      return;
+    }
+    GetSimilarTitlesResponse.Builder response = GetSimilarTitlesResponse.newBuilder()
+        .setKnownItem(scorer.knows(request.getItemId())).setTitleTerm(!similarTitles.isEmpty()).setModelVersion(version);
+    List<String> similar = similarTitles.getOrDefault(request.getItemId(), List.of());
+    for (int i = 0; i < Math.min(similar.size(), request.getLimit()); i++) {
+      response.addItemsBuilder().setItemId(similar.get(i)).setCosine(1f / (i + 1));
+    }
+    observer.onNext(response.build());
+    observer.onCompleted();
   }
 
   /** The requests as the model service reads them: shared candidates put in each row that uses them. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.AdditionSource;
 import io.glassbox.api.v1.AdditionTrial;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
@@ -298,10 +299,20 @@ class InteractiveRealDataTest {
   @Test
   void whyNot_smallestAddition_bringsTheItemIntoTheTopKOnAFreshScoreOfTheRecordWithIt() {
     List<String> candidates = ranking.getCandidateItemIdsList();
+    ModelClient model = new ModelClient(suite.model, Duration.ofSeconds(30));
     int found = 0;
+    int foundBySimilarTitle = 0;
     for (String item : ranked.subList(TOP_K, 40)) {
       WhyNotResponse response = suite.explain.whyNot(
           WhyNotRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+
+      // The model's title term names the items whose titles are most alike; those it tries
+      // come from that list.
+      List<String> similar = model.similarTitles(item, AdditionSearch.MAX_POOL, Optional.empty());
+      List<String> triedAsSimilar = response.getSingleAdditionsList().stream()
+          .filter(a -> a.getSource() == AdditionSource.ADDITION_SOURCE_SIMILAR_TITLE).map(AdditionTrial::getItemId).toList();
+      assertFalse(triedAsSimilar.isEmpty(), "items with similar titles are tried for " + item);
+      assertTrue(similar.containsAll(triedAsSimilar), item + ": " + triedAsSimilar + " within " + similar);
 
       assertTrue(response.getAdditionsTried() >= response.getSingleAdditionsCount());
       assertTrue(response.getSingleAdditionsCount() > 0 && response.getSingleAdditionsCount() <= 20);
@@ -334,8 +345,10 @@ class InteractiveRealDataTest {
       assertTrue(response.getText().contains(" would bring it into your top 10 new picks, at #" + addition.getRankAfter() + "."),
           response.getText());
       found++;
+      foundBySimilarTitle += triedAsSimilar.containsAll(addition.getAddItemIdsList()) ? 1 : 0;
     }
     assertTrue(found > 0, "some purchase brings some item ranked 11..40 into the top 10");
+    assertTrue(foundBySimilarTitle > 0, "for some item, buying what has a similar title is the smallest addition");
   }
 
   @Test

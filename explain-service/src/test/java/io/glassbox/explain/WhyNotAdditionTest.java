@@ -28,9 +28,10 @@ class WhyNotAdditionTest {
   private static final String VERSION = "v1";
   private static final List<String> RECORD = List.of("c", "a", "b");
   private static final List<String> CANDIDATES = List.of("t", "x", "y", "z");
-  private static final Map<String, String> TITLES = Map.of(
-      "t", "TEA SET", "x", "MUG", "y", "PLATE", "z", "BOWL", "a", "APRON", "b", "BAG", "c", "CAKESTAND",
-      "n1", "TEA COSY", "n2", "SUGAR BOWL", "u", "NOT IN THE MODEL");
+  private static final Map<String, String> TITLES = Map.ofEntries(
+      Map.entry("t", "TEA SET"), Map.entry("x", "MUG"), Map.entry("y", "PLATE"), Map.entry("z", "BOWL"),
+      Map.entry("a", "APRON"), Map.entry("b", "BAG"), Map.entry("c", "CAKESTAND"), Map.entry("n1", "TEA COSY"),
+      Map.entry("n2", "SUGAR BOWL"), Map.entry("u", "NOT IN THE MODEL"), Map.entry("s1", "TEA TOWEL"));
   /** t's co-purchase neighbours, strongest first; u is unknown to the model. */
   private static final Map<String, List<String>> NEIGHBOURS = Map.of("t", List.of("n1", "u", "n2", "x", "t"));
 
@@ -98,6 +99,27 @@ class WhyNotAdditionTest {
       assertEquals(1, response.getSmallestAddition().getRankAfter());
       assertEquals(3, response.getAdditionsTried(), "singles only: n1, n2, x");
       assertTrue(response.getText().endsWith("如果再购买「TEA COSY」，它会进入您的前 1 个新推荐，排第 1 位。"), response.getText());
+    }
+  }
+
+  @Test
+  void whyNot_itemsWithSimilarTitlesJoinThePool_afterTheNeighbours() {
+    // Window 2 as above; s1, whose title the model's title term finds alike t's, lifts t by 1.8:
+    // bought, it beats n1 (1.5) to the top. n1 is both a neighbour and a similar title.
+    FakeModelService model = new FakeModelService(scorer().weight("s1", "t", 1.8f), VERSION, 2)
+        .withSimilarTitles(Map.of("t", List.of("n1", "s1", "t")));
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      WhyNotResponse response = fixture.stub.whyNot(request().build());
+
+      assertEquals(List.of("s1"), response.getSmallestAddition().getAddItemIdsList());
+      assertEquals(1.8f, response.getSmallestAddition().getScoreAfter(), 1e-6);
+      assertEquals(4, response.getAdditionsTried(), "n1, n2, x, then s1");
+      assertEquals(List.of("s1", "n1", "n2", "x"),
+          response.getSingleAdditionsList().stream().map(AdditionTrial::getItemId).toList());
+      assertEquals(List.of(AdditionSource.ADDITION_SOURCE_SIMILAR_TITLE, AdditionSource.ADDITION_SOURCE_CO_PURCHASE),
+          response.getSingleAdditionsList().subList(0, 2).stream().map(AdditionTrial::getSource).toList());
+      assertTrue(response.getText().endsWith(" Buying TEA TOWEL would bring it into your top 1 new pick, at #1."),
+          response.getText());
     }
   }
 

@@ -83,6 +83,7 @@ final class InterrogationPrinter {
             named(trial.getItemId(), trial.getTitle()), trial.getRankAfter(), switch (trial.getSource()) {
               case ADDITION_SOURCE_CO_PURCHASE -> "bought with it";
               case ADDITION_SOURCE_HISTORY -> "bought before, again";
+              case ADDITION_SOURCE_SIMILAR_TITLE -> "similar title";
               default -> "other";
             }));
       }

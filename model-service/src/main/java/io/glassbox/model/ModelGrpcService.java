@@ -6,6 +6,8 @@ import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.CandidateEvidence;
 import io.glassbox.api.v1.ExecutionProvider;
 import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.GetSimilarTitlesRequest;
+import io.glassbox.api.v1.GetSimilarTitlesResponse;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ScoreRequest;
@@ -89,6 +91,34 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> responses) {
     respond(responses, () -> describe(registry.active().orElseThrow(ModelNotLoadedException::new)));
+  }
+
+  @Override
+  public void getSimilarTitles(GetSimilarTitlesRequest request, StreamObserver<GetSimilarTitlesResponse> responses) {
+    respond(responses, () -> similarTitles(request));
+  }
+
+  /** Most items GetSimilarTitles returns, and its default. */
+  static final int MAX_SIMILAR_TITLES = 200;
+  static final int DEFAULT_SIMILAR_TITLES = 20;
+
+  private GetSimilarTitlesResponse similarTitles(GetSimilarTitlesRequest request) {
+    String itemId = RequestChecks.requireId("item_id", request.getItemId());
+    int limit = RequestChecks.limitOrDefault("limit", request.getLimit(), DEFAULT_SIMILAR_TITLES, MAX_SIMILAR_TITLES);
+    LoadedModel model = registry.active().orElseThrow(ModelNotLoadedException::new);
+    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(model.version())) {
+      throw new ModelVersionMismatchException(request.getModelVersion(), model.version());
+    }
+    int index = model.vocabulary().indexOf(itemId);
+    GetSimilarTitlesResponse.Builder response = GetSimilarTitlesResponse.newBuilder()
+        .setKnownItem(index > 0)
+        .setTitleTerm(model.titleTerm().isPresent())
+        .setModelVersion(model.version());
+    if (index > 0) {
+      model.titleTerm().ifPresent(title -> title.similar(index, limit).forEach(similar ->
+          response.addItemsBuilder().setItemId(model.vocabulary().idAt(similar.index())).setCosine(similar.cosine())));
+    }
+    return response.build();
   }
 
   /**

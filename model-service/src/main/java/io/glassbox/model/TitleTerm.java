@@ -6,9 +6,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * A model version's additive "similar to what you bought" term: each of the n history items
@@ -118,6 +122,44 @@ public final class TitleTerm {
     }
     return new TitleTerm(weight, start, words, values, wordIds.size(), withTitles);
   }
+
+  /** An item whose title shares words with another's, and the cosine of their vectors. */
+  record Similar(int index, float cosine) {}
+
+  /**
+   * The items (indices) with the highest cosine to item {@code index}'s title vector, at most
+   * {@code limit}, highest first (ties: lower index first), never the item itself, none at 0.
+   * Empty when the item has no title words. Scans every item's words once.
+   */
+  List<Similar> similar(int index, int limit) {
+    if (index <= 0 || index + 1 >= start.length || start[index] == start[index + 1]) {
+      return List.of();
+    }
+    float[] profile = new float[wordCount];
+    for (int i = start[index]; i < start[index + 1]; i++) {
+      profile[words[i]] = values[i];
+    }
+    PriorityQueue<Similar> best = new PriorityQueue<>(BEST_FIRST.reversed());
+    for (int item = 1; item + 1 < start.length; item++) {
+      double sum = 0;
+      for (int i = start[item]; i < start[item + 1]; i++) {
+        sum += (double) values[i] * profile[words[i]];
+      }
+      if (item == index || sum <= 0) {
+        continue;
+      }
+      best.add(new Similar(item, (float) sum));
+      if (best.size() > limit) {
+        best.poll();
+      }
+    }
+    List<Similar> out = new ArrayList<>(best);
+    out.sort(BEST_FIRST);
+    return out;
+  }
+
+  private static final Comparator<Similar> BEST_FIRST =
+      Comparator.comparingDouble(Similar::cosine).reversed().thenComparingInt(Similar::index);
 
   private static float parseFloat(String text) {
     try {

@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,17 @@ class ScoreRpcTest {
     if (service != null) {
       service.close();
     }
+  }
+
+  @Test
+  void getSimilarTitles_withoutATitleTerm_isEmptyAndSaysSo() {
+    io.glassbox.api.v1.GetSimilarTitlesResponse response = service.stub.getSimilarTitles(
+        io.glassbox.api.v1.GetSimilarTitlesRequest.newBuilder().setItemId("item-01").build());
+
+    assertEquals(0, response.getItemsCount());
+    assertTrue(response.getKnownItem());
+    assertFalse(response.getTitleTerm());
+    assertEquals("v1", response.getModelVersion());
   }
 
   @Test

@@ -3,15 +3,21 @@ package io.glassbox.model;
 import static io.glassbox.model.ScoreRpcTest.row;
 import static io.glassbox.model.ScoreRpcTest.toyScore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtEnvironment;
 import io.glassbox.api.v1.CandidateEvidence;
 import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.GetSimilarTitlesRequest;
+import io.glassbox.api.v1.GetSimilarTitlesResponse;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRowResult;
+import io.glassbox.api.v1.SimilarTitle;
 import io.glassbox.api.v1.TitleSimilarityTerm;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -98,6 +104,50 @@ class TitleScoreRpcTest {
       assertEquals(contribution[l], twice.getEvidence(0).getContribution(l), 1e-5f, "position " + l);
     }
     assertEquals(List.of(toyScore(1), toyScore(5)), empty.getScoresList());
+  }
+
+  @Test
+  void getSimilarTitles_listsTheHighestCosinesFirst_withinTheLimit() {
+    GetSimilarTitlesResponse mug = similar("item-01", 0, "");
+    GetSimilarTitlesResponse bag = similar("item-03", 1, "v1");
+    GetSimilarTitlesResponse noWords = similar("item-04", 0, "");
+    GetSimilarTitlesResponse unknown = similar("item-99", 0, "");
+
+    // item-01 (red 0.6, mug 0.8): item-02 (red) 0.6, item-03 (mug 0.6) 0.48; item-05 shares nothing.
+    assertEquals(List.of("item-02", "item-03"), mug.getItemsList().stream().map(SimilarTitle::getItemId).toList());
+    assertEquals(0.6f, mug.getItems(0).getCosine(), 1e-6f);
+    assertEquals(0.48f, mug.getItems(1).getCosine(), 1e-6f);
+    assertTrue(mug.getKnownItem() && mug.getTitleTerm());
+    assertEquals("v1", mug.getModelVersion());
+    // item-03 (mug 0.6, bag 0.8): item-05 0.8 before item-01 0.48; limit 1 keeps the first.
+    assertEquals(List.of("item-05"), bag.getItemsList().stream().map(SimilarTitle::getItemId).toList());
+    assertEquals(0.8f, bag.getItems(0).getCosine(), 1e-6f);
+    assertEquals(0, noWords.getItemsCount());
+    assertTrue(noWords.getKnownItem());
+    assertEquals(0, unknown.getItemsCount());
+    assertFalse(unknown.getKnownItem());
+  }
+
+  @Test
+  void getSimilarTitles_badRequests_areRefusedWithTheReason() {
+    assertStatus(Status.Code.INVALID_ARGUMENT, "item_id must not be empty", () -> similar("", 0, ""));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "limit must be 1..200 (or 0 for the default 20), got 201",
+        () -> similar("item-01", 201, ""));
+    assertStatus(Status.Code.INVALID_ARGUMENT, "limit must be 1..200 (or 0 for the default 20), got -1",
+        () -> similar("item-01", -1, ""));
+    StatusRuntimeException stale = assertThrows(StatusRuntimeException.class, () -> similar("item-01", 0, "v0"));
+    assertEquals(Status.Code.FAILED_PRECONDITION, stale.getStatus().getCode());
+  }
+
+  private GetSimilarTitlesResponse similar(String itemId, int limit, String version) {
+    return service.stub.getSimilarTitles(GetSimilarTitlesRequest.newBuilder()
+        .setItemId(itemId).setLimit(limit).setModelVersion(version).build());
+  }
+
+  private static void assertStatus(Status.Code code, String message, Runnable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+    assertEquals(code, e.getStatus().getCode());
+    assertEquals(message, e.getStatus().getDescription());
   }
 
   @Test

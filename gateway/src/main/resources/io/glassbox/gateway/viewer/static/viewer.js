@@ -88,7 +88,7 @@ const TEXTS = {
     addition: (titles, rank) => `Buying ${titles}: #${rank}`,
     tryIt: "Try it",
     singles: (n) => `Single purchases tried (${n} additions scored in all)`,
-    source: { ADDITION_SOURCE_CO_PURCHASE: "bought with it", ADDITION_SOURCE_HISTORY: "one of your purchases" },
+    source: { ADDITION_SOURCE_CO_PURCHASE: "bought with it", ADDITION_SOURCE_HISTORY: "one of your purchases", ADDITION_SOURCE_SIMILAR_TITLE: "similar title" },
     sourceHeader: "Found as",
     rankAfter: "Its rank after buying it",
     trying: (remove, add) => "Trying: " + [remove ? `without ${remove}` : "", add ? `buying ${add}` : ""]
@@ -179,7 +179,7 @@ const TEXTS = {
     addition: (titles, rank) => `如果再购买${titles}：第 ${rank} 位`,
     tryIt: "试一试",
     singles: (n) => `尝试过的单件购买（共试算 ${n} 种添加）`,
-    source: { ADDITION_SOURCE_CO_PURCHASE: "与它一起被买过", ADDITION_SOURCE_HISTORY: "您买过的商品" },
+    source: { ADDITION_SOURCE_CO_PURCHASE: "与它一起被买过", ADDITION_SOURCE_HISTORY: "您买过的商品", ADDITION_SOURCE_SIMILAR_TITLE: "名称相近" },
     sourceHeader: "来源",
     rankAfter: "购买后它的排名",
     trying: (remove, add) => "正在尝试：" + [remove ? `去掉${remove}` : "", add ? `购买${add}` : ""]
