@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
 /** {@code glassbox.v1.ModelService}: translates proto to one domain call and back. */
 public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(ModelGrpcService.class);
+  /** Most items GetSimilarTitles returns, and its default. */
+  static final int MAX_SIMILAR_TITLES = 200;
+  static final int DEFAULT_SIMILAR_TITLES = 20;
 
   private final Scorer scorer;
   private final ModelRegistry registry;
@@ -97,10 +100,6 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
   public void getSimilarTitles(GetSimilarTitlesRequest request, StreamObserver<GetSimilarTitlesResponse> responses) {
     respond(responses, () -> similarTitles(request));
   }
-
-  /** Most items GetSimilarTitles returns, and its default. */
-  static final int MAX_SIMILAR_TITLES = 200;
-  static final int DEFAULT_SIMILAR_TITLES = 20;
 
   private GetSimilarTitlesResponse similarTitles(GetSimilarTitlesRequest request) {
     String itemId = RequestChecks.requireId("item_id", request.getItemId());
