@@ -70,6 +70,13 @@ public final class LoadedModel {
     return version;
   }
 
+  /** Throws {@link ModelVersionMismatchException} unless {@code requested} is empty or this version. */
+  void requireVersion(Optional<String> requested) {
+    if (requested.isPresent() && !requested.get().equals(version)) {
+      throw new ModelVersionMismatchException(requested.get(), version);
+    }
+  }
+
   public ModelMetadata metadata() {
     return metadata;
   }

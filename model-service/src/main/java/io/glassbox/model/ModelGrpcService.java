@@ -105,9 +105,7 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     String itemId = RequestChecks.requireId("item_id", request.getItemId());
     int limit = RequestChecks.limitOrDefault("limit", request.getLimit(), DEFAULT_SIMILAR_TITLES, MAX_SIMILAR_TITLES);
     LoadedModel model = registry.active().orElseThrow(ModelNotLoadedException::new);
-    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(model.version())) {
-      throw new ModelVersionMismatchException(request.getModelVersion(), model.version());
-    }
+    model.requireVersion(Optional.of(request.getModelVersion()).filter(v -> !v.isEmpty()));
     int index = model.vocabulary().indexOf(itemId);
     GetSimilarTitlesResponse.Builder response = GetSimilarTitlesResponse.newBuilder()
         .setKnownItem(index > 0)

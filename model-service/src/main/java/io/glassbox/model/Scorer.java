@@ -168,9 +168,7 @@ public final class Scorer {
   }
 
   private static Prepared prepare(ScoreQuery query, LoadedModel model) {
-    if (query.modelVersion().isPresent() && !query.modelVersion().get().equals(model.version())) {
-      throw new ModelVersionMismatchException(query.modelVersion().get(), model.version());
-    }
+    model.requireVersion(query.modelVersion());
     ResponseBudget.check(query, model.maxHistoryLength());
     Optional<TrendTerm> trend = trendFor(query, model);
     List<ResolvedRow> rows = resolve(query, model);

@@ -126,6 +126,10 @@ public final class TitleTerm {
   /** An item whose title shares words with another's, and the cosine of their vectors. */
   record Similar(int index, float cosine) {}
 
+  /** Highest cosine first; ties: lower index first. */
+  private static final Comparator<Similar> BEST_FIRST =
+      Comparator.comparingDouble(Similar::cosine).reversed().thenComparingInt(Similar::index);
+
   /**
    * The items (indices) with the highest cosine to item {@code index}'s title vector, at most
    * {@code limit}, highest first (ties: lower index first), never the item itself, none at 0.
@@ -157,9 +161,6 @@ public final class TitleTerm {
     out.sort(BEST_FIRST);
     return out;
   }
-
-  private static final Comparator<Similar> BEST_FIRST =
-      Comparator.comparingDouble(Similar::cosine).reversed().thenComparingInt(Similar::index);
 
   private static float parseFloat(String text) {
     try {
