@@ -1,16 +1,19 @@
 package io.glassbox.feature;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The co-purchase neighbours of every dataset item by dense index (0..{@link #itemCount()}-1),
- * for retrieval's inner loop: it visits up to 20 x 200 neighbours per call, and resolving each
- * by item id (hashing, a record per neighbour) was most of its time. The same data as
- * {@link EventStore#coPurchaseNeighbours}, in the same order. Immutable.
+ * The co-purchase neighbours of every item by dense index (0..{@link #itemCount()}-1), at one
+ * moment, for retrieval's inner loop: it visits up to 20 x 200 neighbours per call, and
+ * resolving each by item id (hashing, a record per neighbour) was most of its time. The same
+ * data as {@link EventStore#coPurchaseNeighbours}, in the same order. Immutable.
  */
 public interface CoPurchaseGraph {
-  /** Dataset items; indices run from 0 to this, exclusive. */
+  /** Items; indices run from 0 to this, exclusive. */
   int itemCount();
 
-  /** The index of {@code itemId}, or -1 when the dataset has no such item. */
+  /** The index of {@code itemId}, or -1 when the graph has no such item. */
   int indexOf(String itemId);
 
   /** The id of the item at {@code index}. */
@@ -21,4 +24,19 @@ public interface CoPurchaseGraph {
 
   /** Shared basket counts, parallel to {@link #neighbours}. Do not modify. */
   int[] sharedBaskets(int index);
+
+  /** The neighbours of {@code itemId} by id, most shared baskets first; none for an unknown id. */
+  default List<CoPurchaseNeighbour> neighboursOf(String itemId) {
+    int index = indexOf(itemId);
+    if (index < 0) {
+      return List.of();
+    }
+    int[] neighbours = neighbours(index);
+    int[] shared = sharedBaskets(index);
+    List<CoPurchaseNeighbour> result = new ArrayList<>(neighbours.length);
+    for (int i = 0; i < neighbours.length; i++) {
+      result.add(new CoPurchaseNeighbour(itemIdAt(neighbours[i]), shared[i]));
+    }
+    return result;
+  }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * For each item, the items most often bought in the same baskets, by number of shared baskets.
- * Built once from the loaded baskets and immutable afterwards.
+ * Built once from the loaded baskets and immutable afterwards; it keeps each item's baskets, so
+ * that {@link #sharedBaskets(int, int)} counts any pair, not only the kept neighbours.
  *
  * <p>Items are dense indices {@code 0..itemCount-1}. Baskets larger than {@code maxBasketSize}
  * are ignored: a basket of k items has k(k-1) ordered pairs, so a few wholesale orders of
@@ -17,12 +18,16 @@ final class CoPurchaseIndex {
 
   private final int[][] neighbours;
   private final int[][] sharedBaskets;
+  /** Per item, the used baskets holding it, ascending. */
+  private final int[][] itemBaskets;
   private final int basketsUsed;
   private final int basketsSkipped;
 
-  private CoPurchaseIndex(int[][] neighbours, int[][] sharedBaskets, int basketsUsed, int basketsSkipped) {
+  private CoPurchaseIndex(
+      int[][] neighbours, int[][] sharedBaskets, int[][] itemBaskets, int basketsUsed, int basketsSkipped) {
     this.neighbours = neighbours;
     this.sharedBaskets = sharedBaskets;
+    this.itemBaskets = itemBaskets;
     this.basketsUsed = basketsUsed;
     this.basketsSkipped = basketsSkipped;
   }
@@ -106,7 +111,7 @@ final class CoPurchaseIndex {
         counts[touched[i]] = 0;
       }
     }
-    return new CoPurchaseIndex(neighbours, shared, used, skipped);
+    return new CoPurchaseIndex(neighbours, shared, itemBaskets, used, skipped);
   }
 
   /** Reorders {@code keys} so that its {@code k} smallest values come first (quickselect). */
@@ -149,6 +154,36 @@ final class CoPurchaseIndex {
   /** Shared basket counts, parallel to {@link #neighbours}. Do not modify. */
   int[] sharedBaskets(int item) {
     return sharedBaskets[item];
+  }
+
+  /** Items indexed: indices run from 0 to this, exclusive. */
+  int itemCount() {
+    return neighbours.length;
+  }
+
+  /**
+   * The used baskets holding both {@code a} and {@code b} (0 when they are the same item), kept
+   * neighbours or not: a merge of their sorted basket lists.
+   */
+  int sharedBaskets(int a, int b) {
+    if (a == b) {
+      return 0;
+    }
+    int[] first = itemBaskets[a];
+    int[] second = itemBaskets[b];
+    int shared = 0;
+    for (int i = 0, j = 0; i < first.length && j < second.length; ) {
+      if (first[i] < second[j]) {
+        i++;
+      } else if (first[i] > second[j]) {
+        j++;
+      } else {
+        shared++;
+        i++;
+        j++;
+      }
+    }
+    return shared;
   }
 
   int basketsUsed() {

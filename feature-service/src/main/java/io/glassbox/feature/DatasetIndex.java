@@ -15,9 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every store derives from the loaded dataset. The co-purchase statistics are kept (they
- * need basket ids, which only the dataset has, so they are computed in memory at start by every
- * replica and never change); the per-user timelines and counts are handed to the store once
+ * What every store derives from the loaded dataset. The co-purchase statistics are kept (computed
+ * in memory at start by every replica; the in-memory store grows them with ingested orders, see
+ * {@link LiveCoPurchase}); the per-user timelines and counts are handed to the store once
  * ({@link Indexed}) and then dropped.
  */
 final class DatasetIndex implements CoPurchaseGraph {
@@ -137,19 +137,9 @@ final class DatasetIndex implements CoPurchaseGraph {
     return coPurchase.sharedBaskets(index);
   }
 
-  /** Items bought in the same dataset baskets as {@code itemId}, most shared baskets first. */
-  List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
-    int index = indexOf(itemId);
-    if (index < 0) {
-      return List.of();
-    }
-    int[] neighbours = neighbours(index);
-    int[] shared = sharedBaskets(index);
-    List<CoPurchaseNeighbour> result = new ArrayList<>(neighbours.length);
-    for (int i = 0; i < neighbours.length; i++) {
-      result.add(new CoPurchaseNeighbour(itemIdAt(neighbours[i]), shared[i]));
-    }
-    return result;
+  /** The dataset's co-purchase statistics, for a store that grows them. */
+  CoPurchaseIndex coPurchase() {
+    return coPurchase;
   }
 
   private static String fingerprint(Dataset dataset) {

@@ -17,9 +17,9 @@ import java.util.Optional;
  */
 public interface EventStore extends AutoCloseable {
   /**
-   * Takes in the dataset: the co-purchase statistics are always derived from it in memory;
-   * histories, counts and the catalogue go into the store (a shared store takes them in once).
-   * May be called once.
+   * Takes in the dataset: the co-purchase statistics are derived from it in memory (the
+   * in-memory store then grows them with ingested orders); histories, counts and the catalogue
+   * go into the store (a shared store takes them in once). May be called once.
    */
   void load(Dataset dataset);
 
@@ -81,7 +81,7 @@ public interface EventStore extends AutoCloseable {
   /** The catalogue items among {@code itemIds}, by id; ids the catalogue lacks are absent. */
   Map<String, CatalogItem> items(Collection<String> itemIds);
 
-  /** Items bought in the same baskets as {@code itemId}, most shared baskets first. */
+  /** Items bought in the same baskets as {@code itemId}, most shared baskets first; see {@link #append}. */
   List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId);
 
   /** The same neighbours for every dataset item at once, by index (for candidate retrieval). */
@@ -105,7 +105,8 @@ public interface EventStore extends AutoCloseable {
 
   /**
    * Stores every event or none: when one names an item the catalogue lacks, throws
-   * {@link UnknownItemException} and stores nothing. An event whose {@link NewEvent#eventId()} is
+   * {@link UnknownItemException} and stores nothing. In the in-memory store, purchases with a
+   * basket id also count for the co-purchase statistics (see {@link LiveCoPurchase}). An event whose {@link NewEvent#eventId()} is
    * set and was already stored for the same user within the dedupe window is not stored again.
    * Stored events are visible to every read that starts after this method returns.
    */

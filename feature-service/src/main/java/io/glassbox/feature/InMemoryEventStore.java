@@ -52,6 +52,7 @@ public final class InMemoryEventStore implements EventStore {
   private final StoreBounds bounds;
   private final LongSupplier nanoTime;
   private final AtomicLong lastEvictionLog = new AtomicLong();
+  private final AtomicLong lastCoPurchaseLog = new AtomicLong();
   private volatile State state;
 
   @Inject
@@ -177,12 +178,12 @@ public final class InMemoryEventStore implements EventStore {
 
   @Override
   public List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
-    return state().index.coPurchaseNeighbours(itemId);
+    return coPurchaseGraph().neighboursOf(itemId);
   }
 
   @Override
   public CoPurchaseGraph coPurchaseGraph() {
-    return state().index;
+    return state().coPurchase.graph();
   }
 
   @Override
@@ -224,6 +225,8 @@ public final class InMemoryEventStore implements EventStore {
     List<Integer> purchased = new ArrayList<>();
     int duplicates = 0;
     int evicted;
+    boolean coPurchaseFull = false;
+    long addedMillis = TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong());
     s.lock.writeLock().lock();
     try {
       // Resolve every item and check every event id before touching anything, so that a bad
@@ -268,14 +271,21 @@ public final class InMemoryEventStore implements EventStore {
         if (recorded.type() == EventType.PURCHASE) {
           purchased.add(items[i]);
           s.purchaseTimes.insert(items[i], recorded.time().getEpochSecond());
+          if (!recorded.basketId().isEmpty() && !s.coPurchase.add(event.userId(), recorded.basketId(), items[i], addedMillis)) {
+            coPurchaseFull = true;
+          }
         }
         if (s.latestEventTime == null || recorded.time().isAfter(s.latestEventTime)) {
           s.latestEventTime = recorded.time();
         }
       }
       evicted = s.evictBeyondBounds(bounds);
+      s.coPurchase.publish();
     } finally {
       s.lock.writeLock().unlock();
+    }
+    if (coPurchaseFull) {
+      logCoPurchaseFull(s);
     }
     for (int item : purchased) {
       s.popularity.add(item, s.itemIdOf(item), 1);
@@ -296,11 +306,21 @@ public final class InMemoryEventStore implements EventStore {
     }
   }
 
+  private void logCoPurchaseFull(State s) {
+    long now = nanoTime.getAsLong();
+    long last = lastCoPurchaseLog.get();
+    if ((last == 0 || now - last >= EVICTION_LOG_INTERVAL_NANOS) && lastCoPurchaseLog.compareAndSet(last, now)) {
+      log.warn("Co-purchase statistics hold {} counts, their bound ({} events): ingested orders are no "
+          + "longer counted; restart to count from the dataset again", s.coPurchase.pairsHeld(), bounds.maxEvents());
+    }
+  }
+
   @Override
   public void putItems(List<Dataset.Item> items) {
     State s = state();
     s.lock.writeLock().lock();
     try {
+      int before = s.items.size();
       for (Dataset.Item item : items) {
         Integer index = s.itemIndex.get(item.itemId());
         if (index == null) {
@@ -312,6 +332,9 @@ public final class InMemoryEventStore implements EventStore {
         }
       }
       s.purchaseTimes.ensureItems(s.items.size());
+      if (s.items.size() > before) {
+        s.coPurchase.catalogueGrew(s.itemIds);
+      }
       if (s.interactionCounts.length < s.items.size()) {
         s.interactionCounts = Arrays.copyOf(s.interactionCounts, Math.max(s.items.size(),
             s.interactionCounts.length * 2));
@@ -346,6 +369,8 @@ public final class InMemoryEventStore implements EventStore {
   private final class State {
     final ReadWriteLock lock = new ReentrantReadWriteLock();
     final DatasetIndex index;
+    /** Guarded (changes); its graph is read without the lock. */
+    final LiveCoPurchase coPurchase;
     final PopularityRanking popularity = new PopularityRanking();
     /** Guarded. Catalogue rows by item index; dataset items first, imported ones after. */
     final List<Dataset.Item> items;
@@ -402,6 +427,8 @@ public final class InMemoryEventStore implements EventStore {
         eventsHeld += kept;
       }
       purchaseTimes.sort();
+      coPurchase = new LiveCoPurchase(index.coPurchase(), itemIds, maxBasketSize, maxNeighbours, bounds.maxEvents(),
+          bounds.dedupeWindow(), bounds.maxDedupeIds());
       latestEventTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
       evictBeyondBounds(bounds);
       long[] purchases = indexed.purchaseCounts();

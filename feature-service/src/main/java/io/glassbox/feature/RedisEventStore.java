@@ -39,7 +39,7 @@ import redis.clients.jedis.resps.Tuple;
  * dedupe keys live in Redis, shared and durable (as durable as Redis's AOF setting: with
  * {@code appendfsync always} an acknowledged event survives a Redis crash). The co-purchase
  * statistics are derived from the dataset in each replica's memory at start and never change
- * (ingested events have no basket). The dataset is copied into Redis once per Redis database:
+ * (ingested orders are not counted yet, unlike in {@link InMemoryEventStore}). The dataset is copied into Redis once per Redis database:
  * the first replica to start takes a lock and seeds it; others wait for the marker that names
  * the dataset's fingerprint. A Redis that holds a different dataset is refused.
  *
@@ -454,7 +454,7 @@ public final class RedisEventStore implements EventStore {
 
   @Override
   public List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
-    return index().coPurchaseNeighbours(itemId);
+    return index().neighboursOf(itemId);
   }
 
   @Override

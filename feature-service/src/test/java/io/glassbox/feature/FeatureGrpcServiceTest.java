@@ -534,6 +534,36 @@ class FeatureGrpcServiceTest {
         response.getRegularItemsList().stream().map(RegularItem::getItemId).toList());
   }
 
+  /** An item imported while the service runs gets co-purchase neighbours from ingested orders. */
+  @Test
+  void ingestEvents_ordersWithBasketIds_growTheCoPurchaseStatisticsThatRetrievalReads() {
+    String newItem = "test-item-" + UUID.randomUUID();
+    store.putItems(List.of(new Dataset.Item(newItem, "Test jug", "", "", 3.0)));
+    GetCoPurchaseNeighboursRequest neighboursOfNew =
+        GetCoPurchaseNeighboursRequest.newBuilder().setItemId(newItem).build();
+    assertEquals(0, stub.getCoPurchaseNeighbours(neighboursOfNew).getNeighboursCount());
+
+    // One order, its lines in two ingestions; a second shopper's order of the new item alone.
+    String buyer = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(inBasket(event(buyer, newItem, 1_000, ""), "web-1")).build());
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(inBasket(event(buyer, OTHER_INGEST_ITEM, 1_060, ""), "web-1")).build());
+    String next = newUser();
+    stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(inBasket(event(next, newItem, 2_000, ""), "web-1")).build());
+
+    GetCoPurchaseNeighboursResponse neighbours = stub.getCoPurchaseNeighbours(neighboursOfNew);
+    assertTrue(neighbours.getKnownItem());
+    assertEquals(List.of(OTHER_INGEST_ITEM),
+        neighbours.getNeighboursList().stream().map(io.glassbox.api.v1.CoPurchaseNeighbour::getItemId).toList());
+    assertEquals(1, neighbours.getNeighbours(0).getSharedBaskets());
+    Candidate first = retrieve(next, 50, true).getCandidates(0);
+    assertEquals(OTHER_INGEST_ITEM, first.getItemId());
+    assertEquals(List.of(newItem), first.getViaItemIdsList());
+    assertEquals(List.of(1), first.getViaSharedOrdersList());
+  }
+
   @Test
   void ingestEvents_overLongBasketId_isInvalidArgument() {
     String user = newUser();

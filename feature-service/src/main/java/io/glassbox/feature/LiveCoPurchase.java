@@ -1,0 +1,351 @@
+package io.glassbox.feature;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Co-purchase statistics that grow with ingested orders: the dataset's baskets and, since the
+ * store was loaded, the orders ingested (one user's purchases under one basket id; their lines may
+ * come in several ingestions). As in the dataset, an order counts for a pair when it holds both
+ * items and 2 to {@code maxBasketSize} distinct items: an order that outgrows the cap withdraws
+ * its pairs. The dataset's orders are complete: an ingested line with one of their ids starts an
+ * order of its own. An order stays open for more lines for {@code openFor} after its last line,
+ * and only the {@code maxOpenOrders} orders most recently added to stay open; a line of an order
+ * closed since starts a new one.
+ *
+ * <p>The neighbours are exactly those {@link CoPurchaseIndex#build} gives for all those baskets
+ * (same order, same ties), kept so cheaply: the count of every pair an ingested order touched is
+ * held (the dataset's count, from its basket lists, plus the orders'), and a pair no order
+ * touched keeps the dataset's count. An ingested order never lowers a count below the dataset's,
+ * so an item's strongest neighbours are among its dataset neighbours and its touched pairs.
+ *
+ * <p>Memory: one held count per ordered pair an order touched, at most {@code maxPairs}; past
+ * that, ingested orders are no longer counted (logged), and the neighbours are those of the
+ * orders counted until then.
+ *
+ * <p>Not thread-safe: the store changes it under its write lock. {@link #graph} is an immutable
+ * snapshot, replaced by {@link #publish}, that readers use without a lock.
+ */
+final class LiveCoPurchase {
+  private static final int[] NONE = new int[0];
+  /** The members of an open order that outgrew the cap: it counts for nothing, whatever is added. */
+  private static final int[] OUTGROWN = new int[0];
+
+  private final CoPurchaseIndex dataset;
+  private final int maxBasketSize;
+  private final int maxNeighbours;
+  private final long maxPairs;
+  private final long openForMillis;
+  private final int maxOpenOrders;
+  /** Open orders, least recently added to first. */
+  private final LinkedHashMap<String, OpenOrder> openOrders = new LinkedHashMap<>();
+  /** Held counts per item (null: none touched). */
+  private PairCounts[] counts;
+  private long pairsHeld;
+  private boolean full;
+  /** Items whose neighbours changed since the last {@link #publish}. */
+  private final List<Integer> changed = new ArrayList<>();
+  private boolean[] isChanged;
+  /** Scratch for {@link #neighbours}: items seen, by generation. */
+  private int[] seen;
+  private int generation;
+  private volatile Graph graph;
+
+  /**
+   * @param dataset the dataset's statistics (item indices 0..its item count, exclusive)
+   * @param itemIds every catalogue item's id by index (the dataset's first), for the graph
+   */
+  LiveCoPurchase(CoPurchaseIndex dataset, List<String> itemIds, int maxBasketSize, int maxNeighbours,
+      long maxPairs, Duration openFor, int maxOpenOrders) {
+    this.dataset = dataset;
+    this.maxBasketSize = maxBasketSize;
+    this.maxNeighbours = maxNeighbours;
+    this.maxPairs = maxPairs;
+    this.openForMillis = openFor.toMillis();
+    this.maxOpenOrders = maxOpenOrders;
+    int items = itemIds.size();
+    counts = new PairCounts[items];
+    isChanged = new boolean[items];
+    seen = new int[items];
+    int[][] neighbours = new int[items][];
+    int[][] shared = new int[items][];
+    for (int item = 0; item < items; item++) {
+      neighbours[item] = item < dataset.itemCount() ? dataset.neighbours(item) : NONE;
+      shared[item] = item < dataset.itemCount() ? dataset.sharedBaskets(item) : NONE;
+    }
+    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), neighbours, shared);
+  }
+
+  /** The neighbours as of the last {@link #publish}; immutable. */
+  CoPurchaseGraph graph() {
+    return graph;
+  }
+
+  /** True once {@code maxPairs} counts are held and ingested orders are no longer counted. */
+  boolean isFull() {
+    return full;
+  }
+
+  /** Ordered pairs whose count is held. */
+  long pairsHeld() {
+    return pairsHeld;
+  }
+
+  /** The catalogue grew to {@code itemIds} (the same ids at the same indices first). */
+  void catalogueGrew(List<String> itemIds) {
+    int items = itemIds.size();
+    Graph current = graph;
+    int[][] neighbours = Arrays.copyOf(current.neighbours, items);
+    int[][] shared = Arrays.copyOf(current.shared, items);
+    for (int item = current.neighbours.length; item < items; item++) {
+      neighbours[item] = NONE;
+      shared[item] = NONE;
+    }
+    counts = Arrays.copyOf(counts, items);
+    isChanged = Arrays.copyOf(isChanged, items);
+    seen = Arrays.copyOf(seen, items);
+    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), neighbours, shared);
+  }
+
+  /**
+   * Counts a purchase of {@code item} in the order {@code basketId} of {@code userId}, added at
+   * {@code nowMillis} (any clock that never goes back); seen by readers from the next
+   * {@link #publish}. Returns false, counting nothing, once full.
+   */
+  boolean add(String userId, String basketId, int item, long nowMillis) {
+    if (full) {
+      return false;
+    }
+    closeOrdersIdleSince(nowMillis - openForMillis);
+    String key = userId.length() + ":" + userId + basketId;
+    OpenOrder order = openOrders.remove(key);
+    if (order == null) {
+      order = new OpenOrder();
+    }
+    // Re-inserted: the most recently added to now.
+    openOrders.put(key, order);
+    order.lastAddedMillis = nowMillis;
+    if (openOrders.size() > maxOpenOrders) {
+      openOrders.remove(openOrders.keySet().iterator().next());
+    }
+    int[] members = order.members;
+    if (members == OUTGROWN || Arrays.stream(members).anyMatch(m -> m == item)) {
+      return true;
+    }
+    if (members.length < maxBasketSize) {
+      if (pairsHeld + 2L * members.length > maxPairs) {
+        full = true;
+        return false;
+      }
+      for (int member : members) {
+        count(item, member, 1);
+        count(member, item, 1);
+      }
+      order.members = Arrays.copyOf(members, members.length + 1);
+      order.members[members.length] = item;
+    } else {
+      // Outgrew the cap: its pairs no longer count.
+      for (int a : members) {
+        for (int b : members) {
+          if (a != b) {
+            count(a, b, -1);
+          }
+        }
+      }
+      order.members = OUTGROWN;
+    }
+    return true;
+  }
+
+  private void closeOrdersIdleSince(long millis) {
+    var eldest = openOrders.values().iterator();
+    while (eldest.hasNext() && eldest.next().lastAddedMillis < millis) {
+      eldest.remove();
+    }
+  }
+
+  private void count(int item, int other, int change) {
+    PairCounts held = counts[item];
+    if (held == null) {
+      held = new PairCounts();
+      counts[item] = held;
+    }
+    int slot = held.slot(other);
+    if (slot >= 0) {
+      held.values[slot] += change;
+    } else {
+      held.put(other, datasetCount(item, other) + change);
+      pairsHeld++;
+    }
+    if (!isChanged[item]) {
+      isChanged[item] = true;
+      changed.add(item);
+    }
+  }
+
+  private int datasetCount(int a, int b) {
+    return a < dataset.itemCount() && b < dataset.itemCount() ? dataset.sharedBaskets(a, b) : 0;
+  }
+
+  /** Makes every count added so far visible to readers of {@link #graph}. */
+  void publish() {
+    if (changed.isEmpty()) {
+      return;
+    }
+    Graph current = graph;
+    int[][] neighbours = current.neighbours.clone();
+    int[][] shared = current.shared.clone();
+    for (int item : changed) {
+      long[] strongest = neighbours(item);
+      int[] ids = new int[strongest.length];
+      int[] sharedCounts = new int[strongest.length];
+      for (int i = 0; i < strongest.length; i++) {
+        ids[i] = (int) strongest[i];
+        sharedCounts[i] = Integer.MAX_VALUE - (int) (strongest[i] >>> 32);
+      }
+      neighbours[item] = ids;
+      shared[item] = sharedCounts;
+      isChanged[item] = false;
+    }
+    changed.clear();
+    graph = new Graph(current.ids, current.index, neighbours, shared);
+  }
+
+  /**
+   * The item's strongest {@code maxNeighbours} neighbours as keys (count descending, then index,
+   * packed as in {@link CoPurchaseIndex#build}), from its dataset neighbours and held counts.
+   */
+  private long[] neighbours(int item) {
+    PairCounts held = counts[item];
+    int[] datasetNeighbours = item < dataset.itemCount() ? dataset.neighbours(item) : NONE;
+    int[] datasetShared = item < dataset.itemCount() ? dataset.sharedBaskets(item) : NONE;
+    long[] keyed = new long[datasetNeighbours.length + (held == null ? 0 : held.size)];
+    int n = 0;
+    generation++;
+    for (int i = 0; i < datasetNeighbours.length; i++) {
+      int other = datasetNeighbours[i];
+      seen[other] = generation;
+      int slot = held == null ? -1 : held.slot(other);
+      int count = slot >= 0 ? held.values[slot] : datasetShared[i];
+      if (count > 0) {
+        keyed[n++] = key(count, other);
+      }
+    }
+    if (held != null) {
+      for (int slot = 0; slot < held.keys.length; slot++) {
+        int other = held.keys[slot];
+        if (other >= 0 && seen[other] != generation && held.values[slot] > 0) {
+          keyed[n++] = key(held.values[slot], other);
+        }
+      }
+    }
+    keyed = Arrays.copyOf(keyed, n);
+    Arrays.sort(keyed);
+    return keyed.length > maxNeighbours ? Arrays.copyOf(keyed, maxNeighbours) : keyed;
+  }
+
+  private static long key(int count, int other) {
+    return ((long) (Integer.MAX_VALUE - count) << 32) | other;
+  }
+
+  private static Map<String, Integer> indexOf(List<String> itemIds) {
+    Map<String, Integer> index = new HashMap<>(itemIds.size() * 2);
+    for (int i = 0; i < itemIds.size(); i++) {
+      index.put(itemIds.get(i), i);
+    }
+    return index;
+  }
+
+  /** An order still open for more lines. */
+  private static final class OpenOrder {
+    int[] members = NONE;
+    long lastAddedMillis;
+  }
+
+  /** Counts by item index, open addressing (an index is >= 0; -1 marks a free slot). */
+  private static final class PairCounts {
+    int[] keys = filled(8);
+    int[] values = new int[8];
+    int size;
+
+    int slot(int key) {
+      int mask = keys.length - 1;
+      for (int slot = mix(key) & mask; ; slot = (slot + 1) & mask) {
+        if (keys[slot] == key) {
+          return slot;
+        }
+        if (keys[slot] < 0) {
+          return -1;
+        }
+      }
+    }
+
+    void put(int key, int value) {
+      if ((size + 1) * 4 > keys.length * 3) {
+        int[] oldKeys = keys;
+        int[] oldValues = values;
+        keys = filled(oldKeys.length * 2);
+        values = new int[oldKeys.length * 2];
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) {
+          if (oldKeys[i] >= 0) {
+            put(oldKeys[i], oldValues[i]);
+          }
+        }
+      }
+      int mask = keys.length - 1;
+      int slot = mix(key) & mask;
+      while (keys[slot] >= 0) {
+        slot = (slot + 1) & mask;
+      }
+      keys[slot] = key;
+      values[slot] = value;
+      size++;
+    }
+
+    private static int mix(int key) {
+      return key * 0x9E3779B9 >>> 7 ^ key;
+    }
+
+    private static int[] filled(int length) {
+      int[] array = new int[length];
+      Arrays.fill(array, -1);
+      return array;
+    }
+  }
+
+  /** The neighbours of every catalogue item at one moment. */
+  private record Graph(List<String> ids, Map<String, Integer> index, int[][] neighbours, int[][] shared)
+      implements CoPurchaseGraph {
+    @Override
+    public int itemCount() {
+      return ids.size();
+    }
+
+    @Override
+    public int indexOf(String itemId) {
+      Integer found = index.get(itemId);
+      return found == null ? -1 : found;
+    }
+
+    @Override
+    public String itemIdAt(int index) {
+      return ids.get(index);
+    }
+
+    @Override
+    public int[] neighbours(int index) {
+      return neighbours[index];
+    }
+
+    @Override
+    public int[] sharedBaskets(int index) {
+      return shared[index];
+    }
+  }
+}

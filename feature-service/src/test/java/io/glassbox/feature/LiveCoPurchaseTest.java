@@ -1,0 +1,191 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class LiveCoPurchaseTest {
+  private static final List<int[]> DATASET = List.of(
+      new int[] {0, 1, 2}, new int[] {0, 3}, new int[] {0, 1, 4}, new int[] {1, 2});
+
+  private static List<String> ids(int count) {
+    return IntStream.range(0, count).mapToObj(i -> "item" + i).toList();
+  }
+
+  private static LiveCoPurchase live(List<int[]> dataset, int datasetItems, int items, int maxBasketSize,
+      int maxNeighbours, long maxPairs) {
+    return new LiveCoPurchase(CoPurchaseIndex.build(dataset, datasetItems, maxBasketSize, maxNeighbours),
+        ids(items), maxBasketSize, maxNeighbours, maxPairs, Duration.ofMinutes(1), 3);
+  }
+
+  @Test
+  void add_anOrderOfTwoLines_countsThePairOnceBothAreIn() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
+    live.add("u9", "o1", 3, 0);
+    live.publish();
+    assertArrayEquals(new int[] {0}, live.graph().neighbours(3), "one line alone counts for nothing");
+
+    live.add("u9", "o1", 4, 0);
+    live.add("u9", "o1", 4, 0);   // the same item again in the same order
+    live.publish();
+
+    assertArrayEquals(new int[] {0, 4}, live.graph().neighbours(3));
+    assertArrayEquals(new int[] {1, 1}, live.graph().sharedBaskets(3));
+    // 0's neighbours were 1 (2), 2, 3, 4 (1 each): unchanged, since 0 is not in the order.
+    assertArrayEquals(new int[] {1, 2, 3, 4}, live.graph().neighbours(0));
+    assertEquals(List.of(new CoPurchaseNeighbour("item0", 1), new CoPurchaseNeighbour("item1", 1),
+            new CoPurchaseNeighbour("item3", 1)),
+        live.graph().neighboursOf("item4"));
+  }
+
+  @Test
+  void add_isSeenByReadersOnlyAfterPublish_andOldGraphsStayAsTheyWere() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
+    CoPurchaseGraph before = live.graph();
+    live.add("u9", "o1", 2, 0);
+    live.add("u9", "o1", 3, 0);
+    assertArrayEquals(new int[] {0}, live.graph().neighbours(3));
+
+    live.publish();
+
+    assertArrayEquals(new int[] {0, 2}, live.graph().neighbours(3));
+    assertArrayEquals(new int[] {0}, before.neighbours(3));
+  }
+
+  @Test
+  void add_sameOrderIdOfAnotherUser_isAnotherOrder() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
+    live.add("u1", "o1", 3, 0);
+    live.add("u2", "o1", 4, 0);
+    live.publish();
+
+    assertArrayEquals(new int[] {0}, live.graph().neighbours(3));
+    assertArrayEquals(new int[] {0, 1}, live.graph().neighbours(4));
+  }
+
+  @Test
+  void add_anOrderOutgrowingTheCap_withdrawsItsPairs() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 3, 10, 1000);
+    live.add("u9", "o1", 2, 0);
+    live.add("u9", "o1", 3, 0);
+    live.add("u9", "o1", 4, 0);
+    live.publish();
+    assertArrayEquals(new int[] {0, 2, 4}, live.graph().neighbours(3));
+
+    live.add("u9", "o1", 1, 0);   // a fourth item: over the cap of 3
+    live.add("u9", "o1", 0, 0);
+    live.publish();
+
+    assertArrayEquals(new int[] {0}, live.graph().neighbours(3));
+    assertArrayEquals(new int[] {1}, live.graph().sharedBaskets(3));
+    assertArrayEquals(new int[] {1, 0}, live.graph().neighbours(2));
+  }
+
+  @Test
+  void add_toAnOrderIdleForTheWindowOrPushedOutByNewerOrders_startsANewOrder() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
+    live.add("u9", "o1", 2, 0);
+    live.add("u9", "o1", 3, 60_000);   // a minute after its last line: still open
+    live.add("u9", "o1", 4, 120_001);  // a minute and a millisecond: a new order
+    live.add("u8", "o2", 2, 120_001);
+    live.add("u7", "o3", 2, 120_002);
+    live.add("u6", "o4", 2, 120_003);
+    live.add("u5", "o5", 2, 120_004);  // the fourth open order of at most 3: o2 is closed
+    live.add("u8", "o2", 4, 120_005);
+    live.publish();
+
+    assertArrayEquals(new int[] {0, 2}, live.graph().neighbours(3));
+    assertArrayEquals(new int[] {0, 1}, live.graph().neighbours(4));
+  }
+
+  @Test
+  void catalogueGrew_newItemsGetNeighboursFromOrders() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
+    live.catalogueGrew(ids(7));
+    live.add("u9", "o1", 6, 0);
+    live.add("u9", "o1", 0, 0);
+    live.add("u8", "o2", 6, 0);
+    live.add("u8", "o2", 0, 0);
+    live.publish();
+
+    assertEquals(7, live.graph().itemCount());
+    assertEquals(6, live.graph().indexOf("item6"));
+    assertArrayEquals(new int[] {0}, live.graph().neighbours(6));
+    assertArrayEquals(new int[] {2}, live.graph().sharedBaskets(6));
+    // 0 now shares 2 baskets with 1 and 6: ties by index.
+    assertArrayEquals(new int[] {1, 6, 2, 3, 4}, live.graph().neighbours(0));
+    assertArrayEquals(new int[] {}, live.graph().neighbours(5));
+  }
+
+  @Test
+  void add_pastMaxPairs_countsNoMoreOrders() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 4);
+    assertTrue(live.add("u9", "o1", 2, 0));
+    assertTrue(live.add("u9", "o1", 3, 0));   // 2 counts held
+    assertTrue(live.add("u8", "o2", 3, 0));
+    assertTrue(live.add("u8", "o2", 4, 0));   // 4
+    assertFalse(live.add("u8", "o2", 2, 0));  // would need 8
+    assertTrue(live.isFull());
+    assertFalse(live.add("u7", "o3", 1, 0));
+    live.publish();
+
+    assertEquals(4, live.pairsHeld());
+    assertArrayEquals(new int[] {0, 2, 4}, live.graph().neighbours(3));
+    assertArrayEquals(new int[] {1, 0, 3}, live.graph().neighbours(2));
+  }
+
+  /**
+   * On random data, with orders growing over several ingestions, some past the cap, and a kept
+   * neighbour list shorter than most items' neighbours, the graph is what building the index
+   * over the dataset's baskets and the orders gives, at every publish.
+   */
+  @Test
+  void graph_equalsAFullRebuild_onRandomOrders() {
+    Random random = new Random(7);
+    int datasetItems = 40;
+    int items = 50;
+    int maxBasketSize = 6;
+    int kept = 5;
+    List<int[]> dataset = new ArrayList<>();
+    for (int b = 0; b < 150; b++) {
+      dataset.add(random.ints(1 + random.nextInt(8), 0, datasetItems).distinct().toArray());
+    }
+    LiveCoPurchase live = new LiveCoPurchase(CoPurchaseIndex.build(dataset, datasetItems, maxBasketSize, kept),
+        ids(datasetItems), maxBasketSize, kept, Long.MAX_VALUE, Duration.ofDays(1), 1000);
+    live.catalogueGrew(ids(items));
+    Map<String, Set<Integer>> orders = new LinkedHashMap<>();
+    for (int round = 0; round < 30; round++) {
+      for (int line = 0; line < 25; line++) {
+        String user = "u" + random.nextInt(8);
+        String order = "o" + random.nextInt(6);
+        int item = random.nextInt(items);
+        live.add(user, order, item, 0);
+        orders.computeIfAbsent(user.length() + ":" + user + order, k -> new LinkedHashSet<>()).add(item);
+      }
+      live.publish();
+
+      List<int[]> all = new ArrayList<>(dataset);
+      orders.values().forEach(o -> all.add(o.stream().mapToInt(Integer::intValue).toArray()));
+      CoPurchaseIndex rebuilt = CoPurchaseIndex.build(all, items, maxBasketSize, kept);
+      for (int item = 0; item < items; item++) {
+        assertArrayEquals(rebuilt.neighbours(item), live.graph().neighbours(item), "round " + round + " item " + item);
+        assertArrayEquals(rebuilt.sharedBaskets(item), live.graph().sharedBaskets(item));
+      }
+    }
+  }
+}
