@@ -117,7 +117,7 @@ public final class CandidateRetriever {
     for (int r = 0; r < recent.size(); r++) {
       int via = graph.indexOf(recent.get(r));
       if (via < 0) {
-        continue;     // an item added after the data set was loaded: no co-purchase statistics
+        continue;     // an item the graph lacks (on Redis: imported, in no order line read yet)
       }
       double weight = Math.pow(RECENCY_DECAY, r);
       int[] neighbours = graph.neighbours(via);

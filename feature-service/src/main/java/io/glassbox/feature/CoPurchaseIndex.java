@@ -20,14 +20,32 @@ final class CoPurchaseIndex {
   private final int[][] sharedBaskets;
   /** Per item, the used baskets holding it, ascending. */
   private final int[][] itemBaskets;
+  /**
+   * Per item in at least 1/64 of all baskets (null for the others), the same baskets as a
+   * bitset (at most twice the size of its list): pairs of such items intersect word by word, and
+   * a rarer item's list is looked up in it.
+   */
+  private final long[][] basketBits;
   private final int basketsUsed;
   private final int basketsSkipped;
 
   private CoPurchaseIndex(
-      int[][] neighbours, int[][] sharedBaskets, int[][] itemBaskets, int basketsUsed, int basketsSkipped) {
+      int[][] neighbours, int[][] sharedBaskets, int[][] itemBaskets, int basketCount, int basketsUsed,
+      int basketsSkipped) {
     this.neighbours = neighbours;
     this.sharedBaskets = sharedBaskets;
     this.itemBaskets = itemBaskets;
+    this.basketBits = new long[itemBaskets.length][];
+    int words = (basketCount + 63) / 64;
+    for (int item = 0; item < itemBaskets.length; item++) {
+      if (itemBaskets[item].length > 0 && itemBaskets[item].length * 64L >= basketCount) {
+        long[] bits = new long[words];
+        for (int basket : itemBaskets[item]) {
+          bits[basket >>> 6] |= 1L << basket;
+        }
+        basketBits[item] = bits;
+      }
+    }
     this.basketsUsed = basketsUsed;
     this.basketsSkipped = basketsSkipped;
   }
@@ -111,7 +129,7 @@ final class CoPurchaseIndex {
         counts[touched[i]] = 0;
       }
     }
-    return new CoPurchaseIndex(neighbours, shared, itemBaskets, used, skipped);
+    return new CoPurchaseIndex(neighbours, shared, itemBaskets, baskets.size(), used, skipped);
   }
 
   /** Reorders {@code keys} so that its {@code k} smallest values come first (quickselect). */
@@ -168,6 +186,25 @@ final class CoPurchaseIndex {
   int sharedBaskets(int a, int b) {
     if (a == b) {
       return 0;
+    }
+    if (basketBits[a] != null && basketBits[b] != null) {
+      long[] first = basketBits[a];
+      long[] second = basketBits[b];
+      int shared = 0;
+      for (int w = 0; w < first.length; w++) {
+        shared += Long.bitCount(first[w] & second[w]);
+      }
+      return shared;
+    }
+    if (basketBits[a] != null || basketBits[b] != null) {
+      long[] bits = basketBits[a] != null ? basketBits[a] : basketBits[b];
+      int shared = 0;
+      for (int basket : basketBits[a] != null ? itemBaskets[b] : itemBaskets[a]) {
+        if ((bits[basket >>> 6] & 1L << basket) != 0) {
+          shared++;
+        }
+      }
+      return shared;
     }
     int[] first = itemBaskets[a];
     int[] second = itemBaskets[b];

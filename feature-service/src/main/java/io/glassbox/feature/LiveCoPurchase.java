@@ -51,6 +51,10 @@ final class LiveCoPurchase {
   /** Items whose neighbours changed since the last {@link #publish}. */
   private final List<Integer> changed = new ArrayList<>();
   private boolean[] isChanged;
+  /** Per item (null: untouched), its neighbours as counts rise, ahead of the graph. */
+  private Strongest[] working;
+  /** Items a falling count touched: their neighbours are recomputed in full at publish. */
+  private boolean[] rebuild;
   /** Scratch for {@link #neighbours}: items seen, by generation. */
   private int[] seen;
   private int generation;
@@ -71,6 +75,8 @@ final class LiveCoPurchase {
     int items = itemIds.size();
     counts = new PairCounts[items];
     isChanged = new boolean[items];
+    working = new Strongest[items];
+    rebuild = new boolean[items];
     seen = new int[items];
     int[][] neighbours = new int[items][];
     int[][] shared = new int[items][];
@@ -108,6 +114,8 @@ final class LiveCoPurchase {
     }
     counts = Arrays.copyOf(counts, items);
     isChanged = Arrays.copyOf(isChanged, items);
+    working = Arrays.copyOf(working, items);
+    rebuild = Arrays.copyOf(rebuild, items);
     seen = Arrays.copyOf(seen, items);
     graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), neighbours, shared);
   }
@@ -143,8 +151,10 @@ final class LiveCoPurchase {
         return false;
       }
       for (int member : members) {
-        count(item, member, 1);
-        count(member, item, 1);
+        int held = count(item, member, 1, -1);
+        // Counts are symmetric: when (member, item) is not held, neither was (item, member), so
+        // its count before this order was the dataset's.
+        count(member, item, 1, held - 1);
       }
       order.members = Arrays.copyOf(members, members.length + 1);
       order.members[members.length] = item;
@@ -153,7 +163,7 @@ final class LiveCoPurchase {
       for (int a : members) {
         for (int b : members) {
           if (a != b) {
-            count(a, b, -1);
+            count(a, b, -1, -1);
           }
         }
       }
@@ -169,23 +179,46 @@ final class LiveCoPurchase {
     }
   }
 
-  private void count(int item, int other, int change) {
+  /**
+   * Changes the held count of (item, other) by {@code change} and returns it; a count not held
+   * yet starts from the dataset's, which is {@code datasetCount} when that is known (>= 0).
+   */
+  private int count(int item, int other, int change, int datasetCount) {
     PairCounts held = counts[item];
     if (held == null) {
       held = new PairCounts();
       counts[item] = held;
     }
     int slot = held.slot(other);
+    int total;
     if (slot >= 0) {
-      held.values[slot] += change;
+      total = held.values[slot] += change;
     } else {
-      held.put(other, datasetCount(item, other) + change);
+      total = (datasetCount >= 0 ? datasetCount : datasetCount(item, other)) + change;
+      held.put(other, total);
       pairsHeld++;
     }
     if (!isChanged[item]) {
       isChanged[item] = true;
       changed.add(item);
     }
+    if (change > 0 && !rebuild[item]) {
+      strongest(item).raise(other, total);
+    } else {
+      // A count fell: a neighbour may leave for one that is not listed; rebuilt at publish.
+      rebuild[item] = true;
+    }
+    return total;
+  }
+
+  /** The item's neighbours being updated, from its published ones. */
+  private Strongest strongest(int item) {
+    Strongest list = working[item];
+    if (list == null) {
+      list = new Strongest(graph.neighbours[item], graph.shared[item], maxNeighbours);
+      working[item] = list;
+    }
+    return list;
   }
 
   private int datasetCount(int a, int b) {
@@ -201,15 +234,20 @@ final class LiveCoPurchase {
     int[][] neighbours = current.neighbours.clone();
     int[][] shared = current.shared.clone();
     for (int item : changed) {
-      long[] strongest = neighbours(item);
-      int[] ids = new int[strongest.length];
-      int[] sharedCounts = new int[strongest.length];
-      for (int i = 0; i < strongest.length; i++) {
-        ids[i] = (int) strongest[i];
-        sharedCounts[i] = Integer.MAX_VALUE - (int) (strongest[i] >>> 32);
+      if (rebuild[item]) {
+        long[] keys = neighbours(item);
+        Strongest list = new Strongest(NONE, NONE, maxNeighbours);
+        list.size = keys.length;
+        for (int i = 0; i < keys.length; i++) {
+          list.ids[i] = (int) keys[i];
+          list.counts[i] = Integer.MAX_VALUE - (int) (keys[i] >>> 32);
+        }
+        working[item] = list;
+        rebuild[item] = false;
       }
-      neighbours[item] = ids;
-      shared[item] = sharedCounts;
+      Strongest list = working[item];
+      neighbours[item] = Arrays.copyOf(list.ids, list.size);
+      shared[item] = Arrays.copyOf(list.counts, list.size);
       isChanged[item] = false;
     }
     changed.clear();
@@ -259,6 +297,53 @@ final class LiveCoPurchase {
       index.put(itemIds.get(i), i);
     }
     return index;
+  }
+
+  /**
+   * An item's strongest neighbours, count descending, then index: when a count only rises, the
+   * list stays exact by moving that one neighbour up (or in, pushing the weakest out), since every
+   * other count stays as it was.
+   */
+  private static final class Strongest {
+    final int[] ids;
+    final int[] counts;
+    int size;
+
+    Strongest(int[] ids, int[] counts, int capacity) {
+      this.ids = Arrays.copyOf(ids, capacity);
+      this.counts = Arrays.copyOf(counts, capacity);
+      this.size = ids.length;
+    }
+
+    void raise(int id, int count) {
+      if (size == ids.length && count - 1 < counts[size - 1] && !before(count, id, counts[size - 1], ids[size - 1])) {
+        return;   // it was weaker than the weakest listed, so not listed, and still is not
+      }
+      int at = 0;
+      while (at < size && ids[at] != id) {
+        at++;
+      }
+      if (at == size) {
+        if (size < ids.length) {
+          size++;
+        } else if (!before(count, id, counts[size - 1], ids[size - 1])) {
+          return;
+        } else {
+          at = size - 1;
+        }
+      }
+      while (at > 0 && before(count, id, counts[at - 1], ids[at - 1])) {
+        ids[at] = ids[at - 1];
+        counts[at] = counts[at - 1];
+        at--;
+      }
+      ids[at] = id;
+      counts[at] = count;
+    }
+
+    private static boolean before(int count, int id, int otherCount, int otherId) {
+      return count > otherCount || (count == otherCount && id < otherId);
+    }
   }
 
   /** An order still open for more lines. */

@@ -28,6 +28,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.Tuple;
 
 /**
@@ -38,8 +39,8 @@ import redis.clients.jedis.resps.Tuple;
  * <p>What lives where: histories, the catalogue, interaction counts, purchase counts and the
  * dedupe keys live in Redis, shared and durable (as durable as Redis's AOF setting: with
  * {@code appendfsync always} an acknowledged event survives a Redis crash). The co-purchase
- * statistics are derived from the dataset in each replica's memory at start and never change
- * (ingested orders are not counted yet, unlike in {@link InMemoryEventStore}). The dataset is copied into Redis once per Redis database:
+ * statistics are derived from the dataset in each replica's memory at start and grown with the
+ * ingested order lines every replica reads from a shared stream (see {@link #coPurchaseGraph}). The dataset is copied into Redis once per Redis database:
  * the first replica to start takes a lock and seeds it; others wait for the marker that names
  * the dataset's fingerprint. A Redis that holds a different dataset is refused.
  *
@@ -49,7 +50,8 @@ import redis.clients.jedis.resps.Tuple;
  * timeline, a sorted set scored by epoch second whose members ({@link TimelineMember}) sort
  * ties by nanosecond, then ingestion sequence; {@code p:<item>} the item's purchase times (a
  * sorted set scored by epoch second); {@code latest} the newest event's time;
- * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code seq} the
+ * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
+ * of ingested order lines (purchases with a basket id); {@code seq} the
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
  * layout; layout 2 added basket ids to timeline members).
  *
@@ -67,19 +69,26 @@ public final class RedisEventStore implements EventStore {
   /** The newest event's time, "<epoch second> <nanos>". */
   private static final String LATEST = PREFIX + "latest";
   private static final String DATASET = PREFIX + "dataset";
+  /** Stream of ingested order lines (fields u, b, i: user, basket id, item), oldest first. */
+  static final String ORDER_LINES = PREFIX + "orders";
+  /** How stale a replica's co-purchase statistics may be against other replicas' ingestions. */
+  private static final long ORDER_SYNC_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final int ORDER_LINES_PER_READ = 10_000;
   /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
   private static final String LAYOUT = " layout:2";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final int BATCH = 1000;
-  private static final int FIELDS_PER_EVENT = 7;
+  private static final int FIELDS_PER_EVENT = 8;
 
   /**
    * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
    * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag, identity
-   * ({@link NewEvent#identity}, the dedupe key's value). KEYS: the six shared keys, then per
-   * event: timeline, dedupe key ("" for none), the item's purchase times. Returns {-1, index} for
+   * ({@link NewEvent#identity}, the dedupe key's value), basket id. KEYS: the six shared keys,
+   * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
+   * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
+   * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
    * event (nothing stored), else {0, duplicates}. A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. A timeline over the cap loses its oldest
@@ -94,7 +103,7 @@ public final class RedisEventStore implements EventStore {
         if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * FIELDS + 1]) == 0 then
           return {-1, i}
         end
-        local dedupe = KEYS[8 + i * 3]
+        local dedupe = KEYS[9 + i * 3]
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
           if earlier and earlier ~= '1' and earlier ~= ARGV[3 + i * FIELDS + 6] then
@@ -106,9 +115,9 @@ public final class RedisEventStore implements EventStore {
       local newest, newestSecond, newestNanos = nil, nil, nil
       for i = 0, n - 1 do
         local a = 3 + i * FIELDS
-        local user, item, second, nanos, kind, purchase, identity =
-            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
-        local timeline, dedupe, bought = KEYS[7 + i * 3], KEYS[8 + i * 3], KEYS[9 + i * 3]
+        local user, item, second, nanos, kind, purchase, identity, basket =
+            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+        local timeline, dedupe, bought = KEYS[8 + i * 3], KEYS[9 + i * 3], KEYS[10 + i * 3]
         local fresh = true
         if dedupe ~= '' then
           fresh = redis.call('SET', dedupe, identity, 'NX', 'EX', ttl)
@@ -140,6 +149,9 @@ public final class RedisEventStore implements EventStore {
           if purchase == '1' then
             redis.call('ZINCRBY', KEYS[3], -1, item)
             redis.call('ZADD', bought, second, seq)
+            if basket ~= '' then
+              redis.call('XADD', KEYS[7], '*', 'u', user, 'b', basket, 'i', item)
+            end
           end
           local s, ns = tonumber(second), tonumber(nanos)
           if newest == nil or s > newestSecond or (s == newestSecond and ns > newestNanos) then
@@ -175,7 +187,12 @@ public final class RedisEventStore implements EventStore {
   private final String currencyCode;
   private final int maxEventsPerUser;
   private final long dedupeSeconds;
+  private final StoreBounds bounds;
   private volatile DatasetIndex index;
+  /** The co-purchase statistics with the order lines read so far; guarded by itself. */
+  private LiveOrders orders;
+  private volatile long ordersSyncedAt;
+  private volatile boolean orderLinesAdded;
 
   @Inject
   public RedisEventStore(UnifiedJedis redis, FeatureConfig config) {
@@ -191,6 +208,7 @@ public final class RedisEventStore implements EventStore {
     this.maxBasketSize = maxBasketSize;
     this.maxNeighbours = maxNeighbours;
     this.currencyCode = requireNonNull(currencyCode, "currencyCode");
+    this.bounds = requireNonNull(bounds, "bounds");
     this.maxEventsPerUser = bounds.maxEventsPerUser();
     this.dedupeSeconds = Math.max(1, bounds.dedupeWindow().toSeconds());
   }
@@ -208,6 +226,13 @@ public final class RedisEventStore implements EventStore {
     DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
     call(() -> {
       seedOnce(indexed);
+      return null;
+    });
+    List<String> itemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
+    orders = new LiveOrders(new LiveCoPurchase(indexed.index().coPurchase(), itemIds, maxBasketSize, maxNeighbours,
+        bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()), itemIds);
+    call(() -> {
+      syncOrders();
       return null;
     });
     index = indexed.index();
@@ -454,12 +479,87 @@ public final class RedisEventStore implements EventStore {
 
   @Override
   public List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId) {
-    return index().neighboursOf(itemId);
+    return coPurchaseGraph().neighboursOf(itemId);
   }
 
+  /**
+   * The statistics with every order line this replica ingested, and other replicas' lines as of
+   * at most {@link #ORDER_SYNC_NANOS} ago: lines not read yet are read first.
+   */
   @Override
   public CoPurchaseGraph coPurchaseGraph() {
-    return index();
+    index();
+    if (orderLinesAdded || System.nanoTime() - ordersSyncedAt > ORDER_SYNC_NANOS) {
+      read(() -> {
+        syncOrders();
+        return null;
+      });
+    }
+    return orders.live.graph();
+  }
+
+  /** Reads the order lines added to the stream since the last read into the statistics. */
+  private void syncOrders() {
+    synchronized (orders) {
+      orderLinesAdded = false;
+      long started = System.nanoTime();
+      List<StreamEntry> lines;
+      do {
+        lines = redis.xrange(ORDER_LINES, "(" + orders.cursor, "+", ORDER_LINES_PER_READ);
+        orders.add(lines);
+      } while (lines.size() == ORDER_LINES_PER_READ);
+      ordersSyncedAt = started;
+      if (orders.live.isFull() && !orders.fullLogged) {
+        orders.fullLogged = true;
+        log.warn("Co-purchase statistics hold {} counts, their bound ({}): ingested orders are no longer "
+            + "counted", orders.live.pairsHeld(), FeatureConfig.MAX_EVENTS_KEY);
+      }
+    }
+  }
+
+  /**
+   * This replica's co-purchase statistics and how far it has read the order lines. Every replica
+   * reads the same lines in the same order, so all hold the same counts; an item the dataset lacks
+   * gets its index when a line first names it.
+   */
+  private static final class LiveOrders {
+    final LiveCoPurchase live;
+    final List<String> itemIds;
+    final Map<String, Integer> itemIndex = new HashMap<>();
+    String cursor = "0-0";
+    boolean fullLogged;
+
+    LiveOrders(LiveCoPurchase live, List<String> datasetItemIds) {
+      this.live = live;
+      this.itemIds = new ArrayList<>(datasetItemIds);
+      for (int i = 0; i < itemIds.size(); i++) {
+        itemIndex.put(itemIds.get(i), i);
+      }
+    }
+
+    void add(List<StreamEntry> lines) {
+      if (lines.isEmpty()) {
+        return;
+      }
+      int known = itemIds.size();
+      for (StreamEntry line : lines) {
+        String item = line.getFields().get("i");
+        if (!itemIndex.containsKey(item)) {
+          itemIndex.put(item, itemIds.size());
+          itemIds.add(item);
+        }
+      }
+      if (itemIds.size() > known) {
+        live.catalogueGrew(itemIds);
+      }
+      for (StreamEntry line : lines) {
+        Map<String, String> fields = line.getFields();
+        // Added at the entry's time (Redis's clock, the same for every replica).
+        live.add(fields.get("u"), fields.get("b"), itemIndex.get(fields.get("i")), line.getID().getTime());
+      }
+      cursor = lines.get(lines.size() - 1).getID().toString();
+      live.publish();
+    }
   }
 
   @Override
@@ -523,8 +623,9 @@ public final class RedisEventStore implements EventStore {
       return new AppendResult(0, 0);
     }
     NewEvent.requireConsistentIds(events);
-    List<String> keys = new ArrayList<>(6 + 3 * events.size());
-    keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST));
+    boolean ordersAdded = false;
+    List<String> keys = new ArrayList<>(7 + 3 * events.size());
+    keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST, ORDER_LINES));
     List<String> args = new ArrayList<>(2 + FIELDS_PER_EVENT * events.size());
     args.add(String.valueOf(maxEventsPerUser));
     args.add(String.valueOf(dedupeSeconds));
@@ -540,6 +641,8 @@ public final class RedisEventStore implements EventStore {
       args.add(TimelineMember.kindField(recorded.type(), recorded.basketId()));
       args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
       args.add(event.identity());
+      args.add(recorded.basketId());
+      ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
     }
     List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));
     int value = ((Long) reply.get(1)).intValue();
@@ -548,6 +651,10 @@ public final class RedisEventStore implements EventStore {
     }
     if ((Long) reply.get(0) == -2) {
       throw new EventIdConflictException(value, (String) reply.get(2));
+    }
+    if (ordersAdded) {
+      // This replica's next co-purchase read sees them; other replicas' within ORDER_SYNC_NANOS.
+      orderLinesAdded = true;
     }
     return new AppendResult(events.size() - value, value);
   }

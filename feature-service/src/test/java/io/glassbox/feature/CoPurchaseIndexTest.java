@@ -71,4 +71,35 @@ class CoPurchaseIndexTest {
     assertThrows(IllegalArgumentException.class, () -> CoPurchaseIndex.build(BASKETS, 5, 1, 10));
     assertThrows(IllegalArgumentException.class, () -> CoPurchaseIndex.build(BASKETS, 5, 10, 0));
   }
+
+  /** Frequent items' baskets are bitsets, rare items' lists: every mix counts what a full count does. */
+  @Test
+  void sharedBaskets_ofAnyPair_equalsTheCountOverAllBaskets() {
+    Random random = new Random(11);
+    int itemCount = 30;
+    List<int[]> baskets = new ArrayList<>();
+    for (int b = 0; b < 700; b++) {
+      // Items 0-4 are in most baskets (bitsets), the rest in few (lists); some baskets of one item.
+      baskets.add(random.ints(1 + random.nextInt(6), 0, itemCount).map(i -> random.nextBoolean() ? i % 5 : i)
+          .distinct().toArray());
+    }
+    CoPurchaseIndex index = CoPurchaseIndex.build(baskets, itemCount, 5, 3);
+    for (int a = 0; a < itemCount; a++) {
+      for (int b = 0; b < itemCount; b++) {
+        int expected = 0;
+        for (int[] basket : baskets) {
+          boolean hasA = false;
+          boolean hasB = false;
+          for (int item : basket) {
+            hasA |= item == a;
+            hasB |= item == b;
+          }
+          if (a != b && basket.length >= 2 && basket.length <= 5 && hasA && hasB) {
+            expected++;
+          }
+        }
+        assertEquals(expected, index.sharedBaskets(a, b), a + "-" + b);
+      }
+    }
+  }
 }

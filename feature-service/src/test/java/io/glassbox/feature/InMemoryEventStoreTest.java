@@ -2,7 +2,6 @@ package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -80,50 +79,5 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
         new NewEvent("u9", click("u9", 3).event(), "3")));
 
     assertEquals(new AppendResult(1, 0), windowed.append(List.of(first)));
-  }
-
-  private static NewEvent purchase(String user, String item, String order, String eventId) {
-    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(300), EventType.PURCHASE, order), eventId);
-  }
-
-  /**
-   * Small dataset: A's neighbours B (2), C, D, F (1 each); E never bought. Ingested orders count
-   * like the dataset's, lines of one order arriving in separate ingestions, and new items too.
-   */
-  @Test
-  void append_ordersWithBasketIds_growTheCoPurchaseStatistics() {
-    EventStore store = loaded(TestData.ROOMY);
-    store.append(List.of(purchase("u9", "E", "o1", ""), purchase("u9", "D", "o1", "")));
-    store.append(List.of(purchase("u9", "A", "o1", "")));
-    store.append(List.of(purchase("u8", "E", "o7", ""), purchase("u8", "A", "o7", "")));
-
-    assertEquals(List.of(new CoPurchaseNeighbour("A", 2), new CoPurchaseNeighbour("D", 1)),
-        store.coPurchaseNeighbours("E"));
-    assertEquals(List.of(new CoPurchaseNeighbour("B", 2), new CoPurchaseNeighbour("D", 2),
-            new CoPurchaseNeighbour("E", 2), new CoPurchaseNeighbour("C", 1), new CoPurchaseNeighbour("F", 1)),
-        store.coPurchaseNeighbours("A"));
-    CoPurchaseGraph graph = store.coPurchaseGraph();
-    assertEquals(List.of(new CoPurchaseNeighbour("A", 2), new CoPurchaseNeighbour("D", 1)),
-        graph.neighboursOf("E"));
-
-    store.putItems(List.of(new Dataset.Item("G", "Eta jug", "", "", 2.0)));
-    store.append(List.of(purchase("u8", "G", "o7", "")));
-    assertEquals(List.of(new CoPurchaseNeighbour("A", 1), new CoPurchaseNeighbour("E", 1)),
-        store.coPurchaseNeighbours("G"));
-    assertEquals(List.of(), graph.neighboursOf("G"), "a graph already handed out does not change");
-  }
-
-  @Test
-  void append_resentOrRejectedLines_countNothing() {
-    EventStore store = loaded(TestData.ROOMY);
-    store.append(List.of(purchase("u9", "E", "o1", "line-1")));
-    store.append(List.of(purchase("u9", "E", "o1", "line-1"), purchase("u9", "D", "o1", "line-2")));
-    store.append(List.of(purchase("u9", "D", "o1", "line-2")));
-    assertThrows(UnknownItemException.class,
-        () -> store.append(List.of(purchase("u9", "F", "o1", ""), purchase("u9", "nope", "o1", ""))));
-    // A line without an order id is in no basket.
-    store.append(List.of(purchase("u9", "C", "", "")));
-
-    assertEquals(List.of(new CoPurchaseNeighbour("D", 1)), store.coPurchaseNeighbours("E"));
   }
 }

@@ -97,6 +97,38 @@ class RedisEventStoreTest extends EventStoreContractTest {
     }
   }
 
+  /** Replicas share the ingested orders: one started later reads them all, one running catches up. */
+  @Test
+  void ingestedOrders_countInEveryReplicasCoPurchaseStatistics() throws InterruptedException {
+    URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
+    try (RedisEventStore running = storeOn(shared, TestData.ROOMY)) {
+      running.load(TestData.small());
+      assertEquals(List.of(), running.coPurchaseNeighbours("E"));
+
+      store.append(List.of(inOrder("buyer", "E", "o1"), inOrder("buyer", "D", "o1")));
+      store.append(List.of(inOrder("other", "E", "o1")));
+      store.append(List.of(inOrder("other", "D", "o1")));
+      List<CoPurchaseNeighbour> expected = List.of(new CoPurchaseNeighbour("D", 2));
+      assertEquals(expected, store.coPurchaseNeighbours("E"), "the ingesting replica reads its own lines at once");
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!running.coPurchaseNeighbours("E").equals(expected) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(expected, running.coPurchaseNeighbours("E"));
+      try (RedisEventStore later = storeOn(shared, TestData.ROOMY)) {
+        later.load(TestData.small());
+        assertEquals(expected, later.coPurchaseNeighbours("E"));
+        assertEquals(List.of(new CoPurchaseNeighbour("E", 2), new CoPurchaseNeighbour("A", 1)),
+            later.coPurchaseNeighbours("D"));
+      }
+    }
+  }
+
+  private static NewEvent inOrder(String user, String item, String order) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(400), EventType.PURCHASE, order));
+  }
+
   @Test
   void load_redisHoldingAnotherDataset_isRefused() {
     URI used = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
