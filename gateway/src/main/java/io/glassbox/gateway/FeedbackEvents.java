@@ -14,12 +14,13 @@ final class FeedbackEvents {
   private static final long MIN_SECONDS = -62_135_596_800L;
   private static final long MAX_SECONDS = 253_402_300_799L;
   static final int MAX_REQUEST_ID_LENGTH = 128;
+  static final int MAX_ORDER_ID_LENGTH = 128;
 
   private FeedbackEvents() {}
 
   /**
    * Validates the request and maps it to one event; an unset time becomes {@code now}, the
-   * request id becomes the event id (a fresh one when unset).
+   * request id becomes the event id (a fresh one when unset), the order id its basket id.
    * INVALID_ARGUMENT naming the field otherwise.
    */
   static UserEvent from(SubmitFeedbackRequest request, Instant now) {
@@ -42,9 +43,14 @@ final class FeedbackEvents {
       throw RequestChecks.invalid("request_id must be at most " + MAX_REQUEST_ID_LENGTH
           + " characters, got " + requestId.length());
     }
+    String orderId = request.getOrderId();
+    if (orderId.length() > MAX_ORDER_ID_LENGTH) {
+      throw RequestChecks.invalid("order_id must be at most " + MAX_ORDER_ID_LENGTH
+          + " characters, got " + orderId.length());
+    }
     return UserEvent.newBuilder()
         .setUserId(userId)
-        .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType))
+        .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType).setBasketId(orderId))
         // Without the client's id, a fresh one still makes our own retries to the feature
         // service idempotent; a client's resend then counts as new feedback.
         .setEventId(requestId.isEmpty() ? "gw:" + UUID.randomUUID() : requestId)

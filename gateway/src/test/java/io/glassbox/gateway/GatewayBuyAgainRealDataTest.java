@@ -250,6 +250,25 @@ class GatewayBuyAgainRealDataTest {
     assertEquals(servedOrder.subList(0, 6), ids(asked.getItemsList().subList(4, 10)));
   }
 
+  /** The same purchases as below, the first two in one order: 85123A is then in 2 of 2 orders. */
+  @Test
+  void recommend_purchasesUnderOneOrderId_countAsOneOrder() {
+    String user = "one-order-" + UUID.randomUUID();
+    long day = 86_400;
+    for (String[] purchase : new String[][] {{"85123A", "0", "o-1"}, {"22423", "0", "o-1"}, {"85123A", "2", "o-2"}}) {
+      defaults.withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(SubmitFeedbackRequest.newBuilder()
+          .setUserId(user).setItemId(purchase[0]).setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+          .setTime(Timestamp.newBuilder().setSeconds(1_322_000_000L + Long.parseLong(purchase[1]) * day))
+          .setOrderId(purchase[2]).build());
+    }
+
+    RecommendResponse response = recommend(defaults, RecommendRequest.newBuilder().setUserId(user).setLimit(10).build());
+
+    assertEquals("85123A", response.getItems(0).getItem().getItemId());
+    assertEquals("You bought this in 2 of your 2 orders, most recently on 2011-11-24.",
+        response.getItems(0).getReasons(0).getText());
+  }
+
   @Test
   void recommend_itemBoughtOnce_isNotBuyAgain_itemInTwoOrdersIs() {
     String user = "buy-again-" + UUID.randomUUID();

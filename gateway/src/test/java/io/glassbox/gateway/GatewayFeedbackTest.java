@@ -59,6 +59,17 @@ class GatewayFeedbackTest {
     assertEquals("c1", stored.getEvent().getItemId());
     assertEquals(eventType, stored.getEvent().getEventType());
     assertEquals(time, stored.getEvent().getTime());
+    assertEquals("", stored.getEvent().getBasketId());
+  }
+
+  @Test
+  void submitFeedback_orderId_becomesTheBasketId() {
+    harness = new GatewayHarness().start();
+
+    submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+        .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setOrderId("o".repeat(128)).build());
+
+    assertEquals("o".repeat(128), harness.feature.ingested.get(0).getEvents(0).getEvent().getBasketId());
   }
 
   @Test
@@ -116,7 +127,8 @@ class GatewayFeedbackTest {
             "type"),
         Arguments.of(valid.toBuilder().setTime(Timestamp.newBuilder().setNanos(-1)).build(),
             "time"),
-        Arguments.of(valid.toBuilder().setRequestId("r".repeat(129)).build(), "request_id"));
+        Arguments.of(valid.toBuilder().setRequestId("r".repeat(129)).build(), "request_id"),
+        Arguments.of(valid.toBuilder().setOrderId("o".repeat(129)).build(), "order_id"));
   }
 
   @ParameterizedTest

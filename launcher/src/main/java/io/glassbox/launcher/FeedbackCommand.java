@@ -52,6 +52,11 @@ final class FeedbackCommand implements Callable<Integer> {
       + "printed, so that a resend can reuse it and be recorded once).")
   String requestId;
 
+  @Option(names = "--order", description = "The order it belongs to, up to 128 characters: purchases under one "
+      + "order id count as one order for buy-again and as bought together for co-purchase (default: none, so a "
+      + "purchase is an order of its own).")
+  String orderId;
+
   @Mixin GatewayAddress gateway;
 
   @Override
@@ -59,6 +64,9 @@ final class FeedbackCommand implements Callable<Integer> {
     String id = requestId != null ? requestId : UUID.randomUUID().toString();
     SubmitFeedbackRequest.Builder request = SubmitFeedbackRequest.newBuilder()
         .setUserId(userId).setItemId(itemId).setType(type.proto).setRequestId(id);
+    if (orderId != null) {
+      request.setOrderId(orderId);
+    }
     if (time != null) {
       request.setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()));
     }

@@ -337,15 +337,17 @@ class ClientCommandsAgainstSuiteTest {
         + "user (purchase of 85123A); a resend must repeat that event, and a new event needs a new id; nothing was "
         + "stored\n", reused.err());
     CliRun click = run("feedback", "--user", shopper, "--item", "22423", "--type", "click", "--time",
-        "2011-01-10T10:05:00Z", "--request-id", "cli-test-2");
+        "2011-01-10T10:05:00Z", "--request-id", "cli-test-2", "--order", "cli-order-2");
     assertEquals("Recorded: click of 22423 by " + shopper + " (request id cli-test-2; resend with --request-id "
         + "cli-test-2 to record it once). The model reads purchases only, so recommendations do not change.\n",
         click.out());
     ManagedChannel feature = ClientChannels.forTarget("localhost:" + suite.ports().feature());
     try {
-      assertEquals(List.of("85123A", "22423"), FeatureServiceGrpc.newBlockingStub(feature).getUserHistory(
-          GetUserHistoryRequest.newBuilder().setUserId(shopper).build()).getEventsList().stream()
-          .map(Event::getItemId).toList(), "the purchase and the click, once each");
+      List<Event> stored = FeatureServiceGrpc.newBlockingStub(feature).getUserHistory(
+          GetUserHistoryRequest.newBuilder().setUserId(shopper).build()).getEventsList();
+      assertEquals(List.of("85123A", "22423"), stored.stream().map(Event::getItemId).toList(),
+          "the purchase and the click, once each");
+      assertEquals(List.of("", "cli-order-2"), stored.stream().map(Event::getBasketId).toList(), "--order");
     } finally {
       feature.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
