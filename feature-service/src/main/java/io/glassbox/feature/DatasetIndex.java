@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every store derives from the loaded dataset. The co-purchase statistics are kept (computed
- * in memory at start by every replica; the in-memory store grows them with ingested orders, see
+ * in memory at start by every replica, which grows them with ingested orders, see
  * {@link LiveCoPurchase}); the per-user timelines and counts are handed to the store once
  * ({@link Indexed}) and then dropped.
  */

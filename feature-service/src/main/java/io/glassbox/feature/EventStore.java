@@ -17,9 +17,9 @@ import java.util.Optional;
  */
 public interface EventStore extends AutoCloseable {
   /**
-   * Takes in the dataset: the co-purchase statistics are derived from it in memory (the
-   * in-memory store then grows them with ingested orders); histories, counts and the catalogue
-   * go into the store (a shared store takes them in once). May be called once.
+   * Takes in the dataset: the co-purchase statistics are derived from it in memory (then grown
+   * with ingested orders); histories, counts and the catalogue go into the store (a shared store
+   * takes them in once). May be called once.
    */
   void load(Dataset dataset);
 
@@ -105,10 +105,11 @@ public interface EventStore extends AutoCloseable {
 
   /**
    * Stores every event or none: when one names an item the catalogue lacks, throws
-   * {@link UnknownItemException} and stores nothing. In the in-memory store, purchases with a
-   * basket id also count for the co-purchase statistics (see {@link LiveCoPurchase}). An event whose {@link NewEvent#eventId()} is
-   * set and was already stored for the same user within the dedupe window is not stored again.
-   * Stored events are visible to every read that starts after this method returns.
+   * {@link UnknownItemException} and stores nothing. Purchases with a basket id also count for
+   * the co-purchase statistics (see {@link LiveCoPurchase}; a shared store's other replicas count
+   * them within 100 ms). An event whose {@link NewEvent#eventId()} is set and was already stored
+   * for the same user within the dedupe window is not stored again. Stored events are visible to
+   * every read that starts after this method returns.
    */
   AppendResult append(List<NewEvent> events);
 

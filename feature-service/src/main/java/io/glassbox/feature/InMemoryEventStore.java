@@ -271,8 +271,8 @@ public final class InMemoryEventStore implements EventStore {
         if (recorded.type() == EventType.PURCHASE) {
           purchased.add(items[i]);
           s.purchaseTimes.insert(items[i], recorded.time().getEpochSecond());
-          if (!recorded.basketId().isEmpty() && !s.coPurchase.add(event.userId(), recorded.basketId(), items[i], addedMillis)) {
-            coPurchaseFull = true;
+          if (!recorded.basketId().isEmpty()) {
+            coPurchaseFull |= !s.coPurchase.add(event.userId(), recorded.basketId(), items[i], addedMillis);
           }
         }
         if (s.latestEventTime == null || recorded.time().isAfter(s.latestEventTime)) {

@@ -40,9 +40,10 @@ import redis.clients.jedis.resps.Tuple;
  * dedupe keys live in Redis, shared and durable (as durable as Redis's AOF setting: with
  * {@code appendfsync always} an acknowledged event survives a Redis crash). The co-purchase
  * statistics are derived from the dataset in each replica's memory at start and grown with the
- * ingested order lines every replica reads from a shared stream (see {@link #coPurchaseGraph}). The dataset is copied into Redis once per Redis database:
- * the first replica to start takes a lock and seeds it; others wait for the marker that names
- * the dataset's fingerprint. A Redis that holds a different dataset is refused.
+ * ingested order lines every replica reads from a shared stream (see {@link #coPurchaseGraph}).
+ * The dataset is copied into Redis once per Redis database: the first replica to start takes a
+ * lock and seeds it; others wait for the marker that names the dataset's fingerprint. A Redis that
+ * holds a different dataset is refused.
  *
  * <p>Keys (prefix {@code glassbox:}): {@code items} hash id → item; {@code interactions} hash
  * id → count; {@code popular} sorted set id → −purchases (so ascending order is most bought
