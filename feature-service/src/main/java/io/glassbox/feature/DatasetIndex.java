@@ -20,16 +20,14 @@ import org.slf4j.LoggerFactory;
  * {@link LiveCoPurchase}); the per-user timelines and counts are handed to the store once
  * ({@link Indexed}) and then dropped.
  */
-final class DatasetIndex implements CoPurchaseGraph {
+final class DatasetIndex {
   private static final Logger log = LoggerFactory.getLogger(DatasetIndex.class);
 
   private final List<Dataset.Item> items;
-  private final Map<String, Integer> itemIndex;
   private final CoPurchaseIndex coPurchase;
 
-  private DatasetIndex(List<Dataset.Item> items, Map<String, Integer> itemIndex, CoPurchaseIndex coPurchase) {
+  private DatasetIndex(List<Dataset.Item> items, CoPurchaseIndex coPurchase) {
     this.items = items;
-    this.itemIndex = itemIndex;
     this.coPurchase = coPurchase;
   }
 
@@ -102,39 +100,13 @@ final class DatasetIndex implements CoPurchaseGraph {
     log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
             + "({} larger than {} items skipped)", items.size(), byActivity.size(), events,
         coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
-    return new Indexed(new DatasetIndex(items, itemIndex, coPurchase), byActivity,
+    return new Indexed(new DatasetIndex(items, coPurchase), byActivity,
         interactionCounts, purchaseCounts, events, fingerprint(dataset));
   }
 
   /** The dataset's catalogue, in file order (the index of an item is its position). */
   List<Dataset.Item> items() {
     return items;
-  }
-
-  @Override
-  public int itemCount() {
-    return items.size();
-  }
-
-  @Override
-  public int indexOf(String itemId) {
-    Integer index = itemIndex.get(itemId);
-    return index == null ? -1 : index;
-  }
-
-  @Override
-  public String itemIdAt(int index) {
-    return items.get(index).itemId();
-  }
-
-  @Override
-  public int[] neighbours(int index) {
-    return coPurchase.neighbours(index);
-  }
-
-  @Override
-  public int[] sharedBaskets(int index) {
-    return coPurchase.sharedBaskets(index);
   }
 
   /** The dataset's co-purchase statistics, for a store that grows them. */

@@ -44,7 +44,7 @@ public final class InMemoryEventStore implements EventStore {
   private static final EventType[] TYPES = EventType.values();
   private static final byte PURCHASE = (byte) EventType.PURCHASE.ordinal();
   private static final byte TURNED_DOWN = (byte) EventType.FEEDBACK_NEGATIVE.ordinal();
-  private static final long EVICTION_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final int maxBasketSize;
   private final int maxNeighbours;
@@ -285,33 +285,27 @@ public final class InMemoryEventStore implements EventStore {
       s.lock.writeLock().unlock();
     }
     if (coPurchaseFull) {
-      logCoPurchaseFull(s);
+      warnAtMostOncePerMinute(lastCoPurchaseLog, () -> log.warn("Co-purchase statistics hold {} counts, their "
+          + "bound ({} events): ingested orders are no longer counted; restart to count from the dataset again",
+          s.coPurchase.pairsHeld(), bounds.maxEvents()));
     }
     for (int item : purchased) {
       s.popularity.add(item, s.itemIdOf(item), 1);
     }
     if (evicted > 0) {
-      logEvictions(s);
+      warnAtMostOncePerMinute(lastEvictionLog, () -> log.warn("In-memory store at its bound ({} users, {} "
+          + "events): {} least recently active users evicted so far; use GLASSBOX_FEATURE_STORE=redis to keep them",
+          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get()));
     }
     return new AppendResult(events.size() - duplicates, duplicates);
   }
 
-  private void logEvictions(State s) {
+  /** Runs {@code warning} unless {@code last} says it ran less than a minute ago. */
+  private void warnAtMostOncePerMinute(AtomicLong last, Runnable warning) {
     long now = nanoTime.getAsLong();
-    long last = lastEvictionLog.get();
-    if ((last == 0 || now - last >= EVICTION_LOG_INTERVAL_NANOS) && lastEvictionLog.compareAndSet(last, now)) {
-      log.warn("In-memory store at its bound ({} users, {} events): {} least recently active users "
-              + "evicted so far; use GLASSBOX_FEATURE_STORE=redis to keep them", bounds.maxUsers(),
-          bounds.maxEvents(), s.evictedUsers.get());
-    }
-  }
-
-  private void logCoPurchaseFull(State s) {
-    long now = nanoTime.getAsLong();
-    long last = lastCoPurchaseLog.get();
-    if ((last == 0 || now - last >= EVICTION_LOG_INTERVAL_NANOS) && lastCoPurchaseLog.compareAndSet(last, now)) {
-      log.warn("Co-purchase statistics hold {} counts, their bound ({} events): ingested orders are no "
-          + "longer counted; restart to count from the dataset again", s.coPurchase.pairsHeld(), bounds.maxEvents());
+    long previous = last.get();
+    if ((previous == 0 || now - previous >= WARNING_INTERVAL_NANOS) && last.compareAndSet(previous, now)) {
+      warning.run();
     }
   }
 
@@ -320,20 +314,21 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     s.lock.writeLock().lock();
     try {
-      int before = s.items.size();
+      List<String> added = new ArrayList<>();
       for (Dataset.Item item : items) {
         Integer index = s.itemIndex.get(item.itemId());
         if (index == null) {
           s.itemIndex.put(item.itemId(), s.items.size());
           s.items.add(item);
           s.itemIds.add(item.itemId());
+          added.add(item.itemId());
         } else {
           s.items.set(index, item);
         }
       }
       s.purchaseTimes.ensureItems(s.items.size());
-      if (s.items.size() > before) {
-        s.coPurchase.catalogueGrew(s.itemIds);
+      if (!added.isEmpty()) {
+        s.coPurchase.addItems(added);
       }
       if (s.interactionCounts.length < s.items.size()) {
         s.interactionCounts = Arrays.copyOf(s.interactionCounts, Math.max(s.items.size(),
@@ -368,7 +363,6 @@ public final class InMemoryEventStore implements EventStore {
   /** Everything the store knows once loaded. Fields marked "guarded" need {@link #lock}. */
   private final class State {
     final ReadWriteLock lock = new ReentrantReadWriteLock();
-    final DatasetIndex index;
     /** Guarded (changes); its graph is read without the lock. */
     final LiveCoPurchase coPurchase;
     final PopularityRanking popularity = new PopularityRanking();
@@ -396,7 +390,7 @@ public final class InMemoryEventStore implements EventStore {
     final AtomicLong evictedUsers = new AtomicLong();
 
     State(DatasetIndex.Indexed indexed) {
-      index = indexed.index();
+      DatasetIndex index = indexed.index();
       items = new ArrayList<>(index.items());
       itemIds = new ArrayList<>(items.size());
       itemIndex = new HashMap<>(items.size() * 2);

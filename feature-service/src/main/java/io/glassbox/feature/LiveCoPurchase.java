@@ -55,7 +55,7 @@ final class LiveCoPurchase {
   private Strongest[] working;
   /** Items a falling count touched: their neighbours are recomputed in full at publish. */
   private boolean[] rebuild;
-  /** Scratch for {@link #neighbours}: items seen, by generation. */
+  /** Scratch for {@link #recomputed}: items seen, by generation. */
   private int[] seen;
   private int generation;
   private volatile Graph graph;
@@ -102,10 +102,15 @@ final class LiveCoPurchase {
     return pairsHeld;
   }
 
-  /** The catalogue grew to {@code itemIds} (the same ids at the same indices first). */
-  void catalogueGrew(List<String> itemIds) {
-    int items = itemIds.size();
+  /**
+   * Gives {@code newItemIds} (ids the graph lacks, in the order they joined the catalogue) the next
+   * indices, without neighbours yet; seen by readers at once.
+   */
+  void addItems(List<String> newItemIds) {
     Graph current = graph;
+    List<String> itemIds = new ArrayList<>(current.ids);
+    itemIds.addAll(newItemIds);
+    int items = itemIds.size();
     int[][] neighbours = Arrays.copyOf(current.neighbours, items);
     int[][] shared = Arrays.copyOf(current.shared, items);
     for (int item = current.neighbours.length; item < items; item++) {
@@ -235,14 +240,7 @@ final class LiveCoPurchase {
     int[][] shared = current.shared.clone();
     for (int item : changed) {
       if (rebuild[item]) {
-        long[] keys = neighbours(item);
-        Strongest list = new Strongest(NONE, NONE, maxNeighbours);
-        list.size = keys.length;
-        for (int i = 0; i < keys.length; i++) {
-          list.ids[i] = (int) keys[i];
-          list.counts[i] = Integer.MAX_VALUE - (int) (keys[i] >>> 32);
-        }
-        working[item] = list;
+        working[item] = recomputed(item);
         rebuild[item] = false;
       }
       Strongest list = working[item];
@@ -255,10 +253,10 @@ final class LiveCoPurchase {
   }
 
   /**
-   * The item's strongest {@code maxNeighbours} neighbours as keys (count descending, then index,
-   * packed as in {@link CoPurchaseIndex#build}), from its dataset neighbours and held counts.
+   * The item's strongest {@code maxNeighbours} neighbours, worked out afresh from its dataset
+   * neighbours and held counts (sorted as keys packed as in {@link CoPurchaseIndex#build}).
    */
-  private long[] neighbours(int item) {
+  private Strongest recomputed(int item) {
     PairCounts held = counts[item];
     int[] datasetNeighbours = item < dataset.itemCount() ? dataset.neighbours(item) : NONE;
     int[] datasetShared = item < dataset.itemCount() ? dataset.sharedBaskets(item) : NONE;
@@ -282,9 +280,14 @@ final class LiveCoPurchase {
         }
       }
     }
-    keyed = Arrays.copyOf(keyed, n);
-    Arrays.sort(keyed);
-    return keyed.length > maxNeighbours ? Arrays.copyOf(keyed, maxNeighbours) : keyed;
+    Arrays.sort(keyed, 0, n);
+    Strongest list = new Strongest(NONE, NONE, maxNeighbours);
+    list.size = Math.min(n, maxNeighbours);
+    for (int i = 0; i < list.size; i++) {
+      list.ids[i] = (int) keyed[i];
+      list.counts[i] = Integer.MAX_VALUE - (int) (keyed[i] >>> 32);
+    }
+    return list;
   }
 
   private static long key(int count, int other) {

@@ -231,7 +231,7 @@ public final class RedisEventStore implements EventStore {
     });
     List<String> itemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
     orders = new LiveOrders(new LiveCoPurchase(indexed.index().coPurchase(), itemIds, maxBasketSize, maxNeighbours,
-        bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()), itemIds);
+        bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()));
     call(() -> {
       syncOrders();
       return null;
@@ -525,38 +525,28 @@ public final class RedisEventStore implements EventStore {
    */
   private static final class LiveOrders {
     final LiveCoPurchase live;
-    final List<String> itemIds;
-    final Map<String, Integer> itemIndex = new HashMap<>();
     String cursor = "0-0";
     boolean fullLogged;
 
-    LiveOrders(LiveCoPurchase live, List<String> datasetItemIds) {
+    LiveOrders(LiveCoPurchase live) {
       this.live = live;
-      this.itemIds = new ArrayList<>(datasetItemIds);
-      for (int i = 0; i < itemIds.size(); i++) {
-        itemIndex.put(itemIds.get(i), i);
-      }
     }
 
     void add(List<StreamEntry> lines) {
       if (lines.isEmpty()) {
         return;
       }
-      int known = itemIds.size();
-      for (StreamEntry line : lines) {
-        String item = line.getFields().get("i");
-        if (!itemIndex.containsKey(item)) {
-          itemIndex.put(item, itemIds.size());
-          itemIds.add(item);
-        }
+      CoPurchaseGraph known = live.graph();
+      List<String> newItems = lines.stream().map(line -> line.getFields().get("i"))
+          .filter(item -> known.indexOf(item) < 0).distinct().toList();
+      if (!newItems.isEmpty()) {
+        live.addItems(newItems);
       }
-      if (itemIds.size() > known) {
-        live.catalogueGrew(itemIds);
-      }
+      CoPurchaseGraph graph = live.graph();
       for (StreamEntry line : lines) {
         Map<String, String> fields = line.getFields();
         // Added at the entry's time (Redis's clock, the same for every replica).
-        live.add(fields.get("u"), fields.get("b"), itemIndex.get(fields.get("i")), line.getID().getTime());
+        live.add(fields.get("u"), fields.get("b"), graph.indexOf(fields.get("i")), line.getID().getTime());
       }
       cursor = lines.get(lines.size() - 1).getID().toString();
       live.publish();

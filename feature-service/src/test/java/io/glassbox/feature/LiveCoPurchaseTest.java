@@ -114,9 +114,9 @@ class LiveCoPurchaseTest {
   }
 
   @Test
-  void catalogueGrew_newItemsGetNeighboursFromOrders() {
+  void addItems_newItemsGetNeighboursFromOrders() {
     LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
-    live.catalogueGrew(ids(7));
+    live.addItems(ids(7).subList(5, 7));
     live.add("u9", "o1", 6, 0);
     live.add("u9", "o1", 0, 0);
     live.add("u8", "o2", 6, 0);
@@ -167,7 +167,7 @@ class LiveCoPurchaseTest {
     }
     LiveCoPurchase live = new LiveCoPurchase(CoPurchaseIndex.build(dataset, datasetItems, maxBasketSize, kept),
         ids(datasetItems), maxBasketSize, kept, Long.MAX_VALUE, Duration.ofDays(1), 1000);
-    live.catalogueGrew(ids(items));
+    live.addItems(ids(items).subList(datasetItems, items));
     Map<String, Set<Integer>> orders = new LinkedHashMap<>();
     for (int round = 0; round < 30; round++) {
       for (int line = 0; line < 25; line++) {

@@ -38,16 +38,8 @@ final class FeedbackEvents {
         .setSeconds(now.getEpochSecond())
         .setNanos(now.getNano())
         .build();
-    String requestId = request.getRequestId();
-    if (requestId.length() > MAX_REQUEST_ID_LENGTH) {
-      throw RequestChecks.invalid("request_id must be at most " + MAX_REQUEST_ID_LENGTH
-          + " characters, got " + requestId.length());
-    }
-    String orderId = request.getOrderId();
-    if (orderId.length() > MAX_ORDER_ID_LENGTH) {
-      throw RequestChecks.invalid("order_id must be at most " + MAX_ORDER_ID_LENGTH
-          + " characters, got " + orderId.length());
-    }
+    String requestId = atMost("request_id", request.getRequestId(), MAX_REQUEST_ID_LENGTH);
+    String orderId = atMost("order_id", request.getOrderId(), MAX_ORDER_ID_LENGTH);
     return UserEvent.newBuilder()
         .setUserId(userId)
         .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType).setBasketId(orderId))
@@ -55,6 +47,14 @@ final class FeedbackEvents {
         // service idempotent; a client's resend then counts as new feedback.
         .setEventId(requestId.isEmpty() ? "gw:" + UUID.randomUUID() : requestId)
         .build();
+  }
+
+  /** {@code value}, an optional field: INVALID_ARGUMENT naming it when longer than {@code max}. */
+  private static String atMost(String field, String value, int max) {
+    if (value.length() > max) {
+      throw RequestChecks.invalid(field + " must be at most " + max + " characters, got " + value.length());
+    }
+    return value;
   }
 
   private static Timestamp valid(Timestamp time) {
