@@ -350,7 +350,8 @@ final class InteractiveExplainer {
         List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow row = first.rows().get(0);
     if (!row.scores().containsKey(itemId)) {
-      throw Status.NOT_FOUND.withDescription("item_id \"" + itemId + "\" is unknown to the model")
+      throw Status.NOT_FOUND.withDescription("item_id \"" + itemId + "\" is unknown to the model (version "
+          + first.modelVersion() + " was trained without it): it has no model score to explain")
           .asRuntimeException();
     }
     CounterfactualScorer.Session session =

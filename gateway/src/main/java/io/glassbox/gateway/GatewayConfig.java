@@ -37,6 +37,10 @@ import java.time.Duration;
  * @param buyAgainMinBaskets the distinct orders an item must be in to be a regular item
  *     ({@value #BUY_AGAIN_MIN_BASKETS_KEY}, 2..1000, default {@value #DEFAULT_BUY_AGAIN_MIN_BASKETS},
  *     the trainer's k)
+ * @param newcomerSlots the last places of a Recommend answer that may go to items the model does
+ *     not know yet, bought together with the user's recent purchases, unless the request sets its
+ *     own ({@value #NEWCOMER_SLOTS_KEY}, 0..50, default {@value #DEFAULT_NEWCOMER_SLOTS}; 0 turns
+ *     them off). A place no such item fills goes to the model's ranking.
  */
 public record GatewayConfig(
     int port,
@@ -52,7 +56,8 @@ public record GatewayConfig(
     int slateSize,
     boolean trendTerm,
     int buyAgainSlots,
-    int buyAgainMinBaskets) {
+    int buyAgainMinBaskets,
+    int newcomerSlots) {
 
   public static final String PORT_KEY = "GLASSBOX_GATEWAY_PORT";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
@@ -68,6 +73,7 @@ public record GatewayConfig(
   public static final String TREND_TERM_KEY = "GLASSBOX_GATEWAY_TREND_TERM";
   public static final String BUY_AGAIN_SLOTS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS";
   public static final String BUY_AGAIN_MIN_BASKETS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS";
+  public static final String NEWCOMER_SLOTS_KEY = "GLASSBOX_GATEWAY_NEWCOMER_SLOTS";
 
   public static final int DEFAULT_PORT = 50051;
   public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
@@ -83,8 +89,9 @@ public record GatewayConfig(
   /** trainer/results/uci-online-retail.json, time_aware: (m, k) = (10, 2) on validation. */
   public static final int DEFAULT_BUY_AGAIN_SLOTS = 10;
   public static final int DEFAULT_BUY_AGAIN_MIN_BASKETS = 2;
+  public static final int DEFAULT_NEWCOMER_SLOTS = 1;
   /** The most places a Recommend answer has (its largest limit). */
-  public static final int MAX_BUY_AGAIN_SLOTS = 50;
+  public static final int MAX_SLOTS = 50;
 
   /** Limits of the feature and model service contracts. */
   private static final int MAX_HISTORY_EVENTS = 1000;
@@ -120,7 +127,8 @@ public record GatewayConfig(
         source.getInt(CANDIDATE_COUNT_KEY, DEFAULT_CANDIDATE_COUNT, 1, MAX_CANDIDATES),
         source.getInt(SLATE_SIZE_KEY, DEFAULT_SLATE_SIZE, 1, MAX_CANDIDATES),
         source.getBoolean(TREND_TERM_KEY, true),
-        source.getInt(BUY_AGAIN_SLOTS_KEY, DEFAULT_BUY_AGAIN_SLOTS, 0, MAX_BUY_AGAIN_SLOTS),
-        source.getInt(BUY_AGAIN_MIN_BASKETS_KEY, DEFAULT_BUY_AGAIN_MIN_BASKETS, 2, MAX_BUY_AGAIN_MIN_BASKETS));
+        source.getInt(BUY_AGAIN_SLOTS_KEY, DEFAULT_BUY_AGAIN_SLOTS, 0, MAX_SLOTS),
+        source.getInt(BUY_AGAIN_MIN_BASKETS_KEY, DEFAULT_BUY_AGAIN_MIN_BASKETS, 2, MAX_BUY_AGAIN_MIN_BASKETS),
+        source.getInt(NEWCOMER_SLOTS_KEY, DEFAULT_NEWCOMER_SLOTS, 0, MAX_SLOTS));
   }
 }

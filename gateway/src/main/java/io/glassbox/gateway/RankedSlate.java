@@ -6,6 +6,7 @@ import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.CandidateEvidence;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRowResult;
 import java.util.ArrayList;
@@ -27,10 +28,13 @@ import java.util.Set;
  * @param modelHistory the user's history as the model used it, oldest first (after truncation
  *     and dropping items the model does not know); empty when {@code rankingDegraded}
  * @param rankingDegraded true when ranked by retrieval score because the model could not rank
+ * @param unknownToModel the eligible candidates the model left out because its vocabulary lacks
+ *     them (items that joined the catalogue after it was trained), in retrieval order; empty when
+ *     {@code rankingDegraded} (the retrieval ranking holds every eligible candidate)
  */
 record RankedSlate(
     List<RankedCandidate> ranked, String modelVersion, List<String> modelHistory,
-    boolean rankingDegraded) {
+    boolean rankingDegraded, List<Candidate> unknownToModel) {
 
   /** Higher score first; ties go to the better retrieval score, then to retrieval order. */
   private static final Comparator<RankedCandidate> BEST_FIRST =
@@ -42,6 +46,12 @@ record RankedSlate(
     ranked = List.copyOf(ranked);
     requireNonNull(modelVersion, "modelVersion");
     modelHistory = List.copyOf(modelHistory);
+    unknownToModel = List.copyOf(unknownToModel);
+  }
+
+  /** Nothing ranked (no eligible candidate). */
+  static RankedSlate empty() {
+    return new RankedSlate(List.of(), "", List.of(), false, List.of());
   }
 
   /**
@@ -65,7 +75,8 @@ record RankedSlate(
 
   /**
    * Ranks by the model's scores (one row, scored with the SKIP policy). Candidates the model left
-   * out (unknown to its vocabulary) have no model score and are not ranked.
+   * out (unknown to its vocabulary) have no model score and are not ranked: they are kept aside
+   * ({@link #unknownToModel}), for the newcomer places.
    *
    * @throws IllegalArgumentException if the response does not match the request (wrong number
    *     of rows, scores or evidence) or scores none of the candidates, so the caller can treat
@@ -113,7 +124,8 @@ record RankedSlate(
           "model scored none of the " + eligible.size() + " candidates");
     }
     ranked.sort(BEST_FIRST);
-    return new RankedSlate(ranked, response.getModelVersion(), row.getHistoryItemIdsList(), false);
+    List<Candidate> unknown = eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
+    return new RankedSlate(ranked, response.getModelVersion(), row.getHistoryItemIdsList(), false, unknown);
   }
 
   /** Ranks by retrieval score: the honest order when the model could not rank. */
@@ -123,7 +135,21 @@ record RankedSlate(
       ranked.add(new RankedCandidate(candidate, candidate.getRetrievalScore(), List.of()));
     }
     ranked.sort(BEST_FIRST);
-    return new RankedSlate(ranked, "", List.of(), true);
+    return new RankedSlate(ranked, "", List.of(), true, List.of());
+  }
+
+  /**
+   * The newcomers worth a place: candidates the model does not know that were bought together
+   * with the user's recent purchases (a co-purchase reason can say why), strongest first (the
+   * retrieval score: orders shared with the user's recent items; ties keep retrieval order), at
+   * most {@code most}.
+   */
+  List<Candidate> newcomers(int most) {
+    return unknownToModel.stream()
+        .filter(candidate -> candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
+        .sorted(Comparator.comparingDouble(Candidate::getRetrievalScore).reversed())
+        .limit(most)
+        .toList();
   }
 
   /** The best {@code k} (fewer when there are fewer). */

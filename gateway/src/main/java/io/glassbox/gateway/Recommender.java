@@ -123,7 +123,7 @@ final class Recommender {
         found.candidates().getCandidatesCount(), found.coldStart());
     if (eligible.isEmpty()) {
       // Nothing to rank; the buy-again items, if any, still need their display fields.
-      return describe(request, new RankedSlate(List.of(), "", List.of(), false), found);
+      return describe(request, RankedSlate.empty(), found);
     }
     return Futures.transformAsync(rank(request, found, eligible),
         slate -> describe(request, slate, found), request.inRequest());
@@ -162,8 +162,13 @@ final class Recommender {
     boolean coldStart = found.coldStart();
     RecommendQuery query = request.query();
     BuyAgain buyAgain = found.buyAgain();
+    Places places = Places.of(query.limit(), buyAgain, slate.newcomers(query.newcomerSlots(config)));
     Set<String> displayIds = new LinkedHashSet<>(buyAgain.itemIds());
-    displayIds.addAll(slate.displayItemIds(buyAgain.newItemPlaces(query.limit()), query.includeContributions()));
+    displayIds.addAll(slate.displayItemIds(places.modelPlaces(), query.includeContributions()));
+    for (Candidate newcomer : places.newcomers()) {
+      displayIds.add(newcomer.getItemId());
+      displayIds.addAll(newcomer.getViaItemIdsList());
+    }
     ListenableFuture<Map<String, Item>> items = displayIds.isEmpty()
         ? Futures.immediateFuture(Map.of())
         : orFeatureFailure(Futures.transform(
@@ -171,37 +176,36 @@ final class Recommender {
                 GetItemsRequest.newBuilder().addAllItemIds(displayIds).build())),
             Recommender::byId,
             directExecutor()));
-    ListenableFuture<Explanations> explanations = explain(request, slate, found);
+    ListenableFuture<Explanations> explanations = explain(request, slate, found, places.modelPlaces());
     return Futures.whenAllSucceed(items, explanations).call(
-        () -> ResponseAssembler.assemble(slate, buyAgain, query.limit(), Futures.getDone(items),
+        () -> ResponseAssembler.assemble(slate, places, Futures.getDone(items),
             Futures.getDone(explanations), coldStart, query.locale(), query.includeContributions()),
         directExecutor());
   }
 
   /**
-   * Asks the explain service, within its own budget, about the new items only: buy-again items
-   * are placed by rule and have no model reason to verify, and the new items' top-k is the
-   * places left to them. Not asked when the model could not rank (there is no model evidence
-   * to explain), for an unknown user scored without recent purchases (with no history and no
-   * trend term the model's score is the item's bias alone, nothing a counterfactual could
-   * remove, so the hop is saved), when the caller skips them, nor when no new item is shown. An
-   * unknown user scored with recent purchases is asked about: the trend term may carry the
-   * ranking, and that is a model reason to verify.
+   * Asks the explain service, within its own budget, about the model's picks only: buy-again
+   * items and newcomers are placed by rule and have no model reason to verify, and the model's
+   * top-k is the {@code modelPlaces} left to it. Not asked when the model could not rank (there
+   * is no model evidence to explain), for an unknown user scored without recent purchases (with
+   * no history and no trend term the model's score is the item's bias alone, nothing a
+   * counterfactual could remove, so the hop is saved), when the caller skips them, nor when no
+   * model pick is shown. An unknown user scored with recent purchases is asked about: the trend
+   * term may carry the ranking, and that is a model reason to verify.
    */
   private ListenableFuture<Explanations> explain(
-      Request request, RankedSlate slate, Retrieval found) {
+      Request request, RankedSlate slate, Retrieval found, int modelPlaces) {
     if (slate.rankingDegraded()) {
       return Futures.immediateFuture(Explanations.failed());
     }
     RecommendQuery query = request.query();
-    int newItemPlaces = found.buyAgain().newItemPlaces(query.limit());
-    if (found.nothingForTheModelToExplain() || query.skipModelReasons() || newItemPlaces == 0
+    if (found.nothingForTheModelToExplain() || query.skipModelReasons() || modelPlaces == 0
         || slate.ranked().isEmpty()) {
       return Futures.immediateFuture(Explanations.notAsked());
     }
     ListenableFuture<Explanations> explained = Futures.transform(
         metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(
-            slate.explainRequest(newItemPlaces, config.slateSize(), query.locale(),
+            slate.explainRequest(modelPlaces, config.slateSize(), query.locale(),
                 found.historyItemIds(), found.recentWindow()))),
         Explanations::from,
         directExecutor());

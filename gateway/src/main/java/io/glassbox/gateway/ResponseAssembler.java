@@ -1,11 +1,14 @@
 package io.glassbox.gateway;
 
+import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.texts.ReasonTexts;
 import java.util.List;
 import java.util.Map;
 
@@ -14,9 +17,10 @@ final class ResponseAssembler {
   private ResponseAssembler() {}
 
   /**
-   * The answer of {@code limit} items: the buy-again items first (placed by rule: score 0, source
-   * and reason BUY_AGAIN, no contribution row), then the best items of {@code slate} in the
-   * places left. An item the explain service
+   * The answer: the buy-again items first (placed by rule: score 0, source and reason BUY_AGAIN,
+   * no contribution row), then the best items of {@code slate} in the model's places, then the
+   * newcomers (placed by rule: score 0, sources CO_PURCHASE and NEWCOMER, the NEWCOMER reason
+   * before the co-purchase one, no contribution row). An item the explain service
    * gave no reason for gets retrieval reasons, and then the answer says its explanations are
    * degraded; so does every answer whose ranking is degraded.
    *
@@ -25,7 +29,7 @@ final class ResponseAssembler {
    *     when the model ranked
    */
   static RecommendResponse assemble(
-      RankedSlate slate, BuyAgain buyAgain, int limit, Map<String, Item> items, Explanations explanations,
+      RankedSlate slate, Places places, Map<String, Item> items, Explanations explanations,
       boolean coldStart, String locale, boolean includeContributions) {
     boolean explanationsDegraded = slate.rankingDegraded()
         || explanations.outcome() == Explanations.Outcome.FAILED;
@@ -38,6 +42,7 @@ final class ResponseAssembler {
       slate.modelHistory().forEach(id -> response.addContributionHistory(display(id, items)));
     }
     int rank = 0;
+    BuyAgain buyAgain = places.buyAgain();
     for (RegularItem regular : buyAgain.items()) {
       response.addItems(RecommendedItem.newBuilder()
           .setItem(items.getOrDefault(regular.getItemId(),
@@ -47,7 +52,7 @@ final class ResponseAssembler {
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)
           .addReasons(buyAgain.reason(regular, items, locale)));
     }
-    for (RankedCandidate ranked : slate.top(buyAgain.newItemPlaces(limit))) {
+    for (RankedCandidate ranked : slate.top(places.modelPlaces())) {
       List<Reason> reasons = explanations.reasonsByItem().get(ranked.itemId());
       if (reasons == null) {
         reasons = RetrievalReasons.of(ranked.candidate(), items, locale);
@@ -66,6 +71,21 @@ final class ResponseAssembler {
         item.addAllContribution(ranked.contribution());
       }
       response.addItems(item);
+    }
+    ReasonTexts texts = ReasonTexts.forLocale(locale);
+    for (Candidate newcomer : places.newcomers()) {
+      response.addItems(RecommendedItem.newBuilder()
+          .setItem(items.getOrDefault(newcomer.getItemId(),
+              Item.newBuilder().setItemId(newcomer.getItemId()).build()))
+          .setRank(++rank)
+          .setScore(0)
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)
+          .addReasons(Reason.newBuilder()
+              .setKind(ReasonKind.REASON_KIND_NEWCOMER)
+              .setText(texts.newcomer())
+              .setLocale(texts.tag()))
+          .addAllReasons(RetrievalReasons.of(newcomer, items, locale)));
     }
     return response.setExplanationsDegraded(explanationsDegraded).build();
   }

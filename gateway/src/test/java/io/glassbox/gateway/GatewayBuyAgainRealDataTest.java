@@ -18,13 +18,11 @@ import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.model.ModelMain;
-import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +52,7 @@ class GatewayBuyAgainRealDataTest {
   private static final String CUSTOMER = "12347";
   private static final List<String> CUSTOMER_REGULAR_ITEMS = List.of(
       "22375", "21731", "84558A", "22727", "20719", "22725", "22423", "22371", "22196", "23084");
-  private static final List<GrpcServer> servers = new ArrayList<>();
-  private static final List<ManagedChannel> channels = new ArrayList<>();
+  private static final RunningServers running = new RunningServers();
   private static GatewayGrpc.GatewayBlockingStub defaults;
   private static GatewayGrpc.GatewayBlockingStub offAndFiveOrders;
   /** The model's new-item ranking of the customer, scored directly (trend term included). */
@@ -64,12 +61,12 @@ class GatewayBuyAgainRealDataTest {
   @BeforeAll
   static void start() {
     ConfigSource base = RealSuiteSettings.base();
-    GrpcServer feature = keep(FeatureMain.start(base));
-    GrpcServer model = keep(ModelMain.start(base));
+    GrpcServer feature = running.keep(FeatureMain.start(base));
+    GrpcServer model = running.keep(ModelMain.start(base));
     Map<String, String> backends = new HashMap<>(Map.of(
         "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
         "GLASSBOX_MODEL_TARGET", "localhost:" + model.port()));
-    GrpcServer explain = keep(ExplainMain.start(base.with(backends)));
+    GrpcServer explain = running.keep(ExplainMain.start(base.with(backends)));
     backends.putAll(Map.of(
         "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
         "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
@@ -80,9 +77,9 @@ class GatewayBuyAgainRealDataTest {
     tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0");
     tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS", "5");
     offAndFiveOrders = gateway(base.with(tuned));
-    ManagedChannel featureChannel = channel("localhost:" + feature.port());
+    ManagedChannel featureChannel = running.channel("localhost:" + feature.port());
     servedOrder = GatewayExplainRealDataTest.ServedRanking.read(
-        featureChannel, channel("localhost:" + model.port())).order();
+        featureChannel, running.channel("localhost:" + model.port())).order();
     assertFirstAnswerRanksWithTheTrend(defaults);
     assertFirstAnswerRanksWithTheTrend(offAndFiveOrders);
   }
@@ -97,28 +94,14 @@ class GatewayBuyAgainRealDataTest {
         "the gateway ranks new items by the served score from its first answer");
   }
 
-  private static ManagedChannel channel(String target) {
-    ManagedChannel channel = ClientChannels.forTarget(target);
-    channels.add(channel);
-    return channel;
-  }
-
   private static GatewayGrpc.GatewayBlockingStub gateway(ConfigSource config) {
-    GrpcServer server = keep(GatewayMain.start(config).grpc());
-    return GatewayGrpc.newBlockingStub(channel("localhost:" + server.port()));
-  }
-
-  private static GrpcServer keep(GrpcServer server) {
-    servers.add(server);
-    return server;
+    GrpcServer server = running.keep(GatewayMain.start(config).grpc());
+    return GatewayGrpc.newBlockingStub(running.channel("localhost:" + server.port()));
   }
 
   @AfterAll
   static void stop() {
-    channels.forEach(ManagedChannel::shutdownNow);
-    for (int i = servers.size() - 1; i >= 0; i--) {
-      servers.get(i).close();
-    }
+    running.close();
   }
 
   private static RecommendResponse recommend(GatewayGrpc.GatewayBlockingStub gateway, RecommendRequest request) {

@@ -82,6 +82,21 @@ class RankedSlateTest {
         scored(List.of(), List.of("a", "c"), 1f, 2f));
 
     assertEquals(List.of("c", "a"), ids(slate));
+    assertEquals(List.of("b", "d"), slate.unknownToModel().stream().map(Candidate::getItemId).toList());
+  }
+
+  @Test
+  void newcomers_areTheCoPurchaseCandidatesTheModelSkipped_strongestFirst() {
+    List<Candidate> candidates = List.of(coPurchase("a", 3, "h1"), coPurchase("new1", 2, "h1"),
+        popular("new2", 5), coPurchase("new3", 4, "h2"), coPurchase("new4", 2, "h2"));
+    RankedSlate slate = RankedSlate.byModel(candidates, scored(List.of("h1"), List.of("a"), 1f));
+
+    assertEquals(List.of("new3", "new1", "new4"), slate.newcomers(5).stream().map(Candidate::getItemId).toList(),
+        "only co-purchase candidates (a best seller alone says nothing of the user), ties in retrieval order");
+    assertEquals(List.of("new3"), slate.newcomers(1).stream().map(Candidate::getItemId).toList());
+    assertEquals(List.of(), slate.newcomers(0));
+    assertEquals(List.of(), RankedSlate.byRetrieval(candidates).newcomers(5),
+        "ranked by retrieval, every candidate already has its place");
   }
 
   @Test

@@ -30,7 +30,7 @@ class ResponseAssemblerTest {
   private static final RankedSlate BY_MODEL = new RankedSlate(List.of(
       new RankedCandidate(CANDIDATES.get(1), 2.5, List.of(0.75f)),
       new RankedCandidate(CANDIDATES.get(0), 1.5, List.of(-0.25f)),
-      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false);
+      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, List.of());
 
   private static Explanations explained(String... ids) {
     Map<String, List<Reason>> reasons = new java.util.HashMap<>();
@@ -42,7 +42,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_ranksTheTopItemsWithDisplayFieldsAndExplainReasons() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 2, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(2, BuyAgain.none(), List.of()), ITEMS,
         explained("a", "b"), false, "en-US", false);
 
     assertEquals(2, response.getItemsCount());
@@ -67,7 +67,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_buyAgain_takesTheFirstPlacesWithTheRuleReasonThenTheBestNewItems() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BUY_AGAIN, 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BUY_AGAIN, List.of()), ITEMS,
         explained("b"), false, "en-US", true);
 
     assertEquals(List.of("h1", "h2", "b"),
@@ -90,10 +90,50 @@ class ResponseAssemblerTest {
   }
 
   @Test
+  void assemble_newcomers_takeTheLastPlacesWithTheRuleReasonThenTheirCoPurchaseReason() {
+    Candidate newcomer = coPurchase("n1", 4, "h1").toBuilder().addViaSharedOrders(3).build();
+    Places places = Places.of(4, new BuyAgain(BUY_AGAIN.items().subList(0, 1), 9, false), List.of(newcomer));
+    assertEquals(2, places.modelPlaces());
+
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, places, ITEMS,
+        explained("a", "b"), false, "en-US", true);
+
+    assertEquals(List.of("h1", "b", "a", "n1"),
+        response.getItemsList().stream().map(i -> i.getItem().getItemId()).toList());
+    RecommendedItem last = response.getItems(3);
+    assertEquals(4, last.getRank());
+    assertEquals(0.0, last.getScore());
+    assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER),
+        last.getSourcesList());
+    assertEquals(0, last.getContributionCount(), "no heatmap row for a rule-placed item");
+    assertEquals(List.of(ReasonKind.REASON_KIND_NEWCOMER, ReasonKind.REASON_KIND_CO_PURCHASE),
+        last.getReasonsList().stream().map(Reason::getKind).toList());
+    assertEquals("New in the shop: the model has not learned this item yet, so it did not rank it; it is shown"
+        + " because of what it was bought with.", last.getReasons(0).getText());
+    assertEquals(io.glassbox.texts.ReasonTexts.forLocale("en-US").coPurchase(List.of("Title h1"), List.of(3)),
+        last.getReasons(1).getText());
+    assertEquals(List.of("h1"), last.getReasons(1).getEvidenceItemIdsList());
+    assertFalse(response.getExplanationsDegraded(), "a newcomer needs no model reason");
+  }
+
+  @Test
+  void places_newcomersNeverTakeTheBuyAgainPlaces() {
+    Candidate newcomer = coPurchase("n1", 4, "h1");
+
+    Places full = Places.of(2, BUY_AGAIN, List.of(newcomer));
+    Places oneLeft = Places.of(3, BUY_AGAIN, List.of(newcomer, coPurchase("n2", 3, "h1")));
+
+    assertEquals(List.of(), full.newcomers());
+    assertEquals(0, full.modelPlaces());
+    assertEquals(List.of("n1"), oneLeft.newcomerIds());
+    assertEquals(0, oneLeft.modelPlaces());
+  }
+
+  @Test
   void assemble_buyAgainOfALongRecordTheStoreCut_saysTheCountsAreOfTheLatestOrders() {
     BuyAgain latest = new BuyAgain(BUY_AGAIN.items(), 36, true);
 
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, latest, 1, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(1, latest, List.of()), ITEMS,
         Explanations.notAsked(), false, "en-US", false);
 
     Reason reason = response.getItems(0).getReasons(0);
@@ -104,7 +144,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_buyAgainFillingTheLimit_leavesNoPlaceToNewItems() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BUY_AGAIN, 2, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(2, BUY_AGAIN, List.of()), ITEMS,
         Explanations.notAsked(), false, "zh-CN", false);
 
     assertEquals(List.of("h1", "h2"),
@@ -114,7 +154,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_itemTheExplainServiceSkipped_getsRetrievalReasonsAndTheDegradedFlag() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS, explained("b"),
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()), ITEMS, explained("b"),
         false, "en-US", false);
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, response.getItems(1).getReasons(0).getKind());
@@ -123,7 +163,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_itemOutsideTheCatalogue_isShownByItsId() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
         explained("a", "b", "c"), false, "en-US", false);
 
     assertEquals(Item.newBuilder().setItemId("c").build(), response.getItems(2).getItem());
@@ -131,7 +171,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_coldStartNotExplained_isNotDegraded() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
         Explanations.notAsked(), true, "en-US", false);
 
     assertTrue(response.getColdStart());
@@ -143,7 +183,7 @@ class ResponseAssemblerTest {
   void assemble_degradedRanking_hasNoModelVersionAndDegradedExplanations() {
     RankedSlate byRetrieval = RankedSlate.byRetrieval(CANDIDATES);
 
-    RecommendResponse response = ResponseAssembler.assemble(byRetrieval, BuyAgain.none(), 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(byRetrieval, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
         Explanations.failed(), false, "en-US", false);
 
     assertTrue(response.getRankingDegraded());
@@ -154,7 +194,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_withContributions_addsTheHeatmapAlignedWithTheModelHistory() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
         explained("a", "b", "c"), false, "en-US", true);
 
     assertEquals(List.of(item("h1")), response.getContributionHistoryList());
@@ -166,7 +206,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_withoutContributionsAsked_hasNoHeatmap() {
-    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, BuyAgain.none(), 3, ITEMS,
+    RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
         explained("a", "b", "c"), false, "en-US", false);
 
     assertEquals(0, response.getContributionHistoryCount());

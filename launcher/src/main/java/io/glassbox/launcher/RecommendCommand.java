@@ -16,12 +16,21 @@ final class RecommendCommand implements Callable<Integer> {
           + "(default: the gateway's setting, GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS).")
   Integer buyAgainSlots;
 
+  @Option(names = "--newcomer-slots",
+      description = "Last places for items the model does not know yet (imported since it was "
+          + "trained) that were bought together with the user's purchases, 0..50; 0 = off "
+          + "(default: the gateway's setting, GLASSBOX_GATEWAY_NEWCOMER_SLOTS).")
+  Integer newcomerSlots;
+
   @Override
   public Integer call() throws InterruptedException {
     RecommendRequest.Builder request = RecommendRequest.newBuilder()
         .setUserId(options.userId).setLimit(options.limit).setLocale(options.locale);
     if (buyAgainSlots != null) {
       request.setBuyAgainSlots(buyAgainSlots);
+    }
+    if (newcomerSlots != null) {
+      request.setNewcomerSlots(newcomerSlots);
     }
     return options.print(stub -> stub.recommend(request.build()),
         response -> new RecommendationPrinter().render(options.userId, response));

@@ -31,16 +31,23 @@ final class RecommendationPrinter {
     if (response.getItemsCount() == 0) {
       out.append("  (no items)\n");
     }
-    long buyAgain = response.getItemsList().stream()
-        .filter(i -> i.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)).count();
+    long buyAgain = count(response, RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN);
+    long newcomers = count(response, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER);
+    long modelPlaces = response.getItemsCount() - buyAgain - newcomers;
     if (buyAgain > 0 && buyAgain == response.getItemsCount()) {
       out.append("  note: every place went to this user's regular items (buy-again);"
           + " --buy-again-slots N leaves the others to the model.\n");
     } else if (buyAgain > 0) {
-      out.append(String.format(Locale.ROOT, "  note: %s (buy-again); the model ranks the other %d,"
+      out.append(String.format(Locale.ROOT, "  note: %s (buy-again); the model ranks %s %d,"
           + " and its reasons count ranks among those new items.%n",
           buyAgain == 1 ? "the first place is a regular item" : "the first " + buyAgain + " places are regular items",
-          response.getItemsCount() - buyAgain));
+          newcomers > 0 ? "the next" : "the other", modelPlaces));
+    }
+    if (newcomers > 0) {
+      out.append(String.format(Locale.ROOT, "  note: %s new in the shop: the model does not know %s yet"
+          + " (placed by rule, after the model's picks).%n",
+          newcomers == 1 ? "the last place is an item" : "the last " + newcomers + " places are items",
+          newcomers == 1 ? "it" : "them"));
     }
     for (RecommendedItem recommended : response.getItemsList()) {
       Item item = recommended.getItem();
@@ -51,6 +58,8 @@ final class RecommendationPrinter {
       }
       if (recommended.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)) {
         out.append("  buy again (one of your regular items; placed by rule, not scored)\n");
+      } else if (recommended.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)) {
+        out.append("  new in the shop (unknown to the model; placed by rule, not scored)\n");
       } else {
         out.append(String.format(Locale.ROOT, "  score %.3f  via %s%n", recommended.getScore(),
             sources(recommended)));
@@ -60,6 +69,10 @@ final class RecommendationPrinter {
       }
     }
     return out.toString();
+  }
+
+  private static long count(RecommendResponse response, RetrievalSource source) {
+    return response.getItemsList().stream().filter(i -> i.getSourcesList().contains(source)).count();
   }
 
   private static String sources(RecommendedItem recommended) {
@@ -73,6 +86,7 @@ final class RecommendationPrinter {
       case RETRIEVAL_SOURCE_CO_PURCHASE -> "co-purchase";
       case RETRIEVAL_SOURCE_POPULAR -> "popular";
       case RETRIEVAL_SOURCE_BUY_AGAIN -> "buy again";
+      case RETRIEVAL_SOURCE_NEWCOMER -> "newcomer";
       default -> "other";
     };
   }

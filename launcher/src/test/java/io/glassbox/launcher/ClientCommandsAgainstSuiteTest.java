@@ -391,6 +391,33 @@ class ClientCommandsAgainstSuiteTest {
   }
 
   /** Runs one command against the suite's gateway. */
+  /**
+   * Items imported while the suite runs are new to the model: bought together with a shopper's
+   * purchase, one gets the last place, shown as placed by rule with its co-purchase count.
+   */
+  @Test
+  void importThenRecommend_anItemTheModelDoesNotKnow_takesTheLastPlaceAsNewInTheShop(@TempDir Path dir)
+      throws Exception {
+    String shopper = "newcomer-" + UUID.randomUUID();
+    NewcomerImport.run(suite, dir, "CLI", shopper);
+
+    CliRun printed = run("recommend", "--user", shopper, "--limit", "10");
+    CliRun off = run("recommend", "--user", shopper, "--limit", "10", "--newcomer-slots", "0");
+
+    assertEquals(0, printed.exit(), printed.err());
+    assertTrue(printed.out().contains(" 10. CLI LANTERN STAND  [CLI-STAND]  2.10 GBP  new in the shop (unknown to the model;"
+        + " placed by rule, not scored)"), printed.out());
+    assertTrue(printed.out().contains("note: the last place is an item new in the shop"), printed.out());
+    assertTrue(printed.out().contains("It has been bought together with CLI GLASS LANTERN (in 20 orders), which you bought."),
+        printed.out());
+    assertEquals(0, off.exit(), off.err());
+    assertFalse(off.out().contains("CLI-STAND"), off.out());
+    // Asked about directly, it has no model score to explain, and the answer says why.
+    CliRun explained = run("explain", "--user", shopper, "--item", "CLI-STAND");
+    assertTrue(explained.exit() != 0 && explained.err().contains("NOT_FOUND")
+        && explained.err().contains("was trained without it"), explained.err());
+  }
+
   private static CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--target", "localhost:" + suite.ports().gateway(), "--timeout-ms", "30000"));

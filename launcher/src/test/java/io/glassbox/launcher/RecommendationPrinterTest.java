@@ -31,6 +31,23 @@ class RecommendationPrinterTest {
   }
 
   @Test
+  void newcomer_isShownAsPlacedByRule_andTheModelsPlacesLeaveItOut() {
+    RecommendedItem newcomer = item(4, "n", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, "New in the shop")
+        .toBuilder().addSources(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER).build();
+    String text = new RecommendationPrinter().render("u", RecommendResponse.newBuilder()
+        .addItems(item(1, "a", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this in 2 of your 4 orders"))
+        .addItems(item(2, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "Popular lately"))
+        .addItems(item(3, "c", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, "Because you bought x"))
+        .addItems(newcomer)
+        .build());
+
+    assertTrue(text.contains("the first place is a regular item (buy-again); the model ranks the next 2"), text);
+    assertTrue(text.contains("note: the last place is an item new in the shop: the model does not know it yet"
+        + " (placed by rule, after the model's picks)."), text);
+    assertTrue(text.contains("[n]  new in the shop (unknown to the model; placed by rule, not scored)"), text);
+  }
+
+  @Test
   void onlyBuyAgain_pointsToTheSlotsOption_andNoBuyAgain_saysNothingOfIt() {
     RecommendationPrinter printer = new RecommendationPrinter();
     String all = printer.render("u", RecommendResponse.newBuilder()

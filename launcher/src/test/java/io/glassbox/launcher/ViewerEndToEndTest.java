@@ -286,6 +286,50 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * Items imported while the suite runs, which the model does not know: the one bought together
+   * with the shopper's purchase takes the last place, marked as new in the shop with its reasons and
+   * no heatmap row, and the summary says why; the page's why-not counts the model's places only.
+   */
+  @Test
+  void page_newcomer_isMarkedNewInTheShop_andLeftOutOfTheHeatmap() throws Exception {
+    String shopper = "viewer-newcomer-" + java.util.UUID.randomUUID();
+    NewcomerImport imported = NewcomerImport.run(suite, temp, "VIEWER", shopper);
+    RecommendResponse expected = recommend(shopper, "en-US");
+    assertEquals(imported.stand(), expected.getItems(LIMIT - 1).getItem().getItemId());
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/?user=" + shopper + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    assertEquals(List.of(imported.stand()), strings(page.evaluate(
+        "[...document.querySelectorAll('li.recommendation.newcomer')].map(li => li.dataset.itemId)")));
+    assertTrue(page.evaluate("document.querySelector('li.recommendation.newcomer .meta').textContent").getStringValue()
+        .endsWith("new in the shop, placed after the model's picks by rule (the model does not know it yet)"));
+    assertReasonBadgesNameEveryKind(page, expected);
+    assertEquals(List.of("new in the shop", "bought together"), strings(page.evaluate(
+        "[...document.querySelectorAll('li.recommendation.newcomer .reason .badge.kind')].map(b => b.textContent)")));
+    assertEquals(reasonTexts(expected), strings(page.evaluate(
+        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")));
+    List<String> rows = strings(page.evaluate(
+        "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)"));
+    assertEquals(LIMIT - 1, rows.size(), "a heatmap row per model-ranked item");
+    assertFalse(rows.contains(imported.stand()));
+    assertTrue(page.evaluate("document.getElementById('summary').textContent").getStringValue()
+        .contains("The last place went to an item new in the shop, which the model does not know yet"));
+
+    // Why not the model's 10th item, which the newcomer's place keeps off the page: asked about
+    // the page's 9 model places, as its reasons count them.
+    RecommendResponse noNewcomer = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(RecommendRequest
+        .newBuilder().setUserId(shopper).setLimit(LIMIT).setNewcomerSlots(0).build());
+    String modelsTenth = noNewcomer.getItems(LIMIT - 1).getItem().getItemId();
+    WhyNotResponse answer = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(shopper).setItemId(modelsTenth).setLimit(LIMIT - 1).setLocale("en-US").build());
+    assertTrue(answer.getText().contains("outside your top " + (LIMIT - 1) + " new picks"), answer.getText());
+    askWhyNot(page, modelsTenth);
+    assertEquals(answer.getText(), page.evaluate(
+        "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
+  }
+
+  /**
    * A customer whose regular items fill every place: the page says so, says why there is no
    * heatmap (and offers no what-if, which is unticked there), and shows the model's new picks of
    * the same customer on request, heatmap and what-if included.

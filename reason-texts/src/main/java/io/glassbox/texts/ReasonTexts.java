@@ -177,6 +177,14 @@ public final class ReasonTexts {
   }
 
   /**
+   * Why an item the model does not know yet is shown, and nothing more (a rule, not a model
+   * claim): "New in the shop: the model has not learned this item yet, ..."
+   */
+  public String newcomer() {
+    return format("newcomer");
+  }
+
+  /**
    * "One of the shop's best sellers: bought 1969 times." or, with no count, "One of the shop's
    * best sellers."
    *

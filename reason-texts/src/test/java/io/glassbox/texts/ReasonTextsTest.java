@@ -188,6 +188,13 @@ class ReasonTextsTest {
   }
 
   @Test
+  void newcomer_bothLocales_sayTheModelDidNotRankIt() {
+    assertEquals("New in the shop: the model has not learned this item yet, so it did not rank it;"
+        + " it is shown because of what it was bought with.", EN.newcomer());
+    assertEquals("新上架：模型还没有学过这件商品，所以没有为它排序；推荐它是因为它和下面的商品被一起购买。", ZH.newcomer());
+  }
+
+  @Test
   void buyAgain_moreOrdersWithTheItemThanOrders_isRejected() {
     assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(3, 2, java.time.LocalDate.EPOCH, false));
     assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(0, 2, java.time.LocalDate.EPOCH, false));

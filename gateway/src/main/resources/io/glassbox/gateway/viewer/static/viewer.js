@@ -30,12 +30,16 @@ const TEXTS = {
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
       + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); the model`
         + ` ranks the other ${m}, and its reasons count ranks among those new items.`,
-        () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them."),
+        () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them.")
+      + newcomerNote(r, (n) => n === 1
+        ? " The last place went to an item new in the shop, which the model does not know yet (by rule, for what it was bought with)."
+        : ` The last ${n} places went to items new in the shop, which the model does not know yet (by rule, for what they were bought with).`),
     showNewPicks: "Show the model's new picks instead",
     score: "score",
     kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
-      REASON_KIND_BUY_AGAIN: "buy again", REASON_KIND_TREND: "trending" },
+      REASON_KIND_BUY_AGAIN: "buy again", REASON_KIND_TREND: "trending", REASON_KIND_NEWCOMER: "new in the shop" },
     buyAgain: "one of your regular items, placed first by rule (not scored by the model)",
+    newcomer: "new in the shop, placed after the model's picks by rule (the model does not know it yet)",
     necessary: "necessary", notNecessary: "not necessary",
     sufficient: "sufficient", notSufficient: "not sufficient",
     sufficientAnyway: "sufficient, as is no purchase",
@@ -124,12 +128,14 @@ const TEXTS = {
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；模型为其余 ${m} 个排序，`
         + "理由中的排名是在这些新商品之中的排名。",
-        () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。"),
+        () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。")
+      + newcomerNote(r, (n) => `最后 ${n} 个位置给了新上架的商品，模型还不认识它们（按规则，依据一起购买的记录）。`),
     showNewPicks: "改为显示模型的新推荐",
     score: "得分",
     kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "一起购买", REASON_KIND_POPULAR: "畅销",
-      REASON_KIND_BUY_AGAIN: "再次购买", REASON_KIND_TREND: "近期热销" },
+      REASON_KIND_BUY_AGAIN: "再次购买", REASON_KIND_TREND: "近期热销", REASON_KIND_NEWCOMER: "新上架" },
     buyAgain: "您常买的商品，按规则排在前面（不是模型打分）",
+    newcomer: "新上架商品，按规则排在模型推荐之后（模型还不认识它）",
     necessary: "必要", notNecessary: "非必要",
     sufficient: "充分", notSufficient: "不充分",
     sufficientAnyway: "充分，无购买亦然",
@@ -196,13 +202,18 @@ function buyAgainCount(response) {
   return response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN")).length;
 }
 
+/** Items new in the shop, placed last by rule: the model does not know them. */
+function newcomerCount(response) {
+  return response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_NEWCOMER")).length;
+}
+
 /**
- * The places the model ranked on the page (the others went to buy-again items): the top-k its
- * reasons count, and the one the page's why-not and what-if ask about, so that their answers speak
- * of the picks the page shows ("your top 8 new picks" beside 2 buy-again places).
+ * The places the model ranked on the page (the others went to buy-again items and newcomers): the
+ * top-k its reasons count, and the one the page's why-not and what-if ask about, so that their
+ * answers speak of the picks the page shows ("your top 8 new picks" beside 2 buy-again places).
  */
 function modelPlaces(response) {
-  return response.items.length - buyAgainCount(response);
+  return response.items.length - buyAgainCount(response) - newcomerCount(response);
 }
 
 /** Every place of the answer went to a buy-again item: the model ranked none. */
@@ -218,6 +229,12 @@ function buyAgainNote(response, some, all) {
   const buyAgain = buyAgainCount(response);
   if (allBuyAgain(response)) return all();
   return buyAgain > 0 ? some(buyAgain, modelPlaces(response)) : "";
+}
+
+/** The summary's newcomer sentence, when newcomers are shown. */
+function newcomerNote(response, some) {
+  const newcomers = newcomerCount(response);
+  return newcomers > 0 ? some(newcomers) : "";
 }
 
 /** The heatmap's rows: the items the model ranked with a share for each purchase it read. */
@@ -349,10 +366,12 @@ function renderRecommendations(response) {
       }
       reasons.append(line);
     }
-    // A buy-again item is placed by rule: it has no model score to show.
+    // A buy-again item or a newcomer is placed by rule: it has no model score to show.
     const buyAgain = entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN");
-    const measure = buyAgain ? t("buyAgain") : `${t("score")} ${entry.score.toFixed(3)}`;
-    const line = el("li", { class: "recommendation" + (buyAgain ? " buy-again" : ""), "data-item-id": entry.item.itemId },
+    const newcomer = entry.sources.includes("RETRIEVAL_SOURCE_NEWCOMER");
+    const measure = buyAgain ? t("buyAgain") : newcomer ? t("newcomer") : `${t("score")} ${entry.score.toFixed(3)}`;
+    const line = el("li", { class: "recommendation" + (buyAgain ? " buy-again" : newcomer ? " newcomer" : ""),
+      "data-item-id": entry.item.itemId },
       el("div", { class: "item-line" },
         el("span", { class: "title", text: entry.item.title || entry.item.itemId }),
         el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${measure}` })),

@@ -1,0 +1,191 @@
+package io.glassbox.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.FeedbackType;
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.ImportChunk;
+import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.RecommendedItem;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.UserEvent;
+import io.glassbox.explain.ExplainMain;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.model.ModelMain;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Recommend's newcomer places with the real services (embedded data, in-memory store, the shipped
+ * model, the explain service) behind a gateway with the defaults: two items imported while the
+ * suite runs, which the model has never seen, are bought together in twenty orders; a customer of
+ * the embedded data buys the first, and the second gets the answer's last place.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class GatewayNewcomerRealDataTest {
+  /** A customer of the embedded data with two regular items (the first two places). */
+  private static final String CUSTOMER = "12348";
+  private static final String LANTERN = "NEWCOMER-LANTERN";
+  private static final String STAND = "NEWCOMER-LANTERN-STAND";
+  /** 2011-12-09 12:00 UTC, the embedded data's last day. */
+  private static final long LAST_DAY_NOON = 1_323_432_000L;
+  private static final int ORDERS_WITH_BOTH = 20;
+  private static final RunningServers running = new RunningServers();
+  private static GatewayGrpc.GatewayBlockingStub gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ConfigSource base = RealSuiteSettings.base();
+    GrpcServer feature = running.keep(FeatureMain.start(base));
+    GrpcServer model = running.keep(ModelMain.start(base));
+    Map<String, String> backends = Map.of(
+        "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
+        "GLASSBOX_MODEL_TARGET", "localhost:" + model.port());
+    GrpcServer explain = running.keep(ExplainMain.start(base.with(backends)));
+    GrpcServer gatewayServer = running.keep(GatewayMain.start(base.with(backends).with(Map.of(
+        "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
+        "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
+        "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
+        "GLASSBOX_DEFAULT_DEADLINE", "30s"))).grpc());
+    gateway = GatewayGrpc.newBlockingStub(running.channel("localhost:" + gatewayServer.port()));
+
+    importItems(running.channel("localhost:" + feature.adminPort()),
+        "item_id,title,price\n" + LANTERN + ",GLASS LANTERN NEWCOMER,4.95\n"
+            + STAND + ",LANTERN STAND NEWCOMER,2.10\n");
+    // Twenty other shoppers' orders hold both (ingested as a shop's back end would), then the
+    // customer buys the lantern through the gateway.
+    IngestEventsRequest.Builder orders = IngestEventsRequest.newBuilder();
+    for (int order = 0; order < ORDERS_WITH_BOTH; order++) {
+      for (String item : List.of(LANTERN, STAND)) {
+        orders.addEvents(UserEvent.newBuilder().setUserId("lantern-shopper-" + order).setEvent(Event.newBuilder()
+            .setItemId(item).setEventType("purchase").setBasketId("lantern-order-" + order)
+            .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON - 3_600 + order))));
+      }
+    }
+    FeatureServiceGrpc.newBlockingStub(running.channel("localhost:" + feature.port())).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .ingestEvents(orders.build());
+    gateway.withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(SubmitFeedbackRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(LANTERN).setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+        .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON)).setOrderId("customer-order").build());
+  }
+
+  private static void importItems(ManagedChannel admin, String csv) throws Exception {
+    CompletableFuture<ImportResponse> done = new CompletableFuture<>();
+    StreamObserver<ImportChunk> chunks = FeatureAdminGrpc.newStub(admin).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .importItems(new StreamObserver<>() {
+          @Override
+          public void onNext(ImportResponse response) {
+            done.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    chunks.onNext(ImportChunk.newBuilder().setCsv(ByteString.copyFrom(csv, StandardCharsets.UTF_8)).build());
+    chunks.onCompleted();
+    assertEquals(2, done.get(30, TimeUnit.SECONDS).getStored());
+  }
+
+  @AfterAll
+  static void stop() {
+    running.close();
+  }
+
+  private static RecommendResponse recommend(RecommendRequest.Builder request) {
+    return gateway.withDeadlineAfter(60, TimeUnit.SECONDS).recommend(request.setUserId(CUSTOMER).build());
+  }
+
+  private static List<String> ids(RecommendResponse response) {
+    return response.getItemsList().stream().map(item -> item.getItem().getItemId()).toList();
+  }
+
+  @Test
+  void recommend_itemTheModelDoesNotKnow_boughtWithTheCustomersPurchase_takesTheLastPlace() {
+    RecommendResponse response = recommend(RecommendRequest.newBuilder().setLimit(10));
+
+    assertEquals(10, response.getItemsCount());
+    RecommendedItem last = response.getItems(9);
+    assertEquals(STAND, last.getItem().getItemId());
+    assertEquals("LANTERN STAND NEWCOMER", last.getItem().getTitle());
+    assertEquals(10, last.getRank());
+    assertEquals(0.0, last.getScore());
+    assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER),
+        last.getSourcesList());
+    assertEquals(ReasonKind.REASON_KIND_NEWCOMER, last.getReasons(0).getKind());
+    assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, last.getReasons(1).getKind());
+    assertEquals(List.of(LANTERN), last.getReasons(1).getEvidenceItemIdsList());
+    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 20 orders), which you bought.",
+        last.getReasons(1).getText());
+    assertFalse(response.getExplanationsDegraded());
+    // Two buy-again places, seven model picks, the newcomer: the model's reasons count its 7.
+    assertEquals(2, response.getItemsList().stream()
+        .filter(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)).count());
+    List<Integer> topKs = response.getItemsList().subList(2, 9).stream()
+        .flatMap(item -> item.getReasonsList().stream())
+        .filter(reason -> reason.getKind() == ReasonKind.REASON_KIND_HISTORY
+            || reason.getKind() == ReasonKind.REASON_KIND_TREND)
+        .map(reason -> reason.getTopK()).distinct().toList();
+    assertEquals(List.of(7), topKs, "model reasons count the places the model has");
+  }
+
+  @Test
+  void recommend_newcomerSlotsOff_givesTheLastPlaceBackToTheModel() {
+    RecommendResponse withNewcomer = recommend(RecommendRequest.newBuilder().setLimit(10));
+    RecommendResponse without = recommend(RecommendRequest.newBuilder().setLimit(10).setNewcomerSlots(0));
+
+    assertFalse(ids(without).contains(STAND));
+    assertEquals(ids(withNewcomer).subList(0, 9), ids(without).subList(0, 9),
+        "the model's picks are the same, one more of them is shown");
+    assertTrue(without.getItems(9).getScore() != 0.0, "the model scored the last place");
+  }
+
+  @Test
+  void recommend_inChinese_saysTheItemIsNew() {
+    RecommendResponse response = recommend(RecommendRequest.newBuilder().setLimit(10).setLocale("zh-CN"));
+
+    assertEquals("新上架：模型还没有学过这件商品，所以没有为它排序；推荐它是因为它和下面的商品被一起购买。",
+        response.getItems(9).getReasons(0).getText());
+    assertEquals("zh-CN", response.getItems(9).getReasons(0).getLocale());
+  }
+
+  @Test
+  void recommend_newcomerSlotsOutOfRange_isInvalidArgumentNamingTheField() {
+    for (int slots : new int[] {-1, 51}) {
+      StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+          () -> recommend(RecommendRequest.newBuilder().setLimit(10).setNewcomerSlots(slots)));
+      assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+      assertTrue(error.getStatus().getDescription().contains("newcomer_slots"), error.getStatus().getDescription());
+    }
+  }
+}
