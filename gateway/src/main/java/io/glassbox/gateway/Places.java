@@ -29,8 +29,4 @@ record Places(BuyAgain buyAgain, int modelPlaces, List<Candidate> newcomers) {
     List<Candidate> placed = newcomers.subList(0, Math.min(newcomers.size(), afterBuyAgain));
     return new Places(buyAgain, afterBuyAgain - placed.size(), placed);
   }
-
-  List<String> newcomerIds() {
-    return newcomers.stream().map(Candidate::getItemId).toList();
-  }
 }

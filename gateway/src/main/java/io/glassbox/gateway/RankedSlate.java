@@ -124,7 +124,8 @@ record RankedSlate(
           "model scored none of the " + eligible.size() + " candidates");
     }
     ranked.sort(BEST_FIRST);
-    List<Candidate> unknown = eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
+    List<Candidate> unknown =
+        eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
     return new RankedSlate(ranked, response.getModelVersion(), row.getHistoryItemIdsList(), false, unknown);
   }
 
@@ -146,7 +147,8 @@ record RankedSlate(
    */
   List<Candidate> newcomers(int most) {
     return unknownToModel.stream()
-        .filter(candidate -> candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
+        .filter(candidate ->
+            candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
         .sorted(Comparator.comparingDouble(Candidate::getRetrievalScore).reversed())
         .limit(most)
         .toList();

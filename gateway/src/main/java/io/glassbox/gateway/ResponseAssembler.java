@@ -19,8 +19,8 @@ final class ResponseAssembler {
   /**
    * The answer: the buy-again items first (placed by rule: score 0, source and reason BUY_AGAIN,
    * no contribution row), then the best items of {@code slate} in the model's places, then the
-   * newcomers (placed by rule: score 0, sources CO_PURCHASE and NEWCOMER, the NEWCOMER reason
-   * before the co-purchase one, no contribution row). An item the explain service
+   * newcomers (placed by rule: score 0, their retrieval sources and NEWCOMER, the NEWCOMER reason
+   * before their retrieval reasons, no contribution row). An item the explain service
    * gave no reason for gets retrieval reasons, and then the answer says its explanations are
    * degraded; so does every answer whose ranking is degraded.
    *
@@ -79,7 +79,7 @@ final class ResponseAssembler {
               Item.newBuilder().setItemId(newcomer.getItemId()).build()))
           .setRank(++rank)
           .setScore(0)
-          .addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
+          .addAllSources(newcomer.getSourcesList())
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)
           .addReasons(Reason.newBuilder()
               .setKind(ReasonKind.REASON_KIND_NEWCOMER)

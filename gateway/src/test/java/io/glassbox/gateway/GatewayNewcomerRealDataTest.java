@@ -88,8 +88,8 @@ class GatewayNewcomerRealDataTest {
             .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON - 3_600 + order))));
       }
     }
-    FeatureServiceGrpc.newBlockingStub(running.channel("localhost:" + feature.port())).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .ingestEvents(orders.build());
+    FeatureServiceGrpc.newBlockingStub(running.channel("localhost:" + feature.port()))
+        .withDeadlineAfter(30, TimeUnit.SECONDS).ingestEvents(orders.build());
     gateway.withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(SubmitFeedbackRequest.newBuilder()
         .setUserId(CUSTOMER).setItemId(LANTERN).setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
         .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON)).setOrderId("customer-order").build());

@@ -125,7 +125,7 @@ class ResponseAssemblerTest {
 
     assertEquals(List.of(), full.newcomers());
     assertEquals(0, full.modelPlaces());
-    assertEquals(List.of("n1"), oneLeft.newcomerIds());
+    assertEquals(List.of("n1"), oneLeft.newcomers().stream().map(Candidate::getItemId).toList());
     assertEquals(0, oneLeft.modelPlaces());
   }
 
