@@ -2,13 +2,11 @@ package io.glassbox.explain;
 
 import com.google.inject.Guice;
 import io.glassbox.api.v1.ExplainServiceGrpc;
-import io.glassbox.server.ClientChannels;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RunningServers;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -16,8 +14,7 @@ import java.util.UUID;
  * and feature servers running the given fakes (a null fake leaves that dependency unreachable).
  */
 final class ExplainFixture implements AutoCloseable {
-  private final List<GrpcServer> servers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final RunningServers running = new RunningServers();
   final ExplainServiceGrpc.ExplainServiceBlockingStub stub;
 
   ExplainFixture(BindableService model, BindableService feature) {
@@ -41,7 +38,7 @@ final class ExplainFixture implements AutoCloseable {
     String explainName = "explain-" + UUID.randomUUID();
     GrpcServer explain = GrpcServer.inProcess("explain-service", explainName).addService(service).start();
     explain.setServing(true);
-    servers.add(explain);
+    running.keep(explain);
     stub = ExplainServiceGrpc.newBlockingStub(channel(explainName));
   }
 
@@ -53,23 +50,18 @@ final class ExplainFixture implements AutoCloseable {
           .addService(fake)
           .start();
       server.setServing(true);
-      servers.add(server);
+      running.keep(server);
     }
     return name;
   }
 
   private ManagedChannel channel(String inProcessName) {
-    ManagedChannel channel = ClientChannels.forTarget("in-process:" + inProcessName);
-    channels.add(channel);
-    return channel;
+    return running.channel("in-process:" + inProcessName);
   }
 
   @Override
   public void close() {
-    channels.forEach(ManagedChannel::shutdownNow);
-    // The explain server was added last: stop it before the fakes it calls.
-    for (int i = servers.size() - 1; i >= 0; i--) {
-      servers.get(i).close();
-    }
+    // The explain server was added last: it stops before the fakes it calls.
+    running.close();
   }
 }

@@ -3,12 +3,10 @@ package io.glassbox.explain;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.model.ModelMain;
-import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RunningServers;
 import io.grpc.ManagedChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,8 +14,7 @@ import java.util.Map;
  * the explain service, on loopback ports, each started as its own {@code main} starts it.
  */
 final class RealExplainSuite implements AutoCloseable {
-  private final List<GrpcServer> servers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final RunningServers running = new RunningServers();
   final ManagedChannel feature;
   final ManagedChannel model;
   final ManagedChannel explainChannel;
@@ -33,12 +30,13 @@ final class RealExplainSuite implements AutoCloseable {
         "GLASSBOX_FEATURE_ADMIN_PORT", "0",
         "GLASSBOX_MODEL_ADMIN_PORT", "0",
         "GLASSBOX_METRICS_PORT", "0"));
+    GrpcServer featureServer;
+    GrpcServer modelServer;
+    GrpcServer explainServer;
     try {
-      GrpcServer featureServer = FeatureMain.start(base);
-      servers.add(featureServer);
-      GrpcServer modelServer = ModelMain.start(base);
-      servers.add(modelServer);
-      servers.add(ExplainMain.start(base.with(Map.of(
+      featureServer = running.keep(FeatureMain.start(base));
+      modelServer = running.keep(ModelMain.start(base));
+      explainServer = running.keep(ExplainMain.start(base.with(Map.of(
           "GLASSBOX_EXPLAIN_PORT", "0",
           "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
           "GLASSBOX_FEATURE_TARGET", "localhost:" + featureServer.port(),
@@ -47,23 +45,18 @@ final class RealExplainSuite implements AutoCloseable {
       close();
       throw e;
     }
-    feature = channel(servers.get(0).port());
-    model = channel(servers.get(1).port());
-    explainChannel = channel(servers.get(2).port());
+    feature = channel(featureServer.port());
+    model = channel(modelServer.port());
+    explainChannel = channel(explainServer.port());
     explain = ExplainServiceGrpc.newBlockingStub(explainChannel);
   }
 
   private ManagedChannel channel(int port) {
-    ManagedChannel channel = ClientChannels.forTarget("localhost:" + port);
-    channels.add(channel);
-    return channel;
+    return running.channel("localhost:" + port);
   }
 
   @Override
   public void close() {
-    channels.forEach(ManagedChannel::shutdownNow);
-    for (int i = servers.size() - 1; i >= 0; i--) {
-      servers.get(i).close();
-    }
+    running.close();
   }
 }

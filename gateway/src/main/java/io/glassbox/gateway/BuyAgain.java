@@ -44,11 +44,6 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly) {
         history.getOlderEventsDropped());
   }
 
-  /** The places left to new items in an answer of {@code limit} items. */
-  int newItemPlaces(int limit) {
-    return Math.max(0, limit - items.size());
-  }
-
   List<String> itemIds() {
     return items.stream().map(RegularItem::getItemId).toList();
   }

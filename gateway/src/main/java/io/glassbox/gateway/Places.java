@@ -25,7 +25,7 @@ record Places(BuyAgain buyAgain, int modelPlaces, List<Candidate> newcomers) {
    * there are, up to the places buy-again leaves), the model's ranking in between.
    */
   static Places of(int limit, BuyAgain buyAgain, List<Candidate> newcomers) {
-    int afterBuyAgain = buyAgain.newItemPlaces(limit);
+    int afterBuyAgain = Math.max(0, limit - buyAgain.items().size());
     List<Candidate> placed = newcomers.subList(0, Math.min(newcomers.size(), afterBuyAgain));
     return new Places(buyAgain, afterBuyAgain - placed.size(), placed);
   }

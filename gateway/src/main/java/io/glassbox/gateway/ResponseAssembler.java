@@ -3,12 +3,10 @@ package io.glassbox.gateway;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
-import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
-import io.glassbox.texts.ReasonTexts;
 import java.util.List;
 import java.util.Map;
 
@@ -44,10 +42,7 @@ final class ResponseAssembler {
     int rank = 0;
     BuyAgain buyAgain = places.buyAgain();
     for (RegularItem regular : buyAgain.items()) {
-      response.addItems(RecommendedItem.newBuilder()
-          .setItem(items.getOrDefault(regular.getItemId(),
-              Item.newBuilder().setItemId(regular.getItemId()).build()))
-          .setRank(++rank)
+      response.addItems(placed(regular.getItemId(), ++rank, items)
           .setScore(0)
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)
           .addReasons(buyAgain.reason(regular, items, locale)));
@@ -60,10 +55,7 @@ final class ResponseAssembler {
           explanationsDegraded = true;
         }
       }
-      RecommendedItem.Builder item = RecommendedItem.newBuilder()
-          .setItem(items.getOrDefault(ranked.itemId(),
-              Item.newBuilder().setItemId(ranked.itemId()).build()))
-          .setRank(++rank)
+      RecommendedItem.Builder item = placed(ranked.itemId(), ++rank, items)
           .setScore(ranked.score())
           .addAllSources(ranked.candidate().getSourcesList())
           .addAllReasons(reasons);
@@ -72,22 +64,21 @@ final class ResponseAssembler {
       }
       response.addItems(item);
     }
-    ReasonTexts texts = ReasonTexts.forLocale(locale);
     for (Candidate newcomer : places.newcomers()) {
-      response.addItems(RecommendedItem.newBuilder()
-          .setItem(items.getOrDefault(newcomer.getItemId(),
-              Item.newBuilder().setItemId(newcomer.getItemId()).build()))
-          .setRank(++rank)
+      response.addItems(placed(newcomer.getItemId(), ++rank, items)
           .setScore(0)
           .addAllSources(newcomer.getSourcesList())
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)
-          .addReasons(Reason.newBuilder()
-              .setKind(ReasonKind.REASON_KIND_NEWCOMER)
-              .setText(texts.newcomer())
-              .setLocale(texts.tag()))
-          .addAllReasons(RetrievalReasons.of(newcomer, items, locale)));
+          .addAllReasons(RetrievalReasons.ofNewcomer(newcomer, items, locale)));
     }
     return response.setExplanationsDegraded(explanationsDegraded).build();
+  }
+
+  /** The answer's item at {@code rank}; shown by its id alone when the catalogue lacks it. */
+  private static RecommendedItem.Builder placed(String id, int rank, Map<String, Item> items) {
+    return RecommendedItem.newBuilder()
+        .setItem(items.getOrDefault(id, Item.newBuilder().setItemId(id).build()))
+        .setRank(rank);
   }
 
   /** The display fields of a history column; an id the catalogue lacks is its own title. */

@@ -60,4 +60,20 @@ final class RetrievalReasons {
     }
     return reasons;
   }
+
+  /**
+   * The reasons of a newcomer (an item the model does not know, placed by the gateway's rule):
+   * first that the model did not rank it, then its retrieval reasons ({@link #of}).
+   */
+  static List<Reason> ofNewcomer(Candidate candidate, Map<String, Item> items, String locale) {
+    ReasonTexts texts = ReasonTexts.forLocale(locale);
+    List<Reason> reasons = new ArrayList<>(3);
+    reasons.add(Reason.newBuilder()
+        .setKind(ReasonKind.REASON_KIND_NEWCOMER)
+        .setText(texts.newcomer())
+        .setLocale(texts.tag())
+        .build());
+    reasons.addAll(of(candidate, items, locale));
+    return reasons;
+  }
 }

@@ -27,6 +27,7 @@ import io.glassbox.feature.FeatureMain;
 import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RunningServers;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

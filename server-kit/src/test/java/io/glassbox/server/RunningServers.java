@@ -1,22 +1,25 @@
-package io.glassbox.gateway;
+package io.glassbox.server;
 
-import io.glassbox.server.ClientChannels;
-import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The servers and channels a real-suite test started, closed together: channels, then servers, last first. */
-final class RunningServers implements AutoCloseable {
+/**
+ * The servers and channels a test started, closed together: the channels, then the servers, last
+ * started first (so a service stops before the ones it calls).
+ */
+public final class RunningServers implements AutoCloseable {
   private final List<GrpcServer> servers = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  GrpcServer keep(GrpcServer server) {
+  /** Registers {@code server}; returns it. */
+  public GrpcServer keep(GrpcServer server) {
     servers.add(server);
     return server;
   }
 
-  ManagedChannel channel(String target) {
+  /** A channel to {@code target} (as {@link ClientChannels#forTarget}), closed with the servers. */
+  public ManagedChannel channel(String target) {
     ManagedChannel channel = ClientChannels.forTarget(target);
     channels.add(channel);
     return channel;
