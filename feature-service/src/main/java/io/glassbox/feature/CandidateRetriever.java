@@ -27,6 +27,13 @@ import java.util.Set;
  * popularity order. An item found by both sources carries both, and its popularity share breaks
  * ties among co-purchase candidates.
  *
+ * <p><b>New items</b> (imported after the loaded dataset, see {@link CoPurchaseGraph#isNewItem}),
+ * when asked for: each recent item also votes, the same way, for its strongest new-item
+ * neighbours that its co-purchase neighbours do not list, and up to that many new items found by
+ * co-purchase are kept even when weaker than the {@code limit}-th candidate, each in the place of
+ * the weakest other. A new product that sold a few times with what the user bought is then
+ * retrieved, rather than only once it has sold as often as the items' 200th neighbours.
+ *
  * <p>Items of the user's history are dropped from both sources when asked.
  */
 public final class CandidateRetriever {
@@ -57,18 +64,39 @@ public final class CandidateRetriever {
     this.recentItems = recentItems;
   }
 
-  /** Up to {@code limit} candidates for {@code userId}, best first. */
+  /** Up to {@code limit} candidates for {@code userId}, best first, no new items kept beyond them. */
   public Retrieval retrieve(String userId, int limit, boolean excludeHistory) {
+    return retrieve(userId, limit, excludeHistory, 0);
+  }
+
+  /**
+   * Up to {@code limit} candidates for {@code userId}, best first, of which up to
+   * {@code newItems} (at most {@code limit}) new items found by co-purchase however weak.
+   */
+  public Retrieval retrieve(String userId, int limit, boolean excludeHistory, int newItems) {
     var user = store.userItems(userId, recentItems);
     Set<String> excluded = excludeHistory && user.isPresent() ? user.get().excludedItemIds() : Set.of();
 
     List<String> recent = user.isPresent() ? user.get().recentDistinctItemIds() : List.of();
-    List<Scored> coPurchase = coPurchaseCandidates(recent, excluded);
-    // Only the best `limit` co-purchase candidates can make it into the answer.
+    List<Scored> coPurchase = coPurchaseCandidates(recent, excluded, newItems > 0);
+    // Only the best `limit` co-purchase candidates can make it into the answer, and the new
+    // items kept after them.
     coPurchase.sort(BEST_FIRST);
+    int best = Math.min(limit, coPurchase.size());
     Map<String, Scored> kept = new HashMap<>();
-    for (Scored scored : coPurchase.subList(0, Math.min(limit, coPurchase.size()))) {
+    for (Scored scored : coPurchase.subList(0, best)) {
       kept.put(scored.itemId, scored);
+    }
+    List<Scored> keptNewItems = new ArrayList<>();
+    for (Scored scored : coPurchase.subList(best, coPurchase.size())) {
+      if (keptNewItems.size() == Math.min(newItems, limit)) {
+        break;
+      }
+      if (scored.newItem) {
+        keptNewItems.add(scored);
+        // In the map too, so that a popular new item is one candidate with both sources.
+        kept.put(scored.itemId, scored);
+      }
     }
 
     double smallestVote = Math.pow(RECENCY_DECAY, recentItems - 1);
@@ -89,18 +117,25 @@ public final class CandidateRetriever {
 
     List<Scored> ranked = new ArrayList<>(kept.values());
     ranked.sort(BEST_FIRST);
-    List<RetrievedCandidate> candidates = new ArrayList<>(Math.min(limit, ranked.size()));
-    for (Scored scored : ranked.subList(0, Math.min(limit, ranked.size()))) {
+    // The kept new items take the places of the weakest others. There are some only when the
+    // best co-purchase candidates alone fill `limit`, so the places left go to those, and the
+    // new items (weaker, and in `kept` too) are not among them.
+    ranked = new ArrayList<>(ranked.subList(0, Math.min(ranked.size(), limit - keptNewItems.size())));
+    ranked.addAll(keptNewItems);
+    ranked.sort(BEST_FIRST);
+    List<RetrievedCandidate> candidates = new ArrayList<>(ranked.size());
+    for (Scored scored : ranked) {
       candidates.add(scored.toCandidate(recent));
     }
     return new Retrieval(candidates, user.isPresent());
   }
 
   /**
-   * Every item that a recent item votes for, with its votes, in no particular order. Works on
-   * the store's dense item indices; only the candidates found get their ids.
+   * Every item that a recent item votes for (with {@code newItems}, through its new-item
+   * neighbours too), with its votes, in no particular order. Works on the store's dense item
+   * indices; only the candidates found get their ids.
    */
-  private List<Scored> coPurchaseCandidates(List<String> recent, Set<String> excluded) {
+  private List<Scored> coPurchaseCandidates(List<String> recent, Set<String> excluded, boolean newItems) {
     if (recent.isEmpty()) {
       return new ArrayList<>();
     }
@@ -120,23 +155,35 @@ public final class CandidateRetriever {
         continue;     // an item the graph lacks (on Redis: imported, in no order line read yet)
       }
       double weight = Math.pow(RECENCY_DECAY, r);
-      int[] neighbours = graph.neighbours(via);
-      int[] shared = graph.sharedBaskets(via);
-      for (int n = 0; n < neighbours.length; n++) {
-        int item = neighbours[n];
-        if (skip[item]) {
-          continue;
-        }
-        Scored scored = byIndex[item];
-        if (scored == null) {
-          scored = new Scored(graph.itemIdAt(item));
-          byIndex[item] = scored;
-          found.add(scored);
-        }
-        scored.vote(r, weight * shared[n], shared[n]);
+      vote(graph, r, weight, graph.neighbours(via), graph.sharedBaskets(via), skip, byIndex, found);
+      if (newItems) {
+        vote(graph, r, weight, graph.newItemNeighbours(via), graph.newItemSharedBaskets(via), skip, byIndex, found);
       }
     }
     return found;
+  }
+
+  /**
+   * The {@code r}-th recent item's votes for {@code neighbours}, once per candidate: a new item
+   * its co-purchase neighbours list already has its vote.
+   */
+  private static void vote(CoPurchaseGraph graph, int r, double weight, int[] neighbours, int[] shared,
+      boolean[] skip, Scored[] byIndex, List<Scored> found) {
+    for (int n = 0; n < neighbours.length; n++) {
+      int item = neighbours[n];
+      if (skip[item]) {
+        continue;
+      }
+      Scored scored = byIndex[item];
+      if (scored == null) {
+        scored = new Scored(graph.itemIdAt(item), graph.isNewItem(item));
+        byIndex[item] = scored;
+        found.add(scored);
+      } else if (scored.votedLastBy(r)) {
+        continue;
+      }
+      scored.vote(r, weight * shared[n], shared[n]);
+    }
   }
 
   /**
@@ -150,6 +197,8 @@ public final class CandidateRetriever {
     private static final double[] NO_VOTES = new double[0];
 
     final String itemId;
+    /** Imported after the loaded dataset ({@link CoPurchaseGraph#isNewItem}). */
+    final boolean newItem;
     boolean coPurchase;
     boolean popular;
     long purchases;
@@ -160,7 +209,17 @@ public final class CandidateRetriever {
     double score;
 
     Scored(String itemId) {
+      this(itemId, false);
+    }
+
+    Scored(String itemId, boolean newItem) {
       this.itemId = itemId;
+      this.newItem = newItem;
+    }
+
+    /** True when the last vote came from the {@code recent}-th most recent item. */
+    boolean votedLastBy(int recent) {
+      return voteCount > 0 && voters[voteCount - 1] == recent;
     }
 
     /** The vote of the {@code recent}-th most recent item, which shares {@code shared} baskets with it. */

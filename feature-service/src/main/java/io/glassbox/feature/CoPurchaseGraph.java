@@ -25,6 +25,22 @@ public interface CoPurchaseGraph {
   /** Shared basket counts, parallel to {@link #neighbours}. Do not modify. */
   int[] sharedBaskets(int index);
 
+  /**
+   * True for an item that joined the catalogue after the loaded dataset (imported since): a
+   * model trained on the dataset cannot know it.
+   */
+  boolean isNewItem(int index);
+
+  /**
+   * The item's strongest neighbours among the new items ({@link #isNewItem}), most shared
+   * baskets first, whether or not {@link #neighbours} lists them: a new item is found through
+   * these before it is strong enough for that list. Do not modify.
+   */
+  int[] newItemNeighbours(int index);
+
+  /** Shared basket counts, parallel to {@link #newItemNeighbours}. Do not modify. */
+  int[] newItemSharedBaskets(int index);
+
   /** The neighbours of {@code itemId} by id, most shared baskets first; none for an unknown id. */
   default List<CoPurchaseNeighbour> neighboursOf(String itemId) {
     int index = indexOf(itemId);

@@ -54,6 +54,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_EVENT_ID_LENGTH = 128;
   static final int DEFAULT_NEIGHBOURS = 20;
   static final int MAX_NEIGHBOURS = 200;
+  /** Most new items a retrieval keeps beyond its best candidates (as many as a new-item list holds). */
+  static final int MAX_NEW_ITEM_CANDIDATES = LiveCoPurchase.NEW_ITEM_NEIGHBOURS;
   static final int MAX_REGULAR_MIN_BASKETS = 1000;
   static final int DEFAULT_MAX_REGULAR_ITEMS = 50;
   static final int MAX_REGULAR_ITEMS = 1000;
@@ -156,7 +158,11 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     Optional<Instant> asOf = request.hasAsOf()
         ? Optional.of(toInstant("as_of", request.getAsOf())) : Optional.empty();
     Optional<Duration> window = recentWindow(request);
-    Retrieval retrieval = call(() -> retriever.retrieve(userId, limit, request.getExcludeHistory()));
+    int newItems = request.getNewItemCandidates();
+    if (newItems < 0 || newItems > MAX_NEW_ITEM_CANDIDATES) {
+      throw invalid("new_item_candidates must be between 0 and " + MAX_NEW_ITEM_CANDIDATES + ", got " + newItems);
+    }
+    Retrieval retrieval = call(() -> retriever.retrieve(userId, limit, request.getExcludeHistory(), newItems));
     RetrieveCandidatesResponse.Builder response =
         RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
     // The request time: the caller's, else the newest event in the store (see the proto).

@@ -24,6 +24,12 @@ import java.util.Map;
  * touched keeps the dataset's count. An ingested order never lowers a count below the dataset's,
  * so an item's strongest neighbours are among its dataset neighbours and its touched pairs.
  *
+ * <p>Besides its strongest {@code maxNeighbours}, each item keeps its strongest
+ * {@value #NEW_ITEM_NEIGHBOURS} neighbours among the <b>new items</b>: those that joined the
+ * catalogue after the dataset (imported since), which a model trained on the dataset cannot
+ * know. Every count of a new item is held (the dataset has none), so these lists are exact too,
+ * however weak next to the dataset's neighbours.
+ *
  * <p>Memory: one held count per ordered pair an order touched, at most {@code maxPairs}; past
  * that, ingested orders are no longer counted (logged), and the neighbours are those of the
  * orders counted until then.
@@ -35,6 +41,8 @@ final class LiveCoPurchase {
   private static final int[] NONE = new int[0];
   /** The members of an open order that outgrew the cap: it counts for nothing, whatever is added. */
   private static final int[] OUTGROWN = new int[0];
+  /** Most new-item neighbours kept per item (see the class comment). */
+  static final int NEW_ITEM_NEIGHBOURS = 50;
 
   private final CoPurchaseIndex dataset;
   private final int maxBasketSize;
@@ -55,6 +63,10 @@ final class LiveCoPurchase {
   private Strongest[] working;
   /** Items a falling count touched: their neighbours are recomputed in full at publish. */
   private boolean[] rebuild;
+  /** Per item (null: untouched), its new-item neighbours as counts rise, ahead of the graph. */
+  private Strongest[] newWorking;
+  /** Items a falling count of a new-item pair touched: their new-item neighbours are recomputed. */
+  private boolean[] newRebuild;
   /** Scratch for {@link #recomputed}: items seen, by generation. */
   private int[] seen;
   private int generation;
@@ -77,6 +89,8 @@ final class LiveCoPurchase {
     isChanged = new boolean[items];
     working = new Strongest[items];
     rebuild = new boolean[items];
+    newWorking = new Strongest[items];
+    newRebuild = new boolean[items];
     seen = new int[items];
     int[][] neighbours = new int[items][];
     int[][] shared = new int[items][];
@@ -84,7 +98,10 @@ final class LiveCoPurchase {
       neighbours[item] = item < dataset.itemCount() ? dataset.neighbours(item) : NONE;
       shared[item] = item < dataset.itemCount() ? dataset.sharedBaskets(item) : NONE;
     }
-    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), neighbours, shared);
+    int[][] none = new int[items][];
+    Arrays.fill(none, NONE);
+    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), dataset.itemCount(), neighbours, shared,
+        none, none.clone());
   }
 
   /** The neighbours as of the last {@link #publish}; immutable. */
@@ -113,16 +130,23 @@ final class LiveCoPurchase {
     int items = itemIds.size();
     int[][] neighbours = Arrays.copyOf(current.neighbours, items);
     int[][] shared = Arrays.copyOf(current.shared, items);
+    int[][] newNeighbours = Arrays.copyOf(current.newNeighbours, items);
+    int[][] newShared = Arrays.copyOf(current.newShared, items);
     for (int item = current.neighbours.length; item < items; item++) {
       neighbours[item] = NONE;
       shared[item] = NONE;
+      newNeighbours[item] = NONE;
+      newShared[item] = NONE;
     }
     counts = Arrays.copyOf(counts, items);
     isChanged = Arrays.copyOf(isChanged, items);
     working = Arrays.copyOf(working, items);
     rebuild = Arrays.copyOf(rebuild, items);
+    newWorking = Arrays.copyOf(newWorking, items);
+    newRebuild = Arrays.copyOf(newRebuild, items);
     seen = Arrays.copyOf(seen, items);
-    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), neighbours, shared);
+    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), current.datasetItems, neighbours, shared,
+        newNeighbours, newShared);
   }
 
   /**
@@ -213,6 +237,13 @@ final class LiveCoPurchase {
       // A count fell: a neighbour may leave for one that is not listed; rebuilt at publish.
       rebuild[item] = true;
     }
+    if (other >= dataset.itemCount()) {
+      if (change > 0 && !newRebuild[item]) {
+        newStrongest(item).raise(other, total);
+      } else {
+        newRebuild[item] = true;
+      }
+    }
     return total;
   }
 
@@ -222,6 +253,16 @@ final class LiveCoPurchase {
     if (list == null) {
       list = new Strongest(graph.neighbours[item], graph.shared[item], maxNeighbours);
       working[item] = list;
+    }
+    return list;
+  }
+
+  /** The item's new-item neighbours being updated, from its published ones. */
+  private Strongest newStrongest(int item) {
+    Strongest list = newWorking[item];
+    if (list == null) {
+      list = new Strongest(graph.newNeighbours[item], graph.newShared[item], NEW_ITEM_NEIGHBOURS);
+      newWorking[item] = list;
     }
     return list;
   }
@@ -238,6 +279,8 @@ final class LiveCoPurchase {
     Graph current = graph;
     int[][] neighbours = current.neighbours.clone();
     int[][] shared = current.shared.clone();
+    int[][] newNeighbours = current.newNeighbours.clone();
+    int[][] newShared = current.newShared.clone();
     for (int item : changed) {
       if (rebuild[item]) {
         working[item] = recomputed(item);
@@ -246,10 +289,20 @@ final class LiveCoPurchase {
       Strongest list = working[item];
       neighbours[item] = Arrays.copyOf(list.ids, list.size);
       shared[item] = Arrays.copyOf(list.counts, list.size);
+      if (newRebuild[item]) {
+        newWorking[item] = recomputedNewItems(item);
+        newRebuild[item] = false;
+      }
+      Strongest newList = newWorking[item];
+      if (newList != null) {
+        newNeighbours[item] = Arrays.copyOf(newList.ids, newList.size);
+        newShared[item] = Arrays.copyOf(newList.counts, newList.size);
+      }
       isChanged[item] = false;
     }
     changed.clear();
-    graph = new Graph(current.ids, current.index, neighbours, shared);
+    graph = new Graph(current.ids, current.index, current.datasetItems, neighbours, shared, newNeighbours,
+        newShared);
   }
 
   /**
@@ -280,9 +333,29 @@ final class LiveCoPurchase {
         }
       }
     }
+    return strongestOf(keyed, n, maxNeighbours);
+  }
+
+  /** The item's strongest new-item neighbours, worked out afresh from its held counts. */
+  private Strongest recomputedNewItems(int item) {
+    PairCounts held = counts[item];
+    long[] keyed = new long[held == null ? 0 : held.size];
+    int n = 0;
+    if (held != null) {
+      for (int slot = 0; slot < held.keys.length; slot++) {
+        if (held.keys[slot] >= dataset.itemCount() && held.values[slot] > 0) {
+          keyed[n++] = key(held.values[slot], held.keys[slot]);
+        }
+      }
+    }
+    return strongestOf(keyed, n, NEW_ITEM_NEIGHBOURS);
+  }
+
+  /** The first {@code capacity} of the {@code n} packed keys, in their order. */
+  private static Strongest strongestOf(long[] keyed, int n, int capacity) {
     Arrays.sort(keyed, 0, n);
-    Strongest list = new Strongest(NONE, NONE, maxNeighbours);
-    list.size = Math.min(n, maxNeighbours);
+    Strongest list = new Strongest(NONE, NONE, capacity);
+    list.size = Math.min(n, capacity);
     for (int i = 0; i < list.size; i++) {
       list.ids[i] = (int) keyed[i];
       list.counts[i] = Integer.MAX_VALUE - (int) (keyed[i] >>> 32);
@@ -408,8 +481,8 @@ final class LiveCoPurchase {
   }
 
   /** The neighbours of every catalogue item at one moment. */
-  private record Graph(List<String> ids, Map<String, Integer> index, int[][] neighbours, int[][] shared)
-      implements CoPurchaseGraph {
+  private record Graph(List<String> ids, Map<String, Integer> index, int datasetItems, int[][] neighbours,
+      int[][] shared, int[][] newNeighbours, int[][] newShared) implements CoPurchaseGraph {
     @Override
     public int itemCount() {
       return ids.size();
@@ -434,6 +507,21 @@ final class LiveCoPurchase {
     @Override
     public int[] sharedBaskets(int index) {
       return shared[index];
+    }
+
+    @Override
+    public boolean isNewItem(int index) {
+      return index >= datasetItems;
+    }
+
+    @Override
+    public int[] newItemNeighbours(int index) {
+      return newNeighbours[index];
+    }
+
+    @Override
+    public int[] newItemSharedBaskets(int index) {
+      return newShared[index];
     }
   }
 }

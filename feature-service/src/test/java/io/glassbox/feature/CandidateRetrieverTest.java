@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +49,66 @@ class CandidateRetrieverTest {
     assertEquals(Set.of(CO_PURCHASE, POPULAR), retrieval.candidates().get(0).sources());
     assertEquals(List.of("A", "B"), retrieval.candidates().get(0).viaItemIds());
     assertEquals(List.of(1, 1), retrieval.candidates().get(0).viaSharedOrders());
+  }
+
+  /**
+   * {@link TestData#small()} keeping {@code neighbours} per item, with the new item N sold with C
+   * in one ingested order: with one, C's neighbour is B (2 baskets), so N is only among its
+   * new-item ones.
+   */
+  private static InMemoryEventStore storeWithNewItem(int neighbours) {
+    InMemoryEventStore store = new InMemoryEventStore(100, neighbours, "GBP", TestData.ROOMY, System::nanoTime);
+    store.load(TestData.small());
+    store.putItems(List.of(new Dataset.Item("N", "New bowl", "", "", 2.0)));
+    store.append(List.of(
+        new NewEvent("x", new RecordedEvent("C", Instant.ofEpochSecond(300), EventType.PURCHASE, "o1")),
+        new NewEvent("x", new RecordedEvent("N", Instant.ofEpochSecond(300), EventType.PURCHASE, "o1"))));
+    return store;
+  }
+
+  @Test
+  void retrieve_newItems_keptInThePlacesOfTheWeakest() {
+    CandidateRetriever oneNeighbour = new CandidateRetriever(storeWithNewItem(1), 20);
+    // u3's recent items: C (weight 1), B (0.9). C votes B (2 baskets), B votes A (1.8).
+    assertEquals(List.of("B", "A"), ids(oneNeighbour.retrieve("u3", 2, false, 0)));
+
+    Retrieval retrieval = oneNeighbour.retrieve("u3", 2, false, 1);
+
+    // N: 1 basket with C, weaker than A, kept in A's place.
+    assertEquals(List.of("B", "N"), ids(retrieval));
+    RetrievedCandidate n = retrieval.candidates().get(1);
+    assertEquals(Set.of(CO_PURCHASE), n.sources());
+    assertEquals(1.0, n.score(), 1e-12);
+    assertEquals(List.of("C"), n.viaItemIds());
+    assertEquals(List.of(1), n.viaSharedOrders());
+  }
+
+  @Test
+  void retrieve_newItems_popularNewItemIsOneCandidateWithBothSources() {
+    InMemoryEventStore store = storeWithNewItem(1);
+    // Five more orders of N alone: 6 purchases, the most bought item.
+    for (int user = 0; user < 5; user++) {
+      store.append(List.of(new NewEvent("solo" + user,
+          new RecordedEvent("N", Instant.ofEpochSecond(300), EventType.PURCHASE, "s1"))));
+    }
+    CandidateRetriever oneNeighbour = new CandidateRetriever(store, 20);
+    assertEquals(List.of("B", "A"), ids(oneNeighbour.retrieve("u3", 2, false, 0)));
+
+    List<RetrievedCandidate> found = oneNeighbour.retrieve("u3", 2, false, 1).candidates();
+
+    assertEquals(List.of("B", "N"), found.stream().map(RetrievedCandidate::itemId).toList());
+    assertEquals(Set.of(CO_PURCHASE, POPULAR), found.get(1).sources());
+    assertEquals(6, found.get(1).purchases());
+    assertTrue(found.get(1).score() > 1.0);
+  }
+
+  @Test
+  void retrieve_newItemListedAmongTheNeighboursToo_getsOneVote() {
+    RetrievedCandidate n = new CandidateRetriever(storeWithNewItem(200), 20).retrieve("u3", 10, false, 5).candidates().stream()
+        .filter(c -> c.itemId().equals("N")).findFirst().orElseThrow();
+
+    assertEquals(List.of("C"), n.viaItemIds());
+    assertEquals(1.0, n.score(), Math.pow(0.9, 19));
   }
 
   @Test

@@ -482,6 +482,12 @@ class FeatureGrpcServiceTest {
     assertInvalid("user_id", () -> retrieve("u".repeat(129), 10, false));
     assertInvalid("limit", () -> retrieve(USER, -1, false));
     assertInvalid("limit", () -> retrieve(USER, 2001, false));
+    for (int newItems : new int[] {-1, 51}) {
+      assertInvalid("new_item_candidates", () -> stub.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+          .setUserId(USER).setNewItemCandidates(newItems).build()));
+    }
+    assertEquals(500, stub.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+        .setUserId(USER).setNewItemCandidates(50).build()).getCandidatesCount());
   }
 
   // --- IngestEvents

@@ -133,6 +133,24 @@ class LiveCoPurchaseTest {
   }
 
   @Test
+  void newItemNeighbours_listNewItemsTheNeighboursAreTooStrongFor() {
+    // Item 0's one kept neighbour is 1 (2 dataset baskets); item 5 is new and sells with it once.
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 1, 1000);
+    live.addItems(List.of("item5"));
+    live.add("u9", "o1", 5, 0);
+    live.add("u9", "o1", 0, 0);
+    live.publish();
+
+    assertArrayEquals(new int[] {1}, live.graph().neighbours(0));
+    assertArrayEquals(new int[] {5}, live.graph().newItemNeighbours(0));
+    assertArrayEquals(new int[] {1}, live.graph().newItemSharedBaskets(0));
+    assertArrayEquals(new int[] {}, live.graph().newItemNeighbours(1), "a dataset item is no new-item neighbour");
+    assertArrayEquals(new int[] {}, live.graph().newItemNeighbours(5), "item 0 is no new item");
+    assertFalse(live.graph().isNewItem(4));
+    assertTrue(live.graph().isNewItem(5));
+  }
+
+  @Test
   void add_pastMaxPairs_countsNoMoreOrders() {
     LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 4);
     assertTrue(live.add("u9", "o1", 2, 0));
@@ -182,9 +200,17 @@ class LiveCoPurchaseTest {
       List<int[]> all = new ArrayList<>(dataset);
       orders.values().forEach(o -> all.add(o.stream().mapToInt(Integer::intValue).toArray()));
       CoPurchaseIndex rebuilt = CoPurchaseIndex.build(all, items, maxBasketSize, kept);
+      CoPurchaseIndex whole = CoPurchaseIndex.build(all, items, maxBasketSize, items);
       for (int item = 0; item < items; item++) {
         assertArrayEquals(rebuilt.neighbours(item), live.graph().neighbours(item), "round " + round + " item " + item);
         assertArrayEquals(rebuilt.sharedBaskets(item), live.graph().sharedBaskets(item));
+        // The new-item neighbours: all of the item's neighbours among the new items, in order.
+        int[] neighbours = whole.neighbours(item);
+        int[] shared = whole.sharedBaskets(item);
+        int[] newItems = IntStream.range(0, neighbours.length).filter(n -> neighbours[n] >= datasetItems).toArray();
+        assertArrayEquals(IntStream.of(newItems).map(n -> neighbours[n]).toArray(),
+            live.graph().newItemNeighbours(item), "round " + round + " item " + item);
+        assertArrayEquals(IntStream.of(newItems).map(n -> shared[n]).toArray(), live.graph().newItemSharedBaskets(item));
       }
     }
   }

@@ -102,7 +102,10 @@ final class Recommender {
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(query.userId())
         .setLimit(config.candidateCount())
-        .setExcludeHistory(true);
+        .setExcludeHistory(true)
+        // New items that sold with the user's recent purchases, however few times: the
+        // candidates for the newcomer places.
+        .setNewItemCandidates(query.newcomerSlots(config));
     // Recent purchases over the model's trend window, as of the store's newest event (unless
     // GatewayConfig.trendTerm turns the term off).
     if (config.trendTerm()) {

@@ -45,8 +45,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Recommend's newcomer places with the real services (embedded data, in-memory store, the shipped
  * model, the explain service) behind a gateway with the defaults: two items imported while the
- * suite runs, which the model has never seen, are bought together in twenty orders; a customer of
- * the embedded data buys the first, and the second gets the answer's last place.
+ * suite runs, which the model has never seen, are bought together in two orders; a customer of
+ * the embedded data buys the first, and the second gets the answer's last place. Two orders leave
+ * the stand far behind the customer's 500th strongest candidate: it is there because retrieval
+ * keeps new items for the newcomer places.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GatewayNewcomerRealDataTest {
@@ -54,9 +56,12 @@ class GatewayNewcomerRealDataTest {
   private static final String CUSTOMER = "12348";
   private static final String LANTERN = "NEWCOMER-LANTERN";
   private static final String STAND = "NEWCOMER-LANTERN-STAND";
+  /** Sold with the customer's last purchase of the embedded data, 23078, in two orders. */
+  private static final String BOX = "NEWCOMER-TISSUE-BOX";
+  private static final String LAST_DATASET_PURCHASE = "23078";
   /** 2011-12-09 12:00 UTC, the embedded data's last day. */
   private static final long LAST_DAY_NOON = 1_323_432_000L;
-  private static final int ORDERS_WITH_BOTH = 20;
+  private static final int ORDERS_WITH_BOTH = 2;
   private static final RunningServers running = new RunningServers();
   private static GatewayGrpc.GatewayBlockingStub gateway;
 
@@ -78,8 +83,8 @@ class GatewayNewcomerRealDataTest {
 
     importItems(running.channel("localhost:" + feature.adminPort()),
         "item_id,title,price\n" + LANTERN + ",GLASS LANTERN NEWCOMER,4.95\n"
-            + STAND + ",LANTERN STAND NEWCOMER,2.10\n");
-    // Twenty other shoppers' orders hold both (ingested as a shop's back end would), then the
+            + STAND + ",LANTERN STAND NEWCOMER,2.10\n" + BOX + ",TISSUE BOX NEWCOMER,1.65\n");
+    // Two other shoppers' orders hold both (ingested as a shop's back end would), then the
     // customer buys the lantern through the gateway.
     IngestEventsRequest.Builder orders = IngestEventsRequest.newBuilder();
     for (int order = 0; order < ORDERS_WITH_BOTH; order++) {
@@ -87,6 +92,11 @@ class GatewayNewcomerRealDataTest {
         orders.addEvents(UserEvent.newBuilder().setUserId("lantern-shopper-" + order).setEvent(Event.newBuilder()
             .setItemId(item).setEventType("purchase").setBasketId("lantern-order-" + order)
             .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON - 3_600 + order))));
+      }
+      for (String item : List.of(LAST_DATASET_PURCHASE, BOX)) {
+        orders.addEvents(UserEvent.newBuilder().setUserId("tissue-shopper-" + order).setEvent(Event.newBuilder()
+            .setItemId(item).setEventType("purchase").setBasketId("tissue-order-" + order)
+            .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON - 7_200 + order))));
       }
     }
     FeatureServiceGrpc.newBlockingStub(running.channel("localhost:" + feature.port()))
@@ -115,7 +125,7 @@ class GatewayNewcomerRealDataTest {
         });
     chunks.onNext(ImportChunk.newBuilder().setCsv(ByteString.copyFrom(csv, StandardCharsets.UTF_8)).build());
     chunks.onCompleted();
-    assertEquals(2, done.get(30, TimeUnit.SECONDS).getStored());
+    assertEquals(3, done.get(30, TimeUnit.SECONDS).getStored());
   }
 
   @AfterAll
@@ -146,7 +156,7 @@ class GatewayNewcomerRealDataTest {
     assertEquals(ReasonKind.REASON_KIND_NEWCOMER, last.getReasons(0).getKind());
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, last.getReasons(1).getKind());
     assertEquals(List.of(LANTERN), last.getReasons(1).getEvidenceItemIdsList());
-    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 20 orders), which you bought.",
+    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 2 orders), which you bought.",
         last.getReasons(1).getText());
     assertFalse(response.getExplanationsDegraded());
     // Two buy-again places, seven model picks, the newcomer: the model's reasons count its 7.
@@ -158,6 +168,21 @@ class GatewayNewcomerRealDataTest {
             || reason.getKind() == ReasonKind.REASON_KIND_TREND)
         .map(reason -> reason.getTopK()).distinct().toList();
     assertEquals(List.of(7), topKs, "model reasons count the places the model has");
+  }
+
+  @Test
+  void recommend_twoNewcomerSlots_alsoPlaceTheItemSoldWithAnOlderPurchase() {
+    // 23078 has 200 dataset neighbours sharing 2 orders or more with it: the box, tied with the
+    // weakest and the newest item, is only among its new-item neighbours.
+    RecommendResponse response = recommend(RecommendRequest.newBuilder().setLimit(10).setNewcomerSlots(2));
+
+    assertEquals(List.of(STAND, BOX), ids(response).subList(8, 10),
+        "strongest first: the stand (2 orders x the latest purchase's weight 1) before the box (2 x 0.9)");
+    RecommendedItem box = response.getItems(9);
+    assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER),
+        box.getSourcesList());
+    assertEquals(List.of(LAST_DATASET_PURCHASE), box.getReasons(1).getEvidenceItemIdsList());
+    assertTrue(box.getReasons(1).getText().endsWith("(in 2 orders), which you bought."), box.getReasons(1).getText());
   }
 
   @Test
