@@ -1,6 +1,8 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +124,26 @@ class RedisEventStoreTest extends EventStoreContractTest {
         assertEquals(List.of(new CoPurchaseNeighbour("E", 2), new CoPurchaseNeighbour("A", 1)),
             later.coPurchaseNeighbours("D"));
       }
+    }
+  }
+
+  /** An item imported through one replica is a new item in another's statistics, started later. */
+  @Test
+  void importedItem_isANewItemNeighbourInEveryReplica() {
+    URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
+    store.putItems(List.of(new Dataset.Item("N", "New bowl", "", "", 2.0)));
+    store.append(List.of(inOrder("buyer", "D", "n1"), inOrder("buyer", "N", "n1")));
+
+    try (RedisEventStore later = storeOn(shared, TestData.ROOMY)) {
+      later.load(TestData.small());
+      CoPurchaseGraph graph = later.coPurchaseGraph();
+      int n = graph.indexOf("N");
+      int d = graph.indexOf("D");
+      assertTrue(graph.isNewItem(n));
+      assertFalse(graph.isNewItem(d));
+      assertArrayEquals(new int[] {n}, graph.newItemNeighbours(d));
+      assertArrayEquals(new int[] {1}, graph.newItemSharedBaskets(d));
+      assertArrayEquals(new int[] {}, graph.newItemNeighbours(graph.indexOf("A")));
     }
   }
 
