@@ -64,11 +64,6 @@ public final class CandidateRetriever {
     this.recentItems = recentItems;
   }
 
-  /** Up to {@code limit} candidates for {@code userId}, best first, no new items kept beyond them. */
-  public Retrieval retrieve(String userId, int limit, boolean excludeHistory) {
-    return retrieve(userId, limit, excludeHistory, 0);
-  }
-
   /**
    * Up to {@code limit} candidates for {@code userId}, best first, of which up to
    * {@code newItems} (at most {@code limit}) new items found by co-purchase however weak.

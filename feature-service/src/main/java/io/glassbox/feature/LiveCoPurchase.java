@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Co-purchase statistics that grow with ingested orders: the dataset's baskets and, since the
@@ -59,14 +60,10 @@ final class LiveCoPurchase {
   /** Items whose neighbours changed since the last {@link #publish}. */
   private final List<Integer> changed = new ArrayList<>();
   private boolean[] isChanged;
-  /** Per item (null: untouched), its neighbours as counts rise, ahead of the graph. */
-  private Strongest[] working;
-  /** Items a falling count touched: their neighbours are recomputed in full at publish. */
-  private boolean[] rebuild;
-  /** Per item (null: untouched), its new-item neighbours as counts rise, ahead of the graph. */
-  private Strongest[] newWorking;
-  /** Items a falling count of a new-item pair touched: their new-item neighbours are recomputed. */
-  private boolean[] newRebuild;
+  /** The neighbours being updated, ahead of the graph. */
+  private final Updating neighbours;
+  /** The new-item neighbours being updated, ahead of the graph. */
+  private final Updating newItemNeighbours;
   /** Scratch for {@link #recomputed}: items seen, by generation. */
   private int[] seen;
   private int generation;
@@ -87,21 +84,17 @@ final class LiveCoPurchase {
     int items = itemIds.size();
     counts = new PairCounts[items];
     isChanged = new boolean[items];
-    working = new Strongest[items];
-    rebuild = new boolean[items];
-    newWorking = new Strongest[items];
-    newRebuild = new boolean[items];
+    neighbours = new Updating(maxNeighbours, items);
+    newItemNeighbours = new Updating(NEW_ITEM_NEIGHBOURS, items);
     seen = new int[items];
-    int[][] neighbours = new int[items][];
-    int[][] shared = new int[items][];
-    for (int item = 0; item < items; item++) {
-      neighbours[item] = item < dataset.itemCount() ? dataset.neighbours(item) : NONE;
-      shared[item] = item < dataset.itemCount() ? dataset.sharedBaskets(item) : NONE;
+    int datasetItems = dataset.itemCount();
+    Lists datasetLists = new Lists(new int[datasetItems][], new int[datasetItems][]);
+    for (int item = 0; item < datasetItems; item++) {
+      datasetLists.ids[item] = dataset.neighbours(item);
+      datasetLists.counts[item] = dataset.sharedBaskets(item);
     }
-    int[][] none = new int[items][];
-    Arrays.fill(none, NONE);
-    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), dataset.itemCount(), neighbours, shared,
-        none, none.clone());
+    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), datasetItems, datasetLists.grownTo(items),
+        Lists.EMPTY.grownTo(items));
   }
 
   /** The neighbours as of the last {@link #publish}; immutable. */
@@ -128,25 +121,13 @@ final class LiveCoPurchase {
     List<String> itemIds = new ArrayList<>(current.ids);
     itemIds.addAll(newItemIds);
     int items = itemIds.size();
-    int[][] neighbours = Arrays.copyOf(current.neighbours, items);
-    int[][] shared = Arrays.copyOf(current.shared, items);
-    int[][] newNeighbours = Arrays.copyOf(current.newNeighbours, items);
-    int[][] newShared = Arrays.copyOf(current.newShared, items);
-    for (int item = current.neighbours.length; item < items; item++) {
-      neighbours[item] = NONE;
-      shared[item] = NONE;
-      newNeighbours[item] = NONE;
-      newShared[item] = NONE;
-    }
     counts = Arrays.copyOf(counts, items);
     isChanged = Arrays.copyOf(isChanged, items);
-    working = Arrays.copyOf(working, items);
-    rebuild = Arrays.copyOf(rebuild, items);
-    newWorking = Arrays.copyOf(newWorking, items);
-    newRebuild = Arrays.copyOf(newRebuild, items);
+    neighbours.grow(items);
+    newItemNeighbours.grow(items);
     seen = Arrays.copyOf(seen, items);
-    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), current.datasetItems, neighbours, shared,
-        newNeighbours, newShared);
+    graph = new Graph(List.copyOf(itemIds), indexOf(itemIds), current.datasetItems, current.all.grownTo(items),
+        current.newItems.grownTo(items));
   }
 
   /**
@@ -231,40 +212,11 @@ final class LiveCoPurchase {
       isChanged[item] = true;
       changed.add(item);
     }
-    if (change > 0 && !rebuild[item]) {
-      strongest(item).raise(other, total);
-    } else {
-      // A count fell: a neighbour may leave for one that is not listed; rebuilt at publish.
-      rebuild[item] = true;
-    }
+    neighbours.counted(item, other, total, change, graph.all);
     if (other >= dataset.itemCount()) {
-      if (change > 0 && !newRebuild[item]) {
-        newStrongest(item).raise(other, total);
-      } else {
-        newRebuild[item] = true;
-      }
+      newItemNeighbours.counted(item, other, total, change, graph.newItems);
     }
     return total;
-  }
-
-  /** The item's neighbours being updated, from its published ones. */
-  private Strongest strongest(int item) {
-    Strongest list = working[item];
-    if (list == null) {
-      list = new Strongest(graph.neighbours[item], graph.shared[item], maxNeighbours);
-      working[item] = list;
-    }
-    return list;
-  }
-
-  /** The item's new-item neighbours being updated, from its published ones. */
-  private Strongest newStrongest(int item) {
-    Strongest list = newWorking[item];
-    if (list == null) {
-      list = new Strongest(graph.newNeighbours[item], graph.newShared[item], NEW_ITEM_NEIGHBOURS);
-      newWorking[item] = list;
-    }
-    return list;
   }
 
   private int datasetCount(int a, int b) {
@@ -277,32 +229,15 @@ final class LiveCoPurchase {
       return;
     }
     Graph current = graph;
-    int[][] neighbours = current.neighbours.clone();
-    int[][] shared = current.shared.clone();
-    int[][] newNeighbours = current.newNeighbours.clone();
-    int[][] newShared = current.newShared.clone();
+    Lists all = current.all.grownTo(current.itemCount());
+    Lists newItems = current.newItems.grownTo(current.itemCount());
     for (int item : changed) {
-      if (rebuild[item]) {
-        working[item] = recomputed(item);
-        rebuild[item] = false;
-      }
-      Strongest list = working[item];
-      neighbours[item] = Arrays.copyOf(list.ids, list.size);
-      shared[item] = Arrays.copyOf(list.counts, list.size);
-      if (newRebuild[item]) {
-        newWorking[item] = recomputedNewItems(item);
-        newRebuild[item] = false;
-      }
-      Strongest newList = newWorking[item];
-      if (newList != null) {
-        newNeighbours[item] = Arrays.copyOf(newList.ids, newList.size);
-        newShared[item] = Arrays.copyOf(newList.counts, newList.size);
-      }
+      neighbours.publish(item, all, this::recomputed);
+      newItemNeighbours.publish(item, newItems, this::recomputedNewItems);
       isChanged[item] = false;
     }
     changed.clear();
-    graph = new Graph(current.ids, current.index, current.datasetItems, neighbours, shared, newNeighbours,
-        newShared);
+    graph = new Graph(current.ids, current.index, current.datasetItems, all, newItems);
   }
 
   /**
@@ -373,6 +308,76 @@ final class LiveCoPurchase {
       index.put(itemIds.get(i), i);
     }
     return index;
+  }
+
+  /**
+   * Each item's strongest neighbours of one kind (all, or new items only) as counts change, ahead
+   * of the graph: moved up in place as a count rises, recomputed in full at publish after one fell.
+   */
+  private static final class Updating {
+    private final int capacity;
+    /** Per item (null: untouched since the start), its list being updated. */
+    private Strongest[] working;
+    /** Items a falling count touched: their list is recomputed in full at publish. */
+    private boolean[] rebuild;
+
+    Updating(int capacity, int items) {
+      this.capacity = capacity;
+      working = new Strongest[items];
+      rebuild = new boolean[items];
+    }
+
+    void grow(int items) {
+      working = Arrays.copyOf(working, items);
+      rebuild = Arrays.copyOf(rebuild, items);
+    }
+
+    /** The count of (item, other) changed by {@code change} to {@code total}; {@code published}: the graph's. */
+    void counted(int item, int other, int total, int change, Lists published) {
+      if (change > 0 && !rebuild[item]) {
+        Strongest list = working[item];
+        if (list == null) {
+          list = new Strongest(published.ids[item], published.counts[item], capacity);
+          working[item] = list;
+        }
+        list.raise(other, total);
+      } else {
+        // A count fell: a neighbour may leave for one that is not listed; rebuilt at publish.
+        rebuild[item] = true;
+      }
+    }
+
+    /** Writes the item's list into {@code next} if it has one being updated, recomputed first if a count fell. */
+    void publish(int item, Lists next, IntFunction<Strongest> recompute) {
+      if (rebuild[item]) {
+        working[item] = recompute.apply(item);
+        rebuild[item] = false;
+      }
+      Strongest list = working[item];
+      if (list != null) {
+        next.ids[item] = Arrays.copyOf(list.ids, list.size);
+        next.counts[item] = Arrays.copyOf(list.counts, list.size);
+      }
+    }
+  }
+
+  /**
+   * Published lists by item index: ids and shared basket counts, parallel. Not changed once in a
+   * graph: a publish writes into a copy.
+   */
+  private record Lists(int[][] ids, int[][] counts) {
+    static final Lists EMPTY = new Lists(new int[0][], new int[0][]);
+
+    /** A copy for {@code items} items, the ones beyond this without neighbours. */
+    Lists grownTo(int items) {
+      int[][] grownIds = Arrays.copyOf(ids, items);
+      int[][] grownCounts = Arrays.copyOf(counts, items);
+      for (int item = ids.length; item < items; item++) {
+        grownIds[item] = LiveCoPurchase.NONE;
+        grownCounts[item] = LiveCoPurchase.NONE;
+      }
+      return new Lists(grownIds, grownCounts);
+    }
   }
 
   /**
@@ -481,8 +486,8 @@ final class LiveCoPurchase {
   }
 
   /** The neighbours of every catalogue item at one moment. */
-  private record Graph(List<String> ids, Map<String, Integer> index, int datasetItems, int[][] neighbours,
-      int[][] shared, int[][] newNeighbours, int[][] newShared) implements CoPurchaseGraph {
+  private record Graph(List<String> ids, Map<String, Integer> index, int datasetItems, Lists all, Lists newItems)
+      implements CoPurchaseGraph {
     @Override
     public int itemCount() {
       return ids.size();
@@ -501,12 +506,12 @@ final class LiveCoPurchase {
 
     @Override
     public int[] neighbours(int index) {
-      return neighbours[index];
+      return all.ids[index];
     }
 
     @Override
     public int[] sharedBaskets(int index) {
-      return shared[index];
+      return all.counts[index];
     }
 
     @Override
@@ -516,12 +521,12 @@ final class LiveCoPurchase {
 
     @Override
     public int[] newItemNeighbours(int index) {
-      return newNeighbours[index];
+      return newItems.ids[index];
     }
 
     @Override
     public int[] newItemSharedBaskets(int index) {
-      return newShared[index];
+      return newItems.counts[index];
     }
   }
 }

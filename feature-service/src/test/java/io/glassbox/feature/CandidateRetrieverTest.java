@@ -25,7 +25,7 @@ class CandidateRetrieverTest {
   @Test
   void retrieve_knownUser_coPurchaseByRecencyWeightedBasketsWithVia() {
     // u1's recent distinct items: D (weight 1), A (0.9), C (0.81), B (0.729).
-    Retrieval retrieval = retriever.retrieve("u1", 10, false);
+    Retrieval retrieval = retriever.retrieve("u1", 10, false, 0);
 
     assertTrue(retrieval.knownUser());
     assertEquals(List.of("B", "A", "C", "F", "D"), ids(retrieval));
@@ -43,7 +43,7 @@ class CandidateRetrieverTest {
 
   @Test
   void retrieve_excludeHistory_dropsEveryHistoryItem() {
-    Retrieval retrieval = retriever.retrieve("u1", 10, true);
+    Retrieval retrieval = retriever.retrieve("u1", 10, true, 0);
 
     assertEquals(List.of("F"), ids(retrieval));
     assertEquals(Set.of(CO_PURCHASE, POPULAR), retrieval.candidates().get(0).sources());
@@ -113,12 +113,12 @@ class CandidateRetrieverTest {
 
   @Test
   void retrieve_limit_keepsTheBest() {
-    assertEquals(List.of("B", "A"), ids(retriever.retrieve("u1", 2, false)));
+    assertEquals(List.of("B", "A"), ids(retriever.retrieve("u1", 2, false, 0)));
   }
 
   @Test
   void retrieve_unknownUser_popularOnlyInPopularityOrder() {
-    Retrieval retrieval = retriever.retrieve("stranger", 10, true);
+    Retrieval retrieval = retriever.retrieve("stranger", 10, true, 0);
 
     assertFalse(retrieval.knownUser());
     assertEquals(List.of("A", "B", "C", "D", "F"), ids(retrieval));
@@ -135,7 +135,7 @@ class CandidateRetrieverTest {
   @Test
   void retrieve_popularOnlyItemsComeAfterEveryCoPurchaseItem() {
     // u3 bought B and C: co-purchase finds A and F (C and B too); E is never bought.
-    Retrieval retrieval = retriever.retrieve("u3", 10, true);
+    Retrieval retrieval = retriever.retrieve("u3", 10, true, 0);
 
     assertEquals(List.of("A", "F", "D"), ids(retrieval));
     assertEquals(Set.of(CO_PURCHASE, POPULAR), retrieval.candidates().get(0).sources());
