@@ -221,9 +221,13 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       }
       events.add(event);
     }
+    Optional<Instant> previousLatest;
     AppendResult result;
+    Optional<Instant> latest;
     try {
+      previousLatest = call(store::latestEventTime);
       result = call(() -> store.append(events));
+      latest = call(store::latestEventTime);
     } catch (UnknownItemException e) {
       throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
           + "\" is not in the catalogue; only catalogue items can be ingested");
@@ -235,10 +239,12 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .asRuntimeException();
     }
     log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());
-    reply(responses, IngestEventsResponse.newBuilder()
+    IngestEventsResponse.Builder response = IngestEventsResponse.newBuilder()
         .setAcceptedCount(events.size())
-        .setDuplicateCount(result.duplicates())
-        .build());
+        .setDuplicateCount(result.duplicates());
+    previousLatest.ifPresent(time -> response.setPreviousLatestEventTime(timestamp(time)));
+    latest.ifPresent(time -> response.setLatestEventTime(timestamp(time)));
+    reply(responses, response.build());
   }
 
   /** The request's recent window: empty when unset or zero, else 1 s .. 366 days. */

@@ -16,6 +16,7 @@ import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
@@ -50,6 +51,8 @@ class FeatureGrpcServiceTest {
   private static final String USER = "12347";
   private static final String POPULAR_ITEM = "85123A";
   private static final long DAY = 86_400;
+  /** The embedded dataset's newest event, 2011-12-09T12:50:00Z: the store's newest until a test ingests a later one. */
+  private static final long DATASET_LAST_EVENT_SECONDS = Instant.parse("2011-12-09T12:50:00Z").getEpochSecond();
   /** Items the ingestion tests use, so that counts other tests check stay as loaded. */
   private static final String INGEST_ITEM = "22423";
   private static final String OTHER_INGEST_ITEM = "85099B";
@@ -580,6 +583,32 @@ class FeatureGrpcServiceTest {
 
   private static UserEvent inBasket(UserEvent event, String basketId) {
     return event.toBuilder().setEvent(event.getEvent().toBuilder().setBasketId(basketId)).build();
+  }
+
+  @Test
+  void ingestEvents_answersTheNewestEventTimeBeforeAndAfter_whichRetrievalCountsUpTo() {
+    String user = newUser();
+    // Older than anything the store holds: the newest event stays what it was.
+    IngestEventsResponse older = stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(event(user, INGEST_ITEM, 1_000_000_000L, "click")).build());
+    assertTrue(older.hasPreviousLatestEventTime() && older.hasLatestEventTime(), older.toString());
+    assertEquals(older.getPreviousLatestEventTime(), older.getLatestEventTime());
+    assertTrue(older.getLatestEventTime().getSeconds() >= DATASET_LAST_EVENT_SECONDS, older.toString());
+
+    long later = older.getLatestEventTime().getSeconds() + DAY;
+    UserEvent newest = event(user, INGEST_ITEM, later, "purchase").toBuilder().setEventId("newest").build();
+    IngestEventsResponse moved = stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(newest).build());
+    assertEquals(older.getLatestEventTime(), moved.getPreviousLatestEventTime());
+    assertEquals(Timestamp.newBuilder().setSeconds(later).build(), moved.getLatestEventTime());
+    assertEquals(moved.getLatestEventTime(), retrieve(user, 10, true).getAsOf(), "the request time from now on");
+
+    // A resend stamped later is not stored (the first one wins), so it moves nothing.
+    IngestEventsResponse resent = stub.ingestEvents(IngestEventsRequest.newBuilder()
+        .addEvents(newest.toBuilder().setEvent(newest.getEvent().toBuilder()
+            .setTime(Timestamp.newBuilder().setSeconds(later + 60)))).build());
+    assertEquals(1, resent.getDuplicateCount());
+    assertEquals(moved.getLatestEventTime(), resent.getPreviousLatestEventTime());
+    assertEquals(moved.getLatestEventTime(), resent.getLatestEventTime());
   }
 
   @Test

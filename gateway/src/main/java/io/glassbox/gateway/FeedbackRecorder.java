@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
@@ -13,36 +15,64 @@ import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import jakarta.inject.Inject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Stores a shopper's feedback in the feature service, under the caller's deadline. */
 final class FeedbackRecorder {
+  private static final Logger log = LoggerFactory.getLogger(FeedbackRecorder.class);
   private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
+  private final ModelTrendWindow trendWindow;
 
   @Inject
   FeedbackRecorder(@FeatureChannel Channel featureChannel, GatewayConfig config,
-      Deadline.Ticker ticker) {
+      Deadline.Ticker ticker, ModelTrendWindow trendWindow) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
+    this.trendWindow = requireNonNull(trendWindow, "trendWindow");
   }
 
   /**
-   * Completes once the event is stored (and visible to the next Recommend). Must be called with
-   * the inbound call's context current.
+   * Completes once the event is stored (and visible to the next Recommend), with the time recent
+   * sales are counted up to before and after it and the model's trend window. Must be called
+   * with the inbound call's context current.
    */
   ListenableFuture<SubmitFeedbackResponse> record(UserEvent event) {
     CallBudget budget = CallBudget.of(Context.current().getDeadline(), config, ticker);
     ListenableFuture<SubmitFeedbackResponse> stored = Futures.transform(
         feature.withDeadline(budget.callerDeadline())
             .ingestEvents(IngestEventsRequest.newBuilder().addEvents(event).build()),
-        ingested -> SubmitFeedbackResponse.newBuilder()
-            .setDuplicate(ingested.getDuplicateCount() > 0)
-            .build(),
+        ingested -> {
+          SubmitFeedbackResponse.Builder response = SubmitFeedbackResponse.newBuilder()
+              .setDuplicate(ingested.getDuplicateCount() > 0);
+          if (ingested.hasPreviousLatestEventTime()) {
+            response.setPreviousRecentSalesAsOf(ingested.getPreviousLatestEventTime());
+          }
+          if (ingested.hasLatestEventTime()) {
+            response.setRecentSalesAsOf(ingested.getLatestEventTime());
+          }
+          trendWindow.current().ifPresent(response::setTrendWindow);
+          warnIfTheTrendWindowPassed(response);
+          return response.build();
+        },
         directExecutor());
     return Futures.catching(stored, Exception.class, failure -> {
       throw DependencyFailures.ingestFailed(failure);
     }, directExecutor());
+  }
+
+  /** Logs when the time recent sales are counted up to moved on by more than the trend window. */
+  private static void warnIfTheTrendWindowPassed(SubmitFeedbackResponse.Builder response) {
+    if (response.hasPreviousRecentSalesAsOf() && response.hasRecentSalesAsOf() && response.hasTrendWindow()
+        && Durations.compare(Timestamps.between(response.getPreviousRecentSalesAsOf(), response.getRecentSalesAsOf()),
+            response.getTrendWindow()) > 0) {
+      log.warn("Recent sales are now counted up to {} (before this feedback: {}), more than the trend window ({}) "
+          + "later: no earlier sale counts as recent any more, for any shopper",
+          Timestamps.toString(response.getRecentSalesAsOf()), Timestamps.toString(response.getPreviousRecentSalesAsOf()),
+          Durations.toString(response.getTrendWindow()));
+    }
   }
 }

@@ -4,8 +4,12 @@ import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,7 +49,7 @@ final class FeedbackCommand implements Callable<Integer> {
 
   @Option(names = "--time", description = "When it happened, e.g. 2011-12-01T10:00:00Z (default: now). Recent "
       + "purchases are counted up to the store's newest event, so one stamped now moves the trend window past "
-      + "the embedded data, whose sales end on 2011-12-09.")
+      + "the embedded data, whose sales end on 2011-12-09 (the command then says so).")
   Instant time;
 
   @Option(names = "--request-id", description = "Idempotency key, up to 128 characters (default: a new one, "
@@ -82,7 +86,46 @@ final class FeedbackCommand implements Callable<Integer> {
                     + " no longer count for their recommendations and reasons.";
                 case click, add_to_cart -> " The model reads purchases only, so recommendations do not change.";
               });
+      trendWindowPassed(response).ifPresent(System.out::println);
       return 0;
     });
+  }
+
+  /**
+   * A warning when this feedback moved the time recent sales are counted up to further than the
+   * model's trend window: no earlier sale counts as recent any more, for any shopper.
+   */
+  static Optional<String> trendWindowPassed(SubmitFeedbackResponse response) {
+    if (!response.hasPreviousRecentSalesAsOf() || !response.hasRecentSalesAsOf() || !response.hasTrendWindow()) {
+      return Optional.empty();
+    }
+    Instant before = instant(response.getPreviousRecentSalesAsOf());
+    Instant after = instant(response.getRecentSalesAsOf());
+    Duration window = Duration.ofSeconds(response.getTrendWindow().getSeconds(), response.getTrendWindow().getNanos());
+    if (Duration.between(before, after).compareTo(window) <= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(String.format(Locale.ROOT, "Note: recent sales are now counted up to %s (before this "
+        + "feedback: %s), more than the model's trend window (%s) later, so no sale recorded before it counts as "
+        + "recent any more: the trend term and its \"Popular lately\" reasons are quiet for every shopper. To "
+        + "record past events, pass --time.", after.truncatedTo(ChronoUnit.SECONDS), before.truncatedTo(ChronoUnit.SECONDS),
+        span(window)));
+  }
+
+  private static Instant instant(Timestamp time) {
+    return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
+  }
+
+  /** "14 days", "1 day", "36 hours"; ISO-8601 ("PT90S") when no whole number of either. */
+  private static String span(Duration duration) {
+    long seconds = duration.getSeconds();
+    for (ChronoUnit unit : List.of(ChronoUnit.DAYS, ChronoUnit.HOURS)) {
+      long unitSeconds = unit.getDuration().getSeconds();
+      if (duration.getNano() == 0 && seconds % unitSeconds == 0) {
+        String name = unit.name().toLowerCase(Locale.ROOT);
+        return seconds / unitSeconds + " " + (seconds == unitSeconds ? name.substring(0, name.length() - 1) : name);
+      }
+    }
+    return duration.toString();
   }
 }

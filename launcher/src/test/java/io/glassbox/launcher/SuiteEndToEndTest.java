@@ -24,6 +24,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
@@ -296,6 +297,44 @@ class SuiteEndToEndTest {
       }
     }
     assertTrue(checked > 0, "some recommendation of these customers cites their history");
+  }
+
+  /**
+   * A purchase stamped now, on the embedded data: the CLI says that recent sales now count up to
+   * it, past every sale of the data, as the gateway answered; one stamped inside the data moves
+   * nothing and gets no note. (Order 2: the first test here to write an event stamped now.)
+   */
+  @Test
+  @Order(2)
+  void feedbackStampedNow_onHistoricalData_saysNoEarlierSaleCountsAsRecent() {
+    String user = "feedback-" + UUID.randomUUID();
+    CliRun now = CliRun.of("feedback", "--user", user, "--item", "85123A", "--request-id", "now-1",
+        "--target", "localhost:" + suite.ports().gateway());
+    assertEquals(0, now.exit(), now.err());
+    String[] lines = now.out().split("\n");
+    assertEquals(2, lines.length, now.out());
+    assertTrue(lines[1].contains(" (before this feedback: 2011-12-09T12:50:00Z), more than the model's trend window "
+        + "(" + trendWindow.getSeconds() / 86_400 + " days) later, so no sale recorded before it counts as recent any "
+        + "more"), lines[1]);
+
+    // The same answer through the API: a resend moves nothing, and says where recent sales count up to.
+    SubmitFeedbackResponse resent = GatewayGrpc.newBlockingStub(gatewayChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId(user).setItemId("85123A")
+            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("now-1").build());
+    assertTrue(resent.getDuplicate());
+    assertEquals(trendWindow, resent.getTrendWindow());
+    assertEquals(resent.getPreviousRecentSalesAsOf(), resent.getRecentSalesAsOf());
+    Instant asOf = Instant.ofEpochSecond(resent.getRecentSalesAsOf().getSeconds(), resent.getRecentSalesAsOf().getNanos());
+    assertTrue(lines[1].startsWith("Note: recent sales are now counted up to " + asOf.truncatedTo(ChronoUnit.SECONDS)
+        + " "), lines[1]);
+    assertEquals(resent.getRecentSalesAsOf(), FeatureServiceGrpc.newBlockingStub(featureChannel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS).retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+            .setUserId(user).setLimit(1).build()).getAsOf(), "the feature service counts recent purchases up to it");
+
+    CliRun past = CliRun.of("feedback", "--user", user, "--item", "22423", "--time", "2011-06-01T10:00:00Z",
+        "--target", "localhost:" + suite.ports().gateway());
+    assertEquals(0, past.exit(), past.err());
+    assertEquals(1, past.out().split("\n").length, past.out());
   }
 
   @Test
