@@ -15,6 +15,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +32,14 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   static final long MAX_FILE_BYTES = 256L << 20;
   static final int MAX_LINE_BYTES = 64 << 10;
 
+  private final EventStore store;
   private final CsvImport csvImport;
   private final Semaphore oneImport = new Semaphore(1);
 
   @Inject
   public FeatureAdminService(EventStore store, EventTimeLimit timeLimit) {
-    this.csvImport = new CsvImport(requireNonNull(store, "store"), requireNonNull(timeLimit, "timeLimit"));
+    this.store = requireNonNull(store, "store");
+    this.csvImport = new CsvImport(store, requireNonNull(timeLimit, "timeLimit"));
   }
 
   @Override
@@ -136,16 +140,20 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       }
       try {
         out.close();
+        Optional<Instant> latestBefore = StoreCalls.call(store::latestEventTime);
         CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly));
+        Optional<Instant> latest = StoreCalls.call(store::latestEventTime);
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
         cleanUp();
-        responses.onNext(ImportResponse.newBuilder()
+        ImportResponse.Builder response = ImportResponse.newBuilder()
             .setRows(result.rows())
             .setStored(result.stored())
             .setDuplicates(result.duplicates())
-            .setValidateOnly(validateOnly)
-            .build());
+            .setValidateOnly(validateOnly);
+        latestBefore.ifPresent(time -> response.setPreviousLatestEventTime(FeatureGrpcService.timestamp(time)));
+        latest.ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));
+        responses.onNext(response.build());
         responses.onCompleted();
       } catch (ImportRejectedException | DatasetException e) {
         fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());

@@ -274,7 +274,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
   }
 
-  private static Timestamp timestamp(Instant time) {
+  static Timestamp timestamp(Instant time) {
     return Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()).build();
   }
 

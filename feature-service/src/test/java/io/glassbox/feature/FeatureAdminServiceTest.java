@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
@@ -16,6 +17,7 @@ import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RegularItem;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -121,6 +123,15 @@ class FeatureAdminServiceTest {
     return send(kind, csv.getBytes(StandardCharsets.UTF_8), 7, false);
   }
 
+  /** The response without the newest event times, which only some tests are about. */
+  private static ImportResponse counts(ImportResponse response) {
+    return response.toBuilder().clearPreviousLatestEventTime().clearLatestEventTime().build();
+  }
+
+  private static Timestamp seconds(long seconds) {
+    return Timestamp.newBuilder().setSeconds(seconds).build();
+  }
+
   private GetUserHistoryResponse history(String user) {
     return features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build());
   }
@@ -134,8 +145,16 @@ class FeatureAdminServiceTest {
     ImportResponse items = send(Kind.ITEMS, ITEMS);
     ImportResponse interactions = send(Kind.INTERACTIONS, INTERACTIONS);
 
-    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), items);
-    assertEquals(ImportResponse.newBuilder().setRows(4).setStored(4).build(), interactions);
+    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), counts(items));
+    assertEquals(ImportResponse.newBuilder().setRows(4).setStored(4).build(), counts(interactions));
+    // The small dataset's newest event is at second 200; the items move nothing, the interactions
+    // make their newest (1700000100) the time recent purchases are counted up to.
+    assertEquals(seconds(200), items.getPreviousLatestEventTime());
+    assertEquals(seconds(200), items.getLatestEventTime());
+    assertEquals(seconds(200), interactions.getPreviousLatestEventTime());
+    assertEquals(seconds(1_700_000_100L), interactions.getLatestEventTime());
+    assertEquals(seconds(1_700_000_100L), features.retrieveCandidates(RetrieveCandidatesRequest.newBuilder()
+        .setUserId("shop-1").setLimit(1).build()).getAsOf());
     assertEquals("Lamp, brass", item("N1").getTitle());
     assertEquals("Home > Lighting", item("N1").getCategory());
     assertEquals(12.5, item("N1").getPrice());
@@ -156,7 +175,8 @@ class FeatureAdminServiceTest {
 
     ImportResponse again = send(Kind.INTERACTIONS, INTERACTIONS);
 
-    assertEquals(ImportResponse.newBuilder().setRows(4).setStored(0).setDuplicates(4).build(), again);
+    assertEquals(ImportResponse.newBuilder().setRows(4).setStored(0).setDuplicates(4).build(), counts(again));
+    assertEquals(again.getPreviousLatestEventTime(), again.getLatestEventTime());
     assertEquals(3, history("shop-1").getTotalEvents());
   }
 
@@ -173,8 +193,8 @@ class FeatureAdminServiceTest {
         shop-3,A,1700000900,click,
         """;
 
-    assertEquals(ImportResponse.newBuilder().setRows(5).setStored(5).build(), send(Kind.INTERACTIONS, csv));
-    assertEquals(ImportResponse.newBuilder().setRows(5).setDuplicates(5).build(), send(Kind.INTERACTIONS, csv),
+    assertEquals(ImportResponse.newBuilder().setRows(5).setStored(5).build(), counts(send(Kind.INTERACTIONS, csv)));
+    assertEquals(ImportResponse.newBuilder().setRows(5).setDuplicates(5).build(), counts(send(Kind.INTERACTIONS, csv)),
         "the same file again stores nothing twice");
 
     GetUserHistoryResponse history = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("shop-3")
@@ -269,7 +289,8 @@ class FeatureAdminServiceTest {
 
     ImportResponse checked = send(Kind.INTERACTIONS, INTERACTIONS.getBytes(StandardCharsets.UTF_8), 1024, true);
 
-    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), checked);
+    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), counts(checked));
+    assertEquals(seconds(200), checked.getLatestEventTime(), "nothing stored, nothing moved");
     assertFalse(history("shop-1").getKnownUser());
   }
 

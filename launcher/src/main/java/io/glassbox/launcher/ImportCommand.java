@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
@@ -90,6 +91,12 @@ final class ImportCommand implements Callable<Integer> {
     } else {
       out.printf("%s: %d %s rows, %d stored, %d already there%n", file, response.getRows(), what,
           response.getStored(), response.getDuplicates());
+      if (response.hasLatestEventTime()
+          && !response.getLatestEventTime().equals(response.getPreviousLatestEventTime())) {
+        out.printf("  recent sales are now counted up to %s (before this import: %s)%n",
+            Timestamps.toString(response.getLatestEventTime()), response.hasPreviousLatestEventTime()
+                ? Timestamps.toString(response.getPreviousLatestEventTime()) : "no event");
+      }
     }
   }
 

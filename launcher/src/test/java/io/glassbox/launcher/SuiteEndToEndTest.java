@@ -56,6 +56,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -200,9 +201,11 @@ class SuiteEndToEndTest {
     String user = "import-" + UUID.randomUUID();
     Path items = Files.writeString(dir.resolve("items.csv"),
         "item_id,title,brand,category,price\nIMP-1,\"Lamp, brass\",Acme,Home,12.5\n");
+    // The second a minute ahead (within the clock skew allowed): newer than any event stored before.
+    Instant ahead = Instant.now().plusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
     Path interactions = Files.writeString(dir.resolve("interactions.csv"),
         "user_id,item_id,timestamp,event\n" + user + ",IMP-1,1700000000,purchase\n"
-            + user + ",85123A,1700000100,\n");
+            + user + ",85123A," + ahead.getEpochSecond() + ",\n");
     ImportCommand command = new ImportCommand();
     command.items = items;
     command.interactions = interactions;
@@ -220,6 +223,9 @@ class SuiteEndToEndTest {
     String printed = out.toString(StandardCharsets.UTF_8);
     assertTrue(printed.contains("2 interactions rows, 2 stored, 0 already there"), printed);
     assertTrue(printed.contains("2 interactions rows, 0 stored, 2 already there"), printed);
+    // The first run moved the time recent sales are counted up to; the second did not.
+    String moved = "  recent sales are now counted up to " + ahead + " (before this import: ";
+    assertEquals(1, printed.split(Pattern.quote(moved), -1).length - 1, printed);
     RecommendResponse response = recommend(user, 10, "en-US");
     assertFalse(response.getColdStart());
     assertEquals(2, FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
