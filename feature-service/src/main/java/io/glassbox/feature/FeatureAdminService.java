@@ -142,7 +142,6 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         out.close();
         Optional<Instant> latestBefore = StoreCalls.call(store::latestEventTime);
         CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly));
-        Optional<Instant> latest = StoreCalls.call(store::latestEventTime);
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
         cleanUp();
@@ -152,7 +151,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
             .setDuplicates(result.duplicates())
             .setValidateOnly(validateOnly);
         latestBefore.ifPresent(time -> response.setPreviousLatestEventTime(FeatureGrpcService.timestamp(time)));
-        latest.ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));
+        StoreCalls.latestEventTimeAfterWrite(store)
+            .ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));
         responses.onNext(response.build());
         responses.onCompleted();
       } catch (ImportRejectedException | DatasetException e) {

@@ -223,11 +223,9 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     }
     Optional<Instant> previousLatest;
     AppendResult result;
-    Optional<Instant> latest;
     try {
       previousLatest = call(store::latestEventTime);
       result = call(() -> store.append(events));
-      latest = call(store::latestEventTime);
     } catch (UnknownItemException e) {
       throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
           + "\" is not in the catalogue; only catalogue items can be ingested");
@@ -243,7 +241,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         .setAcceptedCount(events.size())
         .setDuplicateCount(result.duplicates());
     previousLatest.ifPresent(time -> response.setPreviousLatestEventTime(timestamp(time)));
-    latest.ifPresent(time -> response.setLatestEventTime(timestamp(time)));
+    StoreCalls.latestEventTimeAfterWrite(store).ifPresent(time -> response.setLatestEventTime(timestamp(time)));
     reply(responses, response.build());
   }
 

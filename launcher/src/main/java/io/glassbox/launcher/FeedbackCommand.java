@@ -95,7 +95,7 @@ final class FeedbackCommand implements Callable<Integer> {
    * A warning when this feedback moved the time recent sales are counted up to further than the
    * model's trend window: no earlier sale counts as recent any more, for any shopper.
    */
-  static Optional<String> trendWindowPassed(SubmitFeedbackResponse response) {
+  private static Optional<String> trendWindowPassed(SubmitFeedbackResponse response) {
     if (!response.hasPreviousRecentSalesAsOf() || !response.hasRecentSalesAsOf() || !response.hasTrendWindow()) {
       return Optional.empty();
     }
