@@ -1,13 +1,12 @@
 package io.glassbox.launcher;
 
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Durations;
+import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -96,36 +95,25 @@ final class FeedbackCommand implements Callable<Integer> {
    * model's trend window: no earlier sale counts as recent any more, for any shopper.
    */
   private static Optional<String> trendWindowPassed(SubmitFeedbackResponse response) {
-    if (!response.hasPreviousRecentSalesAsOf() || !response.hasRecentSalesAsOf() || !response.hasTrendWindow()) {
-      return Optional.empty();
-    }
-    Instant before = instant(response.getPreviousRecentSalesAsOf());
-    Instant after = instant(response.getRecentSalesAsOf());
-    Duration window = Duration.ofSeconds(response.getTrendWindow().getSeconds(), response.getTrendWindow().getNanos());
-    if (Duration.between(before, after).compareTo(window) <= 0) {
+    if (!response.hasPreviousRecentSalesAsOf() || !response.hasRecentSalesAsOf() || !response.hasTrendWindow()
+        || Durations.compare(Timestamps.between(response.getPreviousRecentSalesAsOf(), response.getRecentSalesAsOf()),
+            response.getTrendWindow()) <= 0) {
       return Optional.empty();
     }
     return Optional.of(String.format(Locale.ROOT, "Note: recent sales are now counted up to %s (before this "
         + "feedback: %s), more than the model's trend window (%s) later, so no sale recorded before it counts as "
         + "recent any more: the trend term and its \"Popular lately\" reasons are quiet for every shopper. To "
-        + "record past events, pass --time.", after.truncatedTo(ChronoUnit.SECONDS), before.truncatedTo(ChronoUnit.SECONDS),
-        span(window)));
+        + "record past events, pass --time.", toTheSecond(response.getRecentSalesAsOf()),
+        toTheSecond(response.getPreviousRecentSalesAsOf()), span(response.getTrendWindow())));
   }
 
-  private static Instant instant(Timestamp time) {
-    return Instant.ofEpochSecond(time.getSeconds(), time.getNanos());
+  private static String toTheSecond(Timestamp time) {
+    return Timestamps.toString(Timestamps.fromSeconds(time.getSeconds()));
   }
 
-  /** "14 days", "1 day", "36 hours"; ISO-8601 ("PT90S") when no whole number of either. */
-  private static String span(Duration duration) {
-    long seconds = duration.getSeconds();
-    for (ChronoUnit unit : List.of(ChronoUnit.DAYS, ChronoUnit.HOURS)) {
-      long unitSeconds = unit.getDuration().getSeconds();
-      if (duration.getNano() == 0 && seconds % unitSeconds == 0) {
-        String name = unit.name().toLowerCase(Locale.ROOT);
-        return seconds / unitSeconds + " " + (seconds == unitSeconds ? name.substring(0, name.length() - 1) : name);
-      }
-    }
-    return duration.toString();
+  /** As the trend reason says a window: in days when it is whole days, else in hours (rounded up). */
+  private static String span(com.google.protobuf.Duration window) {
+    long seconds = window.getSeconds() + (window.getNanos() > 0 ? 1 : 0);
+    return seconds % 86_400 == 0 ? seconds / 86_400 + " days" : (seconds + 3_599) / 3_600 + " hours";
   }
 }
