@@ -221,10 +221,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       }
       events.add(event);
     }
-    Optional<Instant> previousLatest;
     AppendResult result;
     try {
-      previousLatest = call(store::latestEventTime);
       result = call(() -> store.append(events));
     } catch (UnknownItemException e) {
       throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
@@ -240,8 +238,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     IngestEventsResponse.Builder response = IngestEventsResponse.newBuilder()
         .setAcceptedCount(events.size())
         .setDuplicateCount(result.duplicates());
-    previousLatest.ifPresent(time -> response.setPreviousLatestEventTime(timestamp(time)));
-    StoreCalls.latestEventTimeAfterWrite(store).ifPresent(time -> response.setLatestEventTime(timestamp(time)));
+    result.latestBefore().ifPresent(time -> response.setPreviousLatestEventTime(timestamp(time)));
+    result.latestAfter().ifPresent(time -> response.setLatestEventTime(timestamp(time)));
     reply(responses, response.build());
   }
 

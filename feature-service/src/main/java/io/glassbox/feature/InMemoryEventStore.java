@@ -226,9 +226,12 @@ public final class InMemoryEventStore implements EventStore {
     int duplicates = 0;
     int evicted;
     boolean coPurchaseFull = false;
+    Optional<Instant> latestBefore;
+    Optional<Instant> latestAfter;
     long addedMillis = TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong());
     s.lock.writeLock().lock();
     try {
+      latestBefore = Optional.ofNullable(s.latestEventTime);
       // Resolve every item and check every event id before touching anything, so that a bad
       // event stores nothing.
       for (int i = 0; i < events.size(); i++) {
@@ -279,6 +282,7 @@ public final class InMemoryEventStore implements EventStore {
           s.latestEventTime = recorded.time();
         }
       }
+      latestAfter = Optional.ofNullable(s.latestEventTime);
       evicted = s.evictBeyondBounds(bounds);
       s.coPurchase.publish();
     } finally {
@@ -297,7 +301,7 @@ public final class InMemoryEventStore implements EventStore {
           + "events): {} least recently active users evicted so far; use GLASSBOX_FEATURE_STORE=redis to keep them",
           bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get()));
     }
-    return new AppendResult(events.size() - duplicates, duplicates);
+    return new AppendResult(events.size() - duplicates, duplicates, latestBefore, latestAfter);
   }
 
   /** Runs {@code warning} unless {@code last} says it ran less than a minute ago. */

@@ -91,7 +91,8 @@ public final class RedisEventStore implements EventStore {
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
-   * event (nothing stored), else {0, duplicates}. A dedupe key holding "1" was written before
+   * event (nothing stored), else {0, duplicates, the newest event time before, after} (each as
+   * the {@code latest} key holds it, "" for none). A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser).
@@ -162,8 +163,9 @@ public final class RedisEventStore implements EventStore {
           dups = dups + 1
         end
       end
+      local current = redis.call('GET', KEYS[6])
+      local after = current
       if newest ~= nil then
-        local current = redis.call('GET', KEYS[6])
         local replace = true
         if current then
           local space = string.find(current, ' ')
@@ -172,9 +174,10 @@ public final class RedisEventStore implements EventStore {
         end
         if replace then
           redis.call('SET', KEYS[6], newest)
+          after = newest
         end
       end
-      return {0, dups}
+      return {0, dups, current or '', after or ''}
       """
       .replace("FIELDS", String.valueOf(FIELDS_PER_EVENT))
       .replace("KIND_POSITION", String.valueOf(TimelineMember.KIND + 1))
@@ -571,13 +574,17 @@ public final class RedisEventStore implements EventStore {
   @Override
   public Optional<Instant> latestEventTime() {
     index();
-    String latest = read(() -> redis.get(LATEST));
-    if (latest == null) {
+    return latest(read(() -> redis.get(LATEST)));
+  }
+
+  /** The {@code latest} key's value ({@code "<epoch second> <nanos>"}); null or empty: none. */
+  private static Optional<Instant> latest(String value) {
+    if (value == null || value.isEmpty()) {
       return Optional.empty();
     }
-    int space = latest.indexOf(' ');
-    return Optional.of(Instant.ofEpochSecond(Long.parseLong(latest.substring(0, space)),
-        Integer.parseInt(latest.substring(space + 1))));
+    int space = value.indexOf(' ');
+    return Optional.of(Instant.ofEpochSecond(Long.parseLong(value.substring(0, space)),
+        Integer.parseInt(value.substring(space + 1))));
   }
 
   @Override
@@ -611,7 +618,8 @@ public final class RedisEventStore implements EventStore {
   public AppendResult append(List<NewEvent> events) {
     index();
     if (events.isEmpty()) {
-      return new AppendResult(0, 0);
+      Optional<Instant> latest = latestEventTime();
+      return new AppendResult(0, 0, latest, latest);
     }
     NewEvent.requireConsistentIds(events);
     boolean ordersAdded = false;
@@ -647,7 +655,7 @@ public final class RedisEventStore implements EventStore {
       // This replica's next co-purchase read sees them; other replicas' within ORDER_SYNC_NANOS.
       orderLinesAdded = true;
     }
-    return new AppendResult(events.size() - value, value);
+    return new AppendResult(events.size() - value, value, latest((String) reply.get(2)), latest((String) reply.get(3)));
   }
 
   @Override

@@ -369,8 +369,8 @@ abstract class EventStoreContractTest {
   void append_sameEventIdTwice_storesItOnce() {
     NewEvent first = new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE), "ev-1");
 
-    assertEquals(new AppendResult(1, 0), store.append(List.of(first)));
-    assertEquals(new AppendResult(0, 1), store.append(List.of(first)));
+    assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(first))));
+    assertEquals("stored 0, duplicates 1", TestData.counts(store.append(List.of(first))));
 
     assertEquals(6, store.history("u1", 50).totalEvents());
     assertEquals(1, store.item("E").orElseThrow().interactionCount());
@@ -382,7 +382,7 @@ abstract class EventStoreContractTest {
   void append_repeatedEventIdWithinOneBatch_storesItOnce() {
     NewEvent click = new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK), "x");
 
-    assertEquals(new AppendResult(1, 1), store.append(List.of(click, click)));
+    assertEquals("stored 1, duplicates 1", TestData.counts(store.append(List.of(click, click))));
     assertEquals(1, store.history("u9", 50).totalEvents());
   }
 
@@ -393,7 +393,7 @@ abstract class EventStoreContractTest {
 
     store.append(List.of(first));
 
-    assertEquals(new AppendResult(0, 1), store.append(List.of(resent)));
+    assertEquals("stored 0, duplicates 1", TestData.counts(store.append(List.of(resent))));
     assertEquals(300, store.history("u1", 1).events().get(0).time().getEpochSecond(), "the first one wins");
   }
 
@@ -413,7 +413,7 @@ abstract class EventStoreContractTest {
     }
 
     assertEquals(6, store.history("u1", 50).totalEvents(), "nothing of the batches was stored");
-    assertEquals(new AppendResult(1, 0), store.append(List.of(fresh)), "its id is still free");
+    assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(fresh))), "its id is still free");
   }
 
   @Test
@@ -446,7 +446,7 @@ abstract class EventStoreContractTest {
 
     assertThrows(UnknownItemException.class, () -> store.append(List.of(good, bad)));
 
-    assertEquals(new AppendResult(1, 0), store.append(List.of(good)));
+    assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(good))));
   }
 
   @Test
@@ -572,6 +572,73 @@ abstract class EventStoreContractTest {
     store.append(List.of(event("u9", "A", 800, EventType.PURCHASE)));
 
     assertEquals(Optional.of(Instant.ofEpochSecond(900, 5)), store.latestEventTime());
+  }
+
+  @Test
+  void append_answersTheNewestEventTimeBeforeAndAfterItsBatch() {
+    Instant later = Instant.ofEpochSecond(300, 5);
+    AppendResult moved = store.append(List.of(event("u9", "A", 250, EventType.CLICK),
+        new NewEvent("u9", new RecordedEvent("E", later, EventType.PURCHASE), "t-1")));
+    AppendResult older = store.append(List.of(event("u9", "A", 100, EventType.PURCHASE)));
+    AppendResult resent = store.append(
+        List.of(new NewEvent("u9", new RecordedEvent("E", Instant.ofEpochSecond(400), EventType.PURCHASE), "t-1")));
+
+    assertEquals(List.of(Optional.of(Instant.ofEpochSecond(200)), Optional.of(later)),
+        List.of(moved.latestBefore(), moved.latestAfter()), "the small dataset's newest event is at 200");
+    assertEquals(List.of(Optional.of(later), Optional.of(later)), List.of(older.latestBefore(), older.latestAfter()));
+    assertEquals(List.of(Optional.of(later), Optional.of(later)), List.of(resent.latestBefore(), resent.latestAfter()),
+        "a duplicate stamped later stores nothing and moves nothing");
+    assertEquals(Optional.of(later), store.latestEventTime());
+  }
+
+  /**
+   * Appends racing each other: each answers the step it made itself (after = the newer of before
+   * and its own event), and the steps that moved the time chain up from the dataset's newest
+   * event to the newest of all. Times read around the append instead of inside it fail this.
+   */
+  @Test
+  void append_concurrently_eachAnswersItsOwnStepOfTheNewestEventTime() throws Exception {
+    int writers = 4;
+    int perWriter = 1000;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<List<long[]>>> steps = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int writer = w;
+        steps.add(pool.submit(() -> {
+          start.await();
+          List<long[]> mine = new ArrayList<>();
+          for (int i = 0; i < perWriter; i++) {
+            // Interleaved times, mostly rising: 1000 + i * writers + writer, every 7th far older.
+            long second = i % 7 == 6 ? 150 : 1000 + (long) i * writers + writer;
+            AppendResult result = store.append(List.of(event("racer-" + writer, "A", second, EventType.CLICK)));
+            mine.add(new long[] {result.latestBefore().orElseThrow().getEpochSecond(), second,
+                result.latestAfter().orElseThrow().getEpochSecond()});
+          }
+          return mine;
+        }));
+      }
+      start.countDown();
+      List<long[]> moves = new ArrayList<>();
+      for (Future<List<long[]>> writer : steps) {
+        for (long[] step : writer.get(60, TimeUnit.SECONDS)) {
+          assertEquals(Math.max(step[0], step[1]), step[2], "before " + step[0] + ", own event " + step[1]);
+          if (step[2] > step[0]) {
+            moves.add(step);
+          }
+        }
+      }
+      moves.sort((a, b) -> Long.compare(a[2], b[2]));
+      long newest = 200;
+      for (long[] move : moves) {
+        assertEquals(newest, move[0], "each move starts where the one before ended");
+        newest = move[2];
+      }
+      assertEquals(store.latestEventTime().orElseThrow().getEpochSecond(), newest);
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private static NewEvent orderLine(String user, String item, String order, String eventId) {

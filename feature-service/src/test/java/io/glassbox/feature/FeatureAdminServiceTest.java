@@ -65,11 +65,7 @@ class FeatureAdminServiceTest {
   void start() {
     InMemoryEventStore store = TestData.smallStore();
     String name = "admin-" + UUID.randomUUID();
-    server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
-        .addService(new FeatureAdminService(store, TestData.TIME_LIMIT))
-        .start();
-    server.setServing(true);
+    server = TestData.serving(store, name);
     channel = InProcessChannelBuilder.forName(name).build();
     admin = FeatureAdminGrpc.newStub(channel);
     features = FeatureServiceGrpc.newBlockingStub(channel);
@@ -81,10 +77,15 @@ class FeatureAdminServiceTest {
     server.close();
   }
 
-  private enum Kind { ITEMS, INTERACTIONS }
+  enum Kind { ITEMS, INTERACTIONS }
 
-  /** Streams {@code csv} in chunks of {@code chunkBytes}; the response, or the error thrown. */
   private ImportResponse send(Kind kind, byte[] csv, int chunkBytes, boolean validateOnly) {
+    return send(admin, kind, csv, chunkBytes, validateOnly);
+  }
+
+  /** Streams {@code csv} to {@code admin} in chunks of {@code chunkBytes}; the response, or the error thrown. */
+  static ImportResponse send(
+      FeatureAdminGrpc.FeatureAdminStub admin, Kind kind, byte[] csv, int chunkBytes, boolean validateOnly) {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();
     StreamObserver<ImportResponse> responses = new StreamObserver<>() {
       @Override

@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import io.glassbox.server.GrpcServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +56,21 @@ final class TestData {
     InMemoryEventStore store = memoryStore();
     store.load(small());
     return store;
+  }
+
+  /** Both of the feature service's gRPC services on {@code store}, in-process under {@code name}, serving. */
+  static GrpcServer serving(EventStore store, String name) {
+    GrpcServer server = GrpcServer.inProcess("feature-service", name)
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT))
+        .addService(new FeatureAdminService(store, TIME_LIMIT))
+        .start();
+    server.setServing(true);
+    return server;
+  }
+
+  /** An append's counts, to compare as text: "stored 1, duplicates 0". */
+  static String counts(AppendResult result) {
+    return "stored " + result.stored() + ", duplicates " + result.duplicates();
   }
 
   private static Dataset.Item item(String id, String title) {
