@@ -151,7 +151,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
             .setDuplicates(result.duplicates())
             .setValidateOnly(validateOnly);
         latestBefore.ifPresent(time -> response.setPreviousLatestEventTime(FeatureGrpcService.timestamp(time)));
-        StoreCalls.latestEventTimeAfterWrite(store)
+        latestEventTimeAfterImport()
             .ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));
         responses.onNext(response.build());
         responses.onCompleted();
@@ -188,6 +188,20 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       } finally {
         oneImport.release();
       }
+    }
+  }
+
+  /**
+   * The store's newest event time read after an import that succeeded; empty, not an error, when
+   * the store cannot answer then: the import is stored, and a caller told it failed might store it
+   * again.
+   */
+  private Optional<Instant> latestEventTimeAfterImport() {
+    try {
+      return store.latestEventTime();
+    } catch (StoreNotReadyException | StoreUnavailableException | StoreFullException e) {
+      log.warn("Cannot read the newest event time after an import: {}", e.getMessage());
+      return Optional.empty();
     }
   }
 

@@ -617,10 +617,6 @@ public final class RedisEventStore implements EventStore {
   @Override
   public AppendResult append(List<NewEvent> events) {
     index();
-    if (events.isEmpty()) {
-      Optional<Instant> latest = latestEventTime();
-      return new AppendResult(0, 0, latest, latest);
-    }
     NewEvent.requireConsistentIds(events);
     boolean ordersAdded = false;
     List<String> keys = new ArrayList<>(7 + 3 * events.size());

@@ -2,8 +2,6 @@ package io.glassbox.feature;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,20 +27,6 @@ final class StoreCalls {
     } catch (StoreFullException e) {
       log.error("Feature store full: {}", e.getMessage());
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");
-    }
-  }
-
-  /**
-   * The store's newest event time read after a write that succeeded; empty, not an error, when
-   * the store cannot answer then: the write is done, and a caller told it failed might store it
-   * again.
-   */
-  static Optional<Instant> latestEventTimeAfterWrite(EventStore store) {
-    try {
-      return store.latestEventTime();
-    } catch (StoreNotReadyException | StoreUnavailableException | StoreFullException e) {
-      log.warn("Cannot read the newest event time after a write: {}", e.getMessage());
-      return Optional.empty();
     }
   }
 

@@ -588,6 +588,8 @@ abstract class EventStoreContractTest {
     assertEquals(List.of(Optional.of(later), Optional.of(later)), List.of(older.latestBefore(), older.latestAfter()));
     assertEquals(List.of(Optional.of(later), Optional.of(later)), List.of(resent.latestBefore(), resent.latestAfter()),
         "a duplicate stamped later stores nothing and moves nothing");
+    AppendResult nothing = store.append(List.of());
+    assertEquals(List.of(Optional.of(later), Optional.of(later)), List.of(nothing.latestBefore(), nothing.latestAfter()));
     assertEquals(Optional.of(later), store.latestEventTime());
   }
 
