@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * @param adminPort port of the {@code FeatureAdmin} service, on loopback ({@value #ADMIN_PORT_KEY},
  *     default {@value #DEFAULT_ADMIN_PORT}; 0 picks a free one)
  * @param dataDir folder with {@code items.csv.gz} and {@code interactions.csv.gz}
- *     ({@value #DATA_DIR_KEY}, default {@value #DEFAULT_DATA_DIR}, relative to the working directory)
+ *     ({@value #DATA_DIR_KEY}, relative to the working directory; default {@value #DEFAULT_DATA_DIR}
+ *     in the installation, see {@link ConfigSource#shipped})
  * @param currencyCode ISO 4217 currency of the catalogue's prices ({@value #CURRENCY_KEY},
  *     default {@value #DEFAULT_CURRENCY})
  * @param maxBasketSize baskets with more distinct items are left out of the co-purchase
@@ -95,7 +96,7 @@ public record FeatureConfig(
     return new FeatureConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
         source.getPort(ADMIN_PORT_KEY, DEFAULT_ADMIN_PORT),
-        source.getPath(DATA_DIR_KEY, Path.of(DEFAULT_DATA_DIR)),
+        source.getPath(DATA_DIR_KEY, source.shipped(DEFAULT_DATA_DIR)),
         currency,
         source.getInt(MAX_BASKET_SIZE_KEY, DEFAULT_MAX_BASKET_SIZE, 2, 10_000),
         source.getInt(NEIGHBOURS_KEY, DEFAULT_NEIGHBOURS, 1, 10_000),

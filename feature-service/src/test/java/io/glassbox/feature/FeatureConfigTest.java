@@ -27,6 +27,14 @@ class FeatureConfigTest {
   }
 
   @Test
+  void load_installationNamed_defaultDataIsInsideIt_aDataDirSetStaysAsGiven() {
+    ConfigSource launched = ConfigSource.of(Map.of(ConfigSource.HOME_KEY, "/opt/glassbox"));
+
+    assertEquals(Path.of("/opt/glassbox/data/uci-online-retail"), FeatureConfig.load(launched).dataDir());
+    assertEquals(Path.of("mine"), FeatureConfig.load(launched.with(Map.of("GLASSBOX_DATA_DIR", "mine"))).dataDir());
+  }
+
+  @Test
   void load_everythingSet_usesTheValues() {
     FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.ofEntries(
         Map.entry("GLASSBOX_FEATURE_PORT", "6000"),

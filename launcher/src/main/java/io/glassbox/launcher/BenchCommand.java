@@ -44,7 +44,7 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("glassbox: --requests must be >= 1 and --warmup >= 0");
       return 2;
     }
-    List<String> users = UserIds.read(call.usersFile);
+    List<String> users = UserIds.readOrEmbedded(call.usersFile);
     Random random = new Random(42);
     ManagedChannel channel = CliCalls.channel(call.target);
     try {

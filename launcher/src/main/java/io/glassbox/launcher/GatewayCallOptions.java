@@ -11,7 +11,7 @@ final class GatewayCallOptions {
   @Option(names = "--limit", defaultValue = "10", description = "Items per call (default ${DEFAULT-VALUE}).")
   int limit;
 
-  @Option(names = "--users", defaultValue = UserIds.EMBEDDED,
-      description = "gzip CSV whose first column is a user id (default ${DEFAULT-VALUE}).")
+  @Option(names = "--users",
+      description = "gzip CSV whose first column is a user id (default: " + UserIds.EMBEDDED_DEFAULT + ").")
   Path usersFile;
 }

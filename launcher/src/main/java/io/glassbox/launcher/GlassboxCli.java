@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,6 +39,14 @@ public final class GlassboxCli implements Runnable {
         new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
             java.util.Optional.of(ServedBuyAgainRule::regularItems)));
     cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
+    // A file that cannot be read (a wrong --users path, say) is the caller's to fix: one line, no stack trace.
+    cli.setExecutionExceptionHandler((e, command, parsed) -> {
+      if (!(e instanceof IOException)) {
+        throw e;
+      }
+      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), CliFiles.describe((IOException) e));
+      return 1;
+    });
     return cli;
   }
 

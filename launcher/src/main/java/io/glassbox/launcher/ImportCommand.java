@@ -67,6 +67,12 @@ final class ImportCommand implements Callable<Integer> {
   int run(Channel channel, PrintStream out, PrintStream err) throws InterruptedException {
     FeatureAdminGrpc.FeatureAdminStub admin = FeatureAdminGrpc.newStub(channel);
     try {
+      // Both files checked first: a wrong second path must not leave the first imported alone.
+      for (Path file : new Path[] {items, interactions}) {
+        if (file != null) {
+          CliFiles.readable(file);
+        }
+      }
       if (items != null) {
         report(out, "items", items, send(items, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
       }
@@ -80,7 +86,7 @@ final class ImportCommand implements Callable<Integer> {
           e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
       return 1;
     } catch (IOException e) {
-      err.printf("glassbox import: cannot read %s%n", e.getMessage());
+      err.printf("glassbox import: cannot read %s%n", CliFiles.describe(e));
       return 1;
     }
   }

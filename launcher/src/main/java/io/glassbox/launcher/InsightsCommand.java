@@ -23,8 +23,8 @@ final class InsightsCommand implements Callable<Integer> {
   @Option(names = "--users", defaultValue = "100", description = "Customers to sample, 1..500 (default ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--users-file", defaultValue = UserIds.EMBEDDED,
-      description = "gzip CSV whose first column is a user id, to sample from (default ${DEFAULT-VALUE}).")
+  @Option(names = "--users-file",
+      description = "gzip CSV whose first column is a user id, to sample from (default: " + UserIds.EMBEDDED_DEFAULT + ").")
   Path usersFile;
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample (default ${DEFAULT-VALUE}).")
@@ -54,7 +54,7 @@ final class InsightsCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--users must be 1.." + ModelInsights.MAX_USERS + ", got " + users);
     }
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
-        .addAllUserIds(UserIds.sample(UserIds.read(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
+        .addAllUserIds(UserIds.sample(UserIds.readOrEmbedded(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
     return CliCalls.withChannel(target, channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);

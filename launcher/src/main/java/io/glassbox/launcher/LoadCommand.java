@@ -82,7 +82,7 @@ final class LoadCommand implements Callable<Integer> {
       System.err.println("glassbox load: " + e.getMessage());
       return 2;
     }
-    List<String> users = UserIds.read(call.usersFile);
+    List<String> users = UserIds.readOrEmbedded(call.usersFile);
     ManagedChannel channel = CliCalls.channel(call.target);
     try {
       RecommendSender sender = new RecommendSender(channel, users, seed, call.limit, locale, timeout);

@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.server.ConfigSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,10 +19,18 @@ import java.util.zip.GZIPInputStream;
 
 /** Real customer ids of a dataset, for the commands that call the suite as those customers. */
 final class UserIds {
-  /** The embedded dataset's customers, relative to the repository root. */
+  /** The embedded dataset's customers, relative to the installation's root. */
   static final String EMBEDDED = "data/uci-online-retail/users.csv.gz";
 
+  /** How the commands' help names the default list of customers. */
+  static final String EMBEDDED_DEFAULT = "the embedded dataset's customers, " + EMBEDDED + " in the installation";
+
   private UserIds() {}
+
+  /** The customers listed in {@code file}, or the embedded dataset's when it is null. */
+  static List<String> readOrEmbedded(Path file) throws IOException {
+    return read(file != null ? file : ConfigSource.fromEnvironment().shipped(EMBEDDED));
+  }
 
   /**
    * The first {@code count} of {@code users} after a shuffle seeded with {@code seed}: for the
@@ -37,7 +46,7 @@ final class UserIds {
   /** The first column of a CSV (gzip when the name ends in .gz) with a header line; fails on a file without ids. */
   static List<String> read(Path file) throws IOException {
     List<String> users = new ArrayList<>();
-    try (BufferedReader reader = open(file)) {
+    try (BufferedReader reader = open(CliFiles.readable(file))) {
       reader.readLine();
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
         int comma = line.indexOf(',');
@@ -99,7 +108,7 @@ final class UserIds {
       return new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8));
     } catch (IOException e) {
       in.close();
-      throw e;
+      throw new IOException(file + ": named .gz but not gzip (" + e.getMessage() + ")", e);
     }
   }
 }

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param adminPort gRPC port of {@code glassbox.v1.ModelAdmin} ({@value #ADMIN_PORT_KEY}, default
  *     {@value #DEFAULT_ADMIN_PORT}; bound to GLASSBOX_ADMIN_BIND_ADDRESS, loopback by default)
  * @param modelDirectory folder holding one folder per model name ({@value #DIRECTORY_KEY},
- *     default {@code models}, relative to the working directory)
+ *     relative to the working directory; default {@code models} in the installation, see {@link
+ *     ConfigSource#shipped})
  * @param modelName the model to serve, a folder under {@code modelDirectory} ({@value #NAME_KEY})
  * @param version the version folder to load at start; empty means the newest ({@value #VERSION_KEY})
  * @param executionProvider auto, cpu or cuda ({@value #PROVIDER_KEY}, default auto)
@@ -128,7 +129,7 @@ public record ModelConfig(
     return new ModelConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
         source.getPort(ADMIN_PORT_KEY, DEFAULT_ADMIN_PORT),
-        source.getPath(DIRECTORY_KEY, Path.of(DEFAULT_DIRECTORY)),
+        source.getPath(DIRECTORY_KEY, source.shipped(DEFAULT_DIRECTORY)),
         source.getString(NAME_KEY, DEFAULT_NAME),
         source.get(VERSION_KEY),
         source.get(PROVIDER_KEY)

@@ -41,6 +41,14 @@ class ModelConfigTest {
   }
 
   @Test
+  void load_installationNamed_defaultModelsAreInsideIt_aDirectorySetStaysAsGiven() {
+    ConfigSource launched = ConfigSource.of(Map.of(ConfigSource.HOME_KEY, "/opt/glassbox"));
+
+    assertEquals(Path.of("/opt/glassbox/models"), ModelConfig.load(launched).modelDirectory());
+    assertEquals(Path.of("mine"), ModelConfig.load(launched.with(Map.of("GLASSBOX_MODEL_DIR", "mine"))).modelDirectory());
+  }
+
+  @Test
   void load_readsTheServingEngineKeys() {
     ModelConfig config = ModelConfig.load(ConfigSource.of(Map.of(
         "GLASSBOX_MODEL_BATCHING", "false",

@@ -22,6 +22,9 @@ public final class ConfigSource {
   /** Environment variable naming an optional properties file with the same keys. */
   public static final String CONFIG_FILE_KEY = "GLASSBOX_CONFIG_FILE";
 
+  /** The installation's root, where the shipped defaults are (see {@link #shipped}). */
+  public static final String HOME_KEY = "GLASSBOX_HOME";
+
   private final Map<String, String> values;
 
   private ConfigSource(Map<String, String> values) {
@@ -132,5 +135,16 @@ public final class ConfigSource {
   /** A path; relative paths resolve against the working directory. */
   public Path getPath(String key, Path defaultValue) {
     return get(key).map(Path::of).orElse(defaultValue);
+  }
+
+  /**
+   * A file or folder that ships with Glassbox ({@code relative} to the installation's root, such
+   * as {@code models}): under {@value #HOME_KEY} when set, else under the working directory (a
+   * container starts in its image's root). {@code bin/glassbox} sets {@value #HOME_KEY} and runs in
+   * the caller's folder, so that a path the caller names resolves where they named it while the
+   * shipped defaults are found from anywhere.
+   */
+  public Path shipped(String relative) {
+    return get(HOME_KEY).map(home -> Path.of(home).resolve(relative)).orElse(Path.of(relative));
   }
 }

@@ -30,6 +30,13 @@ class ConfigSourceTest {
   }
 
   @Test
+  void shipped_underTheInstallationWhenNamed_elseTheWorkingDirectory() {
+    assertEquals(Path.of("/opt/glassbox/models"),
+        ConfigSource.of(Map.of(ConfigSource.HOME_KEY, "/opt/glassbox")).shipped("models"));
+    assertEquals(Path.of("models"), ConfigSource.of(Map.of()).shipped("models"));
+  }
+
+  @Test
   void durations_acceptMillisSecondsAndIso() {
     ConfigSource source = ConfigSource.of(Map.of("A", "250ms", "B", "1.5s", "C", "PT3S"));
 

@@ -42,8 +42,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       description = "Evaluation cases file written by the trainer (--write-eval-cases).")
   Path casesFile;
 
-  @Option(names = "--model-dir", defaultValue = ModelConfig.DEFAULT_DIRECTORY,
-      description = "Model directory (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model-dir",
+      description = "Model directory (default: " + ModelConfig.DEFAULT_DIRECTORY + " in the installation).")
   Path modelDirectory;
 
   @Option(names = "--model-name", defaultValue = ModelConfig.DEFAULT_NAME,
@@ -161,7 +161,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       return 1;
     }
     Map<String, String> settings = new HashMap<>();
-    settings.put(ModelConfig.DIRECTORY_KEY, modelDirectory.toString());
+    settings.put(ModelConfig.DIRECTORY_KEY, (modelDirectory != null
+        ? modelDirectory : ConfigSource.fromEnvironment().shipped(ModelConfig.DEFAULT_DIRECTORY)).toString());
     settings.put(ModelConfig.NAME_KEY, modelName);
     settings.put(ModelConfig.VERSION_KEY, version);
     settings.put(ModelConfig.PROVIDER_KEY, provider);
