@@ -8,14 +8,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * The files a command reads: checked before it starts, and described in one line that says what
- * is wrong and where it looked ({@link GlassboxCli} prints {@link #describe} instead of a stack
- * trace).
+ * The files a command reads, checked before it starts; {@link GlassboxCli} prints a failure in
+ * one line ({@link io.glassbox.server.ReadFailures#describe}) instead of a stack trace.
  */
 final class CliFiles {
   private CliFiles() {}
 
-  /** {@code file}, if it is a readable file; otherwise the exception {@link #describe} words. */
+  /** {@code file}, if it is a readable file; otherwise an exception naming it and why not. */
   static Path readable(Path file) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString());
@@ -27,19 +26,5 @@ final class CliFiles {
       throw new AccessDeniedException(file.toString());
     }
     return file;
-  }
-
-  /**
-   * One line for a failed read: the file and why (Java names only the file for a missing or
-   * forbidden one); a relative path says which folder it was looked for in.
-   */
-  static String describe(IOException e) {
-    if (!(e instanceof FileSystemException failed) || failed.getReason() != null || failed.getFile() == null) {
-      return e.getMessage();
-    }
-    String why = e instanceof NoSuchFileException ? "no such file"
-        : e instanceof AccessDeniedException ? "permission denied" : "cannot be read";
-    Path file = Path.of(failed.getFile());
-    return file.isAbsolute() ? file + ": " + why : file + ": " + why + " in " + Path.of("").toAbsolutePath();
   }
 }

@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.server.ReadFailures;
 import java.io.IOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,7 +45,7 @@ public final class GlassboxCli implements Runnable {
       if (!(e instanceof IOException)) {
         throw e;
       }
-      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), CliFiles.describe((IOException) e));
+      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), ReadFailures.describe((IOException) e));
       return 1;
     });
     return cli;

@@ -5,6 +5,7 @@ import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -86,7 +87,7 @@ final class ImportCommand implements Callable<Integer> {
           e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
       return 1;
     } catch (IOException e) {
-      err.printf("glassbox import: cannot read %s%n", CliFiles.describe(e));
+      err.printf("glassbox import: cannot read %s%n", ReadFailures.describe(e));
       return 1;
     }
   }

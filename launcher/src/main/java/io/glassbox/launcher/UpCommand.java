@@ -1,11 +1,15 @@
 package io.glassbox.launcher;
 
+import io.glassbox.feature.DatasetException;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.model.ModelLoadException;
+import io.glassbox.model.ModelVersionNotFoundException;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -69,9 +73,10 @@ final class UpCommand implements Callable<Integer> {
     if (httpPort != null) {
       overrides.put(ViewerConfig.PORT_KEY, String.valueOf(httpPort));
     }
-    ConfigSource config = ConfigSource.fromEnvironment().with(overrides);
+    ConfigSource config;
     Suite suite;
     try {
+      config = ConfigSource.fromEnvironment().with(overrides);
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
           featureAdminPort, modelAdminPort, !noMetrics));
     } catch (StoreUnavailableException e) {
@@ -79,6 +84,10 @@ final class UpCommand implements Callable<Integer> {
               + "  redis-server --appendonly yes --appendfsync always --dir /var/lib/glassbox-redis%n"
               + "or point %s at yours (e.g. redis://localhost:6379/0).%n",
           e.getMessage(), FeatureConfig.REDIS_URI_KEY);
+      return 1;
+    } catch (DatasetException | ModelVersionNotFoundException | ModelLoadException | ConfigException e) {
+      // A setting names data or a model that is not there: the caller's to fix, told in one line.
+      System.err.printf("glassbox up: %s%n", e.getMessage());
       return 1;
     } catch (UncheckedIOException e) {
       if (!addressInUse(e)) {

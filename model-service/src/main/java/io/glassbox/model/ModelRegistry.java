@@ -97,7 +97,8 @@ public final class ModelRegistry implements AutoCloseable {
   /** The newest version folder by name (names sort in time order, e.g. 20261122-0400). */
   private String newestVersion() {
     if (!Files.isDirectory(modelRoot)) {
-      throw new ModelVersionNotFoundException("model " + modelName + " has no folder in the model directory");
+      throw new ModelVersionNotFoundException("model " + modelName + " has no folder in the model directory ("
+          + modelRoot.toAbsolutePath() + " does not exist; GLASSBOX_MODEL_DIR names the directory)");
     }
     try (Stream<Path> children = Files.list(modelRoot)) {
       return children
@@ -106,7 +107,7 @@ public final class ModelRegistry implements AutoCloseable {
           .filter(VersionNames::isValid)
           .max(Comparator.naturalOrder())
           .orElseThrow(() -> new ModelVersionNotFoundException(
-              "model " + modelName + " has no version folders"));
+              "model " + modelName + " has no version folders in " + modelRoot.toAbsolutePath()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + modelRoot, e);
     }

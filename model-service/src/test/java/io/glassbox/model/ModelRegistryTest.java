@@ -171,7 +171,8 @@ class ModelRegistryTest {
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)), config)) {
       ModelVersionNotFoundException error =
           assertThrows(ModelVersionNotFoundException.class, empty::loadConfiguredVersion);
-      assertEquals("model toy has no folder in the model directory", error.getMessage());
+      assertEquals("model toy has no folder in the model directory (" + emptyDirectory.resolve("toy").toAbsolutePath()
+          + " does not exist; GLASSBOX_MODEL_DIR names the directory)", error.getMessage());
     }
   }
 }

@@ -44,7 +44,7 @@ public final class ApiKeys {
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ConfigException(FILE_KEY + "=" + file + " cannot be read: " + e.getMessage());
+      throw ConfigException.unreadable(FILE_KEY, file, e);
     }
     Map<String, ApiKey> byHash = new HashMap<>();
     for (int i = 0; i < lines.size(); i++) {

@@ -52,7 +52,7 @@ public record ClientSettings(Optional<String> apiKey, TlsSettings tls, Duration 
     try {
       key = Files.readString(file, StandardCharsets.UTF_8).trim();
     } catch (IOException e) {
-      throw new ConfigException(KEY_FILE_KEY + "=" + file + " cannot be read: " + e.getMessage());
+      throw ConfigException.unreadable(KEY_FILE_KEY, file, e);
     }
     if (key.isEmpty() || key.contains("\n") || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       throw new ConfigException(KEY_FILE_KEY + "=" + file

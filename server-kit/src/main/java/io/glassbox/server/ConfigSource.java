@@ -49,7 +49,7 @@ public final class ConfigSource {
       try (Reader reader = Files.newBufferedReader(Path.of(file))) {
         properties.load(reader);
       } catch (IOException e) {
-        throw new ConfigException(CONFIG_FILE_KEY + "=" + file + " cannot be read: " + e.getMessage());
+        throw ConfigException.unreadable(CONFIG_FILE_KEY, file, e);
       }
       properties.stringPropertyNames().forEach(key -> merged.put(key, properties.getProperty(key)));
     }

@@ -165,6 +165,19 @@ class SecurityTest {
   }
 
   @Test
+  void keysFile_missing_failsSayingSoAndWhereItLooked() {
+    Path absolute = dir.resolve("no-keys");
+
+    ConfigException named = assertThrows(ConfigException.class, () -> ApiKeys.read(absolute));
+    ConfigException relative = assertThrows(ConfigException.class, () -> ApiKeys.read(Path.of("no-keys")));
+
+    assertEquals("GLASSBOX_API_KEYS_FILE=" + absolute + " cannot be read: " + absolute + ": no such file",
+        named.getMessage());
+    assertEquals("GLASSBOX_API_KEYS_FILE=no-keys cannot be read: no-keys: no such file in "
+        + Path.of("").toAbsolutePath(), relative.getMessage());
+  }
+
+  @Test
   void settings_loadKeysFileAndClientKeyFile_fromConfig() throws IOException {
     Path keyFile = dir.resolve("client.key");
     Files.writeString(keyFile, CLIENT_KEY + "\n");
