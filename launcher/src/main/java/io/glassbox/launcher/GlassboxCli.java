@@ -42,10 +42,10 @@ public final class GlassboxCli implements Runnable {
     cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
     // A file that cannot be read (a wrong --users path, say) is the caller's to fix: one line, no stack trace.
     cli.setExecutionExceptionHandler((e, command, parsed) -> {
-      if (!(e instanceof IOException)) {
+      if (!(e instanceof IOException unreadable)) {
         throw e;
       }
-      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), ReadFailures.describe((IOException) e));
+      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), ReadFailures.describe(unreadable));
       return 1;
     });
     return cli;
