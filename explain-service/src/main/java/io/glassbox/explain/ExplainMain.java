@@ -8,7 +8,9 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +25,16 @@ public final class ExplainMain {
   private ExplainMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
+    ServiceStartup.exitOnFailure(serve());
+  }
+
+  /**
+   * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
+   * that does not parse, a port in use) is one ERROR line and 1.
+   */
+  public static int serve() throws InterruptedException {
+    return ServiceStartup.serve(NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
+        List.of());
   }
 
   /**

@@ -6,6 +6,8 @@ import com.google.inject.Module;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.ServiceStartup;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +26,16 @@ public final class FeatureMain {
   private FeatureMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
+    ServiceStartup.exitOnFailure(serve());
+  }
+
+  /**
+   * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
+   * that does not parse, a port in use or a data folder that is missing or malformed, a Redis that cannot be reached) is one ERROR line and 1.
+   */
+  public static int serve() throws InterruptedException {
+    return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
+        List.of(DatasetException.class, StoreUnavailableException.class));
   }
 
   /**

@@ -10,9 +10,11 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,16 @@ public final class GatewayMain {
   private GatewayMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
+    ServiceStartup.exitOnFailure(serve());
+  }
+
+  /**
+   * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
+   * that does not parse, a port in use) is one ERROR line and 1.
+   */
+  public static int serve() throws InterruptedException {
+    return ServiceStartup.serve("gateway", () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
+        List.of());
   }
 
   /**

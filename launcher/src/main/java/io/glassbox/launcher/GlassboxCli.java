@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.server.ConfigException;
 import io.glassbox.server.ReadFailures;
 import java.io.IOException;
 import picocli.CommandLine;
@@ -40,12 +41,18 @@ public final class GlassboxCli implements Runnable {
         new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
             java.util.Optional.of(ServedBuyAgainRule::regularItems)));
     cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
-    // A file that cannot be read (a wrong --users path, say) is the caller's to fix: one line, no stack trace.
+    // A file that cannot be read (a wrong --users path, say) or a setting that does not parse
+    // (GLASSBOX_CONFIG_FILE naming no file) is the caller's to fix: one line, no stack trace.
     cli.setExecutionExceptionHandler((e, command, parsed) -> {
-      if (!(e instanceof IOException unreadable)) {
+      String mistake;
+      if (e instanceof IOException unreadable) {
+        mistake = ReadFailures.describe(unreadable);
+      } else if (e instanceof ConfigException setting) {
+        mistake = setting.getMessage();
+      } else {
         throw e;
       }
-      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), ReadFailures.describe(unreadable));
+      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), mistake);
       return 1;
     });
     return cli;

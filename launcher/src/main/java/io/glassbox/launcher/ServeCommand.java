@@ -12,24 +12,24 @@ import picocli.CommandLine.Parameters;
 /**
  * One service in this process, started by the same {@code main} its container runs, so it reads
  * the same GLASSBOX_* environment variables (ports, targets, data and model folders: see
- * deploy/kubernetes/base/glassbox.env). For running the suite as separate processes, as
- * deploy/fault.sh does.
+ * deploy/kubernetes/base/glassbox.env), and answers a setup mistake as the container does: one
+ * ERROR line, exit status 1. For running the suite as separate processes, as deploy/fault.sh does.
  */
 @Command(name = "serve", description = "Run one service in this process, configured from GLASSBOX_* environment variables"
     + " as its container is; stops on SIGTERM after draining.")
 final class ServeCommand implements Callable<Integer> {
-  /** A service's entry point. */
+  /** A service's entry point, as its {@code main} runs it: its exit status. */
   @FunctionalInterface
   interface Main {
-    void run(String[] args) throws Exception;
+    int serve() throws InterruptedException;
   }
 
   /** The services, by their module names. */
   enum Service {
-    FEATURE_SERVICE(FeatureMain::main),
-    MODEL_SERVICE(ModelMain::main),
-    EXPLAIN_SERVICE(ExplainMain::main),
-    GATEWAY(GatewayMain::main);
+    FEATURE_SERVICE(FeatureMain::serve),
+    MODEL_SERVICE(ModelMain::serve),
+    EXPLAIN_SERVICE(ExplainMain::serve),
+    GATEWAY(GatewayMain::serve);
 
     private final Main main;
 
@@ -43,9 +43,8 @@ final class ServeCommand implements Callable<Integer> {
   Service service;
 
   @Override
-  public Integer call() throws Exception {
-    service.main.run(new String[0]);
-    return 0;
+  public Integer call() throws InterruptedException {
+    return service.main.serve();
   }
 
   static final class ServiceConverter implements CommandLine.ITypeConverter<Service> {

@@ -11,10 +11,10 @@ import io.glassbox.model.ModelVersionNotFoundException;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -90,7 +90,7 @@ final class UpCommand implements Callable<Integer> {
       System.err.printf("glassbox up: %s%n", e.getMessage());
       return 1;
     } catch (UncheckedIOException e) {
-      if (!addressInUse(e)) {
+      if (!ServiceStartup.addressInUse(e)) {
         throw e;
       }
       System.err.printf("glassbox: %s (address already in use).%nIs the suite already up? Then "
@@ -116,17 +116,6 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
-  }
-
-  /** Whether a server failed to start because its port is taken (by the JDK's or Netty's words). */
-  static boolean addressInUse(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof BindException
-          || (cause.getMessage() != null && cause.getMessage().contains("Address already in use"))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

@@ -1,15 +1,9 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,18 +41,6 @@ class CliCallsTest {
       assertTrue(printed.startsWith("glassbox: feature-service could not start: Failed to bind to address "), printed);
       assertTrue(printed.contains(":" + port + " (address already in use).\nIs the suite already up?"), printed);
       assertTrue(printed.contains("`bin/glassbox up --help` lists the port options"), printed);
-    }
-  }
-
-  @Test
-  void addressInUse_knowsTheJdksBindErrorToo() throws Exception {
-    // The viewer's HTTP server is the JDK's: a taken port is a java.net.BindException.
-    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      IOException bind = assertThrows(IOException.class, () -> HttpServer.create(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort()), 0));
-
-      assertTrue(UpCommand.addressInUse(new UncheckedIOException("the viewer could not listen", bind)));
-      assertFalse(UpCommand.addressInUse(new UncheckedIOException(new IOException("disk full"))));
     }
   }
 }

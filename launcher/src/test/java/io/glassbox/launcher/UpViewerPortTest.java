@@ -11,6 +11,7 @@ import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.gateway.viewer.ViewerServer;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.BindException;
@@ -57,7 +58,7 @@ class UpViewerPortTest {
 
       ViewerServer.ListenFailed failed = assertThrows(ViewerServer.ListenFailed.class,
           () -> Suite.start(config, Suite.Ports.ephemeral()));
-      assertTrue(UpCommand.addressInUse(failed));
+      assertTrue(ServiceStartup.addressInUse(failed));
       assertEquals(BindException.class, failed.getCause().getClass());
     }
   }

@@ -5,6 +5,8 @@ import com.google.inject.Injector;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.ServiceStartup;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +18,16 @@ public final class ModelMain {
   private ModelMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    start(ConfigSource.fromEnvironment()).serveUntilShutdown();
+    ServiceStartup.exitOnFailure(serve());
+  }
+
+  /**
+   * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
+   * that does not parse, a port in use or a model version that is not there or cannot be loaded) is one ERROR line and 1.
+   */
+  public static int serve() throws InterruptedException {
+    return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
+        List.of(ModelVersionNotFoundException.class, ModelLoadException.class));
   }
 
   /**

@@ -1,0 +1,124 @@
+package io.glassbox.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
+
+/** What a service's main logs, and the status it exits with, when it cannot start. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ServiceStartupTest {
+  /** A setup mistake of a service's own, as a missing dataset is the feature service's. */
+  static final class MissingData extends RuntimeException {
+    MissingData(String message) {
+      super(message);
+    }
+  }
+
+  private final Logger logger = (Logger) LoggerFactory.getLogger(ServiceStartup.class);
+  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+  @BeforeEach
+  void captureLog() {
+    logged.start();
+    logger.addAppender(logged);
+  }
+
+  @AfterEach
+  void releaseLog() {
+    logger.detachAppender(logged);
+  }
+
+  @Test
+  void serve_portInUse_logsOneErrorLineSayingSo_andReturnsOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int status = ServiceStartup.serve("echo-service",
+          () -> GrpcServer.onPort("echo-service", taken.getLocalPort()).addService(EchoService.echo()).start()
+              .serveUntilShutdown(), List.of());
+
+      assertEquals(1, status);
+      assertEquals(List.of("echo-service could not start: Failed to bind to address /127.0.0.1:"
+          + taken.getLocalPort() + " (address already in use: another process holds the port)"), errorLines());
+    }
+  }
+
+  @Test
+  void serve_unparsableSetting_logsTheSettingAndReturnsOne() throws Exception {
+    int status = ServiceStartup.serve("echo-service",
+        () -> ConfigSource.of(Map.of("ECHO_PORT", "abc")).getPort("ECHO_PORT", 1), List.of());
+
+    assertEquals(1, status);
+    assertEquals(List.of("echo-service cannot start: ECHO_PORT must be an integer, got \"abc\""), errorLines());
+  }
+
+  @Test
+  void serve_aServicesOwnSetupMistake_logsItsMessageAndReturnsOne() throws Exception {
+    int status = ServiceStartup.serve("echo-service", () -> {
+      throw new MissingData("data folder /nope does not exist");
+    }, List.of(MissingData.class));
+
+    assertEquals(1, status);
+    assertEquals(List.of("echo-service cannot start: data folder /nope does not exist"), errorLines());
+  }
+
+  @Test
+  void serve_anyOtherFailure_isABug_andKeepsItsStackTrace() {
+    IllegalStateException bug = new IllegalStateException("a bug");
+
+    IllegalStateException thrown = assertThrows(IllegalStateException.class,
+        () -> ServiceStartup.serve("echo-service", () -> {
+          throw bug;
+        }, List.of(MissingData.class)));
+
+    assertSame(bug, thrown);
+    assertEquals(List.of(), errorLines());
+  }
+
+  @Test
+  void serve_aNormalStop_returnsZero() throws Exception {
+    assertEquals(0, ServiceStartup.serve("echo-service", () -> { }, List.of()));
+    assertEquals(List.of(), errorLines());
+  }
+
+  @Test
+  void addressInUse_knowsTheJdksBindErrorToo() throws Exception {
+    // The viewer's HTTP server is the JDK's: a taken port is a java.net.BindException.
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      IOException bind = assertThrows(IOException.class, () -> HttpServer.create(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort()), 0));
+
+      UncheckedIOException viewer = new UncheckedIOException("the viewer could not listen: " + bind.getMessage(), bind);
+      assertTrue(ServiceStartup.addressInUse(viewer));
+      // Its words already say "Address already in use": the line does not say it twice.
+      assertEquals(Optional.of("the viewer could not listen: Address already in use (another process holds the port)"),
+          ServiceStartup.describe(viewer, List.of()));
+      assertFalse(ServiceStartup.addressInUse(new UncheckedIOException(new IOException("disk full"))));
+    }
+  }
+
+  private List<String> errorLines() {
+    return logged.list.stream().filter(event -> event.getLevel() == Level.ERROR)
+        .map(ILoggingEvent::getFormattedMessage).toList();
+  }
+}
