@@ -4,14 +4,18 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,8 +55,9 @@ final class BenchCommand implements Callable<Integer> {
       GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel);
       // With --compare-explanations every user is asked twice in a row, in alternating order,
       // so both variants see the same users, caches and machine load.
-      Series withReasons = new Series(requests);
-      Series plain = new Series(requests);
+      Failures failures = new Failures();
+      Series withReasons = new Series(requests, failures);
+      Series plain = new Series(requests, failures);
       for (int i = 0; i < warmup + requests; i++) {
         String user = users.get(random.nextInt(users.size()));
         boolean measured = i >= warmup;
@@ -74,6 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             withReasons.millis(0.5) / plain.millis(0.5), withReasons.millis(0.9) / plain.millis(0.9));
         failed += plain.failed;
       }
+      failures.print(call.target);
       return failed == 0 ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -85,15 +91,40 @@ final class BenchCommand implements Callable<Integer> {
         .setSkipModelReasons(skipModelReasons).build();
   }
 
+  /** The measured calls that failed, by status, and what the first one said. */
+  private static final class Failures {
+    private final Map<Status.Code, Integer> byCode = new EnumMap<>(Status.Code.class);
+    private Status first;
+
+    void add(Status status) {
+      byCode.merge(status.getCode(), 1, Integer::sum);
+      if (first == null) {
+        first = status;
+      }
+    }
+
+    /** Nothing when every call was answered; else the counts, the first failure and what to do. */
+    void print(String target) {
+      if (first == null) {
+        return;
+      }
+      System.err.printf("glassbox bench: failed calls by status: %s; the first:%n", byCode.entrySet().stream()
+          .map(entry -> entry.getKey() + " " + entry.getValue()).collect(Collectors.joining(", ")));
+      CliCalls.printFailure(System.err, "glassbox bench", first, target);
+    }
+  }
+
   /** The latencies of one kind of call. */
   private final class Series {
     private final long[] nanos;
+    private final Failures failures;
     private int count;
     int degraded;
     int failed;
 
-    Series(int requests) {
+    Series(int requests, Failures failures) {
       nanos = new long[requests];
+      this.failures = failures;
     }
 
     void call(GatewayGrpc.GatewayBlockingStub stub, RecommendRequest request, boolean measured) {
@@ -106,6 +137,7 @@ final class BenchCommand implements Callable<Integer> {
       } catch (StatusRuntimeException e) {
         if (measured) {
           failed++;
+          failures.add(e.getStatus());
         }
       }
       if (measured) {

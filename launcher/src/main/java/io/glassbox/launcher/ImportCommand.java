@@ -83,8 +83,7 @@ final class ImportCommand implements Callable<Integer> {
       }
       return 0;
     } catch (StatusRuntimeException e) {
-      err.printf("glassbox import: %s: %s%n", e.getStatus().getCode(),
-          e.getStatus().getDescription() == null ? "(no details)" : e.getStatus().getDescription());
+      CliCalls.printFailure(err, "glassbox import", e.getStatus(), target);
       return 1;
     } catch (IOException e) {
       err.printf("glassbox import: cannot read %s%n", ReadFailures.describe(e));

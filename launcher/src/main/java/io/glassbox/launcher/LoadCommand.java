@@ -98,6 +98,11 @@ final class LoadCommand implements Callable<Integer> {
       LoadSummary summary = new LoadRun(plan, watch, reportEvery, System.out).execute(sender);
       System.out.println(summary.format());
       watch.report().forEach(System.out::println);
+      if (summary.ok() == 0) {
+        // Not one answer: usually no suite at the target or no key, which the hints name. (Some
+        // failures among answers are what a load or fault drill measures, and get no hint.)
+        CliCalls.printHints(System.err, "glassbox load", summary.byStatus().keySet(), call.target);
+      }
       return summary.allOkInDeadline() ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -8,7 +8,9 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.model.ModelLoadException;
 import io.glassbox.model.ModelVersionNotFoundException;
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.ServiceStartup;
@@ -105,10 +107,10 @@ final class UpCommand implements Callable<Integer> {
     System.out.printf(
         "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d; admin on "
             + "loopback: feature %d, model %d; %s store).%n"
-            + "Try: bin/glassbox recommend --user 12348    Stop with Ctrl-C.%n",
+            + "Try: %s    Stop with Ctrl-C.%n",
         (System.nanoTime() - startNanos) / 1e9, ports.gateway(), ports.feature(), ports.model(),
         ports.explain(), ports.featureAdmin(), ports.modelAdmin(),
-        config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT));
+        config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT), firstCommand(config));
     System.out.println(suite.viewerUri()
         .map(uri -> "Viewer: " + uri + "    (see each recommendation's reasons, heatmap and what-if)")
         .orElse(suite.viewerOff()
@@ -116,6 +118,12 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /** The command {@code up} suggests trying first; under API keys, with where the key goes. */
+  static String firstCommand(ConfigSource config) {
+    return (config.get(ApiKeys.FILE_KEY).isPresent() ? ClientSettings.KEY_FILE_KEY + "=<file with your key> " : "")
+        + "bin/glassbox recommend --user 12348";
   }
 
   /**

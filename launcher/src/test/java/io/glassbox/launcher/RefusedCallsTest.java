@@ -1,0 +1,110 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.gateway.GatewayConfig;
+import io.glassbox.gateway.GatewayMain;
+import io.glassbox.gateway.RunningGateway;
+import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.server.ApiKeys;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ServerSettings;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A call the suite refuses for want of a key says what to do, not only the status: against the
+ * real gateway requiring API keys, called by the commands as a person runs them (this JVM sets
+ * no GLASSBOX_CLIENT_KEY_FILE, so they send no key).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RefusedCallsTest {
+  private static final String NO_KEY_HINT = "the suite wants an API key: set GLASSBOX_CLIENT_KEY_FILE to a file"
+      + " holding yours (bin/glassbox sends it as \"authorization: Bearer <key>\").";
+
+  /** The embedded customers (the tests run in launcher/, not where bin/glassbox finds them). */
+  private static final String USERS = Path.of(System.getProperty("glassbox.repo.root"), UserIds.EMBEDDED).toString();
+
+  @TempDir static Path dir;
+  private static RunningGateway gateway;
+  private static String target;
+
+  @BeforeAll
+  static void startGatewayWithKeys() throws Exception {
+    Path keys = Files.writeString(dir.resolve("api-keys"),
+        "client " + ApiKeys.sha256Hex("shop-" + UUID.randomUUID()) + " shop\n");
+    gateway = GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        ViewerConfig.PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0",
+        ApiKeys.FILE_KEY, keys.toString())));
+    target = "localhost:" + gateway.port();
+  }
+
+  @AfterAll
+  static void stopGateway() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  @Test
+  void recommend_withoutAKey_saysToSetTheKeyFile() {
+    CliRun run = CliRun.of("recommend", "--user", "12348", "--target", target);
+
+    assertEquals(1, run.exit(), run.err());
+    assertEquals("glassbox: UNAUTHENTICATED: glassbox.v1.Gateway/Recommend needs an API key: send metadata"
+        + " \"authorization: Bearer <key>\"\nglassbox: " + NO_KEY_HINT + "\n", run.err());
+  }
+
+  @Test
+  void bench_everyCallRefused_countsThemByStatusAndSaysWhy() {
+    CliRun run = CliRun.of("bench", "--requests", "3", "--warmup", "0", "--users", USERS, "--target", target);
+
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(run.out().contains("failed 3"), run.out());
+    assertEquals("glassbox bench: failed calls by status: UNAUTHENTICATED 3; the first:\n"
+        + "glassbox bench: UNAUTHENTICATED: glassbox.v1.Gateway/Recommend needs an API key: send metadata"
+        + " \"authorization: Bearer <key>\"\nglassbox bench: " + NO_KEY_HINT + "\n", run.err());
+  }
+
+  @Test
+  void load_noCallAnswered_saysWhy() {
+    CliRun run = CliRun.of("load", "--rate", "10", "--duration", "1s", "--users", USERS, "--target", target);
+
+    assertEquals(1, run.exit(), run.err());
+    assertTrue(run.out().contains("by status: UNAUTHENTICATED 10"), run.out());
+    assertEquals("glassbox load: " + NO_KEY_HINT + "\n", run.err());
+  }
+
+  @Test
+  void up_underKeys_suggestsTheFirstCommandWithItsKeyFile() {
+    assertEquals("GLASSBOX_CLIENT_KEY_FILE=<file with your key> bin/glassbox recommend --user 12348",
+        UpCommand.firstCommand(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, "keys.txt"))));
+    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of())));
+  }
+
+  @Test
+  void hint_namesTheKeyFileThatWasSent() {
+    assertEquals(Optional.of("the key in my.key (GLASSBOX_CLIENT_KEY_FILE) is not one the server accepts: its"
+            + " keys file (GLASSBOX_API_KEYS_FILE) lists the sha256 of each key it takes."),
+        CliCalls.hint(Status.Code.UNAUTHENTICATED, target, Optional.of("my.key")));
+    assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one"
+            + " (my.key holds a client key)."),
+        CliCalls.hint(Status.Code.PERMISSION_DENIED, target, Optional.of("my.key")));
+    assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one."),
+        CliCalls.hint(Status.Code.PERMISSION_DENIED, target, Optional.empty()));
+    assertEquals(Optional.empty(), CliCalls.hint(Status.Code.INVALID_ARGUMENT, target, Optional.empty()));
+  }
+}
