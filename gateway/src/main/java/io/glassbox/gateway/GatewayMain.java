@@ -46,19 +46,22 @@ public final class GatewayMain {
   }
 
   /**
-   * Starts the gateway on its configured port and marks it SERVING once it has asked the model
-   * service for its trend window (at most {@value #FIRST_TREND_WINDOW_MILLIS} ms): it holds no data, and it
-   * answers (degraded, flagged) even while the services behind it are down. Then starts the
-   * viewer page, unless {@value ViewerConfig#PORT_KEY} is 0. Closing the returned gateway stops
+   * Starts the gateway on its configured port and the viewer page (unless
+   * {@value ViewerConfig#PORT_KEY} is 0), and marks it SERVING once both listen and it has asked
+   * the model service for its trend window (at most {@value #FIRST_TREND_WINDOW_MILLIS} ms): it holds no
+   * data, and it answers (degraded, flagged) even while the services behind it are down. A page
+   * port that is taken stops it before it ever reports SERVING. Closing the returned gateway stops
    * the page, drains the server, then closes the channels to the services behind it.
    */
   public static RunningGateway start(ConfigSource source) {
     GatewayConfig config = GatewayConfig.load(source);
     ViewerConfig viewerConfig = ViewerConfig.load(source);
     ClientSettings client = ClientSettings.load(source);
-    GrpcServer server = start(config, client, GrpcServer.onPort("gateway", config.port(),
+    Starting starting = begin(config, client, GrpcServer.onPort("gateway", config.port(),
         ServerSettings.load(source, DEFAULT_METRICS_PORT)));
+    GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {
+      starting.becomeServing();
       return new RunningGateway(server, Optional.empty(), Optional.empty());
     }
     // The page calls the public API over a real channel to this very server, so its calls pass
@@ -66,16 +69,17 @@ public final class GatewayMain {
     // TLS as configured, but no key of its own: each call carries only the key the browser sent.
     ManagedChannel self = ClientChannels.forTarget(selfTarget(viewerConfig.bindAddress(), server.port()),
         new ClientSettings(Optional.empty(), client.tls(), client.reconnectProbe()), Retries.none());
+    ViewerServer viewer;
     try {
-      ViewerServer viewer = ViewerServer.start(
-          new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
+      viewer = ViewerServer.start(new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
           viewerConfig.exampleUsers(), self, config.defaultDeadline());
-      return new RunningGateway(server, Optional.of(viewer), Optional.of(self));
     } catch (RuntimeException e) {
       self.shutdownNow();
       server.close();
       throw e;
     }
+    starting.becomeServing();
+    return new RunningGateway(server, Optional.of(viewer), Optional.of(self));
   }
 
   /** The gateway's own address as seen from this process: loopback when it binds every address. */
@@ -85,8 +89,26 @@ public final class GatewayMain {
     return (literal.contains(":") ? "[" + literal + "]" : literal) + ":" + port;
   }
 
-  /** Starts the gateway on {@code server} (e.g. an in-process one in tests). */
+  /** Starts the gateway on {@code server} (e.g. an in-process one in tests) and marks it SERVING. */
   static GrpcServer start(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
+    Starting starting = begin(config, client, server);
+    starting.becomeServing();
+    return starting.server();
+  }
+
+  /** The gateway's server, listening but NOT_SERVING, and what it waits for before it serves. */
+  record Starting(GrpcServer server, GatewayConfig config, ModelTrendWindow trendWindow) {
+    /** Waits for the model's trend window (when the trend term is on, at most a while), then SERVING. */
+    void becomeServing() {
+      if (config.trendTerm() && !trendWindow.awaitFirst(FIRST_TREND_WINDOW_MILLIS)) {
+        log.warn("the model service did not say its trend window yet; ranking without recent purchases"
+            + " until it does (asked again every second)");
+      }
+      server.setServing(true);
+    }
+  }
+
+  private static Starting begin(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
     DownstreamChannels channels = DownstreamChannels.open(config, client);
     try {
       Injector injector = Guice.createInjector(new GatewayModule(config, channels.feature(),
@@ -94,12 +116,7 @@ public final class GatewayMain {
       GrpcServer started = server.addService(injector.getInstance(GatewayService.class))
           .closeAfterDrain(channels)
           .start();
-      if (config.trendTerm() && !injector.getInstance(ModelTrendWindow.class).awaitFirst(FIRST_TREND_WINDOW_MILLIS)) {
-        log.warn("the model service did not say its trend window yet; ranking without recent purchases"
-            + " until it does (asked again every second)");
-      }
-      started.setServing(true);
-      return started;
+      return new Starting(started, config, injector.getInstance(ModelTrendWindow.class));
     } catch (RuntimeException e) {
       channels.close();
       throw e;

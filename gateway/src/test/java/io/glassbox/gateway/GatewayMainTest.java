@@ -5,12 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -19,17 +24,20 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 @Timeout(60)
 class GatewayMainTest {
@@ -80,6 +88,34 @@ class GatewayMainTest {
     assertTrue(channels.feature().awaitTermination(10, TimeUnit.SECONDS));
     assertTrue(channels.model().awaitTermination(10, TimeUnit.SECONDS));
     assertTrue(channels.explain().awaitTermination(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void start_viewerPortTaken_failsBeforeEverReportingServing() throws Exception {
+    // What health said is what the log says: a probe must never see this gateway SERVING.
+    Logger serverLog = (Logger) LoggerFactory.getLogger(GrpcServer.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    serverLog.addAppender(logged);
+    serverLog.setLevel(Level.INFO);   // the tests' logging shows WARN and above
+    String unreachable = "in-process:none-" + UUID.randomUUID();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      UncheckedIOException failure = assertThrows(UncheckedIOException.class, () -> GatewayMain.start(
+          ConfigSource.of(Map.of(
+              GatewayConfig.PORT_KEY, "0",
+              ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort()),
+              GatewayConfig.FEATURE_TARGET_KEY, unreachable,
+              GatewayConfig.MODEL_TARGET_KEY, unreachable,
+              GatewayConfig.EXPLAIN_TARGET_KEY, unreachable))));
+
+      assertTrue(ServiceStartup.addressInUse(failure), failure.toString());
+      List<String> said = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+          .filter(message -> message.startsWith("gateway is ")).toList();
+      assertEquals(List.of("gateway is NOT_SERVING"), said);
+    } finally {
+      serverLog.setLevel(null);
+      serverLog.detachAppender(logged);
+    }
   }
 
   @Test
