@@ -3,7 +3,6 @@ package io.glassbox.launcher;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
-import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
@@ -14,8 +13,6 @@ import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -32,37 +29,22 @@ final class CliCalls {
   }
 
   /**
-   * Prints a refused call as {@code <command>: CODE: description}, then, where the code has a
-   * usual cause the caller fixes (no suite at the target, no key or the wrong one), what to do.
+   * Prints a refused call as {@code <command>: CODE: description}, then, where the failure has a
+   * usual cause the caller fixes, what to do ({@link CallHints}).
    */
   static void printFailure(PrintStream err, String command, Status status, String target) {
     err.printf("%s: %s: %s%n", command, status.getCode(),
         status.getDescription() == null ? "(no details)" : status.getDescription());
-    printHints(err, command, List.of(status.getCode().name()), target);
+    CallHints.hint(status, target, ConfigSource.fromEnvironment())
+        .ifPresent(hint -> err.printf("%s: %s%n", command, hint));
   }
 
-  /** The hints (see {@link #hint}) for the outcomes named, those that are gRPC status codes. */
+  /** The hints for the outcomes named (those that are gRPC status codes), by code alone. */
   static void printHints(PrintStream err, String command, Collection<String> outcomes, String target) {
-    Optional<String> keyFile = ConfigSource.fromEnvironment().get(ClientSettings.KEY_FILE_KEY);
+    ConfigSource settings = ConfigSource.fromEnvironment();
     Arrays.stream(Status.Code.values()).filter(code -> outcomes.contains(code.name()))
-        .flatMap(code -> hint(code, target, keyFile).stream())
+        .flatMap(code -> CallHints.hint(Status.fromCode(code), target, settings).stream())
         .forEach(hint -> err.printf("%s: %s%n", command, hint));
-  }
-
-  /** What to do about a call refused with {@code code}, given the key file the CLI sent from, if any. */
-  static Optional<String> hint(Status.Code code, String target, Optional<String> keyFile) {
-    return switch (code) {
-      case UNAVAILABLE -> Optional.of("nothing answered at " + target + ". Is the suite up? Start it with "
-          + "`bin/glassbox up` (ready once it prints \"Glassbox is up\"), or name another server with --target.");
-      case UNAUTHENTICATED -> Optional.of(keyFile
-          .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"
-              + " accepts: its keys file (" + ApiKeys.FILE_KEY + ") lists the sha256 of each key it takes.")
-          .orElse("the suite wants an API key: set " + ClientSettings.KEY_FILE_KEY + " to a file holding yours"
-              + " (bin/glassbox sends it as \"authorization: Bearer <key>\")."));
-      case PERMISSION_DENIED -> Optional.of("this call needs an admin key: set " + ClientSettings.KEY_FILE_KEY
-          + " to a file holding one" + keyFile.map(file -> " (" + file + " holds a client key).").orElse("."));
-      default -> Optional.empty();
-    };
   }
 
   /** A service's reply as JSON, as {@code --json} prints it: every field, with its proto name. */

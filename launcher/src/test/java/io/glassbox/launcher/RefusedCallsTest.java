@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.gateway.GatewayConfig;
@@ -8,9 +9,18 @@ import io.glassbox.gateway.GatewayMain;
 import io.glassbox.gateway.RunningGateway;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ApiKeys;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.TestCertificates;
+import io.glassbox.server.TlsSettings;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -97,14 +107,68 @@ class RefusedCallsTest {
 
   @Test
   void hint_namesTheKeyFileThatWasSent() {
+    ConfigSource sentFromMyKey = ConfigSource.of(Map.of(ClientSettings.KEY_FILE_KEY, "my.key"));
+    ConfigSource noKey = ConfigSource.of(Map.of());
     assertEquals(Optional.of("the key in my.key (GLASSBOX_CLIENT_KEY_FILE) is not one the server accepts: its"
             + " keys file (GLASSBOX_API_KEYS_FILE) lists the sha256 of each key it takes."),
-        CliCalls.hint(Status.Code.UNAUTHENTICATED, target, Optional.of("my.key")));
+        CallHints.hint(Status.UNAUTHENTICATED, target, sentFromMyKey));
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one"
             + " (my.key holds a client key)."),
-        CliCalls.hint(Status.Code.PERMISSION_DENIED, target, Optional.of("my.key")));
+        CallHints.hint(Status.PERMISSION_DENIED, target, sentFromMyKey));
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one."),
-        CliCalls.hint(Status.Code.PERMISSION_DENIED, target, Optional.empty()));
-    assertEquals(Optional.empty(), CliCalls.hint(Status.Code.INVALID_ARGUMENT, target, Optional.empty()));
+        CallHints.hint(Status.PERMISSION_DENIED, target, noKey));
+    assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT, target, noKey));
+  }
+
+  @Test
+  void tlsSettingsAgainstAPlaintextSuite_saysItDoesNotSpeakTls() throws Exception {
+    Path caFile = TestCertificates.authority("plaintext-ca").writeCa(dir.resolve("plaintext-ca.crt"));
+    ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
+
+    Status refused = healthCheckFailure(target, caOnly);
+
+    assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
+        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly));
+  }
+
+  @Test
+  void aSuiteSpeakingMutualTls_plaintextCommandAndWrongTlsFiles_eachToldWhichFilesToSet() throws Exception {
+    TestCertificates ca = TestCertificates.authority("refused-calls-ca");
+    Path caFile = ca.writeCa(dir.resolve("ca.crt"));
+    Path[] server = ca.issue(dir, "server");
+    try (RunningGateway tlsGateway = GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        ViewerConfig.PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0",
+        TlsSettings.CERT_KEY, server[0].toString(),
+        TlsSettings.KEY_KEY, server[1].toString(),
+        TlsSettings.CA_KEY, caFile.toString())))) {
+      String tlsTarget = "localhost:" + tlsGateway.port();
+
+      // The command as run here, with no TLS settings: the server hangs up on a plaintext client.
+      CliRun plaintext = CliRun.of("recommend", "--user", "12348", "--target", tlsTarget);
+      assertEquals(1, plaintext.exit(), plaintext.err());
+      assertTrue(plaintext.err().endsWith("glassbox: " + tlsTarget + " closed the connection without answering."
+          + " If the suite speaks TLS, set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE"
+          + " where the suite wants mutual TLS) to the files the suite uses.\n"), plaintext.err());
+
+      // Trusting the CA but presenting no certificate to a suite that wants mutual TLS.
+      ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
+      String hint = CallHints.hint(healthCheckFailure(tlsTarget, caOnly), tlsTarget, caOnly).orElseThrow();
+      assertTrue(hint.startsWith("the TLS handshake with " + tlsTarget + " failed ("), hint);
+      assertTrue(hint.endsWith("): set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE"
+          + " where the suite wants mutual TLS) to the files the suite uses."), hint);
+    }
+  }
+
+  /** The status of a health check to {@code target} made with the client {@code settings}, which must fail. */
+  private static Status healthCheckFailure(String target, ConfigSource settings) throws InterruptedException {
+    ManagedChannel channel = ClientChannels.forTarget(target, ClientSettings.load(settings), Retries.none());
+    try {
+      return assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance())).getStatus();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 }

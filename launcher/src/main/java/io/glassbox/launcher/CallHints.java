@@ -1,0 +1,74 @@
+package io.glassbox.launcher;
+
+import io.glassbox.server.ApiKeys;
+import io.glassbox.server.ClientSettings;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.TlsSettings;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
+import java.net.ConnectException;
+import java.util.Optional;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
+
+/**
+ * What a person can do about a failed call. The status says what went wrong, in the server's or
+ * gRPC's words ("needs an API key: send metadata …", "ssl exception"); the hint says what to set
+ * in bin/glassbox's own terms, for the usual causes: no suite at the target, the wrong TLS files,
+ * no key or the wrong one.
+ */
+final class CallHints {
+  private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "
+      + TlsSettings.KEY_KEY + " where the suite wants mutual TLS)";
+
+  private CallHints() {}
+
+  /** The hint for {@code status} from a call to {@code target} made with {@code settings}, if any. */
+  static Optional<String> hint(Status status, String target, ConfigSource settings) {
+    Optional<String> keyFile = settings.get(ClientSettings.KEY_FILE_KEY);
+    return switch (status.getCode()) {
+      case UNAVAILABLE -> Optional.of(unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent()));
+      case UNAUTHENTICATED -> Optional.of(keyFile
+          .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"
+              + " accepts: its keys file (" + ApiKeys.FILE_KEY + ") lists the sha256 of each key it takes.")
+          .orElse("the suite wants an API key: set " + ClientSettings.KEY_FILE_KEY + " to a file holding yours"
+              + " (bin/glassbox sends it as \"authorization: Bearer <key>\")."));
+      case PERMISSION_DENIED -> Optional.of("this call needs an admin key: set " + ClientSettings.KEY_FILE_KEY
+          + " to a file holding one" + keyFile.map(file -> " (" + file + " holds a client key).").orElse("."));
+      default -> Optional.empty();
+    };
+  }
+
+  private static String unavailable(Status status, String target, boolean clientTls) {
+    if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
+      return target + " does not speak TLS: unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and "
+          + TlsSettings.KEY_KEY + ", or name a server that does with --target.";
+    }
+    Optional<Throwable> handshake = causes(status).filter(SSLException.class::isInstance).findFirst();
+    if (handshake.isPresent()) {
+      return "the TLS handshake with " + target + " failed (" + innermost(handshake.get()).getMessage()
+          + "): set " + TLS_FILES + " to the files the suite uses.";
+    }
+    boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
+    if (!refused && !clientTls && status.getCause() == null && status.getDescription() != null
+        && status.getDescription().startsWith("Network closed")) {
+      // Connected, then closed without a word: what a TLS server does to a plaintext client.
+      return target + " closed the connection without answering. If the suite speaks TLS, set " + TLS_FILES
+          + " to the files the suite uses.";
+    }
+    return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
+        + " it prints \"Glassbox is up\"), or name another server with --target.";
+  }
+
+  private static Stream<Throwable> causes(Status status) {
+    return Stream.iterate(status.getCause(), cause -> cause != null, Throwable::getCause);
+  }
+
+  private static Throwable innermost(Throwable failure) {
+    Throwable last = failure;
+    while (last.getCause() != null) {
+      last = last.getCause();
+    }
+    return last;
+  }
+}
