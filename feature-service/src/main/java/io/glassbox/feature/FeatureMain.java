@@ -22,6 +22,9 @@ public final class FeatureMain {
   static final String SERVER_NAME = "feature-service";
   /** Where Prometheus scrapes the feature service unless GLASSBOX_METRICS_PORT says otherwise. */
   public static final int DEFAULT_METRICS_PORT = 9452;
+  /** What stops this service at start for the operator to fix, besides a bad setting or a taken port. */
+  public static final List<Class<? extends RuntimeException>> SETUP_MISTAKES =
+      List.of(DatasetException.class, StoreUnavailableException.class);
 
   private FeatureMain() {}
 
@@ -35,7 +38,7 @@ public final class FeatureMain {
    */
   public static int serve() throws InterruptedException {
     return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
-        List.of(DatasetException.class, StoreUnavailableException.class));
+        SETUP_MISTAKES);
   }
 
   /**

@@ -1,17 +1,15 @@
 package io.glassbox.launcher;
 
-import io.glassbox.feature.DatasetException;
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.FeatureMain;
 import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
-import io.glassbox.model.ModelLoadException;
-import io.glassbox.model.ModelVersionNotFoundException;
+import io.glassbox.model.ModelMain;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
-import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
@@ -23,12 +21,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Starts all four services in this process and stays in the foreground until interrupted. */
 @Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
 final class UpCommand implements Callable<Integer> {
+  /** What stops the suite at start for the caller to fix: the services' own kinds (ConfigException too). */
+  private static final List<Class<? extends RuntimeException>> SETUP_MISTAKES = Stream.of(
+      FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES).flatMap(List::stream).toList();
+
   /** Which feature store; {@code redis} needs a running redis-server (not started here). */
   enum Store { memory, redis }
 
@@ -87,10 +90,6 @@ final class UpCommand implements Callable<Integer> {
               + "or point %s at yours (e.g. redis://localhost:6379/0).%n",
           e.getMessage(), FeatureConfig.REDIS_URI_KEY);
       return 1;
-    } catch (DatasetException | ModelVersionNotFoundException | ModelLoadException | ConfigException e) {
-      // A setting names data or a model that is not there: the caller's to fix, told in one line.
-      System.err.printf("glassbox up: %s%n", e.getMessage());
-      return 1;
     } catch (UncheckedIOException e) {
       if (!ServiceStartup.addressInUse(e)) {
         throw e;
@@ -99,6 +98,12 @@ final class UpCommand implements Callable<Integer> {
           + "`bin/glassbox recommend --user 12348` talks to it. Otherwise stop what holds the port, or move "
           + "the suite to free ones: `bin/glassbox up --help` lists the port options (--no-metrics frees "
           + "9451-9454).%n", e.getMessage());
+      return 1;
+    } catch (RuntimeException e) {
+      // A setting names data or a model that is not there: the caller's to fix, told in one line.
+      // The same kinds stop each service's own main (ServiceStartup).
+      String mistake = ServiceStartup.describe(e, SETUP_MISTAKES).orElseThrow(() -> e);
+      System.err.printf("glassbox up: %s%n", mistake);
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));

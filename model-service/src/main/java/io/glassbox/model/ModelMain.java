@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
 public final class ModelMain {
   private static final Logger log = LoggerFactory.getLogger(ModelMain.class);
   static final String SERVER_NAME = "model-service";
+  /** What stops this service at start for the operator to fix, besides a bad setting or a taken port. */
+  public static final List<Class<? extends RuntimeException>> SETUP_MISTAKES =
+      List.of(ModelVersionNotFoundException.class, ModelLoadException.class);
 
   private ModelMain() {}
 
@@ -27,7 +30,7 @@ public final class ModelMain {
    */
   public static int serve() throws InterruptedException {
     return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
-        List.of(ModelVersionNotFoundException.class, ModelLoadException.class));
+        SETUP_MISTAKES);
   }
 
   /**

@@ -53,7 +53,7 @@ public final class ServiceStartup {
   }
 
   /** The failure's message if it is a setup mistake, with what a port in use means. */
-  static Optional<String> describe(RuntimeException failure, List<Class<? extends RuntimeException>> setupMistakes) {
+  public static Optional<String> describe(RuntimeException failure, List<Class<? extends RuntimeException>> setupMistakes) {
     if (addressInUse(failure)) {
       String message = failure.getMessage();
       // Netty says only "Failed to bind to address ..."; the JDK's own words already say it.
