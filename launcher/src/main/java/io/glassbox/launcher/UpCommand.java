@@ -11,6 +11,7 @@ import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Retries;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -108,7 +109,7 @@ final class UpCommand implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
-    warmUp(ports.gateway(), ViewerConfig.load(config).exampleUsers());
+    warmUp(ports.gateway(), ViewerConfig.load(config).exampleUsers(), ClientSettings.load(config));
     System.out.printf(
         "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d; admin on "
             + "loopback: feature %d, model %d; %s store).%n"
@@ -135,15 +136,21 @@ final class UpCommand implements Callable<Integer> {
    * One Recommend for each of the first two example users before the first real one: the first
    * call down each path (JIT compilation, ONNX Runtime's first run of a shape) is slow enough to
    * miss the explain budget, and a person's first answer should not be the one that pays for it.
-   * Failures are ignored (e.g. under API keys or TLS; the services log their own).
+   * The calls carry the suite's own client settings (its key and TLS files, as the services
+   * present them to each other), so they are answered under API keys and mutual TLS too.
+   * Failures are ignored (the services log their own).
+   *
+   * @return how many of the calls were answered
    */
-  static void warmUp(int gatewayPort, List<String> users) {
-    ManagedChannel channel = ClientChannels.forTarget("localhost:" + gatewayPort);
+  static int warmUp(int gatewayPort, List<String> users, ClientSettings settings) {
+    ManagedChannel channel = ClientChannels.forTarget("localhost:" + gatewayPort, settings, Retries.none());
+    int answered = 0;
     try {
       for (String user : users.subList(0, Math.min(2, users.size()))) {
         try {
           GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
               .recommend(RecommendRequest.newBuilder().setUserId(user).build());
+          answered++;
         } catch (StatusRuntimeException ignored) {
           // Warming up only.
         }
@@ -151,5 +158,6 @@ final class UpCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow();
     }
+    return answered;
   }
 }

@@ -50,6 +50,7 @@ class SecuredSuiteTest {
 
   @TempDir static Path dir;
   private static Suite suite;
+  private static ConfigSource suiteConfig;
   private static TlsSettings clientTls;
   private static final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -67,7 +68,7 @@ class SecuredSuiteTest {
             + "admin " + ApiKeys.sha256Hex(OPERATOR_KEY) + " operator\n");
     Path serviceKey = Files.writeString(dir.resolve("service-api-key.txt"), SERVICE_KEY + "\n");
     String root = System.getProperty("glassbox.repo.root");
-    suite = Suite.start(ConfigSource.of(Map.of(
+    suiteConfig = ConfigSource.of(Map.of(
             "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
             "GLASSBOX_MODEL_DIR", root + "/models",
             "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "5s",
@@ -77,8 +78,8 @@ class SecuredSuiteTest {
             ClientSettings.KEY_FILE_KEY, serviceKey.toString(),
             TlsSettings.CERT_KEY, service[0].toString(),
             TlsSettings.KEY_KEY, service[1].toString(),
-            TlsSettings.CA_KEY, caFile.toString())),
-        Suite.Ports.ephemeral());
+            TlsSettings.CA_KEY, caFile.toString()));
+    suite = Suite.start(suiteConfig, Suite.Ports.ephemeral());
   }
 
   @AfterAll
@@ -101,6 +102,14 @@ class SecuredSuiteTest {
     // and feature, each presenting the services' key over mutual TLS.
     assertFalse(response.getRankingDegraded(), "ranking degraded");
     assertFalse(response.getExplanationsDegraded(), "explanations degraded");
+  }
+
+  @Test
+  void upsWarmUp_presentsTheSuitesOwnKeyAndCertificate_soItsCallsAreAnswered() {
+    // Before, the warm-up called in plaintext without a key: both calls were refused and a
+    // person's first Recommend paid the first-call costs.
+    assertEquals(2, UpCommand.warmUp(suite.ports().gateway(), List.of("12347", "12348"),
+        ClientSettings.load(suiteConfig)));
   }
 
   @Test
