@@ -16,6 +16,7 @@ import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -86,10 +87,8 @@ final class UpCommand implements Callable<Integer> {
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
           featureAdminPort, modelAdminPort, !noMetrics));
     } catch (StoreUnavailableException e) {
-      System.err.printf("glassbox: %s.%nStart Redis first, durable (every acknowledged event synced to disk):%n"
-              + "  redis-server --appendonly yes --appendfsync always --dir /var/lib/glassbox-redis%n"
-              + "or point %s at yours (e.g. redis://localhost:6379/0).%n",
-          e.getMessage(), FeatureConfig.REDIS_URI_KEY);
+      URI redis = FeatureConfig.load(ConfigSource.fromEnvironment().with(overrides)).redisUri();
+      System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(redis));
       return 1;
     } catch (UncheckedIOException e) {
       if (!ServiceStartup.addressInUse(e)) {
@@ -124,6 +123,24 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /**
+   * What to do when the Redis at {@code redis} cannot be reached: on this machine, the command
+   * that starts a durable one there (its data folder made first: Redis does not make it);
+   * elsewhere, or behind a password or TLS, to check it.
+   */
+  static String redisAdvice(URI redis) {
+    String where = redis.getHost() + ":" + redis.getPort();
+    if (!"redis".equals(redis.getScheme()) || redis.getUserInfo() != null
+        || !List.of("localhost", "127.0.0.1", "[::1]").contains(redis.getHost())) {
+      return "Check that Redis at " + where + " is up and reachable from here, or point "
+          + FeatureConfig.REDIS_URI_KEY + " at yours.";
+    }
+    return "Start Redis first, durable (every acknowledged event synced to disk):\n"
+        + "  mkdir -p ~/glassbox-redis && redis-server" + (redis.getPort() == 6379 ? "" : " --port " + redis.getPort())
+        + " --appendonly yes --appendfsync always --dir ~/glassbox-redis --daemonize yes\n"
+        + "or point " + FeatureConfig.REDIS_URI_KEY + " at yours (e.g. redis://localhost:6379/0).";
   }
 
   /** The command {@code up} suggests trying first; under API keys, with where the key goes. */

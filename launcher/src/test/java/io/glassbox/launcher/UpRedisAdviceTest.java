@@ -1,0 +1,38 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@code up --store redis} says when its Redis cannot be reached. The command it prints is
+ * run as printed by .ci/smoke (a Redis on the port of GLASSBOX_REDIS_URI answers PING after it).
+ */
+class UpRedisAdviceTest {
+  @Test
+  void redisOnThisMachine_theCommandStartsOneDurable_inAFolderItMakesFirst() {
+    assertEquals("Start Redis first, durable (every acknowledged event synced to disk):\n"
+            + "  mkdir -p ~/glassbox-redis && redis-server --appendonly yes --appendfsync always --dir ~/glassbox-redis"
+            + " --daemonize yes\n"
+            + "or point GLASSBOX_REDIS_URI at yours (e.g. redis://localhost:6379/0).",
+        UpCommand.redisAdvice(URI.create("redis://localhost:6379")));
+  }
+
+  @Test
+  void redisOnThisMachineOnAnotherPort_theCommandStartsItOnThatPort() {
+    assertEquals("  mkdir -p ~/glassbox-redis && redis-server --port 6390 --appendonly yes --appendfsync always"
+            + " --dir ~/glassbox-redis --daemonize yes",
+        UpCommand.redisAdvice(URI.create("redis://127.0.0.1:6390/2")).lines().toList().get(1));
+  }
+
+  @Test
+  void redisElsewhereOrWithAPasswordOrTls_noCommandThatWouldStartTheWrongOne() {
+    String check = "Check that Redis at %s is up and reachable from here, or point GLASSBOX_REDIS_URI at yours.";
+    assertEquals(check.formatted("redis.internal:6379"),
+        UpCommand.redisAdvice(URI.create("redis://redis.internal:6379")));
+    assertEquals(check.formatted("localhost:6379"),
+        UpCommand.redisAdvice(URI.create("redis://app:secret@localhost:6379")));
+    assertEquals(check.formatted("localhost:6380"), UpCommand.redisAdvice(URI.create("rediss://localhost:6380")));
+  }
+}
