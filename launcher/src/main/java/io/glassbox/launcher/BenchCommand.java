@@ -94,12 +94,12 @@ final class BenchCommand implements Callable<Integer> {
   /** The measured calls that failed, by status, and what the first one said. */
   private static final class Failures {
     private final Map<Status.Code, Integer> byCode = new EnumMap<>(Status.Code.class);
-    private Status first;
+    private StatusRuntimeException first;
 
-    void add(Status status) {
-      byCode.merge(status.getCode(), 1, Integer::sum);
+    void add(StatusRuntimeException failure) {
+      byCode.merge(failure.getStatus().getCode(), 1, Integer::sum);
       if (first == null) {
-        first = status;
+        first = failure;
       }
     }
 
@@ -137,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
       } catch (StatusRuntimeException e) {
         if (measured) {
           failed++;
-          failures.add(e.getStatus());
+          failures.add(e);
         }
       }
       if (measured) {

@@ -3,8 +3,11 @@ package io.glassbox.launcher;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.TlsSettings;
+import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.util.Optional;
@@ -15,7 +18,8 @@ import javax.net.ssl.SSLException;
  * What a person can do about a failed call. The status says what went wrong, in the server's or
  * gRPC's words ("needs an API key: send metadata …", "ssl exception"); the hint says what to set
  * in bin/glassbox's own terms, for the usual causes: no suite at the target, the wrong TLS files,
- * no key or the wrong one.
+ * no key or the wrong one; and, for a server that answered but could not serve the call (a
+ * service behind it down, Redis unreachable) or failed, under which request id its log says why.
  */
 final class CallHints {
   private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "
@@ -23,11 +27,22 @@ final class CallHints {
 
   private CallHints() {}
 
-  /** The hint for {@code status} from a call to {@code target} made with {@code settings}, if any. */
-  static Optional<String> hint(Status status, String target, ConfigSource settings) {
+  /**
+   * The hint for {@code failure} of a call to {@code target} made with {@code settings}, if any.
+   * A server of the suite names itself in a failure's trailers ({@link RequestIds#SERVER_HEADER});
+   * without that name the failure never reached one.
+   */
+  static Optional<String> hint(StatusRuntimeException failure, String target, ConfigSource settings) {
+    Status status = failure.getStatus();
+    Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
     Optional<String> keyFile = settings.get(ClientSettings.KEY_FILE_KEY);
+    Optional<String> answeredBy = Optional.ofNullable(trailers.get(RequestIds.SERVER_HEADER));
+    String why = "; the suite's logs say why, under request id " + trailers.get(RequestIds.HEADER) + ".";
     return switch (status.getCode()) {
-      case UNAVAILABLE -> Optional.of(unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent()));
+      case UNAVAILABLE -> Optional.of(answeredBy
+          .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)
+          .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent())));
+      case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why);
       case UNAUTHENTICATED -> Optional.of(keyFile
           .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"
               + " accepts: its keys file (" + ApiKeys.FILE_KEY + ") lists the sha256 of each key it takes.")

@@ -11,8 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -29,22 +27,15 @@ final class CliCalls {
   }
 
   /**
-   * Prints a refused call as {@code <command>: CODE: description}, then, where the failure has a
-   * usual cause the caller fixes, what to do ({@link CallHints}).
+   * Prints a failed call as {@code <command>: CODE: description}, then, where the failure has a
+   * usual cause the caller fixes or a server's log says more, what to do ({@link CallHints}).
    */
-  static void printFailure(PrintStream err, String command, Status status, String target) {
+  static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target) {
+    Status status = failure.getStatus();
     err.printf("%s: %s: %s%n", command, status.getCode(),
         status.getDescription() == null ? "(no details)" : status.getDescription());
-    CallHints.hint(status, target, ConfigSource.fromEnvironment())
+    CallHints.hint(failure, target, ConfigSource.fromEnvironment())
         .ifPresent(hint -> err.printf("%s: %s%n", command, hint));
-  }
-
-  /** The hints for the outcomes named (those that are gRPC status codes), by code alone. */
-  static void printHints(PrintStream err, String command, Collection<String> outcomes, String target) {
-    ConfigSource settings = ConfigSource.fromEnvironment();
-    Arrays.stream(Status.Code.values()).filter(code -> outcomes.contains(code.name()))
-        .flatMap(code -> CallHints.hint(Status.fromCode(code), target, settings).stream())
-        .forEach(hint -> err.printf("%s: %s%n", command, hint));
   }
 
   /** A service's reply as JSON, as {@code --json} prints it: every field, with its proto name. */
@@ -65,7 +56,7 @@ final class CliCalls {
     try {
       return call.apply(channel);
     } catch (StatusRuntimeException e) {
-      printFailure(System.err, "glassbox", e.getStatus(), target);
+      printFailure(System.err, "glassbox", e, target);
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

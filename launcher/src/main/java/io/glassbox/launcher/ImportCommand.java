@@ -83,7 +83,7 @@ final class ImportCommand implements Callable<Integer> {
       }
       return 0;
     } catch (StatusRuntimeException e) {
-      CliCalls.printFailure(err, "glassbox import", e.getStatus(), target);
+      CliCalls.printFailure(err, "glassbox import", e, target);
       return 1;
     } catch (IOException e) {
       err.printf("glassbox import: cannot read %s%n", ReadFailures.describe(e));

@@ -101,7 +101,10 @@ final class LoadCommand implements Callable<Integer> {
       if (summary.ok() == 0) {
         // Not one answer: usually no suite at the target or no key, which the hints name. (Some
         // failures among answers are what a load or fault drill measures, and get no hint.)
-        CliCalls.printHints(System.err, "glassbox load", summary.byStatus().keySet(), call.target);
+        sender.firstFailure().ifPresent(failure -> {
+          System.err.println("glassbox load: not one call succeeded; the first failure:");
+          CliCalls.printFailure(System.err, "glassbox load", failure, call.target);
+        });
       }
       return summary.allOkInDeadline() ? 0 : 1;
     } finally {

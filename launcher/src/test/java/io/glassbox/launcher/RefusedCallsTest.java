@@ -21,12 +21,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,7 +97,32 @@ class RefusedCallsTest {
 
     assertEquals(1, run.exit(), run.err());
     assertTrue(run.out().contains("by status: UNAUTHENTICATED 10"), run.out());
-    assertEquals("glassbox load: " + NO_KEY_HINT + "\n", run.err());
+    assertEquals("glassbox load: not one call succeeded; the first failure:\n"
+        + "glassbox load: UNAUTHENTICATED: glassbox.v1.Gateway/Recommend needs an API key: send metadata"
+        + " \"authorization: Bearer <key>\"\nglassbox load: " + NO_KEY_HINT + "\n", run.err());
+  }
+
+  @Test
+  void recommend_gatewayUpButItsFeatureServiceDown_saysTheGatewayAnsweredAndUnderWhichRequestId() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (RunningGateway alone = GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + closedPort,
+        ViewerConfig.PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0")))) {
+      String aloneTarget = "localhost:" + alone.port();
+
+      CliRun run = CliRun.of("recommend", "--user", "12348", "--target", aloneTarget);
+
+      // Before, the hint said "nothing answered at …. Is the suite up?" of a gateway that answered.
+      assertEquals(1, run.exit(), run.err());
+      assertTrue(Pattern.matches("glassbox: UNAVAILABLE: the feature service is unavailable \\(UNAVAILABLE\\)\n"
+          + "glassbox: the gateway at " + aloneTarget + " is up but could not serve this call; the suite's logs say"
+          + " why, under request id [0-9a-f-]{36}\\.\n", run.err()), run.err());
+    }
   }
 
   @Test
@@ -111,13 +138,13 @@ class RefusedCallsTest {
     ConfigSource noKey = ConfigSource.of(Map.of());
     assertEquals(Optional.of("the key in my.key (GLASSBOX_CLIENT_KEY_FILE) is not one the server accepts: its"
             + " keys file (GLASSBOX_API_KEYS_FILE) lists the sha256 of each key it takes."),
-        CallHints.hint(Status.UNAUTHENTICATED, target, sentFromMyKey));
+        CallHints.hint(Status.UNAUTHENTICATED.asRuntimeException(), target, sentFromMyKey));
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one"
             + " (my.key holds a client key)."),
-        CallHints.hint(Status.PERMISSION_DENIED, target, sentFromMyKey));
+        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, sentFromMyKey));
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one."),
-        CallHints.hint(Status.PERMISSION_DENIED, target, noKey));
-    assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT, target, noKey));
+        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, noKey));
+    assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT.asRuntimeException(), target, noKey));
   }
 
   @Test
@@ -125,7 +152,7 @@ class RefusedCallsTest {
     Path caFile = TestCertificates.authority("plaintext-ca").writeCa(dir.resolve("plaintext-ca.crt"));
     ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
 
-    Status refused = healthCheckFailure(target, caOnly);
+    StatusRuntimeException refused = healthCheckFailure(target, caOnly);
 
     assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
         + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly));
@@ -162,11 +189,12 @@ class RefusedCallsTest {
   }
 
   /** The status of a health check to {@code target} made with the client {@code settings}, which must fail. */
-  private static Status healthCheckFailure(String target, ConfigSource settings) throws InterruptedException {
+  private static StatusRuntimeException healthCheckFailure(String target, ConfigSource settings)
+      throws InterruptedException {
     ManagedChannel channel = ClientChannels.forTarget(target, ClientSettings.load(settings), Retries.none());
     try {
       return assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance())).getStatus();
+          .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()));
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

@@ -330,7 +330,7 @@ public final class GrpcServer implements AutoCloseable {
         // Raw bytes in, so that CallGuard sees (and can answer) a request that does not parse.
         ServerServiceDefinition raw = ServerInterceptors.useInputStreamMessages(typed);
         builder.addService(ServerInterceptors.interceptForward(raw,
-            guard, RequestIds.serverInterceptor(), metrics.interceptor(), auth, admission));
+            guard, RequestIds.serverInterceptor(name), metrics.interceptor(), auth, admission));
       }
       builder.maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
           .maxInboundMetadataSize(MessageLimits.MAX_METADATA_BYTES);

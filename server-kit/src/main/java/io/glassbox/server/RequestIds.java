@@ -24,11 +24,17 @@ import org.slf4j.MDC;
  * Request ids: every call carries {@code x-request-id} metadata. A server takes the caller's (or
  * makes one when it is missing or malformed), puts it in the gRPC context and in the logging MDC
  * ({@value #MDC_KEY}) while the call's code runs, and echoes it in the response headers; client
- * channels pass the current call's id on to the services they call.
+ * channels pass the current call's id on to the services they call. A call that fails also
+ * carries, in its trailers, its id and {@code glassbox-server} (the name of the server that
+ * answered): a failure that reaches a person then says which server answered it and under which
+ * id its log tells why, and one without them never reached a server.
  */
 public final class RequestIds {
   public static final Metadata.Key<String> HEADER =
       Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+  /** Which server answered a failed call (e.g. {@code gateway}), in the call's trailers. */
+  public static final Metadata.Key<String> SERVER_HEADER =
+      Metadata.Key.of("glassbox-server", Metadata.ASCII_STRING_MARSHALLER);
   /** The MDC key logback patterns print, e.g. {@code %X{request_id}}. */
   public static final String MDC_KEY = "request_id";
   static final Context.Key<String> CONTEXT = Context.key("glassbox-request-id");
@@ -42,7 +48,7 @@ public final class RequestIds {
     return CONTEXT.get();
   }
 
-  static ServerInterceptor serverInterceptor() {
+  static ServerInterceptor serverInterceptor(String serverName) {
     return new ServerInterceptor() {
       @Override
       public <Q, A> ServerCall.Listener<Q> interceptCall(
@@ -54,6 +60,16 @@ public final class RequestIds {
           public void sendHeaders(Metadata responseHeaders) {
             responseHeaders.put(HEADER, id);
             super.sendHeaders(responseHeaders);
+          }
+
+          @Override
+          public void close(Status status, Metadata trailers) {
+            if (!status.isOk()) {
+              trailers.discardAll(HEADER);
+              trailers.put(HEADER, id);
+              trailers.put(SERVER_HEADER, serverName);
+            }
+            super.close(status, trailers);
           }
         };
         String previous = MDC.get(MDC_KEY);

@@ -2,6 +2,7 @@ package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,6 +74,28 @@ class ObservabilityTest {
   }
 
   @Test
+  void failedCall_trailersSayWhichServerAnsweredAndUnderWhichId_anOkOneCarriesNeither() {
+    String name = "answering-" + UUID.randomUUID();
+    closer.add(GrpcServer.inProcess("feature-service", name)
+        .addService(EchoService.answering(text -> RequestChecks.locale("locale", text))).start());
+    Metadata headers = new Metadata();
+    headers.put(RequestIds.HEADER, "req-7");
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    io.grpc.Channel client = ClientInterceptors.intercept(channel("in-process:" + name),
+        MetadataUtils.newAttachHeadersInterceptor(headers),
+        MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
+
+    EchoService.call(client, EchoService.ECHO, CallOptions.DEFAULT, "en-US");
+    assertNull(trailers.get().get(RequestIds.SERVER_HEADER));
+    assertNull(trailers.get().get(RequestIds.HEADER));
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(client, EchoService.ECHO, CallOptions.DEFAULT, "fr-FR"));
+    assertEquals("feature-service", e.getTrailers().get(RequestIds.SERVER_HEADER));
+    assertEquals(List.of("req-7"), listOf(e.getTrailers().getAll(RequestIds.HEADER)));
+  }
+
+  @Test
   void requestId_missingOrMalformed_isGenerated() {
     List<String> seen = new CopyOnWriteArrayList<>();
     String name = "ids-" + UUID.randomUUID();
@@ -123,6 +147,12 @@ class ObservabilityTest {
     closer.add(GrpcServer.inProcess("bridge", "bridge-" + UUID.randomUUID()).addService(EchoService.echo()).start());
 
     assertTrue(org.slf4j.bridge.SLF4JBridgeHandler.isInstalled());
+  }
+
+  private static List<String> listOf(Iterable<String> values) {
+    List<String> list = new ArrayList<>();
+    values.forEach(list::add);
+    return list;
   }
 
   private static void assertDoesNotThrowParsing(String id) {

@@ -7,11 +7,14 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.grpc.Channel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +28,7 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
   private final int limit;
   private final String locale;
   private final long timeoutNanos;
+  private final AtomicReference<StatusRuntimeException> firstFailure = new AtomicReference<>();
 
   public RecommendSender(Channel channel, List<String> users, long seed, int limit, String locale,
       Duration timeout) {
@@ -57,6 +61,8 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
 
           @Override
           public void onError(Throwable t) {
+            firstFailure.compareAndSet(null,
+                t instanceof StatusRuntimeException failure ? failure : Status.fromThrowable(t).asRuntimeException());
             done.accept(CallOutcome.failed(Status.fromThrowable(t).getCode().name()));
           }
 
@@ -66,5 +72,10 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
                 : CallOutcome.ok(response.getExplanationsDegraded(), response.getRankingDegraded()));
           }
         });
+  }
+
+  /** The failure of the first call that failed, with its trailers (which server answered, the request id). */
+  public Optional<StatusRuntimeException> firstFailure() {
+    return Optional.ofNullable(firstFailure.get());
   }
 }
