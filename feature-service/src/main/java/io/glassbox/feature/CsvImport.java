@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -31,7 +32,9 @@ import java.util.function.Consumer;
  * pass validates every row (collecting what is wrong, line by line), a second pass stores the
  * rows in batches, and only when the first found nothing wrong. Interaction rows get an event id
  * derived from their content, so importing the same file twice within the dedupe window stores
- * each event once.
+ * each event once. Before each batch it asks whether the caller has gone (a passed deadline, a
+ * cancelled call): then it stops there ({@link ImportStoppedException}), and the same import
+ * again stores the rest.
  */
 final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
@@ -60,7 +63,7 @@ final class CsvImport {
   }
 
   /** Imports {@code item_id,title[,brand,category,price]} rows; see the FeatureAdmin proto. */
-  Result importItems(Path file, String name, boolean validateOnly) {
+  Result importItems(Path file, String name, boolean validateOnly, BooleanSupplier callerGone) {
     Problems problems = new Problems(name);
     Map<String, Long> firstLine = new HashMap<>();
     long rows = readItems(file, name, problems, item -> { }, firstLine);
@@ -73,16 +76,17 @@ final class CsvImport {
     readItems(file, name, new Problems(name), item -> {
       batch.add(item);
       if (batch.size() == BATCH) {
-        stored[0] += flushItems(batch);
+        stored[0] += flushItems(batch, new Result(rows, stored[0], 0), callerGone);
       }
     }, new HashMap<>());
-    stored[0] += flushItems(batch);
+    stored[0] += flushItems(batch, new Result(rows, stored[0], 0), callerGone);
     return new Result(rows, stored[0], 0);
   }
 
-  private int flushItems(List<Dataset.Item> batch) {
+  private int flushItems(List<Dataset.Item> batch, Result storedSoFar, BooleanSupplier callerGone) {
     int size = batch.size();
     if (size > 0) {
+      stopIfGone(storedSoFar, callerGone);
       store.putItems(List.copyOf(batch));
       batch.clear();
     }
@@ -140,7 +144,7 @@ final class CsvImport {
   }
 
   /** Imports {@code user_id,item_id,timestamp[,event][,basket_id]} rows; see the FeatureAdmin proto. */
-  Result importInteractions(Path file, String name, boolean validateOnly) {
+  Result importInteractions(Path file, String name, boolean validateOnly, BooleanSupplier callerGone) {
     Problems problems = new Problems(name);
     // Pass 1: syntax per row; catalogue membership checked in batches of distinct ids.
     Set<String> known = new HashSet<>();
@@ -168,21 +172,28 @@ final class CsvImport {
     readInteractions(file, name, new Problems(name), now, (line, event) -> {
       batch.add(withContentId(event, occurrences));
       if (batch.size() == BATCH) {
-        append(batch, totals);
+        append(batch, totals, rows, callerGone);
       }
     });
-    append(batch, totals);
+    append(batch, totals, rows, callerGone);
     return new Result(rows, totals[0], totals[1]);
   }
 
-  private void append(List<NewEvent> batch, long[] totals) {
+  private void append(List<NewEvent> batch, long[] totals, long rows, BooleanSupplier callerGone) {
     if (batch.isEmpty()) {
       return;
     }
+    stopIfGone(new Result(rows, totals[0], totals[1]), callerGone);
     AppendResult result = store.append(List.copyOf(batch));
     totals[0] += result.stored();
     totals[1] += result.duplicates();
     batch.clear();
+  }
+
+  private static void stopIfGone(Result storedSoFar, BooleanSupplier callerGone) {
+    if (callerGone.getAsBoolean()) {
+      throw new ImportStoppedException(storedSoFar);
+    }
   }
 
   private void checkCatalogue(Map<String, List<Long>> pending, Set<String> known, Problems problems) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,18 +46,18 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
 
   @Override
   public StreamObserver<ImportChunk> importItems(StreamObserver<ImportResponse> responses) {
-    return receive("items CSV", responses, (file, validateOnly) ->
-        csvImport.importItems(file, "items CSV", validateOnly));
+    return receive("items CSV", responses, (file, validateOnly, callerGone) ->
+        csvImport.importItems(file, "items CSV", validateOnly, callerGone));
   }
 
   @Override
   public StreamObserver<ImportChunk> importInteractions(StreamObserver<ImportResponse> responses) {
-    return receive("interactions CSV", responses, (file, validateOnly) ->
-        csvImport.importInteractions(file, "interactions CSV", validateOnly));
+    return receive("interactions CSV", responses, (file, validateOnly, callerGone) ->
+        csvImport.importInteractions(file, "interactions CSV", validateOnly, callerGone));
   }
 
   private interface Importer {
-    CsvImport.Result run(Path file, boolean validateOnly);
+    CsvImport.Result run(Path file, boolean validateOnly, BooleanSupplier callerGone);
   }
 
   private StreamObserver<ImportChunk> receive(
@@ -141,7 +143,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       try {
         out.close();
         Optional<Instant> latestBefore = StoreCalls.call(store::latestEventTime);
-        CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly));
+        Context call = Context.current();
+        CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly, call::isCancelled));
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
         cleanUp();
@@ -155,6 +158,14 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
             .ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));
         responses.onNext(response.build());
         responses.onCompleted();
+      } catch (ImportStoppedException e) {
+        CsvImport.Result soFar = e.storedSoFar();
+        boolean deadline = Context.current().getDeadline() != null && Context.current().getDeadline().isExpired();
+        log.warn("Import of {} stopped, {}: {} of its {} rows stored ({} already there before); the same import"
+                + " again stores the rest, none twice", name, deadline ? "its deadline passed" : "its caller cancelled",
+            soFar.stored(), soFar.rows(), soFar.duplicates());
+        fail((deadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
+            .withDescription("the import stopped: " + e.getMessage() + " were handled").asRuntimeException());
       } catch (ImportRejectedException | DatasetException e) {
         fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       } catch (ImportTooLargeException e) {

@@ -18,12 +18,16 @@ import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
+import io.glassbox.server.ClientChannels;
 import io.glassbox.server.GrpcServer;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,8 +35,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -167,6 +173,90 @@ class FeatureAdminServiceTest {
     assertEquals("N2", shop1.getEvents(2).getItemId());
     assertEquals("click", shop1.getEvents(2).getEventType());
     assertEquals(1_700_000_001L, shop1.getEvents(2).getTime().getSeconds());
+  }
+
+  /**
+   * A caller that goes away (a passed deadline is the same to the server: the call's context is
+   * cancelled) stops the import at the next batch of 1000 rows: what was stored stays, the import
+   * slot is freed, and the same import again stores the rest, none twice. Before, the
+   * server went on storing the whole file for a caller that had been told it failed.
+   */
+  @Test
+  void importInteractions_callerGoneAfterTheFirstBatch_stopsThere_andTheSameImportAgainStoresTheRest()
+      throws Exception {
+    StringBuilder csv = new StringBuilder("user_id,item_id,timestamp\n");
+    for (int user = 0; user < 3; user++) {
+      for (int row = 0; row < 1000; row++) {
+        csv.append("gone-").append(user).append(",A,").append(1_700_000_000L + row).append('\n');
+      }
+    }
+    byte[] file = csv.toString().getBytes(StandardCharsets.UTF_8);
+    InMemoryEventStore store = TestData.smallStore();
+    CountDownLatch firstBatchStored = new CountDownLatch(1);
+    AtomicInteger appends = new AtomicInteger();
+    // The store as the service sees it: after storing the first batch, it waits until the caller
+    // has gone (the call's context cancelled) before it returns.
+    EventStore stalling = (EventStore) Proxy.newProxyInstance(EventStore.class.getClassLoader(),
+        new Class<?>[] {EventStore.class}, (proxy, method, args) -> {
+          Object result;
+          try {
+            result = method.invoke(store, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+          if (method.getName().equals("append") && appends.getAndIncrement() == 0) {
+            firstBatchStored.countDown();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Context.current().isCancelled() && System.nanoTime() < until) {
+              Thread.sleep(5); // polling the call's context: it has no callback on this thread
+            }
+          }
+          return result;
+        });
+    // On a port: the in-process transport delivers the cancellation on the thread the import holds.
+    GrpcServer stallingServer = GrpcServer.onPort("feature-service", 0)
+        .addService(new FeatureAdminService(stalling, TestData.TIME_LIMIT)).start();
+    stallingServer.setServing(true);
+    ManagedChannel toStalling = ClientChannels.forTarget("localhost:" + stallingServer.port());
+    try {
+      FeatureAdminGrpc.FeatureAdminStub stallingAdmin = FeatureAdminGrpc.newStub(toStalling);
+      Context.CancellableContext caller = Context.current().withCancellation();
+      CompletableFuture<ImportResponse> first = new CompletableFuture<>();
+      CompletableFuture.runAsync(caller.wrap(() -> {
+        try {
+          first.complete(send(stallingAdmin, Kind.INTERACTIONS, file, 256 * 1024, false));
+        } catch (RuntimeException e) {
+          first.completeExceptionally(e);
+        }
+      }));
+      assertTrue(firstBatchStored.await(20, TimeUnit.SECONDS));
+      caller.cancel(null);
+      ExecutionException gone = assertThrows(ExecutionException.class, () -> first.get(20, TimeUnit.SECONDS));
+      assertEquals(Status.Code.CANCELLED, Status.fromThrowable(gone.getCause()).getCode());
+
+      // The server stops at its next batch (the caller was told at once): the slot is free
+      // within moments, and the same import again stores the rest, once.
+      ImportResponse again = null;
+      for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); again == null; ) {
+        try {
+          again = send(stallingAdmin, Kind.INTERACTIONS, file, 256 * 1024, false);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || System.nanoTime() > until) {
+            throw e;
+          }
+          Thread.sleep(20); // another import is still running: a retry interval, as a client's
+        }
+      }
+
+      assertEquals(ImportResponse.newBuilder().setRows(3000).setStored(2000).setDuplicates(1000).build(),
+          counts(again));
+      for (int user = 0; user < 3; user++) {
+        assertEquals(1000, store.history("gone-" + user, 1000).totalEvents(), "gone-" + user);
+      }
+    } finally {
+      toStalling.shutdownNow();
+      stallingServer.close();
+    }
   }
 
   @Test

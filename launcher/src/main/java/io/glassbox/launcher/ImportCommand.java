@@ -8,6 +8,7 @@ import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -47,7 +48,8 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--validate-only", description = "Check every row, store nothing.")
   boolean validateOnly;
 
-  @Option(names = "--timeout-s", defaultValue = "600", description = "Deadline per file in seconds (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout-s", defaultValue = "600", description = "Deadline per file in seconds: upload, checks and storing (default ${DEFAULT-VALUE}). Past it the"
+          + " rows stored so far stay, and the same command again stores the rest, none twice.")
   long timeoutSeconds;
 
   @Override
@@ -67,6 +69,7 @@ final class ImportCommand implements Callable<Integer> {
   /** Imports the named files over {@code channel}; 0 when all were imported. */
   int run(Channel channel, PrintStream out, PrintStream err) throws InterruptedException {
     FeatureAdminGrpc.FeatureAdminStub admin = FeatureAdminGrpc.newStub(channel);
+    Path sending = null;
     try {
       // Both files checked first: a wrong second path must not leave the first imported alone.
       for (Path file : new Path[] {items, interactions}) {
@@ -75,20 +78,42 @@ final class ImportCommand implements Callable<Integer> {
         }
       }
       if (items != null) {
+        sending = items;
         report(out, "items", items, send(items, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
       }
       if (interactions != null) {
+        sending = interactions;
         report(out, "interactions", interactions,
             send(interactions, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
       }
       return 0;
     } catch (StatusRuntimeException e) {
-      CliCalls.printFailure(err, "glassbox import", e, target);
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && sending != null) {
+        printTooSlow(err, sending);
+      } else {
+        CliCalls.printFailure(err, "glassbox import", e, target);
+      }
       return 1;
     } catch (IOException e) {
       err.printf("glassbox import: cannot read %s%n", ReadFailures.describe(e));
       return 1;
     }
+  }
+
+  /**
+   * The deadline passed: gRPC's own words ("CallOptions deadline exceeded after 0.99s. Name
+   * resolution delay …") say nothing of what became of the rows. The feature service stops an
+   * import whose caller has gone at its next batch and keeps what it stored, and a second run
+   * stores each row once, so the way on is the same command with more time.
+   */
+  private void printTooSlow(PrintStream err, Path file) {
+    err.printf("glassbox import: DEADLINE_EXCEEDED: %s was not %s within --timeout-s %d.%n", file,
+        validateOnly ? "checked" : "imported", timeoutSeconds);
+    err.println(validateOnly
+        ? "glassbox import: nothing was stored; run it again with a larger --timeout-s."
+        : "glassbox import: the suite stops an import whose caller has gone at its next batch of rows, and keeps"
+            + " those stored before. Run the same command again with a larger --timeout-s: interactions already"
+            + " stored count as \"already there\" (items are replaced by themselves), none is stored twice.");
   }
 
   private void report(PrintStream out, String what, Path file, ImportResponse response) {
