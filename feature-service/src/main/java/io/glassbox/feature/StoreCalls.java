@@ -1,14 +1,24 @@
 package io.glassbox.feature;
 
+import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** Runs a store call for a gRPC method, turning the store's failures into status codes. */
 final class StoreCalls {
   private static final Logger log = LoggerFactory.getLogger(StoreCalls.class);
+  /**
+   * While Redis is down or full every call fails alike: one line a minute (saying how many were
+   * held back), the others at DEBUG; before, an outage under load logged each call, several per
+   * Recommend.
+   */
+  private static final WarningLimiter UNAVAILABLE = new WarningLimiter(Duration.ofMinutes(1));
+  private static final WarningLimiter FULL = new WarningLimiter(Duration.ofMinutes(1));
 
   private StoreCalls() {}
 
@@ -22,11 +32,20 @@ final class StoreCalls {
     } catch (StoreNotReadyException e) {
       throw status(Status.UNAVAILABLE, e.getMessage() + "; retry shortly");
     } catch (StoreUnavailableException e) {
-      log.warn("Feature store unavailable: {}", e.getMessage());
+      report(UNAVAILABLE, Level.WARN, "Feature store unavailable: " + e.getMessage());
       throw status(Status.UNAVAILABLE, "the feature store is unavailable; retry shortly");
     } catch (StoreFullException e) {
-      log.error("Feature store full: {}", e.getMessage());
+      report(FULL, Level.ERROR, "Feature store full: " + e.getMessage());
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");
+    }
+  }
+
+  private static void report(WarningLimiter limiter, Level level, String message) {
+    long heldBack = limiter.tryAcquire();
+    if (heldBack < 0) {
+      log.debug(message);
+    } else {
+      log.atLevel(level).log(message + (heldBack > 0 ? " (and " + heldBack + " more since the last one)" : ""));
     }
   }
 

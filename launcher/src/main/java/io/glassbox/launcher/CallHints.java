@@ -37,7 +37,7 @@ final class CallHints {
     Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
     Optional<String> keyFile = settings.get(ClientSettings.KEY_FILE_KEY);
     Optional<String> answeredBy = Optional.ofNullable(trailers.get(RequestIds.SERVER_HEADER));
-    String why = "; the suite's logs say why, under request id " + trailers.get(RequestIds.HEADER) + ".";
+    String why = "; the suite's logs say why (this call's request id: " + trailers.get(RequestIds.HEADER) + ").";
     return switch (status.getCode()) {
       case UNAVAILABLE -> Optional.of(answeredBy
           .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)

@@ -121,7 +121,7 @@ class RefusedCallsTest {
       assertEquals(1, run.exit(), run.err());
       assertTrue(Pattern.matches("glassbox: UNAVAILABLE: the feature service is unavailable \\(UNAVAILABLE\\)\n"
           + "glassbox: the gateway at " + aloneTarget + " is up but could not serve this call; the suite's logs say"
-          + " why, under request id [0-9a-f-]{36}\\.\n", run.err()), run.err());
+          + " why \\(this call's request id: [0-9a-f-]{36}\\)\\.\n", run.err()), run.err());
     }
   }
 
