@@ -165,7 +165,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
                 + " again stores the rest, none twice", name, deadline ? "its deadline passed" : "its caller cancelled",
             soFar.stored(), soFar.rows(), soFar.duplicates());
         fail((deadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
-            .withDescription("the import stopped: " + e.getMessage() + " were handled").asRuntimeException());
+            .withDescription("the import stopped with its caller gone: " + e.getMessage()).asRuntimeException());
       } catch (ImportRejectedException | DatasetException e) {
         fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       } catch (ImportTooLargeException e) {

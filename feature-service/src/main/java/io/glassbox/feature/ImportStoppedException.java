@@ -12,8 +12,7 @@ final class ImportStoppedException extends RuntimeException {
   private final transient CsvImport.Result storedSoFar;
 
   ImportStoppedException(CsvImport.Result storedSoFar) {
-    super("stopped after " + (storedSoFar.stored() + storedSoFar.duplicates()) + " of " + storedSoFar.rows()
-        + " rows");
+    super((storedSoFar.stored() + storedSoFar.duplicates()) + " of " + storedSoFar.rows() + " rows handled");
     this.storedSoFar = storedSoFar;
   }
 

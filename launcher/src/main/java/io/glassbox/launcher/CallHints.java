@@ -19,7 +19,8 @@ import javax.net.ssl.SSLException;
  * gRPC's words ("needs an API key: send metadata …", "ssl exception"); the hint says what to set
  * in bin/glassbox's own terms, for the usual causes: no suite at the target, the wrong TLS files,
  * no key or the wrong one; and, for a server that answered but could not serve the call (a
- * service behind it down, Redis unreachable) or failed, under which request id its log says why.
+ * service behind it down, Redis unreachable) or failed, which one it was and the call's request
+ * id to look for in the logs.
  */
 final class CallHints {
   private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "

@@ -12,11 +12,13 @@ import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
 import io.glassbox.server.TestCertificates;
 import io.glassbox.server.TlsSettings;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -145,6 +147,13 @@ class RefusedCallsTest {
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one."),
         CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, noKey));
     assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT.asRuntimeException(), target, noKey));
+    Metadata answeredByTheGateway = new Metadata();
+    answeredByTheGateway.put(RequestIds.SERVER_HEADER, "gateway");
+    answeredByTheGateway.put(RequestIds.HEADER, "req-9");
+    assertEquals(Optional.of("the gateway at " + target + " failed; the suite's logs say why (this call's request"
+            + " id: req-9)."),
+        CallHints.hint(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey));
+    assertEquals(Optional.empty(), CallHints.hint(Status.INTERNAL.asRuntimeException(), target, noKey));
   }
 
   @Test
