@@ -76,17 +76,17 @@ final class CsvImport {
     readItems(file, name, new Problems(name), item -> {
       batch.add(item);
       if (batch.size() == BATCH) {
-        stored[0] += flushItems(batch, new Result(rows, stored[0], 0), callerGone);
+        stored[0] += flushItems(batch, rows, stored[0], callerGone);
       }
     }, new HashMap<>());
-    stored[0] += flushItems(batch, new Result(rows, stored[0], 0), callerGone);
+    stored[0] += flushItems(batch, rows, stored[0], callerGone);
     return new Result(rows, stored[0], 0);
   }
 
-  private int flushItems(List<Dataset.Item> batch, Result storedSoFar, BooleanSupplier callerGone) {
+  private int flushItems(List<Dataset.Item> batch, long rows, long stored, BooleanSupplier callerGone) {
     int size = batch.size();
     if (size > 0) {
-      stopIfGone(storedSoFar, callerGone);
+      stopIfGone(callerGone, rows, stored, 0);
       store.putItems(List.copyOf(batch));
       batch.clear();
     }
@@ -183,16 +183,16 @@ final class CsvImport {
     if (batch.isEmpty()) {
       return;
     }
-    stopIfGone(new Result(rows, totals[0], totals[1]), callerGone);
+    stopIfGone(callerGone, rows, totals[0], totals[1]);
     AppendResult result = store.append(List.copyOf(batch));
     totals[0] += result.stored();
     totals[1] += result.duplicates();
     batch.clear();
   }
 
-  private static void stopIfGone(Result storedSoFar, BooleanSupplier callerGone) {
+  private static void stopIfGone(BooleanSupplier callerGone, long rows, long stored, long duplicates) {
     if (callerGone.getAsBoolean()) {
-      throw new ImportStoppedException(storedSoFar);
+      throw new ImportStoppedException(new Result(rows, stored, duplicates));
     }
   }
 

@@ -6,6 +6,7 @@ import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -160,7 +161,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         responses.onCompleted();
       } catch (ImportStoppedException e) {
         CsvImport.Result soFar = e.storedSoFar();
-        boolean deadline = Context.current().getDeadline() != null && Context.current().getDeadline().isExpired();
+        Deadline callDeadline = Context.current().getDeadline();
+        boolean deadline = callDeadline != null && callDeadline.isExpired();
         log.warn("Import of {} stopped, {}: {} of its {} rows stored ({} already there before); the same import"
                 + " again stores the rest, none twice", name, deadline ? "its deadline passed" : "its caller cancelled",
             soFar.stored(), soFar.rows(), soFar.duplicates());
