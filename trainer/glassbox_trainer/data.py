@@ -1,13 +1,19 @@
 """Loading a Glassbox dataset folder and splitting it for training and evaluation.
 
 A dataset folder holds `interactions.csv` and `items.csv` (optionally gzip-compressed as
-`*.csv.gz`). Interactions carry `user_id,item_id,...,seq_pos` and optionally `invoice_no`;
-items carry `item_id,title,brand,category,price` (brand/category may be empty).
+`*.csv.gz`), read as the feature service reads them, so the two files `bin/glassbox import` takes
+are a dataset folder too. Interactions carry `user_id,item_id,timestamp` (unix seconds or ISO-8601
+with an offset) and optionally `event` (only purchases are learnt from: empty, `purchase` or
+`review`), the basket (`invoice_no`, or the import format's `basket_id`; without one every event is
+a basket of its own) and `seq_pos` (the order of a user's events; without it, time and then file
+order). Items carry `item_id,title` and optionally `brand,category,price`. Rows of items missing
+from items.csv are left out, with a count printed.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import hashlib
 import io
@@ -132,6 +138,29 @@ def _categorical(values: List[str], min_count: int) -> tuple:
     return ids, ["<pad>", "<unknown>"] + kept
 
 
+# Events the model learns from: purchases (an empty event is one, as in the import format; a
+# review stands for one in review datasets). The others the feature service stores are left out.
+TRAINED_EVENTS = {"", "purchase", "review"}
+OTHER_EVENTS = {"click", "add_to_cart", "feedback_positive", "feedback_negative"}
+
+
+def parse_time(text: str, path: str, row_number: int) -> int:
+    """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z), as `import` reads them."""
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 with "
+                         f"an offset such as 2011-12-09T12:50:00Z, got {text!r}")
+    return math.floor(parsed.timestamp())
+
+
 def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: int = 10,
                  max_users: Optional[int] = None) -> Dataset:
     """Reads a dataset folder. `max_users` keeps only the first users (for smoke tests)."""
@@ -143,7 +172,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         item_rows = list(csv.DictReader(handle))
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
-    item_ids = [r["item_id"] for r in item_rows]
+    item_ids = [r["item_id"].strip() for r in item_rows]
     index_of = {item: i + 1 for i, item in enumerate(item_ids)}
     titles = [r.get("title", "") or "" for r in item_rows]
 
@@ -180,25 +209,50 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     inter_path, handle = _open_csv(folder, "interactions")
     per_user: Dict[str, list] = {}
     user_order: List[str] = []
+    skipped: Dict[str, int] = {}
     with handle:
         reader = csv.DictReader(handle)
-        has_invoice = "invoice_no" in (reader.fieldnames or [])
-        for r in reader:
-            user = r["user_id"]
+        columns = reader.fieldnames or []
+        missing = [c for c in ("user_id", "item_id", "timestamp") if c not in columns]
+        if missing:
+            raise ValueError(f"{inter_path}: no {', '.join(missing)} column (the header reads "
+                             f"{','.join(columns)})")
+        # The data folder's invoice_no, or the import format's basket_id.
+        basket_column = next((c for c in ("invoice_no", "basket_id") if c in columns), None)
+        has_seq_pos = "seq_pos" in columns
+        for row_number, r in enumerate(reader, start=2):
+            event = (r.get("event") or "").strip().lower()
+            if event not in TRAINED_EVENTS:
+                if event not in OTHER_EVENTS:
+                    raise ValueError(f"{inter_path} line {row_number}: event must be empty or one "
+                                     f"of {', '.join(sorted(TRAINED_EVENTS - {''} | OTHER_EVENTS))}, "
+                                     f"got {event!r}")
+                skipped[event] = skipped.get(event, 0) + 1
+                continue
+            user = r["user_id"].strip()
             events = per_user.get(user)
             if events is None:
                 if max_users is not None and len(user_order) >= max_users:
                     continue
                 events = per_user[user] = []
                 user_order.append(user)
-            item = index_of.get(r["item_id"])
+            item = index_of.get(r["item_id"].strip())
             if item is None:
-                raise ValueError(f"interaction item {r['item_id']!r} is missing from items.csv")
-            seq_pos = int(r["seq_pos"])
-            basket_key = r["invoice_no"] if has_invoice else str(seq_pos)
-            events.append((seq_pos, item, basket_key, int(r["timestamp"])))
+                skipped["item not in items.csv"] = skipped.get("item not in items.csv", 0) + 1
+                continue
+            when = parse_time(r["timestamp"], inter_path, row_number)
+            # Without seq_pos, events keep file order among equal times (as the feature service reads them).
+            order = int(r["seq_pos"]) if has_seq_pos else (when, row_number)
+            basket_key = r[basket_column] if basket_column else str(order)
+            events.append((order, item, basket_key, when))
+    if skipped:
+        print(f"{inter_path}: left out " + ", ".join(f"{n} rows ({why})" if why.startswith("item")
+                                                      else f"{n} {why} events"
+                                                      for why, n in sorted(skipped.items()))
+              + "; the model learns from purchases of catalogue items")
     fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
 
+    user_order = [user for user in user_order if per_user[user]]
     sequences, baskets, times = [], [], []
     for user in user_order:
         events = sorted(per_user[user])

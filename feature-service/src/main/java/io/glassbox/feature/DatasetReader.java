@@ -11,20 +11,27 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a prepared dataset folder: {@code items.csv.gz} or {@code items.csv}
- * ({@code item_id,title,brand,category,price,...}) and {@code interactions.csv.gz} or
+ * ({@code item_id,title[,brand,category,price]}) and {@code interactions.csv.gz} or
  * {@code interactions.csv} ({@code user_id,item_id,timestamp[,event][,invoice_no][,seq_pos]};
- * timestamp in unix seconds). Columns are found by name, extra columns are ignored; the gzip
- * file wins when both exist. Without {@code event} every row is a purchase; {@code review} (a
- * review dataset such as Amazon Beauty, where a review stands for a purchase) reads as a
- * purchase. Without {@code invoice_no} a basket is one user's purchases on one UTC day (day-level
+ * timestamp in unix seconds or ISO-8601 with an offset). Columns are found by name, extra columns
+ * are ignored; the gzip file wins when both exist. So the two files {@code bin/glassbox import}
+ * takes are a dataset folder too: their {@code basket_id} is read as the invoice when there is no
+ * {@code invoice_no}. Without {@code event}, or with it empty, a row is a purchase; {@code review}
+ * (a review dataset such as Amazon Beauty, where a review stands for a purchase) reads as a
+ * purchase. Without an invoice column a basket is one user's purchases on one UTC day (day-level
  * dates are all such data has). Without {@code seq_pos} rows keep file order among equal
  * timestamps. An item without a title is titled with its id. Fails with a message naming the
  * file and line of the first bad row.
@@ -35,6 +42,7 @@ public final class DatasetReader {
   /** The event name of review datasets, read as a purchase. */
   static final String REVIEW_EVENT = "review";
   private static final long SECONDS_PER_DAY = 86_400;
+  private static final int EXAMPLE_MAX_REGULAR_ITEMS = 3;
 
   private final Path dataDir;
 
@@ -43,7 +51,7 @@ public final class DatasetReader {
     this(config.dataDir());
   }
 
-  DatasetReader(Path dataDir) {
+  public DatasetReader(Path dataDir) {
     this.dataDir = requireNonNull(dataDir, "dataDir");
   }
 
@@ -68,9 +76,9 @@ public final class DatasetReader {
     try (CsvReader csv = open(file)) {
       int id = csv.column("item_id");
       int title = csv.column("title");
-      int brand = csv.column("brand");
-      int category = csv.column("category");
-      int price = csv.column("price");
+      int brand = csv.optionalColumn("brand");
+      int category = csv.optionalColumn("category");
+      int price = csv.optionalColumn("price");
       int width = max(id, title, brand, category, price) + 1;
       for (List<String> row = csv.next(); row != null; row = csv.next()) {
         requireWidth(csv, row, width);
@@ -79,8 +87,8 @@ public final class DatasetReader {
         if (itemId.isEmpty()) {
           throw new DatasetException(csv.where() + ": item_id must not be empty");
         }
-        items.add(new Dataset.Item(itemId, itemTitle.isEmpty() ? itemId : itemTitle, row.get(brand).trim(),
-            row.get(category).trim(), parsePrice(csv, row.get(price))));
+        items.add(new Dataset.Item(itemId, itemTitle.isEmpty() ? itemId : itemTitle, optional(row, brand),
+            optional(row, category), parsePrice(csv, optional(row, price))));
       }
     }
     return items;
@@ -95,7 +103,7 @@ public final class DatasetReader {
       int item = csv.column("item_id");
       int time = csv.column("timestamp");
       int event = csv.optionalColumn("event");
-      int invoice = csv.optionalColumn("invoice_no");
+      int invoice = basketColumn(csv);
       int seq = csv.optionalColumn("seq_pos");
       int width = max(user, item, time, event, invoice, seq) + 1;
       long rowNumber = 0;
@@ -107,12 +115,12 @@ public final class DatasetReader {
         if (userId.isEmpty() || itemId.isEmpty()) {
           throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
         }
-        long epochSeconds = parseLong(csv, "timestamp", row.get(time));
+        long epochSeconds = parseTime(csv, row.get(time));
         // Without invoices (review data), a basket is one user's events of one UTC day.
         String basketId = invoice >= 0 ? row.get(invoice).trim()
             : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
         if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
-          throw new DatasetException(csv.where() + ": invoice_no must be at most "
+          throw new DatasetException(csv.where() + ": the invoice (basket) must be at most "
               + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got " + basketId.length());
         }
         String eventName = event < 0 ? "" : row.get(event).trim();
@@ -127,6 +135,51 @@ public final class DatasetReader {
       }
     }
     return interactions;
+  }
+
+  /**
+   * Customers to show as examples, among the first {@code maxRows} interaction rows (reading
+   * stops there, so this costs little on a large file): first those with 1 to
+   * {@value #EXAMPLE_MAX_REGULAR_ITEMS} regular items (bought in two orders or more), the most
+   * distinct items bought first, whose answers show every kind of reason (a regular item or two
+   * for the buy-again places, a record for the model to read, and most places left to it); then
+   * the others, the same way (ties: the first seen). At most {@code count}; empty when no row is a
+   * purchase.
+   */
+  public List<String> exampleUsers(int count, int maxRows) {
+    // Per user, per item bought, the orders it was bought in.
+    Map<String, Map<String, Set<String>>> orders = new LinkedHashMap<>();
+    try (CsvReader csv = open(dataFile(INTERACTIONS_FILE))) {
+      int user = csv.column("user_id");
+      int item = csv.column("item_id");
+      int event = csv.optionalColumn("event");
+      int invoice = basketColumn(csv);
+      int time = csv.column("timestamp");
+      int width = max(user, item, event, invoice, time) + 1;
+      int rows = 0;
+      for (List<String> row = csv.next(); row != null && rows < maxRows; row = csv.next(), rows++) {
+        String eventName = event < 0 || row.size() < width ? "" : row.get(event).trim();
+        if (row.size() < width || !(REVIEW_EVENT.equalsIgnoreCase(eventName)
+            || EventType.fromWireName(eventName).orElse(null) == EventType.PURCHASE)) {
+          continue;
+        }
+        // As read() and import count orders: the invoice; without that column, the UTC day; a
+        // purchase with an empty one is an order of its own.
+        Instant when = CsvImport.parseTime(row.get(time).trim());
+        String basket = invoice < 0 ? (when == null ? "" : "day " + Math.floorDiv(when.getEpochSecond(), SECONDS_PER_DAY))
+            : row.get(invoice).isBlank() ? "line " + rows : row.get(invoice).trim();
+        orders.computeIfAbsent(row.get(user).trim(), k -> new HashMap<>())
+            .computeIfAbsent(row.get(item).trim(), k -> new HashSet<>()).add(basket);
+      }
+    }
+    Comparator<String> fewRegularItemsFirst = Comparator.comparing(user -> {
+      long regular = orders.get(user).values().stream().filter(baskets -> baskets.size() >= 2).count();
+      return regular < 1 || regular > EXAMPLE_MAX_REGULAR_ITEMS;
+    });
+    return orders.keySet().stream()
+        .filter(user -> !user.isEmpty())
+        .sorted(fewRegularItemsFirst.thenComparing(user -> -orders.get(user).size()))
+        .limit(count).toList();
   }
 
   private static CsvReader open(Path file) {
@@ -172,6 +225,27 @@ public final class DatasetReader {
     } catch (NumberFormatException e) {
       throw new DatasetException(csv.where() + ": price must be a number, got \"" + text + "\"");
     }
+  }
+
+  /** The invoice column: {@code invoice_no}, else the import format's {@code basket_id}; -1 without either. */
+  private static int basketColumn(CsvReader csv) {
+    int invoice = csv.optionalColumn("invoice_no");
+    return invoice >= 0 ? invoice : csv.optionalColumn("basket_id");
+  }
+
+  /** The column's trimmed value, or empty when the file has no such column. */
+  private static String optional(List<String> row, int column) {
+    return column < 0 ? "" : row.get(column).trim();
+  }
+
+  /** Unix seconds, or an ISO-8601 date-time with an offset, as {@code import} reads them. */
+  private static long parseTime(CsvReader csv, String text) {
+    Instant when = CsvImport.parseTime(text.trim());
+    if (when == null) {
+      throw new DatasetException(csv.where() + ": timestamp must be unix seconds or ISO-8601 such as "
+          + "2011-12-09T12:50:00Z, got \"" + text + "\"");
+    }
+    return when.getEpochSecond();
   }
 
   private static long parseLong(CsvReader csv, String column, String text) {

@@ -100,6 +100,57 @@ class DatasetReaderTest {
   }
 
   @Test
+  void read_theFilesImportTakes_isoTimesBasketIdsAndItemsWithoutAttributes(@TempDir Path dir)
+      throws IOException {
+    // What `bin/glassbox import` reads, as a data folder: items with only an id and a title,
+    // interactions with ISO-8601 or unix times, empty events (purchases) and basket_id.
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,basket_id\n"
+        + "u1,A,2011-12-09T12:50:00Z,,o1\nu1,B,2011-12-09T13:50:00+01:00,click,\nu1,B,1323435000,purchase,o1\n");
+
+    Dataset dataset = new DatasetReader(dir).read();
+
+    assertEquals(List.of(new Dataset.Item("A", "Mug", "", "", 0), new Dataset.Item("B", "Plate", "", "", 0)),
+        dataset.items());
+    assertEquals(List.of(
+            new Dataset.Interaction("u1", "A", 1323435000, EventType.PURCHASE, "o1", 1),
+            new Dataset.Interaction("u1", "B", 1323435000, EventType.CLICK, "", 2),
+            new Dataset.Interaction("u1", "B", 1323435000, EventType.PURCHASE, "o1", 3)),
+        dataset.interactions());
+  }
+
+  @Test
+  void exampleUsers_aFewRegularItemsAndTheMostItemsFirst_purchasesOnly(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\nC,Cup\nD,Jug\nE,Pot\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,basket_id\n"
+        + "once,A,100,,o1\nonce,B,100,,o1\nonce,C,100,,o1\n"
+        + "clicker,A,100,click,\nclicker,A,101,click,\nclicker,C,102,click,\n"
+        + "two,A,100,,o2\ntwo,A,200,,o3\n"
+        + "wide,A,100,,o4\nwide,B,100,,o4\nwide,C,200,,o5\nwide,A,200,,o5\n"
+        + "singles,A,100,,\nsingles,A,100,purchase,\n"
+        + "regular,A,1,,r1\nregular,B,1,,r1\nregular,C,1,,r1\nregular,D,1,,r1\nregular,E,1,,r1\n"
+        + "regular,A,2,,r2\nregular,B,2,,r2\nregular,C,2,,r2\nregular,D,2,,r2\nregular,E,2,,r2\n");
+    DatasetReader reader = new DatasetReader(dir);
+
+    // wide: one regular item (A, in o4 and o5) of 3 items; two and singles: one regular item of
+    // one (purchases without a basket are an order each); then once (no regular item: nothing
+    // for buy-again to show) and regular (5: they would take the whole answer), the most items
+    // first; clicks make no order.
+    assertEquals(List.of("wide", "two", "singles", "regular", "once"), reader.exampleUsers(5, 100));
+    assertEquals(List.of("once", "two"), reader.exampleUsers(2, 7));   // two's second order unread
+  }
+
+  @Test
+  void read_timeNeitherSecondsNorIso_failsNamingLineAndValue(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,2011-12-09 12:50\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertTrue(e.getMessage().contains("interactions.csv line 2: timestamp must be unix seconds or ISO-8601")
+        && e.getMessage().contains("2011-12-09 12:50"), e.getMessage());
+  }
+
+  @Test
   void load_dayBaskets_makeCoPurchaseNeighbours(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("items.csv"), "item_id,title,brand,category,price\nA,a,,,\nB,b,,,\nC,c,,,\n");
     Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,seq_pos\n"

@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.feature.DatasetReader;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.feature.StoreUnavailableException;
@@ -11,6 +12,7 @@ import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RequestChecks;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
@@ -33,6 +35,9 @@ final class UpCommand implements Callable<Integer> {
   /** What stops the suite at start for the caller to fix: the services' own kinds (ConfigException too). */
   private static final List<Class<? extends RuntimeException>> SETUP_MISTAKES = Stream.of(
       FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES).flatMap(List::stream).toList();
+
+  private static final int EXAMPLE_COUNT = 5;
+  private static final int EXAMPLE_SCAN_ROWS = 50_000;
 
   /** Which feature store; {@code redis} needs a running redis-server (not started here). */
   enum Store { memory, redis }
@@ -84,6 +89,7 @@ final class UpCommand implements Callable<Integer> {
     Suite suite;
     try {
       config = ConfigSource.fromEnvironment().with(overrides);
+      config = config.with(examplesFromOwnData(config));
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
           featureAdminPort, modelAdminPort, !noMetrics));
     } catch (StoreUnavailableException e) {
@@ -143,10 +149,38 @@ final class UpCommand implements Callable<Integer> {
         + "or point " + FeatureConfig.REDIS_URI_KEY + " at yours (e.g. redis://localhost:6379/0).";
   }
 
-  /** The command {@code up} suggests trying first; under API keys, with where the key goes. */
+  /**
+   * The command {@code up} suggests trying first, for the first example customer; under API keys,
+   * with where the key goes.
+   */
   static String firstCommand(ConfigSource config) {
+    List<String> examples = ViewerConfig.load(config).exampleUsers();
     return (config.get(ApiKeys.FILE_KEY).isPresent() ? ClientSettings.KEY_FILE_KEY + "=<file with your key> " : "")
-        + "bin/glassbox recommend --user 12348";
+        + "bin/glassbox recommend --user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
+  }
+
+  /**
+   * The example customers (the viewer's, the warm-up's, the one suggested first) for a data folder
+   * of the caller's own ({@value FeatureConfig#DATA_DIR_KEY} set) when
+   * {@value ViewerConfig#EXAMPLE_USERS_KEY} is not: customers of its first
+   * {@value #EXAMPLE_SCAN_ROWS} interactions whose answers show every kind of reason
+   * ({@link DatasetReader#exampleUsers}). The defaults are customers of the embedded data, who
+   * are not in anyone else's. Nothing when the folder cannot be read: the feature
+   * service then says what is wrong with it.
+   */
+  static Map<String, String> examplesFromOwnData(ConfigSource config) {
+    if (config.get(ViewerConfig.EXAMPLE_USERS_KEY).isPresent() || config.get(FeatureConfig.DATA_DIR_KEY).isEmpty()) {
+      return Map.of();
+    }
+    try {
+      List<String> users = new DatasetReader(FeatureConfig.load(config).dataDir())
+          .exampleUsers(EXAMPLE_COUNT, EXAMPLE_SCAN_ROWS).stream()
+          .filter(user -> !user.contains(",") && user.length() <= RequestChecks.MAX_ID_LENGTH)
+          .toList();
+      return users.isEmpty() ? Map.of() : Map.of(ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", users));
+    } catch (RuntimeException unreadable) {
+      return Map.of();
+    }
   }
 
   /**

@@ -1,0 +1,134 @@
+"""The two files `bin/glassbox import` takes are a dataset folder the trainer reads, with the same
+rules as the feature service: ISO-8601 or unix times, basket_id as the invoice, only purchases
+learnt from, no seq_pos needed; and a run on them trains and exports a model."""
+
+import csv
+import gzip
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+TRAINER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, TRAINER)
+
+from glassbox_trainer import __main__ as cli  # noqa: E402
+from glassbox_trainer import data as data_mod  # noqa: E402
+from tests.test_smoke import cli_args  # noqa: E402
+
+UCI = os.path.join(os.path.dirname(TRAINER), "data", "uci-online-retail")
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+class ImportFormatTest(unittest.TestCase):
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="glassbox-import-format-")
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def folder(self, name, items, interactions_header, interactions):
+        folder = os.path.join(self.work, name)
+        os.makedirs(folder)
+        write_csv(os.path.join(folder, "items.csv"), ["item_id", "title"], items)
+        write_csv(os.path.join(folder, "interactions.csv"), interactions_header, interactions)
+        return folder
+
+    def test_importFiles_readLikeTheDataFolderFormat(self):
+        items = [["A", "Red mug"], ["B", "Blue mug"], ["C", "Tea towel"]]
+        # The import format: ISO-8601 times, basket_id, events of every kind, no seq_pos.
+        imported = self.folder("imported", items, ["user_id", "item_id", "timestamp", "event", "basket_id"], [
+            ["u1", "B", "2011-01-02T10:00:00Z", "", "o2"],
+            ["u1", "A", "2011-01-01T10:00:00+00:00", "purchase", "o1"],
+            ["u1", "C", "2011-01-01T11:00:00Z", "click", ""],
+            ["u1", "C", "2011-01-02T10:00:00Z", "PURCHASE", "o2"],
+            ["u2", "A", "1293876000", "add_to_cart", ""],
+            ["u2", "C", "1293876000", "feedback_negative", ""],
+            ["u3", "Z", "2011-01-01T10:00:00Z", "", "o3"],
+            ["u3", "A", "2011-01-01T12:00:00+02:00", "", "o3"],
+        ])
+        # The same purchases as a prepared data folder: unix seconds, invoice_no, seq_pos.
+        prepared = self.folder("prepared", items, ["user_id", "item_id", "timestamp", "invoice_no", "seq_pos"], [
+            ["u1", "A", "1293876000", "o1", "0"],
+            ["u1", "B", "1293962400", "o2", "1"],
+            ["u1", "C", "1293962400", "o2", "2"],
+            ["u3", "A", "1293876000", "o3", "0"],
+        ])
+        got = data_mod.load_dataset(imported, name="shop")
+        want = data_mod.load_dataset(prepared, name="shop")
+        # Clicks, adds to cart and feedback are not learnt from; u2 has nothing else; the row of
+        # an item missing from items.csv is left out.
+        self.assertEqual(got.user_ids, ["u1", "u3"])
+        self.assertEqual(got.user_ids, want.user_ids)
+        for name in ("sequences", "baskets", "times"):
+            for g, w in zip(getattr(got, name), getattr(want, name)):
+                np.testing.assert_array_equal(g, w, err_msg=name)
+        np.testing.assert_array_equal(got.sequences[0], [1, 2, 3])   # time order, then file order
+        np.testing.assert_array_equal(got.baskets[0], [0, 1, 1])
+
+    def test_withoutABasketColumn_everyEventIsABasket(self):
+        folder = self.folder("plain", [["A", "Red mug"], ["B", "Blue mug"]],
+                             ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "100"], ["u1", "B", "100"], ["u1", "A", "50"]])
+        ds = data_mod.load_dataset(folder)
+        np.testing.assert_array_equal(ds.sequences[0], [1, 1, 2])
+        np.testing.assert_array_equal(ds.baskets[0], [0, 1, 2])
+
+    def test_badRows_areNamedByLine(self):
+        folder = self.folder("bad", [["A", "Red mug"]], ["user_id", "item_id", "timestamp", "event"],
+                             [["u1", "A", "100", ""], ["u1", "A", "yesterday", ""]])
+        with self.assertRaisesRegex(ValueError, r"interactions.csv line 3: timestamp must be unix "
+                                                r"seconds or ISO-8601.*'yesterday'"):
+            data_mod.load_dataset(folder)
+        folder = self.folder("naive", [["A", "Red mug"]], ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "2011-01-01T10:00:00"]])
+        with self.assertRaisesRegex(ValueError, "line 2: timestamp must be .* with an offset"):
+            data_mod.load_dataset(folder)
+        folder = self.folder("event", [["A", "Red mug"]], ["user_id", "item_id", "timestamp", "event"],
+                             [["u1", "A", "100", "wishlist"]])
+        with self.assertRaisesRegex(ValueError, "line 2: event must be empty or one of .*'wishlist'"):
+            data_mod.load_dataset(folder)
+        folder = self.folder("header", [["A", "Red mug"]], ["user", "item_id", "timestamp"], [])
+        with self.assertRaisesRegex(ValueError, "no user_id column"):
+            data_mod.load_dataset(folder)
+
+    def test_trainOnImportFiles_exportsAModelOfTheShopsItems(self):
+        # A shop's own files in the import format, made from a slice of the embedded data.
+        folder = os.path.join(self.work, "shop")
+        os.makedirs(folder)
+        with gzip.open(os.path.join(UCI, "items.csv.gz"), "rt", encoding="utf-8") as f:
+            write_csv(os.path.join(folder, "items.csv"), ["item_id", "title", "price"],
+                      [["S-" + r["item_id"], r["title"], r["price"]] for r in csv.DictReader(f)])
+        rows, users = [], set()
+        with gzip.open(os.path.join(UCI, "interactions.csv.gz"), "rt", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                if len(users) == 120 and r["user_id"] not in users:
+                    break
+                users.add(r["user_id"])
+                when = np.datetime_as_string(np.datetime64(int(r["timestamp"]), "s")) + "Z"
+                rows.append(["c" + r["user_id"], "S-" + r["item_id"], when, "", "o" + r["invoice_no"]])
+        write_csv(os.path.join(folder, "interactions.csv"),
+                  ["user_id", "item_id", "timestamp", "event", "basket_id"], rows)
+        cli.run(cli_args([
+            "train", "--data", folder, "--name", "shop", "--epochs", "1", "--dim", "16",
+            "--layers", "1", "--valid-users", "50", "--sampled-negatives", "20",
+            "--run-dir", os.path.join(self.work, "run"),
+            "--models-dir", os.path.join(self.work, "models"), "--version", "test.1"]))
+        exported = os.path.join(self.work, "models", "shop", "test.1")
+        with open(os.path.join(exported, "vocabulary.tsv"), encoding="utf-8") as f:
+            vocabulary = f.read().split()
+        self.assertIn("S-85123A", vocabulary)
+        self.assertTrue(os.path.exists(os.path.join(exported, "model.onnx")))
+
+
+if __name__ == "__main__":
+    unittest.main()
