@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {UpCommand.class, RecommendCommand.class, ExplainItemCommand.class, WhyNotCommand.class,
         WhatIfCommand.class, InsightsCommand.class, FeedbackCommand.class, ImportCommand.class, BenchCommand.class,
         LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class,
-        EvaluateCommand.class})
+        EvaluateCommand.class, TrainCommand.class})
 public final class GlassboxCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -3,11 +3,22 @@ package io.glassbox.launcher;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
+import picocli.CommandLine;
 
 /** One {@code bin/glassbox} command run in this JVM: its exit code and what it printed. */
 record CliRun(int exit, String out, String err) {
   /** Runs {@code args} as {@code bin/glassbox} would, capturing standard output and error. */
   static CliRun of(String... args) {
+    return capture(() -> GlassboxCli.commandLine().execute(args));
+  }
+
+  /** Runs one command object, set up by the test beforehand, on {@code args}. */
+  static CliRun ofCommand(Object command, String... args) {
+    return capture(() -> new CommandLine(command).execute(args));
+  }
+
+  private static CliRun capture(IntSupplier run) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream originalOut = System.out;
@@ -16,7 +27,7 @@ record CliRun(int exit, String out, String err) {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      exit = GlassboxCli.commandLine().execute(args);
+      exit = run.getAsInt();
     } finally {
       System.setOut(originalOut);
       System.setErr(originalErr);

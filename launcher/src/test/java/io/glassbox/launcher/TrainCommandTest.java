@@ -1,0 +1,94 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/glassbox train} with the real trainer (Debian's Python and PyTorch, as .ci/run
+ * installs them) on a shop's files in the import format, and what it says when it cannot start.
+ */
+class TrainCommandTest {
+  private static final Path TRAINER = Path.of(System.getProperty("glassbox.repo.root"), "trainer");
+
+  /** The command run with its Python and trainer folder set, the trainer's output in {@code trainerLog}. */
+  private static CliRun train(String python, Path trainerLog, String... args) {
+    TrainCommand command = new TrainCommand();
+    command.python = python;
+    command.trainerDir = TRAINER;
+    // Not this JVM's own stdout: Surefire reads its forked JVM's.
+    command.trainerOutput = ProcessBuilder.Redirect.to(trainerLog.toFile());
+    return CliRun.ofCommand(command, args);
+  }
+
+  @Test
+  void importFiles_trainIntoAVersionFolder_andTheCommandSaysHowToServeIt(@TempDir Path dir) throws IOException {
+    Path shop = dir.resolve("my-shop");
+    Files.createDirectories(shop);
+    StringBuilder items = new StringBuilder("item_id,title\n");
+    for (int item = 0; item < 30; item++) {
+      items.append("I").append(item).append(",Mug number ").append(item).append('\n');
+    }
+    Files.writeString(shop.resolve("items.csv"), items);
+    // 40 customers of 3 orders each, in the import format: ISO-8601 times, basket_id, a click.
+    StringBuilder rows = new StringBuilder("user_id,item_id,timestamp,event,basket_id\n");
+    for (int user = 0; user < 40; user++) {
+      for (int order = 0; order < 3; order++) {
+        String when = "2011-0" + (order + 1) + "-1" + (user % 10) + "T10:00:00Z";
+        rows.append("u").append(user).append(",I").append((user + order) % 30).append(',').append(when)
+            .append(",,o").append(user).append('-').append(order).append('\n');
+      }
+      rows.append("u").append(user).append(",I0,2011-04-01T10:00:00Z,click,\n");
+    }
+    Files.writeString(shop.resolve("interactions.csv"), rows);
+    Path models = dir.resolve("my-models");
+
+    Path log = dir.resolve("trainer.log");
+    CliRun run = train(TrainCommand.DEBIAN_PYTHON, log, "--data", shop.toString(), "--models-dir", models.toString(),
+        "--runs-dir", dir.resolve("runs").toString(), "--epochs", "1", "--no-terms",
+        "--", "--dim", "8", "--layers", "1", "--sampled-negatives", "5");
+
+    assertEquals(0, run.exit(), run.err() + Files.readString(log));
+    assertTrue(Files.readString(log).contains("left out 40 click events"), Files.readString(log));
+    Matcher served = Pattern.compile("glassbox train: model my-shop version (\\d{8}-\\d{6}) is in "
+        + Pattern.quote(models.resolve("my-shop").toString()) + "/\\1 .*\n"
+        + "Serve it: GLASSBOX_DATA_DIR=" + Pattern.quote(shop.toString()) + " GLASSBOX_MODEL_DIR="
+        + Pattern.quote(models.toString()) + " GLASSBOX_MODEL_NAME=my-shop bin/glassbox up\n"
+        + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version \\1\n")
+        .matcher(run.out());
+    assertTrue(served.find(), run.out());
+    try (Stream<Path> files = Files.list(models.resolve("my-shop").resolve(served.group(1)))) {
+      assertTrue(files.map(file -> file.getFileName().toString()).toList()
+          .containsAll(List.of("model.onnx", "metadata.json", "vocabulary.tsv")));
+    }
+  }
+
+  @Test
+  void whatStopsIt_isSaidInOneLine(@TempDir Path dir) throws IOException {
+    Path log = dir.resolve("trainer.log");
+    CliRun noFiles = train(TrainCommand.DEBIAN_PYTHON, log, "--data", dir.toString());
+    assertEquals(1, noFiles.exit());
+    assertEquals("glassbox train: no items.csv (or items.csv.gz) in " + dir
+        + "; put the files you import there under these names.\n", noFiles.err());
+
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu,A,100\n");
+    CliRun noTorch = train("/bin/false", log, "--data", dir.toString(), "--name", "shop");
+    assertEquals(1, noTorch.exit());
+    assertEquals("glassbox train: the trainer needs Python with PyTorch, ONNX and NumPy at /bin/false: apt-get"
+        + " install python3-torch python3-onnx python3-numpy libopenblas0-pthread.\n", noTorch.err());
+
+    CliRun badName = train(TrainCommand.DEBIAN_PYTHON, log, "--data", dir.toString(), "--name", "../elsewhere");
+    assertEquals(1, badName.exit());
+    assertTrue(badName.err().startsWith("glassbox train: the model name must be"), badName.err());
+  }
+}
