@@ -209,7 +209,8 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     inter_path, handle = _open_csv(folder, "interactions")
     per_user: Dict[str, list] = {}
     user_order: List[str] = []
-    skipped: Dict[str, int] = {}
+    left_out: Dict[str, int] = {}      # event name -> rows not learnt from
+    unknown_items = 0
     with handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
@@ -227,7 +228,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                     raise ValueError(f"{inter_path} line {row_number}: event must be empty or one "
                                      f"of {', '.join(sorted(TRAINED_EVENTS - {''} | OTHER_EVENTS))}, "
                                      f"got {event!r}")
-                skipped[event] = skipped.get(event, 0) + 1
+                left_out[event] = left_out.get(event, 0) + 1
                 continue
             user = r["user_id"].strip()
             events = per_user.get(user)
@@ -238,17 +239,17 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 user_order.append(user)
             item = index_of.get(r["item_id"].strip())
             if item is None:
-                skipped["item not in items.csv"] = skipped.get("item not in items.csv", 0) + 1
+                unknown_items += 1
                 continue
             when = parse_time(r["timestamp"], inter_path, row_number)
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
             order = int(r["seq_pos"]) if has_seq_pos else (when, row_number)
             basket_key = r[basket_column] if basket_column else str(order)
             events.append((order, item, basket_key, when))
-    if skipped:
-        print(f"{inter_path}: left out " + ", ".join(f"{n} rows ({why})" if why.startswith("item")
-                                                      else f"{n} {why} events"
-                                                      for why, n in sorted(skipped.items()))
+    if left_out or unknown_items:
+        print(f"{inter_path}: left out "
+              + ", ".join([f"{n} {event} events" for event, n in sorted(left_out.items())]
+                          + ([f"{unknown_items} rows (item not in items.csv)"] if unknown_items else []))
               + "; the model learns from purchases of catalogue items")
     fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
 

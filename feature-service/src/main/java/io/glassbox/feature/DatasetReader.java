@@ -61,7 +61,7 @@ public final class DatasetReader {
       throw new DatasetException("data folder " + dataDir.toAbsolutePath()
           + " does not exist; set " + FeatureConfig.DATA_DIR_KEY + " to a prepared dataset folder");
     }
-    return new Dataset(readItems(dataFile(ITEMS_FILE)), readInteractions(dataFile(INTERACTIONS_FILE)));
+    return new Dataset(readItems(dataFile(ITEMS_FILE)), readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE));
   }
 
   /** The gzip file when it exists, else the plain CSV of the same name when that exists. */
@@ -94,7 +94,8 @@ public final class DatasetReader {
     return items;
   }
 
-  private static List<Dataset.Interaction> readInteractions(Path file) {
+  /** The first {@code maxRows} rows of {@code file}. */
+  private static List<Dataset.Interaction> readInteractions(Path file, long maxRows) {
     List<Dataset.Interaction> interactions = new ArrayList<>();
     // Ids repeat hundreds of times; sharing one String per id keeps the load light.
     Map<String, String> shared = new HashMap<>();
@@ -107,7 +108,7 @@ public final class DatasetReader {
       int seq = csv.optionalColumn("seq_pos");
       int width = max(user, item, time, event, invoice, seq) + 1;
       long rowNumber = 0;
-      for (List<String> row = csv.next(); row != null; row = csv.next()) {
+      for (List<String> row = csv.next(); row != null && rowNumber < maxRows; row = csv.next()) {
         rowNumber++;
         requireWidth(csv, row, width);
         String userId = row.get(user).trim();
@@ -144,32 +145,16 @@ public final class DatasetReader {
    * distinct items bought first, whose answers show every kind of reason (a regular item or two
    * for the buy-again places, a record for the model to read, and most places left to it); then
    * the others, the same way (ties: the first seen). At most {@code count}; empty when no row is a
-   * purchase.
+   * purchase. Fails as {@link #read} does on a bad row among those.
    */
   public List<String> exampleUsers(int count, int maxRows) {
-    // Per user, per item bought, the orders it was bought in.
+    // Per user, per item bought, the orders it was bought in; a purchase without an order is one
+    // of its own, as the store counts them.
     Map<String, Map<String, Set<String>>> orders = new LinkedHashMap<>();
-    try (CsvReader csv = open(dataFile(INTERACTIONS_FILE))) {
-      int user = csv.column("user_id");
-      int item = csv.column("item_id");
-      int event = csv.optionalColumn("event");
-      int invoice = basketColumn(csv);
-      int time = csv.column("timestamp");
-      int width = max(user, item, event, invoice, time) + 1;
-      int rows = 0;
-      for (List<String> row = csv.next(); row != null && rows < maxRows; row = csv.next(), rows++) {
-        String eventName = event < 0 || row.size() < width ? "" : row.get(event).trim();
-        if (row.size() < width || !(REVIEW_EVENT.equalsIgnoreCase(eventName)
-            || EventType.fromWireName(eventName).orElse(null) == EventType.PURCHASE)) {
-          continue;
-        }
-        // As read() and import count orders: the invoice; without that column, the UTC day; a
-        // purchase with an empty one is an order of its own.
-        Instant when = CsvImport.parseTime(row.get(time).trim());
-        String basket = invoice < 0 ? (when == null ? "" : "day " + Math.floorDiv(when.getEpochSecond(), SECONDS_PER_DAY))
-            : row.get(invoice).isBlank() ? "line " + rows : row.get(invoice).trim();
-        orders.computeIfAbsent(row.get(user).trim(), k -> new HashMap<>())
-            .computeIfAbsent(row.get(item).trim(), k -> new HashSet<>()).add(basket);
+    for (Dataset.Interaction event : readInteractions(dataFile(INTERACTIONS_FILE), maxRows)) {
+      if (event.type() == EventType.PURCHASE) {
+        orders.computeIfAbsent(event.userId(), k -> new HashMap<>()).computeIfAbsent(event.itemId(), k -> new HashSet<>())
+            .add(event.basketId().isEmpty() ? "row " + event.sequence() : event.basketId());
       }
     }
     Comparator<String> fewRegularItemsFirst = Comparator.comparing(user -> {
@@ -177,7 +162,6 @@ public final class DatasetReader {
       return regular < 1 || regular > EXAMPLE_MAX_REGULAR_ITEMS;
     });
     return orders.keySet().stream()
-        .filter(user -> !user.isEmpty())
         .sorted(fewRegularItemsFirst.thenComparing(user -> -orders.get(user).size()))
         .limit(count).toList();
   }

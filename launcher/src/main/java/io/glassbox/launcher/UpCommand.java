@@ -19,10 +19,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -86,31 +88,30 @@ final class UpCommand implements Callable<Integer> {
       overrides.put(ViewerConfig.PORT_KEY, String.valueOf(httpPort));
     }
     ConfigSource config;
-    Suite suite;
     try {
       config = ConfigSource.fromEnvironment().with(overrides);
-      config = config.with(examplesFromOwnData(config));
+    } catch (RuntimeException e) {
+      return setupMistake(e);
+    }
+    config = config.with(examplesFromOwnData(config));
+    Suite suite;
+    try {
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
           featureAdminPort, modelAdminPort, !noMetrics));
     } catch (StoreUnavailableException e) {
-      URI redis = FeatureConfig.load(ConfigSource.fromEnvironment().with(overrides)).redisUri();
-      System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(redis));
+      System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(FeatureConfig.load(config).redisUri()));
       return 1;
     } catch (UncheckedIOException e) {
       if (!ServiceStartup.addressInUse(e)) {
         throw e;
       }
       System.err.printf("glassbox: %s (address already in use).%nIs the suite already up? Then "
-          + "`bin/glassbox recommend --user 12348` talks to it. Otherwise stop what holds the port, or move "
+          + "`%s` talks to it. Otherwise stop what holds the port, or move "
           + "the suite to free ones: `bin/glassbox up --help` lists the port options (--no-metrics frees "
-          + "9451-9454).%n", e.getMessage());
+          + "9451-9454).%n", e.getMessage(), firstCommand(config));
       return 1;
     } catch (RuntimeException e) {
-      // A setting names data or a model that is not there: the caller's to fix, told in one line.
-      // The same kinds stop each service's own main (ServiceStartup).
-      String mistake = ServiceStartup.describe(e, SETUP_MISTAKES).orElseThrow(() -> e);
-      System.err.printf("glassbox up: %s%n", mistake);
-      return 1;
+      return setupMistake(e);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
@@ -129,6 +130,17 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /**
+   * A setting names data or a model that is not there, or cannot be read: the caller's to fix,
+   * told in one line (1). The same kinds stop each service's own main (ServiceStartup); anything
+   * else is rethrown.
+   */
+  private static int setupMistake(RuntimeException e) {
+    String mistake = ServiceStartup.describe(e, SETUP_MISTAKES).orElseThrow(() -> e);
+    System.err.printf("glassbox up: %s%n", mistake);
+    return 1;
   }
 
   /**
@@ -169,11 +181,12 @@ final class UpCommand implements Callable<Integer> {
    * service then says what is wrong with it.
    */
   static Map<String, String> examplesFromOwnData(ConfigSource config) {
-    if (config.get(ViewerConfig.EXAMPLE_USERS_KEY).isPresent() || config.get(FeatureConfig.DATA_DIR_KEY).isEmpty()) {
+    Optional<String> dataDir = config.get(FeatureConfig.DATA_DIR_KEY);
+    if (config.get(ViewerConfig.EXAMPLE_USERS_KEY).isPresent() || dataDir.isEmpty()) {
       return Map.of();
     }
     try {
-      List<String> users = new DatasetReader(FeatureConfig.load(config).dataDir())
+      List<String> users = new DatasetReader(Path.of(dataDir.get()))
           .exampleUsers(EXAMPLE_COUNT, EXAMPLE_SCAN_ROWS).stream()
           .filter(user -> !user.contains(",") && user.length() <= RequestChecks.MAX_ID_LENGTH)
           .toList();
