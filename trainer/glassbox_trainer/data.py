@@ -4,8 +4,8 @@ A dataset folder holds `interactions.csv` and `items.csv` (optionally gzip-compr
 `*.csv.gz`), read as the feature service reads them, so the two files `bin/glassbox import` takes
 are a dataset folder too. Interactions carry `user_id,item_id,timestamp` (unix seconds or ISO-8601
 with an offset) and optionally `event` (only purchases are learnt from: empty, `purchase` or
-`review`), the basket (`invoice_no`, or the import format's `basket_id`; without one every event is
-a basket of its own) and `seq_pos` (the order of a user's events; without it, time and then file
+`review`), the basket (`invoice_no`, or the import format's `basket_id`; an event without one is a
+basket of its own) and `seq_pos` (the order of a user's events; without it, time and then file
 order). Items carry `item_id,title` and optionally `brand,category,price`. Rows of items missing
 from items.csv are left out, with a count printed.
 """
@@ -244,7 +244,8 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             when = parse_time(r["timestamp"], inter_path, row_number)
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
             order = int(r["seq_pos"]) if has_seq_pos else (when, row_number)
-            basket_key = r[basket_column] if basket_column else str(order)
+            # A purchase without an order is an order of its own, as import and the store count it.
+            basket_key = (r[basket_column].strip() if basket_column else "") or f"event {order}"
             events.append((order, item, basket_key, when))
     if left_out or unknown_items:
         print(f"{inter_path}: left out "

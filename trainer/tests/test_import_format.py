@@ -83,6 +83,15 @@ class ImportFormatTest(unittest.TestCase):
         np.testing.assert_array_equal(ds.sequences[0], [1, 1, 2])
         np.testing.assert_array_equal(ds.baskets[0], [0, 1, 2])
 
+    def test_purchasesWithAnEmptyBasketId_areAnOrderEach(self):
+        # As import and the store count them: "a purchase without a basket id is an order of its own".
+        folder = self.folder("loose", [["A", "Red mug"], ["B", "Blue mug"]],
+                             ["user_id", "item_id", "timestamp", "basket_id"],
+                             [["u1", "A", "100", ""], ["u1", "B", "200", ""], ["u1", "A", "300", "o1"],
+                              ["u1", "B", "300", "o1"]])
+        ds = data_mod.load_dataset(folder)
+        np.testing.assert_array_equal(ds.baskets[0], [0, 1, 2, 2])
+
     def test_badRows_areNamedByLine(self):
         folder = self.folder("bad", [["A", "Red mug"]], ["user_id", "item_id", "timestamp", "event"],
                              [["u1", "A", "100", ""], ["u1", "A", "yesterday", ""]])
