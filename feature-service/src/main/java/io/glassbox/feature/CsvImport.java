@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.RequestChecks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,7 +39,6 @@ import java.util.function.Consumer;
  */
 final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
-  static final int MAX_ID_LENGTH = 128;
   static final int MAX_TEXT_LENGTH = 1000;
   private static final int BATCH = 1000;
   // google.protobuf.Timestamp's range, as for IngestEvents.
@@ -332,13 +332,8 @@ final class CsvImport {
   }
 
   private static String checkId(String column, String value) {
-    if (value.isEmpty()) {
-      return column + " must not be empty";
-    }
-    if (value.length() > MAX_ID_LENGTH) {
-      return column + " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length();
-    }
-    return null;
+    String problem = RequestChecks.idProblem(value);
+    return problem == null ? null : column + problem;
   }
 
   private static String checkText(String column, String value, int minLength) {

@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.RequestChecks;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -84,9 +85,7 @@ public final class DatasetReader {
         requireWidth(csv, row, width);
         String itemId = row.get(id).trim();
         String itemTitle = row.get(title).trim();
-        if (itemId.isEmpty()) {
-          throw new DatasetException(csv.where() + ": item_id must not be empty");
-        }
+        requireId(csv, "item_id", itemId);
         items.add(new Dataset.Item(itemId, itemTitle.isEmpty() ? itemId : itemTitle, optional(row, brand),
             optional(row, category), parsePrice(csv, optional(row, price))));
       }
@@ -113,9 +112,8 @@ public final class DatasetReader {
         requireWidth(csv, row, width);
         String userId = row.get(user).trim();
         String itemId = row.get(item).trim();
-        if (userId.isEmpty() || itemId.isEmpty()) {
-          throw new DatasetException(csv.where() + ": user_id and item_id must not be empty");
-        }
+        requireId(csv, "user_id", userId);
+        requireId(csv, "item_id", itemId);
         long epochSeconds = parseTime(csv, row.get(time));
         // Without invoices (review data), a basket is one user's events of one UTC day.
         String basketId = invoice >= 0 ? row.get(invoice).trim()
@@ -187,6 +185,14 @@ public final class DatasetReader {
       }
       throw new UncheckedIOException(
           file + " cannot be opened" + (gzip ? " as gzip" : "") + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The rule every RPC applies to ids: an id it would refuse could never be asked about. */
+  private static void requireId(CsvReader csv, String column, String value) {
+    String problem = RequestChecks.idProblem(value);
+    if (problem != null) {
+      throw new DatasetException(csv.where() + ": " + column + problem);
     }
   }
 

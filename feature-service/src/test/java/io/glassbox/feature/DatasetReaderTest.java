@@ -50,6 +50,22 @@ class DatasetReaderTest {
   }
 
   @Test
+  void read_idNoRequestWouldTake_failsNamingFileLineAndRule(@TempDir Path dir) throws IOException {
+    gzip(dir.resolve("items.csv.gz"), "item_id,title\nA,Mug\n" + "B".repeat(129) + ",Plate\n");
+    gzip(dir.resolve("interactions.csv.gz"), "user_id,item_id,timestamp\n");
+    DatasetException tooLong = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertTrue(tooLong.getMessage().contains("items.csv.gz line 3: item_id must be at most 128 characters"),
+        tooLong.getMessage());
+
+    gzip(dir.resolve("items.csv.gz"), "item_id,title\nA,Mug\n");
+    gzip(dir.resolve("interactions.csv.gz"), "user_id,item_id,timestamp\nu1,A,100\nu\u00002,A,100\n");
+    DatasetException control = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertTrue(control.getMessage().contains(
+        "interactions.csv.gz line 3: user_id must not contain control characters, got U+0000 at index 1"),
+        control.getMessage());
+  }
+
+  @Test
   void read_unknownEventType_fails(@TempDir Path dir) throws IOException {
     gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,1.5\n");
     gzip(dir.resolve("interactions.csv.gz"),

@@ -123,6 +123,8 @@ class GatewayFeedbackTest {
         Arguments.of(valid.toBuilder().setUserId("u".repeat(129)).build(), "user_id"),
         Arguments.of(valid.toBuilder().setItemId("").build(), "item_id"),
         Arguments.of(valid.toBuilder().setItemId("i".repeat(129)).build(), "item_id"),
+        Arguments.of(valid.toBuilder().setUserId("u9 ").build(), "user_id"),
+        Arguments.of(valid.toBuilder().setItemId("c\n1").build(), "item_id"),
         Arguments.of(valid.toBuilder().setType(FeedbackType.FEEDBACK_TYPE_UNSPECIFIED).build(),
             "type"),
         Arguments.of(valid.toBuilder().setTime(Timestamp.newBuilder().setNanos(-1)).build(),

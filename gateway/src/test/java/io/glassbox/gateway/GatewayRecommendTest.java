@@ -330,6 +330,8 @@ class GatewayRecommendTest {
     return Stream.of(
         Arguments.of(RecommendRequest.newBuilder().setUserId(""), "user_id"),
         Arguments.of(RecommendRequest.newBuilder().setUserId("u".repeat(129)), "user_id"),
+        Arguments.of(RecommendRequest.newBuilder().setUserId(" u1 "), "user_id"),
+        Arguments.of(RecommendRequest.newBuilder().setUserId("u1\u0000"), "user_id"),
         Arguments.of(RecommendRequest.newBuilder().setUserId("u1").setLimit(-1), "limit"),
         Arguments.of(RecommendRequest.newBuilder().setUserId("u1").setLimit(51), "limit"),
         Arguments.of(RecommendRequest.newBuilder().setUserId("u1").setLocale("fr-FR"), "locale"));

@@ -374,6 +374,9 @@ class SuiteEndToEndTest {
     for (RecommendRequest bad : List.of(
         RecommendRequest.newBuilder().setUserId("").build(),
         RecommendRequest.newBuilder().setUserId("x".repeat(129)).build(),
+        // Not the stored 12348 (ids are trimmed on the way in): answered as a stranger, it would
+        // read as that customer's recommendations.
+        RecommendRequest.newBuilder().setUserId(" 12348 ").build(),
         RecommendRequest.newBuilder().setUserId("12347").setLimit(-1).build(),
         RecommendRequest.newBuilder().setUserId("12347").setLimit(51).build(),
         RecommendRequest.newBuilder().setUserId("12347").setLocale("fr-FR").build())) {

@@ -24,7 +24,10 @@ public final class RequestChecks {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
 
-  /** Requires a non-blank id of at most {@link #MAX_ID_LENGTH} characters; returns it. */
+  /**
+   * Requires a non-blank id of at most {@link #MAX_ID_LENGTH} characters, with no space at either
+   * end and no control character; returns it.
+   */
   public static String requireId(String field, String value) {
     String problem = idProblem(value);
     if (problem != null) {
@@ -33,13 +36,28 @@ public final class RequestChecks {
     return value;
   }
 
-  /** What is wrong with {@code value} as an id (to follow the field's name), or null. */
-  private static String idProblem(String value) {
+  /**
+   * What is wrong with {@code value} as an id, to follow the field's name (" must not be empty"),
+   * or null. Every store trims the ids it reads from files, so an id with a space at either end
+   * can name no stored user or item: taken as given, " 12348" would be answered as a shopper
+   * nobody knows. A control character (a NUL, a tab, a line break) is refused too: it is
+   * invisible where the id is shown, and garbles the logs and texts that echo it.
+   */
+  public static String idProblem(String value) {
     if (value == null || value.isBlank()) {
       return " must not be empty";
     }
     if (value.length() > MAX_ID_LENGTH) {
       return " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length();
+    }
+    // What String.trim() takes off, as the stores do: a space, or a control character (below).
+    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+      return " must not begin or end with a space, got \"" + value + "\"";
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        return String.format(" must not contain control characters, got U+%04X at index %d", (int) value.charAt(i), i);
+      }
     }
     return null;
   }

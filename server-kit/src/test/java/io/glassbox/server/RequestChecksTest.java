@@ -23,6 +23,19 @@ class RequestChecksTest {
   }
 
   @Test
+  void requireId_rejectsSpacesAtEitherEndAndControlCharacters() {
+    assertInvalid(() -> RequestChecks.requireId("user_id", " 12348"),
+        "user_id must not begin or end with a space, got \" 12348\"");
+    assertInvalid(() -> RequestChecks.requireId("user_id", "12348 "), "must not begin or end with a space");
+    assertInvalid(() -> RequestChecks.requireId("item_id", "85099B\t"), "got U+0009 at index 6");
+    assertInvalid(() -> RequestChecks.requireId("item_id", "850\u000099B"),
+        "item_id must not contain control characters, got U+0000 at index 3");
+    assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", "b\nc")), "item_ids[1] must not contain");
+    // A space or any other character inside an id is the client's to choose.
+    assertEquals("PACK 60 \u7eb8\u676f", RequestChecks.requireId("item_id", "PACK 60 \u7eb8\u676f"));
+  }
+
+  @Test
   void requireIds_namesTheBadIndex() {
     assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", "")), "item_ids[1]");
   }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.common.net.InetAddresses;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RequestChecks;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
@@ -71,9 +72,10 @@ public record ViewerConfig(InetAddress bindAddress, int port, List<String> examp
           + " users, got " + users.size());
     }
     for (String user : users) {
-      if (user.length() > QueryParameters.MAX_ID_LENGTH) {
-        throw new ConfigException(EXAMPLE_USERS_KEY + ": user ids must be at most "
-            + QueryParameters.MAX_ID_LENGTH + " characters");
+      // The rule Recommend applies: an example it would refuse could never be shown.
+      String problem = RequestChecks.idProblem(user);
+      if (problem != null) {
+        throw new ConfigException(EXAMPLE_USERS_KEY + ": each user id" + problem);
       }
     }
     return users;

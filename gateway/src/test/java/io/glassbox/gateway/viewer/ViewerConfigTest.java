@@ -60,5 +60,9 @@ class ViewerConfigTest {
         ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", java.util.Collections.nCopies(21, "u"))))));
     assertThrows(ConfigException.class, () -> ViewerConfig.load(ConfigSource.of(Map.of(
         ViewerConfig.EXAMPLE_USERS_KEY, "x".repeat(129)))));
+    ConfigException control = assertThrows(ConfigException.class, () -> ViewerConfig.load(ConfigSource.of(Map.of(
+        ViewerConfig.EXAMPLE_USERS_KEY, "12348,123\u000047"))));
+    assertEquals(ViewerConfig.EXAMPLE_USERS_KEY + ": each user id must not contain control characters, "
+        + "got U+0000 at index 3", control.getMessage());
   }
 }
