@@ -65,6 +65,12 @@ VARIANTS = [(), ("gpu",), ("redis",), ("network-policy",), ("tls",), ("service-m
 # GrpcServer's default drain timeout (server-kit); pods must get longer than preStop + drain.
 DRAIN_SECONDS = 10
 IMAGE_PREFIX = "glassbox/"
+# Where a shop's own files are in the images deploy/docker/Dockerfile.shop makes (target -> the
+# service it is for, the setting that finds the files, the folder), and the settings only images
+# may set: in the ConfigMap they would point a shop's image at the embedded files, or the reverse.
+SHOP_TARGETS = {"data": ("feature-service", "GLASSBOX_DATA_DIR", "/app/shop/data"),
+                "models": ("model-service", "GLASSBOX_MODEL_DIR", "/app/shop/models")}
+IMAGE_SETTINGS = ("GLASSBOX_DATA_DIR", "GLASSBOX_MODEL_DIR", "GLASSBOX_MODEL_NAME")
 SECRETS = {"api-keys": ("glassbox-api-keys", "api-keys"), "client-key": ("glassbox-client-key", "client-key"),
            "tls": ("glassbox-tls", None)}
 # Memory sizing rules (deploy/README.md, "Resources"): the limit leaves this much room above the
@@ -289,6 +295,85 @@ def check_compose(root, r, env, base_docs):
                 "docker-compose.gpu.yml: model-service must reserve an nvidia device")
 
 
+def dockerfile_stages(text):
+    """Stage name -> its lines, for a Dockerfile's `FROM ... AS name` stages."""
+    stages, current = {}, None
+    for line in text.splitlines():
+        match = re.match(r"FROM \S+ AS (\S+)$", line)
+        if match:
+            current = stages.setdefault(match.group(1), [])
+        elif current is not None:
+            current.append(line)
+    return stages
+
+
+def check_own_shop_files(root, r):
+    """Dockerfile.shop and the compose add-on: a shop's files land where the settings say, read-only."""
+    path = root / "deploy/docker/Dockerfile.shop"
+    if r.check(path.is_file(), "deploy/docker/Dockerfile.shop is missing"):
+        stages = dockerfile_stages(path.read_text(encoding="utf-8"))
+        r.check(set(stages) == set(SHOP_TARGETS), f"Dockerfile.shop stages are {sorted(stages)}, expected {sorted(SHOP_TARGETS)}")
+        for target, (service, key, folder) in SHOP_TARGETS.items():
+            text = "\n".join(stages.get(target, []))
+            where = f"Dockerfile.shop target {target}"
+            r.check(re.search(rf"^COPY \$\{{SOURCE\}}/ {re.escape(folder)}/$", text, re.M),
+                    f"{where}: must COPY ${{SOURCE}}/ to {folder}/")
+            r.check(re.search(rf"^ENV {key}={re.escape(folder)}\b", text, re.M), f"{where}: must set {key}={folder}")
+            r.check("chmod -R a+rX,go-w /app/shop" in text, f"{where}: the files must be readable by the service's user")
+            users = re.findall(r"^USER (\S+)$", text, re.M)
+            r.check(users[-1:] == ["10001:10001"], f"{where}: must end as USER 10001:10001, got {users}")
+        r.check(re.search(r"^\s+GLASSBOX_MODEL_NAME=\$\{MODEL_NAME\}$", "\n".join(stages.get("models", [])), re.M),
+                "Dockerfile.shop target models: must set GLASSBOX_MODEL_NAME=${MODEL_NAME}")
+    # The embedded files: the stock image's settings find what it copies.
+    stock = (root / "deploy/docker/Dockerfile").read_text(encoding="utf-8")
+    for key, shipped in (("GLASSBOX_DATA_DIR", "data/uci-online-retail"), ("GLASSBOX_MODEL_DIR", "models")):
+        r.check(re.search(rf"^\s+(ENV )?{key}=/app/{re.escape(shipped)}\b", stock, re.M) and (root / shipped).is_dir(),
+                f"Dockerfile: {key} must be /app/{shipped}, where the image has the embedded files")
+    addon = root / "deploy/docker-compose.own-shop.yml"
+    if not r.check(addon.is_file(), "deploy/docker-compose.own-shop.yml is missing"):
+        return
+    services = load_all(addon)[0].get("services", {})
+    r.check(set(services) == {"feature-service", "model-service", "gateway"},
+            f"docker-compose.own-shop.yml changes {sorted(services)}, expected feature-service, model-service and gateway")
+    for target, (service, key, folder) in SHOP_TARGETS.items():
+        svc = services.get(service, {})
+        where = f"docker-compose.own-shop.yml {service}"
+        r.check(str(svc.get("environment", {}).get(key)) == folder, f"{where}: {key} must be {folder}")
+        binds = [v for v in svc.get("volumes", []) if isinstance(v, dict) and v.get("target") == folder]
+        r.check(len(binds) == 1 and binds[0].get("type") == "bind" and binds[0].get("read_only") is True
+                and re.fullmatch(r"\$\{GLASSBOX_SHOP_\w+:\?.+\}", str(binds[0].get("source"))),
+                f"{where}: needs one read-only bind mount at {folder} from a required GLASSBOX_SHOP_* variable")
+        r.check("image" not in svc and "build" not in svc, f"{where}: mounts the files into the stock image; no image of its own")
+    model_env = services.get("model-service", {}).get("environment", {})
+    r.check(re.fullmatch(r"\$\{GLASSBOX_SHOP_MODEL_NAME:\?.+\}", str(model_env.get("GLASSBOX_MODEL_NAME"))),
+            "docker-compose.own-shop.yml model-service: GLASSBOX_MODEL_NAME must come from the required GLASSBOX_SHOP_MODEL_NAME")
+    r.check(re.fullmatch(r"\$\{GLASSBOX_SHOP_EXAMPLE_USERS:\?.+\}",
+                         str(services.get("gateway", {}).get("environment", {}).get("GLASSBOX_VIEWER_EXAMPLE_USERS"))),
+            "docker-compose.own-shop.yml gateway: GLASSBOX_VIEWER_EXAMPLE_USERS must come from the required GLASSBOX_SHOP_EXAMPLE_USERS")
+    uri = str(services.get("feature-service", {}).get("environment", {}).get("GLASSBOX_REDIS_URI", ""))
+    r.check(re.fullmatch(rf"redis://{REDIS[0]}:{REDIS[1]}/([1-9][0-9]*)", uri),
+            "docker-compose.own-shop.yml feature-service: the shop's events need a Redis database of their own "
+            f"(redis://{REDIS[0]}:{REDIS[1]}/N, N > 0): the gift shop's seeded database 0 would be refused")
+
+
+def check_own_shop(docs, r, label):
+    """A rendering serving a shop's own images: the feature-service and model-service images are the
+    shop's (Dockerfile.shop), the others stock, and the viewer offers the shop's customers."""
+    k = by_kind(docs)
+    for name, deployment in k.get("Deployment", {}).items():
+        image = deployment["spec"]["template"]["spec"]["containers"][0].get("image", "")
+        repo = image_repo_and_tag(image)[0]
+        if any(service == name for service, _, _ in SHOP_TARGETS.values()):
+            r.check(not repo.startswith(IMAGE_PREFIX), f"{label} {name} must run the shop's image "
+                    f"(deploy/docker/Dockerfile.shop), got {image}")
+        else:
+            r.check(repo == IMAGE_PREFIX + name, f"{label} {name} needs no shop files: the stock image, got {image}")
+    config = [c for n, c in k.get("ConfigMap", {}).items() if n.startswith("glassbox-config")]
+    examples = config[0].get("data", {}).get("GLASSBOX_VIEWER_EXAMPLE_USERS", "") if config else ""
+    r.check(examples.strip(), f"{label} GLASSBOX_VIEWER_EXAMPLE_USERS must name the shop's customers "
+            "(the default ones are the gift shop's)")
+
+
 def compose_bytes(value):
     match = re.fullmatch(r"([0-9.]+)([kmg]?)b?", str(value).lower())
     if not match:
@@ -390,8 +475,10 @@ def check_memory(where, c, env, name, measured, r, gpu):
         r.check(cpu == m["cpus"], f"{where}: CPU limit {cpu} is not the {m['cpus']:g} the measurement ran with")
 
 
-def check_kubernetes(docs, r, variant, measured):
-    """variant: the tuple of components rendered on top of the base."""
+def check_kubernetes(docs, r, variant, measured, retargeted=None):
+    """variant: the tuple of components rendered on top of the base; retargeted: image repository
+    -> the repository an overlay puts in its place (a shop's own images)."""
+    retargeted = retargeted or {}
     components = set(variant)
     label = "[" + "+".join(("base",) + tuple(variant)) + "]"
     k = by_kind(docs)
@@ -412,6 +499,9 @@ def check_kubernetes(docs, r, variant, measured):
     r.check(listens_outside, f"{label} GLASSBOX_BIND_ADDRESS must be 0.0.0.0 (pods are reached on their pod IP)")
     r.check(settings.get("GLASSBOX_ADMIN_BIND_ADDRESS", "127.0.0.1") in ("127.0.0.1", "::1", "localhost"),
             f"{label} admin ports must stay on loopback (GLASSBOX_ADMIN_BIND_ADDRESS)")
+    for key in IMAGE_SETTINGS:
+        r.check(key not in settings, f"{label} ConfigMap sets {key}: where the files are is the image's own setting "
+                "(a shop's image, deploy/docker/Dockerfile.shop, would be pointed at files it lacks)")
 
     # Services: cluster-internal only; the gateway's carries the API and the viewer, no other port;
     # internal ones are headless and carry gRPC only; metrics Services carry metrics only; none an admin port.
@@ -459,6 +549,7 @@ def check_kubernetes(docs, r, variant, measured):
         gpu = "gpu" in components and name == GPU_SERVICE
         repo, tag = image_repo_and_tag(c.get("image", ""))
         expected_repo = IMAGE_PREFIX + name + ("-gpu" if gpu else "")
+        expected_repo = retargeted.get(expected_repo, expected_repo)
         r.check(repo == expected_repo, f"{where}: image must be {expected_repo}:TAG, got {c.get('image')}")
         r.check(tag and tag != "latest", f"{where}: image must carry a fixed tag, got {c.get('image')}")
         # Ports: gRPC, metrics (and the viewer on the gateway), never an admin port.
@@ -814,6 +905,12 @@ def render(root, renderer, components, overlay=None):
         return [d for d in yaml.safe_load_all(done.stdout) if d is not None]
 
 
+def overlay_images(root, overlay):
+    """The image repositories an overlay retargets: base name -> its newName."""
+    kustomization = load_all(root / "deploy/kubernetes/overlays" / overlay / "kustomization.yaml")[0]
+    return {i["name"]: i["newName"] for i in kustomization.get("images", []) if i.get("newName")}
+
+
 def overlay_components(root, overlay):
     kustomization = load_all(root / "deploy/kubernetes/overlays" / overlay / "kustomization.yaml")[0]
     return tuple(sorted(Path(c).name for c in kustomization.get("components", [])))
@@ -886,12 +983,30 @@ def self_test(rendered, measured, r):
         (secured, "one feature-service replica left without a budget",
          lambda d: d.remove(find(d, "PodDisruptionBudget", "feature-service"))),
     ]
+    def configmap(d):
+        return next(x for x in d if x.get("kind") == "ConfigMap" and x["metadata"]["name"].startswith("glassbox-config"))
+
+    breakages.append((base, "the ConfigMap naming the embedded data folder",
+                      lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
     for variant, what, breakage in breakages:
         broken = copy.deepcopy(rendered[variant])
         breakage(broken)
         probe = Report(quiet=True)
         check_kubernetes(broken, probe, variant, measured)
         r.check(probe.failures, f"self-test: the checks did not catch {what}")
+    own_shop = rendered.get("overlays/own-shop")
+    if own_shop:
+        for what, breakage in [
+                ("a shop served by the stock model-service image",
+                 lambda d: container(d, "model-service").update(image="glassbox/model-service:0.1.0")),
+                ("a shop whose viewer offers the gift shop's customers",
+                 lambda d: configmap(d)["data"].pop("GLASSBOX_VIEWER_EXAMPLE_USERS")),
+                ("a shop's gateway image retargeted", lambda d: container(d, "gateway").update(image="my-shop/gateway:1"))]:
+            broken = copy.deepcopy(own_shop)
+            breakage(broken)
+            probe = Report(quiet=True)
+            check_own_shop(broken, probe, "[self-test own-shop]")
+            r.check(probe.failures, f"self-test: the checks did not catch {what}")
 
 
 # -------------------------------------------------------------------------------------------- main
@@ -933,11 +1048,15 @@ def main():
             continue
         r.check(True, "")
         rendered[components if not overlay else name] = docs
-        check_kubernetes(docs, r, components, measured)
+        check_kubernetes(docs, r, components, measured, overlay_images(root, overlay) if overlay else None)
     print(f"deploy-check: rendered {len(rendered)} variants with {args.renderer}")
 
     env = parse_env_file(root / "deploy/kubernetes/base/glassbox.env")
     check_compose(root, r, env, rendered.get(()))
+    check_own_shop_files(root, r)
+    own_shop = rendered.get("overlays/own-shop")
+    if r.check(own_shop, "overlays/own-shop must render (the example of a shop's own images)"):
+        check_own_shop(own_shop, r, "[overlays/own-shop]")
     if () in rendered and ("redis", "network-policy") in rendered:
         self_test(rendered, measured, r)
     if args.secrets_dir:

@@ -104,6 +104,12 @@ final class TrainCommand implements Callable<Integer> {
             + "Serve it: GLASSBOX_DATA_DIR=%s GLASSBOX_MODEL_DIR=%s GLASSBOX_MODEL_NAME=%s bin/glassbox up%n"
             + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version %s%n",
         model, version, folder, runs, data, modelsDir, model, version);
+    // up finds these itself; containers do not see the data, so their gateway is told.
+    List<String> examples = UpCommand.exampleCustomers(data);
+    if (!examples.isEmpty()) {
+      System.out.printf("Customers to try (in containers, the viewer's GLASSBOX_VIEWER_EXAMPLE_USERS; deploy/README.md, "
+          + "\"Your own shop\"): %s%n", String.join(",", examples));
+    }
     return 0;
   }
 

@@ -185,14 +185,21 @@ final class UpCommand implements Callable<Integer> {
     if (config.get(ViewerConfig.EXAMPLE_USERS_KEY).isPresent() || dataDir.isEmpty()) {
       return Map.of();
     }
+    List<String> users = exampleCustomers(Path.of(dataDir.get()));
+    return users.isEmpty() ? Map.of() : Map.of(ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", users));
+  }
+
+  /**
+   * The example customers of a data folder ({@link #examplesFromOwnData}), each one the viewer's
+   * setting takes; none when the folder cannot be read.
+   */
+  static List<String> exampleCustomers(Path dataDir) {
     try {
-      List<String> users = new DatasetReader(Path.of(dataDir.get()))
-          .exampleUsers(EXAMPLE_COUNT, EXAMPLE_SCAN_ROWS).stream()
-          .filter(user -> !user.contains(",") && user.length() <= RequestChecks.MAX_ID_LENGTH)
+      return new DatasetReader(dataDir).exampleUsers(EXAMPLE_COUNT, EXAMPLE_SCAN_ROWS).stream()
+          .filter(user -> !user.contains(",") && RequestChecks.idProblem(user) == null)
           .toList();
-      return users.isEmpty() ? Map.of() : Map.of(ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", users));
     } catch (RuntimeException unreadable) {
-      return Map.of();
+      return List.of();
     }
   }
 

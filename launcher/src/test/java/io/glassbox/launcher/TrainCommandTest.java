@@ -63,7 +63,10 @@ class TrainCommandTest {
         + Pattern.quote(models.resolve("my-shop").toString()) + "/\\1 .*\n"
         + "Serve it: GLASSBOX_DATA_DIR=" + Pattern.quote(shop.toString()) + " GLASSBOX_MODEL_DIR="
         + Pattern.quote(models.toString()) + " GLASSBOX_MODEL_NAME=my-shop bin/glassbox up\n"
-        + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version \\1\n")
+        + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version \\1\n"
+        // Five of the shop's customers (up finds them itself; a container's gateway is told).
+        + "Customers to try \\(in containers, the viewer's GLASSBOX_VIEWER_EXAMPLE_USERS; deploy/README.md, "
+        + "\"Your own shop\"\\): u\\d+(,u\\d+){4}\n")
         .matcher(run.out());
     assertTrue(served.find(), run.out());
     try (Stream<Path> files = Files.list(models.resolve("my-shop").resolve(served.group(1)))) {
