@@ -82,13 +82,14 @@ classpath="launcher/target/classes:$(cat launcher/target/classpath.txt)"
 glassbox() { exec java ${GLASSBOX_JAVA_OPTS:-} -cp "$classpath" io.glassbox.launcher.GlassboxCli "$@"; }
 
 # The settings every container reads from glassbox.env (model batching, feature store, execution
-# provider, ...), except what names a port, a target, an address or a container path: those are
-# set below for loopback.
+# provider, ...), except what names a port, a target, an address or a key file path: those are set
+# below for loopback. (Where the data and model are is the images' setting, not glassbox.env's: the
+# processes read GLASSBOX_DATA_DIR, GLASSBOX_MODEL_DIR and GLASSBOX_MODEL_NAME from this shell.)
 settings=()
 while IFS= read -r line; do
   case "$line" in ''|'#'*) continue ;; esac
   case "${line%%=*}" in
-    *_PORT|*_TARGET|GLASSBOX_BIND_ADDRESS|GLASSBOX_API_KEYS_FILE|GLASSBOX_DATA_DIR|GLASSBOX_MODEL_DIR) ;;
+    *_PORT|*_TARGET|GLASSBOX_BIND_ADDRESS|GLASSBOX_API_KEYS_FILE) ;;
     *) settings+=("$line") ;;
   esac
 done < deploy/kubernetes/base/glassbox.env

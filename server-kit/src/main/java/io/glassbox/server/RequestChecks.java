@@ -50,14 +50,15 @@ public final class RequestChecks {
     if (value.length() > MAX_ID_LENGTH) {
       return " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length();
     }
-    // What String.trim() takes off, as the stores do: a space, or a control character (below).
-    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
-      return " must not begin or end with a space, got \"" + value + "\"";
-    }
     for (int i = 0; i < value.length(); i++) {
       if (Character.isISOControl(value.charAt(i))) {
         return String.format(" must not contain control characters, got U+%04X at index %d", (int) value.charAt(i), i);
       }
+    }
+    // With the control characters, what String.trim() takes off, as the stores do. The id is
+    // echoed only now that it has no control character.
+    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+      return " must not begin or end with a space, got \"" + value + "\"";
     }
     return null;
   }

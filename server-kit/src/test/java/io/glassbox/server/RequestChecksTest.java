@@ -31,6 +31,8 @@ class RequestChecksTest {
     assertInvalid(() -> RequestChecks.requireId("item_id", "850\u000099B"),
         "item_id must not contain control characters, got U+0000 at index 3");
     assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", "b\nc")), "item_ids[1] must not contain");
+    // Named by the character, not echoed: a padded id is echoed only once it holds no control character.
+    assertInvalid(() -> RequestChecks.requireId("user_id", " 12\u00008"), "user_id must not contain control characters");
     // A space or any other character inside an id is the client's to choose.
     assertEquals("PACK 60 \u7eb8\u676f", RequestChecks.requireId("item_id", "PACK 60 \u7eb8\u676f"));
   }
