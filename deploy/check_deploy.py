@@ -988,12 +988,16 @@ def self_test(rendered, measured, r):
 
     breakages.append((base, "the ConfigMap naming the embedded data folder",
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
-    for variant, what, breakage in breakages:
-        broken = copy.deepcopy(rendered[variant])
+    def caught(good, breakage, check):
+        broken = copy.deepcopy(good)
         breakage(broken)
         probe = Report(quiet=True)
-        check_kubernetes(broken, probe, variant, measured)
-        r.check(probe.failures, f"self-test: the checks did not catch {what}")
+        check(broken, probe)
+        return probe.failures
+
+    for variant, what, breakage in breakages:
+        r.check(caught(rendered[variant], breakage, lambda d, probe: check_kubernetes(d, probe, variant, measured)),
+                f"self-test: the checks did not catch {what}")
     own_shop = rendered.get("overlays/own-shop")
     if own_shop:
         for what, breakage in [
@@ -1002,11 +1006,8 @@ def self_test(rendered, measured, r):
                 ("a shop whose viewer offers the gift shop's customers",
                  lambda d: configmap(d)["data"].pop("GLASSBOX_VIEWER_EXAMPLE_USERS")),
                 ("a shop's gateway image retargeted", lambda d: container(d, "gateway").update(image="my-shop/gateway:1"))]:
-            broken = copy.deepcopy(own_shop)
-            breakage(broken)
-            probe = Report(quiet=True)
-            check_own_shop(broken, probe, "[self-test own-shop]")
-            r.check(probe.failures, f"self-test: the checks did not catch {what}")
+            r.check(caught(own_shop, breakage, lambda d, probe: check_own_shop(d, probe, "[self-test own-shop]")),
+                    f"self-test: the checks did not catch {what}")
 
 
 # -------------------------------------------------------------------------------------------- main

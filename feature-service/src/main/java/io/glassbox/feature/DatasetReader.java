@@ -16,11 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -139,28 +137,41 @@ public final class DatasetReader {
   /**
    * Customers to show as examples, among the first {@code maxRows} interaction rows (reading
    * stops there, so this costs little on a large file): first those with 1 to
-   * {@value #EXAMPLE_MAX_REGULAR_ITEMS} regular items (bought in two orders or more), the most
+   * {@value #EXAMPLE_MAX_REGULAR_ITEMS} regular items ({@link RegularItems}: bought in two orders or more), the most
    * distinct items bought first, whose answers show every kind of reason (a regular item or two
    * for the buy-again places, a record for the model to read, and most places left to it); then
    * the others, the same way (ties: the first seen). At most {@code count}; empty when no row is a
    * purchase. Fails as {@link #read} does on a bad row among those.
    */
   public List<String> exampleUsers(int count, int maxRows) {
-    // Per user, per item bought, the orders it was bought in; a purchase without an order is one
-    // of its own, as the store counts them.
-    Map<String, Map<String, Set<String>>> orders = new LinkedHashMap<>();
+    // Each user's record as the store keeps it (time, then file order), read by the buy-again
+    // rule itself (RegularItems: a purchase without an order is one of its own).
+    Map<String, List<Dataset.Interaction>> byUser = new LinkedHashMap<>();
     for (Dataset.Interaction event : readInteractions(dataFile(INTERACTIONS_FILE), maxRows)) {
-      if (event.type() == EventType.PURCHASE) {
-        orders.computeIfAbsent(event.userId(), k -> new HashMap<>()).computeIfAbsent(event.itemId(), k -> new HashSet<>())
-            .add(event.basketId().isEmpty() ? "row " + event.sequence() : event.basketId());
-      }
+      byUser.computeIfAbsent(event.userId(), k -> new ArrayList<>()).add(event);
     }
+    Map<String, Long> regularItems = new HashMap<>();
+    Map<String, Long> itemsBought = new HashMap<>();
+    byUser.forEach((user, events) -> {
+      List<RecordedEvent> record = events.stream()
+          .sorted(Comparator.comparingLong(Dataset.Interaction::epochSeconds)
+              .thenComparingLong(Dataset.Interaction::sequence))
+          .map(e -> new RecordedEvent(e.itemId(), Instant.ofEpochSecond(e.epochSeconds()), e.type(), e.basketId()))
+          .toList();
+      long bought = record.stream().filter(e -> e.type() == EventType.PURCHASE).map(RecordedEvent::itemId)
+          .distinct().count();
+      if (bought > 0) {
+        itemsBought.put(user, bought);
+        regularItems.put(user,
+            (long) RegularItems.of(record, RegularItems.MIN_BASKETS, Integer.MAX_VALUE).items().size());
+      }
+    });
     Comparator<String> fewRegularItemsFirst = Comparator.comparing(user -> {
-      long regular = orders.get(user).values().stream().filter(baskets -> baskets.size() >= 2).count();
+      long regular = regularItems.get(user);
       return regular < 1 || regular > EXAMPLE_MAX_REGULAR_ITEMS;
     });
-    return orders.keySet().stream()
-        .sorted(fewRegularItemsFirst.thenComparing(user -> -orders.get(user).size()))
+    return byUser.keySet().stream().filter(itemsBought::containsKey)
+        .sorted(fewRegularItemsFirst.thenComparing(user -> -itemsBought.get(user)))
         .limit(count).toList();
   }
 

@@ -10,6 +10,7 @@ import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
+import io.glassbox.api.v1.SubmitFeedbackResponseOrBuilder;
 import io.glassbox.api.v1.UserEvent;
 import io.grpc.Channel;
 import io.grpc.Context;
@@ -19,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Stores a shopper's feedback in the feature service, under the caller's deadline. */
-final class FeedbackRecorder {
+public final class FeedbackRecorder {
   private static final Logger log = LoggerFactory.getLogger(FeedbackRecorder.class);
   private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
   private final GatewayConfig config;
@@ -64,11 +65,19 @@ final class FeedbackRecorder {
     }, directExecutor());
   }
 
+  /**
+   * Whether the feedback moved the time recent sales are counted up to on by more than the model's
+   * trend window: no earlier sale counts as recent any more, for any shopper.
+   */
+  public static boolean trendWindowPassed(SubmitFeedbackResponseOrBuilder response) {
+    return response.hasPreviousRecentSalesAsOf() && response.hasRecentSalesAsOf() && response.hasTrendWindow()
+        && Durations.compare(Timestamps.between(response.getPreviousRecentSalesAsOf(), response.getRecentSalesAsOf()),
+            response.getTrendWindow()) > 0;
+  }
+
   /** Logs when the time recent sales are counted up to moved on by more than the trend window. */
   private static void warnIfTheTrendWindowPassed(SubmitFeedbackResponse.Builder response) {
-    if (response.hasPreviousRecentSalesAsOf() && response.hasRecentSalesAsOf() && response.hasTrendWindow()
-        && Durations.compare(Timestamps.between(response.getPreviousRecentSalesAsOf(), response.getRecentSalesAsOf()),
-            response.getTrendWindow()) > 0) {
+    if (trendWindowPassed(response)) {
       log.warn("Recent sales are now counted up to {} (before this feedback: {}), more than the trend window ({}) "
           + "later: no earlier sale counts as recent any more, for any shopper",
           Timestamps.toString(response.getRecentSalesAsOf()), Timestamps.toString(response.getPreviousRecentSalesAsOf()),

@@ -1,11 +1,12 @@
 package io.glassbox.launcher;
 
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
+import io.glassbox.gateway.FeedbackRecorder;
+import io.glassbox.texts.ReasonTexts;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
@@ -95,9 +96,7 @@ final class FeedbackCommand implements Callable<Integer> {
    * model's trend window: no earlier sale counts as recent any more, for any shopper.
    */
   private static Optional<String> trendWindowPassed(SubmitFeedbackResponse response) {
-    if (!response.hasPreviousRecentSalesAsOf() || !response.hasRecentSalesAsOf() || !response.hasTrendWindow()
-        || Durations.compare(Timestamps.between(response.getPreviousRecentSalesAsOf(), response.getRecentSalesAsOf()),
-            response.getTrendWindow()) <= 0) {
+    if (!FeedbackRecorder.trendWindowPassed(response)) {
       return Optional.empty();
     }
     return Optional.of(String.format(Locale.ROOT, "Note: recent sales are now counted up to %s (before this "
@@ -111,9 +110,9 @@ final class FeedbackCommand implements Callable<Integer> {
     return Timestamps.toString(Timestamps.fromSeconds(time.getSeconds()));
   }
 
-  /** As the trend reason says a window: in days when it is whole days, else in hours (rounded up). */
+  /** As the trend reason says a window (ReasonTexts.Span): in days when whole days, else in hours. */
   private static String span(com.google.protobuf.Duration window) {
-    long seconds = window.getSeconds() + (window.getNanos() > 0 ? 1 : 0);
-    return seconds % 86_400 == 0 ? seconds / 86_400 + " days" : (seconds + 3_599) / 3_600 + " hours";
+    ReasonTexts.Span span = ReasonTexts.Span.of(java.time.Duration.ofSeconds(window.getSeconds(), window.getNanos()));
+    return span.length() + (span.days() ? " days" : " hours");
   }
 }

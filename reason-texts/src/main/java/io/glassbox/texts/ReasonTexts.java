@@ -124,12 +124,25 @@ public final class ReasonTexts {
     if (window.isNegative() || window.isZero()) {
       throw new IllegalArgumentException("the window must be positive, got " + window);
     }
-    long seconds = window.getSeconds() + (window.getNano() > 0 ? 1 : 0);
-    boolean days = seconds % 86_400 == 0;
-    long length = days ? seconds / 86_400 : (seconds + 3_599) / 3_600;
-    String key = "trend." + (days ? "days" : "hours") + (necessary ? ".necessary" : "");
-    return format(key, purchases, length, rank, rankWithout, rankedCount, topK,
-        Long.toString(purchases), Long.toString(length));
+    Span span = Span.of(window);
+    String key = "trend." + (span.days() ? "days" : "hours") + (necessary ? ".necessary" : "");
+    return format(key, purchases, span.length(), rank, rankWithout, rankedCount, topK,
+        Long.toString(purchases), Long.toString(span.length()));
+  }
+
+  /**
+   * A window as reasons say it: in days when it is whole days, else in hours (rounded up).
+   *
+   * @param length how many days or hours
+   * @param days whether {@code length} counts days
+   */
+  public record Span(long length, boolean days) {
+    /** The span of a positive {@code window}. */
+    public static Span of(java.time.Duration window) {
+      long seconds = window.getSeconds() + (window.getNano() > 0 ? 1 : 0);
+      boolean days = seconds % 86_400 == 0;
+      return new Span(days ? seconds / 86_400 : (seconds + 3_599) / 3_600, days);
+    }
   }
 
   /**
