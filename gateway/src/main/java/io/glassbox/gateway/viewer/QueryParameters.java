@@ -33,9 +33,10 @@ final class QueryParameters {
 
   /**
    * Decodes {@code rawQuery} (may be null), accepting only the parameter names in
-   * {@code allowed}.
+   * {@code allowed}; an unknown one is refused naming them in that order (not the unknown name:
+   * nothing a caller typed is echoed).
    */
-  static QueryParameters parse(String rawQuery, Set<String> allowed) throws ViewerException {
+  static QueryParameters parse(String rawQuery, List<String> allowed) throws ViewerException {
     Map<String, List<String>> values = new TreeMap<>();
     if (rawQuery == null || rawQuery.isEmpty()) {
       return new QueryParameters(values);
@@ -53,7 +54,8 @@ final class QueryParameters {
       String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
       if (!allowed.contains(name)) {
         throw ViewerException.badRequest(
-            "unknown query parameter; this endpoint takes " + String.join(", ", allowed));
+            allowed.isEmpty() ? "unknown query parameter; this endpoint takes none"
+                : "unknown query parameter; this endpoint takes " + String.join(", ", allowed));
       }
       values.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
     }

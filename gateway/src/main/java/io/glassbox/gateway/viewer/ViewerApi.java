@@ -20,7 +20,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -56,23 +55,28 @@ final class ViewerApi {
    * Authorization header (null when absent), forwarded to the Gateway as gRPC metadata.
    */
   String handle(String path, String rawQuery, String authorization) throws ViewerException {
+    // The paths below, in this order, are ENDPOINTS.
     return switch (path) {
-      case "/api/config" -> config(QueryParameters.parse(rawQuery, Set.of()));
+      case "/api/config" -> config(QueryParameters.parse(rawQuery, List.of()));
       case "/api/recommend" -> recommend(
-          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "buy_again")),
+          QueryParameters.parse(rawQuery, List.of("user", "locale", "limit", "buy_again")),
           credentials(authorization));
       case "/api/what-if" -> whatIf(
-          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "remove", "add")),
+          QueryParameters.parse(rawQuery, List.of("user", "locale", "limit", "remove", "add")),
           credentials(authorization));
       case "/api/why-not" -> whyNot(
-          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "item")),
+          QueryParameters.parse(rawQuery, List.of("user", "locale", "limit", "item")),
           credentials(authorization));
       case "/api/explain-item" -> explainItem(
-          QueryParameters.parse(rawQuery, Set.of("user", "locale", "limit", "item")),
+          QueryParameters.parse(rawQuery, List.of("user", "locale", "limit", "item")),
           credentials(authorization));
-      default -> throw new ViewerException(404, "no such endpoint");
+      default -> throw new ViewerException(404, "no such endpoint; the endpoints are " + String.join(", ", ENDPOINTS));
     };
   }
+
+  /** Every path {@link #handle} answers, named by its 404 (never echoing the path asked for). */
+  static final List<String> ENDPOINTS =
+      List.of("/api/config", "/api/recommend", "/api/what-if", "/api/why-not", "/api/explain-item");
 
   /** What the page needs before the first call: the example users. */
   private String config(QueryParameters ignored) {

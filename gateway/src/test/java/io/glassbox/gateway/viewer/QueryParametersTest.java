@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class QueryParametersTest {
-  private static final Set<String> ALL = Set.of("user", "locale", "limit", "remove");
+  private static final List<String> ALL = List.of("user", "locale", "limit", "remove");
 
   @Test
   void decodesPlusAndPercentEscapes_includingChinese() throws ViewerException {
@@ -51,7 +50,7 @@ class QueryParametersTest {
 
   @Test
   void buyAgain_isOptional_0To50_elseA400NamingTheRule() throws ViewerException {
-    Set<String> allowed = Set.of("user", "buy_again");
+    List<String> allowed = List.of("user", "buy_again");
     assertEquals(OptionalInt.empty(), QueryParameters.parse("user=u", allowed).buyAgainSlots());
     assertEquals(OptionalInt.of(0), QueryParameters.parse("user=u&buy_again=0", allowed).buyAgainSlots());
     assertEquals(OptionalInt.of(50), QueryParameters.parse("user=u&buy_again=50", allowed).buyAgainSlots());

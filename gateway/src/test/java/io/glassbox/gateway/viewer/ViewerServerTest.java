@@ -123,18 +123,20 @@ class ViewerServerTest {
       "/api/recommend?user=a&locale=fr-FR           | locale must be en-US or zh-CN",
       "/api/recommend?user=a&user=b                 | user must be given once",
       "/api/recommend?user=a%0Ab                    | user must not contain control characters",
-      "/api/recommend?user=a&secretparam=1          | unknown query parameter; this endpoint takes",
+      "/api/recommend?user=a&secretparam=1          | unknown query parameter; this endpoint takes user, locale, limit, buy_again",
       "/api/what-if?user=a                          | what-if needs at least one remove or add item id",
       "/api/what-if?user=a&remove=                  | remove must not be empty",
       "/api/why-not?user=a                          | item is required: an item id of 1..128 characters",
       "/api/why-not?user=a&item=                    | item is required",
       "/api/why-not?item=b                          | user is required",
       "/api/why-not?user=a&item=b&item=c            | item must be given once",
-      "/api/why-not?user=a&item=b&remove=c          | unknown query parameter; this endpoint takes",
+      "/api/why-not?user=a&item=b&remove=c          | unknown query parameter; this endpoint takes user, locale, limit, item",
       "/api/explain-item?user=a                     | item is required: an item id of 1..128 characters",
       "/api/explain-item?item=b                     | user is required",
       "/api/explain-item?user=a&item=b&limit=51     | limit must be a whole number 1..50",
-      "/api/explain-item?user=a&item=b&add=c        | unknown query parameter; this endpoint takes",
+      "/api/explain-item?user=a&item=b&add=c        | unknown query parameter; this endpoint takes user, locale, limit, item",
+      "/api/config?user=a                           | unknown query parameter; this endpoint takes none",
+      "/api/what-if?user=a&item=b                   | unknown query parameter; this endpoint takes user, locale, limit, remove, add",
   })
   void badQueryParameters_get400NamingTheRule_andNeverReachTheGateway(String path, String message)
       throws Exception {
@@ -329,9 +331,20 @@ class ViewerServerTest {
 
     assertEquals(404, missing.statusCode());
     assertEquals(404, missingApi.statusCode());
+    // A mistyped endpoint is told the right names, without its own path echoed.
+    assertEquals("no such endpoint; the endpoints are /api/config, /api/recommend, /api/what-if, /api/why-not, "
+        + "/api/explain-item", errorMessage(missingApi));
     assertEquals(405, post.statusCode());
     assertEquals("GET", post.headers().firstValue("Allow").orElseThrow());
     assertTrue(gateway.recommendRequests.isEmpty());
+  }
+
+  @Test
+  void everyEndpointThe404Names_isAnswered() throws Exception {
+    for (String endpoint : ViewerApi.ENDPOINTS) {
+      HttpResponse<String> reply = get(endpoint);
+      assertTrue(reply.statusCode() != 404, endpoint + ": " + reply.body());
+    }
   }
 
   @Test
