@@ -58,10 +58,15 @@ CLIENT_SERVICES = [s for s, deps in CALLS.items() if deps]
 PUBLIC_SERVICE = "gateway"
 GPU_SERVICE = "model-service"
 REDIS = ("redis", 6379)
-COMPONENTS = ("gpu", "redis", "network-policy", "tls", "service-monitor")
+COMPONENTS = ("gpu", "redis", "network-policy", "tls", "service-monitor", "autoscaling")
 # Rendered besides the overlays: the base, each component alone, and the combinations that interact.
-VARIANTS = [(), ("gpu",), ("redis",), ("network-policy",), ("tls",), ("service-monitor",),
-            ("redis", "network-policy"), ("gpu", "redis"), COMPONENTS]
+VARIANTS = [(), ("gpu",), ("redis",), ("network-policy",), ("tls",), ("service-monitor",), ("autoscaling",),
+            ("redis", "network-policy"), ("gpu", "redis"), ("redis", "autoscaling"), COMPONENTS]
+# What components/autoscaling scales (on CPU), and its bounds: never below the two replicas a
+# PodDisruptionBudget of maxUnavailable 1 needs to leave one serving. The feature-service is never
+# autoscaled: in memory it must stay one replica.
+AUTOSCALED = ("gateway", "model-service", "explain-service")
+AUTOSCALE_MIN_REPLICAS = 2
 # GrpcServer's default drain timeout (server-kit); pods must get longer than preStop + drain.
 DRAIN_SECONDS = 10
 IMAGE_PREFIX = "glassbox/"
@@ -425,12 +430,20 @@ def selects(selector, labels):
     return all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items())
 
 
+def least_replicas(k, kind, workload):
+    """The fewest replicas `workload` runs: its autoscaler's minReplicas when one scales it, else its own count."""
+    name = workload["metadata"]["name"]
+    autoscaler = next((h for h in k.get("HorizontalPodAutoscaler", {}).values()
+                       if h["spec"]["scaleTargetRef"].get("kind") == kind and h["spec"]["scaleTargetRef"].get("name") == name), None)
+    return autoscaler["spec"].get("minReplicas", 1) if autoscaler else workload["spec"].get("replicas", 1)
+
+
 def replicas_budgets(k, label, r, where_kinds=("Deployment", "StatefulSet")):
     pdbs = list(k.get("PodDisruptionBudget", {}).values())
     for kind in where_kinds:
         for name, workload in k.get(kind, {}).items():
             pod_labels = workload["spec"]["template"]["metadata"].get("labels", {})
-            replicas = workload["spec"].get("replicas", 1)
+            replicas = least_replicas(k, kind, workload)
             matching = [p for p in pdbs if p["spec"].get("selector", {}).get("matchLabels")
                         and selects(p["spec"]["selector"], pod_labels)]
             if replicas >= 2:
@@ -632,7 +645,7 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
                     or strategy.get("rollingUpdate", {}).get("maxSurge") in (0, "0", "0%")),
                     f"{where}: with the in-memory store, one replica and no surge (two would be two diverging stores)")
         else:
-            r.check(spec.get("replicas", 1) >= 2 and strategy.get("type", "RollingUpdate") == "RollingUpdate"
+            r.check(least_replicas(k, "Deployment", deployment) >= 2 and strategy.get("type", "RollingUpdate") == "RollingUpdate"
                     and strategy.get("rollingUpdate", {}).get("maxUnavailable", 1) in (0, "0"),
                     f"{where}: needs >= 2 replicas and a rolling update that keeps them all serving")
         # Execution provider.
@@ -669,7 +682,47 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
                     f"{label} the ServiceMonitor must select the four metrics Services, selects {sorted(selected)}")
     else:
         r.check("ServiceMonitor" not in k, f"{label} a ServiceMonitor without components/service-monitor")
+    check_autoscaling(k, r, label, components)
     check_network_policies(docs, r, label, components)
+
+
+def check_autoscaling(k, r, label, components):
+    """components/autoscaling: one CPU autoscaler per AUTOSCALED Deployment, owning its replica
+    count; without it, no autoscaler and every Deployment says its replicas."""
+    autoscalers = k.get("HorizontalPodAutoscaler", {})
+    deployments = k.get("Deployment", {})
+    if "autoscaling" not in components:
+        r.check(not autoscalers, f"{label} HorizontalPodAutoscalers without components/autoscaling")
+        for name, deployment in deployments.items():
+            r.check("replicas" in deployment["spec"], f"{label} Deployment {name} must say its replicas")
+        return
+    targets = {h["spec"]["scaleTargetRef"].get("name"): h for h in autoscalers.values()}
+    r.check(len(targets) == len(autoscalers) and set(targets) == set(AUTOSCALED),
+            f"{label} components/autoscaling must scale exactly {list(AUTOSCALED)}, scales {sorted(targets)}")
+    for name, autoscaler in targets.items():
+        where = f"{label} HorizontalPodAutoscaler of {name}"
+        spec = autoscaler["spec"]
+        r.check(spec["scaleTargetRef"].get("kind") == "Deployment" and spec["scaleTargetRef"].get("apiVersion") == "apps/v1"
+                and name in deployments, f"{where}: must target the apps/v1 Deployment {name}")
+        r.check(autoscaler.get("apiVersion") == "autoscaling/v2", f"{where}: must be autoscaling/v2")
+        minimum, maximum = spec.get("minReplicas", 1), spec.get("maxReplicas", 0)
+        r.check(minimum >= AUTOSCALE_MIN_REPLICAS, f"{where}: minReplicas must be >= {AUTOSCALE_MIN_REPLICAS}, got {minimum}")
+        r.check(maximum > minimum, f"{where}: maxReplicas ({maximum}) must be above minReplicas ({minimum})")
+        metrics = spec.get("metrics", [])
+        r.check(metrics and all(m.get("type") == "Resource" and m["resource"].get("name") == "cpu"
+                                and m["resource"]["target"].get("type") == "Utilization" for m in metrics),
+                f"{where}: must scale on CPU utilization")
+        down = spec.get("behavior", {}).get("scaleDown", {})
+        r.check(down.get("stabilizationWindowSeconds", 0) >= 300 and down.get("policies")
+                and all(p.get("type") == "Pods" and p.get("value") == 1 for p in down["policies"]),
+                f"{where}: must scale down one replica at a time after >= 300 s (clients move as connections age)")
+        deployment = deployments.get(name)
+        if deployment:
+            r.check("replicas" not in deployment["spec"],
+                    f"{where}: Deployment {name} must not say its replicas (kubectl apply would undo the autoscaler)")
+            for c in deployment["spec"]["template"]["spec"]["containers"]:
+                r.check(c.get("resources", {}).get("requests", {}).get("cpu"),
+                        f"{where}: container {c['name']} needs a CPU request (utilization is measured against it)")
 
 
 def check_redis(k, settings, r, label):
@@ -983,6 +1036,19 @@ def self_test(rendered, measured, r):
         (secured, "one feature-service replica left without a budget",
          lambda d: d.remove(find(d, "PodDisruptionBudget", "feature-service"))),
     ]
+    scaled = ("autoscaling",)
+    breakages += [
+        (scaled, "an autoscaled Deployment still saying its replicas",
+         lambda d: find(d, "Deployment", "model-service")["spec"].update(replicas=2)),
+        (scaled, "an autoscaler that may leave one gateway", lambda d: find(d, "HorizontalPodAutoscaler", "gateway")["spec"].update(minReplicas=1)),
+        (scaled, "the in-memory feature-service autoscaled",
+         lambda d: find(d, "HorizontalPodAutoscaler", "explain-service")["spec"]["scaleTargetRef"].update(name="feature-service")),
+        (scaled, "an autoscaled container without a CPU request",
+         lambda d: container(d, "explain-service")["resources"]["requests"].pop("cpu")),
+        (base, "an autoscaler without components/autoscaling",
+         lambda d: d.append(copy.deepcopy(find(rendered[scaled], "HorizontalPodAutoscaler", "gateway")))),
+    ]
+
     def configmap(d):
         return next(x for x in d if x.get("kind") == "ConfigMap" and x["metadata"]["name"].startswith("glassbox-config"))
 
@@ -1058,7 +1124,7 @@ def main():
     own_shop = rendered.get("overlays/own-shop")
     if r.check(own_shop, "overlays/own-shop must render (the example of a shop's own images)"):
         check_own_shop(own_shop, r, "[overlays/own-shop]")
-    if () in rendered and ("redis", "network-policy") in rendered:
+    if () in rendered and ("redis", "network-policy") in rendered and ("autoscaling",) in rendered:
         self_test(rendered, measured, r)
     if args.secrets_dir:
         check_secrets(args.secrets_dir, {("+".join(k) if isinstance(k, tuple) else k): v for k, v in rendered.items()}, r)
