@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** glassbox.v1.ExplainService: validates each request, makes one domain call, answers. */
 final class ExplainGrpcService extends ExplainServiceGrpc.ExplainServiceImplBase {
@@ -75,13 +76,7 @@ final class ExplainGrpcService extends ExplainServiceGrpc.ExplainServiceImplBase
       Status.Code code = e.getStatus().getCode();
       if (code != Status.Code.INVALID_ARGUMENT && code != Status.Code.NOT_FOUND) {
         // Logged once, here; per request, so not above WARN, and rate-limited.
-        long heldBack = failureWarnings.tryAcquire();
-        if (heldBack < 0) {
-          log.debug("{} failed: {} {}", rpc, code, e.getStatus().getDescription());
-        } else {
-          log.warn("{} failed: {} {}{}", rpc, code, e.getStatus().getDescription(),
-              heldBack > 0 ? " (and " + heldBack + " more failures since the last warning)" : "");
-        }
+        failureWarnings.log(log, Level.WARN, "{} failed: {} {}", rpc, code, e.getStatus().getDescription());
       }
       responseObserver.onError(e);
       return;

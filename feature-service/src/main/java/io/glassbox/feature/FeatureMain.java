@@ -34,7 +34,8 @@ public final class FeatureMain {
 
   /**
    * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
-   * that does not parse, a port in use or a data folder that is missing or malformed, a Redis that cannot be reached) is one ERROR line and 1.
+   * that does not parse, a port in use, a data folder that is missing or malformed, a Redis that
+   * cannot be reached) is one ERROR line and 1.
    */
   public static int serve() throws InterruptedException {
     return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),

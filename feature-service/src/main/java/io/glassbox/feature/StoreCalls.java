@@ -32,22 +32,14 @@ final class StoreCalls {
     } catch (StoreNotReadyException e) {
       throw status(Status.UNAVAILABLE, e.getMessage() + "; retry shortly");
     } catch (StoreUnavailableException e) {
-      report(UNAVAILABLE, Level.WARN, "Feature store unavailable: " + e.getMessage());
+      UNAVAILABLE.log(log, Level.WARN, "Feature store unavailable: {}", e.getMessage());
       throw status(Status.UNAVAILABLE, "the feature store is unavailable; retry shortly");
     } catch (StoreFullException e) {
-      report(FULL, Level.ERROR, "Feature store full: " + e.getMessage());
+      FULL.log(log, Level.ERROR, "Feature store full: {}", e.getMessage());
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");
     }
   }
 
-  private static void report(WarningLimiter limiter, Level level, String message) {
-    long heldBack = limiter.tryAcquire();
-    if (heldBack < 0) {
-      log.debug(message);
-    } else {
-      log.atLevel(level).log(message + (heldBack > 0 ? " (and " + heldBack + " more since the last one)" : ""));
-    }
-  }
 
   private static StatusRuntimeException status(Status status, String description) {
     return status.withDescription(description).asRuntimeException();

@@ -41,6 +41,7 @@ import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The Recommend request path: history and candidates in parallel, model ranking, then reasons
@@ -275,13 +276,7 @@ final class Recommender {
       if (context.isCancelled()) {
         return;
       }
-      long heldBack = limiter.tryAcquire();
-      if (heldBack < 0) {
-        log.debug(message, describe(failure));
-      } else {
-        log.warn(message + (heldBack > 0 ? " (and " + heldBack + " more since the last warning)" : ""),
-            describe(failure));
-      }
+      limiter.log(log, Level.WARN, message, describe(failure));
     }
   }
 

@@ -26,7 +26,8 @@ public final class ModelMain {
 
   /**
    * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
-   * that does not parse, a port in use or a model version that is not there or cannot be loaded) is one ERROR line and 1.
+   * that does not parse, a port in use, a model version that is not there or cannot be loaded) is
+   * one ERROR line and 1.
    */
   public static int serve() throws InterruptedException {
     return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),

@@ -3,6 +3,8 @@ package io.glassbox.server;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 /**
  * Rate-limits a warning that can repeat on every request (a dependency is down, so every
@@ -23,6 +25,20 @@ public final class WarningLimiter {
     this.intervalNanos = interval.toNanos();
     this.nanoTime = nanoTime;
     this.nextAllowed = new AtomicLong(nanoTime.getAsLong());
+  }
+
+  /**
+   * Logs {@code format} (an SLF4J pattern with {@code arguments}) at {@code level} when this
+   * limiter lets it pass, saying how many were held back since the last one; else at DEBUG.
+   */
+  public void log(Logger logger, Level level, String format, Object... arguments) {
+    long heldBack = tryAcquire();
+    if (heldBack < 0) {
+      logger.debug(format, arguments);
+    } else {
+      logger.atLevel(level).log(format + (heldBack > 0 ? " (and " + heldBack + " more since the last one)" : ""),
+          arguments);
+    }
   }
 
   /**

@@ -2,11 +2,17 @@ package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class WarningLimiterTest {
@@ -24,5 +30,29 @@ class WarningLimiterTest {
 
     assertEquals(2, limiter.tryAcquire());
     assertEquals(-1, limiter.tryAcquire());
+  }
+
+  @Test
+  void log_passesAtItsLevel_holdsBackAtDebug_andTheNextSaysHowManyWereHeldBack() {
+    Logger logger = (Logger) LoggerFactory.getLogger("warning-limiter-test");
+    logger.setLevel(Level.DEBUG);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      for (int i = 0; i < 3; i++) {
+        limiter.log(logger, org.slf4j.event.Level.ERROR, "store {} full", "redis");
+      }
+      now.addAndGet(TimeUnit.SECONDS.toNanos(60));
+      limiter.log(logger, org.slf4j.event.Level.ERROR, "store {} full", "redis");
+    } finally {
+      logger.detachAppender(logged);
+    }
+
+    assertEquals(List.of(Level.ERROR, Level.DEBUG, Level.DEBUG, Level.ERROR),
+        logged.list.stream().map(ILoggingEvent::getLevel).toList());
+    assertEquals(List.of("store redis full", "store redis full", "store redis full",
+            "store redis full (and 2 more since the last one)"),
+        logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
   }
 }
