@@ -1,0 +1,27 @@
+# Sourced by .ci/smoke and .ci/own-shop.
+# await_up WHAT LOG PID PORT: waits until the `bin/glassbox up` running as PID (output in LOG,
+# gateway on PORT) is SERVING (180 s at most) and has printed its start-up lines, stopping early if
+# it has exited. `up` prints "Glassbox is up", "Try:" and, last, "Viewer:" after its own warm-up
+# calls, a moment after the gateway first answers health. On failure it prints "WHAT did not
+# become SERVING" with the end of LOG, and fails.
+await_up() {
+  local what="$1" log="$2" pid="$3" port="$4" serving=false
+  for _ in $(seq 36); do
+    if bin/glassbox health --target "localhost:$port" --wait 5s >/dev/null 2>&1; then
+      serving=true
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+  done
+  if [ "$serving" = true ]; then
+    for _ in $(seq 60); do
+      grep -q '^Viewer: ' "$log" && return 0
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    grep -q '^Viewer: ' "$log" && return 0
+  fi
+  echo "$what did not become SERVING and print its start-up lines; its output:" >&2
+  grep -v '^\s*at ' "$log" | tail -n 40 >&2
+  return 1
+}
