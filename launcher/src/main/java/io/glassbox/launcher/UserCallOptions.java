@@ -21,7 +21,7 @@ final class UserCallOptions {
           + " with buy-again places, its items less those (10 less 2 is 8).")
   int limit;
 
-  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN (default ${DEFAULT-VALUE}).")
+  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN, or a tag of either language (en-GB, zh) (default ${DEFAULT-VALUE}).")
   String locale;
 
   @Mixin GatewayAddress gateway;

@@ -267,6 +267,27 @@ class ClientCommandsAgainstSuiteTest {
   }
 
   @Test
+  void recommend_withALocaleTagAsAShopForwardsIt_getsTheMatchingTexts() throws Exception {
+    RecommendResponse english = gateway().recommend(RecommendRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(3).setLocale("en-US").build());
+    RecommendResponse chinese = gateway().recommend(RecommendRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(3).setLocale("zh-CN").build());
+
+    // As a browser's or Java's tag arrives: another English region, lower case with "_".
+    assertEquals(english, json("recommend", RecommendResponse.newBuilder(), "--user", CUSTOMER, "--limit", "3",
+        "--locale", "en-GB"));
+    RecommendResponse asked = json("recommend", RecommendResponse.newBuilder(), "--user", CUSTOMER, "--limit", "3",
+        "--locale", "zh_cn");
+    assertEquals(chinese, asked);
+    assertEquals("zh-CN", asked.getItems(0).getReasons(0).getLocale(), "each reason says which texts it has");
+
+    CliRun traditional = run("recommend", "--user", CUSTOMER, "--locale", "zh-TW");
+    assertEquals(1, traditional.exit());
+    assertTrue(traditional.err().contains("INVALID_ARGUMENT: locale must be en-US or zh-CN")
+        && traditional.err().contains("got \"zh-TW\""), traditional.err());
+  }
+
+  @Test
   void insights_printsTheExplainServicesAnswerOverTheSampledCustomers(@TempDir Path dir) throws Exception {
     Path usersFile = dir.resolve("users.csv.gz");
     try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(usersFile))) {

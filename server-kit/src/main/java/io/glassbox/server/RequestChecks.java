@@ -2,7 +2,10 @@ package io.glassbox.server;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.IllformedLocaleException;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -97,14 +100,55 @@ public final class RequestChecks {
     return value;
   }
 
-  /** Reads a locale: empty means {@link #DEFAULT_LOCALE}; otherwise one of the supported ones. */
+  /**
+   * Reads a locale: empty means {@link #DEFAULT_LOCALE}; otherwise the supported locale the tag
+   * matches ({@link #supportedLocale}), which is what the reasons are then written in and say
+   * they are.
+   */
   public static String locale(String field, String value) {
     if (value == null || value.isEmpty()) {
       return DEFAULT_LOCALE;
     }
-    if (!SUPPORTED_LOCALES.contains(value)) {
-      throw invalid(field + " must be \"en-US\" or \"zh-CN\", got \"" + Descriptions.truncate(value) + "\"");
+    return supportedLocale(value).orElseThrow(() ->
+        invalid(field + " " + UNSUPPORTED_LOCALE + ", got \"" + Descriptions.truncate(value) + "\""));
+  }
+
+  /**
+   * Why a locale tag was refused, to follow the field's name; it echoes nothing of the tag.
+   */
+  public static final String UNSUPPORTED_LOCALE = "must be en-US or zh-CN, or another tag of English or of "
+      + "Simplified Chinese (\"en\", \"en-GB\", \"zh\", \"zh-Hans\", \"zh-SG\"); there are no texts in "
+      + "Traditional Chinese (zh-TW, zh-HK, zh-MO, zh-Hant) or in other languages";
+
+  /** Regions whose Chinese is written in Traditional characters when a tag names no script. */
+  private static final Set<String> TRADITIONAL_CHINESE_REGIONS = Set.of("TW", "HK", "MO");
+
+  /**
+   * The supported locale a BCP 47 language tag gets, if any. Tags are case-insensitive (BCP 47,
+   * RFC 5646 section 2.1.1), so "zh-cn" is zh-CN, and "_" is read as "-" ("zh_CN", as Java and
+   * POSIX write it). A tag of a supported language in another region or with no region gets that
+   * language's texts: any English tag ("en", "en-GB") en-US; Chinese in Simplified characters
+   * ("zh", "zh-Hans", "zh-SG", "zh-Hans-HK") zh-CN. Chinese in Traditional characters (script
+   * Hant, or no script and region TW, HK or MO) gets none: Simplified texts would be a different
+   * writing system, not a regional variant. Neither does a tag that is not well-formed.
+   */
+  public static Optional<String> supportedLocale(String tag) {
+    Locale requested;
+    try {
+      requested = new Locale.Builder().setLanguageTag(tag.replace('_', '-')).build();
+    } catch (IllformedLocaleException e) {
+      return Optional.empty();
     }
-    return value;
+    switch (requested.getLanguage()) {
+      case "en":
+        return Optional.of("en-US");
+      case "zh":
+        String script = requested.getScript();
+        boolean traditional = script.equals("Hant")
+            || (script.isEmpty() && TRADITIONAL_CHINESE_REGIONS.contains(requested.getCountry()));
+        return traditional || !(script.isEmpty() || script.equals("Hans")) ? Optional.empty() : Optional.of("zh-CN");
+      default:
+        return Optional.empty();
+    }
   }
 }

@@ -58,6 +58,25 @@ class RequestChecksTest {
   }
 
   @Test
+  void locale_matchesTagsAsBcp47Does() {
+    // Case-insensitive, and "_" as Java and POSIX write it.
+    for (String tag : List.of("zh-cn", "ZH-CN", "zh_CN", "zh", "zh-Hans", "zh-hans-cn", "zh-SG", "zh-Hans-HK")) {
+      assertEquals("zh-CN", RequestChecks.locale("locale", tag), tag);
+    }
+    for (String tag : List.of("en-us", "EN_US", "en", "en-GB", "en-AU", "en-Latn-IN")) {
+      assertEquals("en-US", RequestChecks.locale("locale", tag), tag);
+    }
+    // Traditional Chinese is another writing system, not a region of zh-CN; a tag that is not
+    // well-formed matches nothing.
+    for (String tag : List.of("zh-TW", "zh_hk", "zh-MO", "zh-Hant", "zh-Hant-CN", "zh-Latn", "fr", "english",
+        "en US", "en--US", "-", "e", "\u4e2d\u6587")) {
+      assertInvalid(() -> RequestChecks.locale("locale", tag), "there are no texts in Traditional Chinese");
+    }
+    assertInvalid(() -> RequestChecks.locale("locale", "zh-TW"), "locale must be en-US or zh-CN, or another tag");
+    assertInvalid(() -> RequestChecks.locale("locale", "zh-TW"), "got \"zh-TW\"");
+  }
+
+  @Test
   void requireCount_checksBothBounds() {
     assertInvalid(() -> RequestChecks.requireCount("rows", 0, 1, 256), "rows must have 1..256");
     assertInvalid(() -> RequestChecks.requireCount("rows", 257, 1, 256), "got 257");

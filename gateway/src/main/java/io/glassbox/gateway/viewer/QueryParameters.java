@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
@@ -81,16 +82,17 @@ final class QueryParameters {
     return checkedId(name, id);
   }
 
-  /** {@code locale}: "en-US" (the default when absent) or "zh-CN". */
+  /** {@code locale}: "en-US" (the default when absent), "zh-CN" or a tag that matches one. */
   String locale() throws ViewerException {
     String locale = single("locale");
     if (locale == null || locale.isEmpty()) {
       return RequestChecks.DEFAULT_LOCALE;
     }
-    if (!RequestChecks.SUPPORTED_LOCALES.contains(locale)) {
-      throw ViewerException.badRequest("locale must be en-US or zh-CN");
+    Optional<String> supported = RequestChecks.supportedLocale(locale);
+    if (supported.isEmpty()) {
+      throw ViewerException.badRequest("locale " + RequestChecks.UNSUPPORTED_LOCALE);
     }
-    return locale;
+    return supported.get();
   }
 
   /** {@code limit}: 1..50, default 10. */

@@ -102,6 +102,15 @@ class ViewerServerTest {
   }
 
   @Test
+  void recommend_withALocaleTagOfASupportedLanguage_asksForThatLocale() throws Exception {
+    assertEquals(200, get("/api/recommend?user=a&locale=zh_cn").statusCode());
+    assertEquals(200, get("/api/recommend?user=a&locale=en-GB").statusCode());
+
+    assertEquals(List.of("zh-CN", "en-US"),
+        gateway.recommendRequests.stream().map(RecommendRequest::getLocale).toList());
+  }
+
+  @Test
   void recommend_withoutLocaleOrLimit_asksForTheDefaults() throws Exception {
     assertEquals(200, get("/api/recommend?user=u%201").statusCode());
 
@@ -120,7 +129,8 @@ class ViewerServerTest {
       "/api/recommend?user=a&limit=51               | limit must be a whole number 1..50",
       "/api/recommend?user=a&limit=ten              | limit must be a whole number 1..50",
       "/api/recommend?user=a&limit=99999999999999   | limit must be a whole number 1..50",
-      "/api/recommend?user=a&locale=fr-FR           | locale must be en-US or zh-CN",
+      "/api/recommend?user=a&locale=fr-FR           | locale must be en-US or zh-CN, or another tag of English",
+      "/api/recommend?user=a&locale=zh-TW           | locale must be en-US or zh-CN, or another tag of English",
       "/api/recommend?user=a&user=b                 | user must be given once",
       "/api/recommend?user=a%0Ab                    | user must not contain control characters",
       "/api/recommend?user=a&secretparam=1          | unknown query parameter; this endpoint takes user, locale, limit, buy_again",
