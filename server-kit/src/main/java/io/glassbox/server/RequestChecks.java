@@ -15,10 +15,16 @@ import java.util.Set;
 public final class RequestChecks {
   /** Longest user or item id any service accepts. */
   public static final int MAX_ID_LENGTH = 128;
-  /** Locales reasons can be written in. */
-  public static final Set<String> SUPPORTED_LOCALES = Set.of("en-US", "zh-CN");
   /** The locale used when a request leaves it empty. */
   public static final String DEFAULT_LOCALE = "en-US";
+  /**
+   * Why a locale tag was refused, to follow the field's name; it echoes nothing of the tag.
+   */
+  public static final String UNSUPPORTED_LOCALE = "must be en-US or zh-CN, or another tag of English or of "
+      + "Simplified Chinese (\"en\", \"en-GB\", \"zh\", \"zh-Hans\", \"zh-SG\"); there are no texts in "
+      + "Traditional Chinese (zh-TW, zh-HK, zh-MO, zh-Hant) or in other languages";
+  /** Regions whose Chinese is written in Traditional characters when a tag names no script. */
+  private static final Set<String> TRADITIONAL_CHINESE_REGIONS = Set.of("TW", "HK", "MO");
 
   private RequestChecks() {}
 
@@ -114,16 +120,6 @@ public final class RequestChecks {
   }
 
   /**
-   * Why a locale tag was refused, to follow the field's name; it echoes nothing of the tag.
-   */
-  public static final String UNSUPPORTED_LOCALE = "must be en-US or zh-CN, or another tag of English or of "
-      + "Simplified Chinese (\"en\", \"en-GB\", \"zh\", \"zh-Hans\", \"zh-SG\"); there are no texts in "
-      + "Traditional Chinese (zh-TW, zh-HK, zh-MO, zh-Hant) or in other languages";
-
-  /** Regions whose Chinese is written in Traditional characters when a tag names no script. */
-  private static final Set<String> TRADITIONAL_CHINESE_REGIONS = Set.of("TW", "HK", "MO");
-
-  /**
    * The supported locale a BCP 47 language tag gets, if any. Tags are case-insensitive (BCP 47,
    * RFC 5646 section 2.1.1), so "zh-cn" is zh-CN, and "_" is read as "-" ("zh_CN", as Java and
    * POSIX write it). A tag of a supported language in another region or with no region gets that
@@ -144,9 +140,9 @@ public final class RequestChecks {
         return Optional.of("en-US");
       case "zh":
         String script = requested.getScript();
-        boolean traditional = script.equals("Hant")
-            || (script.isEmpty() && TRADITIONAL_CHINESE_REGIONS.contains(requested.getCountry()));
-        return traditional || !(script.isEmpty() || script.equals("Hans")) ? Optional.empty() : Optional.of("zh-CN");
+        boolean simplified = script.equals("Hans")
+            || (script.isEmpty() && !TRADITIONAL_CHINESE_REGIONS.contains(requested.getCountry()));
+        return simplified ? Optional.of("zh-CN") : Optional.empty();
       default:
         return Optional.empty();
     }
