@@ -105,7 +105,9 @@ public final class DatasetReader {
       int seq = csv.optionalColumn("seq_pos");
       int width = max(user, item, time, event, invoice, seq) + 1;
       long rowNumber = 0;
-      for (List<String> row = csv.next(); row != null && rowNumber < maxRows; row = csv.next()) {
+      List<String> row;
+      // The limit first: a row past it is never read, so a bad one cannot fail the call.
+      while (rowNumber < maxRows && (row = csv.next()) != null) {
         rowNumber++;
         requireWidth(csv, row, width);
         String userId = row.get(user).trim();

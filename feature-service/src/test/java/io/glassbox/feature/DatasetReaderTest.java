@@ -157,6 +157,18 @@ class DatasetReaderTest {
   }
 
   @Test
+  void exampleUsers_neverReadsARowPastTheLimit(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    // Row 3 opens a quote it never closes: read, it would fail the whole call.
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,basket_id\n"
+        + "u1,A,100,,o1\nu2,B,100,,o2\n\"u3,A,100,,o3\nu4,B,100,,o4\n");
+    DatasetReader reader = new DatasetReader(dir);
+
+    assertEquals(List.of("u1", "u2"), reader.exampleUsers(5, 2));
+    assertThrows(DatasetException.class, () -> reader.exampleUsers(5, 3));
+  }
+
+  @Test
   void read_timeNeitherSecondsNorIso_failsNamingLineAndValue(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
     Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,2011-12-09 12:50\n");
