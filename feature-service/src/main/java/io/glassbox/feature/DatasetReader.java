@@ -152,8 +152,13 @@ public final class DatasetReader {
     for (Dataset.Interaction event : readInteractions(dataFile(INTERACTIONS_FILE), maxRows)) {
       byUser.computeIfAbsent(event.userId(), k -> new ArrayList<>()).add(event);
     }
-    Map<String, Long> regularItems = new HashMap<>();
-    Map<String, Long> itemsBought = new HashMap<>();
+    // Each buyer with what the order compares: regular items, then distinct items bought.
+    record Buyer(String user, int regularItems, long itemsBought) {
+      boolean fewRegularItems() {
+        return regularItems >= 1 && regularItems <= EXAMPLE_MAX_REGULAR_ITEMS;
+      }
+    }
+    List<Buyer> buyers = new ArrayList<>();
     byUser.forEach((user, events) -> {
       List<RecordedEvent> record = events.stream()
           .sorted(Comparator.comparingLong(Dataset.Interaction::epochSeconds)
@@ -163,18 +168,15 @@ public final class DatasetReader {
       long bought = record.stream().filter(e -> e.type() == EventType.PURCHASE).map(RecordedEvent::itemId)
           .distinct().count();
       if (bought > 0) {
-        itemsBought.put(user, bought);
-        regularItems.put(user,
-            (long) RegularItems.of(record, RegularItems.MIN_BASKETS, Integer.MAX_VALUE).items().size());
+        buyers.add(new Buyer(user,
+            RegularItems.of(record, RegularItems.MIN_BASKETS, Integer.MAX_VALUE).items().size(), bought));
       }
     });
-    Comparator<String> fewRegularItemsFirst = Comparator.comparing(user -> {
-      long regular = regularItems.get(user);
-      return regular < 1 || regular > EXAMPLE_MAX_REGULAR_ITEMS;
-    });
-    return byUser.keySet().stream().filter(itemsBought::containsKey)
-        .sorted(fewRegularItemsFirst.thenComparing(user -> -itemsBought.get(user)))
-        .limit(count).toList();
+    // A stable sort: ties keep the order first seen.
+    return buyers.stream()
+        .sorted(Comparator.comparing((Buyer buyer) -> !buyer.fewRegularItems())
+            .thenComparing(buyer -> -buyer.itemsBought()))
+        .limit(count).map(Buyer::user).toList();
   }
 
   private static CsvReader open(Path file) {

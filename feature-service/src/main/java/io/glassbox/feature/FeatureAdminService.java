@@ -141,10 +141,10 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       if (finished) {
         return;
       }
+      Context call = Context.current();
       try {
         out.close();
         Optional<Instant> latestBefore = StoreCalls.call(store::latestEventTime);
-        Context call = Context.current();
         CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly, call::isCancelled));
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
@@ -161,7 +161,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         responses.onCompleted();
       } catch (ImportStoppedException e) {
         CsvImport.Result soFar = e.storedSoFar();
-        Deadline callDeadline = Context.current().getDeadline();
+        Deadline callDeadline = call.getDeadline();
         boolean deadline = callDeadline != null && callDeadline.isExpired();
         log.warn("Import of {} stopped, {}: {} of its {} rows stored ({} already there before); the same import"
                 + " again stores the rest, none twice", name, deadline ? "its deadline passed" : "its caller cancelled",

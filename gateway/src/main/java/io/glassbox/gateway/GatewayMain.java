@@ -24,6 +24,7 @@ public final class GatewayMain {
   /** Where Prometheus scrapes the gateway unless GLASSBOX_METRICS_PORT says otherwise. */
   public static final int DEFAULT_METRICS_PORT = 9451;
   private static final Logger log = LoggerFactory.getLogger(GatewayMain.class);
+  private static final String NAME = "gateway";
   /**
    * Longest wait at start for the model's trend window before reporting SERVING (a model service
    * that is up answers in milliseconds; one that is down refuses at once).
@@ -41,7 +42,7 @@ public final class GatewayMain {
    * that does not parse, a port in use) is one ERROR line and 1.
    */
   public static int serve() throws InterruptedException {
-    return ServiceStartup.serve("gateway", () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
+    return ServiceStartup.serve(NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),
         List.of());
   }
 
@@ -57,7 +58,7 @@ public final class GatewayMain {
     GatewayConfig config = GatewayConfig.load(source);
     ViewerConfig viewerConfig = ViewerConfig.load(source);
     ClientSettings client = ClientSettings.load(source);
-    Starting starting = begin(config, client, GrpcServer.onPort("gateway", config.port(),
+    Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(),
         ServerSettings.load(source, DEFAULT_METRICS_PORT)));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {

@@ -3,6 +3,7 @@ package io.glassbox.texts;
 import static java.util.Objects.requireNonNull;
 
 import java.text.MessageFormat;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,13 +19,12 @@ import java.util.Set;
  * them. Immutable and thread-safe; one instance per locale.
  */
 public final class ReasonTexts {
-  /** Locale tags with texts, as requests and reasons spell them. */
-  public static final Set<String> SUPPORTED_LOCALES = Set.of("en-US", "zh-CN");
-
   private static final String BUNDLE = "io.glassbox.texts.Reasons";
   private static final Map<String, ReasonTexts> BY_TAG = Map.of(
       "en-US", new ReasonTexts("en-US", Locale.US),
       "zh-CN", new ReasonTexts("zh-CN", Locale.SIMPLIFIED_CHINESE));
+  /** Locale tags with texts, as requests and reasons spell them. */
+  public static final Set<String> SUPPORTED_LOCALES = BY_TAG.keySet();
 
   private final String tag;
   private final Locale locale;
@@ -119,7 +119,7 @@ public final class ReasonTexts {
    * @param necessary removing the trend term takes the item out of the top-k
    */
   public String trend(
-      long purchases, java.time.Duration window, int rank, int rankWithout, int rankedCount, int topK,
+      long purchases, Duration window, int rank, int rankWithout, int rankedCount, int topK,
       boolean necessary) {
     if (window.isNegative() || window.isZero()) {
       throw new IllegalArgumentException("the window must be positive, got " + window);
@@ -138,7 +138,7 @@ public final class ReasonTexts {
    */
   public record Span(long length, boolean days) {
     /** The span of a positive {@code window}. */
-    public static Span of(java.time.Duration window) {
+    public static Span of(Duration window) {
       long seconds = window.getSeconds() + (window.getNano() > 0 ? 1 : 0);
       boolean days = seconds % 86_400 == 0;
       return new Span(days ? seconds / 86_400 : (seconds + 3_599) / 3_600, days);
