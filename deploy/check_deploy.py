@@ -174,6 +174,10 @@ def check_dockerfile(root, r):
         r.check(source.is_file(),
                 f"Dockerfile SERVICE={service} starts {main}, but {source.relative_to(root)} does not exist")
         r.check((root / service / "pom.xml").is_file(), f"SERVICE={service} has no {service}/pom.xml")
+    # The embedded files: the stock image's settings find what it copies.
+    for key, shipped in (("GLASSBOX_DATA_DIR", "data/uci-online-retail"), ("GLASSBOX_MODEL_DIR", "models")):
+        r.check(re.search(rf"^\s+(ENV )?{key}=/app/{re.escape(shipped)}\b", text, re.M) and (root / shipped).is_dir(),
+                f"Dockerfile: {key} must be /app/{shipped}, where the image has the embedded files")
     r.check(re.search(r"^FROM maven:3\.9-eclipse-temurin-17 AS build$", text, re.M),
             "Dockerfile build stage must be maven:3.9-eclipse-temurin-17")
     r.check(re.search(r"^ARG JRE_IMAGE=eclipse-temurin:17-jre$", text, re.M),
@@ -329,11 +333,6 @@ def check_own_shop_files(root, r):
             r.check(users[-1:] == ["10001:10001"], f"{where}: must end as USER 10001:10001, got {users}")
         r.check(re.search(r"^\s+GLASSBOX_MODEL_NAME=\$\{MODEL_NAME\}$", "\n".join(stages.get("models", [])), re.M),
                 "Dockerfile.shop target models: must set GLASSBOX_MODEL_NAME=${MODEL_NAME}")
-    # The embedded files: the stock image's settings find what it copies.
-    stock = (root / "deploy/docker/Dockerfile").read_text(encoding="utf-8")
-    for key, shipped in (("GLASSBOX_DATA_DIR", "data/uci-online-retail"), ("GLASSBOX_MODEL_DIR", "models")):
-        r.check(re.search(rf"^\s+(ENV )?{key}=/app/{re.escape(shipped)}\b", stock, re.M) and (root / shipped).is_dir(),
-                f"Dockerfile: {key} must be /app/{shipped}, where the image has the embedded files")
     addon = root / "deploy/docker-compose.own-shop.yml"
     if not r.check(addon.is_file(), "deploy/docker-compose.own-shop.yml is missing"):
         return

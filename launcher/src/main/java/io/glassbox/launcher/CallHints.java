@@ -60,9 +60,10 @@ final class CallHints {
       return target + " does not speak TLS: unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and "
           + TlsSettings.KEY_KEY + ", or name a server that does with --target.";
     }
-    Optional<Throwable> handshake = causes(status).filter(SSLException.class::isInstance).findFirst();
-    if (handshake.isPresent()) {
-      return "the TLS handshake with " + target + " failed (" + innermost(handshake.get()).getMessage()
+    if (causes(status).anyMatch(SSLException.class::isInstance)) {
+      // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
+      Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();
+      return "the TLS handshake with " + target + " failed (" + innermost.getMessage()
           + "): set " + TLS_FILES + " to the files the suite uses.";
     }
     boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
@@ -78,13 +79,5 @@ final class CallHints {
 
   private static Stream<Throwable> causes(Status status) {
     return Stream.iterate(status.getCause(), cause -> cause != null, Throwable::getCause);
-  }
-
-  private static Throwable innermost(Throwable failure) {
-    Throwable last = failure;
-    while (last.getCause() != null) {
-      last = last.getCause();
-    }
-    return last;
   }
 }

@@ -54,7 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
     if (dataDir != null) {
       config = config.with(Map.of(FeatureConfig.DATA_DIR_KEY, dataDir.toString()));
     }
-    Path served = config.getPath(FeatureConfig.DATA_DIR_KEY, config.shipped(FeatureConfig.DEFAULT_DATA_DIR));
+    Path served = FeatureConfig.load(config).dataDir();
     List<String> sample = UserIds.sample(
         usersFile != null ? UserIds.read(usersFile) : UserIds.ofDataFolder(served), users, seed);
     try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {

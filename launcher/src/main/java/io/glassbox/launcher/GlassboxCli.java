@@ -1,8 +1,13 @@
 package io.glassbox.launcher;
 
-import io.glassbox.server.ConfigException;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.model.ModelMain;
 import io.glassbox.server.ReadFailures;
+import io.glassbox.server.ServiceStartup;
 import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,6 +21,14 @@ import picocli.CommandLine.Command;
         LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class,
         EvaluateCommand.class, TrainCommand.class})
 public final class GlassboxCli implements Runnable {
+  /**
+   * What stops a command for the caller to fix besides an unreadable file: the services' own
+   * kinds of setup mistake (a setting naming data or a model that is not there), a setting that
+   * does not parse (ConfigException) and a port in use, as each service's main tells them.
+   */
+  private static final List<Class<? extends RuntimeException>> SETUP_MISTAKES = Stream.of(
+      FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES).flatMap(List::stream).toList();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Inherited: every command answers --help with its own usage. */
@@ -41,18 +54,17 @@ public final class GlassboxCli implements Runnable {
         new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
             java.util.Optional.of(ServedBuyAgainRule::regularItems)));
     cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
-    // A file that cannot be read (a wrong --users path, say) or a setting that does not parse
-    // (GLASSBOX_CONFIG_FILE naming no file) is the caller's to fix: one line, no stack trace.
+    // A file that cannot be read (a wrong --users path, say), a setting that does not parse
+    // (GLASSBOX_CONFIG_FILE naming no file) or one naming data or a model that is not there is
+    // the caller's to fix: one line, no stack trace.
     cli.setExecutionExceptionHandler((e, command, parsed) -> {
-      String mistake;
-      if (e instanceof IOException unreadable) {
-        mistake = ReadFailures.describe(unreadable);
-      } else if (e instanceof ConfigException setting) {
-        mistake = setting.getMessage();
-      } else {
+      Optional<String> mistake = e instanceof IOException unreadable ? Optional.of(ReadFailures.describe(unreadable))
+          : e instanceof RuntimeException failure ? ServiceStartup.describe(failure, SETUP_MISTAKES)
+          : Optional.empty();
+      if (mistake.isEmpty()) {
         throw e;
       }
-      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), mistake);
+      command.getErr().printf("glassbox %s: %s%n", command.getCommandName(), mistake.get());
       return 1;
     });
     return cli;

@@ -69,7 +69,7 @@ final class ImportCommand implements Callable<Integer> {
   /** Imports the named files over {@code channel}; 0 when all were imported. */
   int run(Channel channel, PrintStream out, PrintStream err) throws InterruptedException {
     FeatureAdminGrpc.FeatureAdminStub admin = FeatureAdminGrpc.newStub(channel);
-    Path sending = null;
+    Path sending = null;   // set before each send, the only step that calls the server
     try {
       // Both files checked first: a wrong second path must not leave the first imported alone.
       for (Path file : new Path[] {items, interactions}) {
@@ -88,7 +88,7 @@ final class ImportCommand implements Callable<Integer> {
       }
       return 0;
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && sending != null) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
         printTooSlow(err, sending);
       } else {
         CliCalls.printFailure(err, "glassbox import", e, target);

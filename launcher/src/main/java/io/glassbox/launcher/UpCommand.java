@@ -2,12 +2,10 @@ package io.glassbox.launcher;
 
 import io.glassbox.feature.DatasetReader;
 import io.glassbox.feature.FeatureConfig;
-import io.glassbox.feature.FeatureMain;
 import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
-import io.glassbox.model.ModelMain;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
@@ -26,17 +24,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Starts all four services in this process and stays in the foreground until interrupted. */
 @Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
 final class UpCommand implements Callable<Integer> {
-  /** What stops the suite at start for the caller to fix: the services' own kinds (ConfigException too). */
-  private static final List<Class<? extends RuntimeException>> SETUP_MISTAKES = Stream.of(
-      FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES).flatMap(List::stream).toList();
-
   private static final int EXAMPLE_COUNT = 5;
   private static final int EXAMPLE_SCAN_ROWS = 50_000;
 
@@ -86,12 +79,9 @@ final class UpCommand implements Callable<Integer> {
     if (httpPort != null) {
       overrides.put(ViewerConfig.PORT_KEY, String.valueOf(httpPort));
     }
-    ConfigSource config;
-    try {
-      config = ConfigSource.fromEnvironment().with(overrides);
-    } catch (RuntimeException e) {
-      return setupMistake(e);
-    }
+    // A setup mistake (a setting naming data or a model that is not there) is answered in one
+    // line by GlassboxCli's handler, as for every command.
+    ConfigSource config = ConfigSource.fromEnvironment().with(overrides);
     config = config.with(examplesFromOwnData(config));
     Suite suite;
     try {
@@ -109,8 +99,6 @@ final class UpCommand implements Callable<Integer> {
           + "the suite to free ones: `bin/glassbox up --help` lists the port options (--no-metrics frees "
           + "9451-9454).%n", e.getMessage(), firstCommand(config));
       return 1;
-    } catch (RuntimeException e) {
-      return setupMistake(e);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
@@ -129,17 +117,6 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
-  }
-
-  /**
-   * A setting names data or a model that is not there, or cannot be read: the caller's to fix,
-   * told in one line (1). The same kinds stop each service's own main (ServiceStartup); anything
-   * else is rethrown.
-   */
-  private static int setupMistake(RuntimeException e) {
-    String mistake = ServiceStartup.describe(e, SETUP_MISTAKES).orElseThrow(() -> e);
-    System.err.printf("glassbox up: %s%n", mistake);
-    return 1;
   }
 
   /**

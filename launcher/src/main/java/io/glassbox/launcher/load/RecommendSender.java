@@ -61,9 +61,9 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
 
           @Override
           public void onError(Throwable t) {
-            firstFailure.compareAndSet(null,
-                t instanceof StatusRuntimeException failure ? failure : Status.fromThrowable(t).asRuntimeException());
-            done.accept(CallOutcome.failed(Status.fromThrowable(t).getCode().name()));
+            Status status = Status.fromThrowable(t);
+            firstFailure.compareAndSet(null, status.asRuntimeException(Status.trailersFromThrowable(t)));
+            done.accept(CallOutcome.failed(status.getCode().name()));
           }
 
           @Override
