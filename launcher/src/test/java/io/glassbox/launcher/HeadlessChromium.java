@@ -130,6 +130,15 @@ final class HeadlessChromium implements AutoCloseable {
       this.session = session;
     }
 
+    /**
+     * Gives the tab's browser the languages {@code tags} (comma-separated, most preferred first,
+     * as a browser's language settings list them): the page's {@code navigator.languages}.
+     */
+    void setBrowserLanguages(String tags) throws Exception {
+      String userAgent = evaluate("navigator.userAgent").getStringValue();
+      call(session, "Emulation.setUserAgentOverride", Map.of("userAgent", userAgent, "acceptLanguage", tags));
+    }
+
     /** Opens {@code uri} and waits for its load event (scripts have run, fetches may not). */
     void navigate(URI uri) throws Exception {
       CompletableFuture<Struct> loaded = new CompletableFuture<>();

@@ -228,9 +228,7 @@ class ViewerEndToEndTest {
         "[...document.querySelectorAll('#heatmap th.column')].map(th => th.dataset.itemId)")
         .getListValue().getValuesList().stream().map(Value::getStringValue).toList();
     assertEquals(expected.getContributionHistoryList().stream().map(Item::getItemId).toList(), columnIds);
-    assertEquals(reasonTexts(expected), page.evaluate(
-        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")
-        .getListValue().getValuesList().stream().map(Value::getStringValue).toList());
+    assertEquals(reasonTexts(expected), reasonTextsOn(page));
     assertReasonBadgesNameEveryKind(page, expected);
     assertTrue(expected.getItemsList().stream().flatMap(item -> item.getReasonsList().stream())
         .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND), "the trend term carries some item");
@@ -262,8 +260,7 @@ class ViewerEndToEndTest {
     assertEquals(buyAgain, strings(page.evaluate(
         "[...document.querySelectorAll('li.recommendation.buy-again')].map(li => li.dataset.itemId)")));
     assertReasonBadgesNameEveryKind(page, expected);
-    assertEquals(reasonTexts(expected), strings(page.evaluate(
-        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")));
+    assertEquals(reasonTexts(expected), reasonTextsOn(page));
     List<String> rows = strings(page.evaluate(
         "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)"));
     assertEquals(LIMIT - places, rows.size(), "a heatmap row per model-ranked item");
@@ -307,8 +304,7 @@ class ViewerEndToEndTest {
     assertReasonBadgesNameEveryKind(page, expected);
     assertEquals(List.of("new in the shop", "bought together"), strings(page.evaluate(
         "[...document.querySelectorAll('li.recommendation.newcomer .reason .badge.kind')].map(b => b.textContent)")));
-    assertEquals(reasonTexts(expected), strings(page.evaluate(
-        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")));
+    assertEquals(reasonTexts(expected), reasonTextsOn(page));
     List<String> rows = strings(page.evaluate(
         "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)"));
     assertEquals(LIMIT - 1, rows.size(), "a heatmap row per model-ranked item");
@@ -451,6 +447,11 @@ class ViewerEndToEndTest {
         .getNumberValue(), 0.0);
   }
 
+  /** The reason texts the page shows, in order. */
+  private static List<String> reasonTextsOn(HeadlessChromium.Page page) throws Exception {
+    return strings(page.evaluate("[...document.querySelectorAll('.reason-text')].map(span => span.textContent)"));
+  }
+
   private static List<String> strings(Value list) {
     return list.getListValue().getValuesList().stream().map(Value::getStringValue).toList();
   }
@@ -467,12 +468,41 @@ class ViewerEndToEndTest {
     page.await("document.body.dataset.state === 'ready' && document.documentElement.lang === 'zh-CN'",
         PAGE_TIMEOUT);
 
-    assertEquals(reasonTexts(expected), page.evaluate(
-        "[...document.querySelectorAll('.reason-text')].map(span => span.textContent)")
-        .getListValue().getValuesList().stream().map(Value::getStringValue).toList());
+    assertEquals(reasonTexts(expected), reasonTextsOn(page));
     assertEquals("推荐商品及理由", page.evaluate(
         "document.querySelector('[data-text=recommendations]').textContent").getStringValue());
     Files.write(screenshotDir().resolve("viewer-zh-CN.png"), fullPage(page));
+  }
+
+  @Test
+  void page_openedInAChineseBrowser_startsInChinese() throws Exception {
+    RecommendResponse expected = recommend(CUSTOMER, "zh-CN");
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    // Traditional Chinese has no texts: the page takes the first language that has.
+    page.setBrowserLanguages("zh-TW,zh,en");
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    assertEquals("zh-CN", page.evaluate("document.documentElement.lang").getStringValue());
+    assertEquals(reasonTexts(expected), reasonTextsOn(page));
+    assertEquals("true", page.evaluate(
+        "document.querySelector('[data-locale=\"zh-CN\"]').getAttribute('aria-pressed')").getStringValue());
+  }
+
+  @Test
+  void page_addressLocale_isMatchedAsTheGatewayMatchesIt_andWinsOverTheBrowsers() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.setBrowserLanguages("en-GB,en");
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh_cn"));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    assertEquals("zh-CN", page.evaluate("document.documentElement.lang").getStringValue());
+    assertEquals(reasonTexts(recommend(CUSTOMER, "zh-CN")), reasonTextsOn(page));
+
+    // A tag with no texts in the address: the browser's language (British English: en-US texts).
+    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-Hant"));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    assertEquals("en-US", page.evaluate("document.documentElement.lang").getStringValue());
+    assertEquals(reasonTexts(recommend(CUSTOMER, "en-US")), reasonTextsOn(page));
   }
 
   @Test

@@ -255,6 +255,31 @@ function noHeatmapCause(response) {
 const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, openedBuyAgain: null, response: null,
   unticked: new Set(), askedItem: null };
 
+/**
+ * The page's language for a BCP 47 tag, matched as the gateway matches a call's locale
+ * (RequestChecks.supportedLocale): any English is en-US; Simplified Chinese (zh-Hans, or zh with
+ * no script outside Taiwan, Hong Kong and Macao) is zh-CN; anything else, a malformed tag
+ * included, is null. "_" reads as "-" (zh_CN).
+ */
+function supportedLocale(tag) {
+  let locale;
+  try {
+    locale = new Intl.Locale(String(tag).replace(/_/g, "-"));
+  } catch (malformed) {
+    return null;
+  }
+  if (locale.language === "en") return "en-US";
+  if (locale.language !== "zh") return null;
+  if (locale.script) return locale.script === "Hans" ? "zh-CN" : null;
+  return ["TW", "HK", "MO"].includes(locale.region) ? null : "zh-CN";
+}
+
+/** The address's locale if it has texts, else the browser's first language that has, else en-US. */
+function startingLocale(params) {
+  const tags = [params.get("locale"), ...(navigator.languages || [navigator.language])];
+  return tags.filter(Boolean).map(supportedLocale).find(Boolean) || "en-US";
+}
+
 function t(key) {
   return TEXTS[state.locale][key];
 }
@@ -681,7 +706,7 @@ async function tryChange(change, named) {
 
 async function init() {
   const params = new URLSearchParams(location.search);
-  if (TEXTS[params.get("locale")]) state.locale = params.get("locale");
+  state.locale = startingLocale(params);
   const limit = Number(params.get("limit"));
   if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
   state.user = (params.get("user") || "").slice(0, 128);
