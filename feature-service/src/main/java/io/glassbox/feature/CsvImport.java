@@ -241,8 +241,8 @@ final class CsvImport {
             problem = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z, got \""
                 + clip(field(row, time)) + "\"";
           } else {
-            String tooLate = timeLimit.problem(when, now);
-            problem = tooLate == null ? null : "timestamp " + tooLate;
+            String refused = timeLimit.problem(when, now);
+            problem = refused == null ? null : "timestamp " + refused;
           }
         }
         EventType type = null;

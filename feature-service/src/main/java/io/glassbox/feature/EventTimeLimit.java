@@ -8,10 +8,13 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * How far ahead of this server's clock an event may be stamped. The store's newest event ends
- * the window of recent sales for every shopper (RetrieveCandidates' {@code as_of}), so a single
- * event stamped years ahead (a typo, a client whose clock is wrong) would leave every item
- * without recent sales until that day came. Such an event is refused instead.
+ * The times an event may be stamped with. Not far ahead of this server's clock: the store's
+ * newest event ends the window of recent sales for every shopper (RetrieveCandidates' {@code
+ * as_of}), so a single event stamped years ahead (a typo, a client whose clock is wrong) would
+ * leave every item without recent sales until that day came. And not before 1970: no shop event
+ * is that old, and such a time is most likely a sending program's zero date (Go's and .NET's are
+ * 0001-01-01T00:00:00Z), which the store would keep as the shopper's first order (buy-again
+ * counts it). Such events are refused instead.
  *
  * @param clock this server's clock
  * @param maxAhead how far ahead of it an event may be ({@value FeatureConfig#MAX_CLOCK_SKEW_KEY})
@@ -34,6 +37,10 @@ public record EventTimeLimit(Clock clock, Duration maxAhead) {
 
   /** Why an event stamped {@code time} is refused at {@code now}; null when it is accepted. */
   String problem(Instant time, Instant now) {
+    if (time.isBefore(Instant.EPOCH)) {
+      return time + " is before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's"
+          + " zero date? Go's and .NET's are 0001-01-01T00:00:00Z)";
+    }
     if (!time.isAfter(now.plus(maxAhead))) {
       return null;
     }

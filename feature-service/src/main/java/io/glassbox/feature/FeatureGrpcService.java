@@ -215,9 +215,9 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     Instant now = timeLimit.now();
     for (int i = 0; i < request.getEventsCount(); i++) {
       NewEvent event = toNewEvent("events[" + i + "]", request.getEvents(i));
-      String tooLate = timeLimit.problem(event.event().time(), now);
-      if (tooLate != null) {
-        throw invalid("events[" + i + "].event.time " + tooLate);
+      String refused = timeLimit.problem(event.event().time(), now);
+      if (refused != null) {
+        throw invalid("events[" + i + "].event.time " + refused);
       }
       events.add(event);
     }

@@ -324,19 +324,21 @@ class FeatureAdminServiceTest {
         shop-1,N1,1700000000,wishlist
         shop-1,N1,%s,purchase
         shop\u00001,N1,1700000000,purchase
+        shop-1,N1,0001-01-01T00:00:00Z,purchase
         """.formatted(aDayAhead);
 
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS, csv));
 
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     String message = e.getStatus().getDescription();
-    assertTrue(message.startsWith("interactions CSV: 6 rows are invalid, nothing was stored: "), message);
+    assertTrue(message.startsWith("interactions CSV: 7 rows are invalid, nothing was stored: "), message);
     assertTrue(message.contains("line 4: user_id must not be empty"), message);
     assertTrue(message.contains("line 5: timestamp must be unix seconds or ISO-8601"), message);
     assertTrue(message.contains("line 6: event must be empty or one of purchase"), message);
     assertTrue(message.contains("line 7: timestamp " + aDayAhead + " lies in the future"), message);
     // No RPC would take this id: stored, the user could never be asked about.
     assertTrue(message.contains("line 8: user_id must not contain control characters, got U+0000 at index 4"), message);
+    assertTrue(message.contains("line 9: timestamp 0001-01-01T00:00:00Z is before 1970-01-01T00:00:00Z"), message);
     assertTrue(message.contains("line 3: item_id \"NOPE\" is not in the catalogue"), message);
     assertTrue(message.indexOf("line 3:") < message.indexOf("line 4:"), "in line order: " + message);
     assertFalse(history("shop-1").getKnownUser());

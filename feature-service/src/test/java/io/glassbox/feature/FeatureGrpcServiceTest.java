@@ -679,6 +679,21 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
+  void ingestEvents_stampedWithAZeroDate_isInvalidArgumentAndStoresNothing() {
+    // Go's and .NET's zero time: a back end that forgot to set the time.
+    String user = newUser();
+    IngestEventsRequest request = IngestEventsRequest.newBuilder()
+        .addEvents(event(user, INGEST_ITEM, 1_000, "purchase"))
+        .addEvents(event(user, OTHER_INGEST_ITEM, Instant.parse("0001-01-01T00:00:00Z").getEpochSecond(), "purchase"))
+        .build();
+
+    assertInvalid("events[1].event.time 0001-01-01T00:00:00Z is before 1970-01-01T00:00:00Z",
+        () -> stub.ingestEvents(request));
+
+    assertFalse(history(user, 10).getKnownUser());
+  }
+
+  @Test
   void ingestEvents_badInput_isInvalidArgumentNamingTheFieldAndStoresNothing() {
     String user = newUser();
     UserEvent good = event(user, INGEST_ITEM, 1_000, "");

@@ -197,6 +197,25 @@ class SuiteEndToEndTest {
   }
 
   @Test
+  void submitFeedback_stampedWithAZeroDate_isInvalidArgumentAndNothingIsRecorded() {
+    // Go's zero time.Time, as a back end that forgot to set the time sends it: stored, it would
+    // have been the shopper's first order.
+    String user = "feedback-" + UUID.randomUUID();
+    SubmitFeedbackRequest request = SubmitFeedbackRequest.newBuilder()
+        .setUserId(user).setItemId("85123A").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+        .setTime(Timestamp.newBuilder().setSeconds(Instant.parse("0001-01-01T00:00:00Z").getEpochSecond())).build();
+
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () ->
+        GatewayGrpc.newBlockingStub(gatewayChannel).withDeadlineAfter(10, TimeUnit.SECONDS).submitFeedback(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+    assertEquals("time 0001-01-01T00:00:00Z is before 1970-01-01T00:00:00Z: no shop event is that old (is it the"
+        + " sending program's zero date? Go's and .NET's are 0001-01-01T00:00:00Z)", refused.getStatus().getDescription());
+    assertFalse(FeatureServiceGrpc.newBlockingStub(featureChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(user).build()).getKnownUser());
+  }
+
+  @Test
   void importCommand_itemsAndInteractions_areServedThroughTheGateway(@TempDir Path dir) throws Exception {
     String user = "import-" + UUID.randomUUID();
     Path items = Files.writeString(dir.resolve("items.csv"),
