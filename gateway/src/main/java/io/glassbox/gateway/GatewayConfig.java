@@ -41,6 +41,13 @@ import java.time.Duration;
  *     not know yet, bought together with the user's recent purchases, unless the request sets its
  *     own ({@value #NEWCOMER_SLOTS_KEY}, 0..50, default {@value #DEFAULT_NEWCOMER_SLOTS}; 0 turns
  *     them off). A place no such item fills goes to the model's ranking.
+ * @param scoreShards how many Score calls the ranking is scattered over, sent at once, each with
+ *     a slice of the candidates and the same history ({@value #SCORE_SHARDS_KEY}, 1..16, default
+ *     1). A candidate's score does not depend on the others in its call, so the ranking is the
+ *     same; where the model channel balances over several model service replicas (Kubernetes:
+ *     round_robin over the headless Service) the slices are scored side by side, at the cost of
+ *     the history's encoding once per slice. Shards answered by different model versions (a
+ *     rolling update) cannot be compared: that request ranks by retrieval, as when the model fails.
  */
 public record GatewayConfig(
     int port,
@@ -57,7 +64,8 @@ public record GatewayConfig(
     boolean trendTerm,
     int buyAgainSlots,
     int buyAgainMinBaskets,
-    int newcomerSlots) {
+    int newcomerSlots,
+    int scoreShards) {
 
   public static final String PORT_KEY = "GLASSBOX_GATEWAY_PORT";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
@@ -74,6 +82,7 @@ public record GatewayConfig(
   public static final String BUY_AGAIN_SLOTS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS";
   public static final String BUY_AGAIN_MIN_BASKETS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS";
   public static final String NEWCOMER_SLOTS_KEY = "GLASSBOX_GATEWAY_NEWCOMER_SLOTS";
+  public static final String SCORE_SHARDS_KEY = "GLASSBOX_GATEWAY_SCORE_SHARDS";
 
   public static final int DEFAULT_PORT = 50051;
   public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
@@ -97,6 +106,7 @@ public record GatewayConfig(
   private static final int MAX_HISTORY_EVENTS = 1000;
   private static final int MAX_CANDIDATES = 2000;
   private static final int MAX_BUY_AGAIN_MIN_BASKETS = 1000;
+  private static final int MAX_SCORE_SHARDS = 16;
 
   public GatewayConfig {
     requireNonNull(featureTarget, "featureTarget");
@@ -129,6 +139,7 @@ public record GatewayConfig(
         source.getBoolean(TREND_TERM_KEY, true),
         source.getInt(BUY_AGAIN_SLOTS_KEY, DEFAULT_BUY_AGAIN_SLOTS, 0, MAX_SLOTS),
         source.getInt(BUY_AGAIN_MIN_BASKETS_KEY, DEFAULT_BUY_AGAIN_MIN_BASKETS, 2, MAX_BUY_AGAIN_MIN_BASKETS),
-        source.getInt(NEWCOMER_SLOTS_KEY, DEFAULT_NEWCOMER_SLOTS, 0, MAX_SLOTS));
+        source.getInt(NEWCOMER_SLOTS_KEY, DEFAULT_NEWCOMER_SLOTS, 0, MAX_SLOTS),
+        source.getInt(SCORE_SHARDS_KEY, 1, 1, MAX_SCORE_SHARDS));
   }
 }

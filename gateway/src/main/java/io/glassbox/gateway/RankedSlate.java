@@ -83,14 +83,66 @@ record RankedSlate(
    *     it as a failed model call
    */
   static RankedSlate byModel(List<Candidate> eligible, ScoreResponse response) {
+    return byModel(List.of(eligible), List.of(response));
+  }
+
+  /**
+   * As {@link #byModel(List, ScoreResponse)}, over the answers of the shards the candidates were
+   * scored in ({@code shards}: the eligible candidates in retrieval order, sliced; {@code
+   * responses}: each slice's answer, aligned). A candidate's score does not depend on the other
+   * candidates of its call, so the ranking is the one a single call would give.
+   *
+   * @throws IllegalArgumentException also if the shards were answered by different model
+   *     versions (a rolling update: their scores cannot be compared) or read different histories
+   */
+  static RankedSlate byModel(List<List<Candidate>> shards, List<ScoreResponse> responses) {
+    if (shards.size() != responses.size() || shards.isEmpty()) {
+      throw new IllegalArgumentException(responses.size() + " model answers for " + shards.size() + " shards");
+    }
+    String version = responses.get(0).getModelVersion();
+    List<String> history = null;
+    List<RankedCandidate> ranked = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int s = 0; s < shards.size(); s++) {
+      ScoreResponse response = responses.get(s);
+      if (!response.getModelVersion().equals(version)) {
+        throw new IllegalArgumentException("the candidates' shards were scored by different model versions ("
+            + version + ", " + response.getModelVersion() + ")");
+      }
+      ScoreRowResult row = oneRow(response);
+      if (history == null) {
+        history = row.getHistoryItemIdsList();
+      } else if (!history.equals(row.getHistoryItemIdsList())) {
+        throw new IllegalArgumentException("the candidates' shards were scored against different histories");
+      }
+      addScored(shards.get(s), row, ranked, seen);
+    }
+    List<Candidate> eligible = shards.stream().flatMap(List::stream).toList();
+    if (ranked.isEmpty() && !eligible.isEmpty()) {
+      // Nothing the model knows: it cannot rank this request, and an empty answer would hide it.
+      throw new IllegalArgumentException(
+          "model scored none of the " + eligible.size() + " candidates");
+    }
+    ranked.sort(BEST_FIRST);
+    List<Candidate> unknown =
+        eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
+    return new RankedSlate(ranked, version, history, false, unknown);
+  }
+
+  private static ScoreRowResult oneRow(ScoreResponse response) {
     if (response.getRowsCount() != 1) {
       throw new IllegalArgumentException(
           "model returned " + response.getRowsCount() + " rows for 1");
     }
-    ScoreRowResult row = response.getRows(0);
+    return response.getRows(0);
+  }
+
+  /** Adds {@code asked}'s scored candidates from {@code row} to {@code ranked} (each id once). */
+  private static void addScored(
+      List<Candidate> asked, ScoreRowResult row, List<RankedCandidate> ranked, Set<String> seen) {
     // Ids left out (omit_unchanged_candidate_ids) mean every candidate asked about, in order.
-    List<String> ids = row.getCandidateItemIdsCount() == 0 && row.getScoresCount() == eligible.size()
-        ? eligible.stream().map(Candidate::getItemId).toList()
+    List<String> ids = row.getCandidateItemIdsCount() == 0 && row.getScoresCount() == asked.size()
+        ? asked.stream().map(Candidate::getItemId).toList()
         : row.getCandidateItemIdsList();
     int scored = ids.size();
     if (row.getScoresCount() != scored
@@ -99,10 +151,8 @@ record RankedSlate(
           + row.getEvidenceCount() + " evidence rows for " + scored + " candidates");
     }
     Map<String, Candidate> byId = new HashMap<>();
-    eligible.forEach(candidate -> byId.put(candidate.getItemId(), candidate));
+    asked.forEach(candidate -> byId.put(candidate.getItemId(), candidate));
     int historyLength = row.getHistoryItemIdsCount();
-    List<RankedCandidate> ranked = new ArrayList<>(scored);
-    Set<String> seen = new HashSet<>();
     for (int i = 0; i < scored; i++) {
       Candidate candidate = byId.get(ids.get(i));
       if (candidate == null || !seen.add(candidate.getItemId())) {
@@ -118,15 +168,6 @@ record RankedSlate(
       }
       ranked.add(new RankedCandidate(candidate, row.getScores(i), contribution));
     }
-    if (ranked.isEmpty() && !eligible.isEmpty()) {
-      // Nothing the model knows: it cannot rank this request, and an empty answer would hide it.
-      throw new IllegalArgumentException(
-          "model scored none of the " + eligible.size() + " candidates");
-    }
-    ranked.sort(BEST_FIRST);
-    List<Candidate> unknown =
-        eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
-    return new RankedSlate(ranked, response.getModelVersion(), row.getHistoryItemIdsList(), false, unknown);
   }
 
   /** Ranks by retrieval score: the honest order when the model could not rank. */

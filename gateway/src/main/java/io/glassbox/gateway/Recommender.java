@@ -20,6 +20,7 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
@@ -29,6 +30,7 @@ import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -133,12 +135,35 @@ final class Recommender {
         slate -> describe(request, slate, found), request.inRequest());
   }
 
-  /** The model's ranking, or the retrieval ranking when the model fails or runs out of time. */
+  /**
+   * The model's ranking, or the retrieval ranking when the model fails or runs out of time. The
+   * candidates go in {@link GatewayConfig#scoreShards} calls at once, each with a slice of them
+   * and the same history; any shard failing fails the ranking.
+   */
   private ListenableFuture<RankedSlate> rank(
       Request request, Retrieval found, List<Candidate> eligible) {
+    List<List<Candidate>> shards = shards(eligible, config.scoreShards());
+    List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>(shards.size());
+    for (List<Candidate> shard : shards) {
+      calls.add(model.withDeadline(request.budget().modelDeadline()).score(scoreRequest(request, found, shard)));
+    }
+    ListenableFuture<RankedSlate> byModel = Futures.transform(
+        metrics.time("score", Futures.allAsList(calls)),
+        responses -> RankedSlate.byModel(shards, responses),
+        directExecutor());
+    return Futures.catching(byModel, Exception.class, failure -> {
+      // The other shards' answers are of no use any more.
+      calls.forEach(call -> call.cancel(true));
+      request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score", failure);
+      return RankedSlate.byRetrieval(eligible);
+    }, directExecutor());
+  }
+
+  /** The ranking Score call of {@code candidates}: one row, the user's history. */
+  private static ScoreRequest scoreRequest(Request request, Retrieval found, List<Candidate> candidates) {
     ScoreRow.Builder row = ScoreRow.newBuilder()
         .addAllHistoryItemIds(found.historyItemIds())
-        .addAllCandidateItemIds(eligible.stream().map(Candidate::getItemId).toList());
+        .addAllCandidateItemIds(candidates.stream().map(Candidate::getItemId).toList());
     // Contributions only feed the heatmap a caller asks for (include_contributions): 500
     // candidates x 50 positions is most of the reply otherwise.
     ScoreRequest.Builder scoreRequest = ScoreRequest.newBuilder()
@@ -146,18 +171,20 @@ final class Recommender {
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
         .setOmitUnchangedCandidateIds(true);
     if (found.candidates().hasRecentWindow()) {
-      eligible.forEach(candidate -> row.addCandidateRecentPurchases(candidate.getRecentPurchases()));
+      candidates.forEach(candidate -> row.addCandidateRecentPurchases(candidate.getRecentPurchases()));
       scoreRequest.setRecentPurchasesWindow(found.candidates().getRecentWindow());
     }
-    ScoreRequest score = scoreRequest.addRows(row).build();
-    ListenableFuture<RankedSlate> byModel = Futures.transform(
-        metrics.time("score", model.withDeadline(request.budget().modelDeadline()).score(score)),
-        response -> RankedSlate.byModel(eligible, response),
-        directExecutor());
-    return Futures.catching(byModel, Exception.class, failure -> {
-      request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score", failure);
-      return RankedSlate.byRetrieval(eligible);
-    }, directExecutor());
+    return scoreRequest.addRows(row).build();
+  }
+
+  /** {@code candidates} in at most {@code count} contiguous slices of near-equal size, none empty. */
+  static List<List<Candidate>> shards(List<Candidate> candidates, int count) {
+    int slices = Math.min(count, candidates.size());
+    List<List<Candidate>> shards = new ArrayList<>(slices);
+    for (int i = 0; i < slices; i++) {
+      shards.add(candidates.subList(i * candidates.size() / slices, (i + 1) * candidates.size() / slices));
+    }
+    return shards;
   }
 
   /** Reasons and display fields for the top items, fetched in parallel. */

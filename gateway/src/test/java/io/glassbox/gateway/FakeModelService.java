@@ -28,6 +28,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final Map<String, Float> scores;
   private final Set<String> unknown;
   volatile Behaviour behaviour = Behaviour.SERVE;
+  /** A candidate id whose calls fail with UNAVAILABLE (one replica down); null: none. */
+  volatile String failingCandidate;
   /** The trend window GetModelInfo reports; null: no trend term. */
   volatile com.google.protobuf.Duration trendWindow;
 
@@ -59,7 +61,9 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     if (deadline != null) {
       deadlines.add(deadline);
     }
-    switch (behaviour) {
+    boolean failing = request.getRowsList().stream()
+        .anyMatch(row -> row.getCandidateItemIdsList().contains(failingCandidate));
+    switch (failing ? Behaviour.FAIL : behaviour) {
       case FAIL -> replies.onError(
           Status.UNAVAILABLE.withDescription("model not loaded").asRuntimeException());
       case HANG -> ((ServerCallStreamObserver<ScoreResponse>) replies)

@@ -74,6 +74,8 @@ class GatewayExplainRealDataTest {
   private static RecommendResponse top;
   private static ManagedChannel direct;
   private static ServedRanking served;
+  /** To a gateway that scatters the ranking over 3 Score calls. */
+  private static ManagedChannel shardedChannel;
 
   @BeforeAll
   static void start() {
@@ -84,7 +86,7 @@ class GatewayExplainRealDataTest {
         "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
         "GLASSBOX_MODEL_TARGET", "localhost:" + model.port());
     GrpcServer explain = start(ExplainMain.start(base.with(targets)));
-    GrpcServer gatewayServer = start(GatewayMain.start(base.with(Map.of(
+    ConfigSource gatewaySettings = base.with(Map.of(
         "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
         "GLASSBOX_MODEL_TARGET", "localhost:" + model.port(),
         "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
@@ -92,7 +94,11 @@ class GatewayExplainRealDataTest {
         "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
         "GLASSBOX_DEFAULT_DEADLINE", "30s",
         // The new-item ranking and its explanations; buy-again: GatewayBuyAgainRealDataTest.
-        "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0"))).grpc());
+        "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0"));
+    GrpcServer gatewayServer = start(GatewayMain.start(gatewaySettings).grpc());
+    GrpcServer shardedGateway = start(GatewayMain.start(gatewaySettings.with(Map.of(
+        GatewayConfig.SCORE_SHARDS_KEY, "3"))).grpc());
+    shardedChannel = ClientChannels.forTarget("localhost:" + shardedGateway.port());
     channel = ClientChannels.forTarget("localhost:" + gatewayServer.port());
     gateway = GatewayGrpc.newBlockingStub(channel);
     direct = ClientChannels.forTarget("localhost:" + feature.port());
@@ -127,6 +133,9 @@ class GatewayExplainRealDataTest {
     if (channel != null) {
       channel.shutdownNow();
     }
+    if (shardedChannel != null) {
+      shardedChannel.shutdownNow();
+    }
     if (direct != null) {
       direct.shutdownNow();
     }
@@ -140,6 +149,23 @@ class GatewayExplainRealDataTest {
 
   private static GatewayGrpc.GatewayBlockingStub stub() {
     return gateway.withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void recommend_scatteredOverThreeScoreCalls_isTheSameAnswer_scoresReasonsAndHeatmapAlike() {
+    GatewayGrpc.GatewayBlockingStub scattered =
+        GatewayGrpc.newBlockingStub(shardedChannel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    for (String user : List.of(CUSTOMER, "12348", "14911", "17841", "someone-new")) {
+      for (String locale : List.of("en-US", "zh-CN")) {
+        RecommendRequest request = RecommendRequest.newBuilder().setUserId(user).setLimit(20).setLocale(locale)
+            .setIncludeContributions(true).build();
+
+        RecommendResponse whole = stub().recommend(request);
+
+        assertFalse(whole.getRankingDegraded());
+        assertEquals(whole, scattered.recommend(request), user + " " + locale);
+      }
+    }
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -93,6 +94,36 @@ class GatewayRecommendTest {
     assertEquals(BY_MODEL, ids(response));
     List<String> scored = harness.model.requests.get(0).getRows(0).getCandidateItemIdsList();
     assertEquals(List.of("c1", "c2", "c4", "c3", "c5"), scored);
+  }
+
+  @Test
+  void recommend_scoreShards_sendsEachSliceOfTheCandidatesWithTheHistory_andRanksAsOneCallWould() {
+    start(new GatewayHarness().with(GatewayConfig.SCORE_SHARDS_KEY, "2"));
+
+    RecommendResponse response = recommend(KNOWN_USER, 50, "en-US");
+
+    assertEquals(BY_MODEL, ids(response));
+    assertFalse(response.getRankingDegraded());
+    assertEquals(2, harness.model.requests.size());
+    List<ScoreRequest> shards = harness.model.requests.stream()
+        .sorted(Comparator.comparing(r -> r.getRows(0).getCandidateItemIds(0))).toList();
+    assertEquals(List.of("c1", "c2"), shards.get(0).getRows(0).getCandidateItemIdsList());
+    assertEquals(List.of("c4", "c3", "c5"), shards.get(1).getRows(0).getCandidateItemIdsList());
+    assertEquals(shards.get(0).getRows(0).getHistoryItemIdsList(), shards.get(1).getRows(0).getHistoryItemIdsList());
+  }
+
+  @Test
+  void recommend_scoreShards_oneShardFailing_ranksByRetrievalFlaggedDegraded() {
+    harness = new GatewayHarness().with(GatewayConfig.SCORE_SHARDS_KEY, "2");
+    harness.model.failingCandidate = "c5";
+    start(harness);
+
+    RecommendResponse response = recommend(KNOWN_USER, 50, "en-US");
+
+    assertEquals(BY_RETRIEVAL, ids(response));
+    assertTrue(response.getRankingDegraded());
+    assertEquals("", response.getModelVersion());
+    assertClaimsNothingAboutTheModel(response);
   }
 
   @Test

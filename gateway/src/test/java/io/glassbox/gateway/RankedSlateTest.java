@@ -77,6 +77,44 @@ class RankedSlateTest {
   }
 
   @Test
+  void byModel_overShards_ranksAsOneCallWould_withEachShardsIdsLeftOutAsUnchanged() {
+    ScoreResponse whole = scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f);
+    ScoreResponse first = scored(List.of("h1", "h2"), List.of("a", "b"), 0.5f, 2f);
+    ScoreResponse second = scored(List.of("h1", "h2"), List.of("c", "d"), 0.5f, 3f);
+    ScoreResponse secondOmitted =
+        second.toBuilder().setRows(0, second.getRows(0).toBuilder().clearCandidateItemIds()).build();
+
+    RankedSlate sharded = RankedSlate.byModel(List.of(CANDIDATES.subList(0, 2), CANDIDATES.subList(2, 4)),
+        List.of(first, secondOmitted));
+
+    assertEquals(RankedSlate.byModel(CANDIDATES, whole), sharded);
+    assertEquals(List.of("d", "b", "a", "c"), ids(sharded), "a tie (a, c) still goes to the better retrieval score");
+  }
+
+  @Test
+  void byModel_overShards_scoredByDifferentVersionsOrHistories_isAFailedModelCall() {
+    List<List<Candidate>> shards = List.of(CANDIDATES.subList(0, 2), CANDIDATES.subList(2, 4));
+    ScoreResponse first = scored(List.of("h1", "h2"), List.of("a", "b"), 0.5f, 2f);
+    ScoreResponse second = scored(List.of("h1", "h2"), List.of("c", "d"), 0.5f, 3f);
+
+    IllegalArgumentException versions = assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(
+        shards, List.of(first, second.toBuilder().setModelVersion("v2").build())));
+    assertEquals("the candidates' shards were scored by different model versions (v1, v2)", versions.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(
+        shards, List.of(first, scored(List.of("h2"), List.of("c", "d"), 0.5f, 3f))));
+    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(shards, List.of(first)));
+  }
+
+  @Test
+  void shards_areContiguousNearEqualSlices_neverEmpty() {
+    List<Candidate> five = List.of(popular("a", 5), popular("b", 4), popular("c", 3), popular("d", 2), popular("e", 1));
+
+    assertEquals(List.of(five), Recommender.shards(five, 1));
+    assertEquals(List.of(five.subList(0, 1), five.subList(1, 3), five.subList(3, 5)), Recommender.shards(five, 3));
+    assertEquals(five.stream().map(List::of).toList(), Recommender.shards(five, 16));
+  }
+
+  @Test
   void byModel_leavesOutCandidatesTheModelSkipped() {
     RankedSlate slate = RankedSlate.byModel(CANDIDATES,
         scored(List.of(), List.of("a", "c"), 1f, 2f));
