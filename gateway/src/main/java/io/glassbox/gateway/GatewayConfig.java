@@ -43,7 +43,7 @@ import java.time.Duration;
  *     them off). A place no such item fills goes to the model's ranking.
  * @param scoreShards how many Score calls the ranking is scattered over, sent at once, each with
  *     a slice of the candidates and the same history ({@value #SCORE_SHARDS_KEY}, 1..16, default
- *     1). A candidate's score does not depend on the others in its call, so the ranking is the
+ *     {@value #DEFAULT_SCORE_SHARDS}). A candidate's score does not depend on the others in its call, so the ranking is the
  *     same; where the model channel balances over several model service replicas (Kubernetes:
  *     round_robin over the headless Service) the slices are scored side by side, at the cost of
  *     the history's encoding once per slice. Shards answered by different model versions (a
@@ -99,6 +99,7 @@ public record GatewayConfig(
   public static final int DEFAULT_BUY_AGAIN_SLOTS = 10;
   public static final int DEFAULT_BUY_AGAIN_MIN_BASKETS = 2;
   public static final int DEFAULT_NEWCOMER_SLOTS = 1;
+  public static final int DEFAULT_SCORE_SHARDS = 1;
   /** The most places a Recommend answer has (its largest limit). */
   public static final int MAX_SLOTS = 50;
 
@@ -140,6 +141,6 @@ public record GatewayConfig(
         source.getInt(BUY_AGAIN_SLOTS_KEY, DEFAULT_BUY_AGAIN_SLOTS, 0, MAX_SLOTS),
         source.getInt(BUY_AGAIN_MIN_BASKETS_KEY, DEFAULT_BUY_AGAIN_MIN_BASKETS, 2, MAX_BUY_AGAIN_MIN_BASKETS),
         source.getInt(NEWCOMER_SLOTS_KEY, DEFAULT_NEWCOMER_SLOTS, 0, MAX_SLOTS),
-        source.getInt(SCORE_SHARDS_KEY, 1, 1, MAX_SCORE_SHARDS));
+        source.getInt(SCORE_SHARDS_KEY, DEFAULT_SCORE_SHARDS, 1, MAX_SCORE_SHARDS));
   }
 }

@@ -73,6 +73,16 @@ record RankedSlate(
     return eligible;
   }
 
+  /** {@code candidates} in at most {@code count} contiguous slices of near-equal size, none empty. */
+  static List<List<Candidate>> shards(List<Candidate> candidates, int count) {
+    int slices = Math.min(count, candidates.size());
+    List<List<Candidate>> shards = new ArrayList<>(slices);
+    for (int i = 0; i < slices; i++) {
+      shards.add(candidates.subList(i * candidates.size() / slices, (i + 1) * candidates.size() / slices));
+    }
+    return shards;
+  }
+
   /**
    * Ranks by the model's scores (one row, scored with the SKIP policy). Candidates the model left
    * out (unknown to its vocabulary) have no model score and are not ranked: they are kept aside
@@ -83,6 +93,7 @@ record RankedSlate(
    *     it as a failed model call
    */
   static RankedSlate byModel(List<Candidate> eligible, ScoreResponse response) {
+    // One call's answer: the shorthand of the tests; the gateway always goes through the shards.
     return byModel(List.of(eligible), List.of(response));
   }
 

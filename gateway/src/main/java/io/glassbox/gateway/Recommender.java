@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,13 +143,12 @@ final class Recommender {
    */
   private ListenableFuture<RankedSlate> rank(
       Request request, Retrieval found, List<Candidate> eligible) {
-    List<List<Candidate>> shards = shards(eligible, config.scoreShards());
-    List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>(shards.size());
-    for (List<Candidate> shard : shards) {
-      calls.add(model.withDeadline(request.budget().modelDeadline()).score(scoreRequest(request, found, shard)));
-    }
+    List<List<Candidate>> shards = RankedSlate.shards(eligible, config.scoreShards());
+    List<ScoreRequest> requests = shards.stream().map(shard -> scoreRequest(request, found, shard)).toList();
+    ModelServiceGrpc.ModelServiceFutureStub scorer = model.withDeadline(request.budget().modelDeadline());
+    List<ListenableFuture<ScoreResponse>> calls = requests.stream().map(scorer::score).toList();
     ListenableFuture<RankedSlate> byModel = Futures.transform(
-        metrics.time("score", Futures.allAsList(calls)),
+        metrics.time("score", allOrFirstFailure(calls)),
         responses -> RankedSlate.byModel(shards, responses),
         directExecutor());
     return Futures.catching(byModel, Exception.class, failure -> {
@@ -175,16 +175,6 @@ final class Recommender {
       scoreRequest.setRecentPurchasesWindow(found.candidates().getRecentWindow());
     }
     return scoreRequest.addRows(row).build();
-  }
-
-  /** {@code candidates} in at most {@code count} contiguous slices of near-equal size, none empty. */
-  static List<List<Candidate>> shards(List<Candidate> candidates, int count) {
-    int slices = Math.min(count, candidates.size());
-    List<List<Candidate>> shards = new ArrayList<>(slices);
-    for (int i = 0; i < slices; i++) {
-      shards.add(candidates.subList(i * candidates.size() / slices, (i + 1) * candidates.size() / slices));
-    }
-    return shards;
   }
 
   /** Reasons and display fields for the top items, fetched in parallel. */
@@ -247,16 +237,22 @@ final class Recommender {
     }, directExecutor());
   }
 
-  /**
-   * Both results combined, or the first failure as soon as it happens. (Guava's whenAllSucceed
-   * would do, but logs a second failure at SEVERE, and with the feature service down both calls
-   * fail.)
-   */
+  /** Both results combined, or the first failure as soon as it happens (see {@link #allOrFirstFailure}). */
   private static <A, B, R> ListenableFuture<R> bothOrFirstFailure(
       ListenableFuture<A> first, ListenableFuture<B> second, BiFunction<A, B, R> combine) {
-    SettableFuture<R> result = SettableFuture.create();
+    return Futures.transform(allOrFirstFailure(List.of(first, second)),
+        done -> combine.apply(Futures.getUnchecked(first), Futures.getUnchecked(second)), directExecutor());
+  }
+
+  /**
+   * Every result, in order, or the first failure as soon as it happens; later failures are
+   * dropped. (Guava's allAsList would do, but logs every failure after the first at SEVERE, and
+   * with a dependency down, or the deadline passed, all the calls fail.)
+   */
+  private static <T> ListenableFuture<List<T>> allOrFirstFailure(List<? extends ListenableFuture<? extends T>> inputs) {
+    SettableFuture<List<T>> result = SettableFuture.create();
     Runnable onEach = () -> {
-      for (ListenableFuture<?> input : List.of(first, second)) {
+      for (ListenableFuture<? extends T> input : inputs) {
         if (input.isDone()) {
           try {
             Futures.getDone(input);
@@ -266,12 +262,11 @@ final class Recommender {
           }
         }
       }
-      if (first.isDone() && second.isDone()) {
-        result.set(combine.apply(Futures.getUnchecked(first), Futures.getUnchecked(second)));
+      if (inputs.stream().allMatch(Future::isDone)) {
+        result.set(inputs.stream().<T>map(Futures::getUnchecked).toList());
       }
     };
-    first.addListener(onEach, directExecutor());
-    second.addListener(onEach, directExecutor());
+    inputs.forEach(input -> input.addListener(onEach, directExecutor()));
     return result;
   }
 

@@ -113,13 +113,19 @@ class GatewayRecommendTest {
   }
 
   @Test
-  void recommend_scoreShards_oneShardFailing_ranksByRetrievalFlaggedDegraded() {
+  void recommend_scoreShards_oneShardFailing_ranksByRetrievalFlaggedDegraded() throws InterruptedException {
     harness = new GatewayHarness().with(GatewayConfig.SCORE_SHARDS_KEY, "2");
+    // The shard with c5 fails at once; the other would never answer.
     harness.model.failingCandidate = "c5";
+    harness.model.behaviour = Behaviour.HANG;
     start(harness);
 
     RecommendResponse response = recommend(KNOWN_USER, 50, "en-US");
 
+    assertTrue(harness.model.cancelled.await(10, TimeUnit.SECONDS), "the hanging shard's call does not outlive it");
+    // The failing shard's call is retried (UNAVAILABLE); the other shard was asked once.
+    assertEquals(1, harness.model.requests.stream()
+        .filter(r -> !r.getRows(0).getCandidateItemIdsList().contains("c5")).count());
     assertEquals(BY_RETRIEVAL, ids(response));
     assertTrue(response.getRankingDegraded());
     assertEquals("", response.getModelVersion());

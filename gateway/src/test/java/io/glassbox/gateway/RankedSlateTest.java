@@ -77,7 +77,7 @@ class RankedSlateTest {
   }
 
   @Test
-  void byModel_overShards_ranksAsOneCallWould_withEachShardsIdsLeftOutAsUnchanged() {
+  void byModel_overShards_ranksAsOneCallWould_idsGivenOrLeftOutAsUnchanged() {
     ScoreResponse whole = scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f);
     ScoreResponse first = scored(List.of("h1", "h2"), List.of("a", "b"), 0.5f, 2f);
     ScoreResponse second = scored(List.of("h1", "h2"), List.of("c", "d"), 0.5f, 3f);
@@ -92,6 +92,20 @@ class RankedSlateTest {
   }
 
   @Test
+  void byModel_overShards_fullTiesKeepRetrievalOrder_andSkippedCandidatesStayAsideInOrder() {
+    List<Candidate> candidates = List.of(popular("p", 1), popular("x", 1), popular("q", 1), popular("y", 1));
+    // The model knows neither x nor y: each shard skips one.
+    ScoreResponse first = scored(List.of("h1"), List.of("p"), 2f);
+    ScoreResponse second = scored(List.of("h1"), List.of("q"), 2f);
+
+    RankedSlate slate = RankedSlate.byModel(List.of(candidates.subList(0, 2), candidates.subList(2, 4)),
+        List.of(first, second));
+
+    assertEquals(List.of("p", "q"), ids(slate));
+    assertEquals(List.of("x", "y"), slate.unknownToModel().stream().map(Candidate::getItemId).toList());
+  }
+
+  @Test
   void byModel_overShards_scoredByDifferentVersionsOrHistories_isAFailedModelCall() {
     List<List<Candidate>> shards = List.of(CANDIDATES.subList(0, 2), CANDIDATES.subList(2, 4));
     ScoreResponse first = scored(List.of("h1", "h2"), List.of("a", "b"), 0.5f, 2f);
@@ -100,18 +114,20 @@ class RankedSlateTest {
     IllegalArgumentException versions = assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(
         shards, List.of(first, second.toBuilder().setModelVersion("v2").build())));
     assertEquals("the candidates' shards were scored by different model versions (v1, v2)", versions.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(
-        shards, List.of(first, scored(List.of("h2"), List.of("c", "d"), 0.5f, 3f))));
-    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(shards, List.of(first)));
+    assertEquals("the candidates' shards were scored against different histories", assertThrows(
+        IllegalArgumentException.class, () -> RankedSlate.byModel(
+            shards, List.of(first, scored(List.of("h2"), List.of("c", "d"), 0.5f, 3f)))).getMessage());
+    assertEquals("1 model answers for 2 shards", assertThrows(IllegalArgumentException.class,
+        () -> RankedSlate.byModel(shards, List.of(first))).getMessage());
   }
 
   @Test
   void shards_areContiguousNearEqualSlices_neverEmpty() {
     List<Candidate> five = List.of(popular("a", 5), popular("b", 4), popular("c", 3), popular("d", 2), popular("e", 1));
 
-    assertEquals(List.of(five), Recommender.shards(five, 1));
-    assertEquals(List.of(five.subList(0, 1), five.subList(1, 3), five.subList(3, 5)), Recommender.shards(five, 3));
-    assertEquals(five.stream().map(List::of).toList(), Recommender.shards(five, 16));
+    assertEquals(List.of(five), RankedSlate.shards(five, 1));
+    assertEquals(List.of(five.subList(0, 1), five.subList(1, 3), five.subList(3, 5)), RankedSlate.shards(five, 3));
+    assertEquals(five.stream().map(List::of).toList(), RankedSlate.shards(five, 16));
   }
 
   @Test
