@@ -475,11 +475,12 @@ class ViewerEndToEndTest {
   }
 
   @Test
-  void page_openedInAChineseBrowser_startsInChinese() throws Exception {
+  void page_openedInAChineseBrowser_startsInChinese_andLeavesTheLanguageOutOfTheAddressUntilChosen()
+      throws Exception {
     RecommendResponse expected = recommend(CUSTOMER, "zh-CN");
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    // Traditional Chinese has no texts: the page takes the first language that has.
-    page.setBrowserLanguages("zh-TW,zh,en");
+    // French has no texts: the page takes the first of the browser's languages that has.
+    page.setBrowserLanguages("fr,zh-SG,en");
     page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
 
@@ -487,22 +488,39 @@ class ViewerEndToEndTest {
     assertEquals(reasonTexts(expected), reasonTextsOn(page));
     assertEquals("true", page.evaluate(
         "document.querySelector('[data-locale=\"zh-CN\"]').getAttribute('aria-pressed')").getStringValue());
+    // A link copied now opens in its reader's own language.
+    assertFalse(page.evaluate("new URL(location.href).searchParams.has('locale')").getBoolValue());
+
+    page.evaluate("document.body.dataset.state = 'switching'; "
+        + "document.querySelector('[data-locale=\"en-US\"]').click(); true");
+    page.await("document.body.dataset.state === 'ready' && document.documentElement.lang === 'en-US'",
+        PAGE_TIMEOUT);
+    assertEquals("en-US", page.evaluate("new URL(location.href).searchParams.get('locale')").getStringValue());
   }
 
   @Test
   void page_addressLocale_isMatchedAsTheGatewayMatchesIt_andWinsOverTheBrowsers() throws Exception {
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
     page.setBrowserLanguages("en-GB,en");
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh_cn"));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh_cn");
     assertEquals("zh-CN", page.evaluate("document.documentElement.lang").getStringValue());
     assertEquals(reasonTexts(recommend(CUSTOMER, "zh-CN")), reasonTextsOn(page));
 
-    // A tag with no texts in the address: the browser's language (British English: en-US texts).
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-Hant"));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    // A tag with no texts in the address leaves it to the browser's languages.
+    page.setBrowserLanguages("zh-TW,zh-SG");
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-Hant");
+    assertEquals("zh-CN", page.evaluate("document.documentElement.lang").getStringValue());
+
+    // Traditional Chinese has no texts: not taken for Simplified.
+    page.setBrowserLanguages("zh-TW,en-GB");
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
     assertEquals("en-US", page.evaluate("document.documentElement.lang").getStringValue());
     assertEquals(reasonTexts(recommend(CUSTOMER, "en-US")), reasonTextsOn(page));
+  }
+
+  private static void openAndAwait(HeadlessChromium.Page page, String path) throws Exception {
+    page.navigate(viewer.resolve(path));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
   }
 
   @Test

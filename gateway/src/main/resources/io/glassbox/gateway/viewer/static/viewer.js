@@ -252,14 +252,17 @@ function noHeatmapCause(response) {
 
 // buyAgain: the buy_again the page sends (null: the gateway's default); openedBuyAgain: the one it
 // was opened with, which a newly chosen customer starts from again.
-const state = { locale: "en-US", user: "", limit: 10, buyAgain: null, openedBuyAgain: null, response: null,
-  unticked: new Set(), askedItem: null };
+// localeChosen: the locale came from the address or a language button, so the address carries it
+// (a copied link then opens in that language); one taken from the browser's stays out of it.
+const state = { locale: "en-US", localeChosen: false, user: "", limit: 10, buyAgain: null, openedBuyAgain: null,
+  response: null, unticked: new Set(), askedItem: null };
 
 /**
- * The page's language for a BCP 47 tag, matched as the gateway matches a call's locale
+ * The page's language for a BCP 47 tag, by the rule the gateway matches a call's locale with
  * (RequestChecks.supportedLocale): any English is en-US; Simplified Chinese (zh-Hans, or zh with
  * no script outside Taiwan, Hong Kong and Macao) is zh-CN; anything else, a malformed tag
- * included, is null. "_" reads as "-" (zh_CN).
+ * included, is null. "_" reads as "-" (zh_CN). The same answers for the tags browsers send;
+ * Intl.Locale also maps deprecated codes (cmn) and numeric regions (zh-158), which Java does not.
  */
 function supportedLocale(tag) {
   let locale;
@@ -274,9 +277,9 @@ function supportedLocale(tag) {
   return ["TW", "HK", "MO"].includes(locale.region) ? null : "zh-CN";
 }
 
-/** The address's locale if it has texts, else the browser's first language that has, else en-US. */
-function startingLocale(params) {
-  const tags = [params.get("locale"), ...(navigator.languages || [navigator.language])];
+/** The browser's first language that has texts, else en-US. */
+function browserLocale() {
+  const tags = navigator.languages && navigator.languages.length > 0 ? navigator.languages : [navigator.language];
   return tags.filter(Boolean).map(supportedLocale).find(Boolean) || "en-US";
 }
 
@@ -337,7 +340,9 @@ async function showUser() {
   const params = { user: state.user, locale: state.locale, limit: state.limit };
   // buy_again only travels when the page was opened with it: else the gateway's default holds.
   if (state.buyAgain !== null) params.buy_again = state.buyAgain;
-  url.search = new URLSearchParams(params);
+  const shown = { ...params };
+  if (!state.localeChosen) delete shown.locale;
+  url.search = new URLSearchParams(shown);
   history.replaceState(null, "", url);
   try {
     const response = await api("recommend", params);
@@ -706,7 +711,10 @@ async function tryChange(change, named) {
 
 async function init() {
   const params = new URLSearchParams(location.search);
-  state.locale = startingLocale(params);
+  // The address's locale if it has texts (the address then keeps it), else the browser's.
+  const addressLocale = supportedLocale(params.get("locale") || "");
+  state.localeChosen = addressLocale !== null;
+  state.locale = addressLocale || browserLocale();
   const limit = Number(params.get("limit"));
   if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
   state.user = (params.get("user") || "").slice(0, 128);
@@ -736,6 +744,7 @@ async function init() {
   for (const button of document.querySelectorAll("[data-locale]")) {
     button.addEventListener("click", () => {
       state.locale = button.dataset.locale;
+      state.localeChosen = true;
       applyTexts();
       showUser();
     });
