@@ -243,12 +243,19 @@ public final class DatasetReader {
     return column < 0 ? "" : row.get(column).trim();
   }
 
-  /** Unix seconds, or an ISO-8601 date-time with an offset, as {@code import} reads them. */
+  /**
+   * Unix seconds, or an ISO-8601 date-time with an offset, as {@code import} reads them, and, as
+   * there, not before 1970.
+   */
   private static long parseTime(CsvReader csv, String text) {
     Instant when = CsvImport.parseTime(text.trim());
     if (when == null) {
       throw new DatasetException(csv.where() + ": timestamp must be unix seconds or ISO-8601 such as "
           + "2011-12-09T12:50:00Z, got \"" + text + "\"");
+    }
+    String tooEarly = EventTimeLimit.tooEarly(when);
+    if (tooEarly != null) {
+      throw new DatasetException(csv.where() + ": timestamp " + tooEarly);
     }
     return when.getEpochSecond();
   }

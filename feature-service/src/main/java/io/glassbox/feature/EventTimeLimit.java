@@ -30,6 +30,18 @@ public record EventTimeLimit(Clock clock, Duration maxAhead) {
     return new EventTimeLimit(Clock.systemUTC(), maxAhead);
   }
 
+  /**
+   * Why an event stamped {@code time} is too old to be a shop's, whatever the clock reads: before
+   * 1970; null when it is not. Data folders read at start are held to it too (DatasetReader).
+   */
+  static String tooEarly(Instant time) {
+    if (!time.isBefore(Instant.EPOCH)) {
+      return null;
+    }
+    return time + " is before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's"
+        + " zero date? Go's and .NET's are 0001-01-01T00:00:00Z)";
+  }
+
   /** The clock's reading, for {@link #problem}; one reading serves a whole request or import. */
   Instant now() {
     return clock.instant();
@@ -37,9 +49,9 @@ public record EventTimeLimit(Clock clock, Duration maxAhead) {
 
   /** Why an event stamped {@code time} is refused at {@code now}; null when it is accepted. */
   String problem(Instant time, Instant now) {
-    if (time.isBefore(Instant.EPOCH)) {
-      return time + " is before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's"
-          + " zero date? Go's and .NET's are 0001-01-01T00:00:00Z)";
+    String tooEarly = tooEarly(time);
+    if (tooEarly != null) {
+      return tooEarly;
     }
     if (!time.isAfter(now.plus(maxAhead))) {
       return null;

@@ -179,6 +179,17 @@ class DatasetReaderTest {
   }
 
   @Test
+  void read_timeBefore1970_failsNamingLineAndTime_asAnImportWould(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("interactions.csv"),
+        "user_id,item_id,timestamp\nu1,A,0\nu1,A,0001-01-01T00:00:00Z\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertTrue(e.getMessage().contains(
+        "interactions.csv line 3: timestamp 0001-01-01T00:00:00Z is before 1970-01-01T00:00:00Z"), e.getMessage());
+  }
+
+  @Test
   void load_dayBaskets_makeCoPurchaseNeighbours(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("items.csv"), "item_id,title,brand,category,price\nA,a,,,\nB,b,,,\nC,c,,,\n");
     Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp,event,seq_pos\n"

@@ -60,8 +60,8 @@ final class FeedbackEvents {
   private static Timestamp valid(Timestamp time) {
     if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
         || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
-      throw RequestChecks.invalid("time must lie in 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z"
-          + " with nanos 0..999999999 (or be unset for now)");
+      throw RequestChecks.invalid("time must be a valid timestamp (0001-01-01T00:00:00Z..9999-12-31T23:59:59Z"
+          + " with nanos 0..999999999; the feature service takes events from 1970 on) or be unset for now");
     }
     return time;
   }
