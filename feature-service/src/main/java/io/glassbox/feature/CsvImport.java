@@ -41,9 +41,8 @@ final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
   static final int MAX_TEXT_LENGTH = 1000;
   private static final int BATCH = 1000;
-  // google.protobuf.Timestamp's range, as for IngestEvents.
-  private static final long MIN_SECONDS = -62_135_596_800L;
-  private static final long MAX_SECONDS = 253_402_300_799L;
+  /** What an unreadable timestamp is told, in an import and in a data folder alike. */
+  static final String UNREADABLE_TIME = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z";
 
   /**
    * What an import did.
@@ -238,8 +237,7 @@ final class CsvImport {
         if (problem == null) {
           when = parseTime(field(row, time));
           if (when == null) {
-            problem = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z, got \""
-                + clip(field(row, time)) + "\"";
+            problem = UNREADABLE_TIME + ", got \"" + clip(field(row, time)) + "\"";
           } else {
             String refused = timeLimit.problem(when, now);
             problem = refused == null ? null : "timestamp " + refused;
@@ -300,7 +298,9 @@ final class CsvImport {
         return null;
       }
     }
-    return instant.getEpochSecond() < MIN_SECONDS || instant.getEpochSecond() > MAX_SECONDS ? null : instant;
+    // google.protobuf.Timestamp's range, as for IngestEvents.
+    return instant.getEpochSecond() < EventTimeLimit.MIN_TIMESTAMP_SECONDS
+        || instant.getEpochSecond() > EventTimeLimit.MAX_TIMESTAMP_SECONDS ? null : instant;
   }
 
   /**

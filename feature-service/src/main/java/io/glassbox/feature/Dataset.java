@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Comparator;
 import java.util.List;
 
 /** The rows of a dataset as read from its files, before the store indexes them. */
@@ -30,6 +31,10 @@ public record Dataset(List<Item> items, List<Interaction> interactions) {
    */
   public record Interaction(
       String userId, String itemId, long epochSeconds, EventType type, String basketId, long sequence) {
+    /** Oldest first, rows of one second in file order: the order the store keeps a record in. */
+    static final Comparator<Interaction> STORE_ORDER =
+        Comparator.comparingLong(Interaction::epochSeconds).thenComparingLong(Interaction::sequence);
+
     public Interaction {
       requireNonNull(userId, "userId");
       requireNonNull(itemId, "itemId");

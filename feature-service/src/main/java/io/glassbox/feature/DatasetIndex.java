@@ -66,13 +66,10 @@ final class DatasetIndex {
     if (unknownItems > 0) {
       log.warn("Skipped {} interactions whose item is not in the catalogue", unknownItems);
     }
-    Comparator<Dataset.Interaction> order = Comparator
-        .comparingLong(Dataset.Interaction::epochSeconds)
-        .thenComparingLong(Dataset.Interaction::sequence);
     List<int[]> basketItems = new ArrayList<>();
     long events = 0;
     for (List<Dataset.Interaction> rows : byUser.values()) {
-      rows.sort(order);
+      rows.sort(Dataset.Interaction.STORE_ORDER);
       events += rows.size();
       // A basket is one user's invoice (purchases only).
       Map<String, BitSet> baskets = new HashMap<>();

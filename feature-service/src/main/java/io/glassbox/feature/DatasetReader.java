@@ -161,8 +161,7 @@ public final class DatasetReader {
     List<Buyer> buyers = new ArrayList<>();
     byUser.forEach((user, events) -> {
       List<RecordedEvent> record = events.stream()
-          .sorted(Comparator.comparingLong(Dataset.Interaction::epochSeconds)
-              .thenComparingLong(Dataset.Interaction::sequence))
+          .sorted(Dataset.Interaction.STORE_ORDER)
           .map(e -> new RecordedEvent(e.itemId(), Instant.ofEpochSecond(e.epochSeconds()), e.type(), e.basketId()))
           .toList();
       long bought = record.stream().filter(e -> e.type() == EventType.PURCHASE).map(RecordedEvent::itemId)
@@ -250,8 +249,7 @@ public final class DatasetReader {
   private static long parseTime(CsvReader csv, String text) {
     Instant when = CsvImport.parseTime(text.trim());
     if (when == null) {
-      throw new DatasetException(csv.where() + ": timestamp must be unix seconds or ISO-8601 such as "
-          + "2011-12-09T12:50:00Z, got \"" + text + "\"");
+      throw new DatasetException(csv.where() + ": " + CsvImport.UNREADABLE_TIME + ", got \"" + text + "\"");
     }
     String tooEarly = EventTimeLimit.tooEarly(when);
     if (tooEarly != null) {

@@ -20,6 +20,10 @@ import java.time.temporal.ChronoUnit;
  * @param maxAhead how far ahead of it an event may be ({@value FeatureConfig#MAX_CLOCK_SKEW_KEY})
  */
 public record EventTimeLimit(Clock clock, Duration maxAhead) {
+  /** google.protobuf.Timestamp's range, 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, in seconds. */
+  static final long MIN_TIMESTAMP_SECONDS = -62_135_596_800L;
+  static final long MAX_TIMESTAMP_SECONDS = 253_402_300_799L;
+
   public EventTimeLimit {
     requireNonNull(clock, "clock");
     requireNonNull(maxAhead, "maxAhead");

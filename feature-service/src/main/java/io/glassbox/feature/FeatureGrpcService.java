@@ -59,9 +59,6 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_REGULAR_MIN_BASKETS = 1000;
   static final int DEFAULT_MAX_REGULAR_ITEMS = 50;
   static final int MAX_REGULAR_ITEMS = 1000;
-  // google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
-  private static final long MIN_SECONDS = -62_135_596_800L;
-  private static final long MAX_SECONDS = 253_402_300_799L;
   private static final long MAX_RECENT_WINDOW_SECONDS = 366L * 86_400;
 
   private final EventStore store;
@@ -262,7 +259,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   }
 
   private static Instant toInstant(String field, Timestamp time) {
-    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
+    if (time.getSeconds() < EventTimeLimit.MIN_TIMESTAMP_SECONDS
+        || time.getSeconds() > EventTimeLimit.MAX_TIMESTAMP_SECONDS
         || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
       throw invalid(field + " must be a valid timestamp between years 1 and 9999 "
           + "with nanos 0..999999999");

@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UserEvent;
@@ -10,9 +11,6 @@ import java.util.UUID;
 
 /** Turns a shopper's feedback into the event the feature service stores. */
 final class FeedbackEvents {
-  /** The range protobuf's Timestamp allows: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
-  private static final long MIN_SECONDS = -62_135_596_800L;
-  private static final long MAX_SECONDS = 253_402_300_799L;
   static final int MAX_REQUEST_ID_LENGTH = 128;
   static final int MAX_ORDER_ID_LENGTH = 128;
 
@@ -58,8 +56,7 @@ final class FeedbackEvents {
   }
 
   private static Timestamp valid(Timestamp time) {
-    if (time.getSeconds() < MIN_SECONDS || time.getSeconds() > MAX_SECONDS
-        || time.getNanos() < 0 || time.getNanos() > 999_999_999) {
+    if (!Timestamps.isValid(time)) {
       throw RequestChecks.invalid("time must be a valid timestamp (0001-01-01T00:00:00Z..9999-12-31T23:59:59Z"
           + " with nanos 0..999999999; the feature service takes events from 1970 on) or be unset for now");
     }

@@ -84,27 +84,17 @@ record RankedSlate(
   }
 
   /**
-   * Ranks by the model's scores (one row, scored with the SKIP policy). Candidates the model left
-   * out (unknown to its vocabulary) have no model score and are not ranked: they are kept aside
-   * ({@link #unknownToModel}), for the newcomer places.
+   * Ranks by the model's scores over the answers of the shards the candidates were scored in
+   * ({@code shards}: the eligible candidates in retrieval order, sliced; {@code responses}: each
+   * slice's answer, aligned; one row each, scored with the SKIP policy). A candidate's score does
+   * not depend on the other candidates of its call, so the ranking is the one a single call would
+   * give. Candidates the model left out (unknown to its vocabulary) have no model score and are
+   * not ranked: they are kept aside ({@link #unknownToModel}), for the newcomer places.
    *
-   * @throws IllegalArgumentException if the response does not match the request (wrong number
-   *     of rows, scores or evidence) or scores none of the candidates, so the caller can treat
-   *     it as a failed model call
-   */
-  static RankedSlate byModel(List<Candidate> eligible, ScoreResponse response) {
-    // One call's answer: the shorthand of the tests; the gateway always goes through the shards.
-    return byModel(List.of(eligible), List.of(response));
-  }
-
-  /**
-   * As {@link #byModel(List, ScoreResponse)}, over the answers of the shards the candidates were
-   * scored in ({@code shards}: the eligible candidates in retrieval order, sliced; {@code
-   * responses}: each slice's answer, aligned). A candidate's score does not depend on the other
-   * candidates of its call, so the ranking is the one a single call would give.
-   *
-   * @throws IllegalArgumentException also if the shards were answered by different model
-   *     versions (a rolling update: their scores cannot be compared) or read different histories
+   * @throws IllegalArgumentException if an answer does not match its request (wrong number of
+   *     rows, scores or evidence), none of the candidates is scored, or the shards were answered
+   *     by different model versions (a rolling update: their scores cannot be compared) or read
+   *     different histories, so the caller can treat it as a failed model call
    */
   static RankedSlate byModel(List<List<Candidate>> shards, List<ScoreResponse> responses) {
     if (shards.size() != responses.size() || shards.isEmpty()) {

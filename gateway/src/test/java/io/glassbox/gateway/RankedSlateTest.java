@@ -27,6 +27,11 @@ class RankedSlateTest {
     return slate.ranked().stream().map(RankedCandidate::itemId).toList();
   }
 
+  /** One call's answer, as the gateway's one shard. */
+  private static RankedSlate byModel(List<Candidate> eligible, ScoreResponse response) {
+    return RankedSlate.byModel(List.of(eligible), List.of(response));
+  }
+
   private static ScoreResponse scored(List<String> history, List<String> ids, float... scores) {
     ScoreRowResult.Builder row = ScoreRowResult.newBuilder().addAllHistoryItemIds(history);
     for (int i = 0; i < ids.size(); i++) {
@@ -54,7 +59,7 @@ class RankedSlateTest {
 
   @Test
   void byModel_ordersByScoreThenRetrievalScore() {
-    RankedSlate slate = RankedSlate.byModel(CANDIDATES,
+    RankedSlate slate = byModel(CANDIDATES,
         scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f));
 
     assertEquals(List.of("d", "b", "a", "c"), ids(slate));
@@ -70,7 +75,7 @@ class RankedSlateTest {
     ScoreResponse full = scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f);
     ScoreResponse omitted = full.toBuilder().setRows(0, full.getRows(0).toBuilder().clearCandidateItemIds()).build();
 
-    RankedSlate slate = RankedSlate.byModel(CANDIDATES, omitted);
+    RankedSlate slate = byModel(CANDIDATES, omitted);
 
     assertEquals(List.of("d", "b", "a", "c"), ids(slate));
     assertEquals(2.0, slate.ranked().get(1).score(), 1e-9);
@@ -87,7 +92,7 @@ class RankedSlateTest {
     RankedSlate sharded = RankedSlate.byModel(List.of(CANDIDATES.subList(0, 2), CANDIDATES.subList(2, 4)),
         List.of(first, secondOmitted));
 
-    assertEquals(RankedSlate.byModel(CANDIDATES, whole), sharded);
+    assertEquals(byModel(CANDIDATES, whole), sharded);
     assertEquals(List.of("d", "b", "a", "c"), ids(sharded), "a tie (a, c) still goes to the better retrieval score");
   }
 
@@ -132,7 +137,7 @@ class RankedSlateTest {
 
   @Test
   void byModel_leavesOutCandidatesTheModelSkipped() {
-    RankedSlate slate = RankedSlate.byModel(CANDIDATES,
+    RankedSlate slate = byModel(CANDIDATES,
         scored(List.of(), List.of("a", "c"), 1f, 2f));
 
     assertEquals(List.of("c", "a"), ids(slate));
@@ -143,7 +148,7 @@ class RankedSlateTest {
   void newcomers_areTheCoPurchaseCandidatesTheModelSkipped_strongestFirst() {
     List<Candidate> candidates = List.of(coPurchase("a", 3, "h1"), coPurchase("new1", 2, "h1"),
         popular("new2", 5), coPurchase("new3", 4, "h2"), coPurchase("new4", 2, "h2"));
-    RankedSlate slate = RankedSlate.byModel(candidates, scored(List.of("h1"), List.of("a"), 1f));
+    RankedSlate slate = byModel(candidates, scored(List.of("h1"), List.of("a"), 1f));
 
     assertEquals(List.of("new3", "new1", "new4"), slate.newcomers(5).stream().map(Candidate::getItemId).toList(),
         "only co-purchase candidates (a best seller alone says nothing of the user), ties in retrieval order");
@@ -158,7 +163,7 @@ class RankedSlateTest {
     ScoreResponse none = ScoreResponse.newBuilder().setModelVersion("v1")
         .addRows(ScoreRowResult.newBuilder().addSkippedItemIds("a")).build();
 
-    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(CANDIDATES, none));
+    assertThrows(IllegalArgumentException.class, () -> byModel(CANDIDATES, none));
   }
 
   @Test
@@ -170,7 +175,7 @@ class RankedSlateTest {
             .addEvidence(CandidateEvidence.newBuilder().addContribution(1f)))
         .build();
 
-    assertEquals(List.of(), RankedSlate.byModel(CANDIDATES, response).ranked().get(0).contribution());
+    assertEquals(List.of(), byModel(CANDIDATES, response).ranked().get(0).contribution());
   }
 
   @Test
@@ -181,8 +186,8 @@ class RankedSlateTest {
         .addRows(ScoreRowResult.getDefaultInstance())
         .addRows(ScoreRowResult.getDefaultInstance()).build();
 
-    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(CANDIDATES, missingScore));
-    assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(CANDIDATES, twoRows));
+    assertThrows(IllegalArgumentException.class, () -> byModel(CANDIDATES, missingScore));
+    assertThrows(IllegalArgumentException.class, () -> byModel(CANDIDATES, twoRows));
   }
 
   @Test
@@ -200,7 +205,7 @@ class RankedSlateTest {
 
   @Test
   void explainRequest_targetsTheTopItemsWithinTheSlateOnTheWholeRecord() {
-    RankedSlate slate = RankedSlate.byModel(CANDIDATES,
+    RankedSlate slate = byModel(CANDIDATES,
         scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 4f, 3f, 2f, 1f));
 
     ExplainRequest request = slate.explainRequest(2, 3, "zh-CN", List.of("h0", "h1", "h2"), Optional.empty());

@@ -52,7 +52,7 @@ final class LoadCommand implements Callable<Integer> {
   /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
   @Mixin GatewayCallOptions call;
 
-  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN, or a tag of either language (en-GB, zh) (default ${DEFAULT-VALUE}).")
+  @Option(names = "--locale", defaultValue = "en-US", description = UserCallOptions.LOCALE_HELP)
   String locale;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the user draw (default ${DEFAULT-VALUE}).")

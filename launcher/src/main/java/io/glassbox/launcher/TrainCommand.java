@@ -1,5 +1,8 @@
 package io.glassbox.launcher;
 
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.model.ModelConfig;
 import io.glassbox.server.ConfigSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +33,11 @@ final class TrainCommand implements Callable<Integer> {
   static final String DEBIAN_PYTHON = "/usr/bin/python3";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final DateTimeFormatter VERSION = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+  /** Epochs without gain on validation before training stops. */
+  private static final String PATIENCE = "5";
+  /** The shipped model's settings (trainer/README.md, the command that trained it). */
+  private static final List<String> SHIPPED_SETTINGS =
+      List.of("--negatives", "1024", "--dropout", "0.4", "--patience", PATIENCE);
 
   @Option(names = "--data", required = true,
       description = "Data folder with items.csv and interactions.csv (or .csv.gz): the files import takes.")
@@ -47,7 +55,8 @@ final class TrainCommand implements Callable<Integer> {
   Path runsDir;
 
   @Option(names = "--epochs", defaultValue = "30",
-      description = "Most epochs; training stops earlier after 5 without gain on validation (default ${DEFAULT-VALUE}).")
+      description = "Most epochs; training stops earlier after " + PATIENCE
+          + " without gain on validation (default ${DEFAULT-VALUE}).")
   int epochs;
 
   @Option(names = "--no-terms", description = "Skip fitting the recent-sales and title terms (no \"Popular lately\" reasons).")
@@ -86,9 +95,10 @@ final class TrainCommand implements Callable<Integer> {
     String version = ZonedDateTime.now(ZoneOffset.UTC).format(VERSION);
     Path runs = runsDir.resolve(model).resolve(version);
     List<String> train = new ArrayList<>(List.of("-m", "glassbox_trainer", "train", "--data", data.toString(),
-        "--name", model, "--negatives", "1024", "--dropout", "0.4", "--patience", "5",
-        "--epochs", String.valueOf(epochs), "--models-dir", modelsDir.toString(), "--version", version,
-        "--run-dir", runs.resolve("train").toString()));
+        "--name", model));
+    train.addAll(SHIPPED_SETTINGS);
+    train.addAll(List.of("--epochs", String.valueOf(epochs), "--models-dir", modelsDir.toString(),
+        "--version", version, "--run-dir", runs.resolve("train").toString()));
     train.addAll(trainerOptions);
     if (run(trainer, train, trainerOutput) != 0) {
       return fail("the trainer stopped; its output above says why");
@@ -101,14 +111,15 @@ final class TrainCommand implements Callable<Integer> {
           + " is served without them");
     }
     System.out.printf("%nglassbox train: model %s version %s is in %s (logs and metrics in %s).%n"
-            + "Serve it: GLASSBOX_DATA_DIR=%s GLASSBOX_MODEL_DIR=%s GLASSBOX_MODEL_NAME=%s bin/glassbox up%n"
+            + "Serve it: %s=%s %s=%s %s=%s bin/glassbox up%n"
             + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version %s%n",
-        model, version, folder, runs, data, modelsDir, model, version);
+        model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, data, ModelConfig.DIRECTORY_KEY, modelsDir,
+        ModelConfig.NAME_KEY, model, version);
     // up finds these itself; containers do not see the data, so their gateway is told.
     List<String> examples = UpCommand.exampleCustomers(data);
     if (!examples.isEmpty()) {
-      System.out.printf("Customers to try (in containers, the viewer's GLASSBOX_VIEWER_EXAMPLE_USERS; deploy/README.md, "
-          + "\"Your own shop\"): %s%n", String.join(",", examples));
+      System.out.printf("Customers to try (in containers, the viewer's %s; deploy/README.md, \"Your own shop\"): %s%n",
+          ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", examples));
     }
     return 0;
   }

@@ -21,7 +21,10 @@ final class UserCallOptions {
           + " with buy-again places, its items less those (10 less 2 is 8).")
   int limit;
 
-  @Option(names = "--locale", defaultValue = "en-US", description = "en-US or zh-CN, or a tag of either language (en-GB, zh) (default ${DEFAULT-VALUE}).")
+  /** The --locale help, here and in load's own --locale. */
+  static final String LOCALE_HELP = "en-US or zh-CN, or a tag of either language (en-GB, zh) (default ${DEFAULT-VALUE}).";
+
+  @Option(names = "--locale", defaultValue = "en-US", description = LOCALE_HELP)
   String locale;
 
   @Mixin GatewayAddress gateway;

@@ -45,7 +45,7 @@ public final class WarningLimiter {
    * Whether to log now. Returns -1 when not; otherwise how many warnings were held back since
    * the last one that passed.
    */
-  public long tryAcquire() {
+  long tryAcquire() {
     long now = nanoTime.getAsLong();
     long allowed = nextAllowed.get();
     if (now - allowed >= 0 && nextAllowed.compareAndSet(allowed, now + intervalNanos)) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.collect.ImmutableList;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -18,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -92,7 +92,7 @@ class ObservabilityTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> EchoService.call(client, EchoService.ECHO, CallOptions.DEFAULT, "fr-FR"));
     assertEquals("feature-service", e.getTrailers().get(RequestIds.SERVER_HEADER));
-    assertEquals(List.of("req-7"), listOf(e.getTrailers().getAll(RequestIds.HEADER)));
+    assertEquals(List.of("req-7"), ImmutableList.copyOf(e.getTrailers().getAll(RequestIds.HEADER)));
   }
 
   @Test
@@ -147,12 +147,6 @@ class ObservabilityTest {
     closer.add(GrpcServer.inProcess("bridge", "bridge-" + UUID.randomUUID()).addService(EchoService.echo()).start());
 
     assertTrue(org.slf4j.bridge.SLF4JBridgeHandler.isInstalled());
-  }
-
-  private static List<String> listOf(Iterable<String> values) {
-    List<String> list = new ArrayList<>();
-    values.forEach(list::add);
-    return list;
   }
 
   private static void assertDoesNotThrowParsing(String id) {
