@@ -138,6 +138,11 @@ def by_kind(docs):
     return index
 
 
+def glassbox_configs(k):
+    """The suite's settings ConfigMaps (glassbox-config, with kustomize's hash suffix) of by_kind(docs)."""
+    return [c for n, c in k.get("ConfigMap", {}).items() if n.startswith("glassbox-config")]
+
+
 def image_repo_and_tag(image):
     repo, sep, tag = image.rpartition(":")
     if not sep or "/" in tag:
@@ -372,7 +377,7 @@ def check_own_shop(docs, r, label):
                     f"(deploy/docker/Dockerfile.shop), got {image}")
         else:
             r.check(repo == IMAGE_PREFIX + name, f"{label} {name} needs no shop files: the stock image, got {image}")
-    config = [c for n, c in k.get("ConfigMap", {}).items() if n.startswith("glassbox-config")]
+    config = glassbox_configs(k)
     examples = config[0].get("data", {}).get("GLASSBOX_VIEWER_EXAMPLE_USERS", "") if config else ""
     r.check(examples.strip(), f"{label} GLASSBOX_VIEWER_EXAMPLE_USERS must name the shop's customers "
             "(the default ones are the gift shop's)")
@@ -496,7 +501,7 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
     k = by_kind(docs)
     deployments, services = k.get("Deployment", {}), k.get("Service", {})
     configmaps = k.get("ConfigMap", {})
-    config = [c for n, c in configmaps.items() if n.startswith("glassbox-config")]
+    config = glassbox_configs(k)
     if not r.check(len(config) == 1, f"{label} expected one glassbox-config ConfigMap, found {len(config)}"):
         return
     settings = config[0].get("data", {})
@@ -957,15 +962,13 @@ def render(root, renderer, components, overlay=None):
         return [d for d in yaml.safe_load_all(done.stdout) if d is not None]
 
 
-def overlay_images(root, overlay):
-    """The image repositories an overlay retargets: base name -> its newName."""
+def read_overlay(root, overlay):
+    """An overlay's components (sorted names) and the image repositories it retargets (base name
+    -> its newName), from one read of its kustomization."""
     kustomization = load_all(root / "deploy/kubernetes/overlays" / overlay / "kustomization.yaml")[0]
-    return {i["name"]: i["newName"] for i in kustomization.get("images", []) if i.get("newName")}
-
-
-def overlay_components(root, overlay):
-    kustomization = load_all(root / "deploy/kubernetes/overlays" / overlay / "kustomization.yaml")[0]
-    return tuple(sorted(Path(c).name for c in kustomization.get("components", [])))
+    components = tuple(sorted(Path(c).name for c in kustomization.get("components", [])))
+    images = {i["name"]: i["newName"] for i in kustomization.get("images", []) if i.get("newName")}
+    return components, images
 
 
 # --------------------------------------------------------------------------------------- self-test
@@ -1049,7 +1052,7 @@ def self_test(rendered, measured, r):
     ]
 
     def configmap(d):
-        return next(x for x in d if x.get("kind") == "ConfigMap" and x["metadata"]["name"].startswith("glassbox-config"))
+        return glassbox_configs(by_kind(d))[0]
 
     breakages.append((base, "the ConfigMap naming the embedded data folder",
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
@@ -1103,9 +1106,9 @@ def main():
     measured = read_measured(root)
 
     rendered = {}
-    variants = [(v, None) for v in VARIANTS]
-    variants += [(overlay_components(root, o.name), o.name) for o in sorted((root / "deploy/kubernetes/overlays").iterdir())]
-    for components, overlay in variants:
+    variants = [(v, None, None) for v in VARIANTS]
+    variants += [(*read_overlay(root, o.name), o.name) for o in sorted((root / "deploy/kubernetes/overlays").iterdir())]
+    for components, retargeted, overlay in variants:
         name = f"overlays/{overlay}" if overlay else "+".join(("base",) + components)
         try:
             docs = render(root, args.renderer, components, overlay)
@@ -1114,7 +1117,7 @@ def main():
             continue
         r.check(True, "")
         rendered[components if not overlay else name] = docs
-        check_kubernetes(docs, r, components, measured, overlay_images(root, overlay) if overlay else None)
+        check_kubernetes(docs, r, components, measured, retargeted)
     print(f"deploy-check: rendered {len(rendered)} variants with {args.renderer}")
 
     env = parse_env_file(root / "deploy/kubernetes/base/glassbox.env")
