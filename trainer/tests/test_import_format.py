@@ -2,8 +2,6 @@
 rules as the feature service: ISO-8601 or unix times, basket_id as the invoice, only purchases
 learnt from, no seq_pos needed; and a run on them trains and exports a model."""
 
-import csv
-import gzip
 import os
 import shutil
 import sys
@@ -17,16 +15,8 @@ sys.path.insert(0, TRAINER)
 
 from glassbox_trainer import __main__ as cli  # noqa: E402
 from glassbox_trainer import data as data_mod  # noqa: E402
+from tests.shop_files import write_csv, write_shop_files  # noqa: E402
 from tests.test_smoke import cli_args  # noqa: E402
-
-UCI = os.path.join(os.path.dirname(TRAINER), "data", "uci-online-retail")
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 class ImportFormatTest(unittest.TestCase):
@@ -114,19 +104,7 @@ class ImportFormatTest(unittest.TestCase):
         # A shop's own files in the import format, made from a slice of the embedded data.
         folder = os.path.join(self.work, "shop")
         os.makedirs(folder)
-        with gzip.open(os.path.join(UCI, "items.csv.gz"), "rt", encoding="utf-8") as f:
-            write_csv(os.path.join(folder, "items.csv"), ["item_id", "title", "price"],
-                      [["S-" + r["item_id"], r["title"], r["price"]] for r in csv.DictReader(f)])
-        rows, users = [], set()
-        with gzip.open(os.path.join(UCI, "interactions.csv.gz"), "rt", encoding="utf-8") as f:
-            for r in csv.DictReader(f):
-                if len(users) == 120 and r["user_id"] not in users:
-                    break
-                users.add(r["user_id"])
-                when = np.datetime_as_string(np.datetime64(int(r["timestamp"]), "s")) + "Z"
-                rows.append(["c" + r["user_id"], "S-" + r["item_id"], when, "", "o" + r["invoice_no"]])
-        write_csv(os.path.join(folder, "interactions.csv"),
-                  ["user_id", "item_id", "timestamp", "event", "basket_id"], rows)
+        write_shop_files(folder, 120)
         cli.run(cli_args([
             "train", "--data", folder, "--name", "shop", "--epochs", "1", "--dim", "16",
             "--layers", "1", "--valid-users", "50", "--sampled-negatives", "20",
