@@ -2,7 +2,8 @@
 
 A dataset folder holds `interactions.csv` and `items.csv` (optionally gzip-compressed as
 `*.csv.gz`), read as the feature service reads them, so the two files `bin/glassbox import` takes
-are a dataset folder too. Interactions carry `user_id,item_id,timestamp` (unix seconds or ISO-8601
+are a dataset folder too, also as a spreadsheet saves them (a byte order mark, semicolons, decimal
+commas in prices). Interactions carry `user_id,item_id,timestamp` (unix seconds or ISO-8601
 with an offset) and optionally `event` (only purchases are learnt from: empty, `purchase` or
 `review`), the basket (`invoice_no`, or the import format's `basket_id`; an event without one is a
 basket of its own) and `seq_pos` (the order of a user's events; without it, time and then file
@@ -17,6 +18,7 @@ import datetime
 import gzip
 import hashlib
 import io
+import itertools
 import math
 import os
 import re
@@ -33,11 +35,25 @@ UNKNOWN_ATTRIBUTE = 1
 def _open_csv(folder: str, stem: str):
     plain = os.path.join(folder, stem + ".csv")
     packed = plain + ".gz"
+    # utf-8-sig: a byte order mark (a spreadsheet's "CSV UTF-8") is skipped, as the feature service skips it.
     if os.path.exists(plain):
-        return plain, open(plain, newline="", encoding="utf-8")
+        return plain, open(plain, newline="", encoding="utf-8-sig")
     if os.path.exists(packed):
-        return packed, io.TextIOWrapper(gzip.open(packed, "rb"), encoding="utf-8", newline="")
+        return packed, io.TextIOWrapper(gzip.open(packed, "rb"), encoding="utf-8-sig", newline="")
     raise FileNotFoundError(f"neither {plain} nor {packed} exists")
+
+
+def separator_of(header: str) -> str:
+    """The header line's separator, as the feature service's CsvReader takes it: a comma, else a
+    semicolon (what a spreadsheet set to a language with decimal commas saves), else a tab."""
+    return next((c for c in ",;\t" if c in header), ",")
+
+
+def dict_reader(handle):
+    """A csv.DictReader over `handle` with the separator its header line names, and that separator."""
+    header = handle.readline()
+    separator = separator_of(header)
+    return csv.DictReader(itertools.chain([header], handle), delimiter=separator), separator
 
 
 def sha256_of(path: str) -> str:
@@ -144,21 +160,39 @@ TRAINED_EVENTS = {"", "purchase", "review"}
 OTHER_EVENTS = {"click", "add_to_cart", "feedback_positive", "feedback_negative"}
 
 
+NO_OFFSET = ("timestamp has no UTC offset, so its moment is unknown: write one, such as "
+             "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00")
+
+
 def parse_time(text: str, path: str, row_number: int) -> int:
-    """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z), as `import` reads them."""
+    """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
+    +0100 or +01), as `import` reads them; a time without an offset names no moment and is refused."""
     text = text.strip()
     try:
         return int(text)
     except ValueError:
         pass
     try:
-        parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
     except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValueError(f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 with "
-                         f"an offset such as 2011-12-09T12:50:00Z, got {text!r}")
+        raise ValueError(f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
+                         f"2011-12-09T12:50:00Z, got {text!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
     return math.floor(parsed.timestamp())
+
+
+def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:
+    """A positive price, else None (unknown); in a file separated by semicolons a decimal comma
+    (2,95) too, as the feature service reads it."""
+    text = (text or "").strip()
+    if separator == ";" and re.fullmatch(r"\d*,\d+", text):
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+        return value if value > 0 else None
+    except ValueError:
+        return None
 
 
 def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: int = 10,
@@ -169,19 +203,13 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
 
     items_path, handle = _open_csv(folder, "items")
     with handle:
-        item_rows = list(csv.DictReader(handle))
+        item_reader, item_separator = dict_reader(handle)
+        item_rows = list(item_reader)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
     item_ids = [r["item_id"].strip() for r in item_rows]
     index_of = {item: i + 1 for i, item in enumerate(item_ids)}
     titles = [r.get("title", "") or "" for r in item_rows]
-
-    def parse_price(text):
-        try:
-            value = float(text)
-            return value if value > 0 else None
-        except (TypeError, ValueError):
-            return None
 
     attributes, sizes, labels = {}, {}, {}
 
@@ -203,7 +231,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 [c.split(" > ")[1] if c.count(" > ") >= 1 else "" for c in categories], 1))
     else:
         add("category", *_categorical([title_category(t) for t in titles], 3))
-    add("price_bucket", *price_buckets([parse_price(r.get("price")) for r in item_rows],
+    add("price_bucket", *price_buckets([parse_price(r.get("price"), item_separator) for r in item_rows],
                                        price_bucket_count))
 
     inter_path, handle = _open_csv(folder, "interactions")
@@ -212,7 +240,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     left_out: Dict[str, int] = {}      # event name -> rows not learnt from
     unknown_items = 0
     with handle:
-        reader = csv.DictReader(handle)
+        reader, _ = dict_reader(handle)
         columns = reader.fieldnames or []
         missing = [c for c in ("user_id", "item_id", "timestamp") if c not in columns]
         if missing:

@@ -65,6 +65,33 @@ class ImportFormatTest(unittest.TestCase):
         np.testing.assert_array_equal(got.sequences[0], [1, 2, 3])   # time order, then file order
         np.testing.assert_array_equal(got.baskets[0], [0, 1, 1])
 
+    def test_spreadsheetFiles_readAsTheCommaSeparatedOnes(self):
+        # As the feature service reads them (CsvReader, CsvValues): a byte order mark, semicolons,
+        # decimal commas, times with a space and any offset form.
+        plain = os.path.join(self.work, "plain")
+        sheet = os.path.join(self.work, "sheet")
+        os.makedirs(plain)
+        os.makedirs(sheet)
+        write_shop_files(plain, 60)
+        write_shop_files(sheet, 60, spreadsheet=True)
+        with open(os.path.join(sheet, "items.csv"), encoding="utf-8") as f:
+            self.assertTrue(f.readline().startswith("\ufeffitem_id;title;price"))
+        got = data_mod.load_dataset(sheet, name="shop")
+        want = data_mod.load_dataset(plain, name="shop")
+        self.assertEqual(got.item_ids, want.item_ids)
+        self.assertEqual(got.user_ids, want.user_ids)
+        for name in ("sequences", "baskets", "times"):
+            for g, w in zip(getattr(got, name), getattr(want, name)):
+                np.testing.assert_array_equal(g, w, err_msg=name)
+        for name in want.attributes:
+            np.testing.assert_array_equal(got.attributes[name], want.attributes[name], err_msg=name)
+        self.assertEqual(data_mod.parse_price("2,95", ";"), 2.95)
+        self.assertIsNone(data_mod.parse_price("2,95", ","))
+        noon = 1323435000
+        for text in ("2011-12-09 12:50:00+00:00", "2011-12-09T13:50+01", "2011-12-09 13:50:00+0100",
+                     "2011-12-09t12:50:00z", "2011-12-09 07:50:00-05"):
+            self.assertEqual(data_mod.parse_time(text, "f", 2), noon, text)
+
     def test_withoutABasketColumn_everyEventIsABasket(self):
         folder = self.folder("plain", [["A", "Red mug"], ["B", "Blue mug"]],
                              ["user_id", "item_id", "timestamp"],
@@ -90,7 +117,8 @@ class ImportFormatTest(unittest.TestCase):
             data_mod.load_dataset(folder)
         folder = self.folder("naive", [["A", "Red mug"]], ["user_id", "item_id", "timestamp"],
                              [["u1", "A", "2011-01-01T10:00:00"]])
-        with self.assertRaisesRegex(ValueError, "line 2: timestamp must be .* with an offset"):
+        with self.assertRaisesRegex(ValueError, "line 2: timestamp has no UTC offset, so its moment is unknown: "
+                                                "write one, such as 2011-12-09T12:50:00Z .*'2011-01-01T10:00:00'"):
             data_mod.load_dataset(folder)
         folder = self.folder("event", [["A", "Red mug"]], ["user_id", "item_id", "timestamp", "event"],
                              [["u1", "A", "100", "wishlist"]])

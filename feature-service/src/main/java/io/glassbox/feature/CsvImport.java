@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +14,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,8 +38,9 @@ final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
   static final int MAX_TEXT_LENGTH = 1000;
   private static final int BATCH = 1000;
-  /** What an unreadable timestamp is told, in an import and in a data folder alike. */
-  static final String UNREADABLE_TIME = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z";
+  /** Told when the file's bytes are not UTF-8 (where, the decoder reading ahead cannot say). */
+  static final String NOT_UTF_8 =
+      "is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)";
 
   /**
    * What an import did.
@@ -101,7 +99,7 @@ final class CsvImport {
       int category = csv.optionalColumn("category");
       int price = csv.optionalColumn("price");
       long rows = 0;
-      for (List<String> row = next(csv, name); row != null; row = next(csv, name)) {
+      for (List<String> row = csv.next(); row != null; row = csv.next()) {
         rows = countRow(rows, name);
         String itemId = field(row, id);
         String itemTitle = field(row, title);
@@ -116,14 +114,11 @@ final class CsvImport {
           problem = checkText("category", field(row, category), 0);
         }
         double itemPrice = 0;
-        if (problem == null && !field(row, price).isEmpty()) {
+        if (problem == null) {
           try {
-            itemPrice = Double.parseDouble(field(row, price));
-            if (!(itemPrice >= 0) || Double.isInfinite(itemPrice)) {
-              problem = "price must be a finite number >= 0, got \"" + clip(field(row, price)) + "\"";
-            }
-          } catch (NumberFormatException e) {
-            problem = "price must be a number such as 2.95 (or empty), got \"" + clip(field(row, price)) + "\"";
+            itemPrice = CsvValues.price(field(row, price), csv.separator());
+          } catch (CsvValues.UnreadableValueException e) {
+            problem = e.getMessage() + ", got \"" + clip(field(row, price)) + "\"";
           }
         }
         if (problem == null) {
@@ -225,7 +220,7 @@ final class CsvImport {
       int event = csv.optionalColumn("event");
       int basket = csv.optionalColumn("basket_id");
       long rows = 0;
-      for (List<String> row = next(csv, name); row != null; row = next(csv, name)) {
+      for (List<String> row = csv.next(); row != null; row = csv.next()) {
         rows = countRow(rows, name);
         String userId = field(row, user);
         String itemId = field(row, item);
@@ -235,12 +230,12 @@ final class CsvImport {
         }
         Instant when = null;
         if (problem == null) {
-          when = parseTime(field(row, time));
-          if (when == null) {
-            problem = UNREADABLE_TIME + ", got \"" + clip(field(row, time)) + "\"";
-          } else {
+          try {
+            when = CsvValues.time(field(row, time));
             String refused = timeLimit.problem(when, now);
             problem = refused == null ? null : "timestamp " + refused;
+          } catch (CsvValues.UnreadableValueException e) {
+            problem = e.getMessage() + ", got \"" + clip(field(row, time)) + "\"";
           }
         }
         EventType type = null;
@@ -266,41 +261,11 @@ final class CsvImport {
     }
   }
 
-  /** The next record; a file that is not UTF-8 is rejected naming the line. */
-  private static List<String> next(CsvReader csv, String name) {
-    try {
-      return csv.next();
-    } catch (UncheckedIOException e) {
-      if (e.getCause() instanceof CharacterCodingException) {
-        throw new ImportRejectedException(name, 1,
-            List.of("line " + (csv.line() + 1) + ": the file is not valid UTF-8"));
-      }
-      throw e;
-    }
-  }
-
   private static long countRow(long rows, String name) {
     if (rows == MAX_ROWS) {
       throw new ImportTooLargeException(name + " has more than " + MAX_ROWS + " rows; split it");
     }
     return rows + 1;
-  }
-
-  /** Unix seconds, or an ISO-8601 date-time with an offset; null when neither. */
-  static Instant parseTime(String text) {
-    Instant instant;
-    try {
-      instant = Instant.ofEpochSecond(Long.parseLong(text));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        instant = OffsetDateTime.parse(text).toInstant();
-      } catch (DateTimeParseException notIso) {
-        return null;
-      }
-    }
-    // google.protobuf.Timestamp's range, as for IngestEvents.
-    return instant.getEpochSecond() < EventTimeLimit.MIN_TIMESTAMP_SECONDS
-        || instant.getEpochSecond() > EventTimeLimit.MAX_TIMESTAMP_SECONDS ? null : instant;
   }
 
   /**

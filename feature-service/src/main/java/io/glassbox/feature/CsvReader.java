@@ -11,28 +11,54 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads RFC 4180 CSV records: comma separated, fields optionally in double quotes, a doubled
- * quote inside quotes is a literal quote, and quoted fields may hold commas and line breaks
- * (product titles do). The first record is the header; columns are looked up by name.
+ * Reads RFC 4180 CSV records: fields optionally in double quotes, a doubled quote inside quotes is
+ * a literal quote, and quoted fields may hold separators and line breaks (product titles do). The
+ * first record is the header; columns are looked up by name. The separator is the header line's:
+ * a comma, else a semicolon (what a spreadsheet set to a language with decimal commas saves as
+ * CSV), else a tab; a byte order mark before the header (a spreadsheet's "CSV UTF-8") is skipped.
+ * The trainer reads a dataset folder by the same rules (trainer/glassbox_trainer/data.py).
  */
 final class CsvReader implements AutoCloseable {
+  private static final String BYTE_ORDER_MARK = "\uFEFF";
+
   private final BufferedReader input;
   private final String source;
   private final Map<String, Integer> columns = new LinkedHashMap<>();   // header order, for messages
   private final StringBuilder field = new StringBuilder();
+  private final char separator;
   private long line;
   private long recordLine;
 
   CsvReader(BufferedReader input, String source) {
     this.input = requireNonNull(input, "input");
     this.source = requireNonNull(source, "source");
-    List<String> header = next();
-    if (header == null) {
+    String first = readLine();
+    if (first == null) {
       throw new DatasetException(source + " is empty; expected a header line");
     }
+    if (first.startsWith(BYTE_ORDER_MARK)) {
+      first = first.substring(BYTE_ORDER_MARK.length());
+    }
+    separator = separatorOf(first);
+    List<String> header = parse(first);
     for (int i = 0; i < header.size(); i++) {
       columns.put(header.get(i).trim(), i);
     }
+  }
+
+  /** The header line's separator: a comma, else a semicolon, else a tab, else (one column) a comma. */
+  static char separatorOf(String header) {
+    for (char candidate : new char[] {',', ';', '\t'}) {
+      if (header.indexOf(candidate) >= 0) {
+        return candidate;
+      }
+    }
+    return ',';
+  }
+
+  /** The file's separator, as the header line gave it. */
+  char separator() {
+    return separator;
   }
 
   /** The index of a column named in the header; fails naming the file when it is absent. */
@@ -51,69 +77,78 @@ final class CsvReader implements AutoCloseable {
 
   /** The next record's fields, or null at the end of the input. */
   List<String> next() {
+    String text = readLine();
+    return text == null ? null : parse(text);
+  }
+
+  /** The next physical line, counted, or null at the end of the input. */
+  private String readLine() {
     try {
       String text = input.readLine();
-      if (text == null) {
-        return null;
+      if (text != null) {
+        line++;
       }
-      line++;
-      recordLine = line;
-      if (text.indexOf('"') < 0) {
-        return splitUnquoted(text);
-      }
-      List<String> fields = new ArrayList<>();
-      field.setLength(0);
-      boolean quoted = false;
-      int i = 0;
-      while (true) {
-        if (i == text.length()) {
-          if (!quoted) {
-            fields.add(field.toString());
-            return fields;
-          }
-          // A quoted field continues on the next physical line.
-          text = input.readLine();
-          if (text == null) {
-            throw new DatasetException(where() + ": quoted field is not closed before the end of the file");
-          }
-          line++;
-          field.append('\n');
-          i = 0;
-          continue;
-        }
-        char c = text.charAt(i++);
-        if (quoted) {
-          if (c == '"') {
-            if (i < text.length() && text.charAt(i) == '"') {
-              field.append('"');
-              i++;
-            } else {
-              quoted = false;
-            }
-          } else {
-            field.append(c);
-          }
-        } else if (c == ',') {
-          fields.add(field.toString());
-          field.setLength(0);
-        } else if (c == '"' && field.length() == 0) {
-          quoted = true;
-        } else {
-          field.append(c);
-        }
-      }
+      return text;
     } catch (IOException e) {
       throw new UncheckedIOException(source + " cannot be read: " + e.getMessage(), e);
     }
   }
 
-  /** The common case, a line without quotes: plain comma splitting, no per-character copying. */
-  private static List<String> splitUnquoted(String text) {
+  /** The record that starts with physical line {@code text} (reading on while a quote is open). */
+  private List<String> parse(String text) {
+    recordLine = line;
+    if (text.indexOf('"') < 0) {
+      return splitUnquoted(text, separator);
+    }
+    List<String> fields = new ArrayList<>();
+    field.setLength(0);
+    boolean quoted = false;
+    int i = 0;
+    while (true) {
+      if (i == text.length()) {
+        if (!quoted) {
+          fields.add(field.toString());
+          return fields;
+        }
+        // A quoted field continues on the next physical line.
+        text = readLine();
+        if (text == null) {
+          throw new DatasetException(where() + ": quoted field is not closed before the end of the file");
+        }
+        field.append('\n');
+        i = 0;
+        continue;
+      }
+      char c = text.charAt(i++);
+      if (quoted) {
+        if (c == '"') {
+          if (i < text.length() && text.charAt(i) == '"') {
+            field.append('"');
+            i++;
+          } else {
+            quoted = false;
+          }
+        } else {
+          field.append(c);
+        }
+      } else if (c == separator) {
+        fields.add(field.toString());
+        field.setLength(0);
+      } else if (c == '"' && field.length() == 0) {
+        quoted = true;
+      } else {
+        field.append(c);
+      }
+    }
+  }
+
+  /** The common case, a line without quotes: plain splitting, no per-character copying. */
+  private static List<String> splitUnquoted(String text, char separator) {
     List<String> fields = new ArrayList<>(8);
     int start = 0;
-    for (int comma = text.indexOf(','); comma >= 0; comma = text.indexOf(',', start)) {
-      fields.add(text.substring(start, comma));
-      start = comma + 1;
+    for (int at = text.indexOf(separator); at >= 0; at = text.indexOf(separator, start)) {
+      fields.add(text.substring(start, at));
+      start = at + 1;
     }
     fields.add(text.substring(start));
     return fields;

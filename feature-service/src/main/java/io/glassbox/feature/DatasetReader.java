@@ -217,17 +217,10 @@ public final class DatasetReader {
   }
 
   private static double parsePrice(CsvReader csv, String text) {
-    if (text.isBlank()) {
-      return 0;
-    }
     try {
-      double price = Double.parseDouble(text.trim());
-      if (!(price >= 0) || Double.isInfinite(price)) {
-        throw new DatasetException(csv.where() + ": price must be a non-negative number, got \"" + text + "\"");
-      }
-      return price;
-    } catch (NumberFormatException e) {
-      throw new DatasetException(csv.where() + ": price must be a number, got \"" + text + "\"");
+      return CsvValues.price(text, csv.separator());
+    } catch (CsvValues.UnreadableValueException e) {
+      throw new DatasetException(csv.where() + ": " + e.getMessage() + ", got \"" + text + "\"");
     }
   }
 
@@ -242,14 +235,13 @@ public final class DatasetReader {
     return column < 0 ? "" : row.get(column).trim();
   }
 
-  /**
-   * Unix seconds, or an ISO-8601 date-time with an offset, as {@code import} reads them, and, as
-   * there, not before 1970.
-   */
+  /** A timestamp as {@code import} reads it ({@link CsvValues#time}), and, as there, not before 1970. */
   private static long parseTime(CsvReader csv, String text) {
-    Instant when = CsvImport.parseTime(text.trim());
-    if (when == null) {
-      throw new DatasetException(csv.where() + ": " + CsvImport.UNREADABLE_TIME + ", got \"" + text + "\"");
+    Instant when;
+    try {
+      when = CsvValues.time(text.trim());
+    } catch (CsvValues.UnreadableValueException e) {
+      throw new DatasetException(csv.where() + ": " + e.getMessage() + ", got \"" + text + "\"");
     }
     String tooEarly = EventTimeLimit.tooEarly(when);
     if (tooEarly != null) {

@@ -174,7 +174,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         fail(tooLarge(e.getMessage()));
       } catch (UncheckedIOException e) {
         fail(e.getCause() instanceof CharacterCodingException
-            ? Status.INVALID_ARGUMENT.withDescription(name + " is not valid UTF-8").asRuntimeException()
+            ? Status.INVALID_ARGUMENT.withDescription(name + " " + CsvImport.NOT_UTF_8).asRuntimeException()
             : Status.UNAVAILABLE.withDescription("the import's temporary file cannot be read").asRuntimeException());
       } catch (IOException e) {
         fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be written").asRuntimeException());

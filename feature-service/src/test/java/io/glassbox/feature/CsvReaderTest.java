@@ -32,6 +32,30 @@ class CsvReaderTest {
     }
   }
 
+  /** What a spreadsheet saves: a byte order mark first, and semicolons (or tabs) between fields. */
+  @Test
+  void next_separatorIsTheHeaderLines_andAByteOrderMarkIsSkipped() {
+    try (CsvReader csv = reader("\uFEFFid;title;price\n1;\"Tea; coffee, \"\"sugar\"\"\";3,50\n2;Mug;\n")) {
+      assertEquals(';', csv.separator());
+      assertEquals(0, csv.column("id"));
+      assertEquals(List.of("1", "Tea; coffee, \"sugar\"", "3,50"), csv.next());
+      assertEquals(List.of("2", "Mug", ""), csv.next());
+    }
+    try (CsvReader csv = reader("id\ttitle\n1\tMug, red; large\n")) {
+      assertEquals('\t', csv.separator());
+      assertEquals(List.of("1", "Mug, red; large"), csv.next());
+    }
+    // A comma in the header wins: a semicolon there is part of a name.
+    try (CsvReader csv = reader("id,title;x\n1,a;b\n")) {
+      assertEquals(',', csv.separator());
+      assertEquals(1, csv.column("title;x"));
+    }
+    try (CsvReader csv = reader("id\n1\n")) {
+      assertEquals(',', csv.separator());
+      assertEquals(List.of("1"), csv.next());
+    }
+  }
+
   @Test
   void column_missing_namesTheFileAndColumn() {
     try (CsvReader csv = reader("user,item,when\n")) {

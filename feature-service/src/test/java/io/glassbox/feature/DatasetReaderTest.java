@@ -168,14 +168,36 @@ class DatasetReaderTest {
     assertThrows(DatasetException.class, () -> reader.exampleUsers(5, 3));
   }
 
+  /**
+   * A data folder a spreadsheet saved (byte order mark, semicolons, decimal commas) with times as a
+   * database writes them reads as the same folder written with commas, points and unix seconds.
+   */
+  @Test
+  void read_spreadsheetFolder_readsAsTheCommaSeparatedOne(@TempDir Path sheet, @TempDir Path plain)
+      throws IOException {
+    Files.writeString(sheet.resolve("items.csv"), "\uFEFFitem_id;title;price\nA;\"Mug; red\";3,50\nB;Plate;2\n");
+    Files.writeString(sheet.resolve("interactions.csv"), "\uFEFFuser_id;item_id;timestamp;basket_id\n"
+        + "u1;A;2011-12-09 12:50:00+00:00;o1\nu1;B;2011-12-09 13:50+01;o1\n");
+    Files.writeString(plain.resolve("items.csv"), "item_id,title,price\nA,\"Mug; red\",3.5\nB,Plate,2\n");
+    long noon = 1_323_435_000L;
+    Files.writeString(plain.resolve("interactions.csv"),
+        "user_id,item_id,timestamp,basket_id\nu1,A," + noon + ",o1\nu1,B," + noon + ",o1\n");
+
+    Dataset fromSheet = new DatasetReader(sheet).read();
+
+    assertEquals(new DatasetReader(plain).read(), fromSheet);
+    assertEquals(3.5, fromSheet.items().get(0).price());
+    assertEquals(noon, fromSheet.interactions().get(1).epochSeconds());
+  }
+
   @Test
   void read_timeNeitherSecondsNorIso_failsNamingLineAndValue(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
-    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,2011-12-09 12:50\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,12/09/2011 12:50\n");
 
     DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
     assertTrue(e.getMessage().contains("interactions.csv line 2: timestamp must be unix seconds or ISO-8601")
-        && e.getMessage().contains("2011-12-09 12:50"), e.getMessage());
+        && e.getMessage().contains("12/09/2011 12:50"), e.getMessage());
   }
 
   @Test

@@ -176,6 +176,59 @@ class FeatureAdminServiceTest {
   }
 
   /**
+   * Files a spreadsheet set to a language with decimal commas saves as "CSV UTF-8": a byte order
+   * mark, semicolons, prices with a decimal comma; times as a database or pandas writes them (a
+   * space before the time, offsets +00:00, +0100 or +01). Read as the comma-separated file with
+   * the same values would be.
+   */
+  @Test
+  void importItemsThenInteractions_savedBySpreadsheetWithSemicolonsAndDecimalCommas_storesTheSameValues() {
+    String items = "\uFEFFitem_id;title;price\nS1;\"Mug; red\";3,50\nS2;Tea towel;12\nS3;Rug;,75\n";
+    String interactions = "\uFEFFuser_id;item_id;timestamp;basket_id\n"
+        + "sheet-1;S1;2011-12-09 12:50:00+00:00;o1\n"
+        + "sheet-1;S2;2011-12-09 13:50:00.5+0100;o1\n"
+        + "sheet-1;S3;2011-12-10 12:50+01;o2\n";
+
+    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(),
+        counts(send(Kind.ITEMS, items.getBytes(StandardCharsets.UTF_8), 7, false)));
+    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), counts(send(Kind.INTERACTIONS, interactions)));
+
+    assertEquals("Mug; red", item("S1").getTitle());
+    assertEquals(3.5, item("S1").getPrice());
+    assertEquals(12, item("S2").getPrice());
+    assertEquals(0.75, item("S3").getPrice());
+    GetUserHistoryResponse sheet1 = history("sheet-1");
+    long noon = Instant.parse("2011-12-09T12:50:00Z").getEpochSecond();
+    assertEquals(List.of(noon, noon, noon + 86_400 - 3_600),
+        sheet1.getEventsList().stream().map(event -> event.getTime().getSeconds()).toList());
+    assertEquals(List.of("S1", "S2", "S3"), sheet1.getEventsList().stream().map(Event::getItemId).toList());
+  }
+
+  /**
+   * A time without an offset names no moment (a database's local time): refused, saying how to
+   * write it, as is a decimal comma in a comma-separated file, where it cannot be told from a
+   * separator.
+   */
+  @Test
+  void importInteractions_timeWithoutOffset_namesTheLineAndHowToWriteIt() {
+    send(Kind.ITEMS, ITEMS);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS,
+        "user_id,item_id,timestamp\nshop-1,N1,2011-12-09 12:50:00\nshop-1,N1,2011-12-09T12:50\n"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    String message = e.getStatus().getDescription();
+    assertTrue(message.contains("line 2: timestamp has no UTC offset, so its moment is unknown: write one, such as "
+        + "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, got \"2011-12-09 12:50:00\""), message);
+    assertTrue(message.contains("line 3: timestamp has no UTC offset"), message);
+    assertFalse(history("shop-1").getKnownUser());
+    StatusRuntimeException comma = assertThrows(StatusRuntimeException.class,
+        () -> send(Kind.ITEMS, "item_id,title,price\nN9,Lamp,\"3,50\"\n"));
+    assertTrue(comma.getStatus().getDescription().contains(
+        "line 2: price must be a number such as 2.95 (or empty), got \"3,50\""), comma.getStatus().getDescription());
+  }
+
+  /**
    * A caller that goes away (a passed deadline is the same to the server: the call's context is
    * cancelled) stops the import at the next batch of 1000 rows: what was stored stays, the import
    * slot is freed, and the same import again stores the rest, none twice. Before, the
@@ -376,7 +429,8 @@ class FeatureAdminServiceTest {
         () -> send(Kind.ITEMS, latin1, 1024, false));
 
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("not valid UTF-8"), e.getStatus().getDescription());
+    assertTrue(e.getStatus().getDescription().equals("items CSV is not valid UTF-8 (a spreadsheet's "
+        + "plain CSV is often Windows-1252: save it as CSV UTF-8)"), e.getStatus().getDescription());
   }
 
   @Test

@@ -1,0 +1,105 @@
+package io.glassbox.feature;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.chrono.IsoChronology;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.time.temporal.TemporalAccessor;
+import java.util.regex.Pattern;
+
+/**
+ * A timestamp and a price as a CSV row holds them, read by one rule for {@code import} and for a
+ * data folder, and as the trainer reads them (trainer/glassbox_trainer/data.py): so a file a
+ * spreadsheet or a database wrote is read the same by all three or refused by the first.
+ */
+final class CsvValues {
+  static final String UNREADABLE_TIME = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z";
+  static final String NO_OFFSET = "timestamp has no UTC offset, so its moment is unknown: write one, "
+      + "such as 2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00";
+  static final String NEGATIVE_PRICE = "price must be a finite number >= 0";
+
+  /**
+   * A date, 'T' or a space (what SQL databases and pandas write), a time with optional seconds and
+   * fraction, and an offset: Z, +01:00, +0100 or +01.
+   */
+  private static final DateTimeFormatter DATE_TIME = new DateTimeFormatterBuilder()
+      .parseCaseInsensitive()
+      .append(DateTimeFormatter.ISO_LOCAL_DATE)
+      .appendLiteral('T')
+      .append(DateTimeFormatter.ISO_LOCAL_TIME)
+      .optionalStart().appendOffset("+HH:MM:ss", "Z").optionalEnd()
+      .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
+      .optionalStart().appendOffset("+HH", "Z").optionalEnd()
+      .toFormatter()
+      .withResolverStyle(ResolverStyle.STRICT)
+      .withChronology(IsoChronology.INSTANCE);
+  private static final int DATE_LENGTH = "2011-12-09".length();
+  private static final Pattern DECIMAL_COMMA = Pattern.compile("\\d*,\\d+");
+
+  /** A value a row holds that cannot be read: the message says what is wrong, without the value. */
+  static final class UnreadableValueException extends IllegalArgumentException {
+    UnreadableValueException(String message) {
+      super(message);
+    }
+  }
+
+  private CsvValues() {
+  }
+
+  /**
+   * Unix seconds, or an ISO-8601 date-time with an offset, within google.protobuf.Timestamp's
+   * range; a time without an offset is refused, since its moment depends on a zone the file does
+   * not name.
+   */
+  static Instant time(String text) {
+    Instant instant;
+    try {
+      instant = Instant.ofEpochSecond(Long.parseLong(text));
+    } catch (NumberFormatException notSeconds) {
+      String iso = text.length() > DATE_LENGTH && text.charAt(DATE_LENGTH) == ' '
+          ? text.substring(0, DATE_LENGTH) + 'T' + text.substring(DATE_LENGTH + 1) : text;
+      TemporalAccessor parsed;
+      try {
+        parsed = DATE_TIME.parseBest(iso, OffsetDateTime::from, LocalDateTime::from);
+      } catch (DateTimeParseException notIso) {
+        throw new UnreadableValueException(UNREADABLE_TIME);
+      }
+      if (!(parsed instanceof OffsetDateTime dateTime)) {
+        throw new UnreadableValueException(NO_OFFSET);
+      }
+      instant = dateTime.toInstant();
+    }
+    // google.protobuf.Timestamp's range, as for IngestEvents.
+    if (instant.getEpochSecond() < EventTimeLimit.MIN_TIMESTAMP_SECONDS
+        || instant.getEpochSecond() > EventTimeLimit.MAX_TIMESTAMP_SECONDS) {
+      throw new UnreadableValueException(UNREADABLE_TIME);
+    }
+    return instant;
+  }
+
+  /**
+   * A price, 0 when empty (unknown); in a file separated by semicolons, a decimal comma (2,95) as
+   * well as a point, since that is how such a spreadsheet writes numbers.
+   */
+  static double price(String text, char separator) {
+    if (text.isEmpty()) {
+      return 0;
+    }
+    boolean decimalComma = separator == ';' && DECIMAL_COMMA.matcher(text).matches();
+    double price;
+    try {
+      price = Double.parseDouble(decimalComma ? text.replace(',', '.') : text);
+    } catch (NumberFormatException e) {
+      throw new UnreadableValueException("price must be a number such as 2.95"
+          + (separator == ';' ? " or 2,95" : "") + " (or empty)");
+    }
+    if (!(price >= 0) || Double.isInfinite(price)) {
+      throw new UnreadableValueException(NEGATIVE_PRICE);
+    }
+    return price;
+  }
+}

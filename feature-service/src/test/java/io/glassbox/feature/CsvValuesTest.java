@@ -1,0 +1,56 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class CsvValuesTest {
+  private static final Instant NOON = Instant.parse("2011-12-09T12:50:00Z");
+
+  @Test
+  void time_unixSecondsAndIsoWithAnyOffsetForm_areTheSameMoment() {
+    for (String text : new String[] {"1323435000", "2011-12-09T12:50:00Z", "2011-12-09T12:50Z",
+        "2011-12-09 12:50:00+00:00", "2011-12-09 13:50:00+01:00", "2011-12-09T13:50:00+0100", "2011-12-09 13:50+01",
+        "2011-12-09 07:50:00-05", "2011-12-09t12:50:00z"}) {
+      assertEquals(NOON, CsvValues.time(text), text);
+    }
+    assertEquals(NOON.plusMillis(250), CsvValues.time("2011-12-09 12:50:00.25+00:00"));
+  }
+
+  @Test
+  void time_withoutOffset_isRefusedSayingHowToWriteIt() {
+    for (String text : new String[] {"2011-12-09 12:50:00", "2011-12-09T12:50"}) {
+      CsvValues.UnreadableValueException e =
+          assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.time(text));
+      assertEquals(CsvValues.NO_OFFSET, e.getMessage());
+    }
+  }
+
+  @Test
+  void time_notADateTime_isUnreadable() {
+    for (String text : new String[] {"12/09/2011 12:50", "2011-12-09", "2011-02-30T10:00:00Z", "2011-12-09  12:50Z",
+        "2011-12-09T12:50:00 UTC", "2011-12-09T12:50:00+01:00Z", "yesterday", "", "99999999999999"}) {
+      CsvValues.UnreadableValueException e =
+          assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.time(text), text);
+      assertEquals(CsvValues.UNREADABLE_TIME, e.getMessage(), text);
+    }
+  }
+
+  @Test
+  void price_decimalCommaOnlyInAFileSeparatedBySemicolons() {
+    assertEquals(3.5, CsvValues.price("3,50", ';'));
+    assertEquals(0.75, CsvValues.price(",75", ';'));
+    assertEquals(3.5, CsvValues.price("3.50", ';'));
+    assertEquals(0, CsvValues.price("", ','));
+    assertEquals(2.95, CsvValues.price("2.95", ','));
+    // With commas between fields, "3,50" may as well be 350 with a thousands separator.
+    assertEquals("price must be a number such as 2.95 (or empty)",
+        assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.price("3,50", ',')).getMessage());
+    assertEquals("price must be a number such as 2.95 or 2,95 (or empty)",
+        assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.price("1.234,50", ';')).getMessage());
+    assertEquals(CsvValues.NEGATIVE_PRICE,
+        assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.price("-1", ';')).getMessage());
+  }
+}
