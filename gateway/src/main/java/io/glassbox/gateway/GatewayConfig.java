@@ -47,7 +47,8 @@ import java.time.Duration;
  *     same; where the model channel balances over several model service replicas (Kubernetes:
  *     round_robin over the headless Service) the slices are scored side by side, at the cost of
  *     the history's encoding once per slice. Shards answered by different model versions (a
- *     rolling update) cannot be compared: that request ranks by retrieval, as when the model fails.
+ *     rolling update) cannot be compared: that request scores the whole slate again in one call,
+ *     which one replica answers with one version.
  */
 public record GatewayConfig(
     int port,

@@ -91,10 +91,12 @@ record RankedSlate(
    * give. Candidates the model left out (unknown to its vocabulary) have no model score and are
    * not ranked: they are kept aside ({@link #unknownToModel}), for the newcomer places.
    *
+   * @throws MixedShardsException if the shards were answered by different model versions (a
+   *     rolling update: their scores cannot be compared) or read different histories; one call
+   *     of the whole slate would not be
    * @throws IllegalArgumentException if an answer does not match its request (wrong number of
-   *     rows, scores or evidence), none of the candidates is scored, or the shards were answered
-   *     by different model versions (a rolling update: their scores cannot be compared) or read
-   *     different histories, so the caller can treat it as a failed model call
+   *     rows, scores or evidence) or none of the candidates is scored, so the caller can treat it
+   *     as a failed model call
    */
   static RankedSlate byModel(List<List<Candidate>> shards, List<ScoreResponse> responses) {
     if (shards.size() != responses.size() || shards.isEmpty()) {
@@ -107,14 +109,14 @@ record RankedSlate(
     for (int s = 0; s < shards.size(); s++) {
       ScoreResponse response = responses.get(s);
       if (!response.getModelVersion().equals(version)) {
-        throw new IllegalArgumentException("the candidates' shards were scored by different model versions ("
+        throw new MixedShardsException("the candidates' shards were scored by different model versions ("
             + version + ", " + response.getModelVersion() + ")");
       }
       ScoreRowResult row = oneRow(response);
       if (history == null) {
         history = row.getHistoryItemIdsList();
       } else if (!history.equals(row.getHistoryItemIdsList())) {
-        throw new IllegalArgumentException("the candidates' shards were scored against different histories");
+        throw new MixedShardsException("the candidates' shards were scored against different histories");
       }
       addScored(shards.get(s), row, ranked, seen);
     }
@@ -128,6 +130,13 @@ record RankedSlate(
     List<Candidate> unknown =
         eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
     return new RankedSlate(ranked, version, history, false, unknown);
+  }
+
+  /** Shards scored by different model versions, or against different histories: not comparable. */
+  static final class MixedShardsException extends IllegalArgumentException {
+    MixedShardsException(String message) {
+      super(message);
+    }
   }
 
   private static ScoreRowResult oneRow(ScoreResponse response) {

@@ -139,7 +139,9 @@ final class Recommender {
   /**
    * The model's ranking, or the retrieval ranking when the model fails or runs out of time. The
    * candidates go in {@link GatewayConfig#scoreShards} calls at once, each with a slice of them
-   * and the same history; any shard failing fails the ranking.
+   * and the same history; any shard failing fails the ranking. Shards answered by different
+   * model versions (replicas met mid rolling update) are scored again as one call of the whole
+   * slate, which one replica answers with one version, within the same deadline.
    */
   private ListenableFuture<RankedSlate> rank(
       Request request, Retrieval found, List<Candidate> eligible) {
@@ -147,10 +149,18 @@ final class Recommender {
     List<ScoreRequest> requests = shards.stream().map(shard -> scoreRequest(request, found, shard)).toList();
     ModelServiceGrpc.ModelServiceFutureStub scorer = model.withDeadline(request.budget().modelDeadline());
     List<ListenableFuture<ScoreResponse>> calls = requests.stream().map(scorer::score).toList();
-    ListenableFuture<RankedSlate> byModel = Futures.transform(
+    ListenableFuture<RankedSlate> sharded = Futures.transform(
         metrics.time("score", allOrFirstFailure(calls)),
         responses -> RankedSlate.byModel(shards, responses),
         directExecutor());
+    ListenableFuture<RankedSlate> byModel = Futures.catchingAsync(sharded, RankedSlate.MixedShardsException.class,
+        mixed -> {
+          request.warnUnlessGone(modelWarnings, "{} (a rolling update?); scoring the whole slate in one call", mixed);
+          return Futures.transform(
+              metrics.time("score", scorer.score(scoreRequest(request, found, eligible))),
+              response -> RankedSlate.byModel(List.of(eligible), List.of(response)),
+              directExecutor());
+        }, directExecutor());
     return Futures.catching(byModel, Exception.class, failure -> {
       // The other shards' answers are of no use any more.
       calls.forEach(call -> call.cancel(true));

@@ -24,12 +24,18 @@ import java.util.concurrent.CountDownLatch;
  */
 final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   static final String VERSION = "v-test";
+  static final String OLD_VERSION = "v-old";
 
   private final Map<String, Float> scores;
   private final Set<String> unknown;
   volatile Behaviour behaviour = Behaviour.SERVE;
   /** A candidate id whose calls fail with UNAVAILABLE (one replica down); null: none. */
   volatile String failingCandidate;
+  /**
+   * A candidate id whose calls are answered by {@link #OLD_VERSION} (a replica not yet updated,
+   * mid rolling update); null: none.
+   */
+  volatile String oldVersionCandidate;
   /** The trend window GetModelInfo reports; null: no trend term. */
   volatile com.google.protobuf.Duration trendWindow;
 
@@ -69,7 +75,9 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
       case HANG -> ((ServerCallStreamObserver<ScoreResponse>) replies)
           .setOnCancelHandler(cancelled::countDown);
       case SERVE -> {
-        ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(VERSION);
+        boolean old = request.getRowsList().stream()
+            .anyMatch(row -> row.getCandidateItemIdsList().contains(oldVersionCandidate));
+        ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(old ? OLD_VERSION : VERSION);
         request.getRowsList().forEach(row -> response.addRows(scoreRow(row, request.getOmitUnchangedCandidateIds())));
         replies.onNext(response.build());
         replies.onCompleted();

@@ -112,6 +112,26 @@ class GatewayRecommendTest {
     assertEquals(shards.get(0).getRows(0).getHistoryItemIdsList(), shards.get(1).getRows(0).getHistoryItemIdsList());
   }
 
+  /**
+   * Mid rolling update the shards meet replicas of two model versions, whose scores cannot be
+   * compared: the whole slate is scored again in one call, which one replica answers, and the
+   * answer is ranked by the model (by that version), not degraded to retrieval.
+   */
+  @Test
+  void recommend_scoreShards_answeredByTwoModelVersions_scoresTheWholeSlateInOneCall() {
+    harness = new GatewayHarness().with(GatewayConfig.SCORE_SHARDS_KEY, "2");
+    harness.model.oldVersionCandidate = "c5";
+    start(harness);
+
+    RecommendResponse response = recommend(KNOWN_USER, 50, "en-US");
+
+    assertEquals(BY_MODEL, ids(response));
+    assertFalse(response.getRankingDegraded());
+    assertEquals(FakeModelService.OLD_VERSION, response.getModelVersion());
+    assertEquals(3, harness.model.requests.size());
+    assertEquals(List.of("c1", "c2", "c4", "c3", "c5"), harness.model.requests.get(2).getRows(0).getCandidateItemIdsList());
+  }
+
   @Test
   void recommend_scoreShards_oneShardFailing_ranksByRetrievalFlaggedDegraded() throws InterruptedException {
     harness = new GatewayHarness().with(GatewayConfig.SCORE_SHARDS_KEY, "2");

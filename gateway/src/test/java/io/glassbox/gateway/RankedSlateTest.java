@@ -111,19 +111,23 @@ class RankedSlateTest {
   }
 
   @Test
-  void byModel_overShards_scoredByDifferentVersionsOrHistories_isAFailedModelCall() {
+  void byModel_overShards_scoredByDifferentVersionsOrHistories_areMixedShards() {
     List<List<Candidate>> shards = List.of(CANDIDATES.subList(0, 2), CANDIDATES.subList(2, 4));
     ScoreResponse first = scored(List.of("h1", "h2"), List.of("a", "b"), 0.5f, 2f);
     ScoreResponse second = scored(List.of("h1", "h2"), List.of("c", "d"), 0.5f, 3f);
 
-    IllegalArgumentException versions = assertThrows(IllegalArgumentException.class, () -> RankedSlate.byModel(
+    // Mixed shards: one call of the whole slate would not be (the caller asks again).
+    IllegalArgumentException versions = assertThrows(RankedSlate.MixedShardsException.class, () -> RankedSlate.byModel(
         shards, List.of(first, second.toBuilder().setModelVersion("v2").build())));
     assertEquals("the candidates' shards were scored by different model versions (v1, v2)", versions.getMessage());
     assertEquals("the candidates' shards were scored against different histories", assertThrows(
-        IllegalArgumentException.class, () -> RankedSlate.byModel(
+        RankedSlate.MixedShardsException.class, () -> RankedSlate.byModel(
             shards, List.of(first, scored(List.of("h2"), List.of("c", "d"), 0.5f, 3f)))).getMessage());
-    assertEquals("1 model answers for 2 shards", assertThrows(IllegalArgumentException.class,
-        () -> RankedSlate.byModel(shards, List.of(first))).getMessage());
+    // A malformed answer is a failed model call.
+    IllegalArgumentException malformed = assertThrows(IllegalArgumentException.class,
+        () -> RankedSlate.byModel(shards, List.of(first)));
+    assertEquals("1 model answers for 2 shards", malformed.getMessage());
+    assertFalse(malformed instanceof RankedSlate.MixedShardsException);
   }
 
   @Test
