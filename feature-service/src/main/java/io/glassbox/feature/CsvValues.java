@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
 /**
  * A timestamp and a price as a CSV row holds them, read by one rule for {@code import} and for a
  * data folder, and as the trainer reads them (trainer/glassbox_trainer/data.py): so a file a
- * spreadsheet or a database wrote is read the same by all three or refused by the first.
+ * spreadsheet or a database wrote is read the same by all three or refused by the first. The
+ * launcher's {@code feedback --time} reads its time by the same rule.
  */
-final class CsvValues {
+public final class CsvValues {
   static final String UNREADABLE_TIME = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z";
   static final String NO_OFFSET = "timestamp has no UTC offset, so its moment is unknown: write one, "
       + "such as 2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00";
@@ -41,7 +42,7 @@ final class CsvValues {
   private static final Pattern DECIMAL_COMMA = Pattern.compile("\\d*,\\d+");
 
   /** A value a row holds that cannot be read: the message says what is wrong, without the value. */
-  static final class UnreadableValueException extends IllegalArgumentException {
+  public static final class UnreadableValueException extends IllegalArgumentException {
     UnreadableValueException(String message) {
       super(message);
     }
@@ -55,7 +56,7 @@ final class CsvValues {
    * range; a time without an offset is refused, since its moment depends on a zone the file does
    * not name.
    */
-  static Instant time(String text) {
+  public static Instant time(String text) {
     Instant instant;
     try {
       instant = Instant.ofEpochSecond(Long.parseLong(text));

@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -357,8 +358,9 @@ class ClientCommandsAgainstSuiteTest {
     assertEquals("glassbox: ALREADY_EXISTS: request_id \"cli-test-1\" was already used for another event of this "
         + "user (purchase of 85123A); a resend must repeat that event, and a new event needs a new id; nothing was "
         + "stored\n", reused.err());
+    // A time as import reads one: a space for the T, an offset +01 (10:05 UTC).
     CliRun click = run("feedback", "--user", shopper, "--item", "22423", "--type", "click", "--time",
-        "2011-01-10T10:05:00Z", "--request-id", "cli-test-2", "--order", "cli-order-2");
+        "2011-01-10 11:05:00+01", "--request-id", "cli-test-2", "--order", "cli-order-2");
     assertEquals("Recorded: click of 22423 by " + shopper + " (request id cli-test-2; resend with --request-id "
         + "cli-test-2 to record it once). The model reads purchases only, so recommendations do not change.\n",
         click.out());
@@ -369,6 +371,9 @@ class ClientCommandsAgainstSuiteTest {
       assertEquals(List.of("85123A", "22423"), stored.stream().map(Event::getItemId).toList(),
           "the purchase and the click, once each");
       assertEquals(List.of("", "cli-order-2"), stored.stream().map(Event::getBasketId).toList(), "--order");
+      assertEquals(List.of(Instant.parse("2011-01-10T10:00:00Z").getEpochSecond(),
+          Instant.parse("2011-01-10T10:05:00Z").getEpochSecond()),
+          stored.stream().map(event -> event.getTime().getSeconds()).toList(), "--time");
     } finally {
       feature.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -378,6 +383,11 @@ class ClientCommandsAgainstSuiteTest {
     CliRun badType = run("feedback", "--user", shopper, "--item", "85123A", "--type", "refund");
     assertEquals(2, badType.exit());
     assertTrue(badType.err().contains("purchase, click, add_to_cart"), badType.err());
+    CliRun localTime = run("feedback", "--user", shopper, "--item", "85123A", "--time", "2011-01-10 10:00");
+    assertEquals(2, localTime.exit());
+    assertTrue(localTime.err().startsWith("Invalid value for option '--time': timestamp has no UTC offset, so its "
+        + "moment is unknown: write one, such as 2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, got "
+        + "'2011-01-10 10:00'"), localTime.err());
   }
 
   @Test
