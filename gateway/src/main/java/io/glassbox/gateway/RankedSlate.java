@@ -31,10 +31,12 @@ import java.util.Set;
  * @param unknownToModel the eligible candidates the model left out because its vocabulary lacks
  *     them (items that joined the catalogue after it was trained), in retrieval order; empty when
  *     {@code rankingDegraded} (the retrieval ranking holds every eligible candidate)
+ * @param historyItemsUnknownToModel how many distinct items of the history sent the model left
+ *     out for the same reason; 0 when {@code rankingDegraded}
  */
 record RankedSlate(
     List<RankedCandidate> ranked, String modelVersion, List<String> modelHistory,
-    boolean rankingDegraded, List<Candidate> unknownToModel) {
+    boolean rankingDegraded, List<Candidate> unknownToModel, int historyItemsUnknownToModel) {
 
   /** Higher score first; ties go to the better retrieval score, then to retrieval order. */
   private static final Comparator<RankedCandidate> BEST_FIRST =
@@ -51,7 +53,7 @@ record RankedSlate(
 
   /** Nothing ranked (no eligible candidate). */
   static RankedSlate empty() {
-    return new RankedSlate(List.of(), "", List.of(), false, List.of());
+    return new RankedSlate(List.of(), "", List.of(), false, List.of(), 0);
   }
 
   /**
@@ -104,6 +106,7 @@ record RankedSlate(
     }
     String version = responses.get(0).getModelVersion();
     List<String> history = null;
+    int unknownHistory = 0;
     List<RankedCandidate> ranked = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (int s = 0; s < shards.size(); s++) {
@@ -115,6 +118,11 @@ record RankedSlate(
       ScoreRowResult row = oneRow(response);
       if (history == null) {
         history = row.getHistoryItemIdsList();
+        // Skipped ids are history items or this shard's candidates (never in the history).
+        Set<String> candidateIds = new HashSet<>();
+        shards.get(s).forEach(candidate -> candidateIds.add(candidate.getItemId()));
+        unknownHistory = (int) row.getSkippedItemIdsList().stream()
+            .filter(id -> !candidateIds.contains(id)).distinct().count();
       } else if (!history.equals(row.getHistoryItemIdsList())) {
         throw new MixedShardsException("the candidates' shards were scored against different histories");
       }
@@ -129,7 +137,7 @@ record RankedSlate(
     ranked.sort(BEST_FIRST);
     List<Candidate> unknown =
         eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
-    return new RankedSlate(ranked, version, history, false, unknown);
+    return new RankedSlate(ranked, version, history, false, unknown, unknownHistory);
   }
 
   /** Shards scored by different model versions, or against different histories: not comparable. */
@@ -187,7 +195,7 @@ record RankedSlate(
       ranked.add(new RankedCandidate(candidate, candidate.getRetrievalScore(), List.of()));
     }
     ranked.sort(BEST_FIRST);
-    return new RankedSlate(ranked, "", List.of(), true, List.of());
+    return new RankedSlate(ranked, "", List.of(), true, List.of(), 0);
   }
 
   /**

@@ -34,7 +34,9 @@ final class ResponseAssembler {
     RecommendResponse.Builder response = RecommendResponse.newBuilder()
         .setModelVersion(slate.rankingDegraded() ? "" : slate.modelVersion())
         .setColdStart(coldStart)
-        .setRankingDegraded(slate.rankingDegraded());
+        .setRankingDegraded(slate.rankingDegraded())
+        .setPurchasesRead(slate.modelHistory().size())
+        .setItemsUnknownToModel(slate.historyItemsUnknownToModel());
     boolean heatmap = includeContributions && !slate.rankingDegraded();
     if (heatmap) {
       slate.modelHistory().forEach(id -> response.addContributionHistory(display(id, items)));

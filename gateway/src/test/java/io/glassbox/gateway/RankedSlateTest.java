@@ -111,6 +111,21 @@ class RankedSlateTest {
   }
 
   @Test
+  void byModel_countsTheHistoryItemsTheModelSkipped_distinct_notItsSkippedCandidates() {
+    List<Candidate> candidates = List.of(popular("p", 1), popular("x", 1));
+    // The history sent was [n1, h1, n1, n2]: the model knows h1 only; it skips x among the candidates.
+    ScoreResponse scored = scored(List.of("h1"), List.of("p"), 2f);
+    scored = scored.toBuilder().setRows(0, scored.getRows(0).toBuilder()
+        .addAllSkippedItemIds(List.of("n1", "n1", "n2", "x"))).build();
+
+    RankedSlate slate = RankedSlate.byModel(List.of(candidates), List.of(scored));
+
+    assertEquals(2, slate.historyItemsUnknownToModel());
+    assertEquals(List.of("h1"), slate.modelHistory());
+    assertEquals(0, RankedSlate.byRetrieval(candidates).historyItemsUnknownToModel());
+  }
+
+  @Test
   void byModel_overShards_scoredByDifferentVersionsOrHistories_areMixedShards() {
     List<List<Candidate>> shards = List.of(CANDIDATES.subList(0, 2), CANDIDATES.subList(2, 4));
     ScoreResponse first = scored(List.of("h1", "h2"), List.of("a", "b"), 0.5f, 2f);

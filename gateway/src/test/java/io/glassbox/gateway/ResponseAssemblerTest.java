@@ -30,7 +30,7 @@ class ResponseAssemblerTest {
   private static final RankedSlate BY_MODEL = new RankedSlate(List.of(
       new RankedCandidate(CANDIDATES.get(1), 2.5, List.of(0.75f)),
       new RankedCandidate(CANDIDATES.get(0), 1.5, List.of(-0.25f)),
-      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, List.of());
+      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, List.of(), 0);
 
   private static Explanations explained(String... ids) {
     Map<String, List<Reason>> reasons = new java.util.HashMap<>();

@@ -25,6 +25,18 @@ final class RecommendationPrinter {
     if (response.getRankingDegraded()) {
       out.append("  note: the model could not rank in time; items are in retrieval order.\n");
     }
+    int unknown = response.getItemsUnknownToModel();
+    String unknownItems = unknown == 1 ? "1 item" : unknown + " items";
+    if (unknown > 0 && response.getPurchasesRead() == 0) {
+      out.append(String.format(Locale.ROOT, "  note: the model knows none of the %s this user bought (it was not"
+          + " trained on %s: imported since, say), so it read nothing of their record and ranks by each item's"
+          + " learnt popularity and recent sales; a model trained on the shop's data (bin/glassbox train) reads"
+          + " them.%n", unknownItems, unknown == 1 ? "it" : "them"));
+    } else if (unknown > 0) {
+      out.append(String.format(Locale.ROOT, "  note: the model does not know %s this user bought (it was not"
+          + " trained on %s), so it read only their other %s.%n", unknownItems, unknown == 1 ? "it" : "them",
+          response.getPurchasesRead() == 1 ? "purchase" : response.getPurchasesRead() + " purchases"));
+    }
     if (response.getExplanationsDegraded()) {
       out.append("  note: model explanations unavailable; reasons come from retrieval statistics only.\n");
     }

@@ -441,6 +441,20 @@ class ClientCommandsAgainstSuiteTest {
     assertTrue(printed.out().contains("note: the last place is an item new in the shop"), printed.out());
     assertTrue(printed.out().contains("It has been bought together with CLI GLASS LANTERN (in 20 orders), which you bought."),
         printed.out());
+    // The lantern is new to the model too: it read the shopper's other purchase alone, and says so.
+    assertTrue(printed.out().contains("note: the model does not know 1 item this user bought (it was not trained on"
+        + " it), so it read only their other purchase."), printed.out());
+    RecommendResponse answer = json("recommend", RecommendResponse.newBuilder(), "--user", shopper);
+    assertEquals(1, answer.getItemsUnknownToModel());
+    assertEquals(1, answer.getPurchasesRead());
+    // A buyer of the two imported items alone: the model read nothing of their record.
+    CliRun buyer = run("recommend", "--user", "CLI-buyer-0", "--limit", "3");
+    assertEquals(0, buyer.exit(), buyer.err());
+    assertTrue(buyer.out().contains("note: the model knows none of the 2 items this user bought (it was not trained"
+        + " on them: imported since, say), so it read nothing of their record and ranks by each item's learnt"
+        + " popularity and recent sales; a model trained on the shop's data (bin/glassbox train) reads them."),
+        buyer.out());
+    assertFalse(buyer.out().contains("note: no purchase of this user"), buyer.out());
     assertEquals(0, off.exit(), off.err());
     assertFalse(off.out().contains("CLI-STAND"), off.out());
     // Asked about directly, it has no model score to explain, and the answer says why.
