@@ -49,11 +49,27 @@ def separator_of(header: str) -> str:
     return next((c for c in ",;\t" if c in header), ",")
 
 
-def dict_reader(handle):
-    """A csv.DictReader over `handle` with the separator its header line names, and that separator."""
-    header = handle.readline()
+NOT_UTF_8 = "is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)"
+
+
+def _utf8_lines(handle, path: str):
+    """The handle's lines; bytes that are not UTF-8 fail naming the file, as the feature service fails."""
+    try:
+        yield from handle
+    except UnicodeDecodeError:
+        raise ValueError(f"{os.path.basename(path)} {NOT_UTF_8}") from None
+
+
+def dict_reader(handle, path: str):
+    """A csv.DictReader over `handle` with the separator its header line names and the column
+    names trimmed (as the feature service finds columns), and that separator."""
+    lines = _utf8_lines(handle, path)
+    header = next(lines, "")
     separator = separator_of(header)
-    return csv.DictReader(itertools.chain([header], handle), delimiter=separator), separator
+    reader = csv.DictReader(itertools.chain([header], lines), delimiter=separator)
+    if reader.fieldnames is not None:
+        reader.fieldnames = [name.strip() for name in reader.fieldnames]
+    return reader, separator
 
 
 def sha256_of(path: str) -> str:
@@ -164,21 +180,34 @@ NO_OFFSET = ("timestamp has no UTC offset, so its moment is unknown: write one, 
              "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00")
 
 
+# What the feature service reads (CsvValues): unix seconds, or a date, T or a space, a time with
+# optional seconds and fraction, and at most one offset (Z, +01:00, +0100, +01, seconds too).
+_UNIX_SECONDS = re.compile(r"[+-]?[0-9]+")
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+                        r"([Zz]|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)?")
+_MAX_OFFSET = datetime.timedelta(hours=18)
+# A price: a plain decimal number (2,95 in a file separated by semicolons).
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
+
+
 def parse_time(text: str, path: str, row_number: int) -> int:
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
     +0100 or +01), as `import` reads them; a time without an offset names no moment and is refused."""
     text = text.strip()
-    try:
+    if _UNIX_SECONDS.fullmatch(text):
         return int(text)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-    except ValueError:
-        raise ValueError(f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
-                         f"2011-12-09T12:50:00Z, got {text!r}") from None
-    if parsed.tzinfo is None:
+    parsed = None
+    if _DATE_TIME.fullmatch(text):
+        try:
+            parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+        except ValueError:
+            parsed = None
+    if parsed is not None and parsed.tzinfo is None:
         raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
+    if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
+        raise ValueError(f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
+                         f"2011-12-09T12:50:00Z, got {text!r}")
     return math.floor(parsed.timestamp())
 
 
@@ -186,13 +215,12 @@ def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:
     """A positive price, else None (unknown); in a file separated by semicolons a decimal comma
     (2,95) too, as the feature service reads it."""
     text = (text or "").strip()
-    if separator == ";" and re.fullmatch(r"\d*,\d+", text):
+    if separator == ";" and _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
-    try:
-        value = float(text)
-        return value if value > 0 else None
-    except ValueError:
+    if not _DECIMAL.fullmatch(text):
         return None
+    value = float(text)
+    return value if 0 < value < math.inf else None
 
 
 def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: int = 10,
@@ -203,7 +231,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
 
     items_path, handle = _open_csv(folder, "items")
     with handle:
-        item_reader, item_separator = dict_reader(handle)
+        item_reader, item_separator = dict_reader(handle, items_path)
         item_rows = list(item_reader)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
@@ -240,7 +268,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     left_out: Dict[str, int] = {}      # event name -> rows not learnt from
     unknown_items = 0
     with handle:
-        reader, _ = dict_reader(handle)
+        reader, _ = dict_reader(handle, inter_path)
         columns = reader.fieldnames or []
         missing = [c for c in ("user_id", "item_id", "timestamp") if c not in columns]
         if missing:

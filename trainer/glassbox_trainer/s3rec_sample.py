@@ -62,9 +62,9 @@ def generate(lines: Iterable[str], count: int = COUNT, seed: int = SEED) -> Dict
 
 
 def _column(folder: str, stem: str, key: str, value: str) -> Dict[str, str]:
-    _, handle = data_mod._open_csv(folder, stem)
+    path, handle = data_mod._open_csv(folder, stem)
     with handle:
-        return {row[value]: row[key] for row in data_mod.dict_reader(handle)[0]}
+        return {row[value]: row[key] for row in data_mod.dict_reader(handle, path)[0]}
 
 
 def negatives_by_user(dataset: data_mod.Dataset, folder: str) -> Dict[int, np.ndarray]:

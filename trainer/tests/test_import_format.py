@@ -89,8 +89,33 @@ class ImportFormatTest(unittest.TestCase):
         self.assertIsNone(data_mod.parse_price("2,95", ","))
         noon = 1323435000
         for text in ("2011-12-09 12:50:00+00:00", "2011-12-09T13:50+01", "2011-12-09 13:50:00+0100",
-                     "2011-12-09t12:50:00z", "2011-12-09 07:50:00-05"):
+                     "2011-12-09t12:50:00z", "2011-12-09 07:50:00-05", "+1323435000"):
             self.assertEqual(data_mod.parse_time(text, "f", 2), noon, text)
+        # What the feature service refuses (CsvValuesTest), the trainer refuses too.
+        for text in ("2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01",
+                     "2011-12-09T13:50+1", "2011-12-09T13:50+19:00", "1_323_435_000", "2011-12-09",
+                     "20111209T125000Z", "2011-12-09x12:50:00Z"):
+            with self.assertRaisesRegex(ValueError, "timestamp must be unix seconds or ISO-8601", msg=text):
+                data_mod.parse_time(text, "f", 2)
+        for text in ("2.95f", "0x1p3", "Infinity", "inf", "NaN", "1_000", ".", "1e999"):
+            self.assertIsNone(data_mod.parse_price(text, ","), text)
+
+    def test_spaceAfterASeparatorInTheHeader_isTrimmed_andAFileNotUtf8_isNamed(self):
+        folder = os.path.join(self.work, "spaced")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "items.csv"), "w", encoding="utf-8") as f:
+            f.write("item_id; title; price\nA; Red mug; 2,50\n")
+        with open(os.path.join(folder, "interactions.csv"), "w", encoding="utf-8") as f:
+            f.write("user_id; item_id; timestamp\nu1; A; 2011-12-09 12:50:00+00:00\n")
+        ds = data_mod.load_dataset(folder)
+        self.assertEqual(ds.item_ids, ["A"])
+        self.assertEqual([title.strip() for title in ds.titles], ["Red mug"])
+        self.assertEqual(ds.user_ids, ["u1"])
+        with open(os.path.join(folder, "items.csv"), "wb") as f:
+            f.write("item_id,title\nA,Caf\u00e9 mug\n".encode("cp1252"))
+        with self.assertRaisesRegex(ValueError, r"^items.csv is not valid UTF-8 \(a spreadsheet's plain CSV is "
+                                                r"often Windows-1252: save it as CSV UTF-8\)$"):
+            data_mod.load_dataset(folder)
 
     def test_withoutABasketColumn_everyEventIsABasket(self):
         folder = self.folder("plain", [["A", "Red mug"], ["B", "Blue mug"]],

@@ -3,11 +3,8 @@ package io.glassbox.feature;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.RequestChecks;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +35,6 @@ final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
   static final int MAX_TEXT_LENGTH = 1000;
   private static final int BATCH = 1000;
-  /** Told when the file's bytes are not UTF-8 (where, the decoder reading ahead cannot say). */
-  static final String NOT_UTF_8 =
-      "is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)";
 
   /**
    * What an import did.
@@ -323,12 +317,7 @@ final class CsvImport {
 
   private static CsvReader open(Path file, String name) {
     try {
-      // Malformed UTF-8 fails the read instead of turning into replacement characters.
-      BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
-          StandardCharsets.UTF_8.newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
-      return new CsvReader(reader, name);
+      return new CsvReader(CsvReader.utf8(Files.newInputStream(file)), name);
     } catch (IOException e) {
       throw new UncheckedIOException(name + " cannot be read: " + e.getMessage(), e);
     }

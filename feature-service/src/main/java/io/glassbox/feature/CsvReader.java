@@ -4,7 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,10 +21,13 @@ import java.util.Map;
  * first record is the header; columns are looked up by name. The separator is the header line's:
  * a comma, else a semicolon (what a spreadsheet set to a language with decimal commas saves as
  * CSV), else a tab; a byte order mark before the header (a spreadsheet's "CSV UTF-8") is skipped.
+ * Input that is not UTF-8 fails the read, naming the source.
  * The trainer reads a dataset folder by the same rules (trainer/glassbox_trainer/data.py).
  */
 final class CsvReader implements AutoCloseable {
   private static final String BYTE_ORDER_MARK = "\uFEFF";
+  static final String NOT_UTF_8 =
+      "is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)";
 
   private final BufferedReader input;
   private final String source;
@@ -81,6 +89,16 @@ final class CsvReader implements AutoCloseable {
     return text == null ? null : parse(text);
   }
 
+  /**
+   * Reads {@code in} as UTF-8, failing on bytes that are not (a {@link DatasetException} from
+   * {@link #next}) instead of turning them into replacement characters.
+   */
+  static BufferedReader utf8(InputStream in) {
+    return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+  }
+
   /** The next physical line, counted, or null at the end of the input. */
   private String readLine() {
     try {
@@ -89,6 +107,9 @@ final class CsvReader implements AutoCloseable {
         line++;
       }
       return text;
+    } catch (CharacterCodingException e) {
+      // Where, the decoder reading ahead cannot say.
+      throw new DatasetException(source + " " + NOT_UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(source + " cannot be read: " + e.getMessage(), e);
     }

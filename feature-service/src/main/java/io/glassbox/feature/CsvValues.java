@@ -25,21 +25,22 @@ public final class CsvValues {
 
   /**
    * A date, 'T' or a space (what SQL databases and pandas write), a time with optional seconds and
-   * fraction, and an offset: Z, +01:00, +0100 or +01.
+   * fraction, and one offset, if any: Z, +01:00, +0100 or +01 (seconds too, +01:00:30), up to 18
+   * hours.
    */
   private static final DateTimeFormatter DATE_TIME = new DateTimeFormatterBuilder()
       .parseCaseInsensitive()
       .append(DateTimeFormatter.ISO_LOCAL_DATE)
       .appendLiteral('T')
       .append(DateTimeFormatter.ISO_LOCAL_TIME)
-      .optionalStart().appendOffset("+HH:MM:ss", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
-      .optionalStart().appendOffset("+HH", "Z").optionalEnd()
+      .optionalStart().parseLenient().appendOffset("+HH", "Z").parseStrict().optionalEnd()
       .toFormatter()
       .withResolverStyle(ResolverStyle.STRICT)
       .withChronology(IsoChronology.INSTANCE);
   private static final int DATE_LENGTH = "2011-12-09".length();
-  private static final Pattern DECIMAL_COMMA = Pattern.compile("\\d*,\\d+");
+  private static final Pattern DECIMAL_COMMA = Pattern.compile("[0-9]*,[0-9]+");
+  /** A plain decimal number (what Double.parseDouble reads besides: 2.95f, 0x1p3, Infinity, is not one). */
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
 
   /** A value a row holds that cannot be read: the message says what is wrong, without the value. */
   public static final class UnreadableValueException extends IllegalArgumentException {
@@ -90,14 +91,12 @@ public final class CsvValues {
     if (text.isEmpty()) {
       return 0;
     }
-    boolean decimalComma = separator == ';' && DECIMAL_COMMA.matcher(text).matches();
-    double price;
-    try {
-      price = Double.parseDouble(decimalComma ? text.replace(',', '.') : text);
-    } catch (NumberFormatException e) {
+    String decimal = separator == ';' && DECIMAL_COMMA.matcher(text).matches() ? text.replace(',', '.') : text;
+    if (!DECIMAL.matcher(decimal).matches()) {
       throw new UnreadableValueException("price must be a number such as 2.95"
           + (separator == ';' ? " or 2,95" : "") + " (or empty)");
     }
+    double price = Double.parseDouble(decimal);
     if (!(price >= 0) || Double.isInfinite(price)) {
       throw new UnreadableValueException(NEGATIVE_PRICE);
     }

@@ -4,12 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.RequestChecks;
 import jakarta.inject.Inject;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -187,8 +184,7 @@ public final class DatasetReader {
     try {
       raw = Files.newInputStream(file);
       InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
-      return new CsvReader(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16),
-          file.getFileName().toString());
+      return new CsvReader(CsvReader.utf8(in), file.getFileName().toString());
     } catch (IOException e) {
       if (raw != null) {
         try {

@@ -14,7 +14,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -173,9 +172,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       } catch (ImportTooLargeException e) {
         fail(tooLarge(e.getMessage()));
       } catch (UncheckedIOException e) {
-        fail(e.getCause() instanceof CharacterCodingException
-            ? Status.INVALID_ARGUMENT.withDescription(name + " " + CsvImport.NOT_UTF_8).asRuntimeException()
-            : Status.UNAVAILABLE.withDescription("the import's temporary file cannot be read").asRuntimeException());
+        fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be read").asRuntimeException());
       } catch (IOException e) {
         fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be written").asRuntimeException());
       } catch (StatusRuntimeException e) {

@@ -13,10 +13,11 @@ class CsvValuesTest {
   void time_unixSecondsAndIsoWithAnyOffsetForm_areTheSameMoment() {
     for (String text : new String[] {"1323435000", "2011-12-09T12:50:00Z", "2011-12-09T12:50Z",
         "2011-12-09 12:50:00+00:00", "2011-12-09 13:50:00+01:00", "2011-12-09T13:50:00+0100", "2011-12-09 13:50+01",
-        "2011-12-09 07:50:00-05", "2011-12-09t12:50:00z"}) {
+        "2011-12-09 07:50:00-05", "2011-12-09t12:50:00z", "+1323435000", "2011-12-09T12:50:00.000000000Z"}) {
       assertEquals(NOON, CsvValues.time(text), text);
     }
     assertEquals(NOON.plusMillis(250), CsvValues.time("2011-12-09 12:50:00.25+00:00"));
+    assertEquals(NOON.minusSeconds(30), CsvValues.time("2011-12-09 13:50:00+01:00:30"));
   }
 
   @Test
@@ -31,7 +32,10 @@ class CsvValuesTest {
   @Test
   void time_notADateTime_isUnreadable() {
     for (String text : new String[] {"12/09/2011 12:50", "2011-12-09", "2011-02-30T10:00:00Z", "2011-12-09  12:50Z",
-        "2011-12-09T12:50:00 UTC", "2011-12-09T12:50:00+01:00Z", "yesterday", "", "99999999999999"}) {
+        "2011-12-09T12:50:00 UTC", "2011-12-09T12:50:00+01:00Z", "yesterday", "", "99999999999999",
+        // One offset at most, of at most 18 hours, with two digits of hours.
+        "2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01", "2011-12-09T13:50+1",
+        "2011-12-09T13:50+19:00", "1_323_435_000"}) {
       CsvValues.UnreadableValueException e =
           assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.time(text), text);
       assertEquals(CsvValues.UNREADABLE_TIME, e.getMessage(), text);
@@ -52,5 +56,13 @@ class CsvValuesTest {
         assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.price("1.234,50", ';')).getMessage());
     assertEquals(CsvValues.NEGATIVE_PRICE,
         assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.price("-1", ';')).getMessage());
+    assertEquals(CsvValues.NEGATIVE_PRICE,
+        assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.price("1e999", ',')).getMessage());
+    assertEquals(250, CsvValues.price("2.5e2", ','));
+    // What Java reads as a number and the trainer would not: refused.
+    for (String text : new String[] {"2.95f", "2.95d", "0x1p3", "Infinity", "NaN", "1_000", "."}) {
+      assertEquals("price must be a number such as 2.95 (or empty)", assertThrows(
+          CsvValues.UnreadableValueException.class, () -> CsvValues.price(text, ','), text).getMessage(), text);
+    }
   }
 }

@@ -190,6 +190,17 @@ class DatasetReaderTest {
     assertEquals(noon, fromSheet.interactions().get(1).epochSeconds());
   }
 
+  /** A spreadsheet's plain CSV (Windows-1252) is refused, as an import refuses it, not read with U+FFFD. */
+  @Test
+  void read_fileNotUtf8_failsNamingIt(@TempDir Path dir) throws IOException {
+    Files.write(dir.resolve("items.csv"), "item_id,title\nA,Caf\u00e9 mug\n".getBytes(StandardCharsets.ISO_8859_1));
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertEquals("items.csv is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)",
+        e.getMessage());
+  }
+
   @Test
   void read_timeNeitherSecondsNorIso_failsNamingLineAndValue(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
