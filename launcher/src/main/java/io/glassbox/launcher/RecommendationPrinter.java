@@ -34,8 +34,8 @@ final class RecommendationPrinter {
           + " them.%n", unknownItems, unknown == 1 ? "it" : "them"));
     } else if (unknown > 0) {
       out.append(String.format(Locale.ROOT, "  note: the model does not know %s this user bought (it was not"
-          + " trained on %s), so it read only their other %s.%n", unknownItems, unknown == 1 ? "it" : "them",
-          response.getPurchasesRead() == 1 ? "purchase" : response.getPurchasesRead() + " purchases"));
+          + " trained on %s), so it did not read those purchases; it read %d other purchase%s.%n", unknownItems,
+          unknown == 1 ? "it" : "them", response.getPurchasesRead(), response.getPurchasesRead() == 1 ? "" : "s"));
     }
     if (response.getExplanationsDegraded()) {
       out.append("  note: model explanations unavailable; reasons come from retrieval statistics only.\n");

@@ -443,7 +443,7 @@ class ClientCommandsAgainstSuiteTest {
         printed.out());
     // The lantern is new to the model too: it read the shopper's other purchase alone, and says so.
     assertTrue(printed.out().contains("note: the model does not know 1 item this user bought (it was not trained on"
-        + " it), so it read only their other purchase."), printed.out());
+        + " it), so it did not read those purchases; it read 1 other purchase."), printed.out());
     RecommendResponse answer = json("recommend", RecommendResponse.newBuilder(), "--user", shopper);
     assertEquals(1, answer.getItemsUnknownToModel());
     assertEquals(1, answer.getPurchasesRead());
