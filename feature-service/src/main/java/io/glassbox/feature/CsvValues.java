@@ -38,6 +38,8 @@ public final class CsvValues {
       .withResolverStyle(ResolverStyle.STRICT)
       .withChronology(IsoChronology.INSTANCE);
   private static final int DATE_LENGTH = "2011-12-09".length();
+  /** What Long.parseLong reads: unix seconds (matched first, so an ISO time costs no exception). */
+  private static final Pattern UNIX_SECONDS = Pattern.compile("[+-]?[0-9]+");
   private static final Pattern DECIMAL_COMMA = Pattern.compile("[0-9]*,[0-9]+");
   /** A plain decimal number (what Double.parseDouble reads besides: 2.95f, 0x1p3, Infinity, is not one). */
   private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
@@ -59,9 +61,19 @@ public final class CsvValues {
    */
   public static Instant time(String text) {
     Instant instant;
-    try {
-      instant = Instant.ofEpochSecond(Long.parseLong(text));
-    } catch (NumberFormatException notSeconds) {
+    if (UNIX_SECONDS.matcher(text).matches()) {
+      // Checked as a number first: Instant cannot hold every long (9000000000000000000).
+      long seconds;
+      try {
+        seconds = Long.parseLong(text);
+      } catch (NumberFormatException beyondLong) {
+        throw new UnreadableValueException(UNREADABLE_TIME);
+      }
+      if (seconds < EventTimeLimit.MIN_TIMESTAMP_SECONDS || seconds > EventTimeLimit.MAX_TIMESTAMP_SECONDS) {
+        throw new UnreadableValueException(UNREADABLE_TIME);
+      }
+      instant = Instant.ofEpochSecond(seconds);
+    } else {
       String iso = text.length() > DATE_LENGTH && text.charAt(DATE_LENGTH) == ' '
           ? text.substring(0, DATE_LENGTH) + 'T' + text.substring(DATE_LENGTH + 1) : text;
       TemporalAccessor parsed;

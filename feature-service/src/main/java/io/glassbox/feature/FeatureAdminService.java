@@ -177,6 +177,11 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be written").asRuntimeException());
       } catch (StatusRuntimeException e) {
         fail(e);
+      } catch (RuntimeException e) {
+        // Whatever went wrong, the import slot is freed: grpc calls no onError after the client's
+        // half-close, so nothing else would, and every later import would wait for this one.
+        log.error("Import of {} failed", name, e);
+        fail(Status.INTERNAL.withDescription("the import failed; nothing more was stored").asRuntimeException());
       }
     }
 

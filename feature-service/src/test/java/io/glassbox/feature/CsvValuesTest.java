@@ -35,7 +35,9 @@ class CsvValuesTest {
         "2011-12-09T12:50:00 UTC", "2011-12-09T12:50:00+01:00Z", "yesterday", "", "99999999999999",
         // One offset at most, of at most 18 hours, with two digits of hours.
         "2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01", "2011-12-09T13:50+1",
-        "2011-12-09T13:50+19:00", "1_323_435_000"}) {
+        "2011-12-09T13:50+19:00", "1_323_435_000",
+        // Longs no Instant holds, and one beyond a long.
+        "9000000000000000000", "-9000000000000000000", "99999999999999999999"}) {
       CsvValues.UnreadableValueException e =
           assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.time(text), text);
       assertEquals(CsvValues.UNREADABLE_TIME, e.getMessage(), text);

@@ -209,6 +209,25 @@ class FeatureAdminServiceTest {
    * write it, as is a decimal comma in a comma-separated file, where it cannot be told from a
    * separator.
    */
+  /**
+   * Unix seconds that fit a long but no Instant: a row refused like any unreadable time. They used
+   * to escape the import as a DateTimeException that kept the import slot, so every later import
+   * was refused as "another import is running" until a restart.
+   */
+  @Test
+  void importInteractions_secondsNoInstantHolds_namesTheLine_andTheNextImportRuns() {
+    send(Kind.ITEMS, ITEMS);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS,
+        "user_id,item_id,timestamp\nshop-1,N1,9000000000000000000\n"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("line 2: timestamp must be unix seconds or ISO-8601"),
+        e.getStatus().getDescription());
+    assertEquals(ImportResponse.newBuilder().setRows(1).setStored(1).build(),
+        counts(send(Kind.INTERACTIONS, "user_id,item_id,timestamp\nshop-1,N1,1700000000\n")));
+  }
+
   @Test
   void importInteractions_timeWithoutOffset_namesTheLineAndHowToWriteIt() {
     send(Kind.ITEMS, ITEMS);
