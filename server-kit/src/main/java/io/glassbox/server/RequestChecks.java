@@ -46,30 +46,79 @@ public final class RequestChecks {
   }
 
   /**
-   * What is wrong with {@code value} as an id, to follow the field's name (" must not be empty"),
-   * or null. Every store trims the ids it reads from files, so an id with a space at either end
-   * can name no stored user or item: taken as given, " 12348" would be answered as a shopper
-   * nobody knows. A control character (a NUL, a tab, a line break) is refused too: it is
-   * invisible where the id is shown, and garbles the logs and texts that echo it.
+   * What can be wrong with an id, each with its rule worded to follow the field's name and echo
+   * nothing of the id (a web page's wording; {@link #idProblem} adds what was given).
    */
-  public static String idProblem(String value) {
+  public enum IdFault {
+    EMPTY(" must not be empty"),
+    TOO_LONG(" must be at most " + MAX_ID_LENGTH + " characters"),
+    CONTROL_CHARACTER(" must not contain control characters"),
+    SPACE_AT_AN_END(" must not begin or end with a space");
+
+    private final String rule;
+
+    IdFault(String rule) {
+      this.rule = rule;
+    }
+
+    /** The rule broken, to follow the field's name (" must not be empty"). */
+    public String rule() {
+      return rule;
+    }
+  }
+
+  /**
+   * What is wrong with {@code value} as an id, or null. Every store trims the ids it reads from
+   * files, so an id with a space at either end can name no stored user or item: taken as given,
+   * " 12348" would be answered as a shopper nobody knows. A control character (a NUL, a tab, a
+   * line break) is refused too: it is invisible where the id is shown, and garbles the logs and
+   * texts that echo it.
+   */
+  public static IdFault idFault(String value) {
     if (value == null || value.isBlank()) {
-      return " must not be empty";
+      return IdFault.EMPTY;
     }
     if (value.length() > MAX_ID_LENGTH) {
-      return " must be at most " + MAX_ID_LENGTH + " characters, got " + value.length();
+      return IdFault.TOO_LONG;
     }
-    for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i))) {
-        return String.format(" must not contain control characters, got U+%04X at index %d", (int) value.charAt(i), i);
-      }
+    if (controlCharacterAt(value) >= 0) {
+      return IdFault.CONTROL_CHARACTER;
     }
-    // With the control characters, what String.trim() takes off, as the stores do. The id is
-    // echoed only now that it has no control character.
+    // With the control characters, what String.trim() takes off, as the stores do.
     if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
-      return " must not begin or end with a space, got \"" + value + "\"";
+      return IdFault.SPACE_AT_AN_END;
     }
     return null;
+  }
+
+  /**
+   * What is wrong with {@code value} as an id ({@link #idFault}), to follow the field's name, with
+   * what was given (" must be at most 128 characters, got 129"), or null. The id is echoed only
+   * when it has no control character.
+   */
+  public static String idProblem(String value) {
+    IdFault fault = idFault(value);
+    if (fault == null) {
+      return null;
+    }
+    return fault.rule() + switch (fault) {
+      case EMPTY -> "";
+      case TOO_LONG -> ", got " + value.length();
+      case CONTROL_CHARACTER -> {
+        int at = controlCharacterAt(value);
+        yield String.format(", got U+%04X at index %d", (int) value.charAt(at), at);
+      }
+      case SPACE_AT_AN_END -> ", got \"" + value + "\"";
+    };
+  }
+
+  private static int controlCharacterAt(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** Requires every id in {@code values} to be valid, naming the index of a bad one. */

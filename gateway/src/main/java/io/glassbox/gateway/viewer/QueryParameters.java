@@ -158,12 +158,11 @@ final class QueryParameters {
     return given.get(0);
   }
 
+  /** The id, if every RPC would take it; else a 400 saying which rule it breaks, echoing nothing. */
   private static String checkedId(String name, String id) throws ViewerException {
-    if (id.length() > MAX_ID_LENGTH) {
-      throw ViewerException.badRequest(name + " must be at most " + MAX_ID_LENGTH + " characters");
-    }
-    if (id.chars().anyMatch(Character::isISOControl)) {
-      throw ViewerException.badRequest(name + " must not contain control characters");
+    RequestChecks.IdFault fault = RequestChecks.idFault(id);
+    if (fault != null) {
+      throw ViewerException.badRequest(name + fault.rule());
     }
     return id;
   }
