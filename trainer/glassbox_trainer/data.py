@@ -35,11 +35,12 @@ UNKNOWN_ATTRIBUTE = 1
 def _open_csv(folder: str, stem: str):
     plain = os.path.join(folder, stem + ".csv")
     packed = plain + ".gz"
-    # utf-8-sig: a byte order mark (a spreadsheet's "CSV UTF-8") is skipped, as the feature service skips it.
-    if os.path.exists(plain):
-        return plain, open(plain, newline="", encoding="utf-8-sig")
+    # The gzip file first, as the feature service takes it (DatasetReader.dataFile). utf-8-sig: a
+    # byte order mark (a spreadsheet's "CSV UTF-8") is skipped, as the feature service skips it.
     if os.path.exists(packed):
         return packed, io.TextIOWrapper(gzip.open(packed, "rb"), encoding="utf-8-sig", newline="")
+    if os.path.exists(plain):
+        return plain, open(plain, newline="", encoding="utf-8-sig")
     raise FileNotFoundError(f"neither {plain} nor {packed} exists")
 
 
@@ -186,6 +187,7 @@ _UNIX_SECONDS = re.compile(r"[+-]?[0-9]+")
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
                         r"([Zz]|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)?")
 _MAX_OFFSET = datetime.timedelta(hours=18)
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 # A price: a plain decimal number (2,95 in a file separated by semicolons).
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
@@ -193,22 +195,34 @@ _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 
 def parse_time(text: str, path: str, row_number: int) -> int:
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
-    +0100 or +01), as `import` reads them; a time without an offset names no moment and is refused."""
+    +0100 or +01), as `import` reads them; a time without an offset names no moment and is refused,
+    as is one before 1970."""
     text = text.strip()
+    unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
+                  f"2011-12-09T12:50:00Z, got {text!r}")
     if _UNIX_SECONDS.fullmatch(text):
-        return int(text)
-    parsed = None
-    if _DATE_TIME.fullmatch(text):
-        try:
-            parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
-        except ValueError:
-            parsed = None
-    if parsed is not None and parsed.tzinfo is None:
-        raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
-    if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
-        raise ValueError(f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
-                         f"2011-12-09T12:50:00Z, got {text!r}")
-    return math.floor(parsed.timestamp())
+        seconds = int(text)
+        # google.protobuf.Timestamp's range (0001-01-01 to 9999-12-31), as the feature service's.
+        if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+            raise ValueError(unreadable)
+    else:
+        parsed = None
+        if _DATE_TIME.fullmatch(text):
+            try:
+                parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+            except ValueError:
+                parsed = None
+        if parsed is not None and parsed.tzinfo is None:
+            raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
+        if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
+            raise ValueError(unreadable)
+        seconds = math.floor(parsed.timestamp())
+    if seconds < 0:
+        moment = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+        raise ValueError(f"{path} line {row_number}: timestamp {moment.isoformat().replace('+00:00', 'Z')} is "
+                         f"before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's "
+                         f"zero date? Go's and .NET's are 0001-01-01T00:00:00Z)")
+    return seconds
 
 
 def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:

@@ -2,6 +2,7 @@
 rules as the feature service: ISO-8601 or unix times, basket_id as the invoice, only purchases
 learnt from, no seq_pos needed; and a run on them trains and exports a model."""
 
+import gzip
 import os
 import shutil
 import sys
@@ -94,11 +95,30 @@ class ImportFormatTest(unittest.TestCase):
         # What the feature service refuses (CsvValuesTest), the trainer refuses too.
         for text in ("2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01",
                      "2011-12-09T13:50+1", "2011-12-09T13:50+19:00", "1_323_435_000", "2011-12-09",
-                     "20111209T125000Z", "2011-12-09x12:50:00Z"):
+                     "20111209T125000Z", "2011-12-09x12:50:00Z", "99999999999999"):
             with self.assertRaisesRegex(ValueError, "timestamp must be unix seconds or ISO-8601", msg=text):
                 data_mod.parse_time(text, "f", 2)
         for text in ("2.95f", "0x1p3", "Infinity", "inf", "NaN", "1_000", ".", "1e999"):
             self.assertIsNone(data_mod.parse_price(text, ","), text)
+        # Before 1970, as DatasetReader refuses it (EventTimeLimit.tooEarly), in its wording.
+        for text, moment in (("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"), ("-1", "1969-12-31T23:59:59Z"),
+                             ("1970-01-01 00:59:59+01:00", "1969-12-31T23:59:59Z")):
+            with self.assertRaisesRegex(ValueError, f"^f line 2: timestamp {moment} is before 1970-01-01T00:00:00Z: "
+                                                    f"no shop event is that old", msg=text):
+                data_mod.parse_time(text, "f", 2)
+        self.assertEqual(data_mod.parse_time("0", "f", 2), 0)
+
+    def test_aFolderWithBothFiles_readsTheGzipOne_asTheFeatureServiceDoes(self):
+        folder = os.path.join(self.work, "both")
+        os.makedirs(folder)
+        write_csv(os.path.join(folder, "items.csv"), ["item_id", "title"], [["PLAIN", "Plain mug"]])
+        with gzip.open(os.path.join(folder, "items.csv.gz"), "wt", encoding="utf-8", newline="") as f:
+            f.write("item_id,title\nPACKED,Packed mug\n")
+        write_csv(os.path.join(folder, "interactions.csv"), ["user_id", "item_id", "timestamp"],
+                  [["u1", "PACKED", "100"]])
+        ds = data_mod.load_dataset(folder)
+        self.assertEqual(ds.item_ids, ["PACKED"])
+        self.assertEqual(ds.user_ids, ["u1"])
 
     def test_spaceAfterASeparatorInTheHeader_isTrimmed_andAFileNotUtf8_isNamed(self):
         folder = os.path.join(self.work, "spaced")
