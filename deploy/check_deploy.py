@@ -75,7 +75,7 @@ IMAGE_PREFIX = "glassbox/"
 # may set: in the ConfigMap they would point a shop's image at the embedded files, or the reverse.
 SHOP_TARGETS = {"data": ("feature-service", "GLASSBOX_DATA_DIR", "/app/shop/data"),
                 "models": ("model-service", "GLASSBOX_MODEL_DIR", "/app/shop/models")}
-IMAGE_SETTINGS = ("GLASSBOX_DATA_DIR", "GLASSBOX_MODEL_DIR", "GLASSBOX_MODEL_NAME")
+IMAGE_SETTINGS = tuple(key for _, key, _ in SHOP_TARGETS.values()) + ("GLASSBOX_MODEL_NAME",)
 SECRETS = {"api-keys": ("glassbox-api-keys", "api-keys"), "client-key": ("glassbox-client-key", "client-key"),
            "tls": ("glassbox-tls", None)}
 # Memory sizing rules (deploy/README.md, "Resources"): the limit leaves this much room above the

@@ -30,7 +30,6 @@ import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,6 +67,8 @@ final class Recommender {
   /** Degradations repeat on every request while a dependency is down: one warning a minute each. */
   private final WarningLimiter modelWarnings = new WarningLimiter(WARNING_INTERVAL);
   private final WarningLimiter explainWarnings = new WarningLimiter(WARNING_INTERVAL);
+  /** Shards met mid rolling update: a notice of its own, so that it never holds back a failure's. */
+  private final WarningLimiter mixedShardWarnings = new WarningLimiter(WARNING_INTERVAL);
   private final ModelTrendWindow trendWindow;
 
   @Inject
@@ -155,7 +156,8 @@ final class Recommender {
         directExecutor());
     ListenableFuture<RankedSlate> byModel = Futures.catchingAsync(sharded, RankedSlate.MixedShardsException.class,
         mixed -> {
-          request.warnUnlessGone(modelWarnings, "{} (a rolling update?); scoring the whole slate in one call", mixed);
+          request.warnUnlessGone(mixedShardWarnings, "{} (a rolling update?); scoring the whole slate in one call",
+              mixed);
           return Futures.transform(
               metrics.time("score", scorer.score(scoreRequest(request, found, eligible))),
               response -> RankedSlate.byModel(List.of(eligible), List.of(response)),
@@ -312,12 +314,17 @@ final class Recommender {
     }
   }
 
-  /** What the feature service knows about the user, and the answer's buy-again places. */
-  private record Retrieval(
-      GetUserHistoryResponse history, RetrieveCandidatesResponse candidates, BuyAgain buyAgain) {
-    /** The user's recent purchases, oldest first (repeats kept: the model reads them in order). */
-    List<String> historyItemIds() {
-      return history.getEventsList().stream().map(Event::getItemId).toList();
+  /**
+   * What the feature service knows about the user, and the answer's buy-again places.
+   *
+   * @param historyItemIds the user's recent purchases, oldest first (repeats kept: the model reads
+   *     them in order); read once, for the ranking's calls, the eligible candidates and the
+   *     explanation
+   */
+  private record Retrieval(GetUserHistoryResponse history, RetrieveCandidatesResponse candidates,
+      BuyAgain buyAgain, List<String> historyItemIds) {
+    Retrieval(GetUserHistoryResponse history, RetrieveCandidatesResponse candidates, BuyAgain buyAgain) {
+      this(history, candidates, buyAgain, history.getEventsList().stream().map(Event::getItemId).toList());
     }
 
     /**

@@ -116,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
         model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, data, ModelConfig.DIRECTORY_KEY, modelsDir,
         ModelConfig.NAME_KEY, model, version);
     // up finds these itself; containers do not see the data, so their gateway is told.
-    List<String> examples = UpCommand.exampleCustomers(data);
+    List<String> examples = ExampleCustomers.of(data);
     if (!examples.isEmpty()) {
       System.out.printf("Customers to try (in containers, the viewer's %s; deploy/README.md, \"Your own shop\"): %s%n",
           ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", examples));

@@ -30,8 +30,6 @@ import picocli.CommandLine.Option;
 /** Starts all four services in this process and stays in the foreground until interrupted. */
 @Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
 final class UpCommand implements Callable<Integer> {
-  private static final int EXAMPLE_COUNT = 5;
-  private static final int EXAMPLE_SCAN_ROWS = 50_000;
 
   /** Which feature store; {@code redis} needs a running redis-server (not started here). */
   enum Store { memory, redis }
@@ -151,7 +149,7 @@ final class UpCommand implements Callable<Integer> {
    * The example customers (the viewer's, the warm-up's, the one suggested first) for a data folder
    * of the caller's own ({@value FeatureConfig#DATA_DIR_KEY} set) when
    * {@value ViewerConfig#EXAMPLE_USERS_KEY} is not: customers of its first
-   * {@value #EXAMPLE_SCAN_ROWS} interactions whose answers show every kind of reason
+   * {@value ExampleCustomers#SCAN_ROWS} interactions whose answers show every kind of reason
    * ({@link DatasetReader#exampleUsers}). The defaults are customers of the embedded data, who
    * are not in anyone else's. Nothing when the folder cannot be read: the feature
    * service then says what is wrong with it.
@@ -161,23 +159,8 @@ final class UpCommand implements Callable<Integer> {
     if (config.get(ViewerConfig.EXAMPLE_USERS_KEY).isPresent() || dataDir.isEmpty()) {
       return Map.of();
     }
-    List<String> users = exampleCustomers(Path.of(dataDir.get()));
+    List<String> users = ExampleCustomers.of(Path.of(dataDir.get()));
     return users.isEmpty() ? Map.of() : Map.of(ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", users));
-  }
-
-  /**
-   * The example customers of a data folder ({@link #examplesFromOwnData}), each one the viewer's
-   * comma-separated setting can list (the reader refuses a folder with an id no request would
-   * take); none when the folder cannot be read.
-   */
-  static List<String> exampleCustomers(Path dataDir) {
-    try {
-      return new DatasetReader(dataDir).exampleUsers(EXAMPLE_COUNT, EXAMPLE_SCAN_ROWS).stream()
-          .filter(user -> !user.contains(","))
-          .toList();
-    } catch (RuntimeException unreadable) {
-      return List.of();
-    }
   }
 
   /**

@@ -204,8 +204,7 @@ class ViewerEndToEndTest {
   void page_forARealCustomer_drawsTheRealContributions() throws Exception {
     RecommendResponse expected = recommend(EVERY_TEXT_CUSTOMER, "en-US");
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + EVERY_TEXT_CUSTOMER + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + EVERY_TEXT_CUSTOMER + "&limit=" + LIMIT);
 
     List<Value> cells = page.evaluate("[...document.querySelectorAll('#heatmap td.cell')].map(cell => "
         + "({row: cell.parentElement.dataset.itemId, column: Number(cell.dataset.column), "
@@ -250,8 +249,7 @@ class ViewerEndToEndTest {
         RecommendRequest.newBuilder().setUserId(CUSTOMER).setLimit(LIMIT).setLocale("en-US")
             .setIncludeContributions(true).setBuyAgainSlots(places).build());
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + places));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + places);
 
     List<String> buyAgain = expected.getItemsList().stream()
         .filter(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN))
@@ -294,8 +292,7 @@ class ViewerEndToEndTest {
     RecommendResponse expected = recommend(shopper, "en-US");
     assertEquals(imported.stand(), expected.getItems(LIMIT - 1).getItem().getItemId());
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + shopper + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + shopper + "&limit=" + LIMIT);
 
     assertEquals(List.of(imported.stand()), strings(page.evaluate(
         "[...document.querySelectorAll('li.recommendation.newcomer')].map(li => li.dataset.itemId)")));
@@ -338,8 +335,7 @@ class ViewerEndToEndTest {
         .allMatch(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)),
         "this customer has " + LIMIT + " regular items");
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + LIMIT);
 
     assertTrue(text(page, "summary").contains("Every place went to this customer's regular items"),
         text(page, "summary"));
@@ -372,8 +368,7 @@ class ViewerEndToEndTest {
   void page_unknownCustomer_saysThereAreNoPurchasesToShow_andAnswersWhyNotAndWhatIfBuying() throws Exception {
     String user = "no-such-customer-0002";
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + user + "&limit=5&locale=zh-CN"));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + user + "&limit=5&locale=zh-CN");
 
     assertTrue(text(page, "summary").contains("此处没有购买记录（新顾客，或只有点击记录的顾客）"), text(page, "summary"));
     assertEquals("没有热力图：此顾客在这里没有模型读取的购买记录（没有购买，或之后都标记了不感兴趣），没有哪次购买为商品的得分作出贡献。",
@@ -460,8 +455,7 @@ class ViewerEndToEndTest {
   void page_switchedToChinese_showsTheGatewaysChineseReasons() throws Exception {
     RecommendResponse expected = recommend(CUSTOMER, "zh-CN");
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
 
     page.evaluate("document.body.dataset.state = 'switching'; "
         + "document.querySelector('[data-locale=\"zh-CN\"]').click(); true");
@@ -481,8 +475,7 @@ class ViewerEndToEndTest {
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
     // French has no texts: the page takes the first of the browser's languages that has.
     page.setBrowserLanguages("fr,zh-SG,en");
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
 
     assertEquals("zh-CN", page.evaluate("document.documentElement.lang").getStringValue());
     assertEquals(reasonTexts(expected), reasonTextsOn(page));
@@ -529,8 +522,7 @@ class ViewerEndToEndTest {
     String removed = strongestDriver(before);
     WhatIfResponse expected = whatIf(CUSTOMER, List.of(removed), "en-US");
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
 
     page.evaluate("document.querySelector('#heatmap th.column input[data-item-id=\"" + removed
         + "\"]').click(); document.getElementById('what-if-run').click(); true");
@@ -580,8 +572,7 @@ class ViewerEndToEndTest {
     assertTrue(expected != null && !expected.getInTopK(), "a change brings one of #11-#15 into the top 10");
     String item = expected.getItem().getItemId();
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
 
     askWhyNot(page, item);
 
@@ -645,8 +636,7 @@ class ViewerEndToEndTest {
         UserExplainItemRequest.newBuilder().setUserId(CUSTOMER).setItemId(item).setLimit(LIMIT).setLocale("en-US")
             .build());
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
     String line = "document.querySelector('li.recommendation[data-item-id=\"" + item + "\"]')";
 
     page.evaluate(line + ".querySelector('.show-effects').click(); true");
@@ -677,8 +667,7 @@ class ViewerEndToEndTest {
     WhyNotResponse expected = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
         .setUserId(CUSTOMER).setItemId(item).setLimit(LIMIT).setLocale("zh-CN").build());
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-CN"));
-    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-CN");
 
     askWhyNot(page, item);
 
