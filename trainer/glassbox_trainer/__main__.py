@@ -105,6 +105,23 @@ def evaluate_holdout(dataset, split, holdout, scorer, popularity):
     return metrics, ranks
 
 
+def _load_data(args, **options) -> data_mod.Dataset:
+    """The --data folder, its times without an offset in --time-zone; a fault in the folder ends
+    the command with the message, which names the file and line, rather than a traceback."""
+    try:
+        return data_mod.load_dataset(args.data, name=args.name, time_zone=args.time_zone, **options)
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
+
+
+def _add_time_zone(parser: argparse.ArgumentParser) -> None:
+    # Trimmed as the Java services read every setting (ConfigSource), so both take the same value.
+    parser.add_argument("--time-zone", default=(os.environ.get(data_mod.TIME_ZONE_VARIABLE) or "").strip() or None,
+                        metavar="NAME",
+                        help="the time zone of the data folder's timestamps that have no UTC offset (an "
+                             f"IANA name such as Europe/London); default: ${data_mod.TIME_ZONE_VARIABLE}")
+
+
 def run(args) -> dict:
     settings = _settings_from(args)
     torch.set_num_threads(settings.threads)
@@ -121,7 +138,7 @@ def run(args) -> dict:
         log_file.flush()
 
     log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, BLAS: {_blas()}")
-    dataset = data_mod.load_dataset(args.data, name=args.name, max_users=args.max_users)
+    dataset = _load_data(args, max_users=args.max_users)
     log(f"dataset {dataset.name}: {len(dataset.user_ids)} users, {dataset.num_items} items, "
         f"{sum(len(s) for s in dataset.sequences)} events; attributes "
         + ", ".join(f"{k}={v}" for k, v in dataset.attribute_sizes.items()))
@@ -359,7 +376,7 @@ def evaluate_command(args) -> dict:
     """Evaluates a model folder against the time-aware baselines; fits the trend term and the
     buy-again merge on validation; optionally stores the trend term in the folder."""
     torch.set_num_threads(args.threads)
-    dataset = data_mod.load_dataset(args.data, name=args.name)
+    dataset = _load_data(args)
     split = _split_of(dataset, args.split)
     model, metadata = load_model_folder(args.model, dataset)
     trained_split = metadata["settings"].get("split", "basket")
@@ -483,7 +500,11 @@ def benchmark_command(args) -> dict:
             raise SystemExit(f"stage {stage}: no run (--no-train); train it with: {command}")
         else:
             print(f"benchmark stage {stage}: {command}", flush=True)
-            run(build_parser().parse_args(argv))
+            stage_args = build_parser().parse_args(argv)
+            # Beauty's times are unix seconds, and its checks read the folder without a zone: a
+            # zone from the environment would only set the runs' data fingerprint apart.
+            stage_args.time_zone = None
+            run(stage_args)
             commands[stage] = {"run_dir": run_dir, "command": command}
         runs[stage] = run_dir
     if "s3rec-loss" in runs:
@@ -550,7 +571,7 @@ def main(argv=None) -> int:
 def device_bench_command(args) -> None:
     """Times a version's model alone, per batch shape, on CUDA when present (device_bench)."""
     from . import device_bench
-    dataset = data_mod.load_dataset(args.data, name=args.name)
+    dataset = _load_data(args)
     model, metadata = load_model_folder(args.model, dataset)
     device = device_bench.pick_device(args.device)
     results = device_bench.measure(model, dataset.num_items, int(metadata["max_history_length"]),
@@ -563,7 +584,7 @@ def device_bench_command(args) -> None:
 def reexport_command(args) -> None:
     """Rewrites a model folder's model.onnx in the current graph form (item tables) from the
     weights in it; the folder's parity.json, recorded by PyTorch at training, must still hold."""
-    dataset = data_mod.load_dataset(args.data, name=args.name)
+    dataset = _load_data(args)
     model, _ = load_model_folder(args.model, dataset)
     path = os.path.join(args.model, "model.onnx")
     export_onnx(model, path)
@@ -577,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train, evaluate and (optionally) export")
     t.add_argument("--data", required=True, help="dataset folder (interactions.csv[.gz], items.csv[.gz])")
     t.add_argument("--name", help="dataset name (default: folder name)")
+    _add_time_zone(t)
     t.add_argument("--models-dir", help="write models/<dataset>/<version>/ here")
     t.add_argument("--version", help="model version (default: UTC timestamp)")
     t.add_argument("--model-name", default="glassbox-sasrec-din")
@@ -612,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
     e.add_argument("--data", required=True)
     e.add_argument("--name", help="dataset name (default: folder name)")
+    _add_time_zone(e)
     e.add_argument("--split", choices=("basket", "time"), default="basket")
     e.add_argument("--out", help="results JSON to update (key time_aware.<split>)")
     e.add_argument("--write-trend", action="store_true",
@@ -626,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
     d.add_argument("--data", required=True, help="the dataset it was trained on")
     d.add_argument("--name", help="dataset name (default: folder name)")
+    _add_time_zone(d)
     d.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     d.add_argument("--repeats", type=int, default=50, help="timed forwards per shape and round (3 rounds)")
     d.add_argument("--warmup-seconds", type=float, default=2.0)
@@ -635,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
     x.add_argument("--data", required=True, help="the dataset it was trained on")
     x.add_argument("--name", help="dataset name (default: folder name)")
+    _add_time_zone(x)
     c = sub.add_parser("content-blend",
                        help="a run's model + w x the candidate's mean title TF-IDF cosine to "
                             "the history (w chosen on validation), against the model alone and, "

@@ -4,11 +4,12 @@ A dataset folder holds `interactions.csv` and `items.csv` (optionally gzip-compr
 `*.csv.gz`), read as the feature service reads them, so the two files `bin/glassbox import` takes
 are a dataset folder too, also as a spreadsheet saves them (a byte order mark, semicolons, decimal
 commas in prices). Interactions carry `user_id,item_id,timestamp` (unix seconds or ISO-8601
-with an offset) and optionally `event` (only purchases are learnt from: empty, `purchase` or
-`review`), the basket (`invoice_no`, or the import format's `basket_id`; an event without one is a
-basket of its own) and `seq_pos` (the order of a user's events; without it, time and then file
-order). Items carry `item_id,title` and optionally `brand,category,price`. Rows of items missing
-from items.csv are left out, with a count printed.
+with an offset, or without one in the zone GLASSBOX_DATA_TIME_ZONE names) and optionally `event`
+(only purchases are learnt from: empty, `purchase` or `review`), the basket (`invoice_no`, or
+the import format's `basket_id`; an event without one is a basket of its own) and `seq_pos` (the
+order of a user's events; without it, time and then file order). Items carry `item_id,title`
+and optionally `brand,category,price`. Rows of items missing from items.csv are left out, with a
+count printed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import itertools
 import math
 import os
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -178,7 +180,28 @@ OTHER_EVENTS = {"click", "add_to_cart", "feedback_positive", "feedback_negative"
 
 
 NO_OFFSET = ("timestamp has no UTC offset, so its moment is unknown: write one, such as "
-             "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00")
+             "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, or name the time zone of the "
+             "file's times (GLASSBOX_DATA_TIME_ZONE=Europe/London, say)")
+
+# The zone of a data folder's times without an offset, for the feature service and the trainer.
+TIME_ZONE_VARIABLE = "GLASSBOX_DATA_TIME_ZONE"
+# A tz database region name, as the feature service takes one: no file path, no bare offset.
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+
+
+def time_zone_named(name: Optional[str]) -> Optional[zoneinfo.ZoneInfo]:
+    """The zone of a data folder's times without an offset (TIME_ZONE_VARIABLE or --time-zone);
+    None when the name is empty."""
+    if not name:
+        return None
+    refused = ValueError(f"{TIME_ZONE_VARIABLE} must be a time zone name such as Europe/London or UTC, "
+                         f"got \"{name}\"")
+    if not _ZONE_NAME.fullmatch(name):
+        raise refused
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise refused from None
 
 
 # What the feature service reads (CsvValues): unix seconds, or a date, T or a space, a time with
@@ -193,10 +216,10 @@ _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 
 
-def parse_time(text: str, path: str, row_number: int) -> int:
+def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None) -> int:
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
-    +0100 or +01), as `import` reads them; a time without an offset names no moment and is refused,
-    as is one before 1970."""
+    +0100 or +01), as `import` reads them; a time without an offset is in `zone`, and without a
+    zone names no moment and is refused, as is one before 1970."""
     text = text.strip()
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")
@@ -213,7 +236,11 @@ def parse_time(text: str, path: str, row_number: int) -> int:
             except ValueError:
                 parsed = None
         if parsed is not None and parsed.tzinfo is None:
-            raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
+            if zone is None:
+                raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
+            # fold=0, as java.time's LocalDateTime.atZone: the earlier of a repeated hour, and a
+            # skipped hour at the offset before the change.
+            parsed = parsed.replace(tzinfo=zone)
         if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
             raise ValueError(unreadable)
         seconds = math.floor(parsed.timestamp())
@@ -238,9 +265,11 @@ def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:
 
 
 def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: int = 10,
-                 max_users: Optional[int] = None) -> Dataset:
-    """Reads a dataset folder. `max_users` keeps only the first users (for smoke tests)."""
+                 max_users: Optional[int] = None, time_zone: Optional[str] = None) -> Dataset:
+    """Reads a dataset folder. `max_users` keeps only the first users (for smoke tests);
+    `time_zone` names the zone of times without an offset (see `time_zone_named`)."""
     name = name or os.path.basename(os.path.normpath(folder))
+    zone = time_zone_named(time_zone)
     fingerprint = {}
 
     items_path, handle = _open_csv(folder, "items")
@@ -311,7 +340,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             if item is None:
                 unknown_items += 1
                 continue
-            when = parse_time(r["timestamp"], inter_path, row_number)
+            when = parse_time(r["timestamp"], inter_path, row_number, zone)
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
             order = int(r["seq_pos"]) if has_seq_pos else (when, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
@@ -323,6 +352,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                           + ([f"{unknown_items} rows (item not in items.csv)"] if unknown_items else []))
               + "; the model learns from purchases of catalogue items")
     fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
+    if zone is not None:
+        # The same files read in another zone are other events, so a model says which it learnt.
+        fingerprint["time_zone"] = time_zone
 
     user_order = [user for user in user_order if per_user[user]]
     sequences, baskets, times = [], [], []

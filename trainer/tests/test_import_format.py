@@ -5,9 +5,12 @@ learnt from, no seq_pos needed; and a run on them trains and exports a model."""
 import gzip
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
+import zoneinfo
+from unittest import mock
 
 import numpy as np
 
@@ -172,6 +175,90 @@ class ImportFormatTest(unittest.TestCase):
         folder = self.folder("header", [["A", "Red mug"]], ["user", "item_id", "timestamp"], [])
         with self.assertRaisesRegex(ValueError, "no user_id column"):
             data_mod.load_dataset(folder)
+
+    def test_timesWithoutAnOffset_inANamedZone_areTheMomentsJavaTimeGives(self):
+        london = data_mod.time_zone_named("Europe/London")
+        # LocalDateTime.atZone: a skipped hour at the offset before the change, a repeated hour
+        # at its earlier occurrence (summer time).
+        for text, seconds in (("2011-03-27 01:30:00", 1301189400), ("2011-10-30 01:30:00", 1319934600),
+                              ("2011-12-09 12:50:00", 1323435000), ("2011-06-09T12:50:00", 1307620200),
+                              ("2011-06-09T12:50:00Z", 1307623800), ("2011-06-09 13:50:00+01:00", 1307623800),
+                              ("1323435000", 1323435000)):
+            self.assertEqual(data_mod.parse_time(text, "f", 2, london), seconds, text)
+        self.assertEqual(data_mod.parse_time("2011-06-09T12:50:00", "f", 2, data_mod.time_zone_named("UTC")),
+                         1307623800)
+        for zone in (None, zoneinfo.ZoneInfo("Asia/Tokyo")):
+            self.assertEqual(data_mod.parse_time("2011-06-09T12:50:00Z", "f", 2, zone), 1307623800)
+            self.assertEqual(data_mod.parse_time("1323435000", "f", 2, zone), 1323435000)
+        with self.assertRaises(ValueError) as refused:
+            data_mod.parse_time("2011-12-09 12:50:00", "f", 2)
+        self.assertEqual(str(refused.exception),
+                         "f line 2: timestamp has no UTC offset, so its moment is unknown: write one, such as "
+                         "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, or name the time zone of "
+                         "the file's times (GLASSBOX_DATA_TIME_ZONE=Europe/London, say), "
+                         "got '2011-12-09 12:50:00'")
+
+    def test_aTimeZoneName_isATzDatabaseRegion_elseRefused(self):
+        self.assertIsNone(data_mod.time_zone_named(None))
+        self.assertIsNone(data_mod.time_zone_named(""))
+        self.assertEqual(data_mod.time_zone_named("Europe/London"), zoneinfo.ZoneInfo("Europe/London"))
+        self.assertEqual(data_mod.time_zone_named("America/Argentina/Buenos_Aires").key,
+                         "America/Argentina/Buenos_Aires")
+        for name in ("Mars/Olympus", "+01:00", "../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/London ",
+                     " UTC", "Europe", "Europe/", "Europe//London", "Europe/../UTC"):
+            with self.assertRaises(ValueError, msg=name) as refused:
+                data_mod.time_zone_named(name)
+            self.assertEqual(str(refused.exception), "GLASSBOX_DATA_TIME_ZONE must be a time zone name such as "
+                                                     f"Europe/London or UTC, got \"{name}\"")
+
+    def test_aFolderOfLocalTimes_readInItsZone_isTheFolderWithOffsets_andTheModelSaysWhichZone(self):
+        items = [["A", "Red mug"], ["B", "Blue mug"]]
+        header = ["user_id", "item_id", "timestamp", "basket_id"]
+        local = self.folder("local", items, header, [
+            ["u1", "A", "2011-12-09 12:50:00", "o1"], ["u1", "B", "2011-06-09T12:50:00", "o2"],
+            ["u2", "A", "2011-10-30 01:30:00", "o3"], ["u2", "B", "2011-10-30T01:10:00Z", "o4"]])
+        offsets = self.folder("offsets", items, header, [
+            ["u1", "A", "2011-12-09 12:50:00+00:00", "o1"], ["u1", "B", "2011-06-09T12:50:00+01:00", "o2"],
+            ["u2", "A", "2011-10-30 01:30:00+01:00", "o3"], ["u2", "B", "2011-10-30T01:10:00Z", "o4"]])
+        got = data_mod.load_dataset(local, name="shop", time_zone="Europe/London")
+        want = data_mod.load_dataset(offsets, name="shop")
+        self.assertEqual(got.user_ids, want.user_ids)
+        for name in ("sequences", "baskets", "times"):
+            for g, w in zip(getattr(got, name), getattr(want, name)):
+                np.testing.assert_array_equal(g, w, err_msg=name)
+        np.testing.assert_array_equal(got.times[0], [1307620200, 1323435000])
+        np.testing.assert_array_equal(got.sequences[1], [1, 2])    # 00:30Z, before the 01:10Z
+        self.assertEqual(got.fingerprint["time_zone"], "Europe/London")
+        self.assertEqual(set(want.fingerprint), {"items.csv", "interactions.csv"})
+        with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: timestamp has no UTC offset.*"
+                                                r"Europe/London, say\), got '2011-12-09 12:50:00'$"):
+            data_mod.load_dataset(local)
+        with self.assertRaisesRegex(ValueError, "^GLASSBOX_DATA_TIME_ZONE must be a time zone name"):
+            data_mod.load_dataset(local, time_zone="Europe/Londres")
+
+    def test_timeZoneOption_defaultsToTheEnvironment_andAFolderFault_endsTheCommandWithoutATraceback(self):
+        for command in (["train", "--data", "d"], ["evaluate", "--model", "m", "--data", "d"],
+                        ["device-bench", "--model", "m", "--data", "d"],
+                        ["reexport", "--model", "m", "--data", "d"]):
+            with mock.patch.dict(os.environ, {"GLASSBOX_DATA_TIME_ZONE": "Europe/London"}):
+                parser = cli.build_parser()
+            self.assertEqual(parser.parse_args(command).time_zone, "Europe/London", command)
+            self.assertEqual(parser.parse_args(command + ["--time-zone", "UTC"]).time_zone, "UTC", command)
+            with mock.patch.dict(os.environ, {"GLASSBOX_DATA_TIME_ZONE": ""}):
+                self.assertFalse(cli.build_parser().parse_args(command).time_zone, command)
+        folder = self.folder("local", [["A", "Red mug"]], ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "2011-12-09 12:50:00"]])
+        model = os.path.join(self.work, "model")
+        environment = dict(os.environ, GLASSBOX_DATA_TIME_ZONE="Mars/Olympus")
+        trainer = subprocess.run([sys.executable, "-m", "glassbox_trainer", "reexport", "--model", model,
+                                  "--data", folder], cwd=TRAINER, env=environment, capture_output=True, text=True)
+        self.assertEqual(trainer.returncode, 1)
+        self.assertIn('\nGLASSBOX_DATA_TIME_ZONE must be a time zone name such as Europe/London or UTC, '
+                      'got "Mars/Olympus"\n', "\n" + trainer.stderr)
+        self.assertNotIn("Traceback", trainer.stderr)
+        with mock.patch.dict(os.environ, {"GLASSBOX_DATA_TIME_ZONE": ""}):
+            with self.assertRaisesRegex(SystemExit, r"^\S*interactions.csv line 2: timestamp has no UTC offset"):
+                cli.main(["evaluate", "--model", model, "--data", folder])
 
     def test_trainOnImportFiles_exportsAModelOfTheShopsItems(self):
         # A shop's own files in the import format, made from a slice of the embedded data.

@@ -132,14 +132,15 @@ final class CsvImport {
   }
 
   /** Imports {@code user_id,item_id,timestamp[,event][,basket_id]} rows; see the FeatureAdmin proto. */
-  Result importInteractions(Path file, String name, boolean validateOnly, BooleanSupplier callerGone) {
+  Result importInteractions(Path file, String name, boolean validateOnly, LocalTimeZone timeZone,
+                            BooleanSupplier callerGone) {
     Problems problems = new Problems(name);
     // Pass 1: syntax per row; catalogue membership checked in batches of distinct ids.
     Set<String> known = new HashSet<>();
     Map<String, List<Long>> pending = new HashMap<>();
     // One reading of the clock for both passes, so that they accept the same rows.
     Instant now = timeLimit.now();
-    long rows = readInteractions(file, name, problems, now, (line, event) -> {
+    long rows = readInteractions(file, name, problems, now, timeZone, (line, event) -> {
       String itemId = event.event().itemId();
       if (!known.contains(itemId)) {
         pending.computeIfAbsent(itemId, k -> new ArrayList<>()).add(line);
@@ -157,7 +158,7 @@ final class CsvImport {
     Map<Long, Integer> occurrences = new HashMap<>();
     List<NewEvent> batch = new ArrayList<>(BATCH);
     long[] totals = {0, 0};
-    readInteractions(file, name, new Problems(name), now, (line, event) -> {
+    readInteractions(file, name, new Problems(name), now, timeZone, (line, event) -> {
       batch.add(withContentId(event, occurrences));
       if (batch.size() == BATCH) {
         append(batch, totals, rows, callerGone);
@@ -206,7 +207,8 @@ final class CsvImport {
     void accept(long line, NewEvent event);
   }
 
-  private long readInteractions(Path file, String name, Problems problems, Instant now, RowConsumer valid) {
+  private long readInteractions(Path file, String name, Problems problems, Instant now, LocalTimeZone timeZone,
+                                RowConsumer valid) {
     try (CsvReader csv = open(file, name)) {
       int user = csv.column("user_id");
       int item = csv.column("item_id");
@@ -225,7 +227,7 @@ final class CsvImport {
         Instant when = null;
         if (problem == null) {
           try {
-            when = CsvValues.time(field(row, time));
+            when = CsvValues.time(field(row, time), timeZone);
             String refused = timeLimit.problem(when, now);
             problem = refused == null ? null : "timestamp " + refused;
           } catch (CsvValues.UnreadableValueException e) {

@@ -56,10 +56,18 @@ public final class CsvValues {
 
   /**
    * Unix seconds, or an ISO-8601 date-time with an offset, within google.protobuf.Timestamp's
-   * range; a time without an offset is refused, since its moment depends on a zone the file does
-   * not name.
+   * range; a time without an offset is refused, since its moment depends on a zone nothing names.
    */
   public static Instant time(String text) {
+    return time(text, null);
+  }
+
+  /**
+   * As {@link #time(String)}, but a time without an offset is read in {@code localTimes}' zone
+   * when it names one; refused, saying which setting names it, when it does not. {@code
+   * localTimes} null: refused, with no setting to name.
+   */
+  public static Instant time(String text, LocalTimeZone localTimes) {
     Instant instant;
     if (UNIX_SECONDS.matcher(text).matches()) {
       // Checked as a number first: Instant cannot hold every long (9000000000000000000).
@@ -82,10 +90,14 @@ public final class CsvValues {
       } catch (DateTimeParseException notIso) {
         throw new UnreadableValueException(UNREADABLE_TIME);
       }
-      if (!(parsed instanceof OffsetDateTime dateTime)) {
-        throw new UnreadableValueException(NO_OFFSET);
+      if (parsed instanceof OffsetDateTime dateTime) {
+        instant = dateTime.toInstant();
+      } else if (localTimes != null && localTimes.zone().isPresent()) {
+        instant = ((LocalDateTime) parsed).atZone(localTimes.zone().get()).toInstant();
+      } else {
+        throw new UnreadableValueException(localTimes == null ? NO_OFFSET
+            : NO_OFFSET + localTimes.howToName());
       }
-      instant = dateTime.toInstant();
     }
     // google.protobuf.Timestamp's range, as for IngestEvents.
     if (instant.getEpochSecond() < EventTimeLimit.MIN_TIMESTAMP_SECONDS

@@ -22,7 +22,8 @@ import java.util.zip.GZIPInputStream;
  * Reads a prepared dataset folder: {@code items.csv.gz} or {@code items.csv}
  * ({@code item_id,title[,brand,category,price]}) and {@code interactions.csv.gz} or
  * {@code interactions.csv} ({@code user_id,item_id,timestamp[,event][,invoice_no][,seq_pos]};
- * timestamp in unix seconds or ISO-8601 with an offset). Columns are found by name, extra columns
+ * timestamp in unix seconds or ISO-8601 with an offset, or without one in the zone named by
+ * {@value LocalTimeZone#DATA_FOLDER_SETTING}). Columns are found by name, extra columns
  * are ignored; the gzip file wins when both exist. So the two files {@code bin/glassbox import}
  * takes are a dataset folder too: their {@code basket_id} is read as the invoice when there is no
  * {@code invoice_no}. Without {@code event}, or with it empty, a row is a purchase; {@code review}
@@ -41,14 +42,22 @@ public final class DatasetReader {
   private static final int EXAMPLE_MAX_REGULAR_ITEMS = 3;
 
   private final Path dataDir;
+  private final LocalTimeZone timeZone;
 
   @Inject
   public DatasetReader(FeatureConfig config) {
-    this(config.dataDir());
+    this(config.dataDir(), config.dataTimeZone());
   }
 
+  /** A folder whose times all have an offset (or are unix seconds). */
   public DatasetReader(Path dataDir) {
+    this(dataDir, LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING));
+  }
+
+  /** {@code timeZone}: the zone of the folder's times without an offset, if one is named. */
+  public DatasetReader(Path dataDir, LocalTimeZone timeZone) {
     this.dataDir = requireNonNull(dataDir, "dataDir");
+    this.timeZone = requireNonNull(timeZone, "timeZone");
   }
 
   /** Reads both files. */
@@ -89,7 +98,7 @@ public final class DatasetReader {
   }
 
   /** The first {@code maxRows} rows of {@code file}. */
-  private static List<Dataset.Interaction> readInteractions(Path file, long maxRows) {
+  private List<Dataset.Interaction> readInteractions(Path file, long maxRows) {
     List<Dataset.Interaction> interactions = new ArrayList<>();
     // Ids repeat hundreds of times; sharing one String per id keeps the load light.
     Map<String, String> shared = new HashMap<>();
@@ -232,10 +241,10 @@ public final class DatasetReader {
   }
 
   /** A timestamp as {@code import} reads it ({@link CsvValues#time}), and, as there, not before 1970. */
-  private static long parseTime(CsvReader csv, String text) {
+  private long parseTime(CsvReader csv, String text) {
     Instant when;
     try {
-      when = CsvValues.time(text.trim());
+      when = CsvValues.time(text.trim(), timeZone);
     } catch (CsvValues.UnreadableValueException e) {
       throw new DatasetException(csv.where() + ": " + e.getMessage() + ", got \"" + text + "\"");
     }

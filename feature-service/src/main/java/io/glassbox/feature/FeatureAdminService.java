@@ -46,29 +46,30 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
 
   @Override
   public StreamObserver<ImportChunk> importItems(StreamObserver<ImportResponse> responses) {
-    return receive("items CSV", responses, (file, validateOnly, callerGone) ->
+    return receive("items CSV", false, responses, (file, validateOnly, timeZone, callerGone) ->
         csvImport.importItems(file, "items CSV", validateOnly, callerGone));
   }
 
   @Override
   public StreamObserver<ImportChunk> importInteractions(StreamObserver<ImportResponse> responses) {
-    return receive("interactions CSV", responses, (file, validateOnly, callerGone) ->
-        csvImport.importInteractions(file, "interactions CSV", validateOnly, callerGone));
+    return receive("interactions CSV", true, responses, (file, validateOnly, timeZone, callerGone) ->
+        csvImport.importInteractions(file, "interactions CSV", validateOnly, timeZone, callerGone));
   }
 
   private interface Importer {
-    CsvImport.Result run(Path file, boolean validateOnly, BooleanSupplier callerGone);
+    CsvImport.Result run(Path file, boolean validateOnly, LocalTimeZone timeZone, BooleanSupplier callerGone);
   }
 
+  /** {@code readsTimes}: whether the file's rows hold times, so that a time zone may be named. */
   private StreamObserver<ImportChunk> receive(
-      String name, StreamObserver<ImportResponse> responses, Importer importer) {
+      String name, boolean readsTimes, StreamObserver<ImportResponse> responses, Importer importer) {
     if (!oneImport.tryAcquire()) {
       responses.onError(Status.RESOURCE_EXHAUSTED
           .withDescription("another import is running; retry when it has finished").asRuntimeException());
       return new Ignored();
     }
     try {
-      return new Spool(name, Files.createTempFile("glassbox-import-", ".csv"), responses, importer);
+      return new Spool(name, readsTimes, Files.createTempFile("glassbox-import-", ".csv"), responses, importer);
     } catch (IOException e) {
       oneImport.release();
       log.error("Cannot create a temporary file for an import", e);
@@ -81,6 +82,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   /** Writes the chunks to a temporary file, then runs the import; cleans up exactly once. */
   private final class Spool implements StreamObserver<ImportChunk> {
     private final String name;
+    private final boolean readsTimes;
     private final Path file;
     private final OutputStream out;
     private final StreamObserver<ImportResponse> responses;
@@ -88,11 +90,14 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     private long bytes;
     private long lineBytes;
     private boolean validateOnly;
+    private String timeZoneName = "";
+    private LocalTimeZone timeZone = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING);
     private boolean finished;
 
-    Spool(String name, Path file, StreamObserver<ImportResponse> responses, Importer importer)
+    Spool(String name, boolean readsTimes, Path file, StreamObserver<ImportResponse> responses, Importer importer)
         throws IOException {
       this.name = name;
+      this.readsTimes = readsTimes;
       this.file = file;
       this.out = Files.newOutputStream(file);
       this.responses = responses;
@@ -105,6 +110,9 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         return;
       }
       validateOnly |= chunk.getValidateOnly();
+      if (!chunk.getTimeZone().isEmpty() && !nameTimeZone(chunk.getTimeZone())) {
+        return;
+      }
       int size = chunk.getCsv().size();
       if (size > MAX_CHUNK_BYTES) {
         fail(tooLarge("a chunk holds " + size + " bytes; send at most " + MAX_CHUNK_BYTES + " per message"));
@@ -130,6 +138,31 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       }
     }
 
+    /** Takes the zone a message names; false, having failed the import, when it cannot. */
+    private boolean nameTimeZone(String zoneName) {
+      if (zoneName.equals(timeZoneName)) {
+        return true;
+      }
+      String problem = null;
+      if (!readsTimes) {
+        problem = "time_zone is for interactions: " + name + " holds no times";
+      } else if (!timeZoneName.isEmpty()) {
+        problem = "time_zone is \"" + zoneName + "\" here but \"" + timeZoneName + "\" in an earlier message";
+      } else {
+        try {
+          timeZone = LocalTimeZone.named(zoneName, LocalTimeZone.IMPORT_SETTING);
+          timeZoneName = zoneName;
+        } catch (IllegalArgumentException e) {
+          problem = e.getMessage();
+        }
+      }
+      if (problem != null) {
+        fail(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+        return false;
+      }
+      return true;
+    }
+
     @Override
     public void onError(Throwable cancelled) {
       cleanUp();
@@ -144,7 +177,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       try {
         out.close();
         Optional<Instant> latestBefore = StoreCalls.call(store::latestEventTime);
-        CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly, call::isCancelled));
+        CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly, timeZone, call::isCancelled));
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
         cleanUp();

@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  * @param dataDir folder with {@code items.csv.gz} and {@code interactions.csv.gz}
  *     ({@value #DATA_DIR_KEY}, relative to the working directory; default {@value #DEFAULT_DATA_DIR}
  *     in the installation, see {@link ConfigSource#shipped})
+ * @param dataTimeZone the zone of the data folder's times without a UTC offset
+ *     ({@value LocalTimeZone#DATA_FOLDER_SETTING}, a tz database name; default none: such times are
+ *     refused), as the trainer reads the same setting
  * @param currencyCode ISO 4217 currency of the catalogue's prices ({@value #CURRENCY_KEY},
  *     default {@value #DEFAULT_CURRENCY})
  * @param maxBasketSize baskets with more distinct items are left out of the co-purchase
@@ -41,7 +44,7 @@ import java.util.regex.Pattern;
  *     stamped ({@value #MAX_CLOCK_SKEW_KEY}, default 5 minutes, 1 s..1 day); see {@link EventTimeLimit}
  */
 public record FeatureConfig(
-    int port, int adminPort, Path dataDir, String currencyCode, int maxBasketSize,
+    int port, int adminPort, Path dataDir, LocalTimeZone dataTimeZone, String currencyCode, int maxBasketSize,
     int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, StoreBounds storeBounds,
     Duration maxClockSkew) {
   public static final String PORT_KEY = "GLASSBOX_FEATURE_PORT";
@@ -79,6 +82,7 @@ public record FeatureConfig(
 
   public FeatureConfig {
     requireNonNull(dataDir, "dataDir");
+    requireNonNull(dataTimeZone, "dataTimeZone");
     requireNonNull(currencyCode, "currencyCode");
     requireNonNull(store, "store");
     requireNonNull(redisUri, "redisUri");
@@ -97,6 +101,7 @@ public record FeatureConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
         source.getPort(ADMIN_PORT_KEY, DEFAULT_ADMIN_PORT),
         source.getPath(DATA_DIR_KEY, source.shipped(DEFAULT_DATA_DIR)),
+        dataTimeZone(source),
         currency,
         source.getInt(MAX_BASKET_SIZE_KEY, DEFAULT_MAX_BASKET_SIZE, 2, 10_000),
         source.getInt(NEIGHBOURS_KEY, DEFAULT_NEIGHBOURS, 1, 10_000),
@@ -105,6 +110,16 @@ public record FeatureConfig(
         redisUri(source),
         storeBounds(source),
         maxClockSkew(source));
+  }
+
+  /** {@value LocalTimeZone#DATA_FOLDER_SETTING}; also read by {@code up} for the folder's example customers. */
+  public static LocalTimeZone dataTimeZone(ConfigSource source) {
+    try {
+      return LocalTimeZone.named(source.getString(LocalTimeZone.DATA_FOLDER_SETTING, ""),
+          LocalTimeZone.DATA_FOLDER_SETTING);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
   }
 
   private static Duration maxClockSkew(ConfigSource source) {

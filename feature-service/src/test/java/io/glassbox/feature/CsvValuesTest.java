@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CsvValuesTest {
@@ -27,6 +29,47 @@ class CsvValuesTest {
           assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.time(text));
       assertEquals(CsvValues.NO_OFFSET, e.getMessage());
     }
+  }
+
+  /**
+   * A local time in a named zone: its moment there; in a daylight-saving gap as many minutes
+   * later as the gap is long, in an overlap the earlier moment (the trainer's test_import_format
+   * reads the same times to the same seconds). Unix seconds and times with an offset ignore it.
+   */
+  @Test
+  void time_withoutOffset_inANamedZone_isItsMomentThere() {
+    LocalTimeZone london = LocalTimeZone.named("Europe/London", "GLASSBOX_DATA_TIME_ZONE");
+
+    assertEquals(1323435000, CsvValues.time("2011-12-09 12:50:00", london).getEpochSecond());
+    assertEquals(1307620200, CsvValues.time("2011-06-09 12:50:00", london).getEpochSecond());
+    assertEquals(1301189400, CsvValues.time("2011-03-27 01:30:00", london).getEpochSecond());
+    assertEquals(1319934600, CsvValues.time("2011-10-30 01:30:00", london).getEpochSecond());
+    assertEquals(1307623800, CsvValues.time("2011-06-09T12:50:00Z", london).getEpochSecond());
+    assertEquals(1323435000, CsvValues.time("1323435000", london).getEpochSecond());
+  }
+
+  @Test
+  void time_withoutOffset_noZoneNamed_saysWhichSettingNamesIt() {
+    CsvValues.UnreadableValueException e = assertThrows(CsvValues.UnreadableValueException.class,
+        () -> CsvValues.time("2011-12-09 12:50:00", LocalTimeZone.none("GLASSBOX_DATA_TIME_ZONE")));
+
+    assertEquals("timestamp has no UTC offset, so its moment is unknown: write one, such as 2011-12-09T12:50:00Z (UTC)"
+        + " or 2011-12-09 12:50:00+01:00, or name the time zone of the file's times"
+        + " (GLASSBOX_DATA_TIME_ZONE=Europe/London, say)", e.getMessage());
+  }
+
+  /** tz database names only, as Python's zoneinfo takes them: no offsets, prefixes or paths. */
+  @Test
+  void localTimeZone_notATzDatabaseName_isRefusedNamingTheSetting() {
+    for (String name : new String[] {"+01:00", "Z", "UTC+01:00", "GMT+1", "Mars/Olympus", "../etc/passwd",
+        "/usr/share/zoneinfo/UTC", "Europe/London ", "europe/london"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> LocalTimeZone.named(name, "GLASSBOX_DATA_TIME_ZONE"), name);
+      assertEquals("GLASSBOX_DATA_TIME_ZONE must be a time zone name such as Europe/London or UTC, got \"" + name + "\"",
+          e.getMessage());
+    }
+    assertEquals(Optional.empty(), LocalTimeZone.named("", "GLASSBOX_DATA_TIME_ZONE").zone());
+    assertEquals(Optional.of(ZoneId.of("Etc/GMT-1")), LocalTimeZone.named("Etc/GMT-1", "GLASSBOX_DATA_TIME_ZONE").zone());
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.server.ConfigSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -188,6 +190,30 @@ class DatasetReaderTest {
     assertEquals(new DatasetReader(plain).read(), fromSheet);
     assertEquals(3.5, fromSheet.items().get(0).price());
     assertEquals(noon, fromSheet.interactions().get(1).epochSeconds());
+  }
+
+  /**
+   * A database's local times read in the zone {@code GLASSBOX_DATA_TIME_ZONE} names (the service's
+   * settings reach the reader) as the same folder written in unix seconds; without one the folder
+   * is refused, naming the file, the line and the setting.
+   */
+  @Test
+  void read_localTimes_inTheZoneTheSettingNames_readAsTheirMoments(@TempDir Path local, @TempDir Path plain)
+      throws IOException {
+    Files.writeString(local.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(local.resolve("interactions.csv"),
+        "user_id,item_id,timestamp\nu1,A,2011-06-09 12:50:00\nu1,A,2011-12-09 12:50:00\n");
+    Files.writeString(plain.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(plain.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,1307620200\nu1,A,1323435000\n");
+    FeatureConfig london = FeatureConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_DATA_DIR", local.toString(), "GLASSBOX_DATA_TIME_ZONE", "Europe/London")));
+
+    assertEquals(new DatasetReader(plain).read(), new DatasetReader(london).read());
+    assertEquals(List.of("u1"), new DatasetReader(local, london.dataTimeZone()).exampleUsers(5, 100));
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(local).read());
+    assertTrue(e.getMessage().startsWith("interactions.csv line 2: timestamp has no UTC offset")
+        && e.getMessage().endsWith("(GLASSBOX_DATA_TIME_ZONE=Europe/London, say), got \"2011-06-09 12:50:00\""),
+        e.getMessage());
   }
 
   /** A spreadsheet's plain CSV (Windows-1252) is refused, as an import refuses it, not read with U+FFFD. */

@@ -92,6 +92,12 @@ class FeatureAdminServiceTest {
   /** Streams {@code csv} to {@code admin} in chunks of {@code chunkBytes}; the response, or the error thrown. */
   static ImportResponse send(
       FeatureAdminGrpc.FeatureAdminStub admin, Kind kind, byte[] csv, int chunkBytes, boolean validateOnly) {
+    return send(admin, kind, csv, chunkBytes, validateOnly, new String[0]);
+  }
+
+  /** As above, with {@code timeZones[i]} as the time_zone of chunk i (none past its end). */
+  static ImportResponse send(FeatureAdminGrpc.FeatureAdminStub admin, Kind kind, byte[] csv, int chunkBytes,
+                             boolean validateOnly, String[] timeZones) {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();
     StreamObserver<ImportResponse> responses = new StreamObserver<>() {
       @Override
@@ -110,10 +116,11 @@ class FeatureAdminServiceTest {
     Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method =
         kind == Kind.ITEMS ? admin::importItems : admin::importInteractions;
     StreamObserver<ImportChunk> chunks = method.apply(responses);
-    for (int from = 0; from < csv.length; from += chunkBytes) {
+    for (int from = 0, chunk = 0; from < csv.length; from += chunkBytes, chunk++) {
       chunks.onNext(ImportChunk.newBuilder()
           .setCsv(ByteString.copyFrom(csv, from, Math.min(chunkBytes, csv.length - from)))
           .setValidateOnly(validateOnly)
+          .setTimeZone(chunk < timeZones.length ? timeZones[chunk] : "")
           .build());
     }
     chunks.onCompleted();
@@ -205,11 +212,6 @@ class FeatureAdminServiceTest {
   }
 
   /**
-   * A time without an offset names no moment (a database's local time): refused, saying how to
-   * write it, as is a decimal comma in a comma-separated file, where it cannot be told from a
-   * separator.
-   */
-  /**
    * Unix seconds that fit a long but no Instant: a row refused like any unreadable time. They used
    * to escape the import as a DateTimeException that kept the import slot, so every later import
    * was refused as "another import is running" until a restart.
@@ -228,6 +230,11 @@ class FeatureAdminServiceTest {
         counts(send(Kind.INTERACTIONS, "user_id,item_id,timestamp\nshop-1,N1,1700000000\n")));
   }
 
+  /**
+   * A time without an offset names no moment (a database's local time): refused, saying how to
+   * write it or name its zone, as is a decimal comma in a comma-separated file, where it cannot be told from a
+   * separator.
+   */
   @Test
   void importInteractions_timeWithoutOffset_namesTheLineAndHowToWriteIt() {
     send(Kind.ITEMS, ITEMS);
@@ -238,13 +245,61 @@ class FeatureAdminServiceTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     String message = e.getStatus().getDescription();
     assertTrue(message.contains("line 2: timestamp has no UTC offset, so its moment is unknown: write one, such as "
-        + "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, got \"2011-12-09 12:50:00\""), message);
+        + "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, or name the time zone of the file's times "
+        + "(time_zone=Europe/London, say), got \"2011-12-09 12:50:00\""), message);
     assertTrue(message.contains("line 3: timestamp has no UTC offset"), message);
     assertFalse(history("shop-1").getKnownUser());
     StatusRuntimeException comma = assertThrows(StatusRuntimeException.class,
         () -> send(Kind.ITEMS, "item_id,title,price\nN9,Lamp,\"3,50\"\n"));
     assertTrue(comma.getStatus().getDescription().contains(
         "line 2: price must be a number such as 2.95 (or empty), got \"3,50\""), comma.getStatus().getDescription());
+  }
+
+  /**
+   * A database's local times, with the file's zone named on the first message: each stored as
+   * its moment (summer time in June), a time with an offset as it says; the same events written
+   * with offsets are then already there, since an event's id comes from its moment.
+   */
+  @Test
+  void importInteractions_localTimesInANamedZone_storedAsTheirMoments() {
+    send(Kind.ITEMS, ITEMS);
+    String local = "user_id,item_id,timestamp\n"
+        + "zone-1,N1,2011-06-09 12:50:00\nzone-1,N1,2011-12-09 12:50\nzone-1,N1,2011-12-10T12:50:00+01:00\n";
+    String withOffsets = "user_id,item_id,timestamp\n"
+        + "zone-1,N1,2011-06-09T11:50:00Z\nzone-1,N1,2011-12-09T12:50:00Z\nzone-1,N1,2011-12-10T11:50:00Z\n";
+
+    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), counts(send(admin, Kind.INTERACTIONS,
+        local.getBytes(StandardCharsets.UTF_8), 16, false, new String[] {"Europe/London"})));
+
+    assertEquals(List.of(Instant.parse("2011-06-09T11:50:00Z").getEpochSecond(),
+            Instant.parse("2011-12-09T12:50:00Z").getEpochSecond(), Instant.parse("2011-12-10T11:50:00Z").getEpochSecond()),
+        history("zone-1").getEventsList().stream().map(event -> event.getTime().getSeconds()).toList());
+    assertEquals(ImportResponse.newBuilder().setRows(3).setDuplicates(3).build(),
+        counts(send(Kind.INTERACTIONS, withOffsets)));
+  }
+
+  @Test
+  void importTimeZone_notAName_twoNames_orOnItems_isInvalidArgument_storesNothing_andTheNextImportRuns() {
+    send(Kind.ITEMS, ITEMS);
+    byte[] csv = "user_id,item_id,timestamp\nzone-2,N1,2011-12-09 12:50:00\n".getBytes(StandardCharsets.UTF_8);
+
+    assertEquals("time_zone must be a time zone name such as Europe/London or UTC, got \"+01:00\"",
+        importFailure(Kind.INTERACTIONS, csv, "+01:00"));
+    assertEquals("time_zone is \"Europe/Paris\" here but \"Europe/London\" in an earlier message",
+        importFailure(Kind.INTERACTIONS, csv, "Europe/London", "", "Europe/Paris"));
+    assertEquals("time_zone is for interactions: items CSV holds no times",
+        importFailure(Kind.ITEMS, "item_id,title\nZ1,Lamp\n".getBytes(StandardCharsets.UTF_8), "UTC"));
+    assertFalse(history("zone-2").getKnownUser());
+    assertEquals(ImportResponse.newBuilder().setRows(1).setStored(1).build(), counts(send(admin, Kind.INTERACTIONS,
+        csv, 8, false, new String[] {"Europe/London", "", "Europe/London"})));
+  }
+
+  /** The description of the INVALID_ARGUMENT an import of {@code csv} in chunks of 8 bytes gets. */
+  private String importFailure(Kind kind, byte[] csv, String... timeZones) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> send(admin, kind, csv, 8, false, timeZones));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    return e.getStatus().getDescription();
   }
 
   /**

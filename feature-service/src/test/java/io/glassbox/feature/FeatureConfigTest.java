@@ -9,7 +9,9 @@ import io.glassbox.server.ConfigSource;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +22,8 @@ class FeatureConfigTest {
   void load_nothingSet_usesDefaults() {
     FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.of()));
 
-    assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"), "GBP", 100, 200, 20,
+    assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"),
+        LocalTimeZone.none("GLASSBOX_DATA_TIME_ZONE"), "GBP", 100, 200, 20,
         StoreKind.MEMORY, URI.create("redis://localhost:6379"),
         new StoreBounds(1000, 500_000, 10_000_000, Duration.ofHours(24), 1_000_000), Duration.ofMinutes(5)),
         config);
@@ -39,6 +42,7 @@ class FeatureConfigTest {
     FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.ofEntries(
         Map.entry("GLASSBOX_FEATURE_PORT", "6000"),
         Map.entry("GLASSBOX_DATA_DIR", "/srv/data"),
+        Map.entry("GLASSBOX_DATA_TIME_ZONE", "Europe/London"),
         Map.entry("GLASSBOX_FEATURE_CURRENCY", "EUR"),
         Map.entry("GLASSBOX_FEATURE_MAX_BASKET_SIZE", "50"),
         Map.entry("GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS", "30"),
@@ -53,7 +57,9 @@ class FeatureConfigTest {
         Map.entry("GLASSBOX_FEATURE_DEDUPE_MAX_IDS", "300"),
         Map.entry("GLASSBOX_FEATURE_MAX_CLOCK_SKEW", "30s"))));
 
-    assertEquals(new FeatureConfig(6000, 6001, Path.of("/srv/data"), "EUR", 50, 30, 5, StoreKind.REDIS,
+    assertEquals(new FeatureConfig(6000, 6001, Path.of("/srv/data"),
+        new LocalTimeZone(Optional.of(ZoneId.of("Europe/London")), "GLASSBOX_DATA_TIME_ZONE"), "EUR", 50, 30, 5,
+        StoreKind.REDIS,
         URI.create("redis://cache:6380/2"), new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300),
         Duration.ofSeconds(30)), config);
   }
@@ -63,6 +69,8 @@ class FeatureConfigTest {
     assertBad("GLASSBOX_FEATURE_PORT", "http");
     assertBad("GLASSBOX_FEATURE_PORT", "70000");
     assertBad("GLASSBOX_FEATURE_CURRENCY", "pounds");
+    assertBad("GLASSBOX_DATA_TIME_ZONE", "+01:00");
+    assertBad("GLASSBOX_DATA_TIME_ZONE", "Mars/Olympus");
     assertBad("GLASSBOX_FEATURE_MAX_BASKET_SIZE", "1");
     assertBad("GLASSBOX_FEATURE_CO_PURCHASE_NEIGHBOURS", "0");
     assertBad("GLASSBOX_FEATURE_RECENT_ITEMS", "-3");

@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import io.glassbox.feature.DatasetReader;
+import io.glassbox.feature.LocalTimeZone;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,11 +19,14 @@ final class ExampleCustomers {
 
   /**
    * Each one the viewer's comma-separated setting can list (the reader refuses a folder with an id
-   * no request would take); none when the folder cannot be read.
+   * no request would take); none when the folder cannot be read. {@code timeZone}: the name of the
+   * zone of the folder's times without an offset ({@value LocalTimeZone#DATA_FOLDER_SETTING}), or
+   * empty.
    */
-  static List<String> of(Path dataDir) {
+  static List<String> of(Path dataDir, String timeZone) {
     try {
-      return new DatasetReader(dataDir).exampleUsers(COUNT, SCAN_ROWS).stream()
+      return new DatasetReader(dataDir, LocalTimeZone.named(timeZone, LocalTimeZone.DATA_FOLDER_SETTING))
+          .exampleUsers(COUNT, SCAN_ROWS).stream()
           .filter(user -> !user.contains(","))
           .toList();
     } catch (RuntimeException unreadable) {

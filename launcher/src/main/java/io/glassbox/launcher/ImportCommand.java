@@ -5,6 +5,7 @@ import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Option;
 @Command(name = "import", description = "Import your own items and interactions (CSV) into a running suite.")
 final class ImportCommand implements Callable<Integer> {
   static final int CHUNK_BYTES = 256 << 10;
+  /** What the service's refusal of a time without an offset says when the file's zone may be named. */
+  private static final String NAME_THE_ZONE = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING).howToName();
 
   @Option(names = "--interactions", description = "CSV with header user_id,item_id,timestamp[,event][,basket_id]; the lines of one order "
       + "share a basket_id, so the buy-again rule counts orders, not lines.")
@@ -44,6 +47,11 @@ final class ImportCommand implements Callable<Integer> {
   @Option(names = "--target", defaultValue = "localhost:50062",
       description = "Feature admin address (default ${DEFAULT-VALUE}).")
   String target;
+
+  @Option(names = "--time-zone", paramLabel = "ZONE",
+      description = "The time zone of the interactions' times without a UTC offset (a database's local times), a tz"
+          + " database name such as Europe/London; without it such times are refused.")
+  String timeZone;
 
   @Option(names = "--validate-only", description = "Check every row, store nothing.")
   boolean validateOnly;
@@ -57,6 +65,18 @@ final class ImportCommand implements Callable<Integer> {
     if (items == null && interactions == null) {
       System.err.println("glassbox import: name --interactions FILE and/or --items FILE");
       return 2;
+    }
+    if (timeZone != null) {
+      if (interactions == null) {
+        System.err.println("glassbox import: --time-zone is for --interactions (items hold no times)");
+        return 2;
+      }
+      try {
+        LocalTimeZone.named(timeZone, "--time-zone");
+      } catch (IllegalArgumentException e) {
+        System.err.println("glassbox import: " + e.getMessage());
+        return 2;
+      }
     }
     ManagedChannel channel = CliCalls.channel(target);
     try {
@@ -79,12 +99,14 @@ final class ImportCommand implements Callable<Integer> {
       }
       if (items != null) {
         sending = items;
-        report(out, "items", items, send(items, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
+        report(out, "items", items,
+            send(items, "", admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
       }
       if (interactions != null) {
         sending = interactions;
         report(out, "interactions", interactions,
-            send(interactions, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
+            send(interactions, timeZone == null ? "" : timeZone,
+                admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
       }
       return 0;
     } catch (StatusRuntimeException e) {
@@ -92,6 +114,9 @@ final class ImportCommand implements Callable<Integer> {
         printTooSlow(err, sending);
       } else {
         CliCalls.printFailure(err, "glassbox import", e, target);
+        if (String.valueOf(e.getStatus().getDescription()).contains(NAME_THE_ZONE)) {
+          err.println("glassbox import: --time-zone ZONE names it, a tz database name such as Europe/London or UTC");
+        }
       }
       return 1;
     } catch (IOException e) {
@@ -131,8 +156,9 @@ final class ImportCommand implements Callable<Integer> {
     }
   }
 
+  /** Streams {@code file}, each message naming its {@code timeZone} (empty: none). */
   private ImportResponse send(
-      Path file, Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
+      Path file, String timeZone, Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
       throws IOException, InterruptedException {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();
     StreamObserver<ImportChunk> chunks = method.apply(new StreamObserver<>() {
@@ -156,6 +182,7 @@ final class ImportCommand implements Callable<Integer> {
         chunks.onNext(ImportChunk.newBuilder()
             .setCsv(ByteString.copyFrom(buffer, 0, read))
             .setValidateOnly(validateOnly)
+            .setTimeZone(timeZone)
             .build());
       }
     } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.model.ModelConfig;
 import io.glassbox.server.ConfigSource;
@@ -59,6 +60,11 @@ final class TrainCommand implements Callable<Integer> {
           + " without gain on validation (default ${DEFAULT-VALUE}).")
   int epochs;
 
+  @Option(names = "--time-zone", paramLabel = "ZONE",
+      description = "The time zone of the data's times without a UTC offset, a tz database name such as Europe/London"
+          + " (default: " + LocalTimeZone.DATA_FOLDER_SETTING + ", which up reads for the same folder).")
+  String timeZone;
+
   @Option(names = "--no-terms", description = "Skip fitting the recent-sales and title terms (no \"Popular lately\" reasons).")
   boolean noTerms;
 
@@ -87,6 +93,15 @@ final class TrainCommand implements Callable<Integer> {
             + "; put the files you import there under these names");
       }
     }
+    String zone = timeZone != null ? timeZone
+        : ConfigSource.fromEnvironment().getString(LocalTimeZone.DATA_FOLDER_SETTING, "");
+    try {
+      LocalTimeZone.named(zone, timeZone != null ? "--time-zone" : LocalTimeZone.DATA_FOLDER_SETTING);
+    } catch (IllegalArgumentException e) {
+      return fail(e.getMessage());
+    }
+    // Named to the trainer, which would read the same setting, so that what it read is on its command line.
+    List<String> zoneOption = zone.isEmpty() ? List.of() : List.of("--time-zone", zone);
     Path trainer = trainerDir != null ? trainerDir : ConfigSource.fromEnvironment().shipped("trainer");
     if (run(trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD) != 0) {
       return fail("the trainer needs Python with PyTorch, ONNX and NumPy at " + python + ": apt-get install "
@@ -96,6 +111,7 @@ final class TrainCommand implements Callable<Integer> {
     Path runs = runsDir.resolve(model).resolve(version);
     List<String> train = new ArrayList<>(List.of("-m", "glassbox_trainer", "train", "--data", data.toString(),
         "--name", model));
+    train.addAll(zoneOption);
     train.addAll(SHIPPED_SETTINGS);
     train.addAll(List.of("--epochs", String.valueOf(epochs), "--models-dir", modelsDir.toString(),
         "--version", version, "--run-dir", runs.resolve("train").toString()));
@@ -104,19 +120,21 @@ final class TrainCommand implements Callable<Integer> {
       return fail("the trainer stopped; its output above says why");
     }
     Path folder = modelsDir.resolve(model).resolve(version);
-    if (!noTerms && run(trainer, List.of("-m", "glassbox_trainer", "evaluate", "--model", folder.toString(),
-        "--data", data.toString(), "--split", "basket", "--write-trend",
-        "--run-dir", runs.resolve("evaluate").toString()), trainerOutput) != 0) {
+    List<String> evaluate = new ArrayList<>(List.of("-m", "glassbox_trainer", "evaluate", "--model", folder.toString(),
+        "--data", data.toString(), "--split", "basket", "--write-trend", "--run-dir", runs.resolve("evaluate").toString()));
+    evaluate.addAll(zoneOption);
+    if (!noTerms && run(trainer, evaluate, trainerOutput) != 0) {
       return fail("fitting the terms stopped; its output above says why. The model in " + folder
           + " is served without them");
     }
     System.out.printf("%nglassbox train: model %s version %s is in %s (logs and metrics in %s).%n"
-            + "Serve it: %s=%s %s=%s %s=%s bin/glassbox up%n"
+            + "Serve it: %s=%s %s%s=%s %s=%s bin/glassbox up%n"
             + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version %s%n",
-        model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, data, ModelConfig.DIRECTORY_KEY, modelsDir,
+        model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, data,
+        zone.isEmpty() ? "" : LocalTimeZone.DATA_FOLDER_SETTING + "=" + zone + " ", ModelConfig.DIRECTORY_KEY, modelsDir,
         ModelConfig.NAME_KEY, model, version);
     // up finds these itself; containers do not see the data, so their gateway is told.
-    List<String> examples = ExampleCustomers.of(data);
+    List<String> examples = ExampleCustomers.of(data, zone);
     if (!examples.isEmpty()) {
       System.out.printf("Customers to try (in containers, the viewer's %s; deploy/README.md, \"Your own shop\"): %s%n",
           ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", examples));

@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.feature.DatasetReader;
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.GatewayGrpc;
@@ -159,7 +160,8 @@ final class UpCommand implements Callable<Integer> {
     if (config.get(ViewerConfig.EXAMPLE_USERS_KEY).isPresent() || dataDir.isEmpty()) {
       return Map.of();
     }
-    List<String> users = ExampleCustomers.of(Path.of(dataDir.get()));
+    List<String> users = ExampleCustomers.of(Path.of(dataDir.get()),
+        config.getString(LocalTimeZone.DATA_FOLDER_SETTING, ""));
     return users.isEmpty() ? Map.of() : Map.of(ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", users));
   }
 

@@ -421,7 +421,42 @@ class ClientCommandsAgainstSuiteTest {
     return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  /** Runs one command against the suite's gateway. */
+  /**
+   * A shop's interactions with a database's local times: refused, saying how to name their zone;
+   * stored as their moments once {@code --time-zone} names it (summer time in June).
+   */
+  @Test
+  void import_localTimes_refusedSayingHowToNameTheZone_thenStoredInTheZoneNamed(@TempDir Path dir) throws Exception {
+    String shopper = "zone-" + UUID.randomUUID();
+    Path file = Files.writeString(dir.resolve("local.csv"), "user_id,item_id,timestamp\n" + shopper + ",85123A,2011-06-09 12:50:00\n");
+    String admin = "localhost:" + suite.ports().featureAdmin();
+
+    CliRun refused = CliRun.of("import", "--target", admin, "--interactions", file.toString());
+    CliRun badZone = CliRun.of("import", "--target", admin, "--interactions", file.toString(), "--time-zone", "+01:00");
+    CliRun itemsOnly = CliRun.of("import", "--target", admin, "--items", file.toString(), "--time-zone", "UTC");
+    CliRun stored = CliRun.of("import", "--target", admin, "--interactions", file.toString(), "--time-zone", "Europe/London");
+
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().contains("line 2: timestamp has no UTC offset, so its moment is unknown")
+        && refused.err().endsWith("glassbox import: --time-zone ZONE names it, a tz database name such as Europe/London"
+            + " or UTC\n"), refused.err());
+    assertEquals(2, badZone.exit());
+    assertEquals("glassbox import: --time-zone must be a time zone name such as Europe/London or UTC, got \"+01:00\"\n",
+        badZone.err());
+    assertEquals(2, itemsOnly.exit());
+    assertEquals("glassbox import: --time-zone is for --interactions (items hold no times)\n", itemsOnly.err());
+    assertEquals(0, stored.exit(), stored.err());
+    ManagedChannel feature = ClientChannels.forTarget("localhost:" + suite.ports().feature());
+    try {
+      List<Event> events = FeatureServiceGrpc.newBlockingStub(feature).getUserHistory(
+          GetUserHistoryRequest.newBuilder().setUserId(shopper).build()).getEventsList();
+      assertEquals(List.of(Instant.parse("2011-06-09T11:50:00Z").getEpochSecond()),
+          events.stream().map(event -> event.getTime().getSeconds()).toList());
+    } finally {
+      feature.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   /**
    * Items imported while the suite runs are new to the model: bought together with a shopper's
    * purchase, one gets the last place, shown as placed by rule with its co-purchase count.
@@ -463,6 +498,7 @@ class ClientCommandsAgainstSuiteTest {
         && explained.err().contains("was trained without it"), explained.err());
   }
 
+  /** Runs one command against the suite's gateway. */
   private static CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--target", "localhost:" + suite.ports().gateway(), "--timeout-ms", "30000"));

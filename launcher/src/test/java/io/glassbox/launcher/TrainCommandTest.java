@@ -39,11 +39,12 @@ class TrainCommandTest {
       items.append("I").append(item).append(",Mug number ").append(item).append('\n');
     }
     Files.writeString(shop.resolve("items.csv"), items);
-    // 40 customers of 3 orders each, in the import format: ISO-8601 times, basket_id, a click.
+    // 40 customers of 3 orders each, in the import format: local times (as a database writes
+    // them, in the zone --time-zone names), basket_id, a click.
     StringBuilder rows = new StringBuilder("user_id,item_id,timestamp,event,basket_id\n");
     for (int user = 0; user < 40; user++) {
       for (int order = 0; order < 3; order++) {
-        String when = "2011-0" + (order + 1) + "-1" + (user % 10) + "T10:00:00Z";
+        String when = "2011-0" + (order + 1) + "-1" + (user % 10) + " 10:00:00";
         rows.append("u").append(user).append(",I").append((user + order) % 30).append(',').append(when)
             .append(",,o").append(user).append('-').append(order).append('\n');
       }
@@ -54,14 +55,15 @@ class TrainCommandTest {
 
     Path log = dir.resolve("trainer.log");
     CliRun run = train(TrainCommand.DEBIAN_PYTHON, log, "--data", shop.toString(), "--models-dir", models.toString(),
-        "--runs-dir", dir.resolve("runs").toString(), "--epochs", "1", "--no-terms",
+        "--runs-dir", dir.resolve("runs").toString(), "--epochs", "1", "--no-terms", "--time-zone", "Europe/London",
         "--", "--dim", "8", "--layers", "1", "--sampled-negatives", "5");
 
     assertEquals(0, run.exit(), run.err() + Files.readString(log));
     assertTrue(Files.readString(log).contains("left out 40 click events"), Files.readString(log));
     Matcher served = Pattern.compile("glassbox train: model my-shop version (\\d{8}-\\d{6}) is in "
         + Pattern.quote(models.resolve("my-shop").toString()) + "/\\1 .*\n"
-        + "Serve it: GLASSBOX_DATA_DIR=" + Pattern.quote(shop.toString()) + " GLASSBOX_MODEL_DIR="
+        + "Serve it: GLASSBOX_DATA_DIR=" + Pattern.quote(shop.toString())
+        + " GLASSBOX_DATA_TIME_ZONE=Europe/London GLASSBOX_MODEL_DIR="
         + Pattern.quote(models.toString()) + " GLASSBOX_MODEL_NAME=my-shop bin/glassbox up\n"
         + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version \\1\n"
         // Five of the shop's customers (up finds them itself; a container's gateway is told).
@@ -93,5 +95,10 @@ class TrainCommandTest {
     CliRun badName = train(TrainCommand.DEBIAN_PYTHON, log, "--data", dir.toString(), "--name", "../elsewhere");
     assertEquals(1, badName.exit());
     assertTrue(badName.err().startsWith("glassbox train: the model name must be"), badName.err());
+
+    CliRun badZone = train(TrainCommand.DEBIAN_PYTHON, log, "--data", dir.toString(), "--time-zone", "+01:00");
+    assertEquals(1, badZone.exit());
+    assertEquals("glassbox train: --time-zone must be a time zone name such as Europe/London or UTC, got \"+01:00\".\n",
+        badZone.err());
   }
 }
