@@ -46,10 +46,15 @@ def _open_csv(folder: str, stem: str):
     raise FileNotFoundError(f"neither {plain} nor {packed} exists")
 
 
+_QUOTED = re.compile(r'"[^"]*"')
+
+
 def separator_of(header: str) -> str:
     """The header line's separator, as the feature service's CsvReader takes it: a comma, else a
-    semicolon (what a spreadsheet set to a language with decimal commas saves), else a tab."""
-    return next((c for c in ",;\t" if c in header), ",")
+    semicolon (what a spreadsheet set to a language with decimal commas saves), else a tab, looked
+    for outside quoted names (a semicolon file's "Price, EUR" column)."""
+    unquoted = _QUOTED.sub("", header)
+    return next((c for c in ",;\t" if c in unquoted), ",")
 
 
 NOT_UTF_8 = "is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)"

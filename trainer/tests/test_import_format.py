@@ -3,6 +3,7 @@ rules as the feature service: ISO-8601 or unix times, basket_id as the invoice, 
 learnt from, no seq_pos needed; and a run on them trains and exports a model."""
 
 import gzip
+import io
 import os
 import shutil
 import subprocess
@@ -122,6 +123,21 @@ class ImportFormatTest(unittest.TestCase):
         ds = data_mod.load_dataset(folder)
         self.assertEqual(ds.item_ids, ["PACKED"])
         self.assertEqual(ds.user_ids, ["u1"])
+
+    def test_separator_isLookedForOutsideQuotedNames_asTheFeatureServiceDoes(self):
+        # CsvReaderTest reads the same header to the same separator and columns.
+        header = 'id;"Price, EUR";"a ""b,c"""\n'
+        self.assertEqual(data_mod.separator_of(header), ";")
+        reader, separator = data_mod.dict_reader(io.StringIO(header + "1;3,50;x\n"), "f")
+        self.assertEqual(separator, ";")
+        self.assertEqual(next(reader), {"id": "1", "Price, EUR": "3,50", 'a "b,c"': "x"})
+        self.assertEqual(data_mod.separator_of("id,title;x"), ",")
+        self.assertEqual(data_mod.separator_of("id"), ",")
+
+    def test_blankLines_holdNoRow_asTheFeatureServiceReadsThem(self):
+        # CsvReaderTest: the same lines read to the same records.
+        reader, _ = data_mod.dict_reader(io.StringIO('id,title\n\n1,a\r\n\r\n2,"b\n\nc"\n\n'), "f")
+        self.assertEqual(list(reader), [{"id": "1", "title": "a"}, {"id": "2", "title": "b\n\nc"}])
 
     def test_spaceAfterASeparatorInTheHeader_isTrimmed_andAFileNotUtf8_isNamed(self):
         folder = os.path.join(self.work, "spaced")

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads RFC 4180 CSV records: fields optionally in double quotes, a doubled quote inside quotes is
@@ -26,6 +27,8 @@ import java.util.Map;
  */
 final class CsvReader implements AutoCloseable {
   private static final String BYTE_ORDER_MARK = "\uFEFF";
+  /** A quoted part of a line (a doubled quote inside one reads as two quoted parts). */
+  private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"");
   static final String NOT_UTF_8 =
       "is not valid UTF-8 (a spreadsheet's plain CSV is often Windows-1252: save it as CSV UTF-8)";
 
@@ -54,10 +57,15 @@ final class CsvReader implements AutoCloseable {
     }
   }
 
-  /** The header line's separator: a comma, else a semicolon, else a tab, else (one column) a comma. */
+  /**
+   * The header line's separator: a comma, else a semicolon, else a tab, else (one column) a comma;
+   * looked for outside quoted names, so that a semicolon file's {@code "Price, EUR"} column does
+   * not make it a comma file.
+   */
   static char separatorOf(String header) {
+    String unquoted = QUOTED.matcher(header).replaceAll("");
     for (char candidate : new char[] {',', ';', '\t'}) {
-      if (header.indexOf(candidate) >= 0) {
+      if (unquoted.indexOf(candidate) >= 0) {
         return candidate;
       }
     }
@@ -83,9 +91,16 @@ final class CsvReader implements AutoCloseable {
     return columns.getOrDefault(name, -1);
   }
 
-  /** The next record's fields, or null at the end of the input. */
+  /**
+   * The next record's fields, or null at the end of the input. An empty line holds no record and
+   * is passed over (an editor's or a script's trailing blank line), as Python's csv passes it over
+   * for the trainer; line numbers still count it.
+   */
   List<String> next() {
     String text = readLine();
+    while (text != null && text.isEmpty()) {
+      text = readLine();
+    }
     return text == null ? null : parse(text);
   }
 

@@ -54,6 +54,25 @@ class CsvReaderTest {
       assertEquals(',', csv.separator());
       assertEquals(List.of("1"), csv.next());
     }
+    // Only outside quotes: a semicolon file with a column named "Price, EUR" (or with a quote in a name).
+    try (CsvReader csv = reader("id;\"Price, EUR\";\"a \"\"b,c\"\"\"\n1;3,50;x\n")) {
+      assertEquals(';', csv.separator());
+      assertEquals(1, csv.column("Price, EUR"));
+      assertEquals(2, csv.column("a \"b,c\""));
+      assertEquals(List.of("1", "3,50", "x"), csv.next());
+    }
+  }
+
+  /** Blank lines hold no record, as the trainer's csv module reads them; a quoted one is a field's. */
+  @Test
+  void next_emptyLines_arePassedOver_andLinesStillCountThem() {
+    try (CsvReader csv = reader("id,title\n\n1,a\r\n\r\n2,\"b\n\nc\"\n\n")) {
+      assertEquals(List.of("1", "a"), csv.next());
+      assertEquals(3, csv.line());
+      assertEquals(List.of("2", "b\n\nc"), csv.next());
+      assertEquals(5, csv.line());
+      assertNull(csv.next());
+    }
   }
 
   @Test

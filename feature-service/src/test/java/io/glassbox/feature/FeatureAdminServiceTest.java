@@ -255,6 +255,18 @@ class FeatureAdminServiceTest {
         "line 2: price must be a number such as 2.95 (or empty), got \"3,50\""), comma.getStatus().getDescription());
   }
 
+  /** Blank lines (an editor's trailing one, one between rows) hold no row: the file imports whole. */
+  @Test
+  void importInteractions_blankLines_arePassedOver() {
+    send(Kind.ITEMS, ITEMS);
+
+    assertEquals(ImportResponse.newBuilder().setRows(2).setStored(2).build(), counts(send(Kind.INTERACTIONS,
+        "user_id,item_id,timestamp\nblank-1,N1,1700000000\n\nblank-1,N1,1700000060\n\n")));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS,
+        "user_id,item_id,timestamp\n\nblank-2,N1,yesterday\n"));
+    assertTrue(e.getStatus().getDescription().contains("line 3: timestamp"), e.getStatus().getDescription());
+  }
+
   /**
    * A database's local times, with the file's zone named on the first message: each stored as
    * its moment (summer time in June), a time with an offset as it says; the same events written
