@@ -283,7 +283,8 @@ class ViewerEndToEndTest {
   /**
    * Items imported while the suite runs, which the model does not know: the one bought together
    * with the shopper's purchase takes the last place, marked as new in the shop with its reasons and
-   * no heatmap row, and the summary says why; the page's why-not counts the model's places only.
+   * no heatmap row, and the summary says why and that the model did not read the purchase of the
+   * other (unknown to it as well); the page's why-not counts the model's places only.
    */
   @Test
   void page_newcomer_isMarkedNewInTheShop_andLeftOutOfTheHeatmap() throws Exception {
@@ -306,8 +307,13 @@ class ViewerEndToEndTest {
         "[...document.querySelectorAll('#heatmap tbody tr')].map(tr => tr.dataset.itemId)"));
     assertEquals(LIMIT - 1, rows.size(), "a heatmap row per model-ranked item");
     assertFalse(rows.contains(imported.stand()));
-    assertTrue(page.evaluate("document.getElementById('summary').textContent").getStringValue()
-        .contains("The last place went to an item new in the shop, which the model does not know yet"));
+    String summary = page.evaluate("document.getElementById('summary').textContent").getStringValue();
+    assertTrue(summary.contains("The last place went to an item new in the shop, which the model does not know yet"),
+        summary);
+    // The lantern the shopper bought is new to the model too: the page says what the model read, as recommend does.
+    assertEquals(1, expected.getItemsUnknownToModel());
+    assertTrue(summary.endsWith(" The model does not know 1 item this customer bought (it was not trained on it), so it"
+        + " did not read those purchases; it read 1 other purchase."), summary);
 
     // Why not the model's 10th item, which the newcomer's place keeps off the page: asked about
     // the page's 9 model places, as its reasons count them.

@@ -33,7 +33,10 @@ const TEXTS = {
         () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them.")
       + newcomerNote(r, (n) => n === 1
         ? " The last place went to an item new in the shop, which the model does not know yet (by rule, for what it was bought with)."
-        : ` The last ${n} places went to items new in the shop, which the model does not know yet (by rule, for what they were bought with).`),
+        : ` The last ${n} places went to items new in the shop, which the model does not know yet (by rule, for what they were bought with).`)
+      + unknownItemsNote(r, (n, read) => ` The model does not know ${n === 1 ? "1 item" : n + " items"} this customer`
+        + ` bought (it was not trained on ${n === 1 ? "it" : "them"}), so it did not read those purchases; it read`
+        + ` ${read === 1 ? "1 other purchase" : read + " other purchases"}.`),
     showNewPicks: "Show the model's new picks instead",
     score: "score",
     kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
@@ -129,7 +132,9 @@ const TEXTS = {
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；模型为其余 ${m} 个排序，`
         + "理由中的排名是在这些新商品之中的排名。",
         () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。")
-      + newcomerNote(r, (n) => `最后 ${n} 个位置给了新上架的商品，模型还不认识它们（按规则，依据一起购买的记录）。`),
+      + newcomerNote(r, (n) => `最后 ${n} 个位置给了新上架的商品，模型还不认识它们（按规则，依据一起购买的记录）。`)
+      + unknownItemsNote(r, (n, read) => `此顾客买过的 ${n} 件商品模型还不认识（训练时没有它们），所以没有读取这些购买；`
+        + `模型读取了其余 ${read} 次购买。`),
     showNewPicks: "改为显示模型的新推荐",
     score: "得分",
     kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "一起购买", REASON_KIND_POPULAR: "畅销",
@@ -235,6 +240,17 @@ function buyAgainNote(response, some, all) {
 function newcomerNote(response, some) {
   const newcomers = newcomerCount(response);
   return newcomers > 0 ? some(newcomers) : "";
+}
+
+/**
+ * Some of the customer's purchases were not read, their items unknown to the model (imported since
+ * it was trained), while others were: what `some(unknown items, purchases read)` says. Nothing when
+ * all were read, or none (the heatmap's note says that).
+ */
+function unknownItemsNote(response, some) {
+  const unknown = response.itemsUnknownToModel || 0;
+  const read = response.purchasesRead || 0;
+  return unknown > 0 && read > 0 ? some(unknown, read) : "";
 }
 
 /** The heatmap's rows: the items the model ranked with a share for each purchase it read. */
