@@ -68,13 +68,55 @@ def _utf8_lines(handle, path: str):
         raise ValueError(f"{os.path.basename(path)} {NOT_UTF_8}") from None
 
 
+def _quote_open_after(line: str, quoted: bool, separator: str) -> bool:
+    """Whether a quoted field is still open after `line`, read as the feature service's CsvReader
+    reads it: a quote opens a field only at its start, a doubled one inside is a literal quote."""
+    text = line.rstrip("\r\n")
+    field_length = 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        i += 1
+        if quoted:
+            if c != '"':
+                field_length += 1
+            elif i < len(text) and text[i] == '"':
+                field_length += 1
+                i += 1
+            else:
+                quoted = False
+        elif c == separator:
+            field_length = 0
+        elif c == '"' and field_length == 0:
+            quoted = True
+        else:
+            field_length += 1
+    return quoted
+
+
+def _quotes_closed(lines, path: str, separator: str):
+    """The lines; a quoted field still open at the end of the file fails naming the line its record
+    starts on, as the feature service fails, where Python's csv would read the rest of the file
+    into that one field."""
+    quoted, number, start = False, 1, 1   # the header is line 1
+    for line in lines:
+        number += 1
+        if not quoted:
+            start = number
+        if '"' in line:
+            quoted = _quote_open_after(line, quoted, separator)
+        yield line
+    if quoted:
+        raise ValueError(f"{os.path.basename(path)} line {start}: quoted field is not closed before the end of the file")
+
+
 def dict_reader(handle, path: str):
     """A csv.DictReader over `handle` with the separator its header line names and the column
     names trimmed (as the feature service finds columns), and that separator."""
     lines = _utf8_lines(handle, path)
     header = next(lines, "")
     separator = separator_of(header)
-    reader = csv.DictReader(itertools.chain([header], lines), delimiter=separator)
+    reader = csv.DictReader(itertools.chain([header], _quotes_closed(lines, path, separator)), delimiter=separator)
     if reader.fieldnames is not None:
         reader.fieldnames = [name.strip() for name in reader.fieldnames]
     return reader, separator

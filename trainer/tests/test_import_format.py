@@ -134,6 +134,17 @@ class ImportFormatTest(unittest.TestCase):
         self.assertEqual(data_mod.separator_of("id,title;x"), ",")
         self.assertEqual(data_mod.separator_of("id"), ",")
 
+    def test_aQuoteNotClosedBeforeTheEnd_isNamedByTheLineItsRecordStarts_asTheFeatureServiceDoes(self):
+        # CsvReaderTest#next_unclosedQuote_failsWithLine reads the same lines; before, the rest of
+        # the file was read into the one field and trained on without a word.
+        text = 'id,title\n1,"two\nlines"\n\n2,x"y\n3,"a""b"\n4,"open\nmore\n'
+        reader, _ = data_mod.dict_reader(io.StringIO(text), "dir/test.csv")
+        self.assertEqual([next(reader) for _ in range(3)], [{"id": "1", "title": "two\nlines"},
+                                                             {"id": "2", "title": 'x"y'}, {"id": "3", "title": 'a"b'}])
+        with self.assertRaisesRegex(ValueError, r"^test.csv line 7: quoted field is not closed before the end of the "
+                                                r"file$"):
+            next(reader)
+
     def test_blankLines_holdNoRow_asTheFeatureServiceReadsThem(self):
         # CsvReaderTest: the same lines read to the same records.
         reader, _ = data_mod.dict_reader(io.StringIO('id,title\n\n1,a\r\n\r\n2,"b\n\nc"\n\n'), "f")

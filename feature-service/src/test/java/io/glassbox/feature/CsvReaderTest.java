@@ -91,6 +91,15 @@ class CsvReaderTest {
       DatasetException e = assertThrows(DatasetException.class, csv::next);
       assertTrue(e.getMessage().contains("test.csv line 2"), e.getMessage());
     }
+    // The line its record starts on, after a quoted line break and a blank line; quotes inside a
+    // field and doubled ones open nothing (test_import_format reads the same lines alike).
+    try (CsvReader csv = reader("id,title\n1,\"two\nlines\"\n\n2,x\"y\n3,\"a\"\"b\"\n4,\"open\nmore\n")) {
+      assertEquals(List.of("1", "two\nlines"), csv.next());
+      assertEquals(List.of("2", "x\"y"), csv.next());
+      assertEquals(List.of("3", "a\"b"), csv.next());
+      DatasetException e = assertThrows(DatasetException.class, csv::next);
+      assertEquals("test.csv line 7: quoted field is not closed before the end of the file", e.getMessage());
+    }
   }
 
   @Test
