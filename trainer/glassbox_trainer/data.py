@@ -19,7 +19,6 @@ import datetime
 import gzip
 import hashlib
 import io
-import itertools
 import math
 import os
 import re
@@ -94,29 +93,51 @@ def _quote_open_after(line: str, quoted: bool, separator: str) -> bool:
     return quoted
 
 
-def _quotes_closed(lines, path: str, separator: str):
-    """The lines; a quoted field still open at the end of the file fails naming the line its record
-    starts on, as the feature service fails, where Python's csv would read the rest of the file
-    into that one field."""
-    quoted, number, start = False, 1, 1   # the header is line 1
-    for line in lines:
-        number += 1
-        if not quoted:
-            start = number
-        if '"' in line:
-            quoted = _quote_open_after(line, quoted, separator)
-        yield line
-    if quoted:
-        raise ValueError(f"{os.path.basename(path)} line {start}: quoted field is not closed before the end of the file")
+class _RecordLines:
+    """A CSV file's lines, header first, as the feature service's CsvReader reads them: it knows the
+    physical line the record being read starts on (blank lines and line breaks inside quotes
+    counted, as in the feature service's messages), and a quoted field still open at the end of the
+    file fails naming that line, where Python's csv would read the rest of the file into it."""
+
+    def __init__(self, header: str, lines, path: str, separator: str):
+        self._header, self._lines, self._path, self._separator = header, lines, path, separator
+        self.record_start = 1
+
+    def __iter__(self):
+        yield self._header
+        quoted, number = False, 1
+        for line in self._lines:
+            number += 1
+            if not quoted:
+                self.record_start = number
+            if '"' in line:
+                quoted = _quote_open_after(line, quoted, self._separator)
+            yield line
+        if quoted:
+            raise ValueError(f"{os.path.basename(self._path)} line {self.record_start}: quoted field is not closed "
+                             f"before the end of the file")
+
+
+class _DictReader(csv.DictReader):
+    """A csv.DictReader whose `record_line` is the physical line its last row started on."""
+
+    def __init__(self, lines: _RecordLines, separator: str):
+        super().__init__(iter(lines), delimiter=separator)
+        self._record_lines = lines
+
+    @property
+    def record_line(self) -> int:
+        return self._record_lines.record_start
 
 
 def dict_reader(handle, path: str):
-    """A csv.DictReader over `handle` with the separator its header line names and the column
-    names trimmed (as the feature service finds columns), and that separator."""
+    """A reader of `handle`'s rows as dicts (`record_line`: the line the last one started on) with
+    the separator its header line names and the column names trimmed (as the feature service finds
+    columns), and that separator."""
     lines = _utf8_lines(handle, path)
     header = next(lines, "")
     separator = separator_of(header)
-    reader = csv.DictReader(itertools.chain([header], _quotes_closed(lines, path, separator)), delimiter=separator)
+    reader = _DictReader(_RecordLines(header, lines, path, separator), separator)
     if reader.fieldnames is not None:
         reader.fieldnames = [name.strip() for name in reader.fieldnames]
     return reader, separator
@@ -232,8 +253,11 @@ NO_OFFSET = ("timestamp has no UTC offset, so its moment is unknown: write one, 
 
 # The zone of a data folder's times without an offset, for the feature service and the trainer.
 TIME_ZONE_VARIABLE = "GLASSBOX_DATA_TIME_ZONE"
-# A tz database region name, as the feature service takes one: no file path, no bare offset.
-_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
+# A tz database Area/Location name, or UTC, as the feature service takes one (LocalTimeZone): no
+# file path, no bare offset, none of the legacy names only one side's database holds (Debian's EST,
+# posix/..., right/..., localtime; Java's SystemV/...).
+_ZONE_NAME = re.compile(r"UTC|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)"
+                        r"(/[A-Za-z0-9_+-]+)+")
 
 
 def time_zone_named(name: Optional[str]) -> Optional[zoneinfo.ZoneInfo]:
@@ -367,7 +391,8 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         # The data folder's invoice_no, or the import format's basket_id.
         basket_column = next((c for c in ("invoice_no", "basket_id") if c in columns), None)
         has_seq_pos = "seq_pos" in columns
-        for row_number, r in enumerate(reader, start=2):
+        for r in reader:
+            row_number = reader.record_line
             event = (r.get("event") or "").strip().lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:

@@ -8,9 +8,10 @@ import java.util.regex.Pattern;
 
 /**
  * The time zone a file's times without a UTC offset are in, when one is named, and the setting
- * that names it, which the refusal of such a time then points to. A name is a tz database zone
- * (Europe/London, UTC), as the trainer reads {@value #DATA_FOLDER_SETTING} too (Python's
- * zoneinfo): no bare offsets such as +01:00, which Python does not take. A local time in a
+ * that names it, which the refusal of such a time then points to. A name is a tz database zone,
+ * Area/Location or UTC (Europe/London, Etc/GMT-1), as the trainer reads {@value
+ * #DATA_FOLDER_SETTING} too (Python's zoneinfo): no bare offsets such as +01:00, which Python does
+ * not take, and none of the legacy names only one side's database holds. A local time in a
  * daylight-saving gap or overlap reads as {@link java.time.LocalDateTime#atZone} reads it (in an
  * overlap the earlier moment), as Python's fold=0 does.
  *
@@ -22,12 +23,27 @@ public record LocalTimeZone(Optional<ZoneId> zone, String setting) {
   public static final String DATA_FOLDER_SETTING = "GLASSBOX_DATA_TIME_ZONE";
   /** The field of {@code ImportChunk} that names an imported file's zone. */
   public static final String IMPORT_SETTING = "time_zone";
-  /** What a tz database name looks like (Java's own check admits offsets and prefixes besides). */
-  private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*");
+  /**
+   * A tz database Area/Location name, or UTC: the names both Java's zone rules and Python's zoneinfo
+   * (the system's tz database) hold. Java's own check admits offsets and prefixes besides, and the
+   * two databases differ in the legacy names (Java has SystemV/EST5, which Python lacks; Debian has
+   * EST, posix/…, right/…, localtime, which Java lacks): those are refused on both sides.
+   */
+  private static final Pattern NAME = Pattern.compile(
+      "UTC|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)(/[A-Za-z0-9_+-]+)+");
 
   public LocalTimeZone {
     requireNonNull(zone, "zone");
     requireNonNull(setting, "setting");
+    zone.ifPresent(named -> {
+      if (!isName(named.getId())) {
+        throw new IllegalArgumentException("not a tz database Area/Location name: " + named.getId());
+      }
+    });
+  }
+
+  private static boolean isName(String name) {
+    return NAME.matcher(name).matches() && ZoneId.getAvailableZoneIds().contains(name);
   }
 
   /** What the refusal of a time without an offset adds: the setting that names the file's zone. */
@@ -48,7 +64,7 @@ public record LocalTimeZone(Optional<ZoneId> zone, String setting) {
     if (name.isEmpty()) {
       return none(setting);
     }
-    if (!NAME.matcher(name).matches() || !ZoneId.getAvailableZoneIds().contains(name)) {
+    if (!isName(name)) {
       throw new IllegalArgumentException(setting + " must be a time zone name such as Europe/London or UTC, got \""
           + name + "\"");
     }

@@ -237,6 +237,17 @@ class DatasetReaderTest {
         && e.getMessage().contains("12/09/2011 12:50"), e.getMessage());
   }
 
+  /** The physical line a bad record starts on, as the trainer names it too (test_import_format). */
+  @Test
+  void read_badRowAfterBlankLinesAndALineBreak_namesThePhysicalLine(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("interactions.csv"),
+        "user_id,item_id,timestamp,note\nu1,A,100,\"two\nlines\"\n\n\nu1,A,yesterday,x\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertTrue(e.getMessage().startsWith("interactions.csv line 6: timestamp must be unix seconds"), e.getMessage());
+  }
+
   @Test
   void read_timeBefore1970_failsNamingLineAndTime_asAnImportWould(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");

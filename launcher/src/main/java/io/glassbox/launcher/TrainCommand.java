@@ -100,8 +100,9 @@ final class TrainCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       return fail(e.getMessage());
     }
-    // Named to the trainer, which would read the same setting, so that what it read is on its command line.
-    List<String> zoneOption = zone.isEmpty() ? List.of() : List.of("--time-zone", zone);
+    // Always named to the trainer, empty too: left out, the trainer would read the variable, which
+    // an empty --time-zone here overrules.
+    List<String> zoneOption = List.of("--time-zone", zone);
     Path trainer = trainerDir != null ? trainerDir : ConfigSource.fromEnvironment().shipped("trainer");
     if (run(trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD) != 0) {
       return fail("the trainer needs Python with PyTorch, ONNX and NumPy at " + python + ": apt-get install "

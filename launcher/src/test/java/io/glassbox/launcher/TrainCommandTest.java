@@ -77,6 +77,31 @@ class TrainCommandTest {
     }
   }
 
+  /**
+   * The zone the command settled on reaches both trainer runs, an empty one too: left out, the
+   * trainer would read GLASSBOX_DATA_TIME_ZONE, which an empty {@code --time-zone} overrules.
+   */
+  @Test
+  void timeZone_isNamedToEveryTrainerRun_evenWhenEmpty(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu,A,100\n");
+    // A Python that records its arguments, one run per line, and succeeds.
+    Path calls = dir.resolve("calls.txt");
+    Path python = Files.writeString(dir.resolve("python"), "#!/bin/sh\necho \"$*\" >> " + calls + "\n");
+    python.toFile().setExecutable(true);
+
+    CliRun run = train(python.toString(), dir.resolve("trainer.log"), "--data", dir.toString(), "--name", "shop",
+        "--models-dir", dir.resolve("models").toString(), "--runs-dir", dir.resolve("runs").toString(),
+        "--time-zone", "");
+
+    assertEquals(0, run.exit(), run.err());
+    List<String> trainerRuns = Files.readAllLines(calls).stream().filter(line -> line.startsWith("-m ")).toList();
+    assertEquals(2, trainerRuns.size(), String.valueOf(trainerRuns));
+    for (String trainerRun : trainerRuns) {
+      assertTrue(trainerRun.contains(" --time-zone  ") || trainerRun.endsWith(" --time-zone "), trainerRun);
+    }
+  }
+
   @Test
   void whatStopsIt_isSaidInOneLine(@TempDir Path dir) throws IOException {
     Path log = dir.resolve("trainer.log");
