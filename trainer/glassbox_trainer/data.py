@@ -105,7 +105,8 @@ class _RecordLines:
 
     def __iter__(self):
         yield self._header
-        quoted, number = False, 1
+        # The header is a record too: a quote it leaves open goes on to the next lines.
+        quoted, number = '"' in self._header and _quote_open_after(self._header, False, self._separator), 1
         for line in self._lines:
             number += 1
             if not quoted:
@@ -134,6 +135,8 @@ def dict_reader(handle, path: str):
     """A reader of `handle`'s rows as dicts (`record_line`: the line the last one started on) with
     the separator its header line names and the column names trimmed (as the feature service finds
     columns), and that separator."""
+    # A field as long as the feature service reads (Python's csv stops at 128 KiB by default).
+    csv.field_size_limit(2**31 - 1)
     lines = _utf8_lines(handle, path)
     header = next(lines, "")
     separator = separator_of(header)
@@ -141,6 +144,26 @@ def dict_reader(handle, path: str):
     if reader.fieldnames is not None:
         reader.fieldnames = [name.strip() for name in reader.fieldnames]
     return reader, separator
+
+
+def _require_fields(row: dict, reader, used, path: str) -> None:
+    """A row with fewer fields than the last column read from it is refused, as the feature
+    service refuses it, where a missing value would read as None."""
+    names = reader.fieldnames
+    width = max((names.index(column) + 1 for column in used if column in names), default=0)
+    present = sum(1 for name in names if row.get(name) is not None)
+    if present < width:
+        raise ValueError(f"{path} line {reader.record_line}: expected at least {width} fields, got {present}")
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _seq_pos(text: str, path: str, row_number: int) -> int:
+    """A row's seq_pos, an integer as the feature service reads it (Long.parseLong)."""
+    if not _INTEGER.fullmatch(text.strip()):
+        raise ValueError(f"{path} line {row_number}: seq_pos must be an integer, got {text!r}")
+    return int(text)
 
 
 def sha256_of(path: str) -> str:
@@ -315,6 +338,9 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
         if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
             raise ValueError(unreadable)
         seconds = math.floor(parsed.timestamp())
+        # An offset or a zone can take a time past Timestamp's range, which the feature service refuses.
+        if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+            raise ValueError(unreadable)
     if seconds < 0:
         moment = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
         raise ValueError(f"{path} line {row_number}: timestamp {moment.isoformat().replace('+00:00', 'Z')} is "
@@ -346,7 +372,10 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     items_path, handle = _open_csv(folder, "items")
     with handle:
         item_reader, item_separator = dict_reader(handle, items_path)
-        item_rows = list(item_reader)
+        item_rows = []
+        for r in item_reader:
+            _require_fields(r, item_reader, ("item_id", "title", "brand", "category", "price"), items_path)
+            item_rows.append(r)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
     item_ids = [r["item_id"].strip() for r in item_rows]
@@ -393,6 +422,8 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         has_seq_pos = "seq_pos" in columns
         for r in reader:
             row_number = reader.record_line
+            _require_fields(r, reader, ("user_id", "item_id", "timestamp", "event", basket_column, "seq_pos"),
+                            inter_path)
             event = (r.get("event") or "").strip().lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:
@@ -414,7 +445,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 continue
             when = parse_time(r["timestamp"], inter_path, row_number, zone)
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
-            order = int(r["seq_pos"]) if has_seq_pos else (when, row_number)
+            order = _seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else (when, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
             basket_key = (r[basket_column].strip() if basket_column else "") or f"event {order}"
             events.append((order, item, basket_key, when))

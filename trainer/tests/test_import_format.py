@@ -145,6 +145,29 @@ class ImportFormatTest(unittest.TestCase):
                                                 r"file$"):
             next(reader)
 
+    def test_aHeaderWithAQuotedLineBreak_isARecord_andOneNeverClosed_isRefusedAtLine1(self):
+        # As CsvReader's constructor reads a header: on over lines while a quote is open.
+        reader, _ = data_mod.dict_reader(io.StringIO('id,"ti\n",title\n1,a,b\n'), "f")
+        self.assertEqual(list(reader), [{"id": "1", "ti": "a", "title": "b"}])   # names trimmed, as CsvReader's
+        with self.assertRaisesRegex(ValueError, r"^f.csv line 1: quoted field is not closed before the end of the file$"):
+            data_mod.dict_reader(io.StringIO('id,"title\n1,a\n2,b\n'), "dir/f.csv")
+        # However long the rest of the file is (Python's csv stopped at 128 KiB with its own error).
+        reader, _ = data_mod.dict_reader(io.StringIO('id,title\n1,"' + "x" * 200_000 + "\n"), "dir/f.csv")
+        with self.assertRaisesRegex(ValueError, r"^f.csv line 2: quoted field is not closed"):
+            list(reader)
+
+    def test_shortRows_seqPosAndTimesPastTheRange_areRefusedNamingTheLine_asTheFeatureServiceRefusesThem(self):
+        items = [["A", "Red mug"]]
+        short = self.folder("short", items, ["user_id", "item_id", "timestamp"], [["u1", "A"]])
+        with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: expected at least 3 fields, got 2$"):
+            data_mod.load_dataset(short)
+        seq = self.folder("seq", items, ["user_id", "item_id", "timestamp", "seq_pos"], [["u1", "A", "100", "x"]])
+        with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: seq_pos must be an integer, got 'x'$"):
+            data_mod.load_dataset(seq)
+        late = self.folder("late", items, ["user_id", "item_id", "timestamp"], [["u1", "A", "9999-12-31T23:59:59-05:00"]])
+        with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: timestamp must be unix seconds"):
+            data_mod.load_dataset(late)
+
     def test_blankLines_holdNoRow_asTheFeatureServiceReadsThem(self):
         # CsvReaderTest: the same lines read to the same records.
         reader, _ = data_mod.dict_reader(io.StringIO('id,title\n\n1,a\r\n\r\n2,"b\n\nc"\n\n'), "f")
