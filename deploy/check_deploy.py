@@ -75,7 +75,8 @@ IMAGE_PREFIX = "glassbox/"
 # may set: in the ConfigMap they would point a shop's image at the embedded files, or the reverse.
 SHOP_TARGETS = {"data": ("feature-service", "GLASSBOX_DATA_DIR", "/app/shop/data"),
                 "models": ("model-service", "GLASSBOX_MODEL_DIR", "/app/shop/models")}
-IMAGE_SETTINGS = tuple(key for _, key, _ in SHOP_TARGETS.values()) + ("GLASSBOX_MODEL_NAME",)
+# The zone of a data folder's times without an offset goes with the folder, in its image.
+IMAGE_SETTINGS = tuple(key for _, key, _ in SHOP_TARGETS.values()) + ("GLASSBOX_MODEL_NAME", "GLASSBOX_DATA_TIME_ZONE")
 SECRETS = {"api-keys": ("glassbox-api-keys", "api-keys"), "client-key": ("glassbox-client-key", "client-key"),
            "tls": ("glassbox-tls", None)}
 # Memory sizing rules (deploy/README.md, "Resources"): the limit leaves this much room above the
@@ -338,6 +339,8 @@ def check_own_shop_files(root, r):
             r.check(users[-1:] == ["10001:10001"], f"{where}: must end as USER 10001:10001, got {users}")
         r.check(re.search(r"^\s+GLASSBOX_MODEL_NAME=\$\{MODEL_NAME\}$", "\n".join(stages.get("models", [])), re.M),
                 "Dockerfile.shop target models: must set GLASSBOX_MODEL_NAME=${MODEL_NAME}")
+        r.check(re.search(r"^\s+GLASSBOX_DATA_TIME_ZONE=\$\{TIME_ZONE\}$", "\n".join(stages.get("data", [])), re.M),
+                "Dockerfile.shop target data: must set GLASSBOX_DATA_TIME_ZONE=${TIME_ZONE} (the zone the data was trained in)")
     addon = root / "deploy/docker-compose.own-shop.yml"
     if not r.check(addon.is_file(), "deploy/docker-compose.own-shop.yml is missing"):
         return
@@ -359,6 +362,9 @@ def check_own_shop_files(root, r):
     r.check(re.fullmatch(r"\$\{GLASSBOX_SHOP_EXAMPLE_USERS:\?.+\}",
                          str(services.get("gateway", {}).get("environment", {}).get("GLASSBOX_VIEWER_EXAMPLE_USERS"))),
             "docker-compose.own-shop.yml gateway: GLASSBOX_VIEWER_EXAMPLE_USERS must come from the required GLASSBOX_SHOP_EXAMPLE_USERS")
+    r.check(str(services.get("feature-service", {}).get("environment", {}).get("GLASSBOX_DATA_TIME_ZONE"))
+            == "${GLASSBOX_SHOP_TIME_ZONE:-}",
+            "docker-compose.own-shop.yml feature-service: GLASSBOX_DATA_TIME_ZONE must come from GLASSBOX_SHOP_TIME_ZONE")
     uri = str(services.get("feature-service", {}).get("environment", {}).get("GLASSBOX_REDIS_URI", ""))
     r.check(re.fullmatch(rf"redis://{REDIS[0]}:{REDIS[1]}/([1-9][0-9]*)", uri),
             "docker-compose.own-shop.yml feature-service: the shop's events need a Redis database of their own "
@@ -1056,6 +1062,8 @@ def self_test(rendered, measured, r):
 
     breakages.append((base, "the ConfigMap naming the embedded data folder",
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
+    breakages.append((base, "the ConfigMap naming a data time zone (it would overrule the shop image's)",
+                      lambda d: configmap(d)["data"].update(GLASSBOX_DATA_TIME_ZONE="")))
     def caught(good, breakage, check):
         broken = copy.deepcopy(good)
         breakage(broken)

@@ -112,8 +112,8 @@ public record FeatureConfig(
         maxClockSkew(source));
   }
 
-  /** {@value LocalTimeZone#DATA_FOLDER_SETTING}; also read by {@code up} for the folder's example customers. */
-  public static LocalTimeZone dataTimeZone(ConfigSource source) {
+  /** {@value LocalTimeZone#DATA_FOLDER_SETTING} ({@code up} reads it too, for the folder's example customers). */
+  private static LocalTimeZone dataTimeZone(ConfigSource source) {
     try {
       return LocalTimeZone.named(source.getString(LocalTimeZone.DATA_FOLDER_SETTING, ""),
           LocalTimeZone.DATA_FOLDER_SETTING);

@@ -133,8 +133,8 @@ const TEXTS = {
         + "理由中的排名是在这些新商品之中的排名。",
         () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。")
       + newcomerNote(r, (n) => `最后 ${n} 个位置给了新上架的商品，模型还不认识它们（按规则，依据一起购买的记录）。`)
-      + unknownItemsNote(r, (n, read) => `此顾客买过的 ${n} 件商品模型还不认识（训练时没有它们），所以没有读取这些购买；`
-        + `模型读取了其余 ${read} 次购买。`),
+      + unknownItemsNote(r, (n, read) => `模型还不认识此顾客买过的 ${n} 件商品（训练数据中没有），所以没有读取这些购买记录；`
+        + `它读取了另外 ${read} 次购买。`),
     showNewPicks: "改为显示模型的新推荐",
     score: "得分",
     kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "一起购买", REASON_KIND_POPULAR: "畅销",
