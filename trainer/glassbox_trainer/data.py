@@ -146,14 +146,19 @@ def dict_reader(handle, path: str):
     return reader, separator
 
 
-def _require_fields(row: dict, reader, used, path: str) -> None:
-    """A row with fewer fields than the last column read from it is refused, as the feature
-    service refuses it, where a missing value would read as None."""
-    names = reader.fieldnames
+def _fields_check(reader, used, path: str):
+    """A check of each row of `reader`: one with fewer fields than the last column read from it is
+    refused, as the feature service refuses it, where a missing value would read as None. The
+    column is found once, from the header; a short row's trailing columns are the ones missing."""
+    names = reader.fieldnames or []
     width = max((names.index(column) + 1 for column in used if column in names), default=0)
-    present = sum(1 for name in names if row.get(name) is not None)
-    if present < width:
-        raise ValueError(f"{path} line {reader.record_line}: expected at least {width} fields, got {present}")
+    last = names[width - 1] if width else None
+
+    def check(row: dict) -> None:
+        if last is not None and row.get(last) is None:
+            present = sum(1 for name in names if row.get(name) is not None)
+            raise ValueError(f"{path} line {reader.record_line}: expected at least {width} fields, got {present}")
+    return check
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -372,9 +377,10 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     items_path, handle = _open_csv(folder, "items")
     with handle:
         item_reader, item_separator = dict_reader(handle, items_path)
+        check_fields = _fields_check(item_reader, ("item_id", "title", "brand", "category", "price"), items_path)
         item_rows = []
         for r in item_reader:
-            _require_fields(r, item_reader, ("item_id", "title", "brand", "category", "price"), items_path)
+            check_fields(r)
             item_rows.append(r)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
@@ -420,10 +426,11 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         # The data folder's invoice_no, or the import format's basket_id.
         basket_column = next((c for c in ("invoice_no", "basket_id") if c in columns), None)
         has_seq_pos = "seq_pos" in columns
+        check_fields = _fields_check(reader, ("user_id", "item_id", "timestamp", "event", basket_column, "seq_pos"),
+                                     inter_path)
         for r in reader:
             row_number = reader.record_line
-            _require_fields(r, reader, ("user_id", "item_id", "timestamp", "event", basket_column, "seq_pos"),
-                            inter_path)
+            check_fields(r)
             event = (r.get("event") or "").strip().lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:

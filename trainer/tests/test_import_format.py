@@ -38,6 +38,15 @@ class ImportFormatTest(unittest.TestCase):
         write_csv(os.path.join(folder, "interactions.csv"), interactions_header, interactions)
         return folder
 
+    def text_folder(self, name, items_text, interactions_text):
+        """A folder of the two files written as given: for what write_csv would not write."""
+        folder = os.path.join(self.work, name)
+        os.makedirs(folder)
+        for file, text in (("items.csv", items_text), ("interactions.csv", interactions_text)):
+            with open(os.path.join(folder, file), "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        return folder
+
     def test_importFiles_readLikeTheDataFolderFormat(self):
         items = [["A", "Red mug"], ["B", "Blue mug"], ["C", "Tea towel"]]
         # The import format: ISO-8601 times, basket_id, events of every kind, no seq_pos.
@@ -174,12 +183,8 @@ class ImportFormatTest(unittest.TestCase):
         self.assertEqual(list(reader), [{"id": "1", "title": "a"}, {"id": "2", "title": "b\n\nc"}])
 
     def test_spaceAfterASeparatorInTheHeader_isTrimmed_andAFileNotUtf8_isNamed(self):
-        folder = os.path.join(self.work, "spaced")
-        os.makedirs(folder)
-        with open(os.path.join(folder, "items.csv"), "w", encoding="utf-8") as f:
-            f.write("item_id; title; price\nA; Red mug; 2,50\n")
-        with open(os.path.join(folder, "interactions.csv"), "w", encoding="utf-8") as f:
-            f.write("user_id; item_id; timestamp\nu1; A; 2011-12-09 12:50:00+00:00\n")
+        folder = self.text_folder("spaced", "item_id; title; price\nA; Red mug; 2,50\n",
+                                  "user_id; item_id; timestamp\nu1; A; 2011-12-09 12:50:00+00:00\n")
         ds = data_mod.load_dataset(folder)
         self.assertEqual(ds.item_ids, ["A"])
         self.assertEqual([title.strip() for title in ds.titles], ["Red mug"])
@@ -229,12 +234,8 @@ class ImportFormatTest(unittest.TestCase):
     def test_aBadRow_isNamedByThePhysicalLineItStartsOn_asTheFeatureServiceNamesIt(self):
         # DatasetReaderTest#read_badRowAfterBlankLinesAndALineBreak_namesThePhysicalLine reads the same
         # file to the same line: the record on line 6, after a quoted line break and two blank lines.
-        folder = os.path.join(self.work, "physical")
-        os.makedirs(folder)
-        with open(os.path.join(folder, "items.csv"), "w", encoding="utf-8") as f:
-            f.write("item_id,title\nA,Mug\n")
-        with open(os.path.join(folder, "interactions.csv"), "w", encoding="utf-8") as f:
-            f.write('user_id,item_id,timestamp,note\nu1,A,100,"two\nlines"\n\n\nu1,A,yesterday,x\n')
+        folder = self.text_folder("physical", "item_id,title\nA,Mug\n",
+                                  'user_id,item_id,timestamp,note\nu1,A,100,"two\nlines"\n\n\nu1,A,yesterday,x\n')
         with self.assertRaisesRegex(ValueError, r"interactions.csv line 6: timestamp must be unix seconds"):
             data_mod.load_dataset(folder)
 

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
@@ -90,7 +91,6 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     private long bytes;
     private long lineBytes;
     private boolean validateOnly;
-    private String timeZoneName = "";
     private LocalTimeZone timeZone = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING);
     private boolean finished;
 
@@ -140,18 +140,18 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
 
     /** Takes the zone a message names; false, having failed the import, when it cannot. */
     private boolean nameTimeZone(String zoneName) {
-      if (zoneName.equals(timeZoneName)) {
+      String named = timeZone.zone().map(ZoneId::getId).orElse("");
+      if (zoneName.equals(named)) {
         return true;
       }
       String problem = null;
       if (!readsTimes) {
         problem = "time_zone is for interactions: " + name + " holds no times";
-      } else if (!timeZoneName.isEmpty()) {
-        problem = "time_zone is \"" + zoneName + "\" here but \"" + timeZoneName + "\" in an earlier message";
+      } else if (!named.isEmpty()) {
+        problem = "time_zone is \"" + zoneName + "\" here but \"" + named + "\" in an earlier message";
       } else {
         try {
           timeZone = LocalTimeZone.named(zoneName, LocalTimeZone.IMPORT_SETTING);
-          timeZoneName = zoneName;
         } catch (IllegalArgumentException e) {
           problem = e.getMessage();
         }
