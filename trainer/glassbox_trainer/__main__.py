@@ -114,6 +114,34 @@ def _load_data(args, **options) -> data_mod.Dataset:
         raise SystemExit(str(e)) from None
 
 
+def _load_model_data(args) -> data_mod.Dataset:
+    """The --data folder of a command on a --model folder (evaluate, device-bench, reexport).
+    With no zone named, its times without an offset are read in the zone the model was trained
+    with (metadata.json's data fingerprint), so a shop names its zone once, at training. Another
+    zone for the very files the model learnt from is refused: their moments would not be the ones
+    it learnt. A model trained without one read no such times, so any zone reads its files alike."""
+    metadata = os.path.join(args.model, "metadata.json")
+    trained = {}
+    if os.path.isfile(metadata):
+        with open(metadata, encoding="utf-8") as f:
+            trained = json.load(f).get("data_fingerprint", {})
+    learnt = trained.get("time_zone")
+    if learnt and not args.time_zone:
+        args.time_zone = learnt
+        print(f"{args.data}: times without a UTC offset read in {learnt}, as the model was trained",
+              file=sys.stderr)
+    dataset = _load_data(args)
+    if not os.path.isfile(metadata):
+        raise SystemExit(f"{args.model}: no metadata.json; --model names a model version folder "
+                         "(models/NAME/VERSION)")
+    files = {k: v for k, v in dataset.fingerprint.items() if k != "time_zone"}
+    if learnt and args.time_zone != learnt and files.items() <= trained.items():
+        raise SystemExit(f"{args.model} was trained on these files with their times without an offset "
+                         f"read in {learnt}; read in {args.time_zone} they are other moments. Name "
+                         f"{learnt} (or no zone: the model's is then used)")
+    return dataset
+
+
 def _add_time_zone(parser: argparse.ArgumentParser) -> None:
     # Trimmed as the Java services read every setting (ConfigSource), so both take the same value.
     parser.add_argument("--time-zone", default=(os.environ.get(data_mod.TIME_ZONE_VARIABLE) or "").strip() or None,
@@ -376,7 +404,7 @@ def evaluate_command(args) -> dict:
     """Evaluates a model folder against the time-aware baselines; fits the trend term and the
     buy-again merge on validation; optionally stores the trend term in the folder."""
     torch.set_num_threads(args.threads)
-    dataset = _load_data(args)
+    dataset = _load_model_data(args)
     split = _split_of(dataset, args.split)
     model, metadata = load_model_folder(args.model, dataset)
     trained_split = metadata["settings"].get("split", "basket")
@@ -571,7 +599,7 @@ def main(argv=None) -> int:
 def device_bench_command(args) -> None:
     """Times a version's model alone, per batch shape, on CUDA when present (device_bench)."""
     from . import device_bench
-    dataset = _load_data(args)
+    dataset = _load_model_data(args)
     model, metadata = load_model_folder(args.model, dataset)
     device = device_bench.pick_device(args.device)
     results = device_bench.measure(model, dataset.num_items, int(metadata["max_history_length"]),
@@ -584,7 +612,7 @@ def device_bench_command(args) -> None:
 def reexport_command(args) -> None:
     """Rewrites a model folder's model.onnx in the current graph form (item tables) from the
     weights in it; the folder's parity.json, recorded by PyTorch at training, must still hold."""
-    dataset = _load_data(args)
+    dataset = _load_model_data(args)
     model, _ = load_model_folder(args.model, dataset)
     path = os.path.join(args.model, "model.onnx")
     export_onnx(model, path)

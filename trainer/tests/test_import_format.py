@@ -2,9 +2,11 @@
 rules as the feature service: ISO-8601 or unix times, basket_id as the invoice, only purchases
 learnt from, no seq_pos needed; and a run on them trains and exports a model."""
 
+import contextlib
 import gzip
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -343,6 +345,34 @@ class ImportFormatTest(unittest.TestCase):
             vocabulary = f.read().split()
         self.assertIn("S-85123A", vocabulary)
         self.assertTrue(os.path.exists(os.path.join(exported, "model.onnx")))
+
+    def test_aModelTrainedWithAZone_isReadInIt_byTheCommandsOnItsFolder_andAnotherZoneForItsFilesIsRefused(self):
+        folder = os.path.join(self.work, "shop")
+        os.makedirs(folder)
+        write_shop_files(folder, 60, local_times="Europe/London")
+        cli.run(cli_args([
+            "train", "--data", folder, "--name", "shop", "--time-zone", "Europe/London", "--epochs", "1",
+            "--dim", "16", "--layers", "1", "--valid-users", "20", "--sampled-negatives", "20",
+            "--run-dir", os.path.join(self.work, "run"),
+            "--models-dir", os.path.join(self.work, "models"), "--version", "test.1"]))
+        model = os.path.join(self.work, "models", "shop", "test.1")
+        with mock.patch.dict(os.environ, {"GLASSBOX_DATA_TIME_ZONE": ""}):
+            with contextlib.redirect_stderr(io.StringIO()) as said:
+                cli.main(["reexport", "--model", model, "--data", folder])
+            self.assertIn(f"{folder}: times without a UTC offset read in Europe/London, as the model was trained",
+                          said.getvalue())
+            with self.assertRaisesRegex(SystemExit, f"^{re.escape(model)} was trained on these files with their "
+                                                    "times without an offset read in Europe/London; read in "
+                                                    "America/New_York they are other moments"):
+                cli.main(["reexport", "--model", model, "--data", folder, "--time-zone", "America/New_York"])
+            cli.main(["reexport", "--model", model, "--data", folder, "--time-zone", "Europe/London"])
+            # Other files (the shop's next export) may be read in another zone.
+            other = os.path.join(self.work, "other")
+            os.makedirs(other)
+            write_shop_files(other, 60, local_times="America/New_York")
+            cli.main(["reexport", "--model", model, "--data", other, "--time-zone", "America/New_York"])
+            with self.assertRaisesRegex(SystemExit, "^/nowhere: no metadata.json; --model names a model version"):
+                cli.main(["reexport", "--model", "/nowhere", "--data", folder, "--time-zone", "Europe/London"])
 
 
 if __name__ == "__main__":
