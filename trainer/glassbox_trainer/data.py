@@ -36,8 +36,11 @@ UNKNOWN_ATTRIBUTE = 1
 def _open_csv(folder: str, stem: str):
     plain = os.path.join(folder, stem + ".csv")
     packed = plain + ".gz"
-    # The gzip file first, as the feature service takes it (DatasetReader.dataFile). utf-8-sig: a
-    # byte order mark (a spreadsheet's "CSV UTF-8") is skipped, as the feature service skips it.
+    # Both is refused, as the feature service refuses it (DatasetReader.dataFile): either may be
+    # stale. utf-8-sig: a byte order mark (a spreadsheet's "CSV UTF-8") is skipped, as there.
+    if os.path.exists(packed) and os.path.exists(plain):
+        raise ValueError(f"data folder {os.path.abspath(folder)} holds both {stem}.csv and {stem}.csv.gz; "
+                         "remove the one that is not current")
     if os.path.exists(packed):
         return packed, io.TextIOWrapper(gzip.open(packed, "rb"), encoding="utf-8-sig", newline="")
     if os.path.exists(plain):
@@ -378,9 +381,14 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     with handle:
         item_reader, item_separator = dict_reader(handle, items_path)
         check_fields = _fields_check(item_reader, ("item_id", "title", "brand", "category", "price"), items_path)
-        item_rows = []
+        item_rows, line_of = [], {}
         for r in item_reader:
             check_fields(r)
+            item = r["item_id"].strip()
+            first = line_of.setdefault(item, item_reader.record_line)
+            if first != item_reader.record_line:
+                raise ValueError(f"{items_path} line {item_reader.record_line}: item_id \"{item}\" is listed twice "
+                                 f"(first on line {first}); keep one row per item")
             item_rows.append(r)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 

@@ -123,18 +123,6 @@ class ImportFormatTest(unittest.TestCase):
                 data_mod.parse_time(text, "f", 2)
         self.assertEqual(data_mod.parse_time("0", "f", 2), 0)
 
-    def test_aFolderWithBothFiles_readsTheGzipOne_asTheFeatureServiceDoes(self):
-        folder = os.path.join(self.work, "both")
-        os.makedirs(folder)
-        write_csv(os.path.join(folder, "items.csv"), ["item_id", "title"], [["PLAIN", "Plain mug"]])
-        with gzip.open(os.path.join(folder, "items.csv.gz"), "wt", encoding="utf-8", newline="") as f:
-            f.write("item_id,title\nPACKED,Packed mug\n")
-        write_csv(os.path.join(folder, "interactions.csv"), ["user_id", "item_id", "timestamp"],
-                  [["u1", "PACKED", "100"]])
-        ds = data_mod.load_dataset(folder)
-        self.assertEqual(ds.item_ids, ["PACKED"])
-        self.assertEqual(ds.user_ids, ["u1"])
-
     def test_separator_isLookedForOutsideQuotedNames_asTheFeatureServiceDoes(self):
         # CsvReaderTest reads the same header to the same separator and columns.
         header = 'id;"Price, EUR";"a ""b,c"""\n'
@@ -345,6 +333,22 @@ class ImportFormatTest(unittest.TestCase):
             vocabulary = f.read().split()
         self.assertIn("S-85123A", vocabulary)
         self.assertTrue(os.path.exists(os.path.join(exported, "model.onnx")))
+
+    def test_anItemListedTwice_andAFileBesideItsGzip_areRefused_asTheFeatureServiceRefusesThem(self):
+        twice = self.text_folder("twice", 'item_id,title\nA,Mug\nB,Plate\n"A",Old mug\n', "user_id,item_id,timestamp\n")
+        with self.assertRaises(ValueError) as refused:
+            data_mod.load_dataset(twice)
+        self.assertEqual(str(refused.exception), f"{twice}/items.csv line 4: item_id \"A\" is listed twice "
+                                                 "(first on line 2); keep one row per item")
+        both = self.text_folder("both", "item_id,title\nA,Mug\nB,Plate\n", "user_id,item_id,timestamp\n")
+        with gzip.open(os.path.join(both, "items.csv.gz"), "wt", encoding="utf-8") as f:
+            f.write("item_id,title\nA,Mug\n")
+        with self.assertRaises(ValueError) as refused:
+            data_mod.load_dataset(both)
+        self.assertEqual(str(refused.exception), f"data folder {both} holds both items.csv and items.csv.gz; "
+                                                 "remove the one that is not current")
+        os.remove(os.path.join(both, "items.csv.gz"))
+        self.assertEqual(data_mod.load_dataset(both).item_ids, ["A", "B"])
 
     def test_aModelTrainedWithAZone_isReadInIt_byTheCommandsOnItsFolder_andAnotherZoneForItsFilesIsRefused(self):
         folder = os.path.join(self.work, "shop")

@@ -24,7 +24,7 @@ import java.util.zip.GZIPInputStream;
  * {@code interactions.csv} ({@code user_id,item_id,timestamp[,event][,invoice_no][,seq_pos]};
  * timestamp in unix seconds or ISO-8601 with an offset, or without one in the zone named by
  * {@value LocalTimeZone#DATA_FOLDER_SETTING}). Columns are found by name, extra columns
- * are ignored; the gzip file wins when both exist. So the two files {@code bin/glassbox import}
+ * are ignored; a folder holding both a file and its gzip is refused. So the two files {@code bin/glassbox import}
  * takes are a dataset folder too: their {@code basket_id} is read as the invoice when there is no
  * {@code invoice_no}. Without {@code event}, or with it empty, a row is a purchase; {@code review}
  * (a review dataset such as Amazon Beauty, where a review stands for a purchase) reads as a
@@ -69,15 +69,23 @@ public final class DatasetReader {
     return new Dataset(readItems(dataFile(ITEMS_FILE)), readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE));
   }
 
-  /** The gzip file when it exists, else the plain CSV of the same name when that exists. */
+  /**
+   * The gzip file or the plain CSV of the same name, whichever exists; both is refused, since
+   * either may be the stale one (an old export left beside an edited file).
+   */
   private Path dataFile(String gzipName) {
     Path gzip = dataDir.resolve(gzipName);
     Path plain = dataDir.resolve(gzipName.substring(0, gzipName.length() - ".gz".length()));
-    return !Files.exists(gzip) && Files.isRegularFile(plain) ? plain : gzip;
+    if (Files.exists(gzip) && Files.exists(plain)) {
+      throw new DatasetException("data folder " + dataDir.toAbsolutePath() + " holds both " + plain.getFileName()
+          + " and " + gzip.getFileName() + "; remove the one that is not current");
+    }
+    return Files.isRegularFile(plain) ? plain : gzip;
   }
 
   private static List<Dataset.Item> readItems(Path file) {
     List<Dataset.Item> items = new ArrayList<>();
+    Map<String, Long> lineOf = new HashMap<>();
     try (CsvReader csv = open(file)) {
       int id = csv.column("item_id");
       int title = csv.column("title");
@@ -90,6 +98,11 @@ public final class DatasetReader {
         String itemId = row.get(id).trim();
         String itemTitle = row.get(title).trim();
         requireId(csv, "item_id", itemId);
+        Long first = lineOf.putIfAbsent(itemId, csv.line());
+        if (first != null) {
+          throw new DatasetException(csv.where() + ": item_id \"" + itemId + "\" is listed twice (first on line "
+              + first + "); keep one row per item");
+        }
         items.add(new Dataset.Item(itemId, itemTitle.isEmpty() ? itemId : itemTitle, optional(row, brand),
             optional(row, category), parsePrice(csv, optional(row, price))));
       }

@@ -280,6 +280,29 @@ class DatasetReaderTest {
     assertTrue(e.getMessage().contains("interactions.csv.gz"), e.getMessage());
   }
 
+  @Test
+  void read_anItemListedTwice_failsNamingBothLines(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n\"A\",Old mug\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertEquals("items.csv line 4: item_id \"A\" is listed twice (first on line 2); "
+        + "keep one row per item", e.getMessage());
+  }
+
+  @Test
+  void read_aFileBesideItsGzip_isRefused_eitherMayBeStale(@TempDir Path dir) throws IOException {
+    gzip(dir.resolve("items.csv.gz"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertEquals("data folder " + dir.toAbsolutePath() + " holds both items.csv and items.csv.gz; remove "
+        + "the one that is not current", e.getMessage());
+    Files.delete(dir.resolve("items.csv.gz"));
+    assertEquals(2, new DatasetReader(dir).read().items().size());
+  }
+
   private static void gzip(Path file, String text) throws IOException {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
       out.write(text.getBytes(StandardCharsets.UTF_8));
