@@ -27,7 +27,7 @@ from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder
 from . import benchmark
 from .benchmark import PUBLISHED_BEAUTY, holdout_cases, holdout_items_for, write_rank_table
-from .train import ARCH_LABELS, Settings, loss_label, train, validation_subset
+from .train import ARCH_LABELS, NothingToLearn, Settings, loss_label, train, validation_subset
 
 
 def _blas() -> str:
@@ -194,7 +194,10 @@ def run(args) -> dict:
         log(f"wrote {path}")
 
     init_state = torch.load(args.init_from) if args.init_from else None
-    model, history, seconds = train(dataset, split, settings, log, holdout, init_state)
+    try:
+        model, history, seconds = train(dataset, split, settings, log, holdout, init_state)
+    except NothingToLearn as e:
+        raise SystemExit(str(e)) from None
     log(f"training took {seconds:.0f}s, best epoch {history['best_epoch']}")
 
     sampled = args.sampled_negatives > 0

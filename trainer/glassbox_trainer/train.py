@@ -220,6 +220,11 @@ def validation_subset(valid: List, s: Settings) -> List:
     return [valid[i] for i in sorted(pick)]
 
 
+class NothingToLearn(ValueError):
+    """The training part of the split holds no (history, target) pair: a model 'trained' on it
+    would be its random initial weights, whose reasons would mean nothing."""
+
+
 def train(dataset: Dataset, split: Split, s: Settings,
           log: Callable[[str], None] = print, holdout: Optional[set] = None,
           init_state: Optional[dict] = None):
@@ -259,6 +264,13 @@ def train(dataset: Dataset, split: Split, s: Settings,
             targets = [next_basket_targets(items, baskets, rng)
                        for items, baskets in zip(split.train, split.train_baskets)]
         windows = training_windows(split.train, s.max_len, s.max_windows_per_user, targets)
+        if not windows:
+            target = "a later order" if s.next_basket else "a later purchase"
+            raise NothingToLearn(
+                f"nothing to learn from: in the training part of the data ({len(split.train)} customers' "
+                f"purchases, the orders held out for validation and testing left out) no purchase is "
+                f"followed by {target}, so the model would keep its random initial weights. Train on "
+                "more customers with more orders")
         total, count = 0.0, 0
         for batch in _batches(windows, s, rng):
             inputs = left_pad([windows[i][0] for i in batch], s.max_len)

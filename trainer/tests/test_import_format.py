@@ -318,6 +318,26 @@ class ImportFormatTest(unittest.TestCase):
             with self.assertRaisesRegex(SystemExit, r"^\S*interactions.csv line 2: timestamp has no UTC offset"):
                 cli.main(["evaluate", "--model", model, "--data", folder])
 
+    def test_aShopWhoseCustomersHaveTwoOrdersEach_isRefused_notExportedUntrained(self):
+        items = [[f"I{i}", f"Item {i}"] for i in range(6)]
+        rows = [[f"u{u}", f"I{(u + 2 * order + k) % 6}", str(1_000_000 + 86_400 * order + k), f"o{u}-{order}"]
+                for u in range(15) for order in range(2) for k in range(2)]
+        folder = self.folder("two-orders", items, ["user_id", "item_id", "timestamp", "basket_id"], rows)
+        models = os.path.join(self.work, "models")
+        command = ["train", "--data", folder, "--name", "shop", "--epochs", "1", "--dim", "16", "--layers", "1",
+                   "--sampled-negatives", "0", "--run-dir", os.path.join(self.work, "run"), "--models-dir", models,
+                   "--version", "test.1"]
+        with self.assertRaisesRegex(SystemExit, r"^nothing to learn from: in the training part of the data \(15 "
+                                                r"customers' purchases, .*no purchase is followed by a later order"):
+            cli.run(cli_args(command))
+        self.assertFalse(os.path.exists(os.path.join(models, "shop", "test.1")))
+        # One customer with four orders holds a pair to learn from (their first order, then the second).
+        more = rows + [["u0", "I3", str(1_000_000 + 86_400 * order), f"o0-{order}"] for order in (2, 3)]
+        shutil.rmtree(folder)
+        folder = self.folder("two-orders", items, ["user_id", "item_id", "timestamp", "basket_id"], more)
+        cli.run(cli_args(command))
+        self.assertTrue(os.path.exists(os.path.join(models, "shop", "test.1", "model.onnx")))
+
     def test_trainOnImportFiles_exportsAModelOfTheShopsItems(self):
         # A shop's own files in the import format, made from a slice of the embedded data.
         folder = os.path.join(self.work, "shop")
