@@ -17,6 +17,7 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -173,16 +174,16 @@ final class InteractiveExplainer {
     List<String> after = new ArrayList<>(ranking.record().stream().filter(id -> !removed.contains(id)).toList());
     after.addAll(question.add());
     Set<String> added = new LinkedHashSet<>(question.add());
-    // Added items are purchases now: like the gateway, rank only what the user has not bought.
-    List<String> candidates = ranking.candidates().stream().filter(id -> !added.contains(id)).toList();
-    if (candidates.isEmpty()) {
+    if (added.containsAll(ranking.candidates())) {
       throw Status.INVALID_ARGUMENT
           .withDescription("every candidate is among add_item_ids: nothing is left to rank").asRuntimeException();
     }
+    // Before the change every candidate is ranked, as Recommend ranks them; after it the added
+    // items are purchases: like the gateway, rank only what the user has not bought.
     ModelClient.DetailedRows scored = model.scoreWithContributions(
-        List.of(ranking.record(), after), candidates, ranking.recent(), ranking.modelVersion());
+        List.of(ranking.record(), after), ranking.candidates(), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow before = scored.rows().get(0);
-    ModelClient.DetailedRow changed = scored.rows().get(1);
+    ModelClient.DetailedRow changed = withoutCandidates(scored.rows().get(1), added);
     for (int i = 0; i < question.add().size(); i++) {
       if (changed.skipped().contains(question.add().get(i))) {
         throw Status.NOT_FOUND.withDescription("add_item_ids[" + i + "] \"" + question.add().get(i)
@@ -228,10 +229,24 @@ final class InteractiveExplainer {
     return response.build();
   }
 
+  /** {@code row} with {@code ids} no longer among its candidates (their scores and contributions). */
+  private static ModelClient.DetailedRow withoutCandidates(ModelClient.DetailedRow row, Set<String> ids) {
+    Map<String, Float> scores = new HashMap<>(row.scores());
+    scores.keySet().removeAll(ids);
+    Map<String, List<Float>> contributions = new HashMap<>(row.contributions());
+    contributions.keySet().removeAll(ids);
+    return new ModelClient.DetailedRow(row.window(), scores, contributions, row.skipped());
+  }
+
   private static WhatIfItem whatIfItem(
       String id, ModelClient.DetailedRow before, ModelClient.DetailedRow after, Set<String> removed,
       Set<String> added, Map<String, Item> items, Map<String, String> titles, ReasonTexts texts) {
     int rankBefore = Measurement.rankOf(before.scores(), id).orElseThrow();
+    if (added.contains(id)) {
+      // Of the old top-k, bought by the change: no longer ranked (rank and score after are 0).
+      return WhatIfItem.newBuilder().setItem(items.get(id)).setRankBefore(rankBefore)
+          .setScoreBefore(before.scores().get(id)).setText(texts.whatIfNowBought(rankBefore)).build();
+    }
     int rankAfter = Measurement.rankOf(after.scores(), id).orElseThrow();
     List<HistoryItemEffect> drivers = new ArrayList<>();
     for (String changedItem : removed) {

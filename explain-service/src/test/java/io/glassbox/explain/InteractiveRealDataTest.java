@@ -509,6 +509,21 @@ class InteractiveRealDataTest {
       }
     }
     assertTrue(named.contains(ReasonTexts.Driver.ADDED_HELPS), named.toString());
+    // Ranks before among every candidate, as Recommend ranks them (the added item was #1, so
+    // the rest were one place lower than among the others); after, among those not bought.
+    for (WhatIfItem item : response.getRankingList()) {
+      String id = item.getItem().getItemId();
+      assertEquals(Measurement.rankOf(before, id).getAsInt(), item.getRankBefore(), id);
+      assertEquals(Measurement.rankOf(after, id).getAsInt(), item.getRankAfter(), id);
+    }
+    assertEquals(ranked.get(1), response.getRanking(0).getItem().getItemId());
+    assertEquals(2, response.getRanking(0).getRankBefore());
+    WhatIfItem bought = response.getLeftTopKList().stream()
+        .filter(i -> i.getItem().getItemId().equals(added)).findFirst().orElseThrow();
+    assertEquals(1, bought.getRankBefore());
+    assertEquals(0, bought.getRankAfter());
+    assertEquals(before.get(added), bought.getScoreBefore(), 1e-5);
+    assertEquals("Was #1; bought now, so it is no longer recommended.", bought.getText());
     StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
         WhatIfRequest.newBuilder().setRanking(ranking).addAddItemIds("NO-SUCH-ITEM").build()));
     assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());

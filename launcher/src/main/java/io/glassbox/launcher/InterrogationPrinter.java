@@ -208,8 +208,14 @@ final class InterrogationPrinter {
   }
 
   private static void whatIfItem(StringBuilder out, WhatIfItem moved) {
-    out.append(String.format(Locale.ROOT, "  %s -> %s  %s  score %.3f -> %.3f%n", rank(moved.getRankBefore()),
-        rank(moved.getRankAfter()), item(moved.getItem()), moved.getScoreBefore(), moved.getScoreAfter()));
+    if (moved.getRankAfter() == 0) {
+      // Added as a purchase by the what-if: no longer ranked.
+      out.append(String.format(Locale.ROOT, "  %s -> bought  %s  score %.3f%n", rank(moved.getRankBefore()),
+          item(moved.getItem()), moved.getScoreBefore()));
+    } else {
+      out.append(String.format(Locale.ROOT, "  %s -> %s  %s  score %.3f -> %.3f%n", rank(moved.getRankBefore()),
+          rank(moved.getRankAfter()), item(moved.getItem()), moved.getScoreBefore(), moved.getScoreAfter()));
+    }
     if (!moved.getText().isEmpty()) {
       out.append("       - ").append(moved.getText()).append('\n');
     }

@@ -77,6 +77,8 @@ class InterrogationPrinterTest {
             .setRankBefore(3).setRankAfter(1).setScoreBefore(1f).setScoreAfter(2f).setText("Up from #3 to #1."))
         .addLeftTopK(WhatIfItem.newBuilder().setItem(Item.newBuilder().setItemId("b").setTitle("BOWL"))
             .setRankBefore(1).setRankAfter(12).setText("Down from #1 to #12."))
+        .addLeftTopK(WhatIfItem.newBuilder().setItem(Item.newBuilder().setItemId("y").setTitle("YARN"))
+            .setRankBefore(2).setScoreBefore(1.5f).setText("Was #2; bought now, so it is no longer recommended."))
         .build();
     InterrogationPrinter printer = new InterrogationPrinter();
 
@@ -85,6 +87,8 @@ class InterrogationPrinterTest {
     assertTrue(both.contains("new top 2 among 499 candidates"), both);
     assertTrue(both.contains("  #3 ->   #1  APRON [a]  score 1.000 -> 2.000\n       - Up from #3 to #1.\n"), both);
     assertTrue(both.contains("Left the top 2:\n    #1 ->  #12  BOWL [b]"), both);
+    assertTrue(both.contains("\n    #2 -> bought  YARN [y]  score 1.500\n       - Was #2; bought now, so it is no "
+        + "longer recommended.\n"), both);
     assertTrue(printer.whatIf("u", List.of(), List.of("y"), response).startsWith("What if user u had also bought y\n"));
     assertTrue(printer.whatIf("u", List.of("x"), List.of(), response).startsWith("What if user u had not bought x\n"));
     // An item removed twice is removed once (every purchase of it); one added twice is bought twice.

@@ -377,6 +377,11 @@ public final class ReasonTexts {
     return text.toString();
   }
 
+  /** An item of the old top-k that a what-if adds as a purchase: "Was #2; bought now, so no longer recommended." */
+  public String whatIfNowBought(int rankBefore) {
+    return format("whatif.nowBought", rankBefore);
+  }
+
   /**
    * A what-if that leaves the purchases the model reads as they were, and why: "No score moves:
    * without A and B the model reads the same purchases. It reads only your latest 50 purchases

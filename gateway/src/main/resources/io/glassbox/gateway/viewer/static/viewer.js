@@ -66,6 +66,7 @@ const TEXTS = {
     leftTopK: "Left the top",
     was: (b, a) => `#${b} → #${a}`,
     newEntry: "new",
+    nowBought: (b) => `#${b} → bought`,
     rankAmong: (n) => `Ranks among ${n} ranked candidates.`,
     legend: "contribution",
     columnsCaption: "Purchases the model read, oldest → newest (untick to remove)",
@@ -163,6 +164,7 @@ const TEXTS = {
     leftTopK: "跌出前",
     was: (b, a) => `#${b} → #${a}`,
     newEntry: "新进",
+    nowBought: (b) => `#${b} → 已购买`,
     rankAmong: (n) => `排名基于 ${n} 个已排序的候选商品。`,
     legend: "贡献",
     columnsCaption: "模型读取的购买记录，从早到晚（取消勾选即去掉）",
@@ -609,6 +611,8 @@ async function runWhatIf(remove = [...state.unticked], add = []) {
 
 function movement(entry) {
   if (!entry.rankBefore) return { text: t("newEntry"), cls: "up" };
+  // An item the what-if adds as a purchase: no longer ranked.
+  if (!entry.rankAfter) return { text: t("nowBought")(entry.rankBefore), cls: "down" };
   const delta = entry.rankBefore - entry.rankAfter;
   const arrow = delta > 0 ? `▲${delta}` : delta < 0 ? `▼${-delta}` : "=";
   return { text: `${t("was")(entry.rankBefore, entry.rankAfter)} ${arrow}`, cls: delta > 0 ? "up" : delta < 0 ? "down" : "same" };
@@ -618,7 +622,7 @@ function whatIfTable(entries) {
   return table("what-if", ["#", t("item"), t("move"), t("why")], entries.map((entry) => {
     const move = movement(entry);
     return { id: entry.item.itemId, cls: "ranked" + (entry.item.itemId === state.askedItem ? " asked" : ""),
-      cells: [String(entry.rankAfter), { title: entry.item.itemId, text: entry.item.title || entry.item.itemId },
+      cells: [entry.rankAfter ? String(entry.rankAfter) : "–", { title: entry.item.itemId, text: entry.item.title || entry.item.itemId },
         { class: "move " + move.cls, text: move.text }, entry.text] };
   }));
 }
