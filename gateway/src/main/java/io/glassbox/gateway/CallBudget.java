@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * The deadlines of one request's outbound calls, all derived from the caller's. Calls the
  * answer cannot do without (feature service) get the caller's whole deadline; calls the gateway
  * can degrade around (model, explain) get their own, shorter budget that always leaves a margin
- * before the caller's deadline, so that a degraded answer still arrives in time.
+ * before the caller's deadline (at most half the time left), so that a degraded answer
+ * still arrives in time.
  */
 final class CallBudget {
   private final Deadline callerDeadline;
@@ -58,9 +59,16 @@ final class CallBudget {
     return boundedFromNow(explainTimeout);
   }
 
+  /**
+   * Started now, {@code timeout} long, ending no later than the caller's deadline less the
+   * margin; a caller with less than two margins left keeps back half of what is left instead (a
+   * 40 ms deadline against a 50 ms margin would leave the model no time at all, and every answer
+   * would be degraded with most of the caller's time unused).
+   */
   private Deadline boundedFromNow(Duration timeout) {
     Deadline own = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS, ticker);
-    Deadline latest = callerDeadline.offset(-margin.toNanos(), TimeUnit.NANOSECONDS);
+    long kept = Math.min(margin.toNanos(), Math.max(0, callerDeadline.timeRemaining(TimeUnit.NANOSECONDS)) / 2);
+    Deadline latest = callerDeadline.offset(-kept, TimeUnit.NANOSECONDS);
     return own.minimum(latest);
   }
 }

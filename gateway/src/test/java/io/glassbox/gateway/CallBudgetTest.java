@@ -58,4 +58,17 @@ class CallBudgetTest {
     assertEquals(450, millis(budget.modelDeadline()));
     assertEquals(450, millis(budget.explainDeadline()));
   }
+
+  @Test
+  void callerWithLessThanTwoMarginsLeft_keepsBackHalfItsTime_notTheWholeMargin() {
+    CallBudget tight = CallBudget.of(Deadline.after(40, TimeUnit.MILLISECONDS, ticker), config, ticker);
+    assertEquals(20, millis(tight.modelDeadline()));
+    assertEquals(20, millis(tight.explainDeadline()));
+
+    CallBudget twoMargins = CallBudget.of(Deadline.after(100, TimeUnit.MILLISECONDS, ticker), config, ticker);
+    assertEquals(50, millis(twoMargins.modelDeadline()));
+
+    CallBudget expired = CallBudget.of(Deadline.after(-5, TimeUnit.MILLISECONDS, ticker), config, ticker);
+    assertEquals(-5, millis(expired.modelDeadline()));
+  }
 }
