@@ -209,7 +209,7 @@ public final class GrpcServer implements AutoCloseable {
       this.name = requireNonNull(name, "name");
       this.settings = requireNonNull(settings, "settings");
       this.transport = transport;
-      this.rateLimiter = new KeyRateLimiter(settings.rateLimitPerKey(), System::nanoTime);
+      this.rateLimiter = new KeyRateLimiter(settings.rateLimitPerKey(), settings.rateLimitExemptKeys(), System::nanoTime);
     }
 
     /**

@@ -1,20 +1,24 @@
 package io.glassbox.server;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
  * A token bucket per API key: {@code perSecond} calls a second, bursts of up to one second's
- * worth. Buckets are keyed by key name, so their number is bounded by the keys file.
+ * worth; the keys named {@code exempt} are not limited. Buckets are keyed by key name, so their
+ * number is bounded by the keys file.
  */
 final class KeyRateLimiter {
   private final int perSecond;
+  private final Set<String> exempt;
   private final LongSupplier nanoTime;
   private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-  KeyRateLimiter(int perSecond, LongSupplier nanoTime) {
+  KeyRateLimiter(int perSecond, Set<String> exempt, LongSupplier nanoTime) {
     this.perSecond = perSecond;
+    this.exempt = Set.copyOf(exempt);
     this.nanoTime = nanoTime;
   }
 
@@ -22,9 +26,9 @@ final class KeyRateLimiter {
     return perSecond;
   }
 
-  /** Takes one token for {@code key}; false when its bucket is empty. Always true when unlimited. */
+  /** Takes one token for {@code key}; false when its bucket is empty. Always true when unlimited or exempt. */
   boolean tryAcquire(String key) {
-    if (perSecond == 0) {
+    if (perSecond == 0 || exempt.contains(key)) {
       return true;
     }
     return buckets.computeIfAbsent(key, k -> new Bucket(perSecond, nanoTime.getAsLong()))

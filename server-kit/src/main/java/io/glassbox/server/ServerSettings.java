@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.net.UnknownHostException;
 
 /**
@@ -29,6 +32,11 @@ import java.net.UnknownHostException;
  *     default {@value #DEFAULT_MAX_QUEUED_CALLS}; 0: no queue)
  * @param maxQueueWait how long a call may wait for a slot before it is refused with
  *     RESOURCE_EXHAUSTED ({@value #MAX_QUEUE_WAIT_KEY}, default 500 ms, at most 60 s)
+ * @param rateLimitExemptKeys names of the keys the rate limit does not apply to: the suite's own,
+ *     which the services present to each other, and whose calls are the callers' calls fanned out
+ *     (a Recommend makes about three feature calls), already limited at the gateway
+ *     ({@value #RATE_LIMIT_EXEMPT_KEYS_KEY}, comma-separated, default {@value #DEFAULT_RATE_LIMIT_EXEMPT_KEYS},
+ *     the name {@code deploy/make-secrets.sh} gives it; {@code none}: every key is limited)
  */
 public record ServerSettings(
     String bindAddress,
@@ -40,7 +48,8 @@ public record ServerSettings(
     int maxStreamsPerConnection,
     int rateLimitPerKey,
     int maxQueuedCalls,
-    Duration maxQueueWait) {
+    Duration maxQueueWait,
+    Set<String> rateLimitExemptKeys) {
 
   public static final String BIND_ADDRESS_KEY = "GLASSBOX_BIND_ADDRESS";
   public static final String ADMIN_BIND_ADDRESS_KEY = "GLASSBOX_ADMIN_BIND_ADDRESS";
@@ -50,6 +59,8 @@ public record ServerSettings(
   public static final String RATE_LIMIT_KEY = "GLASSBOX_RATE_LIMIT_PER_KEY";
   public static final String MAX_QUEUED_CALLS_KEY = "GLASSBOX_MAX_QUEUED_CALLS";
   public static final String MAX_QUEUE_WAIT_KEY = "GLASSBOX_MAX_QUEUE_WAIT";
+  public static final String RATE_LIMIT_EXEMPT_KEYS_KEY = "GLASSBOX_RATE_LIMIT_EXEMPT_KEYS";
+  public static final String DEFAULT_RATE_LIMIT_EXEMPT_KEYS = "glassbox-internal";
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_MAX_CONCURRENT_CALLS = 16;
@@ -63,6 +74,7 @@ public record ServerSettings(
     requireNonNull(apiKeys, "apiKeys");
     requireNonNull(tls, "tls");
     requireNonNull(maxQueueWait, "maxQueueWait");
+    rateLimitExemptKeys = Set.copyOf(rateLimitExemptKeys);
     if (maxConcurrentCalls < 1 || maxStreamsPerConnection < 1 || rateLimitPerKey < 0 || maxQueuedCalls < 0
         || maxQueueWait.isNegative()) {
       throw new ConfigException("limits must be positive");
@@ -74,6 +86,14 @@ public record ServerSettings(
                         int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey) {
     this(bindAddress, adminBindAddress, apiKeys, tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
         rateLimitPerKey, 0, Duration.ZERO);
+  }
+
+  /** Settings with the default keys exempt from the rate limit. */
+  public ServerSettings(String bindAddress, String adminBindAddress, ApiKeys apiKeys, TlsSettings tls,
+                        int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey,
+                        int maxQueuedCalls, Duration maxQueueWait) {
+    this(bindAddress, adminBindAddress, apiKeys, tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
+        rateLimitPerKey, maxQueuedCalls, maxQueueWait, Set.of(DEFAULT_RATE_LIMIT_EXEMPT_KEYS));
   }
 
   /** Loopback, no keys, no TLS, no metrics, default limits: for tests and the in-process suite. */
@@ -94,13 +114,21 @@ public record ServerSettings(
         source.getInt(MAX_STREAMS_KEY, DEFAULT_MAX_STREAMS, 1, 100_000),
         source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000),
         source.getInt(MAX_QUEUED_CALLS_KEY, DEFAULT_MAX_QUEUED_CALLS, 0, 100_000),
-        maxQueueWait(source));
+        maxQueueWait(source),
+        rateLimitExemptKeys(source));
+  }
+
+  private static Set<String> rateLimitExemptKeys(ConfigSource source) {
+    String names = source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, DEFAULT_RATE_LIMIT_EXEMPT_KEYS);
+    return names.equals("none") ? Set.of() : Arrays.stream(names.split(","))
+        .map(String::trim).filter(name -> !name.isEmpty()).collect(Collectors.toUnmodifiableSet());
   }
 
   /** A copy with other keys; for tests. */
   public ServerSettings withApiKeys(ApiKeys keys) {
     return new ServerSettings(bindAddress, adminBindAddress, keys, tls, metricsPort,
-        maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait);
+        maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait,
+        rateLimitExemptKeys);
   }
 
   private static Duration maxQueueWait(ConfigSource source) {

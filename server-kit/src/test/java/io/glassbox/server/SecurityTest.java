@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SecurityTest {
   private static final String CLIENT_KEY = "client-key-" + UUID.randomUUID();
   private static final String ADMIN_KEY = "admin-key-" + UUID.randomUUID();
+  private static final String INTERNAL_KEY = "internal-key-" + UUID.randomUUID();
   private static final String ADMIN_SERVICE = "test.EchoAdmin";
 
   @TempDir Path dir;
@@ -127,6 +129,32 @@ class SecurityTest {
     assertTrue(answered >= 5 && answered < 50, "answered " + answered);
     // Another key has its own bucket.
     assertEquals("hi", EchoService.call(channel(name, ClientSettings.plaintext().withApiKey(ADMIN_KEY)), "hi"));
+  }
+
+  @Test
+  void rateLimit_doesNotApplyToTheKeysExemptFromIt_theSuitesOwn() throws IOException {
+    Path keys = dir.resolve("keys-with-internal");
+    Files.writeString(keys, Files.readString(keysFile()) + "client " + ApiKeys.sha256Hex(INTERNAL_KEY)
+        + " glassbox-internal\n");
+    ServerSettings loaded = ServerSettings.load(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, keys.toString(),
+        ServerSettings.RATE_LIMIT_KEY, "5")), 0);
+    assertEquals(Set.of("glassbox-internal"), loaded.rateLimitExemptKeys());
+    start(loaded);
+    ManagedChannel internal = channel(name, ClientSettings.plaintext().withApiKey(INTERNAL_KEY));
+    for (int i = 0; i < 50; i++) {
+      assertEquals("hi", EchoService.call(internal, "hi"));
+    }
+    ManagedChannel client = channel(name, ClientSettings.plaintext().withApiKey(CLIENT_KEY));
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> {
+      for (int i = 0; i < 50; i++) {
+        EchoService.call(client, "hi");
+      }
+    });
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertEquals(Set.of("shop", "other"), ServerSettings.load(ConfigSource.of(Map.of(
+        ServerSettings.RATE_LIMIT_EXEMPT_KEYS_KEY, " shop, other ,")), 0).rateLimitExemptKeys());
+    assertEquals(Set.of(), ServerSettings.load(ConfigSource.of(Map.of(
+        ServerSettings.RATE_LIMIT_EXEMPT_KEYS_KEY, "none")), 0).rateLimitExemptKeys());
   }
 
   @Test
