@@ -88,11 +88,13 @@ public interface EventStore extends AutoCloseable {
   CoPurchaseGraph coPurchaseGraph();
 
   /**
-   * The time of the newest event in the store (any user, any type); empty when it holds none.
-   * The default request time for {@link #recentPurchases}: for a historical data set it is the
-   * data's "now", for a live store the last ingested event.
+   * The time of the newest purchase in the store (any user); empty when it holds none. The
+   * default request time for {@link #recentPurchases}: for a historical data set it is the
+   * data's "now", for a live store the last ingested sale. Other events (a click, an add to
+   * cart, feedback) do not move it: a click stamped now on historical data would otherwise leave
+   * no sale recent for any shopper, while the model reads purchases only.
    */
-  Optional<Instant> latestEventTime();
+  Optional<Instant> latestPurchaseTime();
 
   /**
    * Purchases (all users) of each item at times t with {@code asOf - window <= t < asOf}, aligned

@@ -176,7 +176,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       Context call = Context.current();
       try {
         out.close();
-        Optional<Instant> latestBefore = StoreCalls.call(store::latestEventTime);
+        Optional<Instant> latestBefore = StoreCalls.call(store::latestPurchaseTime);
         CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly, timeZone, call::isCancelled));
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
@@ -187,7 +187,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
             .setDuplicates(result.duplicates())
             .setValidateOnly(validateOnly);
         latestBefore.ifPresent(time -> response.setPreviousLatestEventTime(FeatureGrpcService.timestamp(time)));
-        latestEventTimeAfterImport()
+        latestPurchaseTimeAfterImport()
             .ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));
         responses.onNext(response.build());
         responses.onCompleted();
@@ -244,9 +244,9 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
    * the store cannot answer then: the import is stored, and a caller told it failed might store it
    * again.
    */
-  private Optional<Instant> latestEventTimeAfterImport() {
+  private Optional<Instant> latestPurchaseTimeAfterImport() {
     try {
-      return store.latestEventTime();
+      return store.latestPurchaseTime();
     } catch (StoreNotReadyException | StoreUnavailableException | StoreFullException e) {
       log.warn("Cannot read the newest event time after an import: {}", e.getMessage());
       return Optional.empty();

@@ -163,7 +163,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     RetrieveCandidatesResponse.Builder response =
         RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
     // The request time: the caller's, else the newest event in the store (see the proto).
-    Optional<Instant> requestTime = asOf.isPresent() ? asOf : call(store::latestEventTime);
+    Optional<Instant> requestTime = asOf.isPresent() ? asOf : call(store::latestPurchaseTime);
     requestTime.ifPresent(time -> response.setAsOf(timestamp(time)));
     long[] recent = new long[retrieval.candidates().size()];
     if (window.isPresent() && requestTime.isPresent()) {

@@ -192,11 +192,11 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
-  public Optional<Instant> latestEventTime() {
+  public Optional<Instant> latestPurchaseTime() {
     State s = state();
     s.lock.readLock().lock();
     try {
-      return Optional.ofNullable(s.latestEventTime);
+      return Optional.ofNullable(s.latestPurchaseTime);
     } finally {
       s.lock.readLock().unlock();
     }
@@ -231,7 +231,7 @@ public final class InMemoryEventStore implements EventStore {
     long addedMillis = TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong());
     s.lock.writeLock().lock();
     try {
-      latestBefore = Optional.ofNullable(s.latestEventTime);
+      latestBefore = Optional.ofNullable(s.latestPurchaseTime);
       // Resolve every item and check every event id before touching anything, so that a bad
       // event stores nothing.
       for (int i = 0; i < events.size(); i++) {
@@ -277,12 +277,12 @@ public final class InMemoryEventStore implements EventStore {
           if (!recorded.basketId().isEmpty()) {
             coPurchaseFull |= !s.coPurchase.add(event.userId(), recorded.basketId(), items[i], addedMillis);
           }
-        }
-        if (s.latestEventTime == null || recorded.time().isAfter(s.latestEventTime)) {
-          s.latestEventTime = recorded.time();
+          if (s.latestPurchaseTime == null || recorded.time().isAfter(s.latestPurchaseTime)) {
+            s.latestPurchaseTime = recorded.time();
+          }
         }
       }
-      latestAfter = Optional.ofNullable(s.latestEventTime);
+      latestAfter = Optional.ofNullable(s.latestPurchaseTime);
       evicted = s.evictBeyondBounds(bounds);
       s.coPurchase.publish();
     } finally {
@@ -390,7 +390,7 @@ public final class InMemoryEventStore implements EventStore {
      */
     final PurchaseTimes purchaseTimes;
     /** Guarded: the newest event's time; null while there is none. */
-    Instant latestEventTime;
+    Instant latestPurchaseTime;
     final AtomicLong evictedUsers = new AtomicLong();
 
     State(DatasetIndex.Indexed indexed) {
@@ -409,8 +409,8 @@ public final class InMemoryEventStore implements EventStore {
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
         for (Dataset.Interaction row : rows) {
-          latestSecond = Math.max(latestSecond, row.epochSeconds());
           if (row.type() == EventType.PURCHASE) {
+            latestSecond = Math.max(latestSecond, row.epochSeconds());
             purchaseTimes.add(itemIndex.get(row.itemId()), row.epochSeconds());
           }
         }
@@ -427,7 +427,7 @@ public final class InMemoryEventStore implements EventStore {
       purchaseTimes.sort();
       coPurchase = new LiveCoPurchase(index.coPurchase(), itemIds, maxBasketSize, maxNeighbours, bounds.maxEvents(),
           bounds.dedupeWindow(), bounds.maxDedupeIds());
-      latestEventTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
+      latestPurchaseTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
       evictBeyondBounds(bounds);
       long[] purchases = indexed.purchaseCounts();
       for (int item = 0; item < purchases.length; item++) {

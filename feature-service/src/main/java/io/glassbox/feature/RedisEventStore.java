@@ -154,10 +154,10 @@ public final class RedisEventStore implements EventStore {
             if basket ~= '' then
               redis.call('XADD', KEYS[7], '*', 'u', user, 'b', basket, 'i', item)
             end
-          end
-          local s, ns = tonumber(second), tonumber(nanos)
-          if newest == nil or s > newestSecond or (s == newestSecond and ns > newestNanos) then
-            newest, newestSecond, newestNanos = second .. ' ' .. nanos, s, ns
+            local s, ns = tonumber(second), tonumber(nanos)
+            if newest == nil or s > newestSecond or (s == newestSecond and ns > newestNanos) then
+              newest, newestSecond, newestNanos = second .. ' ' .. nanos, s, ns
+            end
           end
         else
           dups = dups + 1
@@ -306,8 +306,8 @@ public final class RedisEventStore implements EventStore {
         for (int i = 0; i < rows.size(); i++) {
           sequence++;
           Dataset.Interaction row = rows.get(i);
-          latestSecond = Math.max(latestSecond, row.epochSeconds());
           if (row.type() == EventType.PURCHASE) {
+            latestSecond = Math.max(latestSecond, row.epochSeconds());
             purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
                 .put(String.format("%016d", sequence), (double) row.epochSeconds());
           }
@@ -572,7 +572,7 @@ public final class RedisEventStore implements EventStore {
   }
 
   @Override
-  public Optional<Instant> latestEventTime() {
+  public Optional<Instant> latestPurchaseTime() {
     index();
     return latest(read(() -> redis.get(LATEST)));
   }

@@ -551,7 +551,7 @@ abstract class EventStoreContractTest {
         Instant.ofEpochSecond(200), Duration.ofSeconds(150));
 
     assertArrayEquals(new long[] {2, 2, 0, 0}, counts);
-    assertEquals(Optional.of(Instant.ofEpochSecond(200)), store.latestEventTime());
+    assertEquals(Optional.of(Instant.ofEpochSecond(200)), store.latestPurchaseTime());
   }
 
   @Test
@@ -563,19 +563,30 @@ abstract class EventStoreContractTest {
         Instant.ofEpochSecond(200), Duration.ofSeconds(150)));
     assertArrayEquals(new long[] {1}, store.recentPurchases(List.of("E"),
         Instant.ofEpochSecond(301), Duration.ofSeconds(10)));
-    assertEquals(Optional.of(Instant.ofEpochSecond(300)), store.latestEventTime());
+    assertEquals(Optional.of(Instant.ofEpochSecond(300)), store.latestPurchaseTime());
   }
 
   @Test
-  void latestEventTime_keepsNanosecondsAndIgnoresOlderEvents() {
-    store.append(List.of(new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(900, 5), EventType.CLICK))));
+  void latestPurchaseTime_keepsNanosecondsAndIgnoresOlderEvents() {
+    store.append(List.of(new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(900, 5), EventType.PURCHASE))));
     store.append(List.of(event("u9", "A", 800, EventType.PURCHASE)));
 
-    assertEquals(Optional.of(Instant.ofEpochSecond(900, 5)), store.latestEventTime());
+    assertEquals(Optional.of(Instant.ofEpochSecond(900, 5)), store.latestPurchaseTime());
   }
 
   @Test
-  void append_answersTheNewestEventTimeBeforeAndAfterItsBatch() {
+  void latestPurchaseTime_isNotMovedByAClickOrOtherEventLaterThanEverySale() {
+    // A click stamped now on historical data would leave no sale recent for any shopper.
+    AppendResult clicked = store.append(List.of(event("u9", "A", 5_000, EventType.CLICK),
+        event("u9", "B", 6_000, EventType.ADD_TO_CART), event("u9", "E", 7_000, EventType.FEEDBACK_NEGATIVE)));
+
+    assertEquals(List.of(Optional.of(Instant.ofEpochSecond(200)), Optional.of(Instant.ofEpochSecond(200))),
+        List.of(clicked.latestBefore(), clicked.latestAfter()));
+    assertEquals(Optional.of(Instant.ofEpochSecond(200)), store.latestPurchaseTime());
+  }
+
+  @Test
+  void append_answersTheNewestPurchaseTimeBeforeAndAfterItsBatch() {
     Instant later = Instant.ofEpochSecond(300, 5);
     AppendResult moved = store.append(List.of(event("u9", "A", 250, EventType.CLICK),
         new NewEvent("u9", new RecordedEvent("E", later, EventType.PURCHASE), "t-1")));
@@ -590,7 +601,7 @@ abstract class EventStoreContractTest {
         "a duplicate stamped later stores nothing and moves nothing");
     AppendResult nothing = store.append(List.of());
     assertEquals(List.of(Optional.of(later), Optional.of(later)), List.of(nothing.latestBefore(), nothing.latestAfter()));
-    assertEquals(Optional.of(later), store.latestEventTime());
+    assertEquals(Optional.of(later), store.latestPurchaseTime());
   }
 
   /**
@@ -599,7 +610,7 @@ abstract class EventStoreContractTest {
    * event to the newest of all. Times read around the append instead of inside it fail this.
    */
   @Test
-  void append_concurrently_eachAnswersItsOwnStepOfTheNewestEventTime() throws Exception {
+  void append_concurrently_eachAnswersItsOwnStepOfTheNewestPurchaseTime() throws Exception {
     int writers = 4;
     int perWriter = 1000;
     ExecutorService pool = Executors.newFixedThreadPool(writers);
@@ -614,7 +625,7 @@ abstract class EventStoreContractTest {
           for (int i = 0; i < perWriter; i++) {
             // Interleaved times, mostly rising: 1000 + i * writers + writer, every 7th far older.
             long second = i % 7 == 6 ? 150 : 1000 + (long) i * writers + writer;
-            AppendResult result = store.append(List.of(event("racer-" + writer, "A", second, EventType.CLICK)));
+            AppendResult result = store.append(List.of(event("racer-" + writer, "A", second, EventType.PURCHASE)));
             mine.add(new long[] {result.latestBefore().orElseThrow().getEpochSecond(), second,
                 result.latestAfter().orElseThrow().getEpochSecond()});
           }
@@ -637,7 +648,7 @@ abstract class EventStoreContractTest {
         assertEquals(newest, move[0], "each move starts where the one before ended");
         newest = move[2];
       }
-      assertEquals(store.latestEventTime().orElseThrow().getEpochSecond(), newest);
+      assertEquals(store.latestPurchaseTime().orElseThrow().getEpochSecond(), newest);
     } finally {
       pool.shutdownNow();
     }

@@ -47,7 +47,7 @@ class StoreUnreadableAfterWriteTest {
     // The real store, but unreachable for reads of the newest event time once a write is done.
     EventStore store = (EventStore) Proxy.newProxyInstance(EventStore.class.getClassLoader(),
         new Class<?>[] {EventStore.class}, (proxy, method, args) -> {
-          if (method.getName().equals("latestEventTime") && appended.get()) {
+          if (method.getName().equals("latestPurchaseTime") && appended.get()) {
             throw new StoreUnavailableException("connection refused", new ConnectException("refused"));
           }
           try {

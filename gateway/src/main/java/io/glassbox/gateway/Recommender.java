@@ -111,7 +111,7 @@ final class Recommender {
         // New items that sold with the user's recent purchases, however few times: the
         // candidates for the newcomer places.
         .setNewItemCandidates(query.newcomerSlots(config));
-    // Recent purchases over the model's trend window, as of the store's newest event (unless
+    // Recent purchases over the model's trend window, as of the store's newest purchase (unless
     // GatewayConfig.trendTerm turns the term off).
     if (config.trendTerm()) {
       trendWindow.current().ifPresent(retrieve::setRecentWindow);

@@ -50,7 +50,7 @@ final class FeedbackCommand implements Callable<Integer> {
   @Option(names = "--time", converter = EventTimeConverter.class, description = "When it happened, e.g. "
       + "2011-12-01T10:00:00Z or 2011-12-01 11:00:00+01:00, as import reads a timestamp (default: now; from 1970 on, "
       + "at most 5 minutes ahead of the server's clock). Recent "
-      + "purchases are counted up to the store's newest event, so one stamped now moves the trend window past "
+      + "purchases are counted up to the store's newest purchase, so one stamped now moves the trend window past "
       + "the embedded data, whose sales end on 2011-12-09 (the command then says so).")
   Instant time;
 
