@@ -35,7 +35,9 @@ final class UpCommand implements Callable<Integer> {
   /** Which feature store; {@code redis} needs a running redis-server (not started here). */
   enum Store { memory, redis }
 
-  @Option(names = "--gateway-port", defaultValue = "50051", description = "Gateway port (default ${DEFAULT-VALUE}).")
+  private static final int DEFAULT_GATEWAY_PORT = 50051;
+
+  @Option(names = "--gateway-port", defaultValue = "" + DEFAULT_GATEWAY_PORT, description = "Gateway port (default ${DEFAULT-VALUE}).")
   int gatewayPort;
 
   @Option(names = "--feature-port", defaultValue = "50052", description = "Feature service port (default ${DEFAULT-VALUE}).")
@@ -108,7 +110,8 @@ final class UpCommand implements Callable<Integer> {
             + "Try: %s    Stop with Ctrl-C.%n",
         (System.nanoTime() - startNanos) / 1e9, ports.gateway(), ports.feature(), ports.model(),
         ports.explain(), ports.featureAdmin(), ports.modelAdmin(),
-        config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT), firstCommand(config));
+        config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT),
+        firstCommand(config, ports.gateway()));
     System.out.println(suite.viewerUri()
         .map(uri -> "Viewer: " + uri + "    (see each recommendation's reasons, heatmap and what-if)")
         .orElse(suite.viewerOff()
@@ -141,9 +144,15 @@ final class UpCommand implements Callable<Integer> {
    * with where the key goes.
    */
   static String firstCommand(ConfigSource config) {
+    return firstCommand(config, DEFAULT_GATEWAY_PORT);
+  }
+
+  /** As {@link #firstCommand(ConfigSource)}, with the gateway on {@code gatewayPort} (named when not the default). */
+  static String firstCommand(ConfigSource config, int gatewayPort) {
     List<String> examples = ViewerConfig.load(config).exampleUsers();
     return (config.get(ApiKeys.FILE_KEY).isPresent() ? ClientSettings.KEY_FILE_KEY + "=<file with your key> " : "")
-        + "bin/glassbox recommend --user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
+        + "bin/glassbox recommend " + (gatewayPort == DEFAULT_GATEWAY_PORT ? "" : "--target localhost:" + gatewayPort + " ")
+        + "--user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
   }
 
   /**

@@ -39,6 +39,10 @@ class UpOwnDataTest {
         FeatureConfig.DATA_DIR_KEY, shop.toString(), ViewerConfig.EXAMPLE_USERS_KEY, "mine"))));
     assertEquals(Map.of(), UpCommand.examplesFromOwnData(ConfigSource.of(Map.of())));
     assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of())));
+    // On other ports, the command that reaches them.
+    assertEquals("bin/glassbox recommend --target localhost:51051 --user 12348",
+        UpCommand.firstCommand(ConfigSource.of(Map.of()), 51051));
+    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of()), 50051));
   }
 
   @Test
