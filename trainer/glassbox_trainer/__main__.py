@@ -121,19 +121,17 @@ def _load_model_data(args) -> data_mod.Dataset:
     zone for the very files the model learnt from is refused: their moments would not be the ones
     it learnt. A model trained without one read no such times, so any zone reads its files alike."""
     metadata = os.path.join(args.model, "metadata.json")
-    trained = {}
-    if os.path.isfile(metadata):
-        with open(metadata, encoding="utf-8") as f:
-            trained = json.load(f).get("data_fingerprint", {})
+    if not os.path.isfile(metadata):
+        raise SystemExit(f"{args.model}: no metadata.json; --model names a model version folder "
+                         "(models/NAME/VERSION)")
+    with open(metadata, encoding="utf-8") as f:
+        trained = json.load(f).get("data_fingerprint") or {}
     learnt = trained.get("time_zone")
     if learnt and not args.time_zone:
         args.time_zone = learnt
         print(f"{args.data}: times without a UTC offset read in {learnt}, as the model was trained",
               file=sys.stderr)
     dataset = _load_data(args)
-    if not os.path.isfile(metadata):
-        raise SystemExit(f"{args.model}: no metadata.json; --model names a model version folder "
-                         "(models/NAME/VERSION)")
     files = {k: v for k, v in dataset.fingerprint.items() if k != "time_zone"}
     if learnt and args.time_zone != learnt and files.items() <= trained.items():
         raise SystemExit(f"{args.model} was trained on these files with their times without an offset "
@@ -236,11 +234,12 @@ def run(args) -> dict:
     full_test, full_pop = results["test"]["full"], results["popularity_test"]["full"]
     full_valid = results["valid"]["full"]
     metrics = {
-        "test_hr@10": full_test["hr@10"], "test_ndcg@10": full_test["ndcg@10"],
-        "popularity_test_hr@10": full_pop["hr@10"], "popularity_test_ndcg@10": full_pop["ndcg@10"],
+        # None where a tiny shop has no test case (every last order a repeat purchase).
+        "test_hr@10": full_test.get("hr@10"), "test_ndcg@10": full_test.get("ndcg@10"),
+        "popularity_test_hr@10": full_pop.get("hr@10"), "popularity_test_ndcg@10": full_pop.get("ndcg@10"),
         "valid_hr@10": full_valid.get("hr@10"), "valid_ndcg@10": full_valid.get("ndcg@10"),
-        "test_hr@5": full_test["hr@5"], "test_ndcg@5": full_test["ndcg@5"],
-        "test_mrr": full_test["mrr"],
+        "test_hr@5": full_test.get("hr@5"), "test_ndcg@5": full_test.get("ndcg@5"),
+        "test_mrr": full_test.get("mrr"),
         "evaluated_users": full_test["users"], "valid_users": full_valid["users"],
         "protocol": ("leave-last-basket-out; full ranking over all items, user's history "
                      "excluded; targets = held-out basket items not in the history"),

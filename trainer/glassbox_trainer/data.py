@@ -318,7 +318,8 @@ _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 
 
-def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None) -> int:
+def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None,
+               local_times: Optional[list] = None) -> int:
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
     +0100 or +01), as `import` reads them; a time without an offset is in `zone`, and without a
     zone names no moment and is refused, as is one before 1970."""
@@ -343,6 +344,8 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
             # fold=0, as java.time's LocalDateTime.atZone: the earlier of a repeated hour, and a
             # skipped hour at the offset before the change.
             parsed = parsed.replace(tzinfo=zone)
+            if local_times is not None and not local_times:
+                local_times.append(row_number)
         if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
             raise ValueError(unreadable)
         seconds = math.floor(parsed.timestamp())
@@ -375,6 +378,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     `time_zone` names the zone of times without an offset (see `time_zone_named`)."""
     name = name or os.path.basename(os.path.normpath(folder))
     zone = time_zone_named(time_zone)
+    local_times = []    # the first row read in the zone, if any
     fingerprint = {}
 
     items_path, handle = _open_csv(folder, "items")
@@ -458,7 +462,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             if item is None:
                 unknown_items += 1
                 continue
-            when = parse_time(r["timestamp"], inter_path, row_number, zone)
+            when = parse_time(r["timestamp"], inter_path, row_number, zone, local_times)
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
             order = _seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else (when, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
@@ -470,8 +474,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                           + ([f"{unknown_items} rows (item not in items.csv)"] if unknown_items else []))
               + "; the model learns from purchases of catalogue items")
     fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
-    if zone is not None:
-        # The same files read in another zone are other events, so a model says which it learnt.
+    if local_times:
+        # The same files read in another zone are other events, so a model says which it learnt;
+        # files whose times all carry an offset read alike in every zone, so then none is kept.
         fingerprint["time_zone"] = time_zone
 
     user_order = [user for user in user_order if per_user[user]]

@@ -264,7 +264,7 @@ def train(dataset: Dataset, split: Split, s: Settings,
             targets = [next_basket_targets(items, baskets, rng)
                        for items, baskets in zip(split.train, split.train_baskets)]
         windows = training_windows(split.train, s.max_len, s.max_windows_per_user, targets)
-        if not windows:
+        if not windows and init_state is None:
             target = "a later order" if s.next_basket else "a later purchase"
             raise NothingToLearn(
                 f"nothing to learn from: in the training part of the data ({len(split.train)} customers' "

@@ -307,6 +307,9 @@ class ImportFormatTest(unittest.TestCase):
         folder = self.folder("local", [["A", "Red mug"]], ["user_id", "item_id", "timestamp"],
                              [["u1", "A", "2011-12-09 12:50:00"]])
         model = os.path.join(self.work, "model")
+        os.makedirs(model)
+        with open(os.path.join(model, "metadata.json"), "w", encoding="utf-8") as f:
+            f.write('{"data_fingerprint": null}')     # the folder's own check comes before any model work
         environment = dict(os.environ, GLASSBOX_DATA_TIME_ZONE="Mars/Olympus")
         trainer = subprocess.run([sys.executable, "-m", "glassbox_trainer", "reexport", "--model", model,
                                   "--data", folder], cwd=TRAINER, env=environment, capture_output=True, text=True)
@@ -396,7 +399,13 @@ class ImportFormatTest(unittest.TestCase):
             write_shop_files(other, 60, local_times="America/New_York")
             cli.main(["reexport", "--model", model, "--data", other, "--time-zone", "America/New_York"])
             with self.assertRaisesRegex(SystemExit, "^/nowhere: no metadata.json; --model names a model version"):
-                cli.main(["reexport", "--model", "/nowhere", "--data", folder, "--time-zone", "Europe/London"])
+                cli.main(["reexport", "--model", "/nowhere", "--data", folder])
+        # Files whose times all carry an offset read alike in every zone: no zone is recorded, none refused.
+        offsets = data_mod.load_dataset(other, time_zone="Europe/London")
+        self.assertNotIn("time_zone", data_mod.load_dataset(self.text_folder(
+            "offsets", "item_id,title\nA,Mug\n", "user_id,item_id,timestamp\nu1,A,2011-12-09T12:50:00Z\n"),
+            time_zone="Europe/London").fingerprint)
+        self.assertEqual(offsets.fingerprint["time_zone"], "Europe/London")
 
 
 if __name__ == "__main__":

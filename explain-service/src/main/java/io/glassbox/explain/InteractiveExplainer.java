@@ -190,7 +190,8 @@ final class InteractiveExplainer {
             + "\" is unknown to the model").asRuntimeException();
       }
     }
-    if (before.scores().isEmpty()) {
+    if (changed.scores().isEmpty()) {
+      // Before, the added items may be the only ones scored; after, they are purchases.
       throw Status.NOT_FOUND.withDescription("no candidate is known to the model").asRuntimeException();
     }
     int topK = ranking.topK();

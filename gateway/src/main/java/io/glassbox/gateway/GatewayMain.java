@@ -59,7 +59,8 @@ public final class GatewayMain {
     ViewerConfig viewerConfig = ViewerConfig.load(source);
     ClientSettings client = ClientSettings.load(source);
     Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(),
-        ServerSettings.load(source, DEFAULT_METRICS_PORT)));
+        // The entry point: every caller's key is limited, the suite's own too (by default).
+        ServerSettings.load(source, DEFAULT_METRICS_PORT, "none")));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {
       starting.becomeServing();

@@ -151,7 +151,7 @@ final class ImportCommand implements Callable<Integer> {
           && !response.getLatestEventTime().equals(response.getPreviousLatestEventTime())) {
         out.printf("  recent sales are now counted up to %s (before this import: %s)%n",
             Timestamps.toString(response.getLatestEventTime()), response.hasPreviousLatestEventTime()
-                ? Timestamps.toString(response.getPreviousLatestEventTime()) : "no event");
+                ? Timestamps.toString(response.getPreviousLatestEventTime()) : "no purchase");
       }
     }
   }

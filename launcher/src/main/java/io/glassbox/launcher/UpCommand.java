@@ -98,7 +98,7 @@ final class UpCommand implements Callable<Integer> {
       System.err.printf("glassbox: %s (address already in use).%nIs the suite already up? Then "
           + "`%s` talks to it. Otherwise stop what holds the port, or move "
           + "the suite to free ones: `bin/glassbox up --help` lists the port options (--no-metrics frees "
-          + "9451-9454).%n", e.getMessage(), firstCommand(config));
+          + "9451-9454).%n", e.getMessage(), firstCommand(config, gatewayPort));
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));

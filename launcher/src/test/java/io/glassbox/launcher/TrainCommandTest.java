@@ -39,16 +39,17 @@ class TrainCommandTest {
       items.append("I").append(item).append(",Mug number ").append(item).append('\n');
     }
     Files.writeString(shop.resolve("items.csv"), items);
-    // 40 customers of 3 orders each, in the import format: local times (as a database writes
-    // them, in the zone --time-zone names), basket_id, a click.
+    // 40 customers of 4 orders each (the last two held out, the first two a pair to learn from),
+    // in the import format: local times (as a database writes them, in the zone --time-zone
+    // names), basket_id, a click.
     StringBuilder rows = new StringBuilder("user_id,item_id,timestamp,event,basket_id\n");
     for (int user = 0; user < 40; user++) {
-      for (int order = 0; order < 3; order++) {
+      for (int order = 0; order < 4; order++) {
         String when = "2011-0" + (order + 1) + "-1" + (user % 10) + " 10:00:00";
         rows.append("u").append(user).append(",I").append((user + order) % 30).append(',').append(when)
             .append(",,o").append(user).append('-').append(order).append('\n');
       }
-      rows.append("u").append(user).append(",I0,2011-04-01T10:00:00Z,click,\n");
+      rows.append("u").append(user).append(",I0,2011-05-01T10:00:00Z,click,\n");
     }
     Files.writeString(shop.resolve("interactions.csv"), rows);
     Path models = dir.resolve("my-models");

@@ -74,7 +74,7 @@ public record ServerSettings(
     requireNonNull(apiKeys, "apiKeys");
     requireNonNull(tls, "tls");
     requireNonNull(maxQueueWait, "maxQueueWait");
-    rateLimitExemptKeys = Set.copyOf(rateLimitExemptKeys);
+    rateLimitExemptKeys = Set.copyOf(requireNonNull(rateLimitExemptKeys, "rateLimitExemptKeys"));
     if (maxConcurrentCalls < 1 || maxStreamsPerConnection < 1 || rateLimitPerKey < 0 || maxQueuedCalls < 0
         || maxQueueWait.isNegative()) {
       throw new ConfigException("limits must be positive");
@@ -104,6 +104,15 @@ public record ServerSettings(
 
   /** Reads the settings; {@code defaultMetricsPort} is the service's own metrics port. */
   public static ServerSettings load(ConfigSource source, int defaultMetricsPort) {
+    return load(source, defaultMetricsPort, DEFAULT_RATE_LIMIT_EXEMPT_KEYS);
+  }
+
+  /**
+   * As {@link #load(ConfigSource, int)}, with another default for {@value #RATE_LIMIT_EXEMPT_KEYS_KEY}:
+   * {@code "none"} for the gateway, the suite's entry point, where callers' keys are limited
+   * and the suite's own key would otherwise be a way around the limit.
+   */
+  public static ServerSettings load(ConfigSource source, int defaultMetricsPort, String defaultExemptKeys) {
     return new ServerSettings(
         source.getString(BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS),
         source.getString(ADMIN_BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS),
@@ -115,12 +124,11 @@ public record ServerSettings(
         source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000),
         source.getInt(MAX_QUEUED_CALLS_KEY, DEFAULT_MAX_QUEUED_CALLS, 0, 100_000),
         maxQueueWait(source),
-        rateLimitExemptKeys(source));
+        rateLimitExemptKeys(source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)));
   }
 
-  private static Set<String> rateLimitExemptKeys(ConfigSource source) {
-    String names = source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, DEFAULT_RATE_LIMIT_EXEMPT_KEYS);
-    return names.equals("none") ? Set.of() : Arrays.stream(names.split(","))
+  private static Set<String> rateLimitExemptKeys(String names) {
+    return names.equalsIgnoreCase("none") ? Set.of() : Arrays.stream(names.split(","))
         .map(String::trim).filter(name -> !name.isEmpty()).collect(Collectors.toUnmodifiableSet());
   }
 

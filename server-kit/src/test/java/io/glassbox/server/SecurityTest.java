@@ -154,7 +154,11 @@ class SecurityTest {
     assertEquals(Set.of("shop", "other"), ServerSettings.load(ConfigSource.of(Map.of(
         ServerSettings.RATE_LIMIT_EXEMPT_KEYS_KEY, " shop, other ,")), 0).rateLimitExemptKeys());
     assertEquals(Set.of(), ServerSettings.load(ConfigSource.of(Map.of(
-        ServerSettings.RATE_LIMIT_EXEMPT_KEYS_KEY, "none")), 0).rateLimitExemptKeys());
+        ServerSettings.RATE_LIMIT_EXEMPT_KEYS_KEY, "None")), 0).rateLimitExemptKeys());
+    // The gateway's default: every key limited at the entry point; the setting still overrules it.
+    assertEquals(Set.of(), ServerSettings.load(ConfigSource.of(Map.of()), 0, "none").rateLimitExemptKeys());
+    assertEquals(Set.of("shop"), ServerSettings.load(ConfigSource.of(Map.of(
+        ServerSettings.RATE_LIMIT_EXEMPT_KEYS_KEY, "shop")), 0, "none").rateLimitExemptKeys());
   }
 
   @Test
