@@ -229,10 +229,7 @@ class DatasetReaderTest {
 
   @Test
   void read_timeNeitherSecondsNorIso_failsNamingLineAndValue(@TempDir Path dir) throws IOException {
-    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
-    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,12/09/2011 12:50\n");
-
-    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    DatasetException e = refusal(dir, "item_id,title\nA,Mug\n", "user_id,item_id,timestamp\nu1,A,12/09/2011 12:50\n");
     assertTrue(e.getMessage().contains("interactions.csv line 2: timestamp must be unix seconds or ISO-8601")
         && e.getMessage().contains("12/09/2011 12:50"), e.getMessage());
   }
@@ -240,21 +237,15 @@ class DatasetReaderTest {
   /** The physical line a bad record starts on, as the trainer names it too (test_import_format). */
   @Test
   void read_badRowAfterBlankLinesAndALineBreak_namesThePhysicalLine(@TempDir Path dir) throws IOException {
-    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
-    Files.writeString(dir.resolve("interactions.csv"),
+    DatasetException e = refusal(dir, "item_id,title\nA,Mug\n",
         "user_id,item_id,timestamp,note\nu1,A,100,\"two\nlines\"\n\n\nu1,A,yesterday,x\n");
-
-    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
     assertTrue(e.getMessage().startsWith("interactions.csv line 6: timestamp must be unix seconds"), e.getMessage());
   }
 
   @Test
   void read_timeBefore1970_failsNamingLineAndTime_asAnImportWould(@TempDir Path dir) throws IOException {
-    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
-    Files.writeString(dir.resolve("interactions.csv"),
+    DatasetException e = refusal(dir, "item_id,title\nA,Mug\n",
         "user_id,item_id,timestamp\nu1,A,0\nu1,A,0001-01-01T00:00:00Z\n");
-
-    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
     assertTrue(e.getMessage().contains(
         "interactions.csv line 3: timestamp 0001-01-01T00:00:00Z is before 1970-01-01T00:00:00Z"), e.getMessage());
   }
@@ -282,10 +273,7 @@ class DatasetReaderTest {
 
   @Test
   void read_anItemListedTwice_failsNamingBothLines(@TempDir Path dir) throws IOException {
-    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n\"A\",Old mug\n");
-    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n");
-
-    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    DatasetException e = refusal(dir, "item_id,title\nA,Mug\nB,Plate\n\"A\",Old mug\n", "user_id,item_id,timestamp\n");
     assertEquals("items.csv line 4: item_id \"A\" is listed twice (first on line 2); "
         + "keep one row per item", e.getMessage());
   }
@@ -301,6 +289,13 @@ class DatasetReaderTest {
         + "the one that is not current", e.getMessage());
     Files.delete(dir.resolve("items.csv.gz"));
     assertEquals(2, new DatasetReader(dir).read().items().size());
+  }
+
+  /** What reading a folder of these two plain CSV files is refused with. */
+  private static DatasetException refusal(Path dir, String items, String interactions) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), items);
+    Files.writeString(dir.resolve("interactions.csv"), interactions);
+    return assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
   }
 
   private static void gzip(Path file, String text) throws IOException {

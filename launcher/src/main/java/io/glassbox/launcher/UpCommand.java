@@ -35,7 +35,7 @@ final class UpCommand implements Callable<Integer> {
   /** Which feature store; {@code redis} needs a running redis-server (not started here). */
   enum Store { memory, redis }
 
-  private static final int DEFAULT_GATEWAY_PORT = 50051;
+  static final int DEFAULT_GATEWAY_PORT = 50051;
 
   @Option(names = "--gateway-port", defaultValue = "" + DEFAULT_GATEWAY_PORT, description = "Gateway port (default ${DEFAULT-VALUE}).")
   int gatewayPort;
@@ -140,14 +140,10 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /**
-   * The command {@code up} suggests trying first, for the first example customer; under API keys,
-   * with where the key goes.
+   * The command {@code up} suggests trying first, for the first example customer, with the
+   * gateway on {@code gatewayPort} (named when not the default); under API keys, with where the
+   * key goes.
    */
-  static String firstCommand(ConfigSource config) {
-    return firstCommand(config, DEFAULT_GATEWAY_PORT);
-  }
-
-  /** As {@link #firstCommand(ConfigSource)}, with the gateway on {@code gatewayPort} (named when not the default). */
   static String firstCommand(ConfigSource config, int gatewayPort) {
     List<String> examples = ViewerConfig.load(config).exampleUsers();
     return (config.get(ApiKeys.FILE_KEY).isPresent() ? ClientSettings.KEY_FILE_KEY + "=<file with your key> " : "")

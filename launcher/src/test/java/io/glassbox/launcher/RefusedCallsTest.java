@@ -130,8 +130,8 @@ class RefusedCallsTest {
   @Test
   void up_underKeys_suggestsTheFirstCommandWithItsKeyFile() {
     assertEquals("GLASSBOX_CLIENT_KEY_FILE=<file with your key> bin/glassbox recommend --user 12348",
-        UpCommand.firstCommand(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, "keys.txt"))));
-    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of())));
+        UpCommand.firstCommand(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, "keys.txt")), UpCommand.DEFAULT_GATEWAY_PORT));
+    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of()), UpCommand.DEFAULT_GATEWAY_PORT));
   }
 
   @Test

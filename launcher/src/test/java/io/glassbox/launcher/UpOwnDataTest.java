@@ -28,7 +28,7 @@ class UpOwnDataTest {
     Map<String, String> examples = UpCommand.examplesFromOwnData(own);
 
     assertEquals(Map.of(ViewerConfig.EXAMPLE_USERS_KEY, "c2,c1"), examples);
-    assertEquals("bin/glassbox recommend --user c2", UpCommand.firstCommand(own.with(examples)));
+    assertEquals("bin/glassbox recommend --user c2", UpCommand.firstCommand(own.with(examples), UpCommand.DEFAULT_GATEWAY_PORT));
   }
 
   @Test
@@ -38,11 +38,10 @@ class UpOwnDataTest {
     assertEquals(Map.of(), UpCommand.examplesFromOwnData(ConfigSource.of(Map.of(
         FeatureConfig.DATA_DIR_KEY, shop.toString(), ViewerConfig.EXAMPLE_USERS_KEY, "mine"))));
     assertEquals(Map.of(), UpCommand.examplesFromOwnData(ConfigSource.of(Map.of())));
-    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of())));
+    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of()), UpCommand.DEFAULT_GATEWAY_PORT));
     // On other ports, the command that reaches them.
     assertEquals("bin/glassbox recommend --target localhost:51051 --user 12348",
         UpCommand.firstCommand(ConfigSource.of(Map.of()), 51051));
-    assertEquals("bin/glassbox recommend --user 12348", UpCommand.firstCommand(ConfigSource.of(Map.of()), 50051));
   }
 
   @Test

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -72,6 +74,11 @@ public final class ConfigSource {
 
   public String getString(String key, String defaultValue) {
     return get(key).orElse(defaultValue);
+  }
+
+  /** The comma-separated values of {@code key}, else of {@code defaultValue}: each stripped, empty ones left out. */
+  public List<String> getList(String key, String defaultValue) {
+    return Arrays.stream(getString(key, defaultValue).split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
   }
 
   public int getInt(String key, int defaultValue, int min, int max) {

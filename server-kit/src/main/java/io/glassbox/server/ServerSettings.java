@@ -4,9 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.net.UnknownHostException;
 
 /**
@@ -124,12 +123,11 @@ public record ServerSettings(
         source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000),
         source.getInt(MAX_QUEUED_CALLS_KEY, DEFAULT_MAX_QUEUED_CALLS, 0, 100_000),
         maxQueueWait(source),
-        rateLimitExemptKeys(source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)));
+        rateLimitExemptKeys(source.getList(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)));
   }
 
-  private static Set<String> rateLimitExemptKeys(String names) {
-    return names.equalsIgnoreCase("none") ? Set.of() : Arrays.stream(names.split(","))
-        .map(String::trim).filter(name -> !name.isEmpty()).collect(Collectors.toUnmodifiableSet());
+  private static Set<String> rateLimitExemptKeys(List<String> names) {
+    return names.size() == 1 && names.get(0).equalsIgnoreCase("none") ? Set.of() : Set.copyOf(names);
   }
 
   /** A copy with other keys; for tests. */

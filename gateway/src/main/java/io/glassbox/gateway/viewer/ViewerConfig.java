@@ -7,7 +7,6 @@ import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.RequestChecks;
 import java.net.InetAddress;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -50,7 +49,7 @@ public record ViewerConfig(InetAddress bindAddress, int port, List<String> examp
     return new ViewerConfig(
         address(source.getString(BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS)),
         source.getPort(PORT_KEY, DEFAULT_PORT),
-        exampleUsers(source.getString(EXAMPLE_USERS_KEY, DEFAULT_EXAMPLE_USERS)));
+        exampleUsers(source.getList(EXAMPLE_USERS_KEY, DEFAULT_EXAMPLE_USERS)));
   }
 
   /** A literal IP address; host names are refused so that start-up never waits on DNS. */
@@ -62,11 +61,7 @@ public record ViewerConfig(InetAddress bindAddress, int port, List<String> examp
     }
   }
 
-  private static List<String> exampleUsers(String text) {
-    List<String> users = Arrays.stream(text.split(","))
-        .map(String::strip)
-        .filter(user -> !user.isEmpty())
-        .toList();
+  private static List<String> exampleUsers(List<String> users) {
     if (users.size() > MAX_EXAMPLE_USERS) {
       throw new ConfigException(EXAMPLE_USERS_KEY + " must list at most " + MAX_EXAMPLE_USERS
           + " users, got " + users.size());
