@@ -5,11 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.glassbox.server.RequestChecks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -78,7 +75,11 @@ final class CsvImport {
     int size = batch.size();
     if (size > 0) {
       stopIfGone(callerGone, rows, stored, 0);
-      store.putItems(List.copyOf(batch));
+      try {
+        store.putItems(List.copyOf(batch));
+      } catch (StoreFullException e) {
+        throw stoppedIfBegun(e, new Result(rows, stored, 0));
+      }
       batch.clear();
     }
     return size;
@@ -173,10 +174,23 @@ final class CsvImport {
       return;
     }
     stopIfGone(callerGone, rows, totals[0], totals[1]);
-    AppendResult result = store.append(List.copyOf(batch));
+    AppendResult result;
+    try {
+      result = store.append(List.copyOf(batch));
+    } catch (StoreFullException e) {
+      throw stoppedIfBegun(e, new Result(rows, totals[0], totals[1]));
+    }
     totals[0] += result.stored();
     totals[1] += result.duplicates();
     batch.clear();
+  }
+
+  /**
+   * The store filled up: an import that has stored (or found already there) some rows stops with
+   * them kept, so the caller learns they were; one that has not fails as any full store does.
+   */
+  private static RuntimeException stoppedIfBegun(StoreFullException full, Result soFar) {
+    return soFar.stored() + soFar.duplicates() == 0 ? full : new ImportStoppedException(soFar, full);
   }
 
   private static void stopIfGone(BooleanSupplier callerGone, long rows, long stored, long duplicates) {
@@ -272,24 +286,13 @@ final class CsvImport {
    */
   private static NewEvent withContentId(NewEvent event, Map<Long, Integer> occurrences) {
     String basketId = event.event().basketId();
-    byte[] digest = sha256(event.userId() + '\0' + event.event().itemId() + '\0'
+    byte[] digest = Digests.sha256(event.userId() + '\0' + event.event().itemId() + '\0'
         + event.event().time() + '\0' + event.event().type().wireName()
         + (basketId.isEmpty() ? "" : '\0' + basketId));
-    long key = 0;
-    for (int i = 0; i < 8; i++) {
-      key = (key << 8) | (digest[i] & 0xff);
-    }
+    long key = Digests.bits(digest, 0);
     int occurrence = occurrences.merge(key, 1, Integer::sum);
     return new NewEvent(event.userId(), event.event(),
         "csv:" + HexFormat.of().formatHex(digest, 0, 16) + ":" + occurrence);
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 
   private static String checkId(String column, String value) {

@@ -193,6 +193,15 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         responses.onCompleted();
       } catch (ImportStoppedException e) {
         CsvImport.Result soFar = e.storedSoFar();
+        if (e.storeFull()) {
+          log.error("Import of {} stopped, the store is full: {} of its {} rows stored ({} already there before): {}",
+              name, soFar.stored(), soFar.rows(), soFar.duplicates(), e.getCause().getMessage());
+          fail(Status.RESOURCE_EXHAUSTED.withDescription("the feature store is full: " + soFar.stored() + " of the "
+              + soFar.rows() + " rows were stored (" + soFar.duplicates() + " were there already) before it filled;"
+              + " they stay, and the same import again, once there is room, stores the rest, none twice")
+              .asRuntimeException());
+          return;
+        }
         Deadline callDeadline = call.getDeadline();
         boolean deadline = callDeadline != null && callDeadline.isExpired();
         log.warn("Import of {} stopped, {}: {} of its {} rows stored ({} already there before); the same import"

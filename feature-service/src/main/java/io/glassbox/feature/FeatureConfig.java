@@ -36,10 +36,10 @@ import java.util.regex.Pattern;
  *     {@value #DEFAULT_REDIS_URI}; {@code redis://[user:password@]host:port[/db]})
  * @param storeBounds the store's limits: {@value #MAX_EVENTS_PER_USER_KEY} (default
  *     {@value #DEFAULT_MAX_EVENTS_PER_USER}, 1..100000), {@value #MAX_USERS_KEY} (default
- *     {@value #DEFAULT_MAX_USERS}, in-memory only), {@value #MAX_EVENTS_KEY} (default
- *     {@value #DEFAULT_MAX_EVENTS}, in-memory only), {@value #DEDUPE_WINDOW_KEY} (default 24 h,
- *     1 s..30 days), {@value #DEDUPE_MAX_IDS_KEY} (default {@value #DEFAULT_DEDUPE_MAX_IDS},
- *     in-memory only)
+ *     {@value #DEFAULT_MAX_USERS}, in-memory only), {@value #MAX_EVENTS_KEY} (default sized
+ *     to the heap, {@link #defaultMaxEvents}; also the co-purchase counts held),
+ *     {@value #DEDUPE_WINDOW_KEY} (default 24 h, 1 s..30 days), {@value #DEDUPE_MAX_IDS_KEY}
+ *     (default sized to the heap, {@link #defaultDedupeMaxIds}; in-memory only)
  * @param maxClockSkew how far ahead of this server's clock an ingested or imported event may be
  *     stamped ({@value #MAX_CLOCK_SKEW_KEY}, default 5 minutes, 1 s..1 day); see {@link EventTimeLimit}
  */
@@ -73,9 +73,19 @@ public record FeatureConfig(
   public static final String DEFAULT_REDIS_URI = "redis://localhost:6379";
   public static final int DEFAULT_MAX_EVENTS_PER_USER = 1000;
   public static final int DEFAULT_MAX_USERS = 500_000;
-  public static final int DEFAULT_MAX_EVENTS = 10_000_000;
+  /** The most {@value #MAX_EVENTS_KEY} is by default, however large the heap. */
+  public static final int MOST_MAX_EVENTS_BY_DEFAULT = 10_000_000;
   public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofHours(24);
-  public static final int DEFAULT_DEDUPE_MAX_IDS = 1_000_000;
+  /** The most {@value #DEDUPE_MAX_IDS_KEY} is by default, however large the heap. */
+  public static final int MOST_DEDUPE_MAX_IDS_BY_DEFAULT = 1_000_000;
+  /**
+   * Heap bytes an event the store may hold costs, from class histograms of a filled store: its
+   * place in the user's timeline and in its item's purchase times (about 30 bytes), and one
+   * co-purchase count, which the same setting bounds (about 30).
+   */
+  static final int HEAP_BYTES_PER_EVENT = 60;
+  /** Heap bytes an event id in the dedupe window costs, likewise (about 120). */
+  static final int HEAP_BYTES_PER_DEDUPE_ID = 125;
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
@@ -161,7 +171,8 @@ public record FeatureConfig(
 
   private static StoreBounds storeBounds(ConfigSource source) {
     int perUser = source.getInt(MAX_EVENTS_PER_USER_KEY, DEFAULT_MAX_EVENTS_PER_USER, 1, 100_000);
-    int maxEvents = source.getInt(MAX_EVENTS_KEY, DEFAULT_MAX_EVENTS, 1, 1_000_000_000);
+    long heap = Runtime.getRuntime().maxMemory();
+    int maxEvents = source.getInt(MAX_EVENTS_KEY, Math.max(perUser, defaultMaxEvents(heap)), 1, 1_000_000_000);
     if (maxEvents < perUser) {
       throw new ConfigException(MAX_EVENTS_KEY + " (" + maxEvents + ") must be at least "
           + MAX_EVENTS_PER_USER_KEY + " (" + perUser + ")");
@@ -173,7 +184,28 @@ public record FeatureConfig(
     return new StoreBounds(perUser,
         source.getInt(MAX_USERS_KEY, DEFAULT_MAX_USERS, 1, 100_000_000),
         maxEvents, window,
-        source.getInt(DEDUPE_MAX_IDS_KEY, DEFAULT_DEDUPE_MAX_IDS, 1, 100_000_000));
+        source.getInt(DEDUPE_MAX_IDS_KEY, defaultDedupeMaxIds(heap), 1, 100_000_000));
+  }
+
+  /**
+   * {@value #MAX_EVENTS_KEY} when it is not set: the events, at {@value #HEAP_BYTES_PER_EVENT}
+   * bytes, that 28% of a heap of {@code heapBytes} holds, at most {@value
+   * #MOST_MAX_EVENTS_BY_DEFAULT}. With the dedupe window's 8% ({@link #defaultDedupeMaxIds}) and
+   * the embedded dataset (about 35 MiB), a store that reached both bounds held at most 122 MiB of a
+   * 256 MiB heap (feature-service/README.md, Memory): 71% of the serial collector's old generation, under
+   * the 85% past which {@link HeapRoom} refuses ingestion.
+   */
+  static int defaultMaxEvents(long heapBytes) {
+    return (int) Math.min(MOST_MAX_EVENTS_BY_DEFAULT, heapBytes * 28 / 100 / HEAP_BYTES_PER_EVENT);
+  }
+
+  /**
+   * {@value #DEDUPE_MAX_IDS_KEY} when it is not set: the ids, at {@value
+   * #HEAP_BYTES_PER_DEDUPE_ID} bytes, that 8% of a heap of {@code heapBytes} holds, at most
+   * {@value #MOST_DEDUPE_MAX_IDS_BY_DEFAULT}.
+   */
+  static int defaultDedupeMaxIds(long heapBytes) {
+    return (int) Math.max(1, Math.min(MOST_DEDUPE_MAX_IDS_BY_DEFAULT, heapBytes * 8 / 100 / HEAP_BYTES_PER_DEDUPE_ID));
   }
 
   /** The Redis URI without its password, for logs and messages. */

@@ -51,6 +51,7 @@ public final class InMemoryEventStore implements EventStore {
   private final String currencyCode;
   private final StoreBounds bounds;
   private final LongSupplier nanoTime;
+  private final HeapRoom heapRoom;
   private final AtomicLong lastEvictionLog = new AtomicLong();
   private final AtomicLong lastCoPurchaseLog = new AtomicLong();
   private volatile State state;
@@ -63,11 +64,17 @@ public final class InMemoryEventStore implements EventStore {
 
   InMemoryEventStore(
       int maxBasketSize, int maxNeighbours, String currencyCode, StoreBounds bounds, LongSupplier nanoTime) {
+    this(maxBasketSize, maxNeighbours, currencyCode, bounds, nanoTime, HeapRoom.ofThisJvm());
+  }
+
+  InMemoryEventStore(int maxBasketSize, int maxNeighbours, String currencyCode, StoreBounds bounds,
+      LongSupplier nanoTime, HeapRoom heapRoom) {
     this.maxBasketSize = maxBasketSize;
     this.maxNeighbours = maxNeighbours;
     this.currencyCode = requireNonNull(currencyCode, "currencyCode");
     this.bounds = requireNonNull(bounds, "bounds");
     this.nanoTime = requireNonNull(nanoTime, "nanoTime");
+    this.heapRoom = requireNonNull(heapRoom, "heapRoom");
   }
 
   @Override
@@ -79,9 +86,10 @@ public final class InMemoryEventStore implements EventStore {
     State loaded = new State(DatasetIndex.build(dataset, maxBasketSize, maxNeighbours));
     state = loaded;
     log.info("In-memory store loaded in {} ms: {} users, {} events held (bounds: {} users, {} events, "
-            + "{} per user)", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-        loaded.users.size(), loaded.eventsHeld, bounds.maxUsers(), bounds.maxEvents(),
-        bounds.maxEventsPerUser());
+            + "{} per user, {} event ids; sized to a heap of {} MiB unless set)",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), loaded.users.size(), loaded.eventsHeld,
+        bounds.maxUsers(), bounds.maxEvents(), bounds.maxEventsPerUser(), bounds.maxDedupeIds(),
+        Runtime.getRuntime().maxMemory() >> 20);
   }
 
   @Override
@@ -221,6 +229,12 @@ public final class InMemoryEventStore implements EventStore {
   @Override
   public AppendResult append(List<NewEvent> events) {
     State s = state();
+    heapRoom.require(events.size() + " events");
+    RecentEventIds.Key[] keys = new RecentEventIds.Key[events.size()];
+    for (int i = 0; i < keys.length; i++) {
+      String key = events.get(i).dedupeKey();
+      keys[i] = key.isEmpty() ? null : RecentEventIds.Key.of(key);
+    }
     int[] items = new int[events.size()];
     List<Integer> purchased = new ArrayList<>();
     int duplicates = 0;
@@ -242,29 +256,30 @@ public final class InMemoryEventStore implements EventStore {
           throw new UnknownItemException(i, itemId);
         }
         items[i] = index;
-        Optional<String> earlier = event.dedupeKey().isEmpty() ? Optional.empty()
-            : s.recentIds.identityOf(event.dedupeKey());
-        if (earlier.isPresent() && !earlier.get().equals(event.identity())) {
-          throw new EventIdConflictException(i, earlier.get());
+        Optional<EventIdentity> earlier = keys[i] == null ? Optional.empty() : s.recentIds.identityOf(keys[i]);
+        if (earlier.isPresent() && !earlier.get().isOf(event.event(), index)) {
+          throw new EventIdConflictException(i, earlier.get().text(s.itemIds));
         }
       }
       NewEvent.requireConsistentIds(events);
       for (int i = 0; i < events.size(); i++) {
         NewEvent event = events.get(i);
-        String key = event.dedupeKey();
-        if (!key.isEmpty() && !s.recentIds.add(key, event.identity())) {
+        RecordedEvent recorded = event.event();
+        UserTimeline timeline = s.users.get(event.userId());
+        String basketId = timeline == null ? recorded.basketId() : timeline.shared(recorded.basketId());
+        if (keys[i] != null && !s.recentIds.add(keys[i], new EventIdentity(recorded.type(), items[i], basketId))) {
           duplicates++;
           continue;
         }
-        RecordedEvent recorded = event.event();
         // Re-inserting moves the user to the most recently active end.
-        UserTimeline timeline = s.users.remove(event.userId());
         if (timeline == null) {
           timeline = new UserTimeline(2);
+        } else {
+          s.users.remove(event.userId());
         }
         s.users.put(event.userId(), timeline);
         timeline.insert(items[i], recorded.time().getEpochSecond(), recorded.time().getNano(), recorded.type(),
-            recorded.basketId());
+            basketId);
         s.eventsHeld++;
         if (timeline.size > bounds.maxEventsPerUser()) {
           timeline.dropOne();
@@ -274,8 +289,8 @@ public final class InMemoryEventStore implements EventStore {
         if (recorded.type() == EventType.PURCHASE) {
           purchased.add(items[i]);
           s.purchaseTimes.insert(items[i], recorded.time().getEpochSecond());
-          if (!recorded.basketId().isEmpty()) {
-            coPurchaseFull |= !s.coPurchase.add(event.userId(), recorded.basketId(), items[i], addedMillis);
+          if (!basketId.isEmpty()) {
+            coPurchaseFull |= !s.coPurchase.add(event.userId(), basketId, items[i], addedMillis);
           }
           if (s.latestPurchaseTime == null || recorded.time().isAfter(s.latestPurchaseTime)) {
             s.latestPurchaseTime = recorded.time();
@@ -316,6 +331,7 @@ public final class InMemoryEventStore implements EventStore {
   @Override
   public void putItems(List<Dataset.Item> items) {
     State s = state();
+    heapRoom.require(items.size() + " items");
     s.lock.writeLock().lock();
     try {
       List<String> added = new ArrayList<>();
@@ -381,7 +397,7 @@ public final class InMemoryEventStore implements EventStore {
     /** Guarded: least recently active user first. */
     final LinkedHashMap<String, UserTimeline> users = new LinkedHashMap<>();
     /** Guarded. */
-    final RecentEventIds recentIds;
+    final RecentEventIds<EventIdentity> recentIds;
     /** Guarded: events held across users (at most {@code maxEvents}). */
     long eventsHeld;
     /**
@@ -403,7 +419,7 @@ public final class InMemoryEventStore implements EventStore {
         itemIds.add(item.itemId());
       }
       interactionCounts = indexed.interactionCounts().clone();
-      recentIds = new RecentEventIds(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
+      recentIds = new RecentEventIds<>(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
       purchaseTimes = new PurchaseTimes(items.size(), purchaseTimesPerItem(bounds, items.size()));
       long latestSecond = Long.MIN_VALUE;
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
@@ -478,6 +494,20 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   /**
+   * What a resend under an event id must repeat ({@link NewEvent#identity}), held in the dedupe
+   * window by the item's index and the order id the user's timeline holds (one String per order).
+   */
+  private record EventIdentity(EventType type, int item, String basketId) {
+    boolean isOf(RecordedEvent event, int itemIndex) {
+      return type == event.type() && item == itemIndex && basketId.equals(event.basketId());
+    }
+
+    String text(List<String> itemIds) {
+      return NewEvent.identity(type, itemIds.get(item), basketId);
+    }
+  }
+
+  /**
    * One user's retained events in time order, as parallel arrays (17 bytes and a basket id
    * reference per event, not an object each; the dataset reader shares one String per basket
    * id), and the count of every event ever stored.
@@ -498,6 +528,14 @@ public final class InMemoryEventStore implements EventStore {
       nanos = new int[capacity];
       types = new byte[capacity];
       baskets = new String[capacity];
+    }
+
+    /**
+     * {@code basketId} as this timeline holds it when its newest event is of the same order, so
+     * that the lines of an order share one String (a String each cost about 50 bytes a line).
+     */
+    String shared(String basketId) {
+      return size > 0 && baskets[size - 1].equals(basketId) ? baskets[size - 1] : basketId;
     }
 
     /** Appends an event known to be no earlier than the last one (loading). */

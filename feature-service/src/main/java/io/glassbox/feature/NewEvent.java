@@ -37,8 +37,12 @@ public record NewEvent(String userId, RecordedEvent event, String eventId) {
    * the gateway resends the same event with a later one.
    */
   String identity() {
-    return event.type().wireName() + " of " + event.itemId()
-        + (event.basketId().isEmpty() ? "" : " in order " + event.basketId());
+    return identity(event.type(), event.itemId(), event.basketId());
+  }
+
+  /** {@link #identity()} of an event of {@code type}, {@code itemId} and {@code basketId}. */
+  static String identity(EventType type, String itemId, String basketId) {
+    return type.wireName() + " of " + itemId + (basketId.isEmpty() ? "" : " in order " + basketId);
   }
 
   /**

@@ -398,6 +398,54 @@ class FeatureAdminServiceTest {
     }
   }
 
+  /**
+   * A store that fills up mid-import keeps what it stored and says so: before, the caller was told
+   * "nothing was stored" when the first batches were, and an import of the rest stored them twice
+   * in its caller's books.
+   */
+  @Test
+  void importInteractions_storeFullAfterTheFirstBatch_saysWhatWasStored_andTheSameImportAgainStoresTheRest() {
+    StringBuilder csv = new StringBuilder("user_id,item_id,timestamp\n");
+    for (int row = 0; row < 2500; row++) {
+      csv.append("full-").append(row % 3).append(",A,").append(1_700_000_000L + row).append('\n');
+    }
+    byte[] file = csv.toString().getBytes(StandardCharsets.UTF_8);
+    AtomicInteger heapChecks = new AtomicInteger();
+    AtomicInteger roomyFrom = new AtomicInteger(Integer.MAX_VALUE);
+    // Room for one batch of 1000, then none until the test makes room.
+    HeapRoom heap = new HeapRoom(() -> {
+      int check = heapChecks.incrementAndGet();
+      return check == 1 || check >= roomyFrom.get() ? 0.5 : 0.9;
+    }, HeapRoom.DEFAULT_LIMIT);
+    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP", TestData.ROOMY, System::nanoTime, heap);
+    store.load(TestData.small());
+    String name = "full-" + UUID.randomUUID();
+    GrpcServer fullServer = TestData.serving(store, name);
+    ManagedChannel toFull = InProcessChannelBuilder.forName(name).build();
+    try {
+      FeatureAdminGrpc.FeatureAdminStub fullAdmin = FeatureAdminGrpc.newStub(toFull);
+      StatusRuntimeException full = assertThrows(StatusRuntimeException.class,
+          () -> send(fullAdmin, Kind.INTERACTIONS, file, 64 * 1024, false));
+
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, full.getStatus().getCode());
+      assertEquals("the feature store is full: 1000 of the 2500 rows were stored (0 were there already) before it"
+          + " filled; they stay, and the same import again, once there is room, stores the rest, none twice",
+          full.getStatus().getDescription());
+      long stored = 0;
+      for (int user = 0; user < 3; user++) {
+        stored += store.history("full-" + user, 1000).totalEvents();
+      }
+      assertEquals(1000, stored);
+
+      roomyFrom.set(heapChecks.get() + 1);
+      assertEquals(ImportResponse.newBuilder().setRows(2500).setStored(1500).setDuplicates(1000).build(),
+          counts(send(fullAdmin, Kind.INTERACTIONS, file, 64 * 1024, false)));
+    } finally {
+      toFull.shutdownNow();
+      fullServer.close();
+    }
+  }
+
   @Test
   void importInteractions_sameFileTwice_storesEachEventOnce() {
     send(Kind.ITEMS, ITEMS);

@@ -25,8 +25,22 @@ class FeatureConfigTest {
     assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"),
         LocalTimeZone.none("GLASSBOX_DATA_TIME_ZONE"), "GBP", 100, 200, 20,
         StoreKind.MEMORY, URI.create("redis://localhost:6379"),
-        new StoreBounds(1000, 500_000, 10_000_000, Duration.ofHours(24), 1_000_000), Duration.ofMinutes(5)),
-        config);
+        new StoreBounds(1000, 500_000, FeatureConfig.defaultMaxEvents(Runtime.getRuntime().maxMemory()),
+            Duration.ofHours(24), FeatureConfig.defaultDedupeMaxIds(Runtime.getRuntime().maxMemory())),
+        Duration.ofMinutes(5)), config);
+  }
+
+  /**
+   * The in-memory store's bounds fit the heap: under Kubernetes' 256 MiB the old defaults (ten
+   * million events, a million ids) ran the JVM out of memory at about 1.1 million events.
+   */
+  @Test
+  void defaultBounds_areSizedToTheHeap_andCappedOnALargeOne() {
+    long kubernetesHeap = 256L << 20;
+    assertEquals(1_252_698, FeatureConfig.defaultMaxEvents(kubernetesHeap));
+    assertEquals(171_798, FeatureConfig.defaultDedupeMaxIds(kubernetesHeap));
+    assertEquals(10_000_000, FeatureConfig.defaultMaxEvents(64L << 30));
+    assertEquals(1_000_000, FeatureConfig.defaultDedupeMaxIds(64L << 30));
   }
 
   @Test

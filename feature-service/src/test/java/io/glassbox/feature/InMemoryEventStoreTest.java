@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -24,6 +25,33 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
 
   private static NewEvent click(String user, long second) {
     return new NewEvent(user, new RecordedEvent("A", Instant.ofEpochSecond(second), EventType.CLICK));
+  }
+
+  /**
+   * Past its heap limit the store refuses what it is given, whole, rather than run the JVM out of
+   * memory (and lose everything it held); reads go on.
+   */
+  @Test
+  void appendAndPutItems_heapPastItsLimit_refuseWhole_andReadsGoOn() {
+    double[] inUse = {0.86};
+    InMemoryEventStore full = new InMemoryEventStore(100, 200, "GBP", TestData.ROOMY, nanos::get,
+        new HeapRoom(() -> inUse[0], 0.85));
+    full.load(TestData.small());
+    long before = full.history("u1", 10).totalEvents();
+
+    StoreFullException refused = assertThrows(StoreFullException.class,
+        () -> full.append(List.of(click("u1", 500), click("heap", 501))));
+    assertTrue(refused.getMessage().startsWith("the in-memory store refused 2 events: 86% of the heap's long-lived"
+        + " part is in use after a collection, past its limit of 85%"), refused.getMessage());
+    assertThrows(StoreFullException.class,
+        () -> full.putItems(List.of(new Dataset.Item("Z", "Lamp", "", "", 0))));
+
+    assertEquals(before, full.history("u1", 10).totalEvents());
+    assertFalse(full.history("heap", 10).knownUser());
+    assertTrue(full.item("Z").isEmpty());
+    inUse[0] = 0.85;
+    full.append(List.of(click("heap", 501)));
+    assertTrue(full.history("heap", 10).knownUser());
   }
 
   @Test

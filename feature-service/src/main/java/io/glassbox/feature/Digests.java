@@ -1,0 +1,27 @@
+package io.glassbox.feature;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/** SHA-256 of text, for ids derived from content. */
+final class Digests {
+  private Digests() {}
+
+  static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** The 64 bits of {@code digest} from byte {@code from}, big-endian. */
+  static long bits(byte[] digest, int from) {
+    long value = 0;
+    for (int i = from; i < from + 8; i++) {
+      value = (value << 8) | (digest[i] & 0xff);
+    }
+    return value;
+  }
+}
