@@ -544,6 +544,12 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
             r.check(ports <= set(METRICS_PORTS.values()) and spec.get("clusterIP") == "None",
                     f"{where}: must be headless with a metrics port only")
         if name in SERVICES:
+            # What each port speaks, for meshes and ingresses that read it: TLS (gRPC's HTTP/2 and
+            # the viewer's HTTP) with components/tls, else plaintext HTTP/2 and HTTP.
+            for p in spec.get("ports", []):
+                want = "https" if tls else ("http" if p.get("port") == VIEWER_PORT else "kubernetes.io/h2c")
+                r.check(p.get("appProtocol") == want,
+                        f"{where}: port {p.get('port')} must declare appProtocol {want}, got {p.get('appProtocol')}")
             pod_labels = deployments.get(name, {}).get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
             r.check(spec.get("selector") and spec["selector"].items() <= pod_labels.items(),
                     f"{where}: selector must match the {name} pods")
@@ -1001,6 +1007,10 @@ def self_test(rendered, measured, r):
     base = ()
     secured = ("redis", "network-policy")
     breakages = [
+        (("tls",), "the viewer declared plain HTTP under TLS",
+         lambda d: find(d, "Service", "gateway")["spec"]["ports"][1].update(appProtocol="http")),
+        (("tls",), "a gRPC port declared h2c under TLS",
+         lambda d: find(d, "Service", "model-service")["spec"]["ports"][0].update(appProtocol="kubernetes.io/h2c")),
         (base, "gateway without a readiness probe", lambda d: container(d, "gateway").pop("readinessProbe")),
         (base, "model-service with a writable root filesystem",
          lambda d: container(d, "model-service")["securityContext"].update(readOnlyRootFilesystem=False)),

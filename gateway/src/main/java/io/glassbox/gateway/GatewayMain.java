@@ -74,7 +74,7 @@ public final class GatewayMain {
     ViewerServer viewer;
     try {
       viewer = ViewerServer.start(new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
-          viewerConfig.exampleUsers(), self, config.defaultDeadline());
+          client.tls(), viewerConfig.exampleUsers(), self, config.defaultDeadline());
     } catch (RuntimeException e) {
       self.shutdownNow();
       server.close();

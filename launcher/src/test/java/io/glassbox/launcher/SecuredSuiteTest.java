@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
@@ -23,8 +24,15 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +86,15 @@ class SecuredSuiteTest {
             ClientSettings.KEY_FILE_KEY, serviceKey.toString(),
             TlsSettings.CERT_KEY, service[0].toString(),
             TlsSettings.KEY_KEY, service[1].toString(),
-            TlsSettings.CA_KEY, caFile.toString()));
+            TlsSettings.CA_KEY, caFile.toString()))
+        .with(Map.of(ViewerConfig.PORT_KEY, String.valueOf(freePort())));
     suite = Suite.start(suiteConfig, Suite.Ports.ephemeral());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   @AfterAll
@@ -170,6 +185,42 @@ class SecuredSuiteTest {
 
   private static GatewayGrpc.GatewayBlockingStub gateway(ManagedChannel channel) {
     return GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Under the suite's TLS files the viewer page is HTTPS and wants a client certificate signed by
+   * the suite's CA, as the gRPC port does. Before, it was plain HTTP: the page, which calls the
+   * gateway with the gateway's own certificate, went around mutual TLS, and its callers' API keys
+   * crossed the network in clear.
+   */
+  @Test
+  void viewerPage_isHttps_andWantsAClientCertificate() throws Exception {
+    URI page = suite.viewerUri().orElseThrow();
+    assertEquals("https", page.getScheme());
+    HttpClient withCertificate = https(clientTls);
+    HttpResponse<String> recommended = withCertificate.send(HttpRequest.newBuilder(
+            page.resolve("/api/recommend?user=12347&limit=3")).header("Authorization", "Bearer " + SHOP_KEY).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, recommended.statusCode(), recommended.body());
+    assertTrue(recommended.body().contains("\"items\""), recommended.body());
+
+    HttpClient withoutCertificate = https(new TlsSettings(Optional.empty(), Optional.empty(), clientTls.caFile()));
+    assertThrows(IOException.class, () -> withoutCertificate.send(HttpRequest.newBuilder(page).build(),
+        HttpResponse.BodyHandlers.ofString()));
+    Path[] stranger = TestCertificates.authority("another-ca").issue(dir, "stranger");
+    HttpClient withAStrangersCertificate = https(new TlsSettings(Optional.of(stranger[0]), Optional.of(stranger[1]),
+        clientTls.caFile()));
+    assertThrows(IOException.class, () -> withAStrangersCertificate.send(HttpRequest.newBuilder(page).build(),
+        HttpResponse.BodyHandlers.ofString()));
+    URI plain = URI.create(page.toString().replaceFirst("^https:", "http:"));
+    assertThrows(IOException.class, () -> HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+        .send(HttpRequest.newBuilder(plain).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString()));
+  }
+
+  private static HttpClient https(TlsSettings tls) {
+    return HttpClient.newBuilder().sslContext(tls.sslContext().orElseThrow()).connectTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   private static ManagedChannel channel(int port, String key, TlsSettings tls) {

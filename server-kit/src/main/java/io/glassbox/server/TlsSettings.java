@@ -9,9 +9,23 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.Optional;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * TLS files shared by a service's server and its client channels. Without any file everything
@@ -80,6 +94,77 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
       throw new ConfigException("TLS files " + certFile.get() + ", " + keyFile.get()
           + caFile.map(ca -> ", " + ca).orElse("") + " cannot be used: " + e.getMessage());
     }
+  }
+
+  /**
+   * These files for TLS that is not gRPC's (the viewer page's HTTPS server, an HTTPS client): this
+   * certificate and key as this side's identity, if set, and trust in the CA only, if set (a
+   * server must then also require client certificates). Empty when neither is set.
+   */
+  public Optional<SSLContext> sslContext() {
+    if (certFile.isEmpty() && caFile.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      KeyManagerFactory keyManagers = null;
+      if (certFile.isPresent()) {
+        char[] noPassword = new char[0];
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("identity", privateKey(keyFile.get()), noPassword,
+            certificates(certFile.get()).toArray(Certificate[]::new));
+        keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(keys, noPassword);
+      }
+      TrustManagerFactory trustManagers = null;
+      if (caFile.isPresent()) {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        int n = 0;
+        for (Certificate ca : certificates(caFile.get())) {
+          trusted.setCertificateEntry("ca-" + n++, ca);
+        }
+        trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trusted);
+      }
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers == null ? null : keyManagers.getKeyManagers(),
+          trustManagers == null ? null : trustManagers.getTrustManagers(), null);
+      return Optional.of(context);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      throw new ConfigException("TLS files " + certFile.map(cert -> cert + ", " + keyFile.get() + " ").orElse("")
+          + caFile.map(Path::toString).orElse("") + " cannot be used: " + e.getMessage());
+    }
+  }
+
+  private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(pem)) {
+      Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      if (read.isEmpty()) {
+        throw new GeneralSecurityException(pem + " holds no certificate");
+      }
+      return read;
+    }
+  }
+
+  /** A PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}), RSA or EC. */
+  private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+    String text = Files.readString(pem);
+    int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
+    int end = text.indexOf("-----END PRIVATE KEY-----");
+    if (begin < 0 || end < begin) {
+      throw new GeneralSecurityException(pem + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)");
+    }
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(
+        text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end)));
+    for (String algorithm : new String[] {"RSA", "EC"}) {
+      try {
+        return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+      } catch (InvalidKeySpecException notThisOne) {
+        // the next algorithm
+      }
+    }
+    throw new GeneralSecurityException(pem + " holds neither an RSA nor an EC key");
   }
 
   ChannelCredentials channelCredentials() {

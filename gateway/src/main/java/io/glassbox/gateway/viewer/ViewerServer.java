@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.glassbox.server.TlsSettings;
 import io.grpc.Channel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,11 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * The explanation viewer: one HTTP listener (the JDK's {@code com.sun.net.httpserver}) serving a
  * static page and the JSON endpoints it calls. The endpoints are thin: each is one call of the
  * public Gateway API through {@link ViewerApi}, so the page shows exactly what an RPC client gets.
+ * With the gateway's TLS files the page is HTTPS with the same certificate, and requires a client
+ * certificate signed by the same CA when the gateway does (mutual TLS): the page is as closed as
+ * the API it calls, which it calls with the gateway's own client certificate.
  */
 public final class ViewerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
@@ -63,18 +73,20 @@ public final class ViewerServer implements AutoCloseable {
   }
 
   /**
-   * Starts listening on {@code address} (port 0 picks a free one). {@code gateway} is a channel
-   * to the public Gateway service; {@code deadline} bounds each call made on it;
-   * {@code exampleUsers} are offered on the page as one-click examples.
+   * Starts listening on {@code address} (port 0 picks a free one), over TLS as {@code tls} says
+   * (the gateway's files). {@code gateway} is a channel to the public Gateway service;
+   * {@code deadline} bounds each call made on it; {@code exampleUsers} are offered on the page as
+   * one-click examples.
    */
-  public static ViewerServer start(InetSocketAddress address, List<String> exampleUsers,
+  public static ViewerServer start(InetSocketAddress address, TlsSettings tls, List<String> exampleUsers,
       Channel gateway, Duration deadline) {
+    Optional<SSLContext> ssl = tls.enabled() ? tls.sslContext() : Optional.empty();
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
     ExecutorService workers = Executors.newFixedThreadPool(THREADS, daemonThreads());
     HttpServer server;
     try {
-      server = HttpServer.create(address, 0);
+      server = ssl.isPresent() ? https(address, ssl.get(), tls.mutual()) : HttpServer.create(address, 0);
     } catch (IOException e) {
       workers.shutdown();
       throw new ListenFailed("the viewer could not listen on "
@@ -92,9 +104,24 @@ public final class ViewerServer implements AutoCloseable {
     });
     server.start();
     InetSocketAddress bound = server.getAddress();
-    URI uri = URI.create("http://" + hostForUri(bound) + ":" + bound.getPort() + "/");
+    URI uri = URI.create((ssl.isPresent() ? "https" : "http") + "://" + hostForUri(bound) + ":" + bound.getPort()
+        + "/");
     log.info("viewer listening on {}", uri);
     return new ViewerServer(server, workers, uri, inFlight);
+  }
+
+  private static HttpsServer https(InetSocketAddress address, SSLContext ssl, boolean clientCertificates)
+      throws IOException {
+    HttpsServer server = HttpsServer.create(address, 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(ssl) {
+      @Override
+      public void configure(HttpsParameters params) {
+        SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
+        parameters.setNeedClientAuth(clientCertificates);
+        params.setSSLParameters(parameters);
+      }
+    });
+    return server;
   }
 
   /** Where the page is served, e.g. {@code http://127.0.0.1:8080/}. */
