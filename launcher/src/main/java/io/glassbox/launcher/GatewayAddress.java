@@ -10,7 +10,14 @@ import picocli.CommandLine.Option;
  * {@code why-not}, {@code what-if}, {@code feedback}) call it, and how long they wait.
  */
 final class GatewayAddress {
-  @Option(names = "--target", defaultValue = "localhost:50051", description = "Gateway address (default ${DEFAULT-VALUE}).")
+  /** The environment variable that moves every command's default gateway address. */
+  static final String TARGET_VARIABLE = "GLASSBOX_GATEWAY_TARGET";
+  /** {@code --target}'s default: {@value #TARGET_VARIABLE} when set, else the gateway of {@code up}. */
+  static final String DEFAULT_TARGET = "${env:" + TARGET_VARIABLE + ":-localhost:50051}";
+  static final String TARGET_DESCRIPTION = "Gateway address (default ${DEFAULT-VALUE}; set " + TARGET_VARIABLE
+      + " to change it for every command).";
+
+  @Option(names = "--target", defaultValue = DEFAULT_TARGET, description = TARGET_DESCRIPTION)
   String target;
 
   @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")

@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 @Command(name = "health", description = "Wait until a server reports SERVING on grpc.health.v1 (overall status).",
     footer = "Exit status: 0 once SERVING, 1 if not SERVING within --wait.")
 final class HealthCommand implements Callable<Integer> {
-  @Option(names = "--target", defaultValue = "localhost:50051",
-      description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway of bin/glassbox up).")
+  @Option(names = "--target", defaultValue = GatewayAddress.DEFAULT_TARGET,
+      description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway: "
+          + GatewayAddress.TARGET_VARIABLE + " when set, else that of bin/glassbox up).")
   String target;
 
   @Option(names = "--wait", defaultValue = "0s", converter = DurationConverter.class,

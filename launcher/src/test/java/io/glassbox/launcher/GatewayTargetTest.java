@@ -1,0 +1,56 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * GLASSBOX_GATEWAY_TARGET moves the gateway address of every command that calls it, so that a
+ * person working against one suite need not repeat --target on each command (before, only
+ * --target could, and a forgotten one asked localhost:50051).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayTargetTest {
+  @Test
+  void commands_withoutTarget_callTheAddressTheEnvironmentNames() throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    String target = "127.0.0.1:" + closed;
+
+    Result recommend = cli(target, "recommend", "--user", "12347");
+    assertEquals(1, recommend.exitCode(), recommend.output());
+    assertTrue(recommend.output().contains("nothing answered at " + target), recommend.output());
+    Result health = cli(target, "health");
+    assertTrue(health.output().contains(target + " is UNAVAILABLE"), health.output());
+    Result explicit = cli(target, "recommend", "--user", "12347", "--target", "127.0.0.1:1");
+    assertTrue(explicit.output().contains("nothing answered at 127.0.0.1:1"), explicit.output());
+  }
+
+  private record Result(int exitCode, String output) {}
+
+  /** The CLI in a JVM of its own, with GLASSBOX_GATEWAY_TARGET set to {@code target}. */
+  private static Result cli(String target, String... args) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String[] command = new String[args.length + 4];
+    command[0] = java;
+    command[1] = "-cp";
+    command[2] = System.getProperty("java.class.path");
+    command[3] = GlassboxCli.class.getName();
+    System.arraycopy(args, 0, command, 4, args.length);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put(GatewayAddress.TARGET_VARIABLE, target);
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS), output);
+    return new Result(process.exitValue(), output);
+  }
+}
