@@ -12,6 +12,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,11 +39,13 @@ final class ImportCommand implements Callable<Integer> {
   /** What the service's refusal of a time without an offset says when the file's zone may be named. */
   private static final String NAME_THE_ZONE = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING).howToName();
 
-  @Option(names = "--interactions", description = "CSV with header user_id,item_id,timestamp[,event][,basket_id]; the lines of one order "
-      + "share a basket_id, so the buy-again rule counts orders, not lines.")
+  @Option(names = "--interactions", description = "CSV (or gzip of one) with header "
+      + "user_id,item_id,timestamp[,event][,basket_id]; the lines of one order share a basket_id, so the buy-again "
+      + "rule counts orders, not lines.")
   Path interactions;
 
-  @Option(names = "--items", description = "CSV with header item_id,title[,brand,category,price]; imported first.")
+  @Option(names = "--items",
+      description = "CSV (or gzip of one) with header item_id,title[,brand,category,price]; imported first.")
   Path items;
 
   @Option(names = "--target", defaultValue = "localhost:50062",
@@ -156,6 +160,18 @@ final class ImportCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * {@code file}'s bytes, decompressed when it is gzip (a data folder's {@code interactions.csv.gz},
+   * say): the service reads CSV text, and called a gzip file "not valid UTF-8".
+   */
+  static InputStream openCsv(Path file) throws IOException {
+    BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file));
+    in.mark(2);
+    boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+    in.reset();
+    return gzip ? new GZIPInputStream(in) : in;
+  }
+
   /** Streams {@code file}, each message naming its {@code timeZone} (empty: none). */
   private ImportResponse send(
       Path file, String timeZone, Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
@@ -175,7 +191,7 @@ final class ImportCommand implements Callable<Integer> {
       @Override
       public void onCompleted() {}
     });
-    try (InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = openCsv(file)) {
       byte[] buffer = new byte[CHUNK_BYTES];
       for (int read = in.readNBytes(buffer, 0, buffer.length); read > 0 && !result.isDone();
           read = in.readNBytes(buffer, 0, buffer.length)) {

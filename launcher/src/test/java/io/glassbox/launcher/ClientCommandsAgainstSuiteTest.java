@@ -31,6 +31,7 @@ import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +44,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -455,6 +457,26 @@ class ClientCommandsAgainstSuiteTest {
     } finally {
       feature.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * A gzip file (a data folder's interactions.csv.gz, say) is imported as the CSV it holds: before,
+   * the service was sent the compressed bytes and called the file "not valid UTF-8".
+   */
+  @Test
+  void import_gzipFile_isReadAsTheCsvItHolds(@TempDir Path dir) throws Exception {
+    String shopper = "gzip-" + UUID.randomUUID();
+    Path file = dir.resolve("interactions.csv.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write(("user_id,item_id,timestamp\n" + shopper + ",85123A,2011-06-09T12:50:00Z\n")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+
+    CliRun stored = CliRun.of("import", "--target", "localhost:" + suite.ports().featureAdmin(),
+        "--interactions", file.toString());
+
+    assertEquals(0, stored.exit(), stored.err());
+    assertTrue(stored.out().contains("1 interactions rows, 1 stored"), stored.out());
   }
 
   /**
