@@ -311,6 +311,9 @@ def time_zone_named(name: Optional[str]) -> Optional[zoneinfo.ZoneInfo]:
 _UNIX_SECONDS = re.compile(r"[+-]?[0-9]+")
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
                         r"([Zz]|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)?")
+# One space between the time and its offset, as Shopify's exports write them
+# (2011-12-09 13:50:00 +0100); the feature service's CsvValues removes the same one.
+_SPACED_OFFSET = re.compile(r"(?<=[0-9]) (?=([+-][0-9]{2}(:?[0-9]{2}){0,2}|[Zz])$)")
 _MAX_OFFSET = datetime.timedelta(hours=18)
 _MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 # A price: a plain decimal number (2,95 in a file separated by semicolons).
@@ -321,8 +324,9 @@ _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None,
                local_times: Optional[list] = None) -> int:
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
-    +0100 or +01), as `import` reads them; a time without an offset is in `zone`, and without a
-    zone names no moment and is refused, as is one before 1970."""
+    +0100 or +01, after one space or none: 2011-12-09 13:50:00 +0100), as `import` reads them; a
+    time without an offset is in `zone`, and without a zone names no moment and is refused, as is
+    one before 1970."""
     text = text.strip()
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")
@@ -333,6 +337,7 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
             raise ValueError(unreadable)
     else:
         parsed = None
+        text = _SPACED_OFFSET.sub("", text, count=1)
         if _DATE_TIME.fullmatch(text):
             try:
                 parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)

@@ -105,12 +105,14 @@ class ImportFormatTest(unittest.TestCase):
         self.assertIsNone(data_mod.parse_price("2,95", ","))
         noon = 1323435000
         for text in ("2011-12-09 12:50:00+00:00", "2011-12-09T13:50+01", "2011-12-09 13:50:00+0100",
-                     "2011-12-09t12:50:00z", "2011-12-09 07:50:00-05", "+1323435000"):
+                     "2011-12-09t12:50:00z", "2011-12-09 07:50:00-05", "+1323435000",
+                     "2011-12-09 13:50:00 +0100", "2011-12-09T07:50 -05:00", "2011-12-09 12:50:00 Z"):
             self.assertEqual(data_mod.parse_time(text, "f", 2), noon, text)
         # What the feature service refuses (CsvValuesTest), the trainer refuses too.
         for text in ("2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01",
                      "2011-12-09T13:50+1", "2011-12-09T13:50+19:00", "1_323_435_000", "2011-12-09",
-                     "20111209T125000Z", "2011-12-09x12:50:00Z", "99999999999999"):
+                     "20111209T125000Z", "2011-12-09x12:50:00Z", "99999999999999",
+                     "2011-12-09 13:50:00  +0100", "2011-12-09 13:50:00 + 0100", "2011-12-09 +01"):
             with self.assertRaisesRegex(ValueError, "timestamp must be unix seconds or ISO-8601", msg=text):
                 data_mod.parse_time(text, "f", 2)
         for text in ("2.95f", "0x1p3", "Infinity", "inf", "NaN", "1_000", ".", "1e999"):

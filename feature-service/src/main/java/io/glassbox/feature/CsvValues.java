@@ -26,7 +26,7 @@ public final class CsvValues {
   /**
    * A date, 'T' or a space (what SQL databases and pandas write), a time with optional seconds and
    * fraction, and one offset, if any: Z, +01:00, +0100 or +01 (seconds too, +01:00:30), up to 18
-   * hours.
+   * hours, after one space or none ({@link #SPACED_OFFSET}).
    */
   private static final DateTimeFormatter DATE_TIME = new DateTimeFormatterBuilder()
       .parseCaseInsensitive()
@@ -38,6 +38,11 @@ public final class CsvValues {
       .withResolverStyle(ResolverStyle.STRICT)
       .withChronology(IsoChronology.INSTANCE);
   private static final int DATE_LENGTH = "2011-12-09".length();
+  /**
+   * One space between the time and its offset, as Shopify's exports write them
+   * ({@code 2011-12-09 13:50:00 +0100}); the trainer's data.py removes the same one.
+   */
+  private static final Pattern SPACED_OFFSET = Pattern.compile("(?<=[0-9]) (?=([+-][0-9]{2}(:?[0-9]{2}){0,2}|[Zz])$)");
   /** What Long.parseLong reads: unix seconds (matched first, so an ISO time costs no exception). */
   private static final Pattern UNIX_SECONDS = Pattern.compile("[+-]?[0-9]+");
   private static final Pattern DECIMAL_COMMA = Pattern.compile("[0-9]*,[0-9]+");
@@ -82,8 +87,9 @@ public final class CsvValues {
       }
       instant = Instant.ofEpochSecond(seconds);
     } else {
-      String iso = text.length() > DATE_LENGTH && text.charAt(DATE_LENGTH) == ' '
-          ? text.substring(0, DATE_LENGTH) + 'T' + text.substring(DATE_LENGTH + 1) : text;
+      String unspaced = SPACED_OFFSET.matcher(text).replaceFirst("");
+      String iso = unspaced.length() > DATE_LENGTH && unspaced.charAt(DATE_LENGTH) == ' '
+          ? unspaced.substring(0, DATE_LENGTH) + 'T' + unspaced.substring(DATE_LENGTH + 1) : unspaced;
       TemporalAccessor parsed;
       try {
         parsed = DATE_TIME.parseBest(iso, OffsetDateTime::from, LocalDateTime::from);

@@ -15,7 +15,9 @@ class CsvValuesTest {
   void time_unixSecondsAndIsoWithAnyOffsetForm_areTheSameMoment() {
     for (String text : new String[] {"1323435000", "2011-12-09T12:50:00Z", "2011-12-09T12:50Z",
         "2011-12-09 12:50:00+00:00", "2011-12-09 13:50:00+01:00", "2011-12-09T13:50:00+0100", "2011-12-09 13:50+01",
-        "2011-12-09 07:50:00-05", "2011-12-09t12:50:00z", "+1323435000", "2011-12-09T12:50:00.000000000Z"}) {
+        "2011-12-09 07:50:00-05", "2011-12-09t12:50:00z", "+1323435000", "2011-12-09T12:50:00.000000000Z",
+        // Shopify's exports: one space before the offset (test_import_format reads the same).
+        "2011-12-09 13:50:00 +0100", "2011-12-09T07:50 -05:00", "2011-12-09 12:50:00 Z"}) {
       assertEquals(NOON, CsvValues.time(text), text);
     }
     assertEquals(NOON.plusMillis(250), CsvValues.time("2011-12-09 12:50:00.25+00:00"));
@@ -86,6 +88,8 @@ class CsvValuesTest {
         // One offset at most, of at most 18 hours, with two digits of hours.
         "2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01", "2011-12-09T13:50+1",
         "2011-12-09T13:50+19:00", "1_323_435_000",
+        // One space before the offset, no more, and none inside it.
+        "2011-12-09 13:50:00  +0100", "2011-12-09 13:50:00 + 0100", "2011-12-09 +01",
         // Longs no Instant holds, and one beyond a long.
         "9000000000000000000", "-9000000000000000000", "99999999999999999999"}) {
       CsvValues.UnreadableValueException e =
