@@ -18,9 +18,9 @@ import javax.net.ssl.SSLException;
  * What a person can do about a failed call. The status says what went wrong, in the server's or
  * gRPC's words ("needs an API key: send metadata …", "ssl exception"); the hint says what to set
  * in bin/glassbox's own terms, for the usual causes: no suite at the target, the wrong TLS files,
- * no key or the wrong one; and, for a server that answered but could not serve the call (a
- * service behind it down, Redis unreachable) or failed, which one it was and the call's request
- * id to look for in the logs.
+ * no key or the wrong one, a server of the suite that is not the one the command calls; and, for a
+ * server that answered but could not serve the call (a service behind it down, Redis unreachable)
+ * or failed, which one it was and the call's request id to look for in the logs.
  */
 final class CallHints {
   private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "
@@ -51,6 +51,11 @@ final class CallHints {
               + " (bin/glassbox sends it as \"authorization: Bearer <key>\")."));
       case PERMISSION_DENIED -> Optional.of("this call needs an admin key: set " + ClientSettings.KEY_FILE_KEY
           + " to a file holding one" + keyFile.map(file -> " (" + file + " holds a client key).").orElse("."));
+      // A server of the suite, but not the one this command calls (insights asked of the gateway).
+      case UNIMPLEMENTED -> Optional.of(target + " does not serve this call: does --target name the right server?"
+          + " bin/glassbox up's are the gateway at localhost:50051 (recommend, explain, why-not, what-if, feedback),"
+          + " the explain service at localhost:50054 (insights), the feature admin at localhost:50062 (import) and"
+          + " the model admin at localhost:50063 (reload-model).");
       default -> Optional.empty();
     };
   }

@@ -290,6 +290,19 @@ class ClientCommandsAgainstSuiteTest {
         && traditional.err().contains("got \"zh-TW\""), traditional.err());
   }
 
+  /** A command sent to a server of the suite that is not its own says which is whose: it printed a bare UNIMPLEMENTED. */
+  @Test
+  void insights_askedOfTheGateway_saysWhichServerServesIt() {
+    String gateway = "localhost:" + suite.ports().gateway();
+
+    CliRun printed = CliRun.of("insights", "--users", "1", "--target", gateway, "--users-file",
+        System.getProperty("glassbox.repo.root") + "/data/uci-online-retail/users.csv.gz");
+
+    assertEquals(1, printed.exit(), printed.err());
+    assertTrue(printed.err().contains(gateway + " does not serve this call: does --target name the right server?")
+        && printed.err().contains("the explain service at localhost:50054 (insights)"), printed.err());
+  }
+
   @Test
   void insights_printsTheExplainServicesAnswerOverTheSampledCustomers(@TempDir Path dir) throws Exception {
     Path usersFile = dir.resolve("users.csv.gz");
