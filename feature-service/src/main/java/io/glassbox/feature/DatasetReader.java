@@ -28,9 +28,10 @@ import java.util.zip.GZIPInputStream;
  * takes are a dataset folder too: their {@code basket_id} is read as the invoice when there is no
  * {@code invoice_no}. Without {@code event}, or with it empty, a row is a purchase; {@code review}
  * (a review dataset such as Amazon Beauty, where a review stands for a purchase) reads as a
- * purchase. Without an invoice column a basket is one user's purchases on one UTC day (day-level
- * dates are all such data has). Without {@code seq_pos} rows keep file order among equal
- * timestamps. An item without a title is titled with its id. Fails with a message naming the
+ * purchase. Without an invoice column a basket is one user's purchases on one day (day-level
+ * dates are all such data has): the shop's day, in the zone {@value
+ * LocalTimeZone#DATA_FOLDER_SETTING} names, a UTC day when none is named. Without {@code seq_pos}
+ * rows keep file order among equal timestamps. An item without a title is titled with its id. Fails with a message naming the
  * file and line of the first bad row.
  */
 public final class DatasetReader {
@@ -38,7 +39,6 @@ public final class DatasetReader {
   static final String INTERACTIONS_FILE = "interactions.csv.gz";
   /** The event name of review datasets, read as a purchase. */
   static final String REVIEW_EVENT = "review";
-  private static final long SECONDS_PER_DAY = 86_400;
   private static final int EXAMPLE_MAX_REGULAR_ITEMS = 3;
 
   private final Path dataDir;
@@ -134,9 +134,9 @@ public final class DatasetReader {
         requireId(csv, "user_id", userId);
         requireId(csv, "item_id", itemId);
         long epochSeconds = parseTime(csv, row.get(time));
-        // Without invoices (review data), a basket is one user's events of one UTC day.
+        // Without invoices (review data), a basket is one user's events of one day, the shop's.
         String basketId = invoice >= 0 ? row.get(invoice).trim()
-            : "day " + Math.floorDiv(epochSeconds, SECONDS_PER_DAY);
+            : "day " + timeZone.dayOf(Instant.ofEpochSecond(epochSeconds)).toEpochDay();
         if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
           throw new DatasetException(csv.where() + ": the invoice (basket) must be at most "
               + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got " + basketId.length());

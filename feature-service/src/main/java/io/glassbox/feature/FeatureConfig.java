@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  *     in the installation, see {@link ConfigSource#shipped})
  * @param dataTimeZone the zone of the data folder's times without a UTC offset
  *     ({@value LocalTimeZone#DATA_FOLDER_SETTING}, a tz database name; default none: such times are
- *     refused), as the trainer reads the same setting
+ *     refused), as the trainer reads the same setting; also the shop's days (a folder's orders
+ *     without invoices, the buy-again day the gateway states), UTC days without one
  * @param currencyCode ISO 4217 currency of the catalogue's prices ({@value #CURRENCY_KEY},
  *     default {@value #DEFAULT_CURRENCY})
  * @param maxBasketSize baskets with more distinct items are left out of the co-purchase

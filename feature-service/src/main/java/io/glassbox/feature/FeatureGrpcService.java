@@ -33,6 +33,7 @@ import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,12 +65,16 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   private final EventStore store;
   private final CandidateRetriever retriever;
   private final EventTimeLimit timeLimit;
+  private final String timeZone;
 
+  /** {@code dataTimeZone}: the data folder's zone, the shop's, which GetUserHistory names. */
   @Inject
-  public FeatureGrpcService(EventStore store, CandidateRetriever retriever, EventTimeLimit timeLimit) {
+  public FeatureGrpcService(EventStore store, CandidateRetriever retriever, EventTimeLimit timeLimit,
+      LocalTimeZone dataTimeZone) {
     this.store = requireNonNull(store, "store");
     this.retriever = requireNonNull(retriever, "retriever");
     this.timeLimit = requireNonNull(timeLimit, "timeLimit");
+    this.timeZone = dataTimeZone.zone().map(ZoneId::getId).orElse("");
   }
 
   @Override
@@ -97,7 +102,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(userId)
         .setKnownUser(history.knownUser())
-        .setTotalEvents(history.totalEvents());
+        .setTotalEvents(history.totalEvents())
+        .setTimeZone(timeZone);
     for (RecordedEvent event : history.events()) {
       response.addEvents(Event.newBuilder()
           .setItemId(event.itemId())

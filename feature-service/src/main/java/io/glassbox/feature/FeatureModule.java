@@ -20,6 +20,8 @@ public final class FeatureModule extends AbstractModule {
   protected void configure() {
     bind(FeatureConfig.class).toInstance(config);
     bind(EventTimeLimit.class).toInstance(EventTimeLimit.systemClock(config.maxClockSkew()));
+    // The data folder's zone, the shop's: its days (GetUserHistory names it).
+    bind(LocalTimeZone.class).toInstance(config.dataTimeZone());
     bind(CandidateRetriever.class).in(Scopes.SINGLETON);
     bind(DatasetReader.class);
     bind(FeatureGrpcService.class).in(Scopes.SINGLETON);

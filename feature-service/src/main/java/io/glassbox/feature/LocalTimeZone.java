@@ -2,7 +2,10 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -44,6 +47,14 @@ public record LocalTimeZone(Optional<ZoneId> zone, String setting) {
 
   private static boolean isName(String name) {
     return NAME.matcher(name).matches() && ZoneId.getAvailableZoneIds().contains(name);
+  }
+
+  /**
+   * The day {@code moment} falls on in the named zone, or in UTC when none is named: the shop's
+   * day, when this is its data folder's zone.
+   */
+  public LocalDate dayOf(Instant moment) {
+    return LocalDate.ofInstant(moment, zone.orElse(ZoneOffset.UTC));
   }
 
   /** What the refusal of a time without an offset adds: the setting that names the file's zone. */

@@ -95,6 +95,27 @@ class DatasetReaderTest {
     assertEquals(0.0, dataset.items().get(0).price());
   }
 
+  /**
+   * Without an invoice column a basket is one of the shop's days: in America/Los_Angeles a purchase
+   * at 09:00 and one at 20:00 on 3 March are one order, though UTC's midnight falls between them,
+   * and one at 00:30 on 4 March starts the next. Without a zone named the days are UTC's.
+   */
+  @Test
+  void read_noInvoiceColumn_basketsAreTheDaysOfTheNamedZone(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\nC,Bowl\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n"
+        + "u1,A,2011-03-03T09:00:00-08:00\nu1,B,2011-03-03T20:00:00-08:00\nu1,C,2011-03-04T00:30:00-08:00\n");
+    LocalTimeZone losAngeles = LocalTimeZone.named("America/Los_Angeles", LocalTimeZone.DATA_FOLDER_SETTING);
+
+    // 2011-03-03 is day 15036 since 1970-01-01.
+    assertEquals(List.of("day 15036", "day 15036", "day 15037"), basketIds(new DatasetReader(dir, losAngeles).read()));
+    assertEquals(List.of("day 15036", "day 15037", "day 15037"), basketIds(new DatasetReader(dir).read()));
+  }
+
+  private static List<String> basketIds(Dataset dataset) {
+    return dataset.interactions().stream().map(Dataset.Interaction::basketId).toList();
+  }
+
   @Test
   void read_plainCsvReviewDataset_readsReviewsAsPurchasesWithExtraColumnsAndUntitledItems(@TempDir Path dir)
       throws IOException {

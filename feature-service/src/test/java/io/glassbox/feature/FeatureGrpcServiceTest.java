@@ -68,7 +68,8 @@ class FeatureGrpcServiceTest {
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "feature-test-" + UUID.randomUUID();
     server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
+            TestData.NO_ZONE))
         .start();
     server.setServing(true);
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.server.ConfigException;
@@ -22,6 +24,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +52,41 @@ class FeatureMainTest {
             .setService(FeatureServiceGrpc.SERVICE_NAME).build()).getStatus());
         assertEquals("WHITE HANGING HEART T-LIGHT HOLDER", FeatureServiceGrpc.newBlockingStub(channel)
             .getItems(GetItemsRequest.newBuilder().addItemIds("85123A").build()).getItems(0).getTitle());
+        assertEquals("", FeatureServiceGrpc.newBlockingStub(channel)
+            .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("12347").build()).getTimeZone(),
+            "no zone named: the shop's days are UTC days");
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * GLASSBOX_DATA_TIME_ZONE names the shop's zone: a folder without invoices has one order per
+   * customer and day of the shop's (3 and 5 March in Los Angeles; 3, 4 and 5 March in UTC, whose
+   * midnight falls at 16:00 there), and GetUserHistory names the zone the gateway states days in.
+   */
+  @Test
+  void start_dataTimeZone_ordersAreTheShopsDaysAndHistoryNamesTheZone(@TempDir Path data) throws IOException {
+    Files.writeString(data.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    Files.writeString(data.resolve("interactions.csv"), "user_id,item_id,timestamp\n"
+        + "u1,A,2011-03-03 09:00:00\nu1,A,2011-03-03 20:00:00\nu1,B,2011-03-03 20:00:00\nu1,A,2011-03-05 10:00:00\n");
+    ConfigSource source = ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        FeatureConfig.DATA_DIR_KEY, data.toString(),
+        LocalTimeZone.DATA_FOLDER_SETTING, "America/Los_Angeles"));
+
+    try (GrpcServer server = start(source)) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
+      try {
+        GetUserHistoryResponse history = FeatureServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("u1").setRegularItemsMinBaskets(2).build());
+        assertEquals("America/Los_Angeles", history.getTimeZone());
+        assertEquals(2, history.getOrders());
+        assertEquals("A", history.getRegularItems(0).getItemId());
+        assertEquals(2, history.getRegularItems(0).getBaskets());
       } finally {
         channel.shutdownNow();
       }

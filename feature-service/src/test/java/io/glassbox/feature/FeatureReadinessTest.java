@@ -26,7 +26,8 @@ class FeatureReadinessTest {
     InMemoryEventStore store = TestData.memoryStore();
     String name = "feature-readiness-" + UUID.randomUUID();
     try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
+            TestData.NO_ZONE))
         .start()) {
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
       try {

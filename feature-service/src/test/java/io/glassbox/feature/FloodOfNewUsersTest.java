@@ -42,7 +42,8 @@ class FloodOfNewUsersTest {
     store.load(new DatasetReader(TestData.realDataDir()).read());
     String name = "flood-" + UUID.randomUUID();
     try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
+            TestData.NO_ZONE))
         .start()) {
       server.setServing(true);
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();

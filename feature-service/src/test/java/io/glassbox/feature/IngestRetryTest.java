@@ -105,7 +105,8 @@ class IngestRetryTest {
     String name = "retry-" + UUID.randomUUID();
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerInterceptors.intercept(
-            new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT), new LoseFirstReply()))
+            new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT, TestData.NO_ZONE),
+            new LoseFirstReply()))
         .build().start();
     Map<String, Object> retryPolicy = Map.of(
         "maxAttempts", 3.0, "initialBackoff", "0.01s", "maxBackoff", "0.1s", "backoffMultiplier", 2.0,

@@ -12,6 +12,9 @@ final class TestData {
   /** The limit the service runs with: this machine's clock, 5 minutes ahead at most. */
   static final EventTimeLimit TIME_LIMIT = EventTimeLimit.systemClock(FeatureConfig.DEFAULT_MAX_CLOCK_SKEW);
 
+  /** A data folder's zone when none is named: its days are UTC days. */
+  static final LocalTimeZone NO_ZONE = LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING);
+
   /** The embedded UCI Online Retail folder of this checkout. */
   static Path realDataDir() {
     String root = System.getProperty("glassbox.repo.root");
@@ -61,7 +64,7 @@ final class TestData {
   /** Both of the feature service's gRPC services on {@code store}, in-process under {@code name}, serving. */
   static GrpcServer serving(EventStore store, String name) {
     GrpcServer server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT, NO_ZONE))
         .addService(new FeatureAdminService(store, TIME_LIMIT))
         .start();
     server.setServing(true);
