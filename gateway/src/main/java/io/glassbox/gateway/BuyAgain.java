@@ -1,5 +1,7 @@
 package io.glassbox.gateway;
 
+import static java.util.Objects.requireNonNull;
+
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
@@ -8,6 +10,7 @@ import io.glassbox.api.v1.RegularItem;
 import io.glassbox.texts.ReasonTexts;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -26,22 +29,28 @@ import java.util.Map;
  * @param orders the user's distinct orders (what the reasons count against)
  * @param latestOrdersOnly the store keeps only the newest part of the user's long record, so the
  *     counts are of their latest orders (and the reasons say so)
+ * @param shopZone the zone of the shop's days, which the reasons give the last purchase's day in
  */
-record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly) {
+record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, ZoneId shopZone) {
   BuyAgain {
     items = List.copyOf(items);
+    requireNonNull(shopZone, "shopZone");
   }
 
   /** No buy-again places. */
   static BuyAgain none() {
-    return new BuyAgain(List.of(), 0, false);
+    return new BuyAgain(List.of(), 0, false, ZoneOffset.UTC);
   }
 
-  /** The first {@code places} of the user's regular items, as the feature service ordered them. */
+  /**
+   * The first {@code places} of the user's regular items, as the feature service ordered them, with
+   * the shop's zone it names (GLASSBOX_DATA_TIME_ZONE there; UTC when it names none).
+   */
   static BuyAgain of(GetUserHistoryResponse history, int places) {
     List<RegularItem> regular = history.getRegularItemsList();
+    ZoneId shopZone = history.getTimeZone().isEmpty() ? ZoneOffset.UTC : ZoneId.of(history.getTimeZone());
     return new BuyAgain(regular.subList(0, Math.min(places, regular.size())), history.getOrders(),
-        history.getOlderEventsDropped());
+        history.getOlderEventsDropped(), shopZone);
   }
 
   List<String> itemIds() {
@@ -50,7 +59,7 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly) {
 
   /**
    * The one reason of a buy-again item: "You bought this in 4 of your 9 orders, most recently on
-   * 2011-11-20." (the day in UTC), citing the item itself.
+   * 2011-11-20." (the day in the shop's zone), citing the item itself.
    *
    * @param items display fields by id, for the title (the id stands in when the catalogue lacks it)
    */
@@ -63,7 +72,7 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly) {
     int ordersStated = Math.max(orders, item.getBaskets());
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_BUY_AGAIN)
-        .setText(texts.buyAgain(item.getBaskets(), ordersStated, LocalDate.ofInstant(last, ZoneOffset.UTC),
+        .setText(texts.buyAgain(item.getBaskets(), ordersStated, LocalDate.ofInstant(last, shopZone),
             latestOrdersOnly))
         .setLocale(texts.tag())
         .addEvidenceItemIds(item.getItemId())

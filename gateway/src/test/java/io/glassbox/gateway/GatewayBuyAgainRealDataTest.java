@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.Reason;
@@ -36,9 +37,10 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Recommend's buy-again places with the real feature service (embedded data, in-memory store),
- * the shipped model and the explain service behind two gateways on loopback ports: one with the
+ * the shipped model and the explain service behind three gateways on loopback ports: one with the
  * defaults (10 places, regular = in 2 or more orders), one with buy-again off by default and
- * regular = in 5 or more orders.
+ * regular = in 5 or more orders, and one with the defaults before a second feature service whose
+ * shop is in America/Los_Angeles (GLASSBOX_DATA_TIME_ZONE).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GatewayBuyAgainRealDataTest {
@@ -56,6 +58,7 @@ class GatewayBuyAgainRealDataTest {
   private static final RunningServers running = new RunningServers();
   private static GatewayGrpc.GatewayBlockingStub defaults;
   private static GatewayGrpc.GatewayBlockingStub offAndFiveOrders;
+  private static GatewayGrpc.GatewayBlockingStub losAngeles;
   /** The model's new-item ranking of the customer, scored directly (trend term included). */
   private static List<String> servedOrder;
 
@@ -78,6 +81,11 @@ class GatewayBuyAgainRealDataTest {
     tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0");
     tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS", "5");
     offAndFiveOrders = gateway(base.with(tuned));
+    GrpcServer featureInLosAngeles = running.keep(FeatureMain.start(
+        base.with(Map.of("GLASSBOX_DATA_TIME_ZONE", "America/Los_Angeles"))));
+    Map<String, String> inLosAngeles = new HashMap<>(backends);
+    inLosAngeles.put("GLASSBOX_FEATURE_TARGET", "localhost:" + featureInLosAngeles.port());
+    losAngeles = gateway(base.with(inLosAngeles));
     ManagedChannel featureChannel = running.channel("localhost:" + feature.port());
     servedOrder = GatewayExplainRealDataTest.ServedRanking.read(
         featureChannel, running.channel("localhost:" + model.port())).order();
@@ -251,6 +259,27 @@ class GatewayBuyAgainRealDataTest {
     assertEquals("85123A", response.getItems(0).getItem().getItemId());
     assertEquals("You bought this in 2 of your 2 orders, most recently on 2011-11-24.",
         response.getItems(0).getReasons(0).getText());
+  }
+
+  /**
+   * A shop in Los Angeles: a customer's last purchase at 20:00 on 3 March there (04:00 on 4 March
+   * in UTC) was on 3 March, as the shop's own records say, not on 4 March.
+   */
+  @Test
+  void recommend_shopInAnotherTimeZone_givesTheLastPurchaseOnTheShopsDay() {
+    String user = "los-angeles-" + UUID.randomUUID();
+    for (String[] purchase : new String[][] {{"2011-03-01T18:00:00Z", "o-1"}, {"2011-03-04T04:00:00Z", "o-2"}}) {
+      losAngeles.withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(SubmitFeedbackRequest.newBuilder()
+          .setUserId(user).setItemId("85123A").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+          .setTime(Timestamps.parseUnchecked(purchase[0])).setOrderId(purchase[1]).build());
+    }
+
+    RecommendResponse response = recommend(losAngeles, RecommendRequest.newBuilder().setUserId(user).setLimit(3).build());
+
+    Reason reason = response.getItems(0).getReasons(0);
+    assertEquals(ReasonKind.REASON_KIND_BUY_AGAIN, reason.getKind());
+    assertEquals("You bought this in 2 of your 2 orders, most recently on 2011-03-03.", reason.getText());
+    assertEquals(Timestamps.parseUnchecked("2011-03-04T04:00:00Z"), reason.getLastPurchaseTime());
   }
 
   @Test

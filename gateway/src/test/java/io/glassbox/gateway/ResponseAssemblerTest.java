@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -16,6 +17,7 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrievalSource;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -63,7 +65,7 @@ class ResponseAssemblerTest {
           .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_797_600L)).build(),   // 2011-11-20 14:00 UTC
       RegularItem.newBuilder().setItemId("h2").setBaskets(2)
           .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_321_833_599L)).build()),  // 2011-11-20 23:59:59 UTC
-      9, false);
+      9, false, ZoneOffset.UTC);
 
   @Test
   void assemble_buyAgain_takesTheFirstPlacesWithTheRuleReasonThenTheBestNewItems() {
@@ -92,7 +94,7 @@ class ResponseAssemblerTest {
   @Test
   void assemble_newcomers_takeTheLastPlacesWithTheRuleReasonThenTheirCoPurchaseReason() {
     Candidate newcomer = coPurchase("n1", 4, "h1").toBuilder().addViaSharedOrders(3).build();
-    Places places = Places.of(4, new BuyAgain(BUY_AGAIN.items().subList(0, 1), 9, false), List.of(newcomer));
+    Places places = Places.of(4, new BuyAgain(BUY_AGAIN.items().subList(0, 1), 9, false, ZoneOffset.UTC), List.of(newcomer));
     assertEquals(2, places.modelPlaces());
 
     RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, places, ITEMS,
@@ -131,7 +133,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_buyAgainOfALongRecordTheStoreCut_saysTheCountsAreOfTheLatestOrders() {
-    BuyAgain latest = new BuyAgain(BUY_AGAIN.items(), 36, true);
+    BuyAgain latest = new BuyAgain(BUY_AGAIN.items(), 36, true, ZoneOffset.UTC);
 
     RecommendResponse response = ResponseAssembler.assemble(BY_MODEL, Places.of(1, latest, List.of()), ITEMS,
         Explanations.notAsked(), false, "en-US", false);
@@ -140,6 +142,26 @@ class ResponseAssemblerTest {
     assertEquals("You bought this in 4 of your last 36 orders, most recently on 2011-11-20.", reason.getText());
     assertTrue(reason.getLatestOrdersOnly());
     assertEquals(36, reason.getOrders());
+  }
+
+  /**
+   * The day of the last purchase is the shop's, in the zone the feature service names: 20:00 on
+   * 3 March in Los Angeles is 04:00 on 4 March in UTC. Without a zone it is UTC's day.
+   */
+  @Test
+  void assemble_buyAgain_givesTheDayInTheShopsZoneTheFeatureServiceNames() {
+    GetUserHistoryResponse.Builder history = GetUserHistoryResponse.newBuilder().setOrders(3)
+        .addRegularItems(RegularItem.newBuilder().setItemId("h1").setBaskets(2)
+            .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_299_211_200L)));   // 2011-03-04 04:00 UTC
+
+    for (String zone : new String[] {"America/Los_Angeles", ""}) {
+      RecommendResponse response = ResponseAssembler.assemble(BY_MODEL,
+          Places.of(1, BuyAgain.of(history.setTimeZone(zone).build(), 1), List.of()), ITEMS,
+          Explanations.notAsked(), false, "en-US", false);
+
+      assertEquals("You bought this in 2 of your 3 orders, most recently on "
+          + (zone.isEmpty() ? "2011-03-04." : "2011-03-03."), response.getItems(0).getReasons(0).getText(), zone);
+    }
   }
 
   @Test

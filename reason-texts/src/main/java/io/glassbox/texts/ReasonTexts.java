@@ -176,8 +176,8 @@ public final class ReasonTexts {
    *
    * @param ordersWithItem the user's distinct orders with the item, >= 1
    * @param orders the user's distinct orders, >= {@code ordersWithItem}
-   * @param lastPurchase the day of the last purchase (the caller picks the time zone; Glassbox
-   *     says UTC)
+   * @param lastPurchase the day of the last purchase (the caller picks the time zone; the gateway
+   *     gives the shop's, UTC when none is named)
    * @param latestOrdersOnly the counts cover only the user's latest orders (the store dropped the
    *     oldest part of a long record): "4 of your last 9 orders"
    */
