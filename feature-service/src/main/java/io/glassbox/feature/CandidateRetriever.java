@@ -25,7 +25,8 @@ import java.util.Set;
  * below the smallest possible co-purchase vote (one shared basket × the smallest weight), scaled
  * by its purchases, so co-purchase candidates always come first and popular ones follow in
  * popularity order. An item found by both sources carries both, and its popularity share breaks
- * ties among co-purchase candidates.
+ * ties among co-purchase candidates. A popular candidate says whether it is one of the shop's
+ * {@link BestSellers}, which the popular source alone does not mean.
  *
  * <p><b>New items</b> (imported after the loaded dataset, see {@link CoPurchaseGraph#isNewItem}),
  * when asked for: each recent item also votes, the same way, for its strongest new-item
@@ -97,6 +98,7 @@ public final class CandidateRetriever {
     double smallestVote = Math.pow(RECENCY_DECAY, recentItems - 1);
     List<PopularItem> popular = store.mostPurchased(limit + excluded.size());
     long mostPurchases = popular.isEmpty() ? 0 : popular.get(0).purchases();
+    long bestSellerPurchases = popular.isEmpty() ? Long.MAX_VALUE : BestSellers.minimumPurchases(store);
     int popularTaken = 0;
     for (PopularItem item : popular) {
       if (popularTaken == limit) {
@@ -107,7 +109,8 @@ public final class CandidateRetriever {
       }
       popularTaken++;
       double share = smallestVote * item.purchases() / (mostPurchases + 1.0);
-      kept.computeIfAbsent(item.itemId(), Scored::new).markPopular(share, item.purchases());
+      kept.computeIfAbsent(item.itemId(), Scored::new)
+          .markPopular(share, item.purchases(), item.purchases() >= bestSellerPurchases);
     }
 
     List<Scored> ranked = new ArrayList<>(kept.values());
@@ -197,6 +200,7 @@ public final class CandidateRetriever {
     boolean coPurchase;
     boolean popular;
     long purchases;
+    boolean bestSeller;
     int[] voters = NO_VOTERS;
     double[] votes = NO_VOTES;
     int[] sharedOrders = NO_VOTERS;
@@ -233,9 +237,10 @@ public final class CandidateRetriever {
       score += vote;
     }
 
-    void markPopular(double share, long purchases) {
+    void markPopular(double share, long purchases, boolean bestSeller) {
       popular = true;
       this.purchases = purchases;
+      this.bestSeller = bestSeller;
       score += share;
     }
 
@@ -263,7 +268,7 @@ public final class CandidateRetriever {
         via.add(recent.get(voters[best]));
         viaShared.add(sharedOrders[best]);
       }
-      return new RetrievedCandidate(itemId, sources, score, via, viaShared, purchases);
+      return new RetrievedCandidate(itemId, sources, score, via, viaShared, purchases, bestSeller);
     }
   }
 }

@@ -105,6 +105,9 @@ public interface EventStore extends AutoCloseable {
   /** The {@code maxItems} most bought items, most purchases first (ties by item id). */
   List<PopularItem> mostPurchased(int maxItems);
 
+  /** How many items were bought at least once: all that {@link #mostPurchased} ranks. */
+  int purchasedItemCount();
+
   /**
    * Stores every event or none: when one names an item the catalogue lacks, throws
    * {@link UnknownItemException} and stores nothing. Purchases with a basket id also count for

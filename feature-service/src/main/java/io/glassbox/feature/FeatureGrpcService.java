@@ -185,7 +185,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setRecentPurchases(recent[i])
           .addAllViaItemIds(candidate.viaItemIds())
           .addAllViaSharedOrders(candidate.viaSharedOrders())
-          .setPurchases(candidate.purchases());
+          .setPurchases(candidate.purchases())
+          .setBestSeller(candidate.bestSeller());
       // Fixed order so clients see the same list for the same sources.
       if (candidate.sources().contains(CandidateSource.CO_PURCHASE)) {
         proto.addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);

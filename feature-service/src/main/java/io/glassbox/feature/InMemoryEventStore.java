@@ -200,6 +200,11 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
+  public int purchasedItemCount() {
+    return state().popularity.size();
+  }
+
+  @Override
   public Optional<Instant> latestPurchaseTime() {
     State s = state();
     s.lock.readLock().lock();

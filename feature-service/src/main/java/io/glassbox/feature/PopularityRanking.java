@@ -72,6 +72,16 @@ final class PopularityRanking {
     return purchases[a] > purchases[b] || (purchases[a] == purchases[b] && ids[a].compareTo(ids[b]) < 0);
   }
 
+  /** How many items are ranked: those bought at least once. */
+  int size() {
+    lock.readLock().lock();
+    try {
+      return size;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** The {@code maxItems} most bought items, best first. */
   List<PopularItem> top(int maxItems) {
     lock.readLock().lock();

@@ -572,6 +572,12 @@ public final class RedisEventStore implements EventStore {
   }
 
   @Override
+  public int purchasedItemCount() {
+    index();
+    return read(() -> Math.toIntExact(redis.zcard(POPULAR)));
+  }
+
+  @Override
   public Optional<Instant> latestPurchaseTime() {
     index();
     return latest(read(() -> redis.get(LATEST)));

@@ -13,10 +13,11 @@ import java.util.Set;
  * @param viaItemIds for co-purchase: up to 3 history items that led to it, strongest first
  * @param viaSharedOrders aligned with {@code viaItemIds}: the dataset's baskets holding both
  * @param purchases for popular: its purchases in the store (what it was retrieved by); else 0
+ * @param bestSeller for popular: one of the shop's {@link BestSellers}; else false
  */
 public record RetrievedCandidate(
     String itemId, Set<CandidateSource> sources, double score, List<String> viaItemIds,
-    List<Integer> viaSharedOrders, long purchases) {
+    List<Integer> viaSharedOrders, long purchases, boolean bestSeller) {
   public RetrievedCandidate {
     requireNonNull(itemId, "itemId");
     sources = Set.copyOf(sources);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,34 @@ class CandidateRetrieverTest {
       assertEquals(List.of(), candidate.viaSharedOrders());
       assertTrue(candidate.score() > 0 && candidate.score() < Math.pow(0.9, 19));
     }
+  }
+
+  @Test
+  void retrieve_smallShop_popularItemsAreNoBestSellers() {
+    // Every item bought is among the 10 most bought; the most bought, A, 3 times.
+    Retrieval retrieval = retriever.retrieve("stranger", 10, true, 0);
+
+    assertEquals(5, retrieval.candidates().size());
+    for (RetrievedCandidate candidate : retrieval.candidates()) {
+      assertFalse(candidate.bestSeller(), candidate.itemId());
+    }
+  }
+
+  @Test
+  void retrieve_bestSellers_theTopTenthBoughtTenTimesOrMore() {
+    // 30 items bought: the top 3, and P04 tied with P03; P05 is outsold by three.
+    long[] purchases = new long[30];
+    Arrays.fill(purchases, 1);
+    System.arraycopy(new long[] {30, 20, 12, 12, 11}, 0, purchases, 0, 5);
+    CandidateRetriever shop = new CandidateRetriever(TestData.salesStore(purchases), 20);
+
+    List<RetrievedCandidate> found = shop.retrieve("stranger", 500, true, 0).candidates();
+
+    assertEquals(30, found.size(), "every item bought, X never");
+    assertEquals(List.of("P01", "P02", "P03", "P04"),
+        found.stream().filter(RetrievedCandidate::bestSeller).map(RetrievedCandidate::itemId).toList());
+    assertEquals(12, found.get(3).purchases());
+    assertEquals(11, found.get(4).purchases());
   }
 
   @Test

@@ -458,6 +458,21 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
+  void retrieveCandidates_bestSellers_theTopTenthOfTheItemsBought() {
+    // 3,178 items bought: the 318 most bought (and any tied with the 318th), each bought 298
+    // times or more; the 500 popular candidates go on to items bought about 220 times.
+    List<Candidate> popular = retrieve("no-such-user", 500, false).getCandidatesList();
+
+    long last = popular.get(317).getPurchases();
+    assertTrue(last >= 298, "the 318th most bought, " + last + " times");
+    for (Candidate candidate : popular) {
+      assertEquals(candidate.getPurchases() >= last, candidate.getBestSeller(),
+          candidate.getItemId() + ", bought " + candidate.getPurchases() + " times");
+    }
+    assertFalse(popular.get(499).getBestSeller());
+  }
+
+  @Test
   void retrieveCandidates_userWithClicksOnly_getsPopularItemsIncludingTheClickedOne() {
     String user = newUser();
     stub.ingestEvents(IngestEventsRequest.newBuilder()

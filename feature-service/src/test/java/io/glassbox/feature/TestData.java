@@ -3,6 +3,7 @@ package io.glassbox.feature;
 import io.glassbox.server.GrpcServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Datasets for tests: a tiny hand-made one whose statistics are easy to work out, and the real one. */
@@ -44,6 +45,32 @@ final class TestData {
         buy("u2", "A", 50, "i3", 0), buy("u2", "B", 50, "i3", 1), buy("u2", "F", 50, "i3", 2),
         buy("u3", "B", 10, "i4", 0), buy("u3", "C", 10, "i4", 1));
     return new Dataset(items, interactions);
+  }
+
+  /**
+   * A shop of items P01, P02, ... where item i is bought {@code purchases[i]} times, each purchase
+   * one shopper's order of it alone, and one item X never bought.
+   */
+  static Dataset sales(long... purchases) {
+    List<Dataset.Item> items = new ArrayList<>();
+    List<Dataset.Interaction> interactions = new ArrayList<>();
+    items.add(item("X", "Never bought"));
+    for (int i = 0; i < purchases.length; i++) {
+      String id = String.format("P%02d", i + 1);
+      items.add(item(id, "Product " + (i + 1)));
+      for (int n = 0; n < purchases[i]; n++) {
+        String order = id + "-" + n;
+        interactions.add(buy("shopper-" + order, id, 100, order, 0));
+      }
+    }
+    return new Dataset(items, interactions);
+  }
+
+  /** An in-memory store loaded with {@link #sales}. */
+  static InMemoryEventStore salesStore(long... purchases) {
+    InMemoryEventStore store = memoryStore();
+    store.load(sales(purchases));
+    return store;
   }
 
   /** Bounds that no test dataset reaches: 1000 events per user, a day's dedupe window. */

@@ -1,0 +1,45 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class BestSellersTest {
+
+  @Test
+  void lastRank_isTheTopTenthOfTheItemsBoughtRoundedUpAndAtMost500() {
+    assertEquals(0, BestSellers.lastRank(0));
+    assertEquals(1, BestSellers.lastRank(1));
+    assertEquals(1, BestSellers.lastRank(10));
+    assertEquals(2, BestSellers.lastRank(11));
+    assertEquals(3, BestSellers.lastRank(30));
+    assertEquals(318, BestSellers.lastRank(3178), "the embedded data's 3,178 items bought");
+    assertEquals(500, BestSellers.lastRank(5000));
+    assertEquals(500, BestSellers.lastRank(Integer.MAX_VALUE));
+  }
+
+  @Test
+  void minimumPurchases_isTheLastBestSellersSoATieWithItCounts() {
+    // 25 items bought: the top 3; P03 and P04 share the third place.
+    long[] purchases = new long[25];
+    Arrays.fill(purchases, 1);
+    System.arraycopy(new long[] {30, 20, 12, 12, 11}, 0, purchases, 0, 5);
+
+    assertEquals(12, BestSellers.minimumPurchases(TestData.salesStore(purchases)));
+  }
+
+  @Test
+  void minimumPurchases_isAtLeastTen() {
+    // 11 items bought: the top 2, but the second was bought 9 times.
+    assertEquals(10, BestSellers.minimumPurchases(TestData.salesStore(40, 9, 9, 8, 1, 1, 1, 1, 1, 1, 1)));
+  }
+
+  @Test
+  void minimumPurchases_nothingBought_noItemQualifies() {
+    assertEquals(Long.MAX_VALUE, BestSellers.minimumPurchases(TestData.salesStore()));
+  }
+}
