@@ -49,15 +49,16 @@ record ExplainQuery(
    *
    * @param itemId the item, a member of the slate
    * @param coPurchase whether retrieval found it in baskets with the user's history
-   * @param popular whether retrieval found it among the best sellers
+   * @param popular whether retrieval found it among the shop's most bought items
    * @param viaItemIds for co-purchase: the history items that led to it
    * @param viaSharedOrders aligned with {@code viaItemIds}: the shop's orders holding both; empty
    *     when the caller sent none
    * @param purchases for popular: the item's purchases in the shop; 0 when the caller sent none
+   * @param bestSeller for popular: one of the shop's best sellers (the feature service's rule)
    */
   record Target(
       String itemId, boolean coPurchase, boolean popular,
-      List<String> viaItemIds, List<Integer> viaSharedOrders, long purchases) {
+      List<String> viaItemIds, List<Integer> viaSharedOrders, long purchases, boolean bestSeller) {
     Target {
       requireNonNull(itemId, "itemId");
       viaItemIds = List.copyOf(viaItemIds);
@@ -92,7 +93,8 @@ record ExplainQuery(
           }
         }
       }
-      return new Target(target.getItemId(), coPurchase, popular, cited, citedShared, target.getPurchases());
+      return new Target(target.getItemId(), coPurchase, popular, cited, citedShared, target.getPurchases(),
+          target.getBestSeller());
     }
   }
 }

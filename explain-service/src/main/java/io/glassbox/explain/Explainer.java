@@ -134,7 +134,7 @@ final class Explainer {
       reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), sources.viaSharedOrders(), titles, locale));
     }
     if (sources.popular()) {
-      reasons.add(ReasonWriter.popular(sources.purchases(), locale));
+      reasons.add(ReasonWriter.popular(sources.purchases(), sources.bestSeller(), locale));
     }
     return reasons;
   }

@@ -149,7 +149,8 @@ public final class FaithfulnessEvaluation {
           .addAllSources(byId.get(item).getSourcesList())
           .addAllViaItemIds(byId.get(item).getViaItemIdsList())
           .addAllViaSharedOrders(byId.get(item).getViaSharedOrdersList())
-          .setPurchases(byId.get(item).getPurchases()));
+          .setPurchases(byId.get(item).getPurchases())
+          .setBestSeller(byId.get(item).getBestSeller()));
     }
     long start = System.nanoTime();
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());

@@ -71,11 +71,15 @@ final class ReasonWriter {
         .build();
   }
 
-  /** A retrieval-statistics reason: among the shop's best sellers. */
-  static Reason popular(long purchases, String locale) {
+  /**
+   * A retrieval-statistics reason for an item found among the shop's most bought: one of its
+   * best sellers when {@code bestSeller}, else only how often it was bought.
+   */
+  static Reason popular(long purchases, boolean bestSeller, String locale) {
+    ReasonTexts texts = ReasonTexts.forLocale(locale);
     return Reason.newBuilder()
-        .setKind(ReasonKind.REASON_KIND_POPULAR)
-        .setText(ReasonTexts.forLocale(locale).popular(purchases))
+        .setKind(bestSeller ? ReasonKind.REASON_KIND_POPULAR : ReasonKind.REASON_KIND_SALES)
+        .setText(bestSeller ? texts.popular(purchases) : texts.sales(purchases))
         .setLocale(locale)
         .build();
   }

@@ -66,6 +66,11 @@ class ExplainServiceTest {
     return ExplainTarget.newBuilder().setItemId(itemId).addAllSources(List.of(sources)).build();
   }
 
+  /** A target retrieved as popular that the feature service calls a best seller. */
+  private static ExplainTarget bestSeller(String itemId) {
+    return target(itemId, RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder().setBestSeller(true).build();
+  }
+
   private static ExplainRequest.Builder request(ExplainTarget... targets) {
     return ExplainRequest.newBuilder()
         .addAllHistoryItemIds(HISTORY)
@@ -77,7 +82,7 @@ class ExplainServiceTest {
   void explain_strongestItemNecessary_citesItAloneWithExactRanksNecessityAndSufficiency() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
-      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+      ExplainRequest request = request(bestSeller("t")).build();
 
       ExplainResponse response = fixture.stub.explain(request);
 
@@ -131,7 +136,7 @@ class ExplainServiceTest {
     // z was bought 402 times in the window: its trend term ln(403) = 6.0 puts it above t (5.5).
     Map<String, Long> counts = Map.of("t", 0L, "x", 1L, "y", 0L, "z", 402L, "u", 7L);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
-      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(2)
+      ExplainRequest request = request(bestSeller("t")).setTopK(2)
           .addAllSlateRecentPurchases(SLATE.stream().map(counts::get).toList())
           .setRecentPurchasesWindow(window).build();
 
@@ -167,8 +172,8 @@ class ExplainServiceTest {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     Map<String, Long> counts = Map.of("t", 0L, "x", 1L, "y", 0L, "z", 402L, "u", 7L);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
-      ExplainRequest request = request(target("z", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
-          target("x", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(2)
+      ExplainRequest request = request(bestSeller("z"),
+          bestSeller("x")).setTopK(2)
           .addAllSlateRecentPurchases(SLATE.stream().map(counts::get).toList())
           .setRecentPurchasesWindow(FORTNIGHT).build();
 
@@ -223,7 +228,7 @@ class ExplainServiceTest {
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
       ExplainRequest request = ExplainRequest.newBuilder().addAllHistoryItemIds(List.of("a", "b", "c"))
           .addAllSlateItemIds(List.of("t", "x", "z"))
-          .addTargets(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(1).build();
+          .addTargets(bestSeller("t")).setTopK(1).build();
 
       ExplainResponse response = fixture.stub.explain(request);
 
@@ -247,7 +252,7 @@ class ExplainServiceTest {
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
       // Top 3: without {a, b} t only falls from #1 to #3, two places and still in the top 3.
       ExplainResponse response = fixture.stub.explain(
-          request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(3).build());
+          request(bestSeller("t")).setTopK(3).build());
 
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(0)));
     }
@@ -258,7 +263,7 @@ class ExplainServiceTest {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(
         model, new FakeFeatureService(TITLES), ExplainConfig.DEFAULT_DEPENDENCY_TIMEOUT, 1)) {
-      ExplainRequest request = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).setTopK(3).build();
+      ExplainRequest request = request(bestSeller("t")).setTopK(3).build();
 
       ExplainResponse response = fixture.stub.explain(request);
 
@@ -280,7 +285,7 @@ class ExplainServiceTest {
     AdditiveScorer scorer = scorer().weight("e", "t", 3f);
     FakeModelService model = new FakeModelService(scorer, VERSION, 4);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
-      ExplainRequest windowOnly = request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+      ExplainRequest windowOnly = request(bestSeller("t")).build();
       ExplainRequest withRecord = windowOnly.toBuilder()
           .addAllRecordItemIds(List.of("e", "a", "b", "c", "d")).build();
 
@@ -304,8 +309,8 @@ class ExplainServiceTest {
       ExplainResponse response = fixture.stub.explain(request(
           // x loses its whole score without d but keeps its rank; y even rises without d.
           target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
-              .toBuilder().addViaItemIds("c").addViaItemIds("d").build(),
-          target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+              .toBuilder().addViaItemIds("c").addViaItemIds("d").setBestSeller(true).build(),
+          bestSeller("y"),
           // The model does not know u at all.
           target("u", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)).build());
 
@@ -337,10 +342,10 @@ class ExplainServiceTest {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
       ExplainResponse response = fixture.stub.explain(request(
-          target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR),
+          bestSeller("t"),
           target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d")
               .addViaSharedOrders(7).build(),
-          target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder().setPurchases(42).build())
+          bestSeller("y").toBuilder().setPurchases(42).build())
           .setTopK(1).setLocale("zh-CN").build());
 
       assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 1 个新推荐，"
@@ -355,10 +360,34 @@ class ExplainServiceTest {
   }
 
   @Test
+  void explain_popularButNoBestSeller_statesItsPurchasesAndClaimsNoPopularity() {
+    // In a shop of a few hundred items every item bought is among the 500 most bought.
+    FakeModelService model = new FakeModelService(scorer(), VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainTarget once = target("y", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder().setPurchases(1).build();
+      ExplainTarget both = target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
+          .toBuilder().addViaItemIds("d").setPurchases(3).build();
+
+      ExplainResponse en = fixture.stub.explain(request(once, both).clearHistoryItemIds().build());
+      ExplainResponse zh = fixture.stub.explain(request(once, both).clearHistoryItemIds().setLocale("zh-CN").build());
+
+      assertEquals(List.of(ReasonKind.REASON_KIND_SALES), kinds(en.getExplanations(0)));
+      assertEquals("It has been bought once in this shop.", en.getExplanations(0).getReasons(0).getText());
+      assertEquals("它在本店已被购买 1 次。", zh.getExplanations(0).getReasons(0).getText());
+      assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE, ReasonKind.REASON_KIND_SALES), kinds(en.getExplanations(1)));
+      assertEquals("It has been bought 3 times in this shop.", en.getExplanations(1).getReasons(1).getText());
+      for (ExplainResponse response : List.of(en, zh)) {
+        response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
+            assertFalse(r.getText().contains("best seller") || r.getText().contains("热销"), r.getText())));
+      }
+    }
+  }
+
+  @Test
   void explain_emptyHistory_answersFromRetrievalWithoutCallingTheModel() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
-      ExplainResponse response = fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+      ExplainResponse response = fixture.stub.explain(request(bestSeller("t"))
           .clearHistoryItemIds().build());
 
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(0)));
@@ -450,12 +479,12 @@ class ExplainServiceTest {
       com.google.protobuf.Duration.newBuilder().setSeconds(14 * 86_400).build();
 
   static Stream<Arguments> badRequests() {
-    ExplainTarget t = target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR);
+    ExplainTarget t = bestSeller("t");
     List<String> manyIds = IntStream.range(0, 2001).mapToObj(i -> "m" + i).toList();
     return Stream.of(
         bad("targets", r -> r.clearTargets()),
         bad("targets", r -> r.addAllTargets(IntStream.range(0, 50).mapToObj(i -> t).toList())),
-        bad("targets[0].item_id", r -> r.setTargets(0, target("nope", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))),
+        bad("targets[0].item_id", r -> r.setTargets(0, bestSeller("nope"))),
         bad("targets[0].item_id", r -> r.setTargets(0, target("", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))),
         bad("slate_item_ids", r -> r.clearSlateItemIds()),
         bad("slate_item_ids", r -> r.addAllSlateItemIds(manyIds)),
@@ -494,7 +523,7 @@ class ExplainServiceTest {
             + "count >= 1 per via_item_ids entry"), e.getStatus().getDescription());
       }
       StatusRuntimeException negative = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explain(request(
-          target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR).toBuilder().setPurchases(-1).build()).build()));
+          bestSeller("t").toBuilder().setPurchases(-1).build()).build()));
       assertEquals(Status.Code.INVALID_ARGUMENT, negative.getStatus().getCode());
       assertEquals("targets[0].purchases must be >= 0, got -1", negative.getStatus().getDescription());
       assertEquals(0, model.requests().size());
@@ -502,7 +531,7 @@ class ExplainServiceTest {
   }
 
   private static Arguments bad(String field, UnaryOperator<ExplainRequest.Builder> change) {
-    return Arguments.of(field, change.apply(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))).build());
+    return Arguments.of(field, change.apply(request(bestSeller("t"))).build());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -522,7 +551,7 @@ class ExplainServiceTest {
   void explain_modelServiceUnreachable_isUnavailable() {
     try (ExplainFixture fixture = new ExplainFixture(null, new FakeFeatureService(TITLES))) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+          () -> fixture.stub.explain(request(bestSeller("t")).build()));
 
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
       assertTrue(e.getStatus().getDescription().startsWith("model service is unavailable"),
@@ -540,7 +569,7 @@ class ExplainServiceTest {
     };
     try (ExplainFixture fixture = new ExplainFixture(notLoaded, new FakeFeatureService(TITLES))) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+          () -> fixture.stub.explain(request(bestSeller("t")).build()));
 
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
       assertEquals("model service is unavailable: no model is loaded yet", e.getStatus().getDescription());
@@ -558,7 +587,7 @@ class ExplainServiceTest {
     };
     try (ExplainFixture fixture = new ExplainFixture(busy, new FakeFeatureService(TITLES))) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+          () -> fixture.stub.explain(request(bestSeller("t")).build()));
 
       // Busy, not down: the caller backs off instead of retrying at once.
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
@@ -571,7 +600,7 @@ class ExplainServiceTest {
   void explain_featureServiceUnreachable_isUnavailable() {
     try (ExplainFixture fixture = new ExplainFixture(new FakeModelService(scorer(), VERSION), null)) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+          () -> fixture.stub.explain(request(bestSeller("t")).build()));
 
       assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
       assertTrue(e.getStatus().getDescription().startsWith("feature service is unavailable"),
@@ -584,7 +613,7 @@ class ExplainServiceTest {
     try (ExplainFixture fixture = new ExplainFixture(
         new FakeModelService(scorer(), VERSION), new FakeFeatureService(TITLES))) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+          () -> fixture.stub.explain(request(bestSeller("t"))
               .setModelVersion("v0").build()));
 
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
@@ -601,7 +630,7 @@ class ExplainServiceTest {
       long started = System.nanoTime();
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
           () -> fixture.stub.withDeadlineAfter(2, TimeUnit.SECONDS)
-              .explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+              .explain(request(bestSeller("t")).build()));
 
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
       assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(10)) < 0);
@@ -616,7 +645,7 @@ class ExplainServiceTest {
     SilentModelService model = new SilentModelService();
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES), Duration.ofMillis(200))) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> fixture.stub.explain(request(target("t", RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build()));
+          () -> fixture.stub.explain(request(bestSeller("t")).build()));
 
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
       assertEquals("model service did not answer before the deadline", e.getStatus().getDescription());

@@ -262,8 +262,8 @@ record RankedSlate(
 
   /**
    * What the explain service needs of a candidate for its retrieval (fallback) reasons: its
-   * sources, via items with their shared orders, and purchases. Explain and the interactive RPCs
-   * both send this.
+   * sources, via items with their shared orders, purchases and whether it is a best seller.
+   * Explain and the interactive RPCs both send this.
    */
   static ExplainTarget explainTarget(Candidate candidate) {
     return ExplainTarget.newBuilder()
@@ -272,6 +272,7 @@ record RankedSlate(
         .addAllViaItemIds(candidate.getViaItemIdsList())
         .addAllViaSharedOrders(candidate.getViaSharedOrdersList())
         .setPurchases(candidate.getPurchases())
+        .setBestSeller(candidate.getBestSeller())
         .build();
   }
 }

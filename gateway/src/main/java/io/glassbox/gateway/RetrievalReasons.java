@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * Reasons that rest on the retrieval statistics alone: used when the explain service could not
  * answer, when the model could not rank, and for a user the store does not know. They cite what
- * the feature service measured (co-purchase with the user's items, popularity) and never claim
- * anything about the model, so they carry no rank or score drop.
+ * the feature service measured (co-purchase with the user's items, best sellers, purchases) and
+ * never claim anything about the model, so they carry no rank or score drop.
  */
 final class RetrievalReasons {
   private RetrievalReasons() {}
@@ -26,8 +26,9 @@ final class RetrievalReasons {
   }
 
   /**
-   * The reasons for one candidate, co-purchase (more specific) before popularity; empty only
-   * for a candidate that {@link #canExplain} rejects (never ranked).
+   * The reasons for one candidate, co-purchase (more specific) before popularity (a best seller,
+   * else its purchases); empty only for a candidate that {@link #canExplain} rejects (never
+   * ranked).
    *
    * @param items display fields by id, for the titles of the via items (an id stands in for a
    *     title the catalogue lacks)
@@ -52,9 +53,12 @@ final class RetrievalReasons {
           .build());
     }
     if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)) {
+      // Found among the most bought, which in a small shop is every item ever bought: a best
+      // seller only by the feature service's rule, else how often it was bought.
+      boolean bestSeller = candidate.getBestSeller();
       reasons.add(Reason.newBuilder()
-          .setKind(ReasonKind.REASON_KIND_POPULAR)
-          .setText(texts.popular(candidate.getPurchases()))
+          .setKind(bestSeller ? ReasonKind.REASON_KIND_POPULAR : ReasonKind.REASON_KIND_SALES)
+          .setText(bestSeller ? texts.popular(candidate.getPurchases()) : texts.sales(candidate.getPurchases()))
           .setLocale(texts.tag())
           .build());
     }

@@ -474,7 +474,8 @@ class GatewayRecommendTest {
       assertFalse(item.getReasonsList().isEmpty(), item.getItem().getItemId() + " has reasons");
       for (Reason reason : item.getReasonsList()) {
         assertTrue(reason.getKind() == ReasonKind.REASON_KIND_CO_PURCHASE
-            || reason.getKind() == ReasonKind.REASON_KIND_POPULAR, reason.toString());
+            || reason.getKind() == ReasonKind.REASON_KIND_POPULAR || reason.getKind() == ReasonKind.REASON_KIND_SALES,
+            reason.toString());
         assertEquals(0, reason.getRank());
         assertEquals(0, reason.getRankWithoutEvidence());
         assertEquals(0f, reason.getScoreDrop());

@@ -86,9 +86,25 @@ class RetrievalReasonsTest {
   }
 
   @Test
+  void popular_notABestSeller_statesItsPurchasesAndClaimsNoPopularity() {
+    // In a shop of a few hundred items every item bought is among the 500 most bought.
+    Candidate once = popular("x", 1).toBuilder().setBestSeller(false).setPurchases(1).build();
+
+    Reason en = RetrievalReasons.of(once, ITEMS, "en-US").get(0);
+    Reason zh = RetrievalReasons.of(once, ITEMS, "zh-CN").get(0);
+
+    assertEquals(ReasonKind.REASON_KIND_SALES, en.getKind());
+    assertEquals("It has been bought once in this shop.", en.getText());
+    assertEquals(ReasonKind.REASON_KIND_SALES, zh.getKind());
+    assertEquals("它在本店已被购买 1 次。", zh.getText());
+    assertEquals("zh-CN", zh.getLocale());
+    assertEquals(List.of(), en.getEvidenceItemIdsList());
+  }
+
+  @Test
   void bothSources_giveCoPurchaseFirst() {
     Candidate both = coPurchase("x", 1, "h1").toBuilder()
-        .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR).build();
+        .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR).setBestSeller(true).build();
 
     assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE, ReasonKind.REASON_KIND_POPULAR),
         RetrievalReasons.of(both, ITEMS, "en-US").stream().map(Reason::getKind).toList());

@@ -33,11 +33,13 @@ final class TestCatalogue {
         .build();
   }
 
+  /** A candidate retrieved as popular that the feature service calls one of the shop's best sellers. */
   static Candidate popular(String id, double score) {
     return Candidate.newBuilder()
         .setItemId(id)
         .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
         .setRetrievalScore(score)
+        .setBestSeller(true)
         .build();
   }
 
@@ -52,7 +54,7 @@ final class TestCatalogue {
 
   static FakeFeatureService featureService() {
     Candidate c4 = coPurchase("c4", 7, "h1").toBuilder()
-        .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR).build();
+        .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR).setBestSeller(true).build();
     return new FakeFeatureService()
         .withUser(KNOWN_USER, HISTORY, List.of(
             coPurchase("c1", 9, "h3"),

@@ -198,13 +198,30 @@ public final class ReasonTexts {
   }
 
   /**
-   * "One of the shop's best sellers: bought 1969 times." or, with no count, "One of the shop's
-   * best sellers."
+   * For one of the shop's best sellers (the feature service's rule: among the top 10% of the items
+   * bought, and bought at least 10 times): "One of the shop's best sellers: bought 1969 times."
+   * or, with no count, "One of the shop's best sellers."
    *
    * @param purchases the item's purchases in the shop; 0 to state none
    */
   public String popular(long purchases) {
-    return purchases > 0 ? format("popular.bought", purchases, Long.toString(purchases)) : format("popular");
+    return counted("popular", purchases);
+  }
+
+  /**
+   * For an item found among the shop's most bought that is not one of its best sellers: how often
+   * it was bought, claiming no popularity. "It has been bought 3 times in this shop." or, with no
+   * count, "It has been bought in this shop."
+   *
+   * @param purchases the item's purchases in the shop; 0 to state none
+   */
+  public String sales(long purchases) {
+    return counted("sales", purchases);
+  }
+
+  /** The text of {@code key}, or of {@code key}.bought stating {@code purchases} when > 0. */
+  private String counted(String key, long purchases) {
+    return purchases > 0 ? format(key + ".bought", purchases, Long.toString(purchases)) : format(key);
   }
 
   /**

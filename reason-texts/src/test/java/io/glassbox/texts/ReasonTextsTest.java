@@ -173,6 +173,17 @@ class ReasonTextsTest {
   }
 
   @Test
+  void sales_bothLocales_stateThePurchasesAndNoPopularity() {
+    assertEquals("It has been bought once in this shop.", EN.sales(1));
+    assertEquals("It has been bought 3 times in this shop.", EN.sales(3));
+    assertEquals("It has been bought 1234567 times in this shop.", EN.sales(1_234_567));
+    assertEquals("It has been bought in this shop.", EN.sales(0));
+    assertEquals("它在本店已被购买 1 次。", ZH.sales(1));
+    assertEquals("它在本店已被购买 1234567 次。", ZH.sales(1_234_567));
+    assertEquals("它在本店被购买过。", ZH.sales(0));
+  }
+
+  @Test
   void buyAgain_bothLocales_stateOrdersAndTheLastPurchaseDayOnly() {
     assertEquals("You bought this in 4 of your 9 orders, most recently on 2011-11-20.",
         EN.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20), false));
