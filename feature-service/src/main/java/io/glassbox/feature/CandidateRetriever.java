@@ -98,7 +98,7 @@ public final class CandidateRetriever {
     double smallestVote = Math.pow(RECENCY_DECAY, recentItems - 1);
     List<PopularItem> popular = store.mostPurchased(limit + excluded.size());
     long mostPurchases = popular.isEmpty() ? 0 : popular.get(0).purchases();
-    long bestSellerPurchases = popular.isEmpty() ? Long.MAX_VALUE : BestSellers.minimumPurchases(store);
+    long bestSellerPurchases = popular.isEmpty() ? Long.MAX_VALUE : BestSellers.minimumPurchases(store, popular);
     int popularTaken = 0;
     for (PopularItem item : popular) {
       if (popularTaken == limit) {
