@@ -7,13 +7,19 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RegularItem;
+import io.glassbox.server.WarningLimiter;
 import io.glassbox.texts.ReasonTexts;
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The buy-again places of one Recommend answer: the user's regular items (bought in at least
@@ -32,6 +38,9 @@ import java.util.Map;
  * @param shopZone the zone of the shop's days, which the reasons give the last purchase's day in
  */
 record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, ZoneId shopZone) {
+  private static final Logger log = LoggerFactory.getLogger(BuyAgain.class);
+  private static final WarningLimiter UNKNOWN_ZONE = new WarningLimiter(Duration.ofMinutes(1));
+
   BuyAgain {
     items = List.copyOf(items);
     requireNonNull(shopZone, "shopZone");
@@ -47,10 +56,27 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, Z
    * the shop's zone it names (GLASSBOX_DATA_TIME_ZONE there; UTC when it names none).
    */
   static BuyAgain of(GetUserHistoryResponse history, int places) {
-    List<RegularItem> regular = history.getRegularItemsList();
-    ZoneId shopZone = history.getTimeZone().isEmpty() ? ZoneOffset.UTC : ZoneId.of(history.getTimeZone());
-    return new BuyAgain(regular.subList(0, Math.min(places, regular.size())), history.getOrders(),
-        history.getOlderEventsDropped(), shopZone);
+    List<RegularItem> regular = history.getRegularItemsList().subList(
+        0, Math.min(places, history.getRegularItemsCount()));
+    return new BuyAgain(regular, history.getOrders(), history.getOlderEventsDropped(),
+        regular.isEmpty() ? ZoneOffset.UTC : shopZone(history.getTimeZone()));
+  }
+
+  /**
+   * The zone the feature service names; UTC, with a warning, when this JVM's tz database lacks it
+   * (older than the feature service's): a day stated in UTC beats failing every Recommend.
+   */
+  private static ZoneId shopZone(String name) {
+    if (name.isEmpty()) {
+      return ZoneOffset.UTC;
+    }
+    try {
+      return ZoneId.of(name);
+    } catch (DateTimeException unknown) {
+      UNKNOWN_ZONE.log(log, Level.WARN, "The feature service names the shop's time zone {}, which this JVM's tz"
+          + " database lacks; buy-again days are stated in UTC until the gateway runs on a newer Java", name);
+      return ZoneOffset.UTC;
+    }
   }
 
   List<String> itemIds() {

@@ -154,13 +154,16 @@ class ResponseAssemblerTest {
         .addRegularItems(RegularItem.newBuilder().setItemId("h1").setBaskets(2)
             .setLastPurchaseTime(Timestamp.newBuilder().setSeconds(1_299_211_200L)));   // 2011-03-04 04:00 UTC
 
-    for (String zone : new String[] {"America/Los_Angeles", ""}) {
+    // A zone this JVM's tz database lacks (a feature service on a newer Java) is stated in UTC:
+    // it failed every Recommend.
+    for (String zone : new String[] {"America/Los_Angeles", "", "Mars/Olympus_Mons"}) {
       RecommendResponse response = ResponseAssembler.assemble(BY_MODEL,
           Places.of(1, BuyAgain.of(history.setTimeZone(zone).build(), 1), List.of()), ITEMS,
           Explanations.notAsked(), false, "en-US", false);
 
       assertEquals("You bought this in 2 of your 3 orders, most recently on "
-          + (zone.isEmpty() ? "2011-03-04." : "2011-03-03."), response.getItems(0).getReasons(0).getText(), zone);
+          + (zone.startsWith("America") ? "2011-03-03." : "2011-03-04."),
+          response.getItems(0).getReasons(0).getText(), zone);
     }
   }
 
