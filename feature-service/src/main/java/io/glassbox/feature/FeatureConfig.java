@@ -36,8 +36,8 @@ import java.util.regex.Pattern;
  * @param redisUri the Redis of the {@code redis} store ({@value #REDIS_URI_KEY}, default
  *     {@value #DEFAULT_REDIS_URI}; {@code redis://[user:password@]host:port[/db]})
  * @param storeBounds the store's limits: {@value #MAX_EVENTS_PER_USER_KEY} (default
- *     {@value #DEFAULT_MAX_EVENTS_PER_USER}, 1..100000), {@value #MAX_USERS_KEY} (default
- *     {@value #DEFAULT_MAX_USERS}, in-memory only), {@value #MAX_EVENTS_KEY} (default sized
+ *     {@value #DEFAULT_MAX_EVENTS_PER_USER}, 1..100000), {@value #MAX_USERS_KEY} (default sized
+ *     to the heap, {@link #defaultMaxUsers}; in-memory only), {@value #MAX_EVENTS_KEY} (default sized
  *     to the heap, {@link #defaultMaxEvents}; also the co-purchase counts held),
  *     {@value #DEDUPE_WINDOW_KEY} (default 24 h, 1 s..30 days), {@value #DEDUPE_MAX_IDS_KEY}
  *     (default sized to the heap, {@link #defaultDedupeMaxIds}; in-memory only)
@@ -73,7 +73,8 @@ public record FeatureConfig(
   public static final int DEFAULT_RECENT_ITEMS = 20;
   public static final String DEFAULT_REDIS_URI = "redis://localhost:6379";
   public static final int DEFAULT_MAX_EVENTS_PER_USER = 1000;
-  public static final int DEFAULT_MAX_USERS = 500_000;
+  /** The most {@value #MAX_USERS_KEY} is by default, however large the heap. */
+  public static final int MOST_MAX_USERS_BY_DEFAULT = 500_000;
   /** The most {@value #MAX_EVENTS_KEY} is by default, however large the heap. */
   public static final int MOST_MAX_EVENTS_BY_DEFAULT = 10_000_000;
   public static final Duration DEFAULT_DEDUPE_WINDOW = Duration.ofHours(24);
@@ -87,6 +88,11 @@ public record FeatureConfig(
   static final int HEAP_BYTES_PER_EVENT = 60;
   /** Heap bytes an event id in the dedupe window costs, likewise (about 120). */
   static final int HEAP_BYTES_PER_DEDUPE_ID = 125;
+  /**
+   * Heap bytes a user costs beyond their events: their entry, id and timeline with its five
+   * arrays (about 250 for a user of one event).
+   */
+  static final int HEAP_BYTES_PER_USER = 300;
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
@@ -183,21 +189,23 @@ public record FeatureConfig(
       throw new ConfigException(DEDUPE_WINDOW_KEY + " must be 1s..30 days, got " + window);
     }
     return new StoreBounds(perUser,
-        source.getInt(MAX_USERS_KEY, DEFAULT_MAX_USERS, 1, 100_000_000),
+        source.getInt(MAX_USERS_KEY, defaultMaxUsers(heap), 1, 100_000_000),
         maxEvents, window,
         source.getInt(DEDUPE_MAX_IDS_KEY, defaultDedupeMaxIds(heap), 1, 100_000_000));
   }
 
   /**
    * {@value #MAX_EVENTS_KEY} when it is not set: the events, at {@value #HEAP_BYTES_PER_EVENT}
-   * bytes, that 28% of a heap of {@code heapBytes} holds, at most {@value
-   * #MOST_MAX_EVENTS_BY_DEFAULT}. With the dedupe window's 8% ({@link #defaultDedupeMaxIds}) and
-   * the embedded dataset (about 35 MiB), a store that reached both bounds held at most 122 MiB of a
-   * 256 MiB heap (feature-service/README.md, Memory): 71% of the serial collector's old generation, under
-   * the 85% past which {@link HeapRoom} refuses ingestion.
+   * bytes, that 24% of a heap of {@code heapBytes} holds, at most {@value
+   * #MOST_MAX_EVENTS_BY_DEFAULT}. With the dedupe window's and the users' 8% each ({@link
+   * #defaultDedupeMaxIds}, {@link #defaultMaxUsers}) and the embedded dataset (about 35 MiB), a full
+   * store holds about 55% of the heap (feature-service/README.md, Memory), under the 85% of the
+   * serial collector's old generation (two thirds of the heap) past which {@link HeapRoom} refuses
+   * ingestion. "The heap" is what Java reports ({@code Runtime.maxMemory()}): under the serial
+   * collector, {@code -Xmx} less one survivor space.
    */
   static int defaultMaxEvents(long heapBytes) {
-    return (int) Math.min(MOST_MAX_EVENTS_BY_DEFAULT, heapBytes * 28 / 100 / HEAP_BYTES_PER_EVENT);
+    return heapShare(heapBytes, 24, HEAP_BYTES_PER_EVENT, MOST_MAX_EVENTS_BY_DEFAULT);
   }
 
   /**
@@ -206,8 +214,23 @@ public record FeatureConfig(
    * {@value #MOST_DEDUPE_MAX_IDS_BY_DEFAULT}.
    */
   static int defaultDedupeMaxIds(long heapBytes) {
-    return (int) Math.max(1, Math.min(MOST_DEDUPE_MAX_IDS_BY_DEFAULT, heapBytes * 8 / 100 / HEAP_BYTES_PER_DEDUPE_ID));
+    return heapShare(heapBytes, 8, HEAP_BYTES_PER_DEDUPE_ID, MOST_DEDUPE_MAX_IDS_BY_DEFAULT);
   }
+
+  /**
+   * {@value #MAX_USERS_KEY} when it is not set: the users, at {@value #HEAP_BYTES_PER_USER} bytes,
+   * that 8% of a heap of {@code heapBytes} holds, at most {@value #MOST_MAX_USERS_BY_DEFAULT}. A
+   * flood of new users, one event each, is so bounded by users as much as by events (before, 500,000
+   * users under a 256 MiB heap filled it with neither bound reached, and nobody was evicted).
+   */
+  static int defaultMaxUsers(long heapBytes) {
+    return heapShare(heapBytes, 8, HEAP_BYTES_PER_USER, MOST_MAX_USERS_BY_DEFAULT);
+  }
+
+  private static int heapShare(long heapBytes, int percent, int bytesEach, int most) {
+    return (int) Math.max(1, Math.min(most, heapBytes * percent / 100 / bytesEach));
+  }
+
 
   /** The Redis URI without its password, for logs and messages. */
   public String redisName() {

@@ -25,7 +25,8 @@ class FeatureConfigTest {
     assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"),
         LocalTimeZone.none("GLASSBOX_DATA_TIME_ZONE"), "GBP", 100, 200, 20,
         StoreKind.MEMORY, URI.create("redis://localhost:6379"),
-        new StoreBounds(1000, 500_000, FeatureConfig.defaultMaxEvents(Runtime.getRuntime().maxMemory()),
+        new StoreBounds(1000, FeatureConfig.defaultMaxUsers(Runtime.getRuntime().maxMemory()),
+            FeatureConfig.defaultMaxEvents(Runtime.getRuntime().maxMemory()),
             Duration.ofHours(24), FeatureConfig.defaultDedupeMaxIds(Runtime.getRuntime().maxMemory())),
         Duration.ofMinutes(5)), config);
   }
@@ -36,11 +37,13 @@ class FeatureConfigTest {
    */
   @Test
   void defaultBounds_areSizedToTheHeap_andCappedOnALargeOne() {
-    long kubernetesHeap = 256L << 20;
-    assertEquals(1_252_698, FeatureConfig.defaultMaxEvents(kubernetesHeap));
-    assertEquals(171_798, FeatureConfig.defaultDedupeMaxIds(kubernetesHeap));
+    long kubernetesHeap = 259_522_560;   // what the serial collector reports of -Xmx256m
+    assertEquals(1_038_090, FeatureConfig.defaultMaxEvents(kubernetesHeap));
+    assertEquals(166_094, FeatureConfig.defaultDedupeMaxIds(kubernetesHeap));
+    assertEquals(69_206, FeatureConfig.defaultMaxUsers(kubernetesHeap));
     assertEquals(10_000_000, FeatureConfig.defaultMaxEvents(64L << 30));
     assertEquals(1_000_000, FeatureConfig.defaultDedupeMaxIds(64L << 30));
+    assertEquals(500_000, FeatureConfig.defaultMaxUsers(64L << 30));
   }
 
   @Test
