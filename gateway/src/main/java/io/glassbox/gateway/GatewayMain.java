@@ -58,6 +58,9 @@ public final class GatewayMain {
     GatewayConfig config = GatewayConfig.load(source);
     ViewerConfig viewerConfig = ViewerConfig.load(source);
     ClientSettings client = ClientSettings.load(source);
+    if (viewerConfig.enabled()) {
+      client.tls().sslContext();   // TLS files the page cannot use fail before the gRPC server starts
+    }
     Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(),
         // The entry point: every caller's key is limited, the suite's own too (by default).
         ServerSettings.load(source, DEFAULT_METRICS_PORT, "none")));

@@ -1,8 +1,11 @@
 package io.glassbox.launcher;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.server.ConfigSource;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,10 +15,24 @@ import picocli.CommandLine.Option;
 final class GatewayAddress {
   /** The environment variable that moves every command's default gateway address. */
   static final String TARGET_VARIABLE = "GLASSBOX_GATEWAY_TARGET";
-  /** {@code --target}'s default: {@value #TARGET_VARIABLE} when set, else the gateway of {@code up}. */
-  static final String DEFAULT_TARGET = "${env:" + TARGET_VARIABLE + ":-localhost:50051}";
+  /**
+   * {@code --target}'s default: the gateway of {@code up}, unless {@value #TARGET_VARIABLE} names
+   * another ({@link #defaultTargets}).
+   */
+  static final String DEFAULT_TARGET = "localhost:50051";
   static final String TARGET_DESCRIPTION = "Gateway address (default ${DEFAULT-VALUE}; set " + TARGET_VARIABLE
-      + " to change it for every command).";
+      + " to change it for every command that calls the gateway).";
+
+  /**
+   * Supplies {@value #TARGET_VARIABLE}, when {@code settings} hold it (trimmed; blank is unset, as
+   * for every setting), as the default of each {@code --target} that defaults to the gateway.
+   * Picocli's own {@code ${env:…}} took a blank variable for the address.
+   */
+  static CommandLine.IDefaultValueProvider defaultTargets(ConfigSource settings) {
+    Optional<String> named = settings.get(TARGET_VARIABLE);
+    return argument -> argument instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--target")
+        && DEFAULT_TARGET.equals(option.defaultValue()) ? named.orElse(null) : null;
+  }
 
   @Option(names = "--target", defaultValue = DEFAULT_TARGET, description = TARGET_DESCRIPTION)
   String target;

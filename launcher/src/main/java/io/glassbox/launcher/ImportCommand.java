@@ -13,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -169,7 +171,12 @@ final class ImportCommand implements Callable<Integer> {
     in.mark(2);
     boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
     in.reset();
-    return gzip ? new GZIPInputStream(in) : in;
+    try {
+      return gzip ? new GZIPInputStream(in) : in;
+    } catch (IOException damagedHeader) {
+      in.close();
+      throw damagedHeader;
+    }
   }
 
   /** Streams {@code file}, each message naming its {@code timeZone} (empty: none). */
@@ -202,8 +209,9 @@ final class ImportCommand implements Callable<Integer> {
             .build());
       }
     } catch (IOException e) {
-      chunks.onError(e);
-      throw new IOException(file + ": " + e.getMessage(), e);
+      chunks.onError(e);   // the service stores nothing of a file it did not get whole
+      throw new IOException(file + ": " + (e instanceof ZipException || e instanceof EOFException
+          ? "not a whole gzip file (truncated or damaged); nothing was stored" : e.getMessage()), e);
     }
     chunks.onCompleted();
     try {

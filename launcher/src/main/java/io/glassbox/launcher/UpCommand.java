@@ -141,13 +141,15 @@ final class UpCommand implements Callable<Integer> {
 
   /**
    * The command {@code up} suggests trying first, for the first example customer, with the
-   * gateway on {@code gatewayPort} (named when not the default); under API keys, with where the
-   * key goes.
+   * gateway on {@code gatewayPort} (named when not the default, or when {@value
+   * GatewayAddress#TARGET_VARIABLE} names another); under API keys, with where the key goes.
    */
   static String firstCommand(ConfigSource config, int gatewayPort) {
     List<String> examples = ViewerConfig.load(config).exampleUsers();
     return (config.get(ApiKeys.FILE_KEY).isPresent() ? ClientSettings.KEY_FILE_KEY + "=<file with your key> " : "")
-        + "bin/glassbox recommend " + (gatewayPort == DEFAULT_GATEWAY_PORT ? "" : "--target localhost:" + gatewayPort + " ")
+        + "bin/glassbox recommend "
+        + (gatewayPort == DEFAULT_GATEWAY_PORT && config.get(GatewayAddress.TARGET_VARIABLE).isEmpty()
+            ? "" : "--target localhost:" + gatewayPort + " ")
         + "--user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
   }
 

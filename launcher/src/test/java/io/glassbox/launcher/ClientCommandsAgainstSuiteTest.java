@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -490,6 +491,14 @@ class ClientCommandsAgainstSuiteTest {
 
     assertEquals(0, stored.exit(), stored.err());
     assertTrue(stored.out().contains("1 interactions rows, 1 stored"), stored.out());
+    // Cut short: said so, nothing stored (it read "Unexpected end of ZLIB input stream").
+    byte[] whole = Files.readAllBytes(file);
+    Path cut = Files.write(dir.resolve("cut.csv.gz"), Arrays.copyOf(whole, whole.length - 12));
+    CliRun truncated = CliRun.of("import", "--target", "localhost:" + suite.ports().featureAdmin(),
+        "--interactions", cut.toString());
+    assertEquals(1, truncated.exit());
+    assertTrue(truncated.err().contains("not a whole gzip file (truncated or damaged); nothing was stored"),
+        truncated.err());
   }
 
   /**

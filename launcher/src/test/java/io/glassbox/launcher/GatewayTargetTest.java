@@ -33,6 +33,9 @@ class GatewayTargetTest {
     assertTrue(health.output().contains(target + " is UNAVAILABLE"), health.output());
     Result explicit = cli(target, "recommend", "--user", "12347", "--target", "127.0.0.1:1");
     assertTrue(explicit.output().contains("nothing answered at 127.0.0.1:1"), explicit.output());
+    // Blank is unset, as for every setting (it was taken for the address: a stack trace).
+    Result blank = cli(" ", "recommend", "--help");
+    assertTrue(blank.output().contains("Gateway address (default localhost:50051;"), blank.output());
   }
 
   private record Result(int exitCode, String output) {}

@@ -42,6 +42,9 @@ class UpOwnDataTest {
     // On other ports, the command that reaches them.
     assertEquals("bin/glassbox recommend --target localhost:51051 --user 12348",
         UpCommand.firstCommand(ConfigSource.of(Map.of()), 51051));
+    // With GLASSBOX_GATEWAY_TARGET naming a suite elsewhere, the one just started is named too.
+    assertEquals("bin/glassbox recommend --target localhost:50051 --user 12348", UpCommand.firstCommand(
+        ConfigSource.of(Map.of(GatewayAddress.TARGET_VARIABLE, "gw.shop.example:50051")), UpCommand.DEFAULT_GATEWAY_PORT));
   }
 
   @Test

@@ -8,8 +8,9 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -23,6 +24,10 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -39,6 +44,8 @@ import javax.net.ssl.TrustManagerFactory;
  *     signed by them; clients trust servers signed by them (otherwise the system roots)
  */
 public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> caFile) {
+  private static final Pattern CERTIFICATE_BLOCK =
+      Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
   public static final String CERT_KEY = "GLASSBOX_TLS_CERT_FILE";
   public static final String KEY_KEY = "GLASSBOX_TLS_KEY_FILE";
   public static final String CA_KEY = "GLASSBOX_TLS_CA_FILE";
@@ -132,19 +139,24 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
           trustManagers == null ? null : trustManagers.getTrustManagers(), null);
       return Optional.of(context);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      throw new ConfigException("TLS files " + certFile.map(cert -> cert + ", " + keyFile.get() + " ").orElse("")
-          + caFile.map(Path::toString).orElse("") + " cannot be used: " + e.getMessage());
+      String files = Stream.of(certFile, keyFile, caFile).flatMap(Optional::stream).map(Path::toString)
+          .collect(Collectors.joining(", "));
+      throw new ConfigException("TLS files " + files + " cannot be used: " + e.getMessage());
     }
   }
 
+  /** The CERTIFICATE blocks of a PEM file, whatever else it holds (a key after them, as gRPC allows). */
   private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
-    try (InputStream in = Files.newInputStream(pem)) {
-      Collection<? extends Certificate> read = CertificateFactory.getInstance("X.509").generateCertificates(in);
-      if (read.isEmpty()) {
-        throw new GeneralSecurityException(pem + " holds no certificate");
-      }
-      return read;
+    Matcher blocks = CERTIFICATE_BLOCK.matcher(Files.readString(pem, StandardCharsets.US_ASCII));
+    StringBuilder certificates = new StringBuilder();
+    while (blocks.find()) {
+      certificates.append(blocks.group()).append('\n');
     }
+    if (certificates.length() == 0) {
+      throw new GeneralSecurityException(pem + " holds no certificate");
+    }
+    return CertificateFactory.getInstance("X.509").generateCertificates(
+        new ByteArrayInputStream(certificates.toString().getBytes(StandardCharsets.US_ASCII)));
   }
 
   /** A PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}), RSA or EC. */

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -47,6 +48,25 @@ class TlsTest {
   @AfterEach
   void tearDown() throws Exception {
     closer.close();
+  }
+
+  /**
+   * The viewer page's TLS (sslContext) reads the files gRPC reads, a certificate and its key in
+   * one file too: it refused that one ("signed fields invalid"), and the gateway exited.
+   */
+  @Test
+  void sslContext_readsWhatGrpcReads_aCertificateAndKeyInOneFileToo() throws IOException {
+    Path combined = Files.writeString(dir.resolve("combined.pem"),
+        Files.readString(service[0]) + Files.readString(service[1]));
+    TlsSettings oneFile = new TlsSettings(Optional.of(combined), Optional.of(combined), Optional.of(caFile));
+
+    assertTrue(oneFile.sslContext().isPresent());
+    GrpcServer server = start(new TlsSettings(Optional.of(combined), Optional.of(combined), Optional.empty()));
+    assertEquals("hi", EchoService.call(channel(server, clientTrustingOnly()), "hi"));
+    ConfigException noKey = assertThrows(ConfigException.class, () -> new TlsSettings(Optional.of(service[0]),
+        Optional.of(service[0]), Optional.of(caFile)).sslContext());
+    assertEquals("TLS files " + service[0] + ", " + service[0] + ", " + caFile + " cannot be used: " + service[0]
+        + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)", noKey.getMessage());
   }
 
   @Test
