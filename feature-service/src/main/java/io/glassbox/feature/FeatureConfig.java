@@ -199,7 +199,7 @@ public record FeatureConfig(
    * bytes, that 24% of a heap of {@code heapBytes} holds, at most {@value
    * #MOST_MAX_EVENTS_BY_DEFAULT}. With the dedupe window's and the users' 8% each ({@link
    * #defaultDedupeMaxIds}, {@link #defaultMaxUsers}) and the embedded dataset (about 35 MiB), a full
-   * store holds about 55% of the heap (feature-service/README.md, Memory), under the 85% of the
+   * store held at most 114 MiB of a 256 MiB heap (feature-service/README.md, Memory), under the 85% of the
    * serial collector's old generation (two thirds of the heap) past which {@link HeapRoom} refuses
    * ingestion. "The heap" is what Java reports ({@code Runtime.maxMemory()}): under the serial
    * collector, {@code -Xmx} less one survivor space.
