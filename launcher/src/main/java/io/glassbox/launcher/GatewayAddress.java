@@ -1,7 +1,7 @@
 package io.glassbox.launcher;
 
 import io.glassbox.api.v1.GatewayGrpc;
-import io.glassbox.server.ConfigSource;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -24,12 +24,14 @@ final class GatewayAddress {
       + " to change it for every command that calls the gateway).";
 
   /**
-   * Supplies {@value #TARGET_VARIABLE}, when {@code settings} hold it (trimmed; blank is unset, as
-   * for every setting), as the default of each {@code --target} that defaults to the gateway.
-   * Picocli's own {@code ${env:…}} took a blank variable for the address.
+   * Supplies the environment's {@value #TARGET_VARIABLE} (trimmed; blank is unset, as for every
+   * setting) as the default of each {@code --target} that defaults to the gateway. Picocli's own
+   * {@code ${env:…}} took a blank variable for the address. The environment only, read here
+   * before any command runs: a settings file that cannot be read is the command's to report.
    */
-  static CommandLine.IDefaultValueProvider defaultTargets(ConfigSource settings) {
-    Optional<String> named = settings.get(TARGET_VARIABLE);
+  static CommandLine.IDefaultValueProvider defaultTargets(Map<String, String> environment) {
+    Optional<String> named = Optional.ofNullable(environment.get(TARGET_VARIABLE)).map(String::trim)
+        .filter(value -> !value.isEmpty());
     return argument -> argument instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--target")
         && DEFAULT_TARGET.equals(option.defaultValue()) ? named.orElse(null) : null;
   }

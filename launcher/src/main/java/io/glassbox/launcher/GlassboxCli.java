@@ -2,7 +2,6 @@ package io.glassbox.launcher;
 
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.model.ModelMain;
-import io.glassbox.server.ConfigSource;
 import io.glassbox.server.ReadFailures;
 import io.glassbox.server.ServiceStartup;
 import java.io.IOException;
@@ -55,7 +54,7 @@ public final class GlassboxCli implements Runnable {
         new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
             java.util.Optional.of(ServedBuyAgainRule::regularItems)));
     cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
-    cli.setDefaultValueProvider(GatewayAddress.defaultTargets(ConfigSource.fromEnvironment()));
+    cli.setDefaultValueProvider(GatewayAddress.defaultTargets(System.getenv()));
     // A file that cannot be read (a wrong --users path, say), a setting that does not parse
     // (GLASSBOX_CONFIG_FILE naming no file) or one naming data or a model that is not there is
     // the caller's to fix: one line, no stack trace.

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,10 +39,25 @@ class GatewayTargetTest {
     assertTrue(blank.output().contains("Gateway address (default localhost:50051;"), blank.output());
   }
 
+  /** Reading the variable before any command runs leaves a settings file that cannot be read to the command. */
+  @Test
+  void commands_settingsFileMissing_sayItInOneLine() throws Exception {
+    Result run = cli("127.0.0.1:1", Map.of("GLASSBOX_CONFIG_FILE", "no-such.conf"), "recommend", "--user", "12347");
+
+    assertEquals(1, run.exitCode(), run.output());
+    assertTrue(run.output().startsWith("glassbox recommend: GLASSBOX_CONFIG_FILE=no-such.conf cannot be read")
+        && !run.output().contains("Exception"), run.output());
+  }
+
   private record Result(int exitCode, String output) {}
 
   /** The CLI in a JVM of its own, with GLASSBOX_GATEWAY_TARGET set to {@code target}. */
   private static Result cli(String target, String... args) throws IOException, InterruptedException {
+    return cli(target, Map.of(), args);
+  }
+
+  private static Result cli(String target, Map<String, String> environment, String... args)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String[] command = new String[args.length + 4];
     command[0] = java;
@@ -51,6 +67,7 @@ class GatewayTargetTest {
     System.arraycopy(args, 0, command, 4, args.length);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put(GatewayAddress.TARGET_VARIABLE, target);
+    builder.environment().putAll(environment);
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(process.waitFor(30, TimeUnit.SECONDS), output);
