@@ -16,9 +16,7 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
-import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.FeatureMain;
-import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
@@ -65,17 +63,10 @@ class GatewayBuyAgainRealDataTest {
   @BeforeAll
   static void start() {
     ConfigSource base = RealSuiteSettings.base();
-    GrpcServer feature = running.keep(FeatureMain.start(base));
-    GrpcServer model = running.keep(ModelMain.start(base));
-    Map<String, String> backends = new HashMap<>(Map.of(
-        "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
-        "GLASSBOX_MODEL_TARGET", "localhost:" + model.port()));
-    GrpcServer explain = running.keep(ExplainMain.start(base.with(backends)));
-    backends.putAll(Map.of(
-        "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
-        "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
-        "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-        "GLASSBOX_DEFAULT_DEADLINE", "30s"));
+    RealSuiteSettings.Backends started = RealSuiteSettings.Backends.start(running, base);
+    GrpcServer feature = started.feature();
+    GrpcServer model = started.model();
+    Map<String, String> backends = started.gatewaySettings();
     defaults = gateway(base.with(backends));
     Map<String, String> tuned = new HashMap<>(backends);
     tuned.put("GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0");

@@ -22,9 +22,6 @@ import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UserEvent;
-import io.glassbox.explain.ExplainMain;
-import io.glassbox.feature.FeatureMain;
-import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
@@ -34,7 +31,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -68,17 +64,9 @@ class GatewayNewcomerRealDataTest {
   @BeforeAll
   static void start() throws Exception {
     ConfigSource base = RealSuiteSettings.base();
-    GrpcServer feature = running.keep(FeatureMain.start(base));
-    GrpcServer model = running.keep(ModelMain.start(base));
-    Map<String, String> backends = Map.of(
-        "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
-        "GLASSBOX_MODEL_TARGET", "localhost:" + model.port());
-    GrpcServer explain = running.keep(ExplainMain.start(base.with(backends)));
-    GrpcServer gatewayServer = running.keep(GatewayMain.start(base.with(backends).with(Map.of(
-        "GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port(),
-        "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s",
-        "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-        "GLASSBOX_DEFAULT_DEADLINE", "30s"))).grpc());
+    RealSuiteSettings.Backends backends = RealSuiteSettings.Backends.start(running, base);
+    GrpcServer feature = backends.feature();
+    GrpcServer gatewayServer = running.keep(GatewayMain.start(base.with(backends.gatewaySettings())).grpc());
     gateway = GatewayGrpc.newBlockingStub(running.channel("localhost:" + gatewayServer.port()));
 
     importItems(running.channel("localhost:" + feature.adminPort()),

@@ -12,9 +12,6 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.UserExplainItemRequest;
-import io.glassbox.explain.ExplainMain;
-import io.glassbox.feature.FeatureMain;
-import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
@@ -65,20 +62,12 @@ class GatewaySmallShopTest {
   static void start() {
     writeShop();
     ConfigSource base = RealSuiteSettings.base().with(Map.of("GLASSBOX_DATA_DIR", shop.toString()));
-    GrpcServer feature = running.keep(FeatureMain.start(base));
-    GrpcServer model = running.keep(ModelMain.start(base));
-    Map<String, String> backends = Map.of(
-        "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
-        "GLASSBOX_MODEL_TARGET", "localhost:" + model.port());
-    GrpcServer explain = running.keep(ExplainMain.start(base.with(backends)));
-    Map<String, String> timeouts = Map.of(
-        "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "20s", "GLASSBOX_EXPLAIN_TIMEOUT", "20s", "GLASSBOX_DEFAULT_DEADLINE", "30s");
-    GrpcServer explained = running.keep(GatewayMain.start(base.with(backends).with(timeouts)
-        .with(Map.of("GLASSBOX_EXPLAIN_TARGET", "localhost:" + explain.port()))).grpc());
+    Map<String, String> settings = RealSuiteSettings.Backends.start(running, base).gatewaySettings();
+    GrpcServer explained = running.keep(GatewayMain.start(base.with(settings)).grpc());
     gateway = GatewayGrpc.newBlockingStub(running.channel("localhost:" + explained.port()));
     // Port 1 on loopback: nothing listens there, so every explain call fails at once.
-    GrpcServer withoutExplain = running.keep(GatewayMain.start(base.with(backends).with(timeouts)
-        .with(Map.of("GLASSBOX_EXPLAIN_TARGET", "localhost:1"))).grpc());
+    settings.put("GLASSBOX_EXPLAIN_TARGET", "localhost:1");
+    GrpcServer withoutExplain = running.keep(GatewayMain.start(base.with(settings)).grpc());
     degraded = GatewayGrpc.newBlockingStub(running.channel("localhost:" + withoutExplain.port()));
   }
 
