@@ -58,9 +58,9 @@ public final class GatewayMain {
     GatewayConfig config = GatewayConfig.load(source);
     ViewerConfig viewerConfig = ViewerConfig.load(source);
     ClientSettings client = ClientSettings.load(source);
-    if (viewerConfig.enabled()) {
-      client.tls().sslContext();   // TLS files the page cannot use fail before the gRPC server starts
-    }
+    // Read before the gRPC server starts, so that TLS files the page cannot use stop it first.
+    Optional<ViewerServer.Https> https =
+        viewerConfig.enabled() ? ViewerServer.Https.of(client.tls()) : Optional.empty();
     Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(),
         // The entry point: every caller's key is limited, the suite's own too (by default).
         ServerSettings.load(source, DEFAULT_METRICS_PORT, "none")));
@@ -77,7 +77,7 @@ public final class GatewayMain {
     ViewerServer viewer;
     try {
       viewer = ViewerServer.start(new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
-          client.tls(), viewerConfig.exampleUsers(), self, config.defaultDeadline());
+          https, viewerConfig.exampleUsers(), self, config.defaultDeadline());
     } catch (RuntimeException e) {
       self.shutdownNow();
       server.close();

@@ -73,20 +73,30 @@ public final class ViewerServer implements AutoCloseable {
   }
 
   /**
-   * Starts listening on {@code address} (port 0 picks a free one), over TLS as {@code tls} says
-   * (the gateway's files). {@code gateway} is a channel to the public Gateway service;
-   * {@code deadline} bounds each call made on it; {@code exampleUsers} are offered on the page as
-   * one-click examples.
+   * The page's HTTPS: the gateway's certificate and key, and whether a client certificate signed
+   * by its CA is required (mutual TLS).
    */
-  public static ViewerServer start(InetSocketAddress address, TlsSettings tls, List<String> exampleUsers,
+  public record Https(SSLContext context, boolean clientCertificates) {
+    /** The HTTPS the gateway's TLS files ask for; empty without TLS. Fails on files it cannot use. */
+    public static Optional<Https> of(TlsSettings tls) {
+      return tls.enabled() ? tls.sslContext().map(context -> new Https(context, tls.mutual())) : Optional.empty();
+    }
+  }
+
+  /**
+   * Starts listening on {@code address} (port 0 picks a free one), over {@code https} when given,
+   * else plain HTTP. {@code gateway} is a channel to the public Gateway service; {@code deadline}
+   * bounds each call made on it; {@code exampleUsers} are offered on the page as one-click
+   * examples.
+   */
+  public static ViewerServer start(InetSocketAddress address, Optional<Https> https, List<String> exampleUsers,
       Channel gateway, Duration deadline) {
-    Optional<SSLContext> ssl = tls.enabled() ? tls.sslContext() : Optional.empty();
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
     ExecutorService workers = Executors.newFixedThreadPool(THREADS, daemonThreads());
     HttpServer server;
     try {
-      server = ssl.isPresent() ? https(address, ssl.get(), tls.mutual()) : HttpServer.create(address, 0);
+      server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);
     } catch (IOException e) {
       workers.shutdown();
       throw new ListenFailed("the viewer could not listen on "
@@ -104,20 +114,19 @@ public final class ViewerServer implements AutoCloseable {
     });
     server.start();
     InetSocketAddress bound = server.getAddress();
-    URI uri = URI.create((ssl.isPresent() ? "https" : "http") + "://" + hostForUri(bound) + ":" + bound.getPort()
+    URI uri = URI.create((https.isPresent() ? "https" : "http") + "://" + hostForUri(bound) + ":" + bound.getPort()
         + "/");
     log.info("viewer listening on {}", uri);
     return new ViewerServer(server, workers, uri, inFlight);
   }
 
-  private static HttpsServer https(InetSocketAddress address, SSLContext ssl, boolean clientCertificates)
-      throws IOException {
+  private static HttpsServer https(InetSocketAddress address, Https https) throws IOException {
     HttpsServer server = HttpsServer.create(address, 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(ssl) {
+    server.setHttpsConfigurator(new HttpsConfigurator(https.context()) {
       @Override
       public void configure(HttpsParameters params) {
         SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
-        parameters.setNeedClientAuth(clientCertificates);
+        parameters.setNeedClientAuth(https.clientCertificates());
         params.setSSLParameters(parameters);
       }
     });

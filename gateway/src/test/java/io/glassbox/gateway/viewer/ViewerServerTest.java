@@ -22,7 +22,6 @@ import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
-import io.glassbox.server.TlsSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -38,6 +37,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -68,7 +68,7 @@ class ViewerServerTest {
         .addService(ServerInterceptors.intercept(gateway, gateway.authorizationRecorder()))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TlsSettings.none(),
+    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
         List.of("12347", "14911"), channel, DEADLINE);
   }
 
@@ -278,7 +278,7 @@ class ViewerServerTest {
   @Test
   void aGatewayThatNeverAnswers_gets504WithinTheDeadline() throws Exception {
     viewer.close();
-    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TlsSettings.none(),
+    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
         List.of(), channel, Duration.ofMillis(200));
     gateway.hang = true;
 
@@ -366,7 +366,7 @@ class ViewerServerTest {
     viewer.close();
 
     assertThrowsIo(() -> http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()));
-    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), TlsSettings.none(),
+    viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
         List.of(), channel, DEADLINE);
   }
 
