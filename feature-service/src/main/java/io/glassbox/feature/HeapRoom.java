@@ -42,7 +42,9 @@ final class HeapRoom {
         .max(Comparator.comparingLong(p -> p.getUsage().getMax()));
     return new HeapRoom(pool.<DoubleSupplier>map(p -> () -> {
       var afterCollection = p.getCollectionUsage();
-      return afterCollection == null ? 0 : (double) afterCollection.getUsed() / p.getUsage().getMax();
+      // The usage after the collection carries the pool's maximum: no reading of its usage now.
+      return afterCollection == null || afterCollection.getMax() <= 0 ? 0
+          : (double) afterCollection.getUsed() / afterCollection.getMax();
     }).orElse(() -> 0), DEFAULT_LIMIT);
   }
 
