@@ -23,8 +23,9 @@ import java.util.function.Consumer;
  * Imports a shop's own data from CSV files into an {@link EventStore}, all-or-nothing: a first
  * pass validates every row (collecting what is wrong, line by line), a second pass stores the
  * rows in batches, and only when the first found nothing wrong. Interaction rows get an event id
- * derived from their content, so importing the same file twice within the dedupe window stores
- * each event once. Before each batch it asks whether the caller has gone (a passed deadline, a
+ * derived from their content, so importing the same file twice stores each event once: the store
+ * knows the id within its dedupe window, and the content in the user's record after it
+ * ({@link NewEvent#copy}). Before each batch it asks whether the caller has gone (a passed deadline, a
  * cancelled call): then it stops there ({@link ImportStoppedException}), and the same import
  * again stores the rest.
  */
@@ -292,7 +293,7 @@ final class CsvImport {
     long key = Digests.bits(digest, 0);
     int occurrence = occurrences.merge(key, 1, Integer::sum);
     return new NewEvent(event.userId(), event.event(),
-        "csv:" + HexFormat.of().formatHex(digest, 0, 16) + ":" + occurrence);
+        "csv:" + HexFormat.of().formatHex(digest, 0, 16) + ":" + occurrence, occurrence);
   }
 
   private static String checkId(String column, String value) {

@@ -272,7 +272,10 @@ public final class InMemoryEventStore implements EventStore {
         RecordedEvent recorded = event.event();
         UserTimeline timeline = s.users.get(event.userId());
         String basketId = timeline == null ? recorded.basketId() : timeline.shared(recorded.basketId());
-        if (keys[i] != null && !s.recentIds.add(keys[i], new EventIdentity(recorded.type(), items[i], basketId))) {
+        boolean fresh = keys[i] == null || s.recentIds.add(keys[i], new EventIdentity(recorded.type(), items[i],
+            basketId));
+        if (!fresh || (event.copy() > 0 && timeline != null && timeline.holds(event.copy(), items[i], recorded,
+            basketId))) {
           duplicates++;
           continue;
         }
@@ -541,6 +544,34 @@ public final class InMemoryEventStore implements EventStore {
      */
     String shared(String basketId) {
       return size > 0 && baskets[size - 1].equals(basketId) ? baskets[size - 1] : basketId;
+    }
+
+    /**
+     * Whether this timeline holds at least {@code copies} events of {@code item} with the time,
+     * type and order of {@code event} (its order id as {@code basket}).
+     */
+    boolean holds(int copies, int item, RecordedEvent event, String basket) {
+      long second = event.time().getEpochSecond();
+      int nano = event.time().getNano();
+      // The first event at or after the time, by binary search: the timeline is in time order.
+      int low = 0;
+      int high = size;
+      while (low < high) {
+        int middle = (low + high) >>> 1;
+        if (seconds[middle] < second || (seconds[middle] == second && nanos[middle] < nano)) {
+          low = middle + 1;
+        } else {
+          high = middle;
+        }
+      }
+      byte type = (byte) event.type().ordinal();
+      int found = 0;
+      for (int i = low; i < size && seconds[i] == second && nanos[i] == nano && found < copies; i++) {
+        if (items[i] == item && types[i] == type && baskets[i].equals(basket)) {
+          found++;
+        }
+      }
+      return found >= copies;
     }
 
     /** Appends an event known to be no earlier than the last one (loading). */

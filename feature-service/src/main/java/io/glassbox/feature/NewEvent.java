@@ -10,12 +10,24 @@ import java.util.Map;
  * An event to ingest, with the user it belongs to.
  *
  * @param eventId idempotency key, unique per user; empty for none (every copy is stored)
+ * @param copy 0 for an event id the caller chose; n &ge; 1 for an id derived from the event's
+ *     content (an imported row), the n-th identical row of its file: then the event is already
+ *     stored, also after the dedupe window forgot its id, when the user's record holds n events
+ *     of the same item, time, type and order
  */
-public record NewEvent(String userId, RecordedEvent event, String eventId) {
+public record NewEvent(String userId, RecordedEvent event, String eventId, int copy) {
   public NewEvent {
     requireNonNull(userId, "userId");
     requireNonNull(event, "event");
     requireNonNull(eventId, "eventId");
+    if (copy < 0 || (copy > 0 && eventId.isEmpty())) {
+      throw new IllegalArgumentException("copy " + copy + " of an event with id \"" + eventId + "\"");
+    }
+  }
+
+  /** An event with an idempotency key the caller chose. */
+  public NewEvent(String userId, RecordedEvent event, String eventId) {
+    this(userId, event, eventId, 0);
   }
 
   /** An event without an idempotency key. */

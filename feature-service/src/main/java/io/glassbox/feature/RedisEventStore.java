@@ -81,18 +81,19 @@ public final class RedisEventStore implements EventStore {
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final int BATCH = 1000;
-  private static final int FIELDS_PER_EVENT = 8;
+  private static final int FIELDS_PER_EVENT = 9;
 
   /**
    * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
    * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag, identity
-   * ({@link NewEvent#identity}, the dedupe key's value), basket id. KEYS: the six shared keys,
+   * ({@link NewEvent#identity}, the dedupe key's value), basket id, {@link NewEvent#copy}. KEYS: the six shared keys,
    * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
    * event (nothing stored), else {0, duplicates, the newest event time before, after} (each as
-   * the {@code latest} key holds it, "" for none). A dedupe key holding "1" was written before
+   * the {@code latest} key holds it, "" for none). An event of copy n &ge; 1 whose timeline holds
+   * n events of its item, time, type and order is a duplicate too. A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser).
@@ -117,12 +118,22 @@ public final class RedisEventStore implements EventStore {
       local newest, newestSecond, newestNanos = nil, nil, nil
       for i = 0, n - 1 do
         local a = 3 + i * FIELDS
-        local user, item, second, nanos, kind, purchase, identity, basket =
-            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+        local user, item, second, nanos, kind, purchase, identity, basket, copy =
+            ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7],
+            tonumber(ARGV[a + 8])
         local timeline, dedupe, bought = KEYS[8 + i * 3], KEYS[9 + i * 3], KEYS[10 + i * 3]
         local fresh = true
         if dedupe ~= '' then
           fresh = redis.call('SET', dedupe, identity, 'NX', 'EX', ttl)
+        end
+        if fresh and copy > 0 then
+          local same = kind .. item
+          for _, member in ipairs(redis.call('ZRANGEBYSCORE', timeline, second, second)) do
+            if string.sub(member, 1, NANOS_LENGTH) == nanos and string.sub(member, KIND_POSITION) == same then
+              copy = copy - 1
+            end
+          end
+          fresh = copy > 0
         end
         if fresh then
           local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
@@ -181,6 +192,7 @@ public final class RedisEventStore implements EventStore {
       """
       .replace("FIELDS", String.valueOf(FIELDS_PER_EVENT))
       .replace("KIND_POSITION", String.valueOf(TimelineMember.KIND + 1))
+      .replace("NANOS_LENGTH", String.valueOf(TimelineMember.NANOS))
       .replace("PURCHASE_DIGIT", String.valueOf(EventType.PURCHASE.ordinal()))
       .replace("TURNED_DOWN_DIGIT", String.valueOf(EventType.FEEDBACK_NEGATIVE.ordinal()));
 
@@ -643,6 +655,7 @@ public final class RedisEventStore implements EventStore {
       args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
       args.add(event.identity());
       args.add(recorded.basketId());
+      args.add(String.valueOf(event.copy()));
       ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
     }
     List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));
@@ -744,7 +757,7 @@ public final class RedisEventStore implements EventStore {
    * the order of (nanos, sequence).
    */
   static final class TimelineMember {
-    private static final int NANOS = 9;
+    static final int NANOS = 9;
     private static final int SEQUENCE = 16;
     private static final int BASKET_LENGTH = 3;
     static final int KIND = NANOS + SEQUENCE;

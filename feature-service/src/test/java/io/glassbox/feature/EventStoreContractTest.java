@@ -380,6 +380,56 @@ abstract class EventStoreContractTest {
         .filter(p -> p.itemId().equals("E")).findFirst().orElseThrow());
   }
 
+  /**
+   * An imported row's id is derived from its content, and names which identical row of its file
+   * it is (its copy): a rerun of the file after the dedupe window forgot the ids finds the rows in
+   * the user's record and stores none of them twice.
+   */
+  @Test
+  void append_contentCopiesAlreadyInTheRecord_areDuplicatesUnderIdsNotRemembered() {
+    RecordedEvent line = new RecordedEvent("E", Instant.ofEpochSecond(300, 5), EventType.PURCHASE, "order-7");
+    assertEquals("stored 2, duplicates 0", TestData.counts(store.append(List.of(
+        new NewEvent("u9", line, "csv:first-run:1", 1), new NewEvent("u9", line, "csv:first-run:2", 2)))),
+        "two identical rows of one file are two events");
+
+    assertEquals("stored 0, duplicates 2", TestData.counts(store.append(List.of(
+        new NewEvent("u9", line, "csv:rerun:1", 1), new NewEvent("u9", line, "csv:rerun:2", 2)))));
+    assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(
+        new NewEvent("u9", line, "csv:longer-file:3", 3)))), "a third identical row is a third event");
+    assertEquals(3, store.history("u9", 50).totalEvents());
+    assertEquals(3, store.item("E").orElseThrow().interactionCount());
+  }
+
+  /** The content of a stored event differs in one of item, time, type and order: not the same event. */
+  @Test
+  void append_contentCopyOfAnotherItemTimeTypeOrOrder_isStored() {
+    RecordedEvent line = new RecordedEvent("E", Instant.ofEpochSecond(300, 5), EventType.PURCHASE, "order-7");
+    store.append(List.of(new NewEvent("u9", line, "csv:a:1", 1)));
+
+    List<RecordedEvent> others = List.of(
+        new RecordedEvent("D", line.time(), EventType.PURCHASE, "order-7"),
+        new RecordedEvent("E", Instant.ofEpochSecond(300, 6), EventType.PURCHASE, "order-7"),
+        new RecordedEvent("E", Instant.ofEpochSecond(301, 5), EventType.PURCHASE, "order-7"),
+        new RecordedEvent("E", line.time(), EventType.CLICK, "order-7"),
+        new RecordedEvent("E", line.time(), EventType.PURCHASE, "order-8"),
+        new RecordedEvent("E", line.time(), EventType.PURCHASE));
+    for (int i = 0; i < others.size(); i++) {
+      assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(
+          new NewEvent("u9", others.get(i), "csv:other-" + i + ":1", 1)))), others.get(i).toString());
+    }
+    assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(new NewEvent("u8", line, "csv:a:1", 1)))),
+        "another user's");
+  }
+
+  /** An id a client chose says nothing of the content: two clicks in one second are two events. */
+  @Test
+  void append_sameContentUnderAnotherIdTheClientChose_isStored() {
+    RecordedEvent click = new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK);
+    store.append(List.of(new NewEvent("u9", click, "tap-1")));
+
+    assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(new NewEvent("u9", click, "tap-2")))));
+  }
+
   @Test
   void append_repeatedEventIdWithinOneBatch_storesItOnce() {
     NewEvent click = new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK), "x");

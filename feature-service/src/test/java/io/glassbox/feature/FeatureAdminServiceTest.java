@@ -39,6 +39,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -456,6 +457,64 @@ class FeatureAdminServiceTest {
     assertEquals(ImportResponse.newBuilder().setRows(4).setStored(0).setDuplicates(4).build(), counts(again));
     assertEquals(again.getPreviousLatestEventTime(), again.getLatestEventTime());
     assertEquals(3, history("shop-1").getTotalEvents());
+  }
+
+  /**
+   * A rerun of an import longer than the dedupe window's bound stores nothing twice: before, the
+   * window had forgotten the first rows' ids when the rerun reached them, and every row was stored
+   * again (in memory, any import over 166,094 rows under Kubernetes' heap).
+   */
+  @Test
+  void importInteractions_sameFileTwice_longerThanTheIdsRemembered_storesEachEventOnce() {
+    StringBuilder csv = new StringBuilder("user_id,item_id,timestamp,event,basket_id\n");
+    for (int row = 0; row < 2500; row++) {
+      csv.append("rerun-").append(row % 5).append(",A,").append(1_700_000_000L + row / 2).append(",,o")
+          .append(row / 4).append('\n');
+    }
+    csv.append("rerun-0,A,1700000000,,o0\n");
+    byte[] file = csv.toString().getBytes(StandardCharsets.UTF_8);
+    InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP",
+        new StoreBounds(1000, 1000, 10_000_000, Duration.ofDays(1), 100), System::nanoTime);
+    store.load(TestData.small());
+
+    onServer(store, remembering100 -> {
+      assertEquals(ImportResponse.newBuilder().setRows(2501).setStored(2501).build(),
+          counts(send(remembering100, Kind.INTERACTIONS, file, 64 * 1024, false)), "the last row's twin is stored");
+      assertEquals(ImportResponse.newBuilder().setRows(2501).setDuplicates(2501).build(),
+          counts(send(remembering100, Kind.INTERACTIONS, file, 64 * 1024, false)));
+    });
+    assertEquals(501, store.history("rerun-0", 1000).totalEvents());
+  }
+
+  /** Importing the data the service started on finds its events already there. */
+  @Test
+  void importInteractions_theDatasetTheStoreWasLoadedFrom_storesNothingTwice() {
+    String csv = """
+        user_id,item_id,timestamp,event,basket_id
+        u1,A,100,purchase,i1
+        u1,B,100,purchase,i1
+        u1,D,200,purchase,i2
+        u2,F,1970-01-01T00:00:50Z,,i3
+        u3,C,10,purchase,i4
+        u3,C,10,purchase,i4
+        """;
+
+    assertEquals(ImportResponse.newBuilder().setRows(6).setStored(1).setDuplicates(5).build(),
+        counts(send(Kind.INTERACTIONS, csv)), "only the second C of order i4 is new");
+    assertEquals(3, history("u3").getTotalEvents());
+  }
+
+  /** Runs {@code calls} against the admin service of a feature service serving {@code store}. */
+  private static void onServer(EventStore store, Consumer<FeatureAdminGrpc.FeatureAdminStub> calls) {
+    String name = "store-" + UUID.randomUUID();
+    GrpcServer server = TestData.serving(store, name);
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+    try {
+      calls.accept(FeatureAdminGrpc.newStub(channel));
+    } finally {
+      channel.shutdownNow();
+      server.close();
+    }
   }
 
   /** Lines of one order share its basket id, so buy-again counts orders, not lines. */

@@ -99,6 +99,17 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
+  void append_contentCopyRerunAfterItsIdWasForgotten_isADuplicate() {
+    InMemoryEventStore windowed = (InMemoryEventStore) loaded(
+        new StoreBounds(10, 100, 1000, Duration.ofDays(1), 1));
+    NewEvent imported = new NewEvent("u9", click("u9", 1).event(), "csv:1:1", 1);
+    windowed.append(List.of(imported, new NewEvent("u9", click("u9", 2).event(), "csv:2:1", 1)));
+
+    assertEquals("stored 0, duplicates 1", TestData.counts(windowed.append(List.of(imported))));
+    assertEquals(2, windowed.history("u9", 10).totalEvents());
+  }
+
+  @Test
   void append_moreIdsThanRemembered_forgetsTheOldestFirst() {
     InMemoryEventStore windowed = (InMemoryEventStore) loaded(
         new StoreBounds(10, 100, 1000, Duration.ofDays(1), 2));
