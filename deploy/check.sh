@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Static checks of deploy/ that need no Docker engine and no cluster: renders every Kubernetes
 # variant (base, each component, their combinations, every overlay) with kustomize, makes a set
-# of secrets with deploy/make-secrets.sh, compiles the compose health-check client, and runs
-# check_deploy.py over all of it (see its docstring for what is checked).
+# of secrets with deploy/make-secrets.sh and checks its reruns and options (check-secrets.sh),
+# compiles the compose health-check client, and runs check_deploy.py over all of it (see its
+# docstring for what is checked).
 # Needs: /usr/bin/python3 with PyYAML (Debian: python3-yaml), openssl, and kubectl >= 1.21 or
 # kustomize >= 3.7 (components), or npm to fetch a kubectl; .ci/run installs the Debian ones.
 # Exit status 1 on any failure.
@@ -32,7 +33,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # The scripts parse (they run only where there is time for them: fault.sh takes minutes).
-for script in fault.sh make-secrets.sh; do
+for script in fault.sh make-secrets.sh check-secrets.sh; do
   bash -n "$root/deploy/$script" || { echo "FAIL: deploy/$script does not parse"; exit 1; }
 done
 
@@ -49,6 +50,15 @@ if command -v openssl >/dev/null 2>&1; then
 else
   echo "deploy-check: openssl is needed for deploy/make-secrets.sh (apt-get install openssl)" >&2
   exit 1
+fi
+
+# make-secrets.sh run again over its own output, with each of its options, and over broken files:
+# deploy/check-secrets.sh (which runs alone too); its FAIL lines come out here, its outcome counts
+# as one check of check_deploy.py.
+if bash "$root/deploy/check-secrets.sh"; then
+  secrets_rerun=(--secrets-rerun ok)
+else
+  secrets_rerun=(--secrets-rerun failed)
 fi
 
 # Compile the compose health-check client against the project's gRPC and protobuf versions, when
@@ -74,4 +84,5 @@ else
   echo "deploy-check: WARNING javac or the gRPC $grpc_version jars missing; health-check client not compiled"
 fi
 
-"$python" "$root/deploy/check_deploy.py" --root "$root" --renderer "$renderer" "${secrets[@]}" "${healthcheck[@]}"
+"$python" "$root/deploy/check_deploy.py" --root "$root" --renderer "$renderer" "${secrets[@]}" "${secrets_rerun[@]}" \
+  "${healthcheck[@]}"

@@ -1105,6 +1105,8 @@ def main():
                         help="print the memory limits and heap percentages deploy/memory-measured.tsv asks for, and stop")
     parser.add_argument("--renderer", help="'kubectl kustomize' or 'kustomize build'")
     parser.add_argument("--secrets-dir", type=Path, help="output of deploy/make-secrets.sh to check against the mounts")
+    parser.add_argument("--secrets-rerun", choices=("ok", "failed", "skipped"), default="skipped",
+                        help="whether deploy/check-secrets.sh passed (make-secrets.sh rerun, its options, broken files)")
     parser.add_argument("--healthcheck-compile", choices=("ok", "failed", "skipped"), default="skipped",
                         help="whether check.sh compiled the compose health-check client")
     args = parser.parse_args()
@@ -1120,6 +1122,9 @@ def main():
     if args.healthcheck_compile != "skipped":
         r.check(args.healthcheck_compile == "ok",
                 "deploy/docker/healthcheck/io/glassbox/deploy/GrpcHealthCheck.java does not compile (javac output above)")
+    if args.secrets_rerun != "skipped":
+        r.check(args.secrets_rerun == "ok",
+                "deploy/check-secrets.sh failed: make-secrets.sh on a rerun, with an option or over broken files (its FAIL lines above)")
     check_dockerfile(root, r)
     measured = read_measured(root)
 

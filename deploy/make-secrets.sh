@@ -5,55 +5,230 @@
 #   admin-key       a plain key with role admin, for an operator (ReloadModel, bulk ingest)
 #   api-keys        what every server accepts (GLASSBOX_API_KEYS_FILE): one line per key,
 #                   "<role> <sha256-hex-of-key> <name>"; only hashes, never the keys
-#   ca.crt, tls.crt, tls.key
-#                   a private CA and one certificate for the four service names (server and client
-#                   certificate, for mutual TLS; the key in PKCS#8 PEM)
+#   ca.crt, ca.key  a private CA (--ca-days, default 3650); ca.key signs certificates
+#   tls.crt, tls.key
+#                   one certificate for the four service names (server and client certificate,
+#                   for mutual TLS; the key in PKCS#8 PEM), signed by the CA (--days, default 365)
 #   secrets.yaml    the Kubernetes Secrets glassbox-api-keys, glassbox-client-key and glassbox-tls
-#                   (kubectl apply -f OUT_DIR/secrets.yaml -n NAMESPACE)
+#                   (kubectl apply -f OUT_DIR/secrets.yaml -n NAMESPACE), rewritten on every run
+# A rerun keeps every file that is there and makes only what is missing, so the keys and
+# certificates already handed out stay valid; it says what it kept and what it made. What it keeps
+# is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
+# lists client-key as client and admin-key as admin): on a mismatch it writes nothing and exits 1.
+# Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
+#   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
+#                   while they roll
+#   --new-api-keys  a new client-key and admin-key; api-keys keeps the lines you added
+#   --new-ca        a new CA, and so a new tls.key and tls.crt: everything the old CA signed stops
+#                   being trusted, and old and new pods refuse each other until all have rolled
 # docker compose reads the files themselves. Needs openssl and sha256sum; kubectl for secrets.yaml.
-#   deploy/make-secrets.sh [OUT_DIR] [--namespace NS] [--days N]
+#   deploy/make-secrets.sh [OUT_DIR] [--namespace NS] [--days N] [--ca-days N]
+#                          [--renew] [--new-api-keys] [--new-ca]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/deploy/secrets"
 days=365
-namespace=default
+ca_days=3650
+namespace=
+renew=false
+new_api_keys=false
+new_ca=false
+warn_days=30
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
+    --days|--ca-days|--namespace)
+      [ $# -ge 2 ] || { echo "make-secrets: $1 needs a value" >&2; exit 2; } ;;
+  esac
+  case "$1" in
     --days) days="$2"; shift 2 ;;
+    --ca-days) ca_days="$2"; shift 2 ;;
     --namespace) namespace="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --renew) renew=true; shift ;;
+    --new-api-keys) new_api_keys=true; shift ;;
+    --new-ca) new_ca=true; shift ;;
+    -h|--help) usage; exit 0 ;;
+    -*) echo "make-secrets: unknown option $1 (--help lists them)" >&2; exit 2 ;;
     *) out="$1"; shift ;;
   esac
 done
+for n in "$days" "$ca_days"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "make-secrets: --days and --ca-days take a whole number of days, got '$n'" >&2; exit 2; }
+done
+[ -z "$namespace" ] || [[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] \
+  || { echo "make-secrets: --namespace must be a Kubernetes namespace name, got '$namespace'" >&2; exit 2; }
+
 mkdir -p "$out"
 chmod 700 "$out"
 cd "$out"
+out="$(pwd)"
 umask 077
 
-# 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
-openssl rand -hex 32 >client-key
-openssl rand -hex 32 >admin-key
+kept=() made=() replaced=() problems=()
+problem() { problems+=("$1"); }
+# The public key of a private key or of a certificate, as PEM; empty when the file does not parse.
+key_public() { openssl pkey -in "$1" -pubout 2>/dev/null || true; }
+cert_public() { openssl x509 -in "$1" -noout -pubkey 2>/dev/null || true; }
+belongs() { local k c; k="$(key_public "$1")"; c="$(cert_public "$2")"; [ -n "$k" ] && [ "$k" = "$c" ]; }
+# Signed by the CA; expiry is reported on its own, below.
+signed_by() { openssl verify -no_check_time -CAfile "$1" "$2" >/dev/null 2>&1; }
 hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
-{
-  echo "client $(hash client-key) glassbox-internal"
-  echo "admin $(hash admin-key) operator"
-} >api-keys
+# The roles api-keys gives the key in file $1 (none when it is not listed).
+roles_of() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1 }' api-keys; }
+dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
+services=(gateway feature-service model-service explain-service)
 
-# Every name a service is reached by: the short Service name (what the dns:/// targets and compose
-# use), the forms qualified with the namespace, and localhost for port-forwards.
-sans="DNS:localhost,IP:127.0.0.1"
-for s in gateway feature-service model-service explain-service; do
-  sans="$sans,DNS:$s,DNS:$s.$namespace.svc,DNS:$s.$namespace.svc.cluster.local"
+# ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
+
+make_keys=()
+if $new_api_keys; then
+  make_keys=(client-key admin-key)
+elif [ -e api-keys ]; then
+  for key in client-key admin-key; do
+    role="${key%-key}"
+    if [ ! -s "$key" ]; then
+      problem "$key is missing (or empty) but api-keys is here: put $key back, or --new-api-keys makes new client and admin keys (the lines you added to api-keys stay)"
+    elif [ "$(roles_of "$key")" != "$role" ]; then
+      problem "api-keys does not accept $key with role $role (it is not listed, or listed otherwise): put back the api-keys that goes with it, or --new-api-keys"
+    fi
+  done
+else
+  for key in client-key admin-key; do [ -s "$key" ] || make_keys+=("$key"); done
+fi
+
+ca_problem=false
+ca_warning=
+if $new_ca; then
+  if [ -e ca.crt ]; then
+    # What stops being trusted: every certificate here the old CA signed (tls.crt, people's ones).
+    signed=()
+    for crt in *.crt; do
+      [ "$crt" != ca.crt ] && signed_by ca.crt "$crt" && signed+=("$crt")
+    done
+    ca_warning="WARNING --new-ca replaces ca.crt and ca.key.
+  Every certificate the old CA signed stops being trusted: ${signed[*]:-tls.crt} here, and any
+  client certificate issued from it elsewhere (a browser's .p12). A running cluster trusts only the
+  old CA: pods started with the new glassbox-tls and pods still running refuse each other's calls
+  until every Deployment has rolled (kubectl rollout restart). --renew would make a new tls.crt
+  with the kept CA instead."
+  fi
+elif [ -e ca.crt ]; then
+  if [ -z "$(cert_public ca.crt)" ]; then
+    problem "ca.crt is not a PEM certificate"; ca_problem=true
+  elif [ -e ca.key ] && ! belongs ca.key ca.crt; then
+    problem "ca.key is not the key of ca.crt: put back the pair that belongs together, or --new-ca (invalidates every certificate the old CA signed)"
+    ca_problem=true
+  fi
+elif [ -e ca.key ]; then
+  problem "ca.key is here but ca.crt is not: put ca.crt back, or --new-ca (invalidates every certificate the old CA signed)"
+  ca_problem=true
+elif [ -e tls.crt ] || [ -e tls.key ]; then
+  problem "tls.crt or tls.key is here but the CA that signed it (ca.crt) is not: put ca.crt and ca.key back, or --new-ca makes a new CA and certificate"
+  ca_problem=true
+fi
+make_ca=false
+if $new_ca || { [ ! -e ca.crt ] && ! $ca_problem; }; then make_ca=true; fi
+
+make_tls=false
+if $renew || $make_ca; then
+  make_tls=true
+elif [ -e tls.crt ] && [ -e tls.key ]; then
+  if [ "$(head -n 1 tls.key)" != "-----BEGIN PRIVATE KEY-----" ]; then
+    problem "tls.key is not an unencrypted PKCS#8 PEM key (what the servers read): --renew makes a new pair"
+  elif ! belongs tls.key tls.crt; then
+    problem "tls.key is not the key of tls.crt: put back the pair that belongs together, or --renew makes a new one"
+  elif ! $ca_problem && ! signed_by ca.crt tls.crt; then
+    problem "tls.crt is not signed by ca.crt: put back the CA that signed it, or --renew makes one signed by ca.crt"
+  elif [ -n "$namespace" ]; then
+    for s in "${services[@]}"; do
+      if ! dns_names tls.crt | grep -qxF "$s.$namespace.svc"; then
+        problem "tls.crt does not name $s.$namespace.svc (it was made for another namespace): --renew --namespace $namespace makes one that does"
+        break
+      fi
+    done
+  fi
+elif [ -e tls.crt ] || [ -e tls.key ]; then
+  problem "$( [ -e tls.crt ] && echo 'tls.crt is here but tls.key is not' || echo 'tls.key is here but tls.crt is not'):" \
+          "put it back, or --renew makes a new pair"
+else
+  make_tls=true
+fi
+if $make_tls && ! $make_ca && ! $ca_problem && [ ! -e ca.key ]; then
+  problem "ca.key is not here, and it is needed to sign a new tls.crt: put it back (the key of ca.crt), or --new-ca (invalidates every certificate the old CA signed)"
+fi
+# A new certificate keeps the namespace of the one it replaces unless told otherwise.
+if [ -z "$namespace" ] && [ -e tls.crt ]; then
+  namespace="$(dns_names tls.crt | sed -n 's/^gateway\.\(.*\)\.svc$/\1/p' | head -n 1)"
+fi
+namespace="${namespace:-default}"
+
+if [ ${#problems[@]} -gt 0 ]; then
+  for p in "${problems[@]}"; do echo "make-secrets: $out: $p" >&2; done
+  echo "make-secrets: nothing written" >&2
+  exit 1
+fi
+[ -z "$ca_warning" ] || echo "make-secrets: $ca_warning" >&2
+
+# ---- Make what is missing or asked for, in a folder of its own, then move it in.
+
+stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
+
+# 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
+for key in "${make_keys[@]}"; do
+  openssl rand -hex 32 >"$stage/$key"
 done
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt \
-  -days "$days" -subj "/CN=glassbox-ca" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.csr \
-  -subj "/CN=glassbox" 2>/dev/null
-printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' "$sans" >tls.ext
-openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tls.crt -days "$days" \
-  -extfile tls.ext 2>/dev/null
-rm -f tls.csr tls.ext ca.srl
+if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ]; then
+  client_key=client-key admin_key=admin-key
+  [ -e "$stage/client-key" ] && client_key="$stage/client-key"
+  [ -e "$stage/admin-key" ] && admin_key="$stage/admin-key"
+  {
+    # Lines an operator added (other applications' keys) stay; the two made here are replaced.
+    [ -e api-keys ] && awk '$3 != "glassbox-internal" && $3 != "operator"' api-keys
+    echo "client $(hash "$client_key") glassbox-internal"
+    echo "admin $(hash "$admin_key") operator"
+  } >"$stage/api-keys"
+fi
 
+ca_crt=ca.crt ca_key=ca.key
+if $make_ca; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$stage/ca.key" \
+    -out "$stage/ca.crt" -days "$ca_days" -subj "/CN=glassbox-ca" 2>/dev/null
+  ca_crt="$stage/ca.crt" ca_key="$stage/ca.key"
+fi
+if $make_tls; then
+  # Every name a service is reached by: the short Service name (what the dns:/// targets and
+  # compose use), the forms qualified with the namespace, and localhost for port-forwards.
+  sans="DNS:localhost,IP:127.0.0.1"
+  for s in "${services[@]}"; do
+    sans="$sans,DNS:$s,DNS:$s.$namespace.svc,DNS:$s.$namespace.svc.cluster.local"
+  done
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$stage/tls.key" \
+    -out "$stage/tls.csr" -subj "/CN=glassbox" 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' \
+    "$sans" >"$stage/tls.ext"
+  # A random serial, so no serial file (ca.srl) is written or needed next to the CA.
+  openssl x509 -req -in "$stage/tls.csr" -CA "$ca_crt" -CAkey "$ca_key" \
+    -set_serial "0x$(openssl rand -hex 16)" -out "$stage/tls.crt" -days "$days" \
+    -extfile "$stage/tls.ext" 2>/dev/null
+  rm -f "$stage/tls.csr" "$stage/tls.ext"
+fi
+
+# Readable by the containers' user through the bind mounts of docker compose.
+for f in client-key api-keys ca.crt tls.crt tls.key; do
+  [ -e "$stage/$f" ] && chmod 644 "$stage/$f"
+done
+for f in client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
+  if [ -e "$stage/$f" ]; then
+    if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
+    mv -f "$stage/$f" "$f"
+  elif [ -e "$f" ]; then
+    kept+=("$f")
+  fi
+done
+chmod 644 client-key api-keys ca.crt tls.crt tls.key
+
+wrote_yaml=false
 if command -v kubectl >/dev/null 2>&1; then
   {
     kubectl create secret generic glassbox-api-keys --from-file=api-keys=api-keys --dry-run=client -o yaml
@@ -62,8 +237,45 @@ if command -v kubectl >/dev/null 2>&1; then
     echo ---
     kubectl create secret generic glassbox-tls --type=kubernetes.io/tls --from-file=tls.crt=tls.crt \
       --from-file=tls.key=tls.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml
-  } >secrets.yaml
+  } >"$stage/secrets.yaml"
+  mv -f "$stage/secrets.yaml" secrets.yaml
+  wrote_yaml=true
+elif [ -e secrets.yaml ] && [ ${#made[@]} -gt 0 -o ${#replaced[@]} -gt 0 ]; then
+  echo "make-secrets: WARNING no kubectl, so secrets.yaml was not rewritten: it still holds the files" \
+       "this run replaced; do not apply it" >&2
 fi
-# Readable by the containers' user through the bind mounts of docker compose.
-chmod 644 client-key api-keys ca.crt tls.crt tls.key
-echo "make-secrets: wrote $(ls | tr '\n' ' ')to $out (ca.key stays here: it signs new certificates)"
+
+echo "make-secrets: in $out"
+[ ${#kept[@]} -eq 0 ] || echo "make-secrets: kept ${kept[*]} (checked: they belong together)"
+[ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
+[ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
+echo "make-secrets: tls.crt names the Services in namespace $namespace, valid until" \
+     "$(openssl x509 -in tls.crt -noout -enddate | sed 's/^notAfter=//'); ca.crt until" \
+     "$(openssl x509 -in ca.crt -noout -enddate | sed 's/^notAfter=//')"
+! $wrote_yaml || echo "make-secrets: wrote secrets.yaml, the three Secrets of these files"
+if [ -e ca.key ]; then
+  echo "make-secrets: ca.key stays here: it signs new certificates (--renew)"
+else
+  echo "make-secrets: ca.key is not here: it is needed only to sign (--renew)"
+fi
+
+# Certificates that have expired or will within $warn_days days: tls.crt and the CA, and any
+# certificate an operator issued here (a person's client certificate).
+for crt in *.crt; do
+  end="$(openssl x509 -in "$crt" -noout -enddate 2>/dev/null | sed 's/^notAfter=//')" || continue
+  case "$crt" in
+    ca.crt) fix="--new-ca makes a new CA" ;;
+    tls.crt) fix="--renew makes a new one" ;;
+    *) fix="issue a new one" ;;
+  esac
+  if ! openssl x509 -in "$crt" -noout -checkend 0 >/dev/null; then
+    echo "make-secrets: WARNING $crt expired on $end: $fix" >&2
+  elif ! openssl x509 -in "$crt" -noout -checkend $((warn_days * 86400)) >/dev/null; then
+    echo "make-secrets: WARNING $crt expires on $end, within $warn_days days: $fix" >&2
+  fi
+done
+if $make_tls && [ "$(date -d "$(openssl x509 -in ca.crt -noout -enddate | sed 's/^notAfter=//')" +%s)" -lt \
+     "$(date -d "$(openssl x509 -in tls.crt -noout -enddate | sed 's/^notAfter=//')" +%s)" ]; then
+  echo "make-secrets: WARNING ca.crt expires before the new tls.crt: after that nothing it signed" \
+       "verifies (--new-ca, with --ca-days, makes a longer-lived CA)" >&2
+fi

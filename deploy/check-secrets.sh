@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Checks deploy/make-secrets.sh by running it into throw-away folders: what it makes verifies
+# against its CA; a rerun keeps the CA, the service key and certificate and the API keys byte for
+# byte (and the lines an operator added to api-keys); --renew replaces the service key and
+# certificate only, still signed by the kept CA; --new-api-keys and --new-ca replace only what they
+# name; a kept file that does not belong (a key that is not its certificate's, a certificate another
+# CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
+# nothing; a certificate about to expire is reported.
+# Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few seconds). Needs openssl and
+# sha256sum. Ends with "secrets-check: N passed, M failed"; exit status 1 on any failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0
+failed=0
+check() {
+  local what="$1"
+  shift
+  if "$@" >/dev/null 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: make-secrets.sh: $what; its last run said:"
+    sed 's/^/    /' "$work/said"
+  fi
+}
+# Runs the script; its output (both streams) is left in $work/said, its exit status returned.
+make_secrets() { bash "$root/deploy/make-secrets.sh" "$@" >"$work/said" 2>&1; }
+said() { grep -qF -- "$1" "$work/said"; }
+same() { local f; for f in "${@:3}"; do cmp -s "$1/$f" "$2/$f" || return 1; done; }
+differ() { local f; for f in "${@:3}"; do ! cmp -s "$1/$f" "$2/$f" || return 1; done; }
+verifies() { openssl verify -CAfile "$1/ca.crt" "$1/tls.crt"; }
+belongs() { [ "$(openssl pkey -in "$1/tls.key" -pubout)" = "$(openssl x509 -in "$1/tls.crt" -noout -pubkey)" ]; }
+hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
+lists() { grep -qx "$2 $(hash "$1/$3") $4" "$1/api-keys"; }
+lists_both() { lists "$1" client client-key glassbox-internal && lists "$1" admin admin-key operator; }
+ca=(ca.crt ca.key)
+tls=(tls.crt tls.key)
+keys=(client-key admin-key api-keys)
+all=("${ca[@]}" "${tls[@]}" "${keys[@]}")
+snapshot() { rm -rf "$2" && cp -a "$1" "$2"; }
+
+# A fresh folder: everything made, the certificate signed by the CA.
+check "a first run into an empty folder succeeds" make_secrets s
+check "a first run says what it made" said "made client-key admin-key api-keys ca.key ca.crt tls.key tls.crt"
+check "a first run makes every file" test -s s/ca.crt -a -s s/ca.key -a -s s/tls.crt -a -s s/tls.key \
+  -a -s s/client-key -a -s s/admin-key -a -s s/api-keys
+check "the certificate it makes verifies against its CA (openssl verify)" verifies s
+check "api-keys lists the client key as client and the admin key as admin" lists_both s
+
+# A rerun keeps everything, including a line an operator added for another application.
+echo "client $(printf shop-app-key | sha256sum | cut -d' ' -f1) shop-app" >>s/api-keys
+snapshot s s0
+check "a rerun succeeds" make_secrets s
+check "a rerun keeps the CA, the service key and certificate and the API keys byte for byte" same s0 s "${all[@]}"
+check "a rerun says what it kept" said "kept client-key admin-key api-keys ca.key ca.crt tls.key tls.crt"
+
+# --renew: a new service key and certificate, the same CA and API keys.
+check "--renew succeeds" make_secrets s --renew
+check "--renew replaces tls.crt and tls.key" differ s0 s "${tls[@]}"
+check "--renew keeps the CA and the API keys byte for byte" same s0 s "${ca[@]}" "${keys[@]}"
+check "the renewed certificate verifies against the kept CA (openssl verify)" verifies s
+check "the renewed key is the renewed certificate's" belongs s
+check "--renew says what it replaced" said "replaced tls.key tls.crt"
+
+# --new-api-keys: new plain keys, api-keys with their hashes and the operator's line still there.
+snapshot s s1
+check "--new-api-keys succeeds" make_secrets s --new-api-keys
+check "--new-api-keys replaces client-key and admin-key" differ s1 s client-key admin-key
+check "--new-api-keys keeps the CA and the certificate byte for byte" same s1 s "${ca[@]}" "${tls[@]}"
+check "--new-api-keys lists the new keys in api-keys" lists_both s
+check "--new-api-keys keeps the lines an operator added to api-keys" grep -q " shop-app$" s/api-keys
+check "--new-api-keys drops the old keys from api-keys" \
+  test "$(grep -c -e "$(hash s1/client-key)" -e "$(hash s1/admin-key)" s/api-keys)" = 0
+
+# --new-ca: a new CA and certificate, with a warning of what stops being trusted.
+snapshot s s2
+check "--new-ca succeeds" make_secrets s --new-ca
+check "--new-ca replaces the CA and the certificate" differ s2 s "${ca[@]}" "${tls[@]}"
+check "--new-ca keeps the API keys byte for byte" same s2 s "${keys[@]}"
+check "the certificate of the new CA verifies against it (openssl verify)" verifies s
+check "--new-ca warns that what the old CA signed stops being trusted, naming it" \
+  said "Every certificate the old CA signed stops being trusted: tls.crt here"
+
+# Kept files that do not belong together: exit status 1, a message naming them, nothing written.
+broken_run() {  # folder, expected message, then options
+  local dir="$1" message="$2"
+  shift 2
+  snapshot "$dir" "$dir.before"
+  ! make_secrets "$dir" "$@" && said "$message" && said "nothing written" \
+    && [ "$(ls -A "$dir")" = "$(ls -A "$dir.before")" ] && same "$dir.before" "$dir" $(ls -A "$dir")
+}
+snapshot s0 k
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out k/tls.key
+check "a tls.key that is not tls.crt's key fails with a message, writing nothing" \
+  broken_run k "tls.key is not the key of tls.crt"
+check "... and --renew replaces it" make_secrets k --renew
+
+snapshot s0 c
+make_secrets other
+cp other/tls.crt other/tls.key c/
+check "a tls.crt another CA signed fails with a message, writing nothing" \
+  broken_run c "tls.crt is not signed by ca.crt"
+
+snapshot s0 a
+cp other/ca.key a/ca.key
+check "a ca.key that is not ca.crt's key fails with a message, writing nothing" \
+  broken_run a "ca.key is not the key of ca.crt"
+
+snapshot s0 l
+cp other/client-key l/client-key
+check "an api-keys that does not list client-key fails with a message, writing nothing" \
+  broken_run l "api-keys does not accept client-key"
+
+snapshot s0 m
+rm m/client-key
+check "a missing client-key next to api-keys fails with a message, writing nothing" \
+  broken_run m "client-key is missing"
+
+# The CA key may be kept elsewhere: not needed to keep, needed to sign.
+snapshot s0 o
+rm o/ca.key
+check "without ca.key a rerun keeps the rest" make_secrets o
+check "without ca.key --renew fails with a message, writing nothing" broken_run o "ca.key is not here" --renew
+
+# Names, and expiry.
+make_secrets n --namespace shop
+check "--renew without --namespace keeps the namespace of the certificate it replaces" \
+  eval 'make_secrets n --renew && openssl x509 -in n/tls.crt -noout -text | grep -q "DNS:gateway.shop.svc,"'
+check "a kept certificate for another namespace than --namespace fails with a message" \
+  broken_run n "tls.crt does not name gateway.prod.svc" --namespace prod
+
+check "a certificate that expires within 30 days is reported" \
+  eval 'make_secrets e --days 10 && said "WARNING tls.crt expires on"'
+check "... on every rerun" eval 'make_secrets e && said "WARNING tls.crt expires on"'
+check "a certificate with longer to run is not reported" eval 'make_secrets s && ! said WARNING'
+
+echo "secrets-check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
