@@ -5,7 +5,10 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Whether the heap has room for more of what the in-memory store keeps. The store's bounds count
@@ -17,21 +20,43 @@ import java.util.function.DoubleSupplier;
  * single-pool collector: the heap pool with the largest maximum) in use <em>after its latest
  * collection</em>, so garbage does not count, against its maximum. Before that pool is first
  * collected it has never been full, and there is room.
+ *
+ * <p>That reading is as old as the pool's latest collection, which may be long past: memory freed
+ * since (an import's buffers, users evicted) shows only after the next, and while ingestion is
+ * refused little may come to run one. So before it refuses, it collects and reads again, at most
+ * once every {@value #COLLECT_INTERVAL_SECONDS} seconds ({@code System.gc()}: a full collection,
+ * under a quarter of a second at Kubernetes' 256 MiB heap; nothing under
+ * {@code -XX:+DisableExplicitGC}).
  */
 final class HeapRoom {
   /** The share of the long-lived pool in use after a collection past which ingestion is refused. */
   static final double DEFAULT_LIMIT = 0.85;
+  static final long COLLECT_INTERVAL_SECONDS = 10;
+  private static final long NEVER = Long.MIN_VALUE;
 
   private final DoubleSupplier inUse;
   private final double limit;
+  private final Runnable collect;
+  private final LongSupplier nanoTime;
+  /** When {@link #collect} last ran, or {@link #NEVER}. */
+  private final AtomicLong lastCollected = new AtomicLong(NEVER);
 
   /**
    * @param inUse the share of the long-lived pool in use after its latest collection, 0..1
    * @param limit the share past which there is no room
+   * @param collect runs a collection of the long-lived pool
+   * @param nanoTime the clock of the interval between collections
    */
-  HeapRoom(DoubleSupplier inUse, double limit) {
+  HeapRoom(DoubleSupplier inUse, double limit, Runnable collect, LongSupplier nanoTime) {
     this.inUse = inUse;
     this.limit = limit;
+    this.collect = collect;
+    this.nanoTime = nanoTime;
+  }
+
+  /** A heap that {@code inUse} reads, which nothing collects. */
+  HeapRoom(DoubleSupplier inUse, double limit) {
+    this(inUse, limit, () -> { }, System::nanoTime);
   }
 
   /** This JVM's heap, with {@link #DEFAULT_LIMIT}. */
@@ -45,7 +70,7 @@ final class HeapRoom {
       // The usage after the collection carries the pool's maximum: no reading of its usage now.
       return afterCollection == null || afterCollection.getMax() <= 0 ? 0
           : (double) afterCollection.getUsed() / afterCollection.getMax();
-    }).orElse(() -> 0), DEFAULT_LIMIT);
+    }).orElse(() -> 0), DEFAULT_LIMIT, System::gc, System::nanoTime);
   }
 
   /** The share of the long-lived pool in use after its latest collection, 0 before the first. */
@@ -59,6 +84,10 @@ final class HeapRoom {
    */
   void require(String what) {
     double share = inUse();
+    if (share > limit && mayCollect()) {
+      collect.run();
+      share = inUse();
+    }
     if (share > limit) {
       throw new StoreFullException(String.format("the in-memory store refused %s: %.0f%% of the heap's "
           + "long-lived part is in use after a collection, past its limit of %.0f%%; lower "
@@ -66,5 +95,13 @@ final class HeapRoom {
           + "more heap, or keep the events in Redis (" + FeatureConfig.STORE_KEY + "=redis)",
           what, share * 100, limit * 100));
     }
+  }
+
+  /** Whether this caller is the one to collect now: none has in the last interval. */
+  private boolean mayCollect() {
+    long now = nanoTime.getAsLong();
+    long last = lastCollected.get();
+    return (last == NEVER || now - last >= TimeUnit.SECONDS.toNanos(COLLECT_INTERVAL_SECONDS))
+        && lastCollected.compareAndSet(last, now);
   }
 }

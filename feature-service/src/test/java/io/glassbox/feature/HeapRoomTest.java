@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,5 +32,35 @@ class HeapRoomTest {
         () -> new HeapRoom(() -> 0.851, 0.85).require("3 items"));
     assertTrue(e.getMessage().startsWith("the in-memory store refused 3 items: 85% of the heap's long-lived part"),
         e.getMessage());
+  }
+
+  /**
+   * A reading past the limit is as old as the latest collection: memory freed since shows only
+   * after the next. Before refusing, the guard collects and reads again, at most once per
+   * interval; before, a refusal lasted until the next full collection, which nothing stored came
+   * to run.
+   */
+  @Test
+  void require_pastTheLimit_collectsAndReadsAgain_atMostOncePerInterval() {
+    AtomicLong nanos = new AtomicLong(5);
+    double[] afterCollection = {0.9};
+    double[] collectedTo = {0.5};
+    AtomicInteger collections = new AtomicInteger();
+    HeapRoom room = new HeapRoom(() -> afterCollection[0], 0.85, () -> {
+      collections.incrementAndGet();
+      afterCollection[0] = collectedTo[0];
+    }, nanos::get);
+
+    room.require("1 event");
+    assertEquals(1, collections.get(), "the stale 90% was 50% after a collection: room");
+
+    afterCollection[0] = 0.9;
+    collectedTo[0] = 0.88;
+    assertThrows(StoreFullException.class, () -> room.require("1 event"));
+    assertEquals(1, collections.get(), "within the interval: refused on the reading");
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(HeapRoom.COLLECT_INTERVAL_SECONDS));
+    StoreFullException full = assertThrows(StoreFullException.class, () -> room.require("2 events"));
+    assertEquals(2, collections.get());
+    assertTrue(full.getMessage().startsWith("the in-memory store refused 2 events: 88% "), full.getMessage());
   }
 }
