@@ -326,7 +326,8 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
     +0100 or +01, after one space or none: 2011-12-09 13:50:00 +0100), as `import` reads them; a
     time without an offset is in `zone`, and without a zone names no moment and is refused, as is
-    one before 1970."""
+    one before 1970. The second the moment falls in. The feature service reads every case of
+    feature-service/src/test/resources/csv-timestamps.tsv alike (test_import_format)."""
     text = text.strip()
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")

@@ -3,6 +3,7 @@ rules as the feature service: ISO-8601 or unix times, basket_id as the invoice, 
 learnt from, no seq_pos needed; and a run on them trains and exports a model."""
 
 import contextlib
+import datetime
 import gzip
 import io
 import os
@@ -19,11 +20,26 @@ import numpy as np
 
 TRAINER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TRAINER)
+# Timestamps and what both readers make of them; the feature service's CsvValuesTest reads it too.
+TIMESTAMP_CASES = os.path.join(os.path.dirname(TRAINER), "feature-service", "src", "test", "resources",
+                               "csv-timestamps.tsv")
 
 from glassbox_trainer import __main__ as cli  # noqa: E402
 from glassbox_trainer import data as data_mod  # noqa: E402
 from tests.shop_files import write_csv, write_shop_files  # noqa: E402
 from tests.test_smoke import cli_args  # noqa: E402
+
+
+def shared_timestamp_cases():
+    """TIMESTAMP_CASES' cases: (outcome, field with its \\u escapes read, zone name or None)."""
+    cases = []
+    with open(TIMESTAMP_CASES, encoding="utf-8") as table:
+        for line in table.read().split("\n"):
+            if line and not line.startswith("#"):
+                want, field, *zone = line.split("\t")
+                field = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), field)
+                cases.append((want, field, zone[0] if zone else None))
+    return cases
 
 
 class ImportFormatTest(unittest.TestCase):
@@ -230,6 +246,23 @@ class ImportFormatTest(unittest.TestCase):
                                   'user_id,item_id,timestamp,note\nu1,A,100,"two\nlines"\n\n\nu1,A,yesterday,x\n')
         with self.assertRaisesRegex(ValueError, r"interactions.csv line 6: timestamp must be unix seconds"):
             data_mod.load_dataset(folder)
+
+    def test_theTimestampCasesSharedWithTheFeatureService_readAsTheTableSays(self):
+        # Each field is the moment, to the second, or the refusal CsvValuesTest reads it as.
+        refusals = {"unreadable": "timestamp must be unix seconds or ISO-8601",
+                    "no-offset": "timestamp has no UTC offset", "before-1970": r"timestamp \S+ is before 1970"}
+        cases = shared_timestamp_cases()
+        self.assertGreater(len(cases), 100)
+        for want, field, zone_name in cases:
+            zone = data_mod.time_zone_named(zone_name)
+            with self.subTest(field=field, zone=zone_name):
+                if want in refusals:
+                    with self.assertRaisesRegex(ValueError, "^f line 2: " + refusals[want]):
+                        data_mod.parse_time(field, "f", 2, zone)
+                else:
+                    # The second the moment falls in: none of them is before 1970.
+                    moment = datetime.datetime.fromisoformat(re.sub(r"\.[0-9]+", "", want).replace("Z", "+00:00"))
+                    self.assertEqual(data_mod.parse_time(field, "f", 2, zone), int(moment.timestamp()))
 
     def test_timesWithoutAnOffset_inANamedZone_areTheMomentsJavaTimeGives(self):
         london = data_mod.time_zone_named("Europe/London")

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * A timestamp and a price as a CSV row holds them, read by one rule for {@code import} and for a
  * data folder, and as the trainer reads them (trainer/glassbox_trainer/data.py): so a file a
  * spreadsheet or a database wrote is read the same by all three or refused by the first. The
- * launcher's {@code feedback --time} reads its time by the same rule.
+ * launcher's {@code feedback --time} reads its time by the same rule. CsvValuesTest and the
+ * trainer's test_import_format read the same timestamps (test resource csv-timestamps.tsv).
  */
 public final class CsvValues {
   static final String UNREADABLE_TIME = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z";

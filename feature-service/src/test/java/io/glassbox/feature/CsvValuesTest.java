@@ -1,16 +1,24 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class CsvValuesTest {
   private static final Instant NOON = Instant.parse("2011-12-09T12:50:00Z");
-
   @Test
   void time_unixSecondsAndIsoWithAnyOffsetForm_areTheSameMoment() {
     for (String text : new String[] {"1323435000", "2011-12-09T12:50:00Z", "2011-12-09T12:50Z",
@@ -98,6 +106,19 @@ class CsvValuesTest {
     }
   }
 
+  /**
+   * Every case of csv-timestamps.tsv, which the trainer's test_import_format reads too: a field,
+   * trimmed as every reader trims one (CsvImport, DatasetReader), is the same moment or the same
+   * refusal for the feature service as for the trainer.
+   */
+  @Test
+  void time_theCasesSharedWithTheTrainer_readAsTheTableSays() throws IOException {
+    List<TimestampCase> cases = sharedTimestampCases();
+    assertTrue(cases.size() > 100, "csv-timestamps.tsv holds " + cases.size() + " cases");
+    assertAll(cases.stream().map(c -> () -> assertEquals(c.expected(), outcome(c.field(), c.zone()),
+        () -> "field \"" + escaped(c.field()) + "\"" + c.zone().zone().map(zone -> " in " + zone).orElse(""))));
+  }
+
   @Test
   void price_decimalCommaOnlyInAFileSeparatedBySemicolons() {
     assertEquals(3.5, CsvValues.price("3,50", ';'));
@@ -120,5 +141,56 @@ class CsvValuesTest {
       assertEquals("price must be a number such as 2.95 (or empty)", assertThrows(
           CsvValues.UnreadableValueException.class, () -> CsvValues.price(text, ','), text).getMessage(), text);
     }
+  }
+
+  /**
+   * A line of csv-timestamps.tsv: the outcome (a moment, or unreadable, no-offset, before-1970),
+   * the field as a file holds it, and the zone of times without an offset.
+   */
+  private record TimestampCase(String outcome, String field, LocalTimeZone zone) {
+    private static final Set<String> REFUSALS = Set.of("unreadable", "no-offset", "before-1970");
+    private static final Pattern ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})");
+
+    static TimestampCase of(String line) {
+      String[] columns = line.split("\t", -1);
+      assertTrue(columns.length == 2 || columns.length == 3, () -> "not a case: " + line);
+      String field = ESCAPE.matcher(columns[1]).replaceAll(
+          m -> Matcher.quoteReplacement(Character.toString(Integer.parseInt(m.group(1), 16))));
+      return new TimestampCase(columns[0], field, columns.length == 3
+          ? LocalTimeZone.named(columns[2], LocalTimeZone.DATA_FOLDER_SETTING) : TestData.NO_ZONE);
+    }
+
+    /** The outcome as {@link #outcome} writes it: a moment as Instant.toString writes it. */
+    String expected() {
+      return REFUSALS.contains(outcome) ? outcome : Instant.parse(outcome).toString();
+    }
+  }
+
+  private static List<TimestampCase> sharedTimestampCases() throws IOException {
+    try (InputStream in = CsvValuesTest.class.getResourceAsStream("/csv-timestamps.tsv")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+          .map(TimestampCase::of)
+          .toList();
+    }
+  }
+
+  /** What a data folder or an import makes of a field: the moment, or which refusal. */
+  private static String outcome(String field, LocalTimeZone zone) {
+    Instant when;
+    try {
+      when = CsvValues.time(field.trim(), zone);
+    } catch (CsvValues.UnreadableValueException e) {
+      return e.getMessage().equals(CsvValues.UNREADABLE_TIME) ? "unreadable"
+          : e.getMessage().startsWith(CsvValues.NO_OFFSET) ? "no-offset" : e.getMessage();
+    }
+    return EventTimeLimit.tooEarly(when) != null ? "before-1970" : when.toString();
+  }
+
+  /** The field as the table writes it, for a failure's message. */
+  private static String escaped(String field) {
+    StringBuilder out = new StringBuilder();
+    field.chars().forEach(c -> out.append(c >= ' ' && c < 0x7f ? Character.toString(c) : String.format("\\u%04x", c)));
+    return out.toString();
   }
 }
