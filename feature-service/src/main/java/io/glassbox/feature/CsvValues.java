@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
 import java.util.regex.Pattern;
 
@@ -26,14 +27,18 @@ public final class CsvValues {
 
   /**
    * A date, 'T' or a space (what SQL databases and pandas write), a time with optional seconds and
-   * fraction, and one offset, if any: Z, +01:00, +0100 or +01 (seconds too, +01:00:30), up to 18
-   * hours, after one space or none ({@link #SPACED_OFFSET}).
+   * fraction (a point and 1 to 9 digits), and one offset, if any: Z, +01:00, +0100 or +01 (seconds
+   * too, +01:00:30), up to 18 hours, after one space or none ({@link #SPACED_OFFSET}).
    */
   private static final DateTimeFormatter DATE_TIME = new DateTimeFormatterBuilder()
       .parseCaseInsensitive()
       .append(DateTimeFormatter.ISO_LOCAL_DATE)
       .appendLiteral('T')
-      .append(DateTimeFormatter.ISO_LOCAL_TIME)
+      // ISO_LOCAL_TIME, but for its fraction, which takes a point without digits (12:50:07.Z).
+      .appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':').appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+      .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+      .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+      .optionalEnd()
       .optionalStart().parseLenient().appendOffset("+HH", "Z").parseStrict().optionalEnd()
       .toFormatter()
       .withResolverStyle(ResolverStyle.STRICT)
