@@ -102,6 +102,10 @@ public final class CsvValues {
       } catch (DateTimeParseException notIso) {
         throw new UnreadableValueException(UNREADABLE_TIME);
       }
+      // Years 0001 to 9999, whatever the offset or zone: the trainer's datetime holds no year 0.
+      if (parsed.get(ChronoField.YEAR) < 1) {
+        throw new UnreadableValueException(UNREADABLE_TIME);
+      }
       if (parsed instanceof OffsetDateTime dateTime) {
         instant = dateTime.toInstant();
       } else if (localTimes != null && localTimes.zone().isPresent()) {
