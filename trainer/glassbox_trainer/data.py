@@ -307,10 +307,12 @@ def time_zone_named(name: Optional[str]) -> Optional[zoneinfo.ZoneInfo]:
 
 
 # What the feature service reads (CsvValues): unix seconds, or a date, T or a space, a time with
-# optional seconds and fraction, and at most one offset (Z, +01:00, +0100, +01, seconds too).
+# optional seconds and fraction (a point and 1 to 9 digits), and at most one offset (Z, +01:00,
+# +0100, +01, seconds too: minutes and seconds under 60, colons throughout or nowhere). Hours,
+# minutes and seconds are bounded here, not left to fromisoformat (no 24:00, no leap second).
 _UNIX_SECONDS = re.compile(r"[+-]?[0-9]+")
-_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
-                        r"([Zz]|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)?")
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
+                        r"([Zz]|[+-][0-9]{2}(:[0-5][0-9](:[0-5][0-9])?|[0-5][0-9]([0-5][0-9])?)?)?")
 # One space between the time and its offset, as Shopify's exports write them
 # (2011-12-09 13:50:00 +0100); the feature service's CsvValues removes the same one.
 _SPACED_OFFSET = re.compile(r"(?<=[0-9]) (?=([+-][0-9]{2}(:?[0-9]{2}){0,2}|[Zz])$)")
