@@ -317,6 +317,7 @@ _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5
 # (2011-12-09 13:50:00 +0100); the feature service's CsvValues removes the same one.
 _SPACED_OFFSET = re.compile(r"(?<=[0-9]) (?=([+-][0-9]{2}(:?[0-9]{2}){0,2}|[Zz])$)")
 _MAX_OFFSET = datetime.timedelta(hours=18)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 # A price: a plain decimal number (2,95 in a file separated by semicolons).
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -334,7 +335,12 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")
     if _UNIX_SECONDS.fullmatch(text):
-        seconds = int(text)
+        # Leading zeros aside, at most a long's 19 digits, as Long.parseLong reads them (int()
+        # refuses past 4300 digits, zeros counted, with a message that names no line).
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        if len(digits) > 19:
+            raise ValueError(unreadable)
+        seconds = -int(digits) if text[0] == "-" else int(digits)
         # google.protobuf.Timestamp's range (0001-01-01 to 9999-12-31), as the feature service's.
         if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
             raise ValueError(unreadable)
@@ -356,12 +362,14 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
                 local_times.append(row_number)
         if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
             raise ValueError(unreadable)
-        seconds = math.floor(parsed.timestamp())
+        # Whole seconds by timedelta's integer arithmetic: timestamp()'s float rounds
+        # 9999-12-31T23:59:59.999999Z up past the range.
+        seconds = (parsed - _EPOCH) // datetime.timedelta(seconds=1)
         # An offset or a zone can take a time past Timestamp's range, which the feature service refuses.
         if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
             raise ValueError(unreadable)
     if seconds < 0:
-        moment = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+        moment = _EPOCH + datetime.timedelta(seconds=seconds)
         raise ValueError(f"{path} line {row_number}: timestamp {moment.isoformat().replace('+00:00', 'Z')} is "
                          f"before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's "
                          f"zero date? Go's and .NET's are 0001-01-01T00:00:00Z)")

@@ -264,6 +264,12 @@ class ImportFormatTest(unittest.TestCase):
                     moment = datetime.datetime.fromisoformat(re.sub(r"\.[0-9]+", "", want).replace("Z", "+00:00"))
                     self.assertEqual(data_mod.parse_time(field, "f", 2, zone), int(moment.timestamp()))
 
+    def test_unixSecondsWithThousandsOfDigits_areReadByTheirValue(self):
+        # As Long.parseLong reads them, leading zeros and all (CsvValuesTest reads the same).
+        self.assertEqual(data_mod.parse_time("0" * 5000 + "1323435000", "f", 2), 1323435000)
+        with self.assertRaisesRegex(ValueError, "^f line 2: timestamp must be unix seconds or ISO-8601"):
+            data_mod.parse_time("9" * 5000, "f", 2)
+
     def test_timesWithoutAnOffset_inANamedZone_areTheMomentsJavaTimeGives(self):
         london = data_mod.time_zone_named("Europe/London")
         # LocalDateTime.atZone: a skipped hour at the offset before the change, a repeated hour

@@ -119,6 +119,17 @@ class CsvValuesTest {
         () -> "field \"" + escaped(c.field()) + "\"" + c.zone().zone().map(zone -> " in " + zone).orElse(""))));
   }
 
+  /**
+   * Unix seconds as Long.parseLong reads them, leading zeros and all; past a long's digits,
+   * unreadable (test_import_format reads the same).
+   */
+  @Test
+  void time_unixSecondsWithThousandsOfDigits_areReadByTheirValue() {
+    assertEquals(NOON, CsvValues.time("0".repeat(5000) + "1323435000"));
+    assertEquals(CsvValues.UNREADABLE_TIME, assertThrows(CsvValues.UnreadableValueException.class,
+        () -> CsvValues.time("9".repeat(5000))).getMessage());
+  }
+
   @Test
   void price_decimalCommaOnlyInAFileSeparatedBySemicolons() {
     assertEquals(3.5, CsvValues.price("3,50", ';'));
