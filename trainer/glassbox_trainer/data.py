@@ -134,6 +134,17 @@ class _DictReader(csv.DictReader):
         return self._record_lines.record_start
 
 
+# What the feature service trims off each field (Java's String.trim): spaces, tabs, line breaks and
+# the other ASCII control characters. Not str.strip()'s other spaces: a no-break space stays part of
+# an id, as the service stores it, and makes a timestamp unreadable, as the service reads it.
+_TRIMMED = "".join(map(chr, range(0x21)))
+
+
+def _trimmed(text: Optional[str]) -> str:
+    """A field without what the feature service trims off it; "" for None (a short row's)."""
+    return (text or "").strip(_TRIMMED)
+
+
 def dict_reader(handle, path: str):
     """A reader of `handle`'s rows as dicts (`record_line`: the line the last one started on) with
     the separator its header line names and the column names trimmed (as the feature service finds
@@ -145,7 +156,7 @@ def dict_reader(handle, path: str):
     separator = separator_of(header)
     reader = _DictReader(_RecordLines(header, lines, path, separator), separator)
     if reader.fieldnames is not None:
-        reader.fieldnames = [name.strip() for name in reader.fieldnames]
+        reader.fieldnames = [_trimmed(name) for name in reader.fieldnames]
     return reader, separator
 
 
@@ -169,9 +180,9 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 def _seq_pos(text: str, path: str, row_number: int) -> int:
     """A row's seq_pos, an integer as the feature service reads it (Long.parseLong)."""
-    if not _INTEGER.fullmatch(text.strip()):
+    if not _INTEGER.fullmatch(_trimmed(text)):
         raise ValueError(f"{path} line {row_number}: seq_pos must be an integer, got {text!r}")
-    return int(text)
+    return int(_trimmed(text))
 
 
 def sha256_of(path: str) -> str:
@@ -331,7 +342,7 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
     time without an offset is in `zone`, and without a zone names no moment and is refused, as is
     one before 1970. The second the moment falls in. The feature service reads every case of
     feature-service/src/test/resources/csv-timestamps.tsv alike (test_import_format)."""
-    text = text.strip()
+    text = _trimmed(text)
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")
     if _UNIX_SECONDS.fullmatch(text):
@@ -379,7 +390,7 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
 def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:
     """A positive price, else None (unknown); in a file separated by semicolons a decimal comma
     (2,95) too, as the feature service reads it."""
-    text = (text or "").strip()
+    text = _trimmed(text)
     if separator == ";" and _DECIMAL_COMMA.fullmatch(text):
         text = text.replace(",", ".")
     if not _DECIMAL.fullmatch(text):
@@ -404,7 +415,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         item_rows, line_of = [], {}
         for r in item_reader:
             check_fields(r)
-            item = r["item_id"].strip()
+            item = _trimmed(r["item_id"])
             first = line_of.setdefault(item, item_reader.record_line)
             if first != item_reader.record_line:
                 raise ValueError(f"{items_path} line {item_reader.record_line}: item_id \"{item}\" is listed twice "
@@ -412,7 +423,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             item_rows.append(r)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
-    item_ids = [r["item_id"].strip() for r in item_rows]
+    item_ids = [_trimmed(r["item_id"]) for r in item_rows]
     index_of = {item: i + 1 for i, item in enumerate(item_ids)}
     titles = [r.get("title", "") or "" for r in item_rows]
 
@@ -423,8 +434,8 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         sizes[attr_name] = len(attr_labels)
         labels[attr_name] = attr_labels
 
-    brands = [(r.get("brand") or "").strip() for r in item_rows]
-    categories = [(r.get("category") or "").strip() for r in item_rows]
+    brands = [_trimmed(r.get("brand")) for r in item_rows]
+    categories = [_trimmed(r.get("category")) for r in item_rows]
     if any(brands):
         add("brand", *_categorical(
             [b if b.lower() not in ("unknown", "generic") else "" for b in brands], 2))
@@ -459,7 +470,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         for r in reader:
             row_number = reader.record_line
             check_fields(r)
-            event = (r.get("event") or "").strip().lower()
+            event = _trimmed(r.get("event")).lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:
                     raise ValueError(f"{inter_path} line {row_number}: event must be empty or one "
@@ -467,14 +478,14 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                                      f"got {event!r}")
                 left_out[event] = left_out.get(event, 0) + 1
                 continue
-            user = r["user_id"].strip()
+            user = _trimmed(r["user_id"])
             events = per_user.get(user)
             if events is None:
                 if max_users is not None and len(user_order) >= max_users:
                     continue
                 events = per_user[user] = []
                 user_order.append(user)
-            item = index_of.get(r["item_id"].strip())
+            item = index_of.get(_trimmed(r["item_id"]))
             if item is None:
                 unknown_items += 1
                 continue
@@ -482,7 +493,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
             order = _seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else (when, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
-            basket_key = (r[basket_column].strip() if basket_column else "") or f"event {order}"
+            basket_key = (_trimmed(r[basket_column]) if basket_column else "") or f"event {order}"
             events.append((order, item, basket_key, when))
     if left_out or unknown_items:
         print(f"{inter_path}: left out "

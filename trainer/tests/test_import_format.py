@@ -203,6 +203,18 @@ class ImportFormatTest(unittest.TestCase):
                                                 r"often Windows-1252: save it as CSV UTF-8\)$"):
             data_mod.load_dataset(folder)
 
+    def test_fieldsLoseAsciiSpacesAtTheirEnds_aNoBreakSpaceIsPartOfTheId(self):
+        # DatasetReaderTest reads the same files to the same ids: String.trim's spaces, tabs and
+        # ASCII control characters are trimmed, a no-break space is not (str.strip() trimmed it).
+        folder = self.text_folder("trimmed", "item_id,title\n A\t,Mug\nA\u00a0,Plate\n",
+                                  "user_id,item_id,timestamp,basket_id\n"
+                                  "u1\u0000,A ,1323435000\u001f, o1\nu1,A\u00a0,\t1323435000,o1\n")
+        ds = data_mod.load_dataset(folder)
+        self.assertEqual(ds.item_ids, ["A", "A\u00a0"])
+        self.assertEqual(ds.user_ids, ["u1"])
+        np.testing.assert_array_equal(ds.sequences[0], [1, 2])
+        np.testing.assert_array_equal(ds.baskets[0], [0, 0])
+
     def test_withoutABasketColumn_everyEventIsABasket(self):
         folder = self.folder("plain", [["A", "Red mug"], ["B", "Blue mug"]],
                              ["user_id", "item_id", "timestamp"],
