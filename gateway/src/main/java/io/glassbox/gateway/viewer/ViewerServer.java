@@ -21,11 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
@@ -41,8 +37,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class ViewerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
-  /** Worker threads; the page makes a handful of calls per click. */
-  private static final int THREADS = 4;
+  /**
+   * Exchanges that run at once, each on a thread; beyond, a new connection is closed. The server
+   * reads each request on the thread that runs it, so a connection that has sent part of its
+   * request holds a thread until it finishes or {@link #READ_LIMIT} closes it: the page answers
+   * beside a hundred such connections.
+   */
+  private static final int THREADS = 128;
+  /**
+   * How long a connection has from its first byte to finish its request headers (and, over
+   * HTTPS, the TLS handshake before them); then it is closed.
+   */
+  static final Duration READ_LIMIT = Duration.ofSeconds(5);
+  /** How long past the gateway call's deadline a client has to take its answer. */
+  private static final Duration SEND_LIMIT = Duration.ofSeconds(10);
   private static final String STATIC_ROOT = "/io/glassbox/gateway/viewer/static/";
   private static final Map<String, String> STATIC_FILES = Map.of(
       "/", "index.html",
@@ -53,14 +61,14 @@ public final class ViewerServer implements AutoCloseable {
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
 
   private final HttpServer server;
-  private final ExecutorService workers;
+  private final TimeLimitedExchanges exchanges;
   private final URI uri;
   private final InFlight inFlight;
   private boolean closed;
 
-  private ViewerServer(HttpServer server, ExecutorService workers, URI uri, InFlight inFlight) {
+  private ViewerServer(HttpServer server, TimeLimitedExchanges exchanges, URI uri, InFlight inFlight) {
     this.server = server;
-    this.workers = workers;
+    this.exchanges = exchanges;
     this.uri = uri;
     this.inFlight = inFlight;
   }
@@ -93,18 +101,20 @@ public final class ViewerServer implements AutoCloseable {
       Channel gateway, Duration deadline) {
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
-    ExecutorService workers = Executors.newFixedThreadPool(THREADS, daemonThreads());
+    TimeLimitedExchanges exchanges = new TimeLimitedExchanges(THREADS, READ_LIMIT, deadline.plus(SEND_LIMIT));
     HttpServer server;
     try {
       server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);
     } catch (IOException e) {
-      workers.shutdown();
+      exchanges.close();
       throw new ListenFailed("the viewer could not listen on "
           + address.getAddress().getHostAddress() + ":" + address.getPort() + ": " + e.getMessage(), e);
     }
-    server.setExecutor(workers);
+    server.setExecutor(exchanges);
     InFlight inFlight = new InFlight();
     server.createContext("/", exchange -> {
+      // The request is read (the handler is only called then): the answer's limit applies now.
+      exchanges.answering();
       inFlight.begin();
       try {
         handle(exchange, api, files);
@@ -117,7 +127,7 @@ public final class ViewerServer implements AutoCloseable {
     URI uri = URI.create((https.isPresent() ? "https" : "http") + "://" + hostForUri(bound) + ":" + bound.getPort()
         + "/");
     log.info("viewer listening on {}", uri);
-    return new ViewerServer(server, workers, uri, inFlight);
+    return new ViewerServer(server, exchanges, uri, inFlight);
   }
 
   private static HttpsServer https(InetSocketAddress address, Https https) throws IOException {
@@ -149,7 +159,7 @@ public final class ViewerServer implements AutoCloseable {
     // so the drain is awaited here and the server stopped without delay.
     inFlight.awaitIdle(DRAIN_TIMEOUT);
     server.stop(0);
-    workers.shutdownNow();
+    exchanges.close();
     log.info("viewer stopped");
   }
 
@@ -262,14 +272,5 @@ public final class ViewerServer implements AutoCloseable {
     String host = bound.getAddress().isAnyLocalAddress()
         ? "localhost" : bound.getAddress().getHostAddress();
     return host.contains(":") ? "[" + host + "]" : host;
-  }
-
-  private static ThreadFactory daemonThreads() {
-    AtomicInteger count = new AtomicInteger();
-    return task -> {
-      Thread thread = new Thread(task, "viewer-http-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 }
