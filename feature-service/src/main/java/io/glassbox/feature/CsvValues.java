@@ -32,7 +32,9 @@ public final class CsvValues {
    */
   private static final DateTimeFormatter DATE_TIME = new DateTimeFormatterBuilder()
       .parseCaseInsensitive()
-      .append(DateTimeFormatter.ISO_LOCAL_DATE)
+      // ISO_LOCAL_DATE, but for its year, which takes a sign and more digits (+02011-12-09).
+      .appendValue(ChronoField.YEAR, 4).appendLiteral('-').appendValue(ChronoField.MONTH_OF_YEAR, 2)
+      .appendLiteral('-').appendValue(ChronoField.DAY_OF_MONTH, 2)
       .appendLiteral('T')
       // ISO_LOCAL_TIME, but for its fraction, which takes a point without digits (12:50:07.Z).
       .appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':').appendValue(ChronoField.MINUTE_OF_HOUR, 2)
