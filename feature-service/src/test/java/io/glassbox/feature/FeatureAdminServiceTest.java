@@ -486,9 +486,9 @@ class FeatureAdminServiceTest {
     assertEquals(501, store.history("rerun-0", 1000).totalEvents());
   }
 
-  /** Importing the data the service started on finds its events already there. */
+  /** Rows of events the store already holds, loaded with their basket ids, are duplicates. */
   @Test
-  void importInteractions_theDatasetTheStoreWasLoadedFrom_storesNothingTwice() {
+  void importInteractions_eventsTheStoreWasLoadedWith_storesNothingTwice() {
     String csv = """
         user_id,item_id,timestamp,event,basket_id
         u1,A,100,purchase,i1
