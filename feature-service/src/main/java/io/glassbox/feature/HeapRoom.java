@@ -24,14 +24,18 @@ import java.util.function.LongSupplier;
  * <p>That reading is as old as the pool's latest collection, which may be long past: memory freed
  * since (an import's buffers, users evicted) shows only after the next, and while ingestion is
  * refused little may come to run one. So before it refuses, it collects and reads again, at most
- * once every {@value #COLLECT_INTERVAL_SECONDS} seconds ({@code System.gc()}: a full collection,
- * under a quarter of a second at Kubernetes' 256 MiB heap; nothing under
- * {@code -XX:+DisableExplicitGC}).
+ * once every {@value #COLLECT_INTERVAL_SECONDS} seconds, an interval that each collection that
+ * made no room doubles, up to {@value #MOST_COLLECT_INTERVAL_SECONDS} ({@code System.gc()}: a full
+ * collection, about 20 ms at Kubernetes' 256 MiB heap with the embedded data, seconds for a G1
+ * heap of gigabytes; nothing under {@code -XX:+DisableExplicitGC}, and under
+ * {@code -XX:+ExplicitGCInvokesConcurrent} a concurrent cycle, which leaves the reading as it was).
  */
 final class HeapRoom {
   /** The share of the long-lived pool in use after a collection past which ingestion is refused. */
   static final double DEFAULT_LIMIT = 0.85;
   static final long COLLECT_INTERVAL_SECONDS = 10;
+  /** The longest interval between collections that made no room. */
+  static final long MOST_COLLECT_INTERVAL_SECONDS = 640;
   private static final long NEVER = Long.MIN_VALUE;
 
   private final DoubleSupplier inUse;
@@ -40,6 +44,8 @@ final class HeapRoom {
   private final LongSupplier nanoTime;
   /** When {@link #collect} last ran, or {@link #NEVER}. */
   private final AtomicLong lastCollected = new AtomicLong(NEVER);
+  /** The interval between collections: doubled by each that made no room, reset by one that did. */
+  private final AtomicLong intervalSeconds = new AtomicLong(COLLECT_INTERVAL_SECONDS);
 
   /**
    * @param inUse the share of the long-lived pool in use after its latest collection, 0..1
@@ -87,6 +93,8 @@ final class HeapRoom {
     if (share > limit && mayCollect()) {
       collect.run();
       share = inUse();
+      intervalSeconds.set(share > limit
+          ? Math.min(MOST_COLLECT_INTERVAL_SECONDS, 2 * intervalSeconds.get()) : COLLECT_INTERVAL_SECONDS);
     }
     if (share > limit) {
       throw new StoreFullException(String.format("the in-memory store refused %s: %.0f%% of the heap's "
@@ -101,7 +109,7 @@ final class HeapRoom {
   private boolean mayCollect() {
     long now = nanoTime.getAsLong();
     long last = lastCollected.get();
-    return (last == NEVER || now - last >= TimeUnit.SECONDS.toNanos(COLLECT_INTERVAL_SECONDS))
+    return (last == NEVER || now - last >= TimeUnit.SECONDS.toNanos(intervalSeconds.get()))
         && lastCollected.compareAndSet(last, now);
   }
 }

@@ -62,5 +62,35 @@ class HeapRoomTest {
     StoreFullException full = assertThrows(StoreFullException.class, () -> room.require("2 events"));
     assertEquals(2, collections.get());
     assertTrue(full.getMessage().startsWith("the in-memory store refused 2 events: 88% "), full.getMessage());
+
+    // That collection made no room: the next comes after twice the interval, not once.
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(HeapRoom.COLLECT_INTERVAL_SECONDS));
+    assertThrows(StoreFullException.class, () -> room.require("1 event"));
+    assertEquals(2, collections.get());
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(HeapRoom.COLLECT_INTERVAL_SECONDS));
+    collectedTo[0] = 0.5;
+    room.require("1 event");
+    assertEquals(3, collections.get(), "after twice the interval");
+
+    // One that made room brings the interval back to its start.
+    afterCollection[0] = 0.9;
+    nanos.addAndGet(TimeUnit.SECONDS.toNanos(HeapRoom.COLLECT_INTERVAL_SECONDS));
+    room.require("1 event");
+    assertEquals(4, collections.get());
+  }
+
+  @Test
+  void require_collectionsThatMakeNoRoom_comeAtMostEveryMostInterval() {
+    AtomicLong nanos = new AtomicLong(5);
+    AtomicInteger collections = new AtomicInteger();
+    HeapRoom room = new HeapRoom(() -> 0.9, 0.85, collections::incrementAndGet, nanos::get);
+
+    for (int second = 0; second < 10 * HeapRoom.MOST_COLLECT_INTERVAL_SECONDS; second++) {
+      assertThrows(StoreFullException.class, () -> room.require("1 event"));
+      nanos.addAndGet(TimeUnit.SECONDS.toNanos(1));
+    }
+
+    // 10, 20, ..., 640 s apart (7 collections in 1,270 s), then every 640 s: 15 in 6,400 s.
+    assertEquals(15, collections.get());
   }
 }
