@@ -116,6 +116,8 @@ public final class RedisEventStore implements EventStore {
       end
       local dups = 0
       local newest, newestSecond, newestNanos = nil, nil, nil
+      -- held[timeline][second][nanos .. kind .. item]: events of that content, read once per second.
+      local held = {}
       for i = 0, n - 1 do
         local a = 3 + i * FIELDS
         local user, item, second, nanos, kind, purchase, identity, basket, copy =
@@ -126,18 +128,27 @@ public final class RedisEventStore implements EventStore {
         if dedupe ~= '' then
           fresh = redis.call('SET', dedupe, identity, 'NX', 'EX', ttl)
         end
+        local content = nanos .. kind .. item
         if fresh and copy > 0 then
-          local same = kind .. item
-          for _, member in ipairs(redis.call('ZRANGEBYSCORE', timeline, second, second)) do
-            if string.sub(member, 1, NANOS_LENGTH) == nanos and string.sub(member, KIND_POSITION) == same then
-              copy = copy - 1
+          held[timeline] = held[timeline] or {}
+          local counts = held[timeline][second]
+          if counts == nil then
+            counts = {}
+            for _, member in ipairs(redis.call('ZRANGEBYSCORE', timeline, second, second)) do
+              local other = string.sub(member, 1, NANOS_LENGTH) .. string.sub(member, KIND_POSITION)
+              counts[other] = (counts[other] or 0) + 1
             end
+            held[timeline][second] = counts
           end
-          fresh = copy > 0
+          fresh = (counts[content] or 0) < copy
         end
         if fresh then
           local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
           redis.call('ZADD', timeline, second, nanos .. seq .. kind .. item)
+          local counts = held[timeline] and held[timeline][second]
+          if counts then
+            counts[content] = (counts[content] or 0) + 1
+          end
           while redis.call('ZCARD', timeline) > cap do
             local victim, from = nil, 0
             repeat

@@ -396,7 +396,11 @@ abstract class EventStoreContractTest {
         new NewEvent("u9", line, "csv:rerun:1", 1), new NewEvent("u9", line, "csv:rerun:2", 2)))));
     assertEquals("stored 1, duplicates 0", TestData.counts(store.append(List.of(
         new NewEvent("u9", line, "csv:longer-file:3", 3)))), "a third identical row is a third event");
-    assertEquals(3, store.history("u9", 50).totalEvents());
+    RecordedEvent click = new RecordedEvent("A", Instant.ofEpochSecond(300, 5), EventType.CLICK);
+    assertEquals("stored 1, duplicates 1", TestData.counts(store.append(List.of(
+        new NewEvent("u9", click, "csv:one-file:1", 1), new NewEvent("u9", click, "csv:another-file:1", 1)))),
+        "the first copy of one file, then of another, in one batch");
+    assertEquals(4, store.history("u9", 50).totalEvents());
     assertEquals(3, store.item("E").orElseThrow().interactionCount());
   }
 
