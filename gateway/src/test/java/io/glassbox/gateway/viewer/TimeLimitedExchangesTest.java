@@ -40,26 +40,26 @@ class TimeLimitedExchangesTest {
     connection.source().close();
   }
 
-  @Test
-  void anExchangeThatStallsReading_isInterruptedAtTheReadLimit_whichClosesItsChannel() throws Exception {
+  /** Runs one exchange that reads the connection until it is cut ({@link #readUntilCut}), and what it saw. */
+  private Stalled runUntilCut(boolean answering) throws Exception {
     exchanges = new TimeLimitedExchanges(2, READ_LIMIT, ANSWER_LIMIT);
     CompletableFuture<Stalled> stalled = new CompletableFuture<>();
+    exchanges.execute(() -> stalled.complete(readUntilCut(answering)));
+    return stalled.get(10, TimeUnit.SECONDS);
+  }
 
-    exchanges.execute(() -> stalled.complete(readUntilCut(false)));
+  @Test
+  void anExchangeThatStallsReading_isInterruptedAtTheReadLimit_whichClosesItsChannel() throws Exception {
+    Stalled outcome = runUntilCut(false);
 
-    Stalled outcome = stalled.get(10, TimeUnit.SECONDS);
     assertInstanceOf(ClosedByInterruptException.class, outcome.failure());
     assertFalse(connection.source().isOpen());
   }
 
   @Test
   void onceItsRequestIsRead_anExchangeHasTheAnswerLimit_notWhatIsLeftOfTheReadLimit() throws Exception {
-    exchanges = new TimeLimitedExchanges(2, READ_LIMIT, ANSWER_LIMIT);
-    CompletableFuture<Stalled> stalled = new CompletableFuture<>();
+    Stalled outcome = runUntilCut(true);
 
-    exchanges.execute(() -> stalled.complete(readUntilCut(true)));
-
-    Stalled outcome = stalled.get(10, TimeUnit.SECONDS);
     assertInstanceOf(ClosedByInterruptException.class, outcome.failure());
     assertTrue(outcome.after().compareTo(ANSWER_LIMIT) >= 0, "cut after " + outcome.after());
   }
