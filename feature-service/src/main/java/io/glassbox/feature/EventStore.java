@@ -114,7 +114,7 @@ public interface EventStore extends AutoCloseable {
    * the co-purchase statistics (see {@link LiveCoPurchase}; a shared store's other replicas count
    * them within 100 ms). An event whose {@link NewEvent#eventId()} is set and was already stored
    * for the same user within the dedupe window is not stored again. Stored events are visible to
-   * every read that starts after this method returns. The result also holds the newest event
+   * every read that starts after this method returns. The result also holds the newest purchase
    * time just before and just after the batch, taken in the same atomic step as the write.
    */
   AppendResult append(List<NewEvent> events);

@@ -9,7 +9,7 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * The times an event may be stamped with. Not far ahead of this server's clock: the store's
- * newest event ends the window of recent sales for every shopper (RetrieveCandidates' {@code
+ * newest purchase ends the window of recent sales for every shopper (RetrieveCandidates' {@code
  * as_of}), so a single event stamped years ahead (a typo, a client whose clock is wrong) would
  * leave every item without recent sales until that day came. And not before 1970: no shop event
  * is that old, and such a time is most likely a sending program's zero date (Go's and .NET's are

@@ -249,7 +249,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   }
 
   /**
-   * The store's newest event time read after an import that succeeded; empty, not an error, when
+   * The store's newest purchase time read after an import that succeeded; empty, not an error, when
    * the store cannot answer then: the import is stored, and a caller told it failed might store it
    * again.
    */
@@ -257,7 +257,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     try {
       return store.latestPurchaseTime();
     } catch (StoreNotReadyException | StoreUnavailableException | StoreFullException e) {
-      log.warn("Cannot read the newest event time after an import: {}", e.getMessage());
+      log.warn("Cannot read the newest purchase time after an import: {}", e.getMessage());
       return Optional.empty();
     }
   }

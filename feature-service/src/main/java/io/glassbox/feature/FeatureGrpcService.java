@@ -168,7 +168,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     Retrieval retrieval = call(() -> retriever.retrieve(userId, limit, request.getExcludeHistory(), newItems));
     RetrieveCandidatesResponse.Builder response =
         RetrieveCandidatesResponse.newBuilder().setKnownUser(retrieval.knownUser());
-    // The request time: the caller's, else the newest event in the store (see the proto).
+    // The request time: the caller's, else the newest purchase in the store (see the proto).
     Optional<Instant> requestTime = asOf.isPresent() ? asOf : call(store::latestPurchaseTime);
     requestTime.ifPresent(time -> response.setAsOf(timestamp(time)));
     long[] recent = new long[retrieval.candidates().size()];

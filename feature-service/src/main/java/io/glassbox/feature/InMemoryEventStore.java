@@ -413,7 +413,7 @@ public final class InMemoryEventStore implements EventStore {
      * statistic), at most {@link #purchaseTimesPerItem} per item.
      */
     final PurchaseTimes purchaseTimes;
-    /** Guarded: the newest event's time; null while there is none. */
+    /** Guarded: the newest purchase's time; null while there is none. */
     Instant latestPurchaseTime;
     final AtomicLong evictedUsers = new AtomicLong();
 

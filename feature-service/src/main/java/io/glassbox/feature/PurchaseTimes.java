@@ -14,7 +14,7 @@ import java.util.Arrays;
  * counts may run at once).
  *
  * <p>Counts are remembered per window until the times change: every ranking call asks for its
- * 500 candidates' counts over the same window (the model's trend window before the newest event),
+ * 500 candidates' counts over the same window (the model's trend window before the newest purchase),
  * and between ingested events those counts cannot change. Two binary searches per item over
  * arrays of up to thousands of times missed the cache often enough to cost about as much as the
  * whole co-purchase retrieval in the running suite.

@@ -50,7 +50,7 @@ import redis.clients.jedis.resps.Tuple;
  * first, ties by id); {@code users} hash user → events ever stored; {@code t:<user>} the user's
  * timeline, a sorted set scored by epoch second whose members ({@link TimelineMember}) sort
  * ties by nanosecond, then ingestion sequence; {@code p:<item>} the item's purchase times (a
- * sorted set scored by epoch second); {@code latest} the newest event's time;
+ * sorted set scored by epoch second); {@code latest} the newest purchase's time;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
  * of ingested order lines (purchases with a basket id); {@code seq} the
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
@@ -67,7 +67,7 @@ public final class RedisEventStore implements EventStore {
   private static final String POPULAR = PREFIX + "popular";
   private static final String USERS = PREFIX + "users";
   private static final String SEQUENCE = PREFIX + "seq";
-  /** The newest event's time, "<epoch second> <nanos>". */
+  /** The newest purchase's time, "<epoch second> <nanos>". */
   private static final String LATEST = PREFIX + "latest";
   private static final String DATASET = PREFIX + "dataset";
   /** Stream of ingested order lines (fields u, b, i: user, basket id, item), oldest first. */
@@ -91,7 +91,7 @@ public final class RedisEventStore implements EventStore {
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
-   * event (nothing stored), else {0, duplicates, the newest event time before, after} (each as
+   * event (nothing stored), else {0, duplicates, the newest purchase time before, after} (each as
    * the {@code latest} key holds it, "" for none). An event of copy n &ge; 1 whose timeline holds
    * n events of its item, time, type and order is a duplicate too. A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. A timeline over the cap loses its oldest
