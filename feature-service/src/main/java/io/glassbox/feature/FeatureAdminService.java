@@ -17,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
@@ -140,7 +139,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
 
     /** Takes the zone a message names; false, having failed the import, when it cannot. */
     private boolean nameTimeZone(String zoneName) {
-      String named = timeZone.zone().map(ZoneId::getId).orElse("");
+      String named = timeZone.name();
       if (zoneName.equals(named)) {
         return true;
       }

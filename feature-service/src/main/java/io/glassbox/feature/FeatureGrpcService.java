@@ -33,7 +33,6 @@ import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,7 +73,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     this.store = requireNonNull(store, "store");
     this.retriever = requireNonNull(retriever, "retriever");
     this.timeLimit = requireNonNull(timeLimit, "timeLimit");
-    this.timeZone = dataTimeZone.zone().map(ZoneId::getId).orElse("");
+    this.timeZone = dataTimeZone.name();
   }
 
   @Override

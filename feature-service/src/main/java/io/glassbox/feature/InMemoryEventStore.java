@@ -274,8 +274,7 @@ public final class InMemoryEventStore implements EventStore {
         String basketId = timeline == null ? recorded.basketId() : timeline.shared(recorded.basketId());
         boolean fresh = keys[i] == null || s.recentIds.add(keys[i], new EventIdentity(recorded.type(), items[i],
             basketId));
-        if (!fresh || (event.copy() > 0 && timeline != null && timeline.holds(event.copy(), items[i], recorded,
-            basketId))) {
+        if (!fresh || (event.copy() > 0 && timeline != null && timeline.holds(event.copy(), items[i], recorded))) {
           duplicates++;
           continue;
         }
@@ -548,26 +547,27 @@ public final class InMemoryEventStore implements EventStore {
 
     /**
      * Whether this timeline holds at least {@code copies} events of {@code item} with the time,
-     * type and order of {@code event} (its order id as {@code basket}).
+     * type and order of {@code event}.
      */
-    boolean holds(int copies, int item, RecordedEvent event, String basket) {
+    boolean holds(int copies, int item, RecordedEvent event) {
       long second = event.time().getEpochSecond();
       int nano = event.time().getNano();
-      // The first event at or after the time, by binary search: the timeline is in time order.
+      // The first event after the time, by binary search (the timeline is in time order); then
+      // back over the events at the time.
       int low = 0;
       int high = size;
       while (low < high) {
         int middle = (low + high) >>> 1;
-        if (seconds[middle] < second || (seconds[middle] == second && nanos[middle] < nano)) {
-          low = middle + 1;
-        } else {
+        if (isAfter(middle, second, nano)) {
           high = middle;
+        } else {
+          low = middle + 1;
         }
       }
       byte type = (byte) event.type().ordinal();
       int found = 0;
-      for (int i = low; i < size && seconds[i] == second && nanos[i] == nano && found < copies; i++) {
-        if (items[i] == item && types[i] == type && baskets[i].equals(basket)) {
+      for (int i = low - 1; i >= 0 && seconds[i] == second && nanos[i] == nano && found < copies; i--) {
+        if (items[i] == item && types[i] == type && baskets[i].equals(event.basketId())) {
           found++;
         }
       }

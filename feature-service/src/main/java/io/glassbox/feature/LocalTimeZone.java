@@ -57,6 +57,11 @@ public record LocalTimeZone(Optional<ZoneId> zone, String setting) {
     return LocalDate.ofInstant(moment, zone.orElse(ZoneOffset.UTC));
   }
 
+  /** The zone's tz database name; "" when none is named. */
+  public String name() {
+    return zone.map(ZoneId::getId).orElse("");
+  }
+
   /** What the refusal of a time without an offset adds: the setting that names the file's zone. */
   public String howToName() {
     return ", or name the time zone of the file's times (" + setting + "=Europe/London, say)";

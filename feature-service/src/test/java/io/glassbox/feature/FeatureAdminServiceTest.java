@@ -420,11 +420,7 @@ class FeatureAdminServiceTest {
     }, HeapRoom.DEFAULT_LIMIT);
     InMemoryEventStore store = new InMemoryEventStore(100, 200, "GBP", TestData.ROOMY, System::nanoTime, heap);
     store.load(TestData.small());
-    String name = "full-" + UUID.randomUUID();
-    GrpcServer fullServer = TestData.serving(store, name);
-    ManagedChannel toFull = InProcessChannelBuilder.forName(name).build();
-    try {
-      FeatureAdminGrpc.FeatureAdminStub fullAdmin = FeatureAdminGrpc.newStub(toFull);
+    onServer(store, fullAdmin -> {
       StatusRuntimeException full = assertThrows(StatusRuntimeException.class,
           () -> send(fullAdmin, Kind.INTERACTIONS, file, 64 * 1024, false));
 
@@ -441,10 +437,7 @@ class FeatureAdminServiceTest {
       roomyFrom.set(heapChecks.get() + 1);
       assertEquals(ImportResponse.newBuilder().setRows(2500).setStored(1500).setDuplicates(1000).build(),
           counts(send(fullAdmin, Kind.INTERACTIONS, file, 64 * 1024, false)));
-    } finally {
-      toFull.shutdownNow();
-      fullServer.close();
-    }
+    });
   }
 
   @Test
