@@ -76,6 +76,7 @@ hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
 # The roles api-keys gives the key in file $1 (none when it is not listed).
 roles_of() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1 }' api-keys; }
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
+not_after() { openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//'; }
 services=(gateway feature-service model-service explain-service)
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
@@ -214,10 +215,6 @@ if $make_tls; then
   rm -f "$stage/tls.csr" "$stage/tls.ext"
 fi
 
-# Readable by the containers' user through the bind mounts of docker compose.
-for f in client-key api-keys ca.crt tls.crt tls.key; do
-  [ -e "$stage/$f" ] && chmod 644 "$stage/$f"
-done
 for f in client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
   if [ -e "$stage/$f" ]; then
     if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
@@ -226,6 +223,7 @@ for f in client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
     kept+=("$f")
   fi
 done
+# Readable by the containers' user through the bind mounts of docker compose.
 chmod 644 client-key api-keys ca.crt tls.crt tls.key
 
 wrote_yaml=false
@@ -250,8 +248,7 @@ echo "make-secrets: in $out"
 [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
 [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
 echo "make-secrets: tls.crt names the Services in namespace $namespace, valid until" \
-     "$(openssl x509 -in tls.crt -noout -enddate | sed 's/^notAfter=//'); ca.crt until" \
-     "$(openssl x509 -in ca.crt -noout -enddate | sed 's/^notAfter=//')"
+     "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
 ! $wrote_yaml || echo "make-secrets: wrote secrets.yaml, the three Secrets of these files"
 if [ -e ca.key ]; then
   echo "make-secrets: ca.key stays here: it signs new certificates (--renew)"
@@ -262,7 +259,7 @@ fi
 # Certificates that have expired or will within $warn_days days: tls.crt and the CA, and any
 # certificate an operator issued here (a person's client certificate).
 for crt in *.crt; do
-  end="$(openssl x509 -in "$crt" -noout -enddate 2>/dev/null | sed 's/^notAfter=//')" || continue
+  end="$(not_after "$crt" 2>/dev/null)" || continue
   case "$crt" in
     ca.crt) fix="--new-ca makes a new CA" ;;
     tls.crt) fix="--renew makes a new one" ;;
@@ -274,8 +271,7 @@ for crt in *.crt; do
     echo "make-secrets: WARNING $crt expires on $end, within $warn_days days: $fix" >&2
   fi
 done
-if $make_tls && [ "$(date -d "$(openssl x509 -in ca.crt -noout -enddate | sed 's/^notAfter=//')" +%s)" -lt \
-     "$(date -d "$(openssl x509 -in tls.crt -noout -enddate | sed 's/^notAfter=//')" +%s)" ]; then
+if $make_tls && [ "$(date -d "$(not_after ca.crt)" +%s)" -lt "$(date -d "$(not_after tls.crt)" +%s)" ]; then
   echo "make-secrets: WARNING ca.crt expires before the new tls.crt: after that nothing it signed" \
        "verifies (--new-ca, with --ca-days, makes a longer-lived CA)" >&2
 fi
