@@ -70,10 +70,10 @@ final class TimeLimitedExchanges implements Executor, AutoCloseable {
       exchange.limit(readLimit, "its request");
       task.run();
     } finally {
+      // No limit interrupts this thread once the exchange has ended; an interrupt that came as it
+      // ended is cleared by the pool before its next task.
       exchange.end();
       current.remove();
-      // An interrupt that came as the exchange ended must not reach the next one on this thread.
-      Thread.interrupted();
     }
   }
 

@@ -50,7 +50,7 @@ public final class ViewerServer implements AutoCloseable {
    */
   static final Duration READ_LIMIT = Duration.ofSeconds(5);
   /** How long past the gateway call's deadline a client has to take its answer. */
-  private static final Duration SEND_LIMIT = Duration.ofSeconds(10);
+  private static final Duration ANSWER_GRACE = Duration.ofSeconds(10);
   private static final String STATIC_ROOT = "/io/glassbox/gateway/viewer/static/";
   private static final Map<String, String> STATIC_FILES = Map.of(
       "/", "index.html",
@@ -101,7 +101,7 @@ public final class ViewerServer implements AutoCloseable {
       Channel gateway, Duration deadline) {
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
-    TimeLimitedExchanges exchanges = new TimeLimitedExchanges(THREADS, READ_LIMIT, deadline.plus(SEND_LIMIT));
+    TimeLimitedExchanges exchanges = new TimeLimitedExchanges(THREADS, READ_LIMIT, deadline.plus(ANSWER_GRACE));
     HttpServer server;
     try {
       server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);

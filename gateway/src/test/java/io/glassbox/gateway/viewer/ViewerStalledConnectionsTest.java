@@ -117,13 +117,14 @@ class ViewerStalledConnectionsTest {
   void stalledConnections_doNotKeepThePageFromAnswering_andAreClosedWithinTheReadLimit(Transport transport)
       throws Exception {
     start(transport);
+    SSLContext tls = transport == Transport.HTTP ? null : transport.browser();
     for (int i = 0; i < STALLED; i++) {
       long since = System.nanoTime();
-      stalled.add(new Stall(transport == Transport.HTTP ? stallPlain(i) : stallTls(i, transport.browser()), since));
+      stalled.add(new Stall(tls == null ? stallPlain(i) : stallTls(i, tls), since));
     }
 
-    HttpClient browser = (transport == Transport.HTTP ? HttpClient.newBuilder()
-        : HttpClient.newBuilder().sslContext(transport.browser())).connectTimeout(PROMPTLY).build();
+    HttpClient browser = (tls == null ? HttpClient.newBuilder() : HttpClient.newBuilder().sslContext(tls))
+        .connectTimeout(PROMPTLY).build();
     HttpResponse<String> page = browser.send(HttpRequest.newBuilder(viewer.uri()).timeout(PROMPTLY).build(),
         HttpResponse.BodyHandlers.ofString());
 
