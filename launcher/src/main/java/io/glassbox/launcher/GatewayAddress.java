@@ -19,7 +19,7 @@ final class GatewayAddress {
    * {@code --target}'s default: the gateway of {@code up}, unless {@value #TARGET_VARIABLE} names
    * another ({@link #defaultTargets}).
    */
-  static final String DEFAULT_TARGET = "localhost:50051";
+  static final String DEFAULT_TARGET = "localhost:" + UpCommand.DEFAULT_GATEWAY_PORT;
   static final String TARGET_DESCRIPTION = "Gateway address (default ${DEFAULT-VALUE}; set " + TARGET_VARIABLE
       + " to change it for every command that calls the gateway).";
 
