@@ -345,6 +345,7 @@ public final class GrpcServer implements AutoCloseable {
       if (settings.metricsPort() == 0 || transport instanceof InProcessTransport) {
         return Optional.empty();
       }
+      MessageLimits.limitHttpHeaders();
       return Optional.of(HTTPServer.builder()
           .inetAddress(settings.resolve(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), name))
           .port(settings.metricsPort())

@@ -1,8 +1,8 @@
 package io.glassbox.server;
 
 /**
- * The one message-size limit of every Glassbox server and client, so that what a server may
- * send is what a client accepts. Servers refuse a larger request with RESOURCE_EXHAUSTED before
+ * The message-size limits of every Glassbox server and client, so that what a server may send is
+ * what a client accepts. Servers refuse a larger request with RESOURCE_EXHAUSTED before
  * reading it; the model service refuses a Score whose answer would exceed it before inference
  * (its proto documents the budget).
  */
@@ -11,6 +11,27 @@ public final class MessageLimits {
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   /** Largest header block a server accepts (keys, request ids, deadlines): gRPC's default. */
   public static final int MAX_METADATA_BYTES = 8 * 1024;
+  /**
+   * 32 KiB: the largest request line and headers, together, that an HTTP port of a Glassbox
+   * process (metrics, the viewer page) reads; a larger request's connection is closed without an
+   * answer. The JDK's own limit is 380 KiB, and it holds 3.5 to 5 times the bytes while it reads
+   * them, on the connection's thread: 128 connections that each sent a 370 KB header and stalled
+   * held 173 MB of the gateway's 192 MB heap, 128 that send 32,000 bytes hold 15 MB. Browsers and
+   * Prometheus send under 8 KiB of headers; the viewer's longest query is 16 KiB.
+   */
+  public static final int MAX_HTTP_HEADER_BYTES = 32 * 1024;
+  /** The JDK HTTP server's header limit, which it reads once per process. */
+  static final String HTTP_HEADER_PROPERTY = "sun.net.httpserver.maxReqHeaderSize";
+
+  /**
+   * Sets the JDK HTTP server's header limit to {@link #MAX_HTTP_HEADER_BYTES}, unless the process
+   * was started with its own {@code -Dsun.net.httpserver.maxReqHeaderSize}. The JDK reads the
+   * property when the process makes its first HTTP server, so each place that makes one calls this
+   * first.
+   */
+  public static void limitHttpHeaders() {
+    System.getProperties().putIfAbsent(HTTP_HEADER_PROPERTY, Integer.toString(MAX_HTTP_HEADER_BYTES));
+  }
 
   private MessageLimits() {}
 }

@@ -20,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +141,19 @@ class ObservabilityTest {
     assertTrue(body.contains(
         "glassbox_grpc_server_handling_seconds_count{code=\"INVALID_ARGUMENT\",method=\"Echo\",service=\"test.Echo\"} 1"), body);
     assertTrue(body.contains("glassbox_grpc_server_handling_seconds_bucket{code=\"OK\",method=\"Echo\",service=\"test.Echo\",le=\"0.1\"}"), body);
+  }
+
+  @Test
+  void metricsPort_closesARequestWhoseHeadersPassTheLimit_andAnswersOneUnderIt() throws Exception {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        freePort(), 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("metrics", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+
+    assertEquals(Optional.of("HTTP/1.1 200 OK"), RawHttp.statusLine("127.0.0.1", server.metricsPort(),
+        RawHttp.getWithHeader("/metrics", "Cookie", 8 * 1024)));
+    assertEquals(Optional.empty(), RawHttp.statusLine("127.0.0.1", server.metricsPort(),
+        RawHttp.getWithHeader("/metrics", "Cookie", MessageLimits.MAX_HTTP_HEADER_BYTES)));
   }
 
   @Test

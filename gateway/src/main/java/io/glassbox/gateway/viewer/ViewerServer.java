@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.glassbox.server.MessageLimits;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Channel;
 import java.io.IOException;
@@ -38,19 +39,18 @@ import org.slf4j.LoggerFactory;
 public final class ViewerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
   /**
-   * Exchanges that run at once, each on a thread; beyond, a new connection is closed. The server
-   * reads each request on the thread that runs it, so a connection that has sent part of its
-   * request holds a thread until it finishes or {@link #READ_LIMIT} closes it: the page answers
-   * beside a hundred such connections.
+   * How many exchanges run at once, each on a thread ({@code threads}; beyond, a new connection is
+   * closed), how long a connection has from its first byte to finish its request headers and, over
+   * HTTPS, the TLS handshake before them ({@code read}), and how long past the gateway call's
+   * deadline a client has to take its answer ({@code answerGrace}). The server reads each request
+   * on the thread that runs it, so a connection that has sent part of its request holds a thread
+   * until it finishes or the read limit closes it.
    */
-  private static final int THREADS = 128;
-  /**
-   * How long a connection has from its first byte to finish its request headers (and, over
-   * HTTPS, the TLS handshake before them); then it is closed.
-   */
-  static final Duration READ_LIMIT = Duration.ofSeconds(5);
-  /** How long past the gateway call's deadline a client has to take its answer. */
-  private static final Duration ANSWER_GRACE = Duration.ofSeconds(10);
+  record ExchangeLimits(int threads, Duration read, Duration answerGrace) {
+    /** The page answers beside a hundred stalled connections, and closes them within 5 s. */
+    static final ExchangeLimits DEFAULT = new ExchangeLimits(128, Duration.ofSeconds(5), Duration.ofSeconds(10));
+  }
+
   private static final String STATIC_ROOT = "/io/glassbox/gateway/viewer/static/";
   private static final Map<String, String> STATIC_FILES = Map.of(
       "/", "index.html",
@@ -99,9 +99,16 @@ public final class ViewerServer implements AutoCloseable {
    */
   public static ViewerServer start(InetSocketAddress address, Optional<Https> https, List<String> exampleUsers,
       Channel gateway, Duration deadline) {
+    return start(address, https, exampleUsers, gateway, deadline, ExchangeLimits.DEFAULT);
+  }
+
+  static ViewerServer start(InetSocketAddress address, Optional<Https> https, List<String> exampleUsers,
+      Channel gateway, Duration deadline, ExchangeLimits limits) {
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
-    TimeLimitedExchanges exchanges = new TimeLimitedExchanges(THREADS, READ_LIMIT, deadline.plus(ANSWER_GRACE));
+    TimeLimitedExchanges exchanges =
+        new TimeLimitedExchanges(limits.threads(), limits.read(), deadline.plus(limits.answerGrace()));
+    MessageLimits.limitHttpHeaders();
     HttpServer server;
     try {
       server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);

@@ -1,0 +1,45 @@
+package io.glassbox.server;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Requests written byte for byte, as a client that does not follow the rules sends them. */
+public final class RawHttp {
+  /** How long a test waits for an answer or a close. */
+  private static final Duration WAIT = Duration.ofSeconds(5);
+
+  private RawHttp() {}
+
+  /** A GET of {@code path} with one header {@code name} whose value is {@code valueBytes} long. */
+  public static String getWithHeader(String path, String name, int valueBytes) {
+    return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + name + ": " + "a".repeat(valueBytes) + "\r\n\r\n";
+  }
+
+  /**
+   * Sends {@code request} to {@code host:port} and reads the answer's status line; empty when the
+   * server closes the connection without one. Fails when neither comes within five seconds.
+   */
+  public static Optional<String> statusLine(String host, int port, String request) throws IOException {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout((int) WAIT.toMillis());
+      try {
+        socket.getOutputStream().write(request.getBytes(US_ASCII));
+        socket.getOutputStream().flush();
+        return Optional.ofNullable(new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII))
+            .readLine());
+      } catch (SocketTimeoutException stillOpen) {
+        throw new AssertionError("no answer and no close within " + WAIT.toSeconds() + " s", stillOpen);
+      } catch (IOException closed) {
+        // Reset by the server mid-request: closed without an answer.
+        return Optional.empty();
+      }
+    }
+  }
+}
