@@ -53,10 +53,7 @@ final class CsvImport {
 
   /** Imports {@code item_id,title[,brand,category,price]} rows; see the FeatureAdmin proto. */
   Result importItems(Path file, String name, boolean validateOnly, BooleanSupplier callerGone) {
-    Problems problems = new Problems(name);
-    Map<String, Long> firstLine = new HashMap<>();
-    long rows = readItems(file, name, problems, item -> { }, firstLine);
-    problems.throwIfAny();
+    long rows = checkItems(file, name, new HashMap<>());
     if (validateOnly) {
       return new Result(rows, 0, 0);
     }
@@ -70,6 +67,17 @@ final class CsvImport {
     }, new HashMap<>());
     stored[0] += flushItems(batch, rows, stored[0], callerGone);
     return new Result(rows, stored[0], 0);
+  }
+
+  /**
+   * Pass 1 of an items import: checks every row, throwing {@link ImportRejectedException} when any
+   * is invalid; else returns the rows read, with each item id and its line put in {@code firstLine}.
+   */
+  private static long checkItems(Path file, String name, Map<String, Long> firstLine) {
+    Problems problems = new Problems(name);
+    long rows = readItems(file, name, problems, item -> { }, firstLine);
+    problems.throwIfAny();
+    return rows;
   }
 
   private int flushItems(List<Dataset.Item> batch, long rows, long stored, BooleanSupplier callerGone) {
@@ -136,9 +144,28 @@ final class CsvImport {
   /** Imports {@code user_id,item_id,timestamp[,event][,basket_id]} rows; see the FeatureAdmin proto. */
   Result importInteractions(Path file, String name, boolean validateOnly, LocalTimeZone timeZone,
                             BooleanSupplier callerGone) {
+    return importInteractions(file, name, validateOnly, timeZone, Set.of(), callerGone);
+  }
+
+  /**
+   * Checks the interactions {@code file} as {@link #importInteractions} would once {@code itemsFile}
+   * had been imported ({@link #importItems}), and stores nothing: {@code itemsFile}'s rows are
+   * checked first, and its items count as in the catalogue. An items import only adds or replaces
+   * items, so the catalogue then holds exactly the items it holds now and these.
+   */
+  Result validateInteractionsAfterItems(Path file, String name, Path itemsFile, String itemsName,
+                                        LocalTimeZone timeZone, BooleanSupplier callerGone) {
+    Map<String, Long> itemLines = new HashMap<>();
+    checkItems(itemsFile, itemsName, itemLines);
+    return importInteractions(file, name, true, timeZone, itemLines.keySet(), callerGone);
+  }
+
+  /** {@code itemsToCome}: item ids to take as in the catalogue, whatever the store holds. */
+  private Result importInteractions(Path file, String name, boolean validateOnly, LocalTimeZone timeZone,
+                                    Set<String> itemsToCome, BooleanSupplier callerGone) {
     Problems problems = new Problems(name);
     // Pass 1: syntax per row; catalogue membership checked in batches of distinct ids.
-    Set<String> known = new HashSet<>();
+    Set<String> known = new HashSet<>(itemsToCome);
     Map<String, List<Long>> pending = new HashMap<>();
     // One reading of the clock for both passes, so that they accept the same rows.
     Instant now = timeLimit.now();

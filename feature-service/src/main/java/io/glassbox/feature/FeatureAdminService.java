@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
@@ -26,10 +27,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code glassbox.v1.FeatureAdmin}: bulk imports from CSV. Each import's stream of chunks is
  * spooled to a temporary file under size limits (so a large file costs disk, not heap), then
- * {@link CsvImport} validates and stores it. One import at a time.
+ * {@link CsvImport} validates and stores it. One import at a time. An interactions check may bring
+ * the items file to be imported before it ({@code items_csv}), spooled to a second file.
  */
 public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImplBase {
   private static final Logger log = LoggerFactory.getLogger(FeatureAdminService.class);
+  private static final String ITEMS = "items CSV";
+  private static final String INTERACTIONS = "interactions CSV";
   static final int MAX_CHUNK_BYTES = 1 << 20;
   static final long MAX_FILE_BYTES = 256L << 20;
   static final int MAX_LINE_BYTES = 64 << 10;
@@ -46,30 +50,37 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
 
   @Override
   public StreamObserver<ImportChunk> importItems(StreamObserver<ImportResponse> responses) {
-    return receive("items CSV", false, responses, (file, validateOnly, timeZone, callerGone) ->
-        csvImport.importItems(file, "items CSV", validateOnly, callerGone));
+    return receive(ITEMS, false, responses, (file, itemsFile, validateOnly, timeZone, callerGone) ->
+        csvImport.importItems(file, ITEMS, validateOnly, callerGone));
   }
 
   @Override
   public StreamObserver<ImportChunk> importInteractions(StreamObserver<ImportResponse> responses) {
-    return receive("interactions CSV", true, responses, (file, validateOnly, timeZone, callerGone) ->
-        csvImport.importInteractions(file, "interactions CSV", validateOnly, timeZone, callerGone));
+    return receive(INTERACTIONS, true, responses, (file, itemsFile, validateOnly, timeZone, callerGone) ->
+        itemsFile == null
+            ? csvImport.importInteractions(file, INTERACTIONS, validateOnly, timeZone, callerGone)
+            : csvImport.validateInteractionsAfterItems(file, INTERACTIONS, itemsFile, ITEMS, timeZone, callerGone));
   }
 
   private interface Importer {
-    CsvImport.Result run(Path file, boolean validateOnly, LocalTimeZone timeZone, BooleanSupplier callerGone);
+    /** {@code itemsFile}: the items_csv sent along (only with validate_only), null when none was. */
+    CsvImport.Result run(
+        Path file, Path itemsFile, boolean validateOnly, LocalTimeZone timeZone, BooleanSupplier callerGone);
   }
 
-  /** {@code readsTimes}: whether the file's rows hold times, so that a time zone may be named. */
+  /**
+   * {@code interactions}: whether the file holds interactions, whose rows hold times (so that a time
+   * zone may be named) and may be checked against an items file sent along.
+   */
   private StreamObserver<ImportChunk> receive(
-      String name, boolean readsTimes, StreamObserver<ImportResponse> responses, Importer importer) {
+      String name, boolean interactions, StreamObserver<ImportResponse> responses, Importer importer) {
     if (!oneImport.tryAcquire()) {
       responses.onError(Status.RESOURCE_EXHAUSTED
           .withDescription("another import is running; retry when it has finished").asRuntimeException());
       return new Ignored();
     }
     try {
-      return new Spool(name, readsTimes, Files.createTempFile("glassbox-import-", ".csv"), responses, importer);
+      return new Spool(name, interactions, new SpooledFile(name), responses, importer);
     } catch (IOException e) {
       oneImport.release();
       log.error("Cannot create a temporary file for an import", e);
@@ -79,26 +90,26 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     }
   }
 
-  /** Writes the chunks to a temporary file, then runs the import; cleans up exactly once. */
+  /**
+   * Writes the chunks to a temporary file (and items_csv's to a second), then runs the import;
+   * cleans up exactly once.
+   */
   private final class Spool implements StreamObserver<ImportChunk> {
     private final String name;
-    private final boolean readsTimes;
-    private final Path file;
-    private final OutputStream out;
+    private final boolean interactions;
+    private final SpooledFile csv;
     private final StreamObserver<ImportResponse> responses;
     private final Importer importer;
-    private long bytes;
-    private long lineBytes;
+    private SpooledFile itemsCsv;   // created by the first message that brings items_csv
     private boolean validateOnly;
     private LocalTimeZone timeZone = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING);
     private boolean finished;
 
-    Spool(String name, boolean readsTimes, Path file, StreamObserver<ImportResponse> responses, Importer importer)
-        throws IOException {
+    Spool(String name, boolean interactions, SpooledFile csv, StreamObserver<ImportResponse> responses,
+          Importer importer) {
       this.name = name;
-      this.readsTimes = readsTimes;
-      this.file = file;
-      this.out = Files.newOutputStream(file);
+      this.interactions = interactions;
+      this.csv = csv;
       this.responses = responses;
       this.importer = importer;
     }
@@ -112,25 +123,27 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       if (!chunk.getTimeZone().isEmpty() && !nameTimeZone(chunk.getTimeZone())) {
         return;
       }
-      int size = chunk.getCsv().size();
+      if (!chunk.getItemsCsv().isEmpty() && !interactions) {
+        fail(Status.INVALID_ARGUMENT.withDescription("items_csv is for checking interactions: send " + name
+            + " in csv").asRuntimeException());
+        return;
+      }
+      int size = chunk.getCsv().size() + chunk.getItemsCsv().size();
       if (size > MAX_CHUNK_BYTES) {
         fail(tooLarge("a chunk holds " + size + " bytes; send at most " + MAX_CHUNK_BYTES + " per message"));
         return;
       }
-      bytes += size;
-      if (bytes > MAX_FILE_BYTES) {
-        fail(tooLarge(name + " is larger than " + (MAX_FILE_BYTES >> 20) + " MiB; split it"));
-        return;
-      }
-      for (int i = 0; i < size; i++) {
-        lineBytes = chunk.getCsv().byteAt(i) == '\n' ? 0 : lineBytes + 1;
-        if (lineBytes > MAX_LINE_BYTES) {
-          fail(tooLarge(name + " has a line longer than " + (MAX_LINE_BYTES >> 10) + " KiB"));
-          return;
-        }
-      }
       try {
-        chunk.getCsv().writeTo(out);
+        StatusRuntimeException overLimit = csv.append(chunk.getCsv());
+        if (overLimit == null && !chunk.getItemsCsv().isEmpty()) {
+          if (itemsCsv == null) {
+            itemsCsv = new SpooledFile(ITEMS);
+          }
+          overLimit = itemsCsv.append(chunk.getItemsCsv());
+        }
+        if (overLimit != null) {
+          fail(overLimit);
+        }
       } catch (IOException e) {
         log.error("Cannot spool an import", e);
         fail(Status.UNAVAILABLE.withDescription("no room for the import's temporary file").asRuntimeException());
@@ -144,7 +157,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         return true;
       }
       String problem = null;
-      if (!readsTimes) {
+      if (!interactions) {
         problem = "time_zone is for interactions: " + name + " holds no times";
       } else if (!named.isEmpty()) {
         problem = "time_zone is \"" + zoneName + "\" here but \"" + named + "\" in an earlier message";
@@ -172,11 +185,19 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       if (finished) {
         return;
       }
+      if (itemsCsv != null && !validateOnly) {
+        // Interactions are stored against the catalogue as it is: the items go in first, by ImportItems.
+        fail(Status.INVALID_ARGUMENT.withDescription("items_csv is only for validate_only: import "
+            + ITEMS + " first (ImportItems), then " + name).asRuntimeException());
+        return;
+      }
       Context call = Context.current();
       try {
-        out.close();
+        Path file = csv.written();
+        Path itemsFile = itemsCsv == null ? null : itemsCsv.written();
         Optional<Instant> latestBefore = StoreCalls.call(store::latestPurchaseTime);
-        CsvImport.Result result = StoreCalls.call(() -> importer.run(file, validateOnly, timeZone, call::isCancelled));
+        CsvImport.Result result = StoreCalls.call(
+            () -> importer.run(file, itemsFile, validateOnly, timeZone, call::isCancelled));
         log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
             result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
         cleanUp();
@@ -237,12 +258,58 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       }
       finished = true;
       try {
-        out.close();
-        Files.deleteIfExists(file);
-      } catch (IOException e) {
-        log.warn("Cannot delete the import's temporary file {}", file, e);
+        csv.delete();
+        if (itemsCsv != null) {
+          itemsCsv.delete();
+        }
       } finally {
         oneImport.release();
+      }
+    }
+  }
+
+  /** One file of an import, written to a temporary file within the size and line limits. */
+  private static final class SpooledFile {
+    private final String name;
+    private final Path path;
+    private final OutputStream out;
+    private long bytes;
+    private long lineBytes;
+
+    SpooledFile(String name) throws IOException {
+      this.name = name;
+      this.path = Files.createTempFile("glassbox-import-", ".csv");
+      this.out = Files.newOutputStream(path);
+    }
+
+    /** Writes {@code piece}; the error for a limit it passes (and writes nothing), else null. */
+    StatusRuntimeException append(ByteString piece) throws IOException {
+      bytes += piece.size();
+      if (bytes > MAX_FILE_BYTES) {
+        return tooLarge(name + " is larger than " + (MAX_FILE_BYTES >> 20) + " MiB; split it");
+      }
+      for (int i = 0; i < piece.size(); i++) {
+        lineBytes = piece.byteAt(i) == '\n' ? 0 : lineBytes + 1;
+        if (lineBytes > MAX_LINE_BYTES) {
+          return tooLarge(name + " has a line longer than " + (MAX_LINE_BYTES >> 10) + " KiB");
+        }
+      }
+      piece.writeTo(out);
+      return null;
+    }
+
+    /** The file, closed for reading: all of it was written. */
+    Path written() throws IOException {
+      out.close();
+      return path;
+    }
+
+    void delete() {
+      try {
+        out.close();
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        log.warn("Cannot delete the import's temporary file {}", path, e);
       }
     }
   }

@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -99,6 +100,19 @@ class FeatureAdminServiceTest {
   /** As above, with {@code timeZones[i]} as the time_zone of chunk i (none past its end). */
   static ImportResponse send(FeatureAdminGrpc.FeatureAdminStub admin, Kind kind, byte[] csv, int chunkBytes,
                              boolean validateOnly, String[] timeZones) {
+    List<ImportChunk> chunks = new ArrayList<>();
+    for (int from = 0, chunk = 0; from < csv.length; from += chunkBytes, chunk++) {
+      chunks.add(ImportChunk.newBuilder()
+          .setCsv(ByteString.copyFrom(csv, from, Math.min(chunkBytes, csv.length - from)))
+          .setValidateOnly(validateOnly)
+          .setTimeZone(chunk < timeZones.length ? timeZones[chunk] : "")
+          .build());
+    }
+    return send(admin, kind, chunks);
+  }
+
+  /** Streams {@code chunks} to {@code admin}; the response, or the error thrown. */
+  static ImportResponse send(FeatureAdminGrpc.FeatureAdminStub admin, Kind kind, List<ImportChunk> chunks) {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();
     StreamObserver<ImportResponse> responses = new StreamObserver<>() {
       @Override
@@ -116,15 +130,9 @@ class FeatureAdminServiceTest {
     };
     Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method =
         kind == Kind.ITEMS ? admin::importItems : admin::importInteractions;
-    StreamObserver<ImportChunk> chunks = method.apply(responses);
-    for (int from = 0, chunk = 0; from < csv.length; from += chunkBytes, chunk++) {
-      chunks.onNext(ImportChunk.newBuilder()
-          .setCsv(ByteString.copyFrom(csv, from, Math.min(chunkBytes, csv.length - from)))
-          .setValidateOnly(validateOnly)
-          .setTimeZone(chunk < timeZones.length ? timeZones[chunk] : "")
-          .build());
-    }
-    chunks.onCompleted();
+    StreamObserver<ImportChunk> requests = method.apply(responses);
+    chunks.forEach(requests::onNext);
+    requests.onCompleted();
     try {
       return result.get(20, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -628,6 +636,93 @@ class FeatureAdminServiceTest {
     assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), counts(checked));
     assertEquals(seconds(200), checked.getLatestEventTime(), "nothing stored, nothing moved");
     assertFalse(history("shop-1").getKnownUser());
+  }
+
+  /**
+   * A new shop's two files checked together: the interactions naming items only in the items file
+   * sent along are valid, as they are once that file is imported; the rest are refused with the
+   * import's own words; nothing is stored. Checked alone, every row naming N1 or N2 was refused.
+   */
+  @Test
+  void importInteractions_validateOnlyWithItemsCsv_checksAgainstTheCatalogueWithThoseItems_storesNothing() {
+    String orderOfNeither = INTERACTIONS + "shop-3,Q,1700000000,\n";
+
+    ImportResponse checked = send(admin, Kind.INTERACTIONS, withItemsAlong(ITEMS, INTERACTIONS, true));
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> send(admin, Kind.INTERACTIONS, withItemsAlong(ITEMS, orderOfNeither, true)));
+
+    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), counts(checked));
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+    assertEquals("interactions CSV: 1 row is invalid, nothing was stored: line 6: item_id \"Q\" is not in the"
+        + " catalogue (import it with the items first)", refused.getStatus().getDescription());
+    assertEquals(List.of("N1", "N2"), features.getItems(GetItemsRequest.newBuilder().addItemIds("N1")
+        .addItemIds("N2").build()).getMissingItemIdsList());
+    assertEquals("Alpha mug", item("A").getTitle(), "A not replaced");
+    assertFalse(history("shop-1").getKnownUser());
+    // The real import, items first, accepts the same rows and refuses the same one.
+    send(Kind.ITEMS, ITEMS);
+    StatusRuntimeException imported = assertThrows(StatusRuntimeException.class,
+        () -> send(Kind.INTERACTIONS, orderOfNeither));
+    assertEquals(refused.getStatus().getDescription(), imported.getStatus().getDescription());
+  }
+
+  /** An items file sent along with an invalid row: refused as ImportItems refuses it, nothing checked further. */
+  @Test
+  void importInteractions_itemsCsvWithInvalidRows_isRefusedAsImportItemsRefusesIt() {
+    String items = "item_id,title,price\nN1,Lamp,-1\nN2,,2\n";
+    StatusRuntimeException asItems = assertThrows(StatusRuntimeException.class,
+        () -> send(Kind.ITEMS, items.getBytes(StandardCharsets.UTF_8), 7, true));
+
+    StatusRuntimeException along = assertThrows(StatusRuntimeException.class,
+        () -> send(admin, Kind.INTERACTIONS, withItemsAlong(items, INTERACTIONS, true)));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, along.getStatus().getCode());
+    assertTrue(along.getStatus().getDescription().startsWith("items CSV: 2 rows are invalid"),
+        along.getStatus().getDescription());
+    assertEquals(asItems.getStatus().getDescription(), along.getStatus().getDescription());
+  }
+
+  /** items_csv is for checking only: an import that would store, and ImportItems, refuse it. */
+  @Test
+  void itemsCsv_withoutValidateOnly_orOnImportItems_isInvalidArgument_storesNothing_andTheNextImportRuns() {
+    StatusRuntimeException storing = assertThrows(StatusRuntimeException.class,
+        () -> send(admin, Kind.INTERACTIONS, withItemsAlong(ITEMS, INTERACTIONS, false)));
+    StatusRuntimeException onItems = assertThrows(StatusRuntimeException.class,
+        () -> send(admin, Kind.ITEMS, withItemsAlong(ITEMS, ITEMS, true)));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, storing.getStatus().getCode());
+    assertEquals("items_csv is only for validate_only: import items CSV first (ImportItems), then interactions CSV",
+        storing.getStatus().getDescription());
+    assertEquals(Status.Code.INVALID_ARGUMENT, onItems.getStatus().getCode());
+    assertEquals("items_csv is for checking interactions: send items CSV in csv", onItems.getStatus().getDescription());
+    assertFalse(history("shop-1").getKnownUser());
+    assertEquals(List.of("N1"), features.getItems(GetItemsRequest.newBuilder().addItemIds("N1").build())
+        .getMissingItemIdsList());
+    assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), counts(send(Kind.ITEMS, ITEMS)));
+  }
+
+  /**
+   * {@code items} in items_csv chunks of 7 bytes, then {@code interactions} in csv chunks of 7
+   * bytes, the last of each pair in one message (a piece of each may come together).
+   */
+  private static List<ImportChunk> withItemsAlong(String items, String interactions, boolean validateOnly) {
+    List<ImportChunk> chunks = new ArrayList<>();
+    ByteString itemBytes = ByteString.copyFromUtf8(items);
+    ByteString interactionBytes = ByteString.copyFromUtf8(interactions);
+    int itemChunks = (itemBytes.size() + 6) / 7;
+    int interactionChunks = (interactionBytes.size() + 6) / 7;
+    for (int i = 0; i < itemChunks + interactionChunks - 1; i++) {
+      ImportChunk.Builder chunk = ImportChunk.newBuilder().setValidateOnly(validateOnly);
+      if (i < itemChunks) {
+        chunk.setItemsCsv(itemBytes.substring(7 * i, Math.min(7 * i + 7, itemBytes.size())));
+      }
+      int piece = i - itemChunks + 1;
+      if (piece >= 0) {
+        chunk.setCsv(interactionBytes.substring(7 * piece, Math.min(7 * piece + 7, interactionBytes.size())));
+      }
+      chunks.add(chunk.build());
+    }
+    return chunks;
   }
 
   @Test

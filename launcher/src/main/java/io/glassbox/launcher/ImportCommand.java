@@ -33,7 +33,9 @@ import picocli.CommandLine.Option;
 /**
  * Imports a shop's own CSV files through the running feature service's FeatureAdmin port:
  * items first (so the interactions can name them), then interactions. Each file is streamed in
- * chunks; the service validates every row and stores nothing from a file with a bad row.
+ * chunks; the service validates every row and stores nothing from a file with a bad row. With
+ * --validate-only nothing is stored, so the interactions check takes the items file along
+ * (items_csv), to be checked against the catalogue as the import of both would leave it.
  */
 @Command(name = "import", description = "Import your own items and interactions (CSV) into a running suite.")
 final class ImportCommand implements Callable<Integer> {
@@ -59,7 +61,8 @@ final class ImportCommand implements Callable<Integer> {
           + " database name such as Europe/London; without it such times are refused.")
   String timeZone;
 
-  @Option(names = "--validate-only", description = "Check every row, store nothing.")
+  @Option(names = "--validate-only", description = "Check every row, store nothing; with --items, the interactions"
+      + " may name its items, as when both are imported.")
   boolean validateOnly;
 
   @Option(names = "--timeout-s", defaultValue = "600", description = "Deadline per file in seconds: upload, checks and storing (default ${DEFAULT-VALUE}). Past it the"
@@ -106,12 +109,14 @@ final class ImportCommand implements Callable<Integer> {
       if (items != null) {
         sending = items;
         report(out, "items", items,
-            send(items, "", admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
+            send(items, "", null, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
       }
       if (interactions != null) {
         sending = interactions;
+        // Checked alone, the interactions would meet a catalogue without the items just checked.
+        Path itemsAlong = validateOnly ? items : null;
         report(out, "interactions", interactions,
-            send(interactions, timeZone == null ? "" : timeZone,
+            send(interactions, timeZone == null ? "" : timeZone, itemsAlong,
                 admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
       }
       return 0;
@@ -179,9 +184,12 @@ final class ImportCommand implements Callable<Integer> {
     }
   }
 
-  /** Streams {@code file}, each message naming its {@code timeZone} (empty: none). */
-  private ImportResponse send(
-      Path file, String timeZone, Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
+  /**
+   * Streams {@code file}, each message naming its {@code timeZone} (empty: none), after
+   * {@code itemsAlong} as items_csv when that is not null.
+   */
+  private ImportResponse send(Path file, String timeZone, Path itemsAlong,
+                              Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
       throws IOException, InterruptedException {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();
     StreamObserver<ImportChunk> chunks = method.apply(new StreamObserver<>() {
@@ -198,21 +206,11 @@ final class ImportCommand implements Callable<Integer> {
       @Override
       public void onCompleted() {}
     });
-    try (InputStream in = openCsv(file)) {
-      byte[] buffer = new byte[CHUNK_BYTES];
-      for (int read = in.readNBytes(buffer, 0, buffer.length); read > 0 && !result.isDone();
-          read = in.readNBytes(buffer, 0, buffer.length)) {
-        chunks.onNext(ImportChunk.newBuilder()
-            .setCsv(ByteString.copyFrom(buffer, 0, read))
-            .setValidateOnly(validateOnly)
-            .setTimeZone(timeZone)
-            .build());
-      }
-    } catch (IOException e) {
-      chunks.onError(e);   // the service stores nothing of a file it did not get whole
-      throw new IOException(file + ": " + (e instanceof ZipException || e instanceof EOFException
-          ? "not a whole gzip file (truncated or damaged); nothing was stored" : e.getMessage()), e);
+    ImportChunk options = ImportChunk.newBuilder().setValidateOnly(validateOnly).setTimeZone(timeZone).build();
+    if (itemsAlong != null) {
+      stream(itemsAlong, chunks, result, bytes -> options.toBuilder().setItemsCsv(bytes).build());
     }
+    stream(file, chunks, result, bytes -> options.toBuilder().setCsv(bytes).build());
     chunks.onCompleted();
     try {
       return result.get(timeoutSeconds + 5, TimeUnit.SECONDS);
@@ -224,6 +222,22 @@ final class ImportCommand implements Callable<Integer> {
     } catch (TimeoutException e) {
       throw io.grpc.Status.DEADLINE_EXCEEDED.withDescription("no answer in " + timeoutSeconds + " s")
           .asRuntimeException();
+    }
+  }
+
+  /** Sends {@code file}'s bytes in chunks made by {@code chunk}, until they end or the call is answered. */
+  private static void stream(Path file, StreamObserver<ImportChunk> chunks, CompletableFuture<ImportResponse> result,
+                             Function<ByteString, ImportChunk> chunk) throws IOException {
+    try (InputStream in = openCsv(file)) {
+      byte[] buffer = new byte[CHUNK_BYTES];
+      for (int read = in.readNBytes(buffer, 0, buffer.length); read > 0 && !result.isDone();
+          read = in.readNBytes(buffer, 0, buffer.length)) {
+        chunks.onNext(chunk.apply(ByteString.copyFrom(buffer, 0, read)));
+      }
+    } catch (IOException e) {
+      chunks.onError(e);   // the service stores nothing of a file it did not get whole
+      throw new IOException(file + ": " + (e instanceof ZipException || e instanceof EOFException
+          ? "not a whole gzip file (truncated or damaged); nothing was stored" : e.getMessage()), e);
     }
   }
 }
