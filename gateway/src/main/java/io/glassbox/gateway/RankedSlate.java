@@ -28,6 +28,8 @@ import java.util.Set;
  * @param modelHistory the user's history as the model used it, oldest first (after truncation
  *     and dropping items the model does not know); empty when {@code rankingDegraded}
  * @param rankingDegraded true when ranked by retrieval score because the model could not rank
+ * @param modelKnowsNoCandidate true when ranked by retrieval score because the model answered but
+ *     knows none of the candidates (it was trained on other items); {@code rankingDegraded} too
  * @param unknownToModel the eligible candidates the model left out because its vocabulary lacks
  *     them (items that joined the catalogue after it was trained), in retrieval order; empty when
  *     {@code rankingDegraded} (the retrieval ranking holds every eligible candidate)
@@ -36,7 +38,8 @@ import java.util.Set;
  */
 record RankedSlate(
     List<RankedCandidate> ranked, String modelVersion, List<String> modelHistory,
-    boolean rankingDegraded, List<Candidate> unknownToModel, int historyItemsUnknownToModel) {
+    boolean rankingDegraded, boolean modelKnowsNoCandidate, List<Candidate> unknownToModel,
+    int historyItemsUnknownToModel) {
 
   /** Higher score first; ties go to the better retrieval score, then to retrieval order. */
   private static final Comparator<RankedCandidate> BEST_FIRST =
@@ -53,7 +56,7 @@ record RankedSlate(
 
   /** Nothing ranked (no eligible candidate). */
   static RankedSlate empty() {
-    return new RankedSlate(List.of(), "", List.of(), false, List.of(), 0);
+    return new RankedSlate(List.of(), "", List.of(), false, false, List.of(), 0);
   }
 
   /**
@@ -96,9 +99,9 @@ record RankedSlate(
    * @throws MixedShardsException if the shards were answered by different model versions (a
    *     rolling update: their scores cannot be compared) or read different histories; one call
    *     of the whole slate would not be
+   * @throws NoCandidateKnownException if the model knows none of the candidates
    * @throws IllegalArgumentException if an answer does not match its request (wrong number of
-   *     rows, scores or evidence) or none of the candidates is scored, so the caller can treat it
-   *     as a failed model call
+   *     rows, scores or evidence), so the caller can treat it as a failed model call
    */
   static RankedSlate byModel(List<List<Candidate>> shards, List<ScoreResponse> responses) {
     if (shards.size() != responses.size() || shards.isEmpty()) {
@@ -131,13 +134,26 @@ record RankedSlate(
     List<Candidate> eligible = shards.stream().flatMap(List::stream).toList();
     if (ranked.isEmpty() && !eligible.isEmpty()) {
       // Nothing the model knows: it cannot rank this request, and an empty answer would hide it.
-      throw new IllegalArgumentException(
-          "model scored none of the " + eligible.size() + " candidates");
+      throw new NoCandidateKnownException("model " + version + " knows none of the " + eligible.size()
+          + " candidates");
     }
     ranked.sort(BEST_FIRST);
     List<Candidate> unknown =
         eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
-    return new RankedSlate(ranked, version, history, false, unknown, unknownHistory);
+    return new RankedSlate(ranked, version, history, false, false, unknown, unknownHistory);
+  }
+
+  /** The model answered, and knows none of the candidates: it was trained on other items. */
+  static final class NoCandidateKnownException extends IllegalArgumentException {
+    NoCandidateKnownException(String message) {
+      super(message);
+    }
+
+    /** Its message alone: the log line reads as a sentence, without the class's name. */
+    @Override
+    public String toString() {
+      return getMessage();
+    }
   }
 
   /** Shards scored by different model versions, or against different histories: not comparable. */
@@ -190,12 +206,21 @@ record RankedSlate(
 
   /** Ranks by retrieval score: the honest order when the model could not rank. */
   static RankedSlate byRetrieval(List<Candidate> eligible) {
+    return byRetrieval(eligible, false);
+  }
+
+  /** {@link #byRetrieval}, because the model knows none of {@code eligible}. */
+  static RankedSlate byRetrievalNoneKnownToModel(List<Candidate> eligible) {
+    return byRetrieval(eligible, true);
+  }
+
+  private static RankedSlate byRetrieval(List<Candidate> eligible, boolean modelKnowsNoCandidate) {
     List<RankedCandidate> ranked = new ArrayList<>(eligible.size());
     for (Candidate candidate : eligible) {
       ranked.add(new RankedCandidate(candidate, candidate.getRetrievalScore(), List.of()));
     }
     ranked.sort(BEST_FIRST);
-    return new RankedSlate(ranked, "", List.of(), true, List.of(), 0);
+    return new RankedSlate(ranked, "", List.of(), true, modelKnowsNoCandidate, List.of(), 0);
   }
 
   /**

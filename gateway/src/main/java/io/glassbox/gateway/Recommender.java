@@ -166,6 +166,11 @@ final class Recommender {
     return Futures.catching(byModel, Exception.class, failure -> {
       // The other shards' answers are of no use any more.
       calls.forEach(call -> call.cancel(true));
+      if (failure instanceof RankedSlate.NoCandidateKnownException) {
+        request.warnUnlessGone(modelWarnings, "{}, so it was trained on other items (another shop's data?);"
+            + " ranking by retrieval score. bin/glassbox train trains one on this data", failure);
+        return RankedSlate.byRetrievalNoneKnownToModel(eligible);
+      }
       request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score", failure);
       return RankedSlate.byRetrieval(eligible);
     }, directExecutor());

@@ -35,6 +35,7 @@ final class ResponseAssembler {
         .setModelVersion(slate.rankingDegraded() ? "" : slate.modelVersion())
         .setColdStart(coldStart)
         .setRankingDegraded(slate.rankingDegraded())
+        .setModelKnowsNoCandidate(slate.modelKnowsNoCandidate())
         .setPurchasesRead(slate.modelHistory().size())
         .setItemsUnknownToModel(slate.historyItemsUnknownToModel());
     boolean heatmap = includeContributions && !slate.rankingDegraded();

@@ -178,11 +178,16 @@ class RankedSlateTest {
   }
 
   @Test
-  void byModel_noCandidateScored_isRejectedSoTheRequestDegrades() {
+  void byModel_noCandidateScored_isRejectedSoTheRequestDegrades_sayingTheModelKnowsNone() {
     ScoreResponse none = ScoreResponse.newBuilder().setModelVersion("v1")
         .addRows(ScoreRowResult.newBuilder().addSkippedItemIds("a")).build();
 
-    assertThrows(IllegalArgumentException.class, () -> byModel(CANDIDATES, none));
+    RankedSlate.NoCandidateKnownException e =
+        assertThrows(RankedSlate.NoCandidateKnownException.class, () -> byModel(CANDIDATES, none));
+    assertEquals("model v1 knows none of the " + CANDIDATES.size() + " candidates", e.toString());
+    RankedSlate slate = RankedSlate.byRetrievalNoneKnownToModel(CANDIDATES);
+    assertTrue(slate.rankingDegraded() && slate.modelKnowsNoCandidate());
+    assertFalse(RankedSlate.byRetrieval(CANDIDATES).modelKnowsNoCandidate());
   }
 
   @Test

@@ -32,7 +32,7 @@ class ResponseAssemblerTest {
   private static final RankedSlate BY_MODEL = new RankedSlate(List.of(
       new RankedCandidate(CANDIDATES.get(1), 2.5, List.of(0.75f)),
       new RankedCandidate(CANDIDATES.get(0), 1.5, List.of(-0.25f)),
-      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, List.of(), 0);
+      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, false, List.of(), 0);
 
   private static Explanations explained(String... ids) {
     Map<String, List<Reason>> reasons = new java.util.HashMap<>();
@@ -212,9 +212,13 @@ class ResponseAssemblerTest {
         Explanations.failed(), false, "en-US", false);
 
     assertTrue(response.getRankingDegraded());
+    assertFalse(response.getModelKnowsNoCandidate());
     assertTrue(response.getExplanationsDegraded());
     assertEquals("", response.getModelVersion());
     assertEquals(9.0, response.getItems(0).getScore());
+    assertTrue(ResponseAssembler.assemble(RankedSlate.byRetrievalNoneKnownToModel(CANDIDATES),
+        Places.of(3, BuyAgain.none(), List.of()), ITEMS, Explanations.failed(), false, "en-US", false)
+        .getModelKnowsNoCandidate());
   }
 
   @Test

@@ -22,7 +22,10 @@ final class RecommendationPrinter {
       out.append("  note: no purchase of this user to go on (none here, or each turned down since);"
           + " these are popular items.\n");
     }
-    if (response.getRankingDegraded()) {
+    if (response.getModelKnowsNoCandidate()) {
+      out.append("  note: the model knows none of these items (it was trained on other data), so they are in"
+          + " retrieval order; a model trained on this shop's data (bin/glassbox train) ranks them.\n");
+    } else if (response.getRankingDegraded()) {
       out.append("  note: the model could not rank in time; items are in retrieval order.\n");
     }
     int unknown = response.getItemsUnknownToModel();
@@ -50,10 +53,12 @@ final class RecommendationPrinter {
       out.append("  note: every place went to this user's regular items (buy-again);"
           + " --buy-again-slots N leaves the others to the model.\n");
     } else if (buyAgain > 0) {
-      out.append(String.format(Locale.ROOT, "  note: %s (buy-again); the model ranks %s %d,"
-          + " and its reasons count ranks among those new items.%n",
+      out.append(String.format(Locale.ROOT, "  note: %s (buy-again); %s.%n",
           buyAgain == 1 ? "the first place is a regular item" : "the first " + buyAgain + " places are regular items",
-          newcomers > 0 ? "the next" : "the other", modelPlaces));
+          response.getRankingDegraded()
+              ? (modelPlaces == 1 ? "the other place is" : "the other " + modelPlaces + " are") + " in retrieval order"
+              : "the model ranks " + (newcomers > 0 ? "the next " : "the other ") + modelPlaces
+                  + ", and its reasons count ranks among those new items"));
     }
     if (newcomers > 0) {
       out.append(String.format(Locale.ROOT, "  note: %s new in the shop: the model does not know %s yet"

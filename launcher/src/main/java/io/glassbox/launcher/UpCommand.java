@@ -103,7 +103,7 @@ final class UpCommand implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
     Suite.Ports ports = suite.ports();
-    warmUp(ports.gateway(), ViewerConfig.load(config).exampleUsers(), ClientSettings.load(config));
+    WarmUp warm = warmUp(ports.gateway(), ViewerConfig.load(config).exampleUsers(), ClientSettings.load(config));
     System.out.printf(
         "Glassbox is up in %.1f s: gateway localhost:%d (feature %d, model %d, explain %d; admin on "
             + "loopback: feature %d, model %d; %s store).%n"
@@ -112,6 +112,12 @@ final class UpCommand implements Callable<Integer> {
         ports.explain(), ports.featureAdmin(), ports.modelAdmin(),
         config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT),
         firstCommand(config, ports.gateway()));
+    if (warm.modelKnowsNoCandidate()) {
+      System.out.printf("Note: the model served knows none of the items it was asked to rank: it was trained on"
+          + " other data, so answers come in retrieval order, without the model's reasons. Train one on this"
+          + " data: bin/glassbox train --data %s (README, \"Your own shop\").%n",
+          config.getString(FeatureConfig.DATA_DIR_KEY, "<the data folder>"));
+    }
     System.out.println(suite.viewerUri()
         .map(uri -> "Viewer: " + uri + "    (see each recommendation's reasons, heatmap and what-if)")
         .orElse(suite.viewerOff()
@@ -179,17 +185,16 @@ final class UpCommand implements Callable<Integer> {
    * The calls carry the suite's own client settings (its key and TLS files, as the services
    * present them to each other), so they are answered under API keys and mutual TLS too.
    * Failures are ignored (the services log their own).
-   *
-   * @return how many of the calls were answered
    */
-  static int warmUp(int gatewayPort, List<String> users, ClientSettings settings) {
+  static WarmUp warmUp(int gatewayPort, List<String> users, ClientSettings settings) {
     ManagedChannel channel = ClientChannels.forTarget("localhost:" + gatewayPort, settings, Retries.none());
     int answered = 0;
+    boolean modelKnowsNoCandidate = false;
     try {
       for (String user : users.subList(0, Math.min(2, users.size()))) {
         try {
-          GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-              .recommend(RecommendRequest.newBuilder().setUserId(user).build());
+          modelKnowsNoCandidate |= GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .recommend(RecommendRequest.newBuilder().setUserId(user).build()).getModelKnowsNoCandidate();
           answered++;
         } catch (StatusRuntimeException ignored) {
           // Warming up only.
@@ -198,6 +203,13 @@ final class UpCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow();
     }
-    return answered;
+    return new WarmUp(answered, modelKnowsNoCandidate);
   }
+
+  /**
+   * What the warm-up's calls found: how many were answered, and whether an answer said the model
+   * knows none of its candidates (a model of other data, served on this data).
+   */
+  record WarmUp(int answered, boolean modelKnowsNoCandidate) {}
+
 }

@@ -8,6 +8,7 @@ import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The terminal rendering says how buy-again places and the model's ranks relate. */
@@ -28,6 +29,24 @@ class RecommendationPrinterTest {
     assertTrue(text.contains("the first place is a regular item (buy-again); the model ranks the other 2"), text);
     assertTrue(text.contains("buy again (one of your regular items; placed by rule, not scored)"), text);
     assertTrue(text.contains("- Because you bought x"), text);
+  }
+
+  @Test
+  void degradedAnswer_withBuyAgain_saysTheOthersAreInRetrievalOrder_notRankedByTheModel() {
+    RecommendResponse.Builder answer = RecommendResponse.newBuilder().setRankingDegraded(true)
+        .addItems(item(1, "a", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this in 2 of your 4 orders"))
+        .addItems(item(2, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "One of the shop's best sellers"));
+
+    String timedOut = new RecommendationPrinter().render("u", answer.build());
+    String unknown = new RecommendationPrinter().render("u", answer.setModelKnowsNoCandidate(true).build());
+
+    assertTrue(timedOut.contains("note: the model could not rank in time; items are in retrieval order."), timedOut);
+    assertTrue(unknown.contains("note: the model knows none of these items"), unknown);
+    assertFalse(unknown.contains("in time"), unknown);
+    for (String text : List.of(timedOut, unknown)) {
+      assertTrue(text.contains("the first place is a regular item (buy-again); the other place is in retrieval order."), text);
+      assertFalse(text.contains("the model ranks"), text);
+    }
   }
 
   @Test

@@ -123,7 +123,7 @@ class SecuredSuiteTest {
   void upsWarmUp_presentsTheSuitesOwnKeyAndCertificate_soItsCallsAreAnswered() {
     // Before, the warm-up called in plaintext without a key: both calls were refused and a
     // person's first Recommend paid the first-call costs.
-    assertEquals(2, UpCommand.warmUp(suite.ports().gateway(), List.of("12347", "12348"),
+    assertEquals(new UpCommand.WarmUp(2, false), UpCommand.warmUp(suite.ports().gateway(), List.of("12347", "12348"),
         ClientSettings.load(suiteConfig)));
   }
 

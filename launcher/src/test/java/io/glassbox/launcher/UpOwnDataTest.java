@@ -1,15 +1,26 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,5 +62,46 @@ class UpOwnDataTest {
   void unreadableDataFolder_noExamplesFromIt_theFeatureServiceSaysWhatIsWrong(@TempDir Path shop) {
     assertEquals(Map.of(), UpCommand.examplesFromOwnData(ConfigSource.of(Map.of(
         FeatureConfig.DATA_DIR_KEY, shop.resolve("no-such-folder").toString()))));
+  }
+
+  /**
+   * A shop's own data served with the embedded model, before one is trained on it: the model knows
+   * none of the shop's items. Answers say so, and up's warm-up finds it (up then says what to do);
+   * before, every answer said "the model could not rank in time", and up said nothing.
+   */
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void ownDataWithTheEmbeddedModel_answersSayTheModelKnowsNoneOfTheItems_andTheWarmUpFindsIt(@TempDir Path shop)
+      throws IOException {
+    Files.writeString(shop.resolve("items.csv"), "item_id,title\nS-1,Mug\nS-2,Plate\nS-3,Bowl\nS-4,Jug\n");
+    Files.writeString(shop.resolve("interactions.csv"), "user_id,item_id,timestamp,event,basket_id\n"
+        + "c1,S-1,2011-12-01T12:50:00Z,,o1\nc1,S-2,2011-12-01T12:50:00Z,,o1\nc1,S-3,2011-12-02T12:50:00Z,,o2\n"
+        + "c2,S-1,2011-12-03T12:50:00Z,,o3\nc2,S-4,2011-12-03T12:50:00Z,,o3\nc3,S-2,2011-12-04T12:50:00Z,,o4\n");
+    ConfigSource own = ConfigSource.of(Map.of(FeatureConfig.DATA_DIR_KEY, shop.toString(),
+        "GLASSBOX_MODEL_DIR", System.getProperty("glassbox.repo.root") + "/models",
+        ViewerConfig.PORT_KEY, "0"));
+    own = own.with(UpCommand.examplesFromOwnData(own));
+
+    try (Suite suite = Suite.start(own, Suite.Ports.ephemeral())) {
+      int gateway = suite.ports().gateway();
+      assertEquals(new UpCommand.WarmUp(2, true),
+          UpCommand.warmUp(gateway, ViewerConfig.load(own).exampleUsers(), ClientSettings.load(own)));
+      ManagedChannel channel = ClientChannels.forTarget("localhost:" + gateway);
+      try {
+        RecommendResponse answer = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .recommend(RecommendRequest.newBuilder().setUserId("c2").build());
+
+        assertTrue(answer.getModelKnowsNoCandidate() && answer.getRankingDegraded(), answer.toString());
+        assertEquals("", answer.getModelVersion());
+        assertEquals(List.of("S-2", "S-3"), answer.getItemsList().stream().map(i -> i.getItem().getItemId()).toList());
+        String printed = new RecommendationPrinter().render("c2", answer);
+        assertTrue(printed.contains("note: the model knows none of these items (it was trained on other data), so"
+            + " they are in retrieval order; a model trained on this shop's data (bin/glassbox train) ranks them."),
+            printed);
+        assertFalse(printed.contains("in time"), printed);
+      } finally {
+        channel.shutdownNow();
+      }
+    }
   }
 }

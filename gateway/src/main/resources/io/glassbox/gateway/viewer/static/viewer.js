@@ -26,10 +26,14 @@ const TEXTS = {
     loading: "Loading…",
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.coldStart ? " No purchases here (a new customer, or one known only by clicks): the shop's popular items." : "")
-      + (r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
+      + (r.modelKnowsNoCandidate
+        ? " The model knows none of these items (it was trained on other data): ranked by retrieval score;"
+          + " a model trained on this shop's data (bin/glassbox train) ranks them."
+        : r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
-      + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); the model`
-        + ` ranks the other ${m}, and its reasons count ranks among those new items.`,
+      + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); `
+        + (r.rankingDegraded ? `the other ${m} are ranked by retrieval score.`
+          : `the model ranks the other ${m}, and its reasons count ranks among those new items.`),
         () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them.")
       + newcomerNote(r, (n) => n === 1
         ? " The last place went to an item new in the shop, which the model does not know yet (by rule, for what it was bought with)."
@@ -52,7 +56,7 @@ const TEXTS = {
     trendMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without its recent sales`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     noHeatmap: {
-      degraded: "No heatmap: the model was unavailable, so these items are ranked by retrieval score.",
+      degraded: "No heatmap: the model did not rank these items (see above); they are ranked by retrieval score.",
       unknownCustomer: "No heatmap: this customer has no purchases the model reads here (none, or each turned down since), so no purchase adds to any item's score.",
       nothingRead: "No heatmap: the model read nothing of this customer's record (it knows none of its items),"
         + " so nothing in it adds to any item's score.",
@@ -129,10 +133,13 @@ const TEXTS = {
     loading: "加载中……",
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
-      + (r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
+      + (r.modelKnowsNoCandidate
+        ? "模型不认识这些商品（它是用其他数据训练的）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
+        : r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
-      + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；模型为其余 ${m} 个排序，`
-        + "理由中的排名是在这些新商品之中的排名。",
+      + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
+        + (r.rankingDegraded ? `其余 ${m} 个按召回得分排序。`
+          : `模型为其余 ${m} 个排序，理由中的排名是在这些新商品之中的排名。`),
         () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。")
       + newcomerNote(r, (n) => `最后 ${n} 个位置给了新上架的商品，模型还不认识它们（按规则，依据一起购买的记录）。`)
       + unknownItemsNote(r, (n, read) => `模型还不认识此顾客买过的 ${n} 件商品（训练数据中没有），所以没有读取这些购买记录；`
@@ -152,7 +159,7 @@ const TEXTS = {
     trendMove: (reason) => `排名 ${reason.rank} → 不计近期销量时 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     noHeatmap: {
-      degraded: "没有热力图：模型不可用，这些商品按召回得分排序。",
+      degraded: "没有热力图：模型没有为这些商品排序（见上文），它们按召回得分排序。",
       unknownCustomer: "没有热力图：此顾客在这里没有模型读取的购买记录（没有购买，或之后都标记了不感兴趣），没有哪次购买为商品的得分作出贡献。",
       nothingRead: "没有热力图：模型没有读到此顾客记录中的任何商品（它都不认识），记录中没有什么为商品的得分作出贡献。",
       allBuyAgain: "没有热力图：所有位置都给了常买的商品（再次购买），模型不为它们打分。",
