@@ -190,9 +190,15 @@ final class InteractiveExplainer {
             + "\" is unknown to the model").asRuntimeException();
       }
     }
+    if (before.scores().isEmpty()) {
+      throw Status.NOT_FOUND.withDescription("the model (version " + scored.modelVersion() + ") knows none of the "
+          + ranking.candidates().size() + " candidates: it was trained on other items (another shop's data?);"
+          + " a model trained on this data (bin/glassbox train) ranks them").asRuntimeException();
+    }
     if (changed.scores().isEmpty()) {
       // Before, the added items may be the only ones scored; after, they are purchases.
-      throw Status.NOT_FOUND.withDescription("no candidate is known to the model").asRuntimeException();
+      throw Status.NOT_FOUND.withDescription("no candidate is known to the model but the added items")
+          .asRuntimeException();
     }
     int topK = ranking.topK();
     List<String> newTop = bestFirst(changed.scores(), topK);

@@ -2,17 +2,21 @@ package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +103,14 @@ class UpOwnDataTest {
             + " they are in retrieval order; a model trained on this shop's data (bin/glassbox train) ranks them."),
             printed);
         assertFalse(printed.contains("in time"), printed);
+        // The what-if of a purchase says why the model cannot answer it.
+        StatusRuntimeException whatIf = assertThrows(StatusRuntimeException.class, () -> GatewayGrpc
+            .newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .whatIf(UserWhatIfRequest.newBuilder().setUserId("c2").addRemoveItemIds("S-1").build()));
+        assertEquals(Status.Code.NOT_FOUND, whatIf.getStatus().getCode());
+        assertTrue(whatIf.getStatus().getDescription().matches("the model \\(version [0-9-]+\\) knows none of the"
+            + " [0-9]+ candidates: it was trained on other items \\(another shop's data\\?\\); a model trained"
+            + " on this data \\(bin/glassbox train\\) ranks them"), whatIf.getStatus().getDescription());
       } finally {
         channel.shutdownNow();
       }
