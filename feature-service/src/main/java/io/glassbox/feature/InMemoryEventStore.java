@@ -90,6 +90,7 @@ public final class InMemoryEventStore implements EventStore {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), loaded.users.size(), loaded.eventsHeld,
         bounds.maxUsers(), bounds.maxEvents(), bounds.maxEventsPerUser(), bounds.maxDedupeIds(),
         Runtime.getRuntime().maxMemory() >> 20);
+    FeatureConfig.heapWarning(bounds, Runtime.getRuntime().maxMemory()).ifPresent(warning -> log.warn("{}", warning));
   }
 
   @Override

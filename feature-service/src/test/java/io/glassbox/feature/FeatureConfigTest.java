@@ -110,6 +110,24 @@ class FeatureConfigTest {
   }
 
   @Test
+  void heapWarning_boundsSetBeyondTheHeap_sayWhatTheyTake_theDefaultsNever() {
+    long heap = 256L << 20;
+    StoreBounds tooHigh = new StoreBounds(1000, 1_000_000, 8_000_000, Duration.ofHours(24), 100_000);
+
+    assertEquals(Optional.of("the store's bounds (GLASSBOX_FEATURE_MAX_EVENTS 8000000, GLASSBOX_FEATURE_MAX_USERS"
+        + " 1000000, GLASSBOX_FEATURE_DEDUPE_MAX_IDS 100000) let it take about 755 MiB of heap, more than the 102 MiB"
+        + " (40% of 256 MiB) it can have: ingestion will be refused when the heap fills, before the bounds take effect."
+        + " Unset them to size them to the heap, or give the service more heap"), FeatureConfig.heapWarning(tooHigh, heap));
+    for (long mib : new long[] {64, 256, 1024, 6028, 65536}) {
+      long bytes = mib << 20;
+      StoreBounds defaults = new StoreBounds(FeatureConfig.DEFAULT_MAX_EVENTS_PER_USER,
+          FeatureConfig.defaultMaxUsers(bytes), FeatureConfig.defaultMaxEvents(bytes), Duration.ofHours(24),
+          FeatureConfig.defaultDedupeMaxIds(bytes));
+      assertEquals(Optional.empty(), FeatureConfig.heapWarning(defaults, bytes), mib + " MiB");
+    }
+  }
+
+  @Test
   void redisName_hidesThePassword() {
     FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.of(
         "GLASSBOX_REDIS_URI", "redis://app:s3cret@cache:6379/0")));
