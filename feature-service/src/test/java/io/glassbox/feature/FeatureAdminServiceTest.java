@@ -735,6 +735,26 @@ class FeatureAdminServiceTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
   }
 
+  /** The items file sent along counts with the interactions toward a message's mebibyte, and has the line limit too. */
+  @Test
+  void itemsCsv_withCsvOverOneMebibyteInAMessage_orWithALineOver64KiB_isResourceExhausted() {
+    // Short lines, each file half a mebibyte and a little more.
+    ByteString half = ByteString.copyFromUtf8("x\n".repeat(FeatureAdminService.MAX_CHUNK_BYTES / 4 + 1));
+    ImportChunk twoHalves = ImportChunk.newBuilder().setValidateOnly(true).setItemsCsv(half).setCsv(half).build();
+    String longLine = "item_id,title\nN1," + "x".repeat(FeatureAdminService.MAX_LINE_BYTES) + "\n";
+
+    StatusRuntimeException together =
+        assertThrows(StatusRuntimeException.class, () -> send(admin, Kind.INTERACTIONS, List.of(twoHalves)));
+    StatusRuntimeException line = assertThrows(StatusRuntimeException.class,
+        () -> send(admin, Kind.INTERACTIONS, withItemsAlong(longLine, INTERACTIONS, true)));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, together.getStatus().getCode());
+    assertTrue(together.getStatus().getDescription().startsWith("a chunk holds"), together.getStatus().getDescription());
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, line.getStatus().getCode());
+    assertTrue(line.getStatus().getDescription().contains("items CSV has a line longer than 64 KiB"),
+        line.getStatus().getDescription());
+  }
+
   @Test
   void importItems_lineOver64KiB_isResourceExhausted() {
     String csv = "item_id,title\nN1," + "x".repeat(FeatureAdminService.MAX_LINE_BYTES) + "\n";

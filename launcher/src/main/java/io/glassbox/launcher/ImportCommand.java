@@ -66,7 +66,8 @@ final class ImportCommand implements Callable<Integer> {
   boolean validateOnly;
 
   @Option(names = "--timeout-s", defaultValue = "600", description = "Deadline per file in seconds: upload, checks and storing (default ${DEFAULT-VALUE}). Past it the"
-          + " rows stored so far stay, and the same command again stores the rest, none twice.")
+          + " rows stored so far stay, and the same command again stores the rest, none twice. With --validate-only"
+          + " and both files, the interactions' check sends and checks the items file too, within its deadline.")
   long timeoutSeconds;
 
   @Override
