@@ -175,14 +175,34 @@ def _fields_check(reader, used, path: str):
     return check
 
 
+# An integer, unix seconds or a seq_pos, as the feature service reads one (CsvValues): ASCII digits.
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_LONG_MIN, _LONG_MAX = -2**63, 2**63 - 1
 
 
-def _seq_pos(text: str, path: str, row_number: int) -> int:
-    """A row's seq_pos, an integer as the feature service reads it (Long.parseLong)."""
-    if not _INTEGER.fullmatch(_trimmed(text)):
-        raise ValueError(f"{path} line {row_number}: seq_pos must be an integer, got {text!r}")
-    return int(_trimmed(text))
+def _long(text: str) -> Optional[int]:
+    """An integer `_INTEGER` matches as Long.parseLong reads it, leading zeros and all; None past a
+    Java long (a seq_pos, or unix seconds, that the feature service cannot read). int() alone would
+    refuse past 4300 digits, zeros counted, with a message that names no line."""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 19:
+        return None
+    value = -int(digits) if text[0] == "-" else int(digits)
+    return value if _LONG_MIN <= value <= _LONG_MAX else None
+
+
+UNREADABLE_SEQ_POS = f"seq_pos must be an integer from {_LONG_MIN} to {_LONG_MAX}"
+
+
+def parse_seq_pos(text: str, path: str, row_number: int) -> int:
+    """A row's seq_pos as the feature service reads it (CsvValues.seqPos): an integer in ASCII
+    digits that a Java long holds. The feature service reads every case of
+    feature-service/src/test/resources/csv-seq-pos.tsv alike (test_import_format)."""
+    trimmed = _trimmed(text)
+    value = _long(trimmed) if _INTEGER.fullmatch(trimmed) else None
+    if value is None:
+        raise ValueError(f"{path} line {row_number}: {UNREADABLE_SEQ_POS}, got {text!r}")
+    return value
 
 
 def sha256_of(path: str) -> str:
@@ -317,11 +337,10 @@ def time_zone_named(name: Optional[str]) -> Optional[zoneinfo.ZoneInfo]:
         raise refused from None
 
 
-# What the feature service reads (CsvValues): unix seconds, or a date, T or a space, a time with
-# optional seconds and fraction (a point and 1 to 9 digits), and at most one offset (Z, +01:00,
-# +0100, +01, seconds too: minutes and seconds under 60, colons throughout or nowhere). Hours,
-# minutes and seconds are bounded here, not left to fromisoformat (no 24:00, no leap second).
-_UNIX_SECONDS = re.compile(r"[+-]?[0-9]+")
+# What the feature service reads (CsvValues): unix seconds (_INTEGER), or a date, T or a space, a
+# time with optional seconds and fraction (a point and 1 to 9 digits), and at most one offset (Z,
+# +01:00, +0100, +01, seconds too: minutes and seconds under 60, colons throughout or nowhere).
+# Hours, minutes and seconds are bounded here, not left to fromisoformat (no 24:00, no leap second).
 _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
                         r"([Zz]|[+-][0-9]{2}(:[0-5][0-9](:[0-5][0-9])?|[0-5][0-9]([0-5][0-9])?)?)?")
 # One space between the time and its offset, as Shopify's exports write them
@@ -345,15 +364,10 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
     text = _trimmed(text)
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")
-    if _UNIX_SECONDS.fullmatch(text):
-        # Leading zeros aside, at most a long's 19 digits, as Long.parseLong reads them (int()
-        # refuses past 4300 digits, zeros counted, with a message that names no line).
-        digits = text.lstrip("+-").lstrip("0") or "0"
-        if len(digits) > 19:
-            raise ValueError(unreadable)
-        seconds = -int(digits) if text[0] == "-" else int(digits)
+    if _INTEGER.fullmatch(text):
+        seconds = _long(text)
         # google.protobuf.Timestamp's range (0001-01-01 to 9999-12-31), as the feature service's.
-        if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+        if seconds is None or not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
             raise ValueError(unreadable)
     else:
         parsed = None
@@ -491,7 +505,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 continue
             when = parse_time(r["timestamp"], inter_path, row_number, zone, local_times)
             # Without seq_pos, events keep file order among equal times (as the feature service reads them).
-            order = _seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else (when, row_number)
+            order = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else (when, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
             basket_key = (_trimmed(r[basket_column]) if basket_column else "") or f"event {order}"
             events.append((order, item, basket_key, when))

@@ -20,26 +20,19 @@ import numpy as np
 
 TRAINER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TRAINER)
-# Timestamps and what both readers make of them; the feature service's CsvValuesTest reads it too.
-TIMESTAMP_CASES = os.path.join(os.path.dirname(TRAINER), "feature-service", "src", "test", "resources",
-                               "csv-timestamps.tsv")
 
 from glassbox_trainer import __main__ as cli  # noqa: E402
 from glassbox_trainer import data as data_mod  # noqa: E402
+from tests import shared_tables  # noqa: E402
 from tests.shop_files import write_csv, write_shop_files  # noqa: E402
 from tests.test_smoke import cli_args  # noqa: E402
 
 
 def shared_timestamp_cases():
-    """TIMESTAMP_CASES' cases: (outcome, field with its \\u escapes read, zone name or None)."""
-    cases = []
-    with open(TIMESTAMP_CASES, encoding="utf-8") as table:
-        for line in table.read().split("\n"):
-            if line and not line.startswith("#"):
-                want, field, *zone = line.split("\t")
-                field = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), field)
-                cases.append((want, field, zone[0] if zone else None))
-    return cases
+    """Timestamps and what both readers make of them (csv-timestamps.tsv, which the feature
+    service's CsvValuesTest reads too): (outcome, field, zone name or None)."""
+    return [(want, shared_tables.field(written), zone[0] if zone else None)
+            for want, written, *zone in shared_tables.cases("csv-timestamps.tsv")]
 
 
 class ImportFormatTest(unittest.TestCase):
@@ -178,8 +171,11 @@ class ImportFormatTest(unittest.TestCase):
         short = self.folder("short", items, ["user_id", "item_id", "timestamp"], [["u1", "A"]])
         with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: expected at least 3 fields, got 2$"):
             data_mod.load_dataset(short)
-        seq = self.folder("seq", items, ["user_id", "item_id", "timestamp", "seq_pos"], [["u1", "A", "100", "x"]])
-        with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: seq_pos must be an integer, got 'x'$"):
+        seq = self.folder("seq", items, ["user_id", "item_id", "timestamp", "seq_pos"],
+                          [["u1", "A", "100", "0"], ["u1", "A", "100", "9223372036854775808"]])
+        with self.assertRaisesRegex(ValueError, r"interactions.csv line 3: seq_pos must be an integer from "
+                                                r"-9223372036854775808 to 9223372036854775807, "
+                                                r"got '9223372036854775808'$"):
             data_mod.load_dataset(seq)
         late = self.folder("late", items, ["user_id", "item_id", "timestamp"], [["u1", "A", "9999-12-31T23:59:59-05:00"]])
         with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: timestamp must be unix seconds"):
@@ -275,6 +271,20 @@ class ImportFormatTest(unittest.TestCase):
                     # The second the moment falls in: none of them is before 1970.
                     moment = datetime.datetime.fromisoformat(re.sub(r"\.[0-9]+", "", want).replace("Z", "+00:00"))
                     self.assertEqual(data_mod.parse_time(field, "f", 2, zone), int(moment.timestamp()))
+
+    def test_seqPos_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
+        # Each field is the integer, or refused, as CsvValuesTest reads it (csv-seq-pos.tsv).
+        cases = shared_tables.cases("csv-seq-pos.tsv")
+        self.assertGreater(len(cases), 40)
+        for want, written in cases:
+            text = shared_tables.field(written)
+            with self.subTest(field=written):
+                if want == "refused":
+                    with self.assertRaises(ValueError) as refused:
+                        data_mod.parse_seq_pos(text, "f", 2)
+                    self.assertEqual(str(refused.exception), f"f line 2: {data_mod.UNREADABLE_SEQ_POS}, got {text!r}")
+                else:
+                    self.assertEqual(data_mod.parse_seq_pos(text, "f", 2), int(want))
 
     def test_unixSecondsWithThousandsOfDigits_areReadByTheirValue(self):
         # As Long.parseLong reads them, leading zeros and all (CsvValuesTest reads the same).

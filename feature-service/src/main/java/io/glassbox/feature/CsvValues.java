@@ -24,6 +24,7 @@ public final class CsvValues {
   static final String NO_OFFSET = "timestamp has no UTC offset, so its moment is unknown: write one, "
       + "such as 2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00";
   static final String NEGATIVE_PRICE = "price must be a finite number >= 0";
+  static final String UNREADABLE_SEQ_POS = "seq_pos must be an integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
 
   /**
    * A date, 'T' or a space (what SQL databases and pandas write), a time with optional seconds and
@@ -51,8 +52,12 @@ public final class CsvValues {
    * ({@code 2011-12-09 13:50:00 +0100}); the trainer's data.py removes the same one.
    */
   private static final Pattern SPACED_OFFSET = Pattern.compile("(?<=[0-9]) (?=([+-][0-9]{2}(:?[0-9]{2}){0,2}|[Zz])$)");
-  /** What Long.parseLong reads: unix seconds (matched first, so an ISO time costs no exception). */
-  private static final Pattern UNIX_SECONDS = Pattern.compile("[+-]?[0-9]+");
+  /**
+   * An integer, unix seconds or a seq_pos: what Long.parseLong reads, but in ASCII digits only (it
+   * takes other scripts' digits too, Arabic-Indic or fullwidth, which the trainer does not read).
+   * Matched first, so an ISO time costs no exception.
+   */
+  private static final Pattern INTEGER = Pattern.compile("[+-]?[0-9]+");
   private static final Pattern DECIMAL_COMMA = Pattern.compile("[0-9]*,[0-9]+");
   /** A plain decimal number (what Double.parseDouble reads besides: 2.95f, 0x1p3, Infinity, is not one). */
   private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
@@ -82,7 +87,7 @@ public final class CsvValues {
    */
   public static Instant time(String text, LocalTimeZone localTimes) {
     Instant instant;
-    if (UNIX_SECONDS.matcher(text).matches()) {
+    if (INTEGER.matcher(text).matches()) {
       // Checked as a number first: Instant cannot hold every long (9000000000000000000).
       long seconds;
       try {
@@ -123,6 +128,21 @@ public final class CsvValues {
       throw new UnreadableValueException(UNREADABLE_TIME);
     }
     return instant;
+  }
+
+  /**
+   * A seq_pos, a user's events' order in a data folder: an integer that a long holds, in ASCII
+   * digits (leading zeros and all), as the trainer reads it.
+   */
+  static long seqPos(String text) {
+    if (!INTEGER.matcher(text).matches()) {
+      throw new UnreadableValueException(UNREADABLE_SEQ_POS);
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException beyondLong) {
+      throw new UnreadableValueException(UNREADABLE_SEQ_POS);
+    }
   }
 
   /**

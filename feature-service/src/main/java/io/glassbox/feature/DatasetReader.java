@@ -149,7 +149,7 @@ public final class DatasetReader {
         interactions.add(new Dataset.Interaction(
             shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
             epochSeconds, type, shared.computeIfAbsent(basketId, k -> k),
-            seq < 0 ? rowNumber : parseLong(csv, "seq_pos", row.get(seq))));
+            seq < 0 ? rowNumber : parseSeqPos(csv, row.get(seq))));
       }
     }
     return interactions;
@@ -268,11 +268,11 @@ public final class DatasetReader {
     return when.getEpochSecond();
   }
 
-  private static long parseLong(CsvReader csv, String column, String text) {
+  private static long parseSeqPos(CsvReader csv, String text) {
     try {
-      return Long.parseLong(text.trim());
-    } catch (NumberFormatException e) {
-      throw new DatasetException(csv.where() + ": " + column + " must be an integer, got \"" + text + "\"");
+      return CsvValues.seqPos(text.trim());
+    } catch (CsvValues.UnreadableValueException e) {
+      throw new DatasetException(csv.where() + ": " + e.getMessage() + ", got \"" + text + "\"");
     }
   }
 

@@ -5,16 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class CsvValuesTest {
@@ -112,11 +107,12 @@ class CsvValuesTest {
    * refusal for the feature service as for the trainer.
    */
   @Test
-  void time_theCasesSharedWithTheTrainer_readAsTheTableSays() throws IOException {
-    List<TimestampCase> cases = sharedTimestampCases();
+  void time_theCasesSharedWithTheTrainer_readAsTheTableSays() {
+    List<TimestampCase> cases = SharedTable.cases("csv-timestamps.tsv").stream().map(TimestampCase::of).toList();
     assertTrue(cases.size() > 100, "csv-timestamps.tsv holds " + cases.size() + " cases");
     assertAll(cases.stream().map(c -> () -> assertEquals(c.expected(), outcome(c.field(), c.zone()),
-        () -> "field \"" + escaped(c.field()) + "\"" + c.zone().zone().map(zone -> " in " + zone).orElse(""))));
+        () -> "field \"" + SharedTable.written(c.field()) + "\""
+            + c.zone().zone().map(zone -> " in " + zone).orElse(""))));
   }
 
   /**
@@ -128,6 +124,29 @@ class CsvValuesTest {
     assertEquals(NOON, CsvValues.time("0".repeat(5000) + "1323435000"));
     assertEquals(CsvValues.UNREADABLE_TIME, assertThrows(CsvValues.UnreadableValueException.class,
         () -> CsvValues.time("9".repeat(5000))).getMessage());
+  }
+
+  /**
+   * Every case of csv-seq-pos.tsv, which the trainer's test_import_format reads too: a field,
+   * trimmed as DatasetReader trims it, is the same integer or refused for the feature service as
+   * for the trainer.
+   */
+  @Test
+  void seqPos_theCasesSharedWithTheTrainer_readAsTheTableSays() {
+    List<List<String>> cases = SharedTable.cases("csv-seq-pos.tsv");
+    assertTrue(cases.size() > 40, "csv-seq-pos.tsv holds " + cases.size() + " cases");
+    assertAll(cases.stream().map(c -> () -> {
+      assertEquals(2, c.size(), () -> "not a case: " + c);
+      String field = SharedTable.field(c.get(1));
+      String outcome;
+      try {
+        outcome = Long.toString(CsvValues.seqPos(field.trim()));
+      } catch (CsvValues.UnreadableValueException e) {
+        assertEquals(CsvValues.UNREADABLE_SEQ_POS, e.getMessage());
+        outcome = "refused";
+      }
+      assertEquals(c.get(0), outcome, () -> "field \"" + SharedTable.written(field) + "\"");
+    }));
   }
 
   @Test
@@ -160,29 +179,16 @@ class CsvValuesTest {
    */
   private record TimestampCase(String outcome, String field, LocalTimeZone zone) {
     private static final Set<String> REFUSALS = Set.of("unreadable", "no-offset", "before-1970");
-    private static final Pattern ESCAPE = Pattern.compile("\\\\u([0-9a-fA-F]{4})");
 
-    static TimestampCase of(String line) {
-      String[] columns = line.split("\t", -1);
-      assertTrue(columns.length == 2 || columns.length == 3, () -> "not a case: " + line);
-      String field = ESCAPE.matcher(columns[1]).replaceAll(
-          m -> Matcher.quoteReplacement(Character.toString(Integer.parseInt(m.group(1), 16))));
-      return new TimestampCase(columns[0], field, columns.length == 3
-          ? LocalTimeZone.named(columns[2], LocalTimeZone.DATA_FOLDER_SETTING) : TestData.NO_ZONE);
+    static TimestampCase of(List<String> columns) {
+      assertTrue(columns.size() == 2 || columns.size() == 3, () -> "not a case: " + columns);
+      return new TimestampCase(columns.get(0), SharedTable.field(columns.get(1)), columns.size() == 3
+          ? LocalTimeZone.named(columns.get(2), LocalTimeZone.DATA_FOLDER_SETTING) : TestData.NO_ZONE);
     }
 
     /** The outcome as {@link #outcome} writes it: a moment as Instant.toString writes it. */
     String expected() {
       return REFUSALS.contains(outcome) ? outcome : Instant.parse(outcome).toString();
-    }
-  }
-
-  private static List<TimestampCase> sharedTimestampCases() throws IOException {
-    try (InputStream in = CsvValuesTest.class.getResourceAsStream("/csv-timestamps.tsv")) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-          .filter(line -> !line.isEmpty() && !line.startsWith("#"))
-          .map(TimestampCase::of)
-          .toList();
     }
   }
 
@@ -196,12 +202,5 @@ class CsvValuesTest {
           : e.getMessage().startsWith(CsvValues.NO_OFFSET) ? "no-offset" : e.getMessage();
     }
     return EventTimeLimit.tooEarly(when) != null ? "before-1970" : when.toString();
-  }
-
-  /** The field as the table writes it, for a failure's message. */
-  private static String escaped(String field) {
-    StringBuilder out = new StringBuilder();
-    field.chars().forEach(c -> out.append(c >= ' ' && c < 0x7f ? Character.toString(c) : String.format("\\u%04x", c)));
-    return out.toString();
   }
 }

@@ -282,6 +282,15 @@ class DatasetReaderTest {
     assertTrue(e.getMessage().startsWith("interactions.csv line 6: timestamp must be unix seconds"), e.getMessage());
   }
 
+  /** A seq_pos no long holds, as the trainer refuses it too (test_import_format). */
+  @Test
+  void read_seqPosPastALong_failsNamingLineAndValue(@TempDir Path dir) throws IOException {
+    DatasetException e = refusal(dir, "item_id,title\nA,Mug\n",
+        "user_id,item_id,timestamp,seq_pos\nu1,A,100,0\nu1,A,100,9223372036854775808\n");
+    assertEquals("interactions.csv line 3: seq_pos must be an integer from -9223372036854775808 to "
+        + "9223372036854775807, got \"9223372036854775808\"", e.getMessage());
+  }
+
   @Test
   void read_timeBefore1970_failsNamingLineAndTime_asAnImportWould(@TempDir Path dir) throws IOException {
     DatasetException e = refusal(dir, "item_id,title\nA,Mug\n",
