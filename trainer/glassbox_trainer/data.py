@@ -9,7 +9,8 @@ with an offset, or without one in the zone GLASSBOX_DATA_TIME_ZONE names) and op
 the import format's `basket_id`; an event without one is a basket of its own) and `seq_pos` (the
 order of a user's events; without it, time and then file order). Items carry `item_id,title`
 and optionally `brand,category,price`. Rows of items missing from items.csv are left out, with a
-count printed.
+count printed; an id the feature service refuses (empty, over 128 characters, a control character)
+stops the load, on any row, as it stops the feature service.
 """
 
 from __future__ import annotations
@@ -143,6 +144,50 @@ _TRIMMED = "".join(map(chr, range(0x21)))
 def _trimmed(text: Optional[str]) -> str:
     """A field without what the feature service trims off it; "" for None (a short row's)."""
     return (text or "").strip(_TRIMMED)
+
+
+# Every RPC's id rule (the feature service's RequestChecks), which DatasetReader and import apply to
+# each user_id and item_id once trimmed: at most 128 characters as Java counts them (UTF-16 units,
+# so a character past U+FFFF, an emoji, counts two), not white space only as String.isBlank has it
+# (no-break spaces are not), no control character (Character.isISOControl).
+MAX_ID_LENGTH = 128
+_JAVA_WHITE_SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                              "\u2008\u2009\u200a\u2028\u2029\u205f\u3000")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# An id of printable ASCII, which the rule takes whole when trimmed (most are: one check, not three).
+_PLAIN_ID = re.compile(f"[ -~]{{1,{MAX_ID_LENGTH}}}")
+
+
+def _java_length(text: str) -> int:
+    """Java's String.length(): UTF-16 units."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def id_problem(value: str) -> Optional[str]:
+    """What is wrong with a trimmed field as a user or item id, to follow the column's name, in the
+    feature service's words (RequestChecks.idProblem: " must be at most 128 characters, got 129"),
+    or None. (Its other fault, a space at either end, is trimmed off every field first.)"""
+    if all(c in _JAVA_WHITE_SPACE for c in value):
+        return " must not be empty"
+    length = _java_length(value)
+    if length > MAX_ID_LENGTH:
+        return f" must be at most {MAX_ID_LENGTH} characters, got {length}"
+    control = _CONTROL_CHARACTER.search(value)
+    if control:
+        return (f" must not contain control characters, got U+{ord(control[0]):04X} at index "
+                f"{_java_length(value[:control.start()])}")
+    return None
+
+
+def _id(text: Optional[str], column: str, path: str, row_number: int) -> str:
+    """A row's trimmed user or item id; one the feature service refuses is refused naming the line.
+    The feature service reads every case of feature-service/src/test/resources/csv-ids.tsv alike
+    (test_import_format)."""
+    value = _trimmed(text)
+    problem = None if _PLAIN_ID.fullmatch(value) else id_problem(value)
+    if problem:
+        raise ValueError(f"{path} line {row_number}: {column}{problem}")
+    return value
 
 
 def dict_reader(handle, path: str):
@@ -429,7 +474,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         item_rows, line_of = [], {}
         for r in item_reader:
             check_fields(r)
-            item = _trimmed(r["item_id"])
+            item = _id(r["item_id"], "item_id", items_path, item_reader.record_line)
             first = line_of.setdefault(item, item_reader.record_line)
             if first != item_reader.record_line:
                 raise ValueError(f"{items_path} line {item_reader.record_line}: item_id \"{item}\" is listed twice "
@@ -484,6 +529,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         for r in reader:
             row_number = reader.record_line
             check_fields(r)
+            # Every row's ids, as the feature service checks them, the rows not learnt from too.
+            user = _id(r["user_id"], "user_id", inter_path, row_number)
+            item_id = _id(r["item_id"], "item_id", inter_path, row_number)
             event = _trimmed(r.get("event")).lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:
@@ -492,14 +540,13 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                                      f"got {event!r}")
                 left_out[event] = left_out.get(event, 0) + 1
                 continue
-            user = _trimmed(r["user_id"])
             events = per_user.get(user)
             if events is None:
                 if max_users is not None and len(user_order) >= max_users:
                     continue
                 events = per_user[user] = []
                 user_order.append(user)
-            item = index_of.get(_trimmed(r["item_id"]))
+            item = index_of.get(item_id)
             if item is None:
                 unknown_items += 1
                 continue

@@ -286,6 +286,40 @@ class ImportFormatTest(unittest.TestCase):
                 else:
                     self.assertEqual(data_mod.parse_seq_pos(text, "f", 2), int(want))
 
+    def test_ids_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
+        # Each field, a row's user_id, is the id DatasetReaderTest reads, or refused in its words (csv-ids.tsv).
+        cases = shared_tables.cases("csv-ids.tsv")
+        self.assertGreater(len(cases), 30)
+        for number, (want, written, outcome) in enumerate(cases):
+            folder = self.text_folder(f"ids-{number}", "item_id,title\nA,Mug\n", "user_id,item_id,timestamp\n"
+                                      + shared_tables.field(written) + ",A,1323435000\n")
+            with self.subTest(field=written):
+                if want == "read":
+                    self.assertEqual(data_mod.load_dataset(folder).user_ids, [shared_tables.field(outcome)])
+                else:
+                    with self.assertRaises(ValueError) as refused:
+                        data_mod.load_dataset(folder)
+                    self.assertEqual(str(refused.exception), f"{folder}/interactions.csv line 2: user_id{outcome}")
+
+    def test_anIdNoRequestWouldTake_isRefusedOnEveryRow_asTheFeatureServiceRefusesIt(self):
+        # As DatasetReader refuses them (DatasetReaderTest#read_idNoRequestWouldTake_failsNamingFileLineAndRule):
+        # items.csv's ids too, and those of rows the model does not learn from (a click, an item not in items.csv).
+        items = "item_id,title\nA,Mug\n"
+        for name, items_text, interactions, message in (
+                ("item", items + "B" * 129 + ",Plate\n", "user_id,item_id,timestamp\n",
+                 "items.csv line 3: item_id must be at most 128 characters, got 129"),
+                ("click", items, "user_id,item_id,timestamp,event\nu1,A,100,\nu\u00002,A,100,click\n",
+                 "interactions.csv line 3: user_id must not contain control characters, got U+0000 at index 1"),
+                ("unknown", items, "user_id,item_id,timestamp\nu1,A,100\nu1,Z\u0085,100\n",
+                 "interactions.csv line 3: item_id must not contain control characters, got U+0085 at index 1"),
+                ("empty", items, "user_id,item_id,timestamp\nu1,A,100\n\t,A,100\n",
+                 "interactions.csv line 3: user_id must not be empty")):
+            folder = self.text_folder(name, items_text, interactions)
+            with self.subTest(name):
+                with self.assertRaises(ValueError) as refused:
+                    data_mod.load_dataset(folder)
+                self.assertEqual(str(refused.exception), f"{folder}/{message}")
+
     def test_unixSecondsWithThousandsOfDigits_areReadByTheirValue(self):
         # As Long.parseLong reads them, leading zeros and all (CsvValuesTest reads the same).
         self.assertEqual(data_mod.parse_time("0" * 5000 + "1323435000", "f", 2), 1323435000)

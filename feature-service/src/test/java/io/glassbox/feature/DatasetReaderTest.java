@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,6 +66,31 @@ class DatasetReaderTest {
     assertTrue(control.getMessage().contains(
         "interactions.csv.gz line 3: user_id must not contain control characters, got U+0000 at index 1"),
         control.getMessage());
+  }
+
+  /**
+   * Every case of csv-ids.tsv, which the trainer's test_import_format reads too: a field read as a
+   * row's user_id is the same id, or refused in the same words, for the feature service as for the
+   * trainer.
+   */
+  @Test
+  void read_theIdCasesSharedWithTheTrainer_readAsTheTableSays(@TempDir Path dir) throws IOException {
+    List<List<String>> cases = SharedTable.cases("csv-ids.tsv");
+    assertTrue(cases.size() > 30, "csv-ids.tsv holds " + cases.size() + " cases");
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    assertAll(cases.stream().map(c -> () -> {
+      assertEquals(3, c.size(), () -> "not a case: " + c);
+      String field = SharedTable.field(c.get(1));
+      Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n" + field + ",A,1323435000\n");
+      String outcome;
+      try {
+        outcome = "read " + new DatasetReader(dir).read().interactions().get(0).userId();
+      } catch (DatasetException e) {
+        outcome = "refused " + e.getMessage().replaceFirst("^interactions\\.csv line 2: user_id", "");
+      }
+      assertEquals(c.get(0) + " " + SharedTable.field(c.get(2)), outcome,
+          () -> "field \"" + SharedTable.written(field) + "\"");
+    }));
   }
 
   @Test
