@@ -7,7 +7,8 @@ commas in prices). Interactions carry `user_id,item_id,timestamp` (unix seconds 
 with an offset, or without one in the zone GLASSBOX_DATA_TIME_ZONE names) and optionally `event`
 (only purchases are learnt from: empty, `purchase` or `review`), the basket (`invoice_no`, or
 the import format's `basket_id`; an event without one is a basket of its own) and `seq_pos` (the
-order of a user's events; without it, time and then file order). Items carry `item_id,title`
+order of a user's events of one moment). A user's events are in the order the feature service
+serves them: by time, to the nanosecond, then seq_pos, then file order. Items carry `item_id,title`
 and optionally `brand,category,price`. Rows of items missing from items.csv are left out, with a
 count printed; an id the feature service refuses (empty, over 128 characters, a control character)
 stops the load, on any row, as it stops the feature service.
@@ -25,7 +26,7 @@ import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -260,7 +261,8 @@ def sha256_of(path: str) -> str:
 
 @dataclass
 class Dataset:
-    """Items indexed 1..N (0 = padding) and each user's events in `seq_pos` order."""
+    """Items indexed 1..N (0 = padding) and each user's events in the feature service's order
+    (time to the nanosecond, then `seq_pos`, then file order)."""
 
     name: str
     item_ids: List[str]                       # item_ids[i - 1] is the external id of index i
@@ -386,7 +388,8 @@ def time_zone_named(name: Optional[str]) -> Optional[zoneinfo.ZoneInfo]:
 # time with optional seconds and fraction (a point and 1 to 9 digits), and at most one offset (Z,
 # +01:00, +0100, +01, seconds too: minutes and seconds under 60, colons throughout or nowhere).
 # Hours, minutes and seconds are bounded here, not left to fromisoformat (no 24:00, no leap second).
-_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?"
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]"
+                        r"(:[0-5][0-9](\.(?P<fraction>[0-9]{1,9}))?)?"
                         r"([Zz]|[+-][0-9]{2}(:[0-5][0-9](:[0-5][0-9])?|[0-5][0-9]([0-5][0-9])?)?)?")
 # One space between the time and its offset, as Shopify's exports write them
 # (2011-12-09 13:50:00 +0100); the feature service's CsvValues removes the same one.
@@ -401,12 +404,21 @@ _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 
 def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None,
                local_times: Optional[list] = None) -> int:
+    """The second a timestamp's moment falls in (`parse_moment`)."""
+    return parse_moment(text, path, row_number, zone, local_times)[0]
+
+
+def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None,
+                 local_times: Optional[list] = None) -> Tuple[int, int]:
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
     +0100 or +01, after one space or none: 2011-12-09 13:50:00 +0100), as `import` reads them; a
     time without an offset is in `zone`, and without a zone names no moment and is refused, as is
-    one before 1970. The second the moment falls in. The feature service reads every case of
-    feature-service/src/test/resources/csv-timestamps.tsv alike (test_import_format)."""
+    one before 1970. The moment as (the second it falls in, nanoseconds into that second), the
+    fraction to the nanosecond as the feature service keeps it (datetime keeps microseconds). The
+    feature service reads every case of feature-service/src/test/resources/csv-timestamps.tsv alike
+    (test_import_format)."""
     text = _trimmed(text)
+    nanos = 0
     unreadable = (f"{path} line {row_number}: timestamp must be unix seconds or ISO-8601 such as "
                   f"2011-12-09T12:50:00Z, got {text!r}")
     if _INTEGER.fullmatch(text):
@@ -417,7 +429,10 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
     else:
         parsed = None
         text = _SPACED_OFFSET.sub("", text, count=1)
-        if _DATE_TIME.fullmatch(text):
+        written = _DATE_TIME.fullmatch(text)
+        if written:
+            # An offset or a zone moves a time by whole seconds: the fraction is the moment's.
+            nanos = int((written["fraction"] or "").ljust(9, "0"))
             try:
                 parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
             except ValueError:
@@ -443,7 +458,7 @@ def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.Zo
         raise ValueError(f"{path} line {row_number}: timestamp {moment.isoformat().replace('+00:00', 'Z')} is "
                          f"before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's "
                          f"zero date? Go's and .NET's are 0001-01-01T00:00:00Z)")
-    return seconds
+    return seconds, nanos
 
 
 def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:
@@ -550,11 +565,13 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             if item is None:
                 unknown_items += 1
                 continue
-            when = parse_time(r["timestamp"], inter_path, row_number, zone, local_times)
-            # Without seq_pos, events keep file order among equal times (as the feature service reads them).
-            order = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else (when, row_number)
+            when, nanos = parse_moment(r["timestamp"], inter_path, row_number, zone, local_times)
+            # The order the feature service serves a record in (Dataset.Interaction.STORE_ORDER; an
+            # import's, without seq_pos): the moment to the nanosecond, then seq_pos, then file order.
+            sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else row_number
+            order = (when, nanos, sequence, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
-            basket_key = (_trimmed(r[basket_column]) if basket_column else "") or f"event {order}"
+            basket_key = (_trimmed(r[basket_column]) if basket_column else "") or ("no basket", row_number)
             events.append((order, item, basket_key, when))
     if left_out or unknown_items:
         print(f"{inter_path}: left out "

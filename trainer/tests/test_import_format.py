@@ -268,8 +268,11 @@ class ImportFormatTest(unittest.TestCase):
                     with self.assertRaisesRegex(ValueError, "^f line 2: " + refusals[want]):
                         data_mod.parse_time(field, "f", 2, zone)
                 else:
-                    # The second the moment falls in: none of them is before 1970.
-                    moment = datetime.datetime.fromisoformat(re.sub(r"\.[0-9]+", "", want).replace("Z", "+00:00"))
+                    # The second the moment falls in (none of them is before 1970), and its fraction.
+                    second, _, fraction = want.rstrip("Z").partition(".")
+                    moment = datetime.datetime.fromisoformat(second + "+00:00")
+                    self.assertEqual(data_mod.parse_moment(field, "f", 2, zone),
+                                     (int(moment.timestamp()), int(fraction.ljust(9, "0"))))
                     self.assertEqual(data_mod.parse_time(field, "f", 2, zone), int(moment.timestamp()))
 
     def test_seqPos_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
@@ -319,6 +322,27 @@ class ImportFormatTest(unittest.TestCase):
                 with self.assertRaises(ValueError) as refused:
                     data_mod.load_dataset(folder)
                 self.assertEqual(str(refused.exception), f"{folder}/{message}")
+
+    def test_eventOrder_theCasesSharedWithTheFeatureService_areTheSequencesLearnt(self):
+        # Each user's events in the order the feature service serves them (CsvEventOrderTest,
+        # csv-event-order.tsv): by their moment to the nanosecond, then seq_pos, then file order.
+        cases = {}
+        for name, user, item, timestamp, seq_pos, place in shared_tables.cases("csv-event-order.tsv"):
+            cases.setdefault(name, []).append((user, item, shared_tables.field(timestamp), seq_pos, int(place)))
+        self.assertGreater(len(cases), 10)
+        for name, rows in cases.items():
+            columns = 4 if rows[0][3] != "-" else 3    # seq_pos, or none
+            # items.csv lists a case's items last row first, as CsvEventOrderTest writes it.
+            folder = self.folder(name, [[item, "Item"] for _, item, *_ in reversed(rows)],
+                                 ["user_id", "item_id", "timestamp", "seq_pos"][:columns],
+                                 [list(row[:columns]) for row in rows])
+            want = {}
+            for user, item, *_ in sorted(rows, key=lambda row: row[4]):
+                want.setdefault(user, []).append(item)
+            dataset = data_mod.load_dataset(folder)
+            with self.subTest(case=name):
+                self.assertEqual({user: [dataset.item_ids[index - 1] for index in sequence]
+                                  for user, sequence in zip(dataset.user_ids, dataset.sequences)}, want)
 
     def test_unixSecondsWithThousandsOfDigits_areReadByTheirValue(self):
         # As Long.parseLong reads them, leading zeros and all (CsvValuesTest reads the same).

@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 
@@ -25,21 +26,35 @@ public record Dataset(List<Item> items, List<Interaction> interactions) {
   /**
    * One interaction row.
    *
+   * @param epochSeconds the second of the event's time
+   * @param nanos the nanoseconds of the event's time within that second, 0..999,999,999
    * @param basketId the invoice; events of one user with the same basket id were bought together
    *     (empty when the data has no baskets)
-   * @param sequence the order of events within a user that share a timestamp
+   * @param sequence the order of events within a user that share a time
    */
-  public record Interaction(
-      String userId, String itemId, long epochSeconds, EventType type, String basketId, long sequence) {
-    /** Oldest first, rows of one second in file order: the order the store keeps a record in. */
-    static final Comparator<Interaction> STORE_ORDER =
-        Comparator.comparingLong(Interaction::epochSeconds).thenComparingLong(Interaction::sequence);
+  public record Interaction(String userId, String itemId, long epochSeconds, int nanos, EventType type,
+                            String basketId, long sequence) {
+    /**
+     * Oldest first to the nanosecond, events of one moment in sequence (seq_pos, else file)
+     * order: the order the store keeps a record in, and the trainer learns it in
+     * (csv-event-order.tsv).
+     */
+    static final Comparator<Interaction> STORE_ORDER = Comparator.comparingLong(Interaction::epochSeconds)
+        .thenComparingInt(Interaction::nanos).thenComparingLong(Interaction::sequence);
 
     public Interaction {
       requireNonNull(userId, "userId");
       requireNonNull(itemId, "itemId");
       requireNonNull(type, "type");
       requireNonNull(basketId, "basketId");
+      if (nanos < 0 || nanos > 999_999_999) {
+        throw new IllegalArgumentException("nanos must be 0..999999999, got " + nanos);
+      }
+    }
+
+    /** The event's time. */
+    Instant time() {
+      return Instant.ofEpochSecond(epochSeconds, nanos);
     }
   }
 }

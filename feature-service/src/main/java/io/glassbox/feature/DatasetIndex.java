@@ -127,8 +127,11 @@ final class DatasetIndex {
     }
     for (Dataset.Interaction event : dataset.interactions()) {
       row.setLength(0);
-      row.append(event.userId()).append('\0').append(event.itemId()).append('\0')
-          .append(event.epochSeconds()).append('\0').append(event.type().ordinal()).append('\0')
+      // A fraction only where a time has one: a folder of whole seconds keeps the fingerprint a
+      // Redis was seeded under before fractions were kept.
+      row.append(event.userId()).append('\0').append(event.itemId()).append('\0').append(event.epochSeconds())
+          .append(event.nanos() == 0 ? "" : String.format(".%09d", event.nanos())).append('\0')
+          .append(event.type().ordinal()).append('\0')
           .append(event.basketId()).append('\0').append(event.sequence()).append('\n');
       digest.update(row.toString().getBytes(StandardCharsets.UTF_8));
     }

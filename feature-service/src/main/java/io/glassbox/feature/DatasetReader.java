@@ -30,9 +30,10 @@ import java.util.zip.GZIPInputStream;
  * (a review dataset such as Amazon Beauty, where a review stands for a purchase) reads as a
  * purchase. Without an invoice column a basket is one user's purchases on one day (day-level
  * dates are all such data has): the shop's day, in the zone {@value
- * LocalTimeZone#DATA_FOLDER_SETTING} names, a UTC day when none is named. Without {@code seq_pos}
- * rows keep file order among equal timestamps. An item without a title is titled with its id. Fails with a message naming the
- * file and line of the first bad row.
+ * LocalTimeZone#DATA_FOLDER_SETTING} names, a UTC day when none is named. A time keeps its
+ * fraction of a second, as an import keeps it; events of one moment are in {@code seq_pos} order,
+ * without it in file order. An item without a title is titled with its id. Fails with a message
+ * naming the file and line of the first bad row.
  */
 public final class DatasetReader {
   static final String ITEMS_FILE = "items.csv.gz";
@@ -133,10 +134,10 @@ public final class DatasetReader {
         String itemId = row.get(item).trim();
         requireId(csv, "user_id", userId);
         requireId(csv, "item_id", itemId);
-        long epochSeconds = parseTime(csv, row.get(time));
+        Instant when = parseTime(csv, row.get(time));
         // Without invoices (review data), a basket is one user's events of one day, the shop's.
         String basketId = invoice >= 0 ? row.get(invoice).trim()
-            : "day " + timeZone.dayOf(Instant.ofEpochSecond(epochSeconds)).toEpochDay();
+            : "day " + timeZone.dayOf(when).toEpochDay();
         if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
           throw new DatasetException(csv.where() + ": the invoice (basket) must be at most "
               + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got " + basketId.length());
@@ -148,7 +149,7 @@ public final class DatasetReader {
                 + ", got \"" + eventName + "\""));
         interactions.add(new Dataset.Interaction(
             shared.computeIfAbsent(userId, k -> k), shared.computeIfAbsent(itemId, k -> k),
-            epochSeconds, type, shared.computeIfAbsent(basketId, k -> k),
+            when.getEpochSecond(), when.getNano(), type, shared.computeIfAbsent(basketId, k -> k),
             seq < 0 ? rowNumber : parseSeqPos(csv, row.get(seq))));
       }
     }
@@ -181,7 +182,7 @@ public final class DatasetReader {
     byUser.forEach((user, events) -> {
       List<RecordedEvent> record = events.stream()
           .sorted(Dataset.Interaction.STORE_ORDER)
-          .map(e -> new RecordedEvent(e.itemId(), Instant.ofEpochSecond(e.epochSeconds()), e.type(), e.basketId()))
+          .map(e -> new RecordedEvent(e.itemId(), e.time(), e.type(), e.basketId()))
           .toList();
       long bought = record.stream().filter(e -> e.type() == EventType.PURCHASE).map(RecordedEvent::itemId)
           .distinct().count();
@@ -254,7 +255,7 @@ public final class DatasetReader {
   }
 
   /** A timestamp as {@code import} reads it ({@link CsvValues#time}), and, as there, not before 1970. */
-  private long parseTime(CsvReader csv, String text) {
+  private Instant parseTime(CsvReader csv, String text) {
     Instant when;
     try {
       when = CsvValues.time(text.trim(), timeZone);
@@ -265,7 +266,7 @@ public final class DatasetReader {
     if (tooEarly != null) {
       throw new DatasetException(csv.where() + ": timestamp " + tooEarly);
     }
-    return when.getEpochSecond();
+    return when;
   }
 
   private static long parseSeqPos(CsvReader csv, String text) {

@@ -429,19 +429,20 @@ public final class InMemoryEventStore implements EventStore {
       interactionCounts = indexed.interactionCounts().clone();
       recentIds = new RecentEventIds<>(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
       purchaseTimes = new PurchaseTimes(items.size(), purchaseTimesPerItem(bounds, items.size()));
-      long latestSecond = Long.MIN_VALUE;
+      Instant latest = null;
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
         for (Dataset.Interaction row : rows) {
           if (row.type() == EventType.PURCHASE) {
-            latestSecond = Math.max(latestSecond, row.epochSeconds());
+            Instant time = row.time();
+            latest = latest == null || time.isAfter(latest) ? time : latest;
             purchaseTimes.add(itemIndex.get(row.itemId()), row.epochSeconds());
           }
         }
         int kept = Math.min(rows.size(), bounds.maxEventsPerUser());
         UserTimeline timeline = new UserTimeline(kept);
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
-          timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), 0, row.type(),
+          timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), row.nanos(), row.type(),
               row.basketId());
         }
         timeline.total = rows.size();
@@ -451,7 +452,7 @@ public final class InMemoryEventStore implements EventStore {
       purchaseTimes.sort();
       coPurchase = new LiveCoPurchase(index.coPurchase(), itemIds, maxBasketSize, maxNeighbours, bounds.maxEvents(),
           bounds.dedupeWindow(), bounds.maxDedupeIds());
-      latestPurchaseTime = latestSecond == Long.MIN_VALUE ? null : Instant.ofEpochSecond(latestSecond);
+      latestPurchaseTime = latest;
       evictBeyondBounds(bounds);
       long[] purchases = indexed.purchaseCounts();
       for (int item = 0; item < purchases.length; item++) {

@@ -319,7 +319,7 @@ public final class RedisEventStore implements EventStore {
     List<Dataset.Item> items = indexed.index().items();
     writeItems(items);
     Map<String, Map<String, Double>> purchaseTimes = new HashMap<>();
-    long latestSecond = Long.MIN_VALUE;
+    Instant latest = null;
     try (AbstractPipeline pipeline = redis.pipelined()) {
       long sequence = 0;
       int pending = 0;
@@ -330,12 +330,13 @@ public final class RedisEventStore implements EventStore {
           sequence++;
           Dataset.Interaction row = rows.get(i);
           if (row.type() == EventType.PURCHASE) {
-            latestSecond = Math.max(latestSecond, row.epochSeconds());
+            Instant time = row.time();
+            latest = latest == null || time.isAfter(latest) ? time : latest;
             purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
                 .put(String.format("%016d", sequence), (double) row.epochSeconds());
           }
           if (i >= rows.size() - maxEventsPerUser) {
-            members.put(TimelineMember.encode(0, sequence, row.type(), row.basketId(), row.itemId()),
+            members.put(TimelineMember.encode(row.nanos(), sequence, row.type(), row.basketId(), row.itemId()),
                 (double) row.epochSeconds());
           }
         }
@@ -357,8 +358,9 @@ public final class RedisEventStore implements EventStore {
       for (Map.Entry<String, Map<String, Double>> item : purchaseTimes.entrySet()) {
         pipeline.zadd(purchasesKey(item.getKey()), item.getValue());
       }
-      if (latestSecond != Long.MIN_VALUE) {
-        pipeline.set(LATEST, latestSecond + " 000000000", SetParams.setParams().nx());
+      if (latest != null) {
+        pipeline.set(LATEST, latest.getEpochSecond() + " " + TimelineMember.nanosField(latest.getNano()),
+            SetParams.setParams().nx());
       }
       // Ingested events sort after every dataset event of the same time.
       pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());

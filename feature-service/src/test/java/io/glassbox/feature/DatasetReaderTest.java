@@ -114,9 +114,9 @@ class DatasetReaderTest {
     Dataset dataset = new DatasetReader(dir).read();
 
     assertEquals(List.of(
-            new Dataset.Interaction("u1", "B", 100, EventType.PURCHASE, "day 0", 1),
-            new Dataset.Interaction("u1", "A", 100, EventType.PURCHASE, "day 0", 2),
-            new Dataset.Interaction("u1", "A", 86400, EventType.PURCHASE, "day 1", 3)),
+            new Dataset.Interaction("u1", "B", 100, 0, EventType.PURCHASE, "day 0", 1),
+            new Dataset.Interaction("u1", "A", 100, 0, EventType.PURCHASE, "day 0", 2),
+            new Dataset.Interaction("u1", "A", 86400, 0, EventType.PURCHASE, "day 1", 3)),
         dataset.interactions());
     assertEquals(0.0, dataset.items().get(0).price());
   }
@@ -159,8 +159,8 @@ class DatasetReaderTest {
             new Dataset.Item("B02", "B02", "", "Beauty", 0)),
         dataset.items());
     assertEquals(List.of(
-            new Dataset.Interaction("A1YJEY40YUW4SE", "B02", 1318896000, EventType.PURCHASE, "day 15265", 1),
-            new Dataset.Interaction("A1YJEY40YUW4SE", "B01", 1318896000, EventType.PURCHASE, "day 15265", 0)),
+            new Dataset.Interaction("A1YJEY40YUW4SE", "B02", 1318896000, 0, EventType.PURCHASE, "day 15265", 1),
+            new Dataset.Interaction("A1YJEY40YUW4SE", "B01", 1318896000, 0, EventType.PURCHASE, "day 15265", 0)),
         dataset.interactions());
   }
 
@@ -178,9 +178,9 @@ class DatasetReaderTest {
     assertEquals(List.of(new Dataset.Item("A", "Mug", "", "", 0), new Dataset.Item("B", "Plate", "", "", 0)),
         dataset.items());
     assertEquals(List.of(
-            new Dataset.Interaction("u1", "A", 1323435000, EventType.PURCHASE, "o1", 1),
-            new Dataset.Interaction("u1", "B", 1323435000, EventType.CLICK, "", 2),
-            new Dataset.Interaction("u1", "B", 1323435000, EventType.PURCHASE, "o1", 3)),
+            new Dataset.Interaction("u1", "A", 1323435000, 0, EventType.PURCHASE, "o1", 1),
+            new Dataset.Interaction("u1", "B", 1323435000, 0, EventType.CLICK, "", 2),
+            new Dataset.Interaction("u1", "B", 1323435000, 0, EventType.PURCHASE, "o1", 3)),
         dataset.interactions());
   }
 
@@ -198,8 +198,8 @@ class DatasetReaderTest {
 
     assertEquals(List.of("A", "A\u00a0"), dataset.items().stream().map(Dataset.Item::itemId).toList());
     assertEquals(List.of(
-            new Dataset.Interaction("u1", "A", 1323435000, EventType.PURCHASE, "o1", 1),
-            new Dataset.Interaction("u1", "A\u00a0", 1323435000, EventType.PURCHASE, "o1", 2)),
+            new Dataset.Interaction("u1", "A", 1323435000, 0, EventType.PURCHASE, "o1", 1),
+            new Dataset.Interaction("u1", "A\u00a0", 1323435000, 0, EventType.PURCHASE, "o1", 2)),
         dataset.interactions());
   }
 

@@ -79,6 +79,34 @@ abstract class EventStoreContractTest {
     assertEquals(EventType.PURCHASE, history.events().get(0).type());
   }
 
+  /**
+   * A data folder's times keep their fraction of a second, as imported and ingested ones do, and
+   * order the record by it (CsvEventOrderTest reads a folder so); an event ingested later within
+   * the second takes its place among them.
+   */
+  @Test
+  void load_timesWithAFraction_keepItAndAreOrderedByIt() {
+    EventStore fractions = newStore(TestData.ROOMY);
+    try {
+      fractions.load(new Dataset(
+          List.of(new Dataset.Item("A", "Alpha", "", "", 1), new Dataset.Item("B", "Beta", "", "", 1)),
+          List.of(new Dataset.Interaction("f", "A", 100, 700_000_000, EventType.PURCHASE, "o1", 0),
+              new Dataset.Interaction("f", "B", 100, 200_000_000, EventType.PURCHASE, "o1", 1),
+              new Dataset.Interaction("f", "A", 100, 0, EventType.CLICK, "", 2))));
+      fractions.append(List.of(new NewEvent("f",
+          new RecordedEvent("B", Instant.ofEpochSecond(100, 500_000_000), EventType.CLICK))));
+
+      assertEquals(List.of(new RecordedEvent("A", Instant.ofEpochSecond(100), EventType.CLICK, ""),
+              new RecordedEvent("B", Instant.ofEpochSecond(100, 200_000_000), EventType.PURCHASE, "o1"),
+              new RecordedEvent("B", Instant.ofEpochSecond(100, 500_000_000), EventType.CLICK, ""),
+              new RecordedEvent("A", Instant.ofEpochSecond(100, 700_000_000), EventType.PURCHASE, "o1")),
+          fractions.history("f", 50).events());
+      assertEquals(Optional.of(Instant.ofEpochSecond(100, 700_000_000)), fractions.latestPurchaseTime());
+    } finally {
+      fractions.close();
+    }
+  }
+
   @Test
   void history_limit_returnsMostRecentOldestFirst() {
     UserHistory history = store.history("u1", 2);

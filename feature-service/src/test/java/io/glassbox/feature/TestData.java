@@ -108,6 +108,6 @@ final class TestData {
   }
 
   private static Dataset.Interaction buy(String user, String item, long time, String basket, long seq) {
-    return new Dataset.Interaction(user, item, time, EventType.PURCHASE, basket, seq);
+    return new Dataset.Interaction(user, item, time, 0, EventType.PURCHASE, basket, seq);
   }
 }
