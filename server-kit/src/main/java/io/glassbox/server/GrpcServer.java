@@ -42,6 +42,13 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 public final class GrpcServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+  /** Exchanges the metrics port runs at once; beyond, a new connection is closed. */
+  private static final int METRICS_THREADS = 32;
+  /**
+   * How long a metrics exchange has, from its first byte to its answer sent: a scrape or a probe
+   * takes milliseconds, Prometheus waits 10 s by default.
+   */
+  private static final Duration METRICS_EXCHANGE_LIMIT = Duration.ofSeconds(10);
   /** Threads beyond the concurrency limit, so refusals and health checks never wait. */
   private static final int SPARE_THREADS = 8;
   private static final int MAX_THREADS = 1024;
@@ -349,6 +356,11 @@ public final class GrpcServer implements AutoCloseable {
       return Optional.of(HTTPServer.builder()
           .inetAddress(settings.resolve(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), name))
           .port(settings.metricsPort())
+          // The exporter's own pool (10 threads, no time limit, the server's dispatcher waiting
+          // for a free one) stopped the port, probes included, at eleven clients that each sent
+          // a byte and stalled.
+          .executorService(new TimeLimitedExchanges("metrics", METRICS_THREADS, METRICS_EXCHANGE_LIMIT,
+              METRICS_EXCHANGE_LIMIT))
           .registry(metrics.registry())
           .defaultHandler(probes)
           .buildAndStart());

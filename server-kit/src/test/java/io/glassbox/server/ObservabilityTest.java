@@ -15,10 +15,12 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -154,6 +156,35 @@ class ObservabilityTest {
         RawHttp.getWithHeader("/metrics", "Cookie", 8 * 1024)));
     assertEquals(Optional.empty(), RawHttp.statusLine("127.0.0.1", server.metricsPort(),
         RawHttp.getWithHeader("/metrics", "Cookie", MessageLimits.MAX_HTTP_HEADER_BYTES)));
+  }
+
+  /**
+   * Clients that send a byte and stall do not stop the metrics port: its liveness probe answers
+   * beside 20 of them. The exporter's own pool stopped the port for good, probes included, at
+   * eleven.
+   */
+  @Test
+  void metricsPort_answersItsProbesBesideStalledConnections() throws Exception {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        freePort(), 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("metrics", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        Socket socket = new Socket("127.0.0.1", server.metricsPort());
+        stalled.add(socket);
+        socket.getOutputStream().write('G');
+        socket.getOutputStream().flush();
+      }
+
+      assertEquals(Optional.of("HTTP/1.1 200 OK"), RawHttp.statusLine("127.0.0.1", server.metricsPort(),
+          "GET " + ProbeEndpoints.LIVE_PATH + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.glassbox.server.MessageLimits;
+import io.glassbox.server.TimeLimitedExchanges;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Channel;
 import java.io.IOException;
@@ -107,7 +108,7 @@ public final class ViewerServer implements AutoCloseable {
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
     Map<String, StaticFile> files = loadStaticFiles();
     TimeLimitedExchanges exchanges =
-        new TimeLimitedExchanges(limits.threads(), limits.read(), deadline.plus(limits.answerGrace()));
+        new TimeLimitedExchanges("viewer", limits.threads(), limits.read(), deadline.plus(limits.answerGrace()));
     MessageLimits.limitHttpHeaders();
     HttpServer server;
     try {

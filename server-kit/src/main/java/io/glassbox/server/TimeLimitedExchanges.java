@@ -1,22 +1,25 @@
-package io.glassbox.gateway.viewer;
+package io.glassbox.server;
 
 import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import java.time.Duration;
-import java.util.concurrent.Executor;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The viewer's executor: runs each HTTP exchange on a thread of its own, up to a bound, and
- * interrupts an exchange that overstays its time, which closes its connection.
+ * An executor for a JDK HTTP server (the viewer page's, each metrics port's): runs each exchange
+ * on a thread of its own, up to a bound, and interrupts an exchange that overstays its time, which
+ * closes its connection.
  *
  * <p>The JDK server hands a connection to its executor at the connection's first byte, and the
  * task then reads the request (over HTTPS, after the TLS handshake) blocking, with no time limit
@@ -28,11 +31,13 @@ import org.slf4j.LoggerFactory;
  * properties {@code sun.net.httpserver.maxReqTime} and {@code maxRspTime}, are read once per JVM
  * and apply to every server in it, the metrics port's too, which starts first.)
  */
-final class TimeLimitedExchanges implements Executor, AutoCloseable {
+public final class TimeLimitedExchanges extends AbstractExecutorService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TimeLimitedExchanges.class);
   /** How long a thread with nothing to run stays, so that a burst's threads do not stay for good. */
   private static final Duration IDLE_THREAD = Duration.ofSeconds(30);
 
+  /** What the server serves (viewer, metrics), for its threads' names and its log. */
+  private final String name;
   private final ThreadPoolExecutor threads;
   private final ScheduledThreadPoolExecutor timer;
   private final Duration readLimit;
@@ -44,12 +49,13 @@ final class TimeLimitedExchanges implements Executor, AutoCloseable {
    * that {@link #execute} refuses, and the server closes the connection. None waits behind another:
    * the one that waited would wait for a stalled connection's limit.
    */
-  TimeLimitedExchanges(int threadCount, Duration readLimit, Duration answerLimit) {
+  public TimeLimitedExchanges(String name, int threadCount, Duration readLimit, Duration answerLimit) {
+    this.name = name;
     this.readLimit = readLimit;
     this.answerLimit = answerLimit;
     threads = new ThreadPoolExecutor(0, threadCount, IDLE_THREAD.toNanos(), NANOSECONDS, new SynchronousQueue<>(),
-        daemonThreads("viewer-http-"));
-    timer = new ScheduledThreadPoolExecutor(1, daemonThreads("viewer-http-timer-"));
+        daemonThreads(name + "-http-"));
+    timer = new ScheduledThreadPoolExecutor(1, daemonThreads(name + "-http-timer-"));
     // Nearly every limit is cancelled long before it is due; they must not pile up in the queue.
     timer.setRemoveOnCancelPolicy(true);
   }
@@ -81,10 +87,10 @@ final class TimeLimitedExchanges implements Executor, AutoCloseable {
    * Called on an exchange's thread once its request is read: from now on it has the answer limit
    * (not what is left of the read limit) to answer.
    */
-  void answering() {
+  public void answering() {
     Exchange exchange = current.get();
     if (exchange == null) {
-      throw new IllegalStateException("not on a thread of the viewer's exchanges");
+      throw new IllegalStateException("not on a thread of the " + name + " exchanges");
     }
     exchange.limit(answerLimit, "its answer");
   }
@@ -92,8 +98,40 @@ final class TimeLimitedExchanges implements Executor, AutoCloseable {
   /** Interrupts the exchanges in progress (their connections are closed). */
   @Override
   public void close() {
-    threads.shutdownNow();
+    shutdownNow();
+  }
+
+  /**
+   * Takes no new exchange; those in progress run on, under their limits (a limit set from now on
+   * ends its exchange at once).
+   */
+  @Override
+  public void shutdown() {
+    threads.shutdown();
+    timer.shutdown();
+  }
+
+  @Override
+  public List<Runnable> shutdownNow() {
     timer.shutdownNow();
+    return threads.shutdownNow();
+  }
+
+  @Override
+  public boolean isShutdown() {
+    return threads.isShutdown();
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return threads.isTerminated() && timer.isTerminated();
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    return threads.awaitTermination(timeout, unit)
+        && timer.awaitTermination(deadline - System.nanoTime(), NANOSECONDS);
   }
 
   /** One exchange's thread and the limit it runs under. */
@@ -113,14 +151,14 @@ final class TimeLimitedExchanges implements Executor, AutoCloseable {
       try {
         timeout = timer.schedule(() -> expire(inForce, limit, what), limit.toNanos(), NANOSECONDS);
       } catch (RejectedExecutionException closing) {
-        // The viewer is closing: this exchange ends now.
+        // The server is closing: this exchange ends now.
         thread.interrupt();
       }
     }
 
     private synchronized void expire(long limitSet, Duration limit, String what) {
       if (limitSet == changes) {
-        log.debug("closing a viewer connection that took more than {} ms for {}", limit.toMillis(), what);
+        log.debug("closing a {} connection that took more than {} ms for {}", name, limit.toMillis(), what);
         thread.interrupt();
       }
     }

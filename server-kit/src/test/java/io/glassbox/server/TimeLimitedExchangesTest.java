@@ -1,4 +1,4 @@
-package io.glassbox.gateway.viewer;
+package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -42,7 +42,7 @@ class TimeLimitedExchangesTest {
 
   /** Runs one exchange that reads the connection until it is cut ({@link #readUntilCut}), and what it saw. */
   private Stalled runUntilCut(boolean answering) throws Exception {
-    exchanges = new TimeLimitedExchanges(2, READ_LIMIT, ANSWER_LIMIT);
+    exchanges = new TimeLimitedExchanges("test", 2, READ_LIMIT, ANSWER_LIMIT);
     CompletableFuture<Stalled> stalled = new CompletableFuture<>();
     exchanges.execute(() -> stalled.complete(readUntilCut(answering)));
     return stalled.get(10, TimeUnit.SECONDS);
@@ -66,7 +66,7 @@ class TimeLimitedExchangesTest {
 
   @Test
   void anExchangeThatEndsInTime_leavesItsThreadToTheNextExchange_uninterrupted() throws Exception {
-    exchanges = new TimeLimitedExchanges(1, READ_LIMIT, ANSWER_LIMIT);
+    exchanges = new TimeLimitedExchanges("test", 1, READ_LIMIT, ANSWER_LIMIT);
     CompletableFuture<Thread> first = new CompletableFuture<>();
     CompletableFuture<Thread> second = new CompletableFuture<>();
     CompletableFuture<Stalled> next = new CompletableFuture<>();
@@ -85,7 +85,7 @@ class TimeLimitedExchangesTest {
 
   @Test
   void beyondItsThreads_anExchangeIsRefused_ratherThanWaitBehindAnother() throws Exception {
-    exchanges = new TimeLimitedExchanges(1, Duration.ofSeconds(20), Duration.ofSeconds(20));
+    exchanges = new TimeLimitedExchanges("test", 1, Duration.ofSeconds(20), Duration.ofSeconds(20));
     CountDownLatch running = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     exchanges.execute(() -> {
