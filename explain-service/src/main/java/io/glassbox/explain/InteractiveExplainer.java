@@ -184,16 +184,16 @@ final class InteractiveExplainer {
         List.of(ranking.record(), after), ranking.candidates(), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow before = scored.rows().get(0);
     ModelClient.DetailedRow changed = withoutCandidates(scored.rows().get(1), added);
+    if (before.scores().isEmpty()) {
+      throw Status.NOT_FOUND.withDescription("the model (version " + scored.modelVersion() + ") knows none of the "
+          + ranking.candidates().size() + " candidates (it was not trained on them: another shop's data, or items"
+          + " imported since?); a model trained on this data (bin/glassbox train) ranks them").asRuntimeException();
+    }
     for (int i = 0; i < question.add().size(); i++) {
       if (changed.skipped().contains(question.add().get(i))) {
         throw Status.NOT_FOUND.withDescription("add_item_ids[" + i + "] \"" + question.add().get(i)
             + "\" is unknown to the model").asRuntimeException();
       }
-    }
-    if (before.scores().isEmpty()) {
-      throw Status.NOT_FOUND.withDescription("the model (version " + scored.modelVersion() + ") knows none of the "
-          + ranking.candidates().size() + " candidates: it was trained on other items (another shop's data?);"
-          + " a model trained on this data (bin/glassbox train) ranks them").asRuntimeException();
     }
     if (changed.scores().isEmpty()) {
       // Before, the added items may be the only ones scored; after, they are purchases.

@@ -231,9 +231,9 @@ public record FeatureConfig(
   /**
    * A warning when {@code bounds} let the in-memory store take more than the share of a heap of
    * {@code heapBytes} that the defaults give it (24% + 8% + 8%, at the bytes measured for an event,
-   * an event id and a user): set that high, the store fills the heap before it reaches them, and
-   * the heap guard refuses ingestion where the bounds would have evicted the least recently
-   * active users. Empty when they fit; the defaults always do.
+   * an event id and a user): set that high, the store may fill the heap before it reaches them, and
+   * the heap guard refuse ingestion where the bounds would have evicted the least recently active
+   * users. Empty when they fit; the defaults always do.
    */
   static Optional<String> heapWarning(StoreBounds bounds, long heapBytes) {
     long needs = bounds.maxEvents() * HEAP_BYTES_PER_EVENT + (long) bounds.maxDedupeIds() * HEAP_BYTES_PER_DEDUPE_ID
@@ -243,8 +243,8 @@ public record FeatureConfig(
       return Optional.empty();
     }
     return Optional.of(String.format(Locale.ROOT, "the store's bounds (%s %d, %s %d, %s %d) let it take about %d MiB"
-        + " of heap, more than the %d MiB (40%% of %d MiB) it can have: ingestion will be refused when the heap fills,"
-        + " before the bounds take effect. Unset them to size them to the heap, or give the service more heap",
+        + " of heap, more than the %d MiB (40%% of %d MiB) the defaults give it: ingestion may be refused, or the heap"
+        + " run out, before the bounds take effect. Unset them to size them to the heap, or give the service more heap",
         MAX_EVENTS_KEY, bounds.maxEvents(), MAX_USERS_KEY, bounds.maxUsers(), DEDUPE_MAX_IDS_KEY,
         bounds.maxDedupeIds(), needs >> 20, share >> 20, heapBytes >> 20));
   }

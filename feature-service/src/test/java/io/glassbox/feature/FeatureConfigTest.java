@@ -116,7 +116,8 @@ class FeatureConfigTest {
 
     assertEquals(Optional.of("the store's bounds (GLASSBOX_FEATURE_MAX_EVENTS 8000000, GLASSBOX_FEATURE_MAX_USERS"
         + " 1000000, GLASSBOX_FEATURE_DEDUPE_MAX_IDS 100000) let it take about 755 MiB of heap, more than the 102 MiB"
-        + " (40% of 256 MiB) it can have: ingestion will be refused when the heap fills, before the bounds take effect."
+        + " (40% of 256 MiB) the defaults give it: ingestion may be refused, or the heap run out, before the bounds take"
+        + " effect."
         + " Unset them to size them to the heap, or give the service more heap"), FeatureConfig.heapWarning(tooHigh, heap));
     for (long mib : new long[] {64, 256, 1024, 6028, 65536}) {
       long bytes = mib << 20;

@@ -99,7 +99,7 @@ record RankedSlate(
    * @throws MixedShardsException if the shards were answered by different model versions (a
    *     rolling update: their scores cannot be compared) or read different histories; one call
    *     of the whole slate would not be
-   * @throws NoCandidateKnownException if the model knows none of the candidates
+   * @throws NoCandidateKnownException if the model left out every candidate as unknown to it
    * @throws IllegalArgumentException if an answer does not match its request (wrong number of
    *     rows, scores or evidence), so the caller can treat it as a failed model call
    */
@@ -112,6 +112,7 @@ record RankedSlate(
     int unknownHistory = 0;
     List<RankedCandidate> ranked = new ArrayList<>();
     Set<String> seen = new HashSet<>();
+    int skippedCandidates = 0;
     for (int s = 0; s < shards.size(); s++) {
       ScoreResponse response = responses.get(s);
       if (!response.getModelVersion().equals(version)) {
@@ -130,12 +131,18 @@ record RankedSlate(
         throw new MixedShardsException("the candidates' shards were scored against different histories");
       }
       addScored(shards.get(s), row, ranked, seen);
+      Set<String> skipped = new HashSet<>(row.getSkippedItemIdsList());
+      skippedCandidates += (int) shards.get(s).stream().filter(c -> skipped.contains(c.getItemId())).count();
     }
     List<Candidate> eligible = shards.stream().flatMap(List::stream).toList();
     if (ranked.isEmpty() && !eligible.isEmpty()) {
-      // Nothing the model knows: it cannot rank this request, and an empty answer would hide it.
-      throw new NoCandidateKnownException("model " + version + " knows none of the " + eligible.size()
-          + " candidates");
+      // Nothing scored: the model cannot rank this request, and an empty answer would hide it.
+      if (skippedCandidates == eligible.size()) {
+        throw new NoCandidateKnownException("model " + version + " knows none of the " + eligible.size()
+            + " candidates (it was not trained on them: another shop's data, or items imported since?)");
+      }
+      throw new IllegalArgumentException("model scored none of the " + eligible.size() + " candidates, and left out "
+          + skippedCandidates + " as unknown");
     }
     ranked.sort(BEST_FIRST);
     List<Candidate> unknown =
@@ -147,12 +154,6 @@ record RankedSlate(
   static final class NoCandidateKnownException extends IllegalArgumentException {
     NoCandidateKnownException(String message) {
       super(message);
-    }
-
-    /** Its message alone: the log line reads as a sentence, without the class's name. */
-    @Override
-    public String toString() {
-      return getMessage();
     }
   }
 

@@ -69,6 +69,8 @@ final class Recommender {
   private final WarningLimiter explainWarnings = new WarningLimiter(WARNING_INTERVAL);
   /** Shards met mid rolling update: a notice of its own, so that it never holds back a failure's. */
   private final WarningLimiter mixedShardWarnings = new WarningLimiter(WARNING_INTERVAL);
+  /** A model that knows none of the candidates: every request says so, and must not hold back a failure's. */
+  private final WarningLimiter unknownCandidateWarnings = new WarningLimiter(WARNING_INTERVAL);
   private final ModelTrendWindow trendWindow;
 
   @Inject
@@ -167,8 +169,10 @@ final class Recommender {
       // The other shards' answers are of no use any more.
       calls.forEach(call -> call.cancel(true));
       if (failure instanceof RankedSlate.NoCandidateKnownException) {
-        request.warnUnlessGone(modelWarnings, "{}, so it was trained on other items (another shop's data?);"
-            + " ranking by retrieval score. bin/glassbox train trains one on this data", failure);
+        if (!request.context().isCancelled()) {
+          unknownCandidateWarnings.log(log, Level.WARN, "{}; ranking by retrieval score. bin/glassbox train trains"
+              + " a model on this data", failure.getMessage());
+        }
         return RankedSlate.byRetrievalNoneKnownToModel(eligible);
       }
       request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score", failure);

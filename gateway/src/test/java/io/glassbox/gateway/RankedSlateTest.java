@@ -178,16 +178,26 @@ class RankedSlateTest {
   }
 
   @Test
-  void byModel_noCandidateScored_isRejectedSoTheRequestDegrades_sayingTheModelKnowsNone() {
-    ScoreResponse none = ScoreResponse.newBuilder().setModelVersion("v1")
-        .addRows(ScoreRowResult.newBuilder().addSkippedItemIds("a")).build();
+  void byModel_everyCandidateLeftOutAsUnknown_saysTheModelKnowsNone() {
+    ScoreRowResult.Builder row = ScoreRowResult.newBuilder();
+    CANDIDATES.forEach(candidate -> row.addSkippedItemIds(candidate.getItemId()));
+    ScoreResponse none = ScoreResponse.newBuilder().setModelVersion("v1").addRows(row).build();
 
     RankedSlate.NoCandidateKnownException e =
         assertThrows(RankedSlate.NoCandidateKnownException.class, () -> byModel(CANDIDATES, none));
-    assertEquals("model v1 knows none of the " + CANDIDATES.size() + " candidates", e.toString());
-    RankedSlate slate = RankedSlate.byRetrievalNoneKnownToModel(CANDIDATES);
-    assertTrue(slate.rankingDegraded() && slate.modelKnowsNoCandidate());
-    assertFalse(RankedSlate.byRetrieval(CANDIDATES).modelKnowsNoCandidate());
+    assertEquals("model v1 knows none of the " + CANDIDATES.size() + " candidates (it was not trained on them:"
+        + " another shop's data, or items imported since?)", e.getMessage());
+  }
+
+  @Test
+  void byModel_noCandidateScoredButNotAllLeftOut_isAFailedCall_notOneTheModelKnowsNone() {
+    ScoreResponse malformed = ScoreResponse.newBuilder().setModelVersion("v1")
+        .addRows(ScoreRowResult.newBuilder().addSkippedItemIds("a")).build();
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> byModel(CANDIDATES, malformed));
+    assertFalse(e instanceof RankedSlate.NoCandidateKnownException, e.toString());
+    assertEquals("model scored none of the " + CANDIDATES.size() + " candidates, and left out 1 as unknown",
+        e.getMessage());
   }
 
   @Test

@@ -23,8 +23,9 @@ final class RecommendationPrinter {
           + " these are popular items.\n");
     }
     if (response.getModelKnowsNoCandidate()) {
-      out.append("  note: the model knows none of these items (it was trained on other data), so they are in"
-          + " retrieval order; a model trained on this shop's data (bin/glassbox train) ranks them.\n");
+      out.append("  note: the model knows none of the items it could rank for this user (it was not trained on"
+          + " them), so they are in retrieval order; a model trained on this shop's data (bin/glassbox train)"
+          + " ranks them.\n");
     } else if (response.getRankingDegraded()) {
       out.append("  note: the model could not rank in time; items are in retrieval order.\n");
     }

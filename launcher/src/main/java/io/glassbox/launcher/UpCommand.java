@@ -113,8 +113,8 @@ final class UpCommand implements Callable<Integer> {
         config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT),
         firstCommand(config, ports.gateway()));
     if (warm.modelKnowsNoCandidate()) {
-      System.out.printf("Note: the model served knows none of the items it was asked to rank: it was trained on"
-          + " other data, so answers come in retrieval order, without the model's reasons. Train one on this"
+      System.out.printf("Note: the model served knows none of the items it was asked to rank (it was not trained"
+          + " on them), so answers come in retrieval order, without the model's reasons. Train one on this"
           + " data: bin/glassbox train --data %s (README, \"Your own shop\").%n",
           config.getString(FeatureConfig.DATA_DIR_KEY, "<the data folder>"));
     }

@@ -41,7 +41,7 @@ class RecommendationPrinterTest {
     String unknown = new RecommendationPrinter().render("u", answer.setModelKnowsNoCandidate(true).build());
 
     assertTrue(timedOut.contains("note: the model could not rank in time; items are in retrieval order."), timedOut);
-    assertTrue(unknown.contains("note: the model knows none of these items"), unknown);
+    assertTrue(unknown.contains("note: the model knows none of the items it could rank for this user"), unknown);
     assertFalse(unknown.contains("in time"), unknown);
     for (String text : List.of(timedOut, unknown)) {
       assertTrue(text.contains("the first place is a regular item (buy-again); the other place is in retrieval order."), text);

@@ -99,9 +99,9 @@ class UpOwnDataTest {
         assertEquals("", answer.getModelVersion());
         assertEquals(List.of("S-2", "S-3"), answer.getItemsList().stream().map(i -> i.getItem().getItemId()).toList());
         String printed = new RecommendationPrinter().render("c2", answer);
-        assertTrue(printed.contains("note: the model knows none of these items (it was trained on other data), so"
-            + " they are in retrieval order; a model trained on this shop's data (bin/glassbox train) ranks them."),
-            printed);
+        assertTrue(printed.contains("note: the model knows none of the items it could rank for this user (it was"
+            + " not trained on them), so they are in retrieval order; a model trained on this shop's data"
+            + " (bin/glassbox train) ranks them."), printed);
         assertFalse(printed.contains("in time"), printed);
         // The what-if of a purchase says why the model cannot answer it.
         StatusRuntimeException whatIf = assertThrows(StatusRuntimeException.class, () -> GatewayGrpc
@@ -109,8 +109,8 @@ class UpOwnDataTest {
             .whatIf(UserWhatIfRequest.newBuilder().setUserId("c2").addRemoveItemIds("S-1").build()));
         assertEquals(Status.Code.NOT_FOUND, whatIf.getStatus().getCode());
         assertTrue(whatIf.getStatus().getDescription().matches("the model \\(version [0-9-]+\\) knows none of the"
-            + " [0-9]+ candidates: it was trained on other items \\(another shop's data\\?\\); a model trained"
-            + " on this data \\(bin/glassbox train\\) ranks them"), whatIf.getStatus().getDescription());
+            + " [0-9]+ candidates \\(it was not trained on them: another shop's data, or items imported since\\?\\);"
+            + " a model trained on this data \\(bin/glassbox train\\) ranks them"), whatIf.getStatus().getDescription());
       } finally {
         channel.shutdownNow();
       }

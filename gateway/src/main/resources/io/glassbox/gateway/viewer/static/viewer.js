@@ -27,12 +27,12 @@ const TEXTS = {
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.coldStart ? " No purchases here (a new customer, or one known only by clicks): the shop's popular items." : "")
       + (r.modelKnowsNoCandidate
-        ? " The model knows none of these items (it was trained on other data): ranked by retrieval score;"
-          + " a model trained on this shop's data (bin/glassbox train) ranks them."
+        ? " The model knows none of the items it could rank here (it was not trained on them): ranked by"
+          + " retrieval score; a model trained on this shop's data (bin/glassbox train) ranks them."
         : r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
       + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); `
-        + (r.rankingDegraded ? `the other ${m} are ranked by retrieval score.`
+        + (r.rankingDegraded ? (m === 1 ? "the other place is" : `the other ${m} are`) + " ranked by retrieval score."
           : `the model ranks the other ${m}, and its reasons count ranks among those new items.`),
         () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them.")
       + newcomerNote(r, (n) => n === 1
@@ -56,7 +56,7 @@ const TEXTS = {
     trendMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without its recent sales`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     noHeatmap: {
-      degraded: "No heatmap: the model did not rank these items (see above); they are ranked by retrieval score.",
+      degraded: "No heatmap: the model did not rank these items (see above).",
       unknownCustomer: "No heatmap: this customer has no purchases the model reads here (none, or each turned down since), so no purchase adds to any item's score.",
       nothingRead: "No heatmap: the model read nothing of this customer's record (it knows none of its items),"
         + " so nothing in it adds to any item's score.",
@@ -134,7 +134,7 @@ const TEXTS = {
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
       + (r.modelKnowsNoCandidate
-        ? "模型不认识这些商品（它是用其他数据训练的）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
+        ? "模型不认识可供它排序的这些商品（训练时没有它们）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
         : r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
@@ -159,7 +159,7 @@ const TEXTS = {
     trendMove: (reason) => `排名 ${reason.rank} → 不计近期销量时 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     noHeatmap: {
-      degraded: "没有热力图：模型没有为这些商品排序（见上文），它们按召回得分排序。",
+      degraded: "没有热力图：模型没有为这些商品排序（见上文）。",
       unknownCustomer: "没有热力图：此顾客在这里没有模型读取的购买记录（没有购买，或之后都标记了不感兴趣），没有哪次购买为商品的得分作出贡献。",
       nothingRead: "没有热力图：模型没有读到此顾客记录中的任何商品（它都不认识），记录中没有什么为商品的得分作出贡献。",
       allBuyAgain: "没有热力图：所有位置都给了常买的商品（再次购买），模型不为它们打分。",
