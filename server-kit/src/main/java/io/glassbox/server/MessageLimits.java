@@ -1,12 +1,20 @@
 package io.glassbox.server;
 
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
 /**
- * The message-size limits of every Glassbox server and client, so that what a server may send is
- * what a client accepts. Servers refuse a larger request with RESOURCE_EXHAUSTED before
+ * The size limits of every Glassbox server and client: gRPC messages, so that what a server may
+ * send is what a client accepts, and HTTP request headers. Servers refuse a larger request with RESOURCE_EXHAUSTED before
  * reading it; the model service refuses a Score whose answer would exceed it before inference
  * (its proto documents the budget).
  */
 public final class MessageLimits {
+  private static final Logger log = LoggerFactory.getLogger(MessageLimits.class);
+  /** One warning of a bad limit per process and hour, not one per server started. */
+  private static final WarningLimiter warnings = new WarningLimiter(Duration.ofHours(1));
   /** 16 MiB: the largest request or response on any Glassbox channel. */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   /** Largest header block a server accepts (keys, request ids, deadlines): gRPC's default. */
@@ -30,7 +38,19 @@ public final class MessageLimits {
    * first.
    */
   public static void limitHttpHeaders() {
-    System.getProperties().putIfAbsent(HTTP_HEADER_PROPERTY, Integer.toString(MAX_HTTP_HEADER_BYTES));
+    Object own = System.getProperties().putIfAbsent(HTTP_HEADER_PROPERTY, Integer.toString(MAX_HTTP_HEADER_BYTES));
+    if (own != null && !isPositiveInt(own.toString())) {
+      warnings.log(log, Level.WARN, "-D{}={} is not a positive number of bytes: the JDK reads HTTP request headers of"
+          + " 380 KiB, or of any size, instead", HTTP_HEADER_PROPERTY, own);
+    }
+  }
+
+  private static boolean isPositiveInt(String text) {
+    try {
+      return Integer.parseInt(text.strip()) > 0;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private MessageLimits() {}

@@ -1,6 +1,5 @@
 package io.glassbox.gateway.viewer;
 
-import io.glassbox.server.MessageLimits;
 import io.glassbox.server.RequestChecks;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -22,12 +21,12 @@ final class QueryParameters {
   /** Longest id (user or item) the Glassbox API accepts. */
   static final int MAX_ID_LENGTH = RequestChecks.MAX_ID_LENGTH;
   /**
-   * Longest raw query string read; beyond it the request is refused before decoding. Half the
-   * HTTP header limit ({@link io.glassbox.server.MessageLimits#MAX_HTTP_HEADER_BYTES}), which the
-   * request line counts against, so that a query too long gets this answer, not a closed
-   * connection: 16 KiB, more than a what-if of 100 items with ids of 128 letters takes (13.6 KB).
+   * Longest raw query string read; beyond it the request is refused before decoding: 16 KiB, more
+   * than a what-if of 100 items with ids of 128 letters takes (13.6 KB). Well under the HTTP header
+   * limit ({@link io.glassbox.server.MessageLimits#MAX_HTTP_HEADER_BYTES}), which the request line
+   * counts against, so that a query too long gets this answer, not a closed connection.
    */
-  static final int MAX_QUERY_LENGTH = MessageLimits.MAX_HTTP_HEADER_BYTES / 2;
+  static final int MAX_QUERY_LENGTH = 16 * 1024;
   /** Most items a page may ask for (the Gateway's own limit). */
   static final int MAX_LIMIT = 50;
   static final int DEFAULT_LIMIT = 10;
