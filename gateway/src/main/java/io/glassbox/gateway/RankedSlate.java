@@ -29,7 +29,7 @@ import java.util.Set;
  *     and dropping items the model does not know); empty when {@code rankingDegraded}
  * @param rankingDegraded true when ranked by retrieval score because the model could not rank
  * @param modelKnowsNoCandidate true when ranked by retrieval score because the model answered but
- *     knows none of the candidates (it was trained on other items); {@code rankingDegraded} too
+ *     left out every candidate as unknown (it was not trained on them); {@code rankingDegraded} too
  * @param unknownToModel the eligible candidates the model left out because its vocabulary lacks
  *     them (items that joined the catalogue after it was trained), in retrieval order; empty when
  *     {@code rankingDegraded} (the retrieval ranking holds every eligible candidate)
@@ -150,7 +150,7 @@ record RankedSlate(
     return new RankedSlate(ranked, version, history, false, false, unknown, unknownHistory);
   }
 
-  /** The model answered, and knows none of the candidates: it was trained on other items. */
+  /** The model answered, and left out every candidate as unknown: it was not trained on them. */
   static final class NoCandidateKnownException extends IllegalArgumentException {
     NoCandidateKnownException(String message) {
       super(message);

@@ -208,7 +208,7 @@ final class UpCommand implements Callable<Integer> {
 
   /**
    * What the warm-up's calls found: how many were answered, and whether an answer said the model
-   * knows none of its candidates (a model of other data, served on this data).
+   * knows none of its candidates (it was not trained on them: a model of other data, say).
    */
   record WarmUp(int answered, boolean modelKnowsNoCandidate) {}
 

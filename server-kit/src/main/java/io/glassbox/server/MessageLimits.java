@@ -7,9 +7,9 @@ import org.slf4j.event.Level;
 
 /**
  * The size limits of every Glassbox server and client: gRPC messages, so that what a server may
- * send is what a client accepts, and HTTP request headers. Servers refuse a larger request with RESOURCE_EXHAUSTED before
- * reading it; the model service refuses a Score whose answer would exceed it before inference
- * (its proto documents the budget).
+ * send is what a client accepts, and HTTP request headers. Servers refuse a larger gRPC request
+ * with RESOURCE_EXHAUSTED before reading it; the model service refuses a Score whose answer would
+ * exceed it before inference (its proto documents the budget).
  */
 public final class MessageLimits {
   private static final Logger log = LoggerFactory.getLogger(MessageLimits.class);
