@@ -156,6 +156,8 @@ _JAVA_WHITE_SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \u1680\u2000\u2001
                               "\u2008\u2009\u200a\u2028\u2029\u205f\u3000")
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An id of printable ASCII, which the rule takes whole when trimmed (most are: one check, not three).
+# The longest basket (invoice) id the feature service reads (RecordedEvent.MAX_BASKET_ID_LENGTH).
+MAX_BASKET_ID_LENGTH = 128
 _PLAIN_ID = re.compile(f"[ -~]{{1,{MAX_ID_LENGTH}}}")
 
 
@@ -247,7 +249,7 @@ def parse_seq_pos(text: str, path: str, row_number: int) -> int:
     trimmed = _trimmed(text)
     value = _long(trimmed) if _INTEGER.fullmatch(trimmed) else None
     if value is None:
-        raise ValueError(f"{path} line {row_number}: {UNREADABLE_SEQ_POS}, got {text!r}")
+        raise ValueError(f"{path} line {row_number}: {UNREADABLE_SEQ_POS}, got \"{text}\"")
     return value
 
 
@@ -547,6 +549,13 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             # Every row's ids, as the feature service checks them, the rows not learnt from too.
             user = _id(r["user_id"], "user_id", inter_path, row_number)
             item_id = _id(r["item_id"], "item_id", inter_path, row_number)
+            # So are its time, order and seq_pos (DatasetReader reads them before it skips a row).
+            when, nanos = parse_moment(r["timestamp"], inter_path, row_number, zone, local_times)
+            basket = _trimmed(r[basket_column]) if basket_column else ""
+            if _java_length(basket) > MAX_BASKET_ID_LENGTH:
+                raise ValueError(f"{inter_path} line {row_number}: the invoice (basket) must be at most "
+                                 f"{MAX_BASKET_ID_LENGTH} characters, got {_java_length(basket)}")
+            sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else row_number
             event = _trimmed(r.get("event")).lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:
@@ -565,13 +574,11 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             if item is None:
                 unknown_items += 1
                 continue
-            when, nanos = parse_moment(r["timestamp"], inter_path, row_number, zone, local_times)
             # The order the feature service serves a record in (Dataset.Interaction.STORE_ORDER; an
             # import's, without seq_pos): the moment to the nanosecond, then seq_pos, then file order.
-            sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else row_number
             order = (when, nanos, sequence, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
-            basket_key = (_trimmed(r[basket_column]) if basket_column else "") or ("no basket", row_number)
+            basket_key = basket or ("no basket", row_number)
             events.append((order, item, basket_key, when))
     if left_out or unknown_items:
         print(f"{inter_path}: left out "

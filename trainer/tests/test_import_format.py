@@ -175,7 +175,7 @@ class ImportFormatTest(unittest.TestCase):
                           [["u1", "A", "100", "0"], ["u1", "A", "100", "9223372036854775808"]])
         with self.assertRaisesRegex(ValueError, r"interactions.csv line 3: seq_pos must be an integer from "
                                                 r"-9223372036854775808 to 9223372036854775807, "
-                                                r"got '9223372036854775808'$"):
+                                                r'got "9223372036854775808"$'):
             data_mod.load_dataset(seq)
         late = self.folder("late", items, ["user_id", "item_id", "timestamp"], [["u1", "A", "9999-12-31T23:59:59-05:00"]])
         with self.assertRaisesRegex(ValueError, r"interactions.csv line 2: timestamp must be unix seconds"):
@@ -285,7 +285,7 @@ class ImportFormatTest(unittest.TestCase):
                 if want == "refused":
                     with self.assertRaises(ValueError) as refused:
                         data_mod.parse_seq_pos(text, "f", 2)
-                    self.assertEqual(str(refused.exception), f"f line 2: {data_mod.UNREADABLE_SEQ_POS}, got {text!r}")
+                    self.assertEqual(str(refused.exception), f"f line 2: {data_mod.UNREADABLE_SEQ_POS}, got \"{text}\"")
                 else:
                     self.assertEqual(data_mod.parse_seq_pos(text, "f", 2), int(want))
 
@@ -316,12 +316,24 @@ class ImportFormatTest(unittest.TestCase):
                 ("unknown", items, "user_id,item_id,timestamp\nu1,A,100\nu1,Z\u0085,100\n",
                  "interactions.csv line 3: item_id must not contain control characters, got U+0085 at index 1"),
                 ("empty", items, "user_id,item_id,timestamp\nu1,A,100\n\t,A,100\n",
-                 "interactions.csv line 3: user_id must not be empty")):
+                 "interactions.csv line 3: user_id must not be empty"),
+                # Their times, baskets and seq_pos too (DatasetReader reads them before it skips a row).
+                ("click time", items, "user_id,item_id,timestamp,event\nu1,A,100,\nu1,A,not-a-time,click\n",
+                 None),
+                ("unknown seq_pos", items, "user_id,item_id,timestamp,seq_pos\nu1,A,100,1\nu1,Z,100,"
+                 + "9" * 20 + "\n", "interactions.csv line 3: seq_pos must be an integer from -9223372036854775808"
+                 " to 9223372036854775807, got \"" + "9" * 20 + "\""),
+                ("long basket", items, "user_id,item_id,timestamp,basket_id\nu1,A,100,o1\nu1,A,100," + "o" * 129
+                 + "\n", "interactions.csv line 3: the invoice (basket) must be at most 128 characters, got 129")):
             folder = self.text_folder(name, items_text, interactions)
             with self.subTest(name):
                 with self.assertRaises(ValueError) as refused:
                     data_mod.load_dataset(folder)
-                self.assertEqual(str(refused.exception), f"{folder}/{message}")
+                if message is None:
+                    self.assertTrue(str(refused.exception).startswith(f"{folder}/interactions.csv line 3: "),
+                                    str(refused.exception))
+                else:
+                    self.assertEqual(str(refused.exception), f"{folder}/{message}")
 
     def test_eventOrder_theCasesSharedWithTheFeatureService_areTheSequencesLearnt(self):
         # Each user's events in the order the feature service serves them (CsvEventOrderTest,
