@@ -240,9 +240,8 @@ final class InteractiveExplainer {
   private static ModelClient.DetailedRow withoutCandidates(ModelClient.DetailedRow row, Set<String> ids) {
     Map<String, Float> scores = new HashMap<>(row.scores());
     scores.keySet().removeAll(ids);
-    Map<String, List<Float>> contributions = new HashMap<>(row.contributions());
-    contributions.keySet().removeAll(ids);
-    return new ModelClient.DetailedRow(row.window(), scores, contributions, row.skipped());
+    // Contributions are looked up only for items still ranked (whatIfItem returns first for added ones).
+    return new ModelClient.DetailedRow(row.window(), scores, row.contributions(), row.skipped());
   }
 
   private static WhatIfItem whatIfItem(

@@ -112,7 +112,6 @@ record RankedSlate(
     int unknownHistory = 0;
     List<RankedCandidate> ranked = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    int skippedCandidates = 0;
     for (int s = 0; s < shards.size(); s++) {
       ScoreResponse response = responses.get(s);
       if (!response.getModelVersion().equals(version)) {
@@ -131,12 +130,11 @@ record RankedSlate(
         throw new MixedShardsException("the candidates' shards were scored against different histories");
       }
       addScored(shards.get(s), row, ranked, seen);
-      Set<String> skipped = new HashSet<>(row.getSkippedItemIdsList());
-      skippedCandidates += (int) shards.get(s).stream().filter(c -> skipped.contains(c.getItemId())).count();
     }
     List<Candidate> eligible = shards.stream().flatMap(List::stream).toList();
     if (ranked.isEmpty() && !eligible.isEmpty()) {
       // Nothing scored: the model cannot rank this request, and an empty answer would hide it.
+      int skippedCandidates = skippedCandidates(shards, responses);
       if (skippedCandidates == eligible.size()) {
         throw new NoCandidateKnownException("model " + version + " knows none of the " + eligible.size()
             + " candidates (it was not trained on them: another shop's data, or items imported since?)");
@@ -148,6 +146,16 @@ record RankedSlate(
     List<Candidate> unknown =
         eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
     return new RankedSlate(ranked, version, history, false, false, unknown, unknownHistory);
+  }
+
+  /** How many of the shards' candidates their answers left out as unknown to the model. */
+  private static int skippedCandidates(List<List<Candidate>> shards, List<ScoreResponse> responses) {
+    int skipped = 0;
+    for (int s = 0; s < shards.size(); s++) {
+      Set<String> left = new HashSet<>(oneRow(responses.get(s)).getSkippedItemIdsList());
+      skipped += (int) shards.get(s).stream().filter(c -> left.contains(c.getItemId())).count();
+    }
+    return skipped;
   }
 
   /** The model answered, and left out every candidate as unknown: it was not trained on them. */

@@ -159,7 +159,7 @@ final class Recommender {
     ListenableFuture<RankedSlate> byModel = Futures.catchingAsync(sharded, RankedSlate.MixedShardsException.class,
         mixed -> {
           request.warnUnlessGone(mixedShardWarnings, "{} (a rolling update?); scoring the whole slate in one call",
-              mixed);
+              describe(mixed));
           return Futures.transform(
               metrics.time("score", scorer.score(scoreRequest(request, found, eligible))),
               response -> RankedSlate.byModel(List.of(eligible), List.of(response)),
@@ -169,13 +169,12 @@ final class Recommender {
       // The other shards' answers are of no use any more.
       calls.forEach(call -> call.cancel(true));
       if (failure instanceof RankedSlate.NoCandidateKnownException) {
-        if (!request.context().isCancelled()) {
-          unknownCandidateWarnings.log(log, Level.WARN, "{}; ranking by retrieval score. bin/glassbox train trains"
-              + " a model on this data", failure.getMessage());
-        }
+        request.warnUnlessGone(unknownCandidateWarnings, "{}; ranking by retrieval score. bin/glassbox train"
+            + " trains a model on this data", failure.getMessage());
         return RankedSlate.byRetrievalNoneKnownToModel(eligible);
       }
-      request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score", failure);
+      request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score",
+          describe(failure));
       return RankedSlate.byRetrieval(eligible);
     }, directExecutor());
   }
@@ -253,7 +252,7 @@ final class Recommender {
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {
       request.warnUnlessGone(explainWarnings,
-          "explain service failed ({}); reasons from retrieval sources", failure);
+          "explain service failed ({}); reasons from retrieval sources", describe(failure));
       return Explanations.failed();
     }, directExecutor());
   }
@@ -315,11 +314,11 @@ final class Recommender {
      * Logs a degradation, unless it only happened because the caller went away or {@code limiter}
      * held it back (then at DEBUG); the next warning that passes counts the ones held back.
      */
-    void warnUnlessGone(WarningLimiter limiter, String message, Throwable failure) {
+    void warnUnlessGone(WarningLimiter limiter, String message, Object... arguments) {
       if (context.isCancelled()) {
         return;
       }
-      limiter.log(log, Level.WARN, message, describe(failure));
+      limiter.log(log, Level.WARN, message, arguments);
     }
   }
 
