@@ -152,12 +152,12 @@ def _trimmed(text: Optional[str]) -> str:
 # so a character past U+FFFF, an emoji, counts two), not white space only as String.isBlank has it
 # (no-break spaces are not), no control character (Character.isISOControl).
 MAX_ID_LENGTH = 128
+# The longest basket (invoice) id the feature service reads (RecordedEvent.MAX_BASKET_ID_LENGTH).
+MAX_BASKET_ID_LENGTH = 128
 _JAVA_WHITE_SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                               "\u2008\u2009\u200a\u2028\u2029\u205f\u3000")
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An id of printable ASCII, which the rule takes whole when trimmed (most are: one check, not three).
-# The longest basket (invoice) id the feature service reads (RecordedEvent.MAX_BASKET_ID_LENGTH).
-MAX_BASKET_ID_LENGTH = 128
 _PLAIN_ID = re.compile(f"[ -~]{{1,{MAX_ID_LENGTH}}}")
 
 
@@ -404,10 +404,9 @@ _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 
 
-def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None,
-               local_times: Optional[list] = None) -> int:
+def parse_time(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None) -> int:
     """The second a timestamp's moment falls in (`parse_moment`)."""
-    return parse_moment(text, path, row_number, zone, local_times)[0]
+    return parse_moment(text, path, row_number, zone)[0]
 
 
 def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.ZoneInfo] = None,
@@ -488,7 +487,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     with handle:
         item_reader, item_separator = dict_reader(handle, items_path)
         check_fields = _fields_check(item_reader, ("item_id", "title", "brand", "category", "price"), items_path)
-        item_rows, line_of = [], {}
+        item_rows, item_ids, line_of = [], [], {}
         for r in item_reader:
             check_fields(r)
             item = _id(r["item_id"], "item_id", items_path, item_reader.record_line)
@@ -497,9 +496,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 raise ValueError(f"{items_path} line {item_reader.record_line}: item_id \"{item}\" is listed twice "
                                  f"(first on line {first}); keep one row per item")
             item_rows.append(r)
+            item_ids.append(item)
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
-    item_ids = [_trimmed(r["item_id"]) for r in item_rows]
     index_of = {item: i + 1 for i, item in enumerate(item_ids)}
     titles = [r.get("title", "") or "" for r in item_rows]
 
@@ -579,7 +578,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             order = (when, nanos, sequence, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
             basket_key = basket or ("no basket", row_number)
-            events.append((order, item, basket_key, when))
+            events.append((order, item, basket_key))
     if left_out or unknown_items:
         print(f"{inter_path}: left out "
               + ", ".join([f"{n} {event} events" for event, n in sorted(left_out.items())]
@@ -596,7 +595,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     for user in user_order:
         events = sorted(per_user[user])
         items = np.array([e[1] for e in events], dtype=np.int64)
-        times.append(np.array([e[3] for e in events], dtype=np.int64))
+        times.append(np.array([e[0][0] for e in events], dtype=np.int64))
         basket_no, numbers, previous = -1, [], None
         for e in events:
             if e[2] != previous:
