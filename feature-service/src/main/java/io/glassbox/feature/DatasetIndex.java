@@ -2,7 +2,7 @@ package io.glassbox.feature;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +40,12 @@ final class DatasetIndex {
    * @param interactionCounts per dataset item index
    * @param purchaseCounts per dataset item index
    * @param fingerprint SHA-256 (hex) of the dataset's rows, telling one dataset from another
+   * @param latestPurchaseTime the newest purchase's time, to the nanosecond; empty without one
    */
   record Indexed(
       DatasetIndex index, Map<String, List<Dataset.Interaction>> usersByActivity,
-      long[] interactionCounts, long[] purchaseCounts, long events, String fingerprint) {}
+      long[] interactionCounts, long[] purchaseCounts, long events, String fingerprint,
+      Optional<Instant> latestPurchaseTime) {}
 
   static Indexed build(Dataset dataset, int maxBasketSize, int maxNeighbours) {
     List<Dataset.Item> items = dataset.items();
@@ -68,6 +71,7 @@ final class DatasetIndex {
     }
     List<int[]> basketItems = new ArrayList<>();
     long events = 0;
+    Dataset.Interaction latestPurchase = null;
     for (List<Dataset.Interaction> rows : byUser.values()) {
       rows.sort(Dataset.Interaction.STORE_ORDER);
       events += rows.size();
@@ -78,6 +82,9 @@ final class DatasetIndex {
         interactionCounts[item]++;
         if (row.type() == EventType.PURCHASE) {
           purchaseCounts[item]++;
+          if (latestPurchase == null || Dataset.Interaction.STORE_ORDER.compare(row, latestPurchase) > 0) {
+            latestPurchase = row;
+          }
           if (!row.basketId().isEmpty()) {
             baskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
           }
@@ -98,7 +105,8 @@ final class DatasetIndex {
             + "({} larger than {} items skipped)", items.size(), byActivity.size(), events,
         coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
     return new Indexed(new DatasetIndex(items, coPurchase), byActivity,
-        interactionCounts, purchaseCounts, events, fingerprint(dataset));
+        interactionCounts, purchaseCounts, events, fingerprint(dataset),
+        Optional.ofNullable(latestPurchase).map(Dataset.Interaction::time));
   }
 
   /** The dataset's catalogue, in file order (the index of an item is its position). */
@@ -112,12 +120,7 @@ final class DatasetIndex {
   }
 
   private static String fingerprint(Dataset dataset) {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    MessageDigest digest = Digests.sha256();
     StringBuilder row = new StringBuilder(256);
     for (Dataset.Item item : dataset.items()) {
       row.setLength(0);

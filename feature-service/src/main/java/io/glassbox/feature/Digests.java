@@ -4,13 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/** SHA-256 of text, for ids derived from content. */
+/** SHA-256 of text, for ids derived from content and the dataset's fingerprint. */
 final class Digests {
   private Digests() {}
 
   static byte[] sha256(String text) {
+    return sha256().digest(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A new SHA-256 digest, to feed in parts. */
+  static MessageDigest sha256() {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }

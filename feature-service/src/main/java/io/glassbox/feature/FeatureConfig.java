@@ -87,6 +87,10 @@ public record FeatureConfig(
    * co-purchase count, which the same setting bounds (about 30).
    */
   static final int HEAP_BYTES_PER_EVENT = 60;
+  /** The heap's shares, in percent, that the events, dedupe ids and users are sized to by default. */
+  private static final int EVENTS_HEAP_PERCENT = 24;
+  private static final int DEDUPE_IDS_HEAP_PERCENT = 8;
+  private static final int USERS_HEAP_PERCENT = 8;
   /** Heap bytes an event id in the dedupe window costs, likewise (about 120). */
   static final int HEAP_BYTES_PER_DEDUPE_ID = 125;
   /**
@@ -206,7 +210,7 @@ public record FeatureConfig(
    * collector, {@code -Xmx} less one survivor space.
    */
   static int defaultMaxEvents(long heapBytes) {
-    return heapShare(heapBytes, 24, HEAP_BYTES_PER_EVENT, MOST_MAX_EVENTS_BY_DEFAULT);
+    return heapShare(heapBytes, EVENTS_HEAP_PERCENT, HEAP_BYTES_PER_EVENT, MOST_MAX_EVENTS_BY_DEFAULT);
   }
 
   /**
@@ -215,7 +219,7 @@ public record FeatureConfig(
    * {@value #MOST_DEDUPE_MAX_IDS_BY_DEFAULT}.
    */
   static int defaultDedupeMaxIds(long heapBytes) {
-    return heapShare(heapBytes, 8, HEAP_BYTES_PER_DEDUPE_ID, MOST_DEDUPE_MAX_IDS_BY_DEFAULT);
+    return heapShare(heapBytes, DEDUPE_IDS_HEAP_PERCENT, HEAP_BYTES_PER_DEDUPE_ID, MOST_DEDUPE_MAX_IDS_BY_DEFAULT);
   }
 
   /**
@@ -225,7 +229,7 @@ public record FeatureConfig(
    * users under a 256 MiB heap filled it with neither bound reached, and nobody was evicted).
    */
   static int defaultMaxUsers(long heapBytes) {
-    return heapShare(heapBytes, 8, HEAP_BYTES_PER_USER, MOST_MAX_USERS_BY_DEFAULT);
+    return heapShare(heapBytes, USERS_HEAP_PERCENT, HEAP_BYTES_PER_USER, MOST_MAX_USERS_BY_DEFAULT);
   }
 
   /**
@@ -238,15 +242,16 @@ public record FeatureConfig(
   static Optional<String> heapWarning(StoreBounds bounds, long heapBytes) {
     long needs = bounds.maxEvents() * HEAP_BYTES_PER_EVENT + (long) bounds.maxDedupeIds() * HEAP_BYTES_PER_DEDUPE_ID
         + (long) bounds.maxUsers() * HEAP_BYTES_PER_USER;
-    long share = heapBytes * 40 / 100;
+    int percent = EVENTS_HEAP_PERCENT + DEDUPE_IDS_HEAP_PERCENT + USERS_HEAP_PERCENT;
+    long share = heapBytes * percent / 100;
     if (needs <= share) {
       return Optional.empty();
     }
     return Optional.of(String.format(Locale.ROOT, "the store's bounds (%s %d, %s %d, %s %d) let it take about %d MiB"
-        + " of heap, more than the %d MiB (40%% of %d MiB) the defaults give it: ingestion may be refused, or the heap"
+        + " of heap, more than the %d MiB (%d%% of %d MiB) the defaults give it: ingestion may be refused, or the heap"
         + " run out, before the bounds take effect. Unset them to size them to the heap, or give the service more heap",
         MAX_EVENTS_KEY, bounds.maxEvents(), MAX_USERS_KEY, bounds.maxUsers(), DEDUPE_MAX_IDS_KEY,
-        bounds.maxDedupeIds(), needs >> 20, share >> 20, heapBytes >> 20));
+        bounds.maxDedupeIds(), needs >> 20, share >> 20, percent, heapBytes >> 20));
   }
 
   private static int heapShare(long heapBytes, int percent, int bytesEach, int most) {

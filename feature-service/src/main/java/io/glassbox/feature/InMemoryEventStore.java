@@ -429,13 +429,10 @@ public final class InMemoryEventStore implements EventStore {
       interactionCounts = indexed.interactionCounts().clone();
       recentIds = new RecentEventIds<>(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
       purchaseTimes = new PurchaseTimes(items.size(), purchaseTimesPerItem(bounds, items.size()));
-      Instant latest = null;
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
         for (Dataset.Interaction row : rows) {
           if (row.type() == EventType.PURCHASE) {
-            Instant time = row.time();
-            latest = latest == null || time.isAfter(latest) ? time : latest;
             purchaseTimes.add(itemIndex.get(row.itemId()), row.epochSeconds());
           }
         }
@@ -452,7 +449,7 @@ public final class InMemoryEventStore implements EventStore {
       purchaseTimes.sort();
       coPurchase = new LiveCoPurchase(index.coPurchase(), itemIds, maxBasketSize, maxNeighbours, bounds.maxEvents(),
           bounds.dedupeWindow(), bounds.maxDedupeIds());
-      latestPurchaseTime = latest;
+      latestPurchaseTime = indexed.latestPurchaseTime().orElse(null);
       evictBeyondBounds(bounds);
       long[] purchases = indexed.purchaseCounts();
       for (int item = 0; item < purchases.length; item++) {

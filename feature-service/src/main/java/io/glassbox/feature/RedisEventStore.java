@@ -319,7 +319,6 @@ public final class RedisEventStore implements EventStore {
     List<Dataset.Item> items = indexed.index().items();
     writeItems(items);
     Map<String, Map<String, Double>> purchaseTimes = new HashMap<>();
-    Instant latest = null;
     try (AbstractPipeline pipeline = redis.pipelined()) {
       long sequence = 0;
       int pending = 0;
@@ -330,8 +329,6 @@ public final class RedisEventStore implements EventStore {
           sequence++;
           Dataset.Interaction row = rows.get(i);
           if (row.type() == EventType.PURCHASE) {
-            Instant time = row.time();
-            latest = latest == null || time.isAfter(latest) ? time : latest;
             purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
                 .put(String.format("%016d", sequence), (double) row.epochSeconds());
           }
@@ -358,10 +355,8 @@ public final class RedisEventStore implements EventStore {
       for (Map.Entry<String, Map<String, Double>> item : purchaseTimes.entrySet()) {
         pipeline.zadd(purchasesKey(item.getKey()), item.getValue());
       }
-      if (latest != null) {
-        pipeline.set(LATEST, latest.getEpochSecond() + " " + TimelineMember.nanosField(latest.getNano()),
-            SetParams.setParams().nx());
-      }
+      indexed.latestPurchaseTime().ifPresent(latest -> pipeline.set(LATEST,
+          latest.getEpochSecond() + " " + TimelineMember.nanosField(latest.getNano()), SetParams.setParams().nx()));
       // Ingested events sort after every dataset event of the same time.
       pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());
       pipeline.sync();
