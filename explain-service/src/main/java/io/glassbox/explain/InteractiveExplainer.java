@@ -14,6 +14,7 @@ import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.texts.ReasonTexts;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -185,9 +186,7 @@ final class InteractiveExplainer {
     ModelClient.DetailedRow before = scored.rows().get(0);
     ModelClient.DetailedRow changed = withoutCandidates(scored.rows().get(1), added);
     if (before.scores().isEmpty()) {
-      throw Status.NOT_FOUND.withDescription("the model (version " + scored.modelVersion() + ") knows none of the "
-          + ranking.candidates().size() + " candidates (it was not trained on them: another shop's data, or items"
-          + " imported since?); a model trained on this data (bin/glassbox train) ranks them").asRuntimeException();
+      throw knowsNoCandidate(scored.modelVersion(), ranking.candidates().size(), "");
     }
     for (int i = 0; i < question.add().size(); i++) {
       if (changed.skipped().contains(question.add().get(i))) {
@@ -371,9 +370,14 @@ final class InteractiveExplainer {
         List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow row = first.rows().get(0);
     if (!row.scores().containsKey(itemId)) {
-      throw Status.NOT_FOUND.withDescription("item_id \"" + itemId + "\" is unknown to the model (version "
-          + first.modelVersion() + " was trained without it): it has no model score to explain")
-          .asRuntimeException();
+      String unknown = "item_id \"" + itemId + "\" is unknown to the model";
+      if (!ranking.candidates().isEmpty() && model.scoreSlate(List.of(ranking.record()), ranking.candidates(),
+          ranking.recent(), Optional.of(first.modelVersion())).rows().get(0).isEmpty()) {
+        // Not this item alone but every one, as when a shop's own data is served before a model is trained on it.
+        throw knowsNoCandidate(first.modelVersion(), ranking.candidates().size(), unknown + ", and ");
+      }
+      throw Status.NOT_FOUND.withDescription(unknown + " (version " + first.modelVersion()
+          + " was trained without it): it has no model score to explain").asRuntimeException();
     }
     CounterfactualScorer.Session session =
         scorer.session(
@@ -381,6 +385,13 @@ final class InteractiveExplainer {
     session.score(EvidenceSearch.leaveOneOut(row.window()));
     List<Float> contribution = row.contributions().getOrDefault(itemId, List.of());
     return new Baseline(row.window(), contribution, session);
+  }
+
+  /** NOT_FOUND: the model knows none of the user's {@code count} candidates ({@code lead} goes first). */
+  private static StatusRuntimeException knowsNoCandidate(String modelVersion, int count, String lead) {
+    return Status.NOT_FOUND.withDescription(lead + "the model (version " + modelVersion + ") knows none of the "
+        + count + " candidates (it was not trained on them: another shop's data, or items imported since?);"
+        + " a model trained on this data (bin/glassbox train) ranks them").asRuntimeException();
   }
 
   private EvidenceSearch search(UserRankingQuery ranking) {

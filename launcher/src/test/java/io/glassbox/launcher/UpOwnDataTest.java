@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ClientChannels;
@@ -20,6 +22,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +79,7 @@ class UpOwnDataTest {
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void ownDataWithTheEmbeddedModel_answersSayTheModelKnowsNoneOfTheItems_andTheWarmUpFindsIt(@TempDir Path shop)
-      throws IOException {
+      throws Exception {
     Files.writeString(shop.resolve("items.csv"), "item_id,title\nS-1,Mug\nS-2,Plate\nS-3,Bowl\nS-4,Jug\n");
     Files.writeString(shop.resolve("interactions.csv"), "user_id,item_id,timestamp,event,basket_id\n"
         + "c1,S-1,2011-12-01T12:50:00Z,,o1\nc1,S-2,2011-12-01T12:50:00Z,,o1\nc1,S-3,2011-12-02T12:50:00Z,,o2\n"
@@ -86,7 +89,7 @@ class UpOwnDataTest {
         ViewerConfig.PORT_KEY, "0"));
     own = own.with(UpCommand.examplesFromOwnData(own));
 
-    try (Suite suite = Suite.start(own, Suite.Ports.ephemeral())) {
+    try (Suite suite = ViewerSuites.start(own)) {
       int gateway = suite.ports().gateway();
       assertEquals(new UpCommand.WarmUp(2, true),
           UpCommand.warmUp(gateway, ViewerConfig.load(own).exampleUsers(), ClientSettings.load(own)));
@@ -111,8 +114,32 @@ class UpOwnDataTest {
         assertTrue(whatIf.getStatus().getDescription().matches("the model \\(version [0-9-]+\\) knows none of the"
             + " [0-9]+ candidates \\(it was not trained on them: another shop's data, or items imported since\\?\\);"
             + " a model trained on this data \\(bin/glassbox train\\) ranks them"), whatIf.getStatus().getDescription());
+        // So do ExplainItem and WhyNot of a candidate: not only that item is unknown, every one is.
+        String knowsNone = "item_id \"S-3\" is unknown to the model, and the model \\(version [0-9-]+\\) knows none"
+            + " of the 2 candidates \\(it was not trained on them: .*\\(bin/glassbox train\\) ranks them";
+        StatusRuntimeException explain = assertThrows(StatusRuntimeException.class, () -> GatewayGrpc
+            .newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .explainItem(UserExplainItemRequest.newBuilder().setUserId("c2").setItemId("S-3").build()));
+        StatusRuntimeException whyNot = assertThrows(StatusRuntimeException.class, () -> GatewayGrpc
+            .newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .whyNot(UserWhyNotRequest.newBuilder().setUserId("c2").setItemId("S-3").build()));
+        for (StatusRuntimeException e : List.of(explain, whyNot)) {
+          assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+          assertTrue(e.getStatus().getDescription().matches(knowsNone), e.getStatus().getDescription());
+        }
       } finally {
         channel.shutdownNow();
+      }
+      // The page says so, and offers no why-not or what-if, which the model cannot answer.
+      try (HeadlessChromium chromium = HeadlessChromium.start(Files.createDirectories(shop.resolve("chromium")))) {
+        HeadlessChromium.Page page = chromium.newPage(1200, 900);
+        page.navigate(suite.viewerUri().orElseThrow().resolve("/?user=c2"));
+        page.await("document.body.dataset.state === 'ready'", Duration.ofSeconds(60));
+        String summary = page.evaluate("document.getElementById('summary').textContent").getStringValue();
+        assertTrue(summary.contains("The model knows none of the items it could rank here"), summary);
+        for (String section : List.of("why-not-section", "what-if-section")) {
+          assertTrue(page.evaluate("document.getElementById('" + section + "').hidden").getBoolValue(), section);
+        }
       }
     }
   }

@@ -25,15 +25,12 @@ import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
-import io.glassbox.gateway.viewer.ViewerServer;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -89,26 +86,14 @@ class ViewerEndToEndTest {
   @BeforeAll
   static void startSuiteAndBrowser() throws Exception {
     String root = System.getProperty("glassbox.repo.root");
-    // The page's port is picked free beforehand (0 turns the page off), so one of the suite's own
-    // ephemeral ports can take it before the gateway binds: then the suite starts again.
-    for (int attempt = 1; suite == null; attempt++) {
-      try {
-        suite = Suite.start(ConfigSource.of(Map.of(
-                "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
-                "GLASSBOX_MODEL_DIR", root + "/models",
-                "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "10s",
-                "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
-                "GLASSBOX_DEFAULT_DEADLINE", "30s",
-                "GLASSBOX_GATEWAY_HTTP_PORT", String.valueOf(freePort()),
-                // The heatmap and what-if need model-ranked items (buy-again rows have none).
-                "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0")),
-            Suite.Ports.ephemeral());
-      } catch (ViewerServer.ListenFailed taken) {
-        if (attempt == 3) {
-          throw taken;
-        }
-      }
-    }
+    suite = ViewerSuites.start(ConfigSource.of(Map.of(
+        "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
+        "GLASSBOX_MODEL_DIR", root + "/models",
+        "GLASSBOX_GATEWAY_MODEL_TIMEOUT", "10s",
+        "GLASSBOX_EXPLAIN_TIMEOUT", "20s",
+        "GLASSBOX_DEFAULT_DEADLINE", "30s",
+        // The heatmap and what-if need model-ranked items (buy-again rows have none).
+        "GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0")));
     viewer = suite.viewerUri().orElseThrow();
     gatewayChannel = ClientChannels.forTarget("localhost:" + suite.ports().gateway());
     gateway = GatewayGrpc.newBlockingStub(gatewayChannel);
@@ -794,11 +779,5 @@ class ViewerEndToEndTest {
     Message.Builder builder = prototype.newBuilderForType();
     JsonFormat.parser().merge(json, builder);
     return (T) builder.build();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -380,8 +380,9 @@ async function showUser() {
     renderHeatmap(response);
     renderWhatIfControls();
     document.getElementById("what-if-result").replaceChildren();
-    // No place of the model's to bring an item into (every place is buy-again): the summary offers its picks.
-    document.getElementById("why-not-section").hidden = modelPlaces(response) === 0;
+    // No place of the model's to bring an item into (every place is buy-again: the summary offers its
+    // picks), or no model ranking to ask about (the model is down, or knows none of the items).
+    document.getElementById("why-not-section").hidden = response.rankingDegraded || modelPlaces(response) === 0;
     document.getElementById("why-not-result").replaceChildren();
     setStatus("");
     document.body.dataset.state = "ready";
