@@ -179,14 +179,39 @@ class RankedSlateTest {
 
   @Test
   void byModel_everyCandidateLeftOutAsUnknown_saysTheModelKnowsNone() {
-    ScoreRowResult.Builder row = ScoreRowResult.newBuilder();
-    CANDIDATES.forEach(candidate -> row.addSkippedItemIds(candidate.getItemId()));
-    ScoreResponse none = ScoreResponse.newBuilder().setModelVersion("v1").addRows(row).build();
+    ScoreResponse none = allSkipped(CANDIDATES);
 
     RankedSlate.NoCandidateKnownException e =
         assertThrows(RankedSlate.NoCandidateKnownException.class, () -> byModel(CANDIDATES, none));
     assertEquals("model v1 knows none of the " + CANDIDATES.size() + " candidates (it was not trained on them:"
         + " another shop's data, or items imported since?)", e.getMessage());
+  }
+
+  /**
+   * Sharded scoring (GLASSBOX_GATEWAY_SCORE_SHARDS): the model knows none only when every shard left
+   * out all of its candidates; one shard that knows one of its candidates ranks it.
+   */
+  @Test
+  void byModel_shards_knowsNoneOnlyWhenEveryShardLeftOutAllItsCandidates() {
+    List<List<Candidate>> shards = RankedSlate.shards(CANDIDATES, 2);
+    List<ScoreResponse> noneKnown = shards.stream().map(RankedSlateTest::allSkipped).toList();
+
+    RankedSlate.NoCandidateKnownException e = assertThrows(
+        RankedSlate.NoCandidateKnownException.class, () -> RankedSlate.byModel(shards, noneKnown));
+    assertTrue(e.getMessage().startsWith("model v1 knows none of the " + CANDIDATES.size() + " candidates"),
+        e.getMessage());
+
+    ScoreResponse firstKnowsA = ScoreResponse.newBuilder().setModelVersion("v1").addRows(
+        scored(List.of(), List.of("a"), 1f).getRows(0).toBuilder().addSkippedItemIds("b")).build();
+    RankedSlate slate = RankedSlate.byModel(shards, List.of(firstKnowsA, noneKnown.get(1)));
+    assertEquals(List.of("a"), ids(slate));
+    assertEquals(List.of("b", "c", "d"), slate.unknownToModel().stream().map(Candidate::getItemId).toList());
+  }
+
+  private static ScoreResponse allSkipped(List<Candidate> shard) {
+    ScoreRowResult.Builder row = ScoreRowResult.newBuilder();
+    shard.forEach(candidate -> row.addSkippedItemIds(candidate.getItemId()));
+    return ScoreResponse.newBuilder().setModelVersion("v1").addRows(row).build();
   }
 
   @Test
