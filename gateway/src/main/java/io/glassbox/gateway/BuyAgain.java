@@ -2,6 +2,7 @@ package io.glassbox.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
@@ -49,6 +50,13 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, Z
   /** No buy-again places. */
   static BuyAgain none() {
     return new BuyAgain(List.of(), 0, false, ZoneOffset.UTC);
+  }
+
+  /** Asks {@code history} for the user's regular items for {@code places} buy-again places (none for 0). */
+  static void askForRegularItems(GetUserHistoryRequest.Builder history, int places, GatewayConfig config) {
+    if (places > 0) {
+      history.setRegularItemsMinBaskets(config.buyAgainMinBaskets()).setMaxRegularItems(places);
+    }
   }
 
   /**

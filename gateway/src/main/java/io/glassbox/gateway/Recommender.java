@@ -102,9 +102,7 @@ final class Recommender {
     GetUserHistoryRequest.Builder historyRequest = ModelRecord.request(query.userId(), config.historyEvents());
     // The user's regular items for the buy-again places, counted over their whole record.
     int buyAgainPlaces = query.buyAgainPlaces(config);
-    if (buyAgainPlaces > 0) {
-      historyRequest.setRegularItemsMinBaskets(config.buyAgainMinBaskets()).setMaxRegularItems(buyAgainPlaces);
-    }
+    BuyAgain.askForRegularItems(historyRequest, buyAgainPlaces, config);
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(query.userId())

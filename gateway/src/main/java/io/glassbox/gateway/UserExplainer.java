@@ -13,6 +13,7 @@ import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
@@ -31,9 +32,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.function.BiFunction;
 
 /**
  * ExplainItem, WhyNot and WhatIf for a user: reads the user's record and candidates (and checks
@@ -60,27 +61,27 @@ final class UserExplainer {
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
   ListenableFuture<ExplainItemResponse> explainItem(UserQuestions.ItemQuestion question) {
-    return withRanking(question.userId(), "item_id", List.of(question.itemId()),
-        (stub, ranking) -> stub.explainItem(ExplainItemRequest.newBuilder()
-            .setRanking(ranking).setItemId(question.itemId()).setTopK(question.limit())
+    return withRanking(question.userId(), "item_id", List.of(question.itemId()), question.limit(),
+        (stub, ranking, topK) -> stub.explainItem(ExplainItemRequest.newBuilder()
+            .setRanking(ranking).setItemId(question.itemId()).setTopK(topK)
             .setLocale(question.locale()).build()));
   }
 
   /** Must be called with the inbound call's context current. */
   ListenableFuture<WhyNotResponse> whyNot(UserQuestions.ItemQuestion question) {
-    return withRanking(question.userId(), "item_id", List.of(question.itemId()),
-        (stub, ranking) -> stub.whyNot(WhyNotRequest.newBuilder()
-            .setRanking(ranking).setItemId(question.itemId()).setTopK(question.limit())
+    return withRanking(question.userId(), "item_id", List.of(question.itemId()), question.limit(),
+        (stub, ranking, topK) -> stub.whyNot(WhyNotRequest.newBuilder()
+            .setRanking(ranking).setItemId(question.itemId()).setTopK(topK)
             .setLocale(question.locale()).build()));
   }
 
   /** Must be called with the inbound call's context current. */
   ListenableFuture<WhatIfResponse> whatIf(UserQuestions.WhatIfQuestion question) {
-    return withRanking(question.userId(), "add_item_ids", question.add(), (stub, ranking) -> {
+    return withRanking(question.userId(), "add_item_ids", question.add(), question.limit(), (stub, ranking, topK) -> {
       checkRemovalsBought(question, ranking.getRecordItemIdsList(), config.historyEvents());
       return stub.whatIf(WhatIfRequest.newBuilder()
           .setRanking(ranking).addAllRemoveItemIds(question.remove()).addAllAddItemIds(question.add())
-          .setTopK(question.limit()).setLocale(question.locale()).build());
+          .setTopK(topK).setLocale(question.locale()).build());
     });
   }
 
@@ -104,22 +105,36 @@ final class UserExplainer {
     }
   }
 
+  /** One question to the explain service, about {@code ranking} with its top-k. */
+  @FunctionalInterface
+  private interface Ask<T> {
+    ListenableFuture<T> apply(ExplainServiceGrpc.ExplainServiceFutureStub stub, UserRanking ranking, int topK);
+  }
+
+  /** The user's ranking, and the top-k the question is about. */
+  private record Found(UserRanking ranking, int topK) {}
+
   /**
    * Reads the user's ranking (and checks {@code catalogueIds} exist), then asks the explain
    * service. A user the store has never seen has an empty record and the popular candidates,
    * as Recommend ranks them. NOT_FOUND for an id the catalogue lacks (named by {@code field});
-   * the explain service's own INVALID_ARGUMENT and NOT_FOUND reach the caller.
+   * the explain service's own INVALID_ARGUMENT and NOT_FOUND reach the caller. The top-k is
+   * {@code limit}, or, when the caller left it 0, the new picks of a default Recommend answer for
+   * the user ({@link #defaultTopK}), so that the reasons say what Recommend's said.
    */
   private <T> ListenableFuture<T> withRanking(
-      String userId, String field, List<String> catalogueIds,
-      BiFunction<ExplainServiceGrpc.ExplainServiceFutureStub, UserRanking, ListenableFuture<T>> ask) {
+      String userId, String field, List<String> catalogueIds, OptionalInt limit, Ask<T> ask) {
     Context context = Context.current();
     Executor inRequest = context.fixedContextExecutor(directExecutor());
     Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
     // The record Recommend ranks on; and the items turned down, which ExplainItem and WhyNot do not rank.
-    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(
-        ModelRecord.request(userId, config.historyEvents()).setListTurnedDown(askedItem(field)).build());
+    GetUserHistoryRequest.Builder historyRequest =
+        ModelRecord.request(userId, config.historyEvents()).setListTurnedDown(askedItem(field));
+    if (limit.isEmpty()) {
+      BuyAgain.askForRegularItems(historyRequest, Math.min(RecommendQuery.DEFAULT_LIMIT, config.buyAgainSlots()), config);
+    }
+    ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
         .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
     // Counted as Recommend counts them, so the explanation ranks by the served score.
@@ -130,11 +145,13 @@ final class UserExplainer {
     ListenableFuture<GetItemsResponse> items = catalogueIds.isEmpty()
         ? Futures.immediateFuture(GetItemsResponse.getDefaultInstance())
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
-    ListenableFuture<UserRanking> ranking = Futures.whenAllSucceed(history, candidates, items).call(
-        () -> ranking(userId, field, catalogueIds, Futures.getDone(history), Futures.getDone(candidates),
-            Futures.getDone(items)),
-        directExecutor());
-    ListenableFuture<UserRanking> checked = Futures.catching(ranking, Exception.class, failure -> {
+    ListenableFuture<Found> ranking = Futures.whenAllSucceed(history, candidates, items).call(() -> {
+      GetUserHistoryResponse record = Futures.getDone(history);
+      return new Found(
+          ranking(userId, field, catalogueIds, record, Futures.getDone(candidates), Futures.getDone(items)),
+          limit.isPresent() ? limit.getAsInt() : defaultTopK(record));
+    }, directExecutor());
+    ListenableFuture<Found> checked = Futures.catching(ranking, Exception.class, failure -> {
       Status status = Status.fromThrowable(failure);
       if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.FAILED_PRECONDITION) {
         throw status.asRuntimeException(); // our own verdict on the user or the items
@@ -142,11 +159,24 @@ final class UserExplainer {
       throw DependencyFailures.featureFailed(failure);
     }, directExecutor());
     return Futures.transformAsync(checked,
-        found -> Futures.catching(ask.apply(explain.withDeadline(deadline), found), Exception.class,
+        found -> Futures.catching(ask.apply(explain.withDeadline(deadline), found.ranking(), found.topK()),
+            Exception.class,
             failure -> {
               throw DependencyFailures.explainFailed(failure);
             }, directExecutor()),
         inRequest);
+  }
+
+  /**
+   * The new picks of a default Recommend answer for the user ({@code history} read with its
+   * regular items, as Recommend reads them): its {@value RecommendQuery#DEFAULT_LIMIT} places less
+   * the buy-again ones; all {@value RecommendQuery#DEFAULT_LIMIT} when every place is buy-again
+   * (the model's picks, as Recommend shows them with no buy-again places). Newcomer places, which
+   * only a model score tells, are not taken off.
+   */
+  static int defaultTopK(GetUserHistoryResponse history) {
+    int modelPlaces = RecommendQuery.DEFAULT_LIMIT - history.getRegularItemsCount();
+    return modelPlaces > 0 ? modelPlaces : RecommendQuery.DEFAULT_LIMIT;
   }
 
   /** ExplainItem and WhyNot ask about one item ({@code item_id}); WhatIf names additions. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.Reason;
@@ -16,6 +17,11 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
+import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
@@ -132,6 +138,38 @@ class GatewayBuyAgainRealDataTest {
       assertEquals(i + 1, merged.getItems(i).getRank());
       assertEquals(i < 10, isBuyAgain(merged.getItems(i)), "buy-again exactly in the first 10 places");
     }
+  }
+
+  /**
+   * ExplainItem, WhyNot and WhatIf with no limit speak of the new picks of a default Recommend
+   * answer: beside customer 12348's 2 buy-again places, the top 8, as Recommend's reasons do
+   * (until 2026-12-06 they counted a top 10); for customer 12347, whose regular items fill every
+   * place, the model's own 10 picks.
+   */
+  @Test
+  void interactiveQuestionsWithNoLimit_countTheNewPicksOfADefaultRecommend() {
+    RecommendResponse recommended = defaults.withDeadlineAfter(60, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder().setUserId("12348").build());
+    List<RecommendedItem> picks = recommended.getItemsList().stream().filter(item -> !isBuyAgain(item)).toList();
+    assertEquals(8, picks.size(), "12348 has 2 regular items");
+    for (RecommendedItem pick : picks) {
+      ExplainItemResponse explained = defaults.withDeadlineAfter(60, TimeUnit.SECONDS).explainItem(
+          UserExplainItemRequest.newBuilder().setUserId("12348").setItemId(pick.getItem().getItemId()).build());
+      assertEquals(8, explained.getTopK());
+      assertEquals(trendTexts(pick.getReasonsList()), trendTexts(explained.getReasonsList()), pick.getItem().getItemId());
+    }
+    String ninth = servedOrder.get(8);
+    WhyNotResponse whyNot = defaults.withDeadlineAfter(60, TimeUnit.SECONDS).whyNot(
+        UserWhyNotRequest.newBuilder().setUserId(CUSTOMER).setItemId(ninth).build());
+    assertEquals(10, whyNot.getTopK(), "every default place of 12347 is buy-again: the model's own 10 picks");
+    WhatIfResponse whatIf = defaults.withDeadlineAfter(60, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId("12348").addAddItemIds(picks.get(0).getItem().getItemId()).build());
+    assertEquals(8, whatIf.getTopK());
+    assertEquals(8, whatIf.getRankingCount());
+  }
+
+  private static List<String> trendTexts(List<Reason> reasons) {
+    return reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND).map(Reason::getText).toList();
   }
 
   @Test

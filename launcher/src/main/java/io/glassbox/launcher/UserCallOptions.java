@@ -15,10 +15,11 @@ final class UserCallOptions {
   @Option(names = "--user", required = true, description = "User id, e.g. 12347 (a customer of the embedded dataset).")
   String userId;
 
-  @Option(names = "--limit", defaultValue = "10",
-      description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default ${DEFAULT-VALUE})."
-          + " For explain, why-not and what-if, the top-k of new picks: to match a recommend answer"
-          + " with buy-again places, its items less those (10 less 2 is 8).")
+  @Option(names = "--limit",
+      description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default 10)."
+          + " For explain, why-not and what-if, the top-k of new picks (default: those of a default recommend"
+          + " answer, its 10 items less its buy-again ones; to match a recommend --limit N answer, N less"
+          + " its buy-again items).")
   int limit;
 
   /** The --locale help, here and in load's own --locale. */
