@@ -186,7 +186,7 @@ final class InteractiveExplainer {
     ModelClient.DetailedRow before = scored.rows().get(0);
     ModelClient.DetailedRow changed = withoutCandidates(scored.rows().get(1), added);
     if (before.scores().isEmpty()) {
-      throw knowsNoCandidate(scored.modelVersion(), ranking.candidates().size(), "");
+      throw knowsNoCandidate(scored.modelVersion(), ranking.candidates().size(), "", "");
     }
     for (int i = 0; i < question.add().size(); i++) {
       if (changed.skipped().contains(question.add().get(i))) {
@@ -371,10 +371,10 @@ final class InteractiveExplainer {
     ModelClient.DetailedRow row = first.rows().get(0);
     if (!row.scores().containsKey(itemId)) {
       String unknown = "item_id \"" + itemId + "\" is unknown to the model";
-      if (!ranking.candidates().isEmpty() && model.scoreSlate(List.of(ranking.record()), ranking.candidates(),
-          ranking.recent(), Optional.of(first.modelVersion())).rows().get(0).isEmpty()) {
+      List<String> others = ranking.candidates().stream().filter(id -> !id.equals(itemId)).toList();
+      if (knowsNone(ranking, others, first.modelVersion())) {
         // Not this item alone but every one, as when a shop's own data is served before a model is trained on it.
-        throw knowsNoCandidate(first.modelVersion(), ranking.candidates().size(), unknown + ", and ");
+        throw knowsNoCandidate(first.modelVersion(), others.size(), unknown + ", and ", "other ");
       }
       throw Status.NOT_FOUND.withDescription(unknown + " (version " + first.modelVersion()
           + " was trained without it): it has no model score to explain").asRuntimeException();
@@ -387,11 +387,34 @@ final class InteractiveExplainer {
     return new Baseline(row.window(), contribution, session);
   }
 
-  /** NOT_FOUND: the model knows none of the user's {@code count} candidates ({@code lead} goes first). */
-  private static StatusRuntimeException knowsNoCandidate(String modelVersion, int count, String lead) {
-    return Status.NOT_FOUND.withDescription(lead + "the model (version " + modelVersion + ") knows none of the "
-        + count + " candidates (it was not trained on them: another shop's data, or items imported since?);"
-        + " a model trained on this data (bin/glassbox train) ranks them").asRuntimeException();
+  /**
+   * Whether model {@code version} knows none of {@code candidates} (false when there are none). A
+   * second look, on the error path only, so best effort: when it fails the answer says no more.
+   */
+  private boolean knowsNone(UserRankingQuery ranking, List<String> candidates, String version) {
+    if (candidates.isEmpty()) {
+      return false;
+    }
+    try {
+      return model.scoreSlate(List.of(ranking.record()), candidates, ranking.recent(), Optional.of(version))
+          .rows().get(0).isEmpty();
+    } catch (StatusRuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * NOT_FOUND: the model knows none of the user's {@code count} candidates ({@code lead} goes first;
+   * {@code other} is "other " when they are the candidates beside the asked item, else empty).
+   */
+  private static StatusRuntimeException knowsNoCandidate(String modelVersion, int count, String lead, String other) {
+    String model = lead + "the model (version " + modelVersion + ")";
+    return Status.NOT_FOUND.withDescription(count == 1
+        ? model + " does not know the 1 " + other + "candidate (it was not trained on it: another shop's data, or an"
+            + " item imported since?); a model trained on this data (bin/glassbox train) ranks it"
+        : model + " knows none of the " + count + " " + other + "candidates (it was not trained on them: another"
+            + " shop's data, or items imported since?); a model trained on this data (bin/glassbox train) ranks them")
+        .asRuntimeException();
   }
 
   private EvidenceSearch search(UserRankingQuery ranking) {

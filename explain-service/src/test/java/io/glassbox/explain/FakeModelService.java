@@ -43,6 +43,17 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     this.maxHistory = maxHistory;
   }
 
+  /** Score calls from this one on (1-based) fail with {@link #failing}; none when 0. */
+  private volatile int failFromCall;
+  private volatile Status failing;
+
+  /** Fails every Score call from the {@code call}-th on (1-based) with {@code status}. */
+  FakeModelService failingFromCall(int call, Status status) {
+    this.failing = status;
+    this.failFromCall = call;
+    return this;
+  }
+
   /** Serves a title similarity term whose most similar titles are {@code similarTitles}. */
   FakeModelService withSimilarTitles(Map<String, List<String>> similarTitles) {
     this.similarTitles = Map.copyOf(similarTitles);
@@ -78,6 +89,10 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   @Override
   public void score(ScoreRequest sentRequest, StreamObserver<ScoreResponse> observer) {
     sent.add(sentRequest);
+    if (failFromCall > 0 && sent.size() >= failFromCall) {
+      observer.onError(failing.asRuntimeException());
+      return;
+    }
     ScoreRequest request = perRow(sentRequest);
     requests.add(request);
     int cells = request.getRowsList().stream().mapToInt(ScoreRow::getCandidateItemIdsCount).sum();

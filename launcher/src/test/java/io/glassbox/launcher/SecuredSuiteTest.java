@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
-import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
@@ -25,7 +24,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,15 +84,8 @@ class SecuredSuiteTest {
             ClientSettings.KEY_FILE_KEY, serviceKey.toString(),
             TlsSettings.CERT_KEY, service[0].toString(),
             TlsSettings.KEY_KEY, service[1].toString(),
-            TlsSettings.CA_KEY, caFile.toString()))
-        .with(Map.of(ViewerConfig.PORT_KEY, String.valueOf(freePort())));
-    suite = Suite.start(suiteConfig, Suite.Ports.ephemeral());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
+            TlsSettings.CA_KEY, caFile.toString()));
+    suite = ViewerSuites.start(suiteConfig);
   }
 
   @AfterAll

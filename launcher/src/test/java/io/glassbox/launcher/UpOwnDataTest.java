@@ -85,8 +85,7 @@ class UpOwnDataTest {
         + "c1,S-1,2011-12-01T12:50:00Z,,o1\nc1,S-2,2011-12-01T12:50:00Z,,o1\nc1,S-3,2011-12-02T12:50:00Z,,o2\n"
         + "c2,S-1,2011-12-03T12:50:00Z,,o3\nc2,S-4,2011-12-03T12:50:00Z,,o3\nc3,S-2,2011-12-04T12:50:00Z,,o4\n");
     ConfigSource own = ConfigSource.of(Map.of(FeatureConfig.DATA_DIR_KEY, shop.toString(),
-        "GLASSBOX_MODEL_DIR", System.getProperty("glassbox.repo.root") + "/models",
-        ViewerConfig.PORT_KEY, "0"));
+        "GLASSBOX_MODEL_DIR", System.getProperty("glassbox.repo.root") + "/models"));
     own = own.with(UpCommand.examplesFromOwnData(own));
 
     try (Suite suite = ViewerSuites.start(own)) {
@@ -115,8 +114,8 @@ class UpOwnDataTest {
             + " [0-9]+ candidates \\(it was not trained on them: another shop's data, or items imported since\\?\\);"
             + " a model trained on this data \\(bin/glassbox train\\) ranks them"), whatIf.getStatus().getDescription());
         // So do ExplainItem and WhyNot of a candidate: not only that item is unknown, every one is.
-        String knowsNone = "item_id \"S-3\" is unknown to the model, and the model \\(version [0-9-]+\\) knows none"
-            + " of the 2 candidates \\(it was not trained on them: .*\\(bin/glassbox train\\) ranks them";
+        String knowsNone = "item_id \"S-3\" is unknown to the model, and the model \\(version [0-9-]+\\) does not"
+            + " know the 1 other candidate \\(it was not trained on it: .*\\(bin/glassbox train\\) ranks it";
         StatusRuntimeException explain = assertThrows(StatusRuntimeException.class, () -> GatewayGrpc
             .newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
             .explainItem(UserExplainItemRequest.newBuilder().setUserId("c2").setItemId("S-3").build()));

@@ -381,7 +381,8 @@ async function showUser() {
     renderWhatIfControls();
     document.getElementById("what-if-result").replaceChildren();
     // No place of the model's to bring an item into (every place is buy-again: the summary offers its
-    // picks), or no model ranking to ask about (the model is down, or knows none of the items).
+    // picks), or the page is not the model's ranking (the model was down or slow, or knows none of the
+    // items: ranked by retrieval, so "within your top k" would speak of a list the page does not show).
     document.getElementById("why-not-section").hidden = response.rankingDegraded || modelPlaces(response) === 0;
     document.getElementById("why-not-result").replaceChildren();
     setStatus("");
