@@ -27,12 +27,15 @@ import java.util.function.Consumer;
  * knows the id within its dedupe window, and the content in the user's record after it
  * ({@link NewEvent#copy}). Before each batch it asks whether the caller has gone (a passed deadline, a
  * cancelled call): then it stops there ({@link ImportStoppedException}), and the same import
- * again stores the rest.
+ * again stores the rest. The checks ask too, every batch of rows read, so that a check nobody
+ * waits for any more stops reading a file of a million rows.
  */
 final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
   static final int MAX_TEXT_LENGTH = 1000;
   private static final int BATCH = 1000;
+  /** For a pass that stores: it asks before each batch it stores ({@link #stopIfGone}), with what it stored. */
+  private static final BooleanSupplier ASKED_PER_BATCH_STORED = () -> false;
 
   /**
    * What an import did.
@@ -53,7 +56,7 @@ final class CsvImport {
 
   /** Imports {@code item_id,title[,brand,category,price]} rows; see the FeatureAdmin proto. */
   Result importItems(Path file, String name, boolean validateOnly, BooleanSupplier callerGone) {
-    long rows = checkItems(file, name, new HashMap<>());
+    long rows = checkItems(file, name, new HashMap<>(), callerGone);
     if (validateOnly) {
       return new Result(rows, 0, 0);
     }
@@ -64,7 +67,7 @@ final class CsvImport {
       if (batch.size() == BATCH) {
         stored[0] += flushItems(batch, rows, stored[0], callerGone);
       }
-    }, new HashMap<>());
+    }, new HashMap<>(), ASKED_PER_BATCH_STORED);
     stored[0] += flushItems(batch, rows, stored[0], callerGone);
     return new Result(rows, stored[0], 0);
   }
@@ -73,9 +76,9 @@ final class CsvImport {
    * Pass 1 of an items import: checks every row, throwing {@link ImportRejectedException} when any
    * is invalid; else returns the rows read, with each item id and its line put in {@code firstLine}.
    */
-  private static long checkItems(Path file, String name, Map<String, Long> firstLine) {
+  private static long checkItems(Path file, String name, Map<String, Long> firstLine, BooleanSupplier callerGone) {
     Problems problems = new Problems(name);
-    long rows = readItems(file, name, problems, item -> { }, firstLine);
+    long rows = readItems(file, name, problems, item -> { }, firstLine, callerGone);
     problems.throwIfAny();
     return rows;
   }
@@ -94,8 +97,8 @@ final class CsvImport {
     return size;
   }
 
-  private static long readItems(
-      Path file, String name, Problems problems, Consumer<Dataset.Item> valid, Map<String, Long> firstLine) {
+  private static long readItems(Path file, String name, Problems problems, Consumer<Dataset.Item> valid,
+                                Map<String, Long> firstLine, BooleanSupplier callerGone) {
     try (CsvReader csv = open(file, name)) {
       int id = csv.column("item_id");
       int title = csv.column("title");
@@ -104,7 +107,7 @@ final class CsvImport {
       int price = csv.optionalColumn("price");
       long rows = 0;
       for (List<String> row = csv.next(); row != null; row = csv.next()) {
-        rows = countRow(rows, name);
+        rows = countRow(rows, name, callerGone);
         String itemId = field(row, id);
         String itemTitle = field(row, title);
         String problem = checkId("item_id", itemId);
@@ -156,7 +159,7 @@ final class CsvImport {
   Result validateInteractionsAfterItems(Path file, String name, Path itemsFile, String itemsName,
                                         LocalTimeZone timeZone, BooleanSupplier callerGone) {
     Map<String, Long> itemLines = new HashMap<>();
-    checkItems(itemsFile, itemsName, itemLines);
+    checkItems(itemsFile, itemsName, itemLines, callerGone);
     return importInteractions(file, name, true, timeZone, itemLines.keySet(), callerGone);
   }
 
@@ -170,7 +173,7 @@ final class CsvImport {
     Map<String, List<Long>> pending = new HashMap<>();
     // One reading of the clock for both passes, so that they accept the same rows.
     Instant now = timeLimit.now();
-    long rows = readInteractions(file, name, problems, now, timeZone, (line, event) -> {
+    long rows = readInteractions(file, name, problems, now, timeZone, callerGone, (line, event) -> {
       String itemId = event.event().itemId();
       if (!itemsToCome.contains(itemId) && !known.contains(itemId)) {
         pending.computeIfAbsent(itemId, k -> new ArrayList<>()).add(line);
@@ -188,7 +191,7 @@ final class CsvImport {
     Map<Long, Integer> occurrences = new HashMap<>();
     List<NewEvent> batch = new ArrayList<>(BATCH);
     long[] totals = {0, 0};
-    readInteractions(file, name, new Problems(name), now, timeZone, (line, event) -> {
+    readInteractions(file, name, new Problems(name), now, timeZone, ASKED_PER_BATCH_STORED, (line, event) -> {
       batch.add(withContentId(event, occurrences));
       if (batch.size() == BATCH) {
         append(batch, totals, rows, callerGone);
@@ -251,7 +254,7 @@ final class CsvImport {
   }
 
   private long readInteractions(Path file, String name, Problems problems, Instant now, LocalTimeZone timeZone,
-                                RowConsumer valid) {
+                                BooleanSupplier callerGone, RowConsumer valid) {
     try (CsvReader csv = open(file, name)) {
       int user = csv.column("user_id");
       int item = csv.column("item_id");
@@ -260,7 +263,7 @@ final class CsvImport {
       int basket = csv.optionalColumn("basket_id");
       long rows = 0;
       for (List<String> row = csv.next(); row != null; row = csv.next()) {
-        rows = countRow(rows, name);
+        rows = countRow(rows, name, callerGone);
         String userId = field(row, user);
         String itemId = field(row, item);
         String problem = checkId("user_id", userId);
@@ -300,9 +303,13 @@ final class CsvImport {
     }
   }
 
-  private static long countRow(long rows, String name) {
+  /** {@code rows} and the row just read; stops a read past the row limit, or every batch with the caller gone. */
+  private static long countRow(long rows, String name, BooleanSupplier callerGone) {
     if (rows == MAX_ROWS) {
       throw new ImportTooLargeException(name + " has more than " + MAX_ROWS + " rows; split it");
+    }
+    if (rows % BATCH == 0 && rows > 0 && callerGone.getAsBoolean()) {
+      throw ImportStoppedException.checking(name, rows);
     }
     return rows + 1;
   }

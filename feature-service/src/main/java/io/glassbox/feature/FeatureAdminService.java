@@ -224,9 +224,13 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         }
         Deadline callDeadline = call.getDeadline();
         boolean deadline = callDeadline != null && callDeadline.isExpired();
-        log.warn("Import of {} stopped, {}: {} of its {} rows stored ({} already there before); the same import"
-                + " again stores the rest, none twice", name, deadline ? "its deadline passed" : "its caller cancelled",
-            soFar.stored(), soFar.rows(), soFar.duplicates());
+        String why = deadline ? "its deadline passed" : "its caller cancelled";
+        if (e.checking()) {
+          log.warn("{} of {} stopped, {}: {}", validateOnly ? "Check" : "Import", name, why, e.getMessage());
+        } else {
+          log.warn("Import of {} stopped, {}: {} of its {} rows stored ({} already there before); the same import"
+              + " again stores the rest, none twice", name, why, soFar.stored(), soFar.rows(), soFar.duplicates());
+        }
         fail((deadline ? Status.DEADLINE_EXCEEDED : Status.CANCELLED)
             .withDescription("the import stopped with its caller gone: " + e.getMessage()).asRuntimeException());
       } catch (ImportRejectedException | DatasetException e) {

@@ -341,19 +341,67 @@ class FeatureAdminServiceTest {
     byte[] file = csv.toString().getBytes(StandardCharsets.UTF_8);
     InMemoryEventStore store = TestData.smallStore();
     CountDownLatch firstBatchStored = new CountDownLatch(1);
-    AtomicInteger appends = new AtomicInteger();
-    // The store as the service sees it: after storing the first batch, it waits until the caller
-    // has gone (the call's context cancelled) before it returns.
-    EventStore stalling = (EventStore) Proxy.newProxyInstance(EventStore.class.getClassLoader(),
-        new Class<?>[] {EventStore.class}, (proxy, method, args) -> {
+    EventStore stalling = stallingOnFirst(store, "append", firstBatchStored, new AtomicInteger());
+    onPort(stalling, stallingAdmin -> {
+      sendAndCancelOnce(firstBatchStored, stallingAdmin, Kind.INTERACTIONS, file, false);
+
+      // The server stops at its next batch (the caller was told at once): the slot is free
+      // within moments, and the same import again stores the rest, once.
+      ImportResponse again = sendOnceTheSlotIsFree(stallingAdmin, Kind.INTERACTIONS, file, false);
+
+      assertEquals(ImportResponse.newBuilder().setRows(3000).setStored(2000).setDuplicates(1000).build(),
+          counts(again));
+      for (int user = 0; user < 3; user++) {
+        assertEquals(1000, store.history("gone-" + user, 1000).totalEvents(), "gone-" + user);
+      }
+    });
+  }
+
+  /**
+   * A check nobody waits for any more stops too, within the 1000 rows it reads after its caller
+   * has gone, and frees the import slot. Before, a validate-only import read every row of its
+   * file (up to a million) for a caller gone, and every other import was refused meanwhile.
+   */
+  @Test
+  void importInteractions_validateOnly_callerGoneMidCheck_stopsWithinTheNextThousandRows_andFreesTheSlot()
+      throws Exception {
+    // 20 batches of rows, each row naming an item of its own: the check looks up each 1000 ids in the store.
+    StringBuilder csv = new StringBuilder("user_id,item_id,timestamp\n");
+    for (int row = 0; row < 20_000; row++) {
+      csv.append("check-1,new-").append(row).append(",1700000000\n");
+    }
+    byte[] file = csv.toString().getBytes(StandardCharsets.UTF_8);
+    CountDownLatch firstLookup = new CountDownLatch(1);
+    AtomicInteger lookups = new AtomicInteger();
+    EventStore stalling = stallingOnFirst(TestData.smallStore(), "items", firstLookup, lookups);
+    onPort(stalling, stallingAdmin -> {
+      sendAndCancelOnce(firstLookup, stallingAdmin, Kind.INTERACTIONS, file, true);
+
+      ImportResponse next = sendOnceTheSlotIsFree(stallingAdmin, Kind.ITEMS, ITEMS.getBytes(StandardCharsets.UTF_8),
+          true);
+
+      assertEquals(ImportResponse.newBuilder().setRows(3).setValidateOnly(true).build(), counts(next));
+      assertEquals(1, lookups.get(), "the ids of the first 1000 rows looked up, of 20,000 rows");
+    });
+  }
+
+  /**
+   * {@code store} as the service sees it, counting the calls of {@code method} in {@code calls}:
+   * the first, once done, counts {@code reached} down and waits until the caller has gone (the
+   * call's context cancelled) before it returns.
+   */
+  private static EventStore stallingOnFirst(
+      EventStore store, String method, CountDownLatch reached, AtomicInteger calls) {
+    return (EventStore) Proxy.newProxyInstance(EventStore.class.getClassLoader(),
+        new Class<?>[] {EventStore.class}, (proxy, called, args) -> {
           Object result;
           try {
-            result = method.invoke(store, args);
+            result = called.invoke(store, args);
           } catch (InvocationTargetException e) {
             throw e.getCause();
           }
-          if (method.getName().equals("append") && appends.getAndIncrement() == 0) {
-            firstBatchStored.countDown();
+          if (called.getName().equals(method) && calls.getAndIncrement() == 0) {
+            reached.countDown();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!Context.current().isCancelled() && System.nanoTime() < until) {
               Thread.sleep(5); // polling the call's context: it has no callback on this thread
@@ -361,49 +409,62 @@ class FeatureAdminServiceTest {
           }
           return result;
         });
+  }
+
+  /** Calls to a FeatureAdmin stub that may throw what a test does. */
+  private interface AdminCalls {
+    void accept(FeatureAdminGrpc.FeatureAdminStub admin) throws Exception;
+  }
+
+  /** Runs {@code calls} against a FeatureAdmin serving {@code store} on a port of this machine. */
+  private static void onPort(EventStore store, AdminCalls calls) throws Exception {
     // On a port: the in-process transport delivers the cancellation on the thread the import holds.
-    GrpcServer stallingServer = GrpcServer.onPort("feature-service", 0)
-        .addService(new FeatureAdminService(stalling, TestData.TIME_LIMIT)).start();
-    stallingServer.setServing(true);
-    ManagedChannel toStalling = ClientChannels.forTarget("localhost:" + stallingServer.port());
+    GrpcServer server = GrpcServer.onPort("feature-service", 0)
+        .addService(new FeatureAdminService(store, TestData.TIME_LIMIT)).start();
+    server.setServing(true);
+    ManagedChannel channel = ClientChannels.forTarget("localhost:" + server.port());
     try {
-      FeatureAdminGrpc.FeatureAdminStub stallingAdmin = FeatureAdminGrpc.newStub(toStalling);
-      Context.CancellableContext caller = Context.current().withCancellation();
-      CompletableFuture<ImportResponse> first = new CompletableFuture<>();
-      CompletableFuture.runAsync(caller.wrap(() -> {
-        try {
-          first.complete(send(stallingAdmin, Kind.INTERACTIONS, file, 256 * 1024, false));
-        } catch (RuntimeException e) {
-          first.completeExceptionally(e);
-        }
-      }));
-      assertTrue(firstBatchStored.await(20, TimeUnit.SECONDS));
-      caller.cancel(null);
-      ExecutionException gone = assertThrows(ExecutionException.class, () -> first.get(20, TimeUnit.SECONDS));
-      assertEquals(Status.Code.CANCELLED, Status.fromThrowable(gone.getCause()).getCode());
-
-      // The server stops at its next batch (the caller was told at once): the slot is free
-      // within moments, and the same import again stores the rest, once.
-      ImportResponse again = null;
-      for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); again == null; ) {
-        try {
-          again = send(stallingAdmin, Kind.INTERACTIONS, file, 256 * 1024, false);
-        } catch (StatusRuntimeException e) {
-          if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || System.nanoTime() > until) {
-            throw e;
-          }
-          Thread.sleep(20); // another import is still running: a retry interval, as a client's
-        }
-      }
-
-      assertEquals(ImportResponse.newBuilder().setRows(3000).setStored(2000).setDuplicates(1000).build(),
-          counts(again));
-      for (int user = 0; user < 3; user++) {
-        assertEquals(1000, store.history("gone-" + user, 1000).totalEvents(), "gone-" + user);
-      }
+      calls.accept(FeatureAdminGrpc.newStub(channel));
     } finally {
-      toStalling.shutdownNow();
-      stallingServer.close();
+      channel.shutdownNow();
+      server.close();
+    }
+  }
+
+  /**
+   * Streams {@code csv} in chunks of 256 KiB, and cancels the call once the server has
+   * {@code reached} its stall; the caller is told CANCELLED at once, whatever the server does next.
+   */
+  private static void sendAndCancelOnce(CountDownLatch reached, FeatureAdminGrpc.FeatureAdminStub admin, Kind kind,
+                                        byte[] csv, boolean validateOnly) throws InterruptedException {
+    Context.CancellableContext caller = Context.current().withCancellation();
+    CompletableFuture<ImportResponse> response = new CompletableFuture<>();
+    CompletableFuture.runAsync(caller.wrap(() -> {
+      try {
+        response.complete(send(admin, kind, csv, 256 * 1024, validateOnly));
+      } catch (RuntimeException e) {
+        response.completeExceptionally(e);
+      }
+    }));
+    assertTrue(reached.await(20, TimeUnit.SECONDS));
+    caller.cancel(null);
+    ExecutionException gone = assertThrows(ExecutionException.class, () -> response.get(20, TimeUnit.SECONDS));
+    assertEquals(Status.Code.CANCELLED, Status.fromThrowable(gone.getCause()).getCode());
+  }
+
+  /** Streams {@code csv} again while another import holds the slot (RESOURCE_EXHAUSTED), for up to 10 s. */
+  private static ImportResponse sendOnceTheSlotIsFree(
+      FeatureAdminGrpc.FeatureAdminStub admin, Kind kind, byte[] csv, boolean validateOnly)
+      throws InterruptedException {
+    for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); ; ) {
+      try {
+        return send(admin, kind, csv, 256 * 1024, validateOnly);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || System.nanoTime() > until) {
+          throw e;
+        }
+        Thread.sleep(20); // another import is still running: a retry interval, as a client's
+      }
     }
   }
 
