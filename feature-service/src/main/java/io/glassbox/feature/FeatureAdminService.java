@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * {@code glassbox.v1.FeatureAdmin}: bulk imports from CSV. Each import's stream of chunks is
  * spooled to a temporary file under size limits (so a large file costs disk, not heap), then
  * {@link CsvImport} validates and stores it. One import at a time. An interactions check may bring
- * the items file to be imported before it ({@code items_csv}), spooled to a second file.
+ * the items file to be imported before it ({@code items_csv}), spooled to a second file; the two
+ * together are held to one file's size, since both wait in the same temporary directory (under
+ * Kubernetes a small emptyDir).
  */
 public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImplBase {
   private static final Logger log = LoggerFactory.getLogger(FeatureAdminService.class);
@@ -40,12 +42,19 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
 
   private final EventStore store;
   private final CsvImport csvImport;
+  private final long maxFileBytes;
   private final Semaphore oneImport = new Semaphore(1);
 
   @Inject
   public FeatureAdminService(EventStore store, EventTimeLimit timeLimit) {
+    this(store, timeLimit, MAX_FILE_BYTES);
+  }
+
+  /** {@code maxFileBytes}: the most an import spools, its files together (whole MiB: the messages count in MiB). */
+  FeatureAdminService(EventStore store, EventTimeLimit timeLimit, long maxFileBytes) {
     this.store = requireNonNull(store, "store");
     this.csvImport = new CsvImport(store, requireNonNull(timeLimit, "timeLimit"));
+    this.maxFileBytes = maxFileBytes;
   }
 
   @Override
@@ -101,6 +110,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     private final StreamObserver<ImportResponse> responses;
     private final Importer importer;
     private SpooledFile itemsCsv;   // created by the first message that brings items_csv
+    private long spooledBytes;      // csv's and items_csv's together
     private boolean validateOnly;
     private LocalTimeZone timeZone = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING);
     private boolean finished;
@@ -131,6 +141,15 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       int size = chunk.getCsv().size() + chunk.getItemsCsv().size();
       if (size > MAX_CHUNK_BYTES) {
         fail(tooLarge("a chunk holds " + size + " bytes; send at most " + MAX_CHUNK_BYTES + " per message"));
+        return;
+      }
+      spooledBytes += size;
+      if (spooledBytes > maxFileBytes) {
+        fail(tooLarge(itemsCsv == null && chunk.getItemsCsv().isEmpty()
+            ? name + " is larger than " + (maxFileBytes >> 20) + " MiB; split it"
+            : ITEMS + " and " + name + " together are larger than " + (maxFileBytes >> 20) + " MiB, the most one"
+                + " check holds; split " + name + " so that each part and " + ITEMS + " together fit, or import "
+                + ITEMS + " first and check " + name + " alone"));
         return;
       }
       try {
@@ -272,12 +291,11 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     }
   }
 
-  /** One file of an import, written to a temporary file within the size and line limits. */
+  /** One file of an import, written to a temporary file within the line limit. */
   private static final class SpooledFile {
     private final String name;
     private final Path path;
     private final OutputStream out;
-    private long bytes;
     private long lineBytes;
 
     SpooledFile(String name) throws IOException {
@@ -286,12 +304,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       this.out = Files.newOutputStream(path);
     }
 
-    /** Writes {@code piece}; the error for a limit it passes (and writes nothing), else null. */
+    /** Writes {@code piece}; the error for a line over the limit (and writes nothing), else null. */
     StatusRuntimeException append(ByteString piece) throws IOException {
-      bytes += piece.size();
-      if (bytes > MAX_FILE_BYTES) {
-        return tooLarge(name + " is larger than " + (MAX_FILE_BYTES >> 20) + " MiB; split it");
-      }
       for (int i = 0; i < piece.size(); i++) {
         lineBytes = piece.byteAt(i) == '\n' ? 0 : lineBytes + 1;
         if (lineBytes > MAX_LINE_BYTES) {

@@ -42,6 +42,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -568,8 +570,14 @@ class FeatureAdminServiceTest {
 
   /** Runs {@code calls} against the admin service of a feature service serving {@code store}. */
   private static void onServer(EventStore store, Consumer<FeatureAdminGrpc.FeatureAdminStub> calls) {
-    String name = "store-" + UUID.randomUUID();
-    GrpcServer server = TestData.serving(store, name);
+    onServer(new FeatureAdminService(store, TestData.TIME_LIMIT), calls);
+  }
+
+  /** Runs {@code calls} against {@code service}, served in-process. */
+  private static void onServer(FeatureAdminService service, Consumer<FeatureAdminGrpc.FeatureAdminStub> calls) {
+    String name = "admin-" + UUID.randomUUID();
+    GrpcServer server = GrpcServer.inProcess("feature-service", name).addService(service).start();
+    server.setServing(true);
     ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
     try {
       calls.accept(FeatureAdminGrpc.newStub(channel));
@@ -762,28 +770,65 @@ class FeatureAdminServiceTest {
     assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), counts(send(Kind.ITEMS, ITEMS)));
   }
 
-  /**
-   * {@code items} in items_csv chunks of 7 bytes, then {@code interactions} in csv chunks of 7
-   * bytes, the last of each pair in one message (a piece of each may come together).
-   */
+  /** {@link #withItemsAlong(String, String, boolean, int)} in pieces of 7 bytes. */
   private static List<ImportChunk> withItemsAlong(String items, String interactions, boolean validateOnly) {
+    return withItemsAlong(items, interactions, validateOnly, 7);
+  }
+
+  /**
+   * {@code items} in items_csv chunks of {@code pieceBytes}, then {@code interactions} in csv
+   * chunks of {@code pieceBytes}, the last of each pair in one message (a piece of each may come together).
+   */
+  private static List<ImportChunk> withItemsAlong(
+      String items, String interactions, boolean validateOnly, int pieceBytes) {
     List<ImportChunk> chunks = new ArrayList<>();
     ByteString itemBytes = ByteString.copyFromUtf8(items);
     ByteString interactionBytes = ByteString.copyFromUtf8(interactions);
-    int itemChunks = (itemBytes.size() + 6) / 7;
-    int interactionChunks = (interactionBytes.size() + 6) / 7;
+    int itemChunks = (itemBytes.size() + pieceBytes - 1) / pieceBytes;
+    int interactionChunks = (interactionBytes.size() + pieceBytes - 1) / pieceBytes;
     for (int i = 0; i < itemChunks + interactionChunks - 1; i++) {
       ImportChunk.Builder chunk = ImportChunk.newBuilder().setValidateOnly(validateOnly);
       if (i < itemChunks) {
-        chunk.setItemsCsv(itemBytes.substring(7 * i, Math.min(7 * i + 7, itemBytes.size())));
+        chunk.setItemsCsv(itemBytes.substring(pieceBytes * i, Math.min(pieceBytes * (i + 1), itemBytes.size())));
       }
       int piece = i - itemChunks + 1;
       if (piece >= 0) {
-        chunk.setCsv(interactionBytes.substring(7 * piece, Math.min(7 * piece + 7, interactionBytes.size())));
+        chunk.setCsv(interactionBytes.substring(pieceBytes * piece,
+            Math.min(pieceBytes * (piece + 1), interactionBytes.size())));
       }
       chunks.add(chunk.build());
     }
     return chunks;
+  }
+
+  /**
+   * The items file sent along waits in the same temporary folder as the interactions (under
+   * Kubernetes a 64Mi emptyDir), so the two together are held to one file's limit, here 1 MiB.
+   * Before, each had its own: one check could spool twice the limit.
+   */
+  @Test
+  void itemsCsvWithCsv_togetherOverTheFileLimit_isResourceExhausted_eachAloneIsChecked() {
+    // Each file a little over half a mebibyte.
+    String items = IntStream.range(0, 50_000).mapToObj(row -> "H" + row + ",Lamp\n")
+        .collect(Collectors.joining("", "item_id,title\n", ""));
+    String interactions = "user_id,item_id,timestamp\n" + "limit-1,A,1700000000\n".repeat(30_000);
+    onServer(new FeatureAdminService(TestData.smallStore(), TestData.TIME_LIMIT, 1 << 20), limited -> {
+      StatusRuntimeException together = assertThrows(StatusRuntimeException.class,
+          () -> send(limited, Kind.INTERACTIONS, withItemsAlong(items, interactions, true, 256 << 10)));
+      StatusRuntimeException twice = assertThrows(StatusRuntimeException.class, () -> send(limited,
+          Kind.INTERACTIONS, (interactions + interactions).getBytes(StandardCharsets.UTF_8), 256 << 10, true));
+
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, together.getStatus().getCode());
+      assertEquals("items CSV and interactions CSV together are larger than 1 MiB, the most one check holds; split"
+          + " interactions CSV so that each part and items CSV together fit, or import items CSV first and check"
+          + " interactions CSV alone", together.getStatus().getDescription());
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, twice.getStatus().getCode());
+      assertEquals("interactions CSV is larger than 1 MiB; split it", twice.getStatus().getDescription());
+      assertEquals(ImportResponse.newBuilder().setRows(50_000).setValidateOnly(true).build(), counts(send(limited,
+          Kind.ITEMS, items.getBytes(StandardCharsets.UTF_8), 256 << 10, true)));
+      assertEquals(ImportResponse.newBuilder().setRows(30_000).setValidateOnly(true).build(), counts(send(limited,
+          Kind.INTERACTIONS, interactions.getBytes(StandardCharsets.UTF_8), 256 << 10, true)));
+    });
   }
 
   @Test
