@@ -174,14 +174,19 @@ final class ImportCommand implements Callable<Integer> {
    */
   static InputStream openCsv(Path file) throws IOException {
     BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file));
-    in.mark(2);
-    boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
-    in.reset();
     try {
+      in.mark(2);
+      boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
+      in.reset();
       return gzip ? new GZIPInputStream(in) : in;
-    } catch (IOException damagedHeader) {
-      in.close();
-      throw damagedHeader;
+    } catch (IOException | RuntimeException unreadable) {
+      // A damaged gzip header, or a first byte that cannot be read: nobody else holds the stream to close it.
+      try {
+        in.close();
+      } catch (IOException closing) {
+        unreadable.addSuppressed(closing);
+      }
+      throw unreadable;
     }
   }
 
