@@ -98,27 +98,34 @@ def _quote_open_after(line: str, quoted: bool, separator: str) -> bool:
     return quoted
 
 
+def _line_break_read(line: str) -> str:
+    """`line` ending in \\n, as the feature service's CsvReader reads a line break inside a quoted
+    field, whichever the file holds (\\r\\n, \\n or \\r), where Python's csv keeps the file's."""
+    return line[:-2] + "\n" if line.endswith("\r\n") else line[:-1] + "\n" if line.endswith("\r") else line
+
+
 class _RecordLines:
     """A CSV file's lines, header first, as the feature service's CsvReader reads them: it knows the
     physical line the record being read starts on (blank lines and line breaks inside quotes
-    counted, as in the feature service's messages), and a quoted field still open at the end of the
-    file fails naming that line, where Python's csv would read the rest of the file into it."""
+    counted, as in the feature service's messages), a line break inside quotes is \\n, and a quoted
+    field still open at the end of the file fails naming that line, where Python's csv would read
+    the rest of the file into it."""
 
     def __init__(self, header: str, lines, path: str, separator: str):
         self._header, self._lines, self._path, self._separator = header, lines, path, separator
         self.record_start = 1
 
     def __iter__(self):
-        yield self._header
         # The header is a record too: a quote it leaves open goes on to the next lines.
         quoted, number = '"' in self._header and _quote_open_after(self._header, False, self._separator), 1
+        yield _line_break_read(self._header) if quoted else self._header
         for line in self._lines:
             number += 1
             if not quoted:
                 self.record_start = number
             if '"' in line:
                 quoted = _quote_open_after(line, quoted, self._separator)
-            yield line
+            yield _line_break_read(line) if quoted else line
         if quoted:
             raise ValueError(f"{os.path.basename(self._path)} line {self.record_start}: quoted field is not closed "
                              f"before the end of the file")

@@ -155,6 +155,21 @@ class ImportFormatTest(unittest.TestCase):
                                                 r"file$"):
             next(reader)
 
+    def test_lineBreaks_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
+        # A line break in a quoted field, \r\n, \n or a lone \r, is \n, as CsvReaderTest reads it
+        # (csv-line-breaks.tsv); before, Python's csv kept the file's \r\n or \r.
+        cases = shared_tables.cases("csv-line-breaks.tsv")
+        self.assertGreater(len(cases), 10)
+        for number, (want, written) in enumerate(cases):
+            folder = os.path.join(self.work, f"line-breaks-{number}")
+            os.makedirs(folder)
+            with open(os.path.join(folder, "items.csv"), "wb") as f:
+                f.write(shared_tables.field(written).encode("utf-8"))
+            path, handle = data_mod._open_csv(folder, "items")
+            with handle, self.subTest(file=written):
+                reader, _ = data_mod.dict_reader(handle, path)
+                self.assertEqual(next(reader)["title"], shared_tables.field(want))
+
     def test_aHeaderWithAQuotedLineBreak_isARecord_andOneNeverClosed_isRefusedAtLine1(self):
         # As CsvReader's constructor reads a header: on over lines while a quote is open.
         reader, _ = data_mod.dict_reader(io.StringIO('id,"ti\n",title\n1,a,b\n'), "f")

@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
 
 /**
  * Reads RFC 4180 CSV records: fields optionally in double quotes, a doubled quote inside quotes is
- * a literal quote, and quoted fields may hold separators and line breaks (product titles do). The
- * first record is the header; columns are looked up by name. The separator is the header line's:
- * a comma, else a semicolon (what a spreadsheet set to a language with decimal commas saves as
- * CSV), else a tab; a byte order mark before the header (a spreadsheet's "CSV UTF-8") is skipped.
+ * a literal quote, and quoted fields may hold separators and line breaks (product titles do), each
+ * line break read as \n whichever the file holds (\r\n, \n or a lone \r). The first record is
+ * the header; columns are looked up by name. The separator is the header line's: a comma, else a
+ * semicolon (what a spreadsheet set to a language with decimal commas saves as CSV), else a tab; a
+ * byte order mark before the header (a spreadsheet's "CSV UTF-8") is skipped.
  * Input that is not UTF-8 fails the read, naming the source.
  * The trainer reads a dataset folder by the same rules (trainer/glassbox_trainer/data.py).
  */

@@ -1,16 +1,21 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class CsvReaderTest {
@@ -30,6 +35,24 @@ class CsvReaderTest {
       assertEquals(List.of("1", "two\nlines", ""), csv.next());
       assertNull(csv.next());
     }
+  }
+
+  /**
+   * Every case of csv-line-breaks.tsv, which the trainer's test_import_format reads too: a line break
+   * in a quoted field, \r\n, \n or a lone \r, is read as \n, by the feature service as by the trainer.
+   */
+  @Test
+  void next_theLineBreakCasesSharedWithTheTrainer_readAsTheTableSays(@TempDir Path dir) throws IOException {
+    List<List<String>> cases = SharedTable.cases("csv-line-breaks.tsv");
+    assertTrue(cases.size() > 10, "csv-line-breaks.tsv holds " + cases.size() + " cases");
+    Path file = dir.resolve("items.csv");
+    assertAll(cases.stream().map(c -> () -> {
+      assertEquals(2, c.size(), () -> "not a case: " + c);
+      Files.writeString(file, SharedTable.field(c.get(1)));
+      try (CsvReader csv = new CsvReader(CsvReader.utf8(Files.newInputStream(file)), "items.csv")) {
+        assertEquals(SharedTable.field(c.get(0)), csv.next().get(csv.column("title")), () -> "file " + c.get(1));
+      }
+    }));
   }
 
   /** What a spreadsheet saves: a byte order mark first, and semicolons (or tabs) between fields. */
