@@ -144,7 +144,7 @@ final class CsvImport {
     }
   }
 
-  /** Imports {@code user_id,item_id,timestamp[,event][,basket_id]} rows; see the FeatureAdmin proto. */
+  /** Imports {@code user_id,item_id,timestamp[,event][,basket_id][,seq_pos]} rows; see the FeatureAdmin proto. */
   Result importInteractions(Path file, String name, boolean validateOnly, LocalTimeZone timeZone,
                             BooleanSupplier callerGone) {
     return importInteractions(file, name, validateOnly, timeZone, Set.of(), callerGone);
@@ -261,6 +261,8 @@ final class CsvImport {
       int time = csv.column("timestamp");
       int event = csv.optionalColumn("event");
       int basket = csv.optionalColumn("basket_id");
+      int seq = csv.optionalColumn("seq_pos");
+      SeqPosOrder seqPosOrder = seq < 0 ? null : new SeqPosOrder();
       long rows = 0;
       for (List<String> row = csv.next(); row != null; row = csv.next()) {
         rows = countRow(rows, name, callerGone);
@@ -292,6 +294,9 @@ final class CsvImport {
         if (problem == null && basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
           problem = "basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got "
               + basketId.length();
+        }
+        if (problem == null && seqPosOrder != null) {
+          problem = seqPosOrder.problem(userId, when, field(row, seq), csv.line());
         }
         if (problem != null) {
           problems.add(csv.line(), problem);
@@ -361,6 +366,36 @@ final class CsvImport {
       return new CsvReader(CsvReader.utf8(Files.newInputStream(file)), name);
     } catch (IOException e) {
       throw new UncheckedIOException(name + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A seq_pos column, read as a data folder's (DatasetReader), which orders a user's events of one
+   * moment by it: an import appends them, each after those already stored, so it keeps file order
+   * there, and a row whose seq_pos is below an earlier row's of the same user and moment is refused,
+   * where it would be served in another order than the trainer learns the file in. It keeps the
+   * highest seq_pos of each user's moment read so far.
+   */
+  private static final class SeqPosOrder {
+    private record Moment(String userId, Instant when) {}
+
+    private record Row(long seqPos, long line) {}
+
+    private final Map<Moment, Row> highest = new HashMap<>();
+
+    /** What is wrong with a row's seq_pos, or null. */
+    String problem(String userId, Instant when, String text, long line) {
+      long seqPos;
+      try {
+        seqPos = CsvValues.seqPos(text);
+      } catch (CsvValues.UnreadableValueException e) {
+        return e.getMessage() + ", got \"" + clip(text) + "\"";
+      }
+      Row earlier = highest.merge(new Moment(userId, when), new Row(seqPos, line),
+          (before, now) -> before.seqPos() > now.seqPos() ? before : now);
+      return earlier.line() == line ? null : "seq_pos orders this event before line " + earlier.line()
+          + "'s at the same moment, but an import stores them in file order: sort the file by timestamp, "
+          + "then seq_pos (or leave seq_pos out)";
     }
   }
 

@@ -1,7 +1,9 @@
 package io.glassbox.feature;
 
+import static java.util.stream.Collectors.toMap;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -23,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The order of each user's events in the record the feature service serves, read from a data
  * folder or imported, is the one csv-event-order.tsv gives, which the trainer's test_import_format
- * reads too: the model learns a user's events in the order it is then given them.
+ * reads too: the model learns a user's events in the order it is then given them. An import whose
+ * seq_pos would order them otherwise than it can store them is refused.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CsvEventOrderTest {
@@ -41,20 +44,43 @@ class CsvEventOrderTest {
     }));
   }
 
-  /** The files import takes are a data folder too; an import reads no seq_pos. */
+  /** The files import takes are a data folder too. */
   @Test
   void importedFiles_eachUsersEvents_areServedInTheTablesOrder(@TempDir Path dir) {
-    Stream<OrderCase> withoutSeqPos = OrderCase.all().stream().filter(c -> !c.hasSeqPos());
-    assertAll(withoutSeqPos.map(c -> () -> {
-      Path folder = c.writeFolder(dir);
+    Stream<OrderCase> kept = OrderCase.all().stream().filter(c -> !c.seqPosAgainstFileOrder());
+    assertAll(kept.map(c -> () -> {
       InMemoryEventStore store = TestData.memoryStore();
       store.load(new Dataset(List.of(), List.of()));
-      CsvImport imports = new CsvImport(store, TestData.TIME_LIMIT);
-      imports.importItems(folder.resolve("items.csv"), "items CSV", false, () -> false);
-      imports.importInteractions(folder.resolve("interactions.csv"), "interactions CSV", false, TestData.NO_ZONE,
-          () -> false);
+      importFolder(store, c.writeFolder(dir));
       assertEquals(c.records(), served(store, c), c.name());
     }));
+  }
+
+  /**
+   * An import stores a user's events of one moment in file order (appended, each after those
+   * already stored): a file whose seq_pos orders them otherwise is refused naming the line, where
+   * it was stored in file order and served in another order than the trainer learns from it.
+   */
+  @Test
+  void importedFiles_seqPosAgainstFileOrder_areRefusedNamingTheLine_andNothingIsStored(@TempDir Path dir) {
+    List<OrderCase> refused = OrderCase.all().stream().filter(OrderCase::seqPosAgainstFileOrder).toList();
+    assertTrue(refused.size() >= 2, "csv-event-order.tsv holds " + refused.size() + " such cases");
+    assertAll(refused.stream().map(c -> () -> {
+      InMemoryEventStore store = TestData.memoryStore();
+      store.load(new Dataset(List.of(), List.of()));
+      ImportRejectedException e = assertThrows(ImportRejectedException.class, () -> importFolder(store,
+          c.writeFolder(dir)));
+      assertTrue(e.getMessage().contains(": seq_pos orders this event before line "), e.getMessage());
+      assertEquals(c.records().keySet().stream().collect(toMap(user -> user, user -> List.of())), served(store, c),
+          c.name());
+    }));
+  }
+
+  private static void importFolder(EventStore store, Path folder) {
+    CsvImport imports = new CsvImport(store, TestData.TIME_LIMIT);
+    imports.importItems(folder.resolve("items.csv"), "items CSV", false, () -> false);
+    imports.importInteractions(folder.resolve("interactions.csv"), "interactions CSV", false, TestData.NO_ZONE,
+        () -> false);
   }
 
   /** Each of the case's users' record as the store serves it: item ids, oldest first. */
@@ -104,8 +130,19 @@ class CsvEventOrderTest {
 
     /** Each user's record as the table orders it: item ids, oldest first. */
     Map<String, List<String>> records() {
+      return records(Comparator.comparingInt(Row::place));
+    }
+
+    /** Whether seq_pos orders a user's events of one moment otherwise than the file does. */
+    boolean seqPosAgainstFileOrder() {
+      return hasSeqPos() && !records().equals(records(Comparator.comparing(row -> CsvValues.time(row.timestamp(),
+          TestData.NO_ZONE))));
+    }
+
+    /** Each user's record with the rows in {@code order}, ties in file order: item ids, oldest first. */
+    private Map<String, List<String>> records(Comparator<Row> order) {
       Map<String, List<String>> records = new TreeMap<>();
-      rows.stream().sorted(Comparator.comparingInt(Row::place))
+      rows.stream().sorted(order)
           .forEach(row -> records.computeIfAbsent(row.userId(), user -> new ArrayList<>()).add(row.itemId()));
       return records;
     }

@@ -613,6 +613,28 @@ class FeatureAdminServiceTest {
     assertEquals(2, history.getRegularItems(0).getBaskets());
   }
 
+  /**
+   * A seq_pos column orders a user's events of one moment, as in a data folder the trainer reads:
+   * kept where it agrees with file order (the order an import stores them in), refused naming the
+   * line where it does not. Before, it was not read: such a file was served in file order, where
+   * the trainer learnt it in seq_pos order.
+   */
+  @Test
+  void importInteractions_seqPos_inFileOrderIsServed_againstItIsRefusedNamingTheLine() {
+    send(Kind.ITEMS, ITEMS);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS,
+        "user_id,item_id,timestamp,seq_pos\nshop-7,N1,1700000000,1\nshop-7,N2,1700000000,0\n"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("line 3: seq_pos orders this event before line 2's at the "
+        + "same moment, but an import stores them in file order: sort the file by timestamp, then seq_pos"),
+        e.getStatus().getDescription());
+    assertFalse(history("shop-7").getKnownUser());
+    send(Kind.INTERACTIONS, "user_id,item_id,timestamp,seq_pos\nshop-7,N2,1700000000,0\nshop-7,N1,1700000000,1\n");
+    assertEquals(List.of("N2", "N1"), history("shop-7").getEventsList().stream().map(Event::getItemId).toList());
+  }
+
   @Test
   void importInteractions_basketIdTooLong_namesTheLineAndStoresNothing() {
     send(Kind.ITEMS, ITEMS);
