@@ -253,6 +253,8 @@ def parse_seq_pos(text: str, path: str, row_number: int) -> int:
     """A row's seq_pos as the feature service reads it (CsvValues.seqPos): an integer in ASCII
     digits that a Java long holds. The feature service reads every case of
     feature-service/src/test/resources/csv-seq-pos.tsv alike (test_import_format)."""
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        return int(text)   # most are: plain digits, no sign or space, fewer than a long's 19
     trimmed = _trimmed(text)
     value = _long(trimmed) if _INTEGER.fullmatch(trimmed) else None
     if value is None:
@@ -547,21 +549,34 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         # The data folder's invoice_no, or the import format's basket_id.
         basket_column = next((c for c in ("invoice_no", "basket_id") if c in columns), None)
         has_seq_pos = "seq_pos" in columns
+        ids_read: Dict[str, str] = {}
+        moments_read: Dict[str, Tuple[int, int]] = {}
         check_fields = _fields_check(reader, ("user_id", "item_id", "timestamp", "event", basket_column, "seq_pos"),
                                      inter_path)
         for r in reader:
             row_number = reader.record_line
             check_fields(r)
             # Every row's ids, as the feature service checks them, the rows not learnt from too.
-            user = _id(r["user_id"], "user_id", inter_path, row_number)
-            item_id = _id(r["item_id"], "item_id", inter_path, row_number)
+            # A field read before is that id, or that moment, again (most repeat: a third of the load).
+            text = r["user_id"]
+            user = ids_read.get(text)
+            if user is None:
+                user = ids_read[text] = _id(text, "user_id", inter_path, row_number)
+            text = r["item_id"]
+            item_id = ids_read.get(text)
+            if item_id is None:
+                item_id = ids_read[text] = _id(text, "item_id", inter_path, row_number)
             # So are its time, order and seq_pos (DatasetReader reads them before it skips a row).
-            when, nanos = parse_moment(r["timestamp"], inter_path, row_number, zone, local_times)
+            text = r["timestamp"]
+            moment = moments_read.get(text)
+            if moment is None:
+                moment = moments_read[text] = parse_moment(text, inter_path, row_number, zone, local_times)
+            when, nanos = moment
             basket = _trimmed(r[basket_column]) if basket_column else ""
             if _java_length(basket) > MAX_BASKET_ID_LENGTH:
                 raise ValueError(f"{inter_path} line {row_number}: the invoice (basket) must be at most "
                                  f"{MAX_BASKET_ID_LENGTH} characters, got {_java_length(basket)}")
-            sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else row_number
+            sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else None
             event = _trimmed(r.get("event")).lower()
             if event not in TRAINED_EVENTS:
                 if event not in OTHER_EVENTS:
@@ -580,12 +595,13 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             if item is None:
                 unknown_items += 1
                 continue
-            # The order the feature service serves a record in (Dataset.Interaction.STORE_ORDER; an
-            # import's, without seq_pos): the moment to the nanosecond, then seq_pos, then file order.
-            order = (when, nanos, sequence, row_number)
             # A purchase without an order is an order of its own, as import and the store count it.
             basket_key = basket or ("no basket", row_number)
-            events.append((order, item, basket_key))
+            # The order the feature service serves a record in (Dataset.Interaction.STORE_ORDER, an
+            # import's too): the moment to the nanosecond, then seq_pos, then file order (without
+            # seq_pos the sequence is the row number: no tie is left to break).
+            events.append((when, nanos, sequence, row_number, item, basket_key) if has_seq_pos
+                          else (when, nanos, row_number, item, basket_key))
     if left_out or unknown_items:
         print(f"{inter_path}: left out "
               + ", ".join([f"{n} {event} events" for event, n in sorted(left_out.items())]
@@ -601,13 +617,13 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     sequences, baskets, times = [], [], []
     for user in user_order:
         events = sorted(per_user[user])
-        items = np.array([e[1] for e in events], dtype=np.int64)
-        times.append(np.array([e[0][0] for e in events], dtype=np.int64))
+        items = np.array([e[-2] for e in events], dtype=np.int64)
+        times.append(np.array([e[0] for e in events], dtype=np.int64))
         basket_no, numbers, previous = -1, [], None
         for e in events:
-            if e[2] != previous:
+            if e[-1] != previous:
                 basket_no += 1
-                previous = e[2]
+                previous = e[-1]
             numbers.append(basket_no)
         sequences.append(items)
         baskets.append(np.array(numbers, dtype=np.int64))
