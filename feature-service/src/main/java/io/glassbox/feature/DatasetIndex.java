@@ -36,7 +36,7 @@ final class DatasetIndex {
    * The dataset indexed for a store.
    *
    * @param usersByActivity each user's interactions in (time, sequence) order; users ordered by
-   *     their last event, least recently active first
+   *     their last event, to the nanosecond, least recently active first
    * @param interactionCounts per dataset item index
    * @param purchaseCounts per dataset item index
    * @param fingerprint SHA-256 (hex) of the dataset's rows, telling one dataset from another
@@ -97,8 +97,8 @@ final class DatasetIndex {
     CoPurchaseIndex coPurchase = CoPurchaseIndex.build(basketItems, items.size(), maxBasketSize, maxNeighbours);
     Map<String, List<Dataset.Interaction>> byActivity = new LinkedHashMap<>();
     byUser.entrySet().stream()
-        .sorted(Comparator.comparingLong((Map.Entry<String, List<Dataset.Interaction>> e) ->
-                e.getValue().get(e.getValue().size() - 1).epochSeconds())
+        .sorted(Comparator.comparing((Map.Entry<String, List<Dataset.Interaction>> e) ->
+                e.getValue().get(e.getValue().size() - 1), Dataset.Interaction.STORE_ORDER)
             .thenComparing(Map.Entry::getKey))
         .forEach(e -> byActivity.put(e.getKey(), e.getValue()));
     log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "

@@ -72,6 +72,24 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
     assertEquals(1, bounded.evictedUsers());
   }
 
+  /**
+   * Loading more users than the bound keeps the most recently active, to the nanosecond: "a"'s last
+   * event is 0.8 s after "b"'s, in the same second. Before, users of one second were ranked by id,
+   * so "a" was evicted and "b" kept.
+   */
+  @Test
+  void load_beyondMaxUsers_evictsTheLeastRecentlyActive_toTheNanosecond() {
+    InMemoryEventStore bounded = new InMemoryEventStore(100, 200, "GBP",
+        new StoreBounds(10, 1, 1000, Duration.ofDays(1), 1000), System::nanoTime);
+    bounded.load(new Dataset(List.of(new Dataset.Item("A", "Mug", "", "", 0)), List.of(
+        new Dataset.Interaction("a", "A", 100, 900_000_000, EventType.PURCHASE, "o1", 1),
+        new Dataset.Interaction("b", "A", 100, 100_000_000, EventType.PURCHASE, "o2", 2))));
+
+    assertTrue(bounded.history("a", 10).knownUser());
+    assertFalse(bounded.history("b", 10).knownUser());
+    assertEquals(1, bounded.evictedUsers());
+  }
+
   @Test
   void append_beyondMaxEvents_evictsUsersUntilWithin() {
     // 10 dataset events; room for 11.
