@@ -29,8 +29,8 @@ import java.util.Set;
  *       the reason's numbers: ranks, necessity, sufficiency.
  * </ol>
  *
- * <p>{@link #verify} runs the last three rounds from leave-one-out rows scored on every candidate
- * (ExplainItem), with the strongest-first prefixes ({@link #options}) as the sets.
+ * <p>ExplainItem runs the same search, beside the top-k Recommend explains, so an item gets the
+ * reason Recommend gave it.
  */
 final class EvidenceSearch {
   private final MinimumEffect rule;
@@ -61,6 +61,17 @@ final class EvidenceSearch {
    * @param window the history the model read with the full record; evidence is drawn from it
    */
   List<Judgement> search(List<String> items, List<String> window, CounterfactualScorer.Session session) {
+    return search(items, window, session, Optional.empty());
+  }
+
+  /**
+   * As {@link #search(List, List, CounterfactualScorer.Session)}, with {@code everyCandidate}'s
+   * leave-one-out rows, when scored against every candidate, counting the other purchases each
+   * necessary alone exactly (the shortlist's rows count at least as many).
+   */
+  List<Judgement> search(
+      List<String> items, List<String> window, CounterfactualScorer.Session session,
+      Optional<CounterfactualScores> everyCandidate) {
     CounterfactualScorer.Session shortlist = session.narrowedTo(shortlist(session.candidates(), items));
     shortlist.score(leaveOneOut(window));
     session.adoptVersion(shortlist);
@@ -79,7 +90,7 @@ final class EvidenceSearch {
       own.stream().flatMap(List::stream).filter(helpers::containsAll).forEach(pooled::add);
       options.add(List.copyOf(pooled));
     }
-    return measureAndJudge(items, window, own, options, session, shortlist.scores());
+    return measureAndJudge(items, window, own, options, session, everyCandidate.orElse(shortlist.scores()));
   }
 
   /**
@@ -209,20 +220,6 @@ final class EvidenceSearch {
     return removal.scoreDrop() > bestRemoval.scoreDrop();
   }
 
-  /**
-   * The rounds after the leave-one-out one: {@code leaveOneOut} holds its rows (on a shortlist
-   * or on every candidate); the rows that back the reasons are scored on {@code session}.
-   */
-  List<Judgement> verify(
-      List<String> items, List<String> window, CounterfactualScores leaveOneOut,
-      CounterfactualScorer.Session session) {
-    List<List<List<String>>> options = new ArrayList<>(items.size());
-    for (String item : items) {
-      options.add(options(item, window, leaveOneOut));
-    }
-    return measureAndJudge(items, window, options, options, session, leaveOneOut);
-  }
-
   /** The best {@link #SHORTLIST} (at least 3 x the items) candidates and the items themselves. */
   private static List<String> shortlist(List<String> candidates, List<String> items) {
     Set<String> shortlist = new LinkedHashSet<>(
@@ -251,18 +248,6 @@ final class EvidenceSearch {
     }
     helpers.sort(Effect.STRONGEST_FIRST);
     return helpers;
-  }
-
-  /** Candidate evidence sets for the item, smallest first; empty when nothing helps it. */
-  List<List<String>> options(String itemId, List<String> window, CounterfactualScores scores) {
-    List<Effect> helpers = helpers(itemId, window, scores);
-    if (helpers.isEmpty()) {
-      return List.of();
-    }
-    if (rule.isNecessary(helpers.get(0).removal())) {
-      return List.of(List.of(helpers.get(0).itemId()));
-    }
-    return prefixes(helpers.stream().map(Effect::itemId).toList());
   }
 
   /** The first 1, 2, ... {@code maxEvidence} items of {@code ordered}. */

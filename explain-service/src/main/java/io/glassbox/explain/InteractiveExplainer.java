@@ -59,7 +59,7 @@ final class InteractiveExplainer {
     EvidenceSearch search = search(ranking);
     Judgement searched = baseline.window().isEmpty()
         ? new Judgement.NotCited()
-        : search.verify(List.of(itemId), baseline.window(), session.scores(), session).get(0);
+        : searchedAsRecommend(itemId, ranking.topK(), baseline, search);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     Judgement judgement = searched.citedBeside(trend);
     List<Effect> effects = effects(itemId, baseline);
@@ -415,6 +415,25 @@ final class InteractiveExplainer {
         : model + " knows none of the " + count + " " + other + "candidates (it was not trained on them: another"
             + " shop's data, or items imported since?); a model trained on this data (bin/glassbox train) ranks them")
         .asRuntimeException();
+  }
+
+  /**
+   * The item's evidence, searched as Recommend searches it: beside the top-k (Recommend's
+   * targets), on the candidates best first (Recommend's slate), so that an item of the top-k gets
+   * the reason Recommend gave it. The sets measured for the other items are options for it too:
+   * searched alone, the item was cited other purchases than Recommend cited. The other purchases
+   * necessary alone are counted on the leave-one-out rows of every candidate, exactly, where
+   * Recommend's shortlist counts at least as many.
+   */
+  private static Judgement searchedAsRecommend(String itemId, int topK, Baseline baseline, EvidenceSearch search) {
+    Map<String, Float> scores = baseline.session().scores().scores(Counterfactual.BASELINE);
+    List<String> targets = new ArrayList<>(bestFirst(scores, topK));
+    if (!targets.contains(itemId)) {
+      targets.add(itemId);
+    }
+    CounterfactualScorer.Session slate = baseline.session().narrowedTo(bestFirst(scores, scores.size()));
+    return search.search(targets, baseline.window(), slate, Optional.of(baseline.session().scores()))
+        .get(targets.indexOf(itemId));
   }
 
   private EvidenceSearch search(UserRankingQuery ranking) {
