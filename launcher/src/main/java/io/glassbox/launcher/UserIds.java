@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
@@ -65,18 +66,30 @@ final class UserIds {
    * {@code interactions.csv[.gz]} in file order.
    */
   static List<String> ofDataFolder(Path dir) throws IOException {
-    for (String name : List.of("users.csv.gz", "users.csv")) {
-      if (Files.isRegularFile(dir.resolve(name))) {
-        return read(dir.resolve(name));
-      }
+    Optional<Path> users = oneOf(dir, "users.csv");
+    if (users.isPresent()) {
+      return read(users.get());
     }
-    for (String name : List.of("interactions.csv.gz", "interactions.csv")) {
-      Path file = dir.resolve(name);
-      if (Files.isRegularFile(file)) {
-        return distinctUsers(file);
-      }
+    Optional<Path> interactions = oneOf(dir, "interactions.csv");
+    if (interactions.isPresent()) {
+      return distinctUsers(interactions.get());
     }
     throw new IOException(dir.toAbsolutePath() + " holds neither users.csv[.gz] nor interactions.csv[.gz]");
+  }
+
+  /**
+   * {@code name} or {@code name.gz} in {@code dir}, whichever is there; both is refused, as the
+   * feature service refuses them (either may be the stale one), where the gzip one was read.
+   */
+  private static Optional<Path> oneOf(Path dir, String name) throws IOException {
+    Path plain = dir.resolve(name);
+    Path gzip = dir.resolve(name + ".gz");
+    if (Files.isRegularFile(plain) && Files.isRegularFile(gzip)) {
+      throw new IOException(dir.toAbsolutePath() + " holds both " + name + " and " + name
+          + ".gz; remove the one that is not current");
+    }
+    return Files.isRegularFile(plain) ? Optional.of(plain)
+        : Files.isRegularFile(gzip) ? Optional.of(gzip) : Optional.empty();
   }
 
   /** Distinct values of the {@code user_id} column (ids hold no commas or quotes). */

@@ -46,6 +46,19 @@ class UserIdsTest {
     assertEquals(List.of("u2", "u1"), UserIds.ofDataFolder(dir));
   }
 
+  /** As the feature service refuses such a folder: either file may be the stale one. */
+  @Test
+  void ofDataFolder_plainAndGzipOfOneFile_isRefused_notReadFromTheGzip(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("users.csv"), "user_id\nnew\n");
+    try (OutputStream gzip = new GZIPOutputStream(Files.newOutputStream(dir.resolve("users.csv.gz")))) {
+      gzip.write("user_id\nstale\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
+    assertEquals(dir.toAbsolutePath() + " holds both users.csv and users.csv.gz; remove the one that is not current",
+        e.getMessage());
+  }
+
   @Test
   void ofDataFolder_emptyFolder_failsNamingIt(@TempDir Path dir) {
     IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
