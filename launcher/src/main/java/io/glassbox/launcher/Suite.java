@@ -47,26 +47,35 @@ public final class Suite implements AutoCloseable {
    * @param featureAdmin the feature service's admin port (glassbox.v1.FeatureAdmin, key
    *     GLASSBOX_FEATURE_ADMIN_PORT); reported as -1 while the feature service has no admin service
    * @param modelAdmin the model service's admin port (glassbox.v1.ModelAdmin)
-   * @param metrics whether each service serves /metrics on its own default port (gateway 9451,
-   *     feature 9452, model 9453, explain 9454); one process cannot share one port among four
+   * @param metrics the first of the four /metrics ports (gateway, then feature, model and explain
+   *     on the next three: 9451 to 9454 by default; one process cannot share one port among
+   *     four); 0 for none
    */
   public record Ports(
-      int gateway, int feature, int model, int explain, int featureAdmin, int modelAdmin, boolean metrics) {
+      int gateway, int feature, int model, int explain, int featureAdmin, int modelAdmin, int metrics) {
+    /** The gateway's default /metrics port, the first of the four. */
+    public static final int DEFAULT_METRICS = GatewayMain.DEFAULT_METRICS_PORT;
+
     /**
      * The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054, feature
      * admin 50062, model admin 50063.
      */
     public static Ports defaults() {
-      return new Ports(50051, 50052, 50053, 50054, 50062, 50063, true);
+      return new Ports(50051, 50052, 50053, 50054, 50062, 50063, DEFAULT_METRICS);
     }
 
     /** Free ports picked by the operating system, no metrics; for tests. */
     public static Ports ephemeral() {
-      return new Ports(0, 0, 0, 0, 0, 0, false);
+      return new Ports(0, 0, 0, 0, 0, 0, 0);
     }
 
+    /**
+     * The /metrics setting of the service whose own default is {@code defaultPort}: as far from
+     * {@link #metrics} as that default is from the gateway's.
+     */
     private Map<String, String> metricsPort(int defaultPort) {
-      return Map.of(ServerSettings.METRICS_PORT_KEY, metrics ? String.valueOf(defaultPort) : "0");
+      return Map.of(ServerSettings.METRICS_PORT_KEY,
+          String.valueOf(metrics == 0 ? 0 : metrics + defaultPort - DEFAULT_METRICS));
     }
   }
 

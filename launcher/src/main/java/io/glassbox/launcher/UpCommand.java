@@ -26,7 +26,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Starts all four services in this process and stays in the foreground until interrupted. */
 @Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
@@ -36,6 +39,8 @@ final class UpCommand implements Callable<Integer> {
   enum Store { memory, redis }
 
   static final int DEFAULT_GATEWAY_PORT = 50051;
+
+  @Spec CommandSpec spec;
 
   @Option(names = "--gateway-port", defaultValue = "" + DEFAULT_GATEWAY_PORT, description = "Gateway port (default ${DEFAULT-VALUE}).")
   int gatewayPort;
@@ -57,8 +62,13 @@ final class UpCommand implements Callable<Integer> {
       description = "Model admin port, loopback only unless GLASSBOX_ADMIN_BIND_ADDRESS says otherwise (default ${DEFAULT-VALUE}).")
   int modelAdminPort;
 
-  @Option(names = "--no-metrics", description = "Serve no /metrics (otherwise ports 9451-9454).")
+  @Option(names = "--no-metrics", description = "Serve no /metrics (as --metrics-port 0).")
   boolean noMetrics;
+
+  @Option(names = "--metrics-port", defaultValue = "" + Suite.Ports.DEFAULT_METRICS,
+      description = "First of the four /metrics ports: the gateway's; feature, model and explain take the next"
+          + " three (default ${DEFAULT-VALUE}, so 9451-9454); 0 serves none.")
+  int metricsPort;
 
   @Option(names = "--store",
       description = "Feature store: memory (bounded, lost on exit) or redis (durable, shared; needs a running "
@@ -87,7 +97,7 @@ final class UpCommand implements Callable<Integer> {
     Suite suite;
     try {
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
-          featureAdminPort, modelAdminPort, !noMetrics));
+          featureAdminPort, modelAdminPort, noMetrics ? 0 : checkedMetricsPort()));
     } catch (StoreUnavailableException e) {
       System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(FeatureConfig.load(config).redisUri()));
       return 1;
@@ -97,8 +107,8 @@ final class UpCommand implements Callable<Integer> {
       }
       System.err.printf("glassbox: %s (address already in use).%nIs the suite already up? Then "
           + "`%s` talks to it. Otherwise stop what holds the port, or move "
-          + "the suite to free ones: `bin/glassbox up --help` lists the port options (--no-metrics frees "
-          + "9451-9454).%n", e.getMessage(), firstCommand(config, gatewayPort));
+          + "the suite to free ones: `bin/glassbox up --help` lists the port options (--metrics-port moves "
+          + "the four /metrics ports, 9451-9454 by default; --no-metrics frees them).%n", e.getMessage(), firstCommand(config, gatewayPort));
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
@@ -125,6 +135,15 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /** --metrics-port: 0, or a first port with room for the next three. */
+  private int checkedMetricsPort() {
+    if (metricsPort != 0 && (metricsPort < 1 || metricsPort > 65535 - 3)) {
+      throw new ParameterException(spec.commandLine(),
+          "--metrics-port must be 0 (none) or 1.." + (65535 - 3) + " (the first of four ports), got " + metricsPort);
+    }
+    return metricsPort;
   }
 
   /**
