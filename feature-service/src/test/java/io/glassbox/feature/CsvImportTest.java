@@ -52,6 +52,26 @@ class CsvImportTest {
     assertEquals(0, store.history("gone-1", 10).totalEvents(), "no event stored");
   }
 
+  /**
+   * The seq_pos order check over many users' moments (its table grows from 1024 to 16384 slots on
+   * the way): rows in order pass, and a row at the end below the first row's seq_pos of its user
+   * and moment is refused naming that row's line; a row of another user or moment is not.
+   */
+  @Test
+  void seqPosOrder_manyMoments_refusesOnlyARowBelowAnEarlierOneOfItsUserAndMoment() throws IOException {
+    String header = "user_id,item_id,timestamp,seq_pos";
+    IntFunction<String> rows = row -> "u" + (row % 2500) + ",A," + (1_700_000_000L + row / 2500) + "," + row;
+    Path inOrder = write("in-order.csv", header, rows);
+    assertEquals(5000, csvImport.importInteractions(inOrder, INTERACTIONS, true, NO_ZONE, () -> false).rows());
+
+    Path lastOutOfOrder = Files.writeString(dir.resolve("last-out-of-order.csv"), Files.readString(inOrder)
+        + "u7,A,1700000000,0\nu7,A,1700000002,0\nu9999,A,1700000000,0\n");
+    ImportRejectedException rejected = assertThrows(ImportRejectedException.class,
+        () -> csvImport.importInteractions(lastOutOfOrder, INTERACTIONS, true, NO_ZONE, () -> false));
+    assertTrue(rejected.getMessage().contains("1 row is invalid") && rejected.getMessage().contains(
+        "line 5002: seq_pos orders this event before line 9's at the same moment"), rejected.getMessage());
+  }
+
   /** A file of a header and 5000 rows, row {@code i} made by {@code row}. */
   private Path write(String name, String header, IntFunction<String> row) throws IOException {
     return Files.writeString(dir.resolve(name), IntStream.range(0, 5000).mapToObj(row)
