@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
@@ -29,32 +30,60 @@ import org.slf4j.LoggerFactory;
  * spooled to a temporary file under size limits (so a large file costs disk, not heap), then
  * {@link CsvImport} validates and stores it. One import at a time. An interactions check may bring
  * the items file to be imported before it ({@code items_csv}), spooled to a second file; the two
- * together are held to one file's size, since both wait in the same temporary directory (under
- * Kubernetes a small emptyDir).
+ * together are held to {@value FeatureConfig#IMPORT_MAX_MIB_KEY}, since both wait in the same
+ * temporary folder. That folder is small in a container (a tmpfs under compose, an emptyDir under
+ * Kubernetes, which evicts the pod past its size: deploy/README.md), so the setting must fit in
+ * it; a folder that fills up all the same ends the import with RESOURCE_EXHAUSTED naming both.
  */
 public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImplBase {
   private static final Logger log = LoggerFactory.getLogger(FeatureAdminService.class);
   private static final String ITEMS = "items CSV";
   private static final String INTERACTIONS = "interactions CSV";
   static final int MAX_CHUNK_BYTES = 1 << 20;
-  static final long MAX_FILE_BYTES = 256L << 20;
   static final int MAX_LINE_BYTES = 64 << 10;
 
   private final EventStore store;
   private final CsvImport csvImport;
-  private final long maxFileBytes;
+  private final int maxMib;
+  private final SpoolFolder folder;
   private final Semaphore oneImport = new Semaphore(1);
 
   @Inject
-  public FeatureAdminService(EventStore store, EventTimeLimit timeLimit) {
-    this(store, timeLimit, MAX_FILE_BYTES);
+  public FeatureAdminService(EventStore store, EventTimeLimit timeLimit, FeatureConfig config) {
+    this(store, timeLimit, config.importMaxMib(), SpoolFolder.temporary());
   }
 
-  /** {@code maxFileBytes}: the most an import spools, its files together (whole MiB: the messages count in MiB). */
-  FeatureAdminService(EventStore store, EventTimeLimit timeLimit, long maxFileBytes) {
+  /** {@code maxMib}: the most an import spools into {@code folder}, its files together. */
+  FeatureAdminService(EventStore store, EventTimeLimit timeLimit, int maxMib, SpoolFolder folder) {
     this.store = requireNonNull(store, "store");
     this.csvImport = new CsvImport(store, requireNonNull(timeLimit, "timeLimit"));
-    this.maxFileBytes = maxFileBytes;
+    this.maxMib = maxMib;
+    this.folder = requireNonNull(folder, "folder");
+  }
+
+  /** Where an import's files wait while it streams in. */
+  interface SpoolFolder {
+    /** The folder, as messages name it. */
+    Path path();
+
+    /** A new empty file in it, for this service alone. */
+    Path newFile() throws IOException;
+
+    /** {@code java.io.tmpdir}. */
+    static SpoolFolder temporary() {
+      Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+      return new SpoolFolder() {
+        @Override
+        public Path path() {
+          return tmp;
+        }
+
+        @Override
+        public Path newFile() throws IOException {
+          return Files.createTempFile(tmp, "glassbox-import-", ".csv");
+        }
+      };
+    }
   }
 
   @Override
@@ -89,12 +118,10 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       return new Ignored();
     }
     try {
-      return new Spool(name, interactions, new SpooledFile(name), responses, importer);
+      return new Spool(name, interactions, new SpooledFile(name, folder.newFile()), responses, importer);
     } catch (IOException e) {
       oneImport.release();
-      log.error("Cannot create a temporary file for an import", e);
-      responses.onError(Status.UNAVAILABLE
-          .withDescription("no room for the import's temporary file").asRuntimeException());
+      responses.onError(spoolFailed(name, 0, e));
       return new Ignored();
     }
   }
@@ -143,20 +170,21 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         fail(tooLarge("a chunk holds " + size + " bytes; send at most " + MAX_CHUNK_BYTES + " per message"));
         return;
       }
+      long spooledBefore = spooledBytes;
       spooledBytes += size;
-      if (spooledBytes > maxFileBytes) {
+      if (spooledBytes > (long) maxMib << 20) {
+        String limit = maxMib + " MiB, the most this service spools (" + FeatureConfig.IMPORT_MAX_MIB_KEY + ")";
         fail(tooLarge(itemsCsv == null && chunk.getItemsCsv().isEmpty()
-            ? name + " is larger than " + (maxFileBytes >> 20) + " MiB; split it"
-            : ITEMS + " and " + name + " together are larger than " + (maxFileBytes >> 20) + " MiB, the most one"
-                + " check holds; split " + name + " so that each part and " + ITEMS + " together fit, or import "
-                + ITEMS + " first and check " + name + " alone"));
+            ? name + " is larger than " + limit + "; split it"
+            : ITEMS + " and " + name + " together are larger than " + limit + "; split " + name + " so that each"
+                + " part and " + ITEMS + " together fit, or import " + ITEMS + " first and check " + name + " alone"));
         return;
       }
       try {
         StatusRuntimeException overLimit = csv.append(chunk.getCsv());
         if (overLimit == null && !chunk.getItemsCsv().isEmpty()) {
           if (itemsCsv == null) {
-            itemsCsv = new SpooledFile(ITEMS);
+            itemsCsv = new SpooledFile(ITEMS, folder.newFile());
           }
           overLimit = itemsCsv.append(chunk.getItemsCsv());
         }
@@ -164,8 +192,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
           fail(overLimit);
         }
       } catch (IOException e) {
-        log.error("Cannot spool an import", e);
-        fail(Status.UNAVAILABLE.withDescription("no room for the import's temporary file").asRuntimeException());
+        fail(spoolFailed(name, spooledBefore, e));
       }
     }
 
@@ -298,10 +325,16 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     private final OutputStream out;
     private long lineBytes;
 
-    SpooledFile(String name) throws IOException {
+    /** {@code path}: a new file, deleted with this one however its opening ends. */
+    SpooledFile(String name, Path path) throws IOException {
       this.name = name;
-      this.path = Files.createTempFile("glassbox-import-", ".csv");
-      this.out = Files.newOutputStream(path);
+      this.path = path;
+      try {
+        this.out = Files.newOutputStream(path);
+      } catch (IOException e) {
+        Files.deleteIfExists(path);
+        throw e;
+      }
     }
 
     /** Writes {@code piece}; the error for a line over the limit (and writes nothing), else null. */
@@ -343,6 +376,42 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     } catch (StoreNotReadyException | StoreUnavailableException | StoreFullException e) {
       log.warn("Cannot read the newest purchase time after an import: {}", e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The answer to a spool file that could not be made or written, {@code spooled} bytes into the
+   * import. A full folder (a tmpfs or a disk, or a quota) is RESOURCE_EXHAUSTED naming it and the
+   * setting, since the same import fails the same way until an operator acts; anything else is
+   * UNAVAILABLE. Nothing was stored either way: the import stores only once it is all spooled.
+   */
+  private StatusRuntimeException spoolFailed(String name, long spooled, IOException e) {
+    Path where = folder.path();
+    if (!folderFull(e)) {
+      log.error("Cannot spool an import of {} to {}", name, where, e);
+      return Status.UNAVAILABLE.withDescription("the import's temporary file in " + where + " cannot be written;"
+          + " nothing was stored").asRuntimeException();
+    }
+    String spooledMib = String.format(Locale.ROOT, "%.1f", spooled / (double) (1 << 20));
+    log.error("Import of {} stopped: the temporary folder {} is full after {} MiB of it ({}); {} is {}", name, where,
+        spooledMib, e.getMessage(), FeatureConfig.IMPORT_MAX_MIB_KEY, maxMib);
+    return Status.RESOURCE_EXHAUSTED.withDescription("the temporary folder " + where + " is full: the import of " + name
+        + " stopped after " + spooledMib + " MiB and nothing was stored. The service spools up to " + maxMib + " MiB ("
+        + FeatureConfig.IMPORT_MAX_MIB_KEY + ") there before storing; free room in " + where + ", or ask the"
+        + " operator to give it more than that or to lower " + FeatureConfig.IMPORT_MAX_MIB_KEY
+        + " to what it holds, then split the file").asRuntimeException();
+  }
+
+  /** Whether {@code e} says the spool folder is full: ENOSPC or EDQUOT, or next to no room left in it. */
+  private boolean folderFull(IOException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
+      return true;
+    }
+    try {
+      return Files.getFileStore(folder.path()).getUsableSpace() < MAX_CHUNK_BYTES;
+    } catch (IOException | RuntimeException unknown) {
+      return false;
     }
   }
 

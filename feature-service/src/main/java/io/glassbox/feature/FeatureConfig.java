@@ -44,11 +44,15 @@ import java.util.regex.Pattern;
  *     (default sized to the heap, {@link #defaultDedupeMaxIds}; in-memory only)
  * @param maxClockSkew how far ahead of this server's clock an ingested or imported event may be
  *     stamped ({@value #MAX_CLOCK_SKEW_KEY}, default 5 minutes, 1 s..1 day); see {@link EventTimeLimit}
+ * @param importMaxMib the most an import spools to the temporary folder ({@code java.io.tmpdir}), its
+ *     files together, in MiB ({@value #IMPORT_MAX_MIB_KEY}, default {@value #DEFAULT_IMPORT_MAX_MIB},
+ *     1..{@value #MOST_IMPORT_MAX_MIB}); the folder must hold that much besides what else is put
+ *     there, see {@link FeatureAdminService}
  */
 public record FeatureConfig(
     int port, int adminPort, Path dataDir, LocalTimeZone dataTimeZone, String currencyCode, int maxBasketSize,
     int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, StoreBounds storeBounds,
-    Duration maxClockSkew) {
+    Duration maxClockSkew, int importMaxMib) {
   public static final String PORT_KEY = "GLASSBOX_FEATURE_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_FEATURE_ADMIN_PORT";
   public static final String DATA_DIR_KEY = "GLASSBOX_DATA_DIR";
@@ -64,6 +68,7 @@ public record FeatureConfig(
   public static final String DEDUPE_WINDOW_KEY = "GLASSBOX_FEATURE_DEDUPE_WINDOW";
   public static final String DEDUPE_MAX_IDS_KEY = "GLASSBOX_FEATURE_DEDUPE_MAX_IDS";
   public static final String MAX_CLOCK_SKEW_KEY = "GLASSBOX_FEATURE_MAX_CLOCK_SKEW";
+  public static final String IMPORT_MAX_MIB_KEY = "GLASSBOX_FEATURE_IMPORT_MAX_MIB";
 
   public static final int DEFAULT_PORT = 50052;
   public static final int DEFAULT_ADMIN_PORT = 50062;
@@ -99,6 +104,9 @@ public record FeatureConfig(
    */
   static final int HEAP_BYTES_PER_USER = 300;
   public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
+  public static final int DEFAULT_IMPORT_MAX_MIB = 256;
+  /** 64 GiB: a million rows (an import's most) of 64 KiB lines (the longest it takes). */
+  public static final int MOST_IMPORT_MAX_MIB = 65_536;
 
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
@@ -131,7 +139,18 @@ public record FeatureConfig(
         storeKind(source),
         redisUri(source),
         storeBounds(source),
-        maxClockSkew(source));
+        maxClockSkew(source),
+        importMaxMib(source));
+  }
+
+  private static int importMaxMib(ConfigSource source) {
+    try {
+      return source.getInt(IMPORT_MAX_MIB_KEY, DEFAULT_IMPORT_MAX_MIB, 1, MOST_IMPORT_MAX_MIB);
+    } catch (ConfigException e) {
+      // "256Mi" or "1G" is a likely slip of a deploy file's author: say the unit.
+      throw new ConfigException(e.getMessage() + ": the mebibytes an import may spool to the temporary folder,"
+          + " a whole number (" + DEFAULT_IMPORT_MAX_MIB + " for " + DEFAULT_IMPORT_MAX_MIB + " MiB, the default)");
+    }
   }
 
   /** {@value LocalTimeZone#DATA_FOLDER_SETTING} ({@code up} reads it too, for the folder's example customers). */

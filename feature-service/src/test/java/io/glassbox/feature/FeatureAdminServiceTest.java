@@ -26,9 +26,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -48,6 +52,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** FeatureAdmin's CSV imports through a real stub, into the small dataset's in-memory store. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -422,7 +427,7 @@ class FeatureAdminServiceTest {
   private static void onPort(EventStore store, AdminCalls calls) throws Exception {
     // On a port: the in-process transport delivers the cancellation on the thread the import holds.
     GrpcServer server = GrpcServer.onPort("feature-service", 0)
-        .addService(new FeatureAdminService(store, TestData.TIME_LIMIT)).start();
+        .addService(TestData.admin(store)).start();
     server.setServing(true);
     ManagedChannel channel = ClientChannels.forTarget("localhost:" + server.port());
     try {
@@ -570,7 +575,7 @@ class FeatureAdminServiceTest {
 
   /** Runs {@code calls} against the admin service of a feature service serving {@code store}. */
   private static void onServer(EventStore store, Consumer<FeatureAdminGrpc.FeatureAdminStub> calls) {
-    onServer(new FeatureAdminService(store, TestData.TIME_LIMIT), calls);
+    onServer(TestData.admin(store), calls);
   }
 
   /** Runs {@code calls} against {@code service}, served in-process. */
@@ -834,23 +839,71 @@ class FeatureAdminServiceTest {
     String items = IntStream.range(0, 50_000).mapToObj(row -> "H" + row + ",Lamp\n")
         .collect(Collectors.joining("", "item_id,title\n", ""));
     String interactions = "user_id,item_id,timestamp\n" + "limit-1,A,1700000000\n".repeat(30_000);
-    onServer(new FeatureAdminService(TestData.smallStore(), TestData.TIME_LIMIT, 1 << 20), limited -> {
+    onServer(new FeatureAdminService(TestData.smallStore(), TestData.TIME_LIMIT, 1,
+        FeatureAdminService.SpoolFolder.temporary()), limited -> {
       StatusRuntimeException together = assertThrows(StatusRuntimeException.class,
           () -> send(limited, Kind.INTERACTIONS, withItemsAlong(items, interactions, true, 256 << 10)));
       StatusRuntimeException twice = assertThrows(StatusRuntimeException.class, () -> send(limited,
           Kind.INTERACTIONS, (interactions + interactions).getBytes(StandardCharsets.UTF_8), 256 << 10, true));
 
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, together.getStatus().getCode());
-      assertEquals("items CSV and interactions CSV together are larger than 1 MiB, the most one check holds; split"
-          + " interactions CSV so that each part and items CSV together fit, or import items CSV first and check"
-          + " interactions CSV alone", together.getStatus().getDescription());
+      assertEquals("items CSV and interactions CSV together are larger than 1 MiB, the most this service spools"
+          + " (GLASSBOX_FEATURE_IMPORT_MAX_MIB); split interactions CSV so that each part and items CSV together fit,"
+          + " or import items CSV first and check interactions CSV alone", together.getStatus().getDescription());
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, twice.getStatus().getCode());
-      assertEquals("interactions CSV is larger than 1 MiB; split it", twice.getStatus().getDescription());
+      assertEquals("interactions CSV is larger than 1 MiB, the most this service spools"
+          + " (GLASSBOX_FEATURE_IMPORT_MAX_MIB); split it", twice.getStatus().getDescription());
       assertEquals(ImportResponse.newBuilder().setRows(50_000).setValidateOnly(true).build(), counts(send(limited,
           Kind.ITEMS, items.getBytes(StandardCharsets.UTF_8), 256 << 10, true)));
       assertEquals(ImportResponse.newBuilder().setRows(30_000).setValidateOnly(true).build(), counts(send(limited,
           Kind.INTERACTIONS, interactions.getBytes(StandardCharsets.UTF_8), 256 << 10, true)));
     });
+  }
+
+  /**
+   * A temporary folder that fills up before an import is spooled (a tmpfs or an emptyDir smaller
+   * than the limit) ends it RESOURCE_EXHAUSTED, naming the folder and the setting, with its partial
+   * file deleted, nothing stored and the slot free; before, it was UNAVAILABLE ("no room for the
+   * import's temporary file"), which a client retries as a passing outage. The full folder's file
+   * is a link to /dev/full, whose every write fails as a full filesystem's does (ENOSPC; a real one
+   * needs a mount), so deleting the file deletes the link.
+   */
+  @Test
+  void importInteractions_temporaryFolderFull_isResourceExhaustedNamingItAndTheSetting_storesNothing_freesTheSlot(
+      @TempDir Path folder) {
+    List<Path> made = new ArrayList<>();
+    FeatureAdminService.SpoolFolder fullOnce = new FeatureAdminService.SpoolFolder() {
+      @Override
+      public Path path() {
+        return folder;
+      }
+
+      @Override
+      public Path newFile() throws IOException {
+        Path file = folder.resolve("import-" + made.size() + ".csv");
+        made.add(made.isEmpty() ? Files.createSymbolicLink(file, Path.of("/dev/full")) : Files.createFile(file));
+        return file;
+      }
+    };
+    byte[] csv = "user_id,item_id,timestamp\ndisk-full,A,1700000000\n".getBytes(StandardCharsets.UTF_8);
+    InMemoryEventStore store = TestData.smallStore();
+
+    onServer(new FeatureAdminService(store, TestData.TIME_LIMIT, 7, fullOnce), admin -> {
+      StatusRuntimeException full = assertThrows(StatusRuntimeException.class,
+          () -> send(admin, Kind.INTERACTIONS, csv, 16, false));
+
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, full.getStatus().getCode());
+      assertEquals("the temporary folder " + folder + " is full: the import of interactions CSV stopped after 0.0 MiB"
+          + " and nothing was stored. The service spools up to 7 MiB (GLASSBOX_FEATURE_IMPORT_MAX_MIB) there before"
+          + " storing; free room in " + folder + ", or ask the operator to give it more than that or to lower"
+          + " GLASSBOX_FEATURE_IMPORT_MAX_MIB to what it holds, then split the file", full.getStatus().getDescription());
+      assertFalse(Files.exists(made.get(0), LinkOption.NOFOLLOW_LINKS), "the partial file is deleted");
+      assertEquals(0, store.history("disk-full", 1000).totalEvents());
+      assertEquals(ImportResponse.newBuilder().setRows(1).setStored(1).build(),
+          counts(send(admin, Kind.INTERACTIONS, csv, 16, false)), "the slot is free");
+    });
+    assertEquals(2, made.size());
+    assertFalse(Files.exists(made.get(1)));
   }
 
   @Test

@@ -28,7 +28,7 @@ class FeatureConfigTest {
         new StoreBounds(1000, FeatureConfig.defaultMaxUsers(Runtime.getRuntime().maxMemory()),
             FeatureConfig.defaultMaxEvents(Runtime.getRuntime().maxMemory()),
             Duration.ofHours(24), FeatureConfig.defaultDedupeMaxIds(Runtime.getRuntime().maxMemory())),
-        Duration.ofMinutes(5)), config);
+        Duration.ofMinutes(5), 256), config);
   }
 
   /**
@@ -72,13 +72,14 @@ class FeatureConfigTest {
         Map.entry("GLASSBOX_FEATURE_MAX_EVENTS", "50000"),
         Map.entry("GLASSBOX_FEATURE_DEDUPE_WINDOW", "PT2H"),
         Map.entry("GLASSBOX_FEATURE_DEDUPE_MAX_IDS", "300"),
-        Map.entry("GLASSBOX_FEATURE_MAX_CLOCK_SKEW", "30s"))));
+        Map.entry("GLASSBOX_FEATURE_MAX_CLOCK_SKEW", "30s"),
+        Map.entry("GLASSBOX_FEATURE_IMPORT_MAX_MIB", "48"))));
 
     assertEquals(new FeatureConfig(6000, 6001, Path.of("/srv/data"),
         new LocalTimeZone(Optional.of(ZoneId.of("Europe/London")), "GLASSBOX_DATA_TIME_ZONE"), "EUR", 50, 30, 5,
         StoreKind.REDIS,
         URI.create("redis://cache:6380/2"), new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300),
-        Duration.ofSeconds(30)), config);
+        Duration.ofSeconds(30), 48), config);
   }
 
   @Test
@@ -100,6 +101,18 @@ class FeatureConfigTest {
     assertBad("GLASSBOX_FEATURE_MAX_EVENTS_PER_USER", "0");
     assertBad("GLASSBOX_FEATURE_DEDUPE_WINDOW", "0.5s");
     assertBad("GLASSBOX_FEATURE_DEDUPE_WINDOW", "P60D");
+    assertBad("GLASSBOX_FEATURE_IMPORT_MAX_MIB", "0");
+    assertBad("GLASSBOX_FEATURE_IMPORT_MAX_MIB", "65537");
+  }
+
+  /** The import limit written as a Kubernetes size ("256Mi") is refused saying the unit it takes. */
+  @Test
+  void load_importLimitWithAUnit_failsSayingItIsWholeMebibytes() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> FeatureConfig.load(ConfigSource.of(Map.of("GLASSBOX_FEATURE_IMPORT_MAX_MIB", "256Mi"))));
+
+    assertEquals("GLASSBOX_FEATURE_IMPORT_MAX_MIB must be an integer, got \"256Mi\": the mebibytes an import may spool"
+        + " to the temporary folder, a whole number (256 for 256 MiB, the default)", e.getMessage());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
@@ -104,11 +105,13 @@ class FeatureMainTest {
     assertTrue(e.getMessage().contains(FeatureConfig.DATA_DIR_KEY), e.getMessage());
   }
 
+  /** The admin service is the one configured: an import past GLASSBOX_FEATURE_IMPORT_MAX_MIB is refused naming it. */
   @Test
-  void start_adminServiceAnswersOnItsOwnLoopbackPortAndClosesWithTheServer() throws Exception {
+  void start_adminServiceAnswersOnItsOwnLoopbackPort_holdsImportsToTheSetting_andClosesWithTheServer() throws Exception {
     GrpcServer server = FeatureMain.start(ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
         FeatureConfig.ADMIN_PORT_KEY, "0",
+        FeatureConfig.IMPORT_MAX_MIB_KEY, "1",
         FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString())));
     int adminPort = server.adminPort();
     try {
@@ -116,7 +119,6 @@ class FeatureMainTest {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", adminPort)
           .usePlaintext().build();
       try {
-        // An empty import reaches FeatureAdmin (whatever it answers, it is not UNIMPLEMENTED).
         CompletableFuture<Status> done = new CompletableFuture<>();
         StreamObserver<ImportChunk> chunks = FeatureAdminGrpc.newStub(channel)
             .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -134,8 +136,15 @@ class FeatureMainTest {
                 done.complete(Status.OK);
               }
             });
+        ImportChunk twoThirds = ImportChunk.newBuilder()
+            .setCsv(ByteString.copyFromUtf8("x\n".repeat(1 << 19).substring(0, 700 << 10))).build();
+        chunks.onNext(twoThirds);
+        chunks.onNext(twoThirds);
         chunks.onCompleted();
-        assertNotEquals(Status.Code.UNIMPLEMENTED, done.get(15, TimeUnit.SECONDS).getCode());
+        Status refused = done.get(15, TimeUnit.SECONDS);
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getCode());
+        assertEquals("items CSV is larger than 1 MiB, the most this service spools (GLASSBOX_FEATURE_IMPORT_MAX_MIB);"
+            + " split it", refused.getDescription());
       } finally {
         channel.shutdownNow();
       }

@@ -92,10 +92,16 @@ final class TestData {
   static GrpcServer serving(EventStore store, String name) {
     GrpcServer server = GrpcServer.inProcess("feature-service", name)
         .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT, NO_ZONE))
-        .addService(new FeatureAdminService(store, TIME_LIMIT))
+        .addService(admin(store))
         .start();
     server.setServing(true);
     return server;
+  }
+
+  /** The admin service on {@code store}, with the default import limit, spooling to java.io.tmpdir. */
+  static FeatureAdminService admin(EventStore store) {
+    return new FeatureAdminService(store, TIME_LIMIT, FeatureConfig.DEFAULT_IMPORT_MAX_MIB,
+        FeatureAdminService.SpoolFolder.temporary());
   }
 
   /** An append's counts, to compare as text: "stored 1, duplicates 0". */
