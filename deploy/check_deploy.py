@@ -87,6 +87,14 @@ HEADROOM_MAX = 2.00
 HEAP_TOLERANCE = 0.03
 # The GPU model-service (not measured here: no GPU): CUDA/cuDNN host memory on top of the CPU limit.
 GPU_EXTRA_MEMORY = 2 * 2**30
+# The feature-service spools an import to /tmp before storing it, up to this setting (MiB, csv and
+# items_csv together); /tmp must hold that and what else the JVM puts there (netty's natives and
+# hsperfdata: 0.14 MiB measured) with room to spare. Past an emptyDir's sizeLimit the kubelet evicts
+# the pod (the in-memory store and every event since start with it); a tmpfs is memory, counted
+# against the container's limit. deploy/README.md, "/tmp and imports".
+FEATURE_SERVICE = "feature-service"
+IMPORT_MAX_MIB_KEY = "GLASSBOX_FEATURE_IMPORT_MAX_MIB"
+TMP_HEADROOM_MIB = 32
 
 
 class Report:
@@ -233,6 +241,7 @@ def check_compose(root, r, env, base_docs):
     r.check(set(services) == set(SERVICES) | {REDIS[0]},
             f"docker-compose.yml services are {sorted(services)}, expected {sorted(SERVICES)} and redis")
     k8s = by_kind(base_docs).get("Deployment", {}) if base_docs else {}
+    k8s_feature = None   # the Kubernetes feature-service's memory limit and JDK_JAVA_OPTIONS
     secrets = compose.get("secrets", {})
     for name, svc in services.items():
         where = f"docker-compose.yml {name}"
@@ -281,14 +290,29 @@ def check_compose(root, r, env, base_docs):
                     f"{where}: {target} must be the compose secret {source}")
         # Same memory and heap as the Kubernetes container.
         deployment = k8s.get(name)
-        if deployment:
+        if deployment and name == FEATURE_SERVICE:
+            c = deployment["spec"]["template"]["spec"]["containers"][0]
+            k8s_feature = (quantity(c.get("resources", {}).get("limits", {}).get("memory")),
+                           effective_env(c, by_kind(base_docs).get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"))
+            check_feature_compose(where, svc, effective, *k8s_feature, r)
+        elif deployment:
             c = deployment["spec"]["template"]["spec"]["containers"][0]
             limit = quantity(c.get("resources", {}).get("limits", {}).get("memory"))
             r.check(compose_bytes(svc.get("mem_limit")) == limit,
                     f"{where}: mem_limit {svc.get('mem_limit')} differs from the Kubernetes limit")
             r.check(effective.get("JDK_JAVA_OPTIONS") == effective_env(c, by_kind(base_docs).get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"),
                     f"{where}: JDK_JAVA_OPTIONS differs from the Kubernetes container's")
-    feature = services.get("feature-service", {})
+    feature = services.get(FEATURE_SERVICE, {})
+    if k8s_feature:
+        # The add-on files, merged as compose merges them, keep the feature-service's /tmp in step too.
+        for addon in ("docker-compose.gpu.yml", "docker-compose.own-shop.yml"):
+            extra = load_all(path.parent / addon)[0].get("services", {}).get(FEATURE_SERVICE) \
+                if (path.parent / addon).is_file() else None
+            if extra:
+                merged = merge_compose_service(feature, extra)
+                merged_env = {**env, **{k: str(v) for k, v in merged.get("environment", {}).items()}}
+                check_feature_compose(f"docker-compose.yml + {addon} feature-service", merged, merged_env, *k8s_feature, r)
+        self_test_compose(feature, env, k8s_feature, r)
     feature_env = {k: str(v) for k, v in feature.get("environment", {}).items()}
     r.check(feature_env.get("GLASSBOX_FEATURE_STORE") == "redis"
             and feature_env.get("GLASSBOX_REDIS_URI") == f"redis://{REDIS[0]}:{REDIS[1]}",
@@ -387,6 +411,71 @@ def check_own_shop(docs, r, label):
     examples = config[0].get("data", {}).get("GLASSBOX_VIEWER_EXAMPLE_USERS", "") if config else ""
     r.check(examples.strip(), f"{label} GLASSBOX_VIEWER_EXAMPLE_USERS must name the shop's customers "
             "(the default ones are the gift shop's)")
+
+
+def check_import_room(where, env, tmp_bytes, past_it, r):
+    """The feature-service's /tmp (`tmp_bytes`, None when unbounded or unreadable) holds the import
+    limit `env` sets, plus TMP_HEADROOM_MIB; `past_it` says what happens when it does not."""
+    raw = env.get(IMPORT_MAX_MIB_KEY)
+    if not r.check(raw is not None and re.fullmatch(r"[1-9][0-9]*", str(raw)),
+                   f"{where}: {IMPORT_MAX_MIB_KEY} must be set to a whole number of MiB (the most an import"
+                   f" spools to /tmp, which is sized to it), got {raw!r}"):
+        return
+    need = (int(raw) + TMP_HEADROOM_MIB) * 2**20
+    r.check(tmp_bytes is not None and tmp_bytes >= need,
+            f"{where}: /tmp holds {'no set size' if tmp_bytes is None else f'{tmp_bytes / 2**20:.0f} MiB'}, less than"
+            f" an import of {IMPORT_MAX_MIB_KEY}={raw} MiB plus {TMP_HEADROOM_MIB} MiB for the JVM's own files:"
+            f" {past_it}; raise /tmp's size or lower the setting")
+
+
+def tmpfs_bytes(svc):
+    """The size of a compose service's one tmpfs at /tmp (its size= option), else None."""
+    tmp = [str(t) for t in svc.get("tmpfs", []) if str(t).split(":")[0] == "/tmp"]
+    if len(tmp) != 1:
+        return None
+    sizes = [o[len("size="):] for o in tmp[0].split(":", 1)[-1].split(",") if o.startswith("size=")]
+    return compose_bytes(sizes[0]) if sizes else None
+
+
+def ram_percentage(opts):
+    match = re.search(r"-XX:MaxRAMPercentage=([0-9.]+)", opts or "")
+    return float(match.group(1)) if match else None
+
+
+def check_feature_compose(where, svc, env, k8s_limit, k8s_opts, r):
+    """The compose feature-service: its /tmp tmpfs holds an import, and, being memory, is counted in
+    its mem_limit on top of the measured Kubernetes limit, with the heap the measured one (the same
+    JVM flags, the percentage of the larger limit)."""
+    tmp = tmpfs_bytes(svc)
+    check_import_room(where, env, tmp, "a full tmpfs fails the import", r)
+    mem = compose_bytes(svc.get("mem_limit"))
+    r.check(mem is not None and k8s_limit is not None and tmp is not None and mem == k8s_limit + tmp,
+            f"{where}: mem_limit {svc.get('mem_limit')} must be the Kubernetes limit plus the /tmp tmpfs"
+            f" ({(k8s_limit or 0) / 2**20:.0f} + {(tmp or 0) / 2**20:.0f} MiB): a tmpfs is memory, and an import"
+            " spooled there counts against the limit")
+    opts = env.get("JDK_JAVA_OPTIONS") or ""
+    pct, k8s_pct = ram_percentage(opts), ram_percentage(k8s_opts)
+    heap = pct / 100 * mem if pct and mem else None
+    k8s_heap = k8s_pct / 100 * k8s_limit if k8s_pct and k8s_limit else None
+    without_pct = lambda o: re.sub(r"RAMPercentage=[0-9.]+", "RAMPercentage=", o or "")
+    r.check(heap and k8s_heap and abs(heap - k8s_heap) <= HEAP_TOLERANCE * k8s_heap
+            and without_pct(opts) == without_pct(k8s_opts),
+            f"{where}: JDK_JAVA_OPTIONS must be the Kubernetes container's with the heap it measured"
+            f" ({(k8s_heap or 0) / 2**20:.0f} MiB) as a share of mem_limit, got {(heap or 0) / 2**20:.0f} MiB")
+
+
+def merge_compose_service(base, addon):
+    """A service of docker-compose.yml with an add-on file's entry for it, as compose merges them:
+    mappings key by key, tmpfs entries added, other values replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in addon.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        elif key == "tmpfs":
+            merged[key] = list(merged.get(key, [])) + list(value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def compose_bytes(value):
@@ -649,6 +738,12 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
         tmp_volume = volumes.get(tmp_mounts[0]["name"]) if tmp_mounts else None
         r.check(tmp_volume is not None and "emptyDir" in tmp_volume,
                 f"{where}: needs a writable emptyDir at /tmp (native libraries unpack there)")
+        if name == FEATURE_SERVICE and tmp_volume is not None and "emptyDir" in tmp_volume:
+            empty_dir = tmp_volume["emptyDir"] or {}
+            r.check(empty_dir.get("medium") != "Memory",
+                    f"{where}: /tmp must be on disk: in memory an import spooled there counts against the memory limit")
+            check_import_room(where, env, quantity(empty_dir["sizeLimit"]) if "sizeLimit" in empty_dir else None,
+                              "past its sizeLimit the kubelet evicts the pod, and the in-memory store with it", r)
         # Drain.
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
         grace = pod.get("terminationGracePeriodSeconds", 30)
@@ -1070,6 +1165,18 @@ def self_test(rendered, measured, r):
     def configmap(d):
         return glassbox_configs(by_kind(d))[0]
 
+    def feature_tmp(d):
+        pod = find(d, "Deployment", FEATURE_SERVICE)["spec"]["template"]["spec"]
+        return next(v for v in pod["volumes"] if v["name"] == "tmp")["emptyDir"]
+
+    breakages += [
+        (base, "the feature-service's /tmp back at 64Mi", lambda d: feature_tmp(d).update(sizeLimit="64Mi")),
+        (base, "the feature-service's /tmp without a size", lambda d: feature_tmp(d).pop("sizeLimit")),
+        (base, "the feature-service's /tmp in memory", lambda d: feature_tmp(d).update(medium="Memory")),
+        (base, "an import limit larger than the feature-service's /tmp",
+         lambda d: configmap(d)["data"].update({IMPORT_MAX_MIB_KEY: "1024"})),
+        (base, "the import limit left to the service's default", lambda d: configmap(d)["data"].pop(IMPORT_MAX_MIB_KEY)),
+    ]
     breakages.append((base, "the ConfigMap naming the embedded data folder",
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
     breakages.append((base, "the ConfigMap naming a data time zone (it would overrule the shop image's)",
@@ -1094,6 +1201,26 @@ def self_test(rendered, measured, r):
                 ("a shop's gateway image retargeted", lambda d: container(d, "gateway").update(image="my-shop/gateway:1"))]:
             r.check(caught(own_shop, breakage, lambda d, probe: check_own_shop(d, probe, "[self-test own-shop]")),
                     f"self-test: the checks did not catch {what}")
+
+
+def self_test_compose(feature, env, k8s_feature, r):
+    """Each deliberate breakage of the compose feature-service's /tmp or memory must be caught."""
+    def with_tmpfs(size):
+        return lambda svc: svc.update(tmpfs=[f"/tmp:rw,exec,nosuid,nodev,size={size},mode=1777"])
+
+    for what, breakage in [
+            ("a compose /tmp tmpfs back at 64m", with_tmpfs("64m")),
+            ("a compose /tmp tmpfs without a size", lambda svc: svc.update(tmpfs=["/tmp:rw,exec,nosuid,nodev,mode=1777"])),
+            ("a compose mem_limit that does not count its tmpfs", lambda svc: svc.update(mem_limit="512m")),
+            ("a compose heap grown with the mem_limit", lambda svc: svc["environment"].update(JDK_JAVA_OPTIONS=re.sub(
+                r"RAMPercentage=[0-9.]+", "RAMPercentage=50.0", svc["environment"]["JDK_JAVA_OPTIONS"]))),
+            ("a compose import limit larger than its tmpfs", lambda svc: svc["environment"].update({IMPORT_MAX_MIB_KEY: "1024"}))]:
+        broken = copy.deepcopy(feature)
+        breakage(broken)
+        probe = Report(quiet=True)
+        broken_env = {**env, **{k: str(v) for k, v in broken.get("environment", {}).items()}}
+        check_feature_compose("[self-test compose]", broken, broken_env, *k8s_feature, probe)
+        r.check(probe.failures, f"self-test: the checks did not catch {what}")
 
 
 # -------------------------------------------------------------------------------------------- main
