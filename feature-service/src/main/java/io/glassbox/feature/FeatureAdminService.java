@@ -138,6 +138,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     private final Importer importer;
     private SpooledFile itemsCsv;   // created by the first message that brings items_csv
     private long spooledBytes;      // csv's and items_csv's together
+    private long itemsCsvBytes;
     private boolean validateOnly;
     private LocalTimeZone timeZone = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING);
     private boolean finished;
@@ -172,10 +173,13 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       }
       long spooledBefore = spooledBytes;
       spooledBytes += size;
+      itemsCsvBytes += chunk.getItemsCsv().size();
       if (spooledBytes > (long) maxMib << 20) {
         String limit = maxMib + " MiB, the most this service spools (" + FeatureConfig.IMPORT_MAX_MIB_KEY + ")";
-        fail(tooLarge(itemsCsv == null && chunk.getItemsCsv().isEmpty()
-            ? name + " is larger than " + limit + "; split it"
+        fail(tooLarge(itemsCsvBytes == 0 ? name + " is larger than " + limit + "; split it"
+            // No split of the interactions helps: the items file alone is too large to send along.
+            : itemsCsvBytes > (long) maxMib << 20 ? ITEMS + " is larger than " + limit + "; import it first, in"
+                + " parts if need be, and check " + name + " alone"
             : ITEMS + " and " + name + " together are larger than " + limit + "; split " + name + " so that each"
                 + " part and " + ITEMS + " together fit, or import " + ITEMS + " first and check " + name + " alone"));
         return;

@@ -830,7 +830,7 @@ class FeatureAdminServiceTest {
 
   /**
    * The items file sent along waits in the same temporary folder as the interactions (under
-   * Kubernetes a 64Mi emptyDir), so the two together are held to one file's limit, here 1 MiB.
+   * Kubernetes an emptyDir sized for one limit), so the two together are held to one limit, here 1 MiB.
    * Before, each had its own: one check could spool twice the limit.
    */
   @Test
@@ -845,6 +845,13 @@ class FeatureAdminServiceTest {
           () -> send(limited, Kind.INTERACTIONS, withItemsAlong(items, interactions, true, 256 << 10)));
       StatusRuntimeException twice = assertThrows(StatusRuntimeException.class, () -> send(limited,
           Kind.INTERACTIONS, (interactions + interactions).getBytes(StandardCharsets.UTF_8), 256 << 10, true));
+      // The items file alone over the limit: no split of the interactions would help.
+      StatusRuntimeException itemsAlone = assertThrows(StatusRuntimeException.class, () -> send(limited,
+          Kind.INTERACTIONS, withItemsAlong(items + items.substring(items.indexOf('\n') + 1),
+              "user_id,item_id,timestamp\nlimit-1,A,1700000000\n", true, 256 << 10)));
+      assertEquals("items CSV is larger than 1 MiB, the most this service spools (GLASSBOX_FEATURE_IMPORT_MAX_MIB);"
+          + " import it first, in parts if need be, and check interactions CSV alone",
+          itemsAlone.getStatus().getDescription());
 
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, together.getStatus().getCode());
       assertEquals("items CSV and interactions CSV together are larger than 1 MiB, the most this service spools"
