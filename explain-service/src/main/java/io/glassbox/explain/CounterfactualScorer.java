@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.Inject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,7 @@ final class CounterfactualScorer {
     private final List<String> record;
     private final List<String> candidates;
     private final RecentPurchases recent;
-    private final CounterfactualScores scores = new CounterfactualScores();
+    private CounterfactualScores scores = new CounterfactualScores();
     private Optional<String> modelVersion;
     private List<String> window = List.of();
     /** Every candidate's score with the full record and no trend term, once scored. */
@@ -139,17 +138,9 @@ final class CounterfactualScorer {
     Session narrowedTo(List<String> otherCandidates) {
       Session narrowed = new Session(record, otherCandidates, recent, modelVersion);
       if (scores.has(Counterfactual.BASELINE) && new HashSet<>(candidates).containsAll(otherCandidates)) {
-        // The baseline's scores of those candidates, without another row: a candidate's score
+        // The rows scored so far, of those candidates, without another call: a candidate's score
         // does not depend on the other candidates of its row.
-        Map<String, Float> baseline = scores.scores(Counterfactual.BASELINE);
-        Map<String, Float> kept = new HashMap<>();
-        otherCandidates.forEach(id -> {
-          Float score = baseline.get(id);
-          if (score != null) {
-            kept.put(id, score);
-          }
-        });
-        narrowed.scores.add(List.of(Counterfactual.BASELINE), List.of(kept));
+        narrowed.scores = scores.narrowedTo(new HashSet<>(otherCandidates));
         narrowed.window = window;
       }
       return narrowed;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * The scores of every ranked candidate under each counterfactual record edit scored so far, all
@@ -22,6 +23,21 @@ final class CounterfactualScores {
     for (int i = 0; i < edits.size(); i++) {
       byEdit.put(edits.get(i), rows.get(i));
     }
+  }
+
+  /** Every edit's scores of {@code ids} only (a candidate's score does not depend on the others). */
+  CounterfactualScores narrowedTo(Set<String> ids) {
+    CounterfactualScores narrowed = new CounterfactualScores();
+    byEdit.forEach((edit, scores) -> {
+      Map<String, Float> kept = new HashMap<>();
+      scores.forEach((id, score) -> {
+        if (ids.contains(id)) {
+          kept.put(id, score);
+        }
+      });
+      narrowed.byEdit.put(edit, kept);
+    });
+    return narrowed;
   }
 
   boolean has(Counterfactual edit) {

@@ -29,8 +29,9 @@ import java.util.Set;
  *       the reason's numbers: ranks, necessity, sufficiency.
  * </ol>
  *
- * <p>ExplainItem runs the same search, beside the top-k Recommend explains, so an item gets the
- * reason Recommend gave it.
+ * <p>ExplainItem runs the same search for an item of the top-k, beside the others Recommend
+ * explains, so it gets the reason Recommend gave it; an item below the top-k is searched on its
+ * own ({@link #searchAlone}), from leave-one-out rows on every candidate.
  */
 final class EvidenceSearch {
   private final MinimumEffect rule;
@@ -67,7 +68,8 @@ final class EvidenceSearch {
   /**
    * As {@link #search(List, List, CounterfactualScorer.Session)}, with {@code everyCandidate}'s
    * leave-one-out rows, when scored against every candidate, counting the other purchases each
-   * necessary alone exactly (the shortlist's rows count at least as many).
+   * necessary alone exactly (the shortlist's rows count at most as many: a candidate off the
+   * shortlist can only push the item lower).
    */
   List<Judgement> search(
       List<String> items, List<String> window, CounterfactualScorer.Session session,
@@ -220,6 +222,18 @@ final class EvidenceSearch {
     return removal.scoreDrop() > bestRemoval.scoreDrop();
   }
 
+  /**
+   * The evidence of one item searched on its own, from leave-one-out rows on every candidate
+   * ({@code leaveOneOut}): the prefixes of its strongest helpers ({@link #options}) measured and
+   * judged on {@code session}. For an item below the shortlist, which the shortlist's screen ranks
+   * too far down to tell its sets apart.
+   */
+  Judgement searchAlone(
+      String item, List<String> window, CounterfactualScores leaveOneOut, CounterfactualScorer.Session session) {
+    List<List<List<String>>> options = List.of(options(item, window, leaveOneOut));
+    return measureAndJudge(List.of(item), window, options, options, session, leaveOneOut).get(0);
+  }
+
   /** The best {@link #SHORTLIST} (at least 3 x the items) candidates and the items themselves. */
   private static List<String> shortlist(List<String> candidates, List<String> items) {
     Set<String> shortlist = new LinkedHashSet<>(
@@ -248,6 +262,18 @@ final class EvidenceSearch {
     }
     helpers.sort(Effect.STRONGEST_FIRST);
     return helpers;
+  }
+
+  /** Candidate evidence sets for the item, smallest first; empty when nothing helps it. */
+  List<List<String>> options(String itemId, List<String> window, CounterfactualScores scores) {
+    List<Effect> helpers = helpers(itemId, window, scores);
+    if (helpers.isEmpty()) {
+      return List.of();
+    }
+    if (rule.isNecessary(helpers.get(0).removal())) {
+      return List.of(List.of(helpers.get(0).itemId()));
+    }
+    return prefixes(helpers.stream().map(Effect::itemId).toList());
   }
 
   /** The first 1, 2, ... {@code maxEvidence} items of {@code ordered}. */

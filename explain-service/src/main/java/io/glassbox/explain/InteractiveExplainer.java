@@ -59,7 +59,7 @@ final class InteractiveExplainer {
     EvidenceSearch search = search(ranking);
     Judgement searched = baseline.window().isEmpty()
         ? new Judgement.NotCited()
-        : searchedAsRecommend(itemId, ranking.topK(), baseline, search);
+        : searched(itemId, ranking.topK(), baseline, search);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     Judgement judgement = searched.citedBeside(trend);
     List<Effect> effects = effects(itemId, baseline);
@@ -418,21 +418,24 @@ final class InteractiveExplainer {
   }
 
   /**
-   * The item's evidence, searched as Recommend searches it: beside the top-k (Recommend's
-   * targets), on the candidates best first (Recommend's slate), so that an item of the top-k gets
-   * the reason Recommend gave it. The sets measured for the other items are options for it too:
-   * searched alone, the item was cited other purchases than Recommend cited. The other purchases
-   * necessary alone are counted on the leave-one-out rows of every candidate, exactly, where
-   * Recommend's shortlist counts at least as many.
+   * The item's evidence. An item of the top-k is searched as Recommend searches it: beside the
+   * rest of the top-k (Recommend's targets), on the candidates best first (Recommend's slate), so
+   * it gets the reason Recommend gave it (searched alone it was cited other purchases than
+   * Recommend cited). An item below the top-k, which Recommend does not explain, is searched on
+   * its own from the leave-one-out rows on every candidate: the shortlist's screen ranks an item
+   * below it too far down to tell its sets apart. The other purchases necessary alone are counted
+   * on those rows, exactly, where Recommend's shortlist counts at most as many.
    */
-  private static Judgement searchedAsRecommend(String itemId, int topK, Baseline baseline, EvidenceSearch search) {
-    Map<String, Float> scores = baseline.session().scores().scores(Counterfactual.BASELINE);
-    List<String> targets = new ArrayList<>(bestFirst(scores, topK));
+  private static Judgement searched(String itemId, int topK, Baseline baseline, EvidenceSearch search) {
+    CounterfactualScorer.Session session = baseline.session();
+    Map<String, Float> scores = session.scores().scores(Counterfactual.BASELINE);
+    List<String> targets = bestFirst(scores, topK);
     if (!targets.contains(itemId)) {
-      targets.add(itemId);
+      return search.searchAlone(itemId, baseline.window(), session.scores(), session);
     }
-    CounterfactualScorer.Session slate = baseline.session().narrowedTo(bestFirst(scores, scores.size()));
-    return search.search(targets, baseline.window(), slate, Optional.of(baseline.session().scores()))
+    // Narrowed from the session, so its rows (the leave-one-out ones) are reused, not scored again.
+    CounterfactualScorer.Session slate = session.narrowedTo(bestFirst(scores, scores.size()));
+    return search.search(targets, baseline.window(), slate, Optional.of(session.scores()))
         .get(targets.indexOf(itemId));
   }
 

@@ -47,6 +47,28 @@ class EvidenceSearchTest {
   }
 
   @Test
+  void options_strongestSingleIsNecessary_isTheOnlyOption() {
+    CounterfactualScores scores = scores(Map.of(
+        Counterfactual.BASELINE, row(6f),
+        Counterfactual.without(List.of("a")), row(3.5f),   // #4: out of the top 2
+        Counterfactual.without(List.of("b")), row(5.5f),   // #1 still
+        Counterfactual.without(List.of("c")), row(7f)));   // c holds t back
+
+    assertEquals(List.of(List.of("a")), SEARCH.options("t", WINDOW, scores));
+  }
+
+  @Test
+  void options_noSingleNecessary_arePrefixesOfTheHelpersStrongestFirst() {
+    CounterfactualScores scores = scores(Map.of(
+        Counterfactual.BASELINE, row(6f),
+        Counterfactual.without(List.of("a")), row(5.8f),
+        Counterfactual.without(List.of("b")), row(4.5f),   // #2: drops one place
+        Counterfactual.without(List.of("c")), row(6.5f)));
+
+    assertEquals(List.of(List.of("b"), List.of("b", "a")), SEARCH.options("t", WINDOW, scores));
+  }
+
+  @Test
   void choose_prefersTheSmallestNecessarySet_elseTheFurthestDrop() {
     CounterfactualScores scores = scores(Map.of(
         Counterfactual.BASELINE, row(6f),

@@ -163,6 +163,45 @@ class InteractiveRealDataTest {
     }
   }
 
+  /**
+   * An item far below the top-k is searched on its own, among every candidate: its history reason
+   * drops it at least as far as its strongest purchase alone does, and at least as far as the
+   * three strongest together (both are among the sets it tries; "strongest": of the purchases that
+   * add to its score, the one whose removal ranks it furthest down). Searched on Recommend's
+   * shortlist, which ranks such an item too far down to tell its sets apart, they were cited less
+   * (fb09991, found in review).
+   */
+  @Test
+  void explainItem_itemsFarBelowTheShortlist_citeTheirFurthestDropOfTheSetsTried() {
+    int cited = 0;
+    for (String item : ranked.subList(80, 280).stream().filter(id -> ranked.indexOf(id) % 5 == 0).toList()) {
+      ExplainItemResponse response = suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+      // Purchases that add to its score: one that takes from it is no evidence for it, however
+      // its removal moves the others.
+      int furthestSingle = response.getEffectsList().stream().filter(e -> e.getScoreChange() < 0)
+          .mapToInt(HistoryItemEffect::getRankWithout).max().orElse(response.getRank());
+      Optional<Reason> history = response.getReasonsList().stream()
+          .filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).findFirst();
+      if (furthestSingle - response.getRank() >= ExplainConfig.DEFAULT_MIN_RANK_DROP) {
+        assertTrue(history.isPresent(), item + ": its strongest purchase alone drops it from #" + response.getRank()
+            + " to #" + furthestSingle + ", yet no reason");
+      }
+      if (history.isPresent()) {
+        assertTrue(history.get().getRankWithoutEvidence() >= furthestSingle, item + ": " + history.get().getText());
+        // The effects come strongest first: furthest rank without, then largest score drop.
+        List<String> strongest = response.getEffectsList().stream()
+            .filter(e -> e.getScoreChange() < 0).limit(3).map(HistoryItemEffect::getItemId).toList();
+        int withoutStrongest = rank(score(without(record, strongest), ranking.getCandidateItemIdsList()), item);
+        assertTrue(history.get().getRankWithoutEvidence() >= withoutStrongest,
+            item + ": without its 3 strongest purchases #" + withoutStrongest + "; " + history.get().getText());
+        assertReasonExact(item, history.get());
+        cited++;
+      }
+    }
+    assertTrue(cited > 20, cited + " of 40 items far down cited purchases");
+  }
+
   @Test
   void explainItem_itemsOutsideTheTopK_saySufficientEvidenceWouldBringThemIn() {
     int sufficient = 0;
@@ -600,8 +639,8 @@ class InteractiveRealDataTest {
     int sufficientAnyway = 0;
     int others = 0;
     // Explained as Recommend has them explained: one Explain call for the top-k, whose evidence
-    // search screens on a shortlist (ExplainItem searches among every candidate, and may find
-    // evidence the screen passed over).
+    // search screens on a shortlist (ExplainItem runs the same search for an item of the top-k,
+    // and searches an item below it on its own, among every candidate).
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(record.subList(Math.max(0, record.size() - WINDOW), record.size()))
         .addAllRecordItemIds(record).setTopK(TOP_K)
