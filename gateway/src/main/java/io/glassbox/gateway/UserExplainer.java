@@ -23,6 +23,7 @@ import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.server.RequestChecks;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -132,7 +133,7 @@ final class UserExplainer {
     GetUserHistoryRequest.Builder historyRequest =
         ModelRecord.request(userId, config.historyEvents()).setListTurnedDown(askedItem(field));
     if (limit.isEmpty()) {
-      BuyAgain.askForRegularItems(historyRequest, Math.min(RecommendQuery.DEFAULT_LIMIT, config.buyAgainSlots()), config);
+      BuyAgain.askForRegularItems(historyRequest, defaultRecommend(userId).buyAgainPlaces(config), config);
     }
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
@@ -149,7 +150,7 @@ final class UserExplainer {
       GetUserHistoryResponse record = Futures.getDone(history);
       return new Found(
           ranking(userId, field, catalogueIds, record, Futures.getDone(candidates), Futures.getDone(items)),
-          limit.isPresent() ? limit.getAsInt() : defaultTopK(record));
+          limit.isPresent() ? limit.getAsInt() : defaultTopK(userId, record));
     }, directExecutor());
     ListenableFuture<Found> checked = Futures.catching(ranking, Exception.class, failure -> {
       Status status = Status.fromThrowable(failure);
@@ -169,14 +170,22 @@ final class UserExplainer {
 
   /**
    * The new picks of a default Recommend answer for the user ({@code history} read with its
-   * regular items, as Recommend reads them): its {@value RecommendQuery#DEFAULT_LIMIT} places less
-   * the buy-again ones; all {@value RecommendQuery#DEFAULT_LIMIT} when every place is buy-again
-   * (the model's picks, as Recommend shows them with no buy-again places). Newcomer places, which
-   * only a model score tells, are not taken off.
+   * regular items, as Recommend reads them): its places less the buy-again ones, shared as
+   * Recommend shares them ({@link Places}); all of them when every place is buy-again (the model's
+   * picks, as Recommend shows them with no buy-again places). Newcomer places, which only a model
+   * score tells, are not taken off.
    */
-  static int defaultTopK(GetUserHistoryResponse history) {
-    int modelPlaces = RecommendQuery.DEFAULT_LIMIT - history.getRegularItemsCount();
-    return modelPlaces > 0 ? modelPlaces : RecommendQuery.DEFAULT_LIMIT;
+  private int defaultTopK(String userId, GetUserHistoryResponse history) {
+    RecommendQuery recommend = defaultRecommend(userId);
+    int modelPlaces = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of())
+        .modelPlaces();
+    return modelPlaces > 0 ? modelPlaces : recommend.limit();
+  }
+
+  /** A Recommend of {@code userId} with every field left to its default. */
+  private static RecommendQuery defaultRecommend(String userId) {
+    return new RecommendQuery(userId, RecommendQuery.DEFAULT_LIMIT, RequestChecks.DEFAULT_LOCALE, false, false,
+        OptionalInt.empty(), OptionalInt.empty());
   }
 
   /** ExplainItem and WhyNot ask about one item ({@code item_id}); WhatIf names additions. */
