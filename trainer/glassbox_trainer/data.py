@@ -550,14 +550,19 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         basket_column = next((c for c in ("invoice_no", "basket_id") if c in columns), None)
         has_seq_pos = "seq_pos" in columns
         ids_read: Dict[str, str] = {}
-        moments_read: Dict[str, Tuple[int, int]] = {}
+        # The last timestamp read, not every one: rows of one order come together, and a file with
+        # fractions of a second has nearly as many timestamps as rows (a dict of them grew by 100 MiB
+        # for a million rows, to no gain).
+        last_time_text: Optional[str] = None
+        moment: Tuple[int, int] = (0, 0)
         check_fields = _fields_check(reader, ("user_id", "item_id", "timestamp", "event", basket_column, "seq_pos"),
                                      inter_path)
         for r in reader:
             row_number = reader.record_line
             check_fields(r)
             # Every row's ids, as the feature service checks them, the rows not learnt from too.
-            # A field read before is that id, or that moment, again (most repeat: a third of the load).
+            # A field read before is that id again, as is the previous row's timestamp (most repeat:
+            # a third of the load).
             text = r["user_id"]
             user = ids_read.get(text)
             if user is None:
@@ -568,9 +573,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 item_id = ids_read[text] = _id(text, "item_id", inter_path, row_number)
             # So are its time, order and seq_pos (DatasetReader reads them before it skips a row).
             text = r["timestamp"]
-            moment = moments_read.get(text)
-            if moment is None:
-                moment = moments_read[text] = parse_moment(text, inter_path, row_number, zone, local_times)
+            if text != last_time_text:
+                moment = parse_moment(text, inter_path, row_number, zone, local_times)
+                last_time_text = text
             when, nanos = moment
             basket = _trimmed(r[basket_column]) if basket_column else ""
             if _java_length(basket) > MAX_BASKET_ID_LENGTH:
