@@ -70,11 +70,16 @@ public final class DatasetReader {
     return new Dataset(readItems(dataFile(ITEMS_FILE)), readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE));
   }
 
-  /**
-   * The gzip file or the plain CSV of the same name, whichever exists; both is refused, since
-   * either may be the stale one (an old export left beside an edited file).
-   */
   private Path dataFile(String gzipName) {
+    return dataFile(dataDir, gzipName);
+  }
+
+  /**
+   * The gzip file or the plain CSV of the same name in {@code dataDir}, whichever exists (the gzip
+   * one's path when neither does); both is refused, since either may be the stale one (an old
+   * export left beside an edited file). The launcher reads a folder's users.csv[.gz] by it too.
+   */
+  public static Path dataFile(Path dataDir, String gzipName) {
     Path gzip = dataDir.resolve(gzipName);
     Path plain = dataDir.resolve(gzipName.substring(0, gzipName.length() - ".gz".length()));
     if (Files.exists(gzip) && Files.exists(plain)) {

@@ -1,5 +1,7 @@
 package io.glassbox.launcher;
 
+import io.glassbox.feature.DatasetException;
+import io.glassbox.feature.DatasetReader;
 import io.glassbox.server.ConfigSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -79,18 +81,17 @@ final class UserIds {
 
   /**
    * {@code name} or {@code name.gz} in {@code dir}, whichever is there; both is refused, as the
-   * feature service refuses them (either may be the stale one), where the gzip one was read.
+   * feature service refuses them, by its own rule (either may be the stale one).
    */
   private static Optional<Path> oneOf(Path dir, String name) throws IOException {
-    Path plain = dir.resolve(name);
-    Path gzip = dir.resolve(name + ".gz");
-    if (Files.isRegularFile(plain) && Files.isRegularFile(gzip)) {
-      throw new IOException(dir.toAbsolutePath() + " holds both " + name + " and " + name
-          + ".gz; remove the one that is not current");
+    try {
+      Path file = DatasetReader.dataFile(dir, name + ".gz");
+      return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    } catch (DatasetException e) {
+      throw new IOException(e.getMessage(), e);
     }
-    return Files.isRegularFile(plain) ? Optional.of(plain)
-        : Files.isRegularFile(gzip) ? Optional.of(gzip) : Optional.empty();
   }
+
 
   /** Distinct values of the {@code user_id} column (ids hold no commas or quotes). */
   private static List<String> distinctUsers(Path file) throws IOException {

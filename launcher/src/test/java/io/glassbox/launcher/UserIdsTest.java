@@ -55,7 +55,8 @@ class UserIdsTest {
     }
 
     IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
-    assertEquals(dir.toAbsolutePath() + " holds both users.csv and users.csv.gz; remove the one that is not current",
+    assertEquals("data folder " + dir.toAbsolutePath() + " holds both users.csv and users.csv.gz; remove the one that"
+        + " is not current",
         e.getMessage());
   }
 
