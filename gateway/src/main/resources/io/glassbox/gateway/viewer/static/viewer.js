@@ -592,7 +592,8 @@ function toggle(itemId, checked) {
 function renderWhatIfControls() {
   const response = state.response;
   const section = document.getElementById("what-if-section");
-  // A what-if re-ranks the model's places: none when every place is buy-again, or the model is down.
+  // A what-if re-ranks the model's places: none when every place is buy-again, or the page is not the
+  // model's ranking (the model was down or slow, or knows none of the items).
   section.hidden = !response || response.rankingDegraded || modelPlaces(response) === 0;
   // Purchases are unticked in the heatmap's header: without a heatmap there is only buying.
   const untickable = Boolean(response) && heatmapRows(response).length > 0;
