@@ -376,8 +376,9 @@ final class CsvImport {
    * there, and a row whose seq_pos is below an earlier row's of the same user and moment is refused,
    * where it would be served in another order than the trainer learns the file in. It keeps the
    * highest seq_pos of each user's moment read so far, under a 64-bit key of the user and the
-   * moment in an open-addressing table: 20 bytes a moment (about 40 MiB for a million), where a
-   * map of records took about 160 (a million-row file ran a 256 MiB service out of heap). Two
+   * moment in an open-addressing table of 20-byte slots, at most half full: about 40 MiB for a
+   * million moments, 60 while it grows (a map of records took about 160 bytes a moment: a
+   * million-row file ran a 256 MiB service out of heap). Two
    * moments share a key about once in 2^65 / n^2 files of n moments (a million: once in 37
    * million); such a row would be refused, naming the line, never stored out of order.
    */

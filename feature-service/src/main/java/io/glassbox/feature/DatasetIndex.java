@@ -96,6 +96,9 @@ final class DatasetIndex {
     }
     CoPurchaseIndex coPurchase = CoPurchaseIndex.build(basketItems, items.size(), maxBasketSize, maxNeighbours);
     Map<String, List<Dataset.Interaction>> byActivity = new LinkedHashMap<>();
+    // By last event to the nanosecond; users last active at one moment fall to their events' order
+    // key (seq_pos when the folder has it, else file order), then the id: a fixed order, if at one
+    // moment not a meaningful one.
     byUser.entrySet().stream()
         .sorted(Comparator.comparing((Map.Entry<String, List<Dataset.Interaction>> e) ->
                 e.getValue().get(e.getValue().size() - 1), Dataset.Interaction.STORE_ORDER)

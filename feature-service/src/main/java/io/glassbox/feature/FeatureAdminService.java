@@ -290,7 +290,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       } catch (UncheckedIOException e) {
         fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be read").asRuntimeException());
       } catch (IOException e) {
-        fail(Status.UNAVAILABLE.withDescription("the import's temporary file cannot be written").asRuntimeException());
+        // Only closing the spool files throws it here: a full folder then is as full as while writing.
+        fail(spoolFailed(name, spooledBytes, e));
       } catch (StatusRuntimeException e) {
         fail(e);
       } catch (RuntimeException e) {
