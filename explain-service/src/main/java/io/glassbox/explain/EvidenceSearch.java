@@ -62,19 +62,24 @@ final class EvidenceSearch {
    * @param window the history the model read with the full record; evidence is drawn from it
    */
   List<Judgement> search(List<String> items, List<String> window, CounterfactualScorer.Session session) {
-    return search(items, window, session, Optional.empty());
+    return search(items, window, session, session.candidates(), Optional.empty());
   }
 
   /**
-   * As {@link #search(List, List, CounterfactualScorer.Session)}, with {@code everyCandidate}'s
-   * leave-one-out rows, when scored against every candidate, counting the other purchases each
-   * necessary alone exactly (the shortlist's rows count at most as many: a candidate off the
-   * shortlist can only push the item lower).
+   * As {@link #search(List, List, CounterfactualScorer.Session)}, on a session whose leave-one-out
+   * rows already cover every candidate, given best first ({@code bestFirst}, which the shortlist
+   * is taken from): those rows count the other purchases each necessary alone exactly (a
+   * shortlist's rows count at most as many: a candidate off it can only push the item lower).
    */
-  List<Judgement> search(
-      List<String> items, List<String> window, CounterfactualScorer.Session session,
+  List<Judgement> searchBeside(
+      List<String> items, List<String> window, CounterfactualScorer.Session session, List<String> bestFirst) {
+    return search(items, window, session, bestFirst, Optional.of(session.scores()));
+  }
+
+  private List<Judgement> search(
+      List<String> items, List<String> window, CounterfactualScorer.Session session, List<String> bestFirst,
       Optional<CounterfactualScores> everyCandidate) {
-    CounterfactualScorer.Session shortlist = session.narrowedTo(shortlist(session.candidates(), items));
+    CounterfactualScorer.Session shortlist = session.narrowedTo(shortlist(bestFirst, items));
     shortlist.score(leaveOneOut(window));
     session.adoptVersion(shortlist);
     List<String> distinct = List.copyOf(new LinkedHashSet<>(window));

@@ -433,9 +433,8 @@ final class InteractiveExplainer {
     if (!targets.contains(itemId)) {
       return search.searchAlone(itemId, baseline.window(), session.scores(), session);
     }
-    // Narrowed from the session, so its rows (the leave-one-out ones) are reused, not scored again.
-    CounterfactualScorer.Session slate = session.narrowedTo(bestFirst(scores, scores.size()));
-    return search.search(targets, baseline.window(), slate, Optional.of(session.scores()))
+    // The session's leave-one-out rows cover every candidate: the shortlist's are taken from them.
+    return search.searchBeside(targets, baseline.window(), session, bestFirst(scores, scores.size()))
         .get(targets.indexOf(itemId));
   }
 

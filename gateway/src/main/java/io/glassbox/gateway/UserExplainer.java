@@ -132,8 +132,9 @@ final class UserExplainer {
     // The record Recommend ranks on; and the items turned down, which ExplainItem and WhyNot do not rank.
     GetUserHistoryRequest.Builder historyRequest =
         ModelRecord.request(userId, config.historyEvents()).setListTurnedDown(askedItem(field));
+    RecommendQuery recommend = defaultRecommend(userId);
     if (limit.isEmpty()) {
-      BuyAgain.askForRegularItems(historyRequest, defaultRecommend(userId).buyAgainPlaces(config), config);
+      BuyAgain.askForRegularItems(historyRequest, recommend.buyAgainPlaces(config), config);
     }
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
     RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
@@ -150,7 +151,7 @@ final class UserExplainer {
       GetUserHistoryResponse record = Futures.getDone(history);
       return new Found(
           ranking(userId, field, catalogueIds, record, Futures.getDone(candidates), Futures.getDone(items)),
-          limit.isPresent() ? limit.getAsInt() : defaultTopK(userId, record));
+          limit.isPresent() ? limit.getAsInt() : defaultTopK(recommend, record));
     }, directExecutor());
     ListenableFuture<Found> checked = Futures.catching(ranking, Exception.class, failure -> {
       Status status = Status.fromThrowable(failure);
@@ -169,14 +170,13 @@ final class UserExplainer {
   }
 
   /**
-   * The new picks of a default Recommend answer for the user ({@code history} read with its
+   * The new picks of {@code recommend}, a default Recommend of the user ({@code history} read with its
    * regular items, as Recommend reads them): its places less the buy-again ones, shared as
    * Recommend shares them ({@link Places}); all of them when every place is buy-again (the model's
    * picks, as Recommend shows them with no buy-again places). Newcomer places, which only a model
    * score tells, are not taken off.
    */
-  private int defaultTopK(String userId, GetUserHistoryResponse history) {
-    RecommendQuery recommend = defaultRecommend(userId);
+  private int defaultTopK(RecommendQuery recommend, GetUserHistoryResponse history) {
     int modelPlaces = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of())
         .modelPlaces();
     return modelPlaces > 0 ? modelPlaces : recommend.limit();
