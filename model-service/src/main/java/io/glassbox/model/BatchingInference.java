@@ -1,6 +1,7 @@
 package io.glassbox.model;
 
 import ai.onnxruntime.OrtException;
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.Deadline;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -114,11 +115,8 @@ public final class BatchingInference implements InferenceEngine {
     this.maxQueuedCalls = maxQueuedCalls;
     this.parallelRuns = parallelRuns;
     this.spin = spin;
-    this.parts = parallelRuns == 1 ? null : Executors.newFixedThreadPool(parallelRuns - 1, task -> {
-      Thread thread = new Thread(task, "model-batcher-part");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.parts = parallelRuns == 1 ? null : Executors.newFixedThreadPool(parallelRuns - 1,
+        new ThreadFactoryBuilder().setNameFormat("model-batcher-part-%d").setDaemon(true).build());
     this.queue = new ArrayBlockingQueue<>(maxQueuedCalls);
     this.worker = new Thread(this::work, "model-batcher");
     this.worker.setDaemon(true);

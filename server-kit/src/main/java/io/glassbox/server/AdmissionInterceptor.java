@@ -1,5 +1,6 @@
 package io.glassbox.server;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -65,11 +66,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   }
 
   private static ScheduledExecutorService newTimer() {
-    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
-      Thread thread = new Thread(task, "admission-timer");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1,
+        new ThreadFactoryBuilder().setNameFormat("admission-timer").setDaemon(true).build());
     scheduler.setRemoveOnCancelPolicy(true);
     return scheduler;
   }

@@ -2,6 +2,7 @@ package io.glassbox.server;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -26,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -443,13 +443,8 @@ public final class GrpcServer implements AutoCloseable {
    */
   private static ExecutorService boundedExecutor(String name, int maxConcurrentCalls) {
     int threads = Math.min(maxConcurrentCalls, MAX_THREADS) + SPARE_THREADS;
-    AtomicInteger count = new AtomicInteger();
     ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), runnable -> {
-          Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-          thread.setDaemon(true);
-          return thread;
-        });
+        new LinkedBlockingQueue<>(), new ThreadFactoryBuilder().setNameFormat(name + "-%d").setDaemon(true).build());
     executor.allowCoreThreadTimeOut(true);
     return executor;
   }

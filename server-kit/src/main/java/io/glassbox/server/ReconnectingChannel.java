@@ -2,6 +2,7 @@ package io.glassbox.server;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ConnectivityState;
@@ -25,11 +26,8 @@ final class ReconnectingChannel extends ManagedChannel {
 
   ReconnectingChannel(ManagedChannel delegate, Duration probe, String target) {
     this.delegate = requireNonNull(delegate, "delegate");
-    this.probes = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "reconnect-" + target);
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.probes = Executors.newSingleThreadScheduledExecutor(
+        new ThreadFactoryBuilder().setNameFormat("reconnect-" + target.replace("%", "%%")).setDaemon(true).build());
     probes.scheduleWithFixedDelay(this::probe, probe.toMillis(), probe.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -2,6 +2,7 @@ package io.glassbox.launcher.load;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -34,11 +35,8 @@ public final class LoadRun {
   public LoadSummary execute(OpenLoopScheduler.CallSender sender) throws InterruptedException {
     LoadRecorder recorder = new LoadRecorder(plan.timeout());
     OpenLoopScheduler scheduler = new OpenLoopScheduler(plan, Ticker.system(), recorder);
-    ScheduledExecutorService background = Executors.newScheduledThreadPool(1, r -> {
-      Thread t = new Thread(r, "load-monitor");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService background = Executors.newScheduledThreadPool(1,
+        new ThreadFactoryBuilder().setNameFormat("load-monitor").setDaemon(true).build());
     long start = System.nanoTime();
     try {
       if (!rss.isEmpty()) {
