@@ -118,11 +118,11 @@ final class InteractiveExplainer {
         : AdditionSearch.search(itemId, pool, whyNot.maxAdditions(), topK, ranking.record(),
             ranking.candidates(), ranking.recent(), session.modelVersion(), model);
 
-    List<Map.Entry<String, Float>> best = new ArrayList<>(scores.scores(Counterfactual.BASELINE).entrySet());
-    best.sort(Map.Entry.<String, Float>comparingByValue().reversed());
-    Map.Entry<String, Float> kth = best.get(Math.min(topK, best.size()) - 1);
+    Map<String, Float> baselineScores = scores.scores(Counterfactual.BASELINE);
+    List<String> best = SlateOrder.top(baselineScores, ranking.candidates(), topK);
+    String kth = best.get(best.size() - 1);
 
-    Set<String> ids = new LinkedHashSet<>(List.of(itemId, kth.getKey()));
+    Set<String> ids = new LinkedHashSet<>(List.of(itemId, kth));
     holdingBack.forEach(e -> ids.add(e.itemId()));
     pool.forEach(c -> ids.add(c.itemId()));
     Map<String, Item> items = catalogue.items(ids);
@@ -148,8 +148,8 @@ final class InteractiveExplainer {
         .setTopK(topK)
         .setInTopK(rank <= topK)
         .setRetrieved(retrieved)
-        .setKthItemId(kth.getKey())
-        .setScoreGap(kth.getValue() - score)
+        .setKthItemId(kth)
+        .setScoreGap(baselineScores.get(kth) - score)
         .setText(text)
         .setLocale(ranking.locale())
         .setModelVersion(session.modelVersion().orElse(""));
@@ -200,8 +200,8 @@ final class InteractiveExplainer {
           .asRuntimeException();
     }
     int topK = ranking.topK();
-    List<String> newTop = bestFirst(changed.scores(), topK);
-    List<String> oldTop = bestFirst(before.scores(), topK);
+    List<String> newTop = SlateOrder.top(changed.scores(), ranking.candidates(), topK);
+    List<String> oldTop = SlateOrder.top(before.scores(), ranking.candidates(), topK);
     List<String> left = oldTop.stream().filter(id -> !newTop.contains(id)).toList();
 
     Set<String> ids = new LinkedHashSet<>(newTop);
@@ -298,13 +298,6 @@ final class InteractiveExplainer {
         .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, driver,
             driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removed.size())))
         .build();
-  }
-
-  /** The {@code k} best-scored ids, best first (ties: id order, so the answer is stable). */
-  private static List<String> bestFirst(Map<String, Float> scores, int k) {
-    return scores.entrySet().stream()
-        .sorted(Map.Entry.<String, Float>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-        .limit(k).map(Map.Entry::getKey).toList();
   }
 
   /** An item's summed contribution over its positions in {@code window}; 0 when absent. */
@@ -428,14 +421,13 @@ final class InteractiveExplainer {
    */
   private static Judgement searched(String itemId, int topK, Baseline baseline, EvidenceSearch search) {
     CounterfactualScorer.Session session = baseline.session();
-    Map<String, Float> scores = session.scores().scores(Counterfactual.BASELINE);
-    List<String> targets = bestFirst(scores, topK);
+    List<String> bestFirst = SlateOrder.bestFirst(session.scores().scores(Counterfactual.BASELINE), session.candidates());
+    List<String> targets = bestFirst.subList(0, Math.min(topK, bestFirst.size()));
     if (!targets.contains(itemId)) {
       return search.searchAlone(itemId, baseline.window(), session.scores(), session);
     }
     // The session's leave-one-out rows cover every candidate: the shortlist's are taken from them.
-    return search.searchBeside(targets, baseline.window(), session, bestFirst(scores, scores.size()))
-        .get(targets.indexOf(itemId));
+    return search.searchBeside(targets, baseline.window(), session, bestFirst).get(targets.indexOf(itemId));
   }
 
   private EvidenceSearch search(UserRankingQuery ranking) {

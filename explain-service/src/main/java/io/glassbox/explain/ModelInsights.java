@@ -99,9 +99,7 @@ public final class ModelInsights {
     if (row.window().isEmpty() || row.scores().isEmpty()) {
       return Optional.of(scored.modelVersion());
     }
-    List<String> ranked = row.scores().entrySet().stream()
-        .sorted(Map.Entry.<String, Float>comparingByValue().reversed())
-        .map(Map.Entry::getKey).toList();
+    List<String> ranked = SlateOrder.bestFirst(row.scores(), candidates);
     List<String> top = ranked.subList(0, Math.min(topK, ranked.size()));
     CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(scored.modelVersion()));
     List<Judgement> judgements = search.search(top, row.window(), session);

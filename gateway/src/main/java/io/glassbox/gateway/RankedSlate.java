@@ -41,11 +41,14 @@ record RankedSlate(
     boolean rankingDegraded, boolean modelKnowsNoCandidate, List<Candidate> unknownToModel,
     int historyItemsUnknownToModel) {
 
+  /** How Recommend breaks a tie in score: the better retrieval score first (sorts are stable: then retrieval order). */
+  private static final Comparator<Candidate> TIE_ORDER =
+      Comparator.comparingDouble(Candidate::getRetrievalScore).reversed();
+
   /** Higher score first; ties go to the better retrieval score, then to retrieval order. */
   private static final Comparator<RankedCandidate> BEST_FIRST =
       Comparator.comparingDouble(RankedCandidate::score).reversed()
-          .thenComparing(Comparator.comparingDouble(
-              (RankedCandidate c) -> c.candidate().getRetrievalScore()).reversed());
+          .thenComparing(RankedCandidate::candidate, TIE_ORDER);
 
   RankedSlate {
     ranked = List.copyOf(ranked);
@@ -76,6 +79,15 @@ record RankedSlate(
       }
     }
     return eligible;
+  }
+
+  /**
+   * {@code candidates} (in retrieval order) in the order Recommend breaks ties in score: what
+   * ExplainItem, WhyNot and WhatIf send, so that the explain service, which keeps the caller's order
+   * among equal scores, takes the top-k Recommend shows.
+   */
+  static List<Candidate> inTieOrder(List<Candidate> candidates) {
+    return candidates.stream().sorted(TIE_ORDER).toList();
   }
 
   /** {@code candidates} in at most {@code count} contiguous slices of near-equal size, none empty. */

@@ -223,7 +223,7 @@ final class UserExplainer {
         }
       }
     }
-    List<Candidate> eligible = RankedSlate.eligible(candidates.getCandidatesList(), record);
+    List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record));
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
     List<String> ids = new ArrayList<>(eligible.size());
     boolean counted = candidates.hasRecentWindow();

@@ -1,9 +1,12 @@
 package io.glassbox.gateway;
 
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainResponse;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.ItemExplanation;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -24,6 +27,7 @@ final class FakeExplainService extends ExplainServiceGrpc.ExplainServiceImplBase
   volatile Behaviour behaviour = Behaviour.SERVE;
 
   final List<ExplainRequest> requests = new CopyOnWriteArrayList<>();
+  final List<ExplainItemRequest> itemRequests = new CopyOnWriteArrayList<>();
   final List<Deadline> deadlines = new CopyOnWriteArrayList<>();
   /** Counted down when a call arrives. */
   final CountDownLatch called = new CountDownLatch(1);
@@ -72,5 +76,13 @@ final class FakeExplainService extends ExplainServiceGrpc.ExplainServiceImplBase
         replies.onCompleted();
       }
     }
+  }
+
+  /** Records the request and answers with the item alone: enough to see what the gateway asks. */
+  @Override
+  public void explainItem(ExplainItemRequest request, StreamObserver<ExplainItemResponse> replies) {
+    itemRequests.add(request);
+    replies.onNext(ExplainItemResponse.newBuilder().setItem(Item.newBuilder().setItemId(request.getItemId())).build());
+    replies.onCompleted();
   }
 }

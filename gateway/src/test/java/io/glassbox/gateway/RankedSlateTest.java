@@ -71,6 +71,20 @@ class RankedSlateTest {
   }
 
   @Test
+  void inTieOrder_isTheOrderRecommendPlacesEqualScoresIn() {
+    // Retrieval order with a worse retrieval score before a better one (b 2 before c 5), and a tie
+    // in retrieval score too (d and e), which keeps retrieval order.
+    List<Candidate> retrieved = List.of(popular("a", 9), popular("b", 2), popular("c", 5), popular("d", 1),
+        popular("e", 1));
+    List<String> ids = retrieved.stream().map(Candidate::getItemId).toList();
+    RankedSlate allTied = byModel(retrieved, scored(List.of("h1"), ids, 1f, 1f, 1f, 1f, 1f));
+
+    // The explain service keeps the sent order among equal scores: it must be Recommend's.
+    assertEquals(ids(allTied), RankedSlate.inTieOrder(retrieved).stream().map(Candidate::getItemId).toList());
+    assertEquals(List.of("a", "c", "b", "d", "e"), ids(allTied));
+  }
+
+  @Test
   void byModel_idsLeftOutAsUnchanged_alignsTheScoresWithTheCandidatesAskedAbout() {
     ScoreResponse full = scored(List.of("h1", "h2"), List.of("a", "b", "c", "d"), 0.5f, 2f, 0.5f, 3f);
     ScoreResponse omitted = full.toBuilder().setRows(0, full.getRows(0).toBuilder().clearCandidateItemIds()).build();

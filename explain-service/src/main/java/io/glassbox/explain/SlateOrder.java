@@ -1,0 +1,32 @@
+package io.glassbox.explain;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The order Recommend shows a user's candidates in: the higher model score first; candidates with
+ * equal scores in the order the caller sent them. The gateway sends them in the order Recommend
+ * breaks ties in (the better retrieval score first, then retrieval order), so ExplainItem, WhyNot,
+ * WhatIf and the model insights take the top-k Recommend showed, even where scores tie at place k.
+ */
+final class SlateOrder {
+  private SlateOrder() {}
+
+  /**
+   * The ids of {@code candidates} (distinct, in the caller's order) that {@code scores} holds, best
+   * first; candidates without a score (unknown to the model, or no longer ranked) are left out.
+   */
+  static List<String> bestFirst(Map<String, Float> scores, List<String> candidates) {
+    return candidates.stream()
+        .filter(scores::containsKey)
+        .sorted(Comparator.comparingDouble((String id) -> scores.get(id)).reversed()) // stable: ties keep order
+        .toList();
+  }
+
+  /** The best {@code k} of {@link #bestFirst} (fewer when fewer are scored). */
+  static List<String> top(Map<String, Float> scores, List<String> candidates, int k) {
+    List<String> bestFirst = bestFirst(scores, candidates);
+    return bestFirst.subList(0, Math.min(k, bestFirst.size()));
+  }
+}

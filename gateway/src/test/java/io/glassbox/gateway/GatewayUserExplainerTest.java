@@ -1,0 +1,44 @@
+package io.glassbox.gateway;
+
+import static io.glassbox.gateway.TestCatalogue.HISTORY;
+import static io.glassbox.gateway.TestCatalogue.popular;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserRanking;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What the gateway's ExplainItem, WhyNot and WhatIf send the explain service. */
+@Timeout(60)
+class GatewayUserExplainerTest {
+  private GatewayHarness harness;
+
+  @AfterEach
+  void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  @Test
+  void explainItem_sendsTheCandidatesInTheOrderRecommendBreaksTiesIn() {
+    harness = new GatewayHarness();
+    // Retrieved with a worse retrieval score first: Recommend places c3 (5) before c2 (2) when the
+    // model scores them alike, and the explain service keeps the sent order among equal scores.
+    harness.feature.withUser("u2", HISTORY, List.of(popular("c2", 2), popular("c3", 5), popular("c1", 9)));
+    harness.start();
+
+    harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId("u2").setItemId("c5").setLimit(1).build());
+
+    UserRanking sent = harness.explain.itemRequests.get(0).getRanking();
+    assertEquals(List.of("c1", "c3", "c2"), sent.getCandidateItemIdsList());
+    assertEquals(List.of("c1", "c3", "c2"),
+        sent.getCandidateSourcesList().stream().map(ExplainTarget::getItemId).toList());
+  }
+}
