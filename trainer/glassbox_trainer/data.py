@@ -9,7 +9,8 @@ with an offset, or without one in the zone GLASSBOX_DATA_TIME_ZONE names) and op
 the import format's `basket_id`; an event without one is a basket of its own) and `seq_pos` (the
 order of a user's events of one moment). A user's events are in the order the feature service
 serves them: by time, to the nanosecond, then seq_pos, then file order. Items carry `item_id,title`
-and optionally `brand,category,price`. Rows of items missing from items.csv are left out, with a
+(an empty title reads as the item's id, as the feature service titles it) and optionally
+`brand,category,price`. Rows of items missing from items.csv are left out, with a
 count printed; an id the feature service refuses (empty, over 128 characters, a control character)
 stops the load, on any row, as it stops the feature service.
 """
@@ -509,7 +510,8 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
     index_of = {item: i + 1 for i, item in enumerate(item_ids)}
-    titles = [r.get("title", "") or "" for r in item_rows]
+    # Trimmed, and an item without a title titled with its id, as DatasetReader titles it (csv-titles.tsv).
+    titles = [_trimmed(r.get("title")) or item for r, item in zip(item_rows, item_ids)]
 
     attributes, sizes, labels = {}, {}, {}
 

@@ -319,6 +319,17 @@ class ImportFormatTest(unittest.TestCase):
                         data_mod.load_dataset(folder)
                     self.assertEqual(str(refused.exception), f"{folder}/interactions.csv line 2: user_id{outcome}")
 
+    def test_titles_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
+        # Each items.csv row's title is the one DatasetReaderTest reads (csv-titles.tsv): trimmed as
+        # String.trim trims, the item's id when empty; before, the title was kept as the file held it.
+        cases = shared_tables.cases("csv-titles.tsv")
+        self.assertGreater(len(cases), 20)
+        for number, (want, written) in enumerate(cases):
+            folder = self.text_folder(f"titles-{number}", "item_id,title\n" + shared_tables.field(written) + "\n",
+                                      "user_id,item_id,timestamp\n")
+            with self.subTest(row=written):
+                self.assertEqual(data_mod.load_dataset(folder).titles, [shared_tables.field(want)])
+
     def test_anIdNoRequestWouldTake_isRefusedOnEveryRow_asTheFeatureServiceRefusesIt(self):
         # As DatasetReader refuses them (DatasetReaderTest#read_idNoRequestWouldTake_failsNamingFileLineAndRule):
         # items.csv's ids too, and those of rows the model does not learn from (a click, an item not in items.csv).

@@ -93,6 +93,25 @@ class DatasetReaderTest {
     }));
   }
 
+  /**
+   * Every case of csv-titles.tsv, which the trainer's test_import_format reads too: an items.csv
+   * row's title is the same for the feature service as for the trainer, trimmed, the item's id
+   * when empty.
+   */
+  @Test
+  void read_theTitleCasesSharedWithTheTrainer_readAsTheTableSays(@TempDir Path dir) throws IOException {
+    List<List<String>> cases = SharedTable.cases("csv-titles.tsv");
+    assertTrue(cases.size() > 20, "csv-titles.tsv holds " + cases.size() + " cases");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n");
+    assertAll(cases.stream().map(c -> () -> {
+      assertEquals(2, c.size(), () -> "not a case: " + c);
+      Files.writeString(dir.resolve("items.csv"), "item_id,title\n" + SharedTable.field(c.get(1)) + "\n");
+      String title = new DatasetReader(dir).read().items().get(0).title();
+      assertEquals(SharedTable.field(c.get(0)), title,
+          () -> "row " + c.get(1) + " read \"" + SharedTable.written(title) + "\"");
+    }));
+  }
+
   @Test
   void read_unknownEventType_fails(@TempDir Path dir) throws IOException {
     gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,1.5\n");
