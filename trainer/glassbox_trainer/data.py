@@ -216,6 +216,16 @@ def dict_reader(handle, path: str):
     return reader, separator
 
 
+def _required_columns(reader, required, path: str) -> List[str]:
+    """`reader`'s column names; a header without one of `required` is refused, naming the file, as
+    the feature service refuses the folder (a missing title is not read as every item untitled)."""
+    columns = reader.fieldnames or []
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise ValueError(f"{path}: no {', '.join(missing)} column (the header reads {','.join(columns)})")
+    return columns
+
+
 def _fields_check(reader, used, path: str):
     """A check of each row of `reader`: one with fewer fields than the last column read from it is
     refused, as the feature service refuses it, where a missing value would read as None. The
@@ -496,6 +506,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     items_path, handle = _open_csv(folder, "items")
     with handle:
         item_reader, item_separator = dict_reader(handle, items_path)
+        _required_columns(item_reader, ("item_id", "title"), items_path)
         check_fields = _fields_check(item_reader, ("item_id", "title", "brand", "category", "price"), items_path)
         item_rows, item_ids, line_of = [], [], {}
         for r in item_reader:
@@ -543,11 +554,7 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     unknown_items = 0
     with handle:
         reader, _ = dict_reader(handle, inter_path)
-        columns = reader.fieldnames or []
-        missing = [c for c in ("user_id", "item_id", "timestamp") if c not in columns]
-        if missing:
-            raise ValueError(f"{inter_path}: no {', '.join(missing)} column (the header reads "
-                             f"{','.join(columns)})")
+        columns = _required_columns(reader, ("user_id", "item_id", "timestamp"), inter_path)
         # The data folder's invoice_no, or the import format's basket_id.
         basket_column = next((c for c in ("invoice_no", "basket_id") if c in columns), None)
         has_seq_pos = "seq_pos" in columns

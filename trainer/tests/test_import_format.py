@@ -261,6 +261,17 @@ class ImportFormatTest(unittest.TestCase):
         folder = self.folder("header", [["A", "Red mug"]], ["user", "item_id", "timestamp"], [])
         with self.assertRaisesRegex(ValueError, "no user_id column"):
             data_mod.load_dataset(folder)
+        # As DatasetReader refuses an items.csv without them; before, a missing title column read
+        # as every item untitled (titled with its id), and a missing item_id stopped on a KeyError.
+        for number, header in enumerate(("item_id,name", "id,title", "title")):
+            folder = self.text_folder(f"items-header-{number}", header + "\nA,Red mug\n",
+                                      "user_id,item_id,timestamp\n")
+            missing = ", ".join(c for c in ("item_id", "title") if c not in header.split(","))
+            with self.subTest(header=header):
+                with self.assertRaises(ValueError) as refused:
+                    data_mod.load_dataset(folder)
+                self.assertEqual(str(refused.exception),
+                                 f"{folder}/items.csv: no {missing} column (the header reads {header})")
 
     def test_aBadRow_isNamedByThePhysicalLineItStartsOn_asTheFeatureServiceNamesIt(self):
         # DatasetReaderTest#read_badRowAfterBlankLinesAndALineBreak_namesThePhysicalLine reads the same
