@@ -42,11 +42,13 @@ import java.util.Optional;
  *     µs ({@value #BATCHER_SPIN_KEY} in microseconds; default {@value #DEFAULT_BATCHER_SPIN_US} µs
  *     with 2 or more processors, 0 with one, where a spinning worker would hold the core the call
  *     needs to arrive; measured on 2 cores, the served/floor p50 at one caller fell from 1.40x to
- *     1.31x, medians of nine runs, model-service/README.md)
+ *     1.31x, medians of nine runs, model-service/MEASUREMENTS.md, "the batching worker spins
+ *     briefly before it sleeps")
  * @param threadSpinning ONNX Runtime's intra-op threads spin between inferences instead of
  *     sleeping ({@value #SPINNING_KEY}, default false: spinning threads take the cores the gRPC
  *     and batching threads need; measured on 2 cores, turning it off cut the served p50 at one
- *     caller from 5.9-7.0 to 2.3-2.9 ms, model-service/README.md)
+ *     caller, with batching, from 6.79 / 5.23 to 3.36 / 2.59 ms in two alternated runs,
+ *     model-service/MEASUREMENTS.md, "the first tables")
  */
 public record ModelConfig(
     int port,
