@@ -9,7 +9,7 @@ with an offset, or without one in the zone GLASSBOX_DATA_TIME_ZONE names) and op
 the import format's `basket_id`; an event without one is a basket of its own) and `seq_pos` (the
 order of a user's events of one moment). A user's events are in the order the feature service
 serves them: by time, to the nanosecond, then seq_pos, then file order. Items carry `item_id,title`
-(an empty title reads as the item's id, as the feature service titles it) and optionally
+(trimmed as the feature service trims it; an empty one gives the item no title words) and optionally
 `brand,category,price`. Rows of items missing from items.csv are left out, with a
 count printed; an id the feature service refuses (empty, over 128 characters, a control character)
 stops the load, on any row, as it stops the feature service.
@@ -521,8 +521,10 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
     fingerprint[os.path.basename(items_path)] = sha256_of(items_path)
 
     index_of = {item: i + 1 for i, item in enumerate(item_ids)}
-    # Trimmed, and an item without a title titled with its id, as DatasetReader titles it (csv-titles.tsv).
-    titles = [_trimmed(r.get("title")) or item for r, item in zip(item_rows, item_ids)]
+    # Trimmed as DatasetReader trims them (csv-titles.tsv). An item without a title stays without title
+    # words: the service shows its id in place of a title, but the model's title features and the
+    # served title term (title_vectors.tsv) come from here, and id words would tie untitled items.
+    titles = [_trimmed(r.get("title")) for r in item_rows]
 
     attributes, sizes, labels = {}, {}, {}
 
