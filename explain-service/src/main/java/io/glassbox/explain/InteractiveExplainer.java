@@ -100,8 +100,13 @@ final class InteractiveExplainer {
     Baseline baseline = baseline(ranking, itemId);
     CounterfactualScorer.Session session = baseline.session();
     CounterfactualScores scores = session.scores();
-    int rank = scores.rank(itemId, Counterfactual.BASELINE).orElseThrow();
-    float score = scores.score(itemId, Counterfactual.BASELINE).orElseThrow();
+    Map<String, Float> baselineScores = scores.scores(Counterfactual.BASELINE);
+    // Its place in the order Recommend shows (SlateOrder): its rank, but after any candidate of the
+    // same score that Recommend places first, so an item tied with the k-th and shown after it is
+    // not called in the top-k.
+    List<String> bestFirst = SlateOrder.bestFirst(baselineScores, ranking.candidates());
+    int rank = bestFirst.indexOf(itemId) + 1;
+    float score = baselineScores.get(itemId);
 
     List<Effect> holdingBack = new ArrayList<>(effects(itemId, baseline).stream()
         .filter(e -> e.rankWithout() < rank).toList());
@@ -118,9 +123,7 @@ final class InteractiveExplainer {
         : AdditionSearch.search(itemId, pool, whyNot.maxAdditions(), topK, ranking.record(),
             ranking.candidates(), ranking.recent(), session.modelVersion(), model);
 
-    Map<String, Float> baselineScores = scores.scores(Counterfactual.BASELINE);
-    List<String> best = SlateOrder.top(baselineScores, ranking.candidates(), topK);
-    String kth = best.get(best.size() - 1);
+    String kth = bestFirst.get(Math.min(topK, bestFirst.size()) - 1);
 
     Set<String> ids = new LinkedHashSet<>(List.of(itemId, kth));
     holdingBack.forEach(e -> ids.add(e.itemId()));

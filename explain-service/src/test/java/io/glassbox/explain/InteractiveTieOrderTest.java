@@ -1,6 +1,8 @@
 package io.glassbox.explain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
@@ -86,6 +88,22 @@ class InteractiveTieOrderTest {
       assertEquals(3, response.getRank());
       assertEquals("t", response.getKthItemId());
       assertEquals(3f, response.getScoreGap(), 1e-6);
+    }
+  }
+
+  @Test
+  void whyNot_itemTiedWithTheKthAndPlacedAfterIt_isOutsideTheTopK() {
+    try (ExplainFixture fixture = fixture()) {
+      WhyNotResponse response = fixture.stub.whyNot(WhyNotRequest.newBuilder()
+          .setRanking(ranking()).setItemId("s").setTopK(1).build());
+
+      // Recommend shows t alone; s, of the same score, comes second.
+      assertEquals("t", response.getKthItemId());
+      assertEquals(0f, response.getScoreGap(), 1e-6);
+      assertFalse(response.getInTopK());
+      assertEquals(2, response.getRank());
+      assertTrue(response.getText().startsWith("It ranks #2 among 4 candidates, outside your top 1 new pick."),
+          response.getText());
     }
   }
 
