@@ -130,14 +130,19 @@ def parse_env_file(path):
     return values
 
 
-_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9,
-          "m": 0.001, "": 1}
+# Kubernetes quantities ('250m' CPU is a quarter, 'Mi' 2^20) and docker compose sizes (mem_limit, tmpfs
+# size=: '832m' is 832 x 2^20 bytes, either case, with or without a 'b').
+KUBERNETES_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9,
+                    "m": 0.001, "": 1}
+COMPOSE_UNITS = {spelling: factor for unit, factor in (("", 1), ("k", 2**10), ("m", 2**20), ("g", 2**30))
+                 for spelling in (unit, unit + "b", unit.upper(), unit.upper() + "B")}
 
 
-def quantity(value):
-    """A Kubernetes quantity ('250m', '1', '1536Mi') as a number, or None when unparseable."""
-    match = re.fullmatch(r"([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|m|)", str(value))
-    return float(match.group(1)) * _UNITS[match.group(2)] if match else None
+def quantity(value, units=KUBERNETES_UNITS):
+    """A Kubernetes quantity ('250m', '1', '1536Mi'), or with COMPOSE_UNITS a compose size ('832m'), as a
+    number, or None when unparseable."""
+    match = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(value))
+    return float(match.group(1)) * units[match.group(2)] if match and match.group(2) in units else None
 
 
 def by_kind(docs):
@@ -145,6 +150,11 @@ def by_kind(docs):
     for d in docs:
         index.setdefault(d.get("kind"), {})[d.get("metadata", {}).get("name")] = d
     return index
+
+
+def first_container(workload):
+    """The first (in this suite: the only) container of a Deployment's or StatefulSet's pod."""
+    return workload["spec"]["template"]["spec"]["containers"][0]
 
 
 def glassbox_configs(k):
@@ -268,7 +278,7 @@ def check_compose(root, r, env, base_docs):
                 f"{where}: image must be {IMAGE_PREFIX}{name}:TAG")
         for env_file in svc.get("env_file", []):
             r.check((path.parent / env_file).is_file(), f"{where}: env_file {env_file} does not exist")
-        effective = {**env, **{k: str(v) for k, v in svc.get("environment", {}).items()}}
+        effective = compose_env(env, svc)
         r.check(effective.get(port_key) == str(port), f"{where}: {port_key} must be {port}")
         for key, target_service in TARGETS.items():
             want = f"dns:///{target_service}:{SERVICES[target_service][1]}"
@@ -277,8 +287,8 @@ def check_compose(root, r, env, base_docs):
         r.check(test[-1:] == [f"localhost:{port}"] and "io.glassbox.deploy.GrpcHealthCheck" in test,
                 f"{where}: healthcheck must run GrpcHealthCheck against localhost:{port}")
         r.check(str(svc.get("user", "")).split(":")[0] == "10001", f"{where}: user must be 10001")
-        tmp = [t for t in svc.get("tmpfs", []) if str(t).split(":")[0] == "/tmp"]
-        r.check(len(tmp) == 1 and "exec" in str(tmp[0]).split(":", 1)[-1].split(","),
+        tmp = tmp_tmpfs(svc)
+        r.check(len(tmp) == 1 and "exec" in tmp[0].split(":", 1)[-1].split(","),
                 f"{where}: needs one tmpfs at /tmp with the exec option (native libraries load from it)")
         # Keys: the files the settings name are mounted from the compose secrets.
         mounted = {s.get("target"): s.get("source") for s in svc.get("secrets", []) if isinstance(s, dict)}
@@ -291,14 +301,14 @@ def check_compose(root, r, env, base_docs):
         # Same memory and heap as the Kubernetes container.
         deployment = k8s.get(name)
         if deployment and name == FEATURE_SERVICE:
-            c = deployment["spec"]["template"]["spec"]["containers"][0]
+            c = first_container(deployment)
             k8s_feature = (quantity(c.get("resources", {}).get("limits", {}).get("memory")),
                            effective_env(c, by_kind(base_docs).get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"))
             check_feature_compose(where, svc, effective, *k8s_feature, r)
         elif deployment:
-            c = deployment["spec"]["template"]["spec"]["containers"][0]
+            c = first_container(deployment)
             limit = quantity(c.get("resources", {}).get("limits", {}).get("memory"))
-            r.check(compose_bytes(svc.get("mem_limit")) == limit,
+            r.check(quantity(svc.get("mem_limit"), COMPOSE_UNITS) == limit,
                     f"{where}: mem_limit {svc.get('mem_limit')} differs from the Kubernetes limit")
             r.check(effective.get("JDK_JAVA_OPTIONS") == effective_env(c, by_kind(base_docs).get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"),
                     f"{where}: JDK_JAVA_OPTIONS differs from the Kubernetes container's")
@@ -310,7 +320,7 @@ def check_compose(root, r, env, base_docs):
                 if (path.parent / addon).is_file() else None
             if extra:
                 merged = merge_compose_service(feature, extra)
-                merged_env = {**env, **{k: str(v) for k, v in merged.get("environment", {}).items()}}
+                merged_env = compose_env(env, merged)
                 check_feature_compose(f"docker-compose.yml + {addon} feature-service", merged, merged_env, *k8s_feature, r)
         self_test_compose(feature, env, k8s_feature, r)
     feature_env = {k: str(v) for k, v in feature.get("environment", {}).items()}
@@ -400,7 +410,7 @@ def check_own_shop(docs, r, label):
     shop's (Dockerfile.shop), the others stock, and the viewer offers the shop's customers."""
     k = by_kind(docs)
     for name, deployment in k.get("Deployment", {}).items():
-        image = deployment["spec"]["template"]["spec"]["containers"][0].get("image", "")
+        image = first_container(deployment).get("image", "")
         repo = image_repo_and_tag(image)[0]
         if any(service == name for service, _, _ in SHOP_TARGETS.values()):
             r.check(not repo.startswith(IMAGE_PREFIX), f"{label} {name} must run the shop's image "
@@ -428,17 +438,23 @@ def check_import_room(where, env, tmp_bytes, past_it, r):
             f" {past_it}; raise /tmp's size or lower the setting")
 
 
+def tmp_tmpfs(svc):
+    """A compose service's tmpfs entries at /tmp ('/tmp:OPTIONS' each)."""
+    return [str(t) for t in svc.get("tmpfs", []) if str(t).split(":")[0] == "/tmp"]
+
+
 def tmpfs_bytes(svc):
     """The size of a compose service's one tmpfs at /tmp (its size= option), else None."""
-    tmp = [str(t) for t in svc.get("tmpfs", []) if str(t).split(":")[0] == "/tmp"]
+    tmp = tmp_tmpfs(svc)
     if len(tmp) != 1:
         return None
     sizes = [o[len("size="):] for o in tmp[0].split(":", 1)[-1].split(",") if o.startswith("size=")]
-    return compose_bytes(sizes[0]) if sizes else None
+    return quantity(sizes[0], COMPOSE_UNITS) if sizes else None
 
 
-def ram_percentage(opts):
-    match = re.search(r"-XX:MaxRAMPercentage=([0-9.]+)", opts or "")
+def ram_percentage(opts, bound="Max"):
+    """-XX:MaxRAMPercentage (or with bound="Initial" -XX:InitialRAMPercentage) in JVM options, else None."""
+    match = re.search(rf"-XX:{bound}RAMPercentage=([0-9.]+)", opts or "")
     return float(match.group(1)) if match else None
 
 
@@ -448,7 +464,7 @@ def check_feature_compose(where, svc, env, k8s_limit, k8s_opts, r):
     JVM flags, the percentage of the larger limit)."""
     tmp = tmpfs_bytes(svc)
     check_import_room(where, env, tmp, "a full tmpfs fails the import", r)
-    mem = compose_bytes(svc.get("mem_limit"))
+    mem = quantity(svc.get("mem_limit"), COMPOSE_UNITS)
     r.check(mem is not None and k8s_limit is not None and tmp is not None and mem == k8s_limit + tmp,
             f"{where}: mem_limit {svc.get('mem_limit')} must be the Kubernetes limit plus the /tmp tmpfs"
             f" ({(k8s_limit or 0) / 2**20:.0f} + {(tmp or 0) / 2**20:.0f} MiB): a tmpfs is memory, and an import"
@@ -464,6 +480,11 @@ def check_feature_compose(where, svc, env, k8s_limit, k8s_opts, r):
             f" ({(k8s_heap or 0) / 2**20:.0f} MiB) as a share of mem_limit, got {(heap or 0) / 2**20:.0f} MiB")
 
 
+def compose_env(env, svc):
+    """The settings a compose service's container gets: glassbox.env (`env`) under its own environment."""
+    return {**env, **{k: str(v) for k, v in svc.get("environment", {}).items()}}
+
+
 def merge_compose_service(base, addon):
     """A service of docker-compose.yml with an add-on file's entry for it, as compose merges them:
     mappings key by key, tmpfs entries added, other values replaced."""
@@ -476,13 +497,6 @@ def merge_compose_service(base, addon):
         else:
             merged[key] = value
     return merged
-
-
-def compose_bytes(value):
-    match = re.fullmatch(r"([0-9.]+)([kmg]?)b?", str(value).lower())
-    if not match:
-        return None
-    return float(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2)]
 
 
 # ------------------------------------------------------------------------------------ kubernetes
@@ -562,18 +576,17 @@ def check_memory(where, c, env, name, measured, r, gpu):
         return
     r.check(request == limit, f"{where}: memory request must equal the limit (no overcommit for a JVM)")
     opts = env.get("JDK_JAVA_OPTIONS") or ""
-    pct = re.search(r"-XX:MaxRAMPercentage=([0-9.]+)", opts)
-    initial = re.search(r"-XX:InitialRAMPercentage=([0-9.]+)", opts)
+    pct = ram_percentage(opts)
     r.check(all(flag in opts for flag in ("-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:+AlwaysPreTouch"))
-            and pct and initial and initial.group(1) == pct.group(1),
+            and pct is not None and ram_percentage(opts, "Initial") == pct,
             f"{where}: JDK_JAVA_OPTIONS must commit the whole heap at start as measured (InitialRAMPercentage ="
             " MaxRAMPercentage, -XX:+AlwaysPreTouch), with -XX:+UseSerialGC and -XX:+ExitOnOutOfMemoryError")
     m = measured.get(name)
-    if not r.check(pct and m, f"{where}: needs -XX:MaxRAMPercentage in JDK_JAVA_OPTIONS and a line in deploy/memory-measured.tsv"):
+    if not r.check(pct is not None and m, f"{where}: needs -XX:MaxRAMPercentage in JDK_JAVA_OPTIONS and a line in deploy/memory-measured.tsv"):
         return
     if not r.check(m["peak_rss_mib"] > 0, f"{where}: deploy/memory-measured.tsv has no measured peak for {name}"):
         return
-    heap_mib = float(pct.group(1)) / 100 * limit / 2**20
+    heap_mib = pct / 100 * limit / 2**20
     r.check(abs(heap_mib - m["heap_mib"]) <= HEAP_TOLERANCE * m["heap_mib"],
             f"{where}: heap {heap_mib:.0f} MiB (MaxRAMPercentage x limit) is not the {m['heap_mib']:.0f} MiB the peak was measured with")
     peak = m["peak_rss_mib"] * 2**20
@@ -1080,13 +1093,22 @@ def read_overlay(root, overlay):
 
 # --------------------------------------------------------------------------------------- self-test
 
+def caught(good, breakage, check):
+    """The failures `check(broken, report)` finds in a copy of `good` that `breakage` changed."""
+    broken = copy.deepcopy(good)
+    breakage(broken)
+    probe = Report(quiet=True)
+    check(broken, probe)
+    return probe.failures
+
+
 def self_test(rendered, measured, r):
     """Each deliberate breakage of a good rendering must be caught: the checks can fail."""
     def find(d, kind, name):
         return next(x for x in d if x.get("kind") == kind and x["metadata"]["name"] == name)
 
     def container(d, name):
-        return find(d, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+        return first_container(find(d, "Deployment", name))
 
     def set_env(d, name, key, value):
         env = container(d, name)["env"]
@@ -1145,7 +1167,7 @@ def self_test(rendered, measured, r):
          lambda d: find(d, "NetworkPolicy", "gateway")["spec"]["ingress"][0].update(
              {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "explain-service"}}}]})),
         (secured, "a Redis without its append-only file",
-         lambda d: find(d, "StatefulSet", "redis")["spec"]["template"]["spec"]["containers"][0]["args"].remove("--appendonly")),
+         lambda d: first_container(find(d, "StatefulSet", "redis"))["args"].remove("--appendonly")),
         (secured, "one feature-service replica left without a budget",
          lambda d: d.remove(find(d, "PodDisruptionBudget", "feature-service"))),
     ]
@@ -1181,13 +1203,6 @@ def self_test(rendered, measured, r):
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
     breakages.append((base, "the ConfigMap naming a data time zone (it would overrule the shop image's)",
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_TIME_ZONE="")))
-    def caught(good, breakage, check):
-        broken = copy.deepcopy(good)
-        breakage(broken)
-        probe = Report(quiet=True)
-        check(broken, probe)
-        return probe.failures
-
     for variant, what, breakage in breakages:
         r.check(caught(rendered[variant], breakage, lambda d, probe: check_kubernetes(d, probe, variant, measured)),
                 f"self-test: the checks did not catch {what}")
@@ -1215,12 +1230,9 @@ def self_test_compose(feature, env, k8s_feature, r):
             ("a compose heap grown with the mem_limit", lambda svc: svc["environment"].update(JDK_JAVA_OPTIONS=re.sub(
                 r"RAMPercentage=[0-9.]+", "RAMPercentage=50.0", svc["environment"]["JDK_JAVA_OPTIONS"]))),
             ("a compose import limit larger than its tmpfs", lambda svc: svc["environment"].update({IMPORT_MAX_MIB_KEY: "1024"}))]:
-        broken = copy.deepcopy(feature)
-        breakage(broken)
-        probe = Report(quiet=True)
-        broken_env = {**env, **{k: str(v) for k, v in broken.get("environment", {}).items()}}
-        check_feature_compose("[self-test compose]", broken, broken_env, *k8s_feature, probe)
-        r.check(probe.failures, f"self-test: the checks did not catch {what}")
+        r.check(caught(feature, breakage, lambda svc, probe: check_feature_compose(
+                    "[self-test compose]", svc, compose_env(env, svc), *k8s_feature, probe)),
+                f"self-test: the checks did not catch {what}")
 
 
 # -------------------------------------------------------------------------------------------- main
