@@ -57,6 +57,7 @@ CALLS = {
 CLIENT_SERVICES = [s for s, deps in CALLS.items() if deps]
 PUBLIC_SERVICE = "gateway"
 GPU_SERVICE = "model-service"
+GPU_COMPOSE = "docker-compose.gpu.yml"
 REDIS = ("redis", 6379)
 COMPONENTS = ("gpu", "redis", "network-policy", "tls", "service-monitor", "autoscaling")
 # Rendered besides the overlays: the base, each component alone, and the combinations that interact.
@@ -87,14 +88,28 @@ HEADROOM_MAX = 2.00
 HEAP_TOLERANCE = 0.03
 # The GPU model-service (not measured here: no GPU): CUDA/cuDNN host memory on top of the CPU limit.
 GPU_EXTRA_MEMORY = 2 * 2**30
-# The feature-service spools an import to /tmp before storing it, up to this setting (MiB, csv and
-# items_csv together); /tmp must hold that and what else the JVM puts there (netty's natives and
-# hsperfdata: 0.14 MiB measured) with room to spare. Past an emptyDir's sizeLimit the kubelet evicts
-# the pod (the in-memory store and every event since start with it); a tmpfs is memory, counted
-# against the container's limit. deploy/README.md, "/tmp and imports".
+# What each service writes to /tmp (deploy/README.md, "/tmp and imports"), in MiB, measured 2026-12-06
+# with java.io.tmpdir on a tmpfs of its own (its peak `df` use, under deploy/fault.sh's load and with
+# TLS on). Every service: netty's epoll transport (0.10) and, with TLS, its BoringSSL (2.89), each
+# unpacked, loaded and deleted (a tmpfs keeps a deleted file while it is mapped), and the JVM's
+# hsperfdata (0.03); under compose the health check's JVM the same two again while it runs (0.14).
+TMP_JVM_MIB = 3.2
+# The model-service: ONNX Runtime's natives, kept until a clean exit, and with
+# GLASSBOX_EXECUTION_PROVIDER=cuda its CUDA provider as well (the jar's 351.8 MiB file, unpacked whole).
+TMP_NATIVES_MIB = {"model-service": 22.9}
+TMP_CUDA_MIB = 351.8
+# The feature-service: an import, spooled until all of it is there, up to this setting (MiB, csv and
+# items_csv together).
 FEATURE_SERVICE = "feature-service"
 IMPORT_MAX_MIB_KEY = "GLASSBOX_FEATURE_IMPORT_MAX_MIB"
+# Room above all that, for what a later JDK or library unpacks there. Past an emptyDir's sizeLimit the
+# kubelet evicts the pod (the feature-service's in-memory store with it); a tmpfs is memory, counted
+# against the container's limit.
 TMP_HEADROOM_MIB = 32
+# docker compose runs the image's health check (deploy/docker/healthcheck) as a second JVM in the
+# container every 10 s, inside its mem_limit: 79 MiB peak RSS measured (-Xmx32m, as compose runs it),
+# rounded up to 32 MiB. Kubernetes probes natively, with no process in the pod.
+HEALTHCHECK_MIB = 96
 
 
 class Report:
@@ -242,7 +257,9 @@ def check_dockerfile(root, r):
 
 # ---------------------------------------------------------------------------------------- compose
 
-def check_compose(root, r, env, base_docs):
+def check_compose(root, r, env, base_docs, gpu_docs):
+    """docker-compose.yml, alone and with each add-on file; `base_docs` and `gpu_docs`: the Kubernetes
+    base and base + gpu renderings (their memory limits and heaps), None where they did not render."""
     path = root / "deploy/docker-compose.yml"
     if not r.check(path.is_file(), "deploy/docker-compose.yml is missing"):
         return
@@ -250,8 +267,8 @@ def check_compose(root, r, env, base_docs):
     services = compose.get("services", {})
     r.check(set(services) == set(SERVICES) | {REDIS[0]},
             f"docker-compose.yml services are {sorted(services)}, expected {sorted(SERVICES)} and redis")
-    k8s = by_kind(base_docs).get("Deployment", {}) if base_docs else {}
-    k8s_feature = None   # the Kubernetes feature-service's memory limit and JDK_JAVA_OPTIONS
+    k8s = kubernetes_memory(base_docs) if base_docs else {}
+    k8s_gpu = kubernetes_memory(gpu_docs) if gpu_docs else {}
     secrets = compose.get("secrets", {})
     for name, svc in services.items():
         where = f"docker-compose.yml {name}"
@@ -298,31 +315,24 @@ def check_compose(root, r, env, base_docs):
         for target, source in wanted.items():
             r.check(target and mounted.get(target) == source and source in secrets,
                     f"{where}: {target} must be the compose secret {source}")
-        # Same memory and heap as the Kubernetes container.
-        deployment = k8s.get(name)
-        if deployment and name == FEATURE_SERVICE:
-            c = first_container(deployment)
-            k8s_feature = (quantity(c.get("resources", {}).get("limits", {}).get("memory")),
-                           effective_env(c, by_kind(base_docs).get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"))
-            check_feature_compose(where, svc, effective, *k8s_feature, r)
-        elif deployment:
-            c = first_container(deployment)
-            limit = quantity(c.get("resources", {}).get("limits", {}).get("memory"))
-            r.check(quantity(svc.get("mem_limit"), COMPOSE_UNITS) == limit,
-                    f"{where}: mem_limit {svc.get('mem_limit')} differs from the Kubernetes limit")
-            r.check(effective.get("JDK_JAVA_OPTIONS") == effective_env(c, by_kind(base_docs).get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"),
-                    f"{where}: JDK_JAVA_OPTIONS differs from the Kubernetes container's")
+        # The Kubernetes container's memory and heap, plus the health check's JVM and the /tmp tmpfs.
+        if name in k8s:
+            check_compose_memory(where, name, svc, effective, k8s[name], False, r)
+    # The add-on files, merged as compose merges them, keep each service's /tmp and memory in step too;
+    # with the GPU one the model-service is the Kubernetes GPU component's, and unpacks CUDA's natives.
+    addons = {addon: load_all(path.parent / addon)[0].get("services", {}) if (path.parent / addon).is_file() else {}
+              for addon in (GPU_COMPOSE, "docker-compose.own-shop.yml")}
+    for addon, extras in addons.items():
+        for name, extra in extras.items():
+            gpu = addon == GPU_COMPOSE and name == GPU_SERVICE
+            memory = (k8s_gpu if gpu else k8s).get(name)
+            if name in services and memory:
+                merged = merge_compose_service(services[name], extra)
+                check_compose_memory(f"docker-compose.yml + {addon} {name}", name, merged, compose_env(env, merged),
+                                     memory, gpu, r)
+    if k8s and k8s_gpu:
+        self_test_compose(services, addons[GPU_COMPOSE], env, k8s, k8s_gpu, r)
     feature = services.get(FEATURE_SERVICE, {})
-    if k8s_feature:
-        # The add-on files, merged as compose merges them, keep the feature-service's /tmp in step too.
-        for addon in ("docker-compose.gpu.yml", "docker-compose.own-shop.yml"):
-            extra = load_all(path.parent / addon)[0].get("services", {}).get(FEATURE_SERVICE) \
-                if (path.parent / addon).is_file() else None
-            if extra:
-                merged = merge_compose_service(feature, extra)
-                merged_env = compose_env(env, merged)
-                check_feature_compose(f"docker-compose.yml + {addon} feature-service", merged, merged_env, *k8s_feature, r)
-        self_test_compose(feature, env, k8s_feature, r)
     feature_env = {k: str(v) for k, v in feature.get("environment", {}).items()}
     r.check(feature_env.get("GLASSBOX_FEATURE_STORE") == "redis"
             and feature_env.get("GLASSBOX_REDIS_URI") == f"redis://{REDIS[0]}:{REDIS[1]}",
@@ -332,8 +342,8 @@ def check_compose(root, r, env, base_docs):
     redis = services.get(REDIS[0], {})
     r.check(any(str(v).endswith(":/data") for v in redis.get("volumes", [])) and "--appendonly" in redis.get("command", []),
             "docker-compose.yml redis: needs the append-only file on a volume at /data")
-    gpu = root / "deploy/docker-compose.gpu.yml"
-    if r.check(gpu.is_file(), "deploy/docker-compose.gpu.yml is missing"):
+    gpu = root / "deploy" / GPU_COMPOSE
+    if r.check(gpu.is_file(), f"deploy/{GPU_COMPOSE} is missing"):
         model = load_all(gpu)[0].get("services", {}).get(GPU_SERVICE, {})
         r.check(model.get("build", {}).get("args", {}).get("RUNTIME_BASE") == "cuda-jre",
                 "docker-compose.gpu.yml: model-service must build with RUNTIME_BASE=cuda-jre")
@@ -423,19 +433,24 @@ def check_own_shop(docs, r, label):
             "(the default ones are the gift shop's)")
 
 
-def check_import_room(where, env, tmp_bytes, past_it, r):
-    """The feature-service's /tmp (`tmp_bytes`, None when unbounded or unreadable) holds the import
-    limit `env` sets, plus TMP_HEADROOM_MIB; `past_it` says what happens when it does not."""
-    raw = env.get(IMPORT_MAX_MIB_KEY)
-    if not r.check(raw is not None and re.fullmatch(r"[1-9][0-9]*", str(raw)),
-                   f"{where}: {IMPORT_MAX_MIB_KEY} must be set to a whole number of MiB (the most an import"
-                   f" spools to /tmp, which is sized to it), got {raw!r}"):
-        return
-    need = (int(raw) + TMP_HEADROOM_MIB) * 2**20
-    r.check(tmp_bytes is not None and tmp_bytes >= need,
+def check_tmp_room(where, name, env, gpu, tmp_bytes, past_it, r):
+    """Service `name`'s /tmp (`tmp_bytes`, None when unbounded or unreadable) holds what it writes there:
+    the JVM's files, ONNX Runtime's natives (and CUDA's when `gpu`), the feature-service's import up to
+    the limit `env` sets, plus TMP_HEADROOM_MIB; `past_it` says what happens when it does not."""
+    need = TMP_JVM_MIB + TMP_NATIVES_MIB.get(name, 0) + (TMP_CUDA_MIB if gpu else 0)
+    what = f"{need:.1f} MiB of native libraries and JVM files"
+    if name == FEATURE_SERVICE:
+        raw = env.get(IMPORT_MAX_MIB_KEY)
+        if not r.check(raw is not None and re.fullmatch(r"[1-9][0-9]*", str(raw)),
+                       f"{where}: {IMPORT_MAX_MIB_KEY} must be set to a whole number of MiB (the most an import"
+                       f" spools to /tmp, which is sized to it), got {raw!r}"):
+            return
+        need += int(raw)
+        what = f"an import of {IMPORT_MAX_MIB_KEY}={raw} MiB and {what}"
+    r.check(tmp_bytes is not None and tmp_bytes >= (need + TMP_HEADROOM_MIB) * 2**20,
             f"{where}: /tmp holds {'no set size' if tmp_bytes is None else f'{tmp_bytes / 2**20:.0f} MiB'}, less than"
-            f" an import of {IMPORT_MAX_MIB_KEY}={raw} MiB plus {TMP_HEADROOM_MIB} MiB for the JVM's own files:"
-            f" {past_it}; raise /tmp's size or lower the setting")
+            f" {what} plus {TMP_HEADROOM_MIB} MiB to spare: {past_it}; raise /tmp's size"
+            + (" or lower the setting" if name == FEATURE_SERVICE else ""))
 
 
 def tmp_tmpfs(svc):
@@ -458,17 +473,30 @@ def ram_percentage(opts, bound="Max"):
     return float(match.group(1)) if match else None
 
 
-def check_feature_compose(where, svc, env, k8s_limit, k8s_opts, r):
-    """The compose feature-service: its /tmp tmpfs holds an import, and, being memory, is counted in
-    its mem_limit on top of the measured Kubernetes limit, with the heap the measured one (the same
-    JVM flags, the percentage of the larger limit)."""
+def kubernetes_memory(docs):
+    """Deployment name -> its container's (memory limit, JDK_JAVA_OPTIONS), in a rendering."""
+    k = by_kind(docs)
+    return {name: (quantity(first_container(d).get("resources", {}).get("limits", {}).get("memory")),
+                   effective_env(first_container(d), k.get("ConfigMap", {})).get("JDK_JAVA_OPTIONS"))
+            for name, d in k.get("Deployment", {}).items()}
+
+
+def check_compose_memory(where, name, svc, env, k8s, gpu, r):
+    """A compose service: its /tmp tmpfs holds what the service writes there, and, being memory, is
+    counted in its mem_limit, with the health check's JVM, on top of the Kubernetes limit (the measured
+    peak of heap and off-heap, with headroom); the heap is the measured one (the Kubernetes container's
+    JVM flags, the percentage of the larger limit). `k8s`: the Kubernetes container's (memory limit,
+    JDK_JAVA_OPTIONS), from kubernetes_memory; `gpu`: the model-service scores with CUDA."""
+    k8s_limit, k8s_opts = k8s
     tmp = tmpfs_bytes(svc)
-    check_import_room(where, env, tmp, "a full tmpfs fails the import", r)
+    check_tmp_room(where, name, env, gpu, tmp, "a full tmpfs fails the import" if name == FEATURE_SERVICE
+                   else "a native library that does not fit is not unpacked, and the service does not start", r)
     mem = quantity(svc.get("mem_limit"), COMPOSE_UNITS)
-    r.check(mem is not None and k8s_limit is not None and tmp is not None and mem == k8s_limit + tmp,
-            f"{where}: mem_limit {svc.get('mem_limit')} must be the Kubernetes limit plus the /tmp tmpfs"
-            f" ({(k8s_limit or 0) / 2**20:.0f} + {(tmp or 0) / 2**20:.0f} MiB): a tmpfs is memory, and an import"
-            " spooled there counts against the limit")
+    r.check(mem is not None and k8s_limit is not None and tmp is not None
+            and mem == k8s_limit + HEALTHCHECK_MIB * 2**20 + tmp,
+            f"{where}: mem_limit {svc.get('mem_limit')} must be the Kubernetes limit plus the health check's JVM plus"
+            f" the /tmp tmpfs ({(k8s_limit or 0) / 2**20:.0f} + {HEALTHCHECK_MIB} + {(tmp or 0) / 2**20:.0f} MiB):"
+            " a tmpfs is memory, and what is written there counts against the limit")
     opts = env.get("JDK_JAVA_OPTIONS") or ""
     pct, k8s_pct = ram_percentage(opts), ram_percentage(k8s_opts)
     heap = pct / 100 * mem if pct and mem else None
@@ -751,12 +779,14 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
         tmp_volume = volumes.get(tmp_mounts[0]["name"]) if tmp_mounts else None
         r.check(tmp_volume is not None and "emptyDir" in tmp_volume,
                 f"{where}: needs a writable emptyDir at /tmp (native libraries unpack there)")
-        if name == FEATURE_SERVICE and tmp_volume is not None and "emptyDir" in tmp_volume:
+        if tmp_volume is not None and "emptyDir" in tmp_volume:
             empty_dir = tmp_volume["emptyDir"] or {}
-            r.check(empty_dir.get("medium") != "Memory",
-                    f"{where}: /tmp must be on disk: in memory an import spooled there counts against the memory limit")
-            check_import_room(where, env, quantity(empty_dir["sizeLimit"]) if "sizeLimit" in empty_dir else None,
-                              "past its sizeLimit the kubelet evicts the pod, and the in-memory store with it", r)
+            if name == FEATURE_SERVICE:
+                r.check(empty_dir.get("medium") != "Memory",
+                        f"{where}: /tmp must be on disk: in memory an import spooled there counts against the memory limit")
+            check_tmp_room(where, name, env, gpu, quantity(empty_dir["sizeLimit"]) if "sizeLimit" in empty_dir else None,
+                           "past its sizeLimit the kubelet evicts the pod"
+                           + (", and the in-memory store with it" if name == FEATURE_SERVICE else ""), r)
         # Drain.
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
         grace = pod.get("terminationGracePeriodSeconds", 30)
@@ -1218,20 +1248,37 @@ def self_test(rendered, measured, r):
                     f"self-test: the checks did not catch {what}")
 
 
-def self_test_compose(feature, env, k8s_feature, r):
-    """Each deliberate breakage of the compose feature-service's /tmp or memory must be caught."""
+def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
+    """Each deliberate breakage of a compose service's /tmp or memory must be caught; `gpu_addon`:
+    docker-compose.gpu.yml's services, `k8s` and `k8s_gpu`: kubernetes_memory of the renderings."""
     def with_tmpfs(size):
         return lambda svc: svc.update(tmpfs=[f"/tmp:rw,exec,nosuid,nodev,size={size},mode=1777"])
 
-    for what, breakage in [
-            ("a compose /tmp tmpfs back at 64m", with_tmpfs("64m")),
-            ("a compose /tmp tmpfs without a size", lambda svc: svc.update(tmpfs=["/tmp:rw,exec,nosuid,nodev,mode=1777"])),
-            ("a compose mem_limit that does not count its tmpfs", lambda svc: svc.update(mem_limit="512m")),
-            ("a compose heap grown with the mem_limit", lambda svc: svc["environment"].update(JDK_JAVA_OPTIONS=re.sub(
-                r"RAMPercentage=[0-9.]+", "RAMPercentage=50.0", svc["environment"]["JDK_JAVA_OPTIONS"]))),
-            ("a compose import limit larger than its tmpfs", lambda svc: svc["environment"].update({IMPORT_MAX_MIB_KEY: "1024"}))]:
-        r.check(caught(feature, breakage, lambda svc, probe: check_feature_compose(
-                    "[self-test compose]", svc, compose_env(env, svc), *k8s_feature, probe)),
+    def with_heap(percentage):
+        return lambda svc: svc["environment"].update(JDK_JAVA_OPTIONS=re.sub(
+            r"RAMPercentage=[0-9.]+", f"RAMPercentage={percentage}", svc["environment"]["JDK_JAVA_OPTIONS"]))
+
+    gpu_model = merge_compose_service(services.get(GPU_SERVICE, {}), gpu_addon.get(GPU_SERVICE, {}))
+    for name, gpu, what, breakage in [
+            (FEATURE_SERVICE, False, "a compose /tmp tmpfs back at 64m", with_tmpfs("64m")),
+            (FEATURE_SERVICE, False, "a compose /tmp tmpfs without a size",
+             lambda svc: svc.update(tmpfs=["/tmp:rw,exec,nosuid,nodev,mode=1777"])),
+            (FEATURE_SERVICE, False, "a compose mem_limit that does not count its tmpfs", lambda svc: svc.update(mem_limit="608m")),
+            (FEATURE_SERVICE, False, "a compose heap grown with the mem_limit", with_heap("50.0")),
+            (FEATURE_SERVICE, False, "a compose import limit larger than its tmpfs",
+             lambda svc: svc["environment"].update({IMPORT_MAX_MIB_KEY: "1024"})),
+            ("gateway", False, "a compose gateway's mem_limit without its tmpfs", lambda svc: svc.update(mem_limit="576m")),
+            ("gateway", False, "a compose gateway's mem_limit without the health check's JVM",
+             lambda svc: svc.update(mem_limit="544m")),
+            ("explain-service", False, "a compose explain-service's mem_limit back at the Kubernetes limit",
+             lambda svc: svc.update(mem_limit="448m")),
+            (GPU_SERVICE, False, "a compose model-service's /tmp too small for ONNX Runtime's natives", with_tmpfs("48m")),
+            (GPU_SERVICE, True, "a compose GPU model-service's /tmp too small for the CUDA provider", with_tmpfs("256m")),
+            (GPU_SERVICE, True, "a compose GPU model-service's mem_limit without its tmpfs", lambda svc: svc.update(mem_limit="4192m")),
+            (GPU_SERVICE, True, "a compose GPU model-service's heap the CPU one's share", with_heap("24.0"))]:
+        good = gpu_model if gpu else services.get(name, {})
+        r.check(caught(good, breakage, lambda svc, probe: check_compose_memory(
+                    "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe)),
                 f"self-test: the checks did not catch {what}")
 
 
@@ -1283,7 +1330,7 @@ def main():
     print(f"deploy-check: rendered {len(rendered)} variants with {args.renderer}")
 
     env = parse_env_file(root / "deploy/kubernetes/base/glassbox.env")
-    check_compose(root, r, env, rendered.get(()))
+    check_compose(root, r, env, rendered.get(()), rendered.get(("gpu",)))
     check_own_shop_files(root, r)
     own_shop = rendered.get("overlays/own-shop")
     if r.check(own_shop, "overlays/own-shop must render (the example of a shop's own images)"):
