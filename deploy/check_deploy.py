@@ -628,6 +628,32 @@ def check_memory(where, c, env, name, measured, r, gpu):
         r.check(cpu == m["cpus"], f"{where}: CPU limit {cpu} is not the {m['cpus']:g} the measurement ran with")
 
 
+def check_ephemeral_storage(where, container, pod, r):
+    """The emptyDirs on disk that `container` mounts each have a sizeLimit, and its ephemeral-storage
+    request holds them all, so that the pod is scheduled on a node with room for them; a limit, where
+    there is one, holds them too, or the kubelet evicts the pod before an emptyDir reaches its own limit."""
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    on_disk = [volumes[m["name"]]["emptyDir"] or {} for m in container.get("volumeMounts", [])
+               if "emptyDir" in volumes.get(m["name"], {})]
+    on_disk = [d for d in on_disk if d.get("medium") != "Memory"]
+    if not on_disk:
+        return
+    sizes = [quantity(d.get("sizeLimit")) for d in on_disk]
+    if not r.check(None not in sizes, f"{where}: every emptyDir on disk needs a sizeLimit (past it the kubelet evicts"
+                   " the pod; without one it may fill the node's disk)"):
+        return
+    need = sum(sizes)
+    resources = container.get("resources", {})
+    request = resources.get("requests", {}).get("ephemeral-storage")
+    r.check(request is not None and (quantity(request) or 0) >= need,
+            f"{where}: ephemeral-storage request {request or '(none)'} is below its emptyDirs' sizeLimit ({need / 2**20:.0f} MiB):"
+            " the pod may be scheduled on a node without the disk for them")
+    limit = resources.get("limits", {}).get("ephemeral-storage")
+    r.check(limit is None or (quantity(limit) or 0) >= need,
+            f"{where}: ephemeral-storage limit {limit} is below its emptyDirs' sizeLimit ({need / 2**20:.0f} MiB): the"
+            " kubelet evicts the pod before an emptyDir reaches its own limit")
+
+
 def check_kubernetes(docs, r, variant, measured, retargeted=None):
     """variant: the tuple of components rendered on top of the base; retargeted: image repository
     -> the repository an overlay puts in its place (a shop's own images)."""
@@ -787,6 +813,7 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
             check_tmp_room(where, name, env, gpu, quantity(empty_dir["sizeLimit"]) if "sizeLimit" in empty_dir else None,
                            "past its sizeLimit the kubelet evicts the pod"
                            + (", and the in-memory store with it" if name == FEATURE_SERVICE else ""), r)
+        check_ephemeral_storage(where, c, pod, r)
         # Drain.
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
         grace = pod.get("terminationGracePeriodSeconds", 30)
@@ -1217,17 +1244,30 @@ def self_test(rendered, measured, r):
     def configmap(d):
         return glassbox_configs(by_kind(d))[0]
 
-    def feature_tmp(d):
-        pod = find(d, "Deployment", FEATURE_SERVICE)["spec"]["template"]["spec"]
+    def tmp_dir(d, name=FEATURE_SERVICE):
+        pod = find(d, "Deployment", name)["spec"]["template"]["spec"]
         return next(v for v in pod["volumes"] if v["name"] == "tmp")["emptyDir"]
 
+    def resources(d, name, kind):
+        return container(d, name)["resources"][kind]
+
     breakages += [
-        (base, "the feature-service's /tmp back at 64Mi", lambda d: feature_tmp(d).update(sizeLimit="64Mi")),
-        (base, "the feature-service's /tmp without a size", lambda d: feature_tmp(d).pop("sizeLimit")),
-        (base, "the feature-service's /tmp in memory", lambda d: feature_tmp(d).update(medium="Memory")),
+        (base, "the feature-service's /tmp back at 64Mi", lambda d: tmp_dir(d).update(sizeLimit="64Mi")),
+        (base, "the feature-service's /tmp without a size", lambda d: tmp_dir(d).pop("sizeLimit")),
+        (base, "the feature-service's /tmp in memory", lambda d: tmp_dir(d).update(medium="Memory")),
         (base, "an import limit larger than the feature-service's /tmp",
          lambda d: configmap(d)["data"].update({IMPORT_MAX_MIB_KEY: "1024"})),
         (base, "the import limit left to the service's default", lambda d: configmap(d)["data"].pop(IMPORT_MAX_MIB_KEY)),
+        (base, "the feature-service's ephemeral-storage request below its /tmp",
+         lambda d: resources(d, FEATURE_SERVICE, "requests").update({"ephemeral-storage": "64Mi"})),
+        (base, "an ephemeral-storage limit below the feature-service's /tmp",
+         lambda d: resources(d, FEATURE_SERVICE, "limits").update({"ephemeral-storage": "256Mi"})),
+        (base, "the gateway without an ephemeral-storage request",
+         lambda d: resources(d, "gateway", "requests").pop("ephemeral-storage")),
+        (base, "the explain-service's /tmp without a sizeLimit",
+         lambda d: tmp_dir(d, "explain-service").pop("sizeLimit")),
+        (("gpu",), "the GPU model-service's /tmp grown past its ephemeral-storage request",
+         lambda d: resources(d, GPU_SERVICE, "requests").update({"ephemeral-storage": "256Mi"})),
     ]
     breakages.append((base, "the ConfigMap naming the embedded data folder",
                       lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
