@@ -17,7 +17,6 @@ import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.RecommendResponse;
-import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
@@ -104,20 +103,8 @@ final class Recommender {
     int buyAgainPlaces = query.buyAgainPlaces(config);
     BuyAgain.askForRegularItems(historyRequest, buyAgainPlaces, config);
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
-    RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
-        .setUserId(query.userId())
-        .setLimit(config.candidateCount())
-        .setExcludeHistory(true)
-        // New items that sold with the user's recent purchases, however few times: the
-        // candidates for the newcomer places.
-        .setNewItemCandidates(query.newcomerSlots(config));
-    // Recent purchases over the model's trend window, as of the store's newest purchase (unless
-    // GatewayConfig.trendTerm turns the term off).
-    if (config.trendTerm()) {
-      trendWindow.current().ifPresent(retrieve::setRecentWindow);
-    }
     ListenableFuture<RetrieveCandidatesResponse> candidates =
-        features.retrieveCandidates(retrieve.build());
+        features.retrieveCandidates(RecommendCandidates.request(query, config, trendWindow));
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(metrics.time("features",
         bothOrFirstFailure(history, candidates, (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces)))));
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),

@@ -15,7 +15,6 @@ import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
-import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.TurnedDownItem;
 import io.glassbox.api.v1.UserRanking;
@@ -116,10 +115,11 @@ final class UserExplainer {
   private record Found(UserRanking ranking, int topK) {}
 
   /**
-   * Reads the user's ranking (and checks {@code catalogueIds} exist), then asks the explain
-   * service. A user the store has never seen has an empty record and the popular candidates,
-   * as Recommend ranks them. NOT_FOUND for an id the catalogue lacks (named by {@code field});
-   * the explain service's own INVALID_ARGUMENT and NOT_FOUND reach the caller. The top-k is
+   * Reads the user's ranking (their record, and the candidates a default Recommend of them ranks)
+   * and checks {@code catalogueIds} exist, then asks the explain service. A user the store has
+   * never seen has an empty record and the popular candidates, as Recommend ranks them. NOT_FOUND
+   * for an id the catalogue lacks (named by {@code field}); the explain service's own
+   * INVALID_ARGUMENT and NOT_FOUND reach the caller. The top-k is
    * {@code limit}, or, when the caller left it 0, the new picks of a default Recommend answer for
    * the user ({@link #defaultTopK}), so that the reasons say what Recommend's said.
    */
@@ -137,13 +137,11 @@ final class UserExplainer {
       BuyAgain.askForRegularItems(historyRequest, recommend.buyAgainPlaces(config), config);
     }
     ListenableFuture<GetUserHistoryResponse> history = features.getUserHistory(historyRequest.build());
-    RetrieveCandidatesRequest.Builder retrieve = RetrieveCandidatesRequest.newBuilder()
-        .setUserId(userId).setLimit(config.candidateCount()).setExcludeHistory(true);
-    // Counted as Recommend counts them, so the explanation ranks by the served score.
-    if (config.trendTerm()) {
-      trendWindow.current().ifPresent(retrieve::setRecentWindow);
-    }
-    ListenableFuture<RetrieveCandidatesResponse> candidates = features.retrieveCandidates(retrieve.build());
+    // The candidates a default Recommend ranks (its newcomer places' new items among them, in the
+    // places of the weakest others), their recent purchases counted as it counts them: the
+    // explanation ranks what Recommend ranks, by the served score.
+    ListenableFuture<RetrieveCandidatesResponse> candidates =
+        features.retrieveCandidates(RecommendCandidates.request(recommend, config, trendWindow));
     ListenableFuture<GetItemsResponse> items = catalogueIds.isEmpty()
         ? Futures.immediateFuture(GetItemsResponse.getDefaultInstance())
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
@@ -173,8 +171,9 @@ final class UserExplainer {
    * The new picks of {@code recommend}, a default Recommend of the user ({@code history} read with its
    * regular items, as Recommend reads them): its places less the buy-again ones, shared as
    * Recommend shares them ({@link Places}); all of them when every place is buy-again (the model's
-   * picks, as Recommend shows them with no buy-again places). Newcomer places, which only a model
-   * score tells, are not taken off.
+   * picks, as Recommend shows them with no buy-again places). Newcomer places are not taken off:
+   * which candidates the model does not know only a Score reply tells, and this path has none (the
+   * explain service scores the ranking).
    */
   private int defaultTopK(RecommendQuery recommend, GetUserHistoryResponse history) {
     int modelPlaces = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of())

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.FeedbackType;
@@ -15,6 +16,7 @@ import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
@@ -22,6 +24,7 @@ import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
@@ -156,6 +159,28 @@ class GatewayNewcomerRealDataTest {
             || reason.getKind() == ReasonKind.REASON_KIND_TREND)
         .map(reason -> reason.getTopK()).distinct().toList();
     assertEquals(List.of(7), topKs, "model reasons count the places the model has");
+  }
+
+  @Test
+  void explainItem_ranksAmongTheCandidatesRecommendRanks() {
+    // Retrieval keeps the stand in the place of the weakest other candidate; the model does not
+    // know the stand, so Recommend ranks one candidate fewer than retrieval without newcomers gives.
+    RecommendResponse response = recommend(RecommendRequest.newBuilder());
+    Reason modelReason = response.getItemsList().stream()
+        .flatMap(item -> item.getReasonsList().stream())
+        .filter(reason -> reason.getKind() == ReasonKind.REASON_KIND_HISTORY
+            || reason.getKind() == ReasonKind.REASON_KIND_TREND)
+        .findFirst().orElseThrow();
+    String pick = response.getItemsList().stream()
+        .filter(item -> item.getReasonsList().contains(modelReason))
+        .findFirst().orElseThrow().getItem().getItemId();
+
+    ExplainItemResponse explained = gateway.withDeadlineAfter(60, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId(CUSTOMER).setItemId(pick).build());
+
+    assertEquals(modelReason.getRankedCandidateCount(), explained.getRankedCandidateCount(),
+        "among as many candidates as Recommend's reasons");
+    assertEquals(modelReason.getRank(), explained.getRank(), pick);
   }
 
   @Test

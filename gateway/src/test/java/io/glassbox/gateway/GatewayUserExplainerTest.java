@@ -1,10 +1,14 @@
 package io.glassbox.gateway;
 
 import static io.glassbox.gateway.TestCatalogue.HISTORY;
+import static io.glassbox.gateway.TestCatalogue.KNOWN_USER;
 import static io.glassbox.gateway.TestCatalogue.popular;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.protobuf.Duration;
 import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserRanking;
 import java.util.List;
@@ -40,5 +44,24 @@ class GatewayUserExplainerTest {
     assertEquals(List.of("c1", "c3", "c2"), sent.getCandidateItemIdsList());
     assertEquals(List.of("c1", "c3", "c2"),
         sent.getCandidateSourcesList().stream().map(ExplainTarget::getItemId).toList());
+  }
+
+  @Test
+  void explainItem_retrievesTheCandidatesRecommendRetrieves_newcomerPlacesIncluded() {
+    // Recommend asks for its newcomer places, each of which takes the place of the weakest other
+    // candidate: a ranking retrieved without them would rank candidates Recommend never saw.
+    harness = new GatewayHarness().with(GatewayConfig.NEWCOMER_SLOTS_KEY, "2");
+    harness.model.trendWindow = Duration.newBuilder().setSeconds(7 * 86_400).build();
+    harness.start();
+
+    harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).recommend(
+        RecommendRequest.newBuilder().setUserId(KNOWN_USER).build());
+    harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId(KNOWN_USER).setItemId("c5").build());
+
+    List<RetrieveCandidatesRequest> sent = harness.feature.retrieveRequests;
+    assertEquals(2, sent.size());
+    assertEquals(2, sent.get(0).getNewItemCandidates(), "Recommend asks for its newcomer places");
+    assertEquals(sent.get(0), sent.get(1));
   }
 }
