@@ -425,7 +425,7 @@ final class InteractiveExplainer {
   private static Judgement searched(String itemId, int topK, Baseline baseline, EvidenceSearch search) {
     CounterfactualScorer.Session session = baseline.session();
     List<String> bestFirst = SlateOrder.bestFirst(session.scores().scores(Counterfactual.BASELINE), session.candidates());
-    List<String> targets = bestFirst.subList(0, Math.min(topK, bestFirst.size()));
+    List<String> targets = SlateOrder.top(bestFirst, topK);
     if (!targets.contains(itemId)) {
       return search.searchAlone(itemId, baseline.window(), session.scores(), session);
     }

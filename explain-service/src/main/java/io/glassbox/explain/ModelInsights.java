@@ -100,7 +100,7 @@ public final class ModelInsights {
       return Optional.of(scored.modelVersion());
     }
     List<String> ranked = SlateOrder.bestFirst(row.scores(), candidates);
-    List<String> top = ranked.subList(0, Math.min(topK, ranked.size()));
+    List<String> top = SlateOrder.top(ranked, topK);
     CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(scored.modelVersion()));
     List<Judgement> judgements = search.search(top, row.window(), session);
     List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(top, session, search.rule());

@@ -26,7 +26,11 @@ final class SlateOrder {
 
   /** The best {@code k} of {@link #bestFirst} (fewer when fewer are scored). */
   static List<String> top(Map<String, Float> scores, List<String> candidates, int k) {
-    List<String> bestFirst = bestFirst(scores, candidates);
+    return top(bestFirst(scores, candidates), k);
+  }
+
+  /** The first {@code k} of a {@link #bestFirst} list (all of it when shorter). */
+  static List<String> top(List<String> bestFirst, int k) {
     return bestFirst.subList(0, Math.min(k, bestFirst.size()));
   }
 }
