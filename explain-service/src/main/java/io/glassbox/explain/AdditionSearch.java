@@ -189,7 +189,8 @@ final class AdditionSearch {
       added.forEach(scores::remove);
       Float score = scores.get(itemId);
       if (score != null) {
-        trials.add(new Trial(added, Measurement.rankOf(scores, itemId).orElseThrow(), score));
+        // Its place, as WhyNot counts it: tied with the k-th and placed after it is still outside.
+        trials.add(new Trial(added, SlateOrder.place(scores, candidates, itemId), score));
       }
     }
     return trials;

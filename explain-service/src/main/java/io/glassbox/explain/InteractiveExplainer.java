@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -62,7 +63,7 @@ final class InteractiveExplainer {
         : searched(itemId, ranking.topK(), baseline, search);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     Judgement judgement = searched.citedBeside(trend);
-    List<Effect> effects = effects(itemId, baseline);
+    List<Effect> effects = effects(itemId, baseline, row -> Measurement.rankOf(row, itemId).orElseThrow());
     effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
         .thenComparingDouble(Effect::scoreChange));
 
@@ -101,20 +102,21 @@ final class InteractiveExplainer {
     CounterfactualScorer.Session session = baseline.session();
     CounterfactualScores scores = session.scores();
     Map<String, Float> baselineScores = scores.scores(Counterfactual.BASELINE);
-    // Its place in the order Recommend shows (SlateOrder): its rank, but after any candidate of the
-    // same score that Recommend places first, so an item tied with the k-th and shown after it is
-    // not called in the top-k.
+    // Every rank WhyNot states or tests is the item's place in the order Recommend shows
+    // (SlateOrder): after any candidate of its score placed first, so an item tied with the k-th
+    // and shown after it is outside the top-k, and a change that leaves it tied so is no way in.
+    ToIntFunction<Map<String, Float>> placeOf = row -> SlateOrder.place(row, ranking.candidates(), itemId);
     List<String> bestFirst = SlateOrder.bestFirst(baselineScores, ranking.candidates());
-    int rank = bestFirst.indexOf(itemId) + 1;
+    int rank = placeOf.applyAsInt(baselineScores);
     float score = baselineScores.get(itemId);
 
-    List<Effect> holdingBack = new ArrayList<>(effects(itemId, baseline).stream()
+    List<Effect> holdingBack = new ArrayList<>(effects(itemId, baseline, placeOf).stream()
         .filter(e -> e.rankWithout() < rank).toList());
     holdingBack.sort(Comparator.comparingInt(Effect::rankWithout)
         .thenComparing(Comparator.comparingDouble(Effect::scoreChange).reversed()));
     holdingBack = holdingBack.subList(0, Math.min(HOLDING_BACK, holdingBack.size()));
     Optional<Change> change = rank <= topK ? Optional.empty()
-        : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session);
+        : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session, placeOf);
     List<AdditionSearch.Candidate> pool = rank <= topK ? List.of() : AdditionSearch.pool(itemId,
         catalogue.coPurchaseNeighbours(itemId, AdditionSearch.MAX_POOL),
         model.similarTitles(itemId, AdditionSearch.MAX_POOL, session.modelVersion()),
@@ -321,8 +323,8 @@ final class InteractiveExplainer {
    * The smallest set of {@code holdingBack} items (size 1..{@code maxChanges}) whose removal
    * brings the item into the top-k; among sets of that size, the one that ranks it best.
    */
-  private static Optional<Change> smallestChange(
-      String itemId, List<Effect> holdingBack, int maxChanges, int topK, CounterfactualScorer.Session session) {
+  private static Optional<Change> smallestChange(String itemId, List<Effect> holdingBack, int maxChanges, int topK,
+      CounterfactualScorer.Session session, ToIntFunction<Map<String, Float>> placeOf) {
     List<String> pool = holdingBack.stream().map(Effect::itemId).toList();
     for (int size = 1; size <= Math.min(maxChanges, pool.size()); size++) {
       List<List<String>> sets = combinations(pool, size);
@@ -330,7 +332,8 @@ final class InteractiveExplainer {
       Change best = null;
       for (List<String> set : sets) {
         Counterfactual edit = Counterfactual.without(set);
-        int rank = session.scores().rank(itemId, edit).orElse(Integer.MAX_VALUE);
+        int rank = session.scores().score(itemId, edit).isPresent()
+            ? placeOf.applyAsInt(session.scores().scores(edit)) : Integer.MAX_VALUE;
         if (rank <= topK && (best == null || rank < best.rank())) {
           best = new Change(set, rank, session.scores().score(itemId, edit).orElseThrow());
         }
@@ -437,13 +440,17 @@ final class InteractiveExplainer {
     return new EvidenceSearch(new MinimumEffect(ranking.topK(), config.minRankDrop()), ranking.maxEvidence());
   }
 
-  /** The effect of removing each distinct window item, from the leave-one-out rows. */
-  private static List<Effect> effects(String itemId, Baseline baseline) {
+  /**
+   * The effect of removing each distinct window item, from the leave-one-out rows, the item's rank
+   * without it as {@code rankIn} counts it in a row of scores.
+   */
+  private static List<Effect> effects(String itemId, Baseline baseline, ToIntFunction<Map<String, Float>> rankIn) {
     CounterfactualScores scores = baseline.session().scores();
     List<Effect> effects = new ArrayList<>();
     for (String historyItem : new LinkedHashSet<>(baseline.window())) {
-      scores.measure(itemId, Counterfactual.without(List.of(historyItem))).ifPresent(m -> effects.add(
-          new Effect(historyItem, m.rankWithout(), m.scoreWithout() - m.score(),
+      Counterfactual without = Counterfactual.without(List.of(historyItem));
+      scores.measure(itemId, without).ifPresent(m -> effects.add(
+          new Effect(historyItem, rankIn.applyAsInt(scores.scores(without)), m.scoreWithout() - m.score(),
               contributionOf(historyItem, baseline.window(), baseline.contribution()))));
     }
     return effects;

@@ -29,6 +29,27 @@ final class SlateOrder {
     return top(bestFirst(scores, candidates), k);
   }
 
+  /**
+   * The 1-based place of {@code itemId} in {@link #bestFirst}: one plus the candidates scoring
+   * higher and those of its score sent before it. The same as its rank ({@link Measurement#rankOf})
+   * unless it ties another candidate; tied with the k-th and sent after it, it is placed k + 1,
+   * outside a top-k Recommend shows without it. {@code itemId} must be scored.
+   */
+  static int place(Map<String, Float> scores, List<String> candidates, String itemId) {
+    float own = scores.get(itemId);
+    int before = 0;
+    boolean reached = false;
+    for (String id : candidates) {
+      Float other = scores.get(id);
+      if (id.equals(itemId)) {
+        reached = true;
+      } else if (other != null && (other > own || other == own && !reached)) {
+        before++;
+      }
+    }
+    return before + 1;
+  }
+
   /** The first {@code k} of a {@link #bestFirst} list (all of it when shorter). */
   static List<String> top(List<String> bestFirst, int k) {
     return bestFirst.subList(0, Math.min(k, bestFirst.size()));

@@ -104,6 +104,10 @@ class InteractiveTieOrderTest {
       assertEquals(2, response.getRank());
       assertTrue(response.getText().startsWith("It ranks #2 among 4 candidates, outside your top 1 new pick."),
           response.getText());
+      // Every removal and addition moves t as it moves s: none brings s in, and nothing holds it back.
+      assertEquals(List.of(), response.getHoldingBackList());
+      assertFalse(response.hasSmallestChange(), response.getText());
+      assertFalse(response.hasSmallestAddition(), response.getText());
     }
   }
 
