@@ -3,7 +3,9 @@
 # against its CA; a rerun keeps the CA, the service key and certificate and the API keys byte for
 # byte (and the lines an operator added to api-keys); --renew replaces the service key and
 # certificate only, still signed by the kept CA; --new-api-keys and --new-ca replace only what they
-# name; a kept file that does not belong (a key that is not its certificate's, a certificate another
+# name; --rotate-api-keys makes new keys while api-keys still accepts the old ones, kept as *.old,
+# and --retire-old-api-keys then drops them (refused with no rotation under way, and a second
+# rotation before it); a kept file that does not belong (a key that is not its certificate's, a certificate another
 # CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
 # nothing; a certificate about to expire is reported.
 # Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few seconds). Needs openssl and
@@ -118,6 +120,48 @@ snapshot s0 m
 rm m/client-key
 check "a missing client-key next to api-keys fails with a message, writing nothing" \
   broken_run m "client-key is missing"
+
+# A rotation in two steps: new keys in use while the old ones are still accepted, then the old go.
+check "--retire-old-api-keys without a rotation under way fails with a message, writing nothing" \
+  broken_run s "no rotation is under way" --retire-old-api-keys
+snapshot s r0
+check "--rotate-api-keys succeeds" make_secrets s --rotate-api-keys
+check "--rotate-api-keys replaces client-key and admin-key" differ r0 s client-key admin-key
+check "--rotate-api-keys keeps the old keys as client-key.old and admin-key.old" \
+  eval 'cmp r0/client-key s/client-key.old && cmp r0/admin-key s/admin-key.old'
+check "--rotate-api-keys keeps the CA and the certificate byte for byte" same r0 s "${ca[@]}" "${tls[@]}"
+check "in between, api-keys lists the new keys as client and admin" lists_both s
+check "in between, api-keys still lists the old keys, named retiring" \
+  eval 'lists s client client-key.old glassbox-internal.retiring && lists s admin admin-key.old operator.retiring'
+check "in between, api-keys keeps the lines an operator added" grep -q " shop-app$" s/api-keys
+# The servers' own rule (ApiKeys.read): a role, 64 hex digits and a name of [A-Za-z0-9._@-]{1,64}.
+check "in between, every api-keys line is one the servers read" \
+  eval '! grep -Evx "(client|admin) [0-9a-f]{64} [A-Za-z0-9._@-]{1,64}" s/api-keys'
+snapshot s r1
+check "a rerun in between keeps every file, the old keys too" \
+  eval 'make_secrets s && same r1 s "${all[@]}" client-key.old admin-key.old'
+check "a second --rotate-api-keys before --retire-old-api-keys fails with a message, writing nothing" \
+  broken_run s "a rotation is under way" --rotate-api-keys
+snapshot s b
+sed -i '/ glassbox-internal.retiring$/d' b/api-keys
+check "in between, an api-keys that no longer lists client-key.old fails with a message, writing nothing" \
+  broken_run b "api-keys does not accept client-key.old"
+snapshot s b
+rm b/admin-key.old
+check "in between, a missing admin-key.old next to its retiring line fails with a message, writing nothing" \
+  broken_run b "admin-key.old, the key being rotated out, is not here"
+snapshot s b
+check "--new-api-keys in between refuses the old keys too" eval 'make_secrets b --new-api-keys && lists_both b \
+  && test ! -e b/client-key.old -a ! -e b/admin-key.old && ! grep -q retiring b/api-keys'
+check "--retire-old-api-keys succeeds" make_secrets s --retire-old-api-keys
+check "--retire-old-api-keys drops the old keys from api-keys" \
+  test "$(grep -c -e "$(hash r0/client-key)" -e "$(hash r0/admin-key)" s/api-keys)" = 0
+check "--retire-old-api-keys removes client-key.old and admin-key.old" test ! -e s/client-key.old -a ! -e s/admin-key.old
+check "--retire-old-api-keys keeps the new keys, their lines and the operator's" \
+  eval 'same r1 s client-key admin-key "${ca[@]}" "${tls[@]}" && lists_both s && grep -q " shop-app$" s/api-keys'
+check "--retire-old-api-keys says what it retired" said "retired client-key.old admin-key.old"
+check "two ways of replacing the API keys at once are refused" \
+  eval '! make_secrets x --new-api-keys --rotate-api-keys && said "one at a time" && test ! -e x'
 
 # The CA key may be kept elsewhere: not needed to keep, needed to sign.
 snapshot s0 o

@@ -3,6 +3,8 @@
 #   client-key      the plain key the gateway and explain-service present to their dependencies
 #                   (GLASSBOX_CLIENT_KEY_FILE), role client
 #   admin-key       a plain key with role admin, for an operator (ReloadModel, bulk ingest)
+#   client-key.old, admin-key.old
+#                   only while a rotation is under way (--rotate-api-keys): the keys being retired
 #   api-keys        what every server accepts (GLASSBOX_API_KEYS_FILE): one line per key,
 #                   "<role> <sha256-hex-of-key> <name>"; only hashes, never the keys
 #   ca.crt, ca.key  a private CA (--ca-days, default 3650); ca.key signs certificates
@@ -14,16 +16,30 @@
 # A rerun keeps every file that is there and makes only what is missing, so the keys and
 # certificates already handed out stay valid; it says what it kept and what it made. What it keeps
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
-# lists client-key as client and admin-key as admin): on a mismatch it writes nothing and exits 1.
+# lists client-key as client and admin-key as admin, and a key being retired under its .retiring
+# name): on a mismatch it writes nothing and exits 1.
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
-#   --new-api-keys  a new client-key and admin-key; api-keys keeps the lines you added
+#   --new-api-keys  a new client-key and admin-key, the old ones refused at once (a leaked key);
+#                   api-keys keeps the lines you added
+#   --rotate-api-keys
+#                   step 1 of replacing the keys with no call refused: a new client-key and
+#                   admin-key, the old ones kept as client-key.old and admin-key.old and still
+#                   accepted (their api-keys lines renamed glassbox-internal.retiring and
+#                   operator.retiring); apply secrets.yaml and roll every Deployment, callees
+#                   first (feature-service, model-service, explain-service, gateway): the servers
+#                   read the keys at start, so each pod that presents the new key then calls only
+#                   pods that accept it (deploy/README.md, "Rotating the API keys")
+#   --retire-old-api-keys
+#                   step 2: api-keys stops accepting the keys in client-key.old and admin-key.old,
+#                   and those files go; apply secrets.yaml and roll again
 #   --new-ca        a new CA, and so a new tls.key and tls.crt: everything the old CA signed stops
 #                   being trusted, and old and new pods refuse each other until all have rolled
 # docker compose reads the files themselves. Needs openssl and sha256sum; kubectl for secrets.yaml.
 #   deploy/make-secrets.sh [OUT_DIR] [--namespace NS] [--days N] [--ca-days N]
-#                          [--renew] [--new-api-keys] [--new-ca]
+#                          [--renew] [--new-api-keys | --rotate-api-keys | --retire-old-api-keys]
+#                          [--new-ca]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/deploy/secrets"
@@ -32,6 +48,8 @@ ca_days=3650
 namespace=
 renew=false
 new_api_keys=false
+rotate_api_keys=false
+retire_old_api_keys=false
 new_ca=false
 warn_days=30
 usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
@@ -46,6 +64,8 @@ while [ $# -gt 0 ]; do
     --namespace) namespace="$2"; shift 2 ;;
     --renew) renew=true; shift ;;
     --new-api-keys) new_api_keys=true; shift ;;
+    --rotate-api-keys) rotate_api_keys=true; shift ;;
+    --retire-old-api-keys) retire_old_api_keys=true; shift ;;
     --new-ca) new_ca=true; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "make-secrets: unknown option $1 (--help lists them)" >&2; exit 2 ;;
@@ -55,6 +75,8 @@ done
 for n in "$days" "$ca_days"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "make-secrets: --days and --ca-days take a whole number of days, got '$n'" >&2; exit 2; }
 done
+[ "$(echo $new_api_keys $rotate_api_keys $retire_old_api_keys | grep -o true | wc -l)" -le 1 ] \
+  || { echo "make-secrets: --new-api-keys, --rotate-api-keys and --retire-old-api-keys go one at a time" >&2; exit 2; }
 [ -z "$namespace" ] || [[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] \
   || { echo "make-secrets: --namespace must be a Kubernetes namespace name, got '$namespace'" >&2; exit 2; }
 
@@ -73,8 +95,11 @@ belongs() { local k c; k="$(key_public "$1")"; c="$(cert_public "$2")"; [ -n "$k
 # Signed by the CA; expiry is reported on its own, below.
 signed_by() { openssl verify -no_check_time -CAfile "$1" "$2" >/dev/null 2>&1; }
 hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
-# The roles api-keys gives the key in file $1 (none when it is not listed).
+# The roles api-keys gives the key in file $1 (none when it is not listed), and "<role> <name>".
 roles_of() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1 }' api-keys; }
+listed_as() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1, $3 }' api-keys; }
+# The name of a key's api-keys line; a key being rotated out keeps its line as "<name>.retiring".
+line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo operator ;; esac; }
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
 not_after() { openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//'; }
 services=(gateway feature-service model-service explain-service)
@@ -82,20 +107,41 @@ services=(gateway feature-service model-service explain-service)
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
 
 make_keys=()
+# Keys being rotated out (step 1 made them, step 2 drops them), and whether a rotation is under way.
+old_keys=()
+for key in client-key admin-key; do [ -e "$key.old" ] && old_keys+=("$key.old"); done
 if $new_api_keys; then
   make_keys=(client-key admin-key)
 elif [ -e api-keys ]; then
   for key in client-key admin-key; do
     role="${key%-key}"
+    retiring="$(line_name "$key").retiring"
     if [ ! -s "$key" ]; then
       problem "$key is missing (or empty) but api-keys is here: put $key back, or --new-api-keys makes new client and admin keys (the lines you added to api-keys stay)"
     elif [ "$(roles_of "$key")" != "$role" ]; then
       problem "api-keys does not accept $key with role $role (it is not listed, or listed otherwise): put back the api-keys that goes with it, or --new-api-keys"
     fi
+    if [ -e "$key.old" ]; then
+      [ "$(listed_as "$key.old")" = "$role $retiring" ] \
+        || problem "api-keys does not accept $key.old (the key being rotated out) with role $role as $retiring: put back the api-keys that goes with it, or --new-api-keys refuses the old keys at once"
+    elif awk -v n="$retiring" '$1 !~ /^#/ && $3 == n { found = 1 } END { exit !found }' api-keys; then
+      problem "api-keys accepts a key named $retiring but $key.old, the key being rotated out, is not here: put $key.old back (--retire-old-api-keys then drops both), or delete that line"
+    fi
   done
+  if $rotate_api_keys && [ ${#old_keys[@]} -gt 0 ]; then
+    problem "a rotation is under way (${old_keys[*]} here): finish it with --retire-old-api-keys (after every pod has the new keys) before starting another"
+  elif $rotate_api_keys; then
+    make_keys=(client-key admin-key)
+  fi
 else
   for key in client-key admin-key; do [ -s "$key" ] || make_keys+=("$key"); done
+  [ ${#old_keys[@]} -eq 0 ] \
+    || problem "${old_keys[*]} (keys being rotated out) here but api-keys is not: put back the api-keys that accepts them"
+  ! $rotate_api_keys \
+    || problem "--rotate-api-keys replaces the keys in use, but api-keys is not here: a run without it makes new keys"
 fi
+$retire_old_api_keys && [ ${#old_keys[@]} -eq 0 ] \
+  && problem "--retire-old-api-keys: no rotation is under way (no client-key.old or admin-key.old here), so there is no old key to retire: --rotate-api-keys starts one"
 
 ca_problem=false
 ca_warning=
@@ -178,16 +224,24 @@ trap 'rm -rf "$stage"' EXIT
 # 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
 for key in "${make_keys[@]}"; do
   openssl rand -hex 32 >"$stage/$key"
+  # Step 1 of a rotation: the key in use becomes the old one, still accepted until step 2.
+  ! $rotate_api_keys || cp "$key" "$stage/$key.old"
 done
-if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ]; then
+# Step 2, or new keys at once: the keys being rotated out go, with their lines.
+retired=()
+if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); fi
+if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
   client_key=client-key admin_key=admin-key
   [ -e "$stage/client-key" ] && client_key="$stage/client-key"
   [ -e "$stage/admin-key" ] && admin_key="$stage/admin-key"
   {
-    # Lines an operator added (other applications' keys) stay; the two made here are replaced.
-    [ -e api-keys ] && awk '$3 != "glassbox-internal" && $3 != "operator"' api-keys
+    # Lines an operator added (other applications' keys) stay; the ones made here are replaced.
+    [ -e api-keys ] && awk '$3 !~ /^(glassbox-internal|operator)(\.retiring)?$/' api-keys
     echo "client $(hash "$client_key") glassbox-internal"
     echo "admin $(hash "$admin_key") operator"
+    for key in client-key admin-key; do
+      [ ! -e "$stage/$key.old" ] || echo "${key%-key} $(hash "$stage/$key.old") $(line_name "$key").retiring"
+    done
   } >"$stage/api-keys"
 fi
 
@@ -215,7 +269,9 @@ if $make_tls; then
   rm -f "$stage/tls.csr" "$stage/tls.ext"
 fi
 
-for f in client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
+# The old keys first, so that no moment has a new key in use and the old one gone.
+for f in client-key.old admin-key.old client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
+  case " ${retired[*]} " in *" $f "*) continue ;; esac
   if [ -e "$stage/$f" ]; then
     if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
     mv -f "$stage/$f" "$f"
@@ -223,6 +279,7 @@ for f in client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
     kept+=("$f")
   fi
 done
+[ ${#retired[@]} -eq 0 ] || rm -f "${retired[@]}"
 # Readable by the containers' user through the bind mounts of docker compose.
 chmod 644 client-key api-keys ca.crt tls.crt tls.key
 
@@ -247,6 +304,12 @@ echo "make-secrets: in $out"
 [ ${#kept[@]} -eq 0 ] || echo "make-secrets: kept ${kept[*]} (checked: they belong together)"
 [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
 [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
+[ ${#retired[@]} -eq 0 ] || echo "make-secrets: retired ${retired[*]}: api-keys no longer accepts them"
+if $rotate_api_keys; then
+  echo "make-secrets: client-key and admin-key are new; api-keys accepts them and the old ones" \
+       "(client-key.old, admin-key.old). Apply secrets.yaml, roll feature-service and model-service," \
+       "then explain-service, then gateway; then --retire-old-api-keys"
+fi
 echo "make-secrets: tls.crt names the Services in namespace $namespace, valid until" \
      "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
 ! $wrote_yaml || echo "make-secrets: wrote secrets.yaml, the three Secrets of these files"
