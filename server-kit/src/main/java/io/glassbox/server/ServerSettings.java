@@ -59,7 +59,11 @@ public record ServerSettings(
   public static final String MAX_QUEUED_CALLS_KEY = "GLASSBOX_MAX_QUEUED_CALLS";
   public static final String MAX_QUEUE_WAIT_KEY = "GLASSBOX_MAX_QUEUE_WAIT";
   public static final String RATE_LIMIT_EXEMPT_KEYS_KEY = "GLASSBOX_RATE_LIMIT_EXEMPT_KEYS";
-  public static final String DEFAULT_RATE_LIMIT_EXEMPT_KEYS = "glassbox-internal";
+  /**
+   * The suite's own key, and the name deploy/make-secrets.sh --rotate-api-keys gives it while a new
+   * one is rolled out: internal calls are not limited in between either.
+   */
+  public static final String DEFAULT_RATE_LIMIT_EXEMPT_KEYS = "glassbox-internal,glassbox-internal.retiring";
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_MAX_CONCURRENT_CALLS = 16;
@@ -92,7 +96,7 @@ public record ServerSettings(
                         int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey,
                         int maxQueuedCalls, Duration maxQueueWait) {
     this(bindAddress, adminBindAddress, apiKeys, tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
-        rateLimitPerKey, maxQueuedCalls, maxQueueWait, Set.of(DEFAULT_RATE_LIMIT_EXEMPT_KEYS));
+        rateLimitPerKey, maxQueuedCalls, maxQueueWait, Set.of(DEFAULT_RATE_LIMIT_EXEMPT_KEYS.split(",")));
   }
 
   /** Loopback, no keys, no TLS, no metrics, default limits: for tests and the in-process suite. */
