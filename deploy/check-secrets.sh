@@ -163,6 +163,12 @@ check "--retire-old-api-keys says what it retired" said "retired client-key.old 
 check "two ways of replacing the API keys at once are refused" \
   eval '! make_secrets x --new-api-keys --rotate-api-keys && said "one at a time" && test ! -e x'
 
+# An api-keys saved with Windows line endings: the servers read it, this script's matching would not.
+snapshot s0 w
+sed -i 's/$/\r/' w/api-keys
+check "an api-keys with CR LF line endings stops a rotation with a message, writing nothing" \
+  broken_run w "api-keys has Windows line endings" --rotate-api-keys
+
 # The CA key may be kept elsewhere: not needed to keep, needed to sign.
 snapshot s0 o
 rm o/ca.key

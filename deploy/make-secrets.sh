@@ -106,6 +106,14 @@ services=(gateway feature-service model-service explain-service)
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
 
+# The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names,
+# and a rotation would then list the old keys twice, which no server starts with.
+if [ -e api-keys ] && grep -q $'\r' api-keys; then
+  echo "make-secrets: $out: api-keys has Windows line endings (CR LF): convert it (sed -i 's/\r\$//' $out/api-keys) and run again" >&2
+  echo "make-secrets: nothing written" >&2
+  exit 1
+fi
+
 make_keys=()
 # Keys being rotated out (step 1 made them, step 2 drops them), and whether a rotation is under way.
 old_keys=()
