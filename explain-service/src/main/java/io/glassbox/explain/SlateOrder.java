@@ -43,8 +43,12 @@ final class SlateOrder {
       Float other = scores.get(id);
       if (id.equals(itemId)) {
         reached = true;
-      } else if (other != null && (other > own || other == own && !reached)) {
-        before++;
+      } else if (other != null) {
+        // Float.compare, as bestFirst's comparingDouble orders them (0.0 above -0.0).
+        int order = Float.compare(other, own);
+        if (order > 0 || order == 0 && !reached) {
+          before++;
+        }
       }
     }
     return before + 1;

@@ -112,6 +112,27 @@ class InteractiveTieOrderTest {
   }
 
   @Test
+  void whyNot_removalThatLeavesItTiedWithTheKth_isNoWayIn() {
+    // x 10 (from a alone) above t and s (6.5 each): s is third. Without a, x falls to 0 and t and s
+    // tie at #1, t placed first: a holds s back (to 2nd), but no removal brings s into the top 1.
+    AdditiveScorer scorer = new AdditiveScorer()
+        .weight("a", "x", 10f)
+        .weight("a", "t", 3f).weight("b", "t", 2f).weight("c", "t", 1.5f)
+        .weight("a", "s", 3f).weight("b", "s", 2f).weight("c", "s", 1.5f)
+        .know("z");
+    try (ExplainFixture fixture = new ExplainFixture(new FakeModelService(scorer, VERSION),
+        new FakeFeatureService(TITLES))) {
+      WhyNotResponse response = fixture.stub.whyNot(WhyNotRequest.newBuilder()
+          .setRanking(ranking()).setItemId("s").setTopK(1).build());
+
+      assertEquals(3, response.getRank());
+      assertEquals(List.of("a"), response.getHoldingBackList().stream().map(e -> e.getItemId()).toList());
+      assertEquals(2, response.getHoldingBack(0).getRankWithout());
+      assertFalse(response.hasSmallestChange(), response.getText());
+    }
+  }
+
+  @Test
   void whatIf_tieAtPlaceK_ranksTheTiedCandidateSentFirstInTheTopK() {
     try (ExplainFixture fixture = fixture()) {
       // Without c, t and s still tie (5 each), above x (3.5).
