@@ -50,7 +50,7 @@ final class AdditionSearch {
    * One tried addition.
    *
    * @param added the items added, in purchase order (the last is the most recent)
-   * @param rank the item's 1-based rank after it, among the candidates other than the added ones
+   * @param rank the item's 1-based place after it ({@link SlateOrder#place}), among the candidates other than the added ones
    * @param score the item's score after it
    */
   record Trial(List<String> added, int rank, float score) {

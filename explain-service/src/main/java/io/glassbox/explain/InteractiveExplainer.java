@@ -63,7 +63,8 @@ final class InteractiveExplainer {
         : searched(itemId, ranking.topK(), baseline, search);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     Judgement judgement = searched.citedBeside(trend);
-    List<Effect> effects = effects(itemId, baseline, row -> Measurement.rankOf(row, itemId).orElseThrow());
+    ToIntFunction<Map<String, Float>> placeOf = row -> SlateOrder.place(row, ranking.candidates(), itemId);
+    List<Effect> effects = effects(itemId, baseline, placeOf);
     effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
         .thenComparingDouble(Effect::scoreChange));
 
@@ -80,7 +81,7 @@ final class InteractiveExplainer {
     CounterfactualScores scores = session.scores();
     ExplainItemResponse.Builder response = ExplainItemResponse.newBuilder()
         .setItem(items.get(itemId))
-        .setRank(scores.rank(itemId, Counterfactual.BASELINE).orElseThrow())
+        .setRank(placeOf.applyAsInt(scores.scores(Counterfactual.BASELINE)))
         .setScore(scores.score(itemId, Counterfactual.BASELINE).orElseThrow())
         .setRankedCandidateCount(scores.rankedCount())
         .setTopK(ranking.topK())
@@ -107,7 +108,7 @@ final class InteractiveExplainer {
     // and shown after it is outside the top-k, and a change that leaves it tied so is no way in.
     ToIntFunction<Map<String, Float>> placeOf = row -> SlateOrder.place(row, ranking.candidates(), itemId);
     List<String> bestFirst = SlateOrder.bestFirst(baselineScores, ranking.candidates());
-    int rank = placeOf.applyAsInt(baselineScores);
+    int rank = bestFirst.indexOf(itemId) + 1;
     float score = baselineScores.get(itemId);
 
     List<Effect> holdingBack = new ArrayList<>(effects(itemId, baseline, placeOf).stream()
@@ -232,10 +233,10 @@ final class InteractiveExplainer {
           titlesByUnknown.get(false), titlesByUnknown.get(true), before.window().size()));
     }
     for (String id : newTop) {
-      response.addRanking(whatIfItem(id, before, changed, removed, added, items, titles, texts));
+      response.addRanking(whatIfItem(id, ranking.candidates(), before, changed, removed, added, items, titles, texts));
     }
     for (String id : left) {
-      response.addLeftTopK(whatIfItem(id, before, changed, removed, added, items, titles, texts));
+      response.addLeftTopK(whatIfItem(id, ranking.candidates(), before, changed, removed, added, items, titles, texts));
     }
     return response.build();
   }
@@ -248,16 +249,17 @@ final class InteractiveExplainer {
     return new ModelClient.DetailedRow(row.window(), scores, row.contributions(), row.skipped());
   }
 
+  /** One item's move; its ranks are places in the order Recommend shows (SlateOrder), as its list is. */
   private static WhatIfItem whatIfItem(
-      String id, ModelClient.DetailedRow before, ModelClient.DetailedRow after, Set<String> removed,
-      Set<String> added, Map<String, Item> items, Map<String, String> titles, ReasonTexts texts) {
-    int rankBefore = Measurement.rankOf(before.scores(), id).orElseThrow();
+      String id, List<String> candidates, ModelClient.DetailedRow before, ModelClient.DetailedRow after,
+      Set<String> removed, Set<String> added, Map<String, Item> items, Map<String, String> titles, ReasonTexts texts) {
+    int rankBefore = SlateOrder.place(before.scores(), candidates, id);
     if (added.contains(id)) {
       // Of the old top-k, bought by the change: no longer ranked (rank and score after are 0).
       return WhatIfItem.newBuilder().setItem(items.get(id)).setRankBefore(rankBefore)
           .setScoreBefore(before.scores().get(id)).setText(texts.whatIfNowBought(rankBefore)).build();
     }
-    int rankAfter = Measurement.rankOf(after.scores(), id).orElseThrow();
+    int rankAfter = SlateOrder.place(after.scores(), candidates, id);
     List<HistoryItemEffect> drivers = new ArrayList<>();
     for (String changedItem : removed) {
       float c = contributionOf(changedItem, before.window(), before.contributions().get(id));
@@ -332,10 +334,10 @@ final class InteractiveExplainer {
       Change best = null;
       for (List<String> set : sets) {
         Counterfactual edit = Counterfactual.without(set);
-        int rank = session.scores().score(itemId, edit).isPresent()
-            ? placeOf.applyAsInt(session.scores().scores(edit)) : Integer.MAX_VALUE;
+        Optional<Float> score = session.scores().score(itemId, edit);
+        int rank = score.isPresent() ? placeOf.applyAsInt(session.scores().scores(edit)) : Integer.MAX_VALUE;
         if (rank <= topK && (best == null || rank < best.rank())) {
-          best = new Change(set, rank, session.scores().score(itemId, edit).orElseThrow());
+          best = new Change(set, rank, score.get());
         }
       }
       if (best != null) {
@@ -441,16 +443,17 @@ final class InteractiveExplainer {
   }
 
   /**
-   * The effect of removing each distinct window item, from the leave-one-out rows, the item's rank
-   * without it as {@code rankIn} counts it in a row of scores.
+   * The effect of removing each distinct window item, from the leave-one-out rows: the item's place
+   * without it ({@code placeOf} a row of scores) and its score change.
    */
-  private static List<Effect> effects(String itemId, Baseline baseline, ToIntFunction<Map<String, Float>> rankIn) {
+  private static List<Effect> effects(String itemId, Baseline baseline, ToIntFunction<Map<String, Float>> placeOf) {
     CounterfactualScores scores = baseline.session().scores();
+    float score = scores.score(itemId, Counterfactual.BASELINE).orElseThrow();
     List<Effect> effects = new ArrayList<>();
     for (String historyItem : new LinkedHashSet<>(baseline.window())) {
       Counterfactual without = Counterfactual.without(List.of(historyItem));
-      scores.measure(itemId, without).ifPresent(m -> effects.add(
-          new Effect(historyItem, rankIn.applyAsInt(scores.scores(without)), m.scoreWithout() - m.score(),
+      scores.score(itemId, without).ifPresent(scoreWithout -> effects.add(
+          new Effect(historyItem, placeOf.applyAsInt(scores.scores(without)), scoreWithout - score,
               contributionOf(historyItem, baseline.window(), baseline.contribution()))));
     }
     return effects;

@@ -1,14 +1,14 @@
 package io.glassbox.explain;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The order Recommend shows a user's candidates in: the higher model score first; candidates with
  * equal scores in the order the caller sent them. The gateway sends them in the order Recommend
- * breaks ties in (the better retrieval score first, then retrieval order), so ExplainItem, WhyNot,
- * WhatIf and the model insights take the top-k Recommend showed, even where scores tie at place k.
+ * breaks ties in (the better retrieval score first, then retrieval order), so ExplainItem, WhyNot
+ * and WhatIf take the top-k Recommend showed, even where scores tie at place k, and the model
+ * insights rank ties in retrieval order.
  */
 final class SlateOrder {
   private SlateOrder() {}
@@ -20,7 +20,7 @@ final class SlateOrder {
   static List<String> bestFirst(Map<String, Float> scores, List<String> candidates) {
     return candidates.stream()
         .filter(scores::containsKey)
-        .sorted(Comparator.comparingDouble((String id) -> scores.get(id)).reversed()) // stable: ties keep order
+        .sorted((a, b) -> Float.compare(scores.get(b), scores.get(a))) // stable: ties keep their order
         .toList();
   }
 
@@ -44,7 +44,7 @@ final class SlateOrder {
       if (id.equals(itemId)) {
         reached = true;
       } else if (other != null) {
-        // Float.compare, as bestFirst's comparingDouble orders them (0.0 above -0.0).
+        // Float.compare, as bestFirst orders them (0.0 above -0.0).
         int order = Float.compare(other, own);
         if (order > 0 || order == 0 && !reached) {
           before++;

@@ -133,6 +133,21 @@ class InteractiveTieOrderTest {
   }
 
   @Test
+  void explainItem_andWhatIf_placeATiedItemAfterTheOneSentFirst_asWhyNotDoes() {
+    try (ExplainFixture fixture = fixture()) {
+      ExplainItemResponse explained = fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+          .setRanking(ranking()).setItemId("s").setTopK(1).build());
+      WhatIfResponse whatIf = fixture.stub.whatIf(WhatIfRequest.newBuilder()
+          .setRanking(ranking()).addRemoveItemIds("c").setTopK(2).build());
+
+      assertEquals(2, explained.getRank(), "outside the top 1 Recommend shows (t)");
+      assertEquals(List.of("t", "s"), whatIf.getRankingList().stream().map(i -> i.getItem().getItemId()).toList());
+      assertEquals(List.of(1, 2), whatIf.getRankingList().stream().map(WhatIfItem::getRankBefore).toList());
+      assertEquals(List.of(1, 2), whatIf.getRankingList().stream().map(WhatIfItem::getRankAfter).toList());
+    }
+  }
+
+  @Test
   void whatIf_tieAtPlaceK_ranksTheTiedCandidateSentFirstInTheTopK() {
     try (ExplainFixture fixture = fixture()) {
       // Without c, t and s still tie (5 each), above x (3.5).
