@@ -168,6 +168,8 @@ snapshot s0 w
 sed -i 's/$/\r/' w/api-keys
 check "an api-keys with CR LF line endings stops a rotation with a message, writing nothing" \
   broken_run w "api-keys has Windows line endings" --rotate-api-keys
+check "... while a plain rerun, which does not rewrite api-keys, keeps it" \
+  eval 'make_secrets w && same w.before w api-keys client-key admin-key'
 
 # The CA key may be kept elsewhere: not needed to keep, needed to sign.
 snapshot s0 o

@@ -96,8 +96,8 @@ belongs() { local k c; k="$(key_public "$1")"; c="$(cert_public "$2")"; [ -n "$k
 signed_by() { openssl verify -no_check_time -CAfile "$1" "$2" >/dev/null 2>&1; }
 hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
 # The roles api-keys gives the key in file $1 (none when it is not listed), and "<role> <name>".
-roles_of() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1 }' api-keys; }
 listed_as() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1, $3 }' api-keys; }
+roles_of() { listed_as "$1" | cut -d' ' -f1; }
 # The name of a key's api-keys line; a key being rotated out keeps its line as "<name>.retiring".
 line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo operator ;; esac; }
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
@@ -106,9 +106,9 @@ services=(gateway feature-service model-service explain-service)
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
 
-# The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names,
-# and a rotation would then list the old keys twice, which no server starts with.
-if [ -e api-keys ] && grep -q $'\r' api-keys; then
+# The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names
+# when it rewrites the file: a rotation would list the old keys twice, which no server starts with.
+if { $new_api_keys || $rotate_api_keys || $retire_old_api_keys; } && [ -e api-keys ] && grep -q $'\r' api-keys; then
   echo "make-secrets: $out: api-keys has Windows line endings (CR LF): convert it (sed -i 's/\r\$//' $out/api-keys) and run again" >&2
   echo "make-secrets: nothing written" >&2
   exit 1
