@@ -254,7 +254,7 @@ record RankedSlate(
     return unknownToModel.stream()
         .filter(candidate ->
             candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
-        .sorted(Comparator.comparingDouble(Candidate::getRetrievalScore).reversed())
+        .sorted(TIE_ORDER)
         .limit(most)
         .toList();
   }

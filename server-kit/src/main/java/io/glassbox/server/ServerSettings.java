@@ -35,7 +35,8 @@ import java.net.UnknownHostException;
  *     which the services present to each other, and whose calls are the callers' calls fanned out
  *     (a Recommend makes about three feature calls), already limited at the gateway
  *     ({@value #RATE_LIMIT_EXEMPT_KEYS_KEY}, comma-separated, default {@value #DEFAULT_RATE_LIMIT_EXEMPT_KEYS},
- *     the name {@code deploy/make-secrets.sh} gives it; {@code none}: every key is limited)
+ *     the names {@code deploy/make-secrets.sh} gives the suite's key and, during
+ *     {@code --rotate-api-keys}, its old one; {@code none}: every key is limited)
  */
 public record ServerSettings(
     String bindAddress,
