@@ -1150,13 +1150,14 @@ def read_overlay(root, overlay):
 
 # --------------------------------------------------------------------------------------- self-test
 
-def caught(good, breakage, check):
-    """The failures `check(broken, report)` finds in a copy of `good` that `breakage` changed."""
+def caught(good, breakage, check, expected):
+    """The failures saying `expected` that `check(broken, report)` finds in a copy of `good` that `breakage`
+    changed: a breakage caught only by some other rule does not show that its own rule can fail."""
     broken = copy.deepcopy(good)
     breakage(broken)
     probe = Report(quiet=True)
     check(broken, probe)
-    return probe.failures
+    return [f for f in probe.failures if expected in f]
 
 
 def self_test(rendered, measured, r):
@@ -1178,66 +1179,88 @@ def self_test(rendered, measured, r):
         container(d, name)["resources"]["limits"]["memory"] = value
         container(d, name)["resources"]["requests"]["memory"] = value
 
+    def without_tmp_mount(d, name):
+        mounts = container(d, name)["volumeMounts"]
+        mounts[:] = [m for m in mounts if m["mountPath"] != "/tmp"]
+
+    def without_env(d, name, key):
+        env = container(d, name)["env"]
+        env[:] = [e for e in env if e["name"] != key]
+
+    # (variant, what is broken, a text the failure it must produce says, the breakage)
     base = ()
     secured = ("redis", "network-policy")
     breakages = [
-        (("tls",), "the viewer declared plain HTTP under TLS",
+        (("tls",), "the viewer declared plain HTTP under TLS", "port 8080 must declare appProtocol https",
          lambda d: find(d, "Service", "gateway")["spec"]["ports"][1].update(appProtocol="http")),
-        (("tls",), "a gRPC port declared h2c under TLS",
+        (("tls",), "a gRPC port declared h2c under TLS", "port 50053 must declare appProtocol https",
          lambda d: find(d, "Service", "model-service")["spec"]["ports"][0].update(appProtocol="kubernetes.io/h2c")),
-        (base, "gateway without a readiness probe", lambda d: container(d, "gateway").pop("readinessProbe")),
-        (base, "model-service with a writable root filesystem",
+        (base, "gateway without a readiness probe", "gateway: readinessProbe must be a native gRPC probe",
+         lambda d: container(d, "gateway").pop("readinessProbe")),
+        (base, "model-service with a writable root filesystem", "model-service: readOnlyRootFilesystem must be true",
          lambda d: container(d, "model-service")["securityContext"].update(readOnlyRootFilesystem=False)),
-        (base, "gateway listening on the wrong port", lambda d: container(d, "gateway")["ports"][0].update(containerPort=50055)),
-        (base, "model-service Service not headless", lambda d: find(d, "Service", "model-service")["spec"].pop("clusterIP")),
-        (base, "feature-service without a memory limit",
+        (base, "gateway listening on the wrong port", "gateway: container ports must be",
+         lambda d: container(d, "gateway")["ports"][0].update(containerPort=50055)),
+        (base, "model-service Service not headless", "Service model-service: must be headless",
+         lambda d: find(d, "Service", "model-service")["spec"].pop("clusterIP")),
+        (base, "feature-service without a memory limit", "feature-service: needs memory requests and limits",
          lambda d: container(d, "feature-service")["resources"]["limits"].pop("memory")),
-        (base, "explain-service keeping its capabilities",
+        (base, "explain-service keeping its capabilities", "explain-service: capabilities must drop ALL",
          lambda d: container(d, "explain-service")["securityContext"].pop("capabilities")),
-        (base, "a grace period shorter than the drain",
+        (base, "a grace period shorter than the drain", "gateway: terminationGracePeriodSeconds 10 must exceed",
          lambda d: find(d, "Deployment", "gateway")["spec"]["template"]["spec"].update(terminationGracePeriodSeconds=10)),
-        (base, "no /tmp volume", lambda d: container(d, "model-service").pop("volumeMounts")),
-        (base, "the gateway's memory limit raised without measuring again", lambda d: limit(d, "gateway", "2Gi")),
-        (base, "the gateway's memory limit cut below its measured peak", lambda d: limit(d, "gateway", "256Mi")),
-        (base, "the gateway's heap back at 75 % of its limit",
+        (base, "no /tmp volume", "model-service: needs a writable emptyDir at /tmp",
+         lambda d: without_tmp_mount(d, "model-service")),
+        (base, "the gateway's memory limit raised without measuring again",
+         "gateway: memory limit 2048 MiB is more than 2.0 x the measured peak", lambda d: limit(d, "gateway", "2Gi")),
+        (base, "the gateway's memory limit cut below its measured peak",
+         "gateway: memory limit 256 MiB is below", lambda d: limit(d, "gateway", "256Mi")),
+        (base, "the gateway's heap back at 75 % of its limit", "gateway: heap 360 MiB (MaxRAMPercentage x limit) is not",
          lambda d: set_env(d, "gateway", "JDK_JAVA_OPTIONS", "-XX:InitialRAMPercentage=75.0 -XX:MaxRAMPercentage=75.0"
                            " -XX:+AlwaysPreTouch -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError")),
-        (base, "the gateway's heap no longer committed at start",
+        (base, "the gateway's heap no longer committed at start", "gateway: JDK_JAVA_OPTIONS must commit the whole heap",
          lambda d: set_env(d, "gateway", "JDK_JAVA_OPTIONS", env_value(d, "gateway", "JDK_JAVA_OPTIONS").replace(" -XX:+AlwaysPreTouch", ""))),
-        (base, "two in-memory feature-service replicas", lambda d: find(d, "Deployment", "feature-service")["spec"].update(replicas=2)),
-        (base, "the explain-service without its disruption budget",
+        (base, "two in-memory feature-service replicas", "feature-service: with the in-memory store, one replica",
+         lambda d: find(d, "Deployment", "feature-service")["spec"].update(replicas=2)),
+        (base, "the explain-service without its disruption budget", "explain-service has 2 replicas and needs one PodDisruptionBudget",
          lambda d: d.remove(find(d, "PodDisruptionBudget", "explain-service"))),
-        (base, "the model admin port on its Service",
+        (base, "the model admin port on its Service", "Service model-service: exposes an admin port",
          lambda d: find(d, "Service", "model-service")["spec"]["ports"].append({"name": "admin", "port": 50063})),
-        (base, "a metrics annotation on the wrong port",
+        (base, "a metrics annotation on the wrong port", "explain-service: pod must carry prometheus.io/scrape",
          lambda d: find(d, "Deployment", "explain-service")["spec"]["template"]["metadata"]["annotations"].update({"prometheus.io/port": "9451"})),
-        (base, "a Secret committed with the manifests",
+        (base, "a Secret committed with the manifests", "no Secret may be committed",
          lambda d: d.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "glassbox-api-keys"}})),
-        (base, "the gateway published as a LoadBalancer", lambda d: find(d, "Service", "gateway")["spec"].update(type="LoadBalancer")),
-        (base, "the explain-service without its client key", lambda d: container(d, "explain-service")["env"].clear()),
-        (secured, "the model-service's policy gone", lambda d: d.remove(find(d, "NetworkPolicy", "model-service"))),
-        (secured, "Redis open to every source", lambda d: find(d, "NetworkPolicy", "redis")["spec"]["ingress"][0].pop("from")),
-        (secured, "the feature-service's egress open to everything",
+        (base, "the gateway published as a LoadBalancer", "Service gateway: must be ClusterIP",
+         lambda d: find(d, "Service", "gateway")["spec"].update(type="LoadBalancer")),
+        (base, "the explain-service without its client key", "explain-service: GLASSBOX_CLIENT_KEY_FILE must be a file of the Secret",
+         lambda d: without_env(d, "explain-service", "GLASSBOX_CLIENT_KEY_FILE")),
+        (secured, "the model-service's policy gone", "gateway -> model-service:50053 (grpc) must be allowed",
+         lambda d: d.remove(find(d, "NetworkPolicy", "model-service"))),
+        (secured, "Redis open to every source", "outside -> redis:6379 (redis) must be denied",
+         lambda d: find(d, "NetworkPolicy", "redis")["spec"]["ingress"][0].pop("from")),
+        (secured, "the feature-service's egress open to everything", "feature-service must not reach outside the cluster",
          lambda d: find(d, "NetworkPolicy", "feature-service-to-redis")["spec"]["egress"].__setitem__(0, {})),
-        (secured, "no DNS", lambda d: d.remove(find(d, "NetworkPolicy", "dns-egress"))),
-        (secured, "the gateway unreachable from outside",
+        (secured, "no DNS", "gateway must reach DNS", lambda d: d.remove(find(d, "NetworkPolicy", "dns-egress"))),
+        (secured, "the gateway unreachable from outside", "outside -> gateway:50051 (grpc) must be allowed",
          lambda d: find(d, "NetworkPolicy", "gateway")["spec"]["ingress"][0].update(
              {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "explain-service"}}}]})),
-        (secured, "a Redis without its append-only file",
+        (secured, "a Redis without its append-only file", "StatefulSet redis: needs the append-only file",
          lambda d: first_container(find(d, "StatefulSet", "redis"))["args"].remove("--appendonly")),
         (secured, "one feature-service replica left without a budget",
+         "feature-service has 2 replicas and needs one PodDisruptionBudget",
          lambda d: d.remove(find(d, "PodDisruptionBudget", "feature-service"))),
     ]
     scaled = ("autoscaling",)
     breakages += [
-        (scaled, "an autoscaled Deployment still saying its replicas",
+        (scaled, "an autoscaled Deployment still saying its replicas", "Deployment model-service must not say its replicas",
          lambda d: find(d, "Deployment", "model-service")["spec"].update(replicas=2)),
-        (scaled, "an autoscaler that may leave one gateway", lambda d: find(d, "HorizontalPodAutoscaler", "gateway")["spec"].update(minReplicas=1)),
-        (scaled, "the in-memory feature-service autoscaled",
+        (scaled, "an autoscaler that may leave one gateway", "HorizontalPodAutoscaler of gateway: minReplicas must be >= 2",
+         lambda d: find(d, "HorizontalPodAutoscaler", "gateway")["spec"].update(minReplicas=1)),
+        (scaled, "the in-memory feature-service autoscaled", "components/autoscaling must scale exactly",
          lambda d: find(d, "HorizontalPodAutoscaler", "explain-service")["spec"]["scaleTargetRef"].update(name="feature-service")),
-        (scaled, "an autoscaled container without a CPU request",
+        (scaled, "an autoscaled container without a CPU request", "container explain-service needs a CPU request",
          lambda d: container(d, "explain-service")["resources"]["requests"].pop("cpu")),
-        (base, "an autoscaler without components/autoscaling",
+        (base, "an autoscaler without components/autoscaling", "HorizontalPodAutoscalers without components/autoscaling",
          lambda d: d.append(copy.deepcopy(find(rendered[scaled], "HorizontalPodAutoscaler", "gateway")))),
     ]
 
@@ -1252,74 +1275,108 @@ def self_test(rendered, measured, r):
         return container(d, name)["resources"][kind]
 
     breakages += [
-        (base, "the feature-service's /tmp back at 64Mi", lambda d: tmp_dir(d).update(sizeLimit="64Mi")),
-        (base, "the feature-service's /tmp without a size", lambda d: tmp_dir(d).pop("sizeLimit")),
-        (base, "the feature-service's /tmp in memory", lambda d: tmp_dir(d).update(medium="Memory")),
+        (base, "the feature-service's /tmp back at 64Mi", "feature-service: /tmp holds 64 MiB, less than an import",
+         lambda d: tmp_dir(d).update(sizeLimit="64Mi")),
+        (base, "the feature-service's /tmp without a size", "feature-service: /tmp holds no set size",
+         lambda d: tmp_dir(d).pop("sizeLimit")),
+        (base, "the feature-service's /tmp in memory", "feature-service: /tmp must be on disk",
+         lambda d: tmp_dir(d).update(medium="Memory")),
         (base, "an import limit larger than the feature-service's /tmp",
+         f"feature-service: /tmp holds 320 MiB, less than an import of {IMPORT_MAX_MIB_KEY}=1024 MiB",
          lambda d: configmap(d)["data"].update({IMPORT_MAX_MIB_KEY: "1024"})),
-        (base, "the import limit left to the service's default", lambda d: configmap(d)["data"].pop(IMPORT_MAX_MIB_KEY)),
+        (base, "the import limit left to the service's default", f"feature-service: {IMPORT_MAX_MIB_KEY} must be set",
+         lambda d: configmap(d)["data"].pop(IMPORT_MAX_MIB_KEY)),
         (base, "the feature-service's ephemeral-storage request below its /tmp",
+         "feature-service: ephemeral-storage request 64Mi is below its emptyDirs' sizeLimit",
          lambda d: resources(d, FEATURE_SERVICE, "requests").update({"ephemeral-storage": "64Mi"})),
         (base, "an ephemeral-storage limit below the feature-service's /tmp",
+         "feature-service: ephemeral-storage limit 256Mi is below its emptyDirs' sizeLimit",
          lambda d: resources(d, FEATURE_SERVICE, "limits").update({"ephemeral-storage": "256Mi"})),
-        (base, "the gateway without an ephemeral-storage request",
+        (base, "the gateway without an ephemeral-storage request", "gateway: ephemeral-storage request (none) is below",
          lambda d: resources(d, "gateway", "requests").pop("ephemeral-storage")),
-        (base, "the explain-service's /tmp without a sizeLimit",
+        (base, "the explain-service's /tmp without a sizeLimit", "explain-service: every emptyDir on disk needs a sizeLimit",
          lambda d: tmp_dir(d, "explain-service").pop("sizeLimit")),
+        (base, "the model-service's /tmp too small for ONNX Runtime's natives", "model-service: /tmp holds 48 MiB, less than",
+         lambda d: tmp_dir(d, GPU_SERVICE).update(sizeLimit="48Mi")),
+        (("gpu",), "the GPU model-service's /tmp too small for the CUDA provider", "model-service: /tmp holds 384 MiB, less than",
+         lambda d: tmp_dir(d, GPU_SERVICE).update(sizeLimit="384Mi")),
         (("gpu",), "the GPU model-service's /tmp grown past its ephemeral-storage request",
+         "model-service: ephemeral-storage request 256Mi is below its emptyDirs' sizeLimit (3072 MiB)",
          lambda d: resources(d, GPU_SERVICE, "requests").update({"ephemeral-storage": "256Mi"})),
+        (base, "the ConfigMap naming the embedded data folder", "ConfigMap sets GLASSBOX_DATA_DIR",
+         lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")),
+        (base, "the ConfigMap naming a data time zone (it would overrule the shop image's)", "ConfigMap sets GLASSBOX_DATA_TIME_ZONE",
+         lambda d: configmap(d)["data"].update(GLASSBOX_DATA_TIME_ZONE="")),
     ]
-    breakages.append((base, "the ConfigMap naming the embedded data folder",
-                      lambda d: configmap(d)["data"].update(GLASSBOX_DATA_DIR="/app/data/uci-online-retail")))
-    breakages.append((base, "the ConfigMap naming a data time zone (it would overrule the shop image's)",
-                      lambda d: configmap(d)["data"].update(GLASSBOX_DATA_TIME_ZONE="")))
-    for variant, what, breakage in breakages:
-        r.check(caught(rendered[variant], breakage, lambda d, probe: check_kubernetes(d, probe, variant, measured)),
-                f"self-test: the checks did not catch {what}")
+    for variant, what, expected, breakage in breakages:
+        r.check(caught(rendered[variant], breakage, lambda d, probe: check_kubernetes(d, probe, variant, measured), expected),
+                f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
     own_shop = rendered.get("overlays/own-shop")
     if own_shop:
-        for what, breakage in [
-                ("a shop served by the stock model-service image",
+        for what, expected, breakage in [
+                ("a shop served by the stock model-service image", "model-service must run the shop's image",
                  lambda d: container(d, "model-service").update(image="glassbox/model-service:0.1.0")),
-                ("a shop whose viewer offers the gift shop's customers",
+                ("a shop whose viewer offers the gift shop's customers", "GLASSBOX_VIEWER_EXAMPLE_USERS must name the shop's customers",
                  lambda d: configmap(d)["data"].pop("GLASSBOX_VIEWER_EXAMPLE_USERS")),
-                ("a shop's gateway image retargeted", lambda d: container(d, "gateway").update(image="my-shop/gateway:1"))]:
-            r.check(caught(own_shop, breakage, lambda d, probe: check_own_shop(d, probe, "[self-test own-shop]")),
-                    f"self-test: the checks did not catch {what}")
+                ("a shop's gateway image retargeted", "gateway needs no shop files",
+                 lambda d: container(d, "gateway").update(image="my-shop/gateway:1"))]:
+            r.check(caught(own_shop, breakage, lambda d, probe: check_own_shop(d, probe, "[self-test own-shop]"), expected),
+                    f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
 
 
 def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
     """Each deliberate breakage of a compose service's /tmp or memory must be caught; `gpu_addon`:
     docker-compose.gpu.yml's services, `k8s` and `k8s_gpu`: kubernetes_memory of the renderings."""
-    def with_tmpfs(size):
-        return lambda svc: svc.update(tmpfs=[f"/tmp:rw,exec,nosuid,nodev,size={size},mode=1777"])
+    def set_heap(svc, percentage):
+        svc["environment"]["JDK_JAVA_OPTIONS"] = re.sub(
+            r"RAMPercentage=[0-9.]+", f"RAMPercentage={percentage}", svc["environment"]["JDK_JAVA_OPTIONS"])
 
     def with_heap(percentage):
-        return lambda svc: svc["environment"].update(JDK_JAVA_OPTIONS=re.sub(
-            r"RAMPercentage=[0-9.]+", f"RAMPercentage={percentage}", svc["environment"]["JDK_JAVA_OPTIONS"]))
+        return lambda svc: set_heap(svc, percentage)
 
+    def with_tmpfs(size):
+        """/tmp resized, with mem_limit and the heap's share in step, so that only the /tmp rule can catch it."""
+        def breakage(svc):
+            mem_limit = quantity(svc["mem_limit"], COMPOSE_UNITS)
+            heap = ram_percentage(svc["environment"]["JDK_JAVA_OPTIONS"]) * mem_limit
+            mem_limit += quantity(size, COMPOSE_UNITS) - tmpfs_bytes(svc)
+            svc.update(tmpfs=[f"/tmp:rw,exec,nosuid,nodev,size={size},mode=1777"], mem_limit=f"{mem_limit / 2**20:.0f}m")
+            set_heap(svc, f"{heap / mem_limit:.1f}")
+        return breakage
+
+    mem_limit_rule = "must be the Kubernetes limit plus the health check's JVM plus the /tmp tmpfs"
+    heap_rule = "JDK_JAVA_OPTIONS must be the Kubernetes container's with the heap it measured"
     gpu_model = merge_compose_service(services.get(GPU_SERVICE, {}), gpu_addon.get(GPU_SERVICE, {}))
-    for name, gpu, what, breakage in [
-            (FEATURE_SERVICE, False, "a compose /tmp tmpfs back at 64m", with_tmpfs("64m")),
-            (FEATURE_SERVICE, False, "a compose /tmp tmpfs without a size",
+    # (service, with the GPU file, what is broken, a text the failure it must produce says, the breakage)
+    for name, gpu, what, expected, breakage in [
+            (FEATURE_SERVICE, False, "a compose /tmp tmpfs back at 64m", "/tmp holds 64 MiB, less than an import",
+             with_tmpfs("64m")),
+            (FEATURE_SERVICE, False, "a compose /tmp tmpfs without a size", "/tmp holds no set size",
              lambda svc: svc.update(tmpfs=["/tmp:rw,exec,nosuid,nodev,mode=1777"])),
-            (FEATURE_SERVICE, False, "a compose mem_limit that does not count its tmpfs", lambda svc: svc.update(mem_limit="608m")),
-            (FEATURE_SERVICE, False, "a compose heap grown with the mem_limit", with_heap("50.0")),
+            (FEATURE_SERVICE, False, "a compose mem_limit that does not count its tmpfs", "mem_limit 608m " + mem_limit_rule,
+             lambda svc: svc.update(mem_limit="608m")),
+            (FEATURE_SERVICE, False, "a compose heap grown with the mem_limit", heap_rule, with_heap("50.0")),
             (FEATURE_SERVICE, False, "a compose import limit larger than its tmpfs",
+             f"/tmp holds 320 MiB, less than an import of {IMPORT_MAX_MIB_KEY}=1024 MiB",
              lambda svc: svc["environment"].update({IMPORT_MAX_MIB_KEY: "1024"})),
-            ("gateway", False, "a compose gateway's mem_limit without its tmpfs", lambda svc: svc.update(mem_limit="576m")),
-            ("gateway", False, "a compose gateway's mem_limit without the health check's JVM",
+            ("gateway", False, "a compose gateway's mem_limit without its tmpfs", "mem_limit 576m " + mem_limit_rule,
+             lambda svc: svc.update(mem_limit="576m")),
+            ("gateway", False, "a compose gateway's mem_limit without the health check's JVM", "mem_limit 544m " + mem_limit_rule,
              lambda svc: svc.update(mem_limit="544m")),
             ("explain-service", False, "a compose explain-service's mem_limit back at the Kubernetes limit",
-             lambda svc: svc.update(mem_limit="448m")),
-            (GPU_SERVICE, False, "a compose model-service's /tmp too small for ONNX Runtime's natives", with_tmpfs("48m")),
-            (GPU_SERVICE, True, "a compose GPU model-service's /tmp too small for the CUDA provider", with_tmpfs("256m")),
-            (GPU_SERVICE, True, "a compose GPU model-service's mem_limit without its tmpfs", lambda svc: svc.update(mem_limit="4192m")),
-            (GPU_SERVICE, True, "a compose GPU model-service's heap the CPU one's share", with_heap("24.0"))]:
+             "mem_limit 448m " + mem_limit_rule, lambda svc: svc.update(mem_limit="448m")),
+            (GPU_SERVICE, False, "a compose model-service's /tmp too small for ONNX Runtime's natives",
+             "/tmp holds 48 MiB, less than", with_tmpfs("48m")),
+            (GPU_SERVICE, True, "a compose GPU model-service's /tmp too small for the CUDA provider",
+             "/tmp holds 256 MiB, less than", with_tmpfs("256m")),
+            (GPU_SERVICE, True, "a compose GPU model-service's mem_limit without its tmpfs", "mem_limit 4192m " + mem_limit_rule,
+             lambda svc: svc.update(mem_limit="4192m")),
+            (GPU_SERVICE, True, "a compose GPU model-service's heap the CPU one's share", heap_rule, with_heap("24.0"))]:
         good = gpu_model if gpu else services.get(name, {})
         r.check(caught(good, breakage, lambda svc, probe: check_compose_memory(
-                    "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe)),
-                f"self-test: the checks did not catch {what}")
+                    "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe),
+                    expected),
+                f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
 
 
 # -------------------------------------------------------------------------------------------- main
