@@ -107,9 +107,15 @@ IMPORT_MAX_MIB_KEY = "GLASSBOX_FEATURE_IMPORT_MAX_MIB"
 # against the container's limit.
 TMP_HEADROOM_MIB = 32
 # docker compose runs the image's health check (deploy/docker/healthcheck) as a second JVM in the
-# container every 10 s, inside its mem_limit: 79 MiB peak RSS measured (-Xmx32m, as compose runs it),
-# rounded up to 32 MiB. Kubernetes probes natively, with no process in the pod.
+# container every 10 s, inside its mem_limit: 80 MiB peak RSS measured with these flags and none of the
+# service's (deploy/README.md, "/tmp and imports"), rounded up to 32 MiB. Kubernetes probes natively,
+# with no process in the pod.
 HEALTHCHECK_MIB = 96
+HEALTHCHECK_JVM_FLAGS = ["-Xmx32m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+# What a JVM reads its options from besides its command line. A healthcheck inherits the container's
+# environment, and the service's JDK_JAVA_OPTIONS (-XX:+AlwaysPreTouch, a heap share) made the health
+# check's JVM 97 MiB; the image sets JDK_JAVA_OPTIONS too (Dockerfile ENV), so it is always there.
+JVM_OPTIONS_VARIABLES = ("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS")
 
 
 class Report:
@@ -303,6 +309,7 @@ def check_compose(root, r, env, base_docs, gpu_docs):
         test = svc.get("healthcheck", {}).get("test", [])
         r.check(test[-1:] == [f"localhost:{port}"] and "io.glassbox.deploy.GrpcHealthCheck" in test,
                 f"{where}: healthcheck must run GrpcHealthCheck against localhost:{port}")
+        check_compose_healthcheck(where, svc, effective, r)
         r.check(str(svc.get("user", "")).split(":")[0] == "10001", f"{where}: user must be 10001")
         tmp = tmp_tmpfs(svc)
         r.check(len(tmp) == 1 and "exec" in tmp[0].split(":", 1)[-1].split(","),
@@ -330,6 +337,7 @@ def check_compose(root, r, env, base_docs, gpu_docs):
                 merged = merge_compose_service(services[name], extra)
                 check_compose_memory(f"docker-compose.yml + {addon} {name}", name, merged, compose_env(env, merged),
                                      memory, gpu, r)
+                check_compose_healthcheck(f"docker-compose.yml + {addon} {name}", merged, compose_env(env, merged), r)
     if k8s and k8s_gpu:
         self_test_compose(services, addons[GPU_COMPOSE], env, k8s, k8s_gpu, r)
     feature = services.get(FEATURE_SERVICE, {})
@@ -506,6 +514,28 @@ def check_compose_memory(where, name, svc, env, k8s, gpu, r):
             and without_pct(opts) == without_pct(k8s_opts),
             f"{where}: JDK_JAVA_OPTIONS must be the Kubernetes container's with the heap it measured"
             f" ({(k8s_heap or 0) / 2**20:.0f} MiB) as a share of mem_limit, got {(heap or 0) / 2**20:.0f} MiB")
+
+
+def check_compose_healthcheck(where, svc, env, r):
+    """A compose service's healthcheck starts its JVM with the flags HEALTHCHECK_MIB was measured with and
+    none of the service's: `CMD env -u VARIABLE... java FLAGS -cp ...`, clearing each of JVM_OPTIONS_VARIABLES
+    that the container has (`env`: its settings)."""
+    args = list(svc.get("healthcheck", {}).get("test", []))[1:]
+    cleared = set()
+    if args[:1] == ["env"]:
+        args = args[1:]
+        while args[:1] == ["-u"] and len(args) > 1:
+            cleared.add(args[1])
+            args = args[2:]
+    inherited = sorted(({"JDK_JAVA_OPTIONS"} | {key for key in JVM_OPTIONS_VARIABLES if key in env}) - cleared)
+    r.check(not inherited,
+            f"{where}: the healthcheck's JVM must not inherit the service's JVM options: clear {', '.join(inherited)}"
+            f" (CMD env -u NAME java ...); with the service's -XX:+AlwaysPreTouch and heap share it outgrows the"
+            f" {HEALTHCHECK_MIB}m its mem_limit has for it")
+    flags = args[1:args.index("-cp")] if args[:1] == ["java"] and "-cp" in args else None
+    r.check(flags == HEALTHCHECK_JVM_FLAGS,
+            f"{where}: the healthcheck must run java {' '.join(HEALTHCHECK_JVM_FLAGS)}, the flags its"
+            f" {HEALTHCHECK_MIB}m was measured with, got {flags}")
 
 
 def compose_env(env, svc):
@@ -1376,6 +1406,25 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
         r.check(caught(good, breakage, lambda svc, probe: check_compose_memory(
                     "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe),
                     expected),
+                f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
+
+    def health_test(svc):
+        return svc["healthcheck"]["test"]
+
+    def java_straight(svc):
+        """The healthcheck's `CMD env -u ... java ...` back to `CMD java ...`."""
+        del health_test(svc)[1:health_test(svc).index("java")]
+
+    inheriting = "the healthcheck's JVM must not inherit the service's JVM options: clear"
+    for name, what, expected, breakage in [
+            ("model-service", "a health check that inherits the service's JDK_JAVA_OPTIONS", inheriting + " JDK_JAVA_OPTIONS",
+             java_straight),
+            ("gateway", "a service setting JAVA_TOOL_OPTIONS, which its health check inherits", inheriting + " JAVA_TOOL_OPTIONS",
+             lambda svc: svc["environment"].update(JAVA_TOOL_OPTIONS="-XX:+AlwaysPreTouch")),
+            ("explain-service", "a health check without its heap bound", "the healthcheck must run java -Xmx32m",
+             lambda svc: health_test(svc).remove("-Xmx32m"))]:
+        r.check(caught(services.get(name, {}), breakage, lambda svc, probe: check_compose_healthcheck(
+                    "[self-test compose]", svc, compose_env(env, svc), probe), expected),
                 f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
 
 
