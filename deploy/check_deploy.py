@@ -496,6 +496,8 @@ def check_compose_memory(where, name, svc, env, k8s, gpu, r):
     JVM flags, the percentage of the larger limit). `k8s`: the Kubernetes container's (memory limit,
     JDK_JAVA_OPTIONS), from kubernetes_memory; `gpu`: the model-service scores with CUDA."""
     k8s_limit, k8s_opts = k8s
+    r.check(len(tmp_tmpfs(svc)) <= 1, f"{where}: {len(tmp_tmpfs(svc))} tmpfs mounts at /tmp, and the container does not"
+            " start: an add-on file's entry replaces the base file's only when written the same up to 'size='")
     tmp = tmpfs_bytes(svc)
     check_tmp_room(where, name, env, gpu, tmp, "a full tmpfs fails the import" if name == FEATURE_SERVICE
                    else "a native library that does not fit is not unpacked, and the service does not start", r)
@@ -545,13 +547,18 @@ def compose_env(env, svc):
 
 def merge_compose_service(base, addon):
     """A service of docker-compose.yml with an add-on file's entry for it, as compose merges them:
-    mappings key by key, tmpfs entries added, other values replaced."""
+    mappings key by key, other values replaced, but tmpfs entries appended and then one kept per text
+    up to the first '=' (compose-go's de-duplication), the later in the earlier's place: an add-on entry
+    written like the base one up to 'size=' replaces it, any other is a second mount."""
     merged = copy.deepcopy(base)
     for key, value in addon.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         elif key == "tmpfs":
-            merged[key] = list(merged.get(key, [])) + list(value)
+            entries = {}
+            for entry in list(merged.get(key, [])) + list(value):
+                entries[str(entry).split("=", 1)[0]] = entry
+            merged[key] = list(entries.values())
         else:
             merged[key] = value
     return merged
@@ -1407,6 +1414,28 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
                     "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe),
                     expected),
                 f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
+
+    # The GPU file giving the model-service a /tmp of its own: written as the base file's entry up to
+    # 'size=', it replaces that (mem_limit in step: 4096 + 96 + 448, the same heap); written otherwise, it
+    # is a second mount.
+    def check_gpu_merge(addon, probe):
+        merged = merge_compose_service(services[GPU_SERVICE], addon)
+        check_compose_memory("[self-test compose]", GPU_SERVICE, merged, compose_env(env, merged), k8s_gpu[GPU_SERVICE],
+                             True, probe)
+
+    base_tmp = tmp_tmpfs(services.get(GPU_SERVICE, {}))[:1]
+    if base_tmp and GPU_SERVICE in gpu_addon:
+        replacing = dict(copy.deepcopy(gpu_addon[GPU_SERVICE]), mem_limit="4640m",
+                         tmpfs=[re.sub(r"size=[^,]*", "size=448m", base_tmp[0])])
+        probe = Report(quiet=True)
+        check_gpu_merge(replacing, probe)
+        r.check(not probe.failures, "self-test: an add-on file's /tmp tmpfs written as the base file's up to size= must"
+                f" replace it (compose de-duplicates on the text before '='), got {probe.failures}")
+        expected = "2 tmpfs mounts at /tmp"
+        r.check(caught(replacing, lambda addon: addon.update(tmpfs=["/tmp:size=448m,exec,mode=1777"]), check_gpu_merge,
+                       expected),
+                "self-test: the checks did not catch an add-on's /tmp tmpfs written otherwise than the base file's"
+                f" (no failure saying {expected!r})")
 
     def health_test(svc):
         return svc["healthcheck"]["test"]
