@@ -844,9 +844,10 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
                 f"{where}: needs a writable emptyDir at /tmp (native libraries unpack there)")
         if tmp_volume is not None and "emptyDir" in tmp_volume:
             empty_dir = tmp_volume["emptyDir"] or {}
-            if name == FEATURE_SERVICE:
-                r.check(empty_dir.get("medium") != "Memory",
-                        f"{where}: /tmp must be on disk: in memory an import spooled there counts against the memory limit")
+            r.check(empty_dir.get("medium") != "Memory",
+                    f"{where}: /tmp must be on disk: in memory what is written there ("
+                    + ("an import spooled there, " if name == FEATURE_SERVICE else "")
+                    + "native libraries) counts against the memory limit, which was measured without it")
             check_tmp_room(where, name, env, gpu, quantity(empty_dir["sizeLimit"]) if "sizeLimit" in empty_dir else None,
                            "past its sizeLimit the kubelet evicts the pod"
                            + (", and the in-memory store with it" if name == FEATURE_SERVICE else ""), r)
@@ -1318,6 +1319,8 @@ def self_test(rendered, measured, r):
          lambda d: tmp_dir(d).pop("sizeLimit")),
         (base, "the feature-service's /tmp in memory", "feature-service: /tmp must be on disk",
          lambda d: tmp_dir(d).update(medium="Memory")),
+        (base, "the model-service's /tmp in memory", "model-service: /tmp must be on disk",
+         lambda d: tmp_dir(d, GPU_SERVICE).update(medium="Memory")),
         (base, "an import limit larger than the feature-service's /tmp",
          f"feature-service: /tmp holds 320 MiB, less than an import of {IMPORT_MAX_MIB_KEY}=1024 MiB",
          lambda d: configmap(d)["data"].update({IMPORT_MAX_MIB_KEY: "1024"})),
