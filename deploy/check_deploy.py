@@ -461,9 +461,14 @@ def check_tmp_room(where, name, env, gpu, tmp_bytes, past_it, r):
             + (" or lower the setting" if name == FEATURE_SERVICE else ""))
 
 
+def tmpfs_entries(value):
+    """A compose service's `tmpfs:` as a list: compose reads one string as one entry."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def tmp_tmpfs(svc):
     """A compose service's tmpfs entries at /tmp ('/tmp:OPTIONS' each)."""
-    return [str(t) for t in svc.get("tmpfs", []) if str(t).split(":")[0] == "/tmp"]
+    return [str(t) for t in tmpfs_entries(svc.get("tmpfs")) if str(t).split(":")[0] == "/tmp"]
 
 
 def tmpfs_bytes(svc):
@@ -556,7 +561,7 @@ def merge_compose_service(base, addon):
             merged[key] = {**merged[key], **value}
         elif key == "tmpfs":
             entries = {}
-            for entry in list(merged.get(key, [])) + list(value):
+            for entry in tmpfs_entries(merged.get(key)) + tmpfs_entries(value):
                 entries[str(entry).split("=", 1)[0]] = entry
             merged[key] = list(entries.values())
         else:
@@ -1188,14 +1193,19 @@ def read_overlay(root, overlay):
 
 # --------------------------------------------------------------------------------------- self-test
 
-def caught(good, breakage, check, expected):
-    """The failures saying `expected` that `check(broken, report)` finds in a copy of `good` that `breakage`
-    changed: a breakage caught only by some other rule does not show that its own rule can fail."""
-    broken = copy.deepcopy(good)
-    breakage(broken)
+def failures(good, change, check):
+    """The failures `check(changed, report)` finds in a copy of `good` that `change` changed."""
+    changed = copy.deepcopy(good)
+    change(changed)
     probe = Report(quiet=True)
-    check(broken, probe)
-    return [f for f in probe.failures if expected in f]
+    check(changed, probe)
+    return probe.failures
+
+
+def caught(good, breakage, check, expected):
+    """The failures saying `expected` that `check` finds in `good` after `breakage` (as failures()): a
+    breakage caught only by some other rule does not show that its own rule can fail."""
+    return [f for f in failures(good, breakage, check) if expected in f]
 
 
 def self_test(rendered, measured, r):
@@ -1430,15 +1440,21 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
     if base_tmp and GPU_SERVICE in gpu_addon:
         replacing = dict(copy.deepcopy(gpu_addon[GPU_SERVICE]), mem_limit="4640m",
                          tmpfs=[re.sub(r"size=[^,]*", "size=448m", base_tmp[0])])
-        probe = Report(quiet=True)
-        check_gpu_merge(replacing, probe)
-        r.check(not probe.failures, "self-test: an add-on file's /tmp tmpfs written as the base file's up to size= must"
-                f" replace it (compose de-duplicates on the text before '='), got {probe.failures}")
+        found = failures(replacing, lambda addon: None, check_gpu_merge)
+        r.check(not found, "self-test: an add-on file's /tmp tmpfs written as the base file's up to size= must"
+                f" replace it (compose de-duplicates on the text before '='), got {found}")
+        found = failures(replacing, lambda addon: addon.update(tmpfs=addon["tmpfs"][0]), check_gpu_merge)
+        r.check(not found, f"self-test: an add-on file's tmpfs written as one string must count as one entry, got {found}")
         expected = "2 tmpfs mounts at /tmp"
         r.check(caught(replacing, lambda addon: addon.update(tmpfs=["/tmp:size=448m,exec,mode=1777"]), check_gpu_merge,
                        expected),
                 "self-test: the checks did not catch an add-on's /tmp tmpfs written otherwise than the base file's"
                 f" (no failure saying {expected!r})")
+    # `tmpfs: /tmp:...`, one string, is one entry to compose.
+    found = failures(services.get(FEATURE_SERVICE, {}), lambda svc: svc.update(tmpfs=tmp_tmpfs(svc)[0]),
+                     lambda svc, probe: check_compose_memory("[self-test compose]", FEATURE_SERVICE, svc, compose_env(env, svc),
+                                                             k8s[FEATURE_SERVICE], False, probe))
+    r.check(not found, f"self-test: a compose /tmp tmpfs written as one string must count as one entry, got {found}")
 
     def health_test(svc):
         return svc["healthcheck"]["test"]
