@@ -239,14 +239,15 @@ done
 retired=()
 if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); fi
 if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
-  client_key=client-key admin_key=admin-key
-  [ -e "$stage/client-key" ] && client_key="$stage/client-key"
-  [ -e "$stage/admin-key" ] && admin_key="$stage/admin-key"
   {
     # Lines an operator added (other applications' keys) stay; the ones made here are replaced.
-    [ -e api-keys ] && awk '$3 !~ /^(glassbox-internal|operator)(\.retiring)?$/' api-keys
-    echo "client $(hash "$client_key") glassbox-internal"
-    echo "admin $(hash "$admin_key") operator"
+    [ -e api-keys ] && awk -v ours="^($(line_name client-key)|$(line_name admin-key))(\\.retiring)?\$" \
+      '$3 !~ ours' api-keys
+    for key in client-key admin-key; do
+      file="$key"
+      [ ! -e "$stage/$key" ] || file="$stage/$key"
+      echo "${key%-key} $(hash "$file") $(line_name "$key")"
+    done
     for key in client-key admin-key; do
       [ ! -e "$stage/$key.old" ] || echo "${key%-key} $(hash "$stage/$key.old") $(line_name "$key").retiring"
     done
