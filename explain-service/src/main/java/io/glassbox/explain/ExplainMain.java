@@ -52,7 +52,9 @@ public final class ExplainMain {
     GrpcServer server;
     try {
       Injector injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
-      server = GrpcServer.onPort(NAME, config.port(), settings)
+      GrpcServer.Builder builder = GrpcServer.onPort(NAME, config.port(), settings);
+      client.registerMetrics(builder.metricsRegistry());
+      server = builder
           .addService(injector.getInstance(ExplainGrpcService.class))
           // Calls still draining need the channels; they go once the server has drained.
           .closeAfterDrain(() -> shutDown(modelChannel))

@@ -115,6 +115,7 @@ public final class GatewayMain {
 
   private static Starting begin(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
     DownstreamChannels channels = DownstreamChannels.open(config, client);
+    client.registerMetrics(server.metricsRegistry());
     try {
       Injector injector = Guice.createInjector(new GatewayModule(config, channels.feature(),
           channels.model(), channels.explain(), server.metricsRegistry()));

@@ -215,7 +215,8 @@ class SecuredSuiteTest {
   }
 
   private static ManagedChannel channel(int port, String key, TlsSettings tls) {
-    ClientSettings settings = new ClientSettings(Optional.ofNullable(key), tls, ClientSettings.DEFAULT_RECONNECT_PROBE);
+    ClientSettings withoutKey = new ClientSettings(Optional.empty(), tls, ClientSettings.DEFAULT_RECONNECT_PROBE);
+    ClientSettings settings = key == null ? withoutKey : withoutKey.withApiKey(key);
     ManagedChannel channel = ClientChannels.forTarget("localhost:" + port, settings, Retries.none());
     channels.add(channel);
     return channel;

@@ -2,12 +2,11 @@ package io.glassbox.server;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,12 +39,20 @@ public final class ApiKeys {
 
   /** Reads and validates a keys file; the message of a failure names the file and line. */
   public static ApiKeys read(Path file) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw ConfigException.unreadable(FILE_KEY, file, e);
-    }
+    return watch(file, ReloadingFile.DEFAULT_POLL).current();
+  }
+
+  /**
+   * Reads and validates a keys file, as {@link #read}, to be read again when it changes (see
+   * {@link ReloadingFile}).
+   */
+  public static ReloadingFile<ApiKeys> watch(Path file, Duration poll) {
+    return ReloadingFile.read(FILE_KEY, file, poll, "api keys", ApiKeys::parse, ApiKeys::describe);
+  }
+
+  /** Validates the content of a keys file; the message of a failure names the file and line. */
+  static ApiKeys parse(Path file, String content) {
+    List<String> lines = content.lines().toList();
     Map<String, ApiKey> byHash = new HashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).trim();
@@ -79,6 +86,11 @@ public final class ApiKeys {
       throw new ConfigException(FILE_KEY + "=" + file + " holds no keys");
     }
     return new ApiKeys(byHash);
+  }
+
+  /** How many keys, for logs: "1 key", "3 keys". */
+  private String describe() {
+    return byHash.size() == 1 ? "1 key" : byHash.size() + " keys";
   }
 
   /** Whether any key is configured; without keys every call is allowed. */

@@ -14,8 +14,9 @@ import io.grpc.Status;
  * Checks the {@code authorization: Bearer <key>} metadata of every call to the services it
  * guards (health and reflection are not guarded, so probes and tools keep working):
  * UNAUTHENTICATED for a missing or unknown key, PERMISSION_DENIED for a key without the
- * required role, RESOURCE_EXHAUSTED for a key over its rate limit. Without configured keys
- * every call passes. The caller's key name is put in the {@link #CALLER} context.
+ * required role, RESOURCE_EXHAUSTED for a key over its rate limit. Each call is checked against
+ * the keys in force when it starts (the keys file is read again when it changes). Without
+ * configured keys every call passes. The caller's key name is put in the {@link #CALLER} context.
  */
 final class AuthInterceptor implements ServerInterceptor {
   /** The authenticated caller of the current call (absent when keys are off). */
@@ -24,11 +25,11 @@ final class AuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
 
-  private final ApiKeys keys;
+  private final ReloadingFile<ApiKeys> keys;
   private final Role required;
   private final KeyRateLimiter rateLimiter;
 
-  AuthInterceptor(ApiKeys keys, Role required, KeyRateLimiter rateLimiter) {
+  AuthInterceptor(ReloadingFile<ApiKeys> keys, Role required, KeyRateLimiter rateLimiter) {
     this.keys = requireNonNull(keys, "keys");
     this.required = requireNonNull(required, "required");
     this.rateLimiter = requireNonNull(rateLimiter, "rateLimiter");
@@ -37,6 +38,8 @@ final class AuthInterceptor implements ServerInterceptor {
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+    // The keys in force now: the file may have changed since the last call.
+    ApiKeys keys = this.keys.current();
     if (!keys.enabled()) {
       return next.startCall(call, headers);
     }

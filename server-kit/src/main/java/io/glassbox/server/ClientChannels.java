@@ -15,6 +15,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
  * request id passed on, retries for the idempotent reads the caller names (see {@link Retries}),
  * round-robin over every address the target resolves to (a headless Service on Kubernetes), the
  * message-size limit every server shares, and prompt reconnection when a dependency comes back.
+ * The key file is read again when it changes, for as long as the channel is open.
  * Whoever builds a channel shuts it down.
  */
 public final class ClientChannels {
@@ -60,8 +61,10 @@ public final class ClientChannels {
     if (callbacks == Callbacks.ON_TRANSPORT) {
       builder.directExecutor();
     }
-    settings.apiKey().ifPresent(key -> builder.intercept(presenting(new BearerKey(key))));
-    return new ReconnectingChannel(builder.build(), settings.reconnectProbe(), target);
+    settings.apiKey().ifPresent(key -> builder.intercept(presenting(new BearerKey(key::current))));
+    // The key file is read again while the channel is open, so a changed key is presented without a restart.
+    Runnable stopKeyWatch = settings.apiKey().map(key -> key.watch("client-key-" + target)).orElse(() -> { });
+    return new ReconnectingChannel(builder.build(), settings.reconnectProbe(), target, stopKeyWatch);
   }
 
   /** Adds the key to calls that bring no credentials of their own (an admin CLI may). */

@@ -2,9 +2,7 @@ package io.glassbox.server;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -13,13 +11,14 @@ import java.util.Optional;
  * How a service (or the CLI) calls other Glassbox services.
  *
  * @param apiKey the key presented on every call as {@code authorization: Bearer <key>}, read from
- *     the file named by {@value #KEY_FILE_KEY}; empty sends none
+ *     the file named by {@value #KEY_FILE_KEY}, and read again when that file changes (every
+ *     {@value ReloadingFile#POLL_KEY}); empty sends none
  * @param tls trust roots and the client certificate (mutual TLS), the same files as the server's
  * @param reconnectProbe how often a channel whose connections all failed retries at once instead
  *     of waiting out gRPC's exponential backoff (up to 2 minutes), so a dependency that comes
  *     back is used within about this long ({@value #RECONNECT_PROBE_KEY}, default 500ms)
  */
-public record ClientSettings(Optional<String> apiKey, TlsSettings tls, Duration reconnectProbe) {
+public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings tls, Duration reconnectProbe) {
   public static final String KEY_FILE_KEY = "GLASSBOX_CLIENT_KEY_FILE";
   public static final String RECONNECT_PROBE_KEY = "GLASSBOX_RECONNECT_PROBE";
   public static final Duration DEFAULT_RECONNECT_PROBE = Duration.ofMillis(500);
@@ -37,23 +36,28 @@ public record ClientSettings(Optional<String> apiKey, TlsSettings tls, Duration 
 
   public static ClientSettings load(ConfigSource source) {
     return new ClientSettings(
-        source.get(KEY_FILE_KEY).map(Path::of).map(ClientSettings::readKey),
+        source.get(KEY_FILE_KEY).map(file -> ReloadingFile.read(KEY_FILE_KEY, Path.of(file), ReloadingFile.poll(source),
+            "client key", ClientSettings::parseKey, key -> "1 key")),
         TlsSettings.load(source),
         source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE));
   }
 
-  /** A copy presenting {@code key}. */
-  public ClientSettings withApiKey(String key) {
-    return new ClientSettings(Optional.of(key), tls, reconnectProbe);
+  /**
+   * Registers {@code glassbox_client_key_loaded{sha256}} (the key file in force, as
+   * {@code sha256sum} prints it) and {@code glassbox_client_key_reload_failures_total} in
+   * {@code registry}, when the key is read from a file.
+   */
+  public void registerMetrics(PrometheusRegistry registry) {
+    apiKey.ifPresent(key -> key.registerMetrics(registry, "glassbox_client_key"));
   }
 
-  private static String readKey(Path file) {
-    String key;
-    try {
-      key = Files.readString(file, StandardCharsets.UTF_8).trim();
-    } catch (IOException e) {
-      throw ConfigException.unreadable(KEY_FILE_KEY, file, e);
-    }
+  /** A copy presenting {@code key}, always. */
+  public ClientSettings withApiKey(String key) {
+    return new ClientSettings(Optional.of(ReloadingFile.fixed(key)), tls, reconnectProbe);
+  }
+
+  private static String parseKey(Path file, String content) {
+    String key = content.trim();
     if (key.isEmpty() || key.contains("\n") || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       throw new ConfigException(KEY_FILE_KEY + "=" + file
           + " must hold one key of printable ASCII characters without spaces");

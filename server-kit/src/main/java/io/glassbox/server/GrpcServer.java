@@ -284,6 +284,7 @@ public final class GrpcServer implements AutoCloseable {
      */
     public GrpcServer start() {
       installJulBridge();
+      settings.apiKeys().registerMetrics(metrics.registry(), "glassbox_api_keys");
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
       ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers);
@@ -313,13 +314,15 @@ public final class GrpcServer implements AutoCloseable {
         throw new UncheckedIOException(name + " could not start: " + e.getMessage(), e);
       }
       closeAfterDrain.addAll(0, executors);
+      Runnable stopKeysWatch = settings.apiKeys().watch(name + "-api-keys");
+      closeAfterDrain.add(stopKeysWatch::run);
       GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
       started.setServing(false);
       log.info("{} listening on port {}{}{}{}{}", name, server.getPort(),
           adminServer.map(s -> ", admin port " + s.getPort()).orElse(""),
           metricsServer.map(s -> ", metrics port " + s.getPort()).orElse(""),
           settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
-          settings.apiKeys().enabled() ? ", API keys required" : ", no API keys");
+          settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys");
       return started;
     }
 

@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 /**
  * A token bucket per API key: {@code perSecond} calls a second, bursts of up to one second's
  * worth; the keys named {@code exempt} are not limited. Buckets are keyed by key name, so their
- * number is bounded by the keys file.
+ * number is bounded by the names the keys file has held, and a key that replaces another under
+ * the same name (a rotation) keeps its bucket and its exemption.
  */
 final class KeyRateLimiter {
   private final int perSecond;

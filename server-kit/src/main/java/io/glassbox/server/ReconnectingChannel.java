@@ -23,9 +23,12 @@ import java.util.concurrent.TimeUnit;
 final class ReconnectingChannel extends ManagedChannel {
   private final ManagedChannel delegate;
   private final ScheduledExecutorService probes;
+  private final Runnable onShutdown;
 
-  ReconnectingChannel(ManagedChannel delegate, Duration probe, String target) {
+  /** {@code onShutdown} stops what else was started for the channel (the watch of its key file). */
+  ReconnectingChannel(ManagedChannel delegate, Duration probe, String target, Runnable onShutdown) {
     this.delegate = requireNonNull(delegate, "delegate");
+    this.onShutdown = requireNonNull(onShutdown, "onShutdown");
     this.probes = Executors.newSingleThreadScheduledExecutor(
         new ThreadFactoryBuilder().setNameFormat("reconnect-" + target.replace("%", "%%")).setDaemon(true).build());
     probes.scheduleWithFixedDelay(this::probe, probe.toMillis(), probe.toMillis(), TimeUnit.MILLISECONDS);
@@ -39,16 +42,21 @@ final class ReconnectingChannel extends ManagedChannel {
 
   @Override
   public ManagedChannel shutdown() {
-    probes.shutdownNow();
+    stopOwnThreads();
     delegate.shutdown();
     return this;
   }
 
   @Override
   public ManagedChannel shutdownNow() {
-    probes.shutdownNow();
+    stopOwnThreads();
     delegate.shutdownNow();
     return this;
+  }
+
+  private void stopOwnThreads() {
+    probes.shutdownNow();
+    onShutdown.run();
   }
 
   @Override

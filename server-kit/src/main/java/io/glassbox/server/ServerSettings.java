@@ -3,6 +3,7 @@ package io.glassbox.server;
 import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +17,8 @@ import java.net.UnknownHostException;
  *     default {@value #DEFAULT_BIND_ADDRESS}); a non-loopback address needs API keys
  * @param adminBindAddress the address of an admin port ({@value #ADMIN_BIND_ADDRESS_KEY}, default
  *     {@value #DEFAULT_BIND_ADDRESS}); a non-loopback address needs API keys
- * @param apiKeys accepted keys ({@value ApiKeys#FILE_KEY}); none means every call is allowed
+ * @param apiKeys accepted keys ({@value ApiKeys#FILE_KEY}), read again when the file changes (every
+ *     {@value ReloadingFile#POLL_KEY}); none means every call is allowed
  * @param tls server (and client) TLS files
  * @param metricsPort the Prometheus {@code /metrics} HTTP port ({@value #METRICS_PORT_KEY}; each
  *     service has its own default; 0 disables)
@@ -41,7 +43,7 @@ import java.net.UnknownHostException;
 public record ServerSettings(
     String bindAddress,
     String adminBindAddress,
-    ApiKeys apiKeys,
+    ReloadingFile<ApiKeys> apiKeys,
     TlsSettings tls,
     int metricsPort,
     int maxConcurrentCalls,
@@ -92,11 +94,11 @@ public record ServerSettings(
         rateLimitPerKey, 0, Duration.ZERO);
   }
 
-  /** Settings with the default keys exempt from the rate limit. */
+  /** Settings with fixed keys and the default keys exempt from the rate limit. */
   public ServerSettings(String bindAddress, String adminBindAddress, ApiKeys apiKeys, TlsSettings tls,
                         int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey,
                         int maxQueuedCalls, Duration maxQueueWait) {
-    this(bindAddress, adminBindAddress, apiKeys, tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
+    this(bindAddress, adminBindAddress, ReloadingFile.fixed(apiKeys), tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
         rateLimitPerKey, maxQueuedCalls, maxQueueWait, Set.of(DEFAULT_RATE_LIMIT_EXEMPT_KEYS.split(",")));
   }
 
@@ -120,7 +122,8 @@ public record ServerSettings(
     return new ServerSettings(
         source.getString(BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS),
         source.getString(ADMIN_BIND_ADDRESS_KEY, DEFAULT_BIND_ADDRESS),
-        source.get(ApiKeys.FILE_KEY).map(java.nio.file.Path::of).map(ApiKeys::read).orElse(ApiKeys.none()),
+        source.get(ApiKeys.FILE_KEY).map(file -> ApiKeys.watch(Path.of(file), ReloadingFile.poll(source)))
+            .orElse(ReloadingFile.fixed(ApiKeys.none())),
         TlsSettings.load(source),
         source.getPort(METRICS_PORT_KEY, defaultMetricsPort),
         source.getInt(MAX_CONCURRENT_CALLS_KEY, DEFAULT_MAX_CONCURRENT_CALLS, 1, 100_000),
@@ -137,6 +140,11 @@ public record ServerSettings(
 
   /** A copy with other keys; for tests. */
   public ServerSettings withApiKeys(ApiKeys keys) {
+    return withApiKeys(ReloadingFile.fixed(keys));
+  }
+
+  /** A copy with other keys, e.g. a keys file read again when it changes; for tests. */
+  public ServerSettings withApiKeys(ReloadingFile<ApiKeys> keys) {
     return new ServerSettings(bindAddress, adminBindAddress, keys, tls, metricsPort,
         maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait,
         rateLimitExemptKeys);
@@ -161,7 +169,7 @@ public record ServerSettings(
     } catch (UnknownHostException e) {
       throw new ConfigException(key + "=" + address + " is not an address of this machine");
     }
-    if (!resolved.isLoopbackAddress() && !apiKeys.enabled()) {
+    if (!resolved.isLoopbackAddress() && !apiKeys.current().enabled()) {
       throw new ConfigException(server + " refuses to listen on " + key + "=" + address
           + " without API keys: anyone who can reach it could call it. Set " + ApiKeys.FILE_KEY
           + " (lines \"<role> <sha256-hex-of-key> <name>\") or bind " + DEFAULT_BIND_ADDRESS + ".");

@@ -109,7 +109,7 @@ class SecurityTest {
   @Test
   void rateLimit_perKey_refusesTheCallsPastTheBurst_withResourceExhausted() {
     ServerSettings limited = settings();
-    start(new ServerSettings(limited.bindAddress(), limited.adminBindAddress(), limited.apiKeys(),
+    start(new ServerSettings(limited.bindAddress(), limited.adminBindAddress(), limited.apiKeys().current(),
         limited.tls(), 0, 64, 100, 5));
     ManagedChannel client = channel(name, ClientSettings.plaintext().withApiKey(CLIENT_KEY));
 
@@ -180,7 +180,7 @@ class SecurityTest {
 
   @Test
   void nonLoopbackAddress_withKeys_starts() {
-    ServerSettings exposed = new ServerSettings("0.0.0.0", "127.0.0.1", settings().apiKeys(),
+    ServerSettings exposed = new ServerSettings("0.0.0.0", "127.0.0.1", settings().apiKeys().current(),
         TlsSettings.none(), 0, 64, 100, 0);
     GrpcServer server = GrpcServer.onPort("exposed", 0, exposed).addService(EchoService.echo()).start();
     closer.add(server);
@@ -224,9 +224,9 @@ class SecurityTest {
     ServerSettings server = ServerSettings.load(source, 9999);
     ClientSettings client = ClientSettings.load(source);
 
-    assertEquals("shop", server.apiKeys().find(CLIENT_KEY).orElseThrow().name());
-    assertEquals(Role.ADMIN, server.apiKeys().find(ADMIN_KEY).orElseThrow().role());
-    assertEquals(CLIENT_KEY, client.apiKey().orElseThrow());
+    assertEquals("shop", server.apiKeys().current().find(CLIENT_KEY).orElseThrow().name());
+    assertEquals(Role.ADMIN, server.apiKeys().current().find(ADMIN_KEY).orElseThrow().role());
+    assertEquals(CLIENT_KEY, client.apiKey().orElseThrow().current());
     assertEquals(9999, server.metricsPort());
   }
 

@@ -1,0 +1,198 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A value read from a small file at start, and read again when the file's content changes: the
+ * API keys a server accepts, the key a client presents. The content is compared, not the
+ * modification time: Kubernetes updates a mounted Secret by pointing a {@code ..data} symlink at a
+ * new folder, which leaves the path's own times meaningless, and a read through the symlink sees
+ * either the old file or the new one whole. A change that cannot be read or parsed keeps the
+ * value in force and is logged once (a WARN naming the file and line, as at start); fixed, it is
+ * taken. A value not read from a file ({@link #fixed}) never changes.
+ */
+public final class ReloadingFile<T> {
+  private static final Logger log = LoggerFactory.getLogger(ReloadingFile.class);
+  /** How many hex digits of a file's sha256 logs and metrics show: enough to tell versions apart. */
+  private static final int SHOWN_HEX_DIGITS = 16;
+  public static final String POLL_KEY = "GLASSBOX_KEY_FILES_POLL";
+  public static final Duration DEFAULT_POLL = Duration.ofSeconds(5);
+  private static final Duration MAX_POLL = Duration.ofMinutes(5);
+
+  private final String key;
+  private final String what;
+  private final Optional<Path> file;
+  private final Duration every;
+  private final BiFunction<Path, String, T> parse;
+  private final Function<T, String> describe;
+  private final AtomicLong failures = new AtomicLong();
+  private volatile T current;
+  private volatile String currentSha256;
+  /** The sha256 of the last content read, usable or not, so each change is logged once. */
+  private String lastSeenSha256;
+
+  private ReloadingFile(String key, String what, Optional<Path> file, Duration every, BiFunction<Path, String, T> parse,
+      Function<T, String> describe, T current, String sha256) {
+    this.key = key;
+    this.what = what;
+    this.file = file;
+    this.every = every;
+    this.parse = parse;
+    this.describe = describe;
+    this.current = requireNonNull(current, "current");
+    this.currentSha256 = sha256;
+    this.lastSeenSha256 = sha256;
+  }
+
+  /**
+   * Reads {@code file} (named by the setting {@code key}) with {@code parse}, which throws a
+   * {@link ConfigException} naming the file and line; a file that cannot be read or parsed fails
+   * here, as a setting does at start. {@link #watch} then reads it again every {@code every}.
+   * {@code what} names the value in logs ("api keys"); {@code describe} says what was read
+   * ("3 keys") without revealing it.
+   */
+  public static <T> ReloadingFile<T> read(String key, Path file, Duration every, String what,
+      BiFunction<Path, String, T> parse, Function<T, String> describe) {
+    String content;
+    try {
+      content = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw ConfigException.unreadable(key, file, e);
+    }
+    return new ReloadingFile<>(key, what, Optional.of(file), every, parse, describe, parse.apply(file, content),
+        ApiKeys.sha256Hex(content));
+  }
+
+  /**
+   * How often key files are read again ({@value #POLL_KEY}, default 5 s, at most 5 minutes): a
+   * Secret that Kubernetes updated is in force within this long of the kubelet writing it.
+   */
+  public static Duration poll(ConfigSource source) {
+    Duration poll = source.getDuration(POLL_KEY, DEFAULT_POLL);
+    if (poll.compareTo(MAX_POLL) > 0) {
+      throw new ConfigException(POLL_KEY + " must be at most 5 minutes, got " + poll);
+    }
+    return poll;
+  }
+
+  /** A value that is not read from a file and never changes. */
+  public static <T> ReloadingFile<T> fixed(T value) {
+    return new ReloadingFile<>("", "", Optional.empty(), Duration.ZERO, (f, c) -> value, v -> "", value, "");
+  }
+
+  /** The value in force. */
+  public T current() {
+    return current;
+  }
+
+  /**
+   * Reads the file again (at once, on the caller's thread); a changed content that parses becomes
+   * the value in force. Nothing for a fixed value.
+   */
+  synchronized void check() {
+    if (file.isEmpty()) {
+      return;
+    }
+    Path path = file.get();
+    String content;
+    try {
+      content = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      String problem = ConfigException.unreadable(key, path, e).getMessage();
+      refuse(ApiKeys.sha256Hex(problem), problem);
+      return;
+    }
+    String sha256 = ApiKeys.sha256Hex(content);
+    if (sha256.equals(lastSeenSha256)) {
+      return;
+    }
+    try {
+      T value = parse.apply(path, content);
+      lastSeenSha256 = sha256;
+      current = value;
+      currentSha256 = sha256;
+      log.info("{} reloaded: {} from {} (sha256 {})", what, describe.apply(value), path, shown(sha256));
+    } catch (ConfigException e) {
+      refuse(sha256, e.getMessage());
+    }
+  }
+
+  private void refuse(String sha256, String problem) {
+    if (sha256.equals(lastSeenSha256)) {
+      return;
+    }
+    lastSeenSha256 = sha256;
+    failures.incrementAndGet();
+    log.warn("{} not reloaded, keeping the {} in force (sha256 {}): {}", what, describe.apply(current),
+        shown(currentSha256), problem);
+  }
+
+  /**
+   * Checks the file every {@code every} on a thread of its own until the returned action is run;
+   * nothing to do for a fixed value.
+   */
+  Runnable watch(String threadName) {
+    if (file.isEmpty()) {
+      return () -> { };
+    }
+    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+        new ThreadFactoryBuilder().setNameFormat(threadName.replace("%", "%%")).setDaemon(true).build());
+    thread.scheduleWithFixedDelay(this::checkLogged, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    return thread::shutdownNow;
+  }
+
+  private void checkLogged() {
+    try {
+      check();
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again; the next check may succeed.
+      log.warn("{}: checking {} failed", what, file.orElseThrow(), e);
+    }
+  }
+
+  /**
+   * Registers {@code <prefix>_loaded{sha256}} (1, labelled with the first hex digits of the
+   * sha256 of the file in force, as {@code sha256sum} prints it) and
+   * {@code <prefix>_reload_failures_total} (changes that could not be used); nothing for a fixed
+   * value.
+   */
+  void registerMetrics(PrometheusRegistry registry, String prefix) {
+    if (file.isEmpty()) {
+      return;
+    }
+    GaugeWithCallback.builder()
+        .name(prefix + "_loaded")
+        .help("The " + what + " file in force: 1, labelled with the first hex digits of its sha256")
+        .labelNames("sha256")
+        .callback(callback -> callback.call(1, shown(currentSha256)))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name(prefix + "_reload_failures")
+        .help("Changes of the " + what + " file that could not be read or parsed, so were not used")
+        .callback(callback -> callback.call(failures.get()))
+        .register(registry);
+  }
+
+  private static String shown(String sha256) {
+    return sha256.substring(0, Math.min(SHOWN_HEX_DIGITS, sha256.length()));
+  }
+}
