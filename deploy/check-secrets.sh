@@ -3,9 +3,10 @@
 # against its CA; a rerun keeps the CA, the service key and certificate and the API keys byte for
 # byte (and the lines an operator added to api-keys); --renew replaces the service key and
 # certificate only, still signed by the kept CA; --new-api-keys and --new-ca replace only what they
-# name; --rotate-api-keys makes new keys while api-keys still accepts the old ones, kept as *.old,
-# and --retire-old-api-keys then drops them (refused with no rotation under way, and a second
-# rotation before it); a kept file that does not belong (a key that is not its certificate's, a certificate another
+# name; the rotation in three steps (--rotate-api-keys: next keys accepted, kept as *.new;
+# --use-new-api-keys: handed out, the old kept as *.old; --retire-old-api-keys: the old dropped)
+# has every step's keys accepted by the api-keys before and after it, and refuses steps out of
+# order; a kept file that does not belong (a key that is not its certificate's, a certificate another
 # CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
 # nothing; a certificate about to expire is reported.
 # Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few seconds). Needs openssl and
@@ -121,45 +122,87 @@ rm m/client-key
 check "a missing client-key next to api-keys fails with a message, writing nothing" \
   broken_run m "client-key is missing"
 
-# A rotation in two steps: new keys in use while the old ones are still accepted, then the old go.
+# A rotation in three steps, no restart: the next keys accepted first, then handed out, then the
+# old ones dropped. Pods see each Secret update at their own moment, so across every step the
+# client-key and admin-key of either side must be accepted by the api-keys of either side.
+accepted_across() {  # folders before and after a step
+  local a b key
+  for a in "$1" "$2"; do for b in "$1" "$2"; do for key in client-key admin-key; do
+    grep -q " $(hash "$b/$key") " "$a/api-keys" || return 1
+  done; done; done
+}
+servers_read() { eval '! grep -Evx "(client|admin) [0-9a-f]{64} [A-Za-z0-9._@-]{1,64}" '"$1"/api-keys; }
 check "--retire-old-api-keys without a rotation under way fails with a message, writing nothing" \
   broken_run s "no rotation is under way" --retire-old-api-keys
+check "--use-new-api-keys without a rotation under way fails with a message, writing nothing" \
+  broken_run s "no new keys are waiting" --use-new-api-keys
 snapshot s r0
 check "--rotate-api-keys succeeds" make_secrets s --rotate-api-keys
-check "--rotate-api-keys replaces client-key and admin-key" differ r0 s client-key admin-key
-check "--rotate-api-keys keeps the old keys as client-key.old and admin-key.old" \
-  eval 'cmp r0/client-key s/client-key.old && cmp r0/admin-key s/admin-key.old'
+check "--rotate-api-keys keeps client-key and admin-key, the keys in use, byte for byte" same r0 s client-key admin-key
+check "--rotate-api-keys makes client-key.new and admin-key.new" \
+  eval 'test -s s/client-key.new -a -s s/admin-key.new && ! cmp -s s/client-key.new r0/client-key'
 check "--rotate-api-keys keeps the CA and the certificate byte for byte" same r0 s "${ca[@]}" "${tls[@]}"
-check "in between, api-keys lists the new keys as client and admin" lists_both s
-check "in between, api-keys still lists the old keys, named retiring" \
-  eval 'lists s client client-key.old glassbox-internal.retiring && lists s admin admin-key.old operator.retiring'
-check "in between, api-keys keeps the lines an operator added" grep -q " shop-app$" s/api-keys
-# The servers' own rule (ApiKeys.read): a role, 64 hex digits and a name of [A-Za-z0-9._@-]{1,64}.
-check "in between, every api-keys line is one the servers read" \
-  eval '! grep -Evx "(client|admin) [0-9a-f]{64} [A-Za-z0-9._@-]{1,64}" s/api-keys'
+check "after step 1, api-keys lists the next keys under the keys' names" \
+  eval 'lists s client client-key.new glassbox-internal && lists s admin admin-key.new operator'
+check "after step 1, api-keys still lists the keys in use, named retiring" \
+  eval 'lists s client client-key glassbox-internal.retiring && lists s admin admin-key operator.retiring'
+check "after step 1, api-keys keeps the lines an operator added" grep -q " shop-app$" s/api-keys
+# The servers' own rule (ApiKeys.parse): a role, 64 hex digits and a name of [A-Za-z0-9._@-]{1,64}.
+check "after step 1, every api-keys line is one the servers read" servers_read s
+check "step 1 refuses no call, whichever pods see it first" accepted_across r0 s
+check "step 1 says which api-keys every pod must have loaded" \
+  said "glassbox_api_keys_loaded{sha256=\"$(sha256sum s/api-keys | cut -c1-16)\"}"
 snapshot s r1
-check "a rerun in between keeps every file, the old keys too" \
-  eval 'make_secrets s && same r1 s "${all[@]}" client-key.old admin-key.old'
+check "a rerun after step 1 keeps every file, the next keys too" \
+  eval 'make_secrets s && same r1 s "${all[@]}" client-key.new admin-key.new'
+check "a second --rotate-api-keys after step 1 fails with a message, writing nothing" \
+  broken_run s "a rotation is under way" --rotate-api-keys
+check "--retire-old-api-keys before the new keys are in use fails with a message, writing nothing" \
+  broken_run s "--use-new-api-keys first" --retire-old-api-keys
+snapshot s b
+sed -i '/ glassbox-internal$/d' b/api-keys
+check "after step 1, an api-keys that does not list client-key.new fails with a message, writing nothing" \
+  broken_run b "api-keys does not accept client-key (in use until --use-new-api-keys)"
+snapshot s b
+check "--new-api-keys after step 1 drops the next keys and the retiring lines" eval 'make_secrets b --new-api-keys \
+  && lists_both b && test ! -e b/client-key.new -a ! -e b/admin-key.new && ! grep -q retiring b/api-keys'
+check "--use-new-api-keys succeeds" make_secrets s --use-new-api-keys
+check "--use-new-api-keys hands out the next keys" eval 'cmp r1/client-key.new s/client-key && cmp r1/admin-key.new s/admin-key'
+check "--use-new-api-keys keeps the old keys as client-key.old and admin-key.old" \
+  eval 'cmp r0/client-key s/client-key.old && cmp r0/admin-key s/admin-key.old && test ! -e s/client-key.new -a ! -e s/admin-key.new'
+check "--use-new-api-keys keeps api-keys, the CA and the certificate byte for byte" same r1 s api-keys "${ca[@]}" "${tls[@]}"
+check "step 2 refuses no call, whichever pods see it first" accepted_across r1 s
+check "step 2 says which client-key every caller must have loaded" \
+  said "glassbox_client_key_loaded{sha256=\"$(sha256sum s/client-key | cut -c1-16)\"}"
+snapshot s r2
+check "a rerun after step 2 keeps every file, the old keys too" \
+  eval 'make_secrets s && same r2 s "${all[@]}" client-key.old admin-key.old'
 check "a second --rotate-api-keys before --retire-old-api-keys fails with a message, writing nothing" \
   broken_run s "a rotation is under way" --rotate-api-keys
 snapshot s b
 sed -i '/ glassbox-internal.retiring$/d' b/api-keys
-check "in between, an api-keys that no longer lists client-key.old fails with a message, writing nothing" \
+check "after step 2, an api-keys that no longer lists client-key.old fails with a message, writing nothing" \
   broken_run b "api-keys does not accept client-key.old"
 snapshot s b
 rm b/admin-key.old
-check "in between, a missing admin-key.old next to its retiring line fails with a message, writing nothing" \
+check "after step 2, a missing admin-key.old next to its retiring line fails with a message, writing nothing" \
   broken_run b "admin-key.old, the key being rotated out, is not here"
 snapshot s b
-check "--new-api-keys in between refuses the old keys too" eval 'make_secrets b --new-api-keys && lists_both b \
+check "--new-api-keys after step 2 refuses the old keys too" eval 'make_secrets b --new-api-keys && lists_both b \
   && test ! -e b/client-key.old -a ! -e b/admin-key.old && ! grep -q retiring b/api-keys'
 check "--retire-old-api-keys succeeds" make_secrets s --retire-old-api-keys
 check "--retire-old-api-keys drops the old keys from api-keys" \
   test "$(grep -c -e "$(hash r0/client-key)" -e "$(hash r0/admin-key)" s/api-keys)" = 0
 check "--retire-old-api-keys removes client-key.old and admin-key.old" test ! -e s/client-key.old -a ! -e s/admin-key.old
 check "--retire-old-api-keys keeps the new keys, their lines and the operator's" \
-  eval 'same r1 s client-key admin-key "${ca[@]}" "${tls[@]}" && lists_both s && grep -q " shop-app$" s/api-keys'
+  eval 'same r2 s client-key admin-key "${ca[@]}" "${tls[@]}" && lists_both s && grep -q " shop-app$" s/api-keys'
+check "step 3 refuses no call, whichever pods see it first" accepted_across r2 s
 check "--retire-old-api-keys says what it retired" said "retired client-key.old admin-key.old"
+# What --new-api-keys does instead: a caller and a server that see it at different moments refuse.
+snapshot s n0
+make_secrets s --new-api-keys
+check "... where --new-api-keys refuses calls while pods disagree (the check above can tell)" \
+  eval '! accepted_across n0 s'
 check "two ways of replacing the API keys at once are refused" \
   eval '! make_secrets x --new-api-keys --rotate-api-keys && said "one at a time" && test ! -e x'
 

@@ -3,8 +3,11 @@
 #   client-key      the plain key the gateway and explain-service present to their dependencies
 #                   (GLASSBOX_CLIENT_KEY_FILE), role client
 #   admin-key       a plain key with role admin, for an operator (ReloadModel, bulk ingest)
+#   client-key.new, admin-key.new
+#                   only between --rotate-api-keys and --use-new-api-keys: the next keys, accepted
+#                   but not yet handed out
 #   client-key.old, admin-key.old
-#                   only while a rotation is under way (--rotate-api-keys): the keys being retired
+#                   only between --use-new-api-keys and --retire-old-api-keys: the keys being retired
 #   api-keys        what every server accepts (GLASSBOX_API_KEYS_FILE): one line per key,
 #                   "<role> <sha256-hex-of-key> <name>"; only hashes, never the keys
 #   ca.crt, ca.key  a private CA (--ca-days, default 3650); ca.key signs certificates
@@ -16,29 +19,32 @@
 # A rerun keeps every file that is there and makes only what is missing, so the keys and
 # certificates already handed out stay valid; it says what it kept and what it made. What it keeps
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
-# lists client-key as client and admin-key as admin, and a key being retired under its .retiring
-# name): on a mismatch it writes nothing and exits 1.
+# lists client-key as client and admin-key as admin, and a key being rotated under its name):
+# on a mismatch it writes nothing and exits 1.
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
 #   --new-api-keys  a new client-key and admin-key, the old ones refused at once (a leaked key);
 #                   api-keys keeps the lines you added
 #   --rotate-api-keys
-#                   step 1 of replacing the keys with no call refused: a new client-key and
-#                   admin-key, the old ones kept as client-key.old and admin-key.old and still
-#                   accepted (their api-keys lines renamed glassbox-internal.retiring and
-#                   operator.retiring); apply secrets.yaml and roll every Deployment, callees
-#                   first (feature-service, model-service, explain-service, gateway): the servers
-#                   read the keys at start, so each pod that presents the new key then calls only
-#                   pods that accept it (deploy/README.md, "Rotating the API keys")
+#                   step 1 of 3 of replacing the keys with no call refused and no restart:
+#                   client-key.new and admin-key.new, accepted by api-keys beside the keys in use
+#                   (whose lines are renamed glassbox-internal.retiring and operator.retiring);
+#                   client-key is unchanged. Apply secrets.yaml and wait until every pod has read
+#                   the new api-keys (deploy/README.md, "Rotating the API keys")
+#   --use-new-api-keys
+#                   step 2: client-key and admin-key become the new keys, the old ones kept as
+#                   client-key.old and admin-key.old, still accepted; api-keys is unchanged. Apply
+#                   and wait until every gateway and explain-service pod presents the new key
 #   --retire-old-api-keys
-#                   step 2: api-keys stops accepting the keys in client-key.old and admin-key.old,
-#                   and those files go; apply secrets.yaml and roll again
+#                   step 3: api-keys stops accepting the keys in client-key.old and admin-key.old,
+#                   and those files go; apply secrets.yaml
 #   --new-ca        a new CA, and so a new tls.key and tls.crt: everything the old CA signed stops
 #                   being trusted, and old and new pods refuse each other until all have rolled
 # docker compose reads the files themselves. Needs openssl and sha256sum; kubectl for secrets.yaml.
 #   deploy/make-secrets.sh [OUT_DIR] [--namespace NS] [--days N] [--ca-days N]
-#                          [--renew] [--new-api-keys | --rotate-api-keys | --retire-old-api-keys]
+#                          [--renew] [--new-api-keys | --rotate-api-keys | --use-new-api-keys |
+#                           --retire-old-api-keys]
 #                          [--new-ca]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +55,7 @@ namespace=
 renew=false
 new_api_keys=false
 rotate_api_keys=false
+use_new_api_keys=false
 retire_old_api_keys=false
 new_ca=false
 warn_days=30
@@ -65,6 +72,7 @@ while [ $# -gt 0 ]; do
     --renew) renew=true; shift ;;
     --new-api-keys) new_api_keys=true; shift ;;
     --rotate-api-keys) rotate_api_keys=true; shift ;;
+    --use-new-api-keys) use_new_api_keys=true; shift ;;
     --retire-old-api-keys) retire_old_api_keys=true; shift ;;
     --new-ca) new_ca=true; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -75,8 +83,8 @@ done
 for n in "$days" "$ca_days"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "make-secrets: --days and --ca-days take a whole number of days, got '$n'" >&2; exit 2; }
 done
-[ "$(echo $new_api_keys $rotate_api_keys $retire_old_api_keys | grep -o true | wc -l)" -le 1 ] \
-  || { echo "make-secrets: --new-api-keys, --rotate-api-keys and --retire-old-api-keys go one at a time" >&2; exit 2; }
+[ "$(echo $new_api_keys $rotate_api_keys $use_new_api_keys $retire_old_api_keys | grep -o true | wc -l)" -le 1 ] \
+  || { echo "make-secrets: --new-api-keys, --rotate-api-keys, --use-new-api-keys and --retire-old-api-keys go one at a time" >&2; exit 2; }
 [ -z "$namespace" ] || [[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] \
   || { echo "make-secrets: --namespace must be a Kubernetes namespace name, got '$namespace'" >&2; exit 2; }
 
@@ -98,7 +106,7 @@ hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
 # The roles api-keys gives the key in file $1 (none when it is not listed), and "<role> <name>".
 listed_as() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1, $3 }' api-keys; }
 roles_of() { listed_as "$1" | cut -d' ' -f1; }
-# The name of a key's api-keys line; a key being rotated out keeps its line as "<name>.retiring".
+# The name of a key's api-keys line; a key being rotated out has its line as "<name>.retiring".
 line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo operator ;; esac; }
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
 not_after() { openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//'; }
@@ -108,16 +116,20 @@ services=(gateway feature-service model-service explain-service)
 
 # The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names
 # when it rewrites the file: a rotation would list the old keys twice, which no server starts with.
-if { $new_api_keys || $rotate_api_keys || $retire_old_api_keys; } && [ -e api-keys ] && grep -q $'\r' api-keys; then
+if { $new_api_keys || $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys; } && [ -e api-keys ] && grep -q $'\r' api-keys; then
   echo "make-secrets: $out: api-keys has Windows line endings (CR LF): convert it (sed -i 's/\r\$//' $out/api-keys) and run again" >&2
   echo "make-secrets: nothing written" >&2
   exit 1
 fi
 
 make_keys=()
-# Keys being rotated out (step 1 made them, step 2 drops them), and whether a rotation is under way.
-old_keys=()
-for key in client-key admin-key; do [ -e "$key.old" ] && old_keys+=("$key.old"); done
+# Keys of a rotation under way: the next ones (step 1 makes them, step 2 hands them out) and the
+# ones being rotated out (step 2 keeps them, step 3 drops them).
+new_keys=() old_keys=()
+for key in client-key admin-key; do
+  [ -e "$key.new" ] && new_keys+=("$key.new")
+  [ -e "$key.old" ] && old_keys+=("$key.old")
+done
 if $new_api_keys; then
   make_keys=(client-key admin-key)
 elif [ -e api-keys ]; then
@@ -126,30 +138,42 @@ elif [ -e api-keys ]; then
     retiring="$(line_name "$key").retiring"
     if [ ! -s "$key" ]; then
       problem "$key is missing (or empty) but api-keys is here: put $key back, or --new-api-keys makes new client and admin keys (the lines you added to api-keys stay)"
+    elif [ -e "$key.new" ]; then
+      [ "$(listed_as "$key")" = "$role $retiring" ] && [ "$(listed_as "$key.new")" = "$role $(line_name "$key")" ] \
+        || problem "api-keys does not accept $key (in use until --use-new-api-keys) as $retiring and $key.new as $(line_name "$key"), both with role $role: put back the api-keys that goes with them, or --new-api-keys"
     elif [ "$(roles_of "$key")" != "$role" ]; then
       problem "api-keys does not accept $key with role $role (it is not listed, or listed otherwise): put back the api-keys that goes with it, or --new-api-keys"
     fi
     if [ -e "$key.old" ]; then
       [ "$(listed_as "$key.old")" = "$role $retiring" ] \
         || problem "api-keys does not accept $key.old (the key being rotated out) with role $role as $retiring: put back the api-keys that goes with it, or --new-api-keys refuses the old keys at once"
-    elif awk -v n="$retiring" '$1 !~ /^#/ && $3 == n { found = 1 } END { exit !found }' api-keys; then
+    elif [ ! -e "$key.new" ] && awk -v n="$retiring" '$1 !~ /^#/ && $3 == n { found = 1 } END { exit !found }' api-keys; then
       problem "api-keys accepts a key named $retiring but $key.old, the key being rotated out, is not here: put $key.old back (--retire-old-api-keys then drops both), or delete that line"
     fi
   done
-  if $rotate_api_keys && [ ${#old_keys[@]} -gt 0 ]; then
-    problem "a rotation is under way (${old_keys[*]} here): finish it with --retire-old-api-keys (after every pod has the new keys) before starting another"
+  if [ ${#new_keys[@]} -gt 0 ] && [ ${#old_keys[@]} -gt 0 ]; then
+    problem "${new_keys[*]} and ${old_keys[*]} are here together, which no step leaves: put back the files of one step, or --new-api-keys"
+  elif $rotate_api_keys && [ ${#new_keys[@]} -gt 0 ]; then
+    problem "a rotation is under way (${new_keys[*]} here): --use-new-api-keys (once every pod has the new api-keys), then --retire-old-api-keys, before starting another"
+  elif $rotate_api_keys && [ ${#old_keys[@]} -gt 0 ]; then
+    problem "a rotation is under way (${old_keys[*]} here): finish it with --retire-old-api-keys (once every caller presents the new key) before starting another"
   elif $rotate_api_keys; then
     make_keys=(client-key admin-key)
   fi
 else
   for key in client-key admin-key; do [ -s "$key" ] || make_keys+=("$key"); done
-  [ ${#old_keys[@]} -eq 0 ] \
-    || problem "${old_keys[*]} (keys being rotated out) here but api-keys is not: put back the api-keys that accepts them"
+  [ ${#old_keys[@]} -eq 0 ] && [ ${#new_keys[@]} -eq 0 ] \
+    || problem "${old_keys[*]} ${new_keys[*]} (keys being rotated) here but api-keys is not: put back the api-keys that accepts them"
   ! $rotate_api_keys \
     || problem "--rotate-api-keys replaces the keys in use, but api-keys is not here: a run without it makes new keys"
 fi
-$retire_old_api_keys && [ ${#old_keys[@]} -eq 0 ] \
-  && problem "--retire-old-api-keys: no rotation is under way (no client-key.old or admin-key.old here), so there is no old key to retire: --rotate-api-keys starts one"
+$use_new_api_keys && [ ${#new_keys[@]} -eq 0 ] \
+  && problem "--use-new-api-keys: no new keys are waiting (no client-key.new or admin-key.new here): --rotate-api-keys makes them"
+if $retire_old_api_keys && [ ${#new_keys[@]} -gt 0 ]; then
+  problem "--retire-old-api-keys: the new keys are not in use yet (${new_keys[*]} here): --use-new-api-keys first"
+elif $retire_old_api_keys && [ ${#old_keys[@]} -eq 0 ]; then
+  problem "--retire-old-api-keys: no rotation is under way (no client-key.old or admin-key.old here), so there is no old key to retire: --rotate-api-keys starts one"
+fi
 
 ca_problem=false
 ca_warning=
@@ -230,14 +254,17 @@ stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
 trap 'rm -rf "$stage"' EXIT
 
 # 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
-for key in "${make_keys[@]}"; do
-  openssl rand -hex 32 >"$stage/$key"
-  # Step 1 of a rotation: the key in use becomes the old one, still accepted until step 2.
-  ! $rotate_api_keys || cp "$key" "$stage/$key.old"
-done
-# Step 2, or new keys at once: the keys being rotated out go, with their lines.
-retired=()
-if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); fi
+# Step 1 of a rotation makes the next keys beside the ones in use.
+next=; ! $rotate_api_keys || next=.new
+for key in "${make_keys[@]}"; do openssl rand -hex 32 >"$stage/$key$next"; done
+# Step 2: the next keys are handed out, the ones in use become the old ones, still accepted.
+if $use_new_api_keys; then
+  for key in client-key admin-key; do cp "$key" "$stage/$key.old" && cp "$key.new" "$stage/$key"; done
+fi
+# Step 3, or new keys at once: the keys being rotated out go, with their lines.
+retired=() gone=()
+if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=("${new_keys[@]}"); fi
+! $use_new_api_keys || gone=("${new_keys[@]}")
 if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
   {
     # Lines an operator added (other applications' keys) stay; the ones made here are replaced.
@@ -246,10 +273,12 @@ if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; 
     for key in client-key admin-key; do
       file="$key"
       [ ! -e "$stage/$key" ] || file="$stage/$key"
+      [ ! -e "$stage/$key.new" ] || file="$stage/$key.new"
       echo "${key%-key} $(hash "$file") $(line_name "$key")"
     done
+    # Step 1: the keys in use stay accepted, named as being rotated out.
     for key in client-key admin-key; do
-      [ ! -e "$stage/$key.old" ] || echo "${key%-key} $(hash "$stage/$key.old") $(line_name "$key").retiring"
+      [ ! -e "$stage/$key.new" ] || echo "${key%-key} $(hash "$key") $(line_name "$key").retiring"
     done
   } >"$stage/api-keys"
 fi
@@ -279,8 +308,9 @@ if $make_tls; then
 fi
 
 # The old keys first, so that no moment has a new key in use and the old one gone.
-for f in client-key.old admin-key.old client-key admin-key api-keys ca.key ca.crt tls.key tls.crt; do
-  case " ${retired[*]} " in *" $f "*) continue ;; esac
+for f in client-key.old admin-key.old client-key.new admin-key.new client-key admin-key api-keys \
+         ca.key ca.crt tls.key tls.crt; do
+  case " ${retired[*]} ${gone[*]} " in *" $f "*) continue ;; esac
   if [ -e "$stage/$f" ]; then
     if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
     mv -f "$stage/$f" "$f"
@@ -288,7 +318,7 @@ for f in client-key.old admin-key.old client-key admin-key api-keys ca.key ca.cr
     kept+=("$f")
   fi
 done
-[ ${#retired[@]} -eq 0 ] || rm -f "${retired[@]}"
+[ ${#retired[@]} -eq 0 ] && [ ${#gone[@]} -eq 0 ] || rm -f "${retired[@]}" "${gone[@]}"
 # Readable by the containers' user through the bind mounts of docker compose.
 chmod 644 client-key api-keys ca.crt tls.crt tls.key
 
@@ -314,10 +344,19 @@ echo "make-secrets: in $out"
 [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
 [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
 [ ${#retired[@]} -eq 0 ] || echo "make-secrets: retired ${retired[*]}: api-keys no longer accepts them"
+# What each pod reports once it has read a file: the first 16 hex digits of its sha256.
+sha16() { sha256sum "$1" | cut -c1-16; }
 if $rotate_api_keys; then
-  echo "make-secrets: client-key and admin-key are new; api-keys accepts them and the old ones" \
-       "(client-key.old, admin-key.old). Apply secrets.yaml, roll feature-service and model-service," \
-       "then explain-service, then gateway; then --retire-old-api-keys"
+  echo "make-secrets: client-key.new and admin-key.new are made; api-keys accepts them and the keys" \
+       "in use, client-key is unchanged. Apply secrets.yaml, wait until every pod has" \
+       "glassbox_api_keys_loaded{sha256=\"$(sha16 api-keys)\"}, then --use-new-api-keys"
+elif $use_new_api_keys; then
+  echo "make-secrets: client-key and admin-key are the new keys; api-keys still accepts the old ones" \
+       "(client-key.old, admin-key.old). Apply secrets.yaml, wait until every gateway and explain-service" \
+       "pod has glassbox_client_key_loaded{sha256=\"$(sha16 client-key)\"}, then --retire-old-api-keys"
+elif $retire_old_api_keys; then
+  echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
+       "glassbox_api_keys_loaded{sha256=\"$(sha16 api-keys)\"}"
 fi
 echo "make-secrets: tls.crt names the Services in namespace $namespace, valid until" \
      "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
