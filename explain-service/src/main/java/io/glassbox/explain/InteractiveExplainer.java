@@ -57,10 +57,12 @@ final class InteractiveExplainer {
     String itemId = question.itemId();
     Baseline baseline = baseline(ranking, itemId);
     CounterfactualScorer.Session session = baseline.session();
-    EvidenceSearch search = search(ranking);
+    CounterfactualScores scores = session.scores();
+    int topK = ranking.topK(scores.scores(Counterfactual.BASELINE));
+    EvidenceSearch search = new EvidenceSearch(new MinimumEffect(topK, config.minRankDrop()), ranking.maxEvidence());
     Judgement searched = baseline.window().isEmpty()
         ? new Judgement.NotCited()
-        : searched(itemId, ranking.topK(), baseline, search);
+        : searched(itemId, topK, baseline, search);
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     Judgement judgement = searched.citedBeside(trend);
     ToIntFunction<Map<String, Float>> placeOf = row -> SlateOrder.place(row, ranking.candidates(), itemId);
@@ -78,13 +80,12 @@ final class InteractiveExplainer {
     }
     Map<String, Item> items = catalogue.items(ids);
     Map<String, String> titles = titlesOf(items);
-    CounterfactualScores scores = session.scores();
     ExplainItemResponse.Builder response = ExplainItemResponse.newBuilder()
         .setItem(items.get(itemId))
         .setRank(placeOf.applyAsInt(scores.scores(Counterfactual.BASELINE)))
         .setScore(scores.score(itemId, Counterfactual.BASELINE).orElseThrow())
         .setRankedCandidateCount(scores.rankedCount())
-        .setTopK(ranking.topK())
+        .setTopK(topK)
         .setRetrieved(ranking.askedItemRetrieved())
         .addAllHistoryItemIds(baseline.window())
         .addAllContribution(baseline.contribution())
@@ -97,12 +98,12 @@ final class InteractiveExplainer {
   WhyNotResponse whyNot(InteractiveRequestReader.WhyNotQuestion whyNot) {
     UserRankingQuery ranking = whyNot.question().ranking();
     String itemId = whyNot.question().itemId();
-    int topK = ranking.topK();
     boolean retrieved = ranking.askedItemRetrieved();
     Baseline baseline = baseline(ranking, itemId);
     CounterfactualScorer.Session session = baseline.session();
     CounterfactualScores scores = session.scores();
     Map<String, Float> baselineScores = scores.scores(Counterfactual.BASELINE);
+    int topK = ranking.topK(baselineScores);
     // Every rank WhyNot states or tests is the item's place in the order Recommend shows
     // (SlateOrder): after any candidate of its score placed first, so an item tied with the k-th
     // and shown after it is outside the top-k, and a change that leaves it tied so is no way in.
@@ -205,7 +206,7 @@ final class InteractiveExplainer {
       throw Status.NOT_FOUND.withDescription("no candidate is known to the model but the added items")
           .asRuntimeException();
     }
-    int topK = ranking.topK();
+    int topK = ranking.topK(before.scores());
     List<String> newTop = SlateOrder.top(changed.scores(), ranking.candidates(), topK);
     List<String> oldTop = SlateOrder.top(before.scores(), ranking.candidates(), topK);
     List<String> left = oldTop.stream().filter(id -> !newTop.contains(id)).toList();
@@ -436,10 +437,6 @@ final class InteractiveExplainer {
     }
     // The session's leave-one-out rows cover every candidate: the shortlist's are taken from them.
     return search.searchBeside(targets, baseline.window(), session, bestFirst).get(targets.indexOf(itemId));
-  }
-
-  private EvidenceSearch search(UserRankingQuery ranking) {
-    return new EvidenceSearch(new MinimumEffect(ranking.topK(), config.minRankDrop()), ranking.maxEvidence());
   }
 
   /**

@@ -112,6 +112,29 @@ final class InteractiveRequestReader {
     String version = ranking.getModelVersion().trim();
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
         version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent,
-        ranking.getCandidateItemIdsList().containsAll(extraCandidates));
+        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, topK),
+        newcomerCandidates(ranking));
+  }
+
+  private static int newcomerPlaces(UserRanking ranking, int topK) {
+    int places = ranking.getNewcomerPlaces();
+    if (places < 0 || places >= topK) {
+      throw invalid("ranking.newcomer_places must be 0.." + (topK - 1) + " (less than the top-k " + topK
+          + "), got " + places);
+    }
+    return places;
+  }
+
+  /** The newcomer candidates, each one of the caller's candidates. */
+  private static Set<String> newcomerCandidates(UserRanking ranking) {
+    List<String> ids = RequestChecks.requireIds("ranking.newcomer_candidate_ids", ranking.getNewcomerCandidateIdsList());
+    Set<String> candidates = Set.copyOf(ranking.getCandidateItemIdsList());
+    for (int i = 0; i < ids.size(); i++) {
+      if (!candidates.contains(ids.get(i))) {
+        throw invalid("ranking.newcomer_candidate_ids[" + i + "] \"" + ids.get(i)
+            + "\" is not in ranking.candidate_item_ids");
+      }
+    }
+    return Set.copyOf(ids);
   }
 }

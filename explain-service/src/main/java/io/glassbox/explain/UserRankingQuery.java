@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A validated question about one user's ranking (ExplainItem, WhyNot, WhatIf).
@@ -13,23 +14,27 @@ import java.util.Optional;
  * @param candidates every candidate to rank, distinct, in request order (the asked item included)
  * @param sources retrieval sources of candidates, by item id (for fallback reasons)
  * @param modelVersion the version the caller pinned, if any
- * @param topK the k of the top-k
+ * @param askedTopK the k of the top-k the request asks for, newcomer places included
  * @param maxEvidence most history items one reason may cite
  * @param locale "en-US" or "zh-CN"
  * @param recent the candidates' recent purchases the caller ranked with (none: no trend term)
  * @param askedItemRetrieved the asked item (ExplainItem, WhyNot) is among the caller's own
  *     candidates, the items retrieved for the user; otherwise it was added to be ranked beside them
+ * @param newcomerPlaces the last places of the asked top-k that go to newcomers, fewer than it
+ * @param newcomerCandidates the candidates that take them when the model does not know them
  */
 record UserRankingQuery(
     List<String> record,
     List<String> candidates,
     Map<String, ExplainQuery.Target> sources,
     Optional<String> modelVersion,
-    int topK,
+    int askedTopK,
     int maxEvidence,
     String locale,
     RecentPurchases recent,
-    boolean askedItemRetrieved) {
+    boolean askedItemRetrieved,
+    int newcomerPlaces,
+    Set<String> newcomerCandidates) {
 
   UserRankingQuery {
     record = List.copyOf(record);
@@ -38,5 +43,16 @@ record UserRankingQuery(
     requireNonNull(modelVersion, "modelVersion");
     requireNonNull(locale, "locale");
     requireNonNull(recent, "recent");
+    newcomerCandidates = Set.copyOf(newcomerCandidates);
+  }
+
+  /**
+   * The k of the top-k the answer counts: the asked one less the newcomer places that newcomer
+   * candidates the model did not score (absent from {@code scored}, every candidate's score) take,
+   * as the caller counts its model places beside its newcomers.
+   */
+  int topK(Map<String, Float> scored) {
+    long unknown = newcomerCandidates.stream().filter(id -> !scored.containsKey(id)).count();
+    return askedTopK - (int) Math.min(newcomerPlaces, unknown);
   }
 }

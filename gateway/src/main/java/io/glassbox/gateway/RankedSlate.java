@@ -252,11 +252,19 @@ record RankedSlate(
    */
   List<Candidate> newcomers(int most) {
     return unknownToModel.stream()
-        .filter(candidate ->
-            candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
+        .filter(RankedSlate::mayBeNewcomer)
         .sorted(TIE_ORDER)
         .limit(most)
         .toList();
+  }
+
+  /**
+   * Whether {@code candidate} takes a newcomer place when the model does not know it: when it was
+   * retrieved by co-purchase. ExplainItem, WhyNot and WhatIf send the explain service these, so
+   * that it counts Recommend's newcomers among the candidates it finds the model does not know.
+   */
+  static boolean mayBeNewcomer(Candidate candidate) {
+    return candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
   }
 
   /** The best {@code k} (fewer when there are fewer). */

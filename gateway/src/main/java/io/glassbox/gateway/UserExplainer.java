@@ -121,7 +121,9 @@ final class UserExplainer {
    * for an id the catalogue lacks (named by {@code field}); the explain service's own
    * INVALID_ARGUMENT and NOT_FOUND reach the caller. The top-k is
    * {@code limit}, or, when the caller left it 0, the new picks of a default Recommend answer for
-   * the user ({@link #defaultTopK}), so that the reasons say what Recommend's said.
+   * the user ({@link #defaultTopK}), less the places its newcomers take (sent as the ranking's
+   * newcomer places: the explain service tells which candidates the model does not know), so
+   * that the reasons say what Recommend's said.
    */
   private <T> ListenableFuture<T> withRanking(
       String userId, String field, List<String> catalogueIds, OptionalInt limit, Ask<T> ask) {
@@ -147,9 +149,11 @@ final class UserExplainer {
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
     ListenableFuture<Found> ranking = Futures.whenAllSucceed(history, candidates, items).call(() -> {
       GetUserHistoryResponse record = Futures.getDone(history);
-      return new Found(
-          ranking(userId, field, catalogueIds, record, Futures.getDone(candidates), Futures.getDone(items)),
-          limit.isPresent() ? limit.getAsInt() : defaultTopK(recommend, record));
+      int topK = limit.isPresent() ? limit.getAsInt() : defaultTopK(recommend, record);
+      // Only the explain service's scores tell which newcomers take their places; one model place stays.
+      int newcomerPlaces = limit.isPresent() ? 0 : Math.min(recommend.newcomerSlots(config), topK - 1);
+      return new Found(ranking(userId, field, catalogueIds, record, Futures.getDone(candidates),
+          Futures.getDone(items), newcomerPlaces), topK);
     }, directExecutor());
     ListenableFuture<Found> checked = Futures.catching(ranking, Exception.class, failure -> {
       Status status = Status.fromThrowable(failure);
@@ -171,9 +175,9 @@ final class UserExplainer {
    * The new picks of {@code recommend}, a default Recommend of the user ({@code history} read with its
    * regular items, as Recommend reads them): its places less the buy-again ones, shared as
    * Recommend shares them ({@link Places}); all of them when every place is buy-again (the model's
-   * picks, as Recommend shows them with no buy-again places). Newcomer places are not taken off:
-   * which candidates the model does not know only a Score reply tells, and this path has none (the
-   * explain service scores the ranking).
+   * picks, as Recommend shows them with no buy-again places). Newcomer places are taken off by the
+   * explain service: which candidates the model does not know only a Score reply tells, and it scores
+   * the ranking.
    */
   private int defaultTopK(RecommendQuery recommend, GetUserHistoryResponse history) {
     int modelPlaces = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of())
@@ -192,9 +196,13 @@ final class UserExplainer {
     return field.equals("item_id");
   }
 
+  /**
+   * The ranking the explain service is asked about: Recommend's eligible candidates in its tie
+   * order, and with {@code newcomerPlaces} those that take them when the model does not know them.
+   */
   private static UserRanking ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
-      RetrieveCandidatesResponse candidates, GetItemsResponse items) {
+      RetrieveCandidatesResponse candidates, GetItemsResponse items, int newcomerPlaces) {
     if (items.getMissingItemIdsCount() > 0) {
       String missing = items.getMissingItemIds(0);
       throw Status.NOT_FOUND.withDescription(field + " \"" + missing + "\" is not in the catalogue")
@@ -223,7 +231,8 @@ final class UserExplainer {
       }
     }
     List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record));
-    UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
+    UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record)
+        .setNewcomerPlaces(newcomerPlaces);
     List<String> ids = new ArrayList<>(eligible.size());
     boolean counted = candidates.hasRecentWindow();
     for (Candidate candidate : eligible) {
@@ -232,6 +241,9 @@ final class UserExplainer {
         ranking.addCandidateRecentPurchases(candidate.getRecentPurchases());
       }
       ranking.addCandidateSources(RankedSlate.explainTarget(candidate));
+      if (newcomerPlaces > 0 && RankedSlate.mayBeNewcomer(candidate)) {
+        ranking.addNewcomerCandidateIds(candidate.getItemId());
+      }
     }
     if (ids.isEmpty() && !askedItem) {
       throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId

@@ -25,6 +25,10 @@ import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.api.v1.WhatIfResponse;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
@@ -181,6 +185,38 @@ class GatewayNewcomerRealDataTest {
     assertEquals(modelReason.getRankedCandidateCount(), explained.getRankedCandidateCount(),
         "among as many candidates as Recommend's reasons");
     assertEquals(modelReason.getRank(), explained.getRank(), pick);
+  }
+
+  /**
+   * ExplainItem, WhyNot and WhatIf with no limit count the model's places of a default Recommend
+   * answer beside its newcomer: 10 less 2 buy-again places less the newcomer's, 7.
+   */
+  @Test
+  void interactiveQuestionsWithNoLimit_takeOffTheNewcomersPlace() {
+    RecommendResponse recommended = recommend(RecommendRequest.newBuilder());
+    assertEquals(STAND, recommended.getItems(9).getItem().getItemId());
+    List<RecommendedItem> picks = recommended.getItemsList().subList(2, 9);
+    for (RecommendedItem pick : picks) {
+      ExplainItemResponse explained = gateway.withDeadlineAfter(60, TimeUnit.SECONDS).explainItem(
+          UserExplainItemRequest.newBuilder().setUserId(CUSTOMER).setItemId(pick.getItem().getItemId()).build());
+      assertEquals(7, explained.getTopK());
+      assertEquals(texts(pick.getReasonsList()), texts(explained.getReasonsList()), pick.getItem().getItemId());
+    }
+    WhyNotResponse whyNot = gateway.withDeadlineAfter(60, TimeUnit.SECONDS).whyNot(
+        UserWhyNotRequest.newBuilder().setUserId(CUSTOMER).setItemId(picks.get(6).getItem().getItemId()).build());
+    assertEquals(7, whyNot.getTopK());
+    assertTrue(whyNot.getInTopK());
+    WhatIfResponse whatIf = gateway.withDeadlineAfter(60, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(CUSTOMER).addAddItemIds(picks.get(0).getItem().getItemId()).build());
+    assertEquals(7, whatIf.getTopK());
+    ExplainItemResponse withLimit = gateway.withDeadlineAfter(60, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId(CUSTOMER).setItemId(picks.get(0).getItem().getItemId())
+            .setLimit(8).build());
+    assertEquals(8, withLimit.getTopK(), "a limit the caller gives is the top-k");
+  }
+
+  private static List<String> texts(List<Reason> reasons) {
+    return reasons.stream().map(Reason::getText).toList();
   }
 
   @Test

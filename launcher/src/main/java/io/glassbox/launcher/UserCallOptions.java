@@ -18,9 +18,8 @@ final class UserCallOptions {
   @Option(names = "--limit",
       description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default 10)."
           + " For explain, why-not and what-if, the top-k of new picks (default: those of a default recommend"
-          + " answer, its 10 items less its buy-again ones, not less its new-in-the-shop ones, which only the"
-          + " model's score tells; to match a recommend --limit N answer, or one"
-          + " with items new in the shop, its items less its buy-again and new-in-the-shop ones).")
+          + " answer, its 10 items less its buy-again and new-in-the-shop ones; to match a recommend --limit N"
+          + " answer, its items less its buy-again and new-in-the-shop ones).")
   int limit;
 
   /** The --locale help, here and in load's own --locale. */
