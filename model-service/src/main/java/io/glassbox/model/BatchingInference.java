@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * For the same reason a batch of many rows may run as up to {@code parallelRuns} inferences of
  * consecutive rows at once (at least {@link #MIN_ROWS_PER_RUN} rows each; the worker runs the
  * first): with one ONNX Runtime thread per inference this uses several cores without ONNX
- * Runtime's own thread pool, whose threads spin between runs.
+ * Runtime's own intra-op thread pool. (Those threads sleep between runs unless
+ * {@code GLASSBOX_MODEL_THREAD_SPINNING} lets them spin; see {@link ModelConfig#threadSpinning()}.)
  */
 public final class BatchingInference implements InferenceEngine {
   private static final Logger log = LoggerFactory.getLogger(BatchingInference.class);
