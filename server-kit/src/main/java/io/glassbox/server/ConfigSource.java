@@ -78,7 +78,12 @@ public final class ConfigSource {
 
   /** The comma-separated values of {@code key}, else of {@code defaultValue}: each stripped, empty ones left out. */
   public List<String> getList(String key, String defaultValue) {
-    return Arrays.stream(getString(key, defaultValue).split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
+    return list(getString(key, defaultValue));
+  }
+
+  /** The comma-separated values of {@code text}, as {@link #getList} reads a setting. */
+  static List<String> list(String text) {
+    return Arrays.stream(text.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
   }
 
   public int getInt(String key, int defaultValue, int min, int max) {

@@ -99,7 +99,7 @@ public record ServerSettings(
                         int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey,
                         int maxQueuedCalls, Duration maxQueueWait) {
     this(bindAddress, adminBindAddress, ReloadingFile.fixed(apiKeys), tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
-        rateLimitPerKey, maxQueuedCalls, maxQueueWait, Set.of(DEFAULT_RATE_LIMIT_EXEMPT_KEYS.split(",")));
+        rateLimitPerKey, maxQueuedCalls, maxQueueWait, rateLimitExemptKeys(DEFAULT_RATE_LIMIT_EXEMPT_KEYS));
   }
 
   /** Loopback, no keys, no TLS, no metrics, default limits: for tests and the in-process suite. */
@@ -131,10 +131,12 @@ public record ServerSettings(
         source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000),
         source.getInt(MAX_QUEUED_CALLS_KEY, DEFAULT_MAX_QUEUED_CALLS, 0, 100_000),
         maxQueueWait(source),
-        rateLimitExemptKeys(source.getList(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)));
+        rateLimitExemptKeys(source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)));
   }
 
-  private static Set<String> rateLimitExemptKeys(List<String> names) {
+  /** The names of a {@value #RATE_LIMIT_EXEMPT_KEYS_KEY} value, comma-separated or {@code none}. */
+  private static Set<String> rateLimitExemptKeys(String value) {
+    List<String> names = ConfigSource.list(value);
     return names.size() == 1 && names.get(0).equalsIgnoreCase("none") ? Set.of() : Set.copyOf(names);
   }
 

@@ -142,6 +142,7 @@ class SecurityTest {
     ServerSettings loaded = ServerSettings.load(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, keys.toString(),
         ServerSettings.RATE_LIMIT_KEY, "5")), 0);
     assertEquals(Set.of("glassbox-internal", "glassbox-internal.retiring"), loaded.rateLimitExemptKeys());
+    assertEquals(loaded.rateLimitExemptKeys(), ServerSettings.defaults().rateLimitExemptKeys());
     start(loaded);
     for (String key : List.of(INTERNAL_KEY, retiring)) {
       ManagedChannel internal = channel(name, ClientSettings.plaintext().withApiKey(key));
