@@ -106,6 +106,9 @@ IMPORT_MAX_MIB_KEY = "GLASSBOX_FEATURE_IMPORT_MAX_MIB"
 # kubelet evicts the pod (the feature-service's in-memory store with it); a tmpfs is memory, counted
 # against the container's limit.
 TMP_HEADROOM_MIB = 32
+# A compose /tmp is a tmpfs, memory its mem_limit makes room for whether or not it is used, so it is
+# no larger than that sum rounded up to this step.
+TMP_STEP_MIB = 32
 # docker compose runs the image's health check (deploy/docker/healthcheck) as a second JVM in the
 # container every 10 s, inside its mem_limit: 80 MiB peak RSS measured with these flags and none of the
 # service's (deploy/README.md, "/tmp and imports"), rounded up to 32 MiB. Kubernetes probes natively,
@@ -441,20 +444,29 @@ def check_own_shop(docs, r, label):
             "(the default ones are the gift shop's)")
 
 
-def check_tmp_room(where, name, env, gpu, tmp_bytes, past_it, r):
-    """Service `name`'s /tmp (`tmp_bytes`, None when unbounded or unreadable) holds what it writes there:
-    the JVM's files, ONNX Runtime's natives (and CUDA's when `gpu`), the feature-service's import up to
-    the limit `env` sets, plus TMP_HEADROOM_MIB; `past_it` says what happens when it does not."""
+def tmp_need(name, env, gpu):
+    """What service `name` writes to /tmp, in MiB, and that in words: the JVM's files, ONNX Runtime's
+    natives (and CUDA's when `gpu`), the feature-service's import up to the limit `env` sets; None for a
+    feature-service whose limit is not a whole number of MiB."""
     need = TMP_JVM_MIB + TMP_NATIVES_MIB.get(name, 0) + (TMP_CUDA_MIB if gpu else 0)
     what = f"{need:.1f} MiB of native libraries and JVM files"
-    if name == FEATURE_SERVICE:
-        raw = env.get(IMPORT_MAX_MIB_KEY)
-        if not r.check(raw is not None and re.fullmatch(r"[1-9][0-9]*", str(raw)),
-                       f"{where}: {IMPORT_MAX_MIB_KEY} must be set to a whole number of MiB (the most an import"
-                       f" spools to /tmp, which is sized to it), got {raw!r}"):
-            return
-        need += int(raw)
-        what = f"an import of {IMPORT_MAX_MIB_KEY}={raw} MiB and {what}"
+    if name != FEATURE_SERVICE:
+        return need, what
+    raw = env.get(IMPORT_MAX_MIB_KEY)
+    if raw is None or not re.fullmatch(r"[1-9][0-9]*", str(raw)):
+        return None
+    return need + int(raw), f"an import of {IMPORT_MAX_MIB_KEY}={raw} MiB and {what}"
+
+
+def check_tmp_room(where, name, env, gpu, tmp_bytes, past_it, r):
+    """Service `name`'s /tmp (`tmp_bytes`, None when unbounded or unreadable) holds what it writes there
+    (tmp_need) plus TMP_HEADROOM_MIB; `past_it` says what happens when it does not."""
+    found = tmp_need(name, env, gpu)
+    if name == FEATURE_SERVICE and not r.check(found is not None,
+                   f"{where}: {IMPORT_MAX_MIB_KEY} must be set to a whole number of MiB (the most an import"
+                   f" spools to /tmp, which is sized to it), got {env.get(IMPORT_MAX_MIB_KEY)!r}"):
+        return
+    need, what = found
     r.check(tmp_bytes is not None and tmp_bytes >= (need + TMP_HEADROOM_MIB) * 2**20,
             f"{where}: /tmp holds {'no set size' if tmp_bytes is None else f'{tmp_bytes / 2**20:.0f} MiB'}, less than"
             f" {what} plus {TMP_HEADROOM_MIB} MiB to spare: {past_it}; raise /tmp's size"
@@ -501,11 +513,22 @@ def check_compose_memory(where, name, svc, env, k8s, gpu, r):
     JVM flags, the percentage of the larger limit). `k8s`: the Kubernetes container's (memory limit,
     JDK_JAVA_OPTIONS), from kubernetes_memory; `gpu`: the model-service scores with CUDA."""
     k8s_limit, k8s_opts = k8s
-    r.check(len(tmp_tmpfs(svc)) <= 1, f"{where}: {len(tmp_tmpfs(svc))} tmpfs mounts at /tmp, and the container does not"
-            " start: an add-on file's entry replaces the base file's only when written the same up to 'size='")
+    r.check(len(tmp_tmpfs(svc)) <= 1, f"{where}: {len(tmp_tmpfs(svc))} tmpfs mounts at /tmp: docker compose hands the"
+            " engine one per path, the last, so the files do not say which size runs; an add-on file's entry takes the"
+            " base file's place only when written the same up to 'size='")
     tmp = tmpfs_bytes(svc)
     check_tmp_room(where, name, env, gpu, tmp, "a full tmpfs fails the import" if name == FEATURE_SERVICE
                    else "a native library that does not fit is not unpacked, and the service does not start", r)
+    found = tmp_need(name, env, gpu)
+    if found and tmp is not None:
+        need, what = found
+        most = -(-(need + TMP_HEADROOM_MIB) // TMP_STEP_MIB) * TMP_STEP_MIB
+        r.check(tmp <= most * 2**20,
+                f"{where}: /tmp holds {tmp / 2**20:.0f} MiB, more than {what} plus {TMP_HEADROOM_MIB} MiB to spare in"
+                f" steps of {TMP_STEP_MIB} MiB ({most:.0f} MiB): a tmpfs is memory, and mem_limit makes room for all of"
+                " it, used or not; lower /tmp's size and mem_limit"
+                + (" (only docker-compose.gpu.yml unpacks the CUDA provider, and it sets its own /tmp)"
+                   if name == GPU_SERVICE and not gpu else ""))
     mem = quantity(svc.get("mem_limit"), COMPOSE_UNITS)
     r.check(mem is not None and k8s_limit is not None and tmp is not None
             and mem == k8s_limit + HEALTHCHECK_MIB * 2**20 + tmp,
@@ -1417,20 +1440,22 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
              "mem_limit 448m " + mem_limit_rule, lambda svc: svc.update(mem_limit="448m")),
             (GPU_SERVICE, False, "a compose model-service's /tmp too small for ONNX Runtime's natives",
              "/tmp holds 48 MiB, less than", with_tmpfs("48m")),
+            (GPU_SERVICE, False, "a compose CPU model-service's /tmp with room for the CUDA provider it never unpacks"
+             " (the old layout: 416m, mem_limit 1600m)", "/tmp holds 416 MiB, more than", with_tmpfs("416m")),
             (GPU_SERVICE, True, "a compose GPU model-service's /tmp too small for the CUDA provider",
              "/tmp holds 256 MiB, less than", with_tmpfs("256m")),
             (GPU_SERVICE, True, "a compose GPU model-service's mem_limit without its tmpfs", "mem_limit 4192m " + mem_limit_rule,
              lambda svc: svc.update(mem_limit="4192m")),
-            (GPU_SERVICE, True, "a compose GPU model-service's heap the CPU one's share", heap_rule, with_heap("24.0"))]:
+            (GPU_SERVICE, True, "a compose GPU model-service's heap the CPU one's share", heap_rule, with_heap("30.8"))]:
         good = gpu_model if gpu else services.get(name, {})
         r.check(caught(good, breakage, lambda svc, probe: check_compose_memory(
                     "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe),
                     expected),
                 f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
 
-    # The GPU file giving the model-service a /tmp of its own: written as the base file's entry up to
-    # 'size=', it replaces that (mem_limit in step: 4096 + 96 + 448, the same heap); written otherwise, it
-    # is a second mount.
+    # The GPU file's /tmp for the model-service: written as the base file's entry up to 'size=', it replaces
+    # that (416m, mem_limit in step: 4096 + 96 + 416, the same heap); written otherwise, it is a second
+    # entry; left out, the GPU model-service gets the CPU one's /tmp, too small for the CUDA provider.
     def check_gpu_merge(addon, probe):
         merged = merge_compose_service(services[GPU_SERVICE], addon)
         check_compose_memory("[self-test compose]", GPU_SERVICE, merged, compose_env(env, merged), k8s_gpu[GPU_SERVICE],
@@ -1438,15 +1463,19 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
 
     base_tmp = tmp_tmpfs(services.get(GPU_SERVICE, {}))[:1]
     if base_tmp and GPU_SERVICE in gpu_addon:
-        replacing = dict(copy.deepcopy(gpu_addon[GPU_SERVICE]), mem_limit="4640m",
-                         tmpfs=[re.sub(r"size=[^,]*", "size=448m", base_tmp[0])])
+        replacing = dict(copy.deepcopy(gpu_addon[GPU_SERVICE]), mem_limit="4608m",
+                         tmpfs=[re.sub(r"size=[^,]*", "size=416m", base_tmp[0])])
         found = failures(replacing, lambda addon: None, check_gpu_merge)
         r.check(not found, "self-test: an add-on file's /tmp tmpfs written as the base file's up to size= must"
                 f" replace it (compose de-duplicates on the text before '='), got {found}")
         found = failures(replacing, lambda addon: addon.update(tmpfs=addon["tmpfs"][0]), check_gpu_merge)
         r.check(not found, f"self-test: an add-on file's tmpfs written as one string must count as one entry, got {found}")
+        expected = "/tmp holds 64 MiB, less than"
+        r.check(caught(gpu_addon[GPU_SERVICE], lambda addon: addon.pop("tmpfs", None), check_gpu_merge, expected),
+                "self-test: the checks did not catch docker-compose.gpu.yml without a /tmp of its own"
+                f" (no failure saying {expected!r})")
         expected = "2 tmpfs mounts at /tmp"
-        r.check(caught(replacing, lambda addon: addon.update(tmpfs=["/tmp:size=448m,exec,mode=1777"]), check_gpu_merge,
+        r.check(caught(replacing, lambda addon: addon.update(tmpfs=["/tmp:size=416m,exec,mode=1777"]), check_gpu_merge,
                        expected),
                 "self-test: the checks did not catch an add-on's /tmp tmpfs written otherwise than the base file's"
                 f" (no failure saying {expected!r})")
