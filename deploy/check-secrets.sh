@@ -5,8 +5,8 @@
 # certificate only, still signed by the kept CA; --new-api-keys and --new-ca replace only what they
 # name; the rotation in three steps (--rotate-api-keys: next keys accepted, kept as *.new;
 # --use-new-api-keys: handed out, the old kept as *.old; --retire-old-api-keys: the old dropped)
-# has every step's keys accepted by the api-keys before and after it, and refuses steps out of
-# order; a kept file that does not belong (a key that is not its certificate's, a certificate another
+# has every step's keys accepted by the api-keys before and after it, refuses steps out of order,
+# and a step killed in the middle of its final moves is finished by the next run; a kept file that does not belong (a key that is not its certificate's, a certificate another
 # CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
 # nothing; a certificate about to expire is reported.
 # Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few seconds). Needs openssl and
@@ -198,6 +198,64 @@ check "--retire-old-api-keys keeps the new keys, their lines and the operator's"
   eval 'same r2 s client-key admin-key "${ca[@]}" "${tls[@]}" && lists_both s && grep -q " shop-app$" s/api-keys'
 check "step 3 refuses no call, whichever pods see it first" accepted_across r2 s
 check "--retire-old-api-keys says what it retired" said "retired client-key.old admin-key.old"
+
+# A step killed in the middle of its final moves: the next run finishes them, whatever state they
+# left (step 1's next keys beside the api-keys before it, step 2's old keys beside the next ones),
+# and does not send the operator to --new-api-keys, which would throw the rotation away.
+mkdir crash-bin
+cat >crash-bin/mv <<EOF
+#!/usr/bin/env bash
+# mv; once \$CRASH_AFTER moves into the current folder are made, its caller is killed (kill -9).
+$(command -v mv) "\$@" || exit
+case "\${@: -1}" in */*) exit 0 ;; esac
+echo >>"\$CRASH_COUNT"
+[ "\$(wc -l <"\$CRASH_COUNT")" -lt "\$CRASH_AFTER" ] || kill -9 "\$PPID"
+EOF
+chmod +x crash-bin/mv
+killed_run() {  # folder, moves before the kill, then options
+  local dir="$1" after="$2"
+  shift 2
+  rm -f crash-count
+  # In a subshell of its own, whose stderr takes the shell's "Killed" notice.
+  ! (PATH="$work/crash-bin:$PATH" CRASH_AFTER="$after" CRASH_COUNT="$work/crash-count" make_secrets "$dir" "$@") 2>/dev/null
+}
+finished() {  # folder: the rerun finished the moves, and its files are the compose containers'
+  said "finished it" && ! said new-api-keys && test ! -e "$1/.make-secrets.moving" \
+    && test "$(stat -c %a "$1/api-keys")" = 644
+}
+after_step1() {  # folder: as step 1 leaves it from r0
+  same r0 "$1" client-key admin-key "${ca[@]}" "${tls[@]}" && lists "$1" client client-key.new glassbox-internal \
+    && lists "$1" admin admin-key.new operator && lists "$1" client client-key glassbox-internal.retiring \
+    && lists "$1" admin admin-key operator.retiring
+}
+after_step2() {  # folder: as step 2 leaves it from r1
+  cmp r1/client-key.new "$1/client-key" && cmp r1/admin-key.new "$1/admin-key" && same r1 "$1" api-keys \
+    && cmp r1/client-key "$1/client-key.old" && cmp r1/admin-key "$1/admin-key.old" \
+    && test ! -e "$1/client-key.new" -a ! -e "$1/admin-key.new"
+}
+for n in 1 2; do
+  snapshot r0 crash1-$n
+  killed_run crash1-$n $n --rotate-api-keys
+  check "--rotate-api-keys killed after $n of its 3 moves: a rerun finishes step 1" \
+    eval "make_secrets crash1-$n && finished crash1-$n && after_step1 crash1-$n"
+done
+for n in 1 2 3 4; do
+  snapshot r1 crash2-$n
+  killed_run crash2-$n $n --use-new-api-keys
+  check "--use-new-api-keys killed after $n of its 4 moves (4: before deleting the .new keys): a rerun finishes step 2" \
+    eval "make_secrets crash2-$n && finished crash2-$n && after_step2 crash2-$n"
+done
+snapshot r2 crash3
+killed_run crash3 1 --retire-old-api-keys
+check "--retire-old-api-keys killed after moving api-keys in, before deleting the .old keys: a rerun finishes step 3" \
+  eval 'make_secrets crash3 && finished crash3 && said "deleted client-key.old admin-key.old" \
+    && test ! -e crash3/client-key.old -a ! -e crash3/admin-key.old && same r2 crash3 client-key admin-key \
+    && lists_both crash3 && ! grep -q retiring crash3/api-keys'
+snapshot r0 crash-again
+killed_run crash-again 2 --rotate-api-keys
+check "the same --rotate-api-keys given again after the kill finishes step 1, leaving a second rotation out" \
+  eval 'make_secrets crash-again --rotate-api-keys && finished crash-again && said "left out --rotate-api-keys" \
+    && after_step1 crash-again'
 # What --new-api-keys does instead: a caller and a server that see it at different moments refuse.
 snapshot s n0
 make_secrets s --new-api-keys

@@ -21,6 +21,9 @@
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
 # lists client-key as client and admin-key as admin, and a key being rotated under its name):
 # on a mismatch it writes nothing and exits 1.
+# A run that stopped while moving its files in (OUT_DIR/.make-secrets.moving is left) is finished
+# by the next run, before anything else: its files moved in, the key files it drops deleted; that run
+# then keeps what it finds, leaving out any option that replaces files (it says which).
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
@@ -111,6 +114,49 @@ line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
 not_after() { openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//'; }
 services=(gateway feature-service model-service explain-service)
+
+# What a run has made moves in from $moving, one rename at a time, the old keys first, so that no
+# moment has a new key in use and the old one gone; then the key files it drops (listed in
+# $moving/drop) go. A run that stops part-way leaves the rest in $moving, for the next to finish:
+# the files in between belong to neither step of a rotation (step 1's next keys beside the api-keys
+# before it), and the checks below would take them for broken ones.
+moving="$out/.make-secrets.moving"
+retired=() gone=() dropped=()
+move_in() {
+  local f
+  [ ! -e "$moving/drop" ] || mapfile -t dropped <"$moving/drop"
+  for f in client-key.old admin-key.old client-key.new admin-key.new client-key admin-key api-keys \
+           ca.key ca.crt tls.key tls.crt; do
+    case " ${dropped[*]} " in *" $f "*) continue ;; esac
+    if [ -e "$moving/$f" ]; then
+      if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
+      mv -f "$moving/$f" "$f"
+    elif [ -e "$f" ]; then
+      kept+=("$f")
+    fi
+  done
+  [ ${#dropped[@]} -eq 0 ] || rm -f "${dropped[@]}"
+  rm -f "$moving/drop"
+  rmdir "$moving"
+  # Readable by the containers' user through the bind mounts of docker compose.
+  chmod 644 client-key api-keys ca.crt tls.crt tls.key
+}
+# Then this run keeps what it finds, as a rerun without options does: whatever it was asked to
+# replace was asked of files it had not seen.
+if [ -d "$moving" ]; then
+  move_in
+  moved=("${made[@]}" "${replaced[@]}")
+  echo "make-secrets: $out: the run before stopped while moving its files in; finished it:" \
+       "moved in ${moved[*]:-nothing more}${dropped[*]:+, deleted ${dropped[*]}}"
+  kept=() made=() replaced=() dropped=()
+  left_out=()
+  for option in renew new_api_keys rotate_api_keys use_new_api_keys retire_old_api_keys new_ca; do
+    ! ${!option} || left_out+=("--${option//_/-}")
+    printf -v "$option" false
+  done
+  [ ${#left_out[@]} -eq 0 ] || echo "make-secrets: left out ${left_out[*]}: this run only finishes the one" \
+    "before and keeps the result; if that run was not already ${left_out[*]}, run again with it"
+fi
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
 
@@ -262,7 +308,6 @@ if $use_new_api_keys; then
   for key in client-key admin-key; do cp "$key" "$stage/$key.old" && cp "$key.new" "$stage/$key"; done
 fi
 # Step 3, or new keys at once: the keys being rotated out go, with their lines.
-retired=() gone=()
 if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=("${new_keys[@]}"); fi
 ! $use_new_api_keys || gone=("${new_keys[@]}")
 if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
@@ -307,20 +352,12 @@ if $make_tls; then
   rm -f "$stage/tls.csr" "$stage/tls.ext"
 fi
 
-# The old keys first, so that no moment has a new key in use and the old one gone.
-for f in client-key.old admin-key.old client-key.new admin-key.new client-key admin-key api-keys \
-         ca.key ca.crt tls.key tls.crt; do
-  case " ${retired[*]} ${gone[*]} " in *" $f "*) continue ;; esac
-  if [ -e "$stage/$f" ]; then
-    if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
-    mv -f "$stage/$f" "$f"
-  elif [ -e "$f" ]; then
-    kept+=("$f")
-  fi
-done
-[ ${#retired[@]} -eq 0 ] && [ ${#gone[@]} -eq 0 ] || rm -f "${retired[@]}" "${gone[@]}"
-# Readable by the containers' user through the bind mounts of docker compose.
-chmod 644 client-key api-keys ca.crt tls.crt tls.key
+# Everything is made: from here on the next run finishes the moves if this one stops.
+dropped=("${retired[@]}" "${gone[@]}")
+[ ${#dropped[@]} -eq 0 ] || printf '%s\n' "${dropped[@]}" >"$stage/drop"
+mv "$stage" "$moving"
+move_in
+stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
 
 wrote_yaml=false
 if command -v kubectl >/dev/null 2>&1; then
