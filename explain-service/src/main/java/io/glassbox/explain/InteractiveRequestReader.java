@@ -112,8 +112,7 @@ final class InteractiveRequestReader {
     String version = ranking.getModelVersion().trim();
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
         version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent,
-        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, topK),
-        newcomerCandidates(ranking));
+        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, topK));
   }
 
   private static int newcomerPlaces(UserRanking ranking, int topK) {
@@ -123,18 +122,5 @@ final class InteractiveRequestReader {
           + "), got " + places);
     }
     return places;
-  }
-
-  /** The newcomer candidates, each one of the caller's candidates. */
-  private static Set<String> newcomerCandidates(UserRanking ranking) {
-    List<String> ids = RequestChecks.requireIds("ranking.newcomer_candidate_ids", ranking.getNewcomerCandidateIdsList());
-    Set<String> candidates = Set.copyOf(ranking.getCandidateItemIdsList());
-    for (int i = 0; i < ids.size(); i++) {
-      if (!candidates.contains(ids.get(i))) {
-        throw invalid("ranking.newcomer_candidate_ids[" + i + "] \"" + ids.get(i)
-            + "\" is not in ranking.candidate_item_ids");
-      }
-    }
-    return Set.copyOf(ids);
   }
 }

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A validated question about one user's ranking (ExplainItem, WhyNot, WhatIf).
@@ -21,7 +20,6 @@ import java.util.Set;
  * @param askedItemRetrieved the asked item (ExplainItem, WhyNot) is among the caller's own
  *     candidates, the items retrieved for the user; otherwise it was added to be ranked beside them
  * @param newcomerPlaces the last places of the asked top-k that go to newcomers, fewer than it
- * @param newcomerCandidates the candidates that take them when the model does not know them
  */
 record UserRankingQuery(
     List<String> record,
@@ -33,8 +31,7 @@ record UserRankingQuery(
     String locale,
     RecentPurchases recent,
     boolean askedItemRetrieved,
-    int newcomerPlaces,
-    Set<String> newcomerCandidates) {
+    int newcomerPlaces) {
 
   UserRankingQuery {
     record = List.copyOf(record);
@@ -43,16 +40,25 @@ record UserRankingQuery(
     requireNonNull(modelVersion, "modelVersion");
     requireNonNull(locale, "locale");
     requireNonNull(recent, "recent");
-    newcomerCandidates = Set.copyOf(newcomerCandidates);
   }
 
   /**
-   * The k of the top-k the answer counts: the asked one less the newcomer places that newcomer
-   * candidates the model did not score (absent from {@code scored}, every candidate's score) take,
-   * as the caller counts its model places beside its newcomers.
+   * The k of the top-k the answer counts: the asked one less the newcomer places that newcomers
+   * ({@link #isNewcomer}) take, as the caller counts its model places beside its newcomers.
+   *
+   * @param scored every candidate's score; a candidate the model does not know is absent
    */
   int topK(Map<String, Float> scored) {
-    long unknown = newcomerCandidates.stream().filter(id -> !scored.containsKey(id)).count();
-    return askedTopK - (int) Math.min(newcomerPlaces, unknown);
+    long newcomers = candidates.stream().filter(id -> isNewcomer(id, scored)).count();
+    return askedTopK - (int) Math.min(newcomerPlaces, newcomers);
+  }
+
+  /**
+   * Whether candidate {@code id} may take a newcomer place: retrieved by co-purchase and not
+   * scored by the model (the gateway's Recommend places by the same rule, RankedSlate.mayBeNewcomer).
+   */
+  private boolean isNewcomer(String id, Map<String, Float> scored) {
+    ExplainQuery.Target target = sources.get(id);
+    return target != null && target.coPurchase() && !scored.containsKey(id);
   }
 }

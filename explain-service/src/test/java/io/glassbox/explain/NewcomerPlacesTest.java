@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhyNotRequest;
@@ -18,15 +20,15 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The newcomer places of a ranking: the top-k of ExplainItem, WhyNot and WhatIf is the request's
- * less as many of them as the newcomer candidates the model does not know fill, as Recommend
- * counts its model places beside its newcomers.
+ * less as many of them as the newcomers fill (candidates retrieved by co-purchase that the model
+ * does not know), as Recommend counts its model places beside its newcomers.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NewcomerPlacesTest {
   private static final Map<String, String> TITLES = Map.of(
-      "a", "APRON", "x", "MUG", "y", "JUG", "z", "CUP", "u", "NEW", "v", "NEWER");
+      "a", "APRON", "x", "MUG", "y", "JUG", "z", "CUP", "u", "NEW", "v", "NEWER", "n", "NEWEST");
 
-  /** The model knows a, x, y and z; u and v are new items it was not trained on. */
+  /** The model knows a, x, y and z; u, v and n are new items it was not trained on. */
   private final ExplainFixture fixture = new ExplainFixture(
       new FakeModelService(new AdditiveScorer().weight("a", "x", 3f).weight("a", "y", 2f).weight("a", "z", 1f), "v1"),
       new FakeFeatureService(TITLES, Map.of()));
@@ -36,18 +38,31 @@ class NewcomerPlacesTest {
     fixture.close();
   }
 
-  /** The user bought a; candidates x, y, z and the new u and v; newcomers may be u, v and x. */
+  /**
+   * The user bought a; candidates x, y, z and the new u, v and n (u sent twice); x, u and v were
+   * retrieved by co-purchase, so u and v are newcomers. n, new but retrieved as popular, is not;
+   * nor is w, sent co-purchase sources but no candidate.
+   */
   private static UserRanking.Builder ranking(int newcomerPlaces) {
-    return UserRanking.newBuilder().addRecordItemIds("a").addAllCandidateItemIds(List.of("x", "y", "z", "u", "v"))
-        .setNewcomerPlaces(newcomerPlaces).addAllNewcomerCandidateIds(List.of("u", "x", "v"));
+    UserRanking.Builder ranking = UserRanking.newBuilder().addRecordItemIds("a")
+        .addAllCandidateItemIds(List.of("x", "y", "z", "u", "v", "n", "u")).setNewcomerPlaces(newcomerPlaces);
+    for (String id : List.of("x", "u", "v", "w")) {
+      ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(id)
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).addViaItemIds("a"));
+    }
+    for (String id : List.of("y", "n")) {
+      ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(id)
+          .addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR));
+    }
+    return ranking;
   }
 
   @Test
-  void newcomerPlaces_takeOffOnlyThePlacesUnknownNewcomerCandidatesFill() {
+  void newcomerPlaces_takeOffOnlyThePlacesUnknownCoPurchaseCandidatesFill() {
     assertEquals(3, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
         .setRanking(ranking(1)).setItemId("x").setTopK(4).build()).getTopK(), "u fills the one place");
     assertEquals(2, fixture.stub.whyNot(WhyNotRequest.newBuilder()
-        .setRanking(ranking(3)).setItemId("z").setTopK(4).build()).getTopK(), "u and v fill two of three; x is known");
+        .setRanking(ranking(3)).setItemId("z").setTopK(4).build()).getTopK(), "u and v fill two of three; x is known, n popular");
     assertEquals(8, fixture.stub.whatIf(WhatIfRequest.newBuilder()
         .setRanking(ranking(2)).addRemoveItemIds("a").build()).getTopK(), "10 less u's and v's places");
     assertEquals(4, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
@@ -55,16 +70,11 @@ class NewcomerPlacesTest {
   }
 
   @Test
-  void newcomerPlacesNotBelowTheTopK_orANewcomerNotACandidate_isInvalidArgument() {
+  void newcomerPlacesNotBelowTheTopK_isInvalidArgument() {
     StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
         ExplainItemRequest.newBuilder().setRanking(ranking(4)).setItemId("x").setTopK(4).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, tooMany.getStatus().getCode());
     assertEquals("ranking.newcomer_places must be 0..3 (less than the top-k 4), got 4",
         tooMany.getStatus().getDescription());
-    StatusRuntimeException stranger = assertThrows(StatusRuntimeException.class, () -> fixture.stub.whyNot(
-        WhyNotRequest.newBuilder().setRanking(ranking(1).addNewcomerCandidateIds("w")).setItemId("x").build()));
-    assertEquals(Status.Code.INVALID_ARGUMENT, stranger.getStatus().getCode());
-    assertEquals("ranking.newcomer_candidate_ids[3] \"w\" is not in ranking.candidate_item_ids",
-        stranger.getStatus().getDescription());
   }
 }

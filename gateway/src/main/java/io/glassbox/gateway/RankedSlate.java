@@ -260,8 +260,8 @@ record RankedSlate(
 
   /**
    * Whether {@code candidate} takes a newcomer place when the model does not know it: when it was
-   * retrieved by co-purchase. ExplainItem, WhyNot and WhatIf send the explain service these, so
-   * that it counts Recommend's newcomers among the candidates it finds the model does not know.
+   * retrieved by co-purchase. The explain service counts Recommend's newcomers by the same rule,
+   * from the candidates' sources (its UserRankingQuery.isNewcomer).
    */
   static boolean mayBeNewcomer(Candidate candidate) {
     return candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);

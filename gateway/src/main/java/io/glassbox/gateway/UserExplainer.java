@@ -198,7 +198,8 @@ final class UserExplainer {
 
   /**
    * The ranking the explain service is asked about: Recommend's eligible candidates in its tie
-   * order, and with {@code newcomerPlaces} those that take them when the model does not know them.
+   * order, each with its sources (which tell the explain service the candidates that take the
+   * {@code newcomerPlaces} when the model does not know them).
    */
   private static UserRanking ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
@@ -241,9 +242,6 @@ final class UserExplainer {
         ranking.addCandidateRecentPurchases(candidate.getRecentPurchases());
       }
       ranking.addCandidateSources(RankedSlate.explainTarget(candidate));
-      if (newcomerPlaces > 0 && RankedSlate.mayBeNewcomer(candidate)) {
-        ranking.addNewcomerCandidateIds(candidate.getItemId());
-      }
     }
     if (ids.isEmpty() && !askedItem) {
       throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId
