@@ -112,15 +112,24 @@ final class InteractiveRequestReader {
     String version = ranking.getModelVersion().trim();
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
         version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent,
-        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, topK));
+        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, topK),
+        topKWhenNewcomersFill(ranking, topK));
   }
 
   private static int newcomerPlaces(UserRanking ranking, int topK) {
     int places = ranking.getNewcomerPlaces();
-    if (places < 0 || places >= topK) {
-      throw invalid("ranking.newcomer_places must be 0.." + (topK - 1) + " (less than the top-k " + topK
-          + "), got " + places);
+    int whenFilled = topKWhenNewcomersFill(ranking, topK);
+    if (places < 0 || places >= whenFilled) {
+      throw invalid("ranking.newcomer_places must be 0.." + (whenFilled - 1) + " (less than "
+          + (ranking.getTopKWhenNewcomersFill() == 0 ? "the top-k " : "ranking.top_k_when_newcomers_fill ")
+          + whenFilled + "), got " + places);
     }
     return places;
+  }
+
+  /** The top-k counted when the newcomers fill the asked {@code topK}: the ranking's, or that one. */
+  private static int topKWhenNewcomersFill(UserRanking ranking, int topK) {
+    return RequestChecks.limitOrDefault("ranking.top_k_when_newcomers_fill", ranking.getTopKWhenNewcomersFill(),
+        topK, MAX_TOP_K);
   }
 }

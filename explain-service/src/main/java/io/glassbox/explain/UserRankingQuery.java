@@ -19,7 +19,10 @@ import java.util.Optional;
  * @param recent the candidates' recent purchases the caller ranked with (none: no trend term)
  * @param askedItemRetrieved the asked item (ExplainItem, WhyNot) is among the caller's own
  *     candidates, the items retrieved for the user; otherwise it was added to be ranked beside them
- * @param newcomerPlaces the last places of the asked top-k that go to newcomers, fewer than it
+ * @param newcomerPlaces the most places of the asked top-k that go to newcomers, fewer than
+ *     {@code topKWhenNewcomersFill}
+ * @param topKWhenNewcomersFill the top-k counted, less the newcomers' places, when they fill the
+ *     asked one (the asked one when the caller sent none)
  */
 record UserRankingQuery(
     List<String> record,
@@ -31,7 +34,8 @@ record UserRankingQuery(
     String locale,
     RecentPurchases recent,
     boolean askedItemRetrieved,
-    int newcomerPlaces) {
+    int newcomerPlaces,
+    int topKWhenNewcomersFill) {
 
   UserRankingQuery {
     record = List.copyOf(record);
@@ -44,13 +48,15 @@ record UserRankingQuery(
 
   /**
    * The k of the top-k the answer counts: the asked one less the newcomer places that newcomers
-   * ({@link #isNewcomer}) take, as the caller counts its model places beside its newcomers.
+   * ({@link #isNewcomer}) take, as the caller counts its model places beside its newcomers; when
+   * they take every place, {@link #topKWhenNewcomersFill} less theirs (at least 1).
    *
    * @param scored every candidate's score; a candidate the model does not know is absent
    */
   int topK(Map<String, Float> scored) {
-    long newcomers = candidates.stream().filter(id -> isNewcomer(id, scored)).count();
-    return askedTopK - (int) Math.min(newcomerPlaces, newcomers);
+    int newcomers = (int) Math.min(newcomerPlaces, candidates.stream().filter(id -> isNewcomer(id, scored)).count());
+    int left = askedTopK - newcomers;
+    return left > 0 ? left : topKWhenNewcomersFill - newcomers;
   }
 
   /**

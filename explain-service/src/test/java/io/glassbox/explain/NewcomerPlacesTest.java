@@ -70,6 +70,29 @@ class NewcomerPlacesTest {
   }
 
   @Test
+  void newcomersFillingTheTopK_countTheTopKWhenTheyFillLessTheirPlaces() {
+    assertEquals(8, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(ranking(2).setTopKWhenNewcomersFill(10)).setItemId("x").setTopK(2).build()).getTopK(),
+        "u and v fill both places: 10 less theirs");
+    assertEquals(7, fixture.stub.whyNot(WhyNotRequest.newBuilder()
+        .setRanking(ranking(3).setTopKWhenNewcomersFill(9)).setItemId("z").setTopK(1).build()).getTopK(),
+        "more newcomer places than the top-k: u and v take two of 9");
+    assertEquals(2, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(ranking(1).setTopKWhenNewcomersFill(10)).setItemId("x").setTopK(3).build()).getTopK(),
+        "a place left: the top-k less u's");
+  }
+
+  @Test
+  void newcomerPlacesNotBelowTheTopKWhenNewcomersFill_isInvalidArgument() {
+    StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
+        ExplainItemRequest.newBuilder().setRanking(ranking(5).setTopKWhenNewcomersFill(5)).setItemId("x")
+            .setTopK(2).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, tooMany.getStatus().getCode());
+    assertEquals("ranking.newcomer_places must be 0..4 (less than ranking.top_k_when_newcomers_fill 5), got 5",
+        tooMany.getStatus().getDescription());
+  }
+
+  @Test
   void newcomerPlacesNotBelowTheTopK_isInvalidArgument() {
     StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
         ExplainItemRequest.newBuilder().setRanking(ranking(4)).setItemId("x").setTopK(4).build()));

@@ -115,15 +115,27 @@ final class UserExplainer {
   private record Found(UserRanking ranking, int topK) {}
 
   /**
+   * The top-k a question asks the explain service for, with the newcomer places it may take off
+   * (UserRanking.newcomer_places) and the top-k counted instead when they fill it
+   * (UserRanking.top_k_when_newcomers_fill; 0: none).
+   */
+  private record AskedTopK(int topK, int newcomerPlaces, int whenNewcomersFill) {
+    /** A top-k the caller gave: nothing taken off. */
+    static AskedTopK given(int limit) {
+      return new AskedTopK(limit, 0, 0);
+    }
+  }
+
+  /**
    * Reads the user's ranking (their record, and the candidates a default Recommend of them ranks)
    * and checks {@code catalogueIds} exist, then asks the explain service. A user the store has
    * never seen has an empty record and the popular candidates, as Recommend ranks them. NOT_FOUND
    * for an id the catalogue lacks (named by {@code field}); the explain service's own
    * INVALID_ARGUMENT and NOT_FOUND reach the caller. The top-k is
    * {@code limit}, or, when the caller left it 0, the new picks of a default Recommend answer for
-   * the user ({@link #defaultTopK}), less the places its newcomers take (sent as the ranking's
-   * newcomer places: the explain service tells which candidates the model does not know), so
-   * that the reasons say what Recommend's said.
+   * the user ({@link #defaultTopK}: its newcomers' places are taken off by the explain service,
+   * which tells which candidates the model does not know), so that the reasons say what
+   * Recommend's said.
    */
   private <T> ListenableFuture<T> withRanking(
       String userId, String field, List<String> catalogueIds, OptionalInt limit, Ask<T> ask) {
@@ -149,11 +161,9 @@ final class UserExplainer {
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
     ListenableFuture<Found> ranking = Futures.whenAllSucceed(history, candidates, items).call(() -> {
       GetUserHistoryResponse record = Futures.getDone(history);
-      int topK = limit.isPresent() ? limit.getAsInt() : defaultTopK(recommend, record);
-      // Only the explain service's scores tell which newcomers take their places; one model place stays.
-      int newcomerPlaces = limit.isPresent() ? 0 : Math.min(recommend.newcomerSlots(config), topK - 1);
+      AskedTopK topK = limit.isPresent() ? AskedTopK.given(limit.getAsInt()) : defaultTopK(recommend, record);
       return new Found(ranking(userId, field, catalogueIds, record, Futures.getDone(candidates),
-          Futures.getDone(items), newcomerPlaces), topK);
+          Futures.getDone(items), topK), topK.topK());
     }, directExecutor());
     ListenableFuture<Found> checked = Futures.catching(ranking, Exception.class, failure -> {
       Status status = Status.fromThrowable(failure);
@@ -174,15 +184,19 @@ final class UserExplainer {
   /**
    * The new picks of {@code recommend}, a default Recommend of the user ({@code history} read with its
    * regular items, as Recommend reads them): its places less the buy-again ones, shared as
-   * Recommend shares them ({@link Places}); all of them when every place is buy-again (the model's
-   * picks, as Recommend shows them with no buy-again places). Newcomer places are taken off by the
-   * explain service: which candidates the model does not know only a Score reply tells, and it scores
-   * the ranking.
+   * Recommend shares them ({@link Places}), less the places its newcomers take. Which candidates
+   * the model does not know only a Score reply tells, so the explain service, which scores the
+   * ranking, takes those off: at most the newcomer slots (leaving one of the answer's places to the
+   * model). When buy-again and newcomers leave the model no place, the new picks are the model's
+   * of the answer with no buy-again places: its places less the newcomers', so the top-k counted
+   * when newcomers fill the first one is the answer's limit (and the first one is the limit too
+   * when buy-again alone fills the answer).
    */
-  private int defaultTopK(RecommendQuery recommend, GetUserHistoryResponse history) {
+  private AskedTopK defaultTopK(RecommendQuery recommend, GetUserHistoryResponse history) {
     int modelPlaces = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of())
         .modelPlaces();
-    return modelPlaces > 0 ? modelPlaces : recommend.limit();
+    int newcomerPlaces = Math.min(recommend.newcomerSlots(config), recommend.limit() - 1);
+    return new AskedTopK(modelPlaces > 0 ? modelPlaces : recommend.limit(), newcomerPlaces, recommend.limit());
   }
 
   /** A Recommend of {@code userId} with every field left to its default. */
@@ -199,11 +213,11 @@ final class UserExplainer {
   /**
    * The ranking the explain service is asked about: Recommend's eligible candidates in its tie
    * order, each with its sources (which tell the explain service the candidates that take the
-   * {@code newcomerPlaces} when the model does not know them).
+   * newcomer places of {@code topK} when the model does not know them).
    */
   private static UserRanking ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
-      RetrieveCandidatesResponse candidates, GetItemsResponse items, int newcomerPlaces) {
+      RetrieveCandidatesResponse candidates, GetItemsResponse items, AskedTopK topK) {
     if (items.getMissingItemIdsCount() > 0) {
       String missing = items.getMissingItemIds(0);
       throw Status.NOT_FOUND.withDescription(field + " \"" + missing + "\" is not in the catalogue")
@@ -233,7 +247,7 @@ final class UserExplainer {
     }
     List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record));
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record)
-        .setNewcomerPlaces(newcomerPlaces);
+        .setNewcomerPlaces(topK.newcomerPlaces()).setTopKWhenNewcomersFill(topK.whenNewcomersFill());
     List<String> ids = new ArrayList<>(eligible.size());
     boolean counted = candidates.hasRecentWindow();
     for (Candidate candidate : eligible) {

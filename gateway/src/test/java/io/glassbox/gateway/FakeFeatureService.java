@@ -11,6 +11,7 @@ import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.UserEvent;
@@ -32,6 +33,7 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   private final Map<String, List<String>> histories = new ConcurrentHashMap<>();
   private final Map<String, List<Candidate>> candidates = new ConcurrentHashMap<>();
   private final Map<String, Item> catalogue = new ConcurrentHashMap<>();
+  private final Map<String, List<String>> regularItems = new ConcurrentHashMap<>();
   private volatile List<Candidate> popular = List.of();
 
   final List<GetUserHistoryRequest> historyRequests = new CopyOnWriteArrayList<>();
@@ -49,6 +51,15 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   FakeFeatureService withUser(String userId, List<String> historyOldestFirst, List<Candidate> forUser) {
     histories.put(userId, List.copyOf(historyOldestFirst));
     candidates.put(userId, List.copyOf(forUser));
+    return this;
+  }
+
+  /**
+   * The items of {@code userId} bought in several orders (each in 3 of their 5 orders), most
+   * orders first: GetUserHistory answers the first {@code max_regular_items} when asked for them.
+   */
+  FakeFeatureService withRegularItems(String userId, List<String> itemIds) {
+    regularItems.put(userId, List.copyOf(itemIds));
     return this;
   }
 
@@ -86,6 +97,13 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
           .setItemId(history.get(i))
           .setTime(Timestamp.newBuilder().setSeconds(1_300_000_000L + i))
           .setEventType("purchase"));
+    }
+    if (request.getRegularItemsMinBaskets() > 0) {
+      List<String> regular = regularItems.getOrDefault(request.getUserId(), List.of());
+      regular.stream().limit(request.getMaxRegularItems() == 0 ? 50 : request.getMaxRegularItems()).forEach(id -> response.addRegularItems(
+          RegularItem.newBuilder().setItemId(id).setBaskets(3).setLastPurchaseTime(Timestamp.newBuilder()
+              .setSeconds(1_300_000_000L + history.lastIndexOf(id)))));
+      response.setOrders(5);
     }
     replies.onNext(response.build());
     replies.onCompleted();

@@ -78,14 +78,18 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
         boolean old = request.getRowsList().stream()
             .anyMatch(row -> row.getCandidateItemIdsList().contains(oldVersionCandidate));
         ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(old ? OLD_VERSION : VERSION);
-        request.getRowsList().forEach(row -> response.addRows(scoreRow(row, request.getOmitUnchangedCandidateIds())));
+        request.getRowsList().forEach(row -> response.addRows(scoreRow(request, row)));
         replies.onNext(response.build());
         replies.onCompleted();
       }
     }
   }
 
-  private ScoreRowResult scoreRow(ScoreRow row, boolean omitUnchangedIds) {
+  /** A row of {@code request}: its own candidates, or the request's shared ones when it has none. */
+  private ScoreRowResult scoreRow(ScoreRequest request, ScoreRow row) {
+    List<String> candidates = row.getCandidateItemIdsCount() > 0
+        ? row.getCandidateItemIdsList() : request.getSharedCandidates().getCandidateItemIdsList();
+    boolean omitUnchangedIds = request.getOmitUnchangedCandidateIds();
     ScoreRowResult.Builder result = ScoreRowResult.newBuilder();
     for (String id : row.getHistoryItemIdsList()) {
       if (unknown.contains(id)) {
@@ -95,7 +99,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
       }
     }
     int used = result.getHistoryItemIdsCount();
-    for (String id : row.getCandidateItemIdsList()) {
+    for (String id : candidates) {
       if (unknown.contains(id)) {
         result.addSkippedItemIds(id);
         continue;
@@ -109,7 +113,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
       result.addEvidence(evidence);
     }
     // As the model service does: ids left out when they are exactly the request's.
-    if (omitUnchangedIds && result.getCandidateItemIdsCount() == row.getCandidateItemIdsCount()) {
+    if (omitUnchangedIds && result.getCandidateItemIdsCount() == candidates.size()) {
       result.clearCandidateItemIds();
     }
     return result.build();

@@ -1,6 +1,8 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.explain.ExplainConfig;
+import io.glassbox.explain.ExplainMain;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
@@ -16,19 +18,30 @@ import java.util.UUID;
 /**
  * The real gateway on an in-process server, wired through real channels to fake feature, model
  * and explain services on in-process servers of their own. A fake left out is "down": its
- * target names no server.
+ * target names no server. With {@link #withRealExplainService} the explain service is the real
+ * one (on a loopback port), calling the fake feature and model services.
  */
 final class GatewayHarness implements AutoCloseable {
   final FakeFeatureService feature = TestCatalogue.featureService();
-  final FakeModelService model = TestCatalogue.modelService();
+  final FakeModelService model;
   final FakeExplainService explain = new FakeExplainService();
 
   private final List<GrpcServer> servers = new ArrayList<>();
   private final Map<String, String> settings = new HashMap<>();
   private final String id = UUID.randomUUID().toString();
   private boolean featureUp = true;
+  private boolean realExplain;
   private ManagedChannel channel;
   private GrpcServer gateway;
+
+  /** Over {@link TestCatalogue}'s model. */
+  GatewayHarness() {
+    this(TestCatalogue.modelService());
+  }
+
+  GatewayHarness(FakeModelService model) {
+    this.model = model;
+  }
 
   /** Overrides a gateway setting (see {@link GatewayConfig}). */
   GatewayHarness with(String key, String value) {
@@ -41,16 +54,32 @@ final class GatewayHarness implements AutoCloseable {
     return this;
   }
 
+  /** The real explain service in place of {@link #explain}, scoring with {@link #model}. */
+  GatewayHarness withRealExplainService() {
+    realExplain = true;
+    return this;
+  }
+
   GatewayHarness start() {
     if (featureUp) {
       serve("feature", feature);
     }
     serve("model", model);
-    serve("explain", explain);
+    String explainTarget = "in-process:" + name("explain");
+    if (realExplain) {
+      GrpcServer real = ExplainMain.start(ConfigSource.of(Map.of(
+          ExplainConfig.PORT_KEY, "0", "GLASSBOX_METRICS_PORT", "0",
+          ExplainConfig.MODEL_TARGET_KEY, "in-process:" + name("model"),
+          ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + name("feature"))));
+      servers.add(real);
+      explainTarget = "localhost:" + real.port();
+    } else {
+      serve("explain", explain);
+    }
     Map<String, String> config = new HashMap<>(Map.of(
         GatewayConfig.FEATURE_TARGET_KEY, "in-process:" + name("feature"),
         GatewayConfig.MODEL_TARGET_KEY, "in-process:" + name("model"),
-        GatewayConfig.EXPLAIN_TARGET_KEY, "in-process:" + name("explain"),
+        GatewayConfig.EXPLAIN_TARGET_KEY, explainTarget,
         // Generous budgets, so a busy test machine never degrades a test that expects no
         // degradation; the tests about budgets set their own.
         GatewayConfig.MODEL_TIMEOUT_KEY, "10s",
