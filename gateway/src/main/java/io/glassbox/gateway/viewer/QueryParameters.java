@@ -1,7 +1,9 @@
 package io.glassbox.gateway.viewer;
 
 import io.glassbox.server.RequestChecks;
-import java.net.URLDecoder;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -56,13 +58,13 @@ final class QueryParameters {
         continue;
       }
       int equals = pair.indexOf('=');
-      String name = decode(equals < 0 ? pair : pair.substring(0, equals));
-      String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+      String name = decode(equals < 0 ? pair : pair.substring(0, equals), "a parameter name");
       if (!allowed.contains(name)) {
         throw ViewerException.badRequest(
             allowed.isEmpty() ? "unknown query parameter; this endpoint takes none"
                 : "unknown query parameter; this endpoint takes " + String.join(", ", allowed));
       }
+      String value = equals < 0 ? "" : decode(pair.substring(equals + 1), name);
       values.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
     }
     return new QueryParameters(values);
@@ -172,11 +174,38 @@ final class QueryParameters {
     return id;
   }
 
-  private static String decode(String text) throws ViewerException {
+  /**
+   * {@code text} with {@code +} as a space and each {@code %XX} as a byte, the bytes read as UTF-8.
+   * Bytes that are not UTF-8 are refused, naming {@code what}: {@link java.net.URLDecoder} would
+   * turn them into U+FFFD, so {@code user=%E2%28} would quietly ask about a stranger named U+FFFD and "(".
+   */
+  private static String decode(String text, String what) throws ViewerException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
+    int i = 0;
+    while (i < text.length()) {
+      char c = text.charAt(i);
+      if (c == '%') {
+        int high = i + 2 < text.length() ? Character.digit(text.charAt(i + 1), 16) : -1;
+        int low = high < 0 ? -1 : Character.digit(text.charAt(i + 2), 16);
+        if (low < 0) {
+          throw ViewerException.badRequest("the query string is not valid URL encoding");
+        }
+        bytes.write(high << 4 | low);
+        i += 3;
+      } else {
+        int end = i;
+        while (end < text.length() && text.charAt(end) != '%') {
+          end++;
+        }
+        bytes.writeBytes(text.substring(i, end).replace('+', ' ').getBytes(StandardCharsets.UTF_8));
+        i = end;
+      }
+    }
     try {
-      return URLDecoder.decode(text, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException malformed) {
-      throw ViewerException.badRequest("the query string is not valid URL encoding");
+      // A new decoder reports malformed input rather than replacing it.
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (CharacterCodingException notUtf8) {
+      throw ViewerException.badRequest(what + " is not UTF-8 once percent-decoded");
     }
   }
 }

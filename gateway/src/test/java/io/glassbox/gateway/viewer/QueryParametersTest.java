@@ -32,6 +32,18 @@ class QueryParametersTest {
   }
 
   @Test
+  void percentEscapesThatAreNotUtf8_are400NamingTheParameter_notAReplacementCharacter() {
+    for (String bad : List.of("user=%E2%28", "user=%FF", "user=a%C3", "remove=%ED%A0%80")) {
+      ViewerException error = assertThrows(ViewerException.class, () -> QueryParameters.parse(bad, ALL), bad);
+
+      assertEquals(400, error.httpStatus());
+      assertEquals(bad.substring(0, bad.indexOf('=')) + " is not UTF-8 once percent-decoded", error.getMessage());
+    }
+    ViewerException name = assertThrows(ViewerException.class, () -> QueryParameters.parse("%E2%28=a", ALL));
+    assertEquals("a parameter name is not UTF-8 once percent-decoded", name.getMessage());
+  }
+
+  @Test
   void repeatedIds_keepTheirFirstPosition_once() throws ViewerException {
     QueryParameters query = QueryParameters.parse("remove=b&remove=a&remove=b", ALL);
 

@@ -135,6 +135,7 @@ class ViewerServerTest {
       "/api/recommend?user=a&user=b                 | user must be given once",
       "/api/recommend?user=a%0Ab                    | user must not contain control characters",
       "/api/recommend?user=%2012348                 | user must not begin or end with a space",
+      "/api/recommend?user=%E2%28                   | user is not UTF-8 once percent-decoded",
       "/api/what-if?user=a&remove=b%20              | remove must not begin or end with a space",
       "/api/recommend?user=a&secretparam=1          | unknown query parameter; this endpoint takes user, locale, limit, buy_again",
       "/api/what-if?user=a                          | what-if needs at least one remove or add item id",
