@@ -250,9 +250,10 @@ class ViewerServerTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
-      "INVALID_ARGUMENT, 400", "NOT_FOUND, 404", "UNAUTHENTICATED, 401", "PERMISSION_DENIED, 403",
-      "RESOURCE_EXHAUSTED, 429", "UNIMPLEMENTED, 501", "UNAVAILABLE, 503",
-      "DEADLINE_EXCEEDED, 504", "INTERNAL, 502"})
+      "INVALID_ARGUMENT, 400", "OUT_OF_RANGE, 400", "FAILED_PRECONDITION, 400", "NOT_FOUND, 404",
+      "UNAUTHENTICATED, 401", "PERMISSION_DENIED, 403", "RESOURCE_EXHAUSTED, 429", "UNIMPLEMENTED, 501",
+      "UNAVAILABLE, 503", "DEADLINE_EXCEEDED, 504", "CANCELLED, 502", "UNKNOWN, 502", "ALREADY_EXISTS, 502",
+      "ABORTED, 502", "INTERNAL, 502", "DATA_LOSS, 502"})
   void gatewayErrors_becomeTheClosestHttpStatus_withTheGatewayMessage(Status.Code code, int http)
       throws Exception {
     gateway.failure = Status.fromCode(code).withDescription("what the gateway said");
