@@ -228,8 +228,10 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     try {
       result = call(() -> store.append(events));
     } catch (UnknownItemException e) {
-      throw invalid("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
-          + "\" is not in the catalogue; only catalogue items can be ingested");
+      // The usual code for a named thing that does not exist, as GetItems' callers give it.
+      throw Status.NOT_FOUND.withDescription("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
+          + "\" is not in the catalogue; only catalogue items can be ingested; nothing was stored")
+          .asRuntimeException();
     } catch (EventIdConflictException e) {
       int index = e.eventIndex();
       throw Status.ALREADY_EXISTS.withDescription("events[" + index + "].event_id \""

@@ -664,14 +664,17 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
-  void ingestEvents_unknownItem_rejectsTheWholeBatch() {
+  void ingestEvents_unknownItem_isNotFound_andRejectsTheWholeBatch() {
     String user = newUser();
     IngestEventsRequest request = IngestEventsRequest.newBuilder()
         .addEvents(event(user, INGEST_ITEM, 1_000, ""))
         .addEvents(event(user, "no-such-item", 1_000, ""))
         .build();
 
-    assertInvalid("events[1].event.item_id", () -> stub.ingestEvents(request));
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.ingestEvents(request));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals("events[1].event.item_id \"no-such-item\" is not in the catalogue; only catalogue items can be "
+        + "ingested; nothing was stored", e.getStatus().getDescription());
 
     assertFalse(history(user, 10).getKnownUser());
   }

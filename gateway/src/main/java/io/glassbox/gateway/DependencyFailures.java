@@ -38,14 +38,16 @@ final class DependencyFailures {
 
   /**
    * A failed IngestEvents call of one SubmitFeedback event: the feature service's
-   * INVALID_ARGUMENT (an item not in the catalogue, a time in the future) and ALREADY_EXISTS (the
-   * request id taken by another event of the user) reach the caller with their message, since
-   * they are about the caller's input, and with the caller's field names ({@code item_id}, not
-   * {@code events[0].event.item_id}; {@code request_id}, the event id the gateway sends).
+   * INVALID_ARGUMENT (a time in the future), NOT_FOUND (an item not in the catalogue, as ExplainItem
+   * answers it) and ALREADY_EXISTS (the request id taken by another event of the user) reach the
+   * caller with their message, since they are about the caller's input, and with the caller's
+   * field names ({@code item_id}, not {@code events[0].event.item_id}; {@code request_id}, the
+   * event id the gateway sends).
    */
   static StatusRuntimeException ingestFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
-    if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.ALREADY_EXISTS) {
+    if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.NOT_FOUND
+        || status.getCode() == Status.Code.ALREADY_EXISTS) {
       String message = status.getDescription() == null ? "" : status.getDescription();
       return Status.fromCode(status.getCode())
           .withDescription(message.replace("events[0].event_id", "request_id")

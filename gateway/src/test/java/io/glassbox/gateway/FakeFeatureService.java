@@ -150,7 +150,7 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
     for (int i = 0; i < request.getEventsCount(); i++) {
       UserEvent event = request.getEvents(i);
       if (!catalogue.containsKey(event.getEvent().getItemId())) {
-        replies.onError(Status.INVALID_ARGUMENT
+        replies.onError(Status.NOT_FOUND
             .withDescription("events[" + i + "].event.item_id \"" + event.getEvent().getItemId()
                 + "\" is not in the catalogue")
             .asRuntimeException());

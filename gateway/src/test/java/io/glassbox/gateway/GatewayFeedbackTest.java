@@ -148,7 +148,7 @@ class GatewayFeedbackTest {
   }
 
   @Test
-  void submitFeedback_itemNotInCatalogue_passesTheFeatureServiceMessageThroughWithTheCallersFieldName() {
+  void submitFeedback_itemNotInCatalogue_isNotFound_withTheFeatureServiceMessageInTheCallersFieldName() {
     harness = new GatewayHarness().start();
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
@@ -156,7 +156,7 @@ class GatewayFeedbackTest {
             .setUserId("u9").setItemId("nope").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
             .build()));
 
-    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    assertEquals(Status.Code.NOT_FOUND, error.getStatus().getCode());
     assertEquals("item_id \"nope\" is not in the catalogue",
         error.getStatus().getDescription());
   }

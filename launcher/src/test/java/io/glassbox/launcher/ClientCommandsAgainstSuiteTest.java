@@ -395,7 +395,8 @@ class ClientCommandsAgainstSuiteTest {
     }
     CliRun unknownItem = run("feedback", "--user", shopper, "--item", "NO-SUCH-ITEM");
     assertEquals(1, unknownItem.exit());
-    assertTrue(unknownItem.err().contains("glassbox: INVALID_ARGUMENT"), unknownItem.err());
+    assertTrue(unknownItem.err().contains("glassbox: NOT_FOUND: item_id \"NO-SUCH-ITEM\" is not in the catalogue"),
+        unknownItem.err());
     CliRun badType = run("feedback", "--user", shopper, "--item", "85123A", "--type", "refund");
     assertEquals(2, badType.exit());
     assertTrue(badType.err().contains("purchase, click, add_to_cart"), badType.err());
