@@ -401,7 +401,8 @@ class ViewerEndToEndTest {
   }
 
   /**
-   * Every reason shows a named kind (never the raw enum), a trend reason its measured rank move,
+   * Every reason shows a named kind (never the raw enum), a model reason and a trend reason their
+   * measured rank move (a model reason citing several purchases "without them", as its text says),
    * and each buy-again item is marked as placed by rule.
    */
   private static void assertReasonBadgesNameEveryKind(HeadlessChromium.Page page, RecommendResponse expected)
@@ -411,13 +412,13 @@ class ViewerEndToEndTest {
     List<Reason> reasons = expected.getItemsList().stream().flatMap(item -> item.getReasonsList().stream()).toList();
     assertEquals(reasons.size(), kinds.size());
     kinds.forEach(kind -> assertFalse(kind.isBlank() || kind.startsWith("REASON_KIND"), "a named kind: " + kind));
-    List<String> trendMoves = strings(page.evaluate("[...document.querySelectorAll("
-        + "'.reason[data-kind=REASON_KIND_TREND] .measure')].map(span => span.textContent)"));
+    List<String> trendMoves = measuresOn(page, ReasonKind.REASON_KIND_TREND);
     List<String> expectedMoves = reasons.stream().filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND)
         .map(r -> "rank " + r.getRank() + " → " + r.getRankWithoutEvidence() + " without its recent sales (of "
             + r.getRankedCandidateCount() + ")")
         .toList();
     assertEquals(expectedMoves, trendMoves);
+    assertEquals(historyMoves(expected, "en-US"), measuresOn(page, ReasonKind.REASON_KIND_HISTORY));
     // Sufficiency that no purchases at all would give too is not shown as a mark in the reason's favour.
     List<String> sufficiency = strings(page.evaluate("[...document.querySelectorAll("
         + "'.reason[data-kind=REASON_KIND_HISTORY] .badge.sufficiency')].map(b => b.textContent + ' ' + b.className)"));
@@ -431,6 +432,33 @@ class ViewerEndToEndTest {
         .filter(item -> item.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN)).count();
     assertEquals(buyAgain, page.evaluate("document.querySelectorAll('li.recommendation.buy-again').length")
         .getNumberValue(), 0.0);
+  }
+
+  /**
+   * The rank move each model reason of {@code response} shows: "without it" for one cited
+   * purchase, "without them" for several, as the reason's own text words it.
+   */
+  private static List<String> historyMoves(RecommendResponse response, String locale) {
+    List<Reason> reasons = response.getItemsList().stream().flatMap(item -> item.getReasonsList().stream())
+        .filter(r -> r.getKind() == ReasonKind.REASON_KIND_HISTORY).toList();
+    assertTrue(reasons.stream().anyMatch(r -> r.getEvidenceTitlesCount() > 1)
+        && reasons.stream().anyMatch(r -> r.getEvidenceTitlesCount() == 1),
+        "some model reason cites one purchase, some several");
+    boolean english = locale.equals("en-US");
+    return reasons.stream().map(r -> {
+      boolean several = r.getEvidenceTitlesCount() > 1;
+      return english
+          ? "rank " + r.getRank() + " → " + r.getRankWithoutEvidence() + " without " + (several ? "them" : "it")
+              + " (of " + r.getRankedCandidateCount() + ")"
+          : "排名 " + r.getRank() + " → 没有" + (several ? "它们" : "它") + "时 " + r.getRankWithoutEvidence()
+              + "（共 " + r.getRankedCandidateCount() + "）";
+    }).toList();
+  }
+
+  /** The rank moves the page shows beside the reasons of {@code kind}, in order. */
+  private static List<String> measuresOn(HeadlessChromium.Page page, ReasonKind kind) throws Exception {
+    return strings(page.evaluate("[...document.querySelectorAll('.reason[data-kind=" + kind.name()
+        + "] .measure')].map(span => span.textContent)"));
   }
 
   /** The reason texts the page shows, in order. */
@@ -454,6 +482,7 @@ class ViewerEndToEndTest {
         PAGE_TIMEOUT);
 
     assertEquals(reasonTexts(expected), reasonTextsOn(page));
+    assertEquals(historyMoves(expected, "zh-CN"), measuresOn(page, ReasonKind.REASON_KIND_HISTORY));
     assertEquals("推荐商品及理由", page.evaluate(
         "document.querySelector('[data-text=recommendations]').textContent").getStringValue());
     Files.write(screenshotDir().resolve("viewer-zh-CN.png"), fullPage(page));

@@ -51,7 +51,8 @@ const TEXTS = {
     necessary: "necessary", notNecessary: "not necessary",
     sufficient: "sufficient", notSufficient: "not sufficient",
     sufficientAnyway: "sufficient, as is no purchase",
-    rankMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without it`
+    rankMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence}`
+      + ` without ${severalCited(reason) ? "them" : "it"}`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
     trendMove: (reason) => `rank ${reason.rank} → ${reason.rankWithoutEvidence} without its recent sales`
       + (reason.rankedCandidateCount ? ` (of ${reason.rankedCandidateCount})` : ""),
@@ -154,7 +155,7 @@ const TEXTS = {
     necessary: "必要", notNecessary: "非必要",
     sufficient: "充分", notSufficient: "不充分",
     sufficientAnyway: "充分，无购买亦然",
-    rankMove: (reason) => `排名 ${reason.rank} → 去掉后 ${reason.rankWithoutEvidence}`
+    rankMove: (reason) => `排名 ${reason.rank} → 没有${severalCited(reason) ? "它们" : "它"}时 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
     trendMove: (reason) => `排名 ${reason.rank} → 不计近期销量时 ${reason.rankWithoutEvidence}`
       + (reason.rankedCandidateCount ? `（共 ${reason.rankedCandidateCount}）` : ""),
@@ -209,10 +210,18 @@ const TEXTS = {
     effects: "每次购买的影响",
     itemFacts: (r) => `在 ${r.rankedCandidateCount} 个候选商品中排第 ${r.rank} 位 · 得分 ${r.score.toFixed(3)}`,
     effectsNote: (k) => "模型读取的每一项购买，逐一单独去掉，并在购买记录上重新打分（更早的购买会补进来）：去掉后该商品的排名。"
-      + `模型理由中的“去掉后”衡量的正是这个；份额（热力图中的单元格）并非如此。粗体行：仅去掉那一项购买，它就会跌出前 ${k} 位。`,
+      + `模型理由中的“如果没有它”衡量的正是这个；份额（热力图中的单元格）并非如此。粗体行：仅去掉那一项购买，它就会跌出前 ${k} 位。`,
     noEffects: "模型读不到此顾客的任何购买：去掉任何一项都不会让它移动。",
   },
 };
+
+/**
+ * A model reason cites several purchases ("Because you bought A and B: without them …"), as its
+ * text counts them (ReasonTexts: one title or several), so its rank move says "them".
+ */
+function severalCited(reason) {
+  return (reason.evidenceTitles || []).length > 1;
+}
 
 function buyAgainCount(response) {
   return response.items.filter((entry) => entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN")).length;
