@@ -43,6 +43,9 @@ final class CallHints {
       case UNAVAILABLE -> Optional.of(answeredBy
           .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)
           .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent())));
+      // The command's own deadline ran out (gRPC's words for it name buffered and open streams).
+      case DEADLINE_EXCEEDED -> answeredBy.isPresent() ? Optional.empty() : Optional.of("no answer from " + target
+          + " within the command's deadline (its --timeout option): the server is busy or slow; a longer one may do.");
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why);
       case UNAUTHENTICATED -> Optional.of(keyFile
           .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"

@@ -39,7 +39,7 @@ final class GatewayAddress {
   @Option(names = "--target", defaultValue = DEFAULT_TARGET, description = TARGET_DESCRIPTION)
   String target;
 
-  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline in milliseconds (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout-ms", defaultValue = "5000", description = "How long to wait for the answer, in milliseconds, once connected (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
   /**
