@@ -36,7 +36,8 @@ final class GatewayAddress {
         && DEFAULT_TARGET.equals(option.defaultValue()) ? named.orElse(null) : null;
   }
 
-  @Option(names = "--target", defaultValue = DEFAULT_TARGET, description = TARGET_DESCRIPTION)
+  @Option(names = "--target", converter = TargetConverter.class,
+      defaultValue = DEFAULT_TARGET, description = TARGET_DESCRIPTION)
   String target;
 
   @Option(names = "--timeout-ms", defaultValue = "5000", description = "How long to wait for the answer, in milliseconds, once connected (default ${DEFAULT-VALUE}).")

@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 
 /** What the measuring commands ({@code bench}, {@code load}) share: where to call, as whom, for how many items. */
 final class GatewayCallOptions {
-  @Option(names = "--target", defaultValue = GatewayAddress.DEFAULT_TARGET, description = GatewayAddress.TARGET_DESCRIPTION)
+  @Option(names = "--target", converter = TargetConverter.class,
+      defaultValue = GatewayAddress.DEFAULT_TARGET, description = GatewayAddress.TARGET_DESCRIPTION)
   String target;
 
   @Option(names = "--limit", defaultValue = "10", description = "Items per call (default ${DEFAULT-VALUE}).")

@@ -21,7 +21,7 @@ final class HealthCommand implements Callable<Integer> {
   /** How long one try waits for the answer once connected (see {@link CliCalls#connect}). */
   static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
 
-  @Option(names = "--target", defaultValue = GatewayAddress.DEFAULT_TARGET,
+  @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_TARGET,
       description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway: "
           + GatewayAddress.TARGET_VARIABLE + " when set, else that of bin/glassbox up).")
   String target;

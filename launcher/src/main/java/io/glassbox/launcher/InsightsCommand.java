@@ -37,7 +37,7 @@ final class InsightsCommand implements Callable<Integer> {
       description = "Most frequent citations and driving purchases to list, 1..100 (default ${DEFAULT-VALUE}).")
   int pairs;
 
-  @Option(names = "--target", defaultValue = "localhost:50054",
+  @Option(names = "--target", converter = TargetConverter.class, defaultValue = "localhost:50054",
       description = "Explain service address (default ${DEFAULT-VALUE}).")
   String target;
 

@@ -1,0 +1,35 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Option values a command cannot use are usage errors (exit 2, the reason and the usage), found before any call. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CliUsageErrorsTest {
+  private static final List<List<String>> EVERY_TARGET = List.of(List.of("recommend", "--user", "12348"),
+      List.of("health"), List.of("insights"), List.of("reload-model"), List.of("import", "--items", "items.csv"),
+      List.of("bench"), List.of("load"));
+
+  @Test
+  void target_gRpcCannotRead_isAUsageError() {
+    for (List<String> command : EVERY_TARGET) {
+      CliRun run = CliRun.of(with(command, "--target", "not a host:::"));
+
+      assertEquals(2, run.exit(), command + ": " + run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '--target': 'not a host:::' is not an address:"
+          + " give host:port (localhost:50051) or a gRPC target such as dns:///host:port\n"), run.err());
+      assertTrue(run.err().contains("Usage: glassbox " + command.get(0)) && !run.err().contains("Exception"), run.err());
+    }
+  }
+
+  private static String[] with(List<String> command, String... more) {
+    return Stream.concat(command.stream(), Arrays.stream(more)).toArray(String[]::new);
+  }
+}
