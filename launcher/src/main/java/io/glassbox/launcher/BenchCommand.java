@@ -34,7 +34,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin GatewayCallOptions call;
 
-  @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline per call in milliseconds (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
+      description = "Deadline per call in milliseconds, 1.." + TimeoutConverter.MAX_MILLIS + " (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
   @Option(names = "--compare-explanations",

@@ -40,7 +40,9 @@ final class GatewayAddress {
       defaultValue = DEFAULT_TARGET, description = TARGET_DESCRIPTION)
   String target;
 
-  @Option(names = "--timeout-ms", defaultValue = "5000", description = "How long to wait for the answer, in milliseconds, once connected (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
+      description = "How long to wait for the answer, in milliseconds, once connected, 1.." + TimeoutConverter.MAX_MILLIS
+          + " (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
   /**

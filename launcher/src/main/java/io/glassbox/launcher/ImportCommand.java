@@ -65,8 +65,9 @@ final class ImportCommand implements Callable<Integer> {
       + " may name its items, as when both are imported.")
   boolean validateOnly;
 
-  @Option(names = "--timeout-s", defaultValue = "600", description = "Deadline per file in seconds: upload, checks and storing (default ${DEFAULT-VALUE}). Past it the"
-          + " rows stored so far stay, and the same command again stores the rest, none twice. With --validate-only"
+  @Option(names = "--timeout-s", defaultValue = "600", converter = TimeoutConverter.Seconds.class,
+      description = "Deadline per file in seconds, 1.." + TimeoutConverter.MAX_SECONDS + ": upload, checks and storing"
+          + " (default ${DEFAULT-VALUE}). Past it the rows stored so far stay, and the same command again stores the rest, none twice. With --validate-only"
           + " and both files, the interactions' check sends and checks the items file too, within its deadline.")
   long timeoutSeconds;
 

@@ -41,7 +41,9 @@ final class InsightsCommand implements Callable<Integer> {
       description = "Explain service address (default ${DEFAULT-VALUE}).")
   String target;
 
-  @Option(names = "--timeout-s", defaultValue = "300", description = "How long to wait for the answer, in seconds, once connected (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout-s", defaultValue = "300", converter = TimeoutConverter.Seconds.class,
+      description = "How long to wait for the answer, in seconds, once connected, 1.." + TimeoutConverter.MAX_SECONDS
+          + " (default ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
   @Option(names = "--json", description = "Print the explain service's answer as JSON instead of text.")

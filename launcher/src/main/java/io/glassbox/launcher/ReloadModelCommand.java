@@ -20,7 +20,9 @@ final class ReloadModelCommand implements Callable<Integer> {
       description = "Model admin address (default ${DEFAULT-VALUE}); with API keys, GLASSBOX_CLIENT_KEY_FILE must hold an admin key.")
   String target;
 
-  @Option(names = "--timeout-ms", defaultValue = "60000", description = "How long to wait for the answer, in milliseconds, once connected (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout-ms", defaultValue = "60000", converter = TimeoutConverter.Millis.class,
+      description = "How long to wait for the answer, in milliseconds, once connected, 1.." + TimeoutConverter.MAX_MILLIS
+          + " (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
   @Override

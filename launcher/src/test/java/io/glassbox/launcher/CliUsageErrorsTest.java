@@ -29,6 +29,25 @@ class CliUsageErrorsTest {
     }
   }
 
+  /** Zero or less was sent, and failed as "ClientCall started after CallOptions deadline was exceeded". */
+  @Test
+  void timeout_notPositive_isAUsageErrorWithItsRange() {
+    List<List<String>> every = List.of(List.of("recommend", "--user", "12348", "--timeout-ms"),
+        List.of("reload-model", "--timeout-ms"), List.of("bench", "--timeout-ms"), List.of("insights", "--timeout-s"),
+        List.of("import", "--items", "items.csv", "--timeout-s"));
+    for (List<String> command : every) {
+      String option = command.get(command.size() - 1);
+      String range = option.equals("--timeout-ms") ? "1..3600000 milliseconds" : "1..86400 seconds";
+      for (String value : List.of("0", "-5", "soon")) {
+        CliRun run = CliRun.of(with(command, value));
+
+        assertEquals(2, run.exit(), command + " " + value + ": " + run.err());
+        assertTrue(run.err().startsWith("Invalid value for option '" + option + "': '" + value
+            + "' is not a timeout: give " + range + "\n"), run.err());
+      }
+    }
+  }
+
   private static String[] with(List<String> command, String... more) {
     return Stream.concat(command.stream(), Arrays.stream(more)).toArray(String[]::new);
   }

@@ -1,0 +1,22 @@
+package io.glassbox.launcher;
+
+import picocli.CommandLine;
+
+/** The range a whole-number option's help states; a value outside it is a usage error (exit 2). */
+record WholeNumberRange(long min, long max) {
+  /**
+   * {@code value} when it is a whole number in the range; else a usage error: "'VALUE' is not a
+   * {@code noun}: give MIN..MAX{@code after}".
+   */
+  long parse(String value, String noun, String after) {
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed >= min && parsed <= max) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // said below, as for a number out of range
+    }
+    throw new CommandLine.TypeConversionException("'" + value + "' is not a " + noun + ": give " + min + ".." + max + after);
+  }
+}
