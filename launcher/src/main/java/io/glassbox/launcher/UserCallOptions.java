@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import com.google.protobuf.MessageOrBuilder;
 import io.glassbox.api.v1.GatewayGrpc;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -15,12 +16,27 @@ final class UserCallOptions {
   @Option(names = "--user", required = true, description = "User id, e.g. 12347 (a customer of the embedded dataset).")
   String userId;
 
-  @Option(names = "--limit",
+  /** Most items a command may ask for: the gateway's own limit, as the viewer's /api pages take it. */
+  static final int MAX_LIMIT = 50;
+
+  /**
+   * 1..{@value #MAX_LIMIT} as the help says. A request's limit is 0 when none was given, which
+   * the gateway reads as "the default", so an explicit 0 came back as 10 items; the viewer refuses
+   * limit=0 too.
+   */
+  static final class LimitConverter implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      return (int) new WholeNumberRange(1, MAX_LIMIT).parse(value, "limit", ", or leave --limit out for the default");
+    }
+  }
+
+  @Option(names = "--limit", converter = LimitConverter.class,
       description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default 10)."
           + " For explain, why-not and what-if, the top-k of new picks (default: those of a default recommend"
           + " answer, its 10 items less its buy-again and new-in-the-shop ones; to match a recommend --limit N"
           + " answer, its items less its buy-again and new-in-the-shop ones).")
-  int limit;
+  int limit;   // 0 when not given: the gateway's default
 
   /** The --locale help, here and in load's own --locale. */
   static final String LOCALE_HELP = "en-US or zh-CN, or a tag of either language (en-GB, zh) (default ${DEFAULT-VALUE}).";

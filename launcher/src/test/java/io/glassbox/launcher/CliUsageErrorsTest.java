@@ -48,6 +48,22 @@ class CliUsageErrorsTest {
     }
   }
 
+  /** 0 was sent, which the gateway reads as "the default": recommend --limit 0 printed 10 items. */
+  @Test
+  void limit_outsideItsHelpsRange_isAUsageError() {
+    List<List<String>> every = List.of(List.of("recommend"), List.of("explain", "--item", "20727"),
+        List.of("why-not", "--item", "20727"), List.of("what-if", "--remove", "21211"));
+    for (List<String> command : every) {
+      for (String value : List.of("0", "51", "-1")) {
+        CliRun run = CliRun.of(with(command, "--user", "12348", "--target", "127.0.0.1:1", "--limit", value));
+
+        assertEquals(2, run.exit(), command + " " + value + ": " + run.err());
+        assertTrue(run.err().startsWith("Invalid value for option '--limit': '" + value
+            + "' is not a limit: give 1..50, or leave --limit out for the default\n"), run.err());
+      }
+    }
+  }
+
   private static String[] with(List<String> command, String... more) {
     return Stream.concat(command.stream(), Arrays.stream(more)).toArray(String[]::new);
   }
