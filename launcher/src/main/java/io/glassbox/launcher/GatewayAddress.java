@@ -24,16 +24,30 @@ final class GatewayAddress {
       + " to change it for every command that calls the gateway).";
 
   /**
-   * Supplies the environment's {@value #TARGET_VARIABLE} (trimmed; blank is unset, as for every
-   * setting) as the default of each {@code --target} that defaults to the gateway. Picocli's own
+   * The environment variable that moves insights' default address: GetModelInsights is the explain
+   * service's own call (the gateway serves the per-user questions only), so the gateway's variable
+   * does not move it.
+   */
+  static final String EXPLAIN_TARGET_VARIABLE = "GLASSBOX_EXPLAIN_TARGET";
+  /** insights' {@code --target} default: the explain service of {@code up}. */
+  static final String DEFAULT_EXPLAIN_TARGET = "localhost:50054";
+
+  /**
+   * Supplies the environment's {@value #TARGET_VARIABLE} as the default of each {@code --target}
+   * that defaults to the gateway, and {@value #EXPLAIN_TARGET_VARIABLE} of the one that defaults to
+   * the explain service (each trimmed; blank is unset, as for every setting). Picocli's own
    * {@code ${env:…}} took a blank variable for the address. The environment only, read here
    * before any command runs: a settings file that cannot be read is the command's to report.
    */
   static CommandLine.IDefaultValueProvider defaultTargets(Map<String, String> environment) {
-    Optional<String> named = Optional.ofNullable(environment.get(TARGET_VARIABLE)).map(String::trim)
-        .filter(value -> !value.isEmpty());
+    Map<String, Optional<String>> byDefault = Map.of(DEFAULT_TARGET, named(environment, TARGET_VARIABLE),
+        DEFAULT_EXPLAIN_TARGET, named(environment, EXPLAIN_TARGET_VARIABLE));
     return argument -> argument instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--target")
-        && DEFAULT_TARGET.equals(option.defaultValue()) ? named.orElse(null) : null;
+        ? byDefault.getOrDefault(option.defaultValue(), Optional.empty()).orElse(null) : null;
+  }
+
+  private static Optional<String> named(Map<String, String> environment, String variable) {
+    return Optional.ofNullable(environment.get(variable)).map(String::trim).filter(value -> !value.isEmpty());
   }
 
   @Option(names = "--target", converter = TargetConverter.class,

@@ -37,8 +37,9 @@ final class InsightsCommand implements Callable<Integer> {
       description = "Most frequent citations and driving purchases to list, 1..100 (default ${DEFAULT-VALUE}).")
   int pairs;
 
-  @Option(names = "--target", converter = TargetConverter.class, defaultValue = "localhost:50054",
-      description = "Explain service address (default ${DEFAULT-VALUE}).")
+  @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_EXPLAIN_TARGET,
+      description = "Explain service address, not the gateway's: this is the explain service's own call (default"
+          + " ${DEFAULT-VALUE}; set " + GatewayAddress.EXPLAIN_TARGET_VARIABLE + " to change it).")
   String target;
 
   @Option(names = "--timeout-s", defaultValue = "300", converter = TimeoutConverter.Seconds.class,
