@@ -8,6 +8,7 @@ import io.glassbox.server.TlsSettings;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
 import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.util.Optional;
@@ -25,6 +26,11 @@ import javax.net.ssl.SSLException;
 final class CallHints {
   private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "
       + TlsSettings.KEY_KEY + " where the suite wants mutual TLS)";
+
+  /** Which server of bin/glassbox up each client command calls, and where. */
+  private static final String BY_PORT = "the gateway at localhost:50051 (recommend, explain, why-not, what-if,"
+      + " feedback), the explain service at localhost:50054 (insights), the feature admin at localhost:50062"
+      + " (import) and the model admin at localhost:50063 (reload-model)";
 
   private CallHints() {}
 
@@ -46,7 +52,10 @@ final class CallHints {
       // The command's own deadline ran out (gRPC's words for it name buffered and open streams).
       case DEADLINE_EXCEEDED -> answeredBy.isPresent() ? Optional.empty() : Optional.of("no answer from " + target
           + " within the command's deadline (its --timeout option): the server is busy or slow; a longer one may do.");
-      case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why);
+      case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why)
+          .or(() -> causes(status).anyMatch(Http2Exception.class::isInstance) ? Optional.of(target + " did not answer"
+              + " in gRPC: is it an HTTP port (the viewer's, 8080, or metrics, 9451-9454)? bin/glassbox up's gRPC"
+              + " servers are " + BY_PORT + ".") : Optional.empty());
       case UNAUTHENTICATED -> Optional.of(keyFile
           .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"
               + " accepts: its keys file (" + ApiKeys.FILE_KEY + ") lists the sha256 of each key it takes.")
@@ -56,9 +65,7 @@ final class CallHints {
           + " to a file holding one" + keyFile.map(file -> " (" + file + " holds a client key).").orElse("."));
       // A server of the suite, but not the one this command calls (insights asked of the gateway).
       case UNIMPLEMENTED -> Optional.of(target + " does not serve this call: does --target name the right server?"
-          + " bin/glassbox up's are the gateway at localhost:50051 (recommend, explain, why-not, what-if, feedback),"
-          + " the explain service at localhost:50054 (insights), the feature admin at localhost:50062 (import) and"
-          + " the model admin at localhost:50063 (reload-model).");
+          + " bin/glassbox up's are " + BY_PORT + ".");
       default -> Optional.empty();
     };
   }
