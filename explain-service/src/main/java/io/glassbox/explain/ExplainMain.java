@@ -52,10 +52,9 @@ public final class ExplainMain {
     GrpcServer server;
     try {
       Injector injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
-      GrpcServer.Builder builder = GrpcServer.onPort(NAME, config.port(), settings);
-      client.registerMetrics(builder.metricsRegistry());
-      server = builder
+      server = GrpcServer.onPort(NAME, config.port(), settings)
           .addService(injector.getInstance(ExplainGrpcService.class))
+          .watchClientKey(client)
           // Calls still draining need the channels; they go once the server has drained.
           .closeAfterDrain(() -> shutDown(modelChannel))
           .closeAfterDrain(() -> shutDown(featureChannel))

@@ -115,11 +115,11 @@ public final class GatewayMain {
 
   private static Starting begin(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
     DownstreamChannels channels = DownstreamChannels.open(config, client);
-    client.registerMetrics(server.metricsRegistry());
     try {
       Injector injector = Guice.createInjector(new GatewayModule(config, channels.feature(),
           channels.model(), channels.explain(), server.metricsRegistry()));
       GrpcServer started = server.addService(injector.getInstance(GatewayService.class))
+          .watchClientKey(client)
           .closeAfterDrain(channels)
           .start();
       return new Starting(started, config, injector.getInstance(ModelTrendWindow.class));

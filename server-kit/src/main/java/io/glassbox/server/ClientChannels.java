@@ -15,7 +15,8 @@ import io.grpc.inprocess.InProcessChannelBuilder;
  * request id passed on, retries for the idempotent reads the caller names (see {@link Retries}),
  * round-robin over every address the target resolves to (a headless Service on Kubernetes), the
  * message-size limit every server shares, and prompt reconnection when a dependency comes back.
- * The key file is read again when it changes, for as long as the channel is open.
+ * The key is the one in force when a call starts: the service that owns the settings reads its
+ * file again ({@link GrpcServer.Builder#watchClientKey}), once for all its channels.
  * Whoever builds a channel shuts it down.
  */
 public final class ClientChannels {
@@ -62,9 +63,7 @@ public final class ClientChannels {
       builder.directExecutor();
     }
     settings.apiKey().ifPresent(key -> builder.intercept(presenting(new BearerKey(key::current))));
-    // The key file is read again while the channel is open, so a changed key is presented without a restart.
-    Runnable stopKeyWatch = settings.apiKey().map(key -> key.watch("client-key-" + target)).orElse(() -> { });
-    return new ReconnectingChannel(builder.build(), settings.reconnectProbe(), target, stopKeyWatch);
+    return new ReconnectingChannel(builder.build(), settings.reconnectProbe(), target);
   }
 
   /** Adds the key to calls that bring no credentials of their own (an admin CLI may). */

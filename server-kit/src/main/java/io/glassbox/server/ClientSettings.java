@@ -2,7 +2,6 @@ package io.glassbox.server;
 
 import static java.util.Objects.requireNonNull;
 
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -11,8 +10,9 @@ import java.util.Optional;
  * How a service (or the CLI) calls other Glassbox services.
  *
  * @param apiKey the key presented on every call as {@code authorization: Bearer <key>}, read from
- *     the file named by {@value #KEY_FILE_KEY}, and read again when that file changes (every
- *     {@value ReloadingFile#POLL_KEY}); empty sends none
+ *     the file named by {@value #KEY_FILE_KEY}; a service reads it again when that file changes
+ *     (every {@value ReloadingFile#POLL_KEY}, see {@link GrpcServer.Builder#watchClientKey}), a CLI
+ *     command uses the key it read at start; empty sends none
  * @param tls trust roots and the client certificate (mutual TLS), the same files as the server's
  * @param reconnectProbe how often a channel whose connections all failed retries at once instead
  *     of waiting out gRPC's exponential backoff (up to 2 minutes), so a dependency that comes
@@ -40,15 +40,6 @@ public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings
             "client key", ClientSettings::parseKey, key -> "1 key")),
         TlsSettings.load(source),
         source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE));
-  }
-
-  /**
-   * Registers {@code glassbox_client_key_loaded{sha256}} (the key file in force, as
-   * {@code sha256sum} prints it) and {@code glassbox_client_key_reload_failures_total} in
-   * {@code registry}, when the key is read from a file.
-   */
-  public void registerMetrics(PrometheusRegistry registry) {
-    apiKey.ifPresent(key -> key.registerMetrics(registry, "glassbox_client_key"));
   }
 
   /** A copy presenting {@code key}, always. */

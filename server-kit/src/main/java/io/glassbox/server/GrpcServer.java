@@ -208,6 +208,7 @@ public final class GrpcServer implements AutoCloseable {
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ServerServiceDefinition> adminServices = new ArrayList<>();
     private final List<AutoCloseable> closeAfterDrain = new ArrayList<>();
+    private Optional<ReloadingFile<String>> clientKey = Optional.empty();
     private int adminPort = -1;
     private Duration drainTimeout = Duration.ofSeconds(10);
     private boolean nonBlockingHandlers;
@@ -279,12 +280,23 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
+     * The key file the service's channels present ({@code client}'s): read again while the server
+     * runs, on one thread however many channels share it, and shown on {@code /metrics}
+     * ({@code glassbox_client_key_loaded}, {@code glassbox_client_key_reload_failures_total}).
+     */
+    public Builder watchClientKey(ClientSettings client) {
+      this.clientKey = client.apiKey();
+      return this;
+    }
+
+    /**
      * Starts listening, NOT_SERVING until {@link GrpcServer#setServing}(true). Fails with a
      * {@link ConfigException} on a non-loopback address without API keys.
      */
     public GrpcServer start() {
       installJulBridge();
       settings.apiKeys().registerMetrics(metrics.registry(), "glassbox_api_keys");
+      clientKey.ifPresent(key -> key.registerMetrics(metrics.registry(), "glassbox_client_key"));
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
       ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers);
@@ -314,8 +326,9 @@ public final class GrpcServer implements AutoCloseable {
         throw new UncheckedIOException(name + " could not start: " + e.getMessage(), e);
       }
       closeAfterDrain.addAll(0, executors);
-      Runnable stopKeysWatch = settings.apiKeys().watch(name + "-api-keys");
-      closeAfterDrain.add(stopKeysWatch::run);
+      // The key files are read again while the server runs, each by one thread.
+      closeAfterDrain.add(settings.apiKeys().watch(name + "-api-keys")::run);
+      clientKey.ifPresent(key -> closeAfterDrain.add(key.watch(name + "-client-key")::run));
       GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
       started.setServing(false);
       log.info("{} listening on port {}{}{}{}{}", name, server.getPort(),

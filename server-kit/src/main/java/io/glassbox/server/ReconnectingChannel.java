@@ -23,12 +23,9 @@ import java.util.concurrent.TimeUnit;
 final class ReconnectingChannel extends ManagedChannel {
   private final ManagedChannel delegate;
   private final ScheduledExecutorService probes;
-  private final Runnable onShutdown;
 
-  /** {@code onShutdown} stops what else was started for the channel (the watch of its key file). */
-  ReconnectingChannel(ManagedChannel delegate, Duration probe, String target, Runnable onShutdown) {
+  ReconnectingChannel(ManagedChannel delegate, Duration probe, String target) {
     this.delegate = requireNonNull(delegate, "delegate");
-    this.onShutdown = requireNonNull(onShutdown, "onShutdown");
     this.probes = Executors.newSingleThreadScheduledExecutor(
         new ThreadFactoryBuilder().setNameFormat("reconnect-" + target.replace("%", "%%")).setDaemon(true).build());
     probes.scheduleWithFixedDelay(this::probe, probe.toMillis(), probe.toMillis(), TimeUnit.MILLISECONDS);
@@ -42,21 +39,16 @@ final class ReconnectingChannel extends ManagedChannel {
 
   @Override
   public ManagedChannel shutdown() {
-    stopOwnThreads();
+    probes.shutdownNow();
     delegate.shutdown();
     return this;
   }
 
   @Override
   public ManagedChannel shutdownNow() {
-    stopOwnThreads();
+    probes.shutdownNow();
     delegate.shutdownNow();
     return this;
-  }
-
-  private void stopOwnThreads() {
-    probes.shutdownNow();
-    onShutdown.run();
   }
 
   @Override

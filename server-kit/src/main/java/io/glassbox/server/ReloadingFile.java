@@ -49,6 +49,8 @@ public final class ReloadingFile<T> {
   private volatile String currentSha256;
   /** The sha256 of the last content read, usable or not, so each change is logged once. */
   private String lastSeenSha256;
+  /** The thread reading the file again, while its owner runs it; one at most. */
+  private ScheduledExecutorService watcher;
 
   private ReloadingFile(String key, String what, Optional<Path> file, Duration every, BiFunction<Path, String, T> parse,
       Function<T, String> describe, T current, String sha256) {
@@ -148,16 +150,29 @@ public final class ReloadingFile<T> {
 
   /**
    * Checks the file every {@code every} on a thread of its own until the returned action is run;
-   * nothing to do for a fixed value.
+   * nothing to do for a fixed value. One owner watches a file (the server whose calls use it),
+   * however many channels or interceptors read the value: a second watch while the first runs is
+   * a mistake, refused.
    */
-  Runnable watch(String threadName) {
+  synchronized Runnable watch(String threadName) {
     if (file.isEmpty()) {
       return () -> { };
+    }
+    if (watcher != null) {
+      throw new IllegalStateException(what + " file " + file.get() + " is already read again by another owner");
     }
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
         new ThreadFactoryBuilder().setNameFormat(threadName.replace("%", "%%")).setDaemon(true).build());
     thread.scheduleWithFixedDelay(this::checkLogged, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-    return thread::shutdownNow;
+    watcher = thread;
+    return () -> stopWatching(thread);
+  }
+
+  private synchronized void stopWatching(ScheduledExecutorService thread) {
+    thread.shutdownNow();
+    if (watcher == thread) {
+      watcher = null;
+    }
   }
 
   private void checkLogged() {

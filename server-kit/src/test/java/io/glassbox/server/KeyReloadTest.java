@@ -118,16 +118,30 @@ class KeyReloadTest {
   }
 
   @Test
-  void clientKeyFileChanged_theNewKeyIsPresented_withoutRestart() throws IOException, InterruptedException {
-    GrpcServer server = start(settings(secret("api-keys", line(NEW_KEY, "glassbox-internal"))));
+  void clientKeyFileChanged_everyChannelPresentsTheNewKey_readByOneThread() throws IOException, InterruptedException {
     Path clientKey = secret("client-key", OLD_KEY + "\n");
-    ManagedChannel caller = channel(server, ClientSettings.load(ConfigSource.of(Map.of(
-        ClientSettings.KEY_FILE_KEY, clientKey.toString(), ReloadingFile.POLL_KEY, POLL))));
-    assertEquals(Status.Code.UNAUTHENTICATED, refusal(caller));
+    ClientSettings client = ClientSettings.load(ConfigSource.of(Map.of(
+        ClientSettings.KEY_FILE_KEY, clientKey.toString(), ReloadingFile.POLL_KEY, POLL)));
+    // The server owns the client key, as the explain service does the key its channels present.
+    GrpcServer server = closer.add(GrpcServer.onPort("reload-test", 0, settings(secret("api-keys",
+        line(NEW_KEY, "glassbox-internal")))).addService(EchoService.echo()).watchClientKey(client).start());
+    List<ManagedChannel> callers = List.of(channel(server, client), channel(server, client), channel(server, client));
+    for (ManagedChannel caller : callers) {
+      assertEquals(Status.Code.UNAUTHENTICATED, refusal(caller));
+    }
+    assertEquals(List.of("reload-test-client-key"), threadsReading("client-key"), "one thread reads the file");
 
     update("client-key", NEW_KEY + "\n");
 
-    await("the caller presents the new key", () -> answers(caller));
+    await("every channel presents the new key", () -> callers.stream().allMatch(KeyReloadTest::answers));
+    assertEquals(1, logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("client key reloaded")).count(),
+        logged.list.toString());
+  }
+
+  /** The names of the live threads whose name holds {@code part}. */
+  private static List<String> threadsReading(String part) {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(name -> name.contains(part)).toList();
   }
 
   private static String line(String key, String name) {
