@@ -313,22 +313,30 @@ public final class GrpcServer implements AutoCloseable {
       Server server = main.build();
       Optional<Server> adminServer = admin.map(ServerBuilder::build);
       Optional<HTTPServer> metricsServer = Optional.empty();
+      List<Runnable> stopWatching = new ArrayList<>();
       try {
         server.start();
         if (adminServer.isPresent()) {
           adminServer.get().start();
         }
         metricsServer = startMetrics();
-      } catch (IOException e) {
+        // The key files are read again while the server runs, each by one thread.
+        stopWatching.add(settings.apiKeys().watch(name + "-api-keys"));
+        clientKey.ifPresent(key -> stopWatching.add(key.watch(name + "-client-key")));
+      } catch (IOException | RuntimeException e) {
+        // Whatever failed, nothing started here outlives it: a port left bound refuses the next start.
+        stopWatching.forEach(Runnable::run);
+        metricsServer.ifPresent(HTTPServer::close);
         server.shutdownNow();
         adminServer.ifPresent(Server::shutdownNow);
         executors.forEach(GrpcServer::closeQuietly);
-        throw new UncheckedIOException(name + " could not start: " + e.getMessage(), e);
+        awaitStopped(server);
+        adminServer.ifPresent(GrpcServer::awaitStopped);
+        throw e instanceof IOException io ? new UncheckedIOException(name + " could not start: " + e.getMessage(), io)
+            : (RuntimeException) e;
       }
       closeAfterDrain.addAll(0, executors);
-      // The key files are read again while the server runs, each by one thread.
-      closeAfterDrain.add(settings.apiKeys().watch(name + "-api-keys")::run);
-      clientKey.ifPresent(key -> closeAfterDrain.add(key.watch(name + "-client-key")::run));
+      stopWatching.forEach(stop -> closeAfterDrain.add(stop::run));
       GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
       started.setServing(false);
       log.info("{} listening on port {}{}{}{}{}", name, server.getPort(),
@@ -380,6 +388,15 @@ public final class GrpcServer implements AutoCloseable {
           .registry(metrics.registry())
           .defaultHandler(probes)
           .buildAndStart());
+    }
+  }
+
+  /** Waits a little for a server stopped at once to let go of its port. */
+  private static void awaitStopped(Server server) {
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -36,6 +36,8 @@ public final class ReloadingFile<T> {
   private static final int SHOWN_HEX_DIGITS = 16;
   public static final String POLL_KEY = "GLASSBOX_KEY_FILES_POLL";
   public static final Duration DEFAULT_POLL = Duration.ofSeconds(5);
+  /** Reading a small file more often than this costs for nothing (and under 1 ms schedules nothing). */
+  private static final Duration MIN_POLL = Duration.ofMillis(100);
   private static final Duration MAX_POLL = Duration.ofMinutes(5);
 
   private final String key;
@@ -74,6 +76,9 @@ public final class ReloadingFile<T> {
    */
   public static <T> ReloadingFile<T> read(String key, Path file, Duration every, String what,
       BiFunction<Path, String, T> parse, Function<T, String> describe) {
+    if (every.compareTo(MIN_POLL) < 0) {
+      throw new IllegalArgumentException("a file is read again at most every " + MIN_POLL.toMillis() + " ms, got " + every);
+    }
     String content;
     try {
       content = Files.readString(file, StandardCharsets.UTF_8);
@@ -85,13 +90,14 @@ public final class ReloadingFile<T> {
   }
 
   /**
-   * How often key files are read again ({@value #POLL_KEY}, default 5 s, at most 5 minutes): a
-   * Secret that Kubernetes updated is in force within this long of the kubelet writing it.
+   * How often key files are read again ({@value #POLL_KEY}, default 5 s, from 100 ms to 5
+   * minutes): a Secret that Kubernetes updated is in force within this long of the kubelet
+   * writing it.
    */
   public static Duration poll(ConfigSource source) {
     Duration poll = source.getDuration(POLL_KEY, DEFAULT_POLL);
-    if (poll.compareTo(MAX_POLL) > 0) {
-      throw new ConfigException(POLL_KEY + " must be at most 5 minutes, got " + poll);
+    if (poll.compareTo(MIN_POLL) < 0 || poll.compareTo(MAX_POLL) > 0) {
+      throw new ConfigException(POLL_KEY + " must be from 100ms to 5 minutes, got " + poll);
     }
     return poll;
   }

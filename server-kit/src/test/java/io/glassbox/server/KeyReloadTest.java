@@ -14,6 +14,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -136,6 +138,37 @@ class KeyReloadTest {
     await("every channel presents the new key", () -> callers.stream().allMatch(KeyReloadTest::answers));
     assertEquals(1, logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("client key reloaded")).count(),
         logged.list.toString());
+  }
+
+  @Test
+  void pollUnder100ms_isRefusedAtStart_namingTheSetting() {
+    // 0.5 ms passed as a duration but was 0 ms to the scheduler: the server failed after binding its port.
+    ConfigSource source = ConfigSource.of(Map.of(ApiKeys.FILE_KEY, "unread", ClientSettings.KEY_FILE_KEY, "unread",
+        ReloadingFile.POLL_KEY, "PT0.0005S"));
+    for (ConfigException e : List.of(assertThrows(ConfigException.class, () -> ServerSettings.load(source, 0)),
+        assertThrows(ConfigException.class, () -> ClientSettings.load(source)))) {
+      assertEquals("GLASSBOX_KEY_FILES_POLL must be from 100ms to 5 minutes, got PT0.0005S", e.getMessage());
+    }
+  }
+
+  @Test
+  void startFailingAfterItsPortIsBound_leavesThePortFree() throws IOException {
+    ServerSettings settings = settings(secret("api-keys", line(OLD_KEY, "glassbox-internal")));
+    start(settings);
+    int port = freePort();
+
+    // The keys file is read again by the first server already: the second's start fails once it listens.
+    assertThrows(IllegalStateException.class,
+        () -> GrpcServer.onPort("reload-test", port, settings).addService(EchoService.echo()).start());
+
+    GrpcServer again = closer.add(GrpcServer.onPort("reload-test", port).addService(EchoService.echo()).start());
+    assertEquals(port, again.port());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   /** The names of the live threads whose name holds {@code part}. */
