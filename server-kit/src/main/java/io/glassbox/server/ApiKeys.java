@@ -39,7 +39,7 @@ public final class ApiKeys {
 
   /** Reads and validates a keys file; the message of a failure names the file and line. */
   public static ApiKeys read(Path file) {
-    return watch(file, ReloadingFile.DEFAULT_POLL).current();
+    return parse(file, ReloadingFile.readContent(FILE_KEY, file));
   }
 
   /**

@@ -35,7 +35,7 @@ public final class ReloadingFile<T> {
   /** How many hex digits of a file's sha256 logs and metrics show: enough to tell versions apart. */
   private static final int SHOWN_HEX_DIGITS = 16;
   public static final String POLL_KEY = "GLASSBOX_KEY_FILES_POLL";
-  public static final Duration DEFAULT_POLL = Duration.ofSeconds(5);
+  private static final Duration DEFAULT_POLL = Duration.ofSeconds(5);
   /** Reading a small file more often than this costs for nothing (and under 1 ms schedules nothing). */
   private static final Duration MIN_POLL = Duration.ofMillis(100);
   private static final Duration MAX_POLL = Duration.ofMinutes(5);
@@ -49,22 +49,23 @@ public final class ReloadingFile<T> {
   private final AtomicLong failures = new AtomicLong();
   private volatile T current;
   private volatile String currentSha256;
-  /** The sha256 of the last content read, usable or not, so each change is logged once. */
-  private String lastSeenSha256;
+  /**
+   * The last content read, usable or not (or the problem of a file that could not be read), so
+   * each change is counted and logged once.
+   */
+  private String lastSeen;
   /** The thread reading the file again, while its owner runs it; one at most. */
   private ScheduledExecutorService watcher;
 
   private ReloadingFile(String key, String what, Optional<Path> file, Duration every, BiFunction<Path, String, T> parse,
-      Function<T, String> describe, T current, String sha256) {
+      Function<T, String> describe, T current, String content) {
     this.key = key;
     this.what = what;
     this.file = file;
     this.every = every;
     this.parse = parse;
     this.describe = describe;
-    this.current = requireNonNull(current, "current");
-    this.currentSha256 = sha256;
-    this.lastSeenSha256 = sha256;
+    inForce(requireNonNull(current, "current"), content);
   }
 
   /**
@@ -79,14 +80,18 @@ public final class ReloadingFile<T> {
     if (every.compareTo(MIN_POLL) < 0) {
       throw new IllegalArgumentException("a file is read again at most every " + MIN_POLL.toMillis() + " ms, got " + every);
     }
-    String content;
+    String content = readContent(key, file);
+    return new ReloadingFile<>(key, what, Optional.of(file), every, parse, describe, parse.apply(file, content),
+        content);
+  }
+
+  /** The content of {@code file}, named by the setting {@code key}; a {@link ConfigException} when unreadable. */
+  static String readContent(String key, Path file) {
     try {
-      content = Files.readString(file, StandardCharsets.UTF_8);
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw ConfigException.unreadable(key, file, e);
     }
-    return new ReloadingFile<>(key, what, Optional.of(file), every, parse, describe, parse.apply(file, content),
-        ApiKeys.sha256Hex(content));
   }
 
   /**
@@ -123,32 +128,34 @@ public final class ReloadingFile<T> {
     Path path = file.get();
     String content;
     try {
-      content = Files.readString(path, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      String problem = ConfigException.unreadable(key, path, e).getMessage();
-      refuse(ApiKeys.sha256Hex(problem), problem);
+      content = readContent(key, path);
+    } catch (ConfigException unreadable) {
+      refuse(unreadable.getMessage(), unreadable.getMessage());
       return;
     }
-    String sha256 = ApiKeys.sha256Hex(content);
-    if (sha256.equals(lastSeenSha256)) {
+    if (content.equals(lastSeen)) {
       return;
     }
     try {
-      T value = parse.apply(path, content);
-      lastSeenSha256 = sha256;
-      current = value;
-      currentSha256 = sha256;
-      log.info("{} reloaded: {} from {} (sha256 {})", what, describe.apply(value), path, shown(sha256));
+      inForce(parse.apply(path, content), content);
+      log.info("{} reloaded: {} from {} (sha256 {})", what, describe.apply(current), path, shown(currentSha256));
     } catch (ConfigException e) {
-      refuse(sha256, e.getMessage());
+      refuse(content, e.getMessage());
     }
   }
 
-  private void refuse(String sha256, String problem) {
-    if (sha256.equals(lastSeenSha256)) {
+  private void inForce(T value, String content) {
+    lastSeen = content;
+    current = value;
+    currentSha256 = ApiKeys.sha256Hex(content);
+  }
+
+  /** {@code seen}: the content that does not parse, or the problem of a file that cannot be read. */
+  private void refuse(String seen, String problem) {
+    if (seen.equals(lastSeen)) {
       return;
     }
-    lastSeenSha256 = sha256;
+    lastSeen = seen;
     failures.incrementAndGet();
     log.warn("{} not reloaded, keeping the {} in force (sha256 {}): {}", what, describe.apply(current),
         shown(currentSha256), problem);
