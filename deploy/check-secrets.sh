@@ -151,7 +151,7 @@ check "after step 1, api-keys keeps the lines an operator added" grep -q " shop-
 check "after step 1, every api-keys line is one the servers read" servers_read s
 check "step 1 refuses no call, whichever pods see it first" accepted_across r0 s
 check "step 1 says which api-keys every pod must have loaded" \
-  said "glassbox_api_keys_loaded{sha256=\"$(sha256sum s/api-keys | cut -c1-16)\"}"
+  said "glassbox_api_keys_loaded{version=\"$(sha256sum s/api-keys | cut -c1-16)\"}"
 snapshot s r1
 check "a rerun after step 1 keeps every file, the next keys too" \
   eval 'make_secrets s && same r1 s "${all[@]}" client-key.new admin-key.new'
@@ -173,7 +173,11 @@ check "--use-new-api-keys keeps the old keys as client-key.old and admin-key.old
 check "--use-new-api-keys keeps api-keys, the CA and the certificate byte for byte" same r1 s api-keys "${ca[@]}" "${tls[@]}"
 check "step 2 refuses no call, whichever pods see it first" accepted_across r1 s
 check "step 2 says which client-key every caller must have loaded" \
-  said "glassbox_client_key_loaded{sha256=\"$(sha256sum s/client-key | cut -c1-16)\"}"
+  said "glassbox_client_key_loaded{version=\"$(printf 'glassbox client key %s' "$(cat s/client-key)" | sha256sum | cut -c1-8)\"}"
+check "step 2 does not print the client key's own sha256, which /metrics would hand out" \
+  eval '! grep -qF "$(hash s/client-key | cut -c1-8)" "$work/said" && ! grep -qF "$(sha256sum s/client-key | cut -c1-8)" "$work/said"'
+check "the client key's version is the servers' (KeyReloadTest: example-key gives 1f8edb06)" \
+  test "$(printf 'glassbox client key %s' example-key | sha256sum | cut -c1-8)" = 1f8edb06
 snapshot s r2
 check "a rerun after step 2 keeps every file, the old keys too" \
   eval 'make_secrets s && same r2 s "${all[@]}" client-key.old admin-key.old'

@@ -381,19 +381,22 @@ echo "make-secrets: in $out"
 [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
 [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
 [ ${#retired[@]} -eq 0 ] || echo "make-secrets: retired ${retired[*]}: api-keys no longer accepts them"
-# What each pod reports once it has read a file: the first 16 hex digits of its sha256.
-sha16() { sha256sum "$1" | cut -c1-16; }
+# The version each pod reports once it has read a file (server-kit/README.md): for api-keys, which
+# holds only hashes, the first 16 hex digits of its sha256; for a key, 8 hex digits of the sha256
+# of "glassbox client key <key>", which /metrics may show without handing out the key's hash.
+api_keys_version() { sha256sum api-keys | cut -c1-16; }
+key_version() { printf 'glassbox client key %s' "$(tr -d '\n' <"$1")" | sha256sum | cut -c1-8; }
 if $rotate_api_keys; then
   echo "make-secrets: client-key.new and admin-key.new are made; api-keys accepts them and the keys" \
        "in use, client-key is unchanged. Apply secrets.yaml, wait until every pod has" \
-       "glassbox_api_keys_loaded{sha256=\"$(sha16 api-keys)\"}, then --use-new-api-keys"
+       "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}, then --use-new-api-keys"
 elif $use_new_api_keys; then
   echo "make-secrets: client-key and admin-key are the new keys; api-keys still accepts the old ones" \
        "(client-key.old, admin-key.old). Apply secrets.yaml, wait until every gateway and explain-service" \
-       "pod has glassbox_client_key_loaded{sha256=\"$(sha16 client-key)\"}, then --retire-old-api-keys"
+       "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, then --retire-old-api-keys"
 elif $retire_old_api_keys; then
   echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
-       "glassbox_api_keys_loaded{sha256=\"$(sha16 api-keys)\"}"
+       "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
 fi
 echo "make-secrets: tls.crt names the Services in namespace $namespace, valid until" \
      "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"

@@ -37,7 +37,7 @@ public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings
   public static ClientSettings load(ConfigSource source) {
     return new ClientSettings(
         source.get(KEY_FILE_KEY).map(file -> ReloadingFile.read(KEY_FILE_KEY, Path.of(file), ReloadingFile.poll(source),
-            "client key", ClientSettings::parseKey, key -> "1 key")),
+            "client key", ClientSettings::parseKey, key -> "1 key", content -> keyVersion(content.trim()))),
         TlsSettings.load(source),
         source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE));
   }
@@ -45,6 +45,17 @@ public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings
   /** A copy presenting {@code key}, always. */
   public ClientSettings withApiKey(String key) {
     return new ClientSettings(Optional.of(ReloadingFile.fixed(key)), tls, reconnectProbe);
+  }
+
+  /**
+   * A client key's version, as logs and {@code glassbox_client_key_loaded} show it and
+   * deploy/make-secrets.sh prints it: the first 8 hex digits of the sha256 of
+   * {@code "glassbox client key " + key}. Not the key's own sha256, which {@code /metrics} (open to
+   * anyone who reaches the port) would hand out for an offline guess of a key someone chose; 8 hex
+   * digits tell the versions of a rotation apart and confirm little.
+   */
+  static String keyVersion(String key) {
+    return ApiKeys.sha256Hex("glassbox client key " + key).substring(0, 8);
   }
 
   private static String parseKey(Path file, String content) {

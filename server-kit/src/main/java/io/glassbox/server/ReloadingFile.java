@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReloadingFile<T> {
   private static final Logger log = LoggerFactory.getLogger(ReloadingFile.class);
-  /** How many hex digits of a file's sha256 logs and metrics show: enough to tell versions apart. */
-  private static final int SHOWN_HEX_DIGITS = 16;
   public static final String POLL_KEY = "GLASSBOX_KEY_FILES_POLL";
   private static final Duration DEFAULT_POLL = Duration.ofSeconds(5);
   /** Reading a small file more often than this costs for nothing (and under 1 ms schedules nothing). */
@@ -46,9 +44,10 @@ public final class ReloadingFile<T> {
   private final Duration every;
   private final BiFunction<Path, String, T> parse;
   private final Function<T, String> describe;
+  private final Function<String, String> version;
   private final AtomicLong failures = new AtomicLong();
   private volatile T current;
-  private volatile String currentSha256;
+  private volatile String currentVersion;
   /**
    * The last content read, usable or not (or the problem of a file that could not be read), so
    * each change is counted and logged once.
@@ -58,13 +57,14 @@ public final class ReloadingFile<T> {
   private ScheduledExecutorService watcher;
 
   private ReloadingFile(String key, String what, Optional<Path> file, Duration every, BiFunction<Path, String, T> parse,
-      Function<T, String> describe, T current, String content) {
+      Function<T, String> describe, Function<String, String> version, T current, String content) {
     this.key = key;
     this.what = what;
     this.file = file;
     this.every = every;
     this.parse = parse;
     this.describe = describe;
+    this.version = version;
     inForce(requireNonNull(current, "current"), content);
   }
 
@@ -73,16 +73,17 @@ public final class ReloadingFile<T> {
    * {@link ConfigException} naming the file and line; a file that cannot be read or parsed fails
    * here, as a setting does at start. {@link #watch} then reads it again every {@code every}.
    * {@code what} names the value in logs ("api keys"); {@code describe} says what was read
-   * ("3 keys") without revealing it.
+   * ("3 keys") and {@code version}, from the content, which version of the file it is: both
+   * without revealing it, since logs and the unauthenticated {@code /metrics} show them.
    */
   public static <T> ReloadingFile<T> read(String key, Path file, Duration every, String what,
-      BiFunction<Path, String, T> parse, Function<T, String> describe) {
+      BiFunction<Path, String, T> parse, Function<T, String> describe, Function<String, String> version) {
     if (every.compareTo(MIN_POLL) < 0) {
       throw new IllegalArgumentException("a file is read again at most every " + MIN_POLL.toMillis() + " ms, got " + every);
     }
     String content = readContent(key, file);
-    return new ReloadingFile<>(key, what, Optional.of(file), every, parse, describe, parse.apply(file, content),
-        content);
+    return new ReloadingFile<>(key, what, Optional.of(file), every, parse, describe, version,
+        parse.apply(file, content), content);
   }
 
   /** The content of {@code file}, named by the setting {@code key}; a {@link ConfigException} when unreadable. */
@@ -109,7 +110,7 @@ public final class ReloadingFile<T> {
 
   /** A value that is not read from a file and never changes. */
   public static <T> ReloadingFile<T> fixed(T value) {
-    return new ReloadingFile<>("", "", Optional.empty(), Duration.ZERO, (f, c) -> value, v -> "", value, "");
+    return new ReloadingFile<>("", "", Optional.empty(), Duration.ZERO, (f, c) -> value, v -> "", c -> "", value, "");
   }
 
   /** The value in force. */
@@ -138,7 +139,7 @@ public final class ReloadingFile<T> {
     }
     try {
       inForce(parse.apply(path, content), content);
-      log.info("{} reloaded: {} from {} (sha256 {})", what, describe.apply(current), path, shown(currentSha256));
+      log.info("{} reloaded: {} from {} (version {})", what, describe.apply(current), path, currentVersion);
     } catch (ConfigException e) {
       refuse(content, e.getMessage());
     }
@@ -147,7 +148,7 @@ public final class ReloadingFile<T> {
   private void inForce(T value, String content) {
     lastSeen = content;
     current = value;
-    currentSha256 = ApiKeys.sha256Hex(content);
+    currentVersion = version.apply(content);
   }
 
   /** {@code seen}: the content that does not parse, or the problem of a file that cannot be read. */
@@ -157,8 +158,8 @@ public final class ReloadingFile<T> {
     }
     lastSeen = seen;
     failures.incrementAndGet();
-    log.warn("{} not reloaded, keeping the {} in force (sha256 {}): {}", what, describe.apply(current),
-        shown(currentSha256), problem);
+    log.warn("{} not reloaded, keeping the {} in force (version {}): {}", what, describe.apply(current),
+        currentVersion, problem);
   }
 
   /**
@@ -198,8 +199,8 @@ public final class ReloadingFile<T> {
   }
 
   /**
-   * Registers {@code <prefix>_loaded{sha256}} (1, labelled with the first hex digits of the
-   * sha256 of the file in force, as {@code sha256sum} prints it) and
+   * Registers {@code <prefix>_loaded{version}} (1, labelled with the version of the file in
+   * force) and
    * {@code <prefix>_reload_failures_total} (changes that could not be used); nothing for a fixed
    * value.
    */
@@ -209,18 +210,14 @@ public final class ReloadingFile<T> {
     }
     GaugeWithCallback.builder()
         .name(prefix + "_loaded")
-        .help("The " + what + " file in force: 1, labelled with the first hex digits of its sha256")
-        .labelNames("sha256")
-        .callback(callback -> callback.call(1, shown(currentSha256)))
+        .help("The " + what + " file in force: 1, labelled with its version")
+        .labelNames("version")
+        .callback(callback -> callback.call(1, currentVersion))
         .register(registry);
     CounterWithCallback.builder()
         .name(prefix + "_reload_failures")
         .help("Changes of the " + what + " file that could not be read or parsed, so were not used")
         .callback(callback -> callback.call(failures.get()))
         .register(registry);
-  }
-
-  private static String shown(String sha256) {
-    return sha256.substring(0, Math.min(SHOWN_HEX_DIGITS, sha256.length()));
   }
 }

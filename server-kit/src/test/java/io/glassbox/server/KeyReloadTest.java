@@ -1,6 +1,7 @@
 package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,6 +14,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -136,6 +138,10 @@ class KeyReloadTest {
     update("client-key", NEW_KEY + "\n");
 
     await("every channel presents the new key", () -> callers.stream().allMatch(KeyReloadTest::answers));
+    // What make-secrets.sh prints for the key, and not the key's sha256 (an offline guess of a chosen key).
+    assertEquals(ClientSettings.keyVersion(NEW_KEY), loadedVersion(server, "glassbox_client_key_loaded"));
+    assertFalse(ApiKeys.sha256Hex(NEW_KEY).startsWith(loadedVersion(server, "glassbox_client_key_loaded")));
+    assertFalse(ApiKeys.sha256Hex(NEW_KEY + "\n").startsWith(loadedVersion(server, "glassbox_client_key_loaded")));
     assertEquals(1, logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("client key reloaded")).count(),
         logged.list.toString());
   }
@@ -169,6 +175,25 @@ class KeyReloadTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
+  }
+
+  @Test
+  void versions_areWhatMakeSecretsPrints() throws IOException {
+    // deploy/make-secrets.sh: printf 'glassbox client key %s' "$key" | sha256sum | cut -c1-8
+    assertEquals("1f8edb06", ClientSettings.keyVersion("example-key"));
+    Path keys = secret("api-keys", line(OLD_KEY, "glassbox-internal"));
+    // ... and sha256sum api-keys | cut -c1-16
+    assertEquals(ApiKeys.sha256Hex(Files.readString(keys)).substring(0, 16),
+        loadedVersion(start(keys), "glassbox_api_keys_loaded"));
+  }
+
+  /** The {@code version} label of a server's {@code name} gauge. */
+  private static String loadedVersion(GrpcServer server, String name) {
+    return server.metrics().scrape().stream()
+        .filter(m -> m.getMetadata().getPrometheusName().equals(name))
+        .flatMap(m -> ((GaugeSnapshot) m).getDataPoints().stream())
+        .map(point -> point.getLabels().get("version"))
+        .findFirst().orElseThrow();
   }
 
   /** The names of the live threads whose name holds {@code part}. */
