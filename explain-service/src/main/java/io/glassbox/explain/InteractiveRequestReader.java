@@ -127,9 +127,16 @@ final class InteractiveRequestReader {
     return places;
   }
 
-  /** The top-k counted when the newcomers fill the asked {@code topK}: the ranking's, or that one. */
+  /**
+   * The top-k counted when the newcomers fill the asked {@code topK}: the ranking's, or that one.
+   * It stands for the same answer with fewer places taken, so it is never below {@code topK}.
+   */
   private static int topKWhenNewcomersFill(UserRanking ranking, int topK) {
-    return RequestChecks.limitOrDefault("ranking.top_k_when_newcomers_fill", ranking.getTopKWhenNewcomersFill(),
-        topK, MAX_TOP_K);
+    int value = ranking.getTopKWhenNewcomersFill();
+    if (value != 0 && (value < topK || value > MAX_TOP_K)) {
+      throw invalid("ranking.top_k_when_newcomers_fill must be 0 or the top-k " + topK + ".." + MAX_TOP_K
+          + ", got " + value);
+    }
+    return value == 0 ? topK : value;
   }
 }

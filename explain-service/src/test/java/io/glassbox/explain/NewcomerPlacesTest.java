@@ -93,6 +93,18 @@ class NewcomerPlacesTest {
   }
 
   @Test
+  void topKWhenNewcomersFillBelowTheTopK_isInvalidArgument() {
+    // It stands for the same answer laid out with fewer places taken, so it is never the smaller:
+    // 3 against a top-k of 10 would refuse 5 newcomer places that leave 5.
+    StatusRuntimeException smaller = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
+        ExplainItemRequest.newBuilder().setRanking(ranking(2).setTopKWhenNewcomersFill(3)).setItemId("x")
+            .setTopK(10).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, smaller.getStatus().getCode());
+    assertEquals("ranking.top_k_when_newcomers_fill must be 0 or the top-k 10..100, got 3",
+        smaller.getStatus().getDescription());
+  }
+
+  @Test
   void newcomerPlacesNotBelowTheTopK_isInvalidArgument() {
     StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
         ExplainItemRequest.newBuilder().setRanking(ranking(4)).setItemId("x").setTopK(4).build()));
