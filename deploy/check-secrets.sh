@@ -6,7 +6,8 @@
 # name; the rotation in three steps (--rotate-api-keys: next keys accepted, kept as *.new;
 # --use-new-api-keys: handed out, the old kept as *.old; --retire-old-api-keys: the old dropped)
 # has every step's keys accepted by the api-keys before and after it, refuses steps out of order,
-# and a step killed in the middle of its final moves is finished by the next run; a kept file that does not belong (a key that is not its certificate's, a certificate another
+# a step killed in the middle of its final moves is finished by the next run, and a second run
+# while one runs on the folder stops; a kept file that does not belong (a key that is not its certificate's, a certificate another
 # CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
 # nothing; a certificate about to expire is reported.
 # Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few seconds). Needs openssl and
@@ -209,17 +210,17 @@ check "--retire-old-api-keys says what it retired" said "retired client-key.old 
 mkdir crash-bin
 cat >crash-bin/mv <<EOF
 #!/usr/bin/env bash
-# mv; once \$CRASH_AFTER moves into the current folder are made, its caller is killed (kill -9).
+# mv; once \$CRASH_AFTER of them are made (the first renames the run's folder .make-secrets.moving),
+# its caller gets \$CRASH_SIGNAL (default KILL); its pid is left in \$CRASH_COUNT.pid.
 $(command -v mv) "\$@" || exit
-case "\${@: -1}" in */*) exit 0 ;; esac
 echo >>"\$CRASH_COUNT"
-[ "\$(wc -l <"\$CRASH_COUNT")" -lt "\$CRASH_AFTER" ] || kill -9 "\$PPID"
+[ "\$(wc -l <"\$CRASH_COUNT")" -ne "\$CRASH_AFTER" ] || { kill -"\${CRASH_SIGNAL:-KILL}" "\$PPID"; echo "\$PPID" >"\$CRASH_COUNT.pid"; }
 EOF
 chmod +x crash-bin/mv
-killed_run() {  # folder, moves before the kill, then options
+killed_run() {  # folder, moves before the kill (the rename counted), then options
   local dir="$1" after="$2"
   shift 2
-  rm -f crash-count
+  rm -f crash-count crash-count.pid
   # In a subshell of its own, whose stderr takes the shell's "Killed" notice.
   ! (PATH="$work/crash-bin:$PATH" CRASH_AFTER="$after" CRASH_COUNT="$work/crash-count" make_secrets "$dir" "$@") 2>/dev/null
 }
@@ -237,29 +238,44 @@ after_step2() {  # folder: as step 2 leaves it from r1
     && cmp r1/client-key "$1/client-key.old" && cmp r1/admin-key "$1/admin-key.old" \
     && test ! -e "$1/client-key.new" -a ! -e "$1/admin-key.new"
 }
-for n in 1 2; do
+for n in 0 1 2; do
   snapshot r0 crash1-$n
-  killed_run crash1-$n $n --rotate-api-keys
+  killed_run crash1-$n $((n + 1)) --rotate-api-keys
   check "--rotate-api-keys killed after $n of its 3 moves: a rerun finishes step 1" \
     eval "make_secrets crash1-$n && finished crash1-$n && after_step1 crash1-$n"
 done
 for n in 1 2 3 4; do
   snapshot r1 crash2-$n
-  killed_run crash2-$n $n --use-new-api-keys
+  killed_run crash2-$n $((n + 1)) --use-new-api-keys
   check "--use-new-api-keys killed after $n of its 4 moves (4: before deleting the .new keys): a rerun finishes step 2" \
     eval "make_secrets crash2-$n && finished crash2-$n && after_step2 crash2-$n"
 done
 snapshot r2 crash3
-killed_run crash3 1 --retire-old-api-keys
+killed_run crash3 2 --retire-old-api-keys
 check "--retire-old-api-keys killed after moving api-keys in, before deleting the .old keys: a rerun finishes step 3" \
   eval 'make_secrets crash3 && finished crash3 && said "deleted client-key.old admin-key.old" \
     && test ! -e crash3/client-key.old -a ! -e crash3/admin-key.old && same r2 crash3 client-key admin-key \
     && lists_both crash3 && ! grep -q retiring crash3/api-keys'
 snapshot r0 crash-again
-killed_run crash-again 2 --rotate-api-keys
+killed_run crash-again 3 --rotate-api-keys
 check "the same --rotate-api-keys given again after the kill finishes step 1, leaving a second rotation out" \
   eval 'make_secrets crash-again --rotate-api-keys && finished crash-again && said "left out --rotate-api-keys" \
     && after_step1 crash-again'
+# Two runs at once: the second, started while the first is held between its rename and its moves,
+# says so and touches nothing; the first then finishes.
+snapshot r0 both
+rm -f crash-count crash-count.pid
+(PATH="$work/crash-bin:$PATH" CRASH_AFTER=1 CRASH_SIGNAL=STOP CRASH_COUNT="$work/crash-count" \
+  bash "$root/deploy/make-secrets.sh" both --rotate-api-keys >both.said 2>&1) &
+first=$!
+until [ -s crash-count.pid ] || ! kill -0 $first 2>/dev/null; do sleep 0.1; done
+snapshot both both.held
+check "a second run while one runs on the folder says so and touches nothing" \
+  eval '! make_secrets both && said "another make-secrets.sh is running" && same both.held both .make-secrets.moving/api-keys api-keys client-key'
+kill -CONT "$(cat crash-count.pid)" 2>/dev/null
+wait $first
+first_status=$?
+check "... and the first then finishes its step" eval 'test $first_status = 0 -a ! -e both/.make-secrets.moving && after_step1 both'
 # What --new-api-keys does instead: a caller and a server that see it at different moments refuse.
 snapshot s n0
 make_secrets s --new-api-keys

@@ -44,7 +44,9 @@
 #                   and those files go; apply secrets.yaml
 #   --new-ca        a new CA, and so a new tls.key and tls.crt: everything the old CA signed stops
 #                   being trusted, and old and new pods refuse each other until all have rolled
-# docker compose reads the files themselves. Needs openssl and sha256sum; kubectl for secrets.yaml.
+# One run at a time: a run started while another runs on OUT_DIR says so and exits 1.
+# docker compose reads the files themselves. Needs openssl, sha256sum and flock (util-linux);
+# kubectl for secrets.yaml.
 #   deploy/make-secrets.sh [OUT_DIR] [--namespace NS] [--days N] [--ca-days N]
 #                          [--renew] [--new-api-keys | --rotate-api-keys | --use-new-api-keys |
 #                           --retire-old-api-keys]
@@ -96,6 +98,9 @@ chmod 700 "$out"
 cd "$out"
 out="$(pwd)"
 umask 077
+# Held until this run ends, however it ends: a second run would move its files in beside this one's.
+exec 9<.
+flock -n 9 || { [ $? -ne 1 ] || echo "make-secrets: $out: another make-secrets.sh is running on it: let it finish, then run again" >&2; exit 1; }
 
 kept=() made=() replaced=() problems=()
 problem() { problems+=("$1"); }
@@ -355,7 +360,7 @@ fi
 # Everything is made: from here on the next run finishes the moves if this one stops.
 dropped=("${retired[@]}" "${gone[@]}")
 [ ${#dropped[@]} -eq 0 ] || printf '%s\n' "${dropped[@]}" >"$stage/drop"
-mv "$stage" "$moving"
+mv -T "$stage" "$moving"
 move_in
 stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
 
