@@ -6,7 +6,8 @@
 # name; the rotation in three steps (--rotate-api-keys: next keys accepted, kept as *.new;
 # --use-new-api-keys: handed out, the old kept as *.old; --retire-old-api-keys: the old dropped)
 # has every step's keys accepted by the api-keys before and after it, refuses steps out of order,
-# a step killed in the middle of its final moves is finished by the next run, and a second run
+# a step killed in the middle of its final moves is finished by the next run (which says what the
+# step would have, and does only that), and a second run
 # while one runs on the folder stops; a kept file that does not belong (a key that is not its certificate's, a certificate another
 # CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
 # nothing; a certificate about to expire is reported.
@@ -202,7 +203,7 @@ check "--retire-old-api-keys removes client-key.old and admin-key.old" test ! -e
 check "--retire-old-api-keys keeps the new keys, their lines and the operator's" \
   eval 'same r2 s client-key admin-key "${ca[@]}" "${tls[@]}" && lists_both s && grep -q " shop-app$" s/api-keys'
 check "step 3 refuses no call, whichever pods see it first" accepted_across r2 s
-check "--retire-old-api-keys says what it retired" said "retired client-key.old admin-key.old"
+check "--retire-old-api-keys says what it deleted" said "deleted client-key.old admin-key.old"
 
 # A step killed in the middle of its final moves: the next run finishes them, whatever state they
 # left (step 1's next keys beside the api-keys before it, step 2's old keys beside the next ones),
@@ -224,10 +225,12 @@ killed_run() {  # folder, moves before the kill (the rename counted), then optio
   # In a subshell of its own, whose stderr takes the shell's "Killed" notice.
   ! (PATH="$work/crash-bin:$PATH" CRASH_AFTER="$after" CRASH_COUNT="$work/crash-count" make_secrets "$dir" "$@") 2>/dev/null
 }
-finished() {  # folder: the rerun finished the moves, and its files are the compose containers'
-  said "finished it" && ! said new-api-keys && test ! -e "$1/.make-secrets.moving" \
+finished() {  # folder, what the step says next: the rerun finished the moves, said so and the next
+  # step, and its files are the compose containers'
+  said "finishing it" && said "$2" && ! said --new-api-keys && test ! -e "$1/.make-secrets.moving" \
     && test "$(stat -c %a "$1/api-keys")" = 644
 }
+next1="then --use-new-api-keys" next2="then --retire-old-api-keys" next3="each pod refuses the old keys"
 after_step1() {  # folder: as step 1 leaves it from r0
   same r0 "$1" client-key admin-key "${ca[@]}" "${tls[@]}" && lists "$1" client client-key.new glassbox-internal \
     && lists "$1" admin admin-key.new operator && lists "$1" client client-key glassbox-internal.retiring \
@@ -242,25 +245,50 @@ for n in 0 1 2; do
   snapshot r0 crash1-$n
   killed_run crash1-$n $((n + 1)) --rotate-api-keys
   check "--rotate-api-keys killed after $n of its 3 moves: a rerun finishes step 1" \
-    eval "make_secrets crash1-$n && finished crash1-$n && after_step1 crash1-$n"
+    eval "make_secrets crash1-$n && finished crash1-$n '$next1' && after_step1 crash1-$n"
 done
 for n in 1 2 3 4; do
   snapshot r1 crash2-$n
   killed_run crash2-$n $((n + 1)) --use-new-api-keys
   check "--use-new-api-keys killed after $n of its 4 moves (4: before deleting the .new keys): a rerun finishes step 2" \
-    eval "make_secrets crash2-$n && finished crash2-$n && after_step2 crash2-$n"
+    eval "make_secrets crash2-$n && finished crash2-$n '$next2' && after_step2 crash2-$n"
 done
 snapshot r2 crash3
 killed_run crash3 2 --retire-old-api-keys
 check "--retire-old-api-keys killed after moving api-keys in, before deleting the .old keys: a rerun finishes step 3" \
-  eval 'make_secrets crash3 && finished crash3 && said "deleted client-key.old admin-key.old" \
+  eval 'make_secrets crash3 && finished crash3 "$next3" && said "deleted client-key.old admin-key.old" \
     && test ! -e crash3/client-key.old -a ! -e crash3/admin-key.old && same r2 crash3 client-key admin-key \
     && lists_both crash3 && ! grep -q retiring crash3/api-keys'
 snapshot r0 crash-again
 killed_run crash-again 3 --rotate-api-keys
-check "the same --rotate-api-keys given again after the kill finishes step 1, leaving a second rotation out" \
-  eval 'make_secrets crash-again --rotate-api-keys && finished crash-again && said "left out --rotate-api-keys" \
+check "the same --rotate-api-keys given again after the kill finishes step 1, and only that" \
+  eval 'make_secrets crash-again --rotate-api-keys && finished crash-again "$next1" && ! said "run it again" \
     && after_step1 crash-again'
+snapshot r0 crash-other
+killed_run crash-other 3 --rotate-api-keys
+check "other options after the kill: step 1 finished, the options not done, exit 1 asking to run them again" \
+  eval '! make_secrets crash-other --renew --namespace prod && finished crash-other "$next1" \
+    && said "run it again for its own options, --renew --namespace prod" && ! said "nothing written" && after_step1 crash-other'
+snapshot r1 crash-twice
+killed_run crash-twice 2 --use-new-api-keys
+killed_run crash-twice 1
+check "a run that finishes the one before, killed in turn: the next finishes step 2" \
+  eval 'make_secrets crash-twice && finished crash-twice "$next2" && after_step2 crash-twice'
+# Without kubectl, secrets.yaml is not rewritten: finishing a step must still say not to apply it.
+mkdir no-kubectl
+for dir in ${PATH//:/ }; do
+  find "$dir" -maxdepth 1 ! -type d ! -name kubectl -exec ln -s -t no-kubectl {} + 2>/dev/null
+done
+snapshot s0 crash-nk
+echo "the Secrets before" >crash-nk/secrets.yaml
+killed_run crash-nk 2 --new-api-keys
+check "without kubectl, finishing a killed --new-api-keys warns that secrets.yaml is not to be applied" \
+  eval 'PATH="$work/no-kubectl" make_secrets crash-nk && said "WARNING no kubectl" && said "do not apply it"'
+snapshot r1 crash-nk2
+echo "the Secrets before" >crash-nk2/secrets.yaml
+killed_run crash-nk2 5 --use-new-api-keys
+check "... and so does finishing one killed with every file moved in (step 2, before deleting the .new keys)" \
+  eval 'PATH="$work/no-kubectl" make_secrets crash-nk2 && said "WARNING no kubectl" && after_step2 crash-nk2'
 # Two runs at once: the second, started while the first is held between its rename and its moves,
 # says so and touches nothing; the first then finishes.
 snapshot r0 both

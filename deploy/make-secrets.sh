@@ -22,8 +22,9 @@
 # lists client-key as client and admin-key as admin, and a key being rotated under its name):
 # on a mismatch it writes nothing and exits 1.
 # A run that stopped while moving its files in (OUT_DIR/.make-secrets.moving is left) is finished
-# by the next run, before anything else: its files moved in, the key files it drops deleted; that run
-# then keeps what it finds, leaving out any option that replaces files (it says which).
+# by the next run, which does nothing else: it moves the rest in, deletes the key files it drops and
+# says what that run would have said (the next rotation step, secrets.yaml); it exits 0 if it was
+# given no options or the same ones, else 1, asking to be run again for its own.
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
@@ -54,37 +55,40 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/deploy/secrets"
-days=365
-ca_days=3650
-namespace=
-renew=false
-new_api_keys=false
-rotate_api_keys=false
-use_new_api_keys=false
-retire_old_api_keys=false
-new_ca=false
 warn_days=30
 usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --days|--ca-days|--namespace)
-      [ $# -ge 2 ] || { echo "make-secrets: $1 needs a value" >&2; exit 2; } ;;
-  esac
-  case "$1" in
-    --days) days="$2"; shift 2 ;;
-    --ca-days) ca_days="$2"; shift 2 ;;
-    --namespace) namespace="$2"; shift 2 ;;
-    --renew) renew=true; shift ;;
-    --new-api-keys) new_api_keys=true; shift ;;
-    --rotate-api-keys) rotate_api_keys=true; shift ;;
-    --use-new-api-keys) use_new_api_keys=true; shift ;;
-    --retire-old-api-keys) retire_old_api_keys=true; shift ;;
-    --new-ca) new_ca=true; shift ;;
-    -h|--help) usage; exit 0 ;;
-    -*) echo "make-secrets: unknown option $1 (--help lists them)" >&2; exit 2 ;;
-    *) out="$1"; shift ;;
-  esac
-done
+# The options, and in $given the ones given (all but OUT_DIR); a run that finishes the one before
+# reads that one's again (below).
+defaults() {
+  days=365 ca_days=3650 namespace= renew=false new_api_keys=false rotate_api_keys=false
+  use_new_api_keys=false retire_old_api_keys=false new_ca=false given=()
+}
+parse() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --days|--ca-days|--namespace)
+        [ $# -ge 2 ] || { echo "make-secrets: $1 needs a value" >&2; exit 2; }
+        given+=("$1" "$2") ;;
+      -*) given+=("$1") ;;
+    esac
+    case "$1" in
+      --days) days="$2"; shift 2 ;;
+      --ca-days) ca_days="$2"; shift 2 ;;
+      --namespace) namespace="$2"; shift 2 ;;
+      --renew) renew=true; shift ;;
+      --new-api-keys) new_api_keys=true; shift ;;
+      --rotate-api-keys) rotate_api_keys=true; shift ;;
+      --use-new-api-keys) use_new_api_keys=true; shift ;;
+      --retire-old-api-keys) retire_old_api_keys=true; shift ;;
+      --new-ca) new_ca=true; shift ;;
+      -h|--help) usage; exit 0 ;;
+      -*) echo "make-secrets: unknown option $1 (--help lists them)" >&2; exit 2 ;;
+      *) out="$1"; shift ;;
+    esac
+  done
+}
+defaults
+parse "$@"
 for n in "$days" "$ca_days"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "make-secrets: --days and --ca-days take a whole number of days, got '$n'" >&2; exit 2; }
 done
@@ -118,6 +122,12 @@ roles_of() { listed_as "$1" | cut -d' ' -f1; }
 line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo operator ;; esac; }
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
 not_after() { openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//'; }
+# The version each pod reports once it has read a file (server-kit/README.md): for api-keys, which
+# holds only hashes, the first 16 hex digits of its sha256; for a key, 8 hex digits of the sha256
+# of "glassbox client key <key>", which /metrics may show without handing out the key's hash.
+api_keys_version() { sha256sum api-keys | cut -c1-16; }
+key_version() { printf 'glassbox client key %s' "$(tr -d '\n' <"$1")" | sha256sum | cut -c1-8; }
+cert_namespace() { dns_names tls.crt | sed -n 's/^gateway\.\(.*\)\.svc$/\1/p' | head -n 1; }
 services=(gateway feature-service model-service explain-service)
 
 # What a run has made moves in from $moving, one rename at a time, the old keys first, so that no
@@ -141,26 +151,96 @@ move_in() {
     fi
   done
   [ ${#dropped[@]} -eq 0 ] || rm -f "${dropped[@]}"
-  rm -f "$moving/drop"
+  rm -f "$moving/drop" "$moving/options"
   rmdir "$moving"
   # Readable by the containers' user through the bind mounts of docker compose.
   chmod 644 client-key api-keys ca.crt tls.crt tls.key
 }
-# Then this run keeps what it finds, as a rerun without options does: whatever it was asked to
-# replace was asked of files it had not seen.
-if [ -d "$moving" ]; then
+# The end of a run (or of the one before, finished): its files moved in, secrets.yaml, what to do next.
+finish() {
   move_in
-  moved=("${made[@]}" "${replaced[@]}")
-  echo "make-secrets: $out: the run before stopped while moving its files in; finished it:" \
-       "moved in ${moved[*]:-nothing more}${dropped[*]:+, deleted ${dropped[*]}}"
-  kept=() made=() replaced=() dropped=()
-  left_out=()
-  for option in renew new_api_keys rotate_api_keys use_new_api_keys retire_old_api_keys new_ca; do
-    ! ${!option} || left_out+=("--${option//_/-}")
-    printf -v "$option" false
+  stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
+  wrote_yaml=false
+  if command -v kubectl >/dev/null 2>&1; then
+    {
+      kubectl create secret generic glassbox-api-keys --from-file=api-keys=api-keys --dry-run=client -o yaml
+      echo ---
+      kubectl create secret generic glassbox-client-key --from-file=client-key=client-key --dry-run=client -o yaml
+      echo ---
+      kubectl create secret generic glassbox-tls --type=kubernetes.io/tls --from-file=tls.crt=tls.crt \
+        --from-file=tls.key=tls.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml
+    } >"$stage/secrets.yaml"
+    mv -f "$stage/secrets.yaml" secrets.yaml
+    wrote_yaml=true
+  elif [ -e secrets.yaml ] && { [ ${#made[@]} -gt 0 ] || [ ${#replaced[@]} -gt 0 ] || $finishing; }; then
+    echo "make-secrets: WARNING no kubectl, so secrets.yaml was not rewritten: it still holds the files" \
+         "replaced here; do not apply it" >&2
+  fi
+
+  echo "make-secrets: in $out"
+  [ ${#kept[@]} -eq 0 ] || echo "make-secrets: kept ${kept[*]} (checked: they belong together)"
+  [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
+  [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
+  [ ${#dropped[@]} -eq 0 ] || echo "make-secrets: deleted ${dropped[*]}"
+  if $rotate_api_keys; then
+    echo "make-secrets: client-key.new and admin-key.new are made; api-keys accepts them and the keys" \
+         "in use, client-key is unchanged. Apply secrets.yaml, wait until every pod has" \
+         "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}, then --use-new-api-keys"
+  elif $use_new_api_keys; then
+    echo "make-secrets: client-key and admin-key are the new keys; api-keys still accepts the old ones" \
+         "(client-key.old, admin-key.old). Apply secrets.yaml, wait until every gateway and explain-service" \
+         "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, then --retire-old-api-keys"
+  elif $retire_old_api_keys; then
+    echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
+         "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
+  fi
+  echo "make-secrets: tls.crt names the Services in namespace $(cert_namespace), valid until" \
+       "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
+  ! $wrote_yaml || echo "make-secrets: wrote secrets.yaml, the three Secrets of these files"
+  if [ -e ca.key ]; then
+    echo "make-secrets: ca.key stays here: it signs new certificates (--renew)"
+  else
+    echo "make-secrets: ca.key is not here: it is needed only to sign (--renew)"
+  fi
+
+  # Certificates that have expired or will within $warn_days days: tls.crt and the CA, and any
+  # certificate an operator issued here (a person's client certificate).
+  for crt in *.crt; do
+    end="$(not_after "$crt" 2>/dev/null)" || continue
+    case "$crt" in
+      ca.crt) fix="--new-ca makes a new CA" ;;
+      tls.crt) fix="--renew makes a new one" ;;
+      *) fix="issue a new one" ;;
+    esac
+    if ! openssl x509 -in "$crt" -noout -checkend 0 >/dev/null; then
+      echo "make-secrets: WARNING $crt expired on $end: $fix" >&2
+    elif ! openssl x509 -in "$crt" -noout -checkend $((warn_days * 86400)) >/dev/null; then
+      echo "make-secrets: WARNING $crt expires on $end, within $warn_days days: $fix" >&2
+    fi
   done
-  [ ${#left_out[@]} -eq 0 ] || echo "make-secrets: left out ${left_out[*]}: this run only finishes the one" \
-    "before and keeps the result; if that run was not already ${left_out[*]}, run again with it"
+  if [[ " ${made[*]} ${replaced[*]} " == *" tls.crt "* ]] \
+     && [ "$(date -d "$(not_after ca.crt)" +%s)" -lt "$(date -d "$(not_after tls.crt)" +%s)" ]; then
+    echo "make-secrets: WARNING ca.crt expires before the new tls.crt: after that nothing it signed" \
+         "verifies (--new-ca, with --ca-days, makes a longer-lived CA)" >&2
+  fi
+}
+stage=
+trap 'rm -rf ${stage:+"$stage"}' EXIT
+# A run that finds the one before stopped while moving does only that run's end, with its options
+# (in $moving/options), so that it says what that run would have; whatever this run was asked to
+# replace was asked of files it had not seen.
+finishing=false
+if [ -d "$moving" ]; then
+  finishing=true
+  asked=("${given[@]}")
+  defaults
+  # Words: options and their values, checked when that run read them.
+  [ ! -e "$moving/options" ] || parse $(<"$moving/options")
+  echo "make-secrets: $out: the run before (make-secrets.sh ${given[*]}) stopped while moving its files in: finishing it"
+  finish
+  if [ ${#asked[@]} -eq 0 ] || [ "${asked[*]}" = "${given[*]}" ]; then exit 0; fi
+  echo "make-secrets: this run only finished the one before: run it again for its own options, ${asked[*]}" >&2
+  exit 1
 fi
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
@@ -287,9 +367,7 @@ if $make_tls && ! $make_ca && ! $ca_problem && [ ! -e ca.key ]; then
   problem "ca.key is not here, and it is needed to sign a new tls.crt: put it back (the key of ca.crt), or --new-ca (invalidates every certificate the old CA signed)"
 fi
 # A new certificate keeps the namespace of the one it replaces unless told otherwise.
-if [ -z "$namespace" ] && [ -e tls.crt ]; then
-  namespace="$(dns_names tls.crt | sed -n 's/^gateway\.\(.*\)\.svc$/\1/p' | head -n 1)"
-fi
+if [ -z "$namespace" ] && [ -e tls.crt ]; then namespace="$(cert_namespace)"; fi
 namespace="${namespace:-default}"
 
 if [ ${#problems[@]} -gt 0 ]; then
@@ -302,7 +380,6 @@ fi
 # ---- Make what is missing or asked for, in a folder of its own, then move it in.
 
 stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
-trap 'rm -rf "$stage"' EXIT
 
 # 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
 # Step 1 of a rotation makes the next keys beside the ones in use.
@@ -357,77 +434,10 @@ if $make_tls; then
   rm -f "$stage/tls.csr" "$stage/tls.ext"
 fi
 
-# Everything is made: from here on the next run finishes the moves if this one stops.
+# Everything is made: from here on the next run finishes the moves if this one stops, and says
+# what this one would have (its options).
 dropped=("${retired[@]}" "${gone[@]}")
 [ ${#dropped[@]} -eq 0 ] || printf '%s\n' "${dropped[@]}" >"$stage/drop"
+printf '%s\n' "${given[*]}" >"$stage/options"
 mv -T "$stage" "$moving"
-move_in
-stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
-
-wrote_yaml=false
-if command -v kubectl >/dev/null 2>&1; then
-  {
-    kubectl create secret generic glassbox-api-keys --from-file=api-keys=api-keys --dry-run=client -o yaml
-    echo ---
-    kubectl create secret generic glassbox-client-key --from-file=client-key=client-key --dry-run=client -o yaml
-    echo ---
-    kubectl create secret generic glassbox-tls --type=kubernetes.io/tls --from-file=tls.crt=tls.crt \
-      --from-file=tls.key=tls.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml
-  } >"$stage/secrets.yaml"
-  mv -f "$stage/secrets.yaml" secrets.yaml
-  wrote_yaml=true
-elif [ -e secrets.yaml ] && [ ${#made[@]} -gt 0 -o ${#replaced[@]} -gt 0 ]; then
-  echo "make-secrets: WARNING no kubectl, so secrets.yaml was not rewritten: it still holds the files" \
-       "this run replaced; do not apply it" >&2
-fi
-
-echo "make-secrets: in $out"
-[ ${#kept[@]} -eq 0 ] || echo "make-secrets: kept ${kept[*]} (checked: they belong together)"
-[ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
-[ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
-[ ${#retired[@]} -eq 0 ] || echo "make-secrets: retired ${retired[*]}: api-keys no longer accepts them"
-# The version each pod reports once it has read a file (server-kit/README.md): for api-keys, which
-# holds only hashes, the first 16 hex digits of its sha256; for a key, 8 hex digits of the sha256
-# of "glassbox client key <key>", which /metrics may show without handing out the key's hash.
-api_keys_version() { sha256sum api-keys | cut -c1-16; }
-key_version() { printf 'glassbox client key %s' "$(tr -d '\n' <"$1")" | sha256sum | cut -c1-8; }
-if $rotate_api_keys; then
-  echo "make-secrets: client-key.new and admin-key.new are made; api-keys accepts them and the keys" \
-       "in use, client-key is unchanged. Apply secrets.yaml, wait until every pod has" \
-       "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}, then --use-new-api-keys"
-elif $use_new_api_keys; then
-  echo "make-secrets: client-key and admin-key are the new keys; api-keys still accepts the old ones" \
-       "(client-key.old, admin-key.old). Apply secrets.yaml, wait until every gateway and explain-service" \
-       "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, then --retire-old-api-keys"
-elif $retire_old_api_keys; then
-  echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
-       "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
-fi
-echo "make-secrets: tls.crt names the Services in namespace $namespace, valid until" \
-     "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
-! $wrote_yaml || echo "make-secrets: wrote secrets.yaml, the three Secrets of these files"
-if [ -e ca.key ]; then
-  echo "make-secrets: ca.key stays here: it signs new certificates (--renew)"
-else
-  echo "make-secrets: ca.key is not here: it is needed only to sign (--renew)"
-fi
-
-# Certificates that have expired or will within $warn_days days: tls.crt and the CA, and any
-# certificate an operator issued here (a person's client certificate).
-for crt in *.crt; do
-  end="$(not_after "$crt" 2>/dev/null)" || continue
-  case "$crt" in
-    ca.crt) fix="--new-ca makes a new CA" ;;
-    tls.crt) fix="--renew makes a new one" ;;
-    *) fix="issue a new one" ;;
-  esac
-  if ! openssl x509 -in "$crt" -noout -checkend 0 >/dev/null; then
-    echo "make-secrets: WARNING $crt expired on $end: $fix" >&2
-  elif ! openssl x509 -in "$crt" -noout -checkend $((warn_days * 86400)) >/dev/null; then
-    echo "make-secrets: WARNING $crt expires on $end, within $warn_days days: $fix" >&2
-  fi
-done
-if $make_tls && [ "$(date -d "$(not_after ca.crt)" +%s)" -lt "$(date -d "$(not_after tls.crt)" +%s)" ]; then
-  echo "make-secrets: WARNING ca.crt expires before the new tls.crt: after that nothing it signed" \
-       "verifies (--new-ca, with --ca-days, makes a longer-lived CA)" >&2
-fi
+finish
