@@ -6,6 +6,7 @@
 # name; the rotation in three steps (--rotate-api-keys: next keys accepted, kept as *.new;
 # --use-new-api-keys: handed out, the old kept as *.old; --retire-old-api-keys: the old dropped)
 # has every step's keys accepted by the api-keys before and after it, refuses steps out of order,
+# --abandon-rotation after step 1 puts the keys back as before it,
 # a step killed in the middle of its final moves is finished by the next run (which says what the
 # step would have, and does only that), and a second run
 # while one runs on the folder stops; a kept file that does not belong (a key that is not its certificate's, a certificate another
@@ -205,6 +206,17 @@ check "--retire-old-api-keys keeps the new keys, their lines and the operator's"
 check "step 3 refuses no call, whichever pods see it first" accepted_across r2 s
 check "--retire-old-api-keys says what it deleted" said "deleted client-key.old admin-key.old"
 
+# Abandoning a rotation after step 1: the next keys go, api-keys as before it; not after step 2.
+snapshot r1 ab
+check "--abandon-rotation after step 1 drops the next keys, api-keys back as it was before step 1" \
+  eval 'make_secrets ab --abandon-rotation && same r0 ab "${all[@]}" && test ! -e ab/client-key.new -a ! -e ab/admin-key.new \
+    && said "api-keys accepts only the keys in use again"'
+check "abandoning refuses no call, whichever pods see it first" accepted_across r1 ab
+check "--abandon-rotation with no rotation under way fails with a message, writing nothing" \
+  broken_run ab "--abandon-rotation: no rotation is under way" --abandon-rotation
+snapshot r2 ab
+check "--abandon-rotation after step 2 fails with a message, writing nothing" \
+  broken_run ab "the new keys are handed out already" --abandon-rotation
 # A step killed in the middle of its final moves: the next run finishes them, whatever state they
 # left (step 1's next keys beside the api-keys before it, step 2's old keys beside the next ones),
 # and does not send the operator to --new-api-keys, which would throw the rotation away.

@@ -43,6 +43,9 @@
 #   --retire-old-api-keys
 #                   step 3: api-keys stops accepting the keys in client-key.old and admin-key.old,
 #                   and those files go; apply secrets.yaml
+#   --abandon-rotation
+#                   after step 1 (not after step 2): client-key.new and admin-key.new go, and
+#                   api-keys accepts only the keys in use again, as before step 1; apply secrets.yaml
 #   --new-ca        a new CA, and so a new tls.key and tls.crt: everything the old CA signed stops
 #                   being trusted, and old and new pods refuse each other until all have rolled
 # One run at a time: a run started while another runs on OUT_DIR says so and exits 1.
@@ -50,7 +53,7 @@
 # kubectl for secrets.yaml.
 #   deploy/make-secrets.sh [OUT_DIR] [--namespace NS] [--days N] [--ca-days N]
 #                          [--renew] [--new-api-keys | --rotate-api-keys | --use-new-api-keys |
-#                           --retire-old-api-keys]
+#                           --retire-old-api-keys | --abandon-rotation]
 #                          [--new-ca]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,7 +64,7 @@ usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 # reads that one's again (below).
 defaults() {
   days=365 ca_days=3650 namespace= renew=false new_api_keys=false rotate_api_keys=false
-  use_new_api_keys=false retire_old_api_keys=false new_ca=false given=()
+  use_new_api_keys=false retire_old_api_keys=false abandon_rotation=false new_ca=false given=()
 }
 parse() {
   while [ $# -gt 0 ]; do
@@ -80,6 +83,7 @@ parse() {
       --rotate-api-keys) rotate_api_keys=true; shift ;;
       --use-new-api-keys) use_new_api_keys=true; shift ;;
       --retire-old-api-keys) retire_old_api_keys=true; shift ;;
+      --abandon-rotation) abandon_rotation=true; shift ;;
       --new-ca) new_ca=true; shift ;;
       -h|--help) usage; exit 0 ;;
       -*) echo "make-secrets: unknown option $1 (--help lists them)" >&2; exit 2 ;;
@@ -92,8 +96,9 @@ parse "$@"
 for n in "$days" "$ca_days"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "make-secrets: --days and --ca-days take a whole number of days, got '$n'" >&2; exit 2; }
 done
-[ "$(echo $new_api_keys $rotate_api_keys $use_new_api_keys $retire_old_api_keys | grep -o true | wc -l)" -le 1 ] \
-  || { echo "make-secrets: --new-api-keys, --rotate-api-keys, --use-new-api-keys and --retire-old-api-keys go one at a time" >&2; exit 2; }
+key_options="$new_api_keys $rotate_api_keys $use_new_api_keys $retire_old_api_keys $abandon_rotation"
+[[ "$key_options" != *true*true* ]] || { echo "make-secrets: --new-api-keys, --rotate-api-keys, --use-new-api-keys," \
+  "--retire-old-api-keys and --abandon-rotation go one at a time" >&2; exit 2; }
 [ -z "$namespace" ] || [[ "$namespace" =~ ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ ]] \
   || { echo "make-secrets: --namespace must be a Kubernetes namespace name, got '$namespace'" >&2; exit 2; }
 
@@ -193,6 +198,9 @@ finish() {
   elif $retire_old_api_keys; then
     echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
          "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
+  elif $abandon_rotation; then
+    echo "make-secrets: api-keys accepts only the keys in use again. Apply secrets.yaml: each pod" \
+         "refuses the next keys once it has glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
   fi
   echo "make-secrets: tls.crt names the Services in namespace $(cert_namespace), valid until" \
        "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
@@ -247,7 +255,7 @@ fi
 
 # The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names
 # when it rewrites the file: a rotation would list the old keys twice, which no server starts with.
-if { $new_api_keys || $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys; } && [ -e api-keys ] && grep -q $'\r' api-keys; then
+if [[ "$key_options" == *true* ]] && [ -e api-keys ] && grep -q $'\r' api-keys; then
   echo "make-secrets: $out: api-keys has Windows line endings (CR LF): convert it (sed -i 's/\r\$//' $out/api-keys) and run again" >&2
   echo "make-secrets: nothing written" >&2
   exit 1
@@ -285,7 +293,7 @@ elif [ -e api-keys ]; then
   if [ ${#new_keys[@]} -gt 0 ] && [ ${#old_keys[@]} -gt 0 ]; then
     problem "${new_keys[*]} and ${old_keys[*]} are here together, which no step leaves: put back the files of one step, or --new-api-keys"
   elif $rotate_api_keys && [ ${#new_keys[@]} -gt 0 ]; then
-    problem "a rotation is under way (${new_keys[*]} here): --use-new-api-keys (once every pod has the new api-keys), then --retire-old-api-keys, before starting another"
+    problem "a rotation is under way (${new_keys[*]} here): --use-new-api-keys (once every pod has the new api-keys), then --retire-old-api-keys, before starting another; or --abandon-rotation drops them"
   elif $rotate_api_keys && [ ${#old_keys[@]} -gt 0 ]; then
     problem "a rotation is under way (${old_keys[*]} here): finish it with --retire-old-api-keys (once every caller presents the new key) before starting another"
   elif $rotate_api_keys; then
@@ -304,6 +312,11 @@ if $retire_old_api_keys && [ ${#new_keys[@]} -gt 0 ]; then
   problem "--retire-old-api-keys: the new keys are not in use yet (${new_keys[*]} here): --use-new-api-keys first"
 elif $retire_old_api_keys && [ ${#old_keys[@]} -eq 0 ]; then
   problem "--retire-old-api-keys: no rotation is under way (no client-key.old or admin-key.old here), so there is no old key to retire: --rotate-api-keys starts one"
+fi
+if $abandon_rotation && [ ${#old_keys[@]} -gt 0 ]; then
+  problem "--abandon-rotation: the new keys are handed out already (${old_keys[*]} here, step 2 ran): finish with --retire-old-api-keys once every caller presents them, or --new-api-keys"
+elif $abandon_rotation && [ ${#new_keys[@]} -eq 0 ]; then
+  problem "--abandon-rotation: no rotation is under way (no client-key.new or admin-key.new here)"
 fi
 
 ca_problem=false
@@ -392,6 +405,8 @@ fi
 # Step 3, or new keys at once: the keys being rotated out go, with their lines.
 if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=("${new_keys[@]}"); fi
 ! $use_new_api_keys || gone=("${new_keys[@]}")
+# Abandoning step 1: the next keys go, with their lines.
+! $abandon_rotation || retired=("${new_keys[@]}")
 if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
   {
     # Lines an operator added (other applications' keys) stay; the ones made here are replaced.
