@@ -194,13 +194,19 @@ finish() {
   elif $use_new_api_keys; then
     echo "make-secrets: client-key and admin-key are the new keys; api-keys still accepts the old ones" \
          "(client-key.old, admin-key.old). Apply secrets.yaml, wait until every gateway and explain-service" \
-         "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, then --retire-old-api-keys"
+         "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, switch your own copies" \
+         "of admin-key to the new one (the old is refused after the next step), then --retire-old-api-keys"
   elif $retire_old_api_keys; then
     echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
          "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
   elif $abandon_rotation; then
     echo "make-secrets: api-keys accepts only the keys in use again. Apply secrets.yaml: each pod" \
          "refuses the next keys once it has glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
+  fi
+  if $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys || $abandon_rotation; then
+    echo "make-secrets: docker compose: no container reads a replaced file again (single-file bind" \
+         "mounts do not follow it), so no glassbox_..._loaded changes there: run" \
+         "docker compose up -d --force-recreate instead of waiting"
   fi
   echo "make-secrets: tls.crt names the Services in namespace $(cert_namespace), valid until" \
        "$(not_after tls.crt); ca.crt until $(not_after ca.crt)"
