@@ -50,8 +50,8 @@ final class CallHints {
           .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)
           .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent())));
       // The command's own deadline ran out (gRPC's words for it name buffered and open streams).
-      case DEADLINE_EXCEEDED -> answeredBy.isPresent() ? Optional.empty() : Optional.of("no answer from " + target
-          + " within the command's deadline (its --timeout option): the server is busy or slow; a longer one may do.");
+      case DEADLINE_EXCEEDED -> answeredBy.isPresent() ? Optional.empty() : Optional.of(CliCalls.noAnswer(target,
+          "the command's deadline (its --timeout option)") + "; a longer one may do.");
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why)
           .or(() -> causes(status).anyMatch(Http2Exception.class::isInstance) ? Optional.of(target + " did not answer"
               + " in gRPC: is it an HTTP port (the viewer's, 8080, or metrics, 9451-9454)? bin/glassbox up's gRPC"

@@ -12,7 +12,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -20,11 +23,14 @@ import java.util.function.Function;
 /** How the CLI's client commands call a running suite: one channel, one call, a clear error. */
 final class CliCalls {
   /**
-   * How long a command waits to connect before its call's deadline starts. Starting Java's
-   * networking and connecting took seconds on a loaded 2-core machine, so a deadline that counted
-   * them ran out before the server was asked (health's 1 s one, six times of six).
+   * The longest a command that makes one call waits to connect, whatever its own timeout (health
+   * waits as long as its --wait). Connecting does not count in a call's deadline (starting Java's
+   * networking and connecting took seconds on a loaded 2-core machine, and health's 1 s deadline
+   * ran out before the server was asked), but it waits no longer than the caller allows: a port
+   * that accepts connections and never speaks gRPC holds a command for its own timeout, not for a
+   * fixed time.
    */
-  static final Duration CONNECT_LIMIT = Duration.ofSeconds(20);
+  static final Duration CONNECT_LIMIT = Duration.ofSeconds(TimeoutConverter.CONNECT_LIMIT_SECONDS);
 
   private CliCalls() {}
 
@@ -37,11 +43,11 @@ final class CliCalls {
   }
 
   /**
-   * Connects {@code channel} and waits, at most {@code limit}, until it is ready or has failed
-   * (nothing listening, a TLS mismatch: a call then fails at once and says why). Returns false
-   * when neither happened in time.
+   * Connects {@code channel} and waits, at most {@code wait}, until it is ready or has failed
+   * (nothing listening, a TLS mismatch: a call then fails at once and says why). Empty once so;
+   * else what to print: there was no connection to {@code target} in time.
    */
-  static boolean connect(ManagedChannel channel, Duration limit) throws InterruptedException {
+  static Optional<String> connect(ManagedChannel channel, String target, Duration wait) throws InterruptedException {
     CountDownLatch settled = new CountDownLatch(1);
     new Runnable() {
       @Override
@@ -55,13 +61,23 @@ final class CliCalls {
         }
       }
     }.run();
-    return settled.await(limit.toNanos(), TimeUnit.NANOSECONDS);
+    return settled.await(wait.toNanos(), TimeUnit.NANOSECONDS) ? Optional.empty() : Optional.of("no connection to "
+        + target + " within " + seconds(wait) + ": something there accepts connections but does not speak gRPC,"
+        + " or the network or machine is very slow.");
   }
 
-  /** What a command prints when {@link #connect} ran out of time. */
-  static String noConnection(String target) {
-    return "no connection to " + target + " within " + CONNECT_LIMIT.toSeconds()
-        + " s: something there accepts connections but does not speak gRPC, or the network or machine is very slow.";
+  /**
+   * How every command says that {@code target}, connected, did not answer within {@code within}
+   * (the caller ends the sentence, with what to do).
+   */
+  static String noAnswer(String target, String within) {
+    return "no answer from " + target + " within " + within + ": the server is busy or slow";
+  }
+
+  /** {@code duration} for a person, to a tenth of a second: "5 s", "0.5 s". */
+  static String seconds(Duration duration) {
+    return BigDecimal.valueOf(duration.toMillis(), 3).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros()
+        .toPlainString() + " s";
   }
 
   /**
@@ -87,15 +103,19 @@ final class CliCalls {
 
   /**
    * Runs {@code call} on a {@link #channel} to {@code target} once it is {@linkplain #connect
-   * connected}, so that a deadline {@code call} sets counts the answer only, and closes it.
-   * Returns the exit code: {@code call}'s, or 1 after printing why there was no connection or a
-   * failed call's status.
+   * connected}, waiting at most {@code connectLimit} (the command's own timeout) and {@link
+   * #CONNECT_LIMIT} for that, so that a deadline {@code call} sets counts the answer only, and
+   * closes it. Returns the exit code: {@code call}'s, or 1 after printing why there was no
+   * connection or a failed call's status.
    */
-  static int withChannel(String target, Function<ManagedChannel, Integer> call) throws InterruptedException {
+  static int withChannel(String target, Duration connectLimit, Function<ManagedChannel, Integer> call)
+      throws InterruptedException {
     ManagedChannel channel = channel(target);
     try {
-      if (!connect(channel, CONNECT_LIMIT)) {
-        System.err.println("glassbox: " + noConnection(target));
+      Optional<String> unconnected = connect(channel, target,
+          connectLimit.compareTo(CONNECT_LIMIT) < 0 ? connectLimit : CONNECT_LIMIT);
+      if (unconnected.isPresent()) {
+        System.err.println("glassbox: " + unconnected.get());
         return 1;
       }
       return call.apply(channel);

@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -55,16 +56,16 @@ final class GatewayAddress {
   String target;
 
   @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
-      description = "How long to wait for the answer, in milliseconds, once connected, 1.." + TimeoutConverter.MAX_MILLIS
-          + " (default ${DEFAULT-VALUE}).")
+      description = TimeoutConverter.MILLIS_HELP)
   long timeoutMs;
 
   /**
-   * Runs {@code call} on a stub of the gateway with the deadline; the exit code is {@code call}'s,
-   * or 1 after printing a failed call's status (see {@link CliCalls#withChannel}).
+   * Runs {@code call} on a stub of the gateway with the deadline, once connected (waiting as long
+   * again at most); the exit code is {@code call}'s, or 1 after printing why there was no
+   * connection or a failed call's status (see {@link CliCalls#withChannel}).
    */
   int call(Function<GatewayGrpc.GatewayBlockingStub, Integer> call) throws InterruptedException {
-    return CliCalls.withChannel(target, channel ->
+    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), channel ->
         call.apply(GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)));
   }
 }

@@ -15,11 +15,18 @@ import picocli.CommandLine.Option;
 
 /** Waits until a server's standard gRPC health check (overall status) says SERVING. */
 @Command(name = "health", description = "Wait until a server reports SERVING on grpc.health.v1 (overall status).",
-    footer = {"Each try waits up to 20 s to connect, then up to 5 s for the answer.",
+    footer = {"Connecting and the answers all count in --wait (one try without it: 5 s for both);"
+        + " one answer is waited for 5 s at most, then asked again.",
         "Exit status: 0 once SERVING, 1 if not SERVING within --wait."})
 final class HealthCommand implements Callable<Integer> {
-  /** How long one try waits for the answer once connected (see {@link CliCalls#connect}). */
-  static final Duration ANSWER_LIMIT = Duration.ofSeconds(5);
+  /**
+   * How long health asks without {@code --wait}, connecting included, and the longest one try
+   * waits for its answer once connected. A single try had 1 s for both, and on a loaded machine
+   * connecting took it all.
+   */
+  static final Duration TRY_LIMIT = Duration.ofSeconds(5);
+  /** How long health waits between tries; one is not started with less than twice this left. */
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_TARGET,
       description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway: "
@@ -27,24 +34,27 @@ final class HealthCommand implements Callable<Integer> {
   String target;
 
   @Option(names = "--wait", defaultValue = "0s", converter = DurationConverter.class,
-      description = "How long to keep asking (default: ask once).")
+      description = "How long to keep asking, at most (default: ask once).")
   Duration wait;
 
   @Override
   public Integer call() throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
+    long end = System.nanoTime() + (wait.isZero() ? TRY_LIMIT : wait).toNanos();
     ManagedChannel channel = CliCalls.channel(target);
     try {
       String notServing;
-      do {
-        Optional<String> answer = ask(channel);
+      while (true) {
+        Optional<String> answer = ask(channel, end);
         if (answer.isEmpty()) {
           System.out.println(target + " is SERVING");
           return 0;
         }
         notServing = answer.get();
-        TimeUnit.MILLISECONDS.sleep(200); // a poll interval, not a wait for a condition
-      } while (System.nanoTime() < deadline);
+        if (wait.isZero() || left(end).compareTo(POLL_INTERVAL.multipliedBy(2)) < 0) {
+          break;
+        }
+        TimeUnit.NANOSECONDS.sleep(POLL_INTERVAL.toNanos()); // a poll interval, not a wait for a condition
+      }
       System.err.println("glassbox health: " + notServing);
       return 1;
     } finally {
@@ -53,22 +63,29 @@ final class HealthCommand implements Callable<Integer> {
   }
 
   /**
-   * One try: empty when SERVING, else what was found instead. The answer's deadline starts once
-   * connected, and running out of it is said as such, not as the server's status.
+   * One try, connecting and answering by {@code end} ({@link System#nanoTime}), the answer within
+   * {@link #TRY_LIMIT}: empty when SERVING, else what was found instead. Running out of time is
+   * said as such, not as the server's status.
    */
-  private Optional<String> ask(ManagedChannel channel) throws InterruptedException {
-    if (!CliCalls.connect(channel, CliCalls.CONNECT_LIMIT)) {
-      return Optional.of(CliCalls.noConnection(target));
+  private Optional<String> ask(ManagedChannel channel, long end) throws InterruptedException {
+    Optional<String> unconnected = CliCalls.connect(channel, target, left(end));
+    if (unconnected.isPresent()) {
+      return unconnected;
     }
+    Duration limit = left(end).compareTo(TRY_LIMIT) < 0 ? left(end) : TRY_LIMIT;
     try {
       ServingStatus status = HealthGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(ANSWER_LIMIT.toMillis(), TimeUnit.MILLISECONDS)
+          .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS)
           .check(HealthCheckRequest.getDefaultInstance()).getStatus();
       return status == ServingStatus.SERVING ? Optional.empty() : Optional.of(target + " is " + status.name());
     } catch (StatusRuntimeException e) {
       return Optional.of(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
-          ? "no answer from " + target + " within " + ANSWER_LIMIT.toSeconds() + " s"
+          ? CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + "."
           : target + " is " + e.getStatus().getCode().name());
     }
+  }
+
+  private static Duration left(long end) {
+    return Duration.ofNanos(Math.max(0, end - System.nanoTime()));
   }
 }

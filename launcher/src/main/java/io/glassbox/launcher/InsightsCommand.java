@@ -5,6 +5,7 @@ import io.glassbox.api.v1.GetModelInsightsRequest;
 import io.glassbox.explain.ModelInsights;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -43,8 +44,7 @@ final class InsightsCommand implements Callable<Integer> {
   String target;
 
   @Option(names = "--timeout-s", defaultValue = "300", converter = TimeoutConverter.Seconds.class,
-      description = "How long to wait for the answer, in seconds, once connected, 1.." + TimeoutConverter.MAX_SECONDS
-          + " (default ${DEFAULT-VALUE}).")
+      description = TimeoutConverter.SECONDS_HELP)
   long timeoutSeconds;
 
   @Option(names = "--json", description = "Print the explain service's answer as JSON instead of text.")
@@ -58,7 +58,7 @@ final class InsightsCommand implements Callable<Integer> {
     }
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(UserIds.readOrEmbedded(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
-    return CliCalls.withChannel(target, channel -> {
+    return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);
       System.out.print(json ? CliCalls.json(response) : new InterrogationPrinter().insights(response));

@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -21,13 +22,12 @@ final class ReloadModelCommand implements Callable<Integer> {
   String target;
 
   @Option(names = "--timeout-ms", defaultValue = "60000", converter = TimeoutConverter.Millis.class,
-      description = "How long to wait for the answer, in milliseconds, once connected, 1.." + TimeoutConverter.MAX_MILLIS
-          + " (default ${DEFAULT-VALUE}).")
+      description = TimeoutConverter.MILLIS_HELP)
   long timeoutMs;
 
   @Override
   public Integer call() throws InterruptedException {
-    return CliCalls.withChannel(target, channel -> {
+    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), channel -> {
       ReloadModelResponse response = ModelAdminGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
           .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());

@@ -13,6 +13,15 @@ abstract class TimeoutConverter implements CommandLine.ITypeConverter<Long> {
   /** The longest {@code --timeout-s}: a day (a large import may take hours). */
   static final long MAX_SECONDS = 86_400;
 
+  /** {@link CliCalls#CONNECT_LIMIT} in seconds, for the options' help. */
+  static final int CONNECT_LIMIT_SECONDS = 20;
+  /** The help of a {@code --timeout-ms} that waits for one answer (a unit, a range and a default follow). */
+  static final String MILLIS_HELP = "How long to wait to connect (at most " + CONNECT_LIMIT_SECONDS + " s), then as long"
+      + " again for the answer, in milliseconds, 1.." + MAX_MILLIS + " (default ${DEFAULT-VALUE}).";
+  /** {@link #MILLIS_HELP} of a {@code --timeout-s}. */
+  static final String SECONDS_HELP = "How long to wait to connect (at most " + CONNECT_LIMIT_SECONDS + " s), then as long"
+      + " again for the answer, in seconds, 1.." + MAX_SECONDS + " (default ${DEFAULT-VALUE}).";
+
   private final WholeNumberRange range;
   private final String unit;
 

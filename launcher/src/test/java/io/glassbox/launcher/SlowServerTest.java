@@ -24,7 +24,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -35,22 +37,35 @@ import org.junit.jupiter.api.Timeout;
 /**
  * On a loaded machine connecting alone can take seconds: a command's deadline counts the answer
  * from the connection made, and running out of it is said as such. Before, health's single try
- * had 1 s for both and printed "is DEADLINE_EXCEEDED" for a server that was up.
+ * had 1 s for both and printed "is DEADLINE_EXCEEDED" for a server that was up. Connecting still
+ * waits no longer than the command's own timeout (health: its --wait), so a port that accepts
+ * connections and never speaks holds a command for that, not for 20 s.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SlowServerTest {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  /** Each command waited 20 s to connect; half that leaves a loaded machine time to start its JVM's gRPC. */
+  private static final Duration HALF_THE_OLD_WAIT = Duration.ofSeconds(10);
 
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private Server server;
   private ServerSocket relaying;
+  private ServerSocket silent;
+  private final List<Socket> held = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void stop() throws InterruptedException, IOException {
-    if (relaying != null) {
-      relaying.close();
+    for (Socket socket : held) {
+      socket.close();
     }
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    for (ServerSocket socket : new ServerSocket[] {relaying, silent}) {
+      if (socket != null) {
+        socket.close();
+      }
+    }
+    if (server != null) {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
     threads.shutdownNow();
   }
 
@@ -73,18 +88,21 @@ class SlowServerTest {
     assertEquals(target + " is SERVING\n", run.out());
   }
 
+  /** 1 s to connect and 1.5 s to answer: each within --timeout-ms 2000, both together not. */
   @Test
-  void recommend_connectionSlowerThanTheTimeout_getsItsAnswer() throws IOException {
+  void recommend_slowConnectionAndSlowAnswer_eachWithinTheTimeout_getsItsAnswer() throws IOException {
     server = start(new GatewayGrpc.GatewayImplBase() {
       @Override
       public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> reply) {
-        reply.onNext(RecommendResponse.newBuilder().setModelVersion("slow-1").build());
-        reply.onCompleted();
+        CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS).execute(() -> {
+          reply.onNext(RecommendResponse.newBuilder().setModelVersion("slow-1").build());
+          reply.onCompleted();
+        });
       }
     });
     int slow = relay(server.getPort(), Duration.ofSeconds(1));
 
-    CliRun run = CliRun.of("recommend", "--user", "12348", "--json", "--timeout-ms", "500",
+    CliRun run = CliRun.of("recommend", "--user", "12348", "--json", "--timeout-ms", "2000",
         "--target", "localhost:" + slow);
 
     assertEquals(0, run.exit(), run.err());
@@ -109,11 +127,43 @@ class SlowServerTest {
     CliRun recommend = CliRun.of("recommend", "--user", "12348", "--timeout-ms", "300", "--target", target);
 
     assertEquals(1, health.exit(), health.err());
-    assertEquals("glassbox health: no answer from " + target + " within 5 s\n", health.err());
+    assertEquals("glassbox health: no answer from " + target + " within 5 s: the server is busy or slow.\n", health.err());
     assertEquals(1, recommend.exit(), recommend.err());
     assertTrue(recommend.err().startsWith("glassbox: DEADLINE_EXCEEDED: "), recommend.err());
     assertTrue(recommend.err().endsWith("\nglassbox: no answer from " + target + " within the command's deadline"
         + " (its --timeout option): the server is busy or slow; a longer one may do.\n"), recommend.err());
+  }
+
+  /**
+   * A port that accepts connections and never writes a byte: no gRPC connection is ever made. Each
+   * command ends within its own timeout (health: its --wait, 5 s for a single try) and says so;
+   * before, each waited 20 s to connect whatever it was given.
+   */
+  @Test
+  void commands_portThatNeverSpeaks_endWithinTheirOwnTimeout() throws IOException {
+    String target = "localhost:" + silentPort();
+    String noConnection = "no connection to " + target + " within ";
+    String why = ": something there accepts connections but does not speak gRPC, or the network or machine is very slow.\n";
+
+    long started = System.nanoTime();
+    CliRun recommend = CliRun.of("recommend", "--user", "12348", "--timeout-ms", "500", "--target", target);
+    Duration recommendTook = Duration.ofNanos(System.nanoTime() - started);
+    started = System.nanoTime();
+    CliRun waited = CliRun.of("health", "--wait", "2s", "--target", target);
+    Duration waitedTook = Duration.ofNanos(System.nanoTime() - started);
+    started = System.nanoTime();
+    CliRun once = CliRun.of("health", "--target", target);
+    Duration onceTook = Duration.ofNanos(System.nanoTime() - started);
+
+    assertEquals(1, recommend.exit(), recommend.err());
+    assertEquals("glassbox: " + noConnection + "0.5 s" + why, recommend.err());
+    assertTrue(recommendTook.compareTo(HALF_THE_OLD_WAIT) < 0, recommendTook.toString());
+    assertEquals(1, waited.exit(), waited.err());
+    assertTrue(waited.err().startsWith("glassbox health: " + noConnection) && waited.err().endsWith(why), waited.err());
+    assertTrue(waitedTook.compareTo(HALF_THE_OLD_WAIT) < 0, waitedTook.toString());
+    assertEquals(1, once.exit(), once.err());
+    assertTrue(once.err().startsWith("glassbox health: " + noConnection) && once.err().endsWith(why), once.err());
+    assertTrue(onceTook.compareTo(HALF_THE_OLD_WAIT) < 0, onceTook.toString());
   }
 
   private static Server start(io.grpc.BindableService service) throws IOException {
@@ -141,6 +191,21 @@ class SlowServerTest {
       }
     });
     return relaying.getLocalPort();
+  }
+
+  /** A loopback port that accepts connections, holds them open, and never writes. */
+  private int silentPort() throws IOException {
+    silent = new ServerSocket(0, 50, LOOPBACK);
+    threads.execute(() -> {
+      try {
+        while (true) {
+          held.add(silent.accept());   // kept open until the test ends
+        }
+      } catch (IOException e) {
+        // closed: the test ended
+      }
+    });
+    return silent.getLocalPort();
   }
 
   private static Socket connectAfter(Duration delay, int port) throws IOException, InterruptedException {
