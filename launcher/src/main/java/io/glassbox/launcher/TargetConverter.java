@@ -1,6 +1,8 @@
 package io.glassbox.launcher;
 
 import io.glassbox.server.ClientChannels;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
@@ -9,15 +11,29 @@ import picocli.CommandLine;
  * when the command built that channel.
  */
 final class TargetConverter implements CommandLine.ITypeConverter<String> {
+  /** A target's port: the digits after the last colon of host:port, or of dns:///host:port's path. */
+  private static final Pattern PORT = Pattern.compile(".*:(\\d+)");
+  private static final int MAX_PORT = 65_535;
+
   @Override
   public String convert(String target) {
     try {
       // Building a channel parses the target; it connects to nothing until a call.
       ClientChannels.forTarget(target).shutdownNow();
-      return target;
     } catch (IllegalArgumentException e) {
       throw new CommandLine.TypeConversionException("'" + target
           + "' is not an address: give host:port (localhost:50051) or a gRPC target such as dns:///host:port");
     }
+    // Building a channel does not read the port: 99999 failed only when resolved, with a stack
+    // trace on a gRPC thread and a wait for a connection that could never be.
+    String hostPort = target.startsWith("dns:") ? target.substring(target.lastIndexOf('/') + 1)
+        : target.contains("/") ? "" : target;   // another scheme's target (unix:) has no port to check
+    Matcher port = PORT.matcher(hostPort);
+    if (port.matches() && (port.group(1).length() > 5 || Integer.parseInt(port.group(1)) < 1
+        || Integer.parseInt(port.group(1)) > MAX_PORT)) {
+      throw new CommandLine.TypeConversionException("'" + target + "' is not an address: its port "
+          + port.group(1) + " is not 1.." + MAX_PORT);
+    }
+    return target;
   }
 }

@@ -29,6 +29,24 @@ class CliUsageErrorsTest {
     }
   }
 
+  /**
+   * Building a channel does not read the port: localhost:99999 was taken, then failed with a stack
+   * trace on a gRPC thread and a wait for a connection.
+   */
+  @Test
+  void target_portOutsideOneTo65535_isAUsageError() {
+    for (List<String> command : EVERY_TARGET) {
+      for (String target : List.of("localhost:99999", "127.0.0.1:0", "dns:///localhost:65536", "[::1]:123456")) {
+        CliRun run = CliRun.of(with(command, "--target", target));
+
+        assertEquals(2, run.exit(), command + " " + target + ": " + run.err());
+        assertTrue(run.err().startsWith("Invalid value for option '--target': '" + target + "' is not an address: its port "
+            + target.substring(target.lastIndexOf(':') + 1) + " is not 1..65535\n"), run.err());
+        assertTrue(!run.err().contains("Exception"), run.err());
+      }
+    }
+  }
+
   /** Zero or less was sent, and failed as "ClientCall started after CallOptions deadline was exceeded". */
   @Test
   void timeout_notPositive_isAUsageErrorWithItsRange() {
