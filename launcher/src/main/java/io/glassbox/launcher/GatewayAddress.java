@@ -41,10 +41,27 @@ final class GatewayAddress {
    * before any command runs: a settings file that cannot be read is the command's to report.
    */
   static CommandLine.IDefaultValueProvider defaultTargets(Map<String, String> environment) {
-    Map<String, Optional<String>> byDefault = Map.of(DEFAULT_TARGET, named(environment, TARGET_VARIABLE),
-        DEFAULT_EXPLAIN_TARGET, named(environment, EXPLAIN_TARGET_VARIABLE));
+    Map<String, String> variableByDefault = Map.of(DEFAULT_TARGET, TARGET_VARIABLE,
+        DEFAULT_EXPLAIN_TARGET, EXPLAIN_TARGET_VARIABLE);
     return argument -> argument instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--target")
-        ? byDefault.getOrDefault(option.defaultValue(), Optional.empty()).orElse(null) : null;
+        ? Optional.ofNullable(variableByDefault.get(option.defaultValue()))
+            .flatMap(variable -> named(environment, variable).map(target -> checked(option, variable, target)))
+            .orElse(null)
+        : null;
+  }
+
+  /**
+   * {@code target}, from {@code variable}, when {@link TargetConverter} takes it; else a usage
+   * error naming the variable: the user typed no --target, so picocli's "Invalid value for option
+   * '--target'" sent them looking for one.
+   */
+  private static String checked(CommandLine.Model.OptionSpec option, String variable, String target) {
+    try {
+      return new TargetConverter().convert(target);
+    } catch (CommandLine.TypeConversionException e) {
+      throw new CommandLine.ParameterException(option.command().commandLine(),
+          "Invalid value for " + variable + " (the default of --target): " + e.getMessage());
+    }
   }
 
   private static Optional<String> named(Map<String, String> environment, String variable) {

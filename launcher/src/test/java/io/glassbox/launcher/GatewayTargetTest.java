@@ -39,6 +39,22 @@ class GatewayTargetTest {
     assertTrue(blank.output().contains("Gateway address (default localhost:50051;"), blank.output());
   }
 
+  /** The user typed no --target: the message names the variable they set (it named --target). */
+  @Test
+  void commands_variableNamingNoAddress_isAUsageErrorNamingTheVariable() throws Exception {
+    Result gateway = cli("bad host:::", "recommend", "--user", "12347");
+    Result explain = cli("127.0.0.1:1", Map.of(GatewayAddress.EXPLAIN_TARGET_VARIABLE, "localhost:99999"), "insights");
+
+    assertEquals(2, gateway.exitCode(), gateway.output());
+    assertTrue(gateway.output().startsWith("Invalid value for GLASSBOX_GATEWAY_TARGET (the default of --target):"
+        + " 'bad host:::' is not an address: give host:port"), gateway.output());
+    assertTrue(gateway.output().contains("Usage: glassbox recommend") && !gateway.output().contains("Exception"),
+        gateway.output());
+    assertEquals(2, explain.exitCode(), explain.output());
+    assertTrue(explain.output().startsWith("Invalid value for GLASSBOX_EXPLAIN_TARGET (the default of --target):"
+        + " 'localhost:99999' is not an address: its port 99999 is not 1..65535\n"), explain.output());
+  }
+
   /** Reading the variable before any command runs leaves a settings file that cannot be read to the command. */
   @Test
   void commands_settingsFileMissing_sayItInOneLine() throws Exception {
