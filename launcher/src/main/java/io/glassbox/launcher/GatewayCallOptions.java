@@ -9,7 +9,8 @@ final class GatewayCallOptions {
       defaultValue = GatewayAddress.DEFAULT_TARGET, description = GatewayAddress.TARGET_DESCRIPTION)
   String target;
 
-  @Option(names = "--limit", defaultValue = "10", description = "Items per call (default ${DEFAULT-VALUE}).")
+  @Option(names = "--limit", defaultValue = "10", converter = UserCallOptions.LimitConverter.class,
+      description = "Items per call, 1.." + UserCallOptions.MAX_LIMIT + " (default ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(names = "--users",

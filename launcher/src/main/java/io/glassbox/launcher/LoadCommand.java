@@ -75,9 +75,6 @@ final class LoadCommand implements Callable<Integer> {
       plan = new LoadPlan(rate, duration, concurrency, timeout);
       LoopbackTarget.require(call.target);
       watch = RssWatch.of(rss);
-      if (call.limit < 1) {
-        throw new IllegalArgumentException("--limit must be >= 1");
-      }
     } catch (IllegalArgumentException e) {
       System.err.println("glassbox load: " + e.getMessage());
       return 2;

@@ -20,7 +20,7 @@ final class UserCallOptions {
   static final int MAX_LIMIT = 50;
 
   /**
-   * 1..{@value #MAX_LIMIT} as the help says. A request's limit is 0 when none was given, which
+   * 1..{@value #MAX_LIMIT} as the help says (here and in bench's and load's --limit). A request's limit is 0 when none was given, which
    * the gateway reads as "the default", so an explicit 0 came back as 10 items; the viewer refuses
    * limit=0 too.
    */
@@ -32,7 +32,7 @@ final class UserCallOptions {
   }
 
   @Option(names = "--limit", converter = LimitConverter.class,
-      description = "How many items; also the top-k the reasons and ranks refer to, 1..50 (default 10)."
+      description = "How many items; also the top-k the reasons and ranks refer to, 1.." + MAX_LIMIT + " (default 10)."
           + " For explain, why-not and what-if, the top-k of new picks (default: those of a default recommend"
           + " answer, its 10 items less its buy-again and new-in-the-shop ones; to match a recommend --limit N"
           + " answer, its items less its buy-again and new-in-the-shop ones).")

@@ -66,14 +66,19 @@ class CliUsageErrorsTest {
     }
   }
 
-  /** 0 was sent, which the gateway reads as "the default": recommend --limit 0 printed 10 items. */
+  /**
+   * 0 was sent, which the gateway reads as "the default": recommend --limit 0 printed 10 items, and
+   * bench --limit 0 measured default answers; load refused it in words of its own.
+   */
   @Test
   void limit_outsideItsHelpsRange_isAUsageError() {
-    List<List<String>> every = List.of(List.of("recommend"), List.of("explain", "--item", "20727"),
-        List.of("why-not", "--item", "20727"), List.of("what-if", "--remove", "21211"));
+    List<List<String>> every = List.of(List.of("recommend", "--user", "12348"),
+        List.of("explain", "--user", "12348", "--item", "20727"), List.of("why-not", "--user", "12348", "--item", "20727"),
+        List.of("what-if", "--user", "12348", "--remove", "21211"), List.of("bench", "--requests", "1", "--warmup", "0"),
+        List.of("load"));
     for (List<String> command : every) {
       for (String value : List.of("0", "51", "-1")) {
-        CliRun run = CliRun.of(with(command, "--user", "12348", "--target", "127.0.0.1:1", "--limit", value));
+        CliRun run = CliRun.of(with(command, "--target", "127.0.0.1:1", "--limit", value));
 
         assertEquals(2, run.exit(), command + " " + value + ": " + run.err());
         assertTrue(run.err().startsWith("Invalid value for option '--limit': '" + value
