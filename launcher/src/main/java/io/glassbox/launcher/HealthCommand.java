@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -55,7 +56,7 @@ final class HealthCommand implements Callable<Integer> {
         }
         TimeUnit.NANOSECONDS.sleep(POLL_INTERVAL.toNanos()); // a poll interval, not a wait for a condition
       }
-      System.err.println("glassbox health: " + notServing);
+      notServing.lines().forEach(line -> System.err.println("glassbox health: " + line));
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -64,8 +65,9 @@ final class HealthCommand implements Callable<Integer> {
 
   /**
    * One try, connecting and answering by {@code end} ({@link System#nanoTime}), the answer within
-   * {@link #TRY_LIMIT}: empty when SERVING, else what was found instead. Running out of time is
-   * said as such, not as the server's status.
+   * {@link #TRY_LIMIT}: empty when SERVING, else what was found instead, with what to do as the
+   * other commands say it ({@link CallHints}) on a line of its own. Running out of time is said as
+   * such, not as the server's status.
    */
   private Optional<String> ask(ManagedChannel channel, long end) throws InterruptedException {
     Optional<String> unconnected = CliCalls.connect(channel, target, left(end));
@@ -81,7 +83,8 @@ final class HealthCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       return Optional.of(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
           ? CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + "."
-          : target + " is " + e.getStatus().getCode().name());
+          : target + " is " + e.getStatus().getCode().name() + CallHints.hint(e, target, ConfigSource.fromEnvironment())
+              .map(hint -> "\n" + hint).orElse(""));
     }
   }
 
