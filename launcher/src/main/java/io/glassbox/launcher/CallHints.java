@@ -28,9 +28,10 @@ final class CallHints {
       + TlsSettings.KEY_KEY + " where the suite wants mutual TLS)";
 
   /** Which server of bin/glassbox up each client command calls, and where. */
-  private static final String BY_PORT = "the gateway at localhost:50051 (recommend, explain, why-not, what-if,"
-      + " feedback), the explain service at localhost:50054 (insights), the feature admin at localhost:50062"
-      + " (import) and the model admin at localhost:50063 (reload-model)";
+  private static final String BY_PORT = "the gateway at " + GatewayAddress.DEFAULT_TARGET + " (recommend, explain,"
+      + " why-not, what-if, feedback), the explain service at " + GatewayAddress.DEFAULT_EXPLAIN_TARGET + " (insights),"
+      + " the feature admin at " + GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET + " (import) and the model admin at "
+      + GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET + " (reload-model)";
 
   private CallHints() {}
 

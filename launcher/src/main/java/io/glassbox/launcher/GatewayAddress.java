@@ -31,7 +31,11 @@ final class GatewayAddress {
    */
   static final String EXPLAIN_TARGET_VARIABLE = "GLASSBOX_EXPLAIN_TARGET";
   /** insights' {@code --target} default: the explain service of {@code up}. */
-  static final String DEFAULT_EXPLAIN_TARGET = "localhost:50054";
+  static final String DEFAULT_EXPLAIN_TARGET = "localhost:" + UpCommand.DEFAULT_EXPLAIN_PORT;
+  /** import's {@code --target} default: the feature admin of {@code up}. */
+  static final String DEFAULT_FEATURE_ADMIN_TARGET = "localhost:" + UpCommand.DEFAULT_FEATURE_ADMIN_PORT;
+  /** reload-model's {@code --target} default: the model admin of {@code up}. */
+  static final String DEFAULT_MODEL_ADMIN_TARGET = "localhost:" + UpCommand.DEFAULT_MODEL_ADMIN_PORT;
 
   /**
    * Supplies the environment's {@value #TARGET_VARIABLE} as the default of each {@code --target}

@@ -52,7 +52,7 @@ final class ImportCommand implements Callable<Integer> {
       description = "CSV (or gzip of one) with header item_id,title[,brand,category,price]; imported first.")
   Path items;
 
-  @Option(names = "--target", converter = TargetConverter.class, defaultValue = "localhost:50062",
+  @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET,
       description = "Feature admin address (default ${DEFAULT-VALUE}).")
   String target;
 

@@ -17,7 +17,7 @@ final class ReloadModelCommand implements Callable<Integer> {
       description = "Version folder to load; empty loads the newest (default: newest).")
   String version;
 
-  @Option(names = "--target", converter = TargetConverter.class, defaultValue = "localhost:50063",
+  @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET,
       description = "Model admin address (default ${DEFAULT-VALUE}); with API keys, GLASSBOX_CLIENT_KEY_FILE must hold an admin key.")
   String target;
 

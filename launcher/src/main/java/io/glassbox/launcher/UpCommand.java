@@ -39,6 +39,9 @@ final class UpCommand implements Callable<Integer> {
   enum Store { memory, redis }
 
   static final int DEFAULT_GATEWAY_PORT = 50051;
+  static final int DEFAULT_EXPLAIN_PORT = 50054;
+  static final int DEFAULT_FEATURE_ADMIN_PORT = 50062;
+  static final int DEFAULT_MODEL_ADMIN_PORT = 50063;
 
   @Spec CommandSpec spec;
 
@@ -48,17 +51,17 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--feature-port", defaultValue = "50052", description = "Feature service port (default ${DEFAULT-VALUE}).")
   int featurePort;
 
-  @Option(names = "--feature-admin-port", defaultValue = "50062",
+  @Option(names = "--feature-admin-port", defaultValue = "" + DEFAULT_FEATURE_ADMIN_PORT,
       description = "Feature admin port, loopback only: bulk import (default ${DEFAULT-VALUE}).")
   int featureAdminPort;
 
   @Option(names = "--model-port", defaultValue = "50053", description = "Model service port (default ${DEFAULT-VALUE}).")
   int modelPort;
 
-  @Option(names = "--explain-port", defaultValue = "50054", description = "Explain service port (default ${DEFAULT-VALUE}).")
+  @Option(names = "--explain-port", defaultValue = "" + DEFAULT_EXPLAIN_PORT, description = "Explain service port (default ${DEFAULT-VALUE}).")
   int explainPort;
 
-  @Option(names = "--model-admin-port", defaultValue = "50063",
+  @Option(names = "--model-admin-port", defaultValue = "" + DEFAULT_MODEL_ADMIN_PORT,
       description = "Model admin port, loopback only unless GLASSBOX_ADMIN_BIND_ADDRESS says otherwise (default ${DEFAULT-VALUE}).")
   int modelAdminPort;
 
