@@ -110,15 +110,16 @@ final class InteractiveRequestReader {
         ranking.hasRecentPurchasesWindow() ? Optional.of(ranking.getRecentPurchasesWindow()) : Optional.empty(),
         ranking.getCandidateItemIdsList());
     String version = ranking.getModelVersion().trim();
+    int whenFilled = topKWhenNewcomersFill(ranking, topK);
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
         version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent,
-        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, topK),
-        topKWhenNewcomersFill(ranking, topK));
+        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, whenFilled),
+        whenFilled);
   }
 
-  private static int newcomerPlaces(UserRanking ranking, int topK) {
+  /** The ranking's newcomer places, fewer than {@code whenFilled} ({@link #topKWhenNewcomersFill}). */
+  private static int newcomerPlaces(UserRanking ranking, int whenFilled) {
     int places = ranking.getNewcomerPlaces();
-    int whenFilled = topKWhenNewcomersFill(ranking, topK);
     if (places < 0 || places >= whenFilled) {
       throw invalid("ranking.newcomer_places must be 0.." + (whenFilled - 1) + " (less than "
           + (ranking.getTopKWhenNewcomersFill() == 0 ? "the top-k " : "ranking.top_k_when_newcomers_fill ")
