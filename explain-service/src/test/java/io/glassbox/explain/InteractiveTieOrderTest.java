@@ -59,7 +59,11 @@ class InteractiveTieOrderTest {
   }
 
   private static ExplainFixture fixture() {
-    return new ExplainFixture(new FakeModelService(scorer(), VERSION), new FakeFeatureService(TITLES));
+    return fixture(scorer());
+  }
+
+  private static ExplainFixture fixture(AdditiveScorer scorer) {
+    return new ExplainFixture(new FakeModelService(scorer, VERSION), new FakeFeatureService(TITLES));
   }
 
   @Test
@@ -120,8 +124,7 @@ class InteractiveTieOrderTest {
         .weight("a", "t", 3f).weight("b", "t", 2f).weight("c", "t", 1.5f)
         .weight("a", "s", 3f).weight("b", "s", 2f).weight("c", "s", 1.5f)
         .know("z");
-    try (ExplainFixture fixture = new ExplainFixture(new FakeModelService(scorer, VERSION),
-        new FakeFeatureService(TITLES))) {
+    try (ExplainFixture fixture = fixture(scorer)) {
       WhyNotResponse response = fixture.stub.whyNot(WhyNotRequest.newBuilder()
           .setRanking(ranking()).setItemId("s").setTopK(1).build());
 
