@@ -42,10 +42,12 @@ final class HealthCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     long end = System.nanoTime() + (wait.isZero() ? TRY_LIMIT : wait).toNanos();
     ManagedChannel channel = CliCalls.channel(target);
+    // Read once, not at every failed try of a --wait: the settings file is only for the hint.
+    ConfigSource settings = ConfigSource.fromEnvironment();
     try {
       String notServing;
       while (true) {
-        Optional<String> answer = ask(channel, end);
+        Optional<String> answer = ask(channel, end, settings);
         if (answer.isEmpty()) {
           System.out.println(target + " is SERVING");
           return 0;
@@ -66,10 +68,10 @@ final class HealthCommand implements Callable<Integer> {
   /**
    * One try, connecting and answering by {@code end} ({@link System#nanoTime}), the answer within
    * {@link #TRY_LIMIT}: empty when SERVING, else what was found instead, with what to do as the
-   * other commands say it ({@link CallHints}) on a line of its own. Running out of time is said as
-   * such, not as the server's status.
+   * other commands say it ({@link CallHints}, from {@code settings}) on a line of its own. Running
+   * out of time is said as such, not as the server's status.
    */
-  private Optional<String> ask(ManagedChannel channel, long end) throws InterruptedException {
+  private Optional<String> ask(ManagedChannel channel, long end, ConfigSource settings) throws InterruptedException {
     Optional<String> unconnected = CliCalls.connect(channel, target, left(end));
     if (unconnected.isPresent()) {
       return unconnected;
@@ -83,7 +85,7 @@ final class HealthCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       return Optional.of(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
           ? CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + "."
-          : target + " is " + e.getStatus().getCode().name() + CallHints.hint(e, target, ConfigSource.fromEnvironment())
+          : target + " is " + e.getStatus().getCode().name() + CallHints.hint(e, target, settings)
               .map(hint -> "\n" + hint).orElse(""));
     }
   }
