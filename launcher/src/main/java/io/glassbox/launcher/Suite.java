@@ -56,14 +56,6 @@ public final class Suite implements AutoCloseable {
     /** The gateway's default /metrics port, the first of the four. */
     public static final int DEFAULT_METRICS = GatewayMain.DEFAULT_METRICS_PORT;
 
-    /**
-     * The documented defaults: gateway 50051, feature 50052, model 50053, explain 50054, feature
-     * admin 50062, model admin 50063.
-     */
-    public static Ports defaults() {
-      return new Ports(50051, 50052, 50053, 50054, 50062, 50063, DEFAULT_METRICS);
-    }
-
     /** Free ports picked by the operating system, no metrics; for tests. */
     public static Ports ephemeral() {
       return new Ports(0, 0, 0, 0, 0, 0, 0);
