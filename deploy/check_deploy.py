@@ -1225,10 +1225,12 @@ def failures(good, change, check):
     return probe.failures
 
 
-def caught(good, breakage, check, expected):
-    """The failures saying `expected` that `check` finds in `good` after `breakage` (as failures()): a
-    breakage caught only by some other rule does not show that its own rule can fail."""
-    return [f for f in failures(good, breakage, check) if expected in f]
+def check_caught(r, what, good, breakage, check, expected):
+    """`check` finds in `good` after `breakage` (as failures()) a failure saying `expected`, else a self-test
+    failure naming `what` is broken: a breakage caught only by some other rule does not show that its own
+    rule can fail."""
+    r.check(any(expected in f for f in failures(good, breakage, check)),
+            f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
 
 
 def self_test(rendered, measured, r):
@@ -1382,8 +1384,8 @@ def self_test(rendered, measured, r):
          lambda d: configmap(d)["data"].update(GLASSBOX_DATA_TIME_ZONE="")),
     ]
     for variant, what, expected, breakage in breakages:
-        r.check(caught(rendered[variant], breakage, lambda d, probe: check_kubernetes(d, probe, variant, measured), expected),
-                f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
+        check_caught(r, what, rendered[variant], breakage,
+                     lambda d, probe: check_kubernetes(d, probe, variant, measured), expected)
     own_shop = rendered.get("overlays/own-shop")
     if own_shop:
         for what, expected, breakage in [
@@ -1393,13 +1395,18 @@ def self_test(rendered, measured, r):
                  lambda d: configmap(d)["data"].pop("GLASSBOX_VIEWER_EXAMPLE_USERS")),
                 ("a shop's gateway image retargeted", "gateway needs no shop files",
                  lambda d: container(d, "gateway").update(image="my-shop/gateway:1"))]:
-            r.check(caught(own_shop, breakage, lambda d, probe: check_own_shop(d, probe, "[self-test own-shop]"), expected),
-                    f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
+            check_caught(r, what, own_shop, breakage, lambda d, probe: check_own_shop(d, probe, "[self-test own-shop]"),
+                         expected)
 
 
 def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
     """Each deliberate breakage of a compose service's /tmp or memory must be caught; `gpu_addon`:
     docker-compose.gpu.yml's services, `k8s` and `k8s_gpu`: kubernetes_memory of the renderings."""
+    def memory_check(name, memory, gpu):
+        """check_compose_memory of a service `name` with Kubernetes `memory` (and CUDA when `gpu`), as a check."""
+        return lambda svc, probe: check_compose_memory("[self-test compose]", name, svc, compose_env(env, svc), memory,
+                                                       gpu, probe)
+
     def set_heap(svc, percentage):
         svc["environment"]["JDK_JAVA_OPTIONS"] = re.sub(
             r"RAMPercentage=[0-9.]+", f"RAMPercentage={percentage}", svc["environment"]["JDK_JAVA_OPTIONS"])
@@ -1448,18 +1455,13 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
              lambda svc: svc.update(mem_limit="4192m")),
             (GPU_SERVICE, True, "a compose GPU model-service's heap the CPU one's share", heap_rule, with_heap("30.8"))]:
         good = gpu_model if gpu else services.get(name, {})
-        r.check(caught(good, breakage, lambda svc, probe: check_compose_memory(
-                    "[self-test compose]", name, svc, compose_env(env, svc), (k8s_gpu if gpu else k8s)[name], gpu, probe),
-                    expected),
-                f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
+        check_caught(r, what, good, breakage, memory_check(name, (k8s_gpu if gpu else k8s)[name], gpu), expected)
 
     # The GPU file's /tmp for the model-service: written as the base file's entry up to 'size=', it replaces
     # that (416m, mem_limit in step: 4096 + 96 + 416, the same heap); written otherwise, it is a second
     # entry; left out, the GPU model-service gets the CPU one's /tmp, too small for the CUDA provider.
     def check_gpu_merge(addon, probe):
-        merged = merge_compose_service(services[GPU_SERVICE], addon)
-        check_compose_memory("[self-test compose]", GPU_SERVICE, merged, compose_env(env, merged), k8s_gpu[GPU_SERVICE],
-                             True, probe)
+        memory_check(GPU_SERVICE, k8s_gpu[GPU_SERVICE], True)(merge_compose_service(services[GPU_SERVICE], addon), probe)
 
     base_tmp = tmp_tmpfs(services.get(GPU_SERVICE, {}))[:1]
     if base_tmp and GPU_SERVICE in gpu_addon:
@@ -1470,19 +1472,14 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
                 f" replace it (compose de-duplicates on the text before '='), got {found}")
         found = failures(replacing, lambda addon: addon.update(tmpfs=addon["tmpfs"][0]), check_gpu_merge)
         r.check(not found, f"self-test: an add-on file's tmpfs written as one string must count as one entry, got {found}")
-        expected = "/tmp holds 64 MiB, less than"
-        r.check(caught(gpu_addon[GPU_SERVICE], lambda addon: addon.pop("tmpfs", None), check_gpu_merge, expected),
-                "self-test: the checks did not catch docker-compose.gpu.yml without a /tmp of its own"
-                f" (no failure saying {expected!r})")
-        expected = "2 tmpfs mounts at /tmp"
-        r.check(caught(replacing, lambda addon: addon.update(tmpfs=["/tmp:size=416m,exec,mode=1777"]), check_gpu_merge,
-                       expected),
-                "self-test: the checks did not catch an add-on's /tmp tmpfs written otherwise than the base file's"
-                f" (no failure saying {expected!r})")
+        check_caught(r, "docker-compose.gpu.yml without a /tmp of its own", gpu_addon[GPU_SERVICE],
+                     lambda addon: addon.pop("tmpfs", None), check_gpu_merge, "/tmp holds 64 MiB, less than")
+        check_caught(r, "an add-on's /tmp tmpfs written otherwise than the base file's", replacing,
+                     lambda addon: addon.update(tmpfs=["/tmp:size=416m,exec,mode=1777"]), check_gpu_merge,
+                     "2 tmpfs mounts at /tmp")
     # `tmpfs: /tmp:...`, one string, is one entry to compose.
     found = failures(services.get(FEATURE_SERVICE, {}), lambda svc: svc.update(tmpfs=tmp_tmpfs(svc)[0]),
-                     lambda svc, probe: check_compose_memory("[self-test compose]", FEATURE_SERVICE, svc, compose_env(env, svc),
-                                                             k8s[FEATURE_SERVICE], False, probe))
+                     memory_check(FEATURE_SERVICE, k8s[FEATURE_SERVICE], False))
     r.check(not found, f"self-test: a compose /tmp tmpfs written as one string must count as one entry, got {found}")
 
     def health_test(svc):
@@ -1500,9 +1497,8 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
              lambda svc: svc["environment"].update(JAVA_TOOL_OPTIONS="-XX:+AlwaysPreTouch")),
             ("explain-service", "a health check without its heap bound", "the healthcheck must run java -Xmx32m",
              lambda svc: health_test(svc).remove("-Xmx32m"))]:
-        r.check(caught(services.get(name, {}), breakage, lambda svc, probe: check_compose_healthcheck(
-                    "[self-test compose]", svc, compose_env(env, svc), probe), expected),
-                f"self-test: the checks did not catch {what} (no failure saying {expected!r})")
+        check_caught(r, what, services.get(name, {}), breakage, lambda svc, probe: check_compose_healthcheck(
+                     "[self-test compose]", svc, compose_env(env, svc), probe), expected)
 
 
 # -------------------------------------------------------------------------------------------- main
