@@ -156,9 +156,9 @@ def _trimmed(text: Optional[str]) -> str:
 
 
 # Every RPC's id rule (the feature service's RequestChecks), which DatasetReader and import apply to
-# each user_id and item_id once trimmed: at most 128 characters as Java counts them (UTF-16 units,
-# so a character past U+FFFF, an emoji, counts two), not white space only as String.isBlank has it
-# (no-break spaces are not), no control character (Character.isISOControl).
+# each user_id and item_id once trimmed: at most 128 characters, code points as len counts them and
+# RequestChecks.characterCount (so one past U+FFFF, an emoji, counts one), not white space only as
+# String.isBlank has it (no-break spaces are not), no control character (Character.isISOControl).
 MAX_ID_LENGTH = 128
 # The longest basket (invoice) id the feature service reads (RecordedEvent.MAX_BASKET_ID_LENGTH).
 MAX_BASKET_ID_LENGTH = 128
@@ -169,24 +169,17 @@ _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _PLAIN_ID = re.compile(f"[ -~]{{1,{MAX_ID_LENGTH}}}")
 
 
-def _java_length(text: str) -> int:
-    """Java's String.length(): UTF-16 units."""
-    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
-
-
 def id_problem(value: str) -> Optional[str]:
     """What is wrong with a trimmed field as a user or item id, to follow the column's name, in the
     feature service's words (RequestChecks.idProblem: " must be at most 128 characters, got 129"),
     or None. (Its other fault, a space at either end, is trimmed off every field first.)"""
     if all(c in _JAVA_WHITE_SPACE for c in value):
         return " must not be empty"
-    length = _java_length(value)
-    if length > MAX_ID_LENGTH:
-        return f" must be at most {MAX_ID_LENGTH} characters, got {length}"
+    if len(value) > MAX_ID_LENGTH:
+        return f" must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
     control = _CONTROL_CHARACTER.search(value)
     if control:
-        return (f" must not contain control characters, got U+{ord(control[0]):04X} at index "
-                f"{_java_length(value[:control.start()])}")
+        return f" must not contain control characters, got U+{ord(control[0]):04X} at index {control.start()}"
     return None
 
 
@@ -589,9 +582,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 last_time_text = text
             when, nanos = moment
             basket = _trimmed(r[basket_column]) if basket_column else ""
-            if _java_length(basket) > MAX_BASKET_ID_LENGTH:
+            if len(basket) > MAX_BASKET_ID_LENGTH:
                 raise ValueError(f"{inter_path} line {row_number}: the invoice (basket) must be at most "
-                                 f"{MAX_BASKET_ID_LENGTH} characters, got {_java_length(basket)}")
+                                 f"{MAX_BASKET_ID_LENGTH} characters, got {len(basket)}")
             sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else None
             event = _trimmed(r.get("event")).lower()
             if event not in TRAINED_EVENTS:

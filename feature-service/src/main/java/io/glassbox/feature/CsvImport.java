@@ -292,9 +292,9 @@ final class CsvImport {
           }
         }
         String basketId = field(row, basket);
-        if (problem == null && basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
+        if (problem == null && RequestChecks.characterCount(basketId) > RecordedEvent.MAX_BASKET_ID_LENGTH) {
           problem = "basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got "
-              + basketId.length();
+              + RequestChecks.characterCount(basketId);
         }
         if (problem == null && seqPosOrder != null) {
           problem = seqPosOrder.problem(userId, when, field(row, seq), csv.line());
@@ -346,8 +346,8 @@ final class CsvImport {
     if (value.length() < minLength) {
       return column + " must not be empty";
     }
-    if (value.length() > MAX_TEXT_LENGTH) {
-      return column + " must be at most " + MAX_TEXT_LENGTH + " characters, got " + value.length();
+    if (RequestChecks.characterCount(value) > MAX_TEXT_LENGTH) {
+      return column + " must be at most " + MAX_TEXT_LENGTH + " characters, got " + RequestChecks.characterCount(value);
     }
     return null;
   }

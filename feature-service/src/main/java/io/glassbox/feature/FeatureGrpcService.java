@@ -27,6 +27,7 @@ import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.TurnedDownItem;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
+import io.glassbox.server.RequestChecks;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -295,14 +296,14 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
             + ", got \"" + Descriptions.truncate(event.getEventType()) + "\""));
     String eventId = proto.getEventId();
-    if (eventId.length() > MAX_EVENT_ID_LENGTH) {
+    if (RequestChecks.characterCount(eventId) > MAX_EVENT_ID_LENGTH) {
       throw invalid(field + ".event_id must be at most " + MAX_EVENT_ID_LENGTH + " characters, got "
-          + eventId.length());
+          + RequestChecks.characterCount(eventId));
     }
     String basketId = event.getBasketId();
-    if (basketId.length() > RecordedEvent.MAX_BASKET_ID_LENGTH) {
+    if (RequestChecks.characterCount(basketId) > RecordedEvent.MAX_BASKET_ID_LENGTH) {
       throw invalid(field + ".event.basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH
-          + " characters, got " + basketId.length());
+          + " characters, got " + RequestChecks.characterCount(basketId));
     }
     return new NewEvent(userId, new RecordedEvent(itemId, time, type, basketId), eventId);
   }

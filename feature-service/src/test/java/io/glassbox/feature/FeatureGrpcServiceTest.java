@@ -597,6 +597,24 @@ class FeatureGrpcServiceTest {
     assertFalse(history(user, 10).getKnownUser());
   }
 
+  @Test
+  void ingestEvents_idsCountCharactersNotUtf16Units_asTheMessagesSay() {
+    // An emoji (U+1F600) is one character and two UTF-16 units: 128 of them were refused as 256.
+    String emoji = "\ud83d\ude00";
+    String user = emoji.repeat(128);
+    UserEvent event = inBasket(event(user, INGEST_ITEM, 1_000, ""), emoji.repeat(128)).toBuilder()
+        .setEventId(emoji.repeat(128)).build();
+
+    assertEquals(1, stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event).build()).getAcceptedCount());
+    assertEquals(emoji.repeat(128), history(user, 10).getEvents(0).getBasketId());
+    assertInvalid("events[0].event.basket_id must be at most 128 characters, got 129",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder()
+            .addEvents(inBasket(event, emoji.repeat(129))).build()));
+    assertInvalid("events[0].event_id must be at most 128 characters, got 129",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder()
+            .addEvents(event.toBuilder().setEventId(emoji.repeat(129))).build()));
+  }
+
   private static UserEvent inBasket(UserEvent event, String basketId) {
     return event.toBuilder().setEvent(event.getEvent().toBuilder().setBasketId(basketId)).build();
   }

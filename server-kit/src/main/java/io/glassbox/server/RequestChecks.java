@@ -13,7 +13,7 @@ import java.util.Set;
  * message that names the field and says what to fix.
  */
 public final class RequestChecks {
-  /** Longest user or item id any service accepts. */
+  /** Longest user or item id any service accepts, in characters ({@link #characterCount}). */
   public static final int MAX_ID_LENGTH = 128;
   /** The locale used when a request leaves it empty. */
   public static final String DEFAULT_LOCALE = "en-US";
@@ -27,6 +27,15 @@ public final class RequestChecks {
   private static final Set<String> TRADITIONAL_CHINESE_REGIONS = Set.of("TW", "HK", "MO");
 
   private RequestChecks() {}
+
+  /**
+   * The length of {@code value} in characters (Unicode code points), as every length limit on an
+   * id or text counts it and its message states it: an emoji is one character, though Java holds
+   * it as two {@code char}s; Python's {@code len} counts the same.
+   */
+  public static int characterCount(String value) {
+    return value.codePointCount(0, value.length());
+  }
 
   /** An INVALID_ARGUMENT error with {@code message}. */
   public static StatusRuntimeException invalid(String message) {
@@ -78,7 +87,7 @@ public final class RequestChecks {
     if (value == null || value.isBlank()) {
       return IdFault.EMPTY;
     }
-    if (value.length() > MAX_ID_LENGTH) {
+    if (characterCount(value) > MAX_ID_LENGTH) {
       return IdFault.TOO_LONG;
     }
     if (controlCharacterAt(value) >= 0) {
@@ -93,8 +102,9 @@ public final class RequestChecks {
 
   /**
    * What is wrong with {@code value} as an id ({@link #idFault}), to follow the field's name, with
-   * what was given (" must be at most 128 characters, got 129"), or null. The id is echoed only
-   * when it has no control character.
+   * what was given (" must be at most 128 characters, got 129"; lengths and indices count
+   * characters, {@link #characterCount}), or null. The id is echoed only when it has no control
+   * character.
    */
   public static String idProblem(String value) {
     IdFault fault = idFault(value);
@@ -103,10 +113,11 @@ public final class RequestChecks {
     }
     return fault.rule() + switch (fault) {
       case EMPTY -> "";
-      case TOO_LONG -> ", got " + value.length();
+      case TOO_LONG -> ", got " + characterCount(value);
       case CONTROL_CHARACTER -> {
         int at = controlCharacterAt(value);
-        yield String.format(", got U+%04X at index %d", (int) value.charAt(at), at);
+        // The index in characters too (a control character is one char).
+        yield String.format(", got U+%04X at index %d", (int) value.charAt(at), value.codePointCount(0, at));
       }
       case SPACE_AT_AN_END -> ", got \"" + value + "\"";
     };

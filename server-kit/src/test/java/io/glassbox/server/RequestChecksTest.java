@@ -38,6 +38,18 @@ class RequestChecksTest {
   }
 
   @Test
+  void requireId_countsCharactersNotUtf16Units_asItsMessageSays() {
+    // An emoji (U+1F600) is one character, two UTF-16 units: 128 of them were refused as 256.
+    String emoji = "\ud83d\ude00";
+    assertEquals(emoji.repeat(128), RequestChecks.requireId("user_id", emoji.repeat(128)));
+    assertInvalid(() -> RequestChecks.requireId("user_id", emoji.repeat(129)),
+        "user_id must be at most 128 characters, got 129");
+    assertInvalid(() -> RequestChecks.requireId("user_id", emoji + "A\u0001B"),
+        "user_id must not contain control characters, got U+0001 at index 2");
+    assertEquals(2, RequestChecks.characterCount(emoji + "A"));
+  }
+
+  @Test
   void requireIds_namesTheBadIndex() {
     assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", "")), "item_ids[1]");
   }
