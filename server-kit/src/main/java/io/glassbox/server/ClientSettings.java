@@ -16,12 +16,17 @@ import java.util.Optional;
  * @param tls trust roots and the client certificate (mutual TLS), the same files as the server's
  * @param reconnectProbe how often a channel whose connections all failed retries at once instead
  *     of waiting out gRPC's exponential backoff (up to 2 minutes), so a dependency that comes
- *     back is used within about this long ({@value #RECONNECT_PROBE_KEY}, default 500ms)
+ *     back is used within about this long ({@value #RECONNECT_PROBE_KEY}, default 500ms, from
+ *     100ms to 2 minutes)
  */
 public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings tls, Duration reconnectProbe) {
   public static final String KEY_FILE_KEY = "GLASSBOX_CLIENT_KEY_FILE";
   public static final String RECONNECT_PROBE_KEY = "GLASSBOX_RECONNECT_PROBE";
   public static final Duration DEFAULT_RECONNECT_PROBE = Duration.ofMillis(500);
+  /** Each probe may cost a connection attempt: more often would hammer a dependency that is down. */
+  private static final Duration MIN_RECONNECT_PROBE = Duration.ofMillis(100);
+  /** gRPC's own backoff is at most 2 minutes: a rarer probe would never come first. */
+  private static final Duration MAX_RECONNECT_PROBE = Duration.ofMinutes(2);
 
   public ClientSettings {
     requireNonNull(apiKey, "apiKey");
@@ -39,7 +44,15 @@ public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings
         source.get(KEY_FILE_KEY).map(file -> ReloadingFile.read(KEY_FILE_KEY, Path.of(file), ReloadingFile.poll(source),
             "client key", ClientSettings::parseKey, key -> "1 key", content -> keyVersion(content.trim()))),
         TlsSettings.load(source),
-        source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE));
+        reconnectProbe(source));
+  }
+
+  private static Duration reconnectProbe(ConfigSource source) {
+    Duration probe = source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE);
+    if (probe.compareTo(MIN_RECONNECT_PROBE) < 0 || probe.compareTo(MAX_RECONNECT_PROBE) > 0) {
+      throw new ConfigException(RECONNECT_PROBE_KEY + " must be from 100ms to 2 minutes, got " + probe);
+    }
+    return probe;
   }
 
   /** A copy presenting {@code key}, always. */

@@ -1,11 +1,13 @@
 package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,5 +68,22 @@ class ReconnectTest {
 
     assertEquals("back", answer);
     assertTrue(tookMillis < 1000, "used again after " + tookMillis + " ms");
+  }
+
+  @Test
+  void probeOutside100msTo2Minutes_isRefusedAtStart_namingTheSetting() {
+    // Under 1 ms was 0 ms to the scheduler: building the first channel failed with an
+    // IllegalArgumentException, as did a probe too long to count in milliseconds. Given → shown.
+    Map<String, String> outside = Map.of("PT0.000000001S", "PT0.000000001S", "PT0.0005S", "PT0.0005S",
+        "99ms", "PT0.099S", "PT2M0.001S", "PT2M0.001S", "PT2562047788016H", "PT2562047788016H");
+    outside.forEach((given, shown) -> {
+      ConfigException refused = assertThrows(ConfigException.class,
+          () -> ClientSettings.load(ConfigSource.of(Map.of(ClientSettings.RECONNECT_PROBE_KEY, given))));
+      assertEquals("GLASSBOX_RECONNECT_PROBE must be from 100ms to 2 minutes, got " + shown, refused.getMessage());
+    });
+    assertEquals(Duration.ofMillis(100), ClientSettings.load(ConfigSource.of(Map.of(
+        ClientSettings.RECONNECT_PROBE_KEY, "100ms"))).reconnectProbe());
+    assertEquals(Duration.ofMinutes(2), ClientSettings.load(ConfigSource.of(Map.of(
+        ClientSettings.RECONNECT_PROBE_KEY, "PT2M"))).reconnectProbe());
   }
 }
