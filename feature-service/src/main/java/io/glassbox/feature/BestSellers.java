@@ -28,16 +28,18 @@ final class BestSellers {
   /**
    * The fewest purchases a best seller has now: the purchases of the item at the rule's last rank,
    * and at least {@value #MIN_PURCHASES}; {@link Long#MAX_VALUE} when nothing was bought.
-   * {@code mostPurchased} is the store's ranking as the caller already read it, from the top: read
-   * again only when it is shorter than the rule's last rank (retrieval reads 500 or more).
+   * {@code popularity} is the store's ranking as the caller already read it, from the top: the
+   * ranking is read again only when that is shorter than the rule's last rank (retrieval reads 500
+   * or more).
    */
-  static long minimumPurchases(EventStore store, List<PopularItem> mostPurchased) {
-    int lastRank = lastRank(store.purchasedItemCount());
+  static long minimumPurchases(EventStore store, Popularity popularity) {
+    int lastRank = lastRank(popularity.itemsBought());
     if (lastRank == 0) {
       return Long.MAX_VALUE;
     }
     // Items never leave the ranking, so it holds at least `lastRank` of them by now.
-    List<PopularItem> top = mostPurchased.size() >= lastRank ? mostPurchased : store.mostPurchased(lastRank);
+    List<PopularItem> top = popularity.mostPurchased().size() >= lastRank ? popularity.mostPurchased()
+        : store.mostPurchased(lastRank);
     return Math.max(MIN_PURCHASES, top.get(lastRank - 1).purchases());
   }
 

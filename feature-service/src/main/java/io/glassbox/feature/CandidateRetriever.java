@@ -96,9 +96,10 @@ public final class CandidateRetriever {
     }
 
     double smallestVote = Math.pow(RECENCY_DECAY, recentItems - 1);
-    List<PopularItem> popular = store.mostPurchased(limit + excluded.size());
+    Popularity popularity = store.popularity(limit + excluded.size());
+    List<PopularItem> popular = popularity.mostPurchased();
     long mostPurchases = popular.isEmpty() ? 0 : popular.get(0).purchases();
-    long bestSellerPurchases = popular.isEmpty() ? Long.MAX_VALUE : BestSellers.minimumPurchases(store, popular);
+    long bestSellerPurchases = popular.isEmpty() ? Long.MAX_VALUE : BestSellers.minimumPurchases(store, popularity);
     int popularTaken = 0;
     for (PopularItem item : popular) {
       if (popularTaken == limit) {

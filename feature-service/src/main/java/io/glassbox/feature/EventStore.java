@@ -105,8 +105,12 @@ public interface EventStore extends AutoCloseable {
   /** The {@code maxItems} most bought items, most purchases first (ties by item id). */
   List<PopularItem> mostPurchased(int maxItems);
 
-  /** How many items were bought at least once: all that {@link #mostPurchased} ranks. */
-  int purchasedItemCount();
+  /**
+   * The {@code maxItems} most bought items, as {@link #mostPurchased}, with how many items were
+   * bought at least once, read together: retrieval needs both on every request (the popular
+   * source and {@link BestSellers}), and on Redis they take one round trip.
+   */
+  Popularity popularity(int maxItems);
 
   /**
    * Stores every event or none: when one names an item the catalogue lacks, throws

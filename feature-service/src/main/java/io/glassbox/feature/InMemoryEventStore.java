@@ -201,8 +201,9 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
-  public int purchasedItemCount() {
-    return state().popularity.size();
+  public Popularity popularity(int maxItems) {
+    PopularityRanking ranking = state().popularity;
+    return new Popularity(ranking.top(maxItems), ranking.size());
   }
 
   @Override

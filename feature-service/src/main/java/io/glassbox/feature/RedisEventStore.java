@@ -582,19 +582,32 @@ public final class RedisEventStore implements EventStore {
     if (maxItems <= 0) {
       return List.of();
     }
-    return read(() -> {
-      List<PopularItem> result = new ArrayList<>();
-      for (Tuple tuple : redis.zrangeWithScores(POPULAR, 0, maxItems - 1)) {
-        result.add(new PopularItem(tuple.getElement(), (long) -tuple.getScore()));
-      }
-      return result;
-    });
+    return read(() -> popularItems(redis.zrangeWithScores(POPULAR, 0, maxItems - 1)));
   }
 
   @Override
-  public int purchasedItemCount() {
+  public Popularity popularity(int maxItems) {
     index();
-    return read(() -> Math.toIntExact(redis.zcard(POPULAR)));
+    return read(() -> {
+      Response<List<Tuple>> top;
+      Response<Long> size;
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        // ZRANGE 0 -1 would be the whole ranking: none asked, none read.
+        top = maxItems > 0 ? pipeline.zrangeWithScores(POPULAR, 0, maxItems - 1) : null;
+        size = pipeline.zcard(POPULAR);
+        pipeline.sync();
+      }
+      return new Popularity(top == null ? List.of() : popularItems(top.get()), Math.toIntExact(size.get()));
+    });
+  }
+
+  /** The popularity set's members, scored −purchases. */
+  private static List<PopularItem> popularItems(List<Tuple> members) {
+    List<PopularItem> items = new ArrayList<>(members.size());
+    for (Tuple member : members) {
+      items.add(new PopularItem(member.getElement(), (long) -member.getScore()));
+    }
+    return items;
   }
 
   @Override

@@ -3,7 +3,6 @@ package io.glassbox.feature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,21 +30,22 @@ class BestSellersTest {
     System.arraycopy(new long[] {30, 20, 12, 12, 11}, 0, purchases, 0, 5);
 
     EventStore store = TestData.salesStore(purchases);
-    assertEquals(12, BestSellers.minimumPurchases(store, List.of()));
+    assertEquals(12, BestSellers.minimumPurchases(store, store.popularity(0)));
     // Retrieval's own read of the ranking, when it reaches the last rank, gives the same.
-    assertEquals(12, BestSellers.minimumPurchases(store, store.mostPurchased(500)));
-    assertEquals(12, BestSellers.minimumPurchases(store, store.mostPurchased(2)));
+    assertEquals(12, BestSellers.minimumPurchases(store, store.popularity(500)));
+    assertEquals(12, BestSellers.minimumPurchases(store, store.popularity(2)));
   }
 
   @Test
   void minimumPurchases_isAtLeastTen() {
     // 11 items bought: the top 2, but the second was bought 9 times.
-    assertEquals(10,
-        BestSellers.minimumPurchases(TestData.salesStore(40, 9, 9, 8, 1, 1, 1, 1, 1, 1, 1), List.of()));
+    EventStore store = TestData.salesStore(40, 9, 9, 8, 1, 1, 1, 1, 1, 1, 1);
+    assertEquals(10, BestSellers.minimumPurchases(store, store.popularity(0)));
   }
 
   @Test
   void minimumPurchases_nothingBought_noItemQualifies() {
-    assertEquals(Long.MAX_VALUE, BestSellers.minimumPurchases(TestData.salesStore(), List.of()));
+    EventStore store = TestData.salesStore();
+    assertEquals(Long.MAX_VALUE, BestSellers.minimumPurchases(store, store.popularity(0)));
   }
 }

@@ -270,7 +270,8 @@ abstract class EventStoreContractTest {
     assertEquals(List.of(new PopularItem("A", 3), new PopularItem("B", 3), new PopularItem("C", 2),
         new PopularItem("D", 1), new PopularItem("F", 1)), store.mostPurchased(10));
     assertEquals(2, store.mostPurchased(2).size());
-    assertEquals(5, store.purchasedItemCount());
+    assertEquals(new Popularity(store.mostPurchased(2), 5), store.popularity(2));
+    assertEquals(new Popularity(List.of(), 5), store.popularity(0));
   }
 
   @Test
@@ -319,7 +320,7 @@ abstract class EventStoreContractTest {
     store.append(batch);
 
     assertEquals(new PopularItem("E", 4), store.mostPurchased(1).get(0));
-    assertEquals(6, store.purchasedItemCount(), "E bought for the first time");
+    assertEquals(6, store.popularity(1).itemsBought(), "E bought for the first time");
     assertEquals(2, store.item("F").orElseThrow().interactionCount());
     assertEquals(1, store.mostPurchased(10).stream()
         .filter(p -> p.itemId().equals("F")).findFirst().orElseThrow().purchases());

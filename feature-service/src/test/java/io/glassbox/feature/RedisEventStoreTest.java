@@ -101,6 +101,25 @@ class RedisEventStoreTest extends EventStoreContractTest {
     }
   }
 
+  /**
+   * Retrieval asks Redis for the shopper's record, then for the top of the popularity ranking
+   * with its length (which best sellers are), in one round trip: the length was a third.
+   */
+  @Test
+  void retrieve_shopperWithoutHistory_takesTwoRoundTrips() {
+    URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
+    JedisPooled pooled = new JedisPooled(shared, 2000);
+    try (RedisEventStore replica = new RedisEventStore(pooled, shared.toString(), 100, 200, "GBP", TestData.ROOMY)) {
+      replica.load(TestData.small());
+      CandidateRetriever retriever = new CandidateRetriever(replica, 20);
+      long before = pooled.getPool().getBorrowedCount();
+
+      assertEquals(5, retriever.retrieve("nobody", 500, true, 0).candidates().size());
+
+      assertEquals(2, pooled.getPool().getBorrowedCount() - before, "connections taken from the pool");
+    }
+  }
+
   /** Replicas share the ingested orders: one started later reads them all, one running catches up. */
   @Test
   void ingestedOrders_countInEveryReplicasCoPurchaseStatistics() throws InterruptedException {
