@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The API keys a server accepts, read from {@value #FILE_KEY}: one key per line,
@@ -27,9 +29,11 @@ public final class ApiKeys {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
   private final Map<String, ApiKey> byHash;
+  private final Set<String> names;
 
   private ApiKeys(Map<String, ApiKey> byHash) {
     this.byHash = Map.copyOf(byHash);
+    this.names = this.byHash.values().stream().map(ApiKey::name).collect(Collectors.toUnmodifiableSet());
   }
 
   /** No keys: the server is open (allowed on loopback only). */
@@ -106,6 +110,11 @@ public final class ApiKeys {
   /** Whether any key is configured; without keys every call is allowed. */
   public boolean enabled() {
     return !byHash.isEmpty();
+  }
+
+  /** The names of the keys (several keys may share one, as during a rotation). */
+  Set<String> names() {
+    return names;
   }
 
   /** The key {@code presented} is, if it is one of ours. */

@@ -57,7 +57,7 @@ final class AuthInterceptor implements ServerInterceptor {
       return refuse(call, Status.PERMISSION_DENIED.withDescription(method + " needs the "
           + required.label() + " role; key " + key.name() + " has the " + key.role().label() + " role"));
     }
-    if (!rateLimiter.tryAcquire(key.name())) {
+    if (!rateLimiter.tryAcquire(keys, key.name())) {
       return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription("API key " + key.name()
           + " is over its rate limit of " + rateLimiter.perSecond() + " calls per second; retry later"));
     }

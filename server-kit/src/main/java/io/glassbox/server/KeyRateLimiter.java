@@ -7,15 +7,18 @@ import java.util.function.LongSupplier;
 
 /**
  * A token bucket per API key: {@code perSecond} calls a second, bursts of up to one second's
- * worth; the keys named {@code exempt} are not limited. Buckets are keyed by key name, so their
- * number is bounded by the names the keys file has held, and a key that replaces another under
- * the same name (a rotation) keeps its bucket and its exemption.
+ * worth; the keys named {@code exempt} are not limited. Buckets are keyed by key name, and a key
+ * that replaces another under the same name (a rotation) keeps its bucket and its exemption. A
+ * name the keys file no longer holds loses its bucket at the first call checked against the file
+ * read again, so buckets are bounded by the names the file holds, not by every name it has held.
  */
 final class KeyRateLimiter {
   private final int perSecond;
   private final Set<String> exempt;
   private final LongSupplier nanoTime;
   private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  /** The keys the buckets were last cut down to: each read of the keys file is a new instance. */
+  private volatile ApiKeys keysHeld;
 
   KeyRateLimiter(int perSecond, Set<String> exempt, LongSupplier nanoTime) {
     this.perSecond = perSecond;
@@ -27,13 +30,36 @@ final class KeyRateLimiter {
     return perSecond;
   }
 
-  /** Takes one token for {@code key}; false when its bucket is empty. Always true when unlimited or exempt. */
-  boolean tryAcquire(String key) {
-    if (perSecond == 0 || exempt.contains(key)) {
+  /**
+   * Takes one token for {@code name}, a key of {@code keys} (the keys in force for the call);
+   * false when its bucket is empty. Always true when unlimited or exempt.
+   */
+  boolean tryAcquire(ApiKeys keys, String name) {
+    if (perSecond == 0 || exempt.contains(name)) {
       return true;
     }
-    return buckets.computeIfAbsent(key, k -> new Bucket(perSecond, nanoTime.getAsLong()))
+    if (keys != keysHeld) {
+      dropBucketsOfNamesNotIn(keys);
+    }
+    return buckets.computeIfAbsent(name, k -> new Bucket(perSecond, nanoTime.getAsLong()))
         .tryAcquire(perSecond, nanoTime.getAsLong());
+  }
+
+  /**
+   * A call that read the keys just before a reload may get here after one that read them after
+   * it: the buckets are cut to the older keys, then to the newer ones again at the next call, so
+   * at worst a name the reload added starts again with a full bucket.
+   */
+  private synchronized void dropBucketsOfNamesNotIn(ApiKeys keys) {
+    if (keys != keysHeld) {
+      buckets.keySet().retainAll(keys.names());
+      keysHeld = keys;
+    }
+  }
+
+  /** How many buckets are held, for tests. */
+  int bucketsHeld() {
+    return buckets.size();
   }
 
   private static final class Bucket {
