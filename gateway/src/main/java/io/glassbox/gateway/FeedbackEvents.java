@@ -49,8 +49,9 @@ final class FeedbackEvents {
 
   /** {@code value}, an optional field: INVALID_ARGUMENT naming it when longer than {@code max}. */
   private static String atMost(String field, String value, int max) {
-    if (value.length() > max) {
-      throw RequestChecks.invalid(field + " must be at most " + max + " characters, got " + value.length());
+    int characters = RequestChecks.characterCount(value);
+    if (characters > max) {
+      throw RequestChecks.invalid(field + " must be at most " + max + " characters, got " + characters);
     }
     return value;
   }

@@ -73,6 +73,23 @@ class GatewayFeedbackTest {
   }
 
   @Test
+  void submitFeedback_orderAndRequestIds_countCharactersNotUtf16Units_asTheFeatureServiceDoes() {
+    harness = new GatewayHarness().start();
+    String emoji = "\uD83D\uDE00";   // one character, two UTF-16 units
+
+    submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
+        .setOrderId(emoji.repeat(128)).setRequestId(emoji.repeat(128)).build());
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setOrderId(emoji.repeat(129)).build()));
+
+    UserEvent stored = harness.feature.ingested.get(0).getEvents(0);
+    assertEquals(emoji.repeat(128), stored.getEvent().getBasketId());
+    assertEquals(emoji.repeat(128), stored.getEventId());
+    assertEquals("order_id must be at most 128 characters, got 129", error.getStatus().getDescription());
+  }
+
+  @Test
   void submitFeedback_withoutTime_recordsNow() {
     harness = new GatewayHarness().start();
     Instant before = Instant.now();
