@@ -2,6 +2,7 @@ package io.glassbox.explain;
 
 import static io.glassbox.server.RequestChecks.invalid;
 
+import io.glassbox.api.v1.DefaultAnswer;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.UserRanking;
@@ -43,7 +44,7 @@ final class InteractiveRequestReader {
     int maxEvidence = RequestChecks.limitOrDefault("max_evidence_items", request.getMaxEvidenceItems(),
         ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, ExplainRequestReader.MAX_EVIDENCE_ITEMS);
     return new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
-        topK(request.getTopK()), maxEvidence, request.getLocale()));
+        request.getTopK(), maxEvidence, request.getLocale()));
   }
 
   /** The question, the most history items the search may remove and the most it may add. */
@@ -56,7 +57,7 @@ final class InteractiveRequestReader {
     int maxAdditions = RequestChecks.limitOrDefault("max_additions", request.getMaxAdditions(),
         DEFAULT_MAX_ADDITIONS, MAX_ADDITIONS);
     return new WhyNotQuestion(new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
-        topK(request.getTopK()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale())),
+        request.getTopK(), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale())),
         maxChanges, maxAdditions);
   }
 
@@ -68,7 +69,7 @@ final class InteractiveRequestReader {
     if (remove.isEmpty() && add.isEmpty()) {
       throw invalid("remove_item_ids and add_item_ids must not both be empty (nothing would change)");
     }
-    UserRankingQuery ranking = ranking(request.getRanking(), List.of(), topK(request.getTopK()),
+    UserRankingQuery ranking = ranking(request.getRanking(), List.of(), request.getTopK(),
         ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale());
     Set<String> record = Set.copyOf(ranking.record());
     for (int i = 0; i < remove.size(); i++) {
@@ -79,12 +80,10 @@ final class InteractiveRequestReader {
     return new WhatIfQuestion(List.copyOf(new LinkedHashSet<>(remove)), add, ranking);
   }
 
-  private static int topK(int value) {
-    return RequestChecks.limitOrDefault("top_k", value, DEFAULT_TOP_K, MAX_TOP_K);
-  }
-
+  /** The ranking, asked about with the request's {@code topK} (as sent: 0 means the default). */
   private static UserRankingQuery ranking(
       UserRanking ranking, List<String> extraCandidates, int topK, int maxEvidence, String localeTag) {
+    int askedTopK = RequestChecks.limitOrDefault("top_k", topK, DEFAULT_TOP_K, MAX_TOP_K);
     RequestChecks.requireCount("ranking.record_item_ids", ranking.getRecordItemIdsCount(), 0, MAX_RECORD);
     RequestChecks.requireIds("ranking.record_item_ids", ranking.getRecordItemIdsList());
     RequestChecks.requireCount(
@@ -110,34 +109,33 @@ final class InteractiveRequestReader {
         ranking.hasRecentPurchasesWindow() ? Optional.of(ranking.getRecentPurchasesWindow()) : Optional.empty(),
         ranking.getCandidateItemIdsList());
     String version = ranking.getModelVersion().trim();
-    int whenFilled = topKWhenNewcomersFill(ranking, topK);
+    Optional<AnswerPlaces> defaultAnswer = defaultAnswer(ranking, topK);
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
-        version.isEmpty() ? Optional.empty() : Optional.of(version), topK, maxEvidence, locale, recent,
-        ranking.getCandidateItemIdsList().containsAll(extraCandidates), newcomerPlaces(ranking, whenFilled),
-        whenFilled);
+        version.isEmpty() ? Optional.empty() : Optional.of(version),
+        askedTopK, maxEvidence, locale, recent,
+        ranking.getCandidateItemIdsList().containsAll(extraCandidates), defaultAnswer);
   }
 
-  /** The ranking's newcomer places, fewer than {@code whenFilled} ({@link #topKWhenNewcomersFill}). */
-  private static int newcomerPlaces(UserRanking ranking, int whenFilled) {
-    int places = ranking.getNewcomerPlaces();
-    if (places < 0 || places >= whenFilled) {
-      throw invalid("ranking.newcomer_places must be 0.." + (whenFilled - 1) + " (less than "
-          + (ranking.getTopKWhenNewcomersFill() == 0 ? "the top-k " : "ranking.top_k_when_newcomers_fill ")
-          + whenFilled + "), got " + places);
+  /** The default answer the ranking is, if it says so; the request's {@code topK} must then be 0. */
+  private static Optional<AnswerPlaces> defaultAnswer(UserRanking ranking, int topK) {
+    if (!ranking.hasDefaultAnswer()) {
+      return Optional.empty();
     }
-    return places;
-  }
-
-  /**
-   * The top-k counted when the newcomers fill the asked {@code topK}: the ranking's, or that one.
-   * It stands for the same answer with fewer places taken, so it is never below {@code topK}.
-   */
-  private static int topKWhenNewcomersFill(UserRanking ranking, int topK) {
-    int value = ranking.getTopKWhenNewcomersFill();
-    if (value != 0 && (value < topK || value > MAX_TOP_K)) {
-      throw invalid("ranking.top_k_when_newcomers_fill must be 0 or the top-k " + topK + ".." + MAX_TOP_K
-          + ", got " + value);
+    if (topK != 0) {
+      throw invalid("top_k must be 0 when ranking.default_answer is set (the top-k is then its model picks), got "
+          + topK);
     }
-    return value == 0 ? topK : value;
+    DefaultAnswer answer = ranking.getDefaultAnswer();
+    int limit = RequestChecks.limitOrDefault("ranking.default_answer.limit", answer.getLimit(), DEFAULT_TOP_K,
+        MAX_TOP_K);
+    if (answer.getBuyAgainPlaces() < 0 || answer.getBuyAgainPlaces() > limit) {
+      throw invalid("ranking.default_answer.buy_again_places must be 0.." + limit
+          + " (at most ranking.default_answer.limit), got " + answer.getBuyAgainPlaces());
+    }
+    if (answer.getNewcomerPlaces() < 0 || answer.getNewcomerPlaces() > MAX_TOP_K) {
+      throw invalid("ranking.default_answer.newcomer_places must be 0.." + MAX_TOP_K + ", got "
+          + answer.getNewcomerPlaces());
+    }
+    return Optional.of(new AnswerPlaces(limit, answer.getBuyAgainPlaces(), answer.getNewcomerPlaces()));
   }
 }

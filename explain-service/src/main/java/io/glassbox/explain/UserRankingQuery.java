@@ -13,16 +13,14 @@ import java.util.Optional;
  * @param candidates every candidate to rank, distinct, in request order (the asked item included)
  * @param sources retrieval sources of candidates, by item id (for fallback reasons)
  * @param modelVersion the version the caller pinned, if any
- * @param askedTopK the k of the top-k the request asks for, newcomer places included
+ * @param askedTopK the k of the top-k the request asks for (10 when it sent 0)
  * @param maxEvidence most history items one reason may cite
  * @param locale "en-US" or "zh-CN"
  * @param recent the candidates' recent purchases the caller ranked with (none: no trend term)
  * @param askedItemRetrieved the asked item (ExplainItem, WhyNot) is among the caller's own
  *     candidates, the items retrieved for the user; otherwise it was added to be ranked beside them
- * @param newcomerPlaces the most places of the asked top-k that go to newcomers, fewer than
- *     {@code topKWhenNewcomersFill}
- * @param topKWhenNewcomersFill the top-k counted, less the newcomers' places, when they fill the
- *     asked one (the asked one when the caller sent none)
+ * @param defaultAnswer the default Recommend answer the ranking is, whose model picks are the
+ *     top-k (then the request's top-k was 0)
  */
 record UserRankingQuery(
     List<String> record,
@@ -34,8 +32,7 @@ record UserRankingQuery(
     String locale,
     RecentPurchases recent,
     boolean askedItemRetrieved,
-    int newcomerPlaces,
-    int topKWhenNewcomersFill) {
+    Optional<AnswerPlaces> defaultAnswer) {
 
   UserRankingQuery {
     record = List.copyOf(record);
@@ -44,19 +41,18 @@ record UserRankingQuery(
     requireNonNull(modelVersion, "modelVersion");
     requireNonNull(locale, "locale");
     requireNonNull(recent, "recent");
+    requireNonNull(defaultAnswer, "defaultAnswer");
   }
 
   /**
-   * The k of the top-k the answer counts: the asked one less the newcomer places that newcomers
-   * ({@link #isNewcomer}) take, as the caller counts its model places beside its newcomers; when
-   * they take every place, {@link #topKWhenNewcomersFill} less theirs (at least 1).
+   * The k of the top-k the answer counts: the asked one, or the default answer's model picks beside
+   * the candidates that may take its newcomer places ({@link #isNewcomer}).
    *
    * @param scored every candidate's score; a candidate the model does not know is absent
    */
   int topK(Map<String, Float> scored) {
-    int newcomers = (int) Math.min(newcomerPlaces, candidates.stream().filter(id -> isNewcomer(id, scored)).count());
-    int left = askedTopK - newcomers;
-    return left > 0 ? left : topKWhenNewcomersFill - newcomers;
+    return defaultAnswer.map(answer -> answer.topK(
+        (int) candidates.stream().filter(id -> isNewcomer(id, scored)).count())).orElse(askedTopK);
   }
 
   /**

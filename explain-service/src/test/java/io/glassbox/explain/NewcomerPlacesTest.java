@@ -3,6 +3,7 @@ package io.glassbox.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.glassbox.api.v1.DefaultAnswer;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.RetrievalSource;
@@ -19,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The newcomer places of a ranking: the top-k of ExplainItem, WhyNot and WhatIf is the request's
- * less as many of them as the newcomers fill (candidates retrieved by co-purchase that the model
- * does not know), as Recommend counts its model places beside its newcomers.
+ * A ranking sent as a default Recommend answer (UserRanking.default_answer): the top-k of
+ * ExplainItem, WhyNot and WhatIf is its model picks, its places less its buy-again ones less as
+ * many of its newcomer places as newcomers fill (candidates retrieved by co-purchase that the
+ * model does not know), as Recommend counts them.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class NewcomerPlacesTest {
@@ -43,9 +45,9 @@ class NewcomerPlacesTest {
    * retrieved by co-purchase, so u and v are newcomers. n, new but retrieved as popular, is not;
    * nor is w, sent co-purchase sources but no candidate.
    */
-  private static UserRanking.Builder ranking(int newcomerPlaces) {
+  private static UserRanking.Builder ranking() {
     UserRanking.Builder ranking = UserRanking.newBuilder().addRecordItemIds("a")
-        .addAllCandidateItemIds(List.of("x", "y", "z", "u", "v", "n", "u")).setNewcomerPlaces(newcomerPlaces);
+        .addAllCandidateItemIds(List.of("x", "y", "z", "u", "v", "n", "u"));
     for (String id : List.of("x", "u", "v", "w")) {
       ranking.addCandidateSources(ExplainTarget.newBuilder().setItemId(id)
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).addViaItemIds("a"));
@@ -57,59 +59,73 @@ class NewcomerPlacesTest {
     return ranking;
   }
 
+  /** {@link #ranking()} as a default answer of {@code limit} places, buy-again and newcomer places as given. */
+  private static UserRanking.Builder answer(int limit, int buyAgainPlaces, int newcomerPlaces) {
+    return ranking().setDefaultAnswer(DefaultAnswer.newBuilder().setLimit(limit)
+        .setBuyAgainPlaces(buyAgainPlaces).setNewcomerPlaces(newcomerPlaces));
+  }
+
   @Test
   void newcomerPlaces_takeOffOnlyThePlacesUnknownCoPurchaseCandidatesFill() {
     assertEquals(3, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(ranking(1)).setItemId("x").setTopK(4).build()).getTopK(), "u fills the one place");
+        .setRanking(answer(4, 0, 1)).setItemId("x").build()).getTopK(), "u fills the one place");
     assertEquals(2, fixture.stub.whyNot(WhyNotRequest.newBuilder()
-        .setRanking(ranking(3)).setItemId("z").setTopK(4).build()).getTopK(), "u and v fill two of three; x is known, n popular");
+        .setRanking(answer(4, 0, 3)).setItemId("z").build()).getTopK(), "u and v fill two of three; x is known, n popular");
     assertEquals(8, fixture.stub.whatIf(WhatIfRequest.newBuilder()
-        .setRanking(ranking(2)).addRemoveItemIds("a").build()).getTopK(), "10 less u's and v's places");
+        .setRanking(answer(0, 0, 2)).addRemoveItemIds("a").build()).getTopK(), "10 (limit 0) less u's and v's places");
     assertEquals(4, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(ranking(0)).setItemId("x").setTopK(4).build()).getTopK(), "no newcomer places");
+        .setRanking(ranking()).setItemId("x").setTopK(4).build()).getTopK(), "no default answer: the request's");
   }
 
   @Test
-  void newcomersFillingTheTopK_countTheTopKWhenTheyFillLessTheirPlaces() {
-    assertEquals(8, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(ranking(2).setTopKWhenNewcomersFill(10)).setItemId("x").setTopK(2).build()).getTopK(),
-        "u and v fill both places: 10 less theirs");
-    assertEquals(7, fixture.stub.whyNot(WhyNotRequest.newBuilder()
-        .setRanking(ranking(3).setTopKWhenNewcomersFill(9)).setItemId("z").setTopK(1).build()).getTopK(),
-        "more newcomer places than the top-k: u and v take two of 9");
+  void buyAgainPlaces_areTakenOffBeforeTheNewcomers() {
     assertEquals(2, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(ranking(1).setTopKWhenNewcomersFill(10)).setItemId("x").setTopK(3).build()).getTopK(),
-        "a place left: the top-k less u's");
+        .setRanking(answer(10, 7, 1)).setItemId("x").build()).getTopK(), "3 places left, u takes one");
   }
 
   @Test
-  void newcomerPlacesNotBelowTheTopKWhenNewcomersFill_isInvalidArgument() {
-    StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
-        ExplainItemRequest.newBuilder().setRanking(ranking(5).setTopKWhenNewcomersFill(5)).setItemId("x")
-            .setTopK(2).build()));
-    assertEquals(Status.Code.INVALID_ARGUMENT, tooMany.getStatus().getCode());
-    assertEquals("ranking.newcomer_places must be 0..4 (less than ranking.top_k_when_newcomers_fill 5), got 5",
-        tooMany.getStatus().getDescription());
+  void buyAgainAndNewcomersTakingEveryPlace_countTheAnswerWithNoBuyAgainPlaces() {
+    assertEquals(8, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(answer(10, 8, 2)).setItemId("x").build()).getTopK(), "u and v fill both places: 10 less theirs");
+    assertEquals(7, fixture.stub.whyNot(WhyNotRequest.newBuilder()
+        .setRanking(answer(9, 8, 3)).setItemId("z").build()).getTopK(),
+        "more newcomer places than places left: u and v take two of 9");
   }
 
   @Test
-  void topKWhenNewcomersFillBelowTheTopK_isInvalidArgument() {
-    // It stands for the same answer laid out with fewer places taken, so it is never the smaller:
-    // 3 against a top-k of 10 would refuse 5 newcomer places that leave 5.
-    StatusRuntimeException smaller = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
-        ExplainItemRequest.newBuilder().setRanking(ranking(2).setTopKWhenNewcomersFill(3)).setItemId("x")
-            .setTopK(10).build()));
-    assertEquals(Status.Code.INVALID_ARGUMENT, smaller.getStatus().getCode());
-    assertEquals("ranking.top_k_when_newcomers_fill must be 0 or the top-k 10..100, got 3",
-        smaller.getStatus().getDescription());
+  void topKBesideADefaultAnswer_isInvalidArgument() {
+    assertInvalid("top_k must be 0 when ranking.default_answer is set (the top-k is then its model picks), got 4",
+        ExplainItemRequest.newBuilder().setRanking(answer(10, 0, 1)).setItemId("x").setTopK(4));
   }
 
   @Test
-  void newcomerPlacesNotBelowTheTopK_isInvalidArgument() {
-    StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
-        ExplainItemRequest.newBuilder().setRanking(ranking(4)).setItemId("x").setTopK(4).build()));
-    assertEquals(Status.Code.INVALID_ARGUMENT, tooMany.getStatus().getCode());
-    assertEquals("ranking.newcomer_places must be 0..3 (less than the top-k 4), got 4",
-        tooMany.getStatus().getDescription());
+  void defaultAnswerOutOfItsRanges_isInvalidArgumentNamingTheField() {
+    assertInvalid("ranking.default_answer.limit must be 1..100 (or 0 for the default 10), got 101",
+        ExplainItemRequest.newBuilder().setRanking(answer(101, 0, 0)).setItemId("x"));
+    assertInvalid("ranking.default_answer.limit must be 1..100 (or 0 for the default 10), got -1",
+        ExplainItemRequest.newBuilder().setRanking(answer(-1, 0, 0)).setItemId("x"));
+    assertInvalid("ranking.default_answer.buy_again_places must be 0..4 (at most ranking.default_answer.limit), got 5",
+        ExplainItemRequest.newBuilder().setRanking(answer(4, 5, 0)).setItemId("x"));
+    assertInvalid("ranking.default_answer.buy_again_places must be 0..10 (at most ranking.default_answer.limit), got -1",
+        ExplainItemRequest.newBuilder().setRanking(answer(0, -1, 0)).setItemId("x"));
+    assertInvalid("ranking.default_answer.newcomer_places must be 0..100, got 101",
+        ExplainItemRequest.newBuilder().setRanking(answer(10, 0, 101)).setItemId("x"));
+    assertInvalid("ranking.default_answer.newcomer_places must be 0..100, got -1",
+        ExplainItemRequest.newBuilder().setRanking(answer(10, 0, -1)).setItemId("x"));
+  }
+
+  @Test
+  void defaultAnswerLimitsAtTheirBounds_areAccepted() {
+    assertEquals(10, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(answer(10, 10, 0)).setItemId("x").build()).getTopK(), "buy-again takes all 10: the model's own 10");
+    assertEquals(98, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(answer(100, 0, 100)).setItemId("x").build()).getTopK(), "u and v take two of 100");
+  }
+
+  private void assertInvalid(String description, ExplainItemRequest.Builder request) {
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> fixture.stub.explainItem(request.build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+    assertEquals(description, refused.getStatus().getDescription());
   }
 }

@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.DefaultAnswer;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
@@ -111,20 +112,8 @@ final class UserExplainer {
     ListenableFuture<T> apply(ExplainServiceGrpc.ExplainServiceFutureStub stub, UserRanking ranking, int topK);
   }
 
-  /** The user's ranking, and the top-k the question is about. */
+  /** The user's ranking, and the top-k the question is about (0 when the ranking is a default answer). */
   private record Found(UserRanking ranking, int topK) {}
-
-  /**
-   * The top-k a question asks the explain service for, with the newcomer places it may take off
-   * (UserRanking.newcomer_places) and the top-k counted instead when they fill it
-   * (UserRanking.top_k_when_newcomers_fill; 0: none).
-   */
-  private record AskedTopK(int topK, int newcomerPlaces, int whenNewcomersFill) {
-    /** A top-k the caller gave: nothing taken off. */
-    static AskedTopK given(int limit) {
-      return new AskedTopK(limit, 0, 0);
-    }
-  }
 
   /**
    * Reads the user's ranking (their record, and the candidates a default Recommend of them ranks)
@@ -132,10 +121,10 @@ final class UserExplainer {
    * never seen has an empty record and the popular candidates, as Recommend ranks them. NOT_FOUND
    * for an id the catalogue lacks (named by {@code field}); the explain service's own
    * INVALID_ARGUMENT and NOT_FOUND reach the caller. The top-k is
-   * {@code limit}, or, when the caller left it 0, the new picks of a default Recommend answer for
-   * the user ({@link #defaultTopK}: its newcomers' places are taken off by the explain service,
-   * which tells which candidates the model does not know), so that the reasons say what
-   * Recommend's said.
+   * {@code limit}, or, when the caller left it 0, the model picks of a default Recommend answer for
+   * the user: the ranking is sent as that answer ({@link #defaultAnswer}) and the explain service,
+   * which tells which candidates the model does not know, counts its newcomers, so that the
+   * reasons say what Recommend's said.
    */
   private <T> ListenableFuture<T> withRanking(
       String userId, String field, List<String> catalogueIds, OptionalInt limit, Ask<T> ask) {
@@ -161,9 +150,12 @@ final class UserExplainer {
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
     ListenableFuture<Found> ranking = Futures.whenAllSucceed(history, candidates, items).call(() -> {
       GetUserHistoryResponse record = Futures.getDone(history);
-      AskedTopK topK = limit.isPresent() ? AskedTopK.given(limit.getAsInt()) : defaultTopK(recommend, record);
-      return new Found(ranking(userId, field, catalogueIds, record, Futures.getDone(candidates),
-          Futures.getDone(items), topK), topK.topK());
+      UserRanking.Builder found = ranking(userId, field, catalogueIds, record, Futures.getDone(candidates),
+          Futures.getDone(items));
+      if (limit.isPresent()) {
+        return new Found(found.build(), limit.getAsInt());
+      }
+      return new Found(found.setDefaultAnswer(defaultAnswer(recommend, record)).build(), 0);
     }, directExecutor());
     ListenableFuture<Found> checked = Futures.catching(ranking, Exception.class, failure -> {
       Status status = Status.fromThrowable(failure);
@@ -182,21 +174,16 @@ final class UserExplainer {
   }
 
   /**
-   * The new picks of {@code recommend}, a default Recommend of the user ({@code history} read with its
-   * regular items, as Recommend reads them): its places less the buy-again ones, shared as
-   * Recommend shares them ({@link Places}), less the places its newcomers take. Which candidates
-   * the model does not know only a Score reply tells, so the explain service, which scores the
-   * ranking, takes those off: at most the newcomer slots (leaving one of the answer's places to the
-   * model). When buy-again and newcomers leave the model no place, the new picks are the model's
-   * of the answer with no buy-again places: its places less the newcomers', so the top-k counted
-   * when newcomers fill the first one is the answer's limit (and the first one is the limit too
-   * when buy-again alone fills the answer).
+   * {@code recommend}, a default Recommend of the user ({@code history} read with its regular
+   * items, as Recommend reads them), as the explain service counts its model picks: its places,
+   * the buy-again ones shared as Recommend shares them ({@link Places}), and its newcomer places,
+   * which the explain service fills with the candidates its Score reply says the model does not know.
    */
-  private AskedTopK defaultTopK(RecommendQuery recommend, GetUserHistoryResponse history) {
-    int modelPlaces = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of())
-        .modelPlaces();
-    int newcomerPlaces = Math.min(recommend.newcomerSlots(config), recommend.limit() - 1);
-    return new AskedTopK(modelPlaces > 0 ? modelPlaces : recommend.limit(), newcomerPlaces, recommend.limit());
+  private DefaultAnswer defaultAnswer(RecommendQuery recommend, GetUserHistoryResponse history) {
+    Places places = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of());
+    return DefaultAnswer.newBuilder().setLimit(recommend.limit())
+        .setBuyAgainPlaces(places.buyAgain().items().size())
+        .setNewcomerPlaces(recommend.newcomerSlots(config)).build();
   }
 
   /** A Recommend of {@code userId} with every field left to its default. */
@@ -213,11 +200,11 @@ final class UserExplainer {
   /**
    * The ranking the explain service is asked about: Recommend's eligible candidates in its tie
    * order, each with its sources (which tell the explain service the candidates that take the
-   * newcomer places of {@code topK} when the model does not know them).
+   * newcomer places of a default answer when the model does not know them).
    */
-  private static UserRanking ranking(
+  private static UserRanking.Builder ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
-      RetrieveCandidatesResponse candidates, GetItemsResponse items, AskedTopK topK) {
+      RetrieveCandidatesResponse candidates, GetItemsResponse items) {
     if (items.getMissingItemIdsCount() > 0) {
       String missing = items.getMissingItemIds(0);
       throw Status.NOT_FOUND.withDescription(field + " \"" + missing + "\" is not in the catalogue")
@@ -246,8 +233,7 @@ final class UserExplainer {
       }
     }
     List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record));
-    UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record)
-        .setNewcomerPlaces(topK.newcomerPlaces()).setTopKWhenNewcomersFill(topK.whenNewcomersFill());
+    UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
     List<String> ids = new ArrayList<>(eligible.size());
     boolean counted = candidates.hasRecentWindow();
     for (Candidate candidate : eligible) {
@@ -271,6 +257,6 @@ final class UserExplainer {
     if (counted && ranking.getCandidateRecentPurchasesCount() > 0) {
       ranking.setRecentPurchasesWindow(candidates.getRecentWindow());
     }
-    return ranking.addAllCandidateItemIds(ids).build();
+    return ranking.addAllCandidateItemIds(ids);
   }
 }

@@ -4,8 +4,11 @@ import static io.glassbox.gateway.TestCatalogue.HISTORY;
 import static io.glassbox.gateway.TestCatalogue.KNOWN_USER;
 import static io.glassbox.gateway.TestCatalogue.popular;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.google.protobuf.Duration;
+import io.glassbox.api.v1.DefaultAnswer;
+import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
@@ -63,5 +66,26 @@ class GatewayUserExplainerTest {
     assertEquals(2, sent.size());
     assertEquals(2, sent.get(0).getNewItemCandidates(), "Recommend asks for its newcomer places");
     assertEquals(sent.get(0), sent.get(1));
+  }
+
+  @Test
+  void explainItem_noLimit_sendsTheDefaultAnswersPlaces_andALimitIsSentAsTheTopK() {
+    // u1 bought h1 and h2 in several orders: a default Recommend gives them its first two places.
+    harness = new GatewayHarness().with(GatewayConfig.NEWCOMER_SLOTS_KEY, "3");
+    harness.feature.withRegularItems(KNOWN_USER, List.of("h1", "h2"));
+    harness.start();
+
+    harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId(KNOWN_USER).setItemId("c5").build());
+    harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+        UserExplainItemRequest.newBuilder().setUserId(KNOWN_USER).setItemId("c5").setLimit(4).build());
+
+    ExplainItemRequest byDefault = harness.explain.itemRequests.get(0);
+    assertEquals(DefaultAnswer.newBuilder().setLimit(10).setBuyAgainPlaces(2).setNewcomerPlaces(3).build(),
+        byDefault.getRanking().getDefaultAnswer());
+    assertEquals(0, byDefault.getTopK(), "the explain service counts the answer's model picks");
+    ExplainItemRequest given = harness.explain.itemRequests.get(1);
+    assertFalse(given.getRanking().hasDefaultAnswer());
+    assertEquals(4, given.getTopK());
   }
 }
