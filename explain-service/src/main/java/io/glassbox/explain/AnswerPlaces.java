@@ -12,12 +12,21 @@ package io.glassbox.explain;
 record AnswerPlaces(int limit, int buyAgainPlaces, int newcomerPlaces) {
   /**
    * The top-k the answer counts beside {@code newcomers} candidates that may take a newcomer place:
-   * its model picks; when it has none, the model picks of the same answer with no buy-again places
-   * (newcomers never take the last of its places).
+   * the model picks of the first of these answers that has any: this one; the same with no
+   * buy-again places; the same with neither buy-again nor newcomer places ({@code limit}).
    */
   int topK(int newcomers) {
-    int taken = Math.min(Math.min(newcomerPlaces, newcomers), limit - 1);
-    int picks = limit - buyAgainPlaces - taken;
-    return picks > 0 ? picks : limit - taken;
+    int picks = modelPicks(buyAgainPlaces, newcomers);
+    if (picks > 0) {
+      return picks;
+    }
+    int withNoBuyAgain = modelPicks(0, newcomers);
+    return withNoBuyAgain > 0 ? withNoBuyAgain : limit;
+  }
+
+  /** The places left to the model beside {@code buyAgain} buy-again places, as Recommend shares them. */
+  private int modelPicks(int buyAgain, int newcomers) {
+    int left = limit - buyAgain;
+    return left - Math.min(Math.min(newcomerPlaces, newcomers), left);
   }
 }

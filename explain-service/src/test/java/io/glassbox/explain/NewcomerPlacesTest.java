@@ -93,6 +93,16 @@ class NewcomerPlacesTest {
   }
 
   @Test
+  void newcomersTakingEveryPlaceWithNoBuyAgainToo_countTheWholeAnswer() {
+    assertEquals(2, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(answer(2, 0, 2)).setItemId("x").build()).getTopK(),
+        "u and v take both places: no model pick with or without buy-again, so the model's own 2");
+    assertEquals(2, fixture.stub.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(answer(2, 1, 5)).addRemoveItemIds("a").build()).getTopK(),
+        "u takes the place buy-again left, u and v both places with no buy-again: the model's own 2");
+  }
+
+  @Test
   void topKBesideADefaultAnswer_isInvalidArgument() {
     assertInvalid("top_k must be 0 when ranking.default_answer is set (the top-k is then its model picks), got 4",
         ExplainItemRequest.newBuilder().setRanking(answer(10, 0, 1)).setItemId("x").setTopK(4));

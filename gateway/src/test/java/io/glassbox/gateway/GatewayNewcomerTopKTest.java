@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * ExplainItem with no limit, through the real explain service, counts the model picks of a
  * default Recommend answer, and when buy-again items and newcomers leave that answer none, the
- * model picks of the answer with no buy-again places (newcomers taking off there too).
+ * model picks of the answer with no buy-again places (newcomers taking off there too), and when
+ * newcomers take every place of that one too, the answer's limit.
  */
 @Timeout(60)
 class GatewayNewcomerTopKTest {
@@ -37,11 +38,11 @@ class GatewayNewcomerTopKTest {
     }
   }
 
-  /** A model that knows k1..k10 (k1 best) and the regular items, not the new items n1..n8. */
-  private static FakeModelService modelOfEightNewcomers() {
+  /** A model that knows k1..k10 (k1 best) and the regular items, not the new items n1..n10. */
+  private static FakeModelService modelOfTenNewcomers() {
     Map<String, Float> scores = new HashMap<>();
     knownItems().forEach(id -> scores.put(id, 20f - Integer.parseInt(id.substring(1))));
-    return new FakeModelService(scores, newItems(8).collect(Collectors.toSet()));
+    return new FakeModelService(scores, newItems(10).collect(Collectors.toSet()));
   }
 
   private static Stream<String> knownItems() {
@@ -66,7 +67,7 @@ class GatewayNewcomerTopKTest {
     knownItems().forEach(id -> candidates.add(coPurchase(id, 9, last)));
     newItems(newcomers).forEach(id -> candidates.add(coPurchase(id, 5, last)));
     harness.feature.withUser(userId, regular, candidates).withRegularItems(userId, regular)
-        .withItems(Stream.of(regular.stream(), knownItems(), newItems(8))
+        .withItems(Stream.of(regular.stream(), knownItems(), newItems(10))
             .flatMap(ids -> ids).map(TestCatalogue::item).toList());
   }
 
@@ -88,7 +89,7 @@ class GatewayNewcomerTopKTest {
 
   @Test
   void explainItem_nineBuyAgainItemsAndANewcomer_countsTheAnswerWithNoBuyAgainPlaces() {
-    harness = new GatewayHarness(modelOfEightNewcomers()).withRealExplainService();
+    harness = new GatewayHarness(modelOfTenNewcomers()).withRealExplainService();
     withUser("nine-regular", regularItems(9), 1);
     withUser("ten-regular", regularItems(10), 1);
     harness.start();
@@ -101,7 +102,7 @@ class GatewayNewcomerTopKTest {
 
   @Test
   void explainItem_eightNewcomerSlotsBesideTwoBuyAgainItems_countsAsRecommend() {
-    harness = new GatewayHarness(modelOfEightNewcomers()).withRealExplainService()
+    harness = new GatewayHarness(modelOfTenNewcomers()).withRealExplainService()
         .with(GatewayConfig.NEWCOMER_SLOTS_KEY, "8");
     withUser("eight-new", regularItems(2), 8);
     withUser("three-new", regularItems(2), 3);
@@ -112,5 +113,18 @@ class GatewayNewcomerTopKTest {
     assertEquals(2, explainedTopK("eight-new"));
     assertEquals(5, modelPicks("three-new", RecommendRequest.newBuilder()), "2 buy-again, 5 picks, 3 newcomers");
     assertEquals(5, explainedTopK("three-new"));
+  }
+
+  @Test
+  void explainItem_newcomersTakingEveryPlaceWithNoBuyAgainToo_countsTheModelsOwnTen() {
+    harness = new GatewayHarness(modelOfTenNewcomers()).withRealExplainService()
+        .with(GatewayConfig.NEWCOMER_SLOTS_KEY, "10");
+    withUser("ten-new", regularItems(1), 10);
+    harness.start();
+
+    assertEquals(0, modelPicks("ten-new", RecommendRequest.newBuilder()), "1 buy-again, 9 newcomers");
+    assertEquals(0, modelPicks("ten-new", RecommendRequest.newBuilder().setBuyAgainSlots(0)), "10 newcomers");
+    assertEquals(10, modelPicks("ten-new", RecommendRequest.newBuilder().setBuyAgainSlots(0).setNewcomerSlots(0)));
+    assertEquals(10, explainedTopK("ten-new"), "no answer but the model's own has a model pick");
   }
 }
