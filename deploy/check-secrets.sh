@@ -32,8 +32,9 @@ check() {
     sed 's/^/    /' "$work/said"
   fi
 }
-# Runs the script; its output (both streams) is left in $work/said, its exit status returned.
-make_secrets() { bash "$root/deploy/make-secrets.sh" "$@" >"$work/said" 2>&1; }
+# Runs the script; its output (both streams) is left in $work/said, its exit status returned. A
+# folder in $stand_in comes first on its PATH.
+make_secrets() { PATH="${stand_in:+$stand_in:}$PATH" bash "$root/deploy/make-secrets.sh" "$@" >"$work/said" 2>&1; }
 said() { grep -qF -- "$1" "$work/said"; }
 same() { local f; for f in "${@:3}"; do cmp -s "$1/$f" "$2/$f" || return 1; done; }
 differ() { local f; for f in "${@:3}"; do ! cmp -s "$1/$f" "$2/$f" || return 1; done; }
@@ -301,6 +302,29 @@ echo "the Secrets before" >crash-nk2/secrets.yaml
 killed_run crash-nk2 5 --use-new-api-keys
 check "... and so does finishing one killed with every file moved in (step 2, before deleting the .new keys)" \
   eval 'PATH="$work/no-kubectl" make_secrets crash-nk2 && said "WARNING no kubectl" && after_step2 crash-nk2'
+# A command that fails while the files are made (a full disk, a file it cannot read): the run stops
+# with the command's message, and the folder is as it was. stand-in-CMD/CMD is CMD, but its call
+# numbered $FAIL_CALL (counted in $FAIL_COUNT; 0: none) fails; failing CMD N runs the rest with it.
+for cmd in cp awk; do
+  mkdir stand-in-$cmd
+  cat >stand-in-$cmd/$cmd <<EOF
+#!/usr/bin/env bash
+echo >>"\$FAIL_COUNT"
+[ "\$(wc -l <"\$FAIL_COUNT")" -ne "\$FAIL_CALL" ] || { echo "$cmd: a stand-in failing" >&2; exit 1; }
+exec $(command -v $cmd) "\$@"
+EOF
+  chmod +x stand-in-$cmd/$cmd
+done
+failing() { rm -f fail-count; stand_in="$work/stand-in-$1" FAIL_CALL="$2" FAIL_COUNT="$work/fail-count" "${@:3}"; }
+snapshot r1 fail-cp
+check "--use-new-api-keys whose first copy of a key fails stops, writing nothing" \
+  failing cp 1 broken_run fail-cp "stopped by the error above" --use-new-api-keys
+# The last awk of a step 1 rewrites api-keys.
+snapshot r0 fail-awk
+snapshot r0 fail-awk.count
+failing awk 0 make_secrets fail-awk.count --rotate-api-keys
+check "--rotate-api-keys whose rewrite of api-keys fails stops, writing nothing" \
+  failing awk "$(wc -l <fail-count)" broken_run fail-awk "stopped by the error above" --rotate-api-keys
 # Two runs at once: the second, started while the first is held between its rename and its moves,
 # says so and touches nothing; the first then finishes.
 snapshot r0 both

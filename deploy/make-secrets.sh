@@ -20,7 +20,7 @@
 # certificates already handed out stay valid; it says what it kept and what it made. What it keeps
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
 # lists client-key as client and admin-key as admin, and a key being rotated under its name):
-# on a mismatch it writes nothing and exits 1.
+# on a mismatch it writes nothing and exits 1, as it does when a command fails while it makes the files.
 # A run that stopped while moving its files in (OUT_DIR/.make-secrets.moving is left) is finished
 # by the next run, which does nothing else: it moves the rest in, deletes the key files it drops and
 # says what that run would have said (the next rotation step, secrets.yaml); it exits 0 if it was
@@ -238,8 +238,13 @@ finish() {
          "verifies (--new-ca, with --ca-days, makes a longer-lived CA)" >&2
   fi
 }
-stage=
-trap 'rm -rf ${stage:+"$stage"}' EXIT
+# A run that stops before moving its files in (the error it printed above) leaves the folder as it was.
+stage= making=false
+on_exit() {
+  rm -rf ${stage:+"$stage"}
+  ! $making || [ "$1" -eq 0 ] || echo "make-secrets: $out: stopped by the error above: nothing written" >&2
+}
+trap 'on_exit $?' EXIT
 # A run that finds the one before stopped while moving does only that run's end, with its options
 # (in $moving/options), so that it says what that run would have; whatever this run was asked to
 # replace was asked of files it had not seen.
@@ -398,6 +403,7 @@ fi
 
 # ---- Make what is missing or asked for, in a folder of its own, then move it in.
 
+making=true
 stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
 
 # 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
@@ -406,7 +412,10 @@ next=; ! $rotate_api_keys || next=.new
 for key in "${make_keys[@]}"; do openssl rand -hex 32 >"$stage/$key$next"; done
 # Step 2: the next keys are handed out, the ones in use become the old ones, still accepted.
 if $use_new_api_keys; then
-  for key in client-key admin-key; do cp "$key" "$stage/$key.old" && cp "$key.new" "$stage/$key"; done
+  for key in client-key admin-key; do
+    cp "$key" "$stage/$key.old"
+    cp "$key.new" "$stage/$key"
+  done
 fi
 # Step 3, or new keys at once: the keys being rotated out go, with their lines.
 if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=("${new_keys[@]}"); fi
@@ -416,17 +425,22 @@ if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=
 if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
   {
     # Lines an operator added (other applications' keys) stay; the ones made here are replaced.
-    [ -e api-keys ] && awk -v ours="^($(line_name client-key)|$(line_name admin-key))(\\.retiring)?\$" \
-      '$3 !~ ours' api-keys
+    if [ -e api-keys ]; then
+      awk -v ours="^($(line_name client-key)|$(line_name admin-key))(\\.retiring)?\$" '$3 !~ ours' api-keys
+    fi
     for key in client-key admin-key; do
       file="$key"
       [ ! -e "$stage/$key" ] || file="$stage/$key"
       [ ! -e "$stage/$key.new" ] || file="$stage/$key.new"
-      echo "${key%-key} $(hash "$file") $(line_name "$key")"
+      h="$(hash "$file")"
+      echo "${key%-key} $h $(line_name "$key")"
     done
     # Step 1: the keys in use stay accepted, named as being rotated out.
     for key in client-key admin-key; do
-      [ ! -e "$stage/$key.new" ] || echo "${key%-key} $(hash "$key") $(line_name "$key").retiring"
+      if [ -e "$stage/$key.new" ]; then
+        h="$(hash "$key")"
+        echo "${key%-key} $h $(line_name "$key").retiring"
+      fi
     done
   } >"$stage/api-keys"
 fi
@@ -461,4 +475,5 @@ dropped=("${retired[@]}" "${gone[@]}")
 [ ${#dropped[@]} -eq 0 ] || printf '%s\n' "${dropped[@]}" >"$stage/drop"
 printf '%s\n' "${given[*]}" >"$stage/options"
 mv -T "$stage" "$moving"
+making=false
 finish
