@@ -29,7 +29,7 @@
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
 #   --new-api-keys  a new client-key and admin-key, the old ones refused at once (a leaked key);
-#                   api-keys keeps the lines you added
+#                   api-keys keeps the lines you added (and comments) where they stood
 #   --rotate-api-keys
 #                   step 1 of 3 of replacing the keys with no call refused and no restart:
 #                   client-key.new and admin-key.new, accepted by api-keys beside the keys in use
@@ -423,11 +423,8 @@ if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=
 # Abandoning step 1: the next keys go, with their lines.
 ! $abandon_rotation || retired=("${new_keys[@]}")
 if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
+  # The script's own lines: the keys', and in step 1 the keys in use, named as being rotated out.
   {
-    # Lines an operator added (other applications' keys) stay; the ones made here are replaced.
-    if [ -e api-keys ]; then
-      awk -v ours="^($(line_name client-key)|$(line_name admin-key))(\\.retiring)?\$" '$3 !~ ours' api-keys
-    fi
     for key in client-key admin-key; do
       file="$key"
       [ ! -e "$stage/$key" ] || file="$stage/$key"
@@ -435,14 +432,23 @@ if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; 
       h="$(hash "$file")"
       echo "${key%-key} $h $(line_name "$key")"
     done
-    # Step 1: the keys in use stay accepted, named as being rotated out.
     for key in client-key admin-key; do
       if [ -e "$stage/$key.new" ]; then
         h="$(hash "$key")"
         echo "${key%-key} $h $(line_name "$key").retiring"
       fi
     done
-  } >"$stage/api-keys"
+  } >"$stage/ours"
+  # They replace the ones there, together where the first of them stood (so --abandon-rotation
+  # gives back the api-keys before step 1); what else is there (other applications' keys, comments,
+  # blank lines) stays as it is.
+  lines=/dev/null; [ ! -e api-keys ] || lines=api-keys
+  awk -v names="^($(line_name client-key)|$(line_name admin-key))(\\.retiring)?\$" -v ours="$stage/ours" '
+    function put(line) { if (!done++) while ((getline line <ours) > 0) print line }
+    $1 !~ /^#/ && $3 ~ names { put(); next }
+    { print }
+    END { put() }' "$lines" >"$stage/api-keys"
+  rm "$stage/ours"
 fi
 
 ca_crt=ca.crt ca_key=ca.key
