@@ -284,6 +284,16 @@ killed_run crash-other 3 --rotate-api-keys
 check "other options after the kill: step 1 finished, the options not done, exit 1 asking to run them again" \
   eval '! make_secrets crash-other --renew --namespace prod && finished crash-other "$next1" \
     && said "run it again for its own options, --renew --namespace prod" && ! said "nothing written" && after_step1 crash-other'
+snapshot r1 crash-skip
+killed_run crash-skip 3 --use-new-api-keys
+check "the next step after a killed step: that step finished, exit 1 asking to do what it says (the wait) before the next" \
+  eval '! make_secrets crash-skip --retire-old-api-keys && finished crash-skip "$next2" && after_step2 crash-skip \
+    && said "do what it says above first, then run it again for its own options, --retire-old-api-keys"'
+snapshot r0 crash-order
+killed_run crash-order 3 --new-api-keys --days 400
+check "the same options in another order after the kill: the run finished, exit 0, not made again" \
+  eval 'make_secrets crash-order --days 400 --new-api-keys && said "finishing it" && ! said "run it again" \
+    && lists_both crash-order && test ! -e crash-order/.make-secrets.moving'
 snapshot r1 crash-twice
 killed_run crash-twice 2 --use-new-api-keys
 killed_run crash-twice 1

@@ -24,7 +24,8 @@
 # A run that stopped while moving its files in (OUT_DIR/.make-secrets.moving is left) is finished
 # by the next run, which does nothing else: it moves the rest in, deletes the key files it drops and
 # says what that run would have said (the next rotation step, secrets.yaml); it exits 0 if it was
-# given no options or the same ones, else 1, asking to be run again for its own.
+# given no options or the same ones (in any order), else 1, asking to be run again for its own
+# (after the wait, if that run was a rotation step).
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
@@ -65,6 +66,11 @@ usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 defaults() {
   days=365 ca_days=3650 namespace= renew=false new_api_keys=false rotate_api_keys=false
   use_new_api_keys=false retire_old_api_keys=false abandon_rotation=false new_ca=false given=()
+}
+# The options' values, to tell whether two runs were given the same options in any order.
+option_values() {
+  echo "$days $ca_days $namespace $renew $new_api_keys $rotate_api_keys $use_new_api_keys" \
+       "$retire_old_api_keys $abandon_rotation $new_ca"
 }
 parse() {
   while [ $# -gt 0 ]; do
@@ -251,14 +257,20 @@ trap 'on_exit $?' EXIT
 finishing=false
 if [ -d "$moving" ]; then
   finishing=true
-  asked=("${given[@]}")
+  asked=("${given[@]}") asked_values="$(option_values)"
   defaults
   # Words: options and their values, checked when that run read them.
   [ ! -e "$moving/options" ] || parse $(<"$moving/options")
   echo "make-secrets: $out: the run before (make-secrets.sh ${given[*]}) stopped while moving its files in: finishing it"
   finish
-  if [ ${#asked[@]} -eq 0 ] || [ "${asked[*]}" = "${given[*]}" ]; then exit 0; fi
-  echo "make-secrets: this run only finished the one before: run it again for its own options, ${asked[*]}" >&2
+  if [ ${#asked[@]} -eq 0 ] || [ "$asked_values" = "$(option_values)" ]; then exit 0; fi
+  # A rotation step's next one is safe only after its wait: not straight away.
+  if $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys || $abandon_rotation; then
+    echo "make-secrets: this run only finished the one before, a step of a rotation: do what it says above" \
+         "first, then run it again for its own options, ${asked[*]}" >&2
+  else
+    echo "make-secrets: this run only finished the one before: run it again for its own options, ${asked[*]}" >&2
+  fi
   exit 1
 fi
 
