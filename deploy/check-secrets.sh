@@ -316,13 +316,15 @@ check "... and so does finishing one killed with every file moved in (step 2, be
   eval 'PATH="$work/no-kubectl" make_secrets crash-nk2 && said "WARNING no kubectl" && after_step2 crash-nk2'
 # A command that fails while the files are made (a full disk, a file it cannot read): the run stops
 # with the command's message, and the folder is as it was. stand-in-CMD/CMD is CMD, but its call
-# numbered $FAIL_CALL (counted in $FAIL_COUNT; 0: none) fails; failing CMD N runs the rest with it.
+# numbered $FAIL_CALL (counted in $FAIL_COUNT; 0: none) fails, first sending its caller
+# $FAIL_SIGNAL if that is set; failing CMD N runs the rest with it.
 for cmd in cp awk; do
   mkdir stand-in-$cmd
   cat >stand-in-$cmd/$cmd <<EOF
 #!/usr/bin/env bash
 echo >>"\$FAIL_COUNT"
-[ "\$(wc -l <"\$FAIL_COUNT")" -ne "\$FAIL_CALL" ] || { echo "$cmd: a stand-in failing" >&2; exit 1; }
+[ "\$(wc -l <"\$FAIL_COUNT")" -ne "\$FAIL_CALL" ] \\
+  || { [ -z "\${FAIL_SIGNAL:-}" ] || kill -"\$FAIL_SIGNAL" "\$PPID"; echo "$cmd: a stand-in failing" >&2; exit 1; }
 exec $(command -v $cmd) "\$@"
 EOF
   chmod +x stand-in-$cmd/$cmd
@@ -337,6 +339,15 @@ snapshot r0 fail-awk.count
 failing awk 0 make_secrets fail-awk.count --rotate-api-keys
 check "--rotate-api-keys whose rewrite of api-keys fails stops, writing nothing" \
   failing awk "$(wc -l <fail-count)" broken_run fail-awk "stopped by the error above" --rotate-api-keys
+# A run killed before it moved its files in leaves the folder it made them in, private keys and all
+# (here client-key.old; an older version of the script named it .make-secrets.XXXXXX): the next
+# run deletes it, and does what it was asked.
+snapshot r1 stale
+(FAIL_SIGNAL=KILL failing cp 2 make_secrets stale --use-new-api-keys) 2>/dev/null
+mkdir -m 700 stale/.make-secrets.Ab12Cd && cp r1/ca.key stale/.make-secrets.Ab12Cd/
+check "a run killed before moving its files in: the next deletes the folder they were in" \
+  eval 'ls -d stale/.make-secrets?* | grep -v Ab12Cd && make_secrets stale && said "deleted .make-secrets.Ab12Cd" \
+    && ! ls -A stale | grep -q "^\.make-secrets" && same r1 stale "${all[@]}" client-key.new admin-key.new'
 # Two runs at once: the second, started while the first is held between its rename and its moves,
 # says so and touches nothing; the first then finishes.
 snapshot r0 both

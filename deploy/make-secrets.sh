@@ -117,6 +117,16 @@ umask 077
 exec 9<.
 flock -n 9 || { [ $? -ne 1 ] || echo "make-secrets: $out: another make-secrets.sh is running on it: let it finish, then run again" >&2; exit 1; }
 
+# A run makes its files in a folder of its own (stage_dir), then renames it $moving (below). One
+# killed before that rename leaves its folder, with private keys in it: no run uses it any more
+# (this one holds the lock), so it goes. Older versions named it .make-secrets.XXXXXX.
+stage_dir() { mktemp -d "$out/.make-secrets-stage.XXXXXX"; }
+for d in .make-secrets-stage.* .make-secrets.??????; do
+  [ -d "$d" ] && [ "$d" != .make-secrets.moving ] || continue
+  rm -rf "$d"
+  echo "make-secrets: $out: deleted $d, the files of a run stopped before it moved them in"
+done
+
 kept=() made=() replaced=() problems=()
 problem() { problems+=("$1"); }
 # The public key of a private key or of a certificate, as PEM; empty when the file does not parse.
@@ -170,7 +180,7 @@ move_in() {
 # The end of a run (or of the one before, finished): its files moved in, secrets.yaml, what to do next.
 finish() {
   move_in
-  stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
+  stage="$(stage_dir)"
   wrote_yaml=false
   if command -v kubectl >/dev/null 2>&1; then
     {
@@ -416,7 +426,7 @@ fi
 # ---- Make what is missing or asked for, in a folder of its own, then move it in.
 
 making=true
-stage="$(mktemp -d "$out/.make-secrets.XXXXXX")"
+stage="$(stage_dir)"
 
 # 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
 # Step 1 of a rotation makes the next keys beside the ones in use.
