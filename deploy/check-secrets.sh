@@ -318,7 +318,7 @@ check "... and so does finishing one killed with every file moved in (step 2, be
 # with the command's message, and the folder is as it was. stand-in-CMD/CMD is CMD, but its call
 # numbered $FAIL_CALL (counted in $FAIL_COUNT; 0: none) fails, first sending its caller
 # $FAIL_SIGNAL if that is set; failing CMD N runs the rest with it.
-for cmd in cp awk; do
+for cmd in cp awk chmod; do
   mkdir stand-in-$cmd
   cat >stand-in-$cmd/$cmd <<EOF
 #!/usr/bin/env bash
@@ -348,6 +348,21 @@ mkdir -m 700 stale/.make-secrets.Ab12Cd && cp r1/ca.key stale/.make-secrets.Ab12
 check "a run killed before moving its files in: the next deletes the folder they were in" \
   eval 'ls -d stale/.make-secrets?* | grep -v Ab12Cd && make_secrets stale && said "deleted .make-secrets.Ab12Cd" \
     && ! ls -A stale | grep -q "^\.make-secrets" && same r1 stale "${all[@]}" client-key.new admin-key.new'
+# A run killed after moving its files in, before it has written secrets.yaml and said the next step
+# (at its last chmod): the files are the compose containers' already, and the next run finishes it.
+snapshot r0 late.count
+failing chmod 0 make_secrets late.count --rotate-api-keys
+snapshot r0 late
+(FAIL_SIGNAL=KILL failing chmod "$(wc -l <fail-count)" make_secrets late --rotate-api-keys) 2>/dev/null
+check "a step killed after moving its files in leaves api-keys readable (644) by the compose containers" \
+  test "$(stat -c %a late/api-keys)" = 644
+check "... and the next run finishes it, saying the next step" \
+  eval 'make_secrets late && finished late "$next1" && after_step1 late'
+snapshot r1 crash-ab
+killed_run crash-ab 2 --abandon-rotation
+check "--abandon-rotation killed after moving api-keys in, before deleting the .new keys: a rerun finishes it" \
+  eval 'make_secrets crash-ab && finished crash-ab "api-keys accepts only the keys in use again" \
+    && same r0 crash-ab "${all[@]}" && test ! -e crash-ab/client-key.new -a ! -e crash-ab/admin-key.new'
 # Two runs at once: the second, started while the first is held between its rename and its moves,
 # says so and touches nothing; the first then finishes.
 snapshot r0 both

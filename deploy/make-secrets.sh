@@ -21,7 +21,8 @@
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
 # lists client-key as client and admin-key as admin, and a key being rotated under its name):
 # on a mismatch it writes nothing and exits 1, as it does when a command fails while it makes the files.
-# A run that stopped while moving its files in (OUT_DIR/.make-secrets.moving is left) is finished
+# A run that stopped while moving its files in, or before it wrote secrets.yaml and said what comes
+# next (OUT_DIR/.make-secrets.moving is left), is finished
 # by the next run, which does nothing else: it moves the rest in, deletes the key files it drops and
 # says what that run would have said (the next rotation step, secrets.yaml); it exits 0 if it was
 # given no options or the same ones (in any order), else 1, asking to be run again for its own
@@ -157,6 +158,9 @@ services=(gateway feature-service model-service explain-service)
 # the files in between belong to neither step of a rotation (step 1's next keys beside the api-keys
 # before it), and the checks below would take them for broken ones.
 moving="$out/.make-secrets.moving"
+# Readable by the containers' user through the bind mounts of docker compose, from the moment they
+# are moved in.
+readable=(client-key api-keys ca.crt tls.crt tls.key)
 retired=() gone=() dropped=()
 move_in() {
   local f
@@ -172,10 +176,8 @@ move_in() {
     fi
   done
   [ ${#dropped[@]} -eq 0 ] || rm -f "${dropped[@]}"
-  rm -f "$moving/drop" "$moving/options"
-  rmdir "$moving"
-  # Readable by the containers' user through the bind mounts of docker compose.
-  chmod 644 client-key api-keys ca.crt tls.crt tls.key
+  # Kept files too (made by an older version of this script).
+  chmod 644 "${readable[@]}"
 }
 # The end of a run (or of the one before, finished): its files moved in, secrets.yaml, what to do next.
 finish() {
@@ -253,6 +255,8 @@ finish() {
     echo "make-secrets: WARNING ca.crt expires before the new tls.crt: after that nothing it signed" \
          "verifies (--new-ca, with --ca-days, makes a longer-lived CA)" >&2
   fi
+  # Last: a run killed before this point is finished by the next one, secrets.yaml and all.
+  rm -rf "$moving"
 }
 # A run that stops before moving its files in (the error it printed above) leaves the folder as it was.
 stage= making=false
@@ -502,6 +506,7 @@ fi
 dropped=("${retired[@]}" "${gone[@]}")
 [ ${#dropped[@]} -eq 0 ] || printf '%s\n' "${dropped[@]}" >"$stage/drop"
 printf '%s\n' "${given[*]}" >"$stage/options"
+for f in "${readable[@]}"; do [ ! -e "$stage/$f" ] || chmod 644 "$stage/$f"; done
 mv -T "$stage" "$moving"
 making=false
 finish
