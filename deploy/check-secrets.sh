@@ -407,6 +407,9 @@ check "--renew without --namespace keeps the namespace of the certificate it rep
 check "a kept certificate for another namespace than --namespace fails with a message" \
   broken_run n "tls.crt does not name gateway.prod.svc" --namespace prod
 
+check "a number of days openssl refuses stops the run with openssl's message, writing nothing" \
+  eval '! make_secrets big --ca-days 99999999999 && said 99999999999 && said "stopped by the error above: nothing written" \
+    && test -z "$(ls -A big)"'
 check "a certificate that expires within 30 days is reported" \
   eval 'make_secrets e --days 10 && said "WARNING tls.crt expires on"'
 check "... on every rerun" eval 'make_secrets e && said "WARNING tls.crt expires on"'

@@ -477,10 +477,12 @@ if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; 
   rm "$stage/ours"
 fi
 
+# openssl prints its progress on stderr: shown only when it fails, to say why.
+openssl_quiet() { openssl "$@" 2>"$stage/openssl.err" || { cat "$stage/openssl.err" >&2; return 1; }; rm "$stage/openssl.err"; }
 ca_crt=ca.crt ca_key=ca.key
 if $make_ca; then
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$stage/ca.key" \
-    -out "$stage/ca.crt" -days "$ca_days" -subj "/CN=glassbox-ca" 2>/dev/null
+  openssl_quiet req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$stage/ca.key" \
+    -out "$stage/ca.crt" -days "$ca_days" -subj "/CN=glassbox-ca"
   ca_crt="$stage/ca.crt" ca_key="$stage/ca.key"
 fi
 if $make_tls; then
@@ -490,14 +492,14 @@ if $make_tls; then
   for s in "${services[@]}"; do
     sans="$sans,DNS:$s,DNS:$s.$namespace.svc,DNS:$s.$namespace.svc.cluster.local"
   done
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$stage/tls.key" \
-    -out "$stage/tls.csr" -subj "/CN=glassbox" 2>/dev/null
+  openssl_quiet req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$stage/tls.key" \
+    -out "$stage/tls.csr" -subj "/CN=glassbox"
   printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' \
     "$sans" >"$stage/tls.ext"
   # A random serial, so no serial file (ca.srl) is written or needed next to the CA.
-  openssl x509 -req -in "$stage/tls.csr" -CA "$ca_crt" -CAkey "$ca_key" \
-    -set_serial "0x$(openssl rand -hex 16)" -out "$stage/tls.crt" -days "$days" \
-    -extfile "$stage/tls.ext" 2>/dev/null
+  serial="$(openssl rand -hex 16)"
+  openssl_quiet x509 -req -in "$stage/tls.csr" -CA "$ca_crt" -CAkey "$ca_key" \
+    -set_serial "0x$serial" -out "$stage/tls.crt" -days "$days" -extfile "$stage/tls.ext"
   rm -f "$stage/tls.csr" "$stage/tls.ext"
 fi
 
