@@ -24,10 +24,12 @@ public final class Descriptions {
     return description == null ? null : cut(description, MAX_DESCRIPTION_CHARS);
   }
 
+  /** Counts and cuts characters (code points, {@link RequestChecks#characterCount}), never half of one. */
   private static String cut(String value, int max) {
-    if (value.length() <= max) {
+    int characters = RequestChecks.characterCount(value);
+    if (characters <= max) {
       return value;
     }
-    return value.substring(0, max) + "... (" + value.length() + " characters)";
+    return value.substring(0, value.offsetByCodePoints(0, max)) + "... (" + characters + " characters)";
   }
 }
