@@ -1,0 +1,227 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+/**
+ * Compacting the shared stream of order lines into a snapshot, over a real redis-server: the
+ * stream stays short, and replicas that start after it, run through it or lag behind it all hold
+ * the counts of every line.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OrderLinesCompactionTest {
+  private static final String SNAPSHOT = RedisEventStore.PREFIX + "orders-snapshot";
+  /** Few open orders and small baskets, so that orders close and outgrow across a compaction. */
+  private static final StoreBounds BOUNDS = new StoreBounds(1000, 1000, 10_000_000, Duration.ofDays(1), 5);
+  private static final int MAX_BASKET_SIZE = 3;
+  /** Snapshots of many list elements, to stop a compaction between two. */
+  private static final int CHUNK_BYTES = 64;
+  private static final List<String> USERS = List.of("u1", "u2", "u3", "buyer", "other");
+
+  private static RedisServer redis;
+  private static int nextDatabase;
+  private int database;
+  private URI shared;
+  private final List<RedisEventStore> replicas = new ArrayList<>();
+  private final Random random = new Random(5);
+
+  @BeforeAll
+  static void startRedis() {
+    redis = RedisServer.startFresh();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @BeforeEach
+  void emptyDatabase() {
+    database = nextDatabase++ % 16;
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      jedis.flushDB();
+    }
+    shared = URI.create(redis.uri() + "/" + database);
+  }
+
+  @AfterEach
+  void closeReplicas() {
+    replicas.forEach(RedisEventStore::close);
+  }
+
+  /** A loaded replica that compacts only when asked. */
+  private RedisEventStore replica() {
+    return replica(new JedisPooled(shared, 2000), Integer.MAX_VALUE);
+  }
+
+  private RedisEventStore replica(UnifiedJedis jedis, int compactAfterLines) {
+    RedisEventStore replica = new RedisEventStore(jedis, shared.toString(), MAX_BASKET_SIZE, 200, "GBP", BOUNDS,
+        compactAfterLines, CHUNK_BYTES);
+    replicas.add(replica);
+    replica.load(TestData.small());
+    return replica;
+  }
+
+  /**
+   * Ingests {@code lines} order lines, one per call, of a few users' few orders, naming new items
+   * (imported first) too.
+   */
+  private void ingest(RedisEventStore replica, int lines) {
+    replica.putItems(IntStream.range(0, 4).mapToObj(n -> new Dataset.Item("N" + n, "New " + n, "", "", 2.0)).toList());
+    for (int line = 0; line < lines; line++) {
+      String item = random.nextInt(5) == 0 ? "N" + random.nextInt(4) : String.valueOf((char) ('A' + random.nextInt(6)));
+      replica.append(List.of(new NewEvent(USERS.get(random.nextInt(USERS.size())),
+          new RecordedEvent(item, Instant.ofEpochSecond(1000 + line), EventType.PURCHASE, "o" + random.nextInt(2)))));
+    }
+  }
+
+  private long orderLines() {
+    return onRedis(jedis -> jedis.xlen(RedisEventStore.ORDER_LINES));
+  }
+
+  private <T> T onRedis(Function<Jedis, T> command) {
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      return command.apply(jedis);
+    }
+  }
+
+  /** The replica's graph and the candidates it retrieves for every user, as text. */
+  private static String statistics(RedisEventStore replica) {
+    CandidateRetriever retriever = new CandidateRetriever(replica, 20);
+    StringBuilder text = new StringBuilder(TestData.describe(replica.coPurchaseGraph()));
+    for (String user : USERS) {
+      text.append(user).append(": ").append(retriever.retrieve(user, 500, false, 3).candidates()).append('\n');
+    }
+    return text.toString();
+  }
+
+  /** The replica's statistics once it reads past other replicas' lines (within its sync interval). */
+  private static String statisticsOnceEqual(RedisEventStore replica, String expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String found = statistics(replica);
+    while (!found.equals(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      found = statistics(replica);
+    }
+    return found;
+  }
+
+  @Test
+  void compaction_replicasStartedAfterRunningThroughOrLaggingBehindIt_holdTheSameCounts()
+      throws InterruptedException {
+    RedisEventStore running = replica();
+    RedisEventStore lagging = replica();
+    ingest(running, 60);
+    statisticsOnceEqual(lagging, statistics(running));
+    ingest(running, 120);   // lagging reads none of these before they are trimmed
+
+    assertTrue(running.compactOrderLines());
+
+    assertEquals(1, orderLines(), "the lines up to the snapshot's last are trimmed");
+    ingest(running, 120);
+    assertEquals(121, orderLines(), "the lines after it are kept");
+    String expected = statistics(running);
+    assertNotEquals(TestData.describe(TestData.smallStore().coPurchaseGraph()),
+        TestData.describe(running.coPurchaseGraph()), "the ingested orders count");
+    assertEquals(expected, statistics(replica()), "a replica started after the compaction");
+    assertEquals(expected, statisticsOnceEqual(lagging, expected), "a replica that lagged behind it");
+  }
+
+  @Test
+  void compactionStoppedBetweenChunks_leavesTheSnapshotBeforeInForce() throws InterruptedException {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    String before = onRedis(jedis -> jedis.get(SNAPSHOT));
+    ingest(running, 100);
+    String expected = statistics(running);
+
+    RedisEventStore stopping = replica(new DyingAtSecondChunk(shared), Integer.MAX_VALUE);
+    assertThrows(StoreUnavailableException.class, stopping::compactOrderLines);
+
+    assertEquals(before, onRedis(jedis -> jedis.get(SNAPSHOT)));
+    assertEquals(101, orderLines(), "nothing trimmed");
+    assertEquals(expected, statistics(replica()), "a replica started after the stopped compaction");
+    // Its lock expires; the next compaction replaces what it left half-written.
+    onRedis(jedis -> jedis.del(RedisEventStore.PREFIX + "orders-compact-lock"));
+    assertTrue(running.compactOrderLines());
+    assertEquals(1, orderLines());
+    assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "only the snapshot in force is kept");
+    assertEquals(expected, statistics(replica()), "a replica started after the next compaction");
+  }
+
+  @Test
+  void ingestion_pastTheLinesKept_compactsInTheBackground() throws InterruptedException {
+    RedisEventStore ingesting = replica(new JedisPooled(shared, 2000), 30);
+    ingest(ingesting, 200);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (orderLines() > 100 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(orderLines() <= 100, orderLines() + " order lines of 200 kept");
+    assertNotNull(onRedis(jedis -> jedis.get(SNAPSHOT)));
+    assertEquals(statistics(ingesting), statistics(replica()));
+  }
+
+  /** A replica's Redis connection that dies (as its process would) while writing a snapshot's second chunk. */
+  private static final class DyingAtSecondChunk extends JedisPooled {
+    private int chunks;
+    private boolean dead;
+
+    DyingAtSecondChunk(URI uri) {
+      super(uri, 2000);
+    }
+
+    @Override
+    public long rpush(byte[] key, byte[]... values) {
+      if (++chunks == 2) {
+        dead = true;
+      }
+      return alive(() -> super.rpush(key, values));
+    }
+
+    @Override
+    public String get(String key) {
+      return alive(() -> super.get(key));
+    }
+
+    @Override
+    public long del(String key) {
+      return alive(() -> super.del(key));
+    }
+
+    private <T> T alive(Supplier<T> command) {
+      if (dead) {
+        throw new JedisConnectionException("connection lost");
+      }
+      return command.get();
+    }
+  }
+}
