@@ -109,11 +109,23 @@ final class InteractiveRequestReader {
         ranking.hasRecentPurchasesWindow() ? Optional.of(ranking.getRecentPurchasesWindow()) : Optional.empty(),
         ranking.getCandidateItemIdsList());
     String version = ranking.getModelVersion().trim();
+    refuseRemovedField(ranking, 7, "newcomer_places");
+    refuseRemovedField(ranking, 9, "top_k_when_newcomers_fill");
     Optional<AnswerPlaces> defaultAnswer = defaultAnswer(ranking, topK);
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
         version.isEmpty() ? Optional.empty() : Optional.of(version),
         askedTopK, maxEvidence, locale, recent,
         ranking.getCandidateItemIdsList().containsAll(extraCandidates), defaultAnswer);
+  }
+
+  /**
+   * Refuses a field of the ranking that an older gateway sent and that is reserved now: parsed as
+   * an unknown field, it would be ignored and the top-k counted without the places it gave.
+   */
+  private static void refuseRemovedField(UserRanking ranking, int number, String name) {
+    if (ranking.getUnknownFields().hasField(number)) {
+      throw invalid("ranking." + name + " (field " + number + ") was removed: send ranking.default_answer");
+    }
   }
 
   /** The default answer the ranking is, if it says so; the request's {@code topK} must then be 0. */

@@ -3,6 +3,7 @@ package io.glassbox.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.google.protobuf.UnknownFieldSet;
 import io.glassbox.api.v1.DefaultAnswer;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainTarget;
@@ -106,6 +107,20 @@ class NewcomerPlacesTest {
   void topKBesideADefaultAnswer_isInvalidArgument() {
     assertInvalid("top_k must be 0 when ranking.default_answer is set (the top-k is then its model picks), got 4",
         ExplainItemRequest.newBuilder().setRanking(answer(10, 0, 1)).setItemId("x").setTopK(4));
+  }
+
+  /** An older gateway's fields 7 and 9, reserved now, as this service parses them: unknown fields. */
+  @Test
+  void removedFieldsOfAnOlderCaller_areInvalidArgumentNamingDefaultAnswer() {
+    assertInvalid("ranking.newcomer_places (field 7) was removed: send ranking.default_answer",
+        ExplainItemRequest.newBuilder().setRanking(ranking().setUnknownFields(unknownVarint(7, 1))).setItemId("x"));
+    assertInvalid("ranking.top_k_when_newcomers_fill (field 9) was removed: send ranking.default_answer",
+        ExplainItemRequest.newBuilder().setRanking(ranking().setUnknownFields(unknownVarint(9, 10))).setItemId("x"));
+  }
+
+  private static UnknownFieldSet unknownVarint(int number, long value) {
+    return UnknownFieldSet.newBuilder()
+        .addField(number, UnknownFieldSet.Field.newBuilder().addVarint(value).build()).build();
   }
 
   @Test
