@@ -1,5 +1,7 @@
 package io.glassbox.explain;
 
+import io.glassbox.server.RecommendPlaces;
+
 /**
  * The places of a default Recommend answer a ranking stands for (UserRanking.default_answer):
  * {@code limit} places, the first {@code buyAgainPlaces} taken by buy-again items, up to
@@ -26,7 +28,6 @@ record AnswerPlaces(int limit, int buyAgainPlaces, int newcomerPlaces) {
 
   /** The places left to the model beside {@code buyAgain} buy-again places, as Recommend shares them. */
   private int modelPicks(int buyAgain, int newcomers) {
-    int left = limit - buyAgain;
-    return left - Math.min(Math.min(newcomerPlaces, newcomers), left);
+    return RecommendPlaces.of(limit, buyAgain, newcomerPlaces, newcomers).model();
   }
 }

@@ -3,6 +3,7 @@ package io.glassbox.gateway;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.server.RecommendPlaces;
 import java.util.List;
 
 /**
@@ -22,11 +23,12 @@ record Places(BuyAgain buyAgain, int modelPlaces, List<Candidate> newcomers) {
 
   /**
    * An answer of {@code limit} items: buy-again first, newcomers in the last places (as many as
-   * there are, up to the places buy-again leaves), the model's ranking in between.
+   * there are, up to the places buy-again leaves), the model's ranking in between
+   * ({@link RecommendPlaces}, the rule the explain service counts a default answer's by).
    */
   static Places of(int limit, BuyAgain buyAgain, List<Candidate> newcomers) {
-    int afterBuyAgain = Math.max(0, limit - buyAgain.items().size());
-    List<Candidate> placed = newcomers.subList(0, Math.min(newcomers.size(), afterBuyAgain));
-    return new Places(buyAgain, afterBuyAgain - placed.size(), placed);
+    // newcomers are at most the request's newcomer slots already (RankedSlate.newcomers)
+    RecommendPlaces shared = RecommendPlaces.of(limit, buyAgain.items().size(), newcomers.size(), newcomers.size());
+    return new Places(buyAgain, shared.model(), newcomers.subList(0, shared.newcomers()));
   }
 }
