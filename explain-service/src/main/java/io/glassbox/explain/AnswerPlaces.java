@@ -7,9 +7,10 @@ import io.glassbox.server.RecommendPlaces;
  * {@code limit} places, the first {@code buyAgainPlaces} taken by buy-again items, up to
  * {@code newcomerPlaces} of the rest by newcomers, the others the model's picks.
  *
- * @param limit the answer's places, 1..100
+ * @param limit the answer's places, 1..{@value RecommendPlaces#MAX_LIMIT}
  * @param buyAgainPlaces the places buy-again items took, 0..{@code limit}
- * @param newcomerPlaces the most places newcomers may take of those left, 0..100
+ * @param newcomerPlaces the most places newcomers may take of those left,
+ *     0..{@value RecommendPlaces#MAX_SLOTS}
  */
 record AnswerPlaces(int limit, int buyAgainPlaces, int newcomerPlaces) {
   /**

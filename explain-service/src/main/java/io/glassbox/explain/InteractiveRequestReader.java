@@ -8,6 +8,7 @@ import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.server.RecommendPlaces;
 import io.glassbox.server.RequestChecks;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -138,14 +139,14 @@ final class InteractiveRequestReader {
           + topK);
     }
     DefaultAnswer answer = ranking.getDefaultAnswer();
-    int limit = RequestChecks.limitOrDefault("ranking.default_answer.limit", answer.getLimit(), DEFAULT_TOP_K,
-        MAX_TOP_K);
+    int limit = RequestChecks.limitOrDefault("ranking.default_answer.limit", answer.getLimit(),
+        RecommendPlaces.DEFAULT_LIMIT, RecommendPlaces.MAX_LIMIT);
     if (answer.getBuyAgainPlaces() < 0 || answer.getBuyAgainPlaces() > limit) {
       throw invalid("ranking.default_answer.buy_again_places must be 0.." + limit
           + " (at most ranking.default_answer.limit), got " + answer.getBuyAgainPlaces());
     }
-    if (answer.getNewcomerPlaces() < 0 || answer.getNewcomerPlaces() > MAX_TOP_K) {
-      throw invalid("ranking.default_answer.newcomer_places must be 0.." + MAX_TOP_K + ", got "
+    if (answer.getNewcomerPlaces() < 0 || answer.getNewcomerPlaces() > RecommendPlaces.MAX_SLOTS) {
+      throw invalid("ranking.default_answer.newcomer_places must be 0.." + RecommendPlaces.MAX_SLOTS + ", got "
           + answer.getNewcomerPlaces());
     }
     return Optional.of(new AnswerPlaces(limit, answer.getBuyAgainPlaces(), answer.getNewcomerPlaces()));

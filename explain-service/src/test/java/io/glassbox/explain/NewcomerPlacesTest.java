@@ -124,18 +124,18 @@ class NewcomerPlacesTest {
   }
 
   @Test
-  void defaultAnswerOutOfItsRanges_isInvalidArgumentNamingTheField() {
-    assertInvalid("ranking.default_answer.limit must be 1..100 (or 0 for the default 10), got 101",
-        ExplainItemRequest.newBuilder().setRanking(answer(101, 0, 0)).setItemId("x"));
-    assertInvalid("ranking.default_answer.limit must be 1..100 (or 0 for the default 10), got -1",
+  void defaultAnswerOutOfRecommendsRanges_isInvalidArgumentNamingTheField() {
+    assertInvalid("ranking.default_answer.limit must be 1..50 (or 0 for the default 10), got 51",
+        ExplainItemRequest.newBuilder().setRanking(answer(51, 0, 0)).setItemId("x"));
+    assertInvalid("ranking.default_answer.limit must be 1..50 (or 0 for the default 10), got -1",
         ExplainItemRequest.newBuilder().setRanking(answer(-1, 0, 0)).setItemId("x"));
     assertInvalid("ranking.default_answer.buy_again_places must be 0..4 (at most ranking.default_answer.limit), got 5",
         ExplainItemRequest.newBuilder().setRanking(answer(4, 5, 0)).setItemId("x"));
     assertInvalid("ranking.default_answer.buy_again_places must be 0..10 (at most ranking.default_answer.limit), got -1",
         ExplainItemRequest.newBuilder().setRanking(answer(0, -1, 0)).setItemId("x"));
-    assertInvalid("ranking.default_answer.newcomer_places must be 0..100, got 101",
-        ExplainItemRequest.newBuilder().setRanking(answer(10, 0, 101)).setItemId("x"));
-    assertInvalid("ranking.default_answer.newcomer_places must be 0..100, got -1",
+    assertInvalid("ranking.default_answer.newcomer_places must be 0..50, got 51",
+        ExplainItemRequest.newBuilder().setRanking(answer(10, 0, 51)).setItemId("x"));
+    assertInvalid("ranking.default_answer.newcomer_places must be 0..50, got -1",
         ExplainItemRequest.newBuilder().setRanking(answer(10, 0, -1)).setItemId("x"));
   }
 
@@ -143,8 +143,8 @@ class NewcomerPlacesTest {
   void defaultAnswerLimitsAtTheirBounds_areAccepted() {
     assertEquals(10, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
         .setRanking(answer(10, 10, 0)).setItemId("x").build()).getTopK(), "buy-again takes all 10: the model's own 10");
-    assertEquals(98, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(100, 0, 100)).setItemId("x").build()).getTopK(), "u and v take two of 100");
+    assertEquals(48, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
+        .setRanking(answer(50, 0, 50)).setItemId("x").build()).getTopK(), "u and v take two of 50");
   }
 
   private void assertInvalid(String description, ExplainItemRequest.Builder request) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RecommendPlaces;
 import java.time.Duration;
 
 /**
@@ -102,7 +103,7 @@ public record GatewayConfig(
   public static final int DEFAULT_NEWCOMER_SLOTS = 1;
   public static final int DEFAULT_SCORE_SHARDS = 1;
   /** The most places a Recommend answer has (its largest limit). */
-  public static final int MAX_SLOTS = 50;
+  public static final int MAX_SLOTS = RecommendPlaces.MAX_SLOTS;
 
   /** Limits of the feature and model service contracts. */
   private static final int MAX_HISTORY_EVENTS = 1000;

@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.server.RecommendPlaces;
 import io.glassbox.server.RequestChecks;
 import java.util.OptionalInt;
 
@@ -20,8 +21,8 @@ import java.util.OptionalInt;
 record RecommendQuery(
     String userId, int limit, String locale, boolean includeContributions, boolean skipModelReasons,
     OptionalInt buyAgainSlots, OptionalInt newcomerSlots) {
-  static final int DEFAULT_LIMIT = 10;
-  static final int MAX_LIMIT = 50;
+  static final int DEFAULT_LIMIT = RecommendPlaces.DEFAULT_LIMIT;
+  static final int MAX_LIMIT = RecommendPlaces.MAX_LIMIT;
 
   /** Validates a request; INVALID_ARGUMENT naming the field otherwise. */
   static RecommendQuery from(RecommendRequest request) {

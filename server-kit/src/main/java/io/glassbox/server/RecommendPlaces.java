@@ -11,6 +11,13 @@ package io.glassbox.server;
  * @param model the places left to the model's picks
  */
 public record RecommendPlaces(int newcomers, int model) {
+  /** A Recommend answer's places when its request gives no limit. */
+  public static final int DEFAULT_LIMIT = 10;
+  /** The most places a Recommend answer has (its largest limit). */
+  public static final int MAX_LIMIT = 50;
+  /** The most buy-again or newcomer slots a Recommend answer is given (as many as its places). */
+  public static final int MAX_SLOTS = MAX_LIMIT;
+
   /**
    * An answer of {@code limit} places beside {@code buyAgain} buy-again items (the first places,
    * at most all of them) and {@code newcomerCandidates} newcomers, at most {@code newcomerSlots}
