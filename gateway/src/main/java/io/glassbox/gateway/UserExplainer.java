@@ -176,13 +176,14 @@ final class UserExplainer {
   /**
    * {@code recommend}, a default Recommend of the user ({@code history} read with its regular
    * items, as Recommend reads them), as the explain service counts its model picks: its places,
-   * the buy-again ones shared as Recommend shares them ({@link Places}), and its newcomer places,
-   * which the explain service fills with the candidates its Score reply says the model does not know.
+   * the buy-again ones its regular items take as Recommend's do ({@link BuyAgain#of}), and its
+   * newcomer places, which the explain service fills with the candidates its Score reply says the
+   * model does not know.
    */
   private DefaultAnswer defaultAnswer(RecommendQuery recommend, GetUserHistoryResponse history) {
-    Places places = Places.of(recommend.limit(), BuyAgain.of(history, recommend.buyAgainPlaces(config)), List.of());
+    BuyAgain buyAgain = BuyAgain.of(history, recommend.buyAgainPlaces(config));
     return DefaultAnswer.newBuilder().setLimit(recommend.limit())
-        .setBuyAgainPlaces(places.buyAgain().items().size())
+        .setBuyAgainPlaces(buyAgain.items().size())
         .setNewcomerPlaces(recommend.newcomerSlots(config)).build();
   }
 
