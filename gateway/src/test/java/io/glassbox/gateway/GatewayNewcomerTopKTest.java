@@ -9,6 +9,7 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserExplainItemRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,10 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * ExplainItem with no limit, through the real explain service, counts the model picks of a
- * default Recommend answer, and when buy-again items and newcomers leave that answer none, the
- * model picks of the answer with no buy-again places (newcomers taking off there too), and when
- * newcomers take every place of that one too, the answer's limit.
+ * ExplainItem (and WhyNot) with no limit, through the real explain service, counts the model
+ * picks of a default Recommend answer, and when buy-again items and newcomers leave that answer
+ * none, the model picks of the answer with no buy-again places (newcomers taking off there too),
+ * and when newcomers take every place of that one too, the answer's limit.
  */
 @Timeout(60)
 class GatewayNewcomerTopKTest {
@@ -87,6 +88,11 @@ class GatewayNewcomerTopKTest {
         UserExplainItemRequest.newBuilder().setUserId(userId).setItemId("k1").build()).getTopK();
   }
 
+  private int whyNotTopK(String userId) {
+    return harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whyNot(
+        UserWhyNotRequest.newBuilder().setUserId(userId).setItemId("k1").build()).getTopK();
+  }
+
   @Test
   void explainItem_nineBuyAgainItemsAndANewcomer_countsTheAnswerWithNoBuyAgainPlaces() {
     harness = new GatewayHarness(modelOfTenNewcomers()).withRealExplainService();
@@ -98,6 +104,7 @@ class GatewayNewcomerTopKTest {
     assertEquals(9, modelPicks("nine-regular", RecommendRequest.newBuilder().setBuyAgainSlots(0)));
     assertEquals(9, explainedTopK("nine-regular"), "the model's picks beside n1 with no buy-again places");
     assertEquals(9, explainedTopK("ten-regular"), "as when buy-again alone takes every place");
+    assertEquals(9, whyNotTopK("nine-regular"), "WhyNot counts the same answer");
   }
 
   @Test
