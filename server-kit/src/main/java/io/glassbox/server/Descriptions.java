@@ -4,32 +4,65 @@ package io.glassbox.server;
  * Keeps status descriptions short. A description travels in an HTTP/2 trailer, and a client
  * refuses trailers past 8 KiB with an opaque protocol error; echoing a 64 KiB input back would
  * turn a clear INVALID_ARGUMENT into that. Inputs quoted in messages are cut to
- * {@value #MAX_QUOTED_CHARS} characters, whole descriptions to {@value #MAX_DESCRIPTION_CHARS}.
+ * {@value #MAX_QUOTED_CHARS} characters, whole descriptions to {@value #MAX_DESCRIPTION_CHARS}
+ * characters and to {@value #MAX_DESCRIPTION_TRAILER_BYTES} bytes as sent: gRPC percent-encodes
+ * every byte of a description's UTF-8 outside printable ASCII, so a Chinese character takes 9
+ * bytes of the trailer and an emoji 12.
  */
 public final class Descriptions {
   /** Longest piece of caller input a message quotes. */
   public static final int MAX_QUOTED_CHARS = 64;
-  /** Longest description a server sends. */
+  /** Longest description a server sends, in characters. */
   public static final int MAX_DESCRIPTION_CHARS = 1024;
+  /** Longest description a server sends, in bytes of the trailer (half the 8 KiB clients take). */
+  public static final int MAX_DESCRIPTION_TRAILER_BYTES = 4096;
+  /** What the note of a cut value's length may take of the trailer. */
+  private static final int NOTE_BYTES = 32;
 
   private Descriptions() {}
 
   /** {@code value}, cut to {@value #MAX_QUOTED_CHARS} characters with a note of its length. */
   public static String truncate(String value) {
-    return cut(value, MAX_QUOTED_CHARS);
+    return cut(value, MAX_QUOTED_CHARS, Integer.MAX_VALUE);
   }
 
-  /** A whole description cut to {@value #MAX_DESCRIPTION_CHARS} characters. */
+  /**
+   * A whole description cut to {@value #MAX_DESCRIPTION_CHARS} characters and to
+   * {@value #MAX_DESCRIPTION_TRAILER_BYTES} bytes as sent, note included.
+   */
   static String limit(String description) {
-    return description == null ? null : cut(description, MAX_DESCRIPTION_CHARS);
+    return description == null ? null
+        : cut(description, MAX_DESCRIPTION_CHARS, MAX_DESCRIPTION_TRAILER_BYTES - NOTE_BYTES);
   }
 
-  /** Counts and cuts characters (code points, {@link RequestChecks#characterCount}), never half of one. */
-  private static String cut(String value, int max) {
+  /**
+   * {@code value} whole when it has at most {@code maxCharacters} characters (code points,
+   * {@link RequestChecks#characterCount}) and {@code maxSentBytes} bytes as sent; else its longest
+   * start within both, never half a character, and a note of how many characters it had.
+   */
+  private static String cut(String value, int maxCharacters, int maxSentBytes) {
     int characters = RequestChecks.characterCount(value);
-    if (characters <= max) {
-      return value;
+    int end = 0;
+    int kept = 0;
+    long sent = 0;
+    while (end < value.length()) {
+      int codePoint = value.codePointAt(end);
+      sent += sentBytes(codePoint);
+      if (kept == maxCharacters || sent > maxSentBytes) {
+        return value.substring(0, end) + "... (" + characters + " characters)";
+      }
+      kept++;
+      end += Character.charCount(codePoint);
     }
-    return value.substring(0, value.offsetByCodePoints(0, max)) + "... (" + characters + " characters)";
+    return value;
+  }
+
+  /** Bytes a character takes in a description as gRPC sends it (percent-encoded UTF-8). */
+  private static int sentBytes(int codePoint) {
+    if (codePoint >= ' ' && codePoint < 0x7f && codePoint != '%') {
+      return 1;
+    }
+    int utf8Bytes = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+    return 3 * utf8Bytes;
   }
 }

@@ -1,6 +1,7 @@
 package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,5 +18,23 @@ class DescriptionsTest {
   @Test
   void truncate_leavesAValueOfAtMostTheLimitWhole() {
     assertEquals(EMOJI.repeat(64), Descriptions.truncate(EMOJI.repeat(64)));
+  }
+
+  @Test
+  void limit_keepsADescriptionWithinTheTrailerBytesGrpcSends_notOnlyItsCharacters() {
+    String chinese = "\u6587".repeat(1000);   // 9 bytes each as sent: 9,000 bytes in all
+
+    String cut = Descriptions.limit(chinese);
+
+    assertTrue(cut.endsWith("... (1000 characters)"), cut);
+    String kept = cut.substring(0, cut.indexOf("..."));
+    assertEquals(Descriptions.MAX_DESCRIPTION_TRAILER_BYTES / 9 - 4, kept.length());   // 4,096 less the note's room
+    assertTrue(9 * kept.length() + "... (1000 characters)".length() <= Descriptions.MAX_DESCRIPTION_TRAILER_BYTES);
+  }
+
+  @Test
+  void limit_cutsAsciiAtItsCharacterLimit() {
+    assertEquals("a".repeat(1024) + "... (5000 characters)", Descriptions.limit("a".repeat(5000)));
+    assertEquals("a".repeat(1024), Descriptions.limit("a".repeat(1024)));
   }
 }
