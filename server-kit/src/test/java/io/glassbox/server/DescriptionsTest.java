@@ -3,8 +3,11 @@ package io.glassbox.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
 class DescriptionsTest {
   private static final String EMOJI = "\uD83D\uDE00";   // one character, two UTF-16 units
 
