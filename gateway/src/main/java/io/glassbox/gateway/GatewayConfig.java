@@ -102,7 +102,7 @@ public record GatewayConfig(
   public static final int DEFAULT_BUY_AGAIN_MIN_BASKETS = 2;
   public static final int DEFAULT_NEWCOMER_SLOTS = 1;
   public static final int DEFAULT_SCORE_SHARDS = 1;
-  /** The most places a Recommend answer has (its largest limit). */
+  /** The most buy-again or newcomer slots a Recommend answer is given ({@link RecommendPlaces#MAX_SLOTS}). */
   public static final int MAX_SLOTS = RecommendPlaces.MAX_SLOTS;
 
   /** Limits of the feature and model service contracts. */
