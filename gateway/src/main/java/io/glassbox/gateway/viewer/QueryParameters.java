@@ -31,7 +31,6 @@ final class QueryParameters {
   static final int MAX_QUERY_LENGTH = 16 * 1024;
   /** Most items a page may ask for (the Gateway's own limit). */
   static final int MAX_LIMIT = 50;
-  static final int DEFAULT_LIMIT = 10;
 
   private final Map<String, List<String>> values;
 
@@ -102,16 +101,20 @@ final class QueryParameters {
     return supported.get();
   }
 
-  /** {@code limit}: 1..50, default 10. */
-  int limit() throws ViewerException {
+  /**
+   * {@code limit}: 1..50; empty when absent, so that the Gateway's own default applies (10 for
+   * Recommend, the model picks of the default Recommend answer for the others), as for an RPC
+   * client that sends none.
+   */
+  OptionalInt limit() throws ViewerException {
     String limit = single("limit");
     if (limit == null || limit.isEmpty()) {
-      return DEFAULT_LIMIT;
+      return OptionalInt.empty();
     }
     try {
       int value = limit.length() > 3 ? -1 : Integer.parseInt(limit);
       if (value >= 1 && value <= MAX_LIMIT) {
-        return value;
+        return OptionalInt.of(value);
       }
     } catch (NumberFormatException e) {
       // Falls through to the one message below.

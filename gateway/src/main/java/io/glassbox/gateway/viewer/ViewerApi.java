@@ -91,47 +91,44 @@ final class ViewerApi {
     RecommendRequest.Builder request = RecommendRequest.newBuilder()
         .setUserId(query.user())
         .setLocale(query.locale())
-        .setLimit(query.limit())
         .setIncludeContributions(true);
+    query.limit().ifPresent(request::setLimit);
     query.buyAgainSlots().ifPresent(request::setBuyAgainSlots);
     return json(call(credentials, stub -> stub.recommend(request.build())));
   }
 
   /** Re-ranks as if the {@code remove} items were not and the {@code add} items were bought. */
   private String whatIf(QueryParameters query, Metadata credentials) throws ViewerException {
-    UserWhatIfRequest request = UserWhatIfRequest.newBuilder()
+    UserWhatIfRequest.Builder request = UserWhatIfRequest.newBuilder()
         .setUserId(query.user())
         .setLocale(query.locale())
-        .setLimit(query.limit())
         .addAllRemoveItemIds(query.ids("remove", MAX_CHANGED_ITEMS))
-        .addAllAddItemIds(query.ids("add", MAX_CHANGED_ITEMS))
-        .build();
+        .addAllAddItemIds(query.ids("add", MAX_CHANGED_ITEMS));
+    query.limit().ifPresent(request::setLimit);
     if (request.getRemoveItemIdsCount() + request.getAddItemIdsCount() == 0) {
       throw ViewerException.badRequest("what-if needs at least one remove or add item id");
     }
-    return json(call(credentials, stub -> stub.whatIf(request)));
+    return json(call(credentials, stub -> stub.whatIf(request.build())));
   }
 
   /** Why {@code item} is not in the user's top {@code limit}, and what would bring it in. */
   private String whyNot(QueryParameters query, Metadata credentials) throws ViewerException {
-    UserWhyNotRequest request = UserWhyNotRequest.newBuilder()
+    UserWhyNotRequest.Builder request = UserWhyNotRequest.newBuilder()
         .setUserId(query.user())
         .setItemId(query.item())
-        .setLocale(query.locale())
-        .setLimit(query.limit())
-        .build();
-    return json(call(credentials, stub -> stub.whyNot(request)));
+        .setLocale(query.locale());
+    query.limit().ifPresent(request::setLimit);
+    return json(call(credentials, stub -> stub.whyNot(request.build())));
   }
 
   /** The item's rank, verified reasons and the effect of removing each purchase, for the user. */
   private String explainItem(QueryParameters query, Metadata credentials) throws ViewerException {
-    UserExplainItemRequest request = UserExplainItemRequest.newBuilder()
+    UserExplainItemRequest.Builder request = UserExplainItemRequest.newBuilder()
         .setUserId(query.user())
         .setItemId(query.item())
-        .setLocale(query.locale())
-        .setLimit(query.limit())
-        .build();
-    return json(call(credentials, stub -> stub.explainItem(request)));
+        .setLocale(query.locale());
+    query.limit().ifPresent(request::setLimit);
+    return json(call(credentials, stub -> stub.explainItem(request.build())));
   }
 
   private <T> T call(Metadata credentials, Function<GatewayGrpc.GatewayBlockingStub, T> rpc)

@@ -19,7 +19,7 @@ class QueryParametersTest {
 
     assertEquals("顾客 1", query.user());
     assertEquals("zh-CN", query.locale());
-    assertEquals(10, query.limit());
+    assertEquals(OptionalInt.empty(), query.limit());
   }
 
   @Test
@@ -54,7 +54,7 @@ class QueryParametersTest {
   @Test
   void emptyPairs_areIgnored_andAMissingQueryHasNoParameters() throws ViewerException {
     assertEquals("u", QueryParameters.parse("&&user=u&", ALL).user());
-    assertEquals(5, QueryParameters.parse("user=u&limit=5", ALL).limit());
+    assertEquals(OptionalInt.of(5), QueryParameters.parse("user=u&limit=5", ALL).limit());
     ViewerException missing =
         assertThrows(ViewerException.class, () -> QueryParameters.parse(null, ALL).user());
     assertEquals(400, missing.httpStatus());

@@ -118,7 +118,20 @@ class ViewerServerTest {
     RecommendRequest sent = gateway.recommendRequests.get(0);
     assertEquals("u 1", sent.getUserId());
     assertEquals("en-US", sent.getLocale());
-    assertEquals(10, sent.getLimit());
+    // Unset: the Gateway's default, 10.
+    assertEquals(0, sent.getLimit());
+  }
+
+  @Test
+  void questionsWithoutLimit_sendNone_soTheGatewayCountsItsDefaultAnswersModelPicks() throws Exception {
+    assertEquals(200, get("/api/explain-item?user=12348&item=21975").statusCode());
+    assertEquals(200, get("/api/why-not?user=12348&item=21975").statusCode());
+    assertEquals(200, get("/api/what-if?user=12348&remove=21975").statusCode());
+
+    // 0 is the gRPC default: the model picks of the user's default Recommend answer, as for an RPC client.
+    assertEquals(0, gateway.explainItemRequests.get(0).getLimit());
+    assertEquals(0, gateway.whyNotRequests.get(0).getLimit());
+    assertEquals(0, gateway.whatIfRequests.get(0).getLimit());
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
