@@ -200,9 +200,9 @@ public final class ViewerServer implements AutoCloseable {
       throws IOException {
     try (exchange) {
       String path = exchange.getRequestURI().getRawPath();
-      if (!"GET".equals(exchange.getRequestMethod())) {
-        exchange.getResponseHeaders().set("Allow", "GET");
-        sendError(exchange, new ViewerException(405, "only GET is supported"));
+      if (!"GET".equals(exchange.getRequestMethod()) && !isHead(exchange)) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        sendError(exchange, new ViewerException(405, "only GET and HEAD are supported"));
         return;
       }
       StaticFile file = files.get(path);
@@ -243,10 +243,21 @@ public final class ViewerServer implements AutoCloseable {
     // Everything the page needs comes from this server; it is never framed.
     headers.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
         + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    if (isHead(exchange)) {
+      // The GET answer's headers without its body (a health check's HEAD /). The JDK sends no body
+      // for HEAD and wants its length as a header, not as the argument (it warns otherwise).
+      headers.set("Content-Length", Integer.toString(body.length));
+      exchange.sendResponseHeaders(status, -1);
+      return;
+    }
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
     }
+  }
+
+  private static boolean isHead(HttpExchange exchange) {
+    return "HEAD".equals(exchange.getRequestMethod());
   }
 
   private record StaticFile(String contentType, byte[] bytes) {}

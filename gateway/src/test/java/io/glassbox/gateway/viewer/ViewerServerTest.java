@@ -35,6 +35,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -363,8 +364,27 @@ class ViewerServerTest {
     assertEquals("no such endpoint; the endpoints are /api/config, /api/recommend, /api/what-if, /api/why-not, "
         + "/api/explain-item", errorMessage(missingApi));
     assertEquals(405, post.statusCode());
-    assertEquals("GET", post.headers().firstValue("Allow").orElseThrow());
+    assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElseThrow());
     assertTrue(gateway.recommendRequests.isEmpty());
+  }
+
+  @Test
+  void head_getsTheGetAnswersStatusAndHeaders_withoutItsBody() throws Exception {
+    HttpResponse<String> page = get("/");
+    HttpResponse<String> head = http.send(request("/").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> missing = http.send(request("/nothing").method("HEAD", HttpRequest.BodyPublishers.noBody())
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, head.statusCode());
+    assertEquals("", head.body());
+    for (String header : List.of("Content-Type", "Content-Security-Policy", "X-Content-Type-Options",
+        "Cache-Control")) {
+      assertEquals(page.headers().firstValue(header), head.headers().firstValue(header), header);
+    }
+    assertEquals(String.valueOf(page.body().getBytes(StandardCharsets.UTF_8).length),
+        head.headers().firstValue("Content-Length").orElseThrow());
+    assertEquals(404, missing.statusCode());
   }
 
   @Test
