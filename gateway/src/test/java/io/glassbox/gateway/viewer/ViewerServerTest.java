@@ -41,6 +41,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -349,6 +351,21 @@ class ViewerServerTest {
     assertTrue(script.body().contains("renderHeatmap"));
     assertEquals(200, style.statusCode());
     assertTrue(style.headers().firstValue("Content-Type").orElseThrow().startsWith("text/css"));
+  }
+
+  @Test
+  void thePagesIdFields_take128CharactersOutsideTheBasicPlane() throws Exception {
+    // A browser counts maxlength in UTF-16 units, two per emoji; the server counts code points
+    // and answers 400 beyond 128.
+    String page = get("/").body();
+
+    for (String field : List.of("user", "what-if-add", "why-not-item")) {
+      Matcher input = Pattern.compile("<input id=\"" + field + "\"[^>]*>").matcher(page);
+      assertTrue(input.find(), field);
+      Matcher maxLength = Pattern.compile("maxlength=\"(\\d+)\"").matcher(input.group());
+      assertTrue(!maxLength.find() || Integer.parseInt(maxLength.group(1)) >= 2 * QueryParameters.MAX_ID_LENGTH,
+          input.group());
+    }
   }
 
   @Test

@@ -758,7 +758,9 @@ async function init() {
   state.locale = addressLocale || browserLocale();
   const limit = Number(params.get("limit"));
   if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
-  state.user = (params.get("user") || "").slice(0, 128);
+  // 128 characters as the server counts them (code points): slice would count UTF-16 units and
+  // could cut an emoji in half.
+  state.user = Array.from(params.get("user") || "").slice(0, 128).join("");
   const buyAgain = Number(params.get("buy_again") || "x");
   if (Number.isInteger(buyAgain) && buyAgain >= 0 && buyAgain <= 50) state.buyAgain = buyAgain;
   state.openedBuyAgain = state.buyAgain;
