@@ -73,6 +73,8 @@ option_values() {
   echo "$days $ca_days $namespace $renew $new_api_keys $rotate_api_keys $use_new_api_keys" \
        "$retire_old_api_keys $abandon_rotation $new_ca"
 }
+# A step of a rotation (or its abandoning): what it says next is a wait, not another run at once.
+rotation_step() { $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys || $abandon_rotation; }
 parse() {
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -221,7 +223,7 @@ finish() {
     echo "make-secrets: api-keys accepts only the keys in use again. Apply secrets.yaml: each pod" \
          "refuses the next keys once it has glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
   fi
-  if $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys || $abandon_rotation; then
+  if rotation_step; then
     echo "make-secrets: docker compose: no container reads a replaced file again (single-file bind" \
          "mounts do not follow it), so no glassbox_..._loaded changes there: run" \
          "docker compose up -d --force-recreate instead of waiting"
@@ -278,8 +280,7 @@ if [ -d "$moving" ]; then
   echo "make-secrets: $out: the run before (make-secrets.sh ${given[*]}) stopped while moving its files in: finishing it"
   finish
   if [ ${#asked[@]} -eq 0 ] || [ "$asked_values" = "$(option_values)" ]; then exit 0; fi
-  # A rotation step's next one is safe only after its wait: not straight away.
-  if $rotate_api_keys || $use_new_api_keys || $retire_old_api_keys || $abandon_rotation; then
+  if rotation_step; then
     echo "make-secrets: this run only finished the one before, a step of a rotation: do what it says above" \
          "first, then run it again for its own options, ${asked[*]}" >&2
   else
