@@ -8,11 +8,13 @@
 # has every step's keys accepted by the api-keys before and after it, refuses steps out of order,
 # --abandon-rotation after step 1 puts the keys back as before it,
 # a step killed in the middle of its final moves is finished by the next run (which says what the
-# step would have, and does only that), and a second run
+# step would have, and does only that; so is one killed after them, before secrets.yaml), a run
+# killed before its moves leaves a folder the next deletes, a command that fails while the files
+# are made (cp, awk, openssl) stops the run writing nothing, and a second run
 # while one runs on the folder stops; a kept file that does not belong (a key that is not its certificate's, a certificate another
 # CA signed, api-keys without the client key) stops it with a message and exit status 1, writing
 # nothing; a certificate about to expire is reported.
-# Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few seconds). Needs openssl and
+# Run by deploy/check.sh; alone: bash deploy/check-secrets.sh (a few minutes). Needs openssl and
 # sha256sum. Ends with "secrets-check: N passed, M failed"; exit status 1 on any failure.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -330,15 +332,15 @@ EOF
   chmod +x stand-in-$cmd/$cmd
 done
 failing() { rm -f fail-count; stand_in="$work/stand-in-$1" FAIL_CALL="$2" FAIL_COUNT="$work/fail-count" "${@:3}"; }
+# How many times a run with options ${@:3} on a copy of folder $2 calls CMD $1: its last call's number.
+last_call() { snapshot "$2" "$2.$1-calls"; failing "$1" 0 make_secrets "$2.$1-calls" "${@:3}"; wc -l <fail-count; }
 snapshot r1 fail-cp
 check "--use-new-api-keys whose first copy of a key fails stops, writing nothing" \
   failing cp 1 broken_run fail-cp "stopped by the error above" --use-new-api-keys
 # The last awk of a step 1 rewrites api-keys.
 snapshot r0 fail-awk
-snapshot r0 fail-awk.count
-failing awk 0 make_secrets fail-awk.count --rotate-api-keys
 check "--rotate-api-keys whose rewrite of api-keys fails stops, writing nothing" \
-  failing awk "$(wc -l <fail-count)" broken_run fail-awk "stopped by the error above" --rotate-api-keys
+  failing awk "$(last_call awk r0 --rotate-api-keys)" broken_run fail-awk "stopped by the error above" --rotate-api-keys
 # A run killed before it moved its files in leaves the folder it made them in, private keys and all
 # (here client-key.old; an older version of the script named it .make-secrets.XXXXXX): the next
 # run deletes it, and does what it was asked.
@@ -350,10 +352,8 @@ check "a run killed before moving its files in: the next deletes the folder they
     && ! ls -A stale | grep -q "^\.make-secrets" && same r1 stale "${all[@]}" client-key.new admin-key.new'
 # A run killed after moving its files in, before it has written secrets.yaml and said the next step
 # (at its last chmod): the files are the compose containers' already, and the next run finishes it.
-snapshot r0 late.count
-failing chmod 0 make_secrets late.count --rotate-api-keys
 snapshot r0 late
-(FAIL_SIGNAL=KILL failing chmod "$(wc -l <fail-count)" make_secrets late --rotate-api-keys) 2>/dev/null
+(FAIL_SIGNAL=KILL failing chmod "$(last_call chmod r0 --rotate-api-keys)" make_secrets late --rotate-api-keys) 2>/dev/null
 check "a step killed after moving its files in leaves api-keys readable (644) by the compose containers" \
   test "$(stat -c %a late/api-keys)" = 644
 check "... and the next run finishes it, saying the next step" \
