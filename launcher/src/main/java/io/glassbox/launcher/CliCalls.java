@@ -26,11 +26,16 @@ final class CliCalls {
    * The longest a command that makes one call waits to connect, whatever its own timeout (health
    * waits as long as its --wait). Connecting does not count in a call's deadline (starting Java's
    * networking and connecting took seconds on a loaded 2-core machine, and health's 1 s deadline
-   * ran out before the server was asked), but it waits no longer than the caller allows: a port
-   * that accepts connections and never speaks gRPC holds a command for its own timeout, not for a
-   * fixed time.
+   * ran out before the server was asked), and a port that accepts connections and never speaks
+   * gRPC holds a command no longer than this.
    */
   static final Duration CONNECT_LIMIT = Duration.ofSeconds(TimeoutConverter.CONNECT_LIMIT_SECONDS);
+  /**
+   * The least such a command waits to connect, however short its timeout: that is the answer's
+   * deadline. Waiting only as long as the timeout, recommend --timeout-ms 2000 (or 500) said "no
+   * connection" to a healthy suite on a loaded machine, where connecting alone took that long.
+   */
+  static final Duration CONNECT_FLOOR = Duration.ofSeconds(TimeoutConverter.CONNECT_FLOOR_SECONDS);
 
   private CliCalls() {}
 
@@ -62,8 +67,17 @@ final class CliCalls {
       }
     }.run();
     return settled.await(wait.toNanos(), TimeUnit.NANOSECONDS) ? Optional.empty() : Optional.of("no connection to "
-        + target + " within " + seconds(wait) + ": something there accepts connections but does not speak gRPC,"
-        + " or the network or machine is very slow.");
+        + target + " within " + seconds(wait) + ": this machine or the network is very slow, or something there"
+        + " accepts connections but does not speak gRPC.");
+  }
+
+  /**
+   * How long a command whose call has {@code timeout} waits to connect: as long, but at least
+   * {@link #CONNECT_FLOOR} and at most {@link #CONNECT_LIMIT}.
+   */
+  static Duration connectWait(Duration timeout) {
+    return timeout.compareTo(CONNECT_FLOOR) < 0 ? CONNECT_FLOOR
+        : timeout.compareTo(CONNECT_LIMIT) > 0 ? CONNECT_LIMIT : timeout;
   }
 
   /**
@@ -103,17 +117,16 @@ final class CliCalls {
 
   /**
    * Runs {@code call} on a {@link #channel} to {@code target} once it is {@linkplain #connect
-   * connected}, waiting at most {@code connectLimit} (the command's own timeout) and {@link
-   * #CONNECT_LIMIT} for that, so that a deadline {@code call} sets counts the answer only, and
+   * connected}, waiting {@linkplain #connectWait as long as} {@code timeout} (the command's own,
+   * that of the call) for that, so that a deadline {@code call} sets counts the answer only, and
    * closes it. Returns the exit code: {@code call}'s, or 1 after printing why there was no
    * connection or a failed call's status.
    */
-  static int withChannel(String target, Duration connectLimit, Function<ManagedChannel, Integer> call)
+  static int withChannel(String target, Duration timeout, Function<ManagedChannel, Integer> call)
       throws InterruptedException {
     ManagedChannel channel = channel(target);
     try {
-      Optional<String> unconnected = connect(channel, target,
-          connectLimit.compareTo(CONNECT_LIMIT) < 0 ? connectLimit : CONNECT_LIMIT);
+      Optional<String> unconnected = connect(channel, target, connectWait(timeout));
       if (unconnected.isPresent()) {
         System.err.println("glassbox: " + unconnected.get());
         return 1;

@@ -81,8 +81,8 @@ final class GatewayAddress {
   long timeoutMs;
 
   /**
-   * Runs {@code call} on a stub of the gateway with the deadline, once connected (waiting as long
-   * again at most); the exit code is {@code call}'s, or 1 after printing why there was no
+   * Runs {@code call} on a stub of the gateway with the deadline, once connected ({@link
+   * CliCalls#connectWait}); the exit code is {@code call}'s, or 1 after printing why there was no
    * connection or a failed call's status (see {@link CliCalls#withChannel}).
    */
   int call(Function<GatewayGrpc.GatewayBlockingStub, Integer> call) throws InterruptedException {

@@ -15,12 +15,17 @@ abstract class TimeoutConverter implements CommandLine.ITypeConverter<Long> {
 
   /** {@link CliCalls#CONNECT_LIMIT} in seconds, for the options' help. */
   static final int CONNECT_LIMIT_SECONDS = 20;
+  /** {@link CliCalls#CONNECT_FLOOR} in seconds, for the options' help. */
+  static final int CONNECT_FLOOR_SECONDS = 10;
+  /** How long connecting waits, for the options' help. */
+  private static final String CONNECTING = "; connecting first waits as long, at least " + CONNECT_FLOOR_SECONDS
+      + " s and at most " + CONNECT_LIMIT_SECONDS + " s";
   /** The help of a {@code --timeout-ms} that waits for one answer (a unit, a range and a default follow). */
-  static final String MILLIS_HELP = "How long to wait to connect (at most " + CONNECT_LIMIT_SECONDS + " s), then as long"
-      + " again for the answer, in milliseconds, 1.." + MAX_MILLIS + " (default ${DEFAULT-VALUE}).";
+  static final String MILLIS_HELP = "The answer's deadline, in milliseconds, 1.." + MAX_MILLIS + CONNECTING
+      + " (default ${DEFAULT-VALUE}).";
   /** {@link #MILLIS_HELP} of a {@code --timeout-s}. */
-  static final String SECONDS_HELP = "How long to wait to connect (at most " + CONNECT_LIMIT_SECONDS + " s), then as long"
-      + " again for the answer, in seconds, 1.." + MAX_SECONDS + " (default ${DEFAULT-VALUE}).";
+  static final String SECONDS_HELP = "The answer's deadline, in seconds, 1.." + MAX_SECONDS + CONNECTING
+      + " (default ${DEFAULT-VALUE}).";
 
   private final WholeNumberRange range;
   private final String unit;
