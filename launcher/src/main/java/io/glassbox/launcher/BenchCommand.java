@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -35,7 +36,8 @@ final class BenchCommand implements Callable<Integer> {
   @Mixin GatewayCallOptions call;
 
   @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
-      description = "Deadline per call in milliseconds, 1.." + TimeoutConverter.MAX_MILLIS + " (default ${DEFAULT-VALUE}).")
+      description = "Deadline per call in milliseconds, 1.." + TimeoutConverter.MAX_MILLIS
+          + TimeoutConverter.CONNECTING + " (default ${DEFAULT-VALUE}).")
   long timeoutMs;
 
   @Option(names = "--compare-explanations",
@@ -53,6 +55,10 @@ final class BenchCommand implements Callable<Integer> {
     Random random = new Random(42);
     ManagedChannel channel = CliCalls.channel(call.target);
     try {
+      // Not connected, every call would wait out its deadline: 600 of them, 5 s each by default.
+      if (!CliCalls.connected(channel, call.target, Duration.ofMillis(timeoutMs), "glassbox bench")) {
+        return 1;
+      }
       GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel);
       // With --compare-explanations every user is asked twice in a row, in alternating order,
       // so both variants see the same users, caches and machine load.

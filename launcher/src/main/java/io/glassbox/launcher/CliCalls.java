@@ -72,6 +72,18 @@ final class CliCalls {
   }
 
   /**
+   * Connects {@code channel}, waiting {@linkplain #connectWait as long as} a command whose calls
+   * have {@code timeout} does: true once connected (or failed: its calls say why), else false after
+   * printing that there was no connection, as {@code command} ("glassbox bench: no connection …").
+   */
+  static boolean connected(ManagedChannel channel, String target, Duration timeout, String command)
+      throws InterruptedException {
+    Optional<String> unconnected = connect(channel, target, connectWait(timeout));
+    unconnected.ifPresent(why -> System.err.println(command + ": " + why));
+    return unconnected.isEmpty();
+  }
+
+  /**
    * How long a command whose call has {@code timeout} waits to connect: as long, but at least
    * {@link #CONNECT_FLOOR} and at most {@link #CONNECT_LIMIT}.
    */
@@ -126,12 +138,7 @@ final class CliCalls {
       throws InterruptedException {
     ManagedChannel channel = channel(target);
     try {
-      Optional<String> unconnected = connect(channel, target, connectWait(timeout));
-      if (unconnected.isPresent()) {
-        System.err.println("glassbox: " + unconnected.get());
-        return 1;
-      }
-      return call.apply(channel);
+      return connected(channel, target, timeout, "glassbox") ? call.apply(channel) : 1;
     } catch (StatusRuntimeException e) {
       printFailure(System.err, "glassbox", e, target);
       return 1;

@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -67,7 +68,7 @@ final class ImportCommand implements Callable<Integer> {
 
   @Option(names = "--timeout-s", defaultValue = "600", converter = TimeoutConverter.Seconds.class,
       description = "Deadline per file in seconds, 1.." + TimeoutConverter.MAX_SECONDS + ": upload, checks and storing"
-          + " (default ${DEFAULT-VALUE}). Past it the rows stored so far stay, and the same command again stores the rest, none twice. With --validate-only"
+          + TimeoutConverter.CONNECTING + " (default ${DEFAULT-VALUE}). Past it the rows stored so far stay, and the same command again stores the rest, none twice. With --validate-only"
           + " and both files, the interactions' check sends and checks the items file too, within its deadline.")
   long timeoutSeconds;
 
@@ -89,8 +90,24 @@ final class ImportCommand implements Callable<Integer> {
         return 2;
       }
     }
+    try {
+      // Both files checked first: a wrong second path must not leave the first imported alone, nor
+      // wait for a connection to send it.
+      for (Path file : new Path[] {items, interactions}) {
+        if (file != null) {
+          CliFiles.readable(file);
+        }
+      }
+    } catch (IOException e) {
+      printUnreadable(System.err, e);
+      return 1;
+    }
     ManagedChannel channel = CliCalls.channel(target);
     try {
+      // Not connected, each file's call would wait out its --timeout-s (600 s by default).
+      if (!CliCalls.connected(channel, target, Duration.ofSeconds(timeoutSeconds), "glassbox import")) {
+        return 1;
+      }
       return run(channel, System.out, System.err);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -102,12 +119,6 @@ final class ImportCommand implements Callable<Integer> {
     FeatureAdminGrpc.FeatureAdminStub admin = FeatureAdminGrpc.newStub(channel);
     Path sending = null;   // set before each send, the only step that calls the server
     try {
-      // Both files checked first: a wrong second path must not leave the first imported alone.
-      for (Path file : new Path[] {items, interactions}) {
-        if (file != null) {
-          CliFiles.readable(file);
-        }
-      }
       if (items != null) {
         sending = items;
         report(out, "items", items,
@@ -133,9 +144,13 @@ final class ImportCommand implements Callable<Integer> {
       }
       return 1;
     } catch (IOException e) {
-      err.printf("glassbox import: cannot read %s%n", ReadFailures.describe(e));
+      printUnreadable(err, e);
       return 1;
     }
+  }
+
+  private static void printUnreadable(PrintStream err, IOException unreadable) {
+    err.printf("glassbox import: cannot read %s%n", ReadFailures.describe(unreadable));
   }
 
   /**

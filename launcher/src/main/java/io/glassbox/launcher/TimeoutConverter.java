@@ -17,8 +17,8 @@ abstract class TimeoutConverter implements CommandLine.ITypeConverter<Long> {
   static final int CONNECT_LIMIT_SECONDS = 20;
   /** {@link CliCalls#CONNECT_FLOOR} in seconds, for the options' help. */
   static final int CONNECT_FLOOR_SECONDS = 10;
-  /** How long connecting waits, for the options' help. */
-  private static final String CONNECTING = "; connecting first waits as long, at least " + CONNECT_FLOOR_SECONDS
+  /** How long connecting waits, for the options' help (bench's and import's too). */
+  static final String CONNECTING = "; connecting first waits as long, at least " + CONNECT_FLOOR_SECONDS
       + " s and at most " + CONNECT_LIMIT_SECONDS + " s";
   /** The help of a {@code --timeout-ms} that waits for one answer (a unit, a range and a default follow). */
   static final String MILLIS_HELP = "The answer's deadline, in milliseconds, 1.." + MAX_MILLIS + CONNECTING

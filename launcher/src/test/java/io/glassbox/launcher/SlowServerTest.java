@@ -23,6 +23,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * On a loaded machine connecting alone can take seconds: a command's deadline counts the answer
@@ -49,6 +52,7 @@ class SlowServerTest {
   /** Client commands wait 10 s to connect when their timeout is shorter; 5 s more for a loaded machine. */
   private static final Duration CONNECT_FLOOR_AND_SOME = Duration.ofSeconds(15);
 
+  @TempDir Path dir;
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private Server server;
   private ServerSocket relaying;
@@ -187,6 +191,29 @@ class SlowServerTest {
     assertEquals(1, once.exit(), once.err());
     assertTrue(once.err().startsWith("glassbox health: " + noConnection) && once.err().endsWith(why), once.err());
     assertTrue(onceTook.compareTo(HALF_THE_OLD_WAIT) < 0, onceTook.toString());
+  }
+
+  /**
+   * bench and import at a port that never speaks: they say there is no connection once their wait
+   * to connect is over (10 s for these timeouts). Before, they never connected first: bench waited
+   * out each call's deadline (100 warm-up and 500 calls of 5 s each by default) and import its
+   * --timeout-s (600 s), each then saying DEADLINE_EXCEEDED.
+   */
+  @Test
+  void benchAndImport_portThatNeverSpeaks_sayNoConnection() throws IOException {
+    String target = "localhost:" + silentPort();
+    Path items = Files.writeString(dir.resolve("items.csv"), "item_id,title\nX1,A THING\n");
+    String noConnection = "no connection to " + target + " within 10 s: this machine or the network is very slow,"
+        + " or something there accepts connections but does not speak gRPC.\n";
+
+    CliRun bench = CliRun.of("bench", "--requests", "1", "--warmup", "0", "--timeout-ms", "500", "--target", target,
+        "--users", Path.of(System.getProperty("glassbox.repo.root"), UserIds.EMBEDDED).toString());
+    CliRun imported = CliRun.of("import", "--items", items.toString(), "--timeout-s", "1", "--target", target);
+
+    assertEquals(1, bench.exit(), bench.err());
+    assertEquals("glassbox bench: " + noConnection, bench.err());
+    assertEquals(1, imported.exit(), imported.err());
+    assertEquals("glassbox import: " + noConnection, imported.err());
   }
 
   private static Server start(io.grpc.BindableService service) throws IOException {
