@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
 import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.util.Optional;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
@@ -81,6 +82,11 @@ final class CallHints {
       Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();
       return "the TLS handshake with " + target + " failed (" + innermost.getMessage()
           + "): set " + TLS_FILES + " to the files the suite uses.";
+    }
+    Optional<Throwable> unresolved = causes(status).filter(UnknownHostException.class::isInstance).findFirst();
+    if (unresolved.isPresent()) {
+      return "the host of " + target + " does not resolve (" + unresolved.get().getMessage()
+          + "): check its name in --target, or this machine's DNS.";
     }
     boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
     if (!refused && !clientTls && status.getCause() == null && status.getDescription() != null

@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** How the CLI's client commands call a running suite: one channel, one call, a clear error. */
 final class CliCalls {
@@ -37,6 +39,13 @@ final class CliCalls {
    */
   static final Duration CONNECT_FLOOR = Duration.ofSeconds(TimeoutConverter.CONNECT_FLOOR_SECONDS);
 
+  /**
+   * gRPC's channel logs a failed name resolution as a WARNING with a stack trace, which a client
+   * command's own line says better ({@link CallHints}: the host does not resolve). Held here: JUL
+   * keeps loggers weakly, and a level set on one collected is lost.
+   */
+  private static final Logger CHANNEL_LOG = Logger.getLogger("io.grpc.internal.ManagedChannelImpl");
+
   private CliCalls() {}
 
   /**
@@ -44,6 +53,7 @@ final class CliCalls {
    * GLASSBOX_TLS_* (when set); no retries (a person or a benchmark sees every failure).
    */
   static ManagedChannel channel(String target) {
+    CHANNEL_LOG.setLevel(Level.SEVERE);
     return ClientChannels.forTarget(target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
   }
 
