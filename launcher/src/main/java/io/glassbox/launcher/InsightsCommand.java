@@ -8,20 +8,40 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** The explain service's GetModelInsights over a sample of customers, printed for a person. */
 @Command(name = "insights", description = "How the running model's reasons look over a sample of customers: "
     + "how often items get a verified reason and how often it is necessary or sufficient, how contribution "
     + "falls with a purchase's age, and which purchases drive which recommendations.")
 final class InsightsCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+  /**
+   * The most pairs GetModelInsights lists: the explain service's ModelInsights.MAX_PAIRS, which is
+   * not public there. Above it the call came back INVALID_ARGUMENT; 0 asked for its default, 20.
+   */
+  static final int MAX_PAIRS = 100;
 
-  @Option(names = "--users", defaultValue = "100", description = "Customers to sample, 1..500 (default ${DEFAULT-VALUE}).")
+  /** --users: 1..{@link ModelInsights#MAX_USERS}, said before anything is read or sent. */
+  static final class UsersConverter implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      return (int) new WholeNumberRange(1, ModelInsights.MAX_USERS).parse(value, "number of customers", "");
+    }
+  }
+
+  /** --pairs: 1..{@value #MAX_PAIRS}. */
+  static final class PairsConverter implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      return (int) new WholeNumberRange(1, MAX_PAIRS).parse(value, "number of pairs", "");
+    }
+  }
+
+  // Checked here: the service would count the ids sent (the file's, when it has fewer), not the option.
+  @Option(names = "--users", defaultValue = "100", converter = UsersConverter.class,
+      description = "Customers to sample, 1.." + ModelInsights.MAX_USERS + " (default ${DEFAULT-VALUE}).")
   int users;
 
   @Option(names = "--users-file",
@@ -31,11 +51,12 @@ final class InsightsCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--limit", defaultValue = "10", description = "Top-k explained per customer, 1..50 (default ${DEFAULT-VALUE}).")
+  @Option(names = "--limit", defaultValue = "10", converter = UserCallOptions.LimitConverter.class,
+      description = "Top-k explained per customer, 1.." + UserCallOptions.MAX_LIMIT + " (default ${DEFAULT-VALUE}).")
   int limit;
 
-  @Option(names = "--pairs", defaultValue = "10",
-      description = "Most frequent citations and driving purchases to list, 1..100 (default ${DEFAULT-VALUE}).")
+  @Option(names = "--pairs", defaultValue = "10", converter = PairsConverter.class,
+      description = "Most frequent citations and driving purchases to list, 1.." + MAX_PAIRS + " (default ${DEFAULT-VALUE}).")
   int pairs;
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_EXPLAIN_TARGET,
@@ -52,10 +73,6 @@ final class InsightsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    // Checked here: the service would count the ids sent (the file's, when it has fewer), not the option.
-    if (users < 1 || users > ModelInsights.MAX_USERS) {
-      throw new ParameterException(spec.commandLine(), "--users must be 1.." + ModelInsights.MAX_USERS + ", got " + users);
-    }
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(UserIds.readOrEmbedded(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
     return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), channel -> {

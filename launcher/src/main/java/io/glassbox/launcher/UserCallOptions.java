@@ -20,9 +20,10 @@ final class UserCallOptions {
   static final int MAX_LIMIT = 50;
 
   /**
-   * 1..{@value #MAX_LIMIT} as the help says (here and in bench's and load's --limit). A request's limit is 0 when none was given, which
-   * the gateway reads as "the default", so an explicit 0 came back as 10 items; the viewer refuses
-   * limit=0 too.
+   * 1..{@value #MAX_LIMIT} as the help says (here and in bench's, load's and insights' --limit,
+   * the explain service's top-k limit being the same). A request's limit is 0 when none was given,
+   * which the gateway reads as "the default", so an explicit 0 came back as 10 items; the viewer
+   * refuses limit=0 too.
    */
   static final class LimitConverter implements CommandLine.ITypeConverter<Integer> {
     @Override

@@ -75,7 +75,7 @@ class CliUsageErrorsTest {
     List<List<String>> every = List.of(List.of("recommend", "--user", "12348"),
         List.of("explain", "--user", "12348", "--item", "20727"), List.of("why-not", "--user", "12348", "--item", "20727"),
         List.of("what-if", "--user", "12348", "--remove", "21211"), List.of("bench", "--requests", "1", "--warmup", "0"),
-        List.of("load"));
+        List.of("load"), List.of("insights"));
     for (List<String> command : every) {
       for (String value : List.of("0", "51", "-1")) {
         CliRun run = CliRun.of(with(command, "--target", "127.0.0.1:1", "--limit", value));
@@ -84,6 +84,29 @@ class CliUsageErrorsTest {
         assertTrue(run.err().startsWith("Invalid value for option '--limit': '" + value
             + "' is not a limit: give 1..50, or leave --limit out for the default\n"), run.err());
       }
+    }
+  }
+
+  /**
+   * insights' --pairs and --users ranges were only in their help: --pairs 0 got the service's
+   * default (20, not the help's 10) and 101 came back INVALID_ARGUMENT; --users was checked only
+   * once the command ran, in words of its own.
+   */
+  @Test
+  void insightsPairsAndUsers_outsideTheirHelpsRange_areUsageErrors() {
+    for (String value : List.of("0", "101", "-1")) {
+      CliRun run = CliRun.of("insights", "--target", "127.0.0.1:1", "--pairs", value);
+
+      assertEquals(2, run.exit(), value + ": " + run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '--pairs': '" + value
+          + "' is not a number of pairs: give 1..100\n"), run.err());
+    }
+    for (String value : List.of("0", "501")) {
+      CliRun run = CliRun.of("insights", "--target", "127.0.0.1:1", "--users", value);
+
+      assertEquals(2, run.exit(), value + ": " + run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '--users': '" + value
+          + "' is not a number of customers: give 1..500\n"), run.err());
     }
   }
 

@@ -345,7 +345,8 @@ class ClientCommandsAgainstSuiteTest {
     CliRun tooMany = CliRun.of("insights", "--users-file", usersFile.toString(), "--users", "100000",
         "--target", "localhost:" + suite.ports().explain());
     assertEquals(2, tooMany.exit());
-    assertTrue(tooMany.err().startsWith("--users must be 1..500, got 100000"), tooMany.err());
+    assertTrue(tooMany.err().startsWith("Invalid value for option '--users': '100000' is not a number of customers:"
+        + " give 1..500\n"), tooMany.err());
   }
 
   @Test
