@@ -13,6 +13,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
@@ -33,6 +34,9 @@ final class CallHints {
       + " why-not, what-if, feedback), the explain service at " + GatewayAddress.DEFAULT_EXPLAIN_TARGET + " (insights),"
       + " the feature admin at " + GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET + " (import) and the model admin at "
       + GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET + " (reload-model)";
+
+  /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
+  private static final Pattern TLS_RECORD = Pattern.compile("bytes: 1[56]03");
 
   private CallHints() {}
 
@@ -55,9 +59,7 @@ final class CallHints {
       case DEADLINE_EXCEEDED -> answeredBy.isPresent() ? Optional.empty() : Optional.of(CliCalls.noAnswer(target,
           "the command's deadline (its --timeout option)") + "; a longer one may do.");
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why)
-          .or(() -> causes(status).anyMatch(Http2Exception.class::isInstance) ? Optional.of(target + " did not answer"
-              + " in gRPC: is it an HTTP port (the viewer's, 8080, or metrics, 9451-9454)? bin/glassbox up's gRPC"
-              + " servers are " + BY_PORT + ".") : Optional.empty());
+          .or(() -> notGrpc(status, target));
       case UNAUTHENTICATED -> Optional.of(keyFile
           .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"
               + " accepts: its keys file (" + ApiKeys.FILE_KEY + ") lists the sha256 of each key it takes.")
@@ -70,6 +72,19 @@ final class CallHints {
           + " bin/glassbox up's are " + BY_PORT + ".");
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * What {@code target} may be when it answered in something else than HTTP/2 (Netty's exception
+   * then names the first bytes it got): a TLS server, whose records start 15 03 (an alert, what a
+   * TLS server says to a plaintext client) or 16 03 (a handshake), or else an HTTP port.
+   */
+  private static Optional<String> notGrpc(Status status, String target) {
+    return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
+        TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
+            ? target + " answered in TLS: set " + TLS_FILES + " to the files the suite uses."
+            : target + " did not answer in gRPC: is it an HTTP port (the viewer's, 8080, or metrics, 9451-9454)?"
+                + " bin/glassbox up's gRPC servers are " + BY_PORT + ".");
   }
 
   private static String unavailable(Status status, String target, boolean clientTls) {

@@ -4,15 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * A --target naming an HTTP port (the viewer's, a metrics one) failed with "INTERNAL: http2
- * exception" and nothing more: the command now says the address may not be a gRPC port.
+ * exception" and nothing more: the command now says the address may not be a gRPC port, or, when
+ * what answered spoke TLS, to set the TLS files.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HttpPortTargetTest {
@@ -42,6 +47,35 @@ class HttpPortTargetTest {
       assertEquals("glassbox health: " + target + " is INTERNAL\nglassbox health: " + hint, health.err());
     } finally {
       http.stop(0);
+    }
+  }
+
+  /**
+   * A TLS server (not a Netty one) that answers a plaintext client's HTTP/2 preface with a TLS
+   * alert record (15 03 03 …): the command says to set the TLS files. Before, it got the "is it an
+   * HTTP port?" hint.
+   */
+  @Test
+  void recommend_atATlsServerAnsweringWithAnAlert_saysToSetTheTlsFiles() throws Exception {
+    byte[] protocolVersionAlert = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46};
+    try (ServerSocket tls = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Void> answered = CompletableFuture.runAsync(() -> {
+        try (Socket client = tls.accept()) {
+          client.getOutputStream().write(protocolVersionAlert);
+          client.getInputStream().transferTo(OutputStream.nullOutputStream());   // until the client closes
+        } catch (IOException e) {
+          // the client closed first
+        }
+      });
+      String target = "localhost:" + tls.getLocalPort();
+
+      CliRun recommend = CliRun.of("recommend", "--user", "12348", "--target", target);
+
+      assertEquals(1, recommend.exit(), recommend.err());
+      assertEquals("glassbox: INTERNAL: http2 exception\nglassbox: " + target + " answered in TLS: set"
+          + " GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE where the suite wants mutual"
+          + " TLS) to the files the suite uses.\n", recommend.err());
+      answered.get(10, TimeUnit.SECONDS);
     }
   }
 }
