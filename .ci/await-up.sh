@@ -1,13 +1,16 @@
 # Sourced by .ci/smoke and .ci/own-shop.
 # await_up WHAT LOG PID PORT: waits until the `bin/glassbox up` running as PID (output in LOG,
-# gateway on PORT) is SERVING (180 s at most) and has printed its start-up lines, stopping early if
-# it has exited. `up` prints "Glassbox is up", "Try:" and, last, "Viewer:" after its own warm-up
-# calls, a moment after the gateway first answers health. On failure it prints "WHAT did not
-# become SERVING" with the end of LOG, and fails.
+# gateway on PORT) is SERVING and has printed its start-up lines, stopping early if it has exited.
+# SERVING is awaited for AWAIT_UP_SECONDS (180) in all: each try of `health` gets what is left,
+# 5 s at most, and none starts once it is spent (the last may overrun by its JVM's start), then
+# the start-up lines 30 s more. `up` prints "Glassbox is up", "Try:" and, last, "Viewer:" after
+# its own warm-up calls, a moment after the gateway first answers health. On failure it prints
+# "WHAT did not become SERVING" with the end of LOG, and fails.
 await_up() {
   local what="$1" log="$2" pid="$3" port="$4" serving=false
-  for _ in $(seq 36); do
-    if bin/glassbox health --target "localhost:$port" --wait 5s >/dev/null 2>&1; then
+  local deadline=$((SECONDS + ${AWAIT_UP_SECONDS:-180})) left
+  while left=$((deadline - SECONDS)); [ "$left" -gt 0 ]; do
+    if bin/glassbox health --target "localhost:$port" --wait "$((left < 5 ? left : 5))s" >/dev/null 2>&1; then
       serving=true
       break
     fi
