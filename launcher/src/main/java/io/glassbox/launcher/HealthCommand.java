@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,8 +35,23 @@ final class HealthCommand implements Callable<Integer> {
           + GatewayAddress.TARGET_VARIABLE + " when set, else that of bin/glassbox up).")
   String target;
 
-  @Option(names = "--wait", defaultValue = "0s", converter = DurationConverter.class,
-      description = "How long to keep asking, at most (default: ask once).")
+  /** The longest --wait: a day. Far longer ones (PT3000000H) overflowed a nanosecond count, a stack trace. */
+  static final Duration MAX_WAIT = Duration.ofDays(1);
+
+  /** --wait: a duration as the other options take it, up to {@link #MAX_WAIT}. */
+  static final class WaitConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration wait = new DurationConverter().convert(value);
+      if (wait.compareTo(MAX_WAIT) > 0) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is longer than --wait takes: give at most 24h");
+      }
+      return wait;
+    }
+  }
+
+  @Option(names = "--wait", defaultValue = "0s", converter = WaitConverter.class,
+      description = "How long to keep asking, at most, up to 24h (default: ask once).")
   Duration wait;
 
   @Override

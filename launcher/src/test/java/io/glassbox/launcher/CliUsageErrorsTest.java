@@ -110,6 +110,16 @@ class CliUsageErrorsTest {
     }
   }
 
+  /** health --wait PT3000000H overflowed a count of nanoseconds: an ArithmeticException's stack trace. */
+  @Test
+  void healthWait_overADay_isAUsageError() {
+    CliRun run = CliRun.of("health", "--target", "127.0.0.1:1", "--wait", "PT3000000H");
+
+    assertEquals(2, run.exit(), run.err());
+    assertTrue(run.err().startsWith("Invalid value for option '--wait': 'PT3000000H' is longer than --wait takes:"
+        + " give at most 24h\n"), run.err());
+  }
+
   private static String[] with(List<String> command, String... more) {
     return Stream.concat(command.stream(), Arrays.stream(more)).toArray(String[]::new);
   }
