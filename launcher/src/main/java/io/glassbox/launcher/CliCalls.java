@@ -76,9 +76,14 @@ final class CliCalls {
         }
       }
     }.run();
-    return settled.await(wait.toNanos(), TimeUnit.NANOSECONDS) ? Optional.empty() : Optional.of("no connection to "
-        + target + " within " + seconds(wait) + ": this machine or the network is very slow, or something there"
-        + " accepts connections but does not speak gRPC.");
+    return settled.await(wait.toNanos(), TimeUnit.NANOSECONDS) ? Optional.empty()
+        : Optional.of(noConnection(target, wait));
+  }
+
+  /** How every command says that there was no connection to {@code target} within {@code within}. */
+  static String noConnection(String target, Duration within) {
+    return "no connection to " + target + " within " + seconds(within) + ": this machine or the network is very"
+        + " slow, or something there accepts connections but does not speak gRPC.";
   }
 
   /**
@@ -110,8 +115,11 @@ final class CliCalls {
     return "no answer from " + target + " within " + within + ": the server is busy or slow";
   }
 
-  /** {@code duration} for a person, to a tenth of a second: "5 s", "0.5 s". */
+  /** {@code duration} for a person, to a tenth of a second: "5 s", "0.5 s"; below that in milliseconds, "10 ms". */
   static String seconds(Duration duration) {
+    if (duration.compareTo(Duration.ofMillis(100)) < 0) {
+      return duration.toMillis() + " ms";   // 10 ms was "0 s"
+    }
     return BigDecimal.valueOf(duration.toMillis(), 3).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros()
         .toPlainString() + " s";
   }

@@ -194,6 +194,21 @@ class SlowServerTest {
   }
 
   /**
+   * health --wait 10ms at a port that never speaks says it had no connection within 10 ms. Before,
+   * it said "within 0 s": what was left of the wait when it began connecting, rounded.
+   */
+  @Test
+  void health_shortWait_saysTheWaitGiven() throws IOException {
+    String target = "localhost:" + silentPort();
+
+    CliRun run = CliRun.of("health", "--wait", "10ms", "--target", target);
+
+    assertEquals(1, run.exit(), run.err());
+    assertEquals("glassbox health: no connection to " + target + " within 10 ms: this machine or the network is"
+        + " very slow, or something there accepts connections but does not speak gRPC.\n", run.err());
+  }
+
+  /**
    * bench and import at a port that never speaks: they say there is no connection once their wait
    * to connect is over (10 s for these timeouts). Before, they never connected first: bench waited
    * out each call's deadline (100 warm-up and 500 calls of 5 s each by default) and import its
