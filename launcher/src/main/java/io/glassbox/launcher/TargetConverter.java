@@ -29,6 +29,11 @@ final class TargetConverter implements CommandLine.ITypeConverter<String> {
     String hostPort = target.startsWith("dns:") ? target.substring(target.lastIndexOf('/') + 1)
         : target.contains("/") ? "" : target;   // another scheme's target (unix:) has no port to check
     Matcher port = PORT.matcher(hostPort);
+    if (!hostPort.isEmpty() && !port.matches()) {
+      // gRPC takes one without a port for 443 (HTTPS's), which no server of the suite listens on.
+      throw new CommandLine.TypeConversionException("'" + target + "' is not an address: it has no port;"
+          + " give host:port (localhost:50051)");
+    }
     if (port.matches() && (port.group(1).length() > 5 || Integer.parseInt(port.group(1)) < 1
         || Integer.parseInt(port.group(1)) > MAX_PORT)) {
       throw new CommandLine.TypeConversionException("'" + target + "' is not an address: its port "
