@@ -34,8 +34,9 @@ final class TargetConverter implements CommandLine.ITypeConverter<String> {
       throw new CommandLine.TypeConversionException("'" + target + "' is not an address: it has no port;"
           + " give host:port (localhost:50051)");
     }
-    if (port.matches() && (port.group(1).length() > 5 || Integer.parseInt(port.group(1)) < 1
-        || Integer.parseInt(port.group(1)) > MAX_PORT)) {
+    // Leading zeros are the same port (localhost:000050051 is 50051): only the digits after them count.
+    String digits = port.matches() ? port.group(1).replaceFirst("^0+(?=\\d)", "") : "";
+    if (port.matches() && (digits.length() > 5 || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > MAX_PORT)) {
       throw new CommandLine.TypeConversionException("'" + target + "' is not an address: its port "
           + port.group(1) + " is not 1.." + MAX_PORT);
     }

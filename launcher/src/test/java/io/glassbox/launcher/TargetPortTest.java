@@ -3,6 +3,12 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,6 +26,24 @@ class TargetPortTest {
       assertEquals(2, run.exit(), target + ": " + run.err());
       assertTrue(run.err().startsWith("Invalid value for option '--target': '" + target + "' is not an address:"
           + " it has no port; give host:port (localhost:50051)\n"), run.err());
+    }
+  }
+
+  /** Leading zeros are the same port, as gRPC reads it: localhost:000050051 was refused as "not 1..65535". */
+  @Test
+  void target_portWithLeadingZeros_isThatPort() throws IOException, InterruptedException {
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(health.getHealthService()).build().start();
+    try {
+      String target = "localhost:0000" + server.getPort();
+
+      CliRun run = CliRun.of("health", "--target", target);
+
+      assertEquals(0, run.exit(), run.err());
+      assertEquals(target + " is SERVING\n", run.out());
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 }
