@@ -68,7 +68,9 @@ import redis.clients.jedis.resps.Tuple;
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
  * layout; layout 2 added basket ids to timeline members); {@code orders-snapshot} the snapshot
  * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
- * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts.
+ * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
+ * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
+ * {@code orders-snapshot-pending} the lists of compactions that have not named theirs.
  *
  * <p>An ingestion is one Lua script, so it is atomic (all-or-nothing, also in the AOF) and is
  * in Redis before the call is acknowledged.
@@ -95,6 +97,10 @@ public final class RedisEventStore implements EventStore {
    */
   private static final String ORDERS_SNAPSHOT = PREFIX + "orders-snapshot";
   private static final String ORDERS_COMPACT_LOCK = PREFIX + "orders-compact-lock";
+  /** The last snapshot generation handed out; each compaction writes its own list. */
+  private static final String ORDERS_SNAPSHOT_GENERATION = PREFIX + "orders-snapshot-generation";
+  /** The lists of compactions that have not named theirs; the next compaction drops those left. */
+  private static final String ORDERS_SNAPSHOT_PENDING = PREFIX + "orders-snapshot-pending";
   private static final long ORDERS_COMPACT_LOCK_MILLIS = TimeUnit.MINUTES.toMillis(2);
   /** Order lines the stream holds before an ingestion past them starts a compaction. */
   static final int COMPACT_AFTER_LINES = 100_000;
@@ -234,20 +240,67 @@ public final class RedisEventStore implements EventStore {
       .replace("TURNED_DOWN_DIGIT", String.valueOf(EventType.FEEDBACK_NEGATIVE.ordinal()));
 
   /**
+   * KEYS: compaction lock, the snapshot generation counter, the pending lists' set,
+   * {@code orders-snapshot}. ARGV: the lock's token, the lists' key prefix. Unless the lock was lost
+   * (it expired; then nil), drops the lists of compactions that never named theirs (one stopped
+   * half-way, or one that lost its lock), and returns a generation newer than every one handed out
+   * or named, whose list (empty) is now pending. So no compaction writes to a list another uses
+   * or that is named.
+   */
+  private static final String BEGIN_SNAPSHOT_SCRIPT = """
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+        return false
+      end
+      for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+        redis.call('DEL', key)
+      end
+      redis.call('DEL', KEYS[3])
+      local generation = redis.call('INCR', KEYS[2])
+      local named = redis.call('GET', KEYS[4])
+      if named and generation <= tonumber(string.match(named, '^%d+')) then
+        generation = tonumber(string.match(named, '^%d+')) + 1
+        redis.call('SET', KEYS[2], generation)
+      end
+      redis.call('DEL', ARGV[2] .. generation)
+      redis.call('SADD', KEYS[3], ARGV[2] .. generation)
+      return generation
+      """;
+
+  /** KEYS: compaction lock, the new snapshot's list. ARGV: the lock's token, an element. Returns 1 if added. */
+  private static final byte[] APPEND_SNAPSHOT_SCRIPT = """
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+        return 0
+      end
+      redis.call('RPUSH', KEYS[2], ARGV[2])
+      return 1
+      """.getBytes(StandardCharsets.UTF_8);
+
+  /**
    * KEYS: compaction lock, {@code orders-snapshot}, the new snapshot's list, the old one's, the
-   * order lines. ARGV: the lock's token, the new list's length, the new {@code orders-snapshot}
-   * value, its last line. Unless the lock was lost (it expired) or the list is not whole, names
-   * the new snapshot, drops the old one and trims the lines before the new one's last: all at
-   * once, so lines are gone only once a snapshot that holds them is named. Returns 1 if done.
+   * order lines, the pending lists' set. ARGV: the lock's token, the new list's length, the new
+   * {@code orders-snapshot} value, its last line, the value it replaces ("" for none). Unless the
+   * lock was lost (it expired), another snapshot was named meanwhile or the list is not whole,
+   * names the new snapshot, drops the old one and trims the lines before the new one's last: all
+   * at once, so lines are gone only once a snapshot that holds them is named. Returns 1 if done.
    */
   private static final String SWITCH_SNAPSHOT_SCRIPT = """
-      if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('LLEN', KEYS[3]) ~= tonumber(ARGV[2]) then
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] or (redis.call('GET', KEYS[2]) or '') ~= ARGV[5]
+          or redis.call('LLEN', KEYS[3]) ~= tonumber(ARGV[2]) then
         return 0
       end
       redis.call('SET', KEYS[2], ARGV[3])
+      redis.call('SREM', KEYS[6], KEYS[3])
       redis.call('DEL', KEYS[4])
       redis.call('XTRIM', KEYS[5], 'MINID', ARGV[4])
       return 1
+      """;
+
+  /** KEYS: compaction lock. ARGV: the lock's token. Releases the lock if still held with that token. */
+  private static final String RELEASE_LOCK_SCRIPT = """
+      if redis.call('GET', KEYS[1]) == ARGV[1] then
+        redis.call('DEL', KEYS[1])
+      end
+      return 0
       """;
 
   private final UnifiedJedis redis;
@@ -660,7 +713,7 @@ public final class RedisEventStore implements EventStore {
   /** The snapshot's bytes; null when they are no longer all there (a newer snapshot dropped them). */
   private byte[] snapshotBytes(OrdersSnapshot snapshot) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    byte[] key = snapshot.chunksKey().getBytes(StandardCharsets.UTF_8);
+    byte[] key = bytes(snapshot.chunksKey());
     for (int from = 0; from < snapshot.chunks(); from += SNAPSHOT_CHUNKS_PER_READ) {
       int to = Math.min(snapshot.chunks(), from + SNAPSHOT_CHUNKS_PER_READ);
       List<byte[]> chunks = redis.lrange(key, from, to - 1);
@@ -685,8 +738,9 @@ public final class RedisEventStore implements EventStore {
    * starts, or that read none of the trimmed lines, takes the snapshot's statistics and reads on
    * from its last line, so every replica still holds the counts of every line (a count depends
    * on every line before it: orders stay open, and statistics that are full stop counting). One
-   * replica at a time (a lock); the old snapshot stays named until the new one is whole, so a
-   * replica that stops half-way leaves it valid. Started by an ingestion that finds the stream
+   * replica at a time (a lock, checked by every write); each compaction writes a list of its own,
+   * and the old snapshot stays named until the new one is whole, so a replica that stops half-way
+   * or stalls past its lock leaves the snapshot in force as it was. Started by an ingestion that finds the stream
    * past {@code compactAfterLines}.
    *
    * @return whether it compacted (not when another replica holds the lock, or no line came since
@@ -702,15 +756,14 @@ public final class RedisEventStore implements EventStore {
       try {
         return writeSnapshot(token);
       } finally {
-        if (token.equals(redis.get(ORDERS_COMPACT_LOCK))) {
-          redis.del(ORDERS_COMPACT_LOCK);
-        }
+        redis.eval(RELEASE_LOCK_SCRIPT, List.of(ORDERS_COMPACT_LOCK), List.of(token));
       }
     });
   }
 
   private boolean writeSnapshot(String lockToken) {
-    OrdersSnapshot previous = OrdersSnapshot.parse(redis.get(ORDERS_SNAPSHOT));
+    String previousValue = redis.get(ORDERS_SNAPSHOT);
+    OrdersSnapshot previous = OrdersSnapshot.parse(previousValue);
     String cursor;
     byte[] state;
     synchronized (orders) {
@@ -722,27 +775,43 @@ public final class RedisEventStore implements EventStore {
       }
       state = orders.state();
     }
+    Long generation = (Long) redis.eval(BEGIN_SNAPSHOT_SCRIPT,
+        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT_GENERATION, ORDERS_SNAPSHOT_PENDING, ORDERS_SNAPSHOT),
+        List.of(lockToken, OrdersSnapshot.KEY_PREFIX));
+    if (generation == null) {
+      return lockLost();
+    }
     int chunks = (state.length + snapshotChunkBytes - 1) / snapshotChunkBytes;
-    OrdersSnapshot next = new OrdersSnapshot(previous == null ? 1 : previous.generation() + 1,
-        new StreamEntryID(cursor), chunks, crc(state));
-    byte[] key = next.chunksKey().getBytes(StandardCharsets.UTF_8);
-    // What a compaction that stopped half-way left there; no snapshot names it.
-    redis.del(key);
+    OrdersSnapshot next = new OrdersSnapshot(generation, new StreamEntryID(cursor), chunks, crc(state));
+    List<byte[]> keys = List.of(bytes(ORDERS_COMPACT_LOCK), bytes(next.chunksKey()));
     for (int from = 0; from < state.length; from += snapshotChunkBytes) {
-      redis.rpush(key, Arrays.copyOfRange(state, from, Math.min(state.length, from + snapshotChunkBytes)));
+      byte[] chunk = Arrays.copyOfRange(state, from, Math.min(state.length, from + snapshotChunkBytes));
+      if (!Long.valueOf(1).equals(redis.eval(APPEND_SNAPSHOT_SCRIPT, keys, List.of(bytes(lockToken), chunk)))) {
+        return lockLost();
+      }
     }
     String previousKey = previous == null ? OrdersSnapshot.chunksKey(0) : previous.chunksKey();
     Object switched = redis.eval(SWITCH_SNAPSHOT_SCRIPT,
-        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT, next.chunksKey(), previousKey, ORDER_LINES),
-        List.of(lockToken, String.valueOf(chunks), next.value(), cursor));
+        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT, next.chunksKey(), previousKey, ORDER_LINES,
+            ORDERS_SNAPSHOT_PENDING),
+        List.of(lockToken, String.valueOf(chunks), next.value(), cursor, previousValue == null ? "" : previousValue));
     if (!Long.valueOf(1).equals(switched)) {
-      log.warn("Compacting the order lines of Redis {} took over {} ms: its lock expired; left as it was",
-          redisName, ORDERS_COMPACT_LOCK_MILLIS);
-      return false;
+      return lockLost();
     }
     log.info("Compacted the order lines of Redis {} up to {} into a snapshot of {} bytes", redisName, cursor,
         state.length);
     return true;
+  }
+
+  /** A compaction that lost its lock leaves what is named as it was; the next one drops its list. */
+  private boolean lockLost() {
+    log.warn("Compacting the order lines of Redis {} took over {} ms: its lock expired; left as it was",
+        redisName, ORDERS_COMPACT_LOCK_MILLIS);
+    return false;
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Compacts in the background unless a compaction is waiting or running here. */
@@ -765,6 +834,8 @@ public final class RedisEventStore implements EventStore {
    * are in the list {@code orders-snapshot:<generation>}, {@code chunks} elements long.
    */
   private record OrdersSnapshot(long generation, StreamEntryID cursor, int chunks, long crc) {
+    static final String KEY_PREFIX = ORDERS_SNAPSHOT + ":";
+
     static OrdersSnapshot parse(String value) {
       if (value == null) {
         return null;
@@ -783,7 +854,7 @@ public final class RedisEventStore implements EventStore {
     }
 
     static String chunksKey(long generation) {
-      return ORDERS_SNAPSHOT + ":" + generation;
+      return KEY_PREFIX + generation;
     }
   }
 

@@ -1,6 +1,7 @@
 package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,6 +36,7 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OrderLinesCompactionTest {
   private static final String SNAPSHOT = RedisEventStore.PREFIX + "orders-snapshot";
+  private static final String LOCK = RedisEventStore.PREFIX + "orders-compact-lock";
   /** Few open orders and small baskets, so that orders close and outgrow across a compaction. */
   private static final StoreBounds BOUNDS = new StoreBounds(1000, 1000, 10_000_000, Duration.ofDays(1), 5);
   private static final int MAX_BASKET_SIZE = 3;
@@ -169,7 +171,7 @@ class OrderLinesCompactionTest {
     assertEquals(101, orderLines(), "nothing trimmed");
     assertEquals(expected, statistics(replica()), "a replica started after the stopped compaction");
     // Its lock expires; the next compaction replaces what it left half-written.
-    onRedis(jedis -> jedis.del(RedisEventStore.PREFIX + "orders-compact-lock"));
+    onRedis(jedis -> jedis.del(LOCK));
     assertTrue(running.compactOrderLines());
     assertEquals(1, orderLines());
     assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "only the snapshot in force is kept");
@@ -190,6 +192,67 @@ class OrderLinesCompactionTest {
     assertEquals(statistics(ingesting), statistics(replica()));
   }
 
+  @Test
+  void compactionThatLostItsLock_leavesTheSnapshotAnotherNamedAfterWhole() throws InterruptedException {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    ingest(running, 50);
+    RedisEventStore stalled = replica(new StallingAtFirstSnapshotWrite(shared, () -> {
+      // It stalls past its lock's 2 minutes (a GC pause): the lock expires, more lines come in
+      // and another replica compacts and names its snapshot.
+      onRedis(jedis -> jedis.del(LOCK));
+      ingest(running, 30);
+      assertTrue(running.compactOrderLines(), "the other replica compacts");
+    }), Integer.MAX_VALUE);
+    String named = onRedis(jedis -> jedis.get(SNAPSHOT));
+
+    assertFalse(stalled.compactOrderLines());
+
+    assertNotEquals(named, onRedis(jedis -> jedis.get(SNAPSHOT)), "the other replica's snapshot is named");
+    assertEquals(statistics(running), statistics(replica()), "a replica started after both");
+    assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "only the snapshot in force is kept");
+  }
+
+  /**
+   * A replica's Redis connection that stalls once, running {@code meanwhile}, before its first
+   * write of a snapshot's bytes (the commands on binary keys).
+   */
+  private static final class StallingAtFirstSnapshotWrite extends JedisPooled {
+    private final Runnable meanwhile;
+    private boolean stalled;
+
+    StallingAtFirstSnapshotWrite(URI uri, Runnable meanwhile) {
+      super(uri, 2000);
+      this.meanwhile = meanwhile;
+    }
+
+    @Override
+    public long del(byte[] key) {
+      stallOnce();
+      return super.del(key);
+    }
+
+    @Override
+    public long rpush(byte[] key, byte[]... values) {
+      stallOnce();
+      return super.rpush(key, values);
+    }
+
+    @Override
+    public Object eval(byte[] script, List<byte[]> keys, List<byte[]> args) {
+      stallOnce();
+      return super.eval(script, keys, args);
+    }
+
+    private void stallOnce() {
+      if (!stalled) {
+        stalled = true;
+        meanwhile.run();
+      }
+    }
+  }
+
   /** A replica's Redis connection that dies (as its process would) while writing a snapshot's second chunk. */
   private static final class DyingAtSecondChunk extends JedisPooled {
     private int chunks;
@@ -199,12 +262,18 @@ class OrderLinesCompactionTest {
       super(uri, 2000);
     }
 
+    /** Snapshot elements are written by a script on binary keys and arguments. */
     @Override
-    public long rpush(byte[] key, byte[]... values) {
+    public Object eval(byte[] script, List<byte[]> keys, List<byte[]> args) {
       if (++chunks == 2) {
         dead = true;
       }
-      return alive(() -> super.rpush(key, values));
+      return alive(() -> super.eval(script, keys, args));
+    }
+
+    @Override
+    public Object eval(String script, List<String> keys, List<String> args) {
+      return alive(() -> super.eval(script, keys, args));
     }
 
     @Override
