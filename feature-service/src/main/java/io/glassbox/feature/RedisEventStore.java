@@ -105,6 +105,8 @@ public final class RedisEventStore implements EventStore {
   /** Order lines the stream holds before an ingestion past them starts a compaction. */
   static final int COMPACT_AFTER_LINES = 100_000;
   static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+  /** How long after a failed compaction ingestions start none. */
+  private static final long COMPACT_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int SNAPSHOT_CHUNKS_PER_READ = 8;
   private static final int SNAPSHOT_READ_TRIES = 3;
   /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
@@ -295,6 +297,17 @@ public final class RedisEventStore implements EventStore {
       return 1
       """;
 
+  /**
+   * KEYS: the pending lists' set, a compaction's list. Drops the list unless it was named (naming
+   * takes it out of the set), so also after a lost reply to the script that named it.
+   */
+  private static final String DROP_PENDING_SCRIPT = """
+      if redis.call('SREM', KEYS[1], KEYS[2]) == 1 then
+        redis.call('DEL', KEYS[2])
+      end
+      return 0
+      """;
+
   /** KEYS: compaction lock. ARGV: the lock's token. Releases the lock if still held with that token. */
   private static final String RELEASE_LOCK_SCRIPT = """
       if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -327,6 +340,8 @@ public final class RedisEventStore implements EventStore {
     return thread;
   });
   private final AtomicBoolean compactionQueued = new AtomicBoolean();
+  /** {@link System#nanoTime} from which a compaction may start again after one failed. */
+  private volatile long compactRetryAt = System.nanoTime();
 
   @Inject
   public RedisEventStore(UnifiedJedis redis, FeatureConfig config) {
@@ -783,24 +798,50 @@ public final class RedisEventStore implements EventStore {
     }
     int chunks = (state.length + snapshotChunkBytes - 1) / snapshotChunkBytes;
     OrdersSnapshot next = new OrdersSnapshot(generation, new StreamEntryID(cursor), chunks, crc(state));
-    List<byte[]> keys = List.of(bytes(ORDERS_COMPACT_LOCK), bytes(next.chunksKey()));
-    for (int from = 0; from < state.length; from += snapshotChunkBytes) {
-      byte[] chunk = Arrays.copyOfRange(state, from, Math.min(state.length, from + snapshotChunkBytes));
-      if (!Long.valueOf(1).equals(redis.eval(APPEND_SNAPSHOT_SCRIPT, keys, List.of(bytes(lockToken), chunk)))) {
-        return lockLost();
+    boolean switched = false;
+    try {
+      switched = writeAndName(next, state, lockToken, previous, previousValue);
+    } finally {
+      if (!switched) {
+        dropPending(next);
       }
     }
-    String previousKey = previous == null ? OrdersSnapshot.chunksKey(0) : previous.chunksKey();
-    Object switched = redis.eval(SWITCH_SNAPSHOT_SCRIPT,
-        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT, next.chunksKey(), previousKey, ORDER_LINES,
-            ORDERS_SNAPSHOT_PENDING),
-        List.of(lockToken, String.valueOf(chunks), next.value(), cursor, previousValue == null ? "" : previousValue));
-    if (!Long.valueOf(1).equals(switched)) {
+    if (!switched) {
       return lockLost();
     }
     log.info("Compacted the order lines of Redis {} up to {} into a snapshot of {} bytes", redisName, cursor,
         state.length);
     return true;
+  }
+
+  /** Writes the snapshot's list and names it; false when the lock was lost meanwhile. */
+  private boolean writeAndName(OrdersSnapshot next, byte[] state, String lockToken, OrdersSnapshot previous,
+      String previousValue) {
+    List<byte[]> keys = List.of(bytes(ORDERS_COMPACT_LOCK), bytes(next.chunksKey()));
+    for (int from = 0; from < state.length; from += snapshotChunkBytes) {
+      byte[] chunk = Arrays.copyOfRange(state, from, Math.min(state.length, from + snapshotChunkBytes));
+      if (!Long.valueOf(1).equals(redis.eval(APPEND_SNAPSHOT_SCRIPT, keys, List.of(bytes(lockToken), chunk)))) {
+        return false;
+      }
+    }
+    String previousKey = previous == null ? OrdersSnapshot.chunksKey(0) : previous.chunksKey();
+    return Long.valueOf(1).equals(redis.eval(SWITCH_SNAPSHOT_SCRIPT,
+        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT, next.chunksKey(), previousKey, ORDER_LINES,
+            ORDERS_SNAPSHOT_PENDING),
+        List.of(lockToken, String.valueOf(next.chunks()), next.value(), next.cursor().toString(),
+            previousValue == null ? "" : previousValue)));
+  }
+
+  /**
+   * Drops what a compaction that did not name its snapshot wrote (Redis full, lock lost), so it
+   * does not hold memory until the next compaction; if Redis cannot be reached, the next one does.
+   */
+  private void dropPending(OrdersSnapshot unnamed) {
+    try {
+      redis.eval(DROP_PENDING_SCRIPT, List.of(ORDERS_SNAPSHOT_PENDING, unnamed.chunksKey()), List.of());
+    } catch (JedisException e) {
+      log.debug("Could not drop the unnamed snapshot list {} of Redis {}", unnamed.chunksKey(), redisName, e);
+    }
   }
 
   /** A compaction that lost its lock leaves what is named as it was; the next one drops its list. */
@@ -814,14 +855,20 @@ public final class RedisEventStore implements EventStore {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Compacts in the background unless a compaction is waiting or running here. */
+  /**
+   * Compacts in the background unless a compaction is waiting or running here, or one failed
+   * less than {@link #COMPACT_RETRY_NANOS} ago (Redis full or unreachable: trying at every
+   * ingestion would serialise the statistics and log each time).
+   */
   private void compactSoon() {
-    if (compactionQueued.compareAndSet(false, true)) {
+    if (System.nanoTime() - compactRetryAt >= 0 && compactionQueued.compareAndSet(false, true)) {
       compactor.execute(() -> {
         try {
           compactOrderLines();
         } catch (RuntimeException e) {
-          log.warn("Could not compact the order lines of Redis {}; the next ingestion tries again", redisName, e);
+          compactRetryAt = System.nanoTime() + COMPACT_RETRY_NANOS;
+          log.warn("Could not compact the order lines of Redis {}; an ingestion tries again in {} s", redisName,
+              TimeUnit.NANOSECONDS.toSeconds(COMPACT_RETRY_NANOS), e);
         } finally {
           compactionQueued.set(false);
         }

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -27,6 +29,7 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * Compacting the shared stream of order lines into a snapshot, over a real redis-server: the
@@ -212,6 +215,62 @@ class OrderLinesCompactionTest {
     assertNotEquals(named, onRedis(jedis -> jedis.get(SNAPSHOT)), "the other replica's snapshot is named");
     assertEquals(statistics(running), statistics(replica()), "a replica started after both");
     assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "only the snapshot in force is kept");
+  }
+
+  @Test
+  void compactionRefusedByRedis_dropsWhatItWrote() {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    String before = onRedis(jedis -> jedis.get(SNAPSHOT));
+    ingest(running, 100);
+
+    RedisEventStore refused = replica(new RefusingSnapshotElements(shared, 1), Integer.MAX_VALUE);
+    assertThrows(StoreFullException.class, refused::compactOrderLines);
+
+    assertEquals(before, onRedis(jedis -> jedis.get(SNAPSHOT)));
+    assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "its first element is dropped");
+  }
+
+  @Test
+  void ingestion_pastTheLinesKept_afterACompactionFailed_triesAgainOnlyAfterABackOff() throws InterruptedException {
+    RefusingSnapshotElements full = new RefusingSnapshotElements(shared, 0);
+    RedisEventStore ingesting = replica(full, 30);
+    ingest(ingesting, 40);
+    awaitTrue(() -> full.refused.get() > 0);
+
+    ingest(ingesting, 60);
+    ingesting.close();   // waits for a compaction started meanwhile
+
+    assertEquals(1, full.refused.get(), "compactions tried");
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not within 10 s");
+      Thread.sleep(10);
+    }
+  }
+
+  /** A replica's Redis connection whose server is out of memory after {@code allowed} snapshot elements. */
+  private static final class RefusingSnapshotElements extends JedisPooled {
+    private final AtomicInteger allowed;
+    final AtomicInteger refused = new AtomicInteger();
+
+    RefusingSnapshotElements(URI uri, int allowed) {
+      super(uri, 2000);
+      this.allowed = new AtomicInteger(allowed);
+    }
+
+    @Override
+    public Object eval(byte[] script, List<byte[]> keys, List<byte[]> args) {
+      if (allowed.getAndDecrement() <= 0) {
+        refused.incrementAndGet();
+        throw new JedisDataException("OOM command not allowed when used memory > 'maxmemory'.");
+      }
+      return super.eval(script, keys, args);
+    }
   }
 
   /**
