@@ -195,7 +195,7 @@ class LiveCoPurchaseTest {
     for (int round = 0; round < 30; round++) {
       for (int line = 0; line < 25; line++) {
         String user = "u" + random.nextInt(8);
-        String order = "o" + random.nextInt(2);
+        String order = "o" + random.nextInt(6);
         int item = random.nextInt(items);
         live.add(user, order, item, 0);
         orders.computeIfAbsent(user.length() + ":" + user + order, k -> new LinkedHashSet<>()).add(item);
