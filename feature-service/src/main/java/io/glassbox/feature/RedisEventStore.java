@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -861,7 +862,10 @@ public final class RedisEventStore implements EventStore {
    * ingestion would serialise the statistics and log each time).
    */
   private void compactSoon() {
-    if (System.nanoTime() - compactRetryAt >= 0 && compactionQueued.compareAndSet(false, true)) {
+    if (System.nanoTime() - compactRetryAt < 0 || !compactionQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
       compactor.execute(() -> {
         try {
           compactOrderLines();
@@ -873,6 +877,9 @@ public final class RedisEventStore implements EventStore {
           compactionQueued.set(false);
         }
       });
+    } catch (RejectedExecutionException e) {
+      // Closing: the ingestion that asked is stored; a replica still running compacts later.
+      compactionQueued.set(false);
     }
   }
 

@@ -245,6 +245,31 @@ class OrderLinesCompactionTest {
     assertEquals(1, full.refused.get(), "compactions tried");
   }
 
+  @Test
+  void ingestion_pastTheLinesKept_whileClosing_isStoredWithoutACompaction() {
+    var keptOpen = new JedisPooled(shared, 2000) {
+      @Override
+      public void close() {
+        // Kept open: an ingestion that raced the store's close() still reaches Redis.
+      }
+
+      void closeNow() {
+        super.close();
+      }
+    };
+    try {
+      RedisEventStore closing = replica(keptOpen, 30);
+      ingest(closing, 30);
+      closing.close();
+
+      ingest(closing, 5);
+
+      assertEquals(35, orderLines(), "stored, none trimmed");
+    } finally {
+      keptOpen.closeNow();
+    }
+  }
+
   private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
