@@ -701,11 +701,26 @@ public final class RedisEventStore implements EventStore {
 
   /**
    * Replaces the statistics with the latest snapshot's. A newer snapshot may drop the one being
-   * read: then it reads the newer one.
+   * read: then it reads the newer one. Fails, saying why, when the snapshot is gone or its bytes
+   * do not match it while it is still named.
    */
   private void restoreSnapshot() {
+    String tried = null;
     for (int tries = 1; ; tries++) {
-      OrdersSnapshot snapshot = OrdersSnapshot.parse(redis.get(ORDERS_SNAPSHOT));
+      String value = redis.get(ORDERS_SNAPSHOT);
+      if (value == null) {
+        // Only by hand: a compaction replaces the name, never deletes it; the lines are trimmed.
+        throw new StoreUnavailableException("the co-purchase snapshot of Redis " + redisName + " ("
+            + ORDERS_SNAPSHOT + ") was deleted while read; the order lines before it are gone", null);
+      }
+      if (value.equals(tried)) {
+        // The same snapshot named again, not a newer one: its bytes were changed (by hand, or by
+        // a compaction that lost its lock in an earlier build).
+        throw new StoreUnavailableException("the co-purchase snapshot of Redis " + redisName + " ("
+            + ORDERS_SNAPSHOT + " " + value + ") does not match its CRC-32; the next compaction replaces it", null);
+      }
+      tried = value;
+      OrdersSnapshot snapshot = OrdersSnapshot.parse(value);
       byte[] state = snapshotBytes(snapshot);
       if (state != null) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {

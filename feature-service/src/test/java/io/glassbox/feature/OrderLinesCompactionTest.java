@@ -270,6 +270,37 @@ class OrderLinesCompactionTest {
     }
   }
 
+  @Test
+  void snapshotDeletedWhileAReplicaStarts_failsItsLoadSayingSo() {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+
+    StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+        () -> replica(new JedisPooled(shared, 2000) {
+          @Override
+          public String get(String key) {
+            if (key.equals(SNAPSHOT)) {
+              onRedis(jedis -> jedis.del(SNAPSHOT));   // by hand, between its two reads of the name
+            }
+            return super.get(key);
+          }
+        }, Integer.MAX_VALUE));
+    assertTrue(e.getMessage().contains("was deleted"), e.getMessage());
+  }
+
+  @Test
+  void snapshotWhoseBytesDoNotMatch_failsAReplicasLoadSayingSo() {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    String list = SNAPSHOT + ":" + onRedis(jedis -> jedis.get(SNAPSHOT)).split(" ")[0];
+    onRedis(jedis -> jedis.lset(list, 0, "not what was written"));
+
+    StoreUnavailableException e = assertThrows(StoreUnavailableException.class, this::replica);
+    assertTrue(e.getMessage().contains("CRC-32"), e.getMessage());
+  }
+
   private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
