@@ -108,6 +108,8 @@ public final class RedisEventStore implements EventStore {
   static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
   /** How long after a failed compaction ingestions start none. */
   private static final long COMPACT_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  /** How long after a failed background read of a snapshot co-purchase reads start none. */
+  private static final long RESTORE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final int SNAPSHOT_CHUNKS_PER_READ = 8;
   private static final int SNAPSHOT_READ_TRIES = 3;
   /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
@@ -335,14 +337,18 @@ public final class RedisEventStore implements EventStore {
   private LiveOrders orders;
   private volatile long ordersSyncedAt;
   private volatile boolean orderLinesAdded;
-  private final ExecutorService compactor = Executors.newSingleThreadExecutor(task -> {
-    Thread thread = new Thread(task, "order-lines-compaction");
+  /** Compacts the order lines, and reads a snapshot for co-purchase reads that found one newer. */
+  private final ExecutorService background = Executors.newSingleThreadExecutor(task -> {
+    Thread thread = new Thread(task, "order-lines-snapshots");
     thread.setDaemon(true);
     return thread;
   });
-  private final AtomicBoolean compactionQueued = new AtomicBoolean();
-  /** {@link System#nanoTime} from which a compaction may start again after one failed. */
-  private volatile long compactRetryAt = System.nanoTime();
+  /** Started by an ingestion that finds the stream past {@code compactAfterLines}. */
+  private final BackgroundTask compactions =
+      new BackgroundTask("compact the order lines", this::compactOrderLines, COMPACT_RETRY_NANOS);
+  /** Started by a co-purchase read that finds a snapshot past its last read line. */
+  private final BackgroundTask snapshotReads =
+      new BackgroundTask("read the co-purchase snapshot", this::restoreInBackground, RESTORE_RETRY_NANOS);
 
   @Inject
   public RedisEventStore(UnifiedJedis redis, FeatureConfig config) {
@@ -397,7 +403,7 @@ public final class RedisEventStore implements EventStore {
         bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()));
     // Starts from the snapshot the oldest lines were compacted into, if any (syncing sees it).
     call(() -> {
-      syncOrders();
+      syncOrders(true);
       return null;
     });
     index = indexed.index();
@@ -653,7 +659,7 @@ public final class RedisEventStore implements EventStore {
     index();
     if (orderLinesAdded || System.nanoTime() - ordersSyncedAt > ORDER_SYNC_NANOS) {
       read(() -> {
-        syncOrders();
+        syncOrders(false);
         return null;
       });
     }
@@ -664,8 +670,12 @@ public final class RedisEventStore implements EventStore {
    * Reads the order lines added to the stream since the last read into the statistics; first
    * takes the snapshot's statistics when the snapshot holds lines past the last read (which may
    * be trimmed: at start, or when this replica read none while another compacted).
+   *
+   * @param restoreHere whether to take the snapshot before returning; else it is read in the
+   *     background (a second or two at a million counts) and this replica's statistics stay as
+   *     they were until then, so co-purchase reads do not wait for it
    */
-  private void syncOrders() {
+  private void syncOrders(boolean restoreHere) {
     synchronized (orders) {
       orderLinesAdded = false;
       long started = System.nanoTime();
@@ -682,7 +692,11 @@ public final class RedisEventStore implements EventStore {
         }
         OrdersSnapshot snapshot = OrdersSnapshot.parse(snapshotValue.get());
         if (snapshot != null && snapshot.cursor().compareTo(new StreamEntryID(orders.cursor)) > 0) {
-          restoreSnapshot();
+          if (!restoreHere) {
+            snapshotReads.request();
+            break;
+          }
+          orders.restore(readSnapshot());
           more = true;
         } else {
           List<StreamEntry> lines = read.get();
@@ -699,12 +713,28 @@ public final class RedisEventStore implements EventStore {
     }
   }
 
+  /** Takes the latest snapshot (on the background thread); the next co-purchase read reads on from it. */
+  private void restoreInBackground() {
+    RestoredOrders restored = call(this::readSnapshot);
+    synchronized (orders) {
+      // A compaction this replica ran since may have read on past it.
+      if (restored.cursor().compareTo(new StreamEntryID(orders.cursor)) > 0) {
+        orders.restore(restored);
+      }
+    }
+    orderLinesAdded = true;
+  }
+
+  /** Statistics read from a snapshot, and its last line. */
+  private record RestoredOrders(LiveCoPurchase live, StreamEntryID cursor) {
+  }
+
   /**
-   * Replaces the statistics with the latest snapshot's. A newer snapshot may drop the one being
+   * The latest snapshot's statistics. A newer snapshot may drop the one being
    * read: then it reads the newer one. Fails, saying why, when the snapshot is gone or its bytes
    * do not match it while it is still named.
    */
-  private void restoreSnapshot() {
+  private RestoredOrders readSnapshot() {
     String tried = null;
     for (int tries = 1; ; tries++) {
       String value = redis.get(ORDERS_SNAPSHOT);
@@ -723,16 +753,17 @@ public final class RedisEventStore implements EventStore {
       OrdersSnapshot snapshot = OrdersSnapshot.parse(value);
       byte[] state = snapshotBytes(snapshot);
       if (state != null) {
+        LiveCoPurchase live;
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-          orders.restore(LiveCoPurchase.restored(in, datasetCoPurchase, datasetItemIds, maxBasketSize, maxNeighbours,
-              bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()), snapshot.cursor().toString());
+          live = LiveCoPurchase.restored(in, datasetCoPurchase, datasetItemIds, maxBasketSize, maxNeighbours,
+              bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds());
         } catch (IOException e) {
           throw new StoreUnavailableException("Redis " + redisName + " holds co-purchase statistics ("
               + ORDERS_SNAPSHOT + ") this service cannot read", e);
         }
         log.info("Read the co-purchase statistics of the order lines up to {} from Redis {} ({} bytes)",
             snapshot.cursor(), redisName, state.length);
-        return;
+        return new RestoredOrders(live, snapshot.cursor());
       }
       if (tries == SNAPSHOT_READ_TRIES) {
         throw new StoreUnavailableException("the co-purchase snapshot of Redis " + redisName
@@ -799,7 +830,7 @@ public final class RedisEventStore implements EventStore {
     byte[] state;
     synchronized (orders) {
       // Under the lock no other snapshot comes: after syncing, the cursor is at or past previous's.
-      syncOrders();
+      syncOrders(true);
       cursor = orders.cursor;
       if (cursor.equals(LiveOrders.START) || previous != null && previous.cursor().toString().equals(cursor)) {
         return false;
@@ -872,29 +903,43 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * Compacts in the background unless a compaction is waiting or running here, or one failed
-   * less than {@link #COMPACT_RETRY_NANOS} ago (Redis full or unreachable: trying at every
-   * ingestion would serialise the statistics and log each time).
+   * Work run on the background thread when asked, unless it is waiting or running, or failed less
+   * than {@code backOffNanos} ago (Redis full or unreachable: trying at every ingestion or read
+   * would redo the work and log each time).
    */
-  private void compactSoon() {
-    if (System.nanoTime() - compactRetryAt < 0 || !compactionQueued.compareAndSet(false, true)) {
-      return;
+  private final class BackgroundTask {
+    private final String what;
+    private final Runnable work;
+    private final long backOffNanos;
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile long retryAt = System.nanoTime();
+
+    BackgroundTask(String what, Runnable work, long backOffNanos) {
+      this.what = what;
+      this.work = work;
+      this.backOffNanos = backOffNanos;
     }
-    try {
-      compactor.execute(() -> {
-        try {
-          compactOrderLines();
-        } catch (RuntimeException e) {
-          compactRetryAt = System.nanoTime() + COMPACT_RETRY_NANOS;
-          log.warn("Could not compact the order lines of Redis {}; an ingestion tries again in {} s", redisName,
-              TimeUnit.NANOSECONDS.toSeconds(COMPACT_RETRY_NANOS), e);
-        } finally {
-          compactionQueued.set(false);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      // Closing: the ingestion that asked is stored; a replica still running compacts later.
-      compactionQueued.set(false);
+
+    void request() {
+      if (System.nanoTime() - retryAt < 0 || !queued.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        background.execute(() -> {
+          try {
+            work.run();
+          } catch (RuntimeException e) {
+            retryAt = System.nanoTime() + backOffNanos;
+            log.warn("Could not {} of Redis {}; not tried again for {} s", what, redisName,
+                TimeUnit.NANOSECONDS.toSeconds(backOffNanos), e);
+          } finally {
+            queued.set(false);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // Closing: the ingestion or read that asked has done its part; a replica still running does this.
+        queued.set(false);
+      }
     }
   }
 
@@ -943,10 +988,10 @@ public final class RedisEventStore implements EventStore {
       this.live = live;
     }
 
-    /** Takes statistics restored from a snapshot whose last line is {@code cursor}. */
-    void restore(LiveCoPurchase restored, String cursor) {
-      live = restored;
-      this.cursor = cursor;
+    /** Takes statistics restored from a snapshot. */
+    void restore(RestoredOrders restored) {
+      live = restored.live();
+      cursor = restored.cursor().toString();
     }
 
     /** The statistics as {@link LiveCoPurchase#writeTo} writes them. */
@@ -1096,7 +1141,7 @@ public final class RedisEventStore implements EventStore {
       // This replica's next co-purchase read sees them; other replicas' within ORDER_SYNC_NANOS.
       orderLinesAdded = true;
       if ((Long) reply.get(4) > compactAfterLines) {
-        compactSoon();
+        compactions.request();
       }
     }
     return new AppendResult(events.size() - value, value, latest((String) reply.get(2)), latest((String) reply.get(3)));
@@ -1171,11 +1216,11 @@ public final class RedisEventStore implements EventStore {
 
   @Override
   public void close() {
-    compactor.shutdown();
+    background.shutdown();
     try {
       // A running compaction may finish; one cut short (Redis closed under it) leaves the old
       // snapshot in force.
-      compactor.awaitTermination(5, TimeUnit.SECONDS);
+      background.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -156,6 +158,39 @@ class OrderLinesCompactionTest {
         TestData.describe(running.coPurchaseGraph()), "the ingested orders count");
     assertEquals(expected, statistics(replica()), "a replica started after the compaction");
     assertEquals(expected, statisticsOnceEqual(lagging, expected), "a replica that lagged behind it");
+  }
+
+  @Test
+  void laggingReplica_whileItReadsTheSnapshot_answersCoPurchaseReadsAtOnce() throws InterruptedException {
+    RedisEventStore running = replica();
+    CountDownLatch snapshotReadsGo = new CountDownLatch(1);
+    AtomicBoolean holdSnapshotReads = new AtomicBoolean();
+    RedisEventStore lagging = replica(new JedisPooled(shared, 2000) {
+      @Override
+      public List<byte[]> lrange(byte[] key, long start, long stop) {
+        if (holdSnapshotReads.get()) {
+          try {
+            snapshotReadsGo.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.lrange(key, start, stop);
+      }
+    }, Integer.MAX_VALUE);
+    ingest(running, 60);
+    statisticsOnceEqual(lagging, statistics(running));
+    String graphBefore = TestData.describe(lagging.coPurchaseGraph());
+    ingest(running, 120);   // lagging reads none of these before they are trimmed
+    assertTrue(running.compactOrderLines());
+
+    holdSnapshotReads.set(true);
+    assertEquals(graphBefore, TestData.describe(lagging.coPurchaseGraph()),
+        "the graph it held, not one read after the held snapshot read");
+    snapshotReadsGo.countDown();
+
+    String expected = statistics(running);
+    assertEquals(expected, statisticsOnceEqual(lagging, expected), "once it has read the snapshot");
   }
 
   @Test
