@@ -43,11 +43,12 @@ public final class RequestChecks {
   }
 
   /**
-   * Requires a non-blank id of at most {@link #MAX_ID_LENGTH} characters, with no space at either
-   * end and no control character; returns it.
+   * Requires an id a request may carry ({@link #requestIdProblem}): non-blank, at most
+   * {@link #MAX_ID_LENGTH} characters, no control character, and no space or invisible character
+   * at either end; returns it.
    */
   public static String requireId(String field, String value) {
-    String problem = idProblem(value);
+    String problem = requestIdProblem(value);
     if (problem != null) {
       throw invalid(field + problem);
     }
@@ -77,7 +78,8 @@ public final class RequestChecks {
   }
 
   /**
-   * What is wrong with {@code value} as an id, or null. Every store trims the ids it reads from
+   * What is wrong with {@code value} as an id the suite may hold, or null ({@link #requireId}
+   * refuses more in a request). Every store trims the ids it reads from
    * files, so an id with a space at either end can name no stored user or item: taken as given,
    * " 12348" would be answered as a shopper nobody knows. A control character (a NUL, a tab, a
    * line break) is refused too: it is invisible where the id is shown, and garbles the logs and
@@ -123,6 +125,42 @@ public final class RequestChecks {
     };
   }
 
+  /**
+   * What is wrong with {@code value} as an id in a request, or null: {@link #idProblem}'s faults,
+   * and then white space or an invisible character at either end ({@link #isBlankAtAnEnd}), which
+   * an id pasted from a spreadsheet or a web page carries: taken as given, "\u00a012348" would be
+   * answered as a shopper nobody knows. The id is quoted, with the character named, since it cannot
+   * be seen. Only requests are refused: the files and stores read ids by {@link #idProblem}, so
+   * nothing stored before becomes unreadable.
+   */
+  public static String requestIdProblem(String value) {
+    String problem = idProblem(value);
+    if (problem != null) {
+      return problem;
+    }
+    int first = value.codePointAt(0);
+    int last = value.codePointBefore(value.length());
+    if (!isBlankAtAnEnd(first) && !isBlankAtAnEnd(last)) {
+      return null;
+    }
+    int at = isBlankAtAnEnd(first) ? 0 : characterCount(value) - 1;
+    return String.format("%s or an invisible character, got \"%s\" (U+%04X at index %d)",
+        IdFault.SPACE_AT_AN_END.rule(), value, isBlankAtAnEnd(first) ? first : last, at);
+  }
+
+  /**
+   * Whether a request's id may not begin or end with {@code codePoint}: white space by either of
+   * Java's definitions ({@link Character#isWhitespace}, {@link Character#isSpaceChar}: the no-break
+   * spaces U+00A0, U+2007, U+202F, the ideographic space U+3000, the line and paragraph separators),
+   * or a character that takes no room: the zero-width space, non-joiner and joiner (U+200B..U+200D),
+   * the word joiner (U+2060) and the byte-order mark (U+FEFF). Other format characters are left to
+   * the client: some end a visible emoji (a flag's cancel tag, U+E007F).
+   */
+  private static boolean isBlankAtAnEnd(int codePoint) {
+    return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint)
+        || (codePoint >= 0x200B && codePoint <= 0x200D) || codePoint == 0x2060 || codePoint == 0xFEFF;
+  }
+
   private static int controlCharacterAt(String value) {
     for (int i = 0; i < value.length(); i++) {
       if (Character.isISOControl(value.charAt(i))) {
@@ -136,7 +174,7 @@ public final class RequestChecks {
   public static List<String> requireIds(String field, List<String> values) {
     for (int i = 0; i < values.size(); i++) {
       // The field's name is built only for a bad id: a batch of rows holds tens of thousands.
-      String problem = idProblem(values.get(i));
+      String problem = requestIdProblem(values.get(i));
       if (problem != null) {
         throw invalid(field + "[" + i + "]" + problem);
       }

@@ -1,6 +1,7 @@
 package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,26 @@ class RequestChecksTest {
     assertInvalid(() -> RequestChecks.requireId("user_id", " 12\u00008"), "user_id must not contain control characters");
     // A space or any other character inside an id is the client's to choose.
     assertEquals("PACK 60 \u7eb8\u676f", RequestChecks.requireId("item_id", "PACK 60 \u7eb8\u676f"));
+  }
+
+  @Test
+  void requireId_rejectsUnicodeSpacesAndInvisibleCharactersAtEitherEnd_namingTheCharacter() {
+    // Pasted from a spreadsheet or a web page; taken as given, each was a shopper nobody knows.
+    assertInvalid(() -> RequestChecks.requireId("user_id", "\u00a012348"),
+        "user_id must not begin or end with a space or an invisible character, got \"\u00a012348\" (U+00A0 at index 0)");
+    assertInvalid(() -> RequestChecks.requireId("user_id", "12348\u200b"), "(U+200B at index 5)");
+    String emoji = "\ud83d\ude00";
+    assertInvalid(() -> RequestChecks.requireId("user_id", emoji + "\ufeff"), "(U+FEFF at index 1)");
+    for (String blank : List.of("\u2007", "\u202f", "\u3000", "\u2028", "\u200c", "\u200d", "\u2060", "\u1680")) {
+      assertInvalid(() -> RequestChecks.requireId("item_id", "A" + blank), "item_id must not begin or end with a space");
+      assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", blank + "A")),
+          "item_ids[1] must not begin or end with a space or an invisible character");
+    }
+    // Inside an id, and other format characters at its ends, are the client's to choose.
+    assertEquals("A\u00a0B\u200bC", RequestChecks.requireId("item_id", "A\u00a0B\u200bC"));
+    assertEquals("A\u00ad", RequestChecks.requireId("item_id", "A\u00ad"));
+    // Files keep being read by the stored-id rule: nothing stored before becomes unreadable.
+    assertNull(RequestChecks.idProblem("A\u00a0"));
   }
 
   @Test
