@@ -230,13 +230,14 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       result = call(() -> store.append(events));
     } catch (UnknownItemException e) {
       // The usual code for a named thing that does not exist, as GetItems' callers give it.
-      throw Status.NOT_FOUND.withDescription("events[" + e.eventIndex() + "].event.item_id \"" + e.itemId()
+      throw Status.NOT_FOUND.withDescription("events[" + e.eventIndex() + "].event.item_id \""
+          + Descriptions.truncate(e.itemId())
           + "\" is not in the catalogue; only catalogue items can be ingested; nothing was stored")
           .asRuntimeException();
     } catch (EventIdConflictException e) {
       int index = e.eventIndex();
       throw Status.ALREADY_EXISTS.withDescription("events[" + index + "].event_id \""
-          + request.getEvents(index).getEventId() + "\" was already used for another event of this user ("
+          + Descriptions.truncate(request.getEvents(index).getEventId()) + "\" was already used for another event of this user ("
           + e.earlierEvent() + "); a resend must repeat that event, and a new event needs a new id; nothing was stored")
           .asRuntimeException();
     }

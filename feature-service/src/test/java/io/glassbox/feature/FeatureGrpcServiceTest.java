@@ -698,6 +698,18 @@ class FeatureGrpcServiceTest {
   }
 
   @Test
+  void ingestEvents_unknownItemOf128Characters_isQuotedCutTo64() {
+    String emoji = "\ud83d\ude00";
+    UserEvent event = event(newUser(), emoji.repeat(128), 1_000, "");
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event).build()));
+    assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals("events[0].event.item_id \"" + emoji.repeat(64) + "... (128 characters)\" is not in the catalogue; "
+        + "only catalogue items can be ingested; nothing was stored", e.getStatus().getDescription());
+  }
+
+  @Test
   void ingestEvents_stampedInTheFuture_isInvalidArgumentAndLeavesRecentSalesAlone() {
     // The store's newest event ends every shopper's window of recent sales: an event a day ahead
     // would have moved it there.

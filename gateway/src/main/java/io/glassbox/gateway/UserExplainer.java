@@ -23,6 +23,7 @@ import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Channel;
 import io.grpc.Context;
@@ -95,13 +96,13 @@ final class UserExplainer {
   private static void checkRemovalsBought(UserQuestions.WhatIfQuestion question, List<String> record, int eventsRead) {
     Set<String> bought = new HashSet<>(record);
     String where = record.size() < eventsRead
-        ? "the purchase record of user_id \"" + question.userId() + "\""
-        : "the latest " + eventsRead + " events of user_id \"" + question.userId()
+        ? "the purchase record of user_id \"" + Descriptions.truncate(question.userId()) + "\""
+        : "the latest " + eventsRead + " events of user_id \"" + Descriptions.truncate(question.userId())
             + "\", the record a what-if changes (GLASSBOX_GATEWAY_HISTORY_EVENTS)";
     for (int i = 0; i < question.remove().size(); i++) {
       if (!bought.contains(question.remove().get(i))) {
-        throw Status.INVALID_ARGUMENT.withDescription("remove_item_ids[" + i + "] \"" + question.remove().get(i)
-            + "\" is not in " + where).asRuntimeException();
+        throw Status.INVALID_ARGUMENT.withDescription("remove_item_ids[" + i + "] \""
+            + Descriptions.truncate(question.remove().get(i)) + "\" is not in " + where).asRuntimeException();
       }
     }
   }
@@ -207,16 +208,18 @@ final class UserExplainer {
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
       RetrieveCandidatesResponse candidates, GetItemsResponse items) {
     if (items.getMissingItemIdsCount() > 0) {
+      // WhatIf's additions are named by index, as its removals are.
       String missing = items.getMissingItemIds(0);
-      throw Status.NOT_FOUND.withDescription(field + " \"" + missing + "\" is not in the catalogue")
-          .asRuntimeException();
+      String named = askedItem(field) ? field : field + "[" + catalogueIds.indexOf(missing) + "]";
+      throw Status.NOT_FOUND.withDescription(
+          named + " \"" + Descriptions.truncate(missing) + "\" is not in the catalogue").asRuntimeException();
     }
     List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
     boolean askedItem = askedItem(field);
     if (askedItem && record.contains(catalogueIds.get(0))) {
       // The model ranks only items the user has not bought (it was trained with them masked), so
       // its score of a bought item means nothing; Recommend shows such an item only as buy-again.
-      throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + catalogueIds.get(0)
+      throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(catalogueIds.get(0))
           + "\" is in the user's purchase record: the model ranks only items the user has not bought;"
           + " an item bought in several orders is placed by the buy-again rule, and Recommend states why")
           .asRuntimeException();
@@ -225,8 +228,9 @@ final class UserExplainer {
       for (TurnedDownItem turned : history.getTurnedDownItemsList()) {
         if (turned.getItemId().equals(catalogueIds.get(0))) {
           // Not a model verdict: the shopper's own. The model's rank of it would answer another question.
-          throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + turned.getItemId() + "\": user_id \""
-              + userId + "\" said they are not interested in it (FEEDBACK_TYPE_NOT_INTERESTED at "
+          throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(turned.getItemId())
+              + "\": user_id \"" + Descriptions.truncate(userId)
+              + "\" said they are not interested in it (FEEDBACK_TYPE_NOT_INTERESTED at "
               + Instant.ofEpochSecond(turned.getTime().getSeconds(), turned.getTime().getNanos())
               + "), so Recommend does not offer it until they buy it; a what-if can still add it as a purchase")
               .asRuntimeException();
@@ -245,7 +249,7 @@ final class UserExplainer {
       ranking.addCandidateSources(RankedSlate.explainTarget(candidate));
     }
     if (ids.isEmpty() && !askedItem) {
-      throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + userId
+      throw Status.FAILED_PRECONDITION.withDescription("user_id \"" + Descriptions.truncate(userId)
           + "\" has no candidates to rank").asRuntimeException();
     }
     if (ids.isEmpty()) {

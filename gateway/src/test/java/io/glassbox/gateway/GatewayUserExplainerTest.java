@@ -5,6 +5,7 @@ import static io.glassbox.gateway.TestCatalogue.KNOWN_USER;
 import static io.glassbox.gateway.TestCatalogue.popular;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.Duration;
 import io.glassbox.api.v1.DefaultAnswer;
@@ -14,13 +15,18 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.UserWhatIfRequest;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 
-/** What the gateway's ExplainItem, WhyNot and WhatIf send the explain service. */
+/** What the gateway's ExplainItem, WhyNot and WhatIf send the explain service, and their verdicts on the items. */
 @Timeout(60)
 class GatewayUserExplainerTest {
   private GatewayHarness harness;
@@ -87,5 +93,34 @@ class GatewayUserExplainerTest {
     ExplainItemRequest given = harness.explain.itemRequests.get(1);
     assertFalse(given.getRanking().hasDefaultAnswer());
     assertEquals(4, given.getTopK());
+  }
+
+  @Test
+  void unknownOrUnboughtItems_areNamedByTheirField_andQuotedCutTo64Characters() {
+    harness = new GatewayHarness();
+    harness.start();
+    String id = "\ud83d\ude00".repeat(128);
+    String quoted = "\"" + "\ud83d\ude00".repeat(64) + "... (128 characters)\"";
+
+    // An addition is named by its index, as a removal is.
+    assertStatus(Status.Code.NOT_FOUND, "add_item_ids[1] " + quoted + " is not in the catalogue",
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+            .setUserId(KNOWN_USER).addAddItemIds("c1").addAddItemIds(id).build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT,
+        "remove_item_ids[0] " + quoted + " is not in the purchase record of user_id " + quoted,
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+            .setUserId(id).addRemoveItemIds(id).build()));
+    assertStatus(Status.Code.NOT_FOUND, "item_id " + quoted + " is not in the catalogue",
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+            UserExplainItemRequest.newBuilder().setUserId(KNOWN_USER).setItemId(id).build()));
+    assertStatus(Status.Code.NOT_FOUND, "item_id " + quoted + " is not in the catalogue",
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whyNot(
+            UserWhyNotRequest.newBuilder().setUserId(KNOWN_USER).setItemId(id).build()));
+  }
+
+  private static void assertStatus(Status.Code code, String description, Executable call) {
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+    assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+    assertEquals(description, e.getStatus().getDescription());
   }
 }

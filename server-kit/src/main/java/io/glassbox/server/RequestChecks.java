@@ -121,7 +121,7 @@ public final class RequestChecks {
         // The index in characters too (a control character is one char).
         yield String.format(", got U+%04X at index %d", (int) value.charAt(at), value.codePointCount(0, at));
       }
-      case SPACE_AT_AN_END -> ", got \"" + value + "\"";
+      case SPACE_AT_AN_END -> ", got \"" + Descriptions.truncate(value) + "\"";
     };
   }
 
@@ -145,7 +145,7 @@ public final class RequestChecks {
     }
     int at = isBlankAtAnEnd(first) ? 0 : characterCount(value) - 1;
     return String.format("%s or an invisible character, got \"%s\" (U+%04X at index %d)",
-        IdFault.SPACE_AT_AN_END.rule(), value, isBlankAtAnEnd(first) ? first : last, at);
+        IdFault.SPACE_AT_AN_END.rule(), Descriptions.truncate(value), isBlankAtAnEnd(first) ? first : last, at);
   }
 
   /**

@@ -54,6 +54,11 @@ class RequestChecksTest {
     // Inside an id, and other format characters at its ends, are the client's to choose.
     assertEquals("A\u00a0B\u200bC", RequestChecks.requireId("item_id", "A\u00a0B\u200bC"));
     assertEquals("A\u00ad", RequestChecks.requireId("item_id", "A\u00ad"));
+    // A quoted id is cut as every message cuts what it quotes.
+    assertInvalid(() -> RequestChecks.requireId("user_id", "x".repeat(127) + "\u00a0"),
+        "got \"" + "x".repeat(64) + "... (128 characters)\" (U+00A0 at index 127)");
+    assertInvalid(() -> RequestChecks.requireId("user_id", "x".repeat(127) + " "),
+        "got \"" + "x".repeat(64) + "... (128 characters)\"");
     // Files keep being read by the stored-id rule: nothing stored before becomes unreadable.
     assertNull(RequestChecks.idProblem("A\u00a0"));
   }
