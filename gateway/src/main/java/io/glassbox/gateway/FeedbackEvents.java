@@ -22,7 +22,7 @@ final class FeedbackEvents {
    * INVALID_ARGUMENT naming the field otherwise.
    */
   static UserEvent from(SubmitFeedbackRequest request, Instant now) {
-    String userId = RequestChecks.requireId("user_id", request.getUserId());
+    String userId = RequestChecks.requireUserId("user_id", request.getUserId());
     String itemId = RequestChecks.requireId("item_id", request.getItemId());
     String eventType = switch (request.getType()) {
       case FEEDBACK_TYPE_CLICK -> "click";

@@ -31,7 +31,7 @@ record RecommendQuery(
     OptionalInt newcomerSlots = request.hasNewcomerSlots()
         ? OptionalInt.of(slots("newcomer_slots", request.getNewcomerSlots())) : OptionalInt.empty();
     return new RecommendQuery(
-        RequestChecks.requireId("user_id", request.getUserId()),
+        RequestChecks.requireUserId("user_id", request.getUserId()),
         RequestChecks.limitOrDefault("limit", request.getLimit(), DEFAULT_LIMIT, MAX_LIMIT),
         RequestChecks.locale("locale", request.getLocale()),
         request.getIncludeContributions(),

@@ -39,7 +39,7 @@ final class UserQuestions {
   }
 
   static WhatIfQuestion read(UserWhatIfRequest request) {
-    String userId = RequestChecks.requireId("user_id", request.getUserId());
+    String userId = RequestChecks.requireUserId("user_id", request.getUserId());
     RequestChecks.requireCount("remove_item_ids", request.getRemoveItemIdsCount(), 0, MAX_EDITS);
     RequestChecks.requireCount("add_item_ids", request.getAddItemIdsCount(), 0, MAX_EDITS);
     List<String> remove = RequestChecks.requireIds("remove_item_ids", request.getRemoveItemIdsList());
@@ -53,7 +53,7 @@ final class UserQuestions {
 
   private static ItemQuestion item(String userId, String itemId, int limit, String locale) {
     return new ItemQuestion(
-        RequestChecks.requireId("user_id", userId),
+        RequestChecks.requireUserId("user_id", userId),
         RequestChecks.requireId("item_id", itemId),
         limit(limit),
         RequestChecks.locale("locale", locale));

@@ -141,6 +141,7 @@ class GatewayFeedbackTest {
         Arguments.of(valid.toBuilder().setItemId("").build(), "item_id"),
         Arguments.of(valid.toBuilder().setItemId("i".repeat(129)).build(), "item_id"),
         Arguments.of(valid.toBuilder().setUserId("u9 ").build(), "user_id"),
+        Arguments.of(valid.toBuilder().setUserId("\u00a0u9").build(), "user_id"),
         Arguments.of(valid.toBuilder().setItemId("c\n1").build(), "item_id"),
         Arguments.of(valid.toBuilder().setType(FeedbackType.FEEDBACK_TYPE_UNSPECIFIED).build(),
             "type"),

@@ -43,11 +43,25 @@ public final class RequestChecks {
   }
 
   /**
-   * Requires an id a request may carry ({@link #requestIdProblem}): non-blank, at most
-   * {@link #MAX_ID_LENGTH} characters, no control character, and no space or invisible character
-   * at either end; returns it.
+   * Requires a non-blank id of at most {@link #MAX_ID_LENGTH} characters, with no space at either
+   * end and no control character ({@link #idProblem}); returns it. Ids the services pass each other
+   * are ones the stores hold, which the files may have given with another white space at an end.
    */
   public static String requireId(String field, String value) {
+    String problem = idProblem(value);
+    if (problem != null) {
+      throw invalid(field + problem);
+    }
+    return value;
+  }
+
+  /**
+   * Requires a user id as a caller types it ({@link #requestIdProblem}): {@link #requireId}'s rule,
+   * and no white space or invisible character at either end; returns it. A user id the gateway is
+   * asked about names the shopper, and one pasted with a no-break space would silently be answered
+   * as a new one; an item id it is asked about is looked up, and one nobody holds is NOT_FOUND.
+   */
+  public static String requireUserId(String field, String value) {
     String problem = requestIdProblem(value);
     if (problem != null) {
       throw invalid(field + problem);
@@ -78,8 +92,8 @@ public final class RequestChecks {
   }
 
   /**
-   * What is wrong with {@code value} as an id the suite may hold, or null ({@link #requireId}
-   * refuses more in a request). Every store trims the ids it reads from
+   * What is wrong with {@code value} as an id the suite may hold, or null ({@link #requireUserId}
+   * refuses more in a user id a caller types). Every store trims the ids it reads from
    * files, so an id with a space at either end can name no stored user or item: taken as given,
    * " 12348" would be answered as a shopper nobody knows. A control character (a NUL, a tab, a
    * line break) is refused too: it is invisible where the id is shown, and garbles the logs and
@@ -126,12 +140,13 @@ public final class RequestChecks {
   }
 
   /**
-   * What is wrong with {@code value} as an id in a request, or null: {@link #idProblem}'s faults,
+   * What is wrong with {@code value} as a user id a caller types, or null: {@link #idProblem}'s faults,
    * and then white space or an invisible character at either end ({@link #isBlankAtAnEnd}), which
    * an id pasted from a spreadsheet or a web page carries: taken as given, "\u00a012348" would be
    * answered as a shopper nobody knows. The id is quoted, with the character named, since it cannot
-   * be seen. Only requests are refused: the files and stores read ids by {@link #idProblem}, so
-   * nothing stored before becomes unreadable.
+   * be seen. Only user ids asked about are refused: the files, the stores and the calls between
+   * the services take ids by {@link #idProblem}, so nothing stored before becomes unreadable or
+   * breaks a ranking that holds it.
    */
   public static String requestIdProblem(String value) {
     String problem = idProblem(value);
@@ -174,7 +189,7 @@ public final class RequestChecks {
   public static List<String> requireIds(String field, List<String> values) {
     for (int i = 0; i < values.size(); i++) {
       // The field's name is built only for a bad id: a batch of rows holds tens of thousands.
-      String problem = requestIdProblem(values.get(i));
+      String problem = idProblem(values.get(i));
       if (problem != null) {
         throw invalid(field + "[" + i + "]" + problem);
       }

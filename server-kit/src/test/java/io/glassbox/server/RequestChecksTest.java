@@ -39,28 +39,37 @@ class RequestChecksTest {
   }
 
   @Test
-  void requireId_rejectsUnicodeSpacesAndInvisibleCharactersAtEitherEnd_namingTheCharacter() {
+  void requireUserId_rejectsUnicodeSpacesAndInvisibleCharactersAtEitherEnd_namingTheCharacter() {
     // Pasted from a spreadsheet or a web page; taken as given, each was a shopper nobody knows.
-    assertInvalid(() -> RequestChecks.requireId("user_id", "\u00a012348"),
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", "\u00a012348"),
         "user_id must not begin or end with a space or an invisible character, got \"\u00a012348\" (U+00A0 at index 0)");
-    assertInvalid(() -> RequestChecks.requireId("user_id", "12348\u200b"), "(U+200B at index 5)");
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", "12348\u200b"), "(U+200B at index 5)");
     String emoji = "\ud83d\ude00";
-    assertInvalid(() -> RequestChecks.requireId("user_id", emoji + "\ufeff"), "(U+FEFF at index 1)");
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", emoji + "\ufeff"), "(U+FEFF at index 1)");
     for (String blank : List.of("\u2007", "\u202f", "\u3000", "\u2028", "\u200c", "\u200d", "\u2060", "\u1680")) {
-      assertInvalid(() -> RequestChecks.requireId("item_id", "A" + blank), "item_id must not begin or end with a space");
-      assertInvalid(() -> RequestChecks.requireIds("item_ids", List.of("a", blank + "A")),
-          "item_ids[1] must not begin or end with a space or an invisible character");
+      assertInvalid(() -> RequestChecks.requireUserId("user_id", "A" + blank), "user_id must not begin or end with a space");
+      assertInvalid(() -> RequestChecks.requireUserId("user_id", blank + "A"),
+          "user_id must not begin or end with a space or an invisible character");
     }
+    // requireId's own faults first, in its words.
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", " 12348"), "user_id must not begin or end with a space");
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", ""), "user_id must not be empty");
     // Inside an id, and other format characters at its ends, are the client's to choose.
-    assertEquals("A\u00a0B\u200bC", RequestChecks.requireId("item_id", "A\u00a0B\u200bC"));
-    assertEquals("A\u00ad", RequestChecks.requireId("item_id", "A\u00ad"));
+    assertEquals("A\u00a0B\u200bC", RequestChecks.requireUserId("user_id", "A\u00a0B\u200bC"));
+    assertEquals("A\u00ad", RequestChecks.requireUserId("user_id", "A\u00ad"));
     // A quoted id is cut as every message cuts what it quotes.
-    assertInvalid(() -> RequestChecks.requireId("user_id", "x".repeat(127) + "\u00a0"),
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", "x".repeat(127) + "\u00a0"),
         "got \"" + "x".repeat(64) + "... (128 characters)\" (U+00A0 at index 127)");
+  }
+
+  @Test
+  void requireIdAndRequireIds_takeStoredIdsWithAUnicodeSpaceAtAnEnd_asTheFilesDo() {
+    // An import may store "A\u00a0"; the services pass it to each other in every ranking holding it.
+    assertNull(RequestChecks.idProblem("A\u00a0"));
+    assertEquals("A\u00a0", RequestChecks.requireId("item_id", "A\u00a0"));
+    assertEquals(List.of("a", "\u200bA"), RequestChecks.requireIds("item_ids", List.of("a", "\u200bA")));
     assertInvalid(() -> RequestChecks.requireId("user_id", "x".repeat(127) + " "),
         "got \"" + "x".repeat(64) + "... (128 characters)\"");
-    // Files keep being read by the stored-id rule: nothing stored before becomes unreadable.
-    assertNull(RequestChecks.idProblem("A\u00a0"));
   }
 
   @Test
