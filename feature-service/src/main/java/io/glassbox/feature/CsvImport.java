@@ -292,9 +292,9 @@ final class CsvImport {
           }
         }
         String basketId = field(row, basket);
-        if (problem == null && RequestChecks.characterCount(basketId) > RecordedEvent.MAX_BASKET_ID_LENGTH) {
-          problem = "basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH + " characters, got "
-              + RequestChecks.characterCount(basketId);
+        String basketTooLong = RequestChecks.lengthProblem(basketId, RecordedEvent.MAX_BASKET_ID_LENGTH);
+        if (problem == null && basketTooLong != null) {
+          problem = "basket_id" + basketTooLong;
         }
         if (problem == null && seqPosOrder != null) {
           problem = seqPosOrder.problem(userId, when, field(row, seq), csv.line());
@@ -346,10 +346,8 @@ final class CsvImport {
     if (value.length() < minLength) {
       return column + " must not be empty";
     }
-    if (RequestChecks.characterCount(value) > MAX_TEXT_LENGTH) {
-      return column + " must be at most " + MAX_TEXT_LENGTH + " characters, got " + RequestChecks.characterCount(value);
-    }
-    return null;
+    String tooLong = RequestChecks.lengthProblem(value, MAX_TEXT_LENGTH);
+    return tooLong == null ? null : column + tooLong;
   }
 
   /** A trimmed field, "" when the column is absent or the row is short. */

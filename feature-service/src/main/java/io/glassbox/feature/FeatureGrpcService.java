@@ -297,14 +297,14 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
             + ", got \"" + Descriptions.truncate(event.getEventType()) + "\""));
     String eventId = proto.getEventId();
-    if (RequestChecks.characterCount(eventId) > MAX_EVENT_ID_LENGTH) {
-      throw invalid(field + ".event_id must be at most " + MAX_EVENT_ID_LENGTH + " characters, got "
-          + RequestChecks.characterCount(eventId));
+    String eventIdTooLong = RequestChecks.lengthProblem(eventId, MAX_EVENT_ID_LENGTH);
+    if (eventIdTooLong != null) {
+      throw invalid(field + ".event_id" + eventIdTooLong);
     }
     String basketId = event.getBasketId();
-    if (RequestChecks.characterCount(basketId) > RecordedEvent.MAX_BASKET_ID_LENGTH) {
-      throw invalid(field + ".event.basket_id must be at most " + RecordedEvent.MAX_BASKET_ID_LENGTH
-          + " characters, got " + RequestChecks.characterCount(basketId));
+    String basketTooLong = RequestChecks.lengthProblem(basketId, RecordedEvent.MAX_BASKET_ID_LENGTH);
+    if (basketTooLong != null) {
+      throw invalid(field + ".event.basket_id" + basketTooLong);
     }
     return new NewEvent(userId, new RecordedEvent(itemId, time, type, basketId), eventId);
   }

@@ -49,9 +49,9 @@ final class FeedbackEvents {
 
   /** {@code value}, an optional field: INVALID_ARGUMENT naming it when longer than {@code max}. */
   private static String atMost(String field, String value, int max) {
-    int characters = RequestChecks.characterCount(value);
-    if (characters > max) {
-      throw RequestChecks.invalid(field + " must be at most " + max + " characters, got " + characters);
+    String tooLong = RequestChecks.lengthProblem(value, max);
+    if (tooLong != null) {
+      throw RequestChecks.invalid(field + tooLong);
     }
     return value;
   }

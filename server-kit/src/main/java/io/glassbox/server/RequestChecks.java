@@ -37,6 +37,16 @@ public final class RequestChecks {
     return value.codePointCount(0, value.length());
   }
 
+  /**
+   * Why {@code value} is too long for a field of at most {@code max} characters ({@link
+   * #characterCount}), worded to follow the field's name (" must be at most 128 characters, got
+   * 129"), or null when it is not.
+   */
+  public static String lengthProblem(String value, int max) {
+    int characters = characterCount(value);
+    return characters > max ? " must be at most " + max + " characters, got " + characters : null;
+  }
+
   /** An INVALID_ARGUMENT error with {@code message}. */
   public static StatusRuntimeException invalid(String message) {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
