@@ -164,11 +164,8 @@ public record FeatureConfig(
   }
 
   private static Duration maxClockSkew(ConfigSource source) {
-    Duration skew = source.getDuration(MAX_CLOCK_SKEW_KEY, DEFAULT_MAX_CLOCK_SKEW);
-    if (skew.compareTo(Duration.ofSeconds(1)) < 0 || skew.compareTo(Duration.ofDays(1)) > 0) {
-      throw new ConfigException(MAX_CLOCK_SKEW_KEY + " must be 1s..1 day, got " + skew);
-    }
-    return skew;
+    return source.getDuration(MAX_CLOCK_SKEW_KEY, DEFAULT_MAX_CLOCK_SKEW, Duration.ofSeconds(1), Duration.ofDays(1),
+        "1s..1 day");
   }
 
   private static StoreKind storeKind(ConfigSource source) {
@@ -208,10 +205,8 @@ public record FeatureConfig(
       throw new ConfigException(MAX_EVENTS_KEY + " (" + maxEvents + ") must be at least "
           + MAX_EVENTS_PER_USER_KEY + " (" + perUser + ")");
     }
-    Duration window = source.getDuration(DEDUPE_WINDOW_KEY, DEFAULT_DEDUPE_WINDOW);
-    if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofDays(30)) > 0) {
-      throw new ConfigException(DEDUPE_WINDOW_KEY + " must be 1s..30 days, got " + window);
-    }
+    Duration window = source.getDuration(DEDUPE_WINDOW_KEY, DEFAULT_DEDUPE_WINDOW, Duration.ofSeconds(1),
+        Duration.ofDays(30), "1s..30 days");
     return new StoreBounds(perUser,
         source.getInt(MAX_USERS_KEY, defaultMaxUsers(heap), 1, 100_000_000),
         maxEvents, window,

@@ -48,11 +48,8 @@ public record ClientSettings(Optional<ReloadingFile<String>> apiKey, TlsSettings
   }
 
   private static Duration reconnectProbe(ConfigSource source) {
-    Duration probe = source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE);
-    if (probe.compareTo(MIN_RECONNECT_PROBE) < 0 || probe.compareTo(MAX_RECONNECT_PROBE) > 0) {
-      throw new ConfigException(RECONNECT_PROBE_KEY + " must be from 100ms to 2 minutes, got " + probe);
-    }
-    return probe;
+    return source.getDuration(RECONNECT_PROBE_KEY, DEFAULT_RECONNECT_PROBE, MIN_RECONNECT_PROBE, MAX_RECONNECT_PROBE,
+        "from 100ms to 2 minutes");
   }
 
   /** A copy presenting {@code key}, always. */

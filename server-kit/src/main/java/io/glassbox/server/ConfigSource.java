@@ -119,6 +119,18 @@ public final class ConfigSource {
     };
   }
 
+  /**
+   * {@link #getDuration(String, Duration)}, refused unless from {@code min} to {@code max}:
+   * "KEY must be RANGE, got VALUE", the range as {@code range} words it ("from 100ms to 2 minutes").
+   */
+  public Duration getDuration(String key, Duration defaultValue, Duration min, Duration max, String range) {
+    Duration value = getDuration(key, defaultValue);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new ConfigException(key + " must be " + range + ", got " + value);
+    }
+    return value;
+  }
+
   /** A duration in ISO-8601 ({@code PT0.5S}) or as milliseconds ({@code 500ms}) or seconds ({@code 2s}). */
   public Duration getDuration(String key, Duration defaultValue) {
     Optional<String> raw = get(key);

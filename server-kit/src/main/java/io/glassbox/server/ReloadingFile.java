@@ -101,11 +101,7 @@ public final class ReloadingFile<T> {
    * writing it.
    */
   public static Duration poll(ConfigSource source) {
-    Duration poll = source.getDuration(POLL_KEY, DEFAULT_POLL);
-    if (poll.compareTo(MIN_POLL) < 0 || poll.compareTo(MAX_POLL) > 0) {
-      throw new ConfigException(POLL_KEY + " must be from 100ms to 5 minutes, got " + poll);
-    }
-    return poll;
+    return source.getDuration(POLL_KEY, DEFAULT_POLL, MIN_POLL, MAX_POLL, "from 100ms to 5 minutes");
   }
 
   /** A value that is not read from a file and never changes. */
