@@ -66,10 +66,14 @@ class NewcomerPlacesTest {
         .setBuyAgainPlaces(buyAgainPlaces).setNewcomerPlaces(newcomerPlaces));
   }
 
+  /** The top-k an ExplainItem of "x" against {@code ranking} counts. */
+  private int explainItemTopK(UserRanking.Builder ranking) {
+    return fixture.stub.explainItem(ExplainItemRequest.newBuilder().setRanking(ranking).setItemId("x").build()).getTopK();
+  }
+
   @Test
   void newcomerPlaces_takeOffOnlyThePlacesUnknownCoPurchaseCandidatesFill() {
-    assertEquals(3, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(4, 0, 1)).setItemId("x").build()).getTopK(), "u fills the one place");
+    assertEquals(3, explainItemTopK(answer(4, 0, 1)), "u fills the one place");
     assertEquals(2, fixture.stub.whyNot(WhyNotRequest.newBuilder()
         .setRanking(answer(4, 0, 3)).setItemId("z").build()).getTopK(), "u and v fill two of three; x is known, n popular");
     assertEquals(8, fixture.stub.whatIf(WhatIfRequest.newBuilder()
@@ -80,14 +84,12 @@ class NewcomerPlacesTest {
 
   @Test
   void buyAgainPlaces_areTakenOffBeforeTheNewcomers() {
-    assertEquals(2, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(10, 7, 1)).setItemId("x").build()).getTopK(), "3 places left, u takes one");
+    assertEquals(2, explainItemTopK(answer(10, 7, 1)), "3 places left, u takes one");
   }
 
   @Test
   void buyAgainAndNewcomersTakingEveryPlace_countTheAnswerWithNoBuyAgainPlaces() {
-    assertEquals(8, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(10, 8, 2)).setItemId("x").build()).getTopK(), "u and v fill both places: 10 less theirs");
+    assertEquals(8, explainItemTopK(answer(10, 8, 2)), "u and v fill both places: 10 less theirs");
     assertEquals(7, fixture.stub.whyNot(WhyNotRequest.newBuilder()
         .setRanking(answer(9, 8, 3)).setItemId("z").build()).getTopK(),
         "more newcomer places than places left: u and v take two of 9");
@@ -95,8 +97,7 @@ class NewcomerPlacesTest {
 
   @Test
   void newcomersTakingEveryPlaceWithNoBuyAgainToo_countTheWholeAnswer() {
-    assertEquals(2, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(2, 0, 2)).setItemId("x").build()).getTopK(),
+    assertEquals(2, explainItemTopK(answer(2, 0, 2)),
         "u and v take both places: no model pick with or without buy-again, so the model's own 2");
     assertEquals(2, fixture.stub.whatIf(WhatIfRequest.newBuilder()
         .setRanking(answer(2, 1, 5)).addRemoveItemIds("a").build()).getTopK(),
@@ -141,10 +142,8 @@ class NewcomerPlacesTest {
 
   @Test
   void defaultAnswerLimitsAtTheirBounds_areAccepted() {
-    assertEquals(10, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(10, 10, 0)).setItemId("x").build()).getTopK(), "buy-again takes all 10: the model's own 10");
-    assertEquals(48, fixture.stub.explainItem(ExplainItemRequest.newBuilder()
-        .setRanking(answer(50, 0, 50)).setItemId("x").build()).getTopK(), "u and v take two of 50");
+    assertEquals(10, explainItemTopK(answer(10, 10, 0)), "buy-again takes all 10: the model's own 10");
+    assertEquals(48, explainItemTopK(answer(50, 0, 50)), "u and v take two of 50");
   }
 
   private void assertInvalid(String description, ExplainItemRequest.Builder request) {
