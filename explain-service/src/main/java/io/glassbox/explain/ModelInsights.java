@@ -31,7 +31,8 @@ public final class ModelInsights {
   static final int DEFAULT_TOP_K = 10;
   static final int MAX_TOP_K = 50;
   static final int DEFAULT_PAIRS = 20;
-  static final int MAX_PAIRS = 100;
+  /** The most pairs one GetModelInsights call may ask for. */
+  public static final int MAX_PAIRS = 100;
   /** The record and candidates read per user, as the gateway reads them. */
   static final int RECORD_EVENTS = 200;
   static final int CANDIDATES = 500;

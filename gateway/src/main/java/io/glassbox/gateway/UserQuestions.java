@@ -5,13 +5,14 @@ import static io.glassbox.server.RequestChecks.invalid;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.server.RecommendPlaces;
 import io.glassbox.server.RequestChecks;
 import java.util.List;
 import java.util.OptionalInt;
 
 /** Validated ExplainItem, WhyNot and WhatIf requests (limits from gateway.proto). */
 final class UserQuestions {
-  static final int MAX_LIMIT = 50;
+  static final int MAX_LIMIT = RecommendPlaces.MAX_LIMIT;
   static final int MAX_EDITS = 50;
 
   private UserQuestions() {}

@@ -18,10 +18,10 @@ import picocli.CommandLine.Option;
     + "falls with a purchase's age, and which purchases drive which recommendations.")
 final class InsightsCommand implements Callable<Integer> {
   /**
-   * The most pairs GetModelInsights lists: the explain service's ModelInsights.MAX_PAIRS, which is
-   * not public there. Above it the call came back INVALID_ARGUMENT; 0 asked for its default, 20.
+   * The most pairs GetModelInsights lists. Above it the call came back INVALID_ARGUMENT; 0 asked
+   * for its default, 20.
    */
-  static final int MAX_PAIRS = 100;
+  static final int MAX_PAIRS = ModelInsights.MAX_PAIRS;
 
   /** --users: 1..{@link ModelInsights#MAX_USERS}, said before anything is read or sent. */
   static final class UsersConverter implements CommandLine.ITypeConverter<Integer> {

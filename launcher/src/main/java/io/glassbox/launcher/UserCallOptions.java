@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import com.google.protobuf.MessageOrBuilder;
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.server.RecommendPlaces;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -17,7 +18,7 @@ final class UserCallOptions {
   String userId;
 
   /** Most items a command may ask for: the gateway's own limit, as the viewer's /api pages take it. */
-  static final int MAX_LIMIT = 50;
+  static final int MAX_LIMIT = RecommendPlaces.MAX_LIMIT;
 
   /**
    * 1..{@value #MAX_LIMIT} as the help says (here and in bench's, load's and insights' --limit,

@@ -1,5 +1,6 @@
 package io.glassbox.gateway.viewer;
 
+import io.glassbox.server.RecommendPlaces;
 import io.glassbox.server.RequestChecks;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -30,7 +31,7 @@ final class QueryParameters {
    */
   static final int MAX_QUERY_LENGTH = 16 * 1024;
   /** Most items a page may ask for (the Gateway's own limit). */
-  static final int MAX_LIMIT = 50;
+  static final int MAX_LIMIT = RecommendPlaces.MAX_LIMIT;
 
   private final Map<String, List<String>> values;
 
