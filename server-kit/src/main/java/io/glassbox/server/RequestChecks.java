@@ -158,7 +158,7 @@ public final class RequestChecks {
    * the services take ids by {@link #idProblem}, so nothing stored before becomes unreadable or
    * breaks a ranking that holds it.
    */
-  public static String requestIdProblem(String value) {
+  private static String requestIdProblem(String value) {
     String problem = idProblem(value);
     if (problem != null) {
       return problem;
