@@ -5,6 +5,7 @@ import static io.glassbox.server.RequestChecks.invalid;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -61,7 +62,7 @@ final class ExplainRequestReader {
       String field, ExplainTarget target, Set<String> slate, int maxEvidence) {
     String itemId = RequestChecks.requireId(field + ".item_id", target.getItemId());
     if (!slate.contains(itemId)) {
-      throw invalid(field + ".item_id \"" + itemId + "\" is not in slate_item_ids");
+      throw invalid(field + ".item_id \"" + Descriptions.truncate(itemId) + "\" is not in slate_item_ids");
     }
     boolean coPurchase = target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
     boolean popular = target.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_POPULAR);

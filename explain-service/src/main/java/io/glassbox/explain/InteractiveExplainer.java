@@ -12,6 +12,7 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.server.Descriptions;
 import io.glassbox.texts.ReasonTexts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -197,7 +198,8 @@ final class InteractiveExplainer {
     }
     for (int i = 0; i < question.add().size(); i++) {
       if (changed.skipped().contains(question.add().get(i))) {
-        throw Status.NOT_FOUND.withDescription("add_item_ids[" + i + "] \"" + question.add().get(i)
+        throw Status.NOT_FOUND.withDescription("add_item_ids[" + i + "] \""
+            + Descriptions.truncate(question.add().get(i))
             + "\" is unknown to the model").asRuntimeException();
       }
     }
@@ -372,7 +374,7 @@ final class InteractiveExplainer {
         List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow row = first.rows().get(0);
     if (!row.scores().containsKey(itemId)) {
-      String unknown = "item_id \"" + itemId + "\" is unknown to the model";
+      String unknown = "item_id \"" + Descriptions.truncate(itemId) + "\" is unknown to the model";
       List<String> others = ranking.candidates().stream().filter(id -> !id.equals(itemId)).toList();
       if (knowsNone(ranking, others, first.modelVersion())) {
         // Not this item alone but every one, as when a shop's own data is served before a model is trained on it.

@@ -8,6 +8,7 @@ import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RecommendPlaces;
 import io.glassbox.server.RequestChecks;
 import java.util.HashMap;
@@ -75,7 +76,8 @@ final class InteractiveRequestReader {
     Set<String> record = Set.copyOf(ranking.record());
     for (int i = 0; i < remove.size(); i++) {
       if (!record.contains(remove.get(i))) {
-        throw invalid("remove_item_ids[" + i + "] \"" + remove.get(i) + "\" is not in ranking.record_item_ids");
+        throw invalid("remove_item_ids[" + i + "] \"" + Descriptions.truncate(remove.get(i))
+            + "\" is not in ranking.record_item_ids");
       }
     }
     return new WhatIfQuestion(List.copyOf(new LinkedHashSet<>(remove)), add, ranking);
