@@ -3,6 +3,7 @@ package io.glassbox.model;
 import static java.util.Objects.requireNonNull;
 
 import ai.onnxruntime.OrtException;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -372,7 +373,7 @@ public final class Scorer {
         known.unknownIds.add(id);
         known.unknownCount++;
         if (unknown.named.size() < UNKNOWN_IDS_NAMED) {
-          unknown.named.add(field + "[" + i + "]=\"" + id + "\"");
+          unknown.named.add(field + "[" + i + "]=\"" + Descriptions.truncate(id) + "\"");
         }
       } else {
         known.indices[known.ids.size()] = index;

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Score over gRPC against the toy model, whose outputs are known in closed form:
@@ -187,6 +188,23 @@ class ScoreRpcTest {
     assertTrue(message.startsWith("20 item id(s)"), message);
     assertTrue(message.contains("ghost-4\""), message);
     assertTrue(!message.contains("ghost-5\""), message);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"x", "\ud83d\ude00"})
+  void score_unknownIdsOf128Characters_areQuotedCutTo64_namingTheField(String character) {
+    String id = character.repeat(128);
+    ScoreRequest request = ScoreRequest.newBuilder()
+        .addRows(ScoreRow.newBuilder().addHistoryItemIds(id).addCandidateItemIds("item-02").addCandidateItemIds(id))
+        .build();
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> service.stub.score(request));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    String quoted = "\"" + character.repeat(64) + "... (128 characters)\"";
+    assertEquals("2 item id(s) are not in the vocabulary of model version v1: rows[0].history_item_ids[0]=" + quoted
+        + ", rows[0].candidate_item_ids[1]=" + quoted + "; remove them or set unknown_items to UNKNOWN_ITEM_POLICY_SKIP",
+        error.getStatus().getDescription());
   }
 
   @Test
