@@ -46,7 +46,8 @@ final class LoadCommand implements Callable<Integer> {
   int concurrency;
 
   @Option(names = "--timeout", defaultValue = "1s", converter = DurationConverter.class,
-      description = "Deadline of each call, and the bound of an answer 'in deadline' (default ${DEFAULT-VALUE}).")
+      description = "Deadline of each call, and the bound of an answer 'in deadline'" + TimeoutConverter.CONNECTING
+          + " (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
   /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
@@ -82,6 +83,10 @@ final class LoadCommand implements Callable<Integer> {
     List<String> users = UserIds.readOrEmbedded(call.usersFile);
     ManagedChannel channel = CliCalls.channel(call.target);
     try {
+      // Not connected, every call would wait out its deadline and count as a failure of the suite.
+      if (!CliCalls.connected(channel, call.target, timeout, "glassbox load")) {
+        return 1;
+      }
       RecommendSender sender = new RecommendSender(channel, users, seed, call.limit, locale, timeout);
       System.out.printf(Locale.ROOT, "load: Recommend at %s calls/s for %.1f s (%d calls), cap %d in flight,"
               + " deadline %d ms, %d users, target %s%n",

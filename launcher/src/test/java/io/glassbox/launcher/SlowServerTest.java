@@ -231,6 +231,25 @@ class SlowServerTest {
     assertEquals("glassbox import: " + noConnection, imported.err());
   }
 
+  /**
+   * load at a port that never speaks says there is no connection once its wait to connect is over,
+   * as bench does. Before, it never connected first: it sent every call of its schedule into the
+   * silence, each waiting out its deadline, and then printed a summary of DEADLINE_EXCEEDED calls.
+   */
+  @Test
+  void load_portThatNeverSpeaks_saysNoConnection() throws IOException {
+    String target = "localhost:" + silentPort();
+
+    CliRun load = CliRun.of("load", "--rate", "2", "--duration", "1s", "--timeout", "500ms", "--report-every", "0s",
+        "--target", target,
+        "--users", Path.of(System.getProperty("glassbox.repo.root"), UserIds.EMBEDDED).toString());
+
+    assertEquals(1, load.exit(), load.err());
+    assertEquals("glassbox load: no connection to " + target + " within 10 s: this machine or the network is very"
+        + " slow, or something there accepts connections but does not speak gRPC.\n", load.err());
+    assertEquals("", load.out());
+  }
+
   private static Server start(io.grpc.BindableService service) throws IOException {
     return NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0)).addService(service).build().start();
   }
