@@ -37,34 +37,80 @@ final class GatewayAddress {
   /** reload-model's {@code --target} default: the model admin of {@code up}. */
   static final String DEFAULT_MODEL_ADMIN_TARGET = "localhost:" + UpCommand.DEFAULT_MODEL_ADMIN_PORT;
 
+  /** Which variable moves the default of a {@code --target}, by the default it moves. */
+  private static final Map<String, String> VARIABLE_BY_DEFAULT = Map.of(DEFAULT_TARGET, TARGET_VARIABLE,
+      DEFAULT_EXPLAIN_TARGET, EXPLAIN_TARGET_VARIABLE);
+
+  /**
+   * Reads {@value #TARGET_VARIABLE} and {@value #EXPLAIN_TARGET_VARIABLE} from {@code environment}
+   * for {@code cli}'s commands: each moves the default of the {@code --target} options that default
+   * to its service ({@link #defaultTargets}), and one that names no address stops a command that
+   * would call it ({@link #refusingBadTargetVariables}), but not its {@code --help}.
+   */
+  static void readTargetVariables(CommandLine cli, Map<String, String> environment) {
+    cli.setDefaultValueProvider(defaultTargets(environment));
+    cli.setExecutionStrategy(refusingBadTargetVariables(environment));
+  }
+
   /**
    * Supplies the environment's {@value #TARGET_VARIABLE} as the default of each {@code --target}
    * that defaults to the gateway, and {@value #EXPLAIN_TARGET_VARIABLE} of the one that defaults to
    * the explain service (each trimmed; blank is unset, as for every setting). Picocli's own
    * {@code ${env:…}} took a blank variable for the address. The environment only, read here
    * before any command runs: a settings file that cannot be read is the command's to report.
+   * A variable that names no address supplies nothing: picocli reads defaults while it parses, so
+   * refusing it here stopped {@code --help} too ({@link #refusingBadTargetVariables} refuses it).
    */
   static CommandLine.IDefaultValueProvider defaultTargets(Map<String, String> environment) {
-    Map<String, String> variableByDefault = Map.of(DEFAULT_TARGET, TARGET_VARIABLE,
-        DEFAULT_EXPLAIN_TARGET, EXPLAIN_TARGET_VARIABLE);
-    return argument -> argument instanceof CommandLine.Model.OptionSpec option && option.longestName().equals("--target")
-        ? Optional.ofNullable(variableByDefault.get(option.defaultValue()))
-            .flatMap(variable -> named(environment, variable).map(target -> checked(option, variable, target)))
-            .orElse(null)
+    return argument -> argument instanceof CommandLine.Model.OptionSpec option
+        ? variableTarget(environment, option).filter(target -> addressProblem(target).isEmpty()).orElse(null)
         : null;
   }
 
   /**
-   * {@code target}, from {@code variable}, when {@link TargetConverter} takes it; else a usage
-   * error naming the variable: the user typed no --target, so picocli's "Invalid value for option
+   * Runs a command as picocli's {@link CommandLine.RunLast} does, but first, unless help was asked
+   * for, refuses a {@code --target} not given whose variable names no address, as a usage error
+   * naming the variable: the user typed no --target, so picocli's "Invalid value for option
    * '--target'" sent them looking for one.
    */
-  private static String checked(CommandLine.Model.OptionSpec option, String variable, String target) {
+  static CommandLine.IExecutionStrategy refusingBadTargetVariables(Map<String, String> environment) {
+    return parsed -> {
+      Integer help = CommandLine.executeHelpRequest(parsed);
+      if (help != null) {
+        return help;
+      }
+      CommandLine.ParseResult command = parsed;
+      while (command.hasSubcommand()) {
+        command = command.subcommand();
+      }
+      CommandLine.Model.OptionSpec target = command.commandSpec().findOption("--target");
+      Optional<String> problem = target == null || command.hasMatchedOption(target) ? Optional.empty()
+          : variableTarget(environment, target).flatMap(GatewayAddress::addressProblem);
+      if (problem.isPresent()) {
+        throw new CommandLine.ParameterException(command.commandSpec().commandLine(), "Invalid value for "
+            + VARIABLE_BY_DEFAULT.get(target.defaultValue()) + " (the default of --target): " + problem.get());
+      }
+      return new CommandLine.RunLast().execute(parsed);
+    };
+  }
+
+  /**
+   * What the variable that moves {@code option}'s default holds, when {@code option} is a --target
+   * that one moves and the variable is set.
+   */
+  private static Optional<String> variableTarget(Map<String, String> environment, CommandLine.Model.OptionSpec option) {
+    return option.longestName().equals("--target")
+        ? Optional.ofNullable(VARIABLE_BY_DEFAULT.get(option.defaultValue())).flatMap(variable -> named(environment, variable))
+        : Optional.empty();
+  }
+
+  /** Why {@link TargetConverter} refuses {@code target}, if it does. */
+  private static Optional<String> addressProblem(String target) {
     try {
-      return new TargetConverter().convert(target);
+      new TargetConverter().convert(target);
+      return Optional.empty();
     } catch (CommandLine.TypeConversionException e) {
-      throw new CommandLine.ParameterException(option.command().commandLine(),
-          "Invalid value for " + variable + " (the default of --target): " + e.getMessage());
+      return Optional.of(e.getMessage());
     }
   }
 

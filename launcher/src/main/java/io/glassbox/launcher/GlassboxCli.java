@@ -54,7 +54,7 @@ public final class GlassboxCli implements Runnable {
         new io.glassbox.model.eval.EvaluateCommand(System.out, System.err,
             java.util.Optional.of(ServedBuyAgainRule::regularItems)));
     cli.getSubcommands().get("evaluate-model").getCommandSpec().name("evaluate-model");   // its usage line
-    cli.setDefaultValueProvider(GatewayAddress.defaultTargets(System.getenv()));
+    GatewayAddress.readTargetVariables(cli, System.getenv());
     // A file that cannot be read (a wrong --users path, say), a setting that does not parse
     // (GLASSBOX_CONFIG_FILE naming no file) or one naming data or a model that is not there is
     // the caller's to fix: one line, no stack trace.

@@ -55,6 +55,31 @@ class GatewayTargetTest {
         + " 'localhost:99999' is not an address: its port 99999 is not 1..65535\n"), explain.output());
   }
 
+  /**
+   * Help prints whatever the environment holds: a variable naming no address is refused when a
+   * command runs, not when it is only asked how it is used. Before, "recommend --help" (every
+   * command with a --target it moves) printed "Invalid value for GLASSBOX_GATEWAY_TARGET" and exit 2.
+   */
+  @Test
+  void help_variableNamingNoAddress_stillPrintsTheUsage() throws Exception {
+    // One command of each kind of --target the variable moves: GatewayAddress's, GatewayCallOptions', health's own.
+    for (String command : new String[] {"recommend", "load", "health"}) {
+      Result help = cli("nonsense", command, "--help");
+      assertEquals(0, help.exitCode(), help.output());
+      assertTrue(help.output().startsWith("Usage: glassbox " + command + " "), help.output());
+    }
+    Result top = cli("nonsense", "--help");
+    Result insights = cli("127.0.0.1:1", Map.of(GatewayAddress.EXPLAIN_TARGET_VARIABLE, "nonsense"), "insights", "-h");
+    Result given = cli("nonsense", "recommend", "--user", "12347", "--target", "127.0.0.1:1");
+
+    assertEquals(0, top.exitCode(), top.output());
+    assertTrue(top.output().startsWith("Usage: glassbox [-hV] [COMMAND]"), top.output());
+    assertEquals(0, insights.exitCode(), insights.output());
+    assertTrue(insights.output().startsWith("Usage: glassbox insights "), insights.output());
+    // A --target given wins over the variable, which then is not read.
+    assertTrue(given.output().contains("nothing answered at 127.0.0.1:1"), given.output());
+  }
+
   /** Reading the variable before any command runs leaves a settings file that cannot be read to the command. */
   @Test
   void commands_settingsFileMissing_sayItInOneLine() throws Exception {
