@@ -352,6 +352,38 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * A page whose every place is buy-again has no model places to ask about: a why-not or what-if
+   * asked there anyway (their forms are hidden, not gone) sends no limit and shows the gateway's
+   * answer for none, as an RPC client gets it. Before, the page sent limit=0 for its model places,
+   * which the viewer refuses ("limit must be a whole number 1..50").
+   */
+  @Test
+  void page_everyPlaceBuyAgain_asksItsQuestionsWithoutALimit() throws Exception {
+    String beyond = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(LIMIT + 1).build()).getItems(LIMIT).getItem().getItemId();
+    WhyNotResponse whyNot = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(beyond).setLocale("en-US").build());
+    String bought = "20725";
+    WhatIfResponse whatIf = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
+        .setUserId(CUSTOMER).addAddItemIds(bought).setLocale("en-US").build());
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&buy_again=" + LIMIT);
+
+    askWhyNot(page, beyond);
+    page.evaluate("document.getElementById('what-if-add').value = '" + bought + "'; "
+        + "document.getElementById('what-if-add-form').requestSubmit(); true");
+    page.await("document.body.dataset.whatIf === 'ready' || document.body.dataset.whatIf === 'error'", PAGE_TIMEOUT);
+
+    assertEquals("ready", page.evaluate("document.body.dataset.whyNot").getStringValue(), text(page, "why-not-result"));
+    assertEquals(whyNot.getText(), page.evaluate(
+        "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
+    assertEquals("ready", page.evaluate("document.body.dataset.whatIf").getStringValue(), text(page, "what-if-result"));
+    assertEquals(whatIf.getRankingList().stream().map(entry -> entry.getItem().getItemId()).toList(), strings(page.evaluate(
+        "[...document.querySelectorAll('#what-if-result table')[0].querySelectorAll('tbody tr')]"
+            + ".map(tr => tr.dataset.itemId)")));
+  }
+
+  /**
    * An unknown customer's page says the heatmap is missing because there are no purchases, shows
    * what buying an item would do, and answers why not an item below the shown five, as the
    * gateway does.

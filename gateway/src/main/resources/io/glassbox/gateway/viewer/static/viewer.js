@@ -241,6 +241,16 @@ function modelPlaces(response) {
   return response.items.length - buyAgainCount(response) - newcomerCount(response);
 }
 
+/**
+ * The limit of a question about the page's model places (why-not, what-if, an item's effects):
+ * those places, or none when the page has none (every place buy-again or new in the shop), so that
+ * the gateway's default applies as for an RPC client that sends none: limit=0 is refused.
+ */
+function modelPlacesLimit(response) {
+  const places = modelPlaces(response);
+  return places > 0 ? { limit: places } : {};
+}
+
 /** Every place of the answer went to a buy-again item: the model ranked none. */
 function allBuyAgain(response) {
   return response.items.length > 0 && buyAgainCount(response) === response.items.length;
@@ -465,7 +475,7 @@ async function toggleEffects(itemId, button, panel) {
   panel.replaceChildren(el("p", { text: t("loading") }));
   try {
     renderEffects(panel, await api("explain-item", { user: state.user, item: itemId, locale: state.locale,
-      limit: modelPlaces(state.response) }));
+      ...modelPlacesLimit(state.response) }));
     panel.dataset.state = "ready";
   } catch (error) {
     panel.replaceChildren(el("p", { class: "error", text: error.message }));
@@ -620,7 +630,7 @@ async function runWhatIf(remove = [...state.unticked], add = []) {
   result.replaceChildren(el("p", { text: t("loading") }));
   try {
     const response = await api("what-if", { user: state.user, locale: state.locale,
-      limit: modelPlaces(state.response), remove, add });
+      ...modelPlacesLimit(state.response), remove, add });
     renderWhatIf(response);
     document.body.dataset.whatIf = "ready";
   } catch (error) {
@@ -667,7 +677,7 @@ async function runWhyNot(itemId) {
   result.replaceChildren(el("p", { text: t("loading") }));
   try {
     renderWhyNot(await api("why-not", { user: state.user, item: itemId, locale: state.locale,
-      limit: modelPlaces(state.response) }));
+      ...modelPlacesLimit(state.response) }));
     document.body.dataset.whyNot = "ready";
   } catch (error) {
     const prefix = error.status === 501 ? t("whyNotUnavailable") : "";
