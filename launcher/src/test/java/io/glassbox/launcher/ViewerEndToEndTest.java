@@ -422,6 +422,23 @@ class ViewerEndToEndTest {
     Files.write(screenshotDir().resolve("viewer-new-shopper-zh-CN.png"), fullPage(page));
   }
 
+  /**
+   * The page shortens a long title or id (the heatmap's headers) by characters as the server counts
+   * them, code points: an emoji is kept whole. Before, it cut by UTF-16 units, so 28 emoji were
+   * "shortened" and 40 lost half of the 14th (a lone surrogate before the "…").
+   */
+  @Test
+  void page_shortensByCharacters_keepingEmojiWhole() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/"));
+    page.await("typeof shorten === 'function'", PAGE_TIMEOUT);
+
+    assertEquals("😀".repeat(27) + "…", page.evaluate("shorten('😀'.repeat(40), 28)").getStringValue());
+    assertEquals("😀".repeat(28), page.evaluate("shorten('😀'.repeat(28), 28)").getStringValue());
+    assertEquals("MINI PLAYING CARDS SPACEB…", page.evaluate("shorten('MINI PLAYING CARDS SPACEBOY', 26)")
+        .getStringValue());
+  }
+
   /** Asks the page why not {@code item} and waits for its answer (or its error). */
   private static void askWhyNot(HeadlessChromium.Page page, String item) throws Exception {
     page.evaluate("document.getElementById('why-not-item').value = '" + item + "'; "

@@ -591,8 +591,13 @@ function renderLegend(max) {
   document.getElementById("legend").replaceChildren(legend);
 }
 
+/**
+ * {@code text} in at most {@code length} characters, counted as the server counts them (code
+ * points): cut by UTF-16 units, an emoji in a title or id could be split in half.
+ */
 function shorten(text, length) {
-  return text.length > length ? text.slice(0, length - 1) + "…" : text;
+  const characters = Array.from(text);
+  return characters.length > length ? characters.slice(0, length - 1).join("") + "…" : text;
 }
 
 function toggle(itemId, checked) {
