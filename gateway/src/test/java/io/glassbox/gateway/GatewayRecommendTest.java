@@ -409,6 +409,29 @@ class GatewayRecommendTest {
     assertTrue(harness.feature.historyRequests.isEmpty());
   }
 
+  /** User ids as pasted from a spreadsheet or a web page: taken as given, each was a new shopper. */
+  static Stream<Arguments> userIdsWithAnInvisibleCharacterAtAnEnd() {
+    return Stream.of(
+        Arguments.of("\u00a012348", "(U+00A0 at index 0)"),
+        Arguments.of("12348\u00a0", "(U+00A0 at index 5)"),
+        Arguments.of("12348\u200b", "(U+200B at index 5)"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("userIdsWithAnInvisibleCharacterAtAnEnd")
+  void recommend_userIdWithAnInvisibleCharacterAtAnEnd_returnsInvalidArgumentNamingIt(
+      String userId, String character) {
+    start(new GatewayHarness());
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> recommend(userId, 3, "en-US"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode(), error.getStatus().toString());
+    assertEquals("user_id must not begin or end with a space or an invisible character, got \""
+        + userId + "\" " + character, error.getStatus().getDescription());
+    assertTrue(harness.feature.historyRequests.isEmpty());
+  }
+
   @Test
   void recommend_featureServiceDown_returnsUnavailable() {
     start(new GatewayHarness().withoutFeatureService());

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** What the gateway's ExplainItem, WhyNot and WhatIf send the explain service, and their verdicts on the items. */
 @Timeout(60)
@@ -116,6 +118,30 @@ class GatewayUserExplainerTest {
     assertStatus(Status.Code.NOT_FOUND, "item_id " + quoted + " is not in the catalogue",
         () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whyNot(
             UserWhyNotRequest.newBuilder().setUserId(KNOWN_USER).setItemId(id).build()));
+  }
+
+  /**
+   * A user id pasted with a no-break or zero-width space at an end would be answered as a new
+   * shopper: each question refuses it, naming the character.
+   */
+  @ParameterizedTest
+  @MethodSource("io.glassbox.gateway.GatewayRecommendTest#userIdsWithAnInvisibleCharacterAtAnEnd")
+  void questions_userIdWithAnInvisibleCharacterAtAnEnd_areInvalidArgumentNamingIt(String userId, String character) {
+    harness = new GatewayHarness();
+    harness.start();
+    String description = "user_id must not begin or end with a space or an invisible character, got \""
+        + userId + "\" " + character;
+
+    assertStatus(Status.Code.INVALID_ARGUMENT, description,
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+            UserExplainItemRequest.newBuilder().setUserId(userId).setItemId("c5").build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, description,
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whyNot(
+            UserWhyNotRequest.newBuilder().setUserId(userId).setItemId("c5").build()));
+    assertStatus(Status.Code.INVALID_ARGUMENT, description,
+        () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).whatIf(
+            UserWhatIfRequest.newBuilder().setUserId(userId).addAddItemIds("c5").build()));
+    assertEquals(List.of(), harness.feature.historyRequests);
   }
 
   private static void assertStatus(Status.Code code, String description, Executable call) {
