@@ -6,8 +6,8 @@ package io.glassbox.server;
  * turn a clear INVALID_ARGUMENT into that. Inputs quoted in messages are cut to
  * {@value #MAX_QUOTED_CHARS} characters, whole descriptions to {@value #MAX_DESCRIPTION_CHARS}
  * characters and to {@value #MAX_DESCRIPTION_TRAILER_BYTES} bytes as sent: gRPC percent-encodes
- * every byte of a description's UTF-8 outside printable ASCII, so a Chinese character takes 9
- * bytes of the trailer and an emoji 12.
+ * every byte of a description's UTF-8 outside ' '..'}' (so '~' too) and every '%', so a Chinese
+ * character takes 9 bytes of the trailer and an emoji 12.
  */
 public final class Descriptions {
   /** Longest piece of caller input a message quotes. */
@@ -57,9 +57,14 @@ public final class Descriptions {
     return value;
   }
 
-  /** Bytes a character takes in a description as gRPC sends it (percent-encoded UTF-8). */
-  private static int sentBytes(int codePoint) {
-    if (codePoint >= ' ' && codePoint < 0x7f && codePoint != '%') {
+  /**
+   * Bytes a character takes in a description as gRPC sends it, as grpc-java's status-message
+   * marshaller writes it: its UTF-8, each byte below ' ', from '~' up, or '%' percent-encoded as
+   * three ('~' as "%7E"). A lone surrogate has no UTF-8: Java sends it as one '?'.
+   */
+  static int sentBytes(int codePoint) {
+    boolean loneSurrogate = codePoint >= Character.MIN_SURROGATE && codePoint <= Character.MAX_SURROGATE;
+    if (loneSurrogate || (codePoint >= ' ' && codePoint < '~' && codePoint != '%')) {
       return 1;
     }
     int utf8Bytes = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;

@@ -3,6 +3,10 @@ package io.glassbox.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.InternalMetadata;
+import io.grpc.InternalStatus;
+import io.grpc.Metadata;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,5 +43,35 @@ class DescriptionsTest {
   void limit_cutsAsciiAtItsCharacterLimit() {
     assertEquals("a".repeat(1024) + "... (5000 characters)", Descriptions.limit("a".repeat(5000)));
     assertEquals("a".repeat(1024), Descriptions.limit("a".repeat(1024)));
+  }
+
+  @Test
+  void sentBytes_isTheLengthGrpcSendsADescriptionIn() {
+    // '~' and DEL are percent-encoded as '%' is; a lone surrogate goes out as one '?'.
+    List<String> descriptions = List.of("~", "%", "a~b%c", "\u0000\t\n\u001f\u007f", " }",
+        EMOJI + "\u00a0\u6587\u00e9", "\ud836\udc00", "\ud800", "\udc00x");   // U+1D800, then lone halves
+
+    for (String description : descriptions) {
+      assertEquals(sentLength(description), description.codePoints().map(Descriptions::sentBytes).sum(),
+          description);
+    }
+  }
+
+  @Test
+  void limit_keepsADescriptionOfTildesWithinTheTrailerBytesGrpcSends() {
+    String description = "\u6587~".repeat(1000);   // 12 bytes a pair as sent, not 10
+
+    String cut = Descriptions.limit(description);
+
+    assertTrue(sentLength(cut) <= Descriptions.MAX_DESCRIPTION_TRAILER_BYTES, () -> sentLength(cut) + " bytes as sent");
+    assertEquals("\u6587~".repeat(338) + "... (2000 characters)", cut);
+  }
+
+  /** Bytes {@code description} takes in a trailer, by gRPC's own status-message marshaller. */
+  private static int sentLength(String description) {
+    Metadata trailers = new Metadata();
+    trailers.put(InternalStatus.MESSAGE_KEY, description);
+    byte[][] serialized = InternalMetadata.serialize(trailers);
+    return serialized[1].length;
   }
 }
