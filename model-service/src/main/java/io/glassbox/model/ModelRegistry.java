@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -47,9 +48,39 @@ public final class ModelRegistry implements AutoCloseable {
     this.startupVersion = config.version();
   }
 
-  /** Loads the configured version (or the newest) at start; throws if it cannot be loaded. */
+  /**
+   * Loads the configured version (or the newest) at start; throws if it cannot be loaded.
+   *
+   * <p>A version that does not load stops the start rather than falling back to an older one: with
+   * no version pinned the operator asked for the newest, and a replica that reported SERVING with
+   * another would make a broken rollout look like a finished one. The message is for the operator
+   * (the start's one ERROR line): it names the folder and how to start anyway.
+   *
+   * @throws ModelLoadException if the version folder does not hold a loadable model
+   */
   public LoadedModel loadConfiguredVersion() {
-    return reload(startupVersion.orElse("")).active();
+    String version = startupVersion.orElseGet(this::newestVersion);
+    try {
+      return reload(version).active();
+    } catch (ModelLoadException e) {
+      throw new ModelLoadException(startupFailure(version, e.getMessage()), e);
+    }
+  }
+
+  private String startupFailure(String version, String why) {
+    List<String> others = versions().stream()
+        .filter(other -> !other.equals(version) && (startupVersion.isPresent() || other.compareTo(version) < 0))
+        .limit(5)
+        .toList();
+    String pinAnother = others.isEmpty() ? "put a version that loads next to it"
+        : "pin one that loads with " + ModelConfig.VERSION_KEY + "=<version> ("
+            + (startupVersion.isPresent() ? "others" : "older versions") + " here: "
+            + String.join(", ", others) + ")";
+    String remedy = startupVersion.isPresent()
+        ? "fix that folder, or " + pinAnother + ", or leave " + ModelConfig.VERSION_KEY + " empty to serve the newest"
+        : pinAnother + ", or fix or remove that folder (with no version pinned the newest folder is served)";
+    return "model " + modelName + " version folder " + modelRoot.resolve(version).toAbsolutePath()
+        + " could not be loaded: " + why + (why.matches(".*[.?!]$") ? "" : ".") + " To start anyway, " + remedy + ".";
   }
 
   /**
@@ -100,14 +131,22 @@ public final class ModelRegistry implements AutoCloseable {
       throw new ModelVersionNotFoundException("model " + modelName + " has no folder in the model directory ("
           + modelRoot.toAbsolutePath() + " does not exist; GLASSBOX_MODEL_DIR names the directory)");
     }
+    return versions().stream().findFirst().orElseThrow(() -> new ModelVersionNotFoundException(
+        "model " + modelName + " has no version folders in " + modelRoot.toAbsolutePath()));
+  }
+
+  /** The version folders by name, newest first; none if the model's folder does not exist. */
+  private List<String> versions() {
+    if (!Files.isDirectory(modelRoot)) {
+      return List.of();
+    }
     try (Stream<Path> children = Files.list(modelRoot)) {
       return children
           .filter(Files::isDirectory)
           .map(path -> path.getFileName().toString())
           .filter(VersionNames::isValid)
-          .max(Comparator.naturalOrder())
-          .orElseThrow(() -> new ModelVersionNotFoundException(
-              "model " + modelName + " has no version folders in " + modelRoot.toAbsolutePath()));
+          .sorted(Comparator.reverseOrder())
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + modelRoot, e);
     }

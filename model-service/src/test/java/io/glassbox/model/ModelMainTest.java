@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -133,5 +134,39 @@ class ModelMainTest {
     assertThrows(ModelLoadException.class, () -> ModelMain.start(
         ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME),
         GrpcServer.inProcess(ModelMain.SERVER_NAME, "model-main-test-" + UUID.randomUUID())));
+  }
+
+  @Test
+  void start_newestVersionCorrupt_failsNamingItsFolderAndTheOlderVersionsToPin() {
+    ModelFolders.addToyVersion(modelDirectory, "20261122-050136");
+    ModelFolders.addToyVersion(modelDirectory, "20261201-000000");
+    Path corrupt = ModelFolders.addCorruptVersion(modelDirectory, "20261215-000000");
+
+    ModelLoadException failure = assertThrows(ModelLoadException.class, () -> ModelMain.start(
+        ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME),
+        GrpcServer.inProcess(ModelMain.SERVER_NAME, "model-main-test-" + UUID.randomUUID())));
+
+    assertEquals("model toy version folder " + corrupt.toAbsolutePath() + " could not be loaded: model.onnx "
+        + "could not be loaded by ONNX Runtime (ORT_INVALID_PROTOBUF); is it a complete ONNX file? To start "
+        + "anyway, pin one that loads with GLASSBOX_MODEL_VERSION=<version> (older versions here: "
+        + "20261201-000000, 20261122-050136), or fix or remove that folder (with no version pinned the newest "
+        + "folder is served).", failure.getMessage());
+  }
+
+  @Test
+  void start_pinnedVersionCorrupt_failsNamingItsFolderAndTheOtherVersions() {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path corrupt = ModelFolders.addCorruptVersion(modelDirectory, "v2");
+    ModelFolders.addToyVersion(modelDirectory, "v3");
+    ModelConfig pinned = new ModelConfig(0, 0, modelDirectory, ModelFolders.TOY_NAME, Optional.of("v2"),
+        ExecutionProviderSetting.CPU, 1, 0);
+
+    ModelLoadException failure = assertThrows(ModelLoadException.class, () -> ModelMain.start(
+        pinned, GrpcServer.inProcess(ModelMain.SERVER_NAME, "model-main-test-" + UUID.randomUUID())));
+
+    assertEquals("model toy version folder " + corrupt.toAbsolutePath() + " could not be loaded: model.onnx "
+        + "could not be loaded by ONNX Runtime (ORT_INVALID_PROTOBUF); is it a complete ONNX file? To start "
+        + "anyway, fix that folder, or pin one that loads with GLASSBOX_MODEL_VERSION=<version> (others here: "
+        + "v3, v1), or leave GLASSBOX_MODEL_VERSION empty to serve the newest.", failure.getMessage());
   }
 }
