@@ -1,5 +1,8 @@
 package io.glassbox.feature;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,6 +47,8 @@ final class LiveCoPurchase {
   private static final int[] OUTGROWN = new int[0];
   /** Most new-item neighbours kept per item (see the class comment). */
   static final int NEW_ITEM_NEIGHBOURS = 50;
+  /** Heads what {@link #writeTo} writes; a change of what it writes changes it. */
+  private static final int STATE_FORMAT = 0x67625301;
 
   private final CoPurchaseIndex dataset;
   private final int maxBasketSize;
@@ -208,15 +213,19 @@ final class LiveCoPurchase {
       held.put(other, total);
       pairsHeld++;
     }
-    if (!isChanged[item]) {
-      isChanged[item] = true;
-      changed.add(item);
-    }
+    markChanged(item);
     neighbours.counted(item, other, total, change, graph.all);
     if (other >= dataset.itemCount()) {
       newItemNeighbours.counted(item, other, total, change, graph.newItems);
     }
     return total;
+  }
+
+  private void markChanged(int item) {
+    if (!isChanged[item]) {
+      isChanged[item] = true;
+      changed.add(item);
+    }
   }
 
   private int datasetCount(int a, int b) {
@@ -238,6 +247,97 @@ final class LiveCoPurchase {
     }
     changed.clear();
     graph = new Graph(current.ids, current.index, current.datasetItems, all, newItems);
+  }
+
+  /**
+   * Writes everything that decides the graph and what later lines do: the new items in index
+   * order, whether it is full, every held count, and the open orders, least recently added to
+   * first. Call it after {@link #publish}. {@link #restored} reads it back.
+   */
+  void writeTo(DataOutputStream out) throws IOException {
+    Graph current = graph;
+    out.writeInt(STATE_FORMAT);
+    out.writeInt(current.datasetItems);
+    out.writeInt(current.itemCount());
+    for (int item = current.datasetItems; item < current.itemCount(); item++) {
+      out.writeUTF(current.ids.get(item));
+    }
+    out.writeBoolean(full);
+    for (int item = 0; item < counts.length; item++) {
+      PairCounts held = counts[item];
+      if (held != null) {
+        out.writeInt(item);
+        out.writeInt(held.size);
+        for (int slot = 0; slot < held.keys.length; slot++) {
+          if (held.keys[slot] >= 0) {
+            out.writeInt(held.keys[slot]);
+            out.writeInt(held.values[slot]);
+          }
+        }
+      }
+    }
+    out.writeInt(-1);
+    out.writeInt(openOrders.size());
+    for (Map.Entry<String, OpenOrder> open : openOrders.entrySet()) {
+      OpenOrder order = open.getValue();
+      out.writeUTF(open.getKey());
+      out.writeLong(order.lastAddedMillis);
+      out.writeInt(order.members == OUTGROWN ? -1 : order.members.length);
+      for (int member : order.members) {
+        out.writeInt(member);
+      }
+    }
+  }
+
+  /**
+   * The statistics {@link #writeTo} wrote, over the same dataset: the same graph, and later lines
+   * count as they count in the one that wrote it.
+   *
+   * @param datasetItemIds the dataset's item ids by index
+   * @throws IOException when {@code in} is cut short or was written for another dataset
+   */
+  static LiveCoPurchase restored(DataInputStream in, CoPurchaseIndex dataset, List<String> datasetItemIds,
+      int maxBasketSize, int maxNeighbours, long maxPairs, Duration openFor, int maxOpenOrders) throws IOException {
+    if (in.readInt() != STATE_FORMAT || in.readInt() != datasetItemIds.size()) {
+      throw new IOException("not co-purchase statistics of this dataset");
+    }
+    int items = in.readInt();
+    List<String> itemIds = new ArrayList<>(datasetItemIds);
+    while (itemIds.size() < items) {
+      itemIds.add(in.readUTF());
+    }
+    LiveCoPurchase live = new LiveCoPurchase(dataset, itemIds, maxBasketSize, maxNeighbours, maxPairs, openFor,
+        maxOpenOrders);
+    live.full = in.readBoolean();
+    for (int item = in.readInt(); item >= 0; item = in.readInt()) {
+      PairCounts held = new PairCounts();
+      int size = in.readInt();
+      for (int i = 0; i < size; i++) {
+        held.put(in.readInt(), in.readInt());
+      }
+      live.counts[item] = held;
+      live.pairsHeld += size;
+      live.markChanged(item);
+      live.neighbours.recomputeAtPublish(item);
+      live.newItemNeighbours.recomputeAtPublish(item);
+    }
+    for (int orders = in.readInt(); orders > 0; orders--) {
+      String key = in.readUTF();
+      OpenOrder order = new OpenOrder();
+      order.lastAddedMillis = in.readLong();
+      int size = in.readInt();
+      order.members = size < 0 ? OUTGROWN : new int[size];
+      for (int i = 0; i < size; i++) {
+        order.members[i] = in.readInt();
+      }
+      live.openOrders.put(key, order);
+    }
+    // Written under a larger maxOpenOrders: the most recently added to stay open, as in add.
+    while (live.openOrders.size() > maxOpenOrders) {
+      live.openOrders.remove(live.openOrders.keySet().iterator().next());
+    }
+    live.publish();
+    return live;
   }
 
   /**
@@ -345,6 +445,11 @@ final class LiveCoPurchase {
         // A count fell: a neighbour may leave for one that is not listed; rebuilt at publish.
         rebuild[item] = true;
       }
+    }
+
+    /** The item's list is worked out afresh from its counts at the next publish. */
+    void recomputeAtPublish(int item) {
+      rebuild[item] = true;
     }
 
     /** Writes the item's list into {@code next} if it has one being updated, recomputed first if a count fell. */

@@ -3,10 +3,17 @@ package io.glassbox.feature;
 import static java.util.Objects.requireNonNull;
 
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -15,13 +22,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -54,7 +67,11 @@ import redis.clients.jedis.resps.Tuple;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
  * of ingested order lines (purchases with a basket id); {@code seq} the
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
- * layout; layout 2 added basket ids to timeline members).
+ * layout; layout 2 added basket ids to timeline members); {@code orders-snapshot} the snapshot
+ * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
+ * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
+ * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
+ * {@code orders-snapshot-pending} the lists of compactions that have not named theirs.
  *
  * <p>An ingestion is one Lua script, so it is atomic (all-or-nothing, also in the AOF) and is
  * in Redis before the call is acknowledged.
@@ -75,6 +92,26 @@ public final class RedisEventStore implements EventStore {
   /** How stale a replica's co-purchase statistics may be against other replicas' ingestions. */
   private static final long ORDER_SYNC_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int ORDER_LINES_PER_READ = 10_000;
+  /**
+   * The co-purchase statistics the order lines up to a line were compacted into, as
+   * {@link OrdersSnapshot#value}; written after its bytes, so it never names half a snapshot.
+   */
+  private static final String ORDERS_SNAPSHOT = PREFIX + "orders-snapshot";
+  private static final String ORDERS_COMPACT_LOCK = PREFIX + "orders-compact-lock";
+  /** The last snapshot generation handed out; each compaction writes its own list. */
+  private static final String ORDERS_SNAPSHOT_GENERATION = PREFIX + "orders-snapshot-generation";
+  /** The lists of compactions that have not named theirs; the next compaction drops those left. */
+  private static final String ORDERS_SNAPSHOT_PENDING = PREFIX + "orders-snapshot-pending";
+  private static final long ORDERS_COMPACT_LOCK_MILLIS = TimeUnit.MINUTES.toMillis(2);
+  /** Order lines the stream holds before an ingestion past them starts a compaction. */
+  static final int COMPACT_AFTER_LINES = 100_000;
+  static final int SNAPSHOT_CHUNK_BYTES = 1 << 20;
+  /** How long after a failed compaction ingestions start none. */
+  private static final long COMPACT_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  /** How long after a failed background read of a snapshot co-purchase reads start none. */
+  private static final long RESTORE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final int SNAPSHOT_CHUNKS_PER_READ = 8;
+  private static final int SNAPSHOT_READ_TRIES = 3;
   /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
   private static final String LAYOUT = " layout:2";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
@@ -91,8 +128,8 @@ public final class RedisEventStore implements EventStore {
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
-   * event (nothing stored), else {0, duplicates, the newest purchase time before, after} (each as
-   * the {@code latest} key holds it, "" for none). An event of copy n &ge; 1 whose timeline holds
+   * event (nothing stored), else {0, duplicates, the newest purchase time before, after (each as
+   * the {@code latest} key holds it, "" for none), the order lines the stream holds}. An event of copy n &ge; 1 whose timeline holds
    * n events of its item, time, type and order is a duplicate too. A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
@@ -199,13 +236,88 @@ public final class RedisEventStore implements EventStore {
           after = newest
         end
       end
-      return {0, dups, current or '', after or ''}
+      return {0, dups, current or '', after or '', redis.call('XLEN', KEYS[7])}
       """
       .replace("FIELDS", String.valueOf(FIELDS_PER_EVENT))
       .replace("KIND_POSITION", String.valueOf(TimelineMember.KIND + 1))
       .replace("NANOS_LENGTH", String.valueOf(TimelineMember.NANOS))
       .replace("PURCHASE_DIGIT", String.valueOf(EventType.PURCHASE.ordinal()))
       .replace("TURNED_DOWN_DIGIT", String.valueOf(EventType.FEEDBACK_NEGATIVE.ordinal()));
+
+  /**
+   * KEYS: compaction lock, the snapshot generation counter, the pending lists' set,
+   * {@code orders-snapshot}. ARGV: the lock's token, the lists' key prefix. Unless the lock was lost
+   * (it expired; then nil), drops the lists of compactions that never named theirs (one stopped
+   * half-way, or one that lost its lock), and returns a generation newer than every one handed out
+   * or named, whose list (empty) is now pending. So no compaction writes to a list another uses
+   * or that is named.
+   */
+  private static final String BEGIN_SNAPSHOT_SCRIPT = """
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+        return false
+      end
+      for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+        redis.call('DEL', key)
+      end
+      redis.call('DEL', KEYS[3])
+      local generation = redis.call('INCR', KEYS[2])
+      local named = redis.call('GET', KEYS[4])
+      if named and generation <= tonumber(string.match(named, '^%d+')) then
+        generation = tonumber(string.match(named, '^%d+')) + 1
+        redis.call('SET', KEYS[2], generation)
+      end
+      redis.call('DEL', ARGV[2] .. generation)
+      redis.call('SADD', KEYS[3], ARGV[2] .. generation)
+      return generation
+      """;
+
+  /** KEYS: compaction lock, the new snapshot's list. ARGV: the lock's token, an element. Returns 1 if added. */
+  private static final byte[] APPEND_SNAPSHOT_SCRIPT = """
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+        return 0
+      end
+      redis.call('RPUSH', KEYS[2], ARGV[2])
+      return 1
+      """.getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * KEYS: compaction lock, {@code orders-snapshot}, the new snapshot's list, the old one's, the
+   * order lines, the pending lists' set. ARGV: the lock's token, the new list's length, the new
+   * {@code orders-snapshot} value, its last line, the value it replaces ("" for none). Unless the
+   * lock was lost (it expired), another snapshot was named meanwhile or the list is not whole,
+   * names the new snapshot, drops the old one and trims the lines before the new one's last: all
+   * at once, so lines are gone only once a snapshot that holds them is named. Returns 1 if done.
+   */
+  private static final String SWITCH_SNAPSHOT_SCRIPT = """
+      if redis.call('GET', KEYS[1]) ~= ARGV[1] or (redis.call('GET', KEYS[2]) or '') ~= ARGV[5]
+          or redis.call('LLEN', KEYS[3]) ~= tonumber(ARGV[2]) then
+        return 0
+      end
+      redis.call('SET', KEYS[2], ARGV[3])
+      redis.call('SREM', KEYS[6], KEYS[3])
+      redis.call('DEL', KEYS[4])
+      redis.call('XTRIM', KEYS[5], 'MINID', ARGV[4])
+      return 1
+      """;
+
+  /**
+   * KEYS: the pending lists' set, a compaction's list. Drops the list unless it was named (naming
+   * takes it out of the set), so also after a lost reply to the script that named it.
+   */
+  private static final String DROP_PENDING_SCRIPT = """
+      if redis.call('SREM', KEYS[1], KEYS[2]) == 1 then
+        redis.call('DEL', KEYS[2])
+      end
+      return 0
+      """;
+
+  /** KEYS: compaction lock. ARGV: the lock's token. Releases the lock if still held with that token. */
+  private static final String RELEASE_LOCK_SCRIPT = """
+      if redis.call('GET', KEYS[1]) == ARGV[1] then
+        redis.call('DEL', KEYS[1])
+      end
+      return 0
+      """;
 
   private final UnifiedJedis redis;
   private final String redisName;
@@ -215,11 +327,28 @@ public final class RedisEventStore implements EventStore {
   private final int maxEventsPerUser;
   private final long dedupeSeconds;
   private final StoreBounds bounds;
+  private final int compactAfterLines;
+  private final int snapshotChunkBytes;
   private volatile DatasetIndex index;
+  /** The dataset's statistics and item ids, which every co-purchase snapshot builds on. */
+  private CoPurchaseIndex datasetCoPurchase;
+  private List<String> datasetItemIds;
   /** The co-purchase statistics with the order lines read so far; guarded by itself. */
   private LiveOrders orders;
   private volatile long ordersSyncedAt;
   private volatile boolean orderLinesAdded;
+  /** Compacts the order lines, and reads a snapshot for co-purchase reads that found one newer. */
+  private final ExecutorService background = Executors.newSingleThreadExecutor(task -> {
+    Thread thread = new Thread(task, "order-lines-snapshots");
+    thread.setDaemon(true);
+    return thread;
+  });
+  /** Started by an ingestion that finds the stream past {@code compactAfterLines}. */
+  private final BackgroundTask compactions =
+      new BackgroundTask("compact the order lines", this::compactOrderLines, COMPACT_RETRY_NANOS);
+  /** Started by a co-purchase read that finds a snapshot past its last read line. */
+  private final BackgroundTask snapshotReads =
+      new BackgroundTask("read the co-purchase snapshot", this::restoreInBackground, RESTORE_RETRY_NANOS);
 
   @Inject
   public RedisEventStore(UnifiedJedis redis, FeatureConfig config) {
@@ -230,6 +359,19 @@ public final class RedisEventStore implements EventStore {
 
   RedisEventStore(UnifiedJedis redis, String redisName, int maxBasketSize, int maxNeighbours,
       String currencyCode, StoreBounds bounds) {
+    this(redis, redisName, maxBasketSize, maxNeighbours, currencyCode, bounds, COMPACT_AFTER_LINES,
+        SNAPSHOT_CHUNK_BYTES);
+  }
+
+  /**
+   * @param compactAfterLines order lines the stream holds before an ingestion past them starts a
+   *     compaction
+   * @param snapshotChunkBytes most bytes of a snapshot in one element of its list
+   */
+  RedisEventStore(UnifiedJedis redis, String redisName, int maxBasketSize, int maxNeighbours,
+      String currencyCode, StoreBounds bounds, int compactAfterLines, int snapshotChunkBytes) {
+    this.compactAfterLines = compactAfterLines;
+    this.snapshotChunkBytes = snapshotChunkBytes;
     this.redis = requireNonNull(redis, "redis");
     this.redisName = requireNonNull(redisName, "redisName");
     this.maxBasketSize = maxBasketSize;
@@ -255,11 +397,13 @@ public final class RedisEventStore implements EventStore {
       seedOnce(indexed);
       return null;
     });
-    List<String> itemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
-    orders = new LiveOrders(new LiveCoPurchase(indexed.index().coPurchase(), itemIds, maxBasketSize, maxNeighbours,
+    datasetCoPurchase = indexed.index().coPurchase();
+    datasetItemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
+    orders = new LiveOrders(new LiveCoPurchase(datasetCoPurchase, datasetItemIds, maxBasketSize, maxNeighbours,
         bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()));
+    // Starts from the snapshot the oldest lines were compacted into, if any (syncing sees it).
     call(() -> {
-      syncOrders();
+      syncOrders(true);
       return null;
     });
     index = indexed.index();
@@ -515,23 +659,51 @@ public final class RedisEventStore implements EventStore {
     index();
     if (orderLinesAdded || System.nanoTime() - ordersSyncedAt > ORDER_SYNC_NANOS) {
       read(() -> {
-        syncOrders();
+        syncOrders(false);
         return null;
       });
     }
     return orders.live.graph();
   }
 
-  /** Reads the order lines added to the stream since the last read into the statistics. */
-  private void syncOrders() {
+  /**
+   * Reads the order lines added to the stream since the last read into the statistics; first
+   * takes the snapshot's statistics when the snapshot holds lines past the last read (which may
+   * be trimmed: at start, or when this replica read none while another compacted).
+   *
+   * @param restoreHere whether to take the snapshot before returning; else it is read in the
+   *     background (a second or two at a million counts) and this replica's statistics stay as
+   *     they were until then, so co-purchase reads do not wait for it
+   */
+  private void syncOrders(boolean restoreHere) {
     synchronized (orders) {
       orderLinesAdded = false;
       long started = System.nanoTime();
-      List<StreamEntry> lines;
+      boolean more;
       do {
-        lines = redis.xrange(ORDER_LINES, "(" + orders.cursor, "+", ORDER_LINES_PER_READ);
-        orders.add(lines);
-      } while (lines.size() == ORDER_LINES_PER_READ);
+        Response<List<StreamEntry>> read;
+        Response<String> snapshotValue;
+        try (AbstractPipeline pipeline = redis.pipelined()) {
+          read = pipeline.xrange(ORDER_LINES, "(" + orders.cursor, "+", ORDER_LINES_PER_READ);
+          // Asked after the lines: a snapshot only moves forward and lines are trimmed only up to
+          // it, so one not past the cursor now was not when the lines were read: none was missing.
+          snapshotValue = pipeline.get(ORDERS_SNAPSHOT);
+          pipeline.sync();
+        }
+        OrdersSnapshot snapshot = OrdersSnapshot.parse(snapshotValue.get());
+        if (snapshot != null && snapshot.cursor().compareTo(new StreamEntryID(orders.cursor)) > 0) {
+          if (!restoreHere) {
+            snapshotReads.request();
+            break;
+          }
+          orders.restore(readSnapshot());
+          more = true;
+        } else {
+          List<StreamEntry> lines = read.get();
+          orders.add(lines);
+          more = lines.size() == ORDER_LINES_PER_READ;
+        }
+      } while (more);
       ordersSyncedAt = started;
       if (orders.live.isFull() && !orders.fullLogged) {
         orders.fullLogged = true;
@@ -541,18 +713,296 @@ public final class RedisEventStore implements EventStore {
     }
   }
 
+  /** Takes the latest snapshot (on the background thread); the next co-purchase read reads on from it. */
+  private void restoreInBackground() {
+    RestoredOrders restored = call(this::readSnapshot);
+    synchronized (orders) {
+      // A compaction this replica ran since may have read on past it.
+      if (restored.cursor().compareTo(new StreamEntryID(orders.cursor)) > 0) {
+        orders.restore(restored);
+      }
+    }
+    orderLinesAdded = true;
+  }
+
+  /** Statistics read from a snapshot, and its last line. */
+  private record RestoredOrders(LiveCoPurchase live, StreamEntryID cursor) {
+  }
+
+  /**
+   * The latest snapshot's statistics. A newer snapshot may drop the one being
+   * read: then it reads the newer one. Fails, saying why, when the snapshot is gone or its bytes
+   * do not match it while it is still named.
+   */
+  private RestoredOrders readSnapshot() {
+    String tried = null;
+    for (int tries = 1; ; tries++) {
+      String value = redis.get(ORDERS_SNAPSHOT);
+      if (value == null) {
+        // Only by hand: a compaction replaces the name, never deletes it; the lines are trimmed.
+        throw new StoreUnavailableException("the co-purchase snapshot of Redis " + redisName + " ("
+            + ORDERS_SNAPSHOT + ") was deleted while read; the order lines before it are gone", null);
+      }
+      if (value.equals(tried)) {
+        // The same snapshot named again, not a newer one: its bytes were changed (by hand, or by
+        // a compaction that lost its lock in an earlier build).
+        throw new StoreUnavailableException("the co-purchase snapshot of Redis " + redisName + " ("
+            + ORDERS_SNAPSHOT + " " + value + ") does not match its CRC-32; the next compaction replaces it", null);
+      }
+      tried = value;
+      OrdersSnapshot snapshot = OrdersSnapshot.parse(value);
+      byte[] state = snapshotBytes(snapshot);
+      if (state != null) {
+        LiveCoPurchase live;
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+          live = LiveCoPurchase.restored(in, datasetCoPurchase, datasetItemIds, maxBasketSize, maxNeighbours,
+              bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds());
+        } catch (IOException e) {
+          throw new StoreUnavailableException("Redis " + redisName + " holds co-purchase statistics ("
+              + ORDERS_SNAPSHOT + ") this service cannot read", e);
+        }
+        log.info("Read the co-purchase statistics of the order lines up to {} from Redis {} ({} bytes)",
+            snapshot.cursor(), redisName, state.length);
+        return new RestoredOrders(live, snapshot.cursor());
+      }
+      if (tries == SNAPSHOT_READ_TRIES) {
+        throw new StoreUnavailableException("the co-purchase snapshot of Redis " + redisName
+            + " was replaced while read, " + tries + " times", null);
+      }
+    }
+  }
+
+  /** The snapshot's bytes; null when they are no longer all there (a newer snapshot dropped them). */
+  private byte[] snapshotBytes(OrdersSnapshot snapshot) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    byte[] key = bytes(snapshot.chunksKey());
+    for (int from = 0; from < snapshot.chunks(); from += SNAPSHOT_CHUNKS_PER_READ) {
+      int to = Math.min(snapshot.chunks(), from + SNAPSHOT_CHUNKS_PER_READ);
+      List<byte[]> chunks = redis.lrange(key, from, to - 1);
+      if (chunks.size() != to - from) {
+        return null;
+      }
+      chunks.forEach(bytes::writeBytes);
+    }
+    byte[] state = bytes.toByteArray();
+    return crc(state) == snapshot.crc() ? state : null;
+  }
+
+  private static long crc(byte[] bytes) {
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    return crc.getValue();
+  }
+
+  /**
+   * Compacts the order lines: writes this replica's co-purchase statistics, as of the last line
+   * it read, into a snapshot and trims the lines up to that one from the stream. A replica that
+   * starts, or that read none of the trimmed lines, takes the snapshot's statistics and reads on
+   * from its last line, so every replica still holds the counts of every line (a count depends
+   * on every line before it: orders stay open, and statistics that are full stop counting). One
+   * replica at a time (a lock, checked by every write); each compaction writes a list of its own,
+   * and the old snapshot stays named until the new one is whole, so a replica that stops half-way
+   * or stalls past its lock leaves the snapshot in force as it was. Started by an ingestion that finds the stream
+   * past {@code compactAfterLines}.
+   *
+   * @return whether it compacted (not when another replica holds the lock, or no line came since
+   *     the last snapshot)
+   */
+  boolean compactOrderLines() {
+    index();
+    String token = UUID.randomUUID().toString();
+    return call(() -> {
+      if (!"OK".equals(redis.set(ORDERS_COMPACT_LOCK, token, SetParams.setParams().nx().px(ORDERS_COMPACT_LOCK_MILLIS)))) {
+        return false;
+      }
+      try {
+        return writeSnapshot(token);
+      } finally {
+        redis.eval(RELEASE_LOCK_SCRIPT, List.of(ORDERS_COMPACT_LOCK), List.of(token));
+      }
+    });
+  }
+
+  private boolean writeSnapshot(String lockToken) {
+    String previousValue = redis.get(ORDERS_SNAPSHOT);
+    OrdersSnapshot previous = OrdersSnapshot.parse(previousValue);
+    String cursor;
+    byte[] state;
+    synchronized (orders) {
+      // Under the lock no other snapshot comes: after syncing, the cursor is at or past previous's.
+      syncOrders(true);
+      cursor = orders.cursor;
+      if (cursor.equals(LiveOrders.START) || previous != null && previous.cursor().toString().equals(cursor)) {
+        return false;
+      }
+      state = orders.state();
+    }
+    Long generation = (Long) redis.eval(BEGIN_SNAPSHOT_SCRIPT,
+        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT_GENERATION, ORDERS_SNAPSHOT_PENDING, ORDERS_SNAPSHOT),
+        List.of(lockToken, OrdersSnapshot.KEY_PREFIX));
+    if (generation == null) {
+      return lockLost();
+    }
+    int chunks = (state.length + snapshotChunkBytes - 1) / snapshotChunkBytes;
+    OrdersSnapshot next = new OrdersSnapshot(generation, new StreamEntryID(cursor), chunks, crc(state));
+    boolean switched = false;
+    try {
+      switched = writeAndName(next, state, lockToken, previous, previousValue);
+    } finally {
+      if (!switched) {
+        dropPending(next);
+      }
+    }
+    if (!switched) {
+      return lockLost();
+    }
+    log.info("Compacted the order lines of Redis {} up to {} into a snapshot of {} bytes", redisName, cursor,
+        state.length);
+    return true;
+  }
+
+  /** Writes the snapshot's list and names it; false when the lock was lost meanwhile. */
+  private boolean writeAndName(OrdersSnapshot next, byte[] state, String lockToken, OrdersSnapshot previous,
+      String previousValue) {
+    List<byte[]> keys = List.of(bytes(ORDERS_COMPACT_LOCK), bytes(next.chunksKey()));
+    for (int from = 0; from < state.length; from += snapshotChunkBytes) {
+      byte[] chunk = Arrays.copyOfRange(state, from, Math.min(state.length, from + snapshotChunkBytes));
+      if (!Long.valueOf(1).equals(redis.eval(APPEND_SNAPSHOT_SCRIPT, keys, List.of(bytes(lockToken), chunk)))) {
+        return false;
+      }
+    }
+    String previousKey = previous == null ? OrdersSnapshot.chunksKey(0) : previous.chunksKey();
+    return Long.valueOf(1).equals(redis.eval(SWITCH_SNAPSHOT_SCRIPT,
+        List.of(ORDERS_COMPACT_LOCK, ORDERS_SNAPSHOT, next.chunksKey(), previousKey, ORDER_LINES,
+            ORDERS_SNAPSHOT_PENDING),
+        List.of(lockToken, String.valueOf(next.chunks()), next.value(), next.cursor().toString(),
+            previousValue == null ? "" : previousValue)));
+  }
+
+  /**
+   * Drops what a compaction that did not name its snapshot wrote (Redis full, lock lost), so it
+   * does not hold memory until the next compaction; if Redis cannot be reached, the next one does.
+   */
+  private void dropPending(OrdersSnapshot unnamed) {
+    try {
+      redis.eval(DROP_PENDING_SCRIPT, List.of(ORDERS_SNAPSHOT_PENDING, unnamed.chunksKey()), List.of());
+    } catch (JedisException e) {
+      log.debug("Could not drop the unnamed snapshot list {} of Redis {}", unnamed.chunksKey(), redisName, e);
+    }
+  }
+
+  /** A compaction that lost its lock leaves what is named as it was; the next one drops its list. */
+  private boolean lockLost() {
+    log.warn("Compacting the order lines of Redis {} took over {} ms: its lock expired; left as it was",
+        redisName, ORDERS_COMPACT_LOCK_MILLIS);
+    return false;
+  }
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Work run on the background thread when asked, unless it is waiting or running, or failed less
+   * than {@code backOffNanos} ago (Redis full or unreachable: trying at every ingestion or read
+   * would redo the work and log each time).
+   */
+  private final class BackgroundTask {
+    private final String what;
+    private final Runnable work;
+    private final long backOffNanos;
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private volatile long retryAt = System.nanoTime();
+
+    BackgroundTask(String what, Runnable work, long backOffNanos) {
+      this.what = what;
+      this.work = work;
+      this.backOffNanos = backOffNanos;
+    }
+
+    void request() {
+      if (System.nanoTime() - retryAt < 0 || !queued.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        background.execute(() -> {
+          try {
+            work.run();
+          } catch (RuntimeException e) {
+            retryAt = System.nanoTime() + backOffNanos;
+            log.warn("Could not {} of Redis {}; not tried again for {} s", what, redisName,
+                TimeUnit.NANOSECONDS.toSeconds(backOffNanos), e);
+          } finally {
+            queued.set(false);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        // Closing: the ingestion or read that asked has done its part; a replica still running does this.
+        queued.set(false);
+      }
+    }
+  }
+
+  /**
+   * What {@code orders-snapshot} holds: "<generation> <last line> <chunks> <CRC-32>". The bytes
+   * are in the list {@code orders-snapshot:<generation>}, {@code chunks} elements long.
+   */
+  private record OrdersSnapshot(long generation, StreamEntryID cursor, int chunks, long crc) {
+    static final String KEY_PREFIX = ORDERS_SNAPSHOT + ":";
+
+    static OrdersSnapshot parse(String value) {
+      if (value == null) {
+        return null;
+      }
+      String[] fields = value.split(" ");
+      return new OrdersSnapshot(Long.parseLong(fields[0]), new StreamEntryID(fields[1]), Integer.parseInt(fields[2]),
+          Long.parseLong(fields[3]));
+    }
+
+    String value() {
+      return generation + " " + cursor + " " + chunks + " " + crc;
+    }
+
+    String chunksKey() {
+      return chunksKey(generation);
+    }
+
+    static String chunksKey(long generation) {
+      return KEY_PREFIX + generation;
+    }
+  }
+
   /**
    * This replica's co-purchase statistics and how far it has read the order lines. Every replica
    * reads the same lines in the same order, so all hold the same counts; an item the dataset lacks
    * gets its index when a line first names it.
    */
   private static final class LiveOrders {
-    final LiveCoPurchase live;
-    String cursor = "0-0";
+    static final String START = "0-0";
+    /** Replaced when the statistics are restored from a snapshot; read without the lock. */
+    volatile LiveCoPurchase live;
+    String cursor = START;
     boolean fullLogged;
 
     LiveOrders(LiveCoPurchase live) {
       this.live = live;
+    }
+
+    /** Takes statistics restored from a snapshot. */
+    void restore(RestoredOrders restored) {
+      live = restored.live();
+      cursor = restored.cursor().toString();
+    }
+
+    /** The statistics as {@link LiveCoPurchase#writeTo} writes them. */
+    byte[] state() {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        live.writeTo(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);   // a byte array does not fail
+      }
+      return bytes.toByteArray();
     }
 
     void add(List<StreamEntry> lines) {
@@ -690,6 +1140,9 @@ public final class RedisEventStore implements EventStore {
     if (ordersAdded) {
       // This replica's next co-purchase read sees them; other replicas' within ORDER_SYNC_NANOS.
       orderLinesAdded = true;
+      if ((Long) reply.get(4) > compactAfterLines) {
+        compactions.request();
+      }
     }
     return new AppendResult(events.size() - value, value, latest((String) reply.get(2)), latest((String) reply.get(3)));
   }
@@ -763,6 +1216,14 @@ public final class RedisEventStore implements EventStore {
 
   @Override
   public void close() {
+    background.shutdown();
+    try {
+      // A running compaction may finish; one cut short (Redis closed under it) leaves the old
+      // snapshot in force.
+      background.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     redis.close();
   }
 

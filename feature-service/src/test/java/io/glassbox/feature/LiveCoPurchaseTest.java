@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -213,5 +218,49 @@ class LiveCoPurchaseTest {
         assertArrayEquals(IntStream.of(newItems).map(n -> shared[n]).toArray(), live.graph().newItemSharedBaskets(item));
       }
     }
+  }
+
+  /**
+   * Statistics written part-way through the lines and read back count the later lines as the ones
+   * that wrote them: open orders (outgrown ones too, and their order of closing by number and by
+   * age), new items and their indices, the held counts and the point where they are full carry over.
+   */
+  @Test
+  void restored_countsLaterLinesAsTheStatisticsThatWroteThem() throws IOException {
+    CoPurchaseIndex dataset = CoPurchaseIndex.build(DATASET, 5, 3, 20);
+    List<String> datasetIds = ids(5);
+    Duration openFor = Duration.ofMillis(150);
+    LiveCoPurchase running = new LiveCoPurchase(dataset, datasetIds, 3, 20, 100, openFor, 5);
+    Random random = new Random(11);
+    LiveCoPurchase restored = null;
+    for (int line = 0; line < 400; line++) {
+      if (line == 200) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        running.writeTo(new DataOutputStream(bytes));
+        restored = LiveCoPurchase.restored(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
+            dataset, datasetIds, 3, 20, 100, openFor, 5);
+        assertEquals(TestData.describe(running.graph()), TestData.describe(restored.graph()));
+        assertFalse(restored.isFull(), "full only after the lines written; held " + restored.pairsHeld());
+      }
+      List<LiveCoPurchase> both = restored == null ? List.of(running) : List.of(running, restored);
+      int items = running.graph().itemCount();
+      if (line % 40 == 5) {
+        both.forEach(live -> live.addItems(List.of("new" + items)));
+      }
+      String user = "u" + random.nextInt(3);
+      String order = "o" + random.nextInt(2);
+      int item = random.nextInt(running.graph().itemCount());
+      long millis = line * 10L;
+      both.forEach(live -> live.add(user, order, item, millis));
+      if (line % 10 == 9) {
+        both.forEach(LiveCoPurchase::publish);
+        if (restored != null) {
+          assertEquals(TestData.describe(running.graph()), TestData.describe(restored.graph()), "after line " + line);
+          assertEquals(running.pairsHeld(), restored.pairsHeld());
+          assertEquals(running.isFull(), restored.isFull());
+        }
+      }
+    }
+    assertTrue(running.isFull(), "full before the last line; held " + running.pairsHeld());
   }
 }

@@ -4,6 +4,7 @@ import io.glassbox.server.GrpcServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Datasets for tests: a tiny hand-made one whose statistics are easy to work out, and the real one. */
@@ -102,6 +103,22 @@ final class TestData {
   static FeatureAdminService admin(EventStore store) {
     return new FeatureAdminService(store, TIME_LIMIT, FeatureConfig.DEFAULT_IMPORT_MAX_MIB,
         FeatureAdminService.SpoolFolder.temporary());
+  }
+
+  /**
+   * Every item of the graph with its neighbours and new-item neighbours and their counts, one
+   * item a line, to compare two graphs as text: "item3: [0, 4] [1, 1] new [] []".
+   */
+  static String describe(CoPurchaseGraph graph) {
+    StringBuilder text = new StringBuilder();
+    for (int item = 0; item < graph.itemCount(); item++) {
+      text.append(graph.itemIdAt(item)).append(graph.isNewItem(item) ? " (new)" : "").append(": ")
+          .append(Arrays.toString(graph.neighbours(item))).append(' ')
+          .append(Arrays.toString(graph.sharedBaskets(item))).append(" new ")
+          .append(Arrays.toString(graph.newItemNeighbours(item))).append(' ')
+          .append(Arrays.toString(graph.newItemSharedBaskets(item))).append('\n');
+    }
+    return text.toString();
   }
 
   /** An append's counts, to compare as text: "stored 1, duplicates 0". */

@@ -1,0 +1,446 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Compacting the shared stream of order lines into a snapshot, over a real redis-server: the
+ * stream stays short, and replicas that start after it, run through it or lag behind it all hold
+ * the counts of every line.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OrderLinesCompactionTest {
+  private static final String SNAPSHOT = RedisEventStore.PREFIX + "orders-snapshot";
+  private static final String LOCK = RedisEventStore.PREFIX + "orders-compact-lock";
+  /** Few open orders and small baskets, so that orders close and outgrow across a compaction. */
+  private static final StoreBounds BOUNDS = new StoreBounds(1000, 1000, 10_000_000, Duration.ofDays(1), 5);
+  private static final int MAX_BASKET_SIZE = 3;
+  /** Snapshots of many list elements, to stop a compaction between two. */
+  private static final int CHUNK_BYTES = 64;
+  private static final List<String> USERS = List.of("u1", "u2", "u3", "buyer", "other");
+
+  private static RedisServer redis;
+  private static int nextDatabase;
+  private int database;
+  private URI shared;
+  private final List<RedisEventStore> replicas = new ArrayList<>();
+  private final Random random = new Random(5);
+
+  @BeforeAll
+  static void startRedis() {
+    redis = RedisServer.startFresh();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    redis.close();
+  }
+
+  @BeforeEach
+  void emptyDatabase() {
+    database = nextDatabase++ % 16;
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      jedis.flushDB();
+    }
+    shared = URI.create(redis.uri() + "/" + database);
+  }
+
+  @AfterEach
+  void closeReplicas() {
+    replicas.forEach(RedisEventStore::close);
+  }
+
+  /** A loaded replica that compacts only when asked. */
+  private RedisEventStore replica() {
+    return replica(new JedisPooled(shared, 2000), Integer.MAX_VALUE);
+  }
+
+  private RedisEventStore replica(UnifiedJedis jedis, int compactAfterLines) {
+    RedisEventStore replica = new RedisEventStore(jedis, shared.toString(), MAX_BASKET_SIZE, 200, "GBP", BOUNDS,
+        compactAfterLines, CHUNK_BYTES);
+    replicas.add(replica);
+    replica.load(TestData.small());
+    return replica;
+  }
+
+  /**
+   * Ingests {@code lines} order lines, one per call, of a few users' few orders, naming new items
+   * (imported first) too.
+   */
+  private void ingest(RedisEventStore replica, int lines) {
+    replica.putItems(IntStream.range(0, 4).mapToObj(n -> new Dataset.Item("N" + n, "New " + n, "", "", 2.0)).toList());
+    for (int line = 0; line < lines; line++) {
+      String item = random.nextInt(5) == 0 ? "N" + random.nextInt(4) : String.valueOf((char) ('A' + random.nextInt(6)));
+      replica.append(List.of(new NewEvent(USERS.get(random.nextInt(USERS.size())),
+          new RecordedEvent(item, Instant.ofEpochSecond(1000 + line), EventType.PURCHASE, "o" + random.nextInt(2)))));
+    }
+  }
+
+  private long orderLines() {
+    return onRedis(jedis -> jedis.xlen(RedisEventStore.ORDER_LINES));
+  }
+
+  private <T> T onRedis(Function<Jedis, T> command) {
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      return command.apply(jedis);
+    }
+  }
+
+  /** The replica's graph and the candidates it retrieves for every user, as text. */
+  private static String statistics(RedisEventStore replica) {
+    CandidateRetriever retriever = new CandidateRetriever(replica, 20);
+    StringBuilder text = new StringBuilder(TestData.describe(replica.coPurchaseGraph()));
+    for (String user : USERS) {
+      text.append(user).append(": ").append(retriever.retrieve(user, 500, false, 3).candidates()).append('\n');
+    }
+    return text.toString();
+  }
+
+  /** The replica's statistics once it reads past other replicas' lines (within its sync interval). */
+  private static String statisticsOnceEqual(RedisEventStore replica, String expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String found = statistics(replica);
+    while (!found.equals(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      found = statistics(replica);
+    }
+    return found;
+  }
+
+  @Test
+  void compaction_replicasStartedAfterRunningThroughOrLaggingBehindIt_holdTheSameCounts()
+      throws InterruptedException {
+    RedisEventStore running = replica();
+    RedisEventStore lagging = replica();
+    ingest(running, 60);
+    statisticsOnceEqual(lagging, statistics(running));
+    ingest(running, 120);   // lagging reads none of these before they are trimmed
+
+    assertTrue(running.compactOrderLines());
+
+    assertEquals(1, orderLines(), "the lines up to the snapshot's last are trimmed");
+    ingest(running, 120);
+    assertEquals(121, orderLines(), "the lines after it are kept");
+    String expected = statistics(running);
+    assertNotEquals(TestData.describe(TestData.smallStore().coPurchaseGraph()),
+        TestData.describe(running.coPurchaseGraph()), "the ingested orders count");
+    assertEquals(expected, statistics(replica()), "a replica started after the compaction");
+    assertEquals(expected, statisticsOnceEqual(lagging, expected), "a replica that lagged behind it");
+  }
+
+  @Test
+  void laggingReplica_whileItReadsTheSnapshot_answersCoPurchaseReadsAtOnce() throws InterruptedException {
+    RedisEventStore running = replica();
+    CountDownLatch snapshotReadsGo = new CountDownLatch(1);
+    AtomicBoolean holdSnapshotReads = new AtomicBoolean();
+    RedisEventStore lagging = replica(new JedisPooled(shared, 2000) {
+      @Override
+      public List<byte[]> lrange(byte[] key, long start, long stop) {
+        if (holdSnapshotReads.get()) {
+          try {
+            snapshotReadsGo.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.lrange(key, start, stop);
+      }
+    }, Integer.MAX_VALUE);
+    ingest(running, 60);
+    statisticsOnceEqual(lagging, statistics(running));
+    String graphBefore = TestData.describe(lagging.coPurchaseGraph());
+    ingest(running, 120);   // lagging reads none of these before they are trimmed
+    assertTrue(running.compactOrderLines());
+
+    holdSnapshotReads.set(true);
+    assertEquals(graphBefore, TestData.describe(lagging.coPurchaseGraph()),
+        "the graph it held, not one read after the held snapshot read");
+    snapshotReadsGo.countDown();
+
+    String expected = statistics(running);
+    assertEquals(expected, statisticsOnceEqual(lagging, expected), "once it has read the snapshot");
+  }
+
+  @Test
+  void compactionStoppedBetweenChunks_leavesTheSnapshotBeforeInForce() throws InterruptedException {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    String before = onRedis(jedis -> jedis.get(SNAPSHOT));
+    ingest(running, 100);
+    String expected = statistics(running);
+
+    RedisEventStore stopping = replica(new DyingAtSecondChunk(shared), Integer.MAX_VALUE);
+    assertThrows(StoreUnavailableException.class, stopping::compactOrderLines);
+
+    assertEquals(before, onRedis(jedis -> jedis.get(SNAPSHOT)));
+    assertEquals(101, orderLines(), "nothing trimmed");
+    assertEquals(expected, statistics(replica()), "a replica started after the stopped compaction");
+    // Its lock expires; the next compaction replaces what it left half-written.
+    onRedis(jedis -> jedis.del(LOCK));
+    assertTrue(running.compactOrderLines());
+    assertEquals(1, orderLines());
+    assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "only the snapshot in force is kept");
+    assertEquals(expected, statistics(replica()), "a replica started after the next compaction");
+  }
+
+  @Test
+  void ingestion_pastTheLinesKept_compactsInTheBackground() throws InterruptedException {
+    RedisEventStore ingesting = replica(new JedisPooled(shared, 2000), 30);
+    ingest(ingesting, 200);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (orderLines() > 100 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(orderLines() <= 100, orderLines() + " order lines of 200 kept");
+    assertNotNull(onRedis(jedis -> jedis.get(SNAPSHOT)));
+    assertEquals(statistics(ingesting), statistics(replica()));
+  }
+
+  @Test
+  void compactionThatLostItsLock_leavesTheSnapshotAnotherNamedAfterWhole() throws InterruptedException {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    ingest(running, 50);
+    RedisEventStore stalled = replica(new StallingAtFirstSnapshotWrite(shared, () -> {
+      // It stalls past its lock's 2 minutes (a GC pause): the lock expires, more lines come in
+      // and another replica compacts and names its snapshot.
+      onRedis(jedis -> jedis.del(LOCK));
+      ingest(running, 30);
+      assertTrue(running.compactOrderLines(), "the other replica compacts");
+    }), Integer.MAX_VALUE);
+    String named = onRedis(jedis -> jedis.get(SNAPSHOT));
+
+    assertFalse(stalled.compactOrderLines());
+
+    assertNotEquals(named, onRedis(jedis -> jedis.get(SNAPSHOT)), "the other replica's snapshot is named");
+    assertEquals(statistics(running), statistics(replica()), "a replica started after both");
+    assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "only the snapshot in force is kept");
+  }
+
+  @Test
+  void compactionRefusedByRedis_dropsWhatItWrote() {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    String before = onRedis(jedis -> jedis.get(SNAPSHOT));
+    ingest(running, 100);
+
+    RedisEventStore refused = replica(new RefusingSnapshotElements(shared, 1), Integer.MAX_VALUE);
+    assertThrows(StoreFullException.class, refused::compactOrderLines);
+
+    assertEquals(before, onRedis(jedis -> jedis.get(SNAPSHOT)));
+    assertEquals(1, onRedis(jedis -> jedis.keys(SNAPSHOT + ":*")).size(), "its first element is dropped");
+  }
+
+  @Test
+  void ingestion_pastTheLinesKept_afterACompactionFailed_triesAgainOnlyAfterABackOff() throws InterruptedException {
+    RefusingSnapshotElements full = new RefusingSnapshotElements(shared, 0);
+    RedisEventStore ingesting = replica(full, 30);
+    ingest(ingesting, 40);
+    awaitTrue(() -> full.refused.get() > 0);
+
+    ingest(ingesting, 60);
+    ingesting.close();   // waits for a compaction started meanwhile
+
+    assertEquals(1, full.refused.get(), "compactions tried");
+  }
+
+  @Test
+  void ingestion_pastTheLinesKept_whileClosing_isStoredWithoutACompaction() {
+    var keptOpen = new JedisPooled(shared, 2000) {
+      @Override
+      public void close() {
+        // Kept open: an ingestion that raced the store's close() still reaches Redis.
+      }
+
+      void closeNow() {
+        super.close();
+      }
+    };
+    try {
+      RedisEventStore closing = replica(keptOpen, 30);
+      ingest(closing, 30);
+      closing.close();
+
+      ingest(closing, 5);
+
+      assertEquals(35, orderLines(), "stored, none trimmed");
+    } finally {
+      keptOpen.closeNow();
+    }
+  }
+
+  @Test
+  void snapshotDeletedWhileAReplicaStarts_failsItsLoadSayingSo() {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+
+    StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
+        () -> replica(new JedisPooled(shared, 2000) {
+          @Override
+          public String get(String key) {
+            if (key.equals(SNAPSHOT)) {
+              onRedis(jedis -> jedis.del(SNAPSHOT));   // by hand, between its two reads of the name
+            }
+            return super.get(key);
+          }
+        }, Integer.MAX_VALUE));
+    assertTrue(e.getMessage().contains("was deleted"), e.getMessage());
+  }
+
+  @Test
+  void snapshotWhoseBytesDoNotMatch_failsAReplicasLoadSayingSo() {
+    RedisEventStore running = replica();
+    ingest(running, 100);
+    assertTrue(running.compactOrderLines());
+    String list = SNAPSHOT + ":" + onRedis(jedis -> jedis.get(SNAPSHOT)).split(" ")[0];
+    onRedis(jedis -> jedis.lset(list, 0, "not what was written"));
+
+    StoreUnavailableException e = assertThrows(StoreUnavailableException.class, this::replica);
+    assertTrue(e.getMessage().contains("CRC-32"), e.getMessage());
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not within 10 s");
+      Thread.sleep(10);
+    }
+  }
+
+  /** A replica's Redis connection whose server is out of memory after {@code allowed} snapshot elements. */
+  private static final class RefusingSnapshotElements extends JedisPooled {
+    private final AtomicInteger allowed;
+    final AtomicInteger refused = new AtomicInteger();
+
+    RefusingSnapshotElements(URI uri, int allowed) {
+      super(uri, 2000);
+      this.allowed = new AtomicInteger(allowed);
+    }
+
+    @Override
+    public Object eval(byte[] script, List<byte[]> keys, List<byte[]> args) {
+      if (allowed.getAndDecrement() <= 0) {
+        refused.incrementAndGet();
+        throw new JedisDataException("OOM command not allowed when used memory > 'maxmemory'.");
+      }
+      return super.eval(script, keys, args);
+    }
+  }
+
+  /**
+   * A replica's Redis connection that stalls once, running {@code meanwhile}, before its first
+   * write of a snapshot's bytes (the commands on binary keys).
+   */
+  private static final class StallingAtFirstSnapshotWrite extends JedisPooled {
+    private final Runnable meanwhile;
+    private boolean stalled;
+
+    StallingAtFirstSnapshotWrite(URI uri, Runnable meanwhile) {
+      super(uri, 2000);
+      this.meanwhile = meanwhile;
+    }
+
+    @Override
+    public long del(byte[] key) {
+      stallOnce();
+      return super.del(key);
+    }
+
+    @Override
+    public long rpush(byte[] key, byte[]... values) {
+      stallOnce();
+      return super.rpush(key, values);
+    }
+
+    @Override
+    public Object eval(byte[] script, List<byte[]> keys, List<byte[]> args) {
+      stallOnce();
+      return super.eval(script, keys, args);
+    }
+
+    private void stallOnce() {
+      if (!stalled) {
+        stalled = true;
+        meanwhile.run();
+      }
+    }
+  }
+
+  /** A replica's Redis connection that dies (as its process would) while writing a snapshot's second chunk. */
+  private static final class DyingAtSecondChunk extends JedisPooled {
+    private int chunks;
+    private boolean dead;
+
+    DyingAtSecondChunk(URI uri) {
+      super(uri, 2000);
+    }
+
+    /** Snapshot elements are written by a script on binary keys and arguments. */
+    @Override
+    public Object eval(byte[] script, List<byte[]> keys, List<byte[]> args) {
+      if (++chunks == 2) {
+        dead = true;
+      }
+      return alive(() -> super.eval(script, keys, args));
+    }
+
+    @Override
+    public Object eval(String script, List<String> keys, List<String> args) {
+      return alive(() -> super.eval(script, keys, args));
+    }
+
+    @Override
+    public String get(String key) {
+      return alive(() -> super.get(key));
+    }
+
+    @Override
+    public long del(String key) {
+      return alive(() -> super.del(key));
+    }
+
+    private <T> T alive(Supplier<T> command) {
+      if (dead) {
+        throw new JedisConnectionException("connection lost");
+      }
+      return command.get();
+    }
+  }
+}
