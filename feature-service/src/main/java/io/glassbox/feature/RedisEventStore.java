@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -336,7 +337,17 @@ public final class RedisEventStore implements EventStore {
   /** The co-purchase statistics with the order lines read so far; guarded by itself. */
   private LiveOrders orders;
   private volatile long ordersSyncedAt;
-  private volatile boolean orderLinesAdded;
+  /**
+   * Order lines this replica appended, and snapshots it took in the background: each is lines a
+   * co-purchase read must read first.
+   */
+  private final AtomicLong orderChanges = new AtomicLong();
+  /**
+   * {@link #orderChanges} as of the start of the last sync that finished. Set only at its end, so
+   * a read during a sync, which another thread started, waits for the orders' lock and reads on
+   * itself, instead of taking the statistics as they were before the sync.
+   */
+  private volatile long orderChangesRead;
   /** Compacts the order lines, and reads a snapshot for co-purchase reads that found one newer. */
   private final ExecutorService background = Executors.newSingleThreadExecutor(task -> {
     Thread thread = new Thread(task, "order-lines-snapshots");
@@ -657,7 +668,7 @@ public final class RedisEventStore implements EventStore {
   @Override
   public CoPurchaseGraph coPurchaseGraph() {
     index();
-    if (orderLinesAdded || System.nanoTime() - ordersSyncedAt > ORDER_SYNC_NANOS) {
+    if (orderChanges.get() != orderChangesRead || System.nanoTime() - ordersSyncedAt > ORDER_SYNC_NANOS) {
       read(() -> {
         syncOrders(false);
         return null;
@@ -677,7 +688,7 @@ public final class RedisEventStore implements EventStore {
    */
   private void syncOrders(boolean restoreHere) {
     synchronized (orders) {
-      orderLinesAdded = false;
+      long changes = orderChanges.get();
       long started = System.nanoTime();
       boolean more;
       do {
@@ -705,6 +716,7 @@ public final class RedisEventStore implements EventStore {
         }
       } while (more);
       ordersSyncedAt = started;
+      orderChangesRead = changes;
       if (orders.live.isFull() && !orders.fullLogged) {
         orders.fullLogged = true;
         log.warn("Co-purchase statistics hold {} counts, their bound ({}): ingested orders are no longer "
@@ -722,7 +734,7 @@ public final class RedisEventStore implements EventStore {
         orders.restore(restored);
       }
     }
-    orderLinesAdded = true;
+    orderChanges.incrementAndGet();
   }
 
   /** Statistics read from a snapshot, and its last line. */
@@ -1139,7 +1151,7 @@ public final class RedisEventStore implements EventStore {
     }
     if (ordersAdded) {
       // This replica's next co-purchase read sees them; other replicas' within ORDER_SYNC_NANOS.
-      orderLinesAdded = true;
+      orderChanges.incrementAndGet();
       if ((Long) reply.get(4) > compactAfterLines) {
         compactions.request();
       }
