@@ -915,9 +915,10 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * Work run on the background thread when asked, unless it is waiting or running, or failed less
+   * Work run on the background thread when asked, unless it is waiting to run, or failed less
    * than {@code backOffNanos} ago (Redis full or unreachable: trying at every ingestion or read
-   * would redo the work and log each time).
+   * would redo the work and log each time). Asked while it runs, it runs once more after: the run
+   * may have read the lines before the ones that asked.
    */
   private final class BackgroundTask {
     private final String what;
@@ -938,14 +939,16 @@ public final class RedisEventStore implements EventStore {
       }
       try {
         background.execute(() -> {
+          queued.set(false);
+          if (System.nanoTime() - retryAt < 0) {
+            return;   // the run before, asked for while this one waited, failed
+          }
           try {
             work.run();
           } catch (RuntimeException e) {
             retryAt = System.nanoTime() + backOffNanos;
             log.warn("Could not {} of Redis {}; not tried again for {} s", what, redisName,
                 TimeUnit.NANOSECONDS.toSeconds(backOffNanos), e);
-          } finally {
-            queued.set(false);
           }
         });
       } catch (RejectedExecutionException e) {

@@ -276,6 +276,32 @@ class OrderLinesCompactionTest {
         "the read during the compaction's sync, against a replica started after it");
   }
 
+  /**
+   * Lines ingested while a compaction writes its snapshot start another once it ends, so the
+   * stream does not keep them until the next ingestion: the one running had read up to the line
+   * that started it.
+   */
+  @Test
+  void ingestionDuringACompaction_compactsAgainAfterIt() throws InterruptedException {
+    AtomicBoolean writing = new AtomicBoolean();
+    CountDownLatch go = new CountDownLatch(1);
+    RedisEventStore ingesting = replica(new StallingAtFirstSnapshotWrite(shared, () -> {
+      writing.set(true);
+      try {
+        go.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }), 30);
+    ingest(ingesting, 31);
+    awaitTrue(writing::get);
+    ingest(ingesting, 40);
+    go.countDown();
+
+    awaitTrue(() -> orderLines() == 1);
+    assertEquals(statistics(ingesting), statistics(replica()));
+  }
+
   @Test
   void compactionThatLostItsLock_leavesTheSnapshotAnotherNamedAfterWhole() throws InterruptedException {
     RedisEventStore running = replica();
