@@ -1,7 +1,9 @@
 package io.glassbox.launcher;
 
 import io.glassbox.server.ClientChannels;
-import java.util.regex.Matcher;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
@@ -11,8 +13,8 @@ import picocli.CommandLine;
  * when the command built that channel.
  */
 final class TargetConverter implements CommandLine.ITypeConverter<String> {
-  /** A target's port: the digits after the last colon of host:port, or of dns:///host:port's path. */
-  private static final Pattern PORT = Pattern.compile(".*:(\\d+)");
+  /** A target gRPC takes as a URI of its scheme rather than as a host name: scheme:/... (as gRPC tells). */
+  private static final Pattern URI_TARGET = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:/.*");
   private static final int MAX_PORT = 65_535;
 
   @Override
@@ -21,25 +23,55 @@ final class TargetConverter implements CommandLine.ITypeConverter<String> {
       // Building a channel parses the target; it connects to nothing until a call.
       ClientChannels.forTarget(target).shutdownNow();
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.TypeConversionException("'" + target
-          + "' is not an address: give host:port (localhost:50051) or a gRPC target such as dns:///host:port");
+      throw notAnAddress(target);
+    }
+    Optional<String> name = dnsName(target);
+    if (name.isEmpty()) {
+      return target;   // another scheme's target (unix:) has no port to check
     }
     // Building a channel does not read the port: 99999 failed only when resolved, with a stack
-    // trace on a gRPC thread and a wait for a connection that could never be.
-    String hostPort = target.startsWith("dns:") ? target.substring(target.lastIndexOf('/') + 1)
-        : target.contains("/") ? "" : target;   // another scheme's target (unix:) has no port to check
-    Matcher port = PORT.matcher(hostPort);
-    if (!hostPort.isEmpty() && !port.matches()) {
+    // trace on a gRPC thread and a wait for a connection that could never be. Read as gRPC's DNS
+    // resolver reads it, so that a path after it (localhost:99999/) hides nothing.
+    URI hostPort;
+    try {
+      hostPort = URI.create("//" + name.get());
+    } catch (IllegalArgumentException e) {
+      throw notAnAddress(target);
+    }
+    if (hostPort.getPort() == -1) {
       // gRPC takes one without a port for 443 (HTTPS's), which no server of the suite listens on.
       throw new CommandLine.TypeConversionException("'" + target + "' is not an address: it has no port;"
           + " give host:port (localhost:50051)");
     }
-    // Leading zeros are the same port (localhost:000050051 is 50051): only the digits after them count.
-    String digits = port.matches() ? port.group(1).replaceFirst("^0+(?=\\d)", "") : "";
-    if (port.matches() && (digits.length() > 5 || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > MAX_PORT)) {
+    // Leading zeros are the same port (localhost:000050051 is 50051), as getPort reads it.
+    if (hostPort.getPort() < 1 || hostPort.getPort() > MAX_PORT) {
+      String authority = hostPort.getRawAuthority();
       throw new CommandLine.TypeConversionException("'" + target + "' is not an address: its port "
-          + port.group(1) + " is not 1.." + MAX_PORT);
+          + authority.substring(authority.lastIndexOf(':') + 1) + " is not 1.." + MAX_PORT);
     }
     return target;
+  }
+
+  /**
+   * The host[:port] gRPC's DNS resolver reads in {@code target}: the path of dns:///name without its
+   * leading "/", else the target itself (gRPC takes localhost:50051 as dns:///localhost:50051);
+   * empty for another scheme's target, which gRPC reads as is.
+   */
+  private static Optional<String> dnsName(String target) {
+    if (!target.startsWith("dns:")) {
+      return URI_TARGET.matcher(target).matches() ? Optional.empty() : Optional.of(target);
+    }
+    try {
+      URI uri = new URI(target);
+      String path = uri.getPath();
+      return Optional.of(path == null ? uri.getSchemeSpecificPart() : path.replaceFirst("^/", ""));
+    } catch (URISyntaxException e) {
+      throw notAnAddress(target);
+    }
+  }
+
+  private static CommandLine.TypeConversionException notAnAddress(String target) {
+    return new CommandLine.TypeConversionException("'" + target
+        + "' is not an address: give host:port (localhost:50051) or a gRPC target such as dns:///host:port");
   }
 }

@@ -29,6 +29,29 @@ class TargetPortTest {
     }
   }
 
+  /**
+   * A path after the address (localhost:99999/, dns:///localhost/) hid it from the checks: gRPC
+   * then read the target itself, printed a stack trace for port 99999 and waited 10 s for a
+   * connection, or called 443 for none and said nothing answered.
+   */
+  @Test
+  void target_withAPath_hasItsPortChecked() {
+    for (String target : List.of("localhost:99999/", "dns:///localhost:99999/", "127.0.0.1:0/x")) {
+      CliRun run = CliRun.of("health", "--target", target);
+
+      assertEquals(2, run.exit(), target + ": " + run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '--target': '" + target + "' is not an address:"
+          + " its port " + target.replaceAll(".*:(\\d+).*", "$1") + " is not 1..65535\n"), run.err());
+    }
+    for (String target : List.of("localhost/", "dns:///localhost/", "dns:///localhost:/")) {
+      CliRun run = CliRun.of("health", "--target", target);
+
+      assertEquals(2, run.exit(), target + ": " + run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '--target': '" + target + "' is not an address:"
+          + " it has no port; give host:port (localhost:50051)\n"), run.err());
+    }
+  }
+
   /** Leading zeros are the same port, as gRPC reads it: localhost:000050051 was refused as "not 1..65535". */
   @Test
   void target_portWithLeadingZeros_isThatPort() throws IOException, InterruptedException {
