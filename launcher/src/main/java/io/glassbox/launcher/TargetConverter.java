@@ -1,10 +1,10 @@
 package io.glassbox.launcher;
 
 import io.glassbox.server.ClientChannels;
+import io.grpc.NameResolverRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
@@ -13,8 +13,7 @@ import picocli.CommandLine;
  * when the command built that channel.
  */
 final class TargetConverter implements CommandLine.ITypeConverter<String> {
-  /** A target gRPC takes as a URI of its scheme rather than as a host name: scheme:/... (as gRPC tells). */
-  private static final Pattern URI_TARGET = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:/.*");
+  private static final String DNS_SCHEME = "dns";
   private static final int MAX_PORT = 65_535;
 
   @Override
@@ -55,19 +54,26 @@ final class TargetConverter implements CommandLine.ITypeConverter<String> {
   /**
    * The host[:port] gRPC's DNS resolver reads in {@code target}: the path of dns:///name without its
    * leading "/", else the target itself (gRPC takes localhost:50051 as dns:///localhost:50051);
-   * empty for another scheme's target, which gRPC reads as is.
+   * empty for the target of another scheme gRPC has a resolver for (unix:relative.sock, unix:///path;
+   * unix only where Netty has epoll or kqueue), which gRPC reads as is. As gRPC tells them apart: by
+   * the scheme of the target read as a URI, if one is registered.
    */
   private static Optional<String> dnsName(String target) {
-    if (!target.startsWith("dns:")) {
-      return URI_TARGET.matcher(target).matches() ? Optional.empty() : Optional.of(target);
-    }
+    URI uri;
     try {
-      URI uri = new URI(target);
-      String path = uri.getPath();
-      return Optional.of(path == null ? uri.getSchemeSpecificPart() : path.replaceFirst("^/", ""));
+      uri = new URI(target);
     } catch (URISyntaxException e) {
-      throw notAnAddress(target);
+      return Optional.of(target);   // [::1]:50051 is no URI: gRPC takes it as a host name too
     }
+    String scheme = uri.getScheme();
+    if (scheme == null || NameResolverRegistry.getDefaultRegistry().getProviderForScheme(scheme) == null) {
+      return Optional.of(target);   // localhost:50051 reads as scheme "localhost", which has no resolver
+    }
+    if (!scheme.equals(DNS_SCHEME)) {
+      return Optional.empty();
+    }
+    String path = uri.getPath();
+    return Optional.of(path == null ? uri.getSchemeSpecificPart() : path.replaceFirst("^/", ""));
   }
 
   private static CommandLine.TypeConversionException notAnAddress(String target) {

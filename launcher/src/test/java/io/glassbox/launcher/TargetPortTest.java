@@ -5,10 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -49,6 +55,33 @@ class TargetPortTest {
       assertEquals(2, run.exit(), target + ": " + run.err());
       assertTrue(run.err().startsWith("Invalid value for option '--target': '" + target + "' is not an address:"
           + " it has no port; give host:port (localhost:50051)\n"), run.err());
+    }
+  }
+
+  /**
+   * A target of another scheme gRPC resolves, such as unix:relative.sock, has no port to check. It
+   * was refused as "it has no port; give host:port", though gRPC connects to it.
+   */
+  @Test
+  void target_unixSocketRelativePath_isTakenAsIs() throws IOException, InterruptedException {
+    Path socket = Files.createTempDirectory(Path.of("target"), "uds").resolve("health.sock");
+    EventLoopGroup loop = new EpollEventLoopGroup(1);
+    HealthStatusManager health = new HealthStatusManager();
+    Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
+        .addService(health.getHealthService()).build().start();
+    try {
+      String target = "unix:" + socket;
+
+      CliRun run = CliRun.of("health", "--target", target);
+
+      assertEquals(0, run.exit(), run.err());
+      assertEquals(target + " is SERVING\n", run.out());
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      loop.shutdownGracefully().await(5, TimeUnit.SECONDS);
+      Files.deleteIfExists(socket);
+      Files.delete(socket.getParent());
     }
   }
 
