@@ -33,7 +33,7 @@ final class LoadCommand implements Callable<Integer> {
   double rate;
 
   @Option(names = "--duration", defaultValue = "30s", converter = DurationConverter.class,
-      description = "How long calls are started for: 500ms, 30s, PT5M (default ${DEFAULT-VALUE}, at most 1 h).")
+      description = "How long calls are started for: 500ms, 30s, 5m, 1h, PT5M (default ${DEFAULT-VALUE}, at most 1 h).")
   Duration duration;
 
   @Option(names = "--warmup", defaultValue = "0s", converter = DurationConverter.class,

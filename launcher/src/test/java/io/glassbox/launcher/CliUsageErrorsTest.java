@@ -120,6 +120,21 @@ class CliUsageErrorsTest {
         + " give at most 24h\n"), run.err());
   }
 
+  /**
+   * health --wait in hours or minutes: 25h was refused as "not a positive duration like 500ms, 30s
+   * or PT5M", while the refusal of a longer wait said "give at most 24h"; now it says that.
+   */
+  @Test
+  void healthWait_inHoursOverADay_saysAtMost24h() {
+    for (String value : List.of("25h", "1441m")) {
+      CliRun run = CliRun.of("health", "--target", "127.0.0.1:1", "--wait", value);
+
+      assertEquals(2, run.exit(), run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '--wait': '" + value + "' is longer than --wait takes:"
+          + " give at most 24h\n"), run.err());
+    }
+  }
+
   private static String[] with(List<String> command, String... more) {
     return Stream.concat(command.stream(), Arrays.stream(more)).toArray(String[]::new);
   }
