@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -38,7 +39,7 @@ final class LoadCommand implements Callable<Integer> {
 
   @Option(names = "--warmup", defaultValue = "0s", converter = DurationConverter.class,
       description = "Calls at the same rate for this long first, not counted (cold JVMs are slow for their first seconds);"
-          + " default ${DEFAULT-VALUE}.")
+          + " 1 s to 1 h, or 0s for none (default ${DEFAULT-VALUE}).")
   Duration warmup;
 
   @Option(names = "--concurrency", defaultValue = "256",
@@ -71,9 +72,11 @@ final class LoadCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     LoadPlan plan;
+    Optional<LoadPlan> warmupPlan;
     RssWatch watch;
     try {
       plan = new LoadPlan(rate, duration, concurrency, timeout);
+      warmupPlan = warmup.isZero() ? Optional.empty() : Optional.of(warmupPlan());
       LoopbackTarget.require(call.target);
       watch = RssWatch.of(rss);
     } catch (IllegalArgumentException e) {
@@ -91,9 +94,8 @@ final class LoadCommand implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "load: Recommend at %s calls/s for %.1f s (%d calls), cap %d in flight,"
               + " deadline %d ms, %d users, target %s%n",
           rate, duration.toMillis() / 1e3, plan.requestCount(), concurrency, timeout.toMillis(), users.size(), call.target);
-      if (!warmup.isZero()) {
-        LoadSummary warm = new LoadRun(new LoadPlan(rate, warmup, concurrency, timeout), RssWatch.of(List.of()),
-            Duration.ZERO, System.out).execute(sender);
+      if (warmupPlan.isPresent()) {
+        LoadSummary warm = new LoadRun(warmupPlan.get(), RssWatch.of(List.of()), Duration.ZERO, System.out).execute(sender);
         System.out.printf(Locale.ROOT, "warm-up: %d calls, %d OK, p99 %.1f ms (not counted below)%n",
             warm.planned(), warm.ok(), warm.p99Millis());
       }
@@ -111,6 +113,18 @@ final class LoadCommand implements Callable<Integer> {
       return summary.allOkInDeadline() ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The warm-up's plan: the run's rate, cap and deadline for {@code --warmup}, checked as the run's
+   * own before anything is sent. Built only once warming up, PT3000000H or 500ms was a stack trace.
+   */
+  private LoadPlan warmupPlan() {
+    try {
+      return new LoadPlan(rate, warmup, concurrency, timeout);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--warmup: " + e.getMessage(), e);
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -133,6 +134,21 @@ class CliUsageErrorsTest {
       assertTrue(run.err().startsWith("Invalid value for option '--wait': '" + value + "' is longer than --wait takes:"
           + " give at most 24h\n"), run.err());
     }
+  }
+
+  /**
+   * load --warmup is checked as --duration is, before anything is printed or sent: PT3000000H (or
+   * 500ms, under the 1 s a run takes) printed the plan line, then an IllegalArgumentException's stack trace.
+   */
+  @Test
+  void loadWarmup_outsideOneSecondToAnHour_isAUsageError() {
+    Map.of("PT3000000H", "PT3000000H", "500ms", "PT0.5S").forEach((value, read) -> {
+      CliRun run = CliRun.of("load", "--target", "127.0.0.1:1", "--warmup", value);
+
+      assertEquals(2, run.exit(), run.err());
+      assertEquals("glassbox load: --warmup: duration must be 1 s to 60 min, got " + read + "\n", run.err());
+      assertEquals("", run.out());
+    });
   }
 
   private static String[] with(List<String> command, String... more) {
