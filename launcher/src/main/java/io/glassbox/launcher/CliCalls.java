@@ -115,10 +115,10 @@ final class CliCalls {
     return "no answer from " + target + " within " + within + ": the server is busy or slow";
   }
 
-  /** {@code duration} for a person, to a tenth of a second: "5 s", "0.5 s"; below that in milliseconds, "10 ms". */
+  /** {@code duration} for a person, to a tenth of a second: "5 s", "1.5 s"; under a second in milliseconds, "150 ms". */
   static String seconds(Duration duration) {
-    if (duration.compareTo(Duration.ofMillis(100)) < 0) {
-      return duration.toMillis() + " ms";   // 10 ms was "0 s"
+    if (duration.compareTo(Duration.ofSeconds(1)) < 0) {
+      return duration.toMillis() + " ms";   // 10 ms was "0 s", and 150 ms "0.2 s"
     }
     return BigDecimal.valueOf(duration.toMillis(), 3).setScale(1, RoundingMode.HALF_UP).stripTrailingZeros()
         .toPlainString() + " s";

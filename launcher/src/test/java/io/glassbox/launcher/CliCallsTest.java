@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,6 +26,16 @@ class CliCallsTest {
     assertTrue(printed.contains("glassbox: UNAVAILABLE"), printed);
     assertTrue(printed.contains("nothing answered at localhost:" + port + ". Is the suite up?"), printed);
     assertTrue(printed.contains("bin/glassbox up"), printed);
+  }
+
+  /** A wait is said as the user gave it: 150 ms was "0.2 s" (and 10 ms "0 s"); from a second on, to a tenth. */
+  @Test
+  void seconds_underASecond_inMilliseconds() {
+    assertEquals("10 ms", CliCalls.seconds(Duration.ofMillis(10)));
+    assertEquals("150 ms", CliCalls.seconds(Duration.ofMillis(150)));
+    assertEquals("999 ms", CliCalls.seconds(Duration.ofMillis(999)));
+    assertEquals("1 s", CliCalls.seconds(Duration.ofSeconds(1)));
+    assertEquals("1.5 s", CliCalls.seconds(Duration.ofMillis(1_520)));
   }
 
   @Test
