@@ -13,6 +13,7 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.server.RequestChecks;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -31,7 +32,7 @@ import java.util.function.Function;
 final class ViewerApi {
   /** Most items a what-if may remove, and add (the Gateway's own limit). */
   static final int MAX_CHANGED_ITEMS = 50;
-  /** Longest gRPC status description passed on to the page. */
+  /** Longest gRPC status description passed on to the page, in characters (code points). */
   private static final int MAX_MESSAGE_LENGTH = 300;
   /** Longest API key forwarded; longer headers are refused, not truncated. */
   private static final int MAX_AUTHORIZATION_LENGTH = 512;
@@ -176,8 +177,9 @@ final class ViewerApi {
       default -> 502;
     };
     String description = status.getDescription() == null ? "" : ": " + status.getDescription();
-    if (description.length() > MAX_MESSAGE_LENGTH) {
-      description = description.substring(0, MAX_MESSAGE_LENGTH) + "…";
+    if (RequestChecks.characterCount(description) > MAX_MESSAGE_LENGTH) {
+      // Counted and cut in characters, as every Glassbox limit: cut in UTF-16 units, an emoji lost its second half.
+      description = description.substring(0, description.offsetByCodePoints(0, MAX_MESSAGE_LENGTH)) + "…";
     }
     return new ViewerException(http, "the gateway answered " + status.getCode() + description);
   }

@@ -293,6 +293,21 @@ class ViewerServerTest {
     assertTrue(reply.body().length() < 500, "body of " + reply.body().length() + " characters");
   }
 
+  /**
+   * The message is cut to 300 characters, never inside one: an emoji across the 300th UTF-16 unit
+   * was cut in half, and the page showed its lone half as "?".
+   */
+  @Test
+  void aLongGatewayMessage_isCutBetweenCharacters_keepingAnEmojiWhole() throws Exception {
+    String kept = "y".repeat(297) + "\uD83D\uDE00";   // 300 characters with ": " before, the last an emoji
+    gateway.failure = Status.INVALID_ARGUMENT.withDescription(kept + "z".repeat(10));
+
+    HttpResponse<String> reply = get("/api/recommend?user=12347");
+
+    assertEquals(400, reply.statusCode());
+    assertEquals("the gateway answered INVALID_ARGUMENT: " + kept + "…", errorMessage(reply));
+  }
+
   @Test
   void aGatewayThatNeverAnswers_gets504WithinTheDeadline() throws Exception {
     viewer.close();
