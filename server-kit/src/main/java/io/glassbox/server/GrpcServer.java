@@ -63,6 +63,11 @@ public final class GrpcServer implements AutoCloseable {
   private final Optional<HTTPServer> metricsServer;
   private final PrometheusRegistry metrics;
   private final ProbeEndpoints probes;
+  /** Guards the three fields below and every health update, so none lands after a drain began. */
+  private final Object statusLock = new Object();
+  private boolean serving;
+  private boolean servicesAvailable = true;
+  private boolean draining;
 
   private GrpcServer(Builder builder, Server server, Optional<Server> adminServer,
       Optional<HTTPServer> metricsServer) {
@@ -127,15 +132,46 @@ public final class GrpcServer implements AutoCloseable {
     return metrics;
   }
 
-  /** Reports readiness through the health service, overall and for each registered service. */
+  /**
+   * Reports readiness through the health service, overall and for each registered service (the
+   * latter also needs {@link #setServicesAvailable}); ignored once {@link #close} has begun.
+   */
   public void setServing(boolean serving) {
-    ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
-    probes.serving(serving);
-    for (String service : serviceNames) {
-      health.setStatus(service, status);
+    synchronized (statusLock) {
+      this.serving = serving;
+      publishStatus();
     }
-    log.info("{} is {}", name, status);
+    log.info("{} is {}", name, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  }
+
+  /**
+   * Says whether the services can answer now, while the process itself is fine: false while a
+   * backend they cannot work without is down (the feature service's Redis). Each registered
+   * service's health status and {@code /ready} go NOT_SERVING, so readiness probes move traffic
+   * elsewhere; the overall status (service {@code ""}), which liveness asks, and {@code /live}
+   * stay as they are, so the process is not restarted for another's outage. True by default.
+   */
+  public void setServicesAvailable(boolean available) {
+    synchronized (statusLock) {
+      this.servicesAvailable = available;
+      publishStatus();
+    }
+  }
+
+  private void publishStatus() {
+    if (draining) {
+      return;
+    }
+    boolean ready = serving && servicesAvailable;
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, servingStatus(serving));
+    for (String service : serviceNames) {
+      health.setStatus(service, servingStatus(ready));
+    }
+    probes.serving(ready);
+  }
+
+  private static ServingStatus servingStatus(boolean serving) {
+    return serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   }
 
   /**
@@ -162,8 +198,11 @@ public final class GrpcServer implements AutoCloseable {
     if (server.isShutdown()) {
       return;
     }
-    health.enterTerminalState();
-    probes.serving(false);
+    synchronized (statusLock) {
+      draining = true;
+      health.enterTerminalState();
+      probes.serving(false);
+    }
     server.shutdown();
     adminServer.ifPresent(Server::shutdown);
     try {

@@ -9,10 +9,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * Plain-HTTP probes on the metrics port, for probers that cannot speak the gRPC health protocol
  * over TLS (the kubelet's gRPC probe is plaintext only): {@code GET /ready} answers 200
- * {@code SERVING} exactly while the gRPC health service reports SERVING and 503
- * {@code NOT_SERVING} otherwise (before start-up finished, while draining); {@code GET /live}
- * answers 200 while the process serves HTTP at all (a draining server is alive: restarting it
- * would cut the drain short). Anything else is 404; a method other than GET or HEAD is 405.
+ * {@code SERVING} exactly while the gRPC health service reports the server's services SERVING and
+ * 503 {@code NOT_SERVING} otherwise (before start-up finished, while a backend they need is down,
+ * while draining); {@code GET /live} answers 200 while the process serves HTTP at all (a draining
+ * server is alive: restarting it would cut the drain short; nor would a restart bring a backend
+ * back). Anything else is 404; a method other than GET or HEAD is 405.
  */
 final class ProbeEndpoints implements HttpHandler {
   static final String READY_PATH = "/ready";

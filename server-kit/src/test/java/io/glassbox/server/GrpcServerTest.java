@@ -71,6 +71,26 @@ class GrpcServerTest {
   }
 
   @Test
+  void servicesUnavailable_takesTheServicesOutOfServing_butNotTheServerOverall() {
+    start(echo());
+    HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+    server.setServing(true);
+
+    server.setServicesAvailable(false);
+    assertEquals(ServingStatus.NOT_SERVING, status(health, SERVICE));
+    // The overall status is what liveness asks: a backend's outage must not restart the process.
+    assertEquals(ServingStatus.SERVING, status(health, ""));
+    server.setServicesAvailable(true);
+    assertEquals(ServingStatus.SERVING, status(health, SERVICE));
+
+    // Available again does not make a server that is not yet (or no longer) serving SERVING.
+    server.setServing(false);
+    server.setServicesAvailable(false);
+    server.setServicesAvailable(true);
+    assertEquals(ServingStatus.NOT_SERVING, status(health, SERVICE));
+  }
+
+  @Test
   void reflection_bothVersions_listTheServices() throws Exception {
     start(echo());
 
