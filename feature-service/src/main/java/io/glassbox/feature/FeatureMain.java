@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the feature-service: serves gRPC at once (NOT_SERVING), loads the data, then SERVING.
+ * Starts the feature-service: serves gRPC at once (NOT_SERVING), loads the data, then SERVING
+ * while the store answers (see {@link StoreReadiness}).
  * The {@code FeatureAdmin} service answers on the admin port (loopback by default), closed with
  * the main server.
  */
@@ -51,6 +52,7 @@ public final class FeatureMain {
     FeatureConfig config = FeatureConfig.load(source);
     Injector injector = Guice.createInjector(new FeatureModule(config), storeModule(config.store()));
     EventStore store = injector.getInstance(EventStore.class);
+    StoreReadiness storeReadiness = new StoreReadiness(store, StoreReadiness.INTERVAL);
     GrpcServer server;
     try {
       server = GrpcServer.onPort(SERVER_NAME, config.port(),
@@ -58,8 +60,11 @@ public final class FeatureMain {
           .addService(injector.getInstance(FeatureGrpcService.class))
           .addAdminService(injector.getInstance(FeatureAdminService.class), config.adminPort())
           .closeAfterDrain(store)
+          // Closed first: no ping of a closed store.
+          .closeAfterDrain(storeReadiness)
           .start();
     } catch (RuntimeException e) {
+      storeReadiness.close();
       store.close();
       throw e;
     }
@@ -70,6 +75,7 @@ public final class FeatureMain {
       throw e;
     }
     server.setServing(true);
+    storeReadiness.start(server);
     return server;
   }
 
