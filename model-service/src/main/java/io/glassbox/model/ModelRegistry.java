@@ -68,10 +68,8 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private String startupFailure(String version, String why) {
-    List<String> others = versions().stream()
-        .filter(other -> !other.equals(version) && (startupVersion.isPresent() || other.compareTo(version) < 0))
-        .limit(5)
-        .toList();
+    // Newest first; with none pinned, version is the newest, so every other one is older.
+    List<String> others = versions().stream().filter(other -> !other.equals(version)).limit(5).toList();
     String pinAnother = others.isEmpty() ? "put a version that loads next to it"
         : "pin one that loads with " + ModelConfig.VERSION_KEY + "=<version> ("
             + (startupVersion.isPresent() ? "others" : "older versions") + " here: "
