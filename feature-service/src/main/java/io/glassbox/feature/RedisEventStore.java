@@ -356,7 +356,7 @@ public final class RedisEventStore implements EventStore {
   });
   /** Started by an ingestion that finds the stream past {@code compactAfterLines}. */
   private final BackgroundTask compactions =
-      new BackgroundTask("compact the order lines", this::compactOrderLines, COMPACT_RETRY_NANOS);
+      new BackgroundTask("compact the order lines", this::compactPastTheLinesKept, COMPACT_RETRY_NANOS);
   /** Started by a co-purchase read that finds a snapshot past its last read line. */
   private final BackgroundTask snapshotReads =
       new BackgroundTask("read the co-purchase snapshot", this::restoreInBackground, RESTORE_RETRY_NANOS);
@@ -727,6 +727,13 @@ public final class RedisEventStore implements EventStore {
 
   /** Takes the latest snapshot (on the background thread); the next co-purchase read reads on from it. */
   private void restoreInBackground() {
+    // Asked for again while the run before read it: that one took it.
+    OrdersSnapshot named = OrdersSnapshot.parse(call(() -> redis.get(ORDERS_SNAPSHOT)));
+    synchronized (orders) {
+      if (named == null || named.cursor().compareTo(new StreamEntryID(orders.cursor)) <= 0) {
+        return;
+      }
+    }
     RestoredOrders restored = call(this::readSnapshot);
     synchronized (orders) {
       // A compaction this replica ran since may have read on past it.
@@ -804,6 +811,16 @@ public final class RedisEventStore implements EventStore {
     CRC32 crc = new CRC32();
     crc.update(bytes);
     return crc.getValue();
+  }
+
+  /**
+   * Compacts unless the stream holds no more than {@code compactAfterLines} lines now: a
+   * compaction asked for while the one before ran finds all but the lines ingested meanwhile trimmed.
+   */
+  private void compactPastTheLinesKept() {
+    if (call(() -> redis.xlen(ORDER_LINES)) > compactAfterLines) {
+      compactOrderLines();
+    }
   }
 
   /**

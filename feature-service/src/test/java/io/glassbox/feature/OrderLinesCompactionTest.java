@@ -285,14 +285,7 @@ class OrderLinesCompactionTest {
   void ingestionDuringACompaction_compactsAgainAfterIt() throws InterruptedException {
     AtomicBoolean writing = new AtomicBoolean();
     CountDownLatch go = new CountDownLatch(1);
-    RedisEventStore ingesting = replica(new StallingAtFirstSnapshotWrite(shared, () -> {
-      writing.set(true);
-      try {
-        go.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }), 30);
+    RedisEventStore ingesting = stallingAtFirstSnapshotWrite(writing, go);
     ingest(ingesting, 31);
     awaitTrue(writing::get);
     ingest(ingesting, 40);
@@ -300,6 +293,80 @@ class OrderLinesCompactionTest {
 
     awaitTrue(() -> orderLines() == 1);
     assertEquals(statistics(ingesting), statistics(replica()));
+  }
+
+  /**
+   * A compaction asked for again during one runs again only while the stream still holds more
+   * lines than it keeps: the one that ran trimmed all but those ingested meanwhile, and writing the
+   * whole statistics again for a few lines doubled every compaction under steady ingestion.
+   */
+  @Test
+  void fewLinesDuringACompaction_startNoSecond() throws InterruptedException {
+    AtomicBoolean writing = new AtomicBoolean();
+    CountDownLatch go = new CountDownLatch(1);
+    RedisEventStore ingesting = stallingAtFirstSnapshotWrite(writing, go);
+    ingest(ingesting, 31);
+    awaitTrue(writing::get);
+    ingest(ingesting, 5);   // each past the 30 lines kept: the stream is not trimmed yet
+    go.countDown();
+    ingesting.close();   // waits for a compaction asked for meanwhile
+
+    assertEquals("1", onRedis(jedis -> jedis.get(RedisEventStore.PREFIX + "orders-snapshot-generation")),
+        "snapshots written");
+    assertEquals(6, orderLines(), "the lines after the snapshot's last");
+  }
+
+  /**
+   * A snapshot read asked for again while one runs does not read the same snapshot again: the
+   * one that ran took it.
+   */
+  @Test
+  void snapshotReadAskedDuringOne_readsItOnce() throws InterruptedException {
+    RedisEventStore running = replica();
+    CountDownLatch snapshotReadsGo = new CountDownLatch(1);
+    AtomicBoolean holdSnapshotReads = new AtomicBoolean();
+    AtomicInteger chunkReads = new AtomicInteger();
+    RedisEventStore lagging = replica(new JedisPooled(shared, 2000) {
+      @Override
+      public List<byte[]> lrange(byte[] key, long start, long stop) {
+        chunkReads.incrementAndGet();
+        if (holdSnapshotReads.get()) {
+          try {
+            snapshotReadsGo.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.lrange(key, start, stop);
+      }
+    }, Integer.MAX_VALUE);
+    ingest(running, 60);
+    statisticsOnceEqual(lagging, statistics(running));
+    ingest(running, 120);   // lagging reads none of these before they are trimmed
+    assertTrue(running.compactOrderLines());
+
+    holdSnapshotReads.set(true);
+    Thread.sleep(150);   // past the sync interval
+    lagging.coPurchaseGraph();   // asks for the snapshot read, which is held
+    awaitTrue(() -> chunkReads.get() > 0);
+    Thread.sleep(150);   // past the sync interval: the next read syncs and asks again
+    lagging.coPurchaseGraph();
+    holdSnapshotReads.set(false);
+    snapshotReadsGo.countDown();
+    String expected = statistics(running);
+    assertEquals(expected, statisticsOnceEqual(lagging, expected));
+    lagging.close();   // waits for a snapshot read asked for meanwhile
+
+    int oneRead = chunkReads.get();
+    chunkReads.set(0);
+    replica(new JedisPooled(shared, 2000) {
+      @Override
+      public List<byte[]> lrange(byte[] key, long start, long stop) {
+        chunkReads.incrementAndGet();
+        return super.lrange(key, start, stop);
+      }
+    }, Integer.MAX_VALUE);
+    assertEquals(chunkReads.get(), oneRead, "chunk reads of the lagging replica, against a replica's start");
   }
 
   @Test
@@ -406,6 +473,18 @@ class OrderLinesCompactionTest {
 
     StoreUnavailableException e = assertThrows(StoreUnavailableException.class, this::replica);
     assertTrue(e.getMessage().contains("CRC-32"), e.getMessage());
+  }
+
+  /** A replica compacting past 30 lines whose first snapshot write sets {@code writing} and waits for {@code go}. */
+  private RedisEventStore stallingAtFirstSnapshotWrite(AtomicBoolean writing, CountDownLatch go) {
+    return replica(new StallingAtFirstSnapshotWrite(shared, () -> {
+      writing.set(true);
+      try {
+        go.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }), 30);
   }
 
   private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
