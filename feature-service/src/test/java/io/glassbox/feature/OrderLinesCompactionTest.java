@@ -165,31 +165,18 @@ class OrderLinesCompactionTest {
   @Test
   void laggingReplica_whileItReadsTheSnapshot_answersCoPurchaseReadsAtOnce() throws InterruptedException {
     RedisEventStore running = replica();
-    CountDownLatch snapshotReadsGo = new CountDownLatch(1);
-    AtomicBoolean holdSnapshotReads = new AtomicBoolean();
-    RedisEventStore lagging = replica(new JedisPooled(shared, 2000) {
-      @Override
-      public List<byte[]> lrange(byte[] key, long start, long stop) {
-        if (holdSnapshotReads.get()) {
-          try {
-            snapshotReadsGo.await(10, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        return super.lrange(key, start, stop);
-      }
-    }, Integer.MAX_VALUE);
+    HoldingSnapshotReads connection = new HoldingSnapshotReads(shared);
+    RedisEventStore lagging = replica(connection, Integer.MAX_VALUE);
     ingest(running, 60);
     statisticsOnceEqual(lagging, statistics(running));
     String graphBefore = TestData.describe(lagging.coPurchaseGraph());
     ingest(running, 120);   // lagging reads none of these before they are trimmed
     assertTrue(running.compactOrderLines());
 
-    holdSnapshotReads.set(true);
+    connection.hold.set(true);
     assertEquals(graphBefore, TestData.describe(lagging.coPurchaseGraph()),
         "the graph it held, not one read after the held snapshot read");
-    snapshotReadsGo.countDown();
+    connection.go.countDown();
 
     String expected = statistics(running);
     assertEquals(expected, statisticsOnceEqual(lagging, expected), "once it has read the snapshot");
@@ -323,36 +310,22 @@ class OrderLinesCompactionTest {
   @Test
   void snapshotReadAskedDuringOne_readsItOnce() throws InterruptedException {
     RedisEventStore running = replica();
-    CountDownLatch snapshotReadsGo = new CountDownLatch(1);
-    AtomicBoolean holdSnapshotReads = new AtomicBoolean();
-    AtomicInteger chunkReads = new AtomicInteger();
-    RedisEventStore lagging = replica(new JedisPooled(shared, 2000) {
-      @Override
-      public List<byte[]> lrange(byte[] key, long start, long stop) {
-        chunkReads.incrementAndGet();
-        if (holdSnapshotReads.get()) {
-          try {
-            snapshotReadsGo.await(10, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        return super.lrange(key, start, stop);
-      }
-    }, Integer.MAX_VALUE);
+    HoldingSnapshotReads connection = new HoldingSnapshotReads(shared);
+    AtomicInteger chunkReads = connection.reads;
+    RedisEventStore lagging = replica(connection, Integer.MAX_VALUE);
     ingest(running, 60);
     statisticsOnceEqual(lagging, statistics(running));
     ingest(running, 120);   // lagging reads none of these before they are trimmed
     assertTrue(running.compactOrderLines());
 
-    holdSnapshotReads.set(true);
+    connection.hold.set(true);
     Thread.sleep(150);   // past the sync interval
     lagging.coPurchaseGraph();   // asks for the snapshot read, which is held
     awaitTrue(() -> chunkReads.get() > 0);
     Thread.sleep(150);   // past the sync interval: the next read syncs and asks again
     lagging.coPurchaseGraph();
-    holdSnapshotReads.set(false);
-    snapshotReadsGo.countDown();
+    connection.hold.set(false);
+    connection.go.countDown();
     String expected = statistics(running);
     assertEquals(expected, statisticsOnceEqual(lagging, expected));
     lagging.close();   // waits for a snapshot read asked for meanwhile
@@ -519,6 +492,33 @@ class OrderLinesCompactionTest {
    * A replica's Redis connection that stalls once, running {@code meanwhile}, before its first
    * write of a snapshot's bytes (the commands on binary keys).
    */
+  /**
+   * A replica's Redis connection that counts its snapshot chunk reads (LRANGE) and, while
+   * {@code hold} is set, holds each until {@code go}.
+   */
+  private static final class HoldingSnapshotReads extends JedisPooled {
+    final AtomicBoolean hold = new AtomicBoolean();
+    final CountDownLatch go = new CountDownLatch(1);
+    final AtomicInteger reads = new AtomicInteger();
+
+    HoldingSnapshotReads(URI uri) {
+      super(uri, 2000);
+    }
+
+    @Override
+    public List<byte[]> lrange(byte[] key, long start, long stop) {
+      reads.incrementAndGet();
+      if (hold.get()) {
+        try {
+          go.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return super.lrange(key, start, stop);
+    }
+  }
+
   private static final class StallingAtFirstSnapshotWrite extends JedisPooled {
     private final Runnable meanwhile;
     private boolean stalled;
