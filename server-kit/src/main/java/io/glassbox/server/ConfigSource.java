@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where a service's settings come from, read once at start: environment variables, over an
@@ -26,6 +28,9 @@ public final class ConfigSource {
 
   /** The installation's root, where the shipped defaults are (see {@link #shipped}). */
   public static final String HOME_KEY = "GLASSBOX_HOME";
+
+  /** Whole hours, minutes or both ({@code 24h}, {@code 90m}, {@code 1h30m}), as people write long waits. */
+  private static final Pattern HOURS_MINUTES = Pattern.compile("(?=\\d)(?:(\\d+)h)?(?:(\\d+)m)?");
 
   private final Map<String, String> values;
 
@@ -131,7 +136,10 @@ public final class ConfigSource {
     return value;
   }
 
-  /** A duration in ISO-8601 ({@code PT0.5S}) or as milliseconds ({@code 500ms}) or seconds ({@code 2s}). */
+  /**
+   * A duration in ISO-8601 ({@code PT0.5S}), as milliseconds ({@code 500ms}) or seconds ({@code 2s}),
+   * or in whole hours, minutes or both ({@code 24h}, {@code 90m}, {@code 1h30m}).
+   */
   public Duration getDuration(String key, Duration defaultValue) {
     Optional<String> raw = get(key);
     if (raw.isEmpty()) {
@@ -140,7 +148,10 @@ public final class ConfigSource {
     String text = raw.get();
     try {
       Duration value;
-      if (text.endsWith("ms")) {
+      Matcher hoursMinutes = HOURS_MINUTES.matcher(text);
+      if (hoursMinutes.matches()) {
+        value = Duration.ofHours(wholeOrZero(hoursMinutes.group(1))).plusMinutes(wholeOrZero(hoursMinutes.group(2)));
+      } else if (text.endsWith("ms")) {
         value = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2).trim()));
       } else if (text.endsWith("s") && !text.startsWith("P")) {
         value = Duration.ofMillis(Math.round(Double.parseDouble(text.substring(0, text.length() - 1).trim()) * 1000));
@@ -151,9 +162,14 @@ public final class ConfigSource {
         throw new ConfigException(key + " must be positive, got \"" + text + "\"");
       }
       return value;
-    } catch (NumberFormatException | DateTimeParseException e) {
+    } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+      // Not a duration, or past what one can hold (99999999999999h).
       throw new ConfigException(key + " must be a duration like 500ms, 2s or PT2S, got \"" + text + "\"");
     }
+  }
+
+  private static long wholeOrZero(String digits) {
+    return digits == null ? 0 : Long.parseLong(digits);
   }
 
   /** A path; relative paths resolve against the working directory. */
