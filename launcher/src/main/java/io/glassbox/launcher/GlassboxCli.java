@@ -24,10 +24,12 @@ public final class GlassboxCli implements Runnable {
   /**
    * What stops a command for the caller to fix besides an unreadable file: the services' own
    * kinds of setup mistake (a setting naming data or a model that is not there), a setting that
-   * does not parse (ConfigException) and a port in use, as each service's main tells them.
+   * does not parse (ConfigException) and a port in use, as each service's main tells them; and
+   * evaluate-model's cases or trend-events file not as the trainer writes it.
    */
   private static final List<Class<? extends RuntimeException>> SETUP_MISTAKES = Stream.of(
-      FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES).flatMap(List::stream).toList();
+      FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES, io.glassbox.model.eval.EvaluateCommand.INPUT_MISTAKES)
+      .flatMap(List::stream).toList();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -57,6 +57,26 @@ class CliFilesTest {
     assertFailedWith(run, "glassbox evaluate-model: " + missing + ": no such file");
   }
 
+  @Test
+  void evaluateModel_casesFileWithAWrongHeader_oneLineNamingItAndTheHeader() throws IOException {
+    assertCasesFileRefused("split\tuser_id\thistory\ttarget\n", "\"split\tuser_id\thistory\ttarget\"");
+  }
+
+  @Test
+  void evaluateModel_emptyCasesFile_saysItIsEmpty() throws IOException {
+    assertCasesFileRefused("", "an empty file");
+  }
+
+  private void assertCasesFileRefused(String content, String got) throws IOException {
+    Path cases = Files.writeString(dir.resolve("eval_cases.tsv"), content);
+
+    CliRun run = CliRun.of("evaluate-model", "--cases", cases.toString());
+
+    assertFailedWith(run, "glassbox evaluate-model: " + cases + ": the first line must be the header "
+        + "split<TAB>user_id<TAB>history<TAB>targets<TAB>negatives<TAB>time<TAB>history_baskets (time and "
+        + "history_baskets optional), got " + got);
+  }
+
   /**
    * Both files are checked before anything is sent: with the items file fine and the interactions
    * file missing, the command stops on the file, not on the (unreachable) feature service it would

@@ -37,6 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Ranking metrics of a model version, computed through the model-service's scoring path.")
 public final class EvaluateCommand implements Callable<Integer> {
+  /** What stops an evaluation for the caller to fix: its input (EvaluationInputException's message says how). */
+  public static final List<Class<? extends RuntimeException>> INPUT_MISTAKES = List.of(EvaluationInputException.class);
 
   @Option(names = "--cases", required = true,
       description = "Evaluation cases file written by the trainer (--write-eval-cases).")
@@ -138,7 +140,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             + "bin/glassbox evaluate-model"));
     return evaluationCase -> {
       if (evaluationCase.historyBaskets().isEmpty() && !evaluationCase.history().isEmpty()) {
-        throw new IllegalArgumentException("case of user " + evaluationCase.userId() + " has no "
+        throw new EvaluationInputException("case of user " + evaluationCase.userId() + " has no "
             + "history_baskets; use the trainer's eval_cases_repeats.tsv");
       }
       List<String> regular = rule.regularItems(

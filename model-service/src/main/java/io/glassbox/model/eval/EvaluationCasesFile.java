@@ -36,9 +36,9 @@ public final class EvaluationCasesFile {
       String header = reader.readLine();
       List<String> columns = header == null ? List.of() : Arrays.asList(header.split("\t", -1));
       if (!columns.equals(HEADER) && !columns.equals(HEADER_WITH_TIME) && !columns.equals(HEADER_WITH_BASKETS)) {
-        throw new IllegalArgumentException(file + ": the first line must be the header "
-            + String.join("<TAB>", HEADER_WITH_BASKETS) + " (time and history_baskets optional), got \""
-            + header + "\"");
+        throw new EvaluationInputException(file + ": the first line must be the header "
+            + String.join("<TAB>", HEADER_WITH_BASKETS) + " (time and history_baskets optional), got "
+            + EvaluationInputException.firstLine(header));
       }
       String line;
       int lineNumber = 1;
@@ -49,7 +49,7 @@ public final class EvaluationCasesFile {
         }
         String[] fields = line.split("\t", -1);
         if (fields.length != columns.size()) {
-          throw new IllegalArgumentException(file + " line " + lineNumber + ": expected "
+          throw new EvaluationInputException(file + " line " + lineNumber + ": expected "
               + columns.size() + " tab-separated fields, got " + fields.length);
         }
         if (split.isPresent() && !split.get().equals(fields[0])) {
@@ -57,14 +57,14 @@ public final class EvaluationCasesFile {
         }
         List<String> targets = ids(fields[3]);
         if (targets.isEmpty()) {
-          throw new IllegalArgumentException(file + " line " + lineNumber + ": a case needs at least one target");
+          throw new EvaluationInputException(file + " line " + lineNumber + ": a case needs at least one target");
         }
         OptionalLong time = OptionalLong.empty();
         if (fields.length > HEADER.size()) {
           try {
             time = OptionalLong.of(Long.parseLong(fields[5].trim()));
           } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(file + " line " + lineNumber
+            throw new EvaluationInputException(file + " line " + lineNumber
                 + ": time must be Unix seconds, got \"" + fields[5] + "\"");
           }
         }
@@ -72,7 +72,7 @@ public final class EvaluationCasesFile {
         try {
           cases.add(new EvaluationCase(fields[0], fields[1], ids(fields[2]), targets, ids(fields[4]), time, baskets));
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(file + " line " + lineNumber + ": " + e.getMessage(), e);
+          throw new EvaluationInputException(file + " line " + lineNumber + ": " + e.getMessage());
         }
       }
     }

@@ -66,7 +66,7 @@ public final class Evaluator {
     this.model = requireNonNull(model, "model");
     this.trendEvents = requireNonNull(trendEvents, "trendEvents");
     if (trendEvents.isPresent() && model.metadata().trend().isEmpty()) {
-      throw new IllegalArgumentException("model version " + model.version()
+      throw new EvaluationInputException("model version " + model.version()
           + " has no trend term in metadata.json; evaluate without trend events");
     }
     Vocabulary vocabulary = model.vocabulary();
@@ -216,7 +216,7 @@ public final class Evaluator {
       return null;
     }
     if (evaluationCase.requestTime().isEmpty()) {
-      throw new IllegalArgumentException("case of user " + evaluationCase.userId()
+      throw new EvaluationInputException("case of user " + evaluationCase.userId()
           + " has no request time; write the cases file with the trainer's evaluate command");
     }
     return trendEvents.get().counts(evaluationCase.requestTime().getAsLong(),

@@ -30,8 +30,8 @@ public final class TrendEvents {
     try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String header = reader.readLine();
       if (!"item_id\ttime".equals(header)) {
-        throw new IllegalArgumentException(file + ": the first line must be item_id<TAB>time, got \""
-            + header + "\"");
+        throw new EvaluationInputException(file + ": the first line must be item_id<TAB>time, got "
+            + EvaluationInputException.firstLine(header));
       }
       String line;
       int lineNumber = 1;
@@ -39,7 +39,7 @@ public final class TrendEvents {
         lineNumber++;
         int tab = line.indexOf('\t');
         if (tab < 0) {
-          throw new IllegalArgumentException(file + " line " + lineNumber + ": expected item_id<TAB>time");
+          throw new EvaluationInputException(file + " line " + lineNumber + ": expected item_id<TAB>time");
         }
         int index = vocabulary.indexOf(line.substring(0, tab));
         if (index == Vocabulary.UNKNOWN) {
@@ -49,7 +49,7 @@ public final class TrendEvents {
         try {
           time = Long.parseLong(line.substring(tab + 1).trim());
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(file + " line " + lineNumber + ": time must be Unix seconds");
+          throw new EvaluationInputException(file + " line " + lineNumber + ": time must be Unix seconds");
         }
         if (times[index] == null) {
           times[index] = new long[8];

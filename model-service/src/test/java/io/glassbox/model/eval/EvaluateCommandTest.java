@@ -101,7 +101,7 @@ class EvaluateCommandTest {
 
     Path wrong = directory.resolve("wrong.tsv");
     Files.writeString(wrong, "user\thistory\n");
-    assertThrows(IllegalArgumentException.class, () -> EvaluationCasesFile.read(wrong, Optional.empty()));
+    assertThrows(EvaluationInputException.class, () -> EvaluationCasesFile.read(wrong, Optional.empty()));
   }
 
   /**
