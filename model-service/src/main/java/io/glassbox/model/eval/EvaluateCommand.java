@@ -173,7 +173,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     ModelConfig config = ModelConfig.load(ConfigSource.of(settings));
     Injector injector = Guice.createInjector(new ModelModule(config));
     try (ModelRegistry registry = injector.getInstance(ModelRegistry.class)) {
-      LoadedModel model = registry.loadConfiguredVersion();
+      LoadedModel model = registry.loadConfiguredVersion("--version");
       Optional<TrendEvents> trendEvents = Optional.empty();
       if (trendEventsFile != null) {
         trendEvents = Optional.of(TrendEvents.read(trendEventsFile, model.vocabulary()));

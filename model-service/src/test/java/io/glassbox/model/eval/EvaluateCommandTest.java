@@ -90,6 +90,29 @@ class EvaluateCommandTest {
     assertTrue(progress.toString(StandardCharsets.UTF_8).contains("no cases of split \"train\""));
   }
 
+  /** The failure names the command's own way to pin a version, not the service's setting. */
+  @Test
+  void evaluate_newestVersionCorrupt_namesVersionOptionToPinAnother() throws IOException {
+    Path models = modelDirectory();
+    Path corrupt = Files.createDirectories(models.resolve("toy/v2"));
+    try (Stream<Path> files = Files.list(models.resolve("toy/v1"))) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Files.copy(file, corrupt.resolve(file.getFileName().toString()));
+      }
+    }
+    Files.writeString(corrupt.resolve("model.onnx"), "this is not an ONNX model");
+
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    int exit = run(new ByteArrayOutputStream(), progress, "--cases", writeCases().toString(),
+        "--model-dir", models.toString(), "--model-name", "toy", "--provider", "cpu", "--threads", "1");
+
+    assertEquals(1, exit);
+    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("To start anyway, pin one that loads with "
+        + "--version=<version> (older versions here: v1), or fix or remove that folder (with no version pinned "
+        + "the newest folder is served)."), progress.toString(StandardCharsets.UTF_8));
+  }
+
   @Test
   void casesFile_readsSplitsAndRejectsAWrongHeader() throws IOException {
     Path cases = writeCases();
