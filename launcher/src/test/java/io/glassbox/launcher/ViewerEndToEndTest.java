@@ -423,6 +423,44 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * A customer the page cannot show (an id the viewer refuses) takes the page shown before with
+   * it. Before, the last customer's recommendations, heatmap, what-if and why-not stayed under the
+   * error, and their questions asked about the customer that had failed to load.
+   */
+  @Test
+  void page_aCustomerThatFailsToLoad_leavesNoQuestionAboutThem_andThePageNamesTheCustomerItShows()
+      throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
+    assertEquals("Customer " + CUSTOMER, text(page, "shown-customer"));
+
+    String refused = "x".repeat(129);
+    page.evaluate("document.getElementById('user').value = '" + refused + "'; "
+        + "document.getElementById('user-form').requestSubmit(); true");
+    page.await("document.body.dataset.state === 'error'", PAGE_TIMEOUT);
+
+    assertEquals("Customer " + "x".repeat(39) + "… could not be shown: user must be at most 128 characters",
+        text(page, "status"));
+    for (String section : List.of("recommendations-section", "heatmap-section", "what-if-section",
+        "why-not-section")) {
+      assertTrue(page.evaluate("document.getElementById('" + section + "').hidden").getBoolValue(), section);
+    }
+    // Submitted all the same, the questions ask nothing.
+    page.evaluate("document.getElementById('why-not-item').value = '22423'; "
+        + "document.getElementById('why-not-form').requestSubmit(); "
+        + "document.getElementById('what-if-add').value = '22423'; "
+        + "document.getElementById('what-if-add-form').requestSubmit(); true");
+    assertEquals(List.of(false, false), page.evaluate("['whyNot', 'whatIf'].map(key => key in document.body.dataset)")
+        .getListValue().getValuesList().stream().map(Value::getBoolValue).toList());
+
+    page.evaluate("document.getElementById('user').value = '" + EVERY_TEXT_CUSTOMER + "'; "
+        + "document.getElementById('user-form').requestSubmit(); true");
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    assertEquals("Customer " + EVERY_TEXT_CUSTOMER, text(page, "shown-customer"));
+    assertFalse(page.evaluate("document.getElementById('why-not-section').hidden").getBoolValue());
+  }
+
+  /**
    * The page shortens a long title or id (the heatmap's headers) by characters as the server counts
    * them, code points: an emoji is kept whole. Before, it cut by UTF-16 units, so 28 emoji were
    * "shortened" and 40 lost half of the 14th (a lone surrogate before the "…").

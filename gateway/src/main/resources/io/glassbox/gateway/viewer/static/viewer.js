@@ -24,6 +24,8 @@ const TEXTS = {
     whatIfAddLabel: "Or buy an item (its id), with the unticked purchases left out:",
     whatIfAddRun: "Re-rank as if bought",
     loading: "Loading…",
+    shownCustomer: (user) => `Customer ${user}`,
+    loadFailed: (user, message) => `Customer ${user} could not be shown: ${message}`,
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.coldStart ? " No purchases here (a new customer, or one known only by clicks): the shop's popular items." : "")
       + (r.modelKnowsNoCandidate
@@ -132,6 +134,8 @@ const TEXTS = {
     whatIfAddLabel: "或者购买一件商品（填写编号），并去掉未勾选的购买：",
     whatIfAddRun: "按购买后重新排序",
     loading: "加载中……",
+    shownCustomer: (user) => `顾客 ${user}`,
+    loadFailed: (user, message) => `无法显示顾客 ${user}：${message}`,
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
       + (r.modelKnowsNoCandidate
@@ -296,11 +300,13 @@ function noHeatmapCause(response) {
   return allBuyAgain(response) ? "allBuyAgain" : "nothingRanked";
 }
 
+// user: the customer whose page is shown (empty when none is), whom every question asks about;
+// asked: the customer last asked for (the address's), who may not be shown (their page failed).
 // buyAgain: the buy_again the page sends (null: the gateway's default); openedBuyAgain: the one it
 // was opened with, which a newly chosen customer starts from again.
 // localeChosen: the locale came from the address or a language button, so the address carries it
 // (a copied link then opens in that language); one taken from the browser's stays out of it.
-const state = { locale: "en-US", localeChosen: false, user: "", limit: 10, buyAgain: null, openedBuyAgain: null,
+const state = { locale: "en-US", localeChosen: false, user: "", asked: "", limit: 10, buyAgain: null, openedBuyAgain: null,
   response: null, unticked: new Set(), askedItem: null };
 
 /**
@@ -378,12 +384,18 @@ function applyTexts() {
   }
 }
 
-async function showUser() {
-  if (!state.user) return;
+/**
+ * Shows the page of {@code user}. Until it has loaded, the page shown stays, and its questions ask
+ * about its own customer; if it fails, no page is shown, so that no question asks about a customer
+ * whose page is not there.
+ */
+async function showUser(user) {
+  if (!user) return;
+  state.asked = user;
   document.body.dataset.state = "loading";
   setStatus(t("loading"));
   const url = new URL(location.href);
-  const params = { user: state.user, locale: state.locale, limit: state.limit };
+  const params = { user, locale: state.locale, limit: state.limit };
   // buy_again only travels when the page was opened with it: else the gateway's default holds.
   if (state.buyAgain !== null) params.buy_again = state.buyAgain;
   const shown = { ...params };
@@ -392,6 +404,7 @@ async function showUser() {
   history.replaceState(null, "", url);
   try {
     const response = await api("recommend", params);
+    state.user = user;
     state.response = response;
     state.unticked = new Set();
     state.askedItem = null;
@@ -407,8 +420,20 @@ async function showUser() {
     setStatus("");
     document.body.dataset.state = "ready";
   } catch (error) {
-    setStatus(error.message, true);
+    clearPage();
+    setStatus(t("loadFailed")(shorten(user, 40), error.message), true);
     document.body.dataset.state = "error";
+  }
+}
+
+/** Takes away the page shown and every question about its customer. */
+function clearPage() {
+  state.user = "";
+  state.response = null;
+  state.unticked = new Set();
+  state.askedItem = null;
+  for (const id of ["recommendations-section", "heatmap-section", "what-if-section", "why-not-section"]) {
+    document.getElementById(id).hidden = true;
   }
 }
 
@@ -418,6 +443,7 @@ function price(item) {
 
 function renderRecommendations(response) {
   document.getElementById("recommendations-section").hidden = false;
+  document.getElementById("shown-customer").textContent = t("shownCustomer")(state.user);
   document.getElementById("summary").textContent = t("summary")(response);
   document.getElementById("show-new-picks").hidden = !allBuyAgain(response);
   const list = document.getElementById("recommendations");
@@ -775,7 +801,7 @@ async function init() {
   if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
   // 128 characters as the server counts them (code points): slice would count UTF-16 units and
   // could cut an emoji in half.
-  state.user = Array.from(params.get("user") || "").slice(0, 128).join("");
+  const user = Array.from(params.get("user") || "").slice(0, 128).join("");
   const buyAgain = Number(params.get("buy_again") || "x");
   if (Number.isInteger(buyAgain) && buyAgain >= 0 && buyAgain <= 50) state.buyAgain = buyAgain;
   state.openedBuyAgain = state.buyAgain;
@@ -783,7 +809,7 @@ async function init() {
   if (key) document.getElementById("api-key").value = key;
 
   const form = document.getElementById("user-form");
-  form.elements.user.value = state.user;
+  form.elements.user.value = user;
   const select = form.elements.limit;
   if (![...select.options].some((option) => Number(option.value) === state.limit)) {
     select.append(el("option", { text: String(state.limit) }));
@@ -791,10 +817,9 @@ async function init() {
   select.value = String(state.limit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    state.user = form.elements.user.value.trim();
     state.limit = Number(select.value);
     state.buyAgain = state.openedBuyAgain;
-    showUser();
+    showUser(form.elements.user.value.trim());
   });
   document.getElementById("api-key").addEventListener("change", (event) => {
     sessionStorage.setItem("glassbox-api-key", event.target.value.trim());
@@ -804,7 +829,7 @@ async function init() {
       state.locale = button.dataset.locale;
       state.localeChosen = true;
       applyTexts();
-      showUser();
+      showUser(state.asked);
     });
   }
   document.getElementById("what-if-run").addEventListener("click", () => runWhatIf());
@@ -819,7 +844,7 @@ async function init() {
   // The same customer with no buy-again places: the model ranks every place.
   document.getElementById("show-new-picks").addEventListener("click", () => {
     state.buyAgain = 0;
-    showUser();
+    showUser(state.user);
   });
   document.getElementById("why-not-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -839,16 +864,15 @@ async function init() {
       const chip = el("button", { type: "button", class: "example", text: user });
       chip.addEventListener("click", () => {
         form.elements.user.value = user;
-        state.user = user;
         state.buyAgain = state.openedBuyAgain;
-        showUser();
+        showUser(user);
       });
       examples.append(chip);
     }
   } catch (error) {
     setStatus(error.message, true);
   }
-  if (state.user) showUser();
+  showUser(user);
 }
 
 document.addEventListener("DOMContentLoaded", init);
