@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.Descriptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,10 @@ import java.util.Map;
  *     of the same item, time, type and order
  */
 public record NewEvent(String userId, RecordedEvent event, String eventId, int copy) {
+  /** The words of an {@link #identity()} before its item id and before its order id. */
+  private static final String OF = " of ";
+  private static final String IN_ORDER = " in order ";
+
   public NewEvent {
     requireNonNull(userId, "userId");
     requireNonNull(event, "event");
@@ -54,7 +59,26 @@ public record NewEvent(String userId, RecordedEvent event, String eventId, int c
 
   /** {@link #identity()} of an event of {@code type}, {@code itemId} and {@code basketId}. */
   static String identity(EventType type, String itemId, String basketId) {
-    return type.wireName() + " of " + itemId + (basketId.isEmpty() ? "" : " in order " + basketId);
+    return type.wireName() + OF + itemId + (basketId.isEmpty() ? "" : IN_ORDER + basketId);
+  }
+
+  /**
+   * {@code identity} (an {@link #identity()}) as a message quotes it: its item and order ids cut as
+   * every quoted input is ({@link Descriptions#truncate}), so that two ids of 128 emoji do not take
+   * most of a status trailer. The order id is read from the last " in order ": an id holding those
+   * words (ids may hold spaces) is cut at another place, and quoted whole when short.
+   */
+  static String quotedIdentity(String identity) {
+    int item = identity.indexOf(OF) + OF.length();
+    if (item < OF.length()) {
+      return Descriptions.truncate(identity);
+    }
+    int order = identity.lastIndexOf(IN_ORDER);
+    String type = identity.substring(0, item);
+    return order < item
+        ? type + Descriptions.truncate(identity.substring(item))
+        : type + Descriptions.truncate(identity.substring(item, order)) + IN_ORDER
+            + Descriptions.truncate(identity.substring(order + IN_ORDER.length()));
   }
 
   /**

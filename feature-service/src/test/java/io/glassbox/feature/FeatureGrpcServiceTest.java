@@ -681,6 +681,30 @@ class FeatureGrpcServiceTest {
     assertEquals(1, stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(resent).build()).getDuplicateCount());
   }
 
+  /**
+   * The earlier event's order id is quoted cut as every quoted input is. Before, it was quoted
+   * whole, up to 128 characters: 1.5 KiB of the trailer for an order id of emoji.
+   */
+  @Test
+  void ingestEvents_eventIdOfAnotherEvent_quotesTheEarlierEventsLongOrderIdCut() {
+    String user = newUser();
+    String order = "🧾".repeat(128);
+    UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1")
+        .setEvent(Event.newBuilder().setItemId(INGEST_ITEM).setTime(Timestamp.newBuilder().setSeconds(1_000))
+            .setEventType("purchase").setBasketId(order))
+        .build();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
+    UserEvent other = event(user, OTHER_INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1").build();
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
+
+    assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+    assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
+        + INGEST_ITEM + " in order " + "🧾".repeat(64) + "... (128 characters)); a resend must repeat that event, "
+        + "and a new event needs a new id; nothing was stored", e.getStatus().getDescription());
+  }
+
   @Test
   void ingestEvents_unknownItem_isNotFound_andRejectsTheWholeBatch() {
     String user = newUser();
