@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +34,8 @@ import java.util.function.Consumer;
 final class CsvImport {
   static final long MAX_ROWS = 1_000_000;
   static final int MAX_TEXT_LENGTH = 1000;
+  /** Longest piece of a value a problem quotes, in characters. */
+  private static final int MAX_QUOTED_CHARS = 40;
   private static final int BATCH = 1000;
   /** For a pass that stores: it asks before each batch it stores ({@link #stopIfGone}), with what it stored. */
   private static final BooleanSupplier ASKED_PER_BATCH_STORED = () -> false;
@@ -355,9 +358,13 @@ final class CsvImport {
     return column >= 0 && column < row.size() ? row.get(column).trim() : "";
   }
 
-  /** Inputs are echoed into messages at most this long. */
+  /**
+   * {@code value} as a problem quotes it: in fewer characters than a lone message does
+   * ({@link Descriptions#MAX_QUOTED_CHARS}), since a rejection names up to
+   * {@value ImportRejectedException#MAX_NAMED} problems in one description.
+   */
   private static String clip(String value) {
-    return value.length() <= 40 ? value : value.substring(0, 40) + "...";
+    return Descriptions.truncate(value, MAX_QUOTED_CHARS);
   }
 
   private static CsvReader open(Path file, String name) {

@@ -72,6 +72,23 @@ class CsvImportTest {
         "line 5002: seq_pos orders this event before line 9's at the same moment"), rejected.getMessage());
   }
 
+  /**
+   * A problem quotes at most 40 characters of a value, counted as the server counts them (code
+   * points), with its length. Before, it cut 40 UTF-16 units: 19 emoji and half of the 20th, which
+   * a status sends as "?".
+   */
+  @Test
+  void problems_quoteALongValueCutBetweenCharacters_withItsLength() throws IOException {
+    String id = "a" + "😀".repeat(50);
+    Path items = Files.writeString(dir.resolve("items.csv"), "item_id,title\n" + id + ",Lamp\n" + id + ",Lamp\n");
+
+    ImportRejectedException rejected = assertThrows(ImportRejectedException.class,
+        () -> csvImport.importItems(items, ITEMS, true, () -> false));
+
+    assertEquals("items CSV: 1 row is invalid, nothing was stored: line 3: item_id \"a" + "😀".repeat(39)
+        + "... (51 characters)\" is already on line 2", rejected.getMessage());
+  }
+
   /** A file of a header and 5000 rows, row {@code i} made by {@code row}. */
   private Path write(String name, String header, IntFunction<String> row) throws IOException {
     return Files.writeString(dir.resolve(name), IntStream.range(0, 5000).mapToObj(row)

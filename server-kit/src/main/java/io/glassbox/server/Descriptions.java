@@ -23,7 +23,15 @@ public final class Descriptions {
 
   /** {@code value}, cut to {@value #MAX_QUOTED_CHARS} characters with a note of its length. */
   public static String truncate(String value) {
-    return cut(value, MAX_QUOTED_CHARS, Integer.MAX_VALUE);
+    return truncate(value, MAX_QUOTED_CHARS);
+  }
+
+  /**
+   * {@code value}, cut to {@code maxCharacters} characters with a note of its length: for a
+   * message that quotes many values, each in less than {@value #MAX_QUOTED_CHARS}.
+   */
+  public static String truncate(String value, int maxCharacters) {
+    return cut(value, maxCharacters, Integer.MAX_VALUE);
   }
 
   /**
