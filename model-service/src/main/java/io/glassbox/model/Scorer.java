@@ -302,10 +302,11 @@ public final class Scorer {
           List.copyOf(skipped)));
     }
     if (!skip && unknown.count > 0) {
+      // The hint before the ids: five ids of emoji fill the 4 KiB a description may take, and the
+      // cut then takes the end.
       throw RequestChecks.invalid(unknown.count + " item id(s) are not in the vocabulary of model version "
-          + model.version() + ": " + String.join(", ", unknown.named)
-          + (unknown.count > unknown.named.size() ? ", ..." : "")
-          + "; remove them or set unknown_items to UNKNOWN_ITEM_POLICY_SKIP");
+          + model.version() + " (remove them or set unknown_items to UNKNOWN_ITEM_POLICY_SKIP): "
+          + String.join(", ", unknown.named) + (unknown.count > unknown.named.size() ? ", ..." : ""));
     }
     return resolved;
   }

@@ -202,9 +202,30 @@ class ScoreRpcTest {
 
     assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
     String quoted = "\"" + character.repeat(64) + "... (128 characters)\"";
-    assertEquals("2 item id(s) are not in the vocabulary of model version v1: rows[0].history_item_ids[0]=" + quoted
-        + ", rows[0].candidate_item_ids[1]=" + quoted + "; remove them or set unknown_items to UNKNOWN_ITEM_POLICY_SKIP",
+    assertEquals("2 item id(s) are not in the vocabulary of model version v1 (remove them or set unknown_items to "
+        + "UNKNOWN_ITEM_POLICY_SKIP): rows[0].history_item_ids[0]=" + quoted + ", rows[0].candidate_item_ids[1]=" + quoted,
         error.getStatus().getDescription());
+  }
+
+  /**
+   * Five ids of 128 emoji, each quoted in 64 (768 bytes of the trailer as sent), fill the 4 KiB a
+   * description may take: the hint comes before them, so that the cut takes ids, never it. Before,
+   * it came last and was cut off.
+   */
+  @Test
+  void score_fiveUnknownIdsOfEmoji_keepTheHintToSkipThem() {
+    ScoreRow.Builder row = ScoreRow.newBuilder();
+    for (int i = 0; i < Scorer.UNKNOWN_IDS_NAMED; i++) {
+      row.addCandidateItemIds(i + "😀".repeat(127));
+    }
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> service.stub.score(ScoreRequest.newBuilder().addRows(row).build()));
+
+    String message = error.getStatus().getDescription();
+    assertTrue(message.startsWith("5 item id(s) are not in the vocabulary of model version v1 (remove them or set "
+        + "unknown_items to UNKNOWN_ITEM_POLICY_SKIP): rows[0].candidate_item_ids[0]=\"0😀"), message);
+    assertTrue(message.endsWith("characters)"), "cut by the description limit: " + message);
   }
 
   @Test
