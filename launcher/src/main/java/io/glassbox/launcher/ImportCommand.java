@@ -5,6 +5,7 @@ import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
@@ -34,9 +35,11 @@ import picocli.CommandLine.Option;
 /**
  * Imports a shop's own CSV files through the running feature service's FeatureAdmin port:
  * items first (so the interactions can name them), then interactions. Each file is streamed in
- * chunks; the service validates every row and stores nothing from a file with a bad row. With
- * --validate-only nothing is stored, so the interactions check takes the items file along
- * (items_csv), to be checked against the catalogue as the import of both would leave it.
+ * chunks; the service validates every row and stores nothing from a file with a bad row. The
+ * interactions check takes the items file along (items_csv), to be checked against the catalogue
+ * as the import of both would leave it: with --validate-only that is the check, and an import of
+ * both runs it first, so that a bad row in either file stores neither (the service alone would
+ * refuse only the interactions, after storing the items).
  */
 @Command(name = "import", description = "Import your own items and interactions (CSV) into a running suite.")
 final class ImportCommand implements Callable<Integer> {
@@ -50,7 +53,8 @@ final class ImportCommand implements Callable<Integer> {
   Path interactions;
 
   @Option(names = "--items",
-      description = "CSV (or gzip of one) with header item_id,title[,brand,category,price]; imported first.")
+      description = "CSV (or gzip of one) with header item_id,title[,brand,category,price]; imported first. With"
+          + " --interactions, both files are first checked together, and a bad row in either stores neither.")
   Path items;
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET,
@@ -68,8 +72,9 @@ final class ImportCommand implements Callable<Integer> {
 
   @Option(names = "--timeout-s", defaultValue = "600", converter = TimeoutConverter.Seconds.class,
       description = "Deadline per file in seconds, 1.." + TimeoutConverter.MAX_SECONDS + ": upload, checks and storing"
-          + TimeoutConverter.CONNECTING + " (default ${DEFAULT-VALUE}). Past it the rows stored so far stay, and the same command again stores the rest, none twice. With --validate-only"
-          + " and both files, the interactions' check sends and checks the items file too, within its deadline.")
+          + TimeoutConverter.CONNECTING + " (default ${DEFAULT-VALUE}). Past it the rows stored so far stay, and the same command again stores the rest, none twice. With both files,"
+          + " the check that sends the two together before either is stored (with --validate-only, the interactions'"
+          + " check) has one such deadline for both.")
   long timeoutSeconds;
 
   @Override
@@ -117,34 +122,56 @@ final class ImportCommand implements Callable<Integer> {
   /** Imports the named files over {@code channel}; 0 when all were imported. */
   int run(Channel channel, PrintStream out, PrintStream err) throws InterruptedException {
     FeatureAdminGrpc.FeatureAdminStub admin = FeatureAdminGrpc.newStub(channel);
-    Path sending = null;   // set before each send, the only step that calls the server
+    String zone = timeZone == null ? "" : timeZone;
+    boolean checkingBoth = items != null && interactions != null && !validateOnly;
+    Path sending = null;   // set before each import, the only steps after the check that call the server
     try {
+      if (checkingBoth) {
+        // The service refuses a whole file, but one file at a time: alone, a bad interactions row
+        // would be found after the items were stored.
+        ImportResponse checked = send(interactions, true, zone, items,
+            admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions);
+        out.printf("%s, %s: checked together, %d interactions rows valid; importing both%n", items, interactions,
+            checked.getRows());
+        checkingBoth = false;
+      }
       if (items != null) {
         sending = items;
         report(out, "items", items,
-            send(items, "", null, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
+            send(items, validateOnly, "", null, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
       }
       if (interactions != null) {
         sending = interactions;
         // Checked alone, the interactions would meet a catalogue without the items just checked.
         Path itemsAlong = validateOnly ? items : null;
-        report(out, "interactions", interactions,
-            send(interactions, timeZone == null ? "" : timeZone, itemsAlong,
-                admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
+        report(out, "interactions", interactions, send(interactions, validateOnly, zone, itemsAlong,
+            admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
       }
       return 0;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        printTooSlow(err, sending);
-      } else {
-        CliCalls.printFailure(err, "glassbox import", e, target);
-        if (String.valueOf(e.getStatus().getDescription()).contains(NAME_THE_ZONE)) {
-          err.println("glassbox import: --time-zone ZONE names it, a tz database name such as Europe/London or UTC");
+        printTooSlow(err, checkingBoth, sending);
+        return 1;
+      }
+      CliCalls.printFailure(err, "glassbox import", e, target);
+      String description = String.valueOf(e.getStatus().getDescription());
+      if (description.contains(NAME_THE_ZONE)) {
+        err.println("glassbox import: --time-zone ZONE names it, a tz database name such as Europe/London or UTC");
+      }
+      if (checkingBoth) {
+        err.printf("glassbox import: nothing was stored: %s and %s are checked together before either is"
+            + " stored.%n", items, interactions);
+        if (description.contains(FeatureConfig.IMPORT_MAX_MIB_KEY)) {
+          err.printf("glassbox import: to import them without that check, import one at a time: --items %s first,"
+              + " then --interactions %s.%n", items, interactions);
         }
+      } else {
+        printIfItemsStoredAlone(err, sending);
       }
       return 1;
     } catch (IOException e) {
       printUnreadable(err, e);
+      printIfItemsStoredAlone(err, sending);
       return 1;
     }
   }
@@ -159,14 +186,32 @@ final class ImportCommand implements Callable<Integer> {
    * import whose caller has gone at its next batch and keeps what it stored, and a second run
    * stores each row once, so the way on is the same command with more time.
    */
-  private void printTooSlow(PrintStream err, Path file) {
-    err.printf("glassbox import: DEADLINE_EXCEEDED: %s was not %s within --timeout-s %d.%n", file,
-        validateOnly ? "checked" : "imported", timeoutSeconds);
-    err.println(validateOnly
+  private void printTooSlow(PrintStream err, boolean checkingBoth, Path file) {
+    if (checkingBoth) {
+      err.printf("glassbox import: DEADLINE_EXCEEDED: %s and %s were not checked within --timeout-s %d.%n", items,
+          interactions, timeoutSeconds);
+    } else {
+      err.printf("glassbox import: DEADLINE_EXCEEDED: %s was not %s within --timeout-s %d.%n", file,
+          validateOnly ? "checked" : "imported", timeoutSeconds);
+    }
+    err.println(validateOnly || checkingBoth
         ? "glassbox import: nothing was stored; run it again with a larger --timeout-s."
         : "glassbox import: the suite stops an import whose caller has gone at its next batch of rows, and keeps"
             + " those stored before. Run the same command again with a larger --timeout-s: interactions already"
             + " stored count as \"already there\" (items are replaced by themselves), none is stored twice.");
+  }
+
+  /**
+   * When the check of both passed, the items were stored, and the interactions' import (being
+   * {@code sending}) failed for a cause the check cannot see: the store gone, another import
+   * started in between, a file changed.
+   */
+  private void printIfItemsStoredAlone(PrintStream err, Path sending) {
+    if (sending != interactions || items == null || validateOnly) {
+      return;
+    }
+    err.printf("glassbox import: %s was stored, %s was not (or not all of it). Run the same command again once"
+        + " that is fixed: items are replaced by themselves, no interaction is stored twice.%n", items, interactions);
   }
 
   private void report(PrintStream out, String what, Path file, ImportResponse response) {
@@ -208,9 +253,9 @@ final class ImportCommand implements Callable<Integer> {
 
   /**
    * Streams {@code file}, each message naming its {@code timeZone} (empty: none), after
-   * {@code itemsAlong} as items_csv when that is not null.
+   * {@code itemsAlong} as items_csv when that is not null (only with {@code validateOnly}).
    */
-  private ImportResponse send(Path file, String timeZone, Path itemsAlong,
+  private ImportResponse send(Path file, boolean validateOnly, String timeZone, Path itemsAlong,
                               Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
       throws IOException, InterruptedException {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();

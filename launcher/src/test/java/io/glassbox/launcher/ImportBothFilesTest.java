@@ -1,0 +1,269 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetItemsRequest;
+import io.glassbox.api.v1.GetItemsResponse;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/glassbox import --items --interactions [--validate-only]} against a real feature
+ * service on a shop of one item (A): a new shop's two files are checked together, the orders
+ * against the catalogue as it would be once the items file is imported; with --validate-only
+ * nothing is stored, without it both are stored only once that check has passed.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ImportBothFilesTest {
+  /** The service's refusal of an order of X, in neither the store nor the items file. */
+  private static final String REFUSED_X = "glassbox import: INVALID_ARGUMENT: interactions CSV: 1 row is invalid,"
+      + " nothing was stored: line 3: item_id \"X\" is not in the catalogue (import it with the items first)\n";
+
+  @TempDir Path dir;
+  /** The new shop's items file: N1 and N2, neither in the store. */
+  private Path newItems;
+  private GrpcServer feature;
+  private ManagedChannel channel;
+  private FeatureServiceGrpc.FeatureServiceBlockingStub features;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path shop = Files.createDirectory(dir.resolve("shop"));
+    Files.writeString(shop.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(shop.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,2011-12-09T12:50:00Z\n");
+    feature = FeatureMain.start(ConfigSource.of(Map.of(
+        FeatureConfig.DATA_DIR_KEY, shop.toString(),
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        // The least it may spool, so that two files of under 1 MiB each can go past it together.
+        FeatureConfig.IMPORT_MAX_MIB_KEY, "1",
+        ServerSettings.METRICS_PORT_KEY, "0")));
+    channel = ClientChannels.forTarget("localhost:" + feature.port());
+    newItems = Files.writeString(dir.resolve("new-items.csv"),
+        "item_id,title,price\nN1,Lantern,4.95\nN2,Lantern stand,2.10\n");
+    features = FeatureServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    feature.close();
+  }
+
+  @Test
+  void validateOnly_ordersOfItemsInTheItemsFile_areValid_andNothingIsStored() throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp,basket_id\n"
+        + "shopper-1,N1,2011-12-08T10:00:00Z,o1\nshopper-1,N2,2011-12-08T10:00:00Z,o1\n"
+        + "shopper-2,A,2011-12-08T11:00:00Z,o2\n");
+
+    CliRun checked = importNewItemsAnd(orders, "--validate-only");
+
+    assertEquals(0, checked.exit(), checked.err());
+    assertEquals(newItems + ": 2 items rows are valid (nothing stored)\n"
+        + orders + ": 3 interactions rows are valid (nothing stored)\n", checked.out());
+    GetItemsResponse stored = features.getItems(GetItemsRequest.newBuilder().addItemIds("N1").addItemIds("N2").build());
+    assertEquals(List.of("N1", "N2"), stored.getMissingItemIdsList());
+    assertFalse(features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("shopper-1").build())
+        .getKnownUser(), "no order stored");
+  }
+
+  /** An order of an item in neither the store nor the items file: refused with the real import's words. */
+  @Test
+  void validateOnly_orderOfAnItemInNeither_isRefusedAsTheImportRefusesIt() throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp\n"
+        + "shopper-1,N1,2011-12-08T10:00:00Z\nshopper-1,X,2011-12-08T10:00:00Z\n");
+
+    CliRun checked = importNewItemsAnd(orders, "--validate-only");
+    CliRun imported = importNewItemsAnd(orders);
+
+    assertEquals(1, checked.exit(), checked.err());
+    assertEquals(REFUSED_X, commandsOwnLines(checked.err()));
+    assertEquals(1, imported.exit(), imported.err());
+    assertTrue(commandsOwnLines(imported.err()).startsWith(REFUSED_X), imported.err());
+  }
+
+  /** One bad order, good items: the import stores neither file, where it used to store the items. */
+  @Test
+  void import_badOrderWithGoodItems_storesNoItem_andSaysNothingWasStored() throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp\n"
+        + "shopper-1,N1,2011-12-08T10:00:00Z\nshopper-1,X,2011-12-08T10:00:00Z\n");
+
+    CliRun imported = importNewItemsAnd(orders);
+
+    assertEquals(1, imported.exit(), imported.err());
+    GetItemsResponse stored = features.getItems(GetItemsRequest.newBuilder().addItemIds("N1").addItemIds("N2").build());
+    assertEquals(List.of("N1", "N2"), stored.getMissingItemIdsList());
+    assertEquals("", imported.out());
+    assertEquals(REFUSED_X + "glassbox import: nothing was stored: " + newItems + " and " + orders
+        + " are checked together before either is stored.\n", commandsOwnLines(imported.err()));
+  }
+
+  /** Two files the service can take one at a time but not together: the command says how to import them. */
+  @Test
+  void import_bothPastTheSpoolLimitTogether_storesNothing_andSaysToImportThemOneAtATime() throws Exception {
+    StringBuilder manyItems = new StringBuilder("item_id,title\n");
+    StringBuilder manyOrders = new StringBuilder("user_id,item_id,timestamp\n");
+    for (int row = 0; row < 24_000; row++) {
+      manyItems.append("M").append(row).append(",Lantern number ").append(row).append('\n');
+      manyOrders.append("shopper-").append(row).append(",M").append(row).append(",2011-12-08T10:00:00Z\n");
+    }
+    Path bigItems = Files.writeString(dir.resolve("big-items.csv"), manyItems);
+    Path bigOrders = Files.writeString(dir.resolve("big-orders.csv"), manyOrders);
+    String target = "localhost:" + feature.adminPort();
+
+    CliRun together = CliRun.of("import", "--target", target, "--items", bigItems.toString(),
+        "--interactions", bigOrders.toString());
+
+    assertEquals(1, together.exit(), together.err());
+    assertEquals(List.of("M0"), features.getItems(GetItemsRequest.newBuilder().addItemIds("M0").build())
+        .getMissingItemIdsList());
+    assertTrue(commandsOwnLines(together.err()).endsWith("glassbox import: nothing was stored: " + bigItems + " and "
+        + bigOrders + " are checked together before either is stored.\n"
+        + "glassbox import: to import them without that check, import one at a time: --items " + bigItems
+        + " first, then --interactions " + bigOrders + ".\n"), together.err());
+    assertEquals(0, CliRun.of("import", "--target", target, "--items", bigItems.toString()).exit());
+    assertEquals(0, CliRun.of("import", "--target", target, "--interactions", bigOrders.toString()).exit());
+  }
+
+  @Test
+  void import_goodPair_isCheckedTogether_thenBothAreStored() throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp,basket_id\n"
+        + "shopper-1,N1,2011-12-08T10:00:00Z,o1\nshopper-1,N2,2011-12-08T10:00:00Z,o1\n"
+        + "shopper-2,A,2011-12-08T11:00:00Z,o2\n");
+
+    CliRun imported = importNewItemsAnd(orders);
+
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals(newItems + ", " + orders + ": checked together, 3 interactions rows valid; importing both\n"
+        + newItems + ": 2 items rows, 2 stored, 0 already there\n"
+        + orders + ": 3 interactions rows, 3 stored, 0 already there\n", imported.out());
+    GetItemsResponse stored = features.getItems(GetItemsRequest.newBuilder().addItemIds("N1").addItemIds("N2").build());
+    assertEquals(List.of(), stored.getMissingItemIdsList());
+    assertEquals(2, features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("shopper-1").build())
+        .getTotalEvents());
+  }
+
+  /**
+   * The check passed and the items were stored, then the interactions' import failed (the store
+   * gone, here the call answered UNAVAILABLE): the command says which file is stored and that
+   * the same command again finishes it.
+   */
+  @Test
+  void import_interactionsFailingAfterTheItems_sayTheItemsAreStored_andRunningItAgainStoresTheRest()
+      throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp\n"
+        + "shopper-1,N1,2011-12-08T10:00:00Z\n");
+    ImportCommand command = new ImportCommand();
+    command.items = newItems;
+    command.interactions = orders;
+    command.timeoutSeconds = 30;
+    command.target = "localhost:" + feature.adminPort();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ManagedChannel admin = ClientChannels.forTarget(command.target);
+    try {
+      int exit = command.run(ClientInterceptors.intercept(admin, new StoreGoneAtSecondInteractionsCall()),
+          new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+      String printed = commandsOwnLines(err.toString(StandardCharsets.UTF_8));
+      assertEquals(1, exit, printed);
+      assertTrue(printed.startsWith("glassbox import: UNAVAILABLE: the feature store is unavailable; retry shortly\n"),
+          printed);
+      assertTrue(printed.endsWith("glassbox import: " + newItems + " was stored, " + orders + " was not (or not all"
+          + " of it). Run the same command again once that is fixed: items are replaced by themselves, no interaction"
+          + " is stored twice.\n"), printed);
+      assertEquals(List.of(), features.getItems(GetItemsRequest.newBuilder().addItemIds("N1").build())
+          .getMissingItemIdsList());
+      assertEquals(0, command.run(admin, new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    } finally {
+      admin.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertTrue(out.toString(StandardCharsets.UTF_8).endsWith(
+        newItems + ": 2 items rows, 2 stored, 0 already there\n" + orders + ": 1 interactions rows, 1 stored, 0 already there\n"),
+        out.toString(StandardCharsets.UTF_8));
+  }
+
+  /** {@code bin/glassbox import} of the new items and {@code interactions}, with {@code more} arguments. */
+  private CliRun importNewItemsAnd(Path interactions, String... more) {
+    List<String> args = new ArrayList<>(List.of("import", "--target", "localhost:" + feature.adminPort(),
+        "--items", newItems.toString(), "--interactions", interactions.toString()));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  /**
+   * Answers the second ImportInteractions call (the import, after the check of both) without
+   * sending it, as the feature service answers when its store has gone between the items and the
+   * interactions.
+   */
+  private static final class StoreGoneAtSecondInteractionsCall implements ClientInterceptor {
+    private final AtomicInteger interactionsCalls = new AtomicInteger();
+
+    @Override
+    public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+        MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+      if (!method.equals(FeatureAdminGrpc.getImportInteractionsMethod()) || interactionsCalls.incrementAndGet() != 2) {
+        return next.newCall(method, options);
+      }
+      return new ClientCall<>() {
+        @Override
+        public void start(Listener<RespT> listener, Metadata headers) {
+          listener.onClose(Status.UNAVAILABLE.withDescription("the feature store is unavailable; retry shortly"),
+              new Metadata());
+        }
+
+        @Override
+        public void request(int messages) {}
+
+        @Override
+        public void cancel(String message, Throwable cause) {}
+
+        @Override
+        public void halfClose() {}
+
+        @Override
+        public void sendMessage(ReqT message) {}
+      };
+    }
+  }
+
+  /** What the command printed, without the log lines of the feature service in this JVM. */
+  private static String commandsOwnLines(String err) {
+    return err.lines().filter(line -> line.startsWith("glassbox ")).map(line -> line + "\n")
+        .collect(Collectors.joining());
+  }
+}
