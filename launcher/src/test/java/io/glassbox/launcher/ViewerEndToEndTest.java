@@ -461,6 +461,40 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * Answers come in any order: a customer's page asked for before another's, and a why-not asked on
+   * the page before it, answer after the later page is shown, and neither is drawn on it. Before,
+   * the late page replaced the one asked for last (the address naming the other customer), and the
+   * why-not answer for the first customer showed under the second.
+   */
+  @Test
+  void page_answersArrivingAfterALaterCustomersPage_areNotDrawnOnIt() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
+    // Holds the answers of the first customer's page and of any why-not for 1.5 s; counts them once given.
+    page.evaluate("window.lateAnswers = 0; const realFetch = window.fetch; window.fetch = (url, options) => "
+        + "(String(url).includes('why-not') || String(url).includes('user=" + CUSTOMER + "&')) "
+        + "? new Promise(resolve => setTimeout(resolve, 1500)).then(() => realFetch(url, options))"
+        + ".then(reply => { setTimeout(() => window.lateAnswers++, 300); return reply; }) "
+        + ": realFetch(url, options); true");
+
+    page.evaluate("document.getElementById('why-not-item').value = '22423'; "
+        + "document.getElementById('why-not-form').requestSubmit(); "
+        + "showUser('" + CUSTOMER + "'); "
+        + "document.getElementById('user').value = '" + EVERY_TEXT_CUSTOMER + "'; "
+        + "document.getElementById('user-form').requestSubmit(); true");
+    page.await("document.body.dataset.state === 'ready' && window.lateAnswers === 2", PAGE_TIMEOUT);
+
+    assertEquals("Customer " + EVERY_TEXT_CUSTOMER, text(page, "shown-customer"));
+    assertTrue(page.evaluate("location.search").getStringValue().contains("user=" + EVERY_TEXT_CUSTOMER),
+        page.evaluate("location.search").getStringValue());
+    RecommendResponse expected = recommend(EVERY_TEXT_CUSTOMER, "en-US");
+    assertEquals(expected.getItemsList().stream().map(item -> item.getItem().getItemId()).toList(), strings(
+        page.evaluate("[...document.querySelectorAll('li.recommendation')].map(li => li.dataset.itemId)")));
+    assertEquals("", text(page, "why-not-result"));
+    assertFalse(page.evaluate("'whyNot' in document.body.dataset").getBoolValue());
+  }
+
+  /**
    * The page shortens a long title or id (the heatmap's headers) by characters as the server counts
    * them, code points: an emoji is kept whole. Before, it cut by UTF-16 units, so 28 emoji were
    * "shortened" and 40 lost half of the 14th (a lone surrogate before the "…").

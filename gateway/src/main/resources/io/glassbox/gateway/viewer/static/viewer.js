@@ -306,8 +306,24 @@ function noHeatmapCause(response) {
 // was opened with, which a newly chosen customer starts from again.
 // localeChosen: the locale came from the address or a language button, so the address carries it
 // (a copied link then opens in that language); one taken from the browser's stays out of it.
+// page: counts the pages shown and taken away, so that an answer to a question asked on one is not
+// drawn on another.
 const state = { locale: "en-US", localeChosen: false, user: "", asked: "", limit: 10, buyAgain: null, openedBuyAgain: null,
-  response: null, unticked: new Set(), askedItem: null };
+  response: null, unticked: new Set(), askedItem: null, page: 0 };
+
+/** How many of each kind of request (a customer's page, a why-not, a what-if) were sent. */
+const sent = { load: 0, whyNot: 0, whatIf: 0 };
+
+/**
+ * Counts a request of {@code kind} and tells, when its answer comes, whether to draw it: only if
+ * no later request of its kind was sent meanwhile (the user asked again, or for another customer)
+ * and, for a question, the page it was asked on is still the one shown. Answers come in any order.
+ */
+function send(kind) {
+  const number = ++sent[kind];
+  const page = state.page;
+  return () => sent[kind] === number && (kind === "load" || state.page === page);
+}
 
 /**
  * The page's language for a BCP 47 tag, by the rule the gateway matches a call's locale with
@@ -402,8 +418,11 @@ async function showUser(user) {
   if (!state.localeChosen) delete shown.locale;
   url.search = new URLSearchParams(shown);
   history.replaceState(null, "", url);
+  const current = send("load");
   try {
     const response = await api("recommend", params);
+    if (!current()) return;
+    turnPage();
     state.user = user;
     state.response = response;
     state.unticked = new Set();
@@ -420,14 +439,23 @@ async function showUser(user) {
     setStatus("");
     document.body.dataset.state = "ready";
   } catch (error) {
+    if (!current()) return;
     clearPage();
     setStatus(t("loadFailed")(shorten(user, 40), error.message), true);
     document.body.dataset.state = "error";
   }
 }
 
+/** A new page (or none) replaces the one shown: answers to its questions are no longer drawn. */
+function turnPage() {
+  state.page++;
+  delete document.body.dataset.whyNot;
+  delete document.body.dataset.whatIf;
+}
+
 /** Takes away the page shown and every question about its customer. */
 function clearPage() {
+  turnPage();
   state.user = "";
   state.response = null;
   state.unticked = new Set();
@@ -659,12 +687,15 @@ async function runWhatIf(remove = [...state.unticked], add = []) {
   const result = document.getElementById("what-if-result");
   document.body.dataset.whatIf = "loading";
   result.replaceChildren(el("p", { text: t("loading") }));
+  const current = send("whatIf");
   try {
     const response = await api("what-if", { user: state.user, locale: state.locale,
       ...modelPlacesLimit(state.response), remove, add });
+    if (!current()) return;
     renderWhatIf(response);
     document.body.dataset.whatIf = "ready";
   } catch (error) {
+    if (!current()) return;
     const prefix = error.status === 501 ? t("whatIfUnavailable") : "";
     result.replaceChildren(el("p", { class: "error", text: prefix + error.message }));
     document.body.dataset.whatIf = "error";
@@ -706,11 +737,15 @@ async function runWhyNot(itemId) {
   document.body.dataset.whyNot = "loading";
   state.askedItem = itemId;
   result.replaceChildren(el("p", { text: t("loading") }));
+  const current = send("whyNot");
   try {
-    renderWhyNot(await api("why-not", { user: state.user, item: itemId, locale: state.locale,
-      ...modelPlacesLimit(state.response) }));
+    const response = await api("why-not", { user: state.user, item: itemId, locale: state.locale,
+      ...modelPlacesLimit(state.response) });
+    if (!current()) return;
+    renderWhyNot(response);
     document.body.dataset.whyNot = "ready";
   } catch (error) {
+    if (!current()) return;
     const prefix = error.status === 501 ? t("whyNotUnavailable") : "";
     result.replaceChildren(el("p", { class: "error", text: prefix + error.message }));
     document.body.dataset.whyNot = "error";
