@@ -59,31 +59,23 @@ public final class ModelRegistry implements AutoCloseable {
    * @throws ModelLoadException if the version folder does not hold a loadable model
    */
   public LoadedModel loadConfiguredVersion() {
-    return loadConfiguredVersion(ModelConfig.VERSION_KEY);
-  }
-
-  /**
-   * {@link #loadConfiguredVersion()} for a caller where the version is pinned by {@code
-   * versionSetting} (a command's {@code --version}), which its failure names.
-   */
-  public LoadedModel loadConfiguredVersion(String versionSetting) {
     String version = startupVersion.orElseGet(this::newestVersion);
     try {
       return reload(version).active();
     } catch (ModelLoadException e) {
-      throw new ModelLoadException(startupFailure(version, e.getMessage(), versionSetting), e);
+      throw new ModelLoadException(startupFailure(version, e.getMessage()), e);
     }
   }
 
-  private String startupFailure(String version, String why, String versionSetting) {
+  private String startupFailure(String version, String why) {
     // Newest first; with none pinned, version is the newest, so every other one is older.
     List<String> others = versions().stream().filter(other -> !other.equals(version)).limit(5).toList();
     String pinAnother = others.isEmpty() ? "put a version that loads next to it"
-        : "pin one that loads with " + versionSetting + "=<version> ("
+        : "pin one that loads with " + ModelConfig.VERSION_KEY + "=<version> ("
             + (startupVersion.isPresent() ? "others" : "older versions") + " here: "
             + String.join(", ", others) + ")";
     String remedy = startupVersion.isPresent()
-        ? "fix that folder, or " + pinAnother + ", or leave " + versionSetting + " empty to serve the newest"
+        ? "fix that folder, or " + pinAnother + ", or leave " + ModelConfig.VERSION_KEY + " empty to serve the newest"
         : pinAnother + ", or fix or remove that folder (with no version pinned the newest folder is served)";
     return "model " + modelName + " version folder " + modelRoot.resolve(version).toAbsolutePath()
         + " could not be loaded: " + why + (why.matches(".*[.?!]$") ? "" : ".") + " To start anyway, " + remedy + ".";
@@ -135,7 +127,7 @@ public final class ModelRegistry implements AutoCloseable {
   private String newestVersion() {
     if (!Files.isDirectory(modelRoot)) {
       throw new ModelVersionNotFoundException("model " + modelName + " has no folder in the model directory ("
-          + modelRoot.toAbsolutePath() + " does not exist; GLASSBOX_MODEL_DIR names the directory)");
+          + modelRoot.toAbsolutePath() + " does not exist; " + ModelConfig.DIRECTORY_KEY + " names the directory)");
     }
     return versions().stream().findFirst().orElseThrow(() -> new ModelVersionNotFoundException(
         "model " + modelName + " has no version folders in " + modelRoot.toAbsolutePath()));

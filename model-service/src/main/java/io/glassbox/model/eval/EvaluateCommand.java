@@ -6,11 +6,17 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.glassbox.model.LoadedModel;
 import io.glassbox.model.ModelConfig;
+import io.glassbox.model.ModelLoadException;
 import io.glassbox.model.ModelModule;
 import io.glassbox.model.ModelRegistry;
+import io.glassbox.model.ModelVersionNotFoundException;
 import io.glassbox.model.Scorer;
+import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ReadFailures;
+import io.glassbox.server.Descriptions;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,6 +46,10 @@ import picocli.CommandLine.Option;
 public final class EvaluateCommand implements Callable<Integer> {
   /** What stops an evaluation for the caller to fix: its input (EvaluationInputException's message says how). */
   public static final List<Class<? extends RuntimeException>> INPUT_MISTAKES = List.of(EvaluationInputException.class);
+  /** The model service's settings this command sets, each by the option that sets it. */
+  private static final Map<String, String> OPTION_OF_SETTING = Map.of(ModelConfig.DIRECTORY_KEY, "--model-dir",
+      ModelConfig.NAME_KEY, "--model-name", ModelConfig.VERSION_KEY, "--version",
+      ModelConfig.PROVIDER_KEY, "--provider", ModelConfig.THREADS_KEY, "--threads");
 
   @Option(names = "--cases", required = true,
       description = "Evaluation cases file written by the trainer (--write-eval-cases).")
@@ -114,7 +125,42 @@ public final class EvaluateCommand implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new EvaluateCommand(System.out, System.err)).execute(args));
+    System.exit(commandLine(new EvaluateCommand(System.out, System.err)).execute(args));
+  }
+
+  /**
+   * The command line of {@code evaluate} run by itself: a mistake in the input (an unreadable or
+   * malformed file, an option naming what is not there) is one line, as bin/glassbox
+   * evaluate-model prints it, not a stack trace.
+   */
+  static CommandLine commandLine(EvaluateCommand evaluate) {
+    CommandLine command = new CommandLine(evaluate);
+    command.setExecutionExceptionHandler((e, failed, parsed) -> {
+      if (!(e instanceof IOException) && !(e instanceof EvaluationInputException)) {
+        throw e;
+      }
+      failed.getErr().println(failed.getCommandName() + ": "
+          + (e instanceof IOException unreadable ? ReadFailures.describe(unreadable) : e.getMessage()));
+      return 1;
+    });
+    return command;
+  }
+
+  /**
+   * Runs a step of the model service's own start (reading its settings, loading the version): a
+   * mistake in what the options name is refused in the service's words, with each setting named
+   * by the option that sets it here.
+   */
+  private static <T> T withOptionNames(Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (ConfigException | ModelLoadException | ModelVersionNotFoundException e) {
+      String message = e.getMessage();
+      for (Map.Entry<String, String> setting : OPTION_OF_SETTING.entrySet()) {
+        message = message.replace(setting.getKey(), setting.getValue());
+      }
+      throw new EvaluationInputException(message);
+    }
   }
 
   /**
@@ -140,7 +186,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             + "bin/glassbox evaluate-model"));
     return evaluationCase -> {
       if (evaluationCase.historyBaskets().isEmpty() && !evaluationCase.history().isEmpty()) {
-        throw new EvaluationInputException("case of user " + evaluationCase.userId() + " has no "
+        throw new EvaluationInputException("case of user " + Descriptions.truncate(evaluationCase.userId()) + " has no "
             + "history_baskets; use the trainer's eval_cases_repeats.tsv");
       }
       List<String> regular = rule.regularItems(
@@ -170,10 +216,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     settings.put(ModelConfig.PROVIDER_KEY, provider);
     settings.put(ModelConfig.THREADS_KEY, Integer.toString(threads));
     settings.put(ModelConfig.BATCHING_KEY, "false");   // one caller: nothing to merge
-    ModelConfig config = ModelConfig.load(ConfigSource.of(settings));
+    ModelConfig config = withOptionNames(() -> ModelConfig.load(ConfigSource.of(settings)));
     Injector injector = Guice.createInjector(new ModelModule(config));
     try (ModelRegistry registry = injector.getInstance(ModelRegistry.class)) {
-      LoadedModel model = registry.loadConfiguredVersion("--version");
+      LoadedModel model = withOptionNames(registry::loadConfiguredVersion);
       Optional<TrendEvents> trendEvents = Optional.empty();
       if (trendEventsFile != null) {
         trendEvents = Optional.of(TrendEvents.read(trendEventsFile, model.vocabulary()));

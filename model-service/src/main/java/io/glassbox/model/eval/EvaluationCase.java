@@ -2,6 +2,7 @@ package io.glassbox.model.eval;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.Descriptions;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -29,7 +30,7 @@ public record EvaluationCase(
     requireNonNull(requestTime, "requestTime");
     historyBaskets = List.copyOf(historyBaskets);
     if (!historyBaskets.isEmpty() && historyBaskets.size() != history.size()) {
-      throw new IllegalArgumentException("user " + userId + ": " + historyBaskets.size()
+      throw new IllegalArgumentException("user " + Descriptions.truncate(userId) + ": " + historyBaskets.size()
           + " history baskets for " + history.size() + " history items");
     }
   }

@@ -1,5 +1,6 @@
 package io.glassbox.model.eval;
 
+import io.glassbox.server.Descriptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,7 @@ public final class EvaluationCasesFile {
             time = OptionalLong.of(Long.parseLong(fields[5].trim()));
           } catch (NumberFormatException e) {
             throw new EvaluationInputException(file + " line " + lineNumber
-                + ": time must be Unix seconds, got \"" + fields[5] + "\"");
+                + ": time must be Unix seconds, got \"" + Descriptions.truncate(fields[5]) + "\"");
           }
         }
         List<String> baskets = fields.length > HEADER_WITH_TIME.size() ? ids(fields[6]) : List.of();

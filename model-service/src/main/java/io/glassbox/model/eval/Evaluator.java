@@ -7,6 +7,7 @@ import io.glassbox.model.ScoreQuery;
 import io.glassbox.model.ScoredBatch;
 import io.glassbox.model.Scorer;
 import io.glassbox.model.Vocabulary;
+import io.glassbox.server.Descriptions;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -71,7 +72,7 @@ public final class Evaluator {
     }
     Vocabulary vocabulary = model.vocabulary();
     if (vocabulary.size() > Scorer.MAX_CELLS) {
-      throw new IllegalArgumentException("a vocabulary of " + vocabulary.size()
+      throw new EvaluationInputException("a vocabulary of " + vocabulary.size()
           + " items does not fit one Score request (" + Scorer.MAX_CELLS + " candidates)");
     }
     List<List<String>> chunks = new ArrayList<>();
@@ -216,7 +217,7 @@ public final class Evaluator {
       return null;
     }
     if (evaluationCase.requestTime().isEmpty()) {
-      throw new EvaluationInputException("case of user " + evaluationCase.userId()
+      throw new EvaluationInputException("case of user " + Descriptions.truncate(evaluationCase.userId())
           + " has no request time; write the cases file with the trainer's evaluate command");
     }
     return trendEvents.get().counts(evaluationCase.requestTime().getAsLong(),

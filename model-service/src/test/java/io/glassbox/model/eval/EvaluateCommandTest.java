@@ -13,7 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -108,9 +111,53 @@ class EvaluateCommandTest {
         "--model-dir", models.toString(), "--model-name", "toy", "--provider", "cpu", "--threads", "1");
 
     assertEquals(1, exit);
-    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("To start anyway, pin one that loads with "
-        + "--version=<version> (older versions here: v1), or fix or remove that folder (with no version pinned "
-        + "the newest folder is served)."), progress.toString(StandardCharsets.UTF_8));
+    assertEquals("evaluate: model toy version folder " + corrupt.toAbsolutePath() + " could not be loaded: "
+        + "model.onnx could not be loaded by ONNX Runtime (ORT_INVALID_PROTOBUF); is it a complete ONNX file? To "
+        + "start anyway, pin one that loads with --version=<version> (older versions here: v1), or fix or remove "
+        + "that folder (with no version pinned the newest folder is served)." + System.lineSeparator(),
+        progress.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Each model setting the command sets from an option is named by that option when refused. */
+  @Test
+  void evaluate_optionsTheModelServiceRefuses_oneLineNamingTheOption() throws IOException {
+    Path cases = writeCases();
+    Path models = modelDirectory();
+    Map<List<String>, String> refusals = Map.of(
+        List.of("--threads", "999"), "evaluate: --threads must be 0..256, got 999",
+        List.of("--provider", "tpu"), "evaluate: --provider must be",
+        List.of("--model-name", "a b"), "evaluate: --model-name must be",
+        List.of("--version", "a b"), "evaluate: --version must be empty (newest) or",
+        List.of("--model-dir", directory.resolve("none").toString()), "evaluate: model toy has no folder in the "
+            + "model directory (" + directory.resolve("none/toy") + " does not exist; --model-dir names the directory)");
+    for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+      Map<String, String> options = new LinkedHashMap<>(Map.of("--cases", cases.toString(),
+          "--model-dir", models.toString(), "--model-name", "toy", "--provider", "cpu"));
+      options.put(refusal.getKey().get(0), refusal.getKey().get(1));
+      List<String> args = new ArrayList<>();
+      options.forEach((option, value) -> args.addAll(List.of(option, value)));
+      ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+      int exit = run(new ByteArrayOutputStream(), progress, args.toArray(String[]::new));
+
+      String printed = progress.toString(StandardCharsets.UTF_8);
+      assertEquals(1, exit, printed);
+      assertTrue(printed.startsWith(refusal.getValue()) && printed.lines().count() == 1, printed);
+    }
+  }
+
+  @Test
+  void evaluate_timeThatIsNotUnixSeconds_quotedCut() throws IOException {
+    Path cases = directory.resolve("long-time.tsv");
+    Files.writeString(cases, "split\tuser_id\thistory\ttargets\tnegatives\ttime\ntest\tu1\titem-01\titem-02\t\t"
+        + "9".repeat(300) + "x\n", StandardCharsets.UTF_8);
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+    int exit = run(new ByteArrayOutputStream(), progress, "--cases", cases.toString());
+
+    assertEquals(1, exit);
+    assertEquals("evaluate: " + cases + " line 2: time must be Unix seconds, got \"" + "9".repeat(64)
+        + "... (301 characters)\"" + System.lineSeparator(), progress.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -234,7 +281,7 @@ class EvaluateCommandTest {
       Optional<EvaluateCommand.RegularItemsRule> rule, String... args) {
     PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream progressStream = new PrintStream(progress, true, StandardCharsets.UTF_8);
-    CommandLine command = new CommandLine(new EvaluateCommand(outStream, progressStream, rule));
+    CommandLine command = EvaluateCommand.commandLine(new EvaluateCommand(outStream, progressStream, rule));
     command.setErr(new java.io.PrintWriter(progressStream, true));
     return command.execute(args);
   }
