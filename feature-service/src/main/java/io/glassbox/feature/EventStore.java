@@ -129,12 +129,6 @@ public interface EventStore extends AutoCloseable {
    */
   void putItems(List<Dataset.Item> items);
 
-  /**
-   * Returns once the store's backend answers a trivial command, loaded or not; throws
-   * {@link StoreUnavailableException} when it does not. The in-memory store has no backend.
-   */
-  default void ping() {}
-
   /** Releases connections; the in-memory store has none. */
   @Override
   void close();

@@ -52,7 +52,7 @@ public final class FeatureMain {
     FeatureConfig config = FeatureConfig.load(source);
     Injector injector = Guice.createInjector(new FeatureModule(config), storeModule(config.store()));
     EventStore store = injector.getInstance(EventStore.class);
-    StoreReadiness storeReadiness = new StoreReadiness(store, StoreReadiness.INTERVAL);
+    StoreReadiness storeReadiness = new StoreReadiness(injector.getInstance(StorePing.class), StoreReadiness.INTERVAL);
     GrpcServer server;
     try {
       server = GrpcServer.onPort(SERVER_NAME, config.port(),

@@ -1314,10 +1314,4 @@ public final class RedisEventStore implements EventStore {
       return KIND + 1 + BASKET_LENGTH + basketLength;
     }
   }
-
-  /** PING; a pooled connection broken by a Redis restart is replaced rather than reported down. */
-  @Override
-  public void ping() {
-    read(redis::ping);
-  }
 }

@@ -10,7 +10,10 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.UnifiedJedis;
 
-/** The shared store: {@link RedisEventStore} over a pool of connections to one Redis. */
+/**
+ * The shared store: {@link RedisEventStore} over a pool of connections to one Redis, and a
+ * {@link RedisPing} of its own for readiness.
+ */
 public final class RedisStoreModule extends AbstractModule {
   /** Connect and per-command socket timeout; a dead Redis answers UNAVAILABLE within it. */
   static final Duration TIMEOUT = Duration.ofSeconds(2);
@@ -32,5 +35,12 @@ public final class RedisStoreModule extends AbstractModule {
     pool.setMaxWait(TIMEOUT);
     pool.setTestWhileIdle(true);
     return new JedisPooled(pool, config.redisUri(), (int) TIMEOUT.toMillis());
+  }
+
+  /** Readiness's own connection; creating it does not connect (the first ping does). */
+  @Provides
+  @Singleton
+  StorePing ping(FeatureConfig config) {
+    return new RedisPing(config.redisUri(), config.redisName(), RedisPing.DEADLINE);
   }
 }

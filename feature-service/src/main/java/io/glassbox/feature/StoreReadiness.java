@@ -12,25 +12,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the service's readiness follow its store: once started, pings the store every
- * {@link #INTERVAL} on a daemon thread of its own and, while the pings fail, has the server report
- * {@code glassbox.v1.FeatureService} and {@code /ready} NOT_SERVING (the overall health status and
- * {@code /live}, which liveness asks, stay SERVING: a restart would not bring Redis back), SERVING
- * again once a ping answers. Shows the last answer as {@code glassbox_feature_store_up} (1 or 0) on
- * {@code /metrics}; logs one WARN when the store goes down and one INFO when it is back.
+ * Makes the service's readiness follow its store: once started, pings the store's backend
+ * {@link #INTERVAL} after the last ping ended, on a daemon thread of its own (so pings never
+ * overlap; each has a deadline of its own, {@link RedisPing#DEADLINE}) and, while the pings fail,
+ * has the server report {@code glassbox.v1.FeatureService} and {@code /ready} NOT_SERVING (the
+ * overall health status and {@code /live}, which liveness asks, stay SERVING: a restart would not
+ * bring Redis back), SERVING again once a ping answers. Shows the last answer as
+ * {@code glassbox_feature_store_up} (1 or 0) on {@code /metrics}; logs one WARN when the store goes
+ * down and one INFO when it is back.
  */
 final class StoreReadiness implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreReadiness.class);
-  /** How often the store is pinged: the readiness probe (every 5 s) sees an outage on its next ask. */
-  static final Duration INTERVAL = Duration.ofSeconds(1);
+  /**
+   * The pause between two pings: a hung Redis is NOT_SERVING within this and a ping's deadline, 2 s
+   * in all, a dead one within this, so the readiness probe (every 5 s) sees an outage on its next ask.
+   */
+  static final Duration INTERVAL = Duration.ofMillis(500);
+  /** Longer than a ping's deadline. */
+  private static final Duration CLOSE_WAIT = RedisPing.DEADLINE.multipliedBy(2);
 
-  private final EventStore store;
+  private final StorePing store;
   private final Duration interval;
   private final ScheduledExecutorService pinger;
   /** The last ping's outcome; the data was just loaded from the store when pinging starts. */
   private volatile boolean up = true;
 
-  StoreReadiness(EventStore store, Duration interval) {
+  /** @param store closed with this, after the last ping */
+  StoreReadiness(StorePing store, Duration interval) {
     this.store = requireNonNull(store, "store");
     this.interval = requireNonNull(interval, "interval");
     this.pinger = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -44,7 +52,7 @@ final class StoreReadiness implements AutoCloseable {
   void start(GrpcServer server) {
     GaugeWithCallback.builder()
         .name("glassbox_feature_store_up")
-        .help("Whether the feature store's backend answered its last ping, one a second: 1 or 0"
+        .help("Whether the feature store's backend answered its last ping, two a second: 1 or 0"
             + " (always 1 on the in-memory store)")
         .callback(gauge -> gauge.call(up ? 1 : 0))
         .register(server.metrics());
@@ -72,8 +80,15 @@ final class StoreReadiness implements AutoCloseable {
     }
   }
 
+  /** Stops pinging; waits for a ping in flight (at most its deadline) before closing its connection. */
   @Override
   public void close() {
     pinger.shutdownNow();
+    try {
+      pinger.awaitTermination(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
   }
 }

@@ -92,6 +92,33 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Freezes the server as a hung one (SIGSTOP): the kernel still accepts connections into its
+   * backlog, but nothing answers until {@link #resume()}.
+   */
+  void pause() {
+    signal("STOP");
+  }
+
+  /** Lets a {@link #pause() paused} server run on (SIGCONT); it answers what was sent meanwhile. */
+  void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling redis-server", e);
+    }
+  }
+
   URI uri() {
     return URI.create("redis://127.0.0.1:" + port);
   }

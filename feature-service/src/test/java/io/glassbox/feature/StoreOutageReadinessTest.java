@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -29,29 +30,46 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The feature service started as in production ({@link FeatureMain#start}) on a real redis-server:
- * when Redis dies, readiness (the service's gRPC health status and {@code /ready}) goes NOT_SERVING
- * within seconds while liveness (overall status, {@code /live}) stays up; when Redis is back, so is
- * readiness, by itself.
+ * when Redis dies or hangs (SIGSTOP), readiness (the service's gRPC health status and
+ * {@code /ready}) goes NOT_SERVING within seconds while liveness (overall status, {@code /live})
+ * stays up; when Redis is back, so is readiness, by itself.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class StoreOutageReadinessTest {
   private static final String SERVICE = FeatureServiceGrpc.SERVICE_NAME;
-  /** Pings every second; the rest is slack for a busy machine. */
+  /** Pings twice a second; the rest is slack for a busy machine. */
   private static final Duration WITHIN = Duration.ofSeconds(10);
+  /**
+   * A hung Redis: the pause before the next ping (0.5 s) and its deadline (1.5 s), and a second of
+   * slack. A ping that waits out the requests' 2 s command timeout, and again on a fresh connection,
+   * takes at least 4 s.
+   */
+  private static final Duration HUNG_WITHIN = Duration.ofSeconds(3);
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
   void redisKilled_readinessGoesNotServingButLivenessStays_redisBack_servingAgain() throws Exception {
-    try (RedisServer redis = RedisServer.startFresh();
-         GrpcServer server = FeatureMain.start(ConfigSource.of(Map.of(
-             FeatureConfig.PORT_KEY, "0",
-             FeatureConfig.ADMIN_PORT_KEY, "0",
-             // 0 would turn /metrics and the HTTP probes off.
-             ServerSettings.METRICS_PORT_KEY, String.valueOf(freePort()),
-             FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString(),
-             FeatureConfig.STORE_KEY, "redis",
-             FeatureConfig.REDIS_URI_KEY, redis.uri().toString())))) {
+    outageAndBack(RedisServer::kill, RedisServer::start, WITHIN);
+  }
+
+  /**
+   * Connections are still accepted, commands never answered: a ping must not wait out the
+   * requests' 2 s command timeout (twice, with a retry on a fresh connection).
+   */
+  @Test
+  void redisHung_readinessGoesNotServingWithinItsPingDeadline_redisResumed_servingAgain() throws Exception {
+    outageAndBack(RedisServer::pause, RedisServer::resume, HUNG_WITHIN);
+  }
+
+  /**
+   * Starts the service on a fresh Redis, breaks Redis with {@code outage}, expects readiness
+   * NOT_SERVING within {@code within} and liveness SERVING throughout, then mends it with
+   * {@code back} and expects readiness, and answers, back.
+   */
+  private void outageAndBack(Consumer<RedisServer> outage, Consumer<RedisServer> back, Duration within)
+      throws Exception {
+    try (RedisServer redis = RedisServer.startFresh(); GrpcServer server = start(redis)) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
       try {
         HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
@@ -60,18 +78,18 @@ class StoreOutageReadinessTest {
         assertEquals("200 SERVING", get(server, "/ready"));
         assertTrue(get(server, "/metrics").contains("glassbox_feature_store_up 1.0"));
 
-        redis.kill();
+        outage.accept(redis);
 
-        await(() -> service.get() == ServingStatus.NOT_SERVING, "the service NOT_SERVING after Redis was killed");
+        await(() -> service.get() == ServingStatus.NOT_SERVING, within, "the service NOT_SERVING after the outage");
         assertEquals("503 NOT_SERVING", get(server, "/ready"));
         assertTrue(get(server, "/metrics").contains("glassbox_feature_store_up 0.0"));
         // Liveness: the process is fine, restarting it would not bring Redis back.
         assertEquals(ServingStatus.SERVING, status(health, ""));
         assertEquals("200 alive", get(server, "/live"));
 
-        redis.start();
+        back.accept(redis);
 
-        await(() -> service.get() == ServingStatus.SERVING, "the service SERVING again after Redis restarted");
+        await(() -> service.get() == ServingStatus.SERVING, WITHIN, "the service SERVING again after Redis was back");
         assertEquals("200 SERVING", get(server, "/ready"));
         assertTrue(get(server, "/metrics").contains("glassbox_feature_store_up 1.0"));
         assertEquals(182, FeatureServiceGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
@@ -80,6 +98,18 @@ class StoreOutageReadinessTest {
         channel.shutdownNow();
       }
     }
+  }
+
+  /** The feature service as in production, on {@code redis}, with /metrics and the HTTP probes on. */
+  private static GrpcServer start(RedisServer redis) throws IOException {
+    return FeatureMain.start(ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        // 0 would turn /metrics and the HTTP probes off.
+        ServerSettings.METRICS_PORT_KEY, String.valueOf(freePort()),
+        FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString(),
+        FeatureConfig.STORE_KEY, "redis",
+        FeatureConfig.REDIS_URI_KEY, redis.uri().toString())));
   }
 
   private static int freePort() throws IOException {
@@ -100,11 +130,11 @@ class StoreOutageReadinessTest {
     return path.equals("/metrics") ? response.body() : response.statusCode() + " " + response.body().strip();
   }
 
-  private static void await(Supplier<Boolean> condition, String what) {
-    long deadline = System.nanoTime() + WITHIN.toNanos();
+  private static void await(Supplier<Boolean> condition, Duration within, String what) {
+    long deadline = System.nanoTime() + within.toNanos();
     while (!condition.get()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not " + what + " within " + WITHIN);
+        throw new AssertionError("not " + what + " within " + within);
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
