@@ -36,6 +36,11 @@ SERVICES = {
     "explain-service": ("GLASSBOX_EXPLAIN_PORT", 50054, "io.glassbox.explain.ExplainMain"),
     "gateway": ("GLASSBOX_GATEWAY_PORT", 50051, "io.glassbox.gateway.GatewayMain"),
 }
+# Services whose readiness is the health status of their own gRPC service rather than the overall one:
+# it also goes NOT_SERVING while a backend of theirs does not answer (the feature-service's Redis), which
+# should take traffic away but not restart the process. Kubernetes' readiness probe and the compose
+# healthcheck ask it; startup and liveness probes ask the overall status.
+READINESS_SERVICES = {"feature-service": "glassbox.v1.FeatureService"}
 # Prometheus /metrics port of each service (GLASSBOX_METRICS_PORT defaults).
 METRICS_PORTS = {"gateway": 9451, "feature-service": 9452, "model-service": 9453, "explain-service": 9454}
 # Admin gRPC ports (loopback only by default): no Service, containerPort or policy may open them.
@@ -309,9 +314,7 @@ def check_compose(root, r, env, base_docs, gpu_docs):
         for key, target_service in TARGETS.items():
             want = f"dns:///{target_service}:{SERVICES[target_service][1]}"
             r.check(effective.get(key) == want, f"{where}: {key} must be {want}, got {effective.get(key)}")
-        test = svc.get("healthcheck", {}).get("test", [])
-        r.check(test[-1:] == [f"localhost:{port}"] and "io.glassbox.deploy.GrpcHealthCheck" in test,
-                f"{where}: healthcheck must run GrpcHealthCheck against localhost:{port}")
+        check_compose_health_target(where, name, svc, r)
         check_compose_healthcheck(where, svc, effective, r)
         r.check(str(svc.get("user", "")).split(":")[0] == "10001", f"{where}: user must be 10001")
         tmp = tmp_tmpfs(svc)
@@ -544,6 +547,17 @@ def check_compose_memory(where, name, svc, env, k8s, gpu, r):
             and without_pct(opts) == without_pct(k8s_opts),
             f"{where}: JDK_JAVA_OPTIONS must be the Kubernetes container's with the heap it measured"
             f" ({(k8s_heap or 0) / 2**20:.0f} MiB) as a share of mem_limit, got {(heap or 0) / 2**20:.0f} MiB")
+
+
+def check_compose_health_target(where, name, svc, r):
+    """A compose service's healthcheck asks GrpcHealthCheck for its port's overall status, or for the status
+    of its READINESS_SERVICES entry: what compose calls healthy is what Kubernetes calls ready (compose has
+    no liveness to keep apart; a container unhealthy while its Redis is down is not restarted by compose)."""
+    checker = "io.glassbox.deploy.GrpcHealthCheck"
+    test = list(svc.get("healthcheck", {}).get("test", []))
+    want = [f"localhost:{SERVICES[name][1]}"] + ([READINESS_SERVICES[name]] if name in READINESS_SERVICES else [])
+    r.check(checker in test and test[test.index(checker) + 1:] == want,
+            f"{where}: healthcheck must run GrpcHealthCheck {' '.join(want)}")
 
 
 def check_compose_healthcheck(where, svc, env, r):
@@ -829,7 +843,11 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
                         f"{where}: with TLS, {probe} must be an HTTP probe of {path} on the metrics port "
                         f"{METRICS_PORTS[name]} (the kubelet's gRPC probe is plaintext)")
             else:
-                r.check(p.get("grpc", {}).get("port") == port, f"{where}: {probe} must be a native gRPC probe on port {port}")
+                grpc = p.get("grpc", {})
+                asked = READINESS_SERVICES.get(name) if probe == "readinessProbe" else None
+                r.check(grpc.get("port") == port and (grpc.get("service") or None) == asked,
+                        f"{where}: {probe} must be a native gRPC probe on port {port} asking "
+                        + (f"service {asked}" if asked else "the overall status"))
         # Keys and TLS files come from Secrets mounted where the settings say.
         if listens_outside:
             r.check(mounted_file(pod, c, env.get("GLASSBOX_API_KEYS_FILE")) == SECRETS["api-keys"],
@@ -1270,6 +1288,12 @@ def self_test(rendered, measured, r):
          lambda d: find(d, "Service", "model-service")["spec"]["ports"][0].update(appProtocol="kubernetes.io/h2c")),
         (base, "gateway without a readiness probe", "gateway: readinessProbe must be a native gRPC probe",
          lambda d: container(d, "gateway").pop("readinessProbe")),
+        (("redis",), "the feature-service's readiness probe asking the overall status, SERVING while Redis is down",
+         "feature-service: readinessProbe must be a native gRPC probe on port 50052 asking service glassbox.v1.FeatureService",
+         lambda d: container(d, "feature-service")["readinessProbe"]["grpc"].pop("service")),
+        (("redis",), "the feature-service's liveness probe asking its service, which a Redis outage turns NOT_SERVING",
+         "feature-service: livenessProbe must be a native gRPC probe on port 50052 asking the overall status",
+         lambda d: container(d, "feature-service")["livenessProbe"]["grpc"].update(service="glassbox.v1.FeatureService")),
         (base, "model-service with a writable root filesystem", "model-service: readOnlyRootFilesystem must be true",
          lambda d: container(d, "model-service")["securityContext"].update(readOnlyRootFilesystem=False)),
         (base, "gateway listening on the wrong port", "gateway: container ports must be",
@@ -1499,6 +1523,10 @@ def self_test_compose(services, gpu_addon, env, k8s, k8s_gpu, r):
              lambda svc: health_test(svc).remove("-Xmx32m"))]:
         check_caught(r, what, services.get(name, {}), breakage, lambda svc, probe: check_compose_healthcheck(
                      "[self-test compose]", svc, compose_env(env, svc), probe), expected)
+    check_caught(r, "a feature-service healthcheck asking the overall status, healthy while Redis is down",
+                 services.get(FEATURE_SERVICE, {}), lambda svc: health_test(svc).pop(),
+                 lambda svc, probe: check_compose_health_target("[self-test compose]", FEATURE_SERVICE, svc, probe),
+                 "healthcheck must run GrpcHealthCheck localhost:50052 glassbox.v1.FeatureService")
 
 
 # -------------------------------------------------------------------------------------------- main
