@@ -1,5 +1,7 @@
 package io.glassbox.feature;
 
+import java.util.function.UnaryOperator;
+
 /**
  * An ingested event reuses the event id of a different event of the same user (another item,
  * type or order) within the dedupe window; nothing was stored. A resend repeats its event, so
@@ -10,13 +12,13 @@ public final class EventIdConflictException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int eventIndex;
-  private final String earlierEvent;
+  private final EventIdentity earlierEvent;
 
   /**
-   * @param earlierEvent what the id was first used for ({@link NewEvent#identity()})
+   * @param earlierEvent what the id was first used for
    */
-  public EventIdConflictException(int eventIndex, String earlierEvent) {
-    super("event " + eventIndex + " reuses the id of a different event: " + earlierEvent);
+  public EventIdConflictException(int eventIndex, EventIdentity earlierEvent) {
+    super("event " + eventIndex + " reuses the id of a different event: " + earlierEvent.text(UnaryOperator.identity()));
     this.eventIndex = eventIndex;
     this.earlierEvent = earlierEvent;
   }
@@ -26,8 +28,8 @@ public final class EventIdConflictException extends RuntimeException {
     return eventIndex;
   }
 
-  /** The event the id was first used for, e.g. {@code purchase of 82482}. */
-  public String earlierEvent() {
+  /** The event the id was first used for: its type, item and order, each whole. */
+  public EventIdentity earlierEvent() {
     return earlierEvent;
   }
 }

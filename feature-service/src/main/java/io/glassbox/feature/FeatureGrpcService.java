@@ -238,7 +238,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       int index = e.eventIndex();
       throw Status.ALREADY_EXISTS.withDescription("events[" + index + "].event_id \""
           + Descriptions.truncate(request.getEvents(index).getEventId()) + "\" was already used for another event of this user ("
-          + NewEvent.quotedIdentity(e.earlierEvent()) + "); a resend must repeat that event, and a new event needs a new id; nothing was stored")
+          + e.earlierEvent().text(Descriptions::truncate) + "); a resend must repeat that event, and a new event needs a new id; nothing was stored")
           .asRuntimeException();
     }
     log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());

@@ -264,8 +264,8 @@ public final class InMemoryEventStore implements EventStore {
         }
         items[i] = index;
         Optional<EventIdentity> earlier = keys[i] == null ? Optional.empty() : s.recentIds.identityOf(keys[i]);
-        if (earlier.isPresent() && !earlier.get().isOf(event.event(), index)) {
-          throw new EventIdConflictException(i, earlier.get().text(s.itemIds));
+        if (earlier.isPresent() && !earlier.get().equals(event.identity())) {
+          throw new EventIdConflictException(i, earlier.get());
         }
       }
       NewEvent.requireConsistentIds(events);
@@ -274,8 +274,9 @@ public final class InMemoryEventStore implements EventStore {
         RecordedEvent recorded = event.event();
         UserTimeline timeline = s.users.get(event.userId());
         String basketId = timeline == null ? recorded.basketId() : timeline.shared(recorded.basketId());
-        boolean fresh = keys[i] == null || s.recentIds.add(keys[i], new EventIdentity(recorded.type(), items[i],
-            basketId));
+        // Held with the catalogue's item id and the timeline's order id: no String of its own.
+        boolean fresh = keys[i] == null || s.recentIds.add(keys[i], new EventIdentity(recorded.type(),
+            s.itemIds.get(items[i]), basketId));
         if (!fresh || (event.copy() > 0 && timeline != null && timeline.holds(event.copy(), items[i], recorded))) {
           duplicates++;
           continue;
@@ -497,20 +498,6 @@ public final class InMemoryEventStore implements EventStore {
       }
       evictedUsers.addAndGet(evicted);
       return evicted;
-    }
-  }
-
-  /**
-   * What a resend under an event id must repeat ({@link NewEvent#identity}), held in the dedupe
-   * window by the item's index and the order id the user's timeline holds (one String per order).
-   */
-  private record EventIdentity(EventType type, int item, String basketId) {
-    boolean isOf(RecordedEvent event, int itemIndex) {
-      return type == event.type() && item == itemIndex && basketId.equals(event.basketId());
-    }
-
-    String text(List<String> itemIds) {
-      return NewEvent.identity(type, itemIds.get(item), basketId);
     }
   }
 

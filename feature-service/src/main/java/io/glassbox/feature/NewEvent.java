@@ -2,7 +2,6 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
-import io.glassbox.server.Descriptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +16,6 @@ import java.util.Map;
  *     of the same item, time, type and order
  */
 public record NewEvent(String userId, RecordedEvent event, String eventId, int copy) {
-  /** The words of an {@link #identity()} before its item id and before its order id. */
-  private static final String OF = " of ";
-  private static final String IN_ORDER = " in order ";
-
   public NewEvent {
     requireNonNull(userId, "userId");
     requireNonNull(event, "event");
@@ -48,37 +43,9 @@ public record NewEvent(String userId, RecordedEvent event, String eventId, int c
     return eventId.isEmpty() ? "" : userId.length() + ":" + userId + eventId;
   }
 
-  /**
-   * What a resend under the same event id must repeat: the event's type, item and order, e.g.
-   * {@code purchase of 82482 in order 581180}. Not its time: a client that leaves the time to
-   * the gateway resends the same event with a later one.
-   */
-  String identity() {
-    return identity(event.type(), event.itemId(), event.basketId());
-  }
-
-  /** {@link #identity()} of an event of {@code type}, {@code itemId} and {@code basketId}. */
-  static String identity(EventType type, String itemId, String basketId) {
-    return type.wireName() + OF + itemId + (basketId.isEmpty() ? "" : IN_ORDER + basketId);
-  }
-
-  /**
-   * {@code identity} (an {@link #identity()}) as a message quotes it: its item and order ids cut as
-   * every quoted input is ({@link Descriptions#truncate}), so that two ids of 128 emoji do not take
-   * most of a status trailer. The order id is read from the last " in order ": an id holding those
-   * words (ids may hold spaces) is cut at another place, and quoted whole when short.
-   */
-  static String quotedIdentity(String identity) {
-    int item = identity.indexOf(OF) + OF.length();
-    if (item < OF.length()) {
-      return Descriptions.truncate(identity);
-    }
-    int order = identity.lastIndexOf(IN_ORDER);
-    String type = identity.substring(0, item);
-    return order < item
-        ? type + Descriptions.truncate(identity.substring(item))
-        : type + Descriptions.truncate(identity.substring(item, order)) + IN_ORDER
-            + Descriptions.truncate(identity.substring(order + IN_ORDER.length()));
+  /** What a resend under the same event id must repeat: this event's type, item and order. */
+  EventIdentity identity() {
+    return new EventIdentity(event.type(), event.itemId(), event.basketId());
   }
 
   /**
@@ -86,12 +53,12 @@ public record NewEvent(String userId, RecordedEvent event, String eventId, int c
    * event id but not their {@link #identity}; the same event twice is a resend, stored once.
    */
   static void requireConsistentIds(List<NewEvent> batch) {
-    Map<String, String> identities = new HashMap<>();
+    Map<String, EventIdentity> identities = new HashMap<>();
     for (int i = 0; i < batch.size(); i++) {
       NewEvent event = batch.get(i);
       String key = event.dedupeKey();
       if (!key.isEmpty()) {
-        String earlier = identities.putIfAbsent(key, event.identity());
+        EventIdentity earlier = identities.putIfAbsent(key, event.identity());
         if (earlier != null && !earlier.equals(event.identity())) {
           throw new EventIdConflictException(i, earlier);
         }

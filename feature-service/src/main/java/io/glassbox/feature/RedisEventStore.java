@@ -124,7 +124,7 @@ public final class RedisEventStore implements EventStore {
   /**
    * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
    * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag, identity
-   * ({@link NewEvent#identity}, the dedupe key's value), basket id, {@link NewEvent#copy}. KEYS: the six shared keys,
+   * ({@link EventIdentity#encoded}, the dedupe key's value), basket id, {@link NewEvent#copy}. KEYS: the six shared keys,
    * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
@@ -132,7 +132,9 @@ public final class RedisEventStore implements EventStore {
    * event (nothing stored), else {0, duplicates, the newest purchase time before, after (each as
    * the {@code latest} key holds it, "" for none), the order lines the stream holds}. An event of copy n &ge; 1 whose timeline holds
    * n events of its item, time, type and order is a duplicate too. A dedupe key holding "1" was written before
-   * identities were kept: taken as the same event. A timeline over the cap loses its oldest
+   * identities were kept: taken as the same event. One holding an identity's text ({@link EventIdentity#text},
+   * "purchase of 82482 in order 581180") was written before identities were {@link EventIdentity#encoded}: it
+   * is compared with the event's text, as that build compared it, until it expires. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser).
    */
@@ -147,8 +149,17 @@ public final class RedisEventStore implements EventStore {
         local dedupe = KEYS[9 + i * 3]
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
-          if earlier and earlier ~= '1' and earlier ~= ARGV[3 + i * FIELDS + 6] then
-            return {-2, i, earlier}
+          local a = 3 + i * FIELDS
+          local identity, item, basket = ARGV[a + 6], ARGV[a + 1], ARGV[a + 7]
+          if earlier and earlier ~= '1' and earlier ~= identity then
+            -- Written by an earlier build: the event's words (EventIdentity#text), compared as it did.
+            local text = string.match(identity, '^[^:]*') .. ' of ' .. item
+            if basket ~= '' then
+              text = text .. ' in order ' .. basket
+            end
+            if earlier ~= text then
+              return {-2, i, earlier}
+            end
           end
         end
       end
@@ -1156,7 +1167,7 @@ public final class RedisEventStore implements EventStore {
       args.add(TimelineMember.nanosField(recorded.time().getNano()));
       args.add(TimelineMember.kindField(recorded.type(), recorded.basketId()));
       args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
-      args.add(event.identity());
+      args.add(event.identity().encoded());
       args.add(recorded.basketId());
       args.add(String.valueOf(event.copy()));
       ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
@@ -1167,7 +1178,7 @@ public final class RedisEventStore implements EventStore {
       throw new UnknownItemException(value, events.get(value).event().itemId());
     }
     if ((Long) reply.get(0) == -2) {
-      throw new EventIdConflictException(value, (String) reply.get(2));
+      throw new EventIdConflictException(value, storedIdentity((String) reply.get(2)));
     }
     if (ordersAdded) {
       // This replica's next co-purchase read sees them; other replicas' within ORDER_SYNC_NANOS.
@@ -1177,6 +1188,12 @@ public final class RedisEventStore implements EventStore {
       }
     }
     return new AppendResult(events.size() - value, value, latest((String) reply.get(2)), latest((String) reply.get(3)));
+  }
+
+  /** The identity a dedupe key holds, in either form the append script compares. */
+  private EventIdentity storedIdentity(String value) {
+    return EventIdentity.decode(value).orElseGet(() -> EventIdentity.parseText(value,
+        itemId -> call(() -> redis.hexists(ITEMS, itemId))));
   }
 
   @Override

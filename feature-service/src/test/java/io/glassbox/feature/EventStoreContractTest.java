@@ -494,7 +494,7 @@ abstract class EventStoreContractTest {
       EventIdConflictException e = assertThrows(EventIdConflictException.class,
           () -> store.append(List.of(fresh, new NewEvent("u1", other, "ev-3"))));
       assertEquals(1, e.eventIndex());
-      assertEquals("purchase of E", e.earlierEvent());
+      assertEquals(new EventIdentity(EventType.PURCHASE, "E", ""), e.earlierEvent());
     }
 
     assertEquals(6, store.history("u1", 50).totalEvents(), "nothing of the batches was stored");
@@ -509,7 +509,43 @@ abstract class EventStoreContractTest {
     EventIdConflictException e = assertThrows(EventIdConflictException.class, () -> store.append(List.of(click, other)));
 
     assertEquals(1, e.eventIndex());
-    assertEquals("click of A", e.earlierEvent());
+    assertEquals(new EventIdentity(EventType.CLICK, "A", ""), e.earlierEvent());
+    assertFalse(store.history("u9", 50).knownUser());
+  }
+
+  /**
+   * Item "A in order B" without an order and item "A" in order "B" are two events, though their
+   * words read the same ("purchase of A in order B"): the Redis store compared those words and
+   * dropped the second as a resend.
+   */
+  @Test
+  void append_eventIdOfAnotherEventWhoseWordsReadTheSame_isAConflictNamingTheEarlierExactly() {
+    store.putItems(List.of(new Dataset.Item("A in order B", "Alpha, in order", "", "", 1)));
+    RecordedEvent spaced = new RecordedEvent("A in order B", Instant.ofEpochSecond(300), EventType.PURCHASE);
+    RecordedEvent inOrder = new RecordedEvent("A", Instant.ofEpochSecond(300), EventType.PURCHASE, "B");
+    store.append(List.of(new NewEvent("u8", spaced, "w"), new NewEvent("u9", inOrder, "w")));
+
+    EventIdConflictException first = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(new NewEvent("u8", inOrder, "w"))));
+    EventIdConflictException second = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(new NewEvent("u9", spaced, "w"))));
+
+    assertEquals(new EventIdentity(EventType.PURCHASE, "A in order B", ""), first.earlierEvent());
+    assertEquals(new EventIdentity(EventType.PURCHASE, "A", "B"), second.earlierEvent());
+    assertEquals(List.of("A in order B"), itemIds(store.history("u8", 50)));
+    assertEquals(List.of("A"), itemIds(store.history("u9", 50)));
+  }
+
+  @Test
+  void append_oneEventIdForTwoEventsOfOneBatchWhoseWordsReadTheSame_isAConflictAndStoresNothing() {
+    store.putItems(List.of(new Dataset.Item("A in order B", "Alpha, in order", "", "", 1)));
+    NewEvent spaced = new NewEvent("u9", new RecordedEvent("A in order B", Instant.ofEpochSecond(10), EventType.CLICK), "y");
+    NewEvent inOrder = new NewEvent("u9", new RecordedEvent("A", Instant.ofEpochSecond(10), EventType.CLICK, "B"), "y");
+
+    EventIdConflictException e = assertThrows(EventIdConflictException.class, () -> store.append(List.of(spaced, inOrder)));
+
+    assertEquals(1, e.eventIndex());
+    assertEquals(new EventIdentity(EventType.CLICK, "A in order B", ""), e.earlierEvent());
     assertFalse(store.history("u9", 50).knownUser());
   }
 
@@ -610,11 +646,11 @@ abstract class EventStoreContractTest {
   @Test
   void putItems_addsNewItemsAndReplacesDisplayFieldsKeepingCounts() {
     store.putItems(List.of(new Dataset.Item("A", "Alpha mug, blue", "Acme", "Kitchen > Mugs", 2.5),
-        new Dataset.Item("NEW", "New lamp", "", "", 0)));
+        new Dataset.Item("NEW", "New spaced", "", "", 0)));
 
     assertEquals(new CatalogItem("A", "Alpha mug, blue", "Acme", "Kitchen > Mugs", 2.5, "GBP", 3),
         store.item("A").orElseThrow());
-    assertEquals(new CatalogItem("NEW", "New lamp", "", "", 0, "GBP", 0), store.item("NEW").orElseThrow());
+    assertEquals(new CatalogItem("NEW", "New spaced", "", "", 0, "GBP", 0), store.item("NEW").orElseThrow());
     store.append(List.of(event("u9", "NEW", 10, EventType.PURCHASE)));
     assertEquals(1, store.item("NEW").orElseThrow().interactionCount());
     assertEquals(List.of("NEW"), itemIds(store.history("u9", 10)));

@@ -705,6 +705,31 @@ class FeatureGrpcServiceTest {
         + "and a new event needs a new id; nothing was stored", e.getStatus().getDescription());
   }
 
+  /**
+   * An order id holding " in order " is quoted as it is, cut with its own length. Before, the
+   * quote was read back from the words "purchase of 22423 in order 7 in order 😀…", taking
+   * "22423 in order 7" for the item and giving the order 100 characters, not 111.
+   */
+  @Test
+  void ingestEvents_eventIdOfAnotherEvent_quotesAnOrderIdHoldingTheWordsInOrderExactly() {
+    String user = newUser();
+    String order = "7 in order " + "😀".repeat(100);
+    UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1")
+        .setEvent(Event.newBuilder().setItemId(INGEST_ITEM).setTime(Timestamp.newBuilder().setSeconds(1_000))
+            .setEventType("purchase").setBasketId(order))
+        .build();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
+    UserEvent other = event(user, OTHER_INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1").build();
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
+
+    assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+    assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
+        + INGEST_ITEM + " in order 7 in order " + "😀".repeat(53) + "... (111 characters)); a resend must repeat "
+        + "that event, and a new event needs a new id; nothing was stored", e.getStatus().getDescription());
+  }
+
   @Test
   void ingestEvents_unknownItem_isNotFound_andRejectsTheWholeBatch() {
     String user = newUser();

@@ -83,6 +83,27 @@ class RedisEventStoreTest extends EventStoreContractTest {
         TestData.counts(store.append(List.of(purchase("upgraded", "F", 300, "u1")))));
   }
 
+  /**
+   * A build before {@link EventIdentity#encoded} kept the event's words ("purchase of E in order
+   * o1") under its dedupe key: within the window, a resend of that event is still a duplicate,
+   * and another event under its id is refused naming it (its item the reading in the catalogue).
+   */
+  @Test
+  void append_dedupeKeyHoldingTheEventsWordsFromAnEarlierBuild_takesItsResendAsADuplicate() {
+    NewEvent event = new NewEvent("upgraded",
+        new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE, "o1"), "u2");
+    try (Jedis jedis = redis.connect()) {
+      jedis.select((nextDatabase - 1) % 16);
+      jedis.set(RedisEventStore.PREFIX + "e:" + event.dedupeKey(), "purchase of E in order o1");
+    }
+
+    assertEquals("stored 0, duplicates 1", TestData.counts(store.append(List.of(event))));
+    EventIdConflictException e = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(purchase("upgraded", "F", 300, "u2"))));
+    assertEquals(new EventIdentity(EventType.PURCHASE, "E", "o1"), e.earlierEvent());
+    assertFalse(store.history("upgraded", 50).knownUser());
+  }
+
   @Test
   void secondStoreOnTheSameRedis_seesTheFirstOnesEventsWithoutSeedingAgain() {
     URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
