@@ -9,11 +9,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.Optional;
 
 /**
- * Checks the {@code authorization: Bearer <key>} metadata of every call to the services it
- * guards (health and reflection are not guarded, so probes and tools keep working):
- * UNAUTHENTICATED for a missing or unknown key, PERMISSION_DENIED for a key without the
+ * Checks the {@code authorization: Bearer <key>} metadata (the scheme in any case) of every call
+ * to the services it guards (health and reflection are not guarded, so probes and tools keep working):
+ * UNAUTHENTICATED for a missing or unknown key or another scheme, PERMISSION_DENIED for a key without the
  * required role, RESOURCE_EXHAUSTED for a key over its rate limit. Each call is checked against
  * the keys in force when it starts (the keys file is read again when it changes). Without
  * configured keys every call passes. The caller's key name is put in the {@link #CALLER} context.
@@ -23,7 +24,8 @@ final class AuthInterceptor implements ServerInterceptor {
   static final Context.Key<ApiKey> CALLER = Context.key("glassbox-caller");
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private static final String BEARER = "Bearer ";
+  private static final String BEARER = "Bearer";
+  private static final String SEND = "send metadata \"authorization: Bearer <key>\"";
 
   private final ReloadingFile<ApiKeys> keys;
   private final Role required;
@@ -44,12 +46,23 @@ final class AuthInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     String method = call.getMethodDescriptor().getFullMethodName();
-    String authorization = headers.get(AUTHORIZATION);
-    if (authorization == null || !authorization.startsWith(BEARER)) {
-      return refuse(call, Status.UNAUTHENTICATED.withDescription(
-          method + " needs an API key: send metadata \"authorization: Bearer <key>\""));
+    String credentials = Optional.ofNullable(headers.get(AUTHORIZATION)).orElse("").strip();
+    int space = credentials.indexOf(' ');
+    String scheme = space < 0 ? credentials : credentials.substring(0, space);
+    String sent = space < 0 ? "" : credentials.substring(space + 1).strip();
+    // The scheme is case-insensitive (RFC 7235): "bearer" and "BEARER" are Bearer too.
+    boolean bearer = scheme.equalsIgnoreCase(BEARER);
+    if (sent.isEmpty() && (credentials.isEmpty() || bearer)) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription(method + " needs an API key: " + SEND));
     }
-    ApiKey key = keys.find(authorization.substring(BEARER.length()).trim()).orElse(null);
+    if (!bearer) {
+      // Without a scheme the value may be the key itself: it is not quoted back.
+      return refuse(call, Status.UNAUTHENTICATED.withDescription(method + " takes an API key in the Bearer scheme; "
+          + (sent.isEmpty() ? "the authorization metadata has no scheme"
+              : "the authorization metadata has the scheme \"" + Descriptions.truncate(scheme, 16) + "\"")
+          + ": " + SEND));
+    }
+    ApiKey key = keys.find(sent).orElse(null);
     if (key == null) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription("the API key is not known to this server"));
     }

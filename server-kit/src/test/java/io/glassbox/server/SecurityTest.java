@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +64,33 @@ class SecurityTest {
         () -> EchoService.call(channel(name, ClientSettings.plaintext().withApiKey("guessed")), "hi"));
 
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+  }
+
+  @Test
+  void call_withTheBearerSchemeInAnyCase_isAnswered() {
+    start(settings());
+
+    for (String scheme : List.of("bearer", "BEARER", "bEaReR")) {
+      assertEquals("hi", EchoService.call(withAuthorization(scheme + " " + CLIENT_KEY), "hi"), scheme);
+    }
+  }
+
+  @Test
+  void call_withAnotherScheme_isUnauthenticated_sayingTheSchemeIsWrong() {
+    start(settings());
+
+    StatusRuntimeException basic = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(withAuthorization("Basic " + CLIENT_KEY), "hi"));
+    StatusRuntimeException bare = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(withAuthorization(CLIENT_KEY), "hi"));
+
+    assertEquals(Status.Code.UNAUTHENTICATED, basic.getStatus().getCode());
+    assertEquals("test.Echo/Echo takes an API key in the Bearer scheme; the authorization metadata has the scheme "
+        + "\"Basic\": send metadata \"authorization: Bearer <key>\"", basic.getStatus().getDescription());
+    // A value without a scheme may be the key itself: it is not quoted back.
+    assertEquals(Status.Code.UNAUTHENTICATED, bare.getStatus().getCode());
+    assertEquals("test.Echo/Echo takes an API key in the Bearer scheme; the authorization metadata has no scheme: "
+        + "send metadata \"authorization: Bearer <key>\"", bare.getStatus().getDescription());
   }
 
   @Test
@@ -253,6 +284,14 @@ class SecurityTest {
         .start();
     closer.add(server);
     return server;
+  }
+
+  /** The main server, called with {@code authorization: <value>} as the caller wrote it. */
+  private Channel withAuthorization(String value) {
+    Metadata headers = new Metadata();
+    headers.put(AuthInterceptor.AUTHORIZATION, value);
+    return ClientInterceptors.intercept(channel(name, ClientSettings.plaintext()),
+        MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   private ManagedChannel channel(String inProcessName, ClientSettings settings) {
