@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -19,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /** Malformed bytes, oversize requests and overlong error messages, over real HTTP/2. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -53,13 +58,25 @@ class CallGuardTest {
   }
 
   @Test
-  void requestOverTheMessageLimit_isResourceExhausted_beforeTheServiceSeesIt() {
+  void requestOverTheMessageLimit_isResourceExhausted_beforeTheServiceSeesIt_andLogsNoTrace() {
     start();
     byte[] huge = new byte[MessageLimits.MAX_MESSAGE_BYTES + 1];
+    // gRPC logs the refusal (a 35-line WARN trace each time) before it sends the status.
+    Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
 
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> raw(huge));
+    StatusRuntimeException e;
+    try {
+      e = assertThrows(StatusRuntimeException.class, () -> raw(huge));
+    } finally {
+      root.detachAppender(logged);
+    }
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    assertEquals(List.of(), logged.list.stream().filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+        .map(ILoggingEvent::getFormattedMessage).toList());
     assertEquals("en-US", EchoService.call(channel, "en-US"));
   }
 
