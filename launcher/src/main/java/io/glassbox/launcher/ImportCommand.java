@@ -5,7 +5,6 @@ import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
-import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
@@ -161,10 +160,6 @@ final class ImportCommand implements Callable<Integer> {
       if (checkingBoth) {
         err.printf("glassbox import: nothing was stored: %s and %s are checked together before either is"
             + " stored.%n", items, interactions);
-        if (description.contains(FeatureConfig.IMPORT_MAX_MIB_KEY)) {
-          err.printf("glassbox import: to import them without that check, import one at a time: --items %s first,"
-              + " then --interactions %s.%n", items, interactions);
-        }
       } else {
         printIfItemsStoredAlone(err, sending);
       }
