@@ -687,22 +687,9 @@ class FeatureGrpcServiceTest {
    */
   @Test
   void ingestEvents_eventIdOfAnotherEvent_quotesTheEarlierEventsLongOrderIdCut() {
-    String user = newUser();
-    String order = "🧾".repeat(128);
-    UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1")
-        .setEvent(Event.newBuilder().setItemId(INGEST_ITEM).setTime(Timestamp.newBuilder().setSeconds(1_000))
-            .setEventType("purchase").setBasketId(order))
-        .build();
-    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
-    UserEvent other = event(user, OTHER_INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1").build();
-
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
-
-    assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
     assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
         + INGEST_ITEM + " in order " + "🧾".repeat(64) + "... (128 characters)); a resend must repeat that event, "
-        + "and a new event needs a new id; nothing was stored", e.getStatus().getDescription());
+        + "and a new event needs a new id; nothing was stored", alreadyExistsAfterAPurchaseInOrder("🧾".repeat(128)));
   }
 
   /**
@@ -712,8 +699,18 @@ class FeatureGrpcServiceTest {
    */
   @Test
   void ingestEvents_eventIdOfAnotherEvent_quotesAnOrderIdHoldingTheWordsInOrderExactly() {
+    assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
+        + INGEST_ITEM + " in order 7 in order " + "😀".repeat(53) + "... (111 characters)); a resend must repeat "
+        + "that event, and a new event needs a new id; nothing was stored",
+        alreadyExistsAfterAPurchaseInOrder("7 in order " + "😀".repeat(100)));
+  }
+
+  /**
+   * The description of ALREADY_EXISTS for another event sent with the event id of a purchase in
+   * {@code order}.
+   */
+  private String alreadyExistsAfterAPurchaseInOrder(String order) {
     String user = newUser();
-    String order = "7 in order " + "😀".repeat(100);
     UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("order-line-1")
         .setEvent(Event.newBuilder().setItemId(INGEST_ITEM).setTime(Timestamp.newBuilder().setSeconds(1_000))
             .setEventType("purchase").setBasketId(order))
@@ -725,9 +722,7 @@ class FeatureGrpcServiceTest {
         () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
 
     assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
-    assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
-        + INGEST_ITEM + " in order 7 in order " + "😀".repeat(53) + "... (111 characters)); a resend must repeat "
-        + "that event, and a new event needs a new id; nothing was stored", e.getStatus().getDescription());
+    return e.getStatus().getDescription();
   }
 
   @Test
