@@ -25,7 +25,8 @@ public final class GlassboxCli implements Runnable {
    * What stops a command for the caller to fix besides an unreadable file: the services' own
    * kinds of setup mistake (a setting naming data or a model that is not there), a setting that
    * does not parse (ConfigException) and a port in use, as each service's main tells them; and
-   * evaluate-model's cases or trend-events file not as the trainer writes it.
+   * evaluate-model's input that does not fit (EvaluationInputException: a cases or trend-events file
+   * not as the trainer writes it, an option naming a model setting the model service refuses).
    */
   private static final List<Class<? extends RuntimeException>> SETUP_MISTAKES = Stream.of(
       FeatureMain.SETUP_MISTAKES, ModelMain.SETUP_MISTAKES, io.glassbox.model.eval.EvaluateCommand.INPUT_MISTAKES)
