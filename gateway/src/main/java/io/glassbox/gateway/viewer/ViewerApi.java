@@ -149,14 +149,17 @@ final class ViewerApi {
     }
   }
 
-  /** The Authorization header, checked for shape (the Gateway checks the key itself). */
+  /**
+   * The Authorization header, checked for shape (the Gateway checks the key itself): the Bearer
+   * scheme in any case, as the Gateway takes it (RFC 7235).
+   */
   private static Metadata credentials(String authorization) throws ViewerException {
     Metadata metadata = new Metadata();
     if (authorization == null) {
       return metadata;
     }
     if (authorization.length() > MAX_AUTHORIZATION_LENGTH
-        || !authorization.matches("Bearer [\\x21-\\x7e]+")) {
+        || !authorization.matches("(?i:bearer) [\\x21-\\x7e]+")) {
       throw new ViewerException(401, "the Authorization header must be \"Bearer <API key>\"");
     }
     metadata.put(AUTHORIZATION, authorization);

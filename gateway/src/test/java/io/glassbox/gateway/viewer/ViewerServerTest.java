@@ -49,6 +49,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The viewer's HTTP layer over a real in-process channel to a hand-written Gateway: what it
@@ -321,13 +322,15 @@ class ViewerServerTest {
     assertEquals("the gateway answered DEADLINE_EXCEEDED: no answer within 200 ms", errorMessage(reply));
   }
 
-  @Test
-  void theAuthorizationHeader_travelsToTheGatewayAsMetadata() throws Exception {
+  // The Bearer scheme in any case (RFC 7235), as the gateway's own check takes it.
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"Bearer k3y-Of-the-Client", "bearer k3y-Of-the-Client"})
+  void theAuthorizationHeader_travelsToTheGatewayAsMetadata(String authorization) throws Exception {
     HttpResponse<String> reply = http.send(request("/api/recommend?user=12347")
-        .header("Authorization", "Bearer k3y-Of-the-Client").build(), HttpResponse.BodyHandlers.ofString());
+        .header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString());
 
     assertEquals(200, reply.statusCode());
-    assertEquals(List.of("Bearer k3y-Of-the-Client"), gateway.authorizations);
+    assertEquals(List.of(authorization), gateway.authorizations);
   }
 
   @Test
