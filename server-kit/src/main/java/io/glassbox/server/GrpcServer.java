@@ -11,6 +11,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -338,7 +339,7 @@ public final class GrpcServer implements AutoCloseable {
       clientKey.ifPresent(key -> key.registerMetrics(metrics.registry(), "glassbox_client_key"));
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
-      ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers);
+      ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry());
       configure(main, services, Role.CLIENT);
       main.addService(health.getHealthService());
       addReflection(main);
@@ -459,16 +460,17 @@ public final class GrpcServer implements AutoCloseable {
   private interface Transport {
     /**
      * The main server; {@code resources} receives what must close after it has drained;
-     * {@code nonBlocking}: calls run on the transport's threads (see {@link Builder#nonBlockingHandlers}).
+     * {@code nonBlocking}: calls run on the transport's threads (see {@link Builder#nonBlockingHandlers});
+     * its transport's metrics go to {@code registry}.
      */
-    ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking);
+    ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry);
 
     ServerBuilder<?> admin(int port, List<AutoCloseable> resources);
   }
 
   private record InProcessTransport(String inProcessName) implements Transport {
     @Override
-    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking) {
+    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
       return InProcessServerBuilder.forName(inProcessName).directExecutor();
     }
 
@@ -480,15 +482,20 @@ public final class GrpcServer implements AutoCloseable {
 
   private record TcpTransport(String name, int port, ServerSettings settings) implements Transport {
     @Override
-    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking) {
-      NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, name);
+    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
+      ConnectionCap cap = new ConnectionCap(name, settings.connections().maxConnections());
+      cap.registerMetrics(registry);
+      NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, cap,
+          Runtime.getRuntime().availableProcessors(), resources);
       return nonBlocking ? main.directExecutor() : withPool(main, name, resources);
     }
 
     @Override
     public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources) {
+      String adminName = name + "-admin";
+      // An operator's occasional call: one event-loop thread is plenty.
       return withPool(netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort,
-          name + "-admin"), name + "-admin", resources);
+          new ConnectionCap(adminName, settings.connections().maxConnections()), 1, resources), adminName, resources);
     }
 
     private ServerBuilder<?> withPool(NettyServerBuilder builder, String serverName, List<AutoCloseable> resources) {
@@ -497,9 +504,19 @@ public final class GrpcServer implements AutoCloseable {
       return builder.executor(executor);
     }
 
-    private NettyServerBuilder netty(String key, String address, int listenPort, String serverName) {
-      InetSocketAddress socket = new InetSocketAddress(settings.resolve(key, address, serverName), listenPort);
+    private NettyServerBuilder netty(String key, String address, int listenPort, ConnectionCap cap,
+        int eventLoopThreads, List<AutoCloseable> resources) {
+      InetSocketAddress socket = new InetSocketAddress(settings.resolve(key, address, cap.server()), listenPort);
+      ConnectionLimits limits = settings.connections();
+      EventLoopGroup eventLoops = cap.eventLoops(eventLoopThreads);
+      resources.add(() -> eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS));
       return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials())
+          .channelFactory(cap.channelFactory())
+          .bossEventLoopGroup(eventLoops)
+          .workerEventLoopGroup(eventLoops)
+          // gRPC waits 120 s for a client's preface; a stalled one held its file that long.
+          .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
           // Clients re-resolve a dns:/// target only when a connection ends; ageing connections
           // out lets round_robin clients find replicas added after they connected.
           .maxConnectionAge(5, TimeUnit.MINUTES)

@@ -39,6 +39,8 @@ import java.net.UnknownHostException;
  *     ({@value #RATE_LIMIT_EXEMPT_KEYS_KEY}, comma-separated, default {@value #DEFAULT_RATE_LIMIT_EXEMPT_KEYS},
  *     the names {@code deploy/make-secrets.sh} gives the suite's key and, during
  *     {@code --rotate-api-keys}, its old one; {@code none}: every key is limited)
+ * @param connections how long a client connection may take to start and stay idle, and how many
+ *     a server holds open (see {@link ConnectionLimits})
  */
 public record ServerSettings(
     String bindAddress,
@@ -51,7 +53,8 @@ public record ServerSettings(
     int rateLimitPerKey,
     int maxQueuedCalls,
     Duration maxQueueWait,
-    Set<String> rateLimitExemptKeys) {
+    Set<String> rateLimitExemptKeys,
+    ConnectionLimits connections) {
 
   public static final String BIND_ADDRESS_KEY = "GLASSBOX_BIND_ADDRESS";
   public static final String ADMIN_BIND_ADDRESS_KEY = "GLASSBOX_ADMIN_BIND_ADDRESS";
@@ -80,6 +83,7 @@ public record ServerSettings(
     requireNonNull(apiKeys, "apiKeys");
     requireNonNull(tls, "tls");
     requireNonNull(maxQueueWait, "maxQueueWait");
+    requireNonNull(connections, "connections");
     rateLimitExemptKeys = Set.copyOf(requireNonNull(rateLimitExemptKeys, "rateLimitExemptKeys"));
     if (maxConcurrentCalls < 1 || maxStreamsPerConnection < 1 || rateLimitPerKey < 0 || maxQueuedCalls < 0
         || maxQueueWait.isNegative()) {
@@ -99,7 +103,8 @@ public record ServerSettings(
                         int metricsPort, int maxConcurrentCalls, int maxStreamsPerConnection, int rateLimitPerKey,
                         int maxQueuedCalls, Duration maxQueueWait) {
     this(bindAddress, adminBindAddress, ReloadingFile.fixed(apiKeys), tls, metricsPort, maxConcurrentCalls, maxStreamsPerConnection,
-        rateLimitPerKey, maxQueuedCalls, maxQueueWait, rateLimitExemptKeys(DEFAULT_RATE_LIMIT_EXEMPT_KEYS));
+        rateLimitPerKey, maxQueuedCalls, maxQueueWait, rateLimitExemptKeys(DEFAULT_RATE_LIMIT_EXEMPT_KEYS),
+        ConnectionLimits.defaults());
   }
 
   /** Loopback, no keys, no TLS, no metrics, default limits: for tests and the in-process suite. */
@@ -131,7 +136,8 @@ public record ServerSettings(
         source.getInt(RATE_LIMIT_KEY, 0, 0, 1_000_000),
         source.getInt(MAX_QUEUED_CALLS_KEY, DEFAULT_MAX_QUEUED_CALLS, 0, 100_000),
         maxQueueWait(source),
-        rateLimitExemptKeys(source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)));
+        rateLimitExemptKeys(source.getString(RATE_LIMIT_EXEMPT_KEYS_KEY, defaultExemptKeys)),
+        ConnectionLimits.load(source));
   }
 
   /** The names of a {@value #RATE_LIMIT_EXEMPT_KEYS_KEY} value, comma-separated or {@code none}. */
@@ -149,7 +155,14 @@ public record ServerSettings(
   public ServerSettings withApiKeys(ReloadingFile<ApiKeys> keys) {
     return new ServerSettings(bindAddress, adminBindAddress, keys, tls, metricsPort,
         maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait,
-        rateLimitExemptKeys);
+        rateLimitExemptKeys, connections);
+  }
+
+  /** A copy with other connection limits; for tests. */
+  public ServerSettings withConnectionLimits(ConnectionLimits limits) {
+    return new ServerSettings(bindAddress, adminBindAddress, apiKeys, tls, metricsPort,
+        maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait,
+        rateLimitExemptKeys, limits);
   }
 
   private static Duration maxQueueWait(ConfigSource source) {

@@ -1,0 +1,190 @@
+package io.glassbox.server;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What a client connection may hold on a real TCP port: a handshake that stalls and a connection
+ * that never calls are closed, and connections past the limit are closed as they are accepted.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ConnectionLimitsTest {
+  /** The HTTP/2 client preface (RFC 9113 3.4), then an empty SETTINGS frame. */
+  private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII);
+  private static final byte[] EMPTY_SETTINGS = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+  private static final int GOAWAY = 7;
+  private static final int PING = 6;
+  /** How long a test waits for the server to close; far beyond the limits set here. */
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private final Closer closer = new Closer();
+  private GrpcServer server;
+
+  @AfterEach
+  void tearDown() throws Exception {
+    closer.close();
+  }
+
+  @Test
+  void halfAPreface_isClosedAtTheHandshakeTimeout() throws IOException {
+    start(new ConnectionLimits(Duration.ofSeconds(1), Duration.ofMinutes(10), 10));
+
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(PREFACE, 0, 5);
+      long started = System.nanoTime();
+
+      readUntilClosed(socket);
+
+      Duration open = Duration.ofNanos(System.nanoTime() - started);
+      assertTrue(open.compareTo(Duration.ofMillis(900)) >= 0, "closed after " + open + ", before its second");
+    }
+  }
+
+  @Test
+  void connectionWithNoCalls_isClosedAfterTheIdleTime_withAGoaway() throws IOException {
+    start(new ConnectionLimits(Duration.ofMinutes(1), Duration.ofSeconds(1), 10));
+
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(PREFACE);
+      socket.getOutputStream().write(EMPTY_SETTINGS);
+
+      List<Integer> frames = readUntilClosed(socket);
+
+      assertTrue(frames.contains(GOAWAY), "frames " + frames);
+    }
+  }
+
+  @Test
+  void connectionPastTheLimit_isClosedAtOnce_andTheOpenOnesKeepWorking() throws Exception {
+    start(new ConnectionLimits(Duration.ofMinutes(1), Duration.ofMinutes(10), 2));
+    ManagedChannel first = channel();
+    ManagedChannel second = channel();
+    assertEquals("1", EchoService.call(first, "1"));
+    assertEquals("2", EchoService.call(second, "2"));
+
+    try (Socket third = connect()) {
+      third.getOutputStream().write(PREFACE);
+      readUntilClosed(third);
+    }
+
+    assertEquals("1", EchoService.call(first, "1"));
+    assertEquals("2", EchoService.call(second, "2"));
+    assertEquals(2, gauge(ConnectionCap.OPEN_GAUGE));
+    assertEquals(1, refusedConnections());
+    // A connection that closes gives its place to the next one.
+    first.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    awaitOpenConnections(1);
+    assertEquals("3", EchoService.call(channel(), "3"));
+  }
+
+  @Test
+  void limits_areRead_withDefaults_andRefusedOutsideTheirRange() {
+    assertEquals(ConnectionLimits.defaults(), ConnectionLimits.load(ConfigSource.of(Map.of())));
+    assertEquals(new ConnectionLimits(Duration.ofSeconds(5), Duration.ofMinutes(3), 200),
+        ConnectionLimits.load(ConfigSource.of(Map.of(ConnectionLimits.HANDSHAKE_TIMEOUT_KEY, "5s",
+            ConnectionLimits.MAX_CONNECTION_IDLE_KEY, "3m", ConnectionLimits.MAX_CONNECTIONS_KEY, "200"))));
+    assertEquals(ConnectionLimits.defaults(), ServerSettings.load(ConfigSource.of(Map.of()), 0).connections());
+
+    ConfigException slow = assertThrows(ConfigException.class, () -> ConnectionLimits.load(
+        ConfigSource.of(Map.of(ConnectionLimits.HANDSHAKE_TIMEOUT_KEY, "5m"))));
+    ConfigException none = assertThrows(ConfigException.class, () -> ConnectionLimits.load(
+        ConfigSource.of(Map.of(ConnectionLimits.MAX_CONNECTIONS_KEY, "0"))));
+
+    assertTrue(slow.getMessage().startsWith("GLASSBOX_HANDSHAKE_TIMEOUT must be from 100ms to 2 minutes"),
+        slow.getMessage());
+    assertTrue(none.getMessage().startsWith("GLASSBOX_MAX_CONNECTIONS"), none.getMessage());
+  }
+
+  private void start(ConnectionLimits limits) {
+    server = closer.add(GrpcServer.onPort("limited", 0, ServerSettings.defaults().withConnectionLimits(limits))
+        .addService(EchoService.echo())
+        .start());
+  }
+
+  private Socket connect() throws IOException {
+    Socket socket = new Socket("127.0.0.1", server.port());
+    socket.setSoTimeout((int) WAIT.toMillis());
+    return socket;
+  }
+
+  private ManagedChannel channel() {
+    ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port());
+    closer.add(channel::shutdownNow);
+    return channel;
+  }
+
+  /**
+   * Reads HTTP/2 frames until the server closes the connection, answering its pings as a client
+   * does (a graceful close waits for one); returns the frame types read. Fails when the
+   * connection is still open after {@link #WAIT}.
+   */
+  private static List<Integer> readUntilClosed(Socket socket) throws IOException {
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    OutputStream out = socket.getOutputStream();
+    List<Integer> types = new ArrayList<>();
+    try {
+      // The server's own preface is a SETTINGS frame; a connection refused before it has none.
+      while (true) {
+        int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        in.readInt();
+        byte[] payload = in.readNBytes(length);
+        types.add(type);
+        if (type == PING && (flags & 1) == 0) {
+          out.write(new byte[] {0, 0, 8, PING, 1, 0, 0, 0, 0});
+          out.write(payload);
+        }
+      }
+    } catch (SocketTimeoutException stillOpen) {
+      throw new AssertionError("still open after " + WAIT.toSeconds() + " s; frames " + types, stillOpen);
+    } catch (EOFException closed) {
+      return types;
+    } catch (IOException reset) {
+      // Reset by the server, or a write to a connection it had closed.
+      return types;
+    }
+  }
+
+  private void awaitOpenConnections(int expected) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (gauge(ConnectionCap.OPEN_GAUGE) != expected) {
+      assertTrue(System.nanoTime() < deadline, "open connections " + gauge(ConnectionCap.OPEN_GAUGE));
+      Thread.onSpinWait();
+    }
+  }
+
+  private double gauge(String name) {
+    return server.metrics().scrape(name::equals).stream()
+        .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .mapToDouble(point -> ((GaugeDataPointSnapshot) point).getValue())
+        .sum();
+  }
+
+  private double refusedConnections() {
+    return server.metrics().scrape(ConnectionCap.REFUSED_COUNTER::equals).stream()
+        .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .mapToDouble(point -> ((CounterDataPointSnapshot) point).getValue())
+        .sum();
+  }
+}
