@@ -11,6 +11,7 @@ import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RecommendPlaces;
 import io.glassbox.server.RequestChecks;
+import io.grpc.Status;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.Set;
 
 /**
  * Validates ExplainItem, WhyNot and WhatIf requests (limits from explain_service.proto). Every
- * violation is INVALID_ARGUMENT naming the field.
+ * violation is INVALID_ARGUMENT naming the field, but for an item the user has already bought
+ * where the model would have to rank it: FAILED_PRECONDITION, as the gateway answers it.
  */
 final class InteractiveRequestReader {
   static final int MAX_RECORD = 1000;
@@ -45,8 +47,10 @@ final class InteractiveRequestReader {
     String itemId = RequestChecks.requireId("item_id", request.getItemId());
     int maxEvidence = RequestChecks.limitOrDefault("max_evidence_items", request.getMaxEvidenceItems(),
         ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, ExplainRequestReader.MAX_EVIDENCE_ITEMS);
-    return new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
-        request.getTopK(), maxEvidence, request.getLocale()));
+    UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
+        request.getTopK(), maxEvidence, request.getLocale());
+    refuseBought(itemId, ranking);
+    return new ItemQuestion(itemId, ranking);
   }
 
   /** The question, the most history items the search may remove and the most it may add. */
@@ -58,9 +62,23 @@ final class InteractiveRequestReader {
         DEFAULT_MAX_CHANGES, MAX_CHANGES);
     int maxAdditions = RequestChecks.limitOrDefault("max_additions", request.getMaxAdditions(),
         DEFAULT_MAX_ADDITIONS, MAX_ADDITIONS);
-    return new WhyNotQuestion(new ItemQuestion(itemId, ranking(request.getRanking(), List.of(itemId),
-        request.getTopK(), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale())),
-        maxChanges, maxAdditions);
+    UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
+        request.getTopK(), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale());
+    refuseBought(itemId, ranking);
+    return new WhyNotQuestion(new ItemQuestion(itemId, ranking), maxChanges, maxAdditions);
+  }
+
+  /**
+   * FAILED_PRECONDITION for an asked item in the record: the model ranks only items the user has
+   * not bought (it was trained with them masked), so its place among the candidates would explain
+   * a ranking Recommend never makes.
+   */
+  private static void refuseBought(String itemId, UserRankingQuery ranking) {
+    if (ranking.record().contains(itemId)) {
+      throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(itemId)
+          + "\" is in ranking.record_item_ids: the model ranks only items the user has not bought, so it has"
+          + " no rank to explain (Recommend shows a bought item only by the buy-again rule)").asRuntimeException();
+    }
   }
 
   static WhatIfQuestion read(WhatIfRequest request) {
@@ -78,6 +96,19 @@ final class InteractiveRequestReader {
       if (!record.contains(remove.get(i))) {
         throw invalid("remove_item_ids[" + i + "] \"" + Descriptions.truncate(remove.get(i))
             + "\" is not in ranking.record_item_ids");
+      }
+    }
+    Set<String> candidates = Set.copyOf(ranking.candidates());
+    for (int i = 0; i < add.size(); i++) {
+      // Buying a purchase again is a fair question (it becomes the latest; WhyNot's addition search
+      // tries such purchases), but not of a candidate: the answer would rank it before the change
+      // and say it is "bought now", of an item bought before.
+      if (record.contains(add.get(i)) && candidates.contains(add.get(i))) {
+        throw Status.FAILED_PRECONDITION.withDescription("add_item_ids[" + i + "] \""
+            + Descriptions.truncate(add.get(i)) + "\" is in ranking.record_item_ids and among"
+            + " ranking.candidate_item_ids: the model ranks only items the user has not bought, so it has no"
+            + " rank before the change; leave it out of the candidates to ask what buying it again does")
+            .asRuntimeException();
       }
     }
     return new WhatIfQuestion(List.copyOf(new LinkedHashSet<>(remove)), add, ranking);
