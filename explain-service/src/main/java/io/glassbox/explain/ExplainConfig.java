@@ -19,15 +19,21 @@ import java.time.Duration;
  * @param minRankDrop places an item must drop without its evidence, when it does not leave the
  *     top-k, for a reason to cite that evidence ({@value #MIN_RANK_DROP_KEY}, default
  *     {@value #DEFAULT_MIN_RANK_DROP}, 1..2000)
+ * @param insightsConcurrency GetModelInsights calls that may run at once
+ *     ({@value #INSIGHTS_CONCURRENCY_KEY}, default {@value #DEFAULT_INSIGHTS_CONCURRENCY},
+ *     1..{@value #MAX_INSIGHTS_CONCURRENCY}); one more is refused RESOURCE_EXHAUSTED. Insights are
+ *     background work: each call scores thousands of rows, and many at once crowd Recommend's
+ *     Score calls out of the model service
  */
 public record ExplainConfig(
     int port, String modelTarget, String featureTarget, Duration dependencyTimeout,
-    int minRankDrop) {
+    int minRankDrop, int insightsConcurrency) {
   public static final String PORT_KEY = "GLASSBOX_EXPLAIN_PORT";
   public static final String MODEL_TARGET_KEY = "GLASSBOX_MODEL_TARGET";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
   public static final String DEPENDENCY_TIMEOUT_KEY = "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT";
   public static final String MIN_RANK_DROP_KEY = "GLASSBOX_EXPLAIN_MIN_RANK_DROP";
+  public static final String INSIGHTS_CONCURRENCY_KEY = "GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY";
 
   public static final int DEFAULT_PORT = 50054;
   public static final String DEFAULT_MODEL_TARGET = "localhost:50053";
@@ -36,6 +42,9 @@ public record ExplainConfig(
   public static final int DEFAULT_MIN_RANK_DROP = 3;
   /** A rank drop beyond the largest slate (2000 items) could never be met. */
   public static final int MAX_MIN_RANK_DROP = 2000;
+  public static final int DEFAULT_INSIGHTS_CONCURRENCY = 1;
+  /** The server's own default concurrency limit (GLASSBOX_MAX_CONCURRENT_CALLS). */
+  public static final int MAX_INSIGHTS_CONCURRENCY = 16;
 
   public ExplainConfig {
     if (port < 0 || port > 65535) {
@@ -51,6 +60,10 @@ public record ExplainConfig(
       throw new ConfigException(
           MIN_RANK_DROP_KEY + " must be 1.." + MAX_MIN_RANK_DROP + ", got " + minRankDrop);
     }
+    if (insightsConcurrency < 1 || insightsConcurrency > MAX_INSIGHTS_CONCURRENCY) {
+      throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " must be 1.." + MAX_INSIGHTS_CONCURRENCY + ", got "
+          + insightsConcurrency);
+    }
   }
 
   /** Reads the settings, applying defaults; fails with a {@link ConfigException} naming a bad key. */
@@ -60,7 +73,8 @@ public record ExplainConfig(
         source.getString(MODEL_TARGET_KEY, DEFAULT_MODEL_TARGET),
         source.getString(FEATURE_TARGET_KEY, DEFAULT_FEATURE_TARGET),
         source.getDuration(DEPENDENCY_TIMEOUT_KEY, DEFAULT_DEPENDENCY_TIMEOUT),
-        source.getInt(MIN_RANK_DROP_KEY, DEFAULT_MIN_RANK_DROP, 1, MAX_MIN_RANK_DROP));
+        source.getInt(MIN_RANK_DROP_KEY, DEFAULT_MIN_RANK_DROP, 1, MAX_MIN_RANK_DROP),
+        source.getInt(INSIGHTS_CONCURRENCY_KEY, DEFAULT_INSIGHTS_CONCURRENCY, 1, MAX_INSIGHTS_CONCURRENCY));
   }
 
   private static void requireNonBlank(String key, String value) {

@@ -37,11 +37,20 @@ final class ModelClient {
   /** Limits of one ScoreRequest, from model_service.proto. */
   static final int MAX_ROWS_PER_CALL = 256;
   static final int MAX_CELLS_PER_CALL = 200_000;
+  /**
+   * Most candidate cells of one background Score call: 16 rows of 500 candidates, a few
+   * milliseconds of inference on one core. The model service runs calls in arrival order, so a
+   * Recommend's Score that comes in behind a background call waits for at most this much.
+   */
+  static final int BACKGROUND_CELLS_PER_CALL = 8_000;
 
   private static final String DEPENDENCY = "model service";
 
   private final ModelServiceGrpc.ModelServiceFutureStub stub;
   private final Duration timeout;
+  private final int cellsPerCall;
+  /** Sends a split batch one call at a time (background work) rather than all at once. */
+  private final boolean oneCallAtATime;
 
   @Inject
   ModelClient(@ModelChannel Channel channel, ExplainConfig config) {
@@ -49,8 +58,24 @@ final class ModelClient {
   }
 
   ModelClient(Channel channel, Duration timeout) {
-    this.stub = ModelServiceGrpc.newFutureStub(requireNonNull(channel, "channel"));
+    this(ModelServiceGrpc.newFutureStub(requireNonNull(channel, "channel")), timeout, MAX_CELLS_PER_CALL, false);
+  }
+
+  private ModelClient(
+      ModelServiceGrpc.ModelServiceFutureStub stub, Duration timeout, int cellsPerCall, boolean oneCallAtATime) {
+    this.stub = stub;
     this.timeout = requireNonNull(timeout, "timeout");
+    this.cellsPerCall = cellsPerCall;
+    this.oneCallAtATime = oneCallAtATime;
+  }
+
+  /**
+   * A client for background work (GetModelInsights) that yields to serving: its batches go in
+   * Score calls of at most {@value #BACKGROUND_CELLS_PER_CALL} cells, one call in flight at a time,
+   * so the model service's queue never holds more than one of them ahead of a Recommend's call.
+   */
+  ModelClient background() {
+    return new ModelClient(stub, timeout, BACKGROUND_CELLS_PER_CALL, true);
   }
 
   /**
@@ -113,8 +138,9 @@ final class ModelClient {
 
   /**
    * Scores the whole {@code slate} (distinct ids) against each history, each slate item with
-   * its {@code recent} purchases. One Score call unless the model service's per-call limits
-   * force several; those run in parallel and must all be answered by the same model version.
+   * its {@code recent} purchases. One Score call unless the model service's per-call limits (or a
+   * {@link #background} client's smaller calls) force several; those run in parallel (a background
+   * client's one after another) and must all be answered by the same model version.
    */
   ScoredRows scoreSlate(
       List<List<String>> histories, List<String> slate, RecentPurchases recent, Optional<String> modelVersion) {
@@ -131,8 +157,9 @@ final class ModelClient {
     if (recents.size() != histories.size()) {
       throw new IllegalArgumentException(recents.size() + " recent purchases for " + histories.size() + " rows");
     }
-    int rowsPerCall = rowsPerCall(slate.size());
+    int rowsPerCall = rowsPerCall(slate.size(), cellsPerCall);
     List<ListenableFuture<ScoreResponse>> calls = new ArrayList<>();
+    List<ScoreResponse> responses = new ArrayList<>();
     for (int start = 0; start < histories.size(); start += rowsPerCall) {
       ScoreRequest.Builder request = ScoreRequest.newBuilder()
           .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
@@ -141,9 +168,13 @@ final class ModelClient {
       recents.get(start).addWindowTo(request);
       int end = Math.min(histories.size(), start + rowsPerCall);
       addRows(request, histories.subList(start, end), recents.subList(start, end), slate);
-      calls.add(call(request.build()));
+      if (oneCallAtATime) {
+        responses.addAll(await(List.of(call(request.build()))));
+      } else {
+        calls.add(call(request.build()));
+      }
     }
-    List<ScoreResponse> responses = await(calls);
+    responses.addAll(await(calls));
     String version = responses.get(0).getModelVersion();
     List<Map<String, Float>> rows = new ArrayList<>(histories.size());
     List<List<String>> windows = new ArrayList<>(histories.size());
@@ -238,9 +269,9 @@ final class ModelClient {
     return row.getCandidateItemIdsList();
   }
 
-  /** How many rows of {@code candidates} scores one call may carry. */
-  static int rowsPerCall(int candidates) {
-    return Math.max(1, Math.min(MAX_ROWS_PER_CALL, MAX_CELLS_PER_CALL / Math.max(1, candidates)));
+  /** How many rows of {@code candidates} scores one call of at most {@code cellsPerCall} cells may carry. */
+  static int rowsPerCall(int candidates, int cellsPerCall) {
+    return Math.max(1, Math.min(MAX_ROWS_PER_CALL, cellsPerCall / Math.max(1, candidates)));
   }
 
   private ListenableFuture<ScoreResponse> call(ScoreRequest request) {

@@ -3,6 +3,7 @@ package io.glassbox.explain;
 import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Inject;
+import com.google.inject.Singleton;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.DriverPair;
 import io.glassbox.api.v1.GetModelInsightsRequest;
@@ -10,6 +11,7 @@ import io.glassbox.api.v1.GetModelInsightsResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RecencyBucket;
 import io.glassbox.server.RequestChecks;
+import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,13 +20,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 
 /**
  * Global explanations over a sample of users: each user's top-k is ranked as the gateway ranks
  * it and explained as Explain explains it; then contribution by recency, the most frequent
  * (purchase -> recommendation) citations and how often reasons are necessary and sufficient
  * are aggregated.
+ *
+ * <p>Background work, which yields to serving: at most {@link ExplainConfig#insightsConcurrency}
+ * calls run at once (one more is refused), and each scores through a
+ * {@link ModelClient#background} client, in small Score calls one at a time.
  */
+@Singleton
 public final class ModelInsights {
   /** The most customers one GetModelInsights call may name. */
   public static final int MAX_USERS = 500;
@@ -42,15 +50,17 @@ public final class ModelInsights {
   private final CounterfactualScorer scorer;
   private final CatalogueClient catalogue;
   private final ExplainConfig config;
+  /** One permit per call that may run at once. */
+  private final Semaphore slots;
 
   @Inject
-  ModelInsights(UserDataClient users, ModelClient model, CounterfactualScorer scorer,
-      CatalogueClient catalogue, ExplainConfig config) {
+  ModelInsights(UserDataClient users, ModelClient model, CatalogueClient catalogue, ExplainConfig config) {
     this.users = requireNonNull(users, "users");
-    this.model = requireNonNull(model, "model");
-    this.scorer = requireNonNull(scorer, "scorer");
+    this.model = requireNonNull(model, "model").background();
+    this.scorer = new CounterfactualScorer(this.model);
     this.catalogue = requireNonNull(catalogue, "catalogue");
     this.config = requireNonNull(config, "config");
+    this.slots = new Semaphore(config.insightsConcurrency());
   }
 
   /** A validated GetModelInsights request. */
@@ -65,7 +75,23 @@ public final class ModelInsights {
         RequestChecks.limitOrDefault("max_pairs", request.getMaxPairs(), DEFAULT_PAIRS, MAX_PAIRS));
   }
 
+  /** The insights; RESOURCE_EXHAUSTED when as many calls run as the configured concurrency allows. */
   GetModelInsightsResponse insights(Query query) {
+    if (!slots.tryAcquire()) {
+      int limit = config.insightsConcurrency();
+      throw Status.RESOURCE_EXHAUSTED.withDescription((limit == 1 ? "1 GetModelInsights call is" : limit
+          + " GetModelInsights calls are") + " running, the most " + ExplainConfig.INSIGHTS_CONCURRENCY_KEY
+          + " allows at once (insights are background work and yield to serving); retry later")
+          .asRuntimeException();
+    }
+    try {
+      return insightsHoldingASlot(query);
+    } finally {
+      slots.release();
+    }
+  }
+
+  private GetModelInsightsResponse insightsHoldingASlot(Query query) {
     Tally tally = new Tally();
     Optional<String> version = Optional.empty();
     EvidenceSearch search = new EvidenceSearch(

@@ -19,7 +19,7 @@ class ExplainConfigTest {
   void load_nothingSet_usesDefaults() {
     ExplainConfig config = ExplainConfig.load(ConfigSource.of(Map.of()));
 
-    assertEquals(new ExplainConfig(50054, "localhost:50053", "localhost:50052", Duration.ofSeconds(5), 3), config);
+    assertEquals(new ExplainConfig(50054, "localhost:50053", "localhost:50052", Duration.ofSeconds(5), 3, 1), config);
   }
 
   @Test
@@ -29,10 +29,11 @@ class ExplainConfigTest {
         "GLASSBOX_MODEL_TARGET", "dns:///model-service:50053",
         "GLASSBOX_FEATURE_TARGET", "feature-service:50052",
         "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "800ms",
-        "GLASSBOX_EXPLAIN_MIN_RANK_DROP", "5")));
+        "GLASSBOX_EXPLAIN_MIN_RANK_DROP", "5",
+        "GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "2")));
 
     assertEquals(new ExplainConfig(6000, "dns:///model-service:50053", "feature-service:50052",
-        Duration.ofMillis(800), 5), config);
+        Duration.ofMillis(800), 5, 2), config);
   }
 
   @Test
@@ -60,8 +61,18 @@ class ExplainConfigTest {
   }
 
   @Test
+  void load_insightsConcurrencyOutOfRange_namesTheKey() {
+    for (String bad : new String[] {"0", "17"}) {
+      ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
+          ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", bad))));
+
+      assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY"), e.getMessage());
+    }
+  }
+
+  @Test
   void constructor_blankTarget_isRejected() {
     assertThrows(ConfigException.class,
-        () -> new ExplainConfig(0, " ", "localhost:50052", Duration.ofSeconds(1), 3));
+        () -> new ExplainConfig(0, " ", "localhost:50052", Duration.ofSeconds(1), 3, 1));
   }
 }

@@ -32,7 +32,8 @@ final class ExplainFixture implements AutoCloseable {
     ManagedChannel modelChannel = channel(modelName);
     ManagedChannel featureChannel = channel(featureName);
     ExplainConfig config = new ExplainConfig(
-        0, "in-process:" + modelName, "in-process:" + featureName, dependencyTimeout, minRankDrop);
+        0, "in-process:" + modelName, "in-process:" + featureName, dependencyTimeout, minRankDrop,
+        ExplainConfig.DEFAULT_INSIGHTS_CONCURRENCY);
     ExplainGrpcService service = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel))
         .getInstance(ExplainGrpcService.class);
     String explainName = "explain-" + UUID.randomUUID();
