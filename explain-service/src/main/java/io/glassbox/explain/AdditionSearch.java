@@ -3,8 +3,10 @@ package io.glassbox.explain;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.api.v1.AdditionSource;
+import io.glassbox.texts.ReasonTexts;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,13 +67,25 @@ final class AdditionSearch {
    * @param smallest the smallest addition that brings the item into the top-k, if any
    * @param singles every single item tried, best rank first
    * @param tried how many additions were scored (singles and pairs)
+   * @param pairedBest how many of the best singles were tried two at a time (0: no pairs)
    */
-  record Result(Optional<Trial> smallest, List<Trial> singles, int tried) {
-    static final Result NOTHING_TRIED = new Result(Optional.empty(), List.of(), 0);
+  record Result(Optional<Trial> smallest, List<Trial> singles, int tried, int pairedBest) {
+    static final Result NOTHING_TRIED = new Result(Optional.empty(), List.of(), 0, 0);
 
     Result {
       requireNonNull(smallest, "smallest");
       singles = List.copyOf(singles);
+    }
+
+    /** What was tried, the singles counted by their source in {@code pool}: what the text says. */
+    ReasonTexts.AdditionsTried triedBySource(List<Candidate> pool) {
+      Map<String, AdditionSource> sourceOf = new HashMap<>();
+      pool.forEach(c -> sourceOf.put(c.itemId(), c.source()));
+      Map<AdditionSource, Integer> counts = new EnumMap<>(AdditionSource.class);
+      singles.forEach(t -> counts.merge(sourceOf.get(t.added().get(0)), 1, Integer::sum));
+      return new ReasonTexts.AdditionsTried(counts.getOrDefault(AdditionSource.ADDITION_SOURCE_CO_PURCHASE, 0),
+          counts.getOrDefault(AdditionSource.ADDITION_SOURCE_SIMILAR_TITLE, 0),
+          counts.getOrDefault(AdditionSource.ADDITION_SOURCE_HISTORY, 0), pairedBest);
     }
   }
 
@@ -147,9 +161,11 @@ final class AdditionSearch {
     List<Trial> singleTrials = score(itemId, singles, record, candidates, recent, modelVersion, model);
     singleTrials.sort(BEST_FIRST);
     int tried = singleTrials.size();
+    int pairedBest = 0;
     Optional<Trial> smallest = singleTrials.stream().filter(t -> t.rank() <= topK).findFirst();
     if (smallest.isEmpty() && maxAdditions >= 2 && singleTrials.size() >= 2) {
       List<Trial> seeds = singleTrials.subList(0, Math.min(PAIR_SEEDS, singleTrials.size()));
+      pairedBest = seeds.size();
       List<List<String>> pairs = new ArrayList<>();
       for (int stronger = 0; stronger < seeds.size(); stronger++) {
         for (int weaker = stronger + 1; weaker < seeds.size(); weaker++) {
@@ -160,7 +176,7 @@ final class AdditionSearch {
       tried += pairTrials.size();
       smallest = pairTrials.stream().filter(t -> t.rank() <= topK).min(BEST_FIRST);
     }
-    return new Result(smallest, singleTrials, tried);
+    return new Result(smallest, singleTrials, tried, pairedBest);
   }
 
   /**

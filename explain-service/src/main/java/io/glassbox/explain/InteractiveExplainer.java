@@ -146,7 +146,8 @@ final class InteractiveExplainer {
     if (rank > topK) {
       text += texts.whyNotAddition(
           additions.smallest().map(t -> t.added().stream().map(titles::get).toList()).orElse(List.of()),
-          additions.smallest().map(AdditionSearch.Trial::rank).orElse(0), topK, additions.tried(), retrieved);
+          additions.smallest().map(AdditionSearch.Trial::rank).orElse(0), topK, additions.triedBySource(pool),
+          retrieved);
     }
     WhyNotResponse.Builder response = WhyNotResponse.newBuilder()
         .setItem(items.get(itemId))

@@ -365,7 +365,7 @@ class InteractiveRealDataTest {
       }
       if (!response.hasSmallestAddition()) {
         assertTrue(response.getSingleAdditionsList().stream().allMatch(a -> a.getRankAfter() > TOP_K));
-        assertTrue(response.getText().contains("None of the " + response.getAdditionsTried() + " purchases tried"),
+        assertTrue(response.getText().contains("None of the " + response.getSingleAdditionsCount() + " purchases tried ("),
             response.getText());
         continue;
       }

@@ -124,6 +124,30 @@ class WhyNotAdditionTest {
   }
 
   @Test
+  void whyNot_noAdditionFound_saysWhatWasTriedBySourceAndThePairsApart() {
+    // Window 3. Each added purchase lifts t by at most 0.4: alone, t (<= 0.4) stays below x 2 and
+    // y 1; two push a out (x 0), but t (<= 0.7) stays below y. u is unknown: not tried.
+    AdditiveScorer scorer = new AdditiveScorer()
+        .weight("a", "x", 2f).weight("b", "y", 1f).weight("c", "t", 0.2f)
+        .weight("n1", "t", 0.3f).weight("n2", "t", 0.2f).weight("x", "t", 0.1f).weight("s1", "t", 0.4f)
+        .know("z");
+    FakeModelService model = new FakeModelService(scorer, VERSION, 3)
+        .withSimilarTitles(Map.of("t", List.of("s1")));
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      WhyNotResponse response = fixture.stub.whyNot(request().build());
+      WhyNotResponse zh = fixture.stub.whyNot(request().setLocale("zh-CN").build());
+
+      assertFalse(response.hasSmallestAddition());
+      assertEquals(5 + 10, response.getAdditionsTried(), "n1, n2, x, s1 and c; the 10 pairs of those 5");
+      assertTrue(response.getText().endsWith(" None of the 5 purchases tried (3 items bought together with it, 1 item "
+          + "with a similar title and 1 of your purchases that lifts it), nor any two of the best 5 together, would "
+          + "bring it into your top 1 new pick."), response.getText());
+      assertTrue(zh.getText().endsWith("试过的 5 种购买（3 件和它一起被买过的商品、1 件标题相近的商品和 1 件提升它的您买过的商品），"
+          + "以及其中最好的 5 种中任意两种一起买，都无法让它进入您的前 1 个新推荐。"), zh.getText());
+    }
+  }
+
+  @Test
   void whyNot_nothingToTryOrOneAdditionAllowed_saysHowManyWereTried() {
     FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {

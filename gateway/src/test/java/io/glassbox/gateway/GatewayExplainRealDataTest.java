@@ -261,7 +261,7 @@ class GatewayExplainRealDataTest {
       assertTrue(response.getAdditionsTried() > 0, "an item outside the top 10 gets additions tried");
       assertFalse(response.getSingleAdditionsList().isEmpty());
       if (!response.hasSmallestAddition()) {
-        assertTrue(response.getText().contains("None of the " + response.getAdditionsTried() + " purchases tried"),
+        assertTrue(response.getText().contains("None of the " + response.getSingleAdditionsCount() + " purchases tried ("),
             response.getText());
         continue;
       }

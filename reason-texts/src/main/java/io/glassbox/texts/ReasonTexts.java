@@ -299,25 +299,59 @@ public final class ReasonTexts {
   }
 
   /**
+   * The single purchases WhyNot's addition search tried, by where they came from, and the pairs.
+   *
+   * @param boughtTogether items bought together with the asked one (co-purchase neighbours)
+   * @param similarTitles items with titles similar to its
+   * @param yourPurchases the shopper's own purchases that lift it most (bought again)
+   * @param pairedBest how many of the best singles were tried two at a time (0: no pairs)
+   */
+  public record AdditionsTried(int boughtTogether, int similarTitles, int yourPurchases, int pairedBest) {
+    public AdditionsTried {
+      if (boughtTogether < 0 || similarTitles < 0 || yourPurchases < 0 || pairedBest < 0) {
+        throw new IllegalArgumentException("counts must be >= 0");
+      }
+    }
+
+    /** Single purchases tried. */
+    public int singles() {
+      return boughtTogether + similarTitles + yourPurchases;
+    }
+  }
+
+  /**
    * What the why-not addition search found, to append to {@link #whyNot}: " Buying A would bring
-   * it into your top 10 new picks, at #8." or " None of the 14 purchases tried (...) would bring it into
-   * your top 10 new picks."
+   * it into your top 10 new picks, at #8." or " None of the 14 purchases tried (8 items bought
+   * together with it, 6 items with similar titles), nor any two of the best 5 together, would
+   * bring it into your top 10 new picks."
    *
    * @param addedTitles the smallest addition found, in purchase order; empty if none was found
    * @param rankAfter the item's rank after that addition (ignored without one)
-   * @param tried how many additions were scored
+   * @param tried what was tried (said when nothing was found)
    * @param retrieved as for {@link #whyNot}
    */
-  public String whyNotAddition(List<String> addedTitles, int rankAfter, int topK, int tried, boolean retrieved) {
+  public String whyNotAddition(
+      List<String> addedTitles, int rankAfter, int topK, AdditionsTried tried, boolean retrieved) {
     String variant = retrieved ? "" : ".notRetrieved";
     if (!addedTitles.isEmpty()) {
       return format("whynot.addition" + variant, list(addedTitles), rankAfter, topK);
     }
-    return switch (tried) {
+    String prefix = tried.singles() == 1 ? "whynot.tried.one." : "whynot.tried.";
+    List<String> parts = new ArrayList<>();
+    addTried(parts, prefix + "coPurchase", tried.boughtTogether());
+    addTried(parts, prefix + "similarTitle", tried.similarTitles());
+    addTried(parts, prefix + "history", tried.yourPurchases());
+    return switch (tried.singles()) {
       case 0 -> format("whynot.noAddition.none");
-      case 1 -> format("whynot.noAddition.one" + variant, tried, topK);
-      default -> format("whynot.noAddition" + variant, tried, topK);
+      case 1 -> format("whynot.noAddition.one" + variant, 1, topK, parts.get(0));
+      default -> format("whynot.noAddition" + variant, tried.singles(), topK, joined(parts, "list.last.counted"), tried.pairedBest());
     };
+  }
+
+  private void addTried(List<String> parts, String key, int count) {
+    if (count > 0) {
+      parts.add(format(key, count));
+    }
   }
 
   /** How a changed purchase bore on an item's move in a what-if. */
@@ -436,10 +470,15 @@ public final class ReasonTexts {
 
   /** The parts as the locale lists them: "A", "A and B", "A, B and C". */
   private String joined(List<String> parts) {
+    return joined(parts, "list.last");
+  }
+
+  /** {@code parts} joined, the last one after {@code lastKey}'s text (counts read "和 5 件", titles "和「A」"). */
+  private String joined(List<String> parts, String lastKey) {
     StringBuilder text = new StringBuilder();
     for (int i = 0; i < parts.size(); i++) {
       if (i > 0) {
-        text.append(bundle.getString(i == parts.size() - 1 ? "list.last" : "list.separator"));
+        text.append(bundle.getString(i == parts.size() - 1 ? lastKey : "list.separator"));
       }
       text.append(parts.get(i));
     }

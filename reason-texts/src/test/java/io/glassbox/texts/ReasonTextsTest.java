@@ -17,6 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ReasonTextsTest {
   private static final ReasonTexts EN = ReasonTexts.forLocale("en-US");
   private static final ReasonTexts ZH = ReasonTexts.forLocale("zh-CN");
+  private static final ReasonTexts.AdditionsTried NOTHING_TRIED = new ReasonTexts.AdditionsTried(0, 0, 0, 0);
+  /** WhyNot's full pool, then the pairs of its 5 best singles (10 pairs). */
+  private static final ReasonTexts.AdditionsTried TWENTY_AND_PAIRS = new ReasonTexts.AdditionsTried(9, 6, 5, 5);
 
   @Test
   void history_enUs_oneItemNeitherNecessaryNorSufficient_statesBothRanksAndTheCandidateCount() {
@@ -130,12 +133,12 @@ class ReasonTextsTest {
     assertEquals("近期热销：最近 1 天内被购买 1 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
         ZH.trend(1, java.time.Duration.ofDays(1), 4, 9, 50, 10, false));
     assertEquals("One of the shop's best sellers: bought once.", EN.popular(1));
-    assertEquals(" The one purchase tried (an item bought together with it, or one of your purchases that lifts it) "
-        + "would not bring it into your top 10 new picks.", EN.whyNotAddition(List.of(), 0, 10, 1, true));
-    assertEquals(" No purchase was tried: the model knows no item bought together with it, and none of your purchases "
-        + "lifts it.", EN.whyNotAddition(List.of(), 0, 10, 0, true));
-    assertEquals("没有尝试任何购买：模型不认识任何和它一起被买过的商品，您买过的商品中也没有提升它的。",
-        ZH.whyNotAddition(List.of(), 0, 10, 0, false));
+    assertEquals(" The one purchase tried (one of your purchases that lifts it) would not bring it into your top 10 "
+        + "new picks.", EN.whyNotAddition(List.of(), 0, 10, new ReasonTexts.AdditionsTried(0, 0, 1, 0), true));
+    assertEquals(" No purchase was tried: the model knows no item bought together with it, finds none with a similar "
+        + "title, and none of your purchases lifts it.", EN.whyNotAddition(List.of(), 0, 10, NOTHING_TRIED, true));
+    assertEquals("没有尝试任何购买：模型不认识任何和它一起被买过的商品，也找不到标题相近的商品，您买过的商品中也没有提升它的。",
+        ZH.whyNotAddition(List.of(), 0, 10, NOTHING_TRIED, false));
   }
 
   @Test
@@ -146,13 +149,24 @@ class ReasonTextsTest {
   @Test
   void whyNotAddition_bothLocales_namesTheAddedItemsAndTheRankOrHowManyWereTried() {
     assertEquals(" Buying A and B would bring it into your top 10 new picks, at #8.",
-        EN.whyNotAddition(List.of("A", "B"), 8, 10, 14, true));
-    assertEquals(" None of the 14 purchases tried (items bought together with it, and your purchases that"
-            + " lift it most) would bring it into your top 10 new picks.",
-        EN.whyNotAddition(List.of(), 0, 10, 14, true));
-    assertEquals("如果再购买「A」，它会进入您的前 5 个新推荐，排第 3 位。", ZH.whyNotAddition(List.of("A"), 3, 5, 20, true));
-    assertEquals("试过的 20 种购买（和它一起被买过的商品，以及最能提升它的您买过的商品）都无法让它进入您的前 5 个新推荐。",
-        ZH.whyNotAddition(List.of(), 0, 5, 20, true));
+        EN.whyNotAddition(List.of("A", "B"), 8, 10, TWENTY_AND_PAIRS, true));
+    assertEquals(" None of the 20 purchases tried (9 items bought together with it, 6 items with similar titles and"
+            + " 5 of your purchases that lift it most), nor any two of the best 5 together, would bring it into your"
+            + " top 10 new picks.",
+        EN.whyNotAddition(List.of(), 0, 10, TWENTY_AND_PAIRS, true));
+    assertEquals(" None of the 2 purchases tried (1 item bought together with it and 1 item with a similar title)"
+            + " would bring it into your top 1 new pick.",
+        EN.whyNotAddition(List.of(), 0, 1, new ReasonTexts.AdditionsTried(1, 1, 0, 0), true));
+    assertEquals(" None of the 3 purchases tried (2 items bought together with it and 1 of your purchases that lifts"
+            + " it), nor the best two together, would bring it into your top 10 new picks.",
+        EN.whyNotAddition(List.of(), 0, 10, new ReasonTexts.AdditionsTried(2, 0, 1, 2), true));
+    assertEquals("如果再购买「A」，它会进入您的前 5 个新推荐，排第 3 位。",
+        ZH.whyNotAddition(List.of("A"), 3, 5, TWENTY_AND_PAIRS, true));
+    assertEquals("试过的 20 种购买（9 件和它一起被买过的商品、6 件标题相近的商品和 5 件最能提升它的您买过的商品），"
+            + "以及其中最好的 5 种中任意两种一起买，都无法让它进入您的前 5 个新推荐。",
+        ZH.whyNotAddition(List.of(), 0, 5, TWENTY_AND_PAIRS, true));
+    assertEquals("试过的唯一一种购买（一件标题相近的商品）无法让它进入您的前 5 个新推荐。",
+        ZH.whyNotAddition(List.of(), 0, 5, new ReasonTexts.AdditionsTried(0, 1, 0, 0), true));
   }
 
   @Test
@@ -345,9 +359,11 @@ class ReasonTextsTest {
         EN.whyNot(3, 501, 10, false, ReasonTexts.RemovalSearch.nothingHoldsItBack(50, 3)));
     assertEquals(" Leaving out up to 3 of the 4 purchases that hold it back most would not put it within the top 10 of "
         + "them.", afterHeldBack(EN.whyNot(40, 501, 10, false, searched("A", 31, List.of(), 0, 3, 4))));
-    assertEquals(" Buying C would make it #9, within the top 10 of them.", EN.whyNotAddition(List.of("C"), 9, 10, 20, false));
-    assertEquals(" None of the 20 purchases tried (items bought together with it, and your purchases that lift it "
-        + "most) would put it within the top 10 of them.", EN.whyNotAddition(List.of(), 0, 10, 20, false));
+    assertEquals(" Buying C would make it #9, within the top 10 of them.",
+        EN.whyNotAddition(List.of("C"), 9, 10, TWENTY_AND_PAIRS, false));
+    assertEquals(" None of the 20 purchases tried (9 items bought together with it, 6 items with similar titles and 5 "
+        + "of your purchases that lift it most), nor any two of the best 5 together, would put it within the top 10 "
+        + "of them.", EN.whyNotAddition(List.of(), 0, 10, TWENTY_AND_PAIRS, false));
     assertEquals("它不在为您召回的 500 件候选商品之中，所以推荐不会为它排序。不计它的近期销量、与这些商品一起打分，它会在 501 件中排第 40 位。"
         + "如果没有「A」，它会排第 8 位，进入其中的前 10 位。", ZH.whyNot(40, 501, 10, false, searched(null, 0, List.of("A"), 8, 3, 0)));
   }
