@@ -247,6 +247,42 @@ class ExplainServiceTest {
   }
 
   @Test
+  void explain_itemInTheTopKWithNoPurchasesAtAll_aReasonClaimingNoSufficiencySaysSoWithTheRank() {
+    // t: a 2 (#2 of the top 2, below x 3.5). Without a, x and z (b 0.5 each) pass it: #3, out.
+    // a alone lifts x (3) and y (2.5) more than t (2): #3, not sufficient. With no purchases
+    // every candidate scores 0, and t, sent first, is #1: it needs no purchases to be there.
+    // (Without b the record is a alone: t is #3 there too.)
+    AdditiveScorer scorer = new AdditiveScorer()
+        .weight("a", "t", 2f).weight("a", "x", 3f).weight("a", "y", 2.5f)
+        .weight("b", "x", 0.5f).weight("b", "z", 0.5f).weight("b", "y", -5f);
+    FakeModelService model = new FakeModelService(scorer, VERSION);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      ExplainRequest request = ExplainRequest.newBuilder().addAllHistoryItemIds(List.of("a", "b"))
+          .addAllSlateItemIds(List.of("t", "x", "y", "z"))
+          .addTargets(bestSeller("t")).setTopK(2).build();
+
+      ExplainResponse response = fixture.stub.explain(request);
+      ExplainResponse zh = fixture.stub.explain(request.toBuilder().setLocale("zh-CN").build());
+
+      Reason reason = response.getExplanations(0).getReasons(0);
+      assertAll(
+          () -> assertEquals(List.of("a"), reason.getEvidenceItemIdsList()),
+          () -> assertTrue(reason.getNecessary()),
+          () -> assertEquals(3, reason.getRankWithEvidenceOnly()),
+          () -> assertFalse(reason.getSufficient()),
+          () -> assertEquals(1, reason.getRankWithNoPurchases()),
+          () -> assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would drop out of "
+              + "your top 2 new picks, to #3 instead of #2 among 4 candidates. It would also drop out without one "
+              + "other purchase. With no purchases at all, it would rank #1, within your top 2 new picks.",
+              reason.getText()),
+          () -> assertEquals("因为您购买过「WHITE HANGING HEART T-LIGHT HOLDER」：如果没有它，它会跌出您的前 2 个新推荐，"
+              + "在 4 个候选商品中从第 2 位降到第 3 位。只去掉另外一件购买，它也会跌出。如果没有任何购买，它会排第 1 位，在您的前 2 个新推荐之内。",
+              zh.getExplanations(0).getReasons(0).getText()));
+      assertFaithful(scorer, Integer.MAX_VALUE, request, response);
+    }
+  }
+
+  @Test
   void explain_rankDropBelowTheMinimumEffect_makesNoModelClaim() {
     FakeModelService model = new FakeModelService(scorer(), VERSION);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {

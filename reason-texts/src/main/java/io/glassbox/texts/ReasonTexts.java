@@ -69,17 +69,24 @@ public final class ReasonTexts {
    *     is within it, brings it in when not (ExplainItem asks about any item)
    * @param othersNecessary how many other purchases, each left out alone, also take it out of
    *     the top-k (said when > 0: "It would also drop out without any one of 16 other purchases.")
-   * @param inTopKWithNoPurchases with no purchases at all the item is in the top-k too: the
-   *     evidence's sufficiency then says nothing of it, and the text says so
+   * @param rankWithNoPurchases the item's rank with no purchases at all (0: not measured); when
+   *     that is within the top-k, the evidence's sufficiency says nothing of it, and the text says
+   *     so, and a reason that claims no sufficiency states that rank: the purchases it cites lift
+   *     the item, yet it needs no purchases to be there
    */
   public record HistoryClaim(
       List<String> titles, int rank, int rankWithout, int rankedCount, int topK, boolean necessary,
-      boolean sufficient, int othersNecessary, boolean inTopKWithNoPurchases) {
+      boolean sufficient, int othersNecessary, int rankWithNoPurchases) {
     public HistoryClaim {
       titles = List.copyOf(titles);
       if (titles.isEmpty()) {
         throw new IllegalArgumentException("a history reason cites at least one title");
       }
+    }
+
+    /** With no purchases at all the item is in the top-k too. */
+    public boolean inTopKWithNoPurchases() {
+      return rankWithNoPurchases > 0 && rankWithNoPurchases <= topK;
     }
   }
 
@@ -92,13 +99,13 @@ public final class ReasonTexts {
     String count = claim.titles().size() == 1 ? "one" : "several";
     String key = "history." + count + (claim.necessary() ? ".necessary" : "");
     Object[] args = {list(claim.titles()), claim.rank(), claim.rankWithout(), claim.rankedCount(), claim.topK(),
-        claim.othersNecessary()};
+        claim.othersNecessary(), claim.rankWithNoPurchases()};
     String text = format(key, args);
     if (claim.othersNecessary() > 0) {
       text += format(claim.othersNecessary() == 1 ? "history.othersNecessary.one" : "history.othersNecessary", args);
     }
     if (!claim.sufficient()) {
-      return text;
+      return claim.inTopKWithNoPurchases() ? text + format("history.noPurchases", args) : text;
     }
     return text + format("history." + count + ".sufficient" + (claim.rank() <= claim.topK() ? "" : ".into")
         + (claim.inTopKWithNoPurchases() ? ".anyway" : ""), args);

@@ -25,28 +25,28 @@ class ReasonTextsTest {
   void history_enUs_oneItemNeitherNecessaryNorSufficient_statesBothRanksAndTheCandidateCount() {
     assertEquals("Because you bought WHITE HANGING HEART T-LIGHT HOLDER: without it, it would rank #9 "
             + "instead of #2 among 480 candidates.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("WHITE HANGING HEART T-LIGHT HOLDER"), 2, 9, 480, 10, false, false, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("WHITE HANGING HEART T-LIGHT HOLDER"), 2, 9, 480, 10, false, false, 0, 0)));
   }
 
   @Test
   void history_enUs_severalItemsNecessaryAndSufficient_saysTheyDropItOutAndKeepItIn() {
     assertEquals("Because you bought A, B and C: without them, it would drop out of your top 10 new picks, to #27 "
             + "instead of #3 among 1500 candidates. Those purchases alone would keep it in your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 3, 27, 1500, 10, true, true, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 3, 27, 1500, 10, true, true, 0, 0)));
   }
 
   @Test
   void history_enUs_topOne_saysOneNewPickInTheSingular() {
     assertEquals("Because you bought A: without it, it would drop out of your top 1 new pick, to #3 "
             + "instead of #1 among 500 candidates. That purchase alone would keep it in your top 1 new pick.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 1, 3, 500, 1, true, true, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 1, 3, 500, 1, true, true, 0, 0)));
   }
 
   @Test
   void history_enUs_oneItemSufficientOnly() {
     assertEquals("Because you bought A: without it, it would rank #8 instead of #4 among 50 candidates."
             + " That purchase alone would keep it in your top 5 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 4, 8, 50, 5, false, true, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 4, 8, 50, 5, false, true, 0, 0)));
   }
 
   @Test
@@ -54,57 +54,74 @@ class ReasonTextsTest {
     // ExplainItem asks about any item: at #46 it is not in the top 10 to be kept there.
     assertEquals("Because you bought A, B and C: without them, it would rank #60 instead of #46 among 500 candidates."
             + " Those purchases alone would bring it into your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 46, 60, 500, 10, false, true, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 46, 60, 500, 10, false, true, 0, 0)));
     assertEquals("Because you bought A: without it, it would rank #25 instead of #11 among 500 candidates."
             + " That purchase alone would bring it into your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, 0)));
     assertEquals("因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 11 位降到第 25 位。"
             + "仅凭这件商品，它就会进入您的前 10 个新推荐。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, 0)));
     assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 500 个候选商品中从第 46 位降到第 60 位。"
             + "仅凭这些商品，它就会进入您的前 10 个新推荐。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B"), 46, 60, 500, 10, false, true, 0, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B"), 46, 60, 500, 10, false, true, 0, 0)));
   }
 
   @Test
   void history_otherPurchasesNecessaryAlone_areSaidBeforeSufficiency_inBothLocales() {
     assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
             + " among 500 candidates. It would also drop out without any one of 16 other purchases.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, 0)));
     assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #13 instead of #8"
             + " among 500 candidates. It would also drop out without one other purchase. That purchase alone would"
             + " keep it in your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, 0)));
     assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 9 位降到第 11 位。"
             + "只去掉另外 16 件购买中的任何一件，它也会跌出。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, 0)));
     assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 8 位降到第 13 位。"
             + "只去掉另外一件购买，它也会跌出。仅凭这件商品，它也会留在您的前 10 个新推荐中。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, 0)));
   }
 
   @Test
   void history_zhCn_quotesTitlesAndStatesRanksAmongAllCandidates() {
     assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 480 个候选商品中从第 3 位降到第 27 位。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B"), 3, 27, 480, 10, false, false, 0, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B"), 3, 27, 480, 10, false, false, 0, 0)));
     assertEquals("因为您购买过「A」、「B」和「C」：如果没有它们，它会跌出您的前 10 个新推荐，在 1500 个候选商品中"
             + "从第 1 位降到第 14 位。仅凭这些商品，它也会留在您的前 10 个新推荐中。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 1, 14, 1500, 10, true, true, 0, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 1, 14, 1500, 10, true, true, 0, 0)));
     assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 5 个新推荐，在 40 个候选商品中从第 5 位降到第 6 位。"
             + "仅凭这件商品，它也会留在您的前 5 个新推荐中。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 6, 40, 5, true, true, 0, false)));
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 6, 40, 5, true, true, 0, 0)));
   }
 
   @Test
   void history_titlesWithFormatCharacters_areShownAsIs() {
     assertEquals("Because you bought 100% COTTON APRON {RED}: without it, it would rank #4 instead of #1"
             + " among 9 candidates.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("100% COTTON APRON {RED}"), 1, 4, 9, 10, false, false, 0, false)));
+        EN.history(new ReasonTexts.HistoryClaim(List.of("100% COTTON APRON {RED}"), 1, 4, 9, 10, false, false, 0, 0)));
+  }
+
+  @Test
+  void history_notSufficientButInTheTopKWithNoPurchases_statesThatRank_inBothLocales() {
+    assertEquals("Because you bought A: without it, it would rank #9 instead of #5 among 500 candidates. With no "
+            + "purchases at all, it would rank #3, within your top 10 new picks.",
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 3)));
+    assertEquals("因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 5 位降到第 9 位。如果没有任何购买，它会排第 3 位，"
+            + "在您的前 10 个新推荐之内。",
+        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 3)));
+    assertEquals("Because you bought A: without it, it would rank #9 instead of #5 among 500 candidates.",
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 11)),
+        "outside the top 10 with no purchases: nothing to add");
+    assertEquals("Because you bought A: without it, it would rank #9 instead of #5 among 500 candidates. That "
+            + "purchase alone would keep it in your top 10 new picks, but so would no purchases at all.",
+        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, true, 0, 3)),
+        "a sufficient reason says it as before");
   }
 
   @Test
   void history_noTitle_isRejected() {
-    assertThrows(IllegalArgumentException.class, () -> EN.history(new ReasonTexts.HistoryClaim(List.of(), 1, 4, 9, 10, false, false, 0, false)));
+    assertThrows(IllegalArgumentException.class, () -> EN.history(new ReasonTexts.HistoryClaim(List.of(), 1, 4, 9, 10, false, false, 0, 0)));
   }
 
   @Test
@@ -231,7 +248,7 @@ class ReasonTextsTest {
     try {
       Locale.setDefault(Locale.GERMANY);
       assertEquals("Because you bought A: without it, it would rank #1200 instead of #1 among 1500 candidates.",
-          EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 1, 1200, 1500, 10, false, false, 0, false)));
+          EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 1, 1200, 1500, 10, false, false, 0, 0)));
     } finally {
       Locale.setDefault(before);
     }
