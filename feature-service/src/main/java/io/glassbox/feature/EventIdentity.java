@@ -26,12 +26,24 @@ public record EventIdentity(EventType type, String itemId, String basketId) {
   }
 
   /**
-   * The form the Redis store keeps under a dedupe key, which reads back one way only: the type,
+   * The form the Redis store keeps under a dedupe key where the words read two ways ({@link #stored}),
+   * which reads back one way only: the type,
    * the item id with its length before it, then the order id, e.g. {@code purchase:5:82482581180}
    * (as {@link NewEvent#dedupeKey} prefixes the user id). Equal forms are equal identities.
    */
   String encoded() {
     return type.wireName() + ":" + itemId.length() + ":" + itemId + basketId;
+  }
+
+  /**
+   * What the Redis store keeps under a dedupe key: the {@link #text} an earlier build kept for every
+   * event, where it names this identity alone (no order, an item id without " in order "), so that
+   * a replica of that build takes a resend of the event as a duplicate during a rolling upgrade or
+   * after a rollback; else {@link #encoded}. The words "purchase of A in order B" also name item
+   * "A in order B" without an order, so an event with an order is always encoded.
+   */
+  String stored() {
+    return basketId.isEmpty() && !itemId.contains(IN_ORDER) ? text(UnaryOperator.identity()) : encoded();
   }
 
   /** The identity {@link #encoded} wrote, or empty for a value of another form. */

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,12 +120,13 @@ public final class RedisEventStore implements EventStore {
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final int BATCH = 1000;
-  private static final int FIELDS_PER_EVENT = 9;
+  private static final int FIELDS_PER_EVENT = 10;
 
   /**
    * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
    * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag, identity
-   * ({@link EventIdentity#encoded}, the dedupe key's value), basket id, {@link NewEvent#copy}. KEYS: the six shared keys,
+   * ({@link EventIdentity#stored}, the dedupe key's value), basket id, {@link NewEvent#copy}, the
+   * identity's words ({@link EventIdentity#text}). KEYS: the six shared keys,
    * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
@@ -133,8 +135,8 @@ public final class RedisEventStore implements EventStore {
    * the {@code latest} key holds it, "" for none), the order lines the stream holds}. An event of copy n &ge; 1 whose timeline holds
    * n events of its item, time, type and order is a duplicate too. A dedupe key holding "1" was written before
    * identities were kept: taken as the same event. One holding an identity's text ({@link EventIdentity#text},
-   * "purchase of 82482 in order 581180") was written before identities were {@link EventIdentity#encoded}: it
-   * is compared with the event's text, as that build compared it, until it expires. A timeline over the cap loses its oldest
+   * "purchase of 82482 in order 581180"), as an earlier build wrote for every event and this one
+   * writes for an event its words name alone, is compared with the event's text, as that build compared it. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser).
    */
@@ -150,16 +152,10 @@ public final class RedisEventStore implements EventStore {
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
           local a = 3 + i * FIELDS
-          local identity, item, basket = ARGV[a + 6], ARGV[a + 1], ARGV[a + 7]
-          if earlier and earlier ~= '1' and earlier ~= identity then
-            -- Written by an earlier build: the event's words (EventIdentity#text), compared as it did.
-            local text = string.match(identity, '^[^:]*') .. ' of ' .. item
-            if basket ~= '' then
-              text = text .. ' in order ' .. basket
-            end
-            if earlier ~= text then
-              return {-2, i, earlier}
-            end
+          local identity, words = ARGV[a + 6], ARGV[a + 9]
+          -- Words were written by an earlier build, or by this one for an event they name alone.
+          if earlier and earlier ~= '1' and earlier ~= identity and earlier ~= words then
+            return {-2, i, earlier}
           end
         end
       end
@@ -1167,9 +1163,10 @@ public final class RedisEventStore implements EventStore {
       args.add(TimelineMember.nanosField(recorded.time().getNano()));
       args.add(TimelineMember.kindField(recorded.type(), recorded.basketId()));
       args.add(recorded.type() == EventType.PURCHASE ? "1" : "0");
-      args.add(event.identity().encoded());
+      args.add(event.identity().stored());
       args.add(recorded.basketId());
       args.add(String.valueOf(event.copy()));
+      args.add(event.identity().text(UnaryOperator.identity()));
       ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
     }
     List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,6 +103,66 @@ class RedisEventStoreTest extends EventStoreContractTest {
         () -> store.append(List.of(purchase("upgraded", "F", 300, "u2"))));
     assertEquals(new EventIdentity(EventType.PURCHASE, "E", "o1"), e.earlierEvent());
     assertFalse(store.history("upgraded", 50).knownUser());
+  }
+
+  /**
+   * What a build before {@link EventIdentity#encoded} kept under an event's dedupe key, quoted from
+   * it (NewEvent#identity at 906c650^) as the contract a replica of that build still holds: it
+   * refuses ALREADY_EXISTS a resend whose words differ from these.
+   */
+  private static String earlierBuildsWords(EventType type, String itemId, String basketId) {
+    return type.wireName() + " of " + itemId + (basketId.isEmpty() ? "" : " in order " + basketId);
+  }
+
+  private static String dedupeValue(NewEvent event) {
+    try (Jedis jedis = redis.connect()) {
+      jedis.select((nextDatabase - 1) % 16);
+      return jedis.get(RedisEventStore.PREFIX + "e:" + event.dedupeKey());
+    }
+  }
+
+  /** An earlier build's replica, during a rolling upgrade or after a rollback, takes its resend as a duplicate. */
+  @Test
+  void append_eventWithoutAnOrder_keepsTheWordsAnEarlierBuildWrote() {
+    store.putItems(List.of(new Dataset.Item("gift card of 20", "Gift card", "", "", 1)));
+    NewEvent purchase = purchase("rolling", "E", 300, "r1");
+    NewEvent click = new NewEvent("rolling",
+        new RecordedEvent("gift card of 20", Instant.ofEpochSecond(301), EventType.CLICK), "r2");
+
+    store.append(List.of(purchase, click));
+
+    assertEquals(earlierBuildsWords(EventType.PURCHASE, "E", ""), dedupeValue(purchase));
+    assertEquals(earlierBuildsWords(EventType.CLICK, "gift card of 20", ""), dedupeValue(click));
+    assertEquals("stored 0, duplicates 2", TestData.counts(store.append(List.of(purchase, click))));
+    EventIdConflictException e = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(purchase("rolling", "F", 300, "r1"))));
+    assertEquals(new EventIdentity(EventType.PURCHASE, "E", ""), e.earlierEvent());
+  }
+
+  /**
+   * The words of an event in an order, or of an item id holding " in order ", also name another
+   * event ("purchase of A in order B": item A in order B, or item "A in order B" without one): such
+   * an event is kept encoded, reads back exactly, and another event with its words is refused.
+   */
+  @Test
+  void append_eventWhoseWordsReadTwoWays_isKeptEncoded_andAnotherWithItsWordsIsRefused() {
+    store.putItems(List.of(new Dataset.Item("A in order B", "Alpha, in order", "", "", 1)));
+    NewEvent inOrder = new NewEvent("ambiguous",
+        new RecordedEvent("A", Instant.ofEpochSecond(300), EventType.PURCHASE, "B"), "a1");
+    NewEvent spaced = new NewEvent("ambiguous",
+        new RecordedEvent("A in order B", Instant.ofEpochSecond(301), EventType.PURCHASE), "a2");
+
+    store.append(List.of(inOrder, spaced));
+
+    assertEquals(Optional.of(inOrder.identity()), EventIdentity.decode(dedupeValue(inOrder)));
+    assertEquals(Optional.of(spaced.identity()), EventIdentity.decode(dedupeValue(spaced)));
+    assertEquals("stored 0, duplicates 2", TestData.counts(store.append(List.of(inOrder, spaced))));
+    EventIdConflictException first = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(new NewEvent("ambiguous", spaced.event(), "a1"))));
+    EventIdConflictException second = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(new NewEvent("ambiguous", inOrder.event(), "a2"))));
+    assertEquals(inOrder.identity(), first.earlierEvent());
+    assertEquals(spaced.identity(), second.earlierEvent());
   }
 
   @Test
