@@ -6,7 +6,9 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -77,10 +79,27 @@ final class RedisPing implements StorePing {
   }
 
   private StoreUnavailableException unavailable(JedisException e) {
-    String why = e.getCause() instanceof SocketTimeoutException
+    return new StoreUnavailableException("Redis " + redisName + why(e), e);
+  }
+
+  /**
+   * Why a ping failed, in the words the requests' pool uses: an error reply (a wrong or missing
+   * password, NOAUTH or WRONGPASS, or any other) is a Redis that answers and refuses, not one that
+   * cannot be reached. Only the reply's code is quoted: the rest may echo the user name.
+   */
+  private String why(JedisException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof JedisDataException refusal) {
+        String message = String.valueOf(refusal.getMessage());
+        String code = message.split(" ", 2)[0];
+        return refusal instanceof JedisAccessControlException || code.equals("NOAUTH") || code.equals("WRONGPASS")
+            ? " refused the password (" + code + "); check the credentials in " + FeatureConfig.REDIS_URI_KEY
+            : " refused a command (" + code + ")";
+      }
+    }
+    return e.getCause() instanceof SocketTimeoutException
         ? " did not answer within " + deadline.toMillis() + " ms"
         : " cannot be reached";
-    return new StoreUnavailableException("Redis " + redisName + why, e);
   }
 
   @Override
