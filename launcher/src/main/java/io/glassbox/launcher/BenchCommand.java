@@ -86,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
             withReasons.millis(0.5) / plain.millis(0.5), withReasons.millis(0.9) / plain.millis(0.9));
         failed += plain.failed;
       }
-      failures.print(call.target);
+      failures.print(call.target, "--timeout-ms " + timeoutMs);
       return failed == 0 ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -110,14 +110,17 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
 
-    /** Nothing when every call was answered; else the counts, the first failure and what to do. */
-    void print(String target) {
+    /**
+     * Nothing when every call was answered; else the counts, the first failure and what to do
+     * ({@code deadlineOption}: --timeout-ms as typed).
+     */
+    void print(String target, String deadlineOption) {
       if (first == null) {
         return;
       }
       System.err.printf("glassbox bench: failed calls by status: %s; the first:%n", byCode.entrySet().stream()
           .map(entry -> entry.getKey() + " " + entry.getValue()).collect(Collectors.joining(", ")));
-      CliCalls.printFailure(System.err, "glassbox bench", first, target);
+      CliCalls.printFailure(System.err, "glassbox bench", first, target, deadlineOption);
     }
   }
 

@@ -55,9 +55,8 @@ final class CallHints {
       case UNAVAILABLE -> Optional.of(answeredBy
           .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)
           .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent())));
-      // The command's own deadline ran out (gRPC's words for it name buffered and open streams).
-      case DEADLINE_EXCEEDED -> answeredBy.isPresent() ? Optional.empty() : Optional.of(CliCalls.noAnswer(target,
-          "the command's deadline (its --timeout option)") + "; a longer one may do.");
+      // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
+      // is told by CliCalls.printFailure, which knows the command's option.
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why)
           .or(() -> notGrpc(status, target));
       case UNAUTHENTICATED -> Optional.of(keyFile

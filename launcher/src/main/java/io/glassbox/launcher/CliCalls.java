@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.Retries;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -126,14 +127,29 @@ final class CliCalls {
 
   /**
    * Prints a failed call as {@code <command>: CODE: description}, then, where the failure has a
-   * usual cause the caller fixes or a server's log says more, what to do ({@link CallHints}).
+   * usual cause the caller fixes or a server's log says more, what to do ({@link CallHints}). A
+   * call whose own deadline ran out, the command's {@code deadlineOption} as typed ("--timeout-ms
+   * 300"), is told to raise that option: the hint said "its --timeout option", which no command has.
    */
-  static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target) {
+  static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
+      String deadlineOption) {
     Status status = failure.getStatus();
     err.printf("%s: %s: %s%n", command, status.getCode(),
         status.getDescription() == null ? "(no details)" : status.getDescription());
-    CallHints.hint(failure, target, ConfigSource.fromEnvironment())
-        .ifPresent(hint -> err.printf("%s: %s%n", command, hint));
+    Optional<String> hint = ownDeadlineRanOut(failure)
+        ? Optional.of(noAnswer(target, deadlineOption) + "; a larger " + deadlineOption.split(" ")[0] + " may do.")
+        : CallHints.hint(failure, target, ConfigSource.fromEnvironment());
+    hint.ifPresent(line -> err.printf("%s: %s%n", command, line));
+  }
+
+  /**
+   * Whether {@code failure} is the command's own deadline running out: DEADLINE_EXCEEDED that no
+   * server of the suite answered (one names itself in its trailers, {@link RequestIds#SERVER_HEADER},
+   * and says which service it waited for).
+   */
+  private static boolean ownDeadlineRanOut(StatusRuntimeException failure) {
+    return failure.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+        && (failure.getTrailers() == null || failure.getTrailers().get(RequestIds.SERVER_HEADER) == null);
   }
 
   /** A service's reply as JSON, as {@code --json} prints it: every field, with its proto name. */
@@ -150,15 +166,16 @@ final class CliCalls {
    * connected}, waiting {@linkplain #connectWait as long as} {@code timeout} (the command's own,
    * that of the call) for that, so that a deadline {@code call} sets counts the answer only, and
    * closes it. Returns the exit code: {@code call}'s, or 1 after printing why there was no
-   * connection or a failed call's status.
+   * connection or a failed call's status. {@code deadlineOption} is the timeout as typed, for
+   * {@link #printFailure}.
    */
-  static int withChannel(String target, Duration timeout, Function<ManagedChannel, Integer> call)
+  static int withChannel(String target, Duration timeout, String deadlineOption, Function<ManagedChannel, Integer> call)
       throws InterruptedException {
     ManagedChannel channel = channel(target);
     try {
       return connected(channel, target, timeout, "glassbox") ? call.apply(channel) : 1;
     } catch (StatusRuntimeException e) {
-      printFailure(System.err, "glassbox", e, target);
+      printFailure(System.err, "glassbox", e, target, deadlineOption);
       return 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

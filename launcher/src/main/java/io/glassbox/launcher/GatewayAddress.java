@@ -132,7 +132,7 @@ final class GatewayAddress {
    * connection or a failed call's status (see {@link CliCalls#withChannel}).
    */
   int call(Function<GatewayGrpc.GatewayBlockingStub, Integer> call) throws InterruptedException {
-    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), channel ->
+    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), "--timeout-ms " + timeoutMs, channel ->
         call.apply(GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)));
   }
 }

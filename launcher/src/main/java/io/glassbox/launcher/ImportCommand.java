@@ -152,7 +152,7 @@ final class ImportCommand implements Callable<Integer> {
         printTooSlow(err, checkingBoth, sending);
         return 1;
       }
-      CliCalls.printFailure(err, "glassbox import", e, target);
+      CliCalls.printFailure(err, "glassbox import", e, target, "--timeout-s " + timeoutSeconds);
       String description = String.valueOf(e.getStatus().getDescription());
       if (description.contains(NAME_THE_ZONE)) {
         err.println("glassbox import: --time-zone ZONE names it, a tz database name such as Europe/London or UTC");

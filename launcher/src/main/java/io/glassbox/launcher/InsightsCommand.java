@@ -75,7 +75,7 @@ final class InsightsCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(UserIds.readOrEmbedded(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
-    return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), channel -> {
+    return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), "--timeout-s " + timeoutSeconds, channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);
       System.out.print(json ? CliCalls.json(response) : new InterrogationPrinter().insights(response));

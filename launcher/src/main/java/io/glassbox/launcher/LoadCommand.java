@@ -107,7 +107,7 @@ final class LoadCommand implements Callable<Integer> {
         // failures among answers are what a load or fault drill measures, and get no hint.)
         sender.firstFailure().ifPresent(failure -> {
           System.err.println("glassbox load: not one call succeeded; the first failure:");
-          CliCalls.printFailure(System.err, "glassbox load", failure, call.target);
+          CliCalls.printFailure(System.err, "glassbox load", failure, call.target, "--timeout " + timeout.toMillis() + "ms");
         });
       }
       return summary.allOkInDeadline() ? 0 : 1;

@@ -27,7 +27,7 @@ final class ReloadModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), channel -> {
+    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), "--timeout-ms " + timeoutMs, channel -> {
       ReloadModelResponse response = ModelAdminGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
           .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());

@@ -138,15 +138,7 @@ class SlowServerTest {
   /** A server that takes every call and answers none: health and recommend say they had no answer in time. */
   @Test
   void commands_serverNeverAnswering_sayNoAnswerWithinTheirLimit() throws IOException {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0))
-        .fallbackHandlerRegistry(new HandlerRegistry() {
-          @Override
-          public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
-            // Any method: its request is never read, so the descriptor's messages do not matter.
-            return ServerMethodDefinition.create(HealthGrpc.getCheckMethod(),
-                (call, headers) -> new ServerCall.Listener<>() {});   // held: never answered
-          }
-        }).build().start();
+    server = neverAnswering();
     String target = "localhost:" + server.getPort();
 
     CliRun health = CliRun.of("health", "--target", target);
@@ -156,8 +148,39 @@ class SlowServerTest {
     assertEquals("glassbox health: no answer from " + target + " within 5 s: the server is busy or slow.\n", health.err());
     assertEquals(1, recommend.exit(), recommend.err());
     assertTrue(recommend.err().startsWith("glassbox: DEADLINE_EXCEEDED: "), recommend.err());
-    assertTrue(recommend.err().endsWith("\nglassbox: no answer from " + target + " within the command's deadline"
-        + " (its --timeout option): the server is busy or slow; a longer one may do.\n"), recommend.err());
+    assertTrue(recommend.err().endsWith("\nglassbox: no answer from " + target + " within --timeout-ms 300:"
+        + " the server is busy or slow; a larger --timeout-ms may do.\n"), recommend.err());
+  }
+
+  /**
+   * Each command's hint names its own timeout option as typed: insights' is --timeout-s. Before,
+   * every one said "the command's deadline (its --timeout option)", an option none has.
+   */
+  @Test
+  void insights_serverNeverAnswering_namesItsTimeoutSeconds() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    Path users = Files.writeString(dir.resolve("users.csv"), "user_id\n12348\n");
+    CliRun insights = CliRun.of("insights", "--users-file", users.toString(), "--users", "1", "--timeout-s", "1",
+        "--target", target);
+
+    assertEquals(1, insights.exit(), insights.err());
+    assertTrue(insights.err().endsWith("\nglassbox: no answer from " + target + " within --timeout-s 1:"
+        + " the server is busy or slow; a larger --timeout-s may do.\n"), insights.err());
+  }
+
+  /** A gRPC server that takes every call, of any method, and answers none. */
+  private static Server neverAnswering() throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0))
+        .fallbackHandlerRegistry(new HandlerRegistry() {
+          @Override
+          public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
+            // Any method: its request is never read, so the descriptor's messages do not matter.
+            return ServerMethodDefinition.create(HealthGrpc.getCheckMethod(),
+                (call, headers) -> new ServerCall.Listener<>() {});   // held: never answered
+          }
+        }).build().start();
   }
 
   /**
