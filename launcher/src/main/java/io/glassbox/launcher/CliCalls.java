@@ -129,17 +129,21 @@ final class CliCalls {
    * Prints a failed call as {@code <command>: CODE: description}, then, where the failure has a
    * usual cause the caller fixes or a server's log says more, what to do ({@link CallHints}). A
    * call whose own deadline ran out, the command's {@code deadlineOption} as typed ("--timeout-ms
-   * 300"), is told to raise that option: the hint said "its --timeout option", which no command has.
+   * 300"), is said in one line that names that option: gRPC's own words for it ("CallOptions
+   * deadline exceeded after 0.000912s. [closed=[], open=[[buffered_nanos=…]]]") say nothing to a user.
    */
   static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
       String deadlineOption) {
     Status status = failure.getStatus();
+    if (ownDeadlineRanOut(failure)) {
+      err.printf("%s: %s: %s; a larger %s may do.%n", command, status.getCode(), noAnswer(target, deadlineOption),
+          deadlineOption.split(" ")[0]);
+      return;
+    }
     err.printf("%s: %s: %s%n", command, status.getCode(),
         status.getDescription() == null ? "(no details)" : status.getDescription());
-    Optional<String> hint = ownDeadlineRanOut(failure)
-        ? Optional.of(noAnswer(target, deadlineOption) + "; a larger " + deadlineOption.split(" ")[0] + " may do.")
-        : CallHints.hint(failure, target, ConfigSource.fromEnvironment());
-    hint.ifPresent(line -> err.printf("%s: %s%n", command, line));
+    CallHints.hint(failure, target, ConfigSource.fromEnvironment())
+        .ifPresent(hint -> err.printf("%s: %s%n", command, hint));
   }
 
   /**

@@ -147,9 +147,23 @@ class SlowServerTest {
     assertEquals(1, health.exit(), health.err());
     assertEquals("glassbox health: no answer from " + target + " within 5 s: the server is busy or slow.\n", health.err());
     assertEquals(1, recommend.exit(), recommend.err());
-    assertTrue(recommend.err().startsWith("glassbox: DEADLINE_EXCEEDED: "), recommend.err());
-    assertTrue(recommend.err().endsWith("\nglassbox: no answer from " + target + " within --timeout-ms 300:"
-        + " the server is busy or slow; a larger --timeout-ms may do.\n"), recommend.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 300"), recommend.err());
+  }
+
+  /**
+   * feedback --timeout-ms 1 says so in the CLI's one line, as recommend does. Before, it printed
+   * gRPC's own text ("CallOptions deadline exceeded after 0.000912s. … [closed=[], open=[[…]]]").
+   */
+  @Test
+  void feedback_timeoutOfOneMillisecond_saysSoInOneLine() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "1",
+        "--target", target);
+
+    assertEquals(1, feedback.exit(), feedback.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 1"), feedback.err());
   }
 
   /**
@@ -166,8 +180,13 @@ class SlowServerTest {
         "--target", target);
 
     assertEquals(1, insights.exit(), insights.err());
-    assertTrue(insights.err().endsWith("\nglassbox: no answer from " + target + " within --timeout-s 1:"
-        + " the server is busy or slow; a larger --timeout-s may do.\n"), insights.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-s 1"), insights.err());
+  }
+
+  /** What a client command prints when its own deadline, {@code option} as typed, ran out calling {@code target}. */
+  private static String ownDeadlineRanOut(String target, String option) {
+    return "glassbox: DEADLINE_EXCEEDED: no answer from " + target + " within " + option + ": the server is busy or"
+        + " slow; a larger " + option.split(" ")[0] + " may do.\n";
   }
 
   /** A gRPC server that takes every call, of any method, and answers none. */
