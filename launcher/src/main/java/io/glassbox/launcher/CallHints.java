@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Exception;
 import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -37,6 +38,9 @@ final class CallHints {
 
   /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
   private static final Pattern TLS_RECORD = Pattern.compile("bytes: 1[56]03");
+
+  /** How long asking a server that hung up whether it speaks TLS may take ({@link TlsProbe}). */
+  private static final Duration PROBE_WAIT = Duration.ofSeconds(5);
 
   private CallHints() {}
 
@@ -81,15 +85,24 @@ final class CallHints {
   private static Optional<String> notGrpc(Status status, String target) {
     return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
-            ? target + " answered in TLS: set " + TLS_FILES + " to the files the suite uses."
+            ? answeredInTls(target)
             : target + " did not answer in gRPC: is it an HTTP port (the viewer's, 8080, or metrics, 9451-9454)?"
                 + " bin/glassbox up's gRPC servers are " + BY_PORT + ".");
   }
 
   private static String unavailable(Status status, String target, boolean clientTls) {
     if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
-      return target + " does not speak TLS: unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and "
-          + TlsSettings.KEY_KEY + ", or name a server that does with --target.";
+      return doesNotSpeakTls(target);
+    }
+    boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
+    boolean unknownHost = causes(status).anyMatch(UnknownHostException.class::isInstance);
+    if (!refused && !unknownHost) {
+      // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
+      // reset, a close), so ask the server how it speaks rather than read the failure.
+      Optional<Boolean> speaksTls = TlsProbe.speaksTls(target, PROBE_WAIT);
+      if (speaksTls.equals(Optional.of(!clientTls))) {
+        return clientTls ? doesNotSpeakTls(target) : answeredInTls(target);
+      }
     }
     if (causes(status).anyMatch(SSLException.class::isInstance)) {
       // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
@@ -102,7 +115,6 @@ final class CallHints {
       return "the host of " + target + " does not resolve (" + unresolved.get().getMessage()
           + "): check its name in --target, or this machine's DNS.";
     }
-    boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
     if (!refused && !clientTls && status.getCause() == null && status.getDescription() != null
         && status.getDescription().startsWith("Network closed")) {
       // Connected, then closed without a word: what a TLS server does to a plaintext client.
@@ -111,6 +123,15 @@ final class CallHints {
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
         + " it prints \"Glassbox is up\"), or name another server with --target.";
+  }
+
+  private static String answeredInTls(String target) {
+    return target + " answered in TLS: set " + TLS_FILES + " to the files the suite uses.";
+  }
+
+  private static String doesNotSpeakTls(String target) {
+    return target + " does not speak TLS: unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and "
+        + TlsSettings.KEY_KEY + ", or name a server that does with --target.";
   }
 
   private static Stream<Throwable> causes(Status status) {

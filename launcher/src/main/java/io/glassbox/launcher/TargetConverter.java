@@ -58,7 +58,7 @@ final class TargetConverter implements CommandLine.ITypeConverter<String> {
    * unix only where Netty has epoll or kqueue), which gRPC reads as is. As gRPC tells them apart: by
    * the scheme of the target read as a URI, if one is registered.
    */
-  private static Optional<String> dnsName(String target) {
+  static Optional<String> dnsName(String target) {
     URI uri;
     try {
       uri = new URI(target);

@@ -24,13 +24,16 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.net.ServerSocket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -167,6 +170,22 @@ class RefusedCallsTest {
         + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly));
   }
 
+  /**
+   * A plaintext server hangs up on a TLS client: whether the client reads its HTTP/2 bytes first
+   * (not a TLS record) or the hang-up (the handshake "failed") is a race. Told from the failure,
+   * the hang-up read as a handshake with the wrong files; the server is asked instead.
+   */
+  @Test
+  void tlsSettingsAgainstAPlaintextSuite_hangUpReadFirst_stillSaysItDoesNotSpeakTls() throws Exception {
+    Path caFile = TestCertificates.authority("plaintext-ca").writeCa(dir.resolve("plaintext-ca-2.crt"));
+    ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
+    StatusRuntimeException hungUp = Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new SSLException("Connection reset")).asRuntimeException();
+
+    assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
+        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(hungUp, target, caOnly));
+  }
+
   @Test
   void aSuiteSpeakingMutualTls_plaintextCommandAndWrongTlsFiles_eachToldWhichFilesToSet() throws Exception {
     TestCertificates ca = TestCertificates.authority("refused-calls-ca");
@@ -181,12 +200,20 @@ class RefusedCallsTest {
         TlsSettings.CA_KEY, caFile.toString())))) {
       String tlsTarget = "localhost:" + tlsGateway.port();
 
-      // The command as run here, with no TLS settings: the server hangs up on a plaintext client.
+      // The command as run here, with no TLS settings: the server hangs up on a plaintext client,
+      // which reads its alert, a close or a reset first, as the race goes; each is told the same.
+      String speaksTls = tlsTarget + " answered in TLS: set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and"
+          + " GLASSBOX_TLS_KEY_FILE where the suite wants mutual TLS) to the files the suite uses.";
       CliRun plaintext = CliRun.of("recommend", "--user", "12348", "--target", tlsTarget);
       assertEquals(1, plaintext.exit(), plaintext.err());
-      assertTrue(plaintext.err().endsWith("glassbox: " + tlsTarget + " closed the connection without answering."
-          + " If the suite speaks TLS, set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE"
-          + " where the suite wants mutual TLS) to the files the suite uses.\n"), plaintext.err());
+      assertTrue(plaintext.err().endsWith("glassbox: " + speaksTls + "\n"), plaintext.err());
+      ConfigSource none = ConfigSource.of(Map.of());
+      for (StatusRuntimeException hungUp : List.of(
+          Status.UNAVAILABLE.withDescription("Network closed for unknown reason").asRuntimeException(),
+          Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset"))
+              .asRuntimeException())) {
+        assertEquals(Optional.of(speaksTls), CallHints.hint(hungUp, tlsTarget, none), hungUp.toString());
+      }
 
       // Trusting the CA but presenting no certificate to a suite that wants mutual TLS.
       ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
