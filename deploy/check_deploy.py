@@ -836,7 +836,10 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             p = c.get(probe, {})
             if tls:
-                path = "/live" if probe == "livenessProbe" else "/ready"
+                # The HTTP endpoint meaning what the plain variant's gRPC probe asks: startup the
+                # overall status (/started, which a Redis outage leaves SERVING), readiness the
+                # service's (/ready).
+                path = {"startupProbe": "/started", "readinessProbe": "/ready", "livenessProbe": "/live"}[probe]
                 http = p.get("httpGet", {})
                 r.check(http.get("port") == METRICS_PORTS[name] and http.get("path") == path
                         and "grpc" not in p and "tcpSocket" not in p,
@@ -1286,6 +1289,9 @@ def self_test(rendered, measured, r):
          lambda d: find(d, "Service", "gateway")["spec"]["ports"][1].update(appProtocol="http")),
         (("tls",), "a gRPC port declared h2c under TLS", "port 50053 must declare appProtocol https",
          lambda d: find(d, "Service", "model-service")["spec"]["ports"][0].update(appProtocol="kubernetes.io/h2c")),
+        (("tls",), "the feature-service's TLS startup probe asking /ready, which a Redis outage at start holds NOT_SERVING",
+         "feature-service: with TLS, startupProbe must be an HTTP probe of /started",
+         lambda d: container(d, "feature-service")["startupProbe"]["httpGet"].update(path="/ready")),
         (base, "gateway without a readiness probe", "gateway: readinessProbe must be a native gRPC probe",
          lambda d: container(d, "gateway").pop("readinessProbe")),
         (("redis",), "the feature-service's readiness probe asking the overall status, SERVING while Redis is down",

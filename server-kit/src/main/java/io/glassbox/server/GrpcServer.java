@@ -121,7 +121,8 @@ public final class GrpcServer implements AutoCloseable {
   }
 
   /**
-   * The port of {@code /metrics} and of the plain-HTTP probes {@code /ready} and {@code /live}
+   * The port of {@code /metrics} and of the plain-HTTP probes {@code /ready}, {@code /started} and
+   * {@code /live}
    * (see {@link ProbeEndpoints}), or -1 when metrics are off.
    */
   public int metricsPort() {
@@ -149,8 +150,9 @@ public final class GrpcServer implements AutoCloseable {
    * Says whether the services can answer now, while the process itself is fine: false while a
    * backend they cannot work without is down (the feature service's Redis). Each registered
    * service's health status and {@code /ready} go NOT_SERVING, so readiness probes move traffic
-   * elsewhere; the overall status (service {@code ""}), which liveness asks, and {@code /live}
-   * stay as they are, so the process is not restarted for another's outage. True by default.
+   * elsewhere; the overall status (service {@code ""}), which startup and liveness probes ask, and
+   * {@code /started} and {@code /live} stay as they are, so the process is neither held back at
+   * start nor restarted for another's outage. True by default.
    */
   public void setServicesAvailable(boolean available) {
     synchronized (statusLock) {
@@ -169,6 +171,7 @@ public final class GrpcServer implements AutoCloseable {
       health.setStatus(service, servingStatus(ready));
     }
     probes.serving(ready);
+    probes.started(serving);
   }
 
   private static ServingStatus servingStatus(boolean serving) {
@@ -203,6 +206,7 @@ public final class GrpcServer implements AutoCloseable {
       draining = true;
       health.enterTerminalState();
       probes.serving(false);
+      probes.started(false);
     }
     server.shutdown();
     adminServer.ifPresent(Server::shutdown);

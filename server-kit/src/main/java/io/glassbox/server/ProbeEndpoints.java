@@ -11,18 +11,30 @@ import java.nio.charset.StandardCharsets;
  * over TLS (the kubelet's gRPC probe is plaintext only): {@code GET /ready} answers 200
  * {@code SERVING} exactly while the gRPC health service reports the server's services SERVING and
  * 503 {@code NOT_SERVING} otherwise (before start-up finished, while a backend they need is down,
- * while draining); {@code GET /live} answers 200 while the process serves HTTP at all (a draining
- * server is alive: restarting it would cut the drain short; nor would a restart bring a backend
- * back). Anything else is 404; a method other than GET or HEAD is 405.
+ * while draining); {@code GET /started} answers 200 {@code SERVING} exactly while the overall gRPC
+ * health status (service {@code ""}) is SERVING: once start-up has finished, whether or not a
+ * backend answers, which is what a startup probe must ask (a Redis outage at start must not hold
+ * the start back until the kubelet kills the pod); {@code GET /live} answers 200 while the process
+ * serves HTTP at all (a draining server is alive: restarting it would cut the drain short; nor
+ * would a restart bring a backend back). Anything else is 404; a method other than GET or HEAD is
+ * 405.
  */
 final class ProbeEndpoints implements HttpHandler {
   static final String READY_PATH = "/ready";
+  static final String STARTED_PATH = "/started";
   static final String LIVE_PATH = "/live";
 
   private volatile boolean serving;
+  private volatile boolean started;
 
+  /** Whether the server's services answer: {@code /ready}. */
   void serving(boolean serving) {
     this.serving = serving;
+  }
+
+  /** Whether the overall health status is SERVING: {@code /started}. */
+  void started(boolean started) {
+    this.started = started;
   }
 
   @Override
@@ -36,8 +48,10 @@ final class ProbeEndpoints implements HttpHandler {
       }
       switch (exchange.getRequestURI().getPath()) {
         case READY_PATH -> respond(exchange, serving ? 200 : 503, serving ? "SERVING\n" : "NOT_SERVING\n");
+        case STARTED_PATH -> respond(exchange, started ? 200 : 503, started ? "SERVING\n" : "NOT_SERVING\n");
         case LIVE_PATH -> respond(exchange, 200, "alive\n");
-        default -> respond(exchange, 404, "probes: " + READY_PATH + ", " + LIVE_PATH + "; metrics: /metrics\n");
+        default -> respond(exchange, 404,
+            "probes: " + READY_PATH + ", " + STARTED_PATH + ", " + LIVE_PATH + "; metrics: /metrics\n");
       }
     }
   }

@@ -145,19 +145,15 @@ class TlsTest {
 
   @Test
   void httpProbes_onTheMetricsPort_followTheHealthStatus_whileGrpcIsTlsOnly() throws Exception {
-    int metricsPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      metricsPort = socket.getLocalPort();
-    }
-    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
-        new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.of(caFile)), metricsPort, 64, 100, 0);
-    GrpcServer server = GrpcServer.onPort("probed", 0, settings).addService(EchoService.echo()).start();
-    closer.add(server);
+    int metricsPort = freePort();
+    GrpcServer server = startProbed(metricsPort);
 
     assertEquals("503 NOT_SERVING", probe(metricsPort, "/ready"));
+    assertEquals("503 NOT_SERVING", probe(metricsPort, "/started"));
     assertEquals("200 alive", probe(metricsPort, "/live"));
     server.setServing(true);
     assertEquals("200 SERVING", probe(metricsPort, "/ready"));
+    assertEquals("200 SERVING", probe(metricsPort, "/started"));
     server.setServing(false);
     assertEquals("503 NOT_SERVING", probe(metricsPort, "/ready"));
     assertTrue(probe(metricsPort, "/elsewhere").startsWith("404 "));
@@ -166,6 +162,34 @@ class TlsTest {
     server.close();
     assertThrows(IOException.class, () -> probe(metricsPort, "/ready"),
         "after the drain the probe port is closed too");
+  }
+
+  @Test
+  void startedProbe_followsTheOverallStatus_soABackendOutageAtStartDoesNotHoldTheStartBack() throws Exception {
+    int metricsPort = freePort();
+    GrpcServer server = startProbed(metricsPort);
+
+    server.setServicesAvailable(false);
+    server.setServing(true);
+
+    assertEquals("503 NOT_SERVING", probe(metricsPort, "/ready"), "no traffic while the backend is down");
+    assertEquals("200 SERVING", probe(metricsPort, "/started"), "but start-up has finished");
+    assertEquals("200 alive", probe(metricsPort, "/live"));
+  }
+
+  /** A mutual-TLS server with its probes on {@code metricsPort}, NOT_SERVING until told. */
+  private GrpcServer startProbed(int metricsPort) {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.of(caFile)), metricsPort, 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("probed", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+    return server;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private static String probe(int port, String path) throws Exception {
