@@ -343,22 +343,26 @@ public final class GrpcServer implements AutoCloseable {
       clientKey.ifPresent(key -> key.registerMetrics(metrics.registry(), "glassbox_client_key"));
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
-      ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry());
-      configure(main, services, Role.CLIENT);
-      main.addService(health.getHealthService());
-      addReflection(main);
-      Optional<ServerBuilder<?>> admin = Optional.empty();
-      if (!adminServices.isEmpty()) {
-        ServerBuilder<?> adminBuilder = transport.admin(adminPort, executors);
-        configure(adminBuilder, adminServices, Role.ADMIN);
-        addReflection(adminBuilder);
-        admin = Optional.of(adminBuilder);
-      }
-      Server server = main.build();
-      Optional<Server> adminServer = admin.map(ServerBuilder::build);
+      Server server = null;
+      Optional<Server> adminServer = Optional.empty();
       Optional<HTTPServer> metricsServer = Optional.empty();
       List<Runnable> stopWatching = new ArrayList<>();
+      // Everything from the first event loop on is inside: the main server's event loops hold
+      // files from the moment they are built, and building the admin server can still fail.
       try {
+        ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry());
+        configure(main, services, Role.CLIENT);
+        main.addService(health.getHealthService());
+        addReflection(main);
+        Optional<ServerBuilder<?>> admin = Optional.empty();
+        if (!adminServices.isEmpty()) {
+          ServerBuilder<?> adminBuilder = transport.admin(adminPort, executors);
+          configure(adminBuilder, adminServices, Role.ADMIN);
+          addReflection(adminBuilder);
+          admin = Optional.of(adminBuilder);
+        }
+        server = main.build();
+        adminServer = admin.map(ServerBuilder::build);
         server.start();
         if (adminServer.isPresent()) {
           adminServer.get().start();
@@ -368,13 +372,18 @@ public final class GrpcServer implements AutoCloseable {
         stopWatching.add(settings.apiKeys().watch(name + "-api-keys"));
         clientKey.ifPresent(key -> stopWatching.add(key.watch(name + "-client-key")));
       } catch (IOException | RuntimeException e) {
-        // Whatever failed, nothing started here outlives it: a port left bound refuses the next start.
+        // Whatever failed, nothing built here outlives it: a port left bound refuses the next
+        // start, and event loops left open keep their files.
         stopWatching.forEach(Runnable::run);
         metricsServer.ifPresent(HTTPServer::close);
-        server.shutdownNow();
+        if (server != null) {
+          server.shutdownNow();
+        }
         adminServer.ifPresent(Server::shutdownNow);
         executors.forEach(GrpcServer::closeQuietly);
-        awaitStopped(server);
+        if (server != null) {
+          awaitStopped(server);
+        }
         adminServer.ifPresent(GrpcServer::awaitStopped);
         throw e instanceof IOException io ? new UncheckedIOException(name + " could not start: " + e.getMessage(), io)
             : (RuntimeException) e;

@@ -21,6 +21,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -145,6 +146,36 @@ class GrpcServerTest {
   @Test
   void onPort_rejectsAnImpossiblePort() {
     assertThrows(IllegalArgumentException.class, () -> GrpcServer.onPort("x", 70000));
+  }
+
+  @Test
+  void start_failingOnTheAdminServer_closesTheEventLoopsAlreadyBuilt() throws InterruptedException {
+    // An admin server on 0.0.0.0 without API keys is refused after the main server's event loops exist.
+    ServerSettings adminExposed = new ServerSettings("127.0.0.1", "0.0.0.0", ApiKeys.none(), TlsSettings.none(),
+        0, 64, 100, 0);
+    startRefused(adminExposed);
+    long before = openFiles();
+    for (int i = 0; i < 20; i++) {
+      startRefused(adminExposed);
+    }
+    // Event loops close their files on their own threads, shortly after they are shut down; each
+    // leaked start held at least one per event-loop thread.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (openFiles() > before + 10) {
+      assertTrue(System.nanoTime() < deadline, "open files " + before + " before 20 failed starts, " + openFiles() + " after");
+      Thread.sleep(50);
+    }
+  }
+
+  private void startRefused(ServerSettings settings) {
+    GrpcServer.Builder builder = GrpcServer.onPort(name, 0, settings).addService(EchoService.echo())
+        .addAdminService(EchoService.named("test.Admin"), 0);
+    assertThrows(ConfigException.class, builder::start);
+  }
+
+  private static long openFiles() {
+    return ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getOpenFileDescriptorCount();
   }
 
   private void start(BindableService service) {
