@@ -10,13 +10,14 @@ import java.time.Duration;
  * last nor add up to the process's open-file limit. Per server: the admin server has its own.
  *
  * @param handshakeTimeout how long a new connection has to finish its TLS handshake and send the
- *     HTTP/2 preface and first SETTINGS frame before it is closed ({@value #HANDSHAKE_TIMEOUT_KEY},
- *     default 10 s; gRPC's own is 120 s)
+ *     HTTP/2 preface and first SETTINGS frame, and to carry its first call, before it is closed
+ *     ({@value #HANDSHAKE_TIMEOUT_KEY}, default 10 s; gRPC's own is 120 s)
  * @param maxConnectionIdle how long a connection may stay open with no call in flight before the
  *     server closes it gracefully (GOAWAY; a client channel reconnects at its next call)
  *     ({@value #MAX_CONNECTION_IDLE_KEY}, default 1 minute)
  * @param maxConnections connections a server holds open at once, handshakes included; one more
- *     is closed as soon as it is accepted ({@value #MAX_CONNECTIONS_KEY}, default
+ *     takes the place of the oldest that has never carried a call, or, when all have, is closed as
+ *     soon as it is accepted ({@value #MAX_CONNECTIONS_KEY}, default
  *     {@value #DEFAULT_MAX_CONNECTIONS})
  */
 public record ConnectionLimits(Duration handshakeTimeout, Duration maxConnectionIdle, int maxConnections) {

@@ -496,7 +496,7 @@ public final class GrpcServer implements AutoCloseable {
   private record TcpTransport(String name, int port, ServerSettings settings) implements Transport {
     @Override
     public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
-      ConnectionCap cap = new ConnectionCap(name, settings.connections().maxConnections());
+      ConnectionCap cap = new ConnectionCap(name, settings.connections());
       cap.registerMetrics(registry);
       NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, cap,
           Runtime.getRuntime().availableProcessors(), resources);
@@ -508,7 +508,7 @@ public final class GrpcServer implements AutoCloseable {
       String adminName = name + "-admin";
       // An operator's occasional call: one event-loop thread is plenty.
       return withPool(netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort,
-          new ConnectionCap(adminName, settings.connections().maxConnections()), 1, resources), adminName, resources);
+          new ConnectionCap(adminName, settings.connections()), 1, resources), adminName, resources);
     }
 
     private ServerBuilder<?> withPool(NettyServerBuilder builder, String serverName, List<AutoCloseable> resources) {
@@ -535,7 +535,8 @@ public final class GrpcServer implements AutoCloseable {
           .maxConnectionAge(5, TimeUnit.MINUTES)
           .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
           // A flood of streams on one connection waits in the client, not in this server.
-          .maxConcurrentCallsPerConnection(settings.maxStreamsPerConnection());
+          .maxConcurrentCallsPerConnection(settings.maxStreamsPerConnection())
+          .intercept(cap.callsSeen());
     }
   }
 

@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.StringValue;
+import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -19,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -38,6 +45,7 @@ class ConnectionLimitsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   private final Closer closer = new Closer();
+  private final AtomicInteger prefaceOnlySockets = new AtomicInteger();
   private GrpcServer server;
 
   @AfterEach
@@ -95,6 +103,46 @@ class ConnectionLimitsTest {
     first.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     awaitOpenConnections(1);
     assertEquals("3", EchoService.call(channel(), "3"));
+  }
+
+  @Test
+  void socketsThatOnlySendAPreface_reconnectingAtTheLimit_doNotLockOutAClientThatCalls() throws Exception {
+    start(new ConnectionLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 4));
+    ManagedChannel client = channel();
+    assertEquals("1", EchoService.call(client, "1"));
+    List<Thread> flood = new ArrayList<>();
+    closer.add(() -> {
+      flood.forEach(Thread::interrupt);
+      for (Thread thread : flood) {
+        thread.join();
+      }
+    });
+    for (int i = 0; i < 8; i++) {
+      Thread thread = new Thread(this::holdPrefaceOnlySockets, "preface-only-" + i);
+      thread.setDaemon(true);
+      thread.start();
+      flood.add(thread);
+    }
+    // The client's connection idles out while the flood holds or takes every place the server has.
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (client.getState(false) == ConnectivityState.READY || prefaceOnlySockets.get() < 16) {
+      assertTrue(System.nanoTime() < deadline, "client " + client.getState(false) + ", preface-only sockets "
+          + prefaceOnlySockets.get());
+      Thread.sleep(10);
+    }
+
+    int answered = 0;
+    for (int call = 0; call < 100 && answered < 5; call++) {
+      try {
+        ClientCalls.blockingUnaryCall(client, EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.SECONDS),
+            StringValue.of("again"));
+        answered++;
+      } catch (StatusRuntimeException unavailable) {
+        // The channel backs off and reconnects; the next call tries again.
+      }
+    }
+
+    assertEquals(5, answered, "calls answered, of the first 100 after the flood began");
   }
 
   @Test
@@ -181,8 +229,36 @@ class ConnectionLimitsTest {
         .sum();
   }
 
+  /** Until interrupted: connects, sends the preface and SETTINGS, holds the socket until the server closes it, again. */
+  private void holdPrefaceOnlySockets() {
+    while (!Thread.currentThread().isInterrupted()) {
+      try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        prefaceOnlySockets.incrementAndGet();
+        socket.setSoTimeout(200);
+        socket.getOutputStream().write(PREFACE);
+        socket.getOutputStream().write(EMPTY_SETTINGS);
+        InputStream in = socket.getInputStream();
+        while (!Thread.currentThread().isInterrupted()) {
+          try {
+            if (in.read() < 0) {
+              break;
+            }
+          } catch (SocketTimeoutException stillOpen) {
+            // Holds on, as an attacker would.
+          }
+        }
+      } catch (IOException closedOrRefused) {
+        // Reconnects at once.
+      }
+    }
+  }
+
   private double refusedConnections() {
-    return server.metrics().scrape(ConnectionCap.REFUSED_COUNTER::equals).stream()
+    return counter(ConnectionCap.REFUSED_COUNTER);
+  }
+
+  private double counter(String name) {
+    return server.metrics().scrape(name::equals).stream()
         .flatMap(snapshot -> snapshot.getDataPoints().stream())
         .mapToDouble(point -> ((CounterDataPointSnapshot) point).getValue())
         .sum();
