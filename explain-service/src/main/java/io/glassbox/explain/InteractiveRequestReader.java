@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * Validates ExplainItem, WhyNot and WhatIf requests (limits from explain_service.proto). Every
  * violation is INVALID_ARGUMENT naming the field, but for an item the user has already bought
- * where the model would have to rank it: FAILED_PRECONDITION, as the gateway answers it.
+ * where the model would have to rank it (asked about, a candidate, or added while a candidate):
+ * FAILED_PRECONDITION, as the gateway answers it.
  */
 final class InteractiveRequestReader {
   static final int MAX_RECORD = 1000;
@@ -50,6 +51,7 @@ final class InteractiveRequestReader {
     UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
         request.getTopK(), maxEvidence, request.getLocale());
     refuseBought(itemId, ranking);
+    refuseBoughtCandidates(request.getRanking());
     return new ItemQuestion(itemId, ranking);
   }
 
@@ -65,6 +67,7 @@ final class InteractiveRequestReader {
     UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
         request.getTopK(), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale());
     refuseBought(itemId, ranking);
+    refuseBoughtCandidates(request.getRanking());
     return new WhyNotQuestion(new ItemQuestion(itemId, ranking), maxChanges, maxAdditions);
   }
 
@@ -78,6 +81,25 @@ final class InteractiveRequestReader {
       throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(itemId)
           + "\" is in ranking.record_item_ids: the model ranks only items the user has not bought, so it has"
           + " no rank to explain (Recommend shows a bought item only by the buy-again rule)").asRuntimeException();
+    }
+  }
+
+  /**
+   * FAILED_PRECONDITION for a candidate in the record, naming the first: the model would rank it
+   * and count it in every rank and top-k of the answer, a ranking Recommend never makes. Refused
+   * rather than dropped, as the asked item is: dropping would answer a question other than the one
+   * sent (other ranks, another candidate count) without saying so.
+   */
+  private static void refuseBoughtCandidates(UserRanking ranking) {
+    Set<String> record = Set.copyOf(ranking.getRecordItemIdsList());
+    for (int i = 0; i < ranking.getCandidateItemIdsCount(); i++) {
+      String id = ranking.getCandidateItemIds(i);
+      if (record.contains(id)) {
+        throw Status.FAILED_PRECONDITION.withDescription("ranking.candidate_item_ids[" + i + "] \""
+            + Descriptions.truncate(id) + "\" is in ranking.record_item_ids: the model ranks only items the user"
+            + " has not bought, so it would rank none of them beside it; leave bought items out of the candidates"
+            + " (Recommend shows a bought item only by the buy-again rule)").asRuntimeException();
+      }
     }
   }
 
@@ -111,6 +133,7 @@ final class InteractiveRequestReader {
             .asRuntimeException();
       }
     }
+    refuseBoughtCandidates(request.getRanking());
     return new WhatIfQuestion(List.copyOf(new LinkedHashSet<>(remove)), add, ranking);
   }
 

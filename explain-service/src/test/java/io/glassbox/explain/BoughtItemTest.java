@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * An item the user has already bought, asked about or added where the model would have to rank
- * it, is refused FAILED_PRECONDITION as the gateway refuses it: the model ranks only items the
+ * An item the user has already bought, asked about, sent among the candidates or added where the
+ * model would have to rank it, is refused FAILED_PRECONDITION as the gateway refuses it: the model ranks only items the
  * user has not bought. On the embedded data and the shipped model.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -69,6 +69,17 @@ class BoughtItemTest {
     assertEquals(List.of(BOUGHT, BOUGHT), again.getHistoryItemIdsList());
     assertEquals(2, again.getRankingCount());
     assertEquals(0, again.getLeftTopKCount());
+  }
+
+  @Test
+  void everyCall_aBoughtItemAmongTheCandidates_isFailedPreconditionNamingIt() {
+    String start = "ranking.candidate_item_ids[2] \"21211\" is in ranking.record_item_ids";
+    assertRefused(start, () -> suite.explain.explainItem(
+        ExplainItemRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).setItemId("20727").build()));
+    assertRefused(start, () -> suite.explain.whyNot(
+        WhyNotRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).setItemId("22437").build()));
+    assertRefused(start, () -> suite.explain.whatIf(
+        WhatIfRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).addRemoveItemIds(BOUGHT).build()));
   }
 
   private static void assertRefused(String start, Executable call) {
