@@ -19,6 +19,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,40 +44,59 @@ final class ExplainGrpcService extends ExplainServiceGrpc.ExplainServiceImplBase
 
   @Override
   public void explain(ExplainRequest request, StreamObserver<ExplainResponse> responseObserver) {
-    answer("Explain", () -> explainer.explain(ExplainRequestReader.read(request)), responseObserver);
+    answer("Explain", () -> ExplainRequestReader.read(request), explainer::explain, responseObserver);
   }
 
   @Override
   public void explainItem(ExplainItemRequest request, StreamObserver<ExplainItemResponse> responseObserver) {
-    answer("ExplainItem", () -> interactive.explainItem(InteractiveRequestReader.read(request)), responseObserver);
+    answer("ExplainItem", () -> InteractiveRequestReader.read(request), interactive::explainItem, responseObserver);
   }
 
   @Override
   public void whyNot(WhyNotRequest request, StreamObserver<WhyNotResponse> responseObserver) {
-    answer("WhyNot", () -> interactive.whyNot(InteractiveRequestReader.read(request)), responseObserver);
+    answer("WhyNot", () -> InteractiveRequestReader.read(request), interactive::whyNot, responseObserver);
   }
 
   @Override
   public void whatIf(WhatIfRequest request, StreamObserver<WhatIfResponse> responseObserver) {
-    answer("WhatIf", () -> interactive.whatIf(InteractiveRequestReader.read(request)), responseObserver);
+    answer("WhatIf", () -> InteractiveRequestReader.read(request), interactive::whatIf, responseObserver);
   }
 
   @Override
   public void getModelInsights(
       GetModelInsightsRequest request, StreamObserver<GetModelInsightsResponse> responseObserver) {
-    answer("GetModelInsights", () -> insights.insights(ModelInsights.read(request)), responseObserver);
+    answer("GetModelInsights", () -> ModelInsights.read(request), insights::insights, responseObserver);
   }
 
-  /** Runs one call: validation and domain work, then the reply or the error (never UNKNOWN). */
-  private <T> void answer(String rpc, Supplier<T> call, StreamObserver<T> responseObserver) {
+  /**
+   * Runs one call: validation, then the domain work, then the reply or the error (never UNKNOWN).
+   * A refusal of the request itself (any error while reading it, or an admission refusal) is the
+   * caller's and logged at DEBUG; only faults go through the one-a-minute warning, so a caller's
+   * mistakes never hold back the warning of a failing dependency.
+   */
+  private <Q, T> void answer(
+      String rpc, Supplier<Q> read, Function<Q, T> call, StreamObserver<T> responseObserver) {
     T response;
     try {
-      response = call.get();
+      Q query;
+      try {
+        query = read.get();
+      } catch (StatusRuntimeException e) {
+        throw new RefusedRequest(e);
+      }
+      response = call.apply(query);
+    } catch (RefusedRequest | ModelInsights.AdmissionRefusedException e) {
+      StatusRuntimeException refusal = e instanceof RefusedRequest r ? r.refusal : (StatusRuntimeException) e;
+      log.debug("{} refused: {} {}", rpc, refusal.getStatus().getCode(), refusal.getStatus().getDescription());
+      responseObserver.onError(refusal);
+      return;
     } catch (StatusRuntimeException e) {
       Status.Code code = e.getStatus().getCode();
       if (code != Status.Code.INVALID_ARGUMENT && code != Status.Code.NOT_FOUND) {
         // Logged once, here; per request, so not above WARN, and rate-limited.
         failureWarnings.log(log, Level.WARN, "{} failed: {} {}", rpc, code, e.getStatus().getDescription());
+      } else {
+        log.debug("{} refused: {} {}", rpc, code, e.getStatus().getDescription());
       }
       responseObserver.onError(e);
       return;
@@ -87,5 +107,16 @@ final class ExplainGrpcService extends ExplainServiceGrpc.ExplainServiceImplBase
     }
     responseObserver.onNext(response);
     responseObserver.onCompleted();
+  }
+
+  /** Carries a refusal of the request as read, out of the domain call's error handling. */
+  private static final class RefusedRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient StatusRuntimeException refusal;
+
+    RefusedRequest(StatusRuntimeException refusal) {
+      super(null, null, false, false);
+      this.refusal = refusal;
+    }
   }
 }

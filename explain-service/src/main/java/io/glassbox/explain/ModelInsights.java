@@ -12,6 +12,7 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RecencyBucket;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -75,14 +76,26 @@ public final class ModelInsights {
         RequestChecks.limitOrDefault("max_pairs", request.getMaxPairs(), DEFAULT_PAIRS, MAX_PAIRS));
   }
 
+  /**
+   * RESOURCE_EXHAUSTED because the most insight calls allowed already run: the caller's to retry
+   * later, not a fault (a dependency's RESOURCE_EXHAUSTED is a plain StatusRuntimeException).
+   */
+  static final class AdmissionRefusedException extends StatusRuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    AdmissionRefusedException(Status status) {
+      super(status);
+    }
+  }
+
   /** The insights; RESOURCE_EXHAUSTED when as many calls run as the configured concurrency allows. */
   GetModelInsightsResponse insights(Query query) {
     if (!slots.tryAcquire()) {
       int limit = config.insightsConcurrency();
-      throw Status.RESOURCE_EXHAUSTED.withDescription((limit == 1 ? "1 GetModelInsights call is" : limit
-          + " GetModelInsights calls are") + " running, the most " + ExplainConfig.INSIGHTS_CONCURRENCY_KEY
-          + " allows at once (insights are background work and yield to serving); retry later")
-          .asRuntimeException();
+      throw new AdmissionRefusedException(Status.RESOURCE_EXHAUSTED.withDescription((limit == 1
+          ? "1 GetModelInsights call is" : limit + " GetModelInsights calls are") + " running, the most "
+          + ExplainConfig.INSIGHTS_CONCURRENCY_KEY
+          + " allows at once (insights are background work and yield to serving); retry later"));
     }
     try {
       return insightsHoldingASlot(query);

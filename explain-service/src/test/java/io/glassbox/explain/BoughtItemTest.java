@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
+import org.slf4j.LoggerFactory;
 
 /**
  * An item the user has already bought, asked about, sent among the candidates or added where the
@@ -80,6 +84,27 @@ class BoughtItemTest {
         WhyNotRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).setItemId("22437").build()));
     assertRefused(start, () -> suite.explain.whatIf(
         WhatIfRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).addRemoveItemIds(BOUGHT).build()));
+  }
+
+  @Test
+  void refusals_areLoggedAtDebug_soAFaultAfterThemIsStillWarned() {
+    Logger logger = (Logger) LoggerFactory.getLogger(ExplainGrpcService.class);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    try {
+      assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(RANKING).setItemId(BOUGHT).build()));
+      assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(ExplainItemRequest.newBuilder()
+          .setRanking(RANKING.toBuilder().setModelVersion("no-such-version")).setItemId("20727").build()));
+    } finally {
+      logger.detachAppender(appender);
+    }
+
+    List<String> warnings = appender.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+        .map(ILoggingEvent::getFormattedMessage).toList();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("no-such-version"), warnings.toString());
   }
 
   private static void assertRefused(String start, Executable call) {
