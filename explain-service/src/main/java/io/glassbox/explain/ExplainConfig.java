@@ -23,7 +23,8 @@ import java.time.Duration;
  *     ({@value #INSIGHTS_CONCURRENCY_KEY}, default {@value #DEFAULT_INSIGHTS_CONCURRENCY},
  *     1..{@value #MAX_INSIGHTS_CONCURRENCY}); one more is refused RESOURCE_EXHAUSTED. Insights are
  *     background work: each call scores thousands of rows, and many at once crowd Recommend's
- *     Score calls out of the model service
+ *     Score calls out of the model service. Not bounded by GLASSBOX_MAX_CONCURRENT_CALLS: at that
+ *     many, insight calls can take every call slot of the server (README says so)
  */
 public record ExplainConfig(
     int port, String modelTarget, String featureTarget, Duration dependencyTimeout,
