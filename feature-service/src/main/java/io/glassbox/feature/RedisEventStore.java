@@ -37,7 +37,9 @@ import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
-import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.CommandObjects;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -327,7 +329,9 @@ public final class RedisEventStore implements EventStore {
       return 0
       """;
 
-  private final UnifiedJedis redis;
+  private final JedisPooled redis;
+  /** Builds the write scripts' commands, sent on a connection taken first (see {@link #write}). */
+  private final CommandObjects scripts = new CommandObjects();
   private final String redisName;
   private final int maxBasketSize;
   private final int maxNeighbours;
@@ -369,13 +373,13 @@ public final class RedisEventStore implements EventStore {
       new BackgroundTask("read the co-purchase snapshot", this::restoreInBackground, RESTORE_RETRY_NANOS);
 
   @Inject
-  public RedisEventStore(UnifiedJedis redis, FeatureConfig config) {
+  public RedisEventStore(JedisPooled redis, FeatureConfig config) {
     this(redis, config.redisName(),
         config.maxBasketSize(), config.coPurchaseNeighbours(), config.currencyCode(),
         config.storeBounds());
   }
 
-  RedisEventStore(UnifiedJedis redis, String redisName, int maxBasketSize, int maxNeighbours,
+  RedisEventStore(JedisPooled redis, String redisName, int maxBasketSize, int maxNeighbours,
       String currencyCode, StoreBounds bounds) {
     this(redis, redisName, maxBasketSize, maxNeighbours, currencyCode, bounds, COMPACT_AFTER_LINES,
         SNAPSHOT_CHUNK_BYTES);
@@ -386,7 +390,7 @@ public final class RedisEventStore implements EventStore {
    *     compaction
    * @param snapshotChunkBytes most bytes of a snapshot in one element of its list
    */
-  RedisEventStore(UnifiedJedis redis, String redisName, int maxBasketSize, int maxNeighbours,
+  RedisEventStore(JedisPooled redis, String redisName, int maxBasketSize, int maxNeighbours,
       String currencyCode, StoreBounds bounds, int compactAfterLines, int snapshotChunkBytes) {
     this.compactAfterLines = compactAfterLines;
     this.snapshotChunkBytes = snapshotChunkBytes;
@@ -1169,7 +1173,7 @@ public final class RedisEventStore implements EventStore {
       args.add(event.identity().text(UnaryOperator.identity()));
       ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
     }
-    List<?> reply = call(() -> (List<?>) redis.eval(APPEND_SCRIPT, keys, args));
+    List<?> reply = (List<?>) write(APPEND_SCRIPT, keys, args);
     int value = ((Long) reply.get(1)).intValue();
     if ((Long) reply.get(0) == -1) {
       throw new UnknownItemException(value, events.get(value).event().itemId());
@@ -1225,6 +1229,23 @@ public final class RedisEventStore implements EventStore {
       }
       throw e;
     }
+  }
+
+  /**
+   * Runs a write script on a connection taken from the pool first: a failure to get one (Redis
+   * down, the pool exhausted) sent nothing, so it is {@link StoreUnavailableException}; a lost
+   * connection or a timeout once the script went out may have let it run (a stopped Redis runs it
+   * when it resumes), so it is {@link StoreWriteUnconfirmedException}.
+   */
+  private Object write(String script, List<String> keys, List<String> args) {
+    Connection connection = call(() -> redis.getPool().getResource());
+    return call(() -> {
+      try (connection) {
+        return connection.executeCommand(scripts.eval(script, keys, args));
+      } catch (JedisConnectionException e) {
+        throw new StoreWriteUnconfirmedException("Redis " + redisName + " did not confirm a write", e);
+      }
+    });
   }
 
   /**

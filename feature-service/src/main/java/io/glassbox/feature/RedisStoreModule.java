@@ -8,7 +8,6 @@ import java.time.Duration;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The shared store: {@link RedisEventStore} over a pool of connections to one Redis, and a
@@ -28,7 +27,7 @@ public final class RedisStoreModule extends AbstractModule {
   /** The pool; creating it does not connect (the first command does). */
   @Provides
   @Singleton
-  UnifiedJedis redis(FeatureConfig config) {
+  JedisPooled redis(FeatureConfig config) {
     GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
     pool.setMaxTotal(MAX_CONNECTIONS);
     pool.setMaxIdle(MAX_CONNECTIONS);

@@ -23,8 +23,9 @@ final class StoreCalls {
   private StoreCalls() {}
 
   /**
-   * UNAVAILABLE while the store loads or when its backend cannot be reached (retryable),
-   * RESOURCE_EXHAUSTED when the backend is full. The description never carries internals.
+   * UNAVAILABLE while the store loads or when its backend cannot be reached (nothing stored;
+   * retryable), or did not confirm a write it was sent (it may have been stored: resend it with
+   * the same event ids), RESOURCE_EXHAUSTED when the backend is full. The description never carries internals.
    */
   static <T> T call(Supplier<T> call) {
     try {
@@ -34,6 +35,11 @@ final class StoreCalls {
     } catch (StoreUnavailableException e) {
       UNAVAILABLE.log(log, Level.WARN, "Feature store unavailable: {}", e.getMessage());
       throw status(Status.UNAVAILABLE, "the feature store is unavailable; retry shortly");
+    } catch (StoreWriteUnconfirmedException e) {
+      UNAVAILABLE.log(log, Level.WARN, "Feature store unavailable: {}", e.getMessage());
+      throw status(Status.UNAVAILABLE, "the feature store did not confirm the write; it may have been stored: "
+          + "resend it with the same event ids, and it is counted once (an event without an event id would be "
+          + "stored again)");
     } catch (StoreFullException e) {
       FULL.log(log, Level.ERROR, "Feature store full: {}", e.getMessage());
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");

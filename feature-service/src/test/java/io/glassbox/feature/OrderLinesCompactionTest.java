@@ -31,7 +31,6 @@ import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -88,7 +87,7 @@ class OrderLinesCompactionTest {
     return replica(new JedisPooled(shared, 2000), Integer.MAX_VALUE);
   }
 
-  private RedisEventStore replica(UnifiedJedis jedis, int compactAfterLines) {
+  private RedisEventStore replica(JedisPooled jedis, int compactAfterLines) {
     RedisEventStore replica = new RedisEventStore(jedis, shared.toString(), MAX_BASKET_SIZE, 200, "GBP", BOUNDS,
         compactAfterLines, CHUNK_BYTES);
     replicas.add(replica);

@@ -1,0 +1,96 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.IngestEventsResponse;
+import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.net.URI;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.JedisPooled;
+
+/**
+ * IngestEvents while a real redis-server is stopped (SIGSTOP): the append script goes out, the
+ * command times out, and Redis runs it when it resumes. The answer must not say "retry" as if
+ * nothing were stored; it says the event may have been stored and how to resend it safely.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class IngestOnAStoppedRedisTest {
+  private static final String USER = "frozen";
+
+  @Test
+  void ingest_redisStoppedAfterTheWriteWentOut_saysItMayHaveBeenStored_andTheResendWithItsIdCountsOnce()
+      throws Exception {
+    try (RedisServer redis = RedisServer.startFresh()) {
+      URI uri = redis.uri();
+      try (RedisEventStore store = new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP",
+          TestData.ROOMY)) {
+        store.load(TestData.small());
+        String name = "stopped-redis-" + UUID.randomUUID();
+        GrpcServer server = TestData.serving(store, name);
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try {
+          FeatureServiceGrpc.FeatureServiceBlockingStub stub = FeatureServiceGrpc.newBlockingStub(channel);
+
+          redis.pause();
+          StatusRuntimeException failed;
+          try {
+            failed = assertThrows(StatusRuntimeException.class,
+                () -> stub.withDeadlineAfter(20, TimeUnit.SECONDS).ingestEvents(purchase("e-1")));
+          } finally {
+            redis.resume();
+          }
+
+          assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode());
+          String description = failed.getStatus().getDescription();
+          assertTrue(description.contains("it may have been stored")
+              && description.contains("resend it with the same event ids, and it is counted once"), description);
+          awaitStoredEvents(stub, 1);
+          IngestEventsResponse resent = stub.withDeadlineAfter(10, TimeUnit.SECONDS).ingestEvents(purchase("e-1"));
+          assertEquals(1, resent.getDuplicateCount());
+          assertEquals(1, storedEvents(stub));
+        } finally {
+          channel.shutdownNow();
+          server.close();
+        }
+      }
+    }
+  }
+
+  private static IngestEventsRequest purchase(String eventId) {
+    return IngestEventsRequest.newBuilder().addEvents(UserEvent.newBuilder()
+        .setUserId(USER).setEventId(eventId)
+        .setEvent(Event.newBuilder().setItemId("A").setEventType("purchase")
+            .setTime(Timestamp.newBuilder().setSeconds(1_700_000_000L))))
+        .build();
+  }
+
+  private static long storedEvents(FeatureServiceGrpc.FeatureServiceBlockingStub stub) {
+    return stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+        .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId(USER).build()).getTotalEvents();
+  }
+
+  /** The resumed Redis runs the script it was sent while stopped; waits until it has. */
+  private static void awaitStoredEvents(FeatureServiceGrpc.FeatureServiceBlockingStub stub, long expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (storedEvents(stub) != expected) {
+      assertTrue(System.nanoTime() < deadline, "the event sent while Redis was stopped was never stored");
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+  }
+}
