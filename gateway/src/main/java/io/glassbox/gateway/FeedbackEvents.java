@@ -41,8 +41,8 @@ final class FeedbackEvents {
     return UserEvent.newBuilder()
         .setUserId(userId)
         .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType).setBasketId(orderId))
-        // Without the client's id, a fresh one still makes our own retries to the feature
-        // service idempotent; a client's resend then counts as new feedback.
+        // Without the client's id the event still gets one of its own; the gateway sends it once
+        // (no retry), so only a client that repeats its request_id has a resend counted once.
         .setEventId(requestId.isEmpty() ? "gw:" + UUID.randomUUID() : requestId)
         .build();
   }
