@@ -378,7 +378,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   private Optional<Instant> latestPurchaseTimeAfterImport() {
     try {
       return store.latestPurchaseTime();
-    } catch (StoreNotReadyException | StoreUnavailableException | StoreFullException e) {
+    } catch (StoreNotReadyException | StoreUnavailableException | StoreDataLostException | StoreFullException e) {
       log.warn("Cannot read the newest purchase time after an import: {}", e.getMessage());
       return Optional.empty();
     }

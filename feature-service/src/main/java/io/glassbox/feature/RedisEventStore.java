@@ -342,6 +342,10 @@ public final class RedisEventStore implements EventStore {
   private final int compactAfterLines;
   private final int snapshotChunkBytes;
   private volatile DatasetIndex index;
+  /** The seed marker this replica found or wrote at start; {@link #requireData} looks for it. */
+  private volatile String seedMarker;
+  /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
+  private volatile String dataLost;
   /** The dataset's statistics and item ids, which every co-purchase snapshot builds on. */
   private CoPurchaseIndex datasetCoPurchase;
   private List<String> datasetItemIds;
@@ -440,6 +444,7 @@ public final class RedisEventStore implements EventStore {
       String present = redis.get(DATASET);
       if (wanted.equals(present)) {
         log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
+        seedMarker = wanted;
         return;
       }
       if (indexed.fingerprint().equals(present)) {
@@ -455,6 +460,7 @@ public final class RedisEventStore implements EventStore {
         try {
           seed(indexed);
           redis.set(DATASET, wanted);
+          seedMarker = wanted;
         } finally {
           if (token.equals(redis.get(SEED_LOCK))) {
             redis.del(SEED_LOCK);
@@ -568,7 +574,28 @@ public final class RedisEventStore implements EventStore {
     if (current == null) {
       throw new StoreNotReadyException();
     }
+    if (dataLost != null) {
+      throw new StoreDataLostException(dataLost);
+    }
     return current;
+  }
+
+  /**
+   * Throws {@link StoreDataLostException} when Redis no longer holds the seed marker this replica
+   * found or wrote at start: Redis restarted empty (no AOF, or a new data directory) or was flushed,
+   * so the catalogue and the histories are gone and every read or write would answer as if items
+   * and users did not exist. From then on every call throws it; only a restart seeds the dataset
+   * again (the co-purchase statistics in memory would no longer match Redis's order lines).
+   */
+  void requireData() {
+    index();
+    String present = call(() -> redis.get(DATASET));
+    if (!seedMarker.equals(present)) {
+      dataLost = "Redis " + redisName + " no longer holds the dataset this service loaded (its seed marker "
+          + DATASET + " is " + (present == null ? "gone" : "now " + shortName(present))
+          + ": Redis restarted empty or was flushed); events ingested since Redis last persisted them are lost";
+      throw new StoreDataLostException(dataLost);
+    }
   }
 
   @Override
@@ -1176,6 +1203,8 @@ public final class RedisEventStore implements EventStore {
     List<?> reply = (List<?>) write(APPEND_SCRIPT, keys, args);
     int value = ((Long) reply.get(1)).intValue();
     if ((Long) reply.get(0) == -1) {
+      // An empty Redis knows no item: that is a lost store, not an unknown item.
+      requireData();
       throw new UnknownItemException(value, events.get(value).event().itemId());
     }
     if ((Long) reply.get(0) == -2) {

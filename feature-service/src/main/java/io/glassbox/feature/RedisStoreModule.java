@@ -11,7 +11,8 @@ import redis.clients.jedis.JedisPooled;
 
 /**
  * The shared store: {@link RedisEventStore} over a pool of connections to one Redis, and a
- * {@link RedisPing} of its own for readiness.
+ * {@link RedisPing} of its own for readiness, which also asks whether Redis still holds the data
+ * ({@link SeededStorePing}).
  */
 public final class RedisStoreModule extends AbstractModule {
   /** Connect and per-command socket timeout; a dead Redis answers UNAVAILABLE within it. */
@@ -21,7 +22,8 @@ public final class RedisStoreModule extends AbstractModule {
 
   @Override
   protected void configure() {
-    bind(EventStore.class).to(RedisEventStore.class).in(Scopes.SINGLETON);
+    bind(RedisEventStore.class).in(Scopes.SINGLETON);
+    bind(EventStore.class).to(RedisEventStore.class);
   }
 
   /** The pool; creating it does not connect (the first command does). */
@@ -36,10 +38,13 @@ public final class RedisStoreModule extends AbstractModule {
     return new JedisPooled(pool, config.redisUri(), (int) TIMEOUT.toMillis());
   }
 
-  /** Readiness's own connection; creating it does not connect (the first ping does). */
+  /**
+   * Readiness's own connection, then the seed marker through the store; creating it does not
+   * connect (the first ping does).
+   */
   @Provides
   @Singleton
-  StorePing ping(FeatureConfig config) {
-    return new RedisPing(config.redisUri(), config.redisName(), RedisPing.DEADLINE);
+  StorePing ping(FeatureConfig config, RedisEventStore store) {
+    return new SeededStorePing(new RedisPing(config.redisUri(), config.redisName(), RedisPing.DEADLINE), store);
   }
 }

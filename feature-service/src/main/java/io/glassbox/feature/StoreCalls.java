@@ -23,8 +23,9 @@ final class StoreCalls {
   private StoreCalls() {}
 
   /**
-   * UNAVAILABLE while the store loads or when its backend cannot be reached (nothing stored;
-   * retryable), or did not confirm a write it was sent (it may have been stored: resend it with
+   * UNAVAILABLE while the store loads, when its backend cannot be reached (nothing stored;
+   * retryable) or came back without its data (retryable; never NOT_FOUND for an item that was lost
+   * with the data), or did not confirm a write it was sent (it may have been stored: resend it with
    * the same event ids), RESOURCE_EXHAUSTED when the backend is full. The description never carries internals.
    */
   static <T> T call(Supplier<T> call) {
@@ -32,6 +33,11 @@ final class StoreCalls {
       return call.get();
     } catch (StoreNotReadyException e) {
       throw status(Status.UNAVAILABLE, e.getMessage() + "; retry shortly");
+    } catch (StoreDataLostException e) {
+      // StoreReadiness logs the loss once, as an ERROR; each refused call would repeat it.
+      log.debug("Feature store lost its data: {}", e.getMessage());
+      throw status(Status.UNAVAILABLE, "the feature store lost its data (its backend restarted empty); "
+          + "nothing was read or stored; retry later");
     } catch (StoreUnavailableException e) {
       UNAVAILABLE.log(log, Level.WARN, "Feature store unavailable: {}", e.getMessage());
       throw status(Status.UNAVAILABLE, "the feature store is unavailable; retry shortly");
@@ -45,7 +51,6 @@ final class StoreCalls {
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");
     }
   }
-
 
   private static StatusRuntimeException status(Status status, String description) {
     return status.withDescription(description).asRuntimeException();

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * overlap; each has a deadline of its own, {@link RedisPing#DEADLINE}) and, while the pings fail,
  * has the server report {@code glassbox.v1.FeatureService} and {@code /ready} NOT_SERVING (the
  * overall health status and {@code /live}, which liveness asks, stay SERVING: a restart would not
- * bring Redis back), SERVING again once a ping answers. Shows the last answer as
+ * bring Redis back), SERVING again once a ping answers. A store found without its data (Redis
+ * restarted empty) is NOT_SERVING for good, with one ERROR: only a restart seeds it again. Shows the last answer as
  * {@code glassbox_feature_store_up} (1 or 0) on {@code /metrics}; logs one WARN when the store goes
  * down and one INFO when it is back.
  */
@@ -36,6 +37,8 @@ final class StoreReadiness implements AutoCloseable {
   private final ScheduledExecutorService pinger;
   /** The last ping's outcome; the data was just loaded from the store when pinging starts. */
   private volatile boolean up = true;
+  /** Whether the store was found without its data; it stays so until the service restarts. */
+  private boolean lossLogged;
 
   /** @param store closed with this, after the last ping */
   StoreReadiness(StorePing store, Duration interval) {
@@ -63,6 +66,15 @@ final class StoreReadiness implements AutoCloseable {
     String failure = null;
     try {
       store.ping();
+    } catch (StoreDataLostException e) {
+      if (!lossLogged) {
+        lossLogged = true;
+        up = false;
+        server.setServicesAvailable(false);
+        log.error("Feature store lost its data ({}); the service is NOT_SERVING and refuses reads and writes "
+            + "with UNAVAILABLE; restart it to seed the dataset again", e.getMessage());
+      }
+      return;
     } catch (RuntimeException e) {
       // Anything, not only StoreUnavailableException: an exception escaping would end the pings.
       failure = e.getMessage();

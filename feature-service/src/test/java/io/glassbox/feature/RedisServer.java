@@ -93,6 +93,20 @@ final class RedisServer implements AutoCloseable {
   }
 
   /**
+   * Kills the server (SIGKILL) and starts an empty one on the same port, as a Redis whose data
+   * directory was lost or changed: its append-only file is deleted first.
+   */
+  void restartEmpty() {
+    kill();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).filter(path -> !path.equals(dir)).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    start();
+  }
+
+  /**
    * Freezes the server as a hung one (SIGSTOP): the kernel still accepts connections into its
    * backlog, but nothing answers until {@link #resume()}.
    */

@@ -1,14 +1,21 @@
 package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
+import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -27,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
 
 /**
  * The feature service started as in production ({@link FeatureMain#start}) on a real redis-server:
@@ -60,6 +68,57 @@ class StoreOutageReadinessTest {
   @Test
   void redisHung_readinessGoesNotServingWithinItsPingDeadline_redisResumed_servingAgain() throws Exception {
     outageAndBack(RedisServer::pause, RedisServer::resume, HUNG_WITHIN);
+  }
+
+  /**
+   * Redis killed and started empty on the same port (a new data directory): it answers PING, but
+   * the catalogue is gone. An ingestion of a catalogue item must be UNAVAILABLE (retry), never
+   * NOT_FOUND (a shop drops the purchase), and readiness NOT_SERVING.
+   */
+  @Test
+  void redisBackEmpty_ingestionIsUnavailableNotNotFound_andReadinessNotServing() throws Exception {
+    try (RedisServer redis = RedisServer.startFresh(); GrpcServer server = start(redis)) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+      try {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+        FeatureServiceGrpc.FeatureServiceBlockingStub features = FeatureServiceGrpc.newBlockingStub(channel);
+        assertEquals(ServingStatus.SERVING, status(health, SERVICE));
+
+        redis.restartEmpty();
+
+        // Retried as a shop's back end would: the pool's connections to the killed Redis fail first.
+        StatusRuntimeException refused;
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        do {
+          refused = assertThrows(StatusRuntimeException.class,
+              () -> features.withDeadlineAfter(20, TimeUnit.SECONDS).ingestEvents(purchaseOf("10002")));
+        } while (refused.getStatus().getDescription().contains("is unavailable") && System.nanoTime() < deadline);
+        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+        assertTrue(refused.getStatus().getDescription().contains("lost its data"),
+            refused.getStatus().getDescription());
+        await(() -> status(health, SERVICE) == ServingStatus.NOT_SERVING, WITHIN,
+            "the service NOT_SERVING after Redis came back empty");
+        assertEquals("503 NOT_SERVING", get(server, "/ready"));
+        assertTrue(get(server, "/metrics").contains("glassbox_feature_store_up 0.0"));
+        // Reads are refused alike, rather than answering that the item or user does not exist.
+        StatusRuntimeException read = assertThrows(StatusRuntimeException.class,
+            () -> features.withDeadlineAfter(20, TimeUnit.SECONDS)
+                .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("12348").build()));
+        assertEquals(Status.Code.UNAVAILABLE, read.getStatus().getCode(), read.getStatus().toString());
+        // Nothing was written into the empty Redis as if it held the catalogue.
+        try (Jedis jedis = redis.connect()) {
+          assertEquals(0, jedis.dbSize());
+        }
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static IngestEventsRequest purchaseOf(String itemId) {
+    return IngestEventsRequest.newBuilder().addEvents(UserEvent.newBuilder().setUserId("12348")
+        .setEventId("lost-store-1").setEvent(Event.newBuilder().setItemId(itemId)
+            .setTime(Timestamp.newBuilder().setSeconds(1_000)).setEventType("purchase"))).build();
   }
 
   /**
