@@ -122,13 +122,14 @@ public final class RedisEventStore implements EventStore {
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final int BATCH = 1000;
-  private static final int FIELDS_PER_EVENT = 10;
+  private static final int FIELDS_PER_EVENT = 11;
 
   /**
    * ARGV: cap, ttl seconds, then per event: user, item, epoch second, nanos (9 digits), the
    * member's type-and-basket field ({@link TimelineMember#kindField}), purchase flag, identity
-   * ({@link EventIdentity#stored}, the dedupe key's value), basket id, {@link NewEvent#copy}, the
-   * identity's words ({@link EventIdentity#text}). KEYS: the six shared keys,
+   * ({@link EventIdentity#stored}, the value written under the dedupe key), basket id,
+   * {@link NewEvent#copy}, the identity's words ({@link EventIdentity#text}), the identity
+   * {@link EventIdentity#encoded}. KEYS: the six shared keys,
    * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
    * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
@@ -136,9 +137,11 @@ public final class RedisEventStore implements EventStore {
    * event (nothing stored), else {0, duplicates, the newest purchase time before, after (each as
    * the {@code latest} key holds it, "" for none), the order lines the stream holds}. An event of copy n &ge; 1 whose timeline holds
    * n events of its item, time, type and order is a duplicate too. A dedupe key holding "1" was written before
-   * identities were kept: taken as the same event. One holding an identity's text ({@link EventIdentity#text},
-   * "purchase of 82482 in order 581180"), as an earlier build wrote for every event and this one
-   * writes for an event its words name alone, is compared with the event's text, as that build compared it. A timeline over the cap loses its oldest
+   * identities were kept: taken as the same event. Any other value is the same event if it is the event's
+   * encoded form, as builds from 906c650 up to 3d1c759 wrote for every event and this one writes for an
+   * event whose words read two ways, or its text ({@link EventIdentity#text}, "purchase of 82482 in order
+   * 581180"), as an earlier build wrote for every event (compared as that build compared it) and this one
+   * writes for an event its words name alone. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser).
    */
@@ -154,9 +157,9 @@ public final class RedisEventStore implements EventStore {
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
           local a = 3 + i * FIELDS
-          local identity, words = ARGV[a + 6], ARGV[a + 9]
-          -- Words were written by an earlier build, or by this one for an event they name alone.
-          if earlier and earlier ~= '1' and earlier ~= identity and earlier ~= words then
+          local encoded, words = ARGV[a + 10], ARGV[a + 9]
+          -- Either form, whichever this build writes for the event: an earlier build may have written the other.
+          if earlier and earlier ~= '1' and earlier ~= encoded and earlier ~= words then
             return {-2, i, earlier}
           end
         end
@@ -1198,6 +1201,7 @@ public final class RedisEventStore implements EventStore {
       args.add(recorded.basketId());
       args.add(String.valueOf(event.copy()));
       args.add(event.identity().text(UnaryOperator.identity()));
+      args.add(event.identity().encoded());
       ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
     }
     List<?> reply = (List<?>) write(APPEND_SCRIPT, keys, args);

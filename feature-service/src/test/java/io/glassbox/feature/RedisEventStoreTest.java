@@ -140,6 +140,25 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   /**
+   * A build from 906c650 up to 3d1c759 kept every event encoded ("purchase:1:E"), also one this
+   * build keeps as its words: after an upgrade, within the window, its resend is still a duplicate.
+   */
+  @Test
+  void append_eventWithoutAnOrderKeptEncodedByAnEarlierBuild_takesItsResendAsADuplicate() {
+    NewEvent event = purchase("r11user", "E", 300, "r11");
+    store.append(List.of(event));
+    try (Jedis jedis = redis.connect()) {
+      jedis.select((nextDatabase - 1) % 16);
+      jedis.set(RedisEventStore.PREFIX + "e:" + event.dedupeKey(), event.identity().encoded());
+    }
+
+    assertEquals("stored 0, duplicates 1", TestData.counts(store.append(List.of(event))));
+    EventIdConflictException e = assertThrows(EventIdConflictException.class,
+        () -> store.append(List.of(purchase("r11user", "F", 300, "r11"))));
+    assertEquals(event.identity(), e.earlierEvent());
+  }
+
+  /**
    * The words of an event in an order, or of an item id holding " in order ", also name another
    * event ("purchase of A in order B": item A in order B, or item "A in order B" without one): such
    * an event is kept encoded, reads back exactly, and another event with its words is refused.
