@@ -6,7 +6,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -84,7 +83,7 @@ final class RedisPing implements StorePing {
 
   /**
    * Why a ping failed, in the words the requests' pool uses: an error reply (a wrong or missing
-   * password, NOAUTH or WRONGPASS, or any other) is a Redis that answers and refuses, not one that
+   * password, NOAUTH or WRONGPASS, a user without permission, NOPERM, or any other) is a Redis that answers and refuses, not one that
    * cannot be reached. Only the reply's code is quoted: the rest may echo the user name.
    */
   private String why(JedisException e) {
@@ -92,9 +91,14 @@ final class RedisPing implements StorePing {
       if (cause instanceof JedisDataException refusal) {
         String message = String.valueOf(refusal.getMessage());
         String code = message.split(" ", 2)[0];
-        return refusal instanceof JedisAccessControlException || code.equals("NOAUTH") || code.equals("WRONGPASS")
-            ? " refused the password (" + code + "); check the credentials in " + FeatureConfig.REDIS_URI_KEY
-            : " refused a command (" + code + ")";
+        // Jedis throws JedisAccessControlException for NOPERM too: only the code tells the password apart.
+        return switch (code) {
+          case "NOAUTH", "WRONGPASS" ->
+              " refused the password (" + code + "); check the credentials in " + FeatureConfig.REDIS_URI_KEY;
+          case "NOPERM" -> " refused a command: the user in " + FeatureConfig.REDIS_URI_KEY
+              + " may not run PING or SELECT (NOPERM)";
+          default -> " refused a command (" + code + ")";
+        };
       }
     }
     return e.getCause() instanceof SocketTimeoutException

@@ -84,6 +84,19 @@ class RedisPingTest {
         + " refused the password (NOAUTH); check the credentials in GLASSBOX_REDIS_URI", failure(""));
   }
 
+  /** An ACL user whose password is right but who may not run PING is not told to check the password. */
+  @Test
+  void ping_userWithoutPermissionForPing_saysSo_notThatThePasswordWasRefused() {
+    try (Jedis jedis = new Jedis("127.0.0.1", port, 2000)) {
+      jedis.auth(PASSWORD);
+      jedis.aclSetUser("limited", "on", ">pw", "~*", "+get");
+    }
+
+    assertEquals("Redis redis://127.0.0.1:" + port
+        + " refused a command: the user in GLASSBOX_REDIS_URI may not run PING or SELECT (NOPERM)",
+        failure("limited:pw@"));
+  }
+
   @Test
   void ping_rightPassword_answers() {
     try (RedisPing ping = new RedisPing(URI.create("redis://:" + PASSWORD + "@127.0.0.1:" + port),
