@@ -28,7 +28,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +38,10 @@ import org.slf4j.event.Level;
  * connections costs the process no more than that many open files, and prefers connections that
  * have carried a call: at the limit, a new connection takes the place of the oldest one that has
  * never carried a call, and is itself closed as soon as it is accepted, before a byte of it is
- * read, only when every connection held has carried one. A connection that has carried no call
- * {@link ConnectionLimits#handshakeTimeout} after it was accepted is closed too, so sockets that
- * send a preface and nothing more neither hold places for long nor, reconnecting, push out a
- * client that calls. gRPC has no such limit of its own (grpc-java #1886), so it sits in front of
+ * read, only when every connection held has carried one. A connection that merely carries no call
+ * is not closed here: a client channel may hold one ready for minutes, and a close raced by its
+ * first call would fail that call; gRPC's idle GOAWAY ({@link ConnectionLimits#maxConnectionIdle})
+ * closes it gracefully. gRPC has no such limit of its own (grpc-java #1886), so it sits in front of
  * the server socket's acceptor ({@link #channelFactory}) and sees calls through
  * {@link #callsSeen}; gRPC then needs the event loops from us too ({@link #eventLoops}).
  */
@@ -57,7 +56,6 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
 
   private final String server;
   private final int maxConnections;
-  private final Duration firstCallTimeout;
   /** Every connection held, by its client's address (unique per connection to one listening port). */
   private final Map<SocketAddress, Held> held = new ConcurrentHashMap<>();
   /** Held connections that have not carried a call, oldest first; guarded by itself, as {@link #open} is. */
@@ -81,7 +79,6 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   ConnectionCap(String server, ConnectionLimits limits) {
     this.server = server;
     this.maxConnections = limits.maxConnections();
-    this.firstCallTimeout = limits.handshakeTimeout();
   }
 
   /** The name of the server it caps. */
@@ -183,13 +180,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
       evicted.incrementAndGet();
       oldest.connection.close();
     }
-    var firstCallDue = context.executor().schedule(() -> {
-      if (!accepted.called) {
-        connection.close();
-      }
-    }, firstCallTimeout.toNanos(), TimeUnit.NANOSECONDS);
     connection.closeFuture().addListener(closed -> {
-      firstCallDue.cancel(false);
       held.remove(client, accepted);
       synchronized (neverCalled) {
         neverCalled.remove(client, accepted);

@@ -10,7 +10,7 @@ import java.time.Duration;
  * last nor add up to the process's open-file limit. Per server: the admin server has its own.
  *
  * @param handshakeTimeout how long a new connection has to finish its TLS handshake and send the
- *     HTTP/2 preface and first SETTINGS frame, and to carry its first call, before it is closed
+ *     HTTP/2 preface and first SETTINGS frame before it is closed
  *     ({@value #HANDSHAKE_TIMEOUT_KEY}, default 10 s; gRPC's own is 120 s)
  * @param maxConnectionIdle how long a connection may stay open with no call in flight before the
  *     server closes it gracefully (GOAWAY; a client channel reconnects at its next call)

@@ -2,6 +2,7 @@ package io.glassbox.server;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -103,6 +105,27 @@ class ConnectionLimitsTest {
     first.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     awaitOpenConnections(1);
     assertEquals("3", EchoService.call(channel(), "3"));
+  }
+
+  @Test
+  void channelThatConnectsAndStaysQuiet_isNotClosedBeforeTheIdleTime_andItsFirstCallIsAnswered() throws Exception {
+    start(new ConnectionLimits(Duration.ofMillis(200), Duration.ofMinutes(10), 10));
+    ManagedChannel client = channel();
+    client.getState(true);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (client.getState(false) != ConnectivityState.READY) {
+      assertTrue(System.nanoTime() < deadline, "client " + client.getState(false));
+      Thread.onSpinWait();
+    }
+    CountDownLatch left = new CountDownLatch(1);
+    client.notifyWhenStateChanged(ConnectivityState.READY, left::countDown);
+
+    // Fifteen handshake timeouts with no call: the connection stays, as it does for the idle time.
+    assertFalse(left.await(3, TimeUnit.SECONDS), "the quiet connection was closed: " + client.getState(false));
+
+    assertEquals("first", EchoService.call(client, "first"));
+    assertEquals(1, gauge(ConnectionCap.OPEN_GAUGE));
+    assertEquals(ConnectivityState.READY, client.getState(false));
   }
 
   @Test
