@@ -37,15 +37,27 @@ public final class ModelRegistry implements AutoCloseable {
   private final String modelName;
   private final Path modelRoot;
   private final Optional<String> startupVersion;
+  private final Optional<ModelWarmup> warmup;
   private final AtomicReference<LoadedModel> active = new AtomicReference<>();
   private final Object reloadLock = new Object();
 
+  /** Each loaded version is warmed up by {@code warmup} before it becomes active. */
   @Inject
+  public ModelRegistry(ModelLoader loader, ModelConfig config, ModelWarmup warmup) {
+    this(loader, config, Optional.of(warmup));
+  }
+
+  /** Without warm-up: a version is active as soon as it has loaded. */
   public ModelRegistry(ModelLoader loader, ModelConfig config) {
+    this(loader, config, Optional.empty());
+  }
+
+  private ModelRegistry(ModelLoader loader, ModelConfig config, Optional<ModelWarmup> warmup) {
     this.loader = requireNonNull(loader, "loader");
     this.modelName = config.modelName();
     this.modelRoot = config.modelRoot();
     this.startupVersion = config.version();
+    this.warmup = warmup;
   }
 
   /**
@@ -113,6 +125,8 @@ public final class ModelRegistry implements AutoCloseable {
             current == null ? "no version is serving" : "version " + current.version() + " keeps serving");
         throw e;
       }
+      // Before it takes traffic: the first inferences of a session cost several warm ones.
+      warmup.ifPresent(w -> w.warm(loaded));
       LoadedModel previous = active.getAndSet(loaded);
       if (previous != null) {
         previous.retire();

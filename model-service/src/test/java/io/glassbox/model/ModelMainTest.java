@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.api.v1.ReloadModelResponse;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.server.ConfigSource;
@@ -39,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The start sequence the launcher uses: Guice wiring, model load, readiness, a real port. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ModelMainTest {
+  /** The warm-up's shapes: the gateway's Score, the explainer's Score and its counterfactual batch. */
+  private static final int WARM_UP_BATCHES = 3;
   @TempDir Path modelDirectory;
 
   @Test
@@ -70,10 +75,7 @@ class ModelMainTest {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     // Batching on (the default): Score handlers run on the transport's threads and only queue
     // the call; the batching worker answers it.
-    GrpcServer server = ModelMain.start(ConfigSource.of(Map.of(
-        ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
-        ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
-        ModelConfig.PROVIDER_KEY, "cpu", ModelConfig.BATCHING_KEY, "true")));
+    GrpcServer server = startOnPortsWithBatching();
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     ExecutorService callers = Executors.newFixedThreadPool(16);
     try {
@@ -98,12 +100,13 @@ class ModelMainTest {
       assertEquals(ScoreRpcTest.toyScore(7, 3), stub.score(
           ScoreRpcTest.request(ScoreRpcTest.row(List.of(3), List.of(7)))).getRows(0).getScores(0), 1e-5f);
 
-      // The refused call never reached the queue; the 65 others were answered by the worker.
+      // The refused call never reached the queue; the 65 others were answered by the worker,
+      // after the start's warm-up inferences.
       String metrics = scrape(server);
-      assertTrue(metrics.contains("glassbox_model_batched_calls_total 65.0"), metrics);
+      assertEquals(65 + WARM_UP_BATCHES, value(metrics, "glassbox_model_batched_calls_total"), metrics);
       assertTrue(metrics.contains("glassbox_model_queued_calls 0.0"), metrics);
       assertTrue(metrics.contains("glassbox_model_expired_calls_total 0.0"), metrics);
-      double batches = value(metrics, "glassbox_model_batches_total");
+      double batches = value(metrics, "glassbox_model_batches_total") - WARM_UP_BATCHES;
       assertTrue(batches >= 9 && batches <= 65, "batches of at most 8 calls: " + batches);
       assertTrue(value(metrics, "glassbox_model_calls_taken_spinning_total")
           <= value(metrics, "glassbox_model_batcher_spins_total"), metrics);
@@ -112,6 +115,40 @@ class ModelMainTest {
       channel.shutdownNow();
       server.close();
     }
+  }
+
+  @Test
+  void start_withBatching_warmsTheModelThroughTheEngineBeforeServing_andAReloadedVersionBeforeItIsActive()
+      throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    GrpcServer server = startOnPortsWithBatching();
+    ManagedChannel admin = NettyChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
+    try {
+      // No Score call was made: every batch the worker ran is warm-up, run before start returned
+      // (start reports SERVING last). The loader's own test inferences bypass the engine.
+      double atStart = value(scrape(server), "glassbox_model_batches_total");
+      assertTrue(atStart >= WARM_UP_BATCHES, "warm-up batches before SERVING: " + atStart);
+
+      ModelFolders.addToyVersion(modelDirectory, "v2");
+      ReloadModelResponse reloaded = ModelAdminGrpc.newBlockingStub(admin)
+          .reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
+
+      assertEquals("v2", reloaded.getActive().getVersion());
+      double afterReload = value(scrape(server), "glassbox_model_batches_total");
+      assertTrue(afterReload >= atStart + WARM_UP_BATCHES,
+          "warm-up batches of the reloaded version: " + (afterReload - atStart));
+    } finally {
+      admin.shutdownNow();
+      server.close();
+    }
+  }
+
+  /** The toy model on free loopback ports, batching on, as ModelMain starts it from the environment. */
+  private GrpcServer startOnPortsWithBatching() {
+    return ModelMain.start(ConfigSource.of(Map.of(
+        ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
+        ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
+        ModelConfig.PROVIDER_KEY, "cpu", ModelConfig.BATCHING_KEY, "true")));
   }
 
   private static String scrape(GrpcServer server) throws IOException {
