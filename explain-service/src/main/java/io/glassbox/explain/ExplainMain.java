@@ -38,8 +38,9 @@ public final class ExplainMain {
   }
 
   /**
-   * Starts the service on the configured port and returns it SERVING (it holds no data, so it is
-   * ready at once). {@link GrpcServer#close} drains it and then shuts down its client channels.
+   * Starts the service on the configured port and returns it SERVING once it has called the model
+   * and feature services once through its channels ({@link DependencyWarmup}; bounded, a failed
+   * call is only logged). {@link GrpcServer#close} drains it and then shuts down its client channels.
    */
   public static GrpcServer start(ConfigSource source) {
     ExplainConfig config = ExplainConfig.load(source);
@@ -50,8 +51,9 @@ public final class ExplainMain {
     ManagedChannel modelChannel = ClientChannels.forTarget(config.modelTarget(), client, Retries.none());
     ManagedChannel featureChannel = ClientChannels.forTarget(config.featureTarget(), client, Retries.none());
     GrpcServer server;
+    Injector injector;
     try {
-      Injector injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
+      injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
       server = GrpcServer.onPort(NAME, config.port(), settings)
           .addService(injector.getInstance(ExplainGrpcService.class))
           .watchClientKey(client)
@@ -64,6 +66,7 @@ public final class ExplainMain {
       featureChannel.shutdownNow();
       throw e;
     }
+    injector.getInstance(DependencyWarmup.class).warm();
     server.setServing(true);
     log.info("{} calls the model service at {} and the feature service at {}",
         NAME, config.modelTarget(), config.featureTarget());

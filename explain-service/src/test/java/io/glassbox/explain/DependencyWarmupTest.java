@@ -1,0 +1,72 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.model.ModelMain;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The explain service's start against the real model service (the shipped model, on a loopback port). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DependencyWarmupTest {
+
+  @Test
+  void start_connectsToTheModelServiceAndCallsGetModelInfoAndScore_beforeItReportsServing() throws IOException {
+    String root = System.getProperty("glassbox.repo.root");
+    String featureName = "feature-" + UUID.randomUUID();
+    try (GrpcServer model = ModelMain.start(ConfigSource.of(Map.of(
+            "GLASSBOX_MODEL_DIR", root + "/models",
+            "GLASSBOX_MODEL_PORT", "0",
+            "GLASSBOX_MODEL_ADMIN_PORT", "0",
+            "GLASSBOX_METRICS_PORT", "0")));
+        GrpcServer feature = GrpcServer.inProcess("fake-feature", featureName)
+            .addService(new FakeFeatureService(Map.of())).start()) {
+      assertEquals(0.0, value(scrape(model), "glassbox_connections_open"));
+
+      // start returns the server SERVING: whatever the model service saw by then came before it.
+      try (GrpcServer explain = ExplainMain.start(ConfigSource.of(Map.of(
+          ExplainConfig.PORT_KEY, "0",
+          "GLASSBOX_METRICS_PORT", "0",
+          ExplainConfig.MODEL_TARGET_KEY, "localhost:" + model.port(),
+          ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + featureName)))) {
+        String metrics = scrape(model);
+
+        assertEquals(1.0, value(metrics, "glassbox_connections_open"), metrics);
+        assertTrue(calls(metrics, "GetModelInfo") >= 1, metrics);
+        assertTrue(calls(metrics, "Score") >= 1, metrics);
+      }
+    }
+  }
+
+  private static String scrape(GrpcServer server) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, server.metrics().scrape());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The value of the unlabelled sample {@code name}. */
+  private static double value(String metrics, String name) {
+    return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+        .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
+        .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
+  }
+
+  /** ModelService calls of {@code method} the model server answered, whatever their status. */
+  private static double calls(String metrics, String method) {
+    return metrics.lines()
+        .filter(line -> line.startsWith("glassbox_grpc_server_handling_seconds_count{")
+            && line.contains("method=\"" + method + "\"") && line.contains("service=\"glassbox.v1.ModelService\""))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+}
