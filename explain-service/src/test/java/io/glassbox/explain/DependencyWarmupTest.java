@@ -1,15 +1,14 @@
 package io.glassbox.explain;
 
+import static io.glassbox.server.MetricsText.scrape;
+import static io.glassbox.server.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -46,19 +45,6 @@ class DependencyWarmupTest {
         assertTrue(calls(metrics, "Score") >= 1, metrics);
       }
     }
-  }
-
-  private static String scrape(GrpcServer server) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new PrometheusTextFormatWriter(false).write(out, server.metrics().scrape());
-    return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /** The value of the unlabelled sample {@code name}. */
-  private static double value(String metrics, String name) {
-    return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
-        .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
-        .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
   }
 
   /** ModelService calls of {@code method} the model server answered, whatever their status. */

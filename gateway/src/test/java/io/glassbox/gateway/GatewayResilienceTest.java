@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.MetricsText;
 import io.glassbox.server.RefusingPort;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -96,8 +94,6 @@ class GatewayResilienceTest {
   }
 
   private String scrape() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new PrometheusTextFormatWriter(false).write(out, harness.gateway().metrics().scrape());
-    return out.toString(StandardCharsets.UTF_8);
+    return MetricsText.scrape(harness.gateway());
   }
 }

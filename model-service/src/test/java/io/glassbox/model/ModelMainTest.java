@@ -1,5 +1,7 @@
 package io.glassbox.model;
 
+import static io.glassbox.server.MetricsText.scrape;
+import static io.glassbox.server.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,10 +23,6 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,19 +147,6 @@ class ModelMainTest {
         ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
         ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
         ModelConfig.PROVIDER_KEY, "cpu", ModelConfig.BATCHING_KEY, "true")));
-  }
-
-  private static String scrape(GrpcServer server) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    new PrometheusTextFormatWriter(false).write(out, server.metrics().scrape());
-    return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /** The value of the unlabelled sample {@code name} in a scrape. */
-  private static double value(String metrics, String name) {
-    return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
-        .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
-        .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
   }
 
   @Test

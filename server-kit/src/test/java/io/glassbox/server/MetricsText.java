@@ -1,0 +1,25 @@
+package io.glassbox.server;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** A server's {@code /metrics} as its text, for tests that read counters and gauges from it. */
+public final class MetricsText {
+  private MetricsText() {}
+
+  /** What {@code /metrics} of {@code server} would show now. */
+  public static String scrape(GrpcServer server) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, server.metrics().scrape());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The value of the unlabelled sample {@code name} in a scrape. */
+  public static double value(String metrics, String name) {
+    return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+        .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
+        .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
+  }
+}
