@@ -98,7 +98,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
 
   /**
    * Marks the connection of every call the server receives as one that has carried a call, which
-   * keeps it from being evicted or closed for want of one. Any call counts, health checks and
+   * keeps it from being evicted at the limit. Any call counts, health checks and
    * calls then refused for their key included: the transport sees no further.
    */
   ServerInterceptor callsSeen() {
