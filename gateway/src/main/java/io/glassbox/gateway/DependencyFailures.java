@@ -42,10 +42,27 @@ final class DependencyFailures {
    * answers it) and ALREADY_EXISTS (the request id taken by another event of the user) reach the
    * caller with their message, since they are about the caller's input, and with the caller's
    * field names ({@code item_id}, not {@code events[0].event.item_id}; {@code request_id}, the
-   * event id the gateway sends).
+   * event id the gateway sends). A call that may have stored the event before it failed (the
+   * feature service did not get Redis's confirmation of the write, or the deadline passed while
+   * the call was out) says so, with the event id to resend it under ({@code eventId}: the caller's
+   * request_id, or the one the gateway made), since a resend under it is counted once; other
+   * failures answer as {@link #featureFailed}.
    */
-  static StatusRuntimeException ingestFailed(Throwable failure) {
+  static StatusRuntimeException ingestFailed(Throwable failure, String eventId) {
     Status status = Status.fromThrowable(failure);
+    String resend = "it may have been stored under request_id \"" + eventId
+        + "\": resend it with the same request_id, and it is counted once";
+    if (status.getCode() == Status.Code.UNAVAILABLE && status.getDescription() != null
+        && status.getDescription().contains("it may have been stored")) {
+      return Status.UNAVAILABLE
+          .withDescription("the feature service did not confirm the event was stored; " + resend)
+          .asRuntimeException();
+    }
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      return Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline passed while waiting for the feature service; " + resend)
+          .asRuntimeException();
+    }
     if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.NOT_FOUND
         || status.getCode() == Status.Code.ALREADY_EXISTS) {
       String message = status.getDescription() == null ? "" : status.getDescription();

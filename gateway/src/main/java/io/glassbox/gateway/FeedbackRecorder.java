@@ -61,7 +61,7 @@ public final class FeedbackRecorder {
         },
         directExecutor());
     return Futures.catching(stored, Exception.class, failure -> {
-      throw DependencyFailures.ingestFailed(failure);
+      throw DependencyFailures.ingestFailed(failure, event.getEventId());
     }, directExecutor());
   }
 

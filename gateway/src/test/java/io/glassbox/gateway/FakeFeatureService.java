@@ -47,6 +47,10 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   final List<String> historyCallsWithoutDeadline = new CopyOnWriteArrayList<>();
   /** When set, every GetUserHistory call fails with it. */
   volatile Status historyFailure;
+  /** When set, every IngestEvents call fails with it. */
+  volatile Status ingestFailure;
+  /** When set, IngestEvents never answers; the call ends only by its deadline or cancellation. */
+  volatile boolean ingestHangs;
 
   FakeFeatureService withUser(String userId, List<String> historyOldestFirst, List<Candidate> forUser) {
     histories.put(userId, List.copyOf(historyOldestFirst));
@@ -147,6 +151,13 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   @Override
   public void ingestEvents(
       IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
+    if (ingestHangs) {
+      return;
+    }
+    if (ingestFailure != null) {
+      replies.onError(ingestFailure.asRuntimeException());
+      return;
+    }
     for (int i = 0; i < request.getEventsCount(); i++) {
       UserEvent event = request.getEvents(i);
       if (!catalogue.containsKey(event.getEvent().getItemId())) {

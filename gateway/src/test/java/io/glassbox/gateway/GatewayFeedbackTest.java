@@ -190,4 +190,64 @@ class GatewayFeedbackTest {
     assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
     assertTrue(error.getStatus().getDescription().contains("feature service"));
   }
+
+  /** The feature service's answer when Redis did not confirm a write it was sent (StoreCalls). */
+  private static final Status WRITE_UNCONFIRMED = Status.UNAVAILABLE.withDescription(
+      "the feature store did not confirm the write; it may have been stored: resend it with the same event ids, "
+          + "and it is counted once (an event without an event id would be stored again)");
+
+  @Test
+  void submitFeedback_writeUnconfirmed_saysItMayHaveBeenStored_andToResendUnderTheSameRequestId() {
+    harness = new GatewayHarness().start();
+    harness.feature.ingestFailure = WRITE_UNCONFIRMED;
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id \"r1\": "
+        + "resend it with the same request_id, and it is counted once"), error.getStatus().getDescription());
+  }
+
+  @Test
+  void submitFeedback_writeUnconfirmed_withoutRequestId_namesTheIdTheGatewayGaveIt() {
+    harness = new GatewayHarness().start();
+    harness.feature.ingestFailure = WRITE_UNCONFIRMED;
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).build()));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id \"gw:"),
+        error.getStatus().getDescription());
+  }
+
+  @Test
+  void submitFeedback_featureStoreUnavailable_nothingStored_doesNotSayItMayHaveBeenStored() {
+    harness = new GatewayHarness().start();
+    harness.feature.ingestFailure = Status.UNAVAILABLE.withDescription("the feature store is unavailable; retry shortly");
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+
+    assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
+    assertEquals("the feature service is unavailable (UNAVAILABLE)", error.getStatus().getDescription());
+  }
+
+  @Test
+  void submitFeedback_deadlinePassesWhileIngesting_saysItMayHaveBeenStored() {
+    harness = new GatewayHarness().with(GatewayConfig.DEFAULT_DEADLINE_KEY, "300ms").start();
+    harness.feature.ingestHangs = true;
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> harness.client().submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
+    assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id \"r1\": "
+        + "resend it with the same request_id, and it is counted once"), error.getStatus().getDescription());
+  }
 }
