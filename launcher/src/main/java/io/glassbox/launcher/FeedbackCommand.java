@@ -7,6 +7,7 @@ import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.gateway.FeedbackRecorder;
 import io.glassbox.texts.ReasonTexts;
+import io.grpc.StatusRuntimeException;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
@@ -77,7 +78,19 @@ final class FeedbackCommand implements Callable<Integer> {
       request.setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()));
     }
     return gateway.call(stub -> {
-      SubmitFeedbackResponse response = stub.submitFeedback(request.build());
+      SubmitFeedbackResponse response;
+      try {
+        response = stub.submitFeedback(request.build());
+      } catch (StatusRuntimeException e) {
+        String description = e.getStatus().getDescription();
+        if (description != null && description.contains("it may have been stored")) {
+          CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs);
+          System.err.println("glassbox: it was sent with request id " + id + "; resend it with --request-id " + id
+              + " (and the same --user, --item, --type and --order) and it is recorded once.");
+          return 1;
+        }
+        throw e;
+      }
       String what = String.format(Locale.ROOT, "%s of %s by %s", type.name().replace('_', '-'), itemId, userId);
       System.out.println(response.getDuplicate()
           ? "Already recorded: " + what + " (request id " + id + "); stored once."
