@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -43,7 +44,7 @@ final class StoreCalls {
       throw status(Status.UNAVAILABLE, "the feature store is unavailable; retry shortly");
     } catch (StoreWriteUnconfirmedException e) {
       UNAVAILABLE.log(log, Level.WARN, "Feature store unavailable: {}", e.getMessage());
-      throw status(Status.UNAVAILABLE, "the feature store did not confirm the write; it may have been stored: "
+      throw status(Status.UNAVAILABLE, "the feature store did not confirm the write; " + Descriptions.MAY_HAVE_BEEN_STORED + ": "
           + "resend it with the same event ids, and it is counted once (an event without an event id would be "
           + "stored again)");
     } catch (StoreFullException e) {

@@ -1,5 +1,6 @@
 package io.glassbox.gateway;
 
+import io.glassbox.server.Descriptions;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -50,10 +51,9 @@ final class DependencyFailures {
    */
   static StatusRuntimeException ingestFailed(Throwable failure, String eventId) {
     Status status = Status.fromThrowable(failure);
-    String resend = "it may have been stored under request_id \"" + eventId
+    String resend = Descriptions.MAY_HAVE_BEEN_STORED + " under request_id \"" + eventId
         + "\": resend it with the same request_id, and it is counted once";
-    if (status.getCode() == Status.Code.UNAVAILABLE && status.getDescription() != null
-        && status.getDescription().contains("it may have been stored")) {
+    if (status.getCode() == Status.Code.UNAVAILABLE && Descriptions.saysMayHaveBeenStored(status)) {
       return Status.UNAVAILABLE
           .withDescription("the feature service did not confirm the event was stored; " + resend)
           .asRuntimeException();

@@ -6,6 +6,7 @@ import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.gateway.FeedbackRecorder;
+import io.glassbox.server.Descriptions;
 import io.glassbox.texts.ReasonTexts;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
@@ -82,8 +83,7 @@ final class FeedbackCommand implements Callable<Integer> {
       try {
         response = stub.submitFeedback(request.build());
       } catch (StatusRuntimeException e) {
-        String description = e.getStatus().getDescription();
-        if (description != null && description.contains("it may have been stored")) {
+        if (Descriptions.saysMayHaveBeenStored(e.getStatus())) {
           CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs);
           System.err.println("glassbox: it was sent with request id " + id + "; resend it with --request-id " + id
               + " (and the same --user, --item, --type and --order) and it is recorded once.");

@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import io.grpc.Status;
+
 /**
  * Keeps status descriptions short. A description travels in an HTTP/2 trailer, and a client
  * refuses trailers past 8 KiB with an opaque protocol error; echoing a 64 KiB input back would
@@ -19,7 +21,19 @@ public final class Descriptions {
   /** What the note of a cut value's length may take of the trailer. */
   private static final int NOTE_BYTES = 32;
 
+  /**
+   * The words of a description whose write failed after it was sent, so that it may have been
+   * applied: a resend under the same id is counted once. The feature service says them, the
+   * gateway passes them on, and clients look for them ({@link #saysMayHaveBeenStored}).
+   */
+  public static final String MAY_HAVE_BEEN_STORED = "it may have been stored";
+
   private Descriptions() {}
+
+  /** Whether {@code status}'s description says its write may have been stored ({@link #MAY_HAVE_BEEN_STORED}). */
+  public static boolean saysMayHaveBeenStored(Status status) {
+    return status.getDescription() != null && status.getDescription().contains(MAY_HAVE_BEEN_STORED);
+  }
 
   /** {@code value}, cut to {@value #MAX_QUOTED_CHARS} characters with a note of its length. */
   public static String truncate(String value) {
