@@ -133,6 +133,10 @@ class ConnectionLimitsTest {
     start(new ConnectionLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 4));
     ManagedChannel client = channel();
     assertEquals("1", EchoService.call(client, "1"));
+    // Told when the client's connection first goes (its idle time is 1 s): a round-robin channel is
+    // READY again moments later, too briefly for a look at its state now and then to see it.
+    CountDownLatch connectionLost = new CountDownLatch(1);
+    client.notifyWhenStateChanged(ConnectivityState.READY, connectionLost::countDown);
     List<Thread> flood = new ArrayList<>();
     closer.add(() -> {
       flood.forEach(Thread::interrupt);
@@ -148,9 +152,9 @@ class ConnectionLimitsTest {
     }
     // The client's connection idles out while the flood holds or takes every place the server has.
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (client.getState(false) == ConnectivityState.READY || prefaceOnlySockets.get() < 16) {
-      assertTrue(System.nanoTime() < deadline, "client " + client.getState(false) + ", preface-only sockets "
-          + prefaceOnlySockets.get());
+    while (connectionLost.getCount() > 0 || prefaceOnlySockets.get() < 16) {
+      assertTrue(System.nanoTime() < deadline, "client connection lost: " + (connectionLost.getCount() == 0)
+          + ", preface-only sockets " + prefaceOnlySockets.get());
       Thread.sleep(10);
     }
 
