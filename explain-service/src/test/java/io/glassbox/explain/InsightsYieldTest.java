@@ -61,6 +61,7 @@ class InsightsYieldTest {
           "GLASSBOX_MODEL_TARGET", "in-process:" + modelName, "GLASSBOX_FEATURE_TARGET", "in-process:" + featureName))));
       ManagedChannel channel = running.channel("localhost:" + explain.port());
       ExplainServiceGrpc.ExplainServiceBlockingStub stub = ExplainServiceGrpc.newBlockingStub(channel);
+      model.hold();
       ListenableFuture<GetModelInsightsResponse> first =
           ExplainServiceGrpc.newFutureStub(channel).getModelInsights(ONE_CUSTOMER);
       assertTrue(model.asked.await(30, TimeUnit.SECONDS), "the first call is running");
@@ -107,15 +108,20 @@ class InsightsYieldTest {
   }
 
   /** A model service whose GetModelInfo answers only once {@link #answer} is called (at once after). */
+  /**
+   * Answers GetModelInfo at once until {@link #hold}, then holds each call until {@link #answer}:
+   * the explain service's own start-up call (DependencyWarmup) is answered, not taken for the
+   * first insights call.
+   */
   private static final class HeldModelInfo extends ModelServiceGrpc.ModelServiceImplBase {
     final CountDownLatch asked = new CountDownLatch(1);
     private final List<StreamObserver<ModelInfo>> held = new ArrayList<>();
-    private boolean answering;
+    private boolean holding;
 
     @Override
     public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
       synchronized (held) {
-        if (!answering) {
+        if (holding) {
           held.add(observer);
           asked.countDown();
           return;
@@ -124,9 +130,15 @@ class InsightsYieldTest {
       reply(observer);
     }
 
+    void hold() {
+      synchronized (held) {
+        holding = true;
+      }
+    }
+
     void answer() {
       synchronized (held) {
-        answering = true;
+        holding = false;
         held.forEach(HeldModelInfo::reply);
         held.clear();
       }
