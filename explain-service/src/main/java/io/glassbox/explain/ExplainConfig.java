@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ServerSettings;
 import java.time.Duration;
 
 /**
@@ -23,8 +24,8 @@ import java.time.Duration;
  *     ({@value #INSIGHTS_CONCURRENCY_KEY}, default {@value #DEFAULT_INSIGHTS_CONCURRENCY},
  *     1..{@value #MAX_INSIGHTS_CONCURRENCY}); one more is refused RESOURCE_EXHAUSTED. Insights are
  *     background work: each call scores thousands of rows, and many at once crowd Recommend's
- *     Score calls out of the model service. Not bounded by GLASSBOX_MAX_CONCURRENT_CALLS: at that
- *     many, insight calls can take every call slot of the server (README says so)
+ *     Score calls out of the model service. Must stay below GLASSBOX_MAX_CONCURRENT_CALLS
+ *     ({@link #requireRoomBeside})
  */
 public record ExplainConfig(
     int port, String modelTarget, String featureTarget, Duration dependencyTimeout,
@@ -64,6 +65,20 @@ public record ExplainConfig(
     if (insightsConcurrency < 1 || insightsConcurrency > MAX_INSIGHTS_CONCURRENCY) {
       throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " must be 1.." + MAX_INSIGHTS_CONCURRENCY + ", got "
           + insightsConcurrency);
+    }
+  }
+
+  /**
+   * Fails unless insight calls leave the server a call slot: at {@code insightsConcurrency} equal to
+   * or above GLASSBOX_MAX_CONCURRENT_CALLS, running insight calls can hold every slot, and Explain,
+   * which every Recommend calls, waits behind them until it is refused or its deadline passes.
+   */
+  public void requireRoomBeside(ServerSettings server) {
+    if (insightsConcurrency >= server.maxConcurrentCalls()) {
+      throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " (" + insightsConcurrency + ") must be less than "
+          + ServerSettings.MAX_CONCURRENT_CALLS_KEY + " (" + server.maxConcurrentCalls()
+          + "): at that many, GetModelInsights calls can take every call slot and leave none for Explain,"
+          + " which Recommend calls");
     }
   }
 

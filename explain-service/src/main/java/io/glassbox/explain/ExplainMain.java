@@ -45,6 +45,7 @@ public final class ExplainMain {
   public static GrpcServer start(ConfigSource source) {
     ExplainConfig config = ExplainConfig.load(source);
     ServerSettings settings = ServerSettings.load(source, DEFAULT_METRICS_PORT);
+    config.requireRoomBeside(settings);
     ClientSettings client = ClientSettings.load(source);
     // No retries here: the gateway is the one layer that retries (its DownstreamChannels says
     // why), so a model call is never multiplied by retries at two layers.

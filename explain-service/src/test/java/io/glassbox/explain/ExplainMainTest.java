@@ -14,6 +14,7 @@ import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -79,5 +80,41 @@ class ExplainMainTest {
         () -> ExplainMain.start(ConfigSource.of(Map.of(ExplainConfig.PORT_KEY, "-1"))));
 
     assertTrue(e.getMessage().contains(ExplainConfig.PORT_KEY), e.getMessage());
+  }
+
+  @Test
+  void start_insightsConcurrencyAtTheCallLimit_failsNamingBothSettings() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ExplainMain.start(ConfigSource.of(Map.of(
+        ExplainConfig.PORT_KEY, "0",
+        ExplainConfig.INSIGHTS_CONCURRENCY_KEY, "4",
+        ServerSettings.MAX_CONCURRENT_CALLS_KEY, "4"))));
+
+    assertEquals("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY (4) must be less than GLASSBOX_MAX_CONCURRENT_CALLS (4): "
+        + "at that many, GetModelInsights calls can take every call slot and leave none for Explain, which "
+        + "Recommend calls", e.getMessage());
+  }
+
+  @Test
+  void start_insightsConcurrencyBelowTheCallLimit_isServing() {
+    String modelName = "model-" + UUID.randomUUID();
+    String featureName = "feature-" + UUID.randomUUID();
+    try (GrpcServer model = GrpcServer.inProcess("fake-model", modelName)
+            .addService(new FakeModelService(new AdditiveScorer(), "v1")).start();
+        GrpcServer feature = GrpcServer.inProcess("fake-feature", featureName)
+            .addService(new FakeFeatureService(Map.of())).start();
+        GrpcServer explain = ExplainMain.start(ConfigSource.of(Map.of(
+            ExplainConfig.PORT_KEY, "0",
+            ExplainConfig.MODEL_TARGET_KEY, "in-process:" + modelName,
+            ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + featureName,
+            ExplainConfig.INSIGHTS_CONCURRENCY_KEY, "3",
+            ServerSettings.MAX_CONCURRENT_CALLS_KEY, "4")))) {
+      ManagedChannel channel = ClientChannels.forTarget("localhost:" + explain.port());
+      try {
+        assertEquals(ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.newBuilder().setService("glassbox.v1.ExplainService").build()).getStatus());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
   }
 }
