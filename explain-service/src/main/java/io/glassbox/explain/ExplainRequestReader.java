@@ -15,7 +15,9 @@ import java.util.Set;
 
 /**
  * Validates an ExplainRequest (limits from explain_service.proto) and turns it into an
- * {@link ExplainQuery}. Every violation is INVALID_ARGUMENT naming the field.
+ * {@link ExplainQuery}. Every violation is INVALID_ARGUMENT naming the field, but for a slate item
+ * the user has already bought: FAILED_PRECONDITION, as ExplainItem, WhyNot and WhatIf answer a
+ * bought candidate ({@link BoughtCandidates}).
  */
 final class ExplainRequestReader {
   static final int MAX_TARGETS = 50;
@@ -49,6 +51,8 @@ final class ExplainRequestReader {
     String version = request.getModelVersion().trim();
     List<String> record = request.getRecordItemIdsCount() == 0
         ? request.getHistoryItemIdsList() : request.getRecordItemIdsList();
+    BoughtCandidates.refuse("slate_item_ids", request.getSlateItemIdsList(),
+        request.getRecordItemIdsCount() == 0 ? "history_item_ids" : "record_item_ids", record, "the slate");
     RecentPurchases recent = RecentPurchases.read("slate_recent_purchases", request.getSlateRecentPurchasesList(),
         "recent_purchases_window", request.hasRecentPurchasesWindow()
             ? Optional.of(request.getRecentPurchasesWindow()) : Optional.empty(),

@@ -84,23 +84,10 @@ final class InteractiveRequestReader {
     }
   }
 
-  /**
-   * FAILED_PRECONDITION for a candidate in the record, naming the first: the model would rank it
-   * and count it in every rank and top-k of the answer, a ranking Recommend never makes. Refused
-   * rather than dropped, as the asked item is: dropping would answer a question other than the one
-   * sent (other ranks, another candidate count) without saying so.
-   */
+  /** FAILED_PRECONDITION for a candidate in the record ({@link BoughtCandidates}). */
   private static void refuseBoughtCandidates(UserRanking ranking) {
-    Set<String> record = Set.copyOf(ranking.getRecordItemIdsList());
-    for (int i = 0; i < ranking.getCandidateItemIdsCount(); i++) {
-      String id = ranking.getCandidateItemIds(i);
-      if (record.contains(id)) {
-        throw Status.FAILED_PRECONDITION.withDescription("ranking.candidate_item_ids[" + i + "] \""
-            + Descriptions.truncate(id) + "\" is in ranking.record_item_ids: the model ranks only items the user"
-            + " has not bought, so it would rank none of them beside it; leave bought items out of the candidates"
-            + " (Recommend shows a bought item only by the buy-again rule)").asRuntimeException();
-      }
-    }
+    BoughtCandidates.refuse("ranking.candidate_item_ids", ranking.getCandidateItemIdsList(),
+        "ranking.record_item_ids", ranking.getRecordItemIdsList(), "the candidates");
   }
 
   static WhatIfQuestion read(WhatIfRequest request) {

@@ -8,6 +8,9 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
@@ -84,6 +87,19 @@ class BoughtItemTest {
         WhyNotRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).setItemId("22437").build()));
     assertRefused(start, () -> suite.explain.whatIf(
         WhatIfRequest.newBuilder().setRanking(RANKING_WITH_BOUGHT_CANDIDATE).addRemoveItemIds(BOUGHT).build()));
+  }
+
+  @Test
+  void explain_aBoughtItemInTheSlate_isFailedPreconditionNamingIt() {
+    ExplainRequest request = ExplainRequest.newBuilder()
+        .addHistoryItemIds(BOUGHT).addAllSlateItemIds(RANKING_WITH_BOUGHT_CANDIDATE.getCandidateItemIdsList())
+        .addTargets(ExplainTarget.newBuilder().setItemId("20727").addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR))
+        .build();
+
+    assertRefused("slate_item_ids[2] \"21211\" is in history_item_ids",
+        () -> suite.explain.explain(request));
+    assertRefused("slate_item_ids[2] \"21211\" is in record_item_ids",
+        () -> suite.explain.explain(request.toBuilder().addRecordItemIds(BOUGHT).build()));
   }
 
   @Test

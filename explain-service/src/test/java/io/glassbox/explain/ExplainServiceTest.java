@@ -448,10 +448,8 @@ class ExplainServiceTest {
     }
     scorer.know(items.toArray(String[]::new));
     List<String> history = IntStream.range(0, 15).mapToObj(i -> items.get(random.nextInt(items.size()))).toList();
-    List<String> slate = new ArrayList<>(items.subList(10, 40));
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(history)
-        .addAllSlateItemIds(slate)
         .setMaxEvidenceItems(1 + random.nextInt(5))
         .setTopK(3 + random.nextInt(5));
     if (random.nextBoolean()) {
@@ -459,6 +457,11 @@ class ExplainServiceTest {
       request.addAllRecordItemIds(IntStream.range(0, 10)
           .mapToObj(i -> items.get(random.nextInt(items.size()))).toList()).addAllRecordItemIds(history);
     }
+    // The slate holds no bought item, as the gateway sends it (one is refused: BoughtItemTest).
+    Set<String> bought = new HashSet<>(history);
+    bought.addAll(request.getRecordItemIdsList());
+    List<String> slate = items.subList(10, 40).stream().filter(item -> !bought.contains(item)).toList();
+    request.addAllSlateItemIds(slate);
     for (int i = 0; i < 10; i++) {
       String item = slate.get(random.nextInt(slate.size()));
       ExplainTarget.Builder target = ExplainTarget.newBuilder().setItemId(item)
