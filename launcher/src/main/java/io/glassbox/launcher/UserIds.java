@@ -25,6 +25,10 @@ final class UserIds {
   /** The embedded dataset's customers, relative to the installation's root. */
   static final String EMBEDDED = "data/uci-online-retail/users.csv.gz";
 
+  /** How the commands' help describes a file of customers. */
+  static final String FILE_FORMAT = "CSV (gzip when named .gz) whose first column is a user id; a first line whose"
+      + " first column is user_id is its header";
+
   /** How the commands' help names the default list of customers. */
   static final String EMBEDDED_DEFAULT = "the embedded dataset's customers, " + EMBEDDED + " in the installation";
 
@@ -46,20 +50,31 @@ final class UserIds {
     return List.copyOf(shuffled.subList(0, Math.min(count, shuffled.size())));
   }
 
-  /** The first column of a CSV (gzip when the name ends in .gz) with a header line; fails on a file without ids. */
+  /**
+   * The first column of a CSV (gzip when the name ends in .gz), blank lines skipped; the first line
+   * is a header only when its first column is {@code user_id} (as in the dataset layout's
+   * users.csv), so a plain list of ids loses none. Fails on a file without ids.
+   */
   static List<String> read(Path file) throws IOException {
     List<String> users = new ArrayList<>();
     try (BufferedReader reader = open(CliFiles.readable(file))) {
-      reader.readLine();
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        int comma = line.indexOf(',');
-        users.add(comma < 0 ? line : line.substring(0, comma));
+        String id = firstColumn(line);
+        boolean header = users.isEmpty() && id.equalsIgnoreCase("user_id");
+        if (!id.isEmpty() && !header) {
+          users.add(id);
+        }
       }
     }
     if (users.isEmpty()) {
       throw new IOException(file + " holds no user ids");
     }
     return users;
+  }
+
+  private static String firstColumn(String line) {
+    int comma = line.indexOf(',');
+    return (comma < 0 ? line : line.substring(0, comma)).trim();
   }
 
   /**

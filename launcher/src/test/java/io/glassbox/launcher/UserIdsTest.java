@@ -65,4 +65,28 @@ class UserIdsTest {
     IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
     assertTrue(e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
   }
+
+  /** A plain list of ids has no header: the first id is a customer, not a column name. */
+  @Test
+  void read_idsWithoutHeader_keepsTheFirst(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("two.txt"), "12348\nnobody\n");
+
+    assertEquals(List.of("12348", "nobody"), UserIds.read(file));
+  }
+
+  @Test
+  void read_headerNamedUserId_isSkipped_blankLinesToo(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("users.csv"), "User_Id,country\n12347,Iceland\n\n 12348 ,Finland\n");
+
+    assertEquals(List.of("12347", "12348"), UserIds.read(file));
+  }
+
+  @Test
+  void read_oneIdWithoutHeader_isThatId_andAHeaderAloneHoldsNone(@TempDir Path dir) throws IOException {
+    assertEquals(List.of("12348"), UserIds.read(Files.writeString(dir.resolve("one.txt"), "12348\n")));
+
+    Path header = Files.writeString(dir.resolve("header.csv"), "user_id\n");
+    IOException e = assertThrows(IOException.class, () -> UserIds.read(header));
+    assertEquals(header + " holds no user ids", e.getMessage());
+  }
 }
