@@ -240,6 +240,13 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           + Descriptions.truncate(request.getEvents(index).getEventId()) + "\" was already used for another event of this user ("
           + e.earlierEvent().text(Descriptions::truncate) + "); a resend must repeat that event, and a new event needs a new id; nothing was stored")
           .asRuntimeException();
+    } catch (StatusRuntimeException failed) {
+      // StoreCalls warns once a minute, in whichever call's context; this line is each call's, so
+      // that the request id a failed call's trailers carry finds it in the log.
+      log.info("IngestEvents of {} events failed with {}: {}", events.size(), failed.getStatus().getCode(),
+          Descriptions.saysMayHaveBeenStored(failed.getStatus()) ? Descriptions.MAY_HAVE_BEEN_STORED
+              + " (a resend under the same event ids is counted once)" : "nothing was stored");
+      throw failed;
     }
     log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());
     IngestEventsResponse.Builder response = IngestEventsResponse.newBuilder()

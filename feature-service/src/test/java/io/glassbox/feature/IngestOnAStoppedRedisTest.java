@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureServiceGrpc;
@@ -12,16 +16,20 @@ import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RequestIds;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.net.URI;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPooled;
 
 /**
@@ -34,8 +42,14 @@ class IngestOnAStoppedRedisTest {
   private static final String USER = "frozen";
 
   @Test
-  void ingest_redisStoppedAfterTheWriteWentOut_saysItMayHaveBeenStored_andTheResendWithItsIdCountsOnce()
+  void ingest_redisStoppedAfterTheWriteWentOut_saysItMayHaveBeenStored_logsItUnderTheCallsRequestId_andTheResendWithItsIdCountsOnce()
       throws Exception {
+    Logger serviceLog = (Logger) LoggerFactory.getLogger(FeatureGrpcService.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Level levelBefore = serviceLog.getLevel();
+    serviceLog.setLevel(Level.INFO);
+    serviceLog.addAppender(logged);
     try (RedisServer redis = RedisServer.startFresh()) {
       URI uri = redis.uri();
       try (RedisEventStore store = new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP",
@@ -50,8 +64,9 @@ class IngestOnAStoppedRedisTest {
           redis.pause();
           StatusRuntimeException failed;
           try {
-            failed = assertThrows(StatusRuntimeException.class,
-                () -> stub.withDeadlineAfter(20, TimeUnit.SECONDS).ingestEvents(purchase("e-1")));
+            failed = assertThrows(StatusRuntimeException.class, () -> stub.withDeadlineAfter(20, TimeUnit.SECONDS)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(requestId("call-7")))
+                .ingestEvents(purchase("e-1")));
           } finally {
             redis.resume();
           }
@@ -60,6 +75,10 @@ class IngestOnAStoppedRedisTest {
           String description = failed.getStatus().getDescription();
           assertTrue(description.contains("it may have been stored")
               && description.contains("resend it with the same event ids, and it is counted once"), description);
+          assertTrue(logged.list.stream().anyMatch(line -> "call-7".equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))
+              && line.getFormattedMessage().equals("IngestEvents of 1 events failed with UNAVAILABLE: it may have been"
+                  + " stored (a resend under the same event ids is counted once)")),
+              "no line of the failed call: " + logged.list);
           awaitStoredEvents(stub, 1);
           IngestEventsResponse resent = stub.withDeadlineAfter(10, TimeUnit.SECONDS).ingestEvents(purchase("e-1"));
           assertEquals(1, resent.getDuplicateCount());
@@ -69,7 +88,16 @@ class IngestOnAStoppedRedisTest {
           server.close();
         }
       }
+    } finally {
+      serviceLog.detachAppender(logged);
+      serviceLog.setLevel(levelBefore);
     }
+  }
+
+  private static Metadata requestId(String id) {
+    Metadata headers = new Metadata();
+    headers.put(RequestIds.HEADER, id);
+    return headers;
   }
 
   private static IngestEventsRequest purchase(String eventId) {

@@ -12,12 +12,16 @@ import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.SubmitFeedbackResponseOrBuilder;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.Descriptions;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** Stores a shopper's feedback in the feature service, under the caller's deadline. */
 public final class FeedbackRecorder {
@@ -42,7 +46,8 @@ public final class FeedbackRecorder {
    * with the inbound call's context current.
    */
   ListenableFuture<SubmitFeedbackResponse> record(UserEvent event) {
-    CallBudget budget = CallBudget.of(Context.current().getDeadline(), config, ticker);
+    Context inbound = Context.current();
+    CallBudget budget = CallBudget.of(inbound.getDeadline(), config, ticker);
     ListenableFuture<SubmitFeedbackResponse> stored = Futures.transform(
         feature.withDeadline(budget.callerDeadline())
             .ingestEvents(IngestEventsRequest.newBuilder().addEvents(event).build()),
@@ -61,8 +66,28 @@ public final class FeedbackRecorder {
         },
         directExecutor());
     return Futures.catching(stored, Exception.class, failure -> {
-      throw DependencyFailures.ingestFailed(failure, event.getEventId());
+      StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event.getEventId());
+      logFailure(answer.getStatus(), Status.fromThrowable(failure), inbound.isCancelled());
+      throw answer;
     }, directExecutor());
+  }
+
+  /**
+   * One line per failed feedback, logged in the call's context, so that its request id (the one a
+   * failed call's trailers carry, which bin/glassbox prints) finds it in the log: a fault at INFO,
+   * saying whether the event may have been stored; the caller's own mistakes and cancellations at
+   * DEBUG.
+   */
+  private static void logFailure(Status answer, Status featureCall, boolean callerGone) {
+    boolean callersMistake = switch (answer.getCode()) {
+      case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS -> true;
+      default -> false;
+    };
+    log.atLevel(callersMistake || callerGone ? Level.DEBUG : Level.INFO).log(
+        "SubmitFeedback failed with {}: {}; the feature service call ended {}: {}", answer.getCode(),
+        Descriptions.saysMayHaveBeenStored(answer) ? Descriptions.MAY_HAVE_BEEN_STORED
+            + " (a resend under the same request_id is counted once)" : "nothing was stored",
+        featureCall.getCode(), featureCall.getDescription());
   }
 
   /**

@@ -6,14 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.RequestIds;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 @Timeout(60)
 class GatewayFeedbackTest {
@@ -249,5 +256,35 @@ class GatewayFeedbackTest {
     assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
     assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id \"r1\": "
         + "resend it with the same request_id, and it is counted once"), error.getStatus().getDescription());
+  }
+
+  @Test
+  void submitFeedback_writeUnconfirmed_isLoggedOnceUnderTheCallsRequestId_withItsOutcome() {
+    harness = new GatewayHarness().start();
+    harness.feature.ingestFailure = WRITE_UNCONFIRMED;
+    Logger recorderLog = (Logger) LoggerFactory.getLogger(FeedbackRecorder.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Level levelBefore = recorderLog.getLevel();
+    recorderLog.setLevel(Level.INFO);
+    recorderLog.addAppender(logged);
+    StatusRuntimeException error;
+    try {
+      error = assertThrows(StatusRuntimeException.class,
+          () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+              .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+    } finally {
+      recorderLog.detachAppender(logged);
+      recorderLog.setLevel(levelBefore);
+    }
+
+    String callId = error.getTrailers().get(RequestIds.HEADER);
+    List<ILoggingEvent> lines = logged.list.stream()
+        .filter(line -> callId.equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))).toList();
+    assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.list);
+    assertEquals(Level.INFO, lines.get(0).getLevel());
+    assertTrue(lines.get(0).getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: it may have been"
+        + " stored (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE"),
+        lines.get(0).getFormattedMessage());
   }
 }
