@@ -1,6 +1,8 @@
 package io.glassbox.gateway;
 
 import io.glassbox.server.Descriptions;
+import io.glassbox.server.RequestIds;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -43,26 +45,18 @@ final class DependencyFailures {
    * answers it) and ALREADY_EXISTS (the request id taken by another event of the user) reach the
    * caller with their message, since they are about the caller's input, and with the caller's
    * field names ({@code item_id}, not {@code events[0].event.item_id}; {@code request_id}, the
-   * event id the gateway sends). A call that may have stored the event before it failed (the
-   * feature service did not get Redis's confirmation of the write, or the deadline passed while
-   * the call was out) says so, with the event id to resend it under ({@code eventId}: the caller's
-   * request_id, or the one the gateway made), since a resend under it is counted once; other
-   * failures answer as {@link #featureFailed}.
+   * event id the gateway sends). A call after which the event may have been stored says so, with
+   * the event id to resend it under ({@code eventId}: the caller's request_id, or the one the
+   * gateway made), since a resend under it is counted once: the feature service said Redis did not
+   * confirm the write, or the request went out ({@code requestSent}) and the call then failed
+   * without the feature service saying nothing was stored (the deadline passed, the connection
+   * was lost or reset, the service failed). Other failures, one the request never went out with
+   * included, stored nothing and answer as {@link #featureFailed}.
    */
-  static StatusRuntimeException ingestFailed(Throwable failure, String eventId) {
+  static StatusRuntimeException ingestFailed(Throwable failure, String eventId, boolean requestSent) {
     Status status = Status.fromThrowable(failure);
     String resend = Descriptions.MAY_HAVE_BEEN_STORED + " under request_id \"" + eventId
         + "\": resend it with the same request_id, and it is counted once";
-    if (status.getCode() == Status.Code.UNAVAILABLE && Descriptions.saysMayHaveBeenStored(status)) {
-      return Status.UNAVAILABLE
-          .withDescription("the feature service did not confirm the event was stored; " + resend)
-          .asRuntimeException();
-    }
-    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-      return Status.DEADLINE_EXCEEDED
-          .withDescription("the deadline passed while waiting for the feature service; " + resend)
-          .asRuntimeException();
-    }
     if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.NOT_FOUND
         || status.getCode() == Status.Code.ALREADY_EXISTS) {
       String message = status.getDescription() == null ? "" : status.getDescription();
@@ -71,7 +65,37 @@ final class DependencyFailures {
               .replace("events[0].event.", "").replace("events[0].", ""))
           .asRuntimeException();
     }
-    return featureFailed(failure);
+    if (status.getCode() == Status.Code.UNAVAILABLE && Descriptions.saysMayHaveBeenStored(status)) {
+      return Status.UNAVAILABLE
+          .withDescription("the feature service did not confirm the event was stored; " + resend)
+          .asRuntimeException();
+    }
+    if (!requestSent) {
+      return featureFailed(failure);
+    }
+    return switch (status.getCode()) {
+      case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline passed while waiting for the feature service; " + resend)
+          .asRuntimeException();
+      // An UNAVAILABLE the feature service answered itself stored nothing (the store was down or
+      // not ready); without its name in the trailers, the connection failed under the call.
+      case UNAVAILABLE -> answeredByAServer(failure) ? featureFailed(failure) : callLost(status, resend);
+      case CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> callLost(status, resend);
+      default -> featureFailed(failure);
+    };
+  }
+
+  /** Whether a failed call's trailers name the server of the suite that answered it ({@link RequestIds}). */
+  private static boolean answeredByAServer(Throwable failure) {
+    Metadata trailers = Status.trailersFromThrowable(failure);
+    return trailers != null && trailers.containsKey(RequestIds.SERVER_HEADER);
+  }
+
+  private static StatusRuntimeException callLost(Status status, String resend) {
+    return Status.UNAVAILABLE
+        .withDescription("the call to the feature service failed after the event was sent (" + status.getCode()
+            + "); " + resend)
+        .asRuntimeException();
   }
 
   /**

@@ -48,8 +48,9 @@ public final class FeedbackRecorder {
   ListenableFuture<SubmitFeedbackResponse> record(UserEvent event) {
     Context inbound = Context.current();
     CallBudget budget = CallBudget.of(inbound.getDeadline(), config, ticker);
+    RequestSent sent = new RequestSent();
     ListenableFuture<SubmitFeedbackResponse> stored = Futures.transform(
-        feature.withDeadline(budget.callerDeadline())
+        feature.withDeadline(budget.callerDeadline()).withInterceptors(sent.interceptor())
             .ingestEvents(IngestEventsRequest.newBuilder().addEvents(event).build()),
         ingested -> {
           SubmitFeedbackResponse.Builder response = SubmitFeedbackResponse.newBuilder()
@@ -66,7 +67,8 @@ public final class FeedbackRecorder {
         },
         directExecutor());
     return Futures.catching(stored, Exception.class, failure -> {
-      StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event.getEventId());
+      StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event.getEventId(),
+          sent.mayHaveBeenSent());
       logFailure(answer.getStatus(), Status.fromThrowable(failure), inbound.isCancelled());
       throw answer;
     }, directExecutor());

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -51,6 +52,8 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   volatile Status ingestFailure;
   /** When set, IngestEvents never answers; the call ends only by its deadline or cancellation. */
   volatile boolean ingestHangs;
+  /** Counted down by each IngestEvents call held by {@link #ingestHangs}, once it has arrived. */
+  final CountDownLatch ingestHeld = new CountDownLatch(1);
 
   FakeFeatureService withUser(String userId, List<String> historyOldestFirst, List<Candidate> forUser) {
     histories.put(userId, List.copyOf(historyOldestFirst));
@@ -152,6 +155,7 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   public void ingestEvents(
       IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
     if (ingestHangs) {
+      ingestHeld.countDown();
       return;
     }
     if (ingestFailure != null) {

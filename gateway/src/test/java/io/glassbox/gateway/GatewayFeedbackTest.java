@@ -15,11 +15,17 @@ import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RequestIds;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -187,7 +193,7 @@ class GatewayFeedbackTest {
   }
 
   @Test
-  void submitFeedback_featureServiceDown_returnsUnavailable() {
+  void submitFeedback_featureServiceDown_returnsUnavailable_withoutSayingItMayHaveBeenStored() {
     harness = new GatewayHarness().withoutFeatureService().start();
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
@@ -195,7 +201,8 @@ class GatewayFeedbackTest {
             .setUserId("u9").setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_CLICK).build()));
 
     assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
-    assertTrue(error.getStatus().getDescription().contains("feature service"));
+    // The request never went out, so nothing can have been stored.
+    assertEquals("the feature service is unavailable (UNAVAILABLE)", error.getStatus().getDescription());
   }
 
   /** The feature service's answer when Redis did not confirm a write it was sent (StoreCalls). */
@@ -286,5 +293,32 @@ class GatewayFeedbackTest {
     assertTrue(lines.get(0).getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: it may have been"
         + " stored (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE"),
         lines.get(0).getFormattedMessage());
+  }
+
+  @Test
+  void submitFeedback_featureServiceStoppedWhileTheEventIsOut_saysItMayHaveBeenStored() throws Exception {
+    FakeFeatureService stopping = TestCatalogue.featureService();
+    stopping.ingestHangs = true;
+    GrpcServer feature = GrpcServer.onPort("feature", 0).addService(stopping).drainTimeout(Duration.ZERO).start();
+    ExecutorService caller = Executors.newSingleThreadExecutor();
+    try {
+      feature.setServing(true);
+      harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + feature.port()).start();
+      Future<SubmitFeedbackResponse> answer = caller.submit(() -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
+          .submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+              .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+      assertTrue(stopping.ingestHeld.await(20, TimeUnit.SECONDS), "IngestEvents never reached the feature service");
+
+      feature.close();
+
+      ExecutionException failed = assertThrows(ExecutionException.class, () -> answer.get(20, TimeUnit.SECONDS));
+      Status status = Status.fromThrowable(failed.getCause());
+      assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
+      assertTrue(status.getDescription().contains("it may have been stored under request_id \"r1\": "
+          + "resend it with the same request_id, and it is counted once"), status.getDescription());
+    } finally {
+      caller.shutdownNow();
+      feature.close();
+    }
   }
 }

@@ -1,0 +1,45 @@
+package io.glassbox.gateway;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Whether one outbound call's request message went out to a server, as gRPC's stream tracer
+ * tells it: a call that failed before (no connection, the deadline passed waiting for one) was
+ * never seen by the server, so a write it carried was not applied; one that failed after may
+ * have been. Attach {@link #interceptor()} to the one call it watches.
+ */
+final class RequestSent {
+  private final AtomicBoolean sent = new AtomicBoolean();
+
+  /** Whether the request may have reached the server: its message was handed to a transport. */
+  boolean mayHaveBeenSent() {
+    return sent.get();
+  }
+
+  ClientInterceptor interceptor() {
+    ClientStreamTracer.Factory tracers = new ClientStreamTracer.Factory() {
+      @Override
+      public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+        return new ClientStreamTracer() {
+          @Override
+          public void outboundMessage(int seqNo) {
+            sent.set(true);
+          }
+        };
+      }
+    };
+    return new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.withStreamTracerFactory(tracers));
+      }
+    };
+  }
+}
