@@ -349,6 +349,11 @@ public final class RedisEventStore implements EventStore {
   private volatile String seedMarker;
   /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
   private volatile String dataLost;
+  /**
+   * The dataset as seeded at start, kept to seed it again into a Redis found without it
+   * ({@link #reseed}): a restart would read it again, so the store holds it twice at most.
+   */
+  private DatasetIndex.Indexed seeded;
   /** The dataset's statistics and item ids, which every co-purchase snapshot builds on. */
   private CoPurchaseIndex datasetCoPurchase;
   private List<String> datasetItemIds;
@@ -426,16 +431,52 @@ public final class RedisEventStore implements EventStore {
       seedOnce(indexed);
       return null;
     });
+    seeded = indexed;
     datasetCoPurchase = indexed.index().coPurchase();
     datasetItemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
-    orders = new LiveOrders(new LiveCoPurchase(datasetCoPurchase, datasetItemIds, maxBasketSize, maxNeighbours,
-        bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds()));
+    orders = new LiveOrders(datasetStatistics());
     // Starts from the snapshot the oldest lines were compacted into, if any (syncing sees it).
     call(() -> {
       syncOrders(true);
       return null;
     });
     index = indexed.index();
+  }
+
+  /** The co-purchase statistics of the dataset alone, before any ingested order line. */
+  private LiveCoPurchase datasetStatistics() {
+    return new LiveCoPurchase(datasetCoPurchase, datasetItemIds, maxBasketSize, maxNeighbours,
+        bounds.maxEvents(), bounds.dedupeWindow(), bounds.maxDedupeIds());
+  }
+
+  /**
+   * Seeds the dataset again into a Redis that {@link #requireData} found without it, the way a
+   * start does ({@link #seedOnce}: one replica takes the lock and seeds, the others wait for its
+   * marker, so replicas sharing the Redis seed it once), then starts the co-purchase statistics
+   * again from the dataset and the order lines Redis holds now, and serves again. Until it
+   * returns every call still throws {@link StoreDataLostException}, so nothing is read from or
+   * written into a half-seeded Redis through this replica. Throws what seeding throws
+   * ({@link StoreUnavailableException}, {@link DatasetException} when another dataset was seeded
+   * meanwhile); the store then still refuses every call, and the caller tries again later.
+   */
+  synchronized void reseed() {
+    if (dataLost == null) {
+      return;
+    }
+    call(() -> {
+      seedOnce(seeded);
+      return null;
+    });
+    synchronized (orders) {
+      // The lines counted so far were lost with Redis; its stream starts anew.
+      orders.restart(datasetStatistics());
+      call(() -> {
+        syncOrders(true);
+        return null;
+      });
+    }
+    orderChanges.incrementAndGet();
+    dataLost = null;
   }
 
   /** Copies the dataset into Redis unless it is there; one replica seeds, the others wait. */
@@ -492,7 +533,6 @@ public final class RedisEventStore implements EventStore {
   private void seed(DatasetIndex.Indexed indexed) {
     long started = System.nanoTime();
     List<Dataset.Item> items = indexed.index().items();
-    writeItems(items);
     Map<String, Map<String, Double>> purchaseTimes = new HashMap<>();
     try (AbstractPipeline pipeline = redis.pipelined()) {
       long sequence = 0;
@@ -536,6 +576,10 @@ public final class RedisEventStore implements EventStore {
       pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());
       pipeline.sync();
     }
+    // The catalogue last: an ingestion refuses an item the catalogue lacks, so one that another
+    // replica sends into a Redis being seeded again is refused until everything else is in place,
+    // rather than counted before the dataset's counts (which are only set where absent).
+    writeItems(items);
     log.info("Seeded Redis {} with the dataset in {} ms: {} items, {} users, {} events",
         redisName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), items.size(),
         indexed.usersByActivity().size(), indexed.events());
@@ -587,8 +631,8 @@ public final class RedisEventStore implements EventStore {
    * Throws {@link StoreDataLostException} when Redis no longer holds the seed marker this replica
    * found or wrote at start: Redis restarted empty (no AOF, or a new data directory) or was flushed,
    * so the catalogue and the histories are gone and every read or write would answer as if items
-   * and users did not exist. From then on every call throws it; only a restart seeds the dataset
-   * again (the co-purchase statistics in memory would no longer match Redis's order lines).
+   * and users did not exist. From then on every call throws it, until {@link #reseed} has seeded
+   * the dataset again.
    */
   void requireData() {
     index();
@@ -604,7 +648,7 @@ public final class RedisEventStore implements EventStore {
   @Override
   public UserHistory history(String userId, int maxEvents) {
     index();
-    return read(() -> {
+    UserHistory history = read(() -> {
       Response<List<Tuple>> members;
       Response<String> total;
       try (AbstractPipeline pipeline = redis.pipelined()) {
@@ -618,6 +662,11 @@ public final class RedisEventStore implements EventStore {
       }
       return new UserHistory(decode(members.get()), Long.parseLong(total.get()), true);
     });
+    if (!history.knownUser()) {
+      // A Redis that restarted empty knows no user: say so now, not only at the next ping.
+      requireData();
+    }
+    return history;
   }
 
   @Override
@@ -1059,6 +1108,13 @@ public final class RedisEventStore implements EventStore {
 
     LiveOrders(LiveCoPurchase live) {
       this.live = live;
+    }
+
+    /** Starts again from {@code fresh}, before the first order line (Redis lost the lines). */
+    void restart(LiveCoPurchase fresh) {
+      live = fresh;
+      cursor = START;
+      fullLogged = false;
     }
 
     /** Takes statistics restored from a snapshot. */

@@ -24,6 +24,12 @@ final class SeededStorePing implements StorePing {
     store.requireData();
   }
 
+  /** Seeds the dataset again, as at start ({@link RedisEventStore#reseed}). */
+  @Override
+  public void reseed() {
+    store.reseed();
+  }
+
   @Override
   public void close() {
     ping.close();

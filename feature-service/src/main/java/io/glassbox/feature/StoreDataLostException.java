@@ -2,8 +2,8 @@ package io.glassbox.feature;
 
 /**
  * The store's backend came back without the data this service loaded into it (Redis restarted
- * empty: its seed marker is gone). Nothing was read or stored; retryable once an operator has
- * restarted the service, which seeds the dataset again.
+ * empty: its seed marker is gone). Nothing was read or stored; retryable once the service has
+ * seeded the dataset again ({@link StoreReadiness}).
  */
 public final class StoreDataLostException extends RuntimeException {
   private static final long serialVersionUID = 1L;

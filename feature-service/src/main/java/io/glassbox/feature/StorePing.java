@@ -14,6 +14,14 @@ interface StorePing extends AutoCloseable {
    */
   void ping();
 
+  /**
+   * Seeds the backend again after {@link #ping} threw {@link StoreDataLostException}; throws, the
+   * data still lost, when it cannot. Only a ping that can throw that seeds.
+   */
+  default void reseed() {
+    throw new IllegalStateException("this store's backend cannot lose its data");
+  }
+
   /** Releases the ping's connection; nothing else uses it. */
   @Override
   default void close() {}

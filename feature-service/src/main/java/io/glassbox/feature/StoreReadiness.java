@@ -3,11 +3,15 @@ package io.glassbox.feature;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.GrpcServer;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * has the server report {@code glassbox.v1.FeatureService} and {@code /ready} NOT_SERVING (the
  * overall health status and {@code /live}, which liveness asks, stay SERVING: a restart would not
  * bring Redis back), SERVING again once a ping answers. A store found without its data (Redis
- * restarted empty) is NOT_SERVING for good, with one ERROR: only a restart seeds it again. Shows the last answer as
+ * restarted empty) is NOT_SERVING, with one ERROR, while the ping thread seeds the dataset again
+ * ({@link StorePing#reseed}), at once and then after each failure with a backoff of
+ * {@link #RESEED_BACKOFF} doubling up to {@link #MAX_RESEED_BACKOFF}; SERVING again once seeded,
+ * counted by {@code glassbox_feature_store_reseeds_total}. Shows the last answer as
  * {@code glassbox_feature_store_up} (1 or 0) on {@code /metrics}; logs one WARN when the store goes
  * down and one INFO when it is back.
  */
@@ -31,14 +38,21 @@ final class StoreReadiness implements AutoCloseable {
   static final Duration INTERVAL = Duration.ofMillis(500);
   /** Longer than a ping's deadline. */
   private static final Duration CLOSE_WAIT = RedisPing.DEADLINE.multipliedBy(2);
+  static final Duration RESEED_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_RESEED_BACKOFF = Duration.ofMinutes(1);
+  static final String RESEEDS_COUNTER = "glassbox_feature_store_reseeds";
 
   private final StorePing store;
   private final Duration interval;
   private final ScheduledExecutorService pinger;
   /** The last ping's outcome; the data was just loaded from the store when pinging starts. */
   private volatile boolean up = true;
-  /** Whether the store was found without its data; it stays so until the service restarts. */
-  private boolean lossLogged;
+  /** Whether the store was found without its data and is not seeded again yet; ping thread only. */
+  private boolean lost;
+  /** When the next seed may start ({@link System#nanoTime}), and the pause after it fails. */
+  private long nextReseedAt;
+  private Duration reseedBackoff = RESEED_BACKOFF;
+  private final AtomicLong reseeds = new AtomicLong();
 
   /** @param store closed with this, after the last ping */
   StoreReadiness(StorePing store, Duration interval) {
@@ -59,6 +73,12 @@ final class StoreReadiness implements AutoCloseable {
             + " (always 1 on the in-memory store)")
         .callback(gauge -> gauge.call(up ? 1 : 0))
         .register(server.metrics());
+    CounterWithCallback.builder()
+        .name(RESEEDS_COUNTER)
+        .help("Times the feature store's backend was found without its data (Redis restarted empty) and"
+            + " the dataset was seeded into it again; events ingested before each are lost")
+        .callback(counter -> counter.call(reseeds.get()))
+        .register(server.metrics());
     pinger.scheduleWithFixedDelay(() -> ping(server), interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
   }
 
@@ -67,13 +87,15 @@ final class StoreReadiness implements AutoCloseable {
     try {
       store.ping();
     } catch (StoreDataLostException e) {
-      if (!lossLogged) {
-        lossLogged = true;
+      if (!lost) {
+        lost = true;
         up = false;
+        nextReseedAt = System.nanoTime();
         server.setServicesAvailable(false);
-        log.error("Feature store lost its data ({}); the service is NOT_SERVING and refuses reads and writes "
-            + "with UNAVAILABLE; restart it to seed the dataset again", e.getMessage());
+        log.error("Feature store lost its data ({}; no part of Glassbox can bring them back); the service is "
+            + "NOT_SERVING, refuses reads and writes with UNAVAILABLE and seeds the dataset again", e.getMessage());
       }
+      reseed(server);
       return;
     } catch (RuntimeException e) {
       // Anything, not only StoreUnavailableException: an exception escaping would end the pings.
@@ -90,6 +112,29 @@ final class StoreReadiness implements AutoCloseable {
     } else {
       log.warn("Feature store is down ({}); the service is NOT_SERVING until it answers", failure);
     }
+  }
+
+  /** Seeds the lost store again when its backoff allows; the ping thread's own, so never two at once. */
+  private void reseed(GrpcServer server) {
+    if (System.nanoTime() - nextReseedAt < 0) {
+      return;
+    }
+    try {
+      store.reseed();
+    } catch (RuntimeException e) {
+      // Anything: an exception escaping would end the pings, and with them the retries.
+      nextReseedAt = System.nanoTime() + reseedBackoff.toNanos();
+      log.warn("Cannot seed the feature store again ({}); the service stays NOT_SERVING and tries again in {} s",
+          e.getMessage(), reseedBackoff.toSeconds());
+      reseedBackoff = Collections.min(List.of(reseedBackoff.multipliedBy(2), MAX_RESEED_BACKOFF));
+      return;
+    }
+    reseeds.incrementAndGet();
+    lost = false;
+    reseedBackoff = RESEED_BACKOFF;
+    up = true;
+    server.setServicesAvailable(true);
+    log.info("Feature store seeded with the dataset again; the service is SERVING again");
   }
 
   /** Stops pinging; waits for a ping in flight (at most its deadline) before closing its connection. */

@@ -71,6 +71,21 @@ class RedisEventStoreTest extends EventStoreContractTest {
     assertEquals("stored 0, duplicates 1", TestData.counts(store.append(List.of(purchase("crash", "E", 300, "c1")))));
   }
 
+  /**
+   * Redis emptied under a loaded store: a read that finds the user unknown says the data is lost,
+   * even before readiness's next ping, rather than "no history"; seeded again, the users are back.
+   */
+  @Test
+  void history_redisEmptied_isDataLostNotAnUnknownUser_untilSeededAgain() {
+    long events = store.history("u1", 10).totalEvents();
+
+    redis.flushAll();
+
+    assertThrows(StoreDataLostException.class, () -> store.history("u1", 10));
+    ((RedisEventStore) store).reseed();
+    assertEquals(events, store.history("u1", 10).totalEvents());
+  }
+
   @Test
   void append_dedupeKeyWrittenBeforeIdentitiesWereKept_isTakenAsTheSameEvent() {
     NewEvent event = purchase("upgraded", "E", 300, "u1");
