@@ -48,11 +48,13 @@ public final class GatewayMain {
 
   /**
    * Starts the gateway on its configured port and the viewer page (unless
-   * {@value ViewerConfig#PORT_KEY} is 0), and marks it SERVING once both listen and it has asked
-   * the model service for its trend window (at most {@value #FIRST_TREND_WINDOW_MILLIS} ms): it holds no
-   * data, and it answers (degraded, flagged) even while the services behind it are down. A page
-   * port that is taken stops it before it ever reports SERVING. Closing the returned gateway stops
-   * the page, drains the server, then closes the channels to the services behind it.
+   * {@value ViewerConfig#PORT_KEY} is 0), and marks it SERVING once both listen, it has asked
+   * the model service for its trend window (at most {@value #FIRST_TREND_WINDOW_MILLIS} ms) and it
+   * has made one warm-up Recommend through its channels ({@link GatewayWarmup}; at most the default
+   * deadline): it holds no data, and it answers (degraded, flagged) even while the services
+   * behind it are down. A page port that is taken stops it before it ever reports SERVING.
+   * Closing the returned gateway stops the page, drains the server, then closes the channels to
+   * the services behind it.
    */
   public static RunningGateway start(ConfigSource source) {
     GatewayConfig config = GatewayConfig.load(source);
@@ -66,7 +68,7 @@ public final class GatewayMain {
         ServerSettings.load(source, DEFAULT_METRICS_PORT, "none")));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {
-      starting.becomeServing();
+      starting.warmUpAndBecomeServing();
       return new RunningGateway(server, Optional.empty(), Optional.empty());
     }
     // The page calls the public API over a real channel to this very server, so its calls pass
@@ -83,7 +85,7 @@ public final class GatewayMain {
       server.close();
       throw e;
     }
-    starting.becomeServing();
+    starting.warmUpAndBecomeServing();
     return new RunningGateway(server, Optional.of(viewer), Optional.of(self));
   }
 
@@ -94,7 +96,10 @@ public final class GatewayMain {
     return (literal.contains(":") ? "[" + literal + "]" : literal) + ":" + port;
   }
 
-  /** Starts the gateway on {@code server} (e.g. an in-process one in tests) and marks it SERVING. */
+  /**
+   * Starts the gateway on {@code server} (e.g. an in-process one in tests) and marks it SERVING
+   * without the warm-up Recommend: tests on fake services count every call those see.
+   */
   static GrpcServer start(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
     Starting starting = begin(config, client, server);
     starting.becomeServing();
@@ -102,14 +107,29 @@ public final class GatewayMain {
   }
 
   /** The gateway's server, listening but NOT_SERVING, and what it waits for before it serves. */
-  record Starting(GrpcServer server, GatewayConfig config, ModelTrendWindow trendWindow) {
-    /** Waits for the model's trend window (when the trend term is on, at most a while), then SERVING. */
+  record Starting(GrpcServer server, GatewayConfig config, ModelTrendWindow trendWindow, GatewayWarmup warmup) {
+    /**
+     * Waits for the model's trend window (when the trend term is on, at most a while), makes the
+     * warm-up Recommend with it (bounded by the default deadline, a failure only logged), then
+     * SERVING.
+     */
+    void warmUpAndBecomeServing() {
+      awaitTrendWindow();
+      warmup.warm();
+      server.setServing(true);
+    }
+
+    /** As {@link #warmUpAndBecomeServing} without the warm-up Recommend. */
     void becomeServing() {
+      awaitTrendWindow();
+      server.setServing(true);
+    }
+
+    private void awaitTrendWindow() {
       if (config.trendTerm() && !trendWindow.awaitFirst(FIRST_TREND_WINDOW_MILLIS)) {
         log.warn("the model service did not say its trend window yet; ranking without recent purchases"
             + " until it does (asked again every second)");
       }
-      server.setServing(true);
     }
   }
 
@@ -122,7 +142,8 @@ public final class GatewayMain {
           .watchClientKey(client)
           .closeAfterDrain(channels)
           .start();
-      return new Starting(started, config, injector.getInstance(ModelTrendWindow.class));
+      return new Starting(started, config, injector.getInstance(ModelTrendWindow.class),
+          injector.getInstance(GatewayWarmup.class));
     } catch (RuntimeException e) {
       channels.close();
       throw e;
