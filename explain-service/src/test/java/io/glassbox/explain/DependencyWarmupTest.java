@@ -1,5 +1,6 @@
 package io.glassbox.explain;
 
+import static io.glassbox.server.MetricsText.calls;
 import static io.glassbox.server.MetricsText.scrape;
 import static io.glassbox.server.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,18 +42,9 @@ class DependencyWarmupTest {
         String metrics = scrape(model);
 
         assertEquals(1.0, value(metrics, "glassbox_connections_open"), metrics);
-        assertTrue(calls(metrics, "GetModelInfo") >= 1, metrics);
-        assertTrue(calls(metrics, "Score") >= 1, metrics);
+        assertTrue(calls(metrics, "glassbox.v1.ModelService", "GetModelInfo") >= 1, metrics);
+        assertTrue(calls(metrics, "glassbox.v1.ModelService", "Score") >= 1, metrics);
       }
     }
-  }
-
-  /** ModelService calls of {@code method} the model server answered, whatever their status. */
-  private static double calls(String metrics, String method) {
-    return metrics.lines()
-        .filter(line -> line.startsWith("glassbox_grpc_server_handling_seconds_count{")
-            && line.contains("method=\"" + method + "\"") && line.contains("service=\"glassbox.v1.ModelService\""))
-        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-        .sum();
   }
 }

@@ -82,23 +82,14 @@ class GatewayWarmupTest {
   private static Map<String, Double> recommendCalls() throws IOException {
     String feature = MetricsText.scrape(backends.feature());
     return Map.of(
-        "GetUserHistory", calls(feature, FEATURE, "GetUserHistory"),
-        "RetrieveCandidates", calls(feature, FEATURE, "RetrieveCandidates"),
-        "GetItems", calls(feature, FEATURE, "GetItems"),
+        "GetUserHistory", MetricsText.calls(feature, FEATURE, "GetUserHistory"),
+        "RetrieveCandidates", MetricsText.calls(feature, FEATURE, "RetrieveCandidates"),
+        "GetItems", MetricsText.calls(feature, FEATURE, "GetItems"),
         "Score", calls(backends.model(), MODEL, "Score"),
         "Explain", calls(backends.explain(), EXPLAIN, "Explain"));
   }
 
   private static double calls(GrpcServer server, String service, String method) throws IOException {
-    return calls(MetricsText.scrape(server), service, method);
-  }
-
-  /** Calls of {@code service}'s {@code method} the server answered, whatever their status. */
-  private static double calls(String metrics, String service, String method) {
-    return metrics.lines()
-        .filter(line -> line.startsWith("glassbox_grpc_server_handling_seconds_count{")
-            && line.contains("method=\"" + method + "\"") && line.contains("service=\"" + service + "\""))
-        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-        .sum();
+    return MetricsText.calls(MetricsText.scrape(server), service, method);
   }
 }

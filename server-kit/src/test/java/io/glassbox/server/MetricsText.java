@@ -22,4 +22,13 @@ public final class MetricsText {
         .map(line -> Double.parseDouble(line.substring(name.length() + 1)))
         .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
   }
+
+  /** Calls of {@code service}'s {@code method} (full service name) the server answered, whatever their status. */
+  public static double calls(String metrics, String service, String method) {
+    return metrics.lines()
+        .filter(line -> line.startsWith("glassbox_grpc_server_handling_seconds_count{")
+            && line.contains("method=\"" + method + "\"") && line.contains("service=\"" + service + "\""))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
 }
