@@ -1,10 +1,12 @@
 package io.glassbox.server;
 
-import io.grpc.Grpc;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFactory;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
@@ -24,10 +26,9 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,43 +37,72 @@ import org.slf4j.event.Level;
 /**
  * Holds a server to {@link ConnectionLimits#maxConnections} open connections, so a flood of
  * connections costs the process no more than that many open files, and prefers connections that
- * have carried a call: at the limit, a new connection takes the place of the oldest one that has
- * never carried a call, and is itself closed as soon as it is accepted, before a byte of it is
- * read, only when every connection held has carried one. A connection that merely carries no call
- * is not closed here: a client channel may hold one ready for minutes, and a close raced by its
- * first call would fail that call; gRPC's idle GOAWAY ({@link ConnectionLimits#maxConnectionIdle})
- * closes it gracefully. gRPC has no such limit of its own (grpc-java #1886), so it sits in front of
- * the server socket's acceptor ({@link #channelFactory}) and sees calls through
- * {@link #callsSeen}; gRPC then needs the event loops from us too ({@link #eventLoops}).
+ * have carried an authenticated call: at the limit, a new connection takes the place of the oldest
+ * one that has not, and is itself closed as soon as it is accepted, before a byte of it is read,
+ * only when every connection held has carried one or has a call in flight. A connection that
+ * merely carries no call is not closed here: a client channel may hold one ready for minutes, and
+ * a close raced by its first call would fail that call; gRPC's idle GOAWAY
+ * ({@link ConnectionLimits#maxConnectionIdle}) closes it gracefully. gRPC has no such limit of its
+ * own (grpc-java #1886), so it sits in front of the server socket's acceptor
+ * ({@link #channelFactory}); gRPC then needs the event loops from us too ({@link #eventLoops}).
+ *
+ * <p>What counts as carrying a call: a call to a guarded service that passed the API-key check
+ * ({@link #authenticatedCalls}, placed right after {@link AuthInterceptor}; without keys every
+ * such call passes). Health checks and reflection are not guarded and do not count, nor does a
+ * call refused for its key: one cheap call per connection must not make a flood's connections
+ * outlast a client's. A call of any kind is seen on the connection's own event loop as its
+ * headers are read ({@link #callsArriving}), under the lock eviction takes, and its connection
+ * cannot be evicted until that call ends, so a probe's health check or a client's first call is
+ * never cut off by eviction once the server has read it.
  */
 @ChannelHandler.Sharable
 final class ConnectionCap extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionCap.class);
   /** A flood refuses thousands a second: one warning a minute says how many. */
   private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
+  /** How long an evicted connection's graceful close may take; a flood's accepts meanwhile add files past the limit. */
+  private static final Duration EVICTION_GRACE = Duration.ofMillis(100);
   static final String OPEN_GAUGE = "glassbox_connections_open";
   static final String REFUSED_COUNTER = "glassbox_connections_refused";
   static final String EVICTED_COUNTER = "glassbox_connections_evicted";
+  /** The arrival of the current call, put in its context so {@link #authenticatedCalls} can find it. */
+  private static final Context.Key<Arrival> ARRIVAL = Context.key("glassbox-connection-call");
+  private static final ServerStreamTracer UNTRACKED = new ServerStreamTracer() {};
 
   private final String server;
   private final int maxConnections;
-  /** Every connection held, by its client's address (unique per connection to one listening port). */
-  private final Map<SocketAddress, Held> held = new ConcurrentHashMap<>();
-  /** Held connections that have not carried a call, oldest first; guarded by itself, as {@link #open} is. */
-  private final LinkedHashMap<SocketAddress, Held> neverCalled = new LinkedHashMap<>();
+  /** Guards {@link #evictable}, {@link #open}, {@link #accepted} and the fields of every {@link Held}. */
+  private final Object lock = new Object();
+  /**
+   * Held connections with no authenticated call and no call in flight, by the order they were
+   * accepted, oldest first.
+   */
+  private final TreeMap<Long, Held> evictable = new TreeMap<>();
   private int open;
+  private long accepted;
+  /**
+   * The connection whose bytes this event loop is reading now: gRPC reads a call's headers inside
+   * that read, on the same thread, and tells {@link #callsArriving} without saying which connection.
+   */
+  private final ThreadLocal<Held> reading = new ThreadLocal<>();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong evicted = new AtomicLong();
   private final WarningLimiter warnings = new WarningLimiter(WARNING_INTERVAL);
 
-  /** One connection held; {@code called} turns true at its first call and stays so. */
+  /** One connection held. */
   private static final class Held {
     final Channel connection;
-    volatile boolean called;
+    final long order;
+    /** Turns true at its first authenticated call and stays so. */
+    boolean called;
+    /** Calls read and not yet ended that have not (yet) passed authentication. */
+    int unproven;
+    /** Still counted in {@link #open}: false once closed or evicted. */
     boolean counted = true;
 
-    Held(Channel connection) {
+    Held(Channel connection, long order) {
       this.connection = connection;
+      this.order = order;
     }
   }
 
@@ -97,26 +127,86 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Marks the connection of every call the server receives as one that has carried a call, which
-   * keeps it from being evicted at the limit. Any call counts, health checks and
-   * calls then refused for their key included: the transport sees no further.
+   * Told of every call as gRPC reads its headers, on the connection's event loop: from then until
+   * the call ends its connection cannot be evicted.
    */
-  ServerInterceptor callsSeen() {
+  ServerStreamTracer.Factory callsArriving() {
+    return new ServerStreamTracer.Factory() {
+      @Override
+      public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+        Held connection = reading.get();
+        if (connection == null) {
+          return UNTRACKED;
+        }
+        synchronized (lock) {
+          connection.unproven++;
+          evictable.remove(connection.order);
+        }
+        return new Arrival(connection);
+      }
+    };
+  }
+
+  /**
+   * Marks the connection of every call that reaches it as one that has carried an authenticated
+   * call, which keeps it from being evicted at the limit; goes right after {@link AuthInterceptor}.
+   */
+  static ServerInterceptor authenticatedCalls() {
     return new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
-        SocketAddress client = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        Held connection = client == null ? null : held.get(client);
-        if (connection != null && !connection.called) {
-          connection.called = true;
-          synchronized (neverCalled) {
-            neverCalled.remove(client);
-          }
+        Arrival arrival = ARRIVAL.get();
+        if (arrival != null) {
+          arrival.authenticated();
         }
         return next.startCall(call, headers);
       }
     };
+  }
+
+  /** One call on a held connection, from its headers read to its end. */
+  private final class Arrival extends ServerStreamTracer {
+    private final Held connection;
+    private boolean proven;
+    private boolean ended;
+
+    Arrival(Held connection) {
+      this.connection = connection;
+    }
+
+    @Override
+    public Context filterContext(Context context) {
+      return context.withValue(ARRIVAL, this);
+    }
+
+    void authenticated() {
+      synchronized (lock) {
+        if (!proven && !ended) {
+          proven = true;
+          connection.unproven--;
+        }
+        connection.called = true;
+        evictable.remove(connection.order);
+      }
+    }
+
+    @Override
+    public void streamClosed(Status status) {
+      synchronized (lock) {
+        if (ended) {
+          return;
+        }
+        ended = true;
+        if (!proven) {
+          connection.unproven--;
+        }
+        // A health check, or a call refused for its key, leaves the connection as it found it.
+        if (!connection.called && connection.unproven == 0 && connection.counted) {
+          evictable.put(connection.order, connection);
+        }
+      }
+    }
   }
 
   /** Event loops matching {@link #channelFactory}, on {@code threads} daemon threads named after the server. */
@@ -133,17 +223,17 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
         .register(registry);
     CounterWithCallback.builder().name(REFUSED_COUNTER)
         .help("Connections closed as soon as they were accepted: the server held its limit of connections,"
-            + " each of which had carried a call")
+            + " each of which had carried an authenticated call or had a call in flight")
         .callback(counter -> counter.call(refused.get()))
         .register(registry);
     CounterWithCallback.builder().name(EVICTED_COUNTER)
-        .help("Connections that had never carried a call, closed to make room for a new one at the limit")
+        .help("Connections with no authenticated call and none in flight, closed to make room for a new one at the limit")
         .callback(counter -> counter.call(evicted.get()))
         .register(registry);
   }
 
   private int openNow() {
-    synchronized (neverCalled) {
+    synchronized (lock) {
       return open;
     }
   }
@@ -152,44 +242,71 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext context, Object message) {
     Channel connection = (Channel) message;
     SocketAddress client = connection.remoteAddress();
-    Held accepted = new Held(connection);
+    Held taken;
     Held oldest = null;
-    synchronized (neverCalled) {
+    synchronized (lock) {
       if (open >= maxConnections) {
-        Iterator<Held> first = neverCalled.values().iterator();
-        if (!first.hasNext()) {
+        Map.Entry<Long, Held> first = evictable.pollFirstEntry();
+        if (first == null) {
           refused.incrementAndGet();
           // Not yet registered with an event loop: closed here, as Netty's acceptor closes one it cannot register.
           connection.unsafe().closeForcibly();
           warnings.log(log, Level.WARN, "{} closed a new connection from {}: it holds its limit of {} connections"
-              + " ({}), each of which has carried a call", server, client, maxConnections,
+              + " ({}), each of which has carried an authenticated call or has a call in flight", server, client, maxConnections,
               ConnectionLimits.MAX_CONNECTIONS_KEY);
           return;
         }
-        oldest = first.next();
-        first.remove();
+        oldest = first.getValue();
         // Its place is the new one's now, though it closes on its own event loop a moment later.
         oldest.counted = false;
         open--;
       }
       open++;
-      neverCalled.put(client, accepted);
+      taken = new Held(connection, accepted++);
+      evictable.put(taken.order, taken);
     }
-    held.put(client, accepted);
     if (oldest != null) {
       evicted.incrementAndGet();
-      oldest.connection.close();
+      evict(oldest.connection);
     }
     connection.closeFuture().addListener(closed -> {
-      held.remove(client, accepted);
-      synchronized (neverCalled) {
-        neverCalled.remove(client, accepted);
-        if (accepted.counted) {
-          accepted.counted = false;
+      synchronized (lock) {
+        evictable.remove(taken.order, taken);
+        if (taken.counted) {
+          taken.counted = false;
           open--;
         }
       }
     });
+    // First in the connection's pipeline, before gRPC's handlers: every read passes through it.
+    connection.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext connectionContext, Object bytes) {
+        reading.set(taken);
+        try {
+          connectionContext.fireChannelRead(bytes);
+        } finally {
+          reading.remove();
+        }
+      }
+    });
     context.fireChannelRead(connection);
+  }
+
+  /**
+   * Sends a GOAWAY and closes gracefully, and closes outright whatever is still open
+   * {@link #EVICTION_GRACE} later: gRPC's graceful close waits for every HTTP/2 stream to end, and a
+   * stream whose client never ended its side (a call refused for its key, the client sending no
+   * more) held an evicted connection, and its file, open past the limit (20 s and more, measured).
+   */
+  private static void evict(Channel connection) {
+    connection.close();
+    if (connection.isRegistered()) {
+      connection.eventLoop().schedule(() -> {
+        if (connection.isOpen()) {
+          connection.unsafe().close(connection.unsafe().voidPromise());
+        }
+      }, EVICTION_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
   }
 }

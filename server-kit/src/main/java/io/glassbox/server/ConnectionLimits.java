@@ -16,8 +16,8 @@ import java.time.Duration;
  *     server closes it gracefully (GOAWAY; a client channel reconnects at its next call)
  *     ({@value #MAX_CONNECTION_IDLE_KEY}, default 1 minute)
  * @param maxConnections connections a server holds open at once, handshakes included; one more
- *     takes the place of the oldest that has never carried a call, or, when all have, is closed as
- *     soon as it is accepted ({@value #MAX_CONNECTIONS_KEY}, default
+ *     takes the place of the oldest that has never carried an authenticated call and has none in
+ *     flight, or, when there is none, is closed as soon as it is accepted ({@value #MAX_CONNECTIONS_KEY}, default
  *     {@value #DEFAULT_MAX_CONNECTIONS})
  */
 public record ConnectionLimits(Duration handshakeTimeout, Duration maxConnectionIdle, int maxConnections) {

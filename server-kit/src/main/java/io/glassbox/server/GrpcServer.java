@@ -414,7 +414,8 @@ public final class GrpcServer implements AutoCloseable {
         // Raw bytes in, so that CallGuard sees (and can answer) a request that does not parse.
         ServerServiceDefinition raw = ServerInterceptors.useInputStreamMessages(typed);
         builder.addService(ServerInterceptors.interceptForward(raw,
-            guard, RequestIds.serverInterceptor(name), metrics.interceptor(), auth, admission));
+            guard, RequestIds.serverInterceptor(name), metrics.interceptor(), auth, ConnectionCap.authenticatedCalls(),
+            admission));
       }
       builder.maxInboundMessageSize(MessageLimits.MAX_MESSAGE_BYTES)
           .maxInboundMetadataSize(MessageLimits.MAX_METADATA_BYTES);
@@ -536,7 +537,7 @@ public final class GrpcServer implements AutoCloseable {
           .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
           // A flood of streams on one connection waits in the client, not in this server.
           .maxConcurrentCallsPerConnection(settings.maxStreamsPerConnection())
-          .intercept(cap.callsSeen());
+          .addStreamTracerFactory(cap.callsArriving());
     }
   }
 

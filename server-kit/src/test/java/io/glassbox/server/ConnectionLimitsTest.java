@@ -15,22 +15,27 @@ import io.grpc.stub.ClientCalls;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import java.io.DataInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a client connection may hold on a real TCP port: a handshake that stalls and a connection
@@ -46,6 +51,9 @@ class ConnectionLimitsTest {
   /** How long a test waits for the server to close; far beyond the limits set here. */
   private static final Duration WAIT = Duration.ofSeconds(20);
 
+  private static final String CLIENT_KEY = "client-key-" + UUID.randomUUID();
+
+  @TempDir Path dir;
   private final Closer closer = new Closer();
   private final AtomicInteger prefaceOnlySockets = new AtomicInteger();
   private GrpcServer server;
@@ -137,6 +145,37 @@ class ConnectionLimitsTest {
     // READY again moments later, too briefly for a look at its state now and then to see it.
     CountDownLatch connectionLost = new CountDownLatch(1);
     client.notifyWhenStateChanged(ConnectivityState.READY, connectionLost::countDown);
+    startFlood("preface-only", this::holdPrefaceOnlySockets);
+    // The client's connection idles out while the flood holds or takes every place the server has.
+    awaitLostWhileFlooded(connectionLost, prefaceOnlySockets, "preface-only sockets");
+
+    assertEquals(5, answeredOfTheFirst100Calls(client), "calls answered, of the first 100 after the flood began");
+  }
+
+  @Test
+  void connectionsThatEachMakeOneCallWithAWrongKey_atTheLimit_doNotLockOutAClientWithAKey() throws Exception {
+    ServerSettings keyed = ServerSettings.defaults().withApiKeys(ApiKeys.read(keysFile()))
+        .withConnectionLimits(new ConnectionLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 4));
+    server = closer.add(GrpcServer.onPort("limited", 0, keyed).addService(EchoService.echo()).start());
+
+    ManagedChannel client = ClientChannels.forTarget("127.0.0.1:" + server.port(),
+        ClientSettings.plaintext().withApiKey(CLIENT_KEY), Retries.none());
+    closer.add(client::shutdownNow);
+    assertEquals("1", EchoService.call(client, "1"));
+    CountDownLatch connectionLost = new CountDownLatch(1);
+    client.notifyWhenStateChanged(ConnectivityState.READY, connectionLost::countDown);
+    AtomicInteger wrongKeyCalls = new AtomicInteger();
+    byte[] wrongKeyCall = headersFrame(Map.of(":method", "POST", ":scheme", "http", ":path", "/test.Echo/Echo",
+        ":authority", "127.0.0.1", "content-type", "application/grpc", "te", "trailers",
+        "authorization", "Bearer guessed"));
+    startFlood("wrong-key", () -> holdSockets(wrongKeyCall, wrongKeyCalls));
+    awaitLostWhileFlooded(connectionLost, wrongKeyCalls, "sockets that called with a wrong key");
+
+    assertEquals(5, answeredOfTheFirst100Calls(client), "calls answered, of the first 100 after the flood began");
+  }
+
+  /** Runs {@code loop} on 8 threads until the test ends (they are interrupted then). */
+  private void startFlood(String name, Runnable loop) {
     List<Thread> flood = new ArrayList<>();
     closer.add(() -> {
       flood.forEach(Thread::interrupt);
@@ -145,19 +184,26 @@ class ConnectionLimitsTest {
       }
     });
     for (int i = 0; i < 8; i++) {
-      Thread thread = new Thread(this::holdPrefaceOnlySockets, "preface-only-" + i);
+      Thread thread = new Thread(loop, name + "-" + i);
       thread.setDaemon(true);
       thread.start();
       flood.add(thread);
     }
-    // The client's connection idles out while the flood holds or takes every place the server has.
+  }
+
+  /** Waits until the client's connection has gone and the flood has made 16 connections. */
+  private static void awaitLostWhileFlooded(CountDownLatch connectionLost, AtomicInteger flooded, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (connectionLost.getCount() > 0 || prefaceOnlySockets.get() < 16) {
+    while (connectionLost.getCount() > 0 || flooded.get() < 16) {
       assertTrue(System.nanoTime() < deadline, "client connection lost: " + (connectionLost.getCount() == 0)
-          + ", preface-only sockets " + prefaceOnlySockets.get());
+          + ", " + what + " " + flooded.get());
       Thread.sleep(10);
     }
+  }
 
+  /** Calls up to 100 times, each with 2 s, until 5 are answered; returns how many were. */
+  private static int answeredOfTheFirst100Calls(ManagedChannel client) {
     int answered = 0;
     for (int call = 0; call < 100 && answered < 5; call++) {
       try {
@@ -168,8 +214,7 @@ class ConnectionLimitsTest {
         // The channel backs off and reconnects; the next call tries again.
       }
     }
-
-    assertEquals(5, answered, "calls answered, of the first 100 after the flood began");
+    return answered;
   }
 
   @Test
@@ -194,6 +239,12 @@ class ConnectionLimitsTest {
     server = closer.add(GrpcServer.onPort("limited", 0, ServerSettings.defaults().withConnectionLimits(limits))
         .addService(EchoService.echo())
         .start());
+  }
+
+  private Path keysFile() throws IOException {
+    Path file = dir.resolve("keys");
+    Files.writeString(file, "client " + ApiKeys.sha256Hex(CLIENT_KEY) + " shop\n");
+    return file;
   }
 
   private Socket connect() throws IOException {
@@ -258,12 +309,21 @@ class ConnectionLimitsTest {
 
   /** Until interrupted: connects, sends the preface and SETTINGS, holds the socket until the server closes it, again. */
   private void holdPrefaceOnlySockets() {
+    holdSockets(new byte[0], prefaceOnlySockets);
+  }
+
+  /**
+   * Until interrupted: connects, sends the preface, SETTINGS and {@code then}, holds the socket
+   * until the server closes it, again; counts the sockets in {@code connected}.
+   */
+  private void holdSockets(byte[] then, AtomicInteger connected) {
     while (!Thread.currentThread().isInterrupted()) {
       try (Socket socket = new Socket("127.0.0.1", server.port())) {
-        prefaceOnlySockets.incrementAndGet();
+        connected.incrementAndGet();
         socket.setSoTimeout(200);
         socket.getOutputStream().write(PREFACE);
         socket.getOutputStream().write(EMPTY_SETTINGS);
+        socket.getOutputStream().write(then);
         InputStream in = socket.getInputStream();
         while (!Thread.currentThread().isInterrupted()) {
           try {
@@ -278,6 +338,29 @@ class ConnectionLimitsTest {
         // Reconnects at once.
       }
     }
+  }
+
+  /**
+   * A HEADERS frame opening stream 1 with {@code headers}, each a literal without indexing
+   * (RFC 7541 6.2.2), names and values shorter than 127 bytes; pseudo-headers must come first.
+   */
+  private static byte[] headersFrame(Map<String, String> headers) {
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    headers.entrySet().stream()
+        .sorted((one, other) -> Boolean.compare(!one.getKey().startsWith(":"), !other.getKey().startsWith(":")))
+        .forEach(header -> {
+          block.write(0);
+          for (String text : List.of(header.getKey(), header.getValue())) {
+            byte[] bytes = text.getBytes(US_ASCII);
+            block.write(bytes.length);
+            block.writeBytes(bytes);
+          }
+        });
+    byte[] payload = block.toByteArray();
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.writeBytes(new byte[] {0, (byte) (payload.length >> 8), (byte) payload.length, 1, 4, 0, 0, 0, 1});
+    frame.writeBytes(payload);
+    return frame.toByteArray();
   }
 
   private double refusedConnections() {
