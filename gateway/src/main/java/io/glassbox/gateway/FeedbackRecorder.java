@@ -19,6 +19,7 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -69,25 +70,34 @@ public final class FeedbackRecorder {
     return Futures.catching(stored, Exception.class, failure -> {
       StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event.getEventId(),
           sent.mayHaveBeenSent());
-      logFailure(answer.getStatus(), Status.fromThrowable(failure), inbound.isCancelled());
+      logFailure(answer.getStatus(), Status.fromThrowable(failure), callerHungUp(inbound));
       throw answer;
     }, directExecutor());
   }
 
   /**
+   * Whether the caller cancelled the inbound call: not its deadline passing, which says nothing
+   * of the caller's intent and leaves a write that may have been stored.
+   */
+  private static boolean callerHungUp(Context inbound) {
+    return inbound.isCancelled() && !(inbound.cancellationCause() instanceof TimeoutException);
+  }
+
+  /**
    * One line per failed feedback, logged in the call's context, so that its request id (the one a
    * failed call's trailers carry, which bin/glassbox prints) finds it in the log: a fault at INFO,
-   * saying whether the event may have been stored; the caller's own mistakes and cancellations at
-   * DEBUG.
+   * saying whether the event may have been stored; the caller's own mistakes, and a caller who
+   * hung up on a write that was not sent, at DEBUG.
    */
-  private static void logFailure(Status answer, Status featureCall, boolean callerGone) {
+  private static void logFailure(Status answer, Status featureCall, boolean callerHungUp) {
     boolean callersMistake = switch (answer.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS -> true;
       default -> false;
     };
-    log.atLevel(callersMistake || callerGone ? Level.DEBUG : Level.INFO).log(
+    boolean mayHaveBeenStored = Descriptions.saysMayHaveBeenStored(answer);
+    log.atLevel(callersMistake || (callerHungUp && !mayHaveBeenStored) ? Level.DEBUG : Level.INFO).log(
         "SubmitFeedback failed with {}: {}; the feature service call ended {}: {}", answer.getCode(),
-        Descriptions.saysMayHaveBeenStored(answer) ? Descriptions.MAY_HAVE_BEEN_STORED
+        mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED
             + " (a resend under the same request_id is counted once)" : "nothing was stored",
         featureCall.getCode(), featureCall.getDescription());
   }

@@ -17,8 +17,10 @@ import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RequestIds;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -269,30 +271,90 @@ class GatewayFeedbackTest {
   void submitFeedback_writeUnconfirmed_isLoggedOnceUnderTheCallsRequestId_withItsOutcome() {
     harness = new GatewayHarness().start();
     harness.feature.ingestFailure = WRITE_UNCONFIRMED;
-    Logger recorderLog = (Logger) LoggerFactory.getLogger(FeedbackRecorder.class);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    Level levelBefore = recorderLog.getLevel();
-    recorderLog.setLevel(Level.INFO);
-    recorderLog.addAppender(logged);
     StatusRuntimeException error;
-    try {
+    try (RecorderLog logged = new RecorderLog()) {
       error = assertThrows(StatusRuntimeException.class,
           () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
               .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
-    } finally {
+
+      ILoggingEvent line = logged.onlyLineOf(error.getTrailers().get(RequestIds.HEADER));
+      assertEquals(Level.INFO, line.getLevel());
+      assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: it may have been"
+          + " stored (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE"),
+          line.getFormattedMessage());
+    }
+  }
+
+  /**
+   * The caller's own deadline passing while the event is out is no caller mistake: the event may
+   * have been stored, which an operator needs to see at INFO, not at the DEBUG of a caller who
+   * hung up.
+   */
+  @Test
+  void submitFeedback_callersDeadlinePassesWhileIngesting_isLoggedAtInfo() {
+    harness = new GatewayHarness().start();
+    harness.feature.ingestHangs = true;
+    Metadata callId = new Metadata();
+    callId.put(RequestIds.HEADER, "deadline-call-1");
+    try (RecorderLog logged = new RecorderLog()) {
+      StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+          () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(
+              SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
+                  .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
+
+      ILoggingEvent line = logged.onlyLineOf("deadline-call-1");
+      assertEquals(Level.INFO, line.getLevel(), line.getFormattedMessage());
+      assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with DEADLINE_EXCEEDED: it may have been"
+          + " stored"), line.getFormattedMessage());
+    }
+  }
+
+  /** What FeedbackRecorder logs, at DEBUG and above, while open. */
+  private static final class RecorderLog implements AutoCloseable {
+    private final Logger recorderLog = (Logger) LoggerFactory.getLogger(FeedbackRecorder.class);
+    private final Level levelBefore = recorderLog.getLevel();
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+    RecorderLog() {
+      logged.start();
+      recorderLog.setLevel(Level.DEBUG);
+      recorderLog.addAppender(logged);
+    }
+
+    /**
+     * The one line logged under the request id {@code callId}, waiting up to 5 s for it (the
+     * gateway may log after its answer left).
+     */
+    ILoggingEvent onlyLineOf(String callId) {
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      List<ILoggingEvent> lines;
+      do {
+        synchronized (logged) {
+          lines = logged.list.stream()
+              .filter(line -> callId.equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))).toList();
+        }
+      } while (lines.isEmpty() && System.nanoTime() < giveUp && pause());
+      assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.list);
+      return lines.get(0);
+    }
+
+    private static boolean pause() {
+      try {
+        Thread.sleep(20);
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+
+    @Override
+    public void close() {
       recorderLog.detachAppender(logged);
       recorderLog.setLevel(levelBefore);
     }
-
-    String callId = error.getTrailers().get(RequestIds.HEADER);
-    List<ILoggingEvent> lines = logged.list.stream()
-        .filter(line -> callId.equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))).toList();
-    assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.list);
-    assertEquals(Level.INFO, lines.get(0).getLevel());
-    assertTrue(lines.get(0).getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: it may have been"
-        + " stored (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE"),
-        lines.get(0).getFormattedMessage());
   }
 
   @Test
