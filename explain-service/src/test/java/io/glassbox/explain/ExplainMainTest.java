@@ -40,7 +40,7 @@ class ExplainMainTest {
         GrpcServer feature = GrpcServer.inProcess("fake-feature", featureName)
             .addService(new FakeFeatureService(Map.of("a", "JUMBO BAG RED RETROSPOT"))).start()) {
       GrpcServer explain = ExplainMain.start(ConfigSource.of(Map.of(
-          ExplainConfig.PORT_KEY, "0",
+          ExplainConfig.PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
           ExplainConfig.MODEL_TARGET_KEY, "in-process:" + modelName,
           ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + featureName)));
       ManagedChannel channel = ClientChannels.forTarget("localhost:" + explain.port());
@@ -85,7 +85,7 @@ class ExplainMainTest {
   @Test
   void start_insightsConcurrencyAtTheCallLimit_failsNamingBothSettings() {
     ConfigException e = assertThrows(ConfigException.class, () -> ExplainMain.start(ConfigSource.of(Map.of(
-        ExplainConfig.PORT_KEY, "0",
+        ExplainConfig.PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
         ExplainConfig.INSIGHTS_CONCURRENCY_KEY, "4",
         ServerSettings.MAX_CONCURRENT_CALLS_KEY, "4"))));
 
@@ -103,7 +103,7 @@ class ExplainMainTest {
         GrpcServer feature = GrpcServer.inProcess("fake-feature", featureName)
             .addService(new FakeFeatureService(Map.of())).start();
         GrpcServer explain = ExplainMain.start(ConfigSource.of(Map.of(
-            ExplainConfig.PORT_KEY, "0",
+            ExplainConfig.PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
             ExplainConfig.MODEL_TARGET_KEY, "in-process:" + modelName,
             ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + featureName,
             ExplainConfig.INSIGHTS_CONCURRENCY_KEY, "3",
