@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -86,7 +87,8 @@ final class BenchCommand implements Callable<Integer> {
             withReasons.millis(0.5) / plain.millis(0.5), withReasons.millis(0.9) / plain.millis(0.9));
         failed += plain.failed;
       }
-      failures.print(call.target, "--timeout-ms " + timeoutMs);
+      // A hint asking the server more waits no longer than one call may: the calls' deadlines have passed.
+      failures.print(call.target, "--timeout-ms " + timeoutMs, Deadline.after(timeoutMs, TimeUnit.MILLISECONDS));
       return failed == 0 ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -112,15 +114,15 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Nothing when every call was answered; else the counts, the first failure and what to do
-     * ({@code deadlineOption}: --timeout-ms as typed).
+     * ({@code deadlineOption}: --timeout-ms as typed; a hint asks the server more until {@code deadline}).
      */
-    void print(String target, String deadlineOption) {
+    void print(String target, String deadlineOption, Deadline deadline) {
       if (first == null) {
         return;
       }
       System.err.printf("glassbox bench: failed calls by status: %s; the first:%n", byCode.entrySet().stream()
           .map(entry -> entry.getKey() + " " + entry.getValue()).collect(Collectors.joining(", ")));
-      CliCalls.printFailure(System.err, "glassbox bench", first, target, deadlineOption);
+      CliCalls.printFailure(System.err, "glassbox bench", first, target, deadlineOption, deadline);
     }
   }
 

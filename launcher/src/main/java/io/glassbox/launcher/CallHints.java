@@ -5,6 +5,7 @@ import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.TlsSettings;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -14,6 +15,7 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
@@ -39,17 +41,23 @@ final class CallHints {
   /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
   private static final Pattern TLS_RECORD = Pattern.compile("bytes: 1[56]03");
 
-  /** How long asking a server that hung up whether it speaks TLS may take ({@link TlsProbe}). */
-  private static final Duration PROBE_WAIT = Duration.ofSeconds(5);
+  /**
+   * The longest asking a server that hung up whether it speaks TLS may take ({@link TlsProbe}), when
+   * the command's own deadline leaves longer: a server that speaks answers in milliseconds, and one
+   * that accepts and says nothing held a failed command 5 s more whatever its timeout.
+   */
+  static final Duration PROBE_LIMIT = Duration.ofSeconds(2);
 
   private CallHints() {}
 
   /**
    * The hint for {@code failure} of a call to {@code target} made with {@code settings}, if any.
    * A server of the suite names itself in a failure's trailers ({@link RequestIds#SERVER_HEADER});
-   * without that name the failure never reached one.
+   * without that name the failure never reached one. Asking the server how it speaks waits no
+   * longer than what is left of {@code deadline}, the command's own, nor {@link #PROBE_LIMIT}.
    */
-  static Optional<String> hint(StatusRuntimeException failure, String target, ConfigSource settings) {
+  static Optional<String> hint(StatusRuntimeException failure, String target, ConfigSource settings,
+      Deadline deadline) {
     Status status = failure.getStatus();
     Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
     Optional<String> keyFile = settings.get(ClientSettings.KEY_FILE_KEY);
@@ -58,7 +66,7 @@ final class CallHints {
     return switch (status.getCode()) {
       case UNAVAILABLE -> Optional.of(answeredBy
           .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)
-          .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent())));
+          .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline)));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why)
@@ -90,7 +98,7 @@ final class CallHints {
                 + " bin/glassbox up's gRPC servers are " + BY_PORT + ".");
   }
 
-  private static String unavailable(Status status, String target, boolean clientTls) {
+  private static String unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
     if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
       return doesNotSpeakTls(target);
     }
@@ -99,7 +107,9 @@ final class CallHints {
     if (!refused && !unknownHost) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
       // reset, a close), so ask the server how it speaks rather than read the failure.
-      Optional<Boolean> speaksTls = TlsProbe.speaksTls(target, PROBE_WAIT);
+      Duration left = Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+      Optional<Boolean> speaksTls = left.isZero() ? Optional.empty()
+          : TlsProbe.speaksTls(target, left.compareTo(PROBE_LIMIT) < 0 ? left : PROBE_LIMIT);
       if (speaksTls.equals(Optional.of(!clientTls))) {
         return clientTls ? doesNotSpeakTls(target) : answeredInTls(target);
       }

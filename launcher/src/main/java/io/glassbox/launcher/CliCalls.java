@@ -9,6 +9,7 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.Retries;
 import io.grpc.ConnectivityState;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -131,9 +132,11 @@ final class CliCalls {
    * call whose own deadline ran out, the command's {@code deadlineOption} as typed ("--timeout-ms
    * 300"), is said in one line that names that option: gRPC's own words for it ("CallOptions
    * deadline exceeded after 0.000912s. [closed=[], open=[[buffered_nanos=…]]]") say nothing to a user.
+   * A hint that asks the server more waits no longer than what is left of {@code deadline}, the
+   * command's own ({@link CallHints#hint}).
    */
   static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
-      String deadlineOption) {
+      String deadlineOption, Deadline deadline) {
     Status status = failure.getStatus();
     if (ownDeadlineRanOut(failure)) {
       err.printf("%s: %s: %s; a larger %s may do.%n", command, status.getCode(), noAnswer(target, deadlineOption),
@@ -142,7 +145,7 @@ final class CliCalls {
     }
     err.printf("%s: %s: %s%n", command, status.getCode(),
         status.getDescription() == null ? "(no details)" : status.getDescription());
-    CallHints.hint(failure, target, ConfigSource.fromEnvironment())
+    CallHints.hint(failure, target, ConfigSource.fromEnvironment(), deadline)
         .ifPresent(hint -> err.printf("%s: %s%n", command, hint));
   }
 
@@ -171,16 +174,23 @@ final class CliCalls {
    * that of the call) for that, so that a deadline {@code call} sets counts the answer only, and
    * closes it. Returns the exit code: {@code call}'s, or 1 after printing why there was no
    * connection or a failed call's status. {@code deadlineOption} is the timeout as typed, for
-   * {@link #printFailure}.
+   * {@link #printFailure}, which has what is left of {@code timeout} from the connection made,
+   * when {@code call}'s deadline starts too.
    */
   static int withChannel(String target, Duration timeout, String deadlineOption, Function<ManagedChannel, Integer> call)
       throws InterruptedException {
     ManagedChannel channel = channel(target);
     try {
-      return connected(channel, target, timeout, "glassbox") ? call.apply(channel) : 1;
-    } catch (StatusRuntimeException e) {
-      printFailure(System.err, "glassbox", e, target, deadlineOption);
-      return 1;
+      if (!connected(channel, target, timeout, "glassbox")) {
+        return 1;
+      }
+      Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      try {
+        return call.apply(channel);
+      } catch (StatusRuntimeException e) {
+        printFailure(System.err, "glassbox", e, target, deadlineOption, deadline);
+        return 1;
+      }
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

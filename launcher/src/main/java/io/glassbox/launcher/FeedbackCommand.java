@@ -84,7 +84,8 @@ final class FeedbackCommand implements Callable<Integer> {
         response = stub.submitFeedback(request.build());
       } catch (StatusRuntimeException e) {
         if (Descriptions.saysMayHaveBeenStored(e.getStatus())) {
-          CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs);
+          CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs,
+              stub.getCallOptions().getDeadline());
           System.err.println("glassbox: it was sent with request id " + id + "; resend it with --request-id " + id
               + " (and the same --user, --item, --type and --order) and it is recorded once.");
           return 1;

@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import io.glassbox.server.ConfigSource;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -101,7 +102,8 @@ final class HealthCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       return Optional.of(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
           ? CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + "."
-          : target + " is " + e.getStatus().getCode().name() + CallHints.hint(e, target, settings)
+          : target + " is " + e.getStatus().getCode().name() + CallHints.hint(e, target, settings,
+              Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS))
               .map(hint -> "\n" + hint).orElse(""));
     }
   }

@@ -8,6 +8,7 @@ import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -152,7 +153,8 @@ final class ImportCommand implements Callable<Integer> {
         printTooSlow(err, checkingBoth, sending);
         return 1;
       }
-      CliCalls.printFailure(err, "glassbox import", e, target, "--timeout-s " + timeoutSeconds);
+      CliCalls.printFailure(err, "glassbox import", e, target, "--timeout-s " + timeoutSeconds,
+          Deadline.after(timeoutSeconds, TimeUnit.SECONDS));
       String description = String.valueOf(e.getStatus().getDescription());
       if (description.contains(NAME_THE_ZONE)) {
         err.println("glassbox import: --time-zone ZONE names it, a tz database name such as Europe/London or UTC");

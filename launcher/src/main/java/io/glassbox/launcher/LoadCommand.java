@@ -6,6 +6,7 @@ import io.glassbox.launcher.load.LoadSummary;
 import io.glassbox.launcher.load.LoopbackTarget;
 import io.glassbox.launcher.load.RecommendSender;
 import io.glassbox.launcher.load.RssWatch;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.time.Duration;
@@ -107,7 +108,9 @@ final class LoadCommand implements Callable<Integer> {
         // failures among answers are what a load or fault drill measures, and get no hint.)
         sender.firstFailure().ifPresent(failure -> {
           System.err.println("glassbox load: not one call succeeded; the first failure:");
-          CliCalls.printFailure(System.err, "glassbox load", failure, call.target, "--timeout " + timeout.toMillis() + "ms");
+          // A hint asking the server more waits no longer than one call may: the calls' deadlines have passed.
+          CliCalls.printFailure(System.err, "glassbox load", failure, call.target, "--timeout " + timeout.toMillis() + "ms",
+              Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
         });
       }
       return summary.allOkInDeadline() ? 0 : 1;

@@ -8,6 +8,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -37,10 +38,11 @@ final class TlsProbe {
       return Optional.empty();
     }
     String host = address.get().getHost().replaceAll("^\\[|\\]$", "");
-    int millis = (int) Math.max(1, within.toMillis());
+    long end = System.nanoTime() + within.toNanos();
     try (Socket plain = new Socket()) {
-      plain.connect(new InetSocketAddress(host, address.get().getPort()), millis);
-      plain.setSoTimeout(millis);
+      plain.connect(new InetSocketAddress(host, address.get().getPort()), millisLeft(end));
+      plain.setSoTimeout(millisLeft(end));   // connecting and the answer together, not each
+
       try (SSLSocket tls = (SSLSocket) trustingAnyone().getSocketFactory().createSocket(plain, host,
           address.get().getPort(), false)) {
         tls.startHandshake();
@@ -58,6 +60,11 @@ final class TlsProbe {
     } catch (IOException | GeneralSecurityException e) {
       return Optional.empty();
     }
+  }
+
+  /** The whole milliseconds left until {@code end} ({@link System#nanoTime}), at least 1 (0 would wait forever). */
+  private static int millisLeft(long end) {
+    return (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
   }
 
   /** A TLS context that takes any server certificate: the probe asks how the server speaks, not who it is. */

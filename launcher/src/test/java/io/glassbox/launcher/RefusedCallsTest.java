@@ -17,6 +17,7 @@ import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
 import io.glassbox.server.TestCertificates;
 import io.glassbox.server.TlsSettings;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -143,20 +144,20 @@ class RefusedCallsTest {
     ConfigSource noKey = ConfigSource.of(Map.of());
     assertEquals(Optional.of("the key in my.key (GLASSBOX_CLIENT_KEY_FILE) is not one the server accepts: its"
             + " keys file (GLASSBOX_API_KEYS_FILE) lists the sha256 of each key it takes."),
-        CallHints.hint(Status.UNAUTHENTICATED.asRuntimeException(), target, sentFromMyKey));
+        CallHints.hint(Status.UNAUTHENTICATED.asRuntimeException(), target, sentFromMyKey, plentyOfTime()));
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one"
             + " (my.key holds a client key)."),
-        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, sentFromMyKey));
+        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, sentFromMyKey, plentyOfTime()));
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one."),
-        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, noKey));
-    assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT.asRuntimeException(), target, noKey));
+        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, noKey, plentyOfTime()));
+    assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT.asRuntimeException(), target, noKey, plentyOfTime()));
     Metadata answeredByTheGateway = new Metadata();
     answeredByTheGateway.put(RequestIds.SERVER_HEADER, "gateway");
     answeredByTheGateway.put(RequestIds.HEADER, "req-9");
     assertEquals(Optional.of("the gateway at " + target + " failed; the suite's logs say why (this call's request"
             + " id: req-9)."),
-        CallHints.hint(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey));
-    assertEquals(Optional.empty(), CallHints.hint(Status.INTERNAL.asRuntimeException(), target, noKey));
+        CallHints.hint(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey, plentyOfTime()));
+    assertEquals(Optional.empty(), CallHints.hint(Status.INTERNAL.asRuntimeException(), target, noKey, plentyOfTime()));
   }
 
   @Test
@@ -167,7 +168,7 @@ class RefusedCallsTest {
     StatusRuntimeException refused = healthCheckFailure(target, caOnly);
 
     assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
-        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly));
+        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly, plentyOfTime()));
   }
 
   /**
@@ -183,7 +184,7 @@ class RefusedCallsTest {
         .withCause(new SSLException("Connection reset")).asRuntimeException();
 
     assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
-        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(hungUp, target, caOnly));
+        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(hungUp, target, caOnly, plentyOfTime()));
   }
 
   @Test
@@ -212,16 +213,21 @@ class RefusedCallsTest {
           Status.UNAVAILABLE.withDescription("Network closed for unknown reason").asRuntimeException(),
           Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset"))
               .asRuntimeException())) {
-        assertEquals(Optional.of(speaksTls), CallHints.hint(hungUp, tlsTarget, none), hungUp.toString());
+        assertEquals(Optional.of(speaksTls), CallHints.hint(hungUp, tlsTarget, none, plentyOfTime()), hungUp.toString());
       }
 
       // Trusting the CA but presenting no certificate to a suite that wants mutual TLS.
       ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
-      String hint = CallHints.hint(healthCheckFailure(tlsTarget, caOnly), tlsTarget, caOnly).orElseThrow();
+      String hint = CallHints.hint(healthCheckFailure(tlsTarget, caOnly), tlsTarget, caOnly, plentyOfTime()).orElseThrow();
       assertTrue(hint.startsWith("the TLS handshake with " + tlsTarget + " failed ("), hint);
       assertTrue(hint.endsWith("): set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE"
           + " where the suite wants mutual TLS) to the files the suite uses."), hint);
     }
+  }
+
+  /** A command's deadline that leaves the server time to say how it speaks. */
+  private static Deadline plentyOfTime() {
+    return Deadline.after(10, TimeUnit.SECONDS);
   }
 
   /** The status of a health check to {@code target} made with the client {@code settings}, which must fail. */

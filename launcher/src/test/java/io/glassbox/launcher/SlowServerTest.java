@@ -236,6 +236,27 @@ class SlowServerTest {
   }
 
   /**
+   * A port that hangs up on gRPC and says nothing to a TLS handshake: the command asks it whether
+   * it speaks TLS (for the hint) no longer than what is left of its --timeout-ms 300, so it ends
+   * well within the 5 s that asking took before, whatever the command's timeout. Timed on a second
+   * run: the first in this JVM pays for loading gRPC and TLS, seconds on a loaded machine.
+   */
+  @Test
+  void recommend_serverHangingUpOnGrpcSilentToTls_endsWithinItsOwnTimeoutNotTheProbesFiveSeconds()
+      throws IOException {
+    String target = "localhost:" + hangingUpOnGrpcPort();
+    CliRun.of("recommend", "--user", "12348", "--timeout-ms", "300", "--target", target);
+
+    long started = System.nanoTime();
+    CliRun recommend = CliRun.of("recommend", "--user", "12348", "--timeout-ms", "300", "--target", target);
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertEquals(1, recommend.exit(), recommend.err());
+    assertTrue(recommend.err().startsWith("glassbox: UNAVAILABLE: "), recommend.err());
+    assertTrue(took.compareTo(Duration.ofMillis(2500)) < 0, took.toString());   // 5.3 s and more before
+  }
+
+  /**
    * health --wait 10ms at a port that never speaks says it had no connection within 10 ms. Before,
    * it said "within 0 s": what was left of the wait when it began connecting, rounded.
    */
@@ -326,6 +347,34 @@ class SlowServerTest {
       try {
         while (true) {
           held.add(silent.accept());   // kept open until the test ends
+        }
+      } catch (IOException e) {
+        // closed: the test ended
+      }
+    });
+    return silent.getLocalPort();
+  }
+
+  /**
+   * A loopback port that never writes: it closes a connection whose first byte is that of the
+   * HTTP/2 preface ("PRI * HTTP/2.0", what a gRPC client sends first), and holds any other open.
+   */
+  private int hangingUpOnGrpcPort() throws IOException {
+    silent = new ServerSocket(0, 50, LOOPBACK);
+    threads.execute(() -> {
+      try {
+        while (true) {
+          Socket client = silent.accept();
+          held.add(client);   // kept open until the test ends, or closed below
+          threads.execute(() -> {
+            try {
+              if (client.getInputStream().read() == 'P') {
+                client.close();
+              }
+            } catch (IOException e) {
+              // closed: the test ended
+            }
+          });
         }
       } catch (IOException e) {
         // closed: the test ended
