@@ -16,9 +16,11 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Open-loop load against a gateway on this machine: calls sent on a fixed schedule whatever the
@@ -51,6 +53,8 @@ final class LoadCommand implements Callable<Integer> {
       description = "Deadline of each call, and the bound of an answer 'in deadline'" + TimeoutConverter.CONNECTING
           + " (default ${DEFAULT-VALUE}).")
   Duration timeout;
+
+  @Spec CommandLine.Model.CommandSpec spec;
 
   /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
   @Mixin GatewayCallOptions call;
@@ -109,7 +113,7 @@ final class LoadCommand implements Callable<Integer> {
         sender.firstFailure().ifPresent(failure -> {
           System.err.println("glassbox load: not one call succeeded; the first failure:");
           // A hint asking the server more waits no longer than one call may: the calls' deadlines have passed.
-          CliCalls.printFailure(System.err, "glassbox load", failure, call.target, "--timeout " + timeout.toMillis() + "ms",
+          CliCalls.printFailure(System.err, "glassbox load", failure, call.target, timeoutAsTyped(),
               Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
         });
       }
@@ -117,6 +121,16 @@ final class LoadCommand implements Callable<Integer> {
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * --timeout as the user typed it ("--timeout 1s"), or its default: a hint that names it can be
+   * pasted back. Said in milliseconds, "1s" read "--timeout 1000ms".
+   */
+  private String timeoutAsTyped() {
+    CommandLine.Model.OptionSpec option = spec.findOption("--timeout");
+    List<String> typed = option.originalStringValues();
+    return "--timeout " + (typed.isEmpty() ? option.defaultValue() : typed.get(typed.size() - 1));
   }
 
   /**

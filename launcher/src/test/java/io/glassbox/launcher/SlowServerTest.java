@@ -183,6 +183,24 @@ class SlowServerTest {
     assertEquals(ownDeadlineRanOut(target, "--timeout-s 1"), insights.err());
   }
 
+  /**
+   * load names its --timeout as typed, so the hint can be pasted back. Before, --timeout 1s was
+   * said as "--timeout 1000ms".
+   */
+  @Test
+  void load_serverNeverAnswering_namesItsTimeoutAsTyped() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    CliRun load = CliRun.of("load", "--rate", "2", "--duration", "1s", "--timeout", "1s", "--report-every", "0s",
+        "--target", target,
+        "--users", Path.of(System.getProperty("glassbox.repo.root"), UserIds.EMBEDDED).toString());
+
+    assertEquals(1, load.exit(), load.err());
+    assertTrue(load.err().endsWith("glassbox load: DEADLINE_EXCEEDED: no answer from " + target + " within --timeout 1s:"
+        + " the server is busy or slow; a larger --timeout may do.\n"), load.err());
+  }
+
   /** What a client command prints when its own deadline, {@code option} as typed, ran out calling {@code target}. */
   private static String ownDeadlineRanOut(String target, String option) {
     return "glassbox: DEADLINE_EXCEEDED: no answer from " + target + " within " + option + ": the server is busy or"
