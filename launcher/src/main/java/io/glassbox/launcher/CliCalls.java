@@ -154,7 +154,7 @@ final class CliCalls {
    * server of the suite answered (one names itself in its trailers, {@link RequestIds#SERVER_HEADER},
    * and says which service it waited for).
    */
-  private static boolean ownDeadlineRanOut(StatusRuntimeException failure) {
+  static boolean ownDeadlineRanOut(StatusRuntimeException failure) {
     return failure.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
         && (failure.getTrailers() == null || failure.getTrailers().get(RequestIds.SERVER_HEADER) == null);
   }

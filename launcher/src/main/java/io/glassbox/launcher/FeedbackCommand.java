@@ -83,11 +83,15 @@ final class FeedbackCommand implements Callable<Integer> {
       try {
         response = stub.submitFeedback(request.build());
       } catch (StatusRuntimeException e) {
-        if (Descriptions.saysMayHaveBeenStored(e.getStatus())) {
+        // The gateway says so, or the command's own deadline ran out with the event sent: the
+        // gateway may have stored it all the same.
+        boolean ownDeadline = CliCalls.ownDeadlineRanOut(e);
+        if (ownDeadline || Descriptions.saysMayHaveBeenStored(e.getStatus())) {
           CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs,
               stub.getCallOptions().getDeadline());
-          System.err.println("glassbox: it was sent with request id " + id + "; resend it with --request-id " + id
-              + " (and the same --user, --item, --type and --order) and it is recorded once.");
+          System.err.println("glassbox: " + (ownDeadline ? "it may have been stored: " : "") + "it was sent with"
+              + " request id " + id + "; resend it with --request-id " + id + " (and the same --user, --item, --type"
+              + " and --order) and it is recorded once.");
           return 1;
         }
         throw e;

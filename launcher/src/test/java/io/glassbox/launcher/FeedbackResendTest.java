@@ -3,9 +3,18 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.IngestEventsRequest;
+import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
+import io.glassbox.gateway.GatewayConfig;
+import io.glassbox.gateway.GatewayMain;
+import io.glassbox.gateway.RunningGateway;
+import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ServerSettings;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -13,21 +22,32 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
- * feedback, when the gateway says the event may have been stored, prints the request id it sent
- * and how to resend under it, so a resend is recorded once.
+ * feedback, when the gateway says the event may have been stored, or its own deadline ran out with
+ * the event sent, prints the request id it sent and how to resend under it, so a resend is
+ * recorded once.
  */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FeedbackResendTest {
   private Server gateway;
+  private Server featureService;
 
   @AfterEach
   void stop() throws InterruptedException {
-    if (gateway != null) {
-      gateway.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    for (Server server : new Server[] {gateway, featureService}) {
+      if (server != null) {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
     }
   }
 
@@ -50,5 +70,43 @@ class FeedbackResendTest {
     assertEquals(1, feedback.exit(), feedback.err());
     assertTrue(feedback.err().contains("it may have been stored under request_id \"r1\""), feedback.err());
     assertTrue(feedback.err().contains("resend it with --request-id r1"), feedback.err());
+  }
+
+  /**
+   * The real gateway, in front of a feature service that takes the event and never answers: the
+   * command's --timeout-ms runs out first, and the event may have been stored all the same. Before,
+   * the command printed only that there was no answer, so running it again stored it twice.
+   */
+  @Test
+  void feedback_ownDeadlineRunsOutWhileTheFeatureServiceHolds_printsTheRequestIdAndHowToResendUnderIt()
+      throws IOException {
+    List<IngestEventsRequest> held = new CopyOnWriteArrayList<>();
+    featureService = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(new FeatureServiceGrpc.FeatureServiceImplBase() {
+          @Override
+          public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
+            held.add(request);   // never answered
+          }
+        })
+        .build().start();
+    try (RunningGateway realGateway = GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + featureService.getPort(),
+        ViewerConfig.PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0")))) {
+      String target = "localhost:" + realGateway.port();
+
+      CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "1500",
+          "--target", target);
+
+      assertEquals(1, feedback.exit(), feedback.err());
+      assertEquals(1, held.size(), feedback.err());
+      Matcher resend = Pattern.compile("glassbox: DEADLINE_EXCEEDED: no answer from " + Pattern.quote(target)
+          + " within --timeout-ms 1500: the server is busy or slow; a larger --timeout-ms may do\\.\n"
+          + "glassbox: it may have been stored: it was sent with request id ([0-9a-f-]{36}); resend it with"
+          + " --request-id \\1 \\(and the same --user, --item, --type and --order\\) and it is recorded once\\.\n")
+          .matcher(feedback.err());
+      assertTrue(resend.matches(), feedback.err());
+    }
   }
 }

@@ -151,8 +151,9 @@ class SlowServerTest {
   }
 
   /**
-   * feedback --timeout-ms 1 says so in the CLI's one line, as recommend does. Before, it printed
-   * gRPC's own text ("CallOptions deadline exceeded after 0.000912s. … [closed=[], open=[[…]]]").
+   * feedback --timeout-ms 1 says so in the CLI's one line, as recommend does, then how to resend
+   * (FeedbackResendTest). Before, it printed gRPC's own text ("CallOptions deadline exceeded after
+   * 0.000912s. … [closed=[], open=[[…]]]").
    */
   @Test
   void feedback_timeoutOfOneMillisecond_saysSoInOneLine() throws IOException {
@@ -160,10 +161,12 @@ class SlowServerTest {
     String target = "localhost:" + server.getPort();
 
     CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "1",
-        "--target", target);
+        "--request-id", "r1", "--target", target);
 
     assertEquals(1, feedback.exit(), feedback.err());
-    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 1"), feedback.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 1") + "glassbox: it may have been stored: it was sent with"
+        + " request id r1; resend it with --request-id r1 (and the same --user, --item, --type and --order) and it is"
+        + " recorded once.\n", feedback.err());
   }
 
   /**
