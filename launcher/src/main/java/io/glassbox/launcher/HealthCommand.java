@@ -87,6 +87,13 @@ final class HealthCommand implements Callable<Integer> {
    * {@link #TRY_LIMIT}: empty when SERVING, else what was found instead, with what to do as the
    * other commands say it ({@link CallHints}, from {@code settings}) on a line of its own. Running
    * out of time is said as such, not as the server's status.
+   *
+   * <p>The hint is the one every client command prints; the lines around it are not {@link
+   * CliCalls#printFailure}'s, whose needs differ: health prints only its last try's answer, so it
+   * needs the words as a value; its first line says the server's state, "T is NOT_SERVING" for an
+   * answer as "T is UNAVAILABLE" for a failed check, not the status's description; and its answer's
+   * deadline is a try's (5 s, or what --wait has left), so running out names no option whose larger
+   * value would do.
    */
   private Optional<String> ask(ManagedChannel channel, long end, ConfigSource settings) throws InterruptedException {
     if (CliCalls.connect(channel, target, left(end)).isPresent()) {
