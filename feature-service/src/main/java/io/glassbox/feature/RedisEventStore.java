@@ -636,7 +636,7 @@ public final class RedisEventStore implements EventStore {
    */
   void requireData() {
     index();
-    String present = call(() -> redis.get(DATASET));
+    String present = read(() -> redis.get(DATASET));
     if (!seedMarker.equals(present)) {
       dataLost = "Redis " + redisName + " no longer holds the dataset this service loaded (its seed marker "
           + DATASET + " is " + (present == null ? "gone" : "now " + shortName(present))
@@ -1288,7 +1288,9 @@ public final class RedisEventStore implements EventStore {
 
   @Override
   public void putItems(List<Dataset.Item> items) {
-    index();
+    // Not into a Redis that lost the dataset, even before the next ping: an ingestion of the items
+    // would then be counted before the dataset's counts, which seeding it again sets only where absent.
+    requireData();
     call(() -> {
       writeItems(items);
       return null;

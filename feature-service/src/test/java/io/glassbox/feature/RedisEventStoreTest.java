@@ -86,6 +86,23 @@ class RedisEventStoreTest extends EventStoreContractTest {
     assertEquals(events, store.history("u1", 10).totalEvents());
   }
 
+  /**
+   * A catalogue import into an emptied Redis before readiness's next ping would write items that
+   * let an ingestion in, whose counts and sequence the seed, which sets only what is absent, then
+   * keeps: the user's dataset events lost, sequence numbers the dataset uses handed out again.
+   */
+  @Test
+  void putItems_redisEmptied_isDataLost_andTheSeedRestoresTheDatasetsCounts() {
+    long events = store.history("u1", 10).totalEvents();
+
+    redis.flushAll();
+
+    assertThrows(StoreDataLostException.class,
+        () -> store.putItems(List.of(new Dataset.Item("E", "Eggcup", "", "", 1))));
+    ((RedisEventStore) store).reseed();
+    assertEquals(events, store.history("u1", 10).totalEvents());
+  }
+
   @Test
   void append_dedupeKeyWrittenBeforeIdentitiesWereKept_isTakenAsTheSameEvent() {
     NewEvent event = purchase("upgraded", "E", 300, "u1");
