@@ -137,16 +137,30 @@ final class CliCalls {
    */
   static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
       String deadlineOption, Deadline deadline) {
+    printFailure(err, command, failure, target, deadlineOption, deadline, ConfigSource.fromEnvironment());
+  }
+
+  /**
+   * {@link #printFailure} for a command run with the client {@code settings}. The command's own
+   * transport failure (a status with a cause, which no server sends) that a hint explains keeps
+   * only the first line of gRPC's description ("io exception"): the lines after it are Netty's
+   * internals ("Channel Pipeline: [SslHandler#0, …]"), and the hint says what went wrong.
+   */
+  static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
+      String deadlineOption, Deadline deadline, ConfigSource settings) {
     Status status = failure.getStatus();
     if (ownDeadlineRanOut(failure)) {
       err.printf("%s: %s: %s; a larger %s may do.%n", command, status.getCode(), noAnswer(target, deadlineOption),
           deadlineOption.split(" ")[0]);
       return;
     }
-    err.printf("%s: %s: %s%n", command, status.getCode(),
-        status.getDescription() == null ? "(no details)" : status.getDescription());
-    CallHints.hint(failure, target, ConfigSource.fromEnvironment(), deadline)
-        .ifPresent(hint -> err.printf("%s: %s%n", command, hint));
+    Optional<String> hint = CallHints.hint(failure, target, settings, deadline);
+    String description = status.getDescription() == null ? "(no details)" : status.getDescription();
+    if (status.getCause() != null && hint.isPresent()) {
+      description = description.lines().findFirst().orElse(description);
+    }
+    err.printf("%s: %s: %s%n", command, status.getCode(), description);
+    hint.ifPresent(why -> err.printf("%s: %s%n", command, why));
   }
 
   /**

@@ -24,8 +24,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -169,6 +172,27 @@ class RefusedCallsTest {
 
     assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
         + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly, plentyOfTime()));
+  }
+
+  /**
+   * The command's own failure, told by the hint, is said without gRPC's internals: its description
+   * was "io exception\nChannel Pipeline: [SslHandler#0, ProtocolNegotiators$ClientTlsHandler#0, …]",
+   * a line of Netty's between the status and the hint.
+   */
+  @Test
+  void printFailure_tlsSettingsAgainstAPlaintextSuite_printsTheStatusLineAndTheHintOnly() throws Exception {
+    Path caFile = TestCertificates.authority("plaintext-ca").writeCa(dir.resolve("plaintext-ca-3.crt"));
+    ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    CliCalls.printFailure(new PrintStream(printed, true, StandardCharsets.UTF_8), "glassbox",
+        healthCheckFailure(target, caOnly), target, "--timeout-ms 10000", plentyOfTime(), caOnly);
+
+    List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(2, lines.size(), lines.toString());
+    assertTrue(lines.get(0).startsWith("glassbox: UNAVAILABLE: "), lines.toString());
+    assertEquals("glassbox: " + target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
+        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target.", lines.get(1));
   }
 
   /**
