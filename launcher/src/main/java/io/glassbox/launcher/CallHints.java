@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Deadline;
@@ -64,8 +65,13 @@ final class CallHints {
     Optional<String> answeredBy = Optional.ofNullable(trailers.get(RequestIds.SERVER_HEADER));
     String why = "; the suite's logs say why (this call's request id: " + trailers.get(RequestIds.HEADER) + ").";
     return switch (status.getCode()) {
+      // A write that may have been stored was served, perhaps in full: say only where its log is,
+      // under an id that is not the one its description says to resend it with.
       case UNAVAILABLE -> Optional.of(answeredBy
-          .map(server -> "the " + server + " at " + target + " is up but could not serve this call" + why)
+          .map(server -> Descriptions.saysMayHaveBeenStored(status)
+              ? "the suite's logs list this call under trace id " + trailers.get(RequestIds.HEADER) + " ("
+                  + RequestIds.HEADER.name() + "), not the request id to resend it with."
+              : "the " + server + " at " + target + " is up but could not serve this call" + why)
           .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline)));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.

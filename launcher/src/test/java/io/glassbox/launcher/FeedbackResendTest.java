@@ -14,6 +14,7 @@ import io.glassbox.gateway.GatewayMain;
 import io.glassbox.gateway.RunningGateway;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.ServerSettings;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -28,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -73,6 +75,36 @@ class FeedbackResendTest {
   }
 
   /**
+   * The real gateway, in front of a feature service whose store did not confirm the write: the
+   * hint between the gateway's answer and the resend line named the gateway's trace id as "this
+   * call's request id" and said it "could not serve this call", as if nothing was stored.
+   */
+  @Test
+  void feedback_mayHaveBeenStoredThroughTheGateway_tellsTheTraceIdFromTheRequestIdToResendWith() throws IOException {
+    featureService = startFeatureService(new FeatureServiceGrpc.FeatureServiceImplBase() {
+      @Override
+      public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
+        replies.onError(Status.UNAVAILABLE.withDescription("the store did not confirm the write; "
+            + Descriptions.MAY_HAVE_BEEN_STORED).asRuntimeException());
+      }
+    });
+    try (RunningGateway realGateway = gatewayInFrontOf(featureService)) {
+      CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--request-id", "r2",
+          "--target", "localhost:" + realGateway.port());
+
+      assertEquals(1, feedback.exit(), feedback.err());
+      List<String> lines = commandLines(feedback).lines().toList();
+      assertEquals(3, lines.size(), feedback.err());
+      assertTrue(lines.get(0).startsWith("glassbox: UNAVAILABLE: ") && lines.get(0).contains("request_id \"r2\""),
+          feedback.err());
+      assertTrue(Pattern.matches("glassbox: the suite's logs list this call under trace id [0-9a-f-]{36}"
+          + " \\(x-request-id\\), not the request id to resend it with\\.", lines.get(1)), feedback.err());
+      assertTrue(lines.get(2).startsWith("glassbox: it was sent with request id r2; resend it with --request-id r2"),
+          feedback.err());
+    }
+  }
+
+  /**
    * The real gateway, in front of a feature service that takes the event and never answers: the
    * command's --timeout-ms runs out first, and the event may have been stored all the same. Before,
    * the command printed only that there was no answer, so running it again stored it twice.
@@ -81,19 +113,13 @@ class FeedbackResendTest {
   void feedback_ownDeadlineRunsOutWhileTheFeatureServiceHolds_printsTheRequestIdAndHowToResendUnderIt()
       throws IOException {
     List<IngestEventsRequest> held = new CopyOnWriteArrayList<>();
-    featureService = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(new FeatureServiceGrpc.FeatureServiceImplBase() {
-          @Override
-          public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
-            held.add(request);   // never answered
-          }
-        })
-        .build().start();
-    try (RunningGateway realGateway = GatewayMain.start(ConfigSource.of(Map.of(
-        GatewayConfig.PORT_KEY, "0",
-        GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + featureService.getPort(),
-        ViewerConfig.PORT_KEY, "0",
-        ServerSettings.METRICS_PORT_KEY, "0")))) {
+    featureService = startFeatureService(new FeatureServiceGrpc.FeatureServiceImplBase() {
+      @Override
+      public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
+        held.add(request);   // never answered
+      }
+    });
+    try (RunningGateway realGateway = gatewayInFrontOf(featureService)) {
       String target = "localhost:" + realGateway.port();
 
       CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "1500",
@@ -105,8 +131,31 @@ class FeedbackResendTest {
           + " within --timeout-ms 1500: the server is busy or slow; a larger --timeout-ms may do\\.\n"
           + "glassbox: it may have been stored: it was sent with request id ([0-9a-f-]{36}); resend it with"
           + " --request-id \\1 \\(and the same --user, --item, --type and --order\\) and it is recorded once\\.\n")
-          .matcher(feedback.err());
+          .matcher(commandLines(feedback));
       assertTrue(resend.matches(), feedback.err());
     }
+  }
+
+  /**
+   * What the command printed to standard error: the gateway runs in this JVM, and its log too goes
+   * there, whenever it logs the call (as the command ends, too).
+   */
+  private static String commandLines(CliRun run) {
+    return run.err().lines().filter(line -> line.startsWith("glassbox: ")).map(line -> line + "\n")
+        .collect(Collectors.joining());
+  }
+
+  private static Server startFeatureService(FeatureServiceGrpc.FeatureServiceImplBase service) throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(service).build().start();
+  }
+
+  /** The real gateway, on free ports, calling {@code featureService}. */
+  private static RunningGateway gatewayInFrontOf(Server featureService) {
+    return GatewayMain.start(ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + featureService.getPort(),
+        ViewerConfig.PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0")));
   }
 }
