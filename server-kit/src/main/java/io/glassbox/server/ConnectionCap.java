@@ -6,7 +6,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerStreamTracer;
-import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFactory;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
@@ -37,11 +36,11 @@ import org.slf4j.event.Level;
 /**
  * Holds a server to {@link ConnectionLimits#maxConnections} open connections, so a flood of
  * connections costs the process no more than that many open files, and prefers connections that
- * have carried an authenticated call: at the limit, a new connection takes the place of the oldest
- * one that has not, and is itself closed as soon as it is accepted, before a byte of it is read,
- * only when every connection held has carried one or has a call in flight. A connection that
- * merely carries no call is not closed here: a client channel may hold one ready for minutes, and
- * a close raced by its first call would fail that call; gRPC's idle GOAWAY
+ * have carried an authenticated call: at the limit, a new connection takes the place of the one
+ * that has not and was accepted, or read a call, longest ago, and is itself closed as soon as it
+ * is accepted, before a byte of it is read, only when every connection held has carried one. A
+ * connection that merely carries no call is not closed here: a client channel may hold one ready
+ * for minutes, and a close raced by its first call would fail that call; gRPC's idle GOAWAY
  * ({@link ConnectionLimits#maxConnectionIdle}) closes it gracefully. gRPC has no such limit of its
  * own (grpc-java #1886), so it sits in front of the server socket's acceptor
  * ({@link #channelFactory}); gRPC then needs the event loops from us too ({@link #eventLoops}).
@@ -51,9 +50,14 @@ import org.slf4j.event.Level;
  * such call passes). Health checks and reflection are not guarded and do not count, nor does a
  * call refused for its key: one cheap call per connection must not make a flood's connections
  * outlast a client's. A call of any kind is seen on the connection's own event loop as its
- * headers are read ({@link #callsArriving}), under the lock eviction takes, and its connection
- * cannot be evicted until that call ends, so a probe's health check or a client's first call is
- * never cut off by eviction once the server has read it.
+ * headers are read ({@link #callsArriving}), under the lock eviction takes, and puts its
+ * connection last in line for eviction, so a probe's health check or a client's first call is cut
+ * off by eviction only after every other connection without an authenticated call has been
+ * replaced (at the default limit of 1000, that many new connections in the milliseconds the call
+ * takes). A call in flight does not keep its connection from eviction outright: a flood whose
+ * connections each open a health check and never end it would then hold every place (each call
+ * waits for its request until {@code maxConnectionAge}), and no client could connect; the 100 ms
+ * close after a GOAWAY ({@link #evict}) cuts such a call.
  */
 @ChannelHandler.Sharable
 final class ConnectionCap extends ChannelInboundHandlerAdapter {
@@ -71,15 +75,16 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
 
   private final String server;
   private final int maxConnections;
-  /** Guards {@link #evictable}, {@link #open}, {@link #accepted} and the fields of every {@link Held}. */
+  /** Guards {@link #evictable}, {@link #open}, {@link #arrivals} and the fields of every {@link Held}. */
   private final Object lock = new Object();
   /**
-   * Held connections with no authenticated call and no call in flight, by the order they were
-   * accepted, oldest first.
+   * Held connections with no authenticated call, by when they were accepted or last read a call,
+   * longest ago first.
    */
   private final TreeMap<Long, Held> evictable = new TreeMap<>();
   private int open;
-  private long accepted;
+  /** Counts acceptances and calls read: the key of the next one in {@link #evictable}. */
+  private long arrivals;
   /**
    * The connection whose bytes this event loop is reading now: gRPC reads a call's headers inside
    * that read, on the same thread, and tells {@link #callsArriving} without saying which connection.
@@ -92,11 +97,10 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   /** One connection held. */
   private static final class Held {
     final Channel connection;
-    final long order;
+    /** Its key in {@link #evictable}: when it was accepted or last read a call. */
+    long order;
     /** Turns true at its first authenticated call and stays so. */
     boolean called;
-    /** Calls read and not yet ended that have not (yet) passed authentication. */
-    int unproven;
     /** Still counted in {@link #open}: false once closed or evicted. */
     boolean counted = true;
 
@@ -127,8 +131,8 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Told of every call as gRPC reads its headers, on the connection's event loop: from then until
-   * the call ends its connection cannot be evicted.
+   * Told of every call as gRPC reads its headers, on the connection's event loop: puts its
+   * connection last in line for eviction.
    */
   ServerStreamTracer.Factory callsArriving() {
     return new ServerStreamTracer.Factory() {
@@ -139,8 +143,10 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
           return UNTRACKED;
         }
         synchronized (lock) {
-          connection.unproven++;
-          evictable.remove(connection.order);
+          if (evictable.remove(connection.order, connection)) {
+            connection.order = arrivals++;
+            evictable.put(connection.order, connection);
+          }
         }
         return new Arrival(connection);
       }
@@ -168,8 +174,6 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   /** One call on a held connection, from its headers read to its end. */
   private final class Arrival extends ServerStreamTracer {
     private final Held connection;
-    private boolean proven;
-    private boolean ended;
 
     Arrival(Held connection) {
       this.connection = connection;
@@ -182,29 +186,8 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
 
     void authenticated() {
       synchronized (lock) {
-        if (!proven && !ended) {
-          proven = true;
-          connection.unproven--;
-        }
         connection.called = true;
-        evictable.remove(connection.order);
-      }
-    }
-
-    @Override
-    public void streamClosed(Status status) {
-      synchronized (lock) {
-        if (ended) {
-          return;
-        }
-        ended = true;
-        if (!proven) {
-          connection.unproven--;
-        }
-        // A health check, or a call refused for its key, leaves the connection as it found it.
-        if (!connection.called && connection.unproven == 0 && connection.counted) {
-          evictable.put(connection.order, connection);
-        }
+        evictable.remove(connection.order, connection);
       }
     }
   }
@@ -223,11 +206,11 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
         .register(registry);
     CounterWithCallback.builder().name(REFUSED_COUNTER)
         .help("Connections closed as soon as they were accepted: the server held its limit of connections,"
-            + " each of which had carried an authenticated call or had a call in flight")
+            + " each of which had carried an authenticated call")
         .callback(counter -> counter.call(refused.get()))
         .register(registry);
     CounterWithCallback.builder().name(EVICTED_COUNTER)
-        .help("Connections with no authenticated call and none in flight, closed to make room for a new one at the limit")
+        .help("Connections with no authenticated call, closed to make room for a new one at the limit")
         .callback(counter -> counter.call(evicted.get()))
         .register(registry);
   }
@@ -252,7 +235,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
           // Not yet registered with an event loop: closed here, as Netty's acceptor closes one it cannot register.
           connection.unsafe().closeForcibly();
           warnings.log(log, Level.WARN, "{} closed a new connection from {}: it holds its limit of {} connections"
-              + " ({}), each of which has carried an authenticated call or has a call in flight", server, client, maxConnections,
+              + " ({}), each of which has carried an authenticated call", server, client, maxConnections,
               ConnectionLimits.MAX_CONNECTIONS_KEY);
           return;
         }
@@ -262,7 +245,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
         open--;
       }
       open++;
-      taken = new Held(connection, accepted++);
+      taken = new Held(connection, arrivals++);
       evictable.put(taken.order, taken);
     }
     if (oldest != null) {
@@ -296,17 +279,16 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   /**
    * Sends a GOAWAY and closes gracefully, and closes outright whatever is still open
    * {@link #EVICTION_GRACE} later: gRPC's graceful close waits for every HTTP/2 stream to end, and a
-   * stream whose client never ended its side (a call refused for its key, the client sending no
-   * more) held an evicted connection, and its file, open past the limit (20 s and more, measured).
+   * stream whose client never ended its side (a call refused for its key, a health check opened and
+   * never ended) held an evicted connection, and its file, open past the limit (20 s and more, measured).
    */
   private static void evict(Channel connection) {
     connection.close();
-    if (connection.isRegistered()) {
-      connection.eventLoop().schedule(() -> {
-        if (connection.isOpen()) {
-          connection.unsafe().close(connection.unsafe().voidPromise());
-        }
-      }, EVICTION_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-    }
+    // Its event loop is set as it is accepted, before registering it; it runs this after registering.
+    connection.eventLoop().schedule(() -> {
+      if (connection.isOpen()) {
+        connection.unsafe().close(connection.unsafe().voidPromise());
+      }
+    }, EVICTION_GRACE.toMillis(), TimeUnit.MILLISECONDS);
   }
 }

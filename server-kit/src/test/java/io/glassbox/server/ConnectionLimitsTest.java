@@ -46,6 +46,7 @@ class ConnectionLimitsTest {
   /** The HTTP/2 client preface (RFC 9113 3.4), then an empty SETTINGS frame. */
   private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(US_ASCII);
   private static final byte[] EMPTY_SETTINGS = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+  private static final byte[] SETTINGS_ACK = {0, 0, 0, 4, 1, 0, 0, 0, 0};
   private static final int GOAWAY = 7;
   private static final int PING = 6;
   /** How long a test waits for the server to close; far beyond the limits set here. */
@@ -154,6 +155,34 @@ class ConnectionLimitsTest {
 
   @Test
   void connectionsThatEachMakeOneCallWithAWrongKey_atTheLimit_doNotLockOutAClientWithAKey() throws Exception {
+    byte[] wrongKeyCall = headersFrame(Map.of(":method", "POST", ":scheme", "http", ":path", "/test.Echo/Echo",
+        ":authority", "127.0.0.1", "content-type", "application/grpc", "te", "trailers",
+        "authorization", "Bearer guessed"));
+
+    assertEquals(5, answeredOfTheFirst100CallsWithAKey_whileFlooding(wrongKeyCall, "sockets that called with a wrong key"),
+        "calls answered, of the first 100 after the flood began");
+  }
+
+  @Test
+  void connectionsThatEachOpenAHealthCheckAndNeverEndIt_atTheLimit_doNotLockOutAClientWithAKey() throws Exception {
+    // The server's SETTINGS acknowledged, as a client does (or the 1 s handshake timeout closes the
+    // socket), then headers only: the server waits for the request, and the call stays in flight.
+    ByteArrayOutputStream openHealthCheck = new ByteArrayOutputStream();
+    openHealthCheck.writeBytes(SETTINGS_ACK);
+    openHealthCheck.writeBytes(headersFrame(Map.of(":method", "POST", ":scheme", "http",
+        ":path", "/grpc.health.v1.Health/Check", ":authority", "127.0.0.1", "content-type", "application/grpc",
+        "te", "trailers")));
+
+    assertEquals(5, answeredOfTheFirst100CallsWithAKey_whileFlooding(openHealthCheck.toByteArray(),
+        "sockets with an open health check"), "calls answered, of the first 100 after the flood began");
+  }
+
+  /**
+   * Starts a server that wants API keys, at a limit of 4 connections, and a client with a key that
+   * calls once; floods it with sockets that each send {@code call} after their preface and hold on;
+   * once the client's connection has idled out, calls as {@link #answeredOfTheFirst100Calls}.
+   */
+  private int answeredOfTheFirst100CallsWithAKey_whileFlooding(byte[] call, String what) throws Exception {
     ServerSettings keyed = ServerSettings.defaults().withApiKeys(ApiKeys.read(keysFile()))
         .withConnectionLimits(new ConnectionLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 4));
     server = closer.add(GrpcServer.onPort("limited", 0, keyed).addService(EchoService.echo()).start());
@@ -164,14 +193,11 @@ class ConnectionLimitsTest {
     assertEquals("1", EchoService.call(client, "1"));
     CountDownLatch connectionLost = new CountDownLatch(1);
     client.notifyWhenStateChanged(ConnectivityState.READY, connectionLost::countDown);
-    AtomicInteger wrongKeyCalls = new AtomicInteger();
-    byte[] wrongKeyCall = headersFrame(Map.of(":method", "POST", ":scheme", "http", ":path", "/test.Echo/Echo",
-        ":authority", "127.0.0.1", "content-type", "application/grpc", "te", "trailers",
-        "authorization", "Bearer guessed"));
-    startFlood("wrong-key", () -> holdSockets(wrongKeyCall, wrongKeyCalls));
-    awaitLostWhileFlooded(connectionLost, wrongKeyCalls, "sockets that called with a wrong key");
+    AtomicInteger flooded = new AtomicInteger();
+    startFlood(what, () -> holdSockets(call, flooded));
+    awaitLostWhileFlooded(connectionLost, flooded, what);
 
-    assertEquals(5, answeredOfTheFirst100Calls(client), "calls answered, of the first 100 after the flood began");
+    return answeredOfTheFirst100Calls(client);
   }
 
   /** Runs {@code loop} on 8 threads until the test ends (they are interrupted then). */
