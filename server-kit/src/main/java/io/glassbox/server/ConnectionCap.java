@@ -53,9 +53,11 @@ import org.slf4j.event.Level;
  * headers are read ({@link #callsArriving}), under the lock eviction takes, and puts its
  * connection last in line for eviction, so a probe's health check or a client's first call is cut
  * off by eviction only after every other connection without an authenticated call has been
- * replaced (at the default limit of 1000, that many new connections in the milliseconds the call
- * takes). A call in flight does not keep its connection from eviction outright: a flood whose
- * connections each open a health check and never end it would then hold every place (each call
+ * replaced or has had a call read since (at the default limit of 1000, that many new connections
+ * or calls in the milliseconds the call takes; a flood that keeps sending call headers on its
+ * connections can do it, and then cuts a first call as a reconnecting flood did before). A call
+ * in flight does not keep its connection from eviction outright: a flood whose connections each
+ * open a health check and never end it would then hold every place (each call
  * waits for its request until {@code maxConnectionAge}), and no client could connect; the 100 ms
  * close after a GOAWAY ({@link #evict}) cuts such a call.
  */
