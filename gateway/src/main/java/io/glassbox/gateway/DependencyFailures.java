@@ -2,7 +2,6 @@ package io.glassbox.gateway;
 
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -79,16 +78,10 @@ final class DependencyFailures {
           .asRuntimeException();
       // An UNAVAILABLE the feature service answered itself stored nothing (the store was down or
       // not ready); without its name in the trailers, the connection failed under the call.
-      case UNAVAILABLE -> answeredByAServer(failure) ? featureFailed(failure) : callLost(status, resend);
+      case UNAVAILABLE -> RequestIds.answeredByAServer(failure) ? featureFailed(failure) : callLost(status, resend);
       case CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> callLost(status, resend);
       default -> featureFailed(failure);
     };
-  }
-
-  /** Whether a failed call's trailers name the server of the suite that answered it ({@link RequestIds}). */
-  private static boolean answeredByAServer(Throwable failure) {
-    Metadata trailers = Status.trailersFromThrowable(failure);
-    return trailers != null && trailers.containsKey(RequestIds.SERVER_HEADER);
   }
 
   private static StatusRuntimeException callLost(Status status, String resend) {

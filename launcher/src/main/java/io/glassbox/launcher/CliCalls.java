@@ -169,8 +169,7 @@ final class CliCalls {
    * and says which service it waited for).
    */
   static boolean ownDeadlineRanOut(StatusRuntimeException failure) {
-    return failure.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
-        && (failure.getTrailers() == null || failure.getTrailers().get(RequestIds.SERVER_HEADER) == null);
+    return failure.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && !RequestIds.answeredByAServer(failure);
   }
 
   /** A service's reply as JSON, as {@code --json} prints it: every field, with its proto name. */

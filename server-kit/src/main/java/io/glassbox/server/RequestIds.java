@@ -43,6 +43,16 @@ public final class RequestIds {
 
   private RequestIds() {}
 
+  /**
+   * Whether a failed call was answered by a server of the suite: its trailers name that server
+   * ({@link #SERVER_HEADER}). One without the name never reached one, or its connection failed
+   * under it (a deadline the caller's own, a reset stream, a lost connection).
+   */
+  public static boolean answeredByAServer(Throwable failure) {
+    Metadata trailers = Status.trailersFromThrowable(failure);
+    return trailers != null && trailers.containsKey(SERVER_HEADER);
+  }
+
   /** The id of the call being served on this thread's context, or null outside a call. */
   public static String current() {
     return CONTEXT.get();

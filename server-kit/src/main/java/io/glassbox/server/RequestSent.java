@@ -1,4 +1,4 @@
-package io.glassbox.gateway;
+package io.glassbox.server;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -15,15 +15,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * never seen by the server, so a write it carried was not applied; one that failed after may
  * have been. Attach {@link #interceptor()} to the one call it watches.
  */
-final class RequestSent {
+public final class RequestSent {
   private final AtomicBoolean sent = new AtomicBoolean();
 
   /** Whether the request may have reached the server: its message was handed to a transport. */
-  boolean mayHaveBeenSent() {
+  public boolean mayHaveBeenSent() {
     return sent.get();
   }
 
-  ClientInterceptor interceptor() {
+  public ClientInterceptor interceptor() {
     ClientStreamTracer.Factory tracers = new ClientStreamTracer.Factory() {
       @Override
       public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
