@@ -7,11 +7,16 @@ import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.gateway.FeedbackRecorder;
 import io.glassbox.server.Descriptions;
+import io.glassbox.server.RequestIds;
+import io.glassbox.server.RequestSent;
 import io.glassbox.texts.ReasonTexts;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -67,6 +72,14 @@ final class FeedbackCommand implements Callable<Integer> {
 
   @Mixin GatewayAddress gateway;
 
+  /**
+   * How a call that went out fails when no server of the suite answers it: the command's deadline
+   * ran out, or the connection was reset or lost under it (a gateway stopped mid-call).
+   */
+  private static final Set<Status.Code> LOST_AFTER_SENDING = EnumSet.of(Status.Code.DEADLINE_EXCEEDED,
+      Status.Code.CANCELLED, Status.Code.UNAVAILABLE, Status.Code.UNKNOWN, Status.Code.INTERNAL,
+      Status.Code.DATA_LOSS);
+
   @Override
   public Integer call() throws InterruptedException {
     String id = requestId != null ? requestId : UUID.randomUUID().toString();
@@ -80,16 +93,19 @@ final class FeedbackCommand implements Callable<Integer> {
     }
     return gateway.call(stub -> {
       SubmitFeedbackResponse response;
+      RequestSent sent = new RequestSent();
       try {
-        response = stub.submitFeedback(request.build());
+        response = stub.withInterceptors(sent.interceptor()).submitFeedback(request.build());
       } catch (StatusRuntimeException e) {
-        // The gateway says so, or the command's own deadline ran out with the event sent: the
-        // gateway may have stored it all the same.
-        boolean ownDeadline = CliCalls.ownDeadlineRanOut(e);
-        if (ownDeadline || Descriptions.saysMayHaveBeenStored(e.getStatus())) {
+        // The gateway says so, or the event went out and the call then failed with no server of
+        // the suite answering (the command's deadline ran out, the connection was lost): the
+        // gateway may have stored it all the same. One that never went out stored nothing.
+        boolean lost = sent.mayHaveBeenSent() && LOST_AFTER_SENDING.contains(e.getStatus().getCode())
+            && !RequestIds.answeredByAServer(e);
+        if (lost || Descriptions.saysMayHaveBeenStored(e.getStatus())) {
           CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs,
               stub.getCallOptions().getDeadline());
-          System.err.println("glassbox: " + (ownDeadline ? "it may have been stored: " : "") + "it was sent with"
+          System.err.println("glassbox: " + (lost ? "it may have been stored: " : "") + "it was sent with"
               + " request id " + id + "; resend it with --request-id " + id + " (and the same --user, --item, --type"
               + " and --order) and it is recorded once.");
           return 1;

@@ -26,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -134,6 +135,46 @@ class FeedbackResendTest {
           .matcher(commandLines(feedback));
       assertTrue(resend.matches(), feedback.err());
     }
+  }
+
+  /**
+   * A gateway stopped (shutdownNow) while it holds the call: the event went out and the connection
+   * was then lost (CANCELLED or UNAVAILABLE, with no server of the suite answering), so it may have
+   * been stored. Before, the command printed only the status, and not the request id it had made,
+   * so running it again stored the event twice.
+   */
+  @Test
+  void feedback_gatewayStoppedWhileHoldingTheCall_printsTheRequestIdAndHowToResendUnderIt() throws IOException {
+    CountDownLatch received = new CountDownLatch(1);
+    gateway = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(new GatewayGrpc.GatewayImplBase() {
+          @Override
+          public void submitFeedback(SubmitFeedbackRequest request, StreamObserver<SubmitFeedbackResponse> replies) {
+            received.countDown();   // never answered: the gateway is stopped under the call
+          }
+        })
+        .build().start();
+    Thread stopper = new Thread(() -> {
+      try {
+        if (received.await(30, TimeUnit.SECONDS)) {
+          gateway.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    stopper.start();
+
+    CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "20000",
+        "--target", "localhost:" + gateway.getPort());
+
+    assertEquals(1, feedback.exit(), feedback.err());
+    assertEquals(0, received.getCount(), feedback.err());
+    Matcher resend = Pattern.compile("(?s)glassbox: (CANCELLED|UNAVAILABLE): .*\n"
+        + "glassbox: it may have been stored: it was sent with request id ([0-9a-f-]{36}); resend it with"
+        + " --request-id \\2 \\(and the same --user, --item, --type and --order\\) and it is recorded once\\.\n")
+        .matcher(feedback.err());
+    assertTrue(resend.matches(), feedback.err());
   }
 
   /**
