@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainTarget;
@@ -15,6 +13,7 @@ import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.server.LogCapture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
-import org.slf4j.LoggerFactory;
 
 /**
  * An item the user has already bought, asked about, sent among the candidates or added where the
@@ -104,20 +102,16 @@ class BoughtItemTest {
 
   @Test
   void refusals_areLoggedAtDebug_soAFaultAfterThemIsStillWarned() {
-    Logger logger = (Logger) LoggerFactory.getLogger(ExplainGrpcService.class);
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
-    appender.start();
-    logger.addAppender(appender);
-    try {
+    List<ILoggingEvent> logged;
+    try (LogCapture log = LogCapture.of(ExplainGrpcService.class, ch.qos.logback.classic.Level.DEBUG)) {
       assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(
           ExplainItemRequest.newBuilder().setRanking(RANKING).setItemId(BOUGHT).build()));
       assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(ExplainItemRequest.newBuilder()
           .setRanking(RANKING.toBuilder().setModelVersion("no-such-version")).setItemId("20727").build()));
-    } finally {
-      logger.detachAppender(appender);
+      logged = log.lines();
     }
 
-    List<String> warnings = appender.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+    List<String> warnings = logged.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
         .map(ILoggingEvent::getFormattedMessage).toList();
     assertEquals(1, warnings.size(), warnings.toString());
     assertTrue(warnings.get(0).contains("no-such-version"), warnings.toString());

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureServiceGrpc;
@@ -16,6 +13,7 @@ import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.LogCapture;
 import io.glassbox.server.RequestIds;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -29,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPooled;
 
 /**
@@ -44,13 +41,8 @@ class IngestOnAStoppedRedisTest {
   @Test
   void ingest_redisStoppedAfterTheWriteWentOut_saysItMayHaveBeenStored_logsItUnderTheCallsRequestId_andTheResendWithItsIdCountsOnce()
       throws Exception {
-    Logger serviceLog = (Logger) LoggerFactory.getLogger(FeatureGrpcService.class);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    Level levelBefore = serviceLog.getLevel();
-    serviceLog.setLevel(Level.INFO);
-    serviceLog.addAppender(logged);
-    try (RedisServer redis = RedisServer.startFresh()) {
+    try (LogCapture logged = LogCapture.of(FeatureGrpcService.class, Level.INFO);
+        RedisServer redis = RedisServer.startFresh()) {
       URI uri = redis.uri();
       try (RedisEventStore store = new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP",
           TestData.ROOMY)) {
@@ -75,10 +67,10 @@ class IngestOnAStoppedRedisTest {
           String description = failed.getStatus().getDescription();
           assertTrue(description.contains("it may have been stored")
               && description.contains("resend it with the same event ids, and it is counted once"), description);
-          assertTrue(logged.list.stream().anyMatch(line -> "call-7".equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))
-              && line.getFormattedMessage().equals("IngestEvents of 1 events failed with UNAVAILABLE: it may have been"
+          assertTrue(logged.linesOf("call-7").stream().anyMatch(line -> line.getFormattedMessage().equals(
+                  "IngestEvents of 1 events failed with UNAVAILABLE: it may have been"
                   + " stored (a resend under the same event ids is counted once)")),
-              "no line of the failed call: " + logged.list);
+              "no line of the failed call: " + logged.lines());
           awaitStoredEvents(stub, 1);
           IngestEventsResponse resent = stub.withDeadlineAfter(10, TimeUnit.SECONDS).ingestEvents(purchase("e-1"));
           assertEquals(1, resent.getDuplicateCount());
@@ -88,9 +80,6 @@ class IngestOnAStoppedRedisTest {
           server.close();
         }
       }
-    } finally {
-      serviceLog.detachAppender(logged);
-      serviceLog.setLevel(levelBefore);
     }
   }
 

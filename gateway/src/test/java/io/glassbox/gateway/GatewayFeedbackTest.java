@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.LogCapture;
 import io.glassbox.server.RequestIds;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -37,7 +36,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.LoggerFactory;
 
 @Timeout(60)
 class GatewayFeedbackTest {
@@ -268,16 +266,16 @@ class GatewayFeedbackTest {
   }
 
   @Test
-  void submitFeedback_writeUnconfirmed_isLoggedOnceUnderTheCallsRequestId_withItsOutcome() {
+  void submitFeedback_writeUnconfirmed_isLoggedOnceUnderTheCallsRequestId_withItsOutcome() throws InterruptedException {
     harness = new GatewayHarness().start();
     harness.feature.ingestFailure = WRITE_UNCONFIRMED;
     StatusRuntimeException error;
-    try (RecorderLog logged = new RecorderLog()) {
+    try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       error = assertThrows(StatusRuntimeException.class,
           () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
               .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
 
-      ILoggingEvent line = logged.onlyLineOf(error.getTrailers().get(RequestIds.HEADER));
+      ILoggingEvent line = onlyLineOf(logged, error.getTrailers().get(RequestIds.HEADER));
       assertEquals(Level.INFO, line.getLevel());
       assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: it may have been"
           + " stored (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE"),
@@ -291,12 +289,12 @@ class GatewayFeedbackTest {
    * hung up.
    */
   @Test
-  void submitFeedback_callersDeadlinePassesWhileIngesting_isLoggedAtInfo() {
+  void submitFeedback_callersDeadlinePassesWhileIngesting_isLoggedAtInfo() throws InterruptedException {
     harness = new GatewayHarness().start();
     harness.feature.ingestHangs = true;
     Metadata callId = new Metadata();
     callId.put(RequestIds.HEADER, "deadline-call-1");
-    try (RecorderLog logged = new RecorderLog()) {
+    try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
           () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
               .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(
@@ -304,57 +302,25 @@ class GatewayFeedbackTest {
                   .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
 
-      ILoggingEvent line = logged.onlyLineOf("deadline-call-1");
+      ILoggingEvent line = onlyLineOf(logged, "deadline-call-1");
       assertEquals(Level.INFO, line.getLevel(), line.getFormattedMessage());
       assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with DEADLINE_EXCEEDED: it may have been"
           + " stored"), line.getFormattedMessage());
     }
   }
 
-  /** What FeedbackRecorder logs, at DEBUG and above, while open. */
-  private static final class RecorderLog implements AutoCloseable {
-    private final Logger recorderLog = (Logger) LoggerFactory.getLogger(FeedbackRecorder.class);
-    private final Level levelBefore = recorderLog.getLevel();
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
-    RecorderLog() {
-      logged.start();
-      recorderLog.setLevel(Level.DEBUG);
-      recorderLog.addAppender(logged);
+  /**
+   * The one line {@code logged} holds under the request id {@code callId}, waiting up to 5 s for
+   * it (the gateway may log after its answer left).
+   */
+  private static ILoggingEvent onlyLineOf(LogCapture logged, String callId) throws InterruptedException {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (logged.linesOf(callId).isEmpty() && System.nanoTime() < giveUp) {
+      Thread.sleep(20);
     }
-
-    /**
-     * The one line logged under the request id {@code callId}, waiting up to 5 s for it (the
-     * gateway may log after its answer left).
-     */
-    ILoggingEvent onlyLineOf(String callId) {
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      List<ILoggingEvent> lines;
-      do {
-        synchronized (logged) {
-          lines = logged.list.stream()
-              .filter(line -> callId.equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))).toList();
-        }
-      } while (lines.isEmpty() && System.nanoTime() < giveUp && pause());
-      assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.list);
-      return lines.get(0);
-    }
-
-    private static boolean pause() {
-      try {
-        Thread.sleep(20);
-        return true;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-
-    @Override
-    public void close() {
-      recorderLog.detachAppender(logged);
-      recorderLog.setLevel(levelBefore);
-    }
+    List<ILoggingEvent> lines = logged.linesOf(callId);
+    assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.lines());
+    return lines.get(0);
   }
 
   @Test

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.LogCapture;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -37,7 +36,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
 
 @Timeout(60)
 class GatewayMainTest {
@@ -93,13 +91,9 @@ class GatewayMainTest {
   @Test
   void start_viewerPortTaken_failsBeforeEverReportingServing() throws Exception {
     // What health said is what the log says: a probe must never see this gateway SERVING.
-    Logger serverLog = (Logger) LoggerFactory.getLogger(GrpcServer.class);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    serverLog.addAppender(logged);
-    serverLog.setLevel(Level.INFO);   // the tests' logging shows WARN and above
     String unreachable = "in-process:none-" + UUID.randomUUID();
-    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+    try (LogCapture logged = LogCapture.of(GrpcServer.class, Level.INFO);
+        ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       UncheckedIOException failure = assertThrows(UncheckedIOException.class, () -> GatewayMain.start(
           ConfigSource.of(Map.of(
               GatewayConfig.PORT_KEY, "0",
@@ -109,12 +103,9 @@ class GatewayMainTest {
               GatewayConfig.EXPLAIN_TARGET_KEY, unreachable))));
 
       assertTrue(ServiceStartup.addressInUse(failure), failure.toString());
-      List<String> said = logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+      List<String> said = logged.lines().stream().map(ILoggingEvent::getFormattedMessage)
           .filter(message -> message.startsWith("gateway is ")).toList();
       assertEquals(List.of("gateway is NOT_SERVING"), said);
-    } finally {
-      serverLog.setLevel(null);
-      serverLog.detachAppender(logged);
     }
   }
 
