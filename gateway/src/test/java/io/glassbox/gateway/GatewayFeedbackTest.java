@@ -39,6 +39,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 @Timeout(60)
 class GatewayFeedbackTest {
+  /** A purchase of c1 by u9 under request_id r1, the request most failure tests send. */
+  private static final SubmitFeedbackRequest PURCHASE_R1 = SubmitFeedbackRequest.newBuilder().setUserId("u9")
+      .setItemId("c1").setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build();
+
   private GatewayHarness harness;
 
   @AfterEach
@@ -216,8 +220,7 @@ class GatewayFeedbackTest {
     harness.feature.ingestFailure = WRITE_UNCONFIRMED;
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-        () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
-            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+        () -> submit(PURCHASE_R1));
 
     assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
     assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id \"r1\": "
@@ -244,8 +247,7 @@ class GatewayFeedbackTest {
     harness.feature.ingestFailure = Status.UNAVAILABLE.withDescription("the feature store is unavailable; retry shortly");
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-        () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
-            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+        () -> submit(PURCHASE_R1));
 
     assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
     assertEquals("the feature service is unavailable (UNAVAILABLE)", error.getStatus().getDescription());
@@ -257,8 +259,7 @@ class GatewayFeedbackTest {
     harness.feature.ingestHangs = true;
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-        () -> harness.client().submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
-            .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+        () -> harness.client().submitFeedback(PURCHASE_R1));
 
     assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
     assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id \"r1\": "
@@ -272,8 +273,7 @@ class GatewayFeedbackTest {
     StatusRuntimeException error;
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       error = assertThrows(StatusRuntimeException.class,
-          () -> submit(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
-              .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+          () -> submit(PURCHASE_R1));
 
       ILoggingEvent line = onlyLineOf(logged, error.getTrailers().get(RequestIds.HEADER));
       assertEquals(Level.INFO, line.getLevel());
@@ -297,9 +297,7 @@ class GatewayFeedbackTest {
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
           () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(
-              SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
-                  .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(PURCHASE_R1));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
 
       ILoggingEvent line = onlyLineOf(logged, "deadline-call-1");
@@ -333,8 +331,7 @@ class GatewayFeedbackTest {
       feature.setServing(true);
       harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + feature.port()).start();
       Future<SubmitFeedbackResponse> answer = caller.submit(() -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
-          .submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
-              .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
+          .submitFeedback(PURCHASE_R1));
       assertTrue(stopping.ingestHeld.await(20, TimeUnit.SECONDS), "IngestEvents never reached the feature service");
 
       feature.close();
