@@ -636,7 +636,11 @@ public final class RedisEventStore implements EventStore {
    */
   void requireData() {
     index();
-    String present = read(() -> redis.get(DATASET));
+    requireMarker(read(() -> redis.get(DATASET)));
+  }
+
+  /** As {@link #requireData}, given the seed marker Redis holds now ({@code present}; null when gone). */
+  private void requireMarker(String present) {
     if (!seedMarker.equals(present)) {
       dataLost = "Redis " + redisName + " no longer holds the dataset this service loaded (its seed marker "
           + DATASET + " is " + (present == null ? "gone" : "now " + shortName(present))
@@ -648,25 +652,24 @@ public final class RedisEventStore implements EventStore {
   @Override
   public UserHistory history(String userId, int maxEvents) {
     index();
-    UserHistory history = read(() -> {
+    return read(() -> {
       Response<List<Tuple>> members;
       Response<String> total;
+      Response<String> marker;
       try (AbstractPipeline pipeline = redis.pipelined()) {
         members = pipeline.zrangeWithScores(timelineKey(userId), -maxEvents, -1);
         total = pipeline.hget(USERS, userId);
+        marker = pipeline.get(DATASET);
         pipeline.sync();
       }
       // A retained timeline implies a count; the count alone (0 kept) still means known.
       if (total.get() == null) {
+        // A Redis that restarted empty knows no user: say so now, not only at the next ping.
+        requireMarker(marker.get());
         return UserHistory.unknown();
       }
       return new UserHistory(decode(members.get()), Long.parseLong(total.get()), true);
     });
-    if (!history.knownUser()) {
-      // A Redis that restarted empty knows no user: say so now, not only at the next ping.
-      requireData();
-    }
-    return history;
   }
 
   @Override
