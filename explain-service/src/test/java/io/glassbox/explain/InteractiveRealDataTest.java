@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.glassbox.api.v1.AdditionSource;
 import io.glassbox.api.v1.AdditionTrial;
 import com.google.protobuf.Timestamp;
@@ -36,6 +38,7 @@ import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.server.LogCapture;
 import io.glassbox.texts.ReasonTexts;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -106,6 +109,25 @@ class InteractiveRealDataTest {
     if (suite != null) {
       suite.close();
     }
+  }
+
+  /**
+   * A caller's text in a logged description is escaped: a line break or a terminal escape in it
+   * would otherwise forge a log line or recolour the ones after it.
+   */
+  @Test
+  void explainItem_modelVersionHoldingALineBreakAndATerminalEscape_isLoggedOnOneLineEscaped() {
+    UserRanking pinned = ranking.toBuilder().setModelVersion("v1\n[ERROR] forged \u001b[31m").build();
+    List<String> logged;
+    try (LogCapture log = LogCapture.of(ExplainGrpcService.class, Level.DEBUG)) {
+      assertThrows(StatusRuntimeException.class, () -> suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(pinned).setItemId(ranked.get(0)).build()));
+      logged = log.lines().stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    assertEquals(1, logged.size(), logged.toString());
+    assertTrue(logged.get(0).contains("v1\\n[ERROR] forged \\u001B[31m"), logged.get(0));
+    assertFalse(logged.get(0).contains("\n") || logged.get(0).contains("\u001b"), logged.get(0));
   }
 
   @Test

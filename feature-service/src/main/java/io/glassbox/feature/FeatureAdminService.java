@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.server.Descriptions;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -210,7 +211,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
       if (!interactions) {
         problem = "time_zone is for interactions: " + name + " holds no times";
       } else if (!named.isEmpty()) {
-        problem = "time_zone is \"" + zoneName + "\" here but \"" + named + "\" in an earlier message";
+        problem = "time_zone is \"" + Descriptions.truncate(zoneName) + "\" here but \"" + named + "\" in an earlier message";
       } else {
         try {
           timeZone = LocalTimeZone.named(zoneName, LocalTimeZone.IMPORT_SETTING);

@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.Descriptions;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -82,7 +83,7 @@ public record LocalTimeZone(Optional<ZoneId> zone, String setting) {
     }
     if (!isName(name)) {
       throw new IllegalArgumentException(setting + " must be a time zone name such as Europe/London or UTC, got \""
-          + name + "\"");
+          + Descriptions.truncate(name) + "\"");
     }
     return new LocalTimeZone(Optional.of(ZoneId.of(name)), setting);
   }

@@ -682,6 +682,26 @@ class FeatureGrpcServiceTest {
   }
 
   /**
+   * The caller's event id is quoted escaped: the gateway logs this description, and a line break or
+   * a terminal escape in it would forge or recolour a log line.
+   */
+  @Test
+  void ingestEvents_eventIdOfAnotherEventHoldingALineBreakAndAnEscape_quotesItEscaped() {
+    String user = newUser();
+    String eventId = "r1\n[INFO] forged \u001b[31m";
+    UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId(eventId).build();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
+    UserEvent other = event(user, OTHER_INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId(eventId).build();
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
+
+    assertEquals("events[0].event_id \"r1\\n[INFO] forged \\u001B[31m\" was already used for another event of this"
+        + " user (purchase of " + INGEST_ITEM + "); a resend must repeat that event, and a new event needs a new id;"
+        + " nothing was stored", e.getStatus().getDescription());
+  }
+
+  /**
    * The earlier event's order id is quoted cut as every quoted input is. Before, it was quoted
    * whole, up to 128 characters: 1.5 KiB of the trailer for an order id of emoji.
    */

@@ -266,6 +266,19 @@ class GatewayFeedbackTest {
         + "resend it with the same request_id, and it is counted once"), error.getStatus().getDescription());
   }
 
+  /** The caller's request_id is quoted escaped, so that a line break in it cannot forge a line where it is shown. */
+  @Test
+  void submitFeedback_deadlinePassesWhileIngesting_quotesARequestIdHoldingALineBreakEscaped() {
+    harness = new GatewayHarness().with(GatewayConfig.DEFAULT_DEADLINE_KEY, "300ms").start();
+    harness.feature.ingestHangs = true;
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> harness.client().submitFeedback(PURCHASE_R1.toBuilder().setRequestId("r1\n\u001b[31m").build()));
+
+    assertTrue(error.getStatus().getDescription().contains("it may have been stored under request_id"
+        + " \"r1\\n\\u001B[31m\": "), error.getStatus().getDescription());
+  }
+
   @Test
   void submitFeedback_writeUnconfirmed_isLoggedOnceUnderTheCallsRequestId_withItsOutcome() throws InterruptedException {
     harness = new GatewayHarness().start();

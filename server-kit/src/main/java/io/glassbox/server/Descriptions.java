@@ -10,6 +10,10 @@ import io.grpc.Status;
  * characters and to {@value #MAX_DESCRIPTION_TRAILER_BYTES} bytes as sent: gRPC percent-encodes
  * every byte of a description's UTF-8 outside ' '..'}' (so '~' too) and every '%', so a Chinese
  * character takes 9 bytes of the trailer and an emoji 12.
+ *
+ * <p>Quoted input is also escaped ({@link #escape}): descriptions are logged (the gateway logs the
+ * feature service's, the explain service its refusals), and a caller's line break or terminal
+ * escape quoted raw would forge or recolour a log line.
  */
 public final class Descriptions {
   /** Longest piece of caller input a message quotes. */
@@ -35,17 +39,43 @@ public final class Descriptions {
     return status.getDescription() != null && status.getDescription().contains(MAY_HAVE_BEEN_STORED);
   }
 
-  /** {@code value}, cut to {@value #MAX_QUOTED_CHARS} characters with a note of its length. */
+  /**
+   * {@code value}, cut to {@value #MAX_QUOTED_CHARS} characters with a note of its length, and
+   * escaped ({@link #escape}).
+   */
   public static String truncate(String value) {
     return truncate(value, MAX_QUOTED_CHARS);
   }
 
   /**
    * {@code value}, cut to {@code maxCharacters} characters with a note of its length: for a
-   * message that quotes many values, each in less than {@value #MAX_QUOTED_CHARS}.
+   * message that quotes many values, each in less than {@value #MAX_QUOTED_CHARS}; escaped
+   * ({@link #escape}). The cut and the note count the characters given, not their escapes.
    */
   public static String truncate(String value, int maxCharacters) {
-    return cut(value, maxCharacters, Integer.MAX_VALUE);
+    return escape(cut(value, maxCharacters, Integer.MAX_VALUE));
+  }
+
+  /**
+   * {@code value} with nothing in it that could end or restyle the line it is quoted in: each
+   * control character (a line break, an ANSI escape's ESC, a NUL) and the line and paragraph
+   * separators written as in a Java string literal (a line break as backslash n, ESC as backslash
+   * u001B), and each backslash doubled, so that an escape read in a log is never one the caller typed.
+   */
+  public static String escape(String value) {
+    StringBuilder escaped = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> escaped.append("\\\\");
+        case '\n' -> escaped.append("\\n");
+        case '\r' -> escaped.append("\\r");
+        case '\t' -> escaped.append("\\t");
+        default -> escaped.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
+            ? String.format("\\u%04X", (int) c) : String.valueOf(c));
+      }
+    }
+    return escaped.toString();
   }
 
   /**

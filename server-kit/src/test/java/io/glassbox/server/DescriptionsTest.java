@@ -28,6 +28,17 @@ class DescriptionsTest {
   }
 
   @Test
+  void truncate_escapesLineBreaksTerminalEscapesAndBackslashes_soAQuotedValueStaysOnItsLine() {
+    assertEquals("r1\\n[INFO] forged \\u001B[31mred\\u001B[0m \\\\n \\u2028",
+        Descriptions.truncate("r1\n[INFO] forged \u001b[31mred\u001b[0m \\n \u2028"));
+  }
+
+  @Test
+  void truncate_cutsByTheCharactersGiven_thenEscapesThem() {
+    assertEquals("\\n".repeat(64) + "... (70 characters)", Descriptions.truncate("\n".repeat(70)));
+  }
+
+  @Test
   void limit_keepsADescriptionWithinTheTrailerBytesGrpcSends_notOnlyItsCharacters() {
     String chinese = "\u6587".repeat(1000);   // 9 bytes each as sent: 9,000 bytes in all
 
