@@ -22,10 +22,10 @@ import java.time.Duration;
  *     {@value #DEFAULT_MIN_RANK_DROP}, 1..2000)
  * @param insightsConcurrency GetModelInsights calls that may run at once
  *     ({@value #INSIGHTS_CONCURRENCY_KEY}, default {@value #DEFAULT_INSIGHTS_CONCURRENCY},
- *     1..{@value #MAX_INSIGHTS_CONCURRENCY}); one more is refused RESOURCE_EXHAUSTED. Insights are
- *     background work: each call scores thousands of rows, and many at once crowd Recommend's
- *     Score calls out of the model service. Must stay below GLASSBOX_MAX_CONCURRENT_CALLS
- *     ({@link #requireRoomBeside})
+ *     1..{@value #MAX_INSIGHTS_CONCURRENCY} and below GLASSBOX_MAX_CONCURRENT_CALLS:
+ *     {@link #insightsConcurrency(ConfigSource, int)}); one more is refused RESOURCE_EXHAUSTED.
+ *     0: insights are off ({@link #INSIGHTS_OFF}). Insights are background work: each call scores
+ *     thousands of rows, and many at once crowd Recommend's Score calls out of the model service
  */
 public record ExplainConfig(
     int port, String modelTarget, String featureTarget, Duration dependencyTimeout,
@@ -47,6 +47,13 @@ public record ExplainConfig(
   public static final int DEFAULT_INSIGHTS_CONCURRENCY = 1;
   /** The server's own default concurrency limit (GLASSBOX_MAX_CONCURRENT_CALLS). */
   public static final int MAX_INSIGHTS_CONCURRENCY = 16;
+  /**
+   * Why GetModelInsights is off: the server runs one call at a time, and an insight call (minutes)
+   * would hold it. The start's WARN and each refused call say it.
+   */
+  public static final String INSIGHTS_OFF = "GetModelInsights is off: " + ServerSettings.MAX_CONCURRENT_CALLS_KEY
+      + " is 1, and an insight call would hold that one call slot for minutes, leaving none for Explain, which"
+      + " Recommend calls; set it to 2 or more to serve insights";
 
   public ExplainConfig {
     if (port < 0 || port > 65535) {
@@ -62,35 +69,55 @@ public record ExplainConfig(
       throw new ConfigException(
           MIN_RANK_DROP_KEY + " must be 1.." + MAX_MIN_RANK_DROP + ", got " + minRankDrop);
     }
-    if (insightsConcurrency < 1 || insightsConcurrency > MAX_INSIGHTS_CONCURRENCY) {
-      throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " must be 1.." + MAX_INSIGHTS_CONCURRENCY + ", got "
+    if (insightsConcurrency < 0 || insightsConcurrency > MAX_INSIGHTS_CONCURRENCY) {
+      throw new IllegalArgumentException("insightsConcurrency must be 0.." + MAX_INSIGHTS_CONCURRENCY + ", got "
           + insightsConcurrency);
     }
   }
 
-  /**
-   * Fails unless insight calls leave the server a call slot: at {@code insightsConcurrency} equal to
-   * or above GLASSBOX_MAX_CONCURRENT_CALLS, running insight calls can hold every slot, and Explain,
-   * which every Recommend calls, waits behind them until it is refused or its deadline passes.
-   */
-  public void requireRoomBeside(ServerSettings server) {
-    if (insightsConcurrency >= server.maxConcurrentCalls()) {
-      throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " (" + insightsConcurrency + ") must be less than "
-          + ServerSettings.MAX_CONCURRENT_CALLS_KEY + " (" + server.maxConcurrentCalls()
-          + "): at that many, GetModelInsights calls can take every call slot and leave none for Explain,"
-          + " which Recommend calls");
-    }
+  /** Whether GetModelInsights is served: not beside a server that runs one call at a time ({@link #INSIGHTS_OFF}). */
+  public boolean insightsServed() {
+    return insightsConcurrency > 0;
   }
 
-  /** Reads the settings, applying defaults; fails with a {@link ConfigException} naming a bad key. */
-  public static ExplainConfig load(ConfigSource source) {
+  /**
+   * Reads the settings, applying defaults; fails with a {@link ConfigException} naming a bad key.
+   * {@code serverCallSlots} is the server's GLASSBOX_MAX_CONCURRENT_CALLS, which the insights'
+   * concurrency must stay below.
+   */
+  public static ExplainConfig load(ConfigSource source, int serverCallSlots) {
     return new ExplainConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
         source.getString(MODEL_TARGET_KEY, DEFAULT_MODEL_TARGET),
         source.getString(FEATURE_TARGET_KEY, DEFAULT_FEATURE_TARGET),
         source.getDuration(DEPENDENCY_TIMEOUT_KEY, DEFAULT_DEPENDENCY_TIMEOUT),
         source.getInt(MIN_RANK_DROP_KEY, DEFAULT_MIN_RANK_DROP, 1, MAX_MIN_RANK_DROP),
-        source.getInt(INSIGHTS_CONCURRENCY_KEY, DEFAULT_INSIGHTS_CONCURRENCY, 1, MAX_INSIGHTS_CONCURRENCY));
+        insightsConcurrency(source, serverCallSlots));
+  }
+
+  /**
+   * {@value #INSIGHTS_CONCURRENCY_KEY}, the one check of it: 1..{@value #MAX_INSIGHTS_CONCURRENCY}
+   * and less than the server's call slots, since at as many insight calls (minutes each) can hold
+   * every slot and Explain, which every Recommend calls, waits behind them until it is refused or
+   * its deadline passes. Left unset beside a server with one call slot it is 0, insights off
+   * ({@link #INSIGHTS_OFF}): the service still serves Explain, WhyNot and WhatIf. Set, it is
+   * refused there as anywhere else it contradicts GLASSBOX_MAX_CONCURRENT_CALLS, since the operator
+   * asked for what the service cannot give.
+   */
+  static int insightsConcurrency(ConfigSource source, int serverCallSlots) {
+    if (source.get(INSIGHTS_CONCURRENCY_KEY).isEmpty()) {
+      return Math.min(DEFAULT_INSIGHTS_CONCURRENCY, serverCallSlots - 1);
+    }
+    int value = source.getInt(INSIGHTS_CONCURRENCY_KEY, DEFAULT_INSIGHTS_CONCURRENCY, Integer.MIN_VALUE,
+        Integer.MAX_VALUE);
+    if (value < 1 || value > MAX_INSIGHTS_CONCURRENCY || value >= serverCallSlots) {
+      throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " must be 1.." + MAX_INSIGHTS_CONCURRENCY
+          + " and less than " + ServerSettings.MAX_CONCURRENT_CALLS_KEY + " (" + serverCallSlots + "), got " + value
+          + ": at as many as the server's call slots, GetModelInsights calls can take every slot and leave none"
+          + " for Explain, which Recommend calls" + (serverCallSlots == 1 ? "; leave it unset to run with "
+          + "GetModelInsights off, or set " + ServerSettings.MAX_CONCURRENT_CALLS_KEY + " to 2 or more" : ""));
+    }
+    return value;
   }
 
   private static void requireNonBlank(String key, String value) {

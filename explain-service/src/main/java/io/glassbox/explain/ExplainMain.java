@@ -43,9 +43,11 @@ public final class ExplainMain {
    * call is only logged). {@link GrpcServer#close} drains it and then shuts down its client channels.
    */
   public static GrpcServer start(ConfigSource source) {
-    ExplainConfig config = ExplainConfig.load(source);
     ServerSettings settings = ServerSettings.load(source, DEFAULT_METRICS_PORT);
-    config.requireRoomBeside(settings);
+    ExplainConfig config = ExplainConfig.load(source, settings.maxConcurrentCalls());
+    if (!config.insightsServed()) {
+      log.warn("{}", ExplainConfig.INSIGHTS_OFF);
+    }
     ClientSettings client = ClientSettings.load(source);
     // No retries here: the gateway is the one layer that retries (its DownstreamChannels says
     // why), so a model call is never multiplied by retries at two layers.

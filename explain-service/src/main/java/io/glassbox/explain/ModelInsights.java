@@ -77,8 +77,9 @@ public final class ModelInsights {
   }
 
   /**
-   * RESOURCE_EXHAUSTED because the most insight calls allowed already run: the caller's to retry
-   * later, not a fault (a dependency's RESOURCE_EXHAUSTED is a plain StatusRuntimeException).
+   * A call the service does not run, which is no fault: RESOURCE_EXHAUSTED because the most insight
+   * calls allowed already run (the caller's to retry later), or FAILED_PRECONDITION because insights
+   * are off ({@link ExplainConfig#INSIGHTS_OFF}). A dependency's status is a plain StatusRuntimeException.
    */
   static final class AdmissionRefusedException extends StatusRuntimeException {
     private static final long serialVersionUID = 1L;
@@ -88,8 +89,14 @@ public final class ModelInsights {
     }
   }
 
-  /** The insights; RESOURCE_EXHAUSTED when as many calls run as the configured concurrency allows. */
+  /**
+   * The insights; RESOURCE_EXHAUSTED when as many calls run as the configured concurrency allows,
+   * FAILED_PRECONDITION when insights are off.
+   */
   GetModelInsightsResponse insights(Query query) {
+    if (!config.insightsServed()) {
+      throw new AdmissionRefusedException(Status.FAILED_PRECONDITION.withDescription(ExplainConfig.INSIGHTS_OFF));
+    }
     if (!slots.tryAcquire()) {
       int limit = config.insightsConcurrency();
       throw new AdmissionRefusedException(Status.RESOURCE_EXHAUSTED.withDescription((limit == 1

@@ -1,6 +1,7 @@
 package io.glassbox.explain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,7 @@ class ExplainConfigTest {
 
   @Test
   void load_nothingSet_usesDefaults() {
-    ExplainConfig config = ExplainConfig.load(ConfigSource.of(Map.of()));
+    ExplainConfig config = ExplainConfig.load(ConfigSource.of(Map.of()), 16);
 
     assertEquals(new ExplainConfig(50054, "localhost:50053", "localhost:50052", Duration.ofSeconds(5), 3, 1), config);
   }
@@ -30,7 +31,7 @@ class ExplainConfigTest {
         "GLASSBOX_FEATURE_TARGET", "feature-service:50052",
         "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "800ms",
         "GLASSBOX_EXPLAIN_MIN_RANK_DROP", "5",
-        "GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "2")));
+        "GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "2")), 16);
 
     assertEquals(new ExplainConfig(6000, "dns:///model-service:50053", "feature-service:50052",
         Duration.ofMillis(800), 5, 2), config);
@@ -39,7 +40,7 @@ class ExplainConfigTest {
   @Test
   void load_badPort_namesTheKey() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_PORT", "70000"))));
+        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_PORT", "70000")), 16));
 
     assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_PORT"), e.getMessage());
   }
@@ -47,7 +48,7 @@ class ExplainConfigTest {
   @Test
   void load_badTimeout_namesTheKey() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "soon"))));
+        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "soon")), 16));
 
     assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT"), e.getMessage());
   }
@@ -55,7 +56,7 @@ class ExplainConfigTest {
   @Test
   void load_minRankDropOutOfRange_namesTheKey() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_MIN_RANK_DROP", "0"))));
+        () -> ExplainConfig.load(ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_MIN_RANK_DROP", "0")), 16));
 
     assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_MIN_RANK_DROP"), e.getMessage());
   }
@@ -64,10 +65,37 @@ class ExplainConfigTest {
   void load_insightsConcurrencyOutOfRange_namesTheKey() {
     for (String bad : new String[] {"0", "17"}) {
       ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
-          ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", bad))));
+          ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", bad)), 32));
 
       assertTrue(e.getMessage().contains("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY"), e.getMessage());
     }
+  }
+
+  @Test
+  void load_insightsConcurrencyAtTheServersCallSlots_failsNamingBothSettingsInOneMessage() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
+        ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "4")), 4));
+
+    assertEquals("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY must be 1..16 and less than GLASSBOX_MAX_CONCURRENT_CALLS (4),"
+        + " got 4: at as many as the server's call slots, GetModelInsights calls can take every slot and leave none"
+        + " for Explain, which Recommend calls", e.getMessage());
+  }
+
+  @Test
+  void load_insightsConcurrencyUnsetBesideOneCallSlot_turnsInsightsOff() {
+    ExplainConfig config = ExplainConfig.load(ConfigSource.of(Map.of()), 1);
+
+    assertEquals(0, config.insightsConcurrency());
+    assertFalse(config.insightsServed());
+  }
+
+  @Test
+  void load_insightsConcurrencySetBesideOneCallSlot_failsSayingHowToStart() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
+        ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "1")), 1));
+
+    assertTrue(e.getMessage().endsWith("; leave it unset to run with GetModelInsights off, or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS to 2 or more"), e.getMessage());
   }
 
   @Test
