@@ -28,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
@@ -121,6 +122,12 @@ public final class RedisEventStore implements EventStore {
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
+  /**
+   * Deletes the seed lock only while it still holds the token given (KEYS[1], ARGV[1]): a GET then
+   * a DEL could delete another replica's lock, taken after ours expired in between.
+   */
+  private static final String RELEASE_SEED_LOCK =
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
   private static final int BATCH = 1000;
   private static final int FIELDS_PER_EVENT = 11;
 
@@ -354,6 +361,13 @@ public final class RedisEventStore implements EventStore {
    * ({@link #reseed}): a restart would read it again, so the store holds it twice at most.
    */
   private DatasetIndex.Indexed seeded;
+  /**
+   * The seed lock's token while this replica holds it; released by whichever of the seed's end and
+   * {@link #close} takes it from here first.
+   */
+  private final AtomicReference<String> seedLockToken = new AtomicReference<>();
+  /** Set by {@link #close}: a seed in progress stops at its next batch. */
+  private volatile boolean closing;
   /** The dataset's statistics and item ids, which every co-purchase snapshot builds on. */
   private CoPurchaseIndex datasetCoPurchase;
   private List<String> datasetItemIds;
@@ -485,6 +499,7 @@ public final class RedisEventStore implements EventStore {
     String token = UUID.randomUUID().toString();
     long deadline = System.nanoTime() + SEED_WAIT_NANOS;
     while (true) {
+      stopIfClosing();
       String present = redis.get(DATASET);
       if (wanted.equals(present)) {
         log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
@@ -501,13 +516,14 @@ public final class RedisEventStore implements EventStore {
             + " at an empty Redis database, or delete the glassbox:* keys to start afresh");
       }
       if ("OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)))) {
+        seedLockToken.set(token);
         try {
           seed(indexed);
           redis.set(DATASET, wanted);
           seedMarker = wanted;
         } finally {
-          if (token.equals(redis.get(SEED_LOCK))) {
-            redis.del(SEED_LOCK);
+          if (seedLockToken.compareAndSet(token, null)) {
+            releaseSeedLock(token);
           }
         }
         return;
@@ -558,6 +574,7 @@ public final class RedisEventStore implements EventStore {
         if (pending >= 20_000) {
           pipeline.sync();
           pending = 0;
+          stopIfClosing();
         }
       }
       for (int item = 0; item < items.size(); item++) {
@@ -583,6 +600,29 @@ public final class RedisEventStore implements EventStore {
     log.info("Seeded Redis {} with the dataset in {} ms: {} items, {} users, {} events",
         redisName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), items.size(),
         indexed.usersByActivity().size(), indexed.events());
+  }
+
+  /**
+   * Stops a seed once {@link #close} began, so that shutting down does not wait for it: seeding is
+   * idempotent, and another replica (or this one's next start) runs it again.
+   */
+  private void stopIfClosing() {
+    if (closing) {
+      throw new StoreUnavailableException("the store closed while seeding Redis " + redisName, null);
+    }
+  }
+
+  /**
+   * Deletes the seed lock if {@code token} still holds it, so replicas waiting for it seed at once
+   * rather than after its expiry. Failing that (Redis closed or unreachable) the lock expires.
+   */
+  private void releaseSeedLock(String token) {
+    try {
+      redis.eval(RELEASE_SEED_LOCK, List.of(SEED_LOCK), List.of(token));
+    } catch (JedisException e) {
+      log.warn("Cannot release the seed lock on Redis {} ({}); other replicas seed once it expires, within {} s",
+          redisName, e.getMessage(), SEED_LOCK_SECONDS);
+    }
   }
 
   private void warnUnlessDurable() {
@@ -1377,6 +1417,12 @@ public final class RedisEventStore implements EventStore {
 
   @Override
   public void close() {
+    closing = true;
+    // The seeding thread may not get to its own release: shutdown ends it, or Redis closes under it.
+    String token = seedLockToken.getAndSet(null);
+    if (token != null) {
+      releaseSeedLock(token);
+    }
     background.shutdown();
     try {
       // A running compaction may finish; one cut short (Redis closed under it) leaves the old

@@ -11,7 +11,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,12 +47,17 @@ class RedisEventStoreTest extends EventStoreContractTest {
 
   @Override
   protected EventStore newStore(StoreBounds bounds) {
+    return storeOn(emptyDatabase(), bounds);
+  }
+
+  /** The next of Redis's databases, emptied. */
+  private static URI emptyDatabase() {
     int database = nextDatabase++ % 16;
     try (Jedis jedis = redis.connect()) {
       jedis.select(database);
       jedis.flushDB();
     }
-    return storeOn(URI.create(redis.uri() + "/" + database), bounds);
+    return URI.create(redis.uri() + "/" + database);
   }
 
   private static RedisEventStore storeOn(URI uri, StoreBounds bounds) {
@@ -84,6 +95,54 @@ class RedisEventStoreTest extends EventStoreContractTest {
     assertThrows(StoreDataLostException.class, () -> store.history("u1", 10));
     ((RedisEventStore) store).reseed();
     assertEquals(events, store.history("u1", 10).totalEvents());
+  }
+
+  /**
+   * A replica shut down while it seeds an emptied Redis again releases the seed lock, so another
+   * replica on the same Redis seeds at once rather than waiting out the lock's 120 s; what the
+   * first had written is seeded over, not counted twice.
+   */
+  @Test
+  void close_whileSeedingAgain_releasesTheSeedLock_soAnotherStoreSeedsAtOnce() {
+    URI database = emptyDatabase();
+    Dataset shoppers = oneOrderEach(60_000);
+    RedisEventStore closing = storeOn(database, TestData.ROOMY);
+    closing.load(shoppers);
+    ExecutorService seeding = Executors.newSingleThreadExecutor();
+    try (JedisPooled jedis = new JedisPooled(database, 2000)) {
+      jedis.flushDB();
+      assertThrows(StoreDataLostException.class, closing::requireData);
+      Future<?> reseed = seeding.submit(closing::reseed);
+      while (!jedis.exists("glassbox:seed-lock")) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+      closing.close();
+      assertThrows(ExecutionException.class, reseed::get);
+      assertFalse(jedis.exists("glassbox:dataset"), "the seed finished before the store closed");
+
+      RedisEventStore other = storeOn(database, TestData.ROOMY);
+      try {
+        long started = System.nanoTime();
+        other.load(shoppers);
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30), "waited for the seed lock");
+        assertEquals(1, other.history("s7", 10).totalEvents());
+        assertEquals(600, other.item("I7").orElseThrow().interactionCount());
+      } finally {
+        other.close();
+      }
+    } finally {
+      seeding.shutdown();
+    }
+  }
+
+  /** {@code shoppers} shoppers, each with one order of one of 100 items (I0 to I99). */
+  private static Dataset oneOrderEach(int shoppers) {
+    List<Dataset.Item> items = IntStream.range(0, 100)
+        .mapToObj(i -> new Dataset.Item("I" + i, "Item " + i, "", "", 1)).toList();
+    List<Dataset.Interaction> orders = IntStream.range(0, shoppers)
+        .mapToObj(s -> new Dataset.Interaction("s" + s, "I" + s % 100, 100, 0, EventType.PURCHASE, "o" + s, 0))
+        .toList();
+    return new Dataset(items, orders);
   }
 
   /**
