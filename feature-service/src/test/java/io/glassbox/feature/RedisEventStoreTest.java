@@ -135,6 +135,45 @@ class RedisEventStoreTest extends EventStoreContractTest {
     }
   }
 
+  /**
+   * Two replicas on one Redis that is flushed: both seed it again at once, the lock letting one
+   * seed and the other wait for its marker, so the dataset's counts are there once, not twice;
+   * then an event ingested through one is read through the other.
+   */
+  @Test
+  void twoStores_redisFlushed_bothSeedAgain_theDatasetOnce_andShareLaterEvents() throws Exception {
+    URI database = emptyDatabase();
+    RedisEventStore first = storeOn(database, TestData.ROOMY);
+    RedisEventStore second = storeOn(database, TestData.ROOMY);
+    ExecutorService seeding = Executors.newFixedThreadPool(2);
+    try {
+      first.load(TestData.small());
+      second.load(TestData.small());
+
+      redis.flushAll();
+
+      assertThrows(StoreDataLostException.class, first::requireData);
+      assertThrows(StoreDataLostException.class, second::requireData);
+      Future<?> firstSeeds = seeding.submit(first::reseed);
+      Future<?> secondSeeds = seeding.submit(second::reseed);
+      firstSeeds.get();
+      secondSeeds.get();
+      for (RedisEventStore replica : List.of(first, second)) {
+        replica.requireData();
+        assertEquals(5, replica.history("u1", 10).totalEvents());
+        assertEquals(3, replica.item("A").orElseThrow().interactionCount());
+      }
+      first.append(List.of(purchase("u1", "E", 300, "after-flush")));
+      UserHistory history = second.history("u1", 10);
+      assertEquals(6, history.totalEvents());
+      assertEquals("E", history.events().get(history.events().size() - 1).itemId());
+    } finally {
+      seeding.shutdown();
+      first.close();
+      second.close();
+    }
+  }
+
   /** {@code shoppers} shoppers, each with one order of one of 100 items (I0 to I99). */
   private static Dataset oneOrderEach(int shoppers) {
     List<Dataset.Item> items = IntStream.range(0, 100)
