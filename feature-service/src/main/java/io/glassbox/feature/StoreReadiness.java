@@ -51,13 +51,26 @@ final class StoreReadiness implements AutoCloseable {
   private boolean lost;
   /** When the next seed may start ({@link System#nanoTime}), and the pause after it fails. */
   private long nextReseedAt;
-  private Duration reseedBackoff = RESEED_BACKOFF;
+  private final Duration firstReseedBackoff;
+  private final Duration maxReseedBackoff;
+  private Duration reseedBackoff;
   private final AtomicLong reseeds = new AtomicLong();
 
   /** @param store closed with this, after the last ping */
   StoreReadiness(StorePing store, Duration interval) {
+    this(store, interval, RESEED_BACKOFF, MAX_RESEED_BACKOFF);
+  }
+
+  /**
+   * @param firstReseedBackoff the pause after a seed fails, doubled after each further failure
+   * @param maxReseedBackoff the longest such pause
+   */
+  StoreReadiness(StorePing store, Duration interval, Duration firstReseedBackoff, Duration maxReseedBackoff) {
     this.store = requireNonNull(store, "store");
     this.interval = requireNonNull(interval, "interval");
+    this.firstReseedBackoff = requireNonNull(firstReseedBackoff, "firstReseedBackoff");
+    this.maxReseedBackoff = requireNonNull(maxReseedBackoff, "maxReseedBackoff");
+    this.reseedBackoff = firstReseedBackoff;
     this.pinger = Executors.newSingleThreadScheduledExecutor(task -> {
       Thread thread = new Thread(task, "feature-store-readiness");
       thread.setDaemon(true);
@@ -126,12 +139,12 @@ final class StoreReadiness implements AutoCloseable {
       nextReseedAt = System.nanoTime() + reseedBackoff.toNanos();
       log.warn("Cannot seed the feature store again ({}); the service stays NOT_SERVING and tries again in {} s",
           e.getMessage(), reseedBackoff.toSeconds());
-      reseedBackoff = Collections.min(List.of(reseedBackoff.multipliedBy(2), MAX_RESEED_BACKOFF));
+      reseedBackoff = Collections.min(List.of(reseedBackoff.multipliedBy(2), maxReseedBackoff));
       return;
     }
     reseeds.incrementAndGet();
     lost = false;
-    reseedBackoff = RESEED_BACKOFF;
+    reseedBackoff = firstReseedBackoff;
     up = true;
     server.setServicesAvailable(true);
     log.info("Feature store seeded with the dataset again; the service is SERVING again");
