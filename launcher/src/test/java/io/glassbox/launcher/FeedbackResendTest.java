@@ -23,6 +23,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -175,6 +176,27 @@ class FeedbackResendTest {
         + " --request-id \\2 \\(and the same --user, --item, --type and --order\\) and it is recorded once\\.\n")
         .matcher(feedback.err());
     assertTrue(resend.matches(), feedback.err());
+  }
+
+  /**
+   * Nothing listens at the target: the call fails before the event goes out (connection refused),
+   * so nothing was stored and a plain rerun is safe. The resend line would say otherwise.
+   */
+  @Test
+  void feedback_nothingListening_saysNothingAnsweredWithoutTheResendLine() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    String target = "localhost:" + closedPort;
+
+    CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--request-id", "r3",
+        "--target", target);
+
+    assertEquals(1, feedback.exit(), feedback.err());
+    assertTrue(Pattern.matches("glassbox: UNAVAILABLE: .*\n"
+        + "glassbox: nothing answered at " + Pattern.quote(target) + "\\. Is the suite up\\? .*\n", feedback.err()),
+        feedback.err());
   }
 
   /**
