@@ -49,6 +49,9 @@ final class CallHints {
    */
   static final Duration PROBE_LIMIT = Duration.ofSeconds(2);
 
+  /** How a description names a write's request id: SubmitFeedbackRequest's field. */
+  private static final String REQUEST_ID_FIELD = "request_id \"";
+
   private CallHints() {}
 
   /**
@@ -66,11 +69,13 @@ final class CallHints {
     String why = "; the suite's logs say why (this call's request id: " + trailers.get(RequestIds.HEADER) + ").";
     return switch (status.getCode()) {
       // A write that may have been stored was served, perhaps in full: say only where its log is,
-      // under an id that is not the one its description says to resend it with.
+      // under an id that is not the one its description says to resend it with, where it names one
+      // (a feedback's); an import has none.
       case UNAVAILABLE -> Optional.of(answeredBy
           .map(server -> Descriptions.saysMayHaveBeenStored(status)
               ? "the suite's logs list this call under trace id " + trailers.get(RequestIds.HEADER) + " ("
-                  + RequestIds.HEADER.name() + "), not the request id to resend it with."
+                  + RequestIds.HEADER.name() + ")" + (namesARequestId(status) ? ", not the request id to resend it"
+                  + " with." : ".")
               : "the " + server + " at " + target + " is up but could not serve this call" + why)
           .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline)));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
@@ -89,6 +94,11 @@ final class CallHints {
           + " bin/glassbox up's are " + BY_PORT + ".");
       default -> Optional.empty();
     };
+  }
+
+  /** Whether {@code status}'s description names the request id to resend a write with (the gateway's, for a feedback). */
+  private static boolean namesARequestId(Status status) {
+    return status.getDescription() != null && status.getDescription().contains(REQUEST_ID_FIELD);
   }
 
   /**

@@ -6,6 +6,7 @@ import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.feature.LocalTimeZone;
+import io.glassbox.server.Descriptions;
 import io.glassbox.server.ReadFailures;
 import io.grpc.Channel;
 import io.grpc.Deadline;
@@ -46,6 +47,9 @@ final class ImportCommand implements Callable<Integer> {
   static final int CHUNK_BYTES = 256 << 10;
   /** What the service's refusal of a time without an offset says when the file's zone may be named. */
   private static final String NAME_THE_ZONE = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING).howToName();
+  /** Why the same import run again is safe, after one that may have stored some of its rows. */
+  private static final String STORED_ONCE = "interactions already stored count as \"already there\" (items are"
+      + " replaced by themselves), none is stored twice.";
 
   @Option(names = "--interactions", description = "CSV (or gzip of one) with header "
       + "user_id,item_id,timestamp[,event][,basket_id]; the lines of one order share a basket_id, so the buy-again "
@@ -163,6 +167,10 @@ final class ImportCommand implements Callable<Integer> {
         err.printf("glassbox import: nothing was stored: %s and %s are checked together before either is"
             + " stored.%n", items, interactions);
       } else {
+        if (Descriptions.saysMayHaveBeenStored(e.getStatus())) {
+          err.printf("glassbox import: some or all of %s may have been stored. Run the same command again: %s%n",
+              sending, STORED_ONCE);
+        }
         printIfItemsStoredAlone(err, sending);
       }
       return 1;
@@ -194,8 +202,7 @@ final class ImportCommand implements Callable<Integer> {
     err.println(validateOnly || checkingBoth
         ? "glassbox import: nothing was stored; run it again with a larger --timeout-s."
         : "glassbox import: the suite stops an import whose caller has gone at its next batch of rows, and keeps"
-            + " those stored before. Run the same command again with a larger --timeout-s: interactions already"
-            + " stored count as \"already there\" (items are replaced by themselves), none is stored twice.");
+            + " those stored before. Run the same command again with a larger --timeout-s: " + STORED_ONCE);
   }
 
   /**

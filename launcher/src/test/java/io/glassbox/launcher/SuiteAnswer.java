@@ -1,0 +1,29 @@
+package io.glassbox.launcher;
+
+import io.glassbox.server.RequestIds;
+import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/** A stand-in for a server of the suite on a loopback port, failing calls as the suite's do. */
+final class SuiteAnswer {
+  private SuiteAnswer() {}
+
+  /** {@code service} served on a free loopback port, started. */
+  static Server serve(BindableService service) throws IOException {
+    return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .addService(service).build().start();
+  }
+
+  /** The trailers of a call {@code server} of the suite failed (RequestIds): its name and the call's trace id. */
+  static Metadata trailers(String server, String traceId) {
+    Metadata trailers = new Metadata();
+    trailers.put(RequestIds.HEADER, traceId);
+    trailers.put(RequestIds.SERVER_HEADER, server);
+    return trailers;
+  }
+}
