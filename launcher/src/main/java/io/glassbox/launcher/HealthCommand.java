@@ -86,7 +86,8 @@ final class HealthCommand implements Callable<Integer> {
    * One try, connecting and answering by {@code end} ({@link System#nanoTime}), the answer within
    * {@link #TRY_LIMIT}: empty when SERVING, else what was found instead, with what to do as the
    * other commands say it ({@link CallHints}, from {@code settings}) on a line of its own. Running
-   * out of time is said as such, not as the server's status.
+   * out of time is said as such, not as the server's status; a DEADLINE_EXCEEDED that a server of
+   * the suite sent ({@link CliCalls#ownDeadlineRanOut} tells them apart) is its answer, said with its words.
    *
    * <p>The hint is the one every client command prints; the lines around it are not {@link
    * CliCalls#printFailure}'s, whose needs differ: health prints only its last try's answer, so it
@@ -107,11 +108,16 @@ final class HealthCommand implements Callable<Integer> {
           .check(HealthCheckRequest.getDefaultInstance()).getStatus();
       return status == ServingStatus.SERVING ? Optional.empty() : Optional.of(target + " is " + status.name());
     } catch (StatusRuntimeException e) {
-      return Optional.of(e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
-          ? CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + "."
-          : target + " is " + e.getStatus().getCode().name() + CallHints.hint(e, target, settings,
-              Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS))
-              .map(hint -> "\n" + hint).orElse(""));
+      if (CliCalls.ownDeadlineRanOut(e)) {
+        return Optional.of(CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + ".");
+      }
+      // A DEADLINE_EXCEEDED a server of the suite sent is an answer: its description says what it waited for.
+      Status status = e.getStatus();
+      String said = status.getCode() == Status.Code.DEADLINE_EXCEEDED && status.getDescription() != null
+          ? ": " + status.getDescription() : "";
+      return Optional.of(target + " is " + status.getCode().name() + said + CallHints.hint(e, target, settings,
+          Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS))
+          .map(hint -> "\n" + hint).orElse(""));
     }
   }
 
