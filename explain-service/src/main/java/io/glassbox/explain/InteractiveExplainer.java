@@ -19,6 +19,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -181,8 +182,7 @@ final class InteractiveExplainer {
   WhatIfResponse whatIf(InteractiveRequestReader.WhatIfQuestion question) {
     UserRankingQuery ranking = question.ranking();
     Set<String> removed = new LinkedHashSet<>(question.remove());
-    List<String> after = new ArrayList<>(ranking.record().stream().filter(id -> !removed.contains(id)).toList());
-    after.addAll(question.add());
+    List<String> after = afterChange(ranking.record(), removed, question.add());
     Set<String> added = new LinkedHashSet<>(question.add());
     if (added.containsAll(ranking.candidates())) {
       throw Status.INVALID_ARGUMENT
@@ -236,13 +236,62 @@ final class InteractiveExplainer {
       response.setSummary(texts.whatIfWindowUnchanged(
           titlesByUnknown.get(false), titlesByUnknown.get(true), before.window().size()));
     }
+    List<String> shown = new ArrayList<>(newTop);
+    left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
+    Map<String, Map<String, Float>> undone =
+        undoneScores(question, ranking, shown, scored.modelVersion(), changed.window().equals(before.window()));
     for (String id : newTop) {
-      response.addRanking(whatIfItem(id, ranking.candidates(), before, changed, removed, added, items, titles, texts));
+      response.addRanking(
+          whatIfItem(id, ranking.candidates(), before, changed, undone, removed, added, items, titles, texts));
     }
     for (String id : left) {
-      response.addLeftTopK(whatIfItem(id, ranking.candidates(), before, changed, removed, added, items, titles, texts));
+      response.addLeftTopK(
+          whatIfItem(id, ranking.candidates(), before, changed, undone, removed, added, items, titles, texts));
     }
     return response.build();
+  }
+
+  /**
+   * For each changed purchase (removed, then added), the {@code shown} items' scores on the record
+   * after the change with that one change undone: what the text checks a purchase against before
+   * it credits it. One more Score call (at most 2 x MAX_EDITS rows, {@code shown} items only);
+   * none when the change leaves the window as it was (no score moves, so nothing is credited).
+   */
+  private Map<String, Map<String, Float>> undoneScores(InteractiveRequestReader.WhatIfQuestion question,
+      UserRankingQuery ranking, List<String> shown, String modelVersion, boolean windowUnchanged) {
+    if (windowUnchanged || shown.isEmpty()) {
+      return Map.of();
+    }
+    Set<String> removed = new LinkedHashSet<>(question.remove());
+    Set<String> added = new LinkedHashSet<>(question.add());
+    List<String> changes = new ArrayList<>();
+    List<List<String>> histories = new ArrayList<>();
+    for (String undo : removed) {
+      Set<String> stillRemoved = new HashSet<>(removed);
+      stillRemoved.remove(undo);
+      histories.add(afterChange(ranking.record(), stillRemoved, question.add()));
+      changes.add(undo);
+    }
+    for (String undo : added) {
+      histories.add(afterChange(ranking.record(), removed,
+          question.add().stream().filter(id -> !id.equals(undo)).toList()));
+      changes.add(undo);
+    }
+    List<Map<String, Float>> rows =
+        model.scoreSlate(histories, shown, ranking.recent(), Optional.of(modelVersion)).rows();
+    Map<String, Map<String, Float>> undone = new LinkedHashMap<>();
+    for (int i = 0; i < changes.size(); i++) {
+      // An id both removed and added is one change each way; either undo is a fair check of it.
+      undone.putIfAbsent(changes.get(i), rows.get(i));
+    }
+    return undone;
+  }
+
+  /** {@code record} without {@code removed}, then {@code add} bought last. */
+  private static List<String> afterChange(List<String> record, Set<String> removed, List<String> add) {
+    List<String> after = new ArrayList<>(record.stream().filter(id -> !removed.contains(id)).toList());
+    after.addAll(add);
+    return after;
   }
 
   /** {@code row} with {@code ids} no longer among its candidates (their scores and contributions). */
@@ -253,10 +302,14 @@ final class InteractiveExplainer {
     return new ModelClient.DetailedRow(row.window(), scores, row.contributions(), row.skipped());
   }
 
-  /** One item's move; its ranks are places in the order Recommend shows (SlateOrder), as its list is. */
+  /**
+   * One item's move; its ranks are places in the order Recommend shows (SlateOrder), as its list is.
+   * {@code undone} holds, by changed purchase, the scores with that one change undone.
+   */
   private static WhatIfItem whatIfItem(
       String id, List<String> candidates, ModelClient.DetailedRow before, ModelClient.DetailedRow after,
-      Set<String> removed, Set<String> added, Map<String, Item> items, Map<String, String> titles, ReasonTexts texts) {
+      Map<String, Map<String, Float>> undone, Set<String> removed, Set<String> added, Map<String, Item> items,
+      Map<String, String> titles, ReasonTexts texts) {
     int rankBefore = SlateOrder.place(before.scores(), candidates, id);
     if (added.contains(id)) {
       // Of the old top-k, bought by the change: no longer ranked (rank and score after are 0).
@@ -264,6 +317,8 @@ final class InteractiveExplainer {
           .setScoreBefore(before.scores().get(id)).setText(texts.whatIfNowBought(rankBefore)).build();
     }
     int rankAfter = SlateOrder.place(after.scores(), candidates, id);
+    // Attributions: each changed purchase's additive share of the score (before for a removed
+    // one, after for an added one). The text does not rest on them: the model is not additive.
     List<HistoryItemEffect> drivers = new ArrayList<>();
     for (String changedItem : removed) {
       float c = contributionOf(changedItem, before.window(), before.contributions().get(id));
@@ -283,19 +338,24 @@ final class InteractiveExplainer {
     drivers = drivers.subList(0, Math.min(DRIVERS, drivers.size()));
     float scoreBefore = before.scores().get(id);
     float scoreAfter = after.scores().get(id);
-    // The text names the listed driver with the largest share that points the way the score
-    // moved. The model is not additive (the other purchases are re-read, older ones slide into
-    // the window), so every share may point the other way; then it names none.
+    // The text credits a changed purchase only when undoing that change alone moves the score
+    // back the way it moved, re-scored (undone); of those, the one whose undo moves it most.
+    // When none does (the changes act together), it says so and names none.
     ReasonTexts.Driver driver = null;
     String driverTitle = null;
-    if (!drivers.isEmpty() && scoreAfter != scoreBefore) {
+    if (!undone.isEmpty() && scoreAfter != scoreBefore) {
       driver = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
-      for (HistoryItemEffect changed : drivers) {
-        ReasonTexts.Driver kind = ReasonTexts.Driver.of(added.contains(changed.getItemId()), changed.getContribution());
-        if (kind.raises() == scoreAfter > scoreBefore) {
-          driver = kind;
-          driverTitle = changed.getTitle();
-          break;
+      float largest = 0;
+      for (Map.Entry<String, Map<String, Float>> change : undone.entrySet()) {
+        Float withoutIt = change.getValue().get(id);
+        // What the change did to the score, as undoing it shows.
+        float effect = withoutIt == null ? 0 : scoreAfter - withoutIt;
+        if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
+          largest = Math.abs(effect);
+          boolean isAdded = added.contains(change.getKey()) && !removed.contains(change.getKey());
+          // Driver.of reads a removed purchase's share: positive when it had added (its removal lowered).
+          driver = ReasonTexts.Driver.of(isAdded, isAdded ? effect : -effect);
+          driverTitle = titles.get(change.getKey());
         }
       }
     }

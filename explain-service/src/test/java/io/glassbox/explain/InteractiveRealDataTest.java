@@ -89,19 +89,25 @@ class InteractiveRealDataTest {
     List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
     recent = RecentPurchases.of(candidates, window);
     assertTrue(candidates.stream().anyMatch(c -> c.getRecentPurchases() > 0), "bought in the window");
+    ranking = rankingOf(record, candidates, window.get());
+    Map<String, Float> scores = score(record, ranking.getCandidateItemIdsList());
+    ranked = scores.entrySet().stream()
+        .sorted(Map.Entry.<String, Float>comparingByValue().reversed()).map(Map.Entry::getKey).toList();
+    assertTrue(record.size() > 50, "the record is longer than the model window");
+  }
+
+  /** A customer's ranking question over {@code candidates}, as the gateway asks it. */
+  private static UserRanking rankingOf(
+      List<String> record, List<Candidate> candidates, com.google.protobuf.Duration window) {
     UserRanking.Builder builder = UserRanking.newBuilder().addAllRecordItemIds(record)
-        .setRecentPurchasesWindow(window.get());
+        .setRecentPurchasesWindow(window);
     for (Candidate candidate : candidates) {
       builder.addCandidateItemIds(candidate.getItemId());
       builder.addCandidateRecentPurchases(candidate.getRecentPurchases());
       builder.addCandidateSources(ExplainTarget.newBuilder().setItemId(candidate.getItemId())
           .addAllSources(candidate.getSourcesList()).addAllViaItemIds(candidate.getViaItemIdsList()));
     }
-    ranking = builder.build();
-    Map<String, Float> scores = score(record, ranking.getCandidateItemIdsList());
-    ranked = scores.entrySet().stream()
-        .sorted(Map.Entry.<String, Float>comparingByValue().reversed()).map(Map.Entry::getKey).toList();
-    assertTrue(record.size() > 50, "the record is longer than the model window");
+    return builder.build();
   }
 
   @AfterAll
@@ -451,54 +457,70 @@ class InteractiveRealDataTest {
       assertFalse(item.getText().isEmpty());
       item.getDriversList().forEach(d -> assertTrue(remove.contains(d.getItemId())));
       item.getDriversList().forEach(d -> drivers.add(d.getItemId()));
-      named.add(assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(), Set.copyOf(remove),
-          response.getRankedCandidateCount()));
+      named.add(assertDriverSurvivesUndoingIt(item, before.get(id), after.get(id), record, List.of(), remove,
+          recent, response.getRankedCandidateCount()));
     }
     assertFalse(drivers.isEmpty(), "the removed purchases drive some moves");
     assertEquals("", response.getSummary(), "the change reaches the model window");
-    // On this record both happen: a removed purchase that had added to an item, which then
-    // fell; and items that rose although every removed purchase had added to them (the text
-    // then names none: it used to name the largest share whichever way the item moved).
-    assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELPED), named.toString());
+    // On this record both happen: items that rose, and putting one removed purchase back alone
+    // lowers them again (it had held them back, whatever its share); and items that no one
+    // purchase put back alone moves back (the text then names none).
+    assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELD_BACK), named.toString());
     assertTrue(named.contains(ReasonTexts.Driver.NONE_POINTS_THAT_WAY), named.toString());
     for (WhatIfItem left : response.getLeftTopKList()) {
       assertTrue(left.getRankBefore() <= TOP_K && left.getRankAfter() > TOP_K);
-      assertDriverPointsTheWayItMoved(left, before.get(left.getItem().getItemId()),
-          after.get(left.getItem().getItemId()), Set.of(), Set.copyOf(remove), response.getRankedCandidateCount());
+      assertDriverSurvivesUndoingIt(left, before.get(left.getItem().getItemId()),
+          after.get(left.getItem().getItemId()), record, List.of(), remove, recent,
+          response.getRankedCandidateCount());
     }
   }
 
   /**
-   * A what-if text names the listed driver with the largest share of the item's score that
-   * points the way the score moved (its scores re-scored here), or says that none does; never
-   * one whose share points the other way. Returns the driver it names.
+   * A what-if text credits a changed purchase only when undoing that change alone, re-scored here
+   * on a fresh Score call, moves the item's score back the way it moved; of those, the one whose
+   * undo moves it most. When none does, it says so and names none. Returns the driver it names.
    */
-  private static ReasonTexts.Driver assertDriverPointsTheWayItMoved(
-      WhatIfItem item, float scoreBefore, float scoreAfter, Set<String> added, Set<String> removed,
-      int rankedCount) {
+  private static ReasonTexts.Driver assertDriverSurvivesUndoingIt(
+      WhatIfItem item, float scoreBefore, float scoreAfter, List<String> record, List<String> added,
+      List<String> removed, RecentPurchases recent, int rankedCount) {
     // Re-scored in another batch shape: equal to the last bits or so.
     assertEquals(scoreBefore, item.getScoreBefore(), 1e-5);
     assertEquals(scoreAfter, item.getScoreAfter(), 1e-5);
     scoreBefore = item.getScoreBefore();
     scoreAfter = item.getScoreAfter();
-    ReasonTexts texts = ReasonTexts.forLocale("en-US");
+    String id = item.getItem().getItemId();
+    List<String> after = new ArrayList<>(without(record, removed));
+    after.addAll(added);
     ReasonTexts.Driver expected = null;
     String title = null;
-    if (item.getDriversCount() > 0 && scoreAfter != scoreBefore) {
+    if (scoreAfter != scoreBefore) {
       expected = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
-      for (HistoryItemEffect driver : item.getDriversList()) {
-        ReasonTexts.Driver kind = ReasonTexts.Driver.of(added.contains(driver.getItemId()), driver.getContribution());
-        if (kind.raises() == scoreAfter > scoreBefore) {
-          expected = kind;
-          title = driver.getTitle();
-          break;
+      float largest = 0;
+      List<String> changes = new ArrayList<>(removed);
+      changes.addAll(added);
+      for (String change : changes) {
+        boolean isAdded = added.contains(change);
+        List<String> undone = new ArrayList<>(without(record,
+            removed.stream().filter(r -> !r.equals(change)).toList()));
+        added.stream().filter(a -> !isAdded || !a.equals(change)).forEach(undone::add);
+        float effect = scoreAfter - score(undone, List.of(id), recent).get(id);
+        if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
+          largest = Math.abs(effect);
+          expected = ReasonTexts.Driver.of(isAdded, isAdded ? effect : -effect);
+          title = titleOf(change);
         }
       }
     }
-    assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, scoreBefore, scoreAfter,
-        expected, title, expected == null ? 0 : expected.changedOfItsKind(added.size(), removed.size())),
-        item.getText());
+    assertEquals(ReasonTexts.forLocale("en-US").whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount,
+        scoreBefore, scoreAfter, expected, title,
+        expected == null ? 0 : expected.changedOfItsKind(added.size(), removed.size())), item.getText());
     return expected;
+  }
+
+  private static String titleOf(String itemId) {
+    return io.glassbox.api.v1.FeatureServiceGrpc.newBlockingStub(suite.feature)
+        .getItems(io.glassbox.api.v1.GetItemsRequest.newBuilder().addItemIds(itemId).build())
+        .getItems(0).getTitle();
   }
 
   @Test
@@ -560,8 +582,8 @@ class InteractiveRealDataTest {
     Set<ReasonTexts.Driver> named = new HashSet<>();
     for (WhatIfItem item : response.getRankingList()) {
       String id = item.getItem().getItemId();
-      ReasonTexts.Driver driver = assertDriverPointsTheWayItMoved(item, before.get(id), after.get(id), Set.of(added),
-          Set.of(), response.getRankedCandidateCount());
+      ReasonTexts.Driver driver = assertDriverSurvivesUndoingIt(item, before.get(id), after.get(id), record,
+          List.of(added), List.of(), recent, response.getRankedCandidateCount());
       named.add(driver);
       if (driver == ReasonTexts.Driver.ADDED_HELPS) {
         // One purchase added: not "Of the added purchases, A adds the most to its score."
@@ -594,6 +616,48 @@ class InteractiveRealDataTest {
     StatusRuntimeException nothing = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
         WhatIfRequest.newBuilder().setRanking(ranking).build()));
     assertEquals(Status.Code.INVALID_ARGUMENT, nothing.getStatus().getCode());
+  }
+
+  /**
+   * Customer 12348 without 21211 and with 82482: item 23293 rises although adding 82482 alone
+   * lowers it (removing 21211 raises it); its text used to credit the addition, by its share.
+   */
+  @Test
+  void whatIf_removalAndAddition_creditsOnlyAChangeWhoseUndoMovesTheItemBack() {
+    String customer = "12348";
+    UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
+    List<String> history = users.record(customer, 200);
+    Optional<com.google.protobuf.Duration> window = recent.window();
+    List<Candidate> candidates = users.candidates(customer, 500, history, window);
+    RecentPurchases theirs = RecentPurchases.of(candidates, window);
+    List<String> remove = List.of("21211");
+    List<String> add = List.of("82482");
+
+    WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(rankingOf(history, candidates, window.orElseThrow()))
+        .addAllRemoveItemIds(remove).addAllAddItemIds(add).build());
+
+    WhatIfItem item = response.getRankingList().stream()
+        .filter(i -> i.getItem().getItemId().equals("23293")).findFirst().orElseThrow();
+    assertTrue(item.getScoreAfter() > item.getScoreBefore(), item.getText());
+    // One change at a time: the addition alone lowers it, so it is not what raised it.
+    List<String> withAdded = new ArrayList<>(history);
+    withAdded.addAll(add);
+    assertTrue(score(withAdded, List.of("23293"), theirs).get("23293") < item.getScoreBefore(),
+        "adding 82482 alone lowers 23293");
+    assertFalse(item.getText().contains("adds to its score"), item.getText());
+    List<String> ids = candidates.stream().map(Candidate::getItemId).toList();
+    Map<String, Float> before = score(history, ids, theirs);
+    List<String> after = new ArrayList<>(without(history, remove));
+    after.addAll(add);
+    Map<String, Float> afterScores = score(after, ids.stream().filter(id -> !add.contains(id)).toList(), theirs);
+    Set<ReasonTexts.Driver> named = new HashSet<>();
+    for (WhatIfItem moved : response.getRankingList()) {
+      String id = moved.getItem().getItemId();
+      named.add(assertDriverSurvivesUndoingIt(moved, before.get(id), afterScores.get(id), history, add, remove,
+          theirs, response.getRankedCandidateCount()));
+    }
+    assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELD_BACK), named.toString());
   }
 
   @Test

@@ -372,9 +372,8 @@ public final class ReasonTexts {
     /** A removed purchase that had lowered the item's score the most (its score rose). */
     REMOVED_HELD_BACK("whatif.removed.heldBack", true),
     /**
-     * No changed purchase's own share of the item's score points the way the score moved (an
-     * added purchase that lowers it, a removed one that had added to it, and yet it rose): the
-     * model re-reads the other purchases. Names no purchase.
+     * Undoing no one changed purchase alone moves the item's score back the way it moved (the
+     * changes move it together). Names no purchase.
      */
     NONE_POINTS_THAT_WAY("whatif.reread", false);
 

@@ -263,11 +263,10 @@ class ReasonTextsTest {
     assertEquals("Up from #35 to #1 among 500 candidates. Its score fell from 8.691 to 7.889. Of the removed "
             + "purchases, TEAPOT had added the most to its score.",
         EN.whatIfMove(35, 1, 500, 8.691f, 7.889f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 2));
-    assertEquals("Up from #5 to #2 among 480 candidates. Its score rose from 8.000 to 8.500. No changed purchase's "
-            + "own share of its score points that way: after the change the model reads the other purchases "
-            + "differently.", EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
-    assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。它的得分从 8.000 升至 8.500。改动商品自身在其得分中的份额都与这一变化的"
-            + "方向不符：改动后，模型对其余购买记录的解读发生了变化。",
+    assertEquals("Up from #5 to #2 among 480 candidates. Its score rose from 8.000 to 8.500. Undoing any one "
+            + "of the changes alone would not move its score back: they move it together.", EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
+    assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。它的得分从 8.000 升至 8.500。单独撤销其中任何一项改动都"
+            + "不会让它的得分退回：是这些改动一起使它变化。",
         ZH.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
     assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null, null, 0));
   }
@@ -286,12 +285,11 @@ class ReasonTextsTest {
     assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1)
         .endsWith(" The removed purchase, TEAPOT, had held it back."));
     assertTrue(EN.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 1)
-        .endsWith(" The changed purchase's own share of its score points the other way: after the change the model "
-            + "reads the other purchases differently."));
+        .endsWith(" Undoing the change alone would not move its score back."));
     assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1)
         .endsWith("去掉的「茶壶」原先对它的得分有正向贡献。"));
     assertTrue(ZH.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 1)
-        .endsWith("改动商品自身在其得分中的份额与这一变化的方向不符：改动后，模型对其余购买记录的解读发生了变化。"));
+        .endsWith("单独撤销这项改动不会让它的得分退回。"));
   }
 
   @Test
