@@ -22,7 +22,7 @@ final class DependencyFailures {
    * deadline stays DEADLINE_EXCEEDED and a cancelled call stays CANCELLED; a feature service at
    * its limit (busy, or Redis out of memory) stays RESOURCE_EXHAUSTED, which callers retry with
    * backoff, not at once as they may UNAVAILABLE; anything else means the gateway cannot answer
-   * honestly: UNAVAILABLE.
+   * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #unavailable}).
    */
   static StatusRuntimeException featureFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
@@ -32,9 +32,7 @@ final class DependencyFailures {
           .asRuntimeException();
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
       case RESOURCE_EXHAUSTED -> atItsLimit("feature service", status);
-      default -> Status.UNAVAILABLE
-          .withDescription("the feature service is unavailable (" + status.getCode() + ")")
-          .asRuntimeException();
+      default -> unavailable("feature service", failure);
     };
   }
 
@@ -96,7 +94,8 @@ final class DependencyFailures {
    * caller's input (INVALID_ARGUMENT, NOT_FOUND) and a pinned-version mismatch reach the caller
    * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED,
    * an explain service at its limit RESOURCE_EXHAUSTED; anything else is UNAVAILABLE naming the
-   * explain service.
+   * explain service, with its own words when it answered ({@link #unavailable}): the model service
+   * it called failed, say.
    */
   static StatusRuntimeException explainFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
@@ -107,10 +106,27 @@ final class DependencyFailures {
           .asRuntimeException();
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
       case RESOURCE_EXHAUSTED -> atItsLimit("explain service", status);
-      default -> Status.UNAVAILABLE
-          .withDescription("the explain service is unavailable (" + status.getCode() + ")")
-          .asRuntimeException();
+      default -> unavailable("explain service", failure);
     };
+  }
+
+  /**
+   * UNAVAILABLE for a failed call to {@code dependency}. When the dependency answered (its name is
+   * in the trailers) the failure is its own report, often about what it depends on (the explain
+   * service's model service down, the feature service's Redis lost): its description is passed on
+   * (it escaped what it quotes), so the caller learns the real culprit. Only a call it did not
+   * answer (connection refused, reset, lost) says the dependency itself is unavailable.
+   */
+  private static StatusRuntimeException unavailable(String dependency, Throwable failure) {
+    Status status = Status.fromThrowable(failure);
+    if (!RequestIds.answeredByAServer(failure)) {
+      return Status.UNAVAILABLE
+          .withDescription("the " + dependency + " is unavailable (" + status.getCode() + ")")
+          .asRuntimeException();
+    }
+    String code = status.getCode() == Status.Code.UNAVAILABLE ? "" : " " + status.getCode();
+    String words = status.getDescription() == null ? "" : ": " + status.getDescription();
+    return Status.UNAVAILABLE.withDescription("the " + dependency + " answered" + code + words).asRuntimeException();
   }
 
   private static StatusRuntimeException atItsLimit(String dependency, Status status) {

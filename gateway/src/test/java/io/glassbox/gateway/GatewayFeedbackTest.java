@@ -250,7 +250,8 @@ class GatewayFeedbackTest {
         () -> submit(PURCHASE_R1));
 
     assertEquals(Status.Code.UNAVAILABLE, error.getStatus().getCode());
-    assertEquals("the feature service is unavailable (UNAVAILABLE)", error.getStatus().getDescription());
+    assertEquals("the feature service answered: the feature store is unavailable; retry shortly",
+        error.getStatus().getDescription());
   }
 
   @Test
