@@ -1,5 +1,6 @@
 package io.glassbox.gateway;
 
+import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
 import io.grpc.Status;
@@ -134,6 +135,19 @@ final class DependencyFailures {
         .withDescription("the " + dependency + " is at its limit ("
             + (status.getDescription() == null ? "busy" : status.getDescription()) + ")")
         .asRuntimeException();
+  }
+
+  /**
+   * Why a failed ranking Score call left the model's ranking out of a Recommend answer: the model
+   * service did not answer in the gateway's time for it, refused the gateway's credentials (an
+   * operator's problem, which retrying does not mend), or was down or failed.
+   */
+  static RankingDegradedCause whyTheModelDidNotRank(Throwable failure) {
+    return switch (Status.fromThrowable(failure).getCode()) {
+      case DEADLINE_EXCEEDED -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT;
+      case UNAUTHENTICATED, PERMISSION_DENIED -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS;
+      default -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE;
+    };
   }
 
   /**

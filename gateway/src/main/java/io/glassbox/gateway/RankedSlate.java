@@ -6,6 +6,7 @@ import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.CandidateEvidence;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.ScoreRowResult;
@@ -30,6 +31,7 @@ import java.util.Set;
  * @param rankingDegraded true when ranked by retrieval score because the model could not rank
  * @param modelKnowsNoCandidate true when ranked by retrieval score because the model answered but
  *     left out every candidate as unknown (it was not trained on them); {@code rankingDegraded} too
+ * @param degradedCause why the model service did not rank (it failed); UNSPECIFIED otherwise
  * @param unknownToModel the eligible candidates the model left out because its vocabulary lacks
  *     them (items that joined the catalogue after it was trained), in retrieval order; empty when
  *     {@code rankingDegraded} (the retrieval ranking holds every eligible candidate)
@@ -38,7 +40,8 @@ import java.util.Set;
  */
 record RankedSlate(
     List<RankedCandidate> ranked, String modelVersion, List<String> modelHistory,
-    boolean rankingDegraded, boolean modelKnowsNoCandidate, List<Candidate> unknownToModel,
+    boolean rankingDegraded, boolean modelKnowsNoCandidate, RankingDegradedCause degradedCause,
+    List<Candidate> unknownToModel,
     int historyItemsUnknownToModel) {
 
   /** How Recommend breaks a tie in score: the better retrieval score first (sorts are stable: then retrieval order). */
@@ -59,7 +62,8 @@ record RankedSlate(
 
   /** Nothing ranked (no eligible candidate). */
   static RankedSlate empty() {
-    return new RankedSlate(List.of(), "", List.of(), false, false, List.of(), 0);
+    return new RankedSlate(List.of(), "", List.of(), false, false, RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED,
+        List.of(), 0);
   }
 
   /**
@@ -157,7 +161,8 @@ record RankedSlate(
     ranked.sort(BEST_FIRST);
     List<Candidate> unknown =
         eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
-    return new RankedSlate(ranked, version, history, false, false, unknown, unknownHistory);
+    return new RankedSlate(ranked, version, history, false, false,
+        RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED, unknown, unknownHistory);
   }
 
   /** How many of the shards' candidates their answers left out as unknown to the model. */
@@ -225,23 +230,24 @@ record RankedSlate(
     }
   }
 
-  /** Ranks by retrieval score: the honest order when the model could not rank. */
-  static RankedSlate byRetrieval(List<Candidate> eligible) {
-    return byRetrieval(eligible, false);
+  /** Ranks by retrieval score: the honest order when the model could not rank, for {@code cause}. */
+  static RankedSlate byRetrieval(List<Candidate> eligible, RankingDegradedCause cause) {
+    return byRetrieval(eligible, false, cause);
   }
 
   /** {@link #byRetrieval}, because the model knows none of {@code eligible}. */
   static RankedSlate byRetrievalNoneKnownToModel(List<Candidate> eligible) {
-    return byRetrieval(eligible, true);
+    return byRetrieval(eligible, true, RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED);
   }
 
-  private static RankedSlate byRetrieval(List<Candidate> eligible, boolean modelKnowsNoCandidate) {
+  private static RankedSlate byRetrieval(
+      List<Candidate> eligible, boolean modelKnowsNoCandidate, RankingDegradedCause cause) {
     List<RankedCandidate> ranked = new ArrayList<>(eligible.size());
     for (Candidate candidate : eligible) {
       ranked.add(new RankedCandidate(candidate, candidate.getRetrievalScore(), List.of()));
     }
     ranked.sort(BEST_FIRST);
-    return new RankedSlate(ranked, "", List.of(), true, modelKnowsNoCandidate, List.of(), 0);
+    return new RankedSlate(ranked, "", List.of(), true, modelKnowsNoCandidate, cause, List.of(), 0);
   }
 
   /**

@@ -160,7 +160,7 @@ final class Recommender {
       }
       request.warnUnlessGone(modelWarnings, "model service failed ({}); ranking by retrieval score",
           describe(failure));
-      return RankedSlate.byRetrieval(eligible);
+      return RankedSlate.byRetrieval(eligible, DependencyFailures.whyTheModelDidNotRank(failure));
     }, directExecutor());
   }
 

@@ -36,6 +36,7 @@ final class ResponseAssembler {
         .setColdStart(coldStart)
         .setRankingDegraded(slate.rankingDegraded())
         .setModelKnowsNoCandidate(slate.modelKnowsNoCandidate())
+        .setRankingDegradedCause(slate.degradedCause())
         .setPurchasesRead(slate.modelHistory().size())
         .setItemsUnknownToModel(slate.historyItemsUnknownToModel());
     boolean heatmap = includeContributions && !slate.rankingDegraded();

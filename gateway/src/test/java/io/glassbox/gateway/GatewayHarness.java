@@ -3,12 +3,15 @@ package io.glassbox.gateway;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.explain.ExplainConfig;
 import io.glassbox.explain.ExplainMain;
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +34,7 @@ final class GatewayHarness implements AutoCloseable {
   private final String id = UUID.randomUUID().toString();
   private boolean featureUp = true;
   private boolean realExplain;
+  private ServerSettings modelSettings = ServerSettings.defaults();
   private ManagedChannel channel;
   private GrpcServer gateway;
 
@@ -60,11 +64,17 @@ final class GatewayHarness implements AutoCloseable {
     return this;
   }
 
+  /** The model service under the API keys of {@code keysFile} (see {@link ApiKeys}). */
+  GatewayHarness withModelServiceKeys(Path keysFile) {
+    modelSettings = ServerSettings.load(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, keysFile.toString())), 0);
+    return this;
+  }
+
   GatewayHarness start() {
     if (featureUp) {
-      serve("feature", feature);
+      serve("feature", feature, ServerSettings.defaults());
     }
-    serve("model", model);
+    serve("model", model, modelSettings);
     String explainTarget = "in-process:" + name("explain");
     if (realExplain) {
       GrpcServer real = ExplainMain.start(ConfigSource.of(Map.of(
@@ -74,7 +84,7 @@ final class GatewayHarness implements AutoCloseable {
       servers.add(real);
       explainTarget = "localhost:" + real.port();
     } else {
-      serve("explain", explain);
+      serve("explain", explain, ServerSettings.defaults());
     }
     Map<String, String> config = new HashMap<>(Map.of(
         GatewayConfig.FEATURE_TARGET_KEY, "in-process:" + name("feature"),
@@ -101,8 +111,8 @@ final class GatewayHarness implements AutoCloseable {
     return GatewayGrpc.newBlockingStub(channel);
   }
 
-  private void serve(String role, BindableService service) {
-    GrpcServer server = GrpcServer.inProcess(role, name(role)).addService(service).start();
+  private void serve(String role, BindableService service, ServerSettings serverSettings) {
+    GrpcServer server = GrpcServer.inProcess(role, name(role), serverSettings).addService(service).start();
     server.setServing(true);
     servers.add(server);
   }

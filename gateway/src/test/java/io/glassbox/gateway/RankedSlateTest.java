@@ -1,5 +1,6 @@
 package io.glassbox.gateway;
 
+import static io.glassbox.api.v1.RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE;
 import static io.glassbox.gateway.TestCatalogue.coPurchase;
 import static io.glassbox.gateway.TestCatalogue.popular;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -136,7 +137,8 @@ class RankedSlateTest {
 
     assertEquals(2, slate.historyItemsUnknownToModel());
     assertEquals(List.of("h1"), slate.modelHistory());
-    assertEquals(0, RankedSlate.byRetrieval(candidates).historyItemsUnknownToModel());
+    assertEquals(0,
+        RankedSlate.byRetrieval(candidates, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE).historyItemsUnknownToModel());
   }
 
   @Test
@@ -187,7 +189,7 @@ class RankedSlateTest {
         "only co-purchase candidates (a best seller alone says nothing of the user), ties in retrieval order");
     assertEquals(List.of("new3"), slate.newcomers(1).stream().map(Candidate::getItemId).toList());
     assertEquals(List.of(), slate.newcomers(0));
-    assertEquals(List.of(), RankedSlate.byRetrieval(candidates).newcomers(5),
+    assertEquals(List.of(), RankedSlate.byRetrieval(candidates, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE).newcomers(5),
         "ranked by retrieval, every candidate already has its place");
   }
 
@@ -268,7 +270,7 @@ class RankedSlateTest {
     List<Candidate> shuffled = List.of(CANDIDATES.get(2), CANDIDATES.get(0), CANDIDATES.get(3),
         CANDIDATES.get(1));
 
-    RankedSlate slate = RankedSlate.byRetrieval(shuffled);
+    RankedSlate slate = RankedSlate.byRetrieval(shuffled, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE);
 
     assertEquals(List.of("a", "b", "c", "d"), ids(slate));
     assertEquals(9.0, slate.ranked().get(0).score());
@@ -297,14 +299,14 @@ class RankedSlateTest {
 
   @Test
   void explainRequest_slateSmallerThanTheTargets_growsToHoldThem() {
-    RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
+    RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE);
 
     assertEquals(List.of("a", "b", "c"), slate.explainRequest(3, 1, "en-US", List.of(), Optional.empty()).getSlateItemIdsList());
   }
 
   @Test
   void displayItemIds_areTheTopItemsThenTheirViaItems() {
-    RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES);
+    RankedSlate slate = RankedSlate.byRetrieval(CANDIDATES, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE);
 
     assertEquals(List.of("a", "b", "h1", "h2"), slate.displayItemIds(2, false));
   }

@@ -1,5 +1,6 @@
 package io.glassbox.gateway;
 
+import static io.glassbox.api.v1.RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE;
 import static io.glassbox.gateway.TestCatalogue.coPurchase;
 import static io.glassbox.gateway.TestCatalogue.item;
 import static io.glassbox.gateway.TestCatalogue.popular;
@@ -11,6 +12,7 @@ import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendResponse;
@@ -32,7 +34,8 @@ class ResponseAssemblerTest {
   private static final RankedSlate BY_MODEL = new RankedSlate(List.of(
       new RankedCandidate(CANDIDATES.get(1), 2.5, List.of(0.75f)),
       new RankedCandidate(CANDIDATES.get(0), 1.5, List.of(-0.25f)),
-      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, false, List.of(), 0);
+      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, false,
+      RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED, List.of(), 0);
 
   private static Explanations explained(String... ids) {
     Map<String, List<Reason>> reasons = new java.util.HashMap<>();
@@ -206,7 +209,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_degradedRanking_hasNoModelVersionAndDegradedExplanations() {
-    RankedSlate byRetrieval = RankedSlate.byRetrieval(CANDIDATES);
+    RankedSlate byRetrieval = RankedSlate.byRetrieval(CANDIDATES, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE);
 
     RecommendResponse response = ResponseAssembler.assemble(byRetrieval, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
         Explanations.failed(), false, "en-US", false);

@@ -1,15 +1,29 @@
 package io.glassbox.launcher;
 
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.server.ClientSettings;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** Renders a RecommendResponse as text for a person at a terminal. */
 final class RecommendationPrinter {
+
+  /** The gateway's reason for ranking by retrieval score, in words; a gateway that gave none: unspecified. */
+  private static String whyTheModelDidNotRank(RankingDegradedCause cause) {
+    return switch (cause) {
+      case RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT -> "the model service did not answer in time";
+      case RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE -> "the model service is unavailable";
+      case RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS -> "the model service refused the gateway's credentials"
+          + " (an operator must give the gateway a key the model service accepts: "
+          + ClientSettings.KEY_FILE_KEY + ")";
+      default -> "the model could not rank";
+    };
+  }
 
   String render(String userId, RecommendResponse response) {
     StringBuilder out = new StringBuilder();
@@ -27,7 +41,8 @@ final class RecommendationPrinter {
           + " them), so they are in retrieval order; a model trained on this shop's data (bin/glassbox train)"
           + " ranks them.\n");
     } else if (response.getRankingDegraded()) {
-      out.append("  note: the model could not rank in time; items are in retrieval order.\n");
+      out.append("  note: ").append(whyTheModelDidNotRank(response.getRankingDegradedCause()))
+          .append("; items are in retrieval order.\n");
     }
     int unknown = response.getItemsUnknownToModel();
     String unknownItems = unknown == 1 ? "1 item" : unknown + " items";

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
@@ -32,15 +33,35 @@ class RecommendationPrinterTest {
   }
 
   @Test
+  void degradedAnswer_saysWhyTheModelServiceDidNotRank() {
+    RecommendResponse.Builder answer = RecommendResponse.newBuilder().setRankingDegraded(true)
+        .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "One of the shop's best sellers"));
+
+    String down = new RecommendationPrinter().render("u",
+        answer.setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE).build());
+    String refused = new RecommendationPrinter().render("u",
+        answer.setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS).build());
+
+    // Before, both said "the model could not rank in time".
+    assertTrue(down.contains("note: the model service is unavailable; items are in retrieval order."), down);
+    assertTrue(refused.contains("note: the model service refused the gateway's credentials (an operator must give the"
+        + " gateway a key the model service accepts: GLASSBOX_CLIENT_KEY_FILE); items are in retrieval order."),
+        refused);
+  }
+
+  @Test
   void degradedAnswer_withBuyAgain_saysTheOthersAreInRetrievalOrder_notRankedByTheModel() {
     RecommendResponse.Builder answer = RecommendResponse.newBuilder().setRankingDegraded(true)
         .addItems(item(1, "a", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this in 2 of your 4 orders"))
         .addItems(item(2, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "One of the shop's best sellers"));
 
-    String timedOut = new RecommendationPrinter().render("u", answer.build());
-    String unknown = new RecommendationPrinter().render("u", answer.setModelKnowsNoCandidate(true).build());
+    String timedOut = new RecommendationPrinter().render("u",
+        answer.setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT).build());
+    String unknown = new RecommendationPrinter().render("u", answer.setModelKnowsNoCandidate(true)
+        .setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED).build());
 
-    assertTrue(timedOut.contains("note: the model could not rank in time; items are in retrieval order."), timedOut);
+    assertTrue(timedOut.contains("note: the model service did not answer in time; items are in retrieval order."),
+        timedOut);
     assertTrue(unknown.contains("note: the model knows none of the items it could rank for this user"), unknown);
     assertFalse(unknown.contains("in time"), unknown);
     for (String text : List.of(timedOut, unknown)) {

@@ -31,7 +31,11 @@ const TEXTS = {
       + (r.modelKnowsNoCandidate
         ? " The model knows none of the items it could rank here (it was not trained on them): ranked by"
           + " retrieval score; a model trained on this shop's data (bin/glassbox train) ranks them."
-        : r.rankingDegraded ? " The model was unavailable: ranked by retrieval score." : "")
+        : r.rankingDegraded ? ` ${{
+          RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT: "The model service did not answer in time",
+          RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "The model service refused the gateway's credentials"
+            + " (an operator must give the gateway a key it accepts)",
+        }[r.rankingDegradedCause] || "The model service was unavailable"}: ranked by retrieval score.` : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
       + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); `
         + (r.rankingDegraded ? (m === 1 ? "the other place is" : `the other ${m} are`) + " ranked by retrieval score."
@@ -140,7 +144,10 @@ const TEXTS = {
       + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
       + (r.modelKnowsNoCandidate
         ? "模型不认识可供它排序的这些商品（训练时没有它们）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
-        : r.rankingDegraded ? "模型不可用：按召回得分排序。" : "")
+        : r.rankingDegraded ? `${{
+          RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT: "模型服务未能及时应答",
+          RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "模型服务拒绝了网关的凭据（需由运维为网关配置模型服务接受的密钥）",
+        }[r.rankingDegradedCause] || "模型服务不可用"}：按召回得分排序。` : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
         + (r.rankingDegraded ? `其余 ${m} 个按召回得分排序。`
