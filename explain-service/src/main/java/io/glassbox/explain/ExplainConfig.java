@@ -110,7 +110,16 @@ public record ExplainConfig(
     }
     int value = source.getInt(INSIGHTS_CONCURRENCY_KEY, DEFAULT_INSIGHTS_CONCURRENCY, Integer.MIN_VALUE,
         Integer.MAX_VALUE);
-    if (value < 1 || value > MAX_INSIGHTS_CONCURRENCY || value >= serverCallSlots) {
+    String outOfRange = INSIGHTS_CONCURRENCY_KEY + " must be 1.." + MAX_INSIGHTS_CONCURRENCY + ", got " + value;
+    if (value < 1) {
+      throw new ConfigException(outOfRange + ": it cannot turn GetModelInsights off; insights are off only beside "
+          + ServerSettings.MAX_CONCURRENT_CALLS_KEY + "=1 with this setting unset");
+    }
+    if (value > MAX_INSIGHTS_CONCURRENCY) {
+      throw new ConfigException(outOfRange + ": each GetModelInsights call scores thousands of rows, and more at"
+          + " once would crowd Recommend's Score calls out of the model service");
+    }
+    if (value >= serverCallSlots) {
       throw new ConfigException(INSIGHTS_CONCURRENCY_KEY + " must be 1.." + MAX_INSIGHTS_CONCURRENCY
           + " and less than " + ServerSettings.MAX_CONCURRENT_CALLS_KEY + " (" + serverCallSlots + "), got " + value
           + ": at as many as the server's call slots, GetModelInsights calls can take every slot and leave none"

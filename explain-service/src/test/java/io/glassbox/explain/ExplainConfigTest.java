@@ -72,6 +72,25 @@ class ExplainConfigTest {
   }
 
   @Test
+  void load_insightsConcurrencyAboveTheRangeBesideMoreCallSlots_givesTheRangesReasonNotTheCallSlots() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
+        ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "17")), 64));
+
+    assertEquals("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY must be 1..16, got 17: each GetModelInsights call scores"
+        + " thousands of rows, and more at once would crowd Recommend's Score calls out of the model service",
+        e.getMessage());
+  }
+
+  @Test
+  void load_insightsConcurrencyZero_failsSayingItDoesNotTurnInsightsOff() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
+        ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "0")), 64));
+
+    assertEquals("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY must be 1..16, got 0: it cannot turn GetModelInsights off;"
+        + " insights are off only beside GLASSBOX_MAX_CONCURRENT_CALLS=1 with this setting unset", e.getMessage());
+  }
+
+  @Test
   void load_insightsConcurrencyAtTheServersCallSlots_failsNamingBothSettingsInOneMessage() {
     ConfigException e = assertThrows(ConfigException.class, () -> ExplainConfig.load(
         ConfigSource.of(Map.of("GLASSBOX_EXPLAIN_INSIGHTS_CONCURRENCY", "4")), 4));
