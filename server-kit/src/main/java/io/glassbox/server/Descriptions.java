@@ -24,6 +24,8 @@ public final class Descriptions {
   public static final int MAX_DESCRIPTION_TRAILER_BYTES = 4096;
   /** What the note of a cut value's length may take of the trailer. */
   private static final int NOTE_BYTES = 32;
+  /** A backslash, u and four hex digits: the longest escape {@link #escape} writes. */
+  private static final int UNICODE_ESCAPE_LENGTH = 6;
 
   /**
    * The words of a description whose write failed after it was sent, so that it may have been
@@ -80,11 +82,34 @@ public final class Descriptions {
 
   /**
    * A whole description cut to {@value #MAX_DESCRIPTION_CHARS} characters and to
-   * {@value #MAX_DESCRIPTION_TRAILER_BYTES} bytes as sent, note included.
+   * {@value #MAX_DESCRIPTION_TRAILER_BYTES} bytes as sent, note included. Its quoted input is
+   * already escaped, so a cut inside an escape (backslash u0001 kept as backslash u0) moves back to
+   * the escape's backslash.
    */
   static String limit(String description) {
-    return description == null ? null
-        : cut(description, MAX_DESCRIPTION_CHARS, MAX_DESCRIPTION_TRAILER_BYTES - NOTE_BYTES);
+    if (description == null) {
+      return null;
+    }
+    int end = keptEnd(description, MAX_DESCRIPTION_CHARS, MAX_DESCRIPTION_TRAILER_BYTES - NOTE_BYTES);
+    return end == description.length() ? description : withNote(description, escapeStartAround(description, end));
+  }
+
+  /**
+   * {@code end}, or, when it falls inside an escape {@link #escape} wrote, that escape's backslash.
+   * A backslash starts an escape unless it is the second of a doubled one.
+   */
+  private static int escapeStartAround(String escaped, int end) {
+    int backslash = escaped.lastIndexOf('\\', end - 1);
+    if (backslash < 0 || backslash + UNICODE_ESCAPE_LENGTH <= end) {
+      return end;
+    }
+    int runStart = backslash;
+    while (runStart > 0 && escaped.charAt(runStart - 1) == '\\') {
+      runStart--;
+    }
+    boolean startsAnEscape = (backslash - runStart) % 2 == 0;
+    int escapeLength = escaped.charAt(backslash + 1) == 'u' ? UNICODE_ESCAPE_LENGTH : 2;
+    return startsAnEscape && backslash + escapeLength > end ? backslash : end;
   }
 
   /**
@@ -93,7 +118,12 @@ public final class Descriptions {
    * start within both, never half a character, and a note of how many characters it had.
    */
   private static String cut(String value, int maxCharacters, int maxSentBytes) {
-    int characters = RequestChecks.characterCount(value);
+    int end = keptEnd(value, maxCharacters, maxSentBytes);
+    return end == value.length() ? value : withNote(value, end);
+  }
+
+  /** Where {@link #cut} ends {@code value}: its length when it is kept whole. */
+  private static int keptEnd(String value, int maxCharacters, int maxSentBytes) {
     int end = 0;
     int kept = 0;
     long sent = 0;
@@ -101,12 +131,16 @@ public final class Descriptions {
       int codePoint = value.codePointAt(end);
       sent += sentBytes(codePoint);
       if (kept == maxCharacters || sent > maxSentBytes) {
-        return value.substring(0, end) + "... (" + characters + " characters)";
+        return end;
       }
       kept++;
       end += Character.charCount(codePoint);
     }
-    return value;
+    return end;
+  }
+
+  private static String withNote(String value, int end) {
+    return value.substring(0, end) + "... (" + RequestChecks.characterCount(value) + " characters)";
   }
 
   /**

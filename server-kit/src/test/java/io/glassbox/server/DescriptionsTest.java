@@ -57,6 +57,17 @@ class DescriptionsTest {
   }
 
   @Test
+  void limit_cutInsideAnEscape_movesBackToItsBackslash_notPastAWholeDoubledBackslash() {
+    String controlAtTheLimit = "a".repeat(1022) + Descriptions.escape("\u0001");
+    String backslashAtTheLimit = "a".repeat(1023) + Descriptions.escape("\\");
+    String typedEscapeAtTheLimit = "a".repeat(1020) + Descriptions.escape("\\u0001");
+
+    assertEquals("a".repeat(1022) + "... (1028 characters)", Descriptions.limit(controlAtTheLimit));
+    assertEquals("a".repeat(1023) + "... (1025 characters)", Descriptions.limit(backslashAtTheLimit));
+    assertEquals("a".repeat(1020) + "\\\\u0... (1027 characters)", Descriptions.limit(typedEscapeAtTheLimit));
+  }
+
+  @Test
   void sentBytes_isTheLengthGrpcSendsADescriptionIn() {
     // '~' and DEL are percent-encoded as '%' is; a lone surrogate goes out as one '?'.
     List<String> descriptions = List.of("~", "%", "a~b%c", "\u0000\t\n\u001f\u007f", " }",
