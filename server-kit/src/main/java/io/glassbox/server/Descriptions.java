@@ -59,10 +59,12 @@ public final class Descriptions {
   }
 
   /**
-   * {@code value} with nothing in it that could end or restyle the line it is quoted in: each
-   * control character (a line break, an ANSI escape's ESC, a NUL) and the line and paragraph
-   * separators written as in a Java string literal (a line break as backslash n, ESC as backslash
-   * u001B), and each backslash doubled, so that an escape read in a log is never one the caller typed.
+   * {@code value} with nothing in it that could end, restyle or reorder the line it is quoted in:
+   * each control character (a line break, an ANSI escape's ESC, a NUL), the line and paragraph
+   * separators and the bidirectional-text controls and marks (which can show a log line's words in
+   * another order than they were written) written as in a Java string literal (a line break as
+   * backslash n, ESC as backslash u001B), and each backslash doubled, so that an escape read in a
+   * log is never one the caller typed.
    */
   public static String escape(String value) {
     StringBuilder escaped = new StringBuilder(value.length());
@@ -73,11 +75,17 @@ public final class Descriptions {
         case '\n' -> escaped.append("\\n");
         case '\r' -> escaped.append("\\r");
         case '\t' -> escaped.append("\\t");
-        default -> escaped.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029'
-            ? String.format("\\u%04X", (int) c) : String.valueOf(c));
+        default -> escaped.append(writtenAsUnicodeEscape(c) ? String.format("\\u%04X", (int) c) : String.valueOf(c));
       }
     }
     return escaped.toString();
+  }
+
+  private static boolean writtenAsUnicodeEscape(char c) {
+    boolean lineSeparator = c == '\u2028' || c == '\u2029';
+    boolean bidiControl = c == '\u061C' || c == '\u200E' || c == '\u200F'
+        || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
+    return Character.isISOControl(c) || lineSeparator || bidiControl;
   }
 
   /**

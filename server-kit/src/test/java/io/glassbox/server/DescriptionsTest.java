@@ -68,6 +68,12 @@ class DescriptionsTest {
   }
 
   @Test
+  void escape_writesBidirectionalControlsAndMarksAsEscapes_soTheyCannotReorderALogLine() {
+    assertEquals("a\\u202Eb\\u2066c\\u2069d\\u200Fe\\u202A",
+        Descriptions.escape("a\u202Eb\u2066c\u2069d\u200Fe\u202A"));
+  }
+
+  @Test
   void sentBytes_isTheLengthGrpcSendsADescriptionIn() {
     // '~' and DEL are percent-encoded as '%' is; a lone surrogate goes out as one '?'.
     List<String> descriptions = List.of("~", "%", "a~b%c", "\u0000\t\n\u001f\u007f", " }",
