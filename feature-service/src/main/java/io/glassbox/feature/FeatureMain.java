@@ -68,15 +68,30 @@ public final class FeatureMain {
       store.close();
       throw e;
     }
+    // The server's own shutdown hook comes only with serveUntilShutdown, after this returns; until
+    // then a SIGTERM would end the JVM mid-seed with the seed lock held, and other replicas
+    // sharing Redis would wait for its expiry. Closing the store stops the seed and releases it.
+    Thread closeStoreAtShutdown = new Thread(store::close, SERVER_NAME + "-load-shutdown");
+    Runtime.getRuntime().addShutdownHook(closeStoreAtShutdown);
     try {
       load(injector);
     } catch (RuntimeException e) {
       server.close();
       throw e;
+    } finally {
+      removeShutdownHook(closeStoreAtShutdown);
     }
     server.setServing(true);
     storeReadiness.start(server);
     return server;
+  }
+
+  private static void removeShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook runs or has run; nothing to remove.
+    }
   }
 
   static Module storeModule(StoreKind kind) {
