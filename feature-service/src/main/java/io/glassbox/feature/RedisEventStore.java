@@ -518,6 +518,8 @@ public final class RedisEventStore implements EventStore {
       if ("OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)))) {
         seedLockToken.set(token);
         try {
+          // close() may have come between the SET and the line above, finding no token to release.
+          stopIfClosing();
           seed(indexed);
           redis.set(DATASET, wanted);
           seedMarker = wanted;
