@@ -137,8 +137,8 @@ final class StoreReadiness implements AutoCloseable {
     } catch (RuntimeException e) {
       // Anything: an exception escaping would end the pings, and with them the retries.
       nextReseedAt = System.nanoTime() + reseedBackoff.toNanos();
-      log.warn("Cannot seed the feature store again ({}); the service stays NOT_SERVING and tries again in {} s",
-          e.getMessage(), reseedBackoff.toSeconds());
+      log.warn("Cannot seed the feature store again ({}); the service stays NOT_SERVING and tries again in {} ms",
+          e.getMessage(), reseedBackoff.toMillis());
       reseedBackoff = Collections.min(List.of(reseedBackoff.multipliedBy(2), maxReseedBackoff));
       return;
     }
