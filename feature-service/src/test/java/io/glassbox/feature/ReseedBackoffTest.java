@@ -2,14 +2,12 @@ package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.glassbox.server.GrpcServer;
-import io.glassbox.server.LogCapture;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -39,22 +37,22 @@ class ReseedBackoffTest {
         jedis.set("glassbox:dataset", "another dataset");
       }
       String name = "reseed-backoff-" + UUID.randomUUID();
-      StoreReadiness readiness = new StoreReadiness(
-          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store),
-          PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
-      try (LogCapture logged = LogCapture.of(StoreReadiness.class, Level.WARN);
-          GrpcServer server = GrpcServer.inProcess("feature-service", name)
+      RecordingPing ping = new RecordingPing(
+          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store));
+      StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
+      try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
               .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
                   TestData.NO_ZONE))
               .start()) {
         server.setServing(true);
         readiness.start(server);
-        List<ILoggingEvent> failures = awaitFailedSeeds(logged, 3);
+        List<Long> tries = ping.awaitReseeds(3);
 
-        // Tries at 0, after 100 ms, then after 200 ms more; each ping (10 ms) would take 20 ms.
-        long firstToThird = failures.get(2).getTimeStamp() - failures.get(0).getTimeStamp();
-        assertTrue(firstToThird >= FIRST_BACKOFF.multipliedBy(3).toMillis(),
-            "third seed " + firstToThird + " ms after the first");
+        // Tries at 0, after 100 ms, then after 200 ms more; on every ping (10 ms) they would be 10 ms apart.
+        long firstPause = tries.get(1) - tries.get(0);
+        long secondPause = tries.get(2) - tries.get(1);
+        assertTrue(firstPause >= FIRST_BACKOFF.toNanos(), "first pause " + firstPause + " ns");
+        assertTrue(secondPause >= FIRST_BACKOFF.multipliedBy(2).toNanos(), "second pause " + secondPause + " ns");
       } finally {
         readiness.close();
         store.close();
@@ -62,15 +60,36 @@ class ReseedBackoffTest {
     }
   }
 
-  private static List<ILoggingEvent> awaitFailedSeeds(LogCapture logged, int count) {
-    while (true) {
-      List<ILoggingEvent> failures = logged.lines().stream()
-          .filter(line -> line.getFormattedMessage().startsWith("Cannot seed the feature store again"))
-          .toList();
-      if (failures.size() >= count) {
-        return failures;
+  /** The real ping, noting when each seed is tried (System.nanoTime, not a log's wall clock). */
+  private static final class RecordingPing implements StorePing {
+    private final StorePing real;
+    private final List<Long> reseeds = new CopyOnWriteArrayList<>();
+
+    RecordingPing(StorePing real) {
+      this.real = real;
+    }
+
+    @Override
+    public void ping() {
+      real.ping();
+    }
+
+    @Override
+    public void reseed() {
+      reseeds.add(System.nanoTime());
+      real.reseed();
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
+
+    List<Long> awaitReseeds(int count) {
+      while (reseeds.size() < count) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      return List.copyOf(reseeds);
     }
   }
 }
