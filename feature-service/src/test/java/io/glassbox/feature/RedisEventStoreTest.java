@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import io.glassbox.server.LogCapture;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,7 +148,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
     RedisEventStore first = storeOn(database, TestData.ROOMY);
     RedisEventStore second = storeOn(database, TestData.ROOMY);
     ExecutorService seeding = Executors.newFixedThreadPool(2);
-    try {
+    try (LogCapture logged = LogCapture.of(RedisEventStore.class, Level.INFO)) {
       first.load(TestData.small());
       second.load(TestData.small());
 
@@ -154,10 +156,13 @@ class RedisEventStoreTest extends EventStoreContractTest {
 
       assertThrows(StoreDataLostException.class, first::requireData);
       assertThrows(StoreDataLostException.class, second::requireData);
+      int seededBefore = seeds(logged);
       Future<?> firstSeeds = seeding.submit(first::reseed);
       Future<?> secondSeeds = seeding.submit(second::reseed);
       firstSeeds.get();
       secondSeeds.get();
+      // The seed lock: one replica writes the dataset, the other waits for its marker.
+      assertEquals(1, seeds(logged) - seededBefore, "seeds after the flush");
       for (RedisEventStore replica : List.of(first, second)) {
         replica.requireData();
         assertEquals(5, replica.history("u1", 10).totalEvents());
@@ -172,6 +177,10 @@ class RedisEventStoreTest extends EventStoreContractTest {
       first.close();
       second.close();
     }
+  }
+
+  private static int seeds(LogCapture logged) {
+    return (int) logged.lines().stream().filter(line -> line.getFormattedMessage().startsWith("Seeded Redis")).count();
   }
 
   /** {@code shoppers} shoppers, each with one order of one of 100 items (I0 to I99). */
