@@ -122,12 +122,6 @@ public final class RedisEventStore implements EventStore {
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
-  /**
-   * Deletes the seed lock only while it still holds the token given (KEYS[1], ARGV[1]): a GET then
-   * a DEL could delete another replica's lock, taken after ours expired in between.
-   */
-  private static final String RELEASE_SEED_LOCK =
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
   private static final int BATCH = 1000;
   private static final int FIELDS_PER_EVENT = 11;
 
@@ -331,7 +325,11 @@ public final class RedisEventStore implements EventStore {
       return 0
       """;
 
-  /** KEYS: compaction lock. ARGV: the lock's token. Releases the lock if still held with that token. */
+  /**
+   * KEYS: a lock (the seed's or the compaction's). ARGV: the lock's token. Deletes the lock only
+   * while it still holds that token: a GET then a DEL could delete another replica's lock, taken
+   * after ours expired in between.
+   */
   private static final String RELEASE_LOCK_SCRIPT = """
       if redis.call('GET', KEYS[1]) == ARGV[1] then
         redis.call('DEL', KEYS[1])
@@ -620,7 +618,7 @@ public final class RedisEventStore implements EventStore {
    */
   private void releaseSeedLock(String token) {
     try {
-      redis.eval(RELEASE_SEED_LOCK, List.of(SEED_LOCK), List.of(token));
+      redis.eval(RELEASE_LOCK_SCRIPT, List.of(SEED_LOCK), List.of(token));
     } catch (JedisException e) {
       log.warn("Cannot release the seed lock on Redis {} ({}); other replicas seed once it expires, within {} s",
           redisName, e.getMessage(), SEED_LOCK_SECONDS);
