@@ -129,6 +129,13 @@ public interface EventStore extends AutoCloseable {
    */
   void putItems(List<Dataset.Item> items);
 
+  /**
+   * Stops a seed in progress at its next batch, without waiting for it; {@link #close} does the
+   * rest. Called first at shutdown, so closing readiness does not wait for a ping thread that is
+   * seeding. The in-memory store never seeds.
+   */
+  default void stopSeeding() {}
+
   /** Releases connections; the in-memory store has none. */
   @Override
   void close();

@@ -60,8 +60,10 @@ public final class FeatureMain {
           .addService(injector.getInstance(FeatureGrpcService.class))
           .addAdminService(injector.getInstance(FeatureAdminService.class), config.adminPort())
           .closeAfterDrain(store)
-          // Closed first: no ping of a closed store.
+          // Closed before the store: no ping of a closed store.
           .closeAfterDrain(storeReadiness)
+          // First of all: readiness would otherwise wait for its ping thread to finish a re-seed.
+          .closeAfterDrain(store::stopSeeding)
           .start();
     } catch (RuntimeException e) {
       storeReadiness.close();

@@ -1416,8 +1416,13 @@ public final class RedisEventStore implements EventStore {
   }
 
   @Override
-  public void close() {
+  public void stopSeeding() {
     closing = true;
+  }
+
+  @Override
+  public void close() {
+    stopSeeding();
     // The seeding thread may not get to its own release: shutdown ends it, or Redis closes under it.
     String token = seedLockToken.getAndSet(null);
     if (token != null) {

@@ -41,6 +41,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
 
 /**
  * The feature service started as in production ({@link FeatureMain#start}) on a real redis-server:
@@ -64,6 +65,8 @@ class StoreOutageReadinessTest {
    * 25 s on a loaded 2-core machine.
    */
   private static final Duration SEEDED_WITHIN = Duration.ofSeconds(90);
+  /** Under readiness's wait for a ping in flight (3 s), which a seed left running would use up. */
+  private static final Duration SHUT_DOWN_WITHIN = Duration.ofMillis(2500);
 
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -132,6 +135,30 @@ class StoreOutageReadinessTest {
       } finally {
         channel.shutdownNow();
       }
+    }
+  }
+
+  /**
+   * Shut down while readiness seeds an emptied Redis again: the seed stops at its next batch
+   * before readiness waits for its ping thread, so the close is not held up by the seed, and the
+   * seed lock is released for the other replicas.
+   */
+  @Test
+  void shutDownWhileSeedingAgain_closesWithoutWaitingForTheSeed_andReleasesTheLock() throws Exception {
+    try (RedisServer redis = RedisServer.startFresh(); Jedis jedis = redis.connect()) {
+      GrpcServer server = start(redis);
+      long closeTook;
+      try {
+        redis.flushAll();
+        await(() -> jedis.exists("glassbox:seed-lock"), SEEDED_WITHIN, "readiness seeding the flushed Redis");
+      } finally {
+        long started = System.nanoTime();
+        server.close();
+        closeTook = System.nanoTime() - started;
+      }
+      assertTrue(closeTook < SHUT_DOWN_WITHIN.toNanos(),
+          "closed in " + TimeUnit.NANOSECONDS.toMillis(closeTook) + " ms");
+      assertFalse(jedis.exists("glassbox:seed-lock"));
     }
   }
 
