@@ -264,25 +264,22 @@ final class InteractiveExplainer {
     }
     Set<String> removed = new LinkedHashSet<>(question.remove());
     Set<String> added = new LinkedHashSet<>(question.add());
-    List<String> changes = new ArrayList<>();
+    // An id both removed and added is one change, moved to the latest purchase: undoing it puts it
+    // back where it was (kept in the record, no copy bought last), as it is an addition's undo.
+    List<String> changes = new ArrayList<>(removed.stream().filter(id -> !added.contains(id)).toList());
+    changes.addAll(added);
     List<List<String>> histories = new ArrayList<>();
-    for (String undo : removed) {
+    for (String undo : changes) {
       Set<String> stillRemoved = new HashSet<>(removed);
       stillRemoved.remove(undo);
-      histories.add(afterChange(ranking.record(), stillRemoved, question.add()));
-      changes.add(undo);
-    }
-    for (String undo : added) {
-      histories.add(afterChange(ranking.record(), removed,
+      histories.add(afterChange(ranking.record(), stillRemoved,
           question.add().stream().filter(id -> !id.equals(undo)).toList()));
-      changes.add(undo);
     }
     List<Map<String, Float>> rows =
         model.scoreSlate(histories, shown, ranking.recent(), Optional.of(modelVersion)).rows();
     Map<String, Map<String, Float>> undone = new LinkedHashMap<>();
     for (int i = 0; i < changes.size(); i++) {
-      // An id both removed and added is one change each way; either undo is a fair check of it.
-      undone.putIfAbsent(changes.get(i), rows.get(i));
+      undone.put(changes.get(i), rows.get(i));
     }
     return undone;
   }
@@ -352,7 +349,8 @@ final class InteractiveExplainer {
         float effect = withoutIt == null ? 0 : scoreAfter - withoutIt;
         if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
           largest = Math.abs(effect);
-          boolean isAdded = added.contains(change.getKey()) && !removed.contains(change.getKey());
+          // An id both removed and added is in the record after the change as its latest purchase.
+          boolean isAdded = added.contains(change.getKey());
           // Driver.of reads a removed purchase's share: positive when it had added (its removal lowered).
           driver = ReasonTexts.Driver.of(isAdded, isAdded ? effect : -effect);
           driverTitle = titles.get(change.getKey());
@@ -367,8 +365,13 @@ final class InteractiveExplainer {
         .setScoreAfter(scoreAfter)
         .addAllDrivers(drivers)
         .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, driver,
-            driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removed.size())))
+            driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removedOnly(removed, added))))
         .build();
+  }
+
+  /** How many purchases the what-if removes and does not add back as the latest: one change each. */
+  private static int removedOnly(Set<String> removed, Set<String> added) {
+    return (int) removed.stream().filter(id -> !added.contains(id)).count();
   }
 
   /** An item's summed contribution over its positions in {@code window}; 0 when absent. */

@@ -496,13 +496,15 @@ class InteractiveRealDataTest {
     if (scoreAfter != scoreBefore) {
       expected = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
       float largest = 0;
-      List<String> changes = new ArrayList<>(removed);
+      // A purchase both removed and added is one change: moved to the latest. Undone, it is back
+      // where it was in the record and not bought last; it is in the record after, as an addition.
+      List<String> changes = new ArrayList<>(removed.stream().filter(r -> !added.contains(r)).toList());
       changes.addAll(added);
       for (String change : changes) {
         boolean isAdded = added.contains(change);
         List<String> undone = new ArrayList<>(without(record,
             removed.stream().filter(r -> !r.equals(change)).toList()));
-        added.stream().filter(a -> !isAdded || !a.equals(change)).forEach(undone::add);
+        added.stream().filter(a -> !a.equals(change)).forEach(undone::add);
         float effect = scoreAfter - score(undone, List.of(id), recent).get(id);
         if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
           largest = Math.abs(effect);
@@ -513,7 +515,8 @@ class InteractiveRealDataTest {
     }
     assertEquals(ReasonTexts.forLocale("en-US").whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount,
         scoreBefore, scoreAfter, expected, title,
-        expected == null ? 0 : expected.changedOfItsKind(added.size(), removed.size())), item.getText());
+        expected == null ? 0 : expected.changedOfItsKind(added.size(),
+            (int) removed.stream().filter(r -> !added.contains(r)).count())), item.getText());
     return expected;
   }
 
@@ -658,6 +661,40 @@ class InteractiveRealDataTest {
           theirs, response.getRankedCandidateCount()));
     }
     assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELD_BACK), named.toString());
+  }
+
+  /**
+   * "What if X were my latest purchase" (X removed and added): one change, whose undo is the record
+   * as it was. Undoing it always moves a score back, so no text says the changes move it together,
+   * nor names X as removed while it is the latest purchase.
+   */
+  @Test
+  void whatIf_purchaseRemovedAndAdded_isOneChangeCheckedByPuttingItBack() {
+    List<String> newestFirst = new ArrayList<>(record);
+    java.util.Collections.reverse(newestFirst);
+    List<String> latest = new ArrayList<>(new java.util.LinkedHashSet<>(newestFirst)).subList(0, 3);
+    List<String> ids = ranking.getCandidateItemIdsList();
+    Map<String, Float> before = score(record, ids);
+    int moved = 0;
+    for (String x : latest) {
+      WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+          .setRanking(ranking).addRemoveItemIds(x).addAddItemIds(x).build());
+
+      List<String> after = new ArrayList<>(without(record, List.of(x)));
+      after.add(x);
+      Map<String, Float> afterScores = score(after, ids);
+      for (WhatIfItem item : response.getRankingList()) {
+        String id = item.getItem().getItemId();
+        ReasonTexts.Driver driver = assertDriverSurvivesUndoingIt(item, before.get(id), afterScores.get(id),
+            record, List.of(x), List.of(x), recent, response.getRankedCandidateCount());
+        if (item.getScoreAfter() != item.getScoreBefore()) {
+          moved++;
+          assertTrue(driver == ReasonTexts.Driver.ADDED_HELPS || driver == ReasonTexts.Driver.ADDED_HOLDS_BACK,
+              x + " " + id + ": " + item.getText());
+        }
+      }
+    }
+    assertTrue(moved > 0, "some item moved");
   }
 
   @Test
