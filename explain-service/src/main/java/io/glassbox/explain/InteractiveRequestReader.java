@@ -109,6 +109,12 @@ final class InteractiveRequestReader {
     }
     Set<String> candidates = Set.copyOf(ranking.candidates());
     for (int i = 0; i < add.size(); i++) {
+      // Each is one purchase bought last, and one change the answer undoes alone: a repeat is neither.
+      int first = add.indexOf(add.get(i));
+      if (first < i) {
+        throw invalid("add_item_ids[" + i + "] \"" + Descriptions.truncate(add.get(i)) + "\" repeats add_item_ids["
+            + first + "]: list each added purchase once");
+      }
       // Buying a purchase again is a fair question (it becomes the latest; WhyNot's addition search
       // tries such purchases), but not of a candidate: the answer would rank it before the change
       // and say it is "bought now", of an item bought before.

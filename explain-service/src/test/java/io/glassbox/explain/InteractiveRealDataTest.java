@@ -663,6 +663,18 @@ class InteractiveRealDataTest {
     assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELD_BACK), named.toString());
   }
 
+  @Test
+  void whatIf_addedPurchaseRepeated_isInvalidArgumentNamingTheRepeat() {
+    String added = ranked.get(0);
+
+    StatusRuntimeException repeated = assertThrows(StatusRuntimeException.class, () -> suite.explain.whatIf(
+        WhatIfRequest.newBuilder().setRanking(ranking).addAddItemIds(added).addAddItemIds(added).build()));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, repeated.getStatus().getCode());
+    assertEquals("add_item_ids[1] \"" + added + "\" repeats add_item_ids[0]: list each added purchase once",
+        repeated.getStatus().getDescription());
+  }
+
   /**
    * "What if X were my latest purchase" (X removed and added): one change, whose undo is the record
    * as it was. Undoing it always moves a score back, so no text says the changes move it together,
