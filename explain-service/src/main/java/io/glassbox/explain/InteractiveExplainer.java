@@ -275,8 +275,16 @@ final class InteractiveExplainer {
       histories.add(afterChange(ranking.record(), stillRemoved,
           question.add().stream().filter(id -> !id.equals(undo)).toList()));
     }
-    List<Map<String, Float>> rows =
-        model.scoreSlate(histories, shown, ranking.recent(), Optional.of(modelVersion)).rows();
+    List<Map<String, Float>> rows;
+    try {
+      rows = model.scoreSlate(histories, shown, ranking.recent(), Optional.of(modelVersion)).rows();
+    } catch (StatusRuntimeException e) {
+      // Pinned here to the version that scored the change, not by the caller: a swap in between is ours.
+      if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION && ranking.modelVersion().isEmpty()) {
+        throw Status.UNAVAILABLE.withDescription("the model changed while answering; retry").asRuntimeException();
+      }
+      throw e;
+    }
     Map<String, Map<String, Float>> undone = new LinkedHashMap<>();
     for (int i = 0; i < changes.size(); i++) {
       undone.put(changes.get(i), rows.get(i));
