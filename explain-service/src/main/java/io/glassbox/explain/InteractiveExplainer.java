@@ -239,7 +239,8 @@ final class InteractiveExplainer {
     List<String> shown = new ArrayList<>(newTop);
     left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
     Map<String, Map<String, Float>> undone =
-        undoneScores(question, ranking, shown, scored.modelVersion(), changed.window().equals(before.window()));
+        undoneScores(question.add(), removed, added, ranking, shown, scored.modelVersion(),
+            changed.window().equals(before.window()));
     for (String id : newTop) {
       response.addRanking(
           whatIfItem(id, ranking.candidates(), before, changed, undone, removed, added, items, titles, texts));
@@ -257,23 +258,21 @@ final class InteractiveExplainer {
    * it credits it. One more Score call (at most 2 x MAX_EDITS rows, {@code shown} items only);
    * none when the change leaves the window as it was (no score moves, so nothing is credited).
    */
-  private Map<String, Map<String, Float>> undoneScores(InteractiveRequestReader.WhatIfQuestion question,
+  private Map<String, Map<String, Float>> undoneScores(List<String> add, Set<String> removed, Set<String> added,
       UserRankingQuery ranking, List<String> shown, String modelVersion, boolean windowUnchanged) {
     if (windowUnchanged || shown.isEmpty()) {
       return Map.of();
     }
-    Set<String> removed = new LinkedHashSet<>(question.remove());
-    Set<String> added = new LinkedHashSet<>(question.add());
     // An id both removed and added is one change, moved to the latest purchase: undoing it puts it
     // back where it was (kept in the record, no copy bought last), as it is an addition's undo.
-    List<String> changes = new ArrayList<>(removed.stream().filter(id -> !added.contains(id)).toList());
+    List<String> changes = new ArrayList<>(removedOnly(removed, added));
     changes.addAll(added);
     List<List<String>> histories = new ArrayList<>();
     for (String undo : changes) {
       Set<String> stillRemoved = new HashSet<>(removed);
       stillRemoved.remove(undo);
       histories.add(afterChange(ranking.record(), stillRemoved,
-          question.add().stream().filter(id -> !id.equals(undo)).toList()));
+          add.stream().filter(id -> !id.equals(undo)).toList()));
     }
     List<Map<String, Float>> rows;
     try {
@@ -373,13 +372,13 @@ final class InteractiveExplainer {
         .setScoreAfter(scoreAfter)
         .addAllDrivers(drivers)
         .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, driver,
-            driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removedOnly(removed, added))))
+            driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removedOnly(removed, added).size())))
         .build();
   }
 
-  /** How many purchases the what-if removes and does not add back as the latest: one change each. */
-  private static int removedOnly(Set<String> removed, Set<String> added) {
-    return (int) removed.stream().filter(id -> !added.contains(id)).count();
+  /** The purchases the what-if removes and does not add back as the latest: one change each. */
+  private static List<String> removedOnly(Set<String> removed, Set<String> added) {
+    return removed.stream().filter(id -> !added.contains(id)).toList();
   }
 
   /** An item's summed contribution over its positions in {@code window}; 0 when absent. */
