@@ -29,6 +29,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private final Map<String, Float> scores;
   private final Set<String> unknown;
   volatile Behaviour behaviour = Behaviour.SERVE;
+  /** What a call fails with under {@link Behaviour#FAIL}. */
+  volatile Status failure = Status.UNAVAILABLE.withDescription("model not loaded");
   /** A candidate id whose calls fail with UNAVAILABLE (one replica down); null: none. */
   volatile String failingCandidate;
   /**
@@ -70,8 +72,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     boolean failing = request.getRowsList().stream()
         .anyMatch(row -> row.getCandidateItemIdsList().contains(failingCandidate));
     switch (failing ? Behaviour.FAIL : behaviour) {
-      case FAIL -> replies.onError(
-          Status.UNAVAILABLE.withDescription("model not loaded").asRuntimeException());
+      case FAIL -> replies.onError(failure.asRuntimeException());
       case HANG -> ((ServerCallStreamObserver<ScoreResponse>) replies)
           .setOnCancelHandler(cancelled::countDown);
       case SERVE -> {

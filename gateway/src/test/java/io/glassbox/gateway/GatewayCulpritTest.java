@@ -104,6 +104,19 @@ class GatewayCulpritTest {
   }
 
   @Test
+  void recommend_modelServiceAtItsLimit_saysItWasBusy_notUnavailable() {
+    harness = new GatewayHarness().start();
+    harness.model.behaviour = Behaviour.FAIL;
+    harness.model.failure = Status.RESOURCE_EXHAUSTED.withDescription("the server is at its limit of calls at once");
+
+    RecommendResponse response = recommend();
+
+    // Before, MODEL_UNAVAILABLE: a model service that is up but busy was called down.
+    assertTrue(response.getRankingDegraded());
+    assertEquals(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_BUSY, response.getRankingDegradedCause());
+  }
+
+  @Test
   void recommend_modelServiceTooSlow_saysItDidNotAnswerInTime() {
     harness = new GatewayHarness().with(GatewayConfig.MODEL_TIMEOUT_KEY, "200ms").start();
     harness.model.behaviour = Behaviour.HANG;

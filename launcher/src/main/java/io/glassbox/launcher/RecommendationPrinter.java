@@ -18,6 +18,7 @@ final class RecommendationPrinter {
     return switch (cause) {
       case RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT -> "the model service did not answer in time";
       case RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE -> "the model service is unavailable";
+      case RANKING_DEGRADED_CAUSE_MODEL_BUSY -> "the model service was busy (at its limit of calls at once)";
       case RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS -> "the model service refused the gateway's credentials"
           + " (an operator must give the gateway a key the model service accepts: "
           + ClientSettings.KEY_FILE_KEY + ")";

@@ -41,12 +41,16 @@ class RecommendationPrinterTest {
         answer.setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE).build());
     String refused = new RecommendationPrinter().render("u",
         answer.setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS).build());
+    String busy = new RecommendationPrinter().render("u",
+        answer.setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_BUSY).build());
 
     // Before, both said "the model could not rank in time".
     assertTrue(down.contains("note: the model service is unavailable; items are in retrieval order."), down);
     assertTrue(refused.contains("note: the model service refused the gateway's credentials (an operator must give the"
         + " gateway a key the model service accepts: GLASSBOX_CLIENT_KEY_FILE); items are in retrieval order."),
         refused);
+    assertTrue(busy.contains("note: the model service was busy (at its limit of calls at once); items are in"
+        + " retrieval order."), busy);
   }
 
   @Test

@@ -33,6 +33,7 @@ const TEXTS = {
           + " retrieval score; a model trained on this shop's data (bin/glassbox train) ranks them."
         : r.rankingDegraded ? ` ${{
           RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT: "The model service did not answer in time",
+          RANKING_DEGRADED_CAUSE_MODEL_BUSY: "The model service was busy (at its limit of calls at once)",
           RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "The model service refused the gateway's credentials"
             + " (an operator must give the gateway a key it accepts)",
         }[r.rankingDegradedCause] || "The model service was unavailable"}: ranked by retrieval score.` : "")
@@ -146,6 +147,7 @@ const TEXTS = {
         ? "模型不认识可供它排序的这些商品（训练时没有它们）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
         : r.rankingDegraded ? `${{
           RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT: "模型服务未能及时应答",
+          RANKING_DEGRADED_CAUSE_MODEL_BUSY: "模型服务繁忙（同时处理的调用已达上限）",
           RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "模型服务拒绝了网关的凭据（需由运维为网关配置模型服务接受的密钥）",
         }[r.rankingDegradedCause] || "模型服务不可用"}：按召回得分排序。` : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
