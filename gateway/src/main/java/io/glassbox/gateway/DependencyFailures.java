@@ -141,12 +141,16 @@ final class DependencyFailures {
    * Why a failed ranking Score call left the model's ranking out of a Recommend answer: the model
    * service did not answer in the gateway's time for it, refused the gateway's credentials (an
    * operator's problem, which retrying does not mend), was at its limit of calls at once, or was
-   * down or failed.
+   * down or failed. Only the model service itself (its name in the trailers) can have refused the
+   * credentials: an UNAUTHENTICATED without it is the gateway failing to send its own key, before
+   * any model service saw the call.
    */
   static RankingDegradedCause whyTheModelDidNotRank(Throwable failure) {
     return switch (Status.fromThrowable(failure).getCode()) {
       case DEADLINE_EXCEEDED -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT;
-      case UNAUTHENTICATED, PERMISSION_DENIED -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS;
+      case UNAUTHENTICATED, PERMISSION_DENIED -> RequestIds.answeredByAServer(failure)
+          ? RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS
+          : RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE;
       case RESOURCE_EXHAUSTED -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_BUSY;
       default -> RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE;
     };

@@ -144,6 +144,17 @@ class GatewayCulpritTest {
   }
 
   @Test
+  void whyTheModelDidNotRank_gatewayCouldNotSendItsKey_isNotTheModelServiceRefusingIt() {
+    // What BearerKey fails a call with when its key cannot be read: no server saw the call.
+    StatusRuntimeException keyNotSent =
+        Status.UNAUTHENTICATED.withDescription("the API key cannot be sent").asRuntimeException();
+
+    // Before, MODEL_REFUSED_CREDENTIALS, blaming a model service that never answered.
+    assertEquals(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE,
+        DependencyFailures.whyTheModelDidNotRank(keyNotSent));
+  }
+
+  @Test
   void recommend_modelRanks_givesNoCause() {
     harness = new GatewayHarness().start();
 
