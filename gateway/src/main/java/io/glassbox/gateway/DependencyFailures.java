@@ -23,7 +23,7 @@ final class DependencyFailures {
    * deadline stays DEADLINE_EXCEEDED and a cancelled call stays CANCELLED; a feature service at
    * its limit (busy, or Redis out of memory) stays RESOURCE_EXHAUSTED, which callers retry with
    * backoff, not at once as they may UNAVAILABLE; anything else means the gateway cannot answer
-   * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #unavailable}).
+   * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #dependencyFailed}).
    */
   static StatusRuntimeException featureFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
@@ -33,7 +33,7 @@ final class DependencyFailures {
           .asRuntimeException();
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
       case RESOURCE_EXHAUSTED -> atItsLimit("feature service", status);
-      default -> unavailable("feature service", failure);
+      default -> dependencyFailed("feature service", failure);
     };
   }
 
@@ -95,7 +95,7 @@ final class DependencyFailures {
    * caller's input (INVALID_ARGUMENT, NOT_FOUND) and a pinned-version mismatch reach the caller
    * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED,
    * an explain service at its limit RESOURCE_EXHAUSTED; anything else is UNAVAILABLE naming the
-   * explain service, with its own words when it answered ({@link #unavailable}): the model service
+   * explain service, with its own words when it answered ({@link #dependencyFailed}): the model service
    * it called failed, say.
    */
   static StatusRuntimeException explainFailed(Throwable failure) {
@@ -107,27 +107,34 @@ final class DependencyFailures {
           .asRuntimeException();
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
       case RESOURCE_EXHAUSTED -> atItsLimit("explain service", status);
-      default -> unavailable("explain service", failure);
+      default -> dependencyFailed("explain service", failure);
     };
   }
 
   /**
-   * UNAVAILABLE for a failed call to {@code dependency}. When the dependency answered (its name is
+   * The status for a failed call to {@code dependency}. When the dependency answered (its name is
    * in the trailers) the failure is its own report, often about what it depends on (the explain
    * service's model service down, the feature service's Redis lost): its description is passed on
-   * (it escaped what it quotes), so the caller learns the real culprit. Only a call it did not
-   * answer (connection refused, reset, lost) says the dependency itself is unavailable.
+   * (it escaped what it quotes), so the caller learns the real culprit. An answered UNAVAILABLE
+   * stays UNAVAILABLE, which callers may retry; any other answered code (INVALID_ARGUMENT of a
+   * request the gateway built, UNAUTHENTICATED of the gateway's key, INTERNAL, UNIMPLEMENTED) is
+   * the gateway's or an operator's problem that a retry does not mend: INTERNAL, logged here. A
+   * call it did not answer (connection refused, reset, lost) says the dependency is unavailable.
    */
-  private static StatusRuntimeException unavailable(String dependency, Throwable failure) {
+  private static StatusRuntimeException dependencyFailed(String dependency, Throwable failure) {
     Status status = Status.fromThrowable(failure);
     if (!RequestIds.answeredByAServer(failure)) {
       return Status.UNAVAILABLE
           .withDescription("the " + dependency + " is unavailable (" + status.getCode() + ")")
           .asRuntimeException();
     }
-    String code = status.getCode() == Status.Code.UNAVAILABLE ? "" : " " + status.getCode();
     String words = status.getDescription() == null ? "" : ": " + status.getDescription();
-    return Status.UNAVAILABLE.withDescription("the " + dependency + " answered" + code + words).asRuntimeException();
+    if (status.getCode() == Status.Code.UNAVAILABLE) {
+      return Status.UNAVAILABLE.withDescription("the " + dependency + " answered" + words).asRuntimeException();
+    }
+    String description = "the " + dependency + " answered " + status.getCode() + words;
+    log.warn("{}; a retry does not mend this", description);
+    return Status.INTERNAL.withDescription(description).asRuntimeException();
   }
 
   private static StatusRuntimeException atItsLimit(String dependency, Status status) {

@@ -87,6 +87,19 @@ class GatewayCulpritTest {
         + " nothing was read or stored; retry later", error.getStatus().getDescription());
   }
 
+  @Test
+  void recommend_featureServiceAnswersACodeARetryDoesNotMend_isInternal_withItsWords() {
+    harness = new GatewayHarness().start();
+    harness.feature.historyFailure = Status.UNIMPLEMENTED.withDescription("method GetUserHistory is not served here");
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class, this::recommend);
+
+    // Before, UNAVAILABLE, which tells callers to retry at once, forever in vain.
+    assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+    assertEquals("the feature service answered UNIMPLEMENTED: method GetUserHistory is not served here",
+        error.getStatus().getDescription());
+  }
+
   private RecommendResponse recommend() {
     return harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
         .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).build());
