@@ -461,6 +461,16 @@ class ViewerServerTest {
     return http.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  @Test
+  void theScript_saysWhyTheModelDidNotRankAsTheCliDoes() throws Exception {
+    String script = get("/viewer.js").body();
+
+    // Before, a cause it did not know read "was unavailable", and the credentials note named no setting.
+    assertTrue(script.contains("|| \"The model could not rank\""), script);
+    assertTrue(script.contains("|| \"模型未能排序\""), script);
+    assertEquals(2, script.split("GLASSBOX_CLIENT_KEY_FILE", -1).length - 1, script);
+  }
+
   private static String errorMessage(HttpResponse<String> reply) throws Exception {
     return parse(reply.body(), Struct.getDefaultInstance()).getFieldsOrThrow("error").getStructValue()
         .getFieldsOrThrow("message").getStringValue();

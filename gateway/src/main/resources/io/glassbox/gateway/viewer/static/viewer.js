@@ -34,9 +34,10 @@ const TEXTS = {
         : r.rankingDegraded ? ` ${{
           RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT: "The model service did not answer in time",
           RANKING_DEGRADED_CAUSE_MODEL_BUSY: "The model service was busy (at its limit of calls at once)",
+          RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE: "The model service is unavailable",
           RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "The model service refused the gateway's credentials"
-            + " (an operator must give the gateway a key it accepts)",
-        }[r.rankingDegradedCause] || "The model service was unavailable"}: ranked by retrieval score.` : "")
+            + " (an operator must give the gateway a key the model service accepts: GLASSBOX_CLIENT_KEY_FILE)",
+        }[r.rankingDegradedCause] || "The model could not rank"}: ranked by retrieval score.` : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
       + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); `
         + (r.rankingDegraded ? (m === 1 ? "the other place is" : `the other ${m} are`) + " ranked by retrieval score."
@@ -148,8 +149,9 @@ const TEXTS = {
         : r.rankingDegraded ? `${{
           RANKING_DEGRADED_CAUSE_MODEL_TIMED_OUT: "模型服务未能及时应答",
           RANKING_DEGRADED_CAUSE_MODEL_BUSY: "模型服务繁忙（同时处理的调用已达上限）",
-          RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "模型服务拒绝了网关的凭据（需由运维为网关配置模型服务接受的密钥）",
-        }[r.rankingDegradedCause] || "模型服务不可用"}：按召回得分排序。` : "")
+          RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE: "模型服务不可用",
+          RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "模型服务拒绝了网关的凭据（需由运维为网关配置模型服务接受的密钥：GLASSBOX_CLIENT_KEY_FILE）",
+        }[r.rankingDegradedCause] || "模型未能排序"}：按召回得分排序。` : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
       + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
         + (r.rankingDegraded ? `其余 ${m} 个按召回得分排序。`
