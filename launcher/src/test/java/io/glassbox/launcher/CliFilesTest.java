@@ -59,7 +59,8 @@ class CliFilesTest {
 
   @Test
   void evaluateModel_casesFileWithAWrongHeader_oneLineNamingItAndTheHeader() throws IOException {
-    assertCasesFileRefused("split\tuser_id\thistory\ttarget\n", "\"split\tuser_id\thistory\ttarget\"");
+    // The header is quoted escaped (Descriptions.truncate): its tabs as backslash t.
+    assertCasesFileRefused("split\tuser_id\thistory\ttarget\n", "\"split\\tuser_id\\thistory\\ttarget\"");
   }
 
   @Test
