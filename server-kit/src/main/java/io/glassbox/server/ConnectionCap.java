@@ -101,8 +101,11 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
     final Channel connection;
     /** Its key in {@link #evictable}: when it was accepted or last read a call. */
     long order;
-    /** Turns true at its first authenticated call and stays so. */
-    boolean called;
+    /**
+     * Turns true at its first authenticated call, once out of {@link #evictable} for good, and stays
+     * so: its later calls have nothing to move or mark, and skip the lock.
+     */
+    volatile boolean called;
     /** Still counted in {@link #open}: false once closed or evicted. */
     boolean counted = true;
 
@@ -141,7 +144,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
       @Override
       public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
         Held connection = reading.get();
-        if (connection == null) {
+        if (connection == null || connection.called) {
           return UNTRACKED;
         }
         synchronized (lock) {
@@ -187,9 +190,12 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
     }
 
     void authenticated() {
+      if (connection.called) {
+        return;
+      }
       synchronized (lock) {
-        connection.called = true;
         evictable.remove(connection.order, connection);
+        connection.called = true;
       }
     }
   }
