@@ -74,6 +74,8 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   /** The arrival of the current call, put in its context so {@link #authenticatedCalls} can find it. */
   private static final Context.Key<Arrival> ARRIVAL = Context.key("glassbox-connection-call");
   private static final ServerStreamTracer UNTRACKED = new ServerStreamTracer() {};
+  /** Whether gRPC's own transport picks epoll here: the server socket and its event loops must agree. */
+  private static final boolean EPOLL = Epoll.isAvailable();
 
   private final String server;
   private final int maxConnections;
@@ -128,7 +130,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   /** Server sockets of the transport gRPC itself picks (epoll where it runs, else NIO), capped. */
   ChannelFactory<ServerChannel> channelFactory() {
     return () -> {
-      ServerChannel channel = Epoll.isAvailable() ? new EpollServerSocketChannel() : new NioServerSocketChannel();
+      ServerChannel channel = EPOLL ? new EpollServerSocketChannel() : new NioServerSocketChannel();
       // Added before the bootstrap adds its acceptor, so every accepted connection passes here first.
       channel.pipeline().addLast(this);
       return channel;
@@ -203,7 +205,7 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   /** Event loops matching {@link #channelFactory}, on {@code threads} daemon threads named after the server. */
   EventLoopGroup eventLoops(int threads) {
     return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(server + "-netty", true),
-        Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
   /** {@value #OPEN_GAUGE}, {@value #REFUSED_COUNTER}{@code _total} and {@value #EVICTED_COUNTER}{@code _total} on {@code /metrics}. */
