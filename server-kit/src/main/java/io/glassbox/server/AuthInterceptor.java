@@ -19,7 +19,7 @@ import java.util.Optional;
  * the keys in force when it starts (the keys file is read again when it changes). Without
  * configured keys every call passes. The caller's key name is put in the {@link #CALLER} context.
  */
-final class AuthInterceptor implements ServerInterceptor {
+public final class AuthInterceptor implements ServerInterceptor {
   /** The authenticated caller of the current call (absent when keys are off). */
   static final Context.Key<ApiKey> CALLER = Context.key("glassbox-caller");
   static final Metadata.Key<String> AUTHORIZATION =
@@ -50,8 +50,7 @@ final class AuthInterceptor implements ServerInterceptor {
     int space = credentials.indexOf(' ');
     String scheme = space < 0 ? credentials : credentials.substring(0, space);
     String sent = space < 0 ? "" : credentials.substring(space + 1).strip();
-    // The scheme is case-insensitive (RFC 7235): "bearer" and "BEARER" are Bearer too.
-    boolean bearer = scheme.equalsIgnoreCase(BEARER);
+    boolean bearer = isBearer(scheme);
     if (sent.isEmpty() && (credentials.isEmpty() || bearer)) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription(method + " needs an API key: " + SEND));
     }
@@ -75,6 +74,14 @@ final class AuthInterceptor implements ServerInterceptor {
           + " is over its rate limit of " + rateLimiter.perSecond() + " calls per second; retry later"));
     }
     return Contexts.interceptCall(Context.current().withValue(CALLER, key), call, headers, next);
+  }
+
+  /**
+   * Whether an authorization scheme is Bearer, the one this interceptor takes: in any case (RFC
+   * 7235), "bearer" and "BEARER" too. The gateway's viewer checks its header by it as well.
+   */
+  public static boolean isBearer(String scheme) {
+    return scheme.equalsIgnoreCase(BEARER);
   }
 
   private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Status status) {

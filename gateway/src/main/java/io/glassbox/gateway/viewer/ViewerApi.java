@@ -13,6 +13,7 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.server.AuthInterceptor;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Channel;
 import io.grpc.Metadata;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The viewer's JSON endpoints. Each validates its query parameters, makes one call of the public
@@ -36,6 +38,8 @@ final class ViewerApi {
   private static final int MAX_MESSAGE_LENGTH = 300;
   /** Longest API key forwarded; longer headers are refused, not truncated. */
   private static final int MAX_AUTHORIZATION_LENGTH = 512;
+  /** An API key as the Authorization header may carry it: printable ASCII, no spaces. */
+  private static final Pattern API_KEY = Pattern.compile("[\\x21-\\x7e]+");
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final JsonFormat.Printer JSON =
@@ -158,8 +162,10 @@ final class ViewerApi {
     if (authorization == null) {
       return metadata;
     }
-    if (authorization.length() > MAX_AUTHORIZATION_LENGTH
-        || !authorization.matches("(?i:bearer) [\\x21-\\x7e]+")) {
+    int space = authorization.indexOf(' ');
+    if (authorization.length() > MAX_AUTHORIZATION_LENGTH || space < 0
+        || !AuthInterceptor.isBearer(authorization.substring(0, space))
+        || !API_KEY.matcher(authorization).region(space + 1, authorization.length()).matches()) {
       throw new ViewerException(401, "the Authorization header must be \"Bearer <API key>\"");
     }
     metadata.put(AUTHORIZATION, authorization);
