@@ -3,65 +3,31 @@ package io.glassbox.feature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisException;
 
 /** {@link RedisPing} against a real redis-server that asks for a password ({@code --requirepass}). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RedisPingTest {
   private static final String PASSWORD = "right-password";
-  private static Process redis;
+  private static RedisServer redis;
   private static int port;
-  private static Path dir;
 
   @BeforeAll
-  static void startRedisWithAPassword() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    dir = Files.createTempDirectory("glassbox-redis-auth-");
-    redis = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--requirepass", PASSWORD, "--dir", dir.toString(), "--save", "", "--appendonly", "no",
-        "--daemonize", "no", "--loglevel", "warning"))
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("redis.log").toFile())
-        .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!answers()) {
-      if (!redis.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("redis-server did not start on port " + port + "; see " + dir);
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
-  }
-
-  private static boolean answers() {
-    try (Jedis jedis = new Jedis("127.0.0.1", port, 200)) {
-      jedis.auth(PASSWORD);
-      return "PONG".equals(jedis.ping());
-    } catch (JedisException notYet) {
-      return false;
-    }
+  static void startRedisWithAPassword() {
+    redis = RedisServer.startWithPassword(PASSWORD);
+    port = redis.port();
   }
 
   @AfterAll
-  static void stopRedis() throws InterruptedException, IOException {
-    redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    Files.deleteIfExists(dir.resolve("redis.log"));
-    Files.deleteIfExists(dir);
+  static void stopRedis() {
+    redis.close();
   }
 
   private static String failure(String userInfo) {
@@ -87,8 +53,7 @@ class RedisPingTest {
   /** An ACL user whose password is right but who may not run PING is not told to check the password. */
   @Test
   void ping_userWithoutPermissionForPing_saysSo_notThatThePasswordWasRefused() {
-    try (Jedis jedis = new Jedis("127.0.0.1", port, 2000)) {
-      jedis.auth(PASSWORD);
+    try (Jedis jedis = redis.connect()) {
       jedis.aclSetUser("limited", "on", ">pw", "~*", "+get");
     }
 

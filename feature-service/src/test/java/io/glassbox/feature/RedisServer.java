@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,17 +27,29 @@ final class RedisServer implements AutoCloseable {
 
   private final Path dir;
   private final int port;
+  /** What {@code --requirepass} asks for, or null for a server without a password. */
+  private final String password;
   private Process process;
 
-  private RedisServer(Path dir, int port) {
+  private RedisServer(Path dir, int port, String password) {
     this.dir = dir;
     this.port = port;
+    this.password = password;
   }
 
   /** Starts a fresh server with an empty data directory. */
   static RedisServer startFresh() {
+    return start(null);
+  }
+
+  /** Starts a fresh server that asks every connection for {@code password} ({@code --requirepass}). */
+  static RedisServer startWithPassword(String password) {
+    return start(password);
+  }
+
+  private static RedisServer start(String password) {
     try {
-      RedisServer server = new RedisServer(Files.createTempDirectory("glassbox-redis-"), freePort());
+      RedisServer server = new RedisServer(Files.createTempDirectory("glassbox-redis-"), freePort(), password);
       server.start();
       return server;
     } catch (IOException e) {
@@ -52,11 +65,15 @@ final class RedisServer implements AutoCloseable {
 
   /** Starts (or restarts) the server on the same port and directory; returns once it answers PING. */
   void start() {
+    List<String> command = new ArrayList<>(List.of("redis-server",
+        "--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
+        "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+        "--daemonize", "no", "--loglevel", "warning"));
+    if (password != null) {
+      command.addAll(List.of("--requirepass", password));
+    }
     try {
-      process = new ProcessBuilder(List.of("redis-server",
-          "--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
-          "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-          "--daemonize", "no", "--loglevel", "warning"))
+      process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve("redis.log").toFile())
           .start();
@@ -67,6 +84,9 @@ final class RedisServer implements AutoCloseable {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (true) {
       try (Jedis jedis = new Jedis("127.0.0.1", port, 200)) {
+        if (password != null) {
+          jedis.auth(password); // a plain PING would get NOAUTH
+        }
         if ("PONG".equals(jedis.ping())) {
           return;
         }
@@ -133,13 +153,21 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  int port() {
+    return port;
+  }
+
   URI uri() {
     return URI.create("redis://127.0.0.1:" + port);
   }
 
   /** A direct connection for a test to look at or clear the data; close it after use. */
   Jedis connect() {
-    return new Jedis("127.0.0.1", port, 2000);
+    Jedis jedis = new Jedis("127.0.0.1", port, 2000);
+    if (password != null) {
+      jedis.auth(password);
+    }
+    return jedis;
   }
 
   void flushAll() {
