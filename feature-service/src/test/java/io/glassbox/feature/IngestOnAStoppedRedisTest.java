@@ -21,13 +21,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.MetadataUtils;
-import java.net.URI;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import redis.clients.jedis.JedisPooled;
 
 /**
  * IngestEvents while a real redis-server is stopped (SIGSTOP): the append script goes out, the
@@ -43,9 +41,7 @@ class IngestOnAStoppedRedisTest {
       throws Exception {
     try (LogCapture logged = LogCapture.of(FeatureGrpcService.class, Level.INFO);
         RedisServer redis = RedisServer.startFresh()) {
-      URI uri = redis.uri();
-      try (RedisEventStore store = new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP",
-          TestData.ROOMY)) {
+      try (RedisEventStore store = TestData.redisStore(redis.uri())) {
         store.load(TestData.small());
         String name = "stopped-redis-" + UUID.randomUUID();
         GrpcServer server = TestData.serving(store, name);

@@ -21,7 +21,6 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import redis.clients.jedis.JedisPooled;
 
 /**
  * A reply lost after the event was stored, and the channel's own retry (a service config
@@ -98,8 +96,7 @@ class IngestRetryTest {
       store = TestData.memoryStore();
     } else {
       redis.flushAll();
-      URI uri = redis.uri();
-      store = new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP", TestData.ROOMY);
+      store = TestData.redisStore(redis.uri());
     }
     store.load(TestData.small());
     String name = "retry-" + UUID.randomUUID();

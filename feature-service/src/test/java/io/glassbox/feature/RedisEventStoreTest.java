@@ -49,7 +49,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
 
   @Override
   protected EventStore newStore(StoreBounds bounds) {
-    return storeOn(emptyDatabase(), bounds);
+    return TestData.redisStore(emptyDatabase(), bounds);
   }
 
   /** The next of Redis's databases, emptied. */
@@ -60,10 +60,6 @@ class RedisEventStoreTest extends EventStoreContractTest {
       jedis.flushDB();
     }
     return URI.create(redis.uri() + "/" + database);
-  }
-
-  private static RedisEventStore storeOn(URI uri, StoreBounds bounds) {
-    return new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP", bounds);
   }
 
   private static NewEvent purchase(String user, String item, long second, String eventId) {
@@ -108,7 +104,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
   void close_whileSeedingAgain_releasesTheSeedLock_soAnotherStoreSeedsAtOnce() {
     URI database = emptyDatabase();
     Dataset shoppers = oneOrderEach(60_000);
-    RedisEventStore closing = storeOn(database, TestData.ROOMY);
+    RedisEventStore closing = TestData.redisStore(database);
     closing.load(shoppers);
     ExecutorService seeding = Executors.newSingleThreadExecutor();
     try (JedisPooled jedis = new JedisPooled(database, 2000)) {
@@ -122,7 +118,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
       assertThrows(ExecutionException.class, reseed::get);
       assertFalse(jedis.exists("glassbox:dataset"), "the seed finished before the store closed");
 
-      RedisEventStore other = storeOn(database, TestData.ROOMY);
+      RedisEventStore other = TestData.redisStore(database);
       try {
         long started = System.nanoTime();
         other.load(shoppers);
@@ -145,8 +141,8 @@ class RedisEventStoreTest extends EventStoreContractTest {
   @Test
   void twoStores_redisFlushed_bothSeedAgain_theDatasetOnce_andShareLaterEvents() throws Exception {
     URI database = emptyDatabase();
-    RedisEventStore first = storeOn(database, TestData.ROOMY);
-    RedisEventStore second = storeOn(database, TestData.ROOMY);
+    RedisEventStore first = TestData.redisStore(database);
+    RedisEventStore second = TestData.redisStore(database);
     ExecutorService seeding = Executors.newFixedThreadPool(2);
     try (LogCapture logged = LogCapture.of(RedisEventStore.class, Level.INFO)) {
       first.load(TestData.small());
@@ -328,7 +324,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
     URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
     store.append(List.of(purchase("shared", "A", 900, "s1")));
 
-    try (RedisEventStore replica = storeOn(shared, TestData.ROOMY)) {
+    try (RedisEventStore replica = TestData.redisStore(shared)) {
       replica.load(TestData.small());
 
       assertEquals(List.of("A"), replica.history("shared", 10).events().stream()
@@ -364,7 +360,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
   @Test
   void ingestedOrders_countInEveryReplicasCoPurchaseStatistics() throws InterruptedException {
     URI shared = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
-    try (RedisEventStore running = storeOn(shared, TestData.ROOMY)) {
+    try (RedisEventStore running = TestData.redisStore(shared)) {
       running.load(TestData.small());
       assertEquals(List.of(), running.coPurchaseNeighbours("E"));
 
@@ -379,7 +375,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
         Thread.sleep(20);
       }
       assertEquals(expected, running.coPurchaseNeighbours("E"));
-      try (RedisEventStore later = storeOn(shared, TestData.ROOMY)) {
+      try (RedisEventStore later = TestData.redisStore(shared)) {
         later.load(TestData.small());
         assertEquals(expected, later.coPurchaseNeighbours("E"));
         assertEquals(List.of(new CoPurchaseNeighbour("E", 2), new CoPurchaseNeighbour("A", 1)),
@@ -395,7 +391,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
     store.putItems(List.of(new Dataset.Item("N", "New bowl", "", "", 2.0)));
     store.append(List.of(inOrder("buyer", "D", "n1"), inOrder("buyer", "N", "n1")));
 
-    try (RedisEventStore later = storeOn(shared, TestData.ROOMY)) {
+    try (RedisEventStore later = TestData.redisStore(shared)) {
       later.load(TestData.small());
       CoPurchaseGraph graph = later.coPurchaseGraph();
       int n = graph.indexOf("N");
@@ -417,7 +413,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
     URI used = URI.create(redis.uri() + "/" + ((nextDatabase - 1) % 16));
     Dataset other = new Dataset(List.of(new Dataset.Item("Q", "Other", "", "", 1)), List.of());
 
-    try (RedisEventStore wrong = storeOn(used, TestData.ROOMY)) {
+    try (RedisEventStore wrong = TestData.redisStore(used)) {
       DatasetException e = assertThrows(DatasetException.class, () -> wrong.load(other));
       assertTrue(e.getMessage().contains("another dataset"), e.getMessage());
     }
@@ -432,7 +428,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
       // A store before basket ids marked the seed with the bare fingerprint.
       jedis.set(RedisEventStore.PREFIX + "dataset", DatasetIndex.build(TestData.small(), 100, 200).fingerprint());
     }
-    try (RedisEventStore old = storeOn(URI.create(redis.uri() + "/" + database), TestData.ROOMY)) {
+    try (RedisEventStore old = TestData.redisStore(URI.create(redis.uri() + "/" + database))) {
       DatasetException e = assertThrows(DatasetException.class, () -> old.load(TestData.small()));
       assertTrue(e.getMessage().contains("older key layout"), e.getMessage());
     }
@@ -454,7 +450,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
   @Test
   void everyCall_redisUnreachable_throwsUnavailable() {
     URI nowhere = URI.create("redis://127.0.0.1:1");
-    try (RedisEventStore down = storeOn(nowhere, TestData.ROOMY)) {
+    try (RedisEventStore down = TestData.redisStore(nowhere)) {
       StoreUnavailableException e = assertThrows(StoreUnavailableException.class,
           () -> down.load(TestData.small()));
       assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());

@@ -13,7 +13,6 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPooled;
 
 /**
  * A seed of an emptied Redis that keeps failing is retried after a pause that doubles, not on
@@ -29,8 +28,7 @@ class ReseedBackoffTest {
   void reseedKeepsFailing_retriedAfterAPauseThatDoubles_notOnEveryPing() {
     try (RedisServer redis = RedisServer.startFresh()) {
       URI uri = redis.uri();
-      RedisEventStore store = new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP",
-          TestData.ROOMY);
+      RedisEventStore store = TestData.redisStore(uri);
       store.load(TestData.small());
       try (Jedis jedis = redis.connect()) {
         jedis.flushAll();

@@ -1,11 +1,13 @@
 package io.glassbox.feature;
 
 import io.glassbox.server.GrpcServer;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import redis.clients.jedis.JedisPooled;
 
 /** Datasets for tests: a tiny hand-made one whose statistics are easy to work out, and the real one. */
 final class TestData {
@@ -80,6 +82,19 @@ final class TestData {
   /** An unloaded in-memory store with {@link #ROOMY} bounds, keeping every neighbour. */
   static InMemoryEventStore memoryStore() {
     return new InMemoryEventStore(100, 200, "GBP", ROOMY, System::nanoTime);
+  }
+
+  /**
+   * An unloaded Redis store on {@code uri} (a database of a {@link RedisServer}) with the same
+   * settings as {@link #memoryStore()} but the given bounds; the caller closes it.
+   */
+  static RedisEventStore redisStore(URI uri, StoreBounds bounds) {
+    return new RedisEventStore(new JedisPooled(uri, 2000), uri.toString(), 100, 200, "GBP", bounds);
+  }
+
+  /** An unloaded Redis store on {@code uri} with {@link #ROOMY} bounds; the caller closes it. */
+  static RedisEventStore redisStore(URI uri) {
+    return redisStore(uri, ROOMY);
   }
 
   /** A store loaded with {@link #small()}, keeping every neighbour and using 20 recent items. */
