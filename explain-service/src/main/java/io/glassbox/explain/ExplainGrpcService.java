@@ -82,13 +82,12 @@ final class ExplainGrpcService extends ExplainServiceGrpc.ExplainServiceImplBase
       try {
         query = read.get();
       } catch (StatusRuntimeException e) {
-        throw new RefusedRequest(e);
+        refuse(rpc, e, responseObserver);
+        return;
       }
       response = call.apply(query);
-    } catch (RefusedRequest | ModelInsights.AdmissionRefusedException e) {
-      StatusRuntimeException refusal = e instanceof RefusedRequest r ? r.refusal : (StatusRuntimeException) e;
-      log.debug("{} refused: {} {}", rpc, refusal.getStatus().getCode(), refusal.getStatus().getDescription());
-      responseObserver.onError(refusal);
+    } catch (ModelInsights.AdmissionRefusedException e) {
+      refuse(rpc, e, responseObserver);
       return;
     } catch (StatusRuntimeException e) {
       Status.Code code = e.getStatus().getCode();
@@ -109,14 +108,9 @@ final class ExplainGrpcService extends ExplainServiceGrpc.ExplainServiceImplBase
     responseObserver.onCompleted();
   }
 
-  /** Carries a refusal of the request as read, out of the domain call's error handling. */
-  private static final class RefusedRequest extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    private final transient StatusRuntimeException refusal;
-
-    RefusedRequest(StatusRuntimeException refusal) {
-      super(null, null, false, false);
-      this.refusal = refusal;
-    }
+  /** Answers a refusal of the request (the caller's, so logged at DEBUG). */
+  private static void refuse(String rpc, StatusRuntimeException refusal, StreamObserver<?> responseObserver) {
+    log.debug("{} refused: {} {}", rpc, refusal.getStatus().getCode(), refusal.getStatus().getDescription());
+    responseObserver.onError(refusal);
   }
 }
