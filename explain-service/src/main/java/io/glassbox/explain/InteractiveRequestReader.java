@@ -50,8 +50,7 @@ final class InteractiveRequestReader {
         ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, ExplainRequestReader.MAX_EVIDENCE_ITEMS);
     UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
         request.getTopK(), maxEvidence, request.getLocale());
-    refuseBought(itemId, ranking);
-    refuseBoughtCandidates(request.getRanking());
+    refuseBought(itemId, ranking, request.getRanking());
     return new ItemQuestion(itemId, ranking);
   }
 
@@ -66,22 +65,22 @@ final class InteractiveRequestReader {
         DEFAULT_MAX_ADDITIONS, MAX_ADDITIONS);
     UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
         request.getTopK(), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale());
-    refuseBought(itemId, ranking);
-    refuseBoughtCandidates(request.getRanking());
+    refuseBought(itemId, ranking, request.getRanking());
     return new WhyNotQuestion(new ItemQuestion(itemId, ranking), maxChanges, maxAdditions);
   }
 
   /**
    * FAILED_PRECONDITION for an asked item in the record: the model ranks only items the user has
    * not bought (it was trained with them masked), so its place among the candidates would explain
-   * a ranking Recommend never makes.
+   * a ranking Recommend never makes; then for a candidate in the record, as every interactive question.
    */
-  private static void refuseBought(String itemId, UserRankingQuery ranking) {
-    if (ranking.record().contains(itemId)) {
+  private static void refuseBought(String itemId, UserRankingQuery query, UserRanking ranking) {
+    if (query.record().contains(itemId)) {
       throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(itemId)
           + "\" is in ranking.record_item_ids: the model ranks only items the user has not bought, so it has"
           + " no rank to explain (Recommend shows a bought item only by the buy-again rule)").asRuntimeException();
     }
+    refuseBoughtCandidates(ranking);
   }
 
   /** FAILED_PRECONDITION for a candidate in the record ({@link BoughtCandidates}). */
