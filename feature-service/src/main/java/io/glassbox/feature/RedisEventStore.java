@@ -434,24 +434,15 @@ public final class RedisEventStore implements EventStore {
       throw new IllegalStateException("the store is already loaded");
     }
     // Reach Redis first: an unreachable one fails the start before seconds of indexing.
-    call(() -> {
-      warnUnlessDurable();
-      return null;
-    });
+    run(this::warnUnlessDurable);
     DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
-    call(() -> {
-      seedOnce(indexed);
-      return null;
-    });
+    run(() -> seedOnce(indexed));
     seeded = indexed;
     datasetCoPurchase = indexed.index().coPurchase();
     datasetItemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
     orders = new LiveOrders(datasetStatistics());
     // Starts from the snapshot the oldest lines were compacted into, if any (syncing sees it).
-    call(() -> {
-      syncOrders(true);
-      return null;
-    });
+    run(() -> syncOrders(true));
     index = indexed.index();
   }
 
@@ -475,17 +466,11 @@ public final class RedisEventStore implements EventStore {
     if (dataLost == null) {
       return;
     }
-    call(() -> {
-      seedOnce(seeded);
-      return null;
-    });
+    run(() -> seedOnce(seeded));
     synchronized (orders) {
       // The lines counted so far were lost with Redis; its stream starts anew.
       orders.restart(datasetStatistics());
-      call(() -> {
-        syncOrders(true);
-        return null;
-      });
+      run(() -> syncOrders(true));
     }
     orderChanges.incrementAndGet();
     dataLost = null;
@@ -1334,10 +1319,7 @@ public final class RedisEventStore implements EventStore {
     // Not into a Redis that lost the dataset, even before the next ping: an ingestion of the items
     // would then be counted before the dataset's counts, which seeding it again sets only where absent.
     requireData();
-    call(() -> {
-      writeItems(items);
-      return null;
-    });
+    run(() -> writeItems(items));
   }
 
   private void writeItems(List<Dataset.Item> items) {
@@ -1379,6 +1361,14 @@ public final class RedisEventStore implements EventStore {
       } catch (JedisConnectionException e) {
         throw new StoreWriteUnconfirmedException("Redis " + redisName + " did not confirm a write", e);
       }
+    });
+  }
+
+  /** {@link #call} for commands that return nothing. */
+  private void run(Runnable commands) {
+    call(() -> {
+      commands.run();
+      return null;
     });
   }
 
