@@ -53,8 +53,7 @@ final class DependencyFailures {
    */
   static StatusRuntimeException ingestFailed(Throwable failure, String eventId, boolean requestSent) {
     Status status = Status.fromThrowable(failure);
-    String resend = Descriptions.MAY_HAVE_BEEN_STORED + " under request_id \"" + Descriptions.escape(eventId)
-        + "\": resend it with the same request_id, and it is counted once";
+    String resend = Descriptions.mayHaveBeenStoredUnder(eventId);
     if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.NOT_FOUND
         || status.getCode() == Status.Code.ALREADY_EXISTS) {
       String message = status.getDescription() == null ? "" : status.getDescription();

@@ -49,9 +49,6 @@ final class CallHints {
    */
   static final Duration PROBE_LIMIT = Duration.ofSeconds(2);
 
-  /** How a description names a write's request id: SubmitFeedbackRequest's field. */
-  private static final String REQUEST_ID_FIELD = "request_id \"";
-
   private CallHints() {}
 
   /**
@@ -74,7 +71,7 @@ final class CallHints {
       case UNAVAILABLE -> Optional.of(answeredBy
           .map(server -> Descriptions.saysMayHaveBeenStored(status)
               ? "the suite's logs list this call under trace id " + trailers.get(RequestIds.HEADER) + " ("
-                  + RequestIds.HEADER.name() + ")" + (namesARequestId(status) ? ", not the request id to resend it"
+                  + RequestIds.HEADER.name() + ")" + (Descriptions.namesResendRequestId(status) ? ", not the request id to resend it"
                   + " with." : ".")
               : "the " + server + " at " + target + " is up but could not serve this call" + why)
           .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline)));
@@ -94,11 +91,6 @@ final class CallHints {
           + " bin/glassbox up's are " + BY_PORT + ".");
       default -> Optional.empty();
     };
-  }
-
-  /** Whether {@code status}'s description names the request id to resend a write with (the gateway's, for a feedback). */
-  private static boolean namesARequestId(Status status) {
-    return status.getDescription() != null && status.getDescription().contains(REQUEST_ID_FIELD);
   }
 
   /**

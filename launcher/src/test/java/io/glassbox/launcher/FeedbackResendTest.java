@@ -62,8 +62,7 @@ class FeedbackResendTest {
           @Override
           public void submitFeedback(SubmitFeedbackRequest request, StreamObserver<SubmitFeedbackResponse> replies) {
             replies.onError(Status.UNAVAILABLE.withDescription("the feature service did not confirm the event was "
-                + "stored; it may have been stored under request_id \"" + request.getRequestId() + "\": resend it "
-                + "with the same request_id, and it is counted once").asRuntimeException());
+                + "stored; " + Descriptions.mayHaveBeenStoredUnder(request.getRequestId())).asRuntimeException());
           }
         })
         .build().start();

@@ -34,11 +34,31 @@ public final class Descriptions {
    */
   public static final String MAY_HAVE_BEEN_STORED = "it may have been stored";
 
+  /**
+   * The words that, after {@link #MAY_HAVE_BEEN_STORED}, name the request id to resend the write
+   * under (the gateway's, for a feedback): {@link #mayHaveBeenStoredUnder} writes them, clients look
+   * for them ({@link #namesResendRequestId}).
+   */
+  public static final String RESEND_UNDER_REQUEST_ID = MAY_HAVE_BEEN_STORED + " under request_id \"";
+
   private Descriptions() {}
 
   /** Whether {@code status}'s description says its write may have been stored ({@link #MAY_HAVE_BEEN_STORED}). */
   public static boolean saysMayHaveBeenStored(Status status) {
     return status.getDescription() != null && status.getDescription().contains(MAY_HAVE_BEEN_STORED);
+  }
+
+  /**
+   * That a write may have been stored under {@code requestId}, and how to resend it so that it is
+   * counted once ({@link #RESEND_UNDER_REQUEST_ID}); the id is escaped.
+   */
+  public static String mayHaveBeenStoredUnder(String requestId) {
+    return RESEND_UNDER_REQUEST_ID + escape(requestId) + "\": resend it with the same request_id, and it is counted once";
+  }
+
+  /** Whether {@code status}'s description names the request id to resend its write under ({@link #RESEND_UNDER_REQUEST_ID}). */
+  public static boolean namesResendRequestId(Status status) {
+    return status.getDescription() != null && status.getDescription().contains(RESEND_UNDER_REQUEST_ID);
   }
 
   /**
