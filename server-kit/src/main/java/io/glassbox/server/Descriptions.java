@@ -87,18 +87,43 @@ public final class Descriptions {
    * log is never one the caller typed.
    */
   public static String escape(String value) {
-    StringBuilder escaped = new StringBuilder(value.length());
-    for (int i = 0; i < value.length(); i++) {
+    int first = 0;
+    while (first < value.length() && !needsEscape(value.charAt(first))) {
+      first++;
+    }
+    if (first == value.length()) {
+      return value;
+    }
+    StringBuilder escaped = new StringBuilder(value.length() + UNICODE_ESCAPE_LENGTH).append(value, 0, first);
+    for (int i = first; i < value.length(); i++) {
       char c = value.charAt(i);
       switch (c) {
         case '\\' -> escaped.append("\\\\");
         case '\n' -> escaped.append("\\n");
         case '\r' -> escaped.append("\\r");
         case '\t' -> escaped.append("\\t");
-        default -> escaped.append(writtenAsUnicodeEscape(c) ? String.format("\\u%04X", (int) c) : String.valueOf(c));
+        default -> {
+          if (writtenAsUnicodeEscape(c)) {
+            appendUnicodeEscape(escaped, c);
+          } else {
+            escaped.append(c);
+          }
+        }
       }
     }
     return escaped.toString();
+  }
+
+  private static boolean needsEscape(char c) {
+    return c == '\\' || writtenAsUnicodeEscape(c);
+  }
+
+  /** {@code c} as backslash u and four upper-case hex digits. */
+  private static void appendUnicodeEscape(StringBuilder escaped, char c) {
+    escaped.append("\\u");
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      escaped.append(Character.toUpperCase(Character.forDigit((c >> shift) & 0xF, 16)));
+    }
   }
 
   private static boolean writtenAsUnicodeEscape(char c) {
