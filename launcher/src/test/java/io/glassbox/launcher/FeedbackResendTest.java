@@ -18,12 +18,8 @@ import io.glassbox.server.Descriptions;
 import io.glassbox.server.ServerSettings;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,15 +53,13 @@ class FeedbackResendTest {
 
   @Test
   void feedback_mayHaveBeenStored_printsTheRequestIdAndHowToResendUnderIt() throws IOException {
-    gateway = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(new GatewayGrpc.GatewayImplBase() {
+    gateway = SuiteAnswer.serve(new GatewayGrpc.GatewayImplBase() {
           @Override
           public void submitFeedback(SubmitFeedbackRequest request, StreamObserver<SubmitFeedbackResponse> replies) {
             replies.onError(Status.UNAVAILABLE.withDescription("the feature service did not confirm the event was "
                 + "stored; " + Descriptions.mayHaveBeenStoredUnder(request.getRequestId())).asRuntimeException());
           }
-        })
-        .build().start();
+        });
 
     CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--request-id", "r1",
         "--target", "localhost:" + gateway.getPort());
@@ -82,7 +76,7 @@ class FeedbackResendTest {
    */
   @Test
   void feedback_mayHaveBeenStoredThroughTheGateway_tellsTheTraceIdFromTheRequestIdToResendWith() throws IOException {
-    featureService = startFeatureService(new FeatureServiceGrpc.FeatureServiceImplBase() {
+    featureService = SuiteAnswer.serve(new FeatureServiceGrpc.FeatureServiceImplBase() {
       @Override
       public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
         replies.onError(Status.UNAVAILABLE.withDescription("the store did not confirm the write; "
@@ -114,7 +108,7 @@ class FeedbackResendTest {
   void feedback_ownDeadlineRunsOutWhileTheFeatureServiceHolds_printsTheRequestIdAndHowToResendUnderIt()
       throws IOException {
     List<IngestEventsRequest> held = new CopyOnWriteArrayList<>();
-    featureService = startFeatureService(new FeatureServiceGrpc.FeatureServiceImplBase() {
+    featureService = SuiteAnswer.serve(new FeatureServiceGrpc.FeatureServiceImplBase() {
       @Override
       public void ingestEvents(IngestEventsRequest request, StreamObserver<IngestEventsResponse> replies) {
         held.add(request);   // never answered
@@ -146,14 +140,12 @@ class FeedbackResendTest {
   @Test
   void feedback_gatewayStoppedWhileHoldingTheCall_printsTheRequestIdAndHowToResendUnderIt() throws IOException {
     CountDownLatch received = new CountDownLatch(1);
-    gateway = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(new GatewayGrpc.GatewayImplBase() {
+    gateway = SuiteAnswer.serve(new GatewayGrpc.GatewayImplBase() {
           @Override
           public void submitFeedback(SubmitFeedbackRequest request, StreamObserver<SubmitFeedbackResponse> replies) {
             received.countDown();   // never answered: the gateway is stopped under the call
           }
-        })
-        .build().start();
+        });
     Thread stopper = new Thread(() -> {
       try {
         if (received.await(30, TimeUnit.SECONDS)) {
@@ -183,11 +175,7 @@ class FeedbackResendTest {
    */
   @Test
   void feedback_nothingListening_saysNothingAnsweredWithoutTheResendLine() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort();
-    }
-    String target = "localhost:" + closedPort;
+    String target = "localhost:" + SuiteAnswer.closedPort();
 
     CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--request-id", "r3",
         "--target", target);
@@ -205,11 +193,6 @@ class FeedbackResendTest {
   private static String commandLines(CliRun run) {
     return run.err().lines().filter(line -> line.startsWith("glassbox: ")).map(line -> line + "\n")
         .collect(Collectors.joining());
-  }
-
-  private static Server startFeatureService(FeatureServiceGrpc.FeatureServiceImplBase service) throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(service).build().start();
   }
 
   /** The real gateway, on free ports, calling {@code featureService}. */

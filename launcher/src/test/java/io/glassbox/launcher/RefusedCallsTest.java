@@ -26,7 +26,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -113,10 +112,7 @@ class RefusedCallsTest {
 
   @Test
   void recommend_gatewayUpButItsFeatureServiceDown_saysTheGatewayAnsweredAndUnderWhichRequestId() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
+    int closedPort = SuiteAnswer.closedPort();
     try (RunningGateway alone = GatewayMain.start(ConfigSource.of(Map.of(
         GatewayConfig.PORT_KEY, "0",
         GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + closedPort,

@@ -77,7 +77,7 @@ class SlowServerTest {
 
   @Test
   void health_serverAnsweringInOneAndAHalfSeconds_isServingOnASingleTry() throws IOException {
-    server = start(new HealthGrpc.HealthImplBase() {
+    server = SuiteAnswer.serve(new HealthGrpc.HealthImplBase() {
       @Override
       public void check(HealthCheckRequest request, StreamObserver<HealthCheckResponse> reply) {
         CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS).execute(() -> {
@@ -122,7 +122,7 @@ class SlowServerTest {
    */
   private CliRun recommendThroughSlowConnection(Duration answering, Duration connecting, String timeoutMs)
       throws IOException {
-    server = start(new GatewayGrpc.GatewayImplBase() {
+    server = SuiteAnswer.serve(new GatewayGrpc.GatewayImplBase() {
       @Override
       public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> reply) {
         CompletableFuture.delayedExecutor(answering.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
@@ -333,10 +333,6 @@ class SlowServerTest {
     assertEquals("glassbox load: no connection to " + target + " within 10 s: this machine or the network is very"
         + " slow, or something there accepts connections but does not speak gRPC.\n", load.err());
     assertEquals("", load.out());
-  }
-
-  private static Server start(io.grpc.BindableService service) throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0)).addService(service).build().start();
   }
 
   /** A loopback port whose connections reach {@code port} only after {@code delay}: a slow connect. */

@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 
 /** A stand-in for a server of the suite on a loopback port, failing calls as the suite's do. */
 final class SuiteAnswer {
@@ -17,6 +18,13 @@ final class SuiteAnswer {
   static Server serve(BindableService service) throws IOException {
     return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(service).build().start();
+  }
+
+  /** A loopback port nothing listens on: one just taken free and given back. */
+  static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   /** The trailers of a call {@code server} of the suite failed (RequestIds): its name and the call's trace id. */
