@@ -111,8 +111,8 @@ final class CallHints {
       return doesNotSpeakTls(target);
     }
     boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
-    boolean unknownHost = causes(status).anyMatch(UnknownHostException.class::isInstance);
-    if (!refused && !unknownHost) {
+    Optional<Throwable> unresolved = causes(status).filter(UnknownHostException.class::isInstance).findFirst();
+    if (!refused && unresolved.isEmpty()) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
       // reset, a close), so ask the server how it speaks rather than read the failure.
       Duration left = Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
@@ -128,7 +128,6 @@ final class CallHints {
       return "the TLS handshake with " + target + " failed (" + innermost.getMessage()
           + "): set " + TLS_FILES + " to the files the suite uses.";
     }
-    Optional<Throwable> unresolved = causes(status).filter(UnknownHostException.class::isInstance).findFirst();
     if (unresolved.isPresent()) {
       return "the host of " + target + " does not resolve (" + unresolved.get().getMessage()
           + "): check its name in --target, or this machine's DNS.";
