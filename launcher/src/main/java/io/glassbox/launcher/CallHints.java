@@ -33,11 +33,15 @@ final class CallHints {
   private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "
       + TlsSettings.KEY_KEY + " where the suite wants mutual TLS)";
 
-  /** Which server of bin/glassbox up each client command calls, and where. */
-  private static final String BY_PORT = "the gateway at " + GatewayAddress.DEFAULT_TARGET + " (recommend, explain,"
+  /**
+   * Which server of bin/glassbox up each client command calls, and where by default: up records no
+   * ports, so a suite started on others is not known here; the hint names the options that move them.
+   */
+  private static final String BY_PORT = "by default the gateway at " + GatewayAddress.DEFAULT_TARGET + " (recommend, explain,"
       + " why-not, what-if, feedback), the explain service at " + GatewayAddress.DEFAULT_EXPLAIN_TARGET + " (insights),"
       + " the feature admin at " + GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET + " (import) and the model admin at "
-      + GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET + " (reload-model)";
+      + GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET + " (reload-model), unless up's --gateway-port, --explain-port,"
+      + " --feature-admin-port or --model-admin-port moved them";
 
   /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
   private static final Pattern TLS_RECORD = Pattern.compile("bytes: 1[56]03");
@@ -102,7 +106,8 @@ final class CallHints {
     return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
             ? answeredInTls(target)
-            : target + " did not answer in gRPC: is it an HTTP port (the viewer's, 8080, or metrics, 9451-9454)?"
+            : target + " did not answer in gRPC: is it an HTTP port (by default up's viewer, 8080, or metrics,"
+                + " 9451-9454)?"
                 + " bin/glassbox up's gRPC servers are " + BY_PORT + ".");
   }
 
