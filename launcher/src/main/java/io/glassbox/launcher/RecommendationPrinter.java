@@ -95,8 +95,9 @@ final class RecommendationPrinter {
       } else if (recommended.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)) {
         out.append("  new in the shop (unknown to the model; placed by rule, not scored)\n");
       } else {
-        out.append(String.format(Locale.ROOT, "  score %.3f  via %s%n", recommended.getScore(),
-            sources(recommended)));
+        // Without the model's ranking the score is retrieval's, not one the model computed.
+        out.append(String.format(Locale.ROOT, "  %s %.3f  via %s%n",
+            response.getRankingDegraded() ? "retrieval score" : "score", recommended.getScore(), sources(recommended)));
       }
       for (Reason reason : recommended.getReasonsList()) {
         out.append("       - ").append(reason.getText()).append('\n');

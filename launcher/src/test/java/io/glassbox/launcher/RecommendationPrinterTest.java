@@ -53,6 +53,21 @@ class RecommendationPrinterTest {
         + " retrieval order."), busy);
   }
 
+  /** Before, a degraded answer's retrieval score was printed as "score", like the model's. */
+  @Test
+  void degradedAnswer_labelsEachScoreAsRetrievals_aRankedOneAsTheModels() {
+    RecommendResponse.Builder answer = RecommendResponse.newBuilder().addItems(item(1, "b",
+        RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "One of the shop's best sellers").toBuilder().setScore(0.25f));
+
+    String degraded = new RecommendationPrinter().render("u", answer.setRankingDegraded(true)
+        .setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE).build());
+    String ranked = new RecommendationPrinter().render("u", answer.setRankingDegraded(false)
+        .clearRankingDegradedCause().build());
+
+    assertTrue(degraded.contains("  1. Tb  [b]  retrieval score 0.250  via popular\n"), degraded);
+    assertTrue(ranked.contains("  1. Tb  [b]  score 0.250  via popular\n"), ranked);
+  }
+
   @Test
   void degradedAnswer_withBuyAgain_saysTheOthersAreInRetrievalOrder_notRankedByTheModel() {
     RecommendResponse.Builder answer = RecommendResponse.newBuilder().setRankingDegraded(true)

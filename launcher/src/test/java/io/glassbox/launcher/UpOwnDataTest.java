@@ -105,6 +105,8 @@ class UpOwnDataTest {
             + " not trained on them), so they are in retrieval order; a model trained on this shop's data"
             + " (bin/glassbox train) ranks them."), printed);
         assertFalse(printed.contains("in time"), printed);
+        // Each score is retrieval's, not the model's; before, it was printed as "score".
+        assertTrue(printed.contains("[S-2]  retrieval score ") && printed.contains("[S-3]  retrieval score "), printed);
         // The what-if of a purchase says why the model cannot answer it.
         StatusRuntimeException whatIf = assertThrows(StatusRuntimeException.class, () -> GatewayGrpc
             .newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -139,6 +141,16 @@ class UpOwnDataTest {
         for (String section : List.of("why-not-section", "what-if-section")) {
           assertTrue(page.evaluate("document.getElementById('" + section + "').hidden").getBoolValue(), section);
         }
+        // Each score is labelled retrieval's, in both languages; before, "score" and "得分", as the model's.
+        String measures = "Array.from(document.querySelectorAll('li.recommendation .meta'), m => m.textContent)"
+            + ".join('|')";
+        String english = page.evaluate(measures).getStringValue();
+        assertTrue(english.matches(" S-2 · retrieval score [-0-9.]+\\| S-3 · retrieval score [-0-9.]+"), english);
+        page.navigate(suite.viewerUri().orElseThrow().resolve("/?user=c2&locale=zh-CN"));
+        page.await("document.body.dataset.state === 'ready' && document.documentElement.lang === 'zh-CN'",
+            Duration.ofSeconds(60));
+        String chinese = page.evaluate(measures).getStringValue();
+        assertTrue(chinese.matches(" S-2 · 召回得分 [-0-9.]+\\| S-3 · 召回得分 [-0-9.]+"), chinese);
       }
     }
   }

@@ -51,6 +51,7 @@ const TEXTS = {
         + ` ${read === 1 ? "1 other purchase" : read + " other purchases"}.`),
     showNewPicks: "Show the model's new picks instead",
     score: "score",
+    retrievalScore: "retrieval score",
     kind: { REASON_KIND_HISTORY: "model", REASON_KIND_CO_PURCHASE: "bought together", REASON_KIND_POPULAR: "best seller",
       REASON_KIND_BUY_AGAIN: "buy again", REASON_KIND_TREND: "trending", REASON_KIND_NEWCOMER: "new in the shop",
       REASON_KIND_SALES: "bought here" },
@@ -162,6 +163,7 @@ const TEXTS = {
         + `它读取了另外 ${read} 次购买。`),
     showNewPicks: "改为显示模型的新推荐",
     score: "得分",
+    retrievalScore: "召回得分",
     kind: { REASON_KIND_HISTORY: "模型", REASON_KIND_CO_PURCHASE: "一起购买", REASON_KIND_POPULAR: "畅销",
       REASON_KIND_BUY_AGAIN: "再次购买", REASON_KIND_TREND: "近期热销", REASON_KIND_NEWCOMER: "新上架",
       REASON_KIND_SALES: "有人购买" },
@@ -512,7 +514,9 @@ function renderRecommendations(response) {
     // A buy-again item or a newcomer is placed by rule: it has no model score to show.
     const buyAgain = entry.sources.includes("RETRIEVAL_SOURCE_BUY_AGAIN");
     const newcomer = entry.sources.includes("RETRIEVAL_SOURCE_NEWCOMER");
-    const measure = buyAgain ? t("buyAgain") : newcomer ? t("newcomer") : `${t("score")} ${entry.score.toFixed(3)}`;
+    // Without the model's ranking the score is retrieval's, not one the model computed.
+    const measure = buyAgain ? t("buyAgain") : newcomer ? t("newcomer")
+      : `${t(response.rankingDegraded ? "retrievalScore" : "score")} ${entry.score.toFixed(3)}`;
     const line = el("li", { class: "recommendation" + (buyAgain ? " buy-again" : newcomer ? " newcomer" : ""),
       "data-item-id": entry.item.itemId },
       el("div", { class: "item-line" },
