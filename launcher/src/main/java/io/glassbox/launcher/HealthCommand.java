@@ -8,18 +8,34 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Waits until a server's standard gRPC health check (overall status) says SERVING. */
-@Command(name = "health", description = "Wait until a server reports SERVING on grpc.health.v1 (overall status).",
+/**
+ * Waits until a server's standard gRPC health check says SERVING: its overall status, or with
+ * {@code --ready} also that of each service it lists through server reflection.
+ */
+@Command(name = "health", description = "Wait until a server reports SERVING on grpc.health.v1 (overall status;"
+    + " with --ready, every service's too).",
     footer = {"Connecting and the answers all count in --wait (one try without it: 5 s for both);"
         + " one answer is waited for 5 s at most, then asked again.",
+        "The overall status stays SERVING once a server has started, while a backend its services need is down"
+            + " (Redis under the feature service); --ready also asks each service it lists through server"
+            + " reflection, which go NOT_SERVING then, as /ready on its metrics port does.",
         "Exit status: 0 once SERVING, 1 if not SERVING within --wait."})
 final class HealthCommand implements Callable<Integer> {
   /**
@@ -54,6 +70,10 @@ final class HealthCommand implements Callable<Integer> {
   @Option(names = "--wait", defaultValue = "0s", converter = WaitConverter.class,
       description = "How long to keep asking, at most, up to 24h (default: ask once).")
   Duration wait;
+
+  @Option(names = "--ready", description = "SERVING only when every service the server lists through server"
+      + " reflection is SERVING too, as /ready on its metrics port says; else names the one that is not.")
+  boolean ready;
 
   @Override
   public Integer call() throws InterruptedException {
@@ -103,10 +123,23 @@ final class HealthCommand implements Callable<Integer> {
     }
     Duration limit = left(end).compareTo(TRY_LIMIT) < 0 ? left(end) : TRY_LIMIT;
     try {
-      ServingStatus status = HealthGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS)
-          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
-      return status == ServingStatus.SERVING ? Optional.empty() : Optional.of(target + " is " + status.name());
+      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS);
+      ServingStatus status = health.check(HealthCheckRequest.getDefaultInstance()).getStatus();
+      if (status != ServingStatus.SERVING) {
+        return Optional.of(target + " is " + status.name());
+      }
+      if (ready) {
+        for (String service : services(channel, limit)) {
+          Optional<ServingStatus> serviceStatus = status(health, service);
+          if (serviceStatus.isPresent() && serviceStatus.get() != ServingStatus.SERVING) {
+            return Optional.of(target + " is up, but its service " + service + " is " + serviceStatus.get().name()
+                + " (not ready: a backend it needs is down, as Redis for the feature service; the server's log says"
+                + " which)");
+          }
+        }
+      }
+      return Optional.empty();
     } catch (StatusRuntimeException e) {
       if (CliCalls.ownDeadlineRanOut(e)) {
         return Optional.of(CliCalls.noAnswer(target, CliCalls.seconds(wait.isZero() ? TRY_LIMIT : limit)) + ".");
@@ -118,6 +151,62 @@ final class HealthCommand implements Callable<Integer> {
       return Optional.of(target + " is " + status.getCode().name() + said + CallHints.hint(e, target, settings,
           Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS))
           .map(hint -> "\n" + hint).orElse(""));
+    }
+  }
+
+  /**
+   * The services {@code channel}'s server lists through server reflection (v1), which every server
+   * of the suite serves, as its health service keeps no list of the names it has a status for.
+   */
+  private static List<String> services(ManagedChannel channel, Duration limit) throws InterruptedException {
+    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+        .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS)
+        .serverReflectionInfo(new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse response) {
+            answer.complete(response);
+          }
+
+          @Override
+          public void onError(Throwable failure) {
+            answer.completeExceptionally(failure);
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.completeExceptionally(Status.INTERNAL.withDescription("server reflection ended without"
+                + " listing the services").asRuntimeException());
+          }
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    try {
+      // The call's own deadline ends it; the extra second only keeps a lost answer from hanging here.
+      ServerReflectionResponse response = answer.get(limit.plusSeconds(1).toNanos(), TimeUnit.NANOSECONDS);
+      if (response.hasErrorResponse()) {
+        throw Status.fromCodeValue(response.getErrorResponse().getErrorCode())
+            .withDescription(response.getErrorResponse().getErrorMessage()).asRuntimeException();
+      }
+      return response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList();
+    } catch (ExecutionException failed) {
+      // Rethrown as it came, with the trailers that say which server answered.
+      throw failed.getCause() instanceof StatusRuntimeException refused ? refused
+          : Status.fromThrowable(failed.getCause()).asRuntimeException();
+    } catch (TimeoutException lost) {
+      throw Status.DEADLINE_EXCEEDED.withDescription("no list of services within " + limit).asRuntimeException();
+    }
+  }
+
+  /** {@code service}'s health status; empty for one the server keeps none for (the health and reflection services). */
+  private static Optional<ServingStatus> status(HealthGrpc.HealthBlockingStub health, String service) {
+    try {
+      return Optional.of(health.check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 
