@@ -295,9 +295,9 @@ final class CsvImport {
           }
         }
         String basketId = field(row, basket);
-        String basketTooLong = RequestChecks.lengthProblem(basketId, RecordedEvent.MAX_BASKET_ID_LENGTH);
-        if (problem == null && basketTooLong != null) {
-          problem = "basket_id" + basketTooLong;
+        String basketProblem = RequestChecks.optionalIdProblem(basketId);
+        if (problem == null && basketProblem != null) {
+          problem = "basket_id" + basketProblem;
         }
         if (problem == null && seqPosOrder != null) {
           problem = seqPosOrder.problem(userId, when, field(row, seq), csv.line());

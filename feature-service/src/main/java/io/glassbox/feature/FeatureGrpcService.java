@@ -52,7 +52,6 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_CANDIDATES = 2000;
   static final int MAX_ITEM_IDS = 1000;
   static final int MAX_INGEST_EVENTS = 1000;
-  static final int MAX_EVENT_ID_LENGTH = 128;
   static final int DEFAULT_NEIGHBOURS = 20;
   static final int MAX_NEIGHBOURS = 200;
   /** Most new items a retrieval keeps beyond its best candidates (as many as a new-item list holds). */
@@ -303,16 +302,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     EventType type = EventType.fromWireName(event.getEventType()).orElseThrow(() ->
         invalid(field + ".event.event_type must be empty or one of " + EventType.wireNames()
             + ", got \"" + Descriptions.truncate(event.getEventType()) + "\""));
-    String eventId = proto.getEventId();
-    String eventIdTooLong = RequestChecks.lengthProblem(eventId, MAX_EVENT_ID_LENGTH);
-    if (eventIdTooLong != null) {
-      throw invalid(field + ".event_id" + eventIdTooLong);
-    }
-    String basketId = event.getBasketId();
-    String basketTooLong = RequestChecks.lengthProblem(basketId, RecordedEvent.MAX_BASKET_ID_LENGTH);
-    if (basketTooLong != null) {
-      throw invalid(field + ".event.basket_id" + basketTooLong);
-    }
+    String eventId = RequestChecks.requireOptionalId(field + ".event_id", proto.getEventId());
+    String basketId = RequestChecks.requireOptionalId(field + ".event.basket_id", event.getBasketId());
     return new NewEvent(userId, new RecordedEvent(itemId, time, type, basketId), eventId);
   }
 

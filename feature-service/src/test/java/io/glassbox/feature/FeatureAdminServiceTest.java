@@ -655,6 +655,19 @@ class FeatureAdminServiceTest {
   }
 
   @Test
+  void importInteractions_basketIdWithAControlCharacter_namesTheLineAndStoresNothing() {
+    send(Kind.ITEMS, ITEMS);
+    String csv = "user_id,item_id,timestamp,basket_id\nshop-8,N1,1700000000,b1\nshop-8,N2,1700000000,b\u00072\n";
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS, csv));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains(
+        "line 3: basket_id must not contain control characters, got U+0007 at index 1"), e.getStatus().getDescription());
+    assertFalse(history("shop-8").getKnownUser());
+  }
+
+  @Test
   void importInteractions_invalidRows_namesEachLineAndStoresNothing() {
     send(Kind.ITEMS, ITEMS);
     Instant aDayAhead = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);

@@ -615,6 +615,30 @@ class FeatureGrpcServiceTest {
             .addEvents(event.toBuilder().setEventId(emoji.repeat(129))).build()));
   }
 
+  @Test
+  void ingestEvents_eventOrBasketIdWithAControlCharacterOrASpaceAtAnEnd_isRefused_andNothingStored() {
+    // Stored, each would be echoed into logs and answers, and a resend under "e1" would count apart.
+    String user = newUser();
+    UserEvent event = event(user, INGEST_ITEM, 1_000, "");
+
+    assertInvalid("events[0].event_id must not contain control characters, got U+000A at index 1",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event.toBuilder().setEventId("e\n1")).build()));
+    assertInvalid("events[0].event_id must not begin or end with a space, got \" e1\"",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event.toBuilder().setEventId(" e1")).build()));
+    assertInvalid("events[0].event_id must not begin or end with a space",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event.toBuilder().setEventId("  ")).build()));
+    assertInvalid("events[0].event_id must not contain control characters, got U+202E at index 1",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(event.toBuilder().setEventId("e\u202e1")).build()));
+    assertInvalid("events[0].event.basket_id must not contain control characters, got U+001B at index 3",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(inBasket(event, "536\u001b[31m")).build()));
+    assertInvalid("events[0].event.basket_id must not begin or end with a space, got \"536365 \"",
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(inBasket(event, "536365 ")).build()));
+    assertFalse(history(user, 10).getKnownUser());
+    // Empty stays allowed, and an invoice number as the data's is taken.
+    assertEquals(1, stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(inBasket(event, "536365")).build())
+        .getAcceptedCount());
+  }
+
   private static UserEvent inBasket(UserEvent event, String basketId) {
     return event.toBuilder().setEvent(event.getEvent().toBuilder().setBasketId(basketId)).build();
   }
@@ -682,13 +706,13 @@ class FeatureGrpcServiceTest {
   }
 
   /**
-   * The caller's event id is quoted escaped: the gateway logs this description, and a line break or
-   * a terminal escape in it would forge or recolour a log line.
+   * The caller's event id is quoted escaped: the gateway logs this description, and a backslash in
+   * it would read as an escape it never held. (A line break, an ESC or a bidi control is refused.)
    */
   @Test
-  void ingestEvents_eventIdOfAnotherEventHoldingALineBreakAndAnEscape_quotesItEscaped() {
+  void ingestEvents_eventIdOfAnotherEventHoldingABackslash_quotesItEscaped() {
     String user = newUser();
-    String eventId = "r1\n[INFO] forged \u001b[31m";
+    String eventId = "r1\\n[INFO] forged";
     UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId(eventId).build();
     stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
     UserEvent other = event(user, OTHER_INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId(eventId).build();
@@ -696,7 +720,7 @@ class FeatureGrpcServiceTest {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
 
-    assertEquals("events[0].event_id \"r1\\n[INFO] forged \\u001B[31m\" was already used for another event of this"
+    assertEquals("events[0].event_id \"r1\\\\n[INFO] forged\" was already used for another event of this"
         + " user (purchase of " + INGEST_ITEM + "); a resend must repeat that event, and a new event needs a new id;"
         + " nothing was stored", e.getStatus().getDescription());
   }

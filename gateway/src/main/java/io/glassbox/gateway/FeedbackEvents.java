@@ -11,8 +11,6 @@ import java.util.UUID;
 
 /** Turns a shopper's feedback into the event the feature service stores. */
 final class FeedbackEvents {
-  static final int MAX_REQUEST_ID_LENGTH = 128;
-  static final int MAX_ORDER_ID_LENGTH = 128;
 
   private FeedbackEvents() {}
 
@@ -36,8 +34,8 @@ final class FeedbackEvents {
         .setSeconds(now.getEpochSecond())
         .setNanos(now.getNano())
         .build();
-    String requestId = atMost("request_id", request.getRequestId(), MAX_REQUEST_ID_LENGTH);
-    String orderId = atMost("order_id", request.getOrderId(), MAX_ORDER_ID_LENGTH);
+    String requestId = RequestChecks.requireOptionalId("request_id", request.getRequestId());
+    String orderId = RequestChecks.requireOptionalId("order_id", request.getOrderId());
     return UserEvent.newBuilder()
         .setUserId(userId)
         .setEvent(Event.newBuilder().setItemId(itemId).setTime(time).setEventType(eventType).setBasketId(orderId))
@@ -45,15 +43,6 @@ final class FeedbackEvents {
         // (no retry), so only a client that repeats its request_id has a resend counted once.
         .setEventId(requestId.isEmpty() ? "gw:" + UUID.randomUUID() : requestId)
         .build();
-  }
-
-  /** {@code value}, an optional field: INVALID_ARGUMENT naming it when longer than {@code max}. */
-  private static String atMost(String field, String value, int max) {
-    String tooLong = RequestChecks.lengthProblem(value, max);
-    if (tooLong != null) {
-      throw RequestChecks.invalid(field + tooLong);
-    }
-    return value;
   }
 
   private static Timestamp valid(Timestamp time) {

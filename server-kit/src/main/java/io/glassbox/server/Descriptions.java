@@ -128,9 +128,16 @@ public final class Descriptions {
 
   private static boolean writtenAsUnicodeEscape(char c) {
     boolean lineSeparator = c == '\u2028' || c == '\u2029';
-    boolean bidiControl = c == '\u061C' || c == '\u200E' || c == '\u200F'
+    return Character.isISOControl(c) || lineSeparator || isBidiControl(c);
+  }
+
+  /**
+   * Whether {@code c} is a bidirectional-text control or mark (Unicode's Bidi_Control: the Arabic
+   * letter mark, the left-to-right and right-to-left marks, the embeddings, overrides and isolates).
+   */
+  static boolean isBidiControl(char c) {
+    return c == '\u061C' || c == '\u200E' || c == '\u200F'
         || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
-    return Character.isISOControl(c) || lineSeparator || bidiControl;
   }
 
   /**

@@ -80,6 +80,25 @@ public final class RequestChecks {
   }
 
   /**
+   * Requires an optional id, one a request may leave empty (an event id, an order id): empty, or
+   * {@link #requireId}'s rule, so a control character, a space at an end and blanks alone are
+   * refused too; returns it. Such an id is stored and echoed, and a resend matches it exactly: one
+   * with a line break cannot be typed back, and " 536365" would count apart from "536365".
+   */
+  public static String requireOptionalId(String field, String value) {
+    String problem = optionalIdProblem(value);
+    if (problem != null) {
+      throw invalid(field + problem);
+    }
+    return value;
+  }
+
+  /** What is wrong with {@code value} as an optional id ({@link #requireOptionalId}), or null. */
+  public static String optionalIdProblem(String value) {
+    return value.isEmpty() ? null : problem(value, idFault(value, true));
+  }
+
+  /**
    * What can be wrong with an id, each with its rule worded to follow the field's name and echo
    * nothing of the id (a web page's wording; {@link #idProblem} adds what was given).
    */
@@ -106,11 +125,17 @@ public final class RequestChecks {
    * refuses more in a user id a caller types). Every store trims the ids it reads from
    * files, so an id with a space at either end can name no stored user or item: taken as given,
    * " 12348" would be answered as a shopper nobody knows. A control character (a NUL, a tab, a
-   * line break) is refused too: it is invisible where the id is shown, and garbles the logs and
-   * texts that echo it.
+   * line break, an ANSI escape's ESC, or a bidirectional-text control such as U+202E, which shows
+   * the words after it in another order) is refused too: it is invisible where the id is shown,
+   * and garbles the logs and texts that echo it.
    */
   public static IdFault idFault(String value) {
-    if (value == null || value.isBlank()) {
+    return idFault(value, false);
+  }
+
+  /** {@link #idFault}; blanks alone, in an id that may be empty, are a space at an end. */
+  private static IdFault idFault(String value, boolean mayBeEmpty) {
+    if (value == null || value.isEmpty() || (!mayBeEmpty && value.isBlank())) {
       return IdFault.EMPTY;
     }
     if (characterCount(value) > MAX_ID_LENGTH) {
@@ -120,7 +145,7 @@ public final class RequestChecks {
       return IdFault.CONTROL_CHARACTER;
     }
     // With the control characters, what String.trim() takes off, as the stores do.
-    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ' || value.isBlank()) {
       return IdFault.SPACE_AT_AN_END;
     }
     return null;
@@ -133,7 +158,10 @@ public final class RequestChecks {
    * character.
    */
   public static String idProblem(String value) {
-    IdFault fault = idFault(value);
+    return problem(value, idFault(value));
+  }
+
+  private static String problem(String value, IdFault fault) {
     if (fault == null) {
       return null;
     }
@@ -188,7 +216,7 @@ public final class RequestChecks {
 
   private static int controlCharacterAt(String value) {
     for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i))) {
+      if (Character.isISOControl(value.charAt(i)) || Descriptions.isBidiControl(value.charAt(i))) {
         return i;
       }
     }

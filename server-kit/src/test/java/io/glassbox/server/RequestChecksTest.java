@@ -39,6 +39,22 @@ class RequestChecksTest {
   }
 
   @Test
+  void requireOptionalId_takesEmpty_andRefusesWhatRequireIdRefuses_blanksAloneAsASpaceAtAnEnd() {
+    assertEquals("", RequestChecks.requireOptionalId("event_id", ""));
+    assertEquals("536365", RequestChecks.requireOptionalId("event_id", "536365"));
+    assertInvalid(() -> RequestChecks.requireOptionalId("event_id", "e\u00001"),
+        "event_id must not contain control characters, got U+0000 at index 1");
+    assertInvalid(() -> RequestChecks.requireOptionalId("event_id", "r1\u202e1r"),
+        "event_id must not contain control characters, got U+202E at index 2");
+    assertInvalid(() -> RequestChecks.requireOptionalId("event_id", "\t"),
+        "event_id must not contain control characters, got U+0009 at index 0");
+    assertInvalid(() -> RequestChecks.requireOptionalId("event_id", "  "),
+        "event_id must not begin or end with a space, got \"  \"");
+    assertInvalid(() -> RequestChecks.requireOptionalId("event_id", "e".repeat(129)),
+        "event_id must be at most 128 characters, got 129");
+  }
+
+  @Test
   void requireUserId_rejectsUnicodeSpacesAndInvisibleCharactersAtEitherEnd_namingTheCharacter() {
     // Pasted from a spreadsheet or a web page; taken as given, each was a shopper nobody knows.
     assertInvalid(() -> RequestChecks.requireUserId("user_id", "\u00a012348"),
