@@ -143,9 +143,9 @@ public final class DatasetReader {
         // Without invoices (review data), a basket is one user's events of one day, the shop's.
         String basketId = invoice >= 0 ? row.get(invoice).trim()
             : "day " + timeZone.dayOf(when).toEpochDay();
-        String basketTooLong = RequestChecks.lengthProblem(basketId, RecordedEvent.MAX_BASKET_ID_LENGTH);
-        if (basketTooLong != null) {
-          throw new DatasetException(csv.where() + ": the invoice (basket)" + basketTooLong);
+        String basketProblem = RequestChecks.optionalIdProblem(basketId);
+        if (basketProblem != null) {
+          throw new DatasetException(csv.where() + ": the invoice (basket)" + basketProblem);
         }
         String eventName = event < 0 ? "" : row.get(event).trim();
         EventType type = REVIEW_EVENT.equalsIgnoreCase(eventName) ? EventType.PURCHASE

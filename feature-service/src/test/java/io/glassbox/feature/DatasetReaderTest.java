@@ -124,6 +124,18 @@ class DatasetReaderTest {
   }
 
   @Test
+  void read_invoiceWithAControlCharacter_failsNamingTheLine(@TempDir Path dir) throws IOException {
+    // Stored, it would be echoed into the explanations and logs that name the order.
+    gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,1.5\n");
+    gzip(dir.resolve("interactions.csv.gz"),
+        "user_id,item_id,timestamp,event,invoice_no,seq_pos\nu1,A,100,purchase,536365,0\nu1,A,200,purchase,5\u001b6,1\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+    assertTrue(e.getMessage().contains("interactions.csv.gz line 3: the invoice (basket) must not contain control "
+        + "characters, got U+001B at index 1"), e.getMessage());
+  }
+
+  @Test
   void read_minimalInteractionColumns_arePurchasesInFileOrderInDayBaskets(@TempDir Path dir)
       throws IOException {
     gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,\nB,Plate,,,2\n");
