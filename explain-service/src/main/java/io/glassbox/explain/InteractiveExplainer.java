@@ -323,8 +323,10 @@ final class InteractiveExplainer {
     int rankAfter = SlateOrder.place(after.scores(), candidates, id);
     // Attributions: each changed purchase's additive share of the score (before for a removed
     // one, after for an added one). The text does not rest on them: the model is not additive.
+    // A purchase both removed and added is one change, listed once: as an added one, by its share
+    // as the latest purchase.
     List<HistoryItemEffect> drivers = new ArrayList<>();
-    for (String changedItem : removed) {
+    for (String changedItem : removedOnly(removed, added)) {
       float c = contributionOf(changedItem, before.window(), before.contributions().get(id));
       if (c != 0) {
         drivers.add(HistoryItemEffect.newBuilder().setItemId(changedItem)

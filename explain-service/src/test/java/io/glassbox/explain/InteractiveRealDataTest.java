@@ -709,6 +709,35 @@ class InteractiveRealDataTest {
     assertTrue(moved > 0, "some item moved");
   }
 
+  /**
+   * A purchase moved to the latest (removed and added) is one change, so `drivers` lists it once:
+   * as an added purchase, with its share as the latest purchase. It was listed twice, once as
+   * removed (its share where it was) and once as added.
+   */
+  @Test
+  void whatIf_purchaseRemovedAndAdded_isListedOnceAmongTheDriversWithItsShareAsTheLatest() {
+    List<String> newestFirst = new ArrayList<>(record);
+    java.util.Collections.reverse(newestFirst);
+    String x = new ArrayList<>(new java.util.LinkedHashSet<>(newestFirst)).get(1);
+
+    WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(ranking).addRemoveItemIds(x).addAddItemIds(x).build());
+
+    List<String> after = new ArrayList<>(without(record, List.of(x)));
+    after.add(x);
+    int listed = 0;
+    for (WhatIfItem item : response.getRankingList()) {
+      String id = item.getItem().getItemId();
+      List<HistoryItemEffect> ofX = item.getDriversList().stream().filter(d -> d.getItemId().equals(x)).toList();
+      assertTrue(ofX.size() <= 1, id + ": " + item.getDriversList());
+      if (!ofX.isEmpty()) {
+        listed++;
+        assertEquals(contributionOf(after, id, x), ofX.get(0).getContribution(), 1e-5, id);
+      }
+    }
+    assertTrue(listed > 0, "the moved purchase has a share of some item's score");
+  }
+
   @Test
   void getModelInsights_sampleOfCustomers_aggregatesRecencyDriversAndNecessity() {
     GetModelInsightsResponse response = suite.explain.getModelInsights(GetModelInsightsRequest.newBuilder()
@@ -898,6 +927,24 @@ class InteractiveRealDataTest {
     List<String> history = new ArrayList<>(record);
     history.addAll(added);
     return score(history, candidates.stream().filter(id -> !added.contains(id)).toList());
+  }
+
+  /** {@code historyItem}'s additive share of {@code candidate}'s score, summed over its places in the window read. */
+  private static float contributionOf(List<String> history, String candidate, String historyItem) {
+    ScoreRequest.Builder request = ScoreRequest.newBuilder().setIncludeContribution(true)
+        .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addCandidateItemIds(candidate)
+            .addAllCandidateRecentPurchases(recent.countsOf(List.of(candidate))))
+        .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
+    recent.addWindowTo(request);
+    ScoreRowResult row = ModelServiceGrpc.newBlockingStub(suite.model).withDeadlineAfter(30, TimeUnit.SECONDS)
+        .score(request.build()).getRows(0);
+    float sum = 0;
+    for (int i = 0; i < row.getHistoryItemIdsCount(); i++) {
+      if (row.getHistoryItemIds(i).equals(historyItem)) {
+        sum += row.getEvidence(0).getContribution(i);
+      }
+    }
+    return sum;
   }
 
   private static int rank(Map<String, Float> scores, String item) {
