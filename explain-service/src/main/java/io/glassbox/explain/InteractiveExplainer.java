@@ -321,36 +321,18 @@ final class InteractiveExplainer {
           .setScoreBefore(before.scores().get(id)).setText(texts.whatIfNowBought(rankBefore)).build();
     }
     int rankAfter = SlateOrder.place(after.scores(), candidates, id);
-    // Attributions: each changed purchase's additive share of the score (before for a removed
-    // one, after for an added one). The text does not rest on them: the model is not additive.
-    // A purchase both removed and added is one change, listed once: as an added one, by its share
-    // as the latest purchase.
-    List<HistoryItemEffect> drivers = new ArrayList<>();
-    for (String changedItem : removedOnly(removed, added)) {
-      float c = contributionOf(changedItem, before.window(), before.contributions().get(id));
-      if (c != 0) {
-        drivers.add(HistoryItemEffect.newBuilder().setItemId(changedItem)
-            .setTitle(titles.get(changedItem)).setContribution(c).build());
-      }
-    }
-    for (String changedItem : added) {
-      float c = contributionOf(changedItem, after.window(), after.contributions().get(id));
-      if (c != 0) {
-        drivers.add(HistoryItemEffect.newBuilder().setItemId(changedItem)
-            .setTitle(titles.get(changedItem)).setContribution(c).build());
-      }
-    }
-    drivers.sort(Comparator.comparingDouble((HistoryItemEffect e) -> Math.abs(e.getContribution())).reversed());
-    drivers = drivers.subList(0, Math.min(DRIVERS, drivers.size()));
     float scoreBefore = before.scores().get(id);
     float scoreAfter = after.scores().get(id);
     // The text credits a changed purchase only when undoing that change alone moves the score
-    // back the way it moved, re-scored (undone); of those, the one whose undo moves it most.
-    // When none does (the changes act together), it says so and names none.
-    ReasonTexts.Driver driver = null;
-    String driverTitle = null;
+    // back the way it moved, re-scored (undone); of those, the one whose undo moves it most, and
+    // states the score that undo gave. When none does (the changes act together), it says so and
+    // names none.
+    int changes = removedOnly(removed, added).size() + added.size();
+    ReasonTexts.Credit credit = null;
+    String credited = null;
+    float scoreChange = 0;
     if (!undone.isEmpty() && scoreAfter != scoreBefore) {
-      driver = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
+      credit = ReasonTexts.Credit.none(changes);
       float largest = 0;
       for (Map.Entry<String, Map<String, Float>> change : undone.entrySet()) {
         Float withoutIt = change.getValue().get(id);
@@ -358,23 +340,47 @@ final class InteractiveExplainer {
         float effect = withoutIt == null ? 0 : scoreAfter - withoutIt;
         if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
           largest = Math.abs(effect);
+          credited = change.getKey();
           // An id both removed and added is in the record after the change as its latest purchase.
-          boolean isAdded = added.contains(change.getKey());
-          // Driver.of reads a removed purchase's share: positive when it had added (its removal lowered).
-          driver = ReasonTexts.Driver.of(isAdded, isAdded ? effect : -effect);
-          driverTitle = titles.get(change.getKey());
+          boolean isAdded = added.contains(credited);
+          // HistoryItemEffect.score_change: the score without the purchase minus with it.
+          scoreChange = isAdded ? -effect : effect;
+          ReasonTexts.Driver driver = ReasonTexts.Driver.of(isAdded, -scoreChange);
+          credit = new ReasonTexts.Credit(driver, titles.get(credited),
+              driver.changedOfItsKind(added.size(), changes - added.size()), isAdded && removed.contains(credited),
+              withoutIt);
         }
       }
     }
+    // Attributions: each changed purchase's additive share of the score (before for a removed
+    // one, after for an added one). The text does not rest on them: the model is not additive.
+    // A purchase both removed and added is one change, listed once: as an added one, by its share
+    // as the latest purchase. The credited one is listed too, with its re-scored score change.
+    Map<String, Float> shares = new LinkedHashMap<>();
+    removedOnly(removed, added).forEach(
+        r -> shares.put(r, contributionOf(r, before.window(), before.contributions().get(id))));
+    added.forEach(a -> shares.put(a, contributionOf(a, after.window(), after.contributions().get(id))));
+    List<HistoryItemEffect> drivers = new ArrayList<>();
+    for (Map.Entry<String, Float> share : shares.entrySet()) {
+      boolean isCredited = share.getKey().equals(credited);
+      if (share.getValue() != 0 || isCredited) {
+        drivers.add(HistoryItemEffect.newBuilder().setItemId(share.getKey()).setTitle(titles.get(share.getKey()))
+            .setContribution(share.getValue()).setScoreChange(isCredited ? scoreChange : 0).build());
+      }
+    }
+    drivers.sort(Comparator.comparingDouble((HistoryItemEffect e) -> Math.abs(e.getContribution())).reversed());
+    List<HistoryItemEffect> listed = new ArrayList<>(drivers.subList(0, Math.min(DRIVERS, drivers.size())));
+    // Below the largest shares, the credited one takes the last place: it is always listed.
+    drivers.stream().skip(DRIVERS).filter(d -> d.getScoreChange() != 0).findFirst()
+        .ifPresent(d -> listed.set(DRIVERS - 1, d));
     return WhatIfItem.newBuilder()
         .setItem(items.get(id))
         .setRankBefore(rankBefore)
         .setRankAfter(rankAfter)
         .setScoreBefore(scoreBefore)
         .setScoreAfter(scoreAfter)
-        .addAllDrivers(drivers)
-        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, driver,
-            driverTitle, driver == null ? 0 : driver.changedOfItsKind(added.size(), removedOnly(removed, added).size())))
+        .addAllDrivers(listed)
+        .setText(texts.whatIfMove(rankBefore, rankAfter, after.scores().size(), scoreBefore, scoreAfter, credit))
         .build();
   }
 

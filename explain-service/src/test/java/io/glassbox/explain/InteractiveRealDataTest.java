@@ -52,6 +52,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -478,45 +480,78 @@ class InteractiveRealDataTest {
   /**
    * A what-if text credits a changed purchase only when undoing that change alone, re-scored here
    * on a fresh Score call, moves the item's score back the way it moved; of those, the one whose
-   * undo moves it most. When none does, it says so and names none. Returns the driver it names.
+   * undo moves it most, and it states the score that undo gives. When none does, it says so and
+   * names none. The credited purchase is among the drivers with that score change; the others
+   * have none. Returns the driver it names.
    */
   private static ReasonTexts.Driver assertDriverSurvivesUndoingIt(
       WhatIfItem item, float scoreBefore, float scoreAfter, List<String> record, List<String> added,
       List<String> removed, RecentPurchases recent, int rankedCount) {
+    return assertDriverSurvivesUndoingIt(item, scoreBefore, scoreAfter, record, added, removed, recent, rankedCount,
+        ReasonTexts.forLocale("en-US"));
+  }
+
+  private static ReasonTexts.Driver assertDriverSurvivesUndoingIt(
+      WhatIfItem item, float scoreBefore, float scoreAfter, List<String> record, List<String> added,
+      List<String> removed, RecentPurchases recent, int rankedCount, ReasonTexts texts) {
     // Re-scored in another batch shape: equal to the last bits or so.
     assertEquals(scoreBefore, item.getScoreBefore(), 1e-5);
     assertEquals(scoreAfter, item.getScoreAfter(), 1e-5);
     scoreBefore = item.getScoreBefore();
     scoreAfter = item.getScoreAfter();
     String id = item.getItem().getItemId();
-    List<String> after = new ArrayList<>(without(record, removed));
-    after.addAll(added);
+    // A purchase both removed and added is one change: moved to the latest. Undone, it is back
+    // where it was in the record and not bought last; it is in the record after, as an addition.
+    List<String> changes = new ArrayList<>(removed.stream().filter(r -> !added.contains(r)).toList());
+    changes.addAll(added);
     ReasonTexts.Driver expected = null;
-    String title = null;
+    String credited = null;
+    float undoneScore = 0;
     if (scoreAfter != scoreBefore) {
       expected = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
       float largest = 0;
-      // A purchase both removed and added is one change: moved to the latest. Undone, it is back
-      // where it was in the record and not bought last; it is in the record after, as an addition.
-      List<String> changes = new ArrayList<>(removed.stream().filter(r -> !added.contains(r)).toList());
-      changes.addAll(added);
       for (String change : changes) {
         boolean isAdded = added.contains(change);
         List<String> undone = new ArrayList<>(without(record,
             removed.stream().filter(r -> !r.equals(change)).toList()));
         added.stream().filter(a -> !a.equals(change)).forEach(undone::add);
-        float effect = scoreAfter - score(undone, List.of(id), recent).get(id);
+        float scoreUndone = score(undone, List.of(id), recent).get(id);
+        float effect = scoreAfter - scoreUndone;
         if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
           largest = Math.abs(effect);
           expected = ReasonTexts.Driver.of(isAdded, isAdded ? effect : -effect);
-          title = titleOf(change);
+          credited = change;
+          undoneScore = scoreUndone;
         }
       }
     }
-    assertEquals(ReasonTexts.forLocale("en-US").whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount,
-        scoreBefore, scoreAfter, expected, title,
-        expected == null ? 0 : expected.changedOfItsKind(added.size(),
-            (int) removed.stream().filter(r -> !added.contains(r)).count())), item.getText());
+    ReasonTexts.Credit credit = null;
+    if (expected == ReasonTexts.Driver.NONE_POINTS_THAT_WAY) {
+      credit = ReasonTexts.Credit.none(changes.size());
+    } else if (expected != null) {
+      // The score the text states, as it states it: the fresh one, to the 0.000 it is shown in
+      // (a score re-scored in another batch shape may differ in its last bits).
+      Matcher stated = Pattern.compile("(-?\\d+\\.\\d{3})\\D*$").matcher(item.getText());
+      assertTrue(stated.find(), item.getText());
+      float shown = Float.parseFloat(stated.group(1));
+      assertEquals(undoneScore, shown, 0.0005 + 1e-5, item.getText());
+      credit = new ReasonTexts.Credit(expected, titleOf(credited), expected.changedOfItsKind(added.size(),
+          (int) removed.stream().filter(r -> !added.contains(r)).count()),
+          added.contains(credited) && removed.contains(credited), shown);
+      // HistoryItemEffect.score_change: the score without the purchase minus with it (for a moved
+      // one, with it where it was minus as the latest).
+      String creditedId = credited;
+      float scoreChange = added.contains(credited) ? undoneScore - scoreAfter : scoreAfter - undoneScore;
+      HistoryItemEffect listed = item.getDriversList().stream().filter(d -> d.getItemId().equals(creditedId))
+          .findFirst().orElseThrow(() -> new AssertionError(creditedId + " is not among " + item.getDriversList()));
+      assertEquals(scoreChange, listed.getScoreChange(), 1e-5, id);
+      assertEquals(0, listed.getRankWithout(), id);
+    }
+    String creditedId = credited;
+    item.getDriversList().stream().filter(d -> !d.getItemId().equals(creditedId))
+        .forEach(d -> assertEquals(0f, d.getScoreChange(), id + ": only the credited one is re-scored"));
+    assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, scoreBefore, scoreAfter,
+        credit), item.getText());
     return expected;
   }
 
@@ -589,9 +624,11 @@ class InteractiveRealDataTest {
           List.of(added), List.of(), recent, response.getRankedCandidateCount());
       named.add(driver);
       if (driver == ReasonTexts.Driver.ADDED_HELPS) {
-        // One purchase added: not "Of the added purchases, A adds the most to its score."
+        // One purchase added: not "Of the added purchases, A adds the most to its score"; undoing
+        // the one change gives the record as it was, so the score it states is the score before.
         assertTrue(item.getText().endsWith(" The added purchase, " + item.getDrivers(0).getTitle()
-            + ", adds to its score."), item.getText());
+            + ", adds to its score: without it alone, its score would be "
+            + String.format(java.util.Locale.ROOT, "%.3f", item.getScoreBefore()) + "."), item.getText());
       }
     }
     assertTrue(named.contains(ReasonTexts.Driver.ADDED_HELPS), named.toString());
@@ -661,6 +698,17 @@ class InteractiveRealDataTest {
           theirs, response.getRankedCandidateCount()));
     }
     assertTrue(named.contains(ReasonTexts.Driver.REMOVED_HELD_BACK), named.toString());
+    // The score it states is the one the record with 21211 put back alone gets: 22.267.
+    assertTrue(item.getText().endsWith(" had held it back: put back alone, its score would be 22.267."),
+        item.getText());
+    WhatIfResponse inChinese = suite.explain.whatIf(WhatIfRequest.newBuilder()
+        .setRanking(rankingOf(history, candidates, window.orElseThrow())).setLocale("zh-CN")
+        .addAllRemoveItemIds(remove).addAllAddItemIds(add).build());
+    for (WhatIfItem moved : inChinese.getRankingList()) {
+      String id = moved.getItem().getItemId();
+      assertDriverSurvivesUndoingIt(moved, before.get(id), afterScores.get(id), history, add, remove,
+          theirs, inChinese.getRankedCandidateCount(), ReasonTexts.forLocale("zh-CN"));
+    }
   }
 
   @Test

@@ -407,29 +407,56 @@ public final class ReasonTexts {
   }
 
   /**
-   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Its score rose from
-   * 8.100 to 8.700. Of the added purchases, A adds the most to its score." The score is said
-   * because it can move the other way from the rank (an item rises when the others fall more),
-   * and the driver speaks of the score.
+   * What a what-if text says of the changed purchases behind an item's move.
    *
-   * @param driver how the changed purchase it names bore on the score; null to say nothing more
-   * @param driverTitle that purchase's title (ignored without a driver, and for
-   *     {@link Driver#NONE_POINTS_THAT_WAY})
+   * @param driver how the changed purchase it names bore on the score, or
+   *     {@link Driver#NONE_POINTS_THAT_WAY} to name none
+   * @param title that purchase's title (null for {@link Driver#NONE_POINTS_THAT_WAY})
    * @param changed how many purchases the what-if changed of the driver's kind: added ones for
    *     the two {@code ADDED_} drivers, removed ones for the two {@code REMOVED_} drivers, all for
    *     {@link Driver#NONE_POINTS_THAT_WAY}. With one, the text does not speak of "the most" of them.
+   * @param moved the purchase was both removed and added (moved to the latest; an {@code ADDED_} driver)
+   * @param scoreUndone the item's score, re-scored, with that one change undone (model score units)
+   */
+  public record Credit(Driver driver, String title, int changed, boolean moved, float scoreUndone) {
+    public Credit {
+      requireNonNull(driver, "driver");
+    }
+
+    /** No one change, undone alone, moves the score back: the text names none. */
+    public static Credit none(int changed) {
+      return new Credit(Driver.NONE_POINTS_THAT_WAY, null, changed, false, 0);
+    }
+  }
+
+  /**
+   * An item's move in a what-if: "Up from #12 to #3 among 480 candidates. Its score rose from
+   * 8.100 to 8.700. Of the added purchases, A adds the most to its score: without it alone, its
+   * score would be 8.250." The score is said because it can move the other way from the rank (an
+   * item rises when the others fall more), and the credit speaks of the score, stating the score
+   * that undoing the credited change alone gave.
+   *
+   * @param credit the changed purchase it credits; null to say nothing more
    */
   public String whatIfMove(int rankBefore, int rankAfter, int rankedCount, float scoreBefore, float scoreAfter,
-                           Driver driver, String driverTitle, int changed) {
+                           Credit credit) {
     String key = rankAfter < rankBefore ? "whatif.up" : rankAfter > rankBefore ? "whatif.down" : "whatif.same";
     StringBuilder text = new StringBuilder(format(key, rankBefore, rankAfter, rankedCount));
     if (scoreAfter != scoreBefore) {
       text.append(format(scoreAfter > scoreBefore ? "whatif.score.up" : "whatif.score.down", scoreBefore, scoreAfter));
     }
-    if (driver != null) {
-      String driverKey = changed == 1 ? driver.key + ".one" : driver.key;
-      text.append(driver == Driver.NONE_POINTS_THAT_WAY ? format(driverKey)
-          : format(driverKey, list(List.of(driverTitle))));
+    if (credit != null) {
+      Driver driver = credit.driver();
+      String driverKey = credit.changed() == 1 ? driver.key + ".one" : driver.key;
+      if (driver == Driver.NONE_POINTS_THAT_WAY) {
+        text.append(format(driverKey));
+      } else {
+        String undoKey = switch (driver) {
+          case ADDED_HELPS, ADDED_HOLDS_BACK -> credit.moved() ? "whatif.undone.moved" : "whatif.undone.added";
+          default -> "whatif.undone.removed";
+        };
+        text.append(format(driverKey, list(List.of(credit.title())), format(undoKey, credit.scoreUndone())));
+      }
     }
     return text.toString();
   }

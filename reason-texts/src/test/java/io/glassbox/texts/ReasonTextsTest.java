@@ -257,39 +257,69 @@ class ReasonTextsTest {
   @Test
   void whatIfMove_saysHowTheScoreMoved_andNamesTheDriverThatPointsThatWay_orSaysNoneDoes() {
     assertEquals("Down from #2 to #5 among 480 candidates. Its score fell from 9.100 to 8.250. Of the removed "
-            + "purchases, TEAPOT had added the most to its score.",
-        EN.whatIfMove(2, 5, 480, 9.1f, 8.25f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 3));
+            + "purchases, TEAPOT had added the most to its score: put back alone, its score would be 8.700.",
+        EN.whatIfMove(2, 5, 480, 9.1f, 8.25f, credit(ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 3, 8.7f)));
     // The rank rose though the score fell (the others fell more): the driver speaks of the score.
     assertEquals("Up from #35 to #1 among 500 candidates. Its score fell from 8.691 to 7.889. Of the removed "
-            + "purchases, TEAPOT had added the most to its score.",
-        EN.whatIfMove(35, 1, 500, 8.691f, 7.889f, ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 2));
+            + "purchases, TEAPOT had added the most to its score: put back alone, its score would be 8.500.",
+        EN.whatIfMove(35, 1, 500, 8.691f, 7.889f, credit(ReasonTexts.Driver.REMOVED_HELPED, "TEAPOT", 2, 8.5f)));
     assertEquals("Up from #5 to #2 among 480 candidates. Its score rose from 8.000 to 8.500. Undoing any one "
-            + "of the changes alone would not move its score back: they move it together.", EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
+            + "of the changes alone would not move its score back: they move it together.",
+        EN.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Credit.none(2)));
     assertEquals("在 480 个候选商品中从第 5 位升到第 2 位。它的得分从 8.000 升至 8.500。单独撤销其中任何一项改动都"
             + "不会让它的得分退回：是这些改动一起使它变化。",
-        ZH.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 2));
-    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null, null, 0));
+        ZH.whatIfMove(5, 2, 480, 8f, 8.5f, ReasonTexts.Credit.none(2)));
+    assertEquals("Still #3 among 480 candidates.", EN.whatIfMove(3, 3, 480, 7f, 7f, null));
+  }
+
+  @Test
+  void whatIfMove_statesTheScoreThatUndoingTheCreditedChangeAloneGave_asThatChangeIsUndone() {
+    assertEquals("Up from #9 to #4 among 499 candidates. Its score rose from 8.000 to 8.500. Of the added "
+            + "purchases, TEAPOT adds the most to its score: without it alone, its score would be 8.123.",
+        EN.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 2, 8.1234f)));
+    assertEquals("Up from #5 to #2 among 500 candidates. Its score rose from 22.605 to 23.242. The removed "
+            + "purchase, TEAPOT, had held it back: put back alone, its score would be 22.267.",
+        EN.whatIfMove(5, 2, 500, 22.605f, 23.242f, credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1, 22.267f)));
+    // Moved to the latest (removed and added): undone, it is back where it was, not left out.
+    assertEquals(" The added purchase, TEAPOT, adds to its score: with only its move undone, its score would be "
+            + "21.278.", EN.whatIfMove(9, 4, 499, 21.278f, 21.326f,
+            new ReasonTexts.Credit(ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1, true, 21.278f))
+        .substring("Up from #9 to #4 among 499 candidates. Its score rose from 21.278 to 21.326.".length()));
+    assertTrue(ZH.whatIfMove(5, 2, 500, 22.605f, 23.242f,
+            credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "茶壶", 1, 22.267f))
+        .endsWith("去掉的「茶壶」原先对它的得分有拖累：单独把它放回，它的得分将是 22.267。"));
+    assertTrue(ZH.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "茶壶", 2, 8.1234f))
+        .endsWith("在新加入的商品中，「茶壶」对它的得分贡献最大：单独去掉它，它的得分将是 8.123。"));
+    assertTrue(ZH.whatIfMove(9, 4, 499, 21.278f, 21.326f,
+            new ReasonTexts.Credit(ReasonTexts.Driver.ADDED_HELPS, "茶壶", 1, true, 21.278f))
+        .endsWith("新加入的「茶壶」对它的得分有正向贡献：只把它放回原来的位置，它的得分将是 21.278。"));
   }
 
   @Test
   void whatIfMove_oneChangedPurchase_isNotTheMostOfOne() {
     assertEquals("Still #1 among 500 candidates. Its score fell from 9.845 to 9.709. The removed purchase, "
-            + "ICE CREAM PEN LIP GLOSS, had added to its score.",
-        EN.whatIfMove(1, 1, 500, 9.845f, 9.709f, ReasonTexts.Driver.REMOVED_HELPED, "ICE CREAM PEN LIP GLOSS", 1));
+            + "ICE CREAM PEN LIP GLOSS, had added to its score: put back alone, its score would be 9.845.",
+        EN.whatIfMove(1, 1, 500, 9.845f, 9.709f,
+            credit(ReasonTexts.Driver.REMOVED_HELPED, "ICE CREAM PEN LIP GLOSS", 1, 9.845f)));
     assertEquals("Up from #9 to #4 among 499 candidates. Its score rose from 8.000 to 8.500. The added purchase, "
-            + "TEAPOT, adds to its score.",
-        EN.whatIfMove(9, 4, 499, 8f, 8.5f, ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1));
-    assertEquals(" The added purchase, TEAPOT, holds it back.",
-        EN.whatIfMove(4, 9, 499, 8.5f, 8f, ReasonTexts.Driver.ADDED_HOLDS_BACK, "TEAPOT", 1)
+            + "TEAPOT, adds to its score: without it alone, its score would be 8.000.",
+        EN.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1, 8f)));
+    assertEquals(" The added purchase, TEAPOT, holds it back: without it alone, its score would be 8.500.",
+        EN.whatIfMove(4, 9, 499, 8.5f, 8f, credit(ReasonTexts.Driver.ADDED_HOLDS_BACK, "TEAPOT", 1, 8.5f))
             .substring("Down from #4 to #9 among 499 candidates. Its score fell from 8.500 to 8.000.".length()));
-    assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1)
-        .endsWith(" The removed purchase, TEAPOT, had held it back."));
-    assertTrue(EN.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 1)
+    assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1, 8f))
+        .endsWith(" The removed purchase, TEAPOT, had held it back: put back alone, its score would be 8.000."));
+    assertTrue(EN.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Credit.none(1))
         .endsWith(" Undoing the change alone would not move its score back."));
-    assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1)
-        .endsWith("去掉的「茶壶」原先对它的得分有正向贡献。"));
-    assertTrue(ZH.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Driver.NONE_POINTS_THAT_WAY, null, 1)
+    assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, credit(ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1, 9.845f))
+        .endsWith("去掉的「茶壶」原先对它的得分有正向贡献：单独把它放回，它的得分将是 9.845。"));
+    assertTrue(ZH.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Credit.none(1))
         .endsWith("单独撤销这项改动不会让它的得分退回。"));
+  }
+
+  /** A credit of a purchase that was only removed or only added. */
+  private static ReasonTexts.Credit credit(ReasonTexts.Driver driver, String title, int changed, float scoreUndone) {
+    return new ReasonTexts.Credit(driver, title, changed, false, scoreUndone);
   }
 
   @Test
