@@ -498,20 +498,23 @@ public final class RedisEventStore implements EventStore {
             + ", this service loaded " + shortName(wanted) + "); point " + FeatureConfig.REDIS_URI_KEY
             + " at an empty Redis database, or delete the glassbox:* keys to start afresh");
       }
-      if ("OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)))) {
-        seedLockToken.set(token);
-        try {
-          // close() may have come between the SET and the line above, finding no token to release.
+      // Handed to close() before the SET: one that came between the SET and handing it over would
+      // find no token, and this thread's release would then meet the connections close() closed.
+      seedLockToken.set(token);
+      boolean locked = false;
+      try {
+        locked = "OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)));
+        if (locked) {
           stopIfClosing();
           seed(indexed);
           redis.set(DATASET, wanted);
           seedMarker = wanted;
-        } finally {
-          if (seedLockToken.compareAndSet(token, null)) {
-            releaseSeedLock(token);
-          }
+          return;
         }
-        return;
+      } finally {
+        if (seedLockToken.compareAndSet(token, null) && locked) {
+          releaseSeedLock(token);
+        }
       }
       if (System.nanoTime() > deadline) {
         throw new StoreUnavailableException("another replica has been seeding Redis " + redisName
