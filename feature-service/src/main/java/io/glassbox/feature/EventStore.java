@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Behaviour histories, the item catalogue, co-purchase statistics and popularity behind one
@@ -22,6 +23,15 @@ public interface EventStore extends AutoCloseable {
    * takes them in once). May be called once.
    */
   void load(Dataset dataset);
+
+  /**
+   * As {@link #load(Dataset)}, with the dataset {@code read} returns. A store that may need the
+   * dataset again (a shared store seeds it again into a server found emptied) calls it again
+   * then, rather than keep the dataset in memory.
+   */
+  default void load(Supplier<Dataset> read) {
+    load(read.get());
+  }
 
   /** True once the dataset is loaded and every other method answers. */
   boolean isReady();

@@ -107,8 +107,7 @@ public final class FeatureMain {
   static void load(Injector injector) {
     long started = System.nanoTime();
     FeatureConfig config = injector.getInstance(FeatureConfig.class);
-    Dataset dataset = injector.getInstance(DatasetReader.class).read();
-    injector.getInstance(EventStore.class).load(dataset);
+    injector.getInstance(EventStore.class).load(injector.getInstance(DatasetReader.class)::read);
     log.info("Dataset {} ready in {} ms on the {} store", config.dataDir(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
         config.store().name().toLowerCase(java.util.Locale.ROOT));

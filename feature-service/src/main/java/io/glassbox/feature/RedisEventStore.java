@@ -355,10 +355,11 @@ public final class RedisEventStore implements EventStore {
   /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
   private volatile String dataLost;
   /**
-   * The dataset as seeded at start, kept to seed it again into a Redis found without it
-   * ({@link #reseed}): a restart would read it again, so the store holds it twice at most.
+   * Reads the dataset loaded at start again, to seed it again into a Redis found without it
+   * ({@link #reseed}): read anew rather than kept, the indexed dataset (about 21 MB of heap for the
+   * embedded data) is held only while seeding.
    */
-  private DatasetIndex.Indexed seeded;
+  private Supplier<Dataset> datasetSource;
   /**
    * The seed lock's token while this replica holds it; released by whichever of the seed's end and
    * {@link #close} takes it from here first.
@@ -428,16 +429,23 @@ public final class RedisEventStore implements EventStore {
     this.dedupeSeconds = Math.max(1, bounds.dedupeWindow().toSeconds());
   }
 
+  /** Loads {@code dataset}, and keeps it to seed it again ({@link #reseed}). */
   @Override
-  public synchronized void load(Dataset dataset) {
+  public void load(Dataset dataset) {
+    load(() -> dataset);
+  }
+
+  /** Loads the dataset {@code read} returns, and calls it again to seed it again ({@link #reseed}). */
+  @Override
+  public synchronized void load(Supplier<Dataset> read) {
     if (index != null) {
       throw new IllegalStateException("the store is already loaded");
     }
-    // Reach Redis first: an unreachable one fails the start before seconds of indexing.
+    // Reach Redis first: an unreachable one fails the start before seconds of reading and indexing.
     run(this::warnUnlessDurable);
-    DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
+    DatasetIndex.Indexed indexed = DatasetIndex.build(read.get(), maxBasketSize, maxNeighbours);
     run(() -> seedOnce(indexed));
-    seeded = indexed;
+    datasetSource = read;
     datasetCoPurchase = indexed.index().coPurchase();
     datasetItemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
     orders = new LiveOrders(datasetStatistics());
@@ -458,15 +466,24 @@ public final class RedisEventStore implements EventStore {
    * marker, so replicas sharing the Redis seed it once), then starts the co-purchase statistics
    * again from the dataset and the order lines Redis holds now, and serves again. Until it
    * returns every call still throws {@link StoreDataLostException}, so nothing is read from or
-   * written into a half-seeded Redis through this replica. Throws what seeding throws
-   * ({@link StoreUnavailableException}, {@link DatasetException} when another dataset was seeded
-   * meanwhile); the store then still refuses every call, and the caller tries again later.
+   * written into a half-seeded Redis through this replica. The dataset is read again: one that
+   * reads otherwise than at start (its files changed) is refused as another dataset is, since this
+   * replica's co-purchase statistics are the start's. Throws what reading and seeding throw
+   * ({@link StoreUnavailableException}, {@link DatasetException} when the files changed or another
+   * dataset was seeded meanwhile); the store then still refuses every call, and the caller tries
+   * again later.
    */
   synchronized void reseed() {
     if (dataLost == null) {
       return;
     }
-    run(() -> seedOnce(seeded));
+    DatasetIndex.Indexed indexed = DatasetIndex.build(datasetSource.get(), maxBasketSize, maxNeighbours);
+    if (!seedMarker.equals(indexed.fingerprint() + LAYOUT)) {
+      throw new DatasetException("the dataset reads otherwise than when this service loaded it ("
+          + shortName(indexed.fingerprint()) + ", loaded " + shortName(seedMarker) + "): its files changed; "
+          + "not seeding Redis " + redisName + " with them, restart the service to load them");
+    }
+    run(() -> seedOnce(indexed));
     synchronized (orders) {
       // The lines counted so far were lost with Redis; its stream starts anew.
       orders.restart(datasetStatistics());

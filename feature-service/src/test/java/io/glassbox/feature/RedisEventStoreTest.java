@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import io.glassbox.server.LogCapture;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
 
@@ -93,6 +97,39 @@ class RedisEventStoreTest extends EventStoreContractTest {
     assertThrows(StoreDataLostException.class, () -> store.history("u1", 10));
     ((RedisEventStore) store).reseed();
     assertEquals(events, store.history("u1", 10).totalEvents());
+  }
+
+  /**
+   * The dataset is read again to seed an emptied Redis again: a data file changed since the start
+   * is refused as another dataset is (the replica's co-purchase statistics are the start's), the
+   * store refusing every call meanwhile; with the file as it was, the seed goes on.
+   */
+  @Test
+  void reseed_dataFileChangedSinceTheStart_isRefused_untilItReadsAsLoaded(@TempDir Path data) throws IOException {
+    Path interactions = data.resolve("interactions.csv");
+    String loaded = "user_id,item_id,timestamp\nu1,A,2011-03-03T09:00:00Z\nu1,B,2011-03-04T09:00:00Z\n";
+    Files.writeString(data.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    Files.writeString(interactions, loaded);
+    URI database = emptyDatabase();
+    RedisEventStore reloading = TestData.redisStore(database);
+    try (JedisPooled jedis = new JedisPooled(database, 2000)) {
+      reloading.load(new DatasetReader(data)::read);
+      jedis.flushDB();
+      Files.writeString(interactions, loaded + "u2,A,2011-03-05T09:00:00Z\n");
+
+      assertThrows(StoreDataLostException.class, reloading::requireData);
+      DatasetException refused = assertThrows(DatasetException.class, reloading::reseed);
+      assertTrue(refused.getMessage().contains("its files changed"), refused.getMessage());
+      assertFalse(jedis.exists("glassbox:dataset"), "seeded the changed files");
+      assertThrows(StoreDataLostException.class, () -> reloading.history("u1", 10));
+
+      Files.writeString(interactions, loaded);
+      reloading.reseed();
+      assertEquals(2, reloading.history("u1", 10).totalEvents());
+      assertEquals(UserHistory.unknown(), reloading.history("u2", 10));
+    } finally {
+      reloading.close();
+    }
   }
 
   /**
