@@ -448,14 +448,15 @@ class GatewayRecommendTest {
   void recommend_featureServiceAtItsLimit_returnsResourceExhausted_notUnavailable() {
     start(new GatewayHarness());
     harness.feature.historyFailure = Status.RESOURCE_EXHAUSTED.withDescription(
-        "the server is running its limit of 16 concurrent calls and no slot came free in 500 ms; retry with backoff");
+        "feature-service is running its limit of 16 concurrent calls and no slot came free in 500 ms; retry with"
+            + " backoff, or set GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected");
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
         () -> recommend(KNOWN_USER, 3, "en-US"));
 
     // Busy is not down: a client retries UNAVAILABLE at once, and RESOURCE_EXHAUSTED with backoff.
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, error.getStatus().getCode());
-    assertTrue(error.getStatus().getDescription().startsWith("the feature service is at its limit (the server is"),
+    assertTrue(error.getStatus().getDescription().startsWith("the feature service is at its limit (feature-service is running"),
         error.getStatus().getDescription());
   }
 

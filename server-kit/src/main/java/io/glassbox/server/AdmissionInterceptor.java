@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
@@ -43,6 +45,8 @@ import java.util.function.Consumer;
  * that ended the call whose slot it takes, in its own gRPC context (deadline, request id).
  */
 final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
+  /** The server's name, as its refusals say it (the operator may run several). */
+  private final String serverName;
   private final int limit;
   private final int maxQueued;
   private final Duration maxWait;
@@ -55,7 +59,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final ArrayDeque<Waiting<?, ?>> queue = new ArrayDeque<>();
 
   /** With {@code maxQueued} or {@code maxWait} 0, every call beyond {@code limit} is refused at once. */
-  AdmissionInterceptor(int limit, int maxQueued, Duration maxWait) {
+  AdmissionInterceptor(String serverName, int limit, int maxQueued, Duration maxWait) {
+    this.serverName = requireNonNull(serverName, "serverName");
     if (limit < 1 || maxQueued < 0 || maxWait.isNegative()) {
       throw new IllegalArgumentException("limit must be >= 1, maxQueued and maxWait >= 0");
     }
@@ -129,9 +134,19 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   private String busy() {
     return maxQueued == 0
-        ? "the server is running its limit of " + limit + " concurrent calls; retry with backoff"
-        : "the server is running its limit of " + limit + " concurrent calls and " + maxQueued
-            + " more are waiting; retry with backoff";
+        ? refusal("", ServerSettings.MAX_CONCURRENT_CALLS_KEY + " / " + ServerSettings.MAX_QUEUED_CALLS_KEY
+            + " / " + ServerSettings.MAX_QUEUE_WAIT_KEY)
+        : refusal(" and " + maxQueued + " more are waiting",
+            ServerSettings.MAX_CONCURRENT_CALLS_KEY + " / " + ServerSettings.MAX_QUEUED_CALLS_KEY);
+  }
+
+  /**
+   * A refusal naming this server and the settings that move its limit: behind the gateway the
+   * operator otherwise cannot tell which server refused, nor what to change.
+   */
+  private String refusal(String why, String settings) {
+    return serverName + " is running its limit of " + limit + " concurrent calls" + why
+        + "; retry with backoff, or set " + settings + " higher if the load is expected";
   }
 
   /** Starts a call that holds a slot; the slot passes on when the call completes or is cancelled. */
@@ -236,8 +251,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       synchronized (this) {
         ended = true;
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server is running its limit of " + limit
-            + " concurrent calls and no slot came free in " + waitedMillis + " ms; retry with backoff"),
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(refusal(
+            " and no slot came free in " + waitedMillis + " ms",
+            ServerSettings.MAX_CONCURRENT_CALLS_KEY + " / " + ServerSettings.MAX_QUEUE_WAIT_KEY)),
             new Metadata());
       }
     }

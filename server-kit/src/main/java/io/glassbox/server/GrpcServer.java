@@ -402,7 +402,7 @@ public final class GrpcServer implements AutoCloseable {
 
     private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role) {
       AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter);
-      AdmissionInterceptor admission = new AdmissionInterceptor(
+      AdmissionInterceptor admission = new AdmissionInterceptor(name,
           settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait());
       closeAfterDrain.add(admission);
       if (role == Role.CLIENT) {

@@ -79,7 +79,9 @@ class AdmissionTest {
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
-    assertTrue(e.getStatus().getDescription().contains("limit of " + LIMIT + " concurrent calls"));
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; retry with backoff, or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load"
+        + " is expected", e.getStatus().getDescription());
     assertTrue(tookMillis < 5000, "refused in " + tookMillis + " ms");
     release.countDown();
     for (Outcome outcome : blocked) {
@@ -168,8 +170,10 @@ class AdmissionTest {
     Refusal refusal = refused(channel, "late");
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
-    assertTrue(refusal.status().getDescription().contains(
-        "limit of " + LIMIT + " concurrent calls and no slot came free in"), refusal.status().getDescription());
+    assertTrue(refusal.status().getDescription().matches("admission is running its limit of " + LIMIT
+        + " concurrent calls and no slot came free in \\d+ ms; retry with backoff, or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected"),
+        refusal.status().getDescription());
     assertTrue(refusal.millis() >= 300 && refusal.millis() < 10_000, "refused after " + refusal.millis() + " ms");
     awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 0);
     release.countDown();
@@ -188,8 +192,9 @@ class AdmissionTest {
     Refusal refusal = refused(channel, "third");
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
-    assertTrue(refusal.status().getDescription().contains(
-        "limit of " + LIMIT + " concurrent calls and 2 more are waiting"), refusal.status().getDescription());
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls and 2 more are waiting;"
+        + " retry with backoff, or set GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS higher if the load"
+        + " is expected", refusal.status().getDescription());
     assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
     release.countDown();
     for (Outcome outcome : waiting) {
