@@ -63,9 +63,10 @@ public final class GatewayMain {
     // Read before the gRPC server starts, so that TLS files the page cannot use stop it first.
     Optional<ViewerServer.Https> https =
         viewerConfig.enabled() ? ViewerServer.Https.of(client.tls()) : Optional.empty();
-    Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(),
-        // The entry point: every caller's key is limited, the suite's own too (by default).
-        ServerSettings.load(source, DEFAULT_METRICS_PORT, "none")));
+    // The entry point: every caller's key is limited, the suite's own too (by default).
+    ServerSettings settings = ServerSettings.load(source, DEFAULT_METRICS_PORT, "none");
+    RecommendFanOut.of(config).warningFor(settings).ifPresent(log::warn);
+    Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(), settings));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {
       starting.warmUpAndBecomeServing();

@@ -57,8 +57,10 @@ final class GatewayWarmup {
       // turn a failed call into an answer.
       return Optional.of(call.get(deadline.toMillis() + 1_000, TimeUnit.MILLISECONDS));
     } catch (ExecutionException e) {
-      log.warn("warm-up Recommend failed ({}); starting without it",
-          Status.fromThrowable(e.getCause()).getCode());
+      // The words say which service failed and why (one at its limit names the settings to raise).
+      Status status = Status.fromThrowable(e.getCause());
+      log.warn("warm-up Recommend failed ({}{}); starting without it", status.getCode(),
+          status.getDescription() == null ? "" : ": " + status.getDescription());
     } catch (TimeoutException e) {
       call.cancel(true);
       log.warn("warm-up Recommend did not finish in {}; starting without it", deadline);

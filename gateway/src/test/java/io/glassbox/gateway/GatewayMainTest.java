@@ -14,6 +14,7 @@ import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.LogCapture;
+import io.glassbox.server.ServerSettings;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -86,6 +87,54 @@ class GatewayMainTest {
     assertTrue(channels.feature().awaitTermination(10, TimeUnit.SECONDS));
     assertTrue(channels.model().awaitTermination(10, TimeUnit.SECONDS));
     assertTrue(channels.explain().awaitTermination(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void start_withALimitThatCannotCarryOneRecommend_warnsNamingTheSettings_andWhyTheWarmUpFailed() {
+    String unreachable = "in-process:none-" + UUID.randomUUID();
+    try (LogCapture main = LogCapture.of(GatewayMain.class, Level.WARN);
+        LogCapture warmup = LogCapture.of(GatewayWarmup.class, Level.WARN)) {
+      RunningGateway gateway = GatewayMain.start(ConfigSource.of(Map.of(
+          GatewayConfig.PORT_KEY, "0",
+          ViewerConfig.PORT_KEY, "0",
+          ServerSettings.MAX_CONCURRENT_CALLS_KEY, "1",
+          ServerSettings.MAX_QUEUED_CALLS_KEY, "0",
+          GatewayConfig.FEATURE_TARGET_KEY, unreachable,
+          GatewayConfig.MODEL_TARGET_KEY, unreachable,
+          GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
+      gateway.close();
+
+      assertEquals(List.of("GLASSBOX_MAX_CONCURRENT_CALLS is 1 with no queue (GLASSBOX_MAX_QUEUED_CALLS 0,"
+          + " GLASSBOX_MAX_QUEUE_WAIT 500 ms), but one Recommend sends the feature service 2 calls at once and the"
+          + " model service 1 (GLASSBOX_GATEWAY_SCORE_SHARDS): a service run with these settings refuses the"
+          + " suite's own calls (RESOURCE_EXHAUSTED) however idle it is; set GLASSBOX_MAX_CONCURRENT_CALLS to 2"
+          + " or more, or GLASSBOX_MAX_QUEUED_CALLS above 0"),
+          limitWarnings(main));
+      assertEquals(List.of("warm-up Recommend failed (UNAVAILABLE: the feature service is unavailable"
+          + " (UNAVAILABLE)); starting without it"),
+          warmup.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+    }
+  }
+
+  @Test
+  void start_withTheDefaultLimits_givesNoLimitWarning() {
+    String unreachable = "in-process:none-" + UUID.randomUUID();
+    try (LogCapture main = LogCapture.of(GatewayMain.class, Level.WARN)) {
+      GatewayMain.start(ConfigSource.of(Map.of(
+          GatewayConfig.PORT_KEY, "0",
+          ViewerConfig.PORT_KEY, "0",
+          GatewayConfig.FEATURE_TARGET_KEY, unreachable,
+          GatewayConfig.MODEL_TARGET_KEY, unreachable,
+          GatewayConfig.EXPLAIN_TARGET_KEY, unreachable))).close();
+
+      assertEquals(List.of(), limitWarnings(main));
+    }
+  }
+
+  /** The start's warnings about the admission settings (the trend window's wait warns too). */
+  private static List<String> limitWarnings(LogCapture logged) {
+    return logged.lines().stream().map(ILoggingEvent::getFormattedMessage)
+        .filter(message -> message.startsWith(ServerSettings.MAX_CONCURRENT_CALLS_KEY)).toList();
   }
 
   @Test

@@ -1,0 +1,38 @@
+package io.glassbox.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ServerSettings;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class RecommendFanOutTest {
+  private static final RecommendFanOut FOUR_SHARDS = RecommendFanOut.of(
+      GatewayConfig.load(ConfigSource.of(Map.of(GatewayConfig.SCORE_SHARDS_KEY, "4"))));
+
+  private static ServerSettings settings(String maxConcurrentCalls, String maxQueuedCalls) {
+    return ServerSettings.load(ConfigSource.of(Map.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY, maxConcurrentCalls,
+        ServerSettings.MAX_QUEUED_CALLS_KEY, maxQueuedCalls)), 0, "none");
+  }
+
+  @Test
+  void warningFor_aLimitBelowTheScoreShards_withNoQueue_asksForAsManyAsTheShards() {
+    Optional<String> warning = FOUR_SHARDS.warningFor(settings("2", "0"));
+
+    assertTrue(warning.orElseThrow().endsWith("the model service 4 (GLASSBOX_GATEWAY_SCORE_SHARDS): a service run"
+        + " with these settings refuses the suite's own calls (RESOURCE_EXHAUSTED) however idle it is; set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS to 4 or more, or GLASSBOX_MAX_QUEUED_CALLS above 0"), warning.get());
+  }
+
+  @Test
+  void warningFor_aLimitThatCarriesOneRecommend_orAQueue_isEmpty() {
+    assertEquals(Optional.empty(), FOUR_SHARDS.warningFor(settings("4", "0")));
+    assertEquals(Optional.empty(), FOUR_SHARDS.warningFor(settings("1", "1")));
+  }
+}
