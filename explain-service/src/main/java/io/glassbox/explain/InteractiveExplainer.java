@@ -68,9 +68,12 @@ final class InteractiveExplainer {
     Optional<TrendCheck.Cited> trend = TrendCheck.check(List.of(itemId), session, search.rule()).get(0);
     Judgement judgement = searched.citedBeside(trend);
     ToIntFunction<Map<String, Float>> placeOf = row -> SlateOrder.place(row, ranking.candidates(), itemId);
+    int rank = placeOf.applyAsInt(scores.scores(Counterfactual.BASELINE));
+    // Strongest first either way: a purchase holding the item back (WhyNot's) counts as much as
+    // one holding it up, so neither kind is hidden behind the other.
     List<Effect> effects = effects(itemId, baseline, placeOf);
-    effects.sort(Comparator.comparingInt((Effect e) -> e.rankWithout()).reversed()
-        .thenComparingDouble(Effect::scoreChange));
+    effects.sort(Comparator.comparingInt((Effect e) -> Math.abs(e.rankWithout() - rank)).reversed()
+        .thenComparing(Comparator.comparingDouble((Effect e) -> Math.abs(e.scoreChange())).reversed()));
 
     Set<String> ids = new LinkedHashSet<>(List.of(itemId));
     effects.forEach(e -> ids.add(e.itemId()));
@@ -84,7 +87,7 @@ final class InteractiveExplainer {
     Map<String, String> titles = titlesOf(items);
     ExplainItemResponse.Builder response = ExplainItemResponse.newBuilder()
         .setItem(items.get(itemId))
-        .setRank(placeOf.applyAsInt(scores.scores(Counterfactual.BASELINE)))
+        .setRank(rank)
         .setScore(scores.score(itemId, Counterfactual.BASELINE).orElseThrow())
         .setRankedCandidateCount(scores.rankedCount())
         .setTopK(topK)

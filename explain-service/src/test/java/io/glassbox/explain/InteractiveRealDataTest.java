@@ -219,7 +219,7 @@ class InteractiveRealDataTest {
       }
       if (history.isPresent()) {
         assertTrue(history.get().getRankWithoutEvidence() >= furthestSingle, item + ": " + history.get().getText());
-        // The effects come strongest first: furthest rank without, then largest score drop.
+        // The effects come strongest first: furthest rank without (either way), then largest score change.
         List<String> strongest = response.getEffectsList().stream()
             .filter(e -> e.getScoreChange() < 0).limit(3).map(HistoryItemEffect::getItemId).toList();
         int withoutStrongest = rank(score(without(record, strongest), ranking.getCandidateItemIdsList()), item);
@@ -248,6 +248,42 @@ class InteractiveRealDataTest {
       }
     }
     assertTrue(sufficient > 0, "some item of #11-#60 has evidence that alone brings it into the top 10");
+  }
+
+  /**
+   * The effects come strongest first either way, as the proto states: a purchase holding the item
+   * back is listed by how far it moves it, beside those holding it up, not after all of them; and
+   * the purchase WhyNot names as holding it back most is the first of those holding it back.
+   */
+  @Test
+  void explainItem_itemsOutsideTheTopK_listEffectsStrongestFirstEitherWay() {
+    int holdingBack = 0;
+    for (String item : ranked.subList(TOP_K, TOP_K + 10)) {
+      ExplainItemResponse response = suite.explain.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+      List<HistoryItemEffect> effects = response.getEffectsList();
+      for (int i = 1; i < effects.size(); i++) {
+        HistoryItemEffect before = effects.get(i - 1);
+        HistoryItemEffect after = effects.get(i);
+        int moveBefore = Math.abs(before.getRankWithout() - response.getRank());
+        int moveAfter = Math.abs(after.getRankWithout() - response.getRank());
+        assertTrue(moveBefore > moveAfter || moveBefore == moveAfter
+                && Math.abs(before.getScoreChange()) >= Math.abs(after.getScoreChange()),
+            item + ": " + before.getItemId() + " listed before the stronger " + after.getItemId());
+      }
+      WhyNotResponse whyNot = suite.explain.whyNot(WhyNotRequest.newBuilder().setRanking(ranking).setItemId(item).build());
+      Optional<HistoryItemEffect> firstBack = effects.stream()
+          .filter(e -> e.getRankWithout() < response.getRank()).findFirst();
+      assertEquals(whyNot.getHoldingBackCount() > 0, firstBack.isPresent(), item);
+      if (firstBack.isPresent()) {
+        HistoryItemEffect named = whyNot.getHoldingBack(0);
+        assertEquals(named.getRankWithout(), firstBack.get().getRankWithout(), item);
+        assertTrue(effects.stream().anyMatch(e -> e.getItemId().equals(named.getItemId())
+            && e.getRankWithout() == named.getRankWithout() && e.getScoreChange() == named.getScoreChange()), item);
+        holdingBack++;
+      }
+    }
+    assertTrue(holdingBack > 0, "some purchase holds back one of #11-#20");
   }
 
   @Test

@@ -37,10 +37,15 @@ final class InterrogationPrinter {
           + "it; scored beside them without its recent sales%n", response.getRankedCandidateCount() - 1));
     }
     reasons(out, response.getReasonsList());
-    if (response.getEffectsCount() > 0) {
-      out.append("  Each purchase of the model's window removed on its own, strongest effect first:\n");
-      effects(out, response.getEffectsList());
-    }
+    // The answer lists the effects strongest first either way; split by direction, each keeps that
+    // order and its own cut, so the purchases holding the item back are not hidden below the rest.
+    int rank = response.getRank();
+    effects(out, "  Holding it up (without the purchase it ranks lower), strongest first:\n",
+        response.getEffectsList().stream().filter(e -> e.getRankWithout() > rank).toList());
+    effects(out, "  Holding it back (without the purchase it ranks higher), strongest first:\n",
+        response.getEffectsList().stream().filter(e -> e.getRankWithout() < rank).toList());
+    effects(out, "  Leaving its rank as it is (#" + rank + " without the purchase too), largest score change first:\n",
+        response.getEffectsList().stream().filter(e -> e.getRankWithout() == rank).toList());
     return out.toString();
   }
 
@@ -181,6 +186,13 @@ final class InterrogationPrinter {
     }
     out.append("  Reasons:\n");
     reasons.forEach(reason -> out.append("    - ").append(reason.getText()).append('\n'));
+  }
+
+  private static void effects(StringBuilder out, String heading, List<HistoryItemEffect> effects) {
+    if (!effects.isEmpty()) {
+      out.append(heading);
+      effects(out, effects);
+    }
   }
 
   private static void effects(StringBuilder out, List<HistoryItemEffect> effects) {

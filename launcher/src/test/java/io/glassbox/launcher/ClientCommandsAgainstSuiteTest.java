@@ -177,6 +177,26 @@ class ClientCommandsAgainstSuiteTest {
     assertEquals(expected, json("explain", ExplainItemResponse.newBuilder(), "--user", CUSTOMER, "--item", item));
   }
 
+  /** The purchase why-not names as holding an item back most is among the lines explain shows. */
+  @Test
+  void explain_itemOutsideTheTopK_showsThePurchaseWhyNotSaysHoldsItBackMost() throws Exception {
+    String item = gateway().recommend(newItems(30)).getItems(20).getItem().getItemId();   // #21
+    WhyNotResponse whyNot = gateway().whyNot(UserWhyNotRequest.newBuilder()
+        .setUserId(CUSTOMER).setItemId(item).setLimit(10).build());
+    assertTrue(whyNot.getHoldingBackCount() > 0, "some purchase holds back #21");
+
+    CliRun printed = run("explain", "--user", CUSTOMER, "--item", item);
+
+    assertEquals(0, printed.exit(), printed.err());
+    String out = printed.out();
+    int heading = out.indexOf("  Holding it back (without the purchase it ranks higher), strongest first:\n");
+    assertTrue(heading >= 0, out);
+    List<String> shown = out.substring(heading).lines().skip(1).takeWhile(line -> line.startsWith("    "))
+        .limit(InterrogationPrinter.SHOWN).toList();
+    assertTrue(shown.stream().anyMatch(line -> line.contains("[" + whyNot.getHoldingBack(0).getItemId() + "]")
+        && line.contains("without it: rank #" + whyNot.getHoldingBack(0).getRankWithout() + ",")), out);
+  }
+
   @Test
   void whyNot_printsTheGatewaysAnswerForAnItemOutsideTheTopK() throws Exception {
     RecommendResponse top = gateway().recommend(newItems(30));

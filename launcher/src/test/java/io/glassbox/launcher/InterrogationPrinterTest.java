@@ -39,6 +39,34 @@ class InterrogationPrinterTest {
         .contains("not among"), "a retrieved item is not flagged");
   }
 
+  /**
+   * The purchases holding an item back are listed under their own heading, strongest first as the
+   * answer orders them, not cut off behind a full list of those holding it up.
+   */
+  @Test
+  void explainItem_purchasesHoldingItBack_areListedApartFromThoseHoldingItUp() {
+    ExplainItemResponse.Builder response = ExplainItemResponse.newBuilder()
+        .setItem(Item.newBuilder().setItemId("CA-011").setTitle("MUG")).setRank(27).setRankedCandidateCount(500)
+        .setTopK(10).setScore(0.5f);
+    for (int i = 0; i < InterrogationPrinter.SHOWN + 2; i++) {
+      response.addEffects(HistoryItemEffect.newBuilder().setItemId("up" + i).setRankWithout(60 - i)
+          .setScoreChange(-0.2f + 0.01f * i));
+    }
+    response.addEffects(HistoryItemEffect.newBuilder().setItemId("tea").setTitle("EARL GREY").setRankWithout(19)
+        .setScoreChange(0.155f));
+    response.addEffects(HistoryItemEffect.newBuilder().setItemId("same").setRankWithout(27).setScoreChange(0.001f));
+
+    String text = new InterrogationPrinter().explainItem("u", response.build());
+
+    assertTrue(text.contains("  Holding it up (without the purchase it ranks lower), strongest first:\n"
+        + "    [up0]  without it: rank #60, score change -0.200"), text);
+    assertTrue(text.contains("    ... 2 more (--json prints all)\n"
+        + "  Holding it back (without the purchase it ranks higher), strongest first:\n"
+        + "    EARL GREY [tea]  without it: rank #19, score change +0.155"), text);
+    assertTrue(text.endsWith("  Leaving its rank as it is (#27 without the purchase too), largest score change first:\n"
+        + "    [same]  without it: rank #27, score change +0.001; its contribution +0.000\n"), text);
+  }
+
   @Test
   void whyNot_namesTheChangesPurchasesByTitleWhereTheAnswerHasThem() {
     WhyNotResponse response = WhyNotResponse.newBuilder()
