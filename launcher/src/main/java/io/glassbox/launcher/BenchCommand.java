@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.server.ConfigSource;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Measures end-to-end Recommend latency against a running gateway: sequential calls for users
- * drawn (with a fixed seed) from the embedded dataset, after a warm-up; prints median, p90, p99.
+ * drawn (with a fixed seed) from the data folder the settings name or from --users, after a
+ * warm-up; prints median, p90, p99.
  */
 @Command(name = "bench", description = "Measure end-to-end Recommend latency against a running suite.")
 final class BenchCommand implements Callable<Integer> {
@@ -35,6 +37,9 @@ final class BenchCommand implements Callable<Integer> {
   int warmup;
 
   @Mixin GatewayCallOptions call;
+
+  /** The settings the default customers' data folder is read from; a test names its own. */
+  ConfigSource settings = ConfigSource.fromEnvironment();
 
   @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
       description = "Deadline per call in milliseconds, 1.." + TimeoutConverter.MAX_MILLIS
@@ -52,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("glassbox: --requests must be >= 1 and --warmup >= 0");
       return 2;
     }
-    List<String> users = UserIds.readOrEmbedded(call.usersFile);
+    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings);
+    List<String> users = drawn.users();
     Random random = new Random(42);
     ManagedChannel channel = CliCalls.channel(call.target);
     try {
@@ -79,6 +85,7 @@ final class BenchCommand implements Callable<Integer> {
           withReasons.call(stub, request(user, false), measured);
         }
       }
+      System.out.printf("Customers from %s.%n", drawn.origin());
       withReasons.print(compareExplanations ? "with explanations" : "", requests, call.limit, users.size(), warmup);
       int failed = withReasons.failed;
       if (compareExplanations) {

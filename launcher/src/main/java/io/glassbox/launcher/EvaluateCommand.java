@@ -54,9 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
     if (dataDir != null) {
       config = config.with(Map.of(FeatureConfig.DATA_DIR_KEY, dataDir.toString()));
     }
-    Path served = FeatureConfig.load(config).dataDir();
-    List<String> sample = UserIds.sample(
-        usersFile != null ? UserIds.read(usersFile) : UserIds.ofDataFolder(served), users, seed);
+    List<String> sample = UserIds.sample(UserIds.of(usersFile, config).users(), users, seed);
     try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {
       Suite.Ports ports = suite.ports();
       ManagedChannel feature = CliCalls.channel("localhost:" + ports.feature());

@@ -14,6 +14,6 @@ final class GatewayCallOptions {
   int limit;
 
   @Option(names = "--users",
-      description = "gzip CSV whose first column is a user id (default: " + UserIds.EMBEDDED_DEFAULT + ").")
+      description = UserIds.FILE_FORMAT + " (default: " + UserIds.SERVED_DEFAULT + ").")
   Path usersFile;
 }

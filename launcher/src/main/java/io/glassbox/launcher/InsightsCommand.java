@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.GetModelInsightsRequest;
 import io.glassbox.explain.ModelInsights;
+import io.glassbox.server.ConfigSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,8 +46,11 @@ final class InsightsCommand implements Callable<Integer> {
   int users;
 
   @Option(names = "--users-file",
-      description = "gzip CSV whose first column is a user id, to sample from (default: " + UserIds.EMBEDDED_DEFAULT + ").")
+      description = UserIds.FILE_FORMAT + ", to sample from (default: " + UserIds.SERVED_DEFAULT + ").")
   Path usersFile;
+
+  /** The settings the default customers' data folder is read from; a test names its own. */
+  ConfigSource settings = ConfigSource.fromEnvironment();
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample (default ${DEFAULT-VALUE}).")
   long seed;
@@ -73,12 +77,16 @@ final class InsightsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    UserIds.Drawn drawn = UserIds.of(usersFile, settings);
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
-        .addAllUserIds(UserIds.sample(UserIds.readOrEmbedded(usersFile), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
+        .addAllUserIds(UserIds.sample(drawn.users(), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
     return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), "--timeout-s " + timeoutSeconds, channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);
       System.out.print(json ? CliCalls.json(response) : new InterrogationPrinter().insights(response));
+      if (!json) {
+        System.out.printf("Customers sampled from %s.%n", drawn.origin());
+      }
       return 0;
     });
   }

@@ -1,11 +1,13 @@
 package io.glassbox.launcher;
 
+import io.glassbox.feature.FeatureConfig;
 import io.glassbox.launcher.load.LoadPlan;
 import io.glassbox.launcher.load.LoadRun;
 import io.glassbox.launcher.load.LoadSummary;
 import io.glassbox.launcher.load.LoopbackTarget;
 import io.glassbox.launcher.load.RecommendSender;
 import io.glassbox.launcher.load.RssWatch;
+import io.glassbox.server.ConfigSource;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -29,7 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "load", description = {
     "Open-loop load on a gateway on this machine: Recommend at a fixed rate for real customers of the"
-        + " embedded dataset; prints a latency histogram (from each call's due time), errors by status,"
+        + " data folder " + FeatureConfig.DATA_DIR_KEY + " names (default the embedded dataset) or of --users; prints a latency histogram (from each call's due time), errors by status,"
         + " answers within the deadline and degraded flags.",
     "Exit status: 0 when every planned call was answered OK within its deadline, 1 otherwise, 2 on bad options."})
 final class LoadCommand implements Callable<Integer> {
@@ -58,6 +60,9 @@ final class LoadCommand implements Callable<Integer> {
 
   /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
   @Mixin GatewayCallOptions call;
+
+  /** The settings the default customers' data folder is read from; a test names its own. */
+  ConfigSource settings = ConfigSource.fromEnvironment();
 
   @Option(names = "--locale", defaultValue = "en-US", description = UserCallOptions.LOCALE_HELP)
   String locale;
@@ -88,7 +93,8 @@ final class LoadCommand implements Callable<Integer> {
       System.err.println("glassbox load: " + e.getMessage());
       return 2;
     }
-    List<String> users = UserIds.readOrEmbedded(call.usersFile);
+    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings);
+    List<String> users = drawn.users();
     ManagedChannel channel = CliCalls.channel(call.target);
     try {
       // Not connected, every call would wait out its deadline and count as a failure of the suite.
@@ -97,8 +103,9 @@ final class LoadCommand implements Callable<Integer> {
       }
       RecommendSender sender = new RecommendSender(channel, users, seed, call.limit, locale, timeout);
       System.out.printf(Locale.ROOT, "load: Recommend at %s calls/s for %.1f s (%d calls), cap %d in flight,"
-              + " deadline %d ms, %d users, target %s%n",
-          rate, duration.toMillis() / 1e3, plan.requestCount(), concurrency, timeout.toMillis(), users.size(), call.target);
+              + " deadline %d ms, %d users from %s, target %s%n",
+          rate, duration.toMillis() / 1e3, plan.requestCount(), concurrency, timeout.toMillis(), users.size(),
+          drawn.origin(), call.target);
       if (warmupPlan.isPresent()) {
         LoadSummary warm = new LoadRun(warmupPlan.get(), RssWatch.of(List.of()), Duration.ZERO, System.out).execute(sender);
         System.out.printf(Locale.ROOT, "warm-up: %d calls, %d OK, p99 %.1f ms (not counted below)%n",

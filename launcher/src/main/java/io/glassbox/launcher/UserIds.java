@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.feature.DatasetException;
 import io.glassbox.feature.DatasetReader;
+import io.glassbox.feature.FeatureConfig;
 import io.glassbox.server.ConfigSource;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,14 +30,28 @@ final class UserIds {
   static final String FILE_FORMAT = "CSV (gzip when named .gz) whose first column is a user id; a first line whose"
       + " first column is user_id is its header";
 
-  /** How the commands' help names the default list of customers. */
-  static final String EMBEDDED_DEFAULT = "the embedded dataset's customers, " + EMBEDDED + " in the installation";
-
   private UserIds() {}
 
-  /** The customers listed in {@code file}, or the embedded dataset's when it is null. */
-  static List<String> readOrEmbedded(Path file) throws IOException {
-    return read(file != null ? file : ConfigSource.fromEnvironment().shipped(EMBEDDED));
+  /** How the commands' help names the default customers: those of the data the suite serves. */
+  static final String SERVED_DEFAULT = "the customers of the data folder " + FeatureConfig.DATA_DIR_KEY
+      + " names (users.csv[.gz], else interactions.csv[.gz]), else of the embedded dataset";
+
+  /** Customers to call the suite as, and where they came from ({@code origin}, said in the output). */
+  record Drawn(List<String> users, String origin) {}
+
+  /**
+   * The customers listed in {@code file}; when it is null, those of the data folder the settings
+   * name ({@value FeatureConfig#DATA_DIR_KEY}, default the embedded data), as the suite those
+   * settings start serves: the embedded dataset's customers are nobody in a shop's own data.
+   */
+  static Drawn of(Path file, ConfigSource settings) throws IOException {
+    if (file != null) {
+      return new Drawn(read(file), file.toString());
+    }
+    Path folder = FeatureConfig.load(settings).dataDir();
+    String origin = settings.get(FeatureConfig.DATA_DIR_KEY).isPresent()
+        ? "the data folder " + folder + " (" + FeatureConfig.DATA_DIR_KEY + ")" : "the embedded data " + folder;
+    return new Drawn(ofDataFolder(folder), origin);
   }
 
   /**
@@ -53,10 +68,11 @@ final class UserIds {
   /**
    * The first column of a CSV (gzip when the name ends in .gz), blank lines skipped; the first line
    * is a header only when its first column is {@code user_id} (as in the dataset layout's
-   * users.csv), so a plain list of ids loses none. Fails on a file without ids.
+   * users.csv), so a plain list of ids loses none. Each id once, in file order: a file of
+   * interactions names a customer on each of their rows. Fails on a file without ids.
    */
   static List<String> read(Path file) throws IOException {
-    List<String> users = new ArrayList<>();
+    Set<String> users = new LinkedHashSet<>();
     try (BufferedReader reader = open(CliFiles.readable(file))) {
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
         String id = firstColumn(line);
@@ -69,7 +85,7 @@ final class UserIds {
     if (users.isEmpty()) {
       throw new IOException(file + " holds no user ids");
     }
-    return users;
+    return List.copyOf(users);
   }
 
   private static String firstColumn(String line) {

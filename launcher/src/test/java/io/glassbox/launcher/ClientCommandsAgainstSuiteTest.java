@@ -136,6 +136,41 @@ class ClientCommandsAgainstSuiteTest {
     assertEquals(0, exit);
   }
 
+  /**
+   * Without a file of customers, insights, bench and load call as the customers of the data folder
+   * the settings name, as evaluate-explanations draws, and say so: they took the embedded data's
+   * 4,104 customers, none in a shop's own data ("0 customers with a record explained").
+   */
+  @Test
+  void measuringCommands_withoutAUsersFile_callTheCustomersOfTheDataFolderTheSettingsName(@TempDir Path shop)
+      throws Exception {
+    Files.writeString(shop.resolve("users.csv"), "user_id\n" + CUSTOMER + "\n12347\n");
+    ConfigSource settings = ConfigSource.of(Map.of("GLASSBOX_DATA_DIR", shop.toString()));
+    String from = "the data folder " + shop + " (GLASSBOX_DATA_DIR)";
+    InsightsCommand insights = new InsightsCommand();
+    insights.settings = settings;
+    BenchCommand bench = new BenchCommand();
+    bench.settings = settings;
+    LoadCommand load = new LoadCommand();
+    load.settings = settings;
+
+    CliRun insighted = CliRun.ofCommand(insights, "--users", "20", "--limit", "3",
+        "--target", "localhost:" + suite.ports().explain());
+    CliRun benched = CliRun.ofCommand(bench, "--requests", "2", "--warmup", "0", "--timeout-ms", "30000",
+        "--target", "localhost:" + suite.ports().gateway());
+    CliRun loaded = CliRun.ofCommand(load, "--rate", "2", "--duration", "1s", "--timeout", "30s",
+        "--report-every", "0s", "--target", "localhost:" + suite.ports().gateway());
+
+    assertEquals(0, insighted.exit(), insighted.err());
+    assertTrue(insighted.out().startsWith("Model insights over 2 customers"), insighted.out());
+    assertTrue(insighted.out().endsWith("Customers sampled from " + from + ".\n"), insighted.out());
+    assertEquals(0, benched.exit(), benched.err());
+    assertTrue(benched.out().startsWith("Customers from " + from + ".\nRecommend x2 (limit 10, 2 users,"),
+        benched.out());
+    assertEquals(0, loaded.exit(), loaded.err());
+    assertTrue(loaded.out().contains(", 2 users from " + from + ", target"), loaded.out());
+  }
+
   @Test
   void healthCommand_saysServingForTheSuite_andNotForAClosedPort() throws Exception {
     int free;

@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.server.ConfigSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -88,5 +91,35 @@ class UserIdsTest {
     Path header = Files.writeString(dir.resolve("header.csv"), "user_id\n");
     IOException e = assertThrows(IOException.class, () -> UserIds.read(header));
     assertEquals(header + " holds no user ids", e.getMessage());
+  }
+
+  /** A file of interactions names a customer on each of their rows: bench said "2719 users" for 150. */
+  @Test
+  void read_idRepeatedOnManyRows_isOneCustomer_inFileOrder(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("my-interactions.csv");
+    Files.writeString(file, "user_id,item_id,timestamp\nu2,A,1\nu1,B,2\nu2,C,3\nu2,D,4\n");
+
+    assertEquals(List.of("u2", "u1"), UserIds.read(file));
+  }
+
+  /** As evaluate-explanations draws them: insights, bench and load sampled the embedded data's customers. */
+  @Test
+  void of_noFile_takesTheCustomersOfTheDataFolderTheSettingsName(@TempDir Path shop) throws IOException {
+    Files.writeString(shop.resolve("users.csv"), "user_id\nshop-1\nshop-2\n");
+
+    UserIds.Drawn drawn = UserIds.of(null, ConfigSource.of(Map.of(FeatureConfig.DATA_DIR_KEY, shop.toString())));
+
+    assertEquals(List.of("shop-1", "shop-2"), drawn.users());
+    assertEquals("the data folder " + shop + " (GLASSBOX_DATA_DIR)", drawn.origin());
+  }
+
+  @Test
+  void of_noFileNorDataFolder_takesTheEmbeddedDataAndSaysSo() throws IOException {
+    String root = System.getProperty("glassbox.repo.root", "..");
+
+    UserIds.Drawn drawn = UserIds.of(null, ConfigSource.of(Map.of(ConfigSource.HOME_KEY, root)));
+
+    assertEquals(UserIds.read(Path.of(root, UserIds.EMBEDDED)), drawn.users());
+    assertEquals("the embedded data " + Path.of(root, FeatureConfig.DEFAULT_DATA_DIR), drawn.origin());
   }
 }
