@@ -30,10 +30,29 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Measure end-to-end Recommend latency against a running suite.")
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--requests", defaultValue = "500", description = "Measured calls (default ${DEFAULT-VALUE}).")
+  /** The most calls --requests or --warmup may ask for (each measured call keeps its latency). */
+  static final int MAX_CALLS = 1_000_000;
+
+  /** --requests: 1..{@value #MAX_CALLS}. */
+  static final class RequestsConverter extends WholeNumberRange.Converter {
+    RequestsConverter() {
+      super(1, MAX_CALLS, "number of measured calls");
+    }
+  }
+
+  /** --warmup: 0..{@value #MAX_CALLS}. */
+  static final class WarmupConverter extends WholeNumberRange.Converter {
+    WarmupConverter() {
+      super(0, MAX_CALLS, "number of warm-up calls");
+    }
+  }
+
+  @Option(names = "--requests", defaultValue = "500", converter = RequestsConverter.class,
+      description = "Measured calls, 1.." + MAX_CALLS + " (default ${DEFAULT-VALUE}).")
   int requests;
 
-  @Option(names = "--warmup", defaultValue = "100", description = "Unmeasured calls first (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "100", converter = WarmupConverter.class,
+      description = "Unmeasured calls first, 0.." + MAX_CALLS + " (default ${DEFAULT-VALUE}).")
   int warmup;
 
   @Mixin GatewayCallOptions call;
@@ -53,10 +72,6 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    if (requests < 1 || warmup < 0) {
-      System.err.println("glassbox: --requests must be >= 1 and --warmup >= 0");
-      return 2;
-    }
     UserIds.Drawn drawn = UserIds.of(call.usersFile, settings);
     List<String> users = drawn.users();
     Random random = new Random(42);

@@ -23,10 +23,22 @@ import picocli.CommandLine.Option;
         + " vs attention-only and random evidence, on customers of the dataset the suite serves"
         + " (GLASSBOX_DATA_DIR, default the embedded data; the model from GLASSBOX_MODEL_DIR/NAME).")
 final class EvaluateCommand implements Callable<Integer> {
-  @Option(names = "--users", defaultValue = "200", description = "Customers to sample (default ${DEFAULT-VALUE}).")
+  /** The most customers --users may ask for: far more than a run of minutes can evaluate. */
+  static final int MAX_USERS = 1_000_000;
+
+  /** --users: 1..{@value #MAX_USERS}, said with the number typed before the suite starts. */
+  static final class UsersConverter extends WholeNumberRange.Converter {
+    UsersConverter() {
+      super(1, MAX_USERS, "number of customers");
+    }
+  }
+
+  @Option(names = "--users", defaultValue = "200", converter = UsersConverter.class,
+      description = "Customers to sample, 1.." + MAX_USERS + " (default ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--limit", defaultValue = "10", description = "Top-k explained per customer (default ${DEFAULT-VALUE}).")
+  @Option(names = "--limit", defaultValue = "10", converter = UserCallOptions.LimitConverter.class,
+      description = "Top-k explained per customer, 1.." + UserCallOptions.MAX_LIMIT + " (default ${DEFAULT-VALUE}).")
   int limit;
 
   @Option(names = "--data-dir",
@@ -45,10 +57,6 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    if (users < 1 || limit < 1 || limit > 50) {
-      System.err.println("glassbox: --users must be >= 1 and --limit 1..50");
-      return 2;
-    }
     // The evaluation calls the services directly: no viewer page (it would take port 8080).
     ConfigSource config = ConfigSource.fromEnvironment().with(Map.of(ViewerConfig.PORT_KEY, "0"));
     if (dataDir != null) {

@@ -19,4 +19,20 @@ record WholeNumberRange(long min, long max) {
     }
     throw new CommandLine.TypeConversionException("'" + value + "' is not a " + noun + ": give " + min + ".." + max + after);
   }
+
+  /** An option's converter to a whole number of {@code noun} in the range, said as {@link #parse} says. */
+  abstract static class Converter implements CommandLine.ITypeConverter<Integer> {
+    private final WholeNumberRange range;
+    private final String noun;
+
+    Converter(int min, int max, String noun) {
+      this.range = new WholeNumberRange(min, max);
+      this.noun = noun;
+    }
+
+    @Override
+    public Integer convert(String value) {
+      return (int) range.parse(value, noun, "");
+    }
+  }
 }

@@ -111,6 +111,31 @@ class CliUsageErrorsTest {
     }
   }
 
+  /**
+   * evaluate-explanations and bench said "--users must be >= 1 and --limit 1..50" (or of
+   * --requests and --warmup) whichever was wrong, without what it got; their help gave no range.
+   */
+  @Test
+  void evaluateAndBenchCounts_outsideTheirHelpsRange_areUsageErrorsNamingTheOption() {
+    List<List<String>> cases = List.of(
+        List.of("evaluate-explanations", "--limit", "500", "'500' is not a limit: give 1..50, or leave --limit out"),
+        List.of("evaluate-explanations", "--users", "0", "'0' is not a number of customers: give 1..1000000"),
+        List.of("bench", "--requests", "-3", "'-3' is not a number of measured calls: give 1..1000000"),
+        List.of("bench", "--warmup", "-1", "'-1' is not a number of warm-up calls: give 0..1000000"));
+    for (List<String> wrong : cases) {
+      CliRun run = CliRun.of(wrong.get(0), wrong.get(1), wrong.get(2));
+
+      assertEquals(2, run.exit(), wrong + ": " + run.err());
+      assertTrue(run.err().startsWith("Invalid value for option '" + wrong.get(1) + "': " + wrong.get(3)), run.err());
+    }
+    String evaluateHelp = CliRun.of("evaluate-explanations", "--help").out();
+    assertTrue(evaluateHelp.contains("Customers to sample, 1..1000000") && evaluateHelp.contains("customer, 1..50"),
+        evaluateHelp);
+    String benchHelp = CliRun.of("bench", "--help").out();
+    assertTrue(benchHelp.contains("Measured calls, 1..1000000") && benchHelp.contains("calls first, 0..1000000"),
+        benchHelp);
+  }
+
   /** health --wait PT3000000H overflowed a count of nanoseconds: an ArithmeticException's stack trace. */
   @Test
   void healthWait_overADay_isAUsageError() {
