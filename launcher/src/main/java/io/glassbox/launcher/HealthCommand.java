@@ -46,6 +46,8 @@ final class HealthCommand implements Callable<Integer> {
   static final Duration TRY_LIMIT = Duration.ofSeconds(5);
   /** How long health waits between tries; one is not started with less than twice this left. */
   private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+  /** How long past its deadline the list of services is waited for, should the call's own end be lost. */
+  private static final Duration ANSWER_SLACK = Duration.ofMillis(500);
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_TARGET,
       description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway: "
@@ -122,15 +124,16 @@ final class HealthCommand implements Callable<Integer> {
       return Optional.of(CliCalls.noConnection(target, wait.isZero() ? TRY_LIMIT : wait));
     }
     Duration limit = left(end).compareTo(TRY_LIMIT) < 0 ? left(end) : TRY_LIMIT;
+    // One deadline for the whole try: the overall check, the list of services and each service's check.
+    Deadline deadline = Deadline.after(limit.toNanos(), TimeUnit.NANOSECONDS);
     try {
-      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS);
+      HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadline(deadline);
       ServingStatus status = health.check(HealthCheckRequest.getDefaultInstance()).getStatus();
       if (status != ServingStatus.SERVING) {
         return Optional.of(target + " is " + status.name());
       }
       if (ready) {
-        for (String service : services(channel, limit)) {
+        for (String service : services(channel, deadline)) {
           Optional<ServingStatus> serviceStatus = status(health, service);
           if (serviceStatus.isPresent() && serviceStatus.get() != ServingStatus.SERVING) {
             return Optional.of(target + " is up, but its service " + service + " is " + serviceStatus.get().name()
@@ -158,10 +161,10 @@ final class HealthCommand implements Callable<Integer> {
    * The services {@code channel}'s server lists through server reflection (v1), which every server
    * of the suite serves, as its health service keeps no list of the names it has a status for.
    */
-  private static List<String> services(ManagedChannel channel, Duration limit) throws InterruptedException {
+  private static List<String> services(ManagedChannel channel, Deadline deadline) throws InterruptedException {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-        .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS)
+        .withDeadline(deadline)
         .serverReflectionInfo(new StreamObserver<>() {
           @Override
           public void onNext(ServerReflectionResponse response) {
@@ -182,8 +185,9 @@ final class HealthCommand implements Callable<Integer> {
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
     try {
-      // The call's own deadline ends it; the extra second only keeps a lost answer from hanging here.
-      ServerReflectionResponse response = answer.get(limit.plusSeconds(1).toNanos(), TimeUnit.NANOSECONDS);
+      // The call's own deadline ends it; the slack only keeps a lost answer from hanging here.
+      ServerReflectionResponse response = answer.get(
+          deadline.timeRemaining(TimeUnit.NANOSECONDS) + ANSWER_SLACK.toNanos(), TimeUnit.NANOSECONDS);
       if (response.hasErrorResponse()) {
         throw Status.fromCodeValue(response.getErrorResponse().getErrorCode())
             .withDescription(response.getErrorResponse().getErrorMessage()).asRuntimeException();
@@ -194,7 +198,7 @@ final class HealthCommand implements Callable<Integer> {
       throw failed.getCause() instanceof StatusRuntimeException refused ? refused
           : Status.fromThrowable(failed.getCause()).asRuntimeException();
     } catch (TimeoutException lost) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("no list of services within " + limit).asRuntimeException();
+      throw Status.DEADLINE_EXCEEDED.withDescription("no list of services by the try's deadline").asRuntimeException();
     }
   }
 

@@ -14,10 +14,13 @@ import java.net.ServerSocket;
 final class SuiteAnswer {
   private SuiteAnswer() {}
 
-  /** {@code service} served on a free loopback port, started. */
-  static Server serve(BindableService service) throws IOException {
-    return NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .addService(service).build().start();
+  /** {@code services} served on a free loopback port, started. */
+  static Server serve(BindableService... services) throws IOException {
+    NettyServerBuilder server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    for (BindableService service : services) {
+      server.addService(service);
+    }
+    return server.build().start();
   }
 
   /** A loopback port nothing listens on: one just taken free and given back. */
