@@ -48,6 +48,8 @@ final class HealthCommand implements Callable<Integer> {
   private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
   /** How long past its deadline the list of services is waited for, should the call's own end be lost. */
   private static final Duration ANSWER_SLACK = Duration.ofMillis(500);
+  /** The server reflection service --ready lists a server's services through. */
+  private static final String REFLECTION = ServerReflectionGrpc.SERVICE_NAME;
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_TARGET,
       description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway: "
@@ -133,7 +135,13 @@ final class HealthCommand implements Callable<Integer> {
         return Optional.of(target + " is " + status.name());
       }
       if (ready) {
-        for (String service : services(channel, deadline)) {
+        Optional<List<String>> services = services(channel, deadline);
+        if (services.isEmpty()) {
+          // Not "does --target name the right server?": it just answered the health check.
+          return Optional.of(target + " is SERVING overall but serves no server reflection (" + REFLECTION
+              + "), which --ready needs to list its services");
+        }
+        for (String service : services.get()) {
           Optional<ServingStatus> serviceStatus = status(health, service);
           if (serviceStatus.isPresent() && serviceStatus.get() != ServingStatus.SERVING) {
             return Optional.of(target + " is up, but its service " + service + " is " + serviceStatus.get().name()
@@ -159,9 +167,11 @@ final class HealthCommand implements Callable<Integer> {
 
   /**
    * The services {@code channel}'s server lists through server reflection (v1), which every server
-   * of the suite serves, as its health service keeps no list of the names it has a status for.
+   * of the suite serves, as its health service keeps no list of the names it has a status for;
+   * empty when it serves no reflection v1 (UNIMPLEMENTED).
    */
-  private static List<String> services(ManagedChannel channel, Deadline deadline) throws InterruptedException {
+  private static Optional<List<String>> services(ManagedChannel channel, Deadline deadline)
+      throws InterruptedException {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
         .withDeadline(deadline)
@@ -192,8 +202,12 @@ final class HealthCommand implements Callable<Integer> {
         throw Status.fromCodeValue(response.getErrorResponse().getErrorCode())
             .withDescription(response.getErrorResponse().getErrorMessage()).asRuntimeException();
       }
-      return response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList();
+      return Optional.of(
+          response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
     } catch (ExecutionException failed) {
+      if (Status.fromThrowable(failed.getCause()).getCode() == Status.Code.UNIMPLEMENTED) {
+        return Optional.empty();
+      }
       // Rethrown as it came, with the trailers that say which server answered.
       throw failed.getCause() instanceof StatusRuntimeException refused ? refused
           : Status.fromThrowable(failed.getCause()).asRuntimeException();
