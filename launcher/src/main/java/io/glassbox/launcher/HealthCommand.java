@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import io.glassbox.server.ConfigSource;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -173,6 +174,19 @@ final class HealthCommand implements Callable<Integer> {
   private static Optional<List<String>> services(ManagedChannel channel, Deadline deadline)
       throws InterruptedException {
     CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
+    // Cancelled once done with, answered or not: a stream the server leaves open (after an
+    // error_response, or never answering) would else stay open till its deadline, one per try of a --wait.
+    Context.CancellableContext call = Context.current().withCancellation();
+    try {
+      call.run(() -> list(channel, deadline, answer));
+      return services(answer, deadline);
+    } finally {
+      call.cancel(null);
+    }
+  }
+
+  private static void list(ManagedChannel channel, Deadline deadline,
+      CompletableFuture<ServerReflectionResponse> answer) {
     StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
         .withDeadline(deadline)
         .serverReflectionInfo(new StreamObserver<>() {
@@ -194,6 +208,10 @@ final class HealthCommand implements Callable<Integer> {
         });
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
+  }
+
+  private static Optional<List<String>> services(CompletableFuture<ServerReflectionResponse> answer,
+      Deadline deadline) throws InterruptedException {
     try {
       // The call's own deadline ends it; the slack only keeps a lost answer from hanging here.
       ServerReflectionResponse response = answer.get(
