@@ -107,7 +107,7 @@ final class CallHints {
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
             ? answeredInTls(target)
             : target + " did not answer in gRPC: is it an HTTP port (by default up's viewer, 8080, or metrics,"
-                + " 9451-9454)?"
+                + " 9451-9454, unless up's --http-port or --metrics-port moved them)?"
                 + " bin/glassbox up's gRPC servers are " + BY_PORT + ".");
   }
 

@@ -32,7 +32,8 @@ class HttpPortTargetTest {
     try {
       String target = "localhost:" + http.getAddress().getPort();
       String hint = target + " did not answer in gRPC: is it an"
-          + " HTTP port (by default up's viewer, 8080, or metrics, 9451-9454)? bin/glassbox up's gRPC servers are by"
+          + " HTTP port (by default up's viewer, 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port"
+          + " moved them)? bin/glassbox up's gRPC servers are by"
           + " default the gateway at localhost:50051 (recommend, explain, why-not, what-if, feedback), the explain"
           + " service at localhost:50054 (insights), the feature admin at localhost:50062 (import) and the model admin"
           + " at localhost:50063 (reload-model), unless up's --gateway-port, --explain-port, --feature-admin-port or"
