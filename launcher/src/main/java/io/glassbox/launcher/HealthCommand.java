@@ -146,8 +146,7 @@ final class HealthCommand implements Callable<Integer> {
           Optional<ServingStatus> serviceStatus = status(health, service);
           if (serviceStatus.isPresent() && serviceStatus.get() != ServingStatus.SERVING) {
             return Optional.of(target + " is up, but its service " + service + " is " + serviceStatus.get().name()
-                + " (not ready: a backend it needs is down, as Redis for the feature service; the server's log says"
-                + " which)");
+                + " (not ready: a backend it needs is down or being restored; the server's log says why)");
           }
         }
       }

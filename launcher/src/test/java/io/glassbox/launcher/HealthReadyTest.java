@@ -64,8 +64,7 @@ class HealthReadyTest {
       assertEquals(1, ready.exit(), ready.out());
       // The feature service, in this JVM, logs its outage to the same standard error.
       assertEquals(List.of("glassbox health: " + target + " is up, but its service " + FeatureServiceGrpc.SERVICE_NAME
-          + " is NOT_SERVING (not ready: a backend it needs is down, as Redis for the feature service; the server's log"
-          + " says which)"),
+          + " is NOT_SERVING (not ready: a backend it needs is down or being restored; the server's log says why)"),
           ready.err().lines().filter(line -> line.startsWith("glassbox health: ")).toList(), ready.err());
 
       redis = startRedis(redisPort);

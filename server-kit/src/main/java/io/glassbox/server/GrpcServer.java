@@ -166,10 +166,12 @@ public final class GrpcServer implements AutoCloseable {
       return;
     }
     boolean ready = serving && servicesAvailable;
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, servingStatus(serving));
     for (String service : serviceNames) {
       health.setStatus(service, servingStatus(ready));
     }
+    // The overall status last: a client that sees it SERVING and then asks a service (health --ready)
+    // finds that service's status of this same change, not NOT_SERVING still from before start.
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, servingStatus(serving));
     probes.serving(ready);
     probes.started(serving);
   }
