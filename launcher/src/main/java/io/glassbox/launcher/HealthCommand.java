@@ -1,7 +1,6 @@
 package io.glassbox.launcher;
 
 import io.glassbox.server.ConfigSource;
-import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -10,18 +9,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,10 +39,6 @@ final class HealthCommand implements Callable<Integer> {
   static final Duration TRY_LIMIT = Duration.ofSeconds(5);
   /** How long health waits between tries; one is not started with less than twice this left. */
   private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
-  /** How long past its deadline the list of services is waited for, should the call's own end be lost. */
-  private static final Duration ANSWER_SLACK = Duration.ofMillis(500);
-  /** The server reflection service --ready lists a server's services through. */
-  private static final String REFLECTION = ServerReflectionGrpc.SERVICE_NAME;
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_TARGET,
       description = "host:port of the server (default ${DEFAULT-VALUE}, the gateway: "
@@ -136,11 +124,11 @@ final class HealthCommand implements Callable<Integer> {
         return Optional.of(target + " is " + status.name());
       }
       if (ready) {
-        Optional<List<String>> services = services(channel, deadline);
+        Optional<List<String>> services = new ReflectedServices(channel, deadline).list();
         if (services.isEmpty()) {
           // Not "does --target name the right server?": it just answered the health check.
-          return Optional.of(target + " is SERVING overall but serves no server reflection (" + REFLECTION
-              + "), which --ready needs to list its services");
+          return Optional.of(target + " is SERVING overall but serves no server reflection ("
+              + ServerReflectionGrpc.SERVICE_NAME + "), which --ready needs to list its services");
         }
         for (String service : services.get()) {
           Optional<ServingStatus> serviceStatus = status(health, service);
@@ -162,74 +150,6 @@ final class HealthCommand implements Callable<Integer> {
       return Optional.of(target + " is " + status.getCode().name() + said + CallHints.hint(e, target, settings,
           Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS))
           .map(hint -> "\n" + hint).orElse(""));
-    }
-  }
-
-  /**
-   * The services {@code channel}'s server lists through server reflection (v1), which every server
-   * of the suite serves, as its health service keeps no list of the names it has a status for;
-   * empty when it serves no reflection v1 (UNIMPLEMENTED).
-   */
-  private static Optional<List<String>> services(ManagedChannel channel, Deadline deadline)
-      throws InterruptedException {
-    CompletableFuture<ServerReflectionResponse> answer = new CompletableFuture<>();
-    // Cancelled once done with, answered or not: a stream the server leaves open (after an
-    // error_response, or never answering) would else stay open till its deadline, one per try of a --wait.
-    Context.CancellableContext call = Context.current().withCancellation();
-    try {
-      call.run(() -> list(channel, deadline, answer));
-      return services(answer, deadline);
-    } finally {
-      call.cancel(null);
-    }
-  }
-
-  private static void list(ManagedChannel channel, Deadline deadline,
-      CompletableFuture<ServerReflectionResponse> answer) {
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-        .withDeadline(deadline)
-        .serverReflectionInfo(new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse response) {
-            answer.complete(response);
-          }
-
-          @Override
-          public void onError(Throwable failure) {
-            answer.completeExceptionally(failure);
-          }
-
-          @Override
-          public void onCompleted() {
-            answer.completeExceptionally(Status.INTERNAL.withDescription("server reflection ended without"
-                + " listing the services").asRuntimeException());
-          }
-        });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    requests.onCompleted();
-  }
-
-  private static Optional<List<String>> services(CompletableFuture<ServerReflectionResponse> answer,
-      Deadline deadline) throws InterruptedException {
-    try {
-      // The call's own deadline ends it; the slack only keeps a lost answer from hanging here.
-      ServerReflectionResponse response = answer.get(
-          deadline.timeRemaining(TimeUnit.NANOSECONDS) + ANSWER_SLACK.toNanos(), TimeUnit.NANOSECONDS);
-      if (response.hasErrorResponse()) {
-        throw Status.fromCodeValue(response.getErrorResponse().getErrorCode())
-            .withDescription(response.getErrorResponse().getErrorMessage()).asRuntimeException();
-      }
-      return Optional.of(
-          response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList());
-    } catch (ExecutionException failed) {
-      if (Status.fromThrowable(failed.getCause()).getCode() == Status.Code.UNIMPLEMENTED) {
-        return Optional.empty();
-      }
-      // Rethrown as it came, with the trailers that say which server answered.
-      throw failed.getCause() instanceof StatusRuntimeException refused ? refused
-          : Status.fromThrowable(failed.getCause()).asRuntimeException();
-    } catch (TimeoutException lost) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("no list of services by the try's deadline").asRuntimeException();
     }
   }
 

@@ -8,9 +8,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -44,22 +41,7 @@ class HealthReadyDeadlineTest {
           replies.onCompleted();
         }, 3, TimeUnit.SECONDS);
       }
-    }, new ServerReflectionGrpc.ServerReflectionImplBase() {
-      @Override
-      public StreamObserver<ServerReflectionRequest> serverReflectionInfo(
-          StreamObserver<ServerReflectionResponse> replies) {
-        return new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionRequest request) {}   // never answered
-
-          @Override
-          public void onError(Throwable failure) {}
-
-          @Override
-          public void onCompleted() {}
-        };
-      }
-    });
+    }, SuiteAnswer.silentReflection(() -> {}));
     target = "localhost:" + server.getPort();
   }
 

@@ -5,6 +5,11 @@ import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,5 +41,26 @@ final class SuiteAnswer {
     trailers.put(RequestIds.HEADER, traceId);
     trailers.put(RequestIds.SERVER_HEADER, server);
     return trailers;
+  }
+
+  /** A server reflection that never answers nor ends a stream; {@code onCancel} runs when the client ends one. */
+  static BindableService silentReflection(Runnable onCancel) {
+    return new ServerReflectionGrpc.ServerReflectionImplBase() {
+      @Override
+      public StreamObserver<ServerReflectionRequest> serverReflectionInfo(
+          StreamObserver<ServerReflectionResponse> replies) {
+        ((ServerCallStreamObserver<ServerReflectionResponse>) replies).setOnCancelHandler(onCancel);
+        return new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionRequest request) {}   // never answered
+
+          @Override
+          public void onError(Throwable failure) {}
+
+          @Override
+          public void onCompleted() {}
+        };
+      }
+    };
   }
 }
