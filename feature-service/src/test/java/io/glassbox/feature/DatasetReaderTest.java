@@ -136,6 +136,20 @@ class DatasetReaderTest {
   }
 
   @Test
+  void read_idsAndInvoiceWithABidiMark_areReadAsTheTrainerReadsThem(@TempDir Path dir) throws IOException {
+    // A Hebrew or Arabic spreadsheet's ids may hold a right-to-left mark; refused, the service would not start.
+    gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA\u200f1,Mug,,,1.5\n");
+    gzip(dir.resolve("interactions.csv.gz"),
+        "user_id,item_id,timestamp,event,invoice_no,seq_pos\nu\u200e1,A\u200f1,100,purchase,5363\u200f65,0\n");
+
+    Dataset dataset = new DatasetReader(dir).read();
+
+    assertEquals("A\u200f1", dataset.items().get(0).itemId());
+    assertEquals(List.of(new Dataset.Interaction("u\u200e1", "A\u200f1", 100, 0, EventType.PURCHASE, "5363\u200f65", 0)),
+        dataset.interactions());
+  }
+
+  @Test
   void read_minimalInteractionColumns_arePurchasesInFileOrderInDayBaskets(@TempDir Path dir)
       throws IOException {
     gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,\nB,Plate,,,2\n");

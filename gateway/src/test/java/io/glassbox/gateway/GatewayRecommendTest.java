@@ -433,6 +433,19 @@ class GatewayRecommendTest {
   }
 
   @Test
+  void recommend_userIdTypedWithABidiControlInside_returnsInvalidArgumentNamingIt() {
+    start(new GatewayHarness());
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> recommend("123\u200f48", 3, "en-US"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode(), error.getStatus().toString());
+    assertEquals("user_id must not contain control characters, got U+200F at index 3",
+        error.getStatus().getDescription());
+    assertTrue(harness.feature.historyRequests.isEmpty());
+  }
+
+  @Test
   void recommend_featureServiceDown_returnsUnavailable() {
     start(new GatewayHarness().withoutFeatureService());
 

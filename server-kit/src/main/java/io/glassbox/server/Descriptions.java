@@ -127,8 +127,16 @@ public final class Descriptions {
   }
 
   private static boolean writtenAsUnicodeEscape(char c) {
-    boolean lineSeparator = c == '\u2028' || c == '\u2029';
-    return Character.isISOControl(c) || lineSeparator || isBidiControl(c);
+    return Character.isISOControl(c) || isHiddenControl(c);
+  }
+
+  /**
+   * Whether {@code c} is a control character that is not an ISO one: a bidirectional-text control
+   * ({@link #isBidiControl}) or the line or paragraph separator (U+2028, U+2029), which break a log
+   * line.
+   */
+  static boolean isHiddenControl(char c) {
+    return c == '\u2028' || c == '\u2029' || isBidiControl(c);
   }
 
   /**

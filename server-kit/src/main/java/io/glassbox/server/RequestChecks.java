@@ -80,22 +80,33 @@ public final class RequestChecks {
   }
 
   /**
-   * Requires an optional id, one a request may leave empty (an event id, an order id): empty, or
-   * {@link #requireId}'s rule, so a control character, a space at an end and blanks alone are
-   * refused too; returns it. Such an id is stored and echoed, and a resend matches it exactly: one
-   * with a line break cannot be typed back, and " 536365" would count apart from "536365".
+   * Requires an optional id a caller sends, one a request may leave empty (an event id, an order
+   * id): empty, or {@link #optionalIdProblem}'s rule, and no bidirectional-text control or line or
+   * paragraph separator ({@link Descriptions#isHiddenControl}); returns it. Such an id is stored
+   * and echoed, and a resend matches it exactly: one with a line break cannot be typed back, and
+   * " 536365" would count apart from "536365".
    */
   public static String requireOptionalId(String field, String value) {
     String problem = optionalIdProblem(value);
+    if (problem == null && !value.isEmpty()) {
+      problem = hiddenControlProblem(value);
+    }
     if (problem != null) {
       throw invalid(field + problem);
     }
     return value;
   }
 
-  /** What is wrong with {@code value} as an optional id ({@link #requireOptionalId}), or null. */
+  /**
+   * What is wrong with {@code value} as an optional id the suite may hold (an invoice in a file or
+   * an import), or null: empty, or {@link #idProblem}'s rule, blanks alone being a space at an end.
+   */
   public static String optionalIdProblem(String value) {
-    return value.isEmpty() ? null : problem(value, idFault(value, true));
+    if (value.isEmpty()) {
+      return null;
+    }
+    IdFault fault = contentFault(value);
+    return problem(value, fault == null && value.isBlank() ? IdFault.SPACE_AT_AN_END : fault);
   }
 
   /**
@@ -125,19 +136,16 @@ public final class RequestChecks {
    * refuses more in a user id a caller types). Every store trims the ids it reads from
    * files, so an id with a space at either end can name no stored user or item: taken as given,
    * " 12348" would be answered as a shopper nobody knows. A control character (a NUL, a tab, a
-   * line break, an ANSI escape's ESC, or a bidirectional-text control such as U+202E, which shows
-   * the words after it in another order) is refused too: it is invisible where the id is shown,
-   * and garbles the logs and texts that echo it.
+   * line break, an ANSI escape's ESC) is refused too: it is invisible where the id is shown, and
+   * garbles the logs and texts that echo it. A bidirectional-text control is not: a Hebrew or
+   * Arabic spreadsheet's ids may hold one, and the trainer reads them as they are.
    */
   public static IdFault idFault(String value) {
-    return idFault(value, false);
+    return value == null || value.isBlank() ? IdFault.EMPTY : contentFault(value);
   }
 
-  /** {@link #idFault}; blanks alone, in an id that may be empty, are a space at an end. */
-  private static IdFault idFault(String value, boolean mayBeEmpty) {
-    if (value == null || value.isEmpty() || (!mayBeEmpty && value.isBlank())) {
-      return IdFault.EMPTY;
-    }
+  /** {@link #idFault} of a value that is not empty: its length, then what it holds. */
+  private static IdFault contentFault(String value) {
     if (characterCount(value) > MAX_ID_LENGTH) {
       return IdFault.TOO_LONG;
     }
@@ -145,7 +153,7 @@ public final class RequestChecks {
       return IdFault.CONTROL_CHARACTER;
     }
     // With the control characters, what String.trim() takes off, as the stores do.
-    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ' || value.isBlank()) {
+    if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
       return IdFault.SPACE_AT_AN_END;
     }
     return null;
@@ -168,13 +176,15 @@ public final class RequestChecks {
     return fault.rule() + switch (fault) {
       case EMPTY -> "";
       case TOO_LONG -> ", got " + characterCount(value);
-      case CONTROL_CHARACTER -> {
-        int at = controlCharacterAt(value);
-        // The index in characters too (a control character is one char).
-        yield String.format(", got U+%04X at index %d", (int) value.charAt(at), value.codePointCount(0, at));
-      }
+      case CONTROL_CHARACTER -> controlCharacterGiven(value, controlCharacterAt(value));
       case SPACE_AT_AN_END -> ", got \"" + Descriptions.truncate(value) + "\"";
     };
+  }
+
+  /** What was given: the control character at char index {@code at}, and its index in characters. */
+  private static String controlCharacterGiven(String value, int at) {
+    // A control character is one char.
+    return String.format(", got U+%04X at index %d", (int) value.charAt(at), value.codePointCount(0, at));
   }
 
   /**
@@ -182,9 +192,10 @@ public final class RequestChecks {
    * and then white space or an invisible character at either end ({@link #isBlankAtAnEnd}), which
    * an id pasted from a spreadsheet or a web page carries: taken as given, "\u00a012348" would be
    * answered as a shopper nobody knows. The id is quoted, with the character named, since it cannot
-   * be seen. Only user ids asked about are refused: the files, the stores and the calls between
-   * the services take ids by {@link #idProblem}, so nothing stored before becomes unreadable or
-   * breaks a ranking that holds it.
+   * be seen. Then a bidirectional-text control or line separator anywhere ({@link
+   * Descriptions#isHiddenControl}). Only ids callers send are refused so: the files, the stores and
+   * the calls between the services take ids by {@link #idProblem}, so nothing stored before
+   * becomes unreadable or breaks a ranking that holds it.
    */
   private static String requestIdProblem(String value) {
     String problem = idProblem(value);
@@ -194,7 +205,7 @@ public final class RequestChecks {
     int first = value.codePointAt(0);
     int last = value.codePointBefore(value.length());
     if (!isBlankAtAnEnd(first) && !isBlankAtAnEnd(last)) {
-      return null;
+      return hiddenControlProblem(value);
     }
     int at = isBlankAtAnEnd(first) ? 0 : characterCount(value) - 1;
     return String.format("%s or an invisible character, got \"%s\" (U+%04X at index %d)",
@@ -216,11 +227,25 @@ public final class RequestChecks {
 
   private static int controlCharacterAt(String value) {
     for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i)) || Descriptions.isBidiControl(value.charAt(i))) {
+      if (Character.isISOControl(value.charAt(i))) {
         return i;
       }
     }
     return -1;
+  }
+
+  /**
+   * {@link IdFault#CONTROL_CHARACTER} with what was given, for a control character an id a caller
+   * sends may not hold anywhere though a file's may ({@link Descriptions#isHiddenControl}: U+202E
+   * shows the words after it in another order, U+2028 breaks a log line), or null.
+   */
+  private static String hiddenControlProblem(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (Descriptions.isHiddenControl(value.charAt(i))) {
+        return IdFault.CONTROL_CHARACTER.rule() + controlCharacterGiven(value, i);
+      }
+    }
+    return null;
   }
 
   /** Requires every id in {@code values} to be valid, naming the index of a bad one. */

@@ -55,6 +55,33 @@ class RequestChecksTest {
   }
 
   @Test
+  void idsTheSuiteHolds_takeBidiControls_whichAHebrewOrArabicSpreadsheetsIdsMayHold() {
+    // Files, stores and calls between the services: an item id imported before must stay rankable.
+    assertEquals("A\u200f1", RequestChecks.requireId("item_id", "A\u200f1"));
+    assertEquals(List.of("A\u200f1", "A\u202eB\u061c"),
+        RequestChecks.requireIds("history_item_ids", List.of("A\u200f1", "A\u202eB\u061c")));
+    assertNull(RequestChecks.optionalIdProblem("536365\u200e"));
+    assertNull(RequestChecks.optionalIdProblem("e1\u2028[INFO] forged"));
+  }
+
+  @Test
+  void idsCallersSend_refuseBidiControlsAndLineSeparatorsInside_asControlCharacters() {
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", "A\u200f1"),
+        "user_id must not contain control characters, got U+200F at index 1");
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", "\ud83d\ude00\u202e1"),
+        "user_id must not contain control characters, got U+202E at index 1");
+    assertInvalid(() -> RequestChecks.requireOptionalId("event_id", "e1\u2028[INFO] forged"),
+        "event_id must not contain control characters, got U+2028 at index 2");
+    assertInvalid(() -> RequestChecks.requireOptionalId("order_id", "5\u20293"),
+        "order_id must not contain control characters, got U+2029 at index 1");
+    assertInvalid(() -> RequestChecks.requireOptionalId("request_id", "r\u2066"),
+        "request_id must not contain control characters, got U+2066 at index 1");
+    // At an end, a line separator is blank, as the rule for user ids has it.
+    assertInvalid(() -> RequestChecks.requireUserId("user_id", "A\u2028"),
+        "user_id must not begin or end with a space or an invisible character, got \"A\\u2028\" (U+2028 at index 1)");
+  }
+
+  @Test
   void requireUserId_rejectsUnicodeSpacesAndInvisibleCharactersAtEitherEnd_namingTheCharacter() {
     // Pasted from a spreadsheet or a web page; taken as given, each was a shopper nobody knows.
     assertInvalid(() -> RequestChecks.requireUserId("user_id", "\u00a012348"),
