@@ -160,8 +160,6 @@ def _trimmed(text: Optional[str]) -> str:
 # RequestChecks.characterCount (so one past U+FFFF, an emoji, counts one), not white space only as
 # String.isBlank has it (no-break spaces are not), no control character (Character.isISOControl).
 MAX_ID_LENGTH = 128
-# The longest basket (invoice) id the feature service reads (RecordedEvent.MAX_BASKET_ID_LENGTH).
-MAX_BASKET_ID_LENGTH = 128
 _JAVA_WHITE_SPACE = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                               "\u2008\u2009\u200a\u2028\u2029\u205f\u3000")
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -175,6 +173,25 @@ def id_problem(value: str) -> Optional[str]:
     or None. (Its other fault, a space at either end, is trimmed off every field first.)"""
     if all(c in _JAVA_WHITE_SPACE for c in value):
         return " must not be empty"
+    return _content_problem(value)
+
+
+def basket_problem(value: str) -> Optional[str]:
+    """What is wrong with a trimmed field as a basket (invoice) id, which may be empty, in the
+    feature service's words (RequestChecks.optionalIdProblem, which DatasetReader applies), or
+    None: id_problem's rule, white space alone being a space at an end."""
+    if not value:
+        return None
+    problem = _content_problem(value)
+    if problem is None and all(c in _JAVA_WHITE_SPACE for c in value):
+        # As Descriptions quotes it: the line separators escaped.
+        quoted = value.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        return f' must not begin or end with a space, got "{quoted}"'
+    return problem
+
+
+def _content_problem(value: str) -> Optional[str]:
+    """What is wrong with a field that is not empty as an id: its length, then a control character."""
     if len(value) > MAX_ID_LENGTH:
         return f" must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
     control = _CONTROL_CHARACTER.search(value)
@@ -582,9 +599,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                 last_time_text = text
             when, nanos = moment
             basket = _trimmed(r[basket_column]) if basket_column else ""
-            if len(basket) > MAX_BASKET_ID_LENGTH:
-                raise ValueError(f"{inter_path} line {row_number}: the invoice (basket) must be at most "
-                                 f"{MAX_BASKET_ID_LENGTH} characters, got {len(basket)}")
+            problem = basket_problem(basket)
+            if problem:
+                raise ValueError(f"{inter_path} line {row_number}: the invoice (basket){problem}")
             sequence = parse_seq_pos(r["seq_pos"], inter_path, row_number) if has_seq_pos else None
             event = _trimmed(r.get("event")).lower()
             if event not in TRAINED_EVENTS:

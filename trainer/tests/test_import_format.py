@@ -367,7 +367,12 @@ class ImportFormatTest(unittest.TestCase):
                  + "9" * 20 + "\n", "interactions.csv line 3: seq_pos must be an integer from -9223372036854775808"
                  " to 9223372036854775807, got \"" + "9" * 20 + "\""),
                 ("long basket", items, "user_id,item_id,timestamp,basket_id\nu1,A,100,o1\nu1,A,100," + "o" * 129
-                 + "\n", "interactions.csv line 3: the invoice (basket) must be at most 128 characters, got 129")):
+                 + "\n", "interactions.csv line 3: the invoice (basket) must be at most 128 characters, got 129"),
+                # A basket's id as DatasetReader takes it (RequestChecks.optionalIdProblem).
+                ("escape in basket", items, "user_id,item_id,timestamp,invoice_no\nu1,A,100,536365\nu1,A,200,5\x1b6\n",
+                 "interactions.csv line 3: the invoice (basket) must not contain control characters, got U+001B at index 1"),
+                ("blank basket", items, "user_id,item_id,timestamp,invoice_no\nu1,A,100,536365\nu1,A,200,\u3000\n",
+                 "interactions.csv line 3: the invoice (basket) must not begin or end with a space, got \"\u3000\"")):
             folder = self.text_folder(name, items_text, interactions)
             with self.subTest(name):
                 with self.assertRaises(ValueError) as refused:
