@@ -61,11 +61,13 @@ final class FeedbackCommand implements Callable<Integer> {
       + "the embedded data, whose sales end on 2011-12-09 (the command then says so).")
   Instant time;
 
-  @Option(names = "--request-id", description = "Idempotency key, up to 128 characters (default: a new one, "
+  @Option(names = "--request-id", description = "Idempotency key, up to 128 characters, with no control "
+      + "character and no space at either end (default: a new one, "
       + "printed, so that a resend can reuse it and be recorded once).")
   String requestId;
 
-  @Option(names = "--order", description = "The order it belongs to, up to 128 characters: purchases under one "
+  @Option(names = "--order", description = "The order it belongs to, up to 128 characters, with no control "
+      + "character and no space at either end: purchases under one "
       + "order id count as one order for buy-again and as bought together for co-purchase (default: none, so a "
       + "purchase is an order of its own).")
   String orderId;
