@@ -58,11 +58,7 @@ public final class RequestChecks {
    * are ones the stores hold, which the files may have given with another white space at an end.
    */
   public static String requireId(String field, String value) {
-    String problem = idProblem(value);
-    if (problem != null) {
-      throw invalid(field + problem);
-    }
-    return value;
+    return require(field, value, idProblem(value));
   }
 
   /**
@@ -72,11 +68,7 @@ public final class RequestChecks {
    * as a new one; an item id it is asked about is looked up, and one nobody holds is NOT_FOUND.
    */
   public static String requireUserId(String field, String value) {
-    String problem = requestIdProblem(value);
-    if (problem != null) {
-      throw invalid(field + problem);
-    }
-    return value;
+    return require(field, value, requestIdProblem(value));
   }
 
   /**
@@ -88,9 +80,11 @@ public final class RequestChecks {
    */
   public static String requireOptionalId(String field, String value) {
     String problem = optionalIdProblem(value);
-    if (problem == null && !value.isEmpty()) {
-      problem = hiddenControlProblem(value);
-    }
+    return require(field, value, problem != null ? problem : hiddenControlProblem(value));
+  }
+
+  /** {@code value}, or INVALID_ARGUMENT with {@code field} and its {@code problem} when it has one. */
+  private static String require(String field, String value, String problem) {
     if (problem != null) {
       throw invalid(field + problem);
     }
