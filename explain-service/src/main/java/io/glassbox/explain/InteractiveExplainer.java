@@ -328,8 +328,9 @@ final class InteractiveExplainer {
     float scoreAfter = after.scores().get(id);
     // The text credits a changed purchase only when undoing that change alone moves the score
     // back the way it moved, re-scored (undone); of those, the one whose undo moves it most, and
-    // states the score that undo gave. When none does (the changes act together), it says so and
-    // names none.
+    // states the score that undo gave, unless it was the only change (undoing it gives back the
+    // record as it was, so the score before). When none does (the changes act together), it says
+    // so and names none.
     int changes = removedOnly(removed, added).size() + added.size();
     ReasonTexts.Credit credit = null;
     String credited = null;
@@ -351,7 +352,7 @@ final class InteractiveExplainer {
           ReasonTexts.Driver driver = ReasonTexts.Driver.of(isAdded, -scoreChange);
           credit = new ReasonTexts.Credit(driver, titles.get(credited),
               driver.changedOfItsKind(added.size(), changes - added.size()), isAdded && removed.contains(credited),
-              withoutIt);
+              changes == 1 ? null : withoutIt);
         }
       }
     }

@@ -416,16 +416,17 @@ public final class ReasonTexts {
    *     the two {@code ADDED_} drivers, removed ones for the two {@code REMOVED_} drivers, all for
    *     {@link Driver#NONE_POINTS_THAT_WAY}. With one, the text does not speak of "the most" of them.
    * @param moved the purchase was both removed and added (moved to the latest; an {@code ADDED_} driver)
-   * @param scoreUndone the item's score, re-scored, with that one change undone (model score units)
+   * @param scoreUndone the item's score, re-scored, with that one change undone (model score units);
+   *     null when it was the what-if's only change, as undoing it gives back the score before
    */
-  public record Credit(Driver driver, String title, int changed, boolean moved, float scoreUndone) {
+  public record Credit(Driver driver, String title, int changed, boolean moved, Float scoreUndone) {
     public Credit {
       requireNonNull(driver, "driver");
     }
 
     /** No one change, undone alone, moves the score back: the text names none. */
     public static Credit none(int changed) {
-      return new Credit(Driver.NONE_POINTS_THAT_WAY, null, changed, false, 0);
+      return new Credit(Driver.NONE_POINTS_THAT_WAY, null, changed, false, null);
     }
   }
 
@@ -434,7 +435,8 @@ public final class ReasonTexts {
    * 8.100 to 8.700. Of the added purchases, A adds the most to its score: without it alone, its
    * score would be 8.250." The score is said because it can move the other way from the rank (an
    * item rises when the others fall more), and the credit speaks of the score, stating the score
-   * that undoing the credited change alone gave.
+   * that undoing the credited change alone gave, unless it was the only change (that gives the
+   * score before).
    *
    * @param credit the changed purchase it credits; null to say nothing more
    */
@@ -450,6 +452,8 @@ public final class ReasonTexts {
       String driverKey = credit.changed() == 1 ? driver.key + ".one" : driver.key;
       if (driver == Driver.NONE_POINTS_THAT_WAY) {
         text.append(format(driverKey));
+      } else if (credit.scoreUndone() == null) {
+        text.append(format(driver.key + ".only", list(List.of(credit.title()))));
       } else {
         String undoKey = switch (driver) {
           case ADDED_HELPS, ADDED_HOLDS_BACK -> credit.moved() ? "whatif.undone.moved" : "whatif.undone.added";

@@ -296,6 +296,29 @@ class ReasonTextsTest {
   }
 
   @Test
+  void whatIfMove_theOnlyChange_statesNoUndoneScore_asThatIsTheScoreBefore() {
+    assertEquals("Still #1 among 500 candidates. Its score fell from 9.845 to 9.709. The removed purchase, "
+            + "ICE CREAM PEN LIP GLOSS, had added to its score.",
+        EN.whatIfMove(1, 1, 500, 9.845f, 9.709f,
+            credit(ReasonTexts.Driver.REMOVED_HELPED, "ICE CREAM PEN LIP GLOSS", 1, null)));
+    assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1, null))
+        .endsWith("8.500. The removed purchase, TEAPOT, had held it back."));
+    assertTrue(EN.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1, null))
+        .endsWith("8.500. The added purchase, TEAPOT, adds to its score."));
+    assertTrue(EN.whatIfMove(4, 9, 499, 8.5f, 8f,
+            new ReasonTexts.Credit(ReasonTexts.Driver.ADDED_HOLDS_BACK, "TEAPOT", 1, true, null))
+        .endsWith("8.000. The added purchase, TEAPOT, holds it back."));
+    assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, credit(ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1, null))
+        .endsWith("9.709。去掉的「茶壶」原先对它的得分有正向贡献。"));
+    assertTrue(ZH.whatIfMove(4, 2, 500, 8f, 8.5f, credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "茶壶", 1, null))
+        .endsWith("8.500。去掉的「茶壶」原先对它的得分有拖累。"));
+    assertTrue(ZH.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "茶壶", 1, null))
+        .endsWith("8.500。新加入的「茶壶」对它的得分有正向贡献。"));
+    assertTrue(ZH.whatIfMove(4, 9, 499, 8.5f, 8f, credit(ReasonTexts.Driver.ADDED_HOLDS_BACK, "茶壶", 1, null))
+        .endsWith("8.000。新加入的「茶壶」对它的得分有拖累。"));
+  }
+
+  @Test
   void whatIfMove_oneChangedPurchase_isNotTheMostOfOne() {
     assertEquals("Still #1 among 500 candidates. Its score fell from 9.845 to 9.709. The removed purchase, "
             + "ICE CREAM PEN LIP GLOSS, had added to its score: put back alone, its score would be 9.845.",
@@ -318,7 +341,7 @@ class ReasonTextsTest {
   }
 
   /** A credit of a purchase that was only removed or only added. */
-  private static ReasonTexts.Credit credit(ReasonTexts.Driver driver, String title, int changed, float scoreUndone) {
+  private static ReasonTexts.Credit credit(ReasonTexts.Driver driver, String title, int changed, Float scoreUndone) {
     return new ReasonTexts.Credit(driver, title, changed, false, scoreUndone);
   }
 
