@@ -375,7 +375,8 @@ final class InteractiveExplainer {
     drivers.sort(Comparator.comparingDouble((HistoryItemEffect e) -> Math.abs(e.getContribution())).reversed());
     List<HistoryItemEffect> listed = new ArrayList<>(drivers.subList(0, Math.min(DRIVERS, drivers.size())));
     // Below the largest shares, the credited one takes the last place: it is always listed.
-    drivers.stream().skip(DRIVERS).filter(d -> d.getScoreChange() != 0).findFirst()
+    String creditedId = credited;
+    drivers.stream().skip(DRIVERS).filter(d -> d.getItemId().equals(creditedId)).findFirst()
         .ifPresent(d -> listed.set(DRIVERS - 1, d));
     return WhatIfItem.newBuilder()
         .setItem(items.get(id))

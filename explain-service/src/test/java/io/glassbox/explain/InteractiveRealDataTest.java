@@ -44,8 +44,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -827,6 +829,78 @@ class InteractiveRealDataTest {
     assertTrue(listed > 0, "the moved purchase has a share of some item's score");
   }
 
+  /**
+   * What-ifs that remove 5 purchases and add 4 change 9, so a credited purchase's share is at times
+   * not among the 3 largest: it takes the last place of `drivers`, the only one with `score_change`.
+   */
+  @Test
+  void whatIf_manyChanges_listsTheCreditedPurchaseInTheLastPlace_whenItsShareIsNotAmongTheLargest() {
+    UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
+    Optional<com.google.protobuf.Duration> window = recent.window();
+    int inTheLastPlace = 0;
+    for (String customer : List.of("12347", "12748", "14911")) {
+      List<String> history = users.record(customer, 200);
+      List<Candidate> candidates = users.candidates(customer, 500, history, window);
+      RecentPurchases theirs = RecentPurchases.of(candidates, window);
+      List<String> newestFirst = new ArrayList<>(history);
+      Collections.reverse(newestFirst);
+      List<String> distinct = new ArrayList<>(new LinkedHashSet<>(newestFirst));
+      // The candidates the model knows, best first: adding one it does not know is NOT_FOUND.
+      List<String> known = score(history, candidates.stream().map(Candidate::getItemId).toList(), theirs)
+          .entrySet().stream().sorted(Map.Entry.<String, Float>comparingByValue().reversed())
+          .map(Map.Entry::getKey).toList();
+      for (int what = 0; what < 2; what++) {
+        List<String> remove = distinct.subList(5 * what, 5 * what + 5);
+        List<String> add = known.subList(4 * what, 4 * what + 4);
+        WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
+            .setRanking(rankingOf(history, candidates, window.orElseThrow()))
+            .addAllRemoveItemIds(remove).addAllAddItemIds(add).build());
+
+        List<String> after = new ArrayList<>(without(history, remove));
+        after.addAll(add);
+        for (WhatIfItem item : response.getRankingList()) {
+          String id = item.getItem().getItemId();
+          List<HistoryItemEffect> drivers = item.getDriversList();
+          assertTrue(drivers.size() <= 3, id + ": " + drivers);
+          for (int i = 1; i < drivers.size(); i++) {
+            assertTrue(Math.abs(drivers.get(i - 1).getContribution()) >= Math.abs(drivers.get(i).getContribution()),
+                id + ": largest share first, " + drivers);
+          }
+          // A text that credits a purchase lists it, the only driver with score_change set.
+          boolean credits = item.getScoreAfter() != item.getScoreBefore()
+              && !item.getText().contains("would not move its score back");
+          List<HistoryItemEffect> reScored = drivers.stream().filter(d -> d.getScoreChange() != 0).toList();
+          assertEquals(credits ? 1 : 0, reScored.size(), id + ": " + item.getText() + " " + drivers);
+          if (!credits) {
+            continue;
+          }
+          HistoryItemEffect credited = reScored.get(0);
+          assertTrue(item.getText().contains(credited.getTitle()), item.getText());
+          // Each changed purchase's share, freshly: a removed one before the change, an added one after.
+          Map<String, Float> shareBefore = contributions(history, id, theirs);
+          Map<String, Float> shareAfter = contributions(after, id, theirs);
+          Map<String, Float> shares = new HashMap<>();
+          remove.forEach(r -> shares.put(r, Math.abs(shareBefore.getOrDefault(r, 0f))));
+          add.forEach(a -> shares.put(a, Math.abs(shareAfter.getOrDefault(a, 0f))));
+          float creditedShare = shares.get(credited.getItemId());
+          long larger = shares.values().stream().filter(s -> s > creditedShare + 1e-4).count();
+          if (larger >= 3) {
+            inTheLastPlace++;
+            assertEquals(3, drivers.size(), id + ": " + drivers);
+            assertEquals(credited, drivers.get(2), id + ": the credited one takes the last place");
+          }
+          // The others listed are the largest shares but the credited one's.
+          Set<String> listed = new HashSet<>(drivers.stream().map(HistoryItemEffect::getItemId).toList());
+          float smallestListed = drivers.stream().filter(d -> d != credited)
+              .map(d -> shares.get(d.getItemId())).min(Float::compare).orElse(Float.MAX_VALUE);
+          shares.forEach((purchase, share) -> assertTrue(listed.contains(purchase) || share <= smallestListed + 1e-4,
+              id + ": " + purchase + " (" + share + ") is not listed among " + drivers));
+        }
+      }
+    }
+    assertTrue(inTheLastPlace > 0, "some credited purchase's share is not among the 3 largest");
+  }
+
   @Test
   void getModelInsights_sampleOfCustomers_aggregatesRecencyDriversAndNecessity() {
     GetModelInsightsResponse response = suite.explain.getModelInsights(GetModelInsightsRequest.newBuilder()
@@ -1020,6 +1094,11 @@ class InteractiveRealDataTest {
 
   /** {@code historyItem}'s additive share of {@code candidate}'s score, summed over its places in the window read. */
   private static float contributionOf(List<String> history, String candidate, String historyItem) {
+    return contributions(history, candidate, recent).getOrDefault(historyItem, 0f);
+  }
+
+  /** Each history item's additive share of {@code candidate}'s score, summed over its places in the window. */
+  private static Map<String, Float> contributions(List<String> history, String candidate, RecentPurchases recent) {
     ScoreRequest.Builder request = ScoreRequest.newBuilder().setIncludeContribution(true)
         .addRows(ScoreRow.newBuilder().addAllHistoryItemIds(history).addCandidateItemIds(candidate)
             .addAllCandidateRecentPurchases(recent.countsOf(List.of(candidate))))
@@ -1027,13 +1106,11 @@ class InteractiveRealDataTest {
     recent.addWindowTo(request);
     ScoreRowResult row = ModelServiceGrpc.newBlockingStub(suite.model).withDeadlineAfter(30, TimeUnit.SECONDS)
         .score(request.build()).getRows(0);
-    float sum = 0;
+    Map<String, Float> shares = new HashMap<>();
     for (int i = 0; i < row.getHistoryItemIdsCount(); i++) {
-      if (row.getHistoryItemIds(i).equals(historyItem)) {
-        sum += row.getEvidence(0).getContribution(i);
-      }
+      shares.merge(row.getHistoryItemIds(i), row.getEvidence(0).getContribution(i), Float::sum);
     }
-    return sum;
+    return shares;
   }
 
   private static int rank(Map<String, Float> scores, String item) {
