@@ -349,7 +349,7 @@ final class InteractiveExplainer {
           boolean isAdded = added.contains(credited);
           // HistoryItemEffect.score_change: the score without the purchase minus with it.
           scoreChange = isAdded ? -effect : effect;
-          ReasonTexts.Driver driver = ReasonTexts.Driver.of(isAdded, -scoreChange);
+          ReasonTexts.Driver driver = ReasonTexts.Driver.ofScoreChange(isAdded, scoreChange);
           credit = new ReasonTexts.Credit(driver, titles.get(credited),
               driver.changedOfItsKind(added.size(), changes - added.size()), isAdded && removed.contains(credited),
               changes == 1 ? null : withoutIt);

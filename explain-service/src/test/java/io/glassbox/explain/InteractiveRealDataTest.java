@@ -477,7 +477,7 @@ class InteractiveRealDataTest {
 
   @Test
   void whatIf_removingPurchases_reranksExactlyAsAFreshScoreAndNamesTheDrivers() {
-    List<String> remove = List.copyOf(new java.util.LinkedHashSet<>(record.subList(record.size() - 5, record.size())));
+    List<String> remove = List.copyOf(new LinkedHashSet<>(record.subList(record.size() - 5, record.size())));
 
     WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
         .setRanking(ranking).addAllRemoveItemIds(remove).build());
@@ -540,7 +540,8 @@ class InteractiveRealDataTest {
     String id = item.getItem().getItemId();
     // A purchase both removed and added is one change: moved to the latest. Undone, it is back
     // where it was in the record and not bought last; it is in the record after, as an addition.
-    List<String> changes = new ArrayList<>(removed.stream().filter(r -> !added.contains(r)).toList());
+    List<String> removedOnly = removed.stream().filter(r -> !added.contains(r)).toList();
+    List<String> changes = new ArrayList<>(removedOnly);
     changes.addAll(added);
     ReasonTexts.Driver expected = null;
     String credited = null;
@@ -577,8 +578,8 @@ class InteractiveRealDataTest {
         shown = Float.parseFloat(stated.group(1));
         assertEquals(undoneScore, shown, 0.0005 + 1e-5, item.getText());
       }
-      credit = new ReasonTexts.Credit(expected, titleOf(credited), expected.changedOfItsKind(added.size(),
-          (int) removed.stream().filter(r -> !added.contains(r)).count()),
+      credit = new ReasonTexts.Credit(expected, titleOf(credited),
+          expected.changedOfItsKind(added.size(), removedOnly.size()),
           added.contains(credited) && removed.contains(credited), shown);
       // HistoryItemEffect.score_change: the score without the purchase minus with it (for a moved
       // one, with it where it was minus as the latest).
@@ -655,7 +656,7 @@ class InteractiveRealDataTest {
         "an added purchase is no longer a candidate");
     assertEquals(added, response.getHistoryItemIds(response.getHistoryItemIdsCount() - 1));
     List<String> others = ranking.getCandidateItemIdsList().stream().filter(id -> !id.equals(added)).toList();
-    List<String> withAdded = new java.util.ArrayList<>(record);
+    List<String> withAdded = new ArrayList<>(record);
     withAdded.add(added);
     Map<String, Float> before = score(record, ranking.getCandidateItemIdsList());
     Map<String, Float> after = score(withAdded, others);
@@ -774,8 +775,8 @@ class InteractiveRealDataTest {
   @Test
   void whatIf_purchaseRemovedAndAdded_isOneChangeCheckedByPuttingItBack() {
     List<String> newestFirst = new ArrayList<>(record);
-    java.util.Collections.reverse(newestFirst);
-    List<String> latest = new ArrayList<>(new java.util.LinkedHashSet<>(newestFirst)).subList(0, 3);
+    Collections.reverse(newestFirst);
+    List<String> latest = new ArrayList<>(new LinkedHashSet<>(newestFirst)).subList(0, 3);
     List<String> ids = ranking.getCandidateItemIdsList();
     Map<String, Float> before = score(record, ids);
     int moved = 0;
@@ -808,8 +809,8 @@ class InteractiveRealDataTest {
   @Test
   void whatIf_purchaseRemovedAndAdded_isListedOnceAmongTheDriversWithItsShareAsTheLatest() {
     List<String> newestFirst = new ArrayList<>(record);
-    java.util.Collections.reverse(newestFirst);
-    String x = new ArrayList<>(new java.util.LinkedHashSet<>(newestFirst)).get(1);
+    Collections.reverse(newestFirst);
+    String x = new ArrayList<>(new LinkedHashSet<>(newestFirst)).get(1);
 
     WhatIfResponse response = suite.explain.whatIf(WhatIfRequest.newBuilder()
         .setRanking(ranking).addRemoveItemIds(x).addAddItemIds(x).build());

@@ -404,6 +404,15 @@ public final class ReasonTexts {
       return added ? (contribution > 0 ? ADDED_HELPS : ADDED_HOLDS_BACK)
           : (contribution > 0 ? REMOVED_HELPED : REMOVED_HELD_BACK);
     }
+
+    /**
+     * How a changed purchase bears on the item's score, from its measured {@code scoreChange}
+     * (HistoryItemEffect.score_change: the score without the purchase minus with it, negative
+     * when it helps).
+     */
+    public static Driver ofScoreChange(boolean added, float scoreChange) {
+      return of(added, -scoreChange);
+    }
   }
 
   /**
@@ -417,11 +426,18 @@ public final class ReasonTexts {
    *     {@link Driver#NONE_POINTS_THAT_WAY}. With one, the text does not speak of "the most" of them.
    * @param moved the purchase was both removed and added (moved to the latest; an {@code ADDED_} driver)
    * @param scoreUndone the item's score, re-scored, with that one change undone (model score units);
-   *     null when it was the what-if's only change, as undoing it gives back the score before
+   *     null when it was the what-if's only change, as undoing it gives back the score before, and
+   *     for {@link Driver#NONE_POINTS_THAT_WAY}
    */
   public record Credit(Driver driver, String title, int changed, boolean moved, Float scoreUndone) {
     public Credit {
       requireNonNull(driver, "driver");
+      if (driver != Driver.NONE_POINTS_THAT_WAY) {
+        requireNonNull(title, "title");
+      }
+      if (moved && driver != Driver.ADDED_HELPS && driver != Driver.ADDED_HOLDS_BACK) {
+        throw new IllegalArgumentException("only an added purchase is moved, not " + driver);
+      }
     }
 
     /** No one change, undone alone, moves the score back: the text names none. */

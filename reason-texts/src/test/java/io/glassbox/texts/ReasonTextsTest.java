@@ -340,6 +340,15 @@ class ReasonTextsTest {
         .endsWith("单独撤销这项改动不会让它的得分退回。"));
   }
 
+  @Test
+  void credit_namingAPurchase_needsItsTitle_andOnlyAnAddedOneIsMoved() {
+    assertThrows(NullPointerException.class, () -> credit(ReasonTexts.Driver.REMOVED_HELPED, null, 2, 8f));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ReasonTexts.Credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1, true, 8f));
+    assertEquals(ReasonTexts.Driver.ADDED_HELPS, ReasonTexts.Driver.ofScoreChange(true, -0.5f));
+    assertEquals(ReasonTexts.Driver.REMOVED_HELD_BACK, ReasonTexts.Driver.ofScoreChange(false, 0.5f));
+  }
+
   /** A credit of a purchase that was only removed or only added. */
   private static ReasonTexts.Credit credit(ReasonTexts.Driver driver, String title, int changed, Float scoreUndone) {
     return new ReasonTexts.Credit(driver, title, changed, false, scoreUndone);
