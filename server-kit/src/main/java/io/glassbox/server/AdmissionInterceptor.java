@@ -48,8 +48,11 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   /** The server's name, as its refusals say it (the operator may run several). */
   private final String serverName;
   private final int limit;
+  /** As configured: with {@link #maxWait} 0 no call waits, whatever this says. */
   private final int maxQueued;
   private final Duration maxWait;
+  /** How many calls may wait at once: {@link #maxQueued}, or 0 when {@link #maxWait} is 0. */
+  private final int queueCapacity;
   /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
   private final Object lock = new Object();
@@ -65,9 +68,10 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       throw new IllegalArgumentException("limit must be >= 1, maxQueued and maxWait >= 0");
     }
     this.limit = limit;
-    this.maxQueued = maxWait.isZero() ? 0 : maxQueued;
+    this.maxQueued = maxQueued;
     this.maxWait = maxWait;
-    this.timer = this.maxQueued == 0 ? null : newTimer();
+    this.queueCapacity = maxWait.isZero() ? 0 : maxQueued;
+    this.timer = queueCapacity == 0 ? null : newTimer();
   }
 
   private static ScheduledExecutorService newTimer() {
@@ -117,7 +121,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       if (running < limit) {
         running++;
         waiting = null;
-      } else if (queue.size() < maxQueued) {
+      } else if (queue.size() < queueCapacity) {
         waiting = new Waiting<>(call, headers, next);
         queue.add(waiting);
       } else {
@@ -132,12 +136,28 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     return waiting;
   }
 
+  /**
+   * The refusal of a call that found every slot taken: with no queue it names, beside the limit,
+   * only the queue setting(s) that are 0, since raising the other changes nothing.
+   */
   private String busy() {
-    return maxQueued == 0
-        ? refusal("", ServerSettings.MAX_CONCURRENT_CALLS_KEY + " / " + ServerSettings.MAX_QUEUED_CALLS_KEY
-            + " / " + ServerSettings.MAX_QUEUE_WAIT_KEY)
-        : refusal(" and " + maxQueued + " more are waiting",
-            ServerSettings.MAX_CONCURRENT_CALLS_KEY + " / " + ServerSettings.MAX_QUEUED_CALLS_KEY);
+    if (queueCapacity > 0) {
+      return refusal(" and " + maxQueued + " more are waiting",
+          settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUED_CALLS_KEY));
+    }
+    List<String> zero = new ArrayList<>(List.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY));
+    if (maxQueued == 0) {
+      zero.add(ServerSettings.MAX_QUEUED_CALLS_KEY);
+    }
+    if (maxWait.isZero()) {
+      zero.add(ServerSettings.MAX_QUEUE_WAIT_KEY);
+    }
+    return refusal("", settings(zero.toArray(String[]::new)));
+  }
+
+  /** The settings a refusal names, as it names them. */
+  private static String settings(String... keys) {
+    return String.join(" / ", keys);
   }
 
   /**
@@ -253,7 +273,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
         call.close(Status.RESOURCE_EXHAUSTED.withDescription(refusal(
             " and no slot came free in " + waitedMillis + " ms",
-            ServerSettings.MAX_CONCURRENT_CALLS_KEY + " / " + ServerSettings.MAX_QUEUE_WAIT_KEY)),
+            settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUE_WAIT_KEY))),
             new Metadata());
       }
     }

@@ -91,6 +91,31 @@ class AdmissionTest {
   }
 
   @Test
+  void callBeyondTheLimit_withAQueueButNoWait_isRefusedAtOnce_namingTheWaitNotTheQueue() throws Exception {
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; retry with backoff, or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected",
+        refusalWithNoQueue(4, Duration.ZERO).status().getDescription());
+  }
+
+  @Test
+  void callBeyondTheLimit_withAWaitButNoQueue_isRefusedAtOnce_namingTheQueueNotTheWait() throws Exception {
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; retry with backoff, or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS higher if the load is expected",
+        refusalWithNoQueue(0, Duration.ofSeconds(30)).status().getDescription());
+  }
+
+  /** The refusal of one call beyond the limit on a server whose queue is off by {@code maxQueued} or {@code maxWait}. */
+  private Refusal refusalWithNoQueue(int maxQueued, Duration maxWait) throws Exception {
+    startWithQueue(maxQueued, maxWait);
+    ManagedChannel channel = channel();
+    fillAllSlots(channel);
+    Refusal refusal = refused(channel, "one more");
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
+    assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
+    return refusal;
+  }
+
+  @Test
   void floodOfStreamsOnOneConnection_leavesTheServerUpAndAnswering() throws Exception {
     start();
     ManagedChannel flooding = channel();
