@@ -32,6 +32,16 @@ record RecommendFanOut(int featureCalls, int modelCalls, int explainCalls) {
         + " sends the feature service " + featureCalls + " calls at once and the model service " + modelCalls
         + " (" + GatewayConfig.SCORE_SHARDS_KEY + "): a service run with these settings refuses the suite's own"
         + " calls (RESOURCE_EXHAUSTED) however idle it is; set " + ServerSettings.MAX_CONCURRENT_CALLS_KEY
-        + " to " + mostAtOnce + " or more, or " + ServerSettings.MAX_QUEUED_CALLS_KEY + " above 0");
+        + " to " + mostAtOnce + " or more, or " + zeroQueueSettings(settings) + " above 0");
+  }
+
+  /** The queue setting(s) that are 0: raising the other would leave the queue off. */
+  private static String zeroQueueSettings(ServerSettings settings) {
+    if (settings.maxQueuedCalls() > 0) {
+      return ServerSettings.MAX_QUEUE_WAIT_KEY;
+    }
+    return settings.maxQueueWait().isZero()
+        ? ServerSettings.MAX_QUEUED_CALLS_KEY + " and " + ServerSettings.MAX_QUEUE_WAIT_KEY
+        : ServerSettings.MAX_QUEUED_CALLS_KEY;
   }
 }

@@ -3,8 +3,11 @@ package io.glassbox.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.TlsSettings;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +31,16 @@ class RecommendFanOutTest {
     assertTrue(warning.orElseThrow().endsWith("the model service 4 (GLASSBOX_GATEWAY_SCORE_SHARDS): a service run"
         + " with these settings refuses the suite's own calls (RESOURCE_EXHAUSTED) however idle it is; set"
         + " GLASSBOX_MAX_CONCURRENT_CALLS to 4 or more, or GLASSBOX_MAX_QUEUED_CALLS above 0"), warning.get());
+  }
+
+  @Test
+  void warningFor_aQueueWithNoWait_asksForAWait_notForTheQueueAlreadySet() {
+    // Built in code: GLASSBOX_MAX_QUEUE_WAIT itself must be positive.
+    Optional<String> warning = FOUR_SHARDS.warningFor(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        TlsSettings.none(), 0, 2, 100, 0, 64, Duration.ZERO));
+
+    assertTrue(warning.orElseThrow().endsWith("set GLASSBOX_MAX_CONCURRENT_CALLS to 4 or more, or"
+        + " GLASSBOX_MAX_QUEUE_WAIT above 0"), warning.get());
   }
 
   @Test
