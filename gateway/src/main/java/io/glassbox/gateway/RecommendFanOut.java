@@ -6,13 +6,14 @@ import java.util.Optional;
 /**
  * How many calls one Recommend sends to each service at once ({@link Recommender}): the feature
  * service GetUserHistory and RetrieveCandidates together (GetItems comes later, alone), the model
- * service one Score per shard ({@value GatewayConfig#SCORE_SHARDS_KEY}), the explain service one
- * Explain. A server that runs fewer calls at once than that and queues none refuses part of every
- * Recommend, however idle the suite: retrying never helps.
+ * service at least one Score per shard ({@value GatewayConfig#SCORE_SHARDS_KEY}; the explain
+ * service sends it several at once when an explanation's counterfactuals exceed one Score call),
+ * the explain service one Explain, never the most. A server that runs fewer calls at once than
+ * that and queues none refuses part of every Recommend, however idle the suite: retrying never helps.
  */
-record RecommendFanOut(int featureCalls, int modelCalls, int explainCalls) {
+record RecommendFanOut(int featureCalls, int modelCalls) {
   static RecommendFanOut of(GatewayConfig config) {
-    return new RecommendFanOut(2, config.scoreShards(), 1);
+    return new RecommendFanOut(2, config.scoreShards());
   }
 
   /**
@@ -21,7 +22,7 @@ record RecommendFanOut(int featureCalls, int modelCalls, int explainCalls) {
    * when it can.
    */
   Optional<String> warningFor(ServerSettings settings) {
-    int mostAtOnce = Math.max(featureCalls, Math.max(modelCalls, explainCalls));
+    int mostAtOnce = Math.max(featureCalls, modelCalls);
     boolean noQueue = settings.maxQueuedCalls() == 0 || settings.maxQueueWait().isZero();
     if (!noQueue || settings.maxConcurrentCalls() >= mostAtOnce) {
       return Optional.empty();
@@ -29,8 +30,9 @@ record RecommendFanOut(int featureCalls, int modelCalls, int explainCalls) {
     return Optional.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY + " is " + settings.maxConcurrentCalls()
         + " with no queue (" + ServerSettings.MAX_QUEUED_CALLS_KEY + " " + settings.maxQueuedCalls() + ", "
         + ServerSettings.MAX_QUEUE_WAIT_KEY + " " + settings.maxQueueWait().toMillis() + " ms), but one Recommend"
-        + " sends the feature service " + featureCalls + " calls at once and the model service " + modelCalls
-        + " (" + GatewayConfig.SCORE_SHARDS_KEY + "): a service run with these settings refuses the suite's own"
+        + " sends the feature service " + featureCalls + " calls at once and the model service at least "
+        + modelCalls + " (" + GatewayConfig.SCORE_SHARDS_KEY + "; more when an explanation's counterfactuals need"
+        + " more than one Score call): a service run with these settings refuses the suite's own"
         + " calls (RESOURCE_EXHAUSTED) however idle it is; set " + ServerSettings.MAX_CONCURRENT_CALLS_KEY
         + " to " + mostAtOnce + " or more, or " + zeroQueueSettings(settings) + " above 0");
   }

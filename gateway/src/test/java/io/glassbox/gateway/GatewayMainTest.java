@@ -106,7 +106,8 @@ class GatewayMainTest {
 
       assertEquals(List.of("GLASSBOX_MAX_CONCURRENT_CALLS is 1 with no queue (GLASSBOX_MAX_QUEUED_CALLS 0,"
           + " GLASSBOX_MAX_QUEUE_WAIT 500 ms), but one Recommend sends the feature service 2 calls at once and the"
-          + " model service 1 (GLASSBOX_GATEWAY_SCORE_SHARDS): a service run with these settings refuses the"
+          + " model service at least 1 (GLASSBOX_GATEWAY_SCORE_SHARDS; more when an explanation's counterfactuals"
+          + " need more than one Score call): a service run with these settings refuses the"
           + " suite's own calls (RESOURCE_EXHAUSTED) however idle it is; set GLASSBOX_MAX_CONCURRENT_CALLS to 2"
           + " or more, or GLASSBOX_MAX_QUEUED_CALLS above 0"),
           limitWarnings(main));

@@ -28,7 +28,8 @@ class RecommendFanOutTest {
   void warningFor_aLimitBelowTheScoreShards_withNoQueue_asksForAsManyAsTheShards() {
     Optional<String> warning = FOUR_SHARDS.warningFor(settings("2", "0"));
 
-    assertTrue(warning.orElseThrow().endsWith("the model service 4 (GLASSBOX_GATEWAY_SCORE_SHARDS): a service run"
+    assertTrue(warning.orElseThrow().endsWith("the model service at least 4 (GLASSBOX_GATEWAY_SCORE_SHARDS; more when an"
+        + " explanation's counterfactuals need more than one Score call): a service run"
         + " with these settings refuses the suite's own calls (RESOURCE_EXHAUSTED) however idle it is; set"
         + " GLASSBOX_MAX_CONCURRENT_CALLS to 4 or more, or GLASSBOX_MAX_QUEUED_CALLS above 0"), warning.get());
   }
