@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,8 +58,12 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin GatewayCallOptions call;
 
-  /** The settings the default customers' data folder is read from; a test names its own. */
-  ConfigSource settings = ConfigSource.fromEnvironment();
+  /**
+   * The settings the default customers' data folder is read from, when the command runs (picocli
+   * makes every command to build the command line: a settings file read here would fail them all,
+   * even --help); a test names its own.
+   */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
 
   @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
       description = "Deadline per call in milliseconds, 1.." + TimeoutConverter.MAX_MILLIS
@@ -72,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings);
+    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings.get());
     List<String> users = drawn.users();
     Random random = new Random(42);
     ManagedChannel channel = CliCalls.channel(call.target);

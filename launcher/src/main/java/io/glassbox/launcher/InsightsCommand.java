@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,8 +50,12 @@ final class InsightsCommand implements Callable<Integer> {
       description = UserIds.FILE_FORMAT + ", to sample from (default: " + UserIds.SERVED_DEFAULT + ").")
   Path usersFile;
 
-  /** The settings the default customers' data folder is read from; a test names its own. */
-  ConfigSource settings = ConfigSource.fromEnvironment();
+  /**
+   * The settings the default customers' data folder is read from, when the command runs (picocli
+   * makes every command to build the command line: a settings file read here would fail them all,
+   * even --help); a test names its own.
+   */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample (default ${DEFAULT-VALUE}).")
   long seed;
@@ -77,7 +82,7 @@ final class InsightsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    UserIds.Drawn drawn = UserIds.of(usersFile, settings);
+    UserIds.Drawn drawn = UserIds.of(usersFile, settings.get());
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(drawn.users(), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
     return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), "--timeout-s " + timeoutSeconds, channel -> {

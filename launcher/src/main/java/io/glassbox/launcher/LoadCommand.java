@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,8 +62,12 @@ final class LoadCommand implements Callable<Integer> {
   /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
   @Mixin GatewayCallOptions call;
 
-  /** The settings the default customers' data folder is read from; a test names its own. */
-  ConfigSource settings = ConfigSource.fromEnvironment();
+  /**
+   * The settings the default customers' data folder is read from, when the command runs (picocli
+   * makes every command to build the command line: a settings file read here would fail them all,
+   * even --help); a test names its own.
+   */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
 
   @Option(names = "--locale", defaultValue = "en-US", description = UserCallOptions.LOCALE_HELP)
   String locale;
@@ -93,7 +98,7 @@ final class LoadCommand implements Callable<Integer> {
       System.err.println("glassbox load: " + e.getMessage());
       return 2;
     }
-    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings);
+    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings.get());
     List<String> users = drawn.users();
     ManagedChannel channel = CliCalls.channel(call.target);
     try {

@@ -148,11 +148,11 @@ class ClientCommandsAgainstSuiteTest {
     ConfigSource settings = ConfigSource.of(Map.of("GLASSBOX_DATA_DIR", shop.toString()));
     String from = "the data folder " + shop + " (GLASSBOX_DATA_DIR)";
     InsightsCommand insights = new InsightsCommand();
-    insights.settings = settings;
+    insights.settings = () -> settings;
     BenchCommand bench = new BenchCommand();
-    bench.settings = settings;
+    bench.settings = () -> settings;
     LoadCommand load = new LoadCommand();
-    load.settings = settings;
+    load.settings = () -> settings;
 
     CliRun insighted = CliRun.ofCommand(insights, "--users", "20", "--limit", "3",
         "--target", "localhost:" + suite.ports().explain());

@@ -90,6 +90,24 @@ class GatewayTargetTest {
         && !run.output().contains("Exception"), run.output());
   }
 
+  /**
+   * Insights, bench and load read the settings when they run, not when picocli makes them to build
+   * the command line: they did, so a settings file that cannot be read ended every command, --help
+   * too, in a stack trace ("Could not instantiate class io.glassbox.launcher.BenchCommand").
+   */
+  @Test
+  void help_settingsFileMissing_stillPrintsTheUsage_andInsightsSaysItInOneLine() throws Exception {
+    Map<String, String> missing = Map.of("GLASSBOX_CONFIG_FILE", "no-such.conf");
+    Result help = cli("127.0.0.1:1", missing, "--help");
+    Result insights = cli("127.0.0.1:1", missing, "insights", "--target", "127.0.0.1:1");
+
+    assertEquals(0, help.exitCode(), help.output());
+    assertTrue(help.output().startsWith("Usage: glassbox [-hV] [COMMAND]"), help.output());
+    assertEquals(1, insights.exitCode(), insights.output());
+    assertTrue(insights.output().startsWith("glassbox insights: GLASSBOX_CONFIG_FILE=no-such.conf cannot be read")
+        && !insights.output().contains("Exception"), insights.output());
+  }
+
   private record Result(int exitCode, String output) {}
 
   /** The CLI in a JVM of its own, with GLASSBOX_GATEWAY_TARGET set to {@code target}. */
