@@ -130,7 +130,7 @@ public record FeatureConfig(
     return new FeatureConfig(
         source.getPort(PORT_KEY, DEFAULT_PORT),
         source.getPort(ADMIN_PORT_KEY, DEFAULT_ADMIN_PORT),
-        source.getPath(DATA_DIR_KEY, source.shipped(DEFAULT_DATA_DIR)),
+        dataDir(source),
         dataTimeZone(source),
         currency,
         source.getInt(MAX_BASKET_SIZE_KEY, DEFAULT_MAX_BASKET_SIZE, 2, 10_000),
@@ -141,6 +141,14 @@ public record FeatureConfig(
         storeBounds(source),
         maxClockSkew(source),
         importMaxMib(source));
+  }
+
+  /**
+   * The data folder alone ({@value #DATA_DIR_KEY}, default the embedded {@value #DEFAULT_DATA_DIR}),
+   * for a client that needs only the suite's customers and not the rest of this config checked.
+   */
+  public static Path dataDir(ConfigSource source) {
+    return source.getPath(DATA_DIR_KEY, source.shipped(DEFAULT_DATA_DIR));
   }
 
   private static int importMaxMib(ConfigSource source) {

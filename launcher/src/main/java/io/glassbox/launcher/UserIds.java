@@ -48,7 +48,7 @@ final class UserIds {
     if (file != null) {
       return new Drawn(read(file), file.toString());
     }
-    Path folder = FeatureConfig.load(settings).dataDir();
+    Path folder = FeatureConfig.dataDir(settings);
     String origin = settings.get(FeatureConfig.DATA_DIR_KEY).isPresent()
         ? "the data folder " + folder + " (" + FeatureConfig.DATA_DIR_KEY + ")" : "the embedded data " + folder;
     return new Drawn(ofDataFolder(folder), origin);

@@ -113,6 +113,17 @@ class UserIdsTest {
     assertEquals("the data folder " + shop + " (GLASSBOX_DATA_DIR)", drawn.origin());
   }
 
+  /** Only the data folder is read: a feature-service setting the command never uses failed it ("must be an integer"). */
+  @Test
+  void of_noFile_readsOnlyTheDataFolder_notTheFeatureServiceSettings(@TempDir Path shop) throws IOException {
+    Files.writeString(shop.resolve("users.csv"), "user_id\nshop-1\n");
+
+    UserIds.Drawn drawn = UserIds.of(null, ConfigSource.of(
+        Map.of(FeatureConfig.DATA_DIR_KEY, shop.toString(), FeatureConfig.MAX_EVENTS_KEY, "abc")));
+
+    assertEquals(List.of("shop-1"), drawn.users());
+  }
+
   @Test
   void of_noFileNorDataFolder_takesTheEmbeddedDataAndSaysSo() throws IOException {
     String root = System.getProperty("glassbox.repo.root", "..");
