@@ -107,7 +107,10 @@ final class UserIds {
     if (interactions.isPresent()) {
       return distinctUsers(interactions.get());
     }
-    throw new IOException(dir.toAbsolutePath() + " holds neither users.csv[.gz] nor interactions.csv[.gz]");
+    // A relative GLASSBOX_DATA_DIR is read from the working directory: say the way round it too.
+    throw new IOException(dir.toAbsolutePath() + " holds neither users.csv[.gz] nor interactions.csv[.gz]:"
+        + " name a folder that does in " + FeatureConfig.DATA_DIR_KEY + " (relative to the working directory), or name customers with"
+        + " --users FILE (bench, load) or --users-file FILE (insights, evaluate-explanations)");
   }
 
   /**

@@ -67,6 +67,8 @@ class UserIdsTest {
   void ofDataFolder_emptyFolder_failsNamingIt(@TempDir Path dir) {
     IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
     assertTrue(e.getMessage().contains(dir.toAbsolutePath().toString()), e.getMessage());
+    assertTrue(e.getMessage().endsWith(", or name customers with --users FILE (bench, load)"
+        + " or --users-file FILE (insights, evaluate-explanations)"), e.getMessage());
   }
 
   /** A plain list of ids has no header: the first id is a customer, not a column name. */
