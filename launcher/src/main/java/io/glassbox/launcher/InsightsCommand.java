@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,18 +25,16 @@ final class InsightsCommand implements Callable<Integer> {
   static final int MAX_PAIRS = ModelInsights.MAX_PAIRS;
 
   /** --users: 1..{@link ModelInsights#MAX_USERS}, said before anything is read or sent. */
-  static final class UsersConverter implements CommandLine.ITypeConverter<Integer> {
-    @Override
-    public Integer convert(String value) {
-      return (int) new WholeNumberRange(1, ModelInsights.MAX_USERS).parse(value, "number of customers", "");
+  static final class UsersConverter extends WholeNumberRange.Converter {
+    UsersConverter() {
+      super(1, ModelInsights.MAX_USERS, "number of customers");
     }
   }
 
   /** --pairs: 1..{@value #MAX_PAIRS}. */
-  static final class PairsConverter implements CommandLine.ITypeConverter<Integer> {
-    @Override
-    public Integer convert(String value) {
-      return (int) new WholeNumberRange(1, MAX_PAIRS).parse(value, "number of pairs", "");
+  static final class PairsConverter extends WholeNumberRange.Converter {
+    PairsConverter() {
+      super(1, MAX_PAIRS, "number of pairs");
     }
   }
 

@@ -4,7 +4,6 @@ import com.google.protobuf.MessageOrBuilder;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.server.RecommendPlaces;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -26,10 +25,9 @@ final class UserCallOptions {
    * which the gateway reads as "the default", so an explicit 0 came back as 10 items; the viewer
    * refuses limit=0 too.
    */
-  static final class LimitConverter implements CommandLine.ITypeConverter<Integer> {
-    @Override
-    public Integer convert(String value) {
-      return (int) new WholeNumberRange(1, MAX_LIMIT).parse(value, "limit", ", or leave --limit out for the default");
+  static final class LimitConverter extends WholeNumberRange.Converter {
+    LimitConverter() {
+      super(1, MAX_LIMIT, "limit", ", or leave --limit out for the default");
     }
   }
 

@@ -24,15 +24,22 @@ record WholeNumberRange(long min, long max) {
   abstract static class Converter implements CommandLine.ITypeConverter<Integer> {
     private final WholeNumberRange range;
     private final String noun;
+    private final String after;
 
     Converter(int min, int max, String noun) {
+      this(min, max, noun, "");
+    }
+
+    /** {@code after} goes on the usage error's "give MIN..MAX", as {@link #parse} says. */
+    Converter(int min, int max, String noun, String after) {
       this.range = new WholeNumberRange(min, max);
       this.noun = noun;
+      this.after = after;
     }
 
     @Override
     public Integer convert(String value) {
-      return (int) range.parse(value, noun, "");
+      return (int) range.parse(value, noun, after);
     }
   }
 }
