@@ -365,6 +365,8 @@ public final class RedisEventStore implements EventStore {
    * {@link #close} takes it from here first.
    */
   private final AtomicReference<String> seedLockToken = new AtomicReference<>();
+  /** Held while seedOnce takes the seed lock and while {@link #close} takes its token. */
+  private final Object seedLockGuard = new Object();
   /** Set by {@link #close}: a seed in progress stops at its next batch. */
   private volatile boolean closing;
   /** The dataset's statistics and item ids, which every co-purchase snapshot builds on. */
@@ -515,21 +517,25 @@ public final class RedisEventStore implements EventStore {
             + ", this service loaded " + shortName(wanted) + "); point " + FeatureConfig.REDIS_URI_KEY
             + " at an empty Redis database, or delete the glassbox:* keys to start afresh");
       }
-      // Handed to close() before the SET: one that came between the SET and handing it over would
-      // find no token, and this thread's release would then meet the connections close() closed.
-      seedLockToken.set(token);
       boolean locked = false;
       try {
-        locked = "OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)));
-        if (locked) {
+        // The SET and handing close() the token are one step for close(): it either finds the
+        // token and releases the lock, or comes first and this thread stops before the SET.
+        synchronized (seedLockGuard) {
           stopIfClosing();
+          locked = "OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)));
+          if (locked) {
+            seedLockToken.set(token);
+          }
+        }
+        if (locked) {
           seed(indexed);
           redis.set(DATASET, wanted);
           seedMarker = wanted;
           return;
         }
       } finally {
-        if (seedLockToken.compareAndSet(token, null) && locked) {
+        if (seedLockToken.compareAndSet(token, null)) {
           releaseSeedLock(token);
         }
       }
@@ -1434,7 +1440,11 @@ public final class RedisEventStore implements EventStore {
   public void close() {
     stopSeeding();
     // The seeding thread may not get to its own release: shutdown ends it, or Redis closes under it.
-    String token = seedLockToken.getAndSet(null);
+    String token;
+    synchronized (seedLockGuard) {
+      // Waits for a SET in flight (its timeout at most), so its token is here or it never runs.
+      token = seedLockToken.getAndSet(null);
+    }
     if (token != null) {
       releaseSeedLock(token);
     }
