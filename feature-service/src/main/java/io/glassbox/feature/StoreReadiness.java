@@ -134,8 +134,9 @@ final class StoreReadiness implements AutoCloseable {
     }
     try {
       store.reseed();
-    } catch (RuntimeException e) {
-      // Anything: an exception escaping would end the pings, and with them the retries.
+    } catch (RuntimeException | Error e) {
+      // Anything, an OutOfMemoryError reading the dataset included: one escaping would end the
+      // pings, and with them the retries, leaving the service NOT_SERVING for good.
       nextReseedAt = System.nanoTime() + reseedBackoff.toNanos();
       log.warn("Cannot seed the feature store again ({}); the service stays NOT_SERVING and tries again in {} ms",
           e.getMessage(), reseedBackoff.toMillis());

@@ -58,13 +58,49 @@ class ReseedBackoffTest {
     }
   }
 
+  @Test
+  void reseedRunsOutOfMemory_isTriedAgain_notTheEndOfThePings() {
+    try (RedisServer redis = RedisServer.startFresh()) {
+      URI uri = redis.uri();
+      RedisEventStore store = TestData.redisStore(uri);
+      store.load(TestData.small());
+      try (Jedis jedis = redis.connect()) {
+        jedis.flushAll();
+      }
+      RecordingPing ping = new RecordingPing(
+          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store), true);
+      StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
+      try (GrpcServer server = GrpcServer.inProcess("feature-service", "reseed-oom-" + UUID.randomUUID())
+              .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
+                  TestData.NO_ZONE))
+              .start()) {
+        server.setServing(true);
+        readiness.start(server);
+
+        // An Error escaping the ping task would end it: no second try, NOT_SERVING for good.
+        List<Long> tries = ping.awaitReseeds(2);
+        assertTrue(tries.get(1) - tries.get(0) >= FIRST_BACKOFF.toNanos(), "tried again at once");
+      } finally {
+        readiness.close();
+        store.close();
+      }
+    }
+  }
+
   /** The real ping, noting when each seed is tried (System.nanoTime, not a log's wall clock). */
   private static final class RecordingPing implements StorePing {
     private final StorePing real;
     private final List<Long> reseeds = new CopyOnWriteArrayList<>();
+    private final boolean firstRunsOutOfMemory;
 
     RecordingPing(StorePing real) {
+      this(real, false);
+    }
+
+    /** With {@code firstRunsOutOfMemory}, the first seed throws OutOfMemoryError as a large read can. */
+    RecordingPing(StorePing real, boolean firstRunsOutOfMemory) {
       this.real = real;
+      this.firstRunsOutOfMemory = firstRunsOutOfMemory;
     }
 
     @Override
@@ -75,6 +111,9 @@ class ReseedBackoffTest {
     @Override
     public void reseed() {
       reseeds.add(System.nanoTime());
+      if (firstRunsOutOfMemory && reseeds.size() == 1) {
+        throw new OutOfMemoryError("Java heap space");
+      }
       real.reseed();
     }
 
@@ -85,6 +124,10 @@ class ReseedBackoffTest {
 
     List<Long> awaitReseeds(int count) {
       while (reseeds.size() < count) {
+        // The class's timeout interrupts: end then, or parkNanos returns at once for good.
+        if (Thread.interrupted()) {
+          throw new AssertionError(reseeds.size() + " of " + count + " seeds tried");
+        }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
       }
       return List.copyOf(reseeds);
