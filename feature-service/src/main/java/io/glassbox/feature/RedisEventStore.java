@@ -483,7 +483,8 @@ public final class RedisEventStore implements EventStore {
     if (!seedMarker.equals(indexed.fingerprint() + LAYOUT)) {
       throw new DatasetException("the dataset reads otherwise than when this service loaded it ("
           + shortName(indexed.fingerprint()) + ", loaded " + shortName(seedMarker) + "): its files changed; "
-          + "not seeding Redis " + redisName + " with them, restart the service to load them");
+          + "not seeding Redis " + redisName + " with them; put the files back as they were loaded (the "
+          + "re-seed resumes by itself), or restart every replica on that Redis with the new files");
     }
     run(() -> seedOnce(indexed));
     synchronized (orders) {
