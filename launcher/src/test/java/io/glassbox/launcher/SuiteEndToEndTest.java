@@ -28,17 +28,13 @@ import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ConfigSource;
+import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
-import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +50,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -480,26 +475,6 @@ class SuiteEndToEndTest {
   }
 
   private static Set<String> listServices(ManagedChannel channel) throws Exception {
-    CompletableFuture<Set<String>> services = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
-        .serverReflectionInfo(new StreamObserver<>() {
-          @Override
-          public void onNext(ServerReflectionResponse response) {
-            services.complete(response.getListServicesResponse().getServiceList().stream()
-                .map(ServiceResponse::getName).collect(Collectors.toSet()));
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            services.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    requests.onCompleted();
-    return services.get(5, TimeUnit.SECONDS);
+    return new HashSet<>(new ReflectedServices(channel, Deadline.after(5, TimeUnit.SECONDS)).list().orElseThrow());
   }
 }
