@@ -321,21 +321,21 @@ class ReasonTextsTest {
   @Test
   void whatIfMove_oneChangedPurchase_isNotTheMostOfOne() {
     assertEquals("Still #1 among 500 candidates. Its score fell from 9.845 to 9.709. The removed purchase, "
-            + "ICE CREAM PEN LIP GLOSS, had added to its score: put back alone, its score would be 9.845.",
+            + "ICE CREAM PEN LIP GLOSS, had added to its score: put back alone, its score would be 9.800.",
         EN.whatIfMove(1, 1, 500, 9.845f, 9.709f,
-            credit(ReasonTexts.Driver.REMOVED_HELPED, "ICE CREAM PEN LIP GLOSS", 1, 9.845f)));
+            credit(ReasonTexts.Driver.REMOVED_HELPED, "ICE CREAM PEN LIP GLOSS", 1, 9.800f)));
     assertEquals("Up from #9 to #4 among 499 candidates. Its score rose from 8.000 to 8.500. The added purchase, "
-            + "TEAPOT, adds to its score: without it alone, its score would be 8.000.",
-        EN.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1, 8f)));
-    assertEquals(" The added purchase, TEAPOT, holds it back: without it alone, its score would be 8.500.",
-        EN.whatIfMove(4, 9, 499, 8.5f, 8f, credit(ReasonTexts.Driver.ADDED_HOLDS_BACK, "TEAPOT", 1, 8.5f))
+            + "TEAPOT, adds to its score: without it alone, its score would be 8.100.",
+        EN.whatIfMove(9, 4, 499, 8f, 8.5f, credit(ReasonTexts.Driver.ADDED_HELPS, "TEAPOT", 1, 8.1f)));
+    assertEquals(" The added purchase, TEAPOT, holds it back: without it alone, its score would be 8.400.",
+        EN.whatIfMove(4, 9, 499, 8.5f, 8f, credit(ReasonTexts.Driver.ADDED_HOLDS_BACK, "TEAPOT", 1, 8.4f))
             .substring("Down from #4 to #9 among 499 candidates. Its score fell from 8.500 to 8.000.".length()));
-    assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1, 8f))
-        .endsWith(" The removed purchase, TEAPOT, had held it back: put back alone, its score would be 8.000."));
+    assertTrue(EN.whatIfMove(4, 2, 500, 8f, 8.5f, credit(ReasonTexts.Driver.REMOVED_HELD_BACK, "TEAPOT", 1, 8.1f))
+        .endsWith(" The removed purchase, TEAPOT, had held it back: put back alone, its score would be 8.100."));
     assertTrue(EN.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Credit.none(1))
         .endsWith(" Undoing the change alone would not move its score back."));
-    assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, credit(ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1, 9.845f))
-        .endsWith("去掉的「茶壶」原先对它的得分有正向贡献：单独把它放回，它的得分将是 9.845。"));
+    assertTrue(ZH.whatIfMove(1, 1, 500, 9.845f, 9.709f, credit(ReasonTexts.Driver.REMOVED_HELPED, "茶壶", 1, 9.8f))
+        .endsWith("去掉的「茶壶」原先对它的得分有正向贡献：单独把它放回，它的得分将是 9.800。"));
     assertTrue(ZH.whatIfMove(5, 2, 499, 8f, 8.5f, ReasonTexts.Credit.none(1))
         .endsWith("单独撤销这项改动不会让它的得分退回。"));
   }
