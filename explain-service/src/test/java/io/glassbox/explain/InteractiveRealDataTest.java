@@ -546,6 +546,9 @@ class InteractiveRealDataTest {
     ReasonTexts.Driver expected = null;
     String credited = null;
     float undoneScore = 0;
+    // HistoryItemEffect.score_change: the score without the purchase minus with it (for a moved
+    // one, with it where it was minus as the latest).
+    float scoreChange = 0;
     if (scoreAfter != scoreBefore) {
       expected = ReasonTexts.Driver.NONE_POINTS_THAT_WAY;
       float largest = 0;
@@ -558,13 +561,15 @@ class InteractiveRealDataTest {
         float effect = scoreAfter - scoreUndone;
         if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
           largest = Math.abs(effect);
-          expected = ReasonTexts.Driver.of(isAdded, isAdded ? effect : -effect);
+          scoreChange = isAdded ? -effect : effect;
+          expected = ReasonTexts.Driver.ofScoreChange(isAdded, scoreChange);
           credited = change;
           undoneScore = scoreUndone;
         }
       }
     }
     ReasonTexts.Credit credit = null;
+    String creditedId = credited;
     if (expected == ReasonTexts.Driver.NONE_POINTS_THAT_WAY) {
       credit = ReasonTexts.Credit.none(changes.size());
     } else if (expected != null) {
@@ -581,16 +586,11 @@ class InteractiveRealDataTest {
       credit = new ReasonTexts.Credit(expected, titleOf(credited),
           expected.changedOfItsKind(added.size(), removedOnly.size()),
           added.contains(credited) && removed.contains(credited), shown);
-      // HistoryItemEffect.score_change: the score without the purchase minus with it (for a moved
-      // one, with it where it was minus as the latest).
-      String creditedId = credited;
-      float scoreChange = added.contains(credited) ? undoneScore - scoreAfter : scoreAfter - undoneScore;
       HistoryItemEffect listed = item.getDriversList().stream().filter(d -> d.getItemId().equals(creditedId))
           .findFirst().orElseThrow(() -> new AssertionError(creditedId + " is not among " + item.getDriversList()));
       assertEquals(scoreChange, listed.getScoreChange(), 1e-5, id);
       assertEquals(0, listed.getRankWithout(), id);
     }
-    String creditedId = credited;
     item.getDriversList().stream().filter(d -> !d.getItemId().equals(creditedId))
         .forEach(d -> assertEquals(0f, d.getScoreChange(), id + ": only the credited one is re-scored"));
     assertEquals(texts.whatIfMove(item.getRankBefore(), item.getRankAfter(), rankedCount, scoreBefore, scoreAfter,
