@@ -241,16 +241,15 @@ final class InteractiveExplainer {
     }
     List<String> shown = new ArrayList<>(newTop);
     left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
-    Map<String, Map<String, Float>> undone =
-        undoneScores(question.add(), removed, added, ranking, shown, scored.modelVersion(),
-            changed.window().equals(before.window()));
+    Changes changes = Changes.of(removed, added);
+    Map<String, Map<String, Float>> undone = undoneScores(question.add(), changes, ranking, shown,
+        scored.modelVersion(), changed.window().equals(before.window()));
+    Rescored rescored = new Rescored(ranking.candidates(), before, changed, undone);
     for (String id : newTop) {
-      response.addRanking(
-          whatIfItem(id, ranking.candidates(), before, changed, undone, removed, added, items, titles, texts));
+      response.addRanking(whatIfItem(id, rescored, changes, items, titles, texts));
     }
     for (String id : left) {
-      response.addLeftTopK(
-          whatIfItem(id, ranking.candidates(), before, changed, undone, removed, added, items, titles, texts));
+      response.addLeftTopK(whatIfItem(id, rescored, changes, items, titles, texts));
     }
     return response.build();
   }
@@ -261,18 +260,17 @@ final class InteractiveExplainer {
    * it credits it. One more Score call (at most 2 x MAX_EDITS rows, {@code shown} items only);
    * none when the change leaves the window as it was (no score moves, so nothing is credited).
    */
-  private Map<String, Map<String, Float>> undoneScores(List<String> add, Set<String> removed, Set<String> added,
+  private Map<String, Map<String, Float>> undoneScores(List<String> add, Changes changes,
       UserRankingQuery ranking, List<String> shown, String modelVersion, boolean windowUnchanged) {
     if (windowUnchanged || shown.isEmpty()) {
       return Map.of();
     }
     // An id both removed and added is one change, moved to the latest purchase: undoing it puts it
     // back where it was (kept in the record, no copy bought last), as it is an addition's undo.
-    List<String> changes = new ArrayList<>(removedOnly(removed, added));
-    changes.addAll(added);
+    List<String> undos = changes.all();
     List<List<String>> histories = new ArrayList<>();
-    for (String undo : changes) {
-      Set<String> stillRemoved = new HashSet<>(removed);
+    for (String undo : undos) {
+      Set<String> stillRemoved = new HashSet<>(changes.removed());
       stillRemoved.remove(undo);
       histories.add(afterChange(ranking.record(), stillRemoved,
           add.stream().filter(id -> !id.equals(undo)).toList()));
@@ -288,8 +286,8 @@ final class InteractiveExplainer {
       throw e;
     }
     Map<String, Map<String, Float>> undone = new LinkedHashMap<>();
-    for (int i = 0; i < changes.size(); i++) {
-      undone.put(changes.get(i), rows.get(i));
+    for (int i = 0; i < undos.size(); i++) {
+      undone.put(undos.get(i), rows.get(i));
     }
     return undone;
   }
@@ -309,14 +307,13 @@ final class InteractiveExplainer {
     return new ModelClient.DetailedRow(row.window(), scores, row.contributions(), row.skipped());
   }
 
-  /**
-   * One item's move; its ranks are places in the order Recommend shows (SlateOrder), as its list is.
-   * {@code undone} holds, by changed purchase, the scores with that one change undone.
-   */
-  private static WhatIfItem whatIfItem(
-      String id, List<String> candidates, ModelClient.DetailedRow before, ModelClient.DetailedRow after,
-      Map<String, Map<String, Float>> undone, Set<String> removed, Set<String> added, Map<String, Item> items,
+  /** One item's move; its ranks are places in the order Recommend shows (SlateOrder), as its list is. */
+  private static WhatIfItem whatIfItem(String id, Rescored rescored, Changes changes, Map<String, Item> items,
       Map<String, String> titles, ReasonTexts texts) {
+    List<String> candidates = rescored.candidates();
+    ModelClient.DetailedRow before = rescored.before();
+    ModelClient.DetailedRow after = rescored.after();
+    Set<String> added = changes.added();
     int rankBefore = SlateOrder.place(before.scores(), candidates, id);
     if (added.contains(id)) {
       // Of the old top-k, bought by the change: no longer ranked (rank and score after are 0).
@@ -331,29 +328,34 @@ final class InteractiveExplainer {
     // states the score that undo gave, unless it was the only change (undoing it gives back the
     // record as it was, so the score before). When none does (the changes act together), it says
     // so and names none.
-    int changes = removedOnly(removed, added).size() + added.size();
     ReasonTexts.Credit credit = null;
     String credited = null;
     float scoreChange = 0;
-    if (!undone.isEmpty() && scoreAfter != scoreBefore) {
-      credit = ReasonTexts.Credit.none(changes);
+    if (!rescored.undone().isEmpty() && scoreAfter != scoreBefore) {
+      Float creditedUndone = null;
       float largest = 0;
-      for (Map.Entry<String, Map<String, Float>> change : undone.entrySet()) {
+      for (Map.Entry<String, Map<String, Float>> change : rescored.undone().entrySet()) {
         Float withoutIt = change.getValue().get(id);
         // What the change did to the score, as undoing it shows.
         float effect = withoutIt == null ? 0 : scoreAfter - withoutIt;
         if (effect != 0 && effect > 0 == scoreAfter > scoreBefore && Math.abs(effect) > largest) {
           largest = Math.abs(effect);
           credited = change.getKey();
-          // An id both removed and added is in the record after the change as its latest purchase.
-          boolean isAdded = added.contains(credited);
-          // HistoryItemEffect.score_change: the score without the purchase minus with it.
-          scoreChange = isAdded ? -effect : effect;
-          ReasonTexts.Driver driver = ReasonTexts.Driver.ofScoreChange(isAdded, scoreChange);
-          credit = new ReasonTexts.Credit(driver, titles.get(credited),
-              driver.changedOfItsKind(added.size(), changes - added.size()), isAdded && removed.contains(credited),
-              changes == 1 ? null : withoutIt);
+          creditedUndone = withoutIt;
         }
+      }
+      if (credited == null) {
+        credit = ReasonTexts.Credit.none(changes.count());
+      } else {
+        // An id both removed and added is in the record after the change as its latest purchase.
+        boolean isAdded = added.contains(credited);
+        float effect = scoreAfter - creditedUndone;
+        // HistoryItemEffect.score_change: the score without the purchase minus with it.
+        scoreChange = isAdded ? -effect : effect;
+        ReasonTexts.Driver driver = ReasonTexts.Driver.ofScoreChange(isAdded, scoreChange);
+        credit = new ReasonTexts.Credit(driver, titles.get(credited),
+            driver.changedOfItsKind(added.size(), changes.removedOnly().size()), changes.moved(credited),
+            changes.count() == 1 ? null : creditedUndone);
       }
     }
     // Attributions: each changed purchase's additive share of the score (before for a removed
@@ -361,9 +363,10 @@ final class InteractiveExplainer {
     // A purchase both removed and added is one change, listed once: as an added one, by its share
     // as the latest purchase. The credited one is listed too, with its re-scored score change.
     Map<String, Float> shares = new LinkedHashMap<>();
-    removedOnly(removed, added).forEach(
-        r -> shares.put(r, contributionOf(r, before.window(), before.contributions().get(id))));
-    added.forEach(a -> shares.put(a, contributionOf(a, after.window(), after.contributions().get(id))));
+    for (String change : changes.all()) {
+      ModelClient.DetailedRow row = added.contains(change) ? after : before;
+      shares.put(change, contributionOf(change, row.window(), row.contributions().get(id)));
+    }
     List<HistoryItemEffect> drivers = new ArrayList<>();
     for (Map.Entry<String, Float> share : shares.entrySet()) {
       boolean isCredited = share.getKey().equals(credited);
@@ -375,9 +378,12 @@ final class InteractiveExplainer {
     drivers.sort(Comparator.comparingDouble((HistoryItemEffect e) -> Math.abs(e.getContribution())).reversed());
     List<HistoryItemEffect> listed = new ArrayList<>(drivers.subList(0, Math.min(DRIVERS, drivers.size())));
     // Below the largest shares, the credited one takes the last place: it is always listed.
-    String creditedId = credited;
-    drivers.stream().skip(DRIVERS).filter(d -> d.getItemId().equals(creditedId)).findFirst()
-        .ifPresent(d -> listed.set(DRIVERS - 1, d));
+    for (int i = DRIVERS; i < drivers.size(); i++) {
+      if (drivers.get(i).getItemId().equals(credited)) {
+        listed.set(DRIVERS - 1, drivers.get(i));
+        break;
+      }
+    }
     return WhatIfItem.newBuilder()
         .setItem(items.get(id))
         .setRankBefore(rankBefore)
@@ -389,10 +395,39 @@ final class InteractiveExplainer {
         .build();
   }
 
-  /** The purchases the what-if removes and does not add back as the latest: one change each. */
-  private static List<String> removedOnly(Set<String> removed, Set<String> added) {
-    return removed.stream().filter(id -> !added.contains(id)).toList();
+  /**
+   * A what-if's changed purchases, one change each: those it removes and does not add back as the
+   * latest ({@code removedOnly}), then those it adds. An id both removed and added is one change,
+   * moved to the latest purchase.
+   */
+  private record Changes(List<String> removedOnly, Set<String> added, Set<String> removed) {
+    static Changes of(Set<String> removed, Set<String> added) {
+      return new Changes(removed.stream().filter(id -> !added.contains(id)).toList(), added, removed);
+    }
+
+    /** Every change: the removed-only ones, then the added ones. */
+    List<String> all() {
+      List<String> all = new ArrayList<>(removedOnly);
+      all.addAll(added);
+      return all;
+    }
+
+    int count() {
+      return removedOnly.size() + added.size();
+    }
+
+    /** Whether {@code id} is both removed and added: moved to the latest purchase. */
+    boolean moved(String id) {
+      return added.contains(id) && removed.contains(id);
+    }
   }
+
+  /**
+   * A what-if's scores: {@code before} and {@code after} the change, and in {@code undone}, by
+   * changed purchase, the shown items' scores with that one change undone.
+   */
+  private record Rescored(List<String> candidates, ModelClient.DetailedRow before, ModelClient.DetailedRow after,
+      Map<String, Map<String, Float>> undone) {}
 
   /** An item's summed contribution over its positions in {@code window}; 0 when absent. */
   private static float contributionOf(String historyItem, List<String> window, List<Float> contribution) {
