@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.server.ServerSettings;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,8 +24,8 @@ record RecommendFanOut(int featureCalls, int modelCalls) {
    */
   Optional<String> warningFor(ServerSettings settings) {
     int mostAtOnce = Math.max(featureCalls, modelCalls);
-    boolean noQueue = settings.maxQueuedCalls() == 0 || settings.maxQueueWait().isZero();
-    if (!noQueue || settings.maxConcurrentCalls() >= mostAtOnce) {
+    List<String> zeroQueueKeys = ServerSettings.zeroQueueKeys(settings.maxQueuedCalls(), settings.maxQueueWait());
+    if (zeroQueueKeys.isEmpty() || settings.maxConcurrentCalls() >= mostAtOnce) {
       return Optional.empty();
     }
     return Optional.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY + " is " + settings.maxConcurrentCalls()
@@ -34,16 +35,6 @@ record RecommendFanOut(int featureCalls, int modelCalls) {
         + modelCalls + " (" + GatewayConfig.SCORE_SHARDS_KEY + "; more when an explanation's counterfactuals need"
         + " more than one Score call): a service run with these settings refuses the suite's own"
         + " calls (RESOURCE_EXHAUSTED) however idle it is; set " + ServerSettings.MAX_CONCURRENT_CALLS_KEY
-        + " to " + mostAtOnce + " or more, or " + zeroQueueSettings(settings) + " above 0");
-  }
-
-  /** The queue setting(s) that are 0: raising the other would leave the queue off. */
-  private static String zeroQueueSettings(ServerSettings settings) {
-    if (settings.maxQueuedCalls() > 0) {
-      return ServerSettings.MAX_QUEUE_WAIT_KEY;
-    }
-    return settings.maxQueueWait().isZero()
-        ? ServerSettings.MAX_QUEUED_CALLS_KEY + " and " + ServerSettings.MAX_QUEUE_WAIT_KEY
-        : ServerSettings.MAX_QUEUED_CALLS_KEY;
+        + " to " + mostAtOnce + " or more, or " + String.join(" and ", zeroQueueKeys) + " above 0");
   }
 }

@@ -145,14 +145,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       return refusal(" and " + maxQueued + " more are waiting",
           settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUED_CALLS_KEY));
     }
-    List<String> zero = new ArrayList<>(List.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY));
-    if (maxQueued == 0) {
-      zero.add(ServerSettings.MAX_QUEUED_CALLS_KEY);
-    }
-    if (maxWait.isZero()) {
-      zero.add(ServerSettings.MAX_QUEUE_WAIT_KEY);
-    }
-    return refusal("", settings(zero.toArray(String[]::new)));
+    List<String> keys = new ArrayList<>(List.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY));
+    keys.addAll(ServerSettings.zeroQueueKeys(maxQueued, maxWait));
+    return refusal("", settings(keys.toArray(String[]::new)));
   }
 
   /** The settings a refusal names, as it names them. */

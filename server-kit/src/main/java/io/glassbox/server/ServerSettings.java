@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.net.UnknownHostException;
@@ -163,6 +164,21 @@ public record ServerSettings(
     return new ServerSettings(bindAddress, adminBindAddress, apiKeys, tls, metricsPort,
         maxConcurrentCalls, maxStreamsPerConnection, rateLimitPerKey, maxQueuedCalls, maxQueueWait,
         rateLimitExemptKeys, limits);
+  }
+
+  /**
+   * The queue settings that are 0, by key, when they leave no call waiting for a slot (either one
+   * turns the queue off, and raising the other alone changes nothing); empty when calls may queue.
+   */
+  public static List<String> zeroQueueKeys(int maxQueuedCalls, Duration maxQueueWait) {
+    List<String> zero = new ArrayList<>();
+    if (maxQueuedCalls == 0) {
+      zero.add(MAX_QUEUED_CALLS_KEY);
+    }
+    if (maxQueueWait.isZero()) {
+      zero.add(MAX_QUEUE_WAIT_KEY);
+    }
+    return List.copyOf(zero);
   }
 
   private static Duration maxQueueWait(ConfigSource source) {
