@@ -65,7 +65,7 @@ public final class GatewayMain {
         viewerConfig.enabled() ? ViewerServer.Https.of(client.tls()) : Optional.empty();
     // The entry point: every caller's key is limited, the suite's own too (by default).
     ServerSettings settings = ServerSettings.load(source, DEFAULT_METRICS_PORT, "none");
-    RecommendFanOut.of(config).warningFor(settings).ifPresent(log::warn);
+    RecommendFanOut.startWarning(config, settings).ifPresent(log::warn);
     Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(), settings));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class RecommendFanOutTest {
-  private static final RecommendFanOut FOUR_SHARDS = RecommendFanOut.of(
-      GatewayConfig.load(ConfigSource.of(Map.of(GatewayConfig.SCORE_SHARDS_KEY, "4"))));
+  private static final GatewayConfig FOUR_SHARDS =
+      GatewayConfig.load(ConfigSource.of(Map.of(GatewayConfig.SCORE_SHARDS_KEY, "4")));
 
   private static ServerSettings settings(String maxConcurrentCalls, String maxQueuedCalls) {
     return ServerSettings.load(ConfigSource.of(Map.of(ServerSettings.MAX_CONCURRENT_CALLS_KEY, maxConcurrentCalls,
@@ -25,8 +25,8 @@ class RecommendFanOutTest {
   }
 
   @Test
-  void warningFor_aLimitBelowTheScoreShards_withNoQueue_asksForAsManyAsTheShards() {
-    Optional<String> warning = FOUR_SHARDS.warningFor(settings("2", "0"));
+  void startWarning_aLimitBelowTheScoreShards_withNoQueue_asksForAsManyAsTheShards() {
+    Optional<String> warning = RecommendFanOut.startWarning(FOUR_SHARDS, settings("2", "0"));
 
     assertTrue(warning.orElseThrow().endsWith("the model service at least 4 (GLASSBOX_GATEWAY_SCORE_SHARDS; more when an"
         + " explanation's counterfactuals need more than one Score call): a service run"
@@ -35,18 +35,18 @@ class RecommendFanOutTest {
   }
 
   @Test
-  void warningFor_aQueueWithNoWait_asksForAWait_notForTheQueueAlreadySet() {
+  void startWarning_aQueueWithNoWait_asksForAWait_notForTheQueueAlreadySet() {
     // Built in code: GLASSBOX_MAX_QUEUE_WAIT itself must be positive.
-    Optional<String> warning = FOUR_SHARDS.warningFor(new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
-        TlsSettings.none(), 0, 2, 100, 0, 64, Duration.ZERO));
+    Optional<String> warning = RecommendFanOut.startWarning(FOUR_SHARDS, new ServerSettings("127.0.0.1", "127.0.0.1",
+        ApiKeys.none(), TlsSettings.none(), 0, 2, 100, 0, 64, Duration.ZERO));
 
     assertTrue(warning.orElseThrow().endsWith("set GLASSBOX_MAX_CONCURRENT_CALLS to 4 or more, or"
         + " GLASSBOX_MAX_QUEUE_WAIT above 0"), warning.get());
   }
 
   @Test
-  void warningFor_aLimitThatCarriesOneRecommend_orAQueue_isEmpty() {
-    assertEquals(Optional.empty(), FOUR_SHARDS.warningFor(settings("4", "0")));
-    assertEquals(Optional.empty(), FOUR_SHARDS.warningFor(settings("1", "1")));
+  void startWarning_aLimitThatCarriesOneRecommend_orAQueue_isEmpty() {
+    assertEquals(Optional.empty(), RecommendFanOut.startWarning(FOUR_SHARDS, settings("4", "0")));
+    assertEquals(Optional.empty(), RecommendFanOut.startWarning(FOUR_SHARDS, settings("1", "1")));
   }
 }
