@@ -132,19 +132,13 @@ public final class Descriptions {
 
   /**
    * Whether {@code c} is a control character that is not an ISO one: a bidirectional-text control
-   * ({@link #isBidiControl}) or the line or paragraph separator (U+2028, U+2029), which break a log
-   * line.
+   * or mark (Unicode's Bidi_Control: the Arabic letter mark, the left-to-right and right-to-left
+   * marks, the embeddings, overrides and isolates) or the line or paragraph separator (U+2028,
+   * U+2029), which break a log line.
    */
   static boolean isHiddenControl(char c) {
-    return c == '\u2028' || c == '\u2029' || isBidiControl(c);
-  }
-
-  /**
-   * Whether {@code c} is a bidirectional-text control or mark (Unicode's Bidi_Control: the Arabic
-   * letter mark, the left-to-right and right-to-left marks, the embeddings, overrides and isolates).
-   */
-  static boolean isBidiControl(char c) {
-    return c == '\u061C' || c == '\u200E' || c == '\u200F'
+    return c == '\u2028' || c == '\u2029'
+        || c == '\u061C' || c == '\u200E' || c == '\u200F'
         || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
   }
 
