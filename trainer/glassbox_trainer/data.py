@@ -184,10 +184,21 @@ def basket_problem(value: str) -> Optional[str]:
         return None
     problem = _content_problem(value)
     if problem is None and all(c in _JAVA_WHITE_SPACE for c in value):
-        # As Descriptions quotes it: the line separators escaped.
-        quoted = value.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-        return f' must not begin or end with a space, got "{quoted}"'
+        return f' must not begin or end with a space, got "{_quoted_blank(value)}"'
     return problem
+
+
+# Longest piece of a value the feature service quotes (Descriptions.MAX_QUOTED_CHARS).
+_MAX_QUOTED_CHARS = 64
+
+
+def _quoted_blank(value: str) -> str:
+    """A blank value as Descriptions.truncate quotes it: cut to 64 characters (code points; a blank
+    one holds none past U+FFFF) with a note of how many it had, and escaped, which for white space
+    without control characters is only the line and paragraph separators."""
+    if len(value) > _MAX_QUOTED_CHARS:
+        value = f"{value[:_MAX_QUOTED_CHARS]}... ({len(value)} characters)"
+    return value.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _content_problem(value: str) -> Optional[str]:

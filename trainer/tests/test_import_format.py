@@ -372,7 +372,11 @@ class ImportFormatTest(unittest.TestCase):
                 ("escape in basket", items, "user_id,item_id,timestamp,invoice_no\nu1,A,100,536365\nu1,A,200,5\x1b6\n",
                  "interactions.csv line 3: the invoice (basket) must not contain control characters, got U+001B at index 1"),
                 ("blank basket", items, "user_id,item_id,timestamp,invoice_no\nu1,A,100,536365\nu1,A,200,\u3000\n",
-                 "interactions.csv line 3: the invoice (basket) must not begin or end with a space, got \"\u3000\"")):
+                 "interactions.csv line 3: the invoice (basket) must not begin or end with a space, got \"\u3000\""),
+                # Quoted as Descriptions.truncate quotes it: 64 characters and a note of the length.
+                ("long blank basket", items, "user_id,item_id,timestamp,invoice_no\nu1,A,100,536365\nu1,A,200,"
+                 + "\u3000" * 70 + "\n", "interactions.csv line 3: the invoice (basket) must not begin or end with a "
+                 "space, got \"" + "\u3000" * 64 + "... (70 characters)\"")):
             folder = self.text_folder(name, items_text, interactions)
             with self.subTest(name):
                 with self.assertRaises(ValueError) as refused:
