@@ -171,7 +171,7 @@ def id_problem(value: str) -> Optional[str]:
     """What is wrong with a trimmed field as a user or item id, to follow the column's name, in the
     feature service's words (RequestChecks.idProblem: " must be at most 128 characters, got 129"),
     or None. (Its other fault, a space at either end, is trimmed off every field first.)"""
-    if all(c in _JAVA_WHITE_SPACE for c in value):
+    if _is_java_blank(value):
         return " must not be empty"
     return _content_problem(value)
 
@@ -180,10 +180,11 @@ def basket_problem(value: str) -> Optional[str]:
     """What is wrong with a trimmed field as a basket (invoice) id, which may be empty, in the
     feature service's words (RequestChecks.optionalIdProblem, which DatasetReader applies), or
     None: id_problem's rule, white space alone being a space at an end."""
-    if not value:
+    # A plain id (_PLAIN_ID) trimmed has no space at an end and no control character.
+    if not value or _PLAIN_ID.fullmatch(value):
         return None
     problem = _content_problem(value)
-    if problem is None and all(c in _JAVA_WHITE_SPACE for c in value):
+    if problem is None and _is_java_blank(value):
         return f' must not begin or end with a space, got "{_quoted_blank(value)}"'
     return problem
 
@@ -199,6 +200,11 @@ def _quoted_blank(value: str) -> str:
     if len(value) > _MAX_QUOTED_CHARS:
         value = f"{value[:_MAX_QUOTED_CHARS]}... ({len(value)} characters)"
     return value.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _is_java_blank(value: str) -> bool:
+    """Whether `value` is empty or white space only, as Java's String.isBlank has it."""
+    return all(c in _JAVA_WHITE_SPACE for c in value)
 
 
 def _content_problem(value: str) -> Optional[str]:
