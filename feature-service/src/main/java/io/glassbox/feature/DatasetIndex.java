@@ -48,6 +48,22 @@ final class DatasetIndex {
       Optional<Instant> latestPurchaseTime) {}
 
   static Indexed build(Dataset dataset, int maxBasketSize, int maxNeighbours) {
+    return build(dataset, fingerprint(dataset), maxBasketSize, maxNeighbours, true);
+  }
+
+  /**
+   * The dataset indexed for seeding Redis only: what {@link #build} indexes but the co-purchase
+   * statistics (its index's {@link #coPurchase} holds no basket), which seeding does not read and
+   * a re-seed keeps from the start.
+   *
+   * @param fingerprint the dataset's {@link #fingerprint}, already computed by the caller
+   */
+  static Indexed buildForSeed(Dataset dataset, String fingerprint, int maxBasketSize, int maxNeighbours) {
+    return build(dataset, fingerprint, maxBasketSize, maxNeighbours, false);
+  }
+
+  private static Indexed build(Dataset dataset, String fingerprint, int maxBasketSize, int maxNeighbours,
+      boolean withCoPurchase) {
     List<Dataset.Item> items = dataset.items();
     Map<String, Integer> itemIndex = new HashMap<>(items.size() * 2);
     for (Dataset.Item item : items) {
@@ -85,7 +101,7 @@ final class DatasetIndex {
           if (latestPurchase == null || Dataset.Interaction.STORE_ORDER.compare(row, latestPurchase) > 0) {
             latestPurchase = row;
           }
-          if (!row.basketId().isEmpty()) {
+          if (withCoPurchase && !row.basketId().isEmpty()) {
             baskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
           }
         }
@@ -104,11 +120,16 @@ final class DatasetIndex {
                 e.getValue().get(e.getValue().size() - 1), Dataset.Interaction.STORE_ORDER)
             .thenComparing(Map.Entry::getKey))
         .forEach(e -> byActivity.put(e.getKey(), e.getValue()));
-    log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
-            + "({} larger than {} items skipped)", items.size(), byActivity.size(), events,
-        coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
+    if (withCoPurchase) {
+      log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
+              + "({} larger than {} items skipped)", items.size(), byActivity.size(), events,
+          coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
+    } else {
+      log.info("Indexed the dataset for seeding: {} items, {} users, {} events", items.size(),
+          byActivity.size(), events);
+    }
     return new Indexed(new DatasetIndex(items, coPurchase), byActivity,
-        interactionCounts, purchaseCounts, events, fingerprint(dataset),
+        interactionCounts, purchaseCounts, events, fingerprint,
         Optional.ofNullable(latestPurchase).map(Dataset.Interaction::time));
   }
 
@@ -122,7 +143,8 @@ final class DatasetIndex {
     return coPurchase;
   }
 
-  private static String fingerprint(Dataset dataset) {
+  /** SHA-256 (hex) of the dataset's rows: {@link Indexed#fingerprint}, without indexing anything. */
+  static String fingerprint(Dataset dataset) {
     MessageDigest digest = Digests.sha256();
     StringBuilder row = new StringBuilder(256);
     for (Dataset.Item item : dataset.items()) {

@@ -479,13 +479,17 @@ public final class RedisEventStore implements EventStore {
     if (dataLost == null) {
       return;
     }
-    DatasetIndex.Indexed indexed = DatasetIndex.build(datasetSource.get(), maxBasketSize, maxNeighbours);
-    if (!seedMarker.equals(indexed.fingerprint() + LAYOUT)) {
+    Dataset dataset = datasetSource.get();
+    // Compared before indexing: changed files are refused without seconds of indexing, and the
+    // co-purchase statistics, kept from the start, are not built a second time beside them.
+    String fingerprint = DatasetIndex.fingerprint(dataset);
+    if (!seedMarker.equals(fingerprint + LAYOUT)) {
       throw new DatasetException("the dataset reads otherwise than when this service loaded it ("
-          + shortName(indexed.fingerprint()) + ", loaded " + shortName(seedMarker) + "): its files changed; "
+          + shortName(fingerprint) + ", loaded " + shortName(seedMarker) + "): its files changed; "
           + "not seeding Redis " + redisName + " with them; put the files back as they were loaded (the "
           + "re-seed resumes by itself), or restart every replica on that Redis with the new files");
     }
+    DatasetIndex.Indexed indexed = DatasetIndex.buildForSeed(dataset, fingerprint, maxBasketSize, maxNeighbours);
     run(() -> seedOnce(indexed));
     synchronized (orders) {
       // The lines counted so far were lost with Redis; its stream starts anew.
