@@ -134,14 +134,21 @@ final class StoreReadiness implements AutoCloseable {
     }
     try {
       store.reseed();
-    } catch (RuntimeException | Error e) {
-      // Anything, an OutOfMemoryError reading the dataset included: one escaping would end the
-      // pings, and with them the retries, leaving the service NOT_SERVING for good.
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // An OutOfMemoryError reading the dataset too: one escaping would end the pings, and with
+      // them the retries, leaving the service NOT_SERVING for good (the shipped image runs with
+      // -XX:+ExitOnOutOfMemoryError, so there the JVM exits instead).
       nextReseedAt = System.nanoTime() + reseedBackoff.toNanos();
       log.warn("Cannot seed the feature store again ({}); the service stays NOT_SERVING and tries again in {} ms",
           e.getMessage(), reseedBackoff.toMillis());
       reseedBackoff = Collections.min(List.of(reseedBackoff.multipliedBy(2), maxReseedBackoff));
       return;
+    } catch (Error e) {
+      // A StackOverflowError, LinkageError or AssertionError is a bug that trying again would not
+      // mend: logged here, since the executor would keep it silent, and it ends the pings.
+      log.error("Seeding the feature store again failed on a bug; the service stays NOT_SERVING and does"
+          + " not try again", e);
+      throw e;
     }
     reseeds.incrementAndGet();
     lost = false;

@@ -1,5 +1,6 @@
 package io.glassbox.feature;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.GrpcServer;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,7 +38,7 @@ class ReseedBackoffTest {
       }
       String name = "reseed-backoff-" + UUID.randomUUID();
       RecordingPing ping = new RecordingPing(
-          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store));
+          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store), () -> { });
       StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
       try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
               .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
@@ -68,7 +70,8 @@ class ReseedBackoffTest {
         jedis.flushAll();
       }
       RecordingPing ping = new RecordingPing(
-          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store), true);
+          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store),
+          firstThrows(new OutOfMemoryError("Java heap space")));
       StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
       try (GrpcServer server = GrpcServer.inProcess("feature-service", "reseed-oom-" + UUID.randomUUID())
               .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
@@ -87,20 +90,57 @@ class ReseedBackoffTest {
     }
   }
 
+  @Test
+  void reseedFailsOnABug_isNotTriedAgain() {
+    try (RedisServer redis = RedisServer.startFresh()) {
+      URI uri = redis.uri();
+      RedisEventStore store = TestData.redisStore(uri);
+      store.load(TestData.small());
+      try (Jedis jedis = redis.connect()) {
+        jedis.flushAll();
+      }
+      RecordingPing ping = new RecordingPing(
+          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store),
+          firstThrows(new StackOverflowError()));
+      StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
+      try (GrpcServer server = GrpcServer.inProcess("feature-service", "reseed-bug-" + UUID.randomUUID())
+              .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
+                  TestData.NO_ZONE))
+              .start()) {
+        server.setServing(true);
+        readiness.start(server);
+        ping.awaitReseeds(1);
+
+        // Retried, a second try would come after FIRST_BACKOFF; none comes in five of them.
+        LockSupport.parkNanos(FIRST_BACKOFF.multipliedBy(5).toNanos());
+        assertEquals(1, ping.reseedCount(), "seeds tried");
+      } finally {
+        readiness.close();
+        store.close();
+      }
+    }
+  }
+
+  /** Throws {@code error} on the first seed tried; lets the others through. */
+  private static Runnable firstThrows(Error error) {
+    AtomicInteger tries = new AtomicInteger();
+    return () -> {
+      if (tries.incrementAndGet() == 1) {
+        throw error;
+      }
+    };
+  }
+
   /** The real ping, noting when each seed is tried (System.nanoTime, not a log's wall clock). */
   private static final class RecordingPing implements StorePing {
     private final StorePing real;
     private final List<Long> reseeds = new CopyOnWriteArrayList<>();
-    private final boolean firstRunsOutOfMemory;
+    private final Runnable beforeReseed;
 
-    RecordingPing(StorePing real) {
-      this(real, false);
-    }
-
-    /** With {@code firstRunsOutOfMemory}, the first seed throws OutOfMemoryError as a large read can. */
-    RecordingPing(StorePing real, boolean firstRunsOutOfMemory) {
+    /** {@code beforeReseed} runs as each seed is tried, after it is noted, and may throw in its place. */
+    RecordingPing(StorePing real, Runnable beforeReseed) {
       this.real = real;
-      this.firstRunsOutOfMemory = firstRunsOutOfMemory;
+      this.beforeReseed = beforeReseed;
     }
 
     @Override
@@ -111,15 +151,17 @@ class ReseedBackoffTest {
     @Override
     public void reseed() {
       reseeds.add(System.nanoTime());
-      if (firstRunsOutOfMemory && reseeds.size() == 1) {
-        throw new OutOfMemoryError("Java heap space");
-      }
+      beforeReseed.run();
       real.reseed();
     }
 
     @Override
     public void close() {
       real.close();
+    }
+
+    int reseedCount() {
+      return reseeds.size();
     }
 
     List<Long> awaitReseeds(int count) {
