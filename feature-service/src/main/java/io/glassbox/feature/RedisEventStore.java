@@ -431,7 +431,12 @@ public final class RedisEventStore implements EventStore {
     this.dedupeSeconds = Math.max(1, bounds.dedupeWindow().toSeconds());
   }
 
-  /** Loads {@code dataset}, and keeps it to seed it again ({@link #reseed}). */
+  /**
+   * Loads {@code dataset}, and keeps it to seed it again ({@link #reseed}): the raw dataset then
+   * stays in memory for the store's life. For tests, which hand a dataset built in place;
+   * {@link EventStore#load(Dataset)} makes it public. The service calls {@link #load(Supplier)},
+   * which reads the files again instead.
+   */
   @Override
   public void load(Dataset dataset) {
     load(() -> dataset);
