@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,92 +29,63 @@ class ReseedBackoffTest {
 
   @Test
   void reseedKeepsFailing_retriedAfterAPauseThatDoubles_notOnEveryPing() {
-    try (RedisServer redis = RedisServer.startFresh()) {
-      URI uri = redis.uri();
-      RedisEventStore store = TestData.redisStore(uri);
-      store.load(TestData.small());
-      try (Jedis jedis = redis.connect()) {
-        jedis.flushAll();
-        jedis.set("glassbox:dataset", "another dataset");
-      }
-      String name = "reseed-backoff-" + UUID.randomUUID();
-      RecordingPing ping = new RecordingPing(
-          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store), () -> { });
-      StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
-      try (GrpcServer server = GrpcServer.inProcess("feature-service", name)
-              .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
-                  TestData.NO_ZONE))
-              .start()) {
-        server.setServing(true);
-        readiness.start(server);
-        List<Long> tries = ping.awaitReseeds(3);
+    whileReseeding("another dataset", () -> { }, ping -> {
+      List<Long> tries = ping.awaitReseeds(3);
 
-        // Tries at 0, after 100 ms, then after 200 ms more; on every ping (10 ms) they would be 10 ms apart.
-        long firstPause = tries.get(1) - tries.get(0);
-        long secondPause = tries.get(2) - tries.get(1);
-        assertTrue(firstPause >= FIRST_BACKOFF.toNanos(), "first pause " + firstPause + " ns");
-        assertTrue(secondPause >= FIRST_BACKOFF.multipliedBy(2).toNanos(), "second pause " + secondPause + " ns");
-      } finally {
-        readiness.close();
-        store.close();
-      }
-    }
+      // Tries at 0, after 100 ms, then after 200 ms more; on every ping (10 ms) they would be 10 ms apart.
+      long firstPause = tries.get(1) - tries.get(0);
+      long secondPause = tries.get(2) - tries.get(1);
+      assertTrue(firstPause >= FIRST_BACKOFF.toNanos(), "first pause " + firstPause + " ns");
+      assertTrue(secondPause >= FIRST_BACKOFF.multipliedBy(2).toNanos(), "second pause " + secondPause + " ns");
+    });
   }
 
   @Test
   void reseedRunsOutOfMemory_isTriedAgain_notTheEndOfThePings() {
-    try (RedisServer redis = RedisServer.startFresh()) {
-      URI uri = redis.uri();
-      RedisEventStore store = TestData.redisStore(uri);
-      store.load(TestData.small());
-      try (Jedis jedis = redis.connect()) {
-        jedis.flushAll();
-      }
-      RecordingPing ping = new RecordingPing(
-          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store),
-          firstThrows(new OutOfMemoryError("Java heap space")));
-      StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
-      try (GrpcServer server = GrpcServer.inProcess("feature-service", "reseed-oom-" + UUID.randomUUID())
-              .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
-                  TestData.NO_ZONE))
-              .start()) {
-        server.setServing(true);
-        readiness.start(server);
-
-        // An Error escaping the ping task would end it: no second try, NOT_SERVING for good.
-        List<Long> tries = ping.awaitReseeds(2);
-        assertTrue(tries.get(1) - tries.get(0) >= FIRST_BACKOFF.toNanos(), "tried again at once");
-      } finally {
-        readiness.close();
-        store.close();
-      }
-    }
+    whileReseeding(null, firstThrows(new OutOfMemoryError("Java heap space")), ping -> {
+      // An Error escaping the ping task would end it: no second try, NOT_SERVING for good.
+      List<Long> tries = ping.awaitReseeds(2);
+      assertTrue(tries.get(1) - tries.get(0) >= FIRST_BACKOFF.toNanos(), "tried again at once");
+    });
   }
 
   @Test
   void reseedFailsOnABug_isNotTriedAgain() {
+    whileReseeding(null, firstThrows(new StackOverflowError()), ping -> {
+      ping.awaitReseeds(1);
+
+      // Retried, a second try would come after FIRST_BACKOFF; none comes in five of them.
+      LockSupport.parkNanos(FIRST_BACKOFF.multipliedBy(5).toNanos());
+      assertEquals(1, ping.reseedCount(), "seeds tried");
+    });
+  }
+
+  /**
+   * Loads a store, empties its Redis (leaving {@code markerLeft} as the seed marker unless null),
+   * starts readiness over it, its ping running {@code beforeReseed} as each seed is tried, and
+   * runs {@code check} on that ping.
+   */
+  private static void whileReseeding(String markerLeft, Runnable beforeReseed, Consumer<RecordingPing> check) {
     try (RedisServer redis = RedisServer.startFresh()) {
       URI uri = redis.uri();
       RedisEventStore store = TestData.redisStore(uri);
       store.load(TestData.small());
       try (Jedis jedis = redis.connect()) {
         jedis.flushAll();
+        if (markerLeft != null) {
+          jedis.set("glassbox:dataset", markerLeft);
+        }
       }
       RecordingPing ping = new RecordingPing(
-          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store),
-          firstThrows(new StackOverflowError()));
+          new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store), beforeReseed);
       StoreReadiness readiness = new StoreReadiness(ping, PING_INTERVAL, FIRST_BACKOFF, Duration.ofSeconds(10));
-      try (GrpcServer server = GrpcServer.inProcess("feature-service", "reseed-bug-" + UUID.randomUUID())
+      try (GrpcServer server = GrpcServer.inProcess("feature-service", "reseed-backoff-" + UUID.randomUUID())
               .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
                   TestData.NO_ZONE))
               .start()) {
         server.setServing(true);
         readiness.start(server);
-        ping.awaitReseeds(1);
-
-        // Retried, a second try would come after FIRST_BACKOFF; none comes in five of them.
-        LockSupport.parkNanos(FIRST_BACKOFF.multipliedBy(5).toNanos());
-        assertEquals(1, ping.reseedCount(), "seeds tried");
+        check.accept(ping);
       } finally {
         readiness.close();
         store.close();
