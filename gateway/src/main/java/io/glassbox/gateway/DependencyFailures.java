@@ -3,6 +3,7 @@ package io.glassbox.gateway;
 import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
+import io.glassbox.server.RequestSent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ final class DependencyFailures {
           .withDescription("the feature service did not confirm the event was stored; " + resend)
           .asRuntimeException();
     }
-    if (!requestSent) {
+    if (!requestSent || !RequestSent.mayHaveStored(status.getCode())) {
       return featureFailed(failure);
     }
     return switch (status.getCode()) {
@@ -77,8 +78,7 @@ final class DependencyFailures {
       // An UNAVAILABLE the feature service answered itself stored nothing (the store was down or
       // not ready); without its name in the trailers, the connection failed under the call.
       case UNAVAILABLE -> RequestIds.answeredByAServer(failure) ? featureFailed(failure) : callLost(status, resend);
-      case CANCELLED, UNKNOWN, INTERNAL, DATA_LOSS -> callLost(status, resend);
-      default -> featureFailed(failure);
+      default -> callLost(status, resend);
     };
   }
 

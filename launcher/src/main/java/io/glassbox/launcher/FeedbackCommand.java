@@ -10,13 +10,10 @@ import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
 import io.glassbox.texts.ReasonTexts;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -74,14 +71,6 @@ final class FeedbackCommand implements Callable<Integer> {
 
   @Mixin GatewayAddress gateway;
 
-  /**
-   * How a call that went out fails when no server of the suite answers it: the command's deadline
-   * ran out, or the connection was reset or lost under it (a gateway stopped mid-call).
-   */
-  private static final Set<Status.Code> LOST_AFTER_SENDING = EnumSet.of(Status.Code.DEADLINE_EXCEEDED,
-      Status.Code.CANCELLED, Status.Code.UNAVAILABLE, Status.Code.UNKNOWN, Status.Code.INTERNAL,
-      Status.Code.DATA_LOSS);
-
   @Override
   public Integer call() throws InterruptedException {
     String id = requestId != null ? requestId : UUID.randomUUID().toString();
@@ -102,7 +91,7 @@ final class FeedbackCommand implements Callable<Integer> {
         // The gateway says so, or the event went out and the call then failed with no server of
         // the suite answering (the command's deadline ran out, the connection was lost): the
         // gateway may have stored it all the same. One that never went out stored nothing.
-        boolean lost = sent.mayHaveBeenSent() && LOST_AFTER_SENDING.contains(e.getStatus().getCode())
+        boolean lost = sent.mayHaveBeenSent() && RequestSent.mayHaveStored(e.getStatus().getCode())
             && !RequestIds.answeredByAServer(e);
         if (lost || Descriptions.saysMayHaveBeenStored(e.getStatus())) {
           CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs,
