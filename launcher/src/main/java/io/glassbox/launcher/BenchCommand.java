@@ -3,7 +3,6 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
-import io.glassbox.server.ConfigSource;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,13 +56,6 @@ final class BenchCommand implements Callable<Integer> {
 
   @Mixin GatewayCallOptions call;
 
-  /**
-   * The settings the default customers' data folder is read from, when the command runs (picocli
-   * makes every command to build the command line: a settings file read here would fail them all,
-   * even --help); a test names its own.
-   */
-  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
-
   @Option(names = "--timeout-ms", defaultValue = "5000", converter = TimeoutConverter.Millis.class,
       description = "Deadline per call in milliseconds, 1.." + TimeoutConverter.MAX_MILLIS
           + TimeoutConverter.CONNECTING + " (default ${DEFAULT-VALUE}).")
@@ -77,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings.get());
+    UserIds.Drawn drawn = call.drawnCustomers();
     List<String> users = drawn.users();
     Random random = new Random(42);
     ManagedChannel channel = CliCalls.channel(call.target);

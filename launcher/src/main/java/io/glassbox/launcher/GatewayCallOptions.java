@@ -1,6 +1,9 @@
 package io.glassbox.launcher;
 
+import io.glassbox.server.ConfigSource;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
 /** What the measuring commands ({@code bench}, {@code load}) share: where to call, as whom, for how many items. */
@@ -16,4 +19,16 @@ final class GatewayCallOptions {
   @Option(names = "--users",
       description = UserIds.FILE_FORMAT + " (default: " + UserIds.SERVED_DEFAULT + ").")
   Path usersFile;
+
+  /**
+   * The settings the default customers' data folder is read from, when the command runs (picocli
+   * makes every command to build the command line: a settings file read here would fail them all,
+   * even --help); a test names its own.
+   */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
+
+  /** The customers to call as: those of --users, or else of the data folder the settings name. */
+  UserIds.Drawn drawnCustomers() throws IOException {
+    return UserIds.of(usersFile, settings.get());
+  }
 }

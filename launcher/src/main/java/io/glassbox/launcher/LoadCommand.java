@@ -7,7 +7,6 @@ import io.glassbox.launcher.load.LoadSummary;
 import io.glassbox.launcher.load.LoopbackTarget;
 import io.glassbox.launcher.load.RecommendSender;
 import io.glassbox.launcher.load.RssWatch;
-import io.glassbox.server.ConfigSource;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,13 +60,6 @@ final class LoadCommand implements Callable<Integer> {
   /** --target (host:port or dns:///host:port, loopback only), --limit, --users. */
   @Mixin GatewayCallOptions call;
 
-  /**
-   * The settings the default customers' data folder is read from, when the command runs (picocli
-   * makes every command to build the command line: a settings file read here would fail them all,
-   * even --help); a test names its own.
-   */
-  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
-
   @Option(names = "--locale", defaultValue = "en-US", description = UserCallOptions.LOCALE_HELP)
   String locale;
 
@@ -98,7 +89,7 @@ final class LoadCommand implements Callable<Integer> {
       System.err.println("glassbox load: " + e.getMessage());
       return 2;
     }
-    UserIds.Drawn drawn = UserIds.of(call.usersFile, settings.get());
+    UserIds.Drawn drawn = call.drawnCustomers();
     List<String> users = drawn.users();
     ManagedChannel channel = CliCalls.channel(call.target);
     try {

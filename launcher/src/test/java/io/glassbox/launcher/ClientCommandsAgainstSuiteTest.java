@@ -150,9 +150,11 @@ class ClientCommandsAgainstSuiteTest {
     InsightsCommand insights = new InsightsCommand();
     insights.settings = () -> settings;
     BenchCommand bench = new BenchCommand();
-    bench.settings = () -> settings;
+    bench.call = new GatewayCallOptions();
+    bench.call.settings = () -> settings;
     LoadCommand load = new LoadCommand();
-    load.settings = () -> settings;
+    load.call = new GatewayCallOptions();
+    load.call.settings = () -> settings;
 
     CliRun insighted = CliRun.ofCommand(insights, "--users", "20", "--limit", "3",
         "--target", "localhost:" + suite.ports().explain());
