@@ -28,7 +28,6 @@ import java.util.Set;
  * @param modelVersion the model version that scored them; empty when {@code rankingDegraded}
  * @param modelHistory the user's history as the model used it, oldest first (after truncation
  *     and dropping items the model does not know); empty when {@code rankingDegraded}
- * @param rankingDegraded true when ranked by retrieval score because the model could not rank
  * @param modelKnowsNoCandidate true when ranked by retrieval score because the model answered but
  *     left out every candidate as unknown (it was not trained on them); {@code rankingDegraded} too
  * @param degradedCause why the model service did not rank (it failed); UNSPECIFIED otherwise
@@ -40,7 +39,7 @@ import java.util.Set;
  */
 record RankedSlate(
     List<RankedCandidate> ranked, String modelVersion, List<String> modelHistory,
-    boolean rankingDegraded, boolean modelKnowsNoCandidate, RankingDegradedCause degradedCause,
+    boolean modelKnowsNoCandidate, RankingDegradedCause degradedCause,
     List<Candidate> unknownToModel,
     int historyItemsUnknownToModel) {
 
@@ -62,7 +61,7 @@ record RankedSlate(
 
   /** Nothing ranked (no eligible candidate). */
   static RankedSlate empty() {
-    return new RankedSlate(List.of(), "", List.of(), false, false, RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED,
+    return new RankedSlate(List.of(), "", List.of(), false, RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED,
         List.of(), 0);
   }
 
@@ -161,7 +160,7 @@ record RankedSlate(
     ranked.sort(BEST_FIRST);
     List<Candidate> unknown =
         eligible.stream().filter(candidate -> !seen.contains(candidate.getItemId())).toList();
-    return new RankedSlate(ranked, version, history, false, false,
+    return new RankedSlate(ranked, version, history, false,
         RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED, unknown, unknownHistory);
   }
 
@@ -232,6 +231,9 @@ record RankedSlate(
 
   /** Ranks by retrieval score: the honest order when the model could not rank, for {@code cause}. */
   static RankedSlate byRetrieval(List<Candidate> eligible, RankingDegradedCause cause) {
+    if (cause == RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED) {
+      throw new IllegalArgumentException("a ranking by retrieval needs the cause the model did not rank");
+    }
     return byRetrieval(eligible, false, cause);
   }
 
@@ -247,7 +249,15 @@ record RankedSlate(
       ranked.add(new RankedCandidate(candidate, candidate.getRetrievalScore(), List.of()));
     }
     ranked.sort(BEST_FIRST);
-    return new RankedSlate(ranked, "", List.of(), true, modelKnowsNoCandidate, cause, List.of(), 0);
+    return new RankedSlate(ranked, "", List.of(), modelKnowsNoCandidate, cause, List.of(), 0);
+  }
+
+  /**
+   * True when ranked by retrieval score because the model could not rank: it knows no candidate,
+   * or it failed ({@code degradedCause}).
+   */
+  boolean rankingDegraded() {
+    return modelKnowsNoCandidate || degradedCause != RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED;
   }
 
   /**

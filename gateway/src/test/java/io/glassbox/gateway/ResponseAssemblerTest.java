@@ -34,7 +34,7 @@ class ResponseAssemblerTest {
   private static final RankedSlate BY_MODEL = new RankedSlate(List.of(
       new RankedCandidate(CANDIDATES.get(1), 2.5, List.of(0.75f)),
       new RankedCandidate(CANDIDATES.get(0), 1.5, List.of(-0.25f)),
-      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false, false,
+      new RankedCandidate(CANDIDATES.get(2), 0.5, List.of())), "v7", List.of("h1"), false,
       RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED, List.of(), 0);
 
   private static Explanations explained(String... ids) {
