@@ -69,7 +69,7 @@ public final class GatewayMain {
     Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(), settings));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {
-      starting.warmUpAndBecomeServing();
+      starting.becomeServing(Optional.of(starting.warmup()));
       return new RunningGateway(server, Optional.empty(), Optional.empty());
     }
     // The page calls the public API over a real channel to this very server, so its calls pass
@@ -86,7 +86,7 @@ public final class GatewayMain {
       server.close();
       throw e;
     }
-    starting.warmUpAndBecomeServing();
+    starting.becomeServing(Optional.of(starting.warmup()));
     return new RunningGateway(server, Optional.of(viewer), Optional.of(self));
   }
 
@@ -103,7 +103,7 @@ public final class GatewayMain {
    */
   static GrpcServer start(GatewayConfig config, ClientSettings client, GrpcServer.Builder server) {
     Starting starting = begin(config, client, server);
-    starting.becomeServing();
+    starting.becomeServing(Optional.empty());
     return starting.server();
   }
 
@@ -111,18 +111,12 @@ public final class GatewayMain {
   record Starting(GrpcServer server, GatewayConfig config, ModelTrendWindow trendWindow, GatewayWarmup warmup) {
     /**
      * Waits for the model's trend window (when the trend term is on, at most a while), makes the
-     * warm-up Recommend with it (bounded by the default deadline, a failure only logged), then
-     * SERVING.
+     * warm-up Recommend with it when given (bounded by the default deadline, a failure only
+     * logged), then SERVING.
      */
-    void warmUpAndBecomeServing() {
+    void becomeServing(Optional<GatewayWarmup> warmUp) {
       awaitTrendWindow();
-      warmup.warm();
-      server.setServing(true);
-    }
-
-    /** As {@link #warmUpAndBecomeServing} without the warm-up Recommend. */
-    void becomeServing() {
-      awaitTrendWindow();
+      warmUp.ifPresent(GatewayWarmup::warm);
       server.setServing(true);
     }
 
