@@ -48,22 +48,38 @@ final class DatasetIndex {
       Optional<Instant> latestPurchaseTime) {}
 
   static Indexed build(Dataset dataset, int maxBasketSize, int maxNeighbours) {
-    return build(dataset, fingerprint(dataset), maxBasketSize, maxNeighbours, true);
+    List<int[]> baskets = new ArrayList<>();
+    Indexed indexed = index(dataset, fingerprint(dataset), baskets);
+    List<Dataset.Item> items = indexed.index().items();
+    CoPurchaseIndex coPurchase = CoPurchaseIndex.build(baskets, items.size(), maxBasketSize, maxNeighbours);
+    log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
+            + "({} larger than {} items skipped)", items.size(), indexed.usersByActivity().size(),
+        indexed.events(), coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
+    return new Indexed(new DatasetIndex(items, coPurchase), indexed.usersByActivity(),
+        indexed.interactionCounts(), indexed.purchaseCounts(), indexed.events(), indexed.fingerprint(),
+        indexed.latestPurchaseTime());
   }
 
   /**
    * The dataset indexed for seeding Redis only: what {@link #build} indexes but the co-purchase
-   * statistics (its index's {@link #coPurchase} holds no basket), which seeding does not read and
-   * a re-seed keeps from the start.
+   * statistics (its index's {@link #coPurchase} is null), which seeding does not read and a
+   * re-seed keeps from the start.
    *
    * @param fingerprint the dataset's {@link #fingerprint}, already computed by the caller
    */
-  static Indexed buildForSeed(Dataset dataset, String fingerprint, int maxBasketSize, int maxNeighbours) {
-    return build(dataset, fingerprint, maxBasketSize, maxNeighbours, false);
+  static Indexed buildForSeed(Dataset dataset, String fingerprint) {
+    Indexed indexed = index(dataset, fingerprint, null);
+    log.info("Indexed the dataset for seeding: {} items, {} users, {} events", indexed.index().items().size(),
+        indexed.usersByActivity().size(), indexed.events());
+    return indexed;
   }
 
-  private static Indexed build(Dataset dataset, String fingerprint, int maxBasketSize, int maxNeighbours,
-      boolean withCoPurchase) {
+  /**
+   * Everything but the co-purchase statistics (the index's {@link #coPurchase} is null).
+   *
+   * @param baskets where each invoice's distinct item indices are added; null to collect none
+   */
+  private static Indexed index(Dataset dataset, String fingerprint, List<int[]> baskets) {
     List<Dataset.Item> items = dataset.items();
     Map<String, Integer> itemIndex = new HashMap<>(items.size() * 2);
     for (Dataset.Item item : items) {
@@ -85,14 +101,13 @@ final class DatasetIndex {
     if (unknownItems > 0) {
       log.warn("Skipped {} interactions whose item is not in the catalogue", unknownItems);
     }
-    List<int[]> basketItems = new ArrayList<>();
     long events = 0;
     Dataset.Interaction latestPurchase = null;
     for (List<Dataset.Interaction> rows : byUser.values()) {
       rows.sort(Dataset.Interaction.STORE_ORDER);
       events += rows.size();
       // A basket is one user's invoice (purchases only).
-      Map<String, BitSet> baskets = new HashMap<>();
+      Map<String, BitSet> userBaskets = new HashMap<>();
       for (Dataset.Interaction row : rows) {
         int item = itemIndex.get(row.itemId());
         interactionCounts[item]++;
@@ -101,16 +116,15 @@ final class DatasetIndex {
           if (latestPurchase == null || Dataset.Interaction.STORE_ORDER.compare(row, latestPurchase) > 0) {
             latestPurchase = row;
           }
-          if (withCoPurchase && !row.basketId().isEmpty()) {
-            baskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
+          if (baskets != null && !row.basketId().isEmpty()) {
+            userBaskets.computeIfAbsent(row.basketId(), k -> new BitSet()).set(item);
           }
         }
       }
-      for (BitSet basket : baskets.values()) {
-        basketItems.add(basket.stream().toArray());
+      for (BitSet basket : userBaskets.values()) {
+        baskets.add(basket.stream().toArray());
       }
     }
-    CoPurchaseIndex coPurchase = CoPurchaseIndex.build(basketItems, items.size(), maxBasketSize, maxNeighbours);
     Map<String, List<Dataset.Interaction>> byActivity = new LinkedHashMap<>();
     // By last event to the nanosecond; users last active at one moment fall to their events' order
     // key (seq_pos when the folder has it, else file order), then the id: a fixed order, if at one
@@ -120,15 +134,7 @@ final class DatasetIndex {
                 e.getValue().get(e.getValue().size() - 1), Dataset.Interaction.STORE_ORDER)
             .thenComparing(Map.Entry::getKey))
         .forEach(e -> byActivity.put(e.getKey(), e.getValue()));
-    if (withCoPurchase) {
-      log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
-              + "({} larger than {} items skipped)", items.size(), byActivity.size(), events,
-          coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
-    } else {
-      log.info("Indexed the dataset for seeding: {} items, {} users, {} events", items.size(),
-          byActivity.size(), events);
-    }
-    return new Indexed(new DatasetIndex(items, coPurchase), byActivity,
+    return new Indexed(new DatasetIndex(items, null), byActivity,
         interactionCounts, purchaseCounts, events, fingerprint,
         Optional.ofNullable(latestPurchase).map(Dataset.Interaction::time));
   }

@@ -494,7 +494,7 @@ public final class RedisEventStore implements EventStore {
           + "not seeding Redis " + redisName + " with them; put the files back as they were loaded (the "
           + "re-seed resumes by itself), or restart every replica on that Redis with the new files");
     }
-    DatasetIndex.Indexed indexed = DatasetIndex.buildForSeed(dataset, fingerprint, maxBasketSize, maxNeighbours);
+    DatasetIndex.Indexed indexed = DatasetIndex.buildForSeed(dataset, fingerprint);
     run(() -> seedOnce(indexed));
     synchronized (orders) {
       // The lines counted so far were lost with Redis; its stream starts anew.
