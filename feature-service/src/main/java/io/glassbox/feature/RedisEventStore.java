@@ -28,7 +28,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
@@ -362,10 +361,13 @@ public final class RedisEventStore implements EventStore {
   private Supplier<Dataset> datasetSource;
   /**
    * The seed lock's token while this replica holds it; released by whichever of the seed's end and
-   * {@link #close} takes it from here first.
+   * {@link #close} takes it from here first. Guarded by {@link #seedLockGuard}.
    */
-  private final AtomicReference<String> seedLockToken = new AtomicReference<>();
-  /** Held while seedOnce takes the seed lock and while {@link #close} takes its token. */
+  private String seedLockToken;
+  /**
+   * Held while seedOnce takes the seed lock or takes back its token, and while {@link #close} takes
+   * the token.
+   */
   private final Object seedLockGuard = new Object();
   /** Set by {@link #close}: a seed in progress stops at its next batch. */
   private volatile boolean closing;
@@ -535,7 +537,7 @@ public final class RedisEventStore implements EventStore {
           stopIfClosing();
           locked = "OK".equals(redis.set(SEED_LOCK, token, SetParams.setParams().nx().ex(SEED_LOCK_SECONDS)));
           if (locked) {
-            seedLockToken.set(token);
+            seedLockToken = token;
           }
         }
         if (locked) {
@@ -545,7 +547,15 @@ public final class RedisEventStore implements EventStore {
           return;
         }
       } finally {
-        if (seedLockToken.compareAndSet(token, null)) {
+        boolean stillHeld;
+        synchronized (seedLockGuard) {
+          // close() holds the guard only to take the token, never across a Redis call.
+          stillHeld = token.equals(seedLockToken);
+          if (stillHeld) {
+            seedLockToken = null;
+          }
+        }
+        if (stillHeld) {
           releaseSeedLock(token);
         }
       }
@@ -1453,7 +1463,8 @@ public final class RedisEventStore implements EventStore {
     String token;
     synchronized (seedLockGuard) {
       // Waits for a SET in flight (its timeout at most), so its token is here or it never runs.
-      token = seedLockToken.getAndSet(null);
+      token = seedLockToken;
+      seedLockToken = null;
     }
     if (token != null) {
       releaseSeedLock(token);
