@@ -114,11 +114,8 @@ class DatasetReaderTest {
 
   @Test
   void read_unknownEventType_fails(@TempDir Path dir) throws IOException {
-    gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,1.5\n");
-    gzip(dir.resolve("interactions.csv.gz"),
+    DatasetException e = gzippedRefusal(dir,
         "user_id,item_id,timestamp,event,invoice_no,seq_pos\nu1,A,100,refund,i1,0\n");
-
-    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
     assertTrue(e.getMessage().contains("interactions.csv.gz line 2") && e.getMessage().contains("refund"),
         e.getMessage());
   }
@@ -126,11 +123,8 @@ class DatasetReaderTest {
   @Test
   void read_invoiceWithAControlCharacter_failsNamingTheLine(@TempDir Path dir) throws IOException {
     // Stored, it would be echoed into the explanations and logs that name the order.
-    gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,1.5\n");
-    gzip(dir.resolve("interactions.csv.gz"),
+    DatasetException e = gzippedRefusal(dir,
         "user_id,item_id,timestamp,event,invoice_no,seq_pos\nu1,A,100,purchase,536365,0\nu1,A,200,purchase,5\u001b6,1\n");
-
-    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
     assertTrue(e.getMessage().contains("interactions.csv.gz line 3: the invoice (basket) must not contain control "
         + "characters, got U+001B at index 1"), e.getMessage());
   }
@@ -415,6 +409,13 @@ class DatasetReaderTest {
   private static DatasetException refusal(Path dir, String items, String interactions) throws IOException {
     Files.writeString(dir.resolve("items.csv"), items);
     Files.writeString(dir.resolve("interactions.csv"), interactions);
+    return assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
+  }
+
+  /** The reader's refusal of gzipped interactions beside a one-item catalogue (item A). */
+  private static DatasetException gzippedRefusal(Path dir, String interactions) throws IOException {
+    gzip(dir.resolve("items.csv.gz"), "item_id,title,brand,category,price\nA,Mug,,,1.5\n");
+    gzip(dir.resolve("interactions.csv.gz"), interactions);
     return assertThrows(DatasetException.class, () -> new DatasetReader(dir).read());
   }
 
