@@ -243,7 +243,7 @@ final class InteractiveExplainer {
     left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
     Changes changes = Changes.of(removed, added);
     Map<String, Map<String, Float>> undone = undoneScores(question.add(), changes, ranking, shown,
-        scored.modelVersion(), changed.window().equals(before.window()));
+        scored.modelVersion(), changed.window().equals(before.window()), before.scores());
     Rescored rescored = new Rescored(ranking.candidates(), before, changed, undone);
     for (String id : newTop) {
       response.addRanking(whatIfItem(id, rescored, changes, items, titles, texts));
@@ -258,12 +258,17 @@ final class InteractiveExplainer {
    * For each changed purchase (removed, then added), the {@code shown} items' scores on the record
    * after the change with that one change undone: what the text checks a purchase against before
    * it credits it. One more Score call (at most 2 x MAX_EDITS rows, {@code shown} items only);
-   * none when the change leaves the window as it was (no score moves, so nothing is credited).
+   * none when the change leaves the window as it was (no score moves, so nothing is credited), nor
+   * when it is the only change: undoing it gives back the record, scored already ({@code before}).
    */
   private Map<String, Map<String, Float>> undoneScores(List<String> add, Changes changes,
-      UserRankingQuery ranking, List<String> shown, String modelVersion, boolean windowUnchanged) {
+      UserRankingQuery ranking, List<String> shown, String modelVersion, boolean windowUnchanged,
+      Map<String, Float> before) {
     if (windowUnchanged || shown.isEmpty()) {
       return Map.of();
+    }
+    if (changes.count() == 1) {
+      return Map.of(changes.all().get(0), before);
     }
     // An id both removed and added is one change, moved to the latest purchase: undoing it puts it
     // back where it was (kept in the record, no copy bought last), as it is an addition's undo.

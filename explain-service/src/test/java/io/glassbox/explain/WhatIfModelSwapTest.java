@@ -22,15 +22,16 @@ class WhatIfModelSwapTest {
   void whatIf_modelSwappedBeforeTheUndoneScores_isUnavailableToRetry() {
     AdditiveScorer scorer = new AdditiveScorer().weight("a", "t", 3f).weight("b", "s", 2f);
     // The second Score call (the undone rows) finds another version active, as the model says it.
+    // Two changes: with one, undoing it gives back the record, and no second call is made.
     FakeModelService model = new FakeModelService(scorer, "v1").failingFromCall(2, Status.FAILED_PRECONDITION
         .withDescription("model_version \"v1\" is not the active version; score again without model_version"));
     try (ExplainFixture fixture = new ExplainFixture(model,
-        new FakeFeatureService(Map.of("a", "APRON", "b", "BAG", "t", "TEA SET", "s", "SAUCER")))) {
-      UserRanking ranking = UserRanking.newBuilder().addRecordItemIds("a").addRecordItemIds("b")
+        new FakeFeatureService(Map.of("a", "APRON", "b", "BAG", "t", "TEA SET", "s", "SAUCER", "c", "CUP")))) {
+      UserRanking ranking = UserRanking.newBuilder().addRecordItemIds("a").addRecordItemIds("b").addRecordItemIds("c")
           .addCandidateItemIds("t").addCandidateItemIds("s").build();
 
       StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> fixture.stub.whatIf(
-          WhatIfRequest.newBuilder().setRanking(ranking).addRemoveItemIds("a").build()));
+          WhatIfRequest.newBuilder().setRanking(ranking).addRemoveItemIds("a").addRemoveItemIds("b").build()));
 
       assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode());
       assertEquals("the model changed while answering; retry", failed.getStatus().getDescription());
