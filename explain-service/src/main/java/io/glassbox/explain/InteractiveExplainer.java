@@ -241,8 +241,8 @@ final class InteractiveExplainer {
     }
     List<String> shown = new ArrayList<>(newTop);
     left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
-    Changes changes = Changes.of(removed, added);
-    Map<String, Map<String, Float>> undone = undoneScores(question.add(), changes, ranking, shown,
+    Changes changes = new Changes(removed, added);
+    Map<String, Map<String, Float>> undone = undoneScores(changes, ranking, shown,
         scored.modelVersion(), changed.window().equals(before.window()), before.scores());
     Rescored rescored = new Rescored(ranking.candidates(), before, changed, undone);
     for (String id : newTop) {
@@ -261,9 +261,8 @@ final class InteractiveExplainer {
    * none when the change leaves the window as it was (no score moves, so nothing is credited), nor
    * when it is the only change: undoing it gives back the record, scored already ({@code before}).
    */
-  private Map<String, Map<String, Float>> undoneScores(List<String> add, Changes changes,
-      UserRankingQuery ranking, List<String> shown, String modelVersion, boolean windowUnchanged,
-      Map<String, Float> before) {
+  private Map<String, Map<String, Float>> undoneScores(Changes changes, UserRankingQuery ranking,
+      List<String> shown, String modelVersion, boolean windowUnchanged, Map<String, Float> before) {
     if (windowUnchanged || shown.isEmpty()) {
       return Map.of();
     }
@@ -278,7 +277,7 @@ final class InteractiveExplainer {
       Set<String> stillRemoved = new HashSet<>(changes.removed());
       stillRemoved.remove(undo);
       histories.add(afterChange(ranking.record(), stillRemoved,
-          add.stream().filter(id -> !id.equals(undo)).toList()));
+          changes.added().stream().filter(id -> !id.equals(undo)).toList()));
     }
     List<Map<String, Float>> rows;
     try {
@@ -402,23 +401,23 @@ final class InteractiveExplainer {
 
   /**
    * A what-if's changed purchases, one change each: those it removes and does not add back as the
-   * latest ({@code removedOnly}), then those it adds. An id both removed and added is one change,
+   * latest ({@code removedOnly()}), then those it adds. An id both removed and added is one change,
    * moved to the latest purchase.
    */
-  private record Changes(List<String> removedOnly, Set<String> added, Set<String> removed) {
-    static Changes of(Set<String> removed, Set<String> added) {
-      return new Changes(removed.stream().filter(id -> !added.contains(id)).toList(), added, removed);
+  private record Changes(Set<String> removed, Set<String> added) {
+    List<String> removedOnly() {
+      return removed.stream().filter(id -> !added.contains(id)).toList();
     }
 
     /** Every change: the removed-only ones, then the added ones. */
     List<String> all() {
-      List<String> all = new ArrayList<>(removedOnly);
+      List<String> all = new ArrayList<>(removedOnly());
       all.addAll(added);
       return all;
     }
 
     int count() {
-      return removedOnly.size() + added.size();
+      return all().size();
     }
 
     /** Whether {@code id} is both removed and added: moved to the latest purchase. */
