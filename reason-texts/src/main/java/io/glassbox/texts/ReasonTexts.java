@@ -469,7 +469,8 @@ public final class ReasonTexts {
       if (driver == Driver.NONE_POINTS_THAT_WAY) {
         text.append(format(driverKey));
       } else if (credit.scoreUndone() == null) {
-        text.append(format(driver.key + ".only", list(List.of(credit.title()))));
+        // The what-if's only change: the one-change sentence, with no score stated.
+        text.append(format(driver.key + ".one", list(List.of(credit.title())), ""));
       } else {
         String undoKey = switch (driver) {
           case ADDED_HELPS, ADDED_HOLDS_BACK -> credit.moved() ? "whatif.undone.moved" : "whatif.undone.added";
