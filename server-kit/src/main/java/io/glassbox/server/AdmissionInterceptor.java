@@ -53,6 +53,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final Duration maxWait;
   /** How many calls may wait at once: {@link #maxQueued}, or 0 when {@link #maxWait} is 0. */
   private final int queueCapacity;
+  /** The refusal of a call that finds every slot taken and the queue full; the settings are final. */
+  private final String busy;
   /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
   private final Object lock = new Object();
@@ -71,6 +73,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     this.maxQueued = maxQueued;
     this.maxWait = maxWait;
     this.queueCapacity = maxWait.isZero() ? 0 : maxQueued;
+    this.busy = busyRefusal();
     this.timer = queueCapacity == 0 ? null : newTimer();
   }
 
@@ -125,7 +128,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
         waiting = new Waiting<>(call, headers, next);
         queue.add(waiting);
       } else {
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription(busy()), new Metadata());
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(busy), new Metadata());
         return new ServerCall.Listener<>() {};
       }
     }
@@ -140,7 +143,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    * The refusal of a call that found every slot taken: with no queue it names, beside the limit,
    * only the queue setting(s) that are 0, since raising the other changes nothing.
    */
-  private String busy() {
+  private String busyRefusal() {
     if (queueCapacity > 0) {
       return refusal(" and " + maxQueued + " more are waiting",
           settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUED_CALLS_KEY));
