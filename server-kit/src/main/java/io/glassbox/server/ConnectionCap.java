@@ -165,18 +165,21 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
    * call, which keeps it from being evicted at the limit; goes right after {@link AuthInterceptor}.
    */
   static ServerInterceptor authenticatedCalls() {
-    return new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        Arrival arrival = ARRIVAL.get();
-        if (arrival != null) {
-          arrival.authenticated();
-        }
-        return next.startCall(call, headers);
-      }
-    };
+    return AUTHENTICATED_CALLS;
   }
+
+  /** Stateless (it reads the call's {@link #ARRIVAL}), so every server and service shares it. */
+  private static final ServerInterceptor AUTHENTICATED_CALLS = new ServerInterceptor() {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      Arrival arrival = ARRIVAL.get();
+      if (arrival != null) {
+        arrival.authenticated();
+      }
+      return next.startCall(call, headers);
+    }
+  };
 
   /** One call on a held connection, from its headers read to its end. */
   private final class Arrival extends ServerStreamTracer {
@@ -280,6 +283,11 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
           connectionContext.fireChannelRead(bytes);
         } finally {
           reading.remove();
+        }
+        // Its calls are no longer tracked once it has carried an authenticated one (see callsArriving);
+        // closing is accounted by the close future above, not here.
+        if (taken.called && !connectionContext.isRemoved()) {
+          connectionContext.pipeline().remove(this);
         }
       }
     });
