@@ -36,6 +36,9 @@ public interface EventStore extends AutoCloseable {
   /** True once the dataset is loaded and every other method answers. */
   boolean isReady();
 
+  /** Which store this is, and so whether what it stores outlives the process. */
+  StoreKind kind();
+
   /**
    * The user's {@code maxEvents} most recent retained events, oldest first (ties keep ingestion
    * order); {@link UserHistory#totalEvents()} counts every event ever stored for the user.

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
 import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureStore;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.server.Descriptions;
@@ -44,6 +45,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   static final int MAX_LINE_BYTES = 64 << 10;
 
   private final EventStore store;
+  /** Where the rows go, in every answer: a caller told "stored" must know whether a restart keeps them. */
+  private final FeatureStore storedIn;
   private final CsvImport csvImport;
   private final int maxMib;
   private final SpoolFolder folder;
@@ -57,6 +60,10 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   /** {@code maxMib}: the most an import spools into {@code folder}, its files together. */
   FeatureAdminService(EventStore store, EventTimeLimit timeLimit, int maxMib, SpoolFolder folder) {
     this.store = requireNonNull(store, "store");
+    this.storedIn = switch (store.kind()) {
+      case MEMORY -> FeatureStore.FEATURE_STORE_MEMORY;
+      case REDIS -> FeatureStore.FEATURE_STORE_REDIS;
+    };
     this.csvImport = new CsvImport(store, requireNonNull(timeLimit, "timeLimit"));
     this.maxMib = maxMib;
     this.folder = requireNonNull(folder, "folder");
@@ -256,7 +263,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
             .setRows(result.rows())
             .setStored(result.stored())
             .setDuplicates(result.duplicates())
-            .setValidateOnly(validateOnly);
+            .setValidateOnly(validateOnly)
+            .setStore(storedIn);
         latestBefore.ifPresent(time -> response.setPreviousLatestEventTime(FeatureGrpcService.timestamp(time)));
         latestPurchaseTimeAfterImport()
             .ifPresent(time -> response.setLatestEventTime(FeatureGrpcService.timestamp(time)));

@@ -98,6 +98,11 @@ public final class InMemoryEventStore implements EventStore {
     return state != null;
   }
 
+  @Override
+  public StoreKind kind() {
+    return StoreKind.MEMORY;
+  }
+
   private State state() {
     State current = state;
     if (current == null) {

@@ -687,6 +687,11 @@ public final class RedisEventStore implements EventStore {
     return index != null;
   }
 
+  @Override
+  public StoreKind kind() {
+    return StoreKind.REDIS;
+  }
+
   private DatasetIndex index() {
     DatasetIndex current = index;
     if (current == null) {

@@ -10,6 +10,7 @@ import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.FeatureStore;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
@@ -153,9 +154,9 @@ class FeatureAdminServiceTest {
     return send(kind, csv.getBytes(StandardCharsets.UTF_8), 7, false);
   }
 
-  /** The response without the newest event times, which only some tests are about. */
+  /** The response without the newest event times and the store, which only some tests are about. */
   private static ImportResponse counts(ImportResponse response) {
-    return response.toBuilder().clearPreviousLatestEventTime().clearLatestEventTime().build();
+    return response.toBuilder().clearPreviousLatestEventTime().clearLatestEventTime().clearStore().build();
   }
 
   private static Timestamp seconds(long seconds) {
@@ -571,6 +572,34 @@ class FeatureAdminServiceTest {
     assertEquals(ImportResponse.newBuilder().setRows(6).setStored(1).setDuplicates(5).build(),
         counts(send(Kind.INTERACTIONS, csv)), "only the second C of order i4 is new");
     assertEquals(3, history("u3").getTotalEvents());
+  }
+
+  /**
+   * Every answer names the store, so that a caller told "stored" knows whether the rows outlive the
+   * service: the memory store's do not (before, nothing said so, and a restart lost them unseen).
+   */
+  @Test
+  void import_intoTheMemoryStore_answersThatTheRowsAreInMemory_validateOnlyToo() {
+    ImportResponse items = send(Kind.ITEMS, ITEMS);
+    ImportResponse checked = send(Kind.INTERACTIONS, INTERACTIONS.getBytes(StandardCharsets.UTF_8), 1024, true);
+
+    assertEquals(FeatureStore.FEATURE_STORE_MEMORY, items.getStore());
+    assertEquals(FeatureStore.FEATURE_STORE_MEMORY, checked.getStore());
+  }
+
+  /** On Redis, which keeps them across a restart of the service, the answer says Redis. */
+  @Test
+  void import_intoRedis_answersThatTheRowsAreInRedis() {
+    try (RedisServer redis = RedisServer.startFresh(); RedisEventStore store = TestData.redisStore(redis.uri())) {
+      store.load(TestData.small());
+
+      onServer(store, onRedis -> {
+        ImportResponse items = send(onRedis, Kind.ITEMS, ITEMS.getBytes(StandardCharsets.UTF_8), 1024, false);
+
+        assertEquals(ImportResponse.newBuilder().setRows(3).setStored(3).build(), counts(items));
+        assertEquals(FeatureStore.FEATURE_STORE_REDIS, items.getStore());
+      });
+    }
   }
 
   /** Runs {@code calls} against the admin service of a feature service serving {@code store}. */
