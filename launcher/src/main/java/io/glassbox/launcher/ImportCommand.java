@@ -3,8 +3,10 @@ package io.glassbox.launcher;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Timestamps;
 import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureStore;
 import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
+import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.ReadFailures;
@@ -42,9 +44,18 @@ import picocli.CommandLine.Option;
  * both runs it first, so that a bad row in either file stores neither (the service alone would
  * refuse only the interactions, after storing the items).
  */
-@Command(name = "import", description = "Import your own items and interactions (CSV) into a running suite.")
+@Command(name = "import", description = {"Import your own items and interactions (CSV) into a running suite.",
+    "A suite on the memory store (up's default) keeps them only until it stops; train --data reads a data folder's"
+        + " files, not rows imported here."})
 final class ImportCommand implements Callable<Integer> {
   static final int CHUNK_BYTES = 256 << 10;
+  /**
+   * Said once after rows went into a feature service that keeps them in memory: "stored" alone let
+   * an operator believe them kept, until a restart had lost them, and train on a folder without them.
+   */
+  static final String KEPT_IN_MEMORY = "Note: these rows live in the feature service's memory and are lost when it"
+      + " stops; to keep them, run it on Redis (" + FeatureConfig.STORE_KEY + "=redis; bin/glassbox up --store redis)"
+      + " and import them there. train --data reads a data folder's files, not rows imported into a running suite.";
   /** What the service's refusal of a time without an offset says when the file's zone may be named. */
   private static final String NAME_THE_ZONE = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING).howToName();
   /** Why the same import run again is safe, after one that may have stored some of its rows. */
@@ -129,6 +140,7 @@ final class ImportCommand implements Callable<Integer> {
     String zone = timeZone == null ? "" : timeZone;
     boolean checkingBoth = items != null && interactions != null && !validateOnly;
     Path sending = null;   // set before each import, the only steps after the check that call the server
+    boolean keptInMemory = false;
     try {
       if (checkingBoth) {
         // The service refuses a whole file, but one file at a time: alone, a bad interactions row
@@ -141,15 +153,18 @@ final class ImportCommand implements Callable<Integer> {
       }
       if (items != null) {
         sending = items;
-        report(out, "items", items,
+        keptInMemory = report(out, "items", items,
             send(items, validateOnly, "", null, admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importItems));
       }
       if (interactions != null) {
         sending = interactions;
         // Checked alone, the interactions would meet a catalogue without the items just checked.
         Path itemsAlong = validateOnly ? items : null;
-        report(out, "interactions", interactions, send(interactions, validateOnly, zone, itemsAlong,
+        keptInMemory |= report(out, "interactions", interactions, send(interactions, validateOnly, zone, itemsAlong,
             admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
+      }
+      if (keptInMemory) {
+        out.println(KEPT_IN_MEMORY);
       }
       return 0;
     } catch (StatusRuntimeException e) {
@@ -218,19 +233,21 @@ final class ImportCommand implements Callable<Integer> {
         + " that is fixed: items are replaced by themselves, no interaction is stored twice.%n", items, interactions);
   }
 
-  private void report(PrintStream out, String what, Path file, ImportResponse response) {
+  /** Prints what became of {@code file}'s rows; true when they were stored in memory only. */
+  private boolean report(PrintStream out, String what, Path file, ImportResponse response) {
     if (response.getValidateOnly()) {
       out.printf("%s: %d %s rows are valid (nothing stored)%n", file, response.getRows(), what);
-    } else {
-      out.printf("%s: %d %s rows, %d stored, %d already there%n", file, response.getRows(), what,
-          response.getStored(), response.getDuplicates());
-      if (response.hasLatestEventTime()
-          && !response.getLatestEventTime().equals(response.getPreviousLatestEventTime())) {
-        out.printf("  recent sales are now counted up to %s (before this import: %s)%n",
-            Timestamps.toString(response.getLatestEventTime()), response.hasPreviousLatestEventTime()
-                ? Timestamps.toString(response.getPreviousLatestEventTime()) : "no purchase");
-      }
+      return false;
     }
+    out.printf("%s: %d %s rows, %d stored, %d already there%n", file, response.getRows(), what,
+        response.getStored(), response.getDuplicates());
+    if (response.hasLatestEventTime()
+        && !response.getLatestEventTime().equals(response.getPreviousLatestEventTime())) {
+      out.printf("  recent sales are now counted up to %s (before this import: %s)%n",
+          Timestamps.toString(response.getLatestEventTime()), response.hasPreviousLatestEventTime()
+              ? Timestamps.toString(response.getPreviousLatestEventTime()) : "no purchase");
+    }
+    return response.getStore() == FeatureStore.FEATURE_STORE_MEMORY;
   }
 
   /**

@@ -41,7 +41,8 @@ final class TrainCommand implements Callable<Integer> {
       List.of("--negatives", "1024", "--dropout", "0.4", "--patience", PATIENCE);
 
   @Option(names = "--data", required = true,
-      description = "Data folder with items.csv and interactions.csv (or .csv.gz): the files import takes.")
+      description = "Data folder with items.csv and interactions.csv (or .csv.gz): the files import takes. Only"
+          + " these files are read, not rows imported into a running suite: add those to the files to train on them.")
   Path data;
 
   @Option(names = "--name", description = "Model name, and GLASSBOX_MODEL_NAME to serve it (default: the data folder's name).")

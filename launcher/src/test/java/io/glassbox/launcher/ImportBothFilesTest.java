@@ -175,7 +175,8 @@ class ImportBothFilesTest {
     assertEquals(0, imported.exit(), imported.err());
     assertEquals(newItems + ", " + orders + ": checked together, 3 interactions rows valid; importing both\n"
         + newItems + ": 2 items rows, 2 stored, 0 already there\n"
-        + orders + ": 3 interactions rows, 3 stored, 0 already there\n", imported.out());
+        + orders + ": 3 interactions rows, 3 stored, 0 already there\n" + ImportCommand.KEPT_IN_MEMORY + "\n",
+        imported.out());
     GetItemsResponse stored = features.getItems(GetItemsRequest.newBuilder().addItemIds("N1").addItemIds("N2").build());
     assertEquals(List.of(), stored.getMissingItemIdsList());
     assertEquals(2, features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("shopper-1").build())
@@ -218,7 +219,8 @@ class ImportBothFilesTest {
       admin.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     assertTrue(out.toString(StandardCharsets.UTF_8).endsWith(
-        newItems + ": 2 items rows, 2 stored, 0 already there\n" + orders + ": 1 interactions rows, 1 stored, 0 already there\n"),
+        newItems + ": 2 items rows, 2 stored, 0 already there\n" + orders + ": 1 interactions rows, 1 stored, 0 already there\n"
+            + ImportCommand.KEPT_IN_MEMORY + "\n"),
         out.toString(StandardCharsets.UTF_8));
   }
 

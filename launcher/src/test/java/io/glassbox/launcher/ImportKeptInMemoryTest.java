@@ -1,0 +1,145 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code bin/glassbox import} says of where the rows went, against a real feature service on
+ * each store. Before, both said only "stored", and an operator who restarted a suite on the memory
+ * store (up's default) found the rows gone, then trained on a folder without them.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class ImportKeptInMemoryTest {
+  private static final String KEPT_IN_MEMORY = "Note: these rows live in the feature service's memory and are lost"
+      + " when it stops; to keep them, run it on Redis (GLASSBOX_FEATURE_STORE=redis; bin/glassbox up --store redis)"
+      + " and import them there. train --data reads a data folder's files, not rows imported into a running suite.\n";
+
+  @TempDir Path dir;
+  private Path shop;
+  private Path items;
+  private Path orders;
+
+  @BeforeEach
+  void writeFiles() throws IOException {
+    shop = Files.createDirectory(dir.resolve("shop"));
+    Files.writeString(shop.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(shop.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,2011-12-09T12:50:00Z\n");
+    items = Files.writeString(dir.resolve("new-items.csv"), "item_id,title\nN1,Lantern\n");
+    orders = Files.writeString(dir.resolve("new-orders.csv"),
+        "user_id,item_id,timestamp,basket_id\nshopper-1,N1,2011-12-08T10:00:00Z,o1\n");
+  }
+
+  @Test
+  void import_intoTheMemoryStore_saysTheRowsAreLostWhenItStops_andHowToKeepThem_butNotForACheck() {
+    try (GrpcServer feature = featureService(Map.of())) {
+      CliRun imported = importBoth(feature);
+      CliRun checked = importBoth(feature, "--validate-only");
+
+      assertEquals(0, imported.exit(), imported.err());
+      assertEquals(storedLines() + KEPT_IN_MEMORY, imported.out());
+      assertEquals(0, checked.exit(), checked.err());
+      assertEquals(items + ": 1 items rows are valid (nothing stored)\n"
+          + orders + ": 1 interactions rows are valid (nothing stored)\n", checked.out());
+    }
+  }
+
+  /** Redis keeps the rows across a restart of the feature service: the counts alone. */
+  @Test
+  void import_intoRedis_saysOnlyWhatWasStored() throws Exception {
+    int port = freePort();
+    Process redis = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+        "--dir", Files.createDirectory(dir.resolve("redis")).toString(), "--appendonly", "yes",
+        "--appendfsync", "always", "--save", "", "--daemonize", "no"))
+        .redirectErrorStream(true).start();
+    try {
+      awaitReady(redis);
+      try (GrpcServer feature = featureService(Map.of(FeatureConfig.STORE_KEY, "redis",
+          FeatureConfig.REDIS_URI_KEY, "redis://127.0.0.1:" + port))) {
+        CliRun imported = importBoth(feature);
+
+        assertEquals(0, imported.exit(), imported.err());
+        assertEquals(storedLines(), imported.out());
+      }
+    } finally {
+      redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Both helps say it, import's of the memory store too; picocli wraps them to the terminal's width. */
+  @Test
+  void importAndTrainHelp_sayTrainReadsTheDataFolder_notRowsImportedIntoARunningSuite() {
+    CliRun importHelp = CliRun.of("import", "--help");
+    CliRun trainHelp = CliRun.of("train", "--help");
+
+    assertEquals(0, importHelp.exit(), importHelp.err());
+    assertTrue(importHelp.out().replaceAll("\\s+", " ").contains("A suite on the memory store (up's default) keeps"
+        + " them only until it stops; train --data reads a data folder's files, not rows imported here."),
+        importHelp.out());
+    assertEquals(0, trainHelp.exit(), trainHelp.err());
+    assertTrue(trainHelp.out().replaceAll("\\s+", " ").contains("the files import takes. Only these files are read,"
+        + " not rows imported into a running suite: add those to the files to train on them."), trainHelp.out());
+  }
+
+  /** The lines of an import of both files that stored one item and one order. */
+  private String storedLines() {
+    return items + ", " + orders + ": checked together, 1 interactions rows valid; importing both\n"
+        + items + ": 1 items rows, 1 stored, 0 already there\n"
+        + orders + ": 1 interactions rows, 1 stored, 0 already there\n";
+  }
+
+  /** A feature service on free ports serving the shop folder, with {@code settings} added. */
+  private GrpcServer featureService(Map<String, String> settings) {
+    Map<String, String> config = new HashMap<>(Map.of(
+        FeatureConfig.DATA_DIR_KEY, shop.toString(),
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0"));
+    config.putAll(settings);
+    return FeatureMain.start(ConfigSource.of(config));
+  }
+
+  private CliRun importBoth(GrpcServer feature, String... more) {
+    List<String> args = new ArrayList<>(List.of("import", "--target", "localhost:" + feature.adminPort(),
+        "--items", items.toString(), "--interactions", orders.toString()));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  /** Returns once {@code redis} says it accepts connections (its log, read as it writes it). */
+  private static void awaitReady(Process redis) throws IOException {
+    BufferedReader log = redis.inputReader();
+    for (String line = log.readLine(); line != null; line = log.readLine()) {
+      if (line.contains("Ready to accept connections")) {
+        return;
+      }
+    }
+    throw new AssertionError("redis-server stopped before it was ready (is it on the PATH?)");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
