@@ -35,13 +35,16 @@ final class CallHints {
 
   /**
    * Which server of bin/glassbox up each client command calls, and where by default: up records no
-   * ports, so a suite started on others is not known here; the hint names the options that move them.
+   * ports, so a suite started on others is not known here; the hint names the options that move
+   * them, and the variables that move the commands' defaults to match.
    */
   private static final String BY_PORT = "by default the gateway at " + GatewayAddress.DEFAULT_TARGET + " (recommend, explain,"
       + " why-not, what-if, feedback), the explain service at " + GatewayAddress.DEFAULT_EXPLAIN_TARGET + " (insights),"
       + " the feature admin at " + GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET + " (import) and the model admin at "
       + GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET + " (reload-model), unless up's --gateway-port, --explain-port,"
-      + " --feature-admin-port or --model-admin-port moved them";
+      + " --feature-admin-port or --model-admin-port moved them (" + GatewayAddress.TARGET_VARIABLE + ", "
+      + GatewayAddress.EXPLAIN_TARGET_VARIABLE + ", " + GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE + " and "
+      + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + " then move the commands' defaults to match)";
 
   /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
   private static final Pattern TLS_RECORD = Pattern.compile("bytes: 1[56]03");

@@ -32,6 +32,14 @@ final class GatewayAddress {
   static final String EXPLAIN_TARGET_VARIABLE = "GLASSBOX_EXPLAIN_TARGET";
   /** insights' {@code --target} default: the explain service of {@code up}. */
   static final String DEFAULT_EXPLAIN_TARGET = "localhost:" + UpCommand.DEFAULT_EXPLAIN_PORT;
+  /**
+   * The environment variable that moves import's default address, the feature admin of a suite
+   * started on other ports than up's (before, only --target did, and a forgotten one imported into
+   * the suite on the default ports).
+   */
+  static final String FEATURE_ADMIN_TARGET_VARIABLE = "GLASSBOX_FEATURE_ADMIN_TARGET";
+  /** The environment variable that moves reload-model's default address, as {@value #FEATURE_ADMIN_TARGET_VARIABLE} import's. */
+  static final String MODEL_ADMIN_TARGET_VARIABLE = "GLASSBOX_MODEL_ADMIN_TARGET";
   /** import's {@code --target} default: the feature admin of {@code up}. */
   static final String DEFAULT_FEATURE_ADMIN_TARGET = "localhost:" + UpCommand.DEFAULT_FEATURE_ADMIN_PORT;
   /** reload-model's {@code --target} default: the model admin of {@code up}. */
@@ -39,11 +47,13 @@ final class GatewayAddress {
 
   /** Which variable moves the default of a {@code --target}, by the default it moves. */
   private static final Map<String, String> VARIABLE_BY_DEFAULT = Map.of(DEFAULT_TARGET, TARGET_VARIABLE,
-      DEFAULT_EXPLAIN_TARGET, EXPLAIN_TARGET_VARIABLE);
+      DEFAULT_EXPLAIN_TARGET, EXPLAIN_TARGET_VARIABLE, DEFAULT_FEATURE_ADMIN_TARGET, FEATURE_ADMIN_TARGET_VARIABLE,
+      DEFAULT_MODEL_ADMIN_TARGET, MODEL_ADMIN_TARGET_VARIABLE);
 
   /**
-   * Reads {@value #TARGET_VARIABLE} and {@value #EXPLAIN_TARGET_VARIABLE} from {@code environment}
-   * for {@code cli}'s commands: each moves the default of the {@code --target} options that default
+   * Reads {@value #TARGET_VARIABLE}, {@value #EXPLAIN_TARGET_VARIABLE}, {@value
+   * #FEATURE_ADMIN_TARGET_VARIABLE} and {@value #MODEL_ADMIN_TARGET_VARIABLE} from {@code
+   * environment} for {@code cli}'s commands: each moves the default of the {@code --target} options that default
    * to its service ({@link #defaultTargets}), and one that names no address stops a command that
    * would call it ({@link #refusingBadTargetVariables}), but not its {@code --help}.
    */
@@ -54,8 +64,8 @@ final class GatewayAddress {
 
   /**
    * Supplies the environment's {@value #TARGET_VARIABLE} as the default of each {@code --target}
-   * that defaults to the gateway, and {@value #EXPLAIN_TARGET_VARIABLE} of the one that defaults to
-   * the explain service (each trimmed; blank is unset, as for every setting). Picocli's own
+   * that defaults to the gateway, {@value #EXPLAIN_TARGET_VARIABLE} of the one that defaults to
+   * the explain service, and the admin ones of import's and reload-model's (each trimmed; blank is unset, as for every setting). Picocli's own
    * {@code ${env:…}} took a blank variable for the address. The environment only, read here
    * before any command runs: a settings file that cannot be read is the command's to report.
    * A variable that names no address supplies nothing: picocli reads defaults while it parses, so

@@ -73,7 +73,8 @@ final class ImportCommand implements Callable<Integer> {
   Path items;
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET,
-      description = "Feature admin address (default ${DEFAULT-VALUE}).")
+      description = "Feature admin address (default ${DEFAULT-VALUE}; set " + GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE
+          + " to change it).")
   String target;
 
   @Option(names = "--time-zone", paramLabel = "ZONE",

@@ -18,7 +18,8 @@ final class ReloadModelCommand implements Callable<Integer> {
   String version;
 
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET,
-      description = "Model admin address (default ${DEFAULT-VALUE}); with API keys, GLASSBOX_CLIENT_KEY_FILE must hold an admin key.")
+      description = "Model admin address (default ${DEFAULT-VALUE}; set " + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE
+          + " to change it); with API keys, GLASSBOX_CLIENT_KEY_FILE must hold an admin key.")
   String target;
 
   @Option(names = "--timeout-ms", defaultValue = "60000", converter = TimeoutConverter.Millis.class,

@@ -37,7 +37,9 @@ class HttpPortTargetTest {
           + " default the gateway at localhost:50051 (recommend, explain, why-not, what-if, feedback), the explain"
           + " service at localhost:50054 (insights), the feature admin at localhost:50062 (import) and the model admin"
           + " at localhost:50063 (reload-model), unless up's --gateway-port, --explain-port, --feature-admin-port or"
-          + " --model-admin-port moved them.\n";
+          + " --model-admin-port moved them (GLASSBOX_GATEWAY_TARGET, GLASSBOX_EXPLAIN_TARGET,"
+          + " GLASSBOX_FEATURE_ADMIN_TARGET and GLASSBOX_MODEL_ADMIN_TARGET then move the commands' defaults to"
+          + " match).\n";
 
       CliRun recommend = CliRun.of("recommend", "--user", "12348", "--target", target);
       CliRun health = CliRun.of("health", "--target", target);
