@@ -32,7 +32,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Starts all four services in this process and stays in the foreground until interrupted. */
-@Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051).")
+@Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051)."
+    + " To serve your own shop's data, set " + FeatureConfig.DATA_DIR_KEY + " to a folder of its items and"
+    + " interactions (README, \"Your own shop\", says how, and how to train a model on it).")
 final class UpCommand implements Callable<Integer> {
 
   /** Which feature store; {@code redis} needs a running redis-server (not started here). */

@@ -29,4 +29,15 @@ class CliHelpTest {
       }
     }
   }
+
+  /** up's help named only the embedded dataset: a newcomer with a shop of their own did not learn how to serve it. */
+  @Test
+  void up_help_saysHowToServeTheShopsOwnData() {
+    StringWriter out = new StringWriter();
+    GlassboxCli.commandLine().setOut(new PrintWriter(out)).execute("up", "--help");
+
+    assertTrue(out.toString().replaceAll("\\s+", " ").contains("To serve your own shop's data, set GLASSBOX_DATA_DIR"
+        + " to a folder of its items and interactions (README, \"Your own shop\", says how, and how to train a model"
+        + " on it)."), out.toString());
+  }
 }
