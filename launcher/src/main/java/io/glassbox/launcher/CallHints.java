@@ -15,8 +15,10 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
@@ -45,6 +47,15 @@ final class CallHints {
       + " --feature-admin-port or --model-admin-port moved them (" + GatewayAddress.TARGET_VARIABLE + ", "
       + GatewayAddress.EXPLAIN_TARGET_VARIABLE + ", " + GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE + " and "
       + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + " then move the commands' defaults to match)";
+
+  /**
+   * An exception's words up to the next colon, after the system call that Netty's native transport
+   * names first ("finishConnect(..) failed with error(-111): ", "syscall:read(..) failed: ").
+   */
+  private static final Pattern REASON = Pattern.compile("^(?:[\\w:]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: )?([^:]+)");
+
+  /** How gRPC describes a connection closed under a call without a word: no cause, and this description. */
+  private static final String NETWORK_CLOSED = "Network closed";
 
   /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
   private static final Pattern TLS_RECORD = Pattern.compile("bytes: 1[56]03");
@@ -141,13 +152,56 @@ final class CallHints {
           + "): check its name in --target, or this machine's DNS.";
     }
     if (!refused && !clientTls && status.getCause() == null && status.getDescription() != null
-        && status.getDescription().startsWith("Network closed")) {
+        && status.getDescription().startsWith(NETWORK_CLOSED)) {
       // Connected, then closed without a word: what a TLS server does to a plaintext client.
       return target + " closed the connection without answering. If the suite speaks TLS, set " + TLS_FILES
           + " to the files the suite uses.";
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
         + " it prints \"Glassbox is up\"), or name another server with --target.";
+  }
+
+  /**
+   * What failed, in plain words, when the command's own connection to {@code target} did: a
+   * {@code status} with a cause, which no server sends (gRPC's description says "io exception" or
+   * "http2 exception" of them all, and the cause says which it was), or gRPC's "Network closed for
+   * unknown reason". Empty for any other status: its description is the server's.
+   */
+  static Optional<String> whatFailed(Status status, String target) {
+    if (status.getCause() == null) {
+      return Optional.ofNullable(status.getDescription()).filter(description -> description.startsWith(NETWORK_CLOSED))
+          .map(closed -> target + " closed the connection without answering");
+    }
+    return Optional.of(connectionFailure(status, target));
+  }
+
+  private static String connectionFailure(Status status, String target) {
+    if (causes(status).anyMatch(UnknownHostException.class::isInstance)) {
+      return "could not connect to " + target + " (its host does not resolve)";
+    }
+    Optional<Throwable> refused = causes(status).filter(ConnectException.class::isInstance).findFirst();
+    if (refused.isPresent()) {
+      return "could not connect to " + target + reason(refused.get());
+    }
+    if (causes(status).anyMatch(cause -> cause instanceof SSLException || cause instanceof NotSslRecordException)) {
+      return "the TLS handshake with " + target + " failed";   // the hint says why: the server is asked
+    }
+    if (causes(status).anyMatch(Http2Exception.class::isInstance)) {
+      return target + " answered, but not in gRPC";
+    }
+    return "the connection to " + target + " failed" + reason(causes(status).reduce((outer, inner) -> inner).orElseThrow());
+  }
+
+  /**
+   * The words of {@code cause} that say why, lower case, in brackets: a ConnectException's
+   * "finishConnect(..) failed with error(-111): Connection refused: localhost/127.0.0.1:50051"
+   * (Netty's native transport; Java's own says the part from "Connection") says " (connection
+   * refused)": the system call is Netty's internals, and the address the target already named.
+   */
+  private static String reason(Throwable cause) {
+    Matcher why = REASON.matcher(String.valueOf(cause.getMessage()));
+    return cause.getMessage() == null || !why.find() ? ""
+        : " (" + why.group(1).substring(0, 1).toLowerCase(Locale.ROOT) + why.group(1).substring(1) + ")";
   }
 
   private static String answeredInTls(String target) {

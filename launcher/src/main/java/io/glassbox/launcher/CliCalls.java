@@ -142,9 +142,10 @@ final class CliCalls {
 
   /**
    * {@link #printFailure} for a command run with the client {@code settings}. The command's own
-   * transport failure (a status with a cause, which no server sends) that a hint explains keeps
-   * only the first line of gRPC's description ("io exception"): the lines after it are Netty's
-   * internals ("Channel Pipeline: [SslHandler#0, …]"), and the hint says what went wrong.
+   * transport failure that a hint explains is said
+   * in plain words from its cause ({@link CallHints#whatFailed}: "could not connect to
+   * localhost:50051 (connection refused)"): gRPC's description was "io exception" for every one,
+   * followed by Netty's internals ("Channel Pipeline: [SslHandler#0, …]").
    */
   static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
       String deadlineOption, Deadline deadline, ConfigSource settings) {
@@ -155,10 +156,8 @@ final class CliCalls {
       return;
     }
     Optional<String> hint = CallHints.hint(failure, target, settings, deadline);
-    String description = status.getDescription() == null ? "(no details)" : status.getDescription();
-    if (status.getCause() != null && hint.isPresent()) {
-      description = description.lines().findFirst().orElse(description);
-    }
+    String description = hint.flatMap(why -> CallHints.whatFailed(status, target))
+        .orElse(status.getDescription() == null ? "(no details)" : status.getDescription());
     err.printf("%s: %s: %s%n", command, status.getCode(), description);
     hint.ifPresent(why -> err.printf("%s: %s%n", command, why));
   }

@@ -3,9 +3,13 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Status;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.SocketException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,9 +27,30 @@ class CliCallsTest {
 
     String printed = run.err();
     assertEquals(1, run.exit(), printed);
-    assertTrue(printed.contains("glassbox: UNAVAILABLE"), printed);
+    // gRPC's words were "io exception"; the cause says what failed.
+    assertTrue(printed.startsWith("glassbox: UNAVAILABLE: could not connect to localhost:" + port
+        + " (connection refused)\n"), printed);
     assertTrue(printed.contains("nothing answered at localhost:" + port + ". Is the suite up?"), printed);
     assertTrue(printed.contains("bin/glassbox up"), printed);
+  }
+
+  /**
+   * The command's own failure to connect, said from its cause: gRPC's words were "io exception" for
+   * each (Java's own transport's words, not only those of Netty's native one, which the other tests here meet).
+   */
+  @Test
+  void whatFailed_saysTheCauseInPlainWords() {
+    String target = "shop.example:50051";
+    assertEquals(Optional.of("could not connect to " + target + " (connection refused)"), CallHints.whatFailed(
+        Status.UNAVAILABLE.withDescription("io exception").withCause(new ConnectException(
+            "Connection refused: shop.example/192.0.2.1:50051")), target));
+    assertEquals(Optional.of("the connection to " + target + " failed (connection reset)"), CallHints.whatFailed(
+        Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset")), target));
+    assertEquals(Optional.of(target + " closed the connection without answering"),
+        CallHints.whatFailed(Status.UNAVAILABLE.withDescription("Network closed for unknown reason"), target));
+    // A server's own description stays.
+    assertEquals(Optional.empty(), CallHints.whatFailed(Status.UNAVAILABLE.withDescription("the feature service is"
+        + " unavailable (UNAVAILABLE)"), target));
   }
 
   /** A wait is said as the user gave it: 150 ms was "0.2 s" (and 10 ms "0 s"); from a second on, to a tenth. */

@@ -45,7 +45,7 @@ class HttpPortTargetTest {
       CliRun health = CliRun.of("health", "--target", target);
 
       assertEquals(1, recommend.exit(), recommend.err());
-      assertEquals("glassbox: INTERNAL: http2 exception\nglassbox: " + hint, recommend.err());
+      assertEquals("glassbox: INTERNAL: " + target + " answered, but not in gRPC\nglassbox: " + hint, recommend.err());
       // health printed "... is INTERNAL" alone.
       assertEquals(1, health.exit(), health.err());
       assertEquals("glassbox health: " + target + " is INTERNAL\nglassbox health: " + hint, health.err());
@@ -76,7 +76,7 @@ class HttpPortTargetTest {
       CliRun recommend = CliRun.of("recommend", "--user", "12348", "--target", target);
 
       assertEquals(1, recommend.exit(), recommend.err());
-      assertEquals("glassbox: INTERNAL: http2 exception\nglassbox: " + target + " answered in TLS: set"
+      assertEquals("glassbox: INTERNAL: " + target + " answered, but not in gRPC\nglassbox: " + target + " answered in TLS: set"
           + " GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE where the suite wants mutual"
           + " TLS) to the files the suite uses.\n", recommend.err());
       answered.get(10, TimeUnit.SECONDS);

@@ -46,7 +46,7 @@ class UnresolvableHostTest {
       CliRun health = CliRun.of("health", "--target", TARGET);
 
       assertEquals(1, recommend.exit(), recommend.err());
-      assertTrue(recommend.err().startsWith("glassbox: UNAVAILABLE: Unable to resolve host nosuchhost.invalid\n"
+      assertTrue(recommend.err().startsWith("glassbox: UNAVAILABLE: could not connect to " + TARGET + " (its host does not resolve)\n"
           + "glassbox: " + HINT) && recommend.err().endsWith(WHAT_TO_DO), recommend.err());
       assertEquals(2, recommend.err().lines().count(), recommend.err());
       assertEquals(1, health.exit(), health.err());
