@@ -153,12 +153,12 @@ final class AdditionSearch {
    */
   static Result search(
       String itemId, List<Candidate> pool, int maxAdditions, int topK, List<String> record,
-      List<String> candidates, RecentPurchases recent, Optional<String> modelVersion, ModelClient model) {
+      List<String> candidates, RecentPurchases recent, ModelVersionPin pin, ModelClient model) {
     if (pool.isEmpty() || maxAdditions < 1) {
       return Result.NOTHING_TRIED;
     }
     List<List<String>> singles = pool.stream().map(c -> List.of(c.itemId())).toList();
-    List<Trial> singleTrials = score(itemId, singles, record, candidates, recent, modelVersion, model);
+    List<Trial> singleTrials = score(itemId, singles, record, candidates, recent, pin, model);
     singleTrials.sort(BEST_FIRST);
     int tried = singleTrials.size();
     int pairedBest = 0;
@@ -172,7 +172,7 @@ final class AdditionSearch {
           pairs.add(List.of(seeds.get(weaker).added().get(0), seeds.get(stronger).added().get(0)));
         }
       }
-      List<Trial> pairTrials = score(itemId, pairs, record, candidates, recent, modelVersion, model);
+      List<Trial> pairTrials = score(itemId, pairs, record, candidates, recent, pin, model);
       tried += pairTrials.size();
       smallest = pairTrials.stream().filter(t -> t.rank() <= topK).min(BEST_FIRST);
     }
@@ -185,7 +185,7 @@ final class AdditionSearch {
    */
   private static List<Trial> score(
       String itemId, List<List<String>> additions, List<String> record, List<String> candidates,
-      RecentPurchases recent, Optional<String> modelVersion, ModelClient model) {
+      RecentPurchases recent, ModelVersionPin pin, ModelClient model) {
     List<List<String>> histories = new ArrayList<>(additions.size());
     for (List<String> added : additions) {
       List<String> history = new ArrayList<>(record.size() + added.size());
@@ -193,7 +193,7 @@ final class AdditionSearch {
       history.addAll(added);
       histories.add(history);
     }
-    ModelClient.ScoredRows scored = model.scoreSlate(histories, candidates, recent, modelVersion);
+    ModelClient.ScoredRows scored = model.scoreSlate(histories, candidates, recent, pin);
     List<Trial> trials = new ArrayList<>();
     for (int i = 0; i < additions.size(); i++) {
       List<String> added = additions.get(i);

@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Scores counterfactual edits of one user's record against one candidate set, pinning the model
- * version after the first call so that every number of one answer comes from the same model.
+ * version after the first call so that every number of one answer comes from the same model (a
+ * pin of its own, not the caller's: see {@link ModelVersionPin}).
  */
 final class CounterfactualScorer {
   private final ModelClient model;
@@ -26,9 +27,8 @@ final class CounterfactualScorer {
    * A session for one record and candidate set, every candidate scored with its {@code recent}
    * purchases (those the caller's ranking was scored with).
    */
-  Session session(
-      List<String> record, List<String> candidates, RecentPurchases recent, Optional<String> modelVersion) {
-    return new Session(record, candidates, recent, modelVersion);
+  Session session(List<String> record, List<String> candidates, RecentPurchases recent, ModelVersionPin pin) {
+    return new Session(record, candidates, recent, pin);
   }
 
   /** The scores gathered so far for one record and candidate set. Not thread-safe. */
@@ -37,18 +37,17 @@ final class CounterfactualScorer {
     private final List<String> candidates;
     private final RecentPurchases recent;
     private CounterfactualScores scores = new CounterfactualScores();
-    private Optional<String> modelVersion;
+    private ModelVersionPin pin;
     private List<String> window = List.of();
     /** Every candidate's score with the full record and no trend term, once scored. */
     private Map<String, Float> trendless;
     private boolean trendlessWanted;
 
-    private Session(
-        List<String> record, List<String> candidates, RecentPurchases recent, Optional<String> modelVersion) {
+    private Session(List<String> record, List<String> candidates, RecentPurchases recent, ModelVersionPin pin) {
       this.record = List.copyOf(record);
       this.candidates = List.copyOf(candidates);
       this.recent = requireNonNull(recent, "recent");
-      this.modelVersion = requireNonNull(modelVersion, "modelVersion");
+      this.pin = requireNonNull(pin, "pin");
     }
 
     /** Scores the edits not scored yet, in one batch (split only by the model's call limits). */
@@ -70,8 +69,8 @@ final class CounterfactualScorer {
         recents.add(recent.withoutAnyTrend());
       }
       trendlessWanted = false;
-      ModelClient.ScoredRows scored = model.scoreSlate(histories, recents, candidates, modelVersion);
-      modelVersion = Optional.of(scored.modelVersion());
+      ModelClient.ScoredRows scored = model.scoreSlate(histories, recents, candidates, pin);
+      pin = pin.orAnswered(scored.modelVersion());
       List<Map<String, Float>> rows = scored.rows();
       if (withTrendless) {
         trendless = rows.get(missing.size());
@@ -99,8 +98,8 @@ final class CounterfactualScorer {
      */
     List<Map<String, Float>> scoreRecentVariants(List<RecentPurchases> variants) {
       ModelClient.ScoredRows scored =
-          model.scoreSlate(Collections.nCopies(variants.size(), record), variants, candidates, modelVersion);
-      modelVersion = Optional.of(scored.modelVersion());
+          model.scoreSlate(Collections.nCopies(variants.size(), record), variants, candidates, pin);
+      pin = pin.orAnswered(scored.modelVersion());
       return scored.rows();
     }
 
@@ -113,8 +112,8 @@ final class CounterfactualScorer {
     Map<String, Float> trendlessScores() {
       if (trendless == null) {
         ModelClient.ScoredRows scored =
-            model.scoreSlate(List.of(record), List.of(recent.withoutAnyTrend()), candidates, modelVersion);
-        modelVersion = Optional.of(scored.modelVersion());
+            model.scoreSlate(List.of(record), List.of(recent.withoutAnyTrend()), candidates, pin);
+        pin = pin.orAnswered(scored.modelVersion());
         trendless = scored.rows().get(0);
       }
       return trendless;
@@ -136,7 +135,7 @@ final class CounterfactualScorer {
 
     /** A new session for the same record against other candidates, pinned to this version. */
     Session narrowedTo(List<String> otherCandidates) {
-      Session narrowed = new Session(record, otherCandidates, recent, modelVersion);
+      Session narrowed = new Session(record, otherCandidates, recent, pin);
       if (scores.has(Counterfactual.BASELINE) && new HashSet<>(candidates).containsAll(otherCandidates)) {
         // The rows scored so far, of those candidates, without another call: a candidate's score
         // does not depend on the other candidates of its row.
@@ -148,8 +147,8 @@ final class CounterfactualScorer {
 
     /** Pins the version {@code other} was answered with (when this one has none yet). */
     void adoptVersion(Session other) {
-      if (modelVersion.isEmpty()) {
-        modelVersion = other.modelVersion;
+      if (pin.version().isEmpty()) {
+        pin = other.pin;
       }
     }
 
@@ -160,7 +159,12 @@ final class CounterfactualScorer {
 
     /** The version that answered, or the one the caller pinned; empty before any call. */
     Optional<String> modelVersion() {
-      return modelVersion;
+      return pin.version();
+    }
+
+    /** The pin every later call of this answer is sent with. */
+    ModelVersionPin pin() {
+      return pin;
     }
   }
 }

@@ -8,7 +8,6 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A validated Explain request.
@@ -19,7 +18,7 @@ import java.util.Optional;
  * @param targets the items to explain, in request order
  * @param locale "en-US" or "zh-CN"
  * @param maxEvidenceItems most history items one reason may cite, 1..5
- * @param modelVersion the model version the caller scored with, if it said
+ * @param modelVersion the model version the caller scored with, if it said ({@link ModelVersionPin#NONE} if not)
  * @param topK the k of the top-k the minimum effect, necessity and sufficiency refer to
  * @param recent the slate items' recent purchases the caller scored with (none: no trend term)
  */
@@ -30,7 +29,7 @@ record ExplainQuery(
     List<Target> targets,
     String locale,
     int maxEvidenceItems,
-    Optional<String> modelVersion,
+    ModelVersionPin modelVersion,
     int topK,
     RecentPurchases recent) {
 

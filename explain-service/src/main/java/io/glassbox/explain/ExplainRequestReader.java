@@ -48,7 +48,6 @@ final class ExplainRequestReader {
     for (int i = 0; i < request.getTargetsCount(); i++) {
       targets.add(readTarget("targets[" + i + "]", request.getTargets(i), slate, maxEvidence));
     }
-    String version = request.getModelVersion().trim();
     List<String> record = request.getRecordItemIdsCount() == 0
         ? request.getHistoryItemIdsList() : request.getRecordItemIdsList();
     BoughtCandidates.refuse("slate_item_ids", request.getSlateItemIdsList(),
@@ -59,7 +58,7 @@ final class ExplainRequestReader {
         request.getSlateItemIdsList());
     return new ExplainQuery(
         request.getHistoryItemIdsList(), record, request.getSlateItemIdsList(), targets, locale,
-        maxEvidence, version.isEmpty() ? Optional.empty() : Optional.of(version), topK, recent);
+        maxEvidence, ModelVersionPin.ofCaller(request.getModelVersion()), topK, recent);
   }
 
   private static ExplainQuery.Target readTarget(

@@ -156,7 +156,9 @@ public final class FaithfulnessEvaluation {
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());
     report.explainNanos.add(System.nanoTime() - start);
 
-    CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(ours.getModelVersion()));
+    // Pinned to the version that answered the Explain (which named none): a swap since is our race.
+    CounterfactualScorer.Session session =
+        scorer.session(record, ranked, recent, ModelVersionPin.NONE.orAnswered(ours.getModelVersion()));
     session.score(EvidenceSearch.leaveOneOut(window));
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(settings.topK(), settings.minRankDrop()), settings.maxEvidence());

@@ -126,11 +126,11 @@ final class InteractiveExplainer {
         : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session, placeOf);
     List<AdditionSearch.Candidate> pool = rank <= topK ? List.of() : AdditionSearch.pool(itemId,
         catalogue.coPurchaseNeighbours(itemId, AdditionSearch.MAX_POOL),
-        model.similarTitles(itemId, AdditionSearch.MAX_POOL, session.modelVersion()),
+        model.similarTitles(itemId, AdditionSearch.MAX_POOL, session.pin()),
         AdditionSearch.lifting(baseline.window(), baseline.contribution()));
     AdditionSearch.Result additions = rank <= topK ? AdditionSearch.Result.NOTHING_TRIED
         : AdditionSearch.search(itemId, pool, whyNot.maxAdditions(), topK, ranking.record(),
-            ranking.candidates(), ranking.recent(), session.modelVersion(), model);
+            ranking.candidates(), ranking.recent(), session.pin(), model);
 
     String kth = bestFirst.get(Math.min(topK, bestFirst.size()) - 1);
 
@@ -243,7 +243,8 @@ final class InteractiveExplainer {
     left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
     Changes changes = new Changes(removed, added);
     Map<String, Map<String, Float>> undone = undoneScores(changes, ranking, shown,
-        scored.modelVersion(), changed.window().equals(before.window()), before.scores());
+        ranking.modelVersion().orAnswered(scored.modelVersion()), changed.window().equals(before.window()),
+        before.scores());
     Rescored rescored = new Rescored(ranking.candidates(), before, changed, undone);
     for (String id : newTop) {
       response.addRanking(whatIfItem(id, rescored, changes, items, titles, texts));
@@ -262,7 +263,7 @@ final class InteractiveExplainer {
    * when it is the only change: undoing it gives back the record, scored already ({@code before}).
    */
   private Map<String, Map<String, Float>> undoneScores(Changes changes, UserRankingQuery ranking,
-      List<String> shown, String modelVersion, boolean windowUnchanged, Map<String, Float> before) {
+      List<String> shown, ModelVersionPin pin, boolean windowUnchanged, Map<String, Float> before) {
     if (windowUnchanged || shown.isEmpty()) {
       return Map.of();
     }
@@ -279,16 +280,7 @@ final class InteractiveExplainer {
       histories.add(afterChange(ranking.record(), stillRemoved,
           changes.added().stream().filter(id -> !id.equals(undo)).toList()));
     }
-    List<Map<String, Float>> rows;
-    try {
-      rows = model.scoreSlate(histories, shown, ranking.recent(), Optional.of(modelVersion)).rows();
-    } catch (StatusRuntimeException e) {
-      // Pinned here to the version that scored the change, not by the caller: a swap in between is ours.
-      if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION && ranking.modelVersion().isEmpty()) {
-        throw Status.UNAVAILABLE.withDescription("the model changed while answering; retry").asRuntimeException();
-      }
-      throw e;
-    }
+    List<Map<String, Float>> rows = model.scoreSlate(histories, shown, ranking.recent(), pin).rows();
     Map<String, Map<String, Float>> undone = new LinkedHashMap<>();
     for (int i = 0; i < undos.size(); i++) {
       undone.put(undos.get(i), rows.get(i));
@@ -496,10 +488,11 @@ final class InteractiveExplainer {
     ModelClient.DetailedRows first = model.scoreWithContributions(
         List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
     ModelClient.DetailedRow row = first.rows().get(0);
+    ModelVersionPin pin = ranking.modelVersion().orAnswered(first.modelVersion());
     if (!row.scores().containsKey(itemId)) {
       String unknown = "item_id \"" + Descriptions.truncate(itemId) + "\" is unknown to the model";
       List<String> others = ranking.candidates().stream().filter(id -> !id.equals(itemId)).toList();
-      if (knowsNone(ranking, others, first.modelVersion())) {
+      if (knowsNone(ranking, others, pin)) {
         // Not this item alone but every one, as when a shop's own data is served before a model is trained on it.
         throw knowsNoCandidate(first.modelVersion(), others.size(), unknown + ", and ", "other ");
       }
@@ -507,23 +500,22 @@ final class InteractiveExplainer {
           + " was trained without it): it has no model score to explain").asRuntimeException();
     }
     CounterfactualScorer.Session session =
-        scorer.session(
-        ranking.record(), ranking.candidates(), ranking.recent(), Optional.of(first.modelVersion()));
+        scorer.session(ranking.record(), ranking.candidates(), ranking.recent(), pin);
     session.score(EvidenceSearch.leaveOneOut(row.window()));
     List<Float> contribution = row.contributions().getOrDefault(itemId, List.of());
     return new Baseline(row.window(), contribution, session);
   }
 
   /**
-   * Whether model {@code version} knows none of {@code candidates} (false when there are none). A
-   * second look, on the error path only, so best effort: when it fails the answer says no more.
+   * Whether the {@code pin}ned model version knows none of {@code candidates} (false when there are
+   * none). A second look, on the error path only, so best effort: when it fails the answer says no more.
    */
-  private boolean knowsNone(UserRankingQuery ranking, List<String> candidates, String version) {
+  private boolean knowsNone(UserRankingQuery ranking, List<String> candidates, ModelVersionPin pin) {
     if (candidates.isEmpty()) {
       return false;
     }
     try {
-      return model.scoreSlate(List.of(ranking.record()), candidates, ranking.recent(), Optional.of(version))
+      return model.scoreSlate(List.of(ranking.record()), candidates, ranking.recent(), pin)
           .rows().get(0).isEmpty();
     } catch (StatusRuntimeException e) {
       return false;

@@ -157,12 +157,11 @@ final class InteractiveRequestReader {
         ranking.getCandidateRecentPurchasesList(), "ranking.recent_purchases_window",
         ranking.hasRecentPurchasesWindow() ? Optional.of(ranking.getRecentPurchasesWindow()) : Optional.empty(),
         ranking.getCandidateItemIdsList());
-    String version = ranking.getModelVersion().trim();
     refuseRemovedField(ranking, 7, "newcomer_places");
     refuseRemovedField(ranking, 9, "top_k_when_newcomers_fill");
     Optional<AnswerPlaces> defaultAnswer = defaultAnswer(ranking, topK);
     return new UserRankingQuery(ranking.getRecordItemIdsList(), List.copyOf(candidates), sources,
-        version.isEmpty() ? Optional.empty() : Optional.of(version),
+        ModelVersionPin.ofCaller(ranking.getModelVersion()),
         askedTopK, maxEvidence, locale, recent,
         ranking.getCandidateItemIdsList().containsAll(extraCandidates), defaultAnswer);
   }

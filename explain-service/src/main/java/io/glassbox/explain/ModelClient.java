@@ -18,6 +18,7 @@ import io.glassbox.api.v1.SimilarTitle;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -104,16 +105,15 @@ final class ModelClient {
    * candidate with its {@code recent} purchases.
    */
   DetailedRows scoreWithContributions(
-      List<List<String>> histories, List<String> candidates, RecentPurchases recent,
-      Optional<String> modelVersion) {
+      List<List<String>> histories, List<String> candidates, RecentPurchases recent, ModelVersionPin pin) {
     ScoreRequest.Builder request = ScoreRequest.newBuilder()
         .setIncludeContribution(true)
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
         .setOmitUnchangedCandidateIds(true);
-    modelVersion.ifPresent(request::setModelVersion);
+    pin.version().ifPresent(request::setModelVersion);
     recent.addWindowTo(request);
     addRows(request, histories, Collections.nCopies(histories.size(), recent), candidates);
-    ScoreResponse response = await(List.of(call(request.build()))).get(0);
+    ScoreResponse response = await(List.of(call(request.build())), pin).get(0);
     if (response.getRowsCount() != histories.size()) {
       throw Status.UNAVAILABLE
           .withDescription("model service answered " + response.getRowsCount() + " rows for " + histories.size())
@@ -143,17 +143,16 @@ final class ModelClient {
    * client's one after another) and must all be answered by the same model version.
    */
   ScoredRows scoreSlate(
-      List<List<String>> histories, List<String> slate, RecentPurchases recent, Optional<String> modelVersion) {
-    return scoreSlate(histories, java.util.Collections.nCopies(histories.size(), recent), slate, modelVersion);
+      List<List<String>> histories, List<String> slate, RecentPurchases recent, ModelVersionPin pin) {
+    return scoreSlate(histories, java.util.Collections.nCopies(histories.size(), recent), slate, pin);
   }
 
   /**
-   * As {@link #scoreSlate(List, List, RecentPurchases, Optional)}, each row with its own recent
+   * As {@link #scoreSlate(List, List, RecentPurchases, ModelVersionPin)}, each row with its own recent
    * purchases ({@code recents}, aligned with {@code histories}, all over one window).
    */
   ScoredRows scoreSlate(
-      List<List<String>> histories, List<RecentPurchases> recents, List<String> slate,
-      Optional<String> modelVersion) {
+      List<List<String>> histories, List<RecentPurchases> recents, List<String> slate, ModelVersionPin pin) {
     if (recents.size() != histories.size()) {
       throw new IllegalArgumentException(recents.size() + " recent purchases for " + histories.size() + " rows");
     }
@@ -164,17 +163,17 @@ final class ModelClient {
       ScoreRequest.Builder request = ScoreRequest.newBuilder()
           .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP)
           .setOmitUnchangedCandidateIds(true);
-      modelVersion.ifPresent(request::setModelVersion);
+      pin.version().ifPresent(request::setModelVersion);
       recents.get(start).addWindowTo(request);
       int end = Math.min(histories.size(), start + rowsPerCall);
       addRows(request, histories.subList(start, end), recents.subList(start, end), slate);
       if (oneCallAtATime) {
-        responses.addAll(await(List.of(call(request.build()))));
+        responses.addAll(await(List.of(call(request.build())), pin));
       } else {
         calls.add(call(request.build()));
       }
     }
-    responses.addAll(await(calls));
+    responses.addAll(await(calls, pin));
     String version = responses.get(0).getModelVersion();
     List<Map<String, Float>> rows = new ArrayList<>(histories.size());
     List<List<String>> windows = new ArrayList<>(histories.size());
@@ -209,20 +208,20 @@ final class ModelClient {
    */
   Optional<com.google.protobuf.Duration> trendWindow() {
     ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-        .getModelInfo(GetModelInfoRequest.getDefaultInstance()))).get(0);
+        .getModelInfo(GetModelInfoRequest.getDefaultInstance())), ModelVersionPin.NONE).get(0);
     return info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty();
   }
 
   /**
-   * The items whose titles are most alike {@code itemId}'s under {@code modelVersion}'s title
+   * The items whose titles are most alike {@code itemId}'s under the {@code pin}ned version's title
    * similarity term, highest cosine first, at most {@code limit}; empty when the version has no
    * such term or the item no title words.
    */
-  List<String> similarTitles(String itemId, int limit, Optional<String> modelVersion) {
+  List<String> similarTitles(String itemId, int limit, ModelVersionPin pin) {
     GetSimilarTitlesRequest.Builder request = GetSimilarTitlesRequest.newBuilder().setItemId(itemId).setLimit(limit);
-    modelVersion.ifPresent(request::setModelVersion);
+    pin.version().ifPresent(request::setModelVersion);
     return await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
-        .getSimilarTitles(request.build()))).get(0)
+        .getSimilarTitles(request.build())), pin).get(0)
         .getItemsList().stream().map(SimilarTitle::getItemId).toList();
   }
 
@@ -278,7 +277,8 @@ final class ModelClient {
     return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS).score(request);
   }
 
-  private static <T> List<T> await(List<ListenableFuture<T>> calls) {
+  /** The answers of {@code calls}, all sent with {@code pin}'s version. */
+  private static <T> List<T> await(List<ListenableFuture<T>> calls, ModelVersionPin pin) {
     List<T> responses = new ArrayList<>(calls.size());
     try {
       for (ListenableFuture<T> call : calls) {
@@ -287,12 +287,24 @@ final class ModelClient {
       return responses;
     } catch (ExecutionException e) {
       calls.forEach(call -> call.cancel(true));
-      throw DependencyErrors.translate(DEPENDENCY, e.getCause());
+      throw failed(e.getCause(), pin);
     } catch (InterruptedException e) {
       calls.forEach(call -> call.cancel(true));
       Thread.currentThread().interrupt();
       throw Status.CANCELLED.withDescription("interrupted while waiting for the model service")
           .asRuntimeException();
     }
+  }
+
+  /**
+   * The status a failed call answers with. The model service refusing a version this service
+   * pinned itself (the one that answered the answer's first call) means the model was swapped
+   * while answering: the caller pinned nothing, and a retry is answered by the new version.
+   */
+  private static StatusRuntimeException failed(Throwable failure, ModelVersionPin pin) {
+    if (pin.ours() && Status.fromThrowable(failure).getCode() == Status.Code.FAILED_PRECONDITION) {
+      return Status.UNAVAILABLE.withDescription("the model changed while answering; retry").asRuntimeException();
+    }
+    return DependencyErrors.translate(DEPENDENCY, failure);
   }
 }

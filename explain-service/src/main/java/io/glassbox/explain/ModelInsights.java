@@ -113,23 +113,23 @@ public final class ModelInsights {
 
   private GetModelInsightsResponse insightsHoldingASlot(Query query) {
     Tally tally = new Tally();
-    Optional<String> version = Optional.empty();
+    ModelVersionPin pin = ModelVersionPin.NONE;
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS);
     // Ranked as the gateway ranks: with recent purchases over the model's trend window.
     Optional<com.google.protobuf.Duration> trendWindow = model.trendWindow();
     for (String userId : query.userIds()) {
-      Optional<String> used = explainUser(userId, query.topK(), search, tally, version, trendWindow);
+      Optional<String> used = explainUser(userId, query.topK(), search, tally, pin, trendWindow);
       if (used.isPresent()) {
-        version = used;
+        pin = pin.orAnswered(used.get());
       }
     }
-    return tally.toProto(query, version.orElse(""), trendWindow, catalogue);
+    return tally.toProto(query, pin.version().orElse(""), trendWindow, catalogue);
   }
 
   /** Explains one user's top-k into {@code tally}; the model version used, if the user had a record. */
   private Optional<String> explainUser(
-      String userId, int topK, EvidenceSearch search, Tally tally, Optional<String> version,
+      String userId, int topK, EvidenceSearch search, Tally tally, ModelVersionPin pin,
       Optional<com.google.protobuf.Duration> trendWindow) {
     List<String> record = users.record(userId, RECORD_EVENTS);
     if (record.isEmpty()) {
@@ -141,14 +141,15 @@ public final class ModelInsights {
       return Optional.empty();
     }
     RecentPurchases recent = RecentPurchases.of(retrieved, trendWindow);
-    ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, recent, version);
+    ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, recent, pin);
     ModelClient.DetailedRow row = scored.rows().get(0);
     if (row.window().isEmpty() || row.scores().isEmpty()) {
       return Optional.of(scored.modelVersion());
     }
     List<String> ranked = SlateOrder.bestFirst(row.scores(), candidates);
     List<String> top = SlateOrder.top(ranked, topK);
-    CounterfactualScorer.Session session = scorer.session(record, ranked, recent, Optional.of(scored.modelVersion()));
+    CounterfactualScorer.Session session =
+        scorer.session(record, ranked, recent, pin.orAnswered(scored.modelVersion()));
     List<Judgement> judgements = search.search(top, row.window(), session);
     List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(top, session, search.rule());
     tally.users++;

@@ -91,7 +91,7 @@ class FaithfulnessEvaluationTest {
         .setRecentPurchasesWindow(window.orElseThrow());
     candidates.forEach(c -> ranking.addCandidateItemIds(c.getItemId()).addCandidateRecentPurchases(c.getRecentPurchases()));
     Map<String, Float> scores = new ModelClient(suite.model, Duration.ofSeconds(30)).scoreSlate(List.of(record),
-        ranking.getCandidateItemIdsList(), RecentPurchases.of(candidates, window), Optional.empty()).rows().get(0);
+        ranking.getCandidateItemIdsList(), RecentPurchases.of(candidates, window), ModelVersionPin.NONE).rows().get(0);
     List<String> top = scores.entrySet().stream().sorted(Map.Entry.<String, Float>comparingByValue().reversed())
         .limit(TOP_K).map(Map.Entry::getKey).toList();
     int trend = 0;

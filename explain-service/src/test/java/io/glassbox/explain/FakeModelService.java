@@ -1,8 +1,10 @@
 package io.glassbox.explain;
 
 import io.glassbox.api.v1.CandidateEvidence;
+import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.GetSimilarTitlesRequest;
 import io.glassbox.api.v1.GetSimilarTitlesResponse;
+import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
@@ -47,6 +49,25 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private volatile int failFromCall;
   private volatile Status failing;
 
+  /** From this Score call on (1-based), {@link #swappedTo} is the active version; none when 0. */
+  private volatile int swapAtCall;
+  private volatile String swappedTo;
+
+  /**
+   * Makes {@code newVersion} the active version when the {@code call}-th Score call (1-based)
+   * arrives, as a reload between two calls does: from then on a call pinned to the old version
+   * fails with FAILED_PRECONDITION, and one pinned to none is answered by the new one.
+   */
+  FakeModelService swappingAtCall(int call, String newVersion) {
+    this.swappedTo = newVersion;
+    this.swapAtCall = call;
+    return this;
+  }
+
+  private String activeVersion() {
+    return swapAtCall > 0 && sent.size() >= swapAtCall ? swappedTo : version;
+  }
+
   /** Fails every Score call from the {@code call}-th on (1-based) with {@code status}. */
   FakeModelService failingFromCall(int call, Status status) {
     this.failing = status;
@@ -60,14 +81,22 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     return this;
   }
 
+  /** The active version, with no trend term. */
+  @Override
+  public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
+    observer.onNext(ModelInfo.newBuilder().setVersion(activeVersion()).build());
+    observer.onCompleted();
+  }
+
   @Override
   public void getSimilarTitles(GetSimilarTitlesRequest request, StreamObserver<GetSimilarTitlesResponse> observer) {
-    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
+    String active = activeVersion();
+    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(active)) {
       observer.onError(Status.FAILED_PRECONDITION.withDescription("not the active version").asRuntimeException());
       return;
     }
     GetSimilarTitlesResponse.Builder response = GetSimilarTitlesResponse.newBuilder()
-        .setKnownItem(scorer.knows(request.getItemId())).setTitleTerm(!similarTitles.isEmpty()).setModelVersion(version);
+        .setKnownItem(scorer.knows(request.getItemId())).setTitleTerm(!similarTitles.isEmpty()).setModelVersion(active);
     List<String> similar = similarTitles.getOrDefault(request.getItemId(), List.of());
     for (int i = 0; i < Math.min(similar.size(), request.getLimit()); i++) {
       response.addItemsBuilder().setItemId(similar.get(i)).setCosine(1f / (i + 1));
@@ -93,6 +122,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
       observer.onError(failing.asRuntimeException());
       return;
     }
+    String active = activeVersion();
     ScoreRequest request = perRow(sentRequest);
     requests.add(request);
     int cells = request.getRowsList().stream().mapToInt(ScoreRow::getCandidateItemIdsCount).sum();
@@ -102,13 +132,13 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
           .withDescription("rows " + request.getRowsCount() + ", cells " + cells).asRuntimeException());
       return;
     }
-    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(version)) {
+    if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(active)) {
       observer.onError(Status.FAILED_PRECONDITION
-          .withDescription("active version is " + version).asRuntimeException());
+          .withDescription("active version is " + active).asRuntimeException());
       return;
     }
     boolean skip = request.getUnknownItems() == UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP;
-    ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(version);
+    ScoreResponse.Builder response = ScoreResponse.newBuilder().setModelVersion(active);
     for (ScoreRow row : request.getRowsList()) {
       List<String> unknown = Stream
           .concat(row.getHistoryItemIdsList().stream(), row.getCandidateItemIdsList().stream())

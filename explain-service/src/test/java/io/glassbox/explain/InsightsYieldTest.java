@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -95,14 +94,14 @@ class InsightsYieldTest {
       ModelClient serving = new ModelClient(running.channel("localhost:" + server.port()), Duration.ofSeconds(30));
 
       ModelClient.ScoredRows scored = serving.background()
-          .scoreSlate(histories, candidates, RecentPurchases.NONE, Optional.empty());
+          .scoreSlate(histories, candidates, RecentPurchases.NONE, ModelVersionPin.NONE);
 
       assertEquals(40, scored.rows().size());
       assertEquals(scorer.score(histories.get(39), candidates), scored.rows().get(39));
       List<ScoreRequest> calls = fake.requests();
       assertEquals(List.of(16, 16, 8), calls.stream().map(ScoreRequest::getRowsCount).toList());
       assertEquals(1, inFlight.most.get(), "one background call in flight at a time");
-      serving.scoreSlate(histories, candidates, RecentPurchases.NONE, Optional.empty());
+      serving.scoreSlate(histories, candidates, RecentPurchases.NONE, ModelVersionPin.NONE);
       assertEquals(40, fake.requests().get(3).getRowsCount(), "serving sends the batch in one call");
     }
   }

@@ -415,7 +415,7 @@ class InteractiveRealDataTest {
 
       // The model's title term names the items whose titles are most alike; those it tries
       // come from that list.
-      List<String> similar = model.similarTitles(item, AdditionSearch.MAX_POOL, Optional.empty());
+      List<String> similar = model.similarTitles(item, AdditionSearch.MAX_POOL, ModelVersionPin.NONE);
       List<String> triedAsSimilar = response.getSingleAdditionsList().stream()
           .filter(a -> a.getSource() == AdditionSource.ADDITION_SOURCE_SIMILAR_TITLE).map(AdditionTrial::getItemId).toList();
       assertFalse(triedAsSimilar.isEmpty(), "items with similar titles are tried for " + item);

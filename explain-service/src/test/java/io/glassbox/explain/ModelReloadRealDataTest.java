@@ -1,0 +1,165 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.ExplainServiceGrpc;
+import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ModelInfo;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.ScoreResponse;
+import io.glassbox.api.v1.UserRanking;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.model.ModelMain;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RunningServers;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real ReloadModel between two Score calls of one ExplainItem: the real model service (the
+ * shipped model, and a copy of it as a newer version) refuses the explain service's own pin, and
+ * the caller, who pinned nothing, gets UNAVAILABLE; its retry is answered by the new version. A
+ * caller's own pin refused so stays FAILED_PRECONDITION.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ModelReloadRealDataTest {
+  private static final String SHIPPED = "20261122-050136";
+  private static final String RETRAINED = "20261122-060000";
+  private static final String CUSTOMER = "12347";
+
+  @TempDir Path models;
+
+  @Test
+  void explainItem_modelReloadedAfterItsFirstScore_isUnavailableToRetryUnlessTheCallerPinnedIt() throws IOException {
+    Path shipped = Path.of(System.getProperty("glassbox.repo.root"), "models", "uci-online-retail", SHIPPED);
+    copy(shipped, models.resolve("uci-online-retail").resolve(SHIPPED));
+    copy(shipped, models.resolve("uci-online-retail").resolve(RETRAINED));
+    ConfigSource base = ConfigSource.of(Map.of(
+        "GLASSBOX_DATA_DIR", System.getProperty("glassbox.repo.root") + "/data/uci-online-retail",
+        "GLASSBOX_MODEL_DIR", models.toString(),
+        "GLASSBOX_MODEL_VERSION", SHIPPED,
+        "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0",
+        "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0", "GLASSBOX_METRICS_PORT", "0"));
+    try (RunningServers running = new RunningServers()) {
+      GrpcServer feature = running.keep(FeatureMain.start(base));
+      GrpcServer model = running.keep(ModelMain.start(base));
+      ReloadingModel reloading = new ReloadingModel(
+          ModelServiceGrpc.newBlockingStub(running.channel("localhost:" + model.port())),
+          ModelAdminGrpc.newBlockingStub(running.channel("localhost:" + model.adminPort())));
+      String reloadingName = "reloading-model-" + UUID.randomUUID();
+      running.keep(GrpcServer.inProcess("reloading-model", reloadingName).addService(reloading).start());
+      GrpcServer explain = running.keep(ExplainMain.start(base.with(Map.of(
+          "GLASSBOX_EXPLAIN_PORT", "0",
+          "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
+          "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
+          "GLASSBOX_MODEL_TARGET", "in-process:" + reloadingName))));
+      ExplainServiceGrpc.ExplainServiceBlockingStub stub =
+          ExplainServiceGrpc.newBlockingStub(running.channel("localhost:" + explain.port()));
+      UserDataClient users = new UserDataClient(running.channel("localhost:" + feature.port()), Duration.ofSeconds(30));
+      List<String> record = users.record(CUSTOMER, 200);
+      List<String> candidates = users.candidates(CUSTOMER, 100, record, Optional.empty()).stream()
+          .map(Candidate::getItemId).toList();
+      ExplainItemRequest request = ExplainItemRequest.newBuilder().setItemId(candidates.get(0))
+          .setRanking(UserRanking.newBuilder().addAllRecordItemIds(record).addAllCandidateItemIds(candidates))
+          .build();
+
+      reloading.reloadAfterNextScore(RETRAINED);
+      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> stub.explainItem(request));
+
+      assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getStatus().getDescription());
+      assertEquals("the model changed while answering; retry", failed.getStatus().getDescription());
+      ExplainItemResponse retried = stub.explainItem(request);
+      assertEquals(RETRAINED, retried.getModelVersion());
+      assertTrue(retried.getRank() >= 1);
+
+      // A caller who pinned the version that is swapped out learns that its pin no longer holds.
+      reloading.reloadAfterNextScore(SHIPPED);
+      StatusRuntimeException pinned = assertThrows(StatusRuntimeException.class, () -> stub.explainItem(
+          request.toBuilder().setRanking(request.getRanking().toBuilder().setModelVersion(RETRAINED)).build()));
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, pinned.getStatus().getCode(), pinned.getStatus().getDescription());
+      assertTrue(pinned.getStatus().getDescription().contains("is not the active version \"" + SHIPPED + "\""),
+          pinned.getStatus().getDescription());
+    }
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, to.resolve(file.getFileName()));
+      }
+    }
+  }
+
+  /**
+   * The real model service's Score and GetModelInfo, passed through; once armed, it reloads the
+   * real model service to another version right after answering the next Score call, as an
+   * operator's ReloadModel landing between two calls of one answer.
+   */
+  private static final class ReloadingModel extends ModelServiceGrpc.ModelServiceImplBase {
+    private final ModelServiceGrpc.ModelServiceBlockingStub model;
+    private final ModelAdminGrpc.ModelAdminBlockingStub admin;
+    private volatile String reloadTo;
+
+    ReloadingModel(ModelServiceGrpc.ModelServiceBlockingStub model, ModelAdminGrpc.ModelAdminBlockingStub admin) {
+      this.model = model;
+      this.admin = admin;
+    }
+
+    void reloadAfterNextScore(String version) {
+      reloadTo = version;
+    }
+
+    @Override
+    public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
+      ScoreResponse response;
+      try {
+        response = model.score(request);
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+        return;
+      }
+      String version = reloadTo;
+      if (version != null) {
+        reloadTo = null;
+        admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
+      }
+      observer.onNext(response);
+      observer.onCompleted();
+    }
+
+    @Override
+    public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
+      try {
+        observer.onNext(model.getModelInfo(request));
+        observer.onCompleted();
+      } catch (StatusRuntimeException e) {
+        observer.onError(e);
+      }
+    }
+  }
+}

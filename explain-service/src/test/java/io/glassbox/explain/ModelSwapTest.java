@@ -1,0 +1,136 @@
+package io.glassbox.explain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.ExplainItemRequest;
+import io.glassbox.api.v1.ExplainRequest;
+import io.glassbox.api.v1.ExplainTarget;
+import io.glassbox.api.v1.GetModelInsightsRequest;
+import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.WhyNotRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Every answer pins the version that answered its first Score call for the calls after it. A
+ * model swapped in between is the service's race, not the caller's pin: UNAVAILABLE, which a
+ * retry mends. A version the caller pinned that is no longer active stays FAILED_PRECONDITION.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ModelSwapTest {
+  private static final String RETRY = "the model changed while answering; retry";
+  private static final Map<String, String> TITLES = Map.ofEntries(
+      Map.entry("t", "TEA SET"), Map.entry("x", "MUG"), Map.entry("y", "PLATE"), Map.entry("z", "BOWL"),
+      Map.entry("a", "APRON"), Map.entry("b", "BAG"), Map.entry("c", "CAKESTAND"), Map.entry("n1", "TEA COSY"),
+      Map.entry("n2", "SUGAR BOWL"));
+  private static final Map<String, List<String>> NEIGHBOURS = Map.of("t", List.of("n1", "n2"));
+
+  /* Record c, a, b: x 2 (from a), y 1 (from b), t 0.2 (from c), z 0: t is #3 of 4. */
+  private static AdditiveScorer scorer() {
+    return new AdditiveScorer()
+        .weight("a", "x", 2f).weight("b", "y", 1f).weight("c", "t", 0.2f)
+        .weight("n1", "t", 1.5f).weight("n2", "t", 1f)
+        .know("z");
+  }
+
+  private static UserRanking.Builder ranking() {
+    return UserRanking.newBuilder().addAllRecordItemIds(List.of("c", "a", "b"))
+        .addAllCandidateItemIds(List.of("t", "x", "y", "z"));
+  }
+
+  @Test
+  void explainItem_modelSwappedAfterTheFirstScore_isUnavailableToRetry() {
+    // The second call (the leave-one-out rows) is pinned to v1, the version of the first.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      assertUnavailableToRetry(() -> fixture.stub.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking()).setItemId("x").build()));
+      assertEquals(2, model.sent().size());
+    }
+  }
+
+  @Test
+  void explainItem_callerPinnedTheVersionSwappedOut_isFailedPrecondition() {
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explainItem(
+          ExplainItemRequest.newBuilder().setRanking(ranking().setModelVersion("v1")).setItemId("x").build()));
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode());
+      assertEquals("model service refused: active version is v2", failed.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void whyNot_modelSwappedBeforeTheAdditionTrials_isUnavailableToRetry() {
+    // Calls 1-3: the record, leave-one-out, removals of what holds t back; call 4 tries the
+    // additions, pinned to v1.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(4, "v2");
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      assertUnavailableToRetry(() -> fixture.stub.whyNot(
+          WhyNotRequest.newBuilder().setRanking(ranking()).setItemId("t").setTopK(1).build()));
+      List<ScoreRequest> sent = model.sent();
+      assertEquals(4, sent.size());
+      assertEquals("v1", sent.get(3).getModelVersion());
+      assertTrue(sent.get(3).getRows(0).getHistoryItemIdsList().contains("n1"), "an addition trial");
+    }
+  }
+
+  @Test
+  void explain_modelSwappedAfterTheLeaveOneOutRows_isUnavailableToRetry() {
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      assertUnavailableToRetry(() -> fixture.stub.explain(explainX().build()));
+      assertEquals(2, model.sent().size());
+    }
+  }
+
+  @Test
+  void explain_callerPinnedTheVersionSwappedOut_isFailedPrecondition() {
+    // As Recommend asks it: the gateway pins the version its own Score call was answered by.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES))) {
+      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class,
+          () -> fixture.stub.explain(explainX().setModelVersion("v1").build()));
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode());
+      assertEquals("model service refused: active version is v2", failed.getStatus().getDescription());
+    }
+  }
+
+  @Test
+  void getModelInsights_modelSwappedAfterTheFirstUsersRecord_isUnavailableToRetry() {
+    // The first call scores the user's record; the counterfactual rows after it are pinned to v1.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
+    FakeFeatureService feature = new FakeFeatureService(TITLES)
+        .withUsers(Map.of("u1", List.of("c", "a", "b")), List.of("t", "x", "y", "z"));
+    try (ExplainFixture fixture = new ExplainFixture(model, feature)) {
+      assertUnavailableToRetry(() -> fixture.stub.getModelInsights(
+          GetModelInsightsRequest.newBuilder().addUserIds("u1").setTopK(1).build()));
+      assertEquals(2, model.sent().size());
+    }
+  }
+
+  private static ExplainRequest.Builder explainX() {
+    return ExplainRequest.newBuilder()
+        .addAllHistoryItemIds(List.of("c", "a", "b"))
+        .addAllSlateItemIds(List.of("t", "x", "y", "z"))
+        .addTargets(ExplainTarget.newBuilder().setItemId("x").addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR));
+  }
+
+  private static void assertUnavailableToRetry(Executable call) {
+    StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, call);
+    assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getStatus().getDescription());
+    assertEquals(RETRY, failed.getStatus().getDescription());
+  }
+}
