@@ -6,6 +6,7 @@ import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,14 @@ import org.slf4j.LoggerFactory;
  */
 final class DependencyFailures {
   private static final Logger log = LoggerFactory.getLogger(DependencyFailures.class);
+  /**
+   * How often a warning that repeats on every request while a dependency fails is logged (see
+   * {@link io.glassbox.server.WarningLimiter}): once a minute, saying how many were held back.
+   */
+  static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
+
+  /** What the log adds to a failure that is the gateway's or an operator's problem. */
+  static final String RETRY_DOES_NOT_MEND = "a retry does not mend this";
 
   private DependencyFailures() {}
 
@@ -25,8 +34,14 @@ final class DependencyFailures {
    * its limit (busy, or Redis out of memory) stays RESOURCE_EXHAUSTED, which callers retry with
    * backoff, not at once as they may UNAVAILABLE; anything else means the gateway cannot answer
    * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #dependencyFailed}).
+   * An INTERNAL answer is logged here.
    */
   static StatusRuntimeException featureFailed(Throwable failure) {
+    return warnedIfRetryDoesNotMend(featureAnswer(failure));
+  }
+
+  /** {@link #featureFailed}'s answer, logging nothing. */
+  private static StatusRuntimeException featureAnswer(Throwable failure) {
     Status status = Status.fromThrowable(failure);
     return switch (status.getCode()) {
       case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
@@ -50,7 +65,8 @@ final class DependencyFailures {
    * confirm the write, or the request went out ({@code requestSent}) and the call then failed
    * without the feature service saying nothing was stored (the deadline passed, the connection
    * was lost or reset, the service failed). Other failures, one the request never went out with
-   * included, stored nothing and answer as {@link #featureFailed}.
+   * included, stored nothing and answer as {@link #featureFailed}. Logs nothing: the caller logs
+   * each failed feedback once ({@link FeedbackRecorder}).
    */
   static StatusRuntimeException ingestFailed(Throwable failure, String eventId, boolean requestSent) {
     Status status = Status.fromThrowable(failure);
@@ -69,7 +85,7 @@ final class DependencyFailures {
           .asRuntimeException();
     }
     if (!requestSent || !RequestSent.mayHaveStored(status.getCode())) {
-      return featureFailed(failure);
+      return featureAnswer(failure);
     }
     return switch (status.getCode()) {
       case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
@@ -77,7 +93,7 @@ final class DependencyFailures {
           .asRuntimeException();
       // An UNAVAILABLE the feature service answered itself stored nothing (the store was down or
       // not ready); without its name in the trailers, the connection failed under the call.
-      case UNAVAILABLE -> RequestIds.answeredByAServer(failure) ? featureFailed(failure) : callLost(status, resend);
+      case UNAVAILABLE -> RequestIds.answeredByAServer(failure) ? featureAnswer(failure) : callLost(status, resend);
       default -> callLost(status, resend);
     };
   }
@@ -95,11 +111,11 @@ final class DependencyFailures {
    * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED,
    * an explain service at its limit RESOURCE_EXHAUSTED; anything else is UNAVAILABLE naming the
    * explain service, with its own words when it answered ({@link #dependencyFailed}): the model service
-   * it called failed, say.
+   * it called failed, say. An INTERNAL answer is logged here.
    */
   static StatusRuntimeException explainFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
-    return switch (status.getCode()) {
+    return warnedIfRetryDoesNotMend(switch (status.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> status.withCause(null).asRuntimeException();
       case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
           .withDescription("the deadline passed while waiting for the explain service")
@@ -107,7 +123,18 @@ final class DependencyFailures {
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
       case RESOURCE_EXHAUSTED -> atItsLimit("explain service", status);
       default -> dependencyFailed("explain service", failure);
-    };
+    });
+  }
+
+  /**
+   * {@code answer}, logged when it is INTERNAL: a dependency's answer that is the gateway's or an
+   * operator's problem ({@link #dependencyFailed}).
+   */
+  private static StatusRuntimeException warnedIfRetryDoesNotMend(StatusRuntimeException answer) {
+    if (answer.getStatus().getCode() == Status.Code.INTERNAL) {
+      log.warn("{}; {}", answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
+    }
+    return answer;
   }
 
   /**
@@ -117,7 +144,7 @@ final class DependencyFailures {
    * (it escaped what it quotes), so the caller learns the real culprit. An answered UNAVAILABLE
    * stays UNAVAILABLE, which callers may retry; any other answered code (INVALID_ARGUMENT of a
    * request the gateway built, UNAUTHENTICATED of the gateway's key, INTERNAL, UNIMPLEMENTED) is
-   * the gateway's or an operator's problem that a retry does not mend: INTERNAL, logged here. A
+   * the gateway's or an operator's problem that a retry does not mend: INTERNAL. A
    * call it did not answer (connection refused, reset, lost) says the dependency is unavailable.
    */
   private static StatusRuntimeException dependencyFailed(String dependency, Throwable failure) {
@@ -131,9 +158,8 @@ final class DependencyFailures {
     if (status.getCode() == Status.Code.UNAVAILABLE) {
       return Status.UNAVAILABLE.withDescription("the " + dependency + " answered" + words).asRuntimeException();
     }
-    String description = "the " + dependency + " answered " + status.getCode() + words;
-    log.warn("{}; a retry does not mend this", description);
-    return Status.INTERNAL.withDescription(description).asRuntimeException();
+    return Status.INTERNAL.withDescription("the " + dependency + " answered " + status.getCode() + words)
+        .asRuntimeException();
   }
 
   private static StatusRuntimeException atItsLimit(String dependency, Status status) {

@@ -14,6 +14,7 @@ import io.glassbox.api.v1.SubmitFeedbackResponseOrBuilder;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestSent;
+import io.glassbox.server.WarningLimiter;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -32,6 +33,8 @@ public final class FeedbackRecorder {
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
   private final ModelTrendWindow trendWindow;
+  /** A feature service that fails one feedback fails them all: one line a minute says so. */
+  private final WarningLimiter failureLines = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
 
   @Inject
   FeedbackRecorder(@FeatureChannel Channel featureChannel, GatewayConfig config,
@@ -85,22 +88,30 @@ public final class FeedbackRecorder {
   }
 
   /**
-   * One line per failed feedback, logged in the call's context, so that its request id (the one a
-   * failed call's trailers carry, which bin/glassbox prints) finds it in the log: a fault at INFO,
-   * saying whether the event may have been stored; the caller's own mistakes, and a caller who
-   * hung up on a write that was not sent, at DEBUG.
+   * The one line of a failed feedback, logged in the call's context, so that its request id (the
+   * one a failed call's trailers carry, which bin/glassbox prints) finds it in the log, saying
+   * whether the event may have been stored and how the feature service call ended. The caller's
+   * own mistakes, and a caller who hung up on a write that was not sent, at DEBUG; a fault at INFO
+   * (WARN when it is INTERNAL, which a retry does not mend), at most once a minute with the count
+   * held back since, the others at DEBUG: with the feature service down every feedback fails.
    */
-  private static void logFailure(Status answer, Status featureCall, boolean callerHungUp) {
+  private void logFailure(Status answer, Status featureCall, boolean callerHungUp) {
     boolean callersMistake = switch (answer.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS -> true;
       default -> false;
     };
     boolean mayHaveBeenStored = Descriptions.saysMayHaveBeenStored(answer);
-    log.atLevel(callersMistake || (callerHungUp && !mayHaveBeenStored) ? Level.DEBUG : Level.INFO).log(
-        "SubmitFeedback failed with {}: {}; the feature service call ended {}: {}", answer.getCode(),
-        mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED
-            + " (a resend under the same request_id is counted once)" : "nothing was stored",
-        featureCall.getCode(), featureCall.getDescription());
+    boolean internal = answer.getCode() == Status.Code.INTERNAL;
+    String format = "SubmitFeedback failed with {}: {}; the feature service call ended {}: {}"
+        + (internal ? "; " + DependencyFailures.RETRY_DOES_NOT_MEND : "");
+    Object[] arguments = {answer.getCode(), mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED
+        + " (a resend under the same request_id is counted once)" : "nothing was stored",
+        featureCall.getCode(), featureCall.getDescription()};
+    if (callersMistake || (callerHungUp && !mayHaveBeenStored)) {
+      log.debug(format, arguments);
+    } else {
+      failureLines.log(log, internal ? Level.WARN : Level.INFO, format, arguments);
+    }
   }
 
   /**

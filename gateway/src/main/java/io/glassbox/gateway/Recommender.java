@@ -28,7 +28,6 @@ import io.grpc.Deadline;
 import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,7 +54,6 @@ import org.slf4j.event.Level;
  */
 final class Recommender {
   private static final Logger log = LoggerFactory.getLogger(Recommender.class);
-  private static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
 
   private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
   private final ModelServiceGrpc.ModelServiceFutureStub model;
@@ -64,12 +62,12 @@ final class Recommender {
   private final Deadline.Ticker ticker;
   private final StageMetrics metrics;
   /** Degradations repeat on every request while a dependency is down: one warning a minute each. */
-  private final WarningLimiter modelWarnings = new WarningLimiter(WARNING_INTERVAL);
-  private final WarningLimiter explainWarnings = new WarningLimiter(WARNING_INTERVAL);
+  private final WarningLimiter modelWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
+  private final WarningLimiter explainWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   /** Shards met mid rolling update: a notice of its own, so that it never holds back a failure's. */
-  private final WarningLimiter mixedShardWarnings = new WarningLimiter(WARNING_INTERVAL);
+  private final WarningLimiter mixedShardWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   /** A model that knows none of the candidates: every request says so, and must not hold back a failure's. */
-  private final WarningLimiter unknownCandidateWarnings = new WarningLimiter(WARNING_INTERVAL);
+  private final WarningLimiter unknownCandidateWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   private final ModelTrendWindow trendWindow;
 
   @Inject

@@ -20,6 +20,8 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -345,6 +347,56 @@ class GatewayFeedbackTest {
       assertEquals(Level.INFO, line.getLevel(), line.getFormattedMessage());
       assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with DEADLINE_EXCEEDED: it may have been"
           + " stored"), line.getFormattedMessage());
+    }
+  }
+
+  /**
+   * A feature service that refuses every IngestEvents (here the gateway's missing API key) fails
+   * each feedback alike: under load the log gets one line a minute for it, naming the feature
+   * service and its status, not a WARN and an INFO for every call.
+   */
+  @Test
+  void submitFeedback_featureServiceRefusingEveryCall_logsOneWarningForManyCalls() {
+    harness = new GatewayHarness().start();
+    harness.feature.ingestFailure = Status.UNAUTHENTICATED.withDescription("IngestEvents needs an API key");
+    try (LogCapture feedback = LogCapture.of(FeedbackRecorder.class, Level.INFO);
+        LogCapture dependency = LogCapture.of(DependencyFailures.class, Level.INFO)) {
+      for (int i = 0; i < 20; i++) {
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
+        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+      }
+
+      List<ILoggingEvent> lines = Stream.concat(feedback.lines().stream(), dependency.lines().stream()).toList();
+      assertEquals(1, lines.size(), lines.toString());
+      assertEquals(Level.WARN, lines.get(0).getLevel());
+      assertEquals("SubmitFeedback failed with INTERNAL: nothing was stored; the feature service call ended"
+          + " UNAUTHENTICATED: IngestEvents needs an API key; a retry does not mend this",
+          lines.get(0).getFormattedMessage());
+    }
+  }
+
+  /**
+   * With the feature service down every feedback fails: one INFO line a minute says so, and each
+   * failed call still has its line, at DEBUG, under its request id.
+   */
+  @Test
+  void submitFeedback_featureServiceDown_logsOneInfoLineForManyCalls_andEachCallAtDebug() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + closedPort).start();
+    try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
+      for (int i = 0; i < 20; i++) {
+        assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
+      }
+
+      List<ILoggingEvent> atInfo = logged.lines().stream().filter(line -> line.getLevel().isGreaterOrEqual(Level.INFO))
+          .toList();
+      assertEquals(1, atInfo.size(), atInfo.toString());
+      assertTrue(atInfo.get(0).getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: nothing was"
+          + " stored; the feature service call ended UNAVAILABLE"), atInfo.get(0).getFormattedMessage());
+      assertEquals(20, logged.lines().size(), logged.lines().toString());
     }
   }
 
