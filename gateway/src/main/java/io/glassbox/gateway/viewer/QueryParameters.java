@@ -182,6 +182,9 @@ final class QueryParameters {
    * {@code text} with {@code +} as a space and each {@code %XX} as a byte, the bytes read as UTF-8.
    * Bytes that are not UTF-8 are refused, naming {@code what}: {@link java.net.URLDecoder} would
    * turn them into U+FFFD, so {@code user=%E2%28} would quietly ask about a stranger named U+FFFD and "(".
+   * The JDK's server reads the request line one character per byte (ISO-8859-1), so the other
+   * characters are the bytes a client sent unescaped (curl sends {@code user=顾客} as its UTF-8),
+   * and are read as UTF-8 with the escaped ones.
    */
   private static String decode(String text, String what) throws ViewerException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
@@ -201,7 +204,7 @@ final class QueryParameters {
         while (end < text.length() && text.charAt(end) != '%') {
           end++;
         }
-        bytes.writeBytes(text.substring(i, end).replace('+', ' ').getBytes(StandardCharsets.UTF_8));
+        bytes.writeBytes(text.substring(i, end).replace('+', ' ').getBytes(StandardCharsets.ISO_8859_1));
         i = end;
       }
     }

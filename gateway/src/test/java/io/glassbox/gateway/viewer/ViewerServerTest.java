@@ -29,8 +29,10 @@ import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -124,6 +126,47 @@ class ViewerServerTest {
     assertEquals("en-US", sent.getLocale());
     // Unset: the Gateway's default, 10.
     assertEquals(0, sent.getLimit());
+  }
+
+  /**
+   * curl sends a query's UTF-8 as it is typed, unescaped (a browser escapes it): the viewer reads
+   * those bytes as UTF-8, as it reads their percent escapes. Before, each byte became a character
+   * of its own, so {@code user=顾客} asked about a stranger named "é¡¾å®¢".
+   */
+  @Test
+  void recommend_userIdSentAsUnescapedUtf8_isReadAsUtf8() throws Exception {
+    String reply = rawGet("/api/recommend?user=顾客".getBytes(StandardCharsets.UTF_8));
+
+    assertTrue(reply.startsWith("HTTP/1.1 200 "), reply);
+    assertEquals(List.of("顾客"), gateway.recommendRequests.stream().map(RecommendRequest::getUserId).toList());
+  }
+
+  @Test
+  void recommend_unescapedBytesThatAreNotUtf8_areRefusedNamingTheParameter() throws Exception {
+    byte[] path = "/api/recommend?user=\u00e2(".getBytes(StandardCharsets.ISO_8859_1);
+
+    String reply = rawGet(path);
+
+    assertTrue(reply.startsWith("HTTP/1.1 400 "), reply);
+    assertTrue(reply.endsWith("{\"error\":{\"status\":400,\"message\":\"user is not UTF-8 once percent-decoded\"}}"),
+        reply);
+    assertTrue(gateway.recommendRequests.isEmpty());
+  }
+
+  /**
+   * The viewer's whole answer to a GET of {@code path}, sent as these bytes: java.net.http would
+   * percent-escape what is not ASCII.
+   */
+  private String rawGet(byte[] path) throws IOException {
+    try (Socket socket = new Socket(viewer.uri().getHost(), viewer.uri().getPort())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET ".getBytes(StandardCharsets.US_ASCII));
+      out.write(path);
+      out.write(" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   @Test
