@@ -21,6 +21,7 @@ import io.glassbox.api.v1.RegularItem;
 import io.glassbox.api.v1.RetrieveCandidatesRequest;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;

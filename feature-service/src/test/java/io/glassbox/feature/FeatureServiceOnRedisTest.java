@@ -13,6 +13,7 @@ import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;

@@ -14,6 +14,7 @@ import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.LogCapture;
+import io.glassbox.server.RedisServer;
 import io.glassbox.server.RequestIds;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

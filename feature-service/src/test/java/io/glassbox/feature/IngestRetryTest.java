@@ -9,6 +9,7 @@ import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.IngestEventsResponse;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.server.RedisServer;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

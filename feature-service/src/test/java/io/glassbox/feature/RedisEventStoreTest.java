@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import io.glassbox.server.LogCapture;
+import io.glassbox.server.RedisServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

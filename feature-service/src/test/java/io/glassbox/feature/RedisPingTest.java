@@ -3,6 +3,7 @@ package io.glassbox.feature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.glassbox.server.RedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;

@@ -14,6 +14,7 @@ import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;

@@ -1,6 +1,7 @@
 package io.glassbox.feature;
 
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

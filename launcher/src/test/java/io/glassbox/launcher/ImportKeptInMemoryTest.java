@@ -7,11 +7,9 @@ import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import io.glassbox.server.ServerSettings;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,23 +64,14 @@ class ImportKeptInMemoryTest {
 
   /** Redis keeps the rows across a restart of the feature service: the counts alone. */
   @Test
-  void import_intoRedis_saysOnlyWhatWasStored() throws Exception {
-    int port = freePort();
-    Process redis = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--dir", Files.createDirectory(dir.resolve("redis")).toString(), "--appendonly", "yes",
-        "--appendfsync", "always", "--save", "", "--daemonize", "no"))
-        .redirectErrorStream(true).start();
-    try {
-      awaitReady(redis);
-      try (GrpcServer feature = featureService(Map.of(FeatureConfig.STORE_KEY, "redis",
-          FeatureConfig.REDIS_URI_KEY, "redis://127.0.0.1:" + port))) {
-        CliRun imported = importBoth(feature);
+  void import_intoRedis_saysOnlyWhatWasStored() {
+    try (RedisServer redis = RedisServer.startFresh();
+        GrpcServer feature = featureService(Map.of(FeatureConfig.STORE_KEY, "redis",
+            FeatureConfig.REDIS_URI_KEY, redis.uri().toString()))) {
+      CliRun imported = importBoth(feature);
 
-        assertEquals(0, imported.exit(), imported.err());
-        assertEquals(storedLines(), imported.out());
-      }
-    } finally {
-      redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      assertEquals(0, imported.exit(), imported.err());
+      assertEquals(storedLines(), imported.out());
     }
   }
 
@@ -124,22 +113,5 @@ class ImportKeptInMemoryTest {
         "--items", items.toString(), "--interactions", orders.toString()));
     args.addAll(List.of(more));
     return CliRun.of(args.toArray(String[]::new));
-  }
-
-  /** Returns once {@code redis} says it accepts connections (its log, read as it writes it). */
-  private static void awaitReady(Process redis) throws IOException {
-    BufferedReader log = redis.inputReader();
-    for (String line = log.readLine(); line != null; line = log.readLine()) {
-      if (line.contains("Ready to accept connections")) {
-        return;
-      }
-    }
-    throw new AssertionError("redis-server stopped before it was ready (is it on the PATH?)");
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -1,4 +1,4 @@
-package io.glassbox.feature;
+package io.glassbox.server;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,10 +19,12 @@ import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * A real {@code redis-server} for tests: a free loopback port, a temporary directory, and the
- * durable settings the README asks for (AOF, fsync on every write), so that {@link #kill()} (a
- * SIGKILL, like a crash) followed by {@link #start()} shows what an acknowledged write survives.
+ * durable settings the feature service's README asks for (AOF, fsync on every write; no RDB
+ * snapshots), so that {@link #kill()} (a SIGKILL, like a crash) followed by {@link #start()} shows
+ * what an acknowledged write survives. {@link #close()} kills it and removes its directory; a start
+ * that fails leaves neither behind. Shared with other modules' tests (test-jar).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
 
   private final Path dir;
@@ -38,19 +40,24 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Starts a fresh server with an empty data directory. */
-  static RedisServer startFresh() {
+  public static RedisServer startFresh() {
     return start(null);
   }
 
   /** Starts a fresh server that asks every connection for {@code password} ({@code --requirepass}). */
-  static RedisServer startWithPassword(String password) {
+  public static RedisServer startWithPassword(String password) {
     return start(password);
   }
 
   private static RedisServer start(String password) {
     try {
       RedisServer server = new RedisServer(Files.createTempDirectory("glassbox-redis-"), freePort(), password);
-      server.start();
+      try {
+        server.start();
+      } catch (RuntimeException e) {
+        server.close(); // its directory; start() killed the process
+        throw e;
+      }
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -63,8 +70,11 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts (or restarts) the server on the same port and directory; returns once it answers PING. */
-  void start() {
+  /**
+   * Starts (or restarts) the server on the same port and directory; returns once it answers PING.
+   * One that does not answer in time is killed before the start fails.
+   */
+  public void start() {
     List<String> command = new ArrayList<>(List.of("redis-server",
         "--port", String.valueOf(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
         "--appendonly", "yes", "--appendfsync", "always", "--save", "",
@@ -93,6 +103,7 @@ final class RedisServer implements AutoCloseable {
       } catch (JedisConnectionException | JedisDataException notYet) {
         // Not listening yet, or still replaying its append-only file (LOADING).
         if (!process.isAlive() || System.nanoTime() > deadline) {
+          kill();
           throw new IllegalStateException("redis-server did not start on port " + port + "; see "
               + dir.resolve("redis.log"), notYet);
         }
@@ -103,7 +114,10 @@ final class RedisServer implements AutoCloseable {
   }
 
   /** Kills the server as a crash would (SIGKILL, no chance to save); data is only what the AOF has. */
-  void kill() {
+  public void kill() {
+    if (process == null) {
+      return; // never started: redis-server could not be run
+    }
     process.destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);
@@ -116,7 +130,7 @@ final class RedisServer implements AutoCloseable {
    * Kills the server (SIGKILL) and starts an empty one on the same port, as a Redis whose data
    * directory was lost or changed: its append-only file is deleted first.
    */
-  void restartEmpty() {
+  public void restartEmpty() {
     kill();
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).filter(path -> !path.equals(dir)).forEach(path -> path.toFile().delete());
@@ -130,12 +144,12 @@ final class RedisServer implements AutoCloseable {
    * Freezes the server as a hung one (SIGSTOP): the kernel still accepts connections into its
    * backlog, but nothing answers until {@link #resume()}.
    */
-  void pause() {
+  public void pause() {
     signal("STOP");
   }
 
   /** Lets a {@link #pause() paused} server run on (SIGCONT); it answers what was sent meanwhile. */
-  void resume() {
+  public void resume() {
     signal("CONT");
   }
 
@@ -153,16 +167,16 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("redis://127.0.0.1:" + port);
   }
 
   /** A direct connection for a test to look at or clear the data; close it after use. */
-  Jedis connect() {
+  public Jedis connect() {
     Jedis jedis = new Jedis("127.0.0.1", port, 2000);
     if (password != null) {
       jedis.auth(password);
@@ -170,7 +184,7 @@ final class RedisServer implements AutoCloseable {
     return jedis;
   }
 
-  void flushAll() {
+  public void flushAll() {
     try (Jedis jedis = connect()) {
       jedis.flushAll();
     }
