@@ -315,13 +315,15 @@ class ImportFormatTest(unittest.TestCase):
                 else:
                     self.assertEqual(data_mod.parse_seq_pos(text, "f", 2), int(want))
 
-    def test_ids_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
-        # Each field, a row's user_id, is the id DatasetReaderTest reads, or refused in its words (csv-ids.tsv).
+    def test_ids_theCasesSharedWithTheFeatureService_asAUserIdAndAsAnInvoice_readAsTheTableSays(self):
+        # Each field, a row's user_id, is the id DatasetReaderTest reads, or refused in its words (csv-ids.tsv);
+        # as the row's invoice_no (first on its line again), read or refused in its words too.
         cases = shared_tables.cases("csv-ids.tsv")
         self.assertGreater(len(cases), 30)
-        for number, (want, written, outcome) in enumerate(cases):
+        for number, (want, written, outcome, invoice) in enumerate(cases):
+            field = shared_tables.field(written)
             folder = self.text_folder(f"ids-{number}", "item_id,title\nA,Mug\n", "user_id,item_id,timestamp\n"
-                                      + shared_tables.field(written) + ",A,1323435000\n")
+                                      + field + ",A,1323435000\n")
             with self.subTest(field=written):
                 if want == "read":
                     self.assertEqual(data_mod.load_dataset(folder).user_ids, [shared_tables.field(outcome)])
@@ -329,6 +331,16 @@ class ImportFormatTest(unittest.TestCase):
                     with self.assertRaises(ValueError) as refused:
                         data_mod.load_dataset(folder)
                     self.assertEqual(str(refused.exception), f"{folder}/interactions.csv line 2: user_id{outcome}")
+            folder = self.text_folder(f"invoices-{number}", "item_id,title\nA,Mug\n",
+                                      "invoice_no,user_id,item_id,timestamp\n" + field + ",u1,A,1323435000\n")
+            with self.subTest(invoice=written):
+                if invoice == "read":
+                    self.assertEqual(data_mod.load_dataset(folder).user_ids, ["u1"])
+                else:
+                    with self.assertRaises(ValueError) as refused:
+                        data_mod.load_dataset(folder)
+                    self.assertEqual(str(refused.exception), f"{folder}/interactions.csv line 2: the invoice (basket)"
+                                     + shared_tables.field(invoice))
 
     def test_titles_theCasesSharedWithTheFeatureService_readAsTheTableSays(self):
         # Each items.csv row's title is the one DatasetReaderTest reads (csv-titles.tsv): trimmed as

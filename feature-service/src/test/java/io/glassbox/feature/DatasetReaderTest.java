@@ -71,15 +71,17 @@ class DatasetReaderTest {
   /**
    * Every case of csv-ids.tsv, which the trainer's test_import_format reads too: a field read as a
    * row's user_id is the same id, or refused in the same words, for the feature service as for the
-   * trainer.
+   * trainer; read as the row's invoice_no, it is a basket for both, or refused by both in the same
+   * words.
    */
   @Test
-  void read_theIdCasesSharedWithTheTrainer_readAsTheTableSays(@TempDir Path dir) throws IOException {
+  void read_theIdCasesSharedWithTheTrainer_asAUserIdAndAsAnInvoice_readAsTheTableSays(@TempDir Path dir)
+      throws IOException {
     List<List<String>> cases = SharedTable.cases("csv-ids.tsv");
     assertTrue(cases.size() > 30, "csv-ids.tsv holds " + cases.size() + " cases");
     Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
     assertAll(cases.stream().map(c -> () -> {
-      assertEquals(3, c.size(), () -> "not a case: " + c);
+      assertEquals(4, c.size(), () -> "not a case: " + c);
       String field = SharedTable.field(c.get(1));
       Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\n" + field + ",A,1323435000\n");
       String outcome;
@@ -90,6 +92,18 @@ class DatasetReaderTest {
       }
       assertEquals(c.get(0) + " " + SharedTable.field(c.get(2)), outcome,
           () -> "field \"" + SharedTable.written(field) + "\"");
+
+      // First on its line again (columns are found by name), so the field is read as it was above.
+      Files.writeString(dir.resolve("interactions.csv"),
+          "invoice_no,user_id,item_id,timestamp\n" + field + ",u1,A,1323435000\n");
+      String invoice;
+      try {
+        new DatasetReader(dir).read();
+        invoice = "read";
+      } catch (DatasetException e) {
+        invoice = e.getMessage().replaceFirst("^interactions\\.csv line 2: the invoice \\(basket\\)", "");
+      }
+      assertEquals(SharedTable.field(c.get(3)), invoice, () -> "invoice \"" + SharedTable.written(field) + "\"");
     }));
   }
 
