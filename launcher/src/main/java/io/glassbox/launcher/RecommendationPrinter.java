@@ -72,10 +72,7 @@ final class RecommendationPrinter {
     } else if (buyAgain > 0) {
       out.append(String.format(Locale.ROOT, "  note: %s (buy-again); %s.%n",
           buyAgain == 1 ? "the first place is a regular item" : "the first " + buyAgain + " places are regular items",
-          response.getRankingDegraded()
-              ? (modelPlaces == 1 ? "the other place is" : "the other " + modelPlaces + " are") + " in retrieval order"
-              : "the model ranks " + (newcomers > 0 ? "the next " : "the other ") + modelPlaces
-                  + ", and its reasons count ranks among those new items"));
+          whatTheModelRanks(modelPlaces, response.getItemsCount(), newcomers > 0, response.getRankingDegraded())));
     }
     if (newcomers > 0) {
       out.append(String.format(Locale.ROOT, "  note: %s new in the shop: the model does not know %s yet"
@@ -104,6 +101,21 @@ final class RecommendationPrinter {
       }
     }
     return out.toString();
+  }
+
+  /**
+   * The places after the buy-again ones that neither rule took, in words: the model ranks them, or
+   * retrieval does when the model could not; none left when the buy-again and new-item places fill the list.
+   */
+  private static String whatTheModelRanks(long modelPlaces, int allPlaces, boolean newcomersAfter, boolean degraded) {
+    if (modelPlaces == 0) {
+      return "the model ranked none of the " + allPlaces + " places: the buy-again and new-item places filled the list";
+    }
+    String places = modelPlaces == 1 ? "place" : modelPlaces + " places";
+    String which = newcomersAfter ? "the next " + places : "the other " + places;
+    return degraded
+        ? which + (modelPlaces == 1 ? " is" : " are") + " in retrieval order"
+        : "the model ranks " + which + ", and its reasons count ranks among these new picks";
   }
 
   private static long count(RecommendResponse response, RetrievalSource source) {

@@ -106,6 +106,38 @@ class RecommendationPrinterTest {
     assertTrue(text.contains("[n]  new in the shop (unknown to the model; placed by rule, not scored)"), text);
   }
 
+  /**
+   * Two buy-again places and one newcomer's fill a list of three: before, the note said "the model
+   * ranks the next 0" (and "the next 1" with one place left), as though counting were broken.
+   */
+  @Test
+  void buyAgainAndNewcomersFillingTheList_sayTheModelRankedNone_oneOrMorePlacesLeft_readAsPlaces() {
+    RecommendedItem newcomer = item(3, "n", RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER, "New in the shop");
+    RecommendResponse.Builder full = RecommendResponse.newBuilder()
+        .addItems(item(1, "a", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this in 2 of your 4 orders"))
+        .addItems(item(2, "b", RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN, "You bought this in 3 of your 4 orders"));
+    RecommendationPrinter printer = new RecommendationPrinter();
+
+    String none = printer.render("u", full.clone().addItems(newcomer).build());
+    String noneDegraded = printer.render("u", full.clone().addItems(newcomer).setRankingDegraded(true).build());
+    String one = printer.render("u", full.clone()
+        .addItems(item(3, "c", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, "Because you bought x"))
+        .addItems(newcomer.toBuilder().setRank(4)).build());
+    String many = printer.render("u", full.clone()
+        .addItems(item(3, "c", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, "Because you bought x"))
+        .addItems(item(4, "d", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "Popular lately")).build());
+
+    for (String text : List.of(none, noneDegraded)) {
+      assertTrue(text.contains("note: the first 2 places are regular items (buy-again); the model ranked none of"
+          + " the 3 places: the buy-again and new-item places filled the list.\n"), text);
+      assertFalse(text.contains("next 0"), text);
+    }
+    assertTrue(one.contains("the first 2 places are regular items (buy-again); the model ranks the next place,"
+        + " and its reasons count ranks among these new picks.\n"), one);
+    assertTrue(many.contains("the first 2 places are regular items (buy-again); the model ranks the other 2 places,"
+        + " and its reasons count ranks among these new picks.\n"), many);
+  }
+
   @Test
   void onlyBuyAgain_pointsToTheSlotsOption_andNoBuyAgain_saysNothingOfIt() {
     RecommendationPrinter printer = new RecommendationPrinter();
