@@ -41,11 +41,11 @@ final class InterrogationPrinter {
     // order and its own cut, so the purchases holding the item back are not hidden below the rest.
     int rank = response.getRank();
     effects(out, "  Holding it up (without the purchase it ranks lower), strongest first:\n",
-        response.getEffectsList().stream().filter(e -> e.getRankWithout() > rank).toList());
+        response.getEffectsList().stream().filter(e -> e.getRankWithout() > rank).toList(), rank);
     effects(out, "  Holding it back (without the purchase it ranks higher), strongest first:\n",
-        response.getEffectsList().stream().filter(e -> e.getRankWithout() < rank).toList());
+        response.getEffectsList().stream().filter(e -> e.getRankWithout() < rank).toList(), rank);
     effects(out, "  Leaving its rank as it is (#" + rank + " without the purchase too), largest score change first:\n",
-        response.getEffectsList().stream().filter(e -> e.getRankWithout() == rank).toList());
+        response.getEffectsList().stream().filter(e -> e.getRankWithout() == rank).toList(), rank);
     return out.toString();
   }
 
@@ -63,7 +63,7 @@ final class InterrogationPrinter {
         response.getKthItemId()));
     if (response.getHoldingBackCount() > 0) {
       out.append("  Holding it back (without the purchase it ranks higher):\n");
-      effects(out, response.getHoldingBackList());
+      effects(out, response.getHoldingBackList(), response.getRank());
     }
     Map<String, String> titles = new HashMap<>();
     response.getHoldingBackList().forEach(e -> titles.put(e.getItemId(), e.getTitle()));
@@ -188,20 +188,35 @@ final class InterrogationPrinter {
     reasons.forEach(reason -> out.append("    - ").append(reason.getText()).append('\n'));
   }
 
-  private static void effects(StringBuilder out, String heading, List<HistoryItemEffect> effects) {
+  private static void effects(StringBuilder out, String heading, List<HistoryItemEffect> effects, int rank) {
     if (!effects.isEmpty()) {
       out.append(heading);
-      effects(out, effects);
+      effects(out, effects, rank);
     }
   }
 
-  private static void effects(StringBuilder out, List<HistoryItemEffect> effects) {
+  private static void effects(StringBuilder out, List<HistoryItemEffect> effects, int rank) {
     for (HistoryItemEffect effect : effects.subList(0, Math.min(SHOWN, effects.size()))) {
-      out.append(String.format(Locale.ROOT, "    %s  without it: rank #%d, score change %+.3f; its contribution %+.3f%n",
-          named(effect.getItemId(), effect.getTitle()), effect.getRankWithout(), effect.getScoreChange(),
+      out.append(String.format(Locale.ROOT, "    %s  without it: rank #%d, %s; its contribution %+.3f%n",
+          named(effect.getItemId(), effect.getTitle()), effect.getRankWithout(), scoreChange(effect, rank),
           effect.getContribution()));
     }
     more(out, effects.size());
+  }
+
+  /**
+   * The score change without the purchase; where its sign disagrees with the rank's move (the item
+   * ranks lower though its score rose), says why: the other items' scores moved more.
+   */
+  private static String scoreChange(HistoryItemEffect effect, int rank) {
+    String change = String.format(Locale.ROOT, "score change %+.3f", effect.getScoreChange());
+    if (effect.getRankWithout() > rank && effect.getScoreChange() > 0) {
+      return change + ", but others rise more";
+    }
+    if (effect.getRankWithout() < rank && effect.getScoreChange() < 0) {
+      return change + ", but others fall more";
+    }
+    return change;
   }
 
   private static void more(StringBuilder out, int count) {

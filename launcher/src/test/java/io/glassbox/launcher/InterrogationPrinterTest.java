@@ -67,6 +67,40 @@ class InterrogationPrinterTest {
         + "    [same]  without it: rank #27, score change +0.001; its contribution +0.000\n"), text);
   }
 
+  /**
+   * Without a purchase an item's score can rise while its rank falls, when other items' scores
+   * rise more (and the other way round): before, "score change +0.208" under "Holding it up" read
+   * as a contradiction with nothing to say why.
+   */
+  @Test
+  void explainItem_scoreMovingAgainstTheRank_saysTheOthersMovedMore() {
+    ExplainItemResponse response = ExplainItemResponse.newBuilder()
+        .setItem(Item.newBuilder().setItemId("20727").setTitle("LUNCH BAG")).setRank(6).setRankedCandidateCount(500)
+        .setTopK(10).setScore(0.9f)
+        .addEffects(HistoryItemEffect.newBuilder().setItemId("gloss").setTitle("DOUGHNUT LIP GLOSS")
+            .setRankWithout(17).setScoreChange(0.208f).setContribution(0.05f))
+        .addEffects(HistoryItemEffect.newBuilder().setItemId("down").setRankWithout(9).setScoreChange(-0.1f))
+        .addEffects(HistoryItemEffect.newBuilder().setItemId("tea").setTitle("EARL GREY").setRankWithout(3)
+            .setScoreChange(-0.031f))
+        .addEffects(HistoryItemEffect.newBuilder().setItemId("cup").setRankWithout(4).setScoreChange(0.12f))
+        .build();
+
+    String text = new InterrogationPrinter().explainItem("u", response);
+
+    assertTrue(text.contains("  Holding it up (without the purchase it ranks lower), strongest first:\n"
+        + "    DOUGHNUT LIP GLOSS [gloss]  without it: rank #17, score change +0.208, but others rise more;"
+        + " its contribution +0.050\n"
+        + "    [down]  without it: rank #9, score change -0.100; its contribution +0.000\n"), text);
+    assertTrue(text.contains("  Holding it back (without the purchase it ranks higher), strongest first:\n"
+        + "    EARL GREY [tea]  without it: rank #3, score change -0.031, but others fall more;"
+        + " its contribution +0.000\n"
+        + "    [cup]  without it: rank #4, score change +0.120; its contribution +0.000\n"), text);
+    String whyNot = new InterrogationPrinter().whyNot("u", WhyNotResponse.newBuilder().setRank(14).setTopK(10)
+        .addHoldingBack(response.getEffects(2).toBuilder().setRankWithout(11)).build());
+    assertTrue(whyNot.contains("EARL GREY [tea]  without it: rank #11, score change -0.031, but others fall more;"),
+        whyNot);
+  }
+
   @Test
   void whyNot_namesTheChangesPurchasesByTitleWhereTheAnswerHasThem() {
     WhyNotResponse response = WhyNotResponse.newBuilder()
