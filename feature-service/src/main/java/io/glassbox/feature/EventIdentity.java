@@ -76,6 +76,29 @@ public record EventIdentity(EventType type, String itemId, String basketId) {
   }
 
   /**
+   * What {@code sent} changes of this identity, each id passed through {@code quote}, e.g.
+   * {@code order (none first, "X1" now)} or {@code type (purchase first, click now) and item ("82482"
+   * first, "22437" now)}: the fields a resend must repeat, so a caller sees why it was no resend.
+   */
+  String differences(EventIdentity sent, UnaryOperator<String> quote) {
+    List<String> fields = new ArrayList<>();
+    if (type != sent.type) {
+      fields.add("type (" + type.wireName() + " first, " + sent.type.wireName() + " now)");
+    }
+    if (!itemId.equals(sent.itemId)) {
+      fields.add("item (\"" + quote.apply(itemId) + "\" first, \"" + quote.apply(sent.itemId) + "\" now)");
+    }
+    if (!basketId.equals(sent.basketId)) {
+      fields.add("order (" + quotedOrNone(basketId, quote) + " first, " + quotedOrNone(sent.basketId, quote) + " now)");
+    }
+    return String.join(" and ", fields);
+  }
+
+  private static String quotedOrNone(String id, UnaryOperator<String> quote) {
+    return id.isEmpty() ? "none" : "\"" + quote.apply(id) + "\"";
+  }
+
+  /**
    * The identity whose {@link #text} is {@code text}, as the Redis store kept it before
    * {@link #encoded} (a dedupe key written by an earlier build, within its window). The text reads
    * several ways when an id holds " in order ": the item is the first reading whose item id is

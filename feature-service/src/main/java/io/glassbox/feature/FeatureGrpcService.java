@@ -237,7 +237,10 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
       int index = e.eventIndex();
       throw Status.ALREADY_EXISTS.withDescription("events[" + index + "].event_id \""
           + Descriptions.truncate(request.getEvents(index).getEventId()) + "\" was already used for another event of this user ("
-          + e.earlierEvent().text(Descriptions::truncate) + "); a resend must repeat that event, and a new event needs a new id; nothing was stored")
+          + e.earlierEvent().text(Descriptions::truncate) + "), which differs in "
+          + e.earlierEvent().differences(events.get(index).identity(), Descriptions::truncate)
+          + "; a resend must repeat that event's type, item and order (its time may differ: the first event's time"
+          + " is kept), and a new event needs a new id; nothing was stored")
           .asRuntimeException();
     } catch (StatusRuntimeException failed) {
       // StoreCalls warns once a minute, in whichever call's context; this line is each call's, so

@@ -27,6 +27,18 @@ class EventIdentityTest {
   }
 
   @Test
+  void differences_namesEachChangedFieldFirstThenNow_andNoneForNoOrder() {
+    EventIdentity first = new EventIdentity(EventType.PURCHASE, "A", "");
+
+    assertEquals("order (none first, \"X1\" now)",
+        first.differences(new EventIdentity(EventType.PURCHASE, "A", "X1"), id -> id));
+    assertEquals("type (purchase first, click now) and item (\"A\" first, \"B\" now) and order (none first, \"X1\" now)",
+        first.differences(new EventIdentity(EventType.CLICK, "B", "X1"), id -> id));
+    assertEquals("item (\"<A>\" first, \"<B>\" now)",
+        first.differences(new EventIdentity(EventType.PURCHASE, "B", ""), id -> "<" + id + ">"));
+  }
+
+  @Test
   void decode_theWordsAnEarlierBuildStored_isNoIdentity() {
     assertEquals(Optional.empty(), EventIdentity.decode("purchase of A:1:B in order C"));
     assertEquals(Optional.empty(), EventIdentity.decode("1"));

@@ -56,6 +56,9 @@ class FeatureGrpcServiceTest {
   /** Items the ingestion tests use, so that counts other tests check stay as loaded. */
   private static final String INGEST_ITEM = "22423";
   private static final String OTHER_INGEST_ITEM = "85099B";
+  /** How an ALREADY_EXISTS for a taken event id ends, after the fields the event changed. */
+  static final String RESEND_MUST_REPEAT = "; a resend must repeat that event's type, item and order (its time may"
+      + " differ: the first event's time is kept), and a new event needs a new id; nothing was stored";
 
   private static InMemoryEventStore store;
   private static GrpcServer server;
@@ -696,13 +699,40 @@ class FeatureGrpcServiceTest {
 
     assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
     assertEquals("events[1].event_id \"order-line-1\" was already used for another event of this user (purchase of "
-        + INGEST_ITEM + "); a resend must repeat that event, and a new event needs a new id; nothing was stored",
-        e.getStatus().getDescription());
+        + INGEST_ITEM + "), which differs in item (\"" + INGEST_ITEM + "\" first, \"" + OTHER_INGEST_ITEM + "\" now)"
+        + RESEND_MUST_REPEAT, e.getStatus().getDescription());
     assertEquals(1, history(user, 10).getTotalEvents());
     // The same event resent (later, as a client that leaves the time to the server does) is a duplicate.
     UserEvent resent = bought.toBuilder().setEvent(bought.getEvent().toBuilder()
         .setTime(Timestamp.newBuilder().setSeconds(2_000))).build();
     assertEquals(1, stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(resent).build()).getDuplicateCount());
+  }
+
+  /**
+   * The same purchase in another order is another event, and the description says that the order is
+   * what differs. Before, it named only the stored "purchase of 22423", which the caller had sent.
+   */
+  @Test
+  void ingestEvents_eventIdOfTheSamePurchaseInAnotherOrder_isAlreadyExistsNamingTheOrders() {
+    String user = newUser();
+    UserEvent bought = event(user, INGEST_ITEM, 1_000, "purchase").toBuilder().setEventId("r1").build();
+    stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(bought).build());
+    UserEvent inOrder = bought.toBuilder().setEvent(bought.getEvent().toBuilder().setBasketId("X1")).build();
+    UserEvent clicked = bought.toBuilder().setEvent(bought.getEvent().toBuilder().setEventType("click")).build();
+
+    StatusRuntimeException order = assertThrows(StatusRuntimeException.class,
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(inOrder).build()));
+    StatusRuntimeException type = assertThrows(StatusRuntimeException.class,
+        () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(clicked).build()));
+
+    assertEquals(Status.Code.ALREADY_EXISTS, order.getStatus().getCode());
+    assertEquals("events[0].event_id \"r1\" was already used for another event of this user (purchase of "
+        + INGEST_ITEM + "), which differs in order (none first, \"X1\" now)" + RESEND_MUST_REPEAT,
+        order.getStatus().getDescription());
+    assertEquals("events[0].event_id \"r1\" was already used for another event of this user (purchase of "
+        + INGEST_ITEM + "), which differs in type (purchase first, click now)" + RESEND_MUST_REPEAT,
+        type.getStatus().getDescription());
+    assertEquals(1, history(user, 10).getTotalEvents());
   }
 
   /**
@@ -721,8 +751,8 @@ class FeatureGrpcServiceTest {
         () -> stub.ingestEvents(IngestEventsRequest.newBuilder().addEvents(other).build()));
 
     assertEquals("events[0].event_id \"r1\\\\n[INFO] forged\" was already used for another event of this"
-        + " user (purchase of " + INGEST_ITEM + "); a resend must repeat that event, and a new event needs a new id;"
-        + " nothing was stored", e.getStatus().getDescription());
+        + " user (purchase of " + INGEST_ITEM + "), which differs in item (\"" + INGEST_ITEM + "\" first, \""
+        + OTHER_INGEST_ITEM + "\" now)" + RESEND_MUST_REPEAT, e.getStatus().getDescription());
   }
 
   /**
@@ -732,8 +762,10 @@ class FeatureGrpcServiceTest {
   @Test
   void ingestEvents_eventIdOfAnotherEvent_quotesTheEarlierEventsLongOrderIdCut() {
     assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
-        + INGEST_ITEM + " in order " + "🧾".repeat(64) + "... (128 characters)); a resend must repeat that event, "
-        + "and a new event needs a new id; nothing was stored", alreadyExistsAfterAPurchaseInOrder("🧾".repeat(128)));
+        + INGEST_ITEM + " in order " + "🧾".repeat(64) + "... (128 characters)), which differs in item (\""
+        + INGEST_ITEM + "\" first, \"" + OTHER_INGEST_ITEM + "\" now) and order (\"" + "🧾".repeat(64)
+        + "... (128 characters)\" first, none now)" + RESEND_MUST_REPEAT,
+        alreadyExistsAfterAPurchaseInOrder("🧾".repeat(128)));
   }
 
   /**
@@ -744,8 +776,9 @@ class FeatureGrpcServiceTest {
   @Test
   void ingestEvents_eventIdOfAnotherEvent_quotesAnOrderIdHoldingTheWordsInOrderExactly() {
     assertEquals("events[0].event_id \"order-line-1\" was already used for another event of this user (purchase of "
-        + INGEST_ITEM + " in order 7 in order " + "😀".repeat(53) + "... (111 characters)); a resend must repeat "
-        + "that event, and a new event needs a new id; nothing was stored",
+        + INGEST_ITEM + " in order 7 in order " + "😀".repeat(53) + "... (111 characters)), which differs in item (\""
+        + INGEST_ITEM + "\" first, \"" + OTHER_INGEST_ITEM + "\" now) and order (\"7 in order " + "😀".repeat(53)
+        + "... (111 characters)\" first, none now)" + RESEND_MUST_REPEAT,
         alreadyExistsAfterAPurchaseInOrder("7 in order " + "😀".repeat(100)));
   }
 

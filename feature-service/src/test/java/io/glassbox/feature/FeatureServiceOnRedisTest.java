@@ -1,6 +1,7 @@
 package io.glassbox.feature;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
@@ -16,6 +17,8 @@ import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RedisServer;
 import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +117,33 @@ class FeatureServiceOnRedisTest {
       assertEquals(182, history(restarted, "12347").getTotalEvents());
     } finally {
       restarted.close();
+    }
+  }
+
+  /**
+   * A taken event id sent for the same purchase in another order is refused with the words the
+   * in-memory store gives (FeatureGrpcServiceTest): the order is what differs, and the first event's
+   * time is kept by a resend. The Redis store keeps the first event's identity in its own form.
+   */
+  @Test
+  void eventIdOfTheSamePurchaseInAnotherOrder_isAlreadyExistsNamingTheOrders() {
+    GrpcServer service = startService();
+    try {
+      IngestEventsRequest bought = purchase("order-user", "85123A", 1_700_000_000L, "r-2");
+      call(service, stub -> stub.ingestEvents(bought));
+      IngestEventsRequest inOrder = bought.toBuilder().setEvents(0, bought.getEvents(0).toBuilder()
+          .setEvent(bought.getEvents(0).getEvent().toBuilder().setBasketId("X1"))).build();
+
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> call(service, stub -> stub.ingestEvents(inOrder)));
+
+      assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+      assertEquals("events[0].event_id \"r-2\" was already used for another event of this user (purchase of 85123A),"
+          + " which differs in order (none first, \"X1\" now)" + FeatureGrpcServiceTest.RESEND_MUST_REPEAT,
+          e.getStatus().getDescription());
+      assertEquals(1, history(service, "order-user").getTotalEvents());
+    } finally {
+      service.close();
     }
   }
 }

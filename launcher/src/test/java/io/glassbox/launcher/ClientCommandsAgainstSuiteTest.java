@@ -431,8 +431,9 @@ class ClientCommandsAgainstSuiteTest {
         "--request-id", "cli-test-1");
     assertEquals(1, reused.exit());
     assertEquals("glassbox: ALREADY_EXISTS: request_id \"cli-test-1\" was already used for another event of this "
-        + "user (purchase of 85123A); a resend must repeat that event, and a new event needs a new id; nothing was "
-        + "stored\n", reused.err());
+        + "user (purchase of 85123A), which differs in item (\"85123A\" first, \"22423\" now); a resend must repeat "
+        + "that event's type, item and order (its time may differ: the first event's time is kept), and a new event "
+        + "needs a new id; nothing was stored\n", reused.err());
     // A time as import reads one: a space for the T, an offset +01 (10:05 UTC).
     CliRun click = run("feedback", "--user", shopper, "--item", "22423", "--type", "click", "--time",
         "2011-01-10 11:05:00+01", "--request-id", "cli-test-2", "--order", "cli-order-2");
