@@ -105,7 +105,8 @@ final class FeedbackCommand implements Callable<Integer> {
       }
       String what = String.format(Locale.ROOT, "%s of %s by %s", type.name().replace('_', '-'), itemId, userId);
       System.out.println(response.getDuplicate()
-          ? "Already recorded: " + what + " (request id " + id + "); stored once."
+          // A duplicate stores nothing: the event first recorded under the id keeps its time.
+          ? "Already recorded: " + what + " (request id " + id + "); stored once, at the time first recorded."
           : "Recorded: " + what + " (request id " + id + "; resend with --request-id " + id + " to record it once)."
               + switch (type) {
                 case purchase -> "";

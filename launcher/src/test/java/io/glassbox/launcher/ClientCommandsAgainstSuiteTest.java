@@ -415,13 +415,16 @@ class ClientCommandsAgainstSuiteTest {
         "--request-id", "cli-test-1"};
 
     CliRun first = run(args);
-    CliRun again = run(args);
+    // A resend stamped a day later is the same purchase: the one first recorded keeps its time.
+    String[] later = args.clone();
+    later[6] = "2011-01-11T10:00:00Z";
+    CliRun again = run(later);
 
     assertEquals(0, first.exit(), first.err());
     assertEquals("Recorded: purchase of 85123A by " + shopper + " (request id cli-test-1; resend with --request-id "
         + "cli-test-1 to record it once).\n", first.out());
-    assertEquals("Already recorded: purchase of 85123A by " + shopper + " (request id cli-test-1); stored once.\n",
-        again.out());
+    assertEquals("Already recorded: purchase of 85123A by " + shopper + " (request id cli-test-1); stored once, at the"
+        + " time first recorded.\n", again.out());
     RecommendResponse after = gateway().recommend(RecommendRequest.newBuilder().setUserId(shopper).setLimit(5).build());
     assertFalse(after.getColdStart(), "the purchase made the shopper known");
     assertTrue(after.getItemsList().stream().noneMatch(i -> i.getItem().getItemId().equals("85123A")),
