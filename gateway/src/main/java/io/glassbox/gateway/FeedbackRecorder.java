@@ -14,13 +14,13 @@ import io.glassbox.api.v1.SubmitFeedbackResponseOrBuilder;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestSent;
-import io.glassbox.server.WarningLimiter;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +33,12 @@ public final class FeedbackRecorder {
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
   private final ModelTrendWindow trendWindow;
-  /** A feature service that fails one feedback fails them all: one line a minute says so. */
-  private final WarningLimiter failureLines = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
+  /**
+   * A feature service that fails one feedback fails them all: one line a minute says so, for
+   * each pair of the answer's code and the feature service call's.
+   */
+  private final WarningLimiterPerCause<List<Status.Code>> failureLines =
+      new WarningLimiterPerCause<>(DependencyFailures.WARNING_INTERVAL);
 
   @Inject
   FeedbackRecorder(@FeatureChannel Channel featureChannel, GatewayConfig config,
@@ -93,7 +97,8 @@ public final class FeedbackRecorder {
    * whether the event may have been stored and how the feature service call ended. The caller's
    * own mistakes, and a caller who hung up on a write that was not sent, at DEBUG; a fault at INFO
    * (WARN when it is INTERNAL, which a retry does not mend), at most once a minute with the count
-   * held back since, the others at DEBUG: with the feature service down every feedback fails.
+   * held back since, the others at DEBUG: with the feature service down every feedback fails. Each
+   * pair of codes has its own minute, so that a minority cause is never held back by another.
    */
   private void logFailure(Status answer, Status featureCall, boolean callerHungUp) {
     boolean callersMistake = switch (answer.getCode()) {
@@ -110,7 +115,8 @@ public final class FeedbackRecorder {
     if (callersMistake || (callerHungUp && !mayHaveBeenStored)) {
       log.debug(format, arguments);
     } else {
-      failureLines.log(log, internal ? Level.WARN : Level.INFO, format, arguments);
+      failureLines.log(List.of(answer.getCode(), featureCall.getCode()), log, internal ? Level.WARN : Level.INFO,
+          format, arguments);
     }
   }
 

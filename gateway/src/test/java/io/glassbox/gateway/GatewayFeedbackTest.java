@@ -401,6 +401,31 @@ class GatewayFeedbackTest {
   }
 
   /**
+   * Each cause of failed feedbacks has its own line a minute: a feature service that starts
+   * refusing the gateway's key right after an outage is a WARN at once, not held back a minute
+   * behind the outage's INFO.
+   */
+  @Test
+  void submitFeedback_featureServiceDownThenRefusingTheKey_logsALineForEachCause() {
+    harness = new GatewayHarness().start();
+    try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.INFO)) {
+      harness.feature.ingestFailure = Status.UNAVAILABLE.withDescription("the store is not ready");
+      assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
+      harness.feature.ingestFailure = Status.UNAUTHENTICATED.withDescription("IngestEvents needs an API key");
+      for (int i = 0; i < 5; i++) {
+        assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
+      }
+
+      List<String> lines = logged.lines().stream().map(line -> line.getLevel() + " " + line.getFormattedMessage())
+          .toList();
+      assertEquals(List.of("INFO SubmitFeedback failed with UNAVAILABLE: nothing was stored; the feature service"
+          + " call ended UNAVAILABLE: the store is not ready", "WARN SubmitFeedback failed with INTERNAL: nothing"
+          + " was stored; the feature service call ended UNAUTHENTICATED: IngestEvents needs an API key; a retry"
+          + " does not mend this"), lines);
+    }
+  }
+
+  /**
    * The one line {@code logged} holds under the request id {@code callId}, waiting up to 5 s for
    * it (the gateway may log after its answer left).
    */
