@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * How failures of the services the gateway calls reach its own callers: with a status they can
@@ -26,6 +27,14 @@ final class DependencyFailures {
   /** What the log adds to a failure that is the gateway's or an operator's problem. */
   static final String RETRY_DOES_NOT_MEND = "a retry does not mend this";
 
+  /**
+   * A feature or explain service refusing the gateway (its key, say) refuses every Recommend and
+   * user explanation: one WARN a minute for each dependency and code it answered. Shared by the
+   * process's gateway, since its callers reach this class's static methods.
+   */
+  private static final WarningLimiterPerCause<String> retryDoesNotMendLines =
+      new WarningLimiterPerCause<>(WARNING_INTERVAL);
+
   private DependencyFailures() {}
 
   /**
@@ -37,7 +46,7 @@ final class DependencyFailures {
    * An INTERNAL answer is logged here.
    */
   static StatusRuntimeException featureFailed(Throwable failure) {
-    return warnedIfRetryDoesNotMend(featureAnswer(failure));
+    return warnedIfRetryDoesNotMend("feature service", failure, featureAnswer(failure));
   }
 
   /** {@link #featureFailed}'s answer, logging nothing. */
@@ -115,7 +124,7 @@ final class DependencyFailures {
    */
   static StatusRuntimeException explainFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
-    return warnedIfRetryDoesNotMend(switch (status.getCode()) {
+    return warnedIfRetryDoesNotMend("explain service", failure, switch (status.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> status.withCause(null).asRuntimeException();
       case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
           .withDescription("the deadline passed while waiting for the explain service")
@@ -127,12 +136,16 @@ final class DependencyFailures {
   }
 
   /**
-   * {@code answer}, logged when it is INTERNAL: a dependency's answer that is the gateway's or an
-   * operator's problem ({@link #dependencyFailed}).
+   * {@code answer} to {@code dependency}'s {@code failure}, logged when it is INTERNAL: a
+   * dependency's answer that is the gateway's or an operator's problem ({@link #dependencyFailed}),
+   * at WARN once a minute for each code the dependency answered, with the count held back since,
+   * the others at DEBUG.
    */
-  private static StatusRuntimeException warnedIfRetryDoesNotMend(StatusRuntimeException answer) {
+  private static StatusRuntimeException warnedIfRetryDoesNotMend(String dependency, Throwable failure,
+      StatusRuntimeException answer) {
     if (answer.getStatus().getCode() == Status.Code.INTERNAL) {
-      log.warn("{}; {}", answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
+      retryDoesNotMendLines.log(dependency + " " + Status.fromThrowable(failure).getCode(), log, Level.WARN, "{}; {}",
+          answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
     }
     return answer;
   }

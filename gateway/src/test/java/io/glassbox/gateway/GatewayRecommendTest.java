@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainTarget;
 import io.glassbox.api.v1.Reason;
@@ -20,6 +22,7 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.server.LogCapture;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -471,6 +474,29 @@ class GatewayRecommendTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, error.getStatus().getCode());
     assertTrue(error.getStatus().getDescription().startsWith("the feature service is at its limit (feature-service is running"),
         error.getStatus().getDescription());
+  }
+
+  /**
+   * A feature service refusing the gateway's key refuses every Recommend: one WARN a minute says
+   * so, not one for every call (each still has its line at DEBUG).
+   */
+  @Test
+  void recommend_featureServiceRefusingTheGatewaysKey_logsOneWarningForManyCalls() {
+    start(new GatewayHarness());
+    harness.feature.historyFailure = Status.UNAUTHENTICATED.withDescription("GetUserHistory needs an API key");
+    try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
+      for (int i = 0; i < 20; i++) {
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+            () -> recommend(KNOWN_USER, 3, "en-US"));
+        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+      }
+
+      List<ILoggingEvent> warnings = logged.lines().stream().filter(line -> line.getLevel() == Level.WARN).toList();
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertEquals("the feature service answered UNAUTHENTICATED: GetUserHistory needs an API key; a retry does not"
+          + " mend this", warnings.get(0).getFormattedMessage());
+      assertEquals(20, logged.lines().size(), logged.lines().toString());
+    }
   }
 
   @Test
