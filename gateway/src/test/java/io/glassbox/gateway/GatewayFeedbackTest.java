@@ -388,7 +388,10 @@ class GatewayFeedbackTest {
     harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + closedPort).start();
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       for (int i = 0; i < 20; i++) {
-        assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
+        Metadata callId = new Metadata();
+        callId.put(RequestIds.HEADER, "down-call-" + i);
+        assertThrows(StatusRuntimeException.class, () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(PURCHASE_R1));
       }
 
       List<ILoggingEvent> atInfo = logged.lines().stream().filter(line -> line.getLevel().isGreaterOrEqual(Level.INFO))
@@ -397,6 +400,9 @@ class GatewayFeedbackTest {
       assertTrue(atInfo.get(0).getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: nothing was"
           + " stored; the feature service call ended UNAVAILABLE"), atInfo.get(0).getFormattedMessage());
       assertEquals(20, logged.lines().size(), logged.lines().toString());
+      for (int i = 0; i < 20; i++) {
+        assertEquals(1, logged.linesOf("down-call-" + i).size(), "lines of down-call-" + i + ": " + logged.lines());
+      }
     }
   }
 
