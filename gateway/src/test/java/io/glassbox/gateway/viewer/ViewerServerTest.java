@@ -154,6 +154,22 @@ class ViewerServerTest {
   }
 
   /**
+   * Unescaped UTF-8 holding a byte 0x80..0xA0 (文 is E6 96 87; ß, à and every emoji have one too)
+   * never reaches the viewer: the JDK's server reads that byte as a control character or U+00A0,
+   * which no URI may hold, and answers its own 400, as the README says. Escaped, 文 is read.
+   */
+  @Test
+  void recommend_unescapedUtf8HoldingAByte80ToA0_getsTheJdksOwn400() throws Exception {
+    String reply = rawGet("/api/recommend?user=文".getBytes(StandardCharsets.UTF_8));
+
+    assertTrue(reply.startsWith("HTTP/1.1 400 "), reply);
+    assertTrue(reply.endsWith("<h1>400 Bad Request</h1>URISyntaxException thrown"), reply);
+    assertTrue(gateway.recommendRequests.isEmpty());
+    assertTrue(rawGet("/api/recommend?user=%E6%96%87".getBytes(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200 "));
+    assertEquals(List.of("文"), gateway.recommendRequests.stream().map(RecommendRequest::getUserId).toList());
+  }
+
+  /**
    * The viewer's whole answer to a GET of {@code path}, sent as these bytes: java.net.http would
    * percent-escape what is not ASCII.
    */
