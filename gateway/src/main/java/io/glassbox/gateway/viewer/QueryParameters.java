@@ -184,7 +184,8 @@ final class QueryParameters {
    * turn them into U+FFFD, so {@code user=%E2%28} would quietly ask about a stranger named U+FFFD and "(".
    * The JDK's server reads the request line one character per byte (ISO-8859-1), so the other
    * characters are the bytes a client sent unescaped (curl sends {@code user=顾客} as its UTF-8),
-   * and are read as UTF-8 with the escaped ones.
+   * and are read as UTF-8 with the escaped ones; a character above U+00FF, which cannot be such
+   * a byte, is refused as bytes that are not UTF-8 are.
    */
   private static String decode(String text, String what) throws ViewerException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length());
@@ -204,15 +205,25 @@ final class QueryParameters {
         while (end < text.length() && text.charAt(end) != '%') {
           end++;
         }
-        bytes.writeBytes(text.substring(i, end).replace('+', ' ').getBytes(StandardCharsets.ISO_8859_1));
+        for (char unescaped : text.substring(i, end).replace('+', ' ').toCharArray()) {
+          if (unescaped > 0xFF) {
+            // Not a byte: ISO-8859-1 would quietly turn it into '?'.
+            throw notUtf8(what);
+          }
+          bytes.write(unescaped);
+        }
         i = end;
       }
     }
     try {
       // A new decoder reports malformed input rather than replacing it.
       return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
-    } catch (CharacterCodingException notUtf8) {
-      throw ViewerException.badRequest(what + " is not UTF-8 once percent-decoded");
+    } catch (CharacterCodingException malformed) {
+      throw notUtf8(what);
     }
+  }
+
+  private static ViewerException notUtf8(String what) {
+    return ViewerException.badRequest(what + " is not UTF-8 once percent-decoded");
   }
 }

@@ -43,6 +43,21 @@ class QueryParametersTest {
     assertEquals("a parameter name is not UTF-8 once percent-decoded", name.getMessage());
   }
 
+  /**
+   * Over HTTP the query arrives one character per byte, so nothing above U+00FF can: a caller of
+   * parse that passes such a character is refused, not read as the '?' ISO-8859-1 makes of it.
+   */
+  @Test
+  void aCharacterAboveU00FF_is400NamingTheParameter_notAQuestionMark() {
+    for (String bad : List.of("user=顾客", "user=a\u0100", "remove=b&remove=😀")) {
+      ViewerException error = assertThrows(ViewerException.class, () -> QueryParameters.parse(bad, ALL), bad);
+
+      assertEquals(400, error.httpStatus());
+      assertEquals(bad.substring(bad.lastIndexOf('&') + 1, bad.lastIndexOf('=')) + " is not UTF-8 once percent-decoded",
+          error.getMessage());
+    }
+  }
+
   @Test
   void repeatedIds_keepTheirFirstPosition_once() throws ViewerException {
     QueryParameters query = QueryParameters.parse("remove=b&remove=a&remove=b", ALL);
