@@ -164,9 +164,6 @@ final class ImportCommand implements Callable<Integer> {
         keptInMemory |= report(out, "interactions", interactions, send(interactions, validateOnly, zone, itemsAlong,
             admin.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)::importInteractions));
       }
-      if (keptInMemory) {
-        out.println(KEPT_IN_MEMORY);
-      }
       return 0;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
@@ -194,6 +191,11 @@ final class ImportCommand implements Callable<Integer> {
       printUnreadable(err, e);
       printIfItemsStoredAlone(err, sending);
       return 1;
+    } finally {
+      // Also when the interactions failed after the items went into memory: those are kept as little.
+      if (keptInMemory) {
+        out.println(KEPT_IN_MEMORY);
+      }
     }
   }
 

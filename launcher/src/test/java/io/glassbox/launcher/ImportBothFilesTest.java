@@ -185,11 +185,12 @@ class ImportBothFilesTest {
 
   /**
    * The check passed and the items were stored, then the interactions' import failed (the store
-   * gone, here the call answered UNAVAILABLE): the command says which file is stored and that
-   * the same command again finishes it.
+   * gone, here the call answered UNAVAILABLE): the command says which file is stored, that the
+   * same command again finishes it, and that the items stored live in memory (before, only the
+   * import that succeeded said so).
    */
   @Test
-  void import_interactionsFailingAfterTheItems_sayTheItemsAreStored_andRunningItAgainStoresTheRest()
+  void import_interactionsFailingAfterTheItems_sayTheItemsAreStoredInMemory_andRunningItAgainStoresTheRest()
       throws Exception {
     Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp\n"
         + "shopper-1,N1,2011-12-08T10:00:00Z\n");
@@ -207,6 +208,9 @@ class ImportBothFilesTest {
 
       String printed = commandsOwnLines(err.toString(StandardCharsets.UTF_8));
       assertEquals(1, exit, printed);
+      assertEquals(newItems + ", " + orders + ": checked together, 1 interactions rows valid; importing both\n"
+          + newItems + ": 2 items rows, 2 stored, 0 already there\n" + ImportCommand.KEPT_IN_MEMORY + "\n",
+          out.toString(StandardCharsets.UTF_8));
       assertTrue(printed.startsWith("glassbox import: UNAVAILABLE: the feature store is unavailable; retry shortly\n"),
           printed);
       assertTrue(printed.endsWith("glassbox import: " + newItems + " was stored, " + orders + " was not (or not all"
