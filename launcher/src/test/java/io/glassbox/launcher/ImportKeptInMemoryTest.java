@@ -3,12 +3,17 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.ImportChunk;
+import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RedisServer;
 import io.glassbox.server.ServerSettings;
+import io.grpc.Server;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +77,32 @@ class ImportKeptInMemoryTest {
 
       assertEquals(0, imported.exit(), imported.err());
       assertEquals(storedLines(), imported.out());
+    }
+  }
+
+  /**
+   * A feature service from before ImportResponse.store (it leaves the field unset) says nothing of
+   * where the rows went: no line, rather than one that may be wrong.
+   */
+  @Test
+  void import_intoAServerThatNamesNoStore_saysOnlyWhatWasStored() throws Exception {
+    Server olderService = SuiteAnswer.serve(new FeatureAdminGrpc.FeatureAdminImplBase() {
+      @Override
+      public StreamObserver<ImportChunk> importItems(StreamObserver<ImportResponse> replies) {
+        return SuiteAnswer.answeredOnceSent(() -> {
+          replies.onNext(ImportResponse.newBuilder().setRows(1).setStored(1).build());
+          replies.onCompleted();
+        });
+      }
+    });
+    try {
+      CliRun imported = CliRun.of("import", "--target", "localhost:" + olderService.getPort(),
+          "--items", items.toString());
+
+      assertEquals(0, imported.exit(), imported.err());
+      assertEquals(items + ": 1 items rows, 1 stored, 0 already there\n", imported.out());
+    } finally {
+      olderService.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 

@@ -32,20 +32,9 @@ class ImportMayHaveBeenStoredTest {
     Server featureAdmin = SuiteAnswer.serve(new FeatureAdminGrpc.FeatureAdminImplBase() {
       @Override
       public StreamObserver<ImportChunk> importInteractions(StreamObserver<ImportResponse> replies) {
-        return new StreamObserver<>() {
-          @Override
-          public void onNext(ImportChunk chunk) {}
-
-          @Override
-          public void onError(Throwable error) {}
-
-          @Override
-          public void onCompleted() {
-            replies.onError(Status.UNAVAILABLE.withDescription("the feature store did not confirm the write; "
-                + Descriptions.MAY_HAVE_BEEN_STORED)
-                .asRuntimeException(SuiteAnswer.trailers("feature-service", "trace-7")));
-          }
-        };
+        return SuiteAnswer.answeredOnceSent(() -> replies.onError(Status.UNAVAILABLE.withDescription(
+            "the feature store did not confirm the write; " + Descriptions.MAY_HAVE_BEEN_STORED)
+            .asRuntimeException(SuiteAnswer.trailers("feature-service", "trace-7"))));
       }
     });
     try {

@@ -43,6 +43,22 @@ final class SuiteAnswer {
     return trailers;
   }
 
+  /** A client stream read to its end, then answered by {@code answer} (an import's, say: once every chunk is sent). */
+  static <T> StreamObserver<T> answeredOnceSent(Runnable answer) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T message) {}
+
+      @Override
+      public void onError(Throwable failure) {}
+
+      @Override
+      public void onCompleted() {
+        answer.run();
+      }
+    };
+  }
+
   /** A server reflection that never answers nor ends a stream; {@code onCancel} runs when the client ends one. */
   static BindableService silentReflection(Runnable onCancel) {
     return new ServerReflectionGrpc.ServerReflectionImplBase() {
