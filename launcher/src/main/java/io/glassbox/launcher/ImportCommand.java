@@ -54,8 +54,10 @@ final class ImportCommand implements Callable<Integer> {
    * an operator believe them kept, until a restart had lost them, and train on a folder without them.
    */
   static final String KEPT_IN_MEMORY = "Note: these rows live in the feature service's memory and are lost when it"
-      + " stops; to keep them, run it on Redis (" + FeatureConfig.STORE_KEY + "=redis; bin/glassbox up --store redis)"
-      + " and import them there. train --data reads a data folder's files, not rows imported into a running suite.";
+      + " stops; to keep them, run it on Redis (a redis-server at " + FeatureConfig.REDIS_URI_KEY + " and "
+      + FeatureConfig.STORE_KEY + "=redis, which bin/glassbox up --store redis sets; on Kubernetes the redis component;"
+      + " see feature-service/README.md, Stores) and import them there. train --data reads a data folder's files, not"
+      + " rows imported into a running suite.";
   /** What the service's refusal of a time without an offset says when the file's zone may be named. */
   private static final String NAME_THE_ZONE = LocalTimeZone.none(LocalTimeZone.IMPORT_SETTING).howToName();
   /** Why the same import run again is safe, after one that may have stored some of its rows. */

@@ -80,8 +80,9 @@ class ImportKeptInMemoryTest {
   @Test
   void keptInMemoryNote_saysTheRowsAreLostWhenItStops_andHowToKeepThem() {
     assertEquals("Note: these rows live in the feature service's memory and are lost when it stops; to keep them,"
-        + " run it on Redis (GLASSBOX_FEATURE_STORE=redis; bin/glassbox up --store redis) and import them there."
-        + " train --data reads a data folder's files, not rows imported into a running suite.",
+        + " run it on Redis (a redis-server at GLASSBOX_REDIS_URI and GLASSBOX_FEATURE_STORE=redis, which bin/glassbox"
+        + " up --store redis sets; on Kubernetes the redis component; see feature-service/README.md, Stores) and import"
+        + " them there. train --data reads a data folder's files, not rows imported into a running suite.",
         ImportCommand.KEPT_IN_MEMORY);
   }
 
