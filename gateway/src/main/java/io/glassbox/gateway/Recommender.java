@@ -1,11 +1,12 @@
 package io.glassbox.gateway;
 
 import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+import static io.glassbox.gateway.CombinedFutures.allOrFirstFailure;
+import static io.glassbox.gateway.CombinedFutures.bothOrFirstFailure;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
-import com.google.common.util.concurrent.SettableFuture;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainServiceGrpc;
@@ -34,11 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
-import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -201,10 +198,9 @@ final class Recommender {
             Recommender::byId,
             directExecutor()));
     ListenableFuture<Explanations> explanations = explain(request, slate, found, places.modelPlaces());
-    return Futures.whenAllSucceed(items, explanations).call(
-        () -> ResponseAssembler.assemble(slate, places, Futures.getDone(items),
-            Futures.getDone(explanations), coldStart, query.locale(), query.includeContributions()),
-        directExecutor());
+    return bothOrFirstFailure(items, explanations,
+        (described, explained) -> ResponseAssembler.assemble(slate, places, described,
+            explained, coldStart, query.locale(), query.includeContributions()));
   }
 
   /**
@@ -238,39 +234,6 @@ final class Recommender {
           "explain service failed ({}); reasons from retrieval sources", describe(failure));
       return Explanations.failed();
     }, directExecutor());
-  }
-
-  /** Both results combined, or the first failure as soon as it happens (see {@link #allOrFirstFailure}). */
-  private static <A, B, R> ListenableFuture<R> bothOrFirstFailure(
-      ListenableFuture<A> first, ListenableFuture<B> second, BiFunction<A, B, R> combine) {
-    return Futures.transform(allOrFirstFailure(List.of(first, second)),
-        done -> combine.apply(Futures.getUnchecked(first), Futures.getUnchecked(second)), directExecutor());
-  }
-
-  /**
-   * Every result, in order, or the first failure as soon as it happens; later failures are
-   * dropped. (Guava's allAsList would do, but logs every failure after the first at SEVERE, and
-   * with a dependency down, or the deadline passed, all the calls fail.)
-   */
-  private static <T> ListenableFuture<List<T>> allOrFirstFailure(List<? extends ListenableFuture<? extends T>> inputs) {
-    SettableFuture<List<T>> result = SettableFuture.create();
-    Runnable onEach = () -> {
-      for (ListenableFuture<? extends T> input : inputs) {
-        if (input.isDone()) {
-          try {
-            Futures.getDone(input);
-          } catch (ExecutionException | CancellationException failed) {
-            result.setException(failed instanceof ExecutionException ? failed.getCause() : failed);
-            return;
-          }
-        }
-      }
-      if (inputs.stream().allMatch(Future::isDone)) {
-        result.set(inputs.stream().<T>map(Futures::getUnchecked).toList());
-      }
-    };
-    inputs.forEach(input -> input.addListener(onEach, directExecutor()));
-    return result;
   }
 
   private static <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call) {

@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
+import static io.glassbox.gateway.CombinedFutures.allOrFirstFailure;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.util.concurrent.Futures;
@@ -149,10 +150,11 @@ final class UserExplainer {
     ListenableFuture<GetItemsResponse> items = catalogueIds.isEmpty()
         ? Futures.immediateFuture(GetItemsResponse.getDefaultInstance())
         : features.getItems(GetItemsRequest.newBuilder().addAllItemIds(catalogueIds).build());
-    ListenableFuture<Found> ranking = Futures.whenAllSucceed(history, candidates, items).call(() -> {
-      GetUserHistoryResponse record = Futures.getDone(history);
-      UserRanking.Builder found = ranking(userId, field, catalogueIds, record, Futures.getDone(candidates),
-          Futures.getDone(items));
+    ListenableFuture<?> fetched = allOrFirstFailure(List.of(history, candidates, items));
+    ListenableFuture<Found> ranking = Futures.transform(fetched, done -> {
+      GetUserHistoryResponse record = Futures.getUnchecked(history);
+      UserRanking.Builder found = ranking(userId, field, catalogueIds, record, Futures.getUnchecked(candidates),
+          Futures.getUnchecked(items));
       if (limit.isPresent()) {
         return new Found(found.build(), limit.getAsInt());
       }
