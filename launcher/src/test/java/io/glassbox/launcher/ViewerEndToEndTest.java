@@ -12,6 +12,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.HistoryChange;
+import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
@@ -250,7 +251,8 @@ class ViewerEndToEndTest {
     assertEquals(LIMIT - places, rows.size(), "a heatmap row per model-ranked item");
     assertTrue(page.evaluate("document.getElementById('summary').textContent").getStringValue()
         .contains("The first " + places + " place(s) are regular items (buy-again, by rule); the model ranks the other "
-            + (LIMIT - places)), "the summary says how the places and the reasons' ranks relate");
+            + (LIMIT - places) + " places, and its reasons count ranks among these new picks."),
+        "the summary says how the places and the reasons' ranks relate");
     assertTrue(rows.stream().noneMatch(buyAgain::contains), "buy-again items have no contribution row");
 
     // Why not the model's next item, which the page does not show: asked about the page's 7 new
@@ -509,6 +511,100 @@ class ViewerEndToEndTest {
     assertEquals("😀".repeat(28), page.evaluate("shorten('😀'.repeat(28), 28)").getStringValue());
     assertEquals("MINI PLAYING CARDS SPACEB…", page.evaluate("shorten('MINI PLAYING CARDS SPACEBOY', 26)")
         .getStringValue());
+  }
+
+  /**
+   * Two buy-again places and a newcomer fill a list of three, as recommend's note tells: before,
+   * the summary said "the model ranks the other 0, and its reasons count ranks among those new
+   * items" (and "其余 0 个"), as though counting were broken; with places left it counts places.
+   */
+  @Test
+  void page_buyAgainAndNewcomersFillingTheList_summarySaysTheModelRankedNone_inBothLanguages() throws Exception {
+    RecommendedItem newcomer = placed(3, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER);
+    RecommendResponse.Builder buyAgain = RecommendResponse.newBuilder().setModelVersion("m")
+        .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN))
+        .addItems(placed(2, RetrievalSource.RETRIEVAL_SOURCE_BUY_AGAIN));
+    RecommendResponse full = buyAgain.clone().addItems(newcomer).build();
+    RecommendResponse onePlaceLeft = buyAgain.clone().addItems(placed(3, RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
+        .addItems(newcomer.toBuilder().setRank(4)).build();
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/"));
+    page.await("typeof TEXTS === 'object'", PAGE_TIMEOUT);
+
+    String none = "The first 2 place(s) are regular items (buy-again, by rule); the model ranked none of the 3 places:"
+        + " the buy-again and new-item places filled the list.";
+    assertTrue(summary(page, "en-US", full).contains(none), summary(page, "en-US", full));
+    assertTrue(summary(page, "en-US", full.toBuilder().setRankingDegraded(true).build()).contains(none));
+    assertTrue(summary(page, "zh-CN", full).contains("前 2 个位置是您常买的商品（再次购买，按规则排列）；"
+        + "模型没有为这 3 个位置中的任何一个排序：再次购买和新上架商品的位置已占满列表。"), summary(page, "zh-CN", full));
+    assertTrue(summary(page, "en-US", onePlaceLeft).contains("; the model ranks the next place, and its reasons count"
+        + " ranks among these new picks."), summary(page, "en-US", onePlaceLeft));
+    assertTrue(summary(page, "en-US", onePlaceLeft.toBuilder().setRankingDegraded(true).build())
+        .contains("; the next place is ranked by retrieval score."));
+    assertTrue(summary(page, "zh-CN", onePlaceLeft).contains("；模型为接下来的 1 个位置排序，理由中的排名是在这些新推荐之中的排名。"),
+        summary(page, "zh-CN", onePlaceLeft));
+  }
+
+  /**
+   * Without a purchase an item's score can rise while its rank falls, when other items' scores
+   * rise more (and the other way round), as explain says: before, the effects table showed "+0.208"
+   * beside "#17" for an item at #6 with nothing to say why; why-not's purchases holding the item
+   * back say it alike.
+   */
+  @Test
+  void page_effectsWhoseScoreMovesAgainstTheRank_sayTheOthersMovedMore_inBothLanguages() throws Exception {
+    ExplainItemResponse explained = ExplainItemResponse.newBuilder()
+        .setItem(Item.newBuilder().setItemId("20727").setTitle("LUNCH BAG")).setRank(6).setRankedCandidateCount(500)
+        .setTopK(10).setScore(0.9f)
+        .addEffects(effect("gloss", 17, 0.208f))
+        .addEffects(effect("down", 9, -0.1f))
+        .addEffects(effect("tea", 3, -0.031f))
+        .addEffects(effect("cup", 4, 0.12f))
+        .addEffects(effect("same", 6, 0.001f))
+        .build();
+    WhyNotResponse whyNot = WhyNotResponse.newBuilder().setItem(explained.getItem()).setRank(14)
+        .setRankedCandidateCount(500).setTopK(10).setKthItemId("k").setScoreGap(0.1f)
+        .addHoldingBack(effect("tea", 11, -0.031f)).addHoldingBack(effect("cup", 12, 0.05f)).build();
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/"));
+    page.await("document.readyState === 'complete' && typeof renderEffects === 'function'", PAGE_TIMEOUT);
+
+    assertEquals(List.of("+0.208, but others rise more", "-0.100", "-0.031, but others fall more", "+0.120", "+0.001"),
+        scoreChangesOn(page, "en-US", explained));
+    assertEquals(List.of("+0.208，但其他商品的得分升得更多", "-0.100", "-0.031，但其他商品的得分降得更多", "+0.120", "+0.001"),
+        scoreChangesOn(page, "zh-CN", explained));
+    page.evaluate("state.locale = 'en-US'; renderWhyNot(" + json(whyNot) + "); true");
+    assertEquals(List.of("-0.031, but others fall more", "+0.050"), strings(page.evaluate(
+        "[...document.querySelectorAll('#why-not-result .holding-back tbody tr')].map(tr => tr.cells[2].textContent)")));
+  }
+
+  private static RecommendedItem placed(int rank, RetrievalSource source) {
+    return RecommendedItem.newBuilder().setRank(rank).setItem(Item.newBuilder().setItemId("i" + rank))
+        .addSources(source).build();
+  }
+
+  private static HistoryItemEffect effect(String itemId, int rankWithout, float scoreChange) {
+    return HistoryItemEffect.newBuilder().setItemId(itemId).setRankWithout(rankWithout).setScoreChange(scoreChange)
+        .build();
+  }
+
+  /** The page's summary of {@code response} in {@code locale}. */
+  private static String summary(HeadlessChromium.Page page, String locale, RecommendResponse response)
+      throws Exception {
+    return page.evaluate("TEXTS['" + locale + "'].summary(" + json(response) + ")").getStringValue();
+  }
+
+  /** The score change cells of an item's effects panel drawn from {@code response} in {@code locale}. */
+  private static List<String> scoreChangesOn(HeadlessChromium.Page page, String locale, ExplainItemResponse response)
+      throws Exception {
+    return strings(page.evaluate("(() => { state.locale = '" + locale + "'; const panel = document.createElement('div');"
+        + " renderEffects(panel, " + json(response) + ");"
+        + " return [...panel.querySelectorAll('tbody tr')].map(tr => tr.cells[2].textContent); })()"));
+  }
+
+  /** {@code message} as the viewer's API answers it (ViewerApi's JSON). */
+  private static String json(Message message) throws IOException {
+    return JsonFormat.printer().includingDefaultValueFields().omittingInsignificantWhitespace().print(message);
   }
 
   /** Asks the page why not {@code item} and waits for its answer (or its error). */

@@ -39,9 +39,13 @@ const TEXTS = {
             + " (an operator must give the gateway a key the model service accepts: GLASSBOX_CLIENT_KEY_FILE)",
         }[r.rankingDegradedCause] || "The model could not rank"}: ranked by retrieval score.` : "")
       + (r.explanationsDegraded ? " Explanations are degraded: reasons from retrieval statistics only." : "")
-      + buyAgainNote(r, (n, m) => ` The first ${n} place(s) are regular items (buy-again, by rule); `
-        + (r.rankingDegraded ? (m === 1 ? "the other place is" : `the other ${m} are`) + " ranked by retrieval score."
-          : `the model ranks the other ${m}, and its reasons count ranks among those new items.`),
+      + buyAgainNote(r, (n, m, all, newcomersAfter) => {
+        const places = (newcomersAfter ? "the next " : "the other ") + (m === 1 ? "place" : `${m} places`);
+        return ` The first ${n} place(s) are regular items (buy-again, by rule); `
+          + (m === 0 ? `the model ranked none of the ${all} places: the buy-again and new-item places filled the list.`
+            : r.rankingDegraded ? `${places} ${m === 1 ? "is" : "are"} ranked by retrieval score.`
+            : `the model ranks ${places}, and its reasons count ranks among these new picks.`);
+      },
         () => " Every place went to this customer's regular items (buy-again, by rule): the model ranked none of them.")
       + newcomerNote(r, (n) => n === 1
         ? " The last place went to an item new in the shop, which the model does not know yet (by rule, for what it was bought with)."
@@ -102,6 +106,8 @@ const TEXTS = {
     purchase: "Purchase",
     rankWithout: "Rank without it",
     scoreChange: "Its score change",
+    othersRiseMore: ", but others rise more",
+    othersFallMore: ", but others fall more",
     share: "Its share of the score",
     changes: "Changes that bring it into your top",
     changesNotRetrieved: "Not retrieved for this customer (Recommend does not rank it). Changes that would put it, "
@@ -154,9 +160,13 @@ const TEXTS = {
           RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "模型服务拒绝了网关的凭据（需由运维为网关配置模型服务接受的密钥：GLASSBOX_CLIENT_KEY_FILE）",
         }[r.rankingDegradedCause] || "模型未能排序"}：按召回得分排序。` : "")
       + (r.explanationsDegraded ? "解释已降级：理由仅来自召回统计。" : "")
-      + buyAgainNote(r, (n, m) => `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
-        + (r.rankingDegraded ? `其余 ${m} 个按召回得分排序。`
-          : `模型为其余 ${m} 个排序，理由中的排名是在这些新商品之中的排名。`),
+      + buyAgainNote(r, (n, m, all, newcomersAfter) => {
+        const places = `${newcomersAfter ? "接下来的" : "其余"} ${m} 个位置`;
+        return `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
+          + (m === 0 ? `模型没有为这 ${all} 个位置中的任何一个排序：再次购买和新上架商品的位置已占满列表。`
+            : r.rankingDegraded ? `${places}按召回得分排序。`
+            : `模型为${places}排序，理由中的排名是在这些新推荐之中的排名。`);
+      },
         () => "所有位置都给了此顾客常买的商品（再次购买，按规则排列）：模型没有为其中任何一个排序。")
       + newcomerNote(r, (n) => `最后 ${n} 个位置给了新上架的商品，模型还不认识它们（按规则，依据一起购买的记录）。`)
       + unknownItemsNote(r, (n, read) => `模型还不认识此顾客买过的 ${n} 件商品（训练数据中没有），所以没有读取这些购买记录；`
@@ -211,6 +221,8 @@ const TEXTS = {
     purchase: "购买",
     rankWithout: "去掉后的排名",
     scoreChange: "它的得分变化",
+    othersRiseMore: "，但其他商品的得分升得更多",
+    othersFallMore: "，但其他商品的得分降得更多",
     share: "在得分中的份额",
     changes: "能让它进入前列的改动：前",
     changesNotRetrieved: "它不在为这位顾客召回的商品中（推荐不会为它排序）。能让它在召回商品中进入前列的改动：前",
@@ -274,13 +286,15 @@ function allBuyAgain(response) {
 }
 
 /**
- * The summary's buy-again sentence: {@code some} when buy-again items and model-ranked items are
- * both shown, {@code all} when every place went to buy-again items.
+ * The summary's buy-again sentence: {@code all} when every place went to buy-again items, else,
+ * when some did, `some(buy-again places, model places, all places, newcomers after the model's)`:
+ * no model places when the buy-again and newcomer places fill the list.
  */
 function buyAgainNote(response, some, all) {
   const buyAgain = buyAgainCount(response);
   if (allBuyAgain(response)) return all();
-  return buyAgain > 0 ? some(buyAgain, modelPlaces(response)) : "";
+  return buyAgain > 0
+    ? some(buyAgain, modelPlaces(response), response.items.length, newcomerCount(response) > 0) : "";
 }
 
 /** The summary's newcomer sentence, when newcomers are shown. */
@@ -561,13 +575,27 @@ function renderEffects(panel, response) {
   panel.append(el("p", { class: "note", text: t("effectsNote")(response.topK) }),
     table("effects", [t("purchase"), t("rankWithout"), t("scoreChange"), t("share")],
       response.effects.map((e) => ({ id: e.itemId, cls: e.rankWithout > response.topK ? "leaves" : "",
-        cells: effectCells(e) }))));
+        cells: effectCells(e, response.rank) }))));
 }
 
-/** A purchase's removal effect (a HistoryItemEffect) as table cells: purchase, rank without it, score change, share. */
-function effectCells(effect) {
-  return [`${effect.title || effect.itemId} (${effect.itemId})`, `#${effect.rankWithout}`, signed(effect.scoreChange),
-    signed(effect.contribution)];
+/**
+ * A purchase's removal effect (a HistoryItemEffect) on the item at {@code rank} as table cells:
+ * purchase, rank without it, score change, share.
+ */
+function effectCells(effect, rank) {
+  return [`${effect.title || effect.itemId} (${effect.itemId})`, `#${effect.rankWithout}`,
+    scoreChange(effect, rank), signed(effect.contribution)];
+}
+
+/**
+ * The score change without the purchase; where its sign disagrees with the rank's move (the item
+ * ranks lower though its score rose), says why: the other items' scores moved more.
+ */
+function scoreChange(effect, rank) {
+  const change = signed(effect.scoreChange);
+  if (effect.rankWithout > rank && effect.scoreChange > 0) return `${change}${t("othersRiseMore")}`;
+  if (effect.rankWithout < rank && effect.scoreChange < 0) return `${change}${t("othersFallMore")}`;
+  return change;
 }
 
 /**
@@ -796,7 +824,7 @@ function renderWhyNot(response) {
   if (response.holdingBack.length > 0) {
     result.append(el("h3", { text: t("holdingBack") }), el("p", { class: "note", text: t("holdingBackNote") }),
       table("why-not holding-back", [t("purchase"), t("rankWithout"), t("scoreChange"), t("share")],
-        response.holdingBack.map((e) => ({ id: e.itemId, cells: effectCells(e) }))));
+        response.holdingBack.map((e) => ({ id: e.itemId, cells: effectCells(e, response.rank) }))));
   }
   const changes = [];
   if (response.smallestChange) {
