@@ -94,7 +94,7 @@ public final class FaithfulnessEvaluation {
     Report report = new Report(settings.topK());
     Random random = new Random(settings.seed());
     // Ranked as the gateway ranks: with recent purchases over the model's trend window.
-    Optional<com.google.protobuf.Duration> trendWindow = modelClient.trendWindow();
+    Optional<com.google.protobuf.Duration> trendWindow = modelClient.trendWindow().window();
     report.trendTerm = trendWindow.isPresent();
     for (String userId : userIds) {
       evaluateUser(userId, report, random, trendWindow);

@@ -204,12 +204,20 @@ final class ModelClient {
 
   /**
    * The serving version's trend window ({@code ModelInfo.trend.window}), which callers count
-   * candidates' recent purchases over; empty when the version has no trend term.
+   * candidates' recent purchases over, with that version: a caller pins it for its Score calls,
+   * so that a swap to a version with another window is the model changing while answering.
+   *
+   * @param version the version that answered
+   * @param window its trend window; empty when it has no trend term
    */
-  Optional<com.google.protobuf.Duration> trendWindow() {
+  record TrendWindow(String version, Optional<com.google.protobuf.Duration> window) {}
+
+  /** The serving version's trend window; see {@link TrendWindow}. */
+  TrendWindow trendWindow() {
     ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
         .getModelInfo(GetModelInfoRequest.getDefaultInstance())), ModelVersionPin.NONE).get(0);
-    return info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty();
+    return new TrendWindow(info.getVersion(),
+        info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty());
   }
 
   /**

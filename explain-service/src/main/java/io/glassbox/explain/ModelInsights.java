@@ -113,11 +113,14 @@ public final class ModelInsights {
 
   private GetModelInsightsResponse insightsHoldingASlot(Query query) {
     Tally tally = new Tally();
-    ModelVersionPin pin = ModelVersionPin.NONE;
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS);
-    // Ranked as the gateway ranks: with recent purchases over the model's trend window.
-    Optional<com.google.protobuf.Duration> trendWindow = model.trendWindow();
+    // Ranked as the gateway ranks: with recent purchases over the model's trend window. The
+    // version that told the window is pinned, ours: a swap before the first Score (perhaps to
+    // another window) is the model changing while answering, not the caller's to see.
+    ModelClient.TrendWindow served = model.trendWindow();
+    Optional<com.google.protobuf.Duration> trendWindow = served.window();
+    ModelVersionPin pin = ModelVersionPin.NONE.orAnswered(served.version());
     for (String userId : query.userIds()) {
       Optional<String> used = explainUser(userId, query.topK(), search, tally, pin, trendWindow);
       if (used.isPresent()) {

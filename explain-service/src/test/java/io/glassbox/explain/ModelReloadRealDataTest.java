@@ -9,6 +9,8 @@ import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.GetModelInsightsRequest;
+import io.glassbox.api.v1.GetModelInsightsResponse;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ModelServiceGrpc;
@@ -33,6 +35,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,43 +46,26 @@ import org.junit.jupiter.api.io.TempDir;
  * A real ReloadModel between two Score calls of one ExplainItem: the real model service (the
  * shipped model, and a copy of it as a newer version) refuses the explain service's own pin, and
  * the caller, who pinned nothing, gets UNAVAILABLE; its retry is answered by the new version. A
- * caller's own pin refused so stays FAILED_PRECONDITION.
+ * caller's own pin refused so stays FAILED_PRECONDITION. A reload right after GetModelInsights'
+ * GetModelInfo, to a version with another trend window, is UNAVAILABLE too.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ModelReloadRealDataTest {
   private static final String SHIPPED = "20261122-050136";
   private static final String RETRAINED = "20261122-060000";
+  private static final String WEEKLY = "20261122-070000";
   private static final String CUSTOMER = "12347";
 
   @TempDir Path models;
 
   @Test
   void explainItem_modelReloadedAfterItsFirstScore_isUnavailableToRetryUnlessTheCallerPinnedIt() throws IOException {
-    Path shipped = Path.of(System.getProperty("glassbox.repo.root"), "models", "uci-online-retail", SHIPPED);
-    copy(shipped, models.resolve("uci-online-retail").resolve(SHIPPED));
-    copy(shipped, models.resolve("uci-online-retail").resolve(RETRAINED));
-    ConfigSource base = ConfigSource.of(Map.of(
-        "GLASSBOX_DATA_DIR", System.getProperty("glassbox.repo.root") + "/data/uci-online-retail",
-        "GLASSBOX_MODEL_DIR", models.toString(),
-        "GLASSBOX_MODEL_VERSION", SHIPPED,
-        "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0",
-        "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0", "GLASSBOX_METRICS_PORT", "0"));
     try (RunningServers running = new RunningServers()) {
-      GrpcServer feature = running.keep(FeatureMain.start(base));
-      GrpcServer model = running.keep(ModelMain.start(base));
-      ReloadingModel reloading = new ReloadingModel(
-          ModelServiceGrpc.newBlockingStub(running.channel("localhost:" + model.port())),
-          ModelAdminGrpc.newBlockingStub(running.channel("localhost:" + model.adminPort())));
-      String reloadingName = "reloading-model-" + UUID.randomUUID();
-      running.keep(GrpcServer.inProcess("reloading-model", reloadingName).addService(reloading).start());
-      GrpcServer explain = running.keep(ExplainMain.start(base.with(Map.of(
-          "GLASSBOX_EXPLAIN_PORT", "0",
-          "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
-          "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
-          "GLASSBOX_MODEL_TARGET", "in-process:" + reloadingName))));
-      ExplainServiceGrpc.ExplainServiceBlockingStub stub =
-          ExplainServiceGrpc.newBlockingStub(running.channel("localhost:" + explain.port()));
-      UserDataClient users = new UserDataClient(running.channel("localhost:" + feature.port()), Duration.ofSeconds(30));
+      Suite suite = Suite.start(running, models);
+      ReloadingModel reloading = suite.reloading;
+      ExplainServiceGrpc.ExplainServiceBlockingStub stub = suite.explain;
+      UserDataClient users =
+          new UserDataClient(running.channel("localhost:" + suite.feature.port()), Duration.ofSeconds(30));
       List<String> record = users.record(CUSTOMER, 200);
       List<String> candidates = users.candidates(CUSTOMER, 100, record, Optional.empty()).stream()
           .map(Candidate::getItemId).toList();
@@ -106,6 +93,73 @@ class ModelReloadRealDataTest {
     }
   }
 
+  /**
+   * GetModelInsights reads the trend window with GetModelInfo before its first Score: a reload
+   * between the two, to a version counting recent purchases over another window, is the model
+   * changing while answering (UNAVAILABLE), not the model service's window refusal passed through;
+   * the retry pairs the new version with its own window.
+   */
+  @Test
+  void getModelInsights_modelReloadedToAnotherTrendWindowAfterGetModelInfo_isUnavailableToRetry()
+      throws IOException {
+    try (RunningServers running = new RunningServers()) {
+      Suite suite = Suite.start(running, models);
+      GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder().addUserIds(CUSTOMER).build();
+
+      suite.reloading.reloadAfterNextModelInfo(WEEKLY);
+      StatusRuntimeException failed =
+          assertThrows(StatusRuntimeException.class, () -> suite.explain.getModelInsights(request));
+
+      assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getStatus().getDescription());
+      assertEquals("the model changed while answering; retry", failed.getStatus().getDescription());
+      GetModelInsightsResponse retried = suite.explain.getModelInsights(request);
+      assertEquals(WEEKLY, retried.getModelVersion());
+      assertEquals(com.google.protobuf.Duration.newBuilder().setSeconds(7 * 24 * 3600).build(),
+          retried.getRecentPurchasesWindow());
+    }
+  }
+
+  /**
+   * The real feature and model services (the shipped model, a copy as a newer version, and a copy
+   * whose trend window is 7 days instead of 14), the model reached through {@link ReloadingModel},
+   * and a real explain service.
+   */
+  private record Suite(GrpcServer feature, ReloadingModel reloading,
+                       ExplainServiceGrpc.ExplainServiceBlockingStub explain) {
+    static Suite start(RunningServers running, Path models) throws IOException {
+      Path shipped = Path.of(System.getProperty("glassbox.repo.root"), "models", "uci-online-retail", SHIPPED);
+      copy(shipped, models.resolve("uci-online-retail").resolve(SHIPPED));
+      copy(shipped, models.resolve("uci-online-retail").resolve(RETRAINED));
+      Path weekly = models.resolve("uci-online-retail").resolve(WEEKLY);
+      copy(shipped, weekly);
+      Path metadata = weekly.resolve("metadata.json");
+      String text = Files.readString(metadata);
+      String weeklyText = text.replace("\"window_days\": 14,", "\"window_days\": 7,");
+      assertTrue(!weeklyText.equals(text), "the shipped model's trend window is 14 days");
+      Files.writeString(metadata, weeklyText);
+      ConfigSource base = ConfigSource.of(Map.of(
+          "GLASSBOX_DATA_DIR", System.getProperty("glassbox.repo.root") + "/data/uci-online-retail",
+          "GLASSBOX_MODEL_DIR", models.toString(),
+          "GLASSBOX_MODEL_VERSION", SHIPPED,
+          "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0",
+          "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0", "GLASSBOX_METRICS_PORT", "0"));
+      GrpcServer feature = running.keep(FeatureMain.start(base));
+      GrpcServer model = running.keep(ModelMain.start(base));
+      ReloadingModel reloading = new ReloadingModel(
+          ModelServiceGrpc.newBlockingStub(running.channel("localhost:" + model.port())),
+          ModelAdminGrpc.newBlockingStub(running.channel("localhost:" + model.adminPort())));
+      String reloadingName = "reloading-model-" + UUID.randomUUID();
+      running.keep(GrpcServer.inProcess("reloading-model", reloadingName).addService(reloading).start());
+      GrpcServer explain = running.keep(ExplainMain.start(base.with(Map.of(
+          "GLASSBOX_EXPLAIN_PORT", "0",
+          "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
+          "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
+          "GLASSBOX_MODEL_TARGET", "in-process:" + reloadingName))));
+      return new Suite(feature, reloading,
+          ExplainServiceGrpc.newBlockingStub(running.channel("localhost:" + explain.port())));
+    }
+  }
+
   private static void copy(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     try (Stream<Path> files = Files.list(from)) {
@@ -117,13 +171,14 @@ class ModelReloadRealDataTest {
 
   /**
    * The real model service's Score and GetModelInfo, passed through; once armed, it reloads the
-   * real model service to another version right after answering the next Score call, as an
-   * operator's ReloadModel landing between two calls of one answer.
+   * real model service to another version right after answering the next Score (or GetModelInfo)
+   * call, as an operator's ReloadModel landing between two calls of one answer.
    */
   private static final class ReloadingModel extends ModelServiceGrpc.ModelServiceImplBase {
     private final ModelServiceGrpc.ModelServiceBlockingStub model;
     private final ModelAdminGrpc.ModelAdminBlockingStub admin;
-    private volatile String reloadTo;
+    private final AtomicReference<String> reloadAfterScore = new AtomicReference<>();
+    private final AtomicReference<String> reloadAfterModelInfo = new AtomicReference<>();
 
     ReloadingModel(ModelServiceGrpc.ModelServiceBlockingStub model, ModelAdminGrpc.ModelAdminBlockingStub admin) {
       this.model = model;
@@ -131,35 +186,38 @@ class ModelReloadRealDataTest {
     }
 
     void reloadAfterNextScore(String version) {
-      reloadTo = version;
+      reloadAfterScore.set(version);
+    }
+
+    void reloadAfterNextModelInfo(String version) {
+      reloadAfterModelInfo.set(version);
     }
 
     @Override
     public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
-      ScoreResponse response;
-      try {
-        response = model.score(request);
-      } catch (StatusRuntimeException e) {
-        observer.onError(e);
-        return;
-      }
-      String version = reloadTo;
-      if (version != null) {
-        reloadTo = null;
-        admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
-      }
-      observer.onNext(response);
-      observer.onCompleted();
+      answerThenReload(() -> model.score(request), reloadAfterScore, observer);
     }
 
     @Override
     public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
+      answerThenReload(() -> model.getModelInfo(request), reloadAfterModelInfo, observer);
+    }
+
+    /** Passes {@code call}'s answer on, reloading to the {@code armed} version (once) before it goes. */
+    private <T> void answerThenReload(Supplier<T> call, AtomicReference<String> armed, StreamObserver<T> observer) {
+      T answer;
       try {
-        observer.onNext(model.getModelInfo(request));
-        observer.onCompleted();
+        answer = call.get();
       } catch (StatusRuntimeException e) {
         observer.onError(e);
+        return;
       }
+      String version = armed.getAndSet(null);
+      if (version != null) {
+        admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
+      }
+      observer.onNext(answer);
+      observer.onCompleted();
     }
   }
 }
