@@ -32,9 +32,13 @@ record ModelVersionPin(Optional<String> version, boolean callers) {
     return version.isEmpty() ? NONE : new ModelVersionPin(Optional.of(version), true);
   }
 
-  /** This pin, or while there is none, {@code answered} pinned as this service's own. */
+  /**
+   * This pin, or while there is none, {@code answered} pinned as this service's own. A blank
+   * answer (a model service that names no version) pins nothing: a Score call sent with it would
+   * name no version, so a refusal of it could not be a swap.
+   */
   ModelVersionPin orAnswered(String answered) {
-    return version.isPresent() ? this : new ModelVersionPin(Optional.of(answered), false);
+    return version.isPresent() || answered.isBlank() ? this : new ModelVersionPin(Optional.of(answered), false);
   }
 
   /** Whether the pin is this service's own: a refusal of it is the model swapped mid-answer. */
