@@ -17,6 +17,8 @@ import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -93,17 +95,42 @@ public final class FaithfulnessEvaluation {
   public Report run(List<String> userIds) {
     Report report = new Report(settings.topK());
     Random random = new Random(settings.seed());
-    // Ranked as the gateway ranks: with recent purchases over the model's trend window.
-    Optional<com.google.protobuf.Duration> trendWindow = modelClient.trendWindow().window();
+    // Ranked as the gateway ranks: with recent purchases over the model's trend window. One model
+    // for the whole run: the version that told the window ranks, explains and re-scores every
+    // user, pinned as a caller pins it, so that a swap fails the run instead of mixing two models.
+    ModelClient.TrendWindow served = modelClient.trendWindow();
+    ModelVersionPin pin = ModelVersionPin.ofCaller(served.version());
+    Optional<com.google.protobuf.Duration> trendWindow = served.window();
     report.trendTerm = trendWindow.isPresent();
-    for (String userId : userIds) {
-      evaluateUser(userId, report, random, trendWindow);
+    try {
+      for (String userId : userIds) {
+        evaluateUser(userId, report, random, trendWindow, pin);
+      }
+    } catch (StatusRuntimeException e) {
+      throw modelChanged(e, pin);
     }
     return report;
   }
 
-  private void evaluateUser(
-      String userId, Report report, Random random, Optional<com.google.protobuf.Duration> trendWindow) {
+  /**
+   * {@code failure}, or ABORTED saying the model changed during the run when it is the pinned
+   * version refused (FAILED_PRECONDITION) and the model service now serves another.
+   */
+  private StatusRuntimeException modelChanged(StatusRuntimeException failure, ModelVersionPin pin) {
+    if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()) {
+      return failure;
+    }
+    String serving = modelClient.trendWindow().version();
+    if (serving.equals(pin.version().get())) {
+      return failure;
+    }
+    return Status.ABORTED.withCause(failure).withDescription("the model changed during the evaluation ("
+        + pin.version().get() + " when it started, " + serving + " now), so its figures would mix two models;"
+        + " run it again").asRuntimeException();
+  }
+
+  private void evaluateUser(String userId, Report report, Random random,
+                            Optional<com.google.protobuf.Duration> trendWindow, ModelVersionPin pin) {
     List<String> record = users.record(userId, settings.historyEvents());
     if (record.isEmpty()) {
       return;
@@ -121,6 +148,7 @@ public final class FaithfulnessEvaluation {
         .setIncludeAttention(true)
         .setUnknownItems(UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP);
     recent.addWindowTo(scoreRequest);
+    pin.version().ifPresent(scoreRequest::setModelVersion);
     ScoreRowResult row = model.withDeadlineAfter(30, TimeUnit.SECONDS).score(scoreRequest.build()).getRows(0);
     List<String> window = row.getHistoryItemIdsList();
     if (window.isEmpty()) {
@@ -140,6 +168,7 @@ public final class FaithfulnessEvaluation {
     ExplainRequest.Builder request = ExplainRequest.newBuilder()
         .addAllHistoryItemIds(window).addAllRecordItemIds(record).addAllSlateItemIds(ranked)
         .setTopK(settings.topK()).setMaxEvidenceItems(settings.maxEvidence());
+    pin.version().ifPresent(request::setModelVersion);
     if (recent.window().isPresent()) {
       ranked.forEach(id -> request.addSlateRecentPurchases(recent.count(id)));
       request.setRecentPurchasesWindow(recent.window().get());
@@ -156,9 +185,7 @@ public final class FaithfulnessEvaluation {
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());
     report.explainNanos.add(System.nanoTime() - start);
 
-    // Pinned to the version that answered the Explain (which named none): a swap since is our race.
-    CounterfactualScorer.Session session =
-        scorer.session(record, ranked, recent, ModelVersionPin.NONE.orAnswered(ours.getModelVersion()));
+    CounterfactualScorer.Session session = scorer.session(record, ranked, recent, pin);
     session.score(EvidenceSearch.leaveOneOut(window));
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(settings.topK(), settings.minRankDrop()), settings.maxEvidence());

@@ -23,6 +23,7 @@ import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -120,11 +121,37 @@ class ModelReloadRealDataTest {
   }
 
   /**
+   * The faithfulness evaluation ranks, explains and re-scores with the version that told it the
+   * trend window: a reload right after its first (ranking) Score fails the run, saying so, where
+   * before it measured the old version's top-k against the new version's explanations.
+   */
+  @Test
+  void faithfulnessEvaluation_modelReloadedAfterItsFirstScore_failsSayingTheModelChanged() throws IOException {
+    try (RunningServers running = new RunningServers()) {
+      Suite suite = Suite.start(running, models);
+      FaithfulnessEvaluation evaluation = new FaithfulnessEvaluation(
+          running.channel("localhost:" + suite.feature.port()), suite.model, suite.explainChannel,
+          FaithfulnessEvaluation.Settings.defaults());
+
+      suite.reloading.reloadAfterNextScore(RETRAINED);
+      StatusRuntimeException failed =
+          assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of(CUSTOMER)));
+
+      assertEquals(Status.Code.ABORTED, failed.getStatus().getCode(), failed.getStatus().getDescription());
+      assertEquals("the model changed during the evaluation (" + SHIPPED + " when it started, " + RETRAINED
+          + " now), so its figures would mix two models; run it again", failed.getStatus().getDescription());
+      FaithfulnessEvaluation.Report again = evaluation.run(List.of(CUSTOMER));
+      assertEquals(1, again.users());
+      assertEquals(0, again.reasonsMismatched());
+    }
+  }
+
+  /**
    * The real feature and model services (the shipped model, a copy as a newer version, and a copy
    * whose trend window is 7 days instead of 14), the model reached through {@link ReloadingModel},
    * and a real explain service.
    */
-  private record Suite(GrpcServer feature, ReloadingModel reloading,
+  private record Suite(GrpcServer feature, ReloadingModel reloading, Channel model, Channel explainChannel,
                        ExplainServiceGrpc.ExplainServiceBlockingStub explain) {
     static Suite start(RunningServers running, Path models) throws IOException {
       Path shipped = Path.of(System.getProperty("glassbox.repo.root"), "models", "uci-online-retail", SHIPPED);
@@ -155,8 +182,9 @@ class ModelReloadRealDataTest {
           "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
           "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
           "GLASSBOX_MODEL_TARGET", "in-process:" + reloadingName))));
-      return new Suite(feature, reloading,
-          ExplainServiceGrpc.newBlockingStub(running.channel("localhost:" + explain.port())));
+      Channel explainChannel = running.channel("localhost:" + explain.port());
+      return new Suite(feature, reloading, running.channel("in-process:" + reloadingName), explainChannel,
+          ExplainServiceGrpc.newBlockingStub(explainChannel));
     }
   }
 
