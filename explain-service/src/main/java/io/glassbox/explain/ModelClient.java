@@ -46,6 +46,11 @@ final class ModelClient {
   static final int BACKGROUND_CELLS_PER_CALL = 8_000;
 
   private static final String DEPENDENCY = "model service";
+  /**
+   * UNAVAILABLE's words when the model was swapped while one answer was scored: the version this
+   * service pinned itself was refused, or the calls of one slate were answered by two versions.
+   */
+  static final String MODEL_CHANGED = "the model changed while answering; retry";
 
   private final ModelServiceGrpc.ModelServiceFutureStub stub;
   private final Duration timeout;
@@ -179,10 +184,7 @@ final class ModelClient {
     List<List<String>> windows = new ArrayList<>(histories.size());
     for (ScoreResponse response : responses) {
       if (!response.getModelVersion().equals(version)) {
-        throw Status.UNAVAILABLE
-            .withDescription("model version changed while scoring (" + version + " -> "
-                + response.getModelVersion() + "); retry")
-            .asRuntimeException();
+        throw Status.UNAVAILABLE.withDescription(MODEL_CHANGED).asRuntimeException();
       }
       for (ScoreRowResult row : response.getRowsList()) {
         Map<String, Float> scores = new HashMap<>(row.getScoresCount() * 2);
@@ -307,11 +309,14 @@ final class ModelClient {
   /**
    * The status a failed call answers with. The model service refusing a version this service
    * pinned itself (the one that answered the answer's first call) means the model was swapped
-   * while answering: the caller pinned nothing, and a retry is answered by the new version.
+   * while answering: the caller pinned nothing, and a retry is answered by the new version. The
+   * code alone tells it: the model service's other FAILED_PRECONDITION, a trend window it does not
+   * use, cannot meet our pin unless the model changed, since every answer's first call (or the
+   * GetModelInfo its window came from) was already answered by the pinned version with that window.
    */
   private static StatusRuntimeException failed(Throwable failure, ModelVersionPin pin) {
     if (pin.ours() && Status.fromThrowable(failure).getCode() == Status.Code.FAILED_PRECONDITION) {
-      return Status.UNAVAILABLE.withDescription("the model changed while answering; retry").asRuntimeException();
+      return Status.UNAVAILABLE.withDescription(MODEL_CHANGED).asRuntimeException();
     }
     return DependencyErrors.translate(DEPENDENCY, failure);
   }
