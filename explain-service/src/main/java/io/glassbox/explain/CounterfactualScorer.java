@@ -8,7 +8,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Scores counterfactual edits of one user's record against one candidate set, pinning the model
@@ -155,11 +154,6 @@ final class CounterfactualScorer {
     /** The history the model read of the full record (once the baseline is scored). */
     List<String> window() {
       return window;
-    }
-
-    /** The version that answered, or the one the caller pinned; empty before any call. */
-    Optional<String> modelVersion() {
-      return pin.version();
     }
 
     /** The pin every later call of this answer is sent with. */

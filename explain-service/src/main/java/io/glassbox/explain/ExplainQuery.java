@@ -18,7 +18,7 @@ import java.util.List;
  * @param targets the items to explain, in request order
  * @param locale "en-US" or "zh-CN"
  * @param maxEvidenceItems most history items one reason may cite, 1..5
- * @param modelVersion the model version the caller scored with, if it said ({@link ModelVersionPin#NONE} if not)
+ * @param pin the model version the caller scored with, if it said ({@link ModelVersionPin#NONE} if not)
  * @param topK the k of the top-k the minimum effect, necessity and sufficiency refer to
  * @param recent the slate items' recent purchases the caller scored with (none: no trend term)
  */
@@ -29,7 +29,7 @@ record ExplainQuery(
     List<Target> targets,
     String locale,
     int maxEvidenceItems,
-    ModelVersionPin modelVersion,
+    ModelVersionPin pin,
     int topK,
     RecentPurchases recent) {
 
@@ -39,7 +39,7 @@ record ExplainQuery(
     slate = List.copyOf(new LinkedHashSet<>(slate));
     targets = List.copyOf(targets);
     requireNonNull(locale, "locale");
-    requireNonNull(modelVersion, "modelVersion");
+    requireNonNull(pin, "pin");
     requireNonNull(recent, "recent");
   }
 

@@ -56,7 +56,7 @@ final class Explainer {
     EvidenceSearch search = new EvidenceSearch(
         new MinimumEffect(query.topK(), config.minRankDrop()), query.maxEvidenceItems());
     CounterfactualScorer.Session session =
-        scorer.session(query.record(), query.slate(), query.recent(), query.modelVersion());
+        scorer.session(query.record(), query.slate(), query.recent(), query.pin());
     // The trendless row the trend check reads, when a target was bought lately, goes with the
     // evidence search's removal rows: no call of its own.
     if (targetIds.stream().anyMatch(id -> query.recent().count(id) > 0)) {
@@ -74,7 +74,7 @@ final class Explainer {
 
     Map<String, String> titles = prefetch.titles(titlesNeeded(targets, judgements));
     ExplainResponse.Builder response = ExplainResponse.newBuilder()
-        .setModelVersion(session.modelVersion().orElse(""))
+        .setModelVersion(session.pin().version().orElse(""))
         .setRankedCandidateCount(rankedCount);
     for (int i = 0; i < targets.size(); i++) {
       response.addExplanations(
@@ -83,7 +83,7 @@ final class Explainer {
     if (log.isDebugEnabled()) {
       long verified = judgements.stream().filter(j -> j instanceof Judgement.Cited).count();
       log.debug("explained {} targets, {} with verified history evidence, model {}",
-          targets.size(), verified, session.modelVersion().orElse("-"));
+          targets.size(), verified, session.pin().version().orElse("-"));
     }
     return response.build();
   }

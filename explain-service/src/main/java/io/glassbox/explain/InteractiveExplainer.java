@@ -94,7 +94,7 @@ final class InteractiveExplainer {
         .setRetrieved(ranking.askedItemRetrieved())
         .addAllHistoryItemIds(baseline.window())
         .addAllContribution(baseline.contribution())
-        .setModelVersion(session.modelVersion().orElse(""));
+        .setModelVersion(session.pin().version().orElse(""));
     response.addAllReasons(Explainer.reasons(judgement, trend, sources, titles, ranking.locale()));
     effects.forEach(e -> response.addEffects(e.toProto(titles)));
     return response.build();
@@ -165,7 +165,7 @@ final class InteractiveExplainer {
         .setScoreGap(baselineScores.get(kth) - score)
         .setText(text)
         .setLocale(ranking.locale())
-        .setModelVersion(session.modelVersion().orElse(""));
+        .setModelVersion(session.pin().version().orElse(""));
     holdingBack.forEach(e -> response.addHoldingBack(e.toProto(titles)));
     change.ifPresent(c -> response.setSmallestChange(HistoryChange.newBuilder()
         .addAllRemoveItemIds(c.removed()).setRankAfter(c.rank()).setScoreAfter(c.score())));
@@ -194,7 +194,7 @@ final class InteractiveExplainer {
     // Before the change every candidate is ranked, as Recommend ranks them; after it the added
     // items are purchases: like the gateway, rank only what the user has not bought.
     ModelClient.DetailedRows scored = model.scoreWithContributions(
-        List.of(ranking.record(), after), ranking.candidates(), ranking.recent(), ranking.modelVersion());
+        List.of(ranking.record(), after), ranking.candidates(), ranking.recent(), ranking.pin());
     ModelClient.DetailedRow before = scored.rows().get(0);
     ModelClient.DetailedRow changed = withoutCandidates(scored.rows().get(1), added);
     if (before.scores().isEmpty()) {
@@ -243,7 +243,7 @@ final class InteractiveExplainer {
     left.stream().filter(id -> !added.contains(id)).forEach(shown::add);
     Changes changes = new Changes(removed, added);
     Map<String, Map<String, Float>> undone = undoneScores(changes, ranking, shown,
-        ranking.modelVersion().orAnswered(scored.modelVersion()), changed.window().equals(before.window()),
+        ranking.pin().orAnswered(scored.modelVersion()), changed.window().equals(before.window()),
         before.scores());
     Rescored rescored = new Rescored(ranking.candidates(), before, changed, undone);
     for (String id : newTop) {
@@ -486,9 +486,9 @@ final class InteractiveExplainer {
   /** Scores the record for the item (with its contributions), then the leave-one-out rows. */
   private Baseline baseline(UserRankingQuery ranking, String itemId) {
     ModelClient.DetailedRows first = model.scoreWithContributions(
-        List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.modelVersion());
+        List.of(ranking.record()), List.of(itemId), ranking.recent(), ranking.pin());
     ModelClient.DetailedRow row = first.rows().get(0);
-    ModelVersionPin pin = ranking.modelVersion().orAnswered(first.modelVersion());
+    ModelVersionPin pin = ranking.pin().orAnswered(first.modelVersion());
     if (!row.scores().containsKey(itemId)) {
       String unknown = "item_id \"" + Descriptions.truncate(itemId) + "\" is unknown to the model";
       List<String> others = ranking.candidates().stream().filter(id -> !id.equals(itemId)).toList();

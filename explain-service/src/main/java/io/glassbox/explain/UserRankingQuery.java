@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param record the user's purchase record, oldest first
  * @param candidates every candidate to rank, distinct, in request order (the asked item included)
  * @param sources retrieval sources of candidates, by item id (for fallback reasons)
- * @param modelVersion the version the caller pinned, if any ({@link ModelVersionPin#NONE} if not)
+ * @param pin the version the caller pinned, if any ({@link ModelVersionPin#NONE} if not)
  * @param askedTopK the k of the top-k the request asks for (10 when it sent 0)
  * @param maxEvidence most history items one reason may cite
  * @param locale "en-US" or "zh-CN"
@@ -26,7 +26,7 @@ record UserRankingQuery(
     List<String> record,
     List<String> candidates,
     Map<String, ExplainQuery.Target> sources,
-    ModelVersionPin modelVersion,
+    ModelVersionPin pin,
     int askedTopK,
     int maxEvidence,
     String locale,
@@ -38,7 +38,7 @@ record UserRankingQuery(
     record = List.copyOf(record);
     candidates = List.copyOf(candidates);
     sources = Map.copyOf(sources);
-    requireNonNull(modelVersion, "modelVersion");
+    requireNonNull(pin, "pin");
     requireNonNull(locale, "locale");
     requireNonNull(recent, "recent");
     requireNonNull(defaultAnswer, "defaultAnswer");
