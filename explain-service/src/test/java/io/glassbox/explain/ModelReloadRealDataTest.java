@@ -26,6 +26,7 @@ import io.glassbox.server.RunningServers;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,17 +76,18 @@ class ModelReloadRealDataTest {
           .build();
 
       reloading.reloadAfterNextScore(RETRAINED);
-      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> stub.explainItem(request));
+      StatusRuntimeException failed =
+          assertThrows(StatusRuntimeException.class, () -> deadline(stub).explainItem(request));
 
       assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getStatus().getDescription());
       assertEquals("the model changed while answering; retry", failed.getStatus().getDescription());
-      ExplainItemResponse retried = stub.explainItem(request);
+      ExplainItemResponse retried = deadline(stub).explainItem(request);
       assertEquals(RETRAINED, retried.getModelVersion());
       assertTrue(retried.getRank() >= 1);
 
       // A caller who pinned the version that is swapped out learns that its pin no longer holds.
       reloading.reloadAfterNextScore(SHIPPED);
-      StatusRuntimeException pinned = assertThrows(StatusRuntimeException.class, () -> stub.explainItem(
+      StatusRuntimeException pinned = assertThrows(StatusRuntimeException.class, () -> deadline(stub).explainItem(
           request.toBuilder().setRanking(request.getRanking().toBuilder().setModelVersion(RETRAINED)).build()));
 
       assertEquals(Status.Code.FAILED_PRECONDITION, pinned.getStatus().getCode(), pinned.getStatus().getDescription());
@@ -109,11 +111,11 @@ class ModelReloadRealDataTest {
 
       suite.reloading.reloadAfterNextModelInfo(WEEKLY);
       StatusRuntimeException failed =
-          assertThrows(StatusRuntimeException.class, () -> suite.explain.getModelInsights(request));
+          assertThrows(StatusRuntimeException.class, () -> deadline(suite.explain).getModelInsights(request));
 
       assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getStatus().getDescription());
       assertEquals("the model changed while answering; retry", failed.getStatus().getDescription());
-      GetModelInsightsResponse retried = suite.explain.getModelInsights(request);
+      GetModelInsightsResponse retried = deadline(suite.explain).getModelInsights(request);
       assertEquals(WEEKLY, retried.getModelVersion());
       assertEquals(com.google.protobuf.Duration.newBuilder().setSeconds(7 * 24 * 3600).build(),
           retried.getRecentPurchasesWindow());
@@ -188,6 +190,11 @@ class ModelReloadRealDataTest {
     }
   }
 
+  /** {@code stub} with a deadline for its next call: a hung service fails the call, not the whole run. */
+  private static <S extends AbstractStub<S>> S deadline(S stub) {
+    return stub.withDeadlineAfter(60, TimeUnit.SECONDS);
+  }
+
   private static void copy(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     try (Stream<Path> files = Files.list(from)) {
@@ -223,12 +230,12 @@ class ModelReloadRealDataTest {
 
     @Override
     public void score(ScoreRequest request, StreamObserver<ScoreResponse> observer) {
-      answerThenReload(() -> model.score(request), reloadAfterScore, observer);
+      answerThenReload(() -> deadline(model).score(request), reloadAfterScore, observer);
     }
 
     @Override
     public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
-      answerThenReload(() -> model.getModelInfo(request), reloadAfterModelInfo, observer);
+      answerThenReload(() -> deadline(model).getModelInfo(request), reloadAfterModelInfo, observer);
     }
 
     /** Passes {@code call}'s answer on, reloading to the {@code armed} version (once) before it goes. */
@@ -242,7 +249,7 @@ class ModelReloadRealDataTest {
       }
       String version = armed.getAndSet(null);
       if (version != null) {
-        admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
+        deadline(admin).reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
       }
       observer.onNext(answer);
       observer.onCompleted();
