@@ -6,6 +6,8 @@ import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +16,11 @@ import org.slf4j.event.Level;
 /**
  * How failures of the services the gateway calls reach its own callers: with a status they can
  * act on and a message that names the dependency, never UNKNOWN, never a stack trace or another
- * service's internals.
+ * service's internals. The translations that log nothing are static; the two that log an INTERNAL
+ * answer ({@link #featureFailed}, {@link #explainFailed}) belong to the gateway's one instance,
+ * which Recommend and the user explanations share, so that each gateway limits its own lines.
  */
+@Singleton
 final class DependencyFailures {
   private static final Logger log = LoggerFactory.getLogger(DependencyFailures.class);
   /**
@@ -29,13 +34,13 @@ final class DependencyFailures {
 
   /**
    * A feature or explain service refusing the gateway (its key, say) refuses every Recommend and
-   * user explanation: one WARN a minute for each dependency and code it answered. Shared by the
-   * process's gateway, since its callers reach this class's static methods.
+   * user explanation: one WARN a minute for each dependency and code it answered.
    */
-  private static final WarningLimiterPerCause<String> retryDoesNotMendLines =
+  private final WarningLimiterPerCause<String> retryDoesNotMendLines =
       new WarningLimiterPerCause<>(WARNING_INTERVAL);
 
-  private DependencyFailures() {}
+  @Inject
+  DependencyFailures() {}
 
   /**
    * A failed feature-service call the answer cannot do without. Running out of the caller's
@@ -45,7 +50,7 @@ final class DependencyFailures {
    * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #dependencyFailed}).
    * An INTERNAL answer is logged here.
    */
-  static StatusRuntimeException featureFailed(Throwable failure) {
+  StatusRuntimeException featureFailed(Throwable failure) {
     return warnedIfRetryDoesNotMend("feature service", failure, featureAnswer(failure));
   }
 
@@ -122,7 +127,7 @@ final class DependencyFailures {
    * explain service, with its own words when it answered ({@link #dependencyFailed}): the model service
    * it called failed, say. An INTERNAL answer is logged here.
    */
-  static StatusRuntimeException explainFailed(Throwable failure) {
+  StatusRuntimeException explainFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
     return warnedIfRetryDoesNotMend("explain service", failure, switch (status.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> status.withCause(null).asRuntimeException();
@@ -141,7 +146,7 @@ final class DependencyFailures {
    * at WARN once a minute for each code the dependency answered, with the count held back since,
    * the others at DEBUG.
    */
-  private static StatusRuntimeException warnedIfRetryDoesNotMend(String dependency, Throwable failure,
+  private StatusRuntimeException warnedIfRetryDoesNotMend(String dependency, Throwable failure,
       StatusRuntimeException answer) {
     if (answer.getStatus().getCode() == Status.Code.INTERNAL) {
       retryDoesNotMendLines.log(dependency + " " + Status.fromThrowable(failure).getCode(), log, Level.WARN, "{}; {}",

@@ -58,6 +58,7 @@ final class Recommender {
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
   private final StageMetrics metrics;
+  private final DependencyFailures failures;
   /** Degradations repeat on every request while a dependency is down: one warning a minute each. */
   private final WarningLimiter modelWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   private final WarningLimiter explainWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
@@ -75,7 +76,8 @@ final class Recommender {
       GatewayConfig config,
       Deadline.Ticker ticker,
       StageMetrics metrics,
-      ModelTrendWindow trendWindow) {
+      ModelTrendWindow trendWindow,
+      DependencyFailures failures) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
@@ -83,6 +85,7 @@ final class Recommender {
     this.ticker = requireNonNull(ticker, "ticker");
     this.metrics = requireNonNull(metrics, "metrics");
     this.trendWindow = requireNonNull(trendWindow, "trendWindow");
+    this.failures = requireNonNull(failures, "failures");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -236,9 +239,9 @@ final class Recommender {
     }, directExecutor());
   }
 
-  private static <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call) {
+  private <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call) {
     return Futures.catching(call, Exception.class, failure -> {
-      throw DependencyFailures.featureFailed(failure);
+      throw failures.featureFailed(failure);
     }, directExecutor());
   }
 

@@ -50,16 +50,18 @@ final class UserExplainer {
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
   private final ModelTrendWindow trendWindow;
+  private final DependencyFailures failures;
 
   @Inject
   UserExplainer(
       @FeatureChannel Channel featureChannel, @ExplainChannel Channel explainChannel,
-      GatewayConfig config, Deadline.Ticker ticker, ModelTrendWindow trendWindow) {
+      GatewayConfig config, Deadline.Ticker ticker, ModelTrendWindow trendWindow, DependencyFailures failures) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
     this.trendWindow = requireNonNull(trendWindow, "trendWindow");
+    this.failures = requireNonNull(failures, "failures");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -165,13 +167,13 @@ final class UserExplainer {
       if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.FAILED_PRECONDITION) {
         throw status.asRuntimeException(); // our own verdict on the user or the items
       }
-      throw DependencyFailures.featureFailed(failure);
+      throw failures.featureFailed(failure);
     }, directExecutor());
     return Futures.transformAsync(checked,
         found -> Futures.catching(ask.apply(explain.withDeadline(deadline), found.ranking(), found.topK()),
             Exception.class,
             failure -> {
-              throw DependencyFailures.explainFailed(failure);
+              throw failures.explainFailed(failure);
             }, directExecutor()),
         inRequest);
   }

@@ -499,6 +499,28 @@ class GatewayRecommendTest {
     }
   }
 
+  /**
+   * Each gateway holds back only its own lines: of two gateways started one after another in one
+   * process (as tests start them), the second, refused as the first was, still says so at WARN.
+   */
+  @Test
+  void recommend_featureServiceRefusingTheKeysOfTwoGatewaysInTurn_eachLogsItsOwnWarning() {
+    for (int gateway = 1; gateway <= 2; gateway++) {
+      start(new GatewayHarness());
+      harness.feature.historyFailure = Status.UNAUTHENTICATED.withDescription("GetUserHistory needs an API key");
+      try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
+        StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+            () -> recommend(KNOWN_USER, 3, "en-US"));
+        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+
+        assertEquals(List.of(Level.WARN), logged.lines().stream().map(ILoggingEvent::getLevel).toList(),
+            "gateway " + gateway + ": " + logged.lines());
+      } finally {
+        harness.close();
+      }
+    }
+  }
+
   @Test
   void recommend_propagatesTheCallerDeadlineToEveryHop() {
     start(new GatewayHarness()
