@@ -126,6 +126,11 @@ final class CallHints {
   }
 
   private static String unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
+    if (answeredUnnamed(status)) {
+      // A server answered with its own description ("the feature store is unavailable; retry
+      // shortly"), but did not name itself: where to connect is not what went wrong.
+      return "the server at " + target + " is up but could not serve this call: its description says why.";
+    }
     if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
       return doesNotSpeakTls(target);
     }
@@ -159,6 +164,16 @@ final class CallHints {
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
         + " it prints \"Glassbox is up\"), or name another server with --target.";
+  }
+
+  /**
+   * Whether {@code status} is a server's answer though its trailers name no server of the suite:
+   * the command's own transport failures carry their cause, or are gRPC's "Network closed for
+   * unknown reason" for a connection closed without a word; a server sends neither.
+   */
+  private static boolean answeredUnnamed(Status status) {
+    return status.getCause() == null
+        && (status.getDescription() == null || !status.getDescription().startsWith(NETWORK_CLOSED));
   }
 
   /**

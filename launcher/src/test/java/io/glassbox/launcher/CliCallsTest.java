@@ -3,7 +3,12 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.api.v1.RecommendRequest;
+import io.glassbox.api.v1.RecommendResponse;
+import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -32,6 +37,33 @@ class CliCallsTest {
         + " (connection refused)\n"), printed);
     assertTrue(printed.contains("nothing answered at localhost:" + port + ". Is the suite up?"), printed);
     assertTrue(printed.contains("bin/glassbox up"), printed);
+  }
+
+  /**
+   * A server that answers UNAVAILABLE with its own words, as the feature service does while its
+   * Redis is down, but names no server of the suite in its trailers: it answered, so the hint is
+   * not that nothing did (it said "nothing answered at localhost:PORT. Is the suite up?").
+   */
+  @Test
+  void recommend_serverAnsweringUnavailable_keepsItsWordsAndSaysItIsUp() throws Exception {
+    Server server = SuiteAnswer.serve(new GatewayGrpc.GatewayImplBase() {
+      @Override
+      public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> reply) {
+        reply.onError(Status.UNAVAILABLE.withDescription("the feature store is unavailable; retry shortly")
+            .asRuntimeException());
+      }
+    });
+    try {
+      String target = "localhost:" + server.getPort();
+      CliRun run = CliRun.of("recommend", "--user", "12348", "--target", target);
+
+      assertEquals(1, run.exit(), run.err());
+      assertEquals("glassbox: UNAVAILABLE: the feature store is unavailable; retry shortly\n"
+          + "glassbox: the server at " + target + " is up but could not serve this call: its description says why.\n",
+          run.err());
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   /**
