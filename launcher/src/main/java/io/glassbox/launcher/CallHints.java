@@ -70,13 +70,32 @@ final class CallHints {
   private CallHints() {}
 
   /**
-   * The hint for {@code failure} of a call to {@code target} made with {@code settings}, if any.
-   * A server of the suite names itself in a failure's trailers ({@link RequestIds#SERVER_HEADER});
-   * without that name the failure never reached one. Asking the server how it speaks waits no
-   * longer than what is left of {@code deadline}, the command's own, nor {@link #PROBE_LIMIT}.
+   * A failed call as a person reads it: {@code whatFailed}, the status line's words in place of the
+   * status's description where the failure is the command's own, and {@code hint}, what to do.
+   */
+  record Told(Optional<String> whatFailed, Optional<String> hint) {
+    private static Told hintOnly(String hint) {
+      return new Told(Optional.empty(), Optional.of(hint));
+    }
+  }
+
+  /**
+   * The hint for {@code failure} of a call to {@code target} made with {@code settings}, if any
+   * ({@link #tell}).
    */
   static Optional<String> hint(StatusRuntimeException failure, String target, ConfigSource settings,
       Deadline deadline) {
+    return tell(failure, target, settings, deadline).hint();
+  }
+
+  /**
+   * What failed and what to do, for {@code failure} of a call to {@code target} made with
+   * {@code settings}. A server of the suite names itself in a failure's trailers
+   * ({@link RequestIds#SERVER_HEADER}); without that name the failure never reached one. Asking the
+   * server how it speaks waits no longer than what is left of {@code deadline}, the command's own,
+   * nor {@link #PROBE_LIMIT}; where it has decided, both lines say what it found.
+   */
+  static Told tell(StatusRuntimeException failure, String target, ConfigSource settings, Deadline deadline) {
     Status status = failure.getStatus();
     Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
     Optional<String> keyFile = settings.get(ClientSettings.KEY_FILE_KEY);
@@ -86,17 +105,28 @@ final class CallHints {
       // A write that may have been stored was served, perhaps in full: say only where its log is,
       // under an id that is not the one its description says to resend it with, where it names one
       // (a feedback's); an import has none.
-      case UNAVAILABLE -> Optional.of(answeredBy
-          .map(server -> Descriptions.saysMayHaveBeenStored(status)
+      case UNAVAILABLE -> answeredBy
+          .map(server -> Told.hintOnly(Descriptions.saysMayHaveBeenStored(status)
               ? "the suite's logs list this call under trace id " + trailers.get(RequestIds.HEADER) + " ("
                   + RequestIds.HEADER.name() + ")" + (Descriptions.namesResendRequestId(status) ? ", not the request id to resend it"
                   + " with." : ".")
-              : "the " + server + " at " + target + " is up but could not serve this call" + why)
-          .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline)));
+              : "the " + server + " at " + target + " is up but could not serve this call" + why))
+          .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
-      case INTERNAL, UNKNOWN -> answeredBy.map(server -> "the " + server + " at " + target + " failed" + why)
-          .or(() -> notGrpc(status, target));
+      case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed" + why))
+          .orElseGet(() -> notGrpc(status, target));
+      default -> ownWords(status, target, otherHint(status, target, keyFile));
+    };
+  }
+
+  /** {@code hint}, with the status line said from the failure's cause where it has one ({@link #whatFailed}). */
+  private static Told ownWords(Status status, String target, Optional<String> hint) {
+    return new Told(hint.flatMap(why -> whatFailed(status, target)), hint);
+  }
+
+  private static Optional<String> otherHint(Status status, String target, Optional<String> keyFile) {
+    return switch (status.getCode()) {
       case UNAUTHENTICATED -> Optional.of(keyFile
           .map(file -> "the key in " + file + " (" + ClientSettings.KEY_FILE_KEY + ") is not one the server"
               + " accepts: its keys file (" + ApiKeys.FILE_KEY + ") lists the sha256 of each key it takes.")
@@ -116,23 +146,35 @@ final class CallHints {
    * then names the first bytes it got): a TLS server, whose records start 15 03 (an alert, what a
    * TLS server says to a plaintext client) or 16 03 (a handshake), or else an HTTP port.
    */
-  private static Optional<String> notGrpc(Status status, String target) {
+  private static Told notGrpc(Status status, String target) {
     return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
-            ? answeredInTls(target)
-            : target + " did not answer in gRPC: is it an HTTP port (by default up's viewer, 8080, or metrics,"
-                + " 9451-9454, unless up's --http-port or --metrics-port moved them)?"
-                + " bin/glassbox up's gRPC servers are " + BY_PORT + ".");
+            ? mismatch(target, false)
+            : ownWords(status, target, Optional.of(target + " did not answer in gRPC: is it an HTTP port (by default"
+                + " up's viewer, 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port moved them)?"
+                + " bin/glassbox up's gRPC servers are " + BY_PORT + ".")))
+        .orElse(new Told(Optional.empty(), Optional.empty()));
   }
 
-  private static String unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
+  /**
+   * A command that spoke TLS ({@code clientTls}) to {@code target}, which does not, or plaintext
+   * to one that speaks TLS: the status line says so, whichever way the failure went (an alert, a
+   * reset, a close), and the hint which settings to change.
+   */
+  private static Told mismatch(String target, boolean clientTls) {
+    return clientTls
+        ? new Told(Optional.of(target + " does not speak TLS; this command sent TLS"), Optional.of(doesNotSpeakTls(target)))
+        : new Told(Optional.of(target + " speaks TLS; this command sent plaintext"), Optional.of(answeredInTls(target)));
+  }
+
+  private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
     if (answeredUnnamed(status)) {
       // A server answered with its own description ("the feature store is unavailable; retry
       // shortly"), but did not name itself: where to connect is not what went wrong.
-      return "the server at " + target + " is up but could not serve this call: its description says why.";
+      return Told.hintOnly("the server at " + target + " is up but could not serve this call: its description says why.");
     }
     if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
-      return doesNotSpeakTls(target);
+      return mismatch(target, true);
     }
     boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
     Optional<Throwable> unresolved = causes(status).filter(UnknownHostException.class::isInstance).findFirst();
@@ -143,9 +185,15 @@ final class CallHints {
       Optional<Boolean> speaksTls = left.isZero() ? Optional.empty()
           : TlsProbe.speaksTls(target, left.compareTo(PROBE_LIMIT) < 0 ? left : PROBE_LIMIT);
       if (speaksTls.equals(Optional.of(!clientTls))) {
-        return clientTls ? doesNotSpeakTls(target) : answeredInTls(target);
+        return mismatch(target, clientTls);
       }
     }
+    return ownWords(status, target, Optional.of(unreached(status, target, clientTls, refused, unresolved)));
+  }
+
+  /** The hint for the command's own failure to reach {@code target}, where the server was not asked or could not say. */
+  private static String unreached(Status status, String target, boolean clientTls, boolean refused,
+      Optional<Throwable> unresolved) {
     if (causes(status).anyMatch(SSLException.class::isInstance)) {
       // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
       Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();

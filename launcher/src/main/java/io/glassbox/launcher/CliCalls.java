@@ -142,8 +142,7 @@ final class CliCalls {
 
   /**
    * {@link #printFailure} for a command run with the client {@code settings}. The command's own
-   * transport failure that a hint explains is said
-   * in plain words from its cause ({@link CallHints#whatFailed}: "could not connect to
+   * transport failure that a hint explains is said in plain words ({@link CallHints#tell}: "could not connect to
    * localhost:50051 (connection refused)"): gRPC's description was "io exception" for every one,
    * followed by Netty's internals ("Channel Pipeline: [SslHandler#0, …]").
    */
@@ -155,11 +154,11 @@ final class CliCalls {
           deadlineOption.split(" ")[0]);
       return;
     }
-    Optional<String> hint = CallHints.hint(failure, target, settings, deadline);
-    String description = hint.flatMap(why -> CallHints.whatFailed(status, target))
+    CallHints.Told told = CallHints.tell(failure, target, settings, deadline);
+    String description = told.whatFailed()
         .orElse(status.getDescription() == null ? "(no details)" : status.getDescription());
     err.printf("%s: %s: %s%n", command, status.getCode(), description);
-    hint.ifPresent(why -> err.printf("%s: %s%n", command, why));
+    told.hint().ifPresent(why -> err.printf("%s: %s%n", command, why));
   }
 
   /**

@@ -76,7 +76,8 @@ class HttpPortTargetTest {
       CliRun recommend = CliRun.of("recommend", "--user", "12348", "--target", target);
 
       assertEquals(1, recommend.exit(), recommend.err());
-      assertEquals("glassbox: INTERNAL: " + target + " answered, but not in gRPC\nglassbox: " + target + " answered in TLS: set"
+      assertEquals("glassbox: INTERNAL: " + target + " speaks TLS; this command sent plaintext\nglassbox: " + target
+          + " answered in TLS: set"
           + " GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE where the suite wants mutual"
           + " TLS) to the files the suite uses.\n", recommend.err());
       answered.get(10, TimeUnit.SECONDS);
