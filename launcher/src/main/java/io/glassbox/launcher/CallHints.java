@@ -116,7 +116,7 @@ final class CallHints {
       // is told by CliCalls.printFailure, which knows the command's option.
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed" + why))
           .orElseGet(() -> notGrpc(status, target));
-      default -> ownWords(status, target, otherHint(status, target, keyFile));
+      default -> new Told(Optional.empty(), otherHint(status, target, keyFile));
     };
   }
 
@@ -231,11 +231,24 @@ final class CallHints {
    * unknown reason". Empty for any other status: its description is the server's.
    */
   static Optional<String> whatFailed(Status status, String target) {
+    if (!connectionFailed(status)) {
+      return Optional.empty();
+    }
     if (status.getCause() == null) {
       return Optional.ofNullable(status.getDescription()).filter(description -> description.startsWith(NETWORK_CLOSED))
           .map(closed -> target + " closed the connection without answering");
     }
     return Optional.of(connectionFailure(status, target));
+  }
+
+  /**
+   * Whether {@code status} is how gRPC fails a call whose connection did: UNAVAILABLE, or INTERNAL
+   * for bytes that are not HTTP/2. Other codes with a cause are the client's own refusals, in words
+   * of their own (BearerKey's UNAUTHENTICATED "the API key cannot be sent").
+   */
+  private static boolean connectionFailed(Status status) {
+    return status.getCode() == Status.Code.UNAVAILABLE
+        || status.getCode() == Status.Code.INTERNAL && causes(status).anyMatch(Http2Exception.class::isInstance);
   }
 
   private static String connectionFailure(Status status, String target) {

@@ -1,14 +1,30 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.server.BearerKey;
+import io.glassbox.server.ConfigSource;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.util.Map;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -62,6 +78,35 @@ class CliCallsTest {
           + "glassbox: the server at " + target + " is up but could not serve this call: its description says why.\n",
           run.err());
     } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A call the client itself refuses to send, with a cause (BearerKey's key that cannot be read),
+   * keeps its own words: its status line said "the connection to localhost:PORT failed (…)",
+   * as if a connection had been tried.
+   */
+  @Test
+  void printFailure_keyThatCannotBeSent_keepsItsOwnWords() throws Exception {
+    Server server = SuiteAnswer.serve(new HealthStatusManager().getHealthService());
+    ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.getPort()).usePlaintext().build();
+    try {
+      String target = "localhost:" + server.getPort();
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(channel)
+          .withCallCredentials(new BearerKey(() -> {
+            throw new UncheckedIOException(new NoSuchFileException("/tmp/gone.key"));
+          }))
+          .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()));
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+      CliCalls.printFailure(new PrintStream(printed, true, StandardCharsets.UTF_8), "glassbox", refused, target,
+          "--timeout-ms 10000", Deadline.after(10, TimeUnit.SECONDS), ConfigSource.of(Map.of()));
+
+      assertTrue(printed.toString(StandardCharsets.UTF_8).startsWith("glassbox: UNAUTHENTICATED: the API key cannot be"
+          + " sent\nglassbox: the suite wants an API key"), printed.toString(StandardCharsets.UTF_8));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
