@@ -52,7 +52,8 @@ final class CallHints {
    * An exception's words up to the next colon, after the system call that Netty's native transport
    * names first ("finishConnect(..) failed with error(-111): ", "syscall:read(..) failed: ").
    */
-  private static final Pattern REASON = Pattern.compile("^(?:[\\w:]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: )?([^:]+)");
+  private static final Pattern REASON = Pattern.compile("^(?:[\\w:]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: )?([^:]+?)"
+      + "(?: by peer)?(?::|$)");
 
   /** How gRPC describes a connection closed under a call without a word: no cause, and this description. */
   private static final String NETWORK_CLOSED = "Network closed";
@@ -272,7 +273,8 @@ final class CallHints {
    * The words of {@code cause} that say why, lower case, in brackets: a ConnectException's
    * "finishConnect(..) failed with error(-111): Connection refused: localhost/127.0.0.1:50051"
    * (Netty's native transport; Java's own says the part from "Connection") says " (connection
-   * refused)": the system call is Netty's internals, and the address the target already named.
+   * refused)": the system call is Netty's internals, and the address the target already named. A
+   * reset says " (connection reset)" in the JDK's words and Netty's ("Connection reset by peer").
    */
   private static String reason(Throwable cause) {
     Matcher why = REASON.matcher(String.valueOf(cause.getMessage()));

@@ -20,6 +20,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -123,6 +124,10 @@ class CliCallsTest {
             "Connection refused: shop.example/192.0.2.1:50051")), target));
     assertEquals(Optional.of("the connection to " + target + " failed (connection reset)"), CallHints.whatFailed(
         Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset")), target));
+    // Netty's native transport says a reset in words of its own, after its system call.
+    assertEquals(Optional.of("the connection to " + target + " failed (connection reset)"), CallHints.whatFailed(
+        Status.UNAVAILABLE.withDescription("io exception").withCause(new IOException(
+            "recvAddress(..) failed: Connection reset by peer")), target));
     assertEquals(Optional.of(target + " closed the connection without answering"),
         CallHints.whatFailed(Status.UNAVAILABLE.withDescription("Network closed for unknown reason"), target));
     // A server's own description stays.
