@@ -277,9 +277,22 @@ final class CallHints {
    * reset says " (connection reset)" in the JDK's words and Netty's ("Connection reset by peer").
    */
   private static String reason(Throwable cause) {
-    Matcher why = REASON.matcher(String.valueOf(cause.getMessage()));
-    return cause.getMessage() == null || !why.find() ? ""
+    if (cause.getMessage() == null) {
+      return " (" + typeWords(cause) + ")";
+    }
+    Matcher why = REASON.matcher(cause.getMessage());
+    return !why.find() ? ""
         : " (" + why.group(1).substring(0, 1).toLowerCase(Locale.ROOT) + why.group(1).substring(1) + ")";
+  }
+
+  /**
+   * What the type of {@code cause}, which has no message, says: "file not found" for the
+   * FileNotFoundException of a unix socket that is not there (Netty's, without a message),
+   * "closed channel" for a ClosedChannelException.
+   */
+  private static String typeWords(Throwable cause) {
+    return cause.getClass().getSimpleName().replaceFirst("(Exception|Error)$", "")
+        .replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
   }
 
   private static String answeredInTls(String target) {

@@ -20,6 +20,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -124,6 +125,9 @@ class CliCallsTest {
             "Connection refused: shop.example/192.0.2.1:50051")), target));
     assertEquals(Optional.of("the connection to " + target + " failed (connection reset)"), CallHints.whatFailed(
         Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset")), target));
+    // A cause without a message is said by its type: Netty's for a unix socket that is not there.
+    assertEquals(Optional.of("the connection to unix:/tmp/x.sock failed (file not found)"), CallHints.whatFailed(
+        Status.UNAVAILABLE.withDescription("io exception").withCause(new FileNotFoundException()), "unix:/tmp/x.sock"));
     // Netty's native transport says a reset in words of its own, after its system call.
     assertEquals(Optional.of("the connection to " + target + " failed (connection reset)"), CallHints.whatFailed(
         Status.UNAVAILABLE.withDescription("io exception").withCause(new IOException(
