@@ -212,7 +212,9 @@ final class CallHints {
           + " to the files the suite uses.";
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
-        + " it prints \"Glassbox is up\"), or name another server with --target.";
+        + " it prints \"Glassbox is up\"), or name another server with --target (or move the command's default with "
+        + GatewayAddress.TARGET_VARIABLE + ", " + GatewayAddress.EXPLAIN_TARGET_VARIABLE + ", "
+        + GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE + " or " + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + ").";
   }
 
   /**

@@ -132,7 +132,8 @@ final class TrainCommand implements Callable<Integer> {
     System.out.printf("%nglassbox train: model %s version %s is in %s (logs and metrics in %s).%n"
             + "Serve it: %s=%s %s%s=%s %s=%s bin/glassbox up%n"
             + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version %s"
-            + " (add --target localhost:PORT when up was given --model-admin-port PORT)%n",
+            + " (add --target localhost:PORT, or set " + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + "=localhost:PORT,"
+            + " when up was given --model-admin-port PORT)%n",
         model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, data,
         zone.isEmpty() ? "" : LocalTimeZone.DATA_FOLDER_SETTING + "=" + zone + " ", ModelConfig.DIRECTORY_KEY, modelsDir,
         ModelConfig.NAME_KEY, model, version);

@@ -55,6 +55,9 @@ class CliCallsTest {
         + " (connection refused)\n"), printed);
     assertTrue(printed.contains("nothing answered at localhost:" + port + ". Is the suite up?"), printed);
     assertTrue(printed.contains("bin/glassbox up"), printed);
+    assertTrue(printed.contains("or name another server with --target (or move the command's default with"
+        + " GLASSBOX_GATEWAY_TARGET, GLASSBOX_EXPLAIN_TARGET, GLASSBOX_FEATURE_ADMIN_TARGET or"
+        + " GLASSBOX_MODEL_ADMIN_TARGET)."), printed);
   }
 
   /**

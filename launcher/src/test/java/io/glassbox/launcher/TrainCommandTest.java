@@ -68,7 +68,8 @@ class TrainCommandTest {
         + Pattern.quote(models.toString()) + " GLASSBOX_MODEL_NAME=my-shop bin/glassbox up\n"
         + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version \\1"
         // Without it, on a suite on other ports the pasted command reloaded another suite's model.
-        + " \\(add --target localhost:PORT when up was given --model-admin-port PORT\\)\n"
+        + " \\(add --target localhost:PORT, or set GLASSBOX_MODEL_ADMIN_TARGET=localhost:PORT, when up was given"
+        + " --model-admin-port PORT\\)\n"
         // Five of the shop's customers (up finds them itself; a container's gateway is told).
         + "Customers to try \\(in containers, the viewer's GLASSBOX_VIEWER_EXAMPLE_USERS; deploy/README.md, "
         + "\"Your own shop\"\\): u\\d+(,u\\d+){4}\n")
