@@ -9,6 +9,7 @@ import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -36,7 +37,7 @@ final class DependencyFailures {
    * A feature or explain service refusing the gateway (its key, say) refuses every Recommend and
    * user explanation: one WARN a minute for each dependency and code it answered.
    */
-  private final WarningLimiterPerCause<String> retryDoesNotMendLines =
+  private final WarningLimiterPerCause<List<Object>> retryDoesNotMendLines =
       new WarningLimiterPerCause<>(WARNING_INTERVAL);
 
   @Inject
@@ -149,8 +150,8 @@ final class DependencyFailures {
   private StatusRuntimeException warnedIfRetryDoesNotMend(String dependency, Throwable failure,
       StatusRuntimeException answer) {
     if (answer.getStatus().getCode() == Status.Code.INTERNAL) {
-      retryDoesNotMendLines.log(dependency + " " + Status.fromThrowable(failure).getCode(), log, Level.WARN, "{}; {}",
-          answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
+      retryDoesNotMendLines.log(List.of(dependency, Status.fromThrowable(failure).getCode()), log, Level.WARN,
+          "{}; {}", answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
     }
     return answer;
   }
