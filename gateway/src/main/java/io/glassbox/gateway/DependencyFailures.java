@@ -25,8 +25,10 @@ import org.slf4j.event.Level;
 final class DependencyFailures {
   private static final Logger log = LoggerFactory.getLogger(DependencyFailures.class);
   /**
-   * How often a warning that repeats on every request while a dependency fails is logged (see
-   * {@link io.glassbox.server.WarningLimiter}): once a minute, saying how many were held back.
+   * The gateway's one warning interval: how often a warning that repeats on every request is
+   * logged (see {@link io.glassbox.server.WarningLimiter}), once a minute, saying how many were
+   * held back. Not only for a dependency's failures: {@link Recommender}'s notices of shards mid
+   * rolling update and of a model that knows none of the candidates use it too.
    */
   static final Duration WARNING_INTERVAL = Duration.ofMinutes(1);
 
