@@ -14,7 +14,6 @@ import io.glassbox.server.ApiKeys;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -61,11 +60,8 @@ class GatewayCulpritTest {
 
   @Test
   void whyNot_explainServiceNotAnswering_saysTheExplainServiceIsUnavailable() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    harness = new GatewayHarness().with(GatewayConfig.EXPLAIN_TARGET_KEY, "localhost:" + closedPort).start();
+    harness = new GatewayHarness()
+        .with(GatewayConfig.EXPLAIN_TARGET_KEY, "localhost:" + GatewayHarness.closedPort()).start();
 
     StatusRuntimeException error = whyNotFails();
 

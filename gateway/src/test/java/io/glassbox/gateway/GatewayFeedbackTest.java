@@ -21,7 +21,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -350,6 +349,12 @@ class GatewayFeedbackTest {
     }
   }
 
+  /** The feature service's answer to a gateway without its API key: every IngestEvents refused. */
+  private static final Status KEY_REFUSED = Status.UNAUTHENTICATED.withDescription("IngestEvents needs an API key");
+  /** The gateway's line for a feedback {@link #KEY_REFUSED} failed. */
+  private static final String KEY_REFUSED_WARNING = "SubmitFeedback failed with INTERNAL: nothing was stored; the"
+      + " feature service call ended UNAUTHENTICATED: IngestEvents needs an API key; a retry does not mend this";
+
   /**
    * A feature service that refuses every IngestEvents (here the gateway's missing API key) fails
    * each feedback alike: under load the log gets one line a minute for it, naming the feature
@@ -358,7 +363,7 @@ class GatewayFeedbackTest {
   @Test
   void submitFeedback_featureServiceRefusingEveryCall_logsOneWarningForManyCalls() {
     harness = new GatewayHarness().start();
-    harness.feature.ingestFailure = Status.UNAUTHENTICATED.withDescription("IngestEvents needs an API key");
+    harness.feature.ingestFailure = KEY_REFUSED;
     try (LogCapture feedback = LogCapture.of(FeedbackRecorder.class, Level.INFO);
         LogCapture dependency = LogCapture.of(DependencyFailures.class, Level.INFO)) {
       for (int i = 0; i < 20; i++) {
@@ -369,9 +374,7 @@ class GatewayFeedbackTest {
       List<ILoggingEvent> lines = Stream.concat(feedback.lines().stream(), dependency.lines().stream()).toList();
       assertEquals(1, lines.size(), lines.toString());
       assertEquals(Level.WARN, lines.get(0).getLevel());
-      assertEquals("SubmitFeedback failed with INTERNAL: nothing was stored; the feature service call ended"
-          + " UNAUTHENTICATED: IngestEvents needs an API key; a retry does not mend this",
-          lines.get(0).getFormattedMessage());
+      assertEquals(KEY_REFUSED_WARNING, lines.get(0).getFormattedMessage());
     }
   }
 
@@ -381,11 +384,8 @@ class GatewayFeedbackTest {
    */
   @Test
   void submitFeedback_featureServiceDown_logsOneInfoLineForManyCalls_andEachCallAtDebug() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + closedPort).start();
+    harness = new GatewayHarness()
+        .with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + GatewayHarness.closedPort()).start();
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       for (int i = 0; i < 20; i++) {
         Metadata callId = new Metadata();
@@ -417,7 +417,7 @@ class GatewayFeedbackTest {
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.INFO)) {
       harness.feature.ingestFailure = Status.UNAVAILABLE.withDescription("the store is not ready");
       assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
-      harness.feature.ingestFailure = Status.UNAUTHENTICATED.withDescription("IngestEvents needs an API key");
+      harness.feature.ingestFailure = KEY_REFUSED;
       for (int i = 0; i < 5; i++) {
         assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
       }
@@ -425,9 +425,7 @@ class GatewayFeedbackTest {
       List<String> lines = logged.lines().stream().map(line -> line.getLevel() + " " + line.getFormattedMessage())
           .toList();
       assertEquals(List.of("INFO SubmitFeedback failed with UNAVAILABLE: nothing was stored; the feature service"
-          + " call ended UNAVAILABLE: the store is not ready", "WARN SubmitFeedback failed with INTERNAL: nothing"
-          + " was stored; the feature service call ended UNAUTHENTICATED: IngestEvents needs an API key; a retry"
-          + " does not mend this"), lines);
+          + " call ended UNAVAILABLE: the store is not ready", "WARN " + KEY_REFUSED_WARNING), lines);
     }
   }
 

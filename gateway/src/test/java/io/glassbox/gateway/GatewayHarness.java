@@ -11,6 +11,8 @@ import io.glassbox.server.ServerSettings;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,6 +102,13 @@ final class GatewayHarness implements AutoCloseable {
     servers.add(gateway);
     channel = InProcessChannelBuilder.forName(name("gateway")).build();
     return this;
+  }
+
+  /** A loopback port nothing listens on: the OS picked it free and it was closed again. */
+  static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   /** The gateway's server (its metrics, its state). */

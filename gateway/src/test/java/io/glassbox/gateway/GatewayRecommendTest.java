@@ -482,13 +482,10 @@ class GatewayRecommendTest {
    */
   @Test
   void recommend_featureServiceRefusingTheGatewaysKey_logsOneWarningForManyCalls() {
-    start(new GatewayHarness());
-    harness.feature.historyFailure = Status.UNAUTHENTICATED.withDescription("GetUserHistory needs an API key");
+    startWithTheFeatureServiceRefusingTheKey();
     try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
       for (int i = 0; i < 20; i++) {
-        StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-            () -> recommend(KNOWN_USER, 3, "en-US"));
-        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+        recommendFailsInternal();
       }
 
       List<ILoggingEvent> warnings = logged.lines().stream().filter(line -> line.getLevel() == Level.WARN).toList();
@@ -506,12 +503,9 @@ class GatewayRecommendTest {
   @Test
   void recommend_featureServiceRefusingTheKeysOfTwoGatewaysInTurn_eachLogsItsOwnWarning() {
     for (int gateway = 1; gateway <= 2; gateway++) {
-      start(new GatewayHarness());
-      harness.feature.historyFailure = Status.UNAUTHENTICATED.withDescription("GetUserHistory needs an API key");
+      startWithTheFeatureServiceRefusingTheKey();
       try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
-        StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-            () -> recommend(KNOWN_USER, 3, "en-US"));
-        assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
+        recommendFailsInternal();
 
         assertEquals(List.of(Level.WARN), logged.lines().stream().map(ILoggingEvent::getLevel).toList(),
             "gateway " + gateway + ": " + logged.lines());
@@ -519,6 +513,18 @@ class GatewayRecommendTest {
         harness.close();
       }
     }
+  }
+
+  /** A gateway whose feature service refuses its key: GetUserHistory answers UNAUTHENTICATED. */
+  private void startWithTheFeatureServiceRefusingTheKey() {
+    start(new GatewayHarness());
+    harness.feature.historyFailure = Status.UNAUTHENTICATED.withDescription("GetUserHistory needs an API key");
+  }
+
+  /** A Recommend the refused key fails: INTERNAL, since a retry does not mend it. */
+  private void recommendFailsInternal() {
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> recommend(KNOWN_USER, 3, "en-US"));
+    assertEquals(Status.Code.INTERNAL, error.getStatus().getCode());
   }
 
   @Test
