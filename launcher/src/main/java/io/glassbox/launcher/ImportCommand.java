@@ -45,8 +45,8 @@ import picocli.CommandLine.Option;
  * refuse only the interactions, after storing the items).
  */
 @Command(name = "import", description = {"Import your own items and interactions (CSV) into a running suite.",
-    "A suite on the memory store (up's default) keeps them only until it stops; train --data reads a data folder's"
-        + " files, not rows imported here."})
+    "A suite on the memory store (up's default) keeps them at most until it stops (feature-service/README.md,"
+        + " Stores); train --data reads a data folder's files, not rows imported here."})
 final class ImportCommand implements Callable<Integer> {
   static final int CHUNK_BYTES = 256 << 10;
   /**

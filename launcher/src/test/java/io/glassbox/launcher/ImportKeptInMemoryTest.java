@@ -120,7 +120,8 @@ class ImportKeptInMemoryTest {
 
     assertEquals(0, importHelp.exit(), importHelp.err());
     assertTrue(importHelp.out().replaceAll("\\s+", " ").contains("A suite on the memory store (up's default) keeps"
-        + " them only until it stops; train --data reads a data folder's files, not rows imported here."),
+        + " them at most until it stops (feature-service/README.md, Stores); train --data reads a data folder's files,"
+        + " not rows imported here."),
         importHelp.out());
     assertEquals(0, trainHelp.exit(), trainHelp.err());
     assertTrue(trainHelp.out().replaceAll("\\s+", " ").contains("the files import takes. Only these files are read,"
