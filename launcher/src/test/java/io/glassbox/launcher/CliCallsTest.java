@@ -42,10 +42,7 @@ import org.junit.jupiter.api.Timeout;
 class CliCallsTest {
   @Test
   void recommend_withNothingListening_exitsOneAndSaysHowToStartTheSuite() throws Exception {
-    int port;
-    try (ServerSocket free = new ServerSocket(0)) {
-      port = free.getLocalPort();               // closed again: nothing listens there
-    }
+    int port = SuiteAnswer.closedPort();
     CliRun run = CliRun.of("recommend", "--user", "12348", "--target", "localhost:" + port);
 
     String printed = run.err();

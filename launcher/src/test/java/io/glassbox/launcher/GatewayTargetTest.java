@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,11 +20,7 @@ import org.junit.jupiter.api.Timeout;
 class GatewayTargetTest {
   @Test
   void commands_withoutTarget_callTheAddressTheEnvironmentNames() throws Exception {
-    int closed;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closed = socket.getLocalPort();
-    }
-    String target = "127.0.0.1:" + closed;
+    String target = "127.0.0.1:" + SuiteAnswer.closedPort();
 
     Result recommend = cli(target, "recommend", "--user", "12347");
     assertEquals(1, recommend.exitCode(), recommend.output());
