@@ -16,6 +16,7 @@ import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -39,10 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FeatureMainTest {
   @Test
   void start_loadsTheDataAndReportsServing() {
-    ConfigSource source = ConfigSource.of(Map.of(
-        FeatureConfig.PORT_KEY, "0",
-        FeatureConfig.ADMIN_PORT_KEY, "0",
-        FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString()));
+    ConfigSource source = onFreePorts(Map.of(FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString()));
 
     try (GrpcServer server = start(source)) {
       ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
@@ -72,9 +70,7 @@ class FeatureMainTest {
     Files.writeString(data.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
     Files.writeString(data.resolve("interactions.csv"), "user_id,item_id,timestamp\n"
         + "u1,A,2011-03-03 09:00:00\nu1,A,2011-03-03 20:00:00\nu1,B,2011-03-03 20:00:00\nu1,A,2011-03-05 10:00:00\n");
-    ConfigSource source = ConfigSource.of(Map.of(
-        FeatureConfig.PORT_KEY, "0",
-        FeatureConfig.ADMIN_PORT_KEY, "0",
+    ConfigSource source = onFreePorts(Map.of(
         FeatureConfig.DATA_DIR_KEY, data.toString(),
         LocalTimeZone.DATA_FOLDER_SETTING, "America/Los_Angeles"));
 
@@ -96,10 +92,7 @@ class FeatureMainTest {
 
   @Test
   void start_missingDataFolder_failsNamingTheSetting(@TempDir Path empty) {
-    ConfigSource source = ConfigSource.of(Map.of(
-        FeatureConfig.PORT_KEY, "0",
-        FeatureConfig.ADMIN_PORT_KEY, "0",
-        FeatureConfig.DATA_DIR_KEY, empty.resolve("absent").toString()));
+    ConfigSource source = onFreePorts(Map.of(FeatureConfig.DATA_DIR_KEY, empty.resolve("absent").toString()));
 
     DatasetException e = assertThrows(DatasetException.class, () -> start(source));
     assertTrue(e.getMessage().contains(FeatureConfig.DATA_DIR_KEY), e.getMessage());
@@ -108,9 +101,7 @@ class FeatureMainTest {
   /** The admin service is the one configured: an import past GLASSBOX_FEATURE_IMPORT_MAX_MIB is refused naming it. */
   @Test
   void start_adminServiceAnswersOnItsOwnLoopbackPort_holdsImportsToTheSetting_andClosesWithTheServer() throws Exception {
-    GrpcServer server = FeatureMain.start(ConfigSource.of(Map.of(
-        FeatureConfig.PORT_KEY, "0",
-        FeatureConfig.ADMIN_PORT_KEY, "0",
+    GrpcServer server = FeatureMain.start(onFreePorts(Map.of(
         FeatureConfig.IMPORT_MAX_MIB_KEY, "1",
         FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString())));
     int adminPort = server.adminPort();
@@ -158,7 +149,18 @@ class FeatureMainTest {
   @Test
   void start_badConfig_failsBeforeListening() {
     assertThrows(ConfigException.class,
-        () -> start(ConfigSource.of(Map.of(FeatureConfig.PORT_KEY, "not-a-port"))));
+        () -> start(onFreePorts(Map.of(FeatureConfig.PORT_KEY, "not-a-port"))));
+  }
+
+  /**
+   * {@code settings} with the gRPC, admin and /metrics ports picked free (unless {@code settings}
+   * set them), never a default that a suite running on this machine ({@code bin/glassbox up}) may hold.
+   */
+  private static ConfigSource onFreePorts(Map<String, String> settings) {
+    return ConfigSource.of(Map.of(
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0")).with(settings);
   }
 
   private static GrpcServer start(ConfigSource source) {

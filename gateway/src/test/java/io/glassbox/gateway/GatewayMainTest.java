@@ -43,13 +43,7 @@ class GatewayMainTest {
 
   @Test
   void start_servesOnItsPortAndIsServingAtOnce_evenWithItsDependenciesDown() throws InterruptedException {
-    String unreachable = "in-process:none-" + UUID.randomUUID();
-    RunningGateway server = GatewayMain.start(ConfigSource.of(Map.of(
-        GatewayConfig.PORT_KEY, "0",
-        ViewerConfig.PORT_KEY, "0",
-        GatewayConfig.FEATURE_TARGET_KEY, unreachable,
-        GatewayConfig.MODEL_TARGET_KEY, unreachable,
-        GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
+    RunningGateway server = GatewayMain.start(unreachableServicesOnFreePorts(Map.of()));
     ManagedChannel channel =
         ManagedChannelBuilder.forAddress("localhost", server.port()).usePlaintext().build();
     try {
@@ -91,17 +85,11 @@ class GatewayMainTest {
 
   @Test
   void start_withALimitThatCannotCarryOneRecommend_warnsNamingTheSettings_andWhyTheWarmUpFailed() {
-    String unreachable = "in-process:none-" + UUID.randomUUID();
     try (LogCapture main = LogCapture.of(GatewayMain.class, Level.WARN);
         LogCapture warmup = LogCapture.of(GatewayWarmup.class, Level.WARN)) {
-      RunningGateway gateway = GatewayMain.start(ConfigSource.of(Map.of(
-          GatewayConfig.PORT_KEY, "0",
-          ViewerConfig.PORT_KEY, "0",
+      RunningGateway gateway = GatewayMain.start(unreachableServicesOnFreePorts(Map.of(
           ServerSettings.MAX_CONCURRENT_CALLS_KEY, "1",
-          ServerSettings.MAX_QUEUED_CALLS_KEY, "0",
-          GatewayConfig.FEATURE_TARGET_KEY, unreachable,
-          GatewayConfig.MODEL_TARGET_KEY, unreachable,
-          GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
+          ServerSettings.MAX_QUEUED_CALLS_KEY, "0")));
       gateway.close();
 
       assertEquals(List.of("GLASSBOX_MAX_CONCURRENT_CALLS is 1 with no queue (GLASSBOX_MAX_QUEUED_CALLS 0,"
@@ -119,14 +107,8 @@ class GatewayMainTest {
 
   @Test
   void start_withTheDefaultLimits_givesNoLimitWarning() {
-    String unreachable = "in-process:none-" + UUID.randomUUID();
     try (LogCapture main = LogCapture.of(GatewayMain.class, Level.WARN)) {
-      GatewayMain.start(ConfigSource.of(Map.of(
-          GatewayConfig.PORT_KEY, "0",
-          ViewerConfig.PORT_KEY, "0",
-          GatewayConfig.FEATURE_TARGET_KEY, unreachable,
-          GatewayConfig.MODEL_TARGET_KEY, unreachable,
-          GatewayConfig.EXPLAIN_TARGET_KEY, unreachable))).close();
+      GatewayMain.start(unreachableServicesOnFreePorts(Map.of())).close();
 
       assertEquals(List.of(), limitWarnings(main));
     }
@@ -141,16 +123,10 @@ class GatewayMainTest {
   @Test
   void start_viewerPortTaken_failsBeforeEverReportingServing() throws Exception {
     // What health said is what the log says: a probe must never see this gateway SERVING.
-    String unreachable = "in-process:none-" + UUID.randomUUID();
     try (LogCapture logged = LogCapture.of(GrpcServer.class, Level.INFO);
         ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       UncheckedIOException failure = assertThrows(UncheckedIOException.class, () -> GatewayMain.start(
-          ConfigSource.of(Map.of(
-              GatewayConfig.PORT_KEY, "0",
-              ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort()),
-              GatewayConfig.FEATURE_TARGET_KEY, unreachable,
-              GatewayConfig.MODEL_TARGET_KEY, unreachable,
-              GatewayConfig.EXPLAIN_TARGET_KEY, unreachable))));
+          unreachableServicesOnFreePorts(Map.of(ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort())))));
 
       assertTrue(ServiceStartup.addressInUse(failure), failure.toString());
       List<String> said = logged.lines().stream().map(ILoggingEvent::getFormattedMessage)
@@ -161,13 +137,8 @@ class GatewayMainTest {
 
   @Test
   void start_servesTheViewer_whichCallsThisGatewayOverARealChannel_untilClosed() throws Exception {
-    String unreachable = "in-process:none-" + UUID.randomUUID();
-    RunningGateway gateway = GatewayMain.start(ConfigSource.of(Map.of(
-        GatewayConfig.PORT_KEY, "0",
-        ViewerConfig.PORT_KEY, String.valueOf(freePort()),
-        GatewayConfig.FEATURE_TARGET_KEY, unreachable,
-        GatewayConfig.MODEL_TARGET_KEY, unreachable,
-        GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)));
+    RunningGateway gateway = GatewayMain.start(
+        unreachableServicesOnFreePorts(Map.of(ViewerConfig.PORT_KEY, String.valueOf(freePort()))));
     URI viewer = gateway.viewerUri().orElseThrow();
     HttpClient http = HttpClient.newHttpClient();
     try {
@@ -193,6 +164,22 @@ class GatewayMainTest {
     assertEquals("127.0.0.1:50051", GatewayMain.selfTarget(InetAddress.getByName("0.0.0.0"), 50051));
     assertEquals("10.1.2.3:50051", GatewayMain.selfTarget(InetAddress.getByName("10.1.2.3"), 50051));
     assertEquals("[0:0:0:0:0:0:0:1]:7", GatewayMain.selfTarget(InetAddress.getByName("::1"), 7));
+  }
+
+  /**
+   * A gateway's settings with {@code overrides} applied: its services unreachable, its gRPC and
+   * /metrics ports picked free and its page off (unless {@code overrides} give it a port), so it
+   * never binds a default port that a suite running on this machine ({@code bin/glassbox up}) may hold.
+   */
+  private static ConfigSource unreachableServicesOnFreePorts(Map<String, String> overrides) {
+    String unreachable = "in-process:none-" + UUID.randomUUID();
+    return ConfigSource.of(Map.of(
+        GatewayConfig.PORT_KEY, "0",
+        ServerSettings.METRICS_PORT_KEY, "0",
+        ViewerConfig.PORT_KEY, "0",
+        GatewayConfig.FEATURE_TARGET_KEY, unreachable,
+        GatewayConfig.MODEL_TARGET_KEY, unreachable,
+        GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)).with(overrides);
   }
 
   private static int freePort() throws IOException {
