@@ -11,6 +11,7 @@ import io.glassbox.api.v1.GetModelInsightsRequest;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.UserRanking;
+import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhyNotRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -117,6 +118,23 @@ class ModelSwapTest {
     try (ExplainFixture fixture = new ExplainFixture(model, feature)) {
       assertUnavailableToRetry(() -> fixture.stub.getModelInsights(
           GetModelInsightsRequest.newBuilder().addUserIds("u1").setTopK(1).build()));
+      assertEquals(2, model.sent().size());
+    }
+  }
+
+  @Test
+  void whatIf_modelSwappedBeforeTheUndoneScores_isUnavailableToRetry() {
+    AdditiveScorer scorer = new AdditiveScorer().weight("a", "t", 3f).weight("b", "s", 2f);
+    // The second call (the undone rows) is pinned to v1, the version that scored the change. Two
+    // changes: with one, undoing it gives back the record, and no second call is made.
+    FakeModelService model = new FakeModelService(scorer, "v1").swappingAtCall(2, "v2");
+    try (ExplainFixture fixture = new ExplainFixture(model,
+        new FakeFeatureService(Map.of("a", "APRON", "b", "BAG", "t", "TEA SET", "s", "SAUCER", "c", "CUP")))) {
+      UserRanking ranking = UserRanking.newBuilder().addRecordItemIds("a").addRecordItemIds("b").addRecordItemIds("c")
+          .addCandidateItemIds("t").addCandidateItemIds("s").build();
+
+      assertUnavailableToRetry(() -> fixture.stub.whatIf(
+          WhatIfRequest.newBuilder().setRanking(ranking).addRemoveItemIds("a").addRemoveItemIds("b").build()));
       assertEquals(2, model.sent().size());
     }
   }
