@@ -122,37 +122,33 @@ public final class ModelInsights {
     Optional<com.google.protobuf.Duration> trendWindow = served.window();
     ModelVersionPin pin = ModelVersionPin.NONE.orAnswered(served.version());
     for (String userId : query.userIds()) {
-      Optional<String> used = explainUser(userId, query.topK(), search, tally, pin, trendWindow);
-      if (used.isPresent()) {
-        pin = pin.orAnswered(used.get());
-      }
+      explainUser(userId, query.topK(), search, tally, pin, trendWindow);
     }
     return tally.toProto(query, pin.version().orElse(""), trendWindow, catalogue);
   }
 
-  /** Explains one user's top-k into {@code tally}; the model version used, if the user had a record. */
-  private Optional<String> explainUser(
+  /** Explains one user's top-k into {@code tally}, every Score call pinned to {@code pin}. */
+  private void explainUser(
       String userId, int topK, EvidenceSearch search, Tally tally, ModelVersionPin pin,
       Optional<com.google.protobuf.Duration> trendWindow) {
     List<String> record = users.record(userId, RECORD_EVENTS);
     if (record.isEmpty()) {
-      return Optional.empty();
+      return;
     }
     List<Candidate> retrieved = users.candidates(userId, CANDIDATES, record, trendWindow);
     List<String> candidates = retrieved.stream().map(Candidate::getItemId).toList();
     if (candidates.isEmpty()) {
-      return Optional.empty();
+      return;
     }
     RecentPurchases recent = RecentPurchases.of(retrieved, trendWindow);
     ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, recent, pin);
     ModelClient.DetailedRow row = scored.rows().get(0);
     if (row.window().isEmpty() || row.scores().isEmpty()) {
-      return Optional.of(scored.modelVersion());
+      return;
     }
     List<String> ranked = SlateOrder.bestFirst(row.scores(), candidates);
     List<String> top = SlateOrder.top(ranked, topK);
-    CounterfactualScorer.Session session =
-        scorer.session(record, ranked, recent, pin.orAnswered(scored.modelVersion()));
+    CounterfactualScorer.Session session = scorer.session(record, ranked, recent, pin);
     List<Judgement> judgements = search.search(top, row.window(), session);
     List<Optional<TrendCheck.Cited>> trends = TrendCheck.check(top, session, search.rule());
     tally.users++;
@@ -193,7 +189,6 @@ public final class ModelInsights {
         }
       }
     }
-    return Optional.of(scored.modelVersion());
   }
 
   /** Running sums at one recency position. */
