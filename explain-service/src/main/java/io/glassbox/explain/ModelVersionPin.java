@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * The model version the Score calls of one answer must be answered by, and whose pin it is: the
  * caller's (its request's {@code model_version}), or this service's own (the version that
- * answered the answer's first call, so that every number of the answer comes from one model).
+ * answered the answer's first call, or for GetModelInsights the one GetModelInfo named before it,
+ * so that every number of the answer comes from one model).
  * When the model service refuses the version, the caller's pin is the caller's to see
  * (FAILED_PRECONDITION, as the proto says); our own means the model was swapped while answering,
  * which a retry mends ({@link ModelClient}).

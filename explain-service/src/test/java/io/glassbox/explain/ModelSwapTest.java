@@ -23,9 +23,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Every answer pins the version that answered its first Score call for the calls after it. A
- * model swapped in between is the service's race, not the caller's pin: UNAVAILABLE, which a
- * retry mends. A version the caller pinned that is no longer active stays FAILED_PRECONDITION.
+ * Every answer pins one version for all its Score calls: the one that answered its first Score
+ * call, or for GetModelInsights the one GetModelInfo named before it. A model swapped in between
+ * is the service's race, not the caller's pin: UNAVAILABLE, which a retry mends. A version the
+ * caller pinned that is no longer active stays FAILED_PRECONDITION.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ModelSwapTest {
@@ -111,7 +112,8 @@ class ModelSwapTest {
 
   @Test
   void getModelInsights_modelSwappedAfterTheFirstUsersRecord_isUnavailableToRetry() {
-    // The first call scores the user's record; the counterfactual rows after it are pinned to v1.
+    // GetModelInfo names v1, which pins every Score call: the first scores the user's record,
+    // the second (the counterfactual rows) finds v2 active.
     FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
     FakeFeatureService feature = new FakeFeatureService(TITLES)
         .withUsers(Map.of("u1", List.of("c", "a", "b")), List.of("t", "x", "y", "z"));
