@@ -114,13 +114,21 @@ public final class FaithfulnessEvaluation {
 
   /**
    * {@code failure}, or ABORTED saying the model changed during the run when it is the pinned
-   * version refused (FAILED_PRECONDITION) and the model service now serves another.
+   * version refused (FAILED_PRECONDITION) and the model service now serves another. When the model
+   * service cannot say what it serves now, {@code failure} (with that failure suppressed).
    */
   private StatusRuntimeException modelChanged(StatusRuntimeException failure, ModelVersionPin pin) {
     if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()) {
       return failure;
     }
-    String serving = modelClient.trendWindow().version();
+    String serving;
+    try {
+      serving = modelClient.trendWindow().version();
+    } catch (StatusRuntimeException unknown) {
+      // Whether the model changed cannot be told: the refusal is what is known.
+      failure.addSuppressed(unknown);
+      return failure;
+    }
     if (serving.equals(pin.version().get())) {
       return failure;
     }

@@ -16,6 +16,10 @@ import java.util.UUID;
 final class ExplainFixture implements AutoCloseable {
   private final RunningServers running = new RunningServers();
   final ExplainServiceGrpc.ExplainServiceBlockingStub stub;
+  /** Channels to the fakes and the explain service, for a client of all three. */
+  final ManagedChannel modelChannel;
+  final ManagedChannel featureChannel;
+  final ManagedChannel explainChannel;
 
   ExplainFixture(BindableService model, BindableService feature) {
     this(model, feature, ExplainConfig.DEFAULT_DEPENDENCY_TIMEOUT);
@@ -29,8 +33,8 @@ final class ExplainFixture implements AutoCloseable {
       BindableService model, BindableService feature, Duration dependencyTimeout, int minRankDrop) {
     String modelName = start("model", model);
     String featureName = start("feature", feature);
-    ManagedChannel modelChannel = channel(modelName);
-    ManagedChannel featureChannel = channel(featureName);
+    modelChannel = channel(modelName);
+    featureChannel = channel(featureName);
     ExplainConfig config = new ExplainConfig(
         0, "in-process:" + modelName, "in-process:" + featureName, dependencyTimeout, minRankDrop,
         ExplainConfig.DEFAULT_INSIGHTS_CONCURRENCY);
@@ -40,7 +44,8 @@ final class ExplainFixture implements AutoCloseable {
     GrpcServer explain = GrpcServer.inProcess("explain-service", explainName).addService(service).start();
     explain.setServing(true);
     running.keep(explain);
-    stub = ExplainServiceGrpc.newBlockingStub(channel(explainName));
+    explainChannel = channel(explainName);
+    stub = ExplainServiceGrpc.newBlockingStub(explainChannel);
   }
 
   private String start(String role, BindableService fake) {

@@ -17,6 +17,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -49,6 +50,11 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   private volatile int failFromCall;
   private volatile Status failing;
 
+  /** GetModelInfo calls from this one on (1-based) fail with {@link #modelInfoFailing}; none when 0. */
+  private volatile int modelInfoFailFromCall;
+  private volatile Status modelInfoFailing;
+  private final AtomicInteger modelInfoCalls = new AtomicInteger();
+
   /** From this Score call on (1-based), {@link #swappedTo} is the active version; none when 0. */
   private volatile int swapAtCall;
   private volatile String swappedTo;
@@ -75,6 +81,13 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     return this;
   }
 
+  /** Fails every GetModelInfo call from the {@code call}-th on (1-based) with {@code status}. */
+  FakeModelService failingModelInfoFromCall(int call, Status status) {
+    this.modelInfoFailing = status;
+    this.modelInfoFailFromCall = call;
+    return this;
+  }
+
   /** Serves a title similarity term whose most similar titles are {@code similarTitles}. */
   FakeModelService withSimilarTitles(Map<String, List<String>> similarTitles) {
     this.similarTitles = Map.copyOf(similarTitles);
@@ -84,6 +97,10 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   /** The active version, with no trend term. */
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
+    if (modelInfoFailFromCall > 0 && modelInfoCalls.incrementAndGet() >= modelInfoFailFromCall) {
+      observer.onError(modelInfoFailing.asRuntimeException());
+      return;
+    }
     observer.onNext(ModelInfo.newBuilder().setVersion(activeVersion()).build());
     observer.onCompleted();
   }

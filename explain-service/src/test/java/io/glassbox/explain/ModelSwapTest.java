@@ -26,7 +26,8 @@ import org.junit.jupiter.api.function.Executable;
  * Every answer pins one version for all its Score calls: the one that answered its first Score
  * call, or for GetModelInsights the one GetModelInfo named before it. A model swapped in between
  * is the service's race, not the caller's pin: UNAVAILABLE, which a retry mends. A version the
- * caller pinned that is no longer active stays FAILED_PRECONDITION.
+ * caller pinned that is no longer active stays FAILED_PRECONDITION, as the faithfulness
+ * evaluation's own pin does when the model service cannot say what it serves now.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ModelSwapTest {
@@ -138,6 +139,25 @@ class ModelSwapTest {
       assertUnavailableToRetry(() -> fixture.stub.whatIf(
           WhatIfRequest.newBuilder().setRanking(ranking).addRemoveItemIds("a").addRemoveItemIds("b").build()));
       assertEquals(2, model.sent().size());
+    }
+  }
+
+  @Test
+  void faithfulnessEvaluation_modelServiceDownAfterTheSwap_keepsTheRefusal() {
+    // The run pins v1 (the first GetModelInfo); its first Score call finds v2 active, and the
+    // model service cannot say what it serves when asked again: the refusal is what is known.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(1, "v2")
+        .failingModelInfoFromCall(2, Status.UNAVAILABLE.withDescription("model service is down"));
+    FakeFeatureService feature = new FakeFeatureService(TITLES)
+        .withUsers(Map.of("u1", List.of("c", "a", "b")), List.of("t", "x", "y", "z"));
+    try (ExplainFixture fixture = new ExplainFixture(model, feature)) {
+      FaithfulnessEvaluation evaluation = new FaithfulnessEvaluation(fixture.featureChannel, fixture.modelChannel,
+          fixture.explainChannel, FaithfulnessEvaluation.Settings.defaults());
+
+      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of("u1")));
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode(), failed.getStatus().getDescription());
+      assertEquals("active version is v2", failed.getStatus().getDescription());
     }
   }
 
