@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.server.ConfigSource;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -68,10 +69,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    UserIds.Drawn drawn = call.drawnCustomers();
+    ConfigSource settings = call.settings.get();
+    UserIds.Drawn drawn = call.drawnCustomers(settings);
     List<String> users = drawn.users();
     Random random = new Random(42);
-    ManagedChannel channel = CliCalls.channel(call.target);
+    ManagedChannel channel = CliCalls.channel(call.target, settings);
     try {
       // Not connected, every call would wait out its deadline: 600 of them, 5 s each by default.
       if (!CliCalls.connected(channel, call.target, Duration.ofMillis(timeoutMs), "glassbox bench")) {
@@ -106,7 +108,8 @@ final class BenchCommand implements Callable<Integer> {
         failed += plain.failed;
       }
       // A hint asking the server more waits no longer than one call may: the calls' deadlines have passed.
-      failures.print(call.target, "--timeout-ms " + timeoutMs, Deadline.after(timeoutMs, TimeUnit.MILLISECONDS));
+      failures.print(call.target, "--timeout-ms " + timeoutMs, Deadline.after(timeoutMs, TimeUnit.MILLISECONDS),
+          settings);
       return failed == 0 ? 0 : 1;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -132,15 +135,16 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * Nothing when every call was answered; else the counts, the first failure and what to do
-     * ({@code deadlineOption}: --timeout-ms as typed; a hint asks the server more until {@code deadline}).
+     * ({@code deadlineOption}: --timeout-ms as typed; a hint asks the server more until {@code deadline},
+     * and reads the client {@code settings}).
      */
-    void print(String target, String deadlineOption, Deadline deadline) {
+    void print(String target, String deadlineOption, Deadline deadline, ConfigSource settings) {
       if (first == null) {
         return;
       }
       System.err.printf("glassbox bench: failed calls by status: %s; the first:%n", byCode.entrySet().stream()
           .map(entry -> entry.getKey() + " " + entry.getValue()).collect(Collectors.joining(", ")));
-      CliCalls.printFailure(System.err, "glassbox bench", first, target, deadlineOption, deadline);
+      CliCalls.printFailure(System.err, "glassbox bench", first, target, deadlineOption, deadline, settings);
     }
   }
 

@@ -55,8 +55,16 @@ final class CliCalls {
    * GLASSBOX_TLS_* (when set); no retries (a person or a benchmark sees every failure).
    */
   static ManagedChannel channel(String target) {
+    return channel(target, ConfigSource.fromEnvironment());
+  }
+
+  /**
+   * {@link #channel(String)} with the key and TLS files {@code settings} name: a command that
+   * reads its settings once for other things too passes them, and the settings file is read once.
+   */
+  static ManagedChannel channel(String target, ConfigSource settings) {
     CHANNEL_LOG.setLevel(Level.SEVERE);
-    return ClientChannels.forTarget(target, ClientSettings.load(ConfigSource.fromEnvironment()), Retries.none());
+    return ClientChannels.forTarget(target, ClientSettings.load(settings), Retries.none());
   }
 
   /**
@@ -190,7 +198,16 @@ final class CliCalls {
    */
   static int withChannel(String target, Duration timeout, String deadlineOption, Function<ManagedChannel, Integer> call)
       throws InterruptedException {
-    ManagedChannel channel = channel(target);
+    return withChannel(target, timeout, deadlineOption, ConfigSource.fromEnvironment(), call);
+  }
+
+  /**
+   * {@link #withChannel(String, Duration, String, Function)} for a command run with the client
+   * {@code settings}: its channel and a failed call's hint both take them.
+   */
+  static int withChannel(String target, Duration timeout, String deadlineOption, ConfigSource settings,
+      Function<ManagedChannel, Integer> call) throws InterruptedException {
+    ManagedChannel channel = channel(target, settings);
     try {
       if (!connected(channel, target, timeout, "glassbox")) {
         return 1;
@@ -199,7 +216,7 @@ final class CliCalls {
       try {
         return call.apply(channel);
       } catch (StatusRuntimeException e) {
-        printFailure(System.err, "glassbox", e, target, deadlineOption, deadline);
+        printFailure(System.err, "glassbox", e, target, deadlineOption, deadline, settings);
         return 1;
       }
     } finally {

@@ -21,14 +21,14 @@ final class GatewayCallOptions {
   Path usersFile;
 
   /**
-   * The settings the default customers' data folder is read from, when the command runs (picocli
-   * makes every command to build the command line: a settings file read here would fail them all,
-   * even --help); a test names its own.
+   * The settings the default customers' data folder, the channel's key and TLS files and a failed
+   * call's hint are read from: got once when the command runs (picocli makes every command to build
+   * the command line: a settings file read here would fail them all, even --help); a test names its own.
    */
   Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
 
-  /** The customers to call as: those of --users, or else of the data folder the settings name. */
-  UserIds.Drawn drawnCustomers() throws IOException {
-    return UserIds.of(usersFile, settings.get());
+  /** The customers to call as: those of --users, or else of the data folder {@code settings} name. */
+  UserIds.Drawn drawnCustomers(ConfigSource settings) throws IOException {
+    return UserIds.of(usersFile, settings);
   }
 }

@@ -48,9 +48,8 @@ final class InsightsCommand implements Callable<Integer> {
   Path usersFile;
 
   /**
-   * The settings the default customers' data folder is read from, when the command runs (picocli
-   * makes every command to build the command line: a settings file read here would fail them all,
-   * even --help); a test names its own.
+   * As {@link GatewayCallOptions#settings}, which insights does not mix in (its --users is a count and
+   * its --target the explain service's): got once when the command runs; a test names its own.
    */
   Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
 
@@ -79,10 +78,12 @@ final class InsightsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    UserIds.Drawn drawn = UserIds.of(usersFile, settings.get());
+    ConfigSource given = settings.get();
+    UserIds.Drawn drawn = UserIds.of(usersFile, given);
     GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder()
         .addAllUserIds(UserIds.sample(drawn.users(), users, seed)).setTopK(limit).setMaxPairs(pairs).build();
-    return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), "--timeout-s " + timeoutSeconds, channel -> {
+    String deadlineOption = "--timeout-s " + timeoutSeconds;
+    return CliCalls.withChannel(target, Duration.ofSeconds(timeoutSeconds), deadlineOption, given, channel -> {
       var response = ExplainServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).getModelInsights(request);
       System.out.print(json ? CliCalls.json(response) : new InterrogationPrinter().insights(response));

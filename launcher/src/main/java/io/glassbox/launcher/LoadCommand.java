@@ -7,6 +7,7 @@ import io.glassbox.launcher.load.LoadSummary;
 import io.glassbox.launcher.load.LoopbackTarget;
 import io.glassbox.launcher.load.RecommendSender;
 import io.glassbox.launcher.load.RssWatch;
+import io.glassbox.server.ConfigSource;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
@@ -89,9 +90,10 @@ final class LoadCommand implements Callable<Integer> {
       System.err.println("glassbox load: " + e.getMessage());
       return 2;
     }
-    UserIds.Drawn drawn = call.drawnCustomers();
+    ConfigSource settings = call.settings.get();
+    UserIds.Drawn drawn = call.drawnCustomers(settings);
     List<String> users = drawn.users();
-    ManagedChannel channel = CliCalls.channel(call.target);
+    ManagedChannel channel = CliCalls.channel(call.target, settings);
     try {
       // Not connected, every call would wait out its deadline and count as a failure of the suite.
       if (!CliCalls.connected(channel, call.target, timeout, "glassbox load")) {
@@ -117,7 +119,7 @@ final class LoadCommand implements Callable<Integer> {
           System.err.println("glassbox load: not one call succeeded; the first failure:");
           // A hint asking the server more waits no longer than one call may: the calls' deadlines have passed.
           CliCalls.printFailure(System.err, "glassbox load", failure, call.target, timeoutAsTyped(),
-              Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS));
+              Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS), settings);
         });
       }
       return summary.allOkInDeadline() ? 0 : 1;
