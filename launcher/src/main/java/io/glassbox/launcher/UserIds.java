@@ -72,25 +72,9 @@ final class UserIds {
    * interactions names a customer on each of their rows. Fails on a file without ids.
    */
   static List<String> read(Path file) throws IOException {
-    Set<String> users = new LinkedHashSet<>();
     try (BufferedReader reader = open(CliFiles.readable(file))) {
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        String id = firstColumn(line);
-        boolean header = users.isEmpty() && id.equalsIgnoreCase("user_id");
-        if (!id.isEmpty() && !header) {
-          users.add(id);
-        }
-      }
+      return distinctIds(file, reader, 0, true);
     }
-    if (users.isEmpty()) {
-      throw new IOException(file + " holds no user ids");
-    }
-    return List.copyOf(users);
-  }
-
-  private static String firstColumn(String line) {
-    int comma = line.indexOf(',');
-    return (comma < 0 ? line : line.substring(0, comma)).trim();
   }
 
   /**
@@ -129,18 +113,30 @@ final class UserIds {
 
   /** Distinct values of the {@code user_id} column (ids hold no commas or quotes). */
   private static List<String> distinctUsers(Path file) throws IOException {
-    Set<String> users = new LinkedHashSet<>();
     try (BufferedReader reader = open(file)) {
       String header = reader.readLine();
       int column = header == null ? -1 : Arrays.asList(header.trim().split(",")).indexOf("user_id");
       if (column < 0) {
         throw new IOException(file + " has no user_id column");
       }
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        String[] fields = line.split(",", column + 2);
-        if (fields.length > column && !fields[column].isBlank()) {
-          users.add(fields[column].trim());
-        }
+      return distinctIds(file, reader, column, false);
+    }
+  }
+
+  /**
+   * The ids in {@code column} of the lines left in {@code reader} ({@code file}'s), each once, in
+   * file order, blank ones skipped; with {@code headerMayLead}, a {@code user_id} before the first id
+   * is a header, not an id. Fails on a file without ids.
+   */
+  private static List<String> distinctIds(Path file, BufferedReader reader, int column, boolean headerMayLead)
+      throws IOException {
+    Set<String> users = new LinkedHashSet<>();
+    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+      String[] fields = line.split(",", column + 2);
+      String id = fields.length > column ? fields[column].trim() : "";
+      boolean header = headerMayLead && users.isEmpty() && id.equalsIgnoreCase("user_id");
+      if (!id.isEmpty() && !header) {
+        users.add(id);
       }
     }
     if (users.isEmpty()) {
