@@ -15,6 +15,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.NotSslRecordException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +45,8 @@ final class CallHints {
       + " why-not, what-if, feedback), the explain service at " + GatewayAddress.DEFAULT_EXPLAIN_TARGET + " (insights),"
       + " the feature admin at " + GatewayAddress.DEFAULT_FEATURE_ADMIN_TARGET + " (import) and the model admin at "
       + GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET + " (reload-model), unless up's --gateway-port, --explain-port,"
-      + " --feature-admin-port or --model-admin-port moved them (" + GatewayAddress.TARGET_VARIABLE + ", "
-      + GatewayAddress.EXPLAIN_TARGET_VARIABLE + ", " + GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE + " and "
-      + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + " then move the commands' defaults to match)";
+      + " --feature-admin-port or --model-admin-port moved them (" + targetVariables("and")
+      + " then move the commands' defaults to match)";
 
   /**
    * An exception's words up to the next colon, after the system call that Netty's native transport
@@ -213,8 +213,14 @@ final class CallHints {
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
         + " it prints \"Glassbox is up\"), or name another server with --target (or move the command's default with "
-        + GatewayAddress.TARGET_VARIABLE + ", " + GatewayAddress.EXPLAIN_TARGET_VARIABLE + ", "
-        + GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE + " or " + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + ").";
+        + targetVariables("or") + ").";
+  }
+
+  /** {@link GatewayAddress#TARGET_VARIABLES} in a sentence: "A, B, C and D" for {@code conjunction} "and". */
+  private static String targetVariables(String conjunction) {
+    List<String> variables = GatewayAddress.TARGET_VARIABLES;
+    return String.join(", ", variables.subList(0, variables.size() - 1)) + " " + conjunction + " "
+        + variables.get(variables.size() - 1);
   }
 
   /**

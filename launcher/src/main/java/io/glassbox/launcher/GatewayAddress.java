@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.api.v1.GatewayGrpc;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,10 @@ final class GatewayAddress {
   static final String DEFAULT_FEATURE_ADMIN_TARGET = "localhost:" + UpCommand.DEFAULT_FEATURE_ADMIN_PORT;
   /** reload-model's {@code --target} default: the model admin of {@code up}. */
   static final String DEFAULT_MODEL_ADMIN_TARGET = "localhost:" + UpCommand.DEFAULT_MODEL_ADMIN_PORT;
+
+  /** The variables that move the commands' default addresses, in the order the hints name them. */
+  static final List<String> TARGET_VARIABLES = List.of(TARGET_VARIABLE, EXPLAIN_TARGET_VARIABLE,
+      FEATURE_ADMIN_TARGET_VARIABLE, MODEL_ADMIN_TARGET_VARIABLE);
 
   /** Which variable moves the default of a {@code --target}, by the default it moves. */
   private static final Map<String, String> VARIABLE_BY_DEFAULT = Map.of(DEFAULT_TARGET, TARGET_VARIABLE,
