@@ -68,8 +68,7 @@ final class CounterfactualScorer {
         recents.add(recent.withoutAnyTrend());
       }
       trendlessWanted = false;
-      ModelClient.ScoredRows scored = model.scoreSlate(histories, recents, candidates, pin);
-      pin = pin.orAnswered(scored.modelVersion());
+      ModelClient.ScoredRows scored = scorePinned(histories, recents);
       List<Map<String, Float>> rows = scored.rows();
       if (withTrendless) {
         trendless = rows.get(missing.size());
@@ -96,10 +95,7 @@ final class CounterfactualScorer {
      * of relying on the trendless row's per-candidate reasoning).
      */
     List<Map<String, Float>> scoreRecentVariants(List<RecentPurchases> variants) {
-      ModelClient.ScoredRows scored =
-          model.scoreSlate(Collections.nCopies(variants.size(), record), variants, candidates, pin);
-      pin = pin.orAnswered(scored.modelVersion());
-      return scored.rows();
+      return scorePinned(Collections.nCopies(variants.size(), record), variants).rows();
     }
 
     /**
@@ -110,12 +106,19 @@ final class CounterfactualScorer {
      */
     Map<String, Float> trendlessScores() {
       if (trendless == null) {
-        ModelClient.ScoredRows scored =
-            model.scoreSlate(List.of(record), List.of(recent.withoutAnyTrend()), candidates, pin);
-        pin = pin.orAnswered(scored.modelVersion());
-        trendless = scored.rows().get(0);
+        trendless = scorePinned(List.of(record), List.of(recent.withoutAnyTrend())).rows().get(0);
       }
       return trendless;
+    }
+
+    /**
+     * Scores {@code histories} against the candidates with the pin, then pins the version the model
+     * answered with (when none was pinned yet).
+     */
+    private ModelClient.ScoredRows scorePinned(List<List<String>> histories, List<RecentPurchases> recents) {
+      ModelClient.ScoredRows scored = model.scoreSlate(histories, recents, candidates, pin);
+      pin = pin.orAnswered(scored.modelVersion());
+      return scored;
     }
 
     CounterfactualScores scores() {
