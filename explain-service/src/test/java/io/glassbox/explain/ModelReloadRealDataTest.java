@@ -18,12 +18,7 @@ import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreResponse;
 import io.glassbox.api.v1.UserRanking;
-import io.glassbox.feature.FeatureMain;
-import io.glassbox.model.ModelMain;
-import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
-import io.glassbox.server.RunningServers;
-import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
@@ -62,12 +57,10 @@ class ModelReloadRealDataTest {
 
   @Test
   void explainItem_modelReloadedAfterItsFirstScore_isUnavailableToRetryUnlessTheCallerPinnedIt() throws IOException {
-    try (RunningServers running = new RunningServers()) {
-      Suite suite = Suite.start(running, models);
-      ReloadingModel reloading = suite.reloading;
-      ExplainServiceGrpc.ExplainServiceBlockingStub stub = suite.explain;
-      UserDataClient users =
-          new UserDataClient(running.channel("localhost:" + suite.feature.port()), Duration.ofSeconds(30));
+    try (Suite suite = Suite.start(models)) {
+      ReloadingModel reloading = suite.reloading();
+      ExplainServiceGrpc.ExplainServiceBlockingStub stub = suite.servers().explain;
+      UserDataClient users = new UserDataClient(suite.servers().feature, Duration.ofSeconds(30));
       List<String> record = users.record(CUSTOMER, 200);
       List<String> candidates = users.candidates(CUSTOMER, 100, record, Optional.empty()).stream()
           .map(Candidate::getItemId).toList();
@@ -105,17 +98,17 @@ class ModelReloadRealDataTest {
   @Test
   void getModelInsights_modelReloadedToAnotherTrendWindowAfterGetModelInfo_isUnavailableToRetry()
       throws IOException {
-    try (RunningServers running = new RunningServers()) {
-      Suite suite = Suite.start(running, models);
+    try (Suite suite = Suite.start(models)) {
+      ExplainServiceGrpc.ExplainServiceBlockingStub stub = suite.servers().explain;
       GetModelInsightsRequest request = GetModelInsightsRequest.newBuilder().addUserIds(CUSTOMER).build();
 
-      suite.reloading.reloadAfterNextModelInfo(WEEKLY);
+      suite.reloading().reloadAfterNextModelInfo(WEEKLY);
       StatusRuntimeException failed =
-          assertThrows(StatusRuntimeException.class, () -> deadline(suite.explain).getModelInsights(request));
+          assertThrows(StatusRuntimeException.class, () -> deadline(stub).getModelInsights(request));
 
       assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode(), failed.getStatus().getDescription());
       assertEquals("the model changed while answering; retry", failed.getStatus().getDescription());
-      GetModelInsightsResponse retried = deadline(suite.explain).getModelInsights(request);
+      GetModelInsightsResponse retried = deadline(stub).getModelInsights(request);
       assertEquals(WEEKLY, retried.getModelVersion());
       assertEquals(com.google.protobuf.Duration.newBuilder().setSeconds(7 * 24 * 3600).build(),
           retried.getRecentPurchasesWindow());
@@ -129,13 +122,11 @@ class ModelReloadRealDataTest {
    */
   @Test
   void faithfulnessEvaluation_modelReloadedAfterItsFirstScore_failsSayingTheModelChanged() throws IOException {
-    try (RunningServers running = new RunningServers()) {
-      Suite suite = Suite.start(running, models);
-      FaithfulnessEvaluation evaluation = new FaithfulnessEvaluation(
-          running.channel("localhost:" + suite.feature.port()), suite.model, suite.explainChannel,
-          FaithfulnessEvaluation.Settings.defaults());
+    try (Suite suite = Suite.start(models)) {
+      FaithfulnessEvaluation evaluation = new FaithfulnessEvaluation(suite.servers().feature,
+          suite.servers().model, suite.servers().explainChannel, FaithfulnessEvaluation.Settings.defaults());
 
-      suite.reloading.reloadAfterNextScore(RETRAINED);
+      suite.reloading().reloadAfterNextScore(RETRAINED);
       StatusRuntimeException failed =
           assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of(CUSTOMER)));
 
@@ -153,9 +144,8 @@ class ModelReloadRealDataTest {
    * whose trend window is 7 days instead of 14), the model reached through {@link ReloadingModel},
    * and a real explain service.
    */
-  private record Suite(GrpcServer feature, ReloadingModel reloading, Channel model, Channel explainChannel,
-                       ExplainServiceGrpc.ExplainServiceBlockingStub explain) {
-    static Suite start(RunningServers running, Path models) throws IOException {
+  private record Suite(RealExplainSuite servers, ReloadingModel reloading) implements AutoCloseable {
+    static Suite start(Path models) throws IOException {
       Path shipped = Path.of(System.getProperty("glassbox.repo.root"), "models", "uci-online-retail", SHIPPED);
       copy(shipped, models.resolve("uci-online-retail").resolve(SHIPPED));
       copy(shipped, models.resolve("uci-online-retail").resolve(RETRAINED));
@@ -166,27 +156,23 @@ class ModelReloadRealDataTest {
       String weeklyText = text.replace("\"window_days\": 14,", "\"window_days\": 7,");
       assertTrue(!weeklyText.equals(text), "the shipped model's trend window is 14 days");
       Files.writeString(metadata, weeklyText);
-      ConfigSource base = ConfigSource.of(Map.of(
-          "GLASSBOX_DATA_DIR", System.getProperty("glassbox.repo.root") + "/data/uci-online-retail",
-          "GLASSBOX_MODEL_DIR", models.toString(),
-          "GLASSBOX_MODEL_VERSION", SHIPPED,
-          "GLASSBOX_FEATURE_PORT", "0", "GLASSBOX_MODEL_PORT", "0",
-          "GLASSBOX_FEATURE_ADMIN_PORT", "0", "GLASSBOX_MODEL_ADMIN_PORT", "0", "GLASSBOX_METRICS_PORT", "0"));
-      GrpcServer feature = running.keep(FeatureMain.start(base));
-      GrpcServer model = running.keep(ModelMain.start(base));
-      ReloadingModel reloading = new ReloadingModel(
-          ModelServiceGrpc.newBlockingStub(running.channel("localhost:" + model.port())),
-          ModelAdminGrpc.newBlockingStub(running.channel("localhost:" + model.adminPort())));
-      String reloadingName = "reloading-model-" + UUID.randomUUID();
-      running.keep(GrpcServer.inProcess("reloading-model", reloadingName).addService(reloading).start());
-      GrpcServer explain = running.keep(ExplainMain.start(base.with(Map.of(
-          "GLASSBOX_EXPLAIN_PORT", "0",
-          "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
-          "GLASSBOX_FEATURE_TARGET", "localhost:" + feature.port(),
-          "GLASSBOX_MODEL_TARGET", "in-process:" + reloadingName))));
-      Channel explainChannel = running.channel("localhost:" + explain.port());
-      return new Suite(feature, reloading, running.channel("in-process:" + reloadingName), explainChannel,
-          ExplainServiceGrpc.newBlockingStub(explainChannel));
+      AtomicReference<ReloadingModel> reloading = new AtomicReference<>();
+      RealExplainSuite servers = new RealExplainSuite(
+          Map.of("GLASSBOX_MODEL_DIR", models.toString(), "GLASSBOX_MODEL_VERSION", SHIPPED),
+          (model, running) -> {
+            reloading.set(new ReloadingModel(
+                ModelServiceGrpc.newBlockingStub(running.channel("localhost:" + model.port())),
+                ModelAdminGrpc.newBlockingStub(running.channel("localhost:" + model.adminPort()))));
+            String reloadingName = "reloading-model-" + UUID.randomUUID();
+            running.keep(GrpcServer.inProcess("reloading-model", reloadingName).addService(reloading.get()).start());
+            return "in-process:" + reloadingName;
+          });
+      return new Suite(servers, reloading.get());
+    }
+
+    @Override
+    public void close() {
+      servers.close();
     }
   }
 

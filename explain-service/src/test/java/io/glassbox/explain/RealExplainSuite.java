@@ -20,7 +20,24 @@ final class RealExplainSuite implements AutoCloseable {
   final ManagedChannel explainChannel;
   final ExplainServiceGrpc.ExplainServiceBlockingStub explain;
 
+  /** Where the explain service reaches the model service, once the model service has started. */
+  interface ModelTarget {
+    /**
+     * The target the explain service dials for {@code modelServer}; servers and channels it starts
+     * are kept by {@code running}, closed with the suite.
+     */
+    String start(GrpcServer modelServer, RunningServers running);
+  }
+
   RealExplainSuite() {
+    this(Map.of(), (modelServer, running) -> "localhost:" + modelServer.port());
+  }
+
+  /**
+   * As the shipped suite, with {@code config} on top of its configuration (for every service), and
+   * the explain service (and {@link #model}) reaching the model service at {@code modelTarget}.
+   */
+  RealExplainSuite(Map<String, String> config, ModelTarget modelTarget) {
     String root = System.getProperty("glassbox.repo.root");
     ConfigSource base = ConfigSource.of(Map.of(
         "GLASSBOX_DATA_DIR", root + "/data/uci-online-retail",
@@ -29,24 +46,24 @@ final class RealExplainSuite implements AutoCloseable {
         "GLASSBOX_MODEL_PORT", "0",
         "GLASSBOX_FEATURE_ADMIN_PORT", "0",
         "GLASSBOX_MODEL_ADMIN_PORT", "0",
-        "GLASSBOX_METRICS_PORT", "0"));
+        "GLASSBOX_METRICS_PORT", "0")).with(config);
     GrpcServer featureServer;
-    GrpcServer modelServer;
+    String modelAt;
     GrpcServer explainServer;
     try {
       featureServer = running.keep(FeatureMain.start(base));
-      modelServer = running.keep(ModelMain.start(base));
+      modelAt = modelTarget.start(running.keep(ModelMain.start(base)), running);
       explainServer = running.keep(ExplainMain.start(base.with(Map.of(
           "GLASSBOX_EXPLAIN_PORT", "0",
           "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "30s",
           "GLASSBOX_FEATURE_TARGET", "localhost:" + featureServer.port(),
-          "GLASSBOX_MODEL_TARGET", "localhost:" + modelServer.port()))));
+          "GLASSBOX_MODEL_TARGET", modelAt))));
     } catch (RuntimeException e) {
       close();
       throw e;
     }
     feature = channel(featureServer.port());
-    model = channel(modelServer.port());
+    model = running.channel(modelAt);
     explainChannel = channel(explainServer.port());
     explain = ExplainServiceGrpc.newBlockingStub(explainChannel);
   }
