@@ -297,7 +297,11 @@ final class ImportCommand implements Callable<Integer> {
       }
 
       @Override
-      public void onCompleted() {}
+      public void onCompleted() {
+        // Ended without an answer: else this waited out the whole --timeout-s, then called it too slow.
+        result.completeExceptionally(Status.INTERNAL.withDescription(
+            "the feature admin ended the import without an answer").asRuntimeException());
+      }
     });
     ImportChunk options = ImportChunk.newBuilder().setValidateOnly(validateOnly).setTimeZone(timeZone).build();
     if (itemsAlong != null) {
