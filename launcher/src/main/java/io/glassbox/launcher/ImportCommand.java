@@ -285,24 +285,8 @@ final class ImportCommand implements Callable<Integer> {
                               Function<StreamObserver<ImportResponse>, StreamObserver<ImportChunk>> method)
       throws IOException, InterruptedException {
     CompletableFuture<ImportResponse> result = new CompletableFuture<>();
-    StreamObserver<ImportChunk> chunks = method.apply(new StreamObserver<>() {
-      @Override
-      public void onNext(ImportResponse response) {
-        result.complete(response);
-      }
-
-      @Override
-      public void onError(Throwable error) {
-        result.completeExceptionally(error);
-      }
-
-      @Override
-      public void onCompleted() {
-        // Ended without an answer: else this waited out the whole --timeout-s, then called it too slow.
-        result.completeExceptionally(Status.INTERNAL.withDescription(
-            "the feature admin ended the import without an answer").asRuntimeException());
-      }
-    });
+    StreamObserver<ImportChunk> chunks =
+        method.apply(new FirstReply<>(result, "the feature admin ended the import without an answer"));
     ImportChunk options = ImportChunk.newBuilder().setValidateOnly(validateOnly).setTimeZone(timeZone).build();
     if (itemsAlong != null) {
       stream(itemsAlong, chunks, result, bytes -> options.toBuilder().setItemsCsv(bytes).build());

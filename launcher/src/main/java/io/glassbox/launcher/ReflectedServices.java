@@ -57,7 +57,7 @@ final class ReflectedServices {
   private void ask(CompletableFuture<ServerReflectionResponse> answer) {
     StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
         .withDeadline(deadline)
-        .serverReflectionInfo(new FirstAnswer(answer));
+        .serverReflectionInfo(new FirstReply<>(answer, "server reflection ended without listing the services"));
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     requests.onCompleted();
   }
@@ -82,26 +82,6 @@ final class ReflectedServices {
           : Status.fromThrowable(failed.getCause()).asRuntimeException();
     } catch (TimeoutException lost) {
       throw Status.DEADLINE_EXCEEDED.withDescription("no list of services by the deadline").asRuntimeException();
-    }
-  }
-
-  /** Completes {@code answer} with the stream's first reply, or its failure. */
-  private record FirstAnswer(CompletableFuture<ServerReflectionResponse> answer)
-      implements StreamObserver<ServerReflectionResponse> {
-    @Override
-    public void onNext(ServerReflectionResponse response) {
-      answer.complete(response);
-    }
-
-    @Override
-    public void onError(Throwable failure) {
-      answer.completeExceptionally(failure);
-    }
-
-    @Override
-    public void onCompleted() {
-      answer.completeExceptionally(Status.INTERNAL.withDescription("server reflection ended without"
-          + " listing the services").asRuntimeException());
     }
   }
 }
