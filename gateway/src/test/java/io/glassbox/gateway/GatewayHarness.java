@@ -12,6 +12,7 @@ import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,9 +105,12 @@ final class GatewayHarness implements AutoCloseable {
     return this;
   }
 
-  /** A loopback port nothing listens on: the OS picked it free and it was closed again. */
+  /**
+   * A loopback port nothing listens on: the OS picked it free and it was closed again. A target
+   * there refuses connections; a server may bind it.
+   */
   static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
   }

@@ -138,7 +138,7 @@ class GatewayMainTest {
   @Test
   void start_servesTheViewer_whichCallsThisGatewayOverARealChannel_untilClosed() throws Exception {
     RunningGateway gateway = GatewayMain.start(
-        unreachableServicesOnFreePorts(Map.of(ViewerConfig.PORT_KEY, String.valueOf(freePort()))));
+        unreachableServicesOnFreePorts(Map.of(ViewerConfig.PORT_KEY, String.valueOf(GatewayHarness.closedPort()))));
     URI viewer = gateway.viewerUri().orElseThrow();
     HttpClient http = HttpClient.newHttpClient();
     try {
@@ -180,11 +180,5 @@ class GatewayMainTest {
         GatewayConfig.FEATURE_TARGET_KEY, unreachable,
         GatewayConfig.MODEL_TARGET_KEY, unreachable,
         GatewayConfig.EXPLAIN_TARGET_KEY, unreachable)).with(overrides);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }
