@@ -48,13 +48,15 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   /** The server's name, as its refusals say it (the operator may run several). */
   private final String serverName;
   private final int limit;
-  /** As configured: with {@link #maxWait} 0 no call waits, whatever this says. */
-  private final int maxQueued;
   private final Duration maxWait;
-  /** How many calls may wait at once: {@link #maxQueued}, or 0 when {@link #maxWait} is 0. */
+  /** How many calls may wait at once: {@code maxQueued}, or 0 when {@link #maxWait} is 0. */
   private final int queueCapacity;
   /** The refusal of a call that finds every slot taken and the queue full; the settings are final. */
   private final String busy;
+  /** The refusal of a call whose wait is up, before the milliseconds it waited; the settings are final. */
+  private final String waitUpHead;
+  /** The rest of that refusal, after the milliseconds. */
+  private final String waitUpTail;
   /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
   private final Object lock = new Object();
@@ -70,10 +72,12 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       throw new IllegalArgumentException("limit must be >= 1, maxQueued and maxWait >= 0");
     }
     this.limit = limit;
-    this.maxQueued = maxQueued;
     this.maxWait = maxWait;
     this.queueCapacity = maxWait.isZero() ? 0 : maxQueued;
-    this.busy = busyRefusal();
+    this.busy = busyRefusal(maxQueued);
+    this.waitUpHead = atItsLimit(" and no slot came free in ");
+    this.waitUpTail = " ms" + whatToChange(
+        settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUE_WAIT_KEY));
     this.timer = queueCapacity == 0 ? null : newTimer();
   }
 
@@ -141,9 +145,10 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   /**
    * The refusal of a call that found every slot taken: with no queue it names, beside the limit,
-   * only the queue setting(s) that are 0, since raising the other changes nothing.
+   * only the queue setting(s) that are 0, since raising the other changes nothing. {@code maxQueued}
+   * is as configured: with {@link #maxWait} 0 no call waits, whatever it says.
    */
-  private String busyRefusal() {
+  private String busyRefusal(int maxQueued) {
     if (queueCapacity > 0) {
       return refusal(" and " + maxQueued + " more are waiting",
           settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUED_CALLS_KEY));
@@ -163,8 +168,17 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    * operator otherwise cannot tell which server refused, nor what to change.
    */
   private String refusal(String why, String settings) {
-    return serverName + " is running its limit of " + limit + " concurrent calls" + why
-        + "; retry with backoff, or set " + settings + " higher if the load is expected";
+    return atItsLimit(why) + whatToChange(settings);
+  }
+
+  /** A refusal's start: this server, its limit and {@code why} the call got no slot. */
+  private String atItsLimit(String why) {
+    return serverName + " is running its limit of " + limit + " concurrent calls" + why;
+  }
+
+  /** A refusal's end: what the client may do, and which {@code settings} the operator may raise. */
+  private static String whatToChange(String settings) {
+    return "; retry with backoff, or set " + settings + " higher if the load is expected";
   }
 
   /** Starts a call that holds a slot; the slot passes on when the call completes or is cancelled. */
@@ -269,9 +283,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       synchronized (this) {
         ended = true;
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription(refusal(
-            " and no slot came free in " + waitedMillis + " ms",
-            settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUE_WAIT_KEY))),
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(waitUpHead + waitedMillis + waitUpTail),
             new Metadata());
       }
     }
