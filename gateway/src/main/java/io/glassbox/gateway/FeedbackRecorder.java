@@ -29,6 +29,14 @@ import org.slf4j.event.Level;
 /** Stores a shopper's feedback in the feature service, under the caller's deadline. */
 public final class FeedbackRecorder {
   private static final Logger log = LoggerFactory.getLogger(FeedbackRecorder.class);
+  /**
+   * The line of a failed feedback: its answer's code, whether the event may have been stored, and
+   * the feature service call's code and description.
+   */
+  private static final String FAILURE_LINE =
+      "SubmitFeedback failed with {}: {}; the feature service call ended {}: {}";
+  /** The line of a feedback that failed INTERNAL. */
+  private static final String INTERNAL_FAILURE_LINE = FAILURE_LINE + "; " + DependencyFailures.RETRY_DOES_NOT_MEND;
   private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
   private final GatewayConfig config;
   private final Deadline.Ticker ticker;
@@ -107,8 +115,7 @@ public final class FeedbackRecorder {
     };
     boolean mayHaveBeenStored = Descriptions.saysMayHaveBeenStored(answer);
     boolean internal = answer.getCode() == Status.Code.INTERNAL;
-    String format = "SubmitFeedback failed with {}: {}; the feature service call ended {}: {}"
-        + (internal ? "; " + DependencyFailures.RETRY_DOES_NOT_MEND : "");
+    String format = internal ? INTERNAL_FAILURE_LINE : FAILURE_LINE;
     Object[] arguments = {answer.getCode(), mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED
         + " (a resend under the same request_id is counted once)" : "nothing was stored",
         featureCall.getCode(), featureCall.getDescription()};
