@@ -364,30 +364,23 @@ public final class ReasonTexts {
   /** How a changed purchase bore on an item's move in a what-if. */
   public enum Driver {
     /** An added purchase that adds the most to the item's score (its score rose). */
-    ADDED_HELPS("whatif.added.helps", true),
+    ADDED_HELPS("whatif.added.helps"),
     /** An added purchase that lowers the item's score the most (its score fell). */
-    ADDED_HOLDS_BACK("whatif.added.holdsBack", false),
+    ADDED_HOLDS_BACK("whatif.added.holdsBack"),
     /** A removed purchase that had added the most to the item's score (its score fell). */
-    REMOVED_HELPED("whatif.removed.helped", false),
+    REMOVED_HELPED("whatif.removed.helped"),
     /** A removed purchase that had lowered the item's score the most (its score rose). */
-    REMOVED_HELD_BACK("whatif.removed.heldBack", true),
+    REMOVED_HELD_BACK("whatif.removed.heldBack"),
     /**
      * Undoing no one changed purchase alone moves the item's score back the way it moved (the
      * changes move it together). Names no purchase.
      */
-    NONE_POINTS_THAT_WAY("whatif.reread", false);
+    NONE_POINTS_THAT_WAY("whatif.reread");
 
     private final String key;
-    private final boolean raises;
 
-    Driver(String key, boolean raises) {
+    Driver(String key) {
       this.key = key;
-      this.raises = raises;
-    }
-
-    /** The purchase's share, added or taken away, raises the item's score (for the four that name one). */
-    public boolean raises() {
-      return raises;
     }
 
     /** Of a what-if that added {@code added} and removed {@code removed} purchases, how many are of this kind. */
@@ -400,7 +393,7 @@ public final class ReasonTexts {
     }
 
     /** How a changed purchase whose share of the item's score is {@code contribution} bears on it. */
-    public static Driver of(boolean added, float contribution) {
+    static Driver of(boolean added, float contribution) {
       return added ? (contribution > 0 ? ADDED_HELPS : ADDED_HOLDS_BACK)
           : (contribution > 0 ? REMOVED_HELPED : REMOVED_HELD_BACK);
     }

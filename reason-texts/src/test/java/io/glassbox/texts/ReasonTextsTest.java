@@ -469,8 +469,6 @@ class ReasonTextsTest {
     assertEquals(ReasonTexts.Driver.ADDED_HOLDS_BACK, ReasonTexts.Driver.of(true, -0.2f));
     assertEquals(ReasonTexts.Driver.REMOVED_HELPED, ReasonTexts.Driver.of(false, 0.2f));
     assertEquals(ReasonTexts.Driver.REMOVED_HELD_BACK, ReasonTexts.Driver.of(false, -0.2f));
-    assertTrue(ReasonTexts.Driver.ADDED_HELPS.raises() && ReasonTexts.Driver.REMOVED_HELD_BACK.raises());
-    assertFalse(ReasonTexts.Driver.ADDED_HOLDS_BACK.raises() || ReasonTexts.Driver.REMOVED_HELPED.raises());
   }
 
   @ParameterizedTest
