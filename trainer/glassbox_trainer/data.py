@@ -409,6 +409,11 @@ NO_OFFSET = ("timestamp has no UTC offset, so its moment is unknown: write one, 
              "2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00, or name the time zone of the "
              "file's times (GLASSBOX_DATA_TIME_ZONE=Europe/London, say)")
 
+# A time that reads but for its offset: beyond 18 hours, or minutes or seconds past 59 (+25:00,
+# -19:00, +05:60); the feature service's CsvValues and `feedback --time` say the same.
+OFFSET_OUT_OF_RANGE = ("timestamp's UTC offset is out of range: ISO-8601 offsets run from -18:00 to +18:00, "
+                       "their minutes and seconds from 00 to 59")
+
 # The zone of a data folder's times without an offset, for the feature service and the trainer.
 TIME_ZONE_VARIABLE = "GLASSBOX_DATA_TIME_ZONE"
 # A tz database Area/Location name, or UTC, as the feature service takes one (LocalTimeZone): no
@@ -444,6 +449,8 @@ _DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5
 # (2011-12-09 13:50:00 +0100); the feature service's CsvValues removes the same one.
 _SPACED_OFFSET = re.compile(r"(?<=[0-9]) (?=([+-][0-9]{2}(:?[0-9]{2}){0,2}|[Zz])$)")
 _MAX_OFFSET = datetime.timedelta(hours=18)
+# A time and a trailing offset in _DATE_TIME's shape, but with any two digits (CsvValues matches the same).
+_OFFSET_AT_END = re.compile(r"(.*[0-9])[+-]([0-9]{2})(?:(:?)([0-9]{2})(?:\3([0-9]{2}))?)?")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 # A price: a plain decimal number (2,95 in a file separated by semicolons).
@@ -461,7 +468,7 @@ def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.
     """Unix seconds, or ISO-8601 with an offset (2011-12-09T12:50:00Z, 2011-12-09 12:50:00+01:00,
     +0100 or +01, after one space or none: 2011-12-09 13:50:00 +0100), as `import` reads them; a
     time without an offset is in `zone`, and without a zone names no moment and is refused, as is
-    one before 1970. The moment as (the second it falls in, nanoseconds into that second), the
+    one before 1970, and one whose offset is out of range, saying so (OFFSET_OUT_OF_RANGE). The moment as (the second it falls in, nanoseconds into that second), the
     fraction to the nanosecond as the feature service keeps it (datetime keeps microseconds). The
     feature service reads every case of feature-service/src/test/resources/csv-timestamps.tsv alike
     (test_import_format)."""
@@ -475,16 +482,10 @@ def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.
         if seconds is None or not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
             raise ValueError(unreadable)
     else:
-        parsed = None
+        field = text
         text = _SPACED_OFFSET.sub("", text, count=1)
-        written = _DATE_TIME.fullmatch(text)
-        if written:
-            # An offset or a zone moves a time by whole seconds: the fraction is the moment's.
-            nanos = int((written["fraction"] or "").ljust(9, "0"))
-            try:
-                parsed = datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
-            except ValueError:
-                parsed = None
+        # An offset or a zone moves a time by whole seconds: the fraction is the moment's.
+        parsed, nanos = _date_time(text)
         if parsed is not None and parsed.tzinfo is None:
             if zone is None:
                 raise ValueError(f"{path} line {row_number}: {NO_OFFSET}, got {text!r}")
@@ -494,6 +495,8 @@ def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.
             if local_times is not None and not local_times:
                 local_times.append(row_number)
         if parsed is None or abs(parsed.utcoffset()) > _MAX_OFFSET:
+            if _offset_out_of_range(text):
+                raise ValueError(f"{path} line {row_number}: {OFFSET_OUT_OF_RANGE}, got {field!r}")
             raise ValueError(unreadable)
         # Whole seconds by timedelta's integer arithmetic: timestamp()'s float rounds
         # 9999-12-31T23:59:59.999999Z up past the range.
@@ -507,6 +510,31 @@ def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.
                          f"before 1970-01-01T00:00:00Z: no shop event is that old (is it the sending program's "
                          f"zero date? Go's and .NET's are 0001-01-01T00:00:00Z)")
     return seconds, nanos
+
+
+def _date_time(text: str) -> Tuple[Optional[datetime.datetime], int]:
+    """`text` as CsvValues reads an ISO-8601 time (its one space before the offset taken out),
+    naive without an offset, or None; and its fraction of a second in nanoseconds."""
+    written = _DATE_TIME.fullmatch(text)
+    if not written:
+        return None, 0
+    nanos = int((written["fraction"] or "").ljust(9, "0"))
+    try:
+        return datetime.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text), nanos
+    except ValueError:
+        return None, 0
+
+
+def _offset_out_of_range(text: str) -> bool:
+    """Whether `text`, a time that does not read, would read but for its offset, which is beyond 18
+    hours or has minutes or seconds past 59 (2011-12-09T12:00:00+25:00), as CsvValues judges it."""
+    time = _OFFSET_AT_END.fullmatch(text)
+    if not time:
+        return False
+    hours, minutes, seconds = (int(time[group] or 0) for group in (2, 4, 5))
+    if minutes < 60 and seconds < 60 and hours * 3600 + minutes * 60 + seconds <= _MAX_OFFSET.total_seconds():
+        return False
+    return _date_time(time[1] + "Z")[0] is not None
 
 
 def parse_price(text: Optional[str], separator: str = ",") -> Optional[float]:

@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,13 +24,20 @@ public final class CsvValues {
   static final String UNREADABLE_TIME = "timestamp must be unix seconds or ISO-8601 such as 2011-12-09T12:50:00Z";
   static final String NO_OFFSET = "timestamp has no UTC offset, so its moment is unknown: write one, "
       + "such as 2011-12-09T12:50:00Z (UTC) or 2011-12-09 12:50:00+01:00";
+  /**
+   * A time that reads but for its offset: beyond 18 hours, ISO-8601's and java.time's limit, or
+   * with minutes or seconds past 59 (+25:00, -19:00, +05:60). {@code feedback --time} says the same.
+   */
+  static final String OFFSET_OUT_OF_RANGE = "timestamp's UTC offset is out of range: ISO-8601 offsets run from"
+      + " -18:00 to +18:00, their minutes and seconds from 00 to 59";
   static final String NEGATIVE_PRICE = "price must be a finite number >= 0";
   static final String UNREADABLE_SEQ_POS = "seq_pos must be an integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
 
   /**
    * A date, 'T' or a space (what SQL databases and pandas write), a time with optional seconds and
    * fraction (a point and 1 to 9 digits), and one offset, if any: Z, +01:00, +0100 or +01 (seconds
-   * too, +01:00:30), up to 18 hours, after one space or none ({@link #SPACED_OFFSET}).
+   * too, +01:00:30), up to 18 hours ({@link #OFFSET_OUT_OF_RANGE} beyond), after one space or none
+   * ({@link #SPACED_OFFSET}).
    */
   private static final DateTimeFormatter DATE_TIME = new DateTimeFormatterBuilder()
       .parseCaseInsensitive()
@@ -46,6 +54,14 @@ public final class CsvValues {
       .toFormatter()
       .withResolverStyle(ResolverStyle.STRICT)
       .withChronology(IsoChronology.INSTANCE);
+  private static final int MAX_OFFSET_SECONDS = 18 * 3600;
+  /**
+   * A time and a trailing offset in the shape {@link #DATE_TIME} reads one (+HH, +HHMM, +HH:MM,
+   * seconds too, colons throughout or nowhere), but with any two digits: the trainer's data.py
+   * matches the same.
+   */
+  private static final Pattern OFFSET_AT_END =
+      Pattern.compile("(.*[0-9])[+-]([0-9]{2})(?:(:?)([0-9]{2})(?:\\3([0-9]{2}))?)?");
   private static final int DATE_LENGTH = "2011-12-09".length();
   /**
    * One space between the time and its offset, as Shopify's exports write them
@@ -74,7 +90,8 @@ public final class CsvValues {
 
   /**
    * Unix seconds, or an ISO-8601 date-time with an offset, within google.protobuf.Timestamp's
-   * range; a time without an offset is refused, since its moment depends on a zone nothing names.
+   * range; a time without an offset is refused, since its moment depends on a zone nothing names,
+   * and one whose offset is out of range ({@link #OFFSET_OUT_OF_RANGE}) saying so.
    */
   public static Instant time(String text) {
     return time(text, null);
@@ -107,7 +124,7 @@ public final class CsvValues {
       try {
         parsed = DATE_TIME.parseBest(iso, OffsetDateTime::from, LocalDateTime::from);
       } catch (DateTimeParseException notIso) {
-        throw new UnreadableValueException(UNREADABLE_TIME);
+        throw new UnreadableValueException(offsetOutOfRange(iso) ? OFFSET_OUT_OF_RANGE : UNREADABLE_TIME);
       }
       // Years 0001 to 9999, whatever the offset or zone: the trainer's datetime holds no year 0.
       if (parsed.get(ChronoField.YEAR) < 1) {
@@ -128,6 +145,29 @@ public final class CsvValues {
       throw new UnreadableValueException(UNREADABLE_TIME);
     }
     return instant;
+  }
+
+  /**
+   * Whether {@code iso}, a time {@link #DATE_TIME} does not read, would read but for its offset,
+   * which is beyond 18 hours or has minutes or seconds past 59 (2011-12-09T12:00:00+25:00).
+   */
+  private static boolean offsetOutOfRange(String iso) {
+    Matcher time = OFFSET_AT_END.matcher(iso);
+    if (!time.matches()) {
+      return false;
+    }
+    int hours = Integer.parseInt(time.group(2));
+    int minutes = time.group(4) == null ? 0 : Integer.parseInt(time.group(4));
+    int seconds = time.group(5) == null ? 0 : Integer.parseInt(time.group(5));
+    if (minutes < 60 && seconds < 60 && hours * 3600 + minutes * 60 + seconds <= MAX_OFFSET_SECONDS) {
+      return false;
+    }
+    try {
+      time(time.group(1) + "Z");
+      return true;
+    } catch (UnreadableValueException otherwiseUnreadable) {
+      return false;
+    }
   }
 
   /**

@@ -88,9 +88,9 @@ class CsvValuesTest {
   void time_notADateTime_isUnreadable() {
     for (String text : new String[] {"12/09/2011 12:50", "2011-12-09", "2011-02-30T10:00:00Z", "2011-12-09  12:50Z",
         "2011-12-09T12:50:00 UTC", "2011-12-09T12:50:00+01:00Z", "yesterday", "", "99999999999999",
-        // One offset at most, of at most 18 hours, with two digits of hours.
+        // One offset at most, with two digits of hours.
         "2011-12-09T12:50:00ZZ", "2011-12-09T12:50:00Z+00", "2011-12-09T13:50:00+01:00+01", "2011-12-09T13:50+1",
-        "2011-12-09T13:50+19:00", "1_323_435_000",
+        "1_323_435_000",
         // One space before the offset, no more, and none inside it.
         "2011-12-09 13:50:00  +0100", "2011-12-09 13:50:00 + 0100", "2011-12-09 +01",
         // Longs no Instant holds, and one beyond a long.
@@ -99,6 +99,23 @@ class CsvValuesTest {
           assertThrows(CsvValues.UnreadableValueException.class, () -> CsvValues.time(text), text);
       assertEquals(CsvValues.UNREADABLE_TIME, e.getMessage(), text);
     }
+  }
+
+  /**
+   * A time that reads but for its offset, beyond 18 hours or with minutes past 59, is refused
+   * saying so, in the words of feedback --time; before, as unreadable, as though the rest were wrong.
+   */
+  @Test
+  void time_offsetOutOfRange_saysOffsetsRunFromMinusToPlusEighteenHours() {
+    for (String text : new String[] {"2011-12-09T12:00:00+25:00", "2011-12-09T12:00:00-19:00",
+        "2011-12-09T12:00:00+05:60", "2011-12-09 12:00:00 +1830"}) {
+      assertEquals("timestamp's UTC offset is out of range: ISO-8601 offsets run from -18:00 to +18:00, their minutes"
+          + " and seconds from 00 to 59", assertThrows(CsvValues.UnreadableValueException.class,
+              () -> CsvValues.time(text), text).getMessage(), text);
+    }
+    // Wrong elsewhere too: unreadable, whatever the offset.
+    assertEquals(CsvValues.UNREADABLE_TIME, assertThrows(CsvValues.UnreadableValueException.class,
+        () -> CsvValues.time("2011-02-30T12:00:00+25:00")).getMessage());
   }
 
   /**
@@ -174,11 +191,12 @@ class CsvValuesTest {
   }
 
   /**
-   * A line of csv-timestamps.tsv: the outcome (a moment, or unreadable, no-offset, before-1970),
-   * the field as a file holds it, and the zone of times without an offset.
+   * A line of csv-timestamps.tsv: the outcome (a moment, or unreadable, no-offset,
+   * offset-out-of-range, before-1970), the field as a file holds it, and the zone of times without
+   * an offset.
    */
   private record TimestampCase(String outcome, String field, LocalTimeZone zone) {
-    private static final Set<String> REFUSALS = Set.of("unreadable", "no-offset", "before-1970");
+    private static final Set<String> REFUSALS = Set.of("unreadable", "no-offset", "offset-out-of-range", "before-1970");
 
     static TimestampCase of(List<String> columns) {
       assertTrue(columns.size() == 2 || columns.size() == 3, () -> "not a case: " + columns);
@@ -199,6 +217,7 @@ class CsvValuesTest {
       when = CsvValues.time(field.trim(), zone);
     } catch (CsvValues.UnreadableValueException e) {
       return e.getMessage().equals(CsvValues.UNREADABLE_TIME) ? "unreadable"
+          : e.getMessage().equals(CsvValues.OFFSET_OUT_OF_RANGE) ? "offset-out-of-range"
           : e.getMessage().startsWith(CsvValues.NO_OFFSET) ? "no-offset" : e.getMessage();
     }
     return EventTimeLimit.tooEarly(when) != null ? "before-1970" : when.toString();

@@ -249,6 +249,28 @@ class FeatureAdminServiceTest {
   }
 
   /**
+   * A time that reads but for its offset (25 hours, minutes past 59) is refused saying offsets run
+   * from -18:00 to +18:00, naming the line; the file's good rows are not stored either. Before, it
+   * was "timestamp must be unix seconds or ISO-8601", as though the rest of the time were wrong.
+   */
+  @Test
+  void importInteractions_offsetOutOfRange_namesTheLineAndTheRange_andStoresNothing() {
+    send(Kind.ITEMS, ITEMS);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(Kind.INTERACTIONS,
+        "user_id,item_id,timestamp\noffset-1,N1,1700000000\noffset-1,N2,2011-12-09 12:00:00 +25:00\n"
+            + "offset-1,N1,2011-12-09T12:00:00+05:60\n"));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertEquals("interactions CSV: 2 rows are invalid, nothing was stored: "
+        + "line 3: timestamp's UTC offset is out of range: ISO-8601 offsets run from -18:00 to +18:00, their minutes"
+        + " and seconds from 00 to 59, got \"2011-12-09 12:00:00 +25:00\"; "
+        + "line 4: timestamp's UTC offset is out of range: ISO-8601 offsets run from -18:00 to +18:00, their minutes"
+        + " and seconds from 00 to 59, got \"2011-12-09T12:00:00+05:60\"", e.getStatus().getDescription());
+    assertFalse(history("offset-1").getKnownUser());
+  }
+
+  /**
    * A time without an offset names no moment (a database's local time): refused, saying how to
    * write it or name its zone, as is a decimal comma in a comma-separated file, where it cannot be told from a
    * separator.
