@@ -8,19 +8,13 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RegularItem;
-import io.glassbox.server.WarningLimiter;
 import io.glassbox.texts.ReasonTexts;
-import java.time.DateTimeException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
 
 /**
  * The buy-again places of one Recommend answer: the user's regular items (bought in at least
@@ -39,9 +33,6 @@ import org.slf4j.event.Level;
  * @param shopZone the zone of the shop's days, which the reasons give the last purchase's day in
  */
 record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, ZoneId shopZone) {
-  private static final Logger log = LoggerFactory.getLogger(BuyAgain.class);
-  private static final WarningLimiter UNKNOWN_ZONE = new WarningLimiter(Duration.ofMinutes(1));
-
   BuyAgain {
     items = List.copyOf(items);
     requireNonNull(shopZone, "shopZone");
@@ -61,30 +52,13 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, Z
 
   /**
    * The first {@code places} of the user's regular items, as the feature service ordered them, with
-   * the shop's zone it names (GLASSBOX_DATA_TIME_ZONE there; UTC when it names none).
+   * the shop's zone it names (GLASSBOX_DATA_TIME_ZONE there), read by {@code zones}.
    */
-  static BuyAgain of(GetUserHistoryResponse history, int places) {
+  static BuyAgain of(GetUserHistoryResponse history, int places, ShopZones zones) {
     List<RegularItem> regular = history.getRegularItemsList().subList(
         0, Math.min(places, history.getRegularItemsCount()));
     return new BuyAgain(regular, history.getOrders(), history.getOlderEventsDropped(),
-        regular.isEmpty() ? ZoneOffset.UTC : shopZone(history.getTimeZone()));
-  }
-
-  /**
-   * The zone the feature service names; UTC, with a warning, when this JVM's tz database lacks it
-   * (older than the feature service's): a day stated in UTC beats failing every Recommend.
-   */
-  private static ZoneId shopZone(String name) {
-    if (name.isEmpty()) {
-      return ZoneOffset.UTC;
-    }
-    try {
-      return ZoneId.of(name);
-    } catch (DateTimeException unknown) {
-      UNKNOWN_ZONE.log(log, Level.WARN, "The feature service names the shop's time zone {}, which this JVM's tz"
-          + " database lacks; buy-again days are stated in UTC until the gateway runs on a newer Java", name);
-      return ZoneOffset.UTC;
-    }
+        regular.isEmpty() ? ZoneOffset.UTC : zones.named(history.getTimeZone()));
   }
 
   List<String> itemIds() {

@@ -67,6 +67,7 @@ final class Recommender {
   /** A model that knows none of the candidates: every request says so, and must not hold back a failure's. */
   private final WarningLimiter unknownCandidateWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   private final ModelTrendWindow trendWindow;
+  private final ShopZones shopZones;
 
   @Inject
   Recommender(
@@ -77,7 +78,8 @@ final class Recommender {
       Deadline.Ticker ticker,
       StageMetrics metrics,
       ModelTrendWindow trendWindow,
-      DependencyFailures failures) {
+      DependencyFailures failures,
+      ShopZones shopZones) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
@@ -86,6 +88,7 @@ final class Recommender {
     this.metrics = requireNonNull(metrics, "metrics");
     this.trendWindow = requireNonNull(trendWindow, "trendWindow");
     this.failures = requireNonNull(failures, "failures");
+    this.shopZones = requireNonNull(shopZones, "shopZones");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -104,7 +107,8 @@ final class Recommender {
     ListenableFuture<RetrieveCandidatesResponse> candidates =
         features.retrieveCandidates(RecommendCandidates.request(query, config, trendWindow));
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(metrics.time("features",
-        bothOrFirstFailure(history, candidates, (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces)))));
+        bothOrFirstFailure(history, candidates,
+            (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces, shopZones)))));
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
         request.inRequest());
   }

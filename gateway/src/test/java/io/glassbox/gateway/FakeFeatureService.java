@@ -48,6 +48,8 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   final List<String> historyCallsWithoutDeadline = new CopyOnWriteArrayList<>();
   /** When set, every GetUserHistory call fails with it. */
   volatile Status historyFailure;
+  /** The shop's zone GetUserHistory names (its time_zone, GLASSBOX_DATA_TIME_ZONE there); none when empty. */
+  volatile String timeZone = "";
   /** When set, every IngestEvents call fails with it. */
   volatile Status ingestFailure;
   /** When set, IngestEvents never answers; the call ends only by its deadline or cancellation. */
@@ -98,7 +100,8 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
     GetUserHistoryResponse.Builder response = GetUserHistoryResponse.newBuilder()
         .setUserId(request.getUserId())
         .setKnownUser(histories.containsKey(request.getUserId()))
-        .setTotalEvents(history.size());
+        .setTotalEvents(history.size())
+        .setTimeZone(timeZone);
     for (int i = 0; i < history.size(); i++) {
       response.addEvents(Event.newBuilder()
           .setItemId(history.get(i))

@@ -515,6 +515,32 @@ class GatewayRecommendTest {
     }
   }
 
+  /**
+   * A shop's zone this JVM's tz database lacks is met by every buy-again answer: each gateway
+   * warns of it once a minute, and holds back only its own warnings, so the second of two
+   * gateways in one process still warns.
+   */
+  @Test
+  void recommend_shopZoneThisJvmLacks_eachOfTwoGatewaysInTurnWarnsOnce() {
+    for (int gateway = 1; gateway <= 2; gateway++) {
+      start(new GatewayHarness());
+      harness.feature.withRegularItems(KNOWN_USER, List.of("h1"));
+      harness.feature.timeZone = "Mars/Olympus_Mons";
+      try (LogCapture logged = LogCapture.of(ShopZones.class, Level.DEBUG)) {
+        recommend(KNOWN_USER, 3, "en-US");
+        recommend(KNOWN_USER, 3, "en-US");
+
+        assertEquals(List.of(Level.WARN, Level.DEBUG), logged.lines().stream().map(ILoggingEvent::getLevel).toList(),
+            "gateway " + gateway + ": " + logged.lines());
+        assertEquals("The feature service names the shop's time zone Mars/Olympus_Mons, which this JVM's tz database"
+            + " lacks; buy-again days are stated in UTC until the gateway runs on a newer Java",
+            logged.lines().get(0).getFormattedMessage());
+      } finally {
+        harness.close();
+      }
+    }
+  }
+
   /** A gateway whose feature service refuses its key: GetUserHistory answers UNAUTHENTICATED. */
   private void startWithTheFeatureServiceRefusingTheKey() {
     start(new GatewayHarness());
