@@ -20,7 +20,6 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
-import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +42,9 @@ public final class FeedbackRecorder {
   private final ModelTrendWindow trendWindow;
   /**
    * A feature service that fails one feedback fails them all: one line a minute says so, for
-   * each pair of the answer's code and the feature service call's.
+   * each cause its line names ({@link FailureCause}).
    */
-  private final WarningLimiterPerCause<List<Status.Code>> failureLines =
+  private final WarningLimiterPerCause<FailureCause> failureLines =
       new WarningLimiterPerCause<>(DependencyFailures.WARNING_INTERVAL);
 
   @Inject
@@ -106,7 +105,7 @@ public final class FeedbackRecorder {
    * own mistakes, and a caller who hung up on a write that was not sent, at DEBUG; a fault at INFO
    * (WARN when it is INTERNAL, which a retry does not mend), at most once a minute with the count
    * held back since, the others at DEBUG: with the feature service down every feedback fails. Each
-   * pair of codes has its own minute, so that a minority cause is never held back by another.
+   * cause has its own minute, so that a minority cause is never held back by another.
    */
   private void logFailure(Status answer, Status featureCall, boolean callerHungUp) {
     boolean callersMistake = switch (answer.getCode()) {
@@ -122,10 +121,17 @@ public final class FeedbackRecorder {
     if (callersMistake || (callerHungUp && !mayHaveBeenStored)) {
       log.debug(format, arguments);
     } else {
-      failureLines.log(List.of(answer.getCode(), featureCall.getCode()), log, internal ? Level.WARN : Level.INFO,
-          format, arguments);
+      failureLines.log(new FailureCause(answer.getCode(), mayHaveBeenStored, featureCall.getCode()), log,
+          internal ? Level.WARN : Level.INFO, format, arguments);
     }
   }
+
+  /**
+   * What a failed feedback's line says happened: the answer's code, whether the event may have
+   * been stored (the same two codes can go either way: UNAVAILABLE after an UNAVAILABLE call is a
+   * store that was not ready, or a write it did not confirm) and the feature service call's code.
+   */
+  private record FailureCause(Status.Code answer, boolean mayHaveBeenStored, Status.Code featureCall) {}
 
   /**
    * Whether the feedback moved the time recent sales are counted up to on by more than the model's

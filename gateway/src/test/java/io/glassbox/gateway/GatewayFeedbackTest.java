@@ -414,18 +414,47 @@ class GatewayFeedbackTest {
   @Test
   void submitFeedback_featureServiceDownThenRefusingTheKey_logsALineForEachCause() {
     harness = new GatewayHarness().start();
+
+    List<String> lines = linesOfFeedbacksFailingWith(
+        STORE_NOT_READY, KEY_REFUSED, KEY_REFUSED, KEY_REFUSED, KEY_REFUSED, KEY_REFUSED);
+
+    assertEquals(List.of(STORE_NOT_READY_LINE, "WARN " + KEY_REFUSED_WARNING), lines);
+  }
+
+  /**
+   * A feedback that may have been stored is another cause than one that was not, though both
+   * end UNAVAILABLE after an UNAVAILABLE call: a write the store did not confirm, right after a
+   * store that was not ready, is logged at once, not held back a minute behind the line that
+   * says nothing was stored.
+   */
+  @Test
+  void submitFeedback_nothingStoredThenMayHaveBeenStored_underTheSameCodes_logsALineForEach() {
+    harness = new GatewayHarness().start();
+
+    List<String> lines = linesOfFeedbacksFailingWith(STORE_NOT_READY, WRITE_UNCONFIRMED);
+
+    assertEquals(List.of(STORE_NOT_READY_LINE, "INFO SubmitFeedback failed with UNAVAILABLE: it may have been stored"
+        + " (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE: "
+        + WRITE_UNCONFIRMED.getDescription()), lines);
+  }
+
+  /** The feature service's answer while its store is not ready: nothing was stored. */
+  private static final Status STORE_NOT_READY = Status.UNAVAILABLE.withDescription("the store is not ready");
+  /** The gateway's line, as "LEVEL message", for a feedback {@link #STORE_NOT_READY} failed. */
+  private static final String STORE_NOT_READY_LINE = "INFO SubmitFeedback failed with UNAVAILABLE: nothing was"
+      + " stored; the feature service call ended UNAVAILABLE: the store is not ready";
+
+  /**
+   * The lines, as "LEVEL message", that {@link FeedbackRecorder} logs at INFO and above while one
+   * feedback fails with each of {@code failures} in turn.
+   */
+  private List<String> linesOfFeedbacksFailingWith(Status... failures) {
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.INFO)) {
-      harness.feature.ingestFailure = Status.UNAVAILABLE.withDescription("the store is not ready");
-      assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
-      harness.feature.ingestFailure = KEY_REFUSED;
-      for (int i = 0; i < 5; i++) {
+      for (Status failure : failures) {
+        harness.feature.ingestFailure = failure;
         assertThrows(StatusRuntimeException.class, () -> submit(PURCHASE_R1));
       }
-
-      List<String> lines = logged.lines().stream().map(line -> line.getLevel() + " " + line.getFormattedMessage())
-          .toList();
-      assertEquals(List.of("INFO SubmitFeedback failed with UNAVAILABLE: nothing was stored; the feature service"
-          + " call ended UNAVAILABLE: the store is not ready", "WARN " + KEY_REFUSED_WARNING), lines);
+      return logged.lines().stream().map(line -> line.getLevel() + " " + line.getFormattedMessage()).toList();
     }
   }
 
