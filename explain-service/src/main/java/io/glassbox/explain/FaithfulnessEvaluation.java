@@ -93,12 +93,12 @@ public final class FaithfulnessEvaluation {
 
   /** Evaluates the given users (those with an empty record or no ranked candidate are skipped). */
   public Report run(List<String> userIds) {
-    Report report = new Report(settings.topK());
     Random random = new Random(settings.seed());
     // Ranked as the gateway ranks: with recent purchases over the model's trend window. One model
     // for the whole run: the version that told the window ranks, explains and re-scores every
     // user, pinned as a caller pins it, so that a swap fails the run instead of mixing two models.
     ModelClient.TrendWindow served = modelClient.trendWindow();
+    Report report = new Report(settings.topK(), served.modelName(), served.version());
     ModelVersionPin pin = ModelVersionPin.ofCaller(served.version());
     Optional<com.google.protobuf.Duration> trendWindow = served.window();
     report.trendTerm = trendWindow.isPresent();
@@ -373,9 +373,11 @@ public final class FaithfulnessEvaluation {
     final int[] stillInTopK = new int[DELETION_STEPS + 1];
   }
 
-  /** The evaluation's result. */
+  /** The evaluation's result, and the model it measured. */
   public static final class Report {
     private final int topK;
+    private final String modelName;
+    private final String modelVersion;
     int users;
     int items;
     int reasonsChecked;
@@ -390,11 +392,28 @@ public final class FaithfulnessEvaluation {
     final List<Long> explainNanos = new ArrayList<>();
     final Map<Method, MethodTally> tallies = new LinkedHashMap<>();
 
-    Report(int topK) {
+    Report(int topK, String modelName, String modelVersion) {
       this.topK = topK;
+      this.modelName = requireNonNull(modelName, "modelName");
+      this.modelVersion = requireNonNull(modelVersion, "modelVersion");
       for (Method method : Method.values()) {
         tallies.put(method, new MethodTally());
       }
+    }
+
+    /** The measured model's name ({@code ModelInfo.model_name}). */
+    public String modelName() {
+      return modelName;
+    }
+
+    /** The measured version, the one every call of the run was pinned to. */
+    public String modelVersion() {
+      return modelVersion;
+    }
+
+    /** The model's name and version, as the report's first line shows them (blank ones left out). */
+    String model() {
+      return (modelName.strip() + " " + modelVersion.strip()).strip();
     }
 
     public int users() {
@@ -479,9 +498,10 @@ public final class FaithfulnessEvaluation {
       return b == 0 ? 0 : a / b;
     }
 
-    /** The table, one line per method. */
+    /** The table, one line per method, under a line naming the model measured. */
     public String table() {
       StringBuilder out = new StringBuilder();
+      out.append(String.format(Locale.ROOT, "model %s%n", model()));
       out.append(String.format(Locale.ROOT,
           "%d users, %d recommended items (top %d); %d of our reasons (history and trend) re-scored, "
               + "%d mismatched; Explain median %.1f ms%n",

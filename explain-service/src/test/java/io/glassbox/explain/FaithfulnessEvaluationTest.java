@@ -32,6 +32,8 @@ class FaithfulnessEvaluationTest {
   private static final List<String> CUSTOMERS = List.of(
       "12347", "12348", "12349", "12350", "12352", "12354", "12355", "12356", "12357", "12358");
   private static final String CUSTOMER = "12347";
+  /** The shipped model's version, the one the suite serves. */
+  private static final String SHIPPED = "20261122-050136";
   private static final int TOP_K = 10;
 
   private static RealExplainSuite suite;
@@ -77,6 +79,16 @@ class FaithfulnessEvaluationTest {
       assertTrue(report.sufficiencyBeyondNone(method) <= report.sufficiency(method), method.name());
     }
     assertTrue(table.contains("PS@" + TOP_K + "*: sufficient, and not in the top " + TOP_K), table);
+  }
+
+  /** Two reports can be compared only knowing which model each measured: the served one's name and version. */
+  @Test
+  void table_firstLineNamesTheModelAndVersionMeasured() {
+    FaithfulnessEvaluation.Report report = evaluation().run(List.of("no-such-customer"));
+
+    assertEquals("uci-online-retail", report.modelName());
+    assertEquals(SHIPPED, report.modelVersion());
+    assertEquals("model uci-online-retail " + SHIPPED, report.table().lines().findFirst().orElseThrow());
   }
 
   @Test
