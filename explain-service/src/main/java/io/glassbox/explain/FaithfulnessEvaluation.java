@@ -102,51 +102,50 @@ public final class FaithfulnessEvaluation {
     ModelVersionPin pin = ModelVersionPin.ofCaller(served.version());
     Optional<com.google.protobuf.Duration> trendWindow = served.window();
     report.trendTerm = trendWindow.isPresent();
-    try {
-      for (String userId : userIds) {
-        evaluateUser(userId, report, random, trendWindow, pin);
+    for (String userId : userIds) {
+      List<String> record = users.record(userId, settings.historyEvents());
+      if (record.isEmpty()) {
+        continue;
       }
-    } catch (StatusRuntimeException e) {
-      throw modelChanged(e, pin);
+      List<Candidate> eligible = users.candidates(userId, settings.candidateCount(), record, trendWindow);
+      if (eligible.isEmpty()) {
+        continue;
+      }
+      try {
+        evaluateUser(record, eligible, report, random, trendWindow, pin);
+      } catch (StatusRuntimeException e) {
+        throw modelChanged(e, pin, report);
+      }
     }
     return report;
   }
 
   /**
-   * {@code failure}, or ABORTED saying the model changed during the run when it is the pinned
-   * version refused (FAILED_PRECONDITION) and the model service now serves another. When the model
-   * service cannot say what it serves now, {@code failure} (with that failure suppressed).
+   * ABORTED saying the model changed during the run, naming the version it started with, when
+   * {@code failure} is the model service refusing the pinned version (FAILED_PRECONDITION, from a
+   * Score call or, through the explain service, an Explain call); else {@code failure}.
+   *
+   * <p>The code alone tells it, as in {@link ModelClient}: the pinned calls' other
+   * FAILED_PRECONDITIONs cannot happen here (a trend window other than the pinned version's own,
+   * or an Explain slate item in the record: the slate is the candidates less the record), and the
+   * feature service's calls, which carry no pin, are made outside. The
+   * version now served is not named: only the refusal's free text says it, and asking GetModelInfo
+   * again could find yet another version, or fail; the next run's report names the version it
+   * measures on its first line.
    */
-  private StatusRuntimeException modelChanged(StatusRuntimeException failure, ModelVersionPin pin) {
+  private static StatusRuntimeException modelChanged(
+      StatusRuntimeException failure, ModelVersionPin pin, Report report) {
     if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()) {
       return failure;
     }
-    String serving;
-    try {
-      serving = modelClient.trendWindow().version();
-    } catch (StatusRuntimeException unknown) {
-      // Whether the model changed cannot be told: the refusal is what is known.
-      failure.addSuppressed(unknown);
-      return failure;
-    }
-    if (serving.equals(pin.version().get())) {
-      return failure;
-    }
-    return Status.ABORTED.withCause(failure).withDescription("the model changed during the evaluation ("
-        + pin.version().get() + " when it started, " + serving + " now), so its figures would mix two models;"
-        + " run it again").asRuntimeException();
+    return Status.ABORTED.withCause(failure)
+        .withDescription("the model changed during the evaluation: the model service stopped serving " + report.model()
+            + ", the version it started with, so its figures would mix two models; run it again")
+        .asRuntimeException();
   }
 
-  private void evaluateUser(String userId, Report report, Random random,
+  private void evaluateUser(List<String> record, List<Candidate> eligible, Report report, Random random,
                             Optional<com.google.protobuf.Duration> trendWindow, ModelVersionPin pin) {
-    List<String> record = users.record(userId, settings.historyEvents());
-    if (record.isEmpty()) {
-      return;
-    }
-    List<Candidate> eligible = users.candidates(userId, settings.candidateCount(), record, trendWindow);
-    if (eligible.isEmpty()) {
-      return;
-    }
     RecentPurchases recent = RecentPurchases.of(eligible, trendWindow);
     List<String> eligibleIds = eligible.stream().map(Candidate::getItemId).toList();
     ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(record).addAllCandidateItemIds(eligibleIds);

@@ -131,11 +131,13 @@ class ModelReloadRealDataTest {
           assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of(CUSTOMER)));
 
       assertEquals(Status.Code.ABORTED, failed.getStatus().getCode(), failed.getStatus().getDescription());
-      assertEquals("the model changed during the evaluation (" + SHIPPED + " when it started, " + RETRAINED
-          + " now), so its figures would mix two models; run it again", failed.getStatus().getDescription());
+      assertEquals("the model changed during the evaluation: the model service stopped serving uci-online-retail "
+          + SHIPPED + ", the version it started with, so its figures would mix two models; run it again",
+          failed.getStatus().getDescription());
       FaithfulnessEvaluation.Report again = evaluation.run(List.of(CUSTOMER));
       assertEquals(1, again.users());
       assertEquals(0, again.reasonsMismatched());
+      assertEquals(RETRAINED, again.modelVersion());
     }
   }
 

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.function.Executable;
  * Every answer pins one version for all its Score calls: the one that answered its first Score
  * call, or for GetModelInsights the one GetModelInfo named before it. A model swapped in between
  * is the service's race, not the caller's pin: UNAVAILABLE, which a retry mends. A version the
- * caller pinned that is no longer active stays FAILED_PRECONDITION, as the faithfulness
- * evaluation's own pin does when the model service cannot say what it serves now.
+ * caller pinned that is no longer active stays FAILED_PRECONDITION; the faithfulness evaluation,
+ * which pins as a caller, fails its run ABORTED on it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ModelSwapTest {
@@ -143,9 +143,9 @@ class ModelSwapTest {
   }
 
   @Test
-  void faithfulnessEvaluation_modelServiceDownAfterTheSwap_keepsTheRefusal() {
-    // The run pins v1 (the first GetModelInfo); its first Score call finds v2 active, and the
-    // model service cannot say what it serves when asked again: the refusal is what is known.
+  void faithfulnessEvaluation_modelSwappedAfterItStarted_isAbortedNamingTheVersionItStartedWith() {
+    // The run pins v1 (its GetModelInfo); its first Score call finds v2 active. The refusal of the
+    // pin alone says the model changed: nothing is asked again (GetModelInfo would fail here).
     FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(1, "v2")
         .failingModelInfoFromCall(2, Status.UNAVAILABLE.withDescription("model service is down"));
     FakeFeatureService feature = new FakeFeatureService(TITLES)
@@ -156,8 +156,9 @@ class ModelSwapTest {
 
       StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of("u1")));
 
-      assertEquals(Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode(), failed.getStatus().getDescription());
-      assertEquals("active version is v2", failed.getStatus().getDescription());
+      assertEquals(Status.Code.ABORTED, failed.getStatus().getCode(), failed.getStatus().getDescription());
+      assertEquals("the model changed during the evaluation: the model service stopped serving v1, the version it"
+          + " started with, so its figures would mix two models; run it again", failed.getStatus().getDescription());
     }
   }
 
