@@ -469,6 +469,10 @@ def evaluate_command(args) -> dict:
             test = report["results"]["model_plus_trend_plus_title"]["test"]
             metadata["metrics"].update({"title_test_hr@10": test["hr@10"],
                                         "title_test_ndcg@10": test["ndcg@10"]})
+        # Kept with the version it concerns: a baseline that beat this scoring on validation.
+        metadata.pop("validation_notes", None)
+        if "notes" in report:
+            metadata["validation_notes"] = report["notes"]
         metadata["settings"]["loss"] = loss_label(settings_of(metadata))
         with open(os.path.join(args.model, "metadata.json"), "w", encoding="utf-8") as out:
             json.dump(metadata, out, indent=2)

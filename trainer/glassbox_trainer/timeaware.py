@@ -199,6 +199,23 @@ def fit_buy_again(dataset: Dataset, valid: List[EvalCase], base_rows):
 
 
 # ----- the whole comparison ----------------------------------------------------------------
+BASELINES = ("popularity_all_time", "popularity_recent", "title_similarity")
+
+
+def validation_notes(rows: Dict[str, dict], served: str) -> List[str]:
+    """A line for each baseline that beats the served scoring on validation HR@10 or NDCG@10
+    (the split its weights were chosen on; test never decides), with how few users say so."""
+    mine = rows[served]["valid"]
+    notes = []
+    for name in BASELINES:
+        theirs = rows.get(name, {}).get("valid")
+        if theirs and (theirs["hr@10"] > mine["hr@10"] or theirs["ndcg@10"] > mine["ndcg@10"]):
+            notes.append(f"note: {name} beats the served {served} on validation (HR@10 "
+                         f"{theirs['hr@10']:.3f} vs {mine['hr@10']:.3f}, NDCG@10 {theirs['ndcg@10']:.3f} "
+                         f"vs {mine['ndcg@10']:.3f}); with {mine['users']} validation users this may be noise")
+    return notes
+
+
 def model_score_matrix(model, cases: List[EvalCase], max_len: int, batch: int = 64) -> np.ndarray:
     """float32 [len(cases), N + 1]: the model's scores of every item index for each case."""
     import torch
@@ -271,7 +288,10 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     title_report = None
     if title is not None:
         v_title, t_title = title.mean_cosines(split.valid, max_len), title.mean_cosines(split.test, max_len)
-        both("title_similarity", lambda i, c: v_title[i], lambda i, c: t_title[i])
+        # Ties broken as for the popularity baselines: ranked alone, the term gives every item
+        # with the same title words (or none) one score, and a tie counts in the target's favour.
+        title_ties = 1e-9 * tie_break(popularity)
+        both("title_similarity", lambda i, c: v_title[i] + title_ties, lambda i, c: t_title[i] + title_ties)
         best_title, title_grid = fit_title(split.valid, valid_scores, v_title, recent, t_days)
         tw, vw = best_title["trend_weight"], best_title["title_weight"]
         both("model_plus_trend_plus_title", trend_rows(valid_scores, recent, t_days, tw, v_title, vw),
@@ -300,8 +320,12 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
          buy_again_rows(dataset, recent_rows_test, slots, min_baskets), True, v_rep, t_rep)
     repeat_share = [len(set(c.targets.tolist()) & set(c.history.tolist())) / len(c.targets)
                     for c in t_rep]
+    notes = validation_notes(rows, "model_plus_trend_plus_title" if title is not None else "model_plus_trend")
+    for note in notes:
+        log(note)
     return {
         "results": rows,
+        **({"notes": notes} if notes else {}),
         **({"title": title_report} if title_report else {}),
         "recent_popularity": {"window_days": w_days, "chosen_on": "validation NDCG@10",
                               "grid": [{"window_days": g["window_days"], **_rounded(g["valid"])}

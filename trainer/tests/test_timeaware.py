@@ -113,22 +113,8 @@ class TitleTermTest(unittest.TestCase):
 
 
     def test_compare_withTitles_addsTheServedRowsAndTheirFit(self):
-        import torch
-
-        class Constant:
-            """A model that scores every item 0: the rows differ only by the terms."""
-            num_items = 5
-
-            def score_all(self, history):
-                return torch.zeros(history.shape[0], self.num_items + 1)
-
-        # Three users, one item per basket; the last two baskets (validation, test) hold new items.
-        users = [np.array([1, 4, 2, 5]), np.array([2, 4, 1, 3]), np.array([4, 1, 2, 5])]
-        baskets = [np.array([0, 1, 2, 3])] * 3
-        ds = data_mod.Dataset("t", ["a", "b", "c", "d", "e"], self.TITLES, {}, {}, {}, ["u", "v", "w"],
-                              users, baskets, [b * DAY for b in baskets])
-        split = data_mod.leave_last_basket_out(ds)
-        report = timeaware.compare(ds, split, Constant(), 50, np.zeros(6), log=lambda *a: None,
+        ds, split = three_shoppers(self.TITLES)
+        report = timeaware.compare(ds, split, FixedScores(np.zeros(6)), 50, np.zeros(6), log=lambda *a: None,
                                    title=TitleVectors(self.TITLES))
         for row in ("title_similarity", "model_plus_trend_plus_title", "repeats_counted/model_plus_trend_plus_title",
                     "repeats_counted/model_plus_trend_plus_title_plus_buy_again"):
@@ -139,7 +125,55 @@ class TitleTermTest(unittest.TestCase):
                   and g["title_weight"] == title["weight"]][0]
         self.assertEqual(chosen["ndcg@10"], max(g["ndcg@10"] for g in title["grid"]))
         self.assertEqual(report["results"]["model_plus_trend_plus_title"]["valid"]["ndcg@10"], chosen["ndcg@10"])
-        self.assertNotIn("title", timeaware.compare(ds, split, Constant(), 50, np.zeros(6), log=lambda *a: None))
+        self.assertNotIn("title", timeaware.compare(ds, split, FixedScores(np.zeros(6)), 50, np.zeros(6), log=lambda *a: None))
+
+
+class FixedScores:
+    """A model that gives every user the same score per item: the rows differ only by the terms."""
+
+    def __init__(self, scores):
+        self.scores = np.asarray(scores, dtype=np.float32)
+        self.num_items = len(self.scores) - 1
+
+    def score_all(self, history):
+        import torch
+        return torch.from_numpy(np.tile(self.scores, (history.shape[0], 1)))
+
+
+def three_shoppers(titles):
+    """Three users, one item per basket, items 1-5; the last two baskets (validation: items 2, 1,
+    2; test: 5, 3, 5) hold new items."""
+    users = [np.array([1, 4, 2, 5]), np.array([2, 4, 1, 3]), np.array([4, 1, 2, 5])]
+    baskets = [np.array([0, 1, 2, 3])] * 3
+    ds = data_mod.Dataset("t", ["a", "b", "c", "d", "e"], titles, {}, {}, {}, ["u", "v", "w"],
+                          users, baskets, [b * DAY for b in baskets])
+    return ds, data_mod.leave_last_basket_out(ds)
+
+
+class BaselinesAgainstTheServedScoringTest(unittest.TestCase):
+    # The model ranks items 3 and 5, never a validation target, above all others: every target
+    # comes third among the three items outside its history, whatever the terms add.
+    WRONG_MODEL = FixedScores([0, 0, 0, 100, 0, 100])
+
+    def test_compare_aBaselineBeatingTheServedScoringOnValidation_isNotedWithTheValidationUsers(self):
+        ds, split = three_shoppers(["mug a", "mug b", "bag c", "bag d", "lamp e"])
+        lines = []
+        # All-time popularity puts items 1 and 2, the validation targets, first.
+        report = timeaware.compare(ds, split, self.WRONG_MODEL, 50, np.array([0, 5, 5, 0, 0, 0]),
+                                   log=lines.append)
+        note = ("note: popularity_all_time beats the served model_plus_trend on validation (HR@10 1.000 vs "
+                "1.000, NDCG@10 1.000 vs 0.500); with 3 validation users this may be noise")
+        self.assertIn(note, lines)
+        self.assertIn(note, report["notes"])
+
+    def test_compare_titleSimilarityAlone_doesNotWinTiesWithItsTargets(self):
+        # The same words in every title: every item's title term is 0. Ranked by popularity
+        # then, items 3 and 5 come first, as the model ranks them; ties would put the target first.
+        titles = ["red mug"] * 5
+        ds, split = three_shoppers(titles)
+        report = timeaware.compare(ds, split, self.WRONG_MODEL, 50, np.array([0, 0, 0, 5, 0, 5]),
+                                   log=lambda *a: None, title=TitleVectors(titles))
+        self.assertEqual(report["results"]["title_similarity"]["valid"]["ndcg@10"], 0.5)
 
 
 class BuyAgainTest(unittest.TestCase):
