@@ -198,6 +198,36 @@ class ViewerStalledConnectionsTest {
   }
 
   /**
+   * A request line the JDK cuts is closed unanswered; the longest it reads gets the viewer's 414.
+   * The JDK counts the request line plus 32 against the header limit, and each header's length
+   * plus 33, so with one {@code Host: localhost} the cut falls after 32,688 characters. It answers
+   * nothing past the cut and offers no hook before it reads the line: a client that sent more than
+   * it read, as a megabyte of user id does, sees its connection reset.
+   */
+  @Test
+  void aRequestLinePastTheJdksCut_isClosedUnanswered_andTheLongestBeforeIt_gets414() throws Exception {
+    start(Transport.HTTP, ViewerServer.ExchangeLimits.DEFAULT);
+    String host = viewer.uri().getHost();
+    int port = viewer.uri().getPort();
+    String hostHeader = "Host: localhost";
+    int longestRead = MessageLimits.MAX_HTTP_HEADER_BYTES - 32 - (hostHeader.length() + 33);
+
+    assertEquals(Optional.of("HTTP/1.1 414 Request-URI Too Large"),
+        RawHttp.statusLine(host, port, recommendWithRequestLine(longestRead, hostHeader)));
+    assertEquals(Optional.empty(),
+        RawHttp.statusLine(host, port, recommendWithRequestLine(longestRead + 1, hostHeader)));
+    assertEquals(Optional.empty(),
+        RawHttp.statusLine(host, port, recommendWithRequestLine(1_000_000, hostHeader)));
+  }
+
+  /** A recommend request whose request line is {@code length} characters, with one header. */
+  private static String recommendWithRequestLine(int length, String header) {
+    String start = "GET /api/recommend?user=";
+    String end = " HTTP/1.1";
+    return start + "A".repeat(length - start.length() - end.length()) + end + "\r\n" + header + "\r\n\r\n";
+  }
+
+  /**
    * A kept-alive connection's next request has the read limit too: one that answered a request
    * and then sent half of the next is closed.
    */
