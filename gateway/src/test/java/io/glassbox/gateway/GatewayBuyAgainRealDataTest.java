@@ -64,6 +64,7 @@ class GatewayBuyAgainRealDataTest {
   private static GatewayGrpc.GatewayBlockingStub offAndFiveOrders;
   private static GatewayGrpc.GatewayBlockingStub losAngeles;
   /** The model's new-item ranking of the customer, scored directly (trend term included). */
+  private static GatewayExplainRealDataTest.ServedRanking served;
   private static List<String> servedOrder;
 
   @BeforeAll
@@ -84,8 +85,8 @@ class GatewayBuyAgainRealDataTest {
     inLosAngeles.put("GLASSBOX_FEATURE_TARGET", "localhost:" + featureInLosAngeles.port());
     losAngeles = gateway(base.with(inLosAngeles));
     ManagedChannel featureChannel = running.channel("localhost:" + feature.port());
-    servedOrder = GatewayExplainRealDataTest.ServedRanking.read(
-        featureChannel, running.channel("localhost:" + model.port())).order();
+    served = GatewayExplainRealDataTest.ServedRanking.read(featureChannel, running.channel("localhost:" + model.port()));
+    servedOrder = served.order();
     assertFirstAnswerRanksWithTheTrend(defaults);
     assertFirstAnswerRanksWithTheTrend(offAndFiveOrders);
   }
@@ -235,6 +236,46 @@ class GatewayBuyAgainRealDataTest {
     response.getItemsList().subList(0, 10).forEach(item ->
         assertEquals(List.of(ReasonKind.REASON_KIND_BUY_AGAIN),
             item.getReasonsList().stream().map(Reason::getKind).toList()));
+  }
+
+  /**
+   * One buy-again place leaves 9 to the model: each model reason of a new pick claims its effect
+   * on those 9 places ("drop out of your top 9 new picks, to #10" when the item would rank #10),
+   * and the claim holds re-scored on fresh Score calls of the new-item ranking, whatever it would
+   * say of a top 10.
+   */
+  @Test
+  void recommend_newPicksBesideOneBuyAgainPlace_claimTheirEffectOnTheNinePlacesExactly() {
+    RecommendResponse response = recommend(defaults, request(10).setBuyAgainSlots(1).build());
+
+    List<RecommendedItem> picks = response.getItemsList().subList(1, 10);
+    assertEquals(servedOrder.subList(0, 9), ids(picks));
+    int checked = 0;
+    for (int i = 0; i < picks.size(); i++) {
+      String id = picks.get(i).getItem().getItemId();
+      int rank = i + 1;
+      for (Reason reason : picks.get(i).getReasonsList()) {
+        int rankWithout;
+        if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
+          rankWithout = served.rank(id, reason.getEvidenceItemIdsList());
+        } else if (reason.getKind() == ReasonKind.REASON_KIND_TREND) {
+          rankWithout = served.rankWithoutTrend(id);
+        } else {
+          continue;
+        }
+        assertEquals(9, reason.getTopK(), reason.getText());
+        assertEquals(rank, reason.getRank(), reason.getText());
+        assertEquals(rankWithout, reason.getRankWithoutEvidence(), reason.getText());
+        assertEquals(rankWithout > 9, reason.getNecessary(), reason.getText());
+        String claim = reason.getNecessary()
+            ? "drop out of your top 9 new picks, to #" + rankWithout + " instead of #" + rank + " among "
+            : "rank #" + rankWithout + " instead of #" + rank + " among ";
+        assertTrue(reason.getText().contains(claim), "re-scored: " + claim + "; said: " + reason.getText());
+        assertTrue(reason.getNecessary() || rankWithout - rank >= 3, "minimum effect: " + reason.getText());
+        checked++;
+      }
+    }
+    assertTrue(checked > 0, "some new pick has a model reason");
   }
 
   @Test
