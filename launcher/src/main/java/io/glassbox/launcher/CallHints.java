@@ -94,7 +94,7 @@ final class CallHints {
    * {@code settings}. A server of the suite names itself in a failure's trailers
    * ({@link RequestIds#SERVER_HEADER}); without that name the failure never reached one. Asking the
    * server how it speaks waits no longer than what is left of {@code deadline}, the command's own,
-   * nor {@link #PROBE_LIMIT}; where it has decided, both lines say what it found.
+   * nor {@link #PROBE_LIMIT}; where it has decided, the status line says what it found.
    */
   static Told tell(StatusRuntimeException failure, String target, ConfigSource settings, Deadline deadline) {
     Status status = failure.getStatus();
@@ -164,8 +164,8 @@ final class CallHints {
    */
   private static Told mismatch(String target, boolean clientTls) {
     return clientTls
-        ? new Told(Optional.of(target + " does not speak TLS; this command sent TLS"), Optional.of(doesNotSpeakTls(target)))
-        : new Told(Optional.of(target + " speaks TLS; this command sent plaintext"), Optional.of(answeredInTls(target)));
+        ? new Told(Optional.of(target + " does not speak TLS; this command sent TLS"), Optional.of(unsetTlsFiles()))
+        : new Told(Optional.of(target + " speaks TLS; this command sent plaintext"), Optional.of(setTlsFiles()));
   }
 
   private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
@@ -178,8 +178,8 @@ final class CallHints {
       return mismatch(target, true);
     }
     boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
-    Optional<Throwable> unresolved = causes(status).filter(UnknownHostException.class::isInstance).findFirst();
-    if (!refused && unresolved.isEmpty()) {
+    boolean unresolved = causes(status).anyMatch(UnknownHostException.class::isInstance);
+    if (!refused && !unresolved) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
       // reset, a close), so ask the server how it speaks rather than read the failure.
       Duration left = Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
@@ -194,16 +194,12 @@ final class CallHints {
 
   /** The hint for the command's own failure to reach {@code target}, where the server was not asked or could not say. */
   private static String unreached(Status status, String target, boolean clientTls, boolean refused,
-      Optional<Throwable> unresolved) {
+      boolean unresolved) {
     if (causes(status).anyMatch(SSLException.class::isInstance)) {
-      // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
-      Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();
-      return "the TLS handshake with " + target + " failed (" + innermost.getMessage()
-          + "): set " + TLS_FILES + " to the files the suite uses.";
+      return setTlsFiles();
     }
-    if (unresolved.isPresent()) {
-      return "the host of " + target + " does not resolve (" + unresolved.get().getMessage()
-          + "): check its name in --target, or this machine's DNS.";
+    if (unresolved) {
+      return "check the host's name in --target, or this machine's DNS.";
     }
     if (!refused && !clientTls && status.getCause() == null && status.getDescription() != null
         && status.getDescription().startsWith(NETWORK_CLOSED)) {
@@ -268,8 +264,11 @@ final class CallHints {
     if (refused.isPresent()) {
       return "could not connect to " + target + reason(refused.get());
     }
-    if (causes(status).anyMatch(cause -> cause instanceof SSLException || cause instanceof NotSslRecordException)) {
-      return "the TLS handshake with " + target + " failed";   // the hint says why: the server is asked
+    if (causes(status).anyMatch(SSLException.class::isInstance)) {
+      // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
+      Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();
+      return "the TLS handshake with " + target + " failed ("
+          + Optional.ofNullable(innermost.getMessage()).orElseGet(() -> typeWords(innermost)) + ")";
     }
     if (causes(status).anyMatch(Http2Exception.class::isInstance)) {
       return target + " answered, but not in gRPC";
@@ -303,13 +302,13 @@ final class CallHints {
         .replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
   }
 
-  private static String answeredInTls(String target) {
-    return target + " answered in TLS: set " + TLS_FILES + " to the files the suite uses.";
+  private static String setTlsFiles() {
+    return "set " + TLS_FILES + " to the files the suite uses.";
   }
 
-  private static String doesNotSpeakTls(String target) {
-    return target + " does not speak TLS: unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and "
-        + TlsSettings.KEY_KEY + ", or name a server that does with --target.";
+  private static String unsetTlsFiles() {
+    return "unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and " + TlsSettings.KEY_KEY
+        + ", or name a server that speaks TLS with --target.";
   }
 
   private static Stream<Throwable> causes(Status status) {

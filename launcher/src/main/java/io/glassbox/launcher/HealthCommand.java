@@ -105,7 +105,9 @@ final class HealthCommand implements Callable<Integer> {
    * <p>The hint is the one every client command prints; the lines around it are not {@link
    * CliCalls#printFailure}'s, whose needs differ: health prints only its last try's answer, so it
    * needs the words as a value; its first line says the server's state, "T is NOT_SERVING" for an
-   * answer as "T is UNAVAILABLE" for a failed check, not the status's description; and its answer's
+   * answer as "T is UNAVAILABLE" for a check a server failed, not the status's description (where
+   * the check's own connection failed, the line is the other commands', "UNAVAILABLE: could not
+   * connect to T (connection refused)"); and its answer's
    * deadline is a try's (5 s, or what --wait has left), so running out names no option whose larger
    * value would do.
    */
@@ -147,9 +149,10 @@ final class HealthCommand implements Callable<Integer> {
       Status status = e.getStatus();
       String said = status.getCode() == Status.Code.DEADLINE_EXCEEDED && status.getDescription() != null
           ? ": " + status.getDescription() : "";
-      return Optional.of(target + " is " + status.getCode().name() + said + CallHints.hint(e, target, settings,
-          Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS))
-          .map(hint -> "\n" + hint).orElse(""));
+      CallHints.Told told = CallHints.tell(e, target, settings, Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS));
+      // The check's own failure is said as every command says it; the hint then says only what to do.
+      return Optional.of(told.whatFailed().map(what -> status.getCode() + ": " + what)
+          .orElse(target + " is " + status.getCode().name() + said) + told.hint().map(hint -> "\n" + hint).orElse(""));
     }
   }
 

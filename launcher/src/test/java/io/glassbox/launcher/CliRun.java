@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntSupplier;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** One {@code bin/glassbox} command run in this JVM: its exit code and what it printed. */
@@ -16,6 +17,11 @@ record CliRun(int exit, String out, String err) {
   /** Runs one command object, set up by the test beforehand, on {@code args}. */
   static CliRun ofCommand(Object command, String... args) {
     return capture(() -> new CommandLine(command).execute(args));
+  }
+
+  /** How many times {@code text} says {@code words}: a failure's reason belongs on its status line alone. */
+  static int timesSaid(String text, String words) {
+    return text.split(Pattern.quote(words), -1).length - 1;
   }
 
   private static CliRun capture(IntSupplier run) {

@@ -185,8 +185,9 @@ class ClientCommandsAgainstSuiteTest {
     assertEquals("localhost:" + suite.ports().feature() + " is SERVING\n", serving.out());
     CliRun closed = CliRun.of("health", "--target", "localhost:" + free);
     assertEquals(1, closed.exit());
-    assertTrue(closed.err().startsWith("glassbox health: localhost:" + free + " is UNAVAILABLE\nglassbox health:"
-        + " nothing answered at localhost:" + free + ". Is the suite up?"), closed.err());
+    assertTrue(closed.err().startsWith("glassbox health: UNAVAILABLE: could not connect to localhost:" + free
+        + " (connection refused)\nglassbox health: nothing answered at localhost:" + free + ". Is the suite up?"),
+        closed.err());
   }
 
   @Test

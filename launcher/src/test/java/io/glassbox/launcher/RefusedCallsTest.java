@@ -50,6 +50,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RefusedCallsTest {
+  /** What to do about TLS settings against a plaintext server (the status line says it does not speak TLS). */
+  private static final String UNSET_TLS_FILES = "unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
+      + " GLASSBOX_TLS_KEY_FILE, or name a server that speaks TLS with --target.";
+  /** What to do about a plaintext command to a TLS suite, or one with the wrong TLS files. */
+  private static final String SET_TLS_FILES = "set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and"
+      + " GLASSBOX_TLS_KEY_FILE where the suite wants mutual TLS) to the files the suite uses.";
   private static final String NO_KEY_HINT = "the suite wants an API key: set GLASSBOX_CLIENT_KEY_FILE to a file"
       + " holding yours (bin/glassbox sends it as \"authorization: Bearer <key>\").";
 
@@ -166,8 +172,7 @@ class RefusedCallsTest {
 
     StatusRuntimeException refused = healthCheckFailure(target, caOnly);
 
-    assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
-        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(refused, target, caOnly, plentyOfTime()));
+    assertEquals(Optional.of(UNSET_TLS_FILES), CallHints.hint(refused, target, caOnly, plentyOfTime()));
   }
 
   /**
@@ -187,8 +192,8 @@ class RefusedCallsTest {
     List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
     assertEquals(2, lines.size(), lines.toString());
     assertEquals("glassbox: UNAVAILABLE: " + target + " does not speak TLS; this command sent TLS", lines.get(0));
-    assertEquals("glassbox: " + target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
-        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target.", lines.get(1));
+    assertEquals("glassbox: " + UNSET_TLS_FILES, lines.get(1));
+    assertEquals(1, CliRun.timesSaid(printed.toString(StandardCharsets.UTF_8), "speak TLS"), lines.toString());
   }
 
   /**
@@ -203,8 +208,7 @@ class RefusedCallsTest {
     StatusRuntimeException hungUp = Status.UNAVAILABLE.withDescription("io exception")
         .withCause(new SSLException("Connection reset")).asRuntimeException();
 
-    assertEquals(Optional.of(target + " does not speak TLS: unset GLASSBOX_TLS_CA_FILE, GLASSBOX_TLS_CERT_FILE and"
-        + " GLASSBOX_TLS_KEY_FILE, or name a server that does with --target."), CallHints.hint(hungUp, target, caOnly, plentyOfTime()));
+    assertEquals(Optional.of(UNSET_TLS_FILES), CallHints.hint(hungUp, target, caOnly, plentyOfTime()));
   }
 
   @Test
@@ -223,29 +227,41 @@ class RefusedCallsTest {
 
       // The command as run here, with no TLS settings: the server hangs up on a plaintext client,
       // which reads its alert, a close or a reset first, as the race goes; each is told the same,
-      // from the server asked how it speaks, on both lines (the status's code is the race's: a TLS
-      // alert read as HTTP/2 is INTERNAL). The first line said "closed the connection without
-      // answering" above "answered in TLS".
-      String speaksTls = tlsTarget + " answered in TLS: set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and"
-          + " GLASSBOX_TLS_KEY_FILE where the suite wants mutual TLS) to the files the suite uses.";
+      // from the server asked how it speaks, on the status line (the status's code is the race's: a
+      // TLS alert read as HTTP/2 is INTERNAL), the hint saying only which files to set. The first
+      // line said "closed the connection without answering" above "answered in TLS"; then the hint
+      // said "answered in TLS" below "speaks TLS", and health said it in the hint alone.
+      String speaksTls = tlsTarget + " speaks TLS; this command sent plaintext";
       CliRun plaintext = CliRun.of("recommend", "--user", "12348", "--target", tlsTarget);
+      CliRun health = CliRun.of("health", "--target", tlsTarget);
       assertEquals(1, plaintext.exit(), plaintext.err());
-      assertTrue(Pattern.matches("glassbox: (INTERNAL|UNAVAILABLE): " + Pattern.quote(tlsTarget + " speaks TLS; this"
-          + " command sent plaintext\nglassbox: " + speaksTls + "\n"), plaintext.err()), plaintext.err());
+      assertTrue(Pattern.matches("glassbox: (INTERNAL|UNAVAILABLE): " + Pattern.quote(speaksTls + "\nglassbox: "
+          + SET_TLS_FILES + "\n"), plaintext.err()), plaintext.err());
+      assertEquals(1, health.exit(), health.err());
+      assertTrue(Pattern.matches("glassbox health: (INTERNAL|UNAVAILABLE): " + Pattern.quote(speaksTls
+          + "\nglassbox health: " + SET_TLS_FILES + "\n"), health.err()), health.err());
+      for (CliRun run : List.of(plaintext, health)) {
+        assertEquals(1, CliRun.timesSaid(run.err(), " TLS;"), run.err());
+      }
       ConfigSource none = ConfigSource.of(Map.of());
       for (StatusRuntimeException hungUp : List.of(
           Status.UNAVAILABLE.withDescription("Network closed for unknown reason").asRuntimeException(),
           Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset"))
               .asRuntimeException())) {
-        assertEquals(Optional.of(speaksTls), CallHints.hint(hungUp, tlsTarget, none, plentyOfTime()), hungUp.toString());
+        assertEquals(Optional.of(SET_TLS_FILES), CallHints.hint(hungUp, tlsTarget, none, plentyOfTime()), hungUp.toString());
       }
 
-      // Trusting the CA but presenting no certificate to a suite that wants mutual TLS.
+      // Trusting the CA but presenting no certificate to a suite that wants mutual TLS: the status
+      // line says why the handshake failed (the hint said it again, and the status line said only
+      // that it failed).
       ConfigSource caOnly = ConfigSource.of(Map.of(TlsSettings.CA_KEY, caFile.toString()));
-      String hint = CallHints.hint(healthCheckFailure(tlsTarget, caOnly), tlsTarget, caOnly, plentyOfTime()).orElseThrow();
-      assertTrue(hint.startsWith("the TLS handshake with " + tlsTarget + " failed ("), hint);
-      assertTrue(hint.endsWith("): set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE"
-          + " where the suite wants mutual TLS) to the files the suite uses."), hint);
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+      CliCalls.printFailure(new PrintStream(printed, true, StandardCharsets.UTF_8), "glassbox",
+          healthCheckFailure(tlsTarget, caOnly), tlsTarget, "--timeout-ms 10000", plentyOfTime(), caOnly);
+      String failed = printed.toString(StandardCharsets.UTF_8);
+      assertTrue(Pattern.matches("glassbox: UNAVAILABLE: " + Pattern.quote("the TLS handshake with " + tlsTarget
+          + " failed (") + "[^\\n]+\\)\n" + Pattern.quote("glassbox: " + SET_TLS_FILES + "\n"), failed), failed);
+      assertEquals(1, CliRun.timesSaid(failed, "handshake"), failed);
     }
   }
 
