@@ -55,7 +55,7 @@ final class CallHints {
   private static final Pattern REASON = Pattern.compile("^(?:[\\w:]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: )?([^:]+?)"
       + "(?: by peer)?(?::|$)");
 
-  /** How gRPC describes a connection closed under a call without a word: no cause, and this description. */
+  /** How gRPC describes a connection closed under a call without a word (no cause), which says no more than that. */
   private static final String NETWORK_CLOSED = "Network closed";
 
   /** A TLS record's first bytes, as Netty's HTTP/2 exception shows what it got instead of SETTINGS. */
@@ -169,11 +169,6 @@ final class CallHints {
   }
 
   private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
-    if (answeredUnnamed(status)) {
-      // A server answered with its own description ("the feature store is unavailable; retry
-      // shortly"), but did not name itself: where to connect is not what went wrong.
-      return Told.hintOnly("the server at " + target + " is up but could not serve this call: its description says why.");
-    }
     if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
       return mismatch(target, true);
     }
@@ -189,23 +184,20 @@ final class CallHints {
         return mismatch(target, clientTls);
       }
     }
-    return ownWords(status, target, Optional.of(unreached(status, target, clientTls, refused, unresolved)));
+    return ownWords(status, target, Optional.of(unreached(status, target, unresolved)));
   }
 
   /** The hint for the command's own failure to reach {@code target}, where the server was not asked or could not say. */
-  private static String unreached(Status status, String target, boolean clientTls, boolean refused,
-      boolean unresolved) {
+  private static String unreached(Status status, String target, boolean unresolved) {
     if (causes(status).anyMatch(SSLException.class::isInstance)) {
       return setTlsFiles();
     }
     if (unresolved) {
       return "check the host's name in --target, or this machine's DNS.";
     }
-    if (!refused && !clientTls && status.getCause() == null && status.getDescription() != null
-        && status.getDescription().startsWith(NETWORK_CLOSED)) {
-      // Connected, then closed without a word: what a TLS server does to a plaintext client.
-      return target + " closed the connection without answering. If the suite speaks TLS, set " + TLS_FILES
-          + " to the files the suite uses.";
+    if (status.getCause() == null) {
+      // Closed under the call (a GOAWAY, a keepalive that went unanswered), which no server failed.
+      return "a retry may work; if it keeps failing, look in the log of the server at " + target + ".";
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
         + " it prints \"Glassbox is up\"), or name another server with --target (or move the command's default with "
@@ -220,28 +212,21 @@ final class CallHints {
   }
 
   /**
-   * Whether {@code status} is a server's answer though its trailers name no server of the suite:
-   * the command's own transport failures carry their cause, or are gRPC's "Network closed for
-   * unknown reason" for a connection closed without a word; a server sends neither.
-   */
-  private static boolean answeredUnnamed(Status status) {
-    return status.getCause() == null
-        && (status.getDescription() == null || !status.getDescription().startsWith(NETWORK_CLOSED));
-  }
-
-  /**
-   * What failed, in plain words, when the command's own connection to {@code target} did: a
-   * {@code status} with a cause, which no server sends (gRPC's description says "io exception" or
-   * "http2 exception" of them all, and the cause says which it was), or gRPC's "Network closed for
-   * unknown reason". Empty for any other status: its description is the server's.
+   * What failed, in plain words, when the command's own connection to {@code target} did, for a
+   * {@code status} that no server of the suite named itself in: one with a cause (gRPC's description
+   * says "io exception" or "http2 exception" of them all, and the cause says which it was), or an
+   * UNAVAILABLE without one, gRPC's for a connection closed under the call ("Network closed for
+   * unknown reason", "Connection closed after GOAWAY. …", "Keepalive failed. …"), said with gRPC's
+   * words but the first. Empty for any other status.
    */
   static Optional<String> whatFailed(Status status, String target) {
     if (!connectionFailed(status)) {
       return Optional.empty();
     }
     if (status.getCause() == null) {
-      return Optional.ofNullable(status.getDescription()).filter(description -> description.startsWith(NETWORK_CLOSED))
-          .map(closed -> target + " closed the connection without answering");
+      return Optional.of("the connection to " + target + " was closed under the call"
+          + Optional.ofNullable(status.getDescription()).filter(description -> !description.startsWith(NETWORK_CLOSED))
+              .map(description -> " (" + description + ")").orElse(""));
     }
     return Optional.of(connectionFailure(status, target));
   }

@@ -15,8 +15,10 @@ import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
@@ -29,11 +31,14 @@ import java.nio.file.NoSuchFileException;
 import java.util.Map;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -58,9 +63,10 @@ class CliCallsTest {
   }
 
   /**
-   * A server that answers UNAVAILABLE with its own words, as the feature service does while its
-   * Redis is down, but names no server of the suite in its trailers: it answered, so the hint is
-   * not that nothing did (it said "nothing answered at localhost:PORT. Is the suite up?").
+   * A server of the suite that answers UNAVAILABLE with its own words, as the feature service does
+   * while its Redis is down, naming itself in its trailers as every server of the suite does: it
+   * answered, so the hint is not that nothing did (it said "nothing answered at localhost:PORT. Is
+   * the suite up?").
    */
   @Test
   void recommend_serverAnsweringUnavailable_keepsItsWordsAndSaysItIsUp() throws Exception {
@@ -68,7 +74,7 @@ class CliCallsTest {
       @Override
       public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> reply) {
         reply.onError(Status.UNAVAILABLE.withDescription("the feature store is unavailable; retry shortly")
-            .asRuntimeException());
+            .asRuntimeException(SuiteAnswer.trailers("feature service", "req-7")));
       }
     });
     try {
@@ -77,8 +83,47 @@ class CliCallsTest {
 
       assertEquals(1, run.exit(), run.err());
       assertEquals("glassbox: UNAVAILABLE: the feature store is unavailable; retry shortly\n"
-          + "glassbox: the server at " + target + " is up but could not serve this call: its description says why.\n",
-          run.err());
+          + "glassbox: the feature service at " + target + " is up but could not serve this call; the suite's logs"
+          + " say why (this call's request id: req-7).\n", run.err());
+    } finally {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A connection closed under a call, before any server answered it: here a server's connection
+   * reaches its maximum age (the suite's are 5 minutes, with 30 s of grace) while the call waits,
+   * and gRPC fails the call UNAVAILABLE, with no cause and no server's name in its trailers. It read
+   * as a server's answer ("the server at … is up but could not serve this call: its description
+   * says why"), under gRPC's words for the GOAWAY.
+   */
+  @Test
+  void recommendAndHealth_connectionClosedUnderTheCall_sayItOnceAndThatARetryMayWork() throws Exception {
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .maxConnectionAge(1, TimeUnit.SECONDS).maxConnectionAgeGrace(0, TimeUnit.SECONDS)
+        .addService(new HealthGrpc.HealthImplBase() {
+          @Override
+          public void check(HealthCheckRequest request, StreamObserver<HealthCheckResponse> reply) {}   // never answered
+        })
+        .addService(new GatewayGrpc.GatewayImplBase() {
+          @Override
+          public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> reply) {}   // never answered
+        })
+        .build().start();
+    try {
+      String target = "localhost:" + server.getPort();
+      CliRun recommend = CliRun.of("recommend", "--user", "12348", "--target", target);
+      CliRun health = CliRun.of("health", "--target", target);
+
+      // gRPC's words, in brackets, are its own: "Connection closed after GOAWAY. HTTP/2 error code: NO_ERROR, …".
+      for (CliRun run : List.of(recommend, health)) {
+        String command = run == recommend ? "glassbox" : "glassbox health";
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(Pattern.matches(Pattern.quote(command + ": UNAVAILABLE: the connection to " + target + " was closed"
+            + " under the call") + "( \\([^\\n]+\\))?\n" + Pattern.quote(command + ": a retry may work; if it keeps"
+            + " failing, look in the log of the server at " + target + ".\n"), run.err()), run.err());
+        assertEquals(1, CliRun.timesSaid(run.err(), "closed under"), run.err());
+      }
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -132,11 +177,12 @@ class CliCallsTest {
     assertEquals(Optional.of("the connection to " + target + " failed (connection reset)"), CallHints.whatFailed(
         Status.UNAVAILABLE.withDescription("io exception").withCause(new IOException(
             "recvAddress(..) failed: Connection reset by peer")), target));
-    assertEquals(Optional.of(target + " closed the connection without answering"),
+    // Closed without a cause: gRPC's words say no more than that, or what closed it.
+    assertEquals(Optional.of("the connection to " + target + " was closed under the call"),
         CallHints.whatFailed(Status.UNAVAILABLE.withDescription("Network closed for unknown reason"), target));
-    // A server's own description stays.
-    assertEquals(Optional.empty(), CallHints.whatFailed(Status.UNAVAILABLE.withDescription("the feature service is"
-        + " unavailable (UNAVAILABLE)"), target));
+    assertEquals(Optional.of("the connection to " + target + " was closed under the call (Keepalive failed. The"
+        + " connection is likely gone)"), CallHints.whatFailed(Status.UNAVAILABLE.withDescription("Keepalive failed."
+        + " The connection is likely gone"), target));
   }
 
   /** A wait is said as the user gave it: 150 ms was "0.2 s" (and 10 ms "0 s"); from a second on, to a tenth. */

@@ -239,7 +239,7 @@ class ImportBothFilesTest {
   /**
    * Answers the second ImportInteractions call (the import, after the check of both) without
    * sending it, as the feature service answers when its store has gone between the items and the
-   * interactions.
+   * interactions, naming itself in the trailers.
    */
   private static final class StoreGoneAtSecondInteractionsCall implements ClientInterceptor {
     private final AtomicInteger interactionsCalls = new AtomicInteger();
@@ -254,7 +254,7 @@ class ImportBothFilesTest {
         @Override
         public void start(Listener<RespT> listener, Metadata headers) {
           listener.onClose(Status.UNAVAILABLE.withDescription("the feature store is unavailable; retry shortly"),
-              new Metadata());
+              SuiteAnswer.trailers("feature-service", "trace-8"));
         }
 
         @Override
