@@ -52,13 +52,13 @@ record BuyAgain(List<RegularItem> items, int orders, boolean latestOrdersOnly, Z
 
   /**
    * The first {@code places} of the user's regular items, as the feature service ordered them, with
-   * the shop's zone it names (GLASSBOX_DATA_TIME_ZONE there), read by {@code zones}.
+   * the shop's zone it names (GLASSBOX_DATA_TIME_ZONE there), read by {@code zoneReader}.
    */
-  static BuyAgain of(GetUserHistoryResponse history, int places, ShopZones zones) {
+  static BuyAgain of(GetUserHistoryResponse history, int places, ShopZoneReader zoneReader) {
     List<RegularItem> regular = history.getRegularItemsList().subList(
         0, Math.min(places, history.getRegularItemsCount()));
     return new BuyAgain(regular, history.getOrders(), history.getOlderEventsDropped(),
-        regular.isEmpty() ? ZoneOffset.UTC : zones.named(history.getTimeZone()));
+        regular.isEmpty() ? ZoneOffset.UTC : zoneReader.named(history.getTimeZone()));
   }
 
   List<String> itemIds() {

@@ -67,7 +67,7 @@ final class Recommender {
   /** A model that knows none of the candidates: every request says so, and must not hold back a failure's. */
   private final WarningLimiter unknownCandidateWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   private final ModelTrendWindow trendWindow;
-  private final ShopZones shopZones;
+  private final ShopZoneReader shopZoneReader;
 
   @Inject
   Recommender(
@@ -79,7 +79,7 @@ final class Recommender {
       StageMetrics metrics,
       ModelTrendWindow trendWindow,
       DependencyFailures failures,
-      ShopZones shopZones) {
+      ShopZoneReader shopZoneReader) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.model = ModelServiceGrpc.newFutureStub(requireNonNull(modelChannel, "modelChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
@@ -88,7 +88,7 @@ final class Recommender {
     this.metrics = requireNonNull(metrics, "metrics");
     this.trendWindow = requireNonNull(trendWindow, "trendWindow");
     this.failures = requireNonNull(failures, "failures");
-    this.shopZones = requireNonNull(shopZones, "shopZones");
+    this.shopZoneReader = requireNonNull(shopZoneReader, "shopZoneReader");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -108,7 +108,7 @@ final class Recommender {
         features.retrieveCandidates(RecommendCandidates.request(query, config, trendWindow));
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(metrics.time("features",
         bothOrFirstFailure(history, candidates,
-            (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces, shopZones)))));
+            (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces, shopZoneReader)))));
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
         request.inRequest());
   }

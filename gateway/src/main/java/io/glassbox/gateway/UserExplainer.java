@@ -51,20 +51,20 @@ final class UserExplainer {
   private final Deadline.Ticker ticker;
   private final ModelTrendWindow trendWindow;
   private final DependencyFailures failures;
-  private final ShopZones shopZones;
+  private final ShopZoneReader shopZoneReader;
 
   @Inject
   UserExplainer(
       @FeatureChannel Channel featureChannel, @ExplainChannel Channel explainChannel,
       GatewayConfig config, Deadline.Ticker ticker, ModelTrendWindow trendWindow, DependencyFailures failures,
-      ShopZones shopZones) {
+      ShopZoneReader shopZoneReader) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
     this.ticker = requireNonNull(ticker, "ticker");
     this.trendWindow = requireNonNull(trendWindow, "trendWindow");
     this.failures = requireNonNull(failures, "failures");
-    this.shopZones = requireNonNull(shopZones, "shopZones");
+    this.shopZoneReader = requireNonNull(shopZoneReader, "shopZoneReader");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -189,7 +189,7 @@ final class UserExplainer {
    * model does not know.
    */
   private DefaultAnswer defaultAnswer(RecommendQuery recommend, GetUserHistoryResponse history) {
-    BuyAgain buyAgain = BuyAgain.of(history, recommend.buyAgainPlaces(config), shopZones);
+    BuyAgain buyAgain = BuyAgain.of(history, recommend.buyAgainPlaces(config), shopZoneReader);
     return DefaultAnswer.newBuilder().setLimit(recommend.limit())
         .setBuyAgainPlaces(buyAgain.items().size())
         .setNewcomerPlaces(recommend.newcomerSlots(config)).build();

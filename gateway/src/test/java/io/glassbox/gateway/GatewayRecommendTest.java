@@ -526,7 +526,7 @@ class GatewayRecommendTest {
       start(new GatewayHarness());
       harness.feature.withRegularItems(KNOWN_USER, List.of("h1"));
       harness.feature.timeZone = "Mars/Olympus_Mons";
-      try (LogCapture logged = LogCapture.of(ShopZones.class, Level.DEBUG)) {
+      try (LogCapture logged = LogCapture.of(ShopZoneReader.class, Level.DEBUG)) {
         recommend(KNOWN_USER, 3, "en-US");
         recommend(KNOWN_USER, 3, "en-US");
 

@@ -161,7 +161,7 @@ class ResponseAssemblerTest {
     // it failed every Recommend.
     for (String zone : new String[] {"America/Los_Angeles", "", "Mars/Olympus_Mons"}) {
       RecommendResponse response = ResponseAssembler.assemble(BY_MODEL,
-          Places.of(1, BuyAgain.of(history.setTimeZone(zone).build(), 1, new ShopZones()), List.of()), ITEMS,
+          Places.of(1, BuyAgain.of(history.setTimeZone(zone).build(), 1, new ShopZoneReader()), List.of()), ITEMS,
           Explanations.notAsked(), false, "en-US", false);
 
       assertEquals("You bought this in 2 of your 3 orders, most recently on "

@@ -11,20 +11,20 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * The zone of the shop's days, as the feature service names it (GLASSBOX_DATA_TIME_ZONE there),
- * read in this JVM's tz database. The gateway's one instance, which Recommend and the user
- * explanations share, limits the warning of a zone that database lacks, so that each gateway
- * in a JVM warns of its own.
+ * Reads the zone of the shop's days, as the feature service names it (GLASSBOX_DATA_TIME_ZONE
+ * there), in this JVM's tz database: it holds no zone, only the limiter of the warning of a zone
+ * that database lacks. The gateway's one instance, which Recommend and the user explanations
+ * share, warns once a minute for the whole gateway; each gateway in a JVM warns of its own.
  */
 @Singleton
-final class ShopZones {
-  private static final Logger log = LoggerFactory.getLogger(ShopZones.class);
+final class ShopZoneReader {
+  private static final Logger log = LoggerFactory.getLogger(ShopZoneReader.class);
 
   /** Every buy-again answer of a shop in that zone meets it: one warning a minute. */
   private final WarningLimiter unknownZoneWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
 
   @Inject
-  ShopZones() {}
+  ShopZoneReader() {}
 
   /**
    * The zone {@code name}s; UTC when it names none, and UTC with a warning when this JVM's tz
