@@ -22,6 +22,7 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.server.LogCapture;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -538,6 +539,27 @@ class GatewayRecommendTest {
       } finally {
         harness.close();
       }
+    }
+  }
+
+  /**
+   * Recommend and the user explanations read the shop's zone through the gateway's one reader, so
+   * one gateway warns of a zone this JVM's tz database lacks once a minute, whichever call met it
+   * first, not once for each class that reads it.
+   */
+  @Test
+  void recommend_afterAUserExplanation_shopZoneThisJvmLacks_theGatewayWarnsOnce() {
+    start(new GatewayHarness());
+    harness.feature.withRegularItems(KNOWN_USER, List.of("h1"));
+    harness.feature.timeZone = "Mars/Olympus_Mons";
+    try (LogCapture logged = LogCapture.of(ShopZoneReader.class, Level.DEBUG)) {
+      // With no limit the explanation counts a default Recommend's buy-again places: it reads the zone.
+      harness.client().withDeadlineAfter(20, TimeUnit.SECONDS).explainItem(
+          UserExplainItemRequest.newBuilder().setUserId(KNOWN_USER).setItemId("c5").build());
+      recommend(KNOWN_USER, 3, "en-US");
+
+      assertEquals(List.of(Level.WARN, Level.DEBUG), logged.lines().stream().map(ILoggingEvent::getLevel).toList(),
+          logged.lines().toString());
     }
   }
 
