@@ -46,8 +46,14 @@ final class CsvImport {
    * @param rows data rows read
    * @param stored items added or replaced, or events newly stored
    * @param duplicates events already stored before
+   * @param repeats interaction rows identical to an earlier row of the file, each stored as an
+   *     event of its own (or among the duplicates); 0 for a check and for items
    */
-  record Result(long rows, long stored, long duplicates) {}
+  record Result(long rows, long stored, long duplicates, long repeats) {
+    Result(long rows, long stored, long duplicates) {
+      this(rows, stored, duplicates, 0);
+    }
+  }
 
   private final EventStore store;
   private final EventTimeLimit timeLimit;
@@ -191,18 +197,18 @@ final class CsvImport {
       return new Result(rows, 0, 0);
     }
     // Pass 2: store in batches, each event with its content-derived id.
-    Map<Long, Integer> occurrences = new HashMap<>();
+    RowCopies copies = new RowCopies();
     List<NewEvent> batch = new ArrayList<>(BATCH);
     long[] totals = {0, 0};
     // Pass 1 refused any row whose seq_pos is out of order: not checked again.
     readInteractions(file, name, new Problems(name), now, timeZone, false, ASKED_PER_BATCH_STORED, (line, event) -> {
-      batch.add(withContentId(event, occurrences));
+      batch.add(copies.withContentId(event));
       if (batch.size() == BATCH) {
         append(batch, totals, rows, callerGone);
       }
     });
     append(batch, totals, rows, callerGone);
-    return new Result(rows, totals[0], totals[1]);
+    return new Result(rows, totals[0], totals[1], copies.repeats());
   }
 
   private void append(List<NewEvent> batch, long[] totals, long rows, BooleanSupplier callerGone) {
@@ -324,20 +330,38 @@ final class CsvImport {
   }
 
   /**
-   * The row's event id: a digest of its content and of how many identical rows came before it
-   * in the file (a shopper can buy the same thing twice in one second). A row without a basket
-   * gets the id it got before baskets could be imported, so re-running an older file stores
-   * nothing twice.
+   * Gives each row of a file its event id, counting the rows identical to an earlier one. A row
+   * repeated is an event of its own (a shopper can buy the same thing twice in one second; a data
+   * folder and the trainer read such lines as two events, as the embedded data's invoices list an
+   * item on two lines), so its id numbers its occurrence: a re-run of the file finds each one stored.
    */
-  private static NewEvent withContentId(NewEvent event, Map<Long, Integer> occurrences) {
-    String basketId = event.event().basketId();
-    byte[] digest = Digests.sha256(event.userId() + '\0' + event.event().itemId() + '\0'
-        + event.event().time() + '\0' + event.event().type().wireName()
-        + (basketId.isEmpty() ? "" : '\0' + basketId));
-    long key = Digests.bits(digest, 0);
-    int occurrence = occurrences.merge(key, 1, Integer::sum);
-    return new NewEvent(event.userId(), event.event(),
-        "csv:" + HexFormat.of().formatHex(digest, 0, 16) + ":" + occurrence, occurrence);
+  private static final class RowCopies {
+    private final Map<Long, Integer> occurrences = new HashMap<>();
+    private long repeats;
+
+    /**
+     * The row's event id: a digest of its content and of how many identical rows came before it
+     * in the file. A row without a basket gets the id it got before baskets could be imported, so
+     * re-running an older file stores nothing twice.
+     */
+    NewEvent withContentId(NewEvent event) {
+      String basketId = event.event().basketId();
+      byte[] digest = Digests.sha256(event.userId() + '\0' + event.event().itemId() + '\0'
+          + event.event().time() + '\0' + event.event().type().wireName()
+          + (basketId.isEmpty() ? "" : '\0' + basketId));
+      long key = Digests.bits(digest, 0);
+      int occurrence = occurrences.merge(key, 1, Integer::sum);
+      if (occurrence > 1) {
+        repeats++;
+      }
+      return new NewEvent(event.userId(), event.event(),
+          "csv:" + HexFormat.of().formatHex(digest, 0, 16) + ":" + occurrence, occurrence);
+    }
+
+    /** Rows read so far that repeat an earlier row. */
+    long repeats() {
+      return repeats;
+    }
   }
 
   private static String checkId(String column, String value) {

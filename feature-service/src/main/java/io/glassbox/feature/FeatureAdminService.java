@@ -256,13 +256,14 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         Optional<Instant> latestBefore = StoreCalls.call(store::latestPurchaseTime);
         CsvImport.Result result = StoreCalls.call(
             () -> importer.run(file, itemsFile, validateOnly, timeZone, call::isCancelled));
-        log.info("Imported {}: {} rows, {} stored, {} duplicates{}", name, result.rows(),
-            result.stored(), result.duplicates(), validateOnly ? " (validate only)" : "");
+        log.info("Imported {}: {} rows, {} stored, {} duplicates, {} repeating an earlier row{}", name,
+            result.rows(), result.stored(), result.duplicates(), result.repeats(), validateOnly ? " (validate only)" : "");
         cleanUp();
         ImportResponse.Builder response = ImportResponse.newBuilder()
             .setRows(result.rows())
             .setStored(result.stored())
             .setDuplicates(result.duplicates())
+            .setRepeatedRows(result.repeats())
             .setValidateOnly(validateOnly)
             .setStore(storedIn);
         latestBefore.ifPresent(time -> response.setPreviousLatestEventTime(FeatureGrpcService.timestamp(time)));

@@ -246,6 +246,13 @@ final class ImportCommand implements Callable<Integer> {
     }
     out.printf("%s: %d %s rows, %d stored, %d already there%n", file, response.getRows(), what,
         response.getStored(), response.getDuplicates());
+    long repeats = response.getRepeatedRows();
+    if (repeats > 0) {
+      // A repeat is counted as stored or already there like any row: said apart, lest it go unseen.
+      out.printf("  %s an earlier row of this file: each is an event of its own (the same bought again at that"
+          + " moment), as a data folder and the trainer read it; if your export wrote lines twice, remove them%n",
+          repeats == 1 ? "1 row repeats" : repeats + " rows repeat");
+    }
     if (response.hasLatestEventTime()
         && !response.getLatestEventTime().equals(response.getPreviousLatestEventTime())) {
       out.printf("  recent sales are now counted up to %s (before this import: %s)%n",

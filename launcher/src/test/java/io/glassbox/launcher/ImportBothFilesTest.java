@@ -184,6 +184,37 @@ class ImportBothFilesTest {
   }
 
   /**
+   * A line repeated in the orders file (U97 bought N1 twice in order Q1 at one moment) is an event
+   * of its own, as a data folder and the trainer read it: both are stored, and a second import of
+   * the file finds both there. Before, the answer said only "3 stored", the repeat unseen; now a
+   * line under the counts says how many rows repeat an earlier row of the file, and what they are.
+   */
+  @Test
+  void import_aRowRepeatedInTheOrders_isStoredAsAnEventOfItsOwn_andTheCommandSaysSo() throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp,event,basket_id\n"
+        + "U97,N1,2011-12-08T10:00:00Z,purchase,Q1\nU97,N2,2011-12-08T10:00:00Z,purchase,Q1\n"
+        + "U97,N1,2011-12-08T10:00:00Z,purchase,Q1\n");
+    String repeatLine = "  1 row repeats an earlier row of this file: each is an event of its own (the same bought"
+        + " again at that moment), as a data folder and the trainer read it; if your export wrote lines twice,"
+        + " remove them\n";
+
+    CliRun imported = importNewItemsAnd(orders);
+    CliRun again = CliRun.of("import", "--target", "localhost:" + feature.adminPort(),
+        "--interactions", orders.toString());
+
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals(newItems + ", " + orders + ": checked together, 3 interactions rows valid; importing both\n"
+        + newItems + ": 2 items rows, 2 stored, 0 already there\n"
+        + orders + ": 3 interactions rows, 3 stored, 0 already there\n" + repeatLine
+        + ImportCommand.KEPT_IN_MEMORY + "\n", imported.out());
+    assertEquals(0, again.exit(), again.err());
+    assertEquals(orders + ": 3 interactions rows, 0 stored, 3 already there\n" + repeatLine
+        + ImportCommand.KEPT_IN_MEMORY + "\n", again.out());
+    assertEquals(3, features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("U97").build())
+        .getTotalEvents());
+  }
+
+  /**
    * The check passed and the items were stored, then the interactions' import failed (the store
    * gone, here the call answered UNAVAILABLE): the command says which file is stored, that the
    * same command again finishes it, and that the items stored live in memory (before, only the
