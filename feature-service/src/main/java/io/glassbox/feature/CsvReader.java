@@ -36,6 +36,7 @@ final class CsvReader implements AutoCloseable {
   private final BufferedReader input;
   private final String source;
   private final Map<String, Integer> columns = new LinkedHashMap<>();   // header order, for messages
+  private final List<String> header;
   private final StringBuilder field = new StringBuilder();
   private final char separator;
   private long line;
@@ -52,10 +53,15 @@ final class CsvReader implements AutoCloseable {
       first = first.substring(BYTE_ORDER_MARK.length());
     }
     separator = separatorOf(first);
-    List<String> header = parse(first);
+    header = parse(first).stream().map(String::trim).toList();
     for (int i = 0; i < header.size(); i++) {
-      columns.put(header.get(i).trim(), i);
+      columns.put(header.get(i), i);
     }
+  }
+
+  /** The header's fields, trimmed, in file order (a file without a header gives its first record). */
+  List<String> header() {
+    return header;
   }
 
   /**

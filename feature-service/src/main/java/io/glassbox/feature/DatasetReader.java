@@ -14,8 +14,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -159,6 +161,45 @@ public final class DatasetReader {
       }
     }
     return interactions;
+  }
+
+  /**
+   * Each customer of the folder's interactions file once, in file order: its {@code user_id} column
+   * as {@link #read} reads it (a byte order mark, any line ending, quoting, empty lines), for the
+   * launcher's commands that call the suite as the customers it serves. Only that column is read.
+   */
+  public List<String> userIds() {
+    Set<String> users = new LinkedHashSet<>();
+    try (CsvReader csv = open(dataFile(INTERACTIONS_FILE))) {
+      int user = csv.column("user_id");
+      for (List<String> row = csv.next(); row != null; row = csv.next()) {
+        requireWidth(csv, row, user + 1);
+        String userId = row.get(user).trim();
+        requireId(csv, "user_id", userId);
+        users.add(userId);
+      }
+    }
+    return List.copyOf(users);
+  }
+
+  /**
+   * The ids a list of customers holds (a data folder's {@code users.csv[.gz]}, or any CSV whose
+   * first column is a user id), read by the rules of the data files: the first column, each id
+   * once, in file order, empty ones skipped; the first line is a header only when its first column
+   * is {@code user_id} (in any case), so a plain list of ids loses none.
+   */
+  public static List<String> listedUserIds(Path file) {
+    Set<String> users = new LinkedHashSet<>();
+    try (CsvReader csv = open(file)) {
+      for (List<String> row = csv.header(); row != null; row = csv.next()) {
+        String id = row.get(0).trim();
+        boolean header = users.isEmpty() && id.equalsIgnoreCase("user_id");
+        if (!id.isEmpty() && !header) {
+          users.add(id);
+        }
+      }
+    }
+    return List.copyOf(users);
   }
 
   /**

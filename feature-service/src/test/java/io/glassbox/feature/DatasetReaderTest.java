@@ -311,6 +311,39 @@ class DatasetReaderTest {
     assertEquals(noon, fromSheet.interactions().get(1).epochSeconds());
   }
 
+  /** The launcher's commands call the suite as these: the customers read() reads, each once. */
+  @Test
+  void userIds_spreadsheetInteractions_areTheUsersReadReads_inFileOrder(@TempDir Path sheet) throws IOException {
+    Files.writeString(sheet.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    Files.writeString(sheet.resolve("interactions.csv"), "\uFEFFitem_id;user_id;timestamp\r\n"
+        + "A;\"u2\";1323430200\r\n\r\n\"B;1\";u1;1323430260\r\nA; u2 ;1323430320\r\n");
+    DatasetReader reader = new DatasetReader(sheet);
+
+    List<String> users = reader.userIds();
+
+    assertEquals(List.of("u2", "u1"), users);
+    assertEquals(reader.read().interactions().stream().map(Dataset.Interaction::userId).distinct().toList(), users);
+  }
+
+  @Test
+  void userIds_emptyUserId_failsNamingFileAndLine_asReadDoes(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,1\n,B,2\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).userIds());
+    assertEquals("interactions.csv line 3: user_id must not be empty", e.getMessage());
+  }
+
+  /** A users.csv a spreadsheet saved, and a plain list of ids, whose first line is an id. */
+  @Test
+  void listedUserIds_headerOnlyWhenNamedUserId_byteOrderMarkSkipped(@TempDir Path dir) throws IOException {
+    Path sheet = Files.writeString(dir.resolve("users.csv"), "\uFEFFUser_Id;country\r\n12347;Iceland\r\n\r\n"
+        + "\"12348\";Finland\r\n12347;Iceland\r\n");
+    Path plain = Files.writeString(dir.resolve("ids.txt"), "\uFEFF12349\n12350\n");
+
+    assertEquals(List.of("12347", "12348"), DatasetReader.listedUserIds(sheet));
+    assertEquals(List.of("12349", "12350"), DatasetReader.listedUserIds(plain));
+  }
+
   /**
    * A database's local times read in the zone {@code GLASSBOX_DATA_TIME_ZONE} names (the service's
    * settings reach the reader) as the same folder written in unix seconds; without one the folder

@@ -4,22 +4,16 @@ import io.glassbox.feature.DatasetException;
 import io.glassbox.feature.DatasetReader;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.server.ConfigSource;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
-import java.util.zip.GZIPInputStream;
+import java.util.function.Supplier;
 
 /** Real customer ids of a dataset, for the commands that call the suite as those customers. */
 final class UserIds {
@@ -66,15 +60,15 @@ final class UserIds {
   }
 
   /**
-   * The first column of a CSV (gzip when the name ends in .gz), blank lines skipped; the first line
-   * is a header only when its first column is {@code user_id} (as in the dataset layout's
-   * users.csv), so a plain list of ids loses none. Each id once, in file order: a file of
-   * interactions names a customer on each of their rows. Fails on a file without ids.
+   * The ids of a list of customers, read as the feature service reads its data files ({@link
+   * DatasetReader#listedUserIds}): the first column of a CSV (gzip when the name ends in .gz), blank
+   * lines skipped; the first line is a header only when its first column is {@code user_id} (as in
+   * the dataset layout's users.csv), so a plain list of ids loses none. Each id once, in file order.
+   * Fails on a file without ids.
    */
   static List<String> read(Path file) throws IOException {
-    try (BufferedReader reader = open(CliFiles.readable(file))) {
-      return distinctIds(file, reader, 0, true);
-    }
+    CliFiles.readable(file);
+    return idsOf(file, () -> DatasetReader.listedUserIds(file));
   }
 
   /**
@@ -89,7 +83,7 @@ final class UserIds {
     }
     Optional<Path> interactions = oneOf(dir, "interactions.csv");
     if (interactions.isPresent()) {
-      return distinctUsers(interactions.get());
+      return idsOf(interactions.get(), () -> new DatasetReader(dir).userIds());
     }
     // A relative GLASSBOX_DATA_DIR is read from the working directory: say the way round it too.
     throw new IOException(dir.toAbsolutePath() + " holds neither users.csv[.gz] nor interactions.csv[.gz]:"
@@ -110,49 +104,22 @@ final class UserIds {
     }
   }
 
-
-  /** Distinct values of the {@code user_id} column (ids hold no commas or quotes). */
-  private static List<String> distinctUsers(Path file) throws IOException {
-    try (BufferedReader reader = open(file)) {
-      String header = reader.readLine();
-      int column = header == null ? -1 : Arrays.asList(header.trim().split(",")).indexOf("user_id");
-      if (column < 0) {
-        throw new IOException(file + " has no user_id column");
-      }
-      return distinctIds(file, reader, column, false);
-    }
-  }
-
   /**
-   * The ids in {@code column} of the lines left in {@code reader} ({@code file}'s), each once, in
-   * file order, blank ones skipped; with {@code headerMayLead}, a {@code user_id} before the first id
-   * is a header, not an id. Fails on a file without ids.
+   * The ids {@code reading} reads from {@code file}, with its failures as the launcher reports a
+   * file it cannot read; fails when it holds none.
    */
-  private static List<String> distinctIds(Path file, BufferedReader reader, int column, boolean headerMayLead)
-      throws IOException {
-    Set<String> users = new LinkedHashSet<>();
-    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-      String[] fields = line.split(",", column + 2);
-      String id = fields.length > column ? fields[column].trim() : "";
-      boolean header = headerMayLead && users.isEmpty() && id.equalsIgnoreCase("user_id");
-      if (!id.isEmpty() && !header) {
-        users.add(id);
-      }
+  private static List<String> idsOf(Path file, Supplier<List<String>> reading) throws IOException {
+    List<String> users;
+    try {
+      users = reading.get();
+    } catch (DatasetException e) {
+      throw new IOException(e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      throw new IOException(e.getMessage(), e.getCause());
     }
     if (users.isEmpty()) {
       throw new IOException(file + " holds no user ids");
     }
-    return List.copyOf(users);
-  }
-
-  private static BufferedReader open(Path file) throws IOException {
-    InputStream in = Files.newInputStream(file);
-    try {
-      InputStream text = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(in) : in;
-      return new BufferedReader(new InputStreamReader(text, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      in.close();
-      throw new IOException(file + ": named .gz but not gzip (" + e.getMessage() + ")", e);
-    }
+    return users;
   }
 }

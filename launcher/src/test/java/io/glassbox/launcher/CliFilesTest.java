@@ -45,7 +45,7 @@ class CliFilesTest {
 
     CliRun run = CliRun.of("insights", "--users-file", plain.toString(), "--target", "localhost:1");
 
-    assertFailedWith(run, "glassbox insights: " + plain + ": named .gz but not gzip (Not in GZIP format)");
+    assertFailedWith(run, "glassbox insights: " + plain + " cannot be opened as gzip: Not in GZIP format");
   }
 
   @Test

@@ -173,6 +173,24 @@ class ClientCommandsAgainstSuiteTest {
     assertTrue(loaded.out().contains(", 2 users from " + from + ", target"), loaded.out());
   }
 
+  /**
+   * A data folder a spreadsheet saved (a byte order mark, CRLF line endings, a quoted field with a
+   * comma, a blank line), which the suite serves: insights said it "has no user_id column".
+   */
+  @Test
+  void insights_dataFolderASpreadsheetSaved_callsItsCustomers(@TempDir Path shop) throws Exception {
+    Files.writeString(shop.resolve("interactions.csv"), "\uFEFFuser_id,item_id,timestamp\r\n"
+        + CUSTOMER + ",\"A,1\",1323430200\r\n\r\n12347,B,1323430260\r\n");
+    InsightsCommand insights = new InsightsCommand();
+    insights.settings = () -> ConfigSource.of(Map.of("GLASSBOX_DATA_DIR", shop.toString()));
+
+    CliRun run = CliRun.ofCommand(insights, "--users", "40", "--limit", "3",
+        "--target", "localhost:" + suite.ports().explain());
+
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().startsWith("Model insights over 2 customers"), run.out());
+  }
+
   @Test
   void healthCommand_saysServingForTheSuite_andNotForAClosedPort() throws Exception {
     int free;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.feature.Dataset;
+import io.glassbox.feature.DatasetReader;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.server.ConfigSource;
 import java.io.IOException;
@@ -47,6 +49,34 @@ class UserIdsTest {
     }
 
     assertEquals(List.of("u2", "u1"), UserIds.ofDataFolder(dir));
+  }
+
+  /**
+   * A spreadsheet's "CSV UTF-8" save: a byte order mark, CRLF line endings, a quoted field holding
+   * a comma, a blank line. The suite serves this folder; insights, evaluate-explanations and bench
+   * said it "has no user_id column".
+   */
+  @Test
+  void ofDataFolder_interactionsSavedByASpreadsheet_areTheCustomersTheFeatureServiceReads(@TempDir Path shop)
+      throws IOException {
+    Files.writeString(shop.resolve("items.csv"), "\uFEFFitem_id,title\r\n\"A,1\",Mug\r\nB,Plate\r\n");
+    Files.writeString(shop.resolve("interactions.csv"), "\uFEFFuser_id,item_id,timestamp\r\n"
+        + "u2,\"A,1\",1323430200\r\n\r\n\"u1\",B,1323430260\r\nu2,B,1323430320\r\n");
+    List<String> served = new DatasetReader(shop).read().interactions().stream()
+        .map(Dataset.Interaction::userId).distinct().toList();
+
+    List<String> users = UserIds.ofDataFolder(shop);
+
+    assertEquals(List.of("u2", "u1"), served);
+    assertEquals(served, users);
+  }
+
+  /** The dataset layout's users.csv saved the same way: its header was drawn as a customer. */
+  @Test
+  void ofDataFolder_usersCsvSavedByASpreadsheet_skipsItsHeader(@TempDir Path shop) throws IOException {
+    Files.writeString(shop.resolve("users.csv"), "\uFEFFuser_id;country\r\n12347;Iceland\r\n\r\n\"12348\";Finland\r\n");
+
+    assertEquals(List.of("12347", "12348"), UserIds.ofDataFolder(shop));
   }
 
   /** As the feature service refuses such a folder: either file may be the stale one. */
