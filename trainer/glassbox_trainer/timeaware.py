@@ -99,6 +99,19 @@ def tie_break(popularity: np.ndarray) -> np.ndarray:
     return shifted / (shifted.max() + 1.0)
 
 
+def ranked_with_ties_broken(scores: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
+    """Integer rank keys of `scores` (higher ranks first), equal scores ordered by `tie_break`;
+    only items equal in both stay tied. Exact, where adding a small multiple of `tie_break` to
+    scores near 1 moves them by about one float step and may round a tie back in."""
+    order = np.lexsort((tie_break, scores))
+    ordered_scores, ordered_ties = scores[order], tie_break[order]
+    step = np.ones(len(order), dtype=np.int64)
+    step[1:] = (ordered_scores[1:] != ordered_scores[:-1]) | (ordered_ties[1:] != ordered_ties[:-1])
+    keys = np.empty(len(order), dtype=np.int64)
+    keys[order] = np.cumsum(step)
+    return keys
+
+
 def recent_popularity_rows(recent: RecentCounts, window_days: float, popularity: np.ndarray):
     breaker = tie_break(popularity)
     return lambda i, case: recent.counts(case.time, window_days) + breaker
@@ -288,10 +301,11 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     title_report = None
     if title is not None:
         v_title, t_title = title.mean_cosines(split.valid, max_len), title.mean_cosines(split.test, max_len)
-        # Ties broken as for the popularity baselines: ranked alone, the term gives every item
-        # with the same title words (or none) one score, and a tie counts in the target's favour.
-        title_ties = 1e-9 * tie_break(popularity)
-        both("title_similarity", lambda i, c: v_title[i] + title_ties, lambda i, c: t_title[i] + title_ties)
+        # Ties broken by all-time popularity, as for recent popularity: ranked alone, the term
+        # gives every item with the same title words (or none) one score, and a tie counts in
+        # the target's favour.
+        both("title_similarity", lambda i, c: ranked_with_ties_broken(v_title[i], popularity),
+             lambda i, c: ranked_with_ties_broken(t_title[i], popularity))
         best_title, title_grid = fit_title(split.valid, valid_scores, v_title, recent, t_days)
         tw, vw = best_title["trend_weight"], best_title["title_weight"]
         both("model_plus_trend_plus_title", trend_rows(valid_scores, recent, t_days, tw, v_title, vw),

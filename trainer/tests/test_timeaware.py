@@ -175,6 +175,18 @@ class BaselinesAgainstTheServedScoringTest(unittest.TestCase):
                                    log=lambda *a: None, title=TitleVectors(titles))
         self.assertEqual(report["results"]["title_similarity"]["valid"]["ndcg@10"], 0.5)
 
+    def test_compare_titleSimilarityAlone_breaksTiesByPopularityGapsBelowFloatResolution(self):
+        # Items 1-4 share their title words: each scores 0.99999997 against any history. Item 3,
+        # never a validation target, is more popular than items 1 and 2 by 1e-8 of the largest
+        # count (on UCI items of one count differ by 1/(N + 2) of a purchase, about 2e-7 of the
+        # largest): squeezed into a score near 1 such a step rounds away, and the tie would put
+        # each target first.
+        titles = ["red mug"] * 4 + ["blue lamp"]
+        ds, split = three_shoppers(titles)
+        report = timeaware.compare(ds, split, self.WRONG_MODEL, 50, np.array([0, 1e6, 1e6, 1e6 + 0.01, 0, 0]),
+                                   log=lambda *a: None, title=TitleVectors(titles))
+        self.assertAlmostEqual(report["results"]["title_similarity"]["valid"]["ndcg@10"], 1 / np.log2(3), places=6)
+
 
 class BuyAgainTest(unittest.TestCase):
     def test_regularItemsTakeTheFirstSlotsAndOtherHistoryItemsAreNeverRecommended(self):
