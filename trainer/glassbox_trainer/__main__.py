@@ -402,6 +402,45 @@ def write_trend_events(path, dataset, split):
             out.write(f"{dataset.item_ids[item - 1]}\t{time_s}\n")
 
 
+def store_terms(folder: str, metadata: dict, report: dict, title, dataset, split_name: str) -> None:
+    """Writes the terms `report` fitted on validation (trend, and title with `title`) and its
+    validation notes, this run's only, into the version folder's metadata.json."""
+    trend = report["trend"]
+    fit = f"grid search on validation NDCG@10, {split_name} split, training events only"
+    metadata["trend"] = {
+        "feature": "recent_purchases",
+        "window_days": trend["window_days"],
+        "weight": report["title"]["trend_weight"] if title else trend["weight"],
+        "formula": "score = model_score + weight * ln(1 + purchases of the item in "
+                   "[request_time - window_days, request_time))",
+        "fit": fit + (", together with the title weight" if title else ""),
+    }
+    test = report["results"]["model_plus_trend"]["test"]
+    metadata["metrics"].update({"trend_test_hr@10": test["hr@10"],
+                                "trend_test_ndcg@10": test["ndcg@10"]})
+    metadata.pop("title_similarity", None)
+    if title:
+        title.write_tsv(os.path.join(folder, TITLE_VECTORS_FILE), dataset.item_ids)
+        metadata["title_similarity"] = {
+            "feature": "title_words", "weight": report["title"]["weight"],
+            "file": TITLE_VECTORS_FILE,
+            "formula": "contribution[c,l] += weight / n * cosine(title(c), title(h_l)) for each "
+                       "of the n positions l of the history window; score += their sum "
+                       "(title = the item's L2-normalised TF-IDF vector in the file)",
+            "fit": fit + ", together with the trend weight"}
+        test = report["results"]["model_plus_trend_plus_title"]["test"]
+        metadata["metrics"].update({"title_test_hr@10": test["hr@10"],
+                                    "title_test_ndcg@10": test["ndcg@10"]})
+    # Kept with the version it concerns: a baseline that beat this scoring on validation.
+    metadata.pop("validation_notes", None)
+    if "notes" in report:
+        metadata["validation_notes"] = report["notes"]
+    metadata["settings"]["loss"] = loss_label(settings_of(metadata))
+    with open(os.path.join(folder, "metadata.json"), "w", encoding="utf-8") as out:
+        json.dump(metadata, out, indent=2)
+        out.write("\n")
+
+
 def evaluate_command(args) -> dict:
     """Evaluates a model folder against the time-aware baselines; fits the trend term and the
     buy-again merge on validation; optionally stores the trend term in the folder."""
@@ -443,40 +482,7 @@ def evaluate_command(args) -> dict:
         write_repeat_cases(repeats, dataset, split.test_with_repeats, "test")
         print(f"wrote {cases}, eval_cases_repeats.tsv and trend_events.tsv")
     if args.write_trend:
-        trend = report["trend"]
-        fit = f"grid search on validation NDCG@10, {args.split} split, training events only"
-        metadata["trend"] = {
-            "feature": "recent_purchases",
-            "window_days": trend["window_days"],
-            "weight": report["title"]["trend_weight"] if title else trend["weight"],
-            "formula": "score = model_score + weight * ln(1 + purchases of the item in "
-                       "[request_time - window_days, request_time))",
-            "fit": fit + (", together with the title weight" if title else ""),
-        }
-        test = report["results"]["model_plus_trend"]["test"]
-        metadata["metrics"].update({"trend_test_hr@10": test["hr@10"],
-                                    "trend_test_ndcg@10": test["ndcg@10"]})
-        metadata.pop("title_similarity", None)
-        if title:
-            title.write_tsv(os.path.join(args.model, TITLE_VECTORS_FILE), dataset.item_ids)
-            metadata["title_similarity"] = {
-                "feature": "title_words", "weight": report["title"]["weight"],
-                "file": TITLE_VECTORS_FILE,
-                "formula": "contribution[c,l] += weight / n * cosine(title(c), title(h_l)) for each "
-                           "of the n positions l of the history window; score += their sum "
-                           "(title = the item's L2-normalised TF-IDF vector in the file)",
-                "fit": fit + ", together with the trend weight"}
-            test = report["results"]["model_plus_trend_plus_title"]["test"]
-            metadata["metrics"].update({"title_test_hr@10": test["hr@10"],
-                                        "title_test_ndcg@10": test["ndcg@10"]})
-        # Kept with the version it concerns: a baseline that beat this scoring on validation.
-        metadata.pop("validation_notes", None)
-        if "notes" in report:
-            metadata["validation_notes"] = report["notes"]
-        metadata["settings"]["loss"] = loss_label(settings_of(metadata))
-        with open(os.path.join(args.model, "metadata.json"), "w", encoding="utf-8") as out:
-            json.dump(metadata, out, indent=2)
-            out.write("\n")
+        store_terms(args.model, metadata, report, title, dataset, args.split)
         print(f"stored the trend term in {args.model}/metadata.json")
     if args.out:
         existing = {}

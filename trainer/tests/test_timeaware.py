@@ -1,5 +1,8 @@
 """Known-answer tests for the time-aware baselines, the trend term and the buy-again merge."""
 
+import json
+import os
+import tempfile
 import unittest
 
 import numpy as np
@@ -186,6 +189,32 @@ class BaselinesAgainstTheServedScoringTest(unittest.TestCase):
         report = timeaware.compare(ds, split, self.WRONG_MODEL, 50, np.array([0, 1e6, 1e6, 1e6 + 0.01, 0, 0]),
                                    log=lambda *a: None, title=TitleVectors(titles))
         self.assertAlmostEqual(report["results"]["title_similarity"]["valid"]["ndcg@10"], 1 / np.log2(3), places=6)
+
+    def test_validationNotes_aBaselineBeatingOnlyOnHr10_isNoted(self):
+        rows = {"model_plus_trend": {"valid": {"hr@10": 0.50, "ndcg@10": 0.30, "users": 40}},
+                "popularity_recent": {"valid": {"hr@10": 0.55, "ndcg@10": 0.20, "users": 40}},
+                "popularity_all_time": {"valid": {"hr@10": 0.50, "ndcg@10": 0.30, "users": 40}}}
+        self.assertEqual(timeaware.validation_notes(rows, "model_plus_trend"),
+                         ["note: popularity_recent beats the served model_plus_trend on validation (HR@10 "
+                          "0.550 vs 0.500, NDCG@10 0.200 vs 0.300); with 40 validation users this may be noise"])
+
+
+class ValidationNotesInTheVersionTest(unittest.TestCase):
+    def test_storeTerms_writesThisRunsNotes_andDropsAnEarlierRunsWhenThisOneHasNone(self):
+        from glassbox_trainer.__main__ import store_terms
+        note = ("note: popularity_recent beats the served model_plus_trend on validation (HR@10 0.550 "
+                "vs 0.500, NDCG@10 0.200 vs 0.300); with 40 validation users this may be noise")
+        report = {"trend": {"window_days": 14, "weight": 1.5},
+                  "results": {"model_plus_trend": {"test": {"hr@10": 0.4, "ndcg@10": 0.1}}}}
+        with tempfile.TemporaryDirectory() as folder:
+            def stored(report):
+                metadata = {"metrics": {}, "settings": {}, "validation_notes": ["note: an earlier run's"]}
+                store_terms(folder, metadata, report, None, None, "basket")
+                with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
+                    return json.load(f)
+
+            self.assertEqual(stored({**report, "notes": [note]})["validation_notes"], [note])
+            self.assertNotIn("validation_notes", stored(report))
 
 
 class BuyAgainTest(unittest.TestCase):
