@@ -1,5 +1,6 @@
 package io.glassbox.explain;
 
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
@@ -18,9 +19,10 @@ final class DependencyErrors {
           .withDescription(dependency + " did not answer before the deadline").asRuntimeException();
       case CANCELLED -> Status.CANCELLED
           .withDescription("call to " + dependency + " was cancelled").asRuntimeException();
-      // The caller pinned a model version that the model service does not serve (see the proto).
+      // The caller pinned a model version that the model service does not serve (see the proto);
+      // its mark goes on, so that the caller tells it from the other refusals.
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION
-          .withDescription(dependency + " refused" + detail).asRuntimeException();
+          .withDescription(dependency + " refused" + detail).asRuntimeException(ModelVersionRefusal.passedOn(failure));
       // Busy (its concurrency limit): back off, rather than retry at once as for UNAVAILABLE.
       case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED
           .withDescription(dependency + " is at its limit" + detail).asRuntimeException();

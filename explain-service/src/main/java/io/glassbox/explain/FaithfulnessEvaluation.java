@@ -16,6 +16,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -122,20 +123,21 @@ public final class FaithfulnessEvaluation {
 
   /**
    * ABORTED saying the model changed during the run, naming the version it started with, when
-   * {@code failure} is the model service refusing the pinned version (FAILED_PRECONDITION, from a
-   * Score call or, through the explain service, an Explain call); else {@code failure}.
+   * {@code failure} is the model service refusing the pinned version (FAILED_PRECONDITION marked
+   * as such, {@link ModelVersionRefusal}: from a Score call or, passed on by the explain service,
+   * an Explain call); else {@code failure}. The mark, not the code, tells it: the model service
+   * also answers FAILED_PRECONDITION for a trend window other than the version's own (its
+   * metadata reloaded with another), which is not a swap and keeps its own words. The feature
+   * service's calls, which carry no pin, are made outside.
    *
-   * <p>The code alone tells it, as in {@link ModelClient}: the pinned calls' other
-   * FAILED_PRECONDITIONs cannot happen here (a trend window other than the pinned version's own,
-   * or an Explain slate item in the record: the slate is the candidates less the record), and the
-   * feature service's calls, which carry no pin, are made outside. The
-   * version now served is not named: only the refusal's free text says it, and asking GetModelInfo
-   * again could find yet another version, or fail; the next run's report names the version it
-   * measures on its first line.
+   * <p>The version now served is not named: only the refusal's free text says it, and asking
+   * GetModelInfo again could find yet another version, or fail; the next run's report names the
+   * version it measures on its first line.
    */
   private static StatusRuntimeException modelChanged(
       StatusRuntimeException failure, ModelVersionPin pin, Report report) {
-    if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()) {
+    if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()
+        || !ModelVersionRefusal.isMarked(failure)) {
       return failure;
     }
     return Status.ABORTED.withCause(failure)

@@ -12,6 +12,7 @@ import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -62,7 +63,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   /**
    * Makes {@code newVersion} the active version when the {@code call}-th Score call (1-based)
    * arrives, as a reload between two calls does: from then on a call pinned to the old version
-   * fails with FAILED_PRECONDITION, and one pinned to none is answered by the new one.
+   * fails with FAILED_PRECONDITION marked as the model service marks it ({@link ModelVersionRefusal}), and one pinned to none is answered by the new one.
    */
   FakeModelService swappingAtCall(int call, String newVersion) {
     this.swappedTo = newVersion;
@@ -109,7 +110,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   public void getSimilarTitles(GetSimilarTitlesRequest request, StreamObserver<GetSimilarTitlesResponse> observer) {
     String active = activeVersion();
     if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(active)) {
-      observer.onError(Status.FAILED_PRECONDITION.withDescription("not the active version").asRuntimeException());
+      observer.onError(Status.FAILED_PRECONDITION.withDescription("not the active version")
+          .asRuntimeException(ModelVersionRefusal.trailers()));
       return;
     }
     GetSimilarTitlesResponse.Builder response = GetSimilarTitlesResponse.newBuilder()
@@ -151,7 +153,7 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     }
     if (!request.getModelVersion().isEmpty() && !request.getModelVersion().equals(active)) {
       observer.onError(Status.FAILED_PRECONDITION
-          .withDescription("active version is " + active).asRuntimeException());
+          .withDescription("active version is " + active).asRuntimeException(ModelVersionRefusal.trailers()));
       return;
     }
     boolean skip = request.getUnknownItems() == UnknownItemPolicy.UNKNOWN_ITEM_POLICY_SKIP;

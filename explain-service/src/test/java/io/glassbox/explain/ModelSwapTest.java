@@ -148,18 +148,40 @@ class ModelSwapTest {
     // pin alone says the model changed: nothing is asked again (GetModelInfo would fail here).
     FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(1, "v2")
         .failingModelInfoFromCall(2, Status.UNAVAILABLE.withDescription("model service is down"));
+
+    assertAbortedAsSwapped(evaluationFailure(model));
+  }
+
+  @Test
+  void faithfulnessEvaluation_trendWindowRefused_isNotTakenForASwap() {
+    // The model service still serves v1, its metadata reloaded with another trend window: its
+    // refusal of the run's counts is FAILED_PRECONDITION too, but not of the pinned version.
+    String refusal = "recent purchases were counted over PT336H but model version v1 uses a trend window of"
+        + " PT168H; count them over PT168H";
+    FakeModelService model = new FakeModelService(scorer(), "v1")
+        .failingFromCall(1, Status.FAILED_PRECONDITION.withDescription(refusal));
+
+    StatusRuntimeException failed = evaluationFailure(model);
+
+    assertEquals(Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode(), failed.getStatus().getDescription());
+    assertEquals(refusal, failed.getStatus().getDescription());
+  }
+
+  /** How the faithfulness evaluation of u1 (record c, a, b; candidates t, x, y, z) over {@code model} fails. */
+  private static StatusRuntimeException evaluationFailure(FakeModelService model) {
     FakeFeatureService feature = new FakeFeatureService(TITLES)
         .withUsers(Map.of("u1", List.of("c", "a", "b")), List.of("t", "x", "y", "z"));
     try (ExplainFixture fixture = new ExplainFixture(model, feature)) {
       FaithfulnessEvaluation evaluation = new FaithfulnessEvaluation(fixture.featureChannel, fixture.modelChannel,
           fixture.explainChannel, FaithfulnessEvaluation.Settings.defaults());
-
-      StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of("u1")));
-
-      assertEquals(Status.Code.ABORTED, failed.getStatus().getCode(), failed.getStatus().getDescription());
-      assertEquals("the model changed during the evaluation: the model service stopped serving v1, the version it"
-          + " started with, so its figures would mix two models; run it again", failed.getStatus().getDescription());
+      return assertThrows(StatusRuntimeException.class, () -> evaluation.run(List.of("u1")));
     }
+  }
+
+  private static void assertAbortedAsSwapped(StatusRuntimeException failed) {
+    assertEquals(Status.Code.ABORTED, failed.getStatus().getCode(), failed.getStatus().getDescription());
+    assertEquals("the model changed during the evaluation: the model service stopped serving v1, the version it"
+        + " started with, so its figures would mix two models; run it again", failed.getStatus().getDescription());
   }
 
   private static ExplainRequest.Builder explainX() {

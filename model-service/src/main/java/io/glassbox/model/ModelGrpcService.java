@@ -18,6 +18,7 @@ import io.glassbox.api.v1.ServingInfo;
 import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.TitleSimilarityTerm;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.ModelVersionRefusal;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -165,8 +166,12 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
     if (e instanceof ScoreDeadlineExceededException) {
       return Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
     }
-    if (e instanceof ModelVersionMismatchException || e instanceof ModelLoadException
-        || e instanceof TrendWindowMismatchException) {
+    if (e instanceof ModelVersionMismatchException) {
+      // Marked, so that callers tell it from the other FAILED_PRECONDITIONs without the words.
+      return Status.FAILED_PRECONDITION.withDescription(e.getMessage())
+          .asRuntimeException(ModelVersionRefusal.trailers());
+    }
+    if (e instanceof ModelLoadException || e instanceof TrendWindowMismatchException) {
       return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
     }
     if (e instanceof ModelVersionNotFoundException) {

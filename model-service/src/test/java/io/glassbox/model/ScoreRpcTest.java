@@ -13,6 +13,7 @@ import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -362,6 +363,7 @@ class ScoreRpcTest {
 
     assertEquals(Status.Code.FAILED_PRECONDITION, error.getStatus().getCode());
     assertTrue(error.getStatus().getDescription().contains("\"v0\""));
+    assertTrue(ModelVersionRefusal.isMarked(error), "marked as a refusal of the pinned version");
   }
 
   static Stream<Arguments> malformedRequests() {

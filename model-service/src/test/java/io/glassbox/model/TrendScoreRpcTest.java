@@ -5,6 +5,7 @@ import static io.glassbox.model.ScoreRpcTest.ids;
 import static io.glassbox.model.ScoreRpcTest.row;
 import static io.glassbox.model.ScoreRpcTest.toyScore;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import io.glassbox.api.v1.ScoreRow;
 import io.glassbox.api.v1.ScoreRowResult;
 import io.glassbox.api.v1.SharedCandidates;
 import io.glassbox.api.v1.UnknownItemPolicy;
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
@@ -129,7 +131,9 @@ class TrendScoreRpcTest {
     ScoreRequest request = withCounts(counted(row(List.of(2), List.of(5)), 3)).toBuilder()
         .setRecentPurchasesWindow(Duration.newBuilder().setSeconds(7 * 86_400)).build();
 
-    assertStatus(Status.Code.FAILED_PRECONDITION, "recent purchases were counted over PT168H", request);
+    StatusRuntimeException error =
+        assertStatus(Status.Code.FAILED_PRECONDITION, "recent purchases were counted over PT168H", request);
+    assertFalse(ModelVersionRefusal.isMarked(error), "not a refusal of a pinned version");
   }
 
   @Test
@@ -206,12 +210,13 @@ class TrendScoreRpcTest {
     return ScoreRequest.newBuilder().addRows(row).setRecentPurchasesWindow(FORTNIGHT).build();
   }
 
-  private void assertStatus(Status.Code code, String messageStart, ScoreRequest request) {
+  private StatusRuntimeException assertStatus(Status.Code code, String messageStart, ScoreRequest request) {
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
         () -> service.stub.score(request));
     assertEquals(code, error.getStatus().getCode(), error.getStatus().toString());
     assertTrue(error.getStatus().getDescription().startsWith(messageStart),
         error.getStatus().getDescription());
+    return error;
   }
 
   private static void assertFloats(float[] expected, List<Float> actual) {
