@@ -89,6 +89,11 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
     return this;
   }
 
+  /** How many GetModelInfo calls came, failed ones included. */
+  int modelInfoCalls() {
+    return modelInfoCalls.get();
+  }
+
   /** Serves a title similarity term whose most similar titles are {@code similarTitles}. */
   FakeModelService withSimilarTitles(Map<String, List<String>> similarTitles) {
     this.similarTitles = Map.copyOf(similarTitles);
@@ -98,7 +103,8 @@ final class FakeModelService extends ModelServiceGrpc.ModelServiceImplBase {
   /** The active version, with no trend term. */
   @Override
   public void getModelInfo(GetModelInfoRequest request, StreamObserver<ModelInfo> observer) {
-    if (modelInfoFailFromCall > 0 && modelInfoCalls.incrementAndGet() >= modelInfoFailFromCall) {
+    int call = modelInfoCalls.incrementAndGet();
+    if (modelInfoFailFromCall > 0 && call >= modelInfoFailFromCall) {
       observer.onError(modelInfoFailing.asRuntimeException());
       return;
     }

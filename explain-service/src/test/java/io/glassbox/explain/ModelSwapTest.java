@@ -150,6 +150,21 @@ class ModelSwapTest {
         .failingModelInfoFromCall(2, Status.UNAVAILABLE.withDescription("model service is down"));
 
     assertAbortedAsSwapped(evaluationFailure(model));
+    assertEquals(1, model.modelInfoCalls(), "GetModelInfo asked only when the run started");
+  }
+
+  @Test
+  void faithfulnessEvaluation_modelSwappedBeforeTheReScoring_isAbortedNamingTheVersionItStartedWith() {
+    // Call 1 ranks u1 (the evaluation's own); calls 2 and 3 are the Explain call's (its
+    // leave-one-out rows, then their subsets); call 4, the re-scoring session's leave-one-out rows
+    // through ModelClient, finds v2 active.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(4, "v2");
+
+    assertAbortedAsSwapped(evaluationFailure(model));
+    List<ScoreRequest> sent = model.sent();
+    assertEquals(4, sent.size());
+    assertTrue(sent.stream().allMatch(r -> r.getModelVersion().equals("v1")), "every call pinned to v1");
+    assertEquals(1, model.modelInfoCalls(), "GetModelInfo asked only when the run started");
   }
 
   @Test
