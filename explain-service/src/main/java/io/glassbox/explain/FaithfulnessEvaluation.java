@@ -412,9 +412,17 @@ public final class FaithfulnessEvaluation {
       return modelVersion;
     }
 
-    /** The model's name and version, as the report's first line shows them (blank ones left out). */
+    /**
+     * The model's name and version, as the report's first line shows them. A blank one is said so
+     * rather than left out: {@code version v1}, not {@code v1}, which could be a model's name.
+     */
     String model() {
-      return (modelName.strip() + " " + modelVersion.strip()).strip();
+      String name = modelName.strip();
+      String version = modelVersion.strip();
+      if (name.isEmpty()) {
+        return version.isEmpty() ? "(unnamed, no version)" : "version " + version;
+      }
+      return version.isEmpty() ? name + " (no version)" : name + " " + version;
     }
 
     public int users() {

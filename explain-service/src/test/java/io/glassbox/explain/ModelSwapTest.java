@@ -195,8 +195,8 @@ class ModelSwapTest {
 
   private static void assertAbortedAsSwapped(StatusRuntimeException failed) {
     assertEquals(Status.Code.ABORTED, failed.getStatus().getCode(), failed.getStatus().getDescription());
-    assertEquals("the model changed during the evaluation: the model service stopped serving v1, the version it"
-        + " started with, so its figures would mix two models; run it again", failed.getStatus().getDescription());
+    assertEquals("the model changed during the evaluation: the model service stopped serving version v1, the"
+        + " version it started with, so its figures would mix two models; run it again", failed.getStatus().getDescription());
   }
 
   private static ExplainRequest.Builder explainX() {
