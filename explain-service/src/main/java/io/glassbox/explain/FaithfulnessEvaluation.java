@@ -98,7 +98,7 @@ public final class FaithfulnessEvaluation {
     // Ranked as the gateway ranks: with recent purchases over the model's trend window. One model
     // for the whole run: the version that told the window ranks, explains and re-scores every
     // user, pinned as a caller pins it, so that a swap fails the run instead of mixing two models.
-    ModelClient.TrendWindow served = modelClient.trendWindow();
+    ModelClient.ServedModel served = modelClient.servedModel();
     Report report = new Report(settings.topK(), served.modelName(), served.version());
     ModelVersionPin pin = ModelVersionPin.ofCaller(served.version());
     Optional<com.google.protobuf.Duration> trendWindow = served.window();
@@ -115,14 +115,15 @@ public final class FaithfulnessEvaluation {
       try {
         evaluateUser(record, eligible, report, random, trendWindow, pin);
       } catch (StatusRuntimeException e) {
-        throw modelChanged(e, pin, report);
+        throw abortedIfModelSwapped(e, pin, report.model());
       }
     }
     return report;
   }
 
   /**
-   * ABORTED saying the model changed during the run, naming the version it started with, when
+   * ABORTED saying the model changed during the run, naming the model it started with
+   * ({@code startedWith}, as the report's first line names it), when
    * {@code failure} is the model service refusing the pinned version (FAILED_PRECONDITION marked
    * as such, {@link ModelVersionRefusal}: from a Score call or, passed on by the explain service,
    * an Explain call); else {@code failure}. The mark, not the code, tells it: the model service
@@ -134,14 +135,14 @@ public final class FaithfulnessEvaluation {
    * GetModelInfo again could find yet another version, or fail; the next run's report names the
    * version it measures on its first line.
    */
-  private static StatusRuntimeException modelChanged(
-      StatusRuntimeException failure, ModelVersionPin pin, Report report) {
+  private static StatusRuntimeException abortedIfModelSwapped(
+      StatusRuntimeException failure, ModelVersionPin pin, String startedWith) {
     if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()
         || !ModelVersionRefusal.isMarked(failure)) {
       return failure;
     }
     return Status.ABORTED.withCause(failure)
-        .withDescription("the model changed during the evaluation: the model service stopped serving " + report.model()
+        .withDescription("the model changed during the evaluation: the model service stopped serving " + startedWith
             + ", the version it started with, so its figures would mix two models; run it again")
         .asRuntimeException();
   }

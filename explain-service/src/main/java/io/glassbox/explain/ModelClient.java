@@ -205,21 +205,22 @@ final class ModelClient {
   }
 
   /**
-   * The serving version's trend window ({@code ModelInfo.trend.window}), which callers count
-   * candidates' recent purchases over, with that version: a caller pins it for its Score calls,
-   * so that a swap to a version with another window is the model changing while answering.
+   * The model being served, as GetModelInfo names it: a caller pins its version for its Score
+   * calls and counts candidates' recent purchases over its trend window
+   * ({@code ModelInfo.trend.window}), so that a swap to a version with another window is the model
+   * changing while answering.
    *
    * @param modelName the model's name ({@code ModelInfo.model_name})
    * @param version the version that answered
    * @param window its trend window; empty when it has no trend term
    */
-  record TrendWindow(String modelName, String version, Optional<com.google.protobuf.Duration> window) {}
+  record ServedModel(String modelName, String version, Optional<com.google.protobuf.Duration> window) {}
 
-  /** The serving version's trend window; see {@link TrendWindow}. */
-  TrendWindow trendWindow() {
+  /** The model being served; see {@link ServedModel}. */
+  ServedModel servedModel() {
     ModelInfo info = await(List.of(stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
         .getModelInfo(GetModelInfoRequest.getDefaultInstance())), ModelVersionPin.NONE).get(0);
-    return new TrendWindow(info.getModelName(), info.getVersion(),
+    return new ServedModel(info.getModelName(), info.getVersion(),
         info.hasTrend() ? Optional.of(info.getTrend().getWindow()) : Optional.empty());
   }
 

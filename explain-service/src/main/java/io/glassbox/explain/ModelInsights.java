@@ -118,7 +118,7 @@ public final class ModelInsights {
     // Ranked as the gateway ranks: with recent purchases over the model's trend window. The
     // version that told the window is pinned, ours: a swap before the first Score (perhaps to
     // another window) is the model changing while answering, not the caller's to see.
-    ModelClient.TrendWindow served = model.trendWindow();
+    ModelClient.ServedModel served = model.servedModel();
     Optional<com.google.protobuf.Duration> trendWindow = served.window();
     ModelVersionPin pin = ModelVersionPin.NONE.orAnswered(served.version());
     for (String userId : query.userIds()) {

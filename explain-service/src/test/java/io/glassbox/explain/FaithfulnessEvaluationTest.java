@@ -97,7 +97,7 @@ class FaithfulnessEvaluationTest {
 
     UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
     List<String> record = users.record(CUSTOMER, 200);
-    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).trendWindow().window();
+    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).servedModel().window();
     List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record)
         .setRecentPurchasesWindow(window.orElseThrow());

@@ -88,7 +88,7 @@ class InteractiveRealDataTest {
     suite = new RealExplainSuite();
     UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
     record = users.record(CUSTOMER, 200);
-    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).trendWindow().window();
+    Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).servedModel().window();
     assertTrue(window.isPresent(), "the shipped model has a trend term");
     List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
     recent = RecentPurchases.of(candidates, window);
