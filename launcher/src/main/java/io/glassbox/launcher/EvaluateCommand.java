@@ -5,12 +5,15 @@ import io.glassbox.feature.FeatureConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,10 +58,13 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample and the random baseline (default ${DEFAULT-VALUE}).")
   long seed;
 
+  /** Where the suite's settings come from: the environment; a test names its own. */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     // The evaluation calls the services directly: no viewer page (it would take port 8080).
-    ConfigSource config = ConfigSource.fromEnvironment().with(Map.of(ViewerConfig.PORT_KEY, "0"));
+    ConfigSource config = settings.get().with(Map.of(ViewerConfig.PORT_KEY, "0"));
     if (dataDir != null) {
       config = config.with(Map.of(FeatureConfig.DATA_DIR_KEY, dataDir.toString()));
     }
@@ -77,6 +83,14 @@ final class EvaluateCommand implements Callable<Integer> {
             new FaithfulnessEvaluation(feature, model, explain, settings).run(sample);
         System.out.print(report.table());
         return report.reasonsMismatched() == 0 ? 0 : 1;
+      } catch (StatusRuntimeException e) {
+        // A call of the run failed (a refusal, or ABORTED: the model changed during it): its status
+        // line, as the other commands print one, not picocli's stack trace. The suite is this
+        // command's own, so no target or option of the user's is to blame.
+        Status status = e.getStatus();
+        System.err.printf("glassbox evaluate-explanations: %s: %s%n", status.getCode(),
+            status.getDescription() == null ? "(no details)" : status.getDescription());
+        return 1;
       } finally {
         for (ManagedChannel channel : List.of(feature, model, explain)) {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
