@@ -554,10 +554,10 @@ class FeatureAdminServiceTest {
   }
 
   /**
-   * A row repeated within one file is an event of its own (bought again at that moment), as a data
-   * folder and the trainer read it: stored as two events, and a re-run finds both there. Before,
-   * the answer said only "4 stored", so the repeat went unseen; now it counts the rows that repeat
-   * an earlier row of the file, on the re-run too, and the check (which keeps no key per row) none.
+   * A row repeated within one file is an event of its own (the same event again at that moment), as
+   * a data folder and the trainer read it: stored as two events, and a re-run finds both there. The
+   * answer counts the rows that repeat an earlier row of the file, on the re-run too, and the check
+   * before them: until it did (it answered 0), the repeat was first told once stored.
    */
   @Test
   void importInteractions_aRowRepeatedInTheFile_isStoredAsAnEventOfItsOwn_andTheAnswerCountsTheRepeat() {
@@ -593,7 +593,8 @@ class FeatureAdminServiceTest {
     ImportResponse first = send(admin, Kind.INTERACTIONS, file, 7, false);
     ImportResponse again = send(admin, Kind.INTERACTIONS, file, 7, false);
 
-    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), counts(checked));
+    assertEquals(ImportResponse.newBuilder().setRows(4).setRepeatedRows(1).setValidateOnly(true).build(),
+        counts(checked));
     assertEquals(ImportResponse.newBuilder().setRows(4).setStored(4).setRepeatedRows(1).build(), counts(first));
     assertEquals(ImportResponse.newBuilder().setRows(4).setDuplicates(4).setRepeatedRows(1).build(), counts(again));
     assertEquals(List.of("N1 purchase", "N2 purchase", "N1 purchase", "N1 click"), events.apply("U97"));
@@ -841,7 +842,8 @@ class FeatureAdminServiceTest {
 
     ImportResponse checked = send(Kind.INTERACTIONS, INTERACTIONS.getBytes(StandardCharsets.UTF_8), 1024, true);
 
-    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), counts(checked));
+    assertEquals(ImportResponse.newBuilder().setRows(4).setRepeatedRows(1).setValidateOnly(true).build(),
+        counts(checked), "shop-1's N1 purchase is there twice");
     assertEquals(seconds(200), checked.getLatestEventTime(), "nothing stored, nothing moved");
     assertFalse(history("shop-1").getKnownUser());
   }
@@ -859,7 +861,8 @@ class FeatureAdminServiceTest {
     StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
         () -> send(admin, Kind.INTERACTIONS, withItemsAlong(ITEMS, orderOfNeither, true)));
 
-    assertEquals(ImportResponse.newBuilder().setRows(4).setValidateOnly(true).build(), counts(checked));
+    assertEquals(ImportResponse.newBuilder().setRows(4).setRepeatedRows(1).setValidateOnly(true).build(),
+        counts(checked), "shop-1's N1 purchase is there twice");
     assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
     assertEquals("interactions CSV: 1 row is invalid, nothing was stored: line 6: item_id \"Q\" is not in the"
         + " catalogue (import it with the items first)", refused.getStatus().getDescription());
@@ -974,8 +977,9 @@ class FeatureAdminServiceTest {
           + " (GLASSBOX_FEATURE_IMPORT_MAX_MIB); split it", twice.getStatus().getDescription());
       assertEquals(ImportResponse.newBuilder().setRows(50_000).setValidateOnly(true).build(), counts(send(limited,
           Kind.ITEMS, items.getBytes(StandardCharsets.UTF_8), 256 << 10, true)));
-      assertEquals(ImportResponse.newBuilder().setRows(30_000).setValidateOnly(true).build(), counts(send(limited,
-          Kind.INTERACTIONS, interactions.getBytes(StandardCharsets.UTF_8), 256 << 10, true)));
+      assertEquals(ImportResponse.newBuilder().setRows(30_000).setRepeatedRows(29_999).setValidateOnly(true).build(),
+          counts(send(limited, Kind.INTERACTIONS, interactions.getBytes(StandardCharsets.UTF_8), 256 << 10, true)),
+          "one row 30,000 times");
     });
   }
 

@@ -242,17 +242,14 @@ final class ImportCommand implements Callable<Integer> {
   private boolean report(PrintStream out, String what, Path file, ImportResponse response) {
     if (response.getValidateOnly()) {
       out.printf("%s: %d %s rows are valid (nothing stored)%n", file, response.getRows(), what);
+      // Said by the check too: once stored, a re-import cannot take the repeats back.
+      printRepeats(out, response.getRepeatedRows(), "would be stored as");
       return false;
     }
     out.printf("%s: %d %s rows, %d stored, %d already there%n", file, response.getRows(), what,
         response.getStored(), response.getDuplicates());
-    long repeats = response.getRepeatedRows();
-    if (repeats > 0) {
-      // A repeat is counted as stored or already there like any row: said apart, lest it go unseen.
-      out.printf("  %s an earlier row of this file: each is an event of its own (the same bought again at that"
-          + " moment), as a data folder and the trainer read it; if your export wrote lines twice, remove them%n",
-          repeats == 1 ? "1 row repeats" : repeats + " rows repeat");
-    }
+    // A repeat is counted as stored or already there like any row: said apart, lest it go unseen.
+    printRepeats(out, response.getRepeatedRows(), "is");
     if (response.hasLatestEventTime()
         && !response.getLatestEventTime().equals(response.getPreviousLatestEventTime())) {
       out.printf("  recent sales are now counted up to %s (before this import: %s)%n",
@@ -260,6 +257,15 @@ final class ImportCommand implements Callable<Integer> {
               ? Timestamps.toString(response.getPreviousLatestEventTime()) : "no purchase");
     }
     return response.getStore() == FeatureStore.FEATURE_STORE_MEMORY;
+  }
+
+  /** Says how many rows repeat an earlier row of their file, when any does; {@code each}: "is", or a check's words. */
+  private static void printRepeats(PrintStream out, long repeats, String each) {
+    if (repeats > 0) {
+      out.printf("  %s an earlier row of this file: each %s an event of its own (the same event again at that"
+          + " moment), as a data folder and the trainer read it; if your export wrote lines twice, remove them%n",
+          repeats == 1 ? "1 row repeats" : repeats + " rows repeat", each);
+    }
   }
 
   /**

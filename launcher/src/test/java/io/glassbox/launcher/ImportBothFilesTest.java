@@ -194,9 +194,7 @@ class ImportBothFilesTest {
     Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp,event,basket_id\n"
         + "U97,N1,2011-12-08T10:00:00Z,purchase,Q1\nU97,N2,2011-12-08T10:00:00Z,purchase,Q1\n"
         + "U97,N1,2011-12-08T10:00:00Z,purchase,Q1\n");
-    String repeatLine = "  1 row repeats an earlier row of this file: each is an event of its own (the same bought"
-        + " again at that moment), as a data folder and the trainer read it; if your export wrote lines twice,"
-        + " remove them\n";
+    String repeatLine = repeatLine("1 row repeats", "is");
 
     CliRun imported = importNewItemsAnd(orders);
     CliRun again = CliRun.of("import", "--target", "localhost:" + feature.adminPort(),
@@ -212,6 +210,41 @@ class ImportBothFilesTest {
         + ImportCommand.KEPT_IN_MEMORY + "\n", again.out());
     assertEquals(3, features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("U97").build())
         .getTotalEvents());
+  }
+
+  /**
+   * Two lines repeating earlier ones (U98 clicked N2 three times in one second) are told by the check,
+   * before any is stored, where a re-import could no longer take them back: until the check counted
+   * them, --validate-only said only "4 interactions rows are valid". The import then says the same
+   * of the rows it stored.
+   */
+  @Test
+  void validateOnly_rowsRepeatedInTheOrders_theCheckSaysSoBeforeAnyIsStored() throws Exception {
+    Path orders = Files.writeString(dir.resolve("new-orders.csv"), "user_id,item_id,timestamp,event\n"
+        + "U98,N2,2011-12-08T10:00:00Z,click\nU98,N2,2011-12-08T10:00:00Z,click\n"
+        + "U98,N1,2011-12-08T10:00:00Z,click\nU98,N2,2011-12-08T10:00:00Z,click\n");
+
+    CliRun checked = importNewItemsAnd(orders, "--validate-only");
+    boolean storedByTheCheck = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("U98").build())
+        .getKnownUser();
+    CliRun imported = importNewItemsAnd(orders);
+
+    assertEquals(0, checked.exit(), checked.err());
+    assertEquals(newItems + ": 2 items rows are valid (nothing stored)\n"
+        + orders + ": 4 interactions rows are valid (nothing stored)\n"
+        + repeatLine("2 rows repeat", "would be stored as"), checked.out());
+    assertFalse(storedByTheCheck);
+    assertEquals(0, imported.exit(), imported.err());
+    assertEquals(newItems + ", " + orders + ": checked together, 4 interactions rows valid; importing both\n"
+        + newItems + ": 2 items rows, 2 stored, 0 already there\n"
+        + orders + ": 4 interactions rows, 4 stored, 0 already there\n" + repeatLine("2 rows repeat", "is")
+        + ImportCommand.KEPT_IN_MEMORY + "\n", imported.out());
+  }
+
+  /** The line under a file's counts: {@code rows} that repeat, and what {@code each} is (or would be stored as). */
+  private static String repeatLine(String rows, String each) {
+    return "  " + rows + " an earlier row of this file: each " + each + " an event of its own (the same event again"
+        + " at that moment), as a data folder and the trainer read it; if your export wrote lines twice, remove them\n";
   }
 
   /**
