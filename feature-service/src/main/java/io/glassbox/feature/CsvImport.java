@@ -335,9 +335,11 @@ final class CsvImport {
   /**
    * Gives each row of a file its event id, counting the rows identical to an earlier one. A row
    * repeated is an event of its own (a shopper can buy the same thing twice in one second; a data
-   * folder and the trainer read such lines as two events, as the embedded data's invoices list an
-   * item on two lines), so its id numbers its occurrence: a re-run of the file finds each one stored.
-   * One map entry per distinct row, about 64 bytes: 61 MiB for a million.
+   * folder and the trainer read such lines as two events; neither shipped dataset has any, as the
+   * UCI preparation merged an invoice's lines of one item), so its id numbers its occurrence: a
+   * re-run of the file finds each one stored. The numbering is of one file: a part of a split file
+   * starts again at 1, so a row repeating one in an earlier part gets that row's id and is taken as
+   * already stored. One map entry per distinct row, about 64 bytes: 61 MiB for a million.
    */
   private static final class RowCopies {
     private final Map<Long, Integer> occurrences = new HashMap<>();
