@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
@@ -92,7 +93,8 @@ final class CallHints {
   /**
    * What failed and what to do, for {@code failure} of a call to {@code target} made with
    * {@code settings}. A server of the suite names itself in a failure's trailers
-   * ({@link RequestIds#SERVER_HEADER}); without that name the failure never reached one. Asking the
+   * ({@link RequestIds#SERVER_HEADER}); without that name the failure never reached one, and came from
+   * gRPC itself (empty trailers) or from another peer that answered ({@link #answeredUnnamed}). Asking the
    * server how it speaks waits no longer than what is left of {@code deadline}, the command's own,
    * nor {@link #PROBE_LIMIT}; where it has decided, the status line says what it found.
    */
@@ -112,7 +114,12 @@ final class CallHints {
                   + RequestIds.HEADER.name() + ")" + (Descriptions.namesResendRequestId(status) ? ", not the request id to resend it"
                   + " with." : ".")
               : "the " + server + " at " + target + " is up but could not serve this call" + why))
-          .orElseGet(() -> unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
+          .orElseGet(() -> answeredUnnamed(status, trailers)
+              ? new Told(Optional.of(target + " answered UNAVAILABLE but is not a server of the suite (a proxy in front"
+                  + " of it?): " + folded(status.getDescription())), Optional.of("whatever answers at " + target
+                  + " could not pass this call on: its words say why. If a proxy stands in front of the suite, its log"
+                  + " says more, and --target can name a server of the suite to call it directly."))
+              : unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed" + why))
@@ -166,6 +173,26 @@ final class CallHints {
     return clientTls
         ? new Told(Optional.of(target + " does not speak TLS; this command sent TLS"), Optional.of(unsetTlsFiles()))
         : new Told(Optional.of(target + " speaks TLS; this command sent plaintext"), Optional.of(setTlsFiles()));
+  }
+
+  /**
+   * Whether {@code status}, which names no server of the suite, is still an answer: gRPC fails a call
+   * itself (a connection closed, a GOAWAY, a keepalive that went unanswered) with empty trailers,
+   * while anything that answered (a proxy's trailers-only response, an HTTP status such as 503 with
+   * an HTML page) leaves its headers in them.
+   */
+  private static boolean answeredUnnamed(Status status, Metadata trailers) {
+    return status.getCause() == null && !trailers.keys().isEmpty();
+  }
+
+  /**
+   * {@code description} on one line: gRPC's for an HTTP status puts the reply's content type on a
+   * second line, and the reply's headers on a third, which the status line leaves out.
+   */
+  private static String folded(String description) {
+    return description == null ? "(no details)" : Stream.of(description.strip().split("\\s*\\R\\s*"))
+        .filter(line -> !line.startsWith("trailers: Metadata(") && !line.startsWith("headers: Metadata("))
+        .collect(Collectors.joining("; "));
   }
 
   private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
