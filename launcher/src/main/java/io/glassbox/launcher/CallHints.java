@@ -201,9 +201,10 @@ final class CallHints {
     }
     boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
     boolean unresolved = causes(status).anyMatch(UnknownHostException.class::isInstance);
-    if (!refused && !unresolved) {
+    if (!refused && !unresolved && (status.getCause() != null || closedWithoutAWord(status))) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
-      // reset, a close), so ask the server how it speaks rather than read the failure.
+      // reset, a close), so ask the server how it speaks rather than read the failure. A GOAWAY or
+      // a keepalive that went unanswered says what closed it, which no answer of the server changes.
       Duration left = Duration.ofNanos(Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
       Optional<Boolean> speaksTls = left.isZero() ? Optional.empty()
           : TlsProbe.speaksTls(target, left.compareTo(PROBE_LIMIT) < 0 ? left : PROBE_LIMIT);
@@ -212,6 +213,12 @@ final class CallHints {
       }
     }
     return ownWords(status, target, Optional.of(unreached(status, target, unresolved)));
+  }
+
+  /** Whether {@code status} is gRPC's for a connection that closed without a word ("Network closed for unknown reason"). */
+  private static boolean closedWithoutAWord(Status status) {
+    return status.getCause() == null && status.getDescription() != null
+        && status.getDescription().startsWith(NETWORK_CLOSED);
   }
 
   /** The hint for the command's own failure to reach {@code target}, where the server was not asked or could not say. */
