@@ -212,7 +212,7 @@ final class CallHints {
         return mismatch(target, clientTls);
       }
     }
-    return ownWords(status, target, Optional.of(unreached(status, target, unresolved)));
+    return ownWords(status, target, Optional.of(unreached(status, target, clientTls, unresolved)));
   }
 
   /** Whether {@code status} is gRPC's for a connection that closed without a word ("Network closed for unknown reason"). */
@@ -222,7 +222,7 @@ final class CallHints {
   }
 
   /** The hint for the command's own failure to reach {@code target}, where the server was not asked or could not say. */
-  private static String unreached(Status status, String target, boolean unresolved) {
+  private static String unreached(Status status, String target, boolean clientTls, boolean unresolved) {
     if (causes(status).anyMatch(SSLException.class::isInstance)) {
       return setTlsFiles();
     }
@@ -231,7 +231,9 @@ final class CallHints {
     }
     if (status.getCause() == null) {
       // Closed under the call (a GOAWAY, a keepalive that went unanswered), which no server failed.
-      return "a retry may work; if it keeps failing, look in the log of the server at " + target + ".";
+      String retry = "a retry may work; if it keeps failing, look in the log of the server at " + target + ".";
+      // Closed without a word is also how a TLS server hangs up on a plaintext client, where asking it could not say.
+      return closedWithoutAWord(status) && !clientTls ? retry + " If the suite speaks TLS, " + setTlsFiles() : retry;
     }
     return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
         + " it prints \"Glassbox is up\"), or name another server with --target (or move the command's default with "

@@ -39,4 +39,24 @@ class ClosedUnderTheCallTest {
       assertThrows(SocketTimeoutException.class, silent::accept);
     }
   }
+
+  /**
+   * A connection closed without a word is also how a TLS server hangs up on a plaintext client;
+   * where asking the server could not say (here it accepts and says nothing), the hint keeps the
+   * TLS files beside the retry, as it did before ce41d35.
+   */
+  @Test
+  void tell_networkClosedAndTheServerCannotSay_hintKeepsTheTlsFiles() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      String target = "localhost:" + silent.getLocalPort();
+
+      CallHints.Told told = CallHints.tell(Status.UNAVAILABLE.withDescription("Network closed for unknown reason")
+          .asRuntimeException(), target, ConfigSource.of(Map.of()), Deadline.after(300, TimeUnit.MILLISECONDS));
+
+      assertEquals(Optional.of("the connection to " + target + " was closed under the call"), told.whatFailed());
+      assertEquals(Optional.of("a retry may work; if it keeps failing, look in the log of the server at " + target + "."
+          + " If the suite speaks TLS, set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE"
+          + " where the suite wants mutual TLS) to the files the suite uses."), told.hint());
+    }
+  }
 }
