@@ -289,7 +289,8 @@ final class CallHints {
       // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
       Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();
       return "the TLS handshake with " + target + " failed ("
-          + Optional.ofNullable(innermost.getMessage()).orElseGet(() -> typeWords(innermost)) + ")";
+          + Optional.ofNullable(innermost.getMessage()).filter(message -> !message.isBlank())
+              .orElseGet(() -> typeWords(innermost)) + ")";
     }
     if (causes(status).anyMatch(Http2Exception.class::isInstance)) {
       return target + " answered, but not in gRPC";
@@ -316,11 +317,11 @@ final class CallHints {
   /**
    * What the type of {@code cause}, which has no message, says: "file not found" for the
    * FileNotFoundException of a unix socket that is not there (Netty's, without a message),
-   * "closed channel" for a ClosedChannelException.
+   * "closed channel" for a ClosedChannelException, "ssl handshake" for an SSLHandshakeException.
    */
   private static String typeWords(Throwable cause) {
     return cause.getClass().getSimpleName().replaceFirst("(Exception|Error)$", "")
-        .replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
+        .replaceAll("(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ").toLowerCase(Locale.ROOT);
   }
 
   private static String setTlsFiles() {

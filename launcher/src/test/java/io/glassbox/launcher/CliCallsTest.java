@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Timeout;
 
 /** What a person sees when a client command finds no suite to call, or {@code up} finds its port taken. */
@@ -183,6 +184,14 @@ class CliCallsTest {
     assertEquals(Optional.of("the connection to " + target + " was closed under the call (Keepalive failed. The"
         + " connection is likely gone)"), CallHints.whatFailed(Status.UNAVAILABLE.withDescription("Keepalive failed."
         + " The connection is likely gone"), target));
+  }
+
+  /** A TLS failure whose innermost cause has an empty message is said by its type: it printed "failed ()". */
+  @Test
+  void whatFailed_tlsCauseWithAnEmptyMessage_saysItsType() {
+    assertEquals(Optional.of("the TLS handshake with shop.example:50051 failed (ssl handshake)"), CallHints.whatFailed(
+        Status.UNAVAILABLE.withDescription("ssl exception").withCause(new SSLHandshakeException("")),
+        "shop.example:50051"));
   }
 
   /** A wait is said as the user gave it: 150 ms was "0.2 s" (and 10 ms "0 s"); from a second on, to a tenth. */
