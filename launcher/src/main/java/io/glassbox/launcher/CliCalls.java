@@ -165,8 +165,13 @@ final class CliCalls {
     CallHints.Told told = CallHints.tell(failure, target, settings, deadline);
     String description = told.whatFailed()
         .orElse(status.getDescription() == null ? "(no details)" : status.getDescription());
-    err.printf("%s: %s: %s%n", command, status.getCode(), description);
+    err.printf("%s: %s%n", command, statusLine(status, description));
     told.hint().ifPresent(why -> err.printf("%s: %s%n", command, why));
+  }
+
+  /** A failed call's status line, after the command's name: its code, then {@code words} ("UNAVAILABLE: could not connect …"). */
+  static String statusLine(Status status, String words) {
+    return status.getCode() + ": " + words;
   }
 
   /**

@@ -151,7 +151,7 @@ final class HealthCommand implements Callable<Integer> {
           ? ": " + status.getDescription() : "";
       CallHints.Told told = CallHints.tell(e, target, settings, Deadline.after(left(end).toNanos(), TimeUnit.NANOSECONDS));
       // The check's own failure is said as every command says it; the hint then says only what to do.
-      return Optional.of(told.whatFailed().map(what -> status.getCode() + ": " + what)
+      return Optional.of(told.whatFailed().map(what -> CliCalls.statusLine(status, what))
           .orElse(target + " is " + status.getCode().name() + said) + told.hint().map(hint -> "\n" + hint).orElse(""));
     }
   }
