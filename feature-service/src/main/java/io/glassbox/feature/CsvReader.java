@@ -37,20 +37,38 @@ final class CsvReader implements AutoCloseable {
   private final String source;
   private final Map<String, Integer> columns = new LinkedHashMap<>();   // header order, for messages
   private final List<String> header;
+  private final String firstLine;
   private final StringBuilder field = new StringBuilder();
   private final char separator;
   private long line;
   private long recordLine;
 
   CsvReader(BufferedReader input, String source) {
+    this(input, source, false);
+  }
+
+  /**
+   * With {@code headerOptional}, blank lines before the first line are passed over and an input
+   * without one gives an empty {@link #header} instead of failing: a list of ids needs no header.
+   */
+  CsvReader(BufferedReader input, String source, boolean headerOptional) {
     this.input = requireNonNull(input, "input");
     this.source = requireNonNull(source, "source");
     String first = readLine();
-    if (first == null) {
-      throw new DatasetException(source + " is empty; expected a header line");
-    }
-    if (first.startsWith(BYTE_ORDER_MARK)) {
+    if (first != null && first.startsWith(BYTE_ORDER_MARK)) {
       first = first.substring(BYTE_ORDER_MARK.length());
+    }
+    while (headerOptional && first != null && first.isBlank()) {
+      first = readLine();
+    }
+    firstLine = first;
+    if (first == null) {
+      if (!headerOptional) {
+        throw new DatasetException(source + " is empty; expected a header line");
+      }
+      separator = ',';
+      header = List.of();
+      return;
     }
     separator = separatorOf(first);
     header = parse(first).stream().map(String::trim).toList();
@@ -62,6 +80,24 @@ final class CsvReader implements AutoCloseable {
   /** The header's fields, trimmed, in file order (a file without a header gives its first record). */
   List<String> header() {
     return header;
+  }
+
+  /** The header's line as the file holds it, without a byte order mark; null when there is none. */
+  String firstLine() {
+    return firstLine;
+  }
+
+  /**
+   * The next line that is not blank, as the file holds it, or null at the end of the input: for a
+   * list of ids, which is one id a line and has no separator.
+   */
+  String nextLine() {
+    String text = readLine();
+    while (text != null && text.isBlank()) {
+      text = readLine();
+    }
+    recordLine = line;
+    return text;
   }
 
   /**

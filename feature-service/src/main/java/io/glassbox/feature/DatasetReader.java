@@ -169,8 +169,9 @@ public final class DatasetReader {
    * launcher's commands that call the suite as the customers it serves. Only that column is read.
    */
   public List<String> userIds() {
+    Path file = dataFile(INTERACTIONS_FILE);
     Set<String> users = new LinkedHashSet<>();
-    try (CsvReader csv = open(dataFile(INTERACTIONS_FILE))) {
+    try (CsvReader csv = open(file, file.toString(), false)) {
       int user = csv.column("user_id");
       for (List<String> row = csv.next(); row != null; row = csv.next()) {
         requireWidth(csv, row, user + 1);
@@ -183,23 +184,40 @@ public final class DatasetReader {
   }
 
   /**
-   * The ids a list of customers holds (a data folder's {@code users.csv[.gz]}, or any CSV whose
-   * first column is a user id), read by the rules of the data files: the first column, each id
-   * once, in file order, empty ones skipped; the first line is a header only when its first column
-   * is {@code user_id} (in any case), so a plain list of ids loses none.
+   * The ids a list of customers holds (a data folder's {@code users.csv[.gz]}, or a list of ids),
+   * each once, in file order, blank lines skipped. When its first line that is not blank is a header
+   * naming {@code user_id} (in any case) the file is read as CSV (a byte order mark, any line ending,
+   * quoting, separators) and that column taken; else it is a plain list, each line (trimmed) an id,
+   * so an id holding a separator loses none of it. Messages name {@code file} as given.
    */
   public static List<String> listedUserIds(Path file) {
     Set<String> users = new LinkedHashSet<>();
-    try (CsvReader csv = open(file)) {
-      for (List<String> row = csv.header(); row != null; row = csv.next()) {
-        String id = row.get(0).trim();
-        boolean header = users.isEmpty() && id.equalsIgnoreCase("user_id");
-        if (!id.isEmpty() && !header) {
-          users.add(id);
+    try (CsvReader csv = open(file, file.toString(), true)) {
+      int user = userIdColumn(csv.header());
+      if (user >= 0) {
+        for (List<String> row = csv.next(); row != null; row = csv.next()) {
+          String id = row.size() > user ? row.get(user).trim() : "";
+          if (!id.isEmpty()) {
+            users.add(id);
+          }
+        }
+      } else {
+        for (String line = csv.firstLine(); line != null; line = csv.nextLine()) {
+          users.add(line.trim());
         }
       }
     }
     return List.copyOf(users);
+  }
+
+  /** The index of the header's {@code user_id} field, in any case, or -1. */
+  private static int userIdColumn(List<String> header) {
+    for (int i = 0; i < header.size(); i++) {
+      if (header.get(i).equalsIgnoreCase("user_id")) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
@@ -245,6 +263,11 @@ public final class DatasetReader {
   }
 
   private static CsvReader open(Path file) {
+    return open(file, file.getFileName().toString(), false);
+  }
+
+  /** {@code file} read as CSV, its messages naming it {@code source}. */
+  private static CsvReader open(Path file, String source, boolean headerOptional) {
     if (!Files.isRegularFile(file)) {
       throw new DatasetException("dataset file " + file.toAbsolutePath() + " does not exist");
     }
@@ -253,7 +276,7 @@ public final class DatasetReader {
     try {
       raw = Files.newInputStream(file);
       InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
-      return new CsvReader(CsvReader.utf8(in), file.getFileName().toString());
+      return new CsvReader(CsvReader.utf8(in), source, headerOptional);
     } catch (IOException e) {
       if (raw != null) {
         try {

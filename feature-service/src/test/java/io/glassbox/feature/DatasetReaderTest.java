@@ -330,7 +330,29 @@ class DatasetReaderTest {
     Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,1\n,B,2\n");
 
     DatasetException e = assertThrows(DatasetException.class, () -> new DatasetReader(dir).userIds());
-    assertEquals("interactions.csv line 3: user_id must not be empty", e.getMessage());
+    assertEquals(dir.resolve("interactions.csv") + " line 3: user_id must not be empty", e.getMessage());
+  }
+
+  /** The launcher reads a list of customers without a header as one id a line: the ids may hold a separator. */
+  @Test
+  void listedUserIds_plainListWithSeparatorsInIds_takesEachWholeLine(@TempDir Path dir) throws IOException {
+    Path semicolons = Files.writeString(dir.resolve("semicolons.txt"), "a;b\nc;d\n");
+
+    assertEquals(List.of("a;b", "c;d"), DatasetReader.listedUserIds(semicolons));
+  }
+
+  @Test
+  void listedUserIds_blankLinesBeforeTheHeader_stillAHeader(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("users.csv"), "\n \nuser_id;country\nU1;DE\n");
+
+    assertEquals(List.of("U1"), DatasetReader.listedUserIds(file));
+  }
+
+  /** A list needs no header: an empty one holds no ids, which the caller reports naming the file. */
+  @Test
+  void listedUserIds_emptyFile_holdsNoIds(@TempDir Path dir) throws IOException {
+    assertEquals(List.of(), DatasetReader.listedUserIds(Files.writeString(dir.resolve("users.csv"), "")));
+    assertEquals(List.of(), DatasetReader.listedUserIds(Files.writeString(dir.resolve("blank.csv"), "\n\n")));
   }
 
   /** A users.csv a spreadsheet saved, and a plain list of ids, whose first line is an id. */

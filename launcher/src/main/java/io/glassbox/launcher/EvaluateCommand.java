@@ -51,8 +51,7 @@ final class EvaluateCommand implements Callable<Integer> {
   Path dataDir;
 
   @Option(names = "--users-file",
-      description = "CSV (gzip when named .gz) whose first column is a user id, to draw customers from"
-          + " instead of the served dataset's.")
+      description = UserIds.FILE_FORMAT + ", to draw customers from instead of the served dataset's.")
   Path usersFile;
 
   @Option(names = "--seed", defaultValue = "7", description = "Seed of the sample and the random baseline (default ${DEFAULT-VALUE}).")

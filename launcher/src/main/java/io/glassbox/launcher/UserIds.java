@@ -21,8 +21,8 @@ final class UserIds {
   static final String EMBEDDED = "data/uci-online-retail/users.csv.gz";
 
   /** How the commands' help describes a file of customers. */
-  static final String FILE_FORMAT = "CSV (gzip when named .gz) whose first column is a user id; a first line whose"
-      + " first column is user_id is its header";
+  static final String FILE_FORMAT = "Customers (gzip when named .gz): one user id a line, or a CSV whose header"
+      + " names a user_id column";
 
   private UserIds() {}
 
@@ -60,11 +60,8 @@ final class UserIds {
   }
 
   /**
-   * The ids of a list of customers, read as the feature service reads its data files ({@link
-   * DatasetReader#listedUserIds}): the first column of a CSV (gzip when the name ends in .gz), blank
-   * lines skipped; the first line is a header only when its first column is {@code user_id} (as in
-   * the dataset layout's users.csv), so a plain list of ids loses none. Each id once, in file order.
-   * Fails on a file without ids.
+   * The ids of a list of customers, read as {@link DatasetReader#listedUserIds} reads them. Fails on
+   * a file without ids.
    */
   static List<String> read(Path file) throws IOException {
     CliFiles.readable(file);

@@ -125,6 +125,38 @@ class UserIdsTest {
     assertEquals(header + " holds no user ids", e.getMessage());
   }
 
+  /** A plain list needs no header: an empty one said "f_empty.csv is empty; expected a header line". */
+  @Test
+  void read_emptyFile_saysItHoldsNoUserIds_namingItsPath(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("f_empty.csv"), "");
+
+    IOException e = assertThrows(IOException.class, () -> UserIds.read(file));
+    assertEquals(file + " holds no user ids", e.getMessage());
+  }
+
+  @Test
+  void ofDataFolder_emptyUsersCsv_saysItHoldsNoUserIds_namingItsPath(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("users.csv"), "");
+
+    IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
+    assertEquals(dir.resolve("users.csv") + " holds no user ids", e.getMessage());
+  }
+
+  /** It said "interactions.csv line 3: ...", not which folder's. */
+  @Test
+  void ofDataFolder_badInteractionsRow_failsNamingTheFilesPath(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu1,A,1\n,B,2\n");
+
+    IOException e = assertThrows(IOException.class, () -> UserIds.ofDataFolder(dir));
+    assertEquals(dir.resolve("interactions.csv") + " line 3: user_id must not be empty", e.getMessage());
+  }
+
+  /** bench --users drew "a" and "c" from this list: the ids hold the separator a CSV would split on. */
+  @Test
+  void read_plainListOfIdsHoldingSemicolons_keepsWholeIds(@TempDir Path dir) throws IOException {
+    assertEquals(List.of("a;b", "c;d"), UserIds.read(Files.writeString(dir.resolve("ids.txt"), "\na;b\nc;d\n")));
+  }
+
   /** A file of interactions names a customer on each of their rows: bench said "2719 users" for 150. */
   @Test
   void read_idRepeatedOnManyRows_isOneCustomer_inFileOrder(@TempDir Path dir) throws IOException {
