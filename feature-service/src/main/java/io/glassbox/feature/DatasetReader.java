@@ -170,17 +170,9 @@ public final class DatasetReader {
    */
   public List<String> userIds() {
     Path file = dataFile(INTERACTIONS_FILE);
-    Set<String> users = new LinkedHashSet<>();
     try (CsvReader csv = open(file, file.toString(), false)) {
-      int user = csv.column("user_id");
-      for (List<String> row = csv.next(); row != null; row = csv.next()) {
-        requireWidth(csv, row, user + 1);
-        String userId = row.get(user).trim();
-        requireId(csv, "user_id", userId);
-        users.add(userId);
-      }
+      return columnIds(csv, csv.column("user_id"));
     }
-    return List.copyOf(users);
   }
 
   /**
@@ -188,26 +180,35 @@ public final class DatasetReader {
    * each once, in file order, blank lines skipped. When its first line that is not blank is a header
    * naming {@code user_id} (in any case) the file is read as CSV (a byte order mark, any line ending,
    * quoting, separators) and that column taken; else it is a plain list, each line (trimmed) an id,
-   * so an id holding a separator loses none of it. Messages name {@code file} as given.
+   * so an id holding a separator loses none of it. Each id must pass the rule {@link #userIds}
+   * applies; messages name {@code file} as given.
    */
   public static List<String> listedUserIds(Path file) {
-    Set<String> users = new LinkedHashSet<>();
     try (CsvReader csv = open(file, file.toString(), true)) {
       int user = userIdColumn(csv.header());
       if (user >= 0) {
-        for (List<String> row = csv.next(); row != null; row = csv.next()) {
-          String id = row.size() > user ? row.get(user).trim() : "";
-          if (!id.isEmpty()) {
-            users.add(id);
-          }
-        }
-      } else {
-        for (String line = csv.firstLine(); line != null; line = csv.nextLine()) {
-          users.add(line.trim());
-        }
+        return columnIds(csv, user);
       }
+      Set<String> users = new LinkedHashSet<>();
+      for (String line = csv.firstLine(); line != null; line = csv.nextLine()) {
+        String id = line.trim();
+        requireId(csv, "user id", id);
+        users.add(id);
+      }
+      return List.copyOf(users);
     }
-    return List.copyOf(users);
+  }
+
+  /** Each id of {@code column} in the records left in {@code csv} once, in file order, by the id rule. */
+  private static List<String> columnIds(CsvReader csv, int column) {
+    Set<String> ids = new LinkedHashSet<>();
+    for (List<String> row = csv.next(); row != null; row = csv.next()) {
+      requireWidth(csv, row, column + 1);
+      String id = row.get(column).trim();
+      requireId(csv, "user_id", id);
+      ids.add(id);
+    }
+    return List.copyOf(ids);
   }
 
   /** The index of the header's {@code user_id} field, in any case, or -1. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RequestChecks;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -346,6 +347,28 @@ class DatasetReaderTest {
     Path file = Files.writeString(dir.resolve("users.csv"), "\n \nuser_id;country\nU1;DE\n");
 
     assertEquals(List.of("U1"), DatasetReader.listedUserIds(file));
+  }
+
+  /** The rule the interactions' ids pass: an id no RPC accepts could never be called as a customer. */
+  @Test
+  void listedUserIds_idTooLong_failsNamingFileAndLine_asUserIdsDoes(@TempDir Path dir) throws IOException {
+    String tooLong = "u".repeat(200);
+    Path list = Files.writeString(dir.resolve("ids.txt"), "u1\n" + tooLong + "\n");
+    Path users = Files.writeString(dir.resolve("users.csv"), "user_id,country\nu1,DE\n" + tooLong + ",DE\n");
+
+    DatasetException plain = assertThrows(DatasetException.class, () -> DatasetReader.listedUserIds(list));
+    DatasetException csv = assertThrows(DatasetException.class, () -> DatasetReader.listedUserIds(users));
+    assertEquals(list + " line 2: user id" + RequestChecks.idProblem(tooLong), plain.getMessage());
+    assertEquals(users + " line 3: user_id" + RequestChecks.idProblem(tooLong), csv.getMessage());
+  }
+
+  /** A tab in a plain list's line is part of its id, which the rule refuses: it drew "U1" without a word. */
+  @Test
+  void listedUserIds_plainListLineHoldingATab_failsByTheIdRule(@TempDir Path dir) throws IOException {
+    Path tab = Files.writeString(dir.resolve("tab.txt"), "U1\tDE\n");
+
+    DatasetException e = assertThrows(DatasetException.class, () -> DatasetReader.listedUserIds(tab));
+    assertEquals(tab + " line 1: user id" + RequestChecks.idProblem("U1\tDE"), e.getMessage());
   }
 
   /** A list needs no header: an empty one holds no ids, which the caller reports naming the file. */

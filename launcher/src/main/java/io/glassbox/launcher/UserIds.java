@@ -64,8 +64,8 @@ final class UserIds {
    * a file without ids.
    */
   static List<String> read(Path file) throws IOException {
-    CliFiles.readable(file);
-    return idsOf(file, () -> DatasetReader.listedUserIds(file));
+    Path readable = CliFiles.readable(file);
+    return idsOf(readable, () -> DatasetReader.listedUserIds(readable));
   }
 
   /**
