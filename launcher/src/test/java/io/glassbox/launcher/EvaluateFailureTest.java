@@ -24,19 +24,20 @@ class EvaluateFailureTest {
 
   @Test
   void evaluate_callRefused_printsTheStatusLineWithoutAStackTrace(@TempDir Path folder) throws Exception {
-    // The feature service refuses a user id over 128 characters: the run's first call fails, and
-    // the evaluation says which service failed.
-    Path users = Files.writeString(folder.resolve("users.csv"), "x".repeat(200) + "\n");
+    // The explain service gives its own calls a nanosecond: the run's Explain call fails, and the
+    // evaluation says why.
+    Path users = Files.writeString(folder.resolve("users.csv"), "12347\n");
 
     EvaluateCommand evaluate = new EvaluateCommand();
     evaluate.settings = () -> ConfigSource.of(Map.of(
-        "GLASSBOX_DATA_DIR", ROOT + "/data/uci-online-retail", "GLASSBOX_MODEL_DIR", ROOT + "/models"));
+        "GLASSBOX_DATA_DIR", ROOT + "/data/uci-online-retail", "GLASSBOX_MODEL_DIR", ROOT + "/models",
+        "GLASSBOX_EXPLAIN_DEPENDENCY_TIMEOUT", "PT0.000000001S"));
 
     CliRun run = CliRun.ofCommand(evaluate, "--users-file", users.toString(), "--users", "1");
 
     assertEquals(1, run.exit(), run.err());
-    assertTrue(run.err().lines().anyMatch(("glassbox evaluate-explanations: UNAVAILABLE: feature service failed with"
-        + " INVALID_ARGUMENT: user_id must be at most 128 characters, got 200")::equals), run.err());
+    assertTrue(run.err().lines().anyMatch(line -> line.matches("glassbox evaluate-explanations: DEADLINE_EXCEEDED:"
+        + " (model|feature) service did not answer before the deadline")), run.err());
     assertFalse(run.err().contains("StatusRuntimeException") || run.err().contains("\tat "), run.err());
   }
 }
