@@ -469,8 +469,9 @@ def parse_moment(text: str, path: str, row_number: int, zone: Optional[zoneinfo.
     +0100 or +01, after one space or none: 2011-12-09 13:50:00 +0100), as `import` reads them; a
     time without an offset is in `zone`, and without a zone names no moment and is refused, as is
     one before 1970, and one whose offset is out of range, saying so (OFFSET_OUT_OF_RANGE). The
-    moment as (the second it falls in, nanoseconds into that second), the fraction to the nanosecond as the feature service keeps it (datetime keeps microseconds). The
-    feature service reads every case of feature-service/src/test/resources/csv-timestamps.tsv alike
+    moment as (the second it falls in, nanoseconds into that second), the fraction to the
+    nanosecond as the feature service keeps it (datetime keeps microseconds). The feature service
+    reads every case of feature-service/src/test/resources/csv-timestamps.tsv alike
     (test_import_format)."""
     text = _trimmed(text)
     nanos = 0
