@@ -115,7 +115,7 @@ public final class FaithfulnessEvaluation {
       try {
         evaluateUser(record, eligible, report, random, trendWindow, pin);
       } catch (StatusRuntimeException e) {
-        throw abortedIfModelSwapped(e, pin, report.model());
+        throw abortedIfModelSwapped(e, report.model());
       }
     }
     return report;
@@ -128,7 +128,8 @@ public final class FaithfulnessEvaluation {
    * as such, {@link ModelVersionRefusal}: from a Score call or, passed on by the explain service,
    * an Explain call); else {@code failure}. The mark, not the code, tells it: the model service
    * also answers FAILED_PRECONDITION for a trend window other than the version's own (its
-   * metadata reloaded with another), which is not a swap and keeps its own words. The feature
+   * metadata reloaded with another), which is not a swap and keeps its own words; the model
+   * service marks only a FAILED_PRECONDITION, and only a pinned version's refusal. The feature
    * service's calls, which carry no pin, are made outside.
    *
    * <p>The version now served is not named: only the refusal's free text says it, and asking
@@ -136,9 +137,8 @@ public final class FaithfulnessEvaluation {
    * version it measures on its first line.
    */
   private static StatusRuntimeException abortedIfModelSwapped(
-      StatusRuntimeException failure, ModelVersionPin pin, String startedWith) {
-    if (failure.getStatus().getCode() != Status.Code.FAILED_PRECONDITION || pin.version().isEmpty()
-        || !ModelVersionRefusal.isMarked(failure)) {
+      StatusRuntimeException failure, String startedWith) {
+    if (!ModelVersionRefusal.isMarked(failure)) {
       return failure;
     }
     return Status.ABORTED.withCause(failure)
