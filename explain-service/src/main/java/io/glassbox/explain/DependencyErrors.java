@@ -19,8 +19,9 @@ final class DependencyErrors {
           .withDescription(dependency + " did not answer before the deadline").asRuntimeException();
       case CANCELLED -> Status.CANCELLED
           .withDescription("call to " + dependency + " was cancelled").asRuntimeException();
-      // The caller pinned a model version that the model service does not serve (see the proto);
-      // its mark goes on, so that the caller tells it from the other refusals.
+      // A refusal (see the proto): a pinned version not served, a trend window not the version's,
+      // a version folder that does not load; a pin refusal's mark goes on, so that the caller
+      // tells it from the others.
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION
           .withDescription(dependency + " refused" + detail).asRuntimeException(ModelVersionRefusal.passedOn(failure));
       // Busy (its concurrency limit): back off, rather than retry at once as for UNAVAILABLE.

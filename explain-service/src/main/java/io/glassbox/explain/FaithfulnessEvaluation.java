@@ -408,7 +408,7 @@ public final class FaithfulnessEvaluation {
       return modelName;
     }
 
-    /** The measured version, the one every call of the run was pinned to. */
+    /** The measured version, the one every call of the run was pinned to (blank: none named, nothing pinned). */
     public String modelVersion() {
       return modelVersion;
     }

@@ -315,6 +315,8 @@ final class ModelClient {
    * code alone tells it: the model service's other FAILED_PRECONDITION, a trend window it does not
    * use, cannot meet our pin unless the model changed, since every answer's first call (or the
    * GetModelInfo its window came from) was already answered by the pinned version with that window.
+   * Unmarked, under our pin it comes only from a ReloadModel of the same version with another
+   * trend.window, and "retry" is right for that too.
    */
   private static StatusRuntimeException failed(Throwable failure, ModelVersionPin pin) {
     if (pin.ours() && Status.fromThrowable(failure).getCode() == Status.Code.FAILED_PRECONDITION) {
