@@ -163,6 +163,7 @@ public final class CsvValues {
       return false;
     }
     try {
+      // Through time(), not DATE_TIME.parse: it also applies the year-0001 and Timestamp-range checks.
       time(time.group(1) + "Z");
       return true;
     } catch (UnreadableValueException otherwiseUnreadable) {
