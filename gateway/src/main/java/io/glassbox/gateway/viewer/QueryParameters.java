@@ -27,7 +27,8 @@ final class QueryParameters {
    * Longest raw query string read; beyond it the request is refused before decoding: 16 KiB, more
    * than a what-if of 100 items with ids of 128 letters takes (13.6 KB). Well under the HTTP header
    * limit ({@link io.glassbox.server.MessageLimits#MAX_HTTP_HEADER_BYTES}), which the request line
-   * counts against, so that a query up to twice as long gets this answer, not a closed connection.
+   * counts against, so that a query up to about twice as long (less the path and headers; see the
+   * README) gets this answer, not a closed connection.
    * One past that limit never reaches the viewer: the JDK closes its connection unanswered.
    */
   static final int MAX_QUERY_LENGTH = 16 * 1024;
