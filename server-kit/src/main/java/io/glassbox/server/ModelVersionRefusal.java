@@ -13,9 +13,9 @@ import io.grpc.Status;
  */
 public final class ModelVersionRefusal {
   /** The trailer; its value is {@link #NOT_ACTIVE}. */
-  public static final Metadata.Key<String> TRAILER =
+  private static final Metadata.Key<String> TRAILER =
       Metadata.Key.of("glassbox-refused-model-version", Metadata.ASCII_STRING_MARSHALLER);
-  static final String NOT_ACTIVE = "not-active";
+  private static final String NOT_ACTIVE = "not-active";
 
   private ModelVersionRefusal() {}
 
