@@ -13,6 +13,7 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.UserRanking;
 import io.glassbox.api.v1.WhatIfRequest;
 import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.List;
@@ -108,6 +109,7 @@ class ModelSwapTest {
 
       assertEquals(Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode());
       assertEquals("model service refused: active version is v2", failed.getStatus().getDescription());
+      assertTrue(ModelVersionRefusal.isMarked(failed), "the model service's mark passed on");
     }
   }
 
@@ -151,6 +153,16 @@ class ModelSwapTest {
 
     assertAbortedAsSwapped(evaluationFailure(model));
     assertEquals(1, model.modelInfoCalls(), "GetModelInfo asked only when the run started");
+  }
+
+  @Test
+  void faithfulnessEvaluation_modelSwappedAtTheExplainCall_isAbortedNamingTheVersionItStartedWith() {
+    // Call 1 ranks u1; call 2, the Explain call's first, finds v2 active: the explain service
+    // refuses the run's pin, and only the mark it passes on tells the run so.
+    FakeModelService model = new FakeModelService(scorer(), "v1").swappingAtCall(2, "v2");
+
+    assertAbortedAsSwapped(evaluationFailure(model));
+    assertEquals(2, model.sent().size());
   }
 
   @Test
