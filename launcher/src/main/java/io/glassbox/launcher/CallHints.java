@@ -26,12 +26,13 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
 /**
- * What a person can do about a failed call. The status says what went wrong, in the server's or
- * gRPC's words ("needs an API key: send metadata …", "ssl exception"); the hint says what to set
- * in bin/glassbox's own terms, for the usual causes: no suite at the target, the wrong TLS files,
- * no key or the wrong one, a server of the suite that is not the one the command calls; and, for a
- * server that answered but could not serve the call (a service behind it down, Redis unreachable)
- * or failed, which one it was and the call's request id to look for in the logs.
+ * What a person can do about a failed call. The status line says what went wrong: in the server's
+ * words where one answered ("needs an API key: send metadata …"), and in this class's own where the
+ * command's connection failed ("could not connect to H:P (connection refused)"); the hint says what
+ * to set in bin/glassbox's own terms, for the usual causes: no suite at the target, the wrong TLS
+ * files, no key or the wrong one, a server of the suite that is not the one the command calls; and,
+ * for a server that answered but could not serve the call (a service behind it down, Redis
+ * unreachable) or failed, which one it was and the call's request id to look for in the logs.
  */
 final class CallHints {
   private static final String TLS_FILES = TlsSettings.CA_KEY + " (and " + TlsSettings.CERT_KEY + " and "
@@ -82,15 +83,6 @@ final class CallHints {
   }
 
   /**
-   * The hint for {@code failure} of a call to {@code target} made with {@code settings}, if any
-   * ({@link #tell}).
-   */
-  static Optional<String> hint(StatusRuntimeException failure, String target, ConfigSource settings,
-      Deadline deadline) {
-    return tell(failure, target, settings, deadline).hint();
-  }
-
-  /**
    * What failed and what to do, for {@code failure} of a call to {@code target} made with
    * {@code settings}. A server of the suite names itself in a failure's trailers
    * ({@link RequestIds#SERVER_HEADER}); without that name the failure never reached one, and came from
@@ -115,10 +107,7 @@ final class CallHints {
                   + " with." : ".")
               : "the " + server + " at " + target + " is up but could not serve this call" + why))
           .orElseGet(() -> answeredUnnamed(status, trailers)
-              ? new Told(Optional.of(target + " answered UNAVAILABLE but is not a server of the suite (a proxy in front"
-                  + " of it?): " + folded(status.getDescription())), Optional.of("whatever answers at " + target
-                  + " could not pass this call on: its words say why. If a proxy stands in front of the suite, its log"
-                  + " says more, and --target can name a server of the suite to call it directly."))
+              ? notOfTheSuite(status, target)
               : unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
@@ -129,8 +118,8 @@ final class CallHints {
   }
 
   /** {@code hint}, with the status line said from the failure's cause where it has one ({@link #whatFailed}). */
-  private static Told ownWords(Status status, String target, Optional<String> hint) {
-    return new Told(hint.flatMap(why -> whatFailed(status, target)), hint);
+  private static Told ownWords(Status status, String target, String hint) {
+    return new Told(whatFailed(status, target), Optional.of(hint));
   }
 
   private static Optional<String> otherHint(Status status, String target, Optional<String> keyFile) {
@@ -158,9 +147,9 @@ final class CallHints {
     return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
             ? mismatch(target, false)
-            : ownWords(status, target, Optional.of(target + " did not answer in gRPC: is it an HTTP port (by default"
+            : ownWords(status, target, target + " did not answer in gRPC: is it an HTTP port (by default"
                 + " up's viewer, 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port moved them)?"
-                + " bin/glassbox up's gRPC servers are " + BY_PORT + ".")))
+                + " bin/glassbox up's gRPC servers are " + BY_PORT + "."))
         .orElse(new Told(Optional.empty(), Optional.empty()));
   }
 
@@ -176,6 +165,19 @@ final class CallHints {
   }
 
   /**
+   * An UNAVAILABLE that something at {@code target} answered but no server of the suite
+   * ({@link #answeredUnnamed}): a proxy in front of the suite that could not pass the call on, in its
+   * own words, and where to look.
+   */
+  private static Told notOfTheSuite(Status status, String target) {
+    return new Told(Optional.of(target + " answered UNAVAILABLE but is not a server of the suite (a proxy in front"
+            + " of it?): " + folded(CliCalls.description(status))),
+        Optional.of("whatever answers at " + target + " could not pass this call on: its words say why. If a proxy"
+            + " stands in front of the suite, its log says more, and --target can name a server of the suite to call"
+            + " it directly."));
+  }
+
+  /**
    * Whether {@code status}, which names no server of the suite, is still an answer: gRPC fails a call
    * itself (a connection closed, a GOAWAY, a keepalive that went unanswered) with empty trailers,
    * while anything that answered (a proxy's trailers-only response, an HTTP status such as 503 with
@@ -186,11 +188,12 @@ final class CallHints {
   }
 
   /**
-   * {@code description} on one line: gRPC's for an HTTP status puts the reply's content type on a
-   * second line, and the reply's headers on a third, which the status line leaves out.
+   * {@code description} ({@link CliCalls#description}) on one line: gRPC's for an HTTP status puts
+   * the reply's content type on a second line, and the reply's headers on a third, which the status
+   * line leaves out.
    */
   private static String folded(String description) {
-    return description == null ? "(no details)" : Stream.of(description.strip().split("\\s*\\R\\s*"))
+    return Stream.of(description.strip().split("\\s*\\R\\s*"))
         .filter(line -> !line.startsWith("trailers: Metadata(") && !line.startsWith("headers: Metadata("))
         .collect(Collectors.joining("; "));
   }
@@ -212,7 +215,7 @@ final class CallHints {
         return mismatch(target, clientTls);
       }
     }
-    return ownWords(status, target, Optional.of(unreached(status, target, clientTls, unresolved)));
+    return ownWords(status, target, unreached(status, target, clientTls, unresolved));
   }
 
   /** Whether {@code status} is gRPC's for a connection that closed without a word ("Network closed for unknown reason"). */
@@ -261,8 +264,7 @@ final class CallHints {
     }
     if (status.getCause() == null) {
       return Optional.of("the connection to " + target + " was closed under the call"
-          + Optional.ofNullable(status.getDescription()).filter(description -> !description.startsWith(NETWORK_CLOSED))
-              .map(description -> " (" + description + ")").orElse(""));
+          + (closedWithoutAWord(status) || status.getDescription() == null ? "" : " (" + status.getDescription() + ")"));
     }
     return Optional.of(connectionFailure(status, target));
   }
@@ -287,7 +289,7 @@ final class CallHints {
     }
     if (causes(status).anyMatch(SSLException.class::isInstance)) {
       // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
-      Throwable innermost = causes(status).reduce((outer, inner) -> inner).orElseThrow();
+      Throwable innermost = innermost(status);
       return "the TLS handshake with " + target + " failed ("
           + Optional.ofNullable(innermost.getMessage()).filter(message -> !message.isBlank())
               .orElseGet(() -> typeWords(innermost)) + ")";
@@ -295,7 +297,7 @@ final class CallHints {
     if (causes(status).anyMatch(Http2Exception.class::isInstance)) {
       return target + " answered, but not in gRPC";
     }
-    return "the connection to " + target + " failed" + reason(causes(status).reduce((outer, inner) -> inner).orElseThrow());
+    return "the connection to " + target + " failed" + reason(innermost(status));
   }
 
   /**
@@ -331,6 +333,11 @@ final class CallHints {
   private static String unsetTlsFiles() {
     return "unset " + TlsSettings.CA_KEY + ", " + TlsSettings.CERT_KEY + " and " + TlsSettings.KEY_KEY
         + ", or name a server that speaks TLS with --target.";
+  }
+
+  /** The last of {@link #causes}, for a {@code status} that has a cause. */
+  private static Throwable innermost(Status status) {
+    return causes(status).reduce((outer, inner) -> inner).orElseThrow();
   }
 
   private static Stream<Throwable> causes(Status status) {

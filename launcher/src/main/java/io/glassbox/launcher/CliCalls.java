@@ -141,7 +141,7 @@ final class CliCalls {
    * 300"), is said in one line that names that option: gRPC's own words for it ("CallOptions
    * deadline exceeded after 0.000912s. [closed=[], open=[[buffered_nanos=…]]]") say nothing to a user.
    * A hint that asks the server more waits no longer than what is left of {@code deadline}, the
-   * command's own ({@link CallHints#hint}).
+   * command's own ({@link CallHints#tell}).
    */
   static void printFailure(PrintStream err, String command, StatusRuntimeException failure, String target,
       String deadlineOption, Deadline deadline) {
@@ -163,10 +163,19 @@ final class CliCalls {
       return;
     }
     CallHints.Told told = CallHints.tell(failure, target, settings, deadline);
-    String description = told.whatFailed()
-        .orElse(status.getDescription() == null ? "(no details)" : status.getDescription());
+    String description = told.whatFailed().orElseGet(() -> description(status));
     err.printf("%s: %s%n", command, statusLine(status, description));
     told.hint().ifPresent(why -> err.printf("%s: %s%n", command, why));
+  }
+
+  /** A failed call's status line in its own words: its code, then its description ({@link #description}). */
+  static String statusLine(Status status) {
+    return statusLine(status, description(status));
+  }
+
+  /** {@code status}'s description, or "(no details)" where it has none. */
+  static String description(Status status) {
+    return status.getDescription() == null ? "(no details)" : status.getDescription();
   }
 
   /** A failed call's status line, after the command's name: its code, then {@code words} ("UNAVAILABLE: could not connect …"). */

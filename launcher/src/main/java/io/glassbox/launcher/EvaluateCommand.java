@@ -5,7 +5,6 @@ import io.glassbox.feature.FeatureConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -70,25 +69,23 @@ final class EvaluateCommand implements Callable<Integer> {
     List<String> sample = UserIds.sample(UserIds.of(usersFile, config).users(), users, seed);
     try (Suite suite = Suite.start(config, Suite.Ports.ephemeral())) {
       Suite.Ports ports = suite.ports();
-      ManagedChannel feature = CliCalls.channel("localhost:" + ports.feature());
-      ManagedChannel model = CliCalls.channel("localhost:" + ports.model());
-      ManagedChannel explain = CliCalls.channel("localhost:" + ports.explain());
+      ManagedChannel feature = CliCalls.channel("localhost:" + ports.feature(), config);
+      ManagedChannel model = CliCalls.channel("localhost:" + ports.model(), config);
+      ManagedChannel explain = CliCalls.channel("localhost:" + ports.explain(), config);
       try {
         FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
-        FaithfulnessEvaluation.Settings settings = new FaithfulnessEvaluation.Settings(limit,
+        FaithfulnessEvaluation.Settings evaluation = new FaithfulnessEvaluation.Settings(limit,
             defaults.historyEvents(), defaults.candidateCount(), defaults.maxEvidence(),
             config.getInt("GLASSBOX_EXPLAIN_MIN_RANK_DROP", defaults.minRankDrop(), 1, 2000), seed);
         FaithfulnessEvaluation.Report report =
-            new FaithfulnessEvaluation(feature, model, explain, settings).run(sample);
+            new FaithfulnessEvaluation(feature, model, explain, evaluation).run(sample);
         System.out.print(report.table());
         return report.reasonsMismatched() == 0 ? 0 : 1;
       } catch (StatusRuntimeException e) {
         // A call of the run failed (a refusal, or ABORTED: the model changed during it): its status
         // line, as the other commands print one, not picocli's stack trace. The suite is this
         // command's own, so no target or option of the user's is to blame.
-        Status status = e.getStatus();
-        System.err.printf("glassbox evaluate-explanations: %s: %s%n", status.getCode(),
-            status.getDescription() == null ? "(no details)" : status.getDescription());
+        System.err.printf("glassbox evaluate-explanations: %s%n", CliCalls.statusLine(e.getStatus()));
         return 1;
       } finally {
         for (ManagedChannel channel : List.of(feature, model, explain)) {

@@ -106,8 +106,9 @@ final class HealthCommand implements Callable<Integer> {
    * CliCalls#printFailure}'s, whose needs differ: health prints only its last try's answer, so it
    * needs the words as a value; its first line says the server's state, "T is NOT_SERVING" for an
    * answer as "T is UNAVAILABLE" for a check a server failed, not the status's description (where
-   * the check's own connection failed, the line is the other commands', "UNAVAILABLE: could not
-   * connect to T (connection refused)"); and its answer's
+   * the check's own connection failed, or something at T that is not a server of the suite answered,
+   * the line is the other commands', "UNAVAILABLE: could not connect to T (connection refused)",
+   * "UNAVAILABLE: T answered UNAVAILABLE but is not a server of the suite …"); and its answer's
    * deadline is a try's (5 s, or what --wait has left), so running out names no option whose larger
    * value would do.
    */

@@ -149,20 +149,20 @@ class RefusedCallsTest {
     ConfigSource noKey = ConfigSource.of(Map.of());
     assertEquals(Optional.of("the key in my.key (GLASSBOX_CLIENT_KEY_FILE) is not one the server accepts: its"
             + " keys file (GLASSBOX_API_KEYS_FILE) lists the sha256 of each key it takes."),
-        CallHints.hint(Status.UNAUTHENTICATED.asRuntimeException(), target, sentFromMyKey, plentyOfTime()));
+        CallHints.tell(Status.UNAUTHENTICATED.asRuntimeException(), target, sentFromMyKey, plentyOfTime()).hint());
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one"
             + " (my.key holds a client key)."),
-        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, sentFromMyKey, plentyOfTime()));
+        CallHints.tell(Status.PERMISSION_DENIED.asRuntimeException(), target, sentFromMyKey, plentyOfTime()).hint());
     assertEquals(Optional.of("this call needs an admin key: set GLASSBOX_CLIENT_KEY_FILE to a file holding one."),
-        CallHints.hint(Status.PERMISSION_DENIED.asRuntimeException(), target, noKey, plentyOfTime()));
-    assertEquals(Optional.empty(), CallHints.hint(Status.INVALID_ARGUMENT.asRuntimeException(), target, noKey, plentyOfTime()));
+        CallHints.tell(Status.PERMISSION_DENIED.asRuntimeException(), target, noKey, plentyOfTime()).hint());
+    assertEquals(Optional.empty(), CallHints.tell(Status.INVALID_ARGUMENT.asRuntimeException(), target, noKey, plentyOfTime()).hint());
     Metadata answeredByTheGateway = new Metadata();
     answeredByTheGateway.put(RequestIds.SERVER_HEADER, "gateway");
     answeredByTheGateway.put(RequestIds.HEADER, "req-9");
     assertEquals(Optional.of("the gateway at " + target + " failed; the suite's logs say why (this call's request"
             + " id: req-9)."),
-        CallHints.hint(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey, plentyOfTime()));
-    assertEquals(Optional.empty(), CallHints.hint(Status.INTERNAL.asRuntimeException(), target, noKey, plentyOfTime()));
+        CallHints.tell(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey, plentyOfTime()).hint());
+    assertEquals(Optional.empty(), CallHints.tell(Status.INTERNAL.asRuntimeException(), target, noKey, plentyOfTime()).hint());
   }
 
   @Test
@@ -172,7 +172,7 @@ class RefusedCallsTest {
 
     StatusRuntimeException refused = healthCheckFailure(target, caOnly);
 
-    assertEquals(Optional.of(UNSET_TLS_FILES), CallHints.hint(refused, target, caOnly, plentyOfTime()));
+    assertEquals(Optional.of(UNSET_TLS_FILES), CallHints.tell(refused, target, caOnly, plentyOfTime()).hint());
   }
 
   /**
@@ -208,7 +208,7 @@ class RefusedCallsTest {
     StatusRuntimeException hungUp = Status.UNAVAILABLE.withDescription("io exception")
         .withCause(new SSLException("Connection reset")).asRuntimeException();
 
-    assertEquals(Optional.of(UNSET_TLS_FILES), CallHints.hint(hungUp, target, caOnly, plentyOfTime()));
+    assertEquals(Optional.of(UNSET_TLS_FILES), CallHints.tell(hungUp, target, caOnly, plentyOfTime()).hint());
   }
 
   @Test
@@ -248,7 +248,7 @@ class RefusedCallsTest {
           Status.UNAVAILABLE.withDescription("Network closed for unknown reason").asRuntimeException(),
           Status.UNAVAILABLE.withDescription("io exception").withCause(new SocketException("Connection reset"))
               .asRuntimeException())) {
-        assertEquals(Optional.of(SET_TLS_FILES), CallHints.hint(hungUp, tlsTarget, none, plentyOfTime()), hungUp.toString());
+        assertEquals(Optional.of(SET_TLS_FILES), CallHints.tell(hungUp, tlsTarget, none, plentyOfTime()).hint(), hungUp.toString());
       }
 
       // Trusting the CA but presenting no certificate to a suite that wants mutual TLS: the status
