@@ -147,9 +147,9 @@ final class CallHints {
     return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
             ? mismatch(target, false)
-            : ownWords(status, target, target + " did not answer in gRPC: is it an HTTP port (by default"
-                + " up's viewer, 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port moved them)?"
-                + " bin/glassbox up's gRPC servers are " + BY_PORT + "."))
+            : ownWords(status, target, "name a gRPC port with --target, not an HTTP one (by default up's viewer,"
+                + " 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port moved them): bin/glassbox"
+                + " up's gRPC servers are " + BY_PORT + "."))
         .orElse(new Told(Optional.empty(), Optional.empty()));
   }
 
@@ -170,11 +170,10 @@ final class CallHints {
    * own words, and where to look.
    */
   private static Told notOfTheSuite(Status status, String target) {
-    return new Told(Optional.of(target + " answered UNAVAILABLE but is not a server of the suite (a proxy in front"
-            + " of it?): " + folded(CliCalls.description(status))),
-        Optional.of("whatever answers at " + target + " could not pass this call on: its words say why. If a proxy"
-            + " stands in front of the suite, its log says more, and --target can name a server of the suite to call"
-            + " it directly."));
+    return new Told(Optional.of(target + " is not a server of the suite (a proxy in front of it?); it answered: "
+            + folded(CliCalls.description(status))),
+        Optional.of("if a proxy stands in front of the suite, look in its log; or name a server of the suite with"
+            + " --target to call it directly."));
   }
 
   /**
@@ -238,9 +237,8 @@ final class CallHints {
       // Closed without a word is also how a TLS server hangs up on a plaintext client, where asking it could not say.
       return closedWithoutAWord(status) && !clientTls ? retry + " If the suite speaks TLS, " + setTlsFiles() : retry;
     }
-    return "nothing answered at " + target + ". Is the suite up? Start it with `bin/glassbox up` (ready once"
-        + " it prints \"Glassbox is up\"), or name another server with --target (or move the command's default with "
-        + targetVariables("or") + ").";
+    return "start the suite with `bin/glassbox up` (ready once it prints \"Glassbox is up\"), or name another"
+        + " server with --target (or move the command's default with " + targetVariables("or") + ").";
   }
 
   /** {@link GatewayAddress#TARGET_VARIABLES} in a sentence: "A, B, C and D" for {@code conjunction} "and". */

@@ -108,7 +108,7 @@ final class HealthCommand implements Callable<Integer> {
    * answer as "T is UNAVAILABLE" for a check a server failed, not the status's description (where
    * the check's own connection failed, or something at T that is not a server of the suite answered,
    * the line is the other commands', "UNAVAILABLE: could not connect to T (connection refused)",
-   * "UNAVAILABLE: T answered UNAVAILABLE but is not a server of the suite …"); and its answer's
+   * "UNAVAILABLE: T is not a server of the suite (a proxy in front of it?); it answered: …"); and its answer's
    * deadline is a try's (5 s, or what --wait has left), so running out names no option whose larger
    * value would do.
    */

@@ -182,7 +182,7 @@ class FeedbackResendTest {
 
     assertEquals(1, feedback.exit(), feedback.err());
     assertTrue(Pattern.matches("glassbox: UNAVAILABLE: .*\n"
-        + "glassbox: nothing answered at " + Pattern.quote(target) + "\\. Is the suite up\\? .*\n", feedback.err()),
+        + "glassbox: start the suite with `bin/glassbox up` .*\n", feedback.err()),
         feedback.err());
   }
 

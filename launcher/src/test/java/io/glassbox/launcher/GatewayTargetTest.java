@@ -24,11 +24,11 @@ class GatewayTargetTest {
 
     Result recommend = cli(target, "recommend", "--user", "12347");
     assertEquals(1, recommend.exitCode(), recommend.output());
-    assertTrue(recommend.output().contains("nothing answered at " + target), recommend.output());
+    assertTrue(recommend.output().contains("UNAVAILABLE: could not connect to " + target), recommend.output());
     Result health = cli(target, "health");
     assertTrue(health.output().contains("UNAVAILABLE: could not connect to " + target), health.output());
     Result explicit = cli(target, "recommend", "--user", "12347", "--target", "127.0.0.1:1");
-    assertTrue(explicit.output().contains("nothing answered at 127.0.0.1:1"), explicit.output());
+    assertTrue(explicit.output().contains("UNAVAILABLE: could not connect to 127.0.0.1:1 "), explicit.output());
     // Blank is unset, as for every setting (it was taken for the address: a stack trace).
     Result blank = cli(" ", "recommend", "--help");
     assertTrue(blank.output().contains("Gateway address (default localhost:50051;"), blank.output());
@@ -72,7 +72,7 @@ class GatewayTargetTest {
     assertEquals(0, insights.exitCode(), insights.output());
     assertTrue(insights.output().startsWith("Usage: glassbox insights "), insights.output());
     // A --target given wins over the variable, which then is not read.
-    assertTrue(given.output().contains("nothing answered at 127.0.0.1:1"), given.output());
+    assertTrue(given.output().contains("UNAVAILABLE: could not connect to 127.0.0.1:1 "), given.output());
   }
 
   /** Reading the variable before any command runs leaves a settings file that cannot be read to the command. */

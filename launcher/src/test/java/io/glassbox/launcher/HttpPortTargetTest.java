@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,9 +32,9 @@ class HttpPortTargetTest {
     http.start();
     try {
       String target = "localhost:" + http.getAddress().getPort();
-      String hint = target + " did not answer in gRPC: is it an"
-          + " HTTP port (by default up's viewer, 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port"
-          + " moved them)? bin/glassbox up's gRPC servers are by"
+      // The hint said "H:P did not answer in gRPC: is it an HTTP port …?" under the line that says so.
+      String hint = "name a gRPC port with --target, not an HTTP one (by default up's viewer, 8080, or metrics,"
+          + " 9451-9454, unless up's --http-port or --metrics-port moved them): bin/glassbox up's gRPC servers are by"
           + " default the gateway at localhost:50051 (recommend, explain, why-not, what-if, feedback), the explain"
           + " service at localhost:50054 (insights), the feature admin at localhost:50062 (import) and the model admin"
           + " at localhost:50063 (reload-model), unless up's --gateway-port, --explain-port, --feature-admin-port or"
@@ -50,6 +51,9 @@ class HttpPortTargetTest {
       assertEquals(1, health.exit(), health.err());
       assertEquals("glassbox health: INTERNAL: " + target + " answered, but not in gRPC\nglassbox health: " + hint,
           health.err());
+      for (CliRun run : List.of(recommend, health)) {
+        assertEquals(1, CliRun.timesSaid(run.err(), "answer"), run.err());
+      }
     } finally {
       http.stop(0);
     }

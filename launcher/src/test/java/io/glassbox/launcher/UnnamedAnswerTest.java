@@ -42,11 +42,13 @@ class UnnamedAnswerTest {
         String command = run == recommend ? "glassbox" : "glassbox health";
         assertEquals(1, run.exit(), run.err());
         // gRPC's words were on two lines: "HTTP status code 503\ninvalid content-type: text/html".
-        assertEquals(command + ": UNAVAILABLE: " + target + " answered UNAVAILABLE but is not a server"
-            + " of the suite (a proxy in front of it?): HTTP status code 503; invalid content-type: text/html\n"
-            + command + ": whatever answers at " + target + " could not pass this call on: its words say why. If a proxy"
-            + " stands in front of the suite, its log says more, and --target can name a server of the suite to call it"
-            + " directly.\n", run.err());
+        // It said "UNAVAILABLE: T answered UNAVAILABLE but …", and the hint what answered at T again.
+        assertEquals(command + ": UNAVAILABLE: " + target + " is not a server of the suite (a proxy in front of it?);"
+            + " it answered: HTTP status code 503; invalid content-type: text/html\n"
+            + command + ": if a proxy stands in front of the suite, look in its log; or name a server of the suite with"
+            + " --target to call it directly.\n", run.err());
+        assertEquals(1, CliRun.timesSaid(run.err(), "UNAVAILABLE"), run.err());
+        assertEquals(1, CliRun.timesSaid(run.err(), target), run.err());
         assertEquals(0, CliRun.timesSaid(run.err(), "closed under"), run.err());
       }
     }
@@ -66,8 +68,9 @@ class UnnamedAnswerTest {
       CliRun run = CliRun.of("recommend", "--user", "12348", "--target", target);
 
       assertEquals(1, run.exit(), run.err());
-      assertTrue(run.err().startsWith("glassbox: UNAVAILABLE: " + target + " answered UNAVAILABLE but is not a server of"
-          + " the suite (a proxy in front of it?): no healthy upstream\n"), run.err());
+      assertTrue(run.err().startsWith("glassbox: UNAVAILABLE: " + target + " is not a server of the suite (a proxy in"
+          + " front of it?); it answered: no healthy upstream\n"), run.err());
+      assertEquals(1, CliRun.timesSaid(run.err(), "UNAVAILABLE"), run.err());
     } finally {
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
