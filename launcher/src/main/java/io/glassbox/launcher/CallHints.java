@@ -160,8 +160,12 @@ final class CallHints {
    */
   private static Told mismatch(String target, boolean clientTls) {
     return clientTls
-        ? new Told(Optional.of(target + " does not speak TLS; this command sent TLS"), Optional.of(unsetTlsFiles()))
+        ? new Told(Optional.of(doesNotSpeakTls(target)), Optional.of(unsetTlsFiles()))
         : new Told(Optional.of(target + " speaks TLS; this command sent plaintext"), Optional.of(setTlsFiles()));
+  }
+
+  private static String doesNotSpeakTls(String target) {
+    return target + " does not speak TLS; this command sent TLS";
   }
 
   /**
@@ -198,12 +202,11 @@ final class CallHints {
   }
 
   private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
-    if (causes(status).anyMatch(NotSslRecordException.class::isInstance)) {
+    ConnectionFailure failure = ConnectionFailure.of(status);
+    if (failure == ConnectionFailure.PLAINTEXT_ANSWER) {
       return mismatch(target, true);
     }
-    boolean refused = causes(status).anyMatch(ConnectException.class::isInstance);
-    boolean unresolved = causes(status).anyMatch(UnknownHostException.class::isInstance);
-    if (!refused && !unresolved && (status.getCause() != null || closedWithoutAWord(status))) {
+    if (failure.mayBeATlsMismatch(status)) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
       // reset, a close), so ask the server how it speaks rather than read the failure. A GOAWAY or
       // a keepalive that went unanswered says what closed it, which no answer of the server changes.
@@ -214,7 +217,55 @@ final class CallHints {
         return mismatch(target, clientTls);
       }
     }
-    return ownWords(status, target, unreached(status, target, clientTls, unresolved));
+    return ownWords(status, target, unreached(failure, status, target, clientTls));
+  }
+
+  /**
+   * Why the command's own connection to its target failed, read once from the causes of a status
+   * that no server of the suite named itself in, so that the status line ({@link #whatFailed}) and
+   * the hint ({@link #unreached}) tell the same failure. Where the causes hold more than one, the
+   * first listed here is it.
+   */
+  private enum ConnectionFailure {
+    /** No cause: gRPC's own words for a connection closed under the call (a GOAWAY, a keepalive that went unanswered). */
+    CLOSED_UNDER_THE_CALL,
+    /** This command sent TLS, and the server answered in plaintext (a NotSslRecordException). */
+    PLAINTEXT_ANSWER,
+    /** The target's host does not resolve (an UnknownHostException). */
+    UNRESOLVED,
+    /** Nothing took the connection (a ConnectException: refused, or a unix socket that is not there). */
+    REFUSED,
+    /** The TLS handshake failed (an SSLException). */
+    TLS_HANDSHAKE,
+    /** The target answered in something else than HTTP/2 (an Http2Exception). */
+    NOT_HTTP2,
+    /** Any other cause (a reset, a closed channel). */
+    OTHER;
+
+    static ConnectionFailure of(Status status) {
+      if (status.getCause() == null) {
+        return CLOSED_UNDER_THE_CALL;
+      }
+      return causes(status).anyMatch(NotSslRecordException.class::isInstance) ? PLAINTEXT_ANSWER
+          : causes(status).anyMatch(UnknownHostException.class::isInstance) ? UNRESOLVED
+          : causes(status).anyMatch(ConnectException.class::isInstance) ? REFUSED
+          : causes(status).anyMatch(SSLException.class::isInstance) ? TLS_HANDSHAKE
+          : causes(status).anyMatch(Http2Exception.class::isInstance) ? NOT_HTTP2
+          : OTHER;
+    }
+
+    /**
+     * Whether a server that speaks otherwise than the command (TLS or plaintext) may have failed it
+     * thus: it connected and was hung up on, or closed without a word, where asking the server how it
+     * speaks can tell.
+     */
+    boolean mayBeATlsMismatch(Status status) {
+      return switch (this) {
+        case TLS_HANDSHAKE, NOT_HTTP2, OTHER -> true;
+        case CLOSED_UNDER_THE_CALL -> closedWithoutAWord(status);
+        case PLAINTEXT_ANSWER, UNRESOLVED, REFUSED -> false;
+      };
+    }
   }
 
   /** Whether {@code status} is gRPC's for a connection that closed without a word ("Network closed for unknown reason"). */
@@ -223,22 +274,19 @@ final class CallHints {
         && status.getDescription().startsWith(NETWORK_CLOSED);
   }
 
-  /** The hint for the command's own failure to reach {@code target}, where the server was not asked or could not say. */
-  private static String unreached(Status status, String target, boolean clientTls, boolean unresolved) {
-    if (causes(status).anyMatch(SSLException.class::isInstance)) {
-      return setTlsFiles();
-    }
-    if (unresolved) {
-      return "check the host's name in --target, or this machine's DNS.";
-    }
-    if (status.getCause() == null) {
-      // Closed under the call (a GOAWAY, a keepalive that went unanswered), which no server failed.
-      String retry = "a retry may work; if it keeps failing, look in the log of the server at " + target + ".";
-      // Closed without a word is also how a TLS server hangs up on a plaintext client, where asking it could not say.
-      return closedWithoutAWord(status) && !clientTls ? retry + " If the suite speaks TLS, " + setTlsFiles() : retry;
-    }
-    return "start the suite with `bin/glassbox up` (ready once it prints \"Glassbox is up\"), or name another"
-        + " server with --target (or move the command's default with " + targetVariables("or") + ").";
+  /** The hint for the command's own {@code failure} to reach {@code target}, where the server was not asked or could not say. */
+  private static String unreached(ConnectionFailure failure, Status status, String target, boolean clientTls) {
+    return switch (failure) {
+      case TLS_HANDSHAKE -> setTlsFiles();
+      case PLAINTEXT_ANSWER -> unsetTlsFiles();
+      case UNRESOLVED -> "check the host's name in --target, or this machine's DNS.";
+      // Closed under the call (a GOAWAY, a keepalive that went unanswered), which no server failed;
+      // closed without a word is also how a TLS server hangs up on a plaintext client, where asking it could not say.
+      case CLOSED_UNDER_THE_CALL -> "a retry may work; if it keeps failing, look in the log of the server at " + target + "."
+          + (closedWithoutAWord(status) && !clientTls ? " If the suite speaks TLS, " + setTlsFiles() : "");
+      case REFUSED, NOT_HTTP2, OTHER -> "start the suite with `bin/glassbox up` (ready once it prints \"Glassbox is up\"),"
+          + " or name another server with --target (or move the command's default with " + targetVariables("or") + ").";
+    };
   }
 
   /** {@link GatewayAddress#TARGET_VARIABLES} in a sentence: "A, B, C and D" for {@code conjunction} "and". */
@@ -257,14 +305,8 @@ final class CallHints {
    * words but the first. Empty for any other status.
    */
   static Optional<String> whatFailed(Status status, String target) {
-    if (!connectionFailed(status)) {
-      return Optional.empty();
-    }
-    if (status.getCause() == null) {
-      return Optional.of("the connection to " + target + " was closed under the call"
-          + (closedWithoutAWord(status) || status.getDescription() == null ? "" : " (" + status.getDescription() + ")"));
-    }
-    return Optional.of(connectionFailure(status, target));
+    return connectionFailed(status) ? Optional.of(connectionFailure(ConnectionFailure.of(status), status, target))
+        : Optional.empty();
   }
 
   /**
@@ -277,25 +319,21 @@ final class CallHints {
         || status.getCode() == Status.Code.INTERNAL && causes(status).anyMatch(Http2Exception.class::isInstance);
   }
 
-  private static String connectionFailure(Status status, String target) {
-    if (causes(status).anyMatch(UnknownHostException.class::isInstance)) {
-      return "could not connect to " + target + " (its host does not resolve)";
-    }
-    Optional<Throwable> refused = causes(status).filter(ConnectException.class::isInstance).findFirst();
-    if (refused.isPresent()) {
-      return "could not connect to " + target + reason(refused.get());
-    }
-    if (causes(status).anyMatch(SSLException.class::isInstance)) {
+  private static String connectionFailure(ConnectionFailure failure, Status status, String target) {
+    return switch (failure) {
+      case CLOSED_UNDER_THE_CALL -> "the connection to " + target + " was closed under the call"
+          + (closedWithoutAWord(status) || status.getDescription() == null ? "" : " (" + status.getDescription() + ")");
+      case PLAINTEXT_ANSWER -> doesNotSpeakTls(target);
+      case UNRESOLVED -> "could not connect to " + target + " (its host does not resolve)";
+      case REFUSED -> "could not connect to " + target
+          + reason(causes(status).filter(ConnectException.class::isInstance).findFirst().orElseThrow());
       // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
-      Throwable innermost = innermost(status);
-      return "the TLS handshake with " + target + " failed ("
-          + Optional.ofNullable(innermost.getMessage()).filter(message -> !message.isBlank())
-              .orElseGet(() -> typeWords(innermost)) + ")";
-    }
-    if (causes(status).anyMatch(Http2Exception.class::isInstance)) {
-      return target + " answered, but not in gRPC";
-    }
-    return "the connection to " + target + " failed" + reason(innermost(status));
+      case TLS_HANDSHAKE -> "the TLS handshake with " + target + " failed ("
+          + Optional.ofNullable(innermost(status).getMessage()).filter(message -> !message.isBlank())
+              .orElseGet(() -> typeWords(innermost(status))) + ")";
+      case NOT_HTTP2 -> target + " answered, but not in gRPC";
+      case OTHER -> "the connection to " + target + " failed" + reason(innermost(status));
+    };
   }
 
   /**
