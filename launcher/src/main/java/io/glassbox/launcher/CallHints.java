@@ -233,7 +233,7 @@ final class CallHints {
     PLAINTEXT_ANSWER,
     /** The target's host does not resolve (an UnknownHostException). */
     UNRESOLVED,
-    /** Nothing took the connection (a ConnectException: refused, or a unix socket that is not there). */
+    /** Nothing took the connection (a ConnectException: refused; a unix socket that is not there is OTHER). */
     REFUSED,
     /** The TLS handshake failed (an SSLException). */
     TLS_HANDSHAKE,
