@@ -49,6 +49,7 @@ public final class ModelMain {
     Injector injector = Guice.createInjector(new ModelModule(config));
     ModelRegistry registry = injector.getInstance(ModelRegistry.class);
     injector.getInstance(InferenceEngine.class).registerMetrics(builder.metricsRegistry());
+    new ModelInfoMetric(registry).register(builder.metricsRegistry());
     if (config.batching()) {
       // Score only queues the call and is answered by the batching worker; the other calls of
       // the main port (model info, health, reflection) are quick.

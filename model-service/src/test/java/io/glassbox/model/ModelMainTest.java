@@ -141,6 +141,28 @@ class ModelMainTest {
     }
   }
 
+  @Test
+  void metrics_showTheActiveVersionOnly_beforeAndAfterAReload() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    GrpcServer server = startOnPortsWithBatching();
+    ManagedChannel admin = NettyChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
+    try {
+      assertEquals(List.of("glassbox_model_info{model=\"toy\",version=\"v1\"} 1"), modelInfo(scrape(server)));
+
+      ModelFolders.addToyVersion(modelDirectory, "v2");
+      ModelAdminGrpc.newBlockingStub(admin).reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
+
+      assertEquals(List.of("glassbox_model_info{model=\"toy\",version=\"v2\"} 1"), modelInfo(scrape(server)));
+    } finally {
+      admin.shutdownNow();
+      server.close();
+    }
+  }
+
+  private static List<String> modelInfo(String metrics) {
+    return metrics.lines().filter(line -> line.startsWith(ModelInfoMetric.NAME + "{")).toList();
+  }
+
   /** The toy model on free loopback ports, batching on, as ModelMain starts it from the environment. */
   private GrpcServer startOnPortsWithBatching() {
     return ModelMain.start(ConfigSource.of(Map.of(
