@@ -21,6 +21,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,14 +38,17 @@ public final class GatewayService extends GatewayGrpc.GatewayImplBase {
   private final Recommender recommender;
   private final UserExplainer explainer;
   private final FeedbackRecorder feedback;
+  private final DegradedAnswers degradedAnswers;
   private final Clock clock;
 
   @Inject
   GatewayService(
-      Recommender recommender, UserExplainer explainer, FeedbackRecorder feedback, Clock clock) {
+      Recommender recommender, UserExplainer explainer, FeedbackRecorder feedback,
+      DegradedAnswers degradedAnswers, Clock clock) {
     this.recommender = requireNonNull(recommender, "recommender");
     this.explainer = requireNonNull(explainer, "explainer");
     this.feedback = requireNonNull(feedback, "feedback");
+    this.degradedAnswers = requireNonNull(degradedAnswers, "degradedAnswers");
     this.clock = requireNonNull(clock, "clock");
   }
 
@@ -65,7 +69,7 @@ public final class GatewayService extends GatewayGrpc.GatewayImplBase {
 
   @Override
   public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> replies) {
-    answer(() -> RecommendQuery.from(request), recommender::recommend, replies);
+    answer(() -> RecommendQuery.from(request), recommender::recommend, replies, degradedAnswers::sent);
   }
 
   @Override
@@ -77,6 +81,12 @@ public final class GatewayService extends GatewayGrpc.GatewayImplBase {
   /** Validates ({@code read} throws INVALID_ARGUMENT), then makes the one domain call. */
   private static <Q, T> void answer(
       Supplier<Q> read, Function<Q, ListenableFuture<T>> call, StreamObserver<T> replies) {
+    answer(read, call, replies, sent -> {});
+  }
+
+  /** As the one above; {@code sent} sees each answer once the caller's call has taken it. */
+  private static <Q, T> void answer(Supplier<Q> read, Function<Q, ListenableFuture<T>> call,
+      StreamObserver<T> replies, Consumer<T> sent) {
     Q query;
     try {
       query = read.get();
@@ -84,16 +94,17 @@ public final class GatewayService extends GatewayGrpc.GatewayImplBase {
       replies.onError(invalid);
       return;
     }
-    reply(call.apply(query), replies);
+    reply(call.apply(query), replies, sent);
   }
 
-  private static <T> void reply(ListenableFuture<T> result, StreamObserver<T> replies) {
+  private static <T> void reply(ListenableFuture<T> result, StreamObserver<T> replies, Consumer<T> sent) {
     Futures.addCallback(result, new FutureCallback<T>() {
       @Override
       public void onSuccess(T response) {
         try {
           replies.onNext(response);
           replies.onCompleted();
+          sent.accept(response);
         } catch (RuntimeException callGone) {
           // The caller cancelled or its deadline passed while we worked: nobody to tell.
           log.debug("reply not sent", callGone);
