@@ -17,9 +17,10 @@ import org.slf4j.event.Level;
 /**
  * How failures of the services the gateway calls reach its own callers: with a status they can
  * act on and a message that names the dependency, never UNKNOWN, never a stack trace or another
- * service's internals. The translations that log nothing are static; the two that log an INTERNAL
- * answer ({@link #featureFailed}, {@link #explainFailed}) belong to the gateway's one instance,
- * which Recommend and the user explanations share, so that each gateway limits its own lines.
+ * service's internals. The translations that log nothing are static; the two that log each call
+ * they fail and warn of an INTERNAL answer ({@link #featureFailed}, {@link #explainFailed}) belong
+ * to the gateway's one instance, which Recommend and the user explanations share, so that each
+ * gateway limits its own warnings.
  */
 @Singleton
 final class DependencyFailures {
@@ -42,6 +43,9 @@ final class DependencyFailures {
   private final WarningLimiterPerCause<List<Object>> retryDoesNotMendLines =
       new WarningLimiterPerCause<>(WARNING_INTERVAL);
 
+  /** The one line of each call answered with a dependency's failure ({@link #logged}). */
+  static final String FAILED_CALL_LINE = "answered {}: the {} call ended {}";
+
   @Inject
   DependencyFailures() {}
 
@@ -51,10 +55,10 @@ final class DependencyFailures {
    * its limit (busy, or Redis out of memory) stays RESOURCE_EXHAUSTED, which callers retry with
    * backoff, not at once as they may UNAVAILABLE; anything else means the gateway cannot answer
    * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #dependencyFailed}).
-   * An INTERNAL answer is logged here.
+   * Logged here ({@link #logged}).
    */
   StatusRuntimeException featureFailed(Throwable failure) {
-    return warnedIfRetryDoesNotMend("feature service", failure, featureAnswer(failure));
+    return logged("feature service", failure, featureAnswer(failure));
   }
 
   /** {@link #featureFailed}'s answer, logging nothing. */
@@ -128,11 +132,11 @@ final class DependencyFailures {
    * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED,
    * an explain service at its limit RESOURCE_EXHAUSTED; anything else is UNAVAILABLE naming the
    * explain service, with its own words when it answered ({@link #dependencyFailed}): the model service
-   * it called failed, say. An INTERNAL answer is logged here.
+   * it called failed, say. Logged here ({@link #logged}).
    */
   StatusRuntimeException explainFailed(Throwable failure) {
     Status status = Status.fromThrowable(failure);
-    return warnedIfRetryDoesNotMend("explain service", failure, switch (status.getCode()) {
+    return logged("explain service", failure, switch (status.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> status.withCause(null).asRuntimeException();
       case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED
           .withDescription("the deadline passed while waiting for the explain service")
@@ -144,18 +148,35 @@ final class DependencyFailures {
   }
 
   /**
-   * {@code answer} to {@code dependency}'s {@code failure}, logged when it is INTERNAL: a
-   * dependency's answer that is the gateway's or an operator's problem ({@link #dependencyFailed}),
-   * at WARN once a minute for each code the dependency answered, with the count held back since,
-   * the others at DEBUG.
+   * {@code answer} to {@code dependency}'s {@code failure}, logged. Every answer that is the
+   * dependency's failure, not the caller's doing (its input, its hanging up), gets one INFO line
+   * of its own in the call's context: bin/glassbox tells a person that the logs say why under the
+   * call's request id, so each such call must be found by it ({@value #FAILED_CALL_LINE}, with no
+   * description, which can be long and the caller has). An INTERNAL answer, a dependency's answer
+   * that is the gateway's or an operator's problem ({@link #dependencyFailed}), is also logged
+   * with the advice at WARN once a minute for each code the dependency answered, with the count
+   * held back since, the others at DEBUG.
    */
-  private StatusRuntimeException warnedIfRetryDoesNotMend(String dependency, Throwable failure,
-      StatusRuntimeException answer) {
+  private StatusRuntimeException logged(String dependency, Throwable failure, StatusRuntimeException answer) {
+    if (theDependencysFailure(answer.getStatus().getCode())) {
+      log.info(FAILED_CALL_LINE, answer.getStatus().getCode(), dependency, Status.fromThrowable(failure).getCode());
+    }
     if (answer.getStatus().getCode() == Status.Code.INTERNAL) {
       retryDoesNotMendLines.log(List.of(dependency, Status.fromThrowable(failure).getCode()), log, Level.WARN,
           "{}; {}", answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
     }
     return answer;
+  }
+
+  /**
+   * Whether an answer of {@link #featureFailed} or {@link #explainFailed} is the dependency's
+   * failure: not a verdict on the caller's input passed on, nor a cancelled call.
+   */
+  private static boolean theDependencysFailure(Status.Code answer) {
+    return switch (answer) {
+      case UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED -> true;
+      default -> false;
+    };
   }
 
   /**

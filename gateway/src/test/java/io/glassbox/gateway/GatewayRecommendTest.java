@@ -24,6 +24,7 @@ import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.server.LogCapture;
+import io.glassbox.server.RequestIds;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -479,7 +480,8 @@ class GatewayRecommendTest {
 
   /**
    * A feature service refusing the gateway's key refuses every Recommend: one WARN a minute says
-   * so, not one for every call (each still has its line at DEBUG).
+   * so, not one for every call (each still has the advice at DEBUG), and each call its own short
+   * INFO line under its request id.
    */
   @Test
   void recommend_featureServiceRefusingTheGatewaysKey_logsOneWarningForManyCalls() {
@@ -493,7 +495,12 @@ class GatewayRecommendTest {
       assertEquals(1, warnings.size(), warnings.toString());
       assertEquals("the feature service answered UNAUTHENTICATED: GetUserHistory needs an API key; a retry does not"
           + " mend this", warnings.get(0).getFormattedMessage());
-      assertEquals(20, logged.lines().size(), logged.lines().toString());
+      List<ILoggingEvent> callLines = logged.lines().stream().filter(line -> line.getLevel() == Level.INFO).toList();
+      assertEquals(20, callLines.stream().map(line -> line.getMDCPropertyMap().get(RequestIds.MDC_KEY)).distinct()
+          .count(), callLines.toString());
+      callLines.forEach(line -> assertEquals("answered INTERNAL: the feature service call ended UNAUTHENTICATED",
+          line.getFormattedMessage()));
+      assertEquals(40, logged.lines().size(), logged.lines().toString());
     }
   }
 
@@ -508,7 +515,7 @@ class GatewayRecommendTest {
       try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
         recommendFailsInternal();
 
-        assertEquals(List.of(Level.WARN), logged.lines().stream().map(ILoggingEvent::getLevel).toList(),
+        assertEquals(List.of(Level.INFO, Level.WARN), logged.lines().stream().map(ILoggingEvent::getLevel).toList(),
             "gateway " + gateway + ": " + logged.lines());
       } finally {
         harness.close();
