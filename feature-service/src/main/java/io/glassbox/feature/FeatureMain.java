@@ -50,6 +50,7 @@ public final class FeatureMain {
    */
   public static GrpcServer start(ConfigSource source) {
     FeatureConfig config = FeatureConfig.load(source);
+    UnusedRedisSettings.warning(source, config.store()).ifPresent(log::warn);
     Injector injector = Guice.createInjector(new FeatureModule(config), storeModule(config.store()));
     EventStore store = injector.getInstance(EventStore.class);
     StoreReadiness storeReadiness = new StoreReadiness(injector.getInstance(StorePing.class), StoreReadiness.INTERVAL);
