@@ -25,12 +25,14 @@ public final class ServiceStartup {
   private ServiceStartup() {}
 
   /**
-   * Runs {@code service}: 0 once it has stopped (SIGTERM), or 1 after one ERROR line when it could
+   * Warns of each GLASSBOX_* environment variable that is no setting ({@link SettingNames#warnUnknown}),
+   * then runs {@code service}: 0 once it has stopped (SIGTERM), or 1 after one ERROR line when it could
    * not start because of a {@link ConfigException}, a port in use or one of {@code setupMistakes}
    * (the service's own kinds, e.g. a missing dataset); rethrows anything else.
    */
   public static int serve(String name, Service service, List<Class<? extends RuntimeException>> setupMistakes)
       throws InterruptedException {
+    SettingNames.warnUnknown(System.getenv());
     try {
       service.serveUntilShutdown();
       return 0;
