@@ -126,12 +126,13 @@ public final class ConfigSource {
 
   /**
    * {@link #getDuration(String, Duration)}, refused unless from {@code min} to {@code max}:
-   * "KEY must be RANGE, got VALUE", the range as {@code range} words it ("from 100ms to 2 minutes").
+   * "KEY must be RANGE, got "TEXT"", the range as {@code range} words it ("from 100ms to 2 minutes")
+   * and the value as the operator wrote it ({@code 1ms}, not the parsed {@code PT0.001S}).
    */
   public Duration getDuration(String key, Duration defaultValue, Duration min, Duration max, String range) {
     Duration value = getDuration(key, defaultValue);
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new ConfigException(key + " must be " + range + ", got " + value);
+      throw new ConfigException(key + " must be " + range + ", got \"" + get(key).orElse(value.toString()) + "\"");
     }
     return value;
   }

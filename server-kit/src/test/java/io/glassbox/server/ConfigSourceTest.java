@@ -58,6 +58,17 @@ class ConfigSourceTest {
   }
 
   @Test
+  void durationOutOfRange_isRefusedWithTheValueAsWritten() {
+    ConfigSource source = ConfigSource.of(Map.of("POLL", " 1ms "));
+
+    ConfigException refused = assertThrows(ConfigException.class, () -> source.getDuration("POLL",
+        Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(5), "from 100ms to 5 minutes"));
+
+    // Not the parsed PT0.001S, which the operator never typed.
+    assertEquals("POLL must be from 100ms to 5 minutes, got \"1ms\"", refused.getMessage());
+  }
+
+  @Test
   void file_isReadAndEnvironmentWins() throws IOException {
     Path file = dir.resolve("glassbox.properties");
     Files.writeString(file, "PORT=6000\nNAME=from-file\n");

@@ -153,7 +153,7 @@ class KeyReloadTest {
         ReloadingFile.POLL_KEY, "PT0.0005S"));
     for (ConfigException e : List.of(assertThrows(ConfigException.class, () -> ServerSettings.load(source, 0)),
         assertThrows(ConfigException.class, () -> ClientSettings.load(source)))) {
-      assertEquals("GLASSBOX_KEY_FILES_POLL must be from 100ms to 5 minutes, got PT0.0005S", e.getMessage());
+      assertEquals("GLASSBOX_KEY_FILES_POLL must be from 100ms to 5 minutes, got \"PT0.0005S\"", e.getMessage());
     }
   }
 
