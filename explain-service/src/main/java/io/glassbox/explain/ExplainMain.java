@@ -57,7 +57,7 @@ public final class ExplainMain {
     Injector injector;
     try {
       injector = Guice.createInjector(new ExplainModule(config, modelChannel, featureChannel));
-      server = GrpcServer.onPort(NAME, config.port(), settings)
+      server = GrpcServer.onPort(NAME, config.port(), settings).portSetting(ExplainConfig.PORT_KEY)
           .addService(injector.getInstance(ExplainGrpcService.class))
           .watchClientKey(client)
           // Calls still draining need the channels; they go once the server has drained.

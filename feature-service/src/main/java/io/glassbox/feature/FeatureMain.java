@@ -58,6 +58,7 @@ public final class FeatureMain {
     try {
       server = GrpcServer.onPort(SERVER_NAME, config.port(),
               ServerSettings.load(source, DEFAULT_METRICS_PORT))
+          .portSetting(FeatureConfig.PORT_KEY).adminPortSetting(FeatureConfig.ADMIN_PORT_KEY)
           .addService(injector.getInstance(FeatureGrpcService.class))
           .addAdminService(injector.getInstance(FeatureAdminService.class), config.adminPort())
           .closeAfterDrain(store)

@@ -66,7 +66,8 @@ public final class GatewayMain {
     // The entry point: every caller's key is limited, the suite's own too (by default).
     ServerSettings settings = ServerSettings.load(source, DEFAULT_METRICS_PORT, "none");
     RecommendFanOut.startWarning(config, settings).ifPresent(log::warn);
-    Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(), settings));
+    Starting starting = begin(config, client, GrpcServer.onPort(NAME, config.port(), settings)
+        .portSetting(GatewayConfig.PORT_KEY));
     GrpcServer server = starting.server();
     if (!viewerConfig.enabled()) {
       starting.becomeServing(Optional.of(starting.warmup()));

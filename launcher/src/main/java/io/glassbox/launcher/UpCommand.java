@@ -11,6 +11,7 @@ import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.PortInUseException;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServiceStartup;
 import io.glassbox.server.SettingNames;
@@ -112,10 +113,13 @@ final class UpCommand implements Callable<Integer> {
       if (!ServiceStartup.addressInUse(e)) {
         throw e;
       }
-      System.err.printf("glassbox: %s (address already in use).%nIs the suite already up? Then "
+      // The port came from an option of up's, not from the service's variable the message names.
+      String said = PortInUseException.in(e).map(inUse -> e.getMessage().replace(inUse.getMessage(),
+          inUse.withoutSetting())).orElse(e.getMessage() + " (address already in use)");
+      System.err.printf("glassbox: %s.%nIs the suite already up? Then "
           + "`%s` talks to it. Otherwise stop what holds the port, or move "
           + "the suite to free ones: `bin/glassbox up --help` lists the port options (--metrics-port moves "
-          + "the four /metrics ports, 9451-9454 by default; --no-metrics frees them).%n", e.getMessage(), firstCommand(config, gatewayPort));
+          + "the four /metrics ports, 9451-9454 by default; --no-metrics frees them).%n", said, firstCommand(config, gatewayPort));
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));

@@ -41,7 +41,8 @@ public final class ModelMain {
   public static GrpcServer start(ConfigSource source) {
     ModelConfig config = ModelConfig.load(source);
     return start(config, GrpcServer.onPort(SERVER_NAME, config.port(),
-        ServerSettings.load(source, ModelConfig.DEFAULT_METRICS_PORT)));
+        ServerSettings.load(source, ModelConfig.DEFAULT_METRICS_PORT))
+        .portSetting(ModelConfig.PORT_KEY).adminPortSetting(ModelConfig.ADMIN_PORT_KEY));
   }
 
   /** As {@link #start(ConfigSource)}, on a server the caller chose (e.g. in-process in tests). */

@@ -256,6 +256,8 @@ public final class GrpcServer implements AutoCloseable {
     private final List<AutoCloseable> closeAfterDrain = new ArrayList<>();
     private Optional<ReloadingFile<String>> clientKey = Optional.empty();
     private int adminPort = -1;
+    private Optional<String> portSetting = Optional.empty();
+    private Optional<String> adminPortSetting = Optional.empty();
     private Duration drainTimeout = Duration.ofSeconds(10);
     private boolean nonBlockingHandlers;
 
@@ -291,6 +293,21 @@ public final class GrpcServer implements AutoCloseable {
       }
       adminPort = port;
       adminServices.add(service.bindService());
+      return this;
+    }
+
+    /**
+     * The setting that chose the main port ({@code GLASSBOX_MODEL_PORT}), named when another
+     * process holds that port, so the operator knows what to change.
+     */
+    public Builder portSetting(String key) {
+      this.portSetting = Optional.of(requireNonNull(key, "key"));
+      return this;
+    }
+
+    /** As {@link #portSetting}, for the admin port ({@code GLASSBOX_MODEL_ADMIN_PORT}). */
+    public Builder adminPortSetting(String key) {
+      this.adminPortSetting = Optional.of(requireNonNull(key, "key"));
       return this;
     }
 
@@ -365,11 +382,12 @@ public final class GrpcServer implements AutoCloseable {
         }
         server = main.build();
         adminServer = admin.map(ServerBuilder::build);
-        server.start();
+        bind(server::start, settings.bindAddress(), transport.port(), portSetting);
         if (adminServer.isPresent()) {
-          adminServer.get().start();
+          bind(adminServer.get()::start, settings.adminBindAddress(), adminPort, adminPortSetting);
         }
-        metricsServer = startMetrics();
+        metricsServer = bind(this::startMetrics, settings.bindAddress(), settings.metricsPort(),
+            Optional.of(ServerSettings.METRICS_PORT_KEY));
         // The key files are read again while the server runs, each by one thread.
         stopWatching.add(settings.apiKeys().watch(name + "-api-keys"));
         clientKey.ifPresent(key -> stopWatching.add(key.watch(name + "-client-key")));
@@ -428,6 +446,27 @@ public final class GrpcServer implements AutoCloseable {
       builder.addService(ProtoReflectionService.newInstance());
     }
 
+    /** Something that starts listening on a port. */
+    private interface Listen<T> {
+      T start() throws IOException;
+    }
+
+    /**
+     * Runs {@code listen}; a port another process holds is a {@link PortInUseException} naming the
+     * port, the setting that chose it and the address, which Netty's "Failed to bind" and the
+     * exporter's "Address already in use" do not all say.
+     */
+    private static <T> T bind(Listen<T> listen, String address, int port, Optional<String> setting) throws IOException {
+      try {
+        return listen.start();
+      } catch (IOException | RuntimeException e) {
+        if (!ServiceStartup.addressInUse(e)) {
+          throw e;
+        }
+        throw new PortInUseException(port, setting, address, e);
+      }
+    }
+
     private Optional<HTTPServer> startMetrics() throws IOException {
       if (settings.metricsPort() == 0 || transport instanceof InProcessTransport) {
         return Optional.empty();
@@ -482,9 +521,17 @@ public final class GrpcServer implements AutoCloseable {
     ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry);
 
     ServerBuilder<?> admin(int port, List<AutoCloseable> resources);
+
+    /** The main server's port as asked for (0: a free one), or -1 in-process. */
+    int port();
   }
 
   private record InProcessTransport(String inProcessName) implements Transport {
+    @Override
+    public int port() {
+      return -1;
+    }
+
     @Override
     public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
       return InProcessServerBuilder.forName(inProcessName).directExecutor();

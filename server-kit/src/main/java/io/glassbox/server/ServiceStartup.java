@@ -58,6 +58,9 @@ public final class ServiceStartup {
   public static Optional<String> describe(RuntimeException failure, List<Class<? extends RuntimeException>> setupMistakes) {
     if (addressInUse(failure)) {
       String message = failure.getMessage();
+      if (PortInUseException.in(failure).isPresent()) {
+        return Optional.of(message);                     // it says which port and that it is held
+      }
       // Netty says only "Failed to bind to address ..."; the JDK's own words already say it.
       String why = message.contains("Address already in use") ? "another process holds the port"
           : "address already in use: another process holds the port";

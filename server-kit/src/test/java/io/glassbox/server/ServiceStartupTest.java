@@ -51,15 +51,45 @@ class ServiceStartupTest {
   }
 
   @Test
-  void serve_portInUse_logsOneErrorLineSayingSo_andReturnsOne() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+  void serve_grpcPortInUse_logsOneErrorLineNamingThePortAndItsSetting_andReturnsOne() throws Exception {
+    try (ServerSocket taken = heldPort()) {
       int status = ServiceStartup.serve("echo-service",
-          () -> GrpcServer.onPort("echo-service", taken.getLocalPort()).addService(EchoService.echo()).start()
+          () -> GrpcServer.onPort("echo-service", taken.getLocalPort()).portSetting("ECHO_PORT")
+              .addService(EchoService.echo()).start().serveUntilShutdown(), List.of());
+
+      assertEquals(1, status);
+      assertEquals(List.of("echo-service could not start: port " + taken.getLocalPort()
+          + " (ECHO_PORT) on 127.0.0.1 is held by another process"), errorLines());
+    }
+  }
+
+  @Test
+  void serve_metricsPortInUse_logsOneErrorLineNamingThePortAndItsSetting_andReturnsOne() throws Exception {
+    try (ServerSocket taken = heldPort()) {
+      ServerSettings settings = ServerSettings.load(ConfigSource.of(Map.of(
+          ServerSettings.METRICS_PORT_KEY, String.valueOf(taken.getLocalPort()))), 0);
+      int status = ServiceStartup.serve("echo-service",
+          () -> GrpcServer.onPort("echo-service", 0, settings).addService(EchoService.echo()).start()
               .serveUntilShutdown(), List.of());
 
       assertEquals(1, status);
-      assertEquals(List.of("echo-service could not start: Failed to bind to address /127.0.0.1:"
-          + taken.getLocalPort() + " (address already in use: another process holds the port)"), errorLines());
+      // It said only "Address already in use (another process holds the port)": not which port.
+      assertEquals(List.of("echo-service could not start: port " + taken.getLocalPort()
+          + " (GLASSBOX_METRICS_PORT) on 127.0.0.1 is held by another process"), errorLines());
+    }
+  }
+
+  @Test
+  void serve_adminPortInUse_logsOneErrorLineNamingThePortAndItsSetting_andReturnsOne() throws Exception {
+    try (ServerSocket taken = heldPort()) {
+      int status = ServiceStartup.serve("echo-service",
+          () -> GrpcServer.onPort("echo-service", 0).adminPortSetting("ECHO_ADMIN_PORT")
+              .addService(EchoService.echo()).addAdminService(EchoService.echo(), taken.getLocalPort()).start()
+              .serveUntilShutdown(), List.of());
+
+      assertEquals(1, status);
+      assertEquals(List.of("echo-service could not start: port " + taken.getLocalPort()
+          + " (ECHO_ADMIN_PORT) on 127.0.0.1 is held by another process"), errorLines());
     }
   }
 
@@ -117,6 +147,18 @@ class ServiceStartupTest {
           ServiceStartup.describe(viewer, List.of()));
       assertFalse(ServiceStartup.addressInUse(new UncheckedIOException(new IOException("disk full"))));
     }
+  }
+
+  /** A loopback port held open by a real socket, from the block these tests may use. */
+  private static ServerSocket heldPort() throws IOException {
+    for (int port = 53850; port <= 53899; port++) {
+      try {
+        return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+      } catch (IOException taken) {
+        // held by someone else already: the next one
+      }
+    }
+    throw new IOException("no free port in 53850-53899");
   }
 
   private List<String> errorLines() {
