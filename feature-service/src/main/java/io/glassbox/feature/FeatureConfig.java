@@ -285,4 +285,14 @@ public record FeatureConfig(
   public String redisName() {
     return redact(redisUri.toString());
   }
+
+  /**
+   * {@link #redisName} and the setting that chose it, for the store's messages, so that an
+   * operator who never set one learns there is one: "redis://localhost:6379 (the default; set
+   * GLASSBOX_REDIS_URI)", else "redis://cache:6379/0 (GLASSBOX_REDIS_URI)".
+   */
+  public String redisNameAndSetting() {
+    return redisName() + (redisUri.equals(URI.create(DEFAULT_REDIS_URI))
+        ? " (the default; set " + REDIS_URI_KEY + ")" : " (" + REDIS_URI_KEY + ")");
+  }
 }

@@ -403,7 +403,7 @@ public final class RedisEventStore implements EventStore {
 
   @Inject
   public RedisEventStore(JedisPooled redis, FeatureConfig config) {
-    this(redis, config.redisName(),
+    this(redis, config.redisNameAndSetting(),
         config.maxBasketSize(), config.coPurchaseNeighbours(), config.currencyCode(),
         config.storeBounds());
   }
@@ -1432,7 +1432,7 @@ public final class RedisEventStore implements EventStore {
     try {
       return commands.get();
     } catch (JedisConnectionException e) {
-      throw new StoreUnavailableException("Redis " + redisName + " cannot be reached", e);
+      throw new StoreUnavailableException("Redis at " + redisName + " cannot be reached", e);
     } catch (JedisDataException e) {
       if (e.getMessage() != null && e.getMessage().startsWith("OOM")) {
         throw new StoreFullException("Redis " + redisName + " is out of memory (maxmemory)", e);

@@ -142,6 +142,14 @@ class FeatureConfigTest {
   }
 
   @Test
+  void redisNameAndSetting_saysWhenItIsTheDefault() {
+    assertEquals("redis://localhost:6379 (the default; set GLASSBOX_REDIS_URI)",
+        FeatureConfig.load(ConfigSource.of(Map.of())).redisNameAndSetting());
+    assertEquals("redis://***@cache:6379/0 (GLASSBOX_REDIS_URI)", FeatureConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_REDIS_URI", "redis://app:s3cret@cache:6379/0"))).redisNameAndSetting());
+  }
+
+  @Test
   void redisName_hidesThePassword() {
     FeatureConfig config = FeatureConfig.load(ConfigSource.of(Map.of(
         "GLASSBOX_REDIS_URI", "redis://app:s3cret@cache:6379/0")));

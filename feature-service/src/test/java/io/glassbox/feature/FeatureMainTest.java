@@ -25,6 +25,8 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,6 +149,18 @@ class FeatureMainTest {
   }
 
   @Test
+  void start_onARedisNothingAnswersAt_failsNamingItsSetting() throws IOException {
+    int unused = unusedPort();
+    ConfigSource source = onFreePorts(Map.of(FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString(),
+        FeatureConfig.STORE_KEY, "redis", FeatureConfig.REDIS_URI_KEY, "redis://127.0.0.1:" + unused));
+
+    StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> start(source));
+
+    // It said "Redis redis://127.0.0.1:P cannot be reached", and not where that came from.
+    assertEquals("Redis at redis://127.0.0.1:" + unused + " (GLASSBOX_REDIS_URI) cannot be reached", e.getMessage());
+  }
+
+  @Test
   void start_badConfig_failsBeforeListening() {
     assertThrows(ConfigException.class,
         () -> start(onFreePorts(Map.of(FeatureConfig.PORT_KEY, "not-a-port"))));
@@ -161,6 +175,18 @@ class FeatureMainTest {
         FeatureConfig.PORT_KEY, "0",
         FeatureConfig.ADMIN_PORT_KEY, "0",
         ServerSettings.METRICS_PORT_KEY, "0")).with(settings);
+  }
+
+  /** A loopback port of the block these tests may use that nothing listens on now. */
+  private static int unusedPort() throws IOException {
+    for (int port = 53850; port <= 53899; port++) {
+      try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return probe.getLocalPort();
+      } catch (IOException taken) {
+        // someone listens there: the next one
+      }
+    }
+    throw new IOException("every port of 53850-53899 is taken");
   }
 
   private static GrpcServer start(ConfigSource source) {
