@@ -451,7 +451,7 @@ public final class RedisEventStore implements EventStore {
       throw new IllegalStateException("the store is already loaded");
     }
     // Reach Redis first: an unreachable one fails the start before seconds of reading and indexing.
-    run(this::warnUnlessDurable);
+    run(this::reportDurability);
     DatasetIndex.Indexed indexed = DatasetIndex.build(read.get(), maxBasketSize, maxNeighbours);
     run(() -> seedOnce(indexed));
     datasetSource = read;
@@ -656,16 +656,21 @@ public final class RedisEventStore implements EventStore {
     }
   }
 
-  private void warnUnlessDurable() {
+  private void reportDurability() {
     try {
       String aof = configValue("appendonly");
       String fsync = configValue("appendfsync");
       if (!"yes".equals(aof)) {
         log.warn("Redis {} runs without appendonly: acknowledged events are lost when Redis restarts; "
             + "run it with --appendonly yes --appendfsync always", redisName);
+      } else if ("everysec".equals(fsync)) {
+        // deploy's own Redis runs so (docker-compose, kubernetes): a documented choice, said once at INFO.
+        log.info("Redis {} syncs its AOF every second (appendfsync everysec): a Redis crash loses no "
+            + "acknowledged event, a machine failure up to the last second of them; --appendfsync always "
+            + "loses none", redisName);
       } else if (!"always".equals(fsync)) {
-        log.warn("Redis {} syncs its AOF '{}': up to a second of acknowledged events can be lost if "
-            + "the machine fails; --appendfsync always loses none", redisName, fsync);
+        log.warn("Redis {} syncs its AOF '{}': the operating system decides when acknowledged events reach "
+            + "disk, and a machine failure can lose them; --appendfsync always loses none", redisName, fsync);
       }
     } catch (JedisDataException e) {
       // CONFIG is often disabled on managed Redis; the operator owns durability there.

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.glassbox.server.LogCapture;
 import io.glassbox.server.RedisServer;
 import java.io.IOException;
@@ -65,6 +66,59 @@ class RedisEventStoreTest extends EventStoreContractTest {
       jedis.flushDB();
     }
     return URI.create(redis.uri() + "/" + database);
+  }
+
+  @Test
+  void load_onAnAofSyncedEverySecond_saysSoAtInfo_notWarn() {
+    // deploy's shipped Redis (docker-compose, kubernetes): a documented choice, not a mistake.
+    List<ILoggingEvent> said = durabilityLines("yes", "everysec");
+
+    assertEquals(List.of(Level.INFO), said.stream().map(ILoggingEvent::getLevel).toList(), said.toString());
+    assertTrue(said.get(0).getFormattedMessage().endsWith(" syncs its AOF every second (appendfsync everysec): a Redis "
+        + "crash loses no acknowledged event, a machine failure up to the last second of them; --appendfsync always "
+        + "loses none"), said.get(0).getFormattedMessage());
+  }
+
+  @Test
+  void load_withoutAnAof_warns() {
+    List<ILoggingEvent> said = durabilityLines("no", "everysec");
+
+    assertEquals(List.of(Level.WARN), said.stream().map(ILoggingEvent::getLevel).toList(), said.toString());
+  }
+
+  @Test
+  void load_onAnAofSyncedAlways_saysNothingOfIt() {
+    assertEquals(List.of(), durabilityLines("yes", "always"));
+  }
+
+  /**
+   * What loading a store logs about its Redis's AOF with the server switched to {@code appendonly}
+   * and {@code appendfsync} (CONFIG SET; the store reads them with CONFIG GET); the server's own
+   * settings (AOF synced always, which the crash tests need) are put back after.
+   */
+  private static List<ILoggingEvent> durabilityLines(String appendonly, String appendfsync) {
+    try (Jedis jedis = redis.connect(); LogCapture logged = LogCapture.of(RedisEventStore.class, Level.INFO)) {
+      jedis.configSet("appendonly", appendonly);
+      jedis.configSet("appendfsync", appendfsync);
+      try (RedisEventStore store = TestData.redisStore(emptyDatabase())) {
+        store.load(TestData.small());
+      } finally {
+        jedis.configSet("appendonly", "yes");
+        jedis.configSet("appendfsync", "always");
+        // An AOF turned on again is on once Redis has rewritten it: until then a crash would lose writes.
+        while (!aofOn(jedis.info("persistence"))) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+      }
+      return logged.lines().stream().filter(line -> line.getFormattedMessage().contains("appendonly")
+          || line.getFormattedMessage().contains("AOF")).toList();
+    }
+  }
+
+  /** Whether INFO persistence says the AOF is on and no rewrite is running or waiting to. */
+  private static boolean aofOn(String persistence) {
+    return persistence.contains("aof_enabled:1") && persistence.contains("aof_rewrite_in_progress:0")
+        && persistence.contains("aof_rewrite_scheduled:0");
   }
 
   private static NewEvent purchase(String user, String item, long second, String eventId) {
