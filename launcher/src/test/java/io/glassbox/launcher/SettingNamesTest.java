@@ -41,7 +41,8 @@ class SettingNamesTest {
       }
     }
     read.addAll(names(ROOT.resolve("bin"), NAME));
-    read.addAll(composeNames());
+    read.addAll(names(ROOT.resolve(".ci"), NAME));
+    read.addAll(deployFileNames());
 
     assertEquals(read, new TreeSet<>(SettingNames.ALL),
         "SettingNames.ALL must list every GLASSBOX_* name a source reads, and only those");
@@ -51,7 +52,7 @@ class SettingNamesTest {
   void deployManifests_nameOnlySettings() throws IOException {
     Set<String> named = new TreeSet<>(names(ROOT.resolve("deploy/kubernetes"), NAME));
     named.addAll(names(ROOT.resolve("deploy/docker"), NAME));
-    named.addAll(composeNames());
+    named.addAll(deployFileNames());
 
     assertTrue(named.size() > 20, "the manifests were read: " + named);
     named.removeAll(SettingNames.ALL);
@@ -72,10 +73,10 @@ class SettingNamesTest {
             "PATH", "/usr/bin")));
   }
 
-  private static Set<String> composeNames() throws IOException {
+  private static Set<String> deployFileNames() throws IOException {
     Set<String> names = new TreeSet<>();
     try (Stream<Path> files = Files.list(ROOT.resolve("deploy"))) {
-      for (Path compose : files.filter(file -> file.getFileName().toString().matches("docker-compose.*\\.yml")).toList()) {
+      for (Path compose : files.filter(file -> file.getFileName().toString().matches("docker-compose.*\\.yml|.*\\.sh")).toList()) {
         names.addAll(names(compose, NAME));
       }
     }

@@ -28,7 +28,9 @@ public final class SettingNames {
 
   /**
    * Read by the services and the launcher; also {@code GLASSBOX_JAVA_OPTS} (bin/glassbox),
-   * {@code GLASSBOX_LOG_LEVEL} (logback.xml) and {@code GLASSBOX_SHOP_*} (docker-compose.own-shop.yml).
+   * {@code GLASSBOX_LOG_LEVEL} (logback.xml), {@code GLASSBOX_SHOP_*} (docker-compose.own-shop.yml) and
+   * the CI scripts' base ports ({@code GLASSBOX_SMOKE_BASE_PORT}, {@code GLASSBOX_OWN_SHOP_BASE_PORT}),
+   * which they pass on to {@code bin/glassbox up} with the rest of the environment.
    */
   public static final Set<String> ALL = Set.of(
       "GLASSBOX_ADMIN_BIND_ADDRESS",
@@ -103,6 +105,7 @@ public final class SettingNames {
       "GLASSBOX_MODEL_TARGET",
       "GLASSBOX_MODEL_THREAD_SPINNING",
       "GLASSBOX_MODEL_VERSION",
+      "GLASSBOX_OWN_SHOP_BASE_PORT",
       "GLASSBOX_RATE_LIMIT_EXEMPT_KEYS",
       "GLASSBOX_RATE_LIMIT_PER_KEY",
       "GLASSBOX_RECONNECT_PROBE",
@@ -112,6 +115,7 @@ public final class SettingNames {
       "GLASSBOX_SHOP_MODELS",
       "GLASSBOX_SHOP_MODEL_NAME",
       "GLASSBOX_SHOP_TIME_ZONE",
+      "GLASSBOX_SMOKE_BASE_PORT",
       "GLASSBOX_TLS_CA_FILE",
       "GLASSBOX_TLS_CERT_FILE",
       "GLASSBOX_TLS_KEY_FILE",
