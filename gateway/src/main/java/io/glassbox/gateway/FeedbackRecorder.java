@@ -13,6 +13,7 @@ import io.glassbox.api.v1.SubmitFeedbackResponse;
 import io.glassbox.api.v1.SubmitFeedbackResponseOrBuilder;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
 import io.grpc.Channel;
 import io.grpc.Context;
@@ -87,7 +88,7 @@ public final class FeedbackRecorder {
           sent.mayHaveBeenSent());
       logFailure(answer.getStatus(), Status.fromThrowable(failure), callerHungUp(inbound));
       throw answer;
-    }, directExecutor());
+    }, RequestIds.directInMdc());
   }
 
   /**

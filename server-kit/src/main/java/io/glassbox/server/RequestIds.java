@@ -1,5 +1,6 @@
 package io.glassbox.server;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -17,6 +18,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
@@ -56,6 +58,17 @@ public final class RequestIds {
   /** The id of the call being served on this thread's context, or null outside a call. */
   public static String current() {
     return CONTEXT.get();
+  }
+
+  /**
+   * Runs each task at once, on the thread that calls it, with the current call's id in the MDC:
+   * a callback run by whichever thread completed a dependency's call (its deadline's timer, say,
+   * where no MDC is set) still logs under the call's request id. Outside a call, a plain direct
+   * executor.
+   */
+  public static Executor directInMdc() {
+    String id = current();
+    return id == null ? MoreExecutors.directExecutor() : task -> inMdc(id, task);
   }
 
   static ServerInterceptor serverInterceptor(String serverName) {
