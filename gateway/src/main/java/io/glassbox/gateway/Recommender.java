@@ -26,6 +26,7 @@ import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import jakarta.inject.Inject;
@@ -246,7 +247,7 @@ final class Recommender {
   private <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call) {
     return Futures.catching(call, Exception.class, failure -> {
       throw failures.featureFailed(failure);
-    }, directExecutor());
+    }, RequestIds.directInMdc());
   }
 
   private static Map<String, Item> byId(GetItemsResponse response) {

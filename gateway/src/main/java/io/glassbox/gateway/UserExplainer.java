@@ -26,6 +26,7 @@ import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
+import io.glassbox.server.RequestIds;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -171,13 +172,13 @@ final class UserExplainer {
         throw status.asRuntimeException(); // our own verdict on the user or the items
       }
       throw failures.featureFailed(failure);
-    }, directExecutor());
+    }, RequestIds.directInMdc());
     return Futures.transformAsync(checked,
         found -> Futures.catching(ask.apply(explain.withDeadline(deadline), found.ranking(), found.topK()),
             Exception.class,
             failure -> {
               throw failures.explainFailed(failure);
-            }, directExecutor()),
+            }, RequestIds.directInMdc()),
         inRequest);
   }
 
