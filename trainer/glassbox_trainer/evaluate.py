@@ -192,15 +192,26 @@ def title_tfidf_scores(titles: List[str], mean: bool = False):
     return score
 
 
-def tie_broken(scorer, tie_break: np.ndarray):
-    """`scorer` with ties ordered by `tie_break` (scaled far below any real score gap), so a
-    baseline with many equal scores (zero similarity) does not win ties by the metric's
-    "strictly higher" rule."""
-    span = float(np.ptp(tie_break)) or 1.0
-    small = (tie_break - tie_break.min()) / span * 1e-9
+def ranked_with_ties_broken(scores: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
+    """Integer rank keys of `scores` (higher ranks first), equal scores ordered by `tie_break`;
+    only items equal in both stay tied. Exact, where adding a small multiple of `tie_break` to
+    scores near 1 moves them by about one float step and may round a tie back in (or overturn
+    a real score gap smaller than that multiple)."""
+    order = np.lexsort((tie_break, scores))
+    ordered_scores, ordered_ties = scores[order], tie_break[order]
+    step = np.ones(len(order), dtype=np.int64)
+    step[1:] = (ordered_scores[1:] != ordered_scores[:-1]) | (ordered_ties[1:] != ordered_ties[:-1])
+    keys = np.empty(len(order), dtype=np.int64)
+    keys[order] = np.cumsum(step)
+    return keys
 
+
+def tie_broken(scorer, tie_break: np.ndarray):
+    """`scorer` with ties ordered by `tie_break`: each row becomes its rank keys
+    (`ranked_with_ties_broken`), so a baseline with many equal scores (zero similarity) does
+    not win ties by the metric's "strictly higher" rule, and no real score gap is lost."""
     def score(chunk: List[EvalCase]) -> np.ndarray:
-        return scorer(chunk) + small
+        return np.stack([ranked_with_ties_broken(row, tie_break) for row in scorer(chunk)])
     return score
 
 

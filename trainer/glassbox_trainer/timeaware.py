@@ -30,6 +30,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from .data import Dataset, EvalCase
+from .evaluate import ranked_with_ties_broken
 from .metrics import MetricAccumulator
 
 DAY = 86_400
@@ -97,19 +98,6 @@ def tie_break(popularity: np.ndarray) -> np.ndarray:
     """All-time popularity squeezed into [0, 1): breaks ties between equal counts."""
     shifted = popularity - popularity.min()
     return shifted / (shifted.max() + 1.0)
-
-
-def ranked_with_ties_broken(scores: np.ndarray, tie_break: np.ndarray) -> np.ndarray:
-    """Integer rank keys of `scores` (higher ranks first), equal scores ordered by `tie_break`;
-    only items equal in both stay tied. Exact, where adding a small multiple of `tie_break` to
-    scores near 1 moves them by about one float step and may round a tie back in."""
-    order = np.lexsort((tie_break, scores))
-    ordered_scores, ordered_ties = scores[order], tie_break[order]
-    step = np.ones(len(order), dtype=np.int64)
-    step[1:] = (ordered_scores[1:] != ordered_scores[:-1]) | (ordered_ties[1:] != ordered_ties[:-1])
-    keys = np.empty(len(order), dtype=np.int64)
-    keys[order] = np.cumsum(step)
-    return keys
 
 
 def recent_popularity_rows(recent: RecentCounts, window_days: float, popularity: np.ndarray):

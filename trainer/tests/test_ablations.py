@@ -203,6 +203,24 @@ class ContentBaselineTest(unittest.TestCase):
         row = scorer([None])[0]
         self.assertEqual(list(np.argsort(-row)), [1, 2, 3, 0])
 
+    def test_tieBreak_popularityGapBelowFloatResolutionNearOne_stillOrdersTheTie(self):
+        # Items 2 and 3 score 1.0 against the history (item 1); item 2 is more popular by 1e-8
+        # of the largest count (on Beauty items of one count differ by 1/(N + 2) of a purchase).
+        # Squeezed into 1e-9 and added to a score of 1, that gap is below one float step: the
+        # tie would survive and count in target 3's favour (rank 0).
+        case = EvalCase(0, np.array([1]), np.array([3]))
+        scorer = tie_broken(lambda chunk: np.array([[0.0, 5.0, 1.0, 1.0]]),
+                            np.array([0.0, 0.0, 1e6 + 0.01, 1e6]))
+        self.assertEqual(evaluate_scores([case], scorer, keep_ranks=True)["ranks_full"], {0: [1]})
+
+    def test_tieBreak_scoreGapBelowTheTieBreaksScale_isNotOverturned(self):
+        # Target 3 scores one float step above item 2; item 2 is the more popular, which only
+        # decides ties. Added as up to 1e-9, its popularity would lift item 2 above the target.
+        case = EvalCase(0, np.array([1]), np.array([3]))
+        scorer = tie_broken(lambda chunk: np.array([[0.0, 5.0, 1.0, np.nextafter(1.0, 2.0)]]),
+                            np.array([0.0, 0.0, 1.0, 0.0]))
+        self.assertEqual(evaluate_scores([case], scorer, keep_ranks=True)["ranks_full"], {0: [0]})
+
 
 class PriorGridTest(unittest.TestCase):
     def test_eachWeightEqualsEvaluatingTheShiftedScoresDirectly(self):
