@@ -10,13 +10,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * GLASSBOX_GATEWAY_TARGET moves the gateway address of every command that calls it, so that a
  * person working against one suite need not repeat --target on each command (before, only
  * --target could, and a forgotten one asked localhost:50051).
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+/*
+ * Each test starts up to four CLI JVMs; on a loaded 2-core machine one takes 10-20 s to start,
+ * so the limit, there to end a hang, leaves room for four (one test with seven hit 60 s in CI).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GatewayTargetTest {
   @Test
   void commands_withoutTarget_callTheAddressTheEnvironmentNames() throws Exception {
@@ -55,14 +61,17 @@ class GatewayTargetTest {
    * command runs, not when it is only asked how it is used. Before, "recommend --help" (every
    * command with a --target it moves) printed "Invalid value for GLASSBOX_GATEWAY_TARGET" and exit 2.
    */
-  @Test
-  void help_variableNamingNoAddress_stillPrintsTheUsage() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"recommend", "load", "health"})
+  void help_variableNamingNoAddress_stillPrintsTheUsage(String command) throws Exception {
     // One command of each kind of --target the variable moves: GatewayAddress's, GatewayCallOptions', health's own.
-    for (String command : new String[] {"recommend", "load", "health"}) {
-      Result help = cli("nonsense", command, "--help");
-      assertEquals(0, help.exitCode(), help.output());
-      assertTrue(help.output().startsWith("Usage: glassbox " + command + " "), help.output());
-    }
+    Result help = cli("nonsense", command, "--help");
+    assertEquals(0, help.exitCode(), help.output());
+    assertTrue(help.output().startsWith("Usage: glassbox " + command + " "), help.output());
+  }
+
+  @Test
+  void help_variableNamingNoAddress_topAndInsightsUsage_andAGivenTargetWins() throws Exception {
     Result top = cli("nonsense", "--help");
     Result insights = cli("127.0.0.1:1", Map.of(GatewayAddress.EXPLAIN_TARGET_VARIABLE, "nonsense"), "insights", "-h");
     Result given = cli("nonsense", "recommend", "--user", "12347", "--target", "127.0.0.1:1");
