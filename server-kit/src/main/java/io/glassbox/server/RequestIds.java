@@ -61,6 +61,14 @@ public final class RequestIds {
   }
 
   /**
+   * The id of the call {@code context} belongs to, or null for a context of no call (a start's
+   * own work, say): for a callback that may run on another thread, with another context current.
+   */
+  public static String of(Context context) {
+    return CONTEXT.get(context);
+  }
+
+  /**
    * Runs each task at once, on the thread that calls it, with the current call's id in the MDC:
    * a callback run by whichever thread completed a dependency's call (its deadline's timer, say,
    * where no MDC is set) still logs under the call's request id. Outside a call, a plain direct

@@ -12,17 +12,34 @@ import org.slf4j.event.Level;
  * held back. Without it an outage under load writes megabytes of identical lines.
  */
 public final class WarningLimiter {
+  private static final String SINCE_THE_LAST_ONE = "since the last one";
   private final long intervalNanos;
   private final LongSupplier nanoTime;
   private final AtomicLong nextAllowed;
   private final AtomicLong suppressed = new AtomicLong();
+  /** What the count of held-back warnings counts, after "and N more". */
+  private final String heldBackWhat;
 
   public WarningLimiter(Duration interval) {
-    this(interval, System::nanoTime);
+    this(interval, SINCE_THE_LAST_ONE);
+  }
+
+  /**
+   * A limiter whose passing line counts the held-back ones as "and N more {@code heldBackWhat}",
+   * say "calls failed this way since the last one, each logged at DEBUG …": where each warning is
+   * one call's only line at INFO, the reader learns where the held-back calls' lines went.
+   */
+  public WarningLimiter(Duration interval, String heldBackWhat) {
+    this(interval, heldBackWhat, System::nanoTime);
   }
 
   WarningLimiter(Duration interval, LongSupplier nanoTime) {
+    this(interval, SINCE_THE_LAST_ONE, nanoTime);
+  }
+
+  WarningLimiter(Duration interval, String heldBackWhat, LongSupplier nanoTime) {
     this.intervalNanos = interval.toNanos();
+    this.heldBackWhat = heldBackWhat;
     this.nanoTime = nanoTime;
     this.nextAllowed = new AtomicLong(nanoTime.getAsLong());
   }
@@ -36,7 +53,7 @@ public final class WarningLimiter {
     if (heldBack < 0) {
       logger.debug(format, arguments);
     } else {
-      logger.atLevel(level).log(format + (heldBack > 0 ? " (and " + heldBack + " more since the last one)" : ""),
+      logger.atLevel(level).log(format + (heldBack > 0 ? " (and " + heldBack + " more " + heldBackWhat + ")" : ""),
           arguments);
     }
   }

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -40,6 +41,18 @@ public final class LogCapture implements AutoCloseable {
   /** The lines so far logged under {@code requestId} ({@link RequestIds#MDC_KEY}). */
   public List<ILoggingEvent> linesOf(String requestId) {
     return lines().stream().filter(line -> requestId.equals(line.getMDCPropertyMap().get(RequestIds.MDC_KEY))).toList();
+  }
+
+  /**
+   * The lines logged under {@code requestId}, waiting up to 5 s for the first: a call that ran
+   * out of its own deadline has its answer before the server it called logs.
+   */
+  public List<ILoggingEvent> awaitLinesOf(String requestId) throws InterruptedException {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (linesOf(requestId).isEmpty() && System.nanoTime() < giveUp) {
+      Thread.sleep(20);
+    }
+    return linesOf(requestId);
   }
 
   @Override

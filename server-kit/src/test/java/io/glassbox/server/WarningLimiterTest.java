@@ -55,4 +55,20 @@ class WarningLimiterTest {
             "store redis full (and 2 more since the last one)"),
         logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
   }
+
+  /** A limiter given what its held-back warnings are says so in the count, where they went. */
+  @Test
+  void log_withWhatIsHeldBack_saysItInTheCount() {
+    WarningLimiter calls = new WarningLimiter(Duration.ofSeconds(60), "calls failed this way, each at DEBUG", now::get);
+    org.slf4j.Logger logger = LoggerFactory.getLogger(WarningLimiterTest.class);
+    try (LogCapture logged = LogCapture.of(WarningLimiterTest.class, Level.DEBUG)) {
+      calls.log(logger, org.slf4j.event.Level.INFO, "call failed");
+      calls.log(logger, org.slf4j.event.Level.INFO, "call failed");
+      now.addAndGet(TimeUnit.SECONDS.toNanos(60));
+      calls.log(logger, org.slf4j.event.Level.INFO, "call failed");
+
+      assertEquals(List.of("call failed", "call failed", "call failed (and 1 more calls failed this way, each at DEBUG)"),
+          logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+    }
+  }
 }
