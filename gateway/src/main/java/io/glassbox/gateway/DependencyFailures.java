@@ -4,12 +4,15 @@ import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -43,8 +46,28 @@ final class DependencyFailures {
   private final WarningLimiterPerCause<List<Object>> retryDoesNotMendLines =
       new WarningLimiterPerCause<>(WARNING_INTERVAL);
 
-  /** The one line of each call answered with a dependency's failure ({@link #logged}). */
+  /** The line of a call answered with a dependency's failure ({@link #logged}). */
   static final String FAILED_CALL_LINE = "answered {}: the {} call ended {}";
+
+  /**
+   * The line of a call whose own caller ended it while the gateway waited for a dependency: its
+   * deadline passed or it cancelled ({@link #logged}).
+   */
+  static final String CALLERS_END_LINE = "answered {}: {} while waiting for the {}";
+
+  /**
+   * What the INFO line of a failed call (or feedback) counts of the ones held back since the
+   * last: each is logged at DEBUG under its own request id, which the log level setting shows.
+   */
+  static final String FAILED_CALLS_HELD_BACK = "calls failed this way since the last one, each logged at DEBUG"
+      + " under its request id: GLASSBOX_LOG_LEVEL=DEBUG logs them";
+
+  /**
+   * With a dependency down every call fails alike: one INFO line a minute for each answer,
+   * dependency and code its call ended with, under the request id of the call it passed with.
+   */
+  private final WarningLimiterPerCause<List<Object>> failedCallLines =
+      new WarningLimiterPerCause<>(WARNING_INTERVAL, FAILED_CALLS_HELD_BACK);
 
   @Inject
   DependencyFailures() {}
@@ -55,10 +78,10 @@ final class DependencyFailures {
    * its limit (busy, or Redis out of memory) stays RESOURCE_EXHAUSTED, which callers retry with
    * backoff, not at once as they may UNAVAILABLE; anything else means the gateway cannot answer
    * honestly: UNAVAILABLE, with the feature service's own words when it answered ({@link #dependencyFailed}).
-   * Logged here ({@link #logged}).
+   * Logged here ({@link #logged}), as a failure of the call {@code inbound} belongs to.
    */
-  StatusRuntimeException featureFailed(Throwable failure) {
-    return logged("feature service", failure, featureAnswer(failure));
+  StatusRuntimeException featureFailed(Throwable failure, Context inbound) {
+    return logged("feature service", failure, featureAnswer(failure), inbound);
   }
 
   /** {@link #featureFailed}'s answer, logging nothing. */
@@ -132,9 +155,10 @@ final class DependencyFailures {
    * with their message; running out of time stays DEADLINE_EXCEEDED, cancellation CANCELLED,
    * an explain service at its limit RESOURCE_EXHAUSTED; anything else is UNAVAILABLE naming the
    * explain service, with its own words when it answered ({@link #dependencyFailed}): the model service
-   * it called failed, say. Logged here ({@link #logged}).
+   * it called failed, say. Logged here ({@link #logged}), as a failure of the call {@code inbound}
+   * belongs to.
    */
-  StatusRuntimeException explainFailed(Throwable failure) {
+  StatusRuntimeException explainFailed(Throwable failure, Context inbound) {
     Status status = Status.fromThrowable(failure);
     return logged("explain service", failure, switch (status.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION -> status.withCause(null).asRuntimeException();
@@ -144,28 +168,62 @@ final class DependencyFailures {
       case CANCELLED -> Status.CANCELLED.withDescription("the call was cancelled").asRuntimeException();
       case RESOURCE_EXHAUSTED -> atItsLimit("explain service", status);
       default -> dependencyFailed("explain service", failure);
-    });
+    }, inbound);
   }
 
   /**
-   * {@code answer} to {@code dependency}'s {@code failure}, logged. Every answer that is the
-   * dependency's failure, not the caller's doing (its input, its hanging up), gets one INFO line
-   * of its own in the call's context: bin/glassbox tells a person that the logs say why under the
-   * call's request id, so each such call must be found by it ({@value #FAILED_CALL_LINE}, with no
-   * description, which can be long and the caller has). An INTERNAL answer, a dependency's answer
-   * that is the gateway's or an operator's problem ({@link #dependencyFailed}), is also logged
-   * with the advice at WARN once a minute for each code the dependency answered, with the count
-   * held back since, the others at DEBUG.
+   * {@code answer} to {@code dependency}'s {@code failure}, logged in the context of the call
+   * {@code inbound} belongs to. An answer that is the dependency's failure, not the caller's doing
+   * (its input, its hanging up), is logged at DEBUG under the call's request id ({@value
+   * #FAILED_CALL_LINE}, with no description, which can be long and the caller has), and at INFO
+   * for the first call in each minute of each answer, dependency and code, counting the ones held
+   * back since ({@link #FAILED_CALLS_HELD_BACK}): bin/glassbox tells a person that the logs say
+   * why under the call's request id, and an outage under load must not write a line per call. A
+   * call its own caller ended while the gateway waited (its deadline passed, or it cancelled) is
+   * the caller's doing, not the dependency's: at DEBUG only ({@value #CALLERS_END_LINE}). A call
+   * of no caller, the start's warm-up, which logs its own failure once, at DEBUG only too. An
+   * INTERNAL answer, a dependency's answer that is the gateway's or an operator's problem
+   * ({@link #dependencyFailed}), is also logged with the advice at WARN once a minute for each
+   * code the dependency answered, with the count held back since, the others at DEBUG.
    */
-  private StatusRuntimeException logged(String dependency, Throwable failure, StatusRuntimeException answer) {
-    if (theDependencysFailure(answer.getStatus().getCode())) {
-      log.info(FAILED_CALL_LINE, answer.getStatus().getCode(), dependency, Status.fromThrowable(failure).getCode());
+  private StatusRuntimeException logged(String dependency, Throwable failure, StatusRuntimeException answer,
+      Context inbound) {
+    Status.Code code = answer.getStatus().getCode();
+    Status.Code ended = Status.fromThrowable(failure).getCode();
+    Optional<String> callersEnd = callersEnd(ended, inbound);
+    if (callersEnd.isPresent()) {
+      log.debug(CALLERS_END_LINE, code, callersEnd.get(), dependency);
+      return answer;
     }
-    if (answer.getStatus().getCode() == Status.Code.INTERNAL) {
-      retryDoesNotMendLines.log(List.of(dependency, Status.fromThrowable(failure).getCode()), log, Level.WARN,
+    if (RequestIds.of(inbound) == null) {
+      log.debug(FAILED_CALL_LINE, code, dependency, ended);
+      return answer;
+    }
+    if (theDependencysFailure(code)) {
+      failedCallLines.log(List.of(code, dependency, ended), log, Level.INFO, FAILED_CALL_LINE, code, dependency, ended);
+    }
+    if (code == Status.Code.INTERNAL) {
+      retryDoesNotMendLines.log(List.of(dependency, ended), log, Level.WARN,
           "{}; {}", answer.getStatus().getDescription(), RETRY_DOES_NOT_MEND);
     }
     return answer;
+  }
+
+  /**
+   * How the caller of {@code inbound} ended its call, where that, not the dependency, ended the
+   * dependency's call with {@code ended}: its deadline passed, or it cancelled. The dependency's
+   * call has the caller's deadline (or a shorter one of the gateway's, whose passing is the
+   * dependency's slowness), and is cancelled with the inbound call.
+   */
+  static Optional<String> callersEnd(Status.Code ended, Context inbound) {
+    if (ended != Status.Code.DEADLINE_EXCEEDED && ended != Status.Code.CANCELLED) {
+      return Optional.empty();
+    }
+    Deadline deadline = inbound.getDeadline();
+    if (deadline != null && deadline.isExpired()) {
+      return Optional.of("the caller's deadline passed");
+    }
+    return inbound.isCancelled() ? Optional.of("the caller cancelled the call") : Optional.empty();
   }
 
   /**

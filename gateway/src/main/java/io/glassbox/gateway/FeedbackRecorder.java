@@ -21,7 +21,6 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -46,7 +45,7 @@ public final class FeedbackRecorder {
    * each cause its line names ({@link FailureCause}).
    */
   private final WarningLimiterPerCause<FailureCause> failureLines =
-      new WarningLimiterPerCause<>(DependencyFailures.WARNING_INTERVAL);
+      new WarningLimiterPerCause<>(DependencyFailures.WARNING_INTERVAL, DependencyFailures.FAILED_CALLS_HELD_BACK);
 
   @Inject
   FeedbackRecorder(@FeatureChannel Channel featureChannel, GatewayConfig config,
@@ -86,29 +85,25 @@ public final class FeedbackRecorder {
     return Futures.catching(stored, Exception.class, failure -> {
       StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event.getEventId(),
           sent.mayHaveBeenSent());
-      logFailure(answer.getStatus(), Status.fromThrowable(failure), callerHungUp(inbound));
+      Status featureCall = Status.fromThrowable(failure);
+      logFailure(answer.getStatus(), featureCall,
+          DependencyFailures.callersEnd(featureCall.getCode(), inbound).isPresent());
       throw answer;
     }, RequestIds.directInMdc());
-  }
-
-  /**
-   * Whether the caller cancelled the inbound call: not its deadline passing, which says nothing
-   * of the caller's intent and leaves a write that may have been stored.
-   */
-  private static boolean callerHungUp(Context inbound) {
-    return inbound.isCancelled() && !(inbound.cancellationCause() instanceof TimeoutException);
   }
 
   /**
    * The one line of a failed feedback, logged in the call's context, so that its request id (the
    * one a failed call's trailers carry, which bin/glassbox prints) finds it in the log, saying
    * whether the event may have been stored and how the feature service call ended. The caller's
-   * own mistakes, and a caller who hung up on a write that was not sent, at DEBUG; a fault at INFO
-   * (WARN when it is INTERNAL, which a retry does not mend), at most once a minute with the count
-   * held back since, the others at DEBUG: with the feature service down every feedback fails. Each
-   * cause has its own minute, so that a minority cause is never held back by another.
+   * own mistakes, and a call whose caller ended it ({@code callerEnded}: its deadline passed or it
+   * cancelled) before the write was sent, at DEBUG; a fault, and a write in doubt however it
+   * ended, at INFO (WARN when it is INTERNAL, which a retry does not mend), at most once a minute
+   * with the count held back since, the others at DEBUG, as {@link DependencyFailures} logs the
+   * other calls: with the feature service down every feedback fails. Each cause has its own
+   * minute, so that a minority cause is never held back by another.
    */
-  private void logFailure(Status answer, Status featureCall, boolean callerHungUp) {
+  private void logFailure(Status answer, Status featureCall, boolean callerEnded) {
     boolean callersMistake = switch (answer.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS -> true;
       default -> false;
@@ -119,7 +114,7 @@ public final class FeedbackRecorder {
     Object[] arguments = {answer.getCode(), mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED
         + " (a resend under the same request_id is counted once)" : "nothing was stored",
         featureCall.getCode(), featureCall.getDescription()};
-    if (callersMistake || (callerHungUp && !mayHaveBeenStored)) {
+    if (callersMistake || (callerEnded && !mayHaveBeenStored)) {
       log.debug(format, arguments);
     } else {
       failureLines.log(new FailureCause(answer.getCode(), mayHaveBeenStored, featureCall.getCode()), log,

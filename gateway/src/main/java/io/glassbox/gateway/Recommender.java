@@ -109,7 +109,7 @@ final class Recommender {
         features.retrieveCandidates(RecommendCandidates.request(query, config, trendWindow));
     ListenableFuture<Retrieval> retrieval = orFeatureFailure(metrics.time("features",
         bothOrFirstFailure(history, candidates,
-            (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces, shopZoneReader)))));
+            (h, c) -> new Retrieval(h, c, BuyAgain.of(h, buyAgainPlaces, shopZoneReader)))), context);
     return Futures.transformAsync(retrieval, found -> rankAndDescribe(request, found),
         request.inRequest());
   }
@@ -204,7 +204,7 @@ final class Recommender {
             metrics.time("items", feature.withDeadline(request.budget().callerDeadline()).getItems(
                 GetItemsRequest.newBuilder().addAllItemIds(displayIds).build())),
             Recommender::byId,
-            directExecutor()));
+            directExecutor()), request.context());
     ListenableFuture<Explanations> explanations = explain(request, slate, found, places.modelPlaces());
     return bothOrFirstFailure(items, explanations,
         (described, explained) -> ResponseAssembler.assemble(slate, places, described,
@@ -244,9 +244,9 @@ final class Recommender {
     }, directExecutor());
   }
 
-  private <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call) {
+  private <T> ListenableFuture<T> orFeatureFailure(ListenableFuture<T> call, Context inbound) {
     return Futures.catching(call, Exception.class, failure -> {
-      throw failures.featureFailed(failure);
+      throw failures.featureFailed(failure, inbound);
     }, RequestIds.directInMdc());
   }
 

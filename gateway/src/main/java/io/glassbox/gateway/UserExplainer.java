@@ -171,13 +171,13 @@ final class UserExplainer {
       if (status.getCode() == Status.Code.NOT_FOUND || status.getCode() == Status.Code.FAILED_PRECONDITION) {
         throw status.asRuntimeException(); // our own verdict on the user or the items
       }
-      throw failures.featureFailed(failure);
+      throw failures.featureFailed(failure, context);
     }, RequestIds.directInMdc());
     return Futures.transformAsync(checked,
         found -> Futures.catching(ask.apply(explain.withDeadline(deadline), found.ranking(), found.topK()),
             Exception.class,
             failure -> {
-              throw failures.explainFailed(failure);
+              throw failures.explainFailed(failure, context);
             }, RequestIds.directInMdc()),
         inRequest);
   }

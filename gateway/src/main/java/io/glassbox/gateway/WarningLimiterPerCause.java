@@ -15,14 +15,23 @@ import org.slf4j.event.Level;
  */
 final class WarningLimiterPerCause<K> {
   private final Duration interval;
+  /** What a passing line's count of held-back ones counts ({@link WarningLimiter}), or null for the default. */
+  private final String heldBackWhat;
   private final ConcurrentMap<K, WarningLimiter> limiters = new ConcurrentHashMap<>();
 
   WarningLimiterPerCause(Duration interval) {
+    this(interval, null);
+  }
+
+  /** Each cause's passing line counts the held-back ones as "and N more {@code heldBackWhat}". */
+  WarningLimiterPerCause(Duration interval, String heldBackWhat) {
     this.interval = interval;
+    this.heldBackWhat = heldBackWhat;
   }
 
   /** {@link WarningLimiter#log}, through {@code cause}'s own limiter. */
   void log(K cause, Logger logger, Level level, String format, Object... arguments) {
-    limiters.computeIfAbsent(cause, any -> new WarningLimiter(interval)).log(logger, level, format, arguments);
+    limiters.computeIfAbsent(cause, any -> heldBackWhat == null
+        ? new WarningLimiter(interval) : new WarningLimiter(interval, heldBackWhat)).log(logger, level, format, arguments);
   }
 }

@@ -48,6 +48,8 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   final List<String> historyCallsWithoutDeadline = new CopyOnWriteArrayList<>();
   /** When set, every GetUserHistory call fails with it. */
   volatile Status historyFailure;
+  /** When set, GetUserHistory never answers; the call ends only by its deadline or cancellation. */
+  volatile boolean historyHangs;
   /** The shop's zone GetUserHistory names (its time_zone, GLASSBOX_DATA_TIME_ZONE there); none when empty. */
   volatile String timeZone = "";
   /** When set, every IngestEvents call fails with it. */
@@ -86,6 +88,9 @@ final class FakeFeatureService extends FeatureServiceGrpc.FeatureServiceImplBase
   public void getUserHistory(
       GetUserHistoryRequest request, StreamObserver<GetUserHistoryResponse> replies) {
     historyRequests.add(request);
+    if (historyHangs) {
+      return;
+    }
     if (historyFailure != null) {
       replies.onError(historyFailure.asRuntimeException());
       return;

@@ -463,11 +463,7 @@ class GatewayFeedbackTest {
    * it (the gateway may log after its answer left).
    */
   private static ILoggingEvent onlyLineOf(LogCapture logged, String callId) throws InterruptedException {
-    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (logged.linesOf(callId).isEmpty() && System.nanoTime() < giveUp) {
-      Thread.sleep(20);
-    }
-    List<ILoggingEvent> lines = logged.linesOf(callId);
+    List<ILoggingEvent> lines = logged.awaitLinesOf(callId);
     assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.lines());
     return lines.get(0);
   }
