@@ -70,6 +70,9 @@ final class CallHints {
    */
   static final Duration PROBE_LIMIT = Duration.ofSeconds(2);
 
+  /** The name the gateway gives itself in a failed call's trailers ({@link RequestIds#SERVER_HEADER}). */
+  private static final String GATEWAY = "gateway";
+
   private CallHints() {}
 
   /**
@@ -95,26 +98,42 @@ final class CallHints {
     Metadata trailers = failure.getTrailers() == null ? new Metadata() : failure.getTrailers();
     Optional<String> keyFile = settings.get(ClientSettings.KEY_FILE_KEY);
     Optional<String> answeredBy = Optional.ofNullable(trailers.get(RequestIds.SERVER_HEADER));
-    String why = "; the suite's logs say why (this call's request id: " + trailers.get(RequestIds.HEADER) + ").";
+    String id = trailers.get(RequestIds.HEADER);
     return switch (status.getCode()) {
       // A write that may have been stored was served, perhaps in full: say only where its log is,
       // under an id that is not the one its description says to resend it with, where it names one
       // (a feedback's); an import has none.
       case UNAVAILABLE -> answeredBy
           .map(server -> Told.hintOnly(Descriptions.saysMayHaveBeenStored(status)
-              ? "the suite's logs list this call under trace id " + trailers.get(RequestIds.HEADER) + " ("
-                  + RequestIds.HEADER.name() + ")" + (Descriptions.namesResendRequestId(status) ? ", not the request id to resend it"
-                  + " with." : ".")
-              : "the " + server + " at " + target + " is up but could not serve this call" + why))
+              ? "the suite's logs list this call under trace id " + id + " (" + RequestIds.HEADER.name()
+                  + howLogged(server) + ")" + (Descriptions.namesResendRequestId(status)
+                  ? ", not the request id to resend it with." : ".")
+              : "the " + server + " at " + target + " is up but could not serve this call" + why(server, id)))
           .orElseGet(() -> answeredUnnamed(status, trailers)
               ? notOfTheSuite(status, target)
               : unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
-      case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed" + why))
+      case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed"
+              + why(server, id)))
           .orElseGet(() -> notGrpc(status, target));
       default -> new Told(Optional.empty(), otherHint(status, target, keyFile));
     };
+  }
+
+  /** Where the logs of {@code server} say why its call {@code id} failed. */
+  private static String why(String server, String id) {
+    return "; the suite's logs say why (this call's request id: " + id + howLogged(server) + ").";
+  }
+
+  /**
+   * How {@code server} logs a call it could not serve, where a person who looks its id up may
+   * find nothing: the gateway logs the first call a minute that failed each way at INFO, every
+   * one at DEBUG (its DependencyFailures and FeedbackRecorder), so an outage does not flood its log.
+   */
+  private static String howLogged(String server) {
+    return server.equals(GATEWAY) ? "; at INFO the gateway logs the first call a minute that failed each way, every"
+        + " one at DEBUG (GLASSBOX_LOG_LEVEL=DEBUG)" : "";
   }
 
   /** {@code hint}, with the status line said from the failure's cause where it has one ({@link #whatFailed}). */

@@ -137,7 +137,8 @@ class RefusedCallsTest {
       assertEquals(1, run.exit(), run.err());
       assertTrue(Pattern.matches("glassbox: UNAVAILABLE: the feature service is unavailable \\(UNAVAILABLE\\)\n"
           + "glassbox: the gateway at " + aloneTarget + " is up but could not serve this call; the suite's logs say"
-          + " why \\(this call's request id: [0-9a-f-]{36}\\)\\.\n", printed), run.err());
+          + " why \\(this call's request id: [0-9a-f-]{36}; at INFO the gateway logs the first call a minute that"
+          + " failed each way, every one at DEBUG \\(GLASSBOX_LOG_LEVEL=DEBUG\\)\\)\\.\n", printed), run.err());
     }
   }
 
@@ -165,7 +166,8 @@ class RefusedCallsTest {
     answeredByTheGateway.put(RequestIds.SERVER_HEADER, "gateway");
     answeredByTheGateway.put(RequestIds.HEADER, "req-9");
     assertEquals(Optional.of("the gateway at " + target + " failed; the suite's logs say why (this call's request"
-            + " id: req-9)."),
+            + " id: req-9; at INFO the gateway logs the first call a minute that failed each way, every one at DEBUG"
+            + " (GLASSBOX_LOG_LEVEL=DEBUG))."),
         CallHints.tell(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey, plentyOfTime()).hint());
     assertEquals(Optional.empty(), CallHints.tell(Status.INTERNAL.asRuntimeException(), target, noKey, plentyOfTime()).hint());
   }
