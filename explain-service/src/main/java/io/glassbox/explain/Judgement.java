@@ -37,19 +37,22 @@ sealed interface Judgement {
    * @param othersNecessary how many other purchases of the model window, each left out alone, also
    *     take the item out of the top-k (see {@link EvidenceSearch#withOthersNecessary}); 0 unless
    *     the reason is necessary and cites one purchase
+   * @param othersAtLeast {@code othersNecessary} was counted on a shortlist narrower than the
+   *     candidates, so it is a lower bound (each counted purchase does take the item out; one the
+   *     shortlist missed may too); false when counted on every candidate, exactly
    * @param rankWithNoPurchases the item's rank with no purchases at all (0: not measured)
    */
   record Cited(
       List<String> itemIds, Measurement removal, int rankWithEvidenceOnly, boolean necessary,
-      boolean sufficient, int topK, int rankedCount, int othersNecessary, int rankWithNoPurchases)
-      implements Judgement {
+      boolean sufficient, int topK, int rankedCount, int othersNecessary, boolean othersAtLeast,
+      int rankWithNoPurchases) implements Judgement {
     public Cited {
       itemIds = List.copyOf(itemIds);
     }
 
-    Cited withOthersNecessary(int count) {
+    Cited withOthersNecessary(int count, boolean atLeast) {
       return new Cited(itemIds, removal, rankWithEvidenceOnly, necessary, sufficient, topK, rankedCount, count,
-          rankWithNoPurchases);
+          atLeast, rankWithNoPurchases);
     }
 
     /** With no purchases at all the item is in the top-k too: its sufficiency says nothing of the evidence. */

@@ -18,7 +18,7 @@ final class ReasonWriter {
         .setKind(ReasonKind.REASON_KIND_HISTORY)
         .setText(ReasonTexts.forLocale(locale).history(new ReasonTexts.HistoryClaim(evidenceTitles,
             removal.rank(), removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary(),
-            cited.sufficient(), cited.othersNecessary(), cited.rankWithNoPurchases())))
+            cited.sufficient(), cited.othersNecessary(), cited.othersAtLeast(), cited.rankWithNoPurchases())))
         .setLocale(locale)
         .addAllEvidenceItemIds(cited.itemIds())
         .addAllEvidenceTitles(evidenceTitles)
@@ -31,6 +31,7 @@ final class ReasonWriter {
         .setRankWithEvidenceOnly(cited.rankWithEvidenceOnly())
         .setRankedCandidateCount(cited.rankedCount())
         .setOtherNecessaryPurchases(cited.othersNecessary())
+        .setOtherNecessaryPurchasesAtLeast(cited.othersAtLeast())
         .setRankWithNoPurchases(cited.rankWithNoPurchases())
         .build();
   }

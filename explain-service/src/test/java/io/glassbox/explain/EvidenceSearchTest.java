@@ -122,10 +122,11 @@ class EvidenceSearchTest {
         SEARCH.withOthersNecessary(necessary, "t", List.of("c", "b", "a", "b"), singles));
 
     assertEquals(1, counted.othersNecessary(), "b, counted once; not a itself, not c");
+    assertFalse(counted.othersAtLeast(), "counted on rows of every candidate the reason ranks among: exactly");
     assertEquals(List.of("a"), counted.itemIds());
-    Judgement.Cited pair = new Judgement.Cited(List.of("a", "c"), new Measurement(1, 6, 6f, 0.5f), 1, true, true, 2, 6, 0, 0);
+    Judgement.Cited pair = new Judgement.Cited(List.of("a", "c"), new Measurement(1, 6, 6f, 0.5f), 1, true, true, 2, 6, 0, false, 0);
     assertEquals(pair, SEARCH.withOthersNecessary(pair, "t", List.of("c", "b", "a"), singles), "a set: none said");
-    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6, 0, 0);
+    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6, 0, false, 0);
     assertEquals(drop, SEARCH.withOthersNecessary(drop, "t", List.of("c", "b", "a"), singles), "not necessary");
   }
 
@@ -144,8 +145,8 @@ class EvidenceSearchTest {
 
   @Test
   void citedBeside_aNecessaryOtherReason_keepsOnlyNecessaryHistoryEvidence() {
-    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6, 0, 0);
-    Judgement.Cited necessary = new Judgement.Cited(List.of("a"), new Measurement(1, 5, 6f, 3f), 1, true, true, 2, 6, 0, 0);
+    Judgement.Cited drop = new Judgement.Cited(List.of("a"), new Measurement(1, 4, 6f, 4f), 1, false, true, 2, 6, 0, false, 0);
+    Judgement.Cited necessary = new Judgement.Cited(List.of("a"), new Measurement(1, 5, 6f, 3f), 1, true, true, 2, 6, 0, false, 0);
 
     assertInstanceOf(Judgement.NotCited.class, drop.citedBeside(true));
     assertEquals(drop, drop.citedBeside(false));

@@ -387,7 +387,8 @@ class GatewayExplainRealDataTest {
       assertEquals(served.order().size(), explained.getRankedCandidateCount());
       List<Reason> reasons = new ArrayList<>(item.getReasonsList());
       reasons.addAll(explained.getReasonsList());
-      for (Reason reason : reasons) {
+      for (int r = 0; r < reasons.size(); r++) {
+        Reason reason = reasons.get(r);
         if (reason.getKind() == ReasonKind.REASON_KIND_HISTORY) {
           assertEquals(i + 1, reason.getRank(), id);
           assertEquals(served.rank(id, reason.getEvidenceItemIdsList()), reason.getRankWithoutEvidence(),
@@ -398,13 +399,19 @@ class GatewayExplainRealDataTest {
             // Recommend counts them on its shortlist (at least this many), ExplainItem exactly.
             int others = othersNecessaryAlone(id, reason.getEvidenceItemIds(0), explained.getHistoryItemIdsList(),
                 reason.getTopK());
-            boolean fromExplainItem = explained.getReasonsList().contains(reason);
+            boolean fromExplainItem = r >= item.getReasonsCount();
             assertTrue(fromExplainItem ? others == reason.getOtherNecessaryPurchases()
                     : others >= reason.getOtherNecessaryPurchases(),
                 id + ": " + others + " other purchases each take it out, the reason says "
                     + reason.getOtherNecessaryPurchases());
             assertEquals(reason.getOtherNecessaryPurchases() > 0, reason.getText().contains("It would also drop out"),
                 reason.getText());
+            // Recommend's count, taken on a shortlist of the candidates, is stated as a lower
+            // bound; ExplainItem's, taken on every candidate, as the exact number: the two never
+            // state two different exact numbers for one item.
+            boolean atLeast = !fromExplainItem && reason.getOtherNecessaryPurchases() > 0;
+            assertEquals(atLeast, reason.getOtherNecessaryPurchasesAtLeast(), reason.getText());
+            assertEquals(atLeast, reason.getText().contains(" at least "), reason.getText());
             checkedOthers += reason.getOtherNecessaryPurchases();
           } else {
             assertEquals(0, reason.getOtherNecessaryPurchases(), reason.getText());

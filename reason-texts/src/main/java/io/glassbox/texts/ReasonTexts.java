@@ -69,6 +69,8 @@ public final class ReasonTexts {
    *     is within it, brings it in when not (ExplainItem asks about any item)
    * @param othersNecessary how many other purchases, each left out alone, also take it out of
    *     the top-k (said when > 0: "It would also drop out without any one of 16 other purchases.")
+   * @param othersAtLeast {@code othersNecessary} is a lower bound (counted on a shortlist of the
+   *     candidates), and the text says so: "… without any one of at least 16 other purchases."
    * @param rankWithNoPurchases the item's rank with no purchases at all (0: not measured); when
    *     that is within the top-k, the evidence's sufficiency says nothing of it, and the text says
    *     so, and a reason that claims no sufficiency states that rank: the purchases it cites lift
@@ -76,12 +78,20 @@ public final class ReasonTexts {
    */
   public record HistoryClaim(
       List<String> titles, int rank, int rankWithout, int rankedCount, int topK, boolean necessary,
-      boolean sufficient, int othersNecessary, int rankWithNoPurchases) {
+      boolean sufficient, int othersNecessary, boolean othersAtLeast, int rankWithNoPurchases) {
     public HistoryClaim {
       titles = List.copyOf(titles);
       if (titles.isEmpty()) {
         throw new IllegalArgumentException("a history reason cites at least one title");
       }
+    }
+
+    /** A claim whose {@code othersNecessary}, if any, was counted exactly. */
+    public HistoryClaim(
+        List<String> titles, int rank, int rankWithout, int rankedCount, int topK, boolean necessary,
+        boolean sufficient, int othersNecessary, int rankWithNoPurchases) {
+      this(titles, rank, rankWithout, rankedCount, topK, necessary, sufficient, othersNecessary, false,
+          rankWithNoPurchases);
     }
 
     /** With no purchases at all the item is in the top-k too. */
@@ -102,7 +112,8 @@ public final class ReasonTexts {
         claim.othersNecessary(), claim.rankWithNoPurchases()};
     String text = format(key, args);
     if (claim.othersNecessary() > 0) {
-      text += format(claim.othersNecessary() == 1 ? "history.othersNecessary.one" : "history.othersNecessary", args);
+      text += format("history.othersNecessary" + (claim.othersNecessary() == 1 ? ".one" : "")
+          + (claim.othersAtLeast() ? ".atLeast" : ""), args);
     }
     if (!claim.sufficient()) {
       return claim.inTopKWithNoPurchases() ? text + format("history.noPurchases", args) : text;
