@@ -259,7 +259,7 @@ public final class FaithfulnessEvaluation {
         // The baselines' evidence obeys the same rule as ours: beside a necessary trend reason
         // only necessary history evidence is cited (re-checked by checkTrendReasons).
         Judgement judgement = method == Method.OURS
-            ? checkOurs(item, ours.getExplanations(t), scores, search, report)
+            ? checkOurs(item, ours.getExplanations(t), window, scores, search, report)
             : search.choose(item, forMethod, scores)
                 .map(e -> search.judge(item, e, scores))
                 .orElseGet(Judgement.NotCited::new)
@@ -326,16 +326,20 @@ public final class FaithfulnessEvaluation {
         .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND && r.getNecessary());
   }
 
-  /** Our reason for the item, every stated number re-measured on fresh rows; counts mismatches. */
+  /**
+   * Our reason for the item, every stated number re-measured on fresh rows; counts mismatches.
+   * The other purchases each necessary alone are recounted on the leave-one-out rows of every
+   * candidate ({@code scores}): a count marked "at least" may be short of them, never over.
+   */
   private static Judgement checkOurs(
-      String item, ItemExplanation explanation, CounterfactualScores scores, EvidenceSearch search,
-      Report report) {
+      String item, ItemExplanation explanation, List<String> window, CounterfactualScores scores,
+      EvidenceSearch search, Report report) {
     for (Reason reason : explanation.getReasonsList()) {
       if (reason.getKind() != ReasonKind.REASON_KIND_HISTORY) {
         continue;
       }
       List<String> evidence = reason.getEvidenceItemIdsList();
-      Judgement judgement = search.judge(item, evidence, scores);
+      Judgement judgement = search.withOthersNecessary(search.judge(item, evidence, scores), item, window, scores);
       report.reasonsChecked++;
       boolean exact = judgement instanceof Judgement.Cited c
           && c.removal().rank() == reason.getRank()
@@ -344,6 +348,9 @@ public final class FaithfulnessEvaluation {
           && c.necessary() == reason.getNecessary()
           && c.sufficient() == reason.getSufficient()
           && c.rankWithNoPurchases() == reason.getRankWithNoPurchases()
+          && (reason.getOtherNecessaryPurchasesAtLeast()
+              ? reason.getOtherNecessaryPurchases() <= c.othersNecessary()
+              : reason.getOtherNecessaryPurchases() == c.othersNecessary())
           && c.rankedCount() == reason.getRankedCandidateCount();
       if (!exact) {
         report.reasonsMismatched++;
