@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  * @param store which store ({@value #STORE_KEY}: {@code memory}, the default, or {@code redis})
  * @param redisUri the Redis of the {@code redis} store ({@value #REDIS_URI_KEY}, default
  *     {@value #DEFAULT_REDIS_URI}; {@code redis://[user:password@]host:port[/db]})
+ * @param redisUriSet whether {@value #REDIS_URI_KEY} is set (the default's URI set on purpose is not
+ *     called the default in the store's messages)
  * @param storeBounds the store's limits: {@value #MAX_EVENTS_PER_USER_KEY} (default
  *     {@value #DEFAULT_MAX_EVENTS_PER_USER}, 1..100000), {@value #MAX_USERS_KEY} (default sized
  *     to the heap, {@link #defaultMaxUsers}; in-memory only), {@value #MAX_EVENTS_KEY} (default sized
@@ -51,8 +53,8 @@ import java.util.regex.Pattern;
  */
 public record FeatureConfig(
     int port, int adminPort, Path dataDir, LocalTimeZone dataTimeZone, String currencyCode, int maxBasketSize,
-    int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, StoreBounds storeBounds,
-    Duration maxClockSkew, int importMaxMib) {
+    int coPurchaseNeighbours, int recentItems, StoreKind store, URI redisUri, boolean redisUriSet,
+    StoreBounds storeBounds, Duration maxClockSkew, int importMaxMib) {
   public static final String PORT_KEY = "GLASSBOX_FEATURE_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_FEATURE_ADMIN_PORT";
   public static final String DATA_DIR_KEY = "GLASSBOX_DATA_DIR";
@@ -138,6 +140,7 @@ public record FeatureConfig(
         source.getInt(RECENT_ITEMS_KEY, DEFAULT_RECENT_ITEMS, 1, 1000),
         storeKind(source),
         redisUri(source),
+        source.get(REDIS_URI_KEY).isPresent(),
         storeBounds(source),
         maxClockSkew(source),
         importMaxMib(source));
@@ -289,10 +292,9 @@ public record FeatureConfig(
   /**
    * {@link #redisName} and the setting that chose it, for the store's messages, so that an
    * operator who never set one learns there is one: "redis://localhost:6379 (the default; set
-   * GLASSBOX_REDIS_URI)", else "redis://cache:6379/0 (GLASSBOX_REDIS_URI)".
+   * GLASSBOX_REDIS_URI)", else, the default's URI too, "redis://cache:6379/0 (GLASSBOX_REDIS_URI)".
    */
   public String redisNameAndSetting() {
-    return redisName() + (redisUri.equals(URI.create(DEFAULT_REDIS_URI))
-        ? " (the default; set " + REDIS_URI_KEY + ")" : " (" + REDIS_URI_KEY + ")");
+    return redisName() + (redisUriSet ? " (" + REDIS_URI_KEY + ")" : " (the default; set " + REDIS_URI_KEY + ")");
   }
 }

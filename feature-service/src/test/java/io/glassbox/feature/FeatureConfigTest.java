@@ -24,7 +24,7 @@ class FeatureConfigTest {
 
     assertEquals(new FeatureConfig(50052, 50062, Path.of("data/uci-online-retail"),
         LocalTimeZone.none("GLASSBOX_DATA_TIME_ZONE"), "GBP", 100, 200, 20,
-        StoreKind.MEMORY, URI.create("redis://localhost:6379"),
+        StoreKind.MEMORY, URI.create("redis://localhost:6379"), false,
         new StoreBounds(1000, FeatureConfig.defaultMaxUsers(Runtime.getRuntime().maxMemory()),
             FeatureConfig.defaultMaxEvents(Runtime.getRuntime().maxMemory()),
             Duration.ofHours(24), FeatureConfig.defaultDedupeMaxIds(Runtime.getRuntime().maxMemory())),
@@ -78,7 +78,7 @@ class FeatureConfigTest {
     assertEquals(new FeatureConfig(6000, 6001, Path.of("/srv/data"),
         new LocalTimeZone(Optional.of(ZoneId.of("Europe/London")), "GLASSBOX_DATA_TIME_ZONE"), "EUR", 50, 30, 5,
         StoreKind.REDIS,
-        URI.create("redis://cache:6380/2"), new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300),
+        URI.create("redis://cache:6380/2"), true, new StoreBounds(200, 1000, 50000, Duration.ofHours(2), 300),
         Duration.ofSeconds(30), 48), config);
   }
 
@@ -147,6 +147,13 @@ class FeatureConfigTest {
         FeatureConfig.load(ConfigSource.of(Map.of())).redisNameAndSetting());
     assertEquals("redis://***@cache:6379/0 (GLASSBOX_REDIS_URI)", FeatureConfig.load(ConfigSource.of(Map.of(
         "GLASSBOX_REDIS_URI", "redis://app:s3cret@cache:6379/0"))).redisNameAndSetting());
+  }
+
+  /** The default's URI set on purpose is the operator's choice: it was called "the default" too. */
+  @Test
+  void redisNameAndSetting_theDefaultsUriSetExplicitly_isNotCalledTheDefault() {
+    assertEquals("redis://localhost:6379 (GLASSBOX_REDIS_URI)", FeatureConfig.load(ConfigSource.of(Map.of(
+        "GLASSBOX_REDIS_URI", "redis://localhost:6379"))).redisNameAndSetting());
   }
 
   @Test
