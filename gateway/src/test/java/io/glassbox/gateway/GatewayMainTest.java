@@ -135,6 +135,25 @@ class GatewayMainTest {
     }
   }
 
+  /**
+   * The start's one ERROR line names the page's port and its setting, as a taken gRPC port's does:
+   * it said "the viewer could not listen on 127.0.0.1:P: Address already in use (another process
+   * holds the port)", naming no setting to change.
+   */
+  @Test
+  void serve_viewerPortTaken_logsOneLineNamingThePortAndItsSetting() throws Exception {
+    try (LogCapture logged = LogCapture.of(ServiceStartup.class, Level.ERROR);
+        ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int status = ServiceStartup.serve("gateway", () -> GatewayMain.start(unreachableServicesOnFreePorts(
+          Map.of(ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort())))).serveUntilShutdown(), List.of());
+
+      assertEquals(1, status);
+      assertEquals(List.of("gateway cannot start: the viewer's port " + taken.getLocalPort()
+          + " (GLASSBOX_GATEWAY_HTTP_PORT) on 127.0.0.1 is held by another process"),
+          logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+    }
+  }
+
   @Test
   void start_servesTheViewer_whichCallsThisGatewayOverARealChannel_untilClosed() throws Exception {
     RunningGateway gateway = GatewayMain.start(

@@ -12,7 +12,11 @@ import java.util.Optional;
 public final class PortInUseException extends BindException {
   private final String withoutSetting;
 
-  PortInUseException(int port, Optional<String> setting, String address, Throwable cause) {
+  /**
+   * {@code port} on {@code address} (its literal) is held, as {@code cause} says; {@code setting} is
+   * the variable that chose the port, where one did.
+   */
+  public PortInUseException(int port, Optional<String> setting, String address, Throwable cause) {
     super("port " + port + requireNonNull(setting, "setting").map(key -> " (" + key + ")").orElse("")
         + " on " + requireNonNull(address, "address") + " is held by another process");
     this.withoutSetting = "port " + port + " on " + address + " is held by another process";

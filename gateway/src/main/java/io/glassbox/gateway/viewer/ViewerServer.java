@@ -9,6 +9,8 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.glassbox.server.MessageLimits;
+import io.glassbox.server.PortInUseException;
+import io.glassbox.server.ServiceStartup;
 import io.glassbox.server.TimeLimitedExchanges;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Channel;
@@ -115,8 +117,15 @@ public final class ViewerServer implements AutoCloseable {
       server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);
     } catch (IOException e) {
       exchanges.close();
-      throw new ListenFailed("the viewer could not listen on "
-          + address.getAddress().getHostAddress() + ":" + address.getPort() + ": " + e.getMessage(), e);
+      String host = address.getAddress().getHostAddress();
+      if (ServiceStartup.addressInUse(e)) {
+        // Said as a taken gRPC port is, with the setting to change (the JDK says only "Address already in use").
+        PortInUseException inUse =
+            new PortInUseException(address.getPort(), Optional.of(ViewerConfig.PORT_KEY), host, e);
+        throw new ListenFailed("the viewer's " + inUse.getMessage(), inUse);
+      }
+      throw new ListenFailed("the viewer could not listen on " + host + ":" + address.getPort() + ": " + e.getMessage(),
+          e);
     }
     server.setExecutor(exchanges);
     InFlight inFlight = new InFlight();
