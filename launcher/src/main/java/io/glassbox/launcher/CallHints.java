@@ -222,9 +222,6 @@ final class CallHints {
 
   private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
     ConnectionFailure failure = ConnectionFailure.of(status);
-    if (failure == ConnectionFailure.PLAINTEXT_ANSWER) {
-      return mismatch(target, true);
-    }
     if (failure.mayBeATlsMismatch(status)) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
       // reset, a close), so ask the server how it speaks rather than read the failure. A GOAWAY or
@@ -236,7 +233,9 @@ final class CallHints {
         return mismatch(target, clientTls);
       }
     }
-    return ownWords(status, target, unreached(failure, status, target, clientTls));
+    // An UNAVAILABLE is always the command's own failure here: its status line is said from the failure read above.
+    return new Told(Optional.of(connectionFailure(failure, status, target)),
+        Optional.of(unreached(failure, status, target, clientTls)));
   }
 
   /**
