@@ -50,12 +50,20 @@ final class CallHints {
       + " --feature-admin-port or --model-admin-port moved them (" + targetVariables("and")
       + " then move the commands' defaults to match)";
 
+  /** What to do when {@code --target} named something that answered, but not in HTTP/2 (an HTTP port, most often). */
+  private static final String NOT_A_GRPC_PORT = "name a gRPC port with --target, not an HTTP one (by default up's"
+      + " viewer, 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port moved them): bin/glassbox up's"
+      + " gRPC servers are " + BY_PORT + ".";
+
   /**
    * An exception's words up to the next colon, after the system call that Netty's native transport
    * names first ("finishConnect(..) failed with error(-111): ", "syscall:read(..) failed: ").
    */
   private static final Pattern REASON = Pattern.compile("^(?:[\\w:]+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: )?([^:]+?)"
       + "(?: by peer)?(?::|$)");
+
+  /** How the JDK (and, followed by " by peer", Netty's native transport) says a connection was reset. */
+  private static final String CONNECTION_RESET = "Connection reset";
 
   /** How gRPC describes a connection closed under a call without a word (no cause), which says no more than that. */
   private static final String NETWORK_CLOSED = "Network closed";
@@ -166,9 +174,7 @@ final class CallHints {
     return causes(status).filter(Http2Exception.class::isInstance).findFirst().map(http2 ->
         TLS_RECORD.matcher(String.valueOf(http2.getMessage())).find()
             ? mismatch(target, false)
-            : ownWords(status, target, "name a gRPC port with --target, not an HTTP one (by default up's viewer,"
-                + " 8080, or metrics, 9451-9454, unless up's --http-port or --metrics-port moved them): bin/glassbox"
-                + " up's gRPC servers are " + BY_PORT + "."))
+            : ownWords(status, target, NOT_A_GRPC_PORT))
         .orElse(new Told(Optional.empty(), Optional.empty()));
   }
 
@@ -257,7 +263,9 @@ final class CallHints {
     TLS_HANDSHAKE,
     /** The target answered in something else than HTTP/2 (an Http2Exception). */
     NOT_HTTP2,
-    /** Any other cause (a reset, a closed channel). */
+    /** Something took the connection, then reset it (a cause that says "Connection reset", the JDK's or Netty's). */
+    RESET,
+    /** Any other cause (a closed channel, a unix socket that is not there). */
     OTHER;
 
     static ConnectionFailure of(Status status) {
@@ -269,6 +277,7 @@ final class CallHints {
           : causes(status).anyMatch(ConnectException.class::isInstance) ? REFUSED
           : causes(status).anyMatch(SSLException.class::isInstance) ? TLS_HANDSHAKE
           : causes(status).anyMatch(Http2Exception.class::isInstance) ? NOT_HTTP2
+          : causes(status).anyMatch(cause -> String.valueOf(cause.getMessage()).contains(CONNECTION_RESET)) ? RESET
           : OTHER;
     }
 
@@ -279,7 +288,7 @@ final class CallHints {
      */
     boolean mayBeATlsMismatch(Status status) {
       return switch (this) {
-        case TLS_HANDSHAKE, NOT_HTTP2, OTHER -> true;
+        case TLS_HANDSHAKE, NOT_HTTP2, RESET, OTHER -> true;
         case CLOSED_UNDER_THE_CALL -> closedWithoutAWord(status);
         case PLAINTEXT_ANSWER, UNRESOLVED, REFUSED -> false;
       };
@@ -302,7 +311,11 @@ final class CallHints {
       // closed without a word is also how a TLS server hangs up on a plaintext client, where asking it could not say.
       case CLOSED_UNDER_THE_CALL -> "a retry may work; if it keeps failing, look in the log of the server at " + target + "."
           + (closedWithoutAWord(status) && !clientTls ? " If the suite speaks TLS, " + setTlsFiles() : "");
-      case REFUSED, NOT_HTTP2, OTHER -> "start the suite with `bin/glassbox up` (ready once it prints \"Glassbox is up\"),"
+      // Something answered at the target: not a suite that is down, but not one of its servers either, or one that hung up.
+      case NOT_HTTP2 -> NOT_A_GRPC_PORT;
+      case RESET -> "something listens at " + target + ": if it is a server of the suite, look in its log; if not, name"
+          + " one with --target: bin/glassbox up's gRPC servers are " + BY_PORT + ".";
+      case REFUSED, OTHER -> "start the suite with `bin/glassbox up` (ready once it prints \"Glassbox is up\"),"
           + " or name another server with --target (or move the command's default with " + targetVariables("or") + ").";
     };
   }
@@ -350,7 +363,7 @@ final class CallHints {
           + Optional.ofNullable(innermost(status).getMessage()).filter(message -> !message.isBlank())
               .orElseGet(() -> typeWords(innermost(status))) + ")";
       case NOT_HTTP2 -> target + " answered, but not in gRPC";
-      case OTHER -> "the connection to " + target + " failed" + reason(innermost(status));
+      case RESET, OTHER -> "the connection to " + target + " failed" + reason(innermost(status));
     };
   }
 
