@@ -8,6 +8,7 @@ import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.server.ApiKeys;
+import io.glassbox.server.CannotListenException;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -87,6 +89,9 @@ final class UpCommand implements Callable<Integer> {
       + "(default: " + ViewerConfig.PORT_KEY + ", else 8080).")
   Integer httpPort;
 
+  /** Where the suite's settings come from: the environment; a test names its own. */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
+
   @Override
   public Integer call() throws InterruptedException {
     long startNanos = System.nanoTime();
@@ -100,7 +105,7 @@ final class UpCommand implements Callable<Integer> {
     SettingNames.warnUnknown(System.getenv());
     // A setup mistake (a setting naming data or a model that is not there) is answered in one
     // line by GlassboxCli's handler, as for every command.
-    ConfigSource config = ConfigSource.fromEnvironment().with(overrides);
+    ConfigSource config = settings.get().with(overrides);
     config = config.with(examplesFromOwnData(config));
     Suite suite;
     try {
@@ -110,6 +115,14 @@ final class UpCommand implements Callable<Integer> {
       System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(FeatureConfig.load(config).redisUri()));
       return 1;
     } catch (UncheckedIOException e) {
+      Optional<CannotListenException> refused = CannotListenException.in(e);
+      if (refused.isPresent()) {
+        // Not held by anyone (a port below 1024 to a user that is not root, an address not of
+        // this host): the system's words, with the port up's option chose, and no "already up?".
+        System.err.printf("glassbox: %s.%n",
+            e.getMessage().replace(refused.get().getMessage(), refused.get().withoutPortSetting()));
+        return 1;
+      }
       if (!ServiceStartup.addressInUse(e)) {
         throw e;
       }

@@ -382,11 +382,13 @@ public final class GrpcServer implements AutoCloseable {
         }
         server = main.build();
         adminServer = admin.map(ServerBuilder::build);
-        bind(server::start, settings.bindAddress(), transport.port(), portSetting);
+        bind(server::start, settings.bindAddress(), ServerSettings.BIND_ADDRESS_KEY, transport.port(), portSetting);
         if (adminServer.isPresent()) {
-          bind(adminServer.get()::start, settings.adminBindAddress(), adminPort, adminPortSetting);
+          bind(adminServer.get()::start, settings.adminBindAddress(), ServerSettings.ADMIN_BIND_ADDRESS_KEY, adminPort,
+              adminPortSetting);
         }
-        metricsServer = bind(this::startMetrics, settings.bindAddress(), settings.metricsPort(),
+        metricsServer = bind(this::startMetrics, settings.bindAddress(), ServerSettings.BIND_ADDRESS_KEY,
+            settings.metricsPort(),
             Optional.of(ServerSettings.METRICS_PORT_KEY));
         // The key files are read again while the server runs, each by one thread.
         stopWatching.add(settings.apiKeys().watch(name + "-api-keys"));
@@ -454,16 +456,22 @@ public final class GrpcServer implements AutoCloseable {
     /**
      * Runs {@code listen}; a port another process holds is a {@link PortInUseException} naming the
      * port, the setting that chose it and the address, which Netty's "Failed to bind" and the
-     * exporter's "Address already in use" do not all say.
+     * exporter's "Address already in use" do not all say. A port the system refuses for another
+     * reason (a port below 1024 to a user that is not root, an address not of this host) is a
+     * {@link CannotListenException} in the system's words, blaming no other process.
      */
-    private static <T> T bind(Listen<T> listen, String address, int port, Optional<String> setting) throws IOException {
+    private static <T> T bind(Listen<T> listen, String address, String addressSetting, int port,
+        Optional<String> setting) throws IOException {
       try {
         return listen.start();
       } catch (IOException | RuntimeException e) {
-        if (!ServiceStartup.addressInUse(e)) {
-          throw e;
+        if (ServiceStartup.addressInUse(e)) {
+          throw new PortInUseException(port, setting, address, e);
         }
-        throw new PortInUseException(port, setting, address, e);
+        if (e instanceof IOException) {
+          throw new CannotListenException(port, setting, address, addressSetting, e);
+        }
+        throw e;
       }
     }
 

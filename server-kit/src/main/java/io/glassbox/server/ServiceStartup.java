@@ -9,9 +9,9 @@ import org.slf4j.LoggerFactory;
 /**
  * How a service's {@code main} (its container's entry point, and {@code bin/glassbox serve})
  * answers a setup mistake, one the operator fixes: a setting that does not parse, a port another
- * process holds, data or a model that is not there. It logs one ERROR line saying what is wrong
- * and the service exits with status 1, instead of a stack trace. Any other failure is a bug and
- * keeps its stack trace.
+ * process holds or the system refuses, data or a model that is not there. It logs one ERROR line
+ * saying what is wrong and the service exits with status 1, instead of a stack trace. Any other
+ * failure is a bug and keeps its stack trace.
  */
 public final class ServiceStartup {
   private static final Logger log = LoggerFactory.getLogger(ServiceStartup.class);
@@ -27,7 +27,7 @@ public final class ServiceStartup {
   /**
    * Warns of each GLASSBOX_* environment variable that is no setting ({@link SettingNames#warnUnknown}),
    * then runs {@code service}: 0 once it has stopped (SIGTERM), or 1 after one ERROR line when it could
-   * not start because of a {@link ConfigException}, a port in use or one of {@code setupMistakes}
+   * not start because of a {@link ConfigException}, a port in use or refused, or one of {@code setupMistakes}
    * (the service's own kinds, e.g. a missing dataset); rethrows anything else.
    */
   public static int serve(String name, Service service, List<Class<? extends RuntimeException>> setupMistakes)
@@ -66,17 +66,35 @@ public final class ServiceStartup {
           : "address already in use: another process holds the port";
       return Optional.of(message + " (" + why + ")");
     }
+    if (refusedToListen(failure)) {
+      return Optional.of(failure.getMessage());         // the port or address, in the system's words
+    }
     if (failure instanceof ConfigException || setupMistakes.stream().anyMatch(kind -> kind.isInstance(failure))) {
       return Optional.of(failure.getMessage());
     }
     return Optional.empty();
   }
 
-  /** Whether {@code failure} (or a cause) is a listen socket's port already taken. */
+  /**
+   * Whether {@code failure} (or a cause) is a listen socket's port already taken: the system's
+   * "Address already in use" (the JDK's BindException, Netty's epoll "bind(..) failed"), not any
+   * BindException, which is also a port below 1024 to a user that is not root ("Permission
+   * denied") or an address not of this host ("Cannot assign requested address").
+   */
   public static boolean addressInUse(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof BindException
+      if (cause instanceof PortInUseException
           || (cause.getMessage() != null && cause.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code failure} (or a cause) is a port or address the system refused for another reason. */
+  private static boolean refusedToListen(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof BindException) {
         return true;
       }
     }

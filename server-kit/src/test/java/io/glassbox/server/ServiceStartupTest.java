@@ -13,9 +13,11 @@ import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +37,11 @@ class ServiceStartupTest {
       super(message);
     }
   }
+
+  /** An address of TEST-NET-3 (RFC 5737), which no host running these tests has. */
+  private static final String NOT_THIS_HOST = "203.0.113.1";
+  /** A port of the block these tests may use, never bound: its address is not this host's. */
+  private static final int UNBOUND_PORT = 53898;
 
   private final Logger logger = (Logger) LoggerFactory.getLogger(ServiceStartup.class);
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
@@ -94,6 +101,47 @@ class ServiceStartupTest {
   }
 
   @Test
+  void serve_adminBindAddressNotOfThisHost_logsTheAddressAndItsSettingInTheSystemsWords_andReturnsOne() throws Exception {
+    ServerSettings settings = new ServerSettings("127.0.0.1", NOT_THIS_HOST, keys(), TlsSettings.none(), 0, 64, 100, 0);
+    int status = ServiceStartup.serve("echo-service",
+        () -> GrpcServer.onPort("echo-service", 0, settings).adminPortSetting("ECHO_ADMIN_PORT")
+            .addService(EchoService.echo()).addAdminService(EchoService.echo(), UNBOUND_PORT).start()
+            .serveUntilShutdown(), List.of());
+
+    assertEquals(1, status);
+    // It said "port 52650 (ECHO_ADMIN_PORT) on 203.0.113.1 is held by another process": the
+    // port was blamed, and the system's words were gone.
+    assertEquals(List.of("echo-service could not start: cannot listen on " + NOT_THIS_HOST
+        + " (GLASSBOX_ADMIN_BIND_ADDRESS), port " + UNBOUND_PORT + " (ECHO_ADMIN_PORT): Cannot assign requested address"),
+        errorLines());
+  }
+
+  @Test
+  void serve_bindAddressNotOfThisHost_logsTheAddressAndItsSettingInTheSystemsWords_andReturnsOne() throws Exception {
+    ServerSettings settings = new ServerSettings(NOT_THIS_HOST, "127.0.0.1", keys(), TlsSettings.none(), 0, 64, 100, 0);
+    int status = ServiceStartup.serve("echo-service",
+        () -> GrpcServer.onPort("echo-service", UNBOUND_PORT, settings).portSetting("ECHO_PORT")
+            .addService(EchoService.echo()).start().serveUntilShutdown(), List.of());
+
+    assertEquals(1, status);
+    assertEquals(List.of("echo-service could not start: cannot listen on " + NOT_THIS_HOST
+        + " (GLASSBOX_BIND_ADDRESS), port " + UNBOUND_PORT + " (ECHO_PORT): Cannot assign requested address"),
+        errorLines());
+  }
+
+  @Test
+  void describe_aPortRefusedForAnotherReason_keepsTheSystemsWords_andBlamesNoOtherProcess() {
+    // What the JDK throws for a port below 1024 to a user that is not root (the containers'),
+    // which these tests, run as root, cannot provoke.
+    UncheckedIOException viewer = new UncheckedIOException("the viewer could not listen on 127.0.0.1:80: Permission denied",
+        new BindException("Permission denied"));
+
+    assertFalse(ServiceStartup.addressInUse(viewer));
+    assertEquals(Optional.of("the viewer could not listen on 127.0.0.1:80: Permission denied"),
+        ServiceStartup.describe(viewer, List.of()));
+  }
+
+  @Test
   void serve_unparsableSetting_logsTheSettingAndReturnsOne() throws Exception {
     int status = ServiceStartup.serve("echo-service",
         () -> ConfigSource.of(Map.of("ECHO_PORT", "abc")).getPort("ECHO_PORT", 1), List.of());
@@ -147,6 +195,11 @@ class ServiceStartupTest {
           ServiceStartup.describe(viewer, List.of()));
       assertFalse(ServiceStartup.addressInUse(new UncheckedIOException(new IOException("disk full"))));
     }
+  }
+
+  /** Keys, without which a server refuses any address but loopback. */
+  private static ApiKeys keys() {
+    return ApiKeys.parse(Path.of("keys"), "client " + ApiKeys.sha256Hex("a key") + " shop\n");
   }
 
   /** A loopback port held open by a real socket, from the block these tests may use. */
