@@ -267,9 +267,15 @@ public final class DatasetReader {
     return open(file, file.getFileName().toString(), false);
   }
 
-  /** {@code file} read as CSV, its messages naming it {@code source}. */
+  /**
+   * {@code file} read as CSV, its messages naming it {@code source}. Anything readable but a folder
+   * is read: the launcher's lists of customers may be a pipe ({@code --users-file <(head ids.txt)}).
+   */
   private static CsvReader open(Path file, String source, boolean headerOptional) {
-    if (!Files.isRegularFile(file)) {
+    if (Files.isDirectory(file)) {
+      throw new DatasetException("dataset file " + file.toAbsolutePath() + " is a folder, not a file");
+    }
+    if (!Files.exists(file)) {
       throw new DatasetException("dataset file " + file.toAbsolutePath() + " does not exist");
     }
     boolean gzip = file.getFileName().toString().endsWith(".gz");

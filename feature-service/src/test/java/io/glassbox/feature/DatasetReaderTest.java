@@ -343,6 +343,14 @@ class DatasetReaderTest {
   }
 
   @Test
+  void listedUserIds_aFolder_failsSayingItIsAFolder(@TempDir Path dir) throws IOException {
+    Path folder = Files.createDirectory(dir.resolve("ids"));
+
+    DatasetException e = assertThrows(DatasetException.class, () -> DatasetReader.listedUserIds(folder));
+    assertEquals("dataset file " + folder.toAbsolutePath() + " is a folder, not a file", e.getMessage());
+  }
+
+  @Test
   void listedUserIds_blankLinesBeforeTheHeader_stillAHeader(@TempDir Path dir) throws IOException {
     Path file = Files.writeString(dir.resolve("users.csv"), "\n \nuser_id;country\nU1;DE\n");
 

@@ -10,6 +10,7 @@ import io.glassbox.feature.FeatureConfig;
 import io.glassbox.server.ConfigSource;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class UserIdsTest {
+  /** `--users-file <(head -50 ids.txt)`: the shell passes a pipe, which is no regular file. */
+  @Test
+  void read_aPipe_readsTheIdsWrittenToIt(@TempDir Path dir) throws Exception {
+    Path pipe = dir.resolve("ids");
+    Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start();
+    assertEquals(0, mkfifo.waitFor());
+    // Opening a pipe to write waits for its reader; a daemon thread, so a failed read leaves no thread behind.
+    Thread writer = new Thread(() -> {
+      try {
+        Files.writeString(pipe, "12347\n12348\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, "ids-writer");
+    writer.setDaemon(true);
+    writer.start();
+
+    // It failed with "dataset file .../ids does not exist".
+    assertEquals(List.of("12347", "12348"), UserIds.read(pipe));
+  }
+
   @Test
   void ofDataFolder_embeddedData_isItsUsersFile() throws IOException {
     Path root = Path.of(System.getProperty("glassbox.repo.root", ".."));
