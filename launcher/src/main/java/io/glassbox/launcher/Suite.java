@@ -11,6 +11,7 @@ import io.glassbox.model.ModelMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.ServerSettings;
+import io.glassbox.server.SettingNames;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,9 +75,12 @@ public final class Suite implements AutoCloseable {
   /**
    * Starts the four services. {@code base} supplies every other setting (data and model
    * folders, timeouts); the ports and the targets the services call each other on are set here.
-   * The model's threads follow {@link #sharedModelThreads} unless {@code base} sets them.
+   * The model's threads follow {@link #sharedModelThreads} unless {@code base} sets them. Warns
+   * of each GLASSBOX_* name in {@code base} that is no setting ({@link SettingNames#warnUnknown}).
    */
   public static Suite start(ConfigSource base, Ports ports) {
+    // Here, so that no command that starts a suite runs on a default the user meant to change.
+    SettingNames.warnUnknown(base);
     List<GrpcServer> started = new ArrayList<>();
     try {
       GrpcServer feature = startOne(started, FeatureMain::start, base

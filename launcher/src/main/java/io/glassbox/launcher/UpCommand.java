@@ -15,7 +15,6 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.PortInUseException;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServiceStartup;
-import io.glassbox.server.SettingNames;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
@@ -102,7 +101,6 @@ final class UpCommand implements Callable<Integer> {
     if (httpPort != null) {
       overrides.put(ViewerConfig.PORT_KEY, String.valueOf(httpPort));
     }
-    SettingNames.warnUnknown(System.getenv());
     // A setup mistake (a setting naming data or a model that is not there) is answered in one
     // line by GlassboxCli's handler, as for every command.
     ConfigSource config = settings.get().with(overrides);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -69,6 +70,11 @@ public final class ConfigSource {
     Map<String, String> merged = new HashMap<>(values);
     merged.putAll(overrides);
     return new ConfigSource(merged);
+  }
+
+  /** Every name set, known settings or not (the environment's, the file's, the overrides'). */
+  public Set<String> names() {
+    return values.keySet();
   }
 
   /** The raw value, if set and not blank. */

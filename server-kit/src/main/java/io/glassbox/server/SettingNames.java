@@ -123,9 +123,17 @@ public final class SettingNames {
 
   private SettingNames() {}
 
-  /** At start (a service's main, {@code bin/glassbox up}): one WARN line for each of {@link #unknownIn}. */
+  /** At start (a service's main): one WARN line for each of {@link #unknownIn}. */
   public static void warnUnknown(Map<String, String> environment) {
     unknownIn(environment).forEach(log::warn);
+  }
+
+  /**
+   * As {@link #warnUnknown(Map)}, for the names of {@code settings}: the launcher's suite, which
+   * every command that starts one ({@code up}, {@code evaluate-explanations}) starts from them.
+   */
+  public static void warnUnknown(ConfigSource settings) {
+    unknownAmong(settings.names()).forEach(log::warn);
   }
 
   /**
@@ -133,7 +141,11 @@ public final class SettingNames {
    * in name order, with the nearest setting when one is at most {@value #MOST_EDITS_SUGGESTED} edits away.
    */
   public static List<String> unknownIn(Map<String, String> environment) {
-    return new TreeSet<>(environment.keySet()).stream()
+    return unknownAmong(environment.keySet());
+  }
+
+  private static List<String> unknownAmong(Set<String> names) {
+    return new TreeSet<>(names).stream()
         .filter(name -> name.startsWith(PREFIX) && !ALL.contains(name))
         .map(name -> name + " is no setting of Glassbox" + nearest(name)
             .map(known -> ": did you mean " + known + "?").orElse(" and is ignored"))

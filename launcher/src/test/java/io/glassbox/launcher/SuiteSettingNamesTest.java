@@ -1,0 +1,85 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.SettingNames;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every command that starts a suite warns, once, of a GLASSBOX_* name that is no setting: it would
+ * otherwise run on the default it was meant to change. Each run here stops as soon as the suite
+ * fails to start (a missing data folder, a taken port), after the warning.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SuiteSettingNamesTest {
+  private static final String MISSPELLED = "GLASSBOX_MODEL_DIRR";
+  private static final String WARNING = MISSPELLED + " is no setting of Glassbox: did you mean GLASSBOX_MODEL_DIR?";
+
+  private final Logger logger = (Logger) LoggerFactory.getLogger(SettingNames.class);
+  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void captureLog() {
+    logged.start();
+    logger.addAppender(logged);
+  }
+
+  @AfterEach
+  void releaseLog() {
+    logger.detachAppender(logged);
+  }
+
+  @Test
+  void evaluateExplanations_aMisspelledSetting_isWarnedOf() throws Exception {
+    Path users = Files.writeString(dir.resolve("ids.txt"), "12347\n");
+    EvaluateCommand evaluate = new EvaluateCommand();
+    // The customers come from the file, so the missing data folder stops the suite, not the draw.
+    evaluate.settings = () -> ConfigSource.of(Map.of(MISSPELLED, "mine", "GLASSBOX_DATA_DIR", dir.resolve("none").toString()));
+
+    CliRun run = CliRun.ofCommand(evaluate, "--users-file", users.toString(), "--users", "1");
+
+    assertEquals(1, run.exit(), run.err());
+    // Nothing was said: the run measured the shipped model.
+    assertEquals(List.of(WARNING), warnings());
+  }
+
+  @Test
+  void up_aMisspelledSetting_isWarnedOfOnce() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      UpCommand up = new UpCommand();
+      up.settings = () -> ConfigSource.of(Map.of(MISSPELLED, "mine"));
+
+      // The feature service starts first and binds before it reads any data.
+      CliRun run = CliRun.ofCommand(up, "--no-metrics", "--http-port", "0", "--feature-port",
+          String.valueOf(taken.getLocalPort()), "--gateway-port", "0", "--model-port", "0", "--explain-port", "0",
+          "--feature-admin-port", "0", "--model-admin-port", "0");
+
+      assertEquals(1, run.exit(), run.err());
+      assertEquals(List.of(WARNING), warnings());
+    }
+  }
+
+  private List<String> warnings() {
+    return logged.list.stream().filter(event -> event.getLevel() == Level.WARN)
+        .map(ILoggingEvent::getFormattedMessage).toList();
+  }
+}
