@@ -12,6 +12,10 @@ import java.util.UUID;
 /** Turns a shopper's feedback into the event the feature service stores. */
 final class FeedbackEvents {
 
+  /** What a feedback's type must be. */
+  private static final String TYPES = "type must be FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_ADD_TO_CART, "
+      + "FEEDBACK_TYPE_PURCHASE or FEEDBACK_TYPE_NOT_INTERESTED";
+
   private FeedbackEvents() {}
 
   /**
@@ -27,8 +31,10 @@ final class FeedbackEvents {
       case FEEDBACK_TYPE_ADD_TO_CART -> "add_to_cart";
       case FEEDBACK_TYPE_PURCHASE -> "purchase";
       case FEEDBACK_TYPE_NOT_INTERESTED -> "feedback_negative";
-      case FEEDBACK_TYPE_UNSPECIFIED, UNRECOGNIZED -> throw RequestChecks.invalid("type must be FEEDBACK_TYPE_CLICK, "
-          + "FEEDBACK_TYPE_ADD_TO_CART, FEEDBACK_TYPE_PURCHASE or FEEDBACK_TYPE_NOT_INTERESTED");
+      case FEEDBACK_TYPE_UNSPECIFIED -> throw RequestChecks.invalid(TYPES);
+      // A value of a newer FeedbackType than this gateway's, or a mistyped number: said back.
+      case UNRECOGNIZED -> throw RequestChecks.invalid(TYPES + "; " + request.getTypeValue()
+          + " is no FeedbackType this gateway knows");
     };
     Timestamp time = request.hasTime() ? valid(request.getTime()) : Timestamp.newBuilder()
         .setSeconds(now.getEpochSecond())

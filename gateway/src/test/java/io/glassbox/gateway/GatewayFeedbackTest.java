@@ -208,6 +208,19 @@ class GatewayFeedbackTest {
   }
 
   @Test
+  void submitFeedback_unknownType_isInvalidArgument_namingTheValueGiven() {
+    harness = new GatewayHarness().start();
+
+    StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
+        () -> submit(PURCHASE_R1.toBuilder().setTypeValue(99).build()));
+
+    assertEquals(Status.Code.INVALID_ARGUMENT, error.getStatus().getCode());
+    assertEquals("type must be FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_ADD_TO_CART, FEEDBACK_TYPE_PURCHASE or "
+        + "FEEDBACK_TYPE_NOT_INTERESTED; 99 is no FeedbackType this gateway knows", error.getStatus().getDescription());
+    assertTrue(harness.feature.ingested.isEmpty());
+  }
+
+  @Test
   void submitFeedback_itemNotInCatalogue_isNotFound_withTheFeatureServiceMessageInTheCallersFieldName() {
     harness = new GatewayHarness().start();
 
