@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.RankingDegradedCause;
+import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
@@ -98,25 +99,31 @@ final class DependencyFailures {
   }
 
   /**
-   * A failed IngestEvents call of one SubmitFeedback event: the feature service's
-   * INVALID_ARGUMENT (a time in the future), NOT_FOUND (an item not in the catalogue, as ExplainItem
-   * answers it) and ALREADY_EXISTS (the request id taken by another event of the user) reach the
-   * caller with their message, since they are about the caller's input, and with the caller's
-   * field names ({@code item_id}, not {@code events[0].event.item_id}; {@code request_id}, the
-   * event id the gateway sends). A call after which the event may have been stored says so, with
-   * the event id to resend it under ({@code eventId}: the caller's request_id, or the one the
-   * gateway made), since a resend under it is counted once: the feature service said Redis did not
+   * A failed IngestEvents call of one SubmitFeedback {@code event}: the feature service's
+   * INVALID_ARGUMENT (a time in the future) and ALREADY_EXISTS (the request id taken by another
+   * event of the user) reach the caller with their message, since they are about the caller's
+   * input, and with the caller's field names ({@code item_id}, not {@code events[0].event.item_id};
+   * {@code request_id}, the event id the gateway sends). Its NOT_FOUND (an item not in the
+   * catalogue, the code ExplainItem answers it with) is said in the gateway's own words: the
+   * feature service's ("only catalogue items can be ingested") speak of ingesting, which a caller
+   * of SubmitFeedback never asked for. A call after which the event may have been stored says so,
+   * with the event id to resend it under (the caller's request_id, or the one the gateway made),
+   * since a resend under it is counted once: the feature service said Redis did not
    * confirm the write, or the request went out ({@code requestSent}) and the call then failed
    * without the feature service saying nothing was stored (the deadline passed, the connection
    * was lost or reset, the service failed). Other failures, one the request never went out with
    * included, stored nothing and answer as {@link #featureFailed}. Logs nothing: the caller logs
    * each failed feedback once ({@link FeedbackRecorder}).
    */
-  static StatusRuntimeException ingestFailed(Throwable failure, String eventId, boolean requestSent) {
+  static StatusRuntimeException ingestFailed(Throwable failure, UserEvent event, boolean requestSent) {
     Status status = Status.fromThrowable(failure);
-    String resend = Descriptions.mayHaveBeenStoredUnder(eventId);
-    if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.NOT_FOUND
-        || status.getCode() == Status.Code.ALREADY_EXISTS) {
+    String resend = Descriptions.mayHaveBeenStoredUnder(event.getEventId());
+    if (status.getCode() == Status.Code.NOT_FOUND) {
+      return Status.NOT_FOUND.withDescription("item_id \"" + Descriptions.truncate(event.getEvent().getItemId())
+          + "\" is not in the catalogue: feedback is taken on catalogue items only; nothing was stored")
+          .asRuntimeException();
+    }
+    if (status.getCode() == Status.Code.INVALID_ARGUMENT || status.getCode() == Status.Code.ALREADY_EXISTS) {
       String message = status.getDescription() == null ? "" : status.getDescription();
       return Status.fromCode(status.getCode())
           .withDescription(message.replace("events[0].event_id", "request_id")

@@ -83,7 +83,7 @@ public final class FeedbackRecorder {
         },
         directExecutor());
     return Futures.catching(stored, Exception.class, failure -> {
-      StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event.getEventId(),
+      StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event,
           sent.mayHaveBeenSent());
       Status featureCall = Status.fromThrowable(failure);
       logFailure(answer.getStatus(), featureCall,

@@ -695,6 +695,17 @@ class GatewayExplainRealDataTest {
         .setUserId(CUSTOMER).setItemId(bought).build()));
   }
 
+  @Test
+  void submitFeedback_itemNotInTheCatalogue_isNotFound_inTheGatewaysOwnWords() {
+    // An id with a backslash: quoted escaped (doubled), as every id the gateway quotes.
+    StatusRuntimeException unknown = expect(Status.Code.NOT_FOUND, () -> stub().submitFeedback(
+        SubmitFeedbackRequest.newBuilder().setUserId(CUSTOMER).setItemId("NO-SUCH\\ITEM")
+            .setType(FeedbackType.FEEDBACK_TYPE_CLICK).build()));
+
+    assertEquals("item_id \"NO-SUCH\\\\ITEM\" is not in the catalogue: feedback is taken on catalogue items only;"
+        + " nothing was stored", unknown.getStatus().getDescription());
+  }
+
   private static StatusRuntimeException expect(Status.Code code, Executable call) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     assertEquals(code, e.getStatus().getCode(), e.getStatus().getDescription());

@@ -221,7 +221,7 @@ class GatewayFeedbackTest {
   }
 
   @Test
-  void submitFeedback_itemNotInCatalogue_isNotFound_withTheFeatureServiceMessageInTheCallersFieldName() {
+  void submitFeedback_itemNotInCatalogue_isNotFound_inTheGatewaysOwnWords() {
     harness = new GatewayHarness().start();
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
@@ -230,7 +230,7 @@ class GatewayFeedbackTest {
             .build()));
 
     assertEquals(Status.Code.NOT_FOUND, error.getStatus().getCode());
-    assertEquals("item_id \"nope\" is not in the catalogue",
+    assertEquals("item_id \"nope\" is not in the catalogue: feedback is taken on catalogue items only; nothing was stored",
         error.getStatus().getDescription());
   }
 
