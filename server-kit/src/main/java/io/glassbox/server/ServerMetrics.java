@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -9,6 +11,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,6 +26,11 @@ public final class ServerMetrics {
   public static final double[] LATENCY_BUCKETS =
       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
+  /**
+   * How long before its deadline a client's cancel still counts as the deadline's: more than the
+   * headers of a call take to arrive on a loaded machine, far less than a deadline a caller sets.
+   */
+  static final long DEADLINE_SLACK_MILLIS = 250;
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram handling;
 
@@ -59,13 +67,29 @@ public final class ServerMetrics {
         return new SimpleForwardingServerCallListener<>(next.startCall(observed, headers)) {
           @Override
           public void onCancel() {
-            // The client went away (or its deadline passed) before the server answered.
-            timer.record(Status.Code.CANCELLED);
+            timer.record(unansweredEnd(Context.current()));
             super.onCancel();
           }
         };
       }
     };
+  }
+
+  /**
+   * How a call that ended before the server answered ended: DEADLINE_EXCEEDED when its deadline
+   * passed, CANCELLED when its client cancelled it. A client whose deadline passes cancels the
+   * call itself (RST_STREAM), mostly before the server's own timer for it fires: the server's
+   * deadline is the timeout the client sent counted from the headers' arrival, so it passes later
+   * by the time they took to come. A cancel that arrives within {@value #DEADLINE_SLACK_MILLIS} ms of
+   * the deadline, or after it, is the deadline's; gRPC itself counted every such call CANCELLED
+   * (212 of 232 Recommends whose callers all saw DEADLINE_EXCEEDED, under load).
+   */
+  static Status.Code unansweredEnd(Context call) {
+    Deadline deadline = call.getDeadline();
+    if (deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= DEADLINE_SLACK_MILLIS) {
+      return Status.Code.DEADLINE_EXCEEDED;
+    }
+    return Status.Code.CANCELLED;
   }
 
   /** Times one call and records it once, whichever of close and cancel comes first. */

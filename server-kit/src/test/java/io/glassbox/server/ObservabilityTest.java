@@ -7,12 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.collect.ImmutableList;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.protobuf.StringValue;
+import io.grpc.BindableService;
 import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
+import io.grpc.Context;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -146,6 +156,44 @@ class ObservabilityTest {
   }
 
   @Test
+  void metrics_countACallWhoseDeadlinePassedUnanswered_asDeadlineExceeded_andOneTheClientCancelled_asCancelled()
+      throws Exception {
+    List<String> held = new CopyOnWriteArrayList<>();
+    // Never answers: each call ends by its deadline or its client's cancel.
+    BindableService unanswering = () -> ServerServiceDefinition.builder(EchoService.SERVICE)
+        .addMethod(EchoService.ECHO, ServerCalls.asyncUnaryCall(
+            (StringValue request, StreamObserver<StringValue> out) -> held.add(request.getValue())))
+        .build();
+    GrpcServer server = GrpcServer.onPort("metrics", 0, new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        TlsSettings.none(), 0, 64, 100, 0)).addService(unanswering).start();
+    closer.add(server);
+    ManagedChannel channel = channel("127.0.0.1:" + server.port());
+    // Connected first, so that every call reaches the server well within its deadline.
+    await("the channel to connect", () -> channel.getState(true) == ConnectivityState.READY);
+
+    for (int i = 0; i < 5; i++) {
+      StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+          channel, EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS),
+          StringValue.of("late")));
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
+    }
+    Context.CancellableContext cancelled = Context.current().withCancellation();
+    ListenableFuture<StringValue> answer = cancelled.call(() -> ClientCalls.futureUnaryCall(
+        channel.newCall(EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)),
+        StringValue.of("cancelled")));
+    await("the cancelled call to reach the server", () -> held.contains("cancelled"));
+    cancelled.cancel(null);
+    assertEquals(Status.Code.CANCELLED, Status.fromThrowable(assertThrows(Exception.class, answer::get)).getCode());
+
+    await("all six calls counted", () -> MetricsText.calls(MetricsText.scrape(server), EchoService.SERVICE, "Echo") == 6);
+    String metrics = MetricsText.scrape(server);
+    assertTrue(metrics.contains("glassbox_grpc_server_handling_seconds_count{code=\"DEADLINE_EXCEEDED\",method=\"Echo\","
+        + "service=\"test.Echo\"} 5"), metrics);
+    assertTrue(metrics.contains("glassbox_grpc_server_handling_seconds_count{code=\"CANCELLED\",method=\"Echo\","
+        + "service=\"test.Echo\"} 1"), metrics);
+  }
+
+  @Test
   void metricsPort_closesARequestWhoseHeadersPassTheLimit_andAnswersOneUnderIt() throws Exception {
     // The JDK reads the limit once per JVM: that the metrics port sets it is checked whatever ran first.
     String before = System.clearProperty(MessageLimits.HTTP_HEADER_PROPERTY);
@@ -203,6 +251,21 @@ class ObservabilityTest {
 
   private static void assertDoesNotThrowParsing(String id) {
     assertEquals(id, UUID.fromString(id).toString());
+  }
+
+  /** Waits up to 30 s for {@code condition}, checking every 10 ms. */
+  private static void await(String what, CheckedCondition condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.holds()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(what + " within 30 s");
+      }
+      TimeUnit.MILLISECONDS.sleep(10);
+    }
+  }
+
+  private interface CheckedCondition {
+    boolean holds() throws Exception;
   }
 
   private ManagedChannel channel(String target) {
