@@ -71,7 +71,8 @@ public final class AuthInterceptor implements ServerInterceptor {
     }
     if (!rateLimiter.tryAcquire(keys, key.name())) {
       return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription("API key " + key.name()
-          + " is over its rate limit of " + rateLimiter.perSecond() + " calls per second; retry later"));
+          + " is over its rate limit of " + rateLimiter.perSecond() + " calls per second; retry later"
+          + suitesOwn(key.name())));
     }
     return Contexts.interceptCall(Context.current().withValue(CALLER, key), call, headers, next);
   }
@@ -82,6 +83,17 @@ public final class AuthInterceptor implements ServerInterceptor {
    */
   public static boolean isBearer(String scheme) {
     return scheme.equalsIgnoreCase(BEARER);
+  }
+
+  /**
+   * What a rate-limit refusal adds when the key is one of the suite's own (as make-secrets.sh names
+   * it, the key it writes to client-key and the README's examples present): a caller holding it
+   * reads another name than any it chose, and shares its budget with every other such caller.
+   */
+  private static String suitesOwn(String name) {
+    return ServerSettings.SUITES_OWN_KEYS.contains(name) ? " (" + name + " is the suite's own key, which its "
+        + "services present to each other: give each calling application a key line of its own in the API keys file)"
+        : "";
   }
 
   private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Status status) {

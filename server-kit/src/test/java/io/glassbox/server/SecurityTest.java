@@ -164,6 +164,37 @@ class SecurityTest {
   }
 
   @Test
+  void rateLimit_refusal_namesTheCallersKey_andSaysWhenItIsTheSuitesOwn() throws IOException {
+    // The gateway's default: no key exempt, the suite's own (make-secrets.sh's client-key) included.
+    Path keys = dir.resolve("keys-with-internal");
+    Files.writeString(keys, Files.readString(keysFile()) + "client " + ApiKeys.sha256Hex(INTERNAL_KEY)
+        + " glassbox-internal\n");
+    start(ServerSettings.load(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, keys.toString(),
+        ServerSettings.RATE_LIMIT_KEY, "5")), 0, "none"));
+
+    String shop = refusalOfABurst(CLIENT_KEY);
+    String internal = refusalOfABurst(INTERNAL_KEY);
+
+    assertEquals("API key shop is over its rate limit of 5 calls per second; retry later", shop);
+    assertEquals("API key glassbox-internal is over its rate limit of 5 calls per second; retry later "
+        + "(glassbox-internal is the suite's own key, which its services present to each other: give each calling "
+        + "application a key line of its own in the API keys file)", internal);
+    assertTrue(!internal.contains(INTERNAL_KEY) && !shop.contains(CLIENT_KEY), "never the secret");
+  }
+
+  /** The description of the RESOURCE_EXHAUSTED that 50 calls in a burst with {@code key} meet. */
+  private String refusalOfABurst(String key) {
+    ManagedChannel client = channel(name, ClientSettings.plaintext().withApiKey(key));
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> {
+      for (int i = 0; i < 50; i++) {
+        EchoService.call(client, "hi");
+      }
+    });
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    return refused.getStatus().getDescription();
+  }
+
+  @Test
   void rateLimit_doesNotApplyToTheKeysExemptFromIt_theSuitesOwn() throws IOException {
     Path keys = dir.resolve("keys-with-internal");
     // The old key keeps its exemption under the name make-secrets.sh --rotate-api-keys gives it.
