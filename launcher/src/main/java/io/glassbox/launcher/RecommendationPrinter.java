@@ -58,7 +58,10 @@ final class RecommendationPrinter {
           unknown == 1 ? "it" : "them", response.getPurchasesRead(), response.getPurchasesRead() == 1 ? "" : "s"));
     }
     if (response.getExplanationsDegraded()) {
-      out.append("  note: model explanations unavailable; reasons come from retrieval statistics only.\n");
+      // Said to a shopper's eyes, as the viewer says it: what the reasons are, and why.
+      out.append("  note: the model's reasons are missing: the service that explains the model's picks did not"
+          + " answer in time, or failed. The reasons shown are the shop's order statistics (how often an item was"
+          + " bought, and with what), not why the model picked it.\n");
     }
     if (response.getItemsCount() == 0) {
       out.append("  (no items)\n");

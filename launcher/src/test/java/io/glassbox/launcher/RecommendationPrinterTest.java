@@ -53,6 +53,22 @@ class RecommendationPrinterTest {
         + " retrieval order."), busy);
   }
 
+  /**
+   * Before, "note: model explanations unavailable; reasons come from retrieval statistics only.":
+   * jargon to whoever reads it, and no word of why.
+   */
+  @Test
+  void explanationsDegraded_saysInPlainWordsWhatTheReasonsAreAndWhy() {
+    String text = new RecommendationPrinter().render("u", RecommendResponse.newBuilder().setExplanationsDegraded(true)
+        .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "It has been bought 3 times in this shop."))
+        .build());
+
+    assertTrue(text.contains("  note: the model's reasons are missing: the service that explains the model's picks"
+        + " did not answer in time, or failed. The reasons shown are the shop's order statistics (how often an item"
+        + " was bought, and with what), not why the model picked it.\n"), text);
+    assertFalse(text.contains("retrieval statistics"), text);
+  }
+
   /** Before, a degraded answer's retrieval score was printed as "score", like the model's. */
   @Test
   void degradedAnswer_labelsEachScoreAsRetrievals_aRankedOneAsTheModels() {

@@ -546,6 +546,29 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * Before, "Explanations are degraded: reasons from retrieval statistics only." (and "解释已降级：理由仅来自召回统计。"):
+   * jargon to whoever opens the page, and no word of why.
+   */
+  @Test
+  void page_explanationsDegraded_summarySaysInPlainWordsWhatTheReasonsAreAndWhy_inBothLanguages() throws Exception {
+    RecommendResponse degraded = RecommendResponse.newBuilder().setModelVersion("m").setExplanationsDegraded(true)
+        .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/"));
+    page.await("typeof TEXTS === 'object'", PAGE_TIMEOUT);
+
+    String en = summary(page, "en-US", degraded);
+    String zh = summary(page, "zh-CN", degraded);
+    assertTrue(en.contains(" The model's reasons are missing: the service that explains the model's picks did not"
+        + " answer in time, or failed. The reasons shown are the shop's order statistics (how often an item was"
+        + " bought, and with what), not why the model picked it."), en);
+    assertTrue(zh.contains("缺少模型的推荐理由：负责解释模型推荐的服务没有及时回应，或出了错。下面显示的理由是本店的订单统计"
+        + "（商品被购买的次数、和哪些商品一起被购买），而不是模型推荐它的原因。"), zh);
+    assertFalse(summary(page, "en-US", degraded.toBuilder().setExplanationsDegraded(false).build())
+        .contains("reasons are missing"));
+  }
+
+  /**
    * Without a purchase an item's score can rise while its rank falls, when other items' scores
    * rise more (and the other way round), as explain says: before, the effects table showed "+0.208"
    * beside "#17" for an item at #6 with nothing to say why; why-not's purchases holding the item
