@@ -360,7 +360,7 @@ class ExplainServiceTest {
       assertEquals(0, coPurchase.getRank());
       assertEquals(0, coPurchase.getRankWithoutEvidence());
       assertEquals(0f, coPurchase.getScoreDrop());
-      assertEquals("One of the shop's best sellers.", x.getReasons(1).getText());
+      assertEquals("Among the shop's top 10% best-selling items.", x.getReasons(1).getText());
       assertEquals(0, x.getReasons(1).getEvidenceItemIdsCount());
 
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(1)));
@@ -389,7 +389,7 @@ class ExplainServiceTest {
           response.getExplanations(0).getReasons(0).getText());
       // The shop's orders holding both, as the caller sent them (the feature service's count).
       assertEquals("它曾和您买过的「PARTY BUNTING」（7 笔订单）被一起购买。", response.getExplanations(1).getReasons(0).getText());
-      assertEquals("本店热销商品：已被购买 42 次。", response.getExplanations(2).getReasons(0).getText());
+      assertEquals("本店销量前 10% 的商品：已被购买 42 次。", response.getExplanations(2).getReasons(0).getText());
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertEquals("zh-CN", r.getLocale())));
     }

@@ -11,21 +11,23 @@ import org.junit.jupiter.api.Timeout;
 class BestSellersTest {
 
   @Test
-  void lastRank_isTheTopTenthOfTheItemsBoughtRoundedUpAndAtMost500() {
+  void lastRank_isTheTopTenthOfTheItemsBoughtRoundedDownAndAtMost500() {
+    // Rounded down: reasons say "among the shop's top 10%", which the 318th of 3,178 is not.
     assertEquals(0, BestSellers.lastRank(0));
-    assertEquals(1, BestSellers.lastRank(1));
+    assertEquals(0, BestSellers.lastRank(1));
+    assertEquals(0, BestSellers.lastRank(9));
     assertEquals(1, BestSellers.lastRank(10));
-    assertEquals(2, BestSellers.lastRank(11));
+    assertEquals(1, BestSellers.lastRank(19));
     assertEquals(3, BestSellers.lastRank(30));
-    assertEquals(318, BestSellers.lastRank(3178), "the embedded data's 3,178 items bought");
+    assertEquals(317, BestSellers.lastRank(3178), "the embedded data's 3,178 items bought");
     assertEquals(500, BestSellers.lastRank(5000));
     assertEquals(500, BestSellers.lastRank(Integer.MAX_VALUE));
   }
 
   @Test
   void minimumPurchases_isTheLastBestSellersSoATieWithItCounts() {
-    // 25 items bought: the top 3; P03 and P04 share the third place.
-    long[] purchases = new long[25];
+    // 30 items bought: the top 3; P03 and P04 share the third place.
+    long[] purchases = new long[30];
     Arrays.fill(purchases, 1);
     System.arraycopy(new long[] {30, 20, 12, 12, 11}, 0, purchases, 0, 5);
 
@@ -38,8 +40,8 @@ class BestSellersTest {
 
   @Test
   void minimumPurchases_isAtLeastTen() {
-    // 11 items bought: the top 2, but the second was bought 9 times.
-    EventStore store = TestData.salesStore(40, 9, 9, 8, 1, 1, 1, 1, 1, 1, 1);
+    // 20 items bought: the top 2, but the second was bought 9 times.
+    EventStore store = TestData.salesStore(40, 9, 9, 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
     assertEquals(10, BestSellers.minimumPurchases(store, store.popularity(0)));
   }
 

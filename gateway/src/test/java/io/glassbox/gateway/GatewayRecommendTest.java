@@ -279,7 +279,7 @@ class GatewayRecommendTest {
     assertEquals(FakeModelService.VERSION, response.getModelVersion());
     Reason c5 = response.getItems(0).getReasons(0);
     assertEquals(ReasonKind.REASON_KIND_POPULAR, c5.getKind());
-    assertEquals("One of the shop's best sellers.", c5.getText());
+    assertEquals("Among the shop's top 10% best-selling items.", c5.getText());
     Reason c2 = response.getItems(1).getReasons(0);
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, c2.getKind());
     assertEquals(List.of("h2", "h1"), c2.getEvidenceItemIdsList());

@@ -116,7 +116,7 @@ class GatewaySmallShopTest {
   private static String expectedText(String itemId) {
     int bought = purchases.get(itemId);
     return itemId.equals(BEST_SELLER)
-        ? "One of the shop's best sellers: bought " + bought + " times."
+        ? "Among the shop's top 10% best-selling items: bought " + bought + " times."
         : "It has been bought " + (bought == 1 ? "once" : bought + " times") + " in this shop.";
   }
 
@@ -149,7 +149,7 @@ class GatewaySmallShopTest {
     for (RecommendedItem item : recommend(degraded, "zh-CN").getItemsList()) {
       String id = item.getItem().getItemId();
       Reason reason = salesReasons(item.getReasonsList()).get(0);
-      assertEquals(id.equals(BEST_SELLER) ? "本店热销商品：已被购买 12 次。" : "它在本店已被购买 " + purchases.get(id) + " 次。",
+      assertEquals(id.equals(BEST_SELLER) ? "本店销量前 10% 的商品：已被购买 12 次。" : "它在本店已被购买 " + purchases.get(id) + " 次。",
           reason.getText(), id);
     }
   }

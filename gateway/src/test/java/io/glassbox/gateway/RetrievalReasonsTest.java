@@ -55,7 +55,7 @@ class RetrievalReasonsTest {
   void popular_withItsPurchases_statesThem() {
     Candidate candidate = popular("x", 1).toBuilder().setPurchases(1969).build();
 
-    assertEquals("One of the shop's best sellers: bought 1969 times.",
+    assertEquals("Among the shop's top 10% best-selling items: bought 1969 times.",
         RetrievalReasons.of(candidate, ITEMS, "en-US").get(0).getText());
   }
 
@@ -81,7 +81,7 @@ class RetrievalReasonsTest {
 
     assertEquals(1, reasons.size());
     assertEquals(ReasonKind.REASON_KIND_POPULAR, reasons.get(0).getKind());
-    assertEquals("\u672c\u5e97\u70ed\u9500\u5546\u54c1\u3002", reasons.get(0).getText());
+    assertEquals("本店销量前 10% 的商品。", reasons.get(0).getText());
     assertEquals(List.of(), reasons.get(0).getEvidenceItemIdsList());
   }
 

@@ -217,8 +217,8 @@ public final class ReasonTexts {
 
   /**
    * For one of the shop's best sellers (the feature service's rule: among the top 10% of the items
-   * bought, and bought at least 10 times): "One of the shop's best sellers: bought 1969 times."
-   * or, with no count, "One of the shop's best sellers."
+   * bought, and bought at least 10 times): "Among the shop's top 10% best-selling items: bought 1969 times."
+   * or, with no count, "Among the shop's top 10% best-selling items."
    *
    * @param purchases the item's purchases in the shop; 0 to state none
    */

@@ -170,7 +170,7 @@ class ReasonTextsTest {
         + "candidates.", EN.trend(2, java.time.Duration.ofHours(1), 4, 9, 50, 10, false));
     assertEquals("近期热销：最近 1 天内被购买 1 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
         ZH.trend(1, java.time.Duration.ofDays(1), 4, 9, 50, 10, false));
-    assertEquals("One of the shop's best sellers: bought once.", EN.popular(1));
+    assertEquals("Among the shop's top 10% best-selling items: bought once.", EN.popular(1));
     assertEquals(" The one purchase tried (one of your purchases that lifts it) would not bring it into your top 10 "
         + "new picks.", EN.whyNotAddition(List.of(), 0, 10, new ReasonTexts.AdditionsTried(0, 0, 1, 0), true));
     assertEquals(" No purchase was tried: the model knows no item bought together with it, finds none with a similar "
@@ -218,10 +218,10 @@ class ReasonTextsTest {
         EN.coPurchase(List.of("A", "B"), List.of(12, 1)));
     assertEquals("它曾和您买过的「A」（12 笔订单）和「B」（1 笔订单）被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of(12, 1)));
     assertThrows(IllegalArgumentException.class, () -> EN.coPurchase(List.of("A"), List.of(1, 2)));
-    assertEquals("One of the shop's best sellers.", EN.popular(0));
-    assertEquals("本店热销商品。", ZH.popular(0));
-    assertEquals("One of the shop's best sellers: bought 1969 times.", EN.popular(1969));
-    assertEquals("本店热销商品：已被购买 1969 次。", ZH.popular(1969));
+    assertEquals("Among the shop's top 10% best-selling items.", EN.popular(0));
+    assertEquals("本店销量前 10% 的商品。", ZH.popular(0));
+    assertEquals("Among the shop's top 10% best-selling items: bought 1969 times.", EN.popular(1969));
+    assertEquals("本店销量前 10% 的商品：已被购买 1969 次。", ZH.popular(1969));
   }
 
   @Test
