@@ -54,10 +54,13 @@ record ExplainQuery(
    *     when the caller sent none
    * @param purchases for popular: the item's purchases in the shop; 0 when the caller sent none
    * @param bestSeller for popular: one of the shop's best sellers (the feature service's rule)
+   * @param viaMaxBasketSize the most distinct items of the orders {@code viaSharedOrders} count; 0
+   *     when the caller sent none (no counts are stated then)
    */
   record Target(
       String itemId, boolean coPurchase, boolean popular,
-      List<String> viaItemIds, List<Integer> viaSharedOrders, long purchases, boolean bestSeller) {
+      List<String> viaItemIds, List<Integer> viaSharedOrders, long purchases, boolean bestSeller,
+      int viaMaxBasketSize) {
     Target {
       requireNonNull(itemId, "itemId");
       viaItemIds = List.copyOf(viaItemIds);
@@ -78,6 +81,10 @@ record ExplainQuery(
         throw Status.INVALID_ARGUMENT.withDescription(field + ".via_shared_orders must be empty or one count >= 1 "
             + "per via_item_ids entry, got " + shared.size() + " for " + via.size()).asRuntimeException();
       }
+      if (target.getViaMaxBasketSize() < 0) {
+        throw Status.INVALID_ARGUMENT.withDescription(field + ".via_max_basket_size must be >= 0, got "
+            + target.getViaMaxBasketSize()).asRuntimeException();
+      }
       if (target.getPurchases() < 0) {
         throw Status.INVALID_ARGUMENT.withDescription(field + ".purchases must be >= 0, got "
             + target.getPurchases()).asRuntimeException();
@@ -93,7 +100,7 @@ record ExplainQuery(
         }
       }
       return new Target(target.getItemId(), coPurchase, popular, cited, citedShared, target.getPurchases(),
-          target.getBestSeller());
+          target.getBestSeller(), target.getViaMaxBasketSize());
     }
   }
 }

@@ -131,7 +131,8 @@ final class Explainer {
       return reasons;
     }
     if (sources.coPurchase()) {
-      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), sources.viaSharedOrders(), titles, locale));
+      reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), sources.viaSharedOrders(), sources.viaMaxBasketSize(),
+          titles, locale));
     }
     if (sources.popular()) {
       reasons.add(ReasonWriter.popular(sources.purchases(), sources.bestSeller(), locale));

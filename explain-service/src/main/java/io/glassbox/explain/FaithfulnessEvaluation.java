@@ -188,6 +188,7 @@ public final class FaithfulnessEvaluation {
           .addAllSources(byId.get(item).getSourcesList())
           .addAllViaItemIds(byId.get(item).getViaItemIdsList())
           .addAllViaSharedOrders(byId.get(item).getViaSharedOrdersList())
+          .setViaMaxBasketSize(byId.get(item).getViaMaxBasketSize())
           .setPurchases(byId.get(item).getPurchases())
           .setBestSeller(byId.get(item).getBestSeller()));
     }

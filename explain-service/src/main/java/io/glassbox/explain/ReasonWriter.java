@@ -58,14 +58,15 @@ final class ReasonWriter {
 
   /**
    * A retrieval-statistics reason: bought in the same baskets as {@code viaItemIds}, in
-   * {@code sharedOrders} of them each (empty: no counts stated).
+   * {@code sharedOrders} of them each, counting orders of up to {@code maxBasketSize} distinct items
+   * (empty, or a size of 0: no counts stated).
    */
-  static Reason coPurchase(List<String> viaItemIds, List<Integer> sharedOrders, Map<String, String> titles,
-      String locale) {
+  static Reason coPurchase(List<String> viaItemIds, List<Integer> sharedOrders, int maxBasketSize,
+      Map<String, String> titles, String locale) {
     List<String> viaTitles = titlesOf(viaItemIds, titles);
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
-        .setText(ReasonTexts.forLocale(locale).coPurchase(viaTitles, sharedOrders))
+        .setText(ReasonTexts.forLocale(locale).coPurchase(viaTitles, sharedOrders, maxBasketSize))
         .setLocale(locale)
         .addAllEvidenceItemIds(viaItemIds)
         .addAllEvidenceTitles(viaTitles)

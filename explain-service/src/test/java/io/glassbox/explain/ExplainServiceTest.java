@@ -380,7 +380,7 @@ class ExplainServiceTest {
       ExplainResponse response = fixture.stub.explain(request(
           bestSeller("t"),
           target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d")
-              .addViaSharedOrders(7).build(),
+              .addViaSharedOrders(7).setViaMaxBasketSize(100).build(),
           bestSeller("y").toBuilder().setPurchases(42).build())
           .setTopK(1).setLocale("zh-CN").build());
 
@@ -388,7 +388,8 @@ class ExplainServiceTest {
           + "在 4 个候选商品中从第 1 位降到第 2 位。只去掉另外一件购买，它也会跌出。仅凭这件商品，它也会留在您的前 1 个新推荐中；不过即使没有任何购买，它也会留在其中。",
           response.getExplanations(0).getReasons(0).getText());
       // The shop's orders holding both, as the caller sent them (the feature service's count).
-      assertEquals("它曾和您买过的「PARTY BUNTING」（7 笔订单）被一起购买。", response.getExplanations(1).getReasons(0).getText());
+      assertEquals("它曾和您买过的「PARTY BUNTING」（在 7 笔不超过 100 种商品的订单中）被一起购买。",
+          response.getExplanations(1).getReasons(0).getText());
       assertEquals("本店销量前 10% 的商品：已被购买 42 次。", response.getExplanations(2).getReasons(0).getText());
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertEquals("zh-CN", r.getLocale())));
@@ -565,6 +566,10 @@ class ExplainServiceTest {
           bestSeller("t").toBuilder().setPurchases(-1).build()).build()));
       assertEquals(Status.Code.INVALID_ARGUMENT, negative.getStatus().getCode());
       assertEquals("targets[0].purchases must be >= 0, got -1", negative.getStatus().getDescription());
+      StatusRuntimeException size = assertThrows(StatusRuntimeException.class, () -> fixture.stub.explain(request(
+          target("x", RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE).toBuilder().addViaItemIds("d")
+              .addViaSharedOrders(7).setViaMaxBasketSize(-1).build()).build()));
+      assertEquals("targets[0].via_max_basket_size must be >= 0, got -1", size.getStatus().getDescription());
       assertEquals(0, model.requests().size());
     }
   }

@@ -97,6 +97,13 @@ public interface EventStore extends AutoCloseable {
   /** Items bought in the same baskets as {@code itemId}, most shared baskets first; see {@link #append}. */
   List<CoPurchaseNeighbour> coPurchaseNeighbours(String itemId);
 
+  /**
+   * The most distinct items of a basket the co-purchase statistics count
+   * (GLASSBOX_FEATURE_MAX_BASKET_SIZE): a shared-basket count is of the baskets up to this size,
+   * which a reason stating it must say.
+   */
+  int maxBasketSize();
+
   /** The same neighbours for every dataset item at once, by index (for candidate retrieval). */
   CoPurchaseGraph coPurchaseGraph();
 

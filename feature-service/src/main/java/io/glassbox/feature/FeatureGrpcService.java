@@ -184,6 +184,7 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           .setRecentPurchases(recent[i])
           .addAllViaItemIds(candidate.viaItemIds())
           .addAllViaSharedOrders(candidate.viaSharedOrders())
+          .setViaMaxBasketSize(candidate.viaItemIds().isEmpty() ? 0 : store.maxBasketSize())
           .setPurchases(candidate.purchases())
           .setBestSeller(candidate.bestSeller());
       // Fixed order so clients see the same list for the same sources.

@@ -196,6 +196,11 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   @Override
+  public int maxBasketSize() {
+    return maxBasketSize;
+  }
+
+  @Override
   public CoPurchaseGraph coPurchaseGraph() {
     return state().coPurchase.graph();
   }

@@ -835,6 +835,11 @@ public final class RedisEventStore implements EventStore {
     return coPurchaseGraph().neighboursOf(itemId);
   }
 
+  @Override
+  public int maxBasketSize() {
+    return maxBasketSize;
+  }
+
   /**
    * The statistics with every order line this replica ingested, and other replicas' lines as of
    * at most {@link #ORDER_SYNC_NANOS} ago: lines not read yet are read first.

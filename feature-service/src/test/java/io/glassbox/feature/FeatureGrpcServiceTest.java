@@ -404,10 +404,13 @@ class FeatureGrpcServiceTest {
           }
         }
         assertTrue(candidate.getViaSharedOrdersList().stream().allMatch(n -> n >= 1));
+        // The counts are of the orders up to the store's basket-size cap, which a reason must say.
+        assertEquals(100, candidate.getViaMaxBasketSize(), candidate.getItemId());
         assertFalse(popularSeen, "a popular-only candidate ranked above a co-purchase one");
       } else {
         assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_POPULAR), candidate.getSourcesList());
         assertEquals(0, candidate.getViaItemIdsCount());
+        assertEquals(0, candidate.getViaMaxBasketSize());
         // Popular-only candidates come in popularity order: their purchases never rise.
         assertTrue(candidate.getPurchases() >= 1 && candidate.getPurchases() <= previousPurchases);
         previousPurchases = candidate.getPurchases();

@@ -341,6 +341,7 @@ record RankedSlate(
         .addAllSources(candidate.getSourcesList())
         .addAllViaItemIds(candidate.getViaItemIdsList())
         .addAllViaSharedOrders(candidate.getViaSharedOrdersList())
+        .setViaMaxBasketSize(candidate.getViaMaxBasketSize())
         .setPurchases(candidate.getPurchases())
         .setBestSeller(candidate.getBestSeller())
         .build();

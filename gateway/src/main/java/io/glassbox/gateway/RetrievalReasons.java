@@ -46,7 +46,7 @@ final class RetrievalReasons {
       reasons.add(Reason.newBuilder()
           .setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
           .setText(texts.coPurchase(titles, candidate.getViaSharedOrdersCount() == via.size()
-              ? candidate.getViaSharedOrdersList() : List.of()))
+              ? candidate.getViaSharedOrdersList() : List.of(), candidate.getViaMaxBasketSize()))
           .setLocale(texts.tag())
           .addAllEvidenceItemIds(via)
           .addAllEvidenceTitles(titles)

@@ -151,7 +151,8 @@ class GatewayNewcomerRealDataTest {
     assertEquals(ReasonKind.REASON_KIND_NEWCOMER, last.getReasons(0).getKind());
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, last.getReasons(1).getKind());
     assertEquals(List.of(LANTERN), last.getReasons(1).getEvidenceItemIdsList());
-    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 2 orders), which you bought.",
+    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 2 orders of up to 100 different items),"
+        + " which you bought.",
         last.getReasons(1).getText());
     assertFalse(response.getExplanationsDegraded());
     // Two buy-again places, seven model picks, the newcomer: the model's reasons count its 7.
@@ -231,7 +232,7 @@ class GatewayNewcomerRealDataTest {
     assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER),
         box.getSourcesList());
     assertEquals(List.of(LAST_DATASET_PURCHASE), box.getReasons(1).getEvidenceItemIdsList());
-    assertTrue(box.getReasons(1).getText().endsWith("(in 2 orders), which you bought."), box.getReasons(1).getText());
+    assertTrue(box.getReasons(1).getText().endsWith("(in 2 orders of up to 100 different items), which you bought."), box.getReasons(1).getText());
   }
 
   @Test

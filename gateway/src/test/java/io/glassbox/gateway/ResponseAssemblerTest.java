@@ -96,7 +96,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_newcomers_takeTheLastPlacesWithTheRuleReasonThenTheirCoPurchaseReason() {
-    Candidate newcomer = coPurchase("n1", 4, "h1").toBuilder().addViaSharedOrders(3).build();
+    Candidate newcomer = coPurchase("n1", 4, "h1").toBuilder().addViaSharedOrders(3).setViaMaxBasketSize(100).build();
     Places places = Places.of(4, new BuyAgain(BUY_AGAIN.items().subList(0, 1), 9, false, ZoneOffset.UTC), List.of(newcomer));
     assertEquals(2, places.modelPlaces());
 
@@ -115,7 +115,7 @@ class ResponseAssemblerTest {
         last.getReasonsList().stream().map(Reason::getKind).toList());
     assertEquals("New in the shop: the model has not learned this item yet, so it did not rank it; it is shown"
         + " because of what it was bought with.", last.getReasons(0).getText());
-    assertEquals(io.glassbox.texts.ReasonTexts.forLocale("en-US").coPurchase(List.of("Title h1"), List.of(3)),
+    assertEquals(io.glassbox.texts.ReasonTexts.forLocale("en-US").coPurchase(List.of("Title h1"), List.of(3), 100),
         last.getReasons(1).getText());
     assertEquals(List.of("h1"), last.getReasons(1).getEvidenceItemIdsList());
     assertFalse(response.getExplanationsDegraded(), "a newcomer needs no model reason");

@@ -42,13 +42,14 @@ class RetrievalReasonsTest {
   }
 
   @Test
-  void coPurchase_withTheSharedOrders_statesThemPerViaItem() {
-    Candidate candidate = coPurchase("x", 1, "h1", "h2").toBuilder().addViaSharedOrders(12).addViaSharedOrders(1).build();
+  void coPurchase_withTheSharedOrders_statesThemPerViaItem_andTheOrdersTheyCount() {
+    Candidate candidate = coPurchase("x", 1, "h1", "h2").toBuilder().addViaSharedOrders(12).addViaSharedOrders(1)
+        .setViaMaxBasketSize(100).build();
 
     Reason reason = RetrievalReasons.of(candidate, ITEMS, "en-US").get(0);
 
-    assertEquals("It has been bought together with RED MUG (in 12 orders) and BLUE CUP (in one order), which you bought.",
-        reason.getText());
+    assertEquals("It has been bought together with RED MUG (in 12 orders of up to 100 different items) and BLUE CUP"
+        + " (in one order of up to 100 different items), which you bought.", reason.getText());
   }
 
   @Test

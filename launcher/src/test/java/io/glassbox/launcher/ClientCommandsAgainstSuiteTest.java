@@ -601,7 +601,8 @@ class ClientCommandsAgainstSuiteTest {
     assertTrue(printed.out().contains(" 10. CLI LANTERN STAND  [CLI-STAND]  2.10 GBP  new in the shop (unknown to the model;"
         + " placed by rule, not scored)"), printed.out());
     assertTrue(printed.out().contains("note: the last place is an item new in the shop"), printed.out());
-    assertTrue(printed.out().contains("It has been bought together with CLI GLASS LANTERN (in 20 orders), which you bought."),
+    assertTrue(printed.out().contains("It has been bought together with CLI GLASS LANTERN (in 20 orders of up to 100 different"
+        + " items), which you bought."),
         printed.out());
     // The lantern is new to the model too: it read the shopper's other purchase alone, and says so.
     assertTrue(printed.out().contains("note: the model does not know 1 item this user bought (it was not trained on"

@@ -164,17 +164,22 @@ public final class ReasonTexts {
   }
 
   /**
-   * "It has been bought together with A (in 12 orders) and B (in one order), which you bought."
-   * or, with no titles, "... with items you bought."
+   * "It has been bought together with A (in 12 orders of up to 100 different items) and B (in one
+   * order of up to 100 different items), which you bought." or, with no titles, "... with items
+   * you bought."
    *
-   * @param sharedOrders aligned with {@code titles}: the shop's orders holding both the item and
-   *     that purchase; empty to state no counts
+   * @param sharedOrders aligned with {@code titles}: the shop's orders of up to {@code
+   *     maxBasketSize} distinct items holding both the item and that purchase; empty to state no
+   *     counts
+   * @param maxBasketSize the most distinct items of an order the counts count (the co-purchase
+   *     statistics leave bigger orders out, so a count is not of every order holding both); 0 to
+   *     state no counts
    */
-  public String coPurchase(List<String> titles, List<Integer> sharedOrders) {
+  public String coPurchase(List<String> titles, List<Integer> sharedOrders, int maxBasketSize) {
     if (titles.isEmpty()) {
       return format("copurchase.withYourItems");
     }
-    if (sharedOrders.isEmpty()) {
+    if (sharedOrders.isEmpty() || maxBasketSize <= 0) {
       return format("copurchase.with", list(titles));
     }
     if (sharedOrders.size() != titles.size()) {
@@ -183,7 +188,7 @@ public final class ReasonTexts {
     List<String> parts = new ArrayList<>(titles.size());
     for (int i = 0; i < titles.size(); i++) {
       int orders = sharedOrders.get(i);
-      parts.add(format("copurchase.via", quoted(titles.get(i)), orders, Integer.toString(orders)));
+      parts.add(format("copurchase.via", quoted(titles.get(i)), orders, Integer.toString(orders), maxBasketSize));
     }
     return format("copurchase.with", joined(parts));
   }

@@ -209,15 +209,19 @@ class ReasonTextsTest {
 
   @Test
   void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
-    assertEquals("It has been bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B"), List.of()));
-    assertEquals("它曾和您买过的「A」和「B」被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of()));
-    assertEquals("It has been bought together with items you bought.", EN.coPurchase(List.of(), List.of()));
-    assertEquals("它曾和您买过的商品被一起购买。", ZH.coPurchase(List.of(), List.of()));
-    // With the shop's orders holding both, per purchase.
-    assertEquals("It has been bought together with A (in 12 orders) and B (in one order), which you bought.",
-        EN.coPurchase(List.of("A", "B"), List.of(12, 1)));
-    assertEquals("它曾和您买过的「A」（12 笔订单）和「B」（1 笔订单）被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of(12, 1)));
-    assertThrows(IllegalArgumentException.class, () -> EN.coPurchase(List.of("A"), List.of(1, 2)));
+    assertEquals("It has been bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B"), List.of(), 100));
+    assertEquals("它曾和您买过的「A」和「B」被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of(), 100));
+    assertEquals("It has been bought together with items you bought.", EN.coPurchase(List.of(), List.of(), 100));
+    assertEquals("它曾和您买过的商品被一起购买。", ZH.coPurchase(List.of(), List.of(), 100));
+    // With the shop's orders holding both, per purchase: of the orders the statistics count, which
+    // the text names (before, "in 288 orders" where 330 orders held both and 42 were over 100 items).
+    assertEquals("It has been bought together with A (in 12 orders of up to 100 different items) and B (in one order"
+        + " of up to 100 different items), which you bought.", EN.coPurchase(List.of("A", "B"), List.of(12, 1), 100));
+    assertEquals("它曾和您买过的「A」（在 12 笔不超过 100 种商品的订单中）和「B」（在 1 笔不超过 100 种商品的订单中）被一起购买。",
+        ZH.coPurchase(List.of("A", "B"), List.of(12, 1), 100));
+    // Counts without the size they were counted up to are not stated.
+    assertEquals("It has been bought together with A, which you bought.", EN.coPurchase(List.of("A"), List.of(12), 0));
+    assertThrows(IllegalArgumentException.class, () -> EN.coPurchase(List.of("A"), List.of(1, 2), 100));
     assertEquals("Among the shop's top 10% best-selling items.", EN.popular(0));
     assertEquals("本店销量前 10% 的商品。", ZH.popular(0));
     assertEquals("Among the shop's top 10% best-selling items: bought 1969 times.", EN.popular(1969));
