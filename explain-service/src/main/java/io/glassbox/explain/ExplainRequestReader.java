@@ -55,7 +55,8 @@ final class ExplainRequestReader {
     RecentPurchases recent = RecentPurchases.read("slate_recent_purchases", request.getSlateRecentPurchasesList(),
         "recent_purchases_window", request.hasRecentPurchasesWindow()
             ? Optional.of(request.getRecentPurchasesWindow()) : Optional.empty(),
-        request.getSlateItemIdsList());
+        request.getSlateItemIdsList()).countedUpTo(request.hasRecentPurchasesAsOf()
+            ? Optional.of(request.getRecentPurchasesAsOf()) : Optional.empty());
     return new ExplainQuery(
         request.getHistoryItemIdsList(), record, request.getSlateItemIdsList(), targets, locale,
         maxEvidence, ModelVersionPin.ofCaller(request.getModelVersion()), topK, recent);

@@ -156,7 +156,8 @@ final class InteractiveRequestReader {
     RecentPurchases recent = RecentPurchases.read("ranking.candidate_recent_purchases",
         ranking.getCandidateRecentPurchasesList(), "ranking.recent_purchases_window",
         ranking.hasRecentPurchasesWindow() ? Optional.of(ranking.getRecentPurchasesWindow()) : Optional.empty(),
-        ranking.getCandidateItemIdsList());
+        ranking.getCandidateItemIdsList()).countedUpTo(ranking.hasRecentPurchasesAsOf()
+            ? Optional.of(ranking.getRecentPurchasesAsOf()) : Optional.empty());
     refuseRemovedField(ranking, 7, "newcomer_places");
     refuseRemovedField(ranking, 9, "top_k_when_newcomers_fill");
     Optional<AnswerPlaces> defaultAnswer = defaultAnswer(ranking, topK);

@@ -41,7 +41,7 @@ final class ReasonWriter {
     Measurement removal = cited.removal();
     return Reason.newBuilder()
         .setKind(ReasonKind.REASON_KIND_TREND)
-        .setText(ReasonTexts.forLocale(locale).trend(cited.purchases(), cited.window(), removal.rank(),
+        .setText(ReasonTexts.forLocale(locale).trend(cited.purchases(), cited.window(), cited.asOf(), removal.rank(),
             removal.rankWithout(), cited.rankedCount(), cited.topK(), cited.necessary()))
         .setLocale(locale)
         .setRank(removal.rank())

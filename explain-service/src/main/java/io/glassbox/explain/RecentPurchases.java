@@ -4,8 +4,10 @@ import static io.glassbox.server.RequestChecks.invalid;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.Duration;
+import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.ScoreRequest;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +21,29 @@ import java.util.Optional;
  *
  * @param counts by candidate id; a candidate without one is scored with 0
  * @param window the window they were counted over; empty exactly when there are no counts
+ * @param asOf the request time they were counted up to, the end of the half-open window
+ *     {@code [asOf - window, asOf)}, when the caller said it: a trend reason names it
  */
-record RecentPurchases(Map<String, Long> counts, Optional<Duration> window) {
-  static final RecentPurchases NONE = new RecentPurchases(Map.of(), Optional.empty());
+record RecentPurchases(Map<String, Long> counts, Optional<Duration> window, Optional<Instant> asOf) {
+  static final RecentPurchases NONE = new RecentPurchases(Map.of(), Optional.empty(), Optional.empty());
 
   RecentPurchases {
     counts = Map.copyOf(counts);
     requireNonNull(window, "window");
+    requireNonNull(asOf, "asOf");
+  }
+
+  RecentPurchases(Map<String, Long> counts, Optional<Duration> window) {
+    this(counts, window, Optional.empty());
+  }
+
+  /**
+   * These counts, said to be counted up to {@code asOf} ({@code Timestamp} of the request, unset:
+   * not said); unchanged without counts.
+   */
+  RecentPurchases countedUpTo(Optional<Timestamp> asOf) {
+    return window.isEmpty() ? this : new RecentPurchases(counts, window,
+        asOf.map(t -> Instant.ofEpochSecond(t.getSeconds(), t.getNanos())));
   }
 
   /**
@@ -79,12 +97,12 @@ record RecentPurchases(Map<String, Long> counts, Optional<Duration> window) {
     }
     Map<String, Long> changed = new HashMap<>(counts);
     changed.put(itemId, 0L);
-    return new RecentPurchases(changed, window);
+    return new RecentPurchases(changed, window, asOf);
   }
 
   /** These candidates with every count 0 (no trend term for any), over the same window. */
   RecentPurchases withoutAnyTrend() {
-    return window.isEmpty() ? this : new RecentPurchases(Map.of(), window);
+    return window.isEmpty() ? this : new RecentPurchases(Map.of(), window, asOf);
   }
 
   /** Sets the window on {@code request} when there are counts. */

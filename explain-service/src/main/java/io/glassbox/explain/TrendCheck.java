@@ -1,6 +1,7 @@
 package io.glassbox.explain;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,7 +31,8 @@ final class TrendCheck {
    * @param topK the top-k the rule refers to
    * @param rankedCount how many candidates the ranks are counted among
    */
-  record Cited(long purchases, Duration window, Measurement removal, boolean necessary, int topK, int rankedCount) {}
+  record Cited(long purchases, Duration window, Optional<Instant> asOf, Measurement removal, boolean necessary,
+      int topK, int rankedCount) {}
 
   /** A verdict per item, in order: present when its trend term meets the minimum effect. */
   static List<Optional<Cited>> check(List<String> items, CounterfactualScorer.Session session, MinimumEffect rule) {
@@ -64,7 +66,7 @@ final class TrendCheck {
           baseline.get(item), without);
       if (rule.isMetBy(removal)) {
         verdicts.set(i, Optional.of(new Cited(recent.count(item),
-            Duration.ofSeconds(window.getSeconds(), window.getNanos()), removal, rule.isNecessary(removal),
+            Duration.ofSeconds(window.getSeconds(), window.getNanos()), recent.asOf(), removal, rule.isNecessary(removal),
             rule.topK(), scores.rankedCount())));
       }
     }

@@ -9,6 +9,7 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.ExplainRequest;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GetItemsRequest;
@@ -231,10 +232,14 @@ final class Recommender {
         || slate.ranked().isEmpty()) {
       return Futures.immediateFuture(Explanations.notAsked());
     }
+    ExplainRequest asked = slate.explainRequest(modelPlaces, config.slateSize(), query.locale(),
+        found.historyItemIds(), found.recentWindow());
+    if (asked.hasRecentPurchasesWindow() && found.candidates().hasAsOf()) {
+      // The end of the half-open window the counts cover, which a trend reason names.
+      asked = asked.toBuilder().setRecentPurchasesAsOf(found.candidates().getAsOf()).build();
+    }
     ListenableFuture<Explanations> explained = Futures.transform(
-        metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(
-            slate.explainRequest(modelPlaces, config.slateSize(), query.locale(),
-                found.historyItemIds(), found.recentWindow()))),
+        metrics.time("explain", explain.withDeadline(request.budget().explainDeadline()).explain(asked)),
         Explanations::from,
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {

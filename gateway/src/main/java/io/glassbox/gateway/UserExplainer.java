@@ -269,6 +269,9 @@ final class UserExplainer {
     }
     if (counted && ranking.getCandidateRecentPurchasesCount() > 0) {
       ranking.setRecentPurchasesWindow(candidates.getRecentWindow());
+      if (candidates.hasAsOf()) {
+        ranking.setRecentPurchasesAsOf(candidates.getAsOf()); // named by a trend reason
+      }
     }
     return ranking.addAllCandidateItemIds(ids);
   }

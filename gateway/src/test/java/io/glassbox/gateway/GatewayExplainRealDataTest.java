@@ -323,6 +323,7 @@ class GatewayExplainRealDataTest {
     Reason trend = explained.getReasons(0);
     assertEquals(ReasonKind.REASON_KIND_TREND, trend.getKind());
     assertEquals(cold.rankWithoutTrend(first), trend.getRankWithoutEvidence());
+    assertTrue(trend.getText().contains(" in the 14 days before 2011-12-09 12:50 UTC."), trend.getText());
 
     StatusRuntimeException notBought = expect(Status.Code.INVALID_ARGUMENT, () -> stub().whatIf(
         UserWhatIfRequest.newBuilder().setUserId(user).addRemoveItemIds(first).build()));
@@ -421,6 +422,10 @@ class GatewayExplainRealDataTest {
           assertEquals(i + 1, reason.getRank(), id);
           assertEquals(served.counts().get(id), reason.getRecentPurchases(), id);
           assertEquals(served.window(), reason.getRecentPurchasesWindow());
+          // The counts are of [as_of - 14 days, as_of), as the trainer fit the term: a purchase at
+          // the data's last instant is not among them, so the text names that instant (before,
+          // "in the last 14 days": 59 for 13606's BAKING SET 9 PIECE RETROSPOT, 60 with order 581587).
+          assertTrue(reason.getText().contains(" times in the 14 days before 2011-12-09 12:50 UTC."), reason.getText());
           assertEquals(served.rankWithoutTrend(id), reason.getRankWithoutEvidence(),
               "rank of " + id + " re-scored with 0 recent purchases");
           assertTrue(reason.getNecessary() || reason.getRankWithoutEvidence() - reason.getRank() >= 3,

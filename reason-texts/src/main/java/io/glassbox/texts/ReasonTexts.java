@@ -4,11 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import java.text.MessageFormat;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.MissingResourceException;
+import java.util.Optional;
 import java.util.ResourceBundle;
 import java.util.Set;
 
@@ -139,13 +144,35 @@ public final class ReasonTexts {
   public String trend(
       long purchases, Duration window, int rank, int rankWithout, int rankedCount, int topK,
       boolean necessary) {
+    return trend(purchases, window, Optional.empty(), rank, rankWithout, rankedCount, topK, necessary);
+  }
+
+  /**
+   * The same, naming the request time the purchases were counted up to when {@code asOf} is
+   * given: "Popular lately: bought 59 times in the 14 days before 2011-12-09 12:50 UTC. …". The
+   * window is half-open, {@code [asOf - window, asOf)} (as the trainer fit the trend term), so a
+   * purchase at {@code asOf} itself is not counted, and "in the last 14 days" would claim it is.
+   *
+   * @param asOf the end of the window, said in UTC to the second (to the minute when whole)
+   */
+  public String trend(
+      long purchases, Duration window, Optional<Instant> asOf, int rank, int rankWithout, int rankedCount,
+      int topK, boolean necessary) {
     if (window.isNegative() || window.isZero()) {
       throw new IllegalArgumentException("the window must be positive, got " + window);
     }
     Span span = Span.of(window);
-    String key = "trend." + (span.days() ? "days" : "hours") + (necessary ? ".necessary" : "");
+    String key = "trend." + (span.days() ? "days" : "hours") + (asOf.isPresent() ? ".before" : "")
+        + (necessary ? ".necessary" : "");
     return format(key, purchases, span.length(), rank, rankWithout, rankedCount, topK,
-        Long.toString(purchases), Long.toString(span.length()));
+        Long.toString(purchases), Long.toString(span.length()), asOf.map(ReasonTexts::utcTime).orElse(""));
+  }
+
+  /** "2011-12-09 12:50 UTC", or "2011-12-09 12:50:30 UTC" when the second is not whole minutes. */
+  private static String utcTime(Instant time) {
+    LocalDateTime utc = LocalDateTime.ofEpochSecond(time.getEpochSecond(), 0, ZoneOffset.UTC);
+    return utc.format(DateTimeFormatter.ofPattern(utc.getSecond() == 0 ? "yyyy-MM-dd HH:mm" : "yyyy-MM-dd HH:mm:ss",
+        Locale.ROOT)) + " UTC";
   }
 
   /**

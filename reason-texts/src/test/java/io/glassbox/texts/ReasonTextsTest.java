@@ -162,6 +162,22 @@ class ReasonTextsTest {
         ZH.trend(1200, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
   }
 
+  /**
+   * The counts are of [as_of - window, as_of): a purchase at as_of is not among them, so the text
+   * names the end it was counted up to (before, "in the last 14 days" read as up to now).
+   */
+  @Test
+  void trend_countedUpToARequestTime_namesItInUtc_inBothLocales() {
+    java.util.Optional<java.time.Instant> end = java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:00Z"));
+    assertEquals("Popular lately: bought 59 times in the 14 days before 2011-12-09 12:50 UTC. Without that, it would "
+        + "rank #9 instead of #4 among 50 candidates.", EN.trend(59, java.time.Duration.ofDays(14), end, 4, 9, 50, 10, false));
+    assertEquals("Popular lately: bought once in the hour before 2011-12-09 12:50:30 UTC. Without that, it would drop out"
+        + " of your top 10 new picks, to #14 instead of #4 among 480 candidates.", EN.trend(1, java.time.Duration.ofHours(1),
+        java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:30Z")), 4, 14, 480, 10, true));
+    assertEquals("近期热销：2011-12-09 12:50 UTC 之前的 14 天内被购买 59 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
+        ZH.trend(59, java.time.Duration.ofDays(14), end, 4, 9, 50, 10, false));
+  }
+
   @Test
   void countsOfOne_areSaidInWords_inEnglish() {
     assertEquals("Popular lately: bought once in the last day. Without that, it would rank #9 instead of #4 among 50 "
