@@ -114,24 +114,35 @@ def _load_data(args, **options) -> data_mod.Dataset:
         raise SystemExit(str(e)) from None
 
 
-def _load_model_data(args) -> data_mod.Dataset:
+def _load_model_data(args, users_as_trained: bool = False) -> data_mod.Dataset:
     """The --data folder of a command on a --model folder (evaluate, device-bench, reexport).
     With no zone named, its times without an offset are read in the zone the model was trained
     with (metadata.json's data fingerprint), so a shop names its zone once, at training. Another
     zone for the very files the model learnt from is refused: their moments would not be the ones
-    it learnt. A model trained without one read no such times, so any zone reads its files alike."""
+    it learnt. A model trained without one read no such times, so any zone reads its files alike.
+    `users_as_trained` (evaluate): only the first --max-users users, by default as many as the
+    model was trained on."""
     metadata = os.path.join(args.model, "metadata.json")
     if not os.path.isfile(metadata):
         raise SystemExit(f"{args.model}: no metadata.json; --model names a model version folder "
                          "(models/NAME/VERSION)")
     with open(metadata, encoding="utf-8") as f:
-        trained = json.load(f).get("data_fingerprint") or {}
+        trained_meta = json.load(f)
+    trained = trained_meta.get("data_fingerprint") or {}
     learnt = trained.get("time_zone")
     if learnt and not args.time_zone:
         args.time_zone = learnt
         print(f"{args.data}: times without a UTC offset read in {learnt}, as the model was trained",
               file=sys.stderr)
-    dataset = _load_data(args)
+    if users_as_trained and args.max_users is None:
+        # The users the model was trained and tested on (train --max-users): the terms' test
+        # figures then stand beside the model's own in metadata.json, and a smoke run's terms take
+        # about as long as its training, not an evaluation of every customer.
+        args.max_users = (trained_meta.get("settings") or {}).get("max_users")
+        if args.max_users:
+            print(f"{args.data}: the first {args.max_users} users only, as the model was trained "
+                  "(its --max-users; --max-users 0 takes every user)", file=sys.stderr)
+    dataset = _load_data(args, max_users=args.max_users or None) if users_as_trained else _load_data(args)
     files = {k: v for k, v in dataset.fingerprint.items() if k != "time_zone"}
     if learnt and args.time_zone != learnt and files.items() <= trained.items():
         raise SystemExit(f"{args.model} was trained on these files with their times without an offset "
@@ -445,7 +456,7 @@ def evaluate_command(args) -> dict:
     """Evaluates a model folder against the time-aware baselines; fits the trend term and the
     buy-again merge on validation; optionally stores the trend term in the folder."""
     torch.set_num_threads(args.threads)
-    dataset = _load_model_data(args)
+    dataset = _load_model_data(args, users_as_trained=True)
     split = _split_of(dataset, args.split)
     model, metadata = load_model_folder(args.model, dataset)
     trained_split = metadata["settings"].get("split", "basket")
@@ -454,8 +465,10 @@ def evaluate_command(args) -> dict:
                          f"evaluating it on {args.split!r} would leak held-out events")
     popularity = popularity_scores(split.train, dataset.num_items)
     title = None if args.no_title_term else TitleVectors(dataset.titles)
+    print(f"terms: {len(dataset.user_ids)} users of {args.data} ({len(split.valid)} validation and "
+          f"{len(split.test)} test cases); the weights are chosen on validation", flush=True)
     report = timeaware.compare(dataset, split, model, metadata["max_history_length"], popularity,
-                               title=title)
+                               log=lambda line: print(line, flush=True), title=title)
     report = {"protocol": SPLIT_PROTOCOLS[args.split],
               "metric": ("full ranking over all items; 'results.*' except 'repeats_counted/*': "
                          "targets = held-out items not in the history, history excluded; "
@@ -467,6 +480,7 @@ def evaluate_command(args) -> dict:
                          "T_test (training + validation period); in [request_time - window, "
                          "request_time)"),
               "model_version": metadata["version"],
+              "max_users": args.max_users or None,
               "data_fingerprint": dataset.fingerprint} | report
     if args.split == "time":
         t_valid, t_test = data_mod.time_cutoffs(dataset, 0.1, 0.1)
@@ -685,6 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write eval_cases.tsv, eval_cases_repeats.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")
     e.add_argument("--threads", type=int, default=1)
+    e.add_argument("--max-users", type=int,
+                   help="use only the first N users (default: those the model was trained on, its "
+                        "metadata's settings.max_users; 0: every user)")
     d = sub.add_parser("device-bench", help="time a version's model alone per batch shape (CUDA when present)")
     d.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
     d.add_argument("--data", required=True, help="the dataset it was trained on")

@@ -25,6 +25,7 @@ request would hold none.
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -39,6 +40,36 @@ TREND_WEIGHTS = tuple(round(0.25 * i, 2) for i in range(0, 17))    # 0 .. 4
 TITLE_WEIGHTS = (0, 2, 4, 8, 12, 16, 24, 32, 48, 64)
 BUY_AGAIN_SLOTS = tuple(range(0, 11))
 BUY_AGAIN_MIN_BASKETS = (2, 3, 4)
+PROGRESS_EVERY_S = 30.0
+
+
+class Progress:
+    """Shows a long evaluation is alive: a line as each step starts, and within a step at most
+    one line per `every` seconds saying how far it is (on a few thousand customers a grid takes
+    minutes, and a step that prints nothing until it ends looks hung)."""
+
+    def __init__(self, log: Callable[[str], None], every: float = PROGRESS_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic):
+        self.log, self.every, self.clock = log, every, clock
+        self.what, self.total, self.done, self.unit = "", 0, 0, ""
+        self.started = self.last = clock()
+
+    def step(self, what: str, total: int, unit: str) -> None:
+        self.what, self.total, self.done, self.unit = what, total, 0, unit
+        self.started = self.last = self.clock()
+        self.log(f"terms: {what}")
+
+    def tick(self, count: int = 1) -> None:
+        self.done += count
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            self.log(f"terms: {self.what}: {self.done} of {self.total} {self.unit} "
+                     f"({now - self.started:.0f} s)")
+
+
+def _silent_tick(count: int = 1) -> None:
+    """No progress to show (the fits called alone, in tests and benchmarks)."""
 
 
 class RecentCounts:
@@ -120,29 +151,36 @@ def choose(grid: List[dict]) -> dict:
     return max(grid, key=lambda g: (round(g["valid"]["ndcg@10"], 9), round(g["valid"]["hr@10"], 9)))
 
 
-def fit_recent_popularity(valid: List[EvalCase], recent: RecentCounts, popularity: np.ndarray):
+def _ticked(rows: Dict[str, float], tick: Callable[..., None]) -> Dict[str, float]:
+    tick()
+    return rows
+
+
+def fit_recent_popularity(valid: List[EvalCase], recent: RecentCounts, popularity: np.ndarray,
+                          tick: Callable[..., None] = _silent_tick):
     grid = [{"window_days": w,
-             "valid": evaluate_rows(valid, recent_popularity_rows(recent, w, popularity))}
+             "valid": _ticked(evaluate_rows(valid, recent_popularity_rows(recent, w, popularity)), tick)}
             for w in WINDOW_DAYS]
     return choose(grid), grid
 
 
-def fit_trend(valid: List[EvalCase], valid_scores: np.ndarray, recent: RecentCounts):
-    grid = []
-    for w in WINDOW_DAYS:
-        for weight in TREND_WEIGHTS:
-            if weight == 0 and w != WINDOW_DAYS[0]:
-                continue            # weight 0 is the model alone, whatever the window
-            grid.append({"window_days": w, "weight": weight,
-                         "valid": evaluate_rows(valid, trend_rows(valid_scores, recent, w, weight))})
+TREND_GRID = [(w, weight) for w in WINDOW_DAYS for weight in TREND_WEIGHTS
+              if weight != 0 or w == WINDOW_DAYS[0]]    # weight 0 is the model alone, whatever the window
+
+
+def fit_trend(valid: List[EvalCase], valid_scores: np.ndarray, recent: RecentCounts,
+              tick: Callable[..., None] = _silent_tick):
+    grid = [{"window_days": w, "weight": weight,
+             "valid": _ticked(evaluate_rows(valid, trend_rows(valid_scores, recent, w, weight)), tick)}
+            for w, weight in TREND_GRID]
     return choose(grid), grid
 
 
 def fit_title(valid: List[EvalCase], valid_scores: np.ndarray, valid_title: np.ndarray,
-              recent: RecentCounts, window_days: float):
+              recent: RecentCounts, window_days: float, tick: Callable[..., None] = _silent_tick):
     grid = [{"window_days": window_days, "trend_weight": weight, "title_weight": title_weight,
-             "valid": evaluate_rows(valid, trend_rows(valid_scores, recent, window_days, weight,
-                                                      valid_title, title_weight))}
+             "valid": _ticked(evaluate_rows(valid, trend_rows(valid_scores, recent, window_days, weight,
+                                                              valid_title, title_weight)), tick)}
             for weight in TREND_WEIGHTS for title_weight in TITLE_WEIGHTS]
     return choose(grid), grid
 
@@ -187,15 +225,16 @@ def buy_again_rows(dataset: Dataset, base_rows, slots: int, min_baskets: int):
     return rows
 
 
-def fit_buy_again(dataset: Dataset, valid: List[EvalCase], base_rows):
-    grid = []
-    for k in BUY_AGAIN_MIN_BASKETS:
-        for m in BUY_AGAIN_SLOTS:
-            if m == 0 and k != BUY_AGAIN_MIN_BASKETS[0]:
-                continue
-            grid.append({"slots": m, "min_baskets": k,
-                         "valid": evaluate_rows(valid, buy_again_rows(dataset, base_rows, m, k),
-                                                repeats_counted=True)})
+BUY_AGAIN_GRID = [(m, k) for k in BUY_AGAIN_MIN_BASKETS for m in BUY_AGAIN_SLOTS
+                  if m != 0 or k == BUY_AGAIN_MIN_BASKETS[0]]
+
+
+def fit_buy_again(dataset: Dataset, valid: List[EvalCase], base_rows,
+                  tick: Callable[..., None] = _silent_tick):
+    grid = [{"slots": m, "min_baskets": k,
+             "valid": _ticked(evaluate_rows(valid, buy_again_rows(dataset, base_rows, m, k),
+                                            repeats_counted=True), tick)}
+            for m, k in BUY_AGAIN_GRID]
     return choose(grid), grid
 
 
@@ -217,8 +256,10 @@ def validation_notes(rows: Dict[str, dict], served: str) -> List[str]:
     return notes
 
 
-def model_score_matrix(model, cases: List[EvalCase], max_len: int, batch: int = 64) -> np.ndarray:
-    """float32 [len(cases), N + 1]: the model's scores of every item index for each case."""
+def model_score_matrix(model, cases: List[EvalCase], max_len: int, batch: int = 64,
+                       tick: Callable[..., None] = _silent_tick) -> np.ndarray:
+    """float32 [len(cases), N + 1]: the model's scores of every item index for each case
+    (`tick` told the number of cases after each batch)."""
     import torch
     from .evaluate import left_pad
     out = np.zeros((len(cases), model.num_items + 1), dtype=np.float32)
@@ -227,6 +268,7 @@ def model_score_matrix(model, cases: List[EvalCase], max_len: int, batch: int = 
             chunk = cases[start:start + batch]
             out[start:start + len(chunk)] = model.score_all(
                 left_pad([c.history for c in chunk], max_len)).numpy()
+            tick(len(chunk))
     return out
 
 
@@ -240,11 +282,15 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     merge (repeat purchases counted), each on validation and test; parameters from
     validation only. With `title` (an evaluate.TitleVectors), also model + trend + title and
     its buy-again merge."""
+    progress = Progress(log)
+    users = f"{len(split.valid)} validation users"
     recent = RecentCounts(split.train, split.train_times, dataset.num_items)
     recent_test = (RecentCounts(*split.test_count_events, dataset.num_items)
                    if split.test_count_events is not None else recent)
-    valid_scores = model_score_matrix(model, split.valid, max_len)
-    test_scores = model_score_matrix(model, split.test, max_len)
+    progress.step(f"the model's scores of every item for {len(split.valid)} validation and "
+                  f"{len(split.test)} test cases", len(split.valid) + len(split.test), "cases")
+    valid_scores = model_score_matrix(model, split.valid, max_len, tick=progress.tick)
+    test_scores = model_score_matrix(model, split.test, max_len, tick=progress.tick)
     pop_rows = lambda i, c: popularity
     rows = {}
 
@@ -255,11 +301,14 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
 
     both("model", lambda i, c: valid_scores[i], lambda i, c: test_scores[i])
     both("popularity_all_time", pop_rows, pop_rows)
-    best_recent, recent_grid = fit_recent_popularity(split.valid, recent, popularity)
+    progress.step(f"recent popularity's window: {len(WINDOW_DAYS)} windows on {users}",
+                  len(WINDOW_DAYS), "windows")
+    best_recent, recent_grid = fit_recent_popularity(split.valid, recent, popularity, progress.tick)
     w_days = best_recent["window_days"]
     both("popularity_recent", recent_popularity_rows(recent, w_days, popularity),
          recent_popularity_rows(recent_test, w_days, popularity))
-    best_trend, trend_grid = fit_trend(split.valid, valid_scores, recent)
+    progress.step(f"the trend term: {len(TREND_GRID)} settings on {users}", len(TREND_GRID), "settings")
+    best_trend, trend_grid = fit_trend(split.valid, valid_scores, recent, progress.tick)
     t_days, weight = best_trend["window_days"], best_trend["weight"]
     both("model_plus_trend", trend_rows(valid_scores, recent, t_days, weight),
          trend_rows(test_scores, recent_test, t_days, weight))
@@ -268,8 +317,10 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
     # served today (history excluded), a repeat purchase is always a miss; buy-again places the
     # user's regular items first.
     v_rep, t_rep = split.valid_with_repeats, split.test_with_repeats
-    v_rep_scores = model_score_matrix(model, v_rep, max_len)
-    t_rep_scores = model_score_matrix(model, t_rep, max_len)
+    progress.step(f"the model's scores for {len(v_rep)} validation and {len(t_rep)} test cases with "
+                  "repeat purchases counted", len(v_rep) + len(t_rep), "cases")
+    v_rep_scores = model_score_matrix(model, v_rep, max_len, tick=progress.tick)
+    t_rep_scores = model_score_matrix(model, t_rep, max_len, tick=progress.tick)
     v_trend = trend_rows(v_rep_scores, recent, t_days, weight)
     t_trend = trend_rows(t_rep_scores, recent_test, t_days, weight)
     recent_rows = recent_popularity_rows(recent, w_days, popularity)
@@ -281,7 +332,10 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
          True, v_rep, t_rep)
     both("repeats_counted/model_plus_trend", new_only(v_trend), new_only(t_trend), True,
          v_rep, t_rep)
-    best_again, again_grid = fit_buy_again(dataset, v_rep, v_trend)
+    buy_again_step = (f"the buy-again merge: {len(BUY_AGAIN_GRID)} settings on {len(v_rep)} validation "
+                      "users, repeat purchases counted")
+    progress.step(buy_again_step, len(BUY_AGAIN_GRID), "settings")
+    best_again, again_grid = fit_buy_again(dataset, v_rep, v_trend, progress.tick)
     slots, min_baskets = best_again["slots"], best_again["min_baskets"]
     both("repeats_counted/model_plus_trend_plus_buy_again",
          buy_again_rows(dataset, v_trend, slots, min_baskets),
@@ -294,7 +348,10 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
         # the target's favour.
         both("title_similarity", lambda i, c: ranked_with_ties_broken(v_title[i], popularity),
              lambda i, c: ranked_with_ties_broken(t_title[i], popularity))
-        best_title, title_grid = fit_title(split.valid, valid_scores, v_title, recent, t_days)
+        title_grid_size = len(TREND_WEIGHTS) * len(TITLE_WEIGHTS)
+        progress.step(f"the title term: {title_grid_size} settings on {users}", title_grid_size, "settings")
+        best_title, title_grid = fit_title(split.valid, valid_scores, v_title, recent, t_days,
+                                           progress.tick)
         tw, vw = best_title["trend_weight"], best_title["title_weight"]
         both("model_plus_trend_plus_title", trend_rows(valid_scores, recent, t_days, tw, v_title, vw),
              trend_rows(test_scores, recent_test, t_days, tw, t_title, vw))
@@ -303,7 +360,8 @@ def compare(dataset: Dataset, split, model, max_len: int, popularity: np.ndarray
                               title.mean_cosines(t_rep, max_len), vw)
         both("repeats_counted/model_plus_trend_plus_title", new_only(v_served), new_only(t_served),
              True, v_rep, t_rep)
-        best_title_again, _ = fit_buy_again(dataset, v_rep, v_served)
+        progress.step(buy_again_step + ", with the title term", len(BUY_AGAIN_GRID), "settings")
+        best_title_again, _ = fit_buy_again(dataset, v_rep, v_served, progress.tick)
         title_slots, title_min = best_title_again["slots"], best_title_again["min_baskets"]
         both("repeats_counted/model_plus_trend_plus_title_plus_buy_again",
              buy_again_rows(dataset, v_served, title_slots, title_min),
