@@ -5,7 +5,9 @@ import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.model.ModelConfig;
 import io.glassbox.server.ConfigSource;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -13,6 +15,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -105,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
     // an empty --time-zone here overrules.
     List<String> zoneOption = List.of("--time-zone", zone);
     Path trainer = trainerDir != null ? trainerDir : ConfigSource.fromEnvironment().shipped("trainer");
-    if (run(trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD) != 0) {
+    if (run(trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD).status() != 0) {
       return fail("the trainer needs Python with PyTorch, ONNX and NumPy at " + python + ": apt-get install "
           + "python3-torch python3-onnx python3-numpy libopenblas0-pthread");
     }
@@ -118,16 +121,20 @@ final class TrainCommand implements Callable<Integer> {
     train.addAll(List.of("--epochs", String.valueOf(epochs), "--models-dir", modelsDir.toString(),
         "--version", version, "--run-dir", runs.resolve("train").toString()));
     train.addAll(trainerOptions);
-    if (run(trainer, train, trainerOutput) != 0) {
-      return fail("the trainer stopped; its output above says why");
+    Ended trained = run(trainer, train, trainerOutput);
+    if (trained.status() != 0) {
+      return fail(trained.why("training", "see " + runs.resolve("train").resolve("train.log")));
     }
     Path folder = modelsDir.resolve(model).resolve(version);
     List<String> evaluate = new ArrayList<>(List.of("-m", "glassbox_trainer", "evaluate", "--model", folder.toString(),
         "--data", data.toString(), "--split", "basket", "--write-trend", "--run-dir", runs.resolve("evaluate").toString()));
     evaluate.addAll(zoneOption);
-    if (!noTerms && run(trainer, evaluate, trainerOutput) != 0) {
-      return fail("fitting the terms stopped; its output above says why. The model in " + folder
-          + " is served without them");
+    Ended terms = noTerms ? Ended.SKIPPED : run(trainer, evaluate, trainerOutput);
+    if (terms.status() != 0) {
+      // The version folder is whole without the terms (train wrote it; evaluate rewrites only
+      // metadata.json, at its end), so it is still said how to serve it.
+      fail(terms.why("fitting the terms", "nothing on its standard error; what it printed is above")
+          + ". The model in " + folder + " is served without them");
     }
     System.out.printf("%nglassbox train: model %s version %s is in %s (logs and metrics in %s).%n"
             + "Serve it: %s=%s %s%s=%s %s=%s bin/glassbox up%n"
@@ -143,18 +150,67 @@ final class TrainCommand implements Callable<Integer> {
       System.out.printf("Customers to try (in containers, the viewer's %s; deploy/README.md, \"Your own shop\"): %s%n",
           ViewerConfig.EXAMPLE_USERS_KEY, String.join(",", examples));
     }
-    return 0;
+    return terms.status() == 0 ? 0 : 1;
   }
 
-  /** Runs the trainer's Python in this folder, its output sent to {@code output}; its exit status. */
-  private int run(Path trainer, List<String> arguments, ProcessBuilder.Redirect output) throws InterruptedException {
-    ProcessBuilder process = new ProcessBuilder(Stream.concat(Stream.of(python), arguments.stream()).toList())
-        .redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(output).redirectError(output);
-    process.environment().put("PYTHONPATH", trainer.toAbsolutePath().toString());
+  /**
+   * Runs the trainer's Python in this folder, its standard output sent to {@code output} and its
+   * standard error shown on this command's as it comes (its last line kept: the trainer's reason
+   * when it stops); how it ended.
+   */
+  private Ended run(Path trainer, List<String> arguments, ProcessBuilder.Redirect output) throws InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of(python), arguments.stream()).toList())
+        .redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(output)
+        .redirectError(output == ProcessBuilder.Redirect.DISCARD ? output : ProcessBuilder.Redirect.PIPE);
+    builder.environment().put("PYTHONPATH", trainer.toAbsolutePath().toString());
+    // Its lines as they are printed, also when this command's output goes to a pipe or a file.
+    builder.environment().put("PYTHONUNBUFFERED", "1");
+    Process process;
     try {
-      return process.start().waitFor();
+      process = builder.start();
     } catch (IOException notStarted) {
-      return -1;
+      return new Ended(-1, "");
+    }
+    String lastWords = "";
+    try (BufferedReader errors = process.errorReader(StandardCharsets.UTF_8)) {
+      for (String line = errors.readLine(); line != null; line = errors.readLine()) {
+        System.err.println(line);
+        if (!line.isBlank()) {
+          lastWords = line.strip();
+        }
+      }
+    } catch (IOException closed) {
+      // Discarded (the import check), or the pipe went with the process: its status says the rest.
+    }
+    return new Ended(process.waitFor(), lastWords);
+  }
+
+  /** How a trainer run ended: its exit status (-1: not started) and its last line on standard error. */
+  record Ended(int status, String lastWords) {
+    static final Ended SKIPPED = new Ended(0, "");
+    /** Signals by number, for the ones a person or the system sends to stop a process. */
+    private static final Map<Integer, String> SIGNALS =
+        Map.of(1, "SIGHUP", 2, "SIGINT", 6, "SIGABRT", 9, "SIGKILL", 11, "SIGSEGV", 15, "SIGTERM");
+
+    /**
+     * Why the run stopped during {@code stage}, true to how it ended; {@code whereToLook} when it
+     * said nothing on standard error.
+     */
+    String why(String stage, String whereToLook) {
+      if (status < 0) {
+        return "the trainer could not be started for " + stage;
+      }
+      // The JDK reports a process ended by signal N as 128 + N, as shells do; the trainer's own
+      // exits are 0, 1 (a refusal or an error) and 2 (a bad option).
+      if (status > 128 && status <= 128 + 64) {
+        int signal = status - 128;
+        return "the trainer was stopped by signal " + signal
+            + (SIGNALS.containsKey(signal) ? " (" + SIGNALS.get(signal) + ")" : "") + " during " + stage;
+      }
+      if (lastWords.isEmpty()) {
+        return "the trainer exited " + status + " during " + stage + " without saying why: " + whereToLook;
+      }
+      return "the trainer stopped during " + stage + " (exit status " + status + "): " + lastWords;
     }
   }
 

@@ -130,4 +130,46 @@ class TrainCommandTest {
     assertEquals("glassbox train: --time-zone must be a time zone name such as Europe/London or UTC, got \"+01:00\".\n",
         badZone.err());
   }
+
+  /**
+   * A trainer run that ends without a reason is said to: stopped by a signal (the terms stage
+   * killed after 14 silent minutes once said "its output above says why" and gave no serve line)
+   * or exited with nothing on its standard error; one that gave a reason is quoted.
+   */
+  @Test
+  void aTrainerStoppedWithoutAReason_isSaidToBe_andTheModelWithoutTermsIsStillOffered(@TempDir Path dir)
+      throws IOException {
+    Files.writeString(dir.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(dir.resolve("interactions.csv"), "user_id,item_id,timestamp\nu,A,100\n");
+    Path runs = dir.resolve("runs");
+    String[] args = {"--data", dir.toString(), "--name", "shop", "--models-dir", dir.resolve("models").toString(),
+        "--runs-dir", runs.toString(), "--time-zone", "UTC"};
+
+    CliRun silent = train(fakePython(dir, "*\" train \"*) exit 1 ;;"), dir.resolve("trainer.log"), args);
+    assertEquals(1, silent.exit());
+    Matcher said = Pattern.compile("glassbox train: the trainer exited 1 during training without saying why: see "
+        + Pattern.quote(runs.resolve("shop").toString()) + "/\\d{8}-\\d{6}/train/train\\.log\\.\n").matcher(silent.err());
+    assertTrue(said.find(), silent.err());
+
+    CliRun refused = train(fakePython(dir, "*\" train \"*) echo 'shop: no purchases to learn from' >&2; exit 1 ;;"),
+        dir.resolve("trainer.log"), args);
+    assertEquals(1, refused.exit());
+    assertTrue(refused.err().endsWith("shop: no purchases to learn from\nglassbox train: the trainer stopped during"
+        + " training (exit status 1): shop: no purchases to learn from.\n"), refused.err());
+
+    CliRun killed = train(fakePython(dir, "*\" evaluate \"*) kill -TERM $$ ;;"), dir.resolve("trainer.log"), args);
+    assertEquals(1, killed.exit());
+    assertTrue(killed.err().startsWith("glassbox train: the trainer was stopped by signal 15 (SIGTERM) during fitting"
+        + " the terms. The model in " + dir.resolve("models").resolve("shop")), killed.err());
+    assertTrue(killed.err().endsWith(" is served without them.\n"), killed.err());
+    assertTrue(killed.out().contains("Serve it: ") && killed.out().contains("bin/glassbox reload-model --version "),
+        killed.out());
+  }
+
+  /** A Python that succeeds except where {@code caseArm} (a shell case arm on its arguments) says. */
+  private static String fakePython(Path dir, String caseArm) throws IOException {
+    Path python = Files.writeString(dir.resolve("python"), "#!/bin/sh\ncase \" $* \" in\n  " + caseArm + "\nesac\n");
+    python.toFile().setExecutable(true);
+    return python.toString();
+  }
 }
