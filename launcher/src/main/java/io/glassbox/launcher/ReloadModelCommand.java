@@ -1,15 +1,23 @@
 package io.glassbox.launcher;
 
 import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Asks the model service's admin port to load a model version and swap it in. */
+/**
+ * Asks the model service's admin port to load a model version and swap it in, and says what
+ * changed: the terms the new version lacks and both versions' recorded test figures. It never
+ * refuses a weaker version (an operator may mean it); it says so, with the way back.
+ */
 @Command(name = "reload-model",
     description = "Load a model version on a running model service (admin port) and swap it in.")
 final class ReloadModelCommand implements Callable<Integer> {
@@ -32,10 +40,77 @@ final class ReloadModelCommand implements Callable<Integer> {
       ReloadModelResponse response = ModelAdminGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
           .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
-      System.out.printf("Model %s version %s is active (was %s).%n", response.getActive().getModelName(),
-          response.getActive().getVersion(),
-          response.getPreviousVersion().isEmpty() ? "none" : response.getPreviousVersion());
+      System.out.print(report(response, target));
       return 0;
     });
+  }
+
+  /**
+   * What the reload did, in terms an operator can act on: the version now active and the one
+   * before, and when both are described (ModelInfo), the terms the new one lacks and each one's
+   * recorded test figures, with the command that goes back when the new one's are lower.
+   */
+  static String report(ReloadModelResponse response, String target) {
+    ModelInfo active = response.getActive();
+    String previous = response.getPreviousVersion();
+    StringBuilder said = new StringBuilder();
+    if (previous.equals(active.getVersion())) {
+      return said.append(String.format("Model %s version %s was already active: loaded again from its folder.%n",
+          active.getModelName(), previous)).toString();
+    }
+    said.append(String.format("Model %s version %s is active (was %s).%n", active.getModelName(), active.getVersion(),
+        previous.isEmpty() ? "none" : previous));
+    if (!response.hasPrevious()) {
+      return said.toString();
+    }
+    ModelInfo before = response.getPrevious();
+    List<String> lost = terms(before).stream().filter(term -> !terms(active).contains(term)).toList();
+    if (!lost.isEmpty()) {
+      said.append(String.format("Version %s has no %s; %s had %s.%n", active.getVersion(), String.join(" and no ", lost),
+          previous, lost.size() == 1 ? "it" : "them"));
+    }
+    Optional<Figures> now = Figures.of(active);
+    Optional<Figures> then = Figures.of(before);
+    if (now.isEmpty() || then.isEmpty()) {
+      return said.append(String.format("No recorded test figures to compare: %s's metadata.json has none.%n",
+          now.isEmpty() ? active.getVersion() : previous)).toString();
+    }
+    said.append(String.format("Recorded test HR@10 / NDCG@10 (each version's metadata.json, as it is served): %s %s; %s %s%s.%n",
+        active.getVersion(), now.get(), previous, then.get(), active.getDataset().equals(before.getDataset()) ? ""
+            : " (trained on other data, " + active.getDataset() + " and " + before.getDataset() + ": not like for like)"));
+    if (now.get().hr() < then.get().hr()) {
+      said.append(String.format("%s scores lower than %s did; to go back: bin/glassbox reload-model --version %s --target %s%n",
+          active.getVersion(), previous, previous, target));
+    }
+    return said.toString();
+  }
+
+  /** The score terms a version adds to its model's, as an operator knows them. */
+  private static List<String> terms(ModelInfo info) {
+    List<String> terms = new ArrayList<>();
+    if (info.hasTrend()) {
+      terms.add("recent-sales term (\"Popular lately\")");
+    }
+    if (info.hasTitleSimilarity()) {
+      terms.add("title term");
+    }
+    return terms;
+  }
+
+  /** A version's recorded test figures for the scoring it is served with (trainer/README.md, metadata.json). */
+  private record Figures(double hr, double ndcg, String scoring) {
+    static Optional<Figures> of(ModelInfo info) {
+      String prefix = info.hasTitleSimilarity() ? "title_" : info.hasTrend() ? "trend_" : "";
+      String scoring = info.hasTitleSimilarity() ? "model + recent sales + titles"
+          : info.hasTrend() ? "model + recent sales" : "model alone";
+      Double hr = info.getMetricsMap().get(prefix + "test_hr@10");
+      Double ndcg = info.getMetricsMap().get(prefix + "test_ndcg@10");
+      return hr == null || ndcg == null ? Optional.empty() : Optional.of(new Figures(hr, ndcg, scoring));
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%.3f / %.3f (%s)", hr, ndcg, scoring);
+    }
   }
 }

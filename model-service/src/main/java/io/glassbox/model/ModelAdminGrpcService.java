@@ -3,10 +3,12 @@ package io.glassbox.model;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
+import java.util.Optional;
 
 /**
  * {@code glassbox.v1.ModelAdmin}: model reloads, served only on the admin port (admin role when
@@ -25,11 +27,16 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
   @Override
   public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
     ModelGrpcService.respond(responses, () -> {
+      // Described before the swap retires it; kept only if it is the version the swap replaced
+      // (another reload between the two would have replaced this one).
+      Optional<ModelInfo> before = registry.active().map(models::describe);
       ModelRegistry.Swap swap = registry.reload(request.getVersion());
-      return ReloadModelResponse.newBuilder()
+      ReloadModelResponse.Builder response = ReloadModelResponse.newBuilder()
           .setActive(models.describe(swap.active()))
-          .setPreviousVersion(swap.previousVersion().orElse(""))
-          .build();
+          .setPreviousVersion(swap.previousVersion().orElse(""));
+      before.filter(info -> swap.previousVersion().equals(Optional.of(info.getVersion())))
+          .ifPresent(response::setPrevious);
+      return response.build();
     });
   }
 }

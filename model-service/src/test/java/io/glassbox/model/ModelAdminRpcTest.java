@@ -71,8 +71,24 @@ class ModelAdminRpcTest {
 
       assertEquals("v2", response.getActive().getVersion());
       assertEquals("v1", response.getPreviousVersion());
+      // What was served before, as GetModelInfo described it: the caller compares the two.
+      assertEquals("v1", response.getPrevious().getVersion());
+      assertEquals(0.5, response.getPrevious().getMetricsOrThrow("test_hr@10"), 1e-12);
       assertEquals("v2", service.stub.getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion());
       assertEquals("v2", service.stub.score(ONE_CELL).getModelVersion());
+    }
+  }
+
+  /** The active version loaded again: the response says so by naming it as the previous one too. */
+  @Test
+  void reloadModel_theActiveVersion_isLoadedAgain_andNamedAsThePreviousOne() {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      ReloadModelResponse response = service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v1").build());
+
+      assertEquals("v1", response.getActive().getVersion());
+      assertEquals("v1", response.getPreviousVersion());
+      assertEquals(response.getActive().getMetricsMap(), response.getPrevious().getMetricsMap());
     }
   }
 
@@ -98,6 +114,7 @@ class ModelAdminRpcTest {
 
       assertEquals("v1", response.getActive().getVersion());
       assertEquals("", response.getPreviousVersion());
+      assertTrue(!response.hasPrevious());
       assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
     }
   }

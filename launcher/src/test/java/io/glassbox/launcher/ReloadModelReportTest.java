@@ -1,0 +1,85 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ModelInfo;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.api.v1.ReloadModelResponse;
+import io.glassbox.api.v1.TitleSimilarityTerm;
+import io.glassbox.api.v1.TrendTerm;
+import io.grpc.Server;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What {@code bin/glassbox reload-model} says of a swap. Before, a version without the
+ * recent-sales and title terms (recorded test HR@10 0.20) swapped in over the shipped one (0.43)
+ * with only "is active (was X)", and loading the active version again looked like a swap.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReloadModelReportTest {
+  private static final ModelInfo SHIPPED = ModelInfo.newBuilder().setModelName("shop").setVersion("20261122-050136")
+      .setDataset("shop").setTrend(TrendTerm.getDefaultInstance()).setTitleSimilarity(TitleSimilarityTerm.getDefaultInstance())
+      .putAllMetrics(Map.of("test_hr@10", 0.2948, "test_ndcg@10", 0.0551, "trend_test_hr@10", 0.3661,
+          "trend_test_ndcg@10", 0.0712, "title_test_hr@10", 0.4281, "title_test_ndcg@10", 0.0950))
+      .build();
+  private static final ModelInfo QUICK = ModelInfo.newBuilder().setModelName("shop").setVersion("20261206-230000")
+      .setDataset("shop").putAllMetrics(Map.of("test_hr@10", 0.2004, "test_ndcg@10", 0.0402)).build();
+
+  private Server server;
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /** The real command against a model admin port that answers {@code response}. */
+  private CliRun reload(ReloadModelResponse response, String version) throws IOException {
+    server = SuiteAnswer.serve(new ModelAdminGrpc.ModelAdminImplBase() {
+      @Override
+      public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
+        responses.onNext(response);
+        responses.onCompleted();
+      }
+    });
+    return CliRun.of("reload-model", "--version", version, "--target", "localhost:" + server.getPort());
+  }
+
+  @Test
+  void aVersionWithoutTheTermsOverOneWithThem_saysWhatIsLostAndBothFigures_andTheWayBack() throws IOException {
+    CliRun run = reload(ReloadModelResponse.newBuilder().setActive(QUICK).setPreviousVersion(SHIPPED.getVersion())
+        .setPrevious(SHIPPED).build(), QUICK.getVersion());
+
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("Model shop version 20261206-230000 is active (was 20261122-050136).\n"
+        + "Version 20261206-230000 has no recent-sales term (\"Popular lately\") and no title term; 20261122-050136 had them.\n"
+        + "Recorded test HR@10 / NDCG@10 (each version's metadata.json, as it is served): 20261206-230000 0.200 / 0.040"
+        + " (model alone); 20261122-050136 0.428 / 0.095 (model + recent sales + titles).\n"
+        + "20261206-230000 scores lower than 20261122-050136 did; to go back: bin/glassbox reload-model --version"
+        + " 20261122-050136 --target localhost:" + server.getPort() + "\n", run.out());
+  }
+
+  @Test
+  void theActiveVersionAgain_isSaidToBeLoadedAgain() throws IOException {
+    CliRun run = reload(ReloadModelResponse.newBuilder().setActive(SHIPPED).setPreviousVersion(SHIPPED.getVersion())
+        .setPrevious(SHIPPED).build(), SHIPPED.getVersion());
+
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("Model shop version 20261122-050136 was already active: loaded again from its folder.\n", run.out());
+  }
+
+  @Test
+  void aFirstLoad_orAServiceThatSendsNoPrevious_saysTheSwapAlone() throws IOException {
+    CliRun run = reload(ReloadModelResponse.newBuilder().setActive(SHIPPED).setPreviousVersion(QUICK.getVersion())
+        .build(), "");
+
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("Model shop version 20261122-050136 is active (was 20261206-230000).\n", run.out());
+  }
+}
