@@ -38,6 +38,13 @@ public final class LoadRun {
     ScheduledExecutorService background = Executors.newScheduledThreadPool(1,
         new ThreadFactoryBuilder().setNameFormat("load-monitor").setDaemon(true).build());
     long start = System.nanoTime();
+    // Stopped early (Ctrl-C, a SIGTERM), the JVM runs its shutdown hooks and no more: what the
+    // calls so far measured is said then, or the minutes run would say nothing.
+    Thread stopped = new Thread(() -> progress.printf(Locale.ROOT,
+        "load: stopped after %.1f s of %.1f s; what the calls so far measured:%n%s%n",
+        (System.nanoTime() - start) / 1e9, plan.duration().toMillis() / 1e3,
+        recorder.summary(plan.requestCount(), Duration.ofNanos(System.nanoTime() - start)).format()), "load-stopped");
+    Runtime.getRuntime().addShutdownHook(stopped);
     try {
       if (!rss.isEmpty()) {
         rss.sample();
@@ -52,6 +59,11 @@ public final class LoadRun {
     } finally {
       background.shutdownNow();
       background.awaitTermination(5, TimeUnit.SECONDS);
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopped);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs (or ran): the summary is said there.
+      }
     }
     if (!rss.isEmpty()) {
       rss.sample();
