@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import io.glassbox.explain.FaithfulnessEvaluation;
 import io.glassbox.feature.FeatureConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.model.ModelConfig;
 import io.glassbox.server.ConfigSource;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate-explanations",
     description = "Faithfulness of the reasons (coverage, PN, PS, F_NS, evidence size, deletion curve)"
         + " vs attention-only and random evidence, on customers of the dataset the suite serves"
-        + " (GLASSBOX_DATA_DIR, default the embedded data; the model from GLASSBOX_MODEL_DIR/NAME).")
+        + " (GLASSBOX_DATA_DIR, default the embedded data). The model is the suite's: " + ModelConfig.DIRECTORY_KEY
+        + "/" + ModelConfig.NAME_KEY + " (default the shipped one), version " + ModelConfig.VERSION_KEY
+        + " (default the newest version folder); the report's first line names the version evaluated.")
 final class EvaluateCommand implements Callable<Integer> {
   /** The most customers --users may ask for: far more than a run of minutes can evaluate. */
   static final int MAX_USERS = 1_000_000;

@@ -33,11 +33,27 @@ class CliHelpTest {
   /** up's help named only the embedded dataset: a newcomer with a shop of their own did not learn how to serve it. */
   @Test
   void up_help_saysHowToServeTheShopsOwnData() {
-    StringWriter out = new StringWriter();
-    GlassboxCli.commandLine().setOut(new PrintWriter(out)).execute("up", "--help");
+    String help = helpOf("up");
 
-    assertTrue(out.toString().replaceAll("\\s+", " ").contains("To serve your own shop's data, set GLASSBOX_DATA_DIR"
+    assertTrue(help.contains("To serve your own shop's data, set GLASSBOX_DATA_DIR"
         + " to a folder of its items and interactions (README, \"Your own shop\", says how, and how to train a model"
-        + " on it)."), out.toString());
+        + " on it)."), help);
+  }
+
+  /** evaluate-explanations' help named no way to choose the version: a tester had to guess GLASSBOX_MODEL_VERSION. */
+  @Test
+  void evaluateExplanations_help_saysWhichModelVersionItEvaluates() {
+    String help = helpOf("evaluate-explanations");
+
+    assertTrue(help.contains("The model is the suite's: GLASSBOX_MODEL_DIR/"
+        + "GLASSBOX_MODEL_NAME (default the shipped one), version GLASSBOX_MODEL_VERSION (default the newest version"
+        + " folder); the report's first line names the version evaluated."), help);
+  }
+
+  /** A command's --help, its lines joined (the usage wraps them; the words are what counts). */
+  private static String helpOf(String command) {
+    StringWriter out = new StringWriter();
+    GlassboxCli.commandLine().setOut(new PrintWriter(out)).execute(command, "--help");
+    return out.toString().replaceAll("\\s+", " ");
   }
 }
