@@ -63,12 +63,18 @@ public interface EventStore extends AutoCloseable {
    *
    * @param olderEventsDropped the store no longer holds the user's oldest events (the record is
    *     longer than the per-user cap), so the regular items and orders count only its newest part
+   *     (whole orders only: see {@link #of})
    */
   record HistoryWithRegularItems(UserHistory history, RegularItems regularItems, boolean olderEventsDropped) {
-    /** Both, from a known user's whole retained record (oldest first) and event count. */
-    static HistoryWithRegularItems of(
-        List<RecordedEvent> record, long totalEvents, int maxEvents, int minBaskets, int maxItems) {
-      RegularItems regular = RegularItems.of(record, minBaskets, maxItems);
+    /**
+     * Both, from a known user's whole retained record (oldest first) and event count.
+     * {@code cutOrder}: the order (basket id) of the purchase the store dropped last to keep its
+     * cap, which the record may hold only part of; the regular items and orders leave it out
+     * ({@link RegularItems#of(List, int, int, String)}). Empty when none was dropped, or it had none.
+     */
+    static HistoryWithRegularItems of(List<RecordedEvent> record, long totalEvents, int maxEvents, int minBaskets,
+        int maxItems, String cutOrder) {
+      RegularItems regular = RegularItems.of(record, minBaskets, maxItems, cutOrder);
       List<RecordedEvent> recent = record.subList(Math.max(0, record.size() - maxEvents), record.size());
       return new HistoryWithRegularItems(new UserHistory(recent, totalEvents, true), regular,
           record.size() < totalEvents);
@@ -83,8 +89,10 @@ public interface EventStore extends AutoCloseable {
 
   /**
    * The user's items for retrieval: the {@code maxRecent} most recent distinct ones (leaving out
-   * items the user gave negative feedback on, which should not attract similar items) and all of
-   * them; empty for an unknown user.
+   * items the user gave negative feedback on, which should not attract similar items), all of
+   * them, and every item the user ever bought as far as the store was told, those of purchases
+   * dropped to keep the per-user cap included (the store keeps their ids apart, one per item);
+   * empty for an unknown user.
    */
   Optional<UserItems> userItems(String userId, int maxRecent);
 

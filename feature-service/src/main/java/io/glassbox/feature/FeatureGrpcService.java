@@ -118,6 +118,10 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
             .setItemId(feedback.itemId()).setTime(timestamp(feedback.time())));
       }
     }
+    if (request.getListBoughtItems()) {
+      call(() -> store.userItems(userId, 0)).ifPresent(items ->
+          response.addAllBoughtItemIds(items.boughtItemIds().stream().sorted().toList()));
+    }
     if (both.isPresent()) {
       RegularItems regular = both.get().regularItems();
       response.setOrders(regular.orders());

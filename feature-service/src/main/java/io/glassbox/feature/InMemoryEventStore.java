@@ -45,6 +45,7 @@ public final class InMemoryEventStore implements EventStore {
   private static final byte PURCHASE = (byte) EventType.PURCHASE.ordinal();
   private static final byte TURNED_DOWN = (byte) EventType.FEEDBACK_NEGATIVE.ordinal();
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final int[] NO_ITEMS = {};
 
   private final int maxBasketSize;
   private final int maxNeighbours;
@@ -132,6 +133,7 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     List<RecordedEvent> record;
     long total;
+    String cutOrder;
     s.lock.readLock().lock();
     try {
       UserTimeline timeline = s.users.get(userId);
@@ -140,10 +142,11 @@ public final class InMemoryEventStore implements EventStore {
       }
       record = s.events(timeline, timeline.size);
       total = timeline.total;
+      cutOrder = timeline.cutOrder;
     } finally {
       s.lock.readLock().unlock();
     }
-    return HistoryWithRegularItems.of(record, total, maxEvents, minBaskets, maxItems);
+    return HistoryWithRegularItems.of(record, total, maxEvents, minBaskets, maxItems, cutOrder);
   }
 
   @Override
@@ -159,6 +162,11 @@ public final class InMemoryEventStore implements EventStore {
       for (int i = timeline.size - 1; i >= 0; i--) {
         items.add(s.itemIds.get(timeline.items[i]), TYPES[timeline.types[i]]);
       }
+      List<String> dropped = new ArrayList<>(timeline.droppedCount);
+      for (int i = 0; i < timeline.droppedCount; i++) {
+        dropped.add(s.itemIds.get(timeline.dropped[i]));
+      }
+      items.addDroppedPurchases(dropped);
       return Optional.of(items.collected());
     } finally {
       s.lock.readLock().unlock();
@@ -450,6 +458,11 @@ public final class InMemoryEventStore implements EventStore {
         }
         int kept = Math.min(rows.size(), bounds.maxEventsPerUser());
         UserTimeline timeline = new UserTimeline(kept);
+        for (Dataset.Interaction row : rows.subList(0, rows.size() - kept)) {
+          if (row.type() == EventType.PURCHASE) {
+            timeline.addDropped(itemIndex.get(row.itemId()), row.basketId());
+          }
+        }
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
           timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), row.nanos(), row.type(),
               row.basketId());
@@ -514,12 +527,19 @@ public final class InMemoryEventStore implements EventStore {
   /**
    * One user's retained events in time order, as parallel arrays (17 bytes and a basket id
    * reference per event, not an object each; the dataset reader shares one String per basket
-   * id), and the count of every event ever stored.
+   * id), the count of every event ever stored, and the items of the purchases dropped to keep
+   * the cap (a sorted set of item indices, 4 bytes an item, held only by users over the cap) with
+   * the order of the one dropped last.
    * Guarded by the store's lock.
    */
   private static final class UserTimeline {
     int size;
     long total;
+    /** The first {@link #droppedCount} hold the dropped purchases' item indices, ascending, each once. */
+    int[] dropped = NO_ITEMS;
+    int droppedCount;
+    /** The order (basket id) of the purchase dropped last, which the timeline may hold the rest of; "" for none. */
+    String cutOrder = "";
     int[] items;
     long[] seconds;
     int[] nanos;
@@ -607,6 +627,9 @@ public final class InMemoryEventStore implements EventStore {
       if (victim == size) {
         victim = 0;
       }
+      if (types[victim] == PURCHASE) {
+        addDropped(items[victim], baskets[victim]);
+      }
       size--;
       int tail = size - victim;
       System.arraycopy(items, victim + 1, items, victim, tail);
@@ -615,6 +638,22 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(types, victim + 1, types, victim, tail);
       System.arraycopy(baskets, victim + 1, baskets, victim, tail);
       baskets[size] = null;
+    }
+
+    /** Remembers that the user bought {@code item} in a purchase of order {@code basket} no longer held. */
+    void addDropped(int item, String basket) {
+      cutOrder = basket;
+      int at = Arrays.binarySearch(dropped, 0, droppedCount, item);
+      if (at >= 0) {
+        return;
+      }
+      int position = -at - 1;
+      if (droppedCount == dropped.length) {
+        dropped = Arrays.copyOf(dropped, Math.max(4, dropped.length * 2));
+      }
+      System.arraycopy(dropped, position, dropped, position + 1, droppedCount - position);
+      dropped[position] = item;
+      droppedCount++;
     }
 
     private boolean isAfter(int index, long second, int nano) {

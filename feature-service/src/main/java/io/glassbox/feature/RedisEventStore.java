@@ -66,12 +66,15 @@ import redis.clients.jedis.resps.Tuple;
  * id → count; {@code popular} sorted set id → −purchases (so ascending order is most bought
  * first, ties by id); {@code users} hash user → events ever stored; {@code t:<user>} the user's
  * timeline, a sorted set scored by epoch second whose members ({@link TimelineMember}) sort
- * ties by nanosecond, then ingestion sequence; {@code p:<item>} the item's purchase times (a
- * sorted set scored by epoch second); {@code latest} the newest purchase's time;
+ * ties by nanosecond, then ingestion sequence; {@code d:<user>} the items of the user's purchases
+ * dropped from the timeline to keep its cap (a set, held only for users over the cap, so that an
+ * item once bought stays bought) and {@code c:<user>} the order (basket id) of the one dropped
+ * last, which the timeline may still hold lines of; {@code p:<item>} the item's purchase times (a sorted set scored
+ * by epoch second); {@code latest} the newest purchase's time;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
  * of ingested order lines (purchases with a basket id); {@code seq} the
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
- * layout; layout 2 added basket ids to timeline members); {@code orders-snapshot} the snapshot
+ * layout; layout 2 added basket ids to timeline members, layout 3 the {@code d:} and {@code c:} keys); {@code orders-snapshot} the snapshot
  * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
  * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
  * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
@@ -117,7 +120,9 @@ public final class RedisEventStore implements EventStore {
   private static final int SNAPSHOT_CHUNKS_PER_READ = 8;
   private static final int SNAPSHOT_READ_TRIES = 3;
   /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
-  private static final String LAYOUT = " layout:2";
+  private static final String LAYOUT = " layout:3";
+  /** The layout before the {@code d:} and {@code c:} keys, which a start upgrades in place ({@link #upgradeToLayout3}). */
+  private static final String LAYOUT_WITHOUT_DROPPED_PURCHASES = " layout:2";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
@@ -131,7 +136,7 @@ public final class RedisEventStore implements EventStore {
    * {@link NewEvent#copy}, the identity's words ({@link EventIdentity#text}), the identity
    * {@link EventIdentity#encoded}. KEYS: the six shared keys,
    * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
-   * purchase times. A stored purchase with a basket id is added to the stream (user, basket,
+   * purchase times, the user's dropped purchases' items, the order of the purchase dropped last. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
    * event (nothing stored), else {0, duplicates, the newest purchase time before, after (each as
@@ -143,7 +148,8 @@ public final class RedisEventStore implements EventStore {
    * 581180"), as an earlier build wrote for every event (compared as that build compared it) and this one
    * writes for an event its words name alone. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
-   * StoreBounds#maxEventsPerUser).
+   * StoreBounds#maxEventsPerUser); a purchase dropped so leaves its item in the user's
+   * {@code d:<user>} set and its order (basket id) in {@code c:<user>}.
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
@@ -153,7 +159,7 @@ public final class RedisEventStore implements EventStore {
         if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * FIELDS + 1]) == 0 then
           return {-1, i}
         end
-        local dedupe = KEYS[9 + i * 3]
+        local dedupe = KEYS[9 + i * 5]
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
           local a = 3 + i * FIELDS
@@ -173,7 +179,8 @@ public final class RedisEventStore implements EventStore {
         local user, item, second, nanos, kind, purchase, identity, basket, copy =
             ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7],
             tonumber(ARGV[a + 8])
-        local timeline, dedupe, bought = KEYS[8 + i * 3], KEYS[9 + i * 3], KEYS[10 + i * 3]
+        local timeline, dedupe, bought = KEYS[8 + i * 5], KEYS[9 + i * 5], KEYS[10 + i * 5]
+        local dropped, cut = KEYS[11 + i * 5], KEYS[12 + i * 5]
         local fresh = true
         if dedupe ~= '' then
           fresh = redis.call('SET', dedupe, identity, 'NX', 'EX', ttl)
@@ -215,7 +222,15 @@ public final class RedisEventStore implements EventStore {
             if victim then
               redis.call('ZREM', timeline, victim)
             else
-              redis.call('ZREMRANGEBYRANK', timeline, 0, 0)
+              local oldest = redis.call('ZRANGE', timeline, 0, 0)[1]
+              redis.call('ZREM', timeline, oldest)
+              if string.sub(oldest, KIND_POSITION, KIND_POSITION) == 'PURCHASE_DIGIT' then
+                -- The item stays known as bought: it must not come back as a new item for the user.
+                local basketLength = tonumber(string.sub(oldest, KIND_POSITION + 1, KIND_POSITION + 3))
+                redis.call('SADD', dropped, string.sub(oldest, KIND_POSITION + 4 + basketLength))
+                -- Its order may have lines left in the timeline: counted as a whole order no more.
+                redis.call('SET', cut, string.sub(oldest, KIND_POSITION + 4, KIND_POSITION + 3 + basketLength))
+              end
             end
           end
           redis.call('HINCRBY', KEYS[4], user, 1)
@@ -524,7 +539,8 @@ public final class RedisEventStore implements EventStore {
         throw new DatasetException("Redis " + redisName + " holds this dataset in an older key layout "
             + "(timelines without basket ids); delete the glassbox:* keys to seed it afresh");
       }
-      if (present != null) {
+      boolean upgrade = (indexed.fingerprint() + LAYOUT_WITHOUT_DROPPED_PURCHASES).equals(present);
+      if (present != null && !upgrade) {
         throw new DatasetException("Redis " + redisName + " holds another dataset (" + shortName(present)
             + ", this service loaded " + shortName(wanted) + "); point " + FeatureConfig.REDIS_URI_KEY
             + " at an empty Redis database, or delete the glassbox:* keys to start afresh");
@@ -541,7 +557,11 @@ public final class RedisEventStore implements EventStore {
           }
         }
         if (locked) {
-          seed(indexed);
+          if (upgrade) {
+            upgradeToLayout3(indexed);
+          } else {
+            seed(indexed);
+          }
           redis.set(DATASET, wanted);
           seedMarker = wanted;
           return;
@@ -600,6 +620,7 @@ public final class RedisEventStore implements EventStore {
           }
         }
         pipeline.zadd(timelineKey(user.getKey()), members);
+        seedDroppedPurchases(pipeline, user.getKey(), rows);
         pipeline.hsetnx(USERS, user.getKey(), String.valueOf(rows.size()));
         pending += members.size();
         if (pending >= 20_000) {
@@ -631,6 +652,43 @@ public final class RedisEventStore implements EventStore {
     log.info("Seeded Redis {} with the dataset in {} ms: {} items, {} users, {} events",
         redisName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), items.size(),
         indexed.usersByActivity().size(), indexed.events());
+  }
+
+  /**
+   * Writes the {@code d:<user>} and {@code c:<user>} keys of a dataset user's purchases
+   * ({@code rows}, oldest first) that the timeline does not keep (all but the last
+   * {@code maxEventsPerUser} rows): their items, and the order of the newest of them. Idempotent.
+   */
+  private void seedDroppedPurchases(AbstractPipeline pipeline, String userId, List<Dataset.Interaction> rows) {
+    Set<String> items = new LinkedHashSet<>();
+    String cutOrder = "";
+    for (Dataset.Interaction row : rows.subList(0, Math.max(0, rows.size() - maxEventsPerUser))) {
+      if (row.type() == EventType.PURCHASE) {
+        items.add(row.itemId());
+        cutOrder = row.basketId();
+      }
+    }
+    if (!items.isEmpty()) {
+      pipeline.sadd(droppedKey(userId), items.toArray(String[]::new));
+      pipeline.set(cutOrderKey(userId), cutOrder);
+    }
+  }
+
+  /**
+   * Upgrades a Redis seeded in layout 2 with this dataset: adds the {@code d:<user>} and
+   * {@code c:<user>} keys of the dataset purchases the seed left out of the timelines
+   * (idempotent; nothing else is touched). Purchases an earlier build dropped at ingestion are not known to it: their items
+   * are not added.
+   */
+  private void upgradeToLayout3(DatasetIndex.Indexed indexed) {
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
+        seedDroppedPurchases(pipeline, user.getKey(), user.getValue());
+      }
+      pipeline.sync();
+    }
+    log.info("Upgraded Redis {} to key layout 3: the items of the dataset purchases its timelines do not keep",
+        redisName);
   }
 
   /**
@@ -760,16 +818,18 @@ public final class RedisEventStore implements EventStore {
     return read(() -> {
       Response<List<Tuple>> members;
       Response<String> total;
+      Response<String> cutOrder;
       try (AbstractPipeline pipeline = redis.pipelined()) {
         members = pipeline.zrangeWithScores(timelineKey(userId), 0, -1);
         total = pipeline.hget(USERS, userId);
+        cutOrder = pipeline.get(cutOrderKey(userId));
         pipeline.sync();
       }
       if (total.get() == null) {
         return HistoryWithRegularItems.unknown(minBaskets, maxItems);
       }
       return HistoryWithRegularItems.of(decode(members.get()), Long.parseLong(total.get()), maxEvents,
-          minBaskets, maxItems);
+          minBaskets, maxItems, cutOrder.get() == null ? "" : cutOrder.get());
     });
   }
 
@@ -785,7 +845,14 @@ public final class RedisEventStore implements EventStore {
   public Optional<UserItems> userItems(String userId, int maxRecent) {
     index();
     return read(() -> {
-      List<String> members = redis.zrange(timelineKey(userId), 0, -1);
+      Response<List<String>> timeline;
+      Response<Set<String>> dropped;
+      try (AbstractPipeline pipeline = redis.pipelined()) {
+        timeline = pipeline.zrange(timelineKey(userId), 0, -1);
+        dropped = pipeline.smembers(droppedKey(userId));
+        pipeline.sync();
+      }
+      List<String> members = timeline.get();
       if (members.isEmpty()) {
         return Optional.empty();
       }
@@ -793,6 +860,7 @@ public final class RedisEventStore implements EventStore {
       for (int i = members.size() - 1; i >= 0; i--) {
         items.add(TimelineMember.itemId(members.get(i)), TimelineMember.type(members.get(i)));
       }
+      items.addDroppedPurchases(dropped.get());
       return Optional.of(items.collected());
     });
   }
@@ -1326,7 +1394,7 @@ public final class RedisEventStore implements EventStore {
     index();
     NewEvent.requireConsistentIds(events);
     boolean ordersAdded = false;
-    List<String> keys = new ArrayList<>(7 + 3 * events.size());
+    List<String> keys = new ArrayList<>(7 + 5 * events.size());
     keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST, ORDER_LINES));
     List<String> args = new ArrayList<>(2 + FIELDS_PER_EVENT * events.size());
     args.add(String.valueOf(maxEventsPerUser));
@@ -1336,6 +1404,8 @@ public final class RedisEventStore implements EventStore {
       keys.add(timelineKey(event.userId()));
       keys.add(event.eventId().isEmpty() ? "" : PREFIX + "e:" + event.dedupeKey());
       keys.add(purchasesKey(recorded.itemId()));
+      keys.add(droppedKey(event.userId()));
+      keys.add(cutOrderKey(event.userId()));
       args.add(event.userId());
       args.add(recorded.itemId());
       args.add(String.valueOf(recorded.time().getEpochSecond()));
@@ -1455,6 +1525,16 @@ public final class RedisEventStore implements EventStore {
 
   private static String timelineKey(String userId) {
     return PREFIX + "t:" + userId;
+  }
+
+  /** The items of the user's purchases dropped from the timeline to keep its cap: a set of item ids. */
+  private static String droppedKey(String userId) {
+    return PREFIX + "d:" + userId;
+  }
+
+  /** The order (basket id) of the user's purchase dropped last from the timeline: a string. */
+  private static String cutOrderKey(String userId) {
+    return PREFIX + "c:" + userId;
   }
 
   /** An item's purchase times: a sorted set scored by epoch second, members unique sequences. */

@@ -61,6 +61,11 @@ abstract class EventStoreContractTest {
     return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), type));
   }
 
+  /** A purchase of {@code item} in order {@code basket}. */
+  private static NewEvent order(String user, String item, long second, String basket) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
+  }
+
   @Test
   void history_asManyAsTheIntegerLimit_isTheWholeRetainedRecord() {
     // GetUserHistory with purchases_only reads so, then keeps the last purchases.
@@ -616,7 +621,64 @@ abstract class EventStoreContractTest {
       UserHistory history = capped.history("u1", 50);
       assertEquals(List.of("D", "E", "F"), itemIds(history));
       assertEquals(7, history.totalEvents());
-      assertEquals(Set.of("D", "E", "F"), capped.userItems("u1", 10).orElseThrow().excludedItemIds());
+      // A, B and C were bought before the events kept: still bought, so still left out of retrieval.
+      UserItems items = capped.userItems("u1", 10).orElseThrow();
+      assertEquals(Set.of("A", "B", "C", "D", "E", "F"), items.boughtItemIds());
+      assertEquals(Set.of("A", "B", "C", "D", "E", "F"), items.excludedItemIds());
+      assertEquals(List.of("F", "E", "D"), items.recentDistinctItemIds(), "dropped purchases seed nothing");
+    }
+  }
+
+  @Test
+  void load_beyondTheTimelineCap_keepsTheDroppedPurchasesItemsBought() {
+    try (EventStore capped = cappedAt(2)) {
+      // u1 keeps A and D of order i2; A, B and C of order i1 are dropped. u2 keeps B and F, not A.
+      assertEquals(Set.of("A", "B", "C", "D"), capped.userItems("u1", 10).orElseThrow().boughtItemIds());
+      assertEquals(Set.of("A", "B", "C", "D"), capped.userItems("u1", 10).orElseThrow().excludedItemIds());
+      assertEquals(Set.of("A", "B", "F"), capped.userItems("u2", 10).orElseThrow().boughtItemIds());
+      assertEquals(Set.of("B", "C"), store.userItems("u3", 10).orElseThrow().boughtItemIds());
+    }
+  }
+
+  @Test
+  void append_pushingAPurchaseOutOfTheTimeline_keepsItsItemBought() {
+    try (EventStore capped = cappedAt(2)) {
+      capped.append(List.of(order("n", "E", 1000, "x1"), order("n", "A", 2000, "x2"), order("n", "B", 3000, "x3")));
+
+      UserItems items = capped.userItems("n", 10).orElseThrow();
+      assertEquals(List.of("A", "B"), itemIds(capped.history("n", 50)));
+      assertEquals(Set.of("A", "B", "E"), items.boughtItemIds());
+      assertTrue(items.excludedItemIds().contains("E"), "retrieval leaves out an item bought before the kept events");
+    }
+  }
+
+  @Test
+  void regularItems_whenTheCapCutAnOrder_countOnlyTheWholeOrders() {
+    try (EventStore capped = cappedAt(5)) {
+      // Three orders of A and B: the sixth line pushes o1's A out, so the store keeps o1 in part.
+      capped.append(List.of(order("n", "A", 1000, "o1"), order("n", "B", 1000, "o1"),
+          order("n", "A", 2000, "o2"), order("n", "B", 2000, "o2"),
+          order("n", "A", 3000, "o3"), order("n", "B", 3000, "o3")));
+
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(5, kept.history().events().size());
+      assertTrue(kept.olderEventsDropped());
+      // The whole orders o2 and o3 hold both items: "in 2 of your last 2 orders", not A in 2 of 3.
+      assertEquals(2, kept.regularItems().orders());
+      assertEquals(List.of(2, 2), kept.regularItems().items().stream().map(RegularItems.RegularItem::baskets).toList());
+    }
+  }
+
+  @Test
+  void regularItems_whenTheCapDroppedWholeOrdersOnly_countEveryKeptOrder() {
+    try (EventStore capped = cappedAt(4)) {
+      capped.append(List.of(order("n", "C", 500, "o0"),
+          order("n", "A", 2000, "o2"), order("n", "B", 2000, "o2"),
+          order("n", "A", 3000, "o3"), order("n", "B", 3000, "o3")));
+
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(2, kept.regularItems().orders(), "o0 went whole; o2 and o3 are kept whole");
+      assertEquals(List.of(2, 2), kept.regularItems().items().stream().map(RegularItems.RegularItem::baskets).toList());
     }
   }
 

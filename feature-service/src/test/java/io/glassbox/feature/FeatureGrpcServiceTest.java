@@ -120,6 +120,10 @@ class FeatureGrpcServiceTest {
     return events.stream().map(Event::getItemId).toList();
   }
 
+  private static List<String> candidateIds(RetrieveCandidatesResponse response) {
+    return response.getCandidatesList().stream().map(Candidate::getItemId).toList();
+  }
+
   // --- GetUserHistory
 
   @Test
@@ -282,6 +286,43 @@ class FeatureGrpcServiceTest {
     assertEquals(43, regular(USER, 2, 0).getRegularItemsCount());
     assertEquals(List.of("22375"), regular(USER, 6, 10).getRegularItemsList().stream()
         .map(RegularItem::getItemId).toList());
+  }
+
+  /**
+   * 14911 has 5540 purchase lines in the embedded data; the store keeps the last 1000 (the default
+   * cap, which this store has). 22910 (PAPER CHAIN KIT VINTAGE CHRISTMAS) was bought 3 times, all
+   * before them; 1742 distinct items were bought in all (worked out from interactions.csv.gz).
+   */
+  @Test
+  void getUserHistory_listBoughtItems_includesItemsBoughtBeforeTheKeptEvents() {
+    GetUserHistoryResponse response = stub.getUserHistory(GetUserHistoryRequest.newBuilder()
+        .setUserId("14911").setMaxEvents(1000).setListBoughtItems(true).build());
+
+    assertEquals(1000, response.getEventsCount());
+    assertEquals(5540, response.getTotalEvents());
+    assertFalse(itemIds(response.getEventsList()).contains("22910"), "bought only before the kept events");
+    assertTrue(response.getBoughtItemIdsList().contains("22910"));
+    assertEquals(1742, response.getBoughtItemIdsCount());
+    assertEquals(response.getBoughtItemIdsList().stream().sorted().toList(), response.getBoughtItemIdsList());
+    assertEquals(0, history("14911", 3).getBoughtItemIdsCount(), "listed only when asked for");
+    assertFalse(candidateIds(retrieve("14911", 2000, true)).contains("22910"),
+        "exclude_history leaves out an item bought before the kept events");
+  }
+
+  /**
+   * 17841's oldest kept order, 577174 (84 lines), is cut: the store keeps its last 10. Over the 9
+   * whole orders after it, 23266, 23265, 23264 and 23210 are each in 8 (interactions.csv.gz).
+   */
+  @Test
+  void getUserHistory_regularItemsOfACustomerLongerThanTheCap_countOnlyWholeOrders() {
+    GetUserHistoryResponse response = regular("17841", 2, 50);
+
+    assertTrue(response.getOlderEventsDropped());
+    assertEquals(9, response.getOrders());
+    for (String item : List.of("23266", "23265", "23264", "23210")) {
+      assertEquals(8, response.getRegularItemsList().stream().filter(r -> r.getItemId().equals(item))
+          .findFirst().orElseThrow().getBaskets(), item);
+    }
   }
 
   @Test

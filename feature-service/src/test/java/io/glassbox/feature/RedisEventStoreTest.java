@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -523,6 +524,39 @@ class RedisEventStoreTest extends EventStoreContractTest {
     try (RedisEventStore old = TestData.redisStore(URI.create(redis.uri() + "/" + database))) {
       DatasetException e = assertThrows(DatasetException.class, () -> old.load(TestData.small()));
       assertTrue(e.getMessage().contains("older key layout"), e.getMessage());
+    }
+  }
+
+  @Test
+  void load_redisSeededInLayout2_upgradesItWithTheItemsOfTheDroppedDatasetPurchases() {
+    int database = nextDatabase++ % 16;
+    URI used = URI.create(redis.uri() + "/" + database);
+    StoreBounds twoPerUser = new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000);
+    String fingerprint = DatasetIndex.build(TestData.small(), 100, 200).fingerprint();
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      jedis.flushDB();
+    }
+    try (RedisEventStore seeding = TestData.redisStore(used, twoPerUser)) {
+      seeding.load(TestData.small());
+    }
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      // As a build of layout 2 left it: the seed marker says so, and no user has d: or c: keys.
+      assertEquals(fingerprint + " layout:3", jedis.get(RedisEventStore.PREFIX + "dataset"));
+      jedis.del(RedisEventStore.PREFIX + "d:u1", RedisEventStore.PREFIX + "c:u1", RedisEventStore.PREFIX + "d:u2",
+          RedisEventStore.PREFIX + "c:u2");
+      jedis.set(RedisEventStore.PREFIX + "dataset", fingerprint + " layout:2");
+    }
+    try (RedisEventStore upgraded = TestData.redisStore(used, twoPerUser)) {
+      upgraded.load(TestData.small());
+
+      assertEquals(Set.of("A", "B", "C", "D"), upgraded.userItems("u1", 10).orElseThrow().boughtItemIds());
+      assertEquals(Set.of("A", "B", "F"), upgraded.userItems("u2", 10).orElseThrow().boughtItemIds());
+    }
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      assertEquals(fingerprint + " layout:3", jedis.get(RedisEventStore.PREFIX + "dataset"));
     }
   }
 
