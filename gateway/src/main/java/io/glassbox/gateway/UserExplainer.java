@@ -140,9 +140,10 @@ final class UserExplainer {
     Executor inRequest = context.fixedContextExecutor(directExecutor());
     Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
     FeatureServiceGrpc.FeatureServiceFutureStub features = feature.withDeadline(deadline);
-    // The record Recommend ranks on; and the items turned down, which ExplainItem and WhyNot do not rank.
-    GetUserHistoryRequest.Builder historyRequest =
-        ModelRecord.request(userId, config.historyEvents()).setListTurnedDown(askedItem(field));
+    // The record Recommend ranks on; and the items turned down and those ever bought (the record
+    // may be the newest part of a longer one), which ExplainItem and WhyNot do not rank.
+    GetUserHistoryRequest.Builder historyRequest = ModelRecord.request(userId, config.historyEvents())
+        .setListTurnedDown(askedItem(field)).setListBoughtItems(askedItem(field));
     RecommendQuery recommend = defaultRecommend(userId);
     if (limit.isEmpty()) {
       BuyAgain.askForRegularItems(historyRequest, recommend.buyAgainPlaces(config), config);
@@ -208,6 +209,18 @@ final class UserExplainer {
   }
 
   /**
+   * FAILED_PRECONDITION for an asked item the user bought: the model ranks only items the user has
+   * not bought (it was trained with them masked), so its score of a bought item means nothing;
+   * Recommend shows such an item only as buy-again.
+   */
+  private static RuntimeException bought(String itemId) {
+    return Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(itemId)
+        + "\" is in the user's purchase record: the model ranks only items the user has not bought;"
+        + " an item bought in several orders is placed by the buy-again rule, and Recommend states why")
+        .asRuntimeException();
+  }
+
+  /**
    * The ranking the explain service is asked about: Recommend's eligible candidates in its tie
    * order, each with its sources (which tell the explain service the candidates that take the
    * newcomer places of a default answer when the model does not know them).
@@ -225,12 +238,7 @@ final class UserExplainer {
     List<String> record = history.getEventsList().stream().map(Event::getItemId).toList();
     boolean askedItem = askedItem(field);
     if (askedItem && record.contains(catalogueIds.get(0))) {
-      // The model ranks only items the user has not bought (it was trained with them masked), so
-      // its score of a bought item means nothing; Recommend shows such an item only as buy-again.
-      throw Status.FAILED_PRECONDITION.withDescription("item_id \"" + Descriptions.truncate(catalogueIds.get(0))
-          + "\" is in the user's purchase record: the model ranks only items the user has not bought;"
-          + " an item bought in several orders is placed by the buy-again rule, and Recommend states why")
-          .asRuntimeException();
+      throw bought(catalogueIds.get(0));
     }
     if (askedItem) {
       for (TurnedDownItem turned : history.getTurnedDownItemsList()) {
@@ -243,6 +251,11 @@ final class UserExplainer {
               + "), so Recommend does not offer it until they buy it; a what-if can still add it as a purchase")
               .asRuntimeException();
         }
+      }
+      // Bought before the record the model reads, or before the events the store keeps: still
+      // bought, so retrieval leaves it out, and the model's rank of it would explain nothing Recommend does.
+      if (history.getBoughtItemIdsList().contains(catalogueIds.get(0))) {
+        throw bought(catalogueIds.get(0));
       }
     }
     List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record));
