@@ -57,6 +57,12 @@ final class DependencyFailures {
   static final String CALLERS_END_LINE = "answered {}: {} while waiting for the {}";
 
   /**
+   * How {@link #callersEnd} says a call's own deadline passed: true both of a caller's short
+   * deadline and of a dependency that hangs, since the dependency's call has the caller's deadline.
+   */
+  static final String CALLERS_DEADLINE = "the caller's deadline passed";
+
+  /**
    * What the INFO line of a failed call (or feedback) counts of the ones held back since the
    * last: each is logged at DEBUG under its own request id, which the log level setting shows.
    */
@@ -186,9 +192,11 @@ final class DependencyFailures {
    * for the first call in each minute of each answer, dependency and code, counting the ones held
    * back since ({@link #FAILED_CALLS_HELD_BACK}): bin/glassbox tells a person that the logs say
    * why under the call's request id, and an outage under load must not write a line per call. A
-   * call its own caller ended while the gateway waited (its deadline passed, or it cancelled) is
-   * the caller's doing, not the dependency's: at DEBUG only ({@value #CALLERS_END_LINE}). A call
-   * of no caller, the start's warm-up, which logs its own failure once, at DEBUG only too. An
+   * call its own caller cancelled while the gateway waited is the caller's doing: at DEBUG only
+   * ({@value #CALLERS_END_LINE}). One whose caller's deadline passed meanwhile may be either's (a
+   * short deadline, or a dependency that hangs, whose call has the caller's deadline): logged as
+   * the dependency's failures are, its line saying only what is sure, under a cause of its own. A
+   * call of no caller, the start's warm-up, which logs its own failure once, at DEBUG only. An
    * INTERNAL answer, a dependency's answer that is the gateway's or an operator's problem
    * ({@link #dependencyFailed}), is also logged with the advice at WARN once a minute for each
    * code the dependency answered, with the count held back since, the others at DEBUG.
@@ -199,7 +207,12 @@ final class DependencyFailures {
     Status.Code ended = Status.fromThrowable(failure).getCode();
     Optional<String> callersEnd = callersEnd(ended, inbound);
     if (callersEnd.isPresent()) {
-      log.debug(CALLERS_END_LINE, code, callersEnd.get(), dependency);
+      if (callersEnd.get().equals(CALLERS_DEADLINE) && RequestIds.of(inbound) != null) {
+        failedCallLines.log(List.of(code, dependency, CALLERS_DEADLINE), log, Level.INFO, CALLERS_END_LINE, code,
+            CALLERS_DEADLINE, dependency);
+      } else {
+        log.debug(CALLERS_END_LINE, code, callersEnd.get(), dependency);
+      }
       return answer;
     }
     if (RequestIds.of(inbound) == null) {
@@ -228,7 +241,7 @@ final class DependencyFailures {
     }
     Deadline deadline = inbound.getDeadline();
     if (deadline != null && deadline.isExpired()) {
-      return Optional.of("the caller's deadline passed");
+      return Optional.of(CALLERS_DEADLINE);
     }
     return inbound.isCancelled() ? Optional.of("the caller cancelled the call") : Optional.empty();
   }

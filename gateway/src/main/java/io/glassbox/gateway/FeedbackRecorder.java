@@ -21,6 +21,7 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -86,8 +87,7 @@ public final class FeedbackRecorder {
       StatusRuntimeException answer = DependencyFailures.ingestFailed(failure, event,
           sent.mayHaveBeenSent());
       Status featureCall = Status.fromThrowable(failure);
-      logFailure(answer.getStatus(), featureCall,
-          DependencyFailures.callersEnd(featureCall.getCode(), inbound).isPresent());
+      logFailure(answer.getStatus(), featureCall, DependencyFailures.callersEnd(featureCall.getCode(), inbound));
       throw answer;
     }, RequestIds.directInMdc());
   }
@@ -96,14 +96,15 @@ public final class FeedbackRecorder {
    * The one line of a failed feedback, logged in the call's context, so that its request id (the
    * one a failed call's trailers carry, which bin/glassbox prints) finds it in the log, saying
    * whether the event may have been stored and how the feature service call ended. The caller's
-   * own mistakes, and a call whose caller ended it ({@code callerEnded}: its deadline passed or it
-   * cancelled) before the write was sent, at DEBUG; a fault, and a write in doubt however it
-   * ended, at INFO (WARN when it is INTERNAL, which a retry does not mend), at most once a minute
+   * own mistakes, and a call its caller cancelled ({@code callersEnd}) before the write was sent,
+   * at DEBUG; a fault, a call whose caller's deadline passed (a short deadline, or a feature service
+   * that hangs, whose call has the caller's deadline: a cause of its own), and a write in doubt
+   * however it ended, at INFO (WARN when it is INTERNAL, which a retry does not mend), at most once a minute
    * with the count held back since, the others at DEBUG, as {@link DependencyFailures} logs the
    * other calls: with the feature service down every feedback fails. Each cause has its own
    * minute, so that a minority cause is never held back by another.
    */
-  private void logFailure(Status answer, Status featureCall, boolean callerEnded) {
+  private void logFailure(Status answer, Status featureCall, Optional<String> callersEnd) {
     boolean callersMistake = switch (answer.getCode()) {
       case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS -> true;
       default -> false;
@@ -114,11 +115,12 @@ public final class FeedbackRecorder {
     Object[] arguments = {answer.getCode(), mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED
         + " (a resend under the same request_id is counted once)" : "nothing was stored",
         featureCall.getCode(), featureCall.getDescription()};
-    if (callersMistake || (callerEnded && !mayHaveBeenStored)) {
+    boolean callersDeadline = callersEnd.equals(Optional.of(DependencyFailures.CALLERS_DEADLINE));
+    if (callersMistake || (callersEnd.isPresent() && !callersDeadline && !mayHaveBeenStored)) {
       log.debug(format, arguments);
     } else {
-      failureLines.log(new FailureCause(answer.getCode(), mayHaveBeenStored, featureCall.getCode()), log,
-          internal ? Level.WARN : Level.INFO, format, arguments);
+      failureLines.log(new FailureCause(answer.getCode(), mayHaveBeenStored, featureCall.getCode(), callersDeadline),
+          log, internal ? Level.WARN : Level.INFO, format, arguments);
     }
   }
 
@@ -127,7 +129,8 @@ public final class FeedbackRecorder {
    * been stored (the same two codes can go either way: UNAVAILABLE after an UNAVAILABLE call is a
    * store that was not ready, or a write it did not confirm) and the feature service call's code.
    */
-  private record FailureCause(Status.Code answer, boolean mayHaveBeenStored, Status.Code featureCall) {}
+  private record FailureCause(Status.Code answer, boolean mayHaveBeenStored, Status.Code featureCall,
+      boolean callersDeadline) {}
 
   /**
    * Whether the feedback moved the time recent sales are counted up to on by more than the model's
