@@ -16,7 +16,17 @@ import org.slf4j.LoggerFactory;
 public final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final Level levelBefore;
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  /**
+   * Reads each line's MDC as it is logged, on the logging thread: logback fills it on the first
+   * thread that asks, and a test that read the line first would find its own MDC, no request id.
+   */
+  private final ListAppender<ILoggingEvent> logged = new ListAppender<>() {
+    @Override
+    protected void append(ILoggingEvent event) {
+      event.prepareForDeferredProcessing();
+      super.append(event);
+    }
+  };
 
   private LogCapture(Class<?> source, Level level) {
     logger = (Logger) LoggerFactory.getLogger(source);
