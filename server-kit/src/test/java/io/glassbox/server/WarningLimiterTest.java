@@ -71,4 +71,22 @@ class WarningLimiterTest {
           logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
     }
   }
+
+  /**
+   * What the held-back ones are is text, not an SLF4J pattern: its braces and backslashes are
+   * printed as they are, and take none of the line's arguments.
+   */
+  @Test
+  void log_whatIsHeldBackHoldsPatternCharacters_isPrintedAsItIs() {
+    WarningLimiter calls = new WarningLimiter(Duration.ofSeconds(60), "calls like \\{} or {}", now::get);
+    org.slf4j.Logger logger = LoggerFactory.getLogger(WarningLimiterTest.class);
+    try (LogCapture logged = LogCapture.of(WarningLimiterTest.class, Level.DEBUG)) {
+      calls.log(logger, org.slf4j.event.Level.WARN, "call {} failed", "c1");
+      calls.log(logger, org.slf4j.event.Level.WARN, "call {} failed", "c2");
+      now.addAndGet(TimeUnit.SECONDS.toNanos(60));
+      calls.log(logger, org.slf4j.event.Level.WARN, "call {} failed", "c3");
+
+      assertEquals("call c3 failed (and 1 more calls like \\{} or {})", logged.lines().get(2).getFormattedMessage());
+    }
+  }
 }
