@@ -4,6 +4,7 @@ import io.glassbox.server.WarningLimiter;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
@@ -14,24 +15,21 @@ import org.slf4j.event.Level;
  * {@code K} must have few values: each keeps its limiter for good.
  */
 final class WarningLimiterPerCause<K> {
-  private final Duration interval;
-  /** What a passing line's count of held-back ones counts ({@link WarningLimiter}), or null for the default. */
-  private final String heldBackWhat;
+  /** A new cause's limiter. */
+  private final Supplier<WarningLimiter> newLimiter;
   private final ConcurrentMap<K, WarningLimiter> limiters = new ConcurrentHashMap<>();
 
   WarningLimiterPerCause(Duration interval) {
-    this(interval, null);
+    newLimiter = () -> new WarningLimiter(interval);
   }
 
   /** Each cause's passing line counts the held-back ones as "and N more {@code heldBackWhat}". */
   WarningLimiterPerCause(Duration interval, String heldBackWhat) {
-    this.interval = interval;
-    this.heldBackWhat = heldBackWhat;
+    newLimiter = () -> new WarningLimiter(interval, heldBackWhat);
   }
 
   /** {@link WarningLimiter#log}, through {@code cause}'s own limiter. */
   void log(K cause, Logger logger, Level level, String format, Object... arguments) {
-    limiters.computeIfAbsent(cause, any -> heldBackWhat == null
-        ? new WarningLimiter(interval) : new WarningLimiter(interval, heldBackWhat)).log(logger, level, format, arguments);
+    limiters.computeIfAbsent(cause, any -> newLimiter.get()).log(logger, level, format, arguments);
   }
 }
