@@ -24,7 +24,8 @@ public final class GatewayMain {
   /** Where Prometheus scrapes the gateway unless GLASSBOX_METRICS_PORT says otherwise. */
   public static final int DEFAULT_METRICS_PORT = 9451;
   private static final Logger log = LoggerFactory.getLogger(GatewayMain.class);
-  private static final String NAME = "gateway";
+  /** The name the gateway gives itself: in its start's messages, and in a failed call's trailers. */
+  public static final String NAME = "gateway";
   /**
    * Longest wait at start for the model's trend window before reporting SERVING (a model service
    * that is up answers in milliseconds; one that is down refuses at once).

@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.gateway.GatewayMain;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
@@ -78,9 +79,6 @@ final class CallHints {
    */
   static final Duration PROBE_LIMIT = Duration.ofSeconds(2);
 
-  /** The name the gateway gives itself in a failed call's trailers ({@link RequestIds#SERVER_HEADER}). */
-  private static final String GATEWAY = "gateway";
-
   private CallHints() {}
 
   /**
@@ -140,7 +138,7 @@ final class CallHints {
    * one at DEBUG (its DependencyFailures and FeedbackRecorder), so an outage does not flood its log.
    */
   private static String howLogged(String server) {
-    return server.equals(GATEWAY) ? "; at INFO the gateway logs the first call a minute that failed each way, every"
+    return server.equals(GatewayMain.NAME) ? "; at INFO the gateway logs the first call a minute that failed each way, every"
         + " one at DEBUG (GLASSBOX_LOG_LEVEL=DEBUG)" : "";
   }
 
