@@ -79,6 +79,9 @@ final class CallHints {
    */
   static final Duration PROBE_LIMIT = Duration.ofSeconds(2);
 
+  /** The description of the INTERNAL a server of the suite answers for its own failure, a bug it logs at ERROR. */
+  private static final String GATEWAYS_OWN_FAILURE = "internal error";
+
   private CallHints() {}
 
   /**
@@ -112,34 +115,42 @@ final class CallHints {
       case UNAVAILABLE -> answeredBy
           .map(server -> Told.hintOnly(Descriptions.saysMayHaveBeenStored(status)
               ? "the suite's logs list this call under trace id " + id + " (" + RequestIds.HEADER.name()
-                  + howLogged(server) + ")" + (Descriptions.namesResendRequestId(status)
+                  + howLogged(server, status) + ")" + (Descriptions.namesResendRequestId(status)
                   ? ", not the request id to resend it with." : ".")
-              : "the " + server + " at " + target + " is up but could not serve this call" + why(server, id)))
+              : "the " + server + " at " + target + " is up but could not serve this call"
+                  + why(server, id, status)))
           .orElseGet(() -> answeredUnnamed(status, trailers)
               ? notOfTheSuite(status, target)
               : unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed"
-              + why(server, id)))
+              + why(server, id, status)))
           .orElseGet(() -> notGrpc(status, target));
       default -> new Told(Optional.empty(), otherHint(status, target, keyFile));
     };
   }
 
-  /** Where the logs of {@code server} say why its call {@code id} failed. */
-  private static String why(String server, String id) {
-    return "; the suite's logs say why (this call's request id: " + id + howLogged(server) + ").";
+  /** Where the logs of {@code server} say why its call {@code id}, which failed with {@code status}, failed. */
+  private static String why(String server, String id, Status status) {
+    return "; the suite's logs say why (this call's request id: " + id + howLogged(server, status) + ").";
   }
 
   /**
-   * How {@code server} logs a call it could not serve, where a person who looks its id up may
-   * find nothing: the gateway logs the first call a minute that failed each way at INFO, every
-   * one at DEBUG (its DependencyFailures and FeedbackRecorder), so an outage does not flood its log.
+   * How {@code server} logs a call it could not serve with {@code status}, where a person who
+   * looks its id up may find nothing: the gateway logs the first call a minute that failed each way
+   * at INFO, every one at DEBUG (its DependencyFailures and FeedbackRecorder), so an outage does
+   * not flood its log; its log level is read when it starts. Its own failure, a bug it answers
+   * INTERNAL {@value #GATEWAYS_OWN_FAILURE} (DependencyFailures.forCaller), it logs at ERROR every time.
    */
-  private static String howLogged(String server) {
-    return server.equals(GatewayMain.NAME) ? "; at INFO the gateway logs the first call a minute that failed each way, every"
-        + " one at DEBUG (GLASSBOX_LOG_LEVEL=DEBUG)" : "";
+  private static String howLogged(String server, Status status) {
+    if (!server.equals(GatewayMain.NAME)) {
+      return "";
+    }
+    return status.getCode() == Status.Code.INTERNAL && GATEWAYS_OWN_FAILURE.equals(status.getDescription())
+        ? "; the gateway logs each such failure at ERROR"
+        : "; at INFO the gateway logs the first call a minute that failed each way, every one at DEBUG (restart the"
+            + " gateway with GLASSBOX_LOG_LEVEL=DEBUG)";
   }
 
   /** {@code hint}, with the status line said from the failure's cause where it has one ({@link #whatFailed}). */

@@ -94,7 +94,7 @@ class FeedbackResendTest {
           feedback.err());
       assertTrue(Pattern.matches("glassbox: the suite's logs list this call under trace id [0-9a-f-]{36}"
           + " \\(x-request-id; at INFO the gateway logs the first call a minute that failed each way, every one at"
-          + " DEBUG \\(GLASSBOX_LOG_LEVEL=DEBUG\\)\\), not the request id to resend it with\\.", lines.get(1)),
+          + " DEBUG \\(restart the gateway with GLASSBOX_LOG_LEVEL=DEBUG\\)\\), not the request id to resend it with\\.", lines.get(1)),
           feedback.err());
       assertTrue(lines.get(2).startsWith("glassbox: it was sent with request id r2; resend it with --request-id r2"),
           feedback.err());

@@ -138,7 +138,8 @@ class RefusedCallsTest {
       assertTrue(Pattern.matches("glassbox: UNAVAILABLE: the feature service is unavailable \\(UNAVAILABLE\\)\n"
           + "glassbox: the gateway at " + aloneTarget + " is up but could not serve this call; the suite's logs say"
           + " why \\(this call's request id: [0-9a-f-]{36}; at INFO the gateway logs the first call a minute that"
-          + " failed each way, every one at DEBUG \\(GLASSBOX_LOG_LEVEL=DEBUG\\)\\)\\.\n", printed), run.err());
+          + " failed each way, every one at DEBUG \\(restart the gateway with GLASSBOX_LOG_LEVEL=DEBUG\\)\\)\\.\n",
+          printed), run.err());
     }
   }
 
@@ -167,8 +168,14 @@ class RefusedCallsTest {
     answeredByTheGateway.put(RequestIds.HEADER, "req-9");
     assertEquals(Optional.of("the gateway at " + target + " failed; the suite's logs say why (this call's request"
             + " id: req-9; at INFO the gateway logs the first call a minute that failed each way, every one at DEBUG"
-            + " (GLASSBOX_LOG_LEVEL=DEBUG))."),
-        CallHints.tell(Status.INTERNAL.asRuntimeException(answeredByTheGateway), target, noKey, plentyOfTime()).hint());
+            + " (restart the gateway with GLASSBOX_LOG_LEVEL=DEBUG))."),
+        CallHints.tell(Status.INTERNAL.withDescription("the feature service answered UNAUTHENTICATED: no key")
+            .asRuntimeException(answeredByTheGateway), target, noKey, plentyOfTime()).hint());
+    // The gateway's own failure (a bug) is logged at ERROR on every call, not once a minute.
+    assertEquals(Optional.of("the gateway at " + target + " failed; the suite's logs say why (this call's request"
+            + " id: req-9; the gateway logs each such failure at ERROR)."),
+        CallHints.tell(Status.INTERNAL.withDescription("internal error").asRuntimeException(answeredByTheGateway),
+            target, noKey, plentyOfTime()).hint());
     assertEquals(Optional.empty(), CallHints.tell(Status.INTERNAL.asRuntimeException(), target, noKey, plentyOfTime()).hint());
   }
 
