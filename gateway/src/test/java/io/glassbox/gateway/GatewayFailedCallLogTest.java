@@ -17,6 +17,7 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.LogCapture;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.ServerSettings;
+import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -97,6 +98,40 @@ class GatewayFailedCallLogTest {
       assertEquals("answered DEADLINE_EXCEEDED: the caller's deadline passed while waiting for the feature service",
           line.getFormattedMessage());
       assertEquals(Level.INFO, line.getLevel());
+    }
+  }
+
+  /**
+   * A caller that cancels its call while the gateway waits for the feature service ended it
+   * itself: one DEBUG line under its request id that says so, none at INFO.
+   */
+  @Test
+  void recommend_callerCancelsWhileWaitingForTheFeatureService_isLoggedAtDebugOnly() throws Exception {
+    harness = new GatewayHarness().start();
+    harness.feature.historyHangs = true;
+    Metadata callId = new Metadata();
+    callId.put(RequestIds.HEADER, "cancel-call-1");
+    try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
+      Context.CancellableContext call = Context.current().withCancellation();
+      Thread caller = new Thread(() -> {
+        while (harness.feature.historyRequests.isEmpty()) {
+          Thread.onSpinWait();
+        }
+        call.cancel(null);
+      });
+      caller.start();
+      StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> call.call(() -> harness.client()
+          .withDeadlineAfter(20, TimeUnit.SECONDS).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId))
+          .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build())));
+      assertEquals(Status.Code.CANCELLED, error.getStatus().getCode());
+
+      List<ILoggingEvent> lines = logged.awaitLinesOf("cancel-call-1");
+      assertEquals(1, lines.size(), logged.lines().toString());
+      assertEquals("answered CANCELLED: the caller cancelled the call while waiting for the feature service",
+          lines.get(0).getFormattedMessage());
+      assertEquals(Level.DEBUG, lines.get(0).getLevel());
+      assertEquals(List.of(), logged.lines().stream().filter(each -> each.getLevel().isGreaterOrEqual(Level.INFO))
+          .toList());
     }
   }
 
