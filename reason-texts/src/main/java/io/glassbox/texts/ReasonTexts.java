@@ -75,7 +75,8 @@ public final class ReasonTexts {
    * @param othersNecessary how many other purchases, each left out alone, also take it out of
    *     the top-k (said when > 0: "It would also drop out without any one of 16 other purchases.")
    * @param othersAtLeast {@code othersNecessary} is a lower bound (counted on a shortlist of the
-   *     candidates), and the text says so: "… without any one of at least 16 other purchases."
+   *     candidates), and the text says so: "… without any one of 16 or more other purchases.", for
+   *     one "There is at least one other purchase without which it would also drop out."
    * @param rankWithNoPurchases the item's rank with no purchases at all (0: not measured); when
    *     that is within the top-k, the evidence's sufficiency says nothing of it, and the text says
    *     so, and a reason that claims no sufficiency states that rank: the purchases it cites lift

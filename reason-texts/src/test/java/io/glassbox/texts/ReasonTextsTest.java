@@ -86,22 +86,22 @@ class ReasonTextsTest {
   @Test
   void history_otherPurchasesCountedOnAShortlist_areSaidAsALowerBound_inBothLocales() {
     assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
-            + " among 500 candidates. It would also drop out without any one of at least 16 other purchases.",
+            + " among 500 candidates. It would also drop out without any one of 16 or more other purchases.",
         EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, true, 0)));
     assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #13 instead of #8"
-            + " among 500 candidates. It would also drop out without at least one other purchase. That purchase"
-            + " alone would keep it in your top 10 new picks.",
+            + " among 500 candidates. There is at least one other purchase without which it would also drop out."
+            + " That purchase alone would keep it in your top 10 new picks.",
         EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, true, 0)));
     assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 9 位降到第 11 位。"
-            + "至少还有 16 件其他购买，只去掉其中任何一件，它也会跌出。",
+            + "只去掉另外 16 件或更多购买中的任何一件，它也会跌出。",
         ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, true, 0)));
     assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 8 位降到第 13 位。"
-            + "至少还有一件其他购买，只去掉它，它也会跌出。仅凭这件商品，它也会留在您的前 10 个新推荐中。",
+            + "至少还有一件其他购买，只去掉那一件，它也会跌出。仅凭这件商品，它也会留在您的前 10 个新推荐中。",
         ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, true, 0)));
     assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
             + " among 500 candidates.",
         EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 0, true, 0)),
-        "none counted: nothing said, not 'at least 0'");
+        "none counted: nothing said, not '0 or more'");
   }
 
   @Test
