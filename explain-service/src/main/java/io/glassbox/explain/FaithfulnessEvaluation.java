@@ -349,9 +349,7 @@ public final class FaithfulnessEvaluation {
           && c.necessary() == reason.getNecessary()
           && c.sufficient() == reason.getSufficient()
           && c.rankWithNoPurchases() == reason.getRankWithNoPurchases()
-          && (reason.getOtherNecessaryPurchasesAtLeast()
-              ? reason.getOtherNecessaryPurchases() <= c.othersNecessary()
-              : reason.getOtherNecessaryPurchases() == c.othersNecessary())
+          && othersCountHolds(reason, c.othersNecessary())
           && c.rankedCount() == reason.getRankedCandidateCount();
       if (!exact) {
         report.reasonsMismatched++;
@@ -359,6 +357,21 @@ public final class FaithfulnessEvaluation {
       return judgement;
     }
     return new Judgement.NotCited();
+  }
+
+  /**
+   * Whether the reason's count of other purchases each necessary alone holds against the
+   * {@code measured} count on every candidate: a count of 0 states nothing (the text says no
+   * more), so it holds whatever was measured (Recommend counts on its shortlist, and marks only a
+   * count above 0 "at least"); a count marked "at least" holds when the measured one is as large;
+   * any other count must be the measured one.
+   */
+  static boolean othersCountHolds(Reason reason, int measured) {
+    int stated = reason.getOtherNecessaryPurchases();
+    if (stated == 0) {
+      return true;
+    }
+    return reason.getOtherNecessaryPurchasesAtLeast() ? stated <= measured : stated == measured;
   }
 
   /** Distinct window items by the candidate's attention over them (summed over repeats), largest first. */
