@@ -6,6 +6,7 @@ import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import jakarta.inject.Inject;
 import java.util.Optional;
@@ -30,7 +31,8 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
       // Described before the swap retires it; kept only if it is the version the swap replaced
       // (another reload between the two would have replaced this one).
       Optional<ModelInfo> before = registry.active().map(models::describe);
-      ModelRegistry.Swap swap = registry.reload(request.getVersion());
+      // The call's context: a reload whose caller gave up while it waited or loaded is not swapped in.
+      ModelRegistry.Swap swap = registry.reload(request.getVersion(), Context.current());
       ReloadModelResponse.Builder response = ReloadModelResponse.newBuilder()
           .setActive(models.describe(swap.active()))
           .setPreviousVersion(swap.previousVersion().orElse(""));

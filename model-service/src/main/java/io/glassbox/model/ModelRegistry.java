@@ -4,6 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -14,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p>Requests take a {@link Lease} on whatever version is active when they start and keep using
  * it to the end, even if a reload swaps in another version meanwhile; the old version's session
  * closes when its last lease is returned. A version that fails to load never replaces the active
- * one. Reloads are serialized so that two admins cannot interleave loads.
+ * one. Reloads are serialized so that two admins cannot interleave loads, and run in the order
+ * they came. A reload whose caller has gone (its deadline passed or it cancelled) while it waited
+ * for another or while it loaded is not swapped in: its caller was told it failed, and may have
+ * rolled back meanwhile.
  */
 @Singleton
 public final class ModelRegistry implements AutoCloseable {
@@ -39,7 +47,8 @@ public final class ModelRegistry implements AutoCloseable {
   private final Optional<String> startupVersion;
   private final Optional<ModelWarmup> warmup;
   private final AtomicReference<LoadedModel> active = new AtomicReference<>();
-  private final Object reloadLock = new Object();
+  /** Fair: a reload queued behind another is not overtaken by a later one. */
+  private final ReentrantLock reloadLock = new ReentrantLock(true);
 
   /** Each loaded version is warmed up by {@code warmup} before it becomes active. */
   @Inject
@@ -73,7 +82,7 @@ public final class ModelRegistry implements AutoCloseable {
   public LoadedModel loadConfiguredVersion() {
     String version = startupVersion.orElseGet(this::newestVersion);
     try {
-      return reload(version).active();
+      return reload(version, Context.ROOT).active();
     } catch (ModelLoadException e) {
       throw new ModelLoadException(startupFailure(version, e.getMessage()), e);
     }
@@ -94,20 +103,37 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Loads {@code version} (empty: the newest version folder) and makes it active.
+   * Loads {@code version} (empty: the newest version folder) and makes it active, for a caller
+   * that waits for the answer however long it takes.
    *
-   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a malformed version
+   * @see #reload(String, Context)
+   */
+  public Swap reload(String version) {
+    return reload(version, Context.ROOT);
+  }
+
+  /**
+   * Loads {@code version} (empty: the newest version folder) and makes it active, unless {@code
+   * caller} (the reload call's context) has ended by the time this reload's turn comes, or by the
+   * time the version has loaded and warmed up: then nothing changes and what was loaded is closed.
+   *
+   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a malformed version;
+   *     DEADLINE_EXCEEDED or CANCELLED when {@code caller} ended before the swap
    * @throws ModelVersionNotFoundException if the folder does not exist
    * @throws ModelLoadException if the folder does not hold a loadable model; the active version
    *     keeps serving
    */
-  public Swap reload(String version) {
+  public Swap reload(String version, Context caller) {
     requireNonNull(version, "version");
+    requireNonNull(caller, "caller");
     if (!version.isEmpty() && !VersionNames.isValid(version)) {
       throw RequestChecks.invalid("version must be empty (newest) or " + VersionNames.RULE
           + ", got \"" + Descriptions.truncate(version) + "\"");
     }
-    synchronized (reloadLock) {
+    reloadLock.lock();
+    try {
+      callerStillWaits(caller, version.isEmpty() ? "the newest version" : "version " + version,
+          "while it waited for another reload");
       String chosen = version.isEmpty() ? newestVersion() : version;
       Path folder = modelRoot.resolve(chosen);
       if (!Files.isDirectory(folder)) {
@@ -127,6 +153,12 @@ public final class ModelRegistry implements AutoCloseable {
       }
       // Before it takes traffic: the first inferences of a session cost several warm ones.
       warmup.ifPresent(w -> w.warm(loaded));
+      try {
+        callerStillWaits(caller, "version " + chosen, "while it loaded");
+      } catch (StatusRuntimeException gone) {
+        loaded.retire();
+        throw gone;
+      }
       LoadedModel previous = active.getAndSet(loaded);
       if (previous != null) {
         previous.retire();
@@ -134,7 +166,28 @@ public final class ModelRegistry implements AutoCloseable {
       log.info("model {} version {} is active (was {})", modelName, chosen,
           previous == null ? "none" : previous.version());
       return new Swap(loaded, Optional.ofNullable(previous).map(LoadedModel::version));
+    } finally {
+      reloadLock.unlock();
     }
+  }
+
+  /**
+   * Throws, after logging it, if {@code caller} has ended: its deadline passed or it cancelled. A
+   * reload whose caller was told it failed must not change what serves: the operator may have
+   * rolled back, or asked for another version, since.
+   */
+  private void callerStillWaits(Context caller, String what, String when) {
+    boolean deadlinePassed = caller.getDeadline() != null && caller.getDeadline().isExpired();
+    if (!deadlinePassed && !caller.isCancelled()) {
+      return;
+    }
+    Status gone = deadlinePassed ? Status.DEADLINE_EXCEEDED : Contexts.statusFromCancelled(caller);
+    LoadedModel current = active.get();
+    log.warn("reload of {} of model {} not applied: its caller's {} {}; {}", what, modelName,
+        deadlinePassed ? "deadline passed" : "call ended (" + gone.getCode() + ")", when,
+        current == null ? "no version is serving" : "version " + current.version() + " keeps serving");
+    throw gone.withDescription("the reload's caller ended (" + gone.getCode() + ") " + when + "; " + what
+        + " was not swapped in").asRuntimeException();
   }
 
   /** The newest version folder by name (names sort in time order, e.g. 20261122-0400). */

@@ -59,6 +59,14 @@ final class ModelFolders {
     return addToyVariant(modelDirectory, version, "positional");
   }
 
+  /**
+   * A toy version with v1's outputs whose every inference also multiplies 512 x 512 matrices 24
+   * times (see make_toy_model.py): its load and warm-up take tenths of a second or more.
+   */
+  static Path addSlowVersion(Path modelDirectory, String version) {
+    return addToyVariant(modelDirectory, version, "slow");
+  }
+
   /** The toy version with the graph of {@code variant} (a folder of the toy model source). */
   private static Path addToyVariant(Path modelDirectory, String version, String variant) {
     Path folder = addToyVersion(modelDirectory, version);
