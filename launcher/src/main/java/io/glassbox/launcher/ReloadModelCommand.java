@@ -4,6 +4,10 @@ import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
+import io.glassbox.server.RequestSent;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,12 +38,35 @@ final class ReloadModelCommand implements Callable<Integer> {
       description = TimeoutConverter.MILLIS_HELP)
   long timeoutMs;
 
+  /**
+   * What a reload that went out and then failed without an answer says: the model service drops a
+   * reload whose caller has gone, but not one whose swap was under way in the instant its caller
+   * gave up, so the version may be active all the same.
+   */
+  static final String MAY_HAVE_TAKEN_EFFECT = "the reload was sent and may or may not have taken effect: the model"
+      + " service's metric glassbox_model_info shows the active version (`curl -s localhost:9453/metrics | grep"
+      + " glassbox_model_info` with bin/glassbox up's ports), and its log says \"version V is active\" if it did.";
+
   @Override
   public Integer call() throws InterruptedException {
     return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), "--timeout-ms " + timeoutMs, channel -> {
-      ReloadModelResponse response = ModelAdminGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-          .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
+      RequestSent sent = new RequestSent();
+      ReloadModelResponse response;
+      try {
+        response = ModelAdminGrpc.newBlockingStub(channel).withInterceptors(sent.interceptor())
+            .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+            .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (sent.mayHaveBeenSent() && (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.CANCELLED
+            || code == Status.Code.UNAVAILABLE)) {
+          CliCalls.printFailure(System.err, "glassbox", e, target, "--timeout-ms " + timeoutMs,
+              Deadline.after(timeoutMs, TimeUnit.MILLISECONDS));
+          System.err.println("glassbox: " + MAY_HAVE_TAKEN_EFFECT);
+          return 1;
+        }
+        throw e;
+      }
       System.out.print(report(response, target));
       return 0;
     });
