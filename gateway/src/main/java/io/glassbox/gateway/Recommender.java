@@ -27,6 +27,7 @@ import io.glassbox.api.v1.UnknownItemPolicy;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.glassbox.server.ModelVersionRefusal;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
@@ -243,8 +244,16 @@ final class Recommender {
         Explanations::from,
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {
-      request.warnUnlessGone(explainWarnings,
-          "explain service failed ({}); reasons from retrieval sources", describe(failure));
+      if (ModelVersionRefusal.isMarked(failure)) {
+        // The version that ranked was swapped out (a reload, a rolling update) before the
+        // explanation's Score calls: the explain service refuses a version it no longer serves.
+        request.warnUnlessGone(explainWarnings, "explain service failed ({}): the model version changed between"
+            + " ranking and explaining (ranked by version {}, no longer active); reasons from retrieval sources",
+            describe(failure), slate.modelVersion());
+      } else {
+        request.warnUnlessGone(explainWarnings,
+            "explain service failed ({}); reasons from retrieval sources", describe(failure));
+      }
       return Explanations.failed();
     }, directExecutor());
   }

@@ -10,6 +10,7 @@ import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.ItemExplanation;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
+import io.glassbox.server.ModelVersionRefusal;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -59,6 +60,9 @@ final class FakeExplainService extends ExplainServiceGrpc.ExplainServiceImplBase
     switch (behaviour) {
       case FAIL -> replies.onError(
           Status.UNAVAILABLE.withDescription("explainer down").asRuntimeException());
+      case REFUSE_VERSION -> replies.onError(Status.FAILED_PRECONDITION
+          .withDescription("model service refused: active version is v2")
+          .asRuntimeException(ModelVersionRefusal.trailers()));
       case HANG -> ((ServerCallStreamObserver<ExplainResponse>) replies)
           .setOnCancelHandler(cancelled::countDown);
       case SERVE -> {

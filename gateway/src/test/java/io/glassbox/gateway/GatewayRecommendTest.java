@@ -289,6 +289,21 @@ class GatewayRecommendTest {
   }
 
   @Test
+  void recommend_modelVersionSwappedBeforeTheExplanation_logsThatTheVersionChanged() {
+    start(new GatewayHarness());
+    harness.explain.behaviour = Behaviour.REFUSE_VERSION;
+
+    try (LogCapture logged = LogCapture.of(Recommender.class, Level.WARN)) {
+      RecommendResponse response = recommend(KNOWN_USER, 3, "en-US");
+
+      assertTrue(response.getExplanationsDegraded());
+      assertEquals(List.of("explain service failed (FAILED_PRECONDITION): the model version changed between ranking"
+          + " and explaining (ranked by version " + FakeModelService.VERSION + ", no longer active); reasons from"
+          + " retrieval sources"), logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+    }
+  }
+
+  @Test
   void recommend_explainServiceDown_writesFallbackReasonsInChinese() {
     harness = new GatewayHarness();
     harness.explain.behaviour = Behaviour.FAIL;
