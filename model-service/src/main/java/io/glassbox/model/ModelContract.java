@@ -8,6 +8,7 @@ import ai.onnxruntime.TensorInfo.OnnxTensorType;
 import ai.onnxruntime.ValueInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -77,8 +78,25 @@ public final class ModelContract {
       if (!(info instanceof TensorInfo tensor)
           || tensor.onnxType != port.type()
           || tensor.getShape().length != port.rank()) {
-        problems.add(kind + " " + port.name() + " must be " + port.describe() + ", got " + info);
+        problems.add(kind + " " + port.name() + " must be " + port.describe() + ", got " + found(info));
       }
     }
+  }
+
+  /**
+   * What the graph declares, in the words of {@link Port#describe}: "int32 with 3 dimensions [?, ?,
+   * 4]" (? for a dynamic one), or the kind of value that is not a tensor ("a sequence", "a map").
+   */
+  static String found(ValueInfo info) {
+    if (!(info instanceof TensorInfo tensor)) {
+      return "a " + info.getClass().getSimpleName().replace("Info", "").toLowerCase(Locale.ROOT)
+          + ", not a tensor";
+    }
+    List<String> dimensions = new ArrayList<>();
+    for (long dimension : tensor.getShape()) {
+      dimensions.add(dimension < 0 ? "?" : Long.toString(dimension));
+    }
+    return tensor.onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(Locale.ROOT)
+        + " with " + dimensions.size() + " dimensions " + dimensions;
   }
 }
