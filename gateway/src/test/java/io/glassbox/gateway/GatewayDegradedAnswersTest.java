@@ -39,7 +39,7 @@ class GatewayDegradedAnswersTest {
         assertFalse(response.getRankingDegraded());
       }
 
-      assertEquals(3.0, value(harness, EXPLANATIONS));
+      assertEquals(3.0, settled(harness, EXPLANATIONS, 3.0));
       assertEquals(0.0, value(harness, RANKING));
     }
   }
@@ -52,7 +52,7 @@ class GatewayDegradedAnswersTest {
       assertTrue(recommend(harness).getExplanationsDegraded());
       assertTrue(recommend(harness).getExplanationsDegraded());
 
-      assertEquals(2.0, value(harness, EXPLANATIONS));
+      assertEquals(2.0, settled(harness, EXPLANATIONS, 2.0));
       assertEquals(0.0, value(harness, RANKING));
     }
   }
@@ -68,14 +68,34 @@ class GatewayDegradedAnswersTest {
       assertTrue(response.getRankingDegraded());
       assertTrue(response.getExplanationsDegraded());
       assertEquals(Status.Code.INVALID_ARGUMENT, invalid.getStatus().getCode());
-      assertEquals(1.0, value(harness, RANKING));
-      assertEquals(1.0, value(harness, EXPLANATIONS));
+      assertEquals(1.0, settled(harness, RANKING, 1.0));
+      assertEquals(1.0, settled(harness, EXPLANATIONS, 1.0));
     }
   }
 
   private static RecommendResponse recommend(GatewayHarness harness) {
     return harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
         .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build());
+  }
+
+  /**
+   * The series once it reads {@code expected}, or what it reads after 5 s: the gateway counts an
+   * answer just after sending it, so the caller can hold the answer before the count moved
+   * (seen in CI: 1.0 read for the second of two answers).
+   */
+  private static double settled(GatewayHarness harness, String series, double expected) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    double read = value(harness, series);
+    while (read != expected && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      read = value(harness, series);
+    }
+    return read;
   }
 
   private static double value(GatewayHarness harness, String series) throws IOException {
