@@ -465,11 +465,11 @@ public final class GrpcServer implements AutoCloseable {
       try {
         return listen.start();
       } catch (IOException | RuntimeException e) {
+        if (e instanceof IOException failure) {
+          throw CannotListenException.of(failure, address, addressSetting, port, setting);
+        }
         if (ServiceStartup.addressInUse(e)) {
           throw new PortInUseException(port, setting, address, e);
-        }
-        if (e instanceof IOException) {
-          throw new CannotListenException(port, setting, address, addressSetting, e);
         }
         throw e;
       }
