@@ -8,9 +8,9 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.glassbox.server.CannotListenException;
 import io.glassbox.server.MessageLimits;
 import io.glassbox.server.PortInUseException;
-import io.glassbox.server.ServiceStartup;
 import io.glassbox.server.TimeLimitedExchanges;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Channel;
@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -117,15 +118,11 @@ public final class ViewerServer implements AutoCloseable {
       server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);
     } catch (IOException e) {
       exchanges.close();
-      String host = address.getAddress().getHostAddress();
-      if (ServiceStartup.addressInUse(e)) {
-        // Said as a taken gRPC port is, with the setting to change (the JDK says only "Address already in use").
-        PortInUseException inUse =
-            new PortInUseException(address.getPort(), Optional.of(ViewerConfig.PORT_KEY), host, e);
-        throw new ListenFailed("the viewer's " + inUse.getMessage(), inUse);
-      }
-      throw new ListenFailed("the viewer could not listen on " + host + ":" + address.getPort() + ": " + e.getMessage(),
-          e);
+      // Said as a gRPC port is, with the settings to change (the JDK says only "Address already in use").
+      BindException why = CannotListenException.of(e, address.getAddress().getHostAddress(),
+          ViewerConfig.BIND_ADDRESS_KEY, address.getPort(), Optional.of(ViewerConfig.PORT_KEY));
+      throw new ListenFailed((why instanceof PortInUseException ? "the viewer's " : "the viewer ") + why.getMessage(),
+          why);
     }
     server.setExecutor(exchanges);
     InFlight inFlight = new InFlight();

@@ -2,6 +2,7 @@ package io.glassbox.gateway.viewer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Message;
@@ -84,6 +85,20 @@ class ViewerServerTest {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
   }
+  /**
+   * A port the system refuses for a reason other than another process holding it names the
+   * settings to change, as a taken one does: it said "the viewer could not listen on
+   * 203.0.113.1:53154: Cannot assign requested address".
+   */
+  @Test
+  void start_anAddressNotOfThisHost_namesTheAddressAndThePortWithTheirSettings() {
+    ViewerServer.ListenFailed failed = assertThrows(ViewerServer.ListenFailed.class, () -> ViewerServer.start(
+        new InetSocketAddress("203.0.113.1", 53154), Optional.empty(), List.of(), channel, DEADLINE));
+
+    assertEquals("the viewer cannot listen on 203.0.113.1 (GLASSBOX_BIND_ADDRESS), port 53154 "
+        + "(GLASSBOX_GATEWAY_HTTP_PORT): Cannot assign requested address", failed.getMessage());
+  }
+
 
   @Test
   void recommend_asksForContributions_andAnswersTheGatewayReplyAsProtoJson() throws Exception {
