@@ -1,10 +1,14 @@
 package io.glassbox.launcher;
 
+import io.glassbox.explain.ExplainMain;
 import io.glassbox.feature.DatasetReader;
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.FeatureMain;
 import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.feature.StoreUnavailableException;
+import io.glassbox.gateway.GatewayMain;
 import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.model.ModelConfig;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.server.ApiKeys;
@@ -14,6 +18,7 @@ import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.PortInUseException;
 import io.glassbox.server.Retries;
+import io.glassbox.server.ServerSettings;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -44,6 +49,12 @@ final class UpCommand implements Callable<Integer> {
   enum Store { memory, redis }
 
   static final int DEFAULT_GATEWAY_PORT = 50051;
+  /** Whose /metrics port is how far from --metrics-port (Suite.Ports: as far as their defaults are). */
+  private static final Map<Integer, String> METRICS_PORT_OWNERS = Map.of(
+      GatewayMain.DEFAULT_METRICS_PORT - Suite.Ports.DEFAULT_METRICS, "the gateway's",
+      FeatureMain.DEFAULT_METRICS_PORT - Suite.Ports.DEFAULT_METRICS, "the feature service's",
+      ModelConfig.DEFAULT_METRICS_PORT - Suite.Ports.DEFAULT_METRICS, "the model service's",
+      ExplainMain.DEFAULT_METRICS_PORT - Suite.Ports.DEFAULT_METRICS, "the explain service's");
   static final int DEFAULT_EXPLAIN_PORT = 50054;
   static final int DEFAULT_FEATURE_ADMIN_PORT = 50062;
   static final int DEFAULT_MODEL_ADMIN_PORT = 50063;
@@ -117,8 +128,8 @@ final class UpCommand implements Callable<Integer> {
       if (refused.isPresent()) {
         // Not held by anyone (a port below 1024 to a user that is not root, an address not of
         // this host): the system's words, with the port up's option chose, and no "already up?".
-        System.err.printf("glassbox: %s.%n",
-            e.getMessage().replace(refused.get().getMessage(), refused.get().withoutPortSetting()));
+        System.err.printf("glassbox: %s.%n", e.getMessage().replace(refused.get().getMessage(),
+            refused.get().withPortSetting(portChosenBy(refused.get().port(), refused.get().portSetting()))));
         return 1;
       }
       if (!ServiceStartup.addressInUse(e)) {
@@ -126,7 +137,8 @@ final class UpCommand implements Callable<Integer> {
       }
       // The port came from an option of up's, not from the service's variable the message names.
       String said = PortInUseException.in(e).map(inUse -> e.getMessage().replace(inUse.getMessage(),
-          inUse.withoutSetting())).orElse(e.getMessage() + " (address already in use)");
+          inUse.withSetting(portChosenBy(inUse.port(), inUse.setting()))))
+          .orElse(e.getMessage() + " (address already in use)");
       System.err.printf("glassbox: %s.%nIs the suite already up? Then "
           + "`%s` talks to it. Otherwise stop what holds the port, or move "
           + "the suite to free ones: `bin/glassbox up --help` lists the port options (--metrics-port moves "
@@ -157,6 +169,20 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /**
+   * What chose {@code port}, to say instead of the service's {@code setting}: up's options chose
+   * the suite's ports, so a /metrics port is said as derived from --metrics-port ("the feature
+   * service's metrics port: --metrics-port 80 + 1"); another port of an option, as nothing.
+   */
+  private Optional<String> portChosenBy(int port, Optional<String> setting) {
+    if (!setting.equals(Optional.of(ServerSettings.METRICS_PORT_KEY)) || metricsPort == 0) {
+      return Optional.empty();
+    }
+    int offset = port - metricsPort;
+    return Optional.of(METRICS_PORT_OWNERS.getOrDefault(offset, "a service's") + " metrics port: --metrics-port "
+        + metricsPort + (offset == 0 ? "" : " + " + offset));
   }
 
   /** --metrics-port: 0, or a first port with room for the next three. */

@@ -26,12 +26,20 @@ public final class CannotListenException extends BindException {
   /** What Netty's epoll transport puts before the system's words: "bind(..) failed with error(-13): ". */
   private static final Pattern NATIVE_PREFIX = Pattern.compile("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ");
 
-  private final String withoutPortSetting;
+  private final int port;
+  private final Optional<String> portSetting;
+  private final String address;
+  private final String addressSetting;
+  private final Blame blame;
 
   private CannotListenException(int port, Optional<String> portSetting, String address, String addressSetting,
       Blame blame, Throwable cause) {
     super(message(port, portSetting, address, addressSetting, blame, systemsWords(cause)));
-    this.withoutPortSetting = message(port, Optional.empty(), address, addressSetting, blame, systemsWords(cause));
+    this.port = port;
+    this.portSetting = portSetting;
+    this.address = address;
+    this.addressSetting = addressSetting;
+    this.blame = blame;
     initCause(cause);
   }
 
@@ -98,12 +106,23 @@ public final class CannotListenException extends BindException {
     }
   }
 
+  /** The port refused. */
+  public int port() {
+    return port;
+  }
+
+  /** The variable that chose the port, where one did. */
+  public Optional<String> portSetting() {
+    return portSetting;
+  }
+
   /**
-   * The message without the port's setting, for a caller that chose the port another way (the
-   * launcher's {@code up --metrics-port}); the address's setting stays, as nothing else chose it.
+   * The message with {@code chosenBy} where the port's setting was, for a caller that chose the
+   * port another way (the launcher's {@code up --metrics-port}); empty names nothing. The address's
+   * setting stays, as nothing else chose it.
    */
-  public String withoutPortSetting() {
-    return withoutPortSetting;
+  public String withPortSetting(Optional<String> chosenBy) {
+    return message(port, chosenBy, address, addressSetting, blame, systemsWords(getCause()));
   }
 
   /** The port refused that {@code failure} or one of its causes is, if any. */
