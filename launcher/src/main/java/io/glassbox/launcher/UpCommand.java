@@ -174,9 +174,13 @@ final class UpCommand implements Callable<Integer> {
   /**
    * What chose {@code port}, to say instead of the service's {@code setting}: up's options chose
    * the suite's ports, so a /metrics port is said as derived from --metrics-port ("the feature
-   * service's metrics port: --metrics-port 80 + 1"); another port of an option, as nothing.
+   * service's metrics port: --metrics-port 80 + 1"); another port of an option, as nothing. The
+   * viewer's port keeps its variable unless --http-port chose it.
    */
   private Optional<String> portChosenBy(int port, Optional<String> setting) {
+    if (setting.equals(Optional.of(ViewerConfig.PORT_KEY))) {
+      return httpPort == null ? setting : Optional.empty();
+    }
     if (!setting.equals(Optional.of(ServerSettings.METRICS_PORT_KEY)) || metricsPort == 0) {
       return Optional.empty();
     }

@@ -65,6 +65,23 @@ class UpViewerPortTest {
     }
   }
 
+  @Test
+  void up_viewerPortOfTheEnvironmentTaken_namesTheVariable() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      UpCommand up = new UpCommand();
+      up.settings = () -> ConfigSource.of(EMBEDDED).with(Map.of(ViewerConfig.PORT_KEY, String.valueOf(taken.getLocalPort())));
+
+      CliRun run = CliRun.ofCommand(up, "--no-metrics", "--gateway-port", "0", "--feature-port", "0",
+          "--model-port", "0", "--explain-port", "0", "--feature-admin-port", "0", "--model-admin-port", "0");
+
+      assertEquals(1, run.exit(), run.err());
+      // It said "the viewer's port P on 127.0.0.1 is held", without the variable that chose P.
+      assertTrue(run.err().contains("glassbox: the viewer's port " + taken.getLocalPort()
+          + " (GLASSBOX_GATEWAY_HTTP_PORT) on 127.0.0.1 is held by another process.\nIs the suite already up?"),
+          run.err());
+    }
+  }
+
   /** Binds {@code port} on loopback; null when something else already holds it (the same case). */
   private static ServerSocket take(int port) throws IOException {
     try {
