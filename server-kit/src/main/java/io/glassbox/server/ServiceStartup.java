@@ -2,6 +2,7 @@ package io.glassbox.server;
 
 import java.net.BindException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,15 +26,23 @@ public final class ServiceStartup {
   private ServiceStartup() {}
 
   /**
-   * Warns of each GLASSBOX_* environment variable that is no setting ({@link SettingNames#warnUnknown}),
-   * then runs {@code service}: 0 once it has stopped (SIGTERM), or 1 after one ERROR line when it could
-   * not start because of a {@link ConfigException}, a port in use or refused, or one of {@code setupMistakes}
-   * (the service's own kinds, e.g. a missing dataset); rethrows anything else.
+   * Warns of each GLASSBOX_* name of the environment or of the GLASSBOX_CONFIG_FILE it names that
+   * is no setting ({@link SettingNames#warnUnknown}), then runs {@code service}: 0 once it has
+   * stopped (SIGTERM), or 1 after one ERROR line when it could not start because of a {@link
+   * ConfigException} (a GLASSBOX_CONFIG_FILE that cannot be read among them), a port in use or
+   * refused, or one of {@code setupMistakes} (the service's own kinds, e.g. a missing dataset);
+   * rethrows anything else.
    */
   public static int serve(String name, Service service, List<Class<? extends RuntimeException>> setupMistakes)
       throws InterruptedException {
-    SettingNames.warnUnknown(System.getenv());
+    return serve(name, System.getenv(), service, setupMistakes);
+  }
+
+  /** As {@link #serve(String, Service, List)}, with {@code environment} in place of the process's; for tests. */
+  static int serve(String name, Map<String, String> environment, Service service,
+      List<Class<? extends RuntimeException>> setupMistakes) throws InterruptedException {
     try {
+      warnUnknown(environment);
       service.serveUntilShutdown();
       return 0;
     } catch (RuntimeException e) {
@@ -45,6 +54,21 @@ public final class ServiceStartup {
       log.error("{}", message.startsWith(name + " ") ? message : name + " cannot start: " + message);
       return 1;
     }
+  }
+
+  /**
+   * Warns of the unknown names of {@code environment} and of the GLASSBOX_CONFIG_FILE it names;
+   * of the environment's alone when that file cannot be read (the ConfigException then says so).
+   */
+  private static void warnUnknown(Map<String, String> environment) {
+    ConfigSource settings;
+    try {
+      settings = ConfigSource.of(environment);
+    } catch (ConfigException unreadable) {
+      SettingNames.warnUnknown(environment);
+      throw unreadable;
+    }
+    SettingNames.warnUnknown(settings);
   }
 
   /** For {@code main}: ends the process with {@code status} unless it is 0 (a normal stop). */

@@ -17,6 +17,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** What a service's main logs, and the status it exits with, when it cannot start. */
@@ -139,6 +141,26 @@ class ServiceStartupTest {
     assertFalse(ServiceStartup.addressInUse(viewer));
     assertEquals(Optional.of("the viewer could not listen on 127.0.0.1:80: Permission denied"),
         ServiceStartup.describe(viewer, List.of()));
+  }
+
+  /** A service's main warns of a misspelled key of its GLASSBOX_CONFIG_FILE, as up does: it warned of the environment's only. */
+  @Test
+  void serve_aMisspelledKeyOfTheConfigFile_isWarnedOf(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("glassbox.properties"), "GLASSBOX_MODEL_DIRR=mine\n");
+    Logger names = (Logger) LoggerFactory.getLogger(SettingNames.class);
+    ListAppender<ILoggingEvent> warned = new ListAppender<>();
+    warned.start();
+    names.addAppender(warned);
+    try {
+      int status = ServiceStartup.serve("echo-service",
+          Map.of(ConfigSource.CONFIG_FILE_KEY, file.toString()), () -> { }, List.of());
+
+      assertEquals(0, status);
+      assertEquals(List.of("GLASSBOX_MODEL_DIRR is no setting of Glassbox: did you mean GLASSBOX_MODEL_DIR?"),
+          warned.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
+    } finally {
+      names.detachAppender(warned);
+    }
   }
 
   @Test
