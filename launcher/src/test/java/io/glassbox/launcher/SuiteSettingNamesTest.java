@@ -8,8 +8,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.SettingNames;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Every command that starts a suite warns, once, of a GLASSBOX_* name that is no setting: it would
  * otherwise run on the default it was meant to change. Each run here stops as soon as the suite
- * fails to start (a missing data folder, a taken port), after the warning.
+ * fails to start (a missing data folder), after the warning. That {@code up} warns once, with the
+ * name really in its environment, is UnknownSettingsAtStartTest's.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SuiteSettingNamesTest {
@@ -60,22 +59,6 @@ class SuiteSettingNamesTest {
     assertEquals(1, run.exit(), run.err());
     // Nothing was said: the run measured the shipped model.
     assertEquals(List.of(WARNING), warnings());
-  }
-
-  @Test
-  void up_aMisspelledSetting_isWarnedOfOnce() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      UpCommand up = new UpCommand();
-      up.settings = () -> ConfigSource.of(Map.of(MISSPELLED, "mine"));
-
-      // The feature service starts first and binds before it reads any data.
-      CliRun run = CliRun.ofCommand(up, "--no-metrics", "--http-port", "0", "--feature-port",
-          String.valueOf(taken.getLocalPort()), "--gateway-port", "0", "--model-port", "0", "--explain-port", "0",
-          "--feature-admin-port", "0", "--model-admin-port", "0");
-
-      assertEquals(1, run.exit(), run.err());
-      assertEquals(List.of(WARNING), warnings());
-    }
   }
 
   private List<String> warnings() {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.ConfigSource;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,6 +43,23 @@ class UnknownSettingsAtStartTest {
         "--explain-port", "53707", "--model-admin-port", "53708");
 
     assertWarnedOnceEach(output);
+  }
+
+  /**
+   * With the misspelled name really in up's environment and no file to stop it, the suite starts
+   * and warns: once, so a second warning from up's own environment (as before 1f7fc350) fails here.
+   * A held feature port then stops it.
+   */
+  @Test
+  void up_aMisspelledSettingOfTheEnvironment_isWarnedOfOnce() throws Exception {
+    try (ServerSocket taken = new ServerSocket(53180, 1, InetAddress.getLoopbackAddress())) {
+      String output = glassbox(Map.of("GLASSBOX_MODEL_DIRR", "mine"), "up", "--no-metrics", "--http-port", "0",
+          "--gateway-port", "0", "--feature-port", String.valueOf(taken.getLocalPort()), "--feature-admin-port", "0",
+          "--model-port", "0", "--explain-port", "0", "--model-admin-port", "0");
+
+      assertEquals(1, CliRun.timesSaid(output,
+          "GLASSBOX_MODEL_DIRR is no setting of Glassbox: did you mean GLASSBOX_MODEL_DIR?"), output);
+    }
   }
 
   private static void assertWarnedOnceEach(String output) {
