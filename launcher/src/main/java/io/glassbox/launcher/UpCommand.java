@@ -15,11 +15,13 @@ import io.glassbox.server.ApiKeys;
 import io.glassbox.server.CannotListenException;
 import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
+import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.PortInUseException;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
 import io.glassbox.server.ServiceStartup;
+import io.glassbox.server.SettingNames;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
@@ -114,7 +116,16 @@ final class UpCommand implements Callable<Integer> {
     }
     // A setup mistake (a setting naming data or a model that is not there) is answered in one
     // line by GlassboxCli's handler, as for every command.
-    ConfigSource config = settings.get().with(overrides);
+    ConfigSource base;
+    try {
+      base = settings.get();
+    } catch (ConfigException unreadable) {
+      // Suite.start warns of misspelled names; a settings file that cannot be read stops up
+      // before it, so the environment's names are warned of here (as a service's main does).
+      SettingNames.warnUnknown(System.getenv());
+      throw unreadable;
+    }
+    ConfigSource config = base.with(overrides);
     config = config.with(examplesFromOwnData(config));
     Suite suite;
     try {

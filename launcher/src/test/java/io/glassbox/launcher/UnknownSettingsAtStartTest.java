@@ -52,7 +52,7 @@ class UnknownSettingsAtStartTest {
    */
   @Test
   void up_aMisspelledSettingOfTheEnvironment_isWarnedOfOnce() throws Exception {
-    try (ServerSocket taken = new ServerSocket(53180, 1, InetAddress.getLoopbackAddress())) {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String output = glassbox(Map.of("GLASSBOX_MODEL_DIRR", "mine"), "up", "--no-metrics", "--http-port", "0",
           "--gateway-port", "0", "--feature-port", String.valueOf(taken.getLocalPort()), "--feature-admin-port", "0",
           "--model-port", "0", "--explain-port", "0", "--model-admin-port", "0");
