@@ -163,9 +163,35 @@ class GatewayExplainRealDataTest {
         RecommendResponse whole = stub().recommend(request);
 
         assertFalse(whole.getRankingDegraded());
-        assertEquals(whole, scattered.recommend(request), user + " " + locale);
+        assertSameButLastBits(whole, scattered.recommend(request), user + " " + locale);
       }
     }
+  }
+
+  /**
+   * The same answer, but that a score or contribution may differ in its last bits: a slice of the
+   * candidates is a batch of another size, which ONNX Runtime may sum in another order (seen: 17841's
+   * #18 at 15.965533 whole, 15.965532 scattered). Ranks, reasons and every other field are equal.
+   */
+  private static void assertSameButLastBits(RecommendResponse whole, RecommendResponse scattered, String what) {
+    assertEquals(whole.getItemsCount(), scattered.getItemsCount(), what);
+    for (int i = 0; i < whole.getItemsCount(); i++) {
+      RecommendedItem expected = whole.getItems(i);
+      RecommendedItem actual = scattered.getItems(i);
+      assertEquals(expected.getScore(), actual.getScore(), 1e-6 * Math.max(1, Math.abs(expected.getScore())), what);
+      assertEquals(expected.getContributionCount(), actual.getContributionCount(), what);
+      for (int c = 0; c < expected.getContributionCount(); c++) {
+        assertEquals(expected.getContribution(c), actual.getContribution(c),
+            1e-6f * Math.max(1f, Math.abs(expected.getContribution(c))), what);
+      }
+    }
+    assertEquals(withoutFloats(whole), withoutFloats(scattered), what);
+  }
+
+  private static RecommendResponse withoutFloats(RecommendResponse response) {
+    RecommendResponse.Builder builder = response.toBuilder();
+    builder.getItemsBuilderList().forEach(item -> item.clearScore().clearContribution());
+    return builder.build();
   }
 
   @Test
