@@ -74,7 +74,9 @@ import redis.clients.jedis.resps.Tuple;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
  * of ingested order lines (purchases with a basket id); {@code seq} the
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
- * layout; layout 2 added basket ids to timeline members, layout 3 the {@code d:} and {@code c:} keys); {@code orders-snapshot} the snapshot
+ * layout; layout 2 added basket ids to timeline members); {@code dropped-seeded} the fingerprint of
+ * the dataset whose dropped purchases {@code d:} and {@code c:} hold (apart from the marker, so that
+ * a build without those keys still accepts the marker); {@code orders-snapshot} the snapshot
  * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
  * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
  * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
@@ -120,9 +122,16 @@ public final class RedisEventStore implements EventStore {
   private static final int SNAPSHOT_CHUNKS_PER_READ = 8;
   private static final int SNAPSHOT_READ_TRIES = 3;
   /** Follows the fingerprint in the seed marker; a new layout of the seeded keys changes it. */
-  private static final String LAYOUT = " layout:3";
-  /** The layout before the {@code d:} and {@code c:} keys, which a start upgrades in place ({@link #upgradeToLayout3}). */
-  private static final String LAYOUT_WITHOUT_DROPPED_PURCHASES = " layout:2";
+  private static final String LAYOUT = " layout:2";
+  /**
+   * The fingerprint of the dataset whose dropped purchases the {@code d:} and {@code c:} keys hold
+   * ({@link #seedDroppedPurchases}). Kept apart from the seed marker, which stays at layout 2: a
+   * replica of a build without these keys (a rolling update, a rollback) accepts the marker and
+   * ignores the keys, where a new layout would make it take Redis for lost or foreign.
+   */
+  private static final String DROPPED_SEEDED = PREFIX + "dropped-seeded";
+  /** The layout 72809640 wrote for these keys, taken back to layout 2 at start: a marker old builds refuse. */
+  private static final String WITHDRAWN_LAYOUT = " layout:3";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
   private static final int SEED_LOCK_SECONDS = 120;
   private static final long SEED_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
@@ -530,7 +539,8 @@ public final class RedisEventStore implements EventStore {
     while (true) {
       stopIfClosing();
       String present = redis.get(DATASET);
-      if (wanted.equals(present)) {
+      boolean seeded = wanted.equals(present) || (indexed.fingerprint() + WITHDRAWN_LAYOUT).equals(present);
+      if (seeded && indexed.fingerprint().equals(redis.get(DROPPED_SEEDED))) {
         log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
         seedMarker = wanted;
         return;
@@ -539,8 +549,7 @@ public final class RedisEventStore implements EventStore {
         throw new DatasetException("Redis " + redisName + " holds this dataset in an older key layout "
             + "(timelines without basket ids); delete the glassbox:* keys to seed it afresh");
       }
-      boolean upgrade = (indexed.fingerprint() + LAYOUT_WITHOUT_DROPPED_PURCHASES).equals(present);
-      if (present != null && !upgrade) {
+      if (present != null && !seeded) {
         throw new DatasetException("Redis " + redisName + " holds another dataset (" + shortName(present)
             + ", this service loaded " + shortName(wanted) + "); point " + FeatureConfig.REDIS_URI_KEY
             + " at an empty Redis database, or delete the glassbox:* keys to start afresh");
@@ -557,11 +566,12 @@ public final class RedisEventStore implements EventStore {
           }
         }
         if (locked) {
-          if (upgrade) {
-            upgradeToLayout3(indexed);
+          if (seeded) {
+            seedDroppedPurchases(indexed);
           } else {
             seed(indexed);
           }
+          redis.set(DROPPED_SEEDED, indexed.fingerprint());
           redis.set(DATASET, wanted);
           seedMarker = wanted;
           return;
@@ -675,20 +685,19 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * Upgrades a Redis seeded in layout 2 with this dataset: adds the {@code d:<user>} and
-   * {@code c:<user>} keys of the dataset purchases the seed left out of the timelines
-   * (idempotent; nothing else is touched). Purchases an earlier build dropped at ingestion are not known to it: their items
-   * are not added.
+   * Completes a Redis seeded with this dataset by a build without the {@code d:} and {@code c:}
+   * keys (no {@link #DROPPED_SEEDED}): adds those keys for the dataset purchases the seed left out
+   * of the timelines (idempotent; nothing else is touched). Purchases such a build dropped at
+   * ingestion are not known to it: their items are not added.
    */
-  private void upgradeToLayout3(DatasetIndex.Indexed indexed) {
+  private void seedDroppedPurchases(DatasetIndex.Indexed indexed) {
     try (AbstractPipeline pipeline = redis.pipelined()) {
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         seedDroppedPurchases(pipeline, user.getKey(), user.getValue());
       }
       pipeline.sync();
     }
-    log.info("Upgraded Redis {} to key layout 3: the items of the dataset purchases its timelines do not keep",
-        redisName);
+    log.info("Added to Redis {} the items of the dataset purchases its timelines do not keep", redisName);
   }
 
   /**

@@ -528,7 +528,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
-  void load_redisSeededInLayout2_upgradesItWithTheItemsOfTheDroppedDatasetPurchases() {
+  void load_redisSeededByABuildWithoutDroppedPurchases_addsThemAndKeepsTheMarkerThatBuildAccepts() {
     int database = nextDatabase++ % 16;
     URI used = URI.create(redis.uri() + "/" + database);
     StoreBounds twoPerUser = new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000);
@@ -542,11 +542,12 @@ class RedisEventStoreTest extends EventStoreContractTest {
     }
     try (Jedis jedis = redis.connect()) {
       jedis.select(database);
-      // As a build of layout 2 left it: the seed marker says so, and no user has d: or c: keys.
-      assertEquals(fingerprint + " layout:3", jedis.get(RedisEventStore.PREFIX + "dataset"));
+      // The marker a build without d: and c: keys requires (it compares it whole, and else takes
+      // Redis for lost or another dataset): a rolling update or a rollback must find it so.
+      assertEquals(fingerprint + " layout:2", jedis.get(RedisEventStore.PREFIX + "dataset"));
+      // As such a build seeds it: the same marker, no d: or c: keys, nothing saying they were seeded.
       jedis.del(RedisEventStore.PREFIX + "d:u1", RedisEventStore.PREFIX + "c:u1", RedisEventStore.PREFIX + "d:u2",
-          RedisEventStore.PREFIX + "c:u2");
-      jedis.set(RedisEventStore.PREFIX + "dataset", fingerprint + " layout:2");
+          RedisEventStore.PREFIX + "c:u2", RedisEventStore.PREFIX + "dropped-seeded");
     }
     try (RedisEventStore upgraded = TestData.redisStore(used, twoPerUser)) {
       upgraded.load(TestData.small());
@@ -556,7 +557,19 @@ class RedisEventStoreTest extends EventStoreContractTest {
     }
     try (Jedis jedis = redis.connect()) {
       jedis.select(database);
-      assertEquals(fingerprint + " layout:3", jedis.get(RedisEventStore.PREFIX + "dataset"));
+      assertEquals(fingerprint + " layout:2", jedis.get(RedisEventStore.PREFIX + "dataset"));
+      assertEquals(fingerprint, jedis.get(RedisEventStore.PREFIX + "dropped-seeded"));
+      // As the build that marked these keys with a layout 3 left it: taken back to the marker of layout 2.
+      jedis.set(RedisEventStore.PREFIX + "dataset", fingerprint + " layout:3");
+      jedis.del(RedisEventStore.PREFIX + "dropped-seeded");
+    }
+    try (RedisEventStore back = TestData.redisStore(used, twoPerUser)) {
+      back.load(TestData.small());
+      assertEquals(Set.of("A", "B", "C", "D"), back.userItems("u1", 10).orElseThrow().boughtItemIds());
+    }
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      assertEquals(fingerprint + " layout:2", jedis.get(RedisEventStore.PREFIX + "dataset"));
     }
   }
 
