@@ -235,10 +235,25 @@ public final class RedisEventStore implements EventStore {
               redis.call('ZREM', timeline, oldest)
               if string.sub(oldest, KIND_POSITION, KIND_POSITION) == 'PURCHASE_DIGIT' then
                 -- The item stays known as bought: it must not come back as a new item for the user.
-                local basketLength = tonumber(string.sub(oldest, KIND_POSITION + 1, KIND_POSITION + 3))
-                redis.call('SADD', dropped, string.sub(oldest, KIND_POSITION + 4 + basketLength))
+                -- The basket id's length counts Java chars (UTF-16 units), string.sub bytes: walk its
+                -- UTF-8 characters (one unit each, two for the 4 bytes of one beyond the BMP).
+                local units = tonumber(string.sub(oldest, KIND_POSITION + 1, KIND_POSITION + 3))
+                local itemAt = KIND_POSITION + 4
+                while units > 0 do
+                  local byte = string.byte(oldest, itemAt)
+                  if byte < 128 then
+                    itemAt, units = itemAt + 1, units - 1
+                  elseif byte < 224 then
+                    itemAt, units = itemAt + 2, units - 1
+                  elseif byte < 240 then
+                    itemAt, units = itemAt + 3, units - 1
+                  else
+                    itemAt, units = itemAt + 4, units - 2
+                  end
+                end
+                redis.call('SADD', dropped, string.sub(oldest, itemAt))
                 -- Its order may have lines left in the timeline: counted as a whole order no more.
-                redis.call('SET', cut, string.sub(oldest, KIND_POSITION + 4, KIND_POSITION + 3 + basketLength))
+                redis.call('SET', cut, string.sub(oldest, KIND_POSITION + 4, itemAt - 1))
               end
             end
           end

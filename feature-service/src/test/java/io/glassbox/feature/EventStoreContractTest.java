@@ -670,6 +670,19 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void append_pushingOutPurchasesOfOrderIdsBeyondAscii_keepsTheirItemsAndOrder() {
+    try (EventStore capped = cappedAt(2)) {
+      // Order ids of 3-byte characters and of one outside the BMP (two chars in Java, 4 bytes in UTF-8).
+      capped.append(List.of(order("n", "A", 1000, "订单1"), order("n", "B", 2000, "单😀2"),
+          order("n", "C", 2000, "单😀2"), order("n", "D", 3000, "订单3")));
+
+      assertEquals(Set.of("A", "B", "C", "D"), capped.userItems("n", 10).orElseThrow().boughtItemIds());
+      // C and D are kept; B's going cut 单😀2, so 订单3 is the only whole order kept.
+      assertEquals(1, capped.historyWithRegularItems("n", 50, 2, 50).regularItems().orders());
+    }
+  }
+
+  @Test
   void regularItems_whenTheCapDroppedWholeOrdersOnly_countEveryKeptOrder() {
     try (EventStore capped = cappedAt(4)) {
       capped.append(List.of(order("n", "C", 500, "o0"),
