@@ -695,7 +695,8 @@ public final class RedisEventStore implements EventStore {
     }
     if (!items.isEmpty()) {
       pipeline.sadd(droppedKey(userId), items.toArray(String[]::new));
-      pipeline.set(cutOrderKey(userId), cutOrder);
+      // Only where absent, as every seed write: an ingestion since may have cut a newer order.
+      pipeline.set(cutOrderKey(userId), cutOrder, SetParams.setParams().nx());
     }
   }
 

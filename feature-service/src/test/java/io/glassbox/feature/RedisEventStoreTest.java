@@ -574,6 +574,35 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
+  void load_seedingTheDroppedPurchasesAgainAfterIngestion_keepsTheOrderIngestionCut() {
+    int database = nextDatabase++ % 16;
+    URI used = URI.create(redis.uri() + "/" + database);
+    StoreBounds twoPerUser = new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000);
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      jedis.flushDB();
+    }
+    try (RedisEventStore seeding = TestData.redisStore(used, twoPerUser)) {
+      seeding.load(TestData.small());
+      // u1 keeps A and D of i2; the seed cut i1. A line of z9 now pushes out one of i2.
+      seeding.append(List.of(inOrder("u1", "E", "z9")));
+    }
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      assertEquals("i2", jedis.get(RedisEventStore.PREFIX + "c:u1"));
+      // As if the seed of the dropped purchases had not been recorded: the next start runs it again.
+      jedis.del(RedisEventStore.PREFIX + "dropped-seeded");
+    }
+    try (RedisEventStore again = TestData.redisStore(used, twoPerUser)) {
+      again.load(TestData.small());
+    }
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(database);
+      assertEquals("i2", jedis.get(RedisEventStore.PREFIX + "c:u1"), "the seed's i1 is older than the cut i2");
+    }
+  }
+
+  @Test
   void append_dedupeKey_expiresWithTheWindow() {
     store.append(List.of(purchase("ttl", "A", 1, "t1")));
 
