@@ -151,10 +151,12 @@ public final class ReasonTexts {
   /**
    * The same, naming the request time the purchases were counted up to when {@code asOf} is
    * given: "Popular lately: bought 59 times in the 14 days before 2011-12-09 12:50 UTC. …". The
-   * window is half-open, {@code [asOf - window, asOf)} (as the trainer fit the trend term), so a
-   * purchase at {@code asOf} itself is not counted, and "in the last 14 days" would claim it is.
+   * window is half-open, {@code [asOf - window, asOf)} (as the trainer fit the trend term), over
+   * purchase times kept to the whole second, so a purchase at {@code asOf} itself is not counted
+   * when {@code asOf} is a whole second, and "in the last 14 days" would claim it is.
    *
-   * @param asOf the end of the window, said in UTC to the second (to the minute when whole)
+   * @param asOf the end of the window, said in UTC to the second (to the minute when whole),
+   *     a fraction rounded up: the seconds counted are those before it
    */
   public String trend(
       long purchases, Duration window, Optional<Instant> asOf, int rank, int rankWithout, int rankedCount,
@@ -169,9 +171,15 @@ public final class ReasonTexts {
         Long.toString(purchases), Long.toString(span.length()), asOf.map(ReasonTexts::utcTime).orElse(""));
   }
 
-  /** "2011-12-09 12:50 UTC", or "2011-12-09 12:50:30 UTC" when the second is not whole minutes. */
+  /**
+   * "2011-12-09 12:50 UTC", or "2011-12-09 12:50:30 UTC" when the second is not whole minutes;
+   * a fraction of a second is rounded up, as the stores count: they keep purchases to the whole
+   * second and count each second s before {@code time} rounded up, so an as_of of 12:50:12.345
+   * counts a purchase at 12:50:12, and "before 12:50:13" is exactly what was counted.
+   */
   private static String utcTime(Instant time) {
-    LocalDateTime utc = LocalDateTime.ofEpochSecond(time.getEpochSecond(), 0, ZoneOffset.UTC);
+    long second = time.getNano() == 0 ? time.getEpochSecond() : time.getEpochSecond() + 1;
+    LocalDateTime utc = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC);
     return utc.format(DateTimeFormatter.ofPattern(utc.getSecond() == 0 ? "yyyy-MM-dd HH:mm" : "yyyy-MM-dd HH:mm:ss",
         Locale.ROOT)) + " UTC";
   }

@@ -178,6 +178,26 @@ class ReasonTextsTest {
         ZH.trend(59, java.time.Duration.ofDays(14), end, 4, 9, 50, 10, false));
   }
 
+  /**
+   * The stores count purchases at whole seconds s before as_of rounded up to the second: with an
+   * as_of of 12:50:12.345 (a SubmitFeedback purchase stamped now) a purchase at 12:50:12 is
+   * counted. Before, the text said "before 2011-12-09 12:50:12 UTC", dropping the fraction, so it
+   * left out a purchase it counted.
+   */
+  @Test
+  void trend_countedUpToAFractionOfASecond_namesTheSecondItCountedUpTo() {
+    java.util.Optional<java.time.Instant> fraction =
+        java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:12.345Z"));
+    assertEquals("Popular lately: bought 60 times in the 14 days before 2011-12-09 12:50:13 UTC. Without that, it would "
+        + "rank #9 instead of #4 among 50 candidates.",
+        EN.trend(60, java.time.Duration.ofDays(14), fraction, 4, 9, 50, 10, false));
+    assertEquals("Popular lately: bought 60 times in the 14 days before 2011-12-09 12:51 UTC. Without that, it would "
+        + "rank #9 instead of #4 among 50 candidates.", EN.trend(60, java.time.Duration.ofDays(14),
+        java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:59.5Z")), 4, 9, 50, 10, false));
+    assertEquals("近期热销：2011-12-09 12:50:13 UTC 之前的 14 天内被购买 60 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
+        ZH.trend(60, java.time.Duration.ofDays(14), fraction, 4, 9, 50, 10, false));
+  }
+
   @Test
   void countsOfOne_areSaidInWords_inEnglish() {
     assertEquals("Popular lately: bought once in the last day. Without that, it would rank #9 instead of #4 among 50 "
