@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.ExplanationsDegradedCause;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RecommendResponse;
@@ -20,7 +21,7 @@ final class ResponseAssembler {
    * newcomers (placed by rule: score 0, their retrieval sources and NEWCOMER, the NEWCOMER reason
    * before their retrieval reasons, no contribution row). An item the explain service
    * gave no reason for gets retrieval reasons, and then the answer says its explanations are
-   * degraded; so does every answer whose ranking is degraded.
+   * degraded, and why: the explain service failed, left items out, or the model did not rank.
    *
    * @param items display fields by id; an id the catalogue lacks is shown by its id alone
    * @param includeContributions add the contribution heatmap (history columns, a row per item)
@@ -29,8 +30,13 @@ final class ResponseAssembler {
   static RecommendResponse assemble(
       RankedSlate slate, Places places, Map<String, Item> items, Explanations explanations,
       boolean coldStart, String locale, boolean includeContributions) {
-    boolean explanationsDegraded = slate.rankingDegraded()
-        || explanations.outcome() == Explanations.Outcome.FAILED;
+    // The cause is said apart: a note blaming the explain service is untrue when the model did
+    // not rank (the explain service was never asked), or when it answered but left items out.
+    ExplanationsDegradedCause degradedCause = slate.rankingDegraded()
+        ? ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK
+        : explanations.outcome() == Explanations.Outcome.FAILED
+        ? ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED
+        : ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_UNSPECIFIED;
     RecommendResponse.Builder response = RecommendResponse.newBuilder()
         .setModelVersion(slate.rankingDegraded() ? "" : slate.modelVersion())
         .setColdStart(coldStart)
@@ -56,7 +62,7 @@ final class ResponseAssembler {
       if (reasons == null) {
         reasons = RetrievalReasons.of(ranked.candidate(), items, locale);
         if (explanations.outcome() == Explanations.Outcome.EXPLAINED) {
-          explanationsDegraded = true;
+          degradedCause = ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT;
         }
       }
       RecommendedItem.Builder item = placed(ranked.itemId(), ++rank, items)
@@ -75,7 +81,11 @@ final class ResponseAssembler {
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)
           .addAllReasons(RetrievalReasons.ofNewcomer(newcomer, items, locale)));
     }
-    return response.setExplanationsDegraded(explanationsDegraded).build();
+    return response
+        .setExplanationsDegraded(
+            degradedCause != ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_UNSPECIFIED)
+        .setExplanationsDegradedCause(degradedCause)
+        .build();
   }
 
   /** The answer's item at {@code rank}; shown by its id alone when the catalogue lacks it. */

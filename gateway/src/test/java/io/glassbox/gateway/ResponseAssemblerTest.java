@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.ExplanationsDegradedCause;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RankingDegradedCause;
@@ -187,6 +188,32 @@ class ResponseAssemblerTest {
 
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, response.getItems(1).getReasons(0).getKind());
     assertTrue(response.getExplanationsDegraded());
+    assertEquals(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT,
+        response.getExplanationsDegradedCause());
+  }
+
+  /**
+   * Before, every degraded answer read as the explain service's failure: the viewer and the CLI
+   * blamed it when the model service was down and the explain service was never asked.
+   */
+  @Test
+  void assemble_explanationsDegradedCause_tellsAFailedExplainCallFromAModelThatDidNotRank() {
+    RecommendResponse failed = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()), ITEMS,
+        Explanations.failed(), false, "en-US", false);
+    RecommendResponse byRetrieval = ResponseAssembler.assemble(
+        RankedSlate.byRetrieval(CANDIDATES, RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE),
+        Places.of(3, BuyAgain.none(), List.of()), ITEMS, Explanations.failed(), false, "en-US", false);
+    RecommendResponse explained = ResponseAssembler.assemble(BY_MODEL, Places.of(3, BuyAgain.none(), List.of()),
+        ITEMS, explained("a", "b", "c"), false, "en-US", false);
+
+    assertEquals(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED,
+        failed.getExplanationsDegradedCause());
+    assertEquals(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK,
+        byRetrieval.getExplanationsDegradedCause());
+    assertTrue(byRetrieval.getExplanationsDegraded());
+    assertEquals(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_UNSPECIFIED,
+        explained.getExplanationsDegradedCause());
+    assertFalse(explained.getExplanationsDegraded());
   }
 
   @Test

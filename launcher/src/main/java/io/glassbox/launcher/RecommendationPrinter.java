@@ -1,5 +1,6 @@
 package io.glassbox.launcher;
 
+import io.glassbox.api.v1.ExplanationsDegradedCause;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.Reason;
@@ -23,6 +24,23 @@ final class RecommendationPrinter {
           + " (an operator must give the gateway a key the model service accepts: "
           + ClientSettings.KEY_FILE_KEY + ")";
       default -> "the model could not rank";
+    };
+  }
+
+  /** Why the answer's explanations are degraded: a false cause would be a reason that is untrue. */
+  private static String whyModelReasonsAreMissing(ExplanationsDegradedCause cause) {
+    return switch (cause) {
+      case EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED -> "the model's reasons are missing: the service that"
+          + " explains the model's picks did not answer in time, or failed. The reasons shown are the shop's order"
+          + " statistics (how often an item was bought, and with what), not why the model picked it.";
+      case EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK -> "the model did not rank these items, so it has no"
+          + " reasons to give: the reasons shown are the shop's order statistics (how often an item was bought, and"
+          + " with what).";
+      case EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT -> "the model's reasons are missing for some items: the"
+          + " service that explains the model's picks answered, but gave none for them. Their reasons are the"
+          + " shop's order statistics (how often an item was bought, and with what), not why the model picked them.";
+      default -> "some of the model's reasons are missing: those items' reasons are the shop's order statistics"
+          + " (how often an item was bought, and with what), not why the model picked them.";
     };
   }
 
@@ -59,9 +77,7 @@ final class RecommendationPrinter {
     }
     if (response.getExplanationsDegraded()) {
       // Said to a shopper's eyes, as the viewer says it: what the reasons are, and why.
-      out.append("  note: the model's reasons are missing: the service that explains the model's picks did not"
-          + " answer in time, or failed. The reasons shown are the shop's order statistics (how often an item was"
-          + " bought, and with what), not why the model picked it.\n");
+      out.append("  note: ").append(whyModelReasonsAreMissing(response.getExplanationsDegradedCause())).append('\n');
     }
     if (response.getItemsCount() == 0) {
       out.append("  (no items)\n");

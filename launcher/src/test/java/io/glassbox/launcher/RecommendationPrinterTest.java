@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.api.v1.ExplanationsDegradedCause;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.Reason;
@@ -60,6 +61,7 @@ class RecommendationPrinterTest {
   @Test
   void explanationsDegraded_saysInPlainWordsWhatTheReasonsAreAndWhy() {
     String text = new RecommendationPrinter().render("u", RecommendResponse.newBuilder().setExplanationsDegraded(true)
+        .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED)
         .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "It has been bought 3 times in this shop."))
         .build());
 
@@ -67,6 +69,32 @@ class RecommendationPrinterTest {
         + " did not answer in time, or failed. The reasons shown are the shop's order statistics (how often an item"
         + " was bought, and with what), not why the model picked it.\n"), text);
     assertFalse(text.contains("retrieval statistics"), text);
+  }
+
+  /**
+   * Before, every degraded answer blamed the explain service: with the model service down it was
+   * never asked, and the model picked nothing; when it answered but left items out, it had not failed.
+   */
+  @Test
+  void explanationsDegraded_namesTheTrueCause_notTheExplainServiceWhenTheModelDidNotRankOrItAnswered() {
+    RecommendResponse.Builder answer = RecommendResponse.newBuilder().setExplanationsDegraded(true)
+        .addItems(item(1, "b", RetrievalSource.RETRIEVAL_SOURCE_POPULAR, "It has been bought 3 times in this shop."));
+
+    String notRanked = new RecommendationPrinter().render("u", answer.setRankingDegraded(true)
+        .setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE)
+        .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK).build());
+    String leftOut = new RecommendationPrinter().render("u", answer.setRankingDegraded(false)
+        .setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_UNSPECIFIED)
+        .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT).build());
+
+    assertTrue(notRanked.contains("  note: the model did not rank these items, so it has no reasons to give: the"
+        + " reasons shown are the shop's order statistics (how often an item was bought, and with what).\n"), notRanked);
+    assertTrue(leftOut.contains("  note: the model's reasons are missing for some items: the service that explains"
+        + " the model's picks answered, but gave none for them. Their reasons are the shop's order statistics (how"
+        + " often an item was bought, and with what), not why the model picked them.\n"), leftOut);
+    for (String text : List.of(notRanked, leftOut)) {
+      assertFalse(text.contains("did not answer in time, or failed"), text);
+    }
   }
 
   /** Before, a degraded answer's retrieval score was printed as "score", like the model's. */

@@ -10,10 +10,12 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.ExplainItemResponse;
+import io.glassbox.api.v1.ExplanationsDegradedCause;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.HistoryChange;
 import io.glassbox.api.v1.HistoryItemEffect;
 import io.glassbox.api.v1.Item;
+import io.glassbox.api.v1.RankingDegradedCause;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RecommendRequest;
@@ -552,6 +554,7 @@ class ViewerEndToEndTest {
   @Test
   void page_explanationsDegraded_summarySaysInPlainWordsWhatTheReasonsAreAndWhy_inBothLanguages() throws Exception {
     RecommendResponse degraded = RecommendResponse.newBuilder().setModelVersion("m").setExplanationsDegraded(true)
+        .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED)
         .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
     HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
     page.navigate(viewer.resolve("/"));
@@ -566,6 +569,49 @@ class ViewerEndToEndTest {
         + "（商品被购买的次数、和哪些商品一起被购买），而不是模型推荐它的原因。"), zh);
     assertFalse(summary(page, "en-US", degraded.toBuilder().setExplanationsDegraded(false).build())
         .contains("reasons are missing"));
+  }
+
+  /**
+   * Before, the note blamed the explain service for every degraded answer: with the model service
+   * down ("The model service is unavailable… The model's reasons are missing: the service that
+   * explains the model's picks did not answer in time, or failed…") it was never asked, and the
+   * model picked nothing; when it answered but left items out, it had not failed.
+   */
+  @Test
+  void page_explanationsDegraded_namesTheTrueCause_whenTheModelDidNotRankOrItemsWereLeftOut_inBothLanguages()
+      throws Exception {
+    RecommendResponse notRanked = RecommendResponse.newBuilder().setRankingDegraded(true)
+        .setRankingDegradedCause(RankingDegradedCause.RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE)
+        .setExplanationsDegraded(true)
+        .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK)
+        .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+    RecommendResponse leftOut = RecommendResponse.newBuilder().setModelVersion("m").setExplanationsDegraded(true)
+        .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT)
+        .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/"));
+    page.await("typeof TEXTS === 'object'", PAGE_TIMEOUT);
+
+    String notRankedEn = summary(page, "en-US", notRanked);
+    String leftOutEn = summary(page, "en-US", leftOut);
+    String notRankedZh = summary(page, "zh-CN", notRanked);
+    String leftOutZh = summary(page, "zh-CN", leftOut);
+    assertTrue(notRankedEn.contains("The model service is unavailable: ranked by retrieval score. The model did not"
+        + " rank these items, so it has no reasons to give: the reasons shown are the shop's order statistics (how"
+        + " often an item was bought, and with what)."), notRankedEn);
+    assertTrue(leftOutEn.contains(" The model's reasons are missing for some items: the service that explains the"
+        + " model's picks answered, but gave none for them. Their reasons are the shop's order statistics (how often"
+        + " an item was bought, and with what), not why the model picked them."), leftOutEn);
+    assertTrue(notRankedZh.contains("模型服务不可用：按召回得分排序。模型没有为这些商品排序，因此没有模型的推荐理由："
+        + "下面显示的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买）。"), notRankedZh);
+    assertTrue(leftOutZh.contains("部分商品缺少模型的推荐理由：负责解释模型推荐的服务作出了回应，但没有给出它们的理由。"
+        + "它们的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买），而不是模型推荐它们的原因。"), leftOutZh);
+    for (String text : List.of(notRankedEn, leftOutEn)) {
+      assertFalse(text.contains("did not answer in time, or failed"), text);
+    }
+    for (String text : List.of(notRankedZh, leftOutZh)) {
+      assertFalse(text.contains("没有及时回应，或出了错"), text);
+    }
   }
 
   /**

@@ -38,9 +38,17 @@ const TEXTS = {
           RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "The model service refused the gateway's credentials"
             + " (an operator must give the gateway a key the model service accepts: GLASSBOX_CLIENT_KEY_FILE)",
         }[r.rankingDegradedCause] || "The model could not rank"}: ranked by retrieval score.` : "")
-      + (r.explanationsDegraded ? " The model's reasons are missing: the service that explains the model's picks did"
-        + " not answer in time, or failed. The reasons shown are the shop's order statistics (how often an item was"
-        + " bought, and with what), not why the model picked it." : "")
+      + (r.explanationsDegraded ? ` ${{
+        EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED: "The model's reasons are missing: the service that explains the"
+          + " model's picks did not answer in time, or failed. The reasons shown are the shop's order statistics (how"
+          + " often an item was bought, and with what), not why the model picked it.",
+        EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK: "The model did not rank these items, so it has no reasons to"
+          + " give: the reasons shown are the shop's order statistics (how often an item was bought, and with what).",
+        EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT: "The model's reasons are missing for some items: the service that"
+          + " explains the model's picks answered, but gave none for them. Their reasons are the shop's order"
+          + " statistics (how often an item was bought, and with what), not why the model picked them.",
+      }[r.explanationsDegradedCause] || "Some of the model's reasons are missing: those items' reasons are the shop's"
+        + " order statistics (how often an item was bought, and with what), not why the model picked them."}` : "")
       + buyAgainNote(r, (n, m, all, newcomersAfter) => {
         const places = (newcomersAfter ? "the next " : "the other ") + (m === 1 ? "place" : `${m} places`);
         return ` The first ${n} place(s) are regular items (buy-again, by rule); `
@@ -161,8 +169,15 @@ const TEXTS = {
           RANKING_DEGRADED_CAUSE_MODEL_UNAVAILABLE: "模型服务不可用",
           RANKING_DEGRADED_CAUSE_MODEL_REFUSED_CREDENTIALS: "模型服务拒绝了网关的凭据（需由运维为网关配置模型服务接受的密钥：GLASSBOX_CLIENT_KEY_FILE）",
         }[r.rankingDegradedCause] || "模型未能排序"}：按召回得分排序。` : "")
-      + (r.explanationsDegraded ? "缺少模型的推荐理由：负责解释模型推荐的服务没有及时回应，或出了错。"
-        + "下面显示的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买），而不是模型推荐它的原因。" : "")
+      + (r.explanationsDegraded ? {
+        EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED: "缺少模型的推荐理由：负责解释模型推荐的服务没有及时回应，或出了错。"
+          + "下面显示的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买），而不是模型推荐它的原因。",
+        EXPLANATIONS_DEGRADED_CAUSE_MODEL_DID_NOT_RANK: "模型没有为这些商品排序，因此没有模型的推荐理由："
+          + "下面显示的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买）。",
+        EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT: "部分商品缺少模型的推荐理由：负责解释模型推荐的服务作出了回应，但没有给出它们的理由。"
+          + "它们的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买），而不是模型推荐它们的原因。",
+      }[r.explanationsDegradedCause] || "部分模型的推荐理由缺失：这些商品的理由是本店的订单统计（商品被购买的次数、和哪些商品一起被购买），"
+        + "而不是模型推荐它们的原因。" : "")
       + buyAgainNote(r, (n, m, all, newcomersAfter) => {
         const places = `${newcomersAfter ? "接下来的" : "其余"} ${m} 个位置`;
         return `前 ${n} 个位置是您常买的商品（再次购买，按规则排列）；`
