@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Which items a reason may call the shop's best sellers: those among the top
  * {@value #TOP_PERCENT}% of the items bought at least once (rounded down, at most the top
- * {@value #MAX_RANK}; an item tied with the last of them counts too) that were bought at least
+ * {@value #MAX_RANK}; when the item after the last of them is tied with it, the whole tied group
+ * is left out, so that no tie makes the best sellers more than the share) that were bought at least
  * {@value #MIN_PURCHASES} times.
  *
  * <p>The popular retrieval source alone says less: it is the {@code limit} (500) most bought
@@ -18,7 +19,7 @@ import java.util.List;
 final class BestSellers {
   /** Share of the items bought at least once that are best sellers, in percent. */
   static final int TOP_PERCENT = 10;
-  /** Most best sellers, whatever the size of the catalogue (ties with the last one aside). */
+  /** Most best sellers, whatever the size of the catalogue. */
   static final int MAX_RANK = 500;
   /** Fewest purchases of a best seller. */
   static final long MIN_PURCHASES = 10;
@@ -27,20 +28,26 @@ final class BestSellers {
 
   /**
    * The fewest purchases a best seller has now: the purchases of the item at the rule's last rank,
-   * and at least {@value #MIN_PURCHASES}; {@link Long#MAX_VALUE} when nothing was bought.
+   * one more when the next item is tied with it (the tied group is left out), and at least
+   * {@value #MIN_PURCHASES}; {@link Long#MAX_VALUE} when nothing was bought.
    * {@code popularity} is the store's ranking as the caller already read it, from the top: the
-   * ranking is read again only when that is shorter than the rule's last rank (retrieval reads 500
-   * or more).
+   * ranking is read again only when that does not reach past the rule's last rank (retrieval reads
+   * 500 or more).
    */
   static long minimumPurchases(EventStore store, Popularity popularity) {
     int lastRank = lastRank(popularity.itemsBought());
     if (lastRank == 0) {
       return Long.MAX_VALUE;
     }
-    // Items never leave the ranking, so it holds at least `lastRank` of them by now.
-    List<PopularItem> top = popularity.mostPurchased().size() >= lastRank ? popularity.mostPurchased()
-        : store.mostPurchased(lastRank);
-    return Math.max(MIN_PURCHASES, top.get(lastRank - 1).purchases());
+    // Items never leave the ranking, and more items were bought than the last rank (a tenth of
+    // them), so it holds the one after the last rank too.
+    List<PopularItem> top = popularity.mostPurchased().size() > lastRank ? popularity.mostPurchased()
+        : store.mostPurchased(lastRank + 1);
+    long last = top.get(lastRank - 1).purchases();
+    // An item tied with the last would push the best sellers past the share that reasons state:
+    // the tied group is left out, and only the items bought more often qualify.
+    long atLeast = top.size() > lastRank && top.get(lastRank).purchases() == last ? last + 1 : last;
+    return Math.max(MIN_PURCHASES, atLeast);
   }
 
   /**
