@@ -27,10 +27,13 @@ public final class ServerMetrics {
       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   /**
-   * How long before its deadline a client's cancel still counts as the deadline's: more than the
-   * headers of a call take to arrive on a loaded machine, far less than a deadline a caller sets.
+   * How long before its deadline a client's cancel still counts as the deadline's, at most: more
+   * than the headers of a call take to arrive on a loaded machine, far less than a deadline a
+   * caller sets. A call of a short timeout gets less (see {@link #unansweredEnd}).
    */
   static final long DEADLINE_SLACK_MILLIS = 250;
+  /** The slack's share of a call's timeout, when that is less than {@link #DEADLINE_SLACK_MILLIS}. */
+  static final int DEADLINE_SLACK_PERCENT = 25;
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram handling;
 
@@ -67,7 +70,7 @@ public final class ServerMetrics {
         return new SimpleForwardingServerCallListener<>(next.startCall(observed, headers)) {
           @Override
           public void onCancel() {
-            timer.record(unansweredEnd(Context.current()));
+            timer.record(unansweredEnd(Context.current().getDeadline(), System.nanoTime() - timer.startNanos));
             super.onCancel();
           }
         };
@@ -80,16 +83,26 @@ public final class ServerMetrics {
    * passed, CANCELLED when its client cancelled it. A client whose deadline passes cancels the
    * call itself (RST_STREAM), mostly before the server's own timer for it fires: the server's
    * deadline is the timeout the client sent counted from the headers' arrival, so it passes later
-   * by the time they took to come. A cancel that arrives within {@value #DEADLINE_SLACK_MILLIS} ms of
-   * the deadline, or after it, is the deadline's; gRPC itself counted every such call CANCELLED
-   * (212 of 232 Recommends whose callers all saw DEADLINE_EXCEEDED, under load).
+   * by the time they took to come. A cancel that arrives within the slack of the deadline, or
+   * after it, is the deadline's; gRPC itself counted every such call CANCELLED (212 of 232
+   * Recommends whose callers all saw DEADLINE_EXCEEDED, under load). The slack is
+   * {@value #DEADLINE_SLACK_MILLIS} ms, or {@value #DEADLINE_SLACK_PERCENT}% of the call's timeout
+   * when that is less: with a flat 250 ms, a call of a 250 ms timeout or less that its client
+   * cancelled after 5 ms counted DEADLINE_EXCEEDED, as did the gateway's cancel of the other Score
+   * shards (one shard failed) near the end of a short budget.
+   *
+   * @param deadline the call's deadline (its Context's); null without one
+   * @param elapsedNanos the time since the call started: with the time left, its timeout
    */
-  static Status.Code unansweredEnd(Context call) {
-    Deadline deadline = call.getDeadline();
-    if (deadline != null && deadline.timeRemaining(TimeUnit.MILLISECONDS) <= DEADLINE_SLACK_MILLIS) {
-      return Status.Code.DEADLINE_EXCEEDED;
+  static Status.Code unansweredEnd(Deadline deadline, long elapsedNanos) {
+    if (deadline == null) {
+      return Status.Code.CANCELLED;
     }
-    return Status.Code.CANCELLED;
+    long remainingNanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+    long timeoutNanos = Math.max(0, remainingNanos + elapsedNanos);
+    long slackNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(DEADLINE_SLACK_MILLIS),
+        timeoutNanos / 100 * DEADLINE_SLACK_PERCENT);
+    return remainingNanos <= slackNanos ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED;
   }
 
   /** Times one call and records it once, whichever of close and cancel comes first. */
