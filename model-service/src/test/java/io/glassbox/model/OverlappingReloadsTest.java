@@ -13,18 +13,14 @@ import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
-import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.LogCapture;
-import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,12 +52,9 @@ class OverlappingReloadsTest {
   @BeforeEach
   void startWithV1() {
     ModelFolders.addToyVersion(modelDirectory, "v1");
-    server = ModelMain.start(ConfigSource.of(Map.of(
-        ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
-        ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
-        ModelConfig.PROVIDER_KEY, "cpu")));
-    adminChannel = NettyChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    server = ToyModelMain.start(modelDirectory);
+    adminChannel = ToyModelMain.channelTo(server.adminPort());
+    channel = ToyModelMain.channelTo(server.port());
     admin = ModelAdminGrpc.newBlockingStub(adminChannel);
     // Connected before the calls with short deadlines, which then reach the server at once.
     assertReloadOfAMissingVersionAnswered();
