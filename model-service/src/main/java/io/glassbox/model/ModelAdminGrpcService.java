@@ -32,7 +32,8 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
       // (another reload between the two would have replaced this one).
       Optional<ModelInfo> before = registry.active().map(models::describe);
       // The call's context: a reload whose caller gave up while it waited or loaded is not swapped in.
-      ModelRegistry.Swap swap = registry.reload(request.getVersion(), Context.current());
+      ModelRegistry.Swap swap = registry.reload(request.getVersion(), Context.current(),
+          request.getAllowNewCatalogue());
       ReloadModelResponse.Builder response = ReloadModelResponse.newBuilder()
           .setActive(models.describe(swap.active()))
           .setPreviousVersion(swap.previousVersion().orElse(""));

@@ -38,6 +38,14 @@ import org.slf4j.LoggerFactory;
 public final class ModelRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
 
+  /**
+   * A reload whose new vocabulary holds fewer than this share of the active version's items is
+   * refused unless asked for: a retrain on a grown or changed catalogue keeps most of the old
+   * items, while a model trained for another shop shares none and would know none of the
+   * candidates the feature service retrieves. Half sits far from both.
+   */
+  static final double MIN_SHARED_ITEMS = 0.5;
+
   /** What a successful reload did. */
   public record Swap(LoadedModel active, Optional<String> previousVersion) {}
 
@@ -82,7 +90,7 @@ public final class ModelRegistry implements AutoCloseable {
   public LoadedModel loadConfiguredVersion() {
     String version = startupVersion.orElseGet(this::newestVersion);
     try {
-      return reload(version, Context.ROOT).active();
+      return reload(version, Context.ROOT, false).active();
     } catch (ModelLoadException e) {
       throw new ModelLoadException(startupFailure(version, e.getMessage()), e);
     }
@@ -104,12 +112,13 @@ public final class ModelRegistry implements AutoCloseable {
 
   /**
    * Loads {@code version} (empty: the newest version folder) and makes it active, for a caller
-   * that waits for the answer however long it takes.
+   * that waits for the answer however long it takes; a version of another item catalogue is
+   * refused.
    *
-   * @see #reload(String, Context)
+   * @see #reload(String, Context, boolean)
    */
   public Swap reload(String version) {
-    return reload(version, Context.ROOT);
+    return reload(version, Context.ROOT, false);
   }
 
   /**
@@ -117,13 +126,16 @@ public final class ModelRegistry implements AutoCloseable {
    * caller} (the reload call's context) has ended by the time this reload's turn comes, or by the
    * time the version has loaded and warmed up: then nothing changes and what was loaded is closed.
    *
+   * @param allowNewCatalogue load it even if its vocabulary holds under {@link #MIN_SHARED_ITEMS}
+   *     of the active version's items (a model of another catalogue, on purpose)
    * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT for a malformed version;
    *     DEADLINE_EXCEEDED or CANCELLED when {@code caller} ended before the swap
    * @throws ModelVersionNotFoundException if the folder does not exist
-   * @throws ModelLoadException if the folder does not hold a loadable model; the active version
-   *     keeps serving
+   * @throws ModelLoadException if the folder does not hold a loadable model, or (without {@code
+   *     allowNewCatalogue}) its vocabulary shares too few items with the active version's; the
+   *     active version keeps serving
    */
-  public Swap reload(String version, Context caller) {
+  public Swap reload(String version, Context caller, boolean allowNewCatalogue) {
     requireNonNull(version, "version");
     requireNonNull(caller, "caller");
     if (!version.isEmpty() && !VersionNames.isValid(version)) {
@@ -151,6 +163,15 @@ public final class ModelRegistry implements AutoCloseable {
             current == null ? "no version is serving" : "version " + current.version() + " keeps serving");
         throw e;
       }
+      if (!allowNewCatalogue) {
+        try {
+          checkSameCatalogue(loaded);
+        } catch (ModelLoadException e) {
+          loaded.retire();
+          log.warn("version {} of model {} not swapped in: {}", chosen, modelName, e.getMessage());
+          throw e;
+        }
+      }
       // Before it takes traffic: the first inferences of a session cost several warm ones.
       warmup.ifPresent(w -> w.warm(loaded));
       try {
@@ -169,6 +190,31 @@ public final class ModelRegistry implements AutoCloseable {
     } finally {
       reloadLock.unlock();
     }
+  }
+
+  /**
+   * Throws if {@code loaded}'s vocabulary holds under {@link #MIN_SHARED_ITEMS} of the active
+   * version's items. The model service does not know the shop's catalogue (the feature service
+   * does), but the active version was trained on it; a version that shares few of its items would
+   * find every candidate unknown, and every recommendation would fall back to the unranked order.
+   * Nothing to compare with on the first load.
+   */
+  private void checkSameCatalogue(LoadedModel loaded) {
+    LoadedModel current = active.get();
+    if (current == null) {
+      return;
+    }
+    Vocabulary before = current.vocabulary();
+    int shared = before.sharedWith(loaded.vocabulary());
+    if (shared >= MIN_SHARED_ITEMS * before.size()) {
+      return;
+    }
+    throw new ModelLoadException("version " + loaded.version() + "'s vocabulary holds " + loaded.vocabulary().size()
+        + " items, of which " + shared + " are among the " + before.size() + " items of active version "
+        + current.version() + " (under half): it looks trained on another item catalogue, and would know"
+        + " almost none of the shop's items; version " + current.version() + " keeps serving. To load it anyway,"
+        + " when the catalogue has changed on purpose, reload with allow_new_catalogue"
+        + " (bin/glassbox reload-model --version " + loaded.version() + " --allow-new-catalogue)");
   }
 
   /**

@@ -94,6 +94,11 @@ public final class Vocabulary {
     return idByIndex[index];
   }
 
+  /** How many of this vocabulary's item ids {@code other} holds too. */
+  public int sharedWith(Vocabulary other) {
+    return (int) indexById.keySet().stream().filter(other.indexById::containsKey).count();
+  }
+
   /** Items in the vocabulary, padding excluded. */
   public int size() {
     return idByIndex.length - 1;

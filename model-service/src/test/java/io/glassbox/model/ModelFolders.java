@@ -67,6 +67,24 @@ final class ModelFolders {
     return addToyVariant(modelDirectory, version, "slow");
   }
 
+  /**
+   * A toy version whose first {@code renamed} vocabulary ids (of {@link #TOY_VOCABULARY_SIZE}) are
+   * "Z" + the toy id, as if trained on another catalogue: the same graph and indices, so it loads.
+   * The toy folder holds no other file with item ids (no title_vectors.tsv).
+   */
+  static Path addRenamedItemsVersion(Path modelDirectory, String version, int renamed) {
+    Path folder = addToyVersion(modelDirectory, version);
+    Path vocabulary = folder.resolve(ModelLoader.VOCABULARY_FILE);
+    StringBuilder rewritten = new StringBuilder();
+    for (String line : read(vocabulary).split("\n")) {
+      String[] fields = line.split("\t");
+      boolean item = !fields[0].equals("index") && Integer.parseInt(fields[0]) <= renamed;
+      rewritten.append(item ? fields[0] + "\tZ" + fields[1] : line).append('\n');
+    }
+    write(vocabulary, rewritten.toString());
+    return folder;
+  }
+
   /** The toy version with the graph of {@code variant} (a folder of the toy model source). */
   private static Path addToyVariant(Path modelDirectory, String version, String variant) {
     Path folder = addToyVersion(modelDirectory, version);
