@@ -29,6 +29,11 @@ final class ReloadModelCommand implements Callable<Integer> {
       description = "Version folder to load; empty loads the newest (default: newest).")
   String version;
 
+  @Option(names = "--allow-new-catalogue",
+      description = "Load it even if its item vocabulary holds under half of the active version's items"
+          + " (a model trained on another catalogue, on purpose); without it such a reload is refused.")
+  boolean allowNewCatalogue;
+
   @Option(names = "--target", converter = TargetConverter.class, defaultValue = GatewayAddress.DEFAULT_MODEL_ADMIN_TARGET,
       description = "Model admin address (default ${DEFAULT-VALUE}; set " + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE
           + " to change it); with API keys, GLASSBOX_CLIENT_KEY_FILE must hold an admin key.")
@@ -55,7 +60,8 @@ final class ReloadModelCommand implements Callable<Integer> {
       try {
         response = ModelAdminGrpc.newBlockingStub(channel).withInterceptors(sent.interceptor())
             .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-            .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build());
+            .reloadModel(ReloadModelRequest.newBuilder().setVersion(version)
+                .setAllowNewCatalogue(allowNewCatalogue).build());
       } catch (StatusRuntimeException e) {
         Status.Code code = e.getStatus().getCode();
         if (sent.mayHaveBeenSent() && (code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.CANCELLED
