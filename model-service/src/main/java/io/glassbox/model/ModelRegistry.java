@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -54,6 +55,11 @@ public final class ModelRegistry implements AutoCloseable {
   private final Path modelRoot;
   private final Optional<String> startupVersion;
   private final Optional<ModelWarmup> warmup;
+  /**
+   * Run on each loaded version after its warm-up, before the caller is checked and the version
+   * swapped in: a seam for tests, which block in it to hold a reload there as long as they need.
+   */
+  private final Consumer<LoadedModel> beforeSwap;
   private final AtomicReference<LoadedModel> active = new AtomicReference<>();
   /** Fair: a reload queued behind another is not overtaken by a later one. */
   private final ReentrantLock reloadLock = new ReentrantLock(true);
@@ -61,20 +67,23 @@ public final class ModelRegistry implements AutoCloseable {
   /** Each loaded version is warmed up by {@code warmup} before it becomes active. */
   @Inject
   public ModelRegistry(ModelLoader loader, ModelConfig config, ModelWarmup warmup) {
-    this(loader, config, Optional.of(warmup));
+    this(loader, config, Optional.of(warmup), loaded -> {});
   }
 
   /** Without warm-up: a version is active as soon as it has loaded. */
   public ModelRegistry(ModelLoader loader, ModelConfig config) {
-    this(loader, config, Optional.empty());
+    this(loader, config, Optional.empty(), loaded -> {});
   }
 
-  private ModelRegistry(ModelLoader loader, ModelConfig config, Optional<ModelWarmup> warmup) {
+  /** {@code beforeSwap} runs on each loaded version after its warm-up, before it is swapped in. */
+  ModelRegistry(ModelLoader loader, ModelConfig config, Optional<ModelWarmup> warmup,
+      Consumer<LoadedModel> beforeSwap) {
     this.loader = requireNonNull(loader, "loader");
     this.modelName = config.modelName();
     this.modelRoot = config.modelRoot();
     this.startupVersion = config.version();
     this.warmup = warmup;
+    this.beforeSwap = requireNonNull(beforeSwap, "beforeSwap");
   }
 
   /**
@@ -174,6 +183,7 @@ public final class ModelRegistry implements AutoCloseable {
       }
       // Before it takes traffic: the first inferences of a session cost several warm ones.
       warmup.ifPresent(w -> w.warm(loaded));
+      beforeSwap.accept(loaded);
       try {
         callerStillWaits(caller, "version " + chosen, "while it loaded");
       } catch (StatusRuntimeException gone) {
@@ -234,6 +244,11 @@ public final class ModelRegistry implements AutoCloseable {
         current == null ? "no version is serving" : "version " + current.version() + " keeps serving");
     throw gone.withDescription("the reload's caller ended (" + gone.getCode() + ") " + when + "; " + what
         + " was not swapped in").asRuntimeException();
+  }
+
+  /** How many reloads wait for the one under way to end; for tests. */
+  int reloadsWaiting() {
+    return reloadLock.getQueueLength();
   }
 
   /** The newest version folder by name (names sort in time order, e.g. 20261122-0400). */

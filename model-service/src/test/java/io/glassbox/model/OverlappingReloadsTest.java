@@ -1,26 +1,26 @@
 package io.glassbox.model;
 
-import static io.glassbox.server.MetricsText.scrape;
-import static io.glassbox.server.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtEnvironment;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import com.google.common.util.concurrent.ListenableFuture;
-import io.glassbox.api.v1.GetModelInfoRequest;
-import io.glassbox.api.v1.ModelAdminGrpc;
-import io.glassbox.api.v1.ModelServiceGrpc;
-import io.glassbox.api.v1.ReloadModelRequest;
-import io.glassbox.api.v1.ReloadModelResponse;
-import io.glassbox.server.GrpcServer;
 import io.glassbox.server.LogCapture;
-import io.grpc.ManagedChannel;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,94 +29,123 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A reload whose caller gave up (its deadline passed) while it waited behind another reload, or
- * while its version loaded, is not swapped in: the caller was told it failed and may have rolled
- * back since. The model service runs as {@code ModelMain} starts it, on real ports, and a version
- * whose inferences are slow (a real ONNX graph, see make_toy_model.py) holds a reload long enough.
+ * A reload whose caller gave up (its deadline passed, or it cancelled) while it waited behind
+ * another reload, or while its version loaded, is not swapped in: the caller was told it failed
+ * and may have rolled back since. The toy versions load for real; the test holds the reload of
+ * {@link #HELD} after its load, before the swap, until the other caller has given up, so that no
+ * outcome depends on how fast the machine loads a model.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OverlappingReloadsTest {
-  private static final String BATCHES = "glassbox_model_batches_total";
-  /**
-   * Far shorter than the slow version's load and warm-up (six inferences of tenths of a second
-   * each, 1.5-2.5 s on a loaded 2-core machine), longer than a call takes to reach the server.
-   */
-  private static final long SHORT_DEADLINE_MS = 400;
+  private static final String HELD = "v2-held";
 
   @TempDir Path modelDirectory;
-  private GrpcServer server;
-  private ManagedChannel adminChannel;
-  private ManagedChannel channel;
-  private ModelAdminGrpc.ModelAdminBlockingStub admin;
+  private final CountDownLatch heldReloadLoaded = new CountDownLatch(1);
+  private final CountDownLatch releaseHeldReload = new CountDownLatch(1);
+  private final ExecutorService reloads = Executors.newFixedThreadPool(2);
+  /** Ends the callers' contexts when their deadlines pass. */
+  private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
+  private ModelRegistry registry;
 
   @BeforeEach
   void startWithV1() {
     ModelFolders.addToyVersion(modelDirectory, "v1");
-    server = ToyModelMain.start(modelDirectory);
-    adminChannel = ToyModelMain.channelTo(server.adminPort());
-    channel = ToyModelMain.channelTo(server.port());
-    admin = ModelAdminGrpc.newBlockingStub(adminChannel);
-    // Connected before the calls with short deadlines, which then reach the server at once.
-    assertReloadOfAMissingVersionAnswered();
+    ModelFolders.addToyVersion(modelDirectory, HELD);
+    ModelFolders.addToyVersion(modelDirectory, "v3");
+    ModelConfig config = ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME);
+    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    registry = new ModelRegistry(
+        new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)),
+        config, Optional.empty(), this::holdTheHeldVersion);
+    registry.reload("v1");
   }
 
   @AfterEach
   void stop() {
-    adminChannel.shutdownNow();
-    channel.shutdownNow();
-    server.close();
+    releaseHeldReload.countDown();
+    reloads.shutdownNow();
+    deadlines.shutdownNow();
+    registry.close();
+  }
+
+  /** Holds the reload of {@link #HELD}, loaded and about to be swapped in, until the test releases it. */
+  private void holdTheHeldVersion(LoadedModel loaded) {
+    if (!loaded.version().equals(HELD)) {
+      return;
+    }
+    heldReloadLoaded.countDown();
+    try {
+      assertTrue(releaseHeldReload.await(50, TimeUnit.SECONDS), "the test never released the held reload");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
-  void reloadQueuedBehindASlowOne_whoseDeadlinePassesWhileItWaits_isNeitherLoadedNorSwappedIn() throws Exception {
-    ModelFolders.addSlowVersion(modelDirectory, "v2-slow");
-    ModelFolders.addToyVersion(modelDirectory, "v3");
-    double before = value(scrape(server), BATCHES);
+  void reloadQueuedBehindAnother_whoseDeadlinePassesWhileItWaits_isNeitherLoadedNorSwappedIn() throws Exception {
     try (LogCapture loads = LogCapture.of(ModelLoader.class, Level.INFO)) {
-      ListenableFuture<ReloadModelResponse> slow = ModelAdminGrpc.newFutureStub(adminChannel)
-          .reloadModel(ReloadModelRequest.newBuilder().setVersion("v2-slow").build());
-      // Its warm-up has begun: the slow reload holds the registry, with warm-up inferences to go.
-      awaitBatchesAbove(before);
-      StatusRuntimeException queued = assertThrows(StatusRuntimeException.class, () -> admin
-          .withDeadlineAfter(SHORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
-          .reloadModel(ReloadModelRequest.newBuilder().setVersion("v3").build()));
-      assertEquals(Status.Code.DEADLINE_EXCEEDED, queued.getStatus().getCode());
-      assertEquals("v2-slow", slow.get(60, TimeUnit.SECONDS).getActive().getVersion());
-      // Reloads run in the order they came: once this one is answered, the queued one has had its turn.
-      assertReloadOfAMissingVersionAnswered();
+      Future<ModelRegistry.Swap> held = reloads.submit(() -> registry.reload(HELD, Context.ROOT, false));
+      assertTrue(heldReloadLoaded.await(30, TimeUnit.SECONDS));
+      Context.CancellableContext caller = Context.ROOT.withDeadline(
+          Deadline.after(200, TimeUnit.MILLISECONDS), deadlines);
+      Future<ModelRegistry.Swap> queued = reloads.submit(() -> registry.reload("v3", caller, false));
+      awaitReloadsWaiting();
+      // The queued reload's caller gives up while the held one provably holds the registry.
+      awaitEnded(caller);
 
-      assertEquals("v2-slow", activeVersion(), "the queued reload's caller had given up");
+      releaseHeldReload.countDown();
+      assertEquals(HELD, held.get(30, TimeUnit.SECONDS).active().version());
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, failureOf(queued).getCode());
+      assertEquals(HELD, registry.active().orElseThrow().version(), "the queued reload's caller had given up");
       assertEquals(List.of(), loads.lines().stream().map(ILoggingEvent::getFormattedMessage)
           .filter(line -> line.contains("v3")).toList(), "the queued version was not even loaded");
     }
   }
 
   @Test
+  void reloadQueuedBehindAnother_whoseCallerCancelsWhileItWaits_isNotSwappedIn() throws Exception {
+    Future<ModelRegistry.Swap> held = reloads.submit(() -> registry.reload(HELD, Context.ROOT, false));
+    assertTrue(heldReloadLoaded.await(30, TimeUnit.SECONDS));
+    Context.CancellableContext caller = Context.ROOT.withCancellation();
+    Future<ModelRegistry.Swap> queued = reloads.submit(() -> registry.reload("v3", caller, false));
+    awaitReloadsWaiting();
+
+    caller.cancel(null);
+    releaseHeldReload.countDown();
+    assertEquals(HELD, held.get(30, TimeUnit.SECONDS).active().version());
+    assertEquals(Status.Code.CANCELLED, failureOf(queued).getCode());
+    assertEquals(HELD, registry.active().orElseThrow().version(), "the queued reload's caller had cancelled");
+  }
+
+  @Test
   void reloadWhoseDeadlinePassesWhileItsVersionLoads_isNotSwappedIn() throws Exception {
-    ModelFolders.addSlowVersion(modelDirectory, "v2-slow");
+    Context.CancellableContext caller = Context.ROOT.withDeadline(
+        Deadline.after(200, TimeUnit.MILLISECONDS), deadlines);
+    Future<ModelRegistry.Swap> held = reloads.submit(() -> registry.reload(HELD, caller, false));
+    assertTrue(heldReloadLoaded.await(30, TimeUnit.SECONDS));
+    // The caller has given up before the loaded version may be swapped in.
+    awaitEnded(caller);
 
-    StatusRuntimeException failed = assertThrows(StatusRuntimeException.class, () -> admin
-        .withDeadlineAfter(SHORT_DEADLINE_MS, TimeUnit.MILLISECONDS)
-        .reloadModel(ReloadModelRequest.newBuilder().setVersion("v2-slow").build()));
-    assertEquals(Status.Code.DEADLINE_EXCEEDED, failed.getStatus().getCode());
-    // Queued behind the slow load: answered once it has finished.
-    assertReloadOfAMissingVersionAnswered();
-
-    assertEquals("v1", activeVersion());
+    releaseHeldReload.countDown();
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, failureOf(held).getCode());
+    assertEquals("v1", registry.active().orElseThrow().version());
   }
 
-  private void assertReloadOfAMissingVersionAnswered() {
-    StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
-        () -> admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v9").build()));
-    assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+  private static Status failureOf(Future<ModelRegistry.Swap> reload) {
+    ExecutionException failed = assertThrows(ExecutionException.class, () -> reload.get(30, TimeUnit.SECONDS));
+    assertTrue(failed.getCause() instanceof StatusRuntimeException, failed.getCause().toString());
+    return Status.fromThrowable(failed.getCause());
   }
 
-  private String activeVersion() {
-    return ModelServiceGrpc.newBlockingStub(channel).getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion();
+  private void awaitReloadsWaiting() throws InterruptedException {
+    while (registry.reloadsWaiting() < 1) {
+      Thread.sleep(5);
+    }
   }
 
-  private void awaitBatchesAbove(double before) throws IOException, InterruptedException {
-    while (value(scrape(server), BATCHES) <= before) {
+  private static void awaitEnded(Context caller) throws InterruptedException {
+    while (!caller.isCancelled()) {
       Thread.sleep(5);
     }
   }
