@@ -181,14 +181,15 @@ public final class ModelRegistry implements AutoCloseable {
           throw e;
         }
       }
-      // Before it takes traffic: the first inferences of a session cost several warm ones.
-      warmup.ifPresent(w -> w.warm(loaded));
-      beforeSwap.accept(loaded);
       try {
+        // Before it takes traffic: the first inferences of a session cost several warm ones.
+        warmup.ifPresent(w -> w.warm(loaded));
+        beforeSwap.accept(loaded);
         callerStillWaits(caller, "version " + chosen, "while it loaded");
-      } catch (StatusRuntimeException gone) {
+      } catch (Throwable notSwappedIn) {
+        // Whatever stopped the swap, nothing else would close this version's native session.
         loaded.retire();
-        throw gone;
+        throw notSwappedIn;
       }
       LoadedModel previous = active.getAndSet(loaded);
       if (previous != null) {
