@@ -63,6 +63,8 @@ public final class ModelRegistry implements AutoCloseable {
   private final AtomicReference<LoadedModel> active = new AtomicReference<>();
   /** Fair: a reload queued behind another is not overtaken by a later one. */
   private final ReentrantLock reloadLock = new ReentrantLock(true);
+  /** Set by {@link #close}; guarded by this registry's monitor, as the swap is. */
+  private boolean closed;
 
   /** Each loaded version is warmed up by {@code warmup} before it becomes active. */
   @Inject
@@ -181,17 +183,18 @@ public final class ModelRegistry implements AutoCloseable {
           throw e;
         }
       }
+      LoadedModel previous;
       try {
         // Before it takes traffic: the first inferences of a session cost several warm ones.
         warmup.ifPresent(w -> w.warm(loaded));
         beforeSwap.accept(loaded);
         callerStillWaits(caller, "version " + chosen, "while it loaded");
+        previous = swapIn(loaded);
       } catch (Throwable notSwappedIn) {
         // Whatever stopped the swap, nothing else would close this version's native session.
         loaded.retire();
         throw notSwappedIn;
       }
-      LoadedModel previous = active.getAndSet(loaded);
       if (previous != null) {
         previous.retire();
       }
@@ -226,6 +229,19 @@ public final class ModelRegistry implements AutoCloseable {
         + " almost none of the shop's items; version " + current.version() + " keeps serving. To load it anyway,"
         + " when the catalogue has changed on purpose, reload with allow_new_catalogue"
         + " (bin/glassbox reload-model --version " + loaded.version() + " --allow-new-catalogue)");
+  }
+
+  /**
+   * Makes {@code loaded} active and returns the version it replaced; refuses once {@link #close}
+   * has run, which would never close it.
+   */
+  private synchronized LoadedModel swapIn(LoadedModel loaded) {
+    if (closed) {
+      log.warn("version {} of model {} loaded after shutdown began; not swapped in", loaded.version(), modelName);
+      throw Status.UNAVAILABLE.withDescription("the model service is shutting down; version " + loaded.version()
+          + " was not swapped in").asRuntimeException();
+    }
+    return active.getAndSet(loaded);
   }
 
   /**
@@ -305,7 +321,12 @@ public final class ModelRegistry implements AutoCloseable {
   /** Retires the active version; requests still holding leases finish first. */
   @Override
   public void close() {
-    LoadedModel current = active.getAndSet(null);
+    LoadedModel current;
+    synchronized (this) {
+      // A reload still under way then closes what it loaded instead of swapping it in (swapIn).
+      closed = true;
+      current = active.getAndSet(null);
+    }
     if (current != null) {
       current.retire();
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +43,18 @@ class ReloadClosesWhatItLoadedTest {
 
     assertEquals("v1", registry.active().orElseThrow().version());
     assertFalse(loadedV2.get().tryAcquire(), "the version that failed its warm-up was closed");
+  }
+
+  @Test
+  void reload_finishingAfterTheRegistryClosed_isNotSwappedInAndClosesItsVersion() {
+    startWithV1(loaded -> registry.close());
+
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> registry.reload("v2"));
+
+    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+
+    assertEquals(Optional.empty(), registry.active());
+    assertFalse(loadedV2.get().tryAcquire(), "the version loaded during close was closed");
   }
 
   /** Starts with v1 active; {@code beforeV2Swap} runs when v2 has loaded, before it may be swapped in. */
