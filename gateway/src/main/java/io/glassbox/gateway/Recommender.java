@@ -245,10 +245,12 @@ final class Recommender {
         directExecutor());
     return Futures.catching(explained, Exception.class, failure -> {
       if (ModelVersionRefusal.isMarked(failure)) {
-        // The version that ranked was swapped out (a reload, a rolling update) before the
-        // explanation's Score calls: the explain service refuses a version it no longer serves.
-        request.warnUnlessGone(explainWarnings, "explain service failed ({}): the model version changed between"
-            + " ranking and explaining (ranked by version {}, no longer active); reasons from retrieval sources",
+        // The model service the explain service asked does not serve the version that ranked (a
+        // reload, or a rolling update where replicas serve different versions): it refuses it. With
+        // several replicas the version may still serve elsewhere, so the line claims no more.
+        request.warnUnlessGone(explainWarnings, "explain service failed ({}): version {}, which ranked, is not"
+            + " served by the model service the explain service asked (a reload or a rolling update between ranking"
+            + " and explaining); reasons from retrieval sources",
             describe(failure), slate.modelVersion());
       } else {
         request.warnUnlessGone(explainWarnings,

@@ -297,9 +297,9 @@ class GatewayRecommendTest {
       RecommendResponse response = recommend(KNOWN_USER, 3, "en-US");
 
       assertTrue(response.getExplanationsDegraded());
-      assertEquals(List.of("explain service failed (FAILED_PRECONDITION): the model version changed between ranking"
-          + " and explaining (ranked by version " + FakeModelService.VERSION + ", no longer active); reasons from"
-          + " retrieval sources"), logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+      assertEquals(List.of("explain service failed (FAILED_PRECONDITION): version " + FakeModelService.VERSION
+          + ", which ranked, is not served by the model service the explain service asked (a reload or a rolling"
+          + " update between ranking and explaining); reasons from retrieval sources"), logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
     }
   }
 
