@@ -4,6 +4,7 @@ import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
+import io.glassbox.model.ModelConfig;
 import io.glassbox.server.RequestSent;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -48,9 +49,16 @@ final class ReloadModelCommand implements Callable<Integer> {
    * reload whose caller has gone, but not one whose swap was under way in the instant its caller
    * gave up, so the version may be active all the same.
    */
-  static final String MAY_HAVE_TAKEN_EFFECT = "the reload was sent and may or may not have taken effect: the model"
-      + " service's metric glassbox_model_info shows the active version (`curl -s localhost:9453/metrics | grep"
-      + " glassbox_model_info` with bin/glassbox up's ports), and its log says \"version V is active\" if it did.";
+  static String mayHaveTakenEffect(String target) {
+    // The metrics port is the model service's own setting, which the admin target does not tell:
+    // name up's default rather than assert an address that may be wrong.
+    int port = target.lastIndexOf(':');
+    String host = port > 0 && !target.endsWith("]") ? target.substring(0, port) : target;
+    return "the reload was sent and may or may not have taken effect: the model service's metric glassbox_model_info"
+        + " shows the active version, on its metrics port (" + ModelConfig.DEFAULT_METRICS_PORT + " with bin/glassbox"
+        + " up's defaults: `curl -s " + host + ":" + ModelConfig.DEFAULT_METRICS_PORT + "/metrics | grep"
+        + " glassbox_model_info`), and its log says \"version V is active\" if it did.";
+  }
 
   @Override
   public Integer call() throws InterruptedException {
@@ -68,7 +76,7 @@ final class ReloadModelCommand implements Callable<Integer> {
             || code == Status.Code.UNAVAILABLE)) {
           CliCalls.printFailure(System.err, "glassbox", e, target, "--timeout-ms " + timeoutMs,
               Deadline.after(timeoutMs, TimeUnit.MILLISECONDS));
-          System.err.println("glassbox: " + MAY_HAVE_TAKEN_EFFECT);
+          System.err.println("glassbox: " + mayHaveTakenEffect(target));
           return 1;
         }
         throw e;
