@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -555,7 +556,8 @@ public final class RedisEventStore implements EventStore {
       stopIfClosing();
       String present = redis.get(DATASET);
       boolean seeded = wanted.equals(present) || (indexed.fingerprint() + WITHDRAWN_LAYOUT).equals(present);
-      if (seeded && indexed.fingerprint().equals(redis.get(DROPPED_SEEDED))) {
+      String droppedSeeded = redis.get(DROPPED_SEEDED);
+      if (seeded && indexed.fingerprint().equals(droppedSeeded)) {
         log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
         seedMarker = wanted;
         return;
@@ -581,6 +583,11 @@ public final class RedisEventStore implements EventStore {
           }
         }
         if (locked) {
+          if (!Objects.equals(present, redis.get(DATASET))
+              || !Objects.equals(droppedSeeded, redis.get(DROPPED_SEEDED))) {
+            // Another replica finished between the read above and this lock: read again.
+            continue;
+          }
           if (seeded) {
             seedDroppedPurchases(indexed);
           } else {
