@@ -108,12 +108,12 @@ public final class FaithfulnessEvaluation {
       if (record.isEmpty()) {
         continue;
       }
-      List<Candidate> eligible = users.candidates(userId, settings.candidateCount(), record, trendWindow);
-      if (eligible.isEmpty()) {
+      UserDataClient.Retrieval retrieved = users.candidates(userId, settings.candidateCount(), record, trendWindow);
+      if (retrieved.eligible().isEmpty()) {
         continue;
       }
       try {
-        evaluateUser(record, eligible, report, random, trendWindow, pin);
+        evaluateUser(record, retrieved, report, random, trendWindow, pin);
       } catch (StatusRuntimeException e) {
         throw abortedIfModelSwapped(e, report.model());
       }
@@ -147,9 +147,10 @@ public final class FaithfulnessEvaluation {
         .asRuntimeException();
   }
 
-  private void evaluateUser(List<String> record, List<Candidate> eligible, Report report, Random random,
+  private void evaluateUser(List<String> record, UserDataClient.Retrieval retrieved, Report report, Random random,
                             Optional<com.google.protobuf.Duration> trendWindow, ModelVersionPin pin) {
-    RecentPurchases recent = RecentPurchases.of(eligible, trendWindow);
+    List<Candidate> eligible = retrieved.eligible();
+    RecentPurchases recent = retrieved.recent(trendWindow);
     List<String> eligibleIds = eligible.stream().map(Candidate::getItemId).toList();
     ScoreRow.Builder scoreRow = ScoreRow.newBuilder().addAllHistoryItemIds(record).addAllCandidateItemIds(eligibleIds);
     scoreRow.addAllCandidateRecentPurchases(recent.countsOf(eligibleIds));
@@ -182,6 +183,8 @@ public final class FaithfulnessEvaluation {
     if (recent.window().isPresent()) {
       ranked.forEach(id -> request.addSlateRecentPurchases(recent.count(id)));
       request.setRecentPurchasesWindow(recent.window().get());
+      // As the gateway asks: the end of the half-open window the counts cover, which a trend reason names.
+      retrieved.asOf().ifPresent(request::setRecentPurchasesAsOf);
     }
     for (String item : top) {
       request.addTargets(ExplainTarget.newBuilder().setItemId(item)

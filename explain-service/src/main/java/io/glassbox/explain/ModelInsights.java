@@ -135,12 +135,12 @@ public final class ModelInsights {
     if (record.isEmpty()) {
       return;
     }
-    List<Candidate> retrieved = users.candidates(userId, CANDIDATES, record, trendWindow);
-    List<String> candidates = retrieved.stream().map(Candidate::getItemId).toList();
+    UserDataClient.Retrieval retrieved = users.candidates(userId, CANDIDATES, record, trendWindow);
+    List<String> candidates = retrieved.eligible().stream().map(Candidate::getItemId).toList();
     if (candidates.isEmpty()) {
       return;
     }
-    RecentPurchases recent = RecentPurchases.of(retrieved, trendWindow);
+    RecentPurchases recent = retrieved.recent(trendWindow);
     ModelClient.DetailedRows scored = model.scoreWithContributions(List.of(record), candidates, recent, pin);
     ModelClient.DetailedRow row = scored.rows().get(0);
     if (row.window().isEmpty() || row.scores().isEmpty()) {

@@ -4,14 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.ExplainResponse;
 import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.UserRanking;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +109,7 @@ class FaithfulnessEvaluationTest {
     UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
     List<String> record = users.record(CUSTOMER, 200);
     Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).servedModel().window();
-    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
+    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window).eligible();
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record)
         .setRecentPurchasesWindow(window.orElseThrow());
     candidates.forEach(c -> ranking.addCandidateItemIds(c.getItemId()).addCandidateRecentPurchases(c.getRecentPurchases()));
@@ -119,6 +130,48 @@ class FaithfulnessEvaluationTest {
     assertEquals(trend / (double) TOP_K, report.trendCoverage(), 1e-9);
     assertEquals(necessary / (double) trend, report.trendNecessity(), 1e-9);
     assertEquals(0, report.reasonsMismatched());
+  }
+
+  /**
+   * The trend reasons the evaluation re-scores say what Recommend's say: the end of the window the
+   * counts were taken up to (the feature service's as-of, the embedded data's last purchase), as the
+   * gateway passes it. Before, the evaluation sent no as-of, so its reasons said "in the last 14 days".
+   */
+  @Test
+  void run_trendReasons_nameTheTimeTheirCountsWereTakenUpTo_asRecommendDoes() {
+    List<ExplainResponse> answered = new CopyOnWriteArrayList<>();
+    FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
+    new FaithfulnessEvaluation(suite.feature, suite.model, ClientInterceptors.intercept(suite.explainChannel,
+        new AnswersKept(answered)), defaults).run(List.of(CUSTOMER));
+
+    List<String> trendTexts = answered.stream().flatMap(a -> a.getExplanationsList().stream())
+        .flatMap(e -> e.getReasonsList().stream()).filter(r -> r.getKind() == ReasonKind.REASON_KIND_TREND)
+        .map(Reason::getText).toList();
+    assertTrue(!trendTexts.isEmpty(), "the trend term carries some top item of this customer");
+    for (String text : trendTexts) {
+      assertTrue(text.contains("in the 14 days before 2011-12-09 12:50 UTC"), text);
+    }
+  }
+
+  /** Keeps every answer that comes back on the channel it intercepts. */
+  private record AnswersKept(List<ExplainResponse> answered) implements ClientInterceptor {
+    @Override
+    public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<A> listener, Metadata headers) {
+          super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onMessage(A message) {
+              if (message instanceof ExplainResponse response) {
+                answered.add(response);
+              }
+              super.onMessage(message);
+            }
+          }, headers);
+        }
+      };
+    }
   }
 
   @Test

@@ -90,7 +90,7 @@ class InteractiveRealDataTest {
     record = users.record(CUSTOMER, 200);
     Optional<com.google.protobuf.Duration> window = new ModelClient(suite.model, Duration.ofSeconds(30)).servedModel().window();
     assertTrue(window.isPresent(), "the shipped model has a trend term");
-    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window);
+    List<Candidate> candidates = users.candidates(CUSTOMER, 500, record, window).eligible();
     recent = RecentPurchases.of(candidates, window);
     assertTrue(candidates.stream().anyMatch(c -> c.getRecentPurchases() > 0), "bought in the window");
     ranking = rankingOf(record, candidates, window.get());
@@ -712,7 +712,7 @@ class InteractiveRealDataTest {
     UserDataClient users = new UserDataClient(suite.feature, Duration.ofSeconds(30));
     List<String> history = users.record(customer, 200);
     Optional<com.google.protobuf.Duration> window = recent.window();
-    List<Candidate> candidates = users.candidates(customer, 500, history, window);
+    List<Candidate> candidates = users.candidates(customer, 500, history, window).eligible();
     RecentPurchases theirs = RecentPurchases.of(candidates, window);
     List<String> remove = List.of("21211");
     List<String> add = List.of("82482");
@@ -841,7 +841,7 @@ class InteractiveRealDataTest {
     int inTheLastPlace = 0;
     for (String customer : List.of("12347", "12748", "14911")) {
       List<String> history = users.record(customer, 200);
-      List<Candidate> candidates = users.candidates(customer, 500, history, window);
+      List<Candidate> candidates = users.candidates(customer, 500, history, window).eligible();
       RecentPurchases theirs = RecentPurchases.of(candidates, window);
       List<String> newestFirst = new ArrayList<>(history);
       Collections.reverse(newestFirst);

@@ -62,7 +62,7 @@ class ModelReloadRealDataTest {
       ExplainServiceGrpc.ExplainServiceBlockingStub stub = suite.servers().explain;
       UserDataClient users = new UserDataClient(suite.servers().feature, Duration.ofSeconds(30));
       List<String> record = users.record(CUSTOMER, 200);
-      List<String> candidates = users.candidates(CUSTOMER, 100, record, Optional.empty()).stream()
+      List<String> candidates = users.candidates(CUSTOMER, 100, record, Optional.empty()).eligible().stream()
           .map(Candidate::getItemId).toList();
       ExplainItemRequest request = ExplainItemRequest.newBuilder().setItemId(candidates.get(0))
           .setRanking(UserRanking.newBuilder().addAllRecordItemIds(record).addAllCandidateItemIds(candidates))
