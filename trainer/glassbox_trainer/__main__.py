@@ -21,7 +21,7 @@ import torch
 from . import data as data_mod
 from .evaluate import (attribute_popularity_scores, evaluate_scores, model_scorer,
                        popularity_scores, popularity_scorer, tie_broken, title_tfidf_scores,
-                       TitleVectors)
+                       TitleVectors, tested_users)
 from . import timeaware
 from .onnx_weights import load_model_folder, settings_of
 from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder
@@ -311,6 +311,9 @@ def run(args) -> dict:
             "score_decomposition": "scores[b,c] = item_bias[c] + sum_l contribution[b,c,l]",
             "metrics": metrics, "settings": settings_out,
             "data_fingerprint": dataset.fingerprint,
+            # The users behind each test figure, by the figures' metric prefix ("test" for
+            # test_hr@10, ...): the terms stage adds its own.
+            "test_users": {"test": tested_users(test_cases, dataset.user_ids)},
         }
         parity = [c.history for c in split.test[:200]] or [s for s in split.train]
         write_model_folder(model, dataset, folder, metadata, parity)
@@ -429,6 +432,16 @@ def store_terms(folder: str, metadata: dict, report: dict, title, dataset, split
     test = report["results"]["model_plus_trend"]["test"]
     metadata["metrics"].update({"trend_test_hr@10": test["hr@10"],
                                 "trend_test_ndcg@10": test["ndcg@10"]})
+    # The users this run's term figures are means over (an earlier run's may have been others).
+    users = metadata.get("test_users") or {}
+    for key in ("trend_test", "title_test"):
+        users.pop(key, None)
+    if "test_users" in report:
+        users["trend_test"] = report["test_users"]
+        if title:
+            users["title_test"] = report["test_users"]
+    if users:
+        metadata["test_users"] = users
     metadata.pop("title_similarity", None)
     if title:
         title.write_tsv(os.path.join(folder, TITLE_VECTORS_FILE), dataset.item_ids)
@@ -481,6 +494,7 @@ def evaluate_command(args) -> dict:
                          "request_time)"),
               "model_version": metadata["version"],
               "max_users": args.max_users or None,
+              "test_users": tested_users(split.test, dataset.user_ids),
               "data_fingerprint": dataset.fingerprint} | report
     if args.split == "time":
         t_valid, t_test = data_mod.time_cutoffs(dataset, 0.1, 0.1)

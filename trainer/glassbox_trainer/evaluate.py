@@ -8,6 +8,7 @@ The model sees the last `max_len` history items.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
@@ -65,6 +66,15 @@ def evaluate_scores(cases: List[EvalCase], score_batch: Callable[[List[EvalCase]
         result["ranks_full"] = ranks_full
         result["ranks_sampled"] = ranks_sampled
     return result
+
+
+def tested_users(cases: List[EvalCase], user_ids: List[str]) -> Dict[str, object]:
+    """Which users figures measured on `cases` are means over (one case per user): their count and
+    the SHA-256 of their external ids, sorted, each followed by a newline. Two versions' figures
+    compare like for like only when both are equal (`bin/glassbox reload-model` says so)."""
+    ids = sorted(user_ids[case.user] for case in cases)
+    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode("utf-8")).hexdigest()
+    return {"count": len(ids), "sha256": digest}
 
 
 def model_scorer(model, max_len: int, items: Optional[torch.Tensor] = None):

@@ -3,6 +3,7 @@ model trained on the first users only (`train --max-users N`): it evaluates thos
 model's own figures were, and says as it goes which step it is on."""
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -63,6 +64,35 @@ class TermsStageOnTheFirstUsersTest(unittest.TestCase):
         every, _, _ = self.evaluate("--no-title-term", "--max-users", "0")
         self.assertGreater(every["cases"]["valid"], metrics["valid_users"])
         self.assertIsNone(every["max_users"])
+
+    def test_testUsers_namesTheUsersEachFigureIsAMeanOver_andTheTermsStageAddsItsOwn(self):
+        # The users the run wrote its test ranks for (one row per test case), read back.
+        with open(os.path.join(self.work, "run", "test_ranks.tsv"), encoding="utf-8") as f:
+            ranked = sorted(line.split("\t")[0] for line in f.read().splitlines()[1:])
+        model = {"count": len(ranked),
+                 "sha256": hashlib.sha256("".join(u + "\n" for u in ranked).encode("utf-8")).hexdigest()}
+        self.assertEqual(self.trained["test_users"], {"test": model})
+        self.assertEqual(model["count"], self.trained["metrics"]["evaluated_users"])
+
+        # The terms on every user of the shop, not the 30 the model was tested on: their figures
+        # are means over other users, and the version says so beside the model's own.
+        folder = os.path.join(self.work, "terms-on-every-user", "test.1")
+        shutil.copytree(self.folder, folder)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            every = cli.evaluate_command(cli_args([
+                "evaluate", "--model", folder, "--data", self.shop, "--split", "basket", "--no-title-term",
+                "--max-users", "0", "--write-trend", "--run-dir", os.path.join(self.work, "evaluate-every")]))
+        with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
+            stored = json.load(f)["test_users"]
+        self.assertEqual(stored["test"], model)
+        self.assertEqual(stored["trend_test"], every["test_users"])
+        self.assertEqual(stored["trend_test"]["count"], every["cases"]["test"])
+        self.assertGreater(stored["trend_test"]["count"], model["count"])
+        self.assertNotIn("title_test", stored)
+
+    def test_evaluate_onTheUsersAsTrained_testsTheModelsOwnUsers(self):
+        report, _, _ = self.evaluate("--no-title-term")
+        self.assertEqual(report["test_users"], self.trained["test_users"]["test"])
 
     def test_evaluate_saysEachStepAsItStarts(self):
         _, out, _ = self.evaluate()

@@ -216,6 +216,22 @@ class ValidationNotesInTheVersionTest(unittest.TestCase):
             self.assertEqual(stored({**report, "notes": [note]})["validation_notes"], [note])
             self.assertNotIn("validation_notes", stored(report))
 
+    def test_storeTerms_recordsTheUsersOfThisRunsFigures_andDropsAnEarlierRunsWhenThisOneHasNone(self):
+        from glassbox_trainer.__main__ import store_terms
+        model, earlier, now = ({"count": n, "sha256": c * 64} for n, c in ((30, "a"), (60, "b"), (45, "c")))
+        report = {"trend": {"window_days": 14, "weight": 1.5},
+                  "results": {"model_plus_trend": {"test": {"hr@10": 0.4, "ndcg@10": 0.1}}}}
+        with tempfile.TemporaryDirectory() as folder:
+            def stored(report):
+                metadata = {"metrics": {}, "settings": {},
+                            "test_users": {"test": model, "trend_test": earlier, "title_test": earlier}}
+                store_terms(folder, metadata, report, None, None, "basket")
+                with open(os.path.join(folder, "metadata.json"), encoding="utf-8") as f:
+                    return json.load(f)["test_users"]
+
+            self.assertEqual(stored({**report, "test_users": now}), {"test": model, "trend_test": now})
+            self.assertEqual(stored(report), {"test": model})
+
 
 class BuyAgainTest(unittest.TestCase):
     def test_regularItemsTakeTheFirstSlotsAndOtherHistoryItemsAreNeverRecommended(self):
