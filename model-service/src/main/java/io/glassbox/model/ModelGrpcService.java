@@ -294,6 +294,8 @@ public final class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBas
         .setWeight(title.weight())
         .setItemsWithTitles(title.itemsWithTitles())
         .setWords(title.wordCount())));
+    metadata.testUsers().forEach((figures, tested) -> info.putTestUsers(figures,
+        io.glassbox.api.v1.TestUsers.newBuilder().setCount(tested.count()).setSha256(tested.sha256()).build()));
     info.setServing(ServingInfo.newBuilder()
         .setBatching(engine.batching())
         .setMaxBatchCalls(engine.maxBatchCalls())

@@ -29,16 +29,24 @@ public record ModelMetadata(
     int opset,
     Map<String, Double> metrics,
     Optional<TrendTerm> trend,
-    Optional<TitleSimilarity> titleSimilarity) {
+    Optional<TitleSimilarity> titleSimilarity,
+    Map<String, TestUsers> testUsers) {
 
   public ModelMetadata {
     metrics = Map.copyOf(metrics);
+    testUsers = Map.copyOf(testUsers);
     requireNonNull(trend, "trend");
     requireNonNull(titleSimilarity, "titleSimilarity");
   }
 
   /** {@code "title_similarity": {"weight": >= 0, "file": "title_vectors.tsv"}}: see {@link TitleTerm}. */
   public record TitleSimilarity(double weight, String file) {}
+
+  /**
+   * {@code "test_users": {"test": {"count": >= 0, "sha256": 64 hex digits}, ...}}: the users a group
+   * of test figures in {@code metrics} is a mean over, keyed by the figures' name prefix.
+   */
+  public record TestUsers(int count, String sha256) {}
 
   /** Reads and checks {@code file}; a problem becomes a {@link ModelLoadException} naming the field. */
   static ModelMetadata read(Path file, ObjectMapper json) {
@@ -61,7 +69,8 @@ public record ModelMetadata(
         positiveInt(root, "opset"),
         metrics(root),
         trend(root),
-        titleSimilarity(root));
+        titleSimilarity(root),
+        testUsers(root));
   }
 
   /** The title term's weight and its vectors' file, a plain name inside the version folder. */
@@ -149,6 +158,28 @@ public record ModelMetadata(
       }
     }
     return metrics;
+  }
+
+  /**
+   * Like {@link #metrics}, informational: an entry that is not a count and a digest is left out
+   * (its figures' users are then unknown), not fatal.
+   */
+  private static Map<String, TestUsers> testUsers(JsonNode root) {
+    JsonNode node = root.get("test_users");
+    Map<String, TestUsers> users = new TreeMap<>();
+    if (node == null || !node.isObject()) {
+      return users;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      JsonNode count = entry.getValue().get("count");
+      JsonNode sha256 = entry.getValue().get("sha256");
+      if (count != null && count.isIntegralNumber() && count.canConvertToInt() && count.asInt() >= 0
+          && sha256 != null && sha256.isTextual() && sha256.asText().matches("[0-9a-f]{64}")) {
+        users.put(entry.getKey(), new TestUsers(count.asInt(), sha256.asText()));
+      }
+    }
+    return users;
   }
 
   private static String firstLine(String message) {

@@ -52,7 +52,20 @@ class ModelFilesTest {
         + "\"opset\":17,\"metrics\":{\"test_hr@10\":0.2,\"note\":\"text\"},\"settings\":{\"d_model\":64}}");
 
     assertEquals(new ModelMetadata("m", "v", "d", Instant.parse("2026-11-22T04:00:00Z"), 50, 3, 17,
-        Map.of("test_hr@10", 0.2), Optional.empty(), Optional.empty()), metadata);
+        Map.of("test_hr@10", 0.2), Optional.empty(), Optional.empty(), Map.of()), metadata);
+  }
+
+  /** The users behind each group of test figures; an entry that is not a count and a digest is unknown. */
+  @Test
+  void metadata_testUsers_areReadByFigures_andAMalformedEntryIsLeftOut() {
+    String digest = "0123456789abcdef".repeat(4);
+    ModelMetadata metadata = metadata(valid().replace("\"opset\":17", "\"opset\":17,\"test_users\":{"
+        + "\"test\":{\"count\":600,\"sha256\":\"" + digest + "\"},"
+        + "\"trend_test\":{\"count\":-1,\"sha256\":\"" + digest + "\"},"
+        + "\"title_test\":{\"count\":600,\"sha256\":\"not a digest\"}}"));
+
+    assertEquals(Map.of("test", new ModelMetadata.TestUsers(600, digest)), metadata.testUsers());
+    assertEquals(Map.of(), metadata(valid()).testUsers());
   }
 
   @Test
