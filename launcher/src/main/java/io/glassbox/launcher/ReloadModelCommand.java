@@ -4,6 +4,7 @@ import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
+import io.glassbox.api.v1.TestUsers;
 import io.glassbox.model.ModelConfig;
 import io.glassbox.server.RequestSent;
 import io.grpc.Deadline;
@@ -21,7 +22,9 @@ import picocli.CommandLine.Option;
 /**
  * Asks the model service's admin port to load a model version and swap it in, and says what
  * changed: the terms the new version lacks and both versions' recorded test figures. It never
- * refuses a weaker version (an operator may mean it); it says so, with the way back.
+ * refuses a weaker version (an operator may mean it); it says so, with the way back. Figures that
+ * are means over other test users (a quick {@code train --max-users} run beside a full one) are
+ * said not to be like for like instead.
  */
 @Command(name = "reload-model",
     description = "Load a model version on a running model service (admin port) and swap it in.")
@@ -119,6 +122,20 @@ final class ReloadModelCommand implements Callable<Integer> {
     said.append(String.format("Recorded test HR@10 / NDCG@10 (each version's metadata.json, as it is served): %s %s; %s %s%s.%n",
         active.getVersion(), now.get(), previous, then.get(), active.getDataset().equals(before.getDataset()) ? ""
             : " (trained on other data, " + active.getDataset() + " and " + before.getDataset() + ": not like for like)"));
+    if (now.get().users().isEmpty() || then.get().users().isEmpty()) {
+      said.append(String.format("Whether both are means over the same test users is unknown: %s.%n",
+          now.get().users().isPresent() ? previous + "'s metadata.json does not record its test users"
+              : then.get().users().isPresent() ? active.getVersion() + "'s metadata.json does not record its test users"
+              : "neither version's metadata.json records its test users"));
+    } else if (!now.get().users().equals(then.get().users())) {
+      // A quick run on the first users (train --max-users) beside a full one: its figures are no
+      // measure of the other's quality, higher or lower.
+      int nowCount = now.get().users().get().getCount();
+      int thenCount = then.get().users().get().getCount();
+      return said.append(String.format("Not like for like: %s's figures are means over %d test users, %s's over %d %s"
+          + "users; they do not tell which version ranks better.%n", active.getVersion(), nowCount, previous, thenCount,
+          nowCount == thenCount ? "other " : "")).toString();
+    }
     if (now.get().hr() < then.get().hr()) {
       said.append(String.format("%s scores lower than %s did; to go back: bin/glassbox reload-model --version %s --target %s%n",
           active.getVersion(), previous, previous, target));
@@ -138,15 +155,19 @@ final class ReloadModelCommand implements Callable<Integer> {
     return terms;
   }
 
-  /** A version's recorded test figures for the scoring it is served with (trainer/README.md, metadata.json). */
-  private record Figures(double hr, double ndcg, String scoring) {
+  /**
+   * A version's recorded test figures for the scoring it is served with (trainer/README.md,
+   * metadata.json), and the users they are means over when the version records them.
+   */
+  private record Figures(double hr, double ndcg, String scoring, Optional<TestUsers> users) {
     static Optional<Figures> of(ModelInfo info) {
       String prefix = info.hasTitleSimilarity() ? "title_" : info.hasTrend() ? "trend_" : "";
       String scoring = info.hasTitleSimilarity() ? "model + recent sales + titles"
           : info.hasTrend() ? "model + recent sales" : "model alone";
       Double hr = info.getMetricsMap().get(prefix + "test_hr@10");
       Double ndcg = info.getMetricsMap().get(prefix + "test_ndcg@10");
-      return hr == null || ndcg == null ? Optional.empty() : Optional.of(new Figures(hr, ndcg, scoring));
+      return hr == null || ndcg == null ? Optional.empty()
+          : Optional.of(new Figures(hr, ndcg, scoring, Optional.ofNullable(info.getTestUsersMap().get(prefix + "test"))));
     }
 
     @Override
