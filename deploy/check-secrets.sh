@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks deploy/make-secrets.sh by running it into throw-away folders: what it makes verifies
-# against its CA; a rerun keeps the CA, the service key and certificate and the API keys byte for
+# against its CA; the shop's caller-key is made beside the suite's client-key, listed once as shop,
+# in no Secret, and made with its line in a folder an older version left without it; a rerun keeps the CA, the service key and certificate and the API keys byte for
 # byte (and the lines an operator added to api-keys); --renew replaces the service key and
 # certificate only, still signed by the kept CA; --new-api-keys and --new-ca replace only what they
 # name; the rotation in three steps (--rotate-api-keys: next keys accepted, kept as *.new;
@@ -44,27 +45,36 @@ verifies() { openssl verify -CAfile "$1/ca.crt" "$1/tls.crt"; }
 belongs() { [ "$(openssl pkey -in "$1/tls.key" -pubout)" = "$(openssl x509 -in "$1/tls.crt" -noout -pubkey)" ]; }
 hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
 lists() { grep -qx "$2 $(hash "$1/$3") $4" "$1/api-keys"; }
-lists_both() { lists "$1" client client-key glassbox-internal && lists "$1" admin admin-key operator; }
+# The script's three keys, each listed once under its name: the suite's own, the operator's and the shop's.
+lists_ours() {
+  lists "$1" client client-key glassbox-internal && lists "$1" admin admin-key operator \
+    && lists "$1" client caller-key shop && test "$(grep -c -e " glassbox-internal$" -e " operator$" -e " shop$" "$1/api-keys")" = 3
+}
 ca=(ca.crt ca.key)
 tls=(tls.crt tls.key)
-keys=(client-key admin-key api-keys)
+keys=(client-key admin-key caller-key api-keys)
 all=("${ca[@]}" "${tls[@]}" "${keys[@]}")
 snapshot() { rm -rf "$2" && cp -a "$1" "$2"; }
+# The servers' own rule (ApiKeys.parse): a role, 64 hex digits and a name of [A-Za-z0-9._@-]{1,64}.
+servers_read() { eval '! grep -Evx "(client|admin) [0-9a-f]{64} [A-Za-z0-9._@-]{1,64}|[[:space:]]*(#.*)?" '"$1"/api-keys; }
 
 # A fresh folder: everything made, the certificate signed by the CA.
 check "a first run into an empty folder succeeds" make_secrets s
-check "a first run says what it made" said "made client-key admin-key api-keys ca.key ca.crt tls.key tls.crt"
+check "a first run says what it made" said "made client-key admin-key caller-key api-keys ca.key ca.crt tls.key tls.crt"
 check "a first run makes every file" test -s s/ca.crt -a -s s/ca.key -a -s s/tls.crt -a -s s/tls.key \
-  -a -s s/client-key -a -s s/admin-key -a -s s/api-keys
+  -a -s s/client-key -a -s s/admin-key -a -s s/caller-key -a -s s/api-keys
 check "the certificate it makes verifies against its CA (openssl verify)" verifies s
-check "api-keys lists the client key as client and the admin key as admin" lists_both s
+check "api-keys lists the client key as client, the admin key as admin and the caller key as client, each once" lists_ours s
+check "the caller key, for the shop's back end, is not the suite's own key" eval '! cmp -s s/client-key s/caller-key'
+check "the caller key is readable by its owner only: no container reads it" test "$(stat -c %a s/caller-key)" = 600
+check "secrets.yaml does not hand the caller key to the pods" eval '! command -v kubectl || ! grep -qF "$(base64 -w0 s/caller-key)" s/secrets.yaml'
 
 # A rerun keeps everything, including a line an operator added for another application.
 echo "client $(printf shop-app-key | sha256sum | cut -d' ' -f1) shop-app" >>s/api-keys
 snapshot s s0
 check "a rerun succeeds" make_secrets s
 check "a rerun keeps the CA, the service key and certificate and the API keys byte for byte" same s0 s "${all[@]}"
-check "a rerun says what it kept" said "kept client-key admin-key api-keys ca.key ca.crt tls.key tls.crt"
+check "a rerun says what it kept" said "kept client-key admin-key caller-key api-keys ca.key ca.crt tls.key tls.crt"
 
 # --renew: a new service key and certificate, the same CA and API keys.
 check "--renew succeeds" make_secrets s --renew
@@ -77,12 +87,12 @@ check "--renew says what it replaced" said "replaced tls.key tls.crt"
 # --new-api-keys: new plain keys, api-keys with their hashes and the operator's line still there.
 snapshot s s1
 check "--new-api-keys succeeds" make_secrets s --new-api-keys
-check "--new-api-keys replaces client-key and admin-key" differ s1 s client-key admin-key
+check "--new-api-keys replaces client-key, admin-key and caller-key" differ s1 s client-key admin-key caller-key
 check "--new-api-keys keeps the CA and the certificate byte for byte" same s1 s "${ca[@]}" "${tls[@]}"
-check "--new-api-keys lists the new keys in api-keys" lists_both s
+check "--new-api-keys lists the new keys in api-keys" lists_ours s
 check "--new-api-keys keeps the lines an operator added to api-keys" grep -q " shop-app$" s/api-keys
 check "--new-api-keys drops the old keys from api-keys" \
-  test "$(grep -c -e "$(hash s1/client-key)" -e "$(hash s1/admin-key)" s/api-keys)" = 0
+  test "$(grep -c -e "$(hash s1/client-key)" -e "$(hash s1/admin-key)" -e "$(hash s1/caller-key)" s/api-keys)" = 0
 
 # --new-ca: a new CA and certificate, with a warning of what stops being trusted.
 snapshot s s2
@@ -127,17 +137,44 @@ snapshot s0 m
 rm m/client-key
 check "a missing client-key next to api-keys fails with a message, writing nothing" \
   broken_run m "client-key is missing"
+snapshot s0 m
+rm m/caller-key
+check "a missing caller-key next to its line in api-keys fails with a message, writing nothing" \
+  broken_run m "caller-key is missing"
+
+# A folder an older version made, without caller-key (the shop's key) or its line: a rerun makes
+# them, keeping every other file byte for byte and every other line of api-keys where it stood.
+older() {  # folder to make an older version's copy of, copy
+  snapshot "$1" "$2"
+  rm -f "$2"/caller-key*
+  sed -i '/ shop\(\.retiring\)\?\r\?$/d' "$2/api-keys"
+}
+older s0 u
+check "a rerun over a folder an older version made succeeds, making caller-key" \
+  eval 'make_secrets u && said "made caller-key" && said "kept client-key admin-key"'
+check "... and lists it in api-keys once, as shop with role client" lists_ours u
+check "... keeping the other files byte for byte and the other lines of api-keys where they stood" \
+  eval 'same s0 u client-key admin-key "${ca[@]}" "${tls[@]}" && diff <(grep -v " shop$" u/api-keys) <(grep -v " shop$" s0/api-keys) \
+    && sed -n 3p u/api-keys | grep -q " shop$"'
+snapshot u u1
+check "... and the next rerun keeps it, byte for byte" eval 'make_secrets u && same u1 u "${all[@]}"'
+older s0 u
+check "--rotate-api-keys over a folder an older version made makes caller-key, and the next keys of the two there" \
+  eval 'make_secrets u --rotate-api-keys && lists u client caller-key shop && test ! -e u/caller-key.new \
+    && lists u client client-key.new glassbox-internal && lists u admin admin-key.new operator \
+    && said "made client-key.new admin-key.new caller-key" && servers_read u'
+check "... and the rotation goes on to its end" eval 'make_secrets u --use-new-api-keys && make_secrets u --retire-old-api-keys \
+  && lists_ours u && ! grep -q retiring u/api-keys && test -z "$(ls u | grep -e "\.old$" -e "\.new$")"'
 
 # A rotation in three steps, no restart: the next keys accepted first, then handed out, then the
 # old ones dropped. Pods see each Secret update at their own moment, so across every step the
-# client-key and admin-key of either side must be accepted by the api-keys of either side.
+# client-key, admin-key and caller-key of either side must be accepted by the api-keys of either side.
 accepted_across() {  # folders before and after a step
   local a b key
-  for a in "$1" "$2"; do for b in "$1" "$2"; do for key in client-key admin-key; do
+  for a in "$1" "$2"; do for b in "$1" "$2"; do for key in client-key admin-key caller-key; do
     grep -q " $(hash "$b/$key") " "$a/api-keys" || return 1
   done; done; done
 }
-servers_read() { eval '! grep -Evx "(client|admin) [0-9a-f]{64} [A-Za-z0-9._@-]{1,64}|[[:space:]]*(#.*)?" '"$1"/api-keys; }
 check "--retire-old-api-keys without a rotation under way fails with a message, writing nothing" \
   broken_run s "no rotation is under way" --retire-old-api-keys
 check "--use-new-api-keys without a rotation under way fails with a message, writing nothing" \
@@ -146,23 +183,24 @@ check "--use-new-api-keys without a rotation under way fails with a message, wri
 printf '%s\n' "# see operator runbook" "client $(printf billing-key | sha256sum | cut -d' ' -f1) billing" >>s/api-keys
 snapshot s r0
 check "--rotate-api-keys succeeds" make_secrets s --rotate-api-keys
-check "--rotate-api-keys keeps client-key and admin-key, the keys in use, byte for byte" same r0 s client-key admin-key
-check "--rotate-api-keys makes client-key.new and admin-key.new" \
-  eval 'test -s s/client-key.new -a -s s/admin-key.new && ! cmp -s s/client-key.new r0/client-key'
+check "--rotate-api-keys keeps client-key, admin-key and caller-key, the keys in use, byte for byte" same r0 s client-key admin-key caller-key
+check "--rotate-api-keys makes client-key.new, admin-key.new and caller-key.new" \
+  eval 'test -s s/client-key.new -a -s s/admin-key.new -a -s s/caller-key.new && ! cmp -s s/client-key.new r0/client-key \
+    && ! cmp -s s/caller-key.new r0/caller-key'
 check "--rotate-api-keys keeps the CA and the certificate byte for byte" same r0 s "${ca[@]}" "${tls[@]}"
 check "after step 1, api-keys lists the next keys under the keys' names" \
-  eval 'lists s client client-key.new glassbox-internal && lists s admin admin-key.new operator'
+  eval 'lists s client client-key.new glassbox-internal && lists s admin admin-key.new operator && lists s client caller-key.new shop'
 check "after step 1, api-keys still lists the keys in use, named retiring" \
-  eval 'lists s client client-key glassbox-internal.retiring && lists s admin admin-key operator.retiring'
+  eval 'lists s client client-key glassbox-internal.retiring && lists s admin admin-key operator.retiring \
+    && lists s client caller-key shop.retiring'
 check "after step 1, api-keys keeps the lines an operator added" grep -q " shop-app$" s/api-keys
-# The servers' own rule (ApiKeys.parse): a role, 64 hex digits and a name of [A-Za-z0-9._@-]{1,64}.
 check "after step 1, every api-keys line is one the servers read" servers_read s
 check "step 1 refuses no call, whichever pods see it first" accepted_across r0 s
 check "step 1 says which api-keys every pod must have loaded" \
   said "glassbox_api_keys_loaded{version=\"$(sha256sum s/api-keys | cut -c1-16)\"}"
 snapshot s r1
 check "a rerun after step 1 keeps every file, the next keys too" \
-  eval 'make_secrets s && same r1 s "${all[@]}" client-key.new admin-key.new'
+  eval 'make_secrets s && same r1 s "${all[@]}" client-key.new admin-key.new caller-key.new'
 check "a second --rotate-api-keys after step 1 fails with a message, writing nothing" \
   broken_run s "a rotation is under way" --rotate-api-keys
 check "--retire-old-api-keys before the new keys are in use fails with a message, writing nothing" \
@@ -173,11 +211,13 @@ check "after step 1, an api-keys that does not list client-key.new fails with a 
   broken_run b "api-keys does not accept client-key (in use until --use-new-api-keys)"
 snapshot s b
 check "--new-api-keys after step 1 drops the next keys and the retiring lines" eval 'make_secrets b --new-api-keys \
-  && lists_both b && test ! -e b/client-key.new -a ! -e b/admin-key.new && ! grep -q retiring b/api-keys'
+  && lists_ours b && test ! -e b/client-key.new -a ! -e b/admin-key.new -a ! -e b/caller-key.new && ! grep -q retiring b/api-keys'
 check "--use-new-api-keys succeeds" make_secrets s --use-new-api-keys
-check "--use-new-api-keys hands out the next keys" eval 'cmp r1/client-key.new s/client-key && cmp r1/admin-key.new s/admin-key'
-check "--use-new-api-keys keeps the old keys as client-key.old and admin-key.old" \
-  eval 'cmp r0/client-key s/client-key.old && cmp r0/admin-key s/admin-key.old && test ! -e s/client-key.new -a ! -e s/admin-key.new'
+check "--use-new-api-keys hands out the next keys" \
+  eval 'cmp r1/client-key.new s/client-key && cmp r1/admin-key.new s/admin-key && cmp r1/caller-key.new s/caller-key'
+check "--use-new-api-keys keeps the old keys as client-key.old, admin-key.old and caller-key.old" \
+  eval 'cmp r0/client-key s/client-key.old && cmp r0/admin-key s/admin-key.old && cmp r0/caller-key s/caller-key.old \
+    && test ! -e s/client-key.new -a ! -e s/admin-key.new -a ! -e s/caller-key.new'
 check "--use-new-api-keys keeps api-keys, the CA and the certificate byte for byte" same r1 s api-keys "${ca[@]}" "${tls[@]}"
 check "step 2 refuses no call, whichever pods see it first" accepted_across r1 s
 check "step 2 says which client-key every caller must have loaded" \
@@ -187,8 +227,9 @@ check "step 2 does not print the client key's own sha256, which /metrics would h
 check "the client key's version is the servers' (KeyReloadTest: example-key gives 1f8edb06)" \
   test "$(printf 'glassbox client key %s' example-key | sha256sum | cut -c1-8)" = 1f8edb06
 snapshot s r2
+check "step 2 says to switch the shop's copy of caller-key before step 3" said "switch the shop's copy of caller-key"
 check "a rerun after step 2 keeps every file, the old keys too" \
-  eval 'make_secrets s && same r2 s "${all[@]}" client-key.old admin-key.old'
+  eval 'make_secrets s && same r2 s "${all[@]}" client-key.old admin-key.old caller-key.old'
 check "a second --rotate-api-keys before --retire-old-api-keys fails with a message, writing nothing" \
   broken_run s "a rotation is under way" --rotate-api-keys
 snapshot s b
@@ -200,21 +241,23 @@ rm b/admin-key.old
 check "after step 2, a missing admin-key.old next to its retiring line fails with a message, writing nothing" \
   broken_run b "admin-key.old, the key being rotated out, is not here"
 snapshot s b
-check "--new-api-keys after step 2 refuses the old keys too" eval 'make_secrets b --new-api-keys && lists_both b \
-  && test ! -e b/client-key.old -a ! -e b/admin-key.old && ! grep -q retiring b/api-keys'
+check "--new-api-keys after step 2 refuses the old keys too" eval 'make_secrets b --new-api-keys && lists_ours b \
+  && test ! -e b/client-key.old -a ! -e b/admin-key.old -a ! -e b/caller-key.old && ! grep -q retiring b/api-keys'
 check "--retire-old-api-keys succeeds" make_secrets s --retire-old-api-keys
 check "--retire-old-api-keys drops the old keys from api-keys" \
-  test "$(grep -c -e "$(hash r0/client-key)" -e "$(hash r0/admin-key)" s/api-keys)" = 0
-check "--retire-old-api-keys removes client-key.old and admin-key.old" test ! -e s/client-key.old -a ! -e s/admin-key.old
+  test "$(grep -c -e "$(hash r0/client-key)" -e "$(hash r0/admin-key)" -e "$(hash r0/caller-key)" s/api-keys)" = 0
+check "--retire-old-api-keys removes client-key.old, admin-key.old and caller-key.old" \
+  test ! -e s/client-key.old -a ! -e s/admin-key.old -a ! -e s/caller-key.old
 check "--retire-old-api-keys keeps the new keys, their lines and the operator's" \
-  eval 'same r2 s client-key admin-key "${ca[@]}" "${tls[@]}" && lists_both s && grep -q " shop-app$" s/api-keys'
+  eval 'same r2 s client-key admin-key caller-key "${ca[@]}" "${tls[@]}" && lists_ours s && grep -q " shop-app$" s/api-keys'
 check "step 3 refuses no call, whichever pods see it first" accepted_across r2 s
-check "--retire-old-api-keys says what it deleted" said "deleted client-key.old admin-key.old"
+check "--retire-old-api-keys says what it deleted" said "deleted client-key.old admin-key.old caller-key.old"
 
 # Abandoning a rotation after step 1: the next keys go, api-keys as before it; not after step 2.
 snapshot r1 ab
 check "--abandon-rotation after step 1 drops the next keys, api-keys back as it was before step 1 (comments and other lines where they stood)" \
-  eval 'make_secrets ab --abandon-rotation && same r0 ab "${all[@]}" && test ! -e ab/client-key.new -a ! -e ab/admin-key.new \
+  eval 'make_secrets ab --abandon-rotation && same r0 ab "${all[@]}" \
+    && test ! -e ab/client-key.new -a ! -e ab/admin-key.new -a ! -e ab/caller-key.new \
     && said "api-keys accepts only the keys in use again"'
 check "abandoning refuses no call, whichever pods see it first" accepted_across r1 ab
 check "--abandon-rotation with no rotation under way fails with a message, writing nothing" \
@@ -222,6 +265,22 @@ check "--abandon-rotation with no rotation under way fails with a message, writi
 snapshot r2 ab
 check "--abandon-rotation after step 2 fails with a message, writing nothing" \
   broken_run ab "the new keys are handed out already" --abandon-rotation
+# A folder an older version left in the middle of a rotation: a rerun makes caller-key (not rotated),
+# and the rotation goes on.
+older r1 u
+check "a rerun after an older version's step 1 makes caller-key and keeps the rotation's files" \
+  eval 'make_secrets u && said "made caller-key" && lists u client caller-key shop && test ! -e u/caller-key.new \
+    && same r1 u client-key admin-key client-key.new admin-key.new && lists u client client-key.new glassbox-internal \
+    && lists u client client-key glassbox-internal.retiring && lists u admin admin-key operator.retiring'
+check "... and steps 2 and 3 follow, the new caller-key kept" eval 'cp u/caller-key u.caller-key \
+  && make_secrets u --use-new-api-keys && cmp r1/client-key.new u/client-key && cmp r1/client-key u/client-key.old \
+  && test ! -e u/caller-key.old && make_secrets u --retire-old-api-keys && cmp u.caller-key u/caller-key && lists_ours u \
+  && ! grep -q retiring u/api-keys'
+older r2 u
+check "a rerun after an older version's step 2 makes caller-key; step 3 follows" \
+  eval 'make_secrets u && said "made caller-key" && same r2 u client-key.old admin-key.old \
+    && make_secrets u --retire-old-api-keys && lists_ours u && ! grep -q retiring u/api-keys'
+
 # A step killed in the middle of its final moves: the next run finishes them, whatever state they
 # left (step 1's next keys beside the api-keys before it, step 2's old keys beside the next ones),
 # and does not send the operator to --new-api-keys, which would throw the rotation away.
@@ -249,33 +308,35 @@ finished() {  # folder, what the step says next: the rerun finished the moves, s
 }
 next1="then --use-new-api-keys" next2="then --retire-old-api-keys" next3="each pod refuses the old keys"
 after_step1() {  # folder: as step 1 leaves it from r0
-  same r0 "$1" client-key admin-key "${ca[@]}" "${tls[@]}" && lists "$1" client client-key.new glassbox-internal \
-    && lists "$1" admin admin-key.new operator && lists "$1" client client-key glassbox-internal.retiring \
-    && lists "$1" admin admin-key operator.retiring
+  same r0 "$1" client-key admin-key caller-key "${ca[@]}" "${tls[@]}" && lists "$1" client client-key.new glassbox-internal \
+    && lists "$1" admin admin-key.new operator && lists "$1" client caller-key.new shop \
+    && lists "$1" client client-key glassbox-internal.retiring && lists "$1" admin admin-key operator.retiring \
+    && lists "$1" client caller-key shop.retiring
 }
 after_step2() {  # folder: as step 2 leaves it from r1
-  cmp r1/client-key.new "$1/client-key" && cmp r1/admin-key.new "$1/admin-key" && same r1 "$1" api-keys \
-    && cmp r1/client-key "$1/client-key.old" && cmp r1/admin-key "$1/admin-key.old" \
-    && test ! -e "$1/client-key.new" -a ! -e "$1/admin-key.new"
+  cmp r1/client-key.new "$1/client-key" && cmp r1/admin-key.new "$1/admin-key" && cmp r1/caller-key.new "$1/caller-key" \
+    && same r1 "$1" api-keys && cmp r1/client-key "$1/client-key.old" && cmp r1/admin-key "$1/admin-key.old" \
+    && cmp r1/caller-key "$1/caller-key.old" && test ! -e "$1/client-key.new" -a ! -e "$1/admin-key.new" -a ! -e "$1/caller-key.new"
 }
-for n in 0 1 2; do
+for n in 0 1 2 3; do
   snapshot r0 crash1-$n
   killed_run crash1-$n $((n + 1)) --rotate-api-keys
-  check "--rotate-api-keys killed after $n of its 3 moves: a rerun finishes step 1" \
+  check "--rotate-api-keys killed after $n of its 4 moves: a rerun finishes step 1" \
     eval "make_secrets crash1-$n && finished crash1-$n '$next1' && after_step1 crash1-$n"
 done
-for n in 1 2 3 4; do
+for n in 1 2 3 4 5 6; do
   snapshot r1 crash2-$n
   killed_run crash2-$n $((n + 1)) --use-new-api-keys
-  check "--use-new-api-keys killed after $n of its 4 moves (4: before deleting the .new keys): a rerun finishes step 2" \
+  check "--use-new-api-keys killed after $n of its 6 moves (6: before deleting the .new keys): a rerun finishes step 2" \
     eval "make_secrets crash2-$n && finished crash2-$n '$next2' && after_step2 crash2-$n"
 done
 snapshot r2 crash3
 killed_run crash3 2 --retire-old-api-keys
 check "--retire-old-api-keys killed after moving api-keys in, before deleting the .old keys: a rerun finishes step 3" \
-  eval 'make_secrets crash3 && finished crash3 "$next3" && said "deleted client-key.old admin-key.old" \
-    && test ! -e crash3/client-key.old -a ! -e crash3/admin-key.old && same r2 crash3 client-key admin-key \
-    && lists_both crash3 && ! grep -q retiring crash3/api-keys'
+  eval 'make_secrets crash3 && finished crash3 "$next3" && said "deleted client-key.old admin-key.old caller-key.old" \
+    && test ! -e crash3/client-key.old -a ! -e crash3/admin-key.old -a ! -e crash3/caller-key.old \
+    && same r2 crash3 client-key admin-key caller-key \
+    && lists_ours crash3 && ! grep -q retiring crash3/api-keys'
 snapshot r0 crash-again
 killed_run crash-again 3 --rotate-api-keys
 check "the same --rotate-api-keys given again after the kill finishes step 1, and only that" \
@@ -295,7 +356,7 @@ snapshot r0 crash-order
 killed_run crash-order 3 --new-api-keys --days 400
 check "the same options in another order after the kill: the run finished, exit 0, not made again" \
   eval 'make_secrets crash-order --days 400 --new-api-keys && said "finishing it" && ! said "run it again" \
-    && lists_both crash-order && test ! -e crash-order/.make-secrets.moving'
+    && lists_ours crash-order && test ! -e crash-order/.make-secrets.moving'
 snapshot r1 crash-twice
 killed_run crash-twice 2 --use-new-api-keys
 killed_run crash-twice 1
@@ -313,7 +374,7 @@ check "without kubectl, finishing a killed --new-api-keys warns that secrets.yam
   eval 'PATH="$work/no-kubectl" make_secrets crash-nk && said "WARNING no kubectl" && said "do not apply it"'
 snapshot r1 crash-nk2
 echo "the Secrets before" >crash-nk2/secrets.yaml
-killed_run crash-nk2 5 --use-new-api-keys
+killed_run crash-nk2 7 --use-new-api-keys
 check "... and so does finishing one killed with every file moved in (step 2, before deleting the .new keys)" \
   eval 'PATH="$work/no-kubectl" make_secrets crash-nk2 && said "WARNING no kubectl" && after_step2 crash-nk2'
 # A command that fails while the files are made (a full disk, a file it cannot read): the run stops
@@ -349,7 +410,7 @@ snapshot r1 stale
 mkdir -m 700 stale/.make-secrets.Ab12Cd && cp r1/ca.key stale/.make-secrets.Ab12Cd/
 check "a run killed before moving its files in: the next deletes the folder they were in" \
   eval 'ls -d stale/.make-secrets?* | grep -v Ab12Cd && make_secrets stale && said "deleted .make-secrets.Ab12Cd" \
-    && ! ls -A stale | grep -q "^\.make-secrets" && same r1 stale "${all[@]}" client-key.new admin-key.new'
+    && ! ls -A stale | grep -q "^\.make-secrets" && same r1 stale "${all[@]}" client-key.new admin-key.new caller-key.new'
 # A run killed after moving its files in, before it has written secrets.yaml and said the next step
 # (at its last chmod): the files are the compose containers' already, and the next run finishes it.
 snapshot r0 late
@@ -362,7 +423,7 @@ snapshot r1 crash-ab
 killed_run crash-ab 2 --abandon-rotation
 check "--abandon-rotation killed after moving api-keys in, before deleting the .new keys: a rerun finishes it" \
   eval 'make_secrets crash-ab && finished crash-ab "api-keys accepts only the keys in use again" \
-    && same r0 crash-ab "${all[@]}" && test ! -e crash-ab/client-key.new -a ! -e crash-ab/admin-key.new'
+    && same r0 crash-ab "${all[@]}" && test ! -e crash-ab/client-key.new -a ! -e crash-ab/admin-key.new -a ! -e crash-ab/caller-key.new'
 # Two runs at once: the second, started while the first is held between its rename and its moves,
 # says so and touches nothing; the first then finishes.
 snapshot r0 both
@@ -392,7 +453,10 @@ sed -i 's/$/\r/' w/api-keys
 check "an api-keys with CR LF line endings stops a rotation with a message, writing nothing" \
   broken_run w "api-keys has Windows line endings" --rotate-api-keys
 check "... while a plain rerun, which does not rewrite api-keys, keeps it" \
-  eval 'make_secrets w && same w.before w api-keys client-key admin-key'
+  eval 'make_secrets w && same w.before w api-keys client-key admin-key caller-key'
+older w w2
+check "... and a rerun that would add caller-key to it stops with the message, writing nothing" \
+  broken_run w2 "api-keys has Windows line endings"
 
 # The CA key may be kept elsewhere: not needed to keep, needed to sign.
 snapshot s0 o

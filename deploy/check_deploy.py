@@ -15,6 +15,7 @@ Needs python3 and PyYAML (Debian: python3-yaml).
 """
 
 import argparse
+import base64
 import copy
 import hashlib
 import os
@@ -1180,11 +1181,17 @@ def check_secrets(secrets_dir, rendered, r):
             "make-secrets.sh: api-keys lines must be '<role> <sha256-hex> <name>'")
 
     def role_of(key_file):
+        if not (secrets_dir / key_file).exists():
+            return None
         digest = hashlib.sha256((secrets_dir / key_file).read_text(encoding="utf-8").strip().encode()).hexdigest()
         return {l.split()[1]: l.split()[0] for l in lines}.get(digest)
 
     r.check(role_of("client-key") == "client", "make-secrets.sh: the client key's hash must be accepted with role client")
     r.check(role_of("admin-key") == "admin", "make-secrets.sh: the admin key's hash must be accepted with role admin")
+    r.check(role_of("caller-key") == "client", "make-secrets.sh: the caller key's hash (the shop's) must be accepted with role client")
+    caller_key = base64.b64encode((secrets_dir / "caller-key").read_bytes()).decode() if (secrets_dir / "caller-key").exists() else None
+    r.check(caller_key is not None and not any(caller_key in d.get("data", {}).values() for d in made.values()),
+            "make-secrets.sh: the caller key is for the shop's back end: no Secret the pods mount may hold it")
     r.check((secrets_dir / "tls.key").read_text(encoding="utf-8").startswith("-----BEGIN PRIVATE KEY-----"),
             "make-secrets.sh: tls.key must be PKCS#8 PEM (what the servers read)")
 

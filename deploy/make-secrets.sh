@@ -3,10 +3,13 @@
 #   client-key      the plain key the gateway and explain-service present to their dependencies
 #                   (GLASSBOX_CLIENT_KEY_FILE), role client
 #   admin-key       a plain key with role admin, for an operator (ReloadModel, bulk ingest)
-#   client-key.new, admin-key.new
+#   caller-key      a plain key with role client, for the application that calls the gateway (the
+#                   shop's back end; named shop in api-keys): not the suite's own key, so it is
+#                   rate limited as that application and named in what the servers say about it
+#   client-key.new, admin-key.new, caller-key.new
 #                   only between --rotate-api-keys and --use-new-api-keys: the next keys, accepted
 #                   but not yet handed out
-#   client-key.old, admin-key.old
+#   client-key.old, admin-key.old, caller-key.old
 #                   only between --use-new-api-keys and --retire-old-api-keys: the keys being retired
 #   api-keys        what every server accepts (GLASSBOX_API_KEYS_FILE): one line per key,
 #                   "<role> <sha256-hex-of-key> <name>"; only hashes, never the keys
@@ -19,7 +22,9 @@
 # A rerun keeps every file that is there and makes only what is missing, so the keys and
 # certificates already handed out stay valid; it says what it kept and what it made. What it keeps
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
-# lists client-key as client and admin-key as admin, and a key being rotated under its name):
+# lists client-key and caller-key as client and admin-key as admin, and a key being rotated under
+# its name); a key of the script's with neither its file nor its line here (caller-key, in a folder
+# an older version made) is made and its line added:
 # on a mismatch it writes nothing and exits 1, as it does when a command fails while it makes the files.
 # A run that stopped while moving its files in, or before it wrote secrets.yaml and said what comes
 # next (OUT_DIR/.make-secrets.moving is left), is finished
@@ -30,23 +35,24 @@
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
-#   --new-api-keys  a new client-key and admin-key, the old ones refused at once (a leaked key);
+#   --new-api-keys  a new client-key, admin-key and caller-key, the old ones refused at once (a leaked key);
 #                   api-keys keeps the lines you added (and comments) where they stood
 #   --rotate-api-keys
 #                   step 1 of 3 of replacing the keys with no call refused and no restart:
-#                   client-key.new and admin-key.new, accepted by api-keys beside the keys in use
-#                   (whose lines are renamed glassbox-internal.retiring and operator.retiring);
-#                   client-key is unchanged. Apply secrets.yaml and wait until every pod has read
+#                   client-key.new, admin-key.new and caller-key.new, accepted by api-keys beside the
+#                   keys in use (whose lines are renamed glassbox-internal.retiring, operator.retiring
+#                   and shop.retiring); client-key is unchanged. Apply secrets.yaml and wait until every pod has read
 #                   the new api-keys (deploy/README.md, "Rotating the API keys")
 #   --use-new-api-keys
-#                   step 2: client-key and admin-key become the new keys, the old ones kept as
-#                   client-key.old and admin-key.old, still accepted; api-keys is unchanged. Apply
-#                   and wait until every gateway and explain-service pod presents the new key
+#                   step 2: client-key, admin-key and caller-key become the new keys, the old ones
+#                   kept as client-key.old, admin-key.old and caller-key.old, still accepted; api-keys
+#                   is unchanged. Apply and wait until every gateway and explain-service pod presents
+#                   the new key; hand the shop the new caller-key
 #   --retire-old-api-keys
-#                   step 3: api-keys stops accepting the keys in client-key.old and admin-key.old,
+#                   step 3: api-keys stops accepting the keys in the *.old files,
 #                   and those files go; apply secrets.yaml
 #   --abandon-rotation
-#                   after step 1 (not after step 2): client-key.new and admin-key.new go, and
+#                   after step 1 (not after step 2): the *.new keys go, and
 #                   api-keys accepts only the keys in use again, as before step 1; apply secrets.yaml
 #   --new-ca        a new CA, and so a new tls.key and tls.crt: everything the old CA signed stops
 #                   being trusted, and old and new pods refuse each other until all have rolled
@@ -142,8 +148,13 @@ hash() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
 # The roles api-keys gives the key in file $1 (none when it is not listed), and "<role> <name>".
 listed_as() { awk -v h="$(hash "$1")" '$1 !~ /^#/ && tolower($2) == h { print $1, $3 }' api-keys; }
 roles_of() { listed_as "$1" | cut -d' ' -f1; }
-# The name of a key's api-keys line; a key being rotated out has its line as "<name>.retiring".
-line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo operator ;; esac; }
+# The script's keys, its role and the name of its api-keys line; a key being rotated out has its
+# line as "<name>.retiring".
+api_keys=(client-key admin-key caller-key)
+key_role() { case "$1" in admin-key) echo admin ;; *) echo client ;; esac; }
+line_name() { case "$1" in client-key) echo glassbox-internal ;; admin-key) echo operator ;; caller-key) echo shop ;; esac; }
+# Whether api-keys has a line (not a comment) named $1.
+named() { awk -v n="$1" '$1 !~ /^#/ && $3 == n { found = 1 } END { exit !found }' api-keys; }
 dns_names() { openssl x509 -in "$1" -noout -text 2>/dev/null | grep -o 'DNS:[^,]*' | sed 's/^DNS://'; }
 not_after() { openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//'; }
 # The version each pod reports once it has read a file (server-kit/README.md): for api-keys, which
@@ -167,8 +178,8 @@ retired=() gone=() dropped=()
 move_in() {
   local f
   [ ! -e "$moving/drop" ] || mapfile -t dropped <"$moving/drop"
-  for f in client-key.old admin-key.old client-key.new admin-key.new client-key admin-key api-keys \
-           ca.key ca.crt tls.key tls.crt; do
+  for f in client-key.old admin-key.old caller-key.old client-key.new admin-key.new caller-key.new \
+           client-key admin-key caller-key api-keys ca.key ca.crt tls.key tls.crt; do
     case " ${dropped[*]} " in *" $f "*) continue ;; esac
     if [ -e "$moving/$f" ]; then
       if [ -e "$f" ]; then replaced+=("$f"); else made+=("$f"); fi
@@ -207,15 +218,24 @@ finish() {
   [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
   [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
   [ ${#dropped[@]} -eq 0 ] || echo "make-secrets: deleted ${dropped[*]}"
+  [[ " ${made[*]} " != *" caller-key "* ]] || echo "make-secrets: caller-key is the key to hand the application" \
+    "that calls the gateway (your shop's back end; named shop in api-keys), not client-key, the suite's own"
+  local key waiting=() retiring=()
+  for key in "${api_keys[@]}"; do
+    [ ! -e "$key.new" ] || waiting+=("$key.new")
+    [ ! -e "$key.old" ] || retiring+=("$key.old")
+  done
   if $rotate_api_keys; then
-    echo "make-secrets: client-key.new and admin-key.new are made; api-keys accepts them and the keys" \
+    echo "make-secrets: ${waiting[*]} are made; api-keys accepts them and the keys" \
          "in use, client-key is unchanged. Apply secrets.yaml, wait until every pod has" \
          "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}, then --use-new-api-keys"
   elif $use_new_api_keys; then
-    echo "make-secrets: client-key and admin-key are the new keys; api-keys still accepts the old ones" \
-         "(client-key.old, admin-key.old). Apply secrets.yaml, wait until every gateway and explain-service" \
-         "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, switch your own copies" \
-         "of admin-key to the new one (the old is refused after the next step), then --retire-old-api-keys"
+    local copies="your own copies of admin-key to the new one (the old is refused"
+    [ ! -e caller-key.old ] || copies="the shop's copy of caller-key and your own copies of admin-key to the new ones (the old ones are refused"
+    echo "make-secrets: ${retiring[*]%.old} are the new keys; api-keys still accepts the old ones" \
+         "(${retiring[*]}). Apply secrets.yaml, wait until every gateway and explain-service" \
+         "pod has glassbox_client_key_loaded{version=\"$(key_version client-key)\"}, switch" \
+         "$copies after the next step), then --retire-old-api-keys"
   elif $retire_old_api_keys; then
     echo "make-secrets: apply secrets.yaml: each pod refuses the old keys once it has" \
          "glassbox_api_keys_loaded{version=\"$(api_keys_version)\"}"
@@ -291,30 +311,30 @@ fi
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
 
-# The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names
-# when it rewrites the file: a rotation would list the old keys twice, which no server starts with.
-if [[ "$key_options" == *true* ]] && [ -e api-keys ] && grep -q $'\r' api-keys; then
-  echo "make-secrets: $out: api-keys has Windows line endings (CR LF): convert it (sed -i 's/\r\$//' $out/api-keys) and run again" >&2
-  echo "make-secrets: nothing written" >&2
-  exit 1
-fi
-
-make_keys=()
+# Keys made (new, or a key of the script's that neither its file nor its line is here for), and
+# step 1's next keys.
+make_keys=() next_keys=()
 # Keys of a rotation under way: the next ones (step 1 makes them, step 2 hands them out) and the
 # ones being rotated out (step 2 keeps them, step 3 drops them).
 new_keys=() old_keys=()
-for key in client-key admin-key; do
+for key in "${api_keys[@]}"; do
   [ -e "$key.new" ] && new_keys+=("$key.new")
   [ -e "$key.old" ] && old_keys+=("$key.old")
 done
 if $new_api_keys; then
-  make_keys=(client-key admin-key)
+  make_keys=("${api_keys[@]}")
 elif [ -e api-keys ]; then
-  for key in client-key admin-key; do
-    role="${key%-key}"
+  for key in "${api_keys[@]}"; do
+    role="$(key_role "$key")"
     retiring="$(line_name "$key").retiring"
+    if [ ! -e "$key" ] && [ ! -e "$key.new" ] && [ ! -e "$key.old" ] \
+       && ! named "$(line_name "$key")" && ! named "$retiring"; then
+      # Made by an older version, which did not make this key.
+      make_keys+=("$key")
+      continue
+    fi
     if [ ! -s "$key" ]; then
-      problem "$key is missing (or empty) but api-keys is here: put $key back, or --new-api-keys makes new client and admin keys (the lines you added to api-keys stay)"
+      problem "$key is missing (or empty) but api-keys is here: put $key back, or --new-api-keys makes new keys (the lines you added to api-keys stay)"
     elif [ -e "$key.new" ]; then
       [ "$(listed_as "$key")" = "$role $retiring" ] && [ "$(listed_as "$key.new")" = "$role $(line_name "$key")" ] \
         || problem "api-keys does not accept $key (in use until --use-new-api-keys) as $retiring and $key.new as $(line_name "$key"), both with role $role: put back the api-keys that goes with them, or --new-api-keys"
@@ -324,7 +344,7 @@ elif [ -e api-keys ]; then
     if [ -e "$key.old" ]; then
       [ "$(listed_as "$key.old")" = "$role $retiring" ] \
         || problem "api-keys does not accept $key.old (the key being rotated out) with role $role as $retiring: put back the api-keys that goes with it, or --new-api-keys refuses the old keys at once"
-    elif [ ! -e "$key.new" ] && awk -v n="$retiring" '$1 !~ /^#/ && $3 == n { found = 1 } END { exit !found }' api-keys; then
+    elif [ ! -e "$key.new" ] && named "$retiring"; then
       problem "api-keys accepts a key named $retiring but $key.old, the key being rotated out, is not here: put $key.old back (--retire-old-api-keys then drops both), or delete that line"
     fi
   done
@@ -335,26 +355,37 @@ elif [ -e api-keys ]; then
   elif $rotate_api_keys && [ ${#old_keys[@]} -gt 0 ]; then
     problem "a rotation is under way (${old_keys[*]} here): finish it with --retire-old-api-keys (once every caller presents the new key) before starting another"
   elif $rotate_api_keys; then
-    make_keys=(client-key admin-key)
+    # The keys in use; one made here (above) is new already.
+    for key in "${api_keys[@]}"; do
+      [[ " ${make_keys[*]} " == *" $key "* ]] || next_keys+=("$key")
+    done
   fi
 else
-  for key in client-key admin-key; do [ -s "$key" ] || make_keys+=("$key"); done
+  for key in "${api_keys[@]}"; do [ -s "$key" ] || make_keys+=("$key"); done
   [ ${#old_keys[@]} -eq 0 ] && [ ${#new_keys[@]} -eq 0 ] \
     || problem "${old_keys[*]} ${new_keys[*]} (keys being rotated) here but api-keys is not: put back the api-keys that accepts them"
   ! $rotate_api_keys \
     || problem "--rotate-api-keys replaces the keys in use, but api-keys is not here: a run without it makes new keys"
 fi
 $use_new_api_keys && [ ${#new_keys[@]} -eq 0 ] \
-  && problem "--use-new-api-keys: no new keys are waiting (no client-key.new or admin-key.new here): --rotate-api-keys makes them"
+  && problem "--use-new-api-keys: no new keys are waiting (no client-key.new, admin-key.new or caller-key.new here): --rotate-api-keys makes them"
 if $retire_old_api_keys && [ ${#new_keys[@]} -gt 0 ]; then
   problem "--retire-old-api-keys: the new keys are not in use yet (${new_keys[*]} here): --use-new-api-keys first"
 elif $retire_old_api_keys && [ ${#old_keys[@]} -eq 0 ]; then
-  problem "--retire-old-api-keys: no rotation is under way (no client-key.old or admin-key.old here), so there is no old key to retire: --rotate-api-keys starts one"
+  problem "--retire-old-api-keys: no rotation is under way (no client-key.old, admin-key.old or caller-key.old here), so there is no old key to retire: --rotate-api-keys starts one"
 fi
 if $abandon_rotation && [ ${#old_keys[@]} -gt 0 ]; then
   problem "--abandon-rotation: the new keys are handed out already (${old_keys[*]} here, step 2 ran): finish with --retire-old-api-keys once every caller presents them, or --new-api-keys"
 elif $abandon_rotation && [ ${#new_keys[@]} -eq 0 ]; then
-  problem "--abandon-rotation: no rotation is under way (no client-key.new or admin-key.new here)"
+  problem "--abandon-rotation: no rotation is under way (no client-key.new, admin-key.new or caller-key.new here)"
+fi
+
+# The servers read a CR LF api-keys (Java trims each line); the awk below would not match its names
+# when it rewrites the file: a rotation would list the old keys twice, which no server starts with.
+if [ -e api-keys ] && grep -q $'\r' api-keys && { [[ "$key_options" == *true* ]] || [ ${#make_keys[@]} -gt 0 ]; }; then
+  echo "make-secrets: $out: api-keys has Windows line endings (CR LF): convert it (sed -i 's/\r\$//' $out/api-keys) and run again" >&2
+  echo "make-secrets: nothing written" >&2
+  exit 1
 fi
 
 ca_problem=false
@@ -435,13 +466,13 @@ stage="$(stage_dir)"
 
 # 32 random bytes as hex: a key nobody guesses, and plain ASCII for the authorization header.
 # Step 1 of a rotation makes the next keys beside the ones in use.
-next=; ! $rotate_api_keys || next=.new
-for key in "${make_keys[@]}"; do openssl rand -hex 32 >"$stage/$key$next"; done
+for key in "${make_keys[@]}"; do openssl rand -hex 32 >"$stage/$key"; done
+for key in "${next_keys[@]}"; do openssl rand -hex 32 >"$stage/$key.new"; done
 # Step 2: the next keys are handed out, the ones in use become the old ones, still accepted.
 if $use_new_api_keys; then
-  for key in client-key admin-key; do
-    cp "$key" "$stage/$key.old"
-    cp "$key.new" "$stage/$key"
+  for new in "${new_keys[@]}"; do
+    cp "${new%.new}" "$stage/${new%.new}.old"
+    cp "$new" "$stage/${new%.new}"
   done
 fi
 # Step 3, or new keys at once: the keys being rotated out go, with their lines.
@@ -449,20 +480,25 @@ if $retire_old_api_keys || $new_api_keys; then retired=("${old_keys[@]}"); gone=
 ! $use_new_api_keys || gone=("${new_keys[@]}")
 # Abandoning step 1: the next keys go, with their lines.
 ! $abandon_rotation || retired=("${new_keys[@]}")
-if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
-  # The script's own lines: the keys', and in step 1 the keys in use, named as being rotated out.
+dropped=("${retired[@]}" "${gone[@]}")
+# A key file as this run leaves it: made here, else here and not dropped (a rotation under way,
+# when a key is added to a folder an older version made in the middle of one).
+left() { if [ -e "$stage/$1" ]; then echo "$stage/$1"; elif [ -e "$1" ] && [[ " ${dropped[*]} " != *" $1 "* ]]; then echo "$1"; fi; }
+if [ ${#make_keys[@]} -gt 0 ] || [ ${#next_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; then
+  # The script's own lines: the keys' (the next ones while they wait), and the keys being rotated
+  # out (after step 1 the ones in use, after step 2 the old ones), named as such.
   {
-    for key in client-key admin-key; do
-      file="$key"
-      [ ! -e "$stage/$key" ] || file="$stage/$key"
-      [ ! -e "$stage/$key.new" ] || file="$stage/$key.new"
-      h="$(hash "$file")"
-      echo "${key%-key} $h $(line_name "$key")"
+    for key in "${api_keys[@]}"; do
+      file="$(left "$key.new")"
+      h="$(hash "${file:-$(left "$key")}")"
+      echo "$(key_role "$key") $h $(line_name "$key")"
     done
-    for key in client-key admin-key; do
-      if [ -e "$stage/$key.new" ]; then
-        h="$(hash "$key")"
-        echo "${key%-key} $h $(line_name "$key").retiring"
+    for key in "${api_keys[@]}"; do
+      file="$(left "$key.old")"
+      [ -z "$(left "$key.new")" ] || file="$key"
+      if [ -n "$file" ]; then
+        h="$(hash "$file")"
+        echo "$(key_role "$key") $h $(line_name "$key").retiring"
       fi
     done
   } >"$stage/ours"
@@ -470,7 +506,8 @@ if [ ${#make_keys[@]} -gt 0 ] || [ ! -e api-keys ] || [ ${#retired[@]} -gt 0 ]; 
   # gives back the api-keys before step 1); what else is there (other applications' keys, comments,
   # blank lines) stays as it is.
   lines=/dev/null; [ ! -e api-keys ] || lines=api-keys
-  awk -v names="^($(line_name client-key)|$(line_name admin-key))(\\.retiring)?\$" -v ours="$stage/ours" '
+  names="$(for key in "${api_keys[@]}"; do line_name "$key"; done | paste -sd '|')"
+  awk -v names="^($names)(\\.retiring)?\$" -v ours="$stage/ours" '
     function put(line) { if (!done++) while ((getline line <ours) > 0) print line }
     $1 !~ /^#/ && $3 ~ names { put(); next }
     { print }
@@ -506,7 +543,6 @@ fi
 
 # Everything is made: from here on the next run finishes the moves if this one stops, and says
 # what this one would have (its options).
-dropped=("${retired[@]}" "${gone[@]}")
 [ ${#dropped[@]} -eq 0 ] || printf '%s\n' "${dropped[@]}" >"$stage/drop"
 printf '%s\n' "${given[*]}" >"$stage/options"
 for f in "${readable[@]}"; do [ ! -e "$stage/$f" ] || chmod 644 "$stage/$f"; done
