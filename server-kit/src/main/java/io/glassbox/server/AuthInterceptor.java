@@ -87,7 +87,7 @@ public final class AuthInterceptor implements ServerInterceptor {
 
   /**
    * What a rate-limit refusal adds when the key is one of the suite's own (as make-secrets.sh names
-   * it, the key it writes to client-key and the README's examples present): a caller holding it
+   * it, the key it writes to client-key; it hands callers caller-key, named shop): a caller holding it
    * reads another name than any it chose, and shares its budget with every other such caller.
    */
   private static String suitesOwn(String name) {
