@@ -458,11 +458,11 @@ public final class InMemoryEventStore implements EventStore {
         }
         int kept = Math.min(rows.size(), bounds.maxEventsPerUser());
         UserTimeline timeline = new UserTimeline(kept);
-        for (Dataset.Interaction row : rows.subList(0, rows.size() - kept)) {
-          if (row.type() == EventType.PURCHASE) {
-            timeline.addDropped(itemIndex.get(row.itemId()), row.basketId());
-          }
+        DroppedPurchases dropped = DroppedPurchases.of(rows, bounds.maxEventsPerUser());
+        for (String item : dropped.items()) {
+          timeline.addDropped(itemIndex.get(item));
         }
+        timeline.cutOrder = dropped.lastOrder();
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
           timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), row.nanos(), row.type(),
               row.basketId());
@@ -628,7 +628,8 @@ public final class InMemoryEventStore implements EventStore {
         victim = 0;
       }
       if (types[victim] == PURCHASE) {
-        addDropped(items[victim], baskets[victim]);
+        addDropped(items[victim]);
+        cutOrder = baskets[victim];
       }
       size--;
       int tail = size - victim;
@@ -640,9 +641,8 @@ public final class InMemoryEventStore implements EventStore {
       baskets[size] = null;
     }
 
-    /** Remembers that the user bought {@code item} in a purchase of order {@code basket} no longer held. */
-    void addDropped(int item, String basket) {
-      cutOrder = basket;
+    /** Remembers that the user bought {@code item} in a purchase no longer held. */
+    void addDropped(int item) {
       int at = Arrays.binarySearch(dropped, 0, droppedCount, item);
       if (at >= 0) {
         return;

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -692,18 +691,11 @@ public final class RedisEventStore implements EventStore {
    * {@code maxEventsPerUser} rows): their items, and the order of the newest of them. Idempotent.
    */
   private void seedDroppedPurchases(AbstractPipeline pipeline, String userId, List<Dataset.Interaction> rows) {
-    Set<String> items = new LinkedHashSet<>();
-    String cutOrder = "";
-    for (Dataset.Interaction row : rows.subList(0, Math.max(0, rows.size() - maxEventsPerUser))) {
-      if (row.type() == EventType.PURCHASE) {
-        items.add(row.itemId());
-        cutOrder = row.basketId();
-      }
-    }
-    if (!items.isEmpty()) {
-      pipeline.sadd(droppedKey(userId), items.toArray(String[]::new));
+    DroppedPurchases dropped = DroppedPurchases.of(rows, maxEventsPerUser);
+    if (!dropped.items().isEmpty()) {
+      pipeline.sadd(droppedKey(userId), dropped.items().toArray(String[]::new));
       // Only where absent, as every seed write: an ingestion since may have cut a newer order.
-      pipeline.set(cutOrderKey(userId), cutOrder, SetParams.setParams().nx());
+      pipeline.set(cutOrderKey(userId), dropped.lastOrder(), SetParams.setParams().nx());
     }
   }
 
