@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -68,13 +69,13 @@ public interface EventStore extends AutoCloseable {
   record HistoryWithRegularItems(UserHistory history, RegularItems regularItems, boolean olderEventsDropped) {
     /**
      * Both, from a known user's whole retained record (oldest first) and event count.
-     * {@code cutOrder}: the order (basket id) of the purchase the store dropped last to keep its
-     * cap, which the record may hold only part of; the regular items and orders leave it out
-     * ({@link RegularItems#of(List, int, int, String)}). Empty when none was dropped, or it had none.
+     * {@code cutOrders}: the orders (basket ids) that lost a purchase to the store's cap, which the
+     * record may hold only part of; the regular items and orders leave them out
+     * ({@link RegularItems#of(List, int, int, Set)}). It may also name orders the record no longer holds.
      */
     static HistoryWithRegularItems of(List<RecordedEvent> record, long totalEvents, int maxEvents, int minBaskets,
-        int maxItems, String cutOrder) {
-      RegularItems regular = RegularItems.of(record, minBaskets, maxItems, cutOrder);
+        int maxItems, Set<String> cutOrders) {
+      RegularItems regular = RegularItems.of(record, minBaskets, maxItems, cutOrders);
       List<RecordedEvent> recent = record.subList(Math.max(0, record.size() - maxEvents), record.size());
       return new HistoryWithRegularItems(new UserHistory(recent, totalEvents, true), regular,
           record.size() < totalEvents);

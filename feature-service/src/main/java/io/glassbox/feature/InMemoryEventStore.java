@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -133,7 +134,7 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     List<RecordedEvent> record;
     long total;
-    String cutOrder;
+    Set<String> cutOrders;
     s.lock.readLock().lock();
     try {
       UserTimeline timeline = s.users.get(userId);
@@ -142,11 +143,11 @@ public final class InMemoryEventStore implements EventStore {
       }
       record = s.events(timeline, timeline.size);
       total = timeline.total;
-      cutOrder = timeline.cutOrder;
+      cutOrders = Set.copyOf(timeline.cutOrders);
     } finally {
       s.lock.readLock().unlock();
     }
-    return HistoryWithRegularItems.of(record, total, maxEvents, minBaskets, maxItems, cutOrder);
+    return HistoryWithRegularItems.of(record, total, maxEvents, minBaskets, maxItems, cutOrders);
   }
 
   @Override
@@ -392,6 +393,18 @@ public final class InMemoryEventStore implements EventStore {
     return state().evictedUsers.get();
   }
 
+  /** The orders of {@code userId} that {@link HistoryWithRegularItems} leaves out as cut; empty for an unknown user. */
+  Set<String> cutOrders(String userId) {
+    State s = state();
+    s.lock.readLock().lock();
+    try {
+      UserTimeline timeline = s.users.get(userId);
+      return timeline == null ? Set.of() : Set.copyOf(timeline.cutOrders);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
   /** Users held now. */
   int userCount() {
     State s = state();
@@ -462,7 +475,9 @@ public final class InMemoryEventStore implements EventStore {
         for (String item : dropped.items()) {
           timeline.addDropped(itemIndex.get(item));
         }
-        timeline.cutOrder = dropped.lastOrder();
+        if (!dropped.cutOrders().isEmpty()) {
+          timeline.cutOrders = new HashSet<>(dropped.cutOrders());
+        }
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
           timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), row.nanos(), row.type(),
               row.basketId());
@@ -529,7 +544,7 @@ public final class InMemoryEventStore implements EventStore {
    * reference per event, not an object each; the dataset reader shares one String per basket
    * id), the count of every event ever stored, and the items of the purchases dropped to keep
    * the cap (a sorted set of item indices, 4 bytes an item, held only by users over the cap) with
-   * the order of the one dropped last.
+   * the orders of theirs it still holds a purchase of.
    * Guarded by the store's lock.
    */
   private static final class UserTimeline {
@@ -538,8 +553,11 @@ public final class InMemoryEventStore implements EventStore {
     /** The first {@link #droppedCount} hold the dropped purchases' item indices, ascending, each once. */
     int[] dropped = NO_ITEMS;
     int droppedCount;
-    /** The order (basket id) of the purchase dropped last, which the timeline may hold the rest of; "" for none. */
-    String cutOrder = "";
+    /**
+     * The orders (basket ids) that lost a purchase to the cap and of which the timeline still holds
+     * a purchase: never counted whole. Bounded by the orders held; immutable and empty until one is cut.
+     */
+    Set<String> cutOrders = Set.of();
     int[] items;
     long[] seconds;
     int[] nanos;
@@ -627,9 +645,10 @@ public final class InMemoryEventStore implements EventStore {
       if (victim == size) {
         victim = 0;
       }
+      String cut = "";
       if (types[victim] == PURCHASE) {
         addDropped(items[victim]);
-        cutOrder = baskets[victim];
+        cut = baskets[victim];
       }
       size--;
       int tail = size - victim;
@@ -639,6 +658,28 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(types, victim + 1, types, victim, tail);
       System.arraycopy(baskets, victim + 1, baskets, victim, tail);
       baskets[size] = null;
+      if (!cut.isEmpty()) {
+        noteCut(cut);
+      }
+    }
+
+    /**
+     * Remembers {@code order}, which just lost a purchase, as cut while the timeline holds a
+     * purchase of it; forgets it once it holds none, as no count can include it then.
+     */
+    private void noteCut(String order) {
+      for (int i = 0; i < size; i++) {
+        if (types[i] == PURCHASE && baskets[i].equals(order)) {
+          if (cutOrders.isEmpty()) {
+            cutOrders = new HashSet<>(4);
+          }
+          cutOrders.add(order);
+          return;
+        }
+      }
+      if (!cutOrders.isEmpty()) {
+        cutOrders.remove(order);
+      }
     }
 
     /** Remembers that the user bought {@code item} in a purchase no longer held. */

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -69,14 +70,18 @@ import redis.clients.jedis.resps.Tuple;
  * ties by nanosecond, then ingestion sequence; {@code d:<user>} the items of the user's purchases
  * dropped from the timeline to keep its cap (a set, held only for users over the cap, so that an
  * item once bought stays bought) and {@code c:<user>} the order (basket id) of the one dropped
- * last, which the timeline may still hold lines of; {@code p:<item>} the item's purchase times (a sorted set scored
+ * last, which the timeline may still hold lines of; {@code cut:<user>} the orders (basket ids)
+ * that lost a purchase to the cap while the timeline still holds a purchase of theirs (a set,
+ * bounded by the orders the timeline holds; {@code c:} alone is what builds before it wrote);
+ * {@code p:<item>} the item's purchase times (a sorted set scored
  * by epoch second); {@code latest} the newest purchase's time;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
  * of ingested order lines (purchases with a basket id); {@code seq} the
  * ingestion sequence; {@code dataset} the seed marker (the dataset's fingerprint and the key
  * layout; layout 2 added basket ids to timeline members); {@code dropped-seeded} the fingerprint of
  * the dataset whose dropped purchases {@code d:} and {@code c:} hold (apart from the marker, so that
- * a build without those keys still accepts the marker); {@code orders-snapshot} the snapshot
+ * a build without those keys still accepts the marker) and {@code cut-orders-seeded} the same for
+ * {@code cut:}; {@code orders-snapshot} the snapshot
  * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
  * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
  * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
@@ -130,6 +135,11 @@ public final class RedisEventStore implements EventStore {
    * ignores the keys, where a new layout would make it take Redis for lost or foreign.
    */
   private static final String DROPPED_SEEDED = PREFIX + "dropped-seeded";
+  /**
+   * The fingerprint of the dataset whose cut orders the {@code cut:} keys hold: a Redis whose
+   * {@link #DROPPED_SEEDED} a build before those keys wrote gets them at the next start.
+   */
+  private static final String CUT_ORDERS_SEEDED = PREFIX + "cut-orders-seeded";
   /** The layout 72809640 wrote for these keys, taken back to layout 2 at start: a marker old builds refuse. */
   private static final String WITHDRAWN_LAYOUT = " layout:3";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
@@ -145,7 +155,8 @@ public final class RedisEventStore implements EventStore {
    * {@link NewEvent#copy}, the identity's words ({@link EventIdentity#text}), the identity
    * {@link EventIdentity#encoded}. KEYS: the six shared keys,
    * the order lines stream, then per event: timeline, dedupe key ("" for none), the item's
-   * purchase times, the user's dropped purchases' items, the order of the purchase dropped last. A stored purchase with a basket id is added to the stream (user, basket,
+   * purchase times, the user's dropped purchases' items, the order of the purchase dropped last,
+   * the user's cut orders. A stored purchase with a basket id is added to the stream (user, basket,
    * item) for every replica's co-purchase statistics. Returns {-1, index} for
    * an unknown item and {-2, index, earlier identity} for an event id already used for another
    * event (nothing stored), else {0, duplicates, the newest purchase time before, after (each as
@@ -158,17 +169,32 @@ public final class RedisEventStore implements EventStore {
    * writes for an event its words name alone. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser); a purchase dropped so leaves its item in the user's
-   * {@code d:<user>} set and its order (basket id) in {@code c:<user>}.
+   * {@code d:<user>} set and its order (basket id) in {@code c:<user>}, and in the
+   * {@code cut:<user>} set while the timeline holds a purchase of that order (else it leaves the set).
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
       local ttl = tonumber(ARGV[2])
+      -- The oldest member of a timeline that matches, read 100 at a time; nil for none.
+      local function oldestMatching(timeline, matches)
+        local from = 0
+        repeat
+          local chunk = redis.call('ZRANGE', timeline, from, from + 99)
+          for _, member in ipairs(chunk) do
+            if matches(member) then
+              return member
+            end
+          end
+          from = from + 100
+        until #chunk < 100
+        return nil
+      end
       local n = (#ARGV - 2) / FIELDS
       for i = 0, n - 1 do
         if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * FIELDS + 1]) == 0 then
           return {-1, i}
         end
-        local dedupe = KEYS[9 + i * 5]
+        local dedupe = KEYS[9 + i * 6]
         if dedupe ~= '' then
           local earlier = redis.call('GET', dedupe)
           local a = 3 + i * FIELDS
@@ -188,8 +214,8 @@ public final class RedisEventStore implements EventStore {
         local user, item, second, nanos, kind, purchase, identity, basket, copy =
             ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7],
             tonumber(ARGV[a + 8])
-        local timeline, dedupe, bought = KEYS[8 + i * 5], KEYS[9 + i * 5], KEYS[10 + i * 5]
-        local dropped, cut = KEYS[11 + i * 5], KEYS[12 + i * 5]
+        local timeline, dedupe, bought = KEYS[8 + i * 6], KEYS[9 + i * 6], KEYS[10 + i * 6]
+        local dropped, cut, cutOrders = KEYS[11 + i * 6], KEYS[12 + i * 6], KEYS[13 + i * 6]
         local fresh = true
         if dedupe ~= '' then
           fresh = redis.call('SET', dedupe, identity, 'NX', 'EX', ttl)
@@ -216,18 +242,10 @@ public final class RedisEventStore implements EventStore {
             counts[content] = (counts[content] or 0) + 1
           end
           while redis.call('ZCARD', timeline) > cap do
-            local victim, from = nil, 0
-            repeat
-              local chunk = redis.call('ZRANGE', timeline, from, from + 99)
-              for _, member in ipairs(chunk) do
-                local kind = string.sub(member, KIND_POSITION, KIND_POSITION)
-                if kind ~= 'PURCHASE_DIGIT' and kind ~= 'TURNED_DOWN_DIGIT' then
-                  victim = member
-                  break
-                end
-              end
-              from = from + 100
-            until victim or #chunk < 100
+            local victim = oldestMatching(timeline, function(member)
+              local kind = string.sub(member, KIND_POSITION, KIND_POSITION)
+              return kind ~= 'PURCHASE_DIGIT' and kind ~= 'TURNED_DOWN_DIGIT'
+            end)
             if victim then
               redis.call('ZREM', timeline, victim)
             else
@@ -253,7 +271,20 @@ public final class RedisEventStore implements EventStore {
                 end
                 redis.call('SADD', dropped, string.sub(oldest, itemAt))
                 -- Its order may have lines left in the timeline: counted as a whole order no more.
-                redis.call('SET', cut, string.sub(oldest, KIND_POSITION + 4, itemAt - 1))
+                local order = string.sub(oldest, KIND_POSITION + 4, itemAt - 1)
+                redis.call('SET', cut, order)
+                if order ~= '' then
+                  -- Remembered while the timeline holds a purchase of it (the same kind and
+                  -- length-prefixed basket field), forgotten with the last.
+                  local field = string.sub(oldest, KIND_POSITION, itemAt - 1)
+                  if oldestMatching(timeline, function(member)
+                    return string.sub(member, KIND_POSITION, KIND_POSITION + #field - 1) == field
+                  end) then
+                    redis.call('SADD', cutOrders, order)
+                  else
+                    redis.call('SREM', cutOrders, order)
+                  end
+                end
               end
             end
           end
@@ -556,7 +587,8 @@ public final class RedisEventStore implements EventStore {
       String present = redis.get(DATASET);
       boolean seeded = wanted.equals(present) || (indexed.fingerprint() + WITHDRAWN_LAYOUT).equals(present);
       String droppedSeeded = redis.get(DROPPED_SEEDED);
-      if (seeded && indexed.fingerprint().equals(droppedSeeded)) {
+      String cutOrdersSeeded = redis.get(CUT_ORDERS_SEEDED);
+      if (seeded && indexed.fingerprint().equals(droppedSeeded) && indexed.fingerprint().equals(cutOrdersSeeded)) {
         log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
         seedMarker = wanted;
         return;
@@ -583,7 +615,8 @@ public final class RedisEventStore implements EventStore {
         }
         if (locked) {
           if (!Objects.equals(present, redis.get(DATASET))
-              || !Objects.equals(droppedSeeded, redis.get(DROPPED_SEEDED))) {
+              || !Objects.equals(droppedSeeded, redis.get(DROPPED_SEEDED))
+              || !Objects.equals(cutOrdersSeeded, redis.get(CUT_ORDERS_SEEDED))) {
             // Another replica finished between the read above and this lock: read again.
             continue;
           }
@@ -592,6 +625,7 @@ public final class RedisEventStore implements EventStore {
           } else {
             seed(indexed);
           }
+          redis.set(CUT_ORDERS_SEEDED, indexed.fingerprint());
           redis.set(DROPPED_SEEDED, indexed.fingerprint());
           redis.set(DATASET, wanted);
           seedMarker = wanted;
@@ -686,9 +720,10 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * Writes the {@code d:<user>} and {@code c:<user>} keys of a dataset user's purchases
-   * ({@code rows}, oldest first) that the timeline does not keep (all but the last
-   * {@code maxEventsPerUser} rows): their items, and the order of the newest of them. Idempotent.
+   * Writes the {@code d:<user>}, {@code c:<user>} and {@code cut:<user>} keys of a dataset user's
+   * purchases ({@code rows}, oldest first) that the timeline does not keep (all but the last
+   * {@code maxEventsPerUser} rows): their items, the order of the newest of them, and their orders
+   * the timeline keeps a purchase of ({@link DroppedPurchases}). Idempotent.
    */
   private void seedDroppedPurchases(AbstractPipeline pipeline, String userId, List<Dataset.Interaction> rows) {
     DroppedPurchases dropped = DroppedPurchases.of(rows, maxEventsPerUser);
@@ -697,11 +732,14 @@ public final class RedisEventStore implements EventStore {
       // Only where absent, as every seed write: an ingestion since may have cut a newer order.
       pipeline.set(cutOrderKey(userId), dropped.lastOrder(), SetParams.setParams().nx());
     }
+    if (!dropped.cutOrders().isEmpty()) {
+      pipeline.sadd(cutOrdersKey(userId), dropped.cutOrders().toArray(String[]::new));
+    }
   }
 
   /**
-   * Completes a Redis seeded with this dataset by a build without the {@code d:} and {@code c:}
-   * keys (no {@link #DROPPED_SEEDED}): adds those keys for the dataset purchases the seed left out
+   * Completes a Redis seeded with this dataset by a build without the {@code d:}, {@code c:} or
+   * {@code cut:} keys (no {@link #DROPPED_SEEDED} or {@link #CUT_ORDERS_SEEDED}): adds those keys for the dataset purchases the seed left out
    * of the timelines (idempotent; nothing else is touched). Purchases such a build dropped at
    * ingestion are not known to it: their items are not added.
    */
@@ -843,17 +881,24 @@ public final class RedisEventStore implements EventStore {
       Response<List<Tuple>> members;
       Response<String> total;
       Response<String> cutOrder;
+      Response<Set<String>> cutOrders;
       try (AbstractPipeline pipeline = redis.pipelined()) {
         members = pipeline.zrangeWithScores(timelineKey(userId), 0, -1);
         total = pipeline.hget(USERS, userId);
         cutOrder = pipeline.get(cutOrderKey(userId));
+        cutOrders = pipeline.smembers(cutOrdersKey(userId));
         pipeline.sync();
       }
       if (total.get() == null) {
         return HistoryWithRegularItems.unknown(minBaskets, maxItems);
       }
+      // c: too: a build before cut: (a rolling update, a rollback) writes only the last cut order.
+      Set<String> cut = new HashSet<>(cutOrders.get());
+      if (cutOrder.get() != null && !cutOrder.get().isEmpty()) {
+        cut.add(cutOrder.get());
+      }
       return HistoryWithRegularItems.of(decode(members.get()), Long.parseLong(total.get()), maxEvents,
-          minBaskets, maxItems, cutOrder.get() == null ? "" : cutOrder.get());
+          minBaskets, maxItems, cut);
     });
   }
 
@@ -1418,7 +1463,7 @@ public final class RedisEventStore implements EventStore {
     index();
     NewEvent.requireConsistentIds(events);
     boolean ordersAdded = false;
-    List<String> keys = new ArrayList<>(7 + 5 * events.size());
+    List<String> keys = new ArrayList<>(7 + 6 * events.size());
     keys.addAll(List.of(ITEMS, INTERACTIONS, POPULAR, USERS, SEQUENCE, LATEST, ORDER_LINES));
     List<String> args = new ArrayList<>(2 + FIELDS_PER_EVENT * events.size());
     args.add(String.valueOf(maxEventsPerUser));
@@ -1430,6 +1475,7 @@ public final class RedisEventStore implements EventStore {
       keys.add(purchasesKey(recorded.itemId()));
       keys.add(droppedKey(event.userId()));
       keys.add(cutOrderKey(event.userId()));
+      keys.add(cutOrdersKey(event.userId()));
       args.add(event.userId());
       args.add(recorded.itemId());
       args.add(String.valueOf(recorded.time().getEpochSecond()));
@@ -1559,6 +1605,14 @@ public final class RedisEventStore implements EventStore {
   /** The order (basket id) of the user's purchase dropped last from the timeline: a string. */
   private static String cutOrderKey(String userId) {
     return PREFIX + "c:" + userId;
+  }
+
+  /**
+   * The orders (basket ids) that lost a purchase to the timeline's cap while it still holds a
+   * purchase of theirs: a set, which builds before it ignore.
+   */
+  private static String cutOrdersKey(String userId) {
+    return PREFIX + "cut:" + userId;
   }
 
   /** An item's purchase times: a sorted set scored by epoch second, members unique sequences. */

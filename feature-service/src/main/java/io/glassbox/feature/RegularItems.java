@@ -51,16 +51,16 @@ public record RegularItems(List<RegularItem> items, int orders) {
    *     {@code maxItems} is negative
    */
   public static RegularItems of(List<RecordedEvent> record, int minBaskets, int maxItems) {
-    return of(record, minBaskets, maxItems, "");
+    return of(record, minBaskets, maxItems, Set.of());
   }
 
   /**
-   * As {@link #of(List, int, int)}, leaving out the purchases of the order {@code cutOrder} (a
-   * basket id; empty for none): the order whose lines the store began to drop to keep its cap, of
-   * which {@code record} may hold only the rest. Every order counted is then counted whole: "in 9
-   * of your last 10 orders" must hold of the 10 orders it names.
+   * As {@link #of(List, int, int)}, leaving out the purchases of the orders {@code cutOrders}
+   * (basket ids): the orders that lost lines to the store's cap, of which {@code record} may hold
+   * only the rest. Every order counted is then counted whole: "in 9 of your last 10 orders" must
+   * hold of the 10 orders it names.
    */
-  public static RegularItems of(List<RecordedEvent> record, int minBaskets, int maxItems, String cutOrder) {
+  public static RegularItems of(List<RecordedEvent> record, int minBaskets, int maxItems, Set<String> cutOrders) {
     if (minBaskets < MIN_BASKETS || maxItems < 0) {
       throw new IllegalArgumentException("minBaskets must be >= " + MIN_BASKETS
           + " and maxItems >= 0, got " + minBaskets + " and " + maxItems);
@@ -76,7 +76,7 @@ public record RegularItems(List<RegularItem> items, int orders) {
         }
         continue;
       }
-      if (event.type() != EventType.PURCHASE || (!cutOrder.isEmpty() && cutOrder.equals(event.basketId()))) {
+      if (event.type() != EventType.PURCHASE || (!event.basketId().isEmpty() && cutOrders.contains(event.basketId()))) {
         continue;
       }
       // Basket ids and basket-less purchases in separate key spaces, so neither can collide.

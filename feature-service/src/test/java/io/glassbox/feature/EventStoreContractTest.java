@@ -670,6 +670,59 @@ abstract class EventStoreContractTest {
   }
 
   @Test
+  void regularItems_whenTheCapCutInterleavedOrders_leaveOutEveryPartlyKeptOrder() {
+    try (EventStore capped = cappedAt(5)) {
+      // o1's B line is stamped after o2: dropping o1's A, then o2's A leaves both orders kept in part.
+      capped.append(List.of(order("n", "A", 1000, "o1"), order("n", "A", 2000, "o2"), order("n", "B", 2000, "o2"),
+          order("n", "B", 3000, "o1"), order("n", "A", 4000, "o3"), order("n", "B", 4000, "o3"),
+          order("n", "A", 5000, "o4")));
+
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(List.of("B", "B", "A", "B", "A"), itemIds(kept.history()));
+      // o3 and o4 are the whole orders kept: A is in both, B in o3 alone (o1's B is half an order).
+      assertEquals(2, kept.regularItems().orders());
+      assertEquals(List.of(new RegularItems.RegularItem("A", 2, Instant.ofEpochSecond(5000))),
+          kept.regularItems().items());
+    }
+  }
+
+  @Test
+  void regularItems_whenAnOlderPurchaseGoesOnArrival_stillLeaveOutTheOrderCutBefore() {
+    try (EventStore capped = cappedAt(4)) {
+      capped.append(List.of(order("n", "A", 1000, "o1"), order("n", "B", 1000, "o1"),
+          order("n", "A", 2000, "o2"), order("n", "B", 2000, "o2"), order("n", "A", 3000, "o3")));
+      // An import of an older order: its line is the oldest, so it is dropped at once, after o1's A.
+      capped.append(List.of(order("n", "C", 500, "o0")));
+
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(List.of("B", "A", "B", "A"), itemIds(kept.history()));
+      assertEquals(2, kept.regularItems().orders(), "o2 and o3; o1 is kept in part");
+      assertEquals(List.of(new RegularItems.RegularItem("A", 2, Instant.ofEpochSecond(3000))),
+          kept.regularItems().items());
+      assertTrue(capped.userItems("n", 10).orElseThrow().boughtItemIds().contains("C"));
+    }
+  }
+
+  @Test
+  void load_cuttingInterleavedOrders_leavesOutEveryPartlyKeptOrder() {
+    // o1's B line is stamped after o2's lines: a cap of 4 drops o1's A and o2's A.
+    List<Dataset.Interaction> rows = List.of(bought("A", 1000, "o1", 0), bought("A", 2000, "o2", 1),
+        bought("B", 2000, "o2", 2), bought("B", 3000, "o1", 3), bought("A", 4000, "o3", 4), bought("B", 4000, "o3", 5));
+    try (EventStore capped = newStore(new StoreBounds(4, 1000, 1_000_000, Duration.ofDays(1), 1000))) {
+      capped.load(new Dataset(TestData.small().items(), rows));
+
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(List.of("B", "B", "A", "B"), itemIds(kept.history()));
+      assertEquals(1, kept.regularItems().orders(), "o3 alone is kept whole");
+    }
+  }
+
+  /** User n's dataset purchase of {@code item} in order {@code basket}, the {@code seq}th row. */
+  private static Dataset.Interaction bought(String item, long second, String basket, long seq) {
+    return new Dataset.Interaction("n", item, second, 0, EventType.PURCHASE, basket, seq);
+  }
+
+  @Test
   void append_pushingOutPurchasesOfOrderIdsBeyondAscii_keepsTheirItemsAndOrder() {
     try (EventStore capped = cappedAt(2)) {
       // Order ids of 3-byte characters and of one outside the BMP (two chars in Java, 4 bytes in UTF-8).

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,23 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
     inUse[0] = 0.85;
     full.append(List.of(click("heap", 501)));
     assertTrue(full.history("heap", 10).knownUser());
+  }
+
+  @Test
+  void append_cuttingOrders_remembersEachOnlyWhileTheTimelineHoldsAPurchaseOfIt() {
+    InMemoryEventStore capped = (InMemoryEventStore) loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
+
+    capped.append(List.of(line("A", 1000, "o1"), line("B", 1000, "o1"), line("A", 2000, "o2"), line("B", 2000, "o2")));
+    assertEquals(Set.of("o1"), capped.cutOrders("n"), "o1's A went, its B is kept");
+    capped.append(List.of(line("A", 3000, "o3")));
+    assertEquals(Set.of(), capped.cutOrders("n"), "o1's last line went: nothing left to leave out");
+    capped.append(List.of(line("B", 3000, "o3")));
+    assertEquals(Set.of("o2"), capped.cutOrders("n"));
+  }
+
+  /** User n's purchase of {@code item} in order {@code basket}. */
+  private static NewEvent line(String item, long second, String basket) {
+    return new NewEvent("n", new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
   }
 
   @Test

@@ -603,6 +603,61 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
+  void append_cuttingOrders_remembersEachOnlyWhileTheTimelineHoldsAPurchaseOfIt() {
+    URI used = emptyDatabase();
+    try (RedisEventStore capped = TestData.redisStore(used, new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
+        Jedis jedis = redis.connect()) {
+      capped.load(TestData.small());
+      jedis.select(Integer.parseInt(used.getPath().substring(1)));
+      String cutOrders = RedisEventStore.PREFIX + "cut:n";
+
+      capped.append(List.of(line("A", 1000, "o1"), line("B", 1000, "o1"), line("A", 2000, "o2"), line("B", 2000, "o2")));
+      assertEquals(Set.of("o1"), jedis.smembers(cutOrders), "o1's A went, its B is kept");
+      capped.append(List.of(line("A", 3000, "o3")));
+      assertEquals(Set.of(), jedis.smembers(cutOrders), "o1's last line went: nothing left to leave out");
+      capped.append(List.of(line("B", 3000, "o3")));
+      assertEquals(Set.of("o2"), jedis.smembers(cutOrders));
+
+      // A build before cut: keys writes c: alone: what it cut is still left out.
+      jedis.del(cutOrders);
+      assertEquals("o2", jedis.get(RedisEventStore.PREFIX + "c:n"));
+      assertEquals(1, capped.historyWithRegularItems("n", 50, 2, 50).regularItems().orders(), "o3 alone is whole");
+    }
+  }
+
+  @Test
+  void load_redisSeededByABuildWithoutCutOrders_addsThem() {
+    URI used = emptyDatabase();
+    StoreBounds fourPerUser = new StoreBounds(4, 1000, 1_000_000, Duration.ofDays(1), 1000);
+    // o1's B is stamped after o2's lines: a cap of 4 drops o1's A and o2's A, so o3 alone is whole.
+    Dataset interleaved = new Dataset(TestData.small().items(), List.of(
+        new Dataset.Interaction("n", "A", 1000, 0, EventType.PURCHASE, "o1", 0),
+        new Dataset.Interaction("n", "A", 2000, 0, EventType.PURCHASE, "o2", 1),
+        new Dataset.Interaction("n", "B", 2000, 0, EventType.PURCHASE, "o2", 2),
+        new Dataset.Interaction("n", "B", 3000, 0, EventType.PURCHASE, "o1", 3),
+        new Dataset.Interaction("n", "A", 4000, 0, EventType.PURCHASE, "o3", 4),
+        new Dataset.Interaction("n", "B", 4000, 0, EventType.PURCHASE, "o3", 5)));
+    try (RedisEventStore seeding = TestData.redisStore(used, fourPerUser)) {
+      seeding.load(interleaved);
+    }
+    try (Jedis jedis = redis.connect()) {
+      jedis.select(Integer.parseInt(used.getPath().substring(1)));
+      // As a build before cut: keys seeds it: the markers it knows, no cut: keys.
+      jedis.del(RedisEventStore.PREFIX + "cut:n", RedisEventStore.PREFIX + "cut-orders-seeded");
+    }
+    try (RedisEventStore upgraded = TestData.redisStore(used, fourPerUser)) {
+      upgraded.load(interleaved);
+
+      assertEquals(1, upgraded.historyWithRegularItems("n", 50, 2, 50).regularItems().orders());
+    }
+  }
+
+  /** User n's purchase of {@code item} in order {@code basket}. */
+  private static NewEvent line(String item, long second, String basket) {
+    return new NewEvent("n", new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
+  }
+
+  @Test
   void append_dedupeKey_expiresWithTheWindow() {
     store.append(List.of(purchase("ttl", "A", 1, "t1")));
 
