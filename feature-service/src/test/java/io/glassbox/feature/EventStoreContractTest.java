@@ -717,6 +717,17 @@ abstract class EventStoreContractTest {
     }
   }
 
+  @Test
+  void regularItems_aLineArrivingAfterItsOrderClosed_countsInTheSameOrder() {
+    // A second line of A in o1, stamped after o2: still o1, so A is bought in one order of two.
+    store.append(List.of(order("n", "A", 1000, "o1"), order("n", "B", 2000, "o2")));
+    store.append(List.of(order("n", "A", 3000, "o1")));
+
+    RegularItems regular = store.historyWithRegularItems("n", 50, 2, 50).regularItems();
+    assertEquals(2, regular.orders());
+    assertEquals(List.of(), regular.items(), "A is not bought in 2 orders");
+  }
+
   /** User n's dataset purchase of {@code item} in order {@code basket}, the {@code seq}th row. */
   private static Dataset.Interaction bought(String item, long second, String basket, long seq) {
     return new Dataset.Interaction("n", item, second, 0, EventType.PURCHASE, basket, seq);
