@@ -13,10 +13,6 @@ Outputs:
   wrong-names/  model.onnx whose first input is called "items" instead of "history"
   positional/   model.onnx that also adds L / 100 (L = the padded history length) to every
                 score: a model whose outputs change with the amount of left padding
-  slow/         model.onnx with v1's outputs that also multiplies a 512 x 512 matrix of zeros
-                (made from the input, so ONNX Runtime cannot fold it away) by itself 24 times
-                per inference: a version whose load and warm-up take a while (tenths of a
-                second per inference), for tests of reloads that overlap
 """
 import json
 import os
@@ -27,11 +23,9 @@ from onnx import TensorProto, helper
 HERE = os.path.dirname(os.path.abspath(__file__))
 VOCABULARY_SIZE = 12
 MAX_HISTORY_LENGTH = 4
-SLOW_MATRIX_SIZE = 512
-SLOW_MATRIX_PRODUCTS = 24
 
 
-def build(history_name, positional=False, slow=False):
+def build(history_name, positional=False):
     def const(name, value, dtype=TensorProto.FLOAT):
         return helper.make_node("Constant", [], [name], value=helper.make_tensor(
             name + "_value", dtype, [len(value)] if isinstance(value, list) else [],
@@ -63,7 +57,7 @@ def build(history_name, positional=False, slow=False):
         helper.make_node("Mul", ["weighted_history", "candidates_bc1"], ["contribution"]),
         helper.make_node("ReduceSum", ["contribution", "axis2"], ["evidence"], keepdims=0),
         helper.make_node("Add", ["candidates_f", "evidence"],
-                         ["base_scores" if positional or slow else "scores"]),
+                         ["base_scores" if positional else "scores"]),
     ]
     if positional:
         nodes += [
@@ -73,21 +67,6 @@ def build(history_name, positional=False, slow=False):
             helper.make_node("Cast", ["length"], ["length_f"], to=TensorProto.FLOAT),
             helper.make_node("Mul", ["length_f", "hundredth"], ["length_term"]),
             helper.make_node("Add", ["base_scores", "length_term"], ["scores"]),
-        ]
-    if slow:
-        # Zeros that depend on the input: ONNX Runtime folds constant subgraphs at load, not these.
-        nodes += [
-            const("slow_shape", [SLOW_MATRIX_SIZE, SLOW_MATRIX_SIZE], TensorProto.INT64),
-            helper.make_node("ConstantOfShape", ["slow_shape"], ["slow_ones"],
-                             value=helper.make_tensor("slow_one", TensorProto.FLOAT, [1], [1.0])),
-            helper.make_node("ReduceSum", ["zeros_bc"], ["input_zero"], keepdims=0),
-            helper.make_node("Mul", ["slow_ones", "input_zero"], ["slow_0"]),
-        ]
-        for product in range(1, SLOW_MATRIX_PRODUCTS + 1):
-            nodes.append(helper.make_node("MatMul", [f"slow_{product - 1}", "slow_0"], [f"slow_{product}"]))
-        nodes += [
-            helper.make_node("ReduceSum", [f"slow_{SLOW_MATRIX_PRODUCTS}"], ["slow_zero"], keepdims=0),
-            helper.make_node("Add", ["base_scores", "slow_zero"], ["scores"]),
         ]
     nodes.insert(0, const("zero_f_like", 0.0))
     graph = helper.make_graph(
@@ -134,9 +113,6 @@ def main():
     positional_dir = os.path.join(HERE, "positional")
     os.makedirs(positional_dir, exist_ok=True)
     onnx.save(build("history", positional=True), os.path.join(positional_dir, "model.onnx"))
-    slow_dir = os.path.join(HERE, "slow")
-    os.makedirs(slow_dir, exist_ok=True)
-    onnx.save(build("history", slow=True), os.path.join(slow_dir, "model.onnx"))
 
 
 if __name__ == "__main__":

@@ -60,14 +60,6 @@ final class ModelFolders {
   }
 
   /**
-   * A toy version with v1's outputs whose every inference also multiplies 512 x 512 matrices 24
-   * times (see make_toy_model.py): its load and warm-up take tenths of a second or more.
-   */
-  static Path addSlowVersion(Path modelDirectory, String version) {
-    return addToyVariant(modelDirectory, version, "slow");
-  }
-
-  /**
    * A toy version whose first {@code renamed} vocabulary ids (of {@link #TOY_VOCABULARY_SIZE}) are
    * "Z" + the toy id, as if trained on another catalogue: the same graph and indices, so it loads.
    * The toy folder holds no other file with item ids (no title_vectors.tsv).
