@@ -17,6 +17,7 @@ import io.glassbox.server.ClientChannels;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.ListenRefusedException;
 import io.glassbox.server.PortInUseException;
 import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
@@ -139,16 +140,13 @@ final class UpCommand implements Callable<Integer> {
       if (refused.isPresent()) {
         // Not held by anyone (a port below 1024 to a user that is not root, an address not of
         // this host): the system's words, with the port up's option chose, and no "already up?".
-        System.err.printf("glassbox: %s.%n", e.getMessage().replace(refused.get().getMessage(),
-            refused.get().withPortSetting(portChosenBy(refused.get().port(), refused.get().portSetting()))));
+        System.err.printf("glassbox: %s.%n", saidWithUpsOption(e, refused.get()));
         return 1;
       }
       if (!ServiceStartup.addressInUse(e)) {
         throw e;
       }
-      // The port came from an option of up's, not from the service's variable the message names.
-      String said = PortInUseException.in(e).map(inUse -> e.getMessage().replace(inUse.getMessage(),
-          inUse.withSetting(portChosenBy(inUse.port(), inUse.setting()))))
+      String said = PortInUseException.in(e).map(inUse -> saidWithUpsOption(e, inUse))
           .orElse(e.getMessage() + " (address already in use)");
       System.err.printf("glassbox: %s.%nIs the suite already up? Then "
           + "`%s` talks to it. Otherwise stop what holds the port, or move "
@@ -180,6 +178,15 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /**
+   * {@code failure}'s message with {@code refused}'s port said as chosen by up's option: the port
+   * came from an option of up's, not from the service's variable the message names.
+   */
+  private String saidWithUpsOption(UncheckedIOException failure, ListenRefusedException refused) {
+    return failure.getMessage().replace(refused.getMessage(),
+        refused.withPortSetting(portChosenBy(refused.port(), refused.portSetting())));
   }
 
   /**

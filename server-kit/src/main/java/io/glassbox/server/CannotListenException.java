@@ -1,7 +1,5 @@
 package io.glassbox.server;
 
-import static java.util.Objects.requireNonNull;
-
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -20,27 +18,22 @@ import java.util.regex.Pattern;
  * when the address is what is wrong, "cannot listen on 203.0.113.1 (GLASSBOX_ADMIN_BIND_ADDRESS),
  * port 50063 (GLASSBOX_MODEL_ADMIN_PORT): Cannot assign requested address".
  */
-public final class CannotListenException extends BindException {
+public final class CannotListenException extends ListenRefusedException {
   /** Where Linux says the first port a user that is not root may listen on (1024 where it says nothing). */
   private static final Path UNPRIVILEGED_PORT_START = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
   /** What Netty's epoll transport puts before the system's words: "bind(..) failed with error(-13): ". */
   private static final Pattern NATIVE_PREFIX = Pattern.compile("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ");
 
-  private final int port;
-  private final Optional<String> portSetting;
   private final String address;
   private final String addressSetting;
   private final Blame blame;
 
   private CannotListenException(int port, Optional<String> portSetting, String address, String addressSetting,
       Blame blame, Throwable cause) {
-    super(message(port, portSetting, address, addressSetting, blame, systemsWords(cause)));
-    this.port = port;
-    this.portSetting = portSetting;
+    super(message(port, portSetting, address, addressSetting, blame, systemsWords(cause)), port, portSetting, cause);
     this.address = address;
     this.addressSetting = addressSetting;
     this.blame = blame;
-    initCause(cause);
   }
 
   /** What a refusal is put down to. */
@@ -106,38 +99,20 @@ public final class CannotListenException extends BindException {
     }
   }
 
-  /** The port refused. */
-  public int port() {
-    return port;
-  }
-
-  /** The variable that chose the port, where one did. */
-  public Optional<String> portSetting() {
-    return portSetting;
-  }
-
-  /**
-   * The message with {@code chosenBy} where the port's setting was, for a caller that chose the
-   * port another way (the launcher's {@code up --metrics-port}); empty names nothing. The address's
-   * setting stays, as nothing else chose it.
-   */
+  /** {@inheritDoc} The address's setting stays, as nothing else chose it. */
+  @Override
   public String withPortSetting(Optional<String> chosenBy) {
-    return message(port, chosenBy, address, addressSetting, blame, systemsWords(getCause()));
+    return message(port(), chosenBy, address, addressSetting, blame, systemsWords(getCause()));
   }
 
   /** The port refused that {@code failure} or one of its causes is, if any. */
   public static Optional<CannotListenException> in(Throwable failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof CannotListenException refused) {
-        return Optional.of(refused);
-      }
-    }
-    return Optional.empty();
+    return in(failure, CannotListenException.class);
   }
 
   private static String message(int port, Optional<String> portSetting, String address, String addressSetting,
       Blame blame, String systemsWords) {
-    String portSaid = "port " + port + requireNonNull(portSetting, "portSetting").map(key -> " (" + key + ")").orElse("");
+    String portSaid = portSaid(port, portSetting);
     return switch (blame) {
       case ADDRESS -> "cannot listen on " + address + " (" + addressSetting + "), " + portSaid + ": " + systemsWords;
       case PRIVILEGED_PORT -> "cannot listen on " + portSaid + " on " + address + ": " + systemsWords
