@@ -3,22 +3,18 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.LogCapture;
 import io.glassbox.server.SettingNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Every command that starts a suite warns, once, of a GLASSBOX_* name that is no setting: it would
@@ -31,21 +27,7 @@ class SuiteSettingNamesTest {
   private static final String MISSPELLED = "GLASSBOX_MODEL_DIRR";
   private static final String WARNING = MISSPELLED + " is no setting of Glassbox: did you mean GLASSBOX_MODEL_DIR?";
 
-  private final Logger logger = (Logger) LoggerFactory.getLogger(SettingNames.class);
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-
   @TempDir Path dir;
-
-  @BeforeEach
-  void captureLog() {
-    logged.start();
-    logger.addAppender(logged);
-  }
-
-  @AfterEach
-  void releaseLog() {
-    logger.detachAppender(logged);
-  }
 
   @Test
   void evaluateExplanations_aMisspelledSetting_isWarnedOf() throws Exception {
@@ -54,15 +36,17 @@ class SuiteSettingNamesTest {
     // The customers come from the file, so the missing data folder stops the suite, not the draw.
     evaluate.settings = () -> ConfigSource.of(Map.of(MISSPELLED, "mine", "GLASSBOX_DATA_DIR", dir.resolve("none").toString()));
 
-    CliRun run = CliRun.ofCommand(evaluate, "--users-file", users.toString(), "--users", "1");
+    try (LogCapture logged = LogCapture.of(SettingNames.class, Level.WARN)) {
+      CliRun run = CliRun.ofCommand(evaluate, "--users-file", users.toString(), "--users", "1");
 
-    assertEquals(1, run.exit(), run.err());
-    // Nothing was said: the run measured the shipped model.
-    assertEquals(List.of(WARNING), warnings());
+      assertEquals(1, run.exit(), run.err());
+      // Nothing was said: the run measured the shipped model.
+      assertEquals(List.of(WARNING), warnings(logged));
+    }
   }
 
-  private List<String> warnings() {
-    return logged.list.stream().filter(event -> event.getLevel() == Level.WARN)
+  private static List<String> warnings(LogCapture logged) {
+    return logged.lines().stream().filter(event -> event.getLevel() == Level.WARN)
         .map(ILoggingEvent::getFormattedMessage).toList();
   }
 }

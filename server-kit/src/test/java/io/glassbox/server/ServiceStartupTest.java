@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** What a service's main logs, and the status it exits with, when it cannot start. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -45,18 +42,16 @@ class ServiceStartupTest {
   /** A port of the block these tests may use, never bound: its address is not this host's. */
   private static final int UNBOUND_PORT = 53898;
 
-  private final Logger logger = (Logger) LoggerFactory.getLogger(ServiceStartup.class);
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  private LogCapture logged;
 
   @BeforeEach
   void captureLog() {
-    logged.start();
-    logger.addAppender(logged);
+    logged = LogCapture.of(ServiceStartup.class, Level.ERROR);
   }
 
   @AfterEach
   void releaseLog() {
-    logger.detachAppender(logged);
+    logged.close();
   }
 
   @Test
@@ -147,19 +142,13 @@ class ServiceStartupTest {
   @Test
   void serve_aMisspelledKeyOfTheConfigFile_isWarnedOf(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("glassbox.properties"), "GLASSBOX_MODEL_DIRR=mine\n");
-    Logger names = (Logger) LoggerFactory.getLogger(SettingNames.class);
-    ListAppender<ILoggingEvent> warned = new ListAppender<>();
-    warned.start();
-    names.addAppender(warned);
-    try {
+    try (LogCapture warned = LogCapture.of(SettingNames.class, Level.WARN)) {
       int status = ServiceStartup.serve("echo-service",
           Map.of(ConfigSource.CONFIG_FILE_KEY, file.toString()), () -> { }, List.of());
 
       assertEquals(0, status);
       assertEquals(List.of("GLASSBOX_MODEL_DIRR is no setting of Glassbox: did you mean GLASSBOX_MODEL_DIR?"),
-          warned.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
-    } finally {
-      names.detachAppender(warned);
+          warned.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
     }
   }
 
@@ -237,7 +226,6 @@ class ServiceStartupTest {
   }
 
   private List<String> errorLines() {
-    return logged.list.stream().filter(event -> event.getLevel() == Level.ERROR)
-        .map(ILoggingEvent::getFormattedMessage).toList();
+    return logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
 }
