@@ -18,10 +18,8 @@ import io.glassbox.server.LogCapture;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.ServerSettings;
 import io.grpc.Context;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,18 +81,13 @@ class GatewayFailedCallLogTest {
       throws InterruptedException {
     harness = new GatewayHarness().start();
     harness.feature.historyHangs = true;
-    Metadata callId = new Metadata();
-    callId.put(RequestIds.HEADER, "deadline-call-1");
     try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-          () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId))
+          () -> harness.client("deadline-call-1").withDeadlineAfter(300, TimeUnit.MILLISECONDS)
               .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
 
-      List<ILoggingEvent> lines = logged.awaitLinesOf("deadline-call-1");
-      assertEquals(1, lines.size(), logged.lines().toString());
-      ILoggingEvent line = lines.get(0);
+      ILoggingEvent line = logged.awaitOnlyLineOf("deadline-call-1");
       assertEquals("answered DEADLINE_EXCEEDED: the caller's deadline passed while waiting for the feature service",
           line.getFormattedMessage());
       assertEquals(Level.INFO, line.getLevel());
@@ -109,8 +102,6 @@ class GatewayFailedCallLogTest {
   void recommend_callerCancelsWhileWaitingForTheFeatureService_isLoggedAtDebugOnly() throws Exception {
     harness = new GatewayHarness().start();
     harness.feature.historyHangs = true;
-    Metadata callId = new Metadata();
-    callId.put(RequestIds.HEADER, "cancel-call-1");
     try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
       Context.CancellableContext call = Context.current().withCancellation();
       Thread caller = new Thread(() -> {
@@ -120,16 +111,15 @@ class GatewayFailedCallLogTest {
         call.cancel(null);
       });
       caller.start();
-      StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> call.call(() -> harness.client()
-          .withDeadlineAfter(20, TimeUnit.SECONDS).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId))
+      StatusRuntimeException error = assertThrows(StatusRuntimeException.class, () -> call.call(() -> harness
+          .client("cancel-call-1").withDeadlineAfter(20, TimeUnit.SECONDS)
           .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build())));
       assertEquals(Status.Code.CANCELLED, error.getStatus().getCode());
 
-      List<ILoggingEvent> lines = logged.awaitLinesOf("cancel-call-1");
-      assertEquals(1, lines.size(), logged.lines().toString());
+      ILoggingEvent line = logged.awaitOnlyLineOf("cancel-call-1");
       assertEquals("answered CANCELLED: the caller cancelled the call while waiting for the feature service",
-          lines.get(0).getFormattedMessage());
-      assertEquals(Level.DEBUG, lines.get(0).getLevel());
+          line.getFormattedMessage());
+      assertEquals(Level.DEBUG, line.getLevel());
       assertEquals(List.of(), logged.lines().stream().filter(each -> each.getLevel().isGreaterOrEqual(Level.INFO))
           .toList());
     }

@@ -16,10 +16,8 @@ import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.LogCapture;
 import io.glassbox.server.RequestIds;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -330,7 +328,7 @@ class GatewayFeedbackTest {
       error = assertThrows(StatusRuntimeException.class,
           () -> submit(PURCHASE_R1));
 
-      ILoggingEvent line = onlyLineOf(logged, error.getTrailers().get(RequestIds.HEADER));
+      ILoggingEvent line = logged.awaitOnlyLineOf(error.getTrailers().get(RequestIds.HEADER));
       assertEquals(Level.INFO, line.getLevel());
       assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with UNAVAILABLE: it may have been"
           + " stored (a resend under the same request_id is counted once); the feature service call ended UNAVAILABLE"),
@@ -347,15 +345,13 @@ class GatewayFeedbackTest {
   void submitFeedback_callersDeadlinePassesWhileIngesting_isLoggedAtInfo() throws InterruptedException {
     harness = new GatewayHarness().start();
     harness.feature.ingestHangs = true;
-    Metadata callId = new Metadata();
-    callId.put(RequestIds.HEADER, "deadline-call-1");
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-          () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(PURCHASE_R1));
+          () -> harness.client("deadline-call-1").withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+              .submitFeedback(PURCHASE_R1));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
 
-      ILoggingEvent line = onlyLineOf(logged, "deadline-call-1");
+      ILoggingEvent line = logged.awaitOnlyLineOf("deadline-call-1");
       assertEquals(Level.INFO, line.getLevel(), line.getFormattedMessage());
       assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with DEADLINE_EXCEEDED: it may have been"
           + " stored"), line.getFormattedMessage());
@@ -401,10 +397,9 @@ class GatewayFeedbackTest {
         .with(GatewayConfig.FEATURE_TARGET_KEY, "localhost:" + GatewayHarness.closedPort()).start();
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       for (int i = 0; i < 20; i++) {
-        Metadata callId = new Metadata();
-        callId.put(RequestIds.HEADER, "down-call-" + i);
-        assertThrows(StatusRuntimeException.class, () -> harness.client().withDeadlineAfter(20, TimeUnit.SECONDS)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(callId)).submitFeedback(PURCHASE_R1));
+        String callId = "down-call-" + i;
+        assertThrows(StatusRuntimeException.class, () -> harness.client(callId).withDeadlineAfter(20, TimeUnit.SECONDS)
+            .submitFeedback(PURCHASE_R1));
       }
 
       List<ILoggingEvent> atInfo = logged.lines().stream().filter(line -> line.getLevel().isGreaterOrEqual(Level.INFO))
@@ -475,12 +470,6 @@ class GatewayFeedbackTest {
    * The one line {@code logged} holds under the request id {@code callId}, waiting up to 5 s for
    * it (the gateway may log after its answer left).
    */
-  private static ILoggingEvent onlyLineOf(LogCapture logged, String callId) throws InterruptedException {
-    List<ILoggingEvent> lines = logged.awaitLinesOf(callId);
-    assertEquals(1, lines.size(), "lines of call " + callId + ": " + logged.lines());
-    return lines.get(0);
-  }
-
   @Test
   void submitFeedback_featureServiceStoppedWhileTheEventIsOut_saysItMayHaveBeenStored() throws Exception {
     FakeFeatureService stopping = TestCatalogue.featureService();

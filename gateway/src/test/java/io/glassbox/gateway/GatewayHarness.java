@@ -7,10 +7,13 @@ import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.ServerSettings;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -122,6 +125,13 @@ final class GatewayHarness implements AutoCloseable {
 
   GatewayGrpc.GatewayBlockingStub client() {
     return GatewayGrpc.newBlockingStub(channel);
+  }
+
+  /** {@link #client()}, its calls sent under the request id {@code requestId} (x-request-id). */
+  GatewayGrpc.GatewayBlockingStub client(String requestId) {
+    Metadata headers = new Metadata();
+    headers.put(RequestIds.HEADER, requestId);
+    return client().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
   }
 
   private void serve(String role, BindableService service, ServerSettings serverSettings) {

@@ -11,11 +11,8 @@ import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.SubmitFeedbackRequest;
 import io.glassbox.server.LogCapture;
-import io.glassbox.server.RequestIds;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -59,16 +56,14 @@ class GatewayHungFeatureServiceLogTest {
     harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, silentFeatureService(52950)).start();
     try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-          () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(requestId("hung-call-1")))
+          () -> harness.client("hung-call-1").withDeadlineAfter(300, TimeUnit.MILLISECONDS)
               .recommend(RecommendRequest.newBuilder().setUserId(KNOWN_USER).setLimit(3).build()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
 
-      List<ILoggingEvent> lines = logged.awaitLinesOf("hung-call-1");
-      assertEquals(1, lines.size(), logged.lines().toString());
-      assertEquals(Level.INFO, lines.get(0).getLevel());
+      ILoggingEvent line = logged.awaitOnlyLineOf("hung-call-1");
+      assertEquals(Level.INFO, line.getLevel());
       assertEquals("answered DEADLINE_EXCEEDED: the caller's deadline passed while waiting for the feature service",
-          lines.get(0).getFormattedMessage());
+          line.getFormattedMessage());
     }
   }
 
@@ -79,24 +74,16 @@ class GatewayHungFeatureServiceLogTest {
     harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, silentFeatureService(52951)).start();
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
-          () -> harness.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
-              .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(requestId("hung-call-2")))
+          () -> harness.client("hung-call-2").withDeadlineAfter(300, TimeUnit.MILLISECONDS)
               .submitFeedback(SubmitFeedbackRequest.newBuilder().setUserId("u9").setItemId("c1")
                   .setType(FeedbackType.FEEDBACK_TYPE_PURCHASE).setRequestId("r1").build()));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, error.getStatus().getCode());
 
-      List<ILoggingEvent> lines = logged.awaitLinesOf("hung-call-2");
-      assertEquals(1, lines.size(), logged.lines().toString());
-      assertEquals(Level.INFO, lines.get(0).getLevel());
-      assertTrue(lines.get(0).getFormattedMessage().startsWith("SubmitFeedback failed with DEADLINE_EXCEEDED: nothing"
-          + " was stored; the feature service call ended DEADLINE_EXCEEDED: "), lines.get(0).getFormattedMessage());
+      ILoggingEvent line = logged.awaitOnlyLineOf("hung-call-2");
+      assertEquals(Level.INFO, line.getLevel());
+      assertTrue(line.getFormattedMessage().startsWith("SubmitFeedback failed with DEADLINE_EXCEEDED: nothing"
+          + " was stored; the feature service call ended DEADLINE_EXCEEDED: "), line.getFormattedMessage());
     }
-  }
-
-  private static Metadata requestId(String id) {
-    Metadata headers = new Metadata();
-    headers.put(RequestIds.HEADER, id);
-    return headers;
   }
 
   /** A feature service that accepts connections and never sends a byte, at {@code port}. */

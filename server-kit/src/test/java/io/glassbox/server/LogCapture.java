@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -63,6 +65,16 @@ public final class LogCapture implements AutoCloseable {
       Thread.sleep(20);
     }
     return linesOf(requestId);
+  }
+
+  /**
+   * The one line logged under {@code requestId}, waiting for it as {@link #awaitLinesOf} does;
+   * fails the test, listing every line so far, when there is none or more than one.
+   */
+  public ILoggingEvent awaitOnlyLineOf(String requestId) throws InterruptedException {
+    List<ILoggingEvent> lines = awaitLinesOf(requestId);
+    assertEquals(1, lines.size(), "lines of call " + requestId + ": " + lines());
+    return lines.get(0);
   }
 
   @Override
