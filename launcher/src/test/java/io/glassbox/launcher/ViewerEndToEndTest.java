@@ -505,9 +505,7 @@ class ViewerEndToEndTest {
    */
   @Test
   void page_shortensByCharacters_keepingEmojiWhole() throws Exception {
-    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/"));
-    page.await("typeof shorten === 'function'", PAGE_TIMEOUT);
+    HeadlessChromium.Page page = startPage("typeof shorten === 'function'");
 
     assertEquals("😀".repeat(27) + "…", page.evaluate("shorten('😀'.repeat(40), 28)").getStringValue());
     assertEquals("😀".repeat(28), page.evaluate("shorten('😀'.repeat(28), 28)").getStringValue());
@@ -529,9 +527,7 @@ class ViewerEndToEndTest {
     RecommendResponse full = buyAgain.clone().addItems(newcomer).build();
     RecommendResponse onePlaceLeft = buyAgain.clone().addItems(placed(3, RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE))
         .addItems(newcomer.toBuilder().setRank(4)).build();
-    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/"));
-    page.await("typeof TEXTS === 'object'", PAGE_TIMEOUT);
+    HeadlessChromium.Page page = startPage("typeof TEXTS === 'object'");
 
     String none = "The first 2 place(s) are regular items (buy-again, by rule); the model ranked none of the 3 places:"
         + " the buy-again and new-item places filled the list.";
@@ -556,9 +552,7 @@ class ViewerEndToEndTest {
     RecommendResponse degraded = RecommendResponse.newBuilder().setModelVersion("m").setExplanationsDegraded(true)
         .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_EXPLAIN_FAILED)
         .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
-    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/"));
-    page.await("typeof TEXTS === 'object'", PAGE_TIMEOUT);
+    HeadlessChromium.Page page = startPage("typeof TEXTS === 'object'");
 
     String en = summary(page, "en-US", degraded);
     String zh = summary(page, "zh-CN", degraded);
@@ -588,9 +582,7 @@ class ViewerEndToEndTest {
     RecommendResponse leftOut = RecommendResponse.newBuilder().setModelVersion("m").setExplanationsDegraded(true)
         .setExplanationsDegradedCause(ExplanationsDegradedCause.EXPLANATIONS_DEGRADED_CAUSE_ITEMS_LEFT_OUT)
         .addItems(placed(1, RetrievalSource.RETRIEVAL_SOURCE_POPULAR)).build();
-    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/"));
-    page.await("typeof TEXTS === 'object'", PAGE_TIMEOUT);
+    HeadlessChromium.Page page = startPage("typeof TEXTS === 'object'");
 
     String notRankedEn = summary(page, "en-US", notRanked);
     String leftOutEn = summary(page, "en-US", leftOut);
@@ -634,9 +626,7 @@ class ViewerEndToEndTest {
     WhyNotResponse whyNot = WhyNotResponse.newBuilder().setItem(explained.getItem()).setRank(14)
         .setRankedCandidateCount(500).setTopK(10).setKthItemId("k").setScoreGap(0.1f)
         .addHoldingBack(effect("tea", 11, -0.031f)).addHoldingBack(effect("cup", 12, 0.05f)).build();
-    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
-    page.navigate(viewer.resolve("/"));
-    page.await("document.readyState === 'complete' && typeof renderEffects === 'function'", PAGE_TIMEOUT);
+    HeadlessChromium.Page page = startPage("document.readyState === 'complete' && typeof renderEffects === 'function'");
 
     assertEquals(List.of("+0.208, but others rise more", "-0.100", "-0.031, but others fall more", "+0.120", "+0.001"),
         scoreChangesOn(page, "en-US", explained));
@@ -831,6 +821,17 @@ class ViewerEndToEndTest {
   private static void openAndAwait(HeadlessChromium.Page page, String path) throws Exception {
     page.navigate(viewer.resolve(path));
     page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+  }
+
+  /**
+   * A new page on the viewer's start page, no customer shown, once {@code loaded} (a script
+   * condition) holds: for the tests that call the page's own functions.
+   */
+  private static HeadlessChromium.Page startPage(String loaded) throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.navigate(viewer.resolve("/"));
+    page.await(loaded, PAGE_TIMEOUT);
+    return page;
   }
 
   @Test
