@@ -10,8 +10,8 @@ import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
 import io.glassbox.server.ServiceStartup;
 import io.grpc.ManagedChannel;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class ExplainMain {
   private static final Logger log = LoggerFactory.getLogger(ExplainMain.class);
   private static final String NAME = "explain-service";
+  /** How long the channels' calls may finish once the server has drained, before they are cancelled. */
+  private static final Duration CHANNEL_GRACE = Duration.ofSeconds(5);
   /** Where Prometheus scrapes the explain service unless GLASSBOX_METRICS_PORT says otherwise. */
   public static final int DEFAULT_METRICS_PORT = 9454;
 
@@ -61,8 +63,8 @@ public final class ExplainMain {
           .addService(injector.getInstance(ExplainGrpcService.class))
           .watchClientKey(client)
           // Calls still draining need the channels; they go once the server has drained.
-          .closeAfterDrain(() -> shutDown(modelChannel))
-          .closeAfterDrain(() -> shutDown(featureChannel))
+          .closeAfterDrain(() -> ClientChannels.shutDown(modelChannel, CHANNEL_GRACE))
+          .closeAfterDrain(() -> ClientChannels.shutDown(featureChannel, CHANNEL_GRACE))
           .start();
     } catch (RuntimeException e) {
       modelChannel.shutdownNow();
@@ -74,12 +76,5 @@ public final class ExplainMain {
     log.info("{} calls the model service at {} and the feature service at {}",
         NAME, config.modelTarget(), config.featureTarget());
     return server;
-  }
-
-  private static void shutDown(ManagedChannel channel) throws InterruptedException {
-    channel.shutdown();
-    if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-      channel.shutdownNow();
-    }
   }
 }

@@ -7,8 +7,8 @@ import io.glassbox.server.ClientChannels.Callbacks;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.Retries;
 import io.grpc.ManagedChannel;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,17 +71,9 @@ final class DownstreamChannels implements AutoCloseable {
 
   @Override
   public void close() {
+    // All three drain at the same time; each is then waited for in turn.
     all().forEach(ManagedChannel::shutdown);
-    for (ManagedChannel channel : all()) {
-      try {
-        if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
-          channel.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        channel.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-    }
+    all().forEach(channel -> ClientChannels.shutDown(channel, Duration.ofSeconds(5)));
     log.debug("gateway channels closed");
   }
 

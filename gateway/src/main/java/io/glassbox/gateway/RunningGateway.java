@@ -3,11 +3,12 @@ package io.glassbox.gateway;
 import static java.util.Objects.requireNonNull;
 
 import io.glassbox.gateway.viewer.ViewerServer;
+import io.glassbox.server.ClientChannels;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A started gateway: the gRPC server of the public API and, when enabled, the viewer page with
@@ -54,17 +55,7 @@ public final class RunningGateway implements AutoCloseable {
   @Override
   public synchronized void close() {
     viewer.ifPresent(ViewerServer::close);
-    viewerChannel.ifPresent(channel -> {
-      channel.shutdown();
-      try {
-        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-          channel.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        channel.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-    });
+    viewerChannel.ifPresent(channel -> ClientChannels.shutDown(channel, Duration.ofSeconds(2)));
     grpc.close();
   }
 }

@@ -9,6 +9,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the channels services use to call each other: TLS and an API key when configured, the
@@ -64,6 +66,23 @@ public final class ClientChannels {
     }
     settings.apiKey().ifPresent(key -> builder.intercept(presenting(new BearerKey(key::current))));
     return new ReconnectingChannel(builder.build(), settings.reconnectProbe(), target);
+  }
+
+  /**
+   * Shuts {@code channel} down, letting its calls in flight finish for up to {@code grace}, then
+   * cancels those left. Interrupted while waiting, it cancels them at once and keeps the thread's
+   * interrupt.
+   */
+  public static void shutDown(ManagedChannel channel, Duration grace) {
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      channel.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Adds the key to calls that bring no credentials of their own (an admin CLI may). */
