@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,6 +25,17 @@ class ReasonTextsTest {
   private static final ReasonTexts.AdditionsTried NOTHING_TRIED = new ReasonTexts.AdditionsTried(0, 0, 0, 0);
   /** WhyNot's full pool, then the pairs of its 5 best singles (10 pairs). */
   private static final ReasonTexts.AdditionsTried TWENTY_AND_PAIRS = new ReasonTexts.AdditionsTried(9, 6, 5, 5);
+
+  /** What {@code text} says of the same facts in English and in Chinese. */
+  private static void assertSays(String english, String chinese, Function<ReasonTexts, String> text) {
+    assertEquals(english, text.apply(EN), "en-US");
+    assertEquals(chinese, text.apply(ZH), "zh-CN");
+  }
+
+  /** Purchases counted up to {@code instant} (ISO-8601). */
+  private static Optional<Instant> at(String instant) {
+    return Optional.of(Instant.parse(instant));
+  }
 
   @Test
   void history_enUs_oneItemNeitherNecessaryNorSufficient_statesBothRanksAndTheCandidateCount() {
@@ -55,12 +71,11 @@ class ReasonTextsTest {
     assertEquals("Because you bought A, B and C: without them, it would rank #60 instead of #46 among 500 candidates."
             + " Those purchases alone would bring it into your top 10 new picks.",
         EN.history(new ReasonTexts.HistoryClaim(List.of("A", "B", "C"), 46, 60, 500, 10, false, true, 0, 0)));
-    assertEquals("Because you bought A: without it, it would rank #25 instead of #11 among 500 candidates."
+    assertSays("Because you bought A: without it, it would rank #25 instead of #11 among 500 candidates."
             + " That purchase alone would bring it into your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, 0)));
-    assertEquals("因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 11 位降到第 25 位。"
+        "因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 11 位降到第 25 位。"
             + "仅凭这件商品，它就会进入您的前 10 个新推荐。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, 0)));
+        texts -> texts.history(new ReasonTexts.HistoryClaim(List.of("A"), 11, 25, 500, 10, false, true, 0, 0)));
     assertEquals("因为您购买过「A」和「B」：如果没有它们，它会在 500 个候选商品中从第 46 位降到第 60 位。"
             + "仅凭这些商品，它就会进入您的前 10 个新推荐。",
         ZH.history(new ReasonTexts.HistoryClaim(List.of("A", "B"), 46, 60, 500, 10, false, true, 0, 0)));
@@ -68,36 +83,32 @@ class ReasonTextsTest {
 
   @Test
   void history_otherPurchasesNecessaryAlone_areSaidBeforeSufficiency_inBothLocales() {
-    assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
+    assertSays("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
             + " among 500 candidates. It would also drop out without any one of 16 other purchases.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, 0)));
-    assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #13 instead of #8"
+        "因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 9 位降到第 11 位。"
+            + "只去掉另外 16 件购买中的任何一件，它也会跌出。",
+        texts -> texts.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, 0)));
+    assertSays("Because you bought A: without it, it would drop out of your top 10 new picks, to #13 instead of #8"
             + " among 500 candidates. It would also drop out without one other purchase. That purchase alone would"
             + " keep it in your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, 0)));
-    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 9 位降到第 11 位。"
-            + "只去掉另外 16 件购买中的任何一件，它也会跌出。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, 0)));
-    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 8 位降到第 13 位。"
+        "因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 8 位降到第 13 位。"
             + "只去掉另外一件购买，它也会跌出。仅凭这件商品，它也会留在您的前 10 个新推荐中。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, 0)));
+        texts -> texts.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, 0)));
   }
 
   @Test
   void history_otherPurchasesCountedOnAShortlist_areSaidAsALowerBound_inBothLocales() {
-    assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
+    assertSays("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
             + " among 500 candidates. It would also drop out without any one of 16 or more other purchases.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, true, 0)));
-    assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #13 instead of #8"
+        "因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 9 位降到第 11 位。"
+            + "只去掉另外 16 件或更多购买中的任何一件，它也会跌出。",
+        texts -> texts.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, true, 0)));
+    assertSays("Because you bought A: without it, it would drop out of your top 10 new picks, to #13 instead of #8"
             + " among 500 candidates. There is at least one other purchase without which it would also drop out."
             + " That purchase alone would keep it in your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, true, 0)));
-    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 9 位降到第 11 位。"
-            + "只去掉另外 16 件或更多购买中的任何一件，它也会跌出。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 16, true, 0)));
-    assertEquals("因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 8 位降到第 13 位。"
+        "因为您购买过「A」：如果没有它，它会跌出您的前 10 个新推荐，在 500 个候选商品中从第 8 位降到第 13 位。"
             + "至少还有一件其他购买，只去掉那一件，它也会跌出。仅凭这件商品，它也会留在您的前 10 个新推荐中。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, true, 0)));
+        texts -> texts.history(new ReasonTexts.HistoryClaim(List.of("A"), 8, 13, 500, 10, true, true, 1, true, 0)));
     assertEquals("Because you bought A: without it, it would drop out of your top 10 new picks, to #11 instead of #9"
             + " among 500 candidates.",
         EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 9, 11, 500, 10, true, false, 0, true, 0)),
@@ -125,12 +136,11 @@ class ReasonTextsTest {
 
   @Test
   void history_notSufficientButInTheTopKWithNoPurchases_statesThatRank_inBothLocales() {
-    assertEquals("Because you bought A: without it, it would rank #9 instead of #5 among 500 candidates. With no "
+    assertSays("Because you bought A: without it, it would rank #9 instead of #5 among 500 candidates. With no "
             + "purchases at all, it would rank #3, within your top 10 new picks.",
-        EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 3)));
-    assertEquals("因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 5 位降到第 9 位。如果没有任何购买，它会排第 3 位，"
+        "因为您购买过「A」：如果没有它，它会在 500 个候选商品中从第 5 位降到第 9 位。如果没有任何购买，它会排第 3 位，"
             + "在您的前 10 个新推荐之内。",
-        ZH.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 3)));
+        texts -> texts.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 3)));
     assertEquals("Because you bought A: without it, it would rank #9 instead of #5 among 500 candidates.",
         EN.history(new ReasonTexts.HistoryClaim(List.of("A"), 5, 9, 500, 10, false, false, 0, 11)),
         "outside the top 10 with no purchases: nothing to add");
@@ -149,17 +159,17 @@ class ReasonTextsTest {
   void trend_enUs_necessary_statesPurchasesWindowAndBothRanks() {
     assertEquals("Popular lately: bought 120 times in the last 14 days. Without that, it would drop out of "
             + "your top 10 new picks, to #14 instead of #4 among 480 candidates.",
-        EN.trend(120, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
+        EN.trend(120, Duration.ofDays(14), 4, 14, 480, 10, true));
     assertEquals("Popular lately: bought 3 times in the last 36 hours. Without that, it would rank #9 "
             + "instead of #2 among 1500 candidates.",
-        EN.trend(3, java.time.Duration.ofHours(36), 2, 9, 1500, 10, false));
+        EN.trend(3, Duration.ofHours(36), 2, 9, 1500, 10, false));
   }
 
   @Test
   void trend_zhCn_statesPurchasesWindowAndBothRanks() {
     assertEquals("近期热销：最近 14 天内被购买 1200 次。如果不计这一热度，它会跌出您的前 10 个新推荐，"
             + "在 480 个候选商品中从第 4 位降到第 14 位。",
-        ZH.trend(1200, java.time.Duration.ofDays(14), 4, 14, 480, 10, true));
+        ZH.trend(1200, Duration.ofDays(14), 4, 14, 480, 10, true));
   }
 
   /**
@@ -168,14 +178,13 @@ class ReasonTextsTest {
    */
   @Test
   void trend_countedUpToARequestTime_namesItInUtc_inBothLocales() {
-    java.util.Optional<java.time.Instant> end = java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:00Z"));
-    assertEquals("Popular lately: bought 59 times in the 14 days before 2011-12-09 12:50 UTC. Without that, it would "
-        + "rank #9 instead of #4 among 50 candidates.", EN.trend(59, java.time.Duration.ofDays(14), end, 4, 9, 50, 10, false));
+    assertSays("Popular lately: bought 59 times in the 14 days before 2011-12-09 12:50 UTC. Without that, it would "
+        + "rank #9 instead of #4 among 50 candidates.",
+        "近期热销：2011-12-09 12:50 UTC 之前的 14 天内被购买 59 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
+        texts -> texts.trend(59, Duration.ofDays(14), at("2011-12-09T12:50:00Z"), 4, 9, 50, 10, false));
     assertEquals("Popular lately: bought once in the hour before 2011-12-09 12:50:30 UTC. Without that, it would drop out"
-        + " of your top 10 new picks, to #14 instead of #4 among 480 candidates.", EN.trend(1, java.time.Duration.ofHours(1),
-        java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:30Z")), 4, 14, 480, 10, true));
-    assertEquals("近期热销：2011-12-09 12:50 UTC 之前的 14 天内被购买 59 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
-        ZH.trend(59, java.time.Duration.ofDays(14), end, 4, 9, 50, 10, false));
+        + " of your top 10 new picks, to #14 instead of #4 among 480 candidates.",
+        EN.trend(1, Duration.ofHours(1), at("2011-12-09T12:50:30Z"), 4, 14, 480, 10, true));
   }
 
   /**
@@ -186,26 +195,23 @@ class ReasonTextsTest {
    */
   @Test
   void trend_countedUpToAFractionOfASecond_namesTheSecondItCountedUpTo() {
-    java.util.Optional<java.time.Instant> fraction =
-        java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:12.345Z"));
-    assertEquals("Popular lately: bought 60 times in the 14 days before 2011-12-09 12:50:13 UTC. Without that, it would "
+    assertSays("Popular lately: bought 60 times in the 14 days before 2011-12-09 12:50:13 UTC. Without that, it would "
         + "rank #9 instead of #4 among 50 candidates.",
-        EN.trend(60, java.time.Duration.ofDays(14), fraction, 4, 9, 50, 10, false));
+        "近期热销：2011-12-09 12:50:13 UTC 之前的 14 天内被购买 60 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
+        texts -> texts.trend(60, Duration.ofDays(14), at("2011-12-09T12:50:12.345Z"), 4, 9, 50, 10, false));
     assertEquals("Popular lately: bought 60 times in the 14 days before 2011-12-09 12:51 UTC. Without that, it would "
-        + "rank #9 instead of #4 among 50 candidates.", EN.trend(60, java.time.Duration.ofDays(14),
-        java.util.Optional.of(java.time.Instant.parse("2011-12-09T12:50:59.5Z")), 4, 9, 50, 10, false));
-    assertEquals("近期热销：2011-12-09 12:50:13 UTC 之前的 14 天内被购买 60 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
-        ZH.trend(60, java.time.Duration.ofDays(14), fraction, 4, 9, 50, 10, false));
+        + "rank #9 instead of #4 among 50 candidates.",
+        EN.trend(60, Duration.ofDays(14), at("2011-12-09T12:50:59.5Z"), 4, 9, 50, 10, false));
   }
 
   @Test
   void countsOfOne_areSaidInWords_inEnglish() {
     assertEquals("Popular lately: bought once in the last day. Without that, it would rank #9 instead of #4 among 50 "
-        + "candidates.", EN.trend(1, java.time.Duration.ofDays(1), 4, 9, 50, 10, false));
+        + "candidates.", EN.trend(1, Duration.ofDays(1), 4, 9, 50, 10, false));
     assertEquals("Popular lately: bought 2 times in the last hour. Without that, it would rank #9 instead of #4 among 50 "
-        + "candidates.", EN.trend(2, java.time.Duration.ofHours(1), 4, 9, 50, 10, false));
+        + "candidates.", EN.trend(2, Duration.ofHours(1), 4, 9, 50, 10, false));
     assertEquals("近期热销：最近 1 天内被购买 1 次。如果不计这一热度，它会在 50 个候选商品中从第 4 位降到第 9 位。",
-        ZH.trend(1, java.time.Duration.ofDays(1), 4, 9, 50, 10, false));
+        ZH.trend(1, Duration.ofDays(1), 4, 9, 50, 10, false));
     assertEquals("Among the shop's top 10% best-selling items: bought once.", EN.popular(1));
     assertEquals(" The one purchase tried (one of your purchases that lifts it) would not bring it into your top 10 "
         + "new picks.", EN.whyNotAddition(List.of(), 0, 10, new ReasonTexts.AdditionsTried(0, 0, 1, 0), true));
@@ -217,7 +223,7 @@ class ReasonTextsTest {
 
   @Test
   void trend_emptyWindow_isRejected() {
-    assertThrows(IllegalArgumentException.class, () -> EN.trend(1, java.time.Duration.ZERO, 1, 5, 10, 3, true));
+    assertThrows(IllegalArgumentException.class, () -> EN.trend(1, Duration.ZERO, 1, 5, 10, 3, true));
   }
 
   @Test
@@ -266,41 +272,37 @@ class ReasonTextsTest {
 
   @Test
   void sales_bothLocales_stateThePurchasesAndNoPopularity() {
-    assertEquals("It has been bought once in this shop.", EN.sales(1));
+    assertSays("It has been bought once in this shop.", "它在本店已被购买 1 次。", texts -> texts.sales(1));
     assertEquals("It has been bought 3 times in this shop.", EN.sales(3));
-    assertEquals("It has been bought 1234567 times in this shop.", EN.sales(1_234_567));
-    assertEquals("It has been bought in this shop.", EN.sales(0));
-    assertEquals("它在本店已被购买 1 次。", ZH.sales(1));
-    assertEquals("它在本店已被购买 1234567 次。", ZH.sales(1_234_567));
-    assertEquals("它在本店被购买过。", ZH.sales(0));
+    assertSays("It has been bought 1234567 times in this shop.", "它在本店已被购买 1234567 次。",
+        texts -> texts.sales(1_234_567));
+    assertSays("It has been bought in this shop.", "它在本店被购买过。", texts -> texts.sales(0));
   }
 
   @Test
   void buyAgain_bothLocales_stateOrdersAndTheLastPurchaseDayOnly() {
-    assertEquals("You bought this in 4 of your 9 orders, most recently on 2011-11-20.",
-        EN.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20), false));
-    assertEquals("您的 9 笔订单中有 4 笔买过它，最近一次在 2011-11-20。",
-        ZH.buyAgain(4, 9, java.time.LocalDate.of(2011, 11, 20), false));
+    assertSays("You bought this in 4 of your 9 orders, most recently on 2011-11-20.",
+        "您的 9 笔订单中有 4 笔买过它，最近一次在 2011-11-20。",
+        texts -> texts.buyAgain(4, 9, LocalDate.of(2011, 11, 20), false));
     assertEquals("You bought this in 1200 of your 1500 orders, most recently on 2011-01-02.",
-        EN.buyAgain(1200, 1500, java.time.LocalDate.of(2011, 1, 2), false));
+        EN.buyAgain(1200, 1500, LocalDate.of(2011, 1, 2), false));
     // Counts of the latest orders only (the store keeps the newest part of a long record).
-    assertEquals("You bought this in 9 of your last 36 orders, most recently on 2011-12-08.",
-        EN.buyAgain(9, 36, java.time.LocalDate.of(2011, 12, 8), true));
-    assertEquals("您最近的 36 笔订单中有 9 笔买过它，最近一次在 2011-12-08。",
-        ZH.buyAgain(9, 36, java.time.LocalDate.of(2011, 12, 8), true));
+    assertSays("You bought this in 9 of your last 36 orders, most recently on 2011-12-08.",
+        "您最近的 36 笔订单中有 9 笔买过它，最近一次在 2011-12-08。",
+        texts -> texts.buyAgain(9, 36, LocalDate.of(2011, 12, 8), true));
   }
 
   @Test
   void newcomer_bothLocales_sayTheModelDidNotRankIt() {
-    assertEquals("New in the shop: the model has not learned this item yet, so it did not rank it;"
-        + " it is shown because of what it was bought with.", EN.newcomer());
-    assertEquals("新上架：模型还没有学过这件商品，所以没有为它排序；推荐它是因为它和下面的商品被一起购买。", ZH.newcomer());
+    assertSays("New in the shop: the model has not learned this item yet, so it did not rank it;"
+        + " it is shown because of what it was bought with.",
+        "新上架：模型还没有学过这件商品，所以没有为它排序；推荐它是因为它和下面的商品被一起购买。", ReasonTexts::newcomer);
   }
 
   @Test
   void buyAgain_moreOrdersWithTheItemThanOrders_isRejected() {
-    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(3, 2, java.time.LocalDate.EPOCH, false));
-    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(0, 2, java.time.LocalDate.EPOCH, false));
+    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(3, 2, LocalDate.EPOCH, false));
+    assertThrows(IllegalArgumentException.class, () -> EN.buyAgain(0, 2, LocalDate.EPOCH, false));
   }
 
   @Test
