@@ -13,9 +13,13 @@ Outputs:
   wrong-names/  model.onnx whose first input is called "items" instead of "history"
   positional/   model.onnx that also adds L / 100 (L = the padded history length) to every
                 score: a model whose outputs change with the amount of left padding
+  external-data/ model.onnx with v1's outputs whose constant zero_f_like is an initializer with
+                its 4 bytes in weights.bin next to it (ONNX external data): a version whose
+                scores are right only when ONNX Runtime reads that file
 """
 import json
 import os
+import struct
 
 import onnx
 from onnx import TensorProto, helper
@@ -82,6 +86,16 @@ def build(history_name, positional=False):
     return model
 
 
+def build_external_data():
+    model = build("history")
+    constant = next(node for node in model.graph.node if node.output[0] == "zero_f_like")
+    model.graph.node.remove(constant)
+    model.graph.initializer.append(helper.make_tensor(
+        "zero_f_like", TensorProto.FLOAT, [], struct.pack("<f", 0.0), raw=True))
+    onnx.checker.check_model(model)
+    return model
+
+
 def main():
     version_dir = os.path.join(HERE, "v1")
     os.makedirs(version_dir, exist_ok=True)
@@ -113,6 +127,14 @@ def main():
     positional_dir = os.path.join(HERE, "positional")
     os.makedirs(positional_dir, exist_ok=True)
     onnx.save(build("history", positional=True), os.path.join(positional_dir, "model.onnx"))
+    external_dir = os.path.join(HERE, "external-data")
+    os.makedirs(external_dir, exist_ok=True)
+    weights = os.path.join(external_dir, "weights.bin")
+    if os.path.exists(weights):
+        os.remove(weights)  # onnx.save appends external data to an existing file
+    onnx.save(build_external_data(), os.path.join(external_dir, "model.onnx"),
+              save_as_external_data=True, all_tensors_to_one_file=True, location="weights.bin",
+              size_threshold=0)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * and the title vectors when the metadata declares a title term) into a {@link LoadedModel}, or
  * explains with a {@link ModelLoadException} why it cannot.
  * Everything is checked before the model can serve: metadata fields, the vocabulary against
- * {@code vocabulary_size}, the graph's inputs and outputs against the contract, and one test
+ * {@code vocabulary_size}, external data files (inside the version folder, see
+ * {@link ModelExternalData}), the graph's inputs and outputs against the contract, and one test
  * inference that touches the highest vocabulary index.
  */
 @Singleton
@@ -66,6 +67,8 @@ public final class ModelLoader {
       }
       return TitleTerm.read(file, declared.weight(), vocabulary);
     });
+    // Before ONNX Runtime opens anything the model names (it would follow any path).
+    ModelExternalData.requireInsideFolder(folder.resolve(MODEL_FILE));
     SessionFactory.OpenedSession opened;
     try {
       opened = sessions.open(folder.resolve(MODEL_FILE));

@@ -77,6 +77,36 @@ final class ModelFolders {
     return folder;
   }
 
+  /**
+   * A toy version with v1's outputs whose constant {@code zero_f_like} is read from
+   * {@code weights.bin} in the folder (ONNX external data): it scores right only when read.
+   */
+  static Path addExternalDataVersion(Path modelDirectory, String version) {
+    Path folder = addToyVariant(modelDirectory, version, "external-data");
+    try {
+      Files.copy(toyModelSource().resolve("external-data").resolve("weights.bin"), folder.resolve("weights.bin"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return folder;
+  }
+
+  /**
+   * A toy version whose model.onnx also holds an unused initializer whose data is at
+   * {@code location} (ONNX external data, relative to the folder), as any model file can say.
+   */
+  static Path addExternalInitializerVersion(Path modelDirectory, String version, String location) {
+    Path folder = addToyVersion(modelDirectory, version);
+    Path model = folder.resolve(ModelLoader.MODEL_FILE);
+    try {
+      Files.write(model, OnnxMessages.withInitializer(
+          Files.readAllBytes(model), OnnxMessages.externalTensor("extra", location)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return folder;
+  }
+
   /** The toy version with the graph of {@code variant} (a folder of the toy model source). */
   private static Path addToyVariant(Path modelDirectory, String version, String variant) {
     Path folder = addToyVersion(modelDirectory, version);

@@ -191,8 +191,8 @@ class ModelMainTest {
         GrpcServer.inProcess(ModelMain.SERVER_NAME, "model-main-test-" + UUID.randomUUID())));
 
     assertEquals("model toy version folder " + corrupt.toAbsolutePath() + " could not be loaded: model.onnx "
-        + "could not be loaded by ONNX Runtime (ORT_INVALID_PROTOBUF); is it a complete ONNX file? To start "
-        + "anyway, pin one that loads with GLASSBOX_MODEL_VERSION=<version> (older versions here: "
+        + "could not be loaded: it is not a valid ONNX protobuf file (an end-group tag without its start); is it "
+        + "a complete ONNX file? To start anyway, pin one that loads with GLASSBOX_MODEL_VERSION=<version> (older versions here: "
         + "20261201-000000, 20261122-050136), or fix or remove that folder (with no version pinned the newest "
         + "folder is served).", failure.getMessage());
   }
@@ -209,8 +209,8 @@ class ModelMainTest {
         pinned, GrpcServer.inProcess(ModelMain.SERVER_NAME, "model-main-test-" + UUID.randomUUID())));
 
     assertEquals("model toy version folder " + corrupt.toAbsolutePath() + " could not be loaded: model.onnx "
-        + "could not be loaded by ONNX Runtime (ORT_INVALID_PROTOBUF); is it a complete ONNX file? To start "
-        + "anyway, fix that folder, or pin one that loads with GLASSBOX_MODEL_VERSION=<version> (others here: "
+        + "could not be loaded: it is not a valid ONNX protobuf file (an end-group tag without its start); is it "
+        + "a complete ONNX file? To start anyway, fix that folder, or pin one that loads with GLASSBOX_MODEL_VERSION=<version> (others here: "
         + "v3, v1), or leave GLASSBOX_MODEL_VERSION empty to serve the newest.", failure.getMessage());
   }
 }

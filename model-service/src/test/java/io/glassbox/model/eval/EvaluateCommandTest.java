@@ -112,8 +112,8 @@ class EvaluateCommandTest {
 
     assertEquals(1, exit);
     assertEquals("evaluate: model toy version folder " + corrupt.toAbsolutePath() + " could not be loaded: "
-        + "model.onnx could not be loaded by ONNX Runtime (ORT_INVALID_PROTOBUF); is it a complete ONNX file? To "
-        + "start anyway, pin one that loads with --version=<version> (older versions here: v1), or fix or remove "
+        + "model.onnx could not be loaded: it is not a valid ONNX protobuf file (an end-group tag without its "
+        + "start); is it a complete ONNX file? To start anyway, pin one that loads with --version=<version> (older versions here: v1), or fix or remove "
         + "that folder (with no version pinned the newest folder is served)." + System.lineSeparator(),
         progress.toString(StandardCharsets.UTF_8));
   }

@@ -1,0 +1,161 @@
+package io.glassbox.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.GetModelInfoRequest;
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ModelServiceGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.api.v1.ScoreRequest;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Model files whose tensors name external data: a version may only read files inside its own
+ * folder, whatever path its model.onnx writes (ONNX Runtime itself would follow any).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ExternalDataReloadTest {
+  private static final ScoreRequest ONE_CELL =
+      ScoreRpcTest.request(ScoreRpcTest.row(List.of(2, 4), List.of(3)));
+
+  @TempDir Path modelDirectory;
+  @TempDir Path elsewhere;
+
+  @Test
+  void reloadModel_onAPort_initializerReadingEtcPasswd_isRefused_andTheOldVersionKeepsServing() {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    GrpcServer server = ModelMain.start(ConfigSource.of(Map.of(
+        ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
+        ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
+        ModelConfig.PROVIDER_KEY, "cpu")));
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    ManagedChannel admin = NettyChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
+    try {
+      ModelServiceGrpc.ModelServiceBlockingStub stub = ModelServiceGrpc.newBlockingStub(channel);
+      ModelFolders.addExternalInitializerVersion(modelDirectory, "v2", "../../../../../../etc/passwd");
+
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () ->
+          ModelAdminGrpc.newBlockingStub(admin).reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+
+      assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode(), refused.getStatus().toString());
+      assertEquals("model.onnx tensor \"extra\" names external data \"../../../../../../etc/passwd\", a path "
+          + "that climbs out with \"..\"; external data must be a file inside the version folder, named by a "
+          + "relative path", refused.getStatus().getDescription());
+      assertEquals("v1", stub.getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion());
+      assertEquals("v1", stub.score(ONE_CELL).getModelVersion());
+      assertEquals(ScoreRpcTest.toyScore(3, 2, 4), stub.score(ONE_CELL).getRows(0).getScores(0), 1e-5f);
+    } finally {
+      admin.shutdownNow();
+      channel.shutdownNow();
+      server.close();
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "/etc/passwd | an absolute path",
+      "data/../../v1/model.onnx | a path that climbs out with \"..\"",
+      "..\\v1\\model.onnx | a path that climbs out with \"..\"",
+      "missing.bin | which is missing from the version folder",
+      // ONNX Runtime reads this location as a memory address held in the offset.
+      "*/_ORT_MEM_ADDR_/* | which is missing from the version folder",
+      "'' | an empty path"})
+  void reloadModel_externalDataNotAFileInsideTheFolder_isRefused(String location, String problem) {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      ModelFolders.addExternalInitializerVersion(modelDirectory, "v2", location);
+
+      String message = refusedReload(service, "v2");
+
+      assertTrue(message.startsWith("model.onnx tensor \"extra\" names external data \"" + location + "\", "
+          + problem + ";"), message);
+      assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
+    }
+  }
+
+  @Test
+  void reloadModel_externalDataThroughASymbolicLinkOutOfTheFolder_isRefused() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      Path secret = Files.write(elsewhere.resolve("extra.bin"), new byte[] {1, 2, 3, 4});
+      Path folder = ModelFolders.addExternalInitializerVersion(modelDirectory, "v2", "weights/extra.bin");
+      Files.createSymbolicLink(folder.resolve("weights"), elsewhere);
+
+      String message = refusedReload(service, "v2");
+
+      assertTrue(message.contains("\"weights/extra.bin\", which leads outside the version folder;"), message);
+      assertTrue(!message.contains(secret.toString()), "no internal paths in client messages: " + message);
+      assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
+    }
+  }
+
+  @Test
+  void reloadModel_externalDataInsideTheFolder_loadsAndScoresWithIt() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      ModelFolders.addExternalDataVersion(modelDirectory, "v2");
+      Path unused = ModelFolders.addExternalInitializerVersion(modelDirectory, "v3", "data/extra.bin");
+      Files.createDirectories(unused.resolve("data"));
+      Files.write(unused.resolve("data/extra.bin"), new byte[4]);
+
+      assertEquals("v2", service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build())
+          .getActive().getVersion());
+      // zero_f_like comes from weights.bin: anything but its four zero bytes would change the score.
+      assertEquals(ScoreRpcTest.toyScore(3, 2, 4), service.stub.score(ONE_CELL).getRows(0).getScores(0), 1e-5f);
+      assertEquals("v3", service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v3").build())
+          .getActive().getVersion());
+    }
+  }
+
+  @Test
+  void reloadModel_versionFolderThatIsASymbolicLink_keepsItsExternalDataInside() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      Path real = ModelFolders.addExternalDataVersion(elsewhere, "v2");
+      Files.createSymbolicLink(modelDirectory.resolve(ModelFolders.TOY_NAME).resolve("v2"), real);
+
+      assertEquals("v2", service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build())
+          .getActive().getVersion());
+    }
+  }
+
+  @Test
+  void start_newestVersionReadingAFileOutsideItsFolder_failsInsteadOfServing() {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path hostile = ModelFolders.addExternalInitializerVersion(modelDirectory, "v2", "/etc/passwd");
+
+    ModelLoadException failure = assertThrows(ModelLoadException.class, () -> ModelMain.start(
+        ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME),
+        GrpcServer.inProcess(ModelMain.SERVER_NAME, "external-data-test-" + UUID.randomUUID())));
+
+    assertTrue(failure.getMessage().startsWith("model toy version folder " + hostile.toAbsolutePath()
+        + " could not be loaded: model.onnx tensor \"extra\" names external data \"/etc/passwd\", an absolute "
+        + "path;"), failure.getMessage());
+  }
+
+  private static String refusedReload(ModelServiceUnderTest service, String version) {
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()));
+    assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode(), refused.getStatus().toString());
+    return refused.getStatus().getDescription();
+  }
+}
