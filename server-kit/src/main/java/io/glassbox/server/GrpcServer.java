@@ -15,7 +15,6 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +60,7 @@ public final class GrpcServer implements AutoCloseable {
   private final List<String> serviceNames;
   private final Duration drainTimeout;
   private final List<AutoCloseable> closeAfterDrain;
-  private final Optional<HTTPServer> metricsServer;
+  private final Optional<MetricsPort> metricsServer;
   private final PrometheusRegistry metrics;
   private final ProbeEndpoints probes;
   /** Guards the three fields below and every health update, so none lands after a drain began. */
@@ -71,7 +70,7 @@ public final class GrpcServer implements AutoCloseable {
   private boolean draining;
 
   private GrpcServer(Builder builder, Server server, Optional<Server> adminServer,
-      Optional<HTTPServer> metricsServer) {
+      Optional<MetricsPort> metricsServer) {
     this.name = builder.name;
     this.server = server;
     this.adminServer = adminServer;
@@ -126,7 +125,7 @@ public final class GrpcServer implements AutoCloseable {
    * (see {@link ProbeEndpoints}), or -1 when metrics are off.
    */
   public int metricsPort() {
-    return metricsServer.map(HTTPServer::getPort).orElse(-1);
+    return metricsServer.map(MetricsPort::port).orElse(-1);
   }
 
   /** This server's metrics, as {@code /metrics} serves them. */
@@ -233,7 +232,7 @@ public final class GrpcServer implements AutoCloseable {
         log.warn("{}: a resource failed to close", name, e);
       }
     }
-    metricsServer.ifPresent(HTTPServer::close);
+    metricsServer.ifPresent(MetricsPort::close);
     log.info("{} stopped", name);
   }
 
@@ -364,7 +363,7 @@ public final class GrpcServer implements AutoCloseable {
       List<AutoCloseable> executors = new ArrayList<>();
       Server server = null;
       Optional<Server> adminServer = Optional.empty();
-      Optional<HTTPServer> metricsServer = Optional.empty();
+      Optional<MetricsPort> metricsServer = Optional.empty();
       List<Runnable> stopWatching = new ArrayList<>();
       // Everything from the first event loop on is inside: the main server's event loops hold
       // files from the moment they are built, and building the admin server can still fail.
@@ -397,7 +396,7 @@ public final class GrpcServer implements AutoCloseable {
         // Whatever failed, nothing built here outlives it: a port left bound refuses the next
         // start, and event loops left open keep their files.
         stopWatching.forEach(Runnable::run);
-        metricsServer.ifPresent(HTTPServer::close);
+        metricsServer.ifPresent(MetricsPort::close);
         if (server != null) {
           server.shutdownNow();
         }
@@ -416,7 +415,7 @@ public final class GrpcServer implements AutoCloseable {
       started.setServing(false);
       log.info("{} listening on port {}{}{}{}{}", name, server.getPort(),
           adminServer.map(s -> ", admin port " + s.getPort()).orElse(""),
-          metricsServer.map(s -> ", metrics port " + s.getPort()).orElse(""),
+          metricsServer.map(s -> ", metrics port " + s.port()).orElse(""),
           settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
           settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys");
       return started;
@@ -475,22 +474,18 @@ public final class GrpcServer implements AutoCloseable {
       }
     }
 
-    private Optional<HTTPServer> startMetrics() throws IOException {
+    private Optional<MetricsPort> startMetrics() throws IOException {
       if (settings.metricsPort() == 0 || transport instanceof InProcessTransport) {
         return Optional.empty();
       }
       MessageLimits.limitHttpHeaders();
-      return Optional.of(HTTPServer.builder()
-          .inetAddress(settings.resolve(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), name))
-          .port(settings.metricsPort())
-          // The exporter's own pool (10 threads, no time limit, the server's dispatcher waiting
-          // for a free one) stopped the port, probes included, at eleven clients that each sent
-          // a byte and stalled.
-          .executorService(new TimeLimitedExchanges("metrics", METRICS_THREADS, METRICS_EXCHANGE_LIMIT,
-              METRICS_EXCHANGE_LIMIT))
-          .registry(metrics.registry())
-          .defaultHandler(probes)
-          .buildAndStart());
+      InetSocketAddress address = new InetSocketAddress(
+          settings.resolve(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), name), settings.metricsPort());
+      // The exporter's own pool (10 threads, no time limit, the server's dispatcher waiting for a
+      // free one) stopped the port, probes included, at eleven clients that each sent a byte and
+      // stalled.
+      return Optional.of(MetricsPort.start(address, metrics.registry(), probes,
+          new TimeLimitedExchanges("metrics", METRICS_THREADS, METRICS_EXCHANGE_LIMIT, METRICS_EXCHANGE_LIMIT)));
     }
   }
 

@@ -30,8 +30,8 @@ public final class LogCapture implements AutoCloseable {
     }
   };
 
-  private LogCapture(Class<?> source, Level level) {
-    logger = (Logger) LoggerFactory.getLogger(source);
+  private LogCapture(String loggerName, Level level) {
+    logger = (Logger) LoggerFactory.getLogger(loggerName);
     levelBefore = logger.getLevel();
     logged.start();
     logger.setLevel(level);
@@ -40,7 +40,15 @@ public final class LogCapture implements AutoCloseable {
 
   /** Captures what {@code source}'s logger logs at {@code level} and above. */
   public static LogCapture of(Class<?> source, Level level) {
-    return new LogCapture(source, level);
+    return new LogCapture(source.getName(), level);
+  }
+
+  /**
+   * Captures what every logger logs at {@code level} and above, third-party libraries' too (their
+   * java.util.logging arrives through the bridge under their own names).
+   */
+  public static LogCapture everything(Level level) {
+    return new LogCapture(Logger.ROOT_LOGGER_NAME, level);
   }
 
   /** The lines so far, oldest first. */

@@ -1,11 +1,14 @@
 package io.glassbox.server;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.google.common.collect.ImmutableList;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.StringValue;
@@ -23,6 +26,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.metrics.Gauge;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -240,6 +244,67 @@ class ObservabilityTest {
         socket.close();
       }
     }
+  }
+
+  /**
+   * A scraper that resets its connection (SO_LINGER 0) while its answer is on the way is no error
+   * of the server's: each is one DEBUG line, no ERROR and no stack trace. The exporter logged each
+   * at SEVERE with a full trace, so 50 such requests left about a thousand lines in the log. The
+   * answer here is 8 MiB, more than the socket buffers hold, so every write fails on the reset.
+   */
+  @Test
+  void metricsPort_aScraperThatResetsItsConnection_isOneDebugLine_noErrorNorTrace() throws Exception {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        freePort(), 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("metrics", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+    Gauge.builder().name("test_large_answer").help("x".repeat(8 << 20)).register(server.metrics());
+    int resets = 5;
+    try (LogCapture everything = LogCapture.everything(Level.WARN);
+        LogCapture metricsPort = LogCapture.of(MetricsPort.class, Level.DEBUG)) {
+      for (int i = 0; i < resets; i++) {
+        try (Socket socket = new Socket("127.0.0.1", server.metricsPort())) {
+          socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(US_ASCII));
+          // The answer has begun: its status line is here, the rest waits in the server's write.
+          assertEquals("HTTP/1.1 200 OK", statusLine(socket));
+          socket.setSoLinger(true, 0);
+        }
+      }
+
+      await("each reset logged", () -> problems(everything).size() + metricsPort.lines().size() >= resets);
+      assertEquals(List.of(), problems(everything));
+      assertEquals(resets, metricsPort.lines().size());
+      for (ILoggingEvent line : metricsPort.lines()) {
+        assertEquals(Level.DEBUG, line.getLevel());
+        assertNull(line.getThrowableProxy(), line.getFormattedMessage());
+        assertTrue(line.getFormattedMessage().startsWith("metrics: the client closed its connection before its "
+            + "answer was sent"), line.getFormattedMessage());
+      }
+    }
+    // The port answers on.
+    assertEquals(Optional.of("HTTP/1.1 200 OK"), RawHttp.statusLine("127.0.0.1", server.metricsPort(),
+        "GET " + ProbeEndpoints.LIVE_PATH + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  }
+
+  /** The lines at WARN and above, with their traces' first lines, to read in a failure. */
+  private static List<String> problems(LogCapture capture) {
+    return capture.lines().stream().filter(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+        .map(line -> line.getLevel() + " " + line.getLoggerName() + ": " + line.getFormattedMessage()
+            + (line.getThrowableProxy() == null ? "" : " / " + line.getThrowableProxy().getMessage()))
+        .toList();
+  }
+
+  /** Reads the answer's first line, byte by byte, leaving the rest unread. */
+  private static String statusLine(Socket socket) throws IOException {
+    socket.setSoTimeout(10_000);
+    StringBuilder line = new StringBuilder();
+    for (int b = socket.getInputStream().read(); b != '\n'; b = socket.getInputStream().read()) {
+      if (b < 0) {
+        throw new AssertionError("closed after " + line);
+      }
+      line.append((char) b);
+    }
+    return line.toString().strip();
   }
 
   @Test
