@@ -418,7 +418,38 @@ public final class GrpcServer implements AutoCloseable {
           metricsServer.map(s -> ", metrics port " + s.port()).orElse(""),
           settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
           settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys");
+      plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
       return started;
+    }
+
+    /**
+     * A server that takes API keys in plaintext on an address beyond loopback receives them over
+     * the network in clear, for anyone on the way to read and reuse: said once, at start, with the
+     * settings that turn TLS on.
+     */
+    private Optional<String> plaintextKeysWarning(Server main, Optional<Server> admin) {
+      if (settings.tls().enabled() || !settings.apiKeys().current().enabled()) {
+        return Optional.empty();
+      }
+      List<String> exposed = new ArrayList<>();
+      if (beyondLoopback(main)) {
+        exposed.add(ServerSettings.BIND_ADDRESS_KEY + "=" + settings.bindAddress());
+      }
+      if (admin.isPresent() && beyondLoopback(admin.get())) {
+        exposed.add(ServerSettings.ADMIN_BIND_ADDRESS_KEY + "=" + settings.adminBindAddress());
+      }
+      if (exposed.isEmpty()) {
+        return Optional.empty();
+      }
+      return Optional.of(name + " takes API keys in plaintext on " + String.join(" and ", exposed)
+          + ": the keys cross the network in clear, for anyone on the way to read and use. Set "
+          + TlsSettings.CERT_KEY + " and " + TlsSettings.KEY_KEY + " to turn TLS on (" + TlsSettings.CA_KEY
+          + " too for mutual TLS), or bind " + ServerSettings.DEFAULT_BIND_ADDRESS);
+    }
+
+    private static boolean beyondLoopback(Server server) {
+      return server.getListenSockets().stream()
+          .anyMatch(address -> address instanceof InetSocketAddress socket && !socket.getAddress().isLoopbackAddress());
     }
 
     private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role) {

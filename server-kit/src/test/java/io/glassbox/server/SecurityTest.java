@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -252,6 +255,47 @@ class SecurityTest {
         ClientSettings.plaintext().withApiKey(CLIENT_KEY), Retries.none());
     closer.add(channel::shutdownNow);
     assertEquals("hi", EchoService.call(channel, "hi"));
+  }
+
+  /**
+   * Keys over plaintext beyond loopback cross the network in clear: the server says so once at
+   * start, naming the settings that turn TLS on.
+   */
+  @Test
+  void nonLoopbackAddress_withKeysInPlaintext_warnsOnce_namingTheSettingsThatTurnTlsOn() {
+    ServerSettings exposed = new ServerSettings("0.0.0.0", "0.0.0.0", settings().apiKeys().current(),
+        TlsSettings.none(), 0, 64, 100, 0);
+    try (LogCapture log = LogCapture.of(GrpcServer.class, Level.WARN)) {
+      closer.add(GrpcServer.onPort("exposed", 0, exposed).addService(EchoService.echo())
+          .addAdminService(EchoService.named(ADMIN_SERVICE), 0).start());
+
+      assertEquals(List.of("exposed takes API keys in plaintext on GLASSBOX_BIND_ADDRESS=0.0.0.0 and "
+          + "GLASSBOX_ADMIN_BIND_ADDRESS=0.0.0.0: the keys cross the network in clear, for anyone on the way to read "
+          + "and use. Set GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE to turn TLS on (GLASSBOX_TLS_CA_FILE too "
+          + "for mutual TLS), or bind 127.0.0.1"), messages(log));
+    }
+  }
+
+  @Test
+  void keysInPlaintext_onLoopback_orKeysOverTls_beyondLoopback_noWarning() throws Exception {
+    TestCertificates authority = TestCertificates.authority("warning-test-ca");
+    Path[] service = authority.issue(dir, "localhost");
+    ServerSettings loopback = new ServerSettings("127.0.0.1", "127.0.0.1", settings().apiKeys().current(),
+        TlsSettings.none(), 0, 64, 100, 0);
+    ServerSettings tls = new ServerSettings("0.0.0.0", "0.0.0.0", settings().apiKeys().current(),
+        new TlsSettings(Optional.of(service[0]), Optional.of(service[1]), Optional.empty()), 0, 64, 100, 0);
+    try (LogCapture log = LogCapture.of(GrpcServer.class, Level.WARN)) {
+      closer.add(GrpcServer.onPort("loopback", 0, loopback).addService(EchoService.echo())
+          .addAdminService(EchoService.named(ADMIN_SERVICE), 0).start());
+      closer.add(GrpcServer.onPort("tls", 0, tls).addService(EchoService.echo())
+          .addAdminService(EchoService.named(ADMIN_SERVICE), 0).start());
+
+      assertEquals(List.of(), messages(log));
+    }
+  }
+
+  private static List<String> messages(LogCapture log) {
+    return log.lines().stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
 
   @Test
