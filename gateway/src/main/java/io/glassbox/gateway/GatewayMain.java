@@ -82,7 +82,7 @@ public final class GatewayMain {
     ViewerServer viewer;
     try {
       viewer = ViewerServer.start(new InetSocketAddress(viewerConfig.bindAddress(), viewerConfig.port()),
-          https, viewerConfig.exampleUsers(), self, config.defaultDeadline());
+          https, viewerConfig.exampleUsers(), settings.apiKeys()::current, self, config.defaultDeadline());
     } catch (RuntimeException e) {
       self.shutdownNow();
       server.close();

@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.gateway.viewer.ViewerConfig;
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
@@ -31,12 +32,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class GatewayMainTest {
@@ -176,6 +181,44 @@ class GatewayMainTest {
     }
     assertThrows(IOException.class, () -> http.send(HttpRequest.newBuilder(viewer).build(),
         HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /**
+   * The example customers are real customers' ids: with API keys, the viewer lists them only to a
+   * caller whose key the gateway accepts, as each of its other endpoints answers only such a caller.
+   * It listed them to anyone who reached the page.
+   */
+  @Test
+  void viewer_withApiKeys_listsTheExampleCustomersOnlyToACallerWithAKey_asItsOtherEndpointsAnswer(
+      @TempDir Path dir) throws Exception {
+    Path keys = Files.writeString(dir.resolve("api-keys"), "client " + ApiKeys.sha256Hex("shop-key") + " shop\n");
+    RunningGateway gateway = GatewayMain.start(unreachableServicesOnFreePorts(Map.of(
+        ViewerConfig.PORT_KEY, String.valueOf(GatewayHarness.closedPort()), ApiKeys.FILE_KEY, keys.toString())));
+    URI viewer = gateway.viewerUri().orElseThrow();
+    try {
+      HttpResponse<String> anonymous = get(viewer.resolve("/api/config"), Optional.empty());
+      assertEquals(401, anonymous.statusCode(), anonymous.body());
+      assertTrue(anonymous.body().startsWith("{\"error\":{\"status\":401,\"message\":\"the example customers are "
+          + "shown with an API key: send \\\"Authorization: Bearer "), anonymous.body());
+      assertEquals("nosniff", anonymous.headers().firstValue("X-Content-Type-Options").orElse(""));
+      HttpResponse<String> unknown = get(viewer.resolve("/api/config"), Optional.of("Bearer not-a-key"));
+      assertEquals(401, unknown.statusCode(), unknown.body());
+      assertFalse(unknown.body().contains("12348"), unknown.body());
+
+      HttpResponse<String> known = get(viewer.resolve("/api/config"), Optional.of("bearer shop-key"));
+      assertEquals(200, known.statusCode(), known.body());
+      assertTrue(known.body().contains("\"12348\""), known.body());
+      // As the other endpoints: the gateway itself refuses a call without a key.
+      assertEquals(401, get(viewer.resolve("/api/recommend?user=u1"), Optional.empty()).statusCode());
+    } finally {
+      gateway.close();
+    }
+  }
+
+  private static HttpResponse<String> get(URI uri, Optional<String> authorization) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+    authorization.ifPresent(value -> request.header("Authorization", value));
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

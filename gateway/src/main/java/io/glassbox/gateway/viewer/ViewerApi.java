@@ -13,6 +13,7 @@ import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.AuthInterceptor;
 import io.glassbox.server.RequestChecks;
 import io.grpc.Channel;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -48,11 +50,14 @@ final class ViewerApi {
   private final GatewayGrpc.GatewayBlockingStub gateway;
   private final Duration deadline;
   private final List<String> exampleUsers;
+  private final Supplier<ApiKeys> keys;
 
-  ViewerApi(Channel gateway, Duration deadline, List<String> exampleUsers) {
+  /** {@code keys}: the keys the gateway accepts now (the file may change while it runs). */
+  ViewerApi(Channel gateway, Duration deadline, List<String> exampleUsers, Supplier<ApiKeys> keys) {
     this.gateway = GatewayGrpc.newBlockingStub(requireNonNull(gateway, "gateway"));
     this.deadline = requireNonNull(deadline, "deadline");
     this.exampleUsers = List.copyOf(exampleUsers);
+    this.keys = requireNonNull(keys, "keys");
   }
 
   /**
@@ -62,7 +67,7 @@ final class ViewerApi {
   String handle(String path, String rawQuery, String authorization) throws ViewerException {
     // The paths below, in this order, are ENDPOINTS.
     return switch (path) {
-      case "/api/config" -> config(QueryParameters.parse(rawQuery, List.of()));
+      case "/api/config" -> config(QueryParameters.parse(rawQuery, List.of()), authorization);
       case "/api/recommend" -> recommend(
           QueryParameters.parse(rawQuery, List.of("user", "locale", "limit", "buy_again")),
           credentials(authorization));
@@ -83,8 +88,24 @@ final class ViewerApi {
   static final List<String> ENDPOINTS =
       List.of("/api/config", "/api/recommend", "/api/what-if", "/api/why-not", "/api/explain-item");
 
-  /** What the page needs before the first call: the example users. */
-  private String config(QueryParameters ignored) {
+  /**
+   * What the page needs before the first call: the example users. They are real customers' ids:
+   * where the gateway requires API keys, only a caller with a key it accepts sees them, as only
+   * such a caller gets an answer from any other endpoint (the gateway checks those keys itself;
+   * this answer calls no RPC, so the key is checked here, against the same keys).
+   */
+  private String config(QueryParameters ignored, String authorization) throws ViewerException {
+    ApiKeys accepted = keys.get();
+    if (accepted.enabled()) {
+      credentials(authorization);
+      if (authorization == null) {
+        throw new ViewerException(401, "the example customers are shown with an API key: "
+            + "send \"Authorization: Bearer <API key>\"");
+      }
+      if (accepted.find(authorization.substring(authorization.indexOf(' ') + 1)).isEmpty()) {
+        throw new ViewerException(401, "the API key is not known to the gateway");
+      }
+    }
     ListValue.Builder users = ListValue.newBuilder();
     exampleUsers.forEach(user -> users.addValues(Value.newBuilder().setStringValue(user)));
     return json(Struct.newBuilder()

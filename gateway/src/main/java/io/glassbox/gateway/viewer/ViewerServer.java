@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.CannotListenException;
 import io.glassbox.server.MessageLimits;
 import io.glassbox.server.PortInUseException;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
@@ -99,16 +101,16 @@ public final class ViewerServer implements AutoCloseable {
    * Starts listening on {@code address} (port 0 picks a free one), over {@code https} when given,
    * else plain HTTP. {@code gateway} is a channel to the public Gateway service; {@code deadline}
    * bounds each call made on it; {@code exampleUsers} are offered on the page as one-click
-   * examples.
+   * examples, to callers with a key of {@code keys} (the gateway's, as they are now) when it has any.
    */
   public static ViewerServer start(InetSocketAddress address, Optional<Https> https, List<String> exampleUsers,
-      Channel gateway, Duration deadline) {
-    return start(address, https, exampleUsers, gateway, deadline, ExchangeLimits.DEFAULT);
+      Supplier<ApiKeys> keys, Channel gateway, Duration deadline) {
+    return start(address, https, exampleUsers, keys, gateway, deadline, ExchangeLimits.DEFAULT);
   }
 
   static ViewerServer start(InetSocketAddress address, Optional<Https> https, List<String> exampleUsers,
-      Channel gateway, Duration deadline, ExchangeLimits limits) {
-    ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers);
+      Supplier<ApiKeys> keys, Channel gateway, Duration deadline, ExchangeLimits limits) {
+    ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers, keys);
     Map<String, StaticFile> files = loadStaticFiles();
     TimeLimitedExchanges exchanges =
         new TimeLimitedExchanges("viewer", limits.threads(), limits.read(), deadline.plus(limits.answerGrace()));

@@ -23,6 +23,7 @@ import io.glassbox.api.v1.UserWhyNotRequest;
 import io.glassbox.api.v1.WhatIfItem;
 import io.glassbox.api.v1.WhatIfResponse;
 import io.glassbox.api.v1.WhyNotResponse;
+import io.glassbox.server.ApiKeys;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -76,7 +77,7 @@ class ViewerServerTest {
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
-        List.of("12347", "14911"), channel, DEADLINE);
+        List.of("12347", "14911"), ApiKeys::none, channel, DEADLINE);
   }
 
   @AfterEach
@@ -93,7 +94,7 @@ class ViewerServerTest {
   @Test
   void start_anAddressNotOfThisHost_namesTheAddressAndThePortWithTheirSettings() {
     ViewerServer.ListenFailed failed = assertThrows(ViewerServer.ListenFailed.class, () -> ViewerServer.start(
-        new InetSocketAddress("203.0.113.1", 53154), Optional.empty(), List.of(), channel, DEADLINE));
+        new InetSocketAddress("203.0.113.1", 53154), Optional.empty(), List.of(), ApiKeys::none, channel, DEADLINE));
 
     assertEquals("the viewer cannot listen on 203.0.113.1 (GLASSBOX_BIND_ADDRESS), port 53154 "
         + "(GLASSBOX_GATEWAY_HTTP_PORT): Cannot assign requested address", failed.getMessage());
@@ -387,7 +388,7 @@ class ViewerServerTest {
   void aGatewayThatNeverAnswers_gets504WithinTheDeadline() throws Exception {
     viewer.close();
     viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
-        List.of(), channel, Duration.ofMillis(200));
+        List.of(), ApiKeys::none, channel, Duration.ofMillis(200));
     gateway.hang = true;
 
     HttpResponse<String> reply = get("/api/recommend?user=12347");
@@ -511,7 +512,7 @@ class ViewerServerTest {
 
     assertThrowsIo(() -> http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()));
     viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(),
-        List.of(), channel, DEADLINE);
+        List.of(), ApiKeys::none, channel, DEADLINE);
   }
 
   private interface IoCall {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.glassbox.server.ApiKeys;
 import io.glassbox.server.MessageLimits;
 import io.glassbox.server.RawHttp;
 import io.glassbox.server.TestCertificates;
@@ -259,7 +260,7 @@ class ViewerStalledConnectionsTest {
     gatewayServer = InProcessServerBuilder.forName(name).directExecutor().addService(new FakeGateway()).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     viewer = ViewerServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-        ViewerServer.Https.of(transport.server()), List.of(), channel, Duration.ofSeconds(5), limits);
+        ViewerServer.Https.of(transport.server()), List.of(), ApiKeys::none, channel, Duration.ofSeconds(5), limits);
   }
 
   /** A plain connection that sends one byte, part of a request line, or part of its headers. */

@@ -953,6 +953,15 @@ async function init() {
   });
   applyTexts();
 
+  // A gateway with API keys lists its example customers only with a key: once one is typed, ask again.
+  document.getElementById("api-key").addEventListener("change", () => {
+    if (!document.querySelector("#examples .example")) showExamples(form);
+  });
+  await showExamples(form);
+  showUser(user);
+}
+
+async function showExamples(form) {
   try {
     const config = await api("config", {});
     const examples = document.getElementById("examples");
@@ -968,7 +977,6 @@ async function init() {
   } catch (error) {
     setStatus(error.message, true);
   }
-  showUser(user);
 }
 
 document.addEventListener("DOMContentLoaded", init);
