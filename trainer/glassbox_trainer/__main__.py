@@ -313,7 +313,7 @@ def run(args) -> dict:
             "data_fingerprint": dataset.fingerprint,
             # The users behind each test figure, by the figures' metric prefix ("test" for
             # test_hr@10, ...): the terms stage adds its own.
-            "test_users": {"test": tested_users(test_cases, dataset.user_ids)},
+            "test_users": {"test": tested_users(test_cases, dataset)},
         }
         parity = [c.history for c in split.test[:200]] or [s for s in split.train]
         write_model_folder(model, dataset, folder, metadata, parity)
@@ -494,7 +494,7 @@ def evaluate_command(args) -> dict:
                          "request_time)"),
               "model_version": metadata["version"],
               "max_users": args.max_users or None,
-              "test_users": tested_users(split.test, dataset.user_ids),
+              "test_users": tested_users(split.test, dataset),
               "data_fingerprint": dataset.fingerprint} | report
     if args.split == "time":
         t_valid, t_test = data_mod.time_cutoffs(dataset, 0.1, 0.1)

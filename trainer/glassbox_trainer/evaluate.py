@@ -9,6 +9,7 @@ The model sees the last `max_len` history items.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
@@ -68,13 +69,24 @@ def evaluate_scores(cases: List[EvalCase], score_batch: Callable[[List[EvalCase]
     return result
 
 
-def tested_users(cases: List[EvalCase], user_ids: List[str]) -> Dict[str, object]:
-    """Which users figures measured on `cases` are means over (one case per user): their count and
-    the SHA-256 of their external ids, sorted, each followed by a newline. Two versions' figures
-    compare like for like only when both are equal (`bin/glassbox reload-model` says so)."""
-    ids = sorted(user_ids[case.user] for case in cases)
-    digest = hashlib.sha256("".join(f"{i}\n" for i in ids).encode("utf-8")).hexdigest()
-    return {"count": len(ids), "sha256": digest}
+def tested_users(cases: List[EvalCase], dataset) -> Dict[str, object]:
+    """The test cases figures measured on `cases` are means over (one case per user): their
+    count and the SHA-256 of one line per case, in the code-point order of the lines, each the
+    compact JSON (UTF-8, non-ASCII as is) of [user id, request time (Unix seconds), history item
+    ids oldest first, target item ids in code-point order], followed by a newline; ids are the
+    external ones (`dataset.user_ids`, `dataset.item_ids`). So equal records mean the same users
+    with the same histories and held-out baskets asked for at the same times (the split and the
+    data they came from), not only the same users: a version retrained on refreshed data for the
+    same customers records other cases. Two versions' figures compare like for like only when
+    both are equal (`bin/glassbox reload-model` says so)."""
+    def item(index) -> str:
+        return dataset.item_ids[int(index) - 1]
+
+    lines = sorted(json.dumps([dataset.user_ids[case.user], int(case.time), [item(i) for i in case.history],
+                               sorted(item(i) for i in case.targets)],
+                              ensure_ascii=False, separators=(",", ":")) + "\n" for case in cases)
+    digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+    return {"count": len(lines), "sha256": digest}
 
 
 def model_scorer(model, max_len: int, items: Optional[torch.Tensor] = None):

@@ -23,7 +23,7 @@ class ShippedTestUsersTest(unittest.TestCase):
             metadata = json.load(f)
         dataset = data_mod.load_dataset(os.path.join(ROOT, "data", "uci-online-retail"), name="uci-online-retail")
         self.assertEqual(dataset.fingerprint, metadata["data_fingerprint"])
-        users = tested_users(data_mod.leave_last_basket_out(dataset).test, dataset.user_ids)
+        users = tested_users(data_mod.leave_last_basket_out(dataset).test, dataset)
 
         self.assertEqual(users["count"], metadata["metrics"]["evaluated_users"])
         self.assertEqual(metadata["test_users"], {"test": users, "trend_test": users, "title_test": users})

@@ -18,6 +18,7 @@ TRAINER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, TRAINER)
 
 from glassbox_trainer import __main__ as cli  # noqa: E402
+from glassbox_trainer import data as data_mod  # noqa: E402
 from glassbox_trainer import timeaware  # noqa: E402
 from tests.shop_files import write_shop_files  # noqa: E402
 from tests.test_smoke import cli_args  # noqa: E402
@@ -66,11 +67,18 @@ class TermsStageOnTheFirstUsersTest(unittest.TestCase):
         self.assertIsNone(every["max_users"])
 
     def test_testUsers_namesTheUsersEachFigureIsAMeanOver_andTheTermsStageAddsItsOwn(self):
-        # The users the run wrote its test ranks for (one row per test case), read back.
+        # The users the run wrote its test ranks for (one row per test case), read back, and
+        # their test cases as trainer/README.md describes the record: one JSON line per case.
         with open(os.path.join(self.work, "run", "test_ranks.tsv"), encoding="utf-8") as f:
-            ranked = sorted(line.split("\t")[0] for line in f.read().splitlines()[1:])
+            ranked = {line.split("\t")[0] for line in f.read().splitlines()[1:]}
+        shop = data_mod.load_dataset(self.shop, name="shop", max_users=30)
+        cases = [c for c in data_mod.leave_last_basket_out(shop).test if shop.user_ids[c.user] in ranked]
+        lines = sorted(json.dumps([shop.user_ids[c.user], int(c.time), [shop.item_ids[i - 1] for i in c.history],
+                                   sorted(shop.item_ids[i - 1] for i in c.targets)],
+                                  ensure_ascii=False, separators=(",", ":")) + "\n" for c in cases)
+        self.assertEqual(len(cases), len(ranked))
         model = {"count": len(ranked),
-                 "sha256": hashlib.sha256("".join(u + "\n" for u in ranked).encode("utf-8")).hexdigest()}
+                 "sha256": hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()}
         self.assertEqual(self.trained["test_users"], {"test": model})
         self.assertEqual(model["count"], self.trained["metrics"]["evaluated_users"])
 

@@ -43,8 +43,9 @@ public record ModelMetadata(
   public record TitleSimilarity(double weight, String file) {}
 
   /**
-   * {@code "test_users": {"test": {"count": >= 0, "sha256": 64 hex digits}, ...}}: the users a group
-   * of test figures in {@code metrics} is a mean over, keyed by the figures' name prefix.
+   * {@code "test_users": {"test": {"count": >= 0, "sha256": 64 hex digits}, ...}}: the held-out test
+   * cases (one per user; the digest covers each user's history and held-out basket) a group of
+   * test figures in {@code metrics} is a mean over, keyed by the figures' name prefix.
    */
   public record TestUsers(int count, String sha256) {}
 
