@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
  * Asks the model service's admin port to load a model version and swap it in, and says what
  * changed: the terms the new version lacks and both versions' recorded test figures. It never
  * refuses a weaker version (an operator may mean it); it says so, with the way back. Figures that
- * are means over other test users (a quick {@code train --max-users} run beside a full one) are
- * said not to be like for like instead.
+ * are means over other test cases (a quick {@code train --max-users} run beside a full one, or a
+ * version retrained on refreshed data) are said not to be like for like instead.
  */
 @Command(name = "reload-model",
     description = "Load a model version on a running model service (admin port) and swap it in.")
@@ -128,13 +128,14 @@ final class ReloadModelCommand implements Callable<Integer> {
               : then.get().users().isPresent() ? active.getVersion() + "'s metadata.json does not record its test users"
               : "neither version's metadata.json records its test users"));
     } else if (!now.get().users().equals(then.get().users())) {
-      // A quick run on the first users (train --max-users) beside a full one: its figures are no
-      // measure of the other's quality, higher or lower.
+      // A quick run on the first users (train --max-users) beside a full one, or one retrained on
+      // refreshed data (the same users' other last baskets): its figures are no measure of the
+      // other's quality, higher or lower.
       int nowCount = now.get().users().get().getCount();
       int thenCount = then.get().users().get().getCount();
-      return said.append(String.format("Not like for like: %s's figures are means over %d test users, %s's over %d %s"
-          + "users; they do not tell which version ranks better.%n", active.getVersion(), nowCount, previous, thenCount,
-          nowCount == thenCount ? "other " : "")).toString();
+      return said.append(String.format("Not like for like: %s's figures are means over %d test users, %s's over %s"
+          + "%d users; they do not tell which version ranks better.%n", active.getVersion(), nowCount, previous,
+          nowCount == thenCount ? "other test cases of " : "", thenCount)).toString();
     }
     if (now.get().hr() < then.get().hr()) {
       said.append(String.format("%s scores lower than %s did; to go back: bin/glassbox reload-model --version %s --target %s%n",
@@ -157,7 +158,7 @@ final class ReloadModelCommand implements Callable<Integer> {
 
   /**
    * A version's recorded test figures for the scoring it is served with (trainer/README.md,
-   * metadata.json), and the users they are means over when the version records them.
+   * metadata.json), and the test cases they are means over when the version records them.
    */
   private record Figures(double hr, double ndcg, String scoring, Optional<TestUsers> users) {
     static Optional<Figures> of(ModelInfo info) {
