@@ -123,10 +123,12 @@ final class ReloadModelCommand implements Callable<Integer> {
         active.getVersion(), now.get(), previous, then.get(), active.getDataset().equals(before.getDataset()) ? ""
             : " (trained on other data, " + active.getDataset() + " and " + before.getDataset() + ": not like for like)"));
     if (now.get().users().isEmpty() || then.get().users().isEmpty()) {
-      said.append(String.format("Whether both are means over the same test users is unknown: %s.%n",
-          now.get().users().isPresent() ? previous + "'s metadata.json does not record its test users"
-              : then.get().users().isPresent() ? active.getVersion() + "'s metadata.json does not record its test users"
-              : "neither version's metadata.json records its test users"));
+      // Not reported: the version's metadata.json records none, or an entry the model service could
+      // not read (and left out), or the service predates ModelInfo.test_users; which, is not known here.
+      said.append(String.format("Whether both are means over the same test cases is unknown: the model service %s.%n",
+          now.get().users().isPresent() ? "did not report " + previous + "'s"
+              : then.get().users().isPresent() ? "did not report " + active.getVersion() + "'s"
+              : "reported neither version's"));
     } else if (!now.get().users().equals(then.get().users())) {
       // A quick run on the first users (train --max-users) beside a full one, or one retrained on
       // refreshed data (the same users' other last baskets): its figures are no measure of the

@@ -75,9 +75,23 @@ class ReloadModelLikeForLikeTest {
     String said = reload("older", "quick");
 
     assertEquals(swapped("quick", 0.200, "older", 0.295)
-        + "Whether both are means over the same test users is unknown: older's metadata.json does not record its"
-        + " test users.\n"
+        + "Whether both are means over the same test cases is unknown: the model service did not report older's.\n"
         + "quick scores lower than older did; to go back: bin/glassbox reload-model --version older --target TARGET\n",
+        said);
+  }
+
+  @Test
+  void reloadModel_overAVersionWhoseRecordTheServiceCouldNotRead_saysOnlyThatItWasNotReported() throws IOException {
+    // metadata.json records the test cases, but not as a count and a digest: the model service
+    // leaves the entry out, so nothing is known of them, not that the version records none.
+    version("garbled", 0.2948, "{\"count\":\"2483\",\"sha256\":\"" + "a".repeat(64) + "\"}");
+    version("full", 0.2500, FULL_USERS);
+
+    String said = reload("garbled", "full");
+
+    assertEquals(swapped("full", 0.250, "garbled", 0.295)
+        + "Whether both are means over the same test cases is unknown: the model service did not report garbled's.\n"
+        + "full scores lower than garbled did; to go back: bin/glassbox reload-model --version garbled --target TARGET\n",
         said);
   }
 

@@ -61,8 +61,7 @@ class ReloadModelReportTest {
         + "Version 20261206-230000 has no recent-sales term (\"Popular lately\") and no title term; 20261122-050136 had them.\n"
         + "Recorded test HR@10 / NDCG@10 (each version's metadata.json, as it is served): 20261206-230000 0.200 / 0.040"
         + " (model alone); 20261122-050136 0.428 / 0.095 (model + recent sales + titles).\n"
-        + "Whether both are means over the same test users is unknown: neither version's metadata.json records its"
-        + " test users.\n"
+        + "Whether both are means over the same test cases is unknown: the model service reported neither version's.\n"
         + "20261206-230000 scores lower than 20261122-050136 did; to go back: bin/glassbox reload-model --version"
         + " 20261122-050136 --target localhost:" + server.getPort() + "\n", run.out());
   }
