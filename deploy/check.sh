@@ -2,8 +2,9 @@
 # Static checks of deploy/ that need no Docker engine and no cluster: renders every Kubernetes
 # variant (base, each component, their combinations, every overlay) with kustomize, makes a set
 # of secrets with deploy/make-secrets.sh and checks its reruns and options (check-secrets.sh),
-# compiles the compose health-check client, and runs check_deploy.py over all of it (see its
-# docstring for what is checked).
+# compiles the compose health-check client, runs the production overlay's alert rules through
+# promtool (when one is at hand or fetched), and runs check_deploy.py over all of it (see its
+# docstring and check_alerts.py's for what is checked).
 # Needs: /usr/bin/python3 with PyYAML (Debian: python3-yaml), openssl, and kubectl >= 1.21 or
 # kustomize >= 3.7 (components), or npm to fetch a kubectl; .ci/run installs the Debian ones.
 # Exit status 1 on any failure.
@@ -84,5 +85,29 @@ else
   echo "deploy-check: WARNING javac or the gRPC $grpc_version jars missing; health-check client not compiled"
 fi
 
+# The production overlay's alert rules through promtool, Prometheus' own parser and checker (the
+# machine's, else the one deploy/fetch-promtool.sh takes from Debian's prometheus package, kept in
+# deploy/.tools/). check_deploy.py checks their metrics, labels and runbook links either way.
+promtool=(--promtool skipped)
+promtool_bin="$(command -v promtool || true)"
+fetched_promtool="$root/deploy/.tools/promtool"
+if [ -z "$promtool_bin" ] && { [ -x "$fetched_promtool" ] || bash "$root/deploy/fetch-promtool.sh" "$fetched_promtool"; }; then
+  promtool_bin="$fetched_promtool"
+fi
+if [ -n "$promtool_bin" ]; then
+  # shellcheck disable=SC2086  # $renderer is a command and its arguments
+  if $renderer "$root/deploy/kubernetes/overlays/production" | "$python" -c '
+import sys, yaml
+rules = [d for d in yaml.safe_load_all(sys.stdin) if d and d.get("kind") == "PrometheusRule"]
+yaml.safe_dump({"groups": [g for r in rules for g in r["spec"]["groups"]]}, sys.stdout)' >"$work/rules.yaml" \
+      && "$promtool_bin" check rules "$work/rules.yaml"; then
+    promtool=(--promtool ok)
+  else
+    promtool=(--promtool failed)
+  fi
+else
+  echo "deploy-check: WARNING no promtool (deploy/fetch-promtool.sh could not fetch one); alert rules not run through it"
+fi
+
 "$python" "$root/deploy/check_deploy.py" --root "$root" --renderer "$renderer" "${secrets[@]}" "${secrets_rerun[@]}" \
-  "${healthcheck[@]}"
+  "${healthcheck[@]}" "${promtool[@]}"

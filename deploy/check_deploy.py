@@ -8,7 +8,9 @@ targets, main classes, key and TLS files), that every container is probed, bound
 that its memory limit and heap follow the figures measured by the load tool
 (deploy/memory-measured.tsv), that the network policies let each pod reach exactly what it calls
 (evaluated, not pattern-matched), and that the Secrets deploy/make-secrets.sh makes are the ones
-the pods mount. Then it breaks good renderings on purpose and fails if a breakage goes unnoticed.
+the pods mount, and that the production overlay's alert rules name only metrics, labels and values
+the code exports and link to headings of deploy/RUNBOOK.md (check_alerts.py). Then it breaks good
+renderings and rules on purpose and fails if a breakage goes unnoticed.
 Prints one line per failure and ends with 'deploy-check: N passed, M failed'; exits 1 on any.
 
 Needs python3 and PyYAML (Debian: python3-yaml).
@@ -28,6 +30,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import yaml
+
+import check_alerts
 
 # Module folder -> (port key, port, main class). The single source of truth for this check; it
 # mirrors the conventions in the project's common brief (and each service's *Config class).
@@ -77,6 +81,10 @@ AUTOSCALE_MIN_REPLICAS = 2
 # GrpcServer's default drain timeout (server-kit); pods must get longer than preStop + drain.
 DRAIN_SECONDS = 10
 IMAGE_PREFIX = "glassbox/"
+# The Service label the ServiceMonitor takes each target's job from: job="gateway", as the alert rules match.
+ALERT_JOB_LABEL = "app.kubernetes.io/name"
+# The overlay whose alert rules are checked against the code and the docs (deploy/check_alerts.py).
+ALERTS_OVERLAY = "overlays/production"
 # Where a shop's own files are in the images deploy/docker/Dockerfile.shop makes (target -> the
 # service it is for, the setting that finds the files, the folder), and the settings only images
 # may set: in the ConfigMap they would point a shop's image at the embedded files, or the reverse.
@@ -949,8 +957,19 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
             selected = {n for n, s in services.items() if selects(monitor["spec"]["selector"], s["metadata"].get("labels", {}))}
             r.check(selected == {f"{n}-metrics" for n in SERVICES},
                     f"{label} the ServiceMonitor must select the four metrics Services, selects {sorted(selected)}")
+            # The alert rules match job="gateway" and the servers' own `service` label (the gRPC service).
+            r.check(monitor["spec"].get("jobLabel") == ALERT_JOB_LABEL
+                    and all(s["metadata"].get("labels", {}).get(ALERT_JOB_LABEL) in SERVICES
+                            for n, s in services.items() if n in selected),
+                    f"{label} the ServiceMonitor's jobLabel must be {ALERT_JOB_LABEL}, the service's name on each "
+                    f"metrics Service (the alert rules match job=\"gateway\" and so on)")
+            r.check(all(e.get("honorLabels") is True for e in monitor["spec"].get("endpoints", [])),
+                    f"{label} the ServiceMonitor's endpoints must set honorLabels: true, or the servers' `service` "
+                    f"label (the gRPC service) turns into exported_service and the alert rules match nothing")
+        r.check(len(k.get("PrometheusRule", {})) == 1, f"{label} components/service-monitor must add one PrometheusRule")
     else:
         r.check("ServiceMonitor" not in k, f"{label} a ServiceMonitor without components/service-monitor")
+        r.check("PrometheusRule" not in k, f"{label} a PrometheusRule without components/service-monitor")
     check_autoscaling(k, r, label, components)
     check_network_policies(docs, r, label, components)
 
@@ -1240,6 +1259,54 @@ def read_overlay(root, overlay):
     components = tuple(sorted(Path(c).name for c in kustomization.get("components", [])))
     images = {i["name"]: i["newName"] for i in kustomization.get("images", []) if i.get("newName")}
     return components, images
+
+
+# ------------------------------------------------------------------------------------- alert rules
+
+def check_alert_rules(root, docs, r):
+    """The production overlay's PrometheusRule against the code and the docs (deploy/check_alerts.py),
+    then the same check over deliberately broken copies of it: each breakage must be caught."""
+    rules = [d for d in docs if d.get("kind") == "PrometheusRule"]
+    if not r.check(rules, f"[{ALERTS_OVERLAY}] has no PrometheusRule (components/service-monitor)"):
+        return
+    samples, values = check_alerts.exported_metrics(root), check_alerts.known_values(root)
+    label = f"[{ALERTS_OVERLAY}]"
+    check_alerts.check_rule_file(rules, root, r, label, samples, values)
+
+    def check(changed, report):
+        check_alerts.check_rule_file(changed, root, report, label, samples, values)
+
+    def alert(d, name):
+        return next(a for g in d[0]["spec"]["groups"] for a in g["rules"] if a.get("alert") == name)
+
+    first = rules[0]["spec"]["groups"][0]["rules"][0]["alert"]
+
+    def set_expr(expr):
+        return lambda d: alert(d, first).update(expr=expr)
+
+    for what, breakage, expected in [
+        ("a metric the code does not export", set_expr("rate(glassbox_gateway_stage_total[5m]) > 0"),
+         "metric glassbox_gateway_stage_total is not one the services export"),
+        ("a histogram suffix on a counter", set_expr("rate(glassbox_gateway_degraded_answers_bucket[5m]) > 0"),
+         "metric glassbox_gateway_degraded_answers_bucket is not one"),
+        ("a label the metric lacks", set_expr('rate(glassbox_gateway_degraded_answers_total{stage="features"}[5m]) > 0'),
+         "label stage is not a label of glassbox_gateway_degraded_answers_total"),
+        ("a grouping label the metric lacks", set_expr("sum by (part, method) (rate(glassbox_gateway_degraded_answers_total[5m])) > 0"),
+         "grouping label method is not a label"),
+        ("a label value the code never uses", set_expr('rate(glassbox_gateway_degraded_answers_total{part="rankings"}[5m]) > 0'),
+         "part='rankings' is no value the code or the protos use"),
+        ("a status code that is none", set_expr('rate(glassbox_grpc_server_handling_seconds_count{code=~"UNAVAILABLE|TIMEOUT"}[5m]) > 0'),
+         "code='TIMEOUT' is no value"),
+        ("an alert without `for`", lambda d: alert(d, first).pop("for"), "needs a `for:` duration"),
+        ("an alert without severity", lambda d: alert(d, first)["labels"].pop("severity"), "labels.severity must be"),
+        ("an alert without a summary", lambda d: alert(d, first)["annotations"].pop("summary"), "needs the annotation summary"),
+        ("a runbook_url whose anchor is no heading",
+         lambda d: alert(d, first)["annotations"].update(runbook_url="deploy/RUNBOOK.md#no-such-heading"),
+         "has no heading with anchor #no-such-heading"),
+        ("a runbook_url to no file",
+         lambda d: alert(d, first)["annotations"].update(runbook_url="deploy/NO-RUNBOOK.md#x"), "must be FILE#ANCHOR"),
+    ]:
+        check_caught(r, f"{what} in an alert rule", rules, breakage, check, expected)
 
 
 # --------------------------------------------------------------------------------------- self-test
@@ -1555,6 +1622,8 @@ def main():
                         help="whether deploy/check-secrets.sh passed (make-secrets.sh rerun, its options, broken files)")
     parser.add_argument("--healthcheck-compile", choices=("ok", "failed", "skipped"), default="skipped",
                         help="whether check.sh compiled the compose health-check client")
+    parser.add_argument("--promtool", choices=("ok", "failed", "skipped"), default="skipped",
+                        help="whether `promtool check rules` passed the production overlay's alert rules")
     args = parser.parse_args()
     root = args.root.resolve()
     if args.suggest_sizing:
@@ -1565,6 +1634,8 @@ def main():
     r = Report()
 
     check_yaml_parses(root, r)
+    if args.promtool != "skipped":
+        r.check(args.promtool == "ok", "promtool check rules failed on the production overlay's alert rules (its output above)")
     if args.healthcheck_compile != "skipped":
         r.check(args.healthcheck_compile == "ok",
                 "deploy/docker/healthcheck/io/glassbox/deploy/GrpcHealthCheck.java does not compile (javac output above)")
@@ -1597,6 +1668,9 @@ def main():
         check_own_shop(own_shop, r, "[overlays/own-shop]")
     if () in rendered and ("redis", "network-policy") in rendered and ("autoscaling",) in rendered:
         self_test(rendered, measured, r)
+    production = rendered.get(ALERTS_OVERLAY)
+    if r.check(production, f"{ALERTS_OVERLAY} must render (its alert rules are checked)"):
+        check_alert_rules(root, production, r)
     if args.secrets_dir:
         check_secrets(args.secrets_dir, {("+".join(k) if isinstance(k, tuple) else k): v for k, v in rendered.items()}, r)
     gpu = rendered.get(("gpu",))
