@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The external data files a {@code model.onnx} names (tensors whose bytes live in another file,
@@ -56,6 +57,10 @@ final class ModelExternalData {
   private static final int ENTRY_KEY = 1;
   private static final int ENTRY_VALUE = 2;
   private static final String LOCATION_KEY = "location";
+  /** ONNX Runtime's tag for "the data is at the memory address given in offset". */
+  private static final String MEMORY_ADDRESS_TAG = "_ORT_MEM_ADDR_";
+  /** The only locations accepted: plain segments separated by "/" (no "*", no "\\", no "//"). */
+  private static final Pattern PLAIN_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
   /** Deeper than protobuf's own parsers go (100), so nothing they accept goes unscanned. */
   private static final int MAX_NESTING = 200;
   /** Longest location quoted in a message. */
@@ -65,8 +70,9 @@ final class ModelExternalData {
 
   /**
    * Refuses {@code modelFile} with a {@link ModelLoadException} when it is not a readable
-   * protobuf, or names external data that is absolute, climbs with {@code ..}, is missing, or
-   * leads (after symbolic links) outside the folder that holds it.
+   * protobuf, or names external data that is absolute, climbs with {@code ..}, holds ONNX
+   * Runtime's memory address tag or anything but plain path segments, is missing, or leads (after
+   * symbolic links) outside the folder that holds it.
    */
   static void requireInsideFolder(Path modelFile) {
     List<Reference> references;
@@ -126,6 +132,13 @@ final class ModelExternalData {
     }
     if (named.isAbsolute() || location.startsWith("/") || location.startsWith("\\")) {
       return "an absolute path";
+    }
+    if (location.contains(MEMORY_ADDRESS_TAG)) {
+      // ONNX Runtime reads "*/_ORT_MEM_ADDR_/*" as "at the memory address in offset", whatever is on disk.
+      return "the ONNX Runtime memory address tag";
+    }
+    if (!PLAIN_PATH.matcher(location).matches()) {
+      return "not a plain relative path (letters, digits, \".\", \"_\" and \"-\", separated by \"/\")";
     }
     Path real;
     try {

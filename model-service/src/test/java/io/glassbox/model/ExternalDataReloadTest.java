@@ -77,7 +77,10 @@ class ExternalDataReloadTest {
       "..\\v1\\model.onnx | a path that climbs out with \"..\"",
       "missing.bin | which is missing from the version folder",
       // ONNX Runtime reads this location as a memory address held in the offset.
-      "*/_ORT_MEM_ADDR_/* | which is missing from the version folder",
+      "*/_ORT_MEM_ADDR_/* | the ONNX Runtime memory address tag",
+      "weights/_ORT_MEM_ADDR_.bin | the ONNX Runtime memory address tag",
+      "weights/*.bin | not a plain relative path (letters, digits, \".\", \"_\" and \"-\", separated by \"/\")",
+      "weights//extra.bin | not a plain relative path (letters, digits, \".\", \"_\" and \"-\", separated by \"/\")",
       "'' | an empty path"})
   void reloadModel_externalDataNotAFileInsideTheFolder_isRefused(String location, String problem) {
     ModelFolders.addToyVersion(modelDirectory, "v1");
@@ -88,6 +91,23 @@ class ExternalDataReloadTest {
 
       assertTrue(message.startsWith("model.onnx tensor \"extra\" names external data \"" + location + "\", "
           + problem + ";"), message);
+      assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
+    }
+  }
+
+  @Test
+  void reloadModel_memoryAddressTagThatIsAlsoAFileInTheFolder_isRefused() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      // "*" is a legal file name: the file exists, yet ONNX Runtime would read memory at the offset.
+      Path folder = ModelFolders.addExternalInitializerVersion(modelDirectory, "v2", "*/_ORT_MEM_ADDR_/*");
+      Files.createDirectories(folder.resolve("*/_ORT_MEM_ADDR_"));
+      Files.write(folder.resolve("*/_ORT_MEM_ADDR_/*"), new byte[4]);
+
+      String message = refusedReload(service, "v2");
+
+      assertTrue(message.startsWith("model.onnx tensor \"extra\" names external data \"*/_ORT_MEM_ADDR_/*\", "
+          + "the ONNX Runtime memory address tag;"), message);
       assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
     }
   }
