@@ -4,16 +4,34 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +47,8 @@ import java.util.regex.Pattern;
  * functions and training graphs; every "location" entry counts, whatever {@code data_location} says.
  */
 final class ModelExternalData {
+  private static final Logger log = LoggerFactory.getLogger(ModelExternalData.class);
+
   /** One tensor's external data location, as written in the model (UTF-8). */
   record Reference(String tensor, String location) {}
 
@@ -75,43 +95,152 @@ final class ModelExternalData {
    * symbolic links) outside the folder that holds it.
    */
   static void requireInsideFolder(Path modelFile) {
+    byte[] model;
+    try {
+      model = Files.readAllBytes(modelFile);
+    } catch (IOException e) {
+      throw new ModelLoadException("model.onnx could not be read to check its external data", e);
+    }
+    requireInsideFolder(model, modelFile.toAbsolutePath().getParent());
+  }
+
+  /**
+   * The external data references of the model held in {@code model}, each checked as
+   * {@link #requireInsideFolder(Path)} says against {@code folder} (where that model.onnx lies).
+   */
+  static List<Reference> requireInsideFolder(byte[] model, Path folder) {
     List<Reference> references;
     try {
-      references = references(modelFile);
+      references = references(model);
     } catch (InvalidProtocolBufferException e) {
       throw new ModelLoadException("model.onnx could not be loaded: it is not a valid ONNX protobuf file ("
           + e.getMessage()
           + "); is it a complete ONNX file?", e);
-    } catch (IOException e) {
-      throw new ModelLoadException("model.onnx could not be read to check its external data", e);
     }
     if (references.isEmpty()) {
-      return;
+      return references;
     }
-    Path folder;
+    Path real;
     try {
-      folder = modelFile.toAbsolutePath().getParent().toRealPath();
+      real = folder.toAbsolutePath().toRealPath();
     } catch (IOException e) {
       throw new ModelLoadException("the version folder could not be resolved to check external data", e);
     }
     for (Reference reference : references) {
-      String problem = problem(folder, reference.location());
+      String problem = problem(real, reference.location());
       if (problem != null) {
-        throw new ModelLoadException("model.onnx tensor \"" + quoted(reference.tensor())
-            + "\" names external data \"" + quoted(reference.location()) + "\", " + problem
-            + "; external data must be a file inside the version folder, named by a relative path");
+        throw refused(reference, problem);
       }
     }
+    return references;
   }
 
   /** Every external data location in {@code modelFile}, in file order. */
   static List<Reference> references(Path modelFile) throws IOException {
-    try (InputStream file = new BufferedInputStream(Files.newInputStream(modelFile), 1 << 16)) {
-      CodedInputStream input = CodedInputStream.newInstance(file);
-      List<Reference> found = new ArrayList<>();
+    return references(Files.readAllBytes(modelFile));
+  }
+
+  /** Every external data location in the model held in {@code model}, in file order. */
+  static List<Reference> references(byte[] model) throws InvalidProtocolBufferException {
+    CodedInputStream input = CodedInputStream.newInstance(model);
+    List<Reference> found = new ArrayList<>();
+    try {
       scan(input, Message.MODEL, 0, found);
-      return found;
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);   // not expected from a byte array
     }
+    return found;
+  }
+
+  /**
+   * A new owner-only temporary folder holding {@code model} as model.onnx and a copy of each file
+   * its {@code references} name (already checked against {@code folder}), each opened segment by
+   * segment without following symbolic links and only when it is a regular file, so that what
+   * ONNX Runtime reads is what was checked even if the version folder changes meanwhile. The copy
+   * is checked again. The caller deletes it with {@link #deleteCopy(Path)}.
+   */
+  static Path privateCopy(byte[] model, Path folder, List<Reference> references) {
+    Path copy;
+    try {
+      copy = Files.createTempDirectory("glassbox-model-",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new ModelLoadException("a private copy of the external data could not be made", e);
+    }
+    try {
+      Files.write(copy.resolve(ModelLoader.MODEL_FILE), model, StandardOpenOption.CREATE_NEW);
+      Set<Path> copied = new HashSet<>();
+      copied.add(Path.of(ModelLoader.MODEL_FILE));
+      for (Reference reference : references) {
+        Path relative = Path.of(reference.location()).normalize();
+        if (copied.add(relative)) {         // model.onnx itself: the checked bytes are already there
+          copyWithoutLinks(folder, reference, copy.resolve(relative));
+        }
+      }
+      requireInsideFolder(model, copy);
+      return copy;
+    } catch (IOException | RuntimeException e) {
+      deleteCopy(copy);
+      if (e instanceof ModelLoadException refusal) {
+        throw refusal;
+      }
+      throw new ModelLoadException("a private copy of the external data could not be made", e);
+    }
+  }
+
+  /** Deletes a folder made by {@link #privateCopy}; what cannot be deleted is logged. */
+  static void deleteCopy(Path copy) {
+    try (Stream<Path> files = Files.walk(copy)) {
+      for (Path file : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("the private copy of a model's external data at {} could not be deleted: {}", copy, e.toString());
+    }
+  }
+
+  /** Copies the file {@code reference} names under {@code folder} to {@code target}, following no link. */
+  private static void copyWithoutLinks(Path folder, Reference reference, Path target) throws IOException {
+    String[] segments = reference.location().split("/");
+    Deque<SecureDirectoryStream<Path>> opened = new ArrayDeque<>();
+    try {
+      DirectoryStream<Path> top = Files.newDirectoryStream(folder);
+      if (!(top instanceof SecureDirectoryStream<Path> secure)) {
+        top.close();
+        throw new IOException("this file system cannot open files relative to a folder");
+      }
+      opened.push(secure);
+      for (int i = 0; i < segments.length - 1; i++) {
+        opened.push(opened.peek().newDirectoryStream(Path.of(segments[i]), LinkOption.NOFOLLOW_LINKS));
+      }
+      Path name = Path.of(segments[segments.length - 1]);
+      BasicFileAttributes attributes = opened.peek()
+          .getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+      if (!attributes.isRegularFile()) {
+        throw refused(reference, "which changed while it was checked (it is no longer a file)");
+      }
+      Files.createDirectories(target.getParent());
+      try (SeekableByteChannel in = opened.peek().newByteChannel(name,
+              Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+          OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW)) {
+        Channels.newInputStream(in).transferTo(out);
+      }
+    } catch (FileSystemException e) {
+      // A link (ELOOP), a missing file or folder: the folder changed after the check.
+      throw refused(reference, "which changed while it was checked (a symbolic link, missing or not a file)");
+    } finally {
+      while (!opened.isEmpty()) {
+        opened.pop().close();
+      }
+    }
+  }
+
+  private static ModelLoadException refused(Reference reference, String problem) {
+    return new ModelLoadException("model.onnx tensor \"" + quoted(reference.tensor())
+        + "\" names external data \"" + quoted(reference.location()) + "\", " + problem
+        + "; external data must be a file inside the version folder, named by a relative path");
   }
 
   /** Why {@code location} is refused, or null when it names a file inside {@code folder} (a real path). */

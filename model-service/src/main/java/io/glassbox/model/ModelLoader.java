@@ -7,9 +7,11 @@ import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,11 +36,18 @@ public final class ModelLoader {
   private final OrtEnvironment environment;
   private final SessionFactory sessions;
   private final ObjectMapper json = new ObjectMapper();
+  /** Runs between the external data check and ONNX Runtime's open (tests change the folder there). */
+  private final Runnable afterCheck;
 
   @Inject
   public ModelLoader(OrtEnvironment environment, SessionFactory sessions) {
+    this(environment, sessions, () -> { });
+  }
+
+  ModelLoader(OrtEnvironment environment, SessionFactory sessions, Runnable afterCheck) {
     this.environment = requireNonNull(environment, "environment");
     this.sessions = requireNonNull(sessions, "sessions");
+    this.afterCheck = requireNonNull(afterCheck, "afterCheck");
   }
 
   /** Loads the version folder {@code folder}, named {@code version}, of model {@code modelName}. */
@@ -67,11 +76,28 @@ public final class ModelLoader {
       }
       return TitleTerm.read(file, declared.weight(), vocabulary);
     });
-    // Before ONNX Runtime opens anything the model names (it would follow any path).
-    ModelExternalData.requireInsideFolder(folder.resolve(MODEL_FILE));
+    // model.onnx is read once: ONNX Runtime gets the bytes that were checked, never the folder's
+    // files (which may change after the check), and external data only from a private copy.
+    byte[] modelBytes;
+    try {
+      modelBytes = Files.readAllBytes(folder.resolve(MODEL_FILE));
+    } catch (IOException e) {
+      throw new ModelLoadException("model.onnx could not be read", e);
+    }
+    List<ModelExternalData.Reference> externalData = ModelExternalData.requireInsideFolder(modelBytes, folder);
+    afterCheck.run();
     SessionFactory.OpenedSession opened;
     try {
-      opened = sessions.open(folder.resolve(MODEL_FILE));
+      if (externalData.isEmpty()) {
+        opened = sessions.open(modelBytes);
+      } else {
+        Path copy = ModelExternalData.privateCopy(modelBytes, folder, externalData);
+        try {
+          opened = sessions.open(copy.resolve(MODEL_FILE));   // reads external data now, at creation
+        } finally {
+          ModelExternalData.deleteCopy(copy);
+        }
+      }
     } catch (OrtException e) {
       throw new ModelLoadException("model.onnx could not be loaded by ONNX Runtime (" + e.getCode()
           + "); is it a complete ONNX file?", e);

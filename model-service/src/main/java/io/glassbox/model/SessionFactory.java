@@ -52,12 +52,30 @@ public final class SessionFactory {
   /** Opens {@code modelFile}; throws what ONNX Runtime throws when the model cannot be loaded. */
   OpenedSession open(Path modelFile) throws OrtException {
     String path = modelFile.toString();
+    return open(options -> environment.createSession(path, options), modelFile.getFileName().toString());
+  }
+
+  /**
+   * Opens the model held in {@code model} (a whole model.onnx with no external data: ONNX Runtime
+   * reads exactly these bytes, not a file that may have changed since they were checked).
+   */
+  OpenedSession open(byte[] model) throws OrtException {
+    return open(options -> environment.createSession(model, options), ModelLoader.MODEL_FILE);
+  }
+
+  /** How a session is created from its model, with the options of the chosen provider. */
+  @FunctionalInterface
+  private interface ModelSource {
+    OrtSession create(OrtSession.SessionOptions options) throws OrtException;
+  }
+
+  private OpenedSession open(ModelSource source, String modelName) throws OrtException {
     switch (setting) {
       case CPU:
-        return cpu(path, "GLASSBOX_EXECUTION_PROVIDER=cpu");
+        return cpu(source, "GLASSBOX_EXECUTION_PROVIDER=cpu");
       case CUDA:
         try {
-          return new OpenedSession(cudaSession(path), Device.CUDA);
+          return new OpenedSession(cudaSession(source), Device.CUDA);
         } catch (CudaUnavailableException e) {
           throw new ModelLoadException("CUDA was asked for (GLASSBOX_EXECUTION_PROVIDER=cuda) but "
               + "cannot be used: " + e.getCause().getCode() + "; set it to auto or cpu to run on CPU", e);
@@ -65,21 +83,21 @@ public final class SessionFactory {
       case AUTO:
       default:
         if (!Files.exists(gpuDeviceNode)) {
-          return cpu(path, "no GPU device " + gpuDeviceNode);
+          return cpu(source, "no GPU device " + gpuDeviceNode);
         }
         if (cudaFailedBefore) {
-          OpenedSession cpu = cpu(path, "CUDA failed on an earlier load");
+          OpenedSession cpu = cpu(source, "CUDA failed on an earlier load");
           return new OpenedSession(cpu.session(), Device.CPU,
               "GPU device " + gpuDeviceNode + " present but CUDA failed on an earlier load");
         }
         try {
-          OpenedSession cuda = new OpenedSession(cudaSession(path), Device.CUDA);
-          log.info("running {} on CUDA device {} (GPU device {} present)", modelFile.getFileName(),
+          OpenedSession cuda = new OpenedSession(cudaSession(source), Device.CUDA);
+          log.info("running {} on CUDA device {} (GPU device {} present)", modelName,
               cudaDeviceId, gpuDeviceNode);
           return cuda;
         } catch (CudaUnavailableException | OrtException cudaFailure) {
           // A broken model fails on CPU too; only a model that loads on CPU proves CUDA is at fault.
-          OpenedSession fallback = cpu(path, "CUDA failed to load");
+          OpenedSession fallback = cpu(source, "CUDA failed to load");
           cudaFailedBefore = true;
           log.warn("CUDA is unavailable ({}); running on CPU, later loads skip CUDA",
               cudaFailure.getMessage());
@@ -90,23 +108,23 @@ public final class SessionFactory {
     }
   }
 
-  private OpenedSession cpu(String path, String reason) throws OrtException {
+  private OpenedSession cpu(ModelSource source, String reason) throws OrtException {
     try (OrtSession.SessionOptions options = baseOptions()) {
-      OrtSession session = environment.createSession(path, options);
+      OrtSession session = source.create(options);
       log.info("running model on CPU ({}), intra-op threads {}{}", reason, intraOpThreads,
           threadSpinning ? ", spinning" : "");
       return new OpenedSession(session, Device.CPU);
     }
   }
 
-  private OrtSession cudaSession(String path) throws OrtException, CudaUnavailableException {
+  private OrtSession cudaSession(ModelSource source) throws OrtException, CudaUnavailableException {
     try (OrtSession.SessionOptions options = baseOptions()) {
       try {
         options.addCUDA(cudaDeviceId);
       } catch (OrtException e) {
         throw new CudaUnavailableException(e);
       }
-      return environment.createSession(path, options);
+      return source.create(options);
     }
   }
 

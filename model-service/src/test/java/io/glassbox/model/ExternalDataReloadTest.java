@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtEnvironment;
 import io.glassbox.api.v1.GetModelInfoRequest;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelServiceGrpc;
@@ -16,8 +17,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -170,6 +174,94 @@ class ExternalDataReloadTest {
     assertTrue(failure.getMessage().startsWith("model toy version folder " + hostile.toAbsolutePath()
         + " could not be loaded: model.onnx tensor \"extra\" names external data \"/etc/passwd\", an absolute "
         + "path;"), failure.getMessage());
+  }
+
+  @Test
+  void load_modelFileSwappedAfterTheCheck_runsTheCheckedBytes() throws Exception {
+    Path folder = ModelFolders.addToyVersion(modelDirectory, "v2");
+    byte[] secret = floatBytes(1.0f);
+    // After the check, model.onnx becomes the external-data model with weights.bin a link out.
+    ModelLoader loader = loader(() -> swap(folder, (temporary) -> {
+      Files.copy(ModelFolders.toyModelSource().resolve("external-data/model.onnx"), temporary);
+      replace(folder.resolve("weights.bin"), link(folder, Files.write(elsewhere.resolve("secret.bin"), secret)));
+    }, ModelLoader.MODEL_FILE));
+
+    LoadedModel model = loader.load(ModelFolders.TOY_NAME, "v2", folder);
+    try {
+      assertEquals(ScoreRpcTest.toyScore(3, 2, 4), scoreOf(model), 1e-5f);
+    } finally {
+      model.retire();
+    }
+  }
+
+  @Test
+  void load_externalDataSwappedForALinkOutAfterTheCheck_isRefused() throws Exception {
+    Path folder = ModelFolders.addExternalDataVersion(modelDirectory, "v2");
+    Path secret = Files.write(elsewhere.resolve("secret.bin"), floatBytes(1.0f));
+    ModelLoader loader = loader(() -> replace(folder.resolve("weights.bin"), link(folder, secret)));
+
+    ModelLoadException refused = assertThrows(ModelLoadException.class,
+        () -> loader.load(ModelFolders.TOY_NAME, "v2", folder).retire());
+
+    assertTrue(refused.getMessage().startsWith("model.onnx tensor \"zero_f_like\" names external data "
+        + "\"weights.bin\", which changed while it was checked"), refused.getMessage());
+  }
+
+  @Test
+  void load_externalDataInsideTheFolder_isReadAtLoadFromACopyDeletedThen() throws Exception {
+    Path folder = ModelFolders.addExternalDataVersion(modelDirectory, "v2");
+
+    LoadedModel model = loader(() -> { }).load(ModelFolders.TOY_NAME, "v2", folder);
+    try {
+      // zero_f_like (weights.bin) was read at session creation, from the private copy deleted since.
+      assertEquals(ScoreRpcTest.toyScore(3, 2, 4), scoreOf(model), 1e-5f);
+    } finally {
+      model.retire();
+    }
+  }
+
+  private interface FileChange {
+    void run(Path temporary) throws Exception;
+  }
+
+  private static ModelLoader loader(ThrowingRunnable afterCheck) {
+    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    ModelConfig config = ModelServiceUnderTest.cpuConfig(Path.of("unused"), ModelFolders.TOY_NAME);
+    return new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU), () -> {
+      try {
+        afterCheck.run();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /** Writes a new file through {@code change}, then moves it over {@code name} atomically. */
+  private static void swap(Path folder, FileChange change, String name) throws Exception {
+    Path temporary = folder.resolve(name + ".new");
+    change.run(temporary);
+    replace(folder.resolve(name), temporary);
+  }
+
+  private static void replace(Path target, Path source) throws Exception {
+    Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static Path link(Path folder, Path outside) throws Exception {
+    return Files.createSymbolicLink(folder.resolve("link-" + UUID.randomUUID()), outside);
+  }
+
+  private static byte[] floatBytes(float value) {
+    return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).array();
+  }
+
+  private static float scoreOf(LoadedModel model) throws Exception {
+    long[] history = {0, 0, 2, 4};
+    return model.run(history, new long[] {3}, 1, history.length, 1, false, false).scores()[0];
   }
 
   private static String refusedReload(ModelServiceUnderTest service, String version) {

@@ -15,12 +15,15 @@ import static io.glassbox.model.OnnxMessages.MODEL_TRAINING_INFO;
 import static io.glassbox.model.OnnxMessages.NODE_ATTRIBUTE;
 import static io.glassbox.model.OnnxMessages.SPARSE_TENSOR_VALUES;
 import static io.glassbox.model.OnnxMessages.TRAINING_INFO_ALGORITHM;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +92,24 @@ class ModelExternalDataTest {
 
     assertTrue(refused.getMessage().startsWith("model.onnx could not be loaded: it is not a valid ONNX protobuf "
         + "file ("), refused.getMessage());
+  }
+
+  @Test
+  void privateCopy_holdsTheCheckedModelAndItsExternalData_ownerOnly_untilDeleted() throws Exception {
+    Path version = ModelFolders.addExternalDataVersion(folder, "v2");
+    byte[] model = Files.readAllBytes(version.resolve(ModelLoader.MODEL_FILE));
+    List<ModelExternalData.Reference> references = ModelExternalData.requireInsideFolder(model, version);
+
+    Path copy = ModelExternalData.privateCopy(model, version, references);
+    try {
+      assertEquals(List.of(new ModelExternalData.Reference("zero_f_like", "weights.bin")), references);
+      assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(copy));
+      assertArrayEquals(model, Files.readAllBytes(copy.resolve(ModelLoader.MODEL_FILE)));
+      assertArrayEquals(Files.readAllBytes(version.resolve("weights.bin")), Files.readAllBytes(copy.resolve("weights.bin")));
+    } finally {
+      ModelExternalData.deleteCopy(copy);
+    }
+    assertFalse(Files.exists(copy));
   }
 
   /** {@code tensor} inside messages of the given fields, innermost first, as a ModelProto. */
