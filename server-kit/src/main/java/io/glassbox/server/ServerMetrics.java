@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Prometheus metrics of one server: {@value #HANDLING} (a latency histogram per service, method
- * and status code; its {@code _count} is the number of calls per status) and whatever the
- * service registers itself in {@link #registry()}. Each server has its own registry, so the
+ * and status code; its {@code _count} is the number of calls per status), the process's and
+ * the JVM's ({@link ProcessMetrics}) and whatever the service registers itself in {@link #registry()}. Each server has its own registry, so the
  * services of the one-process suite do not mix their numbers.
  */
 public final class ServerMetrics {
@@ -45,6 +45,7 @@ public final class ServerMetrics {
         .classicOnly()
         .classicUpperBounds(LATENCY_BUCKETS)
         .register(registry);
+    ProcessMetrics.register(registry);
   }
 
   /** Where a service registers its own metrics (e.g. the gateway's stage latencies). */

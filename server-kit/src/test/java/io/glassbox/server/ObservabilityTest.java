@@ -28,6 +28,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.core.metrics.Gauge;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -159,6 +160,43 @@ class ObservabilityTest {
     assertTrue(body.contains("glassbox_grpc_server_handling_seconds_bucket{code=\"OK\",method=\"Echo\",service=\"test.Echo\",le=\"0.1\"}"), body);
   }
 
+  /**
+   * The process and its JVM on /metrics: a restart shows as a new start time, not only as
+   * counters that drop, and heap, GC, CPU and threads are there to read beside the calls.
+   */
+  @Test
+  void metricsEndpoint_showsTheProcessAndItsJvm_withSaneValues() throws Exception {
+    GrpcServer server = echoServerWithMetrics();
+    System.gc();   // at least one collection to count
+
+    String body = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+
+    double now = System.currentTimeMillis() / 1000.0;
+    double started = MetricsText.value(body, "process_start_time_seconds");
+    assertEquals(ManagementFactory.getRuntimeMXBean().getStartTime() / 1000.0, started, 0.001, body);
+    assertTrue(started <= now && started > now - 3600, body);
+    double cpu = MetricsText.value(body, "process_cpu_seconds_total");
+    assertTrue(cpu > 0 && cpu < 3600 * Runtime.getRuntime().availableProcessors(), body);
+    assertTrue(MetricsText.value(body, "process_open_fds") > 0, body);
+    assertTrue(MetricsText.value(body, "process_open_fds") <= MetricsText.value(body, "process_max_fds"), body);
+    assertTrue(MetricsText.value(body, "process_resident_memory_bytes") > 1 << 20, body);
+    double heapUsed = MetricsText.value(body, "jvm_memory_used_bytes{area=\"heap\"}");
+    assertTrue(heapUsed > 0, body);
+    assertTrue(heapUsed <= MetricsText.value(body, "jvm_memory_committed_bytes{area=\"heap\"}"), body);
+    assertEquals(Runtime.getRuntime().maxMemory(), MetricsText.value(body, "jvm_memory_max_bytes{area=\"heap\"}"),
+        0.1 * Runtime.getRuntime().maxMemory(), body);
+    assertTrue(MetricsText.value(body, "jvm_memory_used_bytes{area=\"nonheap\"}") > 0, body);
+    double collections = body.lines().filter(line -> line.startsWith("jvm_gc_collection_seconds_count{gc="))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    assertTrue(collections >= 1, body);
+    assertTrue(body.lines().anyMatch(line -> line.startsWith("jvm_gc_collection_seconds_sum{gc=")), body);
+    double threads = MetricsText.value(body, "jvm_threads_current");
+    assertTrue(threads > 1 && threads <= MetricsText.value(body, "jvm_threads_peak"), body);
+    assertTrue(MetricsText.value(body, "jvm_threads_daemon") < threads, body);
+  }
+
   @Test
   void metrics_countACallWhoseDeadlinePassedUnanswered_asDeadlineExceeded_andOneTheClientCancelled_asCancelled()
       throws Exception {
@@ -201,10 +239,7 @@ class ObservabilityTest {
   void metricsPort_closesARequestWhoseHeadersPassTheLimit_andAnswersOneUnderIt() throws Exception {
     // The JDK reads the limit once per JVM: that the metrics port sets it is checked whatever ran first.
     String before = System.clearProperty(MessageLimits.HTTP_HEADER_PROPERTY);
-    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
-        freePort(), 64, 100, 0);
-    GrpcServer server = GrpcServer.onPort("metrics", 0, settings).addService(EchoService.echo()).start();
-    closer.add(server);
+    GrpcServer server = echoServerWithMetrics();
     assertEquals(String.valueOf(MessageLimits.MAX_HTTP_HEADER_BYTES),
         System.getProperty(MessageLimits.HTTP_HEADER_PROPERTY));
     if (before != null) {
@@ -224,10 +259,7 @@ class ObservabilityTest {
    */
   @Test
   void metricsPort_answersItsProbesBesideStalledConnections() throws Exception {
-    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
-        freePort(), 64, 100, 0);
-    GrpcServer server = GrpcServer.onPort("metrics", 0, settings).addService(EchoService.echo()).start();
-    closer.add(server);
+    GrpcServer server = echoServerWithMetrics();
     List<Socket> stalled = new ArrayList<>();
     try {
       for (int i = 0; i < 20; i++) {
@@ -331,6 +363,15 @@ class ObservabilityTest {
 
   private interface CheckedCondition {
     boolean holds() throws Exception;
+  }
+
+  /** An echo server on a loopback port, with its metrics on another. */
+  private GrpcServer echoServerWithMetrics() throws IOException {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        freePort(), 64, 100, 0);
+    GrpcServer server = GrpcServer.onPort("metrics", 0, settings).addService(EchoService.echo()).start();
+    closer.add(server);
+    return server;
   }
 
   private ManagedChannel channel(String target) {
