@@ -15,6 +15,7 @@ import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
+import io.glassbox.server.WarningLimiterPerCause;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;

@@ -1,6 +1,5 @@
-package io.glassbox.gateway;
+package io.glassbox.server;
 
-import io.glassbox.server.WarningLimiter;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -14,22 +13,22 @@ import org.slf4j.event.Level;
  * that the cause met first in a minute never hides another (a key rotation behind an outage).
  * {@code K} must have few values: each keeps its limiter for good.
  */
-final class WarningLimiterPerCause<K> {
+public final class WarningLimiterPerCause<K> {
   /** A new cause's limiter. */
   private final Supplier<WarningLimiter> newLimiter;
   private final ConcurrentMap<K, WarningLimiter> limiters = new ConcurrentHashMap<>();
 
-  WarningLimiterPerCause(Duration interval) {
+  public WarningLimiterPerCause(Duration interval) {
     newLimiter = () -> new WarningLimiter(interval);
   }
 
   /** Each cause's passing line counts the held-back ones as "and N more {@code heldBackWhat}". */
-  WarningLimiterPerCause(Duration interval, String heldBackWhat) {
+  public WarningLimiterPerCause(Duration interval, String heldBackWhat) {
     newLimiter = () -> new WarningLimiter(interval, heldBackWhat);
   }
 
   /** {@link WarningLimiter#log}, through {@code cause}'s own limiter. */
-  void log(K cause, Logger logger, Level level, String format, Object... arguments) {
+  public void log(K cause, Logger logger, Level level, String format, Object... arguments) {
     limiters.computeIfAbsent(cause, any -> newLimiter.get()).log(logger, level, format, arguments);
   }
 }
