@@ -10,8 +10,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,6 +25,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Admission control: at most {@code limit} calls of the guarded services run at once. A call
@@ -45,6 +50,26 @@ import java.util.function.Consumer;
  * that ended the call whose slot it takes, in its own gRPC context (deadline, request id).
  */
 final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdmissionInterceptor.class);
+  /** The refusal line, once a minute per reason ({@link #refusalLines}); the description says the rest. */
+  private static final String REFUSAL_LINE = "refused a call with RESOURCE_EXHAUSTED: {}";
+  /** What the refusal line counts of the refusals held back since the last one. */
+  private static final String REFUSALS_HELD_BACK = "refused this way since the last one, each logged at DEBUG";
+
+  /** Why a call was refused, as {@value #REFUSED_COUNTER}'s {@code reason} label says it. */
+  enum Refusal {
+    /** Every slot was taken and the queue full (or off: no queue, or no wait): refused at once. */
+    QUEUE_FULL("queue_full"),
+    /** It waited in the queue for its whole wait and no slot came free. */
+    WAIT_EXPIRED("wait_expired");
+
+    final String label;
+
+    Refusal(String label) {
+      this.label = label;
+    }
+  }
+
   /** The server's name, as its refusals say it (the operator may run several). */
   private final String serverName;
   private final int limit;
@@ -64,6 +89,14 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private int running;
   /** Calls waiting for a slot, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<Waiting<?, ?>> queue = new ArrayDeque<>();
+  /** Calls refused, by reason; on /metrics once {@link #registerMetrics} registered it. */
+  private final Counter refused;
+  /**
+   * A burst of refusals writes one WARN line a minute per reason, the rest at DEBUG: a gateway
+   * that refused 1,985 calls of a burst logged nothing, and one line each would flood the log.
+   */
+  private final WarningLimiterPerCause<Refusal> refusalLines =
+      new WarningLimiterPerCause<>(Duration.ofMinutes(1), REFUSALS_HELD_BACK);
 
   /** With {@code maxQueued} or {@code maxWait} 0, every call beyond {@code limit} is refused at once. */
   AdmissionInterceptor(String serverName, int limit, int maxQueued, Duration maxWait) {
@@ -79,6 +112,14 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     this.waitUpTail = " ms" + whatToChange(
         settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUE_WAIT_KEY));
     this.timer = queueCapacity == 0 ? null : newTimer();
+    this.refused = Counter.builder().name(REFUSED_COUNTER)
+        .help("Calls refused RESOURCE_EXHAUSTED by the server's concurrency limit, by reason: queue_full (every slot"
+            + " taken and the queue full, or off) or wait_expired (no slot came free within the queue's wait)")
+        .labelNames("reason")
+        .build();
+    for (Refusal reason : Refusal.values()) {
+      refused.labelValues(reason.label);   // 0 from the start, so that rate() sees the first refusal
+    }
   }
 
   private static ScheduledExecutorService newTimer() {
@@ -104,7 +145,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   /**
    * The slots as Prometheus gauges: {@value #RUNNING_GAUGE} (calls holding a slot now) and
-   * {@value #WAITING_GAUGE} (calls waiting for one).
+   * {@value #WAITING_GAUGE} (calls waiting for one), the limits to read them against
+   * ({@value #MAX_RUNNING_GAUGE}, {@value #MAX_WAITING_GAUGE}, {@value #MAX_WAIT_GAUGE}), and the
+   * refusals by reason ({@value #REFUSED_COUNTER}{@code _total}).
    */
   void registerMetrics(PrometheusRegistry registry) {
     GaugeWithCallback.builder().name(RUNNING_GAUGE)
@@ -115,32 +158,63 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
         .help("Calls waiting now for one of the server's concurrency slots")
         .callback(gauge -> gauge.call(waiting()))
         .register(registry);
+    GaugeWithCallback.builder().name(MAX_RUNNING_GAUGE)
+        .help("Most calls that run at once (GLASSBOX_MAX_CONCURRENT_CALLS)")
+        .callback(gauge -> gauge.call(limit))
+        .register(registry);
+    GaugeWithCallback.builder().name(MAX_WAITING_GAUGE)
+        .help("Most calls that wait for a slot at once (GLASSBOX_MAX_QUEUED_CALLS; 0 when GLASSBOX_MAX_QUEUE_WAIT is 0)")
+        .callback(gauge -> gauge.call(queueCapacity))
+        .register(registry);
+    GaugeWithCallback.builder().name(MAX_WAIT_GAUGE)
+        .help("Longest a call waits for a slot before it is refused (GLASSBOX_MAX_QUEUE_WAIT)")
+        .unit(Unit.SECONDS)
+        .callback(gauge -> gauge.call(maxWait.toNanos() / 1e9))
+        .register(registry);
+    registry.register(refused);
   }
 
   static final String RUNNING_GAUGE = "glassbox_admission_running_calls";
   static final String WAITING_GAUGE = "glassbox_admission_waiting_calls";
+  static final String MAX_RUNNING_GAUGE = "glassbox_admission_max_running_calls";
+  static final String MAX_WAITING_GAUGE = "glassbox_admission_max_waiting_calls";
+  static final String MAX_WAIT_GAUGE = "glassbox_admission_max_wait_seconds";
+  /** Its samples are {@code _total}, with a {@code reason} label ({@link Refusal}). */
+  static final String REFUSED_COUNTER = "glassbox_admission_refused_calls";
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
-    Waiting<Q, A> waiting;
+    boolean admitted = false;
+    Waiting<Q, A> waiting = null;
     synchronized (lock) {
       if (running < limit) {
         running++;
-        waiting = null;
+        admitted = true;
       } else if (queue.size() < queueCapacity) {
         waiting = new Waiting<>(call, headers, next);
         queue.add(waiting);
-      } else {
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription(busy), new Metadata());
-        return new ServerCall.Listener<>() {};
       }
     }
-    if (waiting == null) {
+    if (admitted) {
       return startHoldingSlot(call, headers, next);
+    }
+    if (waiting == null) {
+      refusedAs(Refusal.QUEUE_FULL, busy);
+      call.close(Status.RESOURCE_EXHAUSTED.withDescription(busy), new Metadata());
+      return new ServerCall.Listener<>() {};
     }
     waiting.expireAfterTheWait();
     return waiting;
+  }
+
+  /**
+   * Counts and logs a refusal for {@code reason}, whose status says {@code description}: before the
+   * status goes, so that /metrics has counted every refusal a client has heard of.
+   */
+  private void refusedAs(Refusal reason, String description) {
+    refused.labelValues(reason.label).inc();
+    refusalLines.log(reason, log, Level.WARN, REFUSAL_LINE, description);
   }
 
   /**
@@ -283,8 +357,10 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       synchronized (this) {
         ended = true;
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription(waitUpHead + waitedMillis + waitUpTail),
-            new Metadata());
+        String description = waitUpHead + waitedMillis + waitUpTail;
+        // On the timer's thread: logged under the call's own request id.
+        context.run(() -> RequestIds.directInMdc().execute(() -> refusedAs(Refusal.WAIT_EXPIRED, description)));
+        call.close(Status.RESOURCE_EXHAUSTED.withDescription(description), new Metadata());
       }
     }
 

@@ -227,6 +227,49 @@ class AdmissionTest {
     }
   }
 
+  /**
+   * A burst refused by a full queue, then a call whose wait ran out: each reason is counted on
+   * /metrics and logged at WARN once (the rest at DEBUG), so that a refusal by one reason never
+   * hides one by the other, and the limits are there to compare the running and waiting gauges with.
+   */
+  @Test
+  void refusals_areCountedByReason_andLoggedOncePerReason_besideGaugesOfTheLimits() throws Exception {
+    try (LogCapture log = LogCapture.of(AdmissionInterceptor.class, ch.qos.logback.classic.Level.DEBUG)) {
+      startWithQueue(2, Duration.ofSeconds(3));
+      assertEquals(LIMIT, gauge(AdmissionInterceptor.MAX_RUNNING_GAUGE));
+      assertEquals(2, gauge(AdmissionInterceptor.MAX_WAITING_GAUGE));
+      assertEquals(3, gauge(AdmissionInterceptor.MAX_WAIT_GAUGE), 1e-9);
+      assertEquals(0, refusals("queue_full"));
+      assertEquals(0, refusals("wait_expired"));
+      ManagedChannel channel = channel();
+      fillAllSlots(channel);
+
+      // Two wait their 3 s and are refused; meanwhile five find the queue full.
+      List<Outcome> waiting = List.of(callAsync(channel, "w1"), callAsync(channel, "w2"));
+      awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 2);
+      for (int i = 0; i < 5; i++) {
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused(channel, "burst " + i).status().getCode());
+      }
+      for (Outcome outcome : waiting) {
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, outcome.await());
+      }
+
+      assertEquals(5, refusals("queue_full"));
+      assertEquals(2, refusals("wait_expired"));
+      List<String> warnings = log.lines().stream()
+          .filter(line -> line.getLevel() == ch.qos.logback.classic.Level.WARN)
+          .map(line -> line.getFormattedMessage()).toList();
+      assertEquals(2, warnings.size(), warnings.toString());
+      assertTrue(warnings.stream().anyMatch(line -> line.startsWith("refused a call with RESOURCE_EXHAUSTED: admission"
+          + " is running its limit of " + LIMIT + " concurrent calls and 2 more are waiting;")), warnings.toString());
+      assertTrue(warnings.stream().anyMatch(line -> line.matches("refused a call with RESOURCE_EXHAUSTED: admission"
+          + " is running its limit of " + LIMIT + " concurrent calls and no slot came free in \\d+ ms;.*")),
+          warnings.toString());
+      assertEquals(5, log.lines().stream().filter(line -> line.getLevel() == ch.qos.logback.classic.Level.DEBUG)
+          .count(), log.lines().toString());
+    }
+  }
+
   @Test
   void callWhoseDeadlinePassesWhileWaiting_leavesTheQueue_andNeverRuns() throws Exception {
     // A wait longer than awaitGauge's 30 s: only the cancellation can take the call out in time.
@@ -329,6 +372,16 @@ class AdmissionTest {
       assertTrue(System.nanoTime() < deadline, name + " is " + gauge(name) + ", expected " + value);
       Thread.onSpinWait();
     }
+  }
+
+  /** Calls refused for {@code reason} so far, as /metrics counts them. */
+  private double refusals(String reason) {
+    return metrics.scrape(AdmissionInterceptor.REFUSED_COUNTER::equals).stream()
+        .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .filter(point -> reason.equals(point.getLabels().get("reason")))
+        .mapToDouble(point -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) point)
+            .getValue())
+        .sum();
   }
 
   private double gauge(String name) {
