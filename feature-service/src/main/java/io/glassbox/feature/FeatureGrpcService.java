@@ -28,6 +28,7 @@ import io.glassbox.api.v1.TurnedDownItem;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
+import io.glassbox.server.WarningLimiterPerCause;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -42,6 +43,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** The gRPC face of the feature-service: validates, makes one domain call, translates back. */
 public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceImplBase {
@@ -61,6 +63,20 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   static final int MAX_REGULAR_ITEMS = 1000;
   private static final long MAX_RECENT_WINDOW_SECONDS = 366L * 86_400;
 
+  /**
+   * What the INFO line of a failed IngestEvents counts of the ones held back since the last: each
+   * is logged at DEBUG under its own request id, which the log level setting shows.
+   */
+  static final String FAILED_INGESTS_HELD_BACK = "IngestEvents calls failed this way since the last one, each logged"
+      + " at DEBUG under its request id: GLASSBOX_LOG_LEVEL=DEBUG logs them";
+
+  /**
+   * While the store is down every IngestEvents fails alike: one INFO line a minute for each code
+   * and whether the events may have been stored, as the gateway logs its failed calls; before, an
+   * outage under load wrote a line per call.
+   */
+  private final WarningLimiterPerCause<List<Object>> failedIngestLines =
+      new WarningLimiterPerCause<>(Duration.ofMinutes(1), FAILED_INGESTS_HELD_BACK);
   private final EventStore store;
   private final CandidateRetriever retriever;
   private final EventTimeLimit timeLimit;
@@ -248,11 +264,14 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
           + " is kept), and a new event needs a new id; nothing was stored")
           .asRuntimeException();
     } catch (StatusRuntimeException failed) {
-      // StoreCalls warns once a minute, in whichever call's context; this line is each call's, so
-      // that the request id a failed call's trailers carry finds it in the log.
-      log.info("IngestEvents of {} events failed with {}: {}", events.size(), failed.getStatus().getCode(),
-          Descriptions.saysMayHaveBeenStored(failed.getStatus()) ? Descriptions.MAY_HAVE_BEEN_STORED
-              + " (a resend under the same event ids is counted once)" : "nothing was stored");
+      // StoreCalls warns once a minute, in whichever call's context; this line is each call's (at
+      // DEBUG but the first a minute of each way), so that the request id a failed call's
+      // trailers carry finds it in the log.
+      boolean mayHaveBeenStored = Descriptions.saysMayHaveBeenStored(failed.getStatus());
+      failedIngestLines.log(List.of(failed.getStatus().getCode(), mayHaveBeenStored), log, Level.INFO,
+          "IngestEvents of {} events failed with {}: {}", events.size(), failed.getStatus().getCode(),
+          mayHaveBeenStored ? Descriptions.MAY_HAVE_BEEN_STORED + " (a resend under the same event ids is counted once)"
+              : "nothing was stored");
       throw failed;
     }
     log.debug("Ingested {} events ({} duplicates)", events.size(), result.duplicates());
