@@ -9,6 +9,7 @@ import io.glassbox.server.ConfigSource;
 import io.glassbox.server.RequestIds;
 import io.glassbox.server.Retries;
 import io.grpc.ConnectivityState;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -18,6 +19,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -208,7 +210,9 @@ final class CliCalls {
    * closes it. Returns the exit code: {@code call}'s, or 1 after printing why there was no
    * connection or a failed call's status. {@code deadlineOption} is the timeout as typed, for
    * {@link #printFailure}, which has what is left of {@code timeout} from the connection made,
-   * when {@code call}'s deadline starts too.
+   * when {@code call}'s deadline starts too. {@code call}'s calls carry a request id made here
+   * ({@link RequestIds#withId}), which a failure the command's own deadline ended says: no server's
+   * trailers do then.
    */
   static int withChannel(String target, Duration timeout, String deadlineOption, Function<ManagedChannel, Integer> call)
       throws InterruptedException {
@@ -227,11 +231,21 @@ final class CliCalls {
         return 1;
       }
       Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      String requestId = UUID.randomUUID().toString();
+      Context calling = RequestIds.withId(requestId);
+      Context previous = calling.attach();
       try {
         return call.apply(channel);
       } catch (StatusRuntimeException e) {
         printFailure(System.err, "glassbox", e, target, deadlineOption, deadline, settings);
+        if (ownDeadlineRanOut(e)) {
+          // No server answered, so no trailers carry the id: say the one the command sent.
+          System.err.println("glassbox: the call was sent with request id " + requestId
+              + ", under which the suite's logs list it.");
+        }
         return 1;
+      } finally {
+        calling.detach(previous);
       }
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

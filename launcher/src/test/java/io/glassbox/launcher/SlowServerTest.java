@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
 import io.glassbox.api.v1.RecommendResponse;
+import io.glassbox.server.RequestIds;
 import io.grpc.HandlerRegistry;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -27,11 +28,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,6 +61,8 @@ class SlowServerTest {
   private ServerSocket relaying;
   private ServerSocket silent;
   private final List<Socket> held = new CopyOnWriteArrayList<>();
+  /** The request id ({@code x-request-id}) of each call {@link #neverAnswering} took, "none" for a call without one. */
+  private final List<String> requestIdsTaken = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void stop() throws InterruptedException, IOException {
@@ -147,7 +152,25 @@ class SlowServerTest {
     assertEquals(1, health.exit(), health.err());
     assertEquals("glassbox health: no answer from " + target + " within 5 s: the server is busy or slow.\n", health.err());
     assertEquals(1, recommend.exit(), recommend.err());
-    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 300"), recommend.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 300") + sentWith(lastRequestIdTaken()), recommend.err());
+  }
+
+  /**
+   * A command whose own deadline runs out says the request id it sent, the one the server took, so
+   * that the server's log can be searched for the call, as a failure a server answered says the id
+   * of its trailers. Before, it said none: the id was the server's own, made when the call came in.
+   */
+  @Test
+  void recommend_ownDeadlineRunsOut_saysTheRequestIdTheServerTook() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    CliRun recommend = CliRun.of("recommend", "--user", "12348", "--timeout-ms", "2000", "--target", target);
+
+    assertEquals(1, recommend.exit(), recommend.err());
+    String taken = lastRequestIdTaken();
+    assertTrue(taken.matches("[0-9a-f-]{36}"), taken);
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 2000") + sentWith(taken), recommend.err());
   }
 
   /**
@@ -184,7 +207,7 @@ class SlowServerTest {
         "--target", target);
 
     assertEquals(1, insights.exit(), insights.err());
-    assertEquals(ownDeadlineRanOut(target, "--timeout-s 1"), insights.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-s 1") + sentWith(lastRequestIdTaken()), insights.err());
   }
 
   /**
@@ -211,15 +234,41 @@ class SlowServerTest {
         + " slow; a larger " + option.split(" ")[0] + " may do.\n";
   }
 
-  /** A gRPC server that takes every call, of any method, and answers none. */
-  private static Server neverAnswering() throws IOException {
+  /** How a client command says the request id it sent, {@code id}, when no server answered its call. */
+  private static String sentWith(String id) {
+    return "glassbox: the call was sent with request id " + id + ", under which the suite's logs list it.\n";
+  }
+
+  /**
+   * The request id of the last call with one that {@link #neverAnswering} took; waiting up to 5 s
+   * for one, since a command whose deadline ran out may end before the server has read its headers.
+   */
+  private String lastRequestIdTaken() {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < giveUp) {
+      List<String> ids = requestIdsTaken.stream().filter(id -> !id.equals("none")).toList();
+      if (!ids.isEmpty()) {
+        return ids.get(ids.size() - 1);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    throw new AssertionError("the server took no call with a request id: " + requestIdsTaken);
+  }
+
+  /**
+   * A gRPC server that takes every call, of any method, and answers none; it keeps each call's
+   * request id in {@link #requestIdsTaken}.
+   */
+  private Server neverAnswering() throws IOException {
     return NettyServerBuilder.forAddress(new InetSocketAddress(LOOPBACK, 0))
         .fallbackHandlerRegistry(new HandlerRegistry() {
           @Override
           public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
             // Any method: its request is never read, so the descriptor's messages do not matter.
-            return ServerMethodDefinition.create(HealthGrpc.getCheckMethod(),
-                (call, headers) -> new ServerCall.Listener<>() {});   // held: never answered
+            return ServerMethodDefinition.create(HealthGrpc.getCheckMethod(), (call, headers) -> {
+              requestIdsTaken.add(Objects.requireNonNullElse(headers.get(RequestIds.HEADER), "none"));
+              return new ServerCall.Listener<>() {};   // held: never answered
+            });
           }
         }).build().start();
   }

@@ -61,6 +61,21 @@ public final class RequestIds {
   }
 
   /**
+   * A context whose calls on a client channel ({@link ClientChannels}) send {@code id} as their
+   * request id: for a client that makes the id itself, so that it can say it where no server
+   * answered (its own deadline ran out) and the server's log is searched for it all the same.
+   *
+   * @throws IllegalArgumentException where {@code id} is not one a server takes (1..64 of
+   *     {@code [A-Za-z0-9._:-]}): a server would replace it with one of its own
+   */
+  public static Context withId(String id) {
+    if (id == null || !VALID.matcher(id).matches()) {
+      throw new IllegalArgumentException("a request id is 1..64 of [A-Za-z0-9._:-], got " + id);
+    }
+    return Context.current().withValue(CONTEXT, id);
+  }
+
+  /**
    * The id of the call {@code context} belongs to, or null for a context of no call (a start's
    * own work, say): for a callback that may run on another thread, with another context current.
    */

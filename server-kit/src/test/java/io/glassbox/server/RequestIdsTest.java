@@ -2,6 +2,7 @@ package io.glassbox.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.common.util.concurrent.SettableFuture;
 import io.grpc.Context;
@@ -32,5 +33,17 @@ class RequestIdsTest {
 
     assertEquals("call-7", inCallback.get());
     assertNull(afterwards.get());
+  }
+
+  /**
+   * A client's own id is one a server takes as it is: anything else would be replaced there, and
+   * the id the client says would find nothing in the server's log.
+   */
+  @Test
+  void withId_anIdAServerTakes_isTheContextsId_anyOtherIsRefused() {
+    assertEquals("cli-1:2.a_b", RequestIds.of(RequestIds.withId("cli-1:2.a_b")));
+    assertThrows(IllegalArgumentException.class, () -> RequestIds.withId("has space"));
+    assertThrows(IllegalArgumentException.class, () -> RequestIds.withId(""));
+    assertThrows(IllegalArgumentException.class, () -> RequestIds.withId("x".repeat(65)));
   }
 }
