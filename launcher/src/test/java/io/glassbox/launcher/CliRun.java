@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 
 /** One {@code bin/glassbox} command run in this JVM: its exit code and what it printed. */
@@ -17,6 +18,19 @@ record CliRun(int exit, String out, String err) {
   /** Runs one command object, set up by the test beforehand, on {@code args}. */
   static CliRun ofCommand(Object command, String... args) {
     return capture(() -> new CommandLine(command).execute(args));
+  }
+
+  /** A line of the suite's log, as server-kit's logback.xml starts it: with its ISO 8601 time and zone offset. */
+  private static final Pattern LOG_LINE =
+      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}(?:Z|[+-]\\d{2}:\\d{2}) .*");
+
+  /**
+   * What the command printed to standard error, the log's lines set aside: a server of the suite
+   * run in this JVM logs to the same stream.
+   */
+  String errWithoutLogLines() {
+    return err.lines().filter(line -> !LOG_LINE.matcher(line).matches()).map(line -> line + "\n")
+        .collect(Collectors.joining());
   }
 
   /** How many times {@code text} says {@code words}: a failure's reason belongs on its status line alone. */

@@ -36,7 +36,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,8 +131,7 @@ class RefusedCallsTest {
       // Before, the hint said "nothing answered at …. Is the suite up?" of a gateway that answered.
       // The gateway runs in this JVM, so its log line for the call shares the command's stderr;
       // what the command printed is the rest.
-      String printed = run.err().lines().filter(line -> !line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*"))
-          .map(line -> line + "\n").collect(Collectors.joining());
+      String printed = run.errWithoutLogLines();
       assertEquals(1, run.exit(), run.err());
       assertTrue(Pattern.matches("glassbox: UNAVAILABLE: the feature service is unavailable \\(UNAVAILABLE\\)\n"
           + "glassbox: the gateway at " + aloneTarget + " is up but could not serve this call; the suite's logs say"

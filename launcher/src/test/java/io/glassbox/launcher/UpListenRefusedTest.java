@@ -44,11 +44,6 @@ class UpListenRefusedTest {
     // It said "port 53897 on 203.0.113.1 is held by another process.\nIs the suite already up? ...".
     assertEquals("glassbox: feature-service could not start: cannot listen on " + NOT_THIS_HOST
         + " (GLASSBOX_ADMIN_BIND_ADDRESS), port " + UNBOUND_PORT + ": Cannot assign requested address.\n",
-        withoutLogLines(run.err()));
-  }
-
-  /** What the command printed, the log's lines (each starting with a time) set aside. */
-  private static String withoutLogLines(String err) {
-    return err.replaceAll("(?m)^\\d{2}:\\d{2}:\\d{2}.*\\R", "");
+        run.errWithoutLogLines());
   }
 }
