@@ -49,8 +49,15 @@ import java.util.regex.Pattern;
 final class ModelExternalData {
   private static final Logger log = LoggerFactory.getLogger(ModelExternalData.class);
 
-  /** One tensor's external data location, as written in the model (UTF-8). */
-  record Reference(String tensor, String location) {}
+  /**
+   * One tensor's external data location, as written in the model (UTF-8; when {@code utf8} is
+   * false it was not, and {@code location} shows it with replacement characters).
+   */
+  record Reference(String tensor, String location, boolean utf8) {
+    Reference(String tensor, String location) {
+      this(tensor, location, true);
+    }
+  }
 
   /** Message types of onnx.proto that can hold a tensor, each with its fields that lead to one. */
   private enum Message {
@@ -127,7 +134,9 @@ final class ModelExternalData {
       throw new ModelLoadException("the version folder could not be resolved to check external data", e);
     }
     for (Reference reference : references) {
-      String problem = problem(real, reference.location());
+      String problem = reference.utf8()
+          ? problem(real, reference.location())
+          : "an unreadable external data location (not UTF-8 text)";
       if (problem != null) {
         throw refused(reference, problem);
       }
@@ -297,7 +306,7 @@ final class ModelExternalData {
       throw new InvalidProtocolBufferException("messages nested deeper than " + MAX_NESTING);
     }
     String tensorName = "";
-    List<String> locations = new ArrayList<>();
+    List<ByteString> locations = new ArrayList<>();
     for (int tag = input.readTag(); tag != 0; tag = input.readTag()) {
       int number = WireFormat.getTagFieldNumber(tag);
       boolean delimited = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
@@ -311,7 +320,7 @@ final class ModelExternalData {
         tensorName = input.readBytes().toStringUtf8();
       } else if (delimited && type == Message.TENSOR && number == TENSOR_EXTERNAL_DATA) {
         int outer = input.pushLimit(input.readRawVarint32());
-        String location = location(input);
+        ByteString location = location(input);
         requireConsumed(input);
         input.popLimit(outer);
         if (location != null) {
@@ -321,13 +330,13 @@ final class ModelExternalData {
         throw new InvalidProtocolBufferException("an end-group tag without its start");
       }
     }
-    for (String location : locations) {
-      found.add(new Reference(tensorName, location));
+    for (ByteString location : locations) {
+      found.add(new Reference(tensorName, location.toStringUtf8(), location.isValidUtf8()));
     }
   }
 
   /** The value of a StringStringEntryProto whose key is "location", else null (last ones win). */
-  private static String location(CodedInputStream input) throws IOException {
+  private static ByteString location(CodedInputStream input) throws IOException {
     ByteString key = ByteString.EMPTY;
     ByteString value = ByteString.EMPTY;
     for (int tag = input.readTag(); tag != 0; tag = input.readTag()) {
@@ -344,11 +353,7 @@ final class ModelExternalData {
     if (!key.toStringUtf8().equals(LOCATION_KEY)) {
       return null;
     }
-    if (!value.isValidUtf8()) {
-      // ONNX Runtime would open the raw bytes; a path that is not text is refused outright.
-      throw new InvalidProtocolBufferException("an external data location that is not UTF-8 text");
-    }
-    return value.toStringUtf8();
+    return value;   // ONNX Runtime would open raw bytes; one that is not UTF-8 text is refused later
   }
 
   /** A nested message that ended before its declared length means the file is cut short. */

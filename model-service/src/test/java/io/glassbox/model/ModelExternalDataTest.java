@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -110,6 +111,19 @@ class ModelExternalDataTest {
       ModelExternalData.deleteCopy(copy);
     }
     assertFalse(Files.exists(copy));
+  }
+
+  @Test
+  void requireInsideFolder_locationThatIsNotUtf8_isRefusedAsAnUnreadableLocation() throws Exception {
+    byte[] model = nest(OnnxMessages.externalTensor("hidden", "weights-#.bin"), GRAPH_INITIALIZER, MODEL_GRAPH);
+    model[new String(model, StandardCharsets.ISO_8859_1).indexOf('#')] = (byte) 0xFF;
+    Path file = Files.write(folder.resolve(ModelLoader.MODEL_FILE), model);
+
+    ModelLoadException refused = assertThrows(ModelLoadException.class,
+        () -> ModelExternalData.requireInsideFolder(file));
+
+    assertTrue(refused.getMessage().startsWith("model.onnx tensor \"hidden\" names external data "
+        + "\"weights-\uFFFD.bin\", an unreadable external data location (not UTF-8 text);"), refused.getMessage());
   }
 
   /** {@code tensor} inside messages of the given fields, innermost first, as a ModelProto. */
