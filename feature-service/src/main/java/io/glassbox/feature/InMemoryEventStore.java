@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -311,7 +310,7 @@ public final class InMemoryEventStore implements EventStore {
             basketId);
         s.eventsHeld++;
         if (timeline.size > bounds.maxEventsPerUser()) {
-          timeline.dropOne();
+          timeline.dropOne(bounds.maxEventsPerUser());
           s.eventsHeld--;
         }
         s.interactionCounts[items[i]]++;
@@ -393,13 +392,16 @@ public final class InMemoryEventStore implements EventStore {
     return state().evictedUsers.get();
   }
 
-  /** The orders of {@code userId} that {@link HistoryWithRegularItems} leaves out as cut; empty for an unknown user. */
-  Set<String> cutOrders(String userId) {
+  /**
+   * The orders of {@code userId} that {@link HistoryWithRegularItems} leaves out as cut, the one cut
+   * longest ago first; empty for an unknown user.
+   */
+  List<String> cutOrders(String userId) {
     State s = state();
     s.lock.readLock().lock();
     try {
       UserTimeline timeline = s.users.get(userId);
-      return timeline == null ? Set.of() : Set.copyOf(timeline.cutOrders);
+      return timeline == null ? List.of() : List.copyOf(timeline.cutOrders);
     } finally {
       s.lock.readLock().unlock();
     }
@@ -476,7 +478,7 @@ public final class InMemoryEventStore implements EventStore {
           timeline.addDropped(itemIndex.get(item));
         }
         if (!dropped.cutOrders().isEmpty()) {
-          timeline.cutOrders = new HashSet<>(dropped.cutOrders());
+          timeline.cutOrders = new LinkedHashSet<>(dropped.cutOrders());
         }
         for (Dataset.Interaction row : rows.subList(rows.size() - kept, rows.size())) {
           timeline.add(itemIndex.get(row.itemId()), row.epochSeconds(), row.nanos(), row.type(),
@@ -544,7 +546,7 @@ public final class InMemoryEventStore implements EventStore {
    * reference per event, not an object each; the dataset reader shares one String per basket
    * id), the count of every event ever stored, and the items of the purchases dropped to keep
    * the cap (a sorted set of item indices, 4 bytes an item, held only by users over the cap) with
-   * the orders of theirs it still holds a purchase of.
+   * their orders, at most as many as the cap.
    * Guarded by the store's lock.
    */
   private static final class UserTimeline {
@@ -554,8 +556,9 @@ public final class InMemoryEventStore implements EventStore {
     int[] dropped = NO_ITEMS;
     int droppedCount;
     /**
-     * The orders (basket ids) that lost a purchase to the cap and of which the timeline still holds
-     * a purchase: never counted whole. Bounded by the orders held; immutable and empty until one is cut.
+     * The orders (basket ids) that lost a purchase to the cap, the one cut longest ago first: never
+     * counted whole, also when a line of one arrives late. At most the cap (the most recently cut);
+     * immutable and empty until one is cut.
      */
     Set<String> cutOrders = Set.of();
     int[] items;
@@ -635,9 +638,10 @@ public final class InMemoryEventStore implements EventStore {
 
     /**
      * Drops one event (the timeline is over its cap): the oldest click, add to cart or positive
-     * feedback, else the oldest event (see {@link StoreBounds#maxEventsPerUser}).
+     * feedback, else the oldest event (see {@link StoreBounds#maxEventsPerUser}), remembering at
+     * most {@code maxCutOrders} cut orders.
      */
-    void dropOne() {
+    void dropOne(int maxCutOrders) {
       int victim = 0;
       while (victim < size && (types[victim] == PURCHASE || types[victim] == TURNED_DOWN)) {
         victim++;
@@ -659,26 +663,25 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(baskets, victim + 1, baskets, victim, tail);
       baskets[size] = null;
       if (!cut.isEmpty()) {
-        noteCut(cut);
+        noteCut(cut, maxCutOrders);
       }
     }
 
     /**
-     * Remembers {@code order}, which just lost a purchase, as cut while the timeline holds a
-     * purchase of it; forgets it once it holds none, as no count can include it then.
+     * Remembers {@code order}, which just lost a purchase, as the order cut last, also when the
+     * timeline holds nothing of it now (a line of it may still arrive late); past
+     * {@code maxCutOrders} forgets the order cut longest ago.
      */
-    private void noteCut(String order) {
-      for (int i = 0; i < size; i++) {
-        if (types[i] == PURCHASE && baskets[i].equals(order)) {
-          if (cutOrders.isEmpty()) {
-            cutOrders = new HashSet<>(4);
-          }
-          cutOrders.add(order);
-          return;
-        }
+    private void noteCut(String order, int maxCutOrders) {
+      if (cutOrders.isEmpty()) {
+        cutOrders = new LinkedHashSet<>(4);
       }
-      if (!cutOrders.isEmpty()) {
-        cutOrders.remove(order);
+      cutOrders.remove(order);
+      cutOrders.add(order);
+      Iterator<String> oldest = cutOrders.iterator();
+      while (cutOrders.size() > maxCutOrders) {
+        oldest.next();
+        oldest.remove();
       }
     }
 

@@ -71,8 +71,9 @@ import redis.clients.jedis.resps.Tuple;
  * dropped from the timeline to keep its cap (a set, held only for users over the cap, so that an
  * item once bought stays bought) and {@code c:<user>} the order (basket id) of the one dropped
  * last, which the timeline may still hold lines of; {@code cut:<user>} the orders (basket ids)
- * that lost a purchase to the cap while the timeline still holds a purchase of theirs (a set,
- * bounded by the orders the timeline holds; {@code c:} alone is what builds before it wrote);
+ * that lost a purchase to the cap, also those the timeline holds nothing of now (a line may
+ * arrive late), a sorted set scored by when each was cut last, at most the cap: the most recently
+ * cut ({@code c:} alone is what builds before it wrote);
  * {@code p:<item>} the item's purchase times (a sorted set scored
  * by epoch second); {@code latest} the newest purchase's time;
  * {@code e:<user+event id>} dedupe keys with the dedupe window as TTL; {@code orders} the stream
@@ -169,8 +170,9 @@ public final class RedisEventStore implements EventStore {
    * writes for an event its words name alone. A timeline over the cap loses its oldest
    * click, add to cart or positive feedback, else its oldest event (see
    * StoreBounds#maxEventsPerUser); a purchase dropped so leaves its item in the user's
-   * {@code d:<user>} set and its order (basket id) in {@code c:<user>}, and in the
-   * {@code cut:<user>} set while the timeline holds a purchase of that order (else it leaves the set).
+   * {@code d:<user>} set and its order (basket id) in {@code c:<user>} and, as the order cut last,
+   * in {@code cut:<user>} (scored one above the highest score there), of which past the cap the
+   * lowest scored go.
    */
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
@@ -270,19 +272,16 @@ public final class RedisEventStore implements EventStore {
                   end
                 end
                 redis.call('SADD', dropped, string.sub(oldest, itemAt))
-                -- Its order may have lines left in the timeline: counted as a whole order no more.
+                -- Its order may have lines left in the timeline, or get a late one: counted as a whole
+                -- order no more. The order cut last scores highest; past the cap the lowest go.
                 local order = string.sub(oldest, KIND_POSITION + 4, itemAt - 1)
                 redis.call('SET', cut, order)
                 if order ~= '' then
-                  -- Remembered while the timeline holds a purchase of it (the same kind and
-                  -- length-prefixed basket field), forgotten with the last.
-                  local field = string.sub(oldest, KIND_POSITION, itemAt - 1)
-                  if oldestMatching(timeline, function(member)
-                    return string.sub(member, KIND_POSITION, KIND_POSITION + #field - 1) == field
-                  end) then
-                    redis.call('SADD', cutOrders, order)
-                  else
-                    redis.call('SREM', cutOrders, order)
+                  local top = redis.call('ZRANGE', cutOrders, -1, -1, 'WITHSCORES')
+                  redis.call('ZADD', cutOrders, top[2] and tonumber(top[2]) + 1 or 1, order)
+                  local over = redis.call('ZCARD', cutOrders) - cap
+                  if over > 0 then
+                    redis.call('ZREMRANGEBYRANK', cutOrders, 0, over - 1)
                   end
                 end
               end
@@ -723,7 +722,8 @@ public final class RedisEventStore implements EventStore {
    * Writes the {@code d:<user>}, {@code c:<user>} and {@code cut:<user>} keys of a dataset user's
    * purchases ({@code rows}, oldest first) that the timeline does not keep (all but the last
    * {@code maxEventsPerUser} rows): their items, the order of the newest of them, and their orders
-   * the timeline keeps a purchase of ({@link DroppedPurchases}). Idempotent.
+   * ({@link DroppedPurchases#cutOrders}), scored 0 for the one cut last and one less for each
+   * before it, below every order an ingestion cut. Idempotent.
    */
   private void seedDroppedPurchases(AbstractPipeline pipeline, String userId, List<Dataset.Interaction> rows) {
     DroppedPurchases dropped = DroppedPurchases.of(rows, maxEventsPerUser);
@@ -732,8 +732,15 @@ public final class RedisEventStore implements EventStore {
       // Only where absent, as every seed write: an ingestion since may have cut a newer order.
       pipeline.set(cutOrderKey(userId), dropped.lastOrder(), SetParams.setParams().nx());
     }
-    if (!dropped.cutOrders().isEmpty()) {
-      pipeline.sadd(cutOrdersKey(userId), dropped.cutOrders().toArray(String[]::new));
+    List<String> cutOrders = dropped.cutOrders();
+    if (!cutOrders.isEmpty()) {
+      Map<String, Double> scores = new HashMap<>();
+      for (int i = 0; i < cutOrders.size(); i++) {
+        scores.put(cutOrders.get(i), (double) (i - (cutOrders.size() - 1)));
+      }
+      // An order an ingestion since cut again keeps its (higher) score; the cap holds as there.
+      pipeline.zadd(cutOrdersKey(userId), scores, ZAddParams.zAddParams().nx());
+      pipeline.zremrangeByRank(cutOrdersKey(userId), 0, -(maxEventsPerUser + 1L));
     }
   }
 
@@ -881,12 +888,12 @@ public final class RedisEventStore implements EventStore {
       Response<List<Tuple>> members;
       Response<String> total;
       Response<String> cutOrder;
-      Response<Set<String>> cutOrders;
+      Response<List<String>> cutOrders;
       try (AbstractPipeline pipeline = redis.pipelined()) {
         members = pipeline.zrangeWithScores(timelineKey(userId), 0, -1);
         total = pipeline.hget(USERS, userId);
         cutOrder = pipeline.get(cutOrderKey(userId));
-        cutOrders = pipeline.smembers(cutOrdersKey(userId));
+        cutOrders = pipeline.zrange(cutOrdersKey(userId), 0, -1);
         pipeline.sync();
       }
       if (total.get() == null) {
@@ -1608,8 +1615,8 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * The orders (basket ids) that lost a purchase to the timeline's cap while it still holds a
-   * purchase of theirs: a set, which builds before it ignore.
+   * The orders (basket ids) that lost a purchase to the timeline's cap, at most the cap of them: a
+   * sorted set scored by when each was cut last (the highest last), which builds before it ignore.
    */
   private static String cutOrdersKey(String userId) {
     return PREFIX + "cut:" + userId;

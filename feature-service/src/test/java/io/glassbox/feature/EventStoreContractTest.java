@@ -728,6 +728,62 @@ abstract class EventStoreContractTest {
     assertEquals(List.of(), regular.items(), "A is not bought in 2 orders");
   }
 
+  @Test
+  void regularItems_aLineArrivingAfterTheCapCutItsOrderWhole_leavesTheOrderOut() {
+    try (EventStore capped = cappedAt(3)) {
+      // o1's one line goes (nothing of o1 kept), then the feedback; o1's late line is kept.
+      capped.append(List.of(order("n", "A", 1000, "o1"), event("n", "F", 1500, EventType.FEEDBACK_NEGATIVE),
+          order("n", "B", 2000, "o2"), order("n", "C", 3000, "o3")));
+      capped.append(List.of(order("n", "A", 4000, "o1")));
+      // The same after another order (o2) was cut whole since: o1 is no longer the order cut last.
+      capped.append(List.of(order("m", "A", 1100, "o1"), order("m", "B", 1100, "o2"),
+          event("m", "F", 1500, EventType.FEEDBACK_NEGATIVE), order("m", "C", 2000, "o3"), order("m", "D", 3000, "o4")));
+      capped.append(List.of(order("m", "A", 4000, "o1")));
+
+      EventStore.HistoryWithRegularItems n = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(List.of("B", "C", "A"), itemIds(n.history()));
+      assertEquals(2, n.regularItems().orders(), "o2 and o3; o1 lost its first line");
+      EventStore.HistoryWithRegularItems m = capped.historyWithRegularItems("m", 50, 2, 50);
+      assertEquals(List.of("C", "D", "A"), itemIds(m.history()));
+      assertEquals(2, m.regularItems().orders(), "o3 and o4; o1 lost its first line");
+    }
+  }
+
+  @Test
+  void load_thenALateLineOfAnOrderTheCapCutWhole_leavesTheOrderOut() {
+    // A cap of 3 drops o1 and o2 whole.
+    List<Dataset.Interaction> rows = List.of(bought("A", 1000, "o1", 0), bought("B", 2000, "o2", 1),
+        bought("C", 3000, "o3", 2), bought("D", 4000, "o4", 3), bought("E", 5000, "o5", 4));
+    try (EventStore capped = newStore(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000))) {
+      capped.load(new Dataset(TestData.small().items(), rows));
+      capped.append(List.of(order("n", "A", 6000, "o1")));
+
+      EventStore.HistoryWithRegularItems kept = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(List.of("D", "E", "A"), itemIds(kept.history()));
+      assertEquals(2, kept.regularItems().orders(), "o4 and o5; the load cut o1");
+    }
+  }
+
+  @Test
+  void regularItems_aLateLineOfAnOrderCutBeforeTheCapOfLaterCuts_countsTheOrderWhole() {
+    try (EventStore capped = cappedAt(2)) {
+      for (String user : List.of("n", "m")) {
+        capped.append(List.of(event(user, "F", 1500, EventType.FEEDBACK_NEGATIVE), order(user, "C", 3000, "o3")));
+        // Older orders (an import): each goes as it comes, and o4's cut makes o1 the third order cut.
+        capped.append(List.of(order(user, "A", 1000, "o1"), order(user, "B", 1100, "o2"), order(user, "D", 1200, "o4")));
+      }
+      // Each late line pushes out the feedback.
+      capped.append(List.of(order("n", "A", 4000, "o1"), order("m", "B", 4000, "o2")));
+
+      EventStore.HistoryWithRegularItems n = capped.historyWithRegularItems("n", 50, 2, 50);
+      assertEquals(List.of("C", "A"), itemIds(n.history()));
+      assertEquals(2, n.regularItems().orders(), "o1, past the cap of orders cut, is counted whole");
+      EventStore.HistoryWithRegularItems m = capped.historyWithRegularItems("m", 50, 2, 50);
+      assertEquals(List.of("C", "B"), itemIds(m.history()));
+      assertEquals(1, m.regularItems().orders(), "o2 is one of the 2 orders cut last");
+    }
+  }
+
   /** User n's dataset purchase of {@code item} in order {@code basket}, the {@code seq}th row. */
   private static Dataset.Interaction bought(String item, long second, String basket, long seq) {
     return new Dataset.Interaction("n", item, second, 0, EventType.PURCHASE, basket, seq);

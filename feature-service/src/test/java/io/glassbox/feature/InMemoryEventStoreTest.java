@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -56,15 +55,19 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
-  void append_cuttingOrders_remembersEachOnlyWhileTheTimelineHoldsAPurchaseOfIt() {
+  void append_cuttingOrders_remembersAsManyAsTheCapTheOneCutLongestAgoGoingFirst() {
     InMemoryEventStore capped = (InMemoryEventStore) loaded(new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
 
-    capped.append(List.of(line("A", 1000, "o1"), line("B", 1000, "o1"), line("A", 2000, "o2"), line("B", 2000, "o2")));
-    assertEquals(Set.of("o1"), capped.cutOrders("n"), "o1's A went, its B is kept");
-    capped.append(List.of(line("A", 3000, "o3")));
-    assertEquals(Set.of(), capped.cutOrders("n"), "o1's last line went: nothing left to leave out");
-    capped.append(List.of(line("B", 3000, "o3")));
-    assertEquals(Set.of("o2"), capped.cutOrders("n"));
+    capped.append(List.of(line("A", 1000, "o1"), line("A", 2000, "o2"), line("B", 2500, "o1"), line("C", 3000, "o3")));
+    assertEquals(List.of("o1"), capped.cutOrders("n"), "o1's A went, its B is kept");
+    capped.append(List.of(line("D", 4000, "o4")));
+    assertEquals(List.of("o1", "o2"), capped.cutOrders("n"), "o2 went whole: a line of it may still come");
+    capped.append(List.of(line("E", 5000, "o5")));
+    assertEquals(List.of("o2", "o1"), capped.cutOrders("n"), "o1 is cut again, last");
+    capped.append(List.of(line("F", 6000, "o6")));
+    assertEquals(List.of("o2", "o1", "o3"), capped.cutOrders("n"));
+    capped.append(List.of(line("A", 7000, "o7")));
+    assertEquals(List.of("o1", "o3", "o4"), capped.cutOrders("n"), "past the cap of 3, o2 (cut longest ago) goes");
   }
 
   /** User n's purchase of {@code item} in order {@code basket}. */

@@ -603,7 +603,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   @Test
-  void append_cuttingOrders_remembersEachOnlyWhileTheTimelineHoldsAPurchaseOfIt() {
+  void append_cuttingOrders_remembersAsManyAsTheCapTheOneCutLongestAgoGoingFirst() {
     URI used = emptyDatabase();
     try (RedisEventStore capped = TestData.redisStore(used, new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
         Jedis jedis = redis.connect()) {
@@ -611,18 +611,68 @@ class RedisEventStoreTest extends EventStoreContractTest {
       jedis.select(Integer.parseInt(used.getPath().substring(1)));
       String cutOrders = RedisEventStore.PREFIX + "cut:n";
 
-      capped.append(List.of(line("A", 1000, "o1"), line("B", 1000, "o1"), line("A", 2000, "o2"), line("B", 2000, "o2")));
-      assertEquals(Set.of("o1"), jedis.smembers(cutOrders), "o1's A went, its B is kept");
-      capped.append(List.of(line("A", 3000, "o3")));
-      assertEquals(Set.of(), jedis.smembers(cutOrders), "o1's last line went: nothing left to leave out");
-      capped.append(List.of(line("B", 3000, "o3")));
-      assertEquals(Set.of("o2"), jedis.smembers(cutOrders));
-
-      // A build before cut: keys writes c: alone: what it cut is still left out.
-      jedis.del(cutOrders);
-      assertEquals("o2", jedis.get(RedisEventStore.PREFIX + "c:n"));
-      assertEquals(1, capped.historyWithRegularItems("n", 50, 2, 50).regularItems().orders(), "o3 alone is whole");
+      capped.append(List.of(line("A", 1000, "o1"), line("A", 2000, "o2"), line("B", 2500, "o1"), line("C", 3000, "o3")));
+      assertEquals(List.of("o1"), jedis.zrange(cutOrders, 0, -1), "o1's A went, its B is kept");
+      capped.append(List.of(line("D", 4000, "o4")));
+      assertEquals(List.of("o1", "o2"), jedis.zrange(cutOrders, 0, -1), "o2 went whole: a line of it may still come");
+      capped.append(List.of(line("E", 5000, "o5")));
+      assertEquals(List.of("o2", "o1"), jedis.zrange(cutOrders, 0, -1), "o1 is cut again, last");
+      capped.append(List.of(line("F", 6000, "o6")));
+      assertEquals(List.of("o2", "o1", "o3"), jedis.zrange(cutOrders, 0, -1));
+      capped.append(List.of(line("A", 7000, "o7")));
+      assertEquals(List.of("o1", "o3", "o4"), jedis.zrange(cutOrders, 0, -1), "past the cap of 3, o2 (cut longest ago) goes");
     }
+  }
+
+  @Test
+  void historyWithRegularItems_ofAUserWhoseCutOrdersABuildBeforeCutKeysWrote_leavesOutTheOrderInC() {
+    URI used = emptyDatabase();
+    try (RedisEventStore capped = TestData.redisStore(used, new StoreBounds(3, 1000, 1_000_000, Duration.ofDays(1), 1000));
+        Jedis jedis = redis.connect()) {
+      capped.load(TestData.small());
+      jedis.select(Integer.parseInt(used.getPath().substring(1)));
+
+      capped.append(List.of(line("A", 1000, "o1"), line("B", 1000, "o1"), line("A", 2000, "o2"), line("B", 2000, "o2")));
+      // A build before cut: keys writes c: alone: what it cut is still left out.
+      jedis.del(RedisEventStore.PREFIX + "cut:n");
+      assertEquals("o1", jedis.get(RedisEventStore.PREFIX + "c:n"));
+      assertEquals(1, capped.historyWithRegularItems("n", 50, 2, 50).regularItems().orders(), "o2 alone is whole");
+    }
+  }
+
+  @Test
+  void load_seedingTheCutOrdersAgainAfterIngestion_keepsTheOrdersIngestionCutNewestAndTheCap() {
+    URI used = emptyDatabase();
+    StoreBounds twoPerUser = new StoreBounds(2, 1000, 1_000_000, Duration.ofDays(1), 1000);
+    String cutOrders = RedisEventStore.PREFIX + "cut:u1";
+    try (RedisEventStore seeding = TestData.redisStore(used, twoPerUser); Jedis jedis = redis.connect()) {
+      jedis.select(Integer.parseInt(used.getPath().substring(1)));
+      // u1 keeps A and D of i2 (t=200); the seed cut i1 (t=100). Older lines go as they come.
+      seeding.load(TestData.small());
+      assertEquals(List.of("i1"), jedis.zrange(cutOrders, 0, -1));
+      seeding.append(List.of(order("u1", "B", 50, "i2"), order("u1", "C", 40, "i1")));
+      assertEquals(List.of("i2", "i1"), jedis.zrange(cutOrders, 0, -1));
+      seedCutOrdersAgain(used, twoPerUser, jedis);
+      assertEquals(List.of("i2", "i1"), jedis.zrange(cutOrders, 0, -1), "i1 stays the order cut last");
+
+      seeding.append(List.of(order("u1", "B", 30, "z7"), order("u1", "C", 20, "z8")));
+      assertEquals(List.of("z7", "z8"), jedis.zrange(cutOrders, 0, -1));
+      seedCutOrdersAgain(used, twoPerUser, jedis);
+      assertEquals(List.of("z7", "z8"), jedis.zrange(cutOrders, 0, -1), "the seed's i1, cut before them, past the cap");
+    }
+  }
+
+  /** Starts a store of the small dataset on {@code used} as if its cut orders had not been seeded. */
+  private static void seedCutOrdersAgain(URI used, StoreBounds bounds, Jedis jedis) {
+    jedis.del(RedisEventStore.PREFIX + "cut-orders-seeded");
+    try (RedisEventStore again = TestData.redisStore(used, bounds)) {
+      again.load(TestData.small());
+    }
+  }
+
+  /** {@code user}'s purchase of {@code item} in order {@code basket}. */
+  private static NewEvent order(String user, String item, long second, String basket) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
   }
 
   @Test
