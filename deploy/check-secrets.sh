@@ -139,8 +139,9 @@ check "a missing client-key next to api-keys fails with a message, writing nothi
   broken_run m "client-key is missing"
 snapshot s0 m
 rm m/caller-key
-check "a missing caller-key next to its line in api-keys fails with a message, writing nothing" \
-  broken_run m "caller-key is missing"
+check "a caller-key deleted beside its shop line: the line is kept (an older version's folder with the operator's own shop line looks the same), and the run says how to have caller-key made" \
+  eval 'make_secrets m && same s0 m api-keys client-key admin-key && test ! -e m/caller-key \
+    && said "rename that line"'
 
 # A folder an older version made, without caller-key (the shop's key) or its line: a rerun makes
 # them, keeping every other file byte for byte and every other line of api-keys where it stood.
@@ -158,6 +159,28 @@ check "... keeping the other files byte for byte and the other lines of api-keys
     && sed -n 3p u/api-keys | grep -q " shop$"'
 snapshot u u1
 check "... and the next rerun keeps it, byte for byte" eval 'make_secrets u && same u1 u "${all[@]}"'
+# ... where the operator had added a line named shop for their shop's back end (the README of that
+# version said to): that line is theirs, kept as it is by every run, and no caller-key is made.
+own_shop() {  # folder: its shop line still the operator's, and no key of the script's named shop
+  grep -qx "client $(printf myshop-key | sha256sum | cut -d' ' -f1) shop" "$1/api-keys" \
+    && test "$(grep -c -e " shop$" -e " shop.retiring$" "$1/api-keys")" = 1 && test -z "$(ls "$1" | grep "^caller-key")"
+}
+older s0 v
+echo "client $(printf myshop-key | sha256sum | cut -d' ' -f1) shop" >>v/api-keys
+snapshot v v0
+check "a rerun over an older version's folder with the operator's own shop line succeeds, keeping the line and saying so" \
+  eval 'make_secrets v && own_shop v && same v0 v client-key admin-key api-keys "${ca[@]}" "${tls[@]}" \
+    && said "a line named shop that this script did not write"'
+check "... and so does --renew" eval 'make_secrets v --renew && own_shop v && same v0 v client-key admin-key api-keys'
+check "... and --new-api-keys replaces the script's two keys, not the operator's shop line" \
+  eval 'make_secrets v --new-api-keys && own_shop v && differ v0 v client-key admin-key \
+    && lists v client client-key glassbox-internal && lists v admin admin-key operator && servers_read v'
+snapshot v v1
+check "... and a rotation rotates the script's two keys, leaving the operator's shop line alone" \
+  eval 'make_secrets v --rotate-api-keys && own_shop v && test -s v/client-key.new \
+    && make_secrets v --use-new-api-keys && own_shop v && make_secrets v --retire-old-api-keys && own_shop v \
+    && lists v client client-key glassbox-internal && lists v admin admin-key operator && differ v1 v client-key admin-key \
+    && ! grep -q retiring v/api-keys'
 older s0 u
 check "--rotate-api-keys over a folder an older version made makes caller-key, and the next keys of the two there" \
   eval 'make_secrets u --rotate-api-keys && lists u client caller-key shop && test ! -e u/caller-key.new \

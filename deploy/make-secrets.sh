@@ -218,6 +218,11 @@ finish() {
   [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
   [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
   [ ${#dropped[@]} -eq 0 ] || echo "make-secrets: deleted ${dropped[*]}"
+  ! $own_shop || echo "make-secrets: api-keys has a line named shop that this script did not write" \
+    "(caller-key is not here): taken as your own shop's key and left as it is, so no caller-key is" \
+    "made and --new-api-keys and the rotation leave that line alone. To have this script make and" \
+    "rotate caller-key, rename that line (e.g. to shop-own) and run again; hand the shop the new" \
+    "caller-key, then delete the renamed line"
   [[ " ${made[*]} " != *" caller-key "* ]] || echo "make-secrets: caller-key is the key to hand the application" \
     "that calls the gateway (your shop's back end; named shop in api-keys), not client-key, the suite's own"
   local key waiting=() retiring=()
@@ -281,7 +286,7 @@ finish() {
   rm -rf "$moving"
 }
 # A run that stops before moving its files in (the error it printed above) leaves the folder as it was.
-stage= making=false
+stage= making=false own_shop=false
 on_exit() {
   rm -rf ${stage:+"$stage"}
   ! $making || [ "$1" -eq 0 ] || echo "make-secrets: $out: stopped by the error above: nothing written" >&2
@@ -310,6 +315,15 @@ if [ -d "$moving" ]; then
 fi
 
 # ---- Decide what to keep and what to make, checking what is kept; nothing is written yet.
+
+# A folder an older version made has no caller-key, and its README had operators add lines for
+# their shop's back end: a line named shop there, with no caller-key file beside it, is theirs
+# (a caller-key deleted beside the script's line looks the same, and its key is lost anyway). It is
+# left as it is, by every option: the script makes no caller-key and writes no shop line.
+if [ -e api-keys ] && [ ! -e caller-key ] && [ ! -e caller-key.new ] && [ ! -e caller-key.old ] && named shop; then
+  own_shop=true
+  api_keys=(client-key admin-key)
+fi
 
 # Keys made (new, or a key of the script's that neither its file nor its line is here for), and
 # step 1's next keys.
