@@ -138,6 +138,17 @@ rm m/client-key
 check "a missing client-key next to api-keys fails with a message, writing nothing" \
   broken_run m "client-key is missing"
 snapshot s0 m
+rm m/admin-key
+sed -i '/ operator$/d' m/api-keys
+echo "admin $(printf alice-key | sha256sum | cut -d' ' -f1) alice" >>m/api-keys
+check "an admin-key revoked (its file and line deleted, the operator's own admin line added) stops --renew with a message, not made again, writing nothing" \
+  broken_run m "admin-key is missing" --renew
+snapshot s0 m
+rm m/client-key
+sed -i '/ glassbox-internal$/d' m/api-keys
+check "a client-key deleted with its line stops a rerun with a message, not made again, writing nothing" \
+  broken_run m "client-key is missing"
+snapshot s0 m
 rm m/caller-key
 check "a caller-key deleted beside its shop line: the line is kept (an older version's folder with the operator's own shop line looks the same), and the run says how to have caller-key made" \
   eval 'make_secrets m && same s0 m api-keys client-key admin-key && test ! -e m/caller-key \

@@ -23,8 +23,8 @@
 # certificates already handed out stay valid; it says what it kept and what it made. What it keeps
 # is checked first (each key belongs to its certificate, tls.crt is signed by ca.crt, api-keys
 # lists client-key and caller-key as client and admin-key as admin, and a key being rotated under
-# its name); a key of the script's with neither its file nor its line here (caller-key, in a folder
-# an older version made) is made and its line added:
+# its name); caller-key with neither its file nor its line here (a folder an older version made) is
+# made and its line added, while client-key or admin-key gone with its line stops the run:
 # on a mismatch it writes nothing and exits 1, as it does when a command fails while it makes the files.
 # A run that stopped while moving its files in, or before it wrote secrets.yaml and said what comes
 # next (OUT_DIR/.make-secrets.moving is left), is finished
@@ -325,7 +325,7 @@ if [ -e api-keys ] && [ ! -e caller-key ] && [ ! -e caller-key.new ] && [ ! -e c
   api_keys=(client-key admin-key)
 fi
 
-# Keys made (new, or a key of the script's that neither its file nor its line is here for), and
+# Keys made (new, or caller-key when neither its file nor its line is here), and
 # step 1's next keys.
 make_keys=() next_keys=()
 # Keys of a rotation under way: the next ones (step 1 makes them, step 2 hands them out) and the
@@ -341,7 +341,9 @@ elif [ -e api-keys ]; then
   for key in "${api_keys[@]}"; do
     role="$(key_role "$key")"
     retiring="$(line_name "$key").retiring"
-    if [ ! -e "$key" ] && [ ! -e "$key.new" ] && [ ! -e "$key.old" ] \
+    # Only caller-key: an older version made the other two, so one of them gone with its line was
+    # revoked (an operator's own admin line instead, say), not missing, and is not made again.
+    if [ "$key" = caller-key ] && [ ! -e "$key" ] && [ ! -e "$key.new" ] && [ ! -e "$key.old" ] \
        && ! named "$(line_name "$key")" && ! named "$retiring"; then
       # Made by an older version, which did not make this key.
       make_keys+=("$key")
