@@ -90,6 +90,8 @@ check "--new-api-keys succeeds" make_secrets s --new-api-keys
 check "--new-api-keys replaces client-key, admin-key and caller-key" differ s1 s client-key admin-key caller-key
 check "--new-api-keys keeps the CA and the certificate byte for byte" same s1 s "${ca[@]}" "${tls[@]}"
 check "--new-api-keys lists the new keys in api-keys" lists_ours s
+check "--new-api-keys says the shop is refused until it has the new caller-key" \
+  said "is refused from the moment a pod has the new api-keys until it presents the new caller-key"
 check "--new-api-keys keeps the lines an operator added to api-keys" grep -q " shop-app$" s/api-keys
 check "--new-api-keys drops the old keys from api-keys" \
   test "$(grep -c -e "$(hash s1/client-key)" -e "$(hash s1/admin-key)" -e "$(hash s1/caller-key)" s/api-keys)" = 0

@@ -217,6 +217,9 @@ finish() {
   [ ${#kept[@]} -eq 0 ] || echo "make-secrets: kept ${kept[*]} (checked: they belong together)"
   [ ${#made[@]} -eq 0 ] || echo "make-secrets: made ${made[*]}"
   [ ${#replaced[@]} -eq 0 ] || echo "make-secrets: replaced ${replaced[*]}"
+  ! $new_api_keys || [[ " ${replaced[*]} " != *" caller-key "* ]] || echo "make-secrets: the shop's back" \
+    "end is refused from the moment a pod has the new api-keys until it presents the new caller-key:" \
+    "hand it over now (deploy/README.md, Secrets)"
   [ ${#dropped[@]} -eq 0 ] || echo "make-secrets: deleted ${dropped[*]}"
   ! $own_shop || echo "make-secrets: api-keys has a line named shop that this script did not write" \
     "(caller-key is not here): taken as your own shop's key and left as it is, so no caller-key is" \
