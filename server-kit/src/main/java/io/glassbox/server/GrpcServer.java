@@ -485,8 +485,8 @@ public final class GrpcServer implements AutoCloseable {
 
     /**
      * Runs {@code listen}; a port another process holds is a {@link PortInUseException} naming the
-     * port, the setting that chose it and the address, which Netty's "Failed to bind" and the
-     * exporter's "Address already in use" do not all say. A port the system refuses for another
+     * port, the setting that chose it and the address, which Netty's "Failed to bind" and the JDK
+     * HTTP server's "Address already in use" do not all say. A port the system refuses for another
      * reason (a port below 1024 to a user that is not root, an address not of this host) is a
      * {@link CannotListenException} in the system's words, blaming no other process.
      */
