@@ -2,7 +2,6 @@ package io.glassbox.gateway;
 
 import static io.glassbox.gateway.TestCatalogue.KNOWN_USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
