@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import com.google.common.base.Throwables;
+import com.google.common.util.concurrent.Uninterruptibles;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -8,6 +10,8 @@ import io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +59,26 @@ final class MetricsPort implements AutoCloseable {
     PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(registry);
     server.createContext(METRICS_PATH, exchange -> scrape.handleRequest(new Scrape(exchange)));
     server.createContext("/", probes);
-    server.start();
+    startAsDaemon(server);
     return new MetricsPort(server, exchanges);
+  }
+
+  /**
+   * Starts {@code server} from a daemon thread: the JDK's dispatcher thread takes whether it is a
+   * daemon from the thread that starts it, and one that is not kept the JVM alive for a server
+   * never closed (the exporter's HTTPServer started it from a daemon thread of its pool).
+   */
+  private static void startAsDaemon(HttpServer server) {
+    FutureTask<Void> start = new FutureTask<>(server::start, null);
+    Thread starter = new Thread(start, "metrics-http-start");
+    starter.setDaemon(true);
+    starter.start();
+    try {
+      Uninterruptibles.getUninterruptibly(start);
+    } catch (ExecutionException e) {
+      Throwables.throwIfUnchecked(e.getCause());
+      throw new IllegalStateException(e.getCause());
+    }
   }
 
   /** The port it listens on. */
