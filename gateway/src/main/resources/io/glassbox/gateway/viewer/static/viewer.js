@@ -965,6 +965,8 @@ async function showExamples(form) {
   try {
     const config = await api("config", {});
     const examples = document.getElementById("examples");
+    // A key changed twice asks twice before the first answer: each answer is the whole list.
+    examples.replaceChildren();
     for (const user of config.exampleUsers) {
       const chip = el("button", { type: "button", class: "example", text: user });
       chip.addEventListener("click", () => {
