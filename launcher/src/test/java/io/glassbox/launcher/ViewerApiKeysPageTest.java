@@ -1,6 +1,7 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientSettings;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The viewer page of a real suite that requires API keys, in headless Chromium: it lists its
- * example customers once a key it accepts is typed.
+ * example customers once a key it accepts is typed, and says so, not as an error, before.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ViewerApiKeysPageTest {
@@ -58,6 +59,28 @@ class ViewerApiKeysPageTest {
     if (suite != null) {
       suite.close();
     }
+  }
+
+  @Test
+  void page_openedWithoutAKey_asksForOne_notAsAnError() throws Exception {
+    HeadlessChromium.Page page = open();
+    page.await(STATUS + ".textContent !== ''", PAGE_TIMEOUT);
+    assertEquals("Type your API key above to see example customers.",
+        page.evaluate(STATUS + ".textContent").getStringValue());
+    assertFalse(page.evaluate(STATUS + ".classList.contains('error')").getBoolValue());
+    assertEquals(0, page.evaluate(CHIPS).getNumberValue());
+  }
+
+  @Test
+  void page_aWrongKeyThenTheRightOne_showsTheExamples_andNoLongerTheError() throws Exception {
+    HeadlessChromium.Page page = open();
+    page.await(STATUS + ".textContent !== ''", PAGE_TIMEOUT);
+    typeKey(page, "not-a-key");
+    page.await(STATUS + ".classList.contains('error')", PAGE_TIMEOUT);
+    typeKey(page, SHOP_KEY);
+    page.await(CHIPS + " > 0", PAGE_TIMEOUT);
+    assertEquals("", page.evaluate(STATUS + ".textContent").getStringValue());
+    assertFalse(page.evaluate(STATUS + ".classList.contains('error')").getBoolValue());
   }
 
   @Test

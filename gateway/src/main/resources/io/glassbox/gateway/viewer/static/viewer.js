@@ -11,6 +11,7 @@ const TEXTS = {
     show: "Show",
     examples: "Examples:",
     apiKey: "API key (only when the gateway requires one)",
+    examplesNeedKey: "Type your API key above to see example customers.",
     recommendations: "Recommended items and why",
     heatmap: "Contribution of each purchase to each recommendation",
     heatmapNote: "Rows: recommended items. Columns: the purchases the model read, oldest first. "
@@ -146,6 +147,7 @@ const TEXTS = {
     show: "查看",
     examples: "示例：",
     apiKey: "API 密钥（仅当网关要求时）",
+    examplesNeedKey: "请在上方输入 API 密钥以查看示例客户。",
     recommendations: "推荐商品及理由",
     heatmap: "每次购买对每个推荐的贡献",
     heatmapNote: "行：推荐商品。列：模型读取的购买记录，从早到晚。每个单元格是模型计算中该购买对商品得分的加性贡献"
@@ -354,7 +356,7 @@ function noHeatmapCause(response) {
 // page: counts the pages shown and taken away, so that an answer to a question asked on one is not
 // drawn on another.
 const state = { locale: "en-US", localeChosen: false, user: "", asked: "", limit: 10, buyAgain: null, openedBuyAgain: null,
-  response: null, unticked: new Set(), askedItem: null, page: 0 };
+  response: null, unticked: new Set(), askedItem: null, page: 0, examplesStatus: null };
 
 /** How many of each kind of request (a customer's page, a why-not, a what-if) were sent. */
 const sent = { load: 0, whyNot: 0, whatIf: 0 };
@@ -976,8 +978,14 @@ async function showExamples(form) {
       });
       examples.append(chip);
     }
+    // What an earlier ask said (no key yet, a wrong key) is answered now; any other status stays.
+    if (document.getElementById("status").textContent === state.examplesStatus) setStatus("");
+    state.examplesStatus = null;
   } catch (error) {
-    setStatus(error.message, true);
+    // A gateway with API keys lists none before a key is typed: the page's first state, not an error.
+    const noKey = error.status === 401 && !document.getElementById("api-key").value.trim();
+    state.examplesStatus = noKey ? t("examplesNeedKey") : error.message;
+    setStatus(state.examplesStatus, !noKey);
   }
 }
 
