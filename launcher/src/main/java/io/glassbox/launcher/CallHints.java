@@ -110,13 +110,15 @@ final class CallHints {
     String id = trailers.get(RequestIds.HEADER);
     return switch (status.getCode()) {
       // A write that may have been stored was served, perhaps in full: say only where its log is,
-      // under an id that is not the one its description says to resend it with, where it names one
-      // (a feedback's); an import has none.
+      // under an id, and whether it is the one its description says to resend it with, where it
+      // names one (a feedback's); an import has none.
       case UNAVAILABLE -> answeredBy
           .map(server -> Told.hintOnly(Descriptions.saysMayHaveBeenStored(status)
               ? "the suite's logs list this call under trace id " + id + " (" + RequestIds.HEADER.name()
-                  + howLogged(server, status) + ")" + (Descriptions.namesResendRequestId(status)
-                  ? ", not the request id to resend it with." : ".")
+                  + howLogged(server, status) + ")" + (!Descriptions.namesResendRequestId(status) ? "."
+                  // A feedback whose key is a request id a server takes is sent with it as its id.
+                  : status.getDescription().contains(Descriptions.RESEND_UNDER_REQUEST_ID + id + "\"")
+                  ? ", the request id to resend it with too." : ", not the request id to resend it with.")
               : "the " + server + " at " + target + " is up but could not serve this call"
                   + why(server, id, status)))
           .orElseGet(() -> answeredUnnamed(status, trailers)

@@ -204,6 +204,24 @@ final class CliCalls {
   }
 
   /**
+   * The line that says the request id {@code id} a call was sent with, for a call no server
+   * answered (no trailers carry the id then).
+   */
+  static String sentWith(String command, String id) {
+    return command + ": the call was sent with request id " + id + ", under which the suite's logs list it.";
+  }
+
+  /** Whether {@code id} is one a server takes as its call's request id as it is ({@link RequestIds#withId}). */
+  static boolean takenAsRequestId(String id) {
+    try {
+      RequestIds.withId(id);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /**
    * Runs {@code call} on a {@link #channel} to {@code target} once it is {@linkplain #connect
    * connected}, waiting {@linkplain #connectWait as long as} {@code timeout} (the command's own,
    * that of the call) for that, so that a deadline {@code call} sets counts the answer only, and
@@ -225,14 +243,23 @@ final class CliCalls {
    */
   static int withChannel(String target, Duration timeout, String deadlineOption, ConfigSource settings,
       Function<ManagedChannel, Integer> call) throws InterruptedException {
+    return withChannel(target, timeout, deadlineOption, settings, UUID.randomUUID().toString(), call);
+  }
+
+  /**
+   * {@link #withChannel(String, Duration, String, ConfigSource, Function)} whose calls carry
+   * {@code requestId}, one a server takes as it is ({@link RequestIds#withId}); {@code call} finds it
+   * as {@link RequestIds#current()}.
+   */
+  static int withChannel(String target, Duration timeout, String deadlineOption, ConfigSource settings,
+      String requestId, Function<ManagedChannel, Integer> call) throws InterruptedException {
+    Context calling = RequestIds.withId(requestId);
     ManagedChannel channel = channel(target, settings);
     try {
       if (!connected(channel, target, timeout, "glassbox")) {
         return 1;
       }
       Deadline deadline = Deadline.after(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      String requestId = UUID.randomUUID().toString();
-      Context calling = RequestIds.withId(requestId);
       Context previous = calling.attach();
       try {
         return call.apply(channel);
@@ -240,8 +267,7 @@ final class CliCalls {
         printFailure(System.err, "glassbox", e, target, deadlineOption, deadline, settings);
         if (ownDeadlineRanOut(e)) {
           // No server answered, so no trailers carry the id: say the one the command sent.
-          System.err.println("glassbox: the call was sent with request id " + requestId
-              + ", under which the suite's logs list it.");
+          System.err.println(sentWith("glassbox", requestId));
         }
         return 1;
       } finally {

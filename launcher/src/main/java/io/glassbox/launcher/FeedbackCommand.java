@@ -82,7 +82,9 @@ final class FeedbackCommand implements Callable<Integer> {
     if (time != null) {
       request.setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()));
     }
-    return gateway.call(stub -> {
+    // One id for both where it can be: the gateway's log lists the call under its x-request-id.
+    String sentAs = CliCalls.takenAsRequestId(id) ? id : UUID.randomUUID().toString();
+    return gateway.call(sentAs, stub -> {
       SubmitFeedbackResponse response;
       RequestSent sent = new RequestSent();
       try {
@@ -97,7 +99,10 @@ final class FeedbackCommand implements Callable<Integer> {
           CliCalls.printFailure(System.err, "glassbox", e, gateway.target, "--timeout-ms " + gateway.timeoutMs,
               stub.getCallOptions().getDeadline());
           System.err.println("glassbox: " + (lost ? "it may have been stored: " : "") + "it was sent with"
-              + " request id " + id + "; resend it with --request-id " + id + " (and the same --user, --item, --type"
+              + (sentAs.equals(id) ? " request id " + id
+                  : " request id (idempotency key) " + id + " and x-request-id " + sentAs
+                      + ", under which the suite's logs list it")
+              + "; resend it with --request-id " + id + " (and the same --user, --item, --type"
               + " and --order) and it is recorded once.");
           return 1;
         }

@@ -1,10 +1,12 @@
 package io.glassbox.launcher;
 
 import io.glassbox.api.v1.GatewayGrpc;
+import io.glassbox.server.ConfigSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -147,7 +149,13 @@ final class GatewayAddress {
    * connection or a failed call's status (see {@link CliCalls#withChannel}).
    */
   int call(Function<GatewayGrpc.GatewayBlockingStub, Integer> call) throws InterruptedException {
-    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), "--timeout-ms " + timeoutMs, channel ->
-        call.apply(GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)));
+    return call(UUID.randomUUID().toString(), call);
+  }
+
+  /** {@link #call(Function)} whose call carries {@code requestId} (see {@link CliCalls#withChannel}). */
+  int call(String requestId, Function<GatewayGrpc.GatewayBlockingStub, Integer> call) throws InterruptedException {
+    return CliCalls.withChannel(target, Duration.ofMillis(timeoutMs), "--timeout-ms " + timeoutMs,
+        ConfigSource.fromEnvironment(), requestId, channel ->
+            call.apply(GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)));
   }
 }

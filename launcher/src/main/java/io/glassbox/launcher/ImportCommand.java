@@ -10,7 +10,9 @@ import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.ReadFailures;
+import io.glassbox.server.RequestIds;
 import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -24,6 +26,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -131,7 +134,14 @@ final class ImportCommand implements Callable<Integer> {
       if (!CliCalls.connected(channel, target, Duration.ofSeconds(timeoutSeconds), "glassbox import")) {
         return 1;
       }
-      return run(channel, System.out, System.err);
+      // Its calls carry a request id made here, which a file whose --timeout-s ran out says.
+      Context calling = RequestIds.withId(UUID.randomUUID().toString());
+      Context previous = calling.attach();
+      try {
+        return run(channel, System.out, System.err);
+      } finally {
+        calling.detach(previous);
+      }
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
@@ -170,6 +180,10 @@ final class ImportCommand implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
         printTooSlow(err, checkingBoth, sending);
+        if (!RequestIds.answeredByAServer(e) && RequestIds.current() != null) {
+          // No server answered, so no trailers carry the id: say the one the command sent.
+          err.println(CliCalls.sentWith("glassbox import", RequestIds.current()));
+        }
         return 1;
       }
       CliCalls.printFailure(err, "glassbox import", e, target, "--timeout-s " + timeoutSeconds,

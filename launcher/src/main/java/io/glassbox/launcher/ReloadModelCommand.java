@@ -6,6 +6,7 @@ import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
 import io.glassbox.api.v1.TestUsers;
 import io.glassbox.model.ModelConfig;
+import io.glassbox.server.RequestIds;
 import io.glassbox.server.RequestSent;
 import io.grpc.Deadline;
 import io.grpc.Status;
@@ -80,6 +81,10 @@ final class ReloadModelCommand implements Callable<Integer> {
           CliCalls.printFailure(System.err, "glassbox", e, target, "--timeout-ms " + timeoutMs,
               Deadline.after(timeoutMs, TimeUnit.MILLISECONDS));
           System.err.println("glassbox: " + mayHaveTakenEffect(target));
+          if (!RequestIds.answeredByAServer(e)) {
+            // No server answered, so no trailers carry the id: say the one the command sent.
+            System.err.println(CliCalls.sentWith("glassbox", RequestIds.current()));
+          }
           return 1;
         }
         throw e;

@@ -194,6 +194,84 @@ class SlowServerTest {
   }
 
   /**
+   * feedback whose deadline runs out sends its idempotency key as its x-request-id, so that the
+   * one id it prints finds the call in the gateway's log too. Before, the server took another id
+   * (the CLI's own UUID), which the command never printed: its "request id" found nothing there.
+   */
+  @Test
+  void feedback_ownDeadlineRunsOut_theIdPrintedIsTheRequestIdTheServerTook() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "2000",
+        "--target", target);
+
+    assertEquals(1, feedback.exit(), feedback.err());
+    String taken = lastRequestIdTaken();
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 2000") + "glassbox: it may have been stored: it was sent with"
+        + " request id " + taken + "; resend it with --request-id " + taken + " (and the same --user, --item, --type"
+        + " and --order) and it is recorded once.\n", feedback.err());
+  }
+
+  /**
+   * An idempotency key that is no request id a server takes (a space in it) cannot be the
+   * x-request-id: the command names both, the x-request-id as the one the logs list the call under.
+   */
+  @Test
+  void feedback_keyThatIsNoRequestId_ownDeadlineRunsOut_namesBothIds() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    CliRun feedback = CliRun.of("feedback", "--user", "12348", "--item", "22138", "--timeout-ms", "2000",
+        "--request-id", "order 7 line 2", "--target", target);
+
+    assertEquals(1, feedback.exit(), feedback.err());
+    String taken = lastRequestIdTaken();
+    assertTrue(taken.matches("[0-9a-f-]{36}"), taken);
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 2000") + "glassbox: it may have been stored: it was sent with"
+        + " request id (idempotency key) order 7 line 2 and x-request-id " + taken + ", under which the suite's logs"
+        + " list it; resend it with --request-id order 7 line 2 (and the same --user, --item, --type and --order) and"
+        + " it is recorded once.\n", feedback.err());
+  }
+
+  /**
+   * reload-model whose deadline runs out says the request id it sent, beside where to look for
+   * whether the version took effect. Before, it said no id, though one was sent.
+   */
+  @Test
+  void reloadModel_ownDeadlineRunsOut_saysTheRequestIdTheServerTook() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+
+    CliRun reload = CliRun.of("reload-model", "--version", "v2", "--timeout-ms", "2000", "--target", target);
+
+    assertEquals(1, reload.exit(), reload.err());
+    assertEquals(ownDeadlineRanOut(target, "--timeout-ms 2000") + "glassbox: "
+        + ReloadModelCommand.mayHaveTakenEffect(target) + "\n" + sentWith(lastRequestIdTaken()), reload.err());
+  }
+
+  /**
+   * import whose --timeout-s runs out says the request id its call was sent with. Before, it sent
+   * none (the server made its own) and said none.
+   */
+  @Test
+  void import_ownDeadlineRunsOut_saysTheRequestIdTheServerTook() throws IOException {
+    server = neverAnswering();
+    String target = "localhost:" + server.getPort();
+    Path items = Files.writeString(dir.resolve("items.csv"), "item_id,title\nX1,A THING\n");
+
+    CliRun imported = CliRun.of("import", "--items", items.toString(), "--timeout-s", "1", "--target", target);
+
+    assertEquals(1, imported.exit(), imported.err());
+    String taken = lastRequestIdTaken();
+    assertTrue(taken.matches("[0-9a-f-]{36}"), taken);
+    assertTrue(imported.err().startsWith("glassbox import: DEADLINE_EXCEEDED: " + items + " was not imported within"
+        + " --timeout-s 1.\n"), imported.err());
+    assertTrue(imported.err().endsWith("\nglassbox import: the call was sent with request id " + taken
+        + ", under which the suite's logs list it.\n"), imported.err());
+  }
+
+  /**
    * Each command's hint names its own timeout option as typed: insights' is --timeout-s. Before,
    * every one said "the command's deadline (its --timeout option)", an option none has.
    */
