@@ -211,16 +211,6 @@ final class CliCalls {
     return command + ": the call was sent with request id " + id + ", under which the suite's logs list it.";
   }
 
-  /** Whether {@code id} is one a server takes as its call's request id as it is ({@link RequestIds#withId}). */
-  static boolean takenAsRequestId(String id) {
-    try {
-      RequestIds.withId(id);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
   /**
    * Runs {@code call} on a {@link #channel} to {@code target} once it is {@linkplain #connect
    * connected}, waiting {@linkplain #connectWait as long as} {@code timeout} (the command's own,

@@ -83,7 +83,7 @@ final class FeedbackCommand implements Callable<Integer> {
       request.setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()));
     }
     // One id for both where it can be: the gateway's log lists the call under its x-request-id.
-    String sentAs = CliCalls.takenAsRequestId(id) ? id : UUID.randomUUID().toString();
+    String sentAs = RequestIds.takenAsItIs(id) ? id : UUID.randomUUID().toString();
     return gateway.call(sentAs, stub -> {
       SubmitFeedbackResponse response;
       RequestSent sent = new RequestSent();

@@ -60,6 +60,11 @@ public final class RequestIds {
     return CONTEXT.get();
   }
 
+  /** Whether a server takes {@code id} as a call's request id as it is, not replacing it with its own. */
+  public static boolean takenAsItIs(String id) {
+    return id != null && VALID.matcher(id).matches();
+  }
+
   /**
    * A context whose calls on a client channel ({@link ClientChannels}) send {@code id} as their
    * request id: for a client that makes the id itself, so that it can say it where no server
@@ -69,7 +74,7 @@ public final class RequestIds {
    *     {@code [A-Za-z0-9._:-]}): a server would replace it with one of its own
    */
   public static Context withId(String id) {
-    if (id == null || !VALID.matcher(id).matches()) {
+    if (!takenAsItIs(id)) {
       throw new IllegalArgumentException("a request id is 1..64 of [A-Za-z0-9._:-], got " + id);
     }
     return Context.current().withValue(CONTEXT, id);
@@ -100,7 +105,7 @@ public final class RequestIds {
       public <Q, A> ServerCall.Listener<Q> interceptCall(
           ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         String given = headers.get(HEADER);
-        String id = given != null && VALID.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        String id = takenAsItIs(given) ? given : UUID.randomUUID().toString();
         ServerCall<Q, A> echoing = new SimpleForwardingServerCall<>(call) {
           @Override
           public void sendHeaders(Metadata responseHeaders) {
