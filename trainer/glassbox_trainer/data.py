@@ -321,7 +321,11 @@ class Dataset:
     attribute_labels: Dict[str, List[str]]    # name -> label of each attribute id
     user_ids: List[str]
     sequences: List[np.ndarray]               # per user: int64 item indices, oldest first
-    baskets: List[np.ndarray]                 # per user: basket number of each event (0, 1, ...)
+    # Per user: the basket (order) number of each event, 0, 1, ... in the order of the baskets'
+    # first events. A basket is one order id (the feature service counts an order once: DatasetIndex,
+    # RegularItems), so a late line of an order, after lines of a later one, keeps its order's
+    # number where its time puts it: a user's numbers need not rise (see `basket_starts`).
+    baskets: List[np.ndarray]
     times: List[np.ndarray]                   # per user: int64 event time (Unix seconds)
     fingerprint: Dict[str, str] = field(default_factory=dict)
 
@@ -691,12 +695,10 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         events = sorted(per_user[user])
         items = np.array([e[-2] for e in events], dtype=np.int64)
         times.append(np.array([e[0] for e in events], dtype=np.int64))
-        basket_no, numbers, previous = -1, [], None
-        for e in events:
-            if e[-1] != previous:
-                basket_no += 1
-                previous = e[-1]
-            numbers.append(basket_no)
+        # One number per order id, as the feature service counts orders, in the order of their first
+        # lines: a late line of an order (after lines of a later one) is no new basket.
+        number_of: Dict[object, int] = {}
+        numbers = [number_of.setdefault(e[-1], len(number_of)) for e in events]
         sequences.append(items)
         baskets.append(np.array(numbers, dtype=np.int64))
     return Dataset(name, item_ids, titles, attributes, sizes, labels, user_order,
@@ -733,9 +735,29 @@ class Split:
     test_count_events: Optional[tuple] = None
 
 
+def basket_starts(numbers: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(basket numbers, position of each one's first event), in the order of those positions.
+
+    A basket's lines need not be together: a late line of an order can come after lines of a
+    later one (Dataset.baskets)."""
+    values, firsts = np.unique(numbers, return_index=True)
+    order = np.argsort(firsts, kind="stable")
+    return values[order], firsts[order]
+
+
+def _basket_lines(items: np.ndarray, numbers: np.ndarray, start: int) -> np.ndarray:
+    """The items of the basket of the event at `start`, from there on (all its lines, also one
+    that comes after lines of later baskets)."""
+    return items[start:][numbers[start:] == numbers[start]]
+
+
 def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None) -> Split:
     """Per user: last basket = test, second-to-last = validation, earlier = training.
 
+    Baskets are ordered by their first events; a basket is all its lines (Dataset.baskets), and
+    a case's history is everything before the basket's first event, so a line of an earlier
+    basket bought after the test (validation) basket began is in neither that case's history nor
+    its targets, nor trained on.
     A user with exactly two baskets has no validation basket: the first basket is training
     data and the history of the test case. A user with one basket is training data only.
     Leave-one-out on Amazon Beauty is the special case where every event is its own basket.
@@ -748,31 +770,32 @@ def leave_last_basket_out(dataset: Dataset, holdout_items: Optional[set] = None)
     skipped_valid = skipped_test = 0
     for user, (items, numbers) in enumerate(zip(dataset.sequences, dataset.baskets)):
         times = dataset.times[user]
-        count = int(numbers[-1]) + 1
+        _, firsts = basket_starts(numbers)
+        count = len(firsts)
         if count >= 3:
-            cut_valid = int(np.searchsorted(numbers, count - 2))
+            cut_valid = int(firsts[-2])
             cut_train = cut_valid
         elif count == 2:
             cut_valid = None
-            cut_train = int(np.searchsorted(numbers, 1))
+            cut_train = int(firsts[1])
         else:
             cut_valid = None
             cut_train = len(items)
         _add_training(train, train_baskets, train_times, items[:cut_train], numbers[:cut_train],
                       times[:cut_train], holdout_items)
         if count >= 2:
-            cut_test = int(np.searchsorted(numbers, count - 1))
-            case = _case(user, items[:cut_test], items[cut_test:], int(times[cut_test]))
-            _add_repeat_case(test_all, user, items[:cut_test], items[cut_test:], int(times[cut_test]))
+            cut_test = int(firsts[-1])
+            held_out = _basket_lines(items, numbers, cut_test)
+            case = _case(user, items[:cut_test], held_out, int(times[cut_test]))
+            _add_repeat_case(test_all, user, items[:cut_test], held_out, int(times[cut_test]))
             if case is None:
                 skipped_test += 1
             else:
                 test.append(case)
         if cut_valid is not None:
-            cut_test = int(np.searchsorted(numbers, count - 1))
-            case = _case(user, items[:cut_valid], items[cut_valid:cut_test], int(times[cut_valid]))
-            _add_repeat_case(valid_all, user, items[:cut_valid], items[cut_valid:cut_test],
-                             int(times[cut_valid]))
+            held_out = _basket_lines(items, numbers, cut_valid)
+            case = _case(user, items[:cut_valid], held_out, int(times[cut_valid]))
+            _add_repeat_case(valid_all, user, items[:cut_valid], held_out, int(times[cut_valid]))
             if case is None:
                 skipped_valid += 1
             else:
@@ -805,7 +828,9 @@ def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
     """One cut in time for everybody: events before T_valid are training data; a user's
     first basket in [T_valid, T_test) is a validation case and the first basket at or after
     T_test a test case, each with the user's whole history before it (the test history
-    includes validation-period events, which are never trained on). Unlike
+    includes validation-period events, which are never trained on). The basket is that of the
+    user's first event in the period, its lines from that event on (also those after lines of
+    a later basket: Dataset.baskets). Unlike
     leave-last-basket-out, no training event is later than any evaluation request."""
     t_valid, t_test = time_cutoffs(dataset, valid_fraction, test_fraction)
     known_items, known_times = [], []
@@ -825,10 +850,10 @@ def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
             start = int(np.searchsorted(times, low, side="left"))
             if start >= len(items) or (high is not None and times[start] >= high):
                 continue
-            end = int(np.searchsorted(numbers, numbers[start], side="right"))
-            case = _case(user, items[:start], items[start:end], int(times[start]))
+            held_out = _basket_lines(items, numbers, start)
+            case = _case(user, items[:start], held_out, int(times[start]))
             _add_repeat_case(test_all if cases is test else valid_all, user, items[:start],
-                             items[start:end], int(times[start]))
+                             held_out, int(times[start]))
             if case is None:
                 if cases is valid:
                     skipped_valid += 1

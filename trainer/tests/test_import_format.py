@@ -243,6 +243,24 @@ class ImportFormatTest(unittest.TestCase):
         ds = data_mod.load_dataset(folder)
         np.testing.assert_array_equal(ds.baskets[0], [0, 1, 2, 2])
 
+    def test_aLateLineOfAnOrder_makesNoNewBasket_andTheLastOrderIsTheTestCase(self):
+        # Order o1's line E comes after order o2's lines: the feature service counts o1 once (a basket
+        # is one user's order id: DatasetIndex, RegularItems), so E keeps o1's number, where its time
+        # puts it (csv-event-order.tsv). The test case is o2, asked for at its time; E, bought after
+        # that, is neither its history nor a target (nor a basket of its own, held out instead).
+        folder = self.folder("late", [[i, f"Mug {i}"] for i in "ABCDE"],
+                             ["user_id", "item_id", "timestamp", "basket_id"],
+                             [["u1", "A", "100", "o1"], ["u1", "B", "100", "o1"], ["u1", "C", "200", "o2"],
+                              ["u1", "D", "200", "o2"], ["u1", "E", "300", "o1"]])
+        ds = data_mod.load_dataset(folder)
+        np.testing.assert_array_equal(ds.sequences[0], [1, 2, 3, 4, 5])
+        np.testing.assert_array_equal(ds.baskets[0], [0, 0, 1, 1, 0])
+        split = data_mod.leave_last_basket_out(ds)
+        self.assertEqual([(c.history.tolist(), c.targets.tolist(), c.time) for c in split.test],
+                         [([1, 2], [3, 4], 200)])
+        self.assertEqual((split.valid, split.skipped_valid), ([], 0))
+        self.assertEqual([t.tolist() for t in split.train], [[1, 2]])
+
     def test_badRows_areNamedByLine(self):
         folder = self.folder("bad", [["A", "Red mug"]], ["user_id", "item_id", "timestamp", "event"],
                              [["u1", "A", "100", ""], ["u1", "A", "yesterday", ""]])

@@ -104,6 +104,39 @@ class SplitTest(unittest.TestCase):
         self.assertEqual([(c.user, c.targets.tolist(), c.time) for c in split.test_with_repeats],
                          [(0, [1, 3], 100), (1, [1], 100)])
 
+    def test_leaveLastBasketOut_aBasketIsAllItsLines_whereverTheyStand(self):
+        # Baskets 0 (items 1, 2, and 5 late), 1 (3) and 2 (4, 6): a basket's number is its order's,
+        # and the baskets come in the order of their first lines.
+        ds = self._dataset([[1, 2, 3, 4, 5, 6]], [[0, 0, 1, 2, 0, 2]], times=[[10, 10, 20, 30, 40, 50]])
+        split = data_mod.leave_last_basket_out(ds)
+        # test = basket 2 at its first line's time; item 5, bought after it, is in no case
+        self.assertEqual([(c.history.tolist(), c.targets.tolist(), c.time) for c in split.test],
+                         [([1, 2, 3], [4, 6], 30)])
+        self.assertEqual([(c.history.tolist(), c.targets.tolist(), c.time) for c in split.valid],
+                         [([1, 2], [3], 20)])
+        self.assertEqual([t.tolist() for t in split.train], [[1, 2]])
+        self.assertEqual([t.tolist() for t in split.train_baskets], [[0, 0]])
+        # Basket 1 with a late line after basket 2's first: the validation case holds it too.
+        ds = self._dataset([[1, 2, 3, 4, 5]], [[0, 1, 2, 1, 2]], times=[[10, 20, 30, 40, 50]])
+        split = data_mod.leave_last_basket_out(ds)
+        self.assertEqual([(c.history.tolist(), c.targets.tolist(), c.time) for c in split.valid],
+                         [([1], [2, 4], 20)])
+        self.assertEqual([(c.history.tolist(), c.targets.tolist(), c.time) for c in split.test],
+                         [([1, 2], [3, 5], 30)])
+
+    def test_globalTimeSplit_aBasketIsAllItsLinesFromTheFirstEventInTheWindow(self):
+        # T_valid = 8, T_test = 9. User 0's basket 1 (item 6 at t = 8, item 8 at t = 9 after basket
+        # 2's item 7): the validation case holds both its lines, the test case basket 2 only.
+        ds = self._dataset([[1, 2, 3, 4, 5, 6, 7, 8], [8, 9, 1]],
+                           [[0, 0, 0, 0, 0, 1, 2, 1], [0, 1, 2]],
+                           times=[[0, 1, 2, 3, 4, 8, 9, 9], [5, 6, 7]])
+        self.assertEqual(data_mod.time_cutoffs(ds, 0.1, 0.1), (8, 9))
+        split = data_mod.global_time_split(ds)
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.valid], [(0, [1, 2, 3, 4, 5], [6, 8], 8)])
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.test], [(0, [1, 2, 3, 4, 5, 6], [7], 9)])
+
     def test_globalTimeSplit_trainsOnlyBeforeTheCutAndTakesFirstBasketAfterIt(self):
         # Event times 0..9 (one per event): the last 10% (t = 9) is test, t = 8 validation.
         ds = self._dataset([[1, 2, 3, 4, 5, 6], [7, 8, 9, 1]],
