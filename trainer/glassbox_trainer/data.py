@@ -909,20 +909,28 @@ def attach_sampled_negatives(cases: List[EvalCase], dataset: Dataset, count: int
 
 def next_basket_targets(items: np.ndarray, baskets: np.ndarray,
                         rng: np.random.Generator) -> np.ndarray:
-    """Target of each position: a random item of the next basket (0 in the last basket).
+    """Target of each position: a random item of the next basket, the first one begun after it
+    (0 when none is): any of its lines, also one that comes after lines of a later basket
+    (Dataset.baskets), and a late line of an earlier basket is no basket of its own.
 
     Evaluation asks for the next basket given everything up to the end of a basket, so the
     order inside a basket (arbitrary: by stock code) is not a thing to learn. With one event
     per basket this is plain next-item prediction.
     """
     n = len(items)
-    starts = np.flatnonzero(np.r_[True, baskets[1:] != baskets[:-1]])
-    ends = np.r_[starts[1:], n]
-    which = np.searchsorted(starts, np.arange(n), side="right") - 1   # basket of each position
+    values, starts = basket_starts(baskets)
+    # Each basket's positions, baskets in the order of their first events.
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(values)] = np.arange(len(values))
+    of_position = rank[np.searchsorted(np.sort(values), baskets)]
+    positions = np.argsort(of_position, kind="stable")
+    sizes = np.bincount(of_position, minlength=len(values))
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    nxt_all = np.searchsorted(starts, np.arange(n), side="right")     # next basket begun after
     targets = np.zeros(n, dtype=np.int64)
-    has_next = which + 1 < len(starts)
-    nxt = which[has_next] + 1
-    picks = starts[nxt] + (rng.random(len(nxt)) * (ends[nxt] - starts[nxt])).astype(np.int64)
+    has_next = nxt_all < len(starts)
+    nxt = nxt_all[has_next]
+    picks = positions[offsets[nxt] + (rng.random(len(nxt)) * sizes[nxt]).astype(np.int64)]
     targets[has_next] = items[picks]
     return targets
 

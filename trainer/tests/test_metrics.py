@@ -167,6 +167,22 @@ class SplitTest(unittest.TestCase):
         self.assertEqual([(w[0].tolist(), w[1].tolist()) for w in windows],
                          [([4, 5, 6], [7, 7, 7]), ([1, 2, 3], [3, 3, 4])])
 
+    def test_nextBasketTargets_aLateLineIsNoBasket_andItsBasketsLinesAreAllTargets(self):
+        # Baskets 0 (items 1, 3), 1 (2) and 2 (4, 5): item 3 is a late line of basket 0. The next
+        # basket of an event is the first one begun after it: 1 for item 1, 2 for items 2 and 3.
+        rng = np.random.default_rng(0)
+        picks = [data_mod.next_basket_targets(np.array([1, 2, 3, 4, 5]), np.array([0, 1, 0, 2, 2]),
+                                              rng).tolist() for _ in range(40)]
+        self.assertEqual({p[0] for p in picks}, {2})
+        self.assertEqual({p[1] for p in picks}, {4, 5})
+        self.assertEqual({p[2] for p in picks}, {4, 5})
+        self.assertEqual({(p[3], p[4]) for p in picks}, {(0, 0)})
+        # Basket 1 (items 2, 4) has a line after basket 0's late one: both are targets of item 1.
+        picks = [data_mod.next_basket_targets(np.array([1, 2, 3, 4]), np.array([0, 1, 0, 1]),
+                                              rng).tolist() for _ in range(40)]
+        self.assertEqual({p[0] for p in picks}, {2, 4})
+        self.assertEqual({tuple(p[1:]) for p in picks}, {(0, 0, 0)})
+
     def test_sampledNegatives_areUnseenDistinctAndReproducible(self):
         ds = self._dataset([[1, 2, 3, 4, 5]], [[0, 1, 2, 3, 4]], items=8)
         first = data_mod.leave_last_basket_out(ds).test
