@@ -31,8 +31,16 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded ({@link StoreBounds}): each user keeps their last {@code maxEventsPerUser} events
  * (over it, the oldest click, add to cart or positive feedback goes first);
  * when a new user would exceed {@code maxUsers}, or the events held would exceed
- * {@code maxEvents}, the least recently active users (by their last ingested event) are
- * evicted. A flood of new user ids so costs old, idle users rather than the process.
+ * {@code maxEvents}, users are evicted: a flood of new user ids costs users rather than the
+ * process. Which users go is segmented, as in SLRU (W-TinyLFU's probation and protected
+ * segments), so that a flood of new ids evicts its own kind first. A user first seen through ingestion enters on
+ * <em>probation</em>; the dataset's users, users of an admin's import and users who come back (an
+ * event in a later {@link #append} call than the one that put them on probation) are
+ * <em>protected</em>. Eviction takes the least recently active (by last ingested event) user on
+ * probation, and a protected one only when probation is empty. The protected segment holds at most
+ * {@link #PROTECTED_SHARE} of either bound, its least recently active users going back on
+ * probation beyond it, so that new users always have room: protected users never fill the store
+ * and starve them.
  *
  * <p>Histories, the catalogue and counters sit behind one read-write lock: a batch is applied
  * as a whole under the write lock, so a reader sees all of it or none, and reads (which copy at
@@ -46,6 +54,8 @@ public final class InMemoryEventStore implements EventStore {
   private static final byte TURNED_DOWN = (byte) EventType.FEEDBACK_NEGATIVE.ordinal();
   private static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int[] NO_ITEMS = {};
+  /** The share of {@code maxUsers} and of {@code maxEvents} the protected segment may hold. */
+  static final double PROTECTED_SHARE = 0.8;
 
   private final int maxBasketSize;
   private final int maxNeighbours;
@@ -88,7 +98,7 @@ public final class InMemoryEventStore implements EventStore {
     state = loaded;
     log.info("In-memory store loaded in {} ms: {} users, {} events held (bounds: {} users, {} events, "
             + "{} per user, {} event ids; sized to a heap of {} MiB unless set)",
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), loaded.users.size(), loaded.eventsHeld,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), loaded.userCount(), loaded.eventsHeld,
         bounds.maxUsers(), bounds.maxEvents(), bounds.maxEventsPerUser(), bounds.maxDedupeIds(),
         Runtime.getRuntime().maxMemory() >> 20);
     FeatureConfig.heapWarning(bounds, Runtime.getRuntime().maxMemory()).ifPresent(warning -> log.warn("{}", warning));
@@ -117,7 +127,7 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     s.lock.readLock().lock();
     try {
-      UserTimeline timeline = s.users.get(userId);
+      UserTimeline timeline = s.timeline(userId);
       if (timeline == null) {
         return UserHistory.unknown();
       }
@@ -136,7 +146,7 @@ public final class InMemoryEventStore implements EventStore {
     Set<String> cutOrders;
     s.lock.readLock().lock();
     try {
-      UserTimeline timeline = s.users.get(userId);
+      UserTimeline timeline = s.timeline(userId);
       if (timeline == null) {
         return HistoryWithRegularItems.unknown(minBaskets, maxItems);
       }
@@ -154,7 +164,7 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     s.lock.readLock().lock();
     try {
-      UserTimeline timeline = s.users.get(userId);
+      UserTimeline timeline = s.timeline(userId);
       if (timeline == null) {
         return Optional.empty();
       }
@@ -287,10 +297,11 @@ public final class InMemoryEventStore implements EventStore {
         }
       }
       NewEvent.requireConsistentIds(events);
+      long call = ++s.appendCalls;
       for (int i = 0; i < events.size(); i++) {
         NewEvent event = events.get(i);
         RecordedEvent recorded = event.event();
-        UserTimeline timeline = s.users.get(event.userId());
+        UserTimeline timeline = s.timeline(event.userId());
         String basketId = timeline == null ? recorded.basketId() : timeline.shared(recorded.basketId());
         // Held with the catalogue's item id and the timeline's order id: no String of its own.
         boolean fresh = keys[i] == null || s.recentIds.add(keys[i], new EventIdentity(recorded.type(),
@@ -299,19 +310,22 @@ public final class InMemoryEventStore implements EventStore {
           duplicates++;
           continue;
         }
-        // Re-inserting moves the user to the most recently active end.
         if (timeline == null) {
           timeline = new UserTimeline(2);
-        } else {
-          s.users.remove(event.userId());
+          timeline.probationSince = call;
         }
-        s.users.put(event.userId(), timeline);
+        // An imported row is the admin's data, as the dataset is: protected at once.
+        s.touch(event.userId(), timeline, call, event.copy() > 0);
         timeline.insert(items[i], recorded.time().getEpochSecond(), recorded.time().getNano(), recorded.type(),
             basketId);
-        s.eventsHeld++;
+        int added = 1;
         if (timeline.size > bounds.maxEventsPerUser()) {
           timeline.dropOne(bounds.maxEventsPerUser());
-          s.eventsHeld--;
+          added = 0;
+        }
+        s.eventsHeld += added;
+        if (timeline.isProtected()) {
+          s.protectedEvents += added;
         }
         s.interactionCounts[items[i]]++;
         if (recorded.type() == EventType.PURCHASE) {
@@ -341,8 +355,10 @@ public final class InMemoryEventStore implements EventStore {
     }
     if (evicted > 0) {
       warnAtMostOncePerMinute(lastEvictionLog, () -> log.warn("In-memory store at its bound ({} users, {} "
-          + "events): {} least recently active users evicted so far; use GLASSBOX_FEATURE_STORE=redis to keep them",
-          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get()));
+          + "events): {} users evicted so far, the least recently active first, {} of them protected (from the "
+          + "dataset, an import, or seen in more than one call) and the rest new users on probation; use "
+          + "GLASSBOX_FEATURE_STORE=redis to keep them",
+          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get(), s.evictedProtected.get()));
     }
     return new AppendResult(events.size() - duplicates, duplicates, latestBefore, latestAfter);
   }
@@ -392,6 +408,23 @@ public final class InMemoryEventStore implements EventStore {
     return state().evictedUsers.get();
   }
 
+  /** Of {@link #evictedUsers}, those evicted from the protected segment. */
+  long evictedProtectedUsers() {
+    return state().evictedProtected.get();
+  }
+
+  /** Whether {@code userId} is held in the protected segment (false when on probation or unknown). */
+  boolean isProtected(String userId) {
+    State s = state();
+    s.lock.readLock().lock();
+    try {
+      UserTimeline timeline = s.timeline(userId);
+      return timeline != null && timeline.isProtected();
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
   /**
    * The orders of {@code userId} that {@link HistoryWithRegularItems} leaves out as cut, the one cut
    * longest ago first; empty for an unknown user.
@@ -400,7 +433,7 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     s.lock.readLock().lock();
     try {
-      UserTimeline timeline = s.users.get(userId);
+      UserTimeline timeline = s.timeline(userId);
       return timeline == null ? List.of() : List.copyOf(timeline.cutOrders);
     } finally {
       s.lock.readLock().unlock();
@@ -412,7 +445,7 @@ public final class InMemoryEventStore implements EventStore {
     State s = state();
     s.lock.readLock().lock();
     try {
-      return s.users.size();
+      return s.userCount();
     } finally {
       s.lock.readLock().unlock();
     }
@@ -437,12 +470,18 @@ public final class InMemoryEventStore implements EventStore {
     final Map<String, Integer> itemIndex;
     /** Guarded; may be longer than {@link #items}. */
     long[] interactionCounts;
-    /** Guarded: least recently active user first. */
-    final LinkedHashMap<String, UserTimeline> users = new LinkedHashMap<>();
+    /** Guarded: users first seen through ingestion and not back since, least recently active first. */
+    final LinkedHashMap<String, UserTimeline> probation = new LinkedHashMap<>();
+    /** Guarded: the dataset's, imported and returning users, least recently active first. */
+    final LinkedHashMap<String, UserTimeline> protectedUsers = new LinkedHashMap<>();
+    /** Guarded: the {@link #append} calls so far, numbering them. */
+    long appendCalls;
     /** Guarded. */
     final RecentEventIds<EventIdentity> recentIds;
     /** Guarded: events held across users (at most {@code maxEvents}). */
     long eventsHeld;
+    /** Guarded: of {@link #eventsHeld}, those of protected users. */
+    long protectedEvents;
     /**
      * Guarded: the newest purchase times per item, evicted users' included (an item-level
      * statistic), at most {@link #purchaseTimesPerItem} per item.
@@ -451,6 +490,7 @@ public final class InMemoryEventStore implements EventStore {
     /** Guarded: the newest purchase's time; null while there is none. */
     Instant latestPurchaseTime;
     final AtomicLong evictedUsers = new AtomicLong();
+    final AtomicLong evictedProtected = new AtomicLong();
 
     State(DatasetIndex.Indexed indexed) {
       DatasetIndex index = indexed.index();
@@ -485,8 +525,9 @@ public final class InMemoryEventStore implements EventStore {
               row.basketId());
         }
         timeline.total = rows.size();
-        users.put(user.getKey(), timeline);
+        protectedUsers.put(user.getKey(), timeline);
         eventsHeld += kept;
+        protectedEvents += kept;
       }
       purchaseTimes.sort();
       coPurchase = new LiveCoPurchase(index.coPurchase(), itemIds, maxBasketSize, maxNeighbours, bounds.maxEvents(),
@@ -527,16 +568,74 @@ public final class InMemoryEventStore implements EventStore {
       }
     }
 
-    /** Evicts least recently active users until within the bounds; call under the write lock. */
+    /** {@code userId}'s timeline, in either segment; null when unknown. Call under the lock. */
+    UserTimeline timeline(String userId) {
+      UserTimeline timeline = protectedUsers.get(userId);
+      return timeline != null ? timeline : probation.get(userId);
+    }
+
+    int userCount() {
+      return probation.size() + protectedUsers.size();
+    }
+
+    /**
+     * Moves {@code userId} to the most recently active end of their segment (a new user's
+     * {@code timeline} is on probation since {@code call}); a user on probation since an earlier
+     * call, or {@code imported}, becomes protected. Call under the write lock, before adding the event.
+     */
+    void touch(String userId, UserTimeline timeline, long call, boolean imported) {
+      if (timeline.isProtected()) {
+        protectedUsers.remove(userId);
+        protectedUsers.put(userId, timeline);
+        return;
+      }
+      probation.remove(userId);
+      if (imported || timeline.probationSince != call) {
+        timeline.probationSince = UserTimeline.PROTECTED;
+        protectedUsers.put(userId, timeline);
+        protectedEvents += timeline.size;
+      } else {
+        probation.put(userId, timeline);
+      }
+    }
+
+    /**
+     * Evicts users until within the bounds, the least recently active on probation first, a
+     * protected one only when probation is empty; then puts the least recently active protected
+     * users back on probation (its most recently active end, as SLRU does) while the protected
+     * segment holds more than its share of either bound. Call under the write lock.
+     */
     int evictBeyondBounds(StoreBounds limits) {
+      int fromProbation = evictEldest(probation.values(), limits);
+      int fromProtected = evictEldest(protectedUsers.values(), limits);
+      evictedUsers.addAndGet(fromProbation + fromProtected);
+      evictedProtected.addAndGet(fromProtected);
+      long protectedUsersMax = Math.max(1, (long) (limits.maxUsers() * PROTECTED_SHARE));
+      long protectedEventsMax = (long) (limits.maxEvents() * PROTECTED_SHARE);
+      Iterator<Map.Entry<String, UserTimeline>> demoted = protectedUsers.entrySet().iterator();
+      while ((protectedUsers.size() > protectedUsersMax || protectedEvents > protectedEventsMax) && demoted.hasNext()) {
+        Map.Entry<String, UserTimeline> user = demoted.next();
+        demoted.remove();
+        protectedEvents -= user.getValue().size;
+        user.getValue().probationSince = appendCalls;
+        probation.put(user.getKey(), user.getValue());
+      }
+      return fromProbation + fromProtected;
+    }
+
+    /** Evicts the least recently active users of {@code segment} while over the bounds; how many. */
+    private int evictEldest(Collection<UserTimeline> segment, StoreBounds limits) {
       int evicted = 0;
-      Iterator<UserTimeline> eldest = users.values().iterator();
-      while ((users.size() > limits.maxUsers() || eventsHeld > limits.maxEvents()) && eldest.hasNext()) {
-        eventsHeld -= eldest.next().size;
+      Iterator<UserTimeline> eldest = segment.iterator();
+      while ((userCount() > limits.maxUsers() || eventsHeld > limits.maxEvents()) && eldest.hasNext()) {
+        UserTimeline gone = eldest.next();
+        eventsHeld -= gone.size;
+        if (gone.isProtected()) {
+          protectedEvents -= gone.size;
+        }
         eldest.remove();
         evicted++;
       }
-      evictedUsers.addAndGet(evicted);
       return evicted;
     }
   }
@@ -550,6 +649,11 @@ public final class InMemoryEventStore implements EventStore {
    * Guarded by the store's lock.
    */
   private static final class UserTimeline {
+    /** {@link #probationSince} of a protected user. */
+    static final long PROTECTED = -1;
+
+    /** The {@code append} call that put this user on probation; {@link #PROTECTED} once protected. */
+    long probationSince;
     int size;
     long total;
     /** The first {@link #droppedCount} hold the dropped purchases' item indices, ascending, each once. */
@@ -568,6 +672,7 @@ public final class InMemoryEventStore implements EventStore {
     String[] baskets;
 
     UserTimeline(int capacity) {
+      probationSince = PROTECTED;
       items = new int[capacity];
       seconds = new long[capacity];
       nanos = new int[capacity];
@@ -698,6 +803,10 @@ public final class InMemoryEventStore implements EventStore {
       System.arraycopy(dropped, position, dropped, position + 1, droppedCount - position);
       dropped[position] = item;
       droppedCount++;
+    }
+
+    boolean isProtected() {
+      return probationSince == PROTECTED;
     }
 
     private boolean isAfter(int index, long second, int nano) {

@@ -9,9 +9,10 @@ import java.time.Duration;
  *     or positive feedback is dropped, else the oldest event: purchases are what the model reads
  *     and buy-again counts, a negative feedback ("not interested") is what keeps an item out of
  *     both, and clicks, far more frequent in a live shop, must push out neither
- * @param maxUsers users kept by the in-memory store; the least recently active is evicted
- * @param maxEvents events kept by the in-memory store across users; least recently active
- *     users are evicted to stay under it
+ * @param maxUsers users kept by the in-memory store; beyond it the least recently active user on
+ *     probation is evicted, a protected one only when none is ({@link InMemoryEventStore})
+ * @param maxEvents events kept by the in-memory store across users; users are evicted to stay
+ *     under it, as for {@code maxUsers}
  * @param dedupeWindow how long an event id is remembered (both stores)
  * @param maxDedupeIds event ids the in-memory store remembers; the oldest are forgotten first
  */

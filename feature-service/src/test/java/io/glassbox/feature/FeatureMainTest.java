@@ -170,7 +170,7 @@ class FeatureMainTest {
    * {@code settings} with the gRPC, admin and /metrics ports picked free (unless {@code settings}
    * set them), never a default that a suite running on this machine ({@code bin/glassbox up}) may hold.
    */
-  private static ConfigSource onFreePorts(Map<String, String> settings) {
+  static ConfigSource onFreePorts(Map<String, String> settings) {
     return ConfigSource.of(Map.of(
         FeatureConfig.PORT_KEY, "0",
         FeatureConfig.ADMIN_PORT_KEY, "0",

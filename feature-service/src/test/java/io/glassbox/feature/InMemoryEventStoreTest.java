@@ -75,22 +75,135 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
     return new NewEvent("n", new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
   }
 
+  /**
+   * The reviewer's flood in small: new ids, one call each, past the user bound. Before, it evicted
+   * the least recently active users whoever they were, the dataset's customers first (they are the
+   * oldest); now it evicts its own oldest ids on probation, and the dataset's users stay whole.
+   */
   @Test
-  void append_beyondMaxUsers_evictsTheLeastRecentlyActive() {
-    InMemoryEventStore bounded = (InMemoryEventStore) loaded(
-        new StoreBounds(10, 4, 1000, Duration.ofDays(1), 1000));
-    // Loaded: u3 (last event t=10), u2 (t=50), u1 (t=200). A new user fills the fourth place.
-    bounded.append(List.of(click("new1", 1)));
-    // u3 is the least recently active, although new1's event is older: activity is ingestion.
-    bounded.append(List.of(click("u1", 500)));
-    bounded.append(List.of(click("new2", 1)));
+  void append_floodOfNewIdsBeyondMaxUsers_evictsTheFloodsOldest_andKeepsTheDatasetsUsers() {
+    InMemoryEventStore bounded = loadedWithin(10, 1000);
 
+    newIdsOneCallEach(bounded, "flood", 20);
+
+    assertDatasetUsersWhole(bounded);
+    for (int i = 0; i < 13; i++) {
+      assertFalse(bounded.history("flood" + i, 10).knownUser(), "flood" + i);
+    }
+    for (int i = 13; i < 20; i++) {
+      assertTrue(bounded.history("flood" + i, 10).knownUser(), "flood" + i);
+    }
+    assertEquals(10, bounded.userCount());
+    assertEquals(13, bounded.evictedUsers());
+    assertEquals(0, bounded.evictedProtectedUsers());
+  }
+
+  /** The same past the event bound: 10 events loaded, room for 30; the flood keeps its newest 20. */
+  @Test
+  void append_floodOfNewIdsBeyondMaxEvents_evictsTheFloodsOldest_andKeepsTheDatasetsUsers() {
+    InMemoryEventStore bounded = loadedWithin(1000, 30);
+
+    newIdsOneCallEach(bounded, "flood", 40);
+
+    assertDatasetUsersWhole(bounded);
+    assertFalse(bounded.history("flood19", 10).knownUser());
+    assertTrue(bounded.history("flood20", 10).knownUser());
+    assertEquals(23, bounded.userCount());
+  }
+
+  /**
+   * A user back in a later call is protected, and kept over newer one-shot ids; events in the
+   * call that first stored the user, however many, do not make them return.
+   */
+  @Test
+  void append_userBackInALaterCall_isKeptOverNewerOneShotIds() {
+    InMemoryEventStore bounded = loadedWithin(6, 1000);
+    bounded.append(List.of(click("back", 1)));
+    bounded.append(List.of(click("once", 2), click("once", 3)));
+    assertFalse(bounded.isProtected("back"));
+    bounded.append(List.of(click("back", 4)));
+    assertTrue(bounded.isProtected("back"));
+    assertFalse(bounded.isProtected("once"), "two events in its first call: still on probation");
+
+    newIdsOneCallEach(bounded, "new", 5);
+
+    assertEquals(2, bounded.history("back", 10).totalEvents());
+    assertFalse(bounded.history("once", 10).knownUser());
+    assertTrue(bounded.history("u3", 10).knownUser());
+    assertFalse(bounded.history("new2", 10).knownUser());
+    assertTrue(bounded.history("new3", 10).knownUser());
+    assertTrue(bounded.history("new4", 10).knownUser());
+    assertEquals(0, bounded.evictedProtectedUsers());
+  }
+
+  /** An imported row is the admin's data, as the dataset is: its user is protected at once. */
+  @Test
+  void append_importedRow_protectsItsUser() {
+    InMemoryEventStore store = (InMemoryEventStore) loaded(TestData.ROOMY);
+
+    store.append(List.of(new NewEvent("imported", click("imported", 1).event(), "csv:1:1", 1)));
+
+    assertTrue(store.isProtected("imported"));
+    assertTrue(store.isProtected("u1"), "loaded from the dataset");
+  }
+
+  /**
+   * Protected users hold at most 80% of the bound (here 4 of 6), so that new users always have
+   * room: beyond it the least recently active protected user (u3) goes back on probation, behind
+   * the older "once", and is evicted after it, before anyone protected.
+   */
+  @Test
+  void append_protectedBeyondItsShare_leastRecentlyActiveGoesBackOnProbation_andIsEvictedBeforeProtected() {
+    InMemoryEventStore bounded = loadedWithin(6, 1000);
+    bounded.append(List.of(click("r1", 1)));
+    bounded.append(List.of(click("r2", 2)));
+    bounded.append(List.of(click("once", 3)));
+    bounded.append(List.of(click("r1", 4), click("r2", 5)));
+
+    assertFalse(bounded.isProtected("u3"));
+    assertTrue(bounded.isProtected("u2"));
+    bounded.append(List.of(click("n1", 6)));
+    assertFalse(bounded.history("once", 10).knownUser());
+    assertTrue(bounded.history("u3", 10).knownUser());
+    bounded.append(List.of(click("n2", 7)));
     assertFalse(bounded.history("u3", 10).knownUser());
+    bounded.append(List.of(click("n3", 8)));
+    assertFalse(bounded.history("n1", 10).knownUser());
     assertTrue(bounded.history("u2", 10).knownUser());
-    assertTrue(bounded.history("new1", 10).knownUser());
-    assertTrue(bounded.history("new2", 10).knownUser());
-    assertEquals(4, bounded.userCount());
-    assertEquals(1, bounded.evictedUsers());
+    assertEquals(0, bounded.evictedProtectedUsers());
+  }
+
+  /**
+   * Everyone protected (the dataset past the bound at load): the least recently active protected
+   * user goes, u3, then u2.
+   */
+  @Test
+  void load_everyoneProtectedBeyondMaxUsers_evictsTheLeastRecentlyActiveProtected() {
+    InMemoryEventStore bounded = loadedWithin(1, 1000);
+
+    assertTrue(bounded.history("u1", 10).knownUser());
+    assertFalse(bounded.history("u2", 10).knownUser());
+    assertFalse(bounded.history("u3", 10).knownUser());
+    assertEquals(2, bounded.evictedProtectedUsers());
+  }
+
+  /** The store loaded with {@link TestData#small()} within {@code maxUsers} and {@code maxEvents}. */
+  private InMemoryEventStore loadedWithin(int maxUsers, long maxEvents) {
+    return (InMemoryEventStore) loaded(new StoreBounds(10, maxUsers, maxEvents, Duration.ofDays(1), 1000));
+  }
+
+  /** New ids {@code prefix}0 to {@code prefix}{@code count - 1}, a click each, in a call each. */
+  private static void newIdsOneCallEach(InMemoryEventStore store, String prefix, int count) {
+    for (int i = 0; i < count; i++) {
+      store.append(List.of(click(prefix + i, 1000 + i)));
+    }
+  }
+
+  /** The dataset's users u1, u2 and u3 hold all their events. */
+  private static void assertDatasetUsersWhole(InMemoryEventStore store) {
+    assertEquals(5, store.history("u1", 10).totalEvents());
+    assertEquals(3, store.history("u2", 10).totalEvents());
+    assertEquals(2, store.history("u3", 10).totalEvents());
   }
 
   /**
