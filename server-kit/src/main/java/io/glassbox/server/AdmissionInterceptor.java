@@ -36,7 +36,9 @@ import org.slf4j.event.Level;
  * waiting when its wait is up, is answered RESOURCE_EXHAUSTED (a client with a deadline would
  * rather hear "busy" soon than time out). A call whose client cancels it, or whose deadline
  * passes, while it waits leaves the queue. A running call holds its slot until it completes or
- * is cancelled, then hands it to the oldest waiting call.
+ * is cancelled, then hands it to the oldest waiting call. Once closed (the server is shutting
+ * down), a call that would wait is refused UNAVAILABLE at once: nothing would end its wait, and
+ * another replica can take it.
  *
  * <p>Why a short queue and not a larger limit: the calls that run at once share the machine's
  * cores, so each takes longer the more there are, and under overload most of them would run
@@ -51,22 +53,32 @@ import org.slf4j.event.Level;
  */
 final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdmissionInterceptor.class);
-  /** The refusal line, once a minute per reason ({@link #refusalLines}); the description says the rest. */
-  private static final String REFUSAL_LINE = "refused a call with RESOURCE_EXHAUSTED: {}";
+  /** The refusal line, once a minute per reason ({@link #refusalLines}): the status code, then its description. */
+  private static final String REFUSAL_LINE = "refused a call with {}: {}";
   /** What the refusal line counts of the refusals held back since the last one. */
   private static final String REFUSALS_HELD_BACK = "refused this way since the last one, each logged at DEBUG";
 
-  /** Why a call was refused, as {@value #REFUSED_COUNTER}'s {@code reason} label says it. */
+  /**
+   * Why a call was refused, as {@value #REFUSED_COUNTER}'s {@code reason} label says it, and the
+   * level of its line in the log.
+   */
   enum Refusal {
     /** Every slot was taken and the queue full (or off: no queue, or no wait): refused at once. */
-    QUEUE_FULL("queue_full"),
+    QUEUE_FULL("queue_full", Level.WARN),
     /** It waited in the queue for its whole wait and no slot came free. */
-    WAIT_EXPIRED("wait_expired");
+    WAIT_EXPIRED("wait_expired", Level.WARN),
+    /**
+     * Every slot was taken and the server is shutting down: no wait would end (UNAVAILABLE). A
+     * drain is expected, and says itself in the log: INFO.
+     */
+    SHUTTING_DOWN("shutting_down", Level.INFO);
 
     final String label;
+    final Level level;
 
-    Refusal(String label) {
+    Refusal(String label, Level level) {
       this.label = label;
+      this.level = level;
     }
   }
 
@@ -82,6 +94,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final String waitUpHead;
   /** The rest of that refusal, after the milliseconds. */
   private final String waitUpTail;
+  /** The refusal of a call that would wait once the server is shutting down. */
+  private final Status shuttingDown;
   /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
   private final Object lock = new Object();
@@ -111,10 +125,13 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     this.waitUpHead = atItsLimit(" and no slot came free in ");
     this.waitUpTail = " ms" + whatToChange(
         settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUE_WAIT_KEY));
+    this.shuttingDown = Status.UNAVAILABLE.withDescription(
+        serverName + " is shutting down; retry the call on another replica, or later");
     this.timer = queueCapacity == 0 ? null : newTimer();
     this.refused = Counter.builder().name(REFUSED_COUNTER)
-        .help("Calls refused RESOURCE_EXHAUSTED by the server's concurrency limit, by reason: queue_full (every slot"
-            + " taken and the queue full, or off) or wait_expired (no slot came free within the queue's wait)")
+        .help("Calls refused by the server's concurrency limit, by reason: queue_full (RESOURCE_EXHAUSTED: every slot"
+            + " taken and the queue full, or off), wait_expired (RESOURCE_EXHAUSTED: no slot came free within the"
+            + " queue's wait) or shutting_down (UNAVAILABLE: every slot taken while the server shuts down)")
         .labelNames("reason")
         .build();
     for (Refusal reason : Refusal.values()) {
@@ -200,8 +217,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       return startHoldingSlot(call, headers, next);
     }
     if (waiting == null) {
-      refusedAs(Refusal.QUEUE_FULL, busy);
-      call.close(Status.RESOURCE_EXHAUSTED.withDescription(busy), new Metadata());
+      Status refusal = Status.RESOURCE_EXHAUSTED.withDescription(busy);
+      refusedAs(Refusal.QUEUE_FULL, refusal);
+      call.close(refusal, new Metadata());
       return new ServerCall.Listener<>() {};
     }
     waiting.expireAfterTheWait();
@@ -209,12 +227,12 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   }
 
   /**
-   * Counts and logs a refusal for {@code reason}, whose status says {@code description}: before the
-   * status goes, so that /metrics has counted every refusal a client has heard of.
+   * Counts and logs a refusal for {@code reason} with {@code status}: before the status goes, so
+   * that /metrics has counted every refusal a client has heard of.
    */
-  private void refusedAs(Refusal reason, String description) {
+  private void refusedAs(Refusal reason, Status status) {
     refused.labelValues(reason.label).inc();
-    refusalLines.log(reason, log, Level.WARN, REFUSAL_LINE, description);
+    refusalLines.log(reason, log, reason.level, REFUSAL_LINE, status.getCode(), status.getDescription());
   }
 
   /**
@@ -341,7 +359,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       try {
         scheduled = timer.schedule(this::expire, maxWait.toNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
-        expire();               // the server is closing
+        // The timer stopped: the server is shutting down, and nothing would end the wait.
+        refuse(Refusal.SHUTTING_DOWN, shuttingDown);
         return;
       }
       synchronized (this) {
@@ -351,16 +370,20 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
     /** The wait is up: refused, unless a slot came first. */
     private void expire() {
+      long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+      refuse(Refusal.WAIT_EXPIRED, Status.RESOURCE_EXHAUSTED.withDescription(waitUpHead + waitedMillis + waitUpTail));
+    }
+
+    /** Refused for {@code reason} with {@code status}, unless a slot came first. */
+    private void refuse(Refusal reason, Status status) {
       if (!dequeue(this)) {
         return;
       }
       synchronized (this) {
         ended = true;
-        long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
-        String description = waitUpHead + waitedMillis + waitUpTail;
-        // On the timer's thread: logged under the call's own request id.
-        context.run(() -> RequestIds.directInMdc().execute(() -> refusedAs(Refusal.WAIT_EXPIRED, description)));
-        call.close(Status.RESOURCE_EXHAUSTED.withDescription(description), new Metadata());
+        // On the timer's thread (or the arriving call's): logged under the call's own request id.
+        context.run(() -> RequestIds.directInMdc().execute(() -> refusedAs(reason, status)));
+        call.close(status, new Metadata());
       }
     }
 

@@ -11,6 +11,7 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -20,8 +21,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -270,6 +273,46 @@ class AdmissionTest {
     }
   }
 
+  /**
+   * A call that would wait for a slot once the server closes (its admission's timer stopped with
+   * it: GrpcServer closes admission after the drain) has no wait to run out: it is refused at once
+   * UNAVAILABLE, which a client retries on another replica, saying that the server is shutting
+   * down, and counted as shutting_down, not as an expired wait of "0 ms" with the queue's WARN.
+   */
+  @Test
+  void callThatWouldWait_whileTheServerCloses_isRefusedUnavailable_countedAsShuttingDown() throws Exception {
+    try (LogCapture log = LogCapture.of(AdmissionInterceptor.class, ch.qos.logback.classic.Level.DEBUG)) {
+      AdmissionInterceptor admission = new AdmissionInterceptor("closing", 1, 4, Duration.ofSeconds(30));
+      metrics = new PrometheusRegistry();
+      admission.registerMetrics(metrics);
+      Server plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          .addService(ServerInterceptors.intercept(echo(null), admission)).build().start();
+      closer.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+      ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + plain.getPort());
+      closer.add(channel::shutdownNow);
+      Outcome running = callAsync(channel, "running");
+      awaitRunning(1);
+      admission.close();
+
+      Refusal refusal = refused(channel, "too late");
+
+      assertEquals(Status.Code.UNAVAILABLE, refusal.status().getCode());
+      assertEquals("closing is shutting down; retry the call on another replica, or later",
+          refusal.status().getDescription());
+      assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
+      assertEquals(1, refusals("shutting_down"));
+      assertEquals(0, refusals("wait_expired"));
+      // One line, at INFO: not the queue's WARN.
+      assertEquals(List.of("INFO refused a call with UNAVAILABLE: closing is shutting down; retry the call on another"
+          + " replica, or later"), log.lines().stream()
+          .filter(line -> line.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+          .map(line -> line.getLevel() + " " + line.getFormattedMessage()).toList());
+      release.countDown();
+      assertEquals(Status.Code.OK, running.await());
+      assertTrue(!handled.contains("too late"), "the refused call never ran: " + handled);
+    }
+  }
+
   @Test
   void callWhoseDeadlinePassesWhileWaiting_leavesTheQueue_andNeverRuns() throws Exception {
     // A wait longer than awaitGauge's 30 s: only the cancellation can take the call out in time.
@@ -343,7 +386,18 @@ class AdmissionTest {
   private void start(ServerSettings settings, Semaphore gate, ServerInterceptor inner) {
     GrpcServer.Builder builder = GrpcServer.onPort("admission", 0, settings);
     metrics = builder.metricsRegistry();
-    BindableService echo = EchoService.answering(text -> {
+    BindableService echo = echo(gate);
+    server = builder.addService(inner == null ? echo : () -> ServerInterceptors.intercept(echo, inner)).start();
+    server.setServing(true);
+    closer.add(server);
+  }
+
+  /**
+   * Echoes, counting the calls that run; each waits for {@link #release}, or with {@code gate},
+   * takes one of its permits to finish.
+   */
+  private BindableService echo(Semaphore gate) {
+    return EchoService.answering(text -> {
       started.incrementAndGet();
       handled.add(text);
       mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
@@ -360,9 +414,6 @@ class AdmissionTest {
       }
       return text;
     });
-    server = builder.addService(inner == null ? echo : () -> ServerInterceptors.intercept(echo, inner)).start();
-    server.setServing(true);
-    closer.add(server);
   }
 
   /** Waits until the admission gauge {@code name} reads {@code value}. */
