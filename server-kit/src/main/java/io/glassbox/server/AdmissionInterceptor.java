@@ -84,6 +84,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   /** The server's name, as its refusals say it (the operator may run several). */
   private final String serverName;
+  /** The port it guards, as {@value #REFUSED_COUNTER}'s {@code port} label says it. */
+  private final String port;
   private final int limit;
   private final Duration maxWait;
   /** How many calls may wait at once: {@code maxQueued}, or 0 when {@link #maxWait} is 0. */
@@ -103,7 +105,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private int running;
   /** Calls waiting for a slot, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<Waiting<?, ?>> queue = new ArrayDeque<>();
-  /** Calls refused, by reason; on /metrics once {@link #registerMetrics} registered it. */
+  /** Calls refused, by port and reason: the server's {@link #refusalCounter}, which both its ports share. */
   private final Counter refused;
   /**
    * A burst of refusals writes one WARN line a minute per reason, the rest at DEBUG: a gateway
@@ -112,9 +114,14 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final WarningLimiterPerCause<Refusal> refusalLines =
       new WarningLimiterPerCause<>(Duration.ofMinutes(1), REFUSALS_HELD_BACK);
 
-  /** With {@code maxQueued} or {@code maxWait} 0, every call beyond {@code limit} is refused at once. */
-  AdmissionInterceptor(String serverName, int limit, int maxQueued, Duration maxWait) {
+  /**
+   * Guards the services of {@code port} (the client port, or the admin services' port), counting
+   * its refusals in {@code refused} (the server's {@link #refusalCounter}). With {@code maxQueued}
+   * or {@code maxWait} 0, every call beyond {@code limit} is refused at once.
+   */
+  AdmissionInterceptor(String serverName, Role port, int limit, int maxQueued, Duration maxWait, Counter refused) {
     this.serverName = requireNonNull(serverName, "serverName");
+    this.port = port.label();
     if (limit < 1 || maxQueued < 0 || maxWait.isNegative()) {
       throw new IllegalArgumentException("limit must be >= 1, maxQueued and maxWait >= 0");
     }
@@ -128,15 +135,25 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     this.shuttingDown = Status.UNAVAILABLE.withDescription(
         serverName + " is shutting down; retry the call on another replica, or later");
     this.timer = queueCapacity == 0 ? null : newTimer();
-    this.refused = Counter.builder().name(REFUSED_COUNTER)
-        .help("Calls refused by the server's concurrency limit, by reason: queue_full (RESOURCE_EXHAUSTED: every slot"
-            + " taken and the queue full, or off), wait_expired (RESOURCE_EXHAUSTED: no slot came free within the"
-            + " queue's wait) or shutting_down (UNAVAILABLE: every slot taken while the server shuts down)")
-        .labelNames("reason")
-        .build();
+    this.refused = requireNonNull(refused, "refused");
     for (Refusal reason : Refusal.values()) {
-      refused.labelValues(reason.label);   // 0 from the start, so that rate() sees the first refusal
+      refused.labelValues(this.port, reason.label);   // 0 from the start, so that rate() sees the first refusal
     }
+  }
+
+  /**
+   * {@value #REFUSED_COUNTER}, registered in {@code registry}: one per server, in which the
+   * admission of each of its ports counts its refusals under its {@code port} label
+   * ({@link Role#label}: {@code client}, or {@code admin} for the admin services' port), by reason.
+   */
+  static Counter refusalCounter(PrometheusRegistry registry) {
+    return Counter.builder().name(REFUSED_COUNTER)
+        .help("Calls refused by the server's concurrency limit, by port (client, or admin: the admin services' port)"
+            + " and reason: queue_full (RESOURCE_EXHAUSTED: every slot taken and the queue full, or off), wait_expired"
+            + " (RESOURCE_EXHAUSTED: no slot came free within the queue's wait) or shutting_down (UNAVAILABLE: every"
+            + " slot taken while the server shuts down)")
+        .labelNames("port", "reason")
+        .register(registry);
   }
 
   private static ScheduledExecutorService newTimer() {
@@ -162,11 +179,12 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   /**
    * The slots as Prometheus gauges: {@value #RUNNING_GAUGE} (calls holding a slot now) and
-   * {@value #WAITING_GAUGE} (calls waiting for one), the limits to read them against
-   * ({@value #MAX_RUNNING_GAUGE}, {@value #MAX_WAITING_GAUGE}, {@value #MAX_WAIT_GAUGE}), and the
-   * refusals by reason ({@value #REFUSED_COUNTER}{@code _total}).
+   * {@value #WAITING_GAUGE} (calls waiting for one), and the limits to read them against
+   * ({@value #MAX_RUNNING_GAUGE}, {@value #MAX_WAITING_GAUGE}, {@value #MAX_WAIT_GAUGE}); for one
+   * port of a server only (the client port's), as they have no port label. The refusals are
+   * counted in {@link #refusalCounter}, registered on its own.
    */
-  void registerMetrics(PrometheusRegistry registry) {
+  void registerGauges(PrometheusRegistry registry) {
     GaugeWithCallback.builder().name(RUNNING_GAUGE)
         .help("Calls running now under the server's concurrency limit")
         .callback(gauge -> gauge.call(inFlight()))
@@ -188,7 +206,6 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
         .unit(Unit.SECONDS)
         .callback(gauge -> gauge.call(maxWait.toNanos() / 1e9))
         .register(registry);
-    registry.register(refused);
   }
 
   static final String RUNNING_GAUGE = "glassbox_admission_running_calls";
@@ -196,7 +213,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   static final String MAX_RUNNING_GAUGE = "glassbox_admission_max_running_calls";
   static final String MAX_WAITING_GAUGE = "glassbox_admission_max_waiting_calls";
   static final String MAX_WAIT_GAUGE = "glassbox_admission_max_wait_seconds";
-  /** Its samples are {@code _total}, with a {@code reason} label ({@link Refusal}). */
+  /** Its samples are {@code _total}, with a {@code port} label ({@link Role#label}) and a {@code reason} ({@link Refusal}). */
   static final String REFUSED_COUNTER = "glassbox_admission_refused_calls";
 
   @Override
@@ -231,7 +248,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    * that /metrics has counted every refusal a client has heard of.
    */
   private void refusedAs(Refusal reason, Status status) {
-    refused.labelValues(reason.label).inc();
+    refused.labelValues(port, reason.label).inc();
     refusalLines.log(reason, log, reason.level, REFUSAL_LINE, status.getCode(), status.getDescription());
   }
 

@@ -15,6 +15,7 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -369,13 +370,14 @@ public final class GrpcServer implements AutoCloseable {
       // files from the moment they are built, and building the admin server can still fail.
       try {
         ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry());
-        configure(main, services, Role.CLIENT);
+        Counter admissionRefusals = AdmissionInterceptor.refusalCounter(metrics.registry());
+        configure(main, services, Role.CLIENT, admissionRefusals);
         main.addService(health.getHealthService());
         addReflection(main);
         Optional<ServerBuilder<?>> admin = Optional.empty();
         if (!adminServices.isEmpty()) {
           ServerBuilder<?> adminBuilder = transport.admin(adminPort, executors);
-          configure(adminBuilder, adminServices, Role.ADMIN);
+          configure(adminBuilder, adminServices, Role.ADMIN, admissionRefusals);
           addReflection(adminBuilder);
           admin = Optional.of(adminBuilder);
         }
@@ -452,13 +454,18 @@ public final class GrpcServer implements AutoCloseable {
           .anyMatch(address -> address instanceof InetSocketAddress socket && !socket.getAddress().isLoopbackAddress());
     }
 
-    private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role) {
+    /**
+     * The services of one port ({@code role}: the client port, or the admin services' port) behind
+     * the interceptors; the admission of each port counts its refusals in {@code admissionRefusals}.
+     */
+    private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role,
+        Counter admissionRefusals) {
       AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter);
-      AdmissionInterceptor admission = new AdmissionInterceptor(name,
-          settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait());
+      AdmissionInterceptor admission = new AdmissionInterceptor(name, role,
+          settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait(), admissionRefusals);
       closeAfterDrain.add(admission);
       if (role == Role.CLIENT) {
-        admission.registerMetrics(metrics.registry());
+        admission.registerGauges(metrics.registry());   // the gauges have no port label: the client port's
       }
       CallGuard guard = new CallGuard();
       for (ServerServiceDefinition definition : definitions) {

@@ -37,6 +37,7 @@ import java.util.concurrent.Semaphore;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -242,8 +243,8 @@ class AdmissionTest {
       assertEquals(LIMIT, gauge(AdmissionInterceptor.MAX_RUNNING_GAUGE));
       assertEquals(2, gauge(AdmissionInterceptor.MAX_WAITING_GAUGE));
       assertEquals(3, gauge(AdmissionInterceptor.MAX_WAIT_GAUGE), 1e-9);
-      assertEquals(0, refusals("queue_full"));
-      assertEquals(0, refusals("wait_expired"));
+      assertEquals(0, refusals("client", "queue_full"));
+      assertEquals(0, refusals("client", "wait_expired"));
       ManagedChannel channel = channel();
       fillAllSlots(channel);
 
@@ -257,8 +258,8 @@ class AdmissionTest {
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, outcome.await());
       }
 
-      assertEquals(5, refusals("queue_full"));
-      assertEquals(2, refusals("wait_expired"));
+      assertEquals(5, refusals("client", "queue_full"));
+      assertEquals(2, refusals("client", "wait_expired"));
       List<String> warnings = log.lines().stream()
           .filter(line -> line.getLevel() == ch.qos.logback.classic.Level.WARN)
           .map(line -> line.getFormattedMessage()).toList();
@@ -282,9 +283,9 @@ class AdmissionTest {
   @Test
   void callThatWouldWait_whileTheServerCloses_isRefusedUnavailable_countedAsShuttingDown() throws Exception {
     try (LogCapture log = LogCapture.of(AdmissionInterceptor.class, ch.qos.logback.classic.Level.DEBUG)) {
-      AdmissionInterceptor admission = new AdmissionInterceptor("closing", 1, 4, Duration.ofSeconds(30));
       metrics = new PrometheusRegistry();
-      admission.registerMetrics(metrics);
+      AdmissionInterceptor admission = new AdmissionInterceptor("closing", Role.CLIENT, 1, 4, Duration.ofSeconds(30),
+          AdmissionInterceptor.refusalCounter(metrics));
       Server plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
           .addService(ServerInterceptors.intercept(echo(null), admission)).build().start();
       closer.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
@@ -300,8 +301,8 @@ class AdmissionTest {
       assertEquals("closing is shutting down; retry the call on another replica, or later",
           refusal.status().getDescription());
       assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
-      assertEquals(1, refusals("shutting_down"));
-      assertEquals(0, refusals("wait_expired"));
+      assertEquals(1, refusals("client", "shutting_down"));
+      assertEquals(0, refusals("client", "wait_expired"));
       // One line, at INFO: not the queue's WARN.
       assertEquals(List.of("INFO refused a call with UNAVAILABLE: closing is shutting down; retry the call on another"
           + " replica, or later"), log.lines().stream()
@@ -311,6 +312,38 @@ class AdmissionTest {
       assertEquals(Status.Code.OK, running.await());
       assertTrue(!handled.contains("too late"), "the refused call never ran: " + handled);
     }
+  }
+
+  /**
+   * The admin port (ReloadModel) has its own admission, at the same limit: its refusals were
+   * logged but not on /metrics. They are counted beside the client port's, under port="admin".
+   */
+  @Test
+  void refusalOnTheAdminPort_isCountedOnMetrics_underTheAdminPortLabel() throws Exception {
+    String adminService = "test.Admin";
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), TlsSettings.none(),
+        0, 1, STREAMS_PER_CONNECTION, 0, 0, Duration.ZERO);
+    GrpcServer.Builder builder = GrpcServer.onPort("admission", 0, settings);
+    metrics = builder.metricsRegistry();
+    server = closer.add(builder.addService(EchoService.echo())
+        .addAdminService(EchoService.named(adminService, handler(null)), 0).start());
+    server.setServing(true);
+    ManagedChannel admin = ClientChannels.forTarget("127.0.0.1:" + server.adminPort());
+    closer.add(admin::shutdownNow);
+    Outcome reloading = new Outcome();
+    ClientCalls.asyncUnaryCall(admin.newCall(EchoService.method(adminService),
+        CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS)), StringValue.of("reload"), reloading);
+    awaitRunning(1);
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> EchoService.call(admin, EchoService.method(adminService), CallOptions.DEFAULT, "another reload"));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    assertEquals(1, refusals("admin", "queue_full"));
+    assertEquals(0, refusals("client", "queue_full"));
+    assertEquals(0, refusals("admin", "wait_expired"));
+    release.countDown();
+    assertEquals(Status.Code.OK, reloading.await());
   }
 
   @Test
@@ -397,7 +430,12 @@ class AdmissionTest {
    * takes one of its permits to finish.
    */
   private BindableService echo(Semaphore gate) {
-    return EchoService.answering(text -> {
+    return EchoService.answering(handler(gate));
+  }
+
+  /** What {@link #echo} answers with. */
+  private UnaryOperator<String> handler(Semaphore gate) {
+    return text -> {
       started.incrementAndGet();
       handled.add(text);
       mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
@@ -413,7 +451,7 @@ class AdmissionTest {
         running.decrementAndGet();
       }
       return text;
-    });
+    };
   }
 
   /** Waits until the admission gauge {@code name} reads {@code value}. */
@@ -425,11 +463,11 @@ class AdmissionTest {
     }
   }
 
-  /** Calls refused for {@code reason} so far, as /metrics counts them. */
-  private double refusals(String reason) {
+  /** Calls refused on {@code port} (client or admin) for {@code reason} so far, as /metrics counts them. */
+  private double refusals(String port, String reason) {
     return metrics.scrape(AdmissionInterceptor.REFUSED_COUNTER::equals).stream()
         .flatMap(snapshot -> snapshot.getDataPoints().stream())
-        .filter(point -> reason.equals(point.getLabels().get("reason")))
+        .filter(point -> port.equals(point.getLabels().get("port")) && reason.equals(point.getLabels().get("reason")))
         .mapToDouble(point -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) point)
             .getValue())
         .sum();

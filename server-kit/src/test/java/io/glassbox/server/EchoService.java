@@ -45,11 +45,14 @@ final class EchoService {
 
   /** The same service under another name, for admin-port tests. */
   static BindableService named(String service) {
-    MethodDescriptor<StringValue, StringValue> method = ECHO.toBuilder()
-        .setFullMethodName(MethodDescriptor.generateFullMethodName(service, "Echo")).build();
+    return named(service, UnaryOperator.identity());
+  }
+
+  /** {@link #answering}, under another name. */
+  static BindableService named(String service, UnaryOperator<String> handler) {
     return () -> ServerServiceDefinition.builder(service)
-        .addMethod(method, ServerCalls.asyncUnaryCall((StringValue request, StreamObserver<StringValue> out) -> {
-          out.onNext(request);
+        .addMethod(method(service), ServerCalls.asyncUnaryCall((StringValue request, StreamObserver<StringValue> out) -> {
+          out.onNext(StringValue.of(handler.apply(request.getValue())));
           out.onCompleted();
         }))
         .build();
