@@ -31,7 +31,7 @@ class DependencyWarmupTest {
             "GLASSBOX_METRICS_PORT", "0")));
         GrpcServer feature = GrpcServer.inProcess("fake-feature", featureName)
             .addService(new FakeFeatureService(Map.of())).start()) {
-      assertEquals(0.0, value(scrape(model), "glassbox_connections_open"));
+      assertEquals(0.0, value(scrape(model), "glassbox_connections_open{port=\"client\"}"));
 
       // start returns the server SERVING: whatever the model service saw by then came before it.
       try (GrpcServer explain = ExplainMain.start(ConfigSource.of(Map.of(
@@ -41,7 +41,7 @@ class DependencyWarmupTest {
           ExplainConfig.FEATURE_TARGET_KEY, "in-process:" + featureName)))) {
         String metrics = scrape(model);
 
-        assertEquals(1.0, value(metrics, "glassbox_connections_open"), metrics);
+        assertEquals(1.0, value(metrics, "glassbox_connections_open{port=\"client\"}"), metrics);
         assertTrue(calls(metrics, "glassbox.v1.ModelService", "GetModelInfo") >= 1, metrics);
         assertTrue(calls(metrics, "glassbox.v1.ModelService", "Score") >= 1, metrics);
       }

@@ -25,6 +25,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +79,8 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
   private static final boolean EPOLL = Epoll.isAvailable();
 
   private final String server;
+  /** The port it caps, as its metrics' {@code port} label says it. */
+  private final String port;
   private final int maxConnections;
   /** Guards {@link #evictable}, {@link #open}, {@link #arrivals} and the fields of every {@link Held}. */
   private final Object lock = new Object();
@@ -117,8 +120,10 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
     }
   }
 
-  ConnectionCap(String server, ConnectionLimits limits) {
+  /** Caps the connections of {@code server}'s {@code port} (its client port, or its admin services' port). */
+  ConnectionCap(String server, Role port, ConnectionLimits limits) {
     this.server = server;
+    this.port = port.label();
     this.maxConnections = limits.maxConnections();
   }
 
@@ -211,20 +216,27 @@ final class ConnectionCap extends ChannelInboundHandlerAdapter {
         EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
-  /** {@value #OPEN_GAUGE}, {@value #REFUSED_COUNTER}{@code _total} and {@value #EVICTED_COUNTER}{@code _total} on {@code /metrics}. */
-  void registerMetrics(PrometheusRegistry registry) {
+  /**
+   * {@value #OPEN_GAUGE}, {@value #REFUSED_COUNTER}{@code _total} and {@value #EVICTED_COUNTER}{@code _total}
+   * on {@code /metrics}, each with a {@code port} label: one series per cap of {@code caps}, the caps
+   * of a server's ports ({@link Role#label}: {@code client}, or {@code admin}), read at each scrape.
+   */
+  static void registerMetrics(PrometheusRegistry registry, Collection<ConnectionCap> caps) {
     GaugeWithCallback.builder().name(OPEN_GAUGE)
-        .help("Client connections the server holds open now, handshakes included")
-        .callback(gauge -> gauge.call(openNow()))
+        .help("Client connections the server holds open now on each port, handshakes included")
+        .labelNames("port")
+        .callback(gauge -> caps.forEach(cap -> gauge.call(cap.openNow(), cap.port)))
         .register(registry);
     CounterWithCallback.builder().name(REFUSED_COUNTER)
-        .help("Connections closed as soon as they were accepted: the server held its limit of connections,"
+        .help("Connections closed as soon as they were accepted, by port: the port held its limit of connections,"
             + " each of which had carried an authenticated call")
-        .callback(counter -> counter.call(refused.get()))
+        .labelNames("port")
+        .callback(counter -> caps.forEach(cap -> counter.call(cap.refused.get(), cap.port)))
         .register(registry);
     CounterWithCallback.builder().name(EVICTED_COUNTER)
-        .help("Connections with no authenticated call, closed to make room for a new one at the limit")
-        .callback(counter -> counter.call(evicted.get()))
+        .help("Connections with no authenticated call, closed to make room for a new one at the limit, by port")
+        .labelNames("port")
+        .callback(counter -> caps.forEach(cap -> counter.call(cap.evicted.get(), cap.port)))
         .register(registry);
   }
 

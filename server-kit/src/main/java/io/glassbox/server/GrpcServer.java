@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -89,7 +90,7 @@ public final class GrpcServer implements AutoCloseable {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
-    return new Builder(name, settings, new TcpTransport(name, port, settings));
+    return new Builder(name, settings, new TcpTransport(name, port, settings, new CopyOnWriteArrayList<>()));
   }
 
   /** A loopback server with {@link ServerSettings#defaults()}. */
@@ -584,11 +585,18 @@ public final class GrpcServer implements AutoCloseable {
     }
   }
 
-  private record TcpTransport(String name, int port, ServerSettings settings) implements Transport {
+  /**
+   * Netty on TCP ports; {@code caps}, empty at first, receives the connection cap of each port as
+   * it is built, and is on {@code /metrics} from the main server's on (the admin server's is built
+   * after it).
+   */
+  private record TcpTransport(String name, int port, ServerSettings settings, List<ConnectionCap> caps)
+      implements Transport {
     @Override
     public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
-      ConnectionCap cap = new ConnectionCap(name, settings.connections());
-      cap.registerMetrics(registry);
+      ConnectionCap cap = new ConnectionCap(name, Role.CLIENT, settings.connections());
+      caps.add(cap);
+      ConnectionCap.registerMetrics(registry, caps);
       NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, cap,
           Runtime.getRuntime().availableProcessors(), resources);
       return nonBlocking ? main.directExecutor() : withPool(main, name, resources);
@@ -597,9 +605,11 @@ public final class GrpcServer implements AutoCloseable {
     @Override
     public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources) {
       String adminName = name + "-admin";
+      ConnectionCap cap = new ConnectionCap(adminName, Role.ADMIN, settings.connections());
+      caps.add(cap);
       // An operator's occasional call: one event-loop thread is plenty.
-      return withPool(netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort,
-          new ConnectionCap(adminName, settings.connections()), 1, resources), adminName, resources);
+      return withPool(netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort, cap, 1,
+          resources), adminName, resources);
     }
 
     private ServerBuilder<?> withPool(NettyServerBuilder builder, String serverName, List<AutoCloseable> resources) {

@@ -116,6 +116,37 @@ class ConnectionLimitsTest {
     assertEquals("3", EchoService.call(channel(), "3"));
   }
 
+  /**
+   * The admin port caps its connections at the same limit: what it refuses and holds was logged
+   * ("limited-admin closed a new connection ...") but not on /metrics. Counted beside the client
+   * port's now, under port="admin".
+   */
+  @Test
+  void connectionPastTheLimit_onTheAdminPort_isCountedOnMetrics_underTheAdminPortLabel() throws Exception {
+    String adminService = "test.Admin";
+    server = closer.add(GrpcServer.onPort("limited", 0, ServerSettings.defaults()
+            .withConnectionLimits(new ConnectionLimits(Duration.ofMinutes(1), Duration.ofMinutes(10), 2)))
+        .addService(EchoService.echo())
+        .addAdminService(EchoService.named(adminService), 0)
+        .start());
+    for (String text : List.of("1", "2")) {
+      ManagedChannel admin = ClientChannels.forTarget("127.0.0.1:" + server.adminPort());
+      closer.add(admin::shutdownNow);
+      assertEquals(text, EchoService.call(admin, EchoService.method(adminService), CallOptions.DEFAULT, text));
+    }
+
+    try (Socket third = new Socket("127.0.0.1", server.adminPort())) {
+      third.setSoTimeout((int) WAIT.toMillis());
+      third.getOutputStream().write(PREFACE);
+      readUntilClosed(third);
+    }
+
+    assertEquals(1, counter(ConnectionCap.REFUSED_COUNTER, "admin"));
+    assertEquals(0, counter(ConnectionCap.REFUSED_COUNTER, "client"));
+    assertEquals(2, gauge(ConnectionCap.OPEN_GAUGE, "admin"));
+    assertEquals(0, gauge(ConnectionCap.OPEN_GAUGE, "client"));
+  }
+
   @Test
   void channelThatConnectsAndStaysQuiet_isNotClosedBeforeTheIdleTime_andItsFirstCallIsAnswered() throws Exception {
     start(new ConnectionLimits(Duration.ofMillis(200), Duration.ofMinutes(10), 10));
@@ -326,9 +357,16 @@ class ConnectionLimitsTest {
     }
   }
 
+  /** The gauge {@code name} of the client port. */
   private double gauge(String name) {
+    return gauge(name, "client");
+  }
+
+  /** The gauge {@code name} of {@code port} (client or admin). */
+  private double gauge(String name, String port) {
     return server.metrics().scrape(name::equals).stream()
         .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .filter(point -> port.equals(point.getLabels().get("port")))
         .mapToDouble(point -> ((GaugeDataPointSnapshot) point).getValue())
         .sum();
   }
@@ -390,12 +428,14 @@ class ConnectionLimitsTest {
   }
 
   private double refusedConnections() {
-    return counter(ConnectionCap.REFUSED_COUNTER);
+    return counter(ConnectionCap.REFUSED_COUNTER, "client");
   }
 
-  private double counter(String name) {
+  /** The counter {@code name} of {@code port} (client or admin). */
+  private double counter(String name, String port) {
     return server.metrics().scrape(name::equals).stream()
         .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .filter(point -> port.equals(point.getLabels().get("port")))
         .mapToDouble(point -> ((CounterDataPointSnapshot) point).getValue())
         .sum();
   }
