@@ -22,8 +22,9 @@ public final class MessageLimits {
   /**
    * 32 KiB: the largest request line and headers, together, that an HTTP port of a Glassbox
    * process (metrics, the viewer page) reads; a larger request's connection is closed without an
-   * answer. The JDK's own limit is 380 KiB, and it holds 3.5 to 5 times the bytes while it reads
-   * them, on the connection's thread: 128 connections that each sent a 370 KB header and stalled
+   * answer. The metrics port's {@link HeadFirstHttpServer} holds at most this per connection.
+   * The JDK's own limit (the viewer's server) is 380 KiB, and it holds 3.5 to 5 times the bytes
+   * while it reads them, on the connection's thread: 128 connections that each sent a 370 KB header and stalled
    * held 173 MB of the gateway's 192 MB heap, 128 that send 32,000 bytes hold 15 MB. Browsers and
    * Prometheus send under 8 KiB of headers; the viewer's longest query is 16 KiB.
    */

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An executor for a JDK HTTP server (the viewer page's, each metrics port's): runs each exchange
+ * An executor for a JDK HTTP server (the viewer page's): runs each exchange
  * on a thread of its own, up to a bound, and interrupts an exchange that overstays its time, which
  * closes its connection.
  *
@@ -29,14 +29,16 @@ import org.slf4j.LoggerFactory;
  * and writes a blocking {@link java.nio.channels.SocketChannel}, an interruptible channel: the
  * interrupt closes it, and the server drops the connection. (The JDK's own limits, the system
  * properties {@code sun.net.httpserver.maxReqTime} and {@code maxRspTime}, are read once per JVM
- * and apply to every server in it, the metrics port's too, which starts first.)
+ * and apply to every server in it.) A thread still waits for each request that has begun to
+ * arrive, so the bound on threads is a bound on stalled connections: the metrics port, which the
+ * kubelet's probes ask, reads requests on a selector instead ({@link HeadFirstHttpServer}).
  */
 public final class TimeLimitedExchanges extends AbstractExecutorService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TimeLimitedExchanges.class);
   /** How long a thread with nothing to run stays, so that a burst's threads do not stay for good. */
   private static final Duration IDLE_THREAD = Duration.ofSeconds(30);
 
-  /** What the server serves (viewer, metrics), for its threads' names and its log. */
+  /** What the server serves (viewer), for its threads' names and its log. */
   private final String name;
   private final ThreadPoolExecutor threads;
   private final ScheduledThreadPoolExecutor timer;

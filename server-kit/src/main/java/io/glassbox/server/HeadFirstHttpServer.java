@@ -1,0 +1,403 @@
+package io.glassbox.server;
+
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import com.google.common.util.concurrent.Uninterruptibles;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * A small HTTP/1.1 server that hands a request to its handler only once the request's head (the
+ * request line and headers) has fully arrived, for ports that must answer beside slow or hostile
+ * clients: the metrics port, whose {@code /live} a kubelet asks.
+ *
+ * <p>The JDK's {@code HttpServer} gives a connection a thread at its first byte, and the thread
+ * reads the rest blocking: with a bound on threads, a few hundred clients that each sent a byte and
+ * stalled took every thread, and most liveness probes failed (26 of 29 beside 100 such clients).
+ * Here one selector thread accepts every connection and reads every head, without blocking;
+ * {@code threads} workers run only complete requests, each answer collected in memory; the selector
+ * writes it, without blocking. A stalled connection costs a socket and a buffer, no thread:
+ *
+ * <ul>
+ *   <li>a connection has {@code headLimit} for its head, from when it was accepted or its last
+ *       answer was sent, and {@code answerLimit} for its answer to be written; then it is closed;
+ *   <li>at most {@code connections} are open: a new one beyond closes the oldest still waiting for
+ *       its head (a well-behaved client sends its head at once: it is never the oldest waiting);
+ *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
+ *   <li>a request with a body (none of the metrics port's has one) gets its answer, unread, and
+ *       then its connection is closed.
+ * </ul>
+ *
+ * <p>Handlers are the JDK's {@link HttpHandler}s, called with a {@link BufferedExchange}, and answer
+ * byte for byte as under the JDK's server. A client that resets its connection while its answer is
+ * on the way is one DEBUG line, not an error. Every thread is a daemon: a port never closed does
+ * not keep the JVM alive.
+ */
+final class HeadFirstHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HeadFirstHttpServer.class);
+  /** How the JDK words a connection the peer reset or closed under a write (Linux, macOS, Windows). */
+  private static final Pattern CLIENT_GONE =
+      Pattern.compile("connection reset|broken pipe|connection was aborted", Pattern.CASE_INSENSITIVE);
+  /** How often the selector looks for connections past their limits. */
+  private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  private static final int FIRST_BUFFER_BYTES = 1024;
+  /** How long {@link #close} waits for the selector to close the port and its connections. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+  private static final WarningLimiter acceptFailures = new WarningLimiter(Duration.ofMinutes(1));
+
+  /**
+   * The bounds of one server: {@code connections} open at once, {@code headLimit} and
+   * {@code headBytes} for a request's head, {@code answerLimit} to write its answer, {@code threads}
+   * running handlers and {@code queued} complete requests waiting for one (beyond, 503).
+   */
+  record Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued) {}
+
+  /** What the server serves (metrics), for its threads' names and its log. */
+  private final String name;
+  private final HttpHandler handler;
+  private final Limits limits;
+  private final ServerSocketChannel listener;
+  private final Selector selector;
+  private final ThreadPoolExecutor workers;
+  private final Thread selectorThread;
+  /** Open connections; the selector thread's only. */
+  private final Set<Connection> open = new HashSet<>();
+  /** Connections waiting for their head, the longest waiting first; the selector thread's only. */
+  private final LinkedHashSet<Connection> waiting = new LinkedHashSet<>();
+  /** Answers the workers finished, for the selector to write. */
+  private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+  private volatile boolean closed;
+
+  private HeadFirstHttpServer(String name, HttpHandler handler, Limits limits, ServerSocketChannel listener,
+      Selector selector) {
+    this.name = name;
+    this.handler = handler;
+    this.limits = limits;
+    this.listener = listener;
+    this.selector = selector;
+    workers = new ThreadPoolExecutor(limits.threads(), limits.threads(), 0, TimeUnit.NANOSECONDS,
+        new ArrayBlockingQueue<>(limits.queued()), daemonThreads(name + "-http-%d"));
+    selectorThread = daemonThreads(name + "-http-selector").newThread(this::run);
+  }
+
+  /** Listens on {@code address} (port 0 picks a free one) and serves every request with {@code handler}. */
+  static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler, Limits limits)
+      throws IOException {
+    Selector selector = Selector.open();
+    ServerSocketChannel listener;
+    try {
+      listener = ServerSocketChannel.open();
+    } catch (IOException e) {
+      selector.close();
+      throw e;
+    }
+    try {
+      listener.bind(address, limits.connections());
+      listener.configureBlocking(false);
+      listener.register(selector, SelectionKey.OP_ACCEPT);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(listener);
+      closeQuietly(selector);
+      throw e;
+    }
+    HeadFirstHttpServer server = new HeadFirstHttpServer(name, handler, limits, listener, selector);
+    server.selectorThread.start();
+    return server;
+  }
+
+  /** The port it listens on. */
+  int port() {
+    return listener.socket().getLocalPort();
+  }
+
+  /**
+   * Stops listening and closes every connection (the port is free when this returns); handlers
+   * running finish, their answers unsent.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    selector.wakeup();
+    workers.shutdown();
+    if (Thread.currentThread() != selectorThread) {
+      Uninterruptibles.joinUninterruptibly(selectorThread, CLOSE_WAIT);
+    }
+  }
+
+  /** Whether {@code e} says the client reset or closed its connection while it was written to. */
+  static boolean clientGone(IOException e) {
+    return e.getMessage() != null && CLIENT_GONE.matcher(e.getMessage()).find();
+  }
+
+  private void run() {
+    long nextSweep = System.nanoTime() + SWEEP_NANOS;
+    try {
+      while (!closed) {
+        selector.select(TimeUnit.NANOSECONDS.toMillis(SWEEP_NANOS));
+        for (SelectionKey key : selector.selectedKeys()) {
+          if (!key.isValid()) {
+            continue;
+          }
+          if (key.isAcceptable()) {
+            acceptAll();
+          } else {
+            Connection connection = (Connection) key.attachment();
+            try {
+              if (key.isReadable()) {
+                connection.read();
+              } else if (key.isWritable()) {
+                connection.write();
+              }
+            } catch (CancelledKeyException e) {
+              connection.close();
+            }
+          }
+        }
+        selector.selectedKeys().clear();
+        for (Answer answer = answers.poll(); answer != null; answer = answers.poll()) {
+          answer.connection.send(answer);
+        }
+        long now = System.nanoTime();
+        if (now - nextSweep >= 0) {
+          nextSweep = now + SWEEP_NANOS;
+          closeOverdue(now);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!closed) {
+        log.error("{}: the HTTP port stopped", name, e);
+      }
+    } finally {
+      for (Connection connection : List.copyOf(open)) {
+        connection.close();
+      }
+      closeQuietly(listener);
+      closeQuietly(selector);
+      workers.shutdown();
+    }
+  }
+
+  private void acceptAll() {
+    while (true) {
+      SocketChannel channel;
+      try {
+        channel = listener.accept();
+      } catch (IOException e) {
+        // Out of file descriptors, most likely: the connection waits in the backlog for one.
+        acceptFailures.log(log, Level.WARN, "{}: cannot accept a connection: {}", name, e.getMessage());
+        return;
+      }
+      if (channel == null) {
+        return;
+      }
+      if (open.size() >= limits.connections() && !waiting.isEmpty()) {
+        Connection oldest = waiting.iterator().next();
+        log.debug("{}: {} connections open, closing the one longest waiting for its request", name, open.size());
+        oldest.close();
+      }
+      if (open.size() >= limits.connections()) {
+        // Every connection is being answered: the newest is refused.
+        closeQuietly(channel);
+        continue;
+      }
+      Connection connection = new Connection(channel);
+      try {
+        channel.configureBlocking(false);
+        connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
+      } catch (IOException e) {
+        log.debug("{}: a connection failed as it was accepted ({})", name, e.getMessage());
+        closeQuietly(channel);
+        continue;
+      }
+      open.add(connection);
+      connection.awaitHead();
+      // Its request is most likely here already.
+      connection.read();
+    }
+  }
+
+  private void closeOverdue(long now) {
+    List<Connection> overdue = new ArrayList<>();
+    for (Connection connection : open) {
+      if (connection.deadline != 0 && now - connection.deadline >= 0) {
+        overdue.add(connection);
+      }
+    }
+    for (Connection connection : overdue) {
+      log.debug("{}: closing a connection that took more than {} ms for its {}", name,
+          connection.answer == null ? limits.headLimit().toMillis() : limits.answerLimit().toMillis(),
+          connection.answer == null ? "request" : "answer");
+      connection.close();
+    }
+  }
+
+  /** A worker's finished answer: the bytes to send, and whether the connection closes after them. */
+  record Answer(Connection connection, ByteBuffer bytes, boolean closeAfter) {}
+
+  /** Called by a worker's exchange when its answer is complete, or with none to close the connection. */
+  void answer(Answer answer) {
+    answers.add(answer);
+    selector.wakeup();
+  }
+
+  /** One client connection: waiting for its head, being answered by a worker, or being written to. */
+  final class Connection {
+    private final SocketChannel channel;
+    private SelectionKey key;
+    private ByteBuffer in = ByteBuffer.allocate(FIRST_BUFFER_BYTES);
+    /** The answer being written, or null. */
+    private Answer answer;
+    /** When its current limit ends (System.nanoTime), or 0 while a worker has it. */
+    private long deadline;
+
+    Connection(SocketChannel channel) {
+      this.channel = channel;
+    }
+
+    private void awaitHead() {
+      deadline = System.nanoTime() + limits.headLimit().toNanos();
+      waiting.add(this);
+      key.interestOps(SelectionKey.OP_READ);
+    }
+
+    private void read() {
+      try {
+        while (true) {
+          if (!in.hasRemaining()) {
+            if (in.capacity() >= limits.headBytes()) {
+              log.debug("{}: closing a connection whose request head passed {} bytes", name, limits.headBytes());
+              close();
+              return;
+            }
+            in = ByteBuffer.allocate(Math.min(in.capacity() * 2, limits.headBytes())).put(in.flip());
+          }
+          int read = channel.read(in);
+          if (read < 0) {
+            close();
+            return;
+          }
+          if (read == 0 || takeRequest()) {
+            return;
+          }
+        }
+      } catch (IOException e) {
+        log.debug("{}: a connection failed while its request was read ({})", name, e.getMessage());
+        close();
+      }
+    }
+
+    /** Hands a complete head to a worker; false while the head is still incomplete. */
+    private boolean takeRequest() {
+      int end = RequestHead.end(in.array(), in.position());
+      if (end < 0) {
+        return false;
+      }
+      byte[] head = new byte[end];
+      in.flip().get(head).compact();
+      waiting.remove(this);
+      deadline = 0;
+      key.interestOps(0);
+      RequestHead request;
+      try {
+        request = RequestHead.parse(head);
+      } catch (IllegalArgumentException e) {
+        send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(400, e.getMessage())), true));
+        return true;
+      }
+      BufferedExchange exchange = new BufferedExchange(request, channel.socket(), this, HeadFirstHttpServer.this);
+      try {
+        workers.execute(() -> exchange.run(handler));
+      } catch (RejectedExecutionException e) {
+        log.debug("{}: every worker busy, answering 503", name);
+        send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(503, "busy")), true));
+      }
+      return true;
+    }
+
+    /** Starts writing {@code next}; with no bytes, closes. */
+    private void send(Answer next) {
+      if (!channel.isOpen()) {
+        return;
+      }
+      if (next.bytes() == null) {
+        close();
+        return;
+      }
+      answer = next;
+      deadline = System.nanoTime() + limits.answerLimit().toNanos();
+      key.interestOps(SelectionKey.OP_WRITE);
+      write();
+    }
+
+    private void write() {
+      try {
+        channel.write(answer.bytes());
+      } catch (IOException e) {
+        if (clientGone(e)) {
+          log.debug("{}: the client closed its connection before its answer was sent ({})", name, e.getMessage());
+        } else {
+          log.warn("{}: an answer could not be sent ({})", name, e.getMessage());
+        }
+        close();
+        return;
+      }
+      if (answer.bytes().hasRemaining()) {
+        return;
+      }
+      boolean closeAfter = answer.closeAfter();
+      answer = null;
+      if (closeAfter) {
+        close();
+        return;
+      }
+      awaitHead();
+      // A client may have sent its next request behind the last one.
+      if (in.position() > 0 && takeRequest()) {
+        return;
+      }
+      read();
+    }
+
+    void close() {
+      open.remove(this);
+      waiting.remove(this);
+      key.cancel();
+      closeQuietly(channel);
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable resource) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      log.debug("close failed", e);
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String nameFormat) {
+    return new ThreadFactoryBuilder().setNameFormat(nameFormat).setDaemon(true).build();
+  }
+}

@@ -1,0 +1,168 @@
+package io.glassbox.server;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The metrics port's server: the answers of the JDK's server, byte for byte, and the bounds that
+ * keep stalled connections from the requests of others.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HeadFirstHttpServerTest {
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  private static final HeadFirstHttpServer.Limits LIMITS =
+      new HeadFirstHttpServer.Limits(16, Duration.ofSeconds(10), 4096, Duration.ofSeconds(10), 2, 4);
+
+  private final Closer closer = new Closer();
+
+  @AfterEach
+  void close() throws Exception {
+    closer.close();
+  }
+
+  @Test
+  void clientGone_aResetOrABrokenPipe_asTheJdkWordsThem() {
+    assertTrue(HeadFirstHttpServer.clientGone(new IOException("Connection reset by peer")));
+    assertTrue(HeadFirstHttpServer.clientGone(new IOException("Connection reset")));
+    assertTrue(HeadFirstHttpServer.clientGone(new IOException("Broken pipe")));
+    assertTrue(HeadFirstHttpServer.clientGone(new IOException(
+        "An established connection was aborted by the software in your host machine")));
+  }
+
+  @Test
+  void clientGone_notAnyOtherFailure() {
+    assertFalse(HeadFirstHttpServer.clientGone(new IOException("No space left on device")));
+    assertFalse(HeadFirstHttpServer.clientGone(new IOException("insufficient bytes written to stream")));
+    assertFalse(HeadFirstHttpServer.clientGone(new IOException()));
+  }
+
+  /**
+   * Each request, sent alone on a connection whose client then shuts its side, gets the bytes the
+   * JDK's server sent (but the date), keep-alive, HTTP/1.0, pipelining and a gzip scrape included.
+   */
+  @Test
+  void answers_byteForByte_asTheJdkServer() throws Exception {
+    HttpHandler handler = metricsAndProbes();
+    HttpServer jdk = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    jdk.createContext("/", handler);
+    jdk.start();
+    closer.add((AutoCloseable) () -> jdk.stop(0));
+    HeadFirstHttpServer headFirst =
+        HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0), handler, LIMITS);
+    closer.add(headFirst);
+
+    List<String> requests = List.of(
+        "GET /live HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET /ready HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        "HEAD /live HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "DELETE /live HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET /elsewhere?x=1 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n",
+        "HEAD /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "GET /live HTTP/1.0\r\n\r\n",
+        "\r\nGET /live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /ready HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "HELLO\r\n\r\n",
+        "GET /a%zz HTTP/1.1\r\n\r\n");
+    for (String request : requests) {
+      assertEquals(withoutDate(exchange(jdk.getAddress().getPort(), request)),
+          withoutDate(exchange(headFirst.port(), request)), request);
+    }
+  }
+
+  @Test
+  void aStalledHead_isClosedAtItsLimit_andOthersAreAnsweredMeanwhile() throws Exception {
+    HeadFirstHttpServer server = probesServer(16, Duration.ofSeconds(1));
+    try (Socket stalled = new Socket(LOOPBACK, server.port())) {
+      stalled.getOutputStream().write('G');
+      assertEquals(Optional.of("HTTP/1.1 200 OK"), RawHttp.statusLine(LOOPBACK.getHostAddress(), server.port(),
+          "GET /live HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+      stalled.setSoTimeout(30_000);
+      assertEquals(-1, stalled.getInputStream().read(), "closed, unanswered");
+    }
+  }
+
+  /** Beyond its bound, a new connection closes the one longest waiting for its head, and is answered. */
+  @Test
+  void full_aNewConnectionClosesTheOneLongestWaiting() throws Exception {
+    HeadFirstHttpServer server = probesServer(4, Duration.ofSeconds(30));
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        Socket socket = new Socket(LOOPBACK, server.port());
+        stalled.add(socket);
+        socket.getOutputStream().write('G');
+        socket.setSoTimeout(30_000);
+      }
+      assertEquals(Optional.of("HTTP/1.1 200 OK"), RawHttp.statusLine(LOOPBACK.getHostAddress(), server.port(),
+          "GET /live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+      assertEquals(-1, stalled.get(0).getInputStream().read(), "the one waiting longest, closed");
+      stalled.get(3).setSoTimeout(200);
+      try {
+        stalled.get(3).getInputStream().read();
+        throw new AssertionError("the newest stalled connection was closed");
+      } catch (SocketTimeoutException stillOpen) {
+        // Still waiting for its head, as it should.
+      }
+    } finally {
+      for (Socket socket : stalled) {
+        socket.close();
+      }
+    }
+  }
+
+  /** The metrics port's answers, with a fixed registry's scrape. */
+  private static HttpHandler metricsAndProbes() {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    Counter.builder().name("test_requests").help("requests").register(registry).inc(3);
+    ProbeEndpoints probes = new ProbeEndpoints();
+    probes.serving(true);
+    return MetricsPort.handler(registry, probes);
+  }
+
+  /** A server of the probes with {@code connections} at most, each with {@code headLimit} for its head. */
+  private HeadFirstHttpServer probesServer(int connections, Duration headLimit) throws IOException {
+    return closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0), new ProbeEndpoints(),
+        new HeadFirstHttpServer.Limits(connections, headLimit, 4096, Duration.ofSeconds(30), 1, 4)));
+  }
+
+  /** Sends {@code request}, shuts the sending side, and reads everything until the server closes. */
+  private static String exchange(int port, String request) throws IOException {
+    try (Socket socket = new Socket(LOOPBACK, port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(ISO_8859_1));
+      socket.shutdownOutput();
+      InputStream in = socket.getInputStream();
+      try {
+        return new String(in.readAllBytes(), ISO_8859_1);
+      } catch (IOException reset) {
+        return "reset: " + reset.getMessage();
+      }
+    }
+  }
+
+  private static String withoutDate(String answer) {
+    return answer.replaceAll("(?m)^Date: .*\r\n", "Date: (now)\r\n");
+  }
+}
