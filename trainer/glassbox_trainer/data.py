@@ -826,11 +826,12 @@ def time_cutoffs(dataset: Dataset, valid_fraction: float, test_fraction: float) 
 def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
                       test_fraction: float = 0.1) -> Split:
     """One cut in time for everybody: events before T_valid are training data; a user's
-    first basket in [T_valid, T_test) is a validation case and the first basket at or after
-    T_test a test case, each with the user's whole history before it (the test history
-    includes validation-period events, which are never trained on). The basket is that of the
-    user's first event in the period, its lines from that event on (also those after lines of
-    a later basket: Dataset.baskets). Unlike
+    first basket begun in [T_valid, T_test) is a validation case and the first basket begun at
+    or after T_test a test case, each with the user's whole history before it (the test history
+    includes validation-period events, which are never trained on). A basket begins at its first
+    line (basket_starts), so a late line of an earlier basket (Dataset.baskets) makes no case;
+    the test case is all its basket's lines, the validation case those before T_test (no
+    purchase at or after T_test is in a validation case). Unlike
     leave-last-basket-out, no training event is later than any evaluation request."""
     t_valid, t_test = time_cutoffs(dataset, valid_fraction, test_fraction)
     known_items, known_times = [], []
@@ -846,11 +847,15 @@ def global_time_split(dataset: Dataset, valid_fraction: float = 0.1,
             known_times.append(times[:cut_known])
         _add_training(train, train_baskets, train_times, items[:cut_train], numbers[:cut_train],
                       times[:cut_train], None)
-        for low, high, cases in ((t_valid, t_test, valid), (t_test, None, test)):
-            start = int(np.searchsorted(times, low, side="left"))
-            if start >= len(items) or (high is not None and times[start] >= high):
+        _, firsts = basket_starts(numbers)
+        first_times = times[firsts]
+        for low, end, cases in ((t_valid, cut_known, valid), (t_test, len(items), test)):
+            # The first basket begun in the window: its first line at or after `low`, before `end`.
+            which = int(np.searchsorted(first_times, low, side="left"))
+            if which >= len(firsts) or firsts[which] >= end:
                 continue
-            held_out = _basket_lines(items, numbers, start)
+            start = int(firsts[which])
+            held_out = _basket_lines(items[:end], numbers[:end], start)
             case = _case(user, items[:start], held_out, int(times[start]))
             _add_repeat_case(test_all if cases is test else valid_all, user, items[:start],
                              held_out, int(times[start]))

@@ -261,6 +261,30 @@ class ImportFormatTest(unittest.TestCase):
         self.assertEqual((split.valid, split.skipped_valid), ([], 0))
         self.assertEqual([t.tolist() for t in split.train], [[1, 2]])
 
+    def test_timeSplit_aLateLineAtTheTestCut_isNoTestCaseNorAValidationTarget(self):
+        # u1's order Y begins at t = 8 (T_valid) and has a late line I9 at t = 9 (T_test), before
+        # order Z's line at t = 9. The validation case is Y as known before T_test (I2, I3); the test
+        # case is Z, the first order begun at or after T_test, whose history holds I9: I9 is a target
+        # of no case, where it was the validation case's and (alone) the test case's.
+        rows = [["u1", "I1", "0", "X"], ["u1", "I2", "8", "Y"], ["u1", "I3", "8", "Y"],
+                ["u1", "I9", "9", "Y"], ["u1", "I4", "9", "Z"]]
+        # Another customer's 16 orders, 15 at t = 0 and one at t = 9, put the cuts at (8, 9).
+        rows += [["f", f"I{20 + k}", "0", f"F{k}"] for k in range(15)] + [["f", "I36", "9", "G"]]
+        folder = self.folder("late-at-cut", [[f"I{k}", f"Mug {k}"] for k in range(1, 41)],
+                             ["user_id", "item_id", "timestamp", "basket_id"], rows)
+        ds = data_mod.load_dataset(folder)
+        np.testing.assert_array_equal(ds.baskets[0], [0, 1, 1, 1, 2])
+        self.assertEqual(data_mod.time_cutoffs(ds, 0.1, 0.1), (8, 9))
+        split = data_mod.global_time_split(ds)
+
+        def cases(of):
+            return [([ds.item_ids[i - 1] for i in c.history], [ds.item_ids[i - 1] for i in c.targets], c.time)
+                    for c in of if c.user == 0]
+        self.assertEqual(cases(split.valid), [(["I1"], ["I2", "I3"], 8)])
+        self.assertEqual(cases(split.valid_with_repeats), [(["I1"], ["I2", "I3"], 8)])
+        self.assertEqual(cases(split.test), [(["I1", "I2", "I3", "I9"], ["I4"], 9)])
+        self.assertEqual(cases(split.test_with_repeats), [(["I1", "I2", "I3", "I9"], ["I4"], 9)])
+
     def test_badRows_areNamedByLine(self):
         folder = self.folder("bad", [["A", "Red mug"]], ["user_id", "item_id", "timestamp", "event"],
                              [["u1", "A", "100", ""], ["u1", "A", "yesterday", ""]])

@@ -124,18 +124,47 @@ class SplitTest(unittest.TestCase):
         self.assertEqual([(c.history.tolist(), c.targets.tolist(), c.time) for c in split.test],
                          [([1, 2], [3, 5], 30)])
 
-    def test_globalTimeSplit_aBasketIsAllItsLinesFromTheFirstEventInTheWindow(self):
+    def test_globalTimeSplit_aValidationBasketIsItsLinesBeforeTheTestCut(self):
         # T_valid = 8, T_test = 9. User 0's basket 1 (item 6 at t = 8, item 8 at t = 9 after basket
-        # 2's item 7): the validation case holds both its lines, the test case basket 2 only.
+        # 2's item 7): the validation case holds the line before T_test only, the test case basket 2
+        # (item 8, bought before its request, in its history).
         ds = self._dataset([[1, 2, 3, 4, 5, 6, 7, 8], [8, 9, 1]],
                            [[0, 0, 0, 0, 0, 1, 2, 1], [0, 1, 2]],
                            times=[[0, 1, 2, 3, 4, 8, 9, 9], [5, 6, 7]])
         self.assertEqual(data_mod.time_cutoffs(ds, 0.1, 0.1), (8, 9))
         split = data_mod.global_time_split(ds)
         self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
-                          for c in split.valid], [(0, [1, 2, 3, 4, 5], [6, 8], 8)])
+                          for c in split.valid], [(0, [1, 2, 3, 4, 5], [6], 8)])
+        self.assertEqual([(c.user, c.targets.tolist()) for c in split.valid_with_repeats], [(0, [6])])
         self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
                           for c in split.test], [(0, [1, 2, 3, 4, 5, 6], [7], 9)])
+
+    def test_globalTimeSplit_aCaseIsTheFirstBasketBegunInTheWindow_notALateLine(self):
+        # User 0: basket X (item 1) at t = 0, Y (2) at t = 1, X's late line (3) at t = 8, then Z
+        # (4, 5) at t = 8 and 9; user 1's 16 baskets put the cuts at (1, 8). The test case is Z,
+        # the first basket begun at or after T_test (X's late line is its history), not X's line.
+        ds = self._dataset([[1, 2, 3, 4, 5], list(range(20, 36))],
+                           [[0, 1, 0, 2, 2], list(range(16))],
+                           items=40, times=[[0, 1, 8, 8, 9], [0] * 15 + [9]])
+        self.assertEqual(data_mod.time_cutoffs(ds, 0.1, 0.1), (1, 8))
+        split = data_mod.global_time_split(ds)
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.valid], [(0, [1], [2], 1)])
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.test if c.user == 0], [(0, [1, 2, 3], [4, 5], 8)])
+        self.assertEqual([(c.user, c.targets.tolist()) for c in split.test_with_repeats if c.user == 0],
+                         [(0, [4, 5])])
+        # The same late line in the validation window (cuts 8, 9: X's line at t = 8 is the user's
+        # first event there): no basket begins in the window, so there is no validation case.
+        ds = self._dataset([[1, 2, 3, 4], list(range(20, 37))],
+                           [[0, 1, 0, 2], list(range(17))],
+                           items=40, times=[[0, 1, 8, 9], [0] * 14 + [8, 9, 9]])
+        self.assertEqual(data_mod.time_cutoffs(ds, 0.1, 0.1), (8, 9))
+        split = data_mod.global_time_split(ds)
+        self.assertEqual([c.user for c in split.valid + split.valid_with_repeats], [1, 1])
+        self.assertEqual(split.skipped_valid, 0)
+        self.assertEqual([(c.user, c.history.tolist(), c.targets.tolist(), c.time)
+                          for c in split.test if c.user == 0], [(0, [1, 2, 3], [4], 9)])
 
     def test_globalTimeSplit_trainsOnlyBeforeTheCutAndTakesFirstBasketAfterIt(self):
         # Event times 0..9 (one per event): the last 10% (t = 9) is test, t = 8 validation.
