@@ -4,6 +4,7 @@ import math
 import os
 import sys
 import unittest
+from unittest import mock
 
 import numpy as np
 
@@ -211,6 +212,26 @@ class SplitTest(unittest.TestCase):
                                               rng).tolist() for _ in range(40)]
         self.assertEqual({p[0] for p in picks}, {2, 4})
         self.assertEqual({tuple(p[1:]) for p in picks}, {(0, 0, 0)})
+
+    def test_nextBasketTargets_withoutLateLines_theRunsPathGivesTheGeneralPathsTargets(self):
+        # Numbers that never go down (baskets of 1-5 lines, gaps in the numbering, one event, one
+        # basket) take the path for runs, which must draw the same random numbers to the same
+        # targets as the path for any numbers; one generator for all calls, as training uses it.
+        general = data_mod._targets_of_baskets
+        shape = np.random.default_rng(5)
+        runs_rng, general_rng = np.random.default_rng(11), np.random.default_rng(11)
+        runs_taken = 0
+        with mock.patch.object(data_mod, "_targets_of_baskets",
+                               side_effect=AssertionError("numbers without a late line took the general path")):
+            for _ in range(300):
+                n = int(shape.integers(1, 40))
+                baskets = int(shape.integers(0, 5)) + np.cumsum(shape.integers(0, 3, n) * (shape.random(n) < 0.4))
+                items = shape.integers(1, 50, n)
+                targets = data_mod.next_basket_targets(items, baskets, runs_rng)
+                np.testing.assert_array_equal(targets, general(items, baskets, general_rng))
+                runs_taken += int(targets.any())
+        self.assertGreater(runs_taken, 200)
+        self.assertEqual(runs_rng.random(), general_rng.random())
 
     def test_sampledNegatives_areUnseenDistinctAndReproducible(self):
         ds = self._dataset([[1, 2, 3, 4, 5]], [[0, 1, 2, 3, 4]], items=8)
