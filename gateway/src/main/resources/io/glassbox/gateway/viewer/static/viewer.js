@@ -628,15 +628,37 @@ function sufficiencyBadge(reason) {
   return el("span", { class: "badge sufficiency " + (reason.sufficient && !anyway ? "yes" : "no"), text: t(key) });
 }
 
+/** A cell's text on a light background (black: the only ink that reads at 4.5:1 on every mid tone). */
+const CELL_INK = [0, 0, 0];
+const WHITE = [255, 255, 255];
+
+/** WCAG 2 relative luminance of an sRGB colour [r, g, b], 0..255 each. */
+function relativeLuminance(rgb) {
+  const [r, g, b] = rgb.map((channel) => {
+    const c = channel / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG 2 contrast ratio of two sRGB colours, 1..21. */
+function contrastRatio(one, other) {
+  const [light, dark] = [relativeLuminance(one), relativeLuminance(other)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
+
 /**
  * Diverging colour: white at 0, red for positive, blue for negative. The strength is the square
- * root of |value| / max, so that a few large cells do not wash out every other one.
+ * root of |value| / max, so that a few large cells do not wash out every other one. The text is
+ * white or black, whichever contrasts more with the cell (a fixed strength threshold left mid
+ * tones at 2.4:1); with black ink the better of the two is at least 4.58:1 on any background.
  */
 function cellColour(value, max) {
   const strength = max > 0 ? Math.sqrt(Math.min(1, Math.abs(value) / max)) : 0;
-  const [r, g, b] = value >= 0 ? [203, 24, 29] : [33, 102, 172];
-  const mix = (channel) => Math.round(255 + (channel - 255) * strength);
-  return { background: `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`, dark: strength > 0.55 };
+  const end = value >= 0 ? [203, 24, 29] : [33, 102, 172];
+  const rgb = end.map((channel) => Math.round(255 + (channel - 255) * strength));
+  const dark = contrastRatio(rgb, WHITE) > contrastRatio(rgb, CELL_INK);
+  return { background: `rgb(${rgb.join(", ")})`, rgb, text: dark ? WHITE : CELL_INK, dark };
 }
 
 /** A short form for the cell (the exact value is in its title): 1.2, .03, .004, 4e-4. */
@@ -689,6 +711,7 @@ function renderHeatmap(response) {
         title: `${entry.item.title} ← ${columns[column].title || columns[column].itemId}: ${value}`,
         text: cellText(value) });
       cell.style.background = colour.background;
+      cell.style.color = `rgb(${colour.text.join(", ")})`;
       row.append(cell);
     });
     body.append(row);
