@@ -857,6 +857,39 @@ class ViewerEndToEndTest {
     }
   }
 
+  /**
+   * What a screen reader hears as answers arrive. Before, the only live region said "Loading…" and
+   * was emptied when the page had loaded, and why-not's and what-if's errors went into plain
+   * paragraphs: nothing was said.
+   */
+  @Test
+  void page_saysPolitelyWhatLoaded_andErrorsAtOnce() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
+
+    assertEquals(List.of("status", LIMIT + " recommendations for customer " + CUSTOMER + "."), strings(page.evaluate(
+        "[...document.querySelectorAll('#status [role]')].filter(p => p.textContent).map(p => [p.getAttribute('role'),"
+            + " p.textContent]).flat()")));
+
+    askWhyNot(page, "NOPE<b>");
+    assertEquals(List.of("alert", "the gateway answered NOT_FOUND: item_id \"NOPE<b>\" is not in the catalogue"),
+        strings(page.evaluate("(() => { const error = document.querySelector('#why-not-result .error');"
+            + " return [error.getAttribute('role'), error.textContent]; })()")));
+
+    page.evaluate("document.getElementById('what-if-add').value = 'NOPE<b>';"
+        + " document.getElementById('what-if-add-form').requestSubmit(); true");
+    page.await("document.body.dataset.whatIf === 'error'", PAGE_TIMEOUT);
+    assertEquals("alert", page.evaluate("document.querySelector('#what-if-result .error').getAttribute('role')")
+        .getStringValue());
+
+    page.evaluate("document.getElementById('user').value = '" + "x".repeat(129) + "';"
+        + " document.getElementById('user-form').dispatchEvent(new Event('submit', { cancelable: true })); true");
+    page.await("document.body.dataset.state === 'error'", PAGE_TIMEOUT);
+    assertEquals(List.of("alert", "Customer " + "x".repeat(39) + "… could not be shown: user must be at most 128 characters"),
+        strings(page.evaluate("[...document.querySelectorAll('#status [role]')].filter(p => p.textContent)"
+            + ".map(p => [p.getAttribute('role'), p.textContent]).flat()")));
+  }
+
   /** Not only one customer's cells: every strength of the palette, either sign, has ink that reads. */
   @Test
   void page_heatmapPalette_hasInkAt4point5ToOneForEveryStrength() throws Exception {
@@ -958,6 +991,9 @@ class ViewerEndToEndTest {
 
     String result = page.evaluate("document.getElementById('why-not-result').textContent").getStringValue();
     assertEquals("ready", page.evaluate("document.body.dataset.whyNot").getStringValue(), result);
+    // The answer's heading has the focus: a screen reader says it (before, the focus stayed in the form).
+    assertTrue(page.evaluate("document.activeElement === document.querySelector('#why-not-result h3')")
+        .getBoolValue(), page.evaluate("document.activeElement.outerHTML").getStringValue());
     assertEquals(expected.getText(), page.evaluate(
         "document.querySelector('#why-not-result .why-not-text').textContent").getStringValue());
     assertTrue(page.evaluate("document.querySelector('.why-not-facts').textContent").getStringValue()
@@ -978,6 +1014,9 @@ class ViewerEndToEndTest {
 
     assertEquals("ready", page.evaluate("document.body.dataset.whatIf").getStringValue(),
         page.evaluate("document.getElementById('what-if-result').textContent").getStringValue());
+    // The new ranking's heading has the focus (before, it stayed on the button, the page scrolled away).
+    assertTrue(page.evaluate("document.activeElement === document.querySelector('#what-if-result h3')")
+        .getBoolValue(), page.evaluate("document.activeElement.outerHTML").getStringValue());
     List<String> askedRow = strings(page.evaluate("[...document.querySelectorAll('#what-if-result tr.asked')]"
         + ".map(tr => tr.dataset.itemId + ' ' + tr.firstElementChild.textContent)"));
     assertEquals(List.of(item + " " + change.getRankAfter()), askedRow, "the item lands where WhyNot said");

@@ -26,6 +26,8 @@ const TEXTS = {
     whatIfAddRun: "Re-rank as if bought",
     loading: "Loading…",
     shownCustomer: (user) => `Customer ${user}`,
+    loaded: (n, user) => `${n === 1 ? "1 recommendation" : n + " recommendations"} for customer ${user}.`,
+    whatIfDone: (summary) => `New ranking.${summary ? " " + summary : ""}`,
     loadFailed: (user, message) => `Customer ${user} could not be shown: ${message}`,
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.coldStart ? " No purchases here (a new customer, or one known only by clicks): the shop's popular items." : "")
@@ -160,6 +162,8 @@ const TEXTS = {
     whatIfAddRun: "按购买后重新排序",
     loading: "加载中……",
     shownCustomer: (user) => `顾客 ${user}`,
+    loaded: (n, user) => `顾客 ${user} 的 ${n} 个推荐。`,
+    whatIfDone: (summary) => `新的排序。${summary || ""}`,
     loadFailed: (user, message) => `无法显示顾客 ${user}：${message}`,
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
@@ -431,10 +435,19 @@ async function api(path, params) {
   return body;
 }
 
+/**
+ * Shows {@code text} in the page's status line: said politely by a screen reader (role=status), or
+ * at once when it is an error (role=alert). The line's text is the one shown of the two.
+ */
 function setStatus(text, isError = false) {
-  const status = document.getElementById("status");
-  status.textContent = text;
-  status.classList.toggle("error", isError);
+  document.getElementById("status").classList.toggle("error", isError);
+  document.getElementById("status-message").textContent = isError ? "" : text;
+  document.getElementById("status-alert").textContent = isError ? text : "";
+}
+
+/** An error that a screen reader says at once, as it appears. */
+function alertText(text) {
+  return el("p", { class: "error", role: "alert", text });
 }
 
 function applyTexts() {
@@ -483,7 +496,8 @@ async function showUser(user) {
     // items: ranked by retrieval, so "within your top k" would speak of a list the page does not show).
     document.getElementById("why-not-section").hidden = response.rankingDegraded || modelPlaces(response) === 0;
     document.getElementById("why-not-result").replaceChildren();
-    setStatus("");
+    // Said by a screen reader: a page drawn below the form is otherwise silent.
+    setStatus(t("loaded")(response.items.length, shorten(user, 40)));
     document.body.dataset.state = "ready";
   } catch (error) {
     if (!current()) return;
@@ -581,7 +595,7 @@ async function toggleEffects(itemId, button, panel) {
       ...modelPlacesLimit(state.response) }));
     panel.dataset.state = "ready";
   } catch (error) {
-    panel.replaceChildren(el("p", { class: "error", text: error.message }));
+    panel.replaceChildren(alertText(error.message));
     panel.dataset.state = "error";
   }
 }
@@ -779,11 +793,12 @@ async function runWhatIf(remove = [...state.unticked], add = []) {
       ...modelPlacesLimit(state.response), remove, add });
     if (!current()) return;
     renderWhatIf(response);
+    setStatus(t("whatIfDone")(response.summary));
     document.body.dataset.whatIf = "ready";
   } catch (error) {
     if (!current()) return;
     const prefix = error.status === 501 ? t("whatIfUnavailable") : "";
-    result.replaceChildren(el("p", { class: "error", text: prefix + error.message }));
+    result.replaceChildren(alertText(prefix + error.message));
     document.body.dataset.whatIf = "error";
   }
 }
@@ -809,7 +824,7 @@ function whatIfTable(entries) {
 function renderWhatIf(response) {
   const result = document.getElementById("what-if-result");
   result.replaceChildren(
-    el("h3", { text: t("newRanking") }),
+    el("h3", { tabindex: "-1", text: t("newRanking") }),
     el("p", { class: "what-if-summary", text: response.summary }),
     el("p", { class: "note", text: t("rankAmong")(response.rankedCandidateCount) }),
     whatIfTable(response.ranking));
@@ -829,11 +844,13 @@ async function runWhyNot(itemId) {
       ...modelPlacesLimit(state.response) });
     if (!current()) return;
     renderWhyNot(response);
+    // The answer's heading takes the focus: a screen reader says it, and the keyboard goes on from it.
+    document.querySelector("#why-not-result h3").focus();
     document.body.dataset.whyNot = "ready";
   } catch (error) {
     if (!current()) return;
     const prefix = error.status === 501 ? t("whyNotUnavailable") : "";
-    result.replaceChildren(el("p", { class: "error", text: prefix + error.message }));
+    result.replaceChildren(alertText(prefix + error.message));
     document.body.dataset.whyNot = "error";
   }
 }
@@ -861,7 +878,7 @@ function renderWhyNot(response) {
   const named = (ids) => t("titles")(ids.map((id) => titles.get(id) || id));
   const result = document.getElementById("why-not-result");
   result.replaceChildren(
-    el("h3", { text: `${response.item.title || response.item.itemId} (${response.item.itemId})` }),
+    el("h3", { tabindex: "-1", text: `${response.item.title || response.item.itemId} (${response.item.itemId})` }),
     el("p", { class: "why-not-text", text: response.text }),
     el("p", { class: "note why-not-facts", text: t("whyNotFacts")(response) }));
   if (response.holdingBack.length > 0) {
@@ -909,7 +926,15 @@ async function tryChange(change, named) {
     change.removeItemIds.length > 0 ? named(change.removeItemIds) : "",
     change.addItemIds.length > 0 ? named(change.addItemIds) : "");
   await runWhatIf(change.removeItemIds, change.addItemIds);
-  section.scrollIntoView();
+  // Its answer's heading (or error) takes the focus, which scrolls to it: the keyboard and a
+  // screen reader go on from there, not from the button far above.
+  const answer = document.querySelector("#what-if-result h3, #what-if-result .error");
+  if (answer) {
+    answer.tabIndex = -1;
+    answer.focus();
+  } else {
+    section.scrollIntoView();
+  }
 }
 
 async function init() {
