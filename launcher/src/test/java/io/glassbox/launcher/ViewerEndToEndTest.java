@@ -644,6 +644,11 @@ class ViewerEndToEndTest {
         .addSources(source).build();
   }
 
+  /** An effects table's "rank without it" cell for {@code effect}, with the top 10 in view. */
+  private static String rankWithout(HistoryItemEffect effect) {
+    return "#" + effect.getRankWithout() + (effect.getRankWithout() > LIMIT ? " · leaves your top " + LIMIT : "");
+  }
+
   private static HistoryItemEffect effect(String itemId, int rankWithout, float scoreChange) {
     return HistoryItemEffect.newBuilder().setItemId(itemId).setRankWithout(rankWithout).setScoreChange(scoreChange)
         .build();
@@ -1020,6 +1025,10 @@ class ViewerEndToEndTest {
     List<String> askedRow = strings(page.evaluate("[...document.querySelectorAll('#what-if-result tr.asked')]"
         + ".map(tr => tr.dataset.itemId + ' ' + tr.firstElementChild.textContent)"));
     assertEquals(List.of(item + " " + change.getRankAfter()), askedRow, "the item lands where WhyNot said");
+    // Highlighted, and said in words.
+    assertEquals(List.of((expected.getItem().getTitle().isEmpty() ? item : expected.getItem().getTitle())
+        + " (the item you asked about)"), strings(page.evaluate(
+            "[...document.querySelectorAll('#what-if-result tr.asked')].map(tr => tr.children[1].textContent)")));
     WhatIfResponse direct = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).whatIf(UserWhatIfRequest.newBuilder()
         .setUserId(CUSTOMER).setLimit(LIMIT).setLocale("en-US").addAllRemoveItemIds(change.getRemoveItemIdsList())
         .addAllAddItemIds(change.getAddItemIdsList()).build());
@@ -1066,12 +1075,14 @@ class ViewerEndToEndTest {
     assertEquals(cited.getRank(), expected.getRank(), "ExplainItem ranks it where Recommend did");
     assertTrue(panel.startsWith("#" + expected.getRank() + " of " + expected.getRankedCandidateCount()
         + " candidates"), panel);
-    assertEquals(expected.getEffectsList().stream().map(e -> List.of(e.getItemId(), "#" + e.getRankWithout(),
+    // A row it would leave the top 10 without says so in words, not only in bold.
+    assertEquals(expected.getEffectsList().stream().map(e -> List.of(e.getItemId(), rankWithout(e),
             e.getRankWithout() > LIMIT ? "leaves" : "")).toList(),
         page.evaluate("[..." + line + ".querySelectorAll('table.effects tbody tr')].map(tr => "
             + "[tr.dataset.itemId, tr.children[1].textContent, tr.className])").getListValue().getValuesList()
             .stream().map(row -> strings(row)).toList());
-    assertEquals(List.of("#" + reason.getRankWithoutEvidence()), strings(page.evaluate("[..." + line
+    assertEquals(List.of("#" + reason.getRankWithoutEvidence()
+        + (reason.getRankWithoutEvidence() > LIMIT ? " · leaves your top " + LIMIT : "")), strings(page.evaluate("[..." + line
         + ".querySelectorAll('table.effects tbody tr')].filter(tr => tr.dataset.itemId === '"
         + reason.getEvidenceItemIds(0) + "').map(tr => tr.children[1].textContent)")),
         "the cited purchase's row says what the reason says: " + reason.getText());

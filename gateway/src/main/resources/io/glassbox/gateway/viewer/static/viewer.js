@@ -139,7 +139,9 @@ const TEXTS = {
     itemFacts: (r) => `#${r.rank} of ${r.rankedCandidateCount} candidates · score ${r.score.toFixed(3)}`,
     effectsNote: (k) => "Each purchase the model read, removed on its own and re-scored on the record (older purchases "
       + "slide in): the item's rank without it. This is what a model reason's “without it” measures; a share "
-      + `(its heatmap cell) is not. In bold: without that purchase alone it would leave your top ${k}.`,
+      + `(its heatmap cell) is not. Marked “leaves your top ${k}”, in bold: without that purchase alone it would leave your top ${k}.`,
+    leaves: (k) => `leaves your top ${k}`,
+    askedItem: "the item you asked about",
     noEffects: "The model reads none of this customer's purchases: no removal moves it.",
   },
   "zh-CN": {
@@ -263,7 +265,9 @@ const TEXTS = {
     effects: "每次购买的影响",
     itemFacts: (r) => `在 ${r.rankedCandidateCount} 个候选商品中排第 ${r.rank} 位 · 得分 ${r.score.toFixed(3)}`,
     effectsNote: (k) => "模型读取的每一项购买，逐一单独去掉，并在购买记录上重新打分（更早的购买会补进来）：去掉后该商品的排名。"
-      + `模型理由中的“如果没有它”衡量的正是这个；份额（热力图中的单元格）并非如此。粗体行：仅去掉那一项购买，它就会跌出前 ${k} 位。`,
+      + `模型理由中的“如果没有它”衡量的正是这个；份额（热力图中的单元格）并非如此。标有“跌出前 ${k} 位”的粗体行：仅去掉那一项购买，它就会跌出前 ${k} 位。`,
+    leaves: (k) => `跌出前 ${k} 位`,
+    askedItem: "您询问的商品",
     noEffects: "模型读不到此顾客的任何购买：去掉任何一项都不会让它移动。",
   },
 };
@@ -608,8 +612,13 @@ function renderEffects(panel, response) {
   }
   panel.append(el("p", { class: "note", text: t("effectsNote")(response.topK) }),
     table("effects", [t("purchase"), t("rankWithout"), t("scoreChange"), t("share")],
-      response.effects.map((e) => ({ id: e.itemId, cls: e.rankWithout > response.topK ? "leaves" : "",
-        cells: effectCells(e, response.rank) }))));
+      response.effects.map((e) => {
+        // Said in words as well as in bold: a screen reader does not say bold.
+        const leaves = e.rankWithout > response.topK;
+        const cells = effectCells(e, response.rank);
+        if (leaves) cells[1] += ` · ${t("leaves")(response.topK)}`;
+        return { id: e.itemId, cls: leaves ? "leaves" : "", cells };
+      })));
 }
 
 /**
@@ -815,8 +824,11 @@ function movement(entry) {
 function whatIfTable(entries) {
   return table("what-if", ["#", t("item"), t("move"), t("why")], entries.map((entry) => {
     const move = movement(entry);
-    return { id: entry.item.itemId, cls: "ranked" + (entry.item.itemId === state.askedItem ? " asked" : ""),
-      cells: [entry.rankAfter ? String(entry.rankAfter) : "–", { title: entry.item.itemId, text: entry.item.title || entry.item.itemId },
+    const asked = entry.item.itemId === state.askedItem;
+    // The asked item's row is highlighted, and says so in words for those who do not see it.
+    const title = (entry.item.title || entry.item.itemId) + (asked ? ` (${t("askedItem")})` : "");
+    return { id: entry.item.itemId, cls: "ranked" + (asked ? " asked" : ""),
+      cells: [entry.rankAfter ? String(entry.rankAfter) : "–", { title: entry.item.itemId, text: title },
         { class: "move " + move.cls, text: move.text }, entry.text] };
   }));
 }
