@@ -179,6 +179,25 @@ final class HeadlessChromium implements AutoCloseable {
       }
     }
 
+    /**
+     * The accessible names Chromium computes, as a screen reader gets them, of the elements that
+     * {@code selector} matches, in document order.
+     */
+    List<String> accessibleNames(String selector) throws Exception {
+      double document = call(session, "DOM.getDocument", Map.of("depth", 0)).getFieldsOrThrow("root")
+          .getStructValue().getFieldsOrThrow("nodeId").getNumberValue();
+      List<String> names = new ArrayList<>();
+      for (Value node : call(session, "DOM.querySelectorAll", Map.of("nodeId", document, "selector", selector))
+          .getFieldsOrThrow("nodeIds").getListValue().getValuesList()) {
+        Struct tree = call(session, "Accessibility.getPartialAXTree",
+            Map.of("nodeId", node.getNumberValue(), "fetchRelatives", false));
+        Struct name = tree.getFieldsOrThrow("nodes").getListValue().getValues(0).getStructValue()
+            .getFieldsOrDefault("name", Value.getDefaultInstance()).getStructValue();
+        names.add(name.getFieldsOrDefault("value", Value.getDefaultInstance()).getStringValue());
+      }
+      return names;
+    }
+
     /** A PNG of the page region {@code x, y, width, height} (CSS pixels, page coordinates). */
     byte[] screenshot(double x, double y, double width, double height) throws Exception {
       Struct result = call(session, "Page.captureScreenshot", Map.of("format", "png",

@@ -895,6 +895,31 @@ class ViewerEndToEndTest {
             + ".map(p => [p.getAttribute('role'), p.textContent]).flat()")));
   }
 
+  /**
+   * Each control is named by what it acts on, as a screen reader reads it. Before, the 8 effects
+   * buttons were all "Each purchase's effect", the example customers bare numbers (their
+   * "Examples:" label deleted), the heatmap's boxes their shortened titles (2 of 23 alike), and the
+   * untick note listed item ids only.
+   */
+  @Test
+  void page_namesEachControlByTheItemItActsOn() throws Exception {
+    RecommendResponse expected = recommend("12348", "en-US");
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=12348&limit=" + LIMIT);
+
+    assertEquals(expected.getItemsList().stream()
+        .filter(item -> item.getContributionCount() == expected.getContributionHistoryCount())
+        .map(item -> "Each purchase's effect: " + item.getItem().getTitle()).toList(),
+        page.accessibleNames(".show-effects"));
+    List<String> purchases = expected.getContributionHistoryList().stream()
+        .map(item -> item.getTitle() + " (" + item.getItemId() + ")").toList();
+    assertEquals(purchases, page.accessibleNames("#heatmap input[type=checkbox]"));
+    assertEquals(List.of("Examples:"), page.accessibleNames("#examples"));
+
+    page.evaluate("document.querySelector('#heatmap input[type=checkbox]').click(); true");
+    assertEquals("1 purchase(s) unticked: " + purchases.get(0) + ".", text(page, "what-if-note"));
+  }
+
   /** Not only one customer's cells: every strength of the palette, either sign, has ink that reads. */
   @Test
   void page_heatmapPalette_hasInkAt4point5ToOneForEveryStrength() throws Exception {
@@ -1011,6 +1036,10 @@ class ViewerEndToEndTest {
         .toList(), page.evaluate("[...document.querySelectorAll('table.singles tbody tr')].map(tr => "
             + "[tr.dataset.itemId, tr.children[2].textContent])").getListValue().getValuesList().stream()
         .map(row -> strings(row)).toList());
+
+    // Each change's button is named by what it tries, not only "Try it".
+    assertEquals(strings(page.evaluate("[...document.querySelectorAll('ul.changes .change-text')]"
+        + ".map(text => 'Try it: ' + text.textContent)")), page.accessibleNames("ul.changes button"));
 
     HistoryChange change = expected.hasSmallestChange() ? expected.getSmallestChange() : expected.getSmallestAddition();
     String kind = expected.hasSmallestChange() ? "removal" : "addition";

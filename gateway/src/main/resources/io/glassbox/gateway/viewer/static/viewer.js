@@ -92,7 +92,7 @@ const TEXTS = {
     },
     untickedNone: "Untick one or more purchases in the heatmap's header.",
     noPurchasesToUntick: "No purchase of this customer's is read by the model: try buying an item.",
-    unticked: (n, ids) => `${n} purchase(s) unticked: ${ids}.`,
+    unticked: (n, purchases) => `${n} purchase(s) unticked: ${purchases.join(", ")}.`,
     whatIfUnavailable: "What-if is not available on this gateway: ",
     newRanking: "New ranking",
     leftTopK: "Left the top",
@@ -221,7 +221,7 @@ const TEXTS = {
     },
     untickedNone: "在热力图表头取消勾选一项或多项购买记录。",
     noPurchasesToUntick: "模型读不到此顾客的任何购买：可以试试购买一件商品。",
-    unticked: (n, ids) => `已取消勾选 ${n} 项购买：${ids}。`,
+    unticked: (n, purchases) => `已取消勾选 ${n} 项购买：${purchases.join("、")}。`,
     whatIfUnavailable: "此网关暂不支持“如果”分析：",
     newRanking: "新的排序",
     leftTopK: "跌出前",
@@ -578,7 +578,9 @@ function renderRecommendations(response) {
     // The effect of removing each purchase the model read: for the heatmap's rows (the items the model ranked).
     if (rows.has(entry)) {
       const panel = el("div", { class: "effects", hidden: "" });
-      const button = el("button", { type: "button", class: "show-effects", "aria-expanded": "false", text: t("effects") });
+      // Eight buttons read alike but for the item they open: its title is in the name.
+      const button = el("button", { type: "button", class: "show-effects", "aria-expanded": "false", text: t("effects"),
+        "aria-label": `${t("effects")}: ${entry.item.title || entry.item.itemId}` });
       button.addEventListener("click", () => toggleEffects(entry.item.itemId, button, panel));
       line.append(button, panel);
     }
@@ -713,7 +715,9 @@ function renderHeatmap(response) {
     el("th", { class: "columns-caption", colspan: String(columns.length), text: t("columnsCaption") }));
   const head = el("tr", {}, el("th", { class: "corner rows-caption", text: t("rowsCaption") }));
   columns.forEach((item, column) => {
-    const box = el("input", { type: "checkbox", "data-item-id": item.itemId, title: item.itemId });
+    const name = `${item.title || item.itemId} (${item.itemId})`;
+    // Named by the whole title and id: the shortened titles shown were alike (2 of 23 for 12348).
+    const box = el("input", { type: "checkbox", "data-item-id": item.itemId, title: item.itemId, "aria-label": name });
     box.checked = true;
     box.addEventListener("change", () => toggle(item.itemId, box.checked));
     head.append(el("th", { class: "column", "data-column": String(column), "data-item-id": item.itemId,
@@ -786,8 +790,10 @@ function renderWhatIfControls() {
   const untickable = Boolean(response) && heatmapRows(response).length > 0;
   for (const id of ["what-if-run", "what-if-reset"]) document.getElementById(id).hidden = !untickable;
   const ids = [...state.unticked];
+  const titles = new Map(response ? response.contributionHistory.map((item) => [item.itemId, item.title]) : []);
   document.getElementById("what-if-note").textContent = !untickable ? t("noPurchasesToUntick")
-    : ids.length === 0 ? t("untickedNone") : t("unticked")(ids.length, ids.join(", "));
+    : ids.length === 0 ? t("untickedNone")
+    : t("unticked")(ids.length, ids.map((id) => titles.get(id) ? `${titles.get(id)} (${id})` : id));
   document.getElementById("what-if-run").disabled = ids.length === 0;
 }
 
@@ -910,7 +916,8 @@ function renderWhyNot(response) {
   if (changes.length > 0) {
     const list = el("ul", { class: "changes" });
     for (const { kind, change, text } of changes) {
-      const button = el("button", { type: "button", class: "try", text: t("tryIt") });
+      // Named by what it tries (its text), not only "Try it".
+      const button = el("button", { type: "button", class: "try", text: t("tryIt"), "aria-label": `${t("tryIt")}: ${text}` });
       button.addEventListener("click", () => tryChange(change, named));
       list.append(el("li", { "data-change": kind, "data-rank-after": String(change.rankAfter) },
         el("span", { class: "change-text", text }), button));
@@ -1028,7 +1035,7 @@ async function showExamples(form) {
     const config = await api("config", {});
     const examples = document.getElementById("examples");
     // A key changed twice asks twice before the first answer: each answer is the whole list.
-    examples.replaceChildren();
+    for (const chip of examples.querySelectorAll(".example")) chip.remove();
     for (const user of config.exampleUsers) {
       const chip = el("button", { type: "button", class: "example", text: user });
       chip.addEventListener("click", () => {
