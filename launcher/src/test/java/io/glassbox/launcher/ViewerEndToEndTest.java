@@ -440,9 +440,10 @@ class ViewerEndToEndTest {
     openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
     assertEquals("Customer " + CUSTOMER, text(page, "shown-customer"));
 
+    // Past the field's own check (requestSubmit would stop at it), as from a page that lacks it.
     String refused = "x".repeat(129);
     page.evaluate("document.getElementById('user').value = '" + refused + "'; "
-        + "document.getElementById('user-form').requestSubmit(); true");
+        + "document.getElementById('user-form').dispatchEvent(new Event('submit', { cancelable: true })); true");
     page.await("document.body.dataset.state === 'error'", PAGE_TIMEOUT);
 
     assertEquals("Customer " + "x".repeat(39) + "… could not be shown: user must be at most 128 characters",
@@ -918,6 +919,60 @@ class ViewerEndToEndTest {
 
     page.evaluate("document.querySelector('#heatmap input[type=checkbox]').click(); true");
     assertEquals("1 purchase(s) unticked: " + purchases.get(0) + ".", text(page, "what-if-note"));
+  }
+
+  /**
+   * In Chinese the page's title and its language group are Chinese, each button names its language
+   * in that language, and the catalogue's English titles are marked English (a Chinese voice read
+   * them). Before, the title and the group stayed "Glassbox viewer" and "Language".
+   */
+  @Test
+  void page_inChinese_titlesItselfInChinese_andMarksTheEnglishOfTheCatalogue() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT + "&locale=zh-CN");
+
+    assertEquals("Glassbox 查看器", page.evaluate("document.title").getStringValue());
+    assertEquals(List.of("语言"), page.accessibleNames(".locale-switch"));
+    assertEquals(List.of("en", "zh-CN"), strings(page.evaluate(
+        "[...document.querySelectorAll('[data-locale]')].map(button => button.lang)")));
+    List<String> titleLanguages = strings(page.evaluate("[...document.querySelectorAll("
+        + "'.recommendation .title, #heatmap th.row-title, #heatmap th.column label')].map(node => node.lang)"));
+    assertTrue(titleLanguages.size() > LIMIT, titleLanguages.toString());
+    assertEquals(Set.of("en"), new HashSet<>(titleLanguages));
+  }
+
+  /**
+   * An id field holding more characters than the gateway takes (128, counted as code points) is
+   * invalid, saying why in the page's language, and is not sent; 128 emoji (256 UTF-16 units) are
+   * taken. Before, the field took 256 ASCII characters and the gateway refused them after sending.
+   */
+  @Test
+  void page_idFields_refuseMoreCharactersThanTheGatewayTakes_beforeSending() throws Exception {
+    HeadlessChromium.Page page = startPage("typeof checkIdLength === 'function'");
+    String fields = "[...document.querySelectorAll('#user, #what-if-add, #why-not-item')]";
+
+    assertEquals(List.of("At most 128 characters, please (this has more).", "", ""), strings(page.evaluate(
+        "(() => { const fields = " + fields + "; const values = ['x'.repeat(129), 'x'.repeat(128),"
+            + " '\\u{1F600}'.repeat(128)]; fields.forEach((field, i) => { field.value = values[i];"
+            + " field.dispatchEvent(new Event('input')); }); return fields.map(field => field.validationMessage); })()")));
+    page.evaluate("document.getElementById('user-form').requestSubmit(); true");
+    assertEquals("idle", page.evaluate("document.body.dataset.state").getStringValue());
+    page.evaluate("document.querySelector('[data-locale=\"zh-CN\"]').click(); true");
+    assertEquals("最多 128 个字符（此处超出了）。",
+        page.evaluate("document.getElementById('user').validationMessage").getStringValue());
+  }
+
+  /** A browser that asks only for languages the page has no texts in is told, in English, which it has. */
+  @Test
+  void page_inABrowserAskingForGerman_saysInEnglishWhichLanguagesItHas() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    page.setBrowserLanguages("de-DE,de");
+    page.navigate(viewer.resolve("/"));
+    page.await("!document.getElementById('language-note').hidden", PAGE_TIMEOUT);
+
+    assertEquals("This page has texts in English and in Chinese (中文) only; your browser asks for de-DE, de:"
+        + " shown in English.", text(page, "language-note"));
+    assertEquals("en-US", page.evaluate("document.documentElement.lang").getStringValue());
   }
 
   /** Not only one customer's cells: every strength of the palette, either sign, has ink that reads. */

@@ -462,6 +462,35 @@ class ViewerServerTest {
   }
 
   @Test
+  void theScript_checksIdFieldsAtTheServersLimit_whichMaxlengthCannotSay() throws Exception {
+    // maxlength stays 2 × the limit (emoji, above); the script marks a field over the limit invalid.
+    String page = get("/").body();
+    String script = get("/viewer.js").body();
+
+    assertTrue(script.contains("const MAX_ID_CHARACTERS = " + QueryParameters.MAX_ID_LENGTH + ";"), script);
+    for (String field : List.of("user", "what-if-add", "why-not-item")) {
+      Matcher input = Pattern.compile("<input id=\"" + field + "\"[^>]*>").matcher(page);
+      assertTrue(input.find() && input.group().contains(" data-id-field"), field);
+    }
+  }
+
+  @Test
+  void thePage_namesEachLanguageButtonInItsLanguage_andLetsTheScriptTranslateTitleAndLanguageGroup()
+      throws Exception {
+    String page = get("/").body();
+    String script = get("/viewer.js").body();
+
+    assertTrue(page.contains("data-locale=\"en-US\" lang=\"en\""), page);
+    assertTrue(page.contains("data-locale=\"zh-CN\" lang=\"zh-CN\""), page);
+    assertTrue(page.contains("<title data-text=\"pageTitle\">"), page);
+    assertTrue(page.contains("role=\"group\" aria-label=\"Language\" data-label=\"language\""), page);
+    // Both locales have each text: en-US's and zh-CN's.
+    for (String key : List.of("pageTitle", "language")) {
+      assertEquals(2, script.split("\n    " + key + ": ", -1).length - 1, key);
+    }
+  }
+
+  @Test
   void unknownPaths_get404_andOtherMethods_get405() throws Exception {
     HttpResponse<String> missing = get("/etc/passwd");
     HttpResponse<String> missingApi = get("/api/nothing");

@@ -3,8 +3,20 @@
 // the server goes through textContent, never innerHTML.
 "use strict";
 
+/**
+ * The most characters (code points, as the gateway counts them: RequestChecks.MAX_ID_LENGTH) of a
+ * customer or item id. An input's maxlength counts UTF-16 units, two per emoji, so it cannot say it.
+ */
+const MAX_ID_CHARACTERS = 128;
+
+/** The language of the catalogue's titles (the shop's data, not the page's): a voice reads them in it. */
+const CATALOGUE_LANG = "en";
+
 const TEXTS = {
   "en-US": {
+    pageTitle: "Glassbox viewer",
+    language: "Language",
+    idTooLong: (n) => `At most ${n} characters, please (this has more).`,
     subtitle: "why these recommendations",
     userLabel: "Customer",
     limitLabel: "Items",
@@ -145,6 +157,9 @@ const TEXTS = {
     noEffects: "The model reads none of this customer's purchases: no removal moves it.",
   },
   "zh-CN": {
+    pageTitle: "Glassbox 查看器",
+    language: "语言",
+    idTooLong: (n) => `最多 ${n} 个字符（此处超出了）。`,
     subtitle: "为什么推荐这些商品",
     userLabel: "顾客",
     limitLabel: "数量",
@@ -459,6 +474,10 @@ function applyTexts() {
   for (const node of document.querySelectorAll("[data-text]")) {
     node.textContent = t(node.dataset.text);
   }
+  for (const node of document.querySelectorAll("[data-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.label));
+  }
+  for (const field of document.querySelectorAll("[data-id-field]")) checkIdLength(field);
   for (const button of document.querySelectorAll("[data-locale]")) {
     button.setAttribute("aria-pressed", String(button.dataset.locale === state.locale));
   }
@@ -572,7 +591,7 @@ function renderRecommendations(response) {
     const line = el("li", { class: "recommendation" + (buyAgain ? " buy-again" : newcomer ? " newcomer" : ""),
       "data-item-id": entry.item.itemId },
       el("div", { class: "item-line" },
-        el("span", { class: "title", text: entry.item.title || entry.item.itemId }),
+        el("span", { class: "title", lang: CATALOGUE_LANG, text: entry.item.title || entry.item.itemId }),
         el("span", { class: "meta", text: ` ${entry.item.itemId}${price(entry.item)} · ${measure}` })),
       reasons);
     // The effect of removing each purchase the model read: for the heatmap's rows (the items the model ranked).
@@ -628,7 +647,7 @@ function renderEffects(panel, response) {
  * purchase, rank without it, score change, share.
  */
 function effectCells(effect, rank) {
-  return [`${effect.title || effect.itemId} (${effect.itemId})`, `#${effect.rankWithout}`,
+  return [{ lang: CATALOGUE_LANG, text: `${effect.title || effect.itemId} (${effect.itemId})` }, `#${effect.rankWithout}`,
     scoreChange(effect, rank), signed(effect.contribution)];
 }
 
@@ -721,15 +740,16 @@ function renderHeatmap(response) {
     box.checked = true;
     box.addEventListener("change", () => toggle(item.itemId, box.checked));
     head.append(el("th", { class: "column", "data-column": String(column), "data-item-id": item.itemId,
-      title: `${item.title || item.itemId} (${item.itemId})` },
-      el("label", {}, el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }), box)));
+      title: name },
+      el("label", { lang: CATALOGUE_LANG },
+        el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }), box)));
   });
   table.append(el("thead", {}, caption, head));
 
   const body = el("tbody");
   for (const entry of rows) {
     const row = el("tr", { "data-item-id": entry.item.itemId },
-      el("th", { class: "row-title", title: `${entry.item.title} (${entry.item.itemId})`,
+      el("th", { class: "row-title", lang: CATALOGUE_LANG, title: `${entry.item.title} (${entry.item.itemId})`,
         text: `${entry.rank}. ${shorten(entry.item.title || entry.item.itemId, 36)}` }));
     entry.contribution.forEach((value, column) => {
       const colour = cellColour(value, max);
@@ -832,9 +852,10 @@ function whatIfTable(entries) {
     const move = movement(entry);
     const asked = entry.item.itemId === state.askedItem;
     // The asked item's row is highlighted, and says so in words for those who do not see it.
-    const title = (entry.item.title || entry.item.itemId) + (asked ? ` (${t("askedItem")})` : "");
+    const title = el("span", { lang: CATALOGUE_LANG, text: entry.item.title || entry.item.itemId });
     return { id: entry.item.itemId, cls: "ranked" + (asked ? " asked" : ""),
-      cells: [entry.rankAfter ? String(entry.rankAfter) : "–", { title: entry.item.itemId, text: title },
+      cells: [entry.rankAfter ? String(entry.rankAfter) : "–",
+        { title: entry.item.itemId, nodes: asked ? [title, ` (${t("askedItem")})`] : [title] },
         { class: "move " + move.cls, text: move.text }, entry.text] };
   }));
 }
@@ -875,14 +896,18 @@ async function runWhyNot(itemId) {
 
 /**
  * A table of one row per item: each row {id, cls (optional), cells}, each cell its text or the
- * attributes of its td (text, class, title).
+ * attributes of its td (text, class, title, lang) with, optionally, its content as nodes.
  */
 function table(cls, headers, rows) {
   const body = el("tbody");
   for (const { id, cls: rowCls, cells } of rows) {
     const attrs = { "data-item-id": id };
     if (rowCls) attrs.class = rowCls;
-    body.append(el("tr", attrs, ...cells.map((cell) => el("td", typeof cell === "string" ? { text: cell } : cell))));
+    body.append(el("tr", attrs, ...cells.map((cell) => {
+      if (typeof cell === "string") return el("td", { text: cell });
+      const { nodes = [], ...cellAttrs } = cell;
+      return el("td", cellAttrs, ...nodes);
+    })));
   }
   return el("table", { class: cls },
     el("thead", {}, el("tr", {}, ...headers.map((header) => el("th", { text: header })))), body);
@@ -896,7 +921,7 @@ function renderWhyNot(response) {
   const named = (ids) => t("titles")(ids.map((id) => titles.get(id) || id));
   const result = document.getElementById("why-not-result");
   result.replaceChildren(
-    el("h3", { tabindex: "-1", text: `${response.item.title || response.item.itemId} (${response.item.itemId})` }),
+    el("h3", { tabindex: "-1", lang: CATALOGUE_LANG, text: `${response.item.title || response.item.itemId} (${response.item.itemId})` }),
     el("p", { class: "why-not-text", text: response.text }),
     el("p", { class: "note why-not-facts", text: t("whyNotFacts")(response) }));
   if (response.holdingBack.length > 0) {
@@ -928,7 +953,7 @@ function renderWhyNot(response) {
   if (response.singleAdditions.length > 0) {
     result.append(el("h3", { text: t("singles")(response.additionsTried) }),
       table("why-not singles", [t("purchase"), t("sourceHeader"), t("rankAfter")],
-        response.singleAdditions.map((a) => ({ id: a.itemId, cells: [`${a.title || a.itemId} (${a.itemId})`,
+        response.singleAdditions.map((a) => ({ id: a.itemId, cells: [{ lang: CATALOGUE_LANG, text: `${a.title || a.itemId} (${a.itemId})` },
           t("source")[a.source] || a.source, `#${a.rankAfter}`] }))));
   }
 }
@@ -962,11 +987,12 @@ async function init() {
   const addressLocale = supportedLocale(params.get("locale") || "");
   state.localeChosen = addressLocale !== null;
   state.locale = addressLocale || browserLocale();
+  if (!addressLocale) noteUnsupportedLanguage();
   const limit = Number(params.get("limit"));
   if (Number.isInteger(limit) && limit >= 1 && limit <= 50) state.limit = limit;
   // 128 characters as the server counts them (code points): slice would count UTF-16 units and
   // could cut an emoji in half.
-  const user = Array.from(params.get("user") || "").slice(0, 128).join("");
+  const user = Array.from(params.get("user") || "").slice(0, MAX_ID_CHARACTERS).join("");
   const buyAgain = Number(params.get("buy_again") || "x");
   if (Number.isInteger(buyAgain) && buyAgain >= 0 && buyAgain <= 50) state.buyAgain = buyAgain;
   state.openedBuyAgain = state.buyAgain;
@@ -989,6 +1015,9 @@ async function init() {
   document.getElementById("api-key").addEventListener("change", (event) => {
     sessionStorage.setItem("glassbox-api-key", event.target.value.trim());
   });
+  for (const field of document.querySelectorAll("[data-id-field]")) {
+    field.addEventListener("input", () => checkIdLength(field));
+  }
   for (const button of document.querySelectorAll("[data-locale]")) {
     button.addEventListener("click", () => {
       state.locale = button.dataset.locale;
@@ -1028,6 +1057,28 @@ async function init() {
   });
   await showExamples(form);
   showUser(user);
+}
+
+/**
+ * Marks {@code field} invalid (the browser then says why, and does not submit) when it holds more
+ * characters than the gateway takes: else the gateway refused it only after the page sent it.
+ */
+function checkIdLength(field) {
+  field.setCustomValidity(Array.from(field.value).length > MAX_ID_CHARACTERS ? t("idTooLong")(MAX_ID_CHARACTERS) : "");
+}
+
+/**
+ * When the browser asks for languages the page has no texts in (German, say), says in English,
+ * the language it falls back to, which ones it has.
+ */
+function noteUnsupportedLanguage() {
+  const tags = (navigator.languages && navigator.languages.length > 0 ? navigator.languages : [navigator.language])
+    .filter(Boolean);
+  if (tags.length === 0 || tags.some(supportedLocale)) return;
+  const note = document.getElementById("language-note");
+  note.replaceChildren(`This page has texts in English and in Chinese (`, el("span", { lang: "zh-CN", text: "中文" }),
+    `) only; your browser asks for ${tags.join(", ")}: shown in English.`);
+  note.hidden = false;
 }
 
 async function showExamples(form) {
