@@ -975,6 +975,29 @@ class ViewerEndToEndTest {
     assertEquals("en-US", page.evaluate("document.documentElement.lang").getStringValue());
   }
 
+  /**
+   * Every enabled button's edge contrasts 3:1 with the page and with the button's own fill (WCAG
+   * 1.4.11), or is its fill where that contrasts 3:1 with the page. Before, the edges were #d1d9e0:
+   * 1.43:1 on white.
+   */
+  @Test
+  void page_buttonEdges_contrastAtLeast3ToOne() throws Exception {
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
+
+    List<Value> buttons = page.evaluate("[...document.querySelectorAll('button')].filter(button => button.offsetParent"
+        + " && !button.disabled).map(button => [button.textContent, getComputedStyle(button).borderTopColor,"
+        + " getComputedStyle(button).backgroundColor])").getListValue().getValuesList();
+    assertTrue(buttons.size() > LIMIT, "buttons: " + buttons.size());
+    for (Value button : buttons) {
+      List<String> fields = strings(button);
+      int[] edge = rgb(fields.get(1));
+      boolean edgeIsFill = fields.get(1).equals(fields.get(2));
+      assertTrue(contrast(edge, new int[] {255, 255, 255}) >= 3
+          && (edgeIsFill || contrast(edge, rgb(fields.get(2))) >= 3), fields.toString());
+    }
+  }
+
   /** Not only one customer's cells: every strength of the palette, either sign, has ink that reads. */
   @Test
   void page_heatmapPalette_hasInkAt4point5ToOneForEveryStrength() throws Exception {
