@@ -39,10 +39,12 @@ const TEXTS = {
     loading: "Loading…",
     shownCustomer: (user) => `Customer ${user}`,
     loaded: (n, user) => `${n === 1 ? "1 recommendation" : n + " recommendations"} for customer ${user}.`,
+    sentences: (texts) => texts.filter(Boolean).join(" "),
+    coldStart: (user) => `No purchases known for customer ${user}: these are the shop's popular items.`
+      + " (A new customer, an id typed wrong, or one known only by clicks.)",
     whatIfDone: (summary) => `New ranking.${summary ? " " + summary : ""}`,
     loadFailed: (user, message) => `Customer ${user} could not be shown: ${message}`,
     summary: (r) => `Model ${r.modelVersion || "—"}.`
-      + (r.coldStart ? " No purchases here (a new customer, or one known only by clicks): the shop's popular items." : "")
       + (r.modelKnowsNoCandidate
         ? " The model knows none of the items it could rank here (it was not trained on them): ranked by"
           + " retrieval score; a model trained on this shop's data (bin/glassbox train) ranks them."
@@ -180,10 +182,11 @@ const TEXTS = {
     loading: "加载中……",
     shownCustomer: (user) => `顾客 ${user}`,
     loaded: (n, user) => `顾客 ${user} 的 ${n} 个推荐。`,
+    sentences: (texts) => texts.filter(Boolean).join(""),
+    coldStart: (user) => `没有顾客 ${user} 的购买记录：以下是本店的热门商品。（新顾客、输错的编号，或只有点击记录的顾客。）`,
     whatIfDone: (summary) => `新的排序。${summary || ""}`,
     loadFailed: (user, message) => `无法显示顾客 ${user}：${message}`,
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
-      + (r.coldStart ? "此处没有购买记录（新顾客，或只有点击记录的顾客）：推荐本店热门商品。" : "")
       + (r.modelKnowsNoCandidate
         ? "模型不认识可供它排序的这些商品（训练时没有它们）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
         : r.rankingDegraded ? `${{
@@ -520,7 +523,8 @@ async function showUser(user) {
     document.getElementById("why-not-section").hidden = response.rankingDegraded || modelPlaces(response) === 0;
     document.getElementById("why-not-result").replaceChildren();
     // Said by a screen reader: a page drawn below the form is otherwise silent.
-    setStatus(t("loaded")(response.items.length, shorten(user, 40)));
+    setStatus(t("sentences")([t("loaded")(response.items.length, shorten(user, 40)),
+      response.coldStart ? t("coldStart")(shorten(user, 40)) : ""]));
     document.body.dataset.state = "ready";
   } catch (error) {
     if (!current()) return;
@@ -556,6 +560,10 @@ function price(item) {
 function renderRecommendations(response) {
   document.getElementById("recommendations-section").hidden = false;
   document.getElementById("shown-customer").textContent = t("shownCustomer")(state.user);
+  // Said first and plainly: a mistyped id otherwise looks like a customer's own page.
+  const coldStart = document.getElementById("cold-start");
+  coldStart.hidden = !response.coldStart;
+  coldStart.textContent = response.coldStart ? t("coldStart")(shorten(state.user, 40)) : "";
   document.getElementById("summary").textContent = t("summary")(response);
   document.getElementById("show-new-picks").hidden = !allBuyAgain(response);
   const list = document.getElementById("recommendations");
