@@ -491,6 +491,14 @@ class ViewerServerTest {
   }
 
   @Test
+  void thePage_saysItsStatusPolitely_andItsFailuresAsAnAlert() throws Exception {
+    String page = get("/").body();
+
+    assertTrue(page.contains("<div id=\"status\"><p id=\"status-message\" role=\"status\"></p>"
+        + "<p id=\"status-alert\" role=\"alert\"></p></div>"), page);
+  }
+
+  @Test
   void unknownPaths_get404_andOtherMethods_get405() throws Exception {
     HttpResponse<String> missing = get("/etc/passwd");
     HttpResponse<String> missingApi = get("/api/nothing");
