@@ -159,6 +159,17 @@ public interface EventStore extends AutoCloseable {
   void putItems(List<Dataset.Item> items);
 
   /**
+   * Erases everything the store holds of {@code userId} (right to erasure): the user's events, the
+   * items of their purchases dropped to keep the cap, their cut orders, their event ids' dedupe
+   * keys where the store keeps them by user, and the user from the user count; after it every read
+   * answers as for a user never seen. Item-level aggregates that name no user stay (interaction
+   * counts, purchase counts, recent purchase times). Erasing a user the store does not hold, or
+   * holds no more, returns {@link ErasedUser#NOTHING}: it is no error. Events of the user ingested
+   * while this runs may be kept (stop the user's ingestion first).
+   */
+  ErasedUser eraseUser(String userId);
+
+  /**
    * Stops a seed in progress at its next batch, without waiting for it; {@link #close} does the
    * rest. Called first at shutdown, so closing readiness does not wait for a ping thread that is
    * seeding. The in-memory store never seeds.

@@ -403,6 +403,32 @@ public final class InMemoryEventStore implements EventStore {
     }
   }
 
+  /**
+   * Drops the user's timeline (with its dropped purchases and cut orders). The dedupe window keeps
+   * its keys: hashes of user and event id ({@link RecentEventIds}), which name no one and expire
+   * with the window.
+   */
+  @Override
+  public ErasedUser eraseUser(String userId) {
+    State s = state();
+    s.lock.writeLock().lock();
+    try {
+      UserTimeline timeline = s.protectedUsers.remove(userId);
+      if (timeline != null) {
+        s.protectedEvents -= timeline.size;
+      } else {
+        timeline = s.probation.remove(userId);
+      }
+      if (timeline == null) {
+        return ErasedUser.NOTHING;
+      }
+      s.eventsHeld -= timeline.size;
+      return ErasedUser.of(s.events(timeline, timeline.size));
+    } finally {
+      s.lock.writeLock().unlock();
+    }
+  }
+
   /** Users evicted so far to stay within the bounds. */
   long evictedUsers() {
     return state().evictedUsers.get();

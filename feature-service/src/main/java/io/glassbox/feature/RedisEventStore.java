@@ -44,8 +44,10 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.Tuple;
 
@@ -1538,6 +1540,71 @@ public final class RedisEventStore implements EventStore {
       }
       redis.hset(ITEMS, rows);
     }
+  }
+
+  /**
+   * KEYS: the user's timeline, dropped purchases' items, order dropped last, cut orders; {@code users};
+   * the order lines stream. ARGV: the user. Deletes the four keys, the user's count and the user's
+   * lines of the stream (read 1000 at a time), all at once. Returns {1 if the user was counted, the
+   * stream lines deleted, the timeline's members and scores as they were}.
+   */
+  private static final String ERASE_SCRIPT = """
+      local events = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+      local known = redis.call('HDEL', KEYS[5], ARGV[1])
+      redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+      local lines = 0
+      local from = '-'
+      repeat
+        local chunk = redis.call('XRANGE', KEYS[6], from, '+', 'COUNT', 1000)
+        for _, entry in ipairs(chunk) do
+          local fields = entry[2]
+          for f = 1, #fields, 2 do
+            if fields[f] == 'u' and fields[f + 1] == ARGV[1] then
+              redis.call('XDEL', KEYS[6], entry[1])
+              lines = lines + 1
+            end
+          end
+          from = '(' .. entry[1]
+        end
+      until #chunk < 1000
+      return {known, lines, events}
+      """;
+
+  /**
+   * First deletes the user's dedupe keys ({@code e:<length>:<user>...}, found with SCAN: a
+   * script cannot know them), then runs {@link #ERASE_SCRIPT}, which removes the rest in one atomic
+   * step. Safe if cut short between the two: the user's record is still whole (only a resend of one
+   * of their event ids would be stored again), and erasing again finishes the work.
+   */
+  @Override
+  public ErasedUser eraseUser(String userId) {
+    requireData();
+    String dedupeKeys = PREFIX + "e:" + userId.length() + ":" + globEscaped(userId) + "*";
+    run(() -> {
+      ScanParams params = new ScanParams().match(dedupeKeys).count(1000);
+      String cursor = ScanParams.SCAN_POINTER_START;
+      do {
+        ScanResult<String> page = redis.scan(cursor, params);
+        if (!page.getResult().isEmpty()) {
+          redis.del(page.getResult().toArray(String[]::new));
+        }
+        cursor = page.getCursor();
+      } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+    });
+    List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
+        cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId));
+    List<?> members = (List<?>) answer.get(2);
+    List<RecordedEvent> removed = new ArrayList<>(members.size() / 2);
+    for (int i = 0; i < members.size(); i += 2) {
+      removed.add(TimelineMember.decode((String) members.get(i), (long) Double.parseDouble((String) members.get(i + 1))));
+    }
+    boolean known = (Long) answer.get(0) == 1 || !removed.isEmpty();
+    return known ? ErasedUser.of(removed) : ErasedUser.NOTHING;
+  }
+
+  /** {@code text} matched literally by a SCAN MATCH pattern. */
+  private static String globEscaped(String text) {
+    return text.replaceAll("([*?\\[\\]\\\\^-])", "\\\\$1");
   }
 
   /**

@@ -1014,4 +1014,58 @@ abstract class EventStoreContractTest {
 
     assertEquals(List.of(new CoPurchaseNeighbour("D", 1)), store.coPurchaseNeighbours("E"));
   }
+
+  @Test
+  void eraseUser_removesTheirHistoryAndBuyAgainItems_andNoOneElses() {
+    // u1: 5 events of the dataset in orders i1 and i2, then one ingested under an event id in o9.
+    store.append(List.of(new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE,
+        "o9"), "ev-1"), event("u1", "F", 310, EventType.CLICK)));
+    UserHistory otherBefore = store.history("u2", 50);
+
+    ErasedUser erased = store.eraseUser("u1");
+
+    assertEquals(new ErasedUser(true, 7, 3), erased);
+    assertFalse(store.history("u1", 50).knownUser());
+    assertEquals(List.of(), store.history("u1", 50).events());
+    EventStore.HistoryWithRegularItems both = store.historyWithRegularItems("u1", 50, 2, 50);
+    assertEquals(List.of(), both.regularItems().items());
+    assertEquals(0, both.regularItems().orders());
+    assertFalse(both.history().knownUser());
+    assertEquals(Optional.empty(), store.userItems("u1", 20));
+    assertEquals(otherBefore, store.history("u2", 50));
+  }
+
+  @Test
+  void eraseUser_twiceOrNeverSeen_findsNothingTheSecondTime() {
+    assertTrue(store.eraseUser("u3").knownUser());
+
+    assertEquals(ErasedUser.NOTHING, store.eraseUser("u3"));
+    assertEquals(ErasedUser.NOTHING, store.eraseUser("never-seen"));
+  }
+
+  @Test
+  void eraseUser_thenTheUserBuysAgain_startsANewRecord() {
+    store.eraseUser("u1");
+
+    store.append(List.of(order("u1", "E", 400, "o10")));
+
+    assertEquals(List.of("E"), itemIds(store.history("u1", 50)));
+    assertEquals(1, store.history("u1", 50).totalEvents());
+    assertEquals(Set.of("E"), store.userItems("u1", 20).orElseThrow().boughtItemIds());
+  }
+
+  @Test
+  void eraseUser_ofAUserOverTheCap_removesTheirDroppedPurchasesToo() {
+    EventStore capped = cappedAt(2);
+    try {
+      assertEquals(new ErasedUser(true, 2, 1), capped.eraseUser("u1"));
+
+      assertEquals(Optional.empty(), capped.userItems("u1", 20));
+      capped.append(List.of(order("u1", "E", 400, "o10")));
+      assertEquals(Set.of("E"), capped.userItems("u1", 20).orElseThrow().boughtItemIds(),
+          "the items of u1's dropped purchases (B, C) are gone");
+    } finally {
+      capped.close();
+    }
+  }
 }

@@ -271,4 +271,15 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
 
     assertEquals("stored 1, duplicates 0", TestData.counts(windowed.append(List.of(first))));
   }
+
+  @Test
+  void eraseUser_dropsTheUserFromTheCount() {
+    InMemoryEventStore erasing = TestData.smallStore();
+    int users = erasing.userCount();
+
+    erasing.eraseUser("u2");
+
+    assertEquals(users - 1, erasing.userCount());
+    assertEquals(List.of(), erasing.cutOrders("u2"));
+  }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The contract on the Redis store over a real redis-server, plus what only a shared, durable
@@ -728,5 +731,53 @@ class RedisEventStoreTest extends EventStoreContractTest {
           () -> down.load(TestData.small()));
       assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());
     }
+  }
+
+  /**
+   * Erasure leaves no key that names the user (SCAN for the id in key names), none of their lines
+   * in the order lines stream, and the user count one lower; other users' keys and lines stay.
+   */
+  @Test
+  void eraseUser_leavesNoKeyNamingTheUser_norTheirOrderLines() {
+    URI uri = emptyDatabase();
+    try (RedisEventStore erasing = TestData.redisStore(uri, new StoreBounds(2, 1000, 1_000_000,
+        Duration.ofDays(1), 1000)); Jedis jedis = redis.connect()) {
+      erasing.load(TestData.small());
+      jedis.select(Integer.parseInt(uri.getPath().substring(1)));
+      erasing.append(List.of(new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(300),
+              EventType.PURCHASE, "o9"), "ev-1"), new NewEvent("u1", new RecordedEvent("F", Instant.ofEpochSecond(301),
+              EventType.PURCHASE, "o9"), "ev-*?[2]"),
+          new NewEvent("u2", new RecordedEvent("E", Instant.ofEpochSecond(300), EventType.PURCHASE, "o8"), "ev-1")));
+      assertFalse(keysNaming("u1", jedis).isEmpty(), "u1's timeline, dropped items, cut orders and dedupe keys");
+      assertEquals(List.of("u1", "u1", "u2"), orderLineUsers(jedis));
+      long users = jedis.hlen("glassbox:users");
+
+      ErasedUser erased = erasing.eraseUser("u1");
+
+      assertEquals(new ErasedUser(true, 2, 1), erased, "the cap of 2 keeps o9's two lines");
+      assertEquals(List.of(), keysNaming("u1", jedis));
+      assertEquals(List.of("u2"), orderLineUsers(jedis));
+      assertEquals(users - 1, jedis.hlen("glassbox:users"));
+      assertTrue(keysNaming("u2", jedis).containsAll(List.of("glassbox:e:2:u2ev-1", "glassbox:t:u2")));
+    }
+  }
+
+  /** The keys whose names hold {@code userId}, sorted. */
+  private static List<String> keysNaming(String userId, Jedis jedis) {
+    List<String> found = new ArrayList<>();
+    ScanParams params = new ScanParams().match("*" + userId + "*").count(1000);
+    String cursor = ScanParams.SCAN_POINTER_START;
+    do {
+      ScanResult<String> page = jedis.scan(cursor, params);
+      found.addAll(page.getResult());
+      cursor = page.getCursor();
+    } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+    return found.stream().sorted().toList();
+  }
+
+  /** The user of each line of the order lines stream, oldest first. */
+  private static List<String> orderLineUsers(Jedis jedis) {
+    return jedis.xrange(RedisEventStore.ORDER_LINES, "-", "+", 1000).stream()
+        .map(line -> line.getFields().get("u")).toList();
   }
 }
