@@ -1,8 +1,11 @@
 package io.glassbox.feature;
 
+import static io.glassbox.server.RequestChecks.requireId;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.ByteString;
+import io.glassbox.api.v1.EraseUserRequest;
+import io.glassbox.api.v1.EraseUserResponse;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureStore;
 import io.glassbox.api.v1.ImportChunk;
@@ -106,6 +109,25 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         itemsFile == null
             ? csvImport.importInteractions(file, INTERACTIONS, validateOnly, timeZone, callerGone)
             : csvImport.validateInteractionsAfterItems(file, INTERACTIONS, itemsFile, ITEMS, timeZone, callerGone));
+  }
+
+  /**
+   * Erases one user's data from the store (right to erasure); the log line says how much, never
+   * who (the caller knows).
+   */
+  @Override
+  public void eraseUser(EraseUserRequest request, StreamObserver<EraseUserResponse> responses) {
+    String userId = requireId("user_id", request.getUserId());
+    ErasedUser erased = StoreCalls.call(() -> store.eraseUser(userId));
+    log.info("Erased a user on request: {} events in {} orders{}", erased.events(), erased.orders(),
+        erased.knownUser() ? "" : " (the store held nothing of the user)");
+    responses.onNext(EraseUserResponse.newBuilder()
+        .setKnownUser(erased.knownUser())
+        .setEvents(erased.events())
+        .setOrders(erased.orders())
+        .setStore(storedIn)
+        .build());
+    responses.onCompleted();
   }
 
   private interface Importer {

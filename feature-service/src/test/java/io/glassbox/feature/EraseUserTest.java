@@ -1,0 +1,112 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.EraseUserRequest;
+import io.glassbox.api.v1.EraseUserResponse;
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.FeatureStore;
+import io.glassbox.api.v1.GetUserHistoryRequest;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * FeatureAdmin.EraseUser on a real server: the FeatureService on one port, the admin service on
+ * its own (loopback) port, as FeatureMain serves them.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EraseUserTest {
+  private static final int PORT = 54061;
+  private static final int ADMIN_PORT = 54062;
+
+  private GrpcServer server;
+  private ManagedChannel publicChannel;
+  private ManagedChannel adminChannel;
+  private FeatureAdminGrpc.FeatureAdminBlockingStub admin;
+  private FeatureServiceGrpc.FeatureServiceBlockingStub features;
+
+  @BeforeEach
+  void start() {
+    InMemoryEventStore store = TestData.smallStore();
+    server = GrpcServer.onPort("feature-service", PORT)
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
+            TestData.NO_ZONE))
+        .addAdminService(TestData.admin(store), ADMIN_PORT)
+        .start();
+    server.setServing(true);
+    publicChannel = ManagedChannelBuilder.forAddress("127.0.0.1", PORT).usePlaintext().build();
+    adminChannel = ManagedChannelBuilder.forAddress("127.0.0.1", ADMIN_PORT).usePlaintext().build();
+    admin = FeatureAdminGrpc.newBlockingStub(adminChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    features = FeatureServiceGrpc.newBlockingStub(publicChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() {
+    publicChannel.shutdownNow();
+    adminChannel.shutdownNow();
+    server.close();
+  }
+
+  private static EraseUserRequest erase(String userId) {
+    return EraseUserRequest.newBuilder().setUserId(userId).build();
+  }
+
+  @Test
+  void eraseUser_knownUser_answersWhatWentAndTheHistoryIsEmpty() {
+    assertTrue(features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("u1").build()).getKnownUser());
+
+    EraseUserResponse erased = admin.eraseUser(erase("u1"));
+
+    // u1: orders i1 (A, B, C) and i2 (A, D) in the small dataset.
+    assertEquals(EraseUserResponse.newBuilder().setKnownUser(true).setEvents(5).setOrders(2)
+        .setStore(FeatureStore.FEATURE_STORE_MEMORY).build(), erased);
+    var history = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("u1").build());
+    assertFalse(history.getKnownUser());
+    assertEquals(0, history.getEventsCount());
+  }
+
+  @Test
+  void eraseUser_twice_isNoErrorAndFindsNothing() {
+    admin.eraseUser(erase("u2"));
+
+    EraseUserResponse again = admin.eraseUser(erase("u2"));
+
+    assertFalse(again.getKnownUser());
+    assertEquals(0, again.getEvents());
+    assertEquals(0, again.getOrders());
+  }
+
+  @Test
+  void eraseUser_invalidUserId_isInvalidArgumentNamingTheField() {
+    StatusRuntimeException empty = assertThrows(StatusRuntimeException.class, () -> admin.eraseUser(erase("")));
+    assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
+    assertEquals("user_id must not be empty", empty.getStatus().getDescription());
+
+    StatusRuntimeException tooLong = assertThrows(StatusRuntimeException.class,
+        () -> admin.eraseUser(erase("x".repeat(129))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, tooLong.getStatus().getCode());
+    assertEquals("user_id must be at most 128 characters, got 129", tooLong.getStatus().getDescription());
+  }
+
+  @Test
+  void eraseUser_onThePublicPort_isNotServed() {
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> FeatureAdminGrpc.newBlockingStub(publicChannel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .eraseUser(erase("u1")));
+
+    assertEquals(Status.Code.UNIMPLEMENTED, refused.getStatus().getCode());
+    assertTrue(features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("u1").build()).getKnownUser());
+  }
+}
