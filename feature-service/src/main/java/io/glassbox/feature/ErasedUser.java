@@ -1,6 +1,10 @@
 package io.glassbox.feature;
 
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@link EventStore#eraseUser} removed of one user.
@@ -16,11 +20,20 @@ public record ErasedUser(boolean knownUser, long events, long orders) {
 
   /** A known user's erasure, from the events removed. */
   static ErasedUser of(Collection<RecordedEvent> removed) {
-    long orders = removed.stream()
-        .filter(e -> e.type() == EventType.PURCHASE && !e.basketId().isEmpty())
-        .map(RecordedEvent::basketId)
-        .distinct()
-        .count();
-    return new ErasedUser(true, removed.size(), orders);
+    return new ErasedUser(true, removed.size(), orderItems(removed).size());
+  }
+
+  /**
+   * The orders among {@code events}: each non-empty basket id of a purchase with its distinct
+   * items, in the order first seen.
+   */
+  static Map<String, Set<String>> orderItems(Collection<RecordedEvent> events) {
+    Map<String, Set<String>> orders = new LinkedHashMap<>();
+    for (RecordedEvent event : events) {
+      if (event.type() == EventType.PURCHASE && !event.basketId().isEmpty()) {
+        orders.computeIfAbsent(event.basketId(), basket -> new LinkedHashSet<>()).add(event.itemId());
+      }
+    }
+    return orders;
   }
 }

@@ -404,7 +404,8 @@ public final class InMemoryEventStore implements EventStore {
   }
 
   /**
-   * Drops the user's timeline (with its dropped purchases and cut orders). The dedupe window keeps
+   * Drops the user's timeline (with its dropped purchases and cut orders) and withdraws its orders
+   * from the co-purchase statistics (the dataset's too, until the next start). The dedupe window keeps
    * its keys: hashes of user and event id ({@link RecentEventIds}), which name no one and expire
    * with the window.
    */
@@ -423,7 +424,14 @@ public final class InMemoryEventStore implements EventStore {
         return ErasedUser.NOTHING;
       }
       s.eventsHeld -= timeline.size;
-      return ErasedUser.of(s.events(timeline, timeline.size));
+      List<RecordedEvent> removed = s.events(timeline, timeline.size);
+      List<int[]> orders = new ArrayList<>();
+      for (Set<String> items : ErasedUser.orderItems(removed).values()) {
+        orders.add(items.stream().mapToInt(s.itemIndex::get).toArray());
+      }
+      s.coPurchase.withdraw(userId::equals, orders);
+      s.coPurchase.publish();
+      return ErasedUser.of(removed);
     } finally {
       s.lock.writeLock().unlock();
     }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 /**
  * Co-purchase statistics that grow with ingested orders: the dataset's baskets and, since the
@@ -185,6 +186,45 @@ final class LiveCoPurchase {
       order.members = OUTGROWN;
     }
     return true;
+  }
+
+  /**
+   * Withdraws one user's orders (right to erasure): each of {@code orders}, the distinct items of one
+   * order, no longer counts for its pairs where it counted (2 to {@code maxBasketSize} items); a
+   * count never falls below 0. The open orders of the user ({@code isUser} says which user an order
+   * is of) are forgotten: a later line of one starts an order of its own. Seen by readers from the
+   * next {@link #publish}. Exact for orders counted whole; an order whose lines came further apart
+   * than the open window counted as two, and one cut by the per-user cap, are withdrawn as the
+   * store holds them.
+   */
+  void withdraw(Predicate<String> isUser, List<int[]> orders) {
+    openOrders.keySet().removeIf(key -> isUser.test(userOf(key)));
+    for (int[] members : orders) {
+      if (members.length < 2 || members.length > maxBasketSize) {
+        continue;
+      }
+      for (int a : members) {
+        for (int b : members) {
+          if (a != b && heldCount(a, b) > 0) {
+            count(a, b, -1, -1);
+          }
+        }
+      }
+    }
+  }
+
+  /** The user of an open order's key ({@link #add} writes it). */
+  private static String userOf(String orderKey) {
+    int colon = orderKey.indexOf(':');
+    int length = Integer.parseInt(orderKey, 0, colon, 10);
+    return orderKey.substring(colon + 1, colon + 1 + length);
+  }
+
+  /** The count of (item, other) now: held, else the dataset's. */
+  private int heldCount(int item, int other) {
+    PairCounts held = counts[item];
+    int slot = held == null ? -1 : held.slot(other);
+    return slot >= 0 ? held.values[slot] : datasetCount(item, other);
   }
 
   private void closeOrdersIdleSince(long millis) {

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +108,14 @@ public final class RedisEventStore implements EventStore {
   private static final String DATASET = PREFIX + "dataset";
   /** Stream of ingested order lines (fields u, b, i: user, basket id, item), oldest first. */
   static final String ORDER_LINES = PREFIX + "orders";
+  /**
+   * The fields of a line of {@link #ORDER_LINES} that withdraws an erased user's orders (see
+   * {@link #eraseUser}): the user's SHA-256 (hex), and their orders' items.
+   */
+  static final String WITHDRAWN_USER = "x";
+  static final String WITHDRAWN_ORDERS = "o";
+  private static final String ITEM_SEPARATOR = "\u001f";
+  private static final String ORDER_SEPARATOR = "\u001e";
   /** How stale a replica's co-purchase statistics may be against other replicas' ingestions. */
   private static final long ORDER_SYNC_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int ORDER_LINES_PER_READ = 10_000;
@@ -1375,19 +1385,34 @@ public final class RedisEventStore implements EventStore {
       }
       CoPurchaseGraph known = live.graph();
       List<String> newItems = lines.stream().map(line -> line.getFields().get("i"))
-          .filter(item -> known.indexOf(item) < 0).distinct().toList();
+          .filter(item -> item != null && known.indexOf(item) < 0).distinct().toList();
       if (!newItems.isEmpty()) {
         live.addItems(newItems);
       }
       CoPurchaseGraph graph = live.graph();
       for (StreamEntry line : lines) {
         Map<String, String> fields = line.getFields();
+        String withdrawn = fields.get(WITHDRAWN_USER);
+        if (withdrawn != null) {
+          live.withdraw(user -> withdrawnUser(user).equals(withdrawn),
+              withdrawnOrders(fields.get(WITHDRAWN_ORDERS), graph));
+          continue;
+        }
         // Added at the entry's time (Redis's clock, the same for every replica).
         live.add(fields.get("u"), fields.get("b"), graph.indexOf(fields.get("i")), line.getID().getTime());
       }
       cursor = lines.get(lines.size() - 1).getID().toString();
       live.publish();
     }
+  }
+
+  /** The orders of a withdrawal line, as item indices of {@code graph} (items it lacks left out). */
+  private static List<int[]> withdrawnOrders(String orders, CoPurchaseGraph graph) {
+    List<int[]> indices = new ArrayList<>();
+    for (String order : orders.isEmpty() ? new String[0] : orders.split(ORDER_SEPARATOR)) {
+      indices.add(Arrays.stream(order.split(ITEM_SEPARATOR)).mapToInt(graph::indexOf).filter(i -> i >= 0).toArray());
+    }
+    return indices;
   }
 
   @Override
@@ -1544,12 +1569,19 @@ public final class RedisEventStore implements EventStore {
 
   /**
    * KEYS: the user's timeline, dropped purchases' items, order dropped last, cut orders; {@code users};
-   * the order lines stream. ARGV: the user. Deletes the four keys, the user's count and the user's
-   * lines of the stream (read 1000 at a time), all at once. Returns {1 if the user was counted, the
-   * stream lines deleted, the timeline's members and scores as they were}.
+   * the order lines stream. ARGV: the user, the timeline's size and last member as read before
+   * (the last "" when empty), the withdrawal line's two fields ({@link #WITHDRAWN_USER},
+   * {@link #WITHDRAWN_ORDERS}). Unless the timeline changed since it was read (returns {-1}):
+   * deletes the four keys, the user's count and the user's lines of the stream (read 1000 at a
+   * time), and, if the user was counted, adds the withdrawal line, all at once. Returns {1 if the
+   * user was counted else 0, the stream lines deleted}.
    */
   private static final String ERASE_SCRIPT = """
-      local events = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+      local size = redis.call('ZCARD', KEYS[1])
+      local last = redis.call('ZRANGE', KEYS[1], -1, -1)[1] or ''
+      if size ~= tonumber(ARGV[2]) or last ~= ARGV[3] then
+        return {-1}
+      end
       local known = redis.call('HDEL', KEYS[5], ARGV[1])
       redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
       local lines = 0
@@ -1567,14 +1599,22 @@ public final class RedisEventStore implements EventStore {
           from = '(' .. entry[1]
         end
       until #chunk < 1000
-      return {known, lines, events}
-      """;
+      if known == 1 or size > 0 then
+        redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[4], 'WITHDRAWN_ORDERS', ARGV[5])
+      end
+      return {known, lines}
+      """
+      .replace("WITHDRAWN_USER", WITHDRAWN_USER)
+      .replace("WITHDRAWN_ORDERS", WITHDRAWN_ORDERS);
+  private static final int ERASE_TRIES = 5;
 
   /**
    * First deletes the user's dedupe keys ({@code e:<length>:<user>...}, found with SCAN: a
-   * script cannot know them), then runs {@link #ERASE_SCRIPT}, which removes the rest in one atomic
-   * step. Safe if cut short between the two: the user's record is still whole (only a resend of one
-   * of their event ids would be stored again), and erasing again finishes the work.
+   * script cannot know them), then reads the timeline and runs {@link #ERASE_SCRIPT}, which removes
+   * the rest and adds the withdrawal of the user's orders to the order lines stream in one atomic
+   * step (read again if an ingestion changed the timeline meanwhile). Safe if cut short between the
+   * two: the user's record is still whole (only a resend of one of their event ids would be stored
+   * again), and erasing again finishes the work.
    */
   @Override
   public ErasedUser eraseUser(String userId) {
@@ -1591,15 +1631,35 @@ public final class RedisEventStore implements EventStore {
         cursor = page.getCursor();
       } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
     });
-    List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
-        cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId));
-    List<?> members = (List<?>) answer.get(2);
-    List<RecordedEvent> removed = new ArrayList<>(members.size() / 2);
-    for (int i = 0; i < members.size(); i += 2) {
-      removed.add(TimelineMember.decode((String) members.get(i), (long) Double.parseDouble((String) members.get(i + 1))));
+    for (int attempt = 1; ; attempt++) {
+      List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
+      List<RecordedEvent> removed = decode(members);
+      String last = members.isEmpty() ? "" : members.get(members.size() - 1).getElement();
+      List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
+          cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
+          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(removed)));
+      if ((Long) answer.get(0) >= 0) {
+        // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
+        orderChanges.incrementAndGet();
+        return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed) : ErasedUser.NOTHING;
+      }
+      if (attempt == ERASE_TRIES) {
+        throw new StoreUnavailableException("the user's events kept changing while being erased; nothing erased "
+            + "but their dedupe keys", null);
+      }
     }
-    boolean known = (Long) answer.get(0) == 1 || !removed.isEmpty();
-    return known ? ErasedUser.of(removed) : ErasedUser.NOTHING;
+  }
+
+  /** The withdrawal line's user: a SHA-256 of the id, hex, so the stream does not keep the id itself. */
+  private static String withdrawnUser(String userId) {
+    return HexFormat.of().formatHex(Digests.sha256(userId));
+  }
+
+  /** The withdrawal line's orders: each order's items, separated by US, the orders by RS. */
+  private static String withdrawnOrders(List<RecordedEvent> events) {
+    return ErasedUser.orderItems(events).values().stream()
+        .map(items -> String.join(ITEM_SEPARATOR, items))
+        .collect(Collectors.joining(ORDER_SEPARATOR));
   }
 
   /** {@code text} matched literally by a SCAN MATCH pattern. */

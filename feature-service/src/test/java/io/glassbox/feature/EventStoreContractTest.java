@@ -1068,4 +1068,20 @@ abstract class EventStoreContractTest {
       capped.close();
     }
   }
+
+  @Test
+  void eraseUser_withdrawsTheirOrders_ingestedAndTheDatasets_fromCoPurchase() {
+    store.append(List.of(order("buyer", "E", 400, "o1"), order("buyer", "F", 401, "o1")));
+    assertEquals(List.of(new CoPurchaseNeighbour("F", 1)), store.coPurchaseNeighbours("E"));
+
+    store.eraseUser("buyer");
+    // u3's one order, i4, is B and C of the dataset; u1's i1 holds them too.
+    store.eraseUser("u3");
+
+    assertEquals(List.of(), store.coPurchaseNeighbours("E"));
+    assertEquals(List.of(new CoPurchaseNeighbour("A", 2), new CoPurchaseNeighbour("C", 1),
+        new CoPurchaseNeighbour("F", 1)), store.coPurchaseNeighbours("B"));
+    CoPurchaseGraph graph = store.coPurchaseGraph();
+    assertEquals(0, graph.neighbours(graph.indexOf("E")).length);
+  }
 }

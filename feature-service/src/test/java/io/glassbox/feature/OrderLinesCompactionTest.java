@@ -594,4 +594,55 @@ class OrderLinesCompactionTest {
       return command.get();
     }
   }
+
+  /**
+   * Erasing a user (right to erasure) withdraws their orders, ingested and the dataset's, from the
+   * co-purchase counts of the replica that erased and of every other, within the sync interval;
+   * a compaction keeps them withdrawn for replicas started after it.
+   */
+  @Test
+  void eraseUser_withdrawsTheirOrdersFromEveryReplica_andCompactionKeepsThemWithdrawn()
+      throws InterruptedException {
+    RedisEventStore erasing = replica();
+    RedisEventStore other = replica();
+    erasing.append(List.of(order("buyer", "E", 1000, "o1"), order("buyer", "F", 1001, "o1"),
+        order("keeper", "E", 1002, "k1"), order("keeper", "D", 1003, "k1")));
+    assertEquals(List.of(new CoPurchaseNeighbour("D", 1), new CoPurchaseNeighbour("F", 1)),
+        neighboursOnceEqual(other, "E", List.of(new CoPurchaseNeighbour("D", 1), new CoPurchaseNeighbour("F", 1))));
+    // B and C: in u1's order i1 and u3's order i4 of the dataset.
+    assertEquals(new CoPurchaseNeighbour("C", 2), other.coPurchaseNeighbours("B").get(1));
+
+    erasing.eraseUser("buyer");
+    erasing.eraseUser("u3");
+
+    List<CoPurchaseNeighbour> withoutBuyer = List.of(new CoPurchaseNeighbour("D", 1));
+    assertEquals(withoutBuyer, erasing.coPurchaseNeighbours("E"));
+    assertEquals(withoutBuyer, neighboursOnceEqual(other, "E", withoutBuyer));
+    assertEquals(List.of(new CoPurchaseNeighbour("A", 2), new CoPurchaseNeighbour("C", 1),
+        new CoPurchaseNeighbour("F", 1)), erasing.coPurchaseNeighbours("B"));
+    assertEquals(erasing.coPurchaseNeighbours("B"), neighboursOnceEqual(other, "B", erasing.coPurchaseNeighbours("B")));
+    String before = statistics(erasing);
+
+    assertTrue(erasing.compactOrderLines());
+    RedisEventStore startedAfter = replica();
+
+    assertEquals(before, statisticsOnceEqual(startedAfter, before));
+    assertEquals(withoutBuyer, startedAfter.coPurchaseNeighbours("E"));
+  }
+
+  private static NewEvent order(String user, String item, long second, String basket) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
+  }
+
+  /** The replica's neighbours of {@code item} once {@code expected} (within its sync interval), else as found. */
+  private static List<CoPurchaseNeighbour> neighboursOnceEqual(RedisEventStore replica, String item,
+      List<CoPurchaseNeighbour> expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    List<CoPurchaseNeighbour> found = replica.coPurchaseNeighbours(item);
+    while (!found.equals(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      found = replica.coPurchaseNeighbours(item);
+    }
+    return found;
+  }
 }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -757,6 +758,8 @@ class RedisEventStoreTest extends EventStoreContractTest {
       assertEquals(new ErasedUser(true, 2, 1), erased, "the cap of 2 keeps o9's two lines");
       assertEquals(List.of(), keysNaming("u1", jedis));
       assertEquals(List.of("u2"), orderLineUsers(jedis));
+      assertTrue(jedis.xrange(RedisEventStore.ORDER_LINES, "-", "+", 1000).stream()
+          .noneMatch(line -> line.getFields().containsValue("u1")), "the withdrawal line names no user");
       assertEquals(users - 1, jedis.hlen("glassbox:users"));
       assertTrue(keysNaming("u2", jedis).containsAll(List.of("glassbox:e:2:u2ev-1", "glassbox:t:u2")));
     }
@@ -775,9 +778,27 @@ class RedisEventStoreTest extends EventStoreContractTest {
     return found.stream().sorted().toList();
   }
 
-  /** The user of each line of the order lines stream, oldest first. */
+  /** The user of each order line of the stream, oldest first (withdrawal lines have none). */
   private static List<String> orderLineUsers(Jedis jedis) {
     return jedis.xrange(RedisEventStore.ORDER_LINES, "-", "+", 1000).stream()
-        .map(line -> line.getFields().get("u")).toList();
+        .map(line -> line.getFields().get("u")).filter(Objects::nonNull).toList();
+  }
+
+  /** A user id with glob characters matches only itself when its dedupe keys are looked for. */
+  @Test
+  void eraseUser_idWithGlobCharacters_deletesTheirDedupeKeysAndNoOneElses() {
+    URI uri = emptyDatabase();
+    try (RedisEventStore erasing = TestData.redisStore(uri); Jedis jedis = redis.connect()) {
+      erasing.load(TestData.small());
+      jedis.select(Integer.parseInt(uri.getPath().substring(1)));
+      erasing.append(List.of(purchase("a*", "E", 300, "ev-1"), purchase("ab", "E", 300, "ev-1"),
+          purchase("[a]", "E", 300, "ev-1")));
+
+      erasing.eraseUser("a*");
+      erasing.eraseUser("[a]");
+
+      assertEquals(List.of("glassbox:e:2:abev-1"), keysNaming(":", jedis).stream()
+          .filter(key -> key.startsWith("glassbox:e:")).toList());
+    }
   }
 }
