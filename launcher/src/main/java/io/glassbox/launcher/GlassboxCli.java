@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
     description = "Explainable product recommendations over gRPC.",
     subcommands = {UpCommand.class, RecommendCommand.class, ExplainItemCommand.class, WhyNotCommand.class,
         WhatIfCommand.class, InsightsCommand.class, FeedbackCommand.class, ImportCommand.class, BenchCommand.class,
-        LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class,
+        LoadCommand.class, ServeCommand.class, HealthCommand.class, ReloadModelCommand.class, EraseUserCommand.class,
         EvaluateCommand.class, TrainCommand.class})
 public final class GlassboxCli implements Runnable {
   /**

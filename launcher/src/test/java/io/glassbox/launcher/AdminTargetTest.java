@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 /**
- * import and reload-model call the admin ports: GLASSBOX_FEATURE_ADMIN_TARGET and
+ * import, erase-user and reload-model call the admin ports: GLASSBOX_FEATURE_ADMIN_TARGET and
  * GLASSBOX_MODEL_ADMIN_TARGET move their default addresses by the rules of GLASSBOX_GATEWAY_TARGET.
  * Before, only --target did, so an operator with a suite on other ports passed it every time, and a
  * forgotten one reloaded the model of the suite on up's default ports.
@@ -27,6 +27,7 @@ class AdminTargetTest {
         GatewayAddress.TARGET_VARIABLE, "gateway.shop:50051");
 
     assertEquals("features.shop:51062", this.<ImportCommand>parsed(environment, "import").target);
+    assertEquals("features.shop:51062", this.<EraseUserCommand>parsed(environment, "erase-user", "--user", "u1").target);
     assertEquals("models.shop:51063", this.<ReloadModelCommand>parsed(environment, "reload-model").target);
     assertEquals("localhost:1", this.<ReloadModelCommand>parsed(environment, "reload-model", "--target",
         "localhost:1").target);
@@ -34,6 +35,7 @@ class AdminTargetTest {
     Map<String, String> blank = Map.of(GatewayAddress.FEATURE_ADMIN_TARGET_VARIABLE, " ",
         GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE, "", GatewayAddress.TARGET_VARIABLE, "gateway.shop:50051");
     assertEquals("localhost:50062", this.<ImportCommand>parsed(blank, "import").target);
+    assertEquals("localhost:50062", this.<EraseUserCommand>parsed(blank, "erase-user", "--user", "u1").target);
     assertEquals("localhost:50063", this.<ReloadModelCommand>parsed(blank, "reload-model").target);
   }
 

@@ -1,0 +1,72 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.FeatureMain;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.ServerSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bin/glassbox erase-user} against a real feature service on its admin port. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class EraseUserCommandTest {
+  @TempDir Path dir;
+  private GrpcServer feature;
+
+  @BeforeEach
+  void startFeatureService() throws IOException {
+    Path shop = Files.createDirectory(dir.resolve("shop"));
+    Files.writeString(shop.resolve("items.csv"), "item_id,title\nA,Mug\nB,Plate\n");
+    Files.writeString(shop.resolve("interactions.csv"), "user_id,item_id,timestamp,basket_id\n"
+        + "u1,A,2011-12-09T12:50:00Z,o1\nu1,B,2011-12-09T12:50:00Z,o1\nu2,A,2011-12-09T13:00:00Z,o2\n");
+    feature = FeatureMain.start(ConfigSource.of(Map.of(
+        FeatureConfig.DATA_DIR_KEY, shop.toString(),
+        FeatureConfig.PORT_KEY, "54063",
+        FeatureConfig.ADMIN_PORT_KEY, "54064",
+        ServerSettings.METRICS_PORT_KEY, "0")));
+  }
+
+  @AfterEach
+  void stop() {
+    feature.close();
+  }
+
+  private static CliRun erase(String userId) {
+    return CliRun.of("erase-user", "--user", userId, "--target", "localhost:54064");
+  }
+
+  @Test
+  void eraseUser_knownUser_printsWhatWentAndWhatStays_thenNothingTheSecondTime() {
+    CliRun erased = erase("u1");
+
+    assertEquals(0, erased.exit(), erased.err());
+    assertEquals(String.format("Erased user u1 from the feature service (its memory): 2 events in 1 orders, and the"
+        + " orders' share of the co-purchase counts.%n%s%n", EraseUserCommand.NOT_ERASED), erased.out());
+
+    CliRun again = erase("u1");
+
+    assertEquals(0, again.exit(), again.err());
+    assertEquals(String.format("The feature service holds nothing of user u1 (erased before, or never seen): nothing"
+        + " to erase.%n%s%n", EraseUserCommand.NOT_ERASED), again.out());
+  }
+
+  @Test
+  void eraseUser_invalidUserId_failsNamingTheField() {
+    CliRun refused = erase("x".repeat(129));
+
+    assertEquals(1, refused.exit(), refused.out());
+    assertTrue(refused.err().contains("user_id must be at most 128 characters, got 129"), refused.err());
+  }
+}
