@@ -273,6 +273,7 @@ public final class InMemoryEventStore implements EventStore {
     int[] items = new int[events.size()];
     List<Integer> purchased = new ArrayList<>();
     int duplicates = 0;
+    List<String> arrived = new ArrayList<>();
     int evicted;
     boolean coPurchaseFull = false;
     Optional<Instant> latestBefore;
@@ -313,6 +314,7 @@ public final class InMemoryEventStore implements EventStore {
         if (timeline == null) {
           timeline = new UserTimeline(2);
           timeline.probationSince = call;
+          arrived.add(event.userId());
         }
         // An imported row is the admin's data, as the dataset is: protected at once.
         s.touch(event.userId(), timeline, call, event.copy() > 0);
@@ -327,6 +329,7 @@ public final class InMemoryEventStore implements EventStore {
         if (timeline.isProtected()) {
           s.protectedEvents += added;
         }
+        s.demoteBeyondShare(bounds);
         s.interactionCounts[items[i]]++;
         if (recorded.type() == EventType.PURCHASE) {
           purchased.add(items[i]);
@@ -340,6 +343,7 @@ public final class InMemoryEventStore implements EventStore {
         }
       }
       latestAfter = Optional.ofNullable(s.latestPurchaseTime);
+      s.behindDemoted(arrived);
       evicted = s.evictBeyondBounds(bounds);
       s.coPurchase.publish();
     } finally {
@@ -634,16 +638,41 @@ public final class InMemoryEventStore implements EventStore {
     }
 
     /**
+     * Moves the users of {@code arrived} still on probation (new in this call) to its most recently
+     * active end, behind the users demoted during the call, idle since an earlier one, so that
+     * eviction takes those first. Call under the write lock.
+     */
+    void behindDemoted(List<String> arrived) {
+      for (String userId : arrived) {
+        UserTimeline timeline = probation.remove(userId);
+        if (timeline != null) {
+          probation.put(userId, timeline);
+        }
+      }
+    }
+
+    /**
      * Evicts users until within the bounds, the least recently active on probation first, a
-     * protected one only when probation is empty; then puts the least recently active protected
-     * users back on probation (its most recently active end, as SLRU does) while the protected
-     * segment holds more than its share of either bound. Call under the write lock.
+     * protected one only when probation is empty; then {@link #demoteBeyondShare} (for the
+     * dataset at load: {@code append} demotes as it promotes). Call under the write lock.
      */
     int evictBeyondBounds(StoreBounds limits) {
       int fromProbation = evictEldest(probation.values(), limits);
       int fromProtected = evictEldest(protectedUsers.values(), limits);
       evictedUsers.addAndGet(fromProbation + fromProtected);
       evictedProtected.addAndGet(fromProtected);
+      demoteBeyondShare(limits);
+      return fromProbation + fromProtected;
+    }
+
+    /**
+     * Puts the least recently active protected users back on probation (its most recently active
+     * end, as SLRU does) while the protected segment holds more than its share of either bound. Run
+     * after each event, as SLRU demotes when it promotes: run only after eviction, a call's
+     * promotions took the room of its own new users, evicted before idle protected users were
+     * demoted. Call under the write lock.
+     */
+    void demoteBeyondShare(StoreBounds limits) {
       long protectedUsersMax = Math.max(1, (long) (limits.maxUsers() * PROTECTED_SHARE));
       long protectedEventsMax = (long) (limits.maxEvents() * PROTECTED_SHARE);
       Iterator<Map.Entry<String, UserTimeline>> demoted = protectedUsers.entrySet().iterator();
@@ -654,7 +683,6 @@ public final class InMemoryEventStore implements EventStore {
         user.getValue().probationSince = appendCalls;
         probation.put(user.getKey(), user.getValue());
       }
-      return fromProbation + fromProtected;
     }
 
     /** Evicts the least recently active users of {@code segment} while over the bounds; how many. */

@@ -174,6 +174,60 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
   }
 
   /**
+   * Returning users promoted in one call push the protected segment past its share (4 of 6) during
+   * the call: its least recently active users go back on probation as each is promoted, so that the
+   * call's new user "x" stays and an idle dataset user goes. Before, the demotion ran only after
+   * eviction, which emptied probation, "x" with it: acknowledged, then unknown.
+   */
+  @Test
+  void append_callPromotingPastTheShare_keepsItsNewUser_andEvictsAnIdleDatasetUser() {
+    InMemoryEventStore bounded = loadedWithin(6, 1000);
+    bounded.append(List.of(click("a", 1)));
+    bounded.append(List.of(click("b", 2)));
+    bounded.append(List.of(click("c", 3)));
+
+    AppendResult result = bounded.append(List.of(click("a", 4), click("b", 5), click("c", 6), click("x", 7)));
+
+    assertEquals("stored 4, duplicates 0", TestData.counts(result));
+    assertTrue(bounded.history("x", 10).knownUser());
+    assertFalse(bounded.history("u3", 10).knownUser());
+    assertEquals(6, bounded.userCount());
+  }
+
+  /** The same with the new user first in the call, before the promotions that demote. */
+  @Test
+  void append_newUserBeforeThePromotionsInItsCall_isKept() {
+    InMemoryEventStore bounded = loadedWithin(6, 1000);
+    bounded.append(List.of(click("a", 1)));
+    bounded.append(List.of(click("b", 2)));
+    bounded.append(List.of(click("c", 3)));
+
+    bounded.append(List.of(click("x", 4), click("a", 5), click("b", 6), click("c", 7)));
+
+    assertTrue(bounded.history("x", 10).knownUser());
+    assertFalse(bounded.history("u3", 10).knownUser());
+    assertEquals(6, bounded.userCount());
+  }
+
+  /**
+   * The same past the event bound (10 of 13 events loaded, protected at most 10): a customer's three
+   * events in the call that stores a new user's first demote u3 and u2, who go after "p".
+   */
+  @Test
+  void append_protectedEventsPastTheShareInACall_keepTheCallsNewUser() {
+    InMemoryEventStore bounded = loadedWithin(1000, 13);
+    bounded.append(List.of(click("p", 1)));
+
+    AppendResult result = bounded.append(List.of(click("u1", 300), click("u1", 301), click("u1", 302), click("x", 303)));
+
+    assertEquals("stored 4, duplicates 0", TestData.counts(result));
+    assertTrue(bounded.history("x", 10).knownUser());
+    assertFalse(bounded.history("p", 10).knownUser());
+    assertFalse(bounded.history("u3", 10).knownUser());
+    assertEquals(8, bounded.history("u1", 10).totalEvents());
+  }
+
+  /**
    * Everyone protected (the dataset past the bound at load): the least recently active protected
    * user goes, u3, then u2.
    */
