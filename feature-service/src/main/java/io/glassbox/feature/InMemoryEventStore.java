@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * <em>protected</em>. Eviction takes the least recently active (by last ingested event) user on
  * probation, and a protected one only when probation is empty. The protected segment holds at most
  * {@link #PROTECTED_SHARE} of either bound, its least recently active users going back on
- * probation beyond it, so that new users always have room: protected users never fill the store
- * and starve them.
+ * probation beyond it (the dataset's too, at load, when it is larger), so that new users always
+ * have room: a call's new users are evicted in that call only when they are more than the
+ * protected segment leaves room for.
  *
  * <p>Histories, the catalogue and counters sit behind one read-write lock: a batch is applied
  * as a whole under the write lock, so a reader sees all of it or none, and reads (which copy at
