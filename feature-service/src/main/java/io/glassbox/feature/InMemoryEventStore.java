@@ -360,10 +360,11 @@ public final class InMemoryEventStore implements EventStore {
     }
     if (evicted > 0) {
       warnAtMostOncePerMinute(lastEvictionLog, () -> log.warn("In-memory store at its bound ({} users, {} "
-          + "events): {} users evicted so far, the least recently active first, {} of them protected (from the "
-          + "dataset, an import, or seen in more than one call) and the rest new users on probation; use "
+          + "events): {} users evicted so far, the least recently active first: {} while protected (from the "
+          + "dataset, an import, or seen in more than one call), the rest from probation, which holds new users "
+          + "and the protected users put back there past 80% of either bound ({} so far); use "
           + "GLASSBOX_FEATURE_STORE=redis to keep them",
-          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get(), s.evictedProtected.get()));
+          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get(), s.evictedProtected.get(), s.demotedUsers.get()));
     }
     return new AppendResult(events.size() - duplicates, duplicates, latestBefore, latestAfter);
   }
@@ -530,6 +531,8 @@ public final class InMemoryEventStore implements EventStore {
     Instant latestPurchaseTime;
     final AtomicLong evictedUsers = new AtomicLong();
     final AtomicLong evictedProtected = new AtomicLong();
+    /** Protected users put back on probation so far, evicted from there as new users are. */
+    final AtomicLong demotedUsers = new AtomicLong();
 
     State(DatasetIndex.Indexed indexed) {
       DatasetIndex index = indexed.index();
@@ -683,6 +686,7 @@ public final class InMemoryEventStore implements EventStore {
         protectedEvents -= user.getValue().size;
         user.getValue().probationSince = appendCalls;
         probation.put(user.getKey(), user.getValue());
+        demotedUsers.incrementAndGet();
       }
     }
 

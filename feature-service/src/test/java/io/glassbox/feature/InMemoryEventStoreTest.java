@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import io.glassbox.server.LogCapture;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -225,6 +227,26 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
     assertFalse(bounded.history("p", 10).knownUser());
     assertFalse(bounded.history("u3", 10).knownUser());
     assertEquals(8, bounded.history("u1", 10).totalEvents());
+  }
+
+  /**
+   * The warning names the protected users put back on probation: u3, demoted at load (3 users, at
+   * most 2 protected), then evicted by the first new id. Before, it said no evicted user had been
+   * protected and the rest were new users on probation.
+   */
+  @Test
+  void append_evictingADemotedDatasetUser_warnsOfTheUsersPutBackOnProbation() {
+    try (LogCapture logged = LogCapture.of(InMemoryEventStore.class, Level.WARN)) {
+      InMemoryEventStore bounded = loadedWithin(3, 1000);
+      bounded.append(List.of(click("new", 1)));
+
+      assertFalse(bounded.history("u3", 10).knownUser());
+      assertEquals(List.of("In-memory store at its bound (3 users, 1000 events): 1 users evicted so far, the least "
+              + "recently active first: 0 while protected (from the dataset, an import, or seen in more than one "
+              + "call), the rest from probation, which holds new users and the protected users put back there past "
+              + "80% of either bound (1 so far); use GLASSBOX_FEATURE_STORE=redis to keep them"),
+          logged.lines().stream().map(line -> line.getFormattedMessage()).toList());
+    }
   }
 
   /**
