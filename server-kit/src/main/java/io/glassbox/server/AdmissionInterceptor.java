@@ -37,8 +37,9 @@ import org.slf4j.event.Level;
  * rather hear "busy" soon than time out). A call whose client cancels it, or whose deadline
  * passes, while it waits leaves the queue. A running call holds its slot until it completes or
  * is cancelled, then hands it to the oldest waiting call. Once closed (the server is shutting
- * down), a call that would wait is refused UNAVAILABLE at once: nothing would end its wait, and
- * another replica can take it.
+ * down), a call that would wait, or find the queue full or off, is refused UNAVAILABLE at once,
+ * and so is each call waiting then: nothing would end their wait, and another replica can take
+ * them.
  *
  * <p>Why a short queue and not a larger limit: the calls that run at once share the machine's
  * cores, so each takes longer the more there are, and under overload most of them would run
@@ -68,8 +69,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     /** It waited in the queue for its whole wait and no slot came free. */
     WAIT_EXPIRED("wait_expired", Level.WARN),
     /**
-     * Every slot was taken and the server is shutting down: no wait would end (UNAVAILABLE). A
-     * drain is expected, and says itself in the log: INFO.
+     * Every slot was taken and the server is shutting down, or it was waiting when the server
+     * closed: no wait would end (UNAVAILABLE). A drain is expected, and says itself in the log: INFO.
      */
     SHUTTING_DOWN("shutting_down", Level.INFO);
 
@@ -96,7 +97,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final String waitUpHead;
   /** The rest of that refusal, after the milliseconds. */
   private final String waitUpTail;
-  /** The refusal of a call that would wait once the server is shutting down. */
+  /** The refusal of a call that would wait, or waits, once the server is shutting down. */
   private final Status shuttingDown;
   /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
@@ -105,6 +106,12 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private int running;
   /** Calls waiting for a slot, oldest first; guarded by {@link #lock}. */
   private final ArrayDeque<Waiting<?, ?>> queue = new ArrayDeque<>();
+  /**
+   * Closed: no call waits any more, and none is queued; guarded by {@link #lock}. The timer's
+   * refusal of a call it can no longer schedule is not enough: shutdownNow drops the tasks already
+   * scheduled (and may drop one scheduled while it runs) without a word.
+   */
+  private boolean closed;
   /** Calls refused, by port and reason: the server's {@link #refusalCounter}, which both its ports share. */
   private final Counter refused;
   /**
@@ -151,7 +158,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
         .help("Calls refused by the server's concurrency limit, by port (client, or admin: the admin services' port)"
             + " and reason: queue_full (RESOURCE_EXHAUSTED: every slot taken and the queue full, or off), wait_expired"
             + " (RESOURCE_EXHAUSTED: no slot came free within the queue's wait) or shutting_down (UNAVAILABLE: every"
-            + " slot taken while the server shuts down)")
+            + " slot taken, or the call waiting, as the server shuts down)")
         .labelNames("port", "reason")
         .register(registry);
   }
@@ -220,11 +227,14 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   public <Q, A> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
     boolean admitted = false;
+    boolean closing = false;
     Waiting<Q, A> waiting = null;
     synchronized (lock) {
       if (running < limit) {
         running++;
         admitted = true;
+      } else if (closed) {
+        closing = true;
       } else if (queue.size() < queueCapacity) {
         waiting = new Waiting<>(call, headers, next);
         queue.add(waiting);
@@ -233,14 +243,21 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     if (admitted) {
       return startHoldingSlot(call, headers, next);
     }
+    if (closing) {
+      return refusedAtOnce(call, Refusal.SHUTTING_DOWN, shuttingDown);
+    }
     if (waiting == null) {
-      Status refusal = Status.RESOURCE_EXHAUSTED.withDescription(busy);
-      refusedAs(Refusal.QUEUE_FULL, refusal);
-      call.close(refusal, new Metadata());
-      return new ServerCall.Listener<>() {};
+      return refusedAtOnce(call, Refusal.QUEUE_FULL, Status.RESOURCE_EXHAUSTED.withDescription(busy));
     }
     waiting.expireAfterTheWait();
     return waiting;
+  }
+
+  /** Refuses {@code call}, which never started, for {@code reason} with {@code status}. */
+  private <Q> ServerCall.Listener<Q> refusedAtOnce(ServerCall<Q, ?> call, Refusal reason, Status status) {
+    refusedAs(reason, status);
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
   }
 
   /**
@@ -342,8 +359,21 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     }
   }
 
+  /**
+   * The server is shutting down: each call waiting now is refused as shutting down, and so is
+   * each call that would wait from now on. The running calls keep their slots.
+   */
   @Override
   public void close() {
+    List<Waiting<?, ?>> waitingNow;
+    synchronized (lock) {
+      closed = true;
+      waitingNow = new ArrayList<>(queue);
+      queue.clear();
+    }
+    for (Waiting<?, ?> waiting : waitingNow) {
+      waiting.refused(Refusal.SHUTTING_DOWN, shuttingDown);
+    }
     if (timer != null) {
       timer.shutdownNow();
     }
@@ -376,8 +406,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
       try {
         scheduled = timer.schedule(this::expire, maxWait.toNanos(), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException e) {
-        // The timer stopped: the server is shutting down, and nothing would end the wait.
-        refuse(Refusal.SHUTTING_DOWN, shuttingDown);
+        // The timer stopped after close() took this call from the queue: it is refused already.
         return;
       }
       synchronized (this) {
@@ -393,12 +422,16 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
     /** Refused for {@code reason} with {@code status}, unless a slot came first. */
     private void refuse(Refusal reason, Status status) {
-      if (!dequeue(this)) {
-        return;
+      if (dequeue(this)) {
+        refused(reason, status);
       }
+    }
+
+    /** Refused for {@code reason} with {@code status}, once out of the queue. */
+    void refused(Refusal reason, Status status) {
       synchronized (this) {
         ended = true;
-        // On the timer's thread (or the arriving call's): logged under the call's own request id.
+        // On the timer's thread (or close()'s): logged under the call's own request id.
         context.run(() -> RequestIds.directInMdc().execute(() -> refusedAs(reason, status)));
         call.close(status, new Metadata());
       }

@@ -24,6 +24,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -41,6 +42,8 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The concurrency limit, its queue and the per-connection stream limit, on a real loopback server. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -275,22 +278,16 @@ class AdmissionTest {
   }
 
   /**
-   * A call that would wait for a slot once the server closes (its admission's timer stopped with
-   * it: GrpcServer closes admission after the drain) has no wait to run out: it is refused at once
+   * A call that would wait for a slot once the server closes (GrpcServer closes admission after
+   * the drain) has no wait to run out: it is refused at once
    * UNAVAILABLE, which a client retries on another replica, saying that the server is shutting
    * down, and counted as shutting_down, not as an expired wait of "0 ms" with the queue's WARN.
    */
   @Test
   void callThatWouldWait_whileTheServerCloses_isRefusedUnavailable_countedAsShuttingDown() throws Exception {
     try (LogCapture log = LogCapture.of(AdmissionInterceptor.class, ch.qos.logback.classic.Level.DEBUG)) {
-      metrics = new PrometheusRegistry();
-      AdmissionInterceptor admission = new AdmissionInterceptor("closing", Role.CLIENT, 1, 4, Duration.ofSeconds(30),
-          AdmissionInterceptor.refusalCounter(metrics));
-      Server plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-          .addService(ServerInterceptors.intercept(echo(null), admission)).build().start();
-      closer.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-      ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + plain.getPort());
-      closer.add(channel::shutdownNow);
+      AdmissionInterceptor admission = closingAdmission(4, Duration.ofSeconds(30));
+      ManagedChannel channel = plainServer(admission);
       Outcome running = callAsync(channel, "running");
       awaitRunning(1);
       admission.close();
@@ -312,6 +309,62 @@ class AdmissionTest {
       assertEquals(Status.Code.OK, running.await());
       assertTrue(!handled.contains("too late"), "the refused call never ran: " + handled);
     }
+  }
+
+  /**
+   * A call already waiting when the server closes would wait on for a slot, its cancellation or
+   * its deadline: closing stopped the timer, and with it the wait that would have refused it. It
+   * is refused at once, UNAVAILABLE, as a call arriving then is, and counted as shutting_down.
+   */
+  @Test
+  void callWaitingWhenTheServerCloses_isRefusedUnavailableAtOnce_countedAsShuttingDown() throws Exception {
+    AdmissionInterceptor admission = closingAdmission(4, Duration.ofSeconds(30));
+    ManagedChannel channel = plainServer(admission);
+    Outcome running = callAsync(channel, "running");
+    awaitRunning(1);
+    Outcome queued = callAsync(channel, "queued", 20);
+    awaitWaiting(admission, 1);
+
+    long closing = System.nanoTime();
+    admission.close();
+    Status status = queued.awaitStatus();
+    long refusedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing);
+
+    assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
+    assertEquals("closing is shutting down; retry the call on another replica, or later", status.getDescription());
+    assertTrue(refusedMillis < 5000, "refused " + refusedMillis + " ms after the close");
+    assertEquals(0, admission.waiting());
+    assertEquals(1, refusals("client", "shutting_down"));
+    assertEquals(0, refusals("client", "wait_expired"));
+    release.countDown();
+    assertEquals(Status.Code.OK, running.await());
+    assertTrue(!handled.contains("queued"), "the refused call never ran: " + handled);
+  }
+
+  /**
+   * With no queue (off by its size or by its wait), a call beyond the limit once the server
+   * closes is refused as shutting down too, not as a full queue whose settings should be raised.
+   */
+  @ParameterizedTest(name = "maxQueued {0}, maxWait {1} ms")
+  @CsvSource({"0, 30000", "4, 0"})
+  void callBeyondTheLimit_withNoQueue_whileTheServerCloses_isRefusedUnavailable_notAsAFullQueue(
+      int maxQueued, long maxWaitMillis) throws Exception {
+    AdmissionInterceptor admission = closingAdmission(maxQueued, Duration.ofMillis(maxWaitMillis));
+    ManagedChannel channel = plainServer(admission);
+    Outcome running = callAsync(channel, "running");
+    awaitRunning(1);
+    admission.close();
+
+    Refusal refusal = refused(channel, "too late");
+
+    assertEquals(Status.Code.UNAVAILABLE, refusal.status().getCode(), refusal.status().toString());
+    assertEquals("closing is shutting down; retry the call on another replica, or later",
+        refusal.status().getDescription());
+    assertEquals(1, refusals("client", "shutting_down"));
+    assertEquals(0, refusals("client", "queue_full"));
+    release.countDown();
+    assertEquals(Status.Code.OK, running.await());
+    assertTrue(!handled.contains("too late"), "the refused call never ran: " + handled);
   }
 
   /**
@@ -395,6 +448,37 @@ class AdmissionTest {
     assertTrue(seen.get(0).timeRemaining(TimeUnit.SECONDS) > 30, "the first call's deadline: " + seen.get(0));
     assertTrue(seen.get(1).timeRemaining(TimeUnit.SECONDS) <= 20,
         "the second call's own 20 s deadline, not the first's 60 s: " + seen.get(1));
+  }
+
+  /**
+   * An admission named "closing" at a limit of 1, counting its refusals in {@link #metrics}, for
+   * a test to close as GrpcServer closes it after the drain.
+   */
+  private AdmissionInterceptor closingAdmission(int maxQueued, Duration maxWait) {
+    metrics = new PrometheusRegistry();
+    AdmissionInterceptor admission = new AdmissionInterceptor("closing", Role.CLIENT, 1, maxQueued, maxWait,
+        AdmissionInterceptor.refusalCounter(metrics));
+    closer.add(admission);
+    return admission;
+  }
+
+  /** A plain loopback server whose echo service is behind {@code admission} alone; a channel to it. */
+  private ManagedChannel plainServer(AdmissionInterceptor admission) throws IOException {
+    Server plain = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerInterceptors.intercept(echo(null), admission)).build().start();
+    closer.add(() -> plain.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + plain.getPort());
+    closer.add(channel::shutdownNow);
+    return channel;
+  }
+
+  /** Waits until {@code count} calls wait in {@code admission}'s queue. */
+  private static void awaitWaiting(AdmissionInterceptor admission, int count) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (admission.waiting() != count) {
+      assertTrue(System.nanoTime() < deadline, admission.waiting() + " calls waiting, expected " + count);
+      Thread.onSpinWait();
+    }
   }
 
   private void start() {
@@ -522,26 +606,30 @@ class AdmissionTest {
   /** The status one asynchronous call ended with. */
   private static final class Outcome implements StreamObserver<StringValue> {
     private final CountDownLatch done = new CountDownLatch(1);
-    private volatile Status.Code code;
+    private volatile Status status;
 
     @Override
     public void onNext(StringValue value) {}
 
     @Override
     public void onError(Throwable t) {
-      code = Status.fromThrowable(t).getCode();
+      status = Status.fromThrowable(t);
       done.countDown();
     }
 
     @Override
     public void onCompleted() {
-      code = Status.Code.OK;
+      status = Status.OK;
       done.countDown();
     }
 
     Status.Code await() throws InterruptedException {
+      return awaitStatus().getCode();
+    }
+
+    Status awaitStatus() throws InterruptedException {
       assertTrue(done.await(60, TimeUnit.SECONDS), "call did not end");
-      return code;
+      return status;
     }
   }
 }
