@@ -94,6 +94,11 @@ public final class GrpcServer implements AutoCloseable {
     return new Builder(name, settings, new TcpTransport(name, port, settings, new CopyOnWriteArrayList<>()));
   }
 
+  /** The admin services' port of server {@code name}, as its refusals and its log say it. */
+  private static String adminName(String name) {
+    return name + "-admin";
+  }
+
   /** A loopback server with {@link ServerSettings#defaults()}. */
   public static Builder onPort(String name, int port) {
     return onPort(name, port, ServerSettings.defaults());
@@ -458,12 +463,13 @@ public final class GrpcServer implements AutoCloseable {
 
     /**
      * The services of one port ({@code role}: the client port, or the admin services' port) behind
-     * the interceptors; the admission of each port counts its refusals in {@code admissionRefusals}.
+     * the interceptors; the admission of each port counts its refusals in {@code admissionRefusals},
+     * and names its port in them as the connection cap does ({@code <name>-admin} for the admin port).
      */
     private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role,
         Counter admissionRefusals) {
       AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter);
-      AdmissionInterceptor admission = new AdmissionInterceptor(name, role,
+      AdmissionInterceptor admission = new AdmissionInterceptor(role == Role.ADMIN ? adminName(name) : name, role,
           settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait(), admissionRefusals);
       closeAfterDrain.add(admission);
       if (role == Role.CLIENT) {
@@ -604,7 +610,7 @@ public final class GrpcServer implements AutoCloseable {
 
     @Override
     public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources) {
-      String adminName = name + "-admin";
+      String adminName = adminName(name);
       ConnectionCap cap = new ConnectionCap(adminName, Role.ADMIN, settings.connections());
       caps.add(cap);
       // An operator's occasional call: one event-loop thread is plenty.

@@ -369,7 +369,9 @@ class AdmissionTest {
 
   /**
    * The admin port (ReloadModel) has its own admission, at the same limit: its refusals were
-   * logged but not on /metrics. They are counted beside the client port's, under port="admin".
+   * logged but not on /metrics. They are counted beside the client port's, under port="admin",
+   * and the refusal names the admin port's server ("-admin", as its connection limit does): its
+   * WARN line was the client port's word for word.
    */
   @Test
   void refusalOnTheAdminPort_isCountedOnMetrics_underTheAdminPortLabel() throws Exception {
@@ -392,6 +394,9 @@ class AdmissionTest {
         () -> EchoService.call(admin, EchoService.method(adminService), CallOptions.DEFAULT, "another reload"));
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    assertEquals("admission-admin is running its limit of 1 concurrent calls; retry with backoff, or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is"
+        + " expected", e.getStatus().getDescription());
     assertEquals(1, refusals("admin", "queue_full"));
     assertEquals(0, refusals("client", "queue_full"));
     assertEquals(0, refusals("admin", "wait_expired"));
