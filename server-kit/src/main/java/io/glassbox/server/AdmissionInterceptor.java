@@ -193,11 +193,11 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    */
   void registerGauges(PrometheusRegistry registry) {
     GaugeWithCallback.builder().name(RUNNING_GAUGE)
-        .help("Calls running now under the server's concurrency limit")
+        .help("Calls running now under the server's concurrency limit, on its client port (not its admin port)")
         .callback(gauge -> gauge.call(inFlight()))
         .register(registry);
     GaugeWithCallback.builder().name(WAITING_GAUGE)
-        .help("Calls waiting now for one of the server's concurrency slots")
+        .help("Calls waiting now for one of the server's concurrency slots, on its client port (not its admin port)")
         .callback(gauge -> gauge.call(waiting()))
         .register(registry);
     GaugeWithCallback.builder().name(MAX_RUNNING_GAUGE)
