@@ -7,6 +7,10 @@ selector matches or an aggregation keeps must be one of those metrics' labels or
 ServiceMonitor's scrape adds; and a plain label value must be one the code or the protos use (a string
 literal in the sources, a gRPC status code, a service or method of proto/). Every alert has a `for`, a
 severity, a summary, a description and a runbook_url whose file and heading anchor exist.
+
+Run on its own (`python3 deploy/check_alerts.py [RULE_FILE]`), it checks the component's rule file as it
+stands, not rendered, and exits 1 on a failure; deploy/check.sh checks the production overlay's rendering
+through check_deploy.py, and that the check catches deliberately broken copies.
 """
 
 import re
@@ -163,3 +167,27 @@ def check_rule_file(rule_docs, root, r, label, samples, values):
         doc = root / path
         if r.check(path and doc.is_file() and anchor, f"{where}: runbook_url {url!r} must be FILE#ANCHOR, a file of the repository"):
             r.check(anchor in heading_anchors(doc), f"{where}: runbook_url {url!r}: {path} has no heading with anchor #{anchor}")
+
+
+def main(argv=None):
+    """Checks RULE_FILE (the component's alert-rules.yaml by default) against the code and the docs of the
+    repository it is in; 0 when every check passes, else 1."""
+    import argparse
+    from check_deploy import Report, load_all
+
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("rule_file", nargs="?", type=Path,
+                        default=root / "deploy/kubernetes/components/service-monitor/alert-rules.yaml")
+    args = parser.parse_args(argv)
+    r = Report()
+    label = f"[{args.rule_file}]"
+    rules = [d for d in load_all(args.rule_file) if d.get("kind") == "PrometheusRule"]
+    if r.check(rules, f"{label} has no PrometheusRule"):
+        check_rule_file(rules, root, r, label, exported_metrics(root), known_values(root))
+    print(f"check-alerts: {r.passed} passed, {len(r.failures)} failed")
+    return 1 if r.failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
