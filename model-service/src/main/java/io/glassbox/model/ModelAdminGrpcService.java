@@ -8,26 +8,49 @@ import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.inject.Inject;
 import java.util.Optional;
 
 /**
  * {@code glassbox.v1.ModelAdmin}: model reloads, served only on the admin port (admin role when
  * keys are configured), so that a caller of the public port can never switch the live model.
+ * Counts each reload's outcome as {@code glassbox_model_reloads_total}{outcome="swapped"|"failed"} (see
+ * {@link #registerMetrics}).
  */
 public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBase {
+  static final String RELOADS = "glassbox_model_reloads";
   private final ModelRegistry registry;
   private final ModelGrpcService models;
+  /**
+   * Both outcomes exist at 0 from the start: the call histogram makes a status code's series only
+   * when that code first occurs, so a first failed reload appeared there already at 1, and the
+   * alert's increase() over it read 0 (a counter born at 1 has not increased).
+   */
+  private final Counter reloads = Counter.builder()
+      .name(RELOADS)
+      .help("ReloadModel calls by outcome: swapped (the version now serves) or failed (it ended with an error;"
+          + " the old version keeps serving)")
+      .labelNames("outcome")
+      .build();
 
   @Inject
   public ModelAdminGrpcService(ModelRegistry registry, ModelGrpcService models) {
     this.registry = requireNonNull(registry, "registry");
     this.models = requireNonNull(models, "models");
+    reloads.labelValues("swapped");
+    reloads.labelValues("failed");
+  }
+
+  /** Shows the reload counts on {@code metrics} (the server's /metrics). */
+  void registerMetrics(PrometheusRegistry metrics) {
+    metrics.register(reloads);
   }
 
   @Override
   public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
-    ModelGrpcService.respond(responses, () -> {
+    ModelGrpcService.respond(countedFailures(responses), () -> {
       // Described before the swap retires it; kept only if it is the version the swap replaced
       // (another reload between the two would have replaced this one).
       Optional<ModelInfo> before = registry.active().map(models::describe);
@@ -39,7 +62,29 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
           .setPreviousVersion(swap.previousVersion().orElse(""));
       before.filter(info -> swap.previousVersion().equals(Optional.of(info.getVersion())))
           .ifPresent(response::setPrevious);
+      reloads.labelValues("swapped").inc();
       return response.build();
     });
+  }
+
+  /** {@code responses}, counting a call that ends with an error (before or during the reload) as failed. */
+  private StreamObserver<ReloadModelResponse> countedFailures(StreamObserver<ReloadModelResponse> responses) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ReloadModelResponse response) {
+        responses.onNext(response);
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        reloads.labelValues("failed").inc();
+        responses.onError(error);
+      }
+
+      @Override
+      public void onCompleted() {
+        responses.onCompleted();
+      }
+    };
   }
 }

@@ -51,13 +51,15 @@ public final class ModelMain {
     ModelRegistry registry = injector.getInstance(ModelRegistry.class);
     injector.getInstance(InferenceEngine.class).registerMetrics(builder.metricsRegistry());
     new ModelInfoMetric(registry).register(builder.metricsRegistry());
+    ModelAdminGrpcService admin = injector.getInstance(ModelAdminGrpcService.class);
+    admin.registerMetrics(builder.metricsRegistry());
     if (config.batching()) {
       // Score only queues the call and is answered by the batching worker; the other calls of
       // the main port (model info, health, reflection) are quick.
       builder.nonBlockingHandlers();
     }
     GrpcServer server = builder.addService(injector.getInstance(ModelGrpcService.class))
-        .addAdminService(injector.getInstance(ModelAdminGrpcService.class), config.adminPort())
+        .addAdminService(admin, config.adminPort())
         .closeAfterDrain(registry)
         .closeAfterDrain(injector.getInstance(InferenceEngine.class))
         .start();

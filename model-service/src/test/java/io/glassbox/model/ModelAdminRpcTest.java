@@ -164,6 +164,33 @@ class ModelAdminRpcTest {
     }
   }
 
+  /**
+   * The reload alert's counter: both outcomes on /metrics at 0 before any reload, so that a
+   * first failure is an increase Prometheus sees (a series born at 1 is not one).
+   */
+  @Test
+  void reloadModel_outcomes_areCountedFromZero() {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      assertEquals(List.of(reloads("failed", 0), reloads("swapped", 0)),
+          service.metricSamples(ModelAdminGrpcService.RELOADS));
+      ModelFolders.addCorruptVersion(modelDirectory, "v2");
+
+      assertStatus(Status.Code.FAILED_PRECONDITION,
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+      assertEquals(List.of(reloads("failed", 1), reloads("swapped", 0)),
+          service.metricSamples(ModelAdminGrpcService.RELOADS));
+
+      service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v1").build());
+      assertEquals(List.of(reloads("failed", 1), reloads("swapped", 1)),
+          service.metricSamples(ModelAdminGrpcService.RELOADS));
+    }
+  }
+
+  private static String reloads(String outcome, int count) {
+    return ModelAdminGrpcService.RELOADS + "_total{outcome=\"" + outcome + "\"} " + count + ".0";
+  }
+
   @Test
   void reloadModel_newestFolderBroken_failsAndTheOldVersionKeepsServing() {
     ModelFolders.addToyVersion(modelDirectory, "v1");

@@ -152,7 +152,11 @@ class ModelMainTest {
       ModelFolders.addToyVersion(modelDirectory, "v2");
       ModelAdminGrpc.newBlockingStub(admin).reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build());
 
-      assertEquals(List.of("glassbox_model_info{model=\"toy\",version=\"v2\"} 1"), modelInfo(scrape(server)));
+      String metrics = scrape(server);
+      assertEquals(List.of("glassbox_model_info{model=\"toy\",version=\"v2\"} 1"), modelInfo(metrics));
+      // The failed outcome is on /metrics at 0 before any failure, for the reload alert's increase().
+      assertEquals(0, value(metrics, "glassbox_model_reloads_total{outcome=\"failed\"}"), metrics);
+      assertEquals(1, value(metrics, "glassbox_model_reloads_total{outcome=\"swapped\"}"), metrics);
     } finally {
       admin.shutdownNow();
       server.close();

@@ -6,7 +6,13 @@ import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +45,10 @@ final class ModelServiceUnderTest implements AutoCloseable {
     this.scorer = new Scorer(registry, engine);
     ModelGrpcService models = new ModelGrpcService(scorer, registry, config);
     String name = "model-service-test-" + UUID.randomUUID();
-    this.server = GrpcServer.inProcess(ModelMain.SERVER_NAME, name)
-        .addService(models)
-        .addAdminService(new ModelAdminGrpcService(registry, models), 0)
-        .start();
+    ModelAdminGrpcService adminService = new ModelAdminGrpcService(registry, models);
+    GrpcServer.Builder builder = GrpcServer.inProcess(ModelMain.SERVER_NAME, name);
+    adminService.registerMetrics(builder.metricsRegistry());
+    this.server = builder.addService(models).addAdminService(adminService, 0).start();
     this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     this.stub = ModelServiceGrpc.newBlockingStub(channel);
     this.adminChannel = InProcessChannelBuilder.forName(name + "-admin").directExecutor().build();
@@ -73,6 +79,17 @@ final class ModelServiceUnderTest implements AutoCloseable {
       service.close();
       throw e;
     }
+  }
+
+  /** The sample lines of {@code metric} on the server's /metrics (the text format). */
+  List<String> metricSamples(String metric) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ExpositionFormats.init().findWriter("text/plain").write(out, server.metrics().scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8).lines().filter(line -> line.startsWith(metric)).toList();
   }
 
   @Override
