@@ -1,6 +1,5 @@
 package io.glassbox.feature;
 
-import static io.glassbox.feature.StoreCalls.call;
 import static io.glassbox.server.RequestChecks.invalid;
 import static io.glassbox.server.RequestChecks.limitOrDefault;
 import static io.glassbox.server.RequestChecks.requireCount;
@@ -32,6 +31,8 @@ import io.glassbox.server.WarningLimiterPerCause;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -81,6 +83,8 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
   private final CandidateRetriever retriever;
   private final EventTimeLimit timeLimit;
   private final String timeZone;
+  /** Calls refused for a full store, at 0 from the start: the store-full alert's increase(). */
+  private final Counter storeFullRefusals = StoreCalls.fullRefusals();
 
   /** {@code dataTimeZone}: the data folder's zone, the shop's, which GetUserHistory names. */
   @Inject
@@ -90,6 +94,16 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     this.retriever = requireNonNull(retriever, "retriever");
     this.timeLimit = requireNonNull(timeLimit, "timeLimit");
     this.timeZone = dataTimeZone.name();
+  }
+
+  /** Shows the count of calls refused for a full store on {@code metrics} (the server's /metrics). */
+  void registerMetrics(PrometheusRegistry metrics) {
+    metrics.register(storeFullRefusals);
+  }
+
+  /** A store call as {@link StoreCalls#call(Supplier)}, counting its refusal for a full store. */
+  private <T> T call(Supplier<T> call) {
+    return StoreCalls.call(call, storeFullRefusals);
   }
 
   @Override

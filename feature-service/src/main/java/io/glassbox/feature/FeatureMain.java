@@ -54,12 +54,13 @@ public final class FeatureMain {
     Injector injector = Guice.createInjector(new FeatureModule(config), storeModule(config.store()));
     EventStore store = injector.getInstance(EventStore.class);
     StoreReadiness storeReadiness = new StoreReadiness(injector.getInstance(StorePing.class), StoreReadiness.INTERVAL);
+    FeatureGrpcService features = injector.getInstance(FeatureGrpcService.class);
     GrpcServer server;
     try {
       server = GrpcServer.onPort(SERVER_NAME, config.port(),
               ServerSettings.load(source, DEFAULT_METRICS_PORT))
           .portSetting(FeatureConfig.PORT_KEY).adminPortSetting(FeatureConfig.ADMIN_PORT_KEY)
-          .addService(injector.getInstance(FeatureGrpcService.class))
+          .addService(features)
           .addAdminService(injector.getInstance(FeatureAdminService.class), config.adminPort())
           .closeAfterDrain(store)
           // Closed before the store: no ping of a closed store.
@@ -72,6 +73,7 @@ public final class FeatureMain {
       store.close();
       throw e;
     }
+    features.registerMetrics(server.metrics());
     // The server's own shutdown hook comes only with serveUntilShutdown, after this returns; until
     // then a SIGTERM would end the JVM mid-seed with the seed lock held, and other replicas
     // sharing Redis would wait for its expiry. Closing the store stops the seed and releases it.

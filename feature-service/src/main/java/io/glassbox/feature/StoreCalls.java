@@ -4,6 +4,7 @@ import io.glassbox.server.Descriptions;
 import io.glassbox.server.WarningLimiter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.prometheus.metrics.core.metrics.Counter;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,7 +22,35 @@ final class StoreCalls {
   private static final WarningLimiter UNAVAILABLE = new WarningLimiter(Duration.ofMinutes(1));
   private static final WarningLimiter FULL = new WarningLimiter(Duration.ofMinutes(1));
 
+  /**
+   * The counter of calls refused because the store was full ({@link StoreFullException}: Redis at
+   * its maxmemory, or the in-memory store's heap), which its owner registers; its series is
+   * {@code glassbox_feature_store_full_refusals_total}.
+   */
+  static final String FULL_REFUSALS = "glassbox_feature_store_full_refusals";
+
   private StoreCalls() {}
+
+  /** A counter named {@link #FULL_REFUSALS}, at 0, for {@link #call(Supplier, Counter)}; not registered. */
+  static Counter fullRefusals() {
+    return Counter.builder()
+        .name(FULL_REFUSALS)
+        .help("Feature-service calls refused RESOURCE_EXHAUSTED because the feature store was full (Redis at its"
+            + " maxmemory, or the in-memory store's heap); nothing of them was stored")
+        .build();
+  }
+
+  /** As {@link #call(Supplier)}, counting a refusal for a full store in {@code fullRefusals}. */
+  static <T> T call(Supplier<T> call, Counter fullRefusals) {
+    return call(() -> {
+      try {
+        return call.get();
+      } catch (StoreFullException e) {
+        fullRefusals.inc();
+        throw e;
+      }
+    });
+  }
 
   /**
    * UNAVAILABLE while the store loads, when its backend cannot be reached (nothing stored;

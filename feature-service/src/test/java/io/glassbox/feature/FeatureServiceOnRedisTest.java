@@ -1,5 +1,7 @@
 package io.glassbox.feature;
 
+import static io.glassbox.server.MetricsText.scrape;
+import static io.glassbox.server.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
 
 /**
  * Real feature-service processes' start-up path ({@link FeatureMain#start}) on the Redis store
@@ -142,6 +145,32 @@ class FeatureServiceOnRedisTest {
           + " which differs in order (none first, \"X1\" now)" + FeatureGrpcServiceTest.RESEND_MUST_REPEAT,
           e.getStatus().getDescription());
       assertEquals(1, history(service, "order-user").getTotalEvents());
+    } finally {
+      service.close();
+    }
+  }
+
+  /**
+   * A Redis at its maxmemory (noeviction, as production runs it) refuses every write: the refusals
+   * are counted for the store-full alert, from 0 so that the first one is an increase. Before, they
+   * showed only as RESOURCE_EXHAUSTED calls, which the busy alert (a warning) took for overload.
+   */
+  @Test
+  void ingestIntoAFullRedis_isRefusedResourceExhausted_andCountedAsAStoreFullRefusal() throws Exception {
+    GrpcServer service = startService();
+    try (Jedis jedis = redis.connect()) {
+      assertEquals(0, value(scrape(service), StoreCalls.FULL_REFUSALS + "_total"));
+      jedis.configSet("maxmemory", "1");
+      try {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+            () -> call(service, stub -> stub.ingestEvents(purchase("full-user", "85123A", 1_700_000_000L, "f-1"))));
+
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+        assertEquals("the feature store is full; nothing was stored", e.getStatus().getDescription());
+        assertEquals(1, value(scrape(service), StoreCalls.FULL_REFUSALS + "_total"));
+      } finally {
+        jedis.configSet("maxmemory", "0");
+      }
     } finally {
       service.close();
     }
