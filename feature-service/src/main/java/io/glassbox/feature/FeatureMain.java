@@ -74,6 +74,9 @@ public final class FeatureMain {
       throw e;
     }
     features.registerMetrics(server.metrics());
+    if (store instanceof InMemoryEventStore memory) {
+      new EvictedUsersMetric(memory).register(server.metrics());
+    }
     // The server's own shutdown hook comes only with serveUntilShutdown, after this returns; until
     // then a SIGTERM would end the JVM mid-seed with the seed lock held, and other replicas
     // sharing Redis would wait for its expiry. Closing the store stops the seed and releases it.

@@ -453,6 +453,27 @@ public final class InMemoryEventStore implements EventStore {
     return state().evictedProtected.get();
   }
 
+  /**
+   * The users evicted so far by the segment they were evicted from, read together (under the read
+   * lock, so that a scrape never sees one half of an eviction); none before the load.
+   */
+  EvictedUsers evictedBySegment() {
+    State s = state;
+    if (s == null) {
+      return new EvictedUsers(0, 0);
+    }
+    s.lock.readLock().lock();
+    try {
+      long fromProtected = s.evictedProtected.get();
+      return new EvictedUsers(s.evictedUsers.get() - fromProtected, fromProtected);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  /** Users evicted from probation and from the protected segment. */
+  record EvictedUsers(long probation, long fromProtected) {}
+
   /** Whether {@code userId} is held in the protected segment (false when on probation or unknown). */
   boolean isProtected(String userId) {
     State s = state();

@@ -1,5 +1,7 @@
 package io.glassbox.feature;
 
+import static io.glassbox.server.MetricsText.scrape;
+import static io.glassbox.server.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FeatureMainTest {
   @Test
-  void start_loadsTheDataAndReportsServing() {
+  void start_loadsTheDataAndReportsServing() throws IOException {
     ConfigSource source = onFreePorts(Map.of(FeatureConfig.DATA_DIR_KEY, TestData.realDataDir().toString()));
 
     try (GrpcServer server = start(source)) {
@@ -56,6 +58,11 @@ class FeatureMainTest {
         assertEquals("", FeatureServiceGrpc.newBlockingStub(channel)
             .getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("12347").build()).getTimeZone(),
             "no zone named: the shop's days are UTC days");
+        // The in-memory store's evictions, and calls refused for a full store, are on /metrics from 0.
+        String metrics = scrape(server);
+        assertEquals(0, value(metrics, EvictedUsersMetric.NAME + "_total{segment=\"probation\"}"), metrics);
+        assertEquals(0, value(metrics, EvictedUsersMetric.NAME + "_total{segment=\"protected\"}"), metrics);
+        assertEquals(0, value(metrics, StoreCalls.FULL_REFUSALS + "_total"), metrics);
       } finally {
         channel.shutdownNow();
       }
