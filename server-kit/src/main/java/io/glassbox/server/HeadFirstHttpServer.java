@@ -323,8 +323,8 @@ final class HeadFirstHttpServer implements AutoCloseable {
       RequestHead request;
       try {
         request = RequestHead.parse(head);
-      } catch (IllegalArgumentException e) {
-        send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(400, e.getMessage())), true));
+      } catch (RequestHead.Refused e) {
+        send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(e.code(), e.getMessage())), true));
         return true;
       }
       BufferedExchange exchange = new BufferedExchange(request, channel.socket(), this, HeadFirstHttpServer.this);

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import com.sun.net.httpserver.Headers;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.List;
 
 /**
  * An HTTP/1.1 request's line and headers, read as the JDK's {@code HttpServer} reads them (lines
@@ -12,7 +13,7 @@ import java.net.URISyntaxException;
  *
  * @param closeAfter whether the connection closes after the answer: the client asked for it
  *     ({@code Connection: close}, or HTTP/1.0 without keep-alive), or the request has a body, which
- *     is not read
+ *     is not read (and so never taken for the next request)
  */
 record RequestHead(String method, URI uri, String protocol, Headers headers, boolean closeAfter) {
   private static final byte CR = '\r';
@@ -36,8 +37,8 @@ record RequestHead(String method, URI uri, String protocol, Headers headers, boo
   }
 
   /**
-   * Reads a complete head; throws IllegalArgumentException, with the words the JDK's server
-   * answers 400 with, for a request line it would refuse.
+   * Reads a complete head; throws {@link Refused}, with the status and the words the JDK's server
+   * answers with, for a head it would refuse.
    */
   static RequestHead parse(byte[] head) {
     String[] lines = new String(head, ISO_8859_1).split("\r\n");
@@ -49,13 +50,13 @@ record RequestHead(String method, URI uri, String protocol, Headers headers, boo
     int space = requestLine.indexOf(' ');
     int secondSpace = space < 0 ? -1 : requestLine.indexOf(' ', space + 1);
     if (secondSpace < 0) {
-      throw new IllegalArgumentException("Bad request line");
+      throw new Refused(400, "Bad request line");
     }
     URI uri;
     try {
       uri = new URI(requestLine.substring(space + 1, secondSpace));
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("URISyntaxException thrown", e);
+      throw new Refused(400, "URISyntaxException thrown");
     }
     Headers headers = new Headers();
     for (int i = first + 1; i < lines.length; i++) {
@@ -65,19 +66,61 @@ record RequestHead(String method, URI uri, String protocol, Headers headers, boo
       }
     }
     String protocol = requestLine.substring(secondSpace + 1);
+    long body = bodyLength(headers);
     String connection = headers.getFirst("Connection");
     boolean http10 = protocol.equalsIgnoreCase("HTTP/1.0");
     boolean closeAfter = "close".equalsIgnoreCase(connection) || (http10 && !"keep-alive".equalsIgnoreCase(connection))
-        || headers.containsKey("Transfer-encoding") || hasContent(headers.getFirst("Content-length"));
+        || body != 0;
     return new RequestHead(requestLine.substring(0, space), uri, protocol, headers, closeAfter);
   }
 
-  /** Whether the request says it has a body (one whose length cannot be read is taken to have one). */
-  private static boolean hasContent(String contentLength) {
+  /**
+   * The request body's length in bytes, -1 for chunks, 0 for none. Refuses, as the JDK's server
+   * does (its words, its codes), a body whose length the server and a proxy in front could read
+   * differently: two lengths, a length beside chunks, a length that is no number or negative (400),
+   * a transfer coding other than chunked alone (501). A body that passes is never read: the
+   * connection closes after the answer, so a body is never taken for the next request (skipping it
+   * instead would keep a worker or the selector busy with bytes no handler wants).
+   */
+  private static long bodyLength(Headers headers) {
+    List<String> lengths = headers.get("Content-length");
+    List<String> codings = headers.get("Transfer-encoding");
+    if (lengths != null && (codings != null || lengths.size() > 1)) {
+      throw new Refused(400, "Conflicting or malformed headers detected");
+    }
+    if (codings != null && (codings.size() > 1 || !codings.get(0).equalsIgnoreCase("chunked"))) {
+      throw new Refused(501, "Unsupported Transfer-Encoding value");
+    }
+    if (codings != null) {
+      return -1;
+    }
+    if (lengths == null) {
+      return 0;
+    }
+    long length;
     try {
-      return contentLength != null && Long.parseLong(contentLength.strip()) != 0;
+      length = Long.parseLong(lengths.get(0));
     } catch (NumberFormatException e) {
-      return true;
+      throw new Refused(400, "NumberFormatException thrown");
+    }
+    if (length < 0) {
+      throw new Refused(400, "Illegal Content-Length value");
+    }
+    return length;
+  }
+
+  /** A head the JDK's server refuses before any handler: its status {@code code} and its words. */
+  static final class Refused extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    private final int code;
+
+    Refused(int code, String message) {
+      super(message);
+      this.code = code;
+    }
+
+    int code() {
+      return code;
     }
   }
 

@@ -84,7 +84,14 @@ class HeadFirstHttpServerTest {
         "GET /live HTTP/1.0\r\n\r\n",
         "\r\nGET /live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /ready HTTP/1.1\r\nHost: localhost\r\n\r\n",
         "HELLO\r\n\r\n",
-        "GET /a%zz HTTP/1.1\r\n\r\n");
+        "GET /a%zz HTTP/1.1\r\n\r\n",
+        // Framing it cannot trust: refused, never a body read as the next request.
+        "GET /live HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 23\r\n\r\nGET /ready HTTP/1.1\r\n\r\n",
+        "GET /live HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "GET /live HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        "GET /live HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+        "GET /live HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "GET /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (String request : requests) {
       assertEquals(withoutDate(exchange(jdk.getAddress().getPort(), request)),
           withoutDate(exchange(headFirst.port(), request)), request);
@@ -129,6 +136,28 @@ class HeadFirstHttpServerTest {
       for (Socket socket : stalled) {
         socket.close();
       }
+    }
+  }
+
+  /**
+   * A request with a body is answered and its connection closed: the body, which looks like a
+   * request, is never read as the next one.
+   */
+  @Test
+  void aBody_isNeverReadAsTheNextRequest() throws Exception {
+    HeadFirstHttpServer server = probesServer(16, Duration.ofSeconds(30));
+    String answers = exchangeKeepingOpen(server.port(),
+        "GET /live HTTP/1.1\r\nContent-Length: 23\r\n\r\nGET /ready HTTP/1.1\r\n\r\n");
+    assertEquals(1, answers.split("HTTP/1.1 ", -1).length - 1, answers);
+    assertTrue(answers.startsWith("HTTP/1.1 200 OK"), answers);
+  }
+
+  /** Sends {@code request}, keeping the sending side open, and reads everything until the server closes. */
+  private static String exchangeKeepingOpen(int port, String request) throws IOException {
+    try (Socket socket = new Socket(LOOPBACK, port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), ISO_8859_1);
     }
   }
 
