@@ -43,7 +43,9 @@ import org.slf4j.event.Level;
  *
  * <ul>
  *   <li>a connection has {@code headLimit} for its head, from when it was accepted or its last
- *       answer was sent, and {@code answerLimit} for its answer to be written; then it is closed;
+ *       answer was sent; {@code answerLimit} for its request to be handled, queued time included
+ *       (past it, a queued request is dropped and a running handler interrupted); and {@code
+ *       answerLimit} again for its answer to be written; then it is closed;
  *   <li>at most {@code connections} are open: a new one beyond closes the oldest still waiting for
  *       its head (a well-behaved client sends its head at once: it is never the oldest waiting);
  *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
@@ -242,14 +244,15 @@ final class HeadFirstHttpServer implements AutoCloseable {
   private void closeOverdue(long now) {
     List<Connection> overdue = new ArrayList<>();
     for (Connection connection : open) {
-      if (connection.deadline != 0 && now - connection.deadline >= 0) {
+      if (now - connection.deadline >= 0) {
         overdue.add(connection);
       }
     }
     for (Connection connection : overdue) {
+      boolean waitingForHead = connection.answer == null && connection.handling == null;
       log.debug("{}: closing a connection that took more than {} ms for its {}", name,
-          connection.answer == null ? limits.headLimit().toMillis() : limits.answerLimit().toMillis(),
-          connection.answer == null ? "request" : "answer");
+          waitingForHead ? limits.headLimit().toMillis() : limits.answerLimit().toMillis(),
+          waitingForHead ? "request" : connection.answer == null ? "handler" : "answer");
       connection.close();
     }
   }
@@ -270,7 +273,9 @@ final class HeadFirstHttpServer implements AutoCloseable {
     private ByteBuffer in = ByteBuffer.allocate(FIRST_BUFFER_BYTES);
     /** The answer being written, or null. */
     private Answer answer;
-    /** When its current limit ends (System.nanoTime), or 0 while a worker has it. */
+    /** Its request, queued for a worker or being handled by one, or null. */
+    private Handling handling;
+    /** When its current limit ends (System.nanoTime). */
     private long deadline;
 
     Connection(SocketChannel channel) {
@@ -318,7 +323,8 @@ final class HeadFirstHttpServer implements AutoCloseable {
       byte[] head = new byte[end];
       in.flip().get(head).compact();
       waiting.remove(this);
-      deadline = 0;
+      // The handler's limit starts as the request is handed over: queued time counts.
+      deadline = System.nanoTime() + limits.answerLimit().toNanos();
       key.interestOps(0);
       RequestHead request;
       try {
@@ -328,8 +334,10 @@ final class HeadFirstHttpServer implements AutoCloseable {
         return true;
       }
       BufferedExchange exchange = new BufferedExchange(request, channel.socket(), this, HeadFirstHttpServer.this);
+      Handling next = new Handling(exchange);
       try {
-        workers.execute(() -> exchange.run(handler));
+        workers.execute(next);
+        handling = next;
       } catch (RejectedExecutionException e) {
         log.debug("{}: every worker busy, answering 503", name);
         send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(503, "busy")), true));
@@ -342,6 +350,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       if (!channel.isOpen()) {
         return;
       }
+      handling = null;
       if (next.bytes() == null) {
         close();
         return;
@@ -384,8 +393,57 @@ final class HeadFirstHttpServer implements AutoCloseable {
     void close() {
       open.remove(this);
       waiting.remove(this);
+      if (handling != null) {
+        // Out of the queue, so that a request no one waits for takes no worker; or interrupted.
+        workers.remove(handling);
+        handling.cancel();
+        handling = null;
+      }
       key.cancel();
       closeQuietly(channel);
+    }
+  }
+
+  /**
+   * A request handed to the workers: run unless cancelled first (its connection closed while it
+   * was queued); interrupted if cancelled while it runs, as {@link TimeLimitedExchanges} does, so
+   * that a handler past its limit gives its worker back if it heeds interrupts.
+   */
+  private final class Handling implements Runnable {
+    private final BufferedExchange exchange;
+    /** The worker running it, while it runs; guarded by this. */
+    private Thread runner;
+    /** Guarded by this. */
+    private boolean cancelled;
+
+    Handling(BufferedExchange exchange) {
+      this.exchange = exchange;
+    }
+
+    @Override
+    public void run() {
+      synchronized (this) {
+        if (cancelled) {
+          return;
+        }
+        runner = Thread.currentThread();
+      }
+      try {
+        exchange.run(handler);
+      } finally {
+        synchronized (this) {
+          runner = null;
+        }
+        // An interrupt that came as the handler returned is not the next request's.
+        Thread.interrupted();
+      }
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      if (runner != null) {
+        runner.interrupt();
+      }
     }
   }
 

@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -150,6 +152,56 @@ class HeadFirstHttpServerTest {
         "GET /live HTTP/1.1\r\nContent-Length: 23\r\n\r\nGET /ready HTTP/1.1\r\n\r\n");
     assertEquals(1, answers.split("HTTP/1.1 ", -1).length - 1, answers);
     assertTrue(answers.startsWith("HTTP/1.1 200 OK"), answers);
+  }
+
+  /**
+   * A handler past the answer limit is interrupted and its connection closed, as under
+   * {@link TimeLimitedExchanges}; the request queued behind it, whose limit passed too, is dropped,
+   * closed; the worker then serves the next request.
+   */
+  @Test
+  void aHandlerPastItsLimit_isInterrupted_itsAndTheQueuedConnectionClosed_andTheWorkerServesAgain() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    AtomicInteger interrupted = new AtomicInteger();
+    ProbeEndpoints probes = new ProbeEndpoints();
+    HttpHandler blocking = exchange -> {
+      if (!exchange.getRequestURI().getPath().equals("/block")) {
+        probes.handle(exchange);
+        return;
+      }
+      running.countDown();
+      try {
+        new CountDownLatch(1).await();
+      } catch (InterruptedException e) {
+        interrupted.incrementAndGet();
+        Thread.currentThread().interrupt();
+      }
+    };
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        blocking, new HeadFirstHttpServer.Limits(16, Duration.ofSeconds(60), 4096, Duration.ofSeconds(2), 1, 1)));
+    try (Socket first = new Socket(LOOPBACK, server.port());
+        Socket second = new Socket(LOOPBACK, server.port());
+        Socket third = new Socket(LOOPBACK, server.port())) {
+      first.setSoTimeout(30_000);
+      first.getOutputStream().write("GET /block HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+      assertTrue(running.await(30, TimeUnit.SECONDS), "the handler runs");
+      second.getOutputStream().write("GET /block HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+      third.getOutputStream().write("GET /block HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+      assertEquals("HTTP/1.1 503 Service Unavailable", RawHttp.firstStatusLine(List.of(second, third)),
+          "the worker and the queue are taken: one of the two is queued");
+
+      assertEquals(-1, first.getInputStream().read(), "the handler's connection, closed unanswered");
+      assertFalse((readToClose(second) + readToClose(third)).contains("200 OK"),
+          "the queued connection, closed unanswered");
+    }
+    assertTrue(interrupted.get() >= 1, "the handler was interrupted");
+    assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
+  }
+
+  /** Everything {@code socket} receives until the server closes it (30 s at most). */
+  private static String readToClose(Socket socket) throws IOException {
+    socket.setSoTimeout(30_000);
+    return new String(socket.getInputStream().readAllBytes(), ISO_8859_1);
   }
 
   /** Sends {@code request}, keeping the sending side open, and reads everything until the server closes. */

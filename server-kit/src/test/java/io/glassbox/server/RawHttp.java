@@ -5,10 +5,13 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /** Requests written byte for byte, as a client that does not follow the rules sends them. */
 public final class RawHttp {
@@ -40,6 +43,37 @@ public final class RawHttp {
         // Reset by the server mid-request: closed without an answer.
         return Optional.empty();
       }
+    }
+  }
+
+  /**
+   * The status line of the first answer any of {@code sockets} gets, for requests sent at once that
+   * race for one place (which gets it is the server's choice). Fails after 30 s without one.
+   */
+  public static String firstStatusLine(List<Socket> sockets) throws IOException, InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() - until < 0) {
+      for (Socket socket : sockets) {
+        if (socket.getInputStream().available() > 0) {
+          socket.setSoTimeout(30_000);
+          return new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII)).readLine();
+        }
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    throw new AssertionError("no answer within 30 s");
+  }
+
+  /**
+   * Sends {@code request} to the loopback {@code port} and reads the answer's status line, waiting
+   * up to 30 s (a loaded machine); "closed unanswered" when the server closes first.
+   */
+  public static String slowStatusLine(int port, String request) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(US_ASCII));
+      String line = new BufferedReader(new InputStreamReader(socket.getInputStream(), US_ASCII)).readLine();
+      return line == null ? "closed unanswered" : line;
     }
   }
 }
