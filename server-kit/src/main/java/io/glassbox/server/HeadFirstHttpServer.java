@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +81,8 @@ final class HeadFirstHttpServer implements AutoCloseable {
   /** What the server serves (metrics), for its threads' names and its log. */
   private final String name;
   private final HttpHandler handler;
+  /** The requests the selector thread answers itself, at once (their handling never blocks). */
+  private final Predicate<RequestHead> atOnce;
   private final Limits limits;
   private final ServerSocketChannel listener;
   private final Selector selector;
@@ -93,10 +96,11 @@ final class HeadFirstHttpServer implements AutoCloseable {
   private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
-  private HeadFirstHttpServer(String name, HttpHandler handler, Limits limits, ServerSocketChannel listener,
-      Selector selector) {
+  private HeadFirstHttpServer(String name, HttpHandler handler, Predicate<RequestHead> atOnce, Limits limits,
+      ServerSocketChannel listener, Selector selector) {
     this.name = name;
     this.handler = handler;
+    this.atOnce = atOnce;
     this.limits = limits;
     this.listener = listener;
     this.selector = selector;
@@ -108,6 +112,17 @@ final class HeadFirstHttpServer implements AutoCloseable {
   /** Listens on {@code address} (port 0 picks a free one) and serves every request with {@code handler}. */
   static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler, Limits limits)
       throws IOException {
+    return start(name, address, handler, request -> false, limits);
+  }
+
+  /**
+   * As {@link #start(String, InetSocketAddress, HttpHandler, Limits)}, but the requests that
+   * {@code atOnce} picks are handled on the selector thread as they arrive, never queued behind the
+   * workers' requests: for answers that must come even while every worker is busy (probes), from a
+   * handler that never blocks and takes microseconds, since the selector serves every connection.
+   */
+  static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler,
+      Predicate<RequestHead> atOnce, Limits limits) throws IOException {
     Selector selector = Selector.open();
     ServerSocketChannel listener;
     try {
@@ -125,7 +140,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       closeQuietly(selector);
       throw e;
     }
-    HeadFirstHttpServer server = new HeadFirstHttpServer(name, handler, limits, listener, selector);
+    HeadFirstHttpServer server = new HeadFirstHttpServer(name, handler, atOnce, limits, listener, selector);
     server.selectorThread.start();
     return server;
   }
@@ -334,6 +349,10 @@ final class HeadFirstHttpServer implements AutoCloseable {
         return true;
       }
       BufferedExchange exchange = new BufferedExchange(request, channel.socket(), this, HeadFirstHttpServer.this);
+      if (atOnce.test(request)) {
+        exchange.run(handler);
+        return true;
+      }
       Handling next = new Handling(exchange);
       try {
         workers.execute(next);

@@ -10,7 +10,8 @@ import java.net.InetSocketAddress;
 /**
  * A server's metrics port: Prometheus {@code /metrics} and, on every other path, the plain-HTTP
  * probes, on a {@link HeadFirstHttpServer}, so that clients that send a byte and stall do not keep
- * the kubelet's probes from their answers.
+ * the kubelet's probes from their answers; nor do scrapes, which the workers run while the
+ * selector answers the probes itself.
  *
  * <p>The scrape is the exporter's own ({@link PrometheusScrapeHandler}), served here rather than by
  * the exporter's {@code HTTPServer}, because that one logs a scraper that resets its connection
@@ -35,7 +36,8 @@ final class MetricsPort implements AutoCloseable {
    */
   static MetricsPort start(InetSocketAddress address, PrometheusRegistry registry, HttpHandler probes,
       HeadFirstHttpServer.Limits limits) throws IOException {
-    return new MetricsPort(HeadFirstHttpServer.start("metrics", address, handler(registry, probes), limits));
+    return new MetricsPort(
+        HeadFirstHttpServer.start("metrics", address, handler(registry, probes), MetricsPort::isProbe, limits));
   }
 
   /** What the port answers: {@code registry}'s scrape at {@value #METRICS_PATH}, {@code probes} elsewhere. */
@@ -48,6 +50,16 @@ final class MetricsPort implements AutoCloseable {
         probes.handle(exchange);
       }
     };
+  }
+
+  /**
+   * Whether {@code request} is for the probes, which the selector answers at once, never behind the
+   * scrapes queued for the workers (a kubelet waits 1 s by default): {@link ProbeEndpoints} reads two
+   * flags and writes a line, it never blocks.
+   */
+  private static boolean isProbe(RequestHead request) {
+    String path = request.uri().getPath();
+    return path != null && !path.startsWith(METRICS_PATH);
   }
 
   /** The port it listens on. */

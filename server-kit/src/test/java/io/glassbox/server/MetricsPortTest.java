@@ -1,23 +1,31 @@
 package io.glassbox.server;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The port's threads do not keep the JVM alive. */
+/** The port's threads do not keep the JVM alive; its probes do not wait behind its scrapes. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class MetricsPortTest {
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  private static final byte[] SCRAPE = "GET /metrics HTTP/1.1\r\n\r\n".getBytes(US_ASCII);
+
   @Test
   void start_fromAThreadThatIsNotADaemon_thePortsThreadsAreDaemons() throws Exception {
     Set<Thread> before = Thread.getAllStackTraces().keySet();
@@ -36,8 +44,9 @@ class MetricsPortTest {
     caller.start();
     caller.join();
     try (MetricsPort port = started[0]) {
-      // A request has a worker started, beside the selector (the handler closes it unanswered).
-      assertEquals(Optional.empty(), RawHttp.statusLine("127.0.0.1", port.port(), "GET / HTTP/1.1\r\n\r\n"));
+      // A scrape has a worker started, beside the selector.
+      assertEquals(Optional.of("HTTP/1.1 200 OK"),
+          RawHttp.statusLine("127.0.0.1", port.port(), "GET /metrics HTTP/1.1\r\n\r\n"));
       List<Thread> threads = Thread.getAllStackTraces().keySet().stream()
           .filter(t -> !before.contains(t) && t.getName().startsWith("metrics-http-"))
           .toList();
@@ -45,6 +54,44 @@ class MetricsPortTest {
       for (Thread thread : threads) {
         assertTrue(thread.isDaemon(), () -> thread + ": a metrics port never closed would keep the JVM alive");
       }
+    }
+  }
+
+  /**
+   * With every worker in a scrape and the queue full (a third scrape is refused 503), the probes
+   * are still answered: a kubelet waits 1 s by default, and a failed liveness probe restarts the pod.
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void probes_whileEveryWorkerScrapesAndTheQueueIsFull_areAnswered() throws Exception {
+    CountDownLatch scraping = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(() -> {
+      scraping.countDown();
+      Uninterruptibles.awaitUninterruptibly(release);
+      return CounterSnapshot.builder().name("blocked").build();
+    });
+    ProbeEndpoints probes = new ProbeEndpoints();
+    probes.serving(true);
+    probes.started(true);
+    try (MetricsPort port = MetricsPort.start(new InetSocketAddress(LOOPBACK, 0), registry, probes,
+            new HeadFirstHttpServer.Limits(16, Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 1, 1));
+        Socket running = new Socket(LOOPBACK, port.port());
+        Socket queued = new Socket(LOOPBACK, port.port());
+        Socket refused = new Socket(LOOPBACK, port.port())) {
+      running.getOutputStream().write(SCRAPE);
+      assertTrue(scraping.await(30, TimeUnit.SECONDS), "the first scrape runs");
+      queued.getOutputStream().write(SCRAPE);
+      refused.getOutputStream().write(SCRAPE);
+      assertEquals("HTTP/1.1 503 Service Unavailable", RawHttp.firstStatusLine(List.of(queued, refused)),
+          "the worker and the queue are taken");
+
+      for (String path : List.of(ProbeEndpoints.LIVE_PATH, ProbeEndpoints.READY_PATH, ProbeEndpoints.STARTED_PATH)) {
+        assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(port.port(), "GET " + path + " HTTP/1.1\r\n\r\n"), path);
+      }
+    } finally {
+      release.countDown();
     }
   }
 }
