@@ -286,6 +286,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
     private final SocketChannel channel;
     private SelectionKey key;
     private ByteBuffer in = ByteBuffer.allocate(FIRST_BUFFER_BYTES);
+    private final RequestHead.EndFinder headEnd = new RequestHead.EndFinder();
     /** The answer being written, or null. */
     private Answer answer;
     /** Its request, queued for a worker or being handled by one, or null. */
@@ -331,12 +332,13 @@ final class HeadFirstHttpServer implements AutoCloseable {
 
     /** Hands a complete head to a worker; false while the head is still incomplete. */
     private boolean takeRequest() {
-      int end = RequestHead.end(in.array(), in.position());
+      int end = headEnd.find(in.array(), in.position());
       if (end < 0) {
         return false;
       }
       byte[] head = new byte[end];
       in.flip().get(head).compact();
+      headEnd.reset();
       waiting.remove(this);
       // The handler's limit starts as the request is handed over: queued time counts.
       deadline = System.nanoTime() + limits.answerLimit().toNanos();
