@@ -51,11 +51,14 @@ import org.slf4j.event.Level;
  *       its head (a well-behaved client sends its head at once: it is never the oldest waiting);
  *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
  *   <li>a request with a body (none of the metrics port's has one) gets its answer, unread, and
- *       then its connection is closed.
+ *       then its connection is closed; one whose body's length could be read two ways (two lengths,
+ *       a length beside chunks) is refused, as the JDK's server refuses it.
  * </ul>
  *
- * <p>Handlers are the JDK's {@link HttpHandler}s, called with a {@link BufferedExchange}, and answer
- * byte for byte as under the JDK's server. A client that resets its connection while its answer is
+ * <p>Handlers are the JDK's {@link HttpHandler}s, called with a {@link BufferedExchange}. The answers
+ * are the JDK server's byte for byte (but the date) for the requests {@code HeadFirstHttpServerTest}
+ * compares, its refusals of untrustworthy framing included; not where a request has a body (closed
+ * after the answer here, kept open there) or a handler flushes mid-chunk. A client that resets its connection while its answer is
  * on the way is one DEBUG line, not an error. Every thread is a daemon: a port never closed does
  * not keep the JVM alive.
  */
