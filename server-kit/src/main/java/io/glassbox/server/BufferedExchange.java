@@ -83,6 +83,10 @@ final class BufferedExchange extends HttpExchange {
       handler.handle(this);
     } catch (IOException | RuntimeException e) {
       log.debug("{} {}: the handler failed, closing the connection", request.method(), request.uri(), e);
+    } catch (Error e) {
+      // A bug, to the log once: rethrown it would go to stderr from a worker, and stop the port from
+      // the selector.
+      log.error("{} {}: the handler failed, closing the connection", request.method(), request.uri(), e);
     } finally {
       if (!finished) {
         finish(false);

@@ -78,6 +78,10 @@ record RequestHead(String method, URI uri, String protocol, Headers headers, boo
     }
     Headers headers = new Headers();
     for (int i = first + 1; i < lines.length; i++) {
+      if (lines[i].startsWith(" ") || lines[i].startsWith("\t")) {
+        // obs-fold: refused, as RFC 9112 allows, rather than read as a header of its own.
+        throw new Refused(400, "Folded header lines are not accepted");
+      }
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
         headers.add(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());

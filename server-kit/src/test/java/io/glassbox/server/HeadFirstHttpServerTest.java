@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -196,6 +197,38 @@ class HeadFirstHttpServerTest {
     }
     assertTrue(interrupted.get() >= 1, "the handler was interrupted");
     assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
+  }
+
+  /** A folded header line (obs-fold) is refused 400, as RFC 9112 allows, not read as a header of its own. */
+  @Test
+  void aFoldedHeaderLine_isRefused() throws Exception {
+    HeadFirstHttpServer server = probesServer(16, Duration.ofSeconds(30));
+    assertEquals("HTTP/1.1 400 Bad Request",
+        RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\nX-A: b\r\n Connection: close\r\n\r\n"));
+  }
+
+  /**
+   * An Error a handler throws, on a worker or on the selector (a request it answers at once), is
+   * one ERROR line in the log, not a trace on stderr; the connection closes and the port answers on.
+   */
+  @Test
+  void aHandlerThrowingAnError_isLogged_andThePortAnswersOn() throws Exception {
+    ProbeEndpoints probes = new ProbeEndpoints();
+    HttpHandler failing = exchange -> {
+      if (exchange.getRequestURI().getPath().startsWith("/fail")) {
+        throw new AssertionError("handler bug");
+      }
+      probes.handle(exchange);
+    };
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        failing, request -> request.uri().getPath().equals("/fail-at-once"), LIMITS));
+    try (LogCapture log = LogCapture.of(BufferedExchange.class, Level.ERROR)) {
+      for (String path : List.of("/fail", "/fail-at-once")) {
+        assertEquals("closed unanswered", RawHttp.slowStatusLine(server.port(), "GET " + path + " HTTP/1.1\r\n\r\n"));
+      }
+      assertEquals(2, log.lines().size(), () -> log.lines().toString());
+      assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
+    }
   }
 
   /** Everything {@code socket} receives until the server closes it (30 s at most). */
