@@ -48,7 +48,9 @@ import org.slf4j.event.Level;
  *       (past it, a queued request is dropped and a running handler interrupted); and {@code
  *       answerLimit} again for its answer to be written; then it is closed;
  *   <li>at most {@code connections} are open: a new one beyond closes the oldest still waiting for
- *       its head (a well-behaved client sends its head at once: it is never the oldest waiting);
+ *       its head (a well-behaved client sends its head at once: it is never the oldest waiting), or,
+ *       with none, the one whose answer has been written longest (a client that reads it is soon
+ *       done); connections with a worker are never closed for it;
  *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
  *   <li>a request with a body (none of the metrics port's has one) gets its answer, unread, and
  *       then its connection is closed; one whose body's length could be read two ways (two lengths,
@@ -95,6 +97,8 @@ final class HeadFirstHttpServer implements AutoCloseable {
   private final Set<Connection> open = new HashSet<>();
   /** Connections waiting for their head, the longest waiting first; the selector thread's only. */
   private final LinkedHashSet<Connection> waiting = new LinkedHashSet<>();
+  /** Connections whose answer is being written, the longest written first; the selector thread's only. */
+  private final LinkedHashSet<Connection> writing = new LinkedHashSet<>();
   /** Answers the workers finished, for the selector to write. */
   private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
@@ -233,13 +237,15 @@ final class HeadFirstHttpServer implements AutoCloseable {
       if (channel == null) {
         return;
       }
-      if (open.size() >= limits.connections() && !waiting.isEmpty()) {
-        Connection oldest = waiting.iterator().next();
-        log.debug("{}: {} connections open, closing the one longest waiting for its request", name, open.size());
-        oldest.close();
+      if (open.size() >= limits.connections() && !(waiting.isEmpty() && writing.isEmpty())) {
+        // A stalled client is the oldest waiting for its head, or else the oldest not reading its answer.
+        boolean head = !waiting.isEmpty();
+        log.debug("{}: {} connections open, closing the one longest waiting for its {}", name, open.size(),
+            head ? "request" : "answer to be read");
+        (head ? waiting : writing).iterator().next().close();
       }
       if (open.size() >= limits.connections()) {
-        // Every connection is being answered: the newest is refused.
+        // Every connection is with a worker: the newest is refused.
         closeQuietly(channel);
         continue;
       }
@@ -380,6 +386,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
         return;
       }
       answer = next;
+      writing.add(this);
       deadline = System.nanoTime() + limits.answerLimit().toNanos();
       key.interestOps(SelectionKey.OP_WRITE);
       write();
@@ -402,6 +409,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       }
       boolean closeAfter = answer.closeAfter();
       answer = null;
+      writing.remove(this);
       if (closeAfter) {
         close();
         return;
@@ -417,6 +425,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
     void close() {
       open.remove(this);
       waiting.remove(this);
+      writing.remove(this);
       if (handling != null) {
         // Out of the queue, so that a request no one waits for takes no worker; or interrupted.
         workers.remove(handling);

@@ -199,6 +199,37 @@ class HeadFirstHttpServerTest {
     assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
   }
 
+  /**
+   * Full of connections whose clients stopped reading their answers, a new connection closes the
+   * one whose answer has waited longest, and is answered.
+   */
+  @Test
+  void full_ofUnreadAnswers_aNewConnectionIsAnswered() throws Exception {
+    byte[] big = new byte[32 << 20];
+    ProbeEndpoints probes = new ProbeEndpoints();
+    HttpHandler handler = exchange -> {
+      if (!exchange.getRequestURI().getPath().equals("/big")) {
+        probes.handle(exchange);
+        return;
+      }
+      exchange.sendResponseHeaders(200, big.length);
+      try (var out = exchange.getResponseBody()) {
+        out.write(big);
+      }
+    };
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        handler, new HeadFirstHttpServer.Limits(2, Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 2, 2)));
+    try (Socket oldest = new Socket(LOOPBACK, server.port()); Socket newer = new Socket(LOOPBACK, server.port())) {
+      for (Socket socket : List.of(oldest, newer)) {
+        socket.setReceiveBufferSize(4096);
+        socket.getOutputStream().write("GET /big HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+        // Its answer has begun, and stalls: the client reads no more.
+        assertEquals("HTTP/1.1 200 OK", RawHttp.firstStatusLine(List.of(socket)));
+      }
+      assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
+    }
+  }
+
   /** A folded header line (obs-fold) is refused 400, as RFC 9112 allows, not read as a header of its own. */
   @Test
   void aFoldedHeaderLine_isRefused() throws Exception {
