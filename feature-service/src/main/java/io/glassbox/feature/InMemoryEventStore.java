@@ -411,7 +411,9 @@ public final class InMemoryEventStore implements EventStore {
 
   /**
    * Drops the user's timeline (with its dropped purchases and cut orders) and withdraws its orders
-   * from the co-purchase statistics (the dataset's too, until the next start). The dedupe window keeps
+   * from the co-purchase statistics (the dataset's too, until the next start). Of a user evicted
+   * earlier, only the open orders go (they hold the user id); the counts their orders added stay,
+   * as the store no longer knows those orders. The dedupe window keeps
    * its keys: hashes of user and event id ({@link RecentEventIds}), which name no one and expire
    * with the window.
    */
@@ -427,6 +429,10 @@ public final class InMemoryEventStore implements EventStore {
         timeline = s.probation.remove(userId);
       }
       if (timeline == null) {
+        // Evicted earlier (or never seen): its open orders, keyed by the user id, may still be held.
+        // The co-purchase counts of its orders stay: the store no longer knows which they were.
+        s.coPurchase.withdraw(userId::equals, List.of());
+        s.coPurchase.publish();
         return ErasedUser.NOTHING;
       }
       s.eventsHeld -= timeline.size;

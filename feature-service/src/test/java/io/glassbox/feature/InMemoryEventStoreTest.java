@@ -358,4 +358,30 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
     assertEquals(users - 1, erasing.userCount());
     assertEquals(List.of(), erasing.cutOrders("u2"));
   }
+
+  /**
+   * Erasing a user evicted earlier (the store holds no record of them) still drops their open
+   * orders, which are keyed by the user id: a later line of the same basket starts an order of its
+   * own instead of pairing with the erased items. The counts their orders added stay.
+   */
+  @Test
+  void eraseUser_evictedEarlier_dropsTheirOpenOrders() {
+    InMemoryEventStore erasing = (InMemoryEventStore) loaded(new StoreBounds(1000, 3, 10_000, Duration.ofDays(1), 1000));
+    erasing.append(List.of(purchase("gone", "E", 1000, "o1"), purchase("gone", "F", 1001, "o1")));
+    for (int user = 0; user < 5; user++) {
+      erasing.append(List.of(click("flood" + user, 2000 + user)));
+    }
+    assertTrue(erasing.evictedUsers() > 0);
+    assertEquals(0, erasing.cutOrders("gone").size(), "no record of gone held");
+
+    assertEquals(ErasedUser.NOTHING, erasing.eraseUser("gone"));
+    erasing.append(List.of(purchase("gone", "D", 1002, "o1")));
+
+    assertEquals(List.of(new CoPurchaseNeighbour("F", 1)), erasing.coPurchaseNeighbours("E"),
+        "E,F stay counted; D is no longer paired with E");
+  }
+
+  private static NewEvent purchase(String user, String item, long second, String basket) {
+    return new NewEvent(user, new RecordedEvent(item, Instant.ofEpochSecond(second), EventType.PURCHASE, basket));
+  }
 }
