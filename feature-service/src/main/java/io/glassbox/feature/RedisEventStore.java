@@ -1572,9 +1572,12 @@ public final class RedisEventStore implements EventStore {
    * the order lines stream. ARGV: the user, the timeline's size and last member as read before
    * (the last "" when empty), the withdrawal line's two fields ({@link #WITHDRAWN_USER},
    * {@link #WITHDRAWN_ORDERS}). Unless the timeline changed since it was read (returns {-1}):
-   * deletes the four keys, the user's count and the user's lines of the stream (read 1000 at a
-   * time), and, if the user was counted, adds the withdrawal line, all at once. Returns {1 if the
-   * user was counted else 0, the stream lines deleted}.
+   * deletes the four keys and the user's count and, if the user was counted, adds the withdrawal
+   * line, all at once. The user's lines of the stream stay: every replica subtracts their orders
+   * at the withdrawal line, after reading them (the stream is ordered), so none subtracts lines it
+   * never counted; the compaction that follows removes them. Returns {1 if the user was counted
+   * else 0, the id of the last line that names the user (theirs, or a withdrawal of theirs), ""
+   * when none}.
    */
   private static final String ERASE_SCRIPT = """
       local size = redis.call('ZCARD', KEYS[1])
@@ -1584,41 +1587,79 @@ public final class RedisEventStore implements EventStore {
       end
       local known = redis.call('HDEL', KEYS[5], ARGV[1])
       redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-      local lines = 0
+      local named = ''
       local from = '-'
       repeat
         local chunk = redis.call('XRANGE', KEYS[6], from, '+', 'COUNT', 1000)
         for _, entry in ipairs(chunk) do
           local fields = entry[2]
           for f = 1, #fields, 2 do
-            if fields[f] == 'u' and fields[f + 1] == ARGV[1] then
-              redis.call('XDEL', KEYS[6], entry[1])
-              lines = lines + 1
+            if (fields[f] == 'u' and fields[f + 1] == ARGV[1])
+                or (fields[f] == 'WITHDRAWN_USER' and fields[f + 1] == ARGV[4]) then
+              named = entry[1]
             end
           end
           from = '(' .. entry[1]
         end
       until #chunk < 1000
       if known == 1 or size > 0 then
-        redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[4], 'WITHDRAWN_ORDERS', ARGV[5])
+        named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[4], 'WITHDRAWN_ORDERS', ARGV[5])
       end
-      return {known, lines}
+      return {known, named}
       """
       .replace("WITHDRAWN_USER", WITHDRAWN_USER)
       .replace("WITHDRAWN_ORDERS", WITHDRAWN_ORDERS);
   private static final int ERASE_TRIES = 5;
+  /** How long an erasure waits for the compaction that removes the user's order lines. */
+  private static final Duration ERASE_COMPACTION_WAIT = Duration.ofSeconds(10);
+  private static final long ERASE_COMPACTION_POLL_MILLIS = 50;
+  /** {@link #ERASE_COMPACTION_WAIT}, shorter in tests that hold the compaction lock. */
+  private Duration eraseCompactionWait = ERASE_COMPACTION_WAIT;
 
   /**
-   * First deletes the user's dedupe keys ({@code e:<length>:<user>...}, found with SCAN: a
-   * script cannot know them), then reads the timeline and runs {@link #ERASE_SCRIPT}, which removes
-   * the rest and adds the withdrawal of the user's orders to the order lines stream in one atomic
-   * step (read again if an ingestion changed the timeline meanwhile). Safe if cut short between the
-   * two: the user's record is still whole (only a resend of one of their event ids would be stored
-   * again), and erasing again finishes the work.
+   * Deletes the user's dedupe keys ({@code e:<length>:<user>...}, found with SCAN: a script cannot
+   * know them), then reads the timeline and runs {@link #ERASE_SCRIPT}, which removes the rest and
+   * adds the withdrawal of the user's orders to the order lines stream in one atomic step (read
+   * again if an ingestion changed the timeline meanwhile), deletes the dedupe keys again (those of
+   * events ingested between the SCAN and the script, which the script erased), and then compacts
+   * the order lines up to the withdrawal, so the user's lines, the withdrawal line (whose SHA-256 of
+   * the id can be reversed by hashing candidate ids) and the snapshot holding their open orders
+   * leave Redis within the call. Safe if cut short anywhere: erasing again finishes the work.
+   *
+   * @throws StoreUnavailableException also when the user's records are erased but the compaction
+   *     did not finish within {@link #ERASE_COMPACTION_WAIT}: the message says the lines are not gone yet
    */
   @Override
   public ErasedUser eraseUser(String userId) {
     requireData();
+    deleteDedupeKeys(userId);
+    for (int attempt = 1; ; attempt++) {
+      List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
+      List<RecordedEvent> removed = decode(members);
+      String last = members.isEmpty() ? "" : members.get(members.size() - 1).getElement();
+      List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
+          cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
+          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(removed)));
+      if ((Long) answer.get(0) >= 0) {
+        // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
+        orderChanges.incrementAndGet();
+        deleteDedupeKeys(userId);
+        String lastNaming = (String) answer.get(1);
+        if (!lastNaming.isEmpty() && !compactThrough(lastNaming)) {
+          throw new StoreUnavailableException("user erased and their orders withdrawn from co-purchase, but their "
+              + "order lines are not yet gone from " + ORDER_LINES + " of Redis " + redisName + ": the compaction "
+              + "that removes them did not finish within " + eraseCompactionWait.toSeconds() + " s; erase again", null);
+        }
+        return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed) : ErasedUser.NOTHING;
+      }
+      if (attempt == ERASE_TRIES) {
+        throw new StoreUnavailableException("the user's events kept changing while being erased: their dedupe keys "
+            + "are deleted, their events and order lines are left; erase again once their ingestion stops", null);
+      }
+    }
+  }
+
+  private void deleteDedupeKeys(String userId) {
     String dedupeKeys = PREFIX + "e:" + userId.length() + ":" + globEscaped(userId) + "*";
     run(() -> {
       ScanParams params = new ScanParams().match(dedupeKeys).count(1000);
@@ -1631,26 +1672,68 @@ public final class RedisEventStore implements EventStore {
         cursor = page.getCursor();
       } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
     });
-    for (int attempt = 1; ; attempt++) {
-      List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
-      List<RecordedEvent> removed = decode(members);
-      String last = members.isEmpty() ? "" : members.get(members.size() - 1).getElement();
-      List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
-          cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
-          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(removed)));
-      if ((Long) answer.get(0) >= 0) {
-        // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
-        orderChanges.incrementAndGet();
-        return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed) : ErasedUser.NOTHING;
+  }
+
+  /**
+   * Compacts the order lines until none up to {@code line} is left, waiting for a compaction
+   * another replica runs; false when that did not happen within {@link #eraseCompactionWait} or a
+   * compaction failed.
+   */
+  private boolean compactThrough(String line) {
+    long deadline = System.nanoTime() + eraseCompactionWait.toNanos();
+    while (true) {
+      try {
+        if (trimmedThrough(line)) {
+          return true;
+        }
+        compactOrderLines();
+        if (trimmedThrough(line)) {
+          return true;
+        }
+      } catch (StoreUnavailableException e) {
+        log.warn("Compacting the order lines of Redis {} after an erasure failed", redisName, e);
+        return false;
       }
-      if (attempt == ERASE_TRIES) {
-        throw new StoreUnavailableException("the user's events kept changing while being erased; nothing erased "
-            + "but their dedupe keys", null);
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(ERASE_COMPACTION_POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
       }
     }
   }
 
-  /** The withdrawal line's user: a SHA-256 of the id, hex, so the stream does not keep the id itself. */
+  /**
+   * Whether no line up to {@code line} is left, once a snapshot holds it. A compaction trims the
+   * lines before its snapshot's last, which it keeps; that one is deleted here when it is {@code
+   * line}: replicas read on after a snapshot's last line, so none needs it.
+   */
+  private boolean trimmedThrough(String line) {
+    List<StreamEntry> first = read(() -> redis.xrange(ORDER_LINES, "-", line, 2));
+    if (first.isEmpty()) {
+      return true;
+    }
+    OrdersSnapshot snapshot = OrdersSnapshot.parse(read(() -> redis.get(ORDERS_SNAPSHOT)));
+    if (first.size() == 1 && snapshot != null && snapshot.cursor().equals(first.get(0).getID())) {
+      // A newer snapshot only moves forward, so this line stays held by the one in force.
+      call(() -> redis.xdel(ORDER_LINES, first.get(0).getID()));
+      return true;
+    }
+    return false;
+  }
+
+  /** Makes erasures wait at most {@code wait} for their compaction. */
+  void eraseCompactionWait(Duration wait) {
+    eraseCompactionWait = wait;
+  }
+
+  /**
+   * The withdrawal line's user: a SHA-256 of the id, hex, so the stream does not hold the id in
+   * clear; hashing candidate ids reverses it, which is why the erasure's compaction removes the line.
+   */
   private static String withdrawnUser(String userId) {
     return HexFormat.of().formatHex(Digests.sha256(userId));
   }

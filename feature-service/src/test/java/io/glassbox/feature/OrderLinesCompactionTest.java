@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.RedisServer;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -22,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -598,7 +601,7 @@ class OrderLinesCompactionTest {
   /**
    * Erasing a user (right to erasure) withdraws their orders, ingested and the dataset's, from the
    * co-purchase counts of the replica that erased and of every other, within the sync interval;
-   * a compaction keeps them withdrawn for replicas started after it.
+   * the erasure's compaction keeps them withdrawn for replicas started after it.
    */
   @Test
   void eraseUser_withdrawsTheirOrdersFromEveryReplica_andCompactionKeepsThemWithdrawn()
@@ -623,11 +626,100 @@ class OrderLinesCompactionTest {
     assertEquals(erasing.coPurchaseNeighbours("B"), neighboursOnceEqual(other, "B", erasing.coPurchaseNeighbours("B")));
     String before = statistics(erasing);
 
-    assertTrue(erasing.compactOrderLines());
+    assertFalse(erasing.compactOrderLines(), "each erasure compacted already");
+    assertEquals(0, orderLines());
     RedisEventStore startedAfter = replica();
 
     assertEquals(before, statisticsOnceEqual(startedAfter, before));
     assertEquals(withoutBuyer, startedAfter.coPurchaseNeighbours("E"));
+  }
+
+  /**
+   * A replica started after an erasure holds the erasing replica's counts: the erasure compacts the
+   * user's lines and their withdrawal into the snapshot, so no replica subtracts lines it never read
+   * (deleting the lines and keeping the withdrawal made it subtract the keeper's E,D).
+   */
+  @Test
+  void eraseUser_replicaStartedAfter_holdsTheErasingReplicasCounts() throws InterruptedException {
+    RedisEventStore erasing = replica();
+    erasing.append(List.of(order("keeper", "E", 1000, "k1"), order("keeper", "D", 1001, "k1"),
+        order("buyer", "E", 1002, "o1"), order("buyer", "D", 1003, "o1")));
+    assertEquals(List.of(new CoPurchaseNeighbour("D", 2)), erasing.coPurchaseNeighbours("E"));
+
+    erasing.eraseUser("buyer");
+    RedisEventStore startedAfter = replica();
+
+    List<CoPurchaseNeighbour> keepersOnly = List.of(new CoPurchaseNeighbour("D", 1));
+    assertEquals(keepersOnly, erasing.coPurchaseNeighbours("E"));
+    assertEquals(keepersOnly, neighboursOnceEqual(startedAfter, "E", keepersOnly));
+    String expected = statistics(erasing);
+    assertEquals(expected, statisticsOnceEqual(startedAfter, expected));
+  }
+
+  /**
+   * After a compaction that holds the user's open order (user id and basket id), erasure leaves no
+   * value in Redis naming the user, nor their SHA-256 (the withdrawal line's, reversible by hashing
+   * candidate ids): the erasure's own compaction replaces that snapshot and trims the lines up to
+   * and including the withdrawal.
+   */
+  @Test
+  void eraseUser_afterACompaction_leavesNoValueNamingTheUser_norTheirHash() {
+    RedisEventStore erasing = replica();
+    String user = "erased-customer-4711";
+    erasing.append(List.of(order(user, "E", 1000, "basket-XYZ"), order(user, "D", 1001, "basket-XYZ"),
+        order("keeper", "E", 1002, "k1")));
+    erasing.coPurchaseNeighbours("E");
+    assertTrue(erasing.compactOrderLines());
+    assertTrue(redisNames(user), "the snapshot holds the open order");
+
+    erasing.eraseUser(user);
+
+    assertFalse(redisNames(user));
+    assertFalse(redisNames(HexFormat.of().formatHex(Digests.sha256(user))));
+    assertEquals(0, orderLines(), "every line up to the withdrawal trimmed");
+  }
+
+  /**
+   * An erasure whose compaction cannot run (another replica holds the lock past the wait) says the
+   * user's order lines are not yet gone; erasing again once the lock is free removes them.
+   */
+  @Test
+  void eraseUser_whileTheCompactionLockIsHeld_saysTheLinesAreNotYetGone_andAgainRemovesThem() {
+    RedisEventStore erasing = replica();
+    erasing.append(List.of(order("buyer", "E", 1000, "o1"), order("buyer", "D", 1001, "o1")));
+    erasing.eraseCompactionWait(Duration.ofMillis(300));
+    onRedis(jedis -> jedis.set(LOCK, "another replica's"));
+
+    StoreUnavailableException refused = assertThrows(StoreUnavailableException.class, () -> erasing.eraseUser("buyer"));
+
+    assertTrue(refused.getMessage().contains("order lines are not yet gone"), refused.getMessage());
+    assertEquals(List.of(), erasing.coPurchaseNeighbours("E"), "withdrawn all the same");
+    assertEquals(3, orderLines());
+    onRedis(jedis -> jedis.del(LOCK));
+    assertEquals(ErasedUser.NOTHING, erasing.eraseUser("buyer"));
+    assertEquals(0, orderLines());
+  }
+
+  /** Whether a key name or a value of the database holds {@code text}. */
+  private boolean redisNames(String text) {
+    return onRedis(jedis -> {
+      for (String key : jedis.keys("*")) {
+        String value = switch (jedis.type(key)) {
+          case "string" -> new String(jedis.get(key.getBytes(StandardCharsets.ISO_8859_1)), StandardCharsets.ISO_8859_1);
+          case "list" -> jedis.lrange(key.getBytes(StandardCharsets.ISO_8859_1), 0, -1).stream()
+              .map(bytes -> new String(bytes, StandardCharsets.ISO_8859_1)).collect(Collectors.joining());
+          case "stream" -> jedis.xrange(key, "-", "+").toString();
+          case "hash" -> jedis.hgetAll(key).toString();
+          case "zset" -> jedis.zrange(key, 0, -1).toString();
+          case "set" -> jedis.smembers(key).toString();
+          default -> "";
+        };
+        if (key.contains(text) || value.contains(text)) {
+          return true;
+        }
+      }
+      return false;
+    });
   }
 
   private static NewEvent order(String user, String item, long second, String basket) {

@@ -757,11 +757,56 @@ class RedisEventStoreTest extends EventStoreContractTest {
 
       assertEquals(new ErasedUser(true, 2, 1), erased, "the cap of 2 keeps o9's two lines");
       assertEquals(List.of(), keysNaming("u1", jedis));
-      assertEquals(List.of("u2"), orderLineUsers(jedis));
+      assertEquals(List.of(), orderLineUsers(jedis), "compacted up to the withdrawal, u2's line too");
       assertTrue(jedis.xrange(RedisEventStore.ORDER_LINES, "-", "+", 1000).stream()
           .noneMatch(line -> line.getFields().containsValue("u1")), "the withdrawal line names no user");
       assertEquals(users - 1, jedis.hlen("glassbox:users"));
       assertTrue(keysNaming("u2", jedis).containsAll(List.of("glassbox:e:2:u2ev-1", "glassbox:t:u2")));
+    }
+  }
+
+  /**
+   * An event of the user ingested after the erasure looked for their dedupe keys, and before its
+   * script ran, is erased with the rest: its dedupe key goes too (it stayed, naming user and event,
+   * for the dedupe window).
+   */
+  @Test
+  void eraseUser_eventIngestedWhileErasing_itsDedupeKeyGoesToo() {
+    URI uri = emptyDatabase();
+    try (RedisEventStore ingesting = TestData.redisStore(uri);
+        RedisEventStore erasing = new RedisEventStore(new IngestingAtFirstScan(uri,
+            () -> ingesting.append(List.of(purchase("racer", "E", 301, "ev-late")))), uri.toString(), 100, 200, "GBP",
+            TestData.ROOMY);
+        Jedis jedis = redis.connect()) {
+      ingesting.load(TestData.small());
+      erasing.load(TestData.small());
+      jedis.select(Integer.parseInt(uri.getPath().substring(1)));
+      ingesting.append(List.of(purchase("racer", "E", 300, "ev-early")));
+
+      assertEquals(new ErasedUser(true, 2, 0), erasing.eraseUser("racer"));
+
+      assertEquals(List.of(), keysNaming("racer", jedis));
+    }
+  }
+
+  /** A connection that runs {@code meanwhile} before its first SCAN: an ingestion racing an erasure. */
+  private static final class IngestingAtFirstScan extends JedisPooled {
+    private final Runnable meanwhile;
+    private boolean ran;
+
+    IngestingAtFirstScan(URI uri, Runnable meanwhile) {
+      super(uri, 2000);
+      this.meanwhile = meanwhile;
+    }
+
+    @Override
+    public ScanResult<String> scan(String cursor, ScanParams params) {
+      ScanResult<String> page = super.scan(cursor, params);
+      if (!ran) {
+        ran = true;
+        meanwhile.run();
+      }
+      return page;
     }
   }
 
