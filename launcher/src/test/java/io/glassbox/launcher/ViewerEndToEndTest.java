@@ -968,6 +968,27 @@ class ViewerEndToEndTest {
         page.evaluate("document.getElementById('user').validationMessage").getStringValue());
   }
 
+  /**
+   * An example customer clicked into a field marked too long makes it valid again. Before, the
+   * example set the value in code, the length check did not run again, and the field held "12347"
+   * yet refused to submit ("At most 128 characters").
+   */
+  @Test
+  void page_exampleCustomerClickedAfterATooLongId_leavesTheFieldValid() throws Exception {
+    HeadlessChromium.Page page = startPage("document.querySelector('#examples .example') !== null");
+    page.evaluate("const field = document.getElementById('user'); field.value = 'x'.repeat(130);"
+        + " field.dispatchEvent(new Event('input')); true");
+    assertFalse(page.evaluate("document.getElementById('user').checkValidity()").getBoolValue());
+
+    String example = page.evaluate("document.querySelector('#examples .example').textContent").getStringValue();
+    page.evaluate("document.querySelector('#examples .example').click(); true");
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+
+    assertEquals(example, page.evaluate("document.getElementById('user').value").getStringValue());
+    assertEquals("", page.evaluate("document.getElementById('user').validationMessage").getStringValue());
+    assertTrue(page.evaluate("document.getElementById('user').checkValidity()").getBoolValue());
+  }
+
   /** A browser that asks only for languages the page has no texts in is told, in English, which it has. */
   @Test
   void page_inABrowserAskingForGerman_saysInEnglishWhichLanguagesItHas() throws Exception {

@@ -1099,6 +1099,8 @@ async function showExamples(form) {
       const chip = el("button", { type: "button", class: "example", text: user });
       chip.addEventListener("click", () => {
         form.elements.user.value = user;
+        // Set in code, no input event: a field marked too long before is checked again.
+        checkIdLength(form.elements.user);
         state.buyAgain = state.openedBuyAgain;
         showUser(user);
       });
