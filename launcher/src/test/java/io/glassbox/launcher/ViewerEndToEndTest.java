@@ -402,8 +402,16 @@ class ViewerEndToEndTest {
     openAndAwait(page, "/?user=" + user + "&limit=5&locale=zh-CN");
 
     // Said above the list, naming the customer: a mistyped id otherwise looked like a customer's own page.
-    assertEquals("没有顾客 " + user + " 的购买记录：以下是本店的热门商品。（新顾客、输错的编号，或只有点击记录的顾客。）",
-        text(page, "cold-start"));
+    // True for every cause of cold_start (gateway.proto): it names the purchases the model reads.
+    assertEquals("模型读不到顾客 " + user + " 的任何购买：以下是本店的热门商品。（新顾客、输错的编号、只有点击、加购或反馈记录的顾客，"
+        + "或每次购买之后都标记了不感兴趣。）", text(page, "cold-start"));
+    page.evaluate("document.querySelector('[data-locale=\"en-US\"]').click(); true");
+    page.await("document.body.dataset.state === 'ready' && document.documentElement.lang === 'en-US'", PAGE_TIMEOUT);
+    assertEquals("No purchase of customer " + user + " that the model reads: these are the shop's popular items."
+        + " (A new customer, an id typed wrong, one known only by clicks, adds to cart or feedback, or one who turned"
+        + " down every purchase since.)", text(page, "cold-start"));
+    page.evaluate("document.querySelector('[data-locale=\"zh-CN\"]').click(); true");
+    page.await("document.body.dataset.state === 'ready' && document.documentElement.lang === 'zh-CN'", PAGE_TIMEOUT);
     assertFalse(page.evaluate("document.getElementById('cold-start').hidden").getBoolValue());
     assertEquals("顾客 " + user + " 的 5 个推荐。" + text(page, "cold-start"),
         page.evaluate("document.getElementById('status-message').textContent").getStringValue());

@@ -40,8 +40,10 @@ const TEXTS = {
     shownCustomer: (user) => `Customer ${user}`,
     loaded: (n, user) => `${n === 1 ? "1 recommendation" : n + " recommendations"} for customer ${user}.`,
     sentences: (texts) => texts.filter(Boolean).join(" "),
-    coldStart: (user) => `No purchases known for customer ${user}: these are the shop's popular items.`
-      + " (A new customer, an id typed wrong, or one known only by clicks.)",
+    // True for every cause of cold_start (gateway.proto): no purchase the model reads.
+    coldStart: (user) => `No purchase of customer ${user} that the model reads: these are the shop's popular items.`
+      + " (A new customer, an id typed wrong, one known only by clicks, adds to cart or feedback, or one who turned"
+      + " down every purchase since.)",
     whatIfDone: (summary) => `New ranking.${summary ? " " + summary : ""}`,
     loadFailed: (user, message) => `Customer ${user} could not be shown: ${message}`,
     summary: (r) => `Model ${r.modelVersion || "—"}.`
@@ -183,7 +185,8 @@ const TEXTS = {
     shownCustomer: (user) => `顾客 ${user}`,
     loaded: (n, user) => `顾客 ${user} 的 ${n} 个推荐。`,
     sentences: (texts) => texts.filter(Boolean).join(""),
-    coldStart: (user) => `没有顾客 ${user} 的购买记录：以下是本店的热门商品。（新顾客、输错的编号，或只有点击记录的顾客。）`,
+    coldStart: (user) => `模型读不到顾客 ${user} 的任何购买：以下是本店的热门商品。（新顾客、输错的编号、只有点击、加购或反馈记录的顾客，`
+      + "或每次购买之后都标记了不感兴趣。）",
     whatIfDone: (summary) => `新的排序。${summary || ""}`,
     loadFailed: (user, message) => `无法显示顾客 ${user}：${message}`,
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
