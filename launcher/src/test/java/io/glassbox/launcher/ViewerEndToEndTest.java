@@ -997,6 +997,39 @@ class ViewerEndToEndTest {
     assertTrue(page.evaluate("document.getElementById('user').checkValidity()").getBoolValue());
   }
 
+  /**
+   * A why-not answer that arrives after the user moved on (to the customer field) leaves the focus
+   * where the user put it, and a what-if answer arriving while a new customer loads does not
+   * replace the "Loading…" status. Before, the answer's heading took the focus whenever it came.
+   */
+  @Test
+  void page_lateAnswers_leaveTheFocusAndTheLoadingStatusAlone() throws Exception {
+    String twelfth = gateway.withDeadlineAfter(30, TimeUnit.SECONDS).recommend(RecommendRequest.newBuilder()
+        .setUserId(CUSTOMER).setLimit(12).setLocale("en-US").build()).getItems(11).getItem().getItemId();
+    HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(page, "/?user=" + CUSTOMER + "&limit=" + LIMIT);
+    // Holds why-not and what-if answers for 1.5 s, a new customer's page for 4 s.
+    page.evaluate("const realFetch = window.fetch; window.fetch = (url, options) => {"
+        + " const wait = String(url).includes('user=" + EVERY_TEXT_CUSTOMER + "&') ? 4000"
+        + " : String(url).includes('why-not') || String(url).includes('what-if') ? 1500 : 0;"
+        + " return new Promise(resolve => setTimeout(resolve, wait)).then(() => realFetch(url, options)); }; true");
+
+    page.evaluate("document.getElementById('why-not-item').value = '" + twelfth + "';"
+        + " document.getElementById('why-not-form').requestSubmit(); document.getElementById('user').focus(); true");
+    page.await("document.body.dataset.whyNot === 'ready' || document.body.dataset.whyNot === 'error'", PAGE_TIMEOUT);
+    assertEquals("ready", page.evaluate("document.body.dataset.whyNot").getStringValue(), text(page, "why-not-result"));
+    assertEquals("user", page.evaluate("document.activeElement.id").getStringValue());
+
+    page.evaluate("document.getElementById('what-if-add').value = '20725';"
+        + " document.getElementById('what-if-add-form').requestSubmit();"
+        + " document.getElementById('user').value = '" + EVERY_TEXT_CUSTOMER + "';"
+        + " document.getElementById('user-form').requestSubmit(); true");
+    page.await("document.body.dataset.whatIf === 'ready'", PAGE_TIMEOUT);
+    assertEquals("Loading…", text(page, "status-message"));
+    page.await("document.body.dataset.state === 'ready'", PAGE_TIMEOUT);
+    assertEquals("Customer " + EVERY_TEXT_CUSTOMER, text(page, "shown-customer"));
+  }
+
   /** A browser that asks only for languages the page has no texts in is told, in English, which it has. */
   @Test
   void page_inABrowserAskingForGerman_saysInEnglishWhichLanguagesItHas() throws Exception {

@@ -839,7 +839,8 @@ async function runWhatIf(remove = [...state.unticked], add = []) {
       ...modelPlacesLimit(state.response), remove, add });
     if (!current()) return;
     renderWhatIf(response);
-    setStatus(t("whatIfDone")(response.summary));
+    // A customer asked for since is loading: its "Loading…" stays until its own answer.
+    if (document.body.dataset.state !== "loading") setStatus(t("whatIfDone")(response.summary));
     document.body.dataset.whatIf = "ready";
   } catch (error) {
     if (!current()) return;
@@ -885,6 +886,7 @@ function renderWhatIf(response) {
 
 async function runWhyNot(itemId) {
   const result = document.getElementById("why-not-result");
+  const focused = document.activeElement;
   document.body.dataset.whyNot = "loading";
   state.askedItem = itemId;
   result.replaceChildren(el("p", { text: t("loading") }));
@@ -894,8 +896,11 @@ async function runWhyNot(itemId) {
       ...modelPlacesLimit(state.response) });
     if (!current()) return;
     renderWhyNot(response);
-    // The answer's heading takes the focus: a screen reader says it, and the keyboard goes on from it.
-    document.querySelector("#why-not-result h3").focus();
+    // The answer's heading takes the focus: a screen reader says it, and the keyboard goes on from
+    // it. Not when the user has moved on meanwhile (typing elsewhere): the focus is theirs.
+    if (focusStillAt(document.getElementById("why-not-form"), focused)) {
+      document.querySelector("#why-not-result h3").focus();
+    }
     document.body.dataset.whyNot = "ready";
   } catch (error) {
     if (!current()) return;
@@ -903,6 +908,16 @@ async function runWhyNot(itemId) {
     result.replaceChildren(alertText(prefix + error.message));
     document.body.dataset.whyNot = "error";
   }
+}
+
+/**
+ * Whether the focus is still where it was when the question was asked ({@code before}), on
+ * {@code origin} (the control that asked) or in it, or on no control: only then may an answer
+ * arriving later take it.
+ */
+function focusStillAt(origin, before) {
+  const active = document.activeElement;
+  return !active || active === document.body || active === before || origin.contains(active);
 }
 
 /**
@@ -954,7 +969,7 @@ function renderWhyNot(response) {
     for (const { kind, change, text } of changes) {
       // Named by what it tries (its text), not only "Try it".
       const button = el("button", { type: "button", class: "try", text: t("tryIt"), "aria-label": `${t("tryIt")}: ${text}` });
-      button.addEventListener("click", () => tryChange(change, named));
+      button.addEventListener("click", () => tryChange(change, named, button));
       list.append(el("li", { "data-change": kind, "data-rank-after": String(change.rankAfter) },
         el("span", { class: "change-text", text }), button));
     }
@@ -974,15 +989,18 @@ function signed(value) {
 }
 
 /** Runs a why-not change as a what-if, so the new ranking shows where the item lands. */
-async function tryChange(change, named) {
+async function tryChange(change, named, button) {
   const section = document.getElementById("what-if-section");
+  const focused = document.activeElement;
   section.hidden = false;
   document.getElementById("what-if-note").textContent = t("trying")(
     change.removeItemIds.length > 0 ? named(change.removeItemIds) : "",
     change.addItemIds.length > 0 ? named(change.addItemIds) : "");
   await runWhatIf(change.removeItemIds, change.addItemIds);
   // Its answer's heading (or error) takes the focus, which scrolls to it: the keyboard and a
-  // screen reader go on from there, not from the button far above.
+  // screen reader go on from there, not from the button far above. Not when the user has moved on
+  // meanwhile (typing elsewhere, or Show for another customer): the focus is theirs.
+  if (!focusStillAt(button, focused)) return;
   const answer = document.querySelector("#what-if-result h3, #what-if-result .error");
   if (answer) {
     answer.tabIndex = -1;
