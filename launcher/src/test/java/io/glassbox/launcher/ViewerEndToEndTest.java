@@ -933,6 +933,14 @@ class ViewerEndToEndTest {
 
     page.evaluate("document.querySelector('#heatmap input[type=checkbox]').click(); true");
     assertEquals("1 purchase(s) unticked: " + purchases.get(0) + ".", text(page, "what-if-note"));
+
+    // In Chinese with a Chinese colon (before, an English ": ").
+    HeadlessChromium.Page chinese = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+    openAndAwait(chinese, "/?user=12348&limit=" + LIMIT + "&locale=zh-CN");
+    assertEquals(expected.getItemsList().stream()
+        .filter(item -> item.getContributionCount() == expected.getContributionHistoryCount())
+        .map(item -> "每次购买的影响：" + item.getItem().getTitle()).toList(),
+        chinese.accessibleNames(".show-effects"));
   }
 
   /**
@@ -971,6 +979,12 @@ class ViewerEndToEndTest {
             + " field.dispatchEvent(new Event('input')); }); return fields.map(field => field.validationMessage); })()")));
     page.evaluate("document.getElementById('user-form').requestSubmit(); true");
     assertEquals("idle", page.evaluate("document.body.dataset.state").getStringValue());
+    // Counted as sent, trimmed: 128 characters and a space are taken.
+    assertEquals("", page.evaluate("(() => { const field = document.getElementById('user');"
+        + " field.value = 'x'.repeat(128) + ' '; field.dispatchEvent(new Event('input'));"
+        + " return field.validationMessage; })()").getStringValue());
+    page.evaluate("document.getElementById('user').value = 'x'.repeat(129);"
+        + " document.getElementById('user').dispatchEvent(new Event('input')); true");
     page.evaluate("document.querySelector('[data-locale=\"zh-CN\"]').click(); true");
     assertEquals("最多 128 个字符（此处超出了）。",
         page.evaluate("document.getElementById('user').validationMessage").getStringValue());

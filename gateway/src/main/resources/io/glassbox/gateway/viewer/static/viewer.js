@@ -145,6 +145,8 @@ const TEXTS = {
     removal: (titles, rank) => `Without ${titles}: #${rank}`,
     addition: (titles, rank) => `Buying ${titles}: #${rank}`,
     tryIt: "Try it",
+    /** A control's accessible name: what it does, then what it acts on. */
+    namedFor: (action, what) => `${action}: ${what}`,
     singles: (n) => `Single purchases tried (${n} additions scored in all)`,
     source: { ADDITION_SOURCE_CO_PURCHASE: "bought with it", ADDITION_SOURCE_HISTORY: "one of your purchases", ADDITION_SOURCE_SIMILAR_TITLE: "similar title" },
     sourceHeader: "Found as",
@@ -277,6 +279,7 @@ const TEXTS = {
     removal: (titles, rank) => `如果没有${titles}：第 ${rank} 位`,
     addition: (titles, rank) => `如果再购买${titles}：第 ${rank} 位`,
     tryIt: "试一试",
+    namedFor: (action, what) => `${action}：${what}`,
     singles: (n) => `尝试过的单件购买（共试算 ${n} 种添加）`,
     source: { ADDITION_SOURCE_CO_PURCHASE: "与它一起被买过", ADDITION_SOURCE_HISTORY: "您买过的商品", ADDITION_SOURCE_SIMILAR_TITLE: "名称相近" },
     sourceHeader: "来源",
@@ -610,7 +613,7 @@ function renderRecommendations(response) {
       const panel = el("div", { class: "effects", hidden: "" });
       // Eight buttons read alike but for the item they open: its title is in the name.
       const button = el("button", { type: "button", class: "show-effects", "aria-expanded": "false", text: t("effects"),
-        "aria-label": `${t("effects")}: ${entry.item.title || entry.item.itemId}` });
+        "aria-label": t("namedFor")(t("effects"), entry.item.title || entry.item.itemId) });
       button.addEventListener("click", () => toggleEffects(entry.item.itemId, button, panel));
       line.append(button, panel);
     }
@@ -968,7 +971,7 @@ function renderWhyNot(response) {
     const list = el("ul", { class: "changes" });
     for (const { kind, change, text } of changes) {
       // Named by what it tries (its text), not only "Try it".
-      const button = el("button", { type: "button", class: "try", text: t("tryIt"), "aria-label": `${t("tryIt")}: ${text}` });
+      const button = el("button", { type: "button", class: "try", text: t("tryIt"), "aria-label": t("namedFor")(t("tryIt"), text) });
       button.addEventListener("click", () => tryChange(change, named, button));
       list.append(el("li", { "data-change": kind, "data-rank-after": String(change.rankAfter) },
         el("span", { class: "change-text", text }), button));
@@ -1093,7 +1096,9 @@ async function init() {
  * characters than the gateway takes: else the gateway refused it only after the page sent it.
  */
 function checkIdLength(field) {
-  field.setCustomValidity(Array.from(field.value).length > MAX_ID_CHARACTERS ? t("idTooLong")(MAX_ID_CHARACTERS) : "");
+  // Counted as sent: the page trims an id before sending it.
+  field.setCustomValidity(Array.from(field.value.trim()).length > MAX_ID_CHARACTERS
+    ? t("idTooLong")(MAX_ID_CHARACTERS) : "");
 }
 
 /**
