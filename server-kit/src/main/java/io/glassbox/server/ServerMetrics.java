@@ -34,6 +34,8 @@ public final class ServerMetrics {
   static final long DEADLINE_SLACK_MILLIS = 250;
   /** The slack's share of a call's timeout, when that is less than {@link #DEADLINE_SLACK_MILLIS}. */
   static final int DEADLINE_SLACK_PERCENT = 25;
+  /** The timeout a client sent (gRPC reads it, and leaves it in the headers). */
+  private static final Metadata.Key<String> GRPC_TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram handling;
 
@@ -61,6 +63,7 @@ public final class ServerMetrics {
           ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
         CallTimer timer = new CallTimer(call.getMethodDescriptor().getServiceName(),
             call.getMethodDescriptor().getBareMethodName());
+        long timeoutNanos = timeoutNanos(headers);
         ServerCall<Q, A> observed = new SimpleForwardingServerCall<>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
@@ -71,7 +74,7 @@ public final class ServerMetrics {
         return new SimpleForwardingServerCallListener<>(next.startCall(observed, headers)) {
           @Override
           public void onCancel() {
-            timer.record(unansweredEnd(Context.current().getDeadline(), System.nanoTime() - timer.startNanos));
+            timer.record(unansweredEnd(Context.current().getDeadline(), timeoutNanos));
             super.onCancel();
           }
         };
@@ -92,18 +95,55 @@ public final class ServerMetrics {
    * cancelled after 5 ms counted DEADLINE_EXCEEDED, as did the gateway's cancel of the other Score
    * shards (one shard failed) near the end of a short budget.
    *
+   * <p>The timeout is the one the client sent (its {@code grpc-timeout} header), not the time
+   * left when this interceptor ran plus the time since: a call waits in the server's executor
+   * before its interceptors run, so that estimate shrank to the time left after the wait, and with
+   * it the slack. A call whose cancel came before its handler started had a slack of a quarter of
+   * its time left, and counted CANCELLED at whatever lateness short of the server's own timer
+   * (a load test of the gateway at load 15 counted 6704 CANCELLED and 1562 DEADLINE_EXCEEDED of calls
+   * whose client saw DEADLINE_EXCEEDED every one).
+   *
    * @param deadline the call's deadline (its Context's); null without one
-   * @param elapsedNanos the time since the call started: with the time left, its timeout
+   * @param timeoutNanos the call's whole timeout, as its client sent it
    */
-  static Status.Code unansweredEnd(Deadline deadline, long elapsedNanos) {
+  static Status.Code unansweredEnd(Deadline deadline, long timeoutNanos) {
     if (deadline == null) {
       return Status.Code.CANCELLED;
     }
     long remainingNanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
-    long timeoutNanos = Math.max(0, remainingNanos + elapsedNanos);
     long slackNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(DEADLINE_SLACK_MILLIS),
-        timeoutNanos / 100 * DEADLINE_SLACK_PERCENT);
+        Math.max(0, timeoutNanos) / 100 * DEADLINE_SLACK_PERCENT);
     return remainingNanos <= slackNanos ? Status.Code.DEADLINE_EXCEEDED : Status.Code.CANCELLED;
+  }
+
+  /**
+   * The timeout a call's client sent, in nanoseconds (gRPC over HTTP/2: up to 8 digits and a unit,
+   * H, M, S, m, u or n); 0 without one or when it is malformed, which leaves no slack.
+   */
+  static long timeoutNanos(Metadata headers) {
+    String value = headers.get(GRPC_TIMEOUT);
+    if (value == null || value.length() < 2 || value.length() > 9) {
+      return 0;
+    }
+    long amount;
+    try {
+      amount = Long.parseLong(value.substring(0, value.length() - 1));
+    } catch (NumberFormatException notANumber) {
+      return 0;
+    }
+    if (amount < 0) {
+      return 0;
+    }
+    TimeUnit unit = switch (value.charAt(value.length() - 1)) {
+      case 'n' -> TimeUnit.NANOSECONDS;
+      case 'u' -> TimeUnit.MICROSECONDS;
+      case 'm' -> TimeUnit.MILLISECONDS;
+      case 'S' -> TimeUnit.SECONDS;
+      case 'M' -> TimeUnit.MINUTES;
+      case 'H' -> TimeUnit.HOURS;
+      default -> null;
+    };
+    return unit == null ? 0 : unit.toNanos(amount);
   }
 
   /** Times one call and records it once, whichever of close and cancel comes first. */
