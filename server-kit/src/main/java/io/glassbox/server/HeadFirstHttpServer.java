@@ -75,6 +75,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
   /** How long {@link #close} waits for the selector to close the port and its connections. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final WarningLimiter acceptFailures = new WarningLimiter(Duration.ofMinutes(1));
+  private static final WarningLimiter connectionFailures = new WarningLimiter(Duration.ofMinutes(1));
 
   /**
    * The bounds of one server: {@code connections} open at once, {@code headLimit} and
@@ -189,20 +190,19 @@ final class HeadFirstHttpServer implements AutoCloseable {
             acceptAll();
           } else {
             Connection connection = (Connection) key.attachment();
-            try {
+            serve(connection, () -> {
               if (key.isReadable()) {
                 connection.read();
               } else if (key.isWritable()) {
                 connection.write();
               }
-            } catch (CancelledKeyException e) {
-              connection.close();
-            }
+            });
           }
         }
         selector.selectedKeys().clear();
         for (Answer answer = answers.poll(); answer != null; answer = answers.poll()) {
-          answer.connection.send(answer);
+          Answer next = answer;
+          serve(next.connection, () -> next.connection.send(next));
         }
         long now = System.nanoTime();
         if (now - nextSweep >= 0) {
@@ -221,6 +221,23 @@ final class HeadFirstHttpServer implements AutoCloseable {
       closeQuietly(listener);
       closeQuietly(selector);
       workers.shutdown();
+    }
+  }
+
+  /**
+   * Runs {@code step} of {@code connection}; a failure of one connection (a bug, a request no check
+   * foresaw) closes that connection, not the port: leaving the loop closed every connection and the
+   * listener, and the probes were refused while the process lived on.
+   */
+  private void serve(Connection connection, Runnable step) {
+    try {
+      step.run();
+    } catch (CancelledKeyException e) {
+      connection.close();
+    } catch (RuntimeException e) {
+      connectionFailures.log(log, Level.WARN, "{}: closing a connection that failed: {}", name, e.toString());
+      log.debug("{}: the connection's failure", name, e);
+      connection.close();
     }
   }
 
@@ -261,7 +278,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       open.add(connection);
       connection.awaitHead();
       // Its request is most likely here already.
-      connection.read();
+      serve(connection, connection::read);
     }
   }
 

@@ -84,7 +84,12 @@ record RequestHead(String method, URI uri, String protocol, Headers headers, boo
       }
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
-        headers.add(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());
+        try {
+          headers.add(lines[i].substring(0, colon).strip(), lines[i].substring(colon + 1).strip());
+        } catch (IllegalArgumentException e) {
+          // A CR or LF alone in a name or a value: the JDK's server refuses these heads in these words.
+          throw new Refused(400, "Header key contains illegal characters");
+        }
       }
     }
     String protocol = requestLine.substring(secondSpace + 1);

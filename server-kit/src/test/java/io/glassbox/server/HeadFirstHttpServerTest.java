@@ -94,7 +94,11 @@ class HeadFirstHttpServerTest {
         "GET /live HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
         "GET /live HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
         "GET /live HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
-        "GET /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n");
+        "GET /live HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        // A CR or LF alone in a header (which Headers refuses).
+        "GET /live HTTP/1.1\r\nHost: x\r\nX: a\nb\r\n\r\n",
+        "GET /live HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n",
+        "GET /live HTTP/1.1\r\nX\nY: b\r\n\r\n");
     for (String request : requests) {
       assertEquals(withoutDate(exchange(jdk.getAddress().getPort(), request)),
           withoutDate(exchange(headFirst.port(), request)), request);
@@ -236,6 +240,41 @@ class HeadFirstHttpServerTest {
     HeadFirstHttpServer server = probesServer(16, Duration.ofSeconds(30));
     assertEquals("HTTP/1.1 400 Bad Request",
         RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\nX-A: b\r\n Connection: close\r\n\r\n"));
+  }
+
+  /**
+   * A CR or LF alone inside a header's name or value (which {@code Headers} refuses) is answered 400,
+   * not thrown into the selector's loop, which stopped the port: the next probe is answered.
+   */
+  @Test
+  void aBareLineFeedOrCarriageReturnInAHeader_isRefused400_andThePortAnswersOn() throws Exception {
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        new ProbeEndpoints(), request -> true, LIMITS));
+    for (String request : List.of("GET /live HTTP/1.1\r\nHost: x\r\nX: a\nb\r\n\r\n",
+        "GET /live HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", "GET /live HTTP/1.1\r\nX\nY: b\r\n\r\n")) {
+      assertEquals("HTTP/1.1 400 Bad Request", RawHttp.slowStatusLine(server.port(), request), request);
+      assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"), request);
+    }
+  }
+
+  /**
+   * A failure on the selector thread that no check foresaw closes its connection, not the port: the
+   * next probe is answered.
+   */
+  @Test
+  void aFailureOnTheSelector_closesItsConnection_andThePortAnswersOn() throws Exception {
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        new ProbeEndpoints(), request -> {
+          if (request.uri().getPath().equals("/fail")) {
+            throw new IllegalStateException("selector bug");
+          }
+          return true;
+        }, LIMITS));
+    try (LogCapture log = LogCapture.of(HeadFirstHttpServer.class, Level.WARN)) {
+      assertEquals("closed unanswered", RawHttp.slowStatusLine(server.port(), "GET /fail HTTP/1.1\r\n\r\n"));
+      assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
+      assertTrue(log.lines().toString().contains("selector bug"), () -> log.lines().toString());
+    }
   }
 
   /**
