@@ -100,6 +100,11 @@ final class HeadFirstHttpServer implements AutoCloseable {
   private final LinkedHashSet<Connection> waiting = new LinkedHashSet<>();
   /** Connections whose answer is being written, the longest written first; the selector thread's only. */
   private final LinkedHashSet<Connection> writing = new LinkedHashSet<>();
+  /**
+   * Connections answered with a next request already read behind the last (pipelined), taken at
+   * the selector's next pass, after the others; the selector thread's only.
+   */
+  private final LinkedHashSet<Connection> pipelined = new LinkedHashSet<>();
   /** Answers the workers finished, for the selector to write. */
   private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
@@ -181,7 +186,11 @@ final class HeadFirstHttpServer implements AutoCloseable {
     long nextSweep = System.nanoTime() + SWEEP_NANOS;
     try {
       while (!closed) {
-        selector.select(TimeUnit.NANOSECONDS.toMillis(SWEEP_NANOS));
+        if (pipelined.isEmpty()) {
+          selector.select(TimeUnit.NANOSECONDS.toMillis(SWEEP_NANOS));
+        } else {
+          selector.selectNow();
+        }
         for (SelectionKey key : selector.selectedKeys()) {
           if (!key.isValid()) {
             continue;
@@ -200,9 +209,16 @@ final class HeadFirstHttpServer implements AutoCloseable {
           }
         }
         selector.selectedKeys().clear();
-        for (Answer answer = answers.poll(); answer != null; answer = answers.poll()) {
-          Answer next = answer;
+        // One request per connection per pass: only the answers queued by now, and a pipelined
+        // request once; an answer sent here queues no other. A client streaming pipelined probes and
+        // reading their answers held the selector in this loop, and every other connection waited.
+        for (int queued = answers.size(); queued > 0; queued--) {
+          Answer next = answers.poll();
           serve(next.connection, () -> next.connection.send(next));
+        }
+        for (Connection connection : List.copyOf(pipelined)) {
+          pipelined.remove(connection);
+          serve(connection, connection::takePipelined);
         }
         long now = System.nanoTime();
         if (now - nextSweep >= 0) {
@@ -432,17 +448,25 @@ final class HeadFirstHttpServer implements AutoCloseable {
         return;
       }
       awaitHead();
-      // A client may have sent its next request behind the last one.
-      if (in.position() > 0 && takeRequest()) {
-        return;
+      // A client may have sent its next request behind the last one: taken at the next pass, so
+      // that others are served between two of its requests; else the selector reports its bytes.
+      if (in.position() > 0) {
+        pipelined.add(this);
       }
-      read();
+    }
+
+    /** Takes the request read behind the last, or reads on for the rest of its head. */
+    private void takePipelined() {
+      if (!takeRequest()) {
+        read();
+      }
     }
 
     void close() {
       open.remove(this);
       waiting.remove(this);
       writing.remove(this);
+      pipelined.remove(this);
       if (handling != null) {
         // Out of the queue, so that a request no one waits for takes no worker; or interrupted.
         workers.remove(handling);

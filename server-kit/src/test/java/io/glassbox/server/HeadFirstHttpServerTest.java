@@ -10,8 +10,10 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -275,6 +278,66 @@ class HeadFirstHttpServerTest {
       assertEquals("HTTP/1.1 200 OK", RawHttp.slowStatusLine(server.port(), "GET /live HTTP/1.1\r\n\r\n"));
       assertTrue(log.lines().toString().contains("selector bug"), () -> log.lines().toString());
     }
+  }
+
+  /**
+   * A client that streams pipelined probes and reads their answers gets one request served per pass
+   * of the selector: probes on other connections are answered meanwhile (one such client held the
+   * selector for as long as it kept sending, and every other probe timed out).
+   */
+  @Test
+  void aClientStreamingPipelinedProbes_doesNotHoldUpOtherProbes() throws Exception {
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        new ProbeEndpoints(), request -> true, LIMITS));
+    Socket hog = closer.add(new Socket(LOOPBACK, server.port()));
+    byte[] requests = "GET /live HTTP/1.1\r\n\r\n".repeat(1000).getBytes(ISO_8859_1);
+    AtomicLong received = new AtomicLong();
+    Thread writer = new Thread(() -> {
+      try {
+        while (true) {
+          hog.getOutputStream().write(requests);
+        }
+      } catch (IOException closed) {
+        // The test is over.
+      }
+    });
+    Thread reader = new Thread(() -> {
+      byte[] buffer = new byte[64 * 1024];
+      try {
+        for (int read = 0; read >= 0; read = hog.getInputStream().read(buffer)) {
+          received.addAndGet(read);
+        }
+      } catch (IOException closed) {
+        // The test is over.
+      }
+    });
+    writer.setDaemon(true);
+    reader.setDaemon(true);
+    writer.start();
+    reader.start();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (received.get() < 1_000_000 && System.nanoTime() - until < 0) {
+      TimeUnit.MILLISECONDS.sleep(10);
+    }
+    assertTrue(received.get() >= 1_000_000, "the hog is answered: " + received.get() + " bytes");
+    for (int i = 0; i < 4; i++) {
+      try (Socket probe = new Socket()) {
+        long start = System.nanoTime();
+        probe.connect(new InetSocketAddress(LOOPBACK, server.port()), 5_000);
+        probe.setSoTimeout(5_000);
+        probe.getOutputStream().write("GET /live HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+        String line;
+        try {
+          line = new BufferedReader(new InputStreamReader(probe.getInputStream(), ISO_8859_1)).readLine();
+        } catch (SocketTimeoutException e) {
+          line = "no answer in 5 s";
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals("HTTP/1.1 200 OK", line, "probe " + i);
+        assertTrue(millis < 2_000, "probe " + i + " took " + millis + " ms");
+      }
+    }
+    assertTrue(writer.isAlive() && reader.isAlive(), "the hog was still streaming");
   }
 
   /**
