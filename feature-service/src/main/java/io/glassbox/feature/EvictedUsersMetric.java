@@ -7,9 +7,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * The in-memory store's evictions on /metrics as {@code glassbox_feature_evicted_users_total}
- * {segment="probation"|"protected"}: users dropped to stay within GLASSBOX_FEATURE_MAX_USERS and
- * GLASSBOX_FEATURE_MAX_EVENTS, by the segment they were evicted from. Both series exist from the
- * start, at 0, so that the first eviction is an increase. Before, the store's WARN at most once a
+ * {segment="probation"|"demoted"|"protected"}: users dropped to stay within GLASSBOX_FEATURE_MAX_USERS
+ * and GLASSBOX_FEATURE_MAX_EVENTS, by the segment they were evicted from; {@code demoted} are
+ * customers the protected segment's 80% share put back on probation, evicted from there. All three
+ * series exist from the start, at 0, so that the first eviction is an increase. Before, the store's WARN at most once a
  * minute was all that showed that customers (protected users) were losing their history.
  */
 final class EvictedUsersMetric {
@@ -25,12 +26,15 @@ final class EvictedUsersMetric {
     CounterWithCallback.builder()
         .name(NAME)
         .help("Users the in-memory feature store evicted to stay within its bounds, by the segment they were"
-            + " evicted from: probation (seen in one IngestEvents call only) or protected (the dataset's, an"
-            + " import's, or returning users: customers losing their history)")
+            + " evicted from: probation (seen in one IngestEvents call only), demoted (customers put back on"
+            + " probation past the protected segment's 80% share, evicted from there) or protected (the"
+            + " dataset's, an import's, or returning users); demoted and protected are customers losing their"
+            + " history")
         .labelNames("segment")
         .callback(counter -> {
           InMemoryEventStore.EvictedUsers evicted = store.evictedBySegment();
           counter.call(evicted.probation(), "probation");
+          counter.call(evicted.demoted(), "demoted");
           counter.call(evicted.fromProtected(), "protected");
         })
         .register(registry);

@@ -361,10 +361,11 @@ public final class InMemoryEventStore implements EventStore {
     if (evicted > 0) {
       warnAtMostOncePerMinute(lastEvictionLog, () -> log.warn("In-memory store at its bound ({} users, {} "
           + "events): {} users evicted so far, the least recently active first: {} while protected (from the "
-          + "dataset, an import, or seen in more than one call), the rest from probation, which holds new users "
-          + "and the protected users put back there past 80% of either bound ({} so far); use "
+          + "dataset, an import, or seen in more than one call), {} after being put back on probation past 80% "
+          + "of either bound while protected ({} put back so far), the rest new users from probation; use "
           + "GLASSBOX_FEATURE_STORE=redis to keep them",
-          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get(), s.evictedProtected.get(), s.demotedUsers.get()));
+          bounds.maxUsers(), bounds.maxEvents(), s.evictedUsers.get(), s.evictedProtected.get(), s.evictedDemoted.get(),
+          s.demotedUsers.get()));
     }
     return new AppendResult(events.size() - duplicates, duplicates, latestBefore, latestAfter);
   }
@@ -466,19 +467,23 @@ public final class InMemoryEventStore implements EventStore {
   EvictedUsers evictedBySegment() {
     State s = state;
     if (s == null) {
-      return new EvictedUsers(0, 0);
+      return new EvictedUsers(0, 0, 0);
     }
     s.lock.readLock().lock();
     try {
       long fromProtected = s.evictedProtected.get();
-      return new EvictedUsers(s.evictedUsers.get() - fromProtected, fromProtected);
+      long demoted = s.evictedDemoted.get();
+      return new EvictedUsers(s.evictedUsers.get() - fromProtected - demoted, demoted, fromProtected);
     } finally {
       s.lock.readLock().unlock();
     }
   }
 
-  /** Users evicted from probation and from the protected segment. */
-  record EvictedUsers(long probation, long fromProtected) {}
+  /**
+   * Users evicted from probation (new users, seen in one call only), from probation after being put
+   * back there while protected ({@code demoted}), and from the protected segment.
+   */
+  record EvictedUsers(long probation, long demoted, long fromProtected) {}
 
   /** Whether {@code userId} is held in the protected segment (false when on probation or unknown). */
   boolean isProtected(String userId) {
@@ -558,6 +563,8 @@ public final class InMemoryEventStore implements EventStore {
     Instant latestPurchaseTime;
     final AtomicLong evictedUsers = new AtomicLong();
     final AtomicLong evictedProtected = new AtomicLong();
+    /** Of {@link #evictedUsers}, those evicted from probation after being put back there while protected. */
+    final AtomicLong evictedDemoted = new AtomicLong();
     /** Protected users put back on probation so far, evicted from there as new users are. */
     final AtomicLong demotedUsers = new AtomicLong();
 
@@ -659,7 +666,7 @@ public final class InMemoryEventStore implements EventStore {
         return;
       }
       probation.remove(userId);
-      if (imported || timeline.probationSince != call) {
+      if (imported || timeline.probationCall() != call) {
         timeline.probationSince = UserTimeline.PROTECTED;
         protectedUsers.put(userId, timeline);
         protectedEvents += timeline.size;
@@ -711,7 +718,7 @@ public final class InMemoryEventStore implements EventStore {
         Map.Entry<String, UserTimeline> user = demoted.next();
         demoted.remove();
         protectedEvents -= user.getValue().size;
-        user.getValue().probationSince = appendCalls;
+        user.getValue().demotedAt(appendCalls);
         probation.put(user.getKey(), user.getValue());
         demotedUsers.incrementAndGet();
       }
@@ -726,6 +733,8 @@ public final class InMemoryEventStore implements EventStore {
         eventsHeld -= gone.size;
         if (gone.isProtected()) {
           protectedEvents -= gone.size;
+        } else if (gone.isDemoted()) {
+          evictedDemoted.incrementAndGet();
         }
         eldest.remove();
         evicted++;
@@ -746,7 +755,11 @@ public final class InMemoryEventStore implements EventStore {
     /** {@link #probationSince} of a protected user. */
     static final long PROTECTED = -1;
 
-    /** The {@code append} call that put this user on probation; {@link #PROTECTED} once protected. */
+    /**
+     * The {@code append} call that put this user on probation, as is for a new user, as
+     * {@code -2 - call} for one put back there while protected (a customer, counted apart when
+     * evicted; no field of its own); {@link #PROTECTED} once protected, which clears the mark.
+     */
     long probationSince;
     int size;
     long total;
@@ -901,6 +914,21 @@ public final class InMemoryEventStore implements EventStore {
 
     boolean isProtected() {
       return probationSince == PROTECTED;
+    }
+
+    /** Whether this user is on probation because they were put back there while protected. */
+    boolean isDemoted() {
+      return probationSince < PROTECTED;
+    }
+
+    /** The {@code append} call that put this user on probation; call only when not protected. */
+    long probationCall() {
+      return isDemoted() ? -2 - probationSince : probationSince;
+    }
+
+    /** Puts this protected user back on probation at {@code call} (0 or more), marked as demoted. */
+    void demotedAt(long call) {
+      probationSince = -2 - call;
     }
 
     private boolean isAfter(int index, long second, int nano) {

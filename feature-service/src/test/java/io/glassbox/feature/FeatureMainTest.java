@@ -62,6 +62,7 @@ class FeatureMainTest {
         String metrics = scrape(server);
         assertEquals(0, value(metrics, EvictedUsersMetric.NAME + "_total{segment=\"probation\"}"), metrics);
         assertEquals(0, value(metrics, EvictedUsersMetric.NAME + "_total{segment=\"protected\"}"), metrics);
+        assertEquals(0, value(metrics, EvictedUsersMetric.NAME + "_total{segment=\"demoted\"}"), metrics);
         assertEquals(0, value(metrics, StoreCalls.FULL_REFUSALS + "_total"), metrics);
       } finally {
         channel.shutdownNow();

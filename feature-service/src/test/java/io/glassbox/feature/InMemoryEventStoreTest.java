@@ -243,8 +243,8 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
       assertFalse(bounded.history("u3", 10).knownUser());
       assertEquals(List.of("In-memory store at its bound (3 users, 1000 events): 1 users evicted so far, the least "
               + "recently active first: 0 while protected (from the dataset, an import, or seen in more than one "
-              + "call), the rest from probation, which holds new users and the protected users put back there past "
-              + "80% of either bound (1 so far); use GLASSBOX_FEATURE_STORE=redis to keep them"),
+              + "call), 1 after being put back on probation past 80% of either bound while protected (1 put back so "
+              + "far), the rest new users from probation; use GLASSBOX_FEATURE_STORE=redis to keep them"),
           logged.lines().stream().map(line -> line.getFormattedMessage()).toList());
     }
   }
