@@ -16,6 +16,7 @@ import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.metrics.Counter;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -54,14 +55,25 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   private final int maxMib;
   private final SpoolFolder folder;
   private final Semaphore oneImport = new Semaphore(1);
+  /** Imports refused for a full store: FeatureGrpcService's counter, registered once with it. */
+  private final Counter storeFullRefusals;
 
+  /** Counts imports refused for a full store in {@code features}' counter, which it registers. */
   @Inject
-  public FeatureAdminService(EventStore store, EventTimeLimit timeLimit, FeatureConfig config) {
-    this(store, timeLimit, config.importMaxMib(), SpoolFolder.temporary());
+  public FeatureAdminService(EventStore store, EventTimeLimit timeLimit, FeatureConfig config,
+      FeatureGrpcService features) {
+    this(store, timeLimit, config.importMaxMib(), SpoolFolder.temporary(), features.storeFullRefusals());
   }
 
-  /** {@code maxMib}: the most an import spools into {@code folder}, its files together. */
+  /** {@code maxMib}: the most an import spools into {@code folder}, its files together; refusals uncounted. */
   FeatureAdminService(EventStore store, EventTimeLimit timeLimit, int maxMib, SpoolFolder folder) {
+    this(store, timeLimit, maxMib, folder, StoreCalls.fullRefusals());
+  }
+
+  /** As above, counting imports refused for a full store in {@code storeFullRefusals}. */
+  FeatureAdminService(EventStore store, EventTimeLimit timeLimit, int maxMib, SpoolFolder folder,
+      Counter storeFullRefusals) {
+    this.storeFullRefusals = requireNonNull(storeFullRefusals, "storeFullRefusals");
     this.store = requireNonNull(store, "store");
     this.storedIn = switch (store.kind()) {
       case MEMORY -> FeatureStore.FEATURE_STORE_MEMORY;
@@ -277,7 +289,7 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
         Path itemsFile = itemsCsv == null ? null : itemsCsv.written();
         Optional<Instant> latestBefore = StoreCalls.call(store::latestPurchaseTime);
         CsvImport.Result result = StoreCalls.call(
-            () -> importer.run(file, itemsFile, validateOnly, timeZone, call::isCancelled));
+            () -> importer.run(file, itemsFile, validateOnly, timeZone, call::isCancelled), storeFullRefusals);
         log.info("Imported {}: {} rows, {} stored, {} duplicates, {} repeating an earlier row{}", name,
             result.rows(), result.stored(), result.duplicates(), result.repeats(), validateOnly ? " (validate only)" : "");
         cleanUp();

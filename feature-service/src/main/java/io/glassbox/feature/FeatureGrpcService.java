@@ -101,6 +101,11 @@ public final class FeatureGrpcService extends FeatureServiceGrpc.FeatureServiceI
     metrics.register(storeFullRefusals);
   }
 
+  /** The counter of calls refused for a full store, which FeatureAdminService's imports share. */
+  Counter storeFullRefusals() {
+    return storeFullRefusals;
+  }
+
   /** A store call as {@link StoreCalls#call(Supplier)}, counting its refusal for a full store. */
   private <T> T call(Supplier<T> call) {
     return StoreCalls.call(call, storeFullRefusals);

@@ -36,7 +36,8 @@ final class StoreCalls {
     return Counter.builder()
         .name(FULL_REFUSALS)
         .help("Feature-service calls refused RESOURCE_EXHAUSTED because the feature store was full (Redis at its"
-            + " maxmemory, or the in-memory store's heap); nothing of them was stored")
+            + " maxmemory, or the in-memory store's heap): IngestEvents calls (SubmitFeedback's through"
+            + " them) and FeatureAdmin imports")
         .build();
   }
 

@@ -28,6 +28,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.prometheus.metrics.core.metrics.Counter;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -948,6 +949,26 @@ class FeatureAdminServiceTest {
    * Kubernetes an emptyDir sized for one limit), so the two together are held to one limit, here 1 MiB.
    * Before, each had its own: one check could spool twice the limit.
    */
+  /**
+   * An import refused for a full store counts in the same counter as IngestEvents' refusals, which
+   * the store-full alert reads. Before, imports went uncounted.
+   */
+  @Test
+  void importIntoAFullStore_isResourceExhausted_andCountedAsAStoreFullRefusal() {
+    InMemoryEventStore full = new InMemoryEventStore(100, 200, "GBP", TestData.ROOMY, System::nanoTime,
+        new HeapRoom(() -> 0.9, 0.85));
+    full.load(TestData.small());
+    Counter refusals = StoreCalls.fullRefusals();
+    onServer(new FeatureAdminService(full, TestData.TIME_LIMIT, FeatureConfig.DEFAULT_IMPORT_MAX_MIB,
+        FeatureAdminService.SpoolFolder.temporary(), refusals), admin -> {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send(admin, Kind.INTERACTIONS,
+          "user_id,item_id,timestamp\nfull-1,A,1700000000\n".getBytes(StandardCharsets.UTF_8), 1 << 10, false));
+
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+      assertEquals(1, refusals.get());
+    });
+  }
+
   @Test
   void itemsCsvWithCsv_togetherOverTheFileLimit_isResourceExhausted_eachAloneIsChecked() {
     // Each file a little over half a mebibyte.
