@@ -50,41 +50,30 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
 
   @Override
   public void reloadModel(ReloadModelRequest request, StreamObserver<ReloadModelResponse> responses) {
-    ModelGrpcService.respond(countedFailures(responses), () -> {
-      // Described before the swap retires it; kept only if it is the version the swap replaced
-      // (another reload between the two would have replaced this one).
-      Optional<ModelInfo> before = registry.active().map(models::describe);
-      // The call's context: a reload whose caller gave up while it waited or loaded is not swapped in.
-      ModelRegistry.Swap swap = registry.reload(request.getVersion(), Context.current(),
-          request.getAllowNewCatalogue());
-      ReloadModelResponse.Builder response = ReloadModelResponse.newBuilder()
-          .setActive(models.describe(swap.active()))
-          .setPreviousVersion(swap.previousVersion().orElse(""));
-      before.filter(info -> swap.previousVersion().equals(Optional.of(info.getVersion())))
-          .ifPresent(response::setPrevious);
-      reloads.labelValues("swapped").inc();
-      return response.build();
-    });
-  }
-
-  /** {@code responses}, counting a call that ends with an error (before or during the reload) as failed. */
-  private StreamObserver<ReloadModelResponse> countedFailures(StreamObserver<ReloadModelResponse> responses) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(ReloadModelResponse response) {
-        responses.onNext(response);
-      }
-
-      @Override
-      public void onError(Throwable error) {
+    // Counted failed in a finally unless swapped: respond answers RuntimeExceptions, but an Error
+    // (OutOfMemoryError loading or warming up the model) passes through it.
+    boolean[] swapped = {false};
+    try {
+      ModelGrpcService.respond(responses, () -> {
+        // Described before the swap retires it; kept only if it is the version the swap replaced
+        // (another reload between the two would have replaced this one).
+        Optional<ModelInfo> before = registry.active().map(models::describe);
+        // The call's context: a reload whose caller gave up while it waited or loaded is not swapped in.
+        ModelRegistry.Swap swap = registry.reload(request.getVersion(), Context.current(),
+            request.getAllowNewCatalogue());
+        ReloadModelResponse.Builder response = ReloadModelResponse.newBuilder()
+            .setActive(models.describe(swap.active()))
+            .setPreviousVersion(swap.previousVersion().orElse(""));
+        before.filter(info -> swap.previousVersion().equals(Optional.of(info.getVersion())))
+            .ifPresent(response::setPrevious);
+        reloads.labelValues("swapped").inc();
+        swapped[0] = true;
+        return response.build();
+      });
+    } finally {
+      if (!swapped[0]) {
         reloads.labelValues("failed").inc();
-        responses.onError(error);
       }
-
-      @Override
-      public void onCompleted() {
-        responses.onCompleted();
-      }
-    };
+    }
   }
 }
