@@ -715,8 +715,8 @@ function cellColour(value, max) {
   const strength = max > 0 ? Math.sqrt(Math.min(1, Math.abs(value) / max)) : 0;
   const end = value >= 0 ? [203, 24, 29] : [33, 102, 172];
   const rgb = end.map((channel) => Math.round(255 + (channel - 255) * strength));
-  const dark = contrastRatio(rgb, WHITE) > contrastRatio(rgb, CELL_INK);
-  return { background: `rgb(${rgb.join(", ")})`, rgb, text: dark ? WHITE : CELL_INK, dark };
+  return { background: `rgb(${rgb.join(", ")})`,
+    text: contrastRatio(rgb, WHITE) > contrastRatio(rgb, CELL_INK) ? WHITE : CELL_INK };
 }
 
 /** A short form for the cell (the exact value is in its title): 1.2, .03, .004, 4e-4. */
@@ -767,7 +767,7 @@ function renderHeatmap(response) {
         text: `${entry.rank}. ${shorten(entry.item.title || entry.item.itemId, 36)}` }));
     entry.contribution.forEach((value, column) => {
       const colour = cellColour(value, max);
-      const cell = el("td", { class: "cell" + (colour.dark ? " dark" : ""), "data-column": String(column),
+      const cell = el("td", { class: "cell", "data-column": String(column),
         "data-item-id": columns[column].itemId, "data-value": String(value),
         title: `${entry.item.title} ← ${columns[column].title || columns[column].itemId}: ${value}`,
         text: cellText(value) });
