@@ -417,13 +417,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     /** The wait is up: refused, unless a slot came first. */
     private void expire() {
       long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
-      refuse(Refusal.WAIT_EXPIRED, Status.RESOURCE_EXHAUSTED.withDescription(waitUpHead + waitedMillis + waitUpTail));
-    }
-
-    /** Refused for {@code reason} with {@code status}, unless a slot came first. */
-    private void refuse(Refusal reason, Status status) {
       if (dequeue(this)) {
-        refused(reason, status);
+        refused(Refusal.WAIT_EXPIRED,
+            Status.RESOURCE_EXHAUSTED.withDescription(waitUpHead + waitedMillis + waitUpTail));
       }
     }
 
