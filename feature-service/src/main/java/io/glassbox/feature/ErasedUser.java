@@ -18,9 +18,9 @@ public record ErasedUser(boolean knownUser, long events, long orders) {
   /** Nothing held of the user. */
   static final ErasedUser NOTHING = new ErasedUser(false, 0, 0);
 
-  /** A known user's erasure, from the events removed. */
-  static ErasedUser of(Collection<RecordedEvent> removed) {
-    return new ErasedUser(true, removed.size(), orderItems(removed).size());
+  /** A known user's erasure: {@code events} removed, of which {@code orders} ({@link #orderItems}). */
+  static ErasedUser of(int events, Map<String, Set<String>> orders) {
+    return new ErasedUser(true, events, orders.size());
   }
 
   /**

@@ -438,13 +438,14 @@ public final class InMemoryEventStore implements EventStore {
       }
       s.eventsHeld -= timeline.size;
       List<RecordedEvent> removed = s.events(timeline, timeline.size);
+      Map<String, Set<String>> orderItems = ErasedUser.orderItems(removed);
       List<int[]> orders = new ArrayList<>();
-      for (Set<String> items : ErasedUser.orderItems(removed).values()) {
+      for (Set<String> items : orderItems.values()) {
         orders.add(items.stream().mapToInt(s.itemIndex::get).toArray());
       }
       s.coPurchase.withdraw(userId::equals, orders);
       s.coPurchase.publish();
-      return ErasedUser.of(removed);
+      return ErasedUser.of(removed.size(), orderItems);
     } finally {
       s.lock.writeLock().unlock();
     }

@@ -1636,10 +1636,11 @@ public final class RedisEventStore implements EventStore {
     for (int attempt = 1; ; attempt++) {
       List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
       List<RecordedEvent> removed = decode(members);
+      Map<String, Set<String>> orders = ErasedUser.orderItems(removed);
       String last = members.isEmpty() ? "" : members.get(members.size() - 1).getElement();
       List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
           cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
-          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(removed)));
+          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(orders)));
       if ((Long) answer.get(0) >= 0) {
         // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
         orderChanges.incrementAndGet();
@@ -1650,7 +1651,7 @@ public final class RedisEventStore implements EventStore {
               + "order lines are not yet gone from " + ORDER_LINES + " of Redis " + redisName + ": the compaction "
               + "that removes them did not finish within " + eraseCompactionWait.toSeconds() + " s; erase again", null);
         }
-        return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed) : ErasedUser.NOTHING;
+        return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed.size(), orders) : ErasedUser.NOTHING;
       }
       if (attempt == ERASE_TRIES) {
         throw new StoreUnavailableException("the user's events kept changing while being erased: their dedupe keys "
@@ -1739,8 +1740,8 @@ public final class RedisEventStore implements EventStore {
   }
 
   /** The withdrawal line's orders: each order's items, separated by US, the orders by RS. */
-  private static String withdrawnOrders(List<RecordedEvent> events) {
-    return ErasedUser.orderItems(events).values().stream()
+  private static String withdrawnOrders(Map<String, Set<String>> orders) {
+    return orders.values().stream()
         .map(items -> String.join(ITEM_SEPARATOR, items))
         .collect(Collectors.joining(ORDER_SEPARATOR));
   }
