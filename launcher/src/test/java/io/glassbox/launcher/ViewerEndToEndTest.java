@@ -878,6 +878,23 @@ class ViewerEndToEndTest {
   }
 
   /**
+   * Every header of the heatmap has a name, in either language: the rows' caption spans both
+   * header rows. Before, the corner above "Recommended items" was a header with no name (axe:
+   * empty-table-header).
+   */
+  @Test
+  void page_heatmapHeaders_eachHaveAName_inEitherLanguage() throws Exception {
+    for (String locale : List.of("en-US", "zh-CN")) {
+      HeadlessChromium.Page page = chromium.newPage(PAGE_WIDTH, PAGE_HEIGHT);
+      openAndAwait(page, "/?user=12348&limit=" + LIMIT + "&locale=" + locale);
+
+      List<String> names = page.accessibleNames("#heatmap th");
+      assertTrue(names.stream().noneMatch(String::isBlank), locale + ": " + names);
+      assertEquals(locale.equals("en-US") ? "Recommended items" : "推荐商品", names.get(0));
+    }
+  }
+
+  /**
    * What a screen reader hears as answers arrive. Before, the only live region said "Loading…" and
    * was emptied when the page had loaded, and why-not's and what-if's errors went into plain
    * paragraphs: nothing was said.

@@ -744,9 +744,10 @@ function renderHeatmap(response) {
   let max = 0;
   for (const entry of rows) for (const value of entry.contribution) max = Math.max(max, Math.abs(value));
 
-  const caption = el("tr", {}, el("th", { class: "corner" }),
+  // The rows' caption spans both header rows: an empty corner above it was a header with no name.
+  const caption = el("tr", {}, el("th", { class: "rows-caption", rowspan: "2", text: t("rowsCaption") }),
     el("th", { class: "columns-caption", colspan: String(columns.length), text: t("columnsCaption") }));
-  const head = el("tr", {}, el("th", { class: "corner rows-caption", text: t("rowsCaption") }));
+  const head = el("tr");
   columns.forEach((item, column) => {
     const name = `${item.title || item.itemId} (${item.itemId})`;
     // Named by the whole title and id: the shortened titles shown were alike (2 of 23 for 12348).
