@@ -119,6 +119,7 @@ const TEXTS = {
     legend: "contribution",
     columnsCaption: "Purchases the model read, oldest → newest (untick to remove)",
     rowsCaption: "Recommended items",
+    columnRemoved: "(removed)",
     item: "Item",
     move: "Moved",
     why: "Why",
@@ -255,6 +256,7 @@ const TEXTS = {
     legend: "贡献",
     columnsCaption: "模型读取的购买记录，从早到晚（取消勾选即去掉）",
     rowsCaption: "推荐商品",
+    columnRemoved: "（已去掉）",
     item: "商品",
     move: "变化",
     why: "原因",
@@ -757,7 +759,9 @@ function renderHeatmap(response) {
     head.append(el("th", { class: "column", "data-column": String(column), "data-item-id": item.itemId,
       title: name },
       el("label", { lang: CATALOGUE_LANG },
-        el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }), box)));
+        el("span", { class: "column-title", text: shorten(item.title || item.itemId, 28) }), box,
+        // While unticked: shown above the title, and read last in the header of each of the column's cells.
+        el("span", { class: "removed", lang: state.locale, text: t("columnRemoved") }))));
   });
   table.append(el("thead", {}, caption, head));
 
