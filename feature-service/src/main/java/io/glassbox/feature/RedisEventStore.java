@@ -1620,8 +1620,9 @@ public final class RedisEventStore implements EventStore {
    * Deletes the user's dedupe keys ({@code e:<length>:<user>...}, found with SCAN: a script cannot
    * know them), then reads the timeline and runs {@link #ERASE_SCRIPT}, which removes the rest and
    * adds the withdrawal of the user's orders to the order lines stream in one atomic step (read
-   * again if an ingestion changed the timeline meanwhile), deletes the dedupe keys again (those of
-   * events ingested between the SCAN and the script, which the script erased), and then compacts
+   * again if an ingestion changed the timeline meanwhile), deletes the dedupe keys of events
+   * ingested between the SCAN and the script, which the script erased ({@link
+   * #deleteDedupeKeysOfEventsNotHeld}), and then compacts
    * the order lines up to the withdrawal, so the user's lines, the withdrawal line (whose SHA-256 of
    * the id can be reversed by hashing candidate ids) and the snapshot holding their open orders
    * leave Redis within the call. Safe if cut short anywhere: erasing again finishes the work.
@@ -1644,7 +1645,7 @@ public final class RedisEventStore implements EventStore {
       if ((Long) answer.get(0) >= 0) {
         // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
         orderChanges.incrementAndGet();
-        deleteDedupeKeys(userId);
+        deleteDedupeKeysOfEventsNotHeld(userId);
         String lastNaming = (String) answer.get(1);
         if (!lastNaming.isEmpty() && !compactThrough(lastNaming)) {
           throw new StoreUnavailableException("user erased and their orders withdrawn from co-purchase, but their "
@@ -1661,18 +1662,70 @@ public final class RedisEventStore implements EventStore {
   }
 
   private void deleteDedupeKeys(String userId) {
-    String dedupeKeys = PREFIX + "e:" + userId.length() + ":" + globEscaped(userId) + "*";
     run(() -> {
-      ScanParams params = new ScanParams().match(dedupeKeys).count(1000);
-      String cursor = ScanParams.SCAN_POINTER_START;
-      do {
-        ScanResult<String> page = redis.scan(cursor, params);
-        if (!page.getResult().isEmpty()) {
-          redis.del(page.getResult().toArray(String[]::new));
-        }
-        cursor = page.getCursor();
-      } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+      List<String> keys = dedupeKeys(userId);
+      if (!keys.isEmpty()) {
+        redis.del(keys.toArray(String[]::new));
+      }
     });
+  }
+
+  /**
+   * Deletes the user's dedupe keys whose event the user's records do not hold now: after the erase
+   * script, those of the events ingested between the first SCAN and the script (erased by it, also
+   * duplicates of those and events the cap dropped at once), not those of events ingested since,
+   * which are kept, so that a resend of one within the dedupe window is still a duplicate. A key is
+   * read before the records: an event stored since the script that it belongs to is in them. A key
+   * of an erased event whose type, item and order an event ingested since repeats stays too: it
+   * names nothing the records do not.
+   */
+  private void deleteDedupeKeysOfEventsNotHeld(String userId) {
+    run(() -> {
+      List<String> keys = dedupeKeys(userId);
+      if (keys.isEmpty()) {
+        return;
+      }
+      List<String> identities = redis.mget(keys.toArray(String[]::new));
+      Set<String> held = new HashSet<>();
+      for (RecordedEvent event : decode(redis.zrangeWithScores(timelineKey(userId), 0, -1))) {
+        EventIdentity identity = new EventIdentity(event.type(), event.itemId(), event.basketId());
+        held.add(identity.encoded());
+        held.add(identity.text(UnaryOperator.identity()));
+      }
+      Set<String> droppedItems = redis.smembers(droppedKey(userId));
+      List<String> gone = new ArrayList<>();
+      for (int i = 0; i < keys.size(); i++) {
+        String identity = identities.get(i);
+        if (identity != null && !held.contains(identity) && !isDroppedPurchase(identity, droppedItems)) {
+          gone.add(keys.get(i));
+        }
+      }
+      if (!gone.isEmpty()) {
+        redis.del(gone.toArray(String[]::new));
+      }
+    });
+  }
+
+  /** Whether {@code identity}, a dedupe key's value, is of a purchase of one of {@code droppedItems}. */
+  private static boolean isDroppedPurchase(String identity, Set<String> droppedItems) {
+    return droppedItems.stream().anyMatch(item -> identity.equals(new EventIdentity(EventType.PURCHASE, item, "")
+            .text(UnaryOperator.identity())))
+        || EventIdentity.decode(identity).filter(event -> event.type() == EventType.PURCHASE
+            && droppedItems.contains(event.itemId())).isPresent();
+  }
+
+  /** The user's dedupe keys ({@code e:<length>:<user>...}), found with SCAN. */
+  private List<String> dedupeKeys(String userId) {
+    ScanParams params = new ScanParams().match(PREFIX + "e:" + userId.length() + ":" + globEscaped(userId) + "*")
+        .count(1000);
+    List<String> keys = new ArrayList<>();
+    String cursor = ScanParams.SCAN_POINTER_START;
+    do {
+      ScanResult<String> page = redis.scan(cursor, params);
+      keys.addAll(page.getResult());
+      cursor = page.getCursor();
+    } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+    return keys;
   }
 
   /**

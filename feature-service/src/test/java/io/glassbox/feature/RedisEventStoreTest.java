@@ -774,7 +774,7 @@ class RedisEventStoreTest extends EventStoreContractTest {
   void eraseUser_eventIngestedWhileErasing_itsDedupeKeyGoesToo() {
     URI uri = emptyDatabase();
     try (RedisEventStore ingesting = TestData.redisStore(uri);
-        RedisEventStore erasing = new RedisEventStore(new IngestingAtFirstScan(uri,
+        RedisEventStore erasing = new RedisEventStore(new IngestingAtScan(uri, 1, false,
             () -> ingesting.append(List.of(purchase("racer", "E", 301, "ev-late")))), uri.toString(), 100, 200, "GBP",
             TestData.ROOMY);
         Jedis jedis = redis.connect()) {
@@ -789,20 +789,62 @@ class RedisEventStoreTest extends EventStoreContractTest {
     }
   }
 
-  /** A connection that runs {@code meanwhile} before its first SCAN: an ingestion racing an erasure. */
-  private static final class IngestingAtFirstScan extends JedisPooled {
+  /**
+   * An event of the user ingested after the erase script ran, while the erasure looks for the
+   * dedupe keys of the events it erased, is kept: so is its dedupe key, and a resend of it within
+   * the dedupe window is a duplicate, not stored twice. Also when it reuses the id of an event the
+   * erasure removed (its key was deleted first, so the resend was stored afresh).
+   */
+  @Test
+  void eraseUser_eventIngestedAfterTheErasure_keepsItsDedupeKey_soAResendIsADuplicate() {
+    URI uri = emptyDatabase();
+    List<NewEvent> after = List.of(purchase("racer", "F", 302, "ev-after"), purchase("racer", "E", 300, "ev-early"));
+    try (RedisEventStore ingesting = TestData.redisStore(uri);
+        RedisEventStore erasing = new RedisEventStore(new IngestingAtScan(uri, 2, true,
+            () -> ingesting.append(after)), uri.toString(), 100, 200, "GBP", TestData.ROOMY)) {
+      ingesting.load(TestData.small());
+      erasing.load(TestData.small());
+      ingesting.append(List.of(purchase("racer", "E", 300, "ev-early")));
+
+      assertEquals(new ErasedUser(true, 1, 0), erasing.eraseUser("racer"));
+      AppendResult resent = ingesting.append(after);
+
+      assertEquals(2, resent.duplicates(), "both events were stored once, after the erasure");
+      assertEquals(2, ingesting.history("racer", 10).events().size());
+    }
+  }
+
+  /**
+   * A connection that runs {@code meanwhile} once during its SCAN pass number {@code pass} (1 for
+   * the first; a pass starts at cursor 0), before or after its first page: an ingestion racing an
+   * erasure.
+   */
+  private static final class IngestingAtScan extends JedisPooled {
+    private final int pass;
+    private final boolean beforeItsFirstPage;
     private final Runnable meanwhile;
+    private int passes;
     private boolean ran;
 
-    IngestingAtFirstScan(URI uri, Runnable meanwhile) {
+    IngestingAtScan(URI uri, int pass, boolean beforeItsFirstPage, Runnable meanwhile) {
       super(uri, 2000);
+      this.pass = pass;
+      this.beforeItsFirstPage = beforeItsFirstPage;
       this.meanwhile = meanwhile;
     }
 
     @Override
     public ScanResult<String> scan(String cursor, ScanParams params) {
+      if (cursor.equals(ScanParams.SCAN_POINTER_START)) {
+        passes++;
+      }
+      boolean now = !ran && passes == pass;
+      if (now && beforeItsFirstPage) {
+        ran = true;
+        meanwhile.run();
+      }
       ScanResult<String> page = super.scan(cursor, params);
-      if (!ran) {
+      if (now && !ran) {
         ran = true;
         meanwhile.run();
       }
