@@ -412,9 +412,10 @@ public final class InMemoryEventStore implements EventStore {
 
   /**
    * Drops the user's timeline (with its dropped purchases and cut orders) and withdraws its orders
-   * from the co-purchase statistics (the dataset's too, until the next start). Of a user evicted
-   * earlier, only the open orders go (they hold the user id); the counts their orders added stay,
-   * as the store no longer knows those orders. The dedupe window keeps
+   * from the co-purchase statistics (the dataset's too, until the next start), with their open
+   * orders the timeline no longer holds (the cap dropped every line of one). Of a user evicted
+   * earlier, only the open orders are withdrawn (they hold the user id); the counts their closed
+   * orders added stay, as the store no longer knows those orders. The dedupe window keeps
    * its keys: hashes of user and event id ({@link RecentEventIds}), which name no one and expire
    * with the window.
    */
@@ -431,8 +432,8 @@ public final class InMemoryEventStore implements EventStore {
       }
       if (timeline == null) {
         // Evicted earlier (or never seen): its open orders, keyed by the user id, may still be held.
-        // The co-purchase counts of its orders stay: the store no longer knows which they were.
-        s.coPurchase.withdraw(userId::equals, List.of());
+        // The co-purchase counts of its closed orders stay: the store no longer knows which they were.
+        s.coPurchase.withdraw(userId::equals, List.of(), basketId -> false);
         s.coPurchase.publish();
         return ErasedUser.NOTHING;
       }
@@ -443,7 +444,7 @@ public final class InMemoryEventStore implements EventStore {
       for (Set<String> items : orderItems.values()) {
         orders.add(items.stream().mapToInt(s.itemIndex::get).toArray());
       }
-      s.coPurchase.withdraw(userId::equals, orders);
+      s.coPurchase.withdraw(userId::equals, orders, orderItems::containsKey);
       s.coPurchase.publish();
       return ErasedUser.of(removed.size(), orderItems);
     } finally {

@@ -192,22 +192,40 @@ final class LiveCoPurchase {
    * Withdraws one user's orders (right to erasure): each of {@code orders}, the distinct items of one
    * order, no longer counts for its pairs where it counted (2 to {@code maxBasketSize} items); a
    * count never falls below 0. The open orders of the user ({@code isUser} says which user an order
-   * is of) are forgotten: a later line of one starts an order of its own. Seen by readers from the
-   * next {@link #publish}. Exact for orders counted whole; an order whose lines came further apart
-   * than the open window counted as two, and one cut by the per-user cap, are withdrawn as the
-   * store holds them.
+   * is of) are forgotten: a later line of one starts an order of its own; one whose order (basket
+   * id) {@code withdrawn} does not say is among {@code orders} is withdrawn first, as it counted (an
+   * order the caller no longer holds: the per-user cap dropped all its lines, or the user was
+   * evicted). Seen by readers from the next {@link #publish}. Exact for orders counted whole; an
+   * order whose lines came further apart than the open window counted as two, and one cut by the
+   * per-user cap, are withdrawn as the caller holds them.
    */
-  void withdraw(Predicate<String> isUser, List<int[]> orders) {
-    openOrders.keySet().removeIf(key -> isUser.test(userOf(key)));
-    for (int[] members : orders) {
-      if (members.length < 2 || members.length > maxBasketSize) {
-        continue;
+  void withdraw(Predicate<String> isUser, List<int[]> orders, Predicate<String> withdrawn) {
+    var open = openOrders.entrySet().iterator();
+    while (open.hasNext()) {
+      Map.Entry<String, OpenOrder> order = open.next();
+      String user = userOf(order.getKey());
+      if (isUser.test(user)) {
+        String basketId = order.getKey().substring(order.getKey().indexOf(':') + 1 + user.length());
+        if (!withdrawn.test(basketId) && order.getValue().members != OUTGROWN) {
+          withdrawPairs(order.getValue().members);
+        }
+        open.remove();
       }
-      for (int a : members) {
-        for (int b : members) {
-          if (a != b && heldCount(a, b) > 0) {
-            count(a, b, -1, -1);
-          }
+    }
+    for (int[] members : orders) {
+      withdrawPairs(members);
+    }
+  }
+
+  /** The pairs of one order's distinct items no longer count, where it counted (2 to {@code maxBasketSize}). */
+  private void withdrawPairs(int[] members) {
+    if (members.length < 2 || members.length > maxBasketSize) {
+      return;
+    }
+    for (int a : members) {
+      for (int b : members) {
+        if (a != b && heldCount(a, b) > 0) {
+          count(a, b, -1, -1);
         }
       }
     }

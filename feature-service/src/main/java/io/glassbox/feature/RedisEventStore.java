@@ -30,6 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -110,10 +111,12 @@ public final class RedisEventStore implements EventStore {
   static final String ORDER_LINES = PREFIX + "orders";
   /**
    * The fields of a line of {@link #ORDER_LINES} that withdraws an erased user's orders (see
-   * {@link #eraseUser}): the user's SHA-256 (hex), and their orders' items.
+   * {@link #eraseUser}): the user's SHA-256 (hex), their orders' items, and those orders' ids
+   * (basket ids, in the same order; a line of a build before them lacks the field).
    */
   static final String WITHDRAWN_USER = "x";
   static final String WITHDRAWN_ORDERS = "o";
+  static final String WITHDRAWN_BASKETS = "k";
   private static final String ITEM_SEPARATOR = "\u001f";
   private static final String ORDER_SEPARATOR = "\u001e";
   /** How stale a replica's co-purchase statistics may be against other replicas' ingestions. */
@@ -1395,7 +1398,7 @@ public final class RedisEventStore implements EventStore {
         String withdrawn = fields.get(WITHDRAWN_USER);
         if (withdrawn != null) {
           live.withdraw(user -> withdrawnUser(user).equals(withdrawn),
-              withdrawnOrders(fields.get(WITHDRAWN_ORDERS), graph));
+              withdrawnOrders(fields.get(WITHDRAWN_ORDERS), graph), withdrawnBaskets(fields.get(WITHDRAWN_BASKETS)));
           continue;
         }
         // Added at the entry's time (Redis's clock, the same for every replica).
@@ -1404,6 +1407,19 @@ public final class RedisEventStore implements EventStore {
       cursor = lines.get(lines.size() - 1).getID().toString();
       live.publish();
     }
+  }
+
+  /**
+   * Which orders (basket ids) a withdrawal line withdraws as the erasing replica held them: the
+   * user's other open orders are withdrawn as each replica counted them. A line of a build before
+   * the field ({@code null}) takes every order as withdrawn: its replicas forgot the open orders
+   * without withdrawing them, and every replica reading the line counts alike.
+   */
+  private static Predicate<String> withdrawnBaskets(String baskets) {
+    if (baskets == null) {
+      return basketId -> true;
+    }
+    return Set.copyOf(Arrays.asList(baskets.split(ORDER_SEPARATOR, -1)))::contains;
   }
 
   /** The orders of a withdrawal line, as item indices of {@code graph} (items it lacks left out). */
@@ -1570,8 +1586,8 @@ public final class RedisEventStore implements EventStore {
   /**
    * KEYS: the user's timeline, dropped purchases' items, order dropped last, cut orders; {@code users};
    * the order lines stream. ARGV: the user, the timeline's size and last member as read before
-   * (the last "" when empty), the withdrawal line's two fields ({@link #WITHDRAWN_USER},
-   * {@link #WITHDRAWN_ORDERS}). Unless the timeline changed since it was read (returns {-1}):
+   * (the last "" when empty), the withdrawal line's three fields ({@link #WITHDRAWN_USER},
+   * {@link #WITHDRAWN_ORDERS}, {@link #WITHDRAWN_BASKETS}). Unless the timeline changed since it was read (returns {-1}):
    * deletes the four keys and the user's count and, if the user was counted, adds the withdrawal
    * line, all at once. The user's lines of the stream stay: every replica subtracts their orders
    * at the withdrawal line, after reading them (the stream is ordered), so none subtracts lines it
@@ -1603,12 +1619,14 @@ public final class RedisEventStore implements EventStore {
         end
       until #chunk < 1000
       if known == 1 or size > 0 then
-        named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[4], 'WITHDRAWN_ORDERS', ARGV[5])
+        named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[4], 'WITHDRAWN_ORDERS', ARGV[5],
+            'WITHDRAWN_BASKETS', ARGV[6])
       end
       return {known, named}
       """
       .replace("WITHDRAWN_USER", WITHDRAWN_USER)
-      .replace("WITHDRAWN_ORDERS", WITHDRAWN_ORDERS);
+      .replace("WITHDRAWN_ORDERS", WITHDRAWN_ORDERS)
+      .replace("WITHDRAWN_BASKETS", WITHDRAWN_BASKETS);
   private static final int ERASE_TRIES = 5;
   /** How long an erasure waits for the compaction that removes the user's order lines. */
   private static final Duration ERASE_COMPACTION_WAIT = Duration.ofSeconds(10);
@@ -1641,7 +1659,8 @@ public final class RedisEventStore implements EventStore {
       String last = members.isEmpty() ? "" : members.get(members.size() - 1).getElement();
       List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
           cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
-          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(orders)));
+          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(orders),
+          String.join(ORDER_SEPARATOR, orders.keySet())));
       if ((Long) answer.get(0) >= 0) {
         // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
         orderChanges.incrementAndGet();

@@ -1069,6 +1069,28 @@ abstract class EventStoreContractTest {
     }
   }
 
+  /**
+   * An order whose every line the per-user cap dropped while it was still open is known under the
+   * user (as their open order): erasing them withdraws its pairs, with those of the orders their
+   * timeline holds.
+   */
+  @Test
+  void eraseUser_openOrderTheCapDroppedWhole_withdrawsItsPairsToo() {
+    try (EventStore capped = cappedAt(2)) {
+      capped.append(List.of(order("capped", "E", 1000, "o1"), order("capped", "F", 1001, "o1"),
+          order("capped", "D", 1002, "o2"), order("capped", "E", 1003, "o2")));
+      assertEquals(List.of("D", "E"), itemIds(capped.history("capped", 50)), "o1's two lines dropped");
+      assertEquals(List.of(new CoPurchaseNeighbour("D", 1), new CoPurchaseNeighbour("F", 1)),
+          capped.coPurchaseNeighbours("E"));
+
+      assertEquals(new ErasedUser(true, 2, 1), capped.eraseUser("capped"));
+
+      assertEquals(List.of(), capped.coPurchaseNeighbours("E"));
+      assertEquals(List.of(new CoPurchaseNeighbour("A", 1), new CoPurchaseNeighbour("B", 1)),
+          capped.coPurchaseNeighbours("F"), "the dataset's order i3 of u2 counts on");
+    }
+  }
+
   @Test
   void eraseUser_withdrawsTheirOrders_ingestedAndTheDatasets_fromCoPurchase() {
     store.append(List.of(order("buyer", "E", 400, "o1"), order("buyer", "F", 401, "o1")));

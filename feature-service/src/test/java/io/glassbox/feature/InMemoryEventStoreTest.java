@@ -360,12 +360,13 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
   }
 
   /**
-   * Erasing a user evicted earlier (the store holds no record of them) still drops their open
-   * orders, which are keyed by the user id: a later line of the same basket starts an order of its
-   * own instead of pairing with the erased items. The counts their orders added stay.
+   * Erasing a user evicted earlier (the store holds no record of them) still withdraws their open
+   * orders, which are keyed by the user id and hold the items counted together: their pairs stop
+   * counting, and a later line of the same basket starts an order of its own instead of pairing
+   * with the erased items.
    */
   @Test
-  void eraseUser_evictedEarlier_dropsTheirOpenOrders() {
+  void eraseUser_evictedEarlier_withdrawsTheirOpenOrders() {
     InMemoryEventStore erasing = (InMemoryEventStore) loaded(new StoreBounds(1000, 3, 10_000, Duration.ofDays(1), 1000));
     erasing.append(List.of(purchase("gone", "E", 1000, "o1"), purchase("gone", "F", 1001, "o1")));
     for (int user = 0; user < 5; user++) {
@@ -373,12 +374,12 @@ class InMemoryEventStoreTest extends EventStoreContractTest {
     }
     assertTrue(erasing.evictedUsers() > 0);
     assertEquals(0, erasing.cutOrders("gone").size(), "no record of gone held");
+    assertEquals(List.of(new CoPurchaseNeighbour("F", 1)), erasing.coPurchaseNeighbours("E"));
 
     assertEquals(ErasedUser.NOTHING, erasing.eraseUser("gone"));
     erasing.append(List.of(purchase("gone", "D", 1002, "o1")));
 
-    assertEquals(List.of(new CoPurchaseNeighbour("F", 1)), erasing.coPurchaseNeighbours("E"),
-        "E,F stay counted; D is no longer paired with E");
+    assertEquals(List.of(), erasing.coPurchaseNeighbours("E"), "E,F withdrawn; D is not paired with E");
   }
 
   private static NewEvent purchase(String user, String item, long second, String basket) {
