@@ -551,6 +551,11 @@ def benchmark_command(args) -> dict:
     unknown = set(given) - set(benchmark.STAGES)
     if unknown:
         raise SystemExit(f"--run: unknown stage(s) {sorted(unknown)}; stages: {list(benchmark.STAGES)}")
+    # Every run, reused or trained now, must have learnt from the files --data names now.
+    try:
+        fingerprint = data_mod.load_dataset(args.data, name="amazon-beauty").fingerprint
+    except ValueError as e:
+        raise SystemExit(str(e)) from None
     runs, commands = {}, {}
     for stage in args.stages.split(","):
         argv = benchmark.stage_argv(stage, args.data, args.runs_dir)
@@ -562,6 +567,10 @@ def benchmark_command(args) -> dict:
         if stage in given or (done and args.reuse):
             if not done:
                 raise SystemExit(f"{run_dir}: no metrics.json")
+            with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
+                trained_on = json.load(f)["data_fingerprint"]
+            benchmark.check_same_data(f"stage {stage}'s run {run_dir}", trained_on, fingerprint,
+                                      f"--data {args.data}")
             commands[stage] = {"run_dir": run_dir, "command": command,
                                "note": "run reused, not trained by this invocation"}
         elif args.no_train:
@@ -616,6 +625,14 @@ def content_blend(data: str, run_dir: str, reuse: bool = False, threads: int = 1
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        _dispatch(args)
+    except benchmark.RunMismatch as e:
+        raise SystemExit(str(e)) from None
+    return 0
+
+
+def _dispatch(args) -> None:
     if args.command == "train":
         run(args)
     elif args.command == "evaluate":
@@ -633,7 +650,6 @@ def main(argv=None) -> int:
         if args.results:
             benchmark.merge_content_term(args.results, args.stage, report)
             print(f"wrote {args.results} (content_term.{args.stage})")
-    return 0
 
 
 def device_bench_command(args) -> None:

@@ -92,6 +92,24 @@ EXPORTED = ("main", "s3rec-loss")
 PRIOR_STAGES = ("main", "sasrec", "s3rec-loss")
 
 
+class RunMismatch(ValueError):
+    """A run that is not what the benchmark takes it for (trained on other data, with other
+    settings, or another run than the results file records); the command line prints the
+    message and exits with status 1."""
+
+
+def _fingerprint_text(fingerprint: Dict) -> str:
+    return "{" + ", ".join(f"{name} {digest}" for name, digest in sorted(fingerprint.items())) + "}"
+
+
+def check_same_data(run: str, trained_on: Dict, expected: Dict, expected_from: str) -> None:
+    """Refuses a run whose data fingerprint is not `expected` (that of `expected_from`)."""
+    if trained_on != expected:
+        raise RunMismatch(f"{run} was trained on data with fingerprint "
+                          f"{_fingerprint_text(trained_on)}, but {expected_from} has "
+                          f"{_fingerprint_text(expected)}")
+
+
 def stage_argv(stage: str, data: str, runs_dir: str) -> List[str]:
     """The `train` command line of one benchmark stage."""
     run_dir = os.path.join(runs_dir, stage)
@@ -463,8 +481,8 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
     fingerprint = out.get("data_fingerprint") or _load(next(iter(runs.values())))["data_fingerprint"]
     out["data_fingerprint"] = fingerprint
     for stage, run_dir in runs.items():
-        if _load(run_dir)["data_fingerprint"] != fingerprint:
-            raise ValueError(f"{stage} ({run_dir}) was trained on other data")
+        check_same_data(f"{stage} ({run_dir})", _load(run_dir)["data_fingerprint"], fingerprint,
+                        "the main run" if main is not None else f"{out_path}'s main figures")
     main_ranks = (read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
                   if main is not None else None)
     if "sasrec" in runs:

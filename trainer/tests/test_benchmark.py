@@ -12,6 +12,7 @@ sys.path.insert(0, TRAINER)
 
 from glassbox_trainer import __main__ as cli  # noqa: E402
 from glassbox_trainer import benchmark  # noqa: E402
+from glassbox_trainer import data as data_mod  # noqa: E402
 from tests.synthetic import write_dataset  # noqa: E402
 
 
@@ -35,6 +36,72 @@ class BenchmarkBeautyTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.work, ignore_errors=True)
+
+    def _modified_data(self) -> str:
+        """A copy of the data with one timestamp moved by one second."""
+        folder = os.path.join(self.work, "data-modified")
+        if not os.path.exists(folder):
+            shutil.copytree(self.data, folder)
+            path = os.path.join(folder, "interactions.csv")
+            with open(path) as f:
+                lines = f.readlines()
+            user, item, timestamp, pos = lines[1].rstrip("\n").split(",")
+            lines[1] = f"{user},{item},{int(timestamp) + 1},{pos}\n"
+            with open(path, "w") as f:
+                f.writelines(lines)
+        return folder
+
+    def _run_copy(self, stage: str, name: str, **recorded) -> str:
+        """A copy of a stage's run whose metrics.json records other values (settings.KEY for
+        settings_KEY)."""
+        copy = os.path.join(self.work, name)
+        shutil.copytree(os.path.join(self.runs, stage), copy)
+        path = os.path.join(copy, "metrics.json")
+        with open(path) as f:
+            run = json.load(f)
+        for key, value in recorded.items():
+            if key.startswith("settings_"):
+                run["settings"][key[len("settings_"):]] = value
+            else:
+                run[key] = value
+        with open(path, "w") as f:
+            json.dump(run, f)
+        return copy
+
+    def _refusal(self, argv) -> str:
+        """The message a command that must refuse exits with: one line, no traceback."""
+        with self.assertRaises(SystemExit) as refused:
+            cli.main(argv)
+        message = refused.exception.code
+        self.assertIsInstance(message, str)     # printed by Python, exit status 1
+        self.assertNotIn("\n", message)
+        return message
+
+    def test_aReusedRun_onOtherDataThanTheDataGiven_isRefused_namingBothFingerprints(self):
+        modified = self._modified_data()
+        out = os.path.join(self.work, "other-data.json")
+        run = os.path.join(self.runs, "sasrec")
+        message = self._refusal(["benchmark-beauty", "--data", modified, "--out", out,
+                                 "--runs-dir", self.runs, "--no-train", "--skip-prior",
+                                 "--max-epochs", "2", "--stages", "sasrec",
+                                 "--run", "sasrec=" + run])
+        self.assertIn(run, message)
+        self.assertIn(self.results["data_fingerprint"]["interactions.csv"], message)
+        self.assertIn(data_mod.sha256_of(os.path.join(modified, "interactions.csv")), message)
+        self.assertFalse(os.path.exists(out))
+
+    def test_runsOnTwoCopiesOfTheData_areRefusedWithAMessage_notATraceback(self):
+        modified = self._modified_data()
+        elsewhere = self._run_copy("sasrec-ids-only", "ids-only-on-modified-data",
+                                   data_fingerprint=data_mod.load_dataset(modified).fingerprint)
+        out = os.path.join(self.work, "two-copies.json")
+        message = self._refusal(["benchmark-beauty", "--data", self.data, "--out", out,
+                                 "--runs-dir", self.runs, "--no-train", "--skip-prior",
+                                 "--max-epochs", "2", "--stages", "sasrec,sasrec-ids-only",
+                                 "--run", "sasrec=" + os.path.join(self.runs, "sasrec"),
+                                 "--run", "sasrec-ids-only=" + elsewhere])
+        self.assertIn(elsewhere, message)
+        self.assertFalse(os.path.exists(out))
 
     def test_everyStageRanWithItsFixedCommand_andOnlyTheServableModelsAreExported(self):
         commands = self.results["commands"]
