@@ -556,21 +556,26 @@ def benchmark_command(args) -> dict:
         fingerprint = data_mod.load_dataset(args.data, name="amazon-beauty").fingerprint
     except ValueError as e:
         raise SystemExit(str(e)) from None
+    defaults = _fixed_settings(["train", "--data", args.data])
     runs, commands = {}, {}
     for stage in args.stages.split(","):
-        argv = benchmark.stage_argv(stage, args.data, args.runs_dir)
+        run_dir = given.get(stage, os.path.join(args.runs_dir, stage))
+        # A reused run's command names its own run directory: the command that made it.
+        argv = benchmark.stage_argv(stage, args.data, run_dir)
         if args.max_epochs:
             argv += ["--epochs", str(args.max_epochs)]     # smoke runs; the last flag wins
         command = benchmark.command_line(argv)
-        run_dir = given.get(stage, os.path.join(args.runs_dir, stage))
         done = os.path.exists(os.path.join(run_dir, "metrics.json"))
         if stage in given or (done and args.reuse):
             if not done:
                 raise SystemExit(f"{run_dir}: no metrics.json")
             with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
-                trained_on = json.load(f)["data_fingerprint"]
-            benchmark.check_same_data(f"stage {stage}'s run {run_dir}", trained_on, fingerprint,
+                reused = json.load(f)
+            what = f"stage {stage}'s run {run_dir}"
+            benchmark.check_same_data(what, reused["data_fingerprint"], fingerprint,
                                       f"--data {args.data}")
+            benchmark.check_settings(what, reused["settings"], _fixed_settings(argv), defaults,
+                                     command)
             commands[stage] = {"run_dir": run_dir, "command": command,
                                "note": "run reused, not trained by this invocation"}
         elif args.no_train:
@@ -606,6 +611,17 @@ def benchmark_command(args) -> dict:
     out = benchmark.beauty_results(runs, args.out, prior, commands)
     print(f"wrote {args.out}")
     return out
+
+
+def _fixed_settings(argv) -> dict:
+    """The settings a `train` command line fixes, named as its metrics.json records them."""
+    args = build_parser().parse_args(argv)
+    fixed = asdict(_settings_from(args))
+    fixed.pop("extra")
+    fixed.update(holdout_items_fraction=args.holdout_items, max_users=args.max_users,
+                 final_eval_users=args.final_eval_users, split=args.split,
+                 init_from=args.init_from)
+    return fixed
 
 
 def content_blend(data: str, run_dir: str, reuse: bool = False, threads: int = 1) -> dict:
@@ -769,7 +785,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--stages", default=",".join(benchmark.STAGES),
                    help="comma-separated subset of: " + ", ".join(benchmark.STAGES))
     b.add_argument("--run", action="append", default=[], metavar="STAGE=DIR",
-                   help="use this finished run directory for a stage instead of training it")
+                   help="use this finished run directory for a stage instead of training it "
+                        "(refused unless trained on --data with the stage's settings)")
     b.add_argument("--reuse", action="store_true",
                    help="skip stages (and the prior check) whose output already exists")
     b.add_argument("--no-train", action="store_true",
@@ -779,7 +796,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="protocols of the popularity-prior check; 'sampled' alone scores only "
                         "the 100 candidates per user (minutes instead of an hour)")
     b.add_argument("--max-epochs", type=int,
-                   help="override every stage's epoch count (smoke tests, not the benchmark)")
+                   help="override every stage's epoch count (smoke tests, not the benchmark; "
+                        "runs reused later are checked against the same count)")
     b.add_argument("--threads", type=int, default=1)
     return parser
 

@@ -110,9 +110,22 @@ def check_same_data(run: str, trained_on: Dict, expected: Dict, expected_from: s
                           f"{_fingerprint_text(expected)}")
 
 
-def stage_argv(stage: str, data: str, runs_dir: str) -> List[str]:
-    """The `train` command line of one benchmark stage."""
-    run_dir = os.path.join(runs_dir, stage)
+# Settings that do not change what a run learns.
+NOT_FIXED = ("threads",)
+
+
+def check_settings(run: str, recorded: Dict, fixed: Dict, defaults: Dict, command: str) -> None:
+    """Refuses a run whose recorded settings differ from those its stage's command fixes
+    (`fixed`; a setting an older run does not record counts as its default)."""
+    differ = [f"{k} {recorded.get(k, defaults[k])} (stage: {v})" for k, v in fixed.items()
+              if k not in NOT_FIXED and recorded.get(k, defaults[k]) != v]
+    if differ:
+        raise RunMismatch(f"{run} was not made by its stage's command: {'; '.join(differ)}; "
+                          f"train it with: {command}")
+
+
+def stage_argv(stage: str, data: str, run_dir: str) -> List[str]:
+    """The `train` command line of one benchmark stage, its run in run_dir."""
     extra = ["--models-dir", os.path.join(run_dir, "models")] if stage in EXPORTED else []
     return (["train", "--data", data, "--run-dir", run_dir] + extra + COMMON + STAGES[stage])
 

@@ -103,6 +103,19 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertIn(elsewhere, message)
         self.assertFalse(os.path.exists(out))
 
+    def test_aReusedRun_madeWithOtherSettingsThanItsStage_isRefused_namingThem(self):
+        short = self._run_copy("sasrec", "sasrec-short", settings_epochs=1,
+                               settings_max_users=200)
+        out = os.path.join(self.work, "other-settings.json")
+        message = self._refusal(["benchmark-beauty", "--data", self.data, "--out", out,
+                                 "--runs-dir", self.runs, "--no-train", "--skip-prior",
+                                 "--max-epochs", "2", "--stages", "sasrec",
+                                 "--run", "sasrec=" + short])
+        self.assertIn(short, message)
+        self.assertIn("epochs 1 (stage: 2)", message)
+        self.assertIn("max_users 200 (stage: None)", message)
+        self.assertFalse(os.path.exists(out))
+
     def test_everyStageRanWithItsFixedCommand_andOnlyTheServableModelsAreExported(self):
         commands = self.results["commands"]
         self.assertEqual(list(commands), list(benchmark.STAGES))
@@ -221,7 +234,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
                        "data_fingerprint": self.results["data_fingerprint"],
                        "holdout_items": {"old": True}, "title_words_run": {"kept": True}}, f)
         cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
-                  self.runs, "--reuse", "--no-train", "--stages", "sasrec,cold-attributes"])
+                  self.runs, "--reuse", "--no-train", "--max-epochs", "2", "--stages", "sasrec,cold-attributes"])
         with open(partial) as f:
             first = json.load(f)
         self.assertIn("main_pending", first)
@@ -232,7 +245,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
         # A section no stage of this invocation writes stays as it was.
         self.assertEqual(first["title_words_run"], {"kept": True})
         cli.main(["benchmark-beauty", "--data", self.data, "--out", partial, "--runs-dir",
-                  self.runs, "--reuse", "--no-train"])
+                  self.runs, "--reuse", "--no-train", "--max-epochs", "2"])
         with open(partial) as f:
             final = json.load(f)
         self.assertNotIn("main_pending", final)
@@ -267,7 +280,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
         alone = os.path.join(self.work, "alone.json")
         shutil.copy(self.out, alone)
         cli.main(["benchmark-beauty", "--data", self.data, "--out", alone, "--runs-dir",
-                  self.runs, "--reuse", "--no-train", "--skip-prior", "--stages", "s3rec-loss"])
+                  self.runs, "--reuse", "--no-train", "--max-epochs", "2", "--skip-prior", "--stages", "s3rec-loss"])
         with open(alone) as f:
             results = json.load(f)
         self.assertNotIn("main_pending", results)
@@ -290,10 +303,14 @@ class BenchmarkBeautyTest(unittest.TestCase):
         with open(alone, "w") as f:
             json.dump(before, f)
         cli.main(["benchmark-beauty", "--data", self.data, "--out", alone,
-                  "--runs-dir", os.path.join(self.work, "prior-alone-runs"), "--no-train",
+                  "--runs-dir", os.path.join(self.work, "prior-alone-runs"), "--no-train", "--max-epochs", "2",
                   "--stages", "s3rec-loss", "--run", "s3rec-loss=" + os.path.join(self.runs, "s3rec-loss")])
         with open(alone) as f:
-            prior = json.load(f)["popularity_prior"]
+            results = json.load(f)
+        # The command recorded is the one that made the reused run: its run directory.
+        self.assertIn("--run-dir " + os.path.join(self.runs, "s3rec-loss") + " ",
+                      results["commands"]["s3rec-loss"]["command"])
+        prior = results["popularity_prior"]
         for stage in ("main", "sasrec"):
             self.assertEqual(prior[stage], self.results["popularity_prior"][stage])
         self.assertEqual(prior["s3rec-loss"], self.results["popularity_prior"]["s3rec-loss"])
@@ -302,7 +319,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
         again = os.path.join(self.work, "again.json")
         shutil.copy(self.out, again)
         cli.main(["benchmark-beauty", "--data", self.data, "--out", again, "--runs-dir",
-                  self.runs, "--reuse", "--no-train",
+                  self.runs, "--reuse", "--no-train", "--max-epochs", "2",
                   "--run", "main=" + os.path.join(self.runs, "main")])
         with open(again) as f:
             results = json.load(f)
