@@ -628,9 +628,9 @@ def content_blend(data: str, run_dir: str, reuse: bool = False, threads: int = 1
     """benchmark.content_blend_report of a finished run, written to its content_blend.json
     (which benchmark-beauty puts into the results file's content_term)."""
     path = os.path.join(run_dir, benchmark.BLEND_FILE)
-    if reuse and os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
+    current = benchmark.current_blend(run_dir) if reuse else None
+    if current is not None:
+        return current
     torch.set_num_threads(threads)
     report = benchmark.content_blend_report(run_dir, data)
     with open(path, "w", encoding="utf-8") as f:

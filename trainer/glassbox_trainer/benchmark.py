@@ -201,8 +201,9 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
     held-out-items run also the held-out-target users, paired against the model alone and
     against the title TF-IDF baseline."""
     dataset = data_mod.load_dataset(data_folder, name="amazon-beauty")
-    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
-        run_settings = json.load(f)["settings"]
+    run = _load(run_dir)
+    check_same_data(run_dir, run["data_fingerprint"], dataset.fingerprint, f"--data {data_folder}")
+    run_settings = run["settings"]
     fraction = run_settings.get("holdout_items_fraction") or 0.0
     holdout = holdout_items_for(dataset, fraction, run_settings["seed"]) if fraction else set()
     split = data_mod.leave_last_basket_out(dataset, holdout)
@@ -249,7 +250,7 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
         "what": "score + w * the item's mean title TF-IDF cosine to the user's history items; w "
                 "chosen on validation NDCG@10 (per user set and protocol); test only at w = 0 "
                 "and the chosen weights",
-        "run": run_dir, "grid": list(weights),
+        "run": run_dir, **_identity(run), "grid": list(weights),
         "valid_users": {name: len(cases) for name, (cases, _) in valid_sets.items()},
         "valid": valid, "chosen_weight": chosen, "test": test, "paired_tests": tests,
     }
@@ -287,10 +288,41 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
     return report
 
 
+def current_blend(run_dir: str) -> Optional[Dict]:
+    """The run's content_blend.json if it was measured on the run's model as it is now."""
+    path = os.path.join(run_dir, BLEND_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        blend = json.load(f)
+    return blend if blend.get("trained_at") == _load(run_dir)["trained_at"] else None
+
+
+def _stage_run(results: Dict, stage: str) -> Optional[Dict]:
+    """What a results file records of a content-term stage's run (its trained_at, or in files
+    from before that was recorded, its settings); None when it records no such run."""
+    if stage == "main":
+        return None if "main_pending" in results or "trained_at" not in results else results
+    return results.get("holdout_items", {}).get("runs", {}).get(stage)
+
+
 def merge_content_term(results_path: str, stage: str, report: Dict) -> None:
-    """Puts one stage's content_blend_report into a results file's content_term section."""
+    """Puts one stage's content_blend_report into a results file's content_term section, if
+    the report's run is the stage's run that the file records, on the file's data."""
     with open(results_path, encoding="utf-8") as f:
         results = json.load(f)
+    recorded = _stage_run(results, stage)
+    if recorded is None:
+        raise RunMismatch(f"{results_path} records no {stage} run to put the content term of "
+                          f"{report['run']} beside; assemble it with benchmark-beauty first")
+    if "data_fingerprint" in results:
+        check_same_data(report["run"], report["data_fingerprint"], results["data_fingerprint"],
+                        results_path)
+    key = "trained_at" if "trained_at" in recorded else "settings"
+    if recorded[key] != report[key]:
+        raise RunMismatch(f"{report['run']} (trained at {report['trained_at']}) is not the "
+                          f"{stage} run {results_path} records (trained at "
+                          f"{recorded.get('trained_at', 'an unrecorded time, other settings')})")
     results["content_term"] = results.get("content_term", {}) | {stage: report}
     with open(results_path, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)
@@ -402,12 +434,18 @@ def _load(run_dir: str) -> Dict:
     return run
 
 
+def _identity(run: Dict) -> Dict:
+    """Which run a figure comes from: when it was trained, on what data, with what settings."""
+    s = run["settings"]
+    return {"trained_at": run["trained_at"], "data_fingerprint": run["data_fingerprint"],
+            "best_epoch": s["best_epoch"], "epochs_run": s["epochs_run"],
+            "training_seconds": s["training_seconds"], "settings": s}
+
+
 def _summary(run: Dict) -> Dict:
     s = run["settings"]
-    return {"test": run["results"]["test"], "valid": run["results"]["valid"],
-            "best_epoch": s["best_epoch"], "epochs_run": s["epochs_run"],
-            "training_seconds": s["training_seconds"], "trained_at": run["trained_at"],
-            "loss": s["loss"], "architecture": s.get("architecture"), "settings": s}
+    return {"test": run["results"]["test"], "valid": run["results"]["valid"], **_identity(run),
+            "loss": s["loss"], "architecture": s.get("architecture")}
 
 
 MAIN_KEYS = ("test", "valid", "popularity_test", "popularity_valid", "settings", "loss",
@@ -532,8 +570,10 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
     blends = {}
     for stage in BLEND_STAGES:
         if stage in runs and os.path.exists(os.path.join(runs[stage], BLEND_FILE)):
-            with open(os.path.join(runs[stage], BLEND_FILE), encoding="utf-8") as f:
-                blends[stage] = json.load(f)
+            blends[stage] = current_blend(runs[stage])
+            if blends[stage] is None:
+                raise RunMismatch(f"{os.path.join(runs[stage], BLEND_FILE)} was measured on "
+                                  "another model than the run's; run content-blend again")
     if blends:
         out["content_term"] = existing.get("content_term", {}) | blends
     # A main result kept from a benchmark file is still the current one, not history.
@@ -609,10 +649,7 @@ def _cold_section(cold: Dict[str, str]) -> Dict:
         section["runs"][stage] = {
             "title_words": run["settings"].get("title_words", 0),
             "holdout_users": held["model"], "all_test_users": run["results"]["test"],
-            "valid": run["results"]["valid"], "best_epoch": run["settings"]["best_epoch"],
-            "epochs_run": run["settings"]["epochs_run"],
-            "training_seconds": run["settings"]["training_seconds"],
-            "loss": run["settings"]["loss"], "settings": run["settings"]}
+            "valid": run["results"]["valid"], **_identity(run), "loss": run["settings"]["loss"]}
         section["baseline_results"] = {k: v for k, v in held.items() if k != "model"}
     base = ranks[first]
     for stage in cold:

@@ -197,10 +197,64 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertEqual(blend["paired_tests"]["chosen_on_all_users_sampled"]["vs_model"]["users"],
                          blend["test"]["all_users"]["0.0"]["sampled"]["users"])
 
+    def test_contentTerm_recordsTheRunItWasMeasuredOn_andItsData(self):
+        for stage, section in (("main", self.results),
+                               ("cold-title-words",
+                                self.results["holdout_items"]["runs"]["cold-title-words"])):
+            blend = self.results["content_term"][stage]
+            with open(os.path.join(self.runs, stage, "metrics.json")) as f:
+                run = json.load(f)
+            self.assertEqual(blend["trained_at"], run["trained_at"])
+            self.assertEqual(blend["trained_at"], section["trained_at"])
+            self.assertEqual(blend["data_fingerprint"], self.results["data_fingerprint"])
+            self.assertEqual(blend["best_epoch"], run["settings"]["best_epoch"])
+            self.assertEqual(blend["settings"]["epochs"], 2)
+
+    def test_aStaleContentTermFile_isMeasuredAgain_forTheRunReused(self):
+        run = self._run_copy("main", "main-with-stale-blend")
+        path = os.path.join(run, benchmark.BLEND_FILE)
+        with open(path) as f:
+            stale = json.load(f)
+        stale["trained_at"] = "2026-12-05T00:00:00Z"    # the run the file was measured on
+        with open(path, "w") as f:
+            json.dump(stale, f)
+        out = os.path.join(self.work, "stale-blend.json")
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", out, "--runs-dir", self.runs,
+                  "--reuse", "--no-train", "--skip-prior", "--max-epochs", "2",
+                  "--stages", "main", "--run", "main=" + run])
+        with open(out) as f:
+            blend = json.load(f)["content_term"]["main"]
+        self.assertEqual(blend["trained_at"], self.results["trained_at"])
+
+    def test_contentBlend_onOtherDataThanTheRuns_isRefused(self):
+        run = os.path.join(self.runs, "main")
+        message = self._refusal(["content-blend", "--data", self._modified_data(),
+                                 "--run-dir", run])
+        self.assertIn(run, message)
+        self.assertIn(self.results["data_fingerprint"]["interactions.csv"], message)
+
+    def test_contentBlendCommand_refusesAResultsFileThatHoldsAnotherRun(self):
+        path = os.path.join(self.work, "blend-other-run.json")
+        with open(path, "w") as f:
+            json.dump({"trained_at": "2026-12-03T19:44:31Z",
+                       "data_fingerprint": self.results["data_fingerprint"]}, f)
+        run = os.path.join(self.runs, "main")
+        message = self._refusal(["content-blend", "--data", self.data, "--run-dir", run,
+                                 "--results", path, "--stage", "main"])
+        self.assertIn("2026-12-03T19:44:31Z", message)
+        self.assertIn(self.results["trained_at"], message)
+        with open(path, "w") as f:
+            json.dump({"test": {"full": {"hr@10": 0.08}}}, f)   # no main run recorded
+        self.assertIn(path, self._refusal(["content-blend", "--data", self.data, "--run-dir",
+                                           run, "--results", path, "--stage", "main"]))
+        with open(path) as f:
+            self.assertNotIn("content_term", json.load(f))
+
     def test_contentBlendCommand_putsItsReportIntoAResultsFile_keepingTheRest(self):
         path = os.path.join(self.work, "blend-results.json")
         with open(path, "w") as f:
-            json.dump({"test": {"full": {"hr@10": 0.08}},
+            json.dump({"test": {"full": {"hr@10": 0.08}}, "trained_at": self.results["trained_at"],
+                       "data_fingerprint": self.results["data_fingerprint"],
                        "content_term": {"cold-title-words": {"kept": True}}}, f)
         cli.main(["content-blend", "--data", self.data, "--run-dir",
                   os.path.join(self.runs, "main"), "--results", path, "--stage", "main"])
