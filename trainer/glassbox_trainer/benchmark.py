@@ -520,7 +520,9 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
             "epochs": main.get("epochs"),
             "reproducibility": "fixed epochs (early stop on validation), seeds in "
                                "settings.seeds, no wall-clock budget: the benchmark command "
-                               "reproduces every run"})
+                               "reruns every stage with the same settings, but not bit for bit "
+                               "on another machine (BLAS), where early stopping can pick "
+                               "another epoch (trainer/README.md, Content term)"})
     else:
         # No main run in this invocation: keep the file's main figures; when they predate the
         # benchmark command, say that the fixed-epoch main run is still to come.
