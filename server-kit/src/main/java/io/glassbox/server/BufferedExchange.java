@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,8 @@ final class BufferedExchange extends HttpExchange {
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss zzz", Locale.US).withZone(ZoneId.of("GMT"));
   private static final int CHUNK_BYTES = 4096;
+  /** The size of the pieces the answer is handed over in, each let go once it is sent. */
+  private static final int HANDED_OVER_BYTES = 64 * 1024;
 
   private final RequestHead request;
   private final InetSocketAddress local;
@@ -47,7 +50,7 @@ final class BufferedExchange extends HttpExchange {
   private final Headers responseHeaders = new Headers();
   private final Map<String, Object> attributes = new HashMap<>();
   /** The status line and headers, then the body as it is written. */
-  private final ByteArrayOutputStream answer = new ByteArrayOutputStream();
+  private final AnswerBytes answer = new AnswerBytes();
   private int code = -1;
   private Body body;
   private boolean closeAfter;
@@ -245,8 +248,19 @@ final class BufferedExchange extends HttpExchange {
   /** Hands the answer to the server to write ({@code send}), or has it close the connection. */
   private void finish(boolean send) {
     finished = true;
-    server.answer(new HeadFirstHttpServer.Answer(connection, send ? ByteBuffer.wrap(answer.toByteArray()) : null,
-        closeAfter));
+    server.answer(new HeadFirstHttpServer.Answer(connection, send ? answer.chunks() : null, closeAfter));
+  }
+
+  /** The answer's bytes, handed over in pieces of {@value #HANDED_OVER_BYTES} bytes. */
+  private static final class AnswerBytes extends ByteArrayOutputStream {
+    ByteBuffer[] chunks() {
+      ByteBuffer[] chunks = new ByteBuffer[Math.max(1, (count + HANDED_OVER_BYTES - 1) / HANDED_OVER_BYTES)];
+      for (int i = 0; i < chunks.length; i++) {
+        int start = i * HANDED_OVER_BYTES;
+        chunks[i] = ByteBuffer.wrap(Arrays.copyOfRange(buf, start, Math.min(count, start + HANDED_OVER_BYTES)));
+      }
+      return chunks;
+    }
   }
 
   /** How the body is delimited. */

@@ -48,10 +48,14 @@ public final class GrpcServer implements AutoCloseable {
    * The metrics port's bounds. Up to 512 connections open, each with 10 s for its request's head
    * (Prometheus waits 10 s by default) and 10 s for its answer to be written; a head over 32 KiB is
    * closed; four threads answer complete requests (a scrape or a probe takes milliseconds), with 64
-   * more waiting. Hundreds of clients that each send a byte and stall hold connections, no thread.
+   * more waiting; 16 MiB of answers held for writing at once, all connections together (beyond, the
+   * connection whose answer has waited longest is closed). Hundreds of clients that each send a byte
+   * and stall hold connections, no thread; clients that ask for a scrape and never read it hold no
+   * more than that.
    */
   private static final HeadFirstHttpServer.Limits METRICS_LIMITS = new HeadFirstHttpServer.Limits(512,
-      Duration.ofSeconds(10), MessageLimits.MAX_HTTP_HEADER_BYTES, Duration.ofSeconds(10), 4, 64);
+      Duration.ofSeconds(10), MessageLimits.MAX_HTTP_HEADER_BYTES, Duration.ofSeconds(10), 4, 64,
+      HeadFirstHttpServer.Limits.DEFAULT_HELD_BYTES);
   /** Threads beyond the concurrency limit, so refusals and health checks never wait. */
   private static final int SPARE_THREADS = 8;
   private static final int MAX_THREADS = 1024;

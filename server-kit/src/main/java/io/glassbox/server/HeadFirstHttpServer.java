@@ -51,6 +51,12 @@ import org.slf4j.event.Level;
  *       its head (a well-behaved client sends its head at once: it is never the oldest waiting), or,
  *       with none, the one whose answer has been written longest (a client that reads it is soon
  *       done); connections with a worker are never closed for it;
+ *   <li>the answers being written hold at most {@code heldBytes} together (what is sent of each is let
+ *       go, a chunk at a time): an answer that would pass it, a probe's included, first closes the
+ *       connections whose answers have waited longest, unread, until it fits ({@link #answersDropped});
+ *       an answer larger than the bound alone is still sent. Unbounded, 120 clients that asked for a
+ *       4 MiB scrape and read nothing held 219 MiB of the heap until the answer limit. What the kernel
+ *       queues for sending on each connection (up to Linux's {@code tcp_wmem} maximum) is outside it;
  *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
  *   <li>a request with a body (none of the metrics port's has one) gets its answer, unread, and
  *       then its connection is closed; one whose body's length could be read two ways (two lengths,
@@ -80,9 +86,30 @@ final class HeadFirstHttpServer implements AutoCloseable {
   /**
    * The bounds of one server: {@code connections} open at once, {@code headLimit} and
    * {@code headBytes} for a request's head, {@code answerLimit} to write its answer, {@code threads}
-   * running handlers and {@code queued} complete requests waiting for one (beyond, 503).
+   * running handlers and {@code queued} complete requests waiting for one (beyond, 503), and
+   * {@code heldBytes} of answers held for writing at once, all connections together.
    */
-  record Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued) {}
+  record Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued,
+      long heldBytes) {
+    /**
+     * 16 MiB of answers held for writing: four 4 MiB scrapes whose clients stopped reading, under a
+     * tenth of the smallest service heap (192 MiB). Without a bound, 120 connections that asked for a
+     * 4 MiB {@code /metrics} and read nothing held 219 MiB of the heap until the answer limit; 512
+     * could hold about 2 GiB.
+     */
+    static final long DEFAULT_HELD_BYTES = 16L << 20;
+
+    Limits {
+      if (heldBytes <= 0) {
+        throw new IllegalArgumentException("heldBytes must be positive, got " + heldBytes);
+      }
+    }
+
+    /** Limits holding at most {@link #DEFAULT_HELD_BYTES} of answers for writing. */
+    Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued) {
+      this(connections, headLimit, headBytes, answerLimit, threads, queued, DEFAULT_HELD_BYTES);
+    }
+  }
 
   /** What the server serves (metrics), for its threads' names and its log. */
   private final String name;
@@ -107,6 +134,10 @@ final class HeadFirstHttpServer implements AutoCloseable {
   private final LinkedHashSet<Connection> pipelined = new LinkedHashSet<>();
   /** Answers the workers finished, for the selector to write. */
   private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+  /** The bytes of the answers being written not yet sent; written by the selector thread only. */
+  private volatile long held;
+  /** Answers dropped unsent for {@link Limits#heldBytes}; written by the selector thread only. */
+  private volatile long dropped;
   private volatile boolean closed;
 
   private HeadFirstHttpServer(String name, HttpHandler handler, Predicate<RequestHead> atOnce, Limits limits,
@@ -175,6 +206,16 @@ final class HeadFirstHttpServer implements AutoCloseable {
     if (Thread.currentThread() != selectorThread) {
       Uninterruptibles.joinUninterruptibly(selectorThread, CLOSE_WAIT);
     }
+  }
+
+  /** The bytes of the answers held for writing now, not yet sent. */
+  long heldBytes() {
+    return held;
+  }
+
+  /** How many answers were dropped unsent, their connections closed, to keep {@link #heldBytes} within its bound. */
+  long answersDropped() {
+    return dropped;
   }
 
   /** Whether {@code e} says the client reset or closed its connection while it was written to. */
@@ -314,8 +355,38 @@ final class HeadFirstHttpServer implements AutoCloseable {
     }
   }
 
-  /** A worker's finished answer: the bytes to send, and whether the connection closes after them. */
-  record Answer(Connection connection, ByteBuffer bytes, boolean closeAfter) {}
+  /**
+   * Closes the connections whose answers have waited longest, unread, until {@code bytes} more fit
+   * within {@link Limits#heldBytes}, or none is left: an answer larger than the bound is sent alone.
+   */
+  private void makeRoom(long bytes) {
+    while (held + bytes > limits.heldBytes() && !writing.isEmpty()) {
+      log.debug("{}: {} bytes of answers held for writing, closing the connection whose answer has waited longest",
+          name, held);
+      dropped++;
+      writing.iterator().next().close();
+    }
+  }
+
+  /**
+   * A worker's finished answer: the bytes to send, in chunks (none: close the connection), and
+   * whether the connection closes after them. Each chunk is let go as soon as it is sent, so a
+   * client that has read most of a large answer no longer holds it.
+   */
+  record Answer(Connection connection, ByteBuffer[] chunks, boolean closeAfter) {
+    /** An answer of {@code bytes}, in one chunk. */
+    static Answer of(Connection connection, byte[] bytes, boolean closeAfter) {
+      return new Answer(connection, new ByteBuffer[] {ByteBuffer.wrap(bytes)}, closeAfter);
+    }
+
+    private long remaining() {
+      long remaining = 0;
+      for (ByteBuffer chunk : chunks) {
+        remaining += chunk == null ? 0 : chunk.remaining();
+      }
+      return remaining;
+    }
+  }
 
   /** Called by a worker's exchange when its answer is complete, or with none to close the connection. */
   void answer(Answer answer) {
@@ -331,6 +402,8 @@ final class HeadFirstHttpServer implements AutoCloseable {
     private final RequestHead.EndFinder headEnd = new RequestHead.EndFinder();
     /** The answer being written, or null. */
     private Answer answer;
+    /** How many chunks of {@link #answer} are sent. */
+    private int sentChunks;
     /** Its request, queued for a worker or being handled by one, or null. */
     private Handling handling;
     /** When its current limit ends (System.nanoTime). */
@@ -389,7 +462,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       try {
         request = RequestHead.parse(head);
       } catch (RequestHead.Refused e) {
-        send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(e.code(), e.getMessage())), true));
+        send(Answer.of(this, BufferedExchange.rejection(e.code(), e.getMessage()), true));
         return true;
       }
       BufferedExchange exchange = new BufferedExchange(request, channel.socket(), this, HeadFirstHttpServer.this);
@@ -403,7 +476,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
         handling = next;
       } catch (RejectedExecutionException e) {
         log.debug("{}: every worker busy, answering 503", name);
-        send(new Answer(this, ByteBuffer.wrap(BufferedExchange.rejection(503, "busy")), true));
+        send(Answer.of(this, BufferedExchange.rejection(503, "busy"), true));
       }
       return true;
     }
@@ -414,11 +487,15 @@ final class HeadFirstHttpServer implements AutoCloseable {
         return;
       }
       handling = null;
-      if (next.bytes() == null) {
+      if (next.chunks() == null) {
         close();
         return;
       }
+      long size = next.remaining();
+      makeRoom(size);
       answer = next;
+      sentChunks = 0;
+      held += size;
       writing.add(this);
       deadline = System.nanoTime() + limits.answerLimit().toNanos();
       key.interestOps(SelectionKey.OP_WRITE);
@@ -426,8 +503,17 @@ final class HeadFirstHttpServer implements AutoCloseable {
     }
 
     private void write() {
+      ByteBuffer[] chunks = answer.chunks();
       try {
-        channel.write(answer.bytes());
+        // A chunk at a time: the JDK copies what it is given into a direct buffer of that size.
+        while (sentChunks < chunks.length) {
+          ByteBuffer chunk = chunks[sentChunks];
+          held -= channel.write(chunk);
+          if (chunk.hasRemaining()) {
+            return;
+          }
+          chunks[sentChunks++] = null;
+        }
       } catch (IOException e) {
         if (clientGone(e)) {
           log.debug("{}: the client closed its connection before its answer was sent ({})", name, e.getMessage());
@@ -435,9 +521,6 @@ final class HeadFirstHttpServer implements AutoCloseable {
           log.warn("{}: an answer could not be sent ({})", name, e.getMessage());
         }
         close();
-        return;
-      }
-      if (answer.bytes().hasRemaining()) {
         return;
       }
       boolean closeAfter = answer.closeAfter();
@@ -466,6 +549,10 @@ final class HeadFirstHttpServer implements AutoCloseable {
       open.remove(this);
       waiting.remove(this);
       writing.remove(this);
+      if (answer != null) {
+        held -= answer.remaining();
+        answer = null;
+      }
       pipelined.remove(this);
       if (handling != null) {
         // Out of the queue, so that a request no one waits for takes no worker; or interrupted.

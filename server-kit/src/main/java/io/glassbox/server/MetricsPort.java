@@ -1,6 +1,7 @@
 package io.glassbox.server;
 
 import com.sun.net.httpserver.HttpHandler;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -22,6 +23,9 @@ import java.net.InetSocketAddress;
  */
 final class MetricsPort implements AutoCloseable {
   static final String METRICS_PATH = "/metrics";
+  static final String DROPPED_COUNTER = "glassbox_http_answers_dropped";
+  /** The {@code port} label of its metrics, beside the gRPC ports' {@code client} and {@code admin}. */
+  static final String PORT_LABEL = "metrics";
 
   private final HeadFirstHttpServer server;
 
@@ -32,12 +36,25 @@ final class MetricsPort implements AutoCloseable {
   /**
    * Listens on {@code address} (port 0 picks a free one), serving {@code registry} at {@value
    * #METRICS_PATH} (and below it, as the JDK's server matched the path) and {@code probes} on
-   * every other path, within {@code limits}.
+   * every other path, within {@code limits}; {@value #DROPPED_COUNTER}{@code _total} on {@code /metrics}
+   * counts the answers it dropped for {@link HeadFirstHttpServer.Limits#heldBytes}.
    */
   static MetricsPort start(InetSocketAddress address, PrometheusRegistry registry, HttpHandler probes,
       HeadFirstHttpServer.Limits limits) throws IOException {
-    return new MetricsPort(
-        HeadFirstHttpServer.start("metrics", address, handler(registry, probes), MetricsPort::isProbe, limits));
+    HeadFirstHttpServer server =
+        HeadFirstHttpServer.start("metrics", address, handler(registry, probes), MetricsPort::isProbe, limits);
+    try {
+      CounterWithCallback.builder().name(DROPPED_COUNTER)
+          .help("Answers dropped unsent, their connections closed, because the answers waiting for their clients"
+              + " to read them held the port's bound of bytes, by port")
+          .labelNames("port")
+          .callback(counter -> counter.call(server.answersDropped(), PORT_LABEL))
+          .register(registry);
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return new MetricsPort(server);
   }
 
   /** What the port answers: {@code registry}'s scrape at {@value #METRICS_PATH}, {@code probes} elsewhere. */

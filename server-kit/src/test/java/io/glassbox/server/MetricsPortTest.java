@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.util.concurrent.Uninterruptibles;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -92,6 +94,44 @@ class MetricsPortTest {
       }
     } finally {
       release.countDown();
+    }
+  }
+
+  /**
+   * Scrapes whose clients read none of a large answer are dropped past the port's bound of bytes
+   * held for writing, and counted on {@code /metrics} under the port's label.
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void unreadScrapesPastTheBound_areDropped_andCounted() throws Exception {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    // A scrape of twice what the kernel queues of it: each unread one holds at least half of it in memory.
+    int scrapeBytes = 2 * RawHttp.kernelSendQueueBytes();
+    Counter.builder().name("large").help("x".repeat(scrapeBytes)).register(registry).inc();
+    List<Socket> unread = new ArrayList<>();
+    // Room for one unread scrape, not two.
+    try (MetricsPort port = MetricsPort.start(new InetSocketAddress(LOOPBACK, 0), registry, new ProbeEndpoints(),
+        new HeadFirstHttpServer.Limits(16, Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 1, 16,
+            3L * scrapeBytes / 2))) {
+      for (int i = 0; i < 2; i++) {
+        unread.add(RawHttp.unreadAnswer(port.port(), "GET /metrics HTTP/1.1\r\n\r\n"));
+      }
+      String metrics = readToClose(port.port(), "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+      double dropped = MetricsText.value(metrics, MetricsPort.DROPPED_COUNTER + "_total{port=\"metrics\"}");
+      assertTrue(dropped >= 1, "dropped: " + dropped);
+    } finally {
+      for (Socket socket : unread) {
+        socket.close();
+      }
+    }
+  }
+
+  /** Sends {@code request} to the loopback {@code port} and reads everything until the server closes. */
+  private static String readToClose(int port, String request) throws IOException {
+    try (Socket socket = new Socket(LOOPBACK, port)) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), US_ASCII);
     }
   }
 }

@@ -6,8 +6,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +22,42 @@ public final class RawHttp {
   private static final Duration WAIT = Duration.ofSeconds(5);
 
   private RawHttp() {}
+
+  /**
+   * The most bytes the kernel queues for sending on one connection (Linux's {@code tcp_wmem}
+   * maximum; 4 MiB, Linux's default, where it cannot be read): what a server's writes take of an
+   * answer whose client reads nothing, before the rest waits in the server's memory.
+   */
+  public static int kernelSendQueueBytes() throws IOException {
+    Path wmem = Path.of("/proc/sys/net/ipv4/tcp_wmem");
+    if (!Files.isReadable(wmem)) {
+      return 4 << 20;
+    }
+    // Files.readString reads one byte of it: a /proc file says it has none.
+    return Integer.parseInt(Files.readAllLines(wmem).get(0).trim().split("\\s+")[2]);
+  }
+
+  /**
+   * Sends {@code request} to the loopback {@code port} on a new connection that reads the answer's
+   * status line and then nothing more, and returns it open (the caller closes it); fails unless the
+   * status line is {@code HTTP/1.1 200 OK}.
+   */
+  public static Socket unreadAnswer(int port, String request) throws IOException, InterruptedException {
+    Socket socket = new Socket();
+    try {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      socket.getOutputStream().write(request.getBytes(US_ASCII));
+      String status = firstStatusLine(List.of(socket));
+      if (!"HTTP/1.1 200 OK".equals(status)) {
+        throw new AssertionError("answered " + status);
+      }
+      return socket;
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      socket.close();
+      throw e;
+    }
+  }
 
   /** A GET of {@code path} with one header {@code name} whose value is {@code valueBytes} long. */
   public static String getWithHeader(String path, String name, int valueBytes) {
