@@ -5,6 +5,7 @@ import com.google.common.util.concurrent.Uninterruptibles;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
@@ -55,8 +56,8 @@ import org.slf4j.event.Level;
  *       go, a chunk at a time): an answer that would pass it, a probe's included, first closes the
  *       connections whose answers have waited longest, unread, until it fits ({@link #answersDropped});
  *       an answer larger than the bound alone is still sent. Unbounded, 120 clients that asked for a
- *       4 MiB scrape and read nothing held 219 MiB of the heap until the answer limit. What the kernel
- *       queues for sending on each connection (up to Linux's {@code tcp_wmem} maximum) is outside it;
+ *       4 MiB scrape and read nothing held 219 MiB of the heap until the answer limit. The kernel
+ *       queues at most about 128 KiB of each connection's answer besides ({@link #SEND_BUFFER_BYTES});
  *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
  *   <li>a request with a body (none of the metrics port's has one) gets its answer, unread, and
  *       then its connection is closed; one whose body's length could be read two ways (two lengths,
@@ -78,6 +79,13 @@ final class HeadFirstHttpServer implements AutoCloseable {
   /** How often the selector looks for connections past their limits. */
   private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final int FIRST_BUFFER_BYTES = 1024;
+  /**
+   * The kernel's send buffer of each connection (Linux keeps twice this). Left to the kernel, it
+   * grew to about 3 MB for a client that read nothing (50 such connections took 199 MiB of kernel
+   * memory, which cgroup v2 charges to the container), outside {@link Limits#heldBytes}; 128 KiB
+   * in flight still sends 4 MiB in a second at a 30 ms round trip.
+   */
+  static final int SEND_BUFFER_BYTES = 64 * 1024;
   /** How long {@link #close} waits for the selector to close the port and its connections. */
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final WarningLimiter acceptFailures = new WarningLimiter(Duration.ofMinutes(1));
@@ -326,6 +334,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       Connection connection = new Connection(channel);
       try {
         channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER_BYTES);
         connection.key = channel.register(selector, SelectionKey.OP_READ, connection);
       } catch (IOException e) {
         log.debug("{}: a connection failed as it was accepted ({})", name, e.getMessage());
