@@ -109,6 +109,35 @@ class HeadFirstHttpServerTest {
     }
   }
 
+  /**
+   * Every status a handler may send gets the JDK server's reason phrase (the viewer sends 414 and
+   * 429; the table once lacked them, and said "Found" for 302 where the JDK says "Temporary
+   * Redirect").
+   */
+  @Test
+  void everyStatus_hasTheJdkServersStatusLine() throws Exception {
+    HttpHandler handler = exchange -> {
+      exchange.sendResponseHeaders(Integer.parseInt(exchange.getRequestURI().getPath().substring(1)), -1);
+      exchange.close();
+    };
+    HttpServer jdk = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 0);
+    jdk.createContext("/", handler);
+    jdk.start();
+    closer.add((AutoCloseable) () -> jdk.stop(0));
+    HeadFirstHttpServer headFirst =
+        closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0), handler, LIMITS));
+
+    for (int code = 200; code < 600; code++) {
+      String request = "GET /" + code + " HTTP/1.1\r\nConnection: close\r\n\r\n";
+      assertEquals(statusLine(exchange(jdk.getAddress().getPort(), request)),
+          statusLine(exchange(headFirst.port(), request)), request);
+    }
+  }
+
+  private static String statusLine(String answer) {
+    return answer.substring(0, Math.max(0, answer.indexOf("\r\n")));
+  }
+
   @Test
   void aStalledHead_isClosedAtItsLimit_andOthersAreAnsweredMeanwhile() throws Exception {
     HeadFirstHttpServer server = probesServer(16, Duration.ofSeconds(1));
