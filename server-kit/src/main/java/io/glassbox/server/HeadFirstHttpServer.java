@@ -21,6 +21,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -34,7 +35,7 @@ import org.slf4j.event.Level;
 /**
  * A small HTTP/1.1 server that hands a request to its handler only once the request's head (the
  * request line and headers) has fully arrived, for ports that must answer beside slow or hostile
- * clients: the metrics port, whose {@code /live} a kubelet asks.
+ * clients: the metrics port, whose {@code /live} a kubelet asks, and the gateway's viewer page.
  *
  * <p>The JDK's {@code HttpServer} gives a connection a thread at its first byte, and the thread
  * reads the rest blocking: with a bound on threads, a few hundred clients that each sent a byte and
@@ -71,7 +72,7 @@ import org.slf4j.event.Level;
  * on the way is one DEBUG line, not an error. Every thread is a daemon: a port never closed does
  * not keep the JVM alive.
  */
-final class HeadFirstHttpServer implements AutoCloseable {
+public final class HeadFirstHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HeadFirstHttpServer.class);
   /** How the JDK words a connection the peer reset or closed under a write (Linux, macOS, Windows). */
   private static final Pattern CLIENT_GONE =
@@ -90,15 +91,18 @@ final class HeadFirstHttpServer implements AutoCloseable {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final WarningLimiter acceptFailures = new WarningLimiter(Duration.ofMinutes(1));
   private static final WarningLimiter connectionFailures = new WarningLimiter(Duration.ofMinutes(1));
+  /** What a complete request gets, with 503, when every worker is busy and the queue is full. */
+  static final String BUSY = "every worker is busy and the queue of requests waiting for one is full: try again";
 
   /**
    * The bounds of one server: {@code connections} open at once, {@code headLimit} and
    * {@code headBytes} for a request's head, {@code answerLimit} to write its answer, {@code threads}
-   * running handlers and {@code queued} complete requests waiting for one (beyond, 503), and
+   * running handlers and {@code queued} complete requests waiting for one (beyond, a 503 that says
+   * so, and the connection closed), and
    * {@code heldBytes} of answers held for writing at once, all connections together.
    */
-  record Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued,
-      long heldBytes) {
+  public record Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads,
+      int queued, long heldBytes) {
     /**
      * 16 MiB of answers held for writing: four 4 MiB scrapes whose clients stopped reading, under a
      * tenth of the smallest service heap (192 MiB). Without a bound, 120 connections that asked for a
@@ -107,14 +111,14 @@ final class HeadFirstHttpServer implements AutoCloseable {
      */
     static final long DEFAULT_HELD_BYTES = 16L << 20;
 
-    Limits {
+    public Limits {
       if (heldBytes <= 0) {
         throw new IllegalArgumentException("heldBytes must be positive, got " + heldBytes);
       }
     }
 
     /** Limits holding at most {@link #DEFAULT_HELD_BYTES} of answers for writing. */
-    Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued) {
+    public Limits(int connections, Duration headLimit, int headBytes, Duration answerLimit, int threads, int queued) {
       this(connections, headLimit, headBytes, answerLimit, threads, queued, DEFAULT_HELD_BYTES);
     }
   }
@@ -147,6 +151,10 @@ final class HeadFirstHttpServer implements AutoCloseable {
   /** Answers dropped unsent for {@link Limits#heldBytes}; written by the selector thread only. */
   private volatile long dropped;
   private volatile boolean closed;
+  /** Set by {@link #close(Duration)}: no new connection or request; those being answered finish. */
+  private volatile boolean draining;
+  /** Counted down once draining has left no connection open. */
+  private final CountDownLatch drained = new CountDownLatch(1);
 
   private HeadFirstHttpServer(String name, HttpHandler handler, Predicate<RequestHead> atOnce, Limits limits,
       ServerSocketChannel listener, Selector selector) {
@@ -162,7 +170,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
   }
 
   /** Listens on {@code address} (port 0 picks a free one) and serves every request with {@code handler}. */
-  static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler, Limits limits)
+  public static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler, Limits limits)
       throws IOException {
     return start(name, address, handler, request -> false, limits);
   }
@@ -198,7 +206,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
   }
 
   /** The port it listens on. */
-  int port() {
+  public int port() {
     return listener.socket().getLocalPort();
   }
 
@@ -214,6 +222,20 @@ final class HeadFirstHttpServer implements AutoCloseable {
     if (Thread.currentThread() != selectorThread) {
       Uninterruptibles.joinUninterruptibly(selectorThread, CLOSE_WAIT);
     }
+  }
+
+  /**
+   * Stops listening at once (the port is free) and closes the connections with no request in
+   * progress; lets the requests in progress be handled and their answers written, for up to {@code
+   * drain}; then closes as {@link #close()}.
+   */
+  public void close(Duration drain) {
+    draining = true;
+    selector.wakeup();
+    if (Thread.currentThread() != selectorThread) {
+      Uninterruptibles.awaitUninterruptibly(drained, drain);
+    }
+    close();
   }
 
   /** The bytes of the answers held for writing now, not yet sent. */
@@ -239,6 +261,9 @@ final class HeadFirstHttpServer implements AutoCloseable {
           selector.select(TimeUnit.NANOSECONDS.toMillis(SWEEP_NANOS));
         } else {
           selector.selectNow();
+        }
+        if (draining && listener.isOpen()) {
+          stopListening();
         }
         for (SelectionKey key : selector.selectedKeys()) {
           if (!key.isValid()) {
@@ -274,6 +299,9 @@ final class HeadFirstHttpServer implements AutoCloseable {
           nextSweep = now + SWEEP_NANOS;
           closeOverdue(now);
         }
+        if (draining && open.isEmpty()) {
+          drained.countDown();
+        }
       }
     } catch (IOException | RuntimeException e) {
       if (!closed) {
@@ -302,6 +330,17 @@ final class HeadFirstHttpServer implements AutoCloseable {
     } catch (RuntimeException e) {
       connectionFailures.log(log, Level.WARN, "{}: closing a connection that failed: {}", name, e.toString());
       log.debug("{}: the connection's failure", name, e);
+      connection.close();
+    }
+  }
+
+  /** Closes the port, and every connection waiting for a request: draining, only answers go out. */
+  private void stopListening() throws IOException {
+    // A registered channel's close waits for its key to go, at the next select: the port is freed now.
+    listener.keyFor(selector).cancel();
+    selector.selectNow();
+    closeQuietly(listener);
+    for (Connection connection : List.copyOf(waiting)) {
       connection.close();
     }
   }
@@ -485,7 +524,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
         handling = next;
       } catch (RejectedExecutionException e) {
         log.debug("{}: every worker busy, answering 503", name);
-        send(Answer.of(this, BufferedExchange.rejection(503, "busy"), true));
+        send(Answer.of(this, BufferedExchange.rejection(503, BUSY), true));
       }
       return true;
     }
@@ -535,7 +574,7 @@ final class HeadFirstHttpServer implements AutoCloseable {
       boolean closeAfter = answer.closeAfter();
       answer = null;
       writing.remove(this);
-      if (closeAfter) {
+      if (closeAfter || draining) {
         close();
         return;
       }

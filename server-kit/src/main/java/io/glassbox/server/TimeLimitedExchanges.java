@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An executor for a JDK HTTP server (the viewer page's): runs each exchange
+ * An executor for a JDK HTTP server (the viewer page's, over HTTPS): runs each exchange
  * on a thread of its own, up to a bound, and interrupts an exchange that overstays its time, which
  * closes its connection.
  *
@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * interrupt closes it, and the server drops the connection. (The JDK's own limits, the system
  * properties {@code sun.net.httpserver.maxReqTime} and {@code maxRspTime}, are read once per JVM
  * and apply to every server in it.) A thread still waits for each request that has begun to
- * arrive, so the bound on threads is a bound on stalled connections: the metrics port, which the
- * kubelet's probes ask, reads requests on a selector instead ({@link HeadFirstHttpServer}).
+ * arrive, so the bound on threads is a bound on stalled connections: the metrics port and the
+ * viewer's plain HTTP read requests on a selector instead ({@link HeadFirstHttpServer}).
  */
 public final class TimeLimitedExchanges extends AbstractExecutorService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TimeLimitedExchanges.class);

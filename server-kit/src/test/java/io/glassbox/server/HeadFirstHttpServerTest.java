@@ -15,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -449,6 +450,68 @@ class HeadFirstHttpServerTest {
   }
 
   /** Everything {@code socket} receives until the server closes it (30 s at most). */
+  /**
+   * Closing with a drain stops listening and closes the idle connections at once, answers the
+   * request in progress, and returns as soon as that answer is written, long before the drain's end.
+   */
+  @Test
+  void closeWithADrain_answersTheRequestInProgress_refusesNewConnections_andReturnsOnceAnswered()
+      throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ProbeEndpoints probes = new ProbeEndpoints();
+    HttpHandler handler = exchange -> {
+      if (exchange.getRequestURI().getPath().equals("/slow")) {
+        running.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        exchange.sendResponseHeaders(200, -1);
+        exchange.close();
+        return;
+      }
+      probes.handle(exchange);
+    };
+    // Limits far beyond the test's waits: only the drain closes these connections.
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        handler, new HeadFirstHttpServer.Limits(16, Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 2, 4)));
+    int port = server.port();
+    try (Socket idle = new Socket(LOOPBACK, port); Socket slow = new Socket(LOOPBACK, port)) {
+      idle.setSoTimeout(30_000);
+      slow.setSoTimeout(30_000);
+      idle.getOutputStream().write("GET /live HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+      assertEquals("HTTP/1.1 200 OK", RawHttp.firstStatusLine(List.of(idle)));
+      slow.getOutputStream().write("GET /slow HTTP/1.1\r\n\r\n".getBytes(ISO_8859_1));
+      assertTrue(running.await(30, TimeUnit.SECONDS), "the handler runs");
+
+      long since = System.nanoTime();
+      Thread closing = new Thread(() -> server.close(Duration.ofSeconds(45)));
+      closing.start();
+      // The idle connection is closed: what is left of its answer, then the end.
+      readToClose(idle);
+      assertTrue(refuses(port), "the port still accepts connections while draining");
+
+      release.countDown();
+      String answer = readToClose(slow);
+      closing.join(30_000);
+
+      assertTrue(answer.startsWith("HTTP/1.1 200 OK"), answer);
+      assertFalse(closing.isAlive(), "close still waits after the last answer was written");
+      assertTrue(System.nanoTime() - since < TimeUnit.SECONDS.toNanos(25), "close waited for the drain's end");
+    }
+  }
+
+  /** Whether a connection to the loopback {@code port} is refused. */
+  private static boolean refuses(int port) throws IOException {
+    try (Socket socket = new Socket(LOOPBACK, port)) {
+      return false;
+    } catch (ConnectException refused) {
+      return true;
+    }
+  }
+
   private static String readToClose(Socket socket) throws IOException {
     socket.setSoTimeout(30_000);
     return new String(socket.getInputStream().readAllBytes(), ISO_8859_1);
