@@ -4,12 +4,13 @@ import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.CannotListenException;
+import io.glassbox.server.HeadFirstHttpServer;
 import io.glassbox.server.MessageLimits;
 import io.glassbox.server.PortInUseException;
 import io.glassbox.server.TimeLimitedExchanges;
@@ -35,8 +36,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The explanation viewer: one HTTP listener (the JDK's {@code com.sun.net.httpserver}) serving a
- * static page and the JSON endpoints it calls. The endpoints are thin: each is one call of the
+ * The explanation viewer: one HTTP listener serving a static page and the JSON endpoints it calls.
+ * Plain HTTP is server-kit's {@link HeadFirstHttpServer}: one selector thread reads every request's
+ * head without blocking and workers run only complete requests, so clients that send a byte and
+ * stall hold a connection each, never a worker. HTTPS is still the JDK's {@code HttpsServer}, which
+ * reads each request (and the handshake before it) on the thread that runs it. The endpoints are thin: each is one call of the
  * public Gateway API through {@link ViewerApi}, so the page shows exactly what an RPC client gets.
  * With the gateway's TLS files the page is HTTPS with the same certificate, and requires a client
  * certificate signed by the same CA when the gateway does (mutual TLS): the page is as closed as
@@ -45,16 +49,20 @@ import org.slf4j.LoggerFactory;
 public final class ViewerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
   /**
-   * How many exchanges run at once, each on a thread ({@code threads}; beyond, a new connection is
-   * closed), how long a connection has from its first byte to finish its request headers and, over
-   * HTTPS, the TLS handshake before them ({@code read}), and how long past the gateway call's
-   * deadline a client has to take its answer ({@code answerGrace}). The server reads each request
-   * on the thread that runs it, so a connection that has sent part of its request holds a thread
-   * until it finishes or the read limit closes it.
+   * The bounds of the listener. {@code threads} requests are handled at once (each handler may wait
+   * for a gateway call up to its deadline). Over HTTP: {@code queued} complete requests wait for a
+   * thread (beyond, 503 saying every worker is busy), at most {@code connections} are open (beyond,
+   * the oldest still waiting for its request is closed), a connection has {@code read} for its
+   * request's head from when it opens or its last answer is sent, and the call's deadline plus
+   * {@code answerGrace} to be handled, queued time included, then that again for its answer to be
+   * written. Over HTTPS (the JDK's server) a thread reads each request: a connection holds one from
+   * its first byte, {@code read} for the TLS handshake and the request's head, then the deadline
+   * plus {@code answerGrace} to answer; with every thread taken, a new connection is closed.
    */
-  record ExchangeLimits(int threads, Duration read, Duration answerGrace) {
-    /** The page answers beside a hundred stalled connections, and closes them within 5 s. */
-    static final ExchangeLimits DEFAULT = new ExchangeLimits(128, Duration.ofSeconds(5), Duration.ofSeconds(10));
+  record ExchangeLimits(int threads, int queued, int connections, Duration read, Duration answerGrace) {
+    /** The page answers beside hundreds of stalled connections, and closes them within 5 s. */
+    static final ExchangeLimits DEFAULT =
+        new ExchangeLimits(128, 256, 1024, Duration.ofSeconds(5), Duration.ofSeconds(10));
   }
 
   private static final String STATIC_ROOT = "/io/glassbox/gateway/viewer/static/";
@@ -66,17 +74,14 @@ public final class ViewerServer implements AutoCloseable {
   /** How long {@link #close} lets requests in progress finish. */
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
 
-  private final HttpServer server;
-  private final TimeLimitedExchanges exchanges;
   private final URI uri;
-  private final InFlight inFlight;
+  /** Lets the requests in progress finish, for up to {@link #DRAIN_TIMEOUT}, then stops listening. */
+  private final Runnable drainAndStop;
   private boolean closed;
 
-  private ViewerServer(HttpServer server, TimeLimitedExchanges exchanges, URI uri, InFlight inFlight) {
-    this.server = server;
-    this.exchanges = exchanges;
+  private ViewerServer(URI uri, Runnable drainAndStop) {
     this.uri = uri;
-    this.inFlight = inFlight;
+    this.drainAndStop = drainAndStop;
   }
 
   /** The page's port could not be bound (in use, say): the gateway can run without the page. */
@@ -112,42 +117,50 @@ public final class ViewerServer implements AutoCloseable {
       Supplier<ApiKeys> keys, Channel gateway, Duration deadline, ExchangeLimits limits) {
     ViewerApi api = new ViewerApi(requireNonNull(gateway, "gateway"), deadline, exampleUsers, keys);
     Map<String, StaticFile> files = loadStaticFiles();
-    TimeLimitedExchanges exchanges =
-        new TimeLimitedExchanges("viewer", limits.threads(), limits.read(), deadline.plus(limits.answerGrace()));
-    MessageLimits.limitHttpHeaders();
-    HttpServer server;
+    HttpHandler handler = exchange -> handle(exchange, api, files);
+    Duration answerLimit = deadline.plus(limits.answerGrace());
     try {
-      server = https.isPresent() ? https(address, https.get()) : HttpServer.create(address, 0);
+      return https.isPresent()
+          ? https(address, https.get(), handler, limits, answerLimit)
+          : http(address, handler, limits, answerLimit);
     } catch (IOException e) {
-      exchanges.close();
       // Said as a gRPC port is, with the settings to change (the JDK says only "Address already in use").
       BindException why = CannotListenException.of(e, address.getAddress().getHostAddress(),
           ViewerConfig.BIND_ADDRESS_KEY, address.getPort(), Optional.of(ViewerConfig.PORT_KEY));
       throw new ListenFailed((why instanceof PortInUseException ? "the viewer's " : "the viewer ") + why.getMessage(),
           why);
     }
-    server.setExecutor(exchanges);
-    InFlight inFlight = new InFlight();
-    server.createContext("/", exchange -> {
-      // The request is read (the handler is only called then): the answer's limit applies now.
-      exchanges.answering();
-      inFlight.begin();
-      try {
-        handle(exchange, api, files);
-      } finally {
-        inFlight.end();
-      }
-    });
-    server.start();
-    InetSocketAddress bound = server.getAddress();
-    URI uri = URI.create((https.isPresent() ? "https" : "http") + "://" + hostForUri(bound) + ":" + bound.getPort()
-        + "/");
-    log.info("viewer listening on {}", uri);
-    return new ViewerServer(server, exchanges, uri, inFlight);
   }
 
-  private static HttpsServer https(InetSocketAddress address, Https https) throws IOException {
-    HttpsServer server = HttpsServer.create(address, 0);
+  private static ViewerServer http(InetSocketAddress address, HttpHandler handler, ExchangeLimits limits,
+      Duration answerLimit) throws IOException {
+    HttpHandler logged = exchange -> {
+      try {
+        handler.handle(exchange);
+      } finally {
+        // The request line, at DEBUG, as the JDK's server logs it (its query names the customer).
+        log.debug("{} {} {} [{}]", exchange.getRequestMethod(), exchange.getRequestURI(), exchange.getProtocol(),
+            exchange.getResponseCode());
+      }
+    };
+    HeadFirstHttpServer server = HeadFirstHttpServer.start("viewer", address, logged,
+        new HeadFirstHttpServer.Limits(limits.connections(), limits.read(), MessageLimits.MAX_HTTP_HEADER_BYTES,
+            answerLimit, limits.threads(), limits.queued()));
+    return started("http", new InetSocketAddress(address.getAddress(), server.port()),
+        () -> server.close(DRAIN_TIMEOUT));
+  }
+
+  private static ViewerServer https(InetSocketAddress address, Https https, HttpHandler handler,
+      ExchangeLimits limits, Duration answerLimit) throws IOException {
+    TimeLimitedExchanges exchanges = new TimeLimitedExchanges("viewer", limits.threads(), limits.read(), answerLimit);
+    MessageLimits.limitHttpHeaders();
+    HttpsServer server;
+    try {
+      server = HttpsServer.create(address, 0);
+    } catch (IOException e) {
+      exchanges.close();
+      throw e;
+    }
     server.setHttpsConfigurator(new HttpsConfigurator(https.context()) {
       @Override
       public void configure(HttpsParameters params) {
@@ -156,7 +169,32 @@ public final class ViewerServer implements AutoCloseable {
         params.setSSLParameters(parameters);
       }
     });
-    return server;
+    server.setExecutor(exchanges);
+    InFlight inFlight = new InFlight();
+    server.createContext("/", exchange -> {
+      // The request is read (the handler is only called then): the answer's limit applies now.
+      exchanges.answering();
+      inFlight.begin();
+      try {
+        handler.handle(exchange);
+      } finally {
+        inFlight.end();
+      }
+    });
+    server.start();
+    return started("https", server.getAddress(), () -> {
+      // HttpServer.stop(delay) waits the whole delay unless a request happens to end meanwhile,
+      // so the drain is awaited here and the server stopped without delay.
+      inFlight.awaitIdle(DRAIN_TIMEOUT);
+      server.stop(0);
+      exchanges.close();
+    });
+  }
+
+  private static ViewerServer started(String scheme, InetSocketAddress bound, Runnable drainAndStop) {
+    URI uri = URI.create(scheme + "://" + hostForUri(bound) + ":" + bound.getPort() + "/");
+    log.info("viewer listening on {}", uri);
+    return new ViewerServer(uri, drainAndStop);
   }
 
   /** Where the page is served, e.g. {@code http://127.0.0.1:8080/}. */
@@ -164,22 +202,21 @@ public final class ViewerServer implements AutoCloseable {
     return uri;
   }
 
-  /** Lets requests in progress finish (for up to two seconds), then stops listening. */
+  /**
+   * Lets requests in progress finish, for up to two seconds, then stops listening (over HTTP it stops
+   * taking new connections and requests at once).
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
-    // HttpServer.stop(delay) waits the whole delay unless a request happens to end meanwhile,
-    // so the drain is awaited here and the server stopped without delay.
-    inFlight.awaitIdle(DRAIN_TIMEOUT);
-    server.stop(0);
-    exchanges.close();
+    drainAndStop.run();
     log.info("viewer stopped");
   }
 
-  /** Counts requests being handled, so that {@link #close} can wait for them. */
+  /** Counts the HTTPS requests being handled, so that {@link #close} can wait for them. */
   private static final class InFlight {
     private int count;
 
