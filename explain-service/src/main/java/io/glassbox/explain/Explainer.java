@@ -130,7 +130,9 @@ final class Explainer {
     if (!reasons.isEmpty() || sources == null) {
       return reasons;
     }
-    if (sources.coPurchase()) {
+    // A co-purchase reason names the items it was bought with: with none (the caller cites no pair
+    // of it, e.g. from too few orders) there is none to give.
+    if (sources.coPurchase() && !sources.viaItemIds().isEmpty()) {
       reasons.add(ReasonWriter.coPurchase(sources.viaItemIds(), sources.viaSharedOrders(), sources.viaMaxBasketSize(),
           titles, locale));
     }

@@ -56,11 +56,12 @@ record UserRankingQuery(
   }
 
   /**
-   * Whether candidate {@code id} may take a newcomer place: retrieved by co-purchase and not
-   * scored by the model (the gateway's Recommend places by the same rule, RankedSlate.mayBeNewcomer).
+   * Whether candidate {@code id} may take a newcomer place: retrieved by co-purchase with a via
+   * item its reason may cite (the caller sends only those) and not scored by the model (the
+   * gateway's Recommend places by the same rule, RankedSlate.mayBeNewcomer).
    */
   private boolean isNewcomer(String id, Map<String, Float> scored) {
     ExplainQuery.Target target = sources.get(id);
-    return target != null && target.coPurchase() && !scored.containsKey(id);
+    return target != null && target.coPurchase() && !target.viaItemIds().isEmpty() && !scored.containsKey(id);
   }
 }

@@ -364,9 +364,9 @@ class ExplainServiceTest {
       assertEquals(0, x.getReasons(1).getEvidenceItemIdsCount());
 
       assertEquals(List.of(ReasonKind.REASON_KIND_POPULAR), kinds(response.getExplanations(1)));
-      ItemExplanation u = response.getExplanations(2);
-      assertEquals(List.of(ReasonKind.REASON_KIND_CO_PURCHASE), kinds(u));
-      assertEquals("It has been bought together with items you bought.", u.getReasons(0).getText());
+      // Retrieved by co-purchase, but with no via item the caller lets a reason cite (the gateway
+      // sends only pairs from enough orders): no reason names what it was bought with.
+      assertEquals(List.of(), kinds(response.getExplanations(2)));
       // Retrieval reasons say nothing about the model.
       response.getExplanationsList().forEach(e -> e.getReasonsList().forEach(r ->
           assertFalse(r.getText().contains("rank") || r.getText().contains("model"), r.getText())));
@@ -468,6 +468,10 @@ class ExplainServiceTest {
       ExplainTarget.Builder target = ExplainTarget.newBuilder().setItemId(item)
           .addSources(random.nextBoolean()
               ? RetrievalSource.RETRIEVAL_SOURCE_POPULAR : RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
+      if (target.getSources(0) == RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE) {
+        // Through the latest purchase, as the gateway sends a pair a reason may cite.
+        target.addViaItemIds(history.get(history.size() - 1));
+      }
       request.addTargets(target);
     }
     FakeModelService model = new FakeModelService(scorer, VERSION, history.size());
