@@ -50,6 +50,12 @@ import java.time.Duration;
  *     the history's encoding once per slice. Shards answered by different model versions (a
  *     rolling update) cannot be compared: that request scores the whole slate again in one call,
  *     which one replica answers with one version.
+ * @param minCitedOrders the fewest orders holding both items that a "bought together" reason may
+ *     cite a pair from ({@value #MIN_CITED_ORDERS_KEY}, 1..1000, default
+ *     {@value #DEFAULT_MIN_CITED_ORDERS}): a rarer pair would tell a shopper about a few other
+ *     customers' baskets (from one order: that someone bought both). Such a pair is not cited, and
+ *     an item the model does not know is given no newcomer place by it; the ranking is unchanged.
+ *     1 cites every pair.
  */
 public record GatewayConfig(
     int port,
@@ -67,7 +73,8 @@ public record GatewayConfig(
     int buyAgainSlots,
     int buyAgainMinBaskets,
     int newcomerSlots,
-    int scoreShards) {
+    int scoreShards,
+    int minCitedOrders) {
 
   public static final String PORT_KEY = "GLASSBOX_GATEWAY_PORT";
   public static final String FEATURE_TARGET_KEY = "GLASSBOX_FEATURE_TARGET";
@@ -85,6 +92,7 @@ public record GatewayConfig(
   public static final String BUY_AGAIN_MIN_BASKETS_KEY = "GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS";
   public static final String NEWCOMER_SLOTS_KEY = "GLASSBOX_GATEWAY_NEWCOMER_SLOTS";
   public static final String SCORE_SHARDS_KEY = "GLASSBOX_GATEWAY_SCORE_SHARDS";
+  public static final String MIN_CITED_ORDERS_KEY = "GLASSBOX_GATEWAY_MIN_CITED_ORDERS";
 
   public static final int DEFAULT_PORT = 50051;
   public static final String DEFAULT_FEATURE_TARGET = "localhost:50052";
@@ -102,6 +110,8 @@ public record GatewayConfig(
   public static final int DEFAULT_BUY_AGAIN_MIN_BASKETS = 2;
   public static final int DEFAULT_NEWCOMER_SLOTS = 1;
   public static final int DEFAULT_SCORE_SHARDS = 1;
+  /** gateway/MEASUREMENTS.md, "Citing a pair from at least 3 orders". */
+  public static final int DEFAULT_MIN_CITED_ORDERS = 3;
   /** The most buy-again or newcomer slots a Recommend answer is given ({@link RecommendPlaces#MAX_SLOTS}). */
   public static final int MAX_SLOTS = RecommendPlaces.MAX_SLOTS;
 
@@ -110,6 +120,7 @@ public record GatewayConfig(
   private static final int MAX_CANDIDATES = 2000;
   private static final int MAX_BUY_AGAIN_MIN_BASKETS = 1000;
   private static final int MAX_SCORE_SHARDS = 16;
+  private static final int MAX_MIN_CITED_ORDERS = 1000;
 
   public GatewayConfig {
     requireNonNull(featureTarget, "featureTarget");
@@ -143,6 +154,7 @@ public record GatewayConfig(
         source.getInt(BUY_AGAIN_SLOTS_KEY, DEFAULT_BUY_AGAIN_SLOTS, 0, MAX_SLOTS),
         source.getInt(BUY_AGAIN_MIN_BASKETS_KEY, DEFAULT_BUY_AGAIN_MIN_BASKETS, 2, MAX_BUY_AGAIN_MIN_BASKETS),
         source.getInt(NEWCOMER_SLOTS_KEY, DEFAULT_NEWCOMER_SLOTS, 0, MAX_SLOTS),
-        source.getInt(SCORE_SHARDS_KEY, DEFAULT_SCORE_SHARDS, 1, MAX_SCORE_SHARDS));
+        source.getInt(SCORE_SHARDS_KEY, DEFAULT_SCORE_SHARDS, 1, MAX_SCORE_SHARDS),
+        source.getInt(MIN_CITED_ORDERS_KEY, DEFAULT_MIN_CITED_ORDERS, 1, MAX_MIN_CITED_ORDERS));
   }
 }

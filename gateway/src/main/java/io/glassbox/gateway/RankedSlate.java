@@ -68,9 +68,10 @@ record RankedSlate(
   /**
    * The candidates worth ranking, in retrieval order: not already in the user's history, each id
    * once, and with at least one known retrieval source (a candidate without one could not be given
-   * an honest reason).
+   * an honest reason); each with only the via items a reason may cite, those sharing at least
+   * {@code minCitedOrders} orders with it ({@link CitablePairs}).
    */
-  static List<Candidate> eligible(List<Candidate> candidates, Collection<String> historyItemIds) {
+  static List<Candidate> eligible(List<Candidate> candidates, Collection<String> historyItemIds, int minCitedOrders) {
     Set<String> history = new HashSet<>(historyItemIds);
     Set<String> seen = new HashSet<>();
     List<Candidate> eligible = new ArrayList<>();
@@ -78,7 +79,7 @@ record RankedSlate(
       if (RetrievalReasons.canExplain(candidate)
           && !history.contains(candidate.getItemId())
           && seen.add(candidate.getItemId())) {
-        eligible.add(candidate);
+        eligible.add(CitablePairs.of(candidate, minCitedOrders));
       }
     }
     return eligible;
@@ -262,7 +263,7 @@ record RankedSlate(
 
   /**
    * The newcomers worth a place: candidates the model does not know that were bought together
-   * with the user's recent purchases (a co-purchase reason can say why), strongest first (the
+   * with the user's recent purchases (a co-purchase reason can say why: it cites a pair), strongest first (the
    * retrieval score: orders shared with the user's recent items; ties keep retrieval order), at
    * most {@code most}.
    */
@@ -276,11 +277,14 @@ record RankedSlate(
 
   /**
    * Whether {@code candidate} takes a newcomer place when the model does not know it: when it was
-   * retrieved by co-purchase. The explain service counts Recommend's newcomers by the same rule,
-   * from the candidates' sources (its UserRankingQuery.isNewcomer).
+   * retrieved by co-purchase and has a via item its reason may cite (one left by {@link
+   * CitablePairs}: a newcomer placed by this rule must say what it was bought with). The explain
+   * service counts Recommend's newcomers by the same rule, from the candidates' sources and via
+   * items (its UserRankingQuery.isNewcomer).
    */
   static boolean mayBeNewcomer(Candidate candidate) {
-    return candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE);
+    return candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
+        && candidate.getViaItemIdsCount() > 0;
   }
 
   /** The best {@code k} (fewer when there are fewer). */

@@ -118,7 +118,7 @@ final class Recommender {
 
   private ListenableFuture<RecommendResponse> rankAndDescribe(Request request, Retrieval found) {
     List<Candidate> eligible = RankedSlate.eligible(
-        found.candidates().getCandidatesList(), found.historyItemIds());
+        found.candidates().getCandidatesList(), found.historyItemIds(), config.minCitedOrders());
     log.debug("{} eligible candidates of {}, cold start {}", eligible.size(),
         found.candidates().getCandidatesCount(), found.coldStart());
     if (eligible.isEmpty()) {

@@ -27,8 +27,9 @@ final class RetrievalReasons {
 
   /**
    * The reasons for one candidate, co-purchase (more specific) before popularity (a best seller,
-   * else its purchases); empty only for a candidate that {@link #canExplain} rejects (never
-   * ranked).
+   * else its purchases); empty for a candidate that {@link #canExplain} rejects (never ranked),
+   * and for one found only by co-purchase whose via items none may be cited ({@link
+   * CitablePairs}): a co-purchase reason names the items it was bought with, or is not given.
    *
    * @param items display fields by id, for the titles of the via items (an id stands in for a
    *     title the catalogue lacks)
@@ -36,7 +37,8 @@ final class RetrievalReasons {
   static List<Reason> of(Candidate candidate, Map<String, Item> items, String locale) {
     ReasonTexts texts = ReasonTexts.forLocale(locale);
     List<Reason> reasons = new ArrayList<>(2);
-    if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)) {
+    if (candidate.getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
+        && candidate.getViaItemIdsCount() > 0) {
       List<String> via = candidate.getViaItemIdsList();
       List<String> titles = new ArrayList<>(via.size());
       for (String id : via) {

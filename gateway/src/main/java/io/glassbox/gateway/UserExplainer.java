@@ -161,7 +161,7 @@ final class UserExplainer {
     ListenableFuture<Found> ranking = Futures.transform(fetched, done -> {
       GetUserHistoryResponse record = Futures.getUnchecked(history);
       UserRanking.Builder found = ranking(userId, field, catalogueIds, record, Futures.getUnchecked(candidates),
-          Futures.getUnchecked(items));
+          Futures.getUnchecked(items), config.minCitedOrders());
       if (limit.isPresent()) {
         return new Found(found.build(), limit.getAsInt());
       }
@@ -222,12 +222,12 @@ final class UserExplainer {
 
   /**
    * The ranking the explain service is asked about: Recommend's eligible candidates in its tie
-   * order, each with its sources (which tell the explain service the candidates that take the
-   * newcomer places of a default answer when the model does not know them).
+   * order, each with its sources and the via items it may cite (which tell the explain service the
+   * candidates that take the newcomer places of a default answer when the model does not know them).
    */
   private static UserRanking.Builder ranking(
       String userId, String field, List<String> catalogueIds, GetUserHistoryResponse history,
-      RetrieveCandidatesResponse candidates, GetItemsResponse items) {
+      RetrieveCandidatesResponse candidates, GetItemsResponse items, int minCitedOrders) {
     if (items.getMissingItemIdsCount() > 0) {
       // WhatIf's additions are named by index, as its removals are.
       String missing = items.getMissingItemIds(0);
@@ -258,7 +258,7 @@ final class UserExplainer {
         throw bought(catalogueIds.get(0));
       }
     }
-    List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record));
+    List<Candidate> eligible = RankedSlate.inTieOrder(RankedSlate.eligible(candidates.getCandidatesList(), record, minCitedOrders));
     UserRanking.Builder ranking = UserRanking.newBuilder().addAllRecordItemIds(record);
     List<String> ids = new ArrayList<>(eligible.size());
     boolean counted = candidates.hasRecentWindow();

@@ -22,7 +22,7 @@ class GatewayConfigTest {
 
     assertEquals(new GatewayConfig(50051, "localhost:50052", "localhost:50053", "localhost:50054",
         Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofMillis(800), Duration.ofMillis(50),
-        200, 500, 2000, true, 10, 2, 1, 1), config);
+        200, 500, 2000, true, 10, 2, 1, 1, 3), config);
   }
 
   @Test
@@ -43,11 +43,12 @@ class GatewayConfigTest {
         Map.entry("GLASSBOX_GATEWAY_BUY_AGAIN_SLOTS", "0"),
         Map.entry("GLASSBOX_GATEWAY_BUY_AGAIN_MIN_BASKETS", "3"),
         Map.entry("GLASSBOX_GATEWAY_NEWCOMER_SLOTS", "4"),
-        Map.entry("GLASSBOX_GATEWAY_SCORE_SHARDS", "16"))));
+        Map.entry("GLASSBOX_GATEWAY_SCORE_SHARDS", "16"),
+        Map.entry("GLASSBOX_GATEWAY_MIN_CITED_ORDERS", "1"))));
 
     assertEquals(new GatewayConfig(6000, "dns:///feature:50052", "model:1", "in-process:explain",
         Duration.ofSeconds(5), Duration.ofMillis(700), Duration.ofMillis(400), Duration.ofMillis(20),
-        1000, 2000, 50, false, 0, 3, 4, 16), config);
+        1000, 2000, 50, false, 0, 3, 4, 16, 1), config);
   }
 
   @ParameterizedTest
@@ -68,7 +69,9 @@ class GatewayConfigTest {
       "GLASSBOX_GATEWAY_NEWCOMER_SLOTS, -1",
       "GLASSBOX_GATEWAY_NEWCOMER_SLOTS, 51",
       "GLASSBOX_GATEWAY_SCORE_SHARDS, 0",
-      "GLASSBOX_GATEWAY_SCORE_SHARDS, 17"})
+      "GLASSBOX_GATEWAY_SCORE_SHARDS, 17",
+      "GLASSBOX_GATEWAY_MIN_CITED_ORDERS, 0",
+      "GLASSBOX_GATEWAY_MIN_CITED_ORDERS, 1001"})
   void load_badValue_failsNamingTheKey(String key, String value) {
     ConfigException error = assertThrows(ConfigException.class,
         () -> GatewayConfig.load(ConfigSource.of(Map.of(key, value))));

@@ -697,7 +697,8 @@ class GatewayExplainRealDataTest {
           .setRecentWindow(info.getTrend().getWindow()).build());
       Map<String, Long> counts = new HashMap<>();
       List<String> candidates = new ArrayList<>();
-      for (Candidate candidate : RankedSlate.eligible(retrieved.getCandidatesList(), record)) {
+      for (Candidate candidate : RankedSlate.eligible(retrieved.getCandidatesList(), record,
+          GatewayConfig.DEFAULT_MIN_CITED_ORDERS)) {
         candidates.add(candidate.getItemId());
         counts.put(candidate.getItemId(), candidate.getRecentPurchases());
       }

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
 import io.glassbox.api.v1.ExplainItemResponse;
-import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.FeedbackType;
 import io.glassbox.api.v1.GatewayGrpc;
-import io.glassbox.api.v1.ImportChunk;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.api.v1.IngestEventsRequest;
 import io.glassbox.api.v1.Reason;
@@ -32,13 +29,9 @@ import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,8 +41,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Recommend's newcomer places with the real services (embedded data, in-memory store, the shipped
  * model, the explain service) behind a gateway with the defaults: two items imported while the
- * suite runs, which the model has never seen, are bought together in two orders; a customer of
- * the embedded data buys the first, and the second gets the answer's last place. Two orders leave
+ * suite runs, which the model has never seen, are bought together in three orders (the fewest a
+ * reason cites a pair from by default); a customer of the embedded data buys the first, and the
+ * second gets the answer's last place. Three orders leave
  * the stand far behind the customer's 500th strongest candidate: it is there because retrieval
  * keeps new items for the newcomer places.
  */
@@ -59,12 +53,12 @@ class GatewayNewcomerRealDataTest {
   private static final String CUSTOMER = "12348";
   private static final String LANTERN = "NEWCOMER-LANTERN";
   private static final String STAND = "NEWCOMER-LANTERN-STAND";
-  /** Sold with the customer's last purchase of the embedded data, 23078, in two orders. */
+  /** Sold with the customer's last purchase of the embedded data, 23078, in three orders. */
   private static final String BOX = "NEWCOMER-TISSUE-BOX";
   private static final String LAST_DATASET_PURCHASE = "23078";
   /** 2011-12-09 12:00 UTC, the embedded data's last day. */
   private static final long LAST_DAY_NOON = 1_323_432_000L;
-  private static final int ORDERS_WITH_BOTH = 2;
+  private static final int ORDERS_WITH_BOTH = GatewayConfig.DEFAULT_MIN_CITED_ORDERS;
   private static final RunningServers running = new RunningServers();
   private static GatewayGrpc.GatewayBlockingStub gateway;
 
@@ -76,10 +70,11 @@ class GatewayNewcomerRealDataTest {
     GrpcServer gatewayServer = running.keep(GatewayMain.start(base.with(backends.gatewaySettings())).grpc());
     gateway = GatewayGrpc.newBlockingStub(running.channel("localhost:" + gatewayServer.port()));
 
-    importItems(running.channel("localhost:" + feature.adminPort()),
+    ImportResponse imported = ItemsImport.importItems(running.channel("localhost:" + feature.adminPort()),
         "item_id,title,price\n" + LANTERN + ",GLASS LANTERN NEWCOMER,4.95\n"
             + STAND + ",LANTERN STAND NEWCOMER,2.10\n" + BOX + ",TISSUE BOX NEWCOMER,1.65\n");
-    // Two other shoppers' orders hold both (ingested as a shop's back end would), then the
+    assertEquals(3, imported.getStored());
+    // Three other shoppers' orders hold both (ingested as a shop's back end would), then the
     // customer buys the lantern through the gateway.
     IngestEventsRequest.Builder orders = IngestEventsRequest.newBuilder();
     for (int order = 0; order < ORDERS_WITH_BOTH; order++) {
@@ -99,28 +94,6 @@ class GatewayNewcomerRealDataTest {
     gateway.withDeadlineAfter(20, TimeUnit.SECONDS).submitFeedback(SubmitFeedbackRequest.newBuilder()
         .setUserId(CUSTOMER).setItemId(LANTERN).setType(FeedbackType.FEEDBACK_TYPE_PURCHASE)
         .setTime(Timestamp.newBuilder().setSeconds(LAST_DAY_NOON)).setOrderId("customer-order").build());
-  }
-
-  private static void importItems(ManagedChannel admin, String csv) throws Exception {
-    CompletableFuture<ImportResponse> done = new CompletableFuture<>();
-    StreamObserver<ImportChunk> chunks = FeatureAdminGrpc.newStub(admin).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .importItems(new StreamObserver<>() {
-          @Override
-          public void onNext(ImportResponse response) {
-            done.complete(response);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    chunks.onNext(ImportChunk.newBuilder().setCsv(ByteString.copyFrom(csv, StandardCharsets.UTF_8)).build());
-    chunks.onCompleted();
-    assertEquals(3, done.get(30, TimeUnit.SECONDS).getStored());
   }
 
   @AfterAll
@@ -151,7 +124,7 @@ class GatewayNewcomerRealDataTest {
     assertEquals(ReasonKind.REASON_KIND_NEWCOMER, last.getReasons(0).getKind());
     assertEquals(ReasonKind.REASON_KIND_CO_PURCHASE, last.getReasons(1).getKind());
     assertEquals(List.of(LANTERN), last.getReasons(1).getEvidenceItemIdsList());
-    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 2 orders of up to 100 different items),"
+    assertEquals("It has been bought together with GLASS LANTERN NEWCOMER (in 3 orders of up to 100 different items),"
         + " which you bought.",
         last.getReasons(1).getText());
     assertFalse(response.getExplanationsDegraded());
@@ -218,17 +191,17 @@ class GatewayNewcomerRealDataTest {
 
   @Test
   void recommend_twoNewcomerSlots_alsoPlaceTheItemSoldWithAnOlderPurchase() {
-    // 23078 has 200 dataset neighbours sharing 2 orders or more with it: the box, tied with the
-    // weakest and the newest item, is only among its new-item neighbours.
+    // 23078's 200 strongest dataset neighbours share more than 3 orders with it: the box is only
+    // among its new-item neighbours.
     RecommendResponse response = recommend(RecommendRequest.newBuilder().setLimit(10).setNewcomerSlots(2));
 
     assertEquals(List.of(STAND, BOX), ids(response).subList(8, 10),
-        "strongest first: the stand (2 orders x the latest purchase's weight 1) before the box (2 x 0.9)");
+        "strongest first: the stand (3 orders x the latest purchase's weight 1) before the box (3 x 0.9)");
     RecommendedItem box = response.getItems(9);
     assertEquals(List.of(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE, RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER),
         box.getSourcesList());
     assertEquals(List.of(LAST_DATASET_PURCHASE), box.getReasons(1).getEvidenceItemIdsList());
-    assertTrue(box.getReasons(1).getText().endsWith("(in 2 orders of up to 100 different items), which you bought."), box.getReasons(1).getText());
+    assertTrue(box.getReasons(1).getText().endsWith("(in 3 orders of up to 100 different items), which you bought."), box.getReasons(1).getText());
   }
 
   @Test

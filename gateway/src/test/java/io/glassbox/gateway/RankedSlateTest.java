@@ -52,7 +52,7 @@ class RankedSlateTest {
         Candidate.newBuilder().setItemId("nosource").setRetrievalScore(6).build(),
         Candidate.newBuilder().setItemId("unspecified").setRetrievalScore(6)
             .addSources(RetrievalSource.RETRIEVAL_SOURCE_UNSPECIFIED).build(),
-        popular("c", 1)), List.of("h1", "h2"));
+        popular("c", 1)), List.of("h1", "h2"), 1);
 
     assertEquals(List.of("a", "c"), eligible.stream().map(Candidate::getItemId).toList());
     assertEquals(9, eligible.get(0).getRetrievalScore(), "the first occurrence is kept");

@@ -97,7 +97,7 @@ class ResponseAssemblerTest {
 
   @Test
   void assemble_newcomers_takeTheLastPlacesWithTheRuleReasonThenTheirCoPurchaseReason() {
-    Candidate newcomer = coPurchase("n1", 4, "h1").toBuilder().addViaSharedOrders(3).setViaMaxBasketSize(100).build();
+    Candidate newcomer = coPurchase("n1", 4, "h1").toBuilder().clearViaSharedOrders().addViaSharedOrders(3).setViaMaxBasketSize(100).build();
     Places places = Places.of(4, new BuyAgain(BUY_AGAIN.items().subList(0, 1), 9, false, ZoneOffset.UTC), List.of(newcomer));
     assertEquals(2, places.modelPlaces());
 

@@ -43,7 +43,7 @@ class RetrievalReasonsTest {
 
   @Test
   void coPurchase_withTheSharedOrders_statesThemPerViaItem_andTheOrdersTheyCount() {
-    Candidate candidate = coPurchase("x", 1, "h1", "h2").toBuilder().addViaSharedOrders(12).addViaSharedOrders(1)
+    Candidate candidate = coPurchase("x", 1, "h1", "h2").toBuilder().clearViaSharedOrders().addViaSharedOrders(12).addViaSharedOrders(1)
         .setViaMaxBasketSize(100).build();
 
     Reason reason = RetrievalReasons.of(candidate, ITEMS, "en-US").get(0);
@@ -68,12 +68,19 @@ class RetrievalReasonsTest {
     assertEquals("It has been bought together with gone, which you bought.", reason.getText());
   }
 
+  /**
+   * Without a via item it may cite (CitablePairs left none: each shares too few orders) there is
+   * no co-purchase reason: "bought together with items you bought" would still tell a shopper
+   * with one purchase what someone else's order held.
+   */
   @Test
-  void coPurchase_withoutViaItems_citesNothing() {
-    Reason reason = RetrievalReasons.of(coPurchase("x", 1), ITEMS, "en-US").get(0);
+  void coPurchase_withoutViaItems_givesNoCoPurchaseReason() {
+    Candidate both = coPurchase("x", 1).toBuilder().addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR)
+        .setBestSeller(false).setPurchases(3).build();
 
-    assertEquals("It has been bought together with items you bought.", reason.getText());
-    assertEquals(List.of(), reason.getEvidenceItemIdsList());
+    assertEquals(List.of(), RetrievalReasons.of(coPurchase("x", 1), ITEMS, "en-US"));
+    assertEquals(List.of(ReasonKind.REASON_KIND_SALES),
+        RetrievalReasons.of(both, ITEMS, "en-US").stream().map(Reason::getKind).toList());
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.glassbox.gateway;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.Item;
 import io.glassbox.api.v1.RetrievalSource;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,12 +25,20 @@ final class TestCatalogue {
 
   private TestCatalogue() {}
 
+  /** Orders each via item of {@link #coPurchase} shares with it: more than a reason needs to cite the pair. */
+  static final int SHARED_ORDERS = 10;
+
+  /**
+   * A candidate retrieved by co-purchase through {@code via}, each sharing {@value #SHARED_ORDERS}
+   * orders with it (no basket size: its reasons state no counts).
+   */
   static Candidate coPurchase(String id, double score, String... via) {
     return Candidate.newBuilder()
         .setItemId(id)
         .addSources(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
         .setRetrievalScore(score)
         .addAllViaItemIds(List.of(via))
+        .addAllViaSharedOrders(Collections.nCopies(via.length, SHARED_ORDERS))
         .build();
   }
 

@@ -1,0 +1,49 @@
+package io.glassbox.gateway;
+
+import io.glassbox.api.v1.Candidate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one place that decides which "bought together" pairs a reason may cite. A pair held by few
+ * orders tells a shopper about other customers' baskets (from one order: that someone else bought
+ * both items, as the candidate is never in the shopper's own history), so a via item is kept only
+ * when it shares at least {@code minOrders} orders with the candidate
+ * ({@link GatewayConfig#minCitedOrders}). Everything after retrieval reads the via items kept
+ * here: the gateway's retrieval reasons, the explain service's (it is sent these via items), and
+ * the newcomer places (a newcomer is placed for a pair it cites). The candidate keeps its sources
+ * and retrieval score, so eligibility and the model's ranking do not change.
+ */
+final class CitablePairs {
+  private CitablePairs() {}
+
+  /**
+   * {@code candidate} with only the via items it may cite, each with its shared orders; unchanged
+   * when {@code minOrders} is 1. With a higher minimum, via items whose shared orders the feature
+   * service did not send (one count per via item) cannot be shown to reach it and are all dropped.
+   */
+  static Candidate of(Candidate candidate, int minOrders) {
+    if (minOrders <= 1 || candidate.getViaItemIdsCount() == 0) {
+      return candidate;
+    }
+    List<String> via = candidate.getViaItemIdsList();
+    List<Integer> shared = candidate.getViaSharedOrdersList();
+    List<String> keptVia = new ArrayList<>(via.size());
+    List<Integer> keptShared = new ArrayList<>(via.size());
+    if (shared.size() == via.size()) {
+      for (int i = 0; i < via.size(); i++) {
+        if (shared.get(i) >= minOrders) {
+          keptVia.add(via.get(i));
+          keptShared.add(shared.get(i));
+        }
+      }
+    }
+    if (keptVia.size() == via.size()) {
+      return candidate;
+    }
+    return candidate.toBuilder()
+        .clearViaItemIds().addAllViaItemIds(keptVia)
+        .clearViaSharedOrders().addAllViaSharedOrders(keptShared)
+        .build();
+  }
+}

@@ -1,0 +1,61 @@
+package io.glassbox.gateway;
+
+import static io.glassbox.gateway.TestCatalogue.coPurchase;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.RetrievalSource;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(10)
+class CitablePairsTest {
+  /** Retrieved through h1 (12 shared orders), h2 (1) and h3 (3), also as popular. */
+  private static final Candidate MIXED = coPurchase("x", 5, "h1", "h2", "h3").toBuilder()
+      .clearViaSharedOrders().addViaSharedOrders(12).addViaSharedOrders(1).addViaSharedOrders(3)
+      .setViaMaxBasketSize(100).addSources(RetrievalSource.RETRIEVAL_SOURCE_POPULAR).setPurchases(40).build();
+
+  @Test
+  void of_keepsThePairsFromAtLeastTheMinimumOrders_andEverythingElse() {
+    Candidate cited = CitablePairs.of(MIXED, 3);
+
+    assertEquals(List.of("h1", "h3"), cited.getViaItemIdsList());
+    assertEquals(List.of(12, 3), cited.getViaSharedOrdersList());
+    assertEquals(MIXED.toBuilder().clearViaItemIds().clearViaSharedOrders().build(),
+        cited.toBuilder().clearViaItemIds().clearViaSharedOrders().build(),
+        "sources, retrieval score, basket size and purchases are the candidate's own");
+  }
+
+  @Test
+  void of_minimumOfTwo_dropsOnlyTheOneOrderPair() {
+    assertEquals(List.of("h1", "h3"), CitablePairs.of(MIXED, 2).getViaItemIdsList());
+    assertEquals(List.of("h1"), CitablePairs.of(MIXED, 4).getViaItemIdsList());
+  }
+
+  @Test
+  void of_noPairFromEnoughOrders_leavesNoViaItem_butKeepsTheSources() {
+    Candidate cited = CitablePairs.of(MIXED, 13);
+
+    assertEquals(List.of(), cited.getViaItemIdsList());
+    assertEquals(List.of(), cited.getViaSharedOrdersList());
+    assertEquals(MIXED.getSourcesList(), cited.getSourcesList());
+  }
+
+  @Test
+  void of_minimumOfOne_isTodaysCandidate_evenWithoutCounts() {
+    Candidate uncounted = coPurchase("x", 1, "h1").toBuilder().clearViaSharedOrders().build();
+
+    assertEquals(MIXED, CitablePairs.of(MIXED, 1));
+    assertEquals(uncounted, CitablePairs.of(uncounted, 1));
+  }
+
+  @Test
+  void of_countsMissingOrMisaligned_citesNoPairAboveOne() {
+    Candidate uncounted = coPurchase("x", 1, "h1", "h2").toBuilder().clearViaSharedOrders().build();
+    Candidate misaligned = uncounted.toBuilder().addViaSharedOrders(50).build();
+
+    assertEquals(List.of(), CitablePairs.of(uncounted, 2).getViaItemIdsList());
+    assertEquals(List.of(), CitablePairs.of(misaligned, 2).getViaItemIdsList());
+  }
+}
