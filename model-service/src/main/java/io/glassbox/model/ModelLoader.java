@@ -9,7 +9,9 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -53,13 +55,10 @@ public final class ModelLoader {
   /** Loads the version folder {@code folder}, named {@code version}, of model {@code modelName}. */
   public LoadedModel load(String modelName, String version, Path folder) {
     long started = System.nanoTime();
-    for (String file : new String[] {METADATA_FILE, VOCABULARY_FILE, MODEL_FILE}) {
-      if (!Files.isRegularFile(folder.resolve(file))) {
-        throw new ModelLoadException(file + " is missing from version " + version);
-      }
-    }
-    ModelMetadata metadata = ModelMetadata.read(folder.resolve(METADATA_FILE), json);
-    Vocabulary vocabulary = Vocabulary.read(folder.resolve(VOCABULARY_FILE));
+    // Each file is checked just before it is read (not all first): one swapped for a named pipe
+    // meanwhile would hold the open, the reload and every reload after it, for good.
+    ModelMetadata metadata = ModelMetadata.read(regularFile(folder, METADATA_FILE, METADATA_FILE, version), json);
+    Vocabulary vocabulary = Vocabulary.read(regularFile(folder, VOCABULARY_FILE, VOCABULARY_FILE, version));
     if (vocabulary.size() != metadata.vocabularySize()) {
       throw new ModelLoadException("vocabulary.tsv holds " + vocabulary.size()
           + " items but metadata.json says vocabulary_size " + metadata.vocabularySize());
@@ -68,19 +67,14 @@ public final class ModelLoader {
       log.warn("metadata.json of version folder {} says version {}; the folder name is used",
           version, metadata.version());
     }
-    Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> {
-      Path file = folder.resolve(declared.file());
-      if (!Files.isRegularFile(file)) {
-        throw new ModelLoadException(declared.file() + " (metadata.json title_similarity.file) is "
-            + "missing from version " + version);
-      }
-      return TitleTerm.read(file, declared.weight(), vocabulary);
-    });
+    Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> TitleTerm.read(
+        regularFile(folder, declared.file(), declared.file() + " (metadata.json title_similarity.file)", version),
+        declared.weight(), vocabulary));
     // model.onnx is read once: ONNX Runtime gets the bytes that were checked, never the folder's
     // files (which may change after the check), and external data only from a private copy.
     byte[] modelBytes;
     try {
-      modelBytes = Files.readAllBytes(folder.resolve(MODEL_FILE));
+      modelBytes = Files.readAllBytes(regularFile(folder, MODEL_FILE, MODEL_FILE, version));
     } catch (IOException e) {
       throw new ModelLoadException("model.onnx could not be read", e);
     }
@@ -121,6 +115,30 @@ public final class ModelLoader {
         model.trimsPadding() ? "trimmed to the longest row" : "always the whole window",
         (System.nanoTime() - started) / 1_000_000);
     return model;
+  }
+
+  /**
+   * {@code folder/name}, once it is checked to be a regular file (after symbolic links): a named pipe
+   * would hold the open until a writer came, a device would never end. Java opens no file without
+   * blocking on a pipe, so the check comes right before the open; {@code shown} names the file in
+   * the message.
+   */
+  private static Path regularFile(Path folder, String name, String shown, String version) {
+    Path file = folder.resolve(name);
+    BasicFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      throw new ModelLoadException(shown + " is missing from version " + version);
+    } catch (IOException e) {
+      throw new ModelLoadException(shown + " in version " + version + " cannot be read", e);
+    }
+    if (!attributes.isRegularFile()) {
+      throw new ModelLoadException(shown + " in version " + version + " is not a regular file ("
+          + (attributes.isDirectory() ? "a folder" : "a named pipe, a device or a socket")
+          + "): a version folder holds its model's files as plain files");
+    }
+    return file;
   }
 
   /** One full-length history against the first and the last vocabulary index; scores must be finite. */
