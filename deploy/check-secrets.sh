@@ -55,6 +55,18 @@ tls=(tls.crt tls.key)
 keys=(client-key admin-key caller-key api-keys)
 all=("${ca[@]}" "${tls[@]}" "${keys[@]}")
 snapshot() { rm -rf "$2" && cp -a "$1" "$2"; }
+# Modes: a file holding a secret is readable by its owner only (600), wherever a copy of the folder
+# goes (cp -r, a tarball keep modes); client-key and api-keys (hashes only) stay readable (644) for
+# the compose containers, which run as another user and read them through bind mounts that keep the
+# host's owner and mode, and so do the certificates (public).
+private=(admin-key caller-key ca.key tls.key secrets.yaml
+         client-key.new admin-key.new caller-key.new client-key.old admin-key.old caller-key.old)
+readable=(client-key api-keys ca.crt tls.crt)
+modes() {  # folder: every file of it the script names at its mode
+  local f
+  for f in "${private[@]}"; do [ ! -e "$1/$f" ] || [ "$(stat -c %a "$1/$f")" = 600 ] || return 1; done
+  for f in "${readable[@]}"; do [ ! -e "$1/$f" ] || [ "$(stat -c %a "$1/$f")" = 644 ] || return 1; done
+}
 # The servers' own rule (ApiKeys.parse): a role, 64 hex digits and a name of [A-Za-z0-9._@-]{1,64}.
 servers_read() { eval '! grep -Evx "(client|admin) [0-9a-f]{64} [A-Za-z0-9._@-]{1,64}|[[:space:]]*(#.*)?" '"$1"/api-keys; }
 
@@ -67,6 +79,7 @@ check "the certificate it makes verifies against its CA (openssl verify)" verifi
 check "api-keys lists the client key as client, the admin key as admin and the caller key as client, each once" lists_ours s
 check "the caller key, for the shop's back end, is not the suite's own key" eval '! cmp -s s/client-key s/caller-key'
 check "the caller key is readable by its owner only: no container reads it" test "$(stat -c %a s/caller-key)" = 600
+check "a first run makes the private keys, the plain keys the containers do not read and secrets.yaml 600, the rest 644" modes s
 check "secrets.yaml does not hand the caller key to the pods" eval '! command -v kubectl || ! grep -qF "$(base64 -w0 s/caller-key)" s/secrets.yaml'
 
 # A rerun keeps everything, including a line an operator added for another application.
@@ -76,6 +89,16 @@ check "a rerun succeeds" make_secrets s
 check "a rerun keeps the CA, the service key and certificate and the API keys byte for byte" same s0 s "${all[@]}"
 check "a rerun says what it kept" said "kept client-key admin-key caller-key api-keys ca.key ca.crt tls.key tls.crt"
 
+# A folder whose private files others can read (tls.key as older versions left it, files put back
+# by hand or unpacked with another umask): a rerun takes their group and other bits away and says so.
+snapshot s0 loose
+chmod 644 loose/tls.key loose/ca.key loose/admin-key
+chmod 640 loose/caller-key
+check "a rerun over private files others can read succeeds" make_secrets loose
+check "... makes them 600, the others as they were" eval 'modes loose && same s0 loose "${all[@]}"'
+check "... and says which it made private" said "made admin-key caller-key ca.key tls.key readable by their owner only"
+check "... and the next rerun has none to tighten" eval 'make_secrets loose && ! said "readable by their owner only"'
+
 # --renew: a new service key and certificate, the same CA and API keys.
 check "--renew succeeds" make_secrets s --renew
 check "--renew replaces tls.crt and tls.key" differ s0 s "${tls[@]}"
@@ -83,6 +106,7 @@ check "--renew keeps the CA and the API keys byte for byte" same s0 s "${ca[@]}"
 check "the renewed certificate verifies against the kept CA (openssl verify)" verifies s
 check "the renewed key is the renewed certificate's" belongs s
 check "--renew says what it replaced" said "replaced tls.key tls.crt"
+check "--renew leaves the new tls.key at 600" modes s
 
 # --new-api-keys: new plain keys, api-keys with their hashes and the operator's line still there.
 snapshot s s1
@@ -93,6 +117,7 @@ check "--new-api-keys lists the new keys in api-keys" lists_ours s
 check "--new-api-keys says the shop is refused until it has the new caller-key" \
   said "is refused from the moment a pod has the new api-keys until it presents the new caller-key"
 check "--new-api-keys keeps the lines an operator added to api-keys" grep -q " shop-app$" s/api-keys
+check "--new-api-keys leaves admin-key and caller-key at 600, client-key at 644" modes s
 check "--new-api-keys drops the old keys from api-keys" \
   test "$(grep -c -e "$(hash s1/client-key)" -e "$(hash s1/admin-key)" -e "$(hash s1/caller-key)" s/api-keys)" = 0
 
@@ -104,6 +129,7 @@ check "--new-ca keeps the API keys byte for byte" same s2 s "${keys[@]}"
 check "the certificate of the new CA verifies against it (openssl verify)" verifies s
 check "--new-ca warns that what the old CA signed stops being trusted, naming it" \
   said "Every certificate the old CA signed stops being trusted: tls.crt here"
+check "--new-ca leaves ca.key and tls.key at 600" modes s
 
 # Kept files that do not belong together: exit status 1, a message naming them, nothing written.
 broken_run() {  # folder, expected message, then options
@@ -232,6 +258,7 @@ check "after step 1, api-keys still lists the keys in use, named retiring" \
 check "after step 1, api-keys keeps the lines an operator added" grep -q " shop-app$" s/api-keys
 check "after step 1, every api-keys line is one the servers read" servers_read s
 check "step 1 refuses no call, whichever pods see it first" accepted_across r0 s
+check "--rotate-api-keys leaves the .new keys at 600" eval 'test -e s/client-key.new && modes s'
 check "step 1 says which api-keys every pod must have loaded" \
   said "glassbox_api_keys_loaded{version=\"$(sha256sum s/api-keys | cut -c1-16)\"}"
 snapshot s r1
@@ -256,6 +283,7 @@ check "--use-new-api-keys keeps the old keys as client-key.old, admin-key.old an
     && test ! -e s/client-key.new -a ! -e s/admin-key.new -a ! -e s/caller-key.new'
 check "--use-new-api-keys keeps api-keys, the CA and the certificate byte for byte" same r1 s api-keys "${ca[@]}" "${tls[@]}"
 check "step 2 refuses no call, whichever pods see it first" accepted_across r1 s
+check "--use-new-api-keys leaves the .old keys at 600, the new client-key at 644" eval 'test -e s/client-key.old && modes s'
 check "step 2 says which client-key every caller must have loaded" \
   said "glassbox_client_key_loaded{version=\"$(printf 'glassbox client key %s' "$(cat s/client-key)" | sha256sum | cut -c1-8)\"}"
 check "step 2 does not print the client key's own sha256, which /metrics would hand out" \
@@ -287,6 +315,7 @@ check "--retire-old-api-keys removes client-key.old, admin-key.old and caller-ke
 check "--retire-old-api-keys keeps the new keys, their lines and the operator's" \
   eval 'same r2 s client-key admin-key caller-key "${ca[@]}" "${tls[@]}" && lists_ours s && grep -q " shop-app$" s/api-keys'
 check "step 3 refuses no call, whichever pods see it first" accepted_across r2 s
+check "--retire-old-api-keys leaves the modes as they were" modes s
 check "--retire-old-api-keys says what it deleted" said "deleted client-key.old admin-key.old caller-key.old"
 
 # Abandoning a rotation after step 1: the next keys go, api-keys as before it; not after step 2.
@@ -296,6 +325,7 @@ check "--abandon-rotation after step 1 drops the next keys, api-keys back as it 
     && test ! -e ab/client-key.new -a ! -e ab/admin-key.new -a ! -e ab/caller-key.new \
     && said "api-keys accepts only the keys in use again"'
 check "abandoning refuses no call, whichever pods see it first" accepted_across r1 ab
+check "--abandon-rotation leaves the modes as they were" modes ab
 check "--abandon-rotation with no rotation under way fails with a message, writing nothing" \
   broken_run ab "--abandon-rotation: no rotation is under way" --abandon-rotation
 snapshot r2 ab

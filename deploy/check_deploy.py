@@ -1215,6 +1215,29 @@ def check_secrets(secrets_dir, rendered, r):
             "make-secrets.sh: tls.key must be PKCS#8 PEM (what the servers read)")
 
 
+def check_secret_modes(root, secrets_dir, r):
+    """The modes make-secrets.sh leaves: a file a compose file mounts from deploy/secrets is readable by
+    the containers' user (uid 10001, through a bind mount that keeps the host's owner and mode); every
+    other file holding a secret (all but api-keys, hashes only, and the certificates) is its owner's
+    only, so that a copy of the folder (cp -r, a tarball) does not hand it to everyone."""
+    mounted = set()
+    for compose in sorted((root / "deploy").glob("docker-compose*.yml")):
+        for secret in (load_all(compose)[0] or {}).get("secrets", {}).values():
+            source = Path(secret.get("file", ""))
+            if source.parent == Path("secrets"):
+                mounted.add(source.name)
+    r.check(mounted, "docker-compose.yml: mounts no file of deploy/secrets (its secrets: ... file: ./secrets/...)")
+    r.check(secrets_dir.stat().st_mode & 0o077 == 0, "make-secrets.sh: its folder must be its owner's only (700)")
+    for f in sorted(secrets_dir.iterdir()):
+        mode = f.stat().st_mode & 0o777
+        if f.name in mounted:
+            r.check(mode & 0o004, f"make-secrets.sh: {f.name} is mounted by docker compose, whose containers read "
+                                  f"it as uid 10001: it must be readable by others, not {mode:o}")
+        elif f.suffix != ".crt" and f.name != "api-keys":
+            r.check(mode & 0o077 == 0, f"make-secrets.sh: {f.name} holds a secret and no compose container reads it: "
+                                       f"it must be readable by its owner only (600), not {mode:o}")
+
+
 # ------------------------------------------------------------------------------------- sizing
 
 SIZING_HEADROOM = 1.30
@@ -1673,6 +1696,7 @@ def main():
         check_alert_rules(root, production, r)
     if args.secrets_dir:
         check_secrets(args.secrets_dir, {("+".join(k) if isinstance(k, tuple) else k): v for k, v in rendered.items()}, r)
+        check_secret_modes(root, args.secrets_dir, r)
     gpu = rendered.get(("gpu",))
     if gpu and () in rendered:
         # The component changes the model-service only.

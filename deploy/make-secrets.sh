@@ -32,6 +32,9 @@
 # says what that run would have said (the next rotation step, secrets.yaml); it exits 0 if it was
 # given no options or the same ones (in any order), else 1, asking to be run again for its own
 # (after the wait, if that run was a rotation step).
+# Modes: the files holding a secret are readable by their owner only (600), kept ones from an older
+# run too (it says which it changed), but for client-key, which the docker compose containers read
+# as another user (644, with api-keys and the certificates); OUT_DIR itself is 700.
 # Certificates in OUT_DIR that expire within 30 days are reported. Replacing is explicit:
 #   --renew         a new tls.key and tls.crt signed by the kept CA: pods still trust each other
 #                   while they roll
@@ -172,9 +175,17 @@ services=(gateway feature-service model-service explain-service)
 # before it), and the checks below would take them for broken ones.
 moving="$out/.make-secrets.moving"
 # Readable by the containers' user through the bind mounts of docker compose, from the moment they
-# are moved in.
-readable=(client-key api-keys ca.crt tls.crt tls.key)
-retired=() gone=() dropped=()
+# are moved in: compose runs them as uid 10001 and a bind mount keeps the host file's owner and mode
+# (compose applies no uid, gid or mode to a secret read from a file). client-key is the one secret
+# among them; api-keys holds hashes only, the certificates are public.
+readable=(client-key api-keys ca.crt tls.crt)
+# Files holding a secret that no container reads through compose: readable by their owner only
+# (600), whatever the folder's mode, since a copy of the folder (cp -r, a tarball, a volume) keeps
+# each file's mode. Kept ones too: versions before 2026-12 left tls.key at 644, and a file put back
+# by hand has the mode it was copied with.
+private=(client-key.old admin-key.old caller-key.old client-key.new admin-key.new caller-key.new
+         admin-key caller-key ca.key tls.key secrets.yaml)
+retired=() gone=() dropped=() tightened=()
 move_in() {
   local f
   [ ! -e "$moving/drop" ] || mapfile -t dropped <"$moving/drop"
@@ -191,6 +202,12 @@ move_in() {
   [ ${#dropped[@]} -eq 0 ] || rm -f "${dropped[@]}"
   # Kept files too (made by an older version of this script).
   chmod 644 "${readable[@]}"
+  for f in "${private[@]}"; do
+    if [ -f "$f" ] && [ ! -h "$f" ] && [ -n "$(find "$f" -maxdepth 0 -perm /077)" ]; then
+      chmod go= "$f"
+      tightened+=("$f")
+    fi
+  done
 }
 # The end of a run (or of the one before, finished): its files moved in, secrets.yaml, what to do next.
 finish() {
@@ -221,6 +238,8 @@ finish() {
     "end is refused from the moment a pod has the new api-keys until it presents the new caller-key:" \
     "hand it over now (deploy/README.md, Secrets)"
   [ ${#dropped[@]} -eq 0 ] || echo "make-secrets: deleted ${dropped[*]}"
+  [ ${#tightened[@]} -eq 0 ] || echo "make-secrets: made ${tightened[*]} readable by their owner only" \
+    "(mode 600; others could read them): they hold secrets, and a copy of the folder keeps each file's mode"
   ! $own_shop || echo "make-secrets: api-keys has a line named shop that this script did not write" \
     "(caller-key is not here): taken as your own shop's key and left as it is, so no caller-key is" \
     "made and --new-api-keys and the rotation leave that line alone. To have this script make and" \
