@@ -538,7 +538,11 @@ def s3rec_negatives(data: str, run_dir: str, reuse: bool) -> None:
         print(f"{data}: no {s3rec_sample.BEAUTY_TXT}, S3-Rec's negatives not scored", flush=True)
         return
     if reuse and os.path.exists(out):
-        return
+        with open(out, encoding="utf-8") as f:
+            if benchmark.measured_on(json.load(f), run_dir):
+                return
+        print(f"{out} was measured on another run or data than {run_dir}'s; scoring again",
+              flush=True)
     report = s3rec_sample.evaluate(data, benchmark.exported_model_folder(run_dir))
     with open(out, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
@@ -594,23 +598,38 @@ def benchmark_command(args) -> dict:
     for stage in benchmark.BLEND_STAGES:
         if stage in runs:
             content_blend(args.data, runs[stage], args.reuse, args.threads)
-    prior = None
-    if not args.skip_prior and runs:
-        prior_path = os.path.join(args.runs_dir, "prior.json")
-        if args.reuse and os.path.exists(prior_path):
-            with open(prior_path, encoding="utf-8") as f:
-                prior = json.load(f)
-        else:
-            torch.set_num_threads(args.threads)
-            protocols = tuple(args.prior_protocols.split(","))
-            prior = {stage: benchmark.prior_report(runs[stage], args.data, protocols=protocols)
-                     for stage in benchmark.PRIOR_STAGES if stage in runs}
-            os.makedirs(args.runs_dir, exist_ok=True)
-            with open(prior_path, "w", encoding="utf-8") as f:
-                json.dump(prior, f, indent=2)
+    prior = popularity_prior(args, runs) if not args.skip_prior and runs else None
     out = benchmark.beauty_results(runs, args.out, prior, commands)
     print(f"wrote {args.out}")
     return out
+
+
+def popularity_prior(args, runs) -> dict:
+    """benchmark.prior_report of each prior stage's run, kept in runs_dir/prior.json; with
+    --reuse a stage's kept report is taken only if it was measured on that run (trained_at),
+    its data and the protocols asked for."""
+    path = os.path.join(args.runs_dir, "prior.json")
+    kept = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            kept = json.load(f)
+    protocols = args.prior_protocols.split(",")
+    prior = {}
+    for stage in (s for s in benchmark.PRIOR_STAGES if s in runs):
+        old = kept.get(stage)
+        if (args.reuse and benchmark.measured_on(old, runs[stage])
+                and old.get("protocols") == protocols):
+            prior[stage] = old
+            continue
+        if args.reuse and old is not None:
+            print(f"{path}: stage {stage}'s prior check was measured on another run, data or "
+                  f"protocols than {runs[stage]}'s; measuring it again", flush=True)
+        torch.set_num_threads(args.threads)
+        prior[stage] = benchmark.prior_report(runs[stage], args.data, protocols=tuple(protocols))
+    os.makedirs(args.runs_dir, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(kept | prior, f, indent=2)
+    return prior
 
 
 def _fixed_settings(argv) -> dict:

@@ -288,6 +288,14 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
     return report
 
 
+def measured_on(report: Optional[Dict], run_dir: str) -> bool:
+    """Whether a report kept from an earlier invocation (content term, prior check, S3-Rec's
+    negatives) was measured on the run now in run_dir: its trained_at and data fingerprint."""
+    run = _load(run_dir)
+    return (report is not None and report.get("trained_at") == run["trained_at"]
+            and report.get("data_fingerprint") == run["data_fingerprint"])
+
+
 def current_blend(run_dir: str) -> Optional[Dict]:
     """The run's content_blend.json if it was measured on the run's model as it is now."""
     path = os.path.join(run_dir, BLEND_FILE)
@@ -295,7 +303,7 @@ def current_blend(run_dir: str) -> Optional[Dict]:
         return None
     with open(path, encoding="utf-8") as f:
         blend = json.load(f)
-    return blend if blend.get("trained_at") == _load(run_dir)["trained_at"] else None
+    return blend if measured_on(blend, run_dir) else None
 
 
 def _stage_run(results: Dict, stage: str) -> Optional[Dict]:
@@ -384,7 +392,9 @@ def prior_report(run_dir: str, data_folder: str, weights=PRIOR_WEIGHTS,
                 "on validation NDCG@10 under each protocol (the run's epoch-choosing validation "
                 "subset: settings.valid_users users, seed + 1); test (all users) only at the "
                 "chosen weights and at w = 0",
-        "run": run_dir, "architecture": settings.arch, "protocols": list(protocols),
+        "run": run_dir, "trained_at": metrics["trained_at"],
+        "data_fingerprint": metrics["data_fingerprint"], "architecture": settings.arch,
+        "protocols": list(protocols),
         "valid_users": len(valid),
         "grid": list(weights),
         "valid": {str(w): {p: _rounded(m) for p, m in r.items()} for w, r in grid.items()},

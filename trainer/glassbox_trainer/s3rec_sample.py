@@ -99,7 +99,8 @@ def evaluate(data: str, model_folder: str) -> Dict:
     model, metadata = load_model_folder(model_folder, dataset)
     model.eval()
     report = {"negatives": "S3-Rec data/generate_test.py, random, seed 12345, over raw/s3rec_Beauty.txt",
-              "model_version": metadata["version"], "data_fingerprint": dataset.fingerprint}
+              "model_version": metadata["version"], "trained_at": metadata.get("trained_at"),
+              "data_fingerprint": dataset.fingerprint}
     by_user = negatives_by_user(dataset, data)   # one draw (about a minute) for both splits
     popularity = popularity_scorer(popularity_scores(split.train, dataset.num_items))
     for name, cases in (("valid", split.valid), ("test", split.test)):

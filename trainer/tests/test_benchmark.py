@@ -16,6 +16,15 @@ from glassbox_trainer import data as data_mod  # noqa: E402
 from tests.synthetic import write_dataset  # noqa: E402
 
 
+def _edit_json(path: str, edit) -> None:
+    """Rewrites a JSON file with edit(content) applied to its content."""
+    with open(path) as f:
+        content = json.load(f)
+    edit(content)
+    with open(path, "w") as f:
+        json.dump(content, f)
+
+
 class BenchmarkBeautyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -76,6 +85,15 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertIsInstance(message, str)     # printed by Python, exit status 1
         self.assertNotIn("\n", message)
         return message
+
+    def _assembled(self, name: str, stage: str, run: str, *flags: str, runs_dir=None) -> dict:
+        """The results file benchmark-beauty writes from one stage's finished run."""
+        out = os.path.join(self.work, name)
+        cli.main(["benchmark-beauty", "--data", self.data, "--out", out,
+                  "--runs-dir", runs_dir or self.runs, "--reuse", "--no-train", "--max-epochs",
+                  "2", "--stages", stage, "--run", f"{stage}={run}", *flags])
+        with open(out) as f:
+            return json.load(f)
 
     def test_aReusedRun_onOtherDataThanTheDataGiven_isRefused_namingBothFingerprints(self):
         modified = self._modified_data()
@@ -212,18 +230,10 @@ class BenchmarkBeautyTest(unittest.TestCase):
 
     def test_aStaleContentTermFile_isMeasuredAgain_forTheRunReused(self):
         run = self._run_copy("main", "main-with-stale-blend")
-        path = os.path.join(run, benchmark.BLEND_FILE)
-        with open(path) as f:
-            stale = json.load(f)
-        stale["trained_at"] = "2026-12-05T00:00:00Z"    # the run the file was measured on
-        with open(path, "w") as f:
-            json.dump(stale, f)
-        out = os.path.join(self.work, "stale-blend.json")
-        cli.main(["benchmark-beauty", "--data", self.data, "--out", out, "--runs-dir", self.runs,
-                  "--reuse", "--no-train", "--skip-prior", "--max-epochs", "2",
-                  "--stages", "main", "--run", "main=" + run])
-        with open(out) as f:
-            blend = json.load(f)["content_term"]["main"]
+        # The run the file was measured on.
+        _edit_json(os.path.join(run, benchmark.BLEND_FILE),
+                   lambda stale: stale.update(trained_at="2026-12-05T00:00:00Z"))
+        blend = self._assembled("stale-blend.json", "main", run, "--skip-prior")["content_term"]["main"]
         self.assertEqual(blend["trained_at"], self.results["trained_at"])
 
     def test_contentBlend_onOtherDataThanTheRuns_isRefused(self):
@@ -368,6 +378,45 @@ class BenchmarkBeautyTest(unittest.TestCase):
         for stage in ("main", "sasrec"):
             self.assertEqual(prior[stage], self.results["popularity_prior"][stage])
         self.assertEqual(prior["s3rec-loss"], self.results["popularity_prior"]["s3rec-loss"])
+
+    def _prior_runs_dir(self, name: str, **main_entry) -> str:
+        """A runs directory holding only a copy of the benchmark's prior.json, its main entry
+        updated with main_entry."""
+        runs_dir = os.path.join(self.work, name)
+        os.makedirs(runs_dir)
+        with open(os.path.join(self.runs, "prior.json")) as f:
+            prior = json.load(f)
+        prior["main"].update(main_entry)
+        with open(os.path.join(runs_dir, "prior.json"), "w") as f:
+            json.dump(prior, f)
+        return runs_dir
+
+    def test_aKeptPriorCheck_measuredOnAnotherRun_isMeasuredAgain_onTheRunGiven(self):
+        copy = self._run_copy("main", "main-trained-later", trained_at="2026-12-06T00:00:00Z")
+        results = self._assembled("prior-other-run.json", "main", copy,
+                                  runs_dir=self._prior_runs_dir("prior-other-run-runs"))
+        prior = results["popularity_prior"]["main"]
+        self.assertEqual(prior["run"], copy)
+        self.assertEqual(prior["trained_at"], results["trained_at"])
+        self.assertEqual(prior["data_fingerprint"], results["data_fingerprint"])
+        self.assertTrue(prior["w0_reproduces_run"])
+
+    def test_aKeptPriorCheck_measuredOnTheRunGiven_isReused(self):
+        results = self._assembled("prior-same-run.json", "main", os.path.join(self.runs, "main"),
+                                  runs_dir=self._prior_runs_dir("prior-same-run-runs", kept=True))
+        self.assertTrue(results["popularity_prior"]["main"]["kept"])
+
+    def test_keptS3RecNegatives_ofTheRunBeforeARetraining_areScoredAgain(self):
+        later = "2026-12-06T00:00:00Z"
+        copy = self._run_copy("s3rec-loss", "s3rec-loss-retrained", trained_at=later)
+        folder = benchmark.exported_model_folder(os.path.join(self.runs, "s3rec-loss"))
+        metadata = os.path.join(copy, os.path.relpath(folder, os.path.join(self.runs, "s3rec-loss")),
+                                "metadata.json")
+        _edit_json(metadata, lambda exported: exported.update(trained_at=later))  # its export
+        negatives = self._assembled("s3rec-retrained.json", "s3rec-loss", copy,
+                                    "--skip-prior")["s3rec_loss_run"]["s3rec_negatives"]
+        self.assertEqual(negatives["trained_at"], later)
+        self.assertEqual(negatives["data_fingerprint"], self.results["data_fingerprint"])
 
     def test_assemblingAgain_reusesTheRuns_andKeepsTheHistory(self):
         again = os.path.join(self.work, "again.json")
