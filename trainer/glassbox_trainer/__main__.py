@@ -265,6 +265,9 @@ def run(args) -> dict:
                          "init_from": args.init_from,
                          "max_users": args.max_users,
                          "final_eval_users": args.final_eval_users,
+                         "sampled_negatives": args.sampled_negatives,
+                         "write_eval_cases": args.write_eval_cases,
+                         "models_dir": args.models_dir,
                          "loss": loss_label(settings, bool(holdout)),
                          "architecture": ARCH_LABELS[settings.arch],
                          "split": args.split,
@@ -578,8 +581,10 @@ def benchmark_command(args) -> dict:
             what = f"stage {stage}'s run {run_dir}"
             benchmark.check_same_data(what, reused["data_fingerprint"], fingerprint,
                                       f"--data {args.data}")
-            benchmark.check_settings(what, reused["settings"], _fixed_settings(argv), defaults,
-                                     command)
+            benchmark.check_settings(what, benchmark.recorded_settings(run_dir, reused),
+                                     _fixed_settings(argv), defaults, command)
+            if stage in benchmark.EXPORTED:     # --models-dir DIR/models: the model is there
+                benchmark.check_exported(what, run_dir, command)
             commands[stage] = {"run_dir": run_dir, "command": command,
                                "note": "run reused, not trained by this invocation"}
         elif args.no_train:
@@ -639,7 +644,8 @@ def _fixed_settings(argv) -> dict:
     fixed.pop("extra")
     fixed.update(holdout_items_fraction=args.holdout_items, max_users=args.max_users,
                  final_eval_users=args.final_eval_users, split=args.split,
-                 init_from=args.init_from)
+                 init_from=args.init_from, sampled_negatives=args.sampled_negatives,
+                 write_eval_cases=args.write_eval_cases)
     return fixed
 
 

@@ -62,8 +62,10 @@ PROTOCOL = {
 
 # Every run: the settings of the main model (S3-Rec's SASRec sizes: d 64, 2 layers, 2 heads,
 # dropout 0.5), sampled softmax with 1,024 uniform negatives, id dropout 0.1, seed 42.
+SAMPLED_NEGATIVES = 99
 COMMON = ["--name", "amazon-beauty", "--negatives", "1024", "--dropout", "0.5",
-          "--id-dropout", "0.1", "--max-batch", "256", "--sampled-negatives", "99",
+          "--id-dropout", "0.1", "--max-batch", "256",
+          "--sampled-negatives", str(SAMPLED_NEGATIVES),
           "--seed", "42", "--patience", "8"]
 BCE_WEIGHT = "1"
 S3REC_LOSS_DIM = "128"
@@ -122,6 +124,28 @@ def check_settings(run: str, recorded: Dict, fixed: Dict, defaults: Dict, comman
     if differ:
         raise RunMismatch(f"{run} was not made by its stage's command: {'; '.join(differ)}; "
                           f"train it with: {command}")
+
+
+def recorded_settings(run_dir: str, run: Dict) -> Dict:
+    """A run's settings, those older runs did not record read from what their folder holds:
+    write_eval_cases from its eval_cases.tsv; sampled_negatives 0 without sampled figures, and
+    with them the count the benchmark's commands fix (99), as the count was not recorded."""
+    settings = dict(run["settings"])
+    if "sampled_negatives" not in settings:
+        settings["sampled_negatives"] = (SAMPLED_NEGATIVES if "sampled" in run["results"]["test"]
+                                         else 0)
+    if "write_eval_cases" not in settings:
+        settings["write_eval_cases"] = os.path.exists(os.path.join(run_dir, "eval_cases.tsv"))
+    return settings
+
+
+def check_exported(run: str, run_dir: str, command: str) -> None:
+    """Refuses a run of a stage that fixes --models-dir RUN_DIR/models whose model folder is not
+    there (compared by the folder, not the path recorded: a run directory may have moved)."""
+    try:
+        exported_model_folder(run_dir)
+    except ValueError as e:
+        raise RunMismatch(f"{run}: {e}; train it with: {command}") from None
 
 
 def stage_argv(stage: str, data: str, run_dir: str) -> List[str]:

@@ -77,6 +77,35 @@ class BenchmarkBeautyTest(unittest.TestCase):
             json.dump(run, f)
         return copy
 
+    def _retrained_copy(self, stage: str, name: str, trained_at: str) -> str:
+        """A copy of an exported stage's run as if trained again at trained_at: its metrics.json
+        and its model folder's metadata.json record that time."""
+        folder = benchmark.exported_model_folder(os.path.join(self.runs, stage))
+        copy = self._run_copy(stage, name, trained_at=trained_at)
+        _edit_json(os.path.join(copy, os.path.relpath(folder, os.path.join(self.runs, stage)),
+                                "metadata.json"),
+                   lambda exported: exported.update(trained_at=trained_at))
+        return copy
+
+    def _older_run_copy(self, stage: str, name: str) -> str:
+        """A copy of a stage's run as a trainer that did not record sampled_negatives and
+        write_eval_cases in its settings left it."""
+        copy = self._run_copy(stage, name)
+        _edit_json(os.path.join(copy, "metrics.json"), lambda run: [
+            run["settings"].pop(k) for k in ("sampled_negatives", "write_eval_cases")])
+        return copy
+
+    def _reuse_refusal(self, stage: str, run: str) -> str:
+        """The refusal of benchmark-beauty given this run for the stage (no results file)."""
+        out = os.path.join(self.work, "refused.json")
+        message = self._refusal(["benchmark-beauty", "--data", self.data, "--out", out,
+                                 "--runs-dir", self.runs, "--no-train", "--skip-prior",
+                                 "--max-epochs", "2", "--stages", stage,
+                                 "--run", f"{stage}={run}"])
+        self.assertIn(run, message)
+        self.assertFalse(os.path.exists(out))
+        return message
+
     def _refusal(self, argv) -> str:
         """The message a command that must refuse exits with: one line, no traceback."""
         with self.assertRaises(SystemExit) as refused:
@@ -133,6 +162,40 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertIn("epochs 1 (stage: 2)", message)
         self.assertIn("max_users 200 (stage: None)", message)
         self.assertFalse(os.path.exists(out))
+
+    def test_aReusedRun_evaluatedWithoutSampledNegatives_isRefused(self):
+        run = self._run_copy("sasrec", "sasrec-no-sampled", settings_sampled_negatives=0)
+        self.assertIn("sampled_negatives 0 (stage: 99)", self._reuse_refusal("sasrec", run))
+
+    def test_anOlderRunWithoutSampledFigures_isRefused_andOneWithThem_isTaken(self):
+        older = self._older_run_copy("sasrec", "sasrec-older")
+        self.assertIn("sasrec", self._assembled("older-sasrec.json", "sasrec", older,
+                                                "--skip-prior")["commands"])
+        _edit_json(os.path.join(older, "metrics.json"), lambda run: [
+            figures.pop("sampled") for figures in run["results"].values()])
+        self.assertIn("sampled_negatives 0 (stage: 99)", self._reuse_refusal("sasrec", older))
+
+    def test_anOlderMainRun_withoutItsEvalCases_isRefused(self):
+        older = self._older_run_copy("main", "main-older")
+        self.assertIn("main", self._assembled("older-main.json", "main", older,
+                                              "--skip-prior")["commands"])
+        os.remove(os.path.join(older, "eval_cases.tsv"))
+        self.assertIn("write_eval_cases False (stage: True)", self._reuse_refusal("main", older))
+
+    def test_aReusedRun_withoutItsModelFolder_isRefused(self):
+        run = self._run_copy("s3rec-loss", "s3rec-loss-no-models")
+        shutil.rmtree(os.path.join(run, "models"))
+        self.assertIn("no model version exported", self._reuse_refusal("s3rec-loss", run))
+
+    def test_newRuns_recordTheSettingsTheirStageFixes(self):
+        for stage in benchmark.STAGES:
+            with open(os.path.join(self.runs, stage, "metrics.json")) as f:
+                settings = json.load(f)["settings"]
+            self.assertEqual(settings["sampled_negatives"], 99, stage)
+            self.assertEqual(settings["write_eval_cases"], stage == "main", stage)
+            self.assertEqual(settings["models_dir"],
+                             os.path.join(self.runs, stage, "models")
+                             if stage in benchmark.EXPORTED else None, stage)
 
     def test_everyStageRanWithItsFixedCommand_andOnlyTheServableModelsAreExported(self):
         commands = self.results["commands"]
@@ -392,7 +455,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
         return runs_dir
 
     def test_aKeptPriorCheck_measuredOnAnotherRun_isMeasuredAgain_onTheRunGiven(self):
-        copy = self._run_copy("main", "main-trained-later", trained_at="2026-12-06T00:00:00Z")
+        copy = self._retrained_copy("main", "main-trained-later", "2026-12-06T00:00:00Z")
         results = self._assembled("prior-other-run.json", "main", copy,
                                   runs_dir=self._prior_runs_dir("prior-other-run-runs"))
         prior = results["popularity_prior"]["main"]
@@ -408,11 +471,7 @@ class BenchmarkBeautyTest(unittest.TestCase):
 
     def test_keptS3RecNegatives_ofTheRunBeforeARetraining_areScoredAgain(self):
         later = "2026-12-06T00:00:00Z"
-        copy = self._run_copy("s3rec-loss", "s3rec-loss-retrained", trained_at=later)
-        folder = benchmark.exported_model_folder(os.path.join(self.runs, "s3rec-loss"))
-        metadata = os.path.join(copy, os.path.relpath(folder, os.path.join(self.runs, "s3rec-loss")),
-                                "metadata.json")
-        _edit_json(metadata, lambda exported: exported.update(trained_at=later))  # its export
+        copy = self._retrained_copy("s3rec-loss", "s3rec-loss-retrained", later)
         negatives = self._assembled("s3rec-retrained.json", "s3rec-loss", copy,
                                     "--skip-prior")["s3rec_loss_run"]["s3rec_negatives"]
         self.assertEqual(negatives["trained_at"], later)
