@@ -554,6 +554,9 @@ def s3rec_negatives(data: str, run_dir: str, reuse: bool) -> None:
 def benchmark_command(args) -> dict:
     """Runs the Amazon Beauty benchmark stages that are missing, then the popularity-prior
     check and the results file (see benchmark.py)."""
+    malformed = [item for item in args.run if "=" not in item]
+    if malformed:
+        raise SystemExit(f"--run {malformed[0]}: expected STAGE=DIR")
     given = dict(item.split("=", 1) for item in args.run)
     unknown = set(given) - set(benchmark.STAGES)
     if unknown:
@@ -574,10 +577,7 @@ def benchmark_command(args) -> dict:
         command = benchmark.command_line(argv)
         done = os.path.exists(os.path.join(run_dir, "metrics.json"))
         if stage in given or (done and args.reuse):
-            if not done:
-                raise SystemExit(f"{run_dir}: no metrics.json")
-            with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
-                reused = json.load(f)
+            reused = benchmark.load_run(run_dir)
             what = f"stage {stage}'s run {run_dir}"
             benchmark.check_same_data(what, reused["data_fingerprint"], fingerprint,
                                       f"--data {args.data}")
@@ -687,6 +687,8 @@ def _dispatch(args) -> None:
     elif args.command == "device-bench":
         device_bench_command(args)
     elif args.command == "content-blend":
+        if args.results:    # refused now, not after the measurement (about 10 minutes)
+            benchmark.check_content_term_target(args.results, args.stage, args.run_dir)
         report = content_blend(args.data, args.run_dir, threads=args.threads)
         if args.results:
             benchmark.merge_content_term(args.results, args.stage, report)

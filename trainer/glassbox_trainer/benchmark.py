@@ -224,8 +224,8 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
     and at the chosen weights: every test user, paired against the model alone; for a
     held-out-items run also the held-out-target users, paired against the model alone and
     against the title TF-IDF baseline."""
+    run = load_run(run_dir)
     dataset = data_mod.load_dataset(data_folder, name="amazon-beauty")
-    run = _load(run_dir)
     check_same_data(run_dir, run["data_fingerprint"], dataset.fingerprint, f"--data {data_folder}")
     run_settings = run["settings"]
     fraction = run_settings.get("holdout_items_fraction") or 0.0
@@ -315,7 +315,7 @@ def content_blend_report(run_dir: str, data_folder: str, weights=BLEND_WEIGHTS) 
 def measured_on(report: Optional[Dict], run_dir: str) -> bool:
     """Whether a report kept from an earlier invocation (content term, prior check, S3-Rec's
     negatives) was measured on the run now in run_dir: its trained_at and data fingerprint."""
-    run = _load(run_dir)
+    run = load_run(run_dir)
     return (report is not None and report.get("trained_at") == run["trained_at"]
             and report.get("data_fingerprint") == run["data_fingerprint"])
 
@@ -338,23 +338,37 @@ def _stage_run(results: Dict, stage: str) -> Optional[Dict]:
     return results.get("holdout_items", {}).get("runs", {}).get(stage)
 
 
-def merge_content_term(results_path: str, stage: str, report: Dict) -> None:
-    """Puts one stage's content_blend_report into a results file's content_term section, if
-    the report's run is the stage's run that the file records, on the file's data."""
+def _content_term_target(results_path: str, stage: str, run: Dict) -> Dict:
+    """The results file, if the stage's run it records is `run` ({"run": its directory} |
+    _identity), on the file's data."""
+    if not os.path.exists(results_path):
+        raise RunMismatch(f"{results_path}: no such results file")
     with open(results_path, encoding="utf-8") as f:
         results = json.load(f)
     recorded = _stage_run(results, stage)
     if recorded is None:
         raise RunMismatch(f"{results_path} records no {stage} run to put the content term of "
-                          f"{report['run']} beside; assemble it with benchmark-beauty first")
+                          f"{run['run']} beside; assemble it with benchmark-beauty first")
     if "data_fingerprint" in results:
-        check_same_data(report["run"], report["data_fingerprint"], results["data_fingerprint"],
+        check_same_data(run["run"], run["data_fingerprint"], results["data_fingerprint"],
                         results_path)
     key = "trained_at" if "trained_at" in recorded else "settings"
-    if recorded[key] != report[key]:
-        raise RunMismatch(f"{report['run']} (trained at {report['trained_at']}) is not the "
+    if recorded[key] != run[key]:
+        raise RunMismatch(f"{run['run']} (trained at {run['trained_at']}) is not the "
                           f"{stage} run {results_path} records (trained at "
                           f"{recorded.get('trained_at', 'an unrecorded time, other settings')})")
+    return results
+
+
+def check_content_term_target(results_path: str, stage: str, run_dir: str) -> None:
+    """Refuses, before the measurement, what merge_content_term would refuse after it."""
+    _content_term_target(results_path, stage, {"run": run_dir} | _identity(load_run(run_dir)))
+
+
+def merge_content_term(results_path: str, stage: str, report: Dict) -> None:
+    """Puts one stage's content_blend_report into a results file's content_term section, if
+    the report's run is the stage's run that the file records, on the file's data."""
+    results = _content_term_target(results_path, stage, report)
     results["content_term"] = results.get("content_term", {}) | {stage: report}
     with open(results_path, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)
@@ -455,11 +469,19 @@ def _rounded(metrics: Dict) -> Dict:
 
 
 # ----- the results file -----------------------------------------------------------------------
-def _load(run_dir: str) -> Dict:
+def load_run(run_dir: str) -> Dict:
     """A run's metrics.json, its loss and architecture labels written again from its settings
-    (runs made by older trainer versions carry shorter or missing labels)."""
-    with open(os.path.join(run_dir, "metrics.json"), encoding="utf-8") as f:
+    (runs made by older trainer versions carry shorter or missing labels); refused when it
+    does not record when the run was trained and on what data (older trainers)."""
+    path = os.path.join(run_dir, "metrics.json")
+    if not os.path.exists(path):
+        raise RunMismatch(f"{run_dir}: no metrics.json (not a finished run)")
+    with open(path, encoding="utf-8") as f:
         run = json.load(f)
+    unrecorded = [k for k in ("trained_at", "data_fingerprint") if k not in run]
+    if unrecorded:
+        raise RunMismatch(f"{path} records no {' or '.join(unrecorded)} (an older trainer's "
+                          "run): what it was trained on cannot be checked; train it again")
     s = run["settings"]
     settings = Settings(**{k: v for k, v in s.items()
                            if k in Settings.__dataclass_fields__ and k != "extra"})
@@ -541,7 +563,7 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
                                 "--out results/amazon-beauty.json",
            # Stages not run this time keep the command recorded when they were.
            "commands": existing.get("commands", {}) | (commands or {})}
-    main = _load(runs["main"]) if "main" in runs else None
+    main = load_run(runs["main"]) if "main" in runs else None
     if main is not None:
         out.update({
             "test": main["results"]["test"], "valid": main["results"]["valid"],
@@ -565,15 +587,15 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
             out["main_pending"] = ("the fixed-epoch main run is not in this file yet; the main "
                                    "figures above are the previous model's (also in history)")
     out["published"] = PUBLISHED_BEAUTY
-    fingerprint = out.get("data_fingerprint") or _load(next(iter(runs.values())))["data_fingerprint"]
+    fingerprint = out.get("data_fingerprint") or load_run(next(iter(runs.values())))["data_fingerprint"]
     out["data_fingerprint"] = fingerprint
     for stage, run_dir in runs.items():
-        check_same_data(f"{stage} ({run_dir})", _load(run_dir)["data_fingerprint"], fingerprint,
+        check_same_data(f"{stage} ({run_dir})", load_run(run_dir)["data_fingerprint"], fingerprint,
                         "the main run" if main is not None else f"{out_path}'s main figures")
     main_ranks = (read_rank_table(os.path.join(runs["main"], "test_ranks.tsv"))
                   if main is not None else None)
     if "sasrec" in runs:
-        sasrec = _load(runs["sasrec"])
+        sasrec = load_run(runs["sasrec"])
         out["sasrec_control"] = _summary(sasrec) | {
             "item_representation": "the main model's: id + brand + category path + category "
                                    "level 2 + price bucket, id dropout 0.1"}
@@ -584,10 +606,10 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
                                              "sasrec_control") for p in ("full", "sampled")},
                 "decomposition_vs_published_sasrec": _decomposition(
                     main["results"], sasrec["results"],
-                    _load(runs["sasrec-ids-only"])["results"] if "sasrec-ids-only" in runs
+                    load_run(runs["sasrec-ids-only"])["results"] if "sasrec-ids-only" in runs
                     else None)})
     if "sasrec-ids-only" in runs:
-        plain = _load(runs["sasrec-ids-only"])
+        plain = load_run(runs["sasrec-ids-only"])
         out["sasrec_ids_only_control"] = _summary(plain) | {
             "item_representation": "id embedding only (as published SASRec), no id dropout"}
         if main is not None:
@@ -631,7 +653,7 @@ S3REC_NEGATIVES_FILE = "s3rec_negatives.json"
 
 
 def _s3rec_loss_section(run_dir: str, main_ranks: Optional[Dict]) -> Dict:
-    run = _load(run_dir)
+    run = load_run(run_dir)
     ranks = read_rank_table(os.path.join(run_dir, "test_ranks.tsv"))
     section = _summary(run) | {
         "what": "the main model with 24 title words per item and S3-Rec's fine-tuning loss "
@@ -650,7 +672,7 @@ def _s3rec_loss_section(run_dir: str, main_ranks: Optional[Dict]) -> Dict:
 def exported_model_folder(run_dir: str) -> str:
     """The model version folder the run exported (run_dir/models/<dataset>/<version>/ whose
     metadata.json has the run's trained_at)."""
-    trained_at = _load(run_dir)["trained_at"]
+    trained_at = load_run(run_dir)["trained_at"]
     root = os.path.join(run_dir, "models")
     for dataset in sorted(os.listdir(root)) if os.path.isdir(root) else []:
         for version in sorted(os.listdir(os.path.join(root, dataset))):
@@ -662,7 +684,7 @@ def exported_model_folder(run_dir: str) -> str:
 
 
 def _cold_section(cold: Dict[str, str]) -> Dict:
-    runs = {k: _load(v) for k, v in cold.items()}
+    runs = {k: load_run(v) for k, v in cold.items()}
     ranks = {k: read_rank_table(os.path.join(v, "holdout_ranks.tsv")) for k, v in cold.items()}
     first = next(iter(cold))
     section = {

@@ -323,6 +323,41 @@ class BenchmarkBeautyTest(unittest.TestCase):
         with open(path) as f:
             self.assertNotIn("content_term", json.load(f))
 
+    def test_aRunNotRecordingItsData_isRefusedWithAMessage_byBothCommands(self):
+        run = self._run_copy("sasrec", "sasrec-no-fingerprint")
+        _edit_json(os.path.join(run, "metrics.json"), lambda r: r.pop("data_fingerprint"))
+        self.assertIn("records no data_fingerprint", self._reuse_refusal("sasrec", run))
+        main = self._run_copy("main", "main-no-fingerprint")
+        _edit_json(os.path.join(main, "metrics.json"), lambda r: r.pop("data_fingerprint"))
+        self.assertIn("records no data_fingerprint",
+                      self._refusal(["content-blend", "--data", self.data, "--run-dir", main]))
+
+    def test_aRunFlagWithoutADirectory_isRefusedWithAMessage(self):
+        self.assertIn("--run sasrec: expected STAGE=DIR",
+                      self._refusal(["benchmark-beauty", "--data", self.data, "--out",
+                                     os.path.join(self.work, "no-dir.json"), "--stages", "sasrec",
+                                     "--run", "sasrec"]))
+
+    def test_contentBlend_onAMissingRunOrResultsFile_isRefusedWithAMessage(self):
+        missing = os.path.join(self.work, "no-such-run")
+        self.assertIn(missing, self._refusal(["content-blend", "--data", self.data,
+                                              "--run-dir", missing]))
+        results = os.path.join(self.work, "no-such-results.json")
+        self.assertIn(results, self._refusal(["content-blend", "--data", self.data, "--run-dir",
+                                              os.path.join(self.runs, "main"),
+                                              "--results", results]))
+
+    def test_contentBlendCommand_refusesAResultsFileForAnotherRun_beforeMeasuring(self):
+        run = self._run_copy("main", "main-not-measured")
+        os.remove(os.path.join(run, benchmark.BLEND_FILE))
+        path = os.path.join(self.work, "blend-for-another-run.json")
+        with open(path, "w") as f:
+            json.dump({"trained_at": "2026-12-03T19:44:31Z",
+                       "data_fingerprint": self.results["data_fingerprint"]}, f)
+        self.assertIn("2026-12-03T19:44:31Z", self._refusal(
+            ["content-blend", "--data", self.data, "--run-dir", run, "--results", path]))
+        self.assertFalse(os.path.exists(os.path.join(run, benchmark.BLEND_FILE)))
+
     def test_contentBlendCommand_putsItsReportIntoAResultsFile_keepingTheRest(self):
         path = os.path.join(self.work, "blend-results.json")
         with open(path, "w") as f:
