@@ -600,11 +600,10 @@ def benchmark_command(args) -> dict:
         runs[stage] = run_dir
     if "s3rec-loss" in runs:
         s3rec_negatives(args.data, runs["s3rec-loss"], args.reuse)
-    for stage in benchmark.BLEND_STAGES:
-        if stage in runs:
-            content_blend(args.data, runs[stage], args.reuse, args.threads)
+    blends = {stage: content_blend(args.data, runs[stage], args.reuse, args.threads)
+              for stage in benchmark.BLEND_STAGES if stage in runs}
     prior = popularity_prior(args, runs) if not args.skip_prior and runs else None
-    out = benchmark.beauty_results(runs, args.out, prior, commands)
+    out = benchmark.beauty_results(runs, args.out, prior, commands, blends)
     print(f"wrote {args.out}")
     return out
 

@@ -549,10 +549,12 @@ def _decomposition(main: Dict, sasrec: Dict, ids_only: Optional[Dict] = None) ->
 
 
 def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = None,
-                   commands: Optional[Dict[str, str]] = None) -> Dict:
-    """Writes results/amazon-beauty.json from the runs {stage: run_dir} (any subset); an
-    existing file's main result moves into `history` when a new main run replaces it, and
-    stays (marked `main_pending`) while there is none."""
+                   commands: Optional[Dict[str, str]] = None,
+                   blends: Optional[Dict[str, Dict]] = None) -> Dict:
+    """Writes results/amazon-beauty.json from the runs {stage: run_dir} (any subset), their
+    popularity-prior checks and content-term reports {stage: report}; an existing file's main
+    result moves into `history` when a new main run replaces it, and stays (marked
+    `main_pending`) while there is none."""
     existing = {}
     if os.path.exists(out_path):
         with open(out_path, encoding="utf-8") as f:
@@ -625,13 +627,6 @@ def beauty_results(runs: Dict[str, str], out_path: str, prior: Optional[Dict] = 
     if prior is not None:
         # Runs not checked this time keep their check.
         out["popularity_prior"] = existing.get("popularity_prior", {}) | prior
-    blends = {}
-    for stage in BLEND_STAGES:
-        if stage in runs and os.path.exists(os.path.join(runs[stage], BLEND_FILE)):
-            blends[stage] = current_blend(runs[stage])
-            if blends[stage] is None:
-                raise RunMismatch(f"{os.path.join(runs[stage], BLEND_FILE)} was measured on "
-                                  "another model than the run's; run content-blend again")
     if blends:
         out["content_term"] = existing.get("content_term", {}) | blends
     # A main result kept from a benchmark file is still the current one, not history.
