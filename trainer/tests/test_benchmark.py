@@ -163,6 +163,18 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertIn("max_users 200 (stage: None)", message)
         self.assertFalse(os.path.exists(out))
 
+    def test_aSettingAnOlderRunDoesNotRecord_countsAsItsDefault(self):
+        def older(*unrecorded):
+            copy = self._run_copy("sasrec", "sasrec-without-" + "-".join(unrecorded))
+            _edit_json(os.path.join(copy, "metrics.json"),
+                       lambda run: [run["settings"].pop(k) for k in unrecorded])
+            return copy
+        # The stage leaves select_on at its default, full; it sets dropout 0.5 (default 0.2).
+        self.assertIn("sasrec", self._assembled("sasrec-without-select-on.json", "sasrec",
+                                                older("select_on"), "--skip-prior")["commands"])
+        self.assertIn("dropout 0.2 (stage: 0.5)",
+                      self._reuse_refusal("sasrec", older("dropout")))
+
     def test_aReusedRun_evaluatedWithoutSampledNegatives_isRefused(self):
         run = self._run_copy("sasrec", "sasrec-no-sampled", settings_sampled_negatives=0)
         self.assertIn("sampled_negatives 0 (stage: 99)", self._reuse_refusal("sasrec", run))
@@ -357,6 +369,36 @@ class BenchmarkBeautyTest(unittest.TestCase):
         self.assertIn("2026-12-03T19:44:31Z", self._refusal(
             ["content-blend", "--data", self.data, "--run-dir", run, "--results", path]))
         self.assertFalse(os.path.exists(os.path.join(run, benchmark.BLEND_FILE)))
+
+    def _merged(self, stage: str, results: dict) -> dict:
+        """The results file merge_content_term writes from `results` and the stage's report."""
+        path = os.path.join(self.work, f"merge-{stage}.json")
+        with open(path, "w") as f:
+            json.dump(results, f)
+        benchmark.merge_content_term(path, stage, self.results["content_term"][stage])
+        with open(path) as f:
+            return json.load(f)
+
+    def test_mergingAContentTerm_intoAFileOnOtherData_isRefused(self):
+        other = dict(self.results["data_fingerprint"], **{"interactions.csv": "0" * 64})
+        with self.assertRaisesRegex(benchmark.RunMismatch, "0" * 64):
+            self._merged("main", {"trained_at": self.results["trained_at"],
+                                  "data_fingerprint": other})
+
+    def test_mergingAColdStagesContentTerm_checksTheRunByTrainedAt_orOlderFilesBySettings(self):
+        report = self.results["content_term"]["cold-title-words"]
+
+        def recording(**run):
+            return {"data_fingerprint": self.results["data_fingerprint"],
+                    "holdout_items": {"runs": {"cold-title-words": run}}}
+        merged = self._merged("cold-title-words", recording(settings=report["settings"]))
+        self.assertEqual(merged["content_term"]["cold-title-words"], report)
+        with self.assertRaisesRegex(benchmark.RunMismatch, "2026-12-05T00:00:00Z"):
+            self._merged("cold-title-words", recording(trained_at="2026-12-05T00:00:00Z",
+                                                       settings=report["settings"]))
+        with self.assertRaisesRegex(benchmark.RunMismatch, "other settings"):
+            self._merged("cold-title-words",
+                         recording(settings=dict(report["settings"], epochs=1)))
 
     def test_contentBlendCommand_putsItsReportIntoAResultsFile_keepingTheRest(self):
         path = os.path.join(self.work, "blend-results.json")
