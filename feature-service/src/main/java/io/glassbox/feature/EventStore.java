@@ -165,7 +165,9 @@ public interface EventStore extends AutoCloseable {
    * answers as for a user never seen. Item-level aggregates that name no user stay (interaction
    * counts, purchase counts, recent purchase times). Erasing a user the store does not hold, or
    * holds no more, returns {@link ErasedUser#NOTHING}: it is no error. Events of the user ingested
-   * while this runs may be kept (stop the user's ingestion first).
+   * while this runs may be kept (stop the user's ingestion first). A store that cannot erase in
+   * one atomic step throws {@link ErasureUnfinishedException} when it stops short (erasing again
+   * finishes the work).
    */
   ErasedUser eraseUser(String userId);
 

@@ -1645,8 +1645,8 @@ public final class RedisEventStore implements EventStore {
    * the id can be reversed by hashing candidate ids) and the snapshot holding their open orders
    * leave Redis within the call. Safe if cut short anywhere: erasing again finishes the work.
    *
-   * @throws StoreUnavailableException also when the user's records are erased but the compaction
-   *     did not finish within {@link #ERASE_COMPACTION_WAIT}: the message says the lines are not gone yet
+   * @throws ErasureUnfinishedException when the user's events changed under every try, or their
+   *     records are erased but the compaction did not finish within {@link #ERASE_COMPACTION_WAIT}
    */
   @Override
   public ErasedUser eraseUser(String userId) {
@@ -1667,15 +1667,17 @@ public final class RedisEventStore implements EventStore {
         deleteDedupeKeysOfEventsNotHeld(userId);
         String lastNaming = (String) answer.get(1);
         if (!lastNaming.isEmpty() && !compactThrough(lastNaming)) {
-          throw new StoreUnavailableException("user erased and their orders withdrawn from co-purchase, but their "
-              + "order lines are not yet gone from " + ORDER_LINES + " of Redis " + redisName + ": the compaction "
-              + "that removes them did not finish within " + eraseCompactionWait.toSeconds() + " s; erase again", null);
+          throw new ErasureUnfinishedException(ErasureUnfinishedException.Reason.ORDER_LINES_LEFT, "user erased and"
+              + " their orders withdrawn from co-purchase, but their order lines are not yet gone from " + ORDER_LINES
+              + ": the compaction that removes them did not finish within " + eraseCompactionWait.toSeconds()
+              + " s; erase again", "Redis " + redisName);
         }
         return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed.size(), orders) : ErasedUser.NOTHING;
       }
       if (attempt == ERASE_TRIES) {
-        throw new StoreUnavailableException("the user's events kept changing while being erased: their dedupe keys "
-            + "are deleted, their events and order lines are left; erase again once their ingestion stops", null);
+        throw new ErasureUnfinishedException(ErasureUnfinishedException.Reason.EVENTS_KEPT_CHANGING, "the user's"
+            + " events kept changing while being erased (" + ERASE_TRIES + " tries): their dedupe keys are deleted,"
+            + " their events and order lines are left; erase again once their ingestion stops", "Redis " + redisName);
       }
     }
   }

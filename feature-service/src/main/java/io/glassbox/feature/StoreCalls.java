@@ -57,7 +57,10 @@ final class StoreCalls {
    * UNAVAILABLE while the store loads, when its backend cannot be reached (nothing stored;
    * retryable) or came back without its data (retryable; never NOT_FOUND for an item that was lost
    * with the data), or did not confirm a write it was sent (it may have been stored: resend it with
-   * the same event ids), RESOURCE_EXHAUSTED when the backend is full. The description never carries internals.
+   * the same event ids), RESOURCE_EXHAUSTED when the backend is full. An erasure that stopped short
+   * says what is left and what to do ({@link ErasureUnfinishedException}): ABORTED when the user's
+   * events kept changing (a conflict: retry once their ingestion stops), UNAVAILABLE when the
+   * compaction did not finish (erase again). The description never carries internals.
    */
   static <T> T call(Supplier<T> call) {
     try {
@@ -77,6 +80,11 @@ final class StoreCalls {
       throw status(Status.UNAVAILABLE, "the feature store did not confirm the write; " + Descriptions.MAY_HAVE_BEEN_STORED + ": "
           + "resend it with the same event ids, and it is counted once (an event without an event id would be "
           + "stored again)");
+    } catch (ErasureUnfinishedException e) {
+      // An admin's call, rare: each is logged, with the Redis it ran on; the caller is told what to do.
+      log.warn("Erasure unfinished: {}", e.getMessage());
+      throw status(e.reason() == ErasureUnfinishedException.Reason.EVENTS_KEPT_CHANGING ? Status.ABORTED
+          : Status.UNAVAILABLE, e.description());
     } catch (StoreFullException e) {
       FULL.log(log, Level.ERROR, "Feature store full: {}", e.getMessage());
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");

@@ -40,12 +40,7 @@ class EraseUserTest {
   @BeforeEach
   void start() {
     InMemoryEventStore store = TestData.smallStore();
-    server = GrpcServer.onPort("feature-service", PORT)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TestData.TIME_LIMIT,
-            TestData.NO_ZONE))
-        .addAdminService(TestData.admin(store), ADMIN_PORT)
-        .start();
-    server.setServing(true);
+    server = TestData.servingOnPorts(store, PORT, ADMIN_PORT);
     publicChannel = ManagedChannelBuilder.forAddress("127.0.0.1", PORT).usePlaintext().build();
     adminChannel = ManagedChannelBuilder.forAddress("127.0.0.1", ADMIN_PORT).usePlaintext().build();
     admin = FeatureAdminGrpc.newBlockingStub(adminChannel).withDeadlineAfter(10, TimeUnit.SECONDS);

@@ -690,7 +690,7 @@ class OrderLinesCompactionTest {
     erasing.eraseCompactionWait(Duration.ofMillis(300));
     onRedis(jedis -> jedis.set(LOCK, "another replica's"));
 
-    StoreUnavailableException refused = assertThrows(StoreUnavailableException.class, () -> erasing.eraseUser("buyer"));
+    ErasureUnfinishedException refused = assertThrows(ErasureUnfinishedException.class, () -> erasing.eraseUser("buyer"));
 
     assertTrue(refused.getMessage().contains("order lines are not yet gone"), refused.getMessage());
     assertEquals(List.of(), erasing.coPurchaseNeighbours("E"), "withdrawn all the same");

@@ -115,6 +115,19 @@ final class TestData {
     return server;
   }
 
+  /**
+   * Both of the feature service's gRPC services on {@code store} as FeatureMain serves them: the
+   * FeatureService on {@code port}, the admin service on its own (loopback) {@code adminPort}; serving.
+   */
+  static GrpcServer servingOnPorts(EventStore store, int port, int adminPort) {
+    GrpcServer server = GrpcServer.onPort("feature-service", port)
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT, NO_ZONE))
+        .addAdminService(admin(store), adminPort)
+        .start();
+    server.setServing(true);
+    return server;
+  }
+
   /** The admin service on {@code store}, with the default import limit, spooling to java.io.tmpdir. */
   static FeatureAdminService admin(EventStore store) {
     return new FeatureAdminService(store, TIME_LIMIT, FeatureConfig.DEFAULT_IMPORT_MAX_MIB,

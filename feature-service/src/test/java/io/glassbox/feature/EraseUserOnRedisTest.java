@@ -1,0 +1,132 @@
+package io.glassbox.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.glassbox.api.v1.EraseUserRequest;
+import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.resps.Tuple;
+
+/**
+ * FeatureAdmin.EraseUser on a real server over a real redis-server: an erasure that stops short
+ * tells the caller what is left and what to do, with the status code that says whether to retry
+ * now; an outage says only that the store is unavailable, naming no Redis.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EraseUserOnRedisTest {
+  private static final int PORT = 55450;
+  private static final int ADMIN_PORT = 55451;
+
+  private RedisServer redis;
+  private IngestingWhileErased jedis;
+  private RedisEventStore store;
+  private GrpcServer server;
+  private ManagedChannel channel;
+  private FeatureAdminGrpc.FeatureAdminBlockingStub admin;
+
+  @BeforeEach
+  void start() {
+    redis = RedisServer.startFresh();
+    jedis = new IngestingWhileErased(redis.uri());
+    store = new RedisEventStore(jedis, redis.uri().toString(), 100, 200, "GBP", TestData.ROOMY);
+    store.load(TestData.small());
+    server = TestData.servingOnPorts(store, PORT, ADMIN_PORT);
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", ADMIN_PORT).usePlaintext().build();
+    admin = FeatureAdminGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.close();
+    store.close();
+    redis.close();
+  }
+
+  private StatusRuntimeException refusedErasing(String userId) {
+    return assertThrows(StatusRuntimeException.class,
+        () -> admin.eraseUser(EraseUserRequest.newBuilder().setUserId(userId).build()));
+  }
+
+  @Test
+  void eraseUser_whileTheUsersEventsKeepChanging_isAbortedSayingToEraseAgainOnceIngestionStops() {
+    AtomicInteger second = new AtomicInteger(5000);
+    jedis.afterTimelineRead = () -> store.append(List.of(new NewEvent("u1",
+        new RecordedEvent("A", Instant.ofEpochSecond(second.incrementAndGet()), EventType.CLICK, ""))));
+
+    StatusRuntimeException refused = refusedErasing("u1");
+
+    assertEquals(Status.Code.ABORTED, refused.getStatus().getCode());
+    assertEquals("the user's events kept changing while being erased (5 tries): their dedupe keys are deleted,"
+        + " their events and order lines are left; erase again once their ingestion stops",
+        refused.getStatus().getDescription());
+  }
+
+  @Test
+  void eraseUser_whileAnotherReplicaCompacts_isUnavailableSayingTheOrderLinesAreLeft_namingNoRedis() {
+    store.eraseCompactionWait(Duration.ofSeconds(1));
+    try (Jedis other = redis.connect()) {
+      store.append(List.of(new NewEvent("u1", new RecordedEvent("E", Instant.ofEpochSecond(5000), EventType.PURCHASE,
+          "o9"))));
+      other.set(RedisEventStore.PREFIX + "orders-compact-lock", "another replica's");
+    }
+
+    StatusRuntimeException refused = refusedErasing("u1");
+
+    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+    assertEquals("user erased and their orders withdrawn from co-purchase, but their order lines are not yet gone"
+        + " from glassbox:orders: the compaction that removes them did not finish within 1 s; erase again",
+        refused.getStatus().getDescription());
+  }
+
+  @Test
+  void eraseUser_redisDown_isUnavailableWithTheGenericText_namingNoRedis() {
+    redis.kill();
+
+    StatusRuntimeException refused = refusedErasing("u1");
+
+    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+    assertEquals("the feature store is unavailable; retry shortly", refused.getStatus().getDescription());
+    assertFalse(refused.getStatus().getDescription().contains(String.valueOf(redis.port())));
+  }
+
+  /** A pool that runs {@link #afterTimelineRead}, when set, after each read of a timeline: an ingestion racing the erasure. */
+  private static final class IngestingWhileErased extends JedisPooled {
+    volatile Runnable afterTimelineRead;
+
+    IngestingWhileErased(URI uri) {
+      super(uri, 2000);
+    }
+
+    @Override
+    public List<Tuple> zrangeWithScores(String key, long start, long stop) {
+      List<Tuple> read = super.zrangeWithScores(key, start, stop);
+      Runnable ingest = afterTimelineRead;
+      if (ingest != null) {
+        afterTimelineRead = null; // the ingestion's own reads
+        ingest.run();
+        afterTimelineRead = ingest;
+      }
+      return read;
+    }
+  }
+}
