@@ -29,11 +29,20 @@ final class EraseUserCommand implements Callable<Integer> {
       description = TimeoutConverter.MILLIS_HELP)
   long timeoutMs;
 
-  /** What erasure never reaches, said after every erasure. */
-  static final String NOT_ERASED = "Not erased: item-level counts that name no user (interaction and purchase"
-      + " counts, recent purchase times), logs and backups (Redis keeps deleted values in its AOF until it rewrites"
-      + " it), and the data folder the feature service reads at start, the shop's own file: remove the customer"
-      + " there too, or they come back at the next start.";
+  /**
+   * What erasure never reaches, said after every erasure: briefly what README.md ("Personal data")
+   * and feature-service/README.md ("What stays") say at length, to which it points.
+   */
+  static final String NOT_ERASED = String.join(System.lineSeparator(),
+      "Not erased (feature-service/README.md, \"Erasing a user\"):",
+      "- item-level counts that name no user: interaction and purchase counts, recent purchase times;",
+      "- the co-purchase counts of orders the store no longer held: a closed order whose every line the per-user cap"
+          + " dropped, one the cap cut whole at load, and the closed orders of a user the in-memory store evicted"
+          + " earlier;",
+      "- the trained model: it keeps what it learned from the user's purchases until retrained without them;",
+      "- logs, backups, and Redis's AOF until Redis rewrites it;",
+      "- the data folder the feature service reads at start (GLASSBOX_DATA_DIR), the shop's own file: remove the"
+          + " customer there too, or they come back at the next start.");
 
   @Override
   public Integer call() throws InterruptedException {
@@ -54,8 +63,15 @@ final class EraseUserCommand implements Callable<Integer> {
     }
     String store = erased.getStore() == FeatureStore.FEATURE_STORE_REDIS ? "its Redis store"
         : erased.getStore() == FeatureStore.FEATURE_STORE_MEMORY ? "its memory" : "its store";
-    return String.format("Erased user %s from the feature service (%s): %d events in %d orders, and the orders'"
-            + " share of the co-purchase counts.%n%s%n", userId, store, erased.getEvents(), erased.getOrders(),
-        NOT_ERASED);
+    String orders = erased.getOrders() == 0 ? ""
+        : String.format(" in %s, and %s share of the co-purchase counts", counted(erased.getOrders(), "order"),
+            erased.getOrders() == 1 ? "that order's" : "those orders'");
+    return String.format("Erased user %s from the feature service (%s): %s%s.%n%s%n", userId, store,
+        counted(erased.getEvents(), "event"), orders, NOT_ERASED);
+  }
+
+  /** "1 order", "2 orders", "0 orders". */
+  private static String counted(long count, String noun) {
+    return count + " " + noun + (count == 1 ? "" : "s");
   }
 }

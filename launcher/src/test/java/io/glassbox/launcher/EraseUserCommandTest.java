@@ -52,14 +52,37 @@ class EraseUserCommandTest {
     CliRun erased = erase("u1");
 
     assertEquals(0, erased.exit(), erased.err());
-    assertEquals(String.format("Erased user u1 from the feature service (its memory): 2 events in 1 orders, and the"
-        + " orders' share of the co-purchase counts.%n%s%n", EraseUserCommand.NOT_ERASED), erased.out());
+    assertEquals(String.format("Erased user u1 from the feature service (its memory): 2 events in 1 order, and that"
+        + " order's share of the co-purchase counts.%n%s%n", EraseUserCommand.NOT_ERASED), erased.out());
 
     CliRun again = erase("u1");
 
     assertEquals(0, again.exit(), again.err());
     assertEquals(String.format("The feature service holds nothing of user u1 (erased before, or never seen): nothing"
         + " to erase.%n%s%n", EraseUserCommand.NOT_ERASED), again.out());
+  }
+
+  /**
+   * What stays is said as the READMEs say it (README.md "Personal data", feature-service/README.md
+   * "What stays"): the orders the store no longer held keep counting for co-purchase, and the model
+   * and the data folder still hold the user.
+   */
+  @Test
+  void eraseUser_saysWhatStays_asTheReadmesDo() {
+    CliRun erased = erase("u2");
+
+    assertEquals(0, erased.exit(), erased.err());
+    assertEquals(String.format("Erased user u2 from the feature service (its memory): 1 event in 1 order, and that"
+        + " order's share of the co-purchase counts.%n"
+        + "Not erased (feature-service/README.md, \"Erasing a user\"):%n"
+        + "- item-level counts that name no user: interaction and purchase counts, recent purchase times;%n"
+        + "- the co-purchase counts of orders the store no longer held: a closed order whose every line the per-user"
+        + " cap dropped, one the cap cut whole at load, and the closed orders of a user the in-memory store evicted"
+        + " earlier;%n"
+        + "- the trained model: it keeps what it learned from the user's purchases until retrained without them;%n"
+        + "- logs, backups, and Redis's AOF until Redis rewrites it;%n"
+        + "- the data folder the feature service reads at start (GLASSBOX_DATA_DIR), the shop's own file: remove the"
+        + " customer there too, or they come back at the next start.%n"), erased.out());
   }
 
   @Test
