@@ -131,8 +131,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   public void eraseUser(EraseUserRequest request, StreamObserver<EraseUserResponse> responses) {
     String userId = requireId("user_id", request.getUserId());
     ErasedUser erased = StoreCalls.call(() -> store.eraseUser(userId));
-    log.info("Erased a user on request: {} events in {} orders{}", erased.events(), erased.orders(),
-        erased.knownUser() ? "" : " (the store held nothing of the user)");
+    log.info("Erased a user on request: {} event{} in {} order{}{}", erased.events(), erased.events() == 1 ? "" : "s",
+        erased.orders(), erased.orders() == 1 ? "" : "s", erased.knownUser() ? "" : " (the store held nothing of the user)");
     responses.onNext(EraseUserResponse.newBuilder()
         .setKnownUser(erased.knownUser())
         .setEvents(erased.events())

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.glassbox.api.v1.EraseUserRequest;
 import io.glassbox.api.v1.EraseUserResponse;
 import io.glassbox.api.v1.FeatureAdminGrpc;
@@ -16,11 +20,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * FeatureAdmin.EraseUser on a real server: the FeatureService on one port, the admin service on
@@ -70,6 +76,27 @@ class EraseUserTest {
     var history = features.getUserHistory(GetUserHistoryRequest.newBuilder().setUserId("u1").build());
     assertFalse(history.getKnownUser());
     assertEquals(0, history.getEventsCount());
+  }
+
+  /** The log line counts as a person reads it: "1 order", not "1 orders"; never who. */
+  @Test
+  void eraseUser_logsHowMuchWent_inTheRightNumber() {
+    Logger logger = (Logger) LoggerFactory.getLogger(FeatureAdminService.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    Level levelBefore = logger.getLevel();
+    logger.setLevel(Level.INFO);
+    logged.start();
+    logger.addAppender(logged);
+    try {
+      admin.eraseUser(erase("u2"));
+    } finally {
+      logger.detachAppender(logged);
+      logger.setLevel(levelBefore);
+    }
+
+    // u2: one order i3 of A, B and F.
+    assertEquals(List.of("Erased a user on request: 3 events in 1 order"),
+        logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
   }
 
   @Test
