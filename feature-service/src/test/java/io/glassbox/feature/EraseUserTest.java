@@ -116,6 +116,10 @@ class EraseUserTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, empty.getStatus().getCode());
     assertEquals("user_id must not be empty", empty.getStatus().getDescription());
 
+    StatusRuntimeException blank = assertThrows(StatusRuntimeException.class, () -> admin.eraseUser(erase("   ")));
+    assertEquals(Status.Code.INVALID_ARGUMENT, blank.getStatus().getCode());
+    assertEquals("user_id must not be blank", blank.getStatus().getDescription());
+
     StatusRuntimeException tooLong = assertThrows(StatusRuntimeException.class,
         () -> admin.eraseUser(erase("x".repeat(129))));
     assertEquals(Status.Code.INVALID_ARGUMENT, tooLong.getStatus().getCode());

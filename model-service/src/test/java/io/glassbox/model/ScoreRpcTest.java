@@ -393,7 +393,7 @@ class ScoreRpcTest {
             "rows[1].history_item_ids[1] must not be empty"),
         Arguments.of("blank candidate id", ScoreRequest.newBuilder().addRows(ScoreRow.newBuilder()
                 .addCandidateItemIds("item-01").addCandidateItemIds("  ")).build(),
-            "rows[0].candidate_item_ids[1] must not be empty"),
+            "rows[0].candidate_item_ids[1] must not be blank"),
         Arguments.of("overlong id", ScoreRequest.newBuilder().addRows(ScoreRow.newBuilder()
                 .addCandidateItemIds("x".repeat(129))).build(),
             "rows[0].candidate_item_ids[0] must be at most 128 characters"));

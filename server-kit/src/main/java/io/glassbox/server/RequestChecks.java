@@ -109,6 +109,8 @@ public final class RequestChecks {
    */
   public enum IdFault {
     EMPTY(" must not be empty"),
+    /** Not empty, but white space alone ("   "): "empty" would tell its sender they sent nothing. */
+    BLANK(" must not be blank"),
     TOO_LONG(" must be at most " + MAX_ID_LENGTH + " characters"),
     CONTROL_CHARACTER(" must not contain control characters"),
     SPACE_AT_AN_END(" must not begin or end with a space");
@@ -135,7 +137,7 @@ public final class RequestChecks {
    * Arabic spreadsheet's ids may hold one, and the trainer reads them as they are.
    */
   public static IdFault idFault(String value) {
-    return value == null || value.isBlank() ? IdFault.EMPTY : contentFault(value);
+    return value == null || value.isEmpty() ? IdFault.EMPTY : value.isBlank() ? IdFault.BLANK : contentFault(value);
   }
 
   /** {@link #idFault} of a value that is not empty: its length, then what it holds. */
@@ -168,7 +170,7 @@ public final class RequestChecks {
       return null;
     }
     return fault.rule() + switch (fault) {
-      case EMPTY -> "";
+      case EMPTY, BLANK -> "";
       case TOO_LONG -> ", got " + characterCount(value);
       case CONTROL_CHARACTER -> controlCharacterGiven(value, controlCharacterAt(value));
       case SPACE_AT_AN_END -> ", got \"" + Descriptions.truncate(value) + "\"";

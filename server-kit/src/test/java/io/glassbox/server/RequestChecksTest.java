@@ -18,7 +18,7 @@ class RequestChecksTest {
   @Test
   void requireId_rejectsEmptyBlankAndOverLong() {
     assertInvalid(() -> RequestChecks.requireId("user_id", ""), "user_id must not be empty");
-    assertInvalid(() -> RequestChecks.requireId("user_id", "  "), "user_id must not be empty");
+    assertInvalid(() -> RequestChecks.requireId("user_id", "  "), "user_id must not be blank");
     assertInvalid(() -> RequestChecks.requireId("user_id", "x".repeat(129)), "at most 128");
     assertEquals("12347", RequestChecks.requireId("user_id", "12347"));
   }
