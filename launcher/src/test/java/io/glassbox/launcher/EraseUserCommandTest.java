@@ -7,6 +7,7 @@ import io.glassbox.feature.FeatureConfig;
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import io.glassbox.server.ServerSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
 
 /** {@code bin/glassbox erase-user} against a real feature service on its admin port. */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -83,6 +85,36 @@ class EraseUserCommandTest {
         + "- logs, backups, and Redis's AOF until Redis rewrites it;%n"
         + "- the data folder the feature service reads at start (GLASSBOX_DATA_DIR), the shop's own file: remove the"
         + " customer there too, or they come back at the next start.%n"), erased.out());
+  }
+
+  /**
+   * On Redis, an erasure whose compaction cannot run (another replica holds its lock past the 10 s
+   * wait) prints the service's own words, what is left and to erase again, and exits 1; before,
+   * it printed "the feature store is unavailable; retry shortly".
+   */
+  @Test
+  void eraseUser_onRedis_whileTheCompactionIsHeld_printsWhatIsLeftAndFails() throws IOException {
+    try (RedisServer redis = RedisServer.startFresh()) {
+      GrpcServer onRedis = FeatureMain.start(ConfigSource.of(Map.of(
+          FeatureConfig.DATA_DIR_KEY, dir.resolve("shop").toString(),
+          FeatureConfig.STORE_KEY, "redis",
+          FeatureConfig.REDIS_URI_KEY, redis.uri().toString(),
+          FeatureConfig.PORT_KEY, "55453",
+          FeatureConfig.ADMIN_PORT_KEY, "55454",
+          ServerSettings.METRICS_PORT_KEY, "0")));
+      try (Jedis jedis = redis.connect()) {
+        jedis.set("glassbox:orders-compact-lock", "another replica's");
+
+        CliRun refused = CliRun.of("erase-user", "--user", "u1", "--target", "localhost:55454");
+
+        assertEquals(1, refused.exit(), refused.out());
+        assertTrue(refused.err().lines().anyMatch(line -> line.equals("glassbox: UNAVAILABLE: user erased and their orders withdrawn"
+            + " from co-purchase, but their order lines are not yet gone from glassbox:orders: the compaction that"
+            + " removes them did not finish within 10 s; erase again")), refused.err());
+      } finally {
+        onRedis.close();
+      }
+    }
   }
 
   @Test
