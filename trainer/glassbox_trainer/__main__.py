@@ -318,8 +318,7 @@ def run(args) -> dict:
             # test_hr@10, ...): the terms stage adds its own.
             "test_users": {"test": tested_users(test_cases, dataset)},
         }
-        parity = [c.history for c in split.test[:200]] or [s for s in split.train]
-        write_model_folder(model, dataset, folder, metadata, parity)
+        write_model_folder(model, dataset, folder, metadata)
         log(f"exported {folder} ({os.path.getsize(os.path.join(folder, 'model.onnx')) / 1e6:.2f} MB)")
         summary["model_folder"] = folder
     if args.results:

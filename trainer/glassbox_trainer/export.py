@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from typing import Dict, List
+from typing import Dict
 
 import numpy as np
 import onnx
@@ -16,6 +16,7 @@ from .data import Dataset
 OPSET = 17
 INPUTS = ["history", "candidates"]
 OUTPUTS = ["scores", "attention", "contribution"]
+SHORT_HISTORY = 7      # items in the parity file's left-padded row
 
 
 def export_onnx(model, path: str, opset: int = OPSET) -> None:
@@ -48,12 +49,15 @@ def _export(model, history, candidates, path, opset):
         do_constant_folding=True)
 
 
-def parity_cases(model, num_items: int, histories: List[np.ndarray], seed: int = 7) -> Dict:
+def parity_cases(model, num_items: int, seed: int = 7) -> Dict:
     """Fixed inputs with their PyTorch outputs: a left-padded row, a full-length row, an
-    empty-history row (B=3, C=6, L=max_len), and a second shape (B=2, C=5, L=12)."""
+    empty-history row (B=3, C=6, L=max_len), and a second shape (B=2, C=5, L=12).
+
+    The histories are random item indices (seeded), never a customer's: the file ships with
+    the model, and erasing a customer does not reach it."""
     rng = np.random.default_rng(seed)
-    long_history = next((h for h in histories if len(h) >= model.max_len), histories[0])
-    short_history = next((h for h in histories if 3 <= len(h) < 12), histories[0][:3])
+    short_history = rng.integers(1, num_items + 1, size=SHORT_HISTORY)
+    long_history = rng.integers(1, num_items + 1, size=model.max_len)
 
     def pad(rows, length):
         out = np.zeros((len(rows), length), dtype=np.int64)
@@ -84,8 +88,7 @@ def parity_cases(model, num_items: int, histories: List[np.ndarray], seed: int =
     return {"cases": cases}
 
 
-def write_model_folder(model, dataset: Dataset, folder: str, metadata: Dict,
-                       parity_histories: List[np.ndarray]) -> None:
+def write_model_folder(model, dataset: Dataset, folder: str, metadata: Dict) -> None:
     os.makedirs(folder, exist_ok=True)
     export_onnx(model, os.path.join(folder, "model.onnx"))
     with open(os.path.join(folder, "vocabulary.tsv"), "w", encoding="utf-8") as out:
@@ -95,5 +98,5 @@ def write_model_folder(model, dataset: Dataset, folder: str, metadata: Dict,
         json.dump(metadata, out, indent=2, sort_keys=False)
         out.write("\n")
     with open(os.path.join(folder, "parity.json"), "w", encoding="utf-8") as out:
-        json.dump(parity_cases(model, dataset.num_items, parity_histories), out)
+        json.dump(parity_cases(model, dataset.num_items), out)
         out.write("\n")

@@ -17,6 +17,7 @@ sys.path.insert(0, TRAINER)
 from glassbox_trainer import __main__ as cli  # noqa: E402
 from glassbox_trainer import data as data_mod  # noqa: E402
 from glassbox_trainer.train import Settings, build_model  # noqa: E402
+from tests.customer_runs import shared_runs  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(TRAINER), "data", "uci-online-retail")
 
@@ -89,6 +90,12 @@ class TrainExportSmokeTest(unittest.TestCase):
             self.assertTrue(np.all(np.isfinite(case["scores"])))
             rows = (h > 0).any(axis=1)
             np.testing.assert_allclose(att.sum(-1)[rows], 1.0, atol=1e-5)
+
+    def test_parity_holdsNoCustomersSequence(self):
+        # parity.json ships with the model; a customer's purchases must not be in it.
+        ds = data_mod.load_dataset(DATA, max_users=150)
+        self.assertEqual(shared_runs(self.folder, ds.sequences), [],
+                         "parity.json shares these runs with customers' purchases")
 
     def test_model_scoreIsExactlyBiasPlusContribution_andPrefixFormMatches(self):
         ds = data_mod.load_dataset(DATA, max_users=20)
