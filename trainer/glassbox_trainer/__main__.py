@@ -24,7 +24,7 @@ from .evaluate import (attribute_popularity_scores, evaluate_scores, model_score
                        TitleVectors, tested_users)
 from . import timeaware
 from .onnx_weights import load_model_folder, settings_of
-from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder
+from .export import OPSET, INPUTS, OUTPUTS, export_onnx, write_model_folder, write_parity
 from . import benchmark
 from .benchmark import PUBLISHED_BEAUTY, holdout_cases, holdout_items_for, write_rank_table
 from .train import ARCH_LABELS, NothingToLearn, Settings, loss_label, train, validation_subset
@@ -682,6 +682,8 @@ def _dispatch(args) -> None:
         benchmark_command(args)
     elif args.command == "reexport":
         reexport_command(args)
+    elif args.command == "rewrite-parity":
+        rewrite_parity_command(args)
     elif args.command == "device-bench":
         device_bench_command(args)
     elif args.command == "content-blend":
@@ -708,13 +710,24 @@ def device_bench_command(args) -> None:
 
 def reexport_command(args) -> None:
     """Rewrites a model folder's model.onnx in the current graph form (item tables) from the
-    weights in it; the folder's parity.json, recorded by PyTorch at training, must still hold."""
+    weights in it; the folder's parity.json (PyTorch outputs) must still hold."""
     dataset = _load_model_data(args)
     model, _ = load_model_folder(args.model, dataset)
     path = os.path.join(args.model, "model.onnx")
     export_onnx(model, path)
     _, _ = load_model_folder(args.model, dataset)      # fails unless parity.json still holds
     print(f"re-exported {path} ({os.path.getsize(path) / 1e6:.2f} MB); parity.json holds", file=sys.stderr)
+
+
+def rewrite_parity_command(args) -> None:
+    """Rewrites a model folder's parity.json with synthetic histories (`parity_cases`), from the
+    weights in its model.onnx, once they reproduce the parity.json there: folders exported before
+    2026-12-07 hold real customers' histories in it. model.onnx is left as it is."""
+    dataset = _load_model_data(args)
+    model, _ = load_model_folder(args.model, dataset)   # fails unless the old parity.json holds
+    write_parity(model, dataset.num_items, args.model)
+    print(f"rewrote {os.path.join(args.model, 'parity.json')} from the weights in model.onnx",
+          file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -782,12 +795,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--repeats", type=int, default=50, help="timed forwards per shape and round (3 rounds)")
     d.add_argument("--warmup-seconds", type=float, default=2.0)
     d.add_argument("--out", help="also write the figures as JSON here")
-    x = sub.add_parser("reexport", help="rewrite a model folder's model.onnx with item tables "
-                                        "(same weights and outputs, faster to serve)")
-    x.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
-    x.add_argument("--data", required=True, help="the dataset it was trained on")
-    x.add_argument("--name", help="dataset name (default: folder name)")
-    _add_time_zone(x)
+    for command, text in (
+            ("reexport", "rewrite a model folder's model.onnx with item tables (same weights "
+                         "and outputs, faster to serve)"),
+            ("rewrite-parity", "rewrite a model folder's parity.json with synthetic histories "
+                               "(no customer's), from the weights in its model.onnx")):
+        x = sub.add_parser(command, help=text)
+        x.add_argument("--model", required=True, help="model version folder (metadata.json, model.onnx)")
+        x.add_argument("--data", required=True, help="the dataset it was trained on")
+        x.add_argument("--name", help="dataset name (default: folder name)")
+        _add_time_zone(x)
     c = sub.add_parser("content-blend",
                        help="a run's model + w x the candidate's mean title TF-IDF cosine to "
                             "the history (w chosen on validation), against the model alone and, "

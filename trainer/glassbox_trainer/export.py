@@ -97,6 +97,10 @@ def write_model_folder(model, dataset: Dataset, folder: str, metadata: Dict) -> 
     with open(os.path.join(folder, "metadata.json"), "w", encoding="utf-8") as out:
         json.dump(metadata, out, indent=2, sort_keys=False)
         out.write("\n")
+    write_parity(model, dataset.num_items, folder)
+
+
+def write_parity(model, num_items: int, folder: str) -> None:
     with open(os.path.join(folder, "parity.json"), "w", encoding="utf-8") as out:
-        json.dump(parity_cases(model, dataset.num_items), out)
+        json.dump(parity_cases(model, num_items), out)
         out.write("\n")

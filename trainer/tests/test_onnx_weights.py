@@ -1,6 +1,7 @@
 """The shipped model version loads back into PyTorch from its model.onnx (checked on parity.json)."""
 
 import glob
+import json
 import os
 import shutil
 import tempfile
@@ -12,6 +13,7 @@ import torch
 from glassbox_trainer import data as data_mod
 from glassbox_trainer.onnx_weights import load_model_folder, parity_error
 from glassbox_trainer.train import Settings, build_model
+from tests.customer_runs import shared_runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -78,6 +80,50 @@ class OnnxWeightsTest(unittest.TestCase):
             with open(os.path.join(copy, "model.onnx"), "rb") as a, \
                     open(os.path.join(folder, "model.onnx"), "rb") as b:
                 self.assertEqual(a.read(), b.read(), "the export is deterministic")
+
+    def test_rewriteParityCommand_replacesCustomersHistoriesFromTheWeights_andKeepsModelOnnx(self):
+        from glassbox_trainer.__main__ import main
+        folder = sorted(glob.glob(os.path.join(ROOT, "models", "uci-online-retail", "*")))[-1]
+        data = os.path.join(ROOT, "data", "uci-online-retail")
+        dataset = data_mod.load_dataset(data, name="uci-online-retail")
+        model, _ = load_model_folder(folder, dataset)
+        command = ["rewrite-parity", "--data", data, "--name", "uci-online-retail", "--model"]
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = shutil.copytree(folder, os.path.join(tmp, os.path.basename(folder)))
+            # A folder as exports before the fix wrote it: the model's outputs on a customer's
+            # last 50 purchases.
+            customer = next(s for s in dataset.sequences if len(s) >= model.max_len)
+            history = torch.tensor([customer[-model.max_len:].tolist()])
+            candidates = torch.tensor([[1, 2, 300, 1000]])
+            with torch.no_grad():
+                outputs = [o.tolist() for o in model(history, candidates)]
+            recorded = {"cases": [dict(zip(("history", "candidates", "scores", "attention", "contribution"),
+                                           [history.tolist(), candidates.tolist()] + outputs))]}
+            self.assertNotEqual(shared_runs_of(copy, recorded, dataset), [])
+            # Weights that do not reproduce the folder's parity.json are refused, the file kept.
+            recorded["cases"][0]["scores"][0][0] += 0.01
+            self.assertNotEqual(shared_runs_of(copy, recorded, dataset), [])
+            with self.assertRaises(ValueError):
+                main(command + [copy])
+            with open(os.path.join(copy, "parity.json"), encoding="utf-8") as f:
+                self.assertEqual(json.load(f), recorded)
+
+            recorded["cases"][0]["scores"][0][0] -= 0.01
+            self.assertNotEqual(shared_runs_of(copy, recorded, dataset), [])
+            main(command + [copy])
+            with open(os.path.join(copy, "model.onnx"), "rb") as a, \
+                    open(os.path.join(folder, "model.onnx"), "rb") as b:
+                self.assertEqual(a.read(), b.read(), "model.onnx is left as it is")
+            self.assertEqual(shared_runs(copy, dataset.sequences), [])
+            self.assertLess(parity_error(model, copy), 1e-6)
+
+
+def shared_runs_of(folder, parity, dataset):
+    """Writes `parity` as the folder's parity.json; the runs it shares with customers."""
+    with open(os.path.join(folder, "parity.json"), "w", encoding="utf-8") as f:
+        json.dump(parity, f)
+    return shared_runs(folder, dataset.sequences)
+
 
 if __name__ == "__main__":
     unittest.main()
