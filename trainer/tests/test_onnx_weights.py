@@ -81,6 +81,13 @@ class OnnxWeightsTest(unittest.TestCase):
                     open(os.path.join(folder, "model.onnx"), "rb") as b:
                 self.assertEqual(a.read(), b.read(), "the export is deterministic")
 
+    def test_shippedParity_holdsNoCustomersSequence(self):
+        folder = sorted(glob.glob(os.path.join(ROOT, "models", "uci-online-retail", "*")))[-1]
+        dataset = data_mod.load_dataset(os.path.join(ROOT, "data", "uci-online-retail"),
+                                        name="uci-online-retail")
+        self.assertEqual(shared_runs(folder, dataset.sequences), [],
+                         "the shipped parity.json shares these runs with customers' purchases")
+
     def test_rewriteParityCommand_replacesCustomersHistoriesFromTheWeights_andKeepsModelOnnx(self):
         from glassbox_trainer.__main__ import main
         folder = sorted(glob.glob(os.path.join(ROOT, "models", "uci-online-retail", "*")))[-1]
