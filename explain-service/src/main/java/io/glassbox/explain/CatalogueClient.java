@@ -106,14 +106,17 @@ final class CatalogueClient {
   }
 
   /**
-   * Up to {@code limit} (1..200) items bought in the same baskets as {@code itemId}, most shared
-   * baskets first; empty for an item the catalogue does not hold or that has none.
+   * Up to {@code limit} (1..200) items bought in at least {@code minSharedBaskets} of the same
+   * baskets as {@code itemId}, most shared baskets first; empty for an item the catalogue does not
+   * hold or that has none. The feature service sends the strongest first, so the ones left out
+   * are the tail of its answer.
    */
-  List<String> coPurchaseNeighbours(String itemId, int limit) {
+  List<String> coPurchaseNeighbours(String itemId, int limit, int minSharedBaskets) {
     try {
       return stub.withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS)
           .getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.newBuilder().setItemId(itemId).setLimit(limit).build())
-          .getNeighboursList().stream().map(CoPurchaseNeighbour::getItemId).toList();
+          .getNeighboursList().stream().filter(n -> n.getSharedBaskets() >= minSharedBaskets)
+          .map(CoPurchaseNeighbour::getItemId).toList();
     } catch (StatusRuntimeException e) {
       throw DependencyErrors.translate(DEPENDENCY, e);
     }

@@ -125,7 +125,7 @@ final class InteractiveExplainer {
     Optional<Change> change = rank <= topK ? Optional.empty()
         : smallestChange(itemId, holdingBack, whyNot.maxChanges(), topK, session, placeOf);
     List<AdditionSearch.Candidate> pool = rank <= topK ? List.of() : AdditionSearch.pool(itemId,
-        catalogue.coPurchaseNeighbours(itemId, AdditionSearch.MAX_POOL),
+        catalogue.coPurchaseNeighbours(itemId, AdditionSearch.MAX_POOL, whyNot.minCitedOrders()),
         model.similarTitles(itemId, AdditionSearch.MAX_POOL, session.pin()),
         AdditionSearch.lifting(baseline.window(), baseline.contribution()));
     AdditionSearch.Result additions = rank <= topK ? AdditionSearch.Result.NOTHING_TRIED

@@ -34,6 +34,8 @@ final class InteractiveRequestReader {
   static final int MAX_CHANGES = 3;
   static final int DEFAULT_MAX_ADDITIONS = 2;
   static final int MAX_ADDITIONS = 2;
+  /** WhyNot's highest `min_cited_orders`, the gateway's highest GLASSBOX_GATEWAY_MIN_CITED_ORDERS. */
+  static final int MAX_MIN_CITED_ORDERS = 1000;
   static final int MAX_EDITS = 50;
 
   private InteractiveRequestReader() {}
@@ -54,8 +56,11 @@ final class InteractiveRequestReader {
     return new ItemQuestion(itemId, ranking);
   }
 
-  /** The question, the most history items the search may remove and the most it may add. */
-  record WhyNotQuestion(ItemQuestion question, int maxChanges, int maxAdditions) {}
+  /**
+   * The question, the most history items the search may remove and the most it may add, and the
+   * fewest baskets a co-purchase neighbour shares with the item to be tried as one.
+   */
+  record WhyNotQuestion(ItemQuestion question, int maxChanges, int maxAdditions, int minCitedOrders) {}
 
   static WhyNotQuestion read(WhyNotRequest request) {
     String itemId = RequestChecks.requireId("item_id", request.getItemId());
@@ -63,10 +68,12 @@ final class InteractiveRequestReader {
         DEFAULT_MAX_CHANGES, MAX_CHANGES);
     int maxAdditions = RequestChecks.limitOrDefault("max_additions", request.getMaxAdditions(),
         DEFAULT_MAX_ADDITIONS, MAX_ADDITIONS);
+    int minCitedOrders = RequestChecks.limitOrDefault("min_cited_orders", request.getMinCitedOrders(),
+        1, MAX_MIN_CITED_ORDERS);
     UserRankingQuery ranking = ranking(request.getRanking(), List.of(itemId),
         request.getTopK(), ExplainRequestReader.DEFAULT_EVIDENCE_ITEMS, request.getLocale());
     refuseBought(itemId, ranking, request.getRanking());
-    return new WhyNotQuestion(new ItemQuestion(itemId, ranking), maxChanges, maxAdditions);
+    return new WhyNotQuestion(new ItemQuestion(itemId, ranking), maxChanges, maxAdditions, minCitedOrders);
   }
 
   /**

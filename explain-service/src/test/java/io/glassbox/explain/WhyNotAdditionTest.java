@@ -178,16 +178,43 @@ class WhyNotAdditionTest {
     }
   }
 
+  /**
+   * The fake sends t's neighbours with 5, 4, 3, 2 and 1 shared baskets: with a minimum of 3, x
+   * (bought with t in 2) is not tried as "bought with it", so the answer never tells the shopper
+   * that two orders held both.
+   */
   @Test
-  void whyNot_maxAdditionsOutOfRange_isInvalidArgument() {
+  void whyNot_neighbourFromFewerBasketsThanTheMinimum_isNotTriedAsOne() {
     FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
     try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
-      for (int bad : List.of(-1, 3)) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-            () -> fixture.stub.whyNot(request().setMaxAdditions(bad).build()));
+      WhyNotResponse every = fixture.stub.whyNot(request().build());
+      WhyNotResponse cited = fixture.stub.whyNot(request().setMinCitedOrders(3).build());
+
+      assertEquals(List.of("n1", "n2", "x"), coPurchaseSingles(every));
+      assertEquals(List.of("n1", "n2"), coPurchaseSingles(cited));
+      assertEquals(List.of("n1", "n2", "c"),
+          cited.getSingleAdditionsList().stream().map(AdditionTrial::getItemId).toList());
+      assertEquals(every, fixture.stub.whyNot(request().setMinCitedOrders(1).build()), "1: every neighbour, as 0");
+    }
+  }
+
+  private static List<String> coPurchaseSingles(WhyNotResponse response) {
+    return response.getSingleAdditionsList().stream()
+        .filter(t -> t.getSource() == AdditionSource.ADDITION_SOURCE_CO_PURCHASE).map(AdditionTrial::getItemId).toList();
+  }
+
+  @Test
+  void whyNot_maxAdditionsOrMinCitedOrdersOutOfRange_isInvalidArgument() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
+    Map<String, List<WhyNotRequest>> bad = Map.of(
+        "max_additions", List.of(request().setMaxAdditions(-1).build(), request().setMaxAdditions(3).build()),
+        "min_cited_orders", List.of(request().setMinCitedOrders(-1).build(), request().setMinCitedOrders(1001).build()));
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      bad.forEach((field, requests) -> requests.forEach(request -> {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> fixture.stub.whyNot(request));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("max_additions"), e.getStatus().getDescription());
-      }
+        assertTrue(e.getStatus().getDescription().contains(field), e.getStatus().getDescription());
+      }));
     }
   }
 }

@@ -81,7 +81,7 @@ final class UserExplainer {
     return withRanking(question.userId(), "item_id", List.of(question.itemId()), question.limit(),
         (stub, ranking, topK) -> stub.whyNot(WhyNotRequest.newBuilder()
             .setRanking(ranking).setItemId(question.itemId()).setTopK(topK)
-            .setLocale(question.locale()).build()));
+            .setLocale(question.locale()).setMinCitedOrders(config.minCitedOrders()).build()));
   }
 
   /** Must be called with the inbound call's context current. */
