@@ -201,9 +201,11 @@ public final class ReasonTexts {
 
   /**
    * "It has been bought together with A (in 12 orders of up to 100 different items) and B (in one
-   * order of up to 100 different items), which you bought." or, with no titles, "... with items
-   * you bought."
+   * order of up to 100 different items), which you bought." It names the pairs it rests on: with
+   * none to name there is no such reason (for a shopper with one purchase, "with items you bought"
+   * would name the pair all the same).
    *
+   * @param titles the purchases bought together with the item, at least one
    * @param sharedOrders aligned with {@code titles}: the shop's orders of up to {@code
    *     maxBasketSize} distinct items holding both the item and that purchase; empty to state no
    *     counts
@@ -213,7 +215,7 @@ public final class ReasonTexts {
    */
   public String coPurchase(List<String> titles, List<Integer> sharedOrders, int maxBasketSize) {
     if (titles.isEmpty()) {
-      return format("copurchase.withYourItems");
+      throw new IllegalArgumentException("a co-purchase reason names at least one purchase");
     }
     if (sharedOrders.isEmpty() || maxBasketSize <= 0) {
       return format("copurchase.with", list(titles));

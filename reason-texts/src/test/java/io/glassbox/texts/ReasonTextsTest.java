@@ -253,8 +253,9 @@ class ReasonTextsTest {
   void retrievalTexts_bothLocales_claimNothingAboutTheModel() {
     assertEquals("It has been bought together with A and B, which you bought.", EN.coPurchase(List.of("A", "B"), List.of(), 100));
     assertEquals("它曾和您买过的「A」和「B」被一起购买。", ZH.coPurchase(List.of("A", "B"), List.of(), 100));
-    assertEquals("It has been bought together with items you bought.", EN.coPurchase(List.of(), List.of(), 100));
-    assertEquals("它曾和您买过的商品被一起购买。", ZH.coPurchase(List.of(), List.of(), 100));
+    // No title, no reason: "with items you bought" would name a one-purchase shopper's pair.
+    assertThrows(IllegalArgumentException.class, () -> EN.coPurchase(List.of(), List.of(), 100));
+    assertThrows(IllegalArgumentException.class, () -> ZH.coPurchase(List.of(), List.of(), 100));
     // With the shop's orders holding both, per purchase: of the orders the statistics count, which
     // the text names (before, "in 288 orders" where 330 orders held both and 42 were over 100 items).
     assertEquals("It has been bought together with A (in 12 orders of up to 100 different items) and B (in one order"
