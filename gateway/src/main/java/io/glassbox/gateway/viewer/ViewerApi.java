@@ -10,7 +10,6 @@ import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.RecommendRequest;
-import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.UserExplainItemRequest;
 import io.glassbox.api.v1.UserWhatIfRequest;
 import io.glassbox.api.v1.UserWhyNotRequest;
@@ -23,7 +22,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -46,8 +44,6 @@ final class ViewerApi {
   private static final Pattern API_KEY = Pattern.compile("[\\x21-\\x7e]+");
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  /** How long the check of which example users the shop still holds is kept. */
-  static final Duration EXAMPLES_CHECKED_FOR = Duration.ofSeconds(10);
   private static final JsonFormat.Printer JSON =
       JsonFormat.printer().includingDefaultValueFields().omittingInsignificantWhitespace();
 
@@ -55,8 +51,6 @@ final class ViewerApi {
   private final Duration deadline;
   private final List<String> exampleUsers;
   private final Supplier<ApiKeys> keys;
-  /** The last check of the example users, null before the first ({@link #offeredExampleUsers}). */
-  private volatile CheckedExamples checkedExamples;
 
   /** {@code keys}: the keys the gateway accepts now (the file may change while it runs). */
   ViewerApi(Channel gateway, Duration deadline, List<String> exampleUsers, Supplier<ApiKeys> keys) {
@@ -102,9 +96,8 @@ final class ViewerApi {
    */
   private String config(QueryParameters ignored, String authorization) throws ViewerException {
     ApiKeys accepted = keys.get();
-    Metadata credentials = new Metadata();
     if (accepted.enabled()) {
-      credentials = credentials(authorization);
+      credentials(authorization);
       if (authorization == null) {
         throw new ViewerException(401, "the example customers are shown with an API key: "
             + "send \"Authorization: Bearer <API key>\"");
@@ -114,45 +107,11 @@ final class ViewerApi {
       }
     }
     ListValue.Builder users = ListValue.newBuilder();
-    offeredExampleUsers(credentials).forEach(user -> users.addValues(Value.newBuilder().setStringValue(user)));
+    exampleUsers.forEach(user -> users.addValues(Value.newBuilder().setStringValue(user)));
     return json(Struct.newBuilder()
         .putFields("exampleUsers", Value.newBuilder().setListValue(users).build())
         .build());
   }
-
-  /**
-   * The configured example users the shop still holds purchases of: an erased customer (or one
-   * never imported) is not offered, while the configured list, from before the erasure, still
-   * names them. Each is asked once, by a Recommend of one item without model reasons (retrieval and
-   * one score), and the answer is kept {@link #EXAMPLES_CHECKED_FOR}: an erasure shows within that
-   * long. One whose check fails is left out, and the list is asked again at the next page load.
-   */
-  private List<String> offeredExampleUsers(Metadata credentials) {
-    CheckedExamples checked = checkedExamples;
-    if (checked != null && System.nanoTime() - checked.atNanos() < EXAMPLES_CHECKED_FOR.toNanos()) {
-      return checked.users();
-    }
-    List<String> offered = new ArrayList<>();
-    boolean allAnswered = true;
-    for (String user : exampleUsers) {
-      try {
-        RecommendResponse answer = call(credentials, stub -> stub.recommend(RecommendRequest.newBuilder()
-            .setUserId(user).setLimit(1).setSkipModelReasons(true).setBuyAgainSlots(0).build()));
-        if (!answer.getColdStart()) {
-          offered.add(user);
-        }
-      } catch (ViewerException e) {
-        allAnswered = false;
-      }
-    }
-    if (allAnswered) {
-      checkedExamples = new CheckedExamples(List.copyOf(offered), System.nanoTime());
-    }
-    return offered;
-  }
-
-  /** The example users found to hold purchases, and when (System.nanoTime). */
-  private record CheckedExamples(List<String> users, long atNanos) {}
 
   private String recommend(QueryParameters query, Metadata credentials) throws ViewerException {
     RecommendRequest.Builder request = RecommendRequest.newBuilder()
