@@ -433,7 +433,7 @@ public final class InMemoryEventStore implements EventStore {
       if (timeline == null) {
         // Evicted earlier (or never seen): its open orders, keyed by the user id, may still be held.
         // The co-purchase counts of its closed orders stay: the store no longer knows which they were.
-        s.coPurchase.withdraw(userId::equals, List.of(), basketId -> false);
+        s.coPurchase.withdraw(userId::equals, List.of(), (user, basketId) -> false);
         s.coPurchase.publish();
         return ErasedUser.NOTHING;
       }
@@ -444,7 +444,7 @@ public final class InMemoryEventStore implements EventStore {
       for (Set<String> items : orderItems.values()) {
         orders.add(items.stream().mapToInt(s.itemIndex::get).toArray());
       }
-      s.coPurchase.withdraw(userId::equals, orders, orderItems::containsKey);
+      s.coPurchase.withdraw(userId::equals, orders, (user, basketId) -> orderItems.containsKey(basketId));
       s.coPurchase.publish();
       return ErasedUser.of(removed.size(), orderItems);
     } finally {

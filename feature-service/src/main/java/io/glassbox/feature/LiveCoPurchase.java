@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
@@ -192,21 +193,21 @@ final class LiveCoPurchase {
    * Withdraws one user's orders (right to erasure): each of {@code orders}, the distinct items of one
    * order, no longer counts for its pairs where it counted (2 to {@code maxBasketSize} items); a
    * count never falls below 0. The open orders of the user ({@code isUser} says which user an order
-   * is of) are forgotten: a later line of one starts an order of its own; one whose order (basket
-   * id) {@code withdrawn} does not say is among {@code orders} is withdrawn first, as it counted (an
-   * order the caller no longer holds: the per-user cap dropped all its lines, or the user was
-   * evicted). Seen by readers from the next {@link #publish}. Exact for orders counted whole; an
-   * order whose lines came further apart than the open window counted as two, and one cut by the
-   * per-user cap, are withdrawn as the caller holds them.
+   * is of) are forgotten: a later line of one starts an order of its own; one that {@code withdrawn}
+   * (given the user and the order's basket id) does not say is among {@code orders} is withdrawn
+   * first, as it counted (an order the caller no longer holds: the per-user cap dropped all its
+   * lines, or the user was evicted). Seen by readers from the next {@link #publish}. Exact for
+   * orders counted whole; an order whose lines came further apart than the open window counted as
+   * two, and one cut by the per-user cap, are withdrawn as the caller holds them.
    */
-  void withdraw(Predicate<String> isUser, List<int[]> orders, Predicate<String> withdrawn) {
+  void withdraw(Predicate<String> isUser, List<int[]> orders, BiPredicate<String, String> withdrawn) {
     var open = openOrders.entrySet().iterator();
     while (open.hasNext()) {
       Map.Entry<String, OpenOrder> order = open.next();
       String user = userOf(order.getKey());
       if (isUser.test(user)) {
         String basketId = order.getKey().substring(order.getKey().indexOf(':') + 1 + user.length());
-        if (!withdrawn.test(basketId) && order.getValue().members != OUTGROWN) {
+        if (!withdrawn.test(user, basketId) && order.getValue().members != OUTGROWN) {
           withdrawPairs(order.getValue().members);
         }
         open.remove();

@@ -30,7 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -111,8 +111,9 @@ public final class RedisEventStore implements EventStore {
   static final String ORDER_LINES = PREFIX + "orders";
   /**
    * The fields of a line of {@link #ORDER_LINES} that withdraws an erased user's orders (see
-   * {@link #eraseUser}): the user's SHA-256 (hex), their orders' items, and those orders' ids
-   * (basket ids, in the same order; a line of a build before them lacks the field).
+   * {@link #eraseUser}): the user's SHA-256 (hex), their orders' items, and those orders' keys
+   * ({@link #withdrawnBasket}, not the ids, which the line would write back into Redis; a line of a
+   * build before them lacks the field).
    */
   static final String WITHDRAWN_USER = "x";
   static final String WITHDRAWN_ORDERS = "o";
@@ -1410,16 +1411,17 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * Which orders (basket ids) a withdrawal line withdraws as the erasing replica held them: the
-   * user's other open orders are withdrawn as each replica counted them. A line of a build before
-   * the field ({@code null}) takes every order as withdrawn: its replicas forgot the open orders
-   * without withdrawing them, and every replica reading the line counts alike.
+   * Which orders (user and basket id) a withdrawal line withdraws as the erasing replica held them:
+   * the user's other open orders are withdrawn as each replica counted them. A line of a build
+   * before the field ({@code null}) takes every order as withdrawn: its replicas forgot the open
+   * orders without withdrawing them, and every replica reading the line counts alike.
    */
-  private static Predicate<String> withdrawnBaskets(String baskets) {
+  private static BiPredicate<String, String> withdrawnBaskets(String baskets) {
     if (baskets == null) {
-      return basketId -> true;
+      return (userId, basketId) -> true;
     }
-    return Set.copyOf(Arrays.asList(baskets.split(ORDER_SEPARATOR, -1)))::contains;
+    Set<String> keys = Set.copyOf(Arrays.asList(baskets.split(ORDER_SEPARATOR, -1)));
+    return (userId, basketId) -> keys.contains(withdrawnBasket(userId, basketId));
   }
 
   /** The orders of a withdrawal line, as item indices of {@code graph} (items it lacks left out). */
@@ -1660,7 +1662,8 @@ public final class RedisEventStore implements EventStore {
       List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
           cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
           String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(orders),
-          String.join(ORDER_SEPARATOR, orders.keySet())));
+          orders.keySet().stream().map(basketId -> withdrawnBasket(userId, basketId))
+              .collect(Collectors.joining(ORDER_SEPARATOR))));
       if ((Long) answer.get(0) >= 0) {
         // This replica withdraws the orders at its next co-purchase read, not up to 100 ms later.
         orderChanges.incrementAndGet();
@@ -1811,6 +1814,16 @@ public final class RedisEventStore implements EventStore {
    */
   private static String withdrawnUser(String userId) {
     return HexFormat.of().formatHex(Digests.sha256(userId));
+  }
+
+  /**
+   * How a withdrawal line names one of the user's orders: the SHA-256 (hex) of user and basket id
+   * (the user's length first, as the open orders' keys of {@link LiveCoPurchase} have them), which
+   * every replica computes alike for the open orders it holds. Not the id: the line would write
+   * back into Redis the ids of orders whose lines left long ago (the dataset's, closed ones).
+   */
+  private static String withdrawnBasket(String userId, String basketId) {
+    return HexFormat.of().formatHex(Digests.sha256(userId.length() + ":" + userId + basketId));
   }
 
   /** The withdrawal line's orders: each order's items, separated by US, the orders by RS. */

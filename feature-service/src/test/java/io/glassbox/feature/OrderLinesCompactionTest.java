@@ -700,6 +700,25 @@ class OrderLinesCompactionTest {
     assertEquals(0, orderLines());
   }
 
+  /**
+   * The withdrawal line names the user's orders by a hash of user and order, not by their ids: it
+   * stays in Redis while its compaction cannot run, and would otherwise write back the ids of orders
+   * whose lines left long ago (here the dataset's), next to the user's reversible SHA-256.
+   */
+  @Test
+  void eraseUser_whileTheCompactionLockIsHeld_leavesNoOrderIdOfTheUserInRedis() {
+    RedisEventStore erasing = replica();
+    erasing.eraseCompactionWait(Duration.ofMillis(300));
+    onRedis(jedis -> jedis.set(LOCK, "another replica's"));
+    assertTrue(redisNames("i1") && redisNames("i2"), "u1's timeline holds their dataset orders");
+
+    assertThrows(ErasureUnfinishedException.class, () -> erasing.eraseUser("u1"));
+
+    assertEquals(1, orderLines(), "the withdrawal line stays");
+    assertFalse(redisNames("i1"));
+    assertFalse(redisNames("i2"));
+  }
+
   /** Whether a key name or a value of the database holds {@code text}. */
   private boolean redisNames(String text) {
     return onRedis(jedis -> {
