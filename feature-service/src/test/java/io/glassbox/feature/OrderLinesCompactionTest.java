@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
@@ -37,6 +38,7 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
 
 /**
  * Compacting the shared stream of order lines into a snapshot, over a real redis-server: the
@@ -717,6 +719,27 @@ class OrderLinesCompactionTest {
     assertEquals(1, orderLines(), "the withdrawal line stays");
     assertFalse(redisNames("i1"));
     assertFalse(redisNames("i2"));
+  }
+
+  /**
+   * A withdrawal line of a build before the line named the withdrawn orders (no field "k")
+   * withdraws none of the user's open orders, as that build's replicas did (they forgot them
+   * uncounted): every replica reading it counts alike.
+   */
+  @Test
+  void withdrawalLineOfAnOlderBuild_leavesTheUsersOpenOrdersCounting() {
+    RedisEventStore writing = replica();
+    writing.append(List.of(order("old", "E", 1000, "o1"), order("old", "F", 1001, "o1")));
+    assertEquals(List.of(new CoPurchaseNeighbour("F", 1)), writing.coPurchaseNeighbours("E"));
+    onRedis(jedis -> jedis.xadd(RedisEventStore.ORDER_LINES, XAddParams.xAddParams(), Map.of(
+        RedisEventStore.WITHDRAWN_USER, HexFormat.of().formatHex(Digests.sha256("old")),
+        RedisEventStore.WITHDRAWN_ORDERS, "")));
+
+    RedisEventStore startedAfter = replica();
+    startedAfter.append(List.of(order("old", "D", 1002, "o1")));
+
+    assertEquals(List.of(new CoPurchaseNeighbour("F", 1)), startedAfter.coPurchaseNeighbours("E"),
+        "E,F count on; o1 was forgotten, so D is not paired with E");
   }
 
   /** Whether a key name or a value of the database holds {@code text}. */
