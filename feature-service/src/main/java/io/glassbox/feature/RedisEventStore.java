@@ -34,6 +34,7 @@ import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1686,12 +1687,20 @@ public final class RedisEventStore implements EventStore {
   }
 
   private void deleteDedupeKeys(String userId) {
-    run(() -> {
-      List<String> keys = dedupeKeys(userId);
-      if (!keys.isEmpty()) {
-        redis.del(keys.toArray(String[]::new));
-      }
-    });
+    run(() -> deleteKeys(dedupeKeys(userId)));
+  }
+
+  /** Deletes {@code keys}, {@link #BATCH} a command: one DEL of many keys holds every other client. */
+  private void deleteKeys(List<String> keys) {
+    for (List<String> page : pages(keys)) {
+      redis.del(page.toArray(String[]::new));
+    }
+  }
+
+  /** {@code keys} in pages of at most {@link #BATCH}. */
+  private static List<List<String>> pages(List<String> keys) {
+    return IntStream.range(0, (keys.size() + BATCH - 1) / BATCH)
+        .mapToObj(page -> keys.subList(page * BATCH, Math.min(keys.size(), (page + 1) * BATCH))).toList();
   }
 
   /**
@@ -1709,7 +1718,11 @@ public final class RedisEventStore implements EventStore {
       if (keys.isEmpty()) {
         return;
       }
-      List<String> identities = redis.mget(keys.toArray(String[]::new));
+      // Every value is read before the records (in pages, as one MGET of many keys holds every other client).
+      List<String> identities = new ArrayList<>(keys.size());
+      for (List<String> page : pages(keys)) {
+        identities.addAll(redis.mget(page.toArray(String[]::new)));
+      }
       Set<String> held = new HashSet<>();
       for (RecordedEvent event : decode(redis.zrangeWithScores(timelineKey(userId), 0, -1))) {
         EventIdentity identity = new EventIdentity(event.type(), event.itemId(), event.basketId());
@@ -1724,9 +1737,7 @@ public final class RedisEventStore implements EventStore {
           gone.add(keys.get(i));
         }
       }
-      if (!gone.isEmpty()) {
-        redis.del(gone.toArray(String[]::new));
-      }
+      deleteKeys(gone);
     });
   }
 
