@@ -196,9 +196,11 @@ final class LiveCoPurchase {
    * is of) are forgotten: a later line of one starts an order of its own; one that {@code withdrawn}
    * (given the user and the order's basket id) does not say is among {@code orders} is withdrawn
    * first, as it counted (an order the caller no longer holds: the per-user cap dropped all its
-   * lines, or the user was evicted). Seen by readers from the next {@link #publish}. Exact for
-   * orders counted whole; an order whose lines came further apart than the open window counted as
-   * two, and one cut by the per-user cap, are withdrawn as the caller holds them.
+   * lines, or the user was evicted). An order idle past the open window that no {@link #add} has
+   * closed yet (closing is lazy) is still open here and withdrawn alike. Seen by readers from the
+   * next {@link #publish}. Exact for orders counted whole; an order whose lines came further apart
+   * than the open window counted as two, and one cut by the per-user cap, are withdrawn as the
+   * caller holds them.
    */
   void withdraw(Predicate<String> isUser, List<int[]> orders, BiPredicate<String, String> withdrawn) {
     var open = openOrders.entrySet().iterator();
