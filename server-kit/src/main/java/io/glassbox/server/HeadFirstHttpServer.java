@@ -51,8 +51,8 @@ import org.slf4j.event.Level;
  *       answerLimit} again for its answer to be written; then it is closed;
  *   <li>at most {@code connections} are open: a new one beyond closes the oldest still waiting for
  *       its head (a well-behaved client sends its head at once: it is never the oldest waiting), or,
- *       with none, the one whose answer has been written longest (a client that reads it is soon
- *       done); connections with a worker are never closed for it;
+ *       with none, the one whose answer has waited longest unread (a client that reads its answer,
+ *       however slowly, is not it); connections with a worker are never closed for it;
  *   <li>the answers being written hold at most {@code heldBytes} together (what is sent of each is let
  *       go, a chunk at a time): an answer that would pass it, a probe's included, first closes the
  *       connections whose answers have waited longest, unread, until it fits ({@link #answersDropped});
@@ -137,7 +137,10 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   private final Set<Connection> open = new HashSet<>();
   /** Connections waiting for their head, the longest waiting first; the selector thread's only. */
   private final LinkedHashSet<Connection> waiting = new LinkedHashSet<>();
-  /** Connections whose answer is being written, the longest written first; the selector thread's only. */
+  /**
+   * Connections whose answer is being written, the one that has waited longest unread (since its
+   * answer began, or the client last took some of it) first; the selector thread's only.
+   */
   private final LinkedHashSet<Connection> writing = new LinkedHashSet<>();
   /**
    * Connections answered with a next request already read behind the last (pipelined), taken at
@@ -556,7 +559,12 @@ public final class HeadFirstHttpServer implements AutoCloseable {
         // A chunk at a time: the JDK copies what it is given into a direct buffer of that size.
         while (sentChunks < chunks.length) {
           ByteBuffer chunk = chunks[sentChunks];
-          held -= channel.write(chunk);
+          int sent = channel.write(chunk);
+          held -= sent;
+          if (sent > 0 && writing.remove(this)) {
+            // Its client reads: the last to close for room, however long ago its answer began.
+            writing.add(this);
+          }
           if (chunk.hasRemaining()) {
             return;
           }
