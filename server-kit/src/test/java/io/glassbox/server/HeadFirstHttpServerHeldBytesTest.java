@@ -39,6 +39,46 @@ class HeadFirstHttpServerHeldBytesTest {
   }
 
   /**
+   * However an answer ends (sent whole, chunked, reset mid-way, closed unread, dropped at the answer
+   * limit, refused, failed, short, pipelined), the bytes held for writing return to none: counted
+   * only as they were taken, a bound of completed answers would refuse nothing but answers for good.
+   */
+  @Test
+  void heldBytes_returnsToZero_afterEveryEnding() throws Exception {
+    byte[] big = new byte[1 << 20];
+    long bound = 3L * big.length;
+    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
+        answers(big), request -> !WORKERS_PATHS.contains(request.uri().getPath()),
+        new HeadFirstHttpServer.Limits(64, Duration.ofSeconds(1), 4096, Duration.ofSeconds(1), 2, 64, bound)));
+    int port = server.port();
+    for (int i = 0; i < 6; i++) {
+      for (String request : List.of("GET /big HTTP/1.1\r\nConnection: close\r\n\r\n",
+          "GET /chunked HTTP/1.1\r\nConnection: close\r\n\r\n", "HEAD /big HTTP/1.1\r\nConnection: close\r\n\r\n",
+          "GET /big HTTP/1.0\r\n\r\n", "BAD\r\n\r\n", "GET /fail HTTP/1.1\r\n\r\n", "GET /short HTTP/1.1\r\n\r\n",
+          "GET /big HTTP/1.1\r\n\r\nGET /live HTTP/1.1\r\n\r\nHEAD /big HTTP/1.1\r\n\r\n"
+              + "GET /big HTTP/1.1\r\nConnection: close\r\n\r\n")) {
+        readToClose(port, request);
+      }
+      // Reset after the status line, alone and with requests pipelined behind.
+      for (String request : List.of("GET /big HTTP/1.1\r\n\r\n", "GET /big HTTP/1.1\r\n\r\n".repeat(3))) {
+        Socket reset = RawHttp.unreadAnswer(port, request);
+        reset.setSoLinger(true, 0);
+        reset.close();
+      }
+      // Closed after the status line, the rest unread.
+      RawHttp.unreadAnswer(port, "GET /big HTTP/1.1\r\n\r\n").close();
+      // Left open unread: the answer limit, or the bound, closes it.
+      closer.add(RawHttp.unreadAnswer(port, "GET /big HTTP/1.1\r\n\r\n"));
+      assertTrue(server.heldBytes() <= bound, server.heldBytes() + " bytes held");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (server.heldBytes() != 0 && System.nanoTime() - deadline < 0) {
+      Uninterruptibles.sleepUninterruptibly(Duration.ofMillis(50));
+    }
+    assertEquals(0, server.heldBytes(), "bytes held once every answer ended");
+  }
+
+  /**
    * A client reading a large answer slowly (a scrape over a slow link) is not closed for clients
    * that ask for one and read nothing: the answers that waited longest unread are, and it gets its
    * whole answer. Ordered by when each answer began, it was always the oldest, and was closed each
