@@ -58,7 +58,9 @@ import org.slf4j.event.Level;
  *       connections whose answers have waited longest, unread, until it fits ({@link #answersDropped});
  *       an answer larger than the bound alone is still sent. Unbounded, 120 clients that asked for a
  *       4 MiB scrape and read nothing held 219 MiB of the heap until the answer limit. The kernel
- *       queues at most about 128 KiB of each connection's answer besides ({@link #SEND_BUFFER_BYTES});
+ *       queues at most about 128 KiB of each connection's answer besides ({@link #SEND_BUFFER_BYTES}),
+ *       which also bounds what is in flight over a long link: 128 KiB a round trip, so a 16 MiB
+ *       answer passes a 10 s answer limit from a 78 ms round trip (within a cluster, under 1 ms);
  *   <li>a head over {@code headBytes} is closed unanswered ({@link MessageLimits#MAX_HTTP_HEADER_BYTES});
  *   <li>a request with a body (none of the metrics port's has one) gets its answer, unread, and
  *       then its connection is closed; one whose body's length could be read two ways (two lengths,
@@ -83,8 +85,10 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   /**
    * The kernel's send buffer of each connection (Linux keeps twice this). Left to the kernel, it
    * grew to about 3 MB for a client that read nothing (50 such connections took 199 MiB of kernel
-   * memory, which cgroup v2 charges to the container), outside {@link Limits#heldBytes}; 128 KiB
-   * in flight still sends 4 MiB in a second at a 30 ms round trip.
+   * memory, which cgroup v2 charges to the container), outside {@link Limits#heldBytes}. 128 KiB in
+   * flight sends an answer at 128 KiB a round trip: a 4 MiB answer takes 32, about 1 s at a 30 ms
+   * round trip and 3.2 s at 100 ms, and a 16 MiB one passes the 10 s answer limit from about 78 ms
+   * (a scrape within a cluster, under 1 ms a round trip, is not slowed).
    */
   static final int SEND_BUFFER_BYTES = 64 * 1024;
   /** How long {@link #close} waits for the selector to close the port and its connections. */

@@ -269,7 +269,8 @@ class HeadFirstHttpServerTest {
    */
   @Test
   void unreadAnswers_areHeldWithinTheBound_andProbesAndAReadingClientAreAnswered() throws Exception {
-    // Twice what the kernel queues of it: each unread answer holds at least half of it in memory.
+    // Twice what the kernel would queue of it left to its own sizing: each unread answer holds at
+    // least half of it in memory (nearly all: the server's send buffer takes about 128 KiB).
     byte[] big = new byte[2 * RawHttp.kernelSendQueueBytes()];
     for (int i = 0; i < big.length; i++) {
       big[i] = (byte) ('a' + i % 26);

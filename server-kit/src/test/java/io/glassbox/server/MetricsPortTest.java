@@ -105,7 +105,8 @@ class MetricsPortTest {
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void unreadScrapesPastTheBound_areDropped_andCounted() throws Exception {
     PrometheusRegistry registry = new PrometheusRegistry();
-    // A scrape of twice what the kernel queues of it: each unread one holds at least half of it in memory.
+    // A scrape of twice what the kernel would queue of it left to its own sizing: each unread one
+    // holds at least half of it in memory (nearly all: the port's send buffer takes about 128 KiB).
     int scrapeBytes = 2 * RawHttp.kernelSendQueueBytes();
     Counter.builder().name("large").help("x".repeat(scrapeBytes)).register(registry).inc();
     List<Socket> unread = new ArrayList<>();

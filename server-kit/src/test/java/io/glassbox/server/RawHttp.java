@@ -24,9 +24,11 @@ public final class RawHttp {
   private RawHttp() {}
 
   /**
-   * The most bytes the kernel queues for sending on one connection (Linux's {@code tcp_wmem}
-   * maximum; 4 MiB, Linux's default, where it cannot be read): what a server's writes take of an
-   * answer whose client reads nothing, before the rest waits in the server's memory.
+   * The most bytes the kernel queues for sending on a connection left to its own sizing (Linux's
+   * {@code tcp_wmem} maximum; 4 MiB, Linux's default, where it cannot be read). The HTTP servers
+   * here queue far less ({@code HeadFirstHttpServer.SEND_BUFFER_BYTES}, about 128 KiB): an unread
+   * answer of twice this waits mostly in the server's memory, and at least half of it would even
+   * were their send buffer left to the kernel.
    */
   public static int kernelSendQueueBytes() throws IOException {
     Path wmem = Path.of("/proc/sys/net/ipv4/tcp_wmem");
