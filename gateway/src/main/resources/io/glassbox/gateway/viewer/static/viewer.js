@@ -46,6 +46,7 @@ const TEXTS = {
       + " down every purchase since.)",
     whatIfDone: (summary) => `New ranking.${summary ? " " + summary : ""}`,
     loadFailed: (user, message) => `Customer ${user} could not be shown: ${message}`,
+    plainAnswer: (status, text) => `the page's server answered HTTP ${status}${text ? ": " + text : ""}`,
     summary: (r) => `Model ${r.modelVersion || "—"}.`
       + (r.modelKnowsNoCandidate
         ? " The model knows none of the items it could rank here (it was not trained on them): ranked by"
@@ -192,6 +193,7 @@ const TEXTS = {
       + "或每次购买之后都标记了不感兴趣。）",
     whatIfDone: (summary) => `新的排序。${summary || ""}`,
     loadFailed: (user, message) => `无法显示顾客 ${user}：${message}`,
+    plainAnswer: (status, text) => `页面的服务器返回 HTTP ${status}${text ? "：" + text : ""}`,
     summary: (r) => `模型 ${r.modelVersion || "—"}。`
       + (r.modelKnowsNoCandidate
         ? "模型不认识可供它排序的这些商品（训练时没有它们）：按召回得分排序；用本店数据训练的模型（bin/glassbox train）会为它们排序。"
@@ -456,13 +458,33 @@ async function api(path, params) {
   const key = document.getElementById("api-key").value.trim();
   if (key) headers.Authorization = "Bearer " + key;
   const reply = await fetch(`api/${path}?${query}`, { headers });
-  const body = await reply.json();
+  const text = await reply.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (notJson) {
+    // Not the API's answer (the port's own 503 when every worker is busy, a proxy's error page):
+    // its status and words, not a parse error.
+    const error = new Error(t("plainAnswer")(reply.status, shorten(plainText(text, reply), 300)));
+    error.status = reply.status;
+    throw error;
+  }
   if (!reply.ok) {
     const error = new Error(body.error ? body.error.message : `HTTP ${reply.status}`);
     error.status = reply.status;
     throw error;
   }
   return body;
+}
+
+/** The words of an answer's {@code text}: an HTML one's text, its elements' apart. */
+function plainText(text, reply) {
+  if (!(reply.headers.get("Content-Type") || "").startsWith("text/html")) return text.trim();
+  const words = [];
+  const walker = document.createTreeWalker(new DOMParser().parseFromString(text, "text/html").body,
+    NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) words.push(walker.currentNode.nodeValue.trim());
+  return words.filter(Boolean).join(" ");
 }
 
 /**
