@@ -70,7 +70,7 @@ class ViewerBusyPageTest {
       @Override
       public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> replies) {
         if (request.getSkipModelReasons()) {
-          // The page's check that its example customer is still held: answered, so it is offered.
+          // Not a call the page makes (its calls ask for model reasons): answered at once, never held.
           replies.onNext(RecommendResponse.getDefaultInstance());
           replies.onCompleted();
           return;
