@@ -74,11 +74,16 @@ public final class FaithfulnessEvaluation {
    * @param maxEvidence most evidence items per reason
    * @param minRankDrop the explain service's minimum rank drop (for the baselines' rule)
    * @param seed seed of the random baseline
+   * @param minCitedOrders the fewest orders holding both items of a "bought together" pair that a
+   *     reason may cite, as the gateway serves (its GLASSBOX_GATEWAY_MIN_CITED_ORDERS, default 3):
+   *     the targets are sent only the via items the gateway would send, so the reasons explained
+   *     are those a shopper reads
    */
   public record Settings(
-      int topK, int historyEvents, int candidateCount, int maxEvidence, int minRankDrop, long seed) {
+      int topK, int historyEvents, int candidateCount, int maxEvidence, int minRankDrop, long seed,
+      int minCitedOrders) {
     public static Settings defaults() {
-      return new Settings(10, 200, 500, 3, ExplainConfig.DEFAULT_MIN_RANK_DROP, 42);
+      return new Settings(10, 200, 500, 3, ExplainConfig.DEFAULT_MIN_RANK_DROP, 42, 3);
     }
   }
 
@@ -187,13 +192,13 @@ public final class FaithfulnessEvaluation {
       retrieved.asOf().ifPresent(request::setRecentPurchasesAsOf);
     }
     for (String item : top) {
-      request.addTargets(ExplainTarget.newBuilder().setItemId(item)
+      ExplainTarget.Builder target = ExplainTarget.newBuilder().setItemId(item)
           .addAllSources(byId.get(item).getSourcesList())
-          .addAllViaItemIds(byId.get(item).getViaItemIdsList())
-          .addAllViaSharedOrders(byId.get(item).getViaSharedOrdersList())
           .setViaMaxBasketSize(byId.get(item).getViaMaxBasketSize())
           .setPurchases(byId.get(item).getPurchases())
-          .setBestSeller(byId.get(item).getBestSeller()));
+          .setBestSeller(byId.get(item).getBestSeller());
+      addCitablePairs(target, byId.get(item), settings.minCitedOrders());
+      request.addTargets(target);
     }
     long start = System.nanoTime();
     ExplainResponse ours = explain.withDeadlineAfter(30, TimeUnit.SECONDS).explain(request.build());
@@ -328,6 +333,24 @@ public final class FaithfulnessEvaluation {
   private static boolean hasNecessaryTrend(ItemExplanation explanation) {
     return explanation.getReasonsList().stream()
         .anyMatch(r -> r.getKind() == ReasonKind.REASON_KIND_TREND && r.getNecessary());
+  }
+
+  /**
+   * Adds the via items of {@code candidate} that share at least {@code minOrders} orders with it,
+   * with their shared orders, as the gateway keeps them (its CitablePairs): all of them at 1; none
+   * when the feature service sent no count per via item and the minimum is above 1.
+   */
+  private static void addCitablePairs(ExplainTarget.Builder target, Candidate candidate, int minOrders) {
+    List<Integer> shared = candidate.getViaSharedOrdersList();
+    if (minOrders <= 1) {
+      target.addAllViaItemIds(candidate.getViaItemIdsList()).addAllViaSharedOrders(shared);
+    } else if (shared.size() == candidate.getViaItemIdsCount()) {
+      for (int i = 0; i < shared.size(); i++) {
+        if (shared.get(i) >= minOrders) {
+          target.addViaItemIds(candidate.getViaItemIds(i)).addViaSharedOrders(shared.get(i));
+        }
+      }
+    }
   }
 
   /**

@@ -64,7 +64,8 @@ class FaithfulnessEvaluationTest {
   private static FaithfulnessEvaluation evaluation() {
     FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
     return new FaithfulnessEvaluation(suite.feature, suite.model, suite.explainChannel, new FaithfulnessEvaluation.Settings(
-        TOP_K, defaults.historyEvents(), defaults.candidateCount(), defaults.maxEvidence(), defaults.minRankDrop(), 7));
+        TOP_K, defaults.historyEvents(), defaults.candidateCount(), defaults.maxEvidence(), defaults.minRankDrop(), 7,
+        defaults.minCitedOrders()));
   }
 
   @Test

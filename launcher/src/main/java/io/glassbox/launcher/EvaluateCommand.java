@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.explain.FaithfulnessEvaluation;
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.gateway.GatewayConfig;
 import io.glassbox.gateway.viewer.ViewerConfig;
 import io.glassbox.model.ModelConfig;
 import io.glassbox.server.ConfigSource;
@@ -79,7 +80,8 @@ final class EvaluateCommand implements Callable<Integer> {
         FaithfulnessEvaluation.Settings defaults = FaithfulnessEvaluation.Settings.defaults();
         FaithfulnessEvaluation.Settings evaluation = new FaithfulnessEvaluation.Settings(limit,
             defaults.historyEvents(), defaults.candidateCount(), defaults.maxEvidence(),
-            config.getInt("GLASSBOX_EXPLAIN_MIN_RANK_DROP", defaults.minRankDrop(), 1, 2000), seed);
+            config.getInt("GLASSBOX_EXPLAIN_MIN_RANK_DROP", defaults.minRankDrop(), 1, 2000), seed,
+            GatewayConfig.load(config).minCitedOrders());
         FaithfulnessEvaluation.Report report =
             new FaithfulnessEvaluation(feature, model, explain, evaluation).run(sample);
         System.out.print(report.table());
