@@ -138,7 +138,25 @@ public final class ModelLoader {
           + (attributes.isDirectory() ? "a folder" : "a named pipe, a device or a socket")
           + "): a version folder holds its model's files as plain files");
     }
+    long bound = readBound();
+    if (attributes.size() > bound) {
+      // Read whole, a larger file could exhaust the heap, and with -XX:+ExitOnOutOfMemoryError (as
+      // deployed) stop the service instead of leaving the version serving as it is.
+      throw new ModelLoadException(shown + " in version " + version + " is " + attributes.size()
+          + " bytes, more than the " + bound + " bytes this service can spare to read it (a "
+          + READ_SHARE_OF_FREE_HEAP + "th of the heap it has free; give it a larger heap)");
+    }
     return file;
+  }
+
+  /** A model file may take up to this fraction (1/n) of the free heap: text files parse to several times their size. */
+  static final int READ_SHARE_OF_FREE_HEAP = 4;
+
+  /** The largest model file read now: a {@value #READ_SHARE_OF_FREE_HEAP}th of what the heap can still grow by. */
+  static long readBound() {
+    Runtime runtime = Runtime.getRuntime();
+    long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+    return Math.max(0, free / READ_SHARE_OF_FREE_HEAP);
   }
 
   /** One full-length history against the first and the last vocabulary index; scores must be finite. */
