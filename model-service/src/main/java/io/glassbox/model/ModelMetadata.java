@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -55,7 +56,9 @@ public record ModelMetadata(
     try {
       root = json.readTree(file.toFile());
     } catch (IOException e) {
-      throw new ModelLoadException("metadata.json is not valid JSON: " + firstLine(e.getMessage()), e);
+      // Where, never what: Jackson's message quotes the file's text, and metadata.json may be a
+      // link to any file the service can read, which would reach the admin caller.
+      throw new ModelLoadException("metadata.json is not valid JSON" + where(e), e);
     }
     if (root == null || !root.isObject()) {
       throw new ModelLoadException("metadata.json must hold a JSON object");
@@ -183,11 +186,11 @@ public record ModelMetadata(
     return users;
   }
 
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unreadable";
+  /** " (line L, column C)" of a parse error, or " (unreadable)": never the text that failed. */
+  private static String where(IOException e) {
+    if (e instanceof JsonProcessingException parse && parse.getLocation() != null) {
+      return " (line " + parse.getLocation().getLineNr() + ", column " + parse.getLocation().getColumnNr() + ")";
     }
-    int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    return " (unreadable)";
   }
 }

@@ -1,6 +1,7 @@
 package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,10 +18,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,6 +57,24 @@ class RefusedFileReloadTest {
 
     assertTrue(refusal.startsWith(file + " in version v2 is " + size + " bytes, more than the "), refusal);
     assertTrue(refusal.contains("bytes this service can spare to read it"), refusal);
+  }
+
+  /**
+   * metadata.json a symbolic link to another file the service can read: the refusal says where the
+   * JSON broke (line and column), never the file's text, which would reach the admin caller.
+   */
+  @Test
+  void reloadModel_onAPort_metadataLinkedToAnotherFile_refusalQuotesNoneOfItsText() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path folder = ModelFolders.addToyVersion(modelDirectory, "v2");
+    Path secret = Files.writeString(modelDirectory.resolve("secret.txt"), "hunter2password\n");
+    Files.delete(folder.resolve(ModelLoader.METADATA_FILE));
+    Files.createSymbolicLink(folder.resolve(ModelLoader.METADATA_FILE), secret);
+
+    String refusal = refusedReloadOfV2();
+
+    assertEquals("metadata.json is not valid JSON (line 1, column 17)", refusal);
+    assertFalse(refusal.contains("hunter2"), refusal);
   }
 
   /** Reloads v2 on a server serving v1: the refusal's description, once v1 is seen to keep serving. */
