@@ -92,7 +92,8 @@ check "a rerun says what it kept" said "kept client-key admin-key caller-key api
 # A folder whose private files others can read (tls.key as older versions left it, files put back
 # by hand or unpacked with another umask): a rerun takes their group and other bits away and says so.
 snapshot s0 loose
-chmod 644 loose/tls.key loose/ca.key loose/admin-key
+chmod 755 loose/tls.key
+chmod 644 loose/ca.key loose/admin-key
 chmod 640 loose/caller-key
 check "a rerun over private files others can read succeeds" make_secrets loose
 check "... makes them 600, the others as they were" eval 'modes loose && same s0 loose "${all[@]}"'

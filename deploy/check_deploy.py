@@ -1229,12 +1229,16 @@ def check_secret_modes(root, secrets_dir, r):
     r.check(mounted, "docker-compose.yml: mounts no file of deploy/secrets (its secrets: ... file: ./secrets/...)")
     r.check(secrets_dir.stat().st_mode & 0o077 == 0, "make-secrets.sh: its folder must be its owner's only (700)")
     for f in sorted(secrets_dir.iterdir()):
+        if f.is_symlink() and f.suffix != ".crt" and f.name != "api-keys" and f.name not in mounted:
+            r.check(False, f"make-secrets.sh: {f.name} holds a secret and is a symbolic link: its mode is its "
+                           f"target's, which make-secrets.sh leaves alone; make it a plain file of mode 600")
+            continue
         mode = f.stat().st_mode & 0o777
         if f.name in mounted:
             r.check(mode & 0o004, f"make-secrets.sh: {f.name} is mounted by docker compose, whose containers read "
                                   f"it as uid 10001: it must be readable by others, not {mode:o}")
         elif f.suffix != ".crt" and f.name != "api-keys":
-            r.check(mode & 0o077 == 0, f"make-secrets.sh: {f.name} holds a secret and no compose container reads it: "
+            r.check(mode == 0o600, f"make-secrets.sh: {f.name} holds a secret and no compose container reads it: "
                                        f"it must be readable by its owner only (600), not {mode:o}")
 
 

@@ -185,7 +185,7 @@ readable=(client-key api-keys ca.crt tls.crt)
 # by hand has the mode it was copied with.
 private=(client-key.old admin-key.old caller-key.old client-key.new admin-key.new caller-key.new
          admin-key caller-key ca.key tls.key secrets.yaml)
-retired=() gone=() dropped=() tightened=()
+retired=() gone=() dropped=() tightened=() linked=()
 move_in() {
   local f
   [ ! -e "$moving/drop" ] || mapfile -t dropped <"$moving/drop"
@@ -203,8 +203,10 @@ move_in() {
   # Kept files too (made by an older version of this script).
   chmod 644 "${readable[@]}"
   for f in "${private[@]}"; do
-    if [ -f "$f" ] && [ ! -h "$f" ] && [ -n "$(find "$f" -maxdepth 0 -perm /077)" ]; then
-      chmod go= "$f"
+    if [ -h "$f" ]; then
+      linked+=("$f")       # its mode is its target's, which may be anyone's file: left alone, said below
+    elif [ -f "$f" ] && [ "$(stat -c %a "$f")" != 600 ]; then
+      chmod 600 "$f"       # exactly 600, as said: not 700 for a key that was 755
       tightened+=("$f")
     fi
   done
@@ -239,7 +241,9 @@ finish() {
     "hand it over now (deploy/README.md, Secrets)"
   [ ${#dropped[@]} -eq 0 ] || echo "make-secrets: deleted ${dropped[*]}"
   [ ${#tightened[@]} -eq 0 ] || echo "make-secrets: made ${tightened[*]} readable by their owner only" \
-    "(mode 600; others could read them): they hold secrets, and a copy of the folder keeps each file's mode"
+    "(mode 600; they had another): they hold secrets, and a copy of the folder keeps each file's mode"
+  [ ${#linked[@]} -eq 0 ] || echo "make-secrets: left ${linked[*]} as they are: symbolic links, whose mode" \
+    "is their target's; make each a plain file of mode 600 (cp --remove-destination, chmod 600)"
   ! $own_shop || echo "make-secrets: api-keys has a line named shop that this script did not write" \
     "(caller-key is not here): taken as your own shop's key and left as it is, so no caller-key is" \
     "made and --new-api-keys and the rotation leave that line alone. To have this script make and" \
