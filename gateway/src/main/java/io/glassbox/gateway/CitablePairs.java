@@ -1,6 +1,7 @@
 package io.glassbox.gateway;
 
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.RetrievalSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,8 +12,9 @@ import java.util.List;
  * when it shares at least {@code minOrders} orders with the candidate
  * ({@link GatewayConfig#minCitedOrders}). Everything after retrieval reads the via items kept
  * here: the gateway's retrieval reasons, the explain service's (it is sent these via items), and
- * the newcomer places (a newcomer is placed for a pair it cites). The candidate keeps its sources
- * and retrieval score, so eligibility and the model's ranking do not change.
+ * the newcomer places (a newcomer is placed for a pair it cites), and the sources an answer shows
+ * ({@link #shownSources}). The candidate keeps its sources and retrieval score, so eligibility and
+ * the model's ranking do not change.
  */
 final class CitablePairs {
   private CitablePairs() {}
@@ -45,5 +47,19 @@ final class CitablePairs {
         .clearViaItemIds().addAllViaItemIds(keptVia)
         .clearViaSharedOrders().addAllViaSharedOrders(keptShared)
         .build();
+  }
+
+  /**
+   * The sources an answer shows for {@code candidate} (as {@link #of} left it): the co-purchase
+   * source only when it has a via item it may cite, since that source alone says that other orders
+   * held the item with one the shopper bought; empty when co-purchase was its only source.
+   */
+  static List<RetrievalSource> shownSources(Candidate candidate) {
+    if (candidate.getViaItemIdsCount() > 0) {
+      return candidate.getSourcesList();
+    }
+    return candidate.getSourcesList().stream()
+        .filter(source -> source != RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
+        .toList();
   }
 }

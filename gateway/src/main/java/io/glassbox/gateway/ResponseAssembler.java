@@ -67,7 +67,7 @@ final class ResponseAssembler {
       }
       RecommendedItem.Builder item = placed(ranked.itemId(), ++rank, items)
           .setScore(ranked.score())
-          .addAllSources(ranked.candidate().getSourcesList())
+          .addAllSources(CitablePairs.shownSources(ranked.candidate()))
           .addAllReasons(reasons);
       if (heatmap && ranked.contribution().size() == slate.modelHistory().size()) {
         item.addAllContribution(ranked.contribution());
@@ -77,7 +77,7 @@ final class ResponseAssembler {
     for (Candidate newcomer : places.newcomers()) {
       response.addItems(placed(newcomer.getItemId(), ++rank, items)
           .setScore(0)
-          .addAllSources(newcomer.getSourcesList())
+          .addAllSources(CitablePairs.shownSources(newcomer))
           .addSources(RetrievalSource.RETRIEVAL_SOURCE_NEWCOMER)
           .addAllReasons(RetrievalReasons.ofNewcomer(newcomer, items, locale)));
     }
