@@ -33,8 +33,6 @@ import redis.clients.jedis.resps.Tuple;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EraseUserOnRedisTest {
-  private static final int PORT = 55450;
-  private static final int ADMIN_PORT = 55451;
 
   private RedisServer redis;
   private IngestingWhileErased jedis;
@@ -49,8 +47,8 @@ class EraseUserOnRedisTest {
     jedis = new IngestingWhileErased(redis.uri());
     store = new RedisEventStore(jedis, redis.uri().toString(), 100, 200, "GBP", TestData.ROOMY);
     store.load(TestData.small());
-    server = TestData.servingOnPorts(store, PORT, ADMIN_PORT);
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", ADMIN_PORT).usePlaintext().build();
+    server = TestData.servingOnPorts(store, 0, 0);
+    channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
     admin = FeatureAdminGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 

@@ -34,9 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EraseUserTest {
-  private static final int PORT = 54061;
-  private static final int ADMIN_PORT = 54062;
-
   private GrpcServer server;
   private ManagedChannel publicChannel;
   private ManagedChannel adminChannel;
@@ -46,9 +43,10 @@ class EraseUserTest {
   @BeforeEach
   void start() {
     InMemoryEventStore store = TestData.smallStore();
-    server = TestData.servingOnPorts(store, PORT, ADMIN_PORT);
-    publicChannel = ManagedChannelBuilder.forAddress("127.0.0.1", PORT).usePlaintext().build();
-    adminChannel = ManagedChannelBuilder.forAddress("127.0.0.1", ADMIN_PORT).usePlaintext().build();
+    // Ports the system picks: a fixed one was held by another process during a CI run.
+    server = TestData.servingOnPorts(store, 0, 0);
+    publicChannel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    adminChannel = ManagedChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
     admin = FeatureAdminGrpc.newBlockingStub(adminChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
     features = FeatureServiceGrpc.newBlockingStub(publicChannel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }

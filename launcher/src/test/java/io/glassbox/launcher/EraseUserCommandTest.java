@@ -35,8 +35,8 @@ class EraseUserCommandTest {
         + "u1,A,2011-12-09T12:50:00Z,o1\nu1,B,2011-12-09T12:50:00Z,o1\nu2,A,2011-12-09T13:00:00Z,o2\n");
     feature = FeatureMain.start(ConfigSource.of(Map.of(
         FeatureConfig.DATA_DIR_KEY, shop.toString(),
-        FeatureConfig.PORT_KEY, "54063",
-        FeatureConfig.ADMIN_PORT_KEY, "54064",
+        FeatureConfig.PORT_KEY, "0",
+        FeatureConfig.ADMIN_PORT_KEY, "0",
         ServerSettings.METRICS_PORT_KEY, "0")));
   }
 
@@ -45,8 +45,8 @@ class EraseUserCommandTest {
     feature.close();
   }
 
-  private static CliRun erase(String userId) {
-    return CliRun.of("erase-user", "--user", userId, "--target", "localhost:54064");
+  private CliRun erase(String userId) {
+    return CliRun.of("erase-user", "--user", userId, "--target", "localhost:" + feature.adminPort());
   }
 
   @Test
@@ -99,13 +99,13 @@ class EraseUserCommandTest {
           FeatureConfig.DATA_DIR_KEY, dir.resolve("shop").toString(),
           FeatureConfig.STORE_KEY, "redis",
           FeatureConfig.REDIS_URI_KEY, redis.uri().toString(),
-          FeatureConfig.PORT_KEY, "55453",
-          FeatureConfig.ADMIN_PORT_KEY, "55454",
+          FeatureConfig.PORT_KEY, "0",
+          FeatureConfig.ADMIN_PORT_KEY, "0",
           ServerSettings.METRICS_PORT_KEY, "0")));
       try (Jedis jedis = redis.connect()) {
         jedis.set("glassbox:orders-compact-lock", "another replica's");
 
-        CliRun refused = CliRun.of("erase-user", "--user", "u1", "--target", "localhost:55454");
+        CliRun refused = CliRun.of("erase-user", "--user", "u1", "--target", "localhost:" + onRedis.adminPort());
 
         assertEquals(1, refused.exit(), refused.out());
         assertTrue(refused.err().lines().anyMatch(line -> line.equals("glassbox: UNAVAILABLE: user erased and their orders withdrawn"
