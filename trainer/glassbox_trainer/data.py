@@ -171,8 +171,10 @@ def id_problem(value: str) -> Optional[str]:
     """What is wrong with a trimmed field as a user or item id, to follow the column's name, in the
     feature service's words (RequestChecks.idProblem: " must be at most 128 characters, got 129"),
     or None. (Its other fault, a space at either end, is trimmed off every field first.)"""
-    if _is_java_blank(value):
+    if not value:
         return " must not be empty"
+    if _is_java_blank(value):
+        return " must not be blank"
     return _content_problem(value)
 
 
