@@ -87,13 +87,20 @@ class HeadFirstHttpServerHeldBytesTest {
   @Test
   void aSteadilyReadingClient_isNotDroppedForNonReaders() throws Exception {
     byte[] big = new byte[2 << 20];
-    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
-        answers(big), request -> !WORKERS_PATHS.contains(request.uri().getPath()),
-        new HeadFirstHttpServer.Limits(64, Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 2, 64,
-            3L * big.length)));
+    HeadFirstHttpServer server = bigAnswers(big, 64, 64, 3L * big.length);
     long read = readSlowlyBesideNonReaders(server.port());
     assertTrue(read > big.length, "the reading client got " + read + " bytes of " + big.length);
     assertTrue(server.answersDropped() > 0, "answers of clients that read nothing were dropped");
+  }
+
+  /**
+   * A server answering {@code big} to every worker request, with {@code connections} open at most,
+   * {@code queued} requests waiting and {@code heldBytes} held for writing (60 s limits, 2 workers).
+   */
+  private HeadFirstHttpServer bigAnswers(byte[] big, int connections, int queued, long heldBytes) throws IOException {
+    return closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0), answers(big),
+        request -> !WORKERS_PATHS.contains(request.uri().getPath()), new HeadFirstHttpServer.Limits(connections,
+            Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 2, queued, heldBytes)));
   }
 
   /**
@@ -103,10 +110,7 @@ class HeadFirstHttpServerHeldBytesTest {
   @Test
   void full_aSteadilyReadingClient_isNotClosedForNonReaders() throws Exception {
     byte[] big = new byte[2 << 20];
-    HeadFirstHttpServer server = closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0),
-        answers(big), request -> !WORKERS_PATHS.contains(request.uri().getPath()),
-        new HeadFirstHttpServer.Limits(2, Duration.ofSeconds(60), 4096, Duration.ofSeconds(60), 2, 2,
-            16L * big.length)));
+    HeadFirstHttpServer server = bigAnswers(big, 2, 2, 16L * big.length);
     long read = readSlowlyBesideNonReaders(server.port());
     assertTrue(read > big.length, "the reading client got " + read + " bytes of " + big.length);
     assertEquals(0, server.answersDropped(), "answers dropped for the bytes they held");
