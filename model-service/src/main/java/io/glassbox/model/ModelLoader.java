@@ -138,7 +138,7 @@ public final class ModelLoader {
           + (attributes.isDirectory() ? "a folder" : "a named pipe, a device or a socket")
           + "): a version folder holds its model's files as plain files");
     }
-    long bound = readBound();
+    long bound = readBound(attributes.size());
     if (attributes.size() > bound) {
       // Read whole, a larger file could exhaust the heap, and with -XX:+ExitOnOutOfMemoryError (as
       // deployed) stop the service instead of leaving the version serving as it is.
@@ -152,11 +152,38 @@ public final class ModelLoader {
   /** A model file may take up to this fraction (1/n) of the free heap: text files parse to several times their size. */
   static final int READ_SHARE_OF_FREE_HEAP = 4;
 
-  /** The largest model file read now: a {@value #READ_SHARE_OF_FREE_HEAP}th of what the heap can still grow by. */
-  static long readBound() {
+  /**
+   * The largest model file read now, asked for a file of {@code size} bytes: a
+   * {@value #READ_SHARE_OF_FREE_HEAP}th of what the heap can still grow by, counting only what is live.
+   * The heap in use ({@code totalMemory - freeMemory}) also holds garbage not yet collected, which the
+   * collector would free before a read ran out of room: on a heap full of it a model file that fits
+   * would be refused. So when {@code size} is over the first measure, one full collection is asked for
+   * ({@code System.gc()}) and the heap measured again. With the deployed {@code -XX:+UseSerialGC}
+   * (deploy/kubernetes, deploy/docker-compose.yml), and G1 by default ({@code bin/glassbox up}),
+   * that is a stop-the-world collection of the whole heap which returns once done, so the second
+   * measure counts live objects only. Where explicit collections are off
+   * ({@code -XX:+DisableExplicitGC}: the call does nothing) or concurrent
+   * ({@code -XX:+ExplicitGCInvokesConcurrent}: some garbage may outlast it), garbage still counts
+   * and the bound errs only toward refusing, as it did before. The pools' usage after their last
+   * collection ({@code MemoryPoolMXBean.getCollectionUsage}) is no substitute: the old
+   * generation's leaves out all promoted since its last full collection (and reads 0 before the
+   * first), so it would count live objects as free, the error that exhausts the heap. The pause
+   * comes only with a file over the first measure, at start or on a reload (an admin action, one at
+   * a time).
+   */
+  static long readBound(long size) {
+    long bound = spareHeap() / READ_SHARE_OF_FREE_HEAP;
+    if (size <= bound) {
+      return bound;
+    }
+    System.gc();
+    return spareHeap() / READ_SHARE_OF_FREE_HEAP;
+  }
+
+  /** What the heap can still grow by: its maximum less what is in use, garbage included. */
+  private static long spareHeap() {
     Runtime runtime = Runtime.getRuntime();
-    long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
-    return Math.max(0, free / READ_SHARE_OF_FREE_HEAP);
+    return Math.max(0, runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory()));
   }
 
   /** One full-length history against the first and the last vocabulary index; scores must be finite. */

@@ -96,11 +96,22 @@ final class ModelFolders {
    * {@code location} (ONNX external data, relative to the folder), as any model file can say.
    */
   static Path addExternalInitializerVersion(Path modelDirectory, String version, String location) {
+    return addToyWithInitializer(modelDirectory, version, OnnxMessages.externalTensor("extra", location));
+  }
+
+  /**
+   * A toy version whose model.onnx also holds an unused initializer of {@code floats} zeros, inline:
+   * a model file of about {@code 4 * floats} bytes that loads and scores as the toy model does.
+   */
+  static Path addLargeWeightsVersion(Path modelDirectory, String version, int floats) {
+    return addToyWithInitializer(modelDirectory, version, OnnxMessages.inlineZeros("extra", floats));
+  }
+
+  private static Path addToyWithInitializer(Path modelDirectory, String version, OnnxMessages initializer) {
     Path folder = addToyVersion(modelDirectory, version);
     Path model = folder.resolve(ModelLoader.MODEL_FILE);
     try {
-      Files.write(model, OnnxMessages.withInitializer(
-          Files.readAllBytes(model), OnnxMessages.externalTensor("extra", location)));
+      Files.write(model, OnnxMessages.withInitializer(Files.readAllBytes(model), initializer));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -28,6 +28,7 @@ final class OnnxMessages {
   private static final int TENSOR_DIMS = 1;
   private static final int TENSOR_DATA_TYPE = 2;
   private static final int TENSOR_NAME = 8;
+  private static final int TENSOR_RAW_DATA = 9;
   private static final int TENSOR_EXTERNAL_DATA = 13;
   private static final int TENSOR_DATA_LOCATION = 14;
   private static final int FLOAT = 1;
@@ -46,6 +47,15 @@ final class OnnxMessages {
         .message(TENSOR_EXTERNAL_DATA, entry("offset", "0"))
         .message(TENSOR_EXTERNAL_DATA, entry("length", "4"))
         .number(TENSOR_DATA_LOCATION, EXTERNAL);
+  }
+
+  /** A float tensor of {@code count} zeros named {@code name}, its data inline ({@code raw_data}). */
+  static OnnxMessages inlineZeros(String name, int count) {
+    return new OnnxMessages()
+        .number(TENSOR_DIMS, count)
+        .number(TENSOR_DATA_TYPE, FLOAT)
+        .text(TENSOR_NAME, name)
+        .bytes(TENSOR_RAW_DATA, new byte[Math.multiplyExact(count, Float.BYTES)]);
   }
 
   /**
@@ -75,6 +85,10 @@ final class OnnxMessages {
 
   OnnxMessages number(int field, long value) {
     return write(() -> out.writeInt64(field, value));
+  }
+
+  OnnxMessages bytes(int field, byte[] value) {
+    return write(() -> out.writeByteArray(field, value));
   }
 
   byte[] toByteArray() {

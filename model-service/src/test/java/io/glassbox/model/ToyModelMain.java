@@ -6,6 +6,7 @@ import io.glassbox.server.ServerSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /** The model service as {@code ModelMain} starts it, on real free ports, serving the toy model on CPU. */
@@ -14,10 +15,21 @@ final class ToyModelMain {
 
   /** Started with the newest toy version under {@code modelDirectory}; close it when done. */
   static GrpcServer start(Path modelDirectory) {
-    return ModelMain.start(ConfigSource.of(Map.of(
+    return ModelMain.start(ConfigSource.of(settings(modelDirectory)));
+  }
+
+  /** Started with toy version {@code version} under {@code modelDirectory}; close it when done. */
+  static GrpcServer start(Path modelDirectory, String version) {
+    Map<String, String> settings = new HashMap<>(settings(modelDirectory));
+    settings.put(ModelConfig.VERSION_KEY, version);
+    return ModelMain.start(ConfigSource.of(settings));
+  }
+
+  private static Map<String, String> settings(Path modelDirectory) {
+    return Map.of(
         ModelConfig.PORT_KEY, "0", ModelConfig.ADMIN_PORT_KEY, "0", ServerSettings.METRICS_PORT_KEY, "0",
         ModelConfig.DIRECTORY_KEY, modelDirectory.toString(), ModelConfig.NAME_KEY, ModelFolders.TOY_NAME,
-        ModelConfig.PROVIDER_KEY, "cpu")));
+        ModelConfig.PROVIDER_KEY, "cpu");
   }
 
   /** A plaintext channel to {@code port} on this machine; the caller shuts it down. */

@@ -1,0 +1,147 @@
+package io.glassbox.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.glassbox.server.GrpcServer;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The model-file size bound counts live objects, not garbage: a reload on a heap full of
+ * unreachable arrays (as after a burst of Score calls, before the next collection) still loads a
+ * model file the live heap has room for, and still refuses one it has not. The service runs in a
+ * JVM of its own with a small fixed heap and the deployed collector ({@link #SERVICE_JVM}), so
+ * that the garbage fills most of a known heap quickly.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GarbageHeapReloadTest {
+  /**
+   * The deployed collector flags (deploy/kubernetes/base/model-service.yaml) on a 128 MiB heap, 16 MiB
+   * of it young; the quick compiler only, for a JVM that lives a few seconds.
+   */
+  private static final List<String> SERVICE_JVM =
+      List.of("-Xmx128m", "-Xmn16m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
+  /** v2's weights: an eighth of the heap, within a quarter of it once live objects are taken away. */
+  private static final int FITTING_FLOATS = 4 << 20;
+  /** v3's model.onnx: more than a quarter of the heap however little of it is live. */
+  private static final long OVER_ANY_BOUND_BYTES = 48L << 20;
+  private static final String RESULT = "RESULT ";
+
+  @TempDir Path modelDirectory;
+  @TempDir Path logs;
+
+  @Test
+  void reloadModel_onAPort_heapFullOfGarbage_loadsAModelTheLiveHeapFits_andRefusesOneItDoesNot()
+      throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path fitting = ModelFolders.addLargeWeightsVersion(modelDirectory, "v2", FITTING_FLOATS)
+        .resolve(ModelLoader.MODEL_FILE);
+    Path tooLarge = ModelFolders.addToyVersion(modelDirectory, "v3").resolve(ModelLoader.MODEL_FILE);
+    try (RandomAccessFile sparse = new RandomAccessFile(tooLarge.toFile(), "rw")) {
+      sparse.setLength(OVER_ANY_BOUND_BYTES);
+    }
+    long fittingSize = Files.size(fitting);
+
+    Map<String, String> results = runServiceWithGarbage(fittingSize);
+
+    assertTrue(Long.parseLong(results.get("bound-counting-garbage")) < fittingSize,
+        "the garbage left room for v2 even counted as used: " + results);
+    assertEquals("loaded v2", results.get("v2"));
+    String refusal = results.get("v3");
+    assertTrue(refusal.startsWith("refused model.onnx in version v3 is " + OVER_ANY_BOUND_BYTES
+        + " bytes, more than the "), refusal);
+    assertTrue(refusal.endsWith(" of the heap it has free; give it a larger heap)"), refusal);
+  }
+
+  /** {@link ServiceWithGarbage} in its own JVM: the lines it printed after {@value #RESULT}, by key. */
+  private Map<String, String> runServiceWithGarbage(long fittingSize) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(SERVICE_JVM);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServiceWithGarbage.class.getName(),
+        modelDirectory.toString(), Long.toString(fittingSize)));
+    Path log = logs.resolve("service.log");
+    Process service = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertTrue(service.waitFor(45, TimeUnit.SECONDS), "the service JVM did not finish");
+    } finally {
+      service.destroyForcibly();
+    }
+    List<String> lines = Files.readAllLines(log);
+    assertEquals(0, service.exitValue(), () -> String.join("\n", lines));
+    Map<String, String> results = new HashMap<>();
+    for (String line : lines) {
+      if (line.startsWith(RESULT)) {
+        String[] keyAndValue = line.substring(RESULT.length()).split(" ", 2);
+        results.put(keyAndValue[0], keyAndValue[1]);
+      }
+    }
+    assertEquals(3, results.size(), () -> String.join("\n", lines));
+    return results;
+  }
+
+  /**
+   * The model service serving toy v1 on free ports; arguments: the model directory and v2's model
+   * size. Leaves garbage until the heap, counting it as used, could spare less than that size, then
+   * reloads v2 and v3 through ModelAdmin and prints the outcomes.
+   */
+  static final class ServiceWithGarbage {
+    private ServiceWithGarbage() {}
+
+    public static void main(String[] args) {
+      Path modelDirectory = Path.of(args[0]);
+      long fittingSize = Long.parseLong(args[1]);
+      GrpcServer server = ToyModelMain.start(modelDirectory, "v1");
+      ManagedChannel channel = ToyModelMain.channelTo(server.adminPort());
+      try {
+        ModelAdminGrpc.ModelAdminBlockingStub admin = ModelAdminGrpc.newBlockingStub(channel);
+        leaveGarbage(fittingSize / 2);
+        System.out.println(RESULT + "bound-counting-garbage " + boundCountingGarbage());
+        System.out.println(RESULT + "v2 " + reload(admin, "v2"));
+        System.out.println(RESULT + "v3 " + reload(admin, "v3"));
+      } finally {
+        channel.shutdownNow();
+        server.close();
+      }
+      System.exit(0);
+    }
+
+    /** Allocates arrays, held until the bound counting them drops below {@code bound}, then dropped. */
+    private static void leaveGarbage(long bound) {
+      List<byte[]> held = new ArrayList<>();
+      while (boundCountingGarbage() >= bound) {
+        held.add(new byte[1 << 20]);
+      }
+    }
+
+    /** The bound as measured before it left garbage out: a quarter of max - (total - free). */
+    private static long boundCountingGarbage() {
+      Runtime runtime = Runtime.getRuntime();
+      return (runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory()))
+          / ModelLoader.READ_SHARE_OF_FREE_HEAP;
+    }
+
+    private static String reload(ModelAdminGrpc.ModelAdminBlockingStub admin, String version) {
+      try {
+        return "loaded " + admin.withDeadlineAfter(20, TimeUnit.SECONDS)
+            .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()).getActive().getVersion();
+      } catch (StatusRuntimeException e) {
+        return "refused " + e.getStatus().getDescription();
+      }
+    }
+  }
+}
