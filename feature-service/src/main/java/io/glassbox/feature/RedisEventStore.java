@@ -10,6 +10,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -1588,20 +1589,27 @@ public final class RedisEventStore implements EventStore {
 
   /**
    * KEYS: the user's timeline, dropped purchases' items, order dropped last, cut orders; {@code users};
-   * the order lines stream. ARGV: the user, the timeline's size and last member as read before
-   * (the last "" when empty), the withdrawal line's three fields ({@link #WITHDRAWN_USER},
-   * {@link #WITHDRAWN_ORDERS}, {@link #WITHDRAWN_BASKETS}). Unless the timeline changed since it was read (returns {-1}):
-   * deletes the four keys and the user's count and, if the user was counted, adds the withdrawal
-   * line, all at once. The user's lines of the stream stay: every replica subtracts their orders
+   * the order lines stream. ARGV: the user, the {@link #timelineDigest} of the timeline as read before,
+   * the withdrawal line's three fields ({@link #WITHDRAWN_USER}, {@link #WITHDRAWN_ORDERS},
+   * {@link #WITHDRAWN_BASKETS}), which Java computed from that read. Unless the timeline changed since it
+   * was read (its digest differs; returns {-1}): deletes the four keys and the user's count and, if the
+   * user was counted, adds the withdrawal line, all at once. The whole timeline is compared, not its size
+   * and last member: an ingestion into a full timeline of an event older than the newest keeps both while
+   * the cap drops another, and the orders to withdraw differ. The other three keys need no check: the
+   * withdrawal line is computed from the timeline alone, whatever they hold. The user's lines of the
+   * stream stay: every replica subtracts their orders
    * at the withdrawal line, after reading them (the stream is ordered), so none subtracts lines it
    * never counted; the compaction that follows removes them. Returns {1 if the user was counted
    * else 0, the id of the last line that names the user (theirs, or a withdrawal of theirs), ""
    * when none}.
    */
   private static final String ERASE_SCRIPT = """
-      local size = redis.call('ZCARD', KEYS[1])
-      local last = redis.call('ZRANGE', KEYS[1], -1, -1)[1] or ''
-      if size ~= tonumber(ARGV[2]) or last ~= ARGV[3] then
+      local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+      local parts = {}
+      for i, member in ipairs(members) do
+        parts[i] = #member .. ':' .. member
+      end
+      if redis.sha1hex(table.concat(parts)) ~= ARGV[2] then
         return {-1}
       end
       local known = redis.call('HDEL', KEYS[5], ARGV[1])
@@ -1614,16 +1622,16 @@ public final class RedisEventStore implements EventStore {
           local fields = entry[2]
           for f = 1, #fields, 2 do
             if (fields[f] == 'u' and fields[f + 1] == ARGV[1])
-                or (fields[f] == 'WITHDRAWN_USER' and fields[f + 1] == ARGV[4]) then
+                or (fields[f] == 'WITHDRAWN_USER' and fields[f + 1] == ARGV[3]) then
               named = entry[1]
             end
           end
           from = '(' .. entry[1]
         end
       until #chunk < 1000
-      if known == 1 or size > 0 then
-        named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[4], 'WITHDRAWN_ORDERS', ARGV[5],
-            'WITHDRAWN_BASKETS', ARGV[6])
+      if known == 1 or #members > 0 then
+        named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[3], 'WITHDRAWN_ORDERS', ARGV[4],
+            'WITHDRAWN_BASKETS', ARGV[5])
       end
       return {known, named}
       """
@@ -1641,7 +1649,8 @@ public final class RedisEventStore implements EventStore {
    * Deletes the user's dedupe keys ({@code e:<length>:<user>...}, found with SCAN: a script cannot
    * know them), then reads the timeline and runs {@link #ERASE_SCRIPT}, which removes the rest and
    * adds the withdrawal of the user's orders to the order lines stream in one atomic step (read
-   * again if an ingestion changed the timeline meanwhile), deletes the dedupe keys of events
+   * again if an ingestion changed any member of the timeline meanwhile: the orders withdrawn are
+   * those of the read, so it must be what the script removes), deletes the dedupe keys of events
    * ingested between the SCAN and the script, which the script erased ({@link
    * #deleteDedupeKeysOfEventsNotHeld}), and then compacts
    * the order lines up to the withdrawal, so the user's lines, the withdrawal line (whose SHA-256 of
@@ -1659,10 +1668,9 @@ public final class RedisEventStore implements EventStore {
       List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
       List<RecordedEvent> removed = decode(members);
       Map<String, Set<String>> orders = ErasedUser.orderItems(removed);
-      String last = members.isEmpty() ? "" : members.get(members.size() - 1).getElement();
       List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
           cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
-          String.valueOf(members.size()), last, withdrawnUser(userId), withdrawnOrders(orders),
+          timelineDigest(members), withdrawnUser(userId), withdrawnOrders(orders),
           orders.keySet().stream().map(basketId -> withdrawnBasket(userId, basketId))
               .collect(Collectors.joining(ORDER_SEPARATOR))));
       if ((Long) answer.get(0) >= 0) {
@@ -1684,6 +1692,22 @@ public final class RedisEventStore implements EventStore {
             + " their events and order lines are left; erase again once their ingestion stops", "Redis " + redisName);
       }
     }
+  }
+
+  /**
+   * What {@link #ERASE_SCRIPT} compares: the SHA-1 (hex) of the timeline's members in order, each
+   * as its length in bytes, a colon and its bytes (as read, so byte for byte what the script reads).
+   * The scores need no digest: every member holds its event's ingestion sequence (a seed writes
+   * the same member with the same score), so no member is ever written again with another score.
+   */
+  private static String timelineDigest(List<Tuple> members) {
+    MessageDigest digest = Digests.sha1();
+    for (Tuple member : members) {
+      byte[] bytes = member.getBinaryElement();
+      digest.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
+      digest.update(bytes);
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   private void deleteDedupeKeys(String userId) {

@@ -3,8 +3,10 @@ package io.glassbox.feature;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.EraseUserRequest;
+import io.glassbox.api.v1.EraseUserResponse;
 import io.glassbox.api.v1.FeatureAdminGrpc;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RedisServer;
@@ -16,8 +18,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +38,8 @@ import redis.clients.jedis.resps.Tuple;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EraseUserOnRedisTest {
+  /** Events a timeline keeps: one more than u1's five of the small dataset, so none of theirs is dropped. */
+  private static final int EVENTS_PER_USER = 6;
 
   private RedisServer redis;
   private IngestingWhileErased jedis;
@@ -45,7 +52,9 @@ class EraseUserOnRedisTest {
   void start() {
     redis = RedisServer.startFresh();
     jedis = new IngestingWhileErased(redis.uri());
-    store = new RedisEventStore(jedis, redis.uri().toString(), 100, 200, "GBP", TestData.ROOMY);
+    store = new RedisEventStore(jedis, redis.uri().toString(), 100, 200, "GBP", new StoreBounds(EVENTS_PER_USER,
+        TestData.ROOMY.maxUsers(), TestData.ROOMY.maxEvents(), TestData.ROOMY.dedupeWindow(),
+        TestData.ROOMY.maxDedupeIds()));
     store.load(TestData.small());
     server = TestData.servingOnPorts(store, 0, 0);
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.adminPort()).usePlaintext().build();
@@ -77,6 +86,55 @@ class EraseUserOnRedisTest {
     assertEquals("the user's events kept changing while being erased (5 tries): their dedupe keys are deleted,"
         + " their events and order lines are left; erase again once their ingestion stops",
         refused.getStatus().getDescription());
+  }
+
+  /**
+   * An ingestion between the erasure's read and its script, into a full timeline, of an event
+   * older than the newest: the cap drops the oldest click, so the timeline keeps its size and its
+   * last member, but now holds an item of an order the read did not see. The erasure withdraws
+   * the orders as the timeline holds them when it goes, not as it was read.
+   */
+  @Test
+  void eraseUser_olderEventIngestedIntoAFullTimelineMeanwhile_withdrawsTheOrdersAsTheTimelineHoldsThemThen() {
+    List<String> items = List.of("B", "C", "D", "E");
+    Map<String, List<CoPurchaseNeighbour>> withoutTheUser = neighboursOf(items);
+    store.append(List.of(event(EventType.CLICK, "E", 100, ""), event(EventType.CLICK, "F", 110, ""),
+        event(EventType.CLICK, "A", 120, ""), event(EventType.PURCHASE, "B", 200, "w2"),
+        event(EventType.PURCHASE, "C", 300, "w3"), event(EventType.PURCHASE, "E", 310, "w3")));
+    assertEquals(EVENTS_PER_USER, store.history("w", EVENTS_PER_USER + 1).events().size());
+    AtomicBoolean ingested = new AtomicBoolean();
+    jedis.afterTimelineRead = () -> {
+      if (ingested.compareAndSet(false, true)) {
+        store.append(List.of(event(EventType.PURCHASE, "D", 250, "w2")));
+      }
+    };
+
+    admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
+
+    assertTrue(ingested.get());
+    assertEquals(withoutTheUser, neighboursOf(items));
+  }
+
+  /** The script compares the timeline byte for byte: an order named beyond ASCII is erased at the first try too. */
+  @Test
+  void eraseUser_orderNamedBeyondAscii_isErasedAndWithdrawn() {
+    List<String> items = List.of("C", "D");
+    Map<String, List<CoPurchaseNeighbour>> withoutTheUser = neighboursOf(items);
+    store.append(List.of(event(EventType.PURCHASE, "C", 100, "commande-été-🛒"),
+        event(EventType.PURCHASE, "D", 100, "commande-été-🛒")));
+
+    EraseUserResponse erased = admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
+
+    assertEquals(List.of(2L, 1L), List.of(erased.getEvents(), erased.getOrders()));
+    assertEquals(withoutTheUser, neighboursOf(items));
+  }
+
+  private static NewEvent event(EventType type, String itemId, long epochSecond, String basketId) {
+    return new NewEvent("w", new RecordedEvent(itemId, Instant.ofEpochSecond(epochSecond), type, basketId));
+  }
+
+  private Map<String, List<CoPurchaseNeighbour>> neighboursOf(List<String> items) {
+    return items.stream().collect(Collectors.toMap(item -> item, store::coPurchaseNeighbours));
   }
 
   @Test
