@@ -153,12 +153,7 @@ final class DatasetIndex {
   static String fingerprint(Dataset dataset) {
     MessageDigest digest = Digests.sha256();
     StringBuilder row = new StringBuilder(256);
-    for (Dataset.Item item : dataset.items()) {
-      row.setLength(0);
-      row.append(item.itemId()).append('\0').append(item.title()).append('\0').append(item.brand())
-          .append('\0').append(item.category()).append('\0').append(item.price()).append('\n');
-      digest.update(row.toString().getBytes(StandardCharsets.UTF_8));
-    }
+    addCatalogue(digest, dataset, row);
     for (Dataset.Interaction event : dataset.interactions()) {
       row.setLength(0);
       // A fraction only where a time has one: a folder of whole seconds keeps the fingerprint a
@@ -170,5 +165,15 @@ final class DatasetIndex {
       digest.update(row.toString().getBytes(StandardCharsets.UTF_8));
     }
     return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** Feeds {@code digest} the catalogue's rows, in file order ({@code row}: scratch). */
+  static void addCatalogue(MessageDigest digest, Dataset dataset, StringBuilder row) {
+    for (Dataset.Item item : dataset.items()) {
+      row.setLength(0);
+      row.append(item.itemId()).append('\0').append(item.title()).append('\0').append(item.brand())
+          .append('\0').append(item.category()).append('\0').append(item.price()).append('\n');
+      digest.update(row.toString().getBytes(StandardCharsets.UTF_8));
+    }
   }
 }

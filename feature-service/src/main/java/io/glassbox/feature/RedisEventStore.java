@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,7 +69,8 @@ import redis.clients.jedis.resps.Tuple;
  * ingested order lines every replica reads from a shared stream (see {@link #coPurchaseGraph}).
  * The dataset is copied into Redis once per Redis database: the first replica to start takes a
  * lock and seeds it; others wait for the marker that names the dataset's fingerprint. A Redis that
- * holds a different dataset is refused.
+ * holds a different dataset is refused; the seeded one less the rows of customers erased here is
+ * not another dataset (see {@link #forgetSeededRows}).
  *
  * <p>Keys (prefix {@code glassbox:}): {@code items} hash id → item; {@code interactions} hash
  * id → count; {@code popular} sorted set id → −purchases (so ascending order is most bought
@@ -89,7 +91,8 @@ import redis.clients.jedis.resps.Tuple;
  * layout; layout 2 added basket ids to timeline members); {@code dropped-seeded} the fingerprint of
  * the dataset whose dropped purchases {@code d:} and {@code c:} hold (apart from the marker, so that
  * a build without those keys still accepts the marker) and {@code cut-orders-seeded} the same for
- * {@code cut:}; {@code orders-snapshot} the snapshot
+ * {@code cut:}; {@code seed-sum} the seeded folder's {@link DatasetSum} and {@code seed-erased} the
+ * parts of it of the customers erased since (see {@link #forgetSeededRows}); {@code orders-snapshot} the snapshot
  * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
  * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
  * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
@@ -159,6 +162,17 @@ public final class RedisEventStore implements EventStore {
    * {@link #DROPPED_SEEDED} a build before those keys wrote gets them at the next start.
    */
   private static final String CUT_ORDERS_SEEDED = PREFIX + "cut-orders-seeded";
+  /**
+   * The {@link DatasetSum} of the folder the seed marker names, written with the marker, or by the
+   * first start of a build that knows it on a Redis seeded before with the folder as seeded.
+   */
+  private static final String SEED_SUM = PREFIX + "seed-sum";
+  /**
+   * The {@link DatasetSum#part parts} of the seeded folder's users erased here since, whose rows
+   * the counts no longer hold ({@link #forgetSeededRows}): a folder without some of them is the
+   * seeded one less those users.
+   */
+  private static final String SEED_ERASED = PREFIX + "seed-erased";
   /** The layout 72809640 wrote for these keys, taken back to layout 2 at start: a marker old builds refuse. */
   private static final String WITHDRAWN_LAYOUT = " layout:3";
   private static final String SEED_LOCK = PREFIX + "seed-lock";
@@ -438,6 +452,10 @@ public final class RedisEventStore implements EventStore {
   private volatile DatasetIndex index;
   /** The seed marker this replica found or wrote at start; {@link #requireData} looks for it. */
   private volatile String seedMarker;
+  /** The fingerprint of the dataset this replica loaded; a re-seed reads it so or refuses it. */
+  private String loadedFingerprint;
+  /** The {@link DatasetSum#total} of the dataset this replica loaded. */
+  private volatile String loadedSum;
   /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
   private volatile String dataLost;
   /**
@@ -539,8 +557,12 @@ public final class RedisEventStore implements EventStore {
     }
     // Reach Redis first: an unreachable one fails the start before seconds of reading and indexing.
     run(this::reportDurability);
-    DatasetIndex.Indexed indexed = DatasetIndex.build(read.get(), maxBasketSize, maxNeighbours);
-    run(() -> seedOnce(indexed));
+    Dataset dataset = read.get();
+    DatasetIndex.Indexed indexed = DatasetIndex.build(dataset, maxBasketSize, maxNeighbours);
+    DatasetSum sum = DatasetSum.of(dataset);
+    run(() -> seedOnce(indexed, sum));
+    loadedFingerprint = indexed.fingerprint();
+    loadedSum = sum.total();
     datasetSource = read;
     datasetCoPurchase = indexed.index().coPurchase();
     datasetItemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
@@ -577,14 +599,15 @@ public final class RedisEventStore implements EventStore {
     // Compared before indexing: changed files are refused without seconds of indexing, and the
     // co-purchase statistics, kept from the start, are not built a second time beside them.
     String fingerprint = DatasetIndex.fingerprint(dataset);
-    if (!seedMarker.equals(fingerprint + LAYOUT)) {
+    if (!loadedFingerprint.equals(fingerprint)) {
       throw new DatasetException("the dataset reads otherwise than when this service loaded it ("
-          + shortName(fingerprint) + ", loaded " + shortName(seedMarker) + "): its files changed; "
+          + shortName(fingerprint) + ", loaded " + shortName(loadedFingerprint) + "): its files changed; "
           + "not seeding Redis " + redisName + " with them; put the files back as they were loaded (the "
           + "re-seed resumes by itself), or restart every replica on that Redis with the new files");
     }
     DatasetIndex.Indexed indexed = DatasetIndex.buildForSeed(dataset, fingerprint);
-    run(() -> seedOnce(indexed));
+    DatasetSum sum = DatasetSum.of(dataset);
+    run(() -> seedOnce(indexed, sum));
     synchronized (orders) {
       // The lines counted so far were lost with Redis; its stream starts anew.
       orders.restart(datasetStatistics());
@@ -594,19 +617,34 @@ public final class RedisEventStore implements EventStore {
     dataLost = null;
   }
 
-  /** Copies the dataset into Redis unless it is there; one replica seeds, the others wait. */
-  private void seedOnce(DatasetIndex.Indexed indexed) {
-    String wanted = indexed.fingerprint() + LAYOUT;
+  /**
+   * Copies the dataset into Redis unless it is there; one replica seeds, the others wait. The
+   * dataset that Redis was seeded with less the rows of customers erased here since is there: its
+   * marker stays, and so replicas still on the folder as seeded go on serving beside this one.
+   *
+   * @param sum the dataset's {@link DatasetSum}
+   */
+  private void seedOnce(DatasetIndex.Indexed indexed, DatasetSum sum) {
     String token = UUID.randomUUID().toString();
     long deadline = System.nanoTime() + SEED_WAIT_NANOS;
     while (true) {
       stopIfClosing();
       String present = redis.get(DATASET);
-      boolean seeded = wanted.equals(present) || (indexed.fingerprint() + WITHDRAWN_LAYOUT).equals(present);
+      boolean exact = (indexed.fingerprint() + LAYOUT).equals(present)
+          || (indexed.fingerprint() + WITHDRAWN_LAYOUT).equals(present);
+      boolean lessErased = !exact && present != null && present.endsWith(LAYOUT) && isSeededLessErased(sum);
+      boolean seeded = exact || lessErased;
+      String seededAs = lessErased ? present.substring(0, present.length() - LAYOUT.length()) : indexed.fingerprint();
+      String wanted = seededAs + LAYOUT;
       String droppedSeeded = redis.get(DROPPED_SEEDED);
       String cutOrdersSeeded = redis.get(CUT_ORDERS_SEEDED);
-      if (seeded && indexed.fingerprint().equals(droppedSeeded) && indexed.fingerprint().equals(cutOrdersSeeded)) {
-        log.info("Redis {} already holds dataset {}; not seeding", redisName, shortName(wanted));
+      if (seeded && seededAs.equals(droppedSeeded) && seededAs.equals(cutOrdersSeeded)) {
+        if (exact) {
+          // A Redis seeded by a build before the sum: this folder is the one seeded.
+          redis.setnx(SEED_SUM, sum.total());
+        }
+        log.info("Redis {} already holds dataset {}{}; not seeding", redisName, shortName(wanted),
+            lessErased ? ", of which this folder lacks only rows of customers erased there" : "");
         seedMarker = wanted;
         return;
       }
@@ -642,8 +680,11 @@ public final class RedisEventStore implements EventStore {
           } else {
             seed(indexed);
           }
-          redis.set(CUT_ORDERS_SEEDED, indexed.fingerprint());
-          redis.set(DROPPED_SEEDED, indexed.fingerprint());
+          if (!lessErased) {
+            redis.set(SEED_SUM, sum.total());
+          }
+          redis.set(CUT_ORDERS_SEEDED, seededAs);
+          redis.set(DROPPED_SEEDED, seededAs);
           redis.set(DATASET, wanted);
           seedMarker = wanted;
           return;
@@ -673,6 +714,15 @@ public final class RedisEventStore implements EventStore {
         throw new StoreUnavailableException("interrupted while waiting for the seed", e);
       }
     }
+  }
+
+  /**
+   * Whether the dataset summed to {@code sum} is the one Redis was seeded with less the rows of
+   * some of the customers erased here since. False on a Redis seeded before {@link #SEED_SUM}.
+   */
+  private boolean isSeededLessErased(DatasetSum sum) {
+    String seeded = redis.get(SEED_SUM);
+    return seeded != null && sum.isLess(seeded, redis.smembers(SEED_ERASED));
   }
 
   /**
@@ -1663,6 +1713,8 @@ public final class RedisEventStore implements EventStore {
   @Override
   public ErasedUser eraseUser(String userId) {
     requireData();
+    // The user's rows of the data folder leave the counts here, and the folder may lose them.
+    forgetSeededRows(userId);
     deleteDedupeKeys(userId);
     for (int attempt = 1; ; attempt++) {
       List<Tuple> members = read(() -> redis.zrangeWithScores(timelineKey(userId), 0, -1));
@@ -1841,6 +1893,93 @@ public final class RedisEventStore implements EventStore {
   /** Makes erasures wait at most {@code wait} for their compaction. */
   void eraseCompactionWait(Duration wait) {
     eraseCompactionWait = wait;
+  }
+
+  /**
+   * KEYS: {@code seed-erased}, {@code interactions}, {@code popular}, then the purchase times
+   * ({@code p:<item>}) of each of the rows' purchases. ARGV: the user's {@link DatasetSum#part}, the
+   * number of items, per item its id, rows and purchases, then each purchase's epoch second. Unless
+   * the part is recorded (the user was erased before), records it and takes the rows out of the
+   * counts the seed put them in: an item's interactions, its purchases (an item left with none
+   * leaves {@code popular}, as a seed writes none), and one purchase time of that second per
+   * purchase (which one is no matter: they count by time). Returns 1 if it did.
+   */
+  private static final String FORGET_SEEDED_ROWS_SCRIPT = """
+      if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
+        return 0
+      end
+      local items = tonumber(ARGV[2])
+      for i = 0, items - 1 do
+        local item, rows, purchases = ARGV[3 + i * 3], tonumber(ARGV[4 + i * 3]), tonumber(ARGV[5 + i * 3])
+        redis.call('HINCRBY', KEYS[2], item, -rows)
+        if purchases > 0 and tonumber(redis.call('ZINCRBY', KEYS[3], purchases, item)) >= 0 then
+          redis.call('ZREM', KEYS[3], item)
+        end
+      end
+      for k = 4, #KEYS do
+        local second = ARGV[3 + items * 3 + k - 4]
+        local member = redis.call('ZRANGEBYSCORE', KEYS[k], second, second, 'LIMIT', 0, 1)[1]
+        if member then
+          redis.call('ZREM', KEYS[k], member)
+        end
+      end
+      return 1
+      """;
+
+  /**
+   * Takes the user's rows of the data folder out of the item counts the seed wrote them into
+   * (interactions, purchases, purchase times) and records their {@link DatasetSum#part}, once per
+   * user ({@link #FORGET_SEEDED_ROWS_SCRIPT}): the counts are then those a seed of the folder
+   * without the user's rows writes, and that folder is taken at start as the one seeded
+   * ({@link #seedOnce}), so the operator may remove the user there and keep every event ingested
+   * since. What the user ingested stays counted, as every erased event's counts stay. Reads the
+   * folder again (the store keeps no rows, see {@link #reseed}). Does nothing for a user the folder
+   * lacks, nor, said in the log, when the folder reads otherwise than at start: its rows of the
+   * user may not be those seeded, and that folder less the user would be refused anyway.
+   */
+  private void forgetSeededRows(String userId) {
+    Dataset dataset;
+    try {
+      dataset = datasetSource.get();
+    } catch (DatasetException | UncheckedIOException e) {
+      // The erasure in Redis matters more than this: it goes on.
+      // Not its message: a row it quotes may name a customer.
+      log.warn("Cannot read the data folder again: the erased user's rows there stay in the item counts of Redis {},"
+          + " and the folder without them will be refused; erase the user again once it reads", redisName);
+      return;
+    }
+    DatasetSum sum = DatasetSum.of(dataset);
+    Optional<String> part = sum.part(userId);
+    if (part.isEmpty()) {
+      return;
+    }
+    if (!sum.total().equals(loadedSum)) {
+      log.warn("The data folder reads otherwise than when this service loaded it: the erased user's rows there stay"
+          + " in the item counts of Redis {}, and the folder without them will be refused; erase the user again on"
+          + " a feature service started with the folder as seeded", redisName);
+      return;
+    }
+    Set<String> catalogue = dataset.items().stream().map(Dataset.Item::itemId).collect(Collectors.toSet());
+    Map<String, long[]> rowsAndPurchases = new LinkedHashMap<>();
+    List<String> keys = new ArrayList<>(List.of(SEED_ERASED, INTERACTIONS, POPULAR));
+    List<String> purchaseSeconds = new ArrayList<>();
+    for (Dataset.Interaction row : dataset.interactions()) {
+      // As the seed counted them: the rows of catalogue items.
+      if (row.userId().equals(userId) && catalogue.contains(row.itemId())) {
+        long[] counts = rowsAndPurchases.computeIfAbsent(row.itemId(), item -> new long[2]);
+        counts[0]++;
+        if (row.type() == EventType.PURCHASE) {
+          counts[1]++;
+          keys.add(purchasesKey(row.itemId()));
+          purchaseSeconds.add(String.valueOf(row.epochSeconds()));
+        }
+      }
+    }
+    List<String> args = new ArrayList<>(List.of(part.get(), String.valueOf(rowsAndPurchases.size())));
+    rowsAndPurchases.forEach((item, counts) -> args.addAll(List.of(item, String.valueOf(counts[0]),
+        String.valueOf(counts[1]))));
+    args.addAll(purchaseSeconds);
+    write(FORGET_SEEDED_ROWS_SCRIPT, keys, args);
   }
 
   /**
