@@ -35,14 +35,16 @@ final class EraseUserCommand implements Callable<Integer> {
    */
   static final String NOT_ERASED = String.join(System.lineSeparator(),
       "Not erased (feature-service/README.md, \"Erasing a user\"):",
-      "- item-level counts that name no user: interaction and purchase counts, recent purchase times;",
+      "- item-level counts that name no user: interaction and purchase counts, recent purchase times"
+          + " (on Redis, less the user's rows of the data folder);",
       "- the co-purchase counts of orders the store no longer held: a closed order whose every line the per-user cap"
           + " dropped, one the cap cut whole at load, and the closed orders of a user the in-memory store evicted"
           + " earlier;",
       "- the trained model: it keeps what it learned from the user's purchases until retrained without them;",
       "- logs, backups, and Redis's AOF until Redis rewrites it;",
       "- the data folder the feature service reads at start (GLASSBOX_DATA_DIR), the shop's own file: remove the"
-          + " customer there too, or they come back at the next start.");
+          + " customer there too, or they come back at the next start; on Redis, restart on the same Redis with"
+          + " the cleaned folder to keep what was ingested since the seed.");
 
   @Override
   public Integer call() throws InterruptedException {

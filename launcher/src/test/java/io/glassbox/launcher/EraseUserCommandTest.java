@@ -77,14 +77,16 @@ class EraseUserCommandTest {
     assertEquals(String.format("Erased user u2 from the feature service (its memory): 1 event in 1 order, and that"
         + " order's share of the co-purchase counts.%n"
         + "Not erased (feature-service/README.md, \"Erasing a user\"):%n"
-        + "- item-level counts that name no user: interaction and purchase counts, recent purchase times;%n"
+        + "- item-level counts that name no user: interaction and purchase counts, recent purchase times"
+        + " (on Redis, less the user's rows of the data folder);%n"
         + "- the co-purchase counts of orders the store no longer held: a closed order whose every line the per-user"
         + " cap dropped, one the cap cut whole at load, and the closed orders of a user the in-memory store evicted"
         + " earlier;%n"
         + "- the trained model: it keeps what it learned from the user's purchases until retrained without them;%n"
         + "- logs, backups, and Redis's AOF until Redis rewrites it;%n"
         + "- the data folder the feature service reads at start (GLASSBOX_DATA_DIR), the shop's own file: remove the"
-        + " customer there too, or they come back at the next start.%n"), erased.out());
+        + " customer there too, or they come back at the next start; on Redis, restart on the same Redis with"
+        + " the cleaned folder to keep what was ingested since the seed.%n"), erased.out());
   }
 
   /**
