@@ -97,8 +97,10 @@ class ServerMetricsTest {
    * A call that waits in the server's executor until its client gives up near the deadline is
    * the deadline's, however long it waited. Before, the slack was a quarter of the time left when
    * the handler started: a call whose cancel came before it started counted CANCELLED. The first
-   * call's client cancels 240 ms before its 2 s deadline (inside the 250 ms slack, as a client's
-   * own deadline does when the headers took that long to arrive), the second's 60 s before.
+   * call's client cancels 100 ms before its 2 s deadline (inside the 250 ms slack, as a client's
+   * own deadline does when the headers took that long to arrive), the second's 60 s before. Not
+   * 240 ms: the server counts its deadline from the headers' arrival, a thread switch later than
+   * the client, and on a loaded machine that came 10 ms late and left the cancel outside the slack.
    */
   @Test
   void aCallCancelledNearItsDeadline_whileQueuedInTheExecutor_isTheDeadlines_oneCancelledEarly_isCancelled()
@@ -135,8 +137,8 @@ class ServerMetricsTest {
         channel.newCall(EchoService.ECHO, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
     ListenableFuture<StringValue> earlyAnswer = ClientCalls.futureUnaryCall(early, StringValue.of("early"));
     early.cancel("the client gave up early", null);
-    await("the late call's deadline to come within 240 ms",
-        () -> nearly.getDeadline().timeRemaining(TimeUnit.MILLISECONDS) <= 240);
+    await("the late call's deadline to come within 100 ms",
+        () -> nearly.getDeadline().timeRemaining(TimeUnit.MILLISECONDS) <= 100);
     late.cancel("the client's deadline, as good as passed", null);
     assertEquals(Status.Code.CANCELLED, Status.fromThrowable(assertThrows(Exception.class, lateAnswer::get)).getCode());
     assertEquals(Status.Code.CANCELLED, Status.fromThrowable(assertThrows(Exception.class, earlyAnswer::get)).getCode());
