@@ -412,8 +412,9 @@ public final class InMemoryEventStore implements EventStore {
 
   /**
    * Drops the user's timeline (with its dropped purchases and cut orders) and withdraws its orders
-   * from the co-purchase statistics (the dataset's too, until the next start), with their open
-   * orders the timeline no longer holds (the cap dropped every line of one). Of a user evicted
+   * from the co-purchase statistics (the dataset's too, until the next start): their open orders as
+   * they counted, also lines the cap dropped (of an order it cut, or every line of one), their
+   * closed orders as the timeline holds them (see {@link LiveCoPurchase#withdraw}). Of a user evicted
    * earlier, only the open orders are withdrawn (they hold the user id); the counts their closed
    * orders added stay, as the store no longer knows those orders. The dedupe window keeps
    * its keys: hashes of user and event id ({@link RecentEventIds}), which name no one and expire
@@ -433,18 +434,16 @@ public final class InMemoryEventStore implements EventStore {
       if (timeline == null) {
         // Evicted earlier (or never seen): its open orders, keyed by the user id, may still be held.
         // The co-purchase counts of its closed orders stay: the store no longer knows which they were.
-        s.coPurchase.withdraw(userId::equals, List.of(), (user, basketId) -> false);
+        s.coPurchase.withdraw(userId::equals, Map.of(), (user, basketId) -> basketId);
         s.coPurchase.publish();
         return ErasedUser.NOTHING;
       }
       s.eventsHeld -= timeline.size;
       List<RecordedEvent> removed = s.events(timeline, timeline.size);
       Map<String, Set<String>> orderItems = ErasedUser.orderItems(removed);
-      List<int[]> orders = new ArrayList<>();
-      for (Set<String> items : orderItems.values()) {
-        orders.add(items.stream().mapToInt(s.itemIndex::get).toArray());
-      }
-      s.coPurchase.withdraw(userId::equals, orders, (user, basketId) -> orderItems.containsKey(basketId));
+      Map<String, int[]> orders = new HashMap<>();
+      orderItems.forEach((basketId, items) -> orders.put(basketId, items.stream().mapToInt(s.itemIndex::get).toArray()));
+      s.coPurchase.withdraw(userId::equals, orders, (user, basketId) -> basketId);
       s.coPurchase.publish();
       return ErasedUser.of(removed.size(), orderItems);
     } finally {

@@ -6,11 +6,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiPredicate;
+import java.util.function.BinaryOperator;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
@@ -190,34 +191,46 @@ final class LiveCoPurchase {
   }
 
   /**
-   * Withdraws one user's orders (right to erasure): each of {@code orders}, the distinct items of one
-   * order, no longer counts for its pairs where it counted (2 to {@code maxBasketSize} items); a
-   * count never falls below 0. The open orders of the user ({@code isUser} says which user an order
-   * is of) are forgotten: a later line of one starts an order of its own; one that {@code withdrawn}
-   * (given the user and the order's basket id) does not say is among {@code orders} is withdrawn
-   * first, as it counted (an order the caller no longer holds: the per-user cap dropped all its
-   * lines, or the user was evicted). An order idle past the open window that no {@link #add} has
-   * closed yet (closing is lazy) is still open here and withdrawn alike. Seen by readers from the
-   * next {@link #publish}. Exact for orders counted whole; an order whose lines came further apart
-   * than the open window counted as two, and one cut by the per-user cap, are withdrawn as the
-   * caller holds them.
+   * Withdraws one user's orders (right to erasure); a count never falls below 0. Each open order of
+   * the user ({@code isUser} says which user an order is of) is withdrawn as it counted, whatever the
+   * caller still holds of it (the per-user cap may have dropped some or all of its lines; one that
+   * outgrew the cap counted for nothing), and forgotten: a later line of it starts an order of its
+   * own. Each of {@code orders}, the distinct items of one order as the caller holds it, keyed by
+   * what {@code keyOf} gives for its user and basket id, no longer counts for its pairs where it
+   * counted (2 to {@code maxBasketSize} items); of one keyed as an open order of the user, only the
+   * items the open order lacks (an earlier part of the order, closed before, or the dataset's order
+   * of the same id), none if it outgrew the cap. An order idle past the open window that no
+   * {@link #add} has closed yet (closing is lazy) is still open here and withdrawn alike. Seen by
+   * readers from the next {@link #publish}. Exact for open orders and for closed orders counted
+   * whole; a closed order the per-user cap cut is withdrawn as the caller holds it.
    */
-  void withdraw(Predicate<String> isUser, List<int[]> orders, BiPredicate<String, String> withdrawn) {
+  void withdraw(Predicate<String> isUser, Map<String, int[]> orders, BinaryOperator<String> keyOf) {
+    Map<String, int[]> listed = new HashMap<>(orders);
     var open = openOrders.entrySet().iterator();
     while (open.hasNext()) {
       Map.Entry<String, OpenOrder> order = open.next();
       String user = userOf(order.getKey());
       if (isUser.test(user)) {
-        String basketId = order.getKey().substring(order.getKey().indexOf(':') + 1 + user.length());
-        if (!withdrawn.test(user, basketId) && order.getValue().members != OUTGROWN) {
-          withdrawPairs(order.getValue().members);
+        int[] counted = order.getValue().members;
+        int[] held = listed.remove(keyOf.apply(user, basketOf(order.getKey(), user)));
+        withdrawPairs(counted);
+        if (held != null && counted != OUTGROWN) {
+          withdrawPairs(Arrays.stream(held).filter(item -> Arrays.stream(counted).noneMatch(m -> m == item)).toArray());
         }
         open.remove();
       }
     }
-    for (int[] members : orders) {
-      withdrawPairs(members);
-    }
+    listed.values().forEach(this::withdrawPairs);
+  }
+
+  /**
+   * Withdraws one user's orders as a build before {@link #withdraw} named them did, so that every
+   * replica reading its withdrawal counts alike: the open orders of the user are forgotten without
+   * being withdrawn, and each of {@code orders} is withdrawn as listed.
+   */
+  void withdrawAsListed(Predicate<String> isUser, Collection<int[]> orders) {
+    openOrders.keySet().removeIf(key -> isUser.test(userOf(key)));
+    orders.forEach(this::withdrawPairs);
   }
 
   /** The pairs of one order's distinct items no longer count, where it counted (2 to {@code maxBasketSize}). */
@@ -232,6 +245,11 @@ final class LiveCoPurchase {
         }
       }
     }
+  }
+
+  /** The basket id of an open order's key of {@code user}. */
+  private static String basketOf(String orderKey, String user) {
+    return orderKey.substring(orderKey.indexOf(':') + 1 + user.length());
   }
 
   /** The user of an open order's key ({@link #add} writes it). */

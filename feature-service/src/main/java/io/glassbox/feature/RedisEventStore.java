@@ -32,7 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -1450,8 +1450,14 @@ public final class RedisEventStore implements EventStore {
         Map<String, String> fields = line.getFields();
         String withdrawn = fields.get(WITHDRAWN_USER);
         if (withdrawn != null) {
-          live.withdraw(user -> withdrawnUser(user).equals(withdrawn),
-              withdrawnOrders(fields.get(WITHDRAWN_ORDERS), graph), withdrawnBaskets(fields.get(WITHDRAWN_BASKETS)));
+          Predicate<String> isUser = user -> withdrawnUser(user).equals(withdrawn);
+          List<int[]> orders = withdrawnOrders(fields.get(WITHDRAWN_ORDERS), graph);
+          String baskets = fields.get(WITHDRAWN_BASKETS);
+          if (baskets == null) {
+            live.withdrawAsListed(isUser, orders);
+          } else {
+            live.withdraw(isUser, keyed(baskets, orders), RedisEventStore::withdrawnBasket);
+          }
           continue;
         }
         // Added at the entry's time (Redis's clock, the same for every replica).
@@ -1463,17 +1469,18 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * Which orders (user and basket id) a withdrawal line withdraws as the erasing replica held them:
-   * the user's other open orders are withdrawn as each replica counted them. A line of a build
-   * before the field ({@code null}) takes every order as withdrawn: its replicas forgot the open
-   * orders without withdrawing them, and every replica reading the line counts alike.
+   * A withdrawal line's orders by their keys ({@link #withdrawnBasket}), which the line lists in
+   * the same order. A line of a build before the keys ({@link LiveCoPurchase#withdrawAsListed}) has
+   * none: its replicas forgot the user's open orders without withdrawing them, and every replica
+   * reading the line counts alike.
    */
-  private static BiPredicate<String, String> withdrawnBaskets(String baskets) {
-    if (baskets == null) {
-      return (userId, basketId) -> true;
+  private static Map<String, int[]> keyed(String baskets, List<int[]> orders) {
+    String[] keys = baskets.split(ORDER_SEPARATOR, -1);
+    Map<String, int[]> keyed = new HashMap<>();
+    for (int i = 0; i < orders.size(); i++) {
+      keyed.put(keys[i], orders.get(i));
     }
-    Set<String> keys = Set.copyOf(Arrays.asList(baskets.split(ORDER_SEPARATOR, -1)));
-    return (userId, basketId) -> keys.contains(withdrawnBasket(userId, basketId));
+    return keyed;
   }
 
   /** The orders of a withdrawal line, as item indices of {@code graph} (items it lacks left out). */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -1089,6 +1091,44 @@ abstract class EventStoreContractTest {
       assertEquals(List.of(new CoPurchaseNeighbour("A", 1), new CoPurchaseNeighbour("B", 1)),
           capped.coPurchaseNeighbours("F"), "the dataset's order i3 of u2 counts on");
     }
+  }
+
+  /**
+   * A line older than the timeline's purchases, which the per-user cap drops at once, still counts
+   * in its open order: erasing the user withdraws the order as the store counted it (with B-D and
+   * C-D), not as the timeline holds it (B-C alone).
+   */
+  @Test
+  void eraseUser_openOrderLineTheCapDroppedAtOnce_withdrawsItsPairsToo() {
+    try (EventStore capped = cappedAt(2)) {
+      Map<String, List<CoPurchaseNeighbour>> withoutTheUser = neighboursOf(capped, "B", "C", "D");
+      capped.append(List.of(order("w", "B", 200, "o"), order("w", "C", 210, "o")));
+      capped.append(List.of(order("w", "D", 100, "o")));
+      assertEquals(List.of("B", "C"), itemIds(capped.history("w", 50)), "D dropped at once");
+      assertTrue(capped.coPurchaseNeighbours("D").contains(new CoPurchaseNeighbour("B", 1)), "B-D counted");
+
+      capped.eraseUser("w");
+
+      assertEquals(withoutTheUser, neighboursOf(capped, "B", "C", "D"));
+    }
+  }
+
+  /** An open order of more lines than the cap keeps: erasing the user withdraws the dropped line's pairs too. */
+  @Test
+  void eraseUser_openOrderLargerThanTheCap_withdrawsThePairsOfItsDroppedLine() {
+    try (EventStore capped = cappedAt(2)) {
+      Map<String, List<CoPurchaseNeighbour>> withoutTheUser = neighboursOf(capped, "B", "C", "D");
+      capped.append(List.of(order("w", "B", 200, "o"), order("w", "C", 210, "o"), order("w", "D", 220, "o")));
+      assertEquals(List.of("C", "D"), itemIds(capped.history("w", 50)), "B dropped");
+
+      capped.eraseUser("w");
+
+      assertEquals(withoutTheUser, neighboursOf(capped, "B", "C", "D"));
+    }
+  }
+
+  private static Map<String, List<CoPurchaseNeighbour>> neighboursOf(EventStore store, String... items) {
+    return Arrays.stream(items).collect(Collectors.toMap(item -> item, store::coPurchaseNeighbours));
   }
 
   @Test

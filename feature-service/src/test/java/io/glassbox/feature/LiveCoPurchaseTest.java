@@ -38,6 +38,13 @@ class LiveCoPurchaseTest {
         ids(items), maxBasketSize, maxNeighbours, maxPairs, Duration.ofMinutes(1), 3);
   }
 
+  /** Adds the lines of {@code items} to the user's order, at time 0. */
+  private static void addOrder(LiveCoPurchase live, String user, String basketId, int... items) {
+    for (int item : items) {
+      live.add(user, basketId, item, 0);
+    }
+  }
+
   @Test
   void add_anOrderOfTwoLines_countsThePairOnceBothAreIn() {
     LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
@@ -99,6 +106,40 @@ class LiveCoPurchaseTest {
     assertArrayEquals(new int[] {0}, live.graph().neighbours(3));
     assertArrayEquals(new int[] {1}, live.graph().sharedBaskets(3));
     assertArrayEquals(new int[] {1, 0}, live.graph().neighbours(2));
+  }
+
+  /**
+   * The user's open order is withdrawn as it counted, whatever the caller still holds of it (the
+   * per-user cap dropped the line of 2), and of the order the caller lists under the same id only
+   * the items the open order lacks (those of the user's dataset order {0, 3}): each order
+   * withdrawn once, and nothing of another user's order of the same id.
+   */
+  @Test
+  void withdraw_openOrder_isWithdrawnAsItCounted_andTheListedItemsItLacksAsListed() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 100, 10, 1000);
+    addOrder(live, "u9", "o1", 2, 4);
+    addOrder(live, "u8", "o1", 1, 3);
+
+    live.withdraw("u9"::equals, Map.of("o1", new int[] {0, 3, 4}), (user, basketId) -> basketId);
+    live.publish();
+
+    LiveCoPurchase withoutTheUser = live(List.of(new int[] {0, 1, 2}, new int[] {0, 1, 4}, new int[] {1, 2},
+        new int[] {1, 3}), 5, 5, 100, 10, 1000);
+    assertEquals(TestData.describe(withoutTheUser.graph()), TestData.describe(live.graph()));
+  }
+
+  /** An open order that outgrew the cap counts for nothing: withdrawn, it subtracts nothing, whatever is listed of it. */
+  @Test
+  void withdraw_openOrderThatOutgrewTheCap_subtractsNothing() {
+    LiveCoPurchase live = live(DATASET, 5, 5, 3, 10, 1000);
+    addOrder(live, "u9", "o1", 0, 1, 2, 3);
+    live.publish();
+    String counted = TestData.describe(live.graph());
+
+    live.withdraw("u9"::equals, Map.of("o1", new int[] {0, 1}), (user, basketId) -> basketId);
+    live.publish();
+
+    assertEquals(counted, TestData.describe(live.graph()), "0-1 keeps the dataset's 2");
   }
 
   @Test
