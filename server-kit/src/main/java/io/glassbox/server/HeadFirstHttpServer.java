@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import static java.util.Objects.requireNonNull;
+
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import com.google.common.util.concurrent.Uninterruptibles;
 import com.sun.net.httpserver.HttpHandler;
@@ -115,9 +117,30 @@ public final class HeadFirstHttpServer implements AutoCloseable {
      */
     static final long DEFAULT_HELD_BYTES = 16L << 20;
 
+    /**
+     * Checked here, before any port is bound: a zero or negative bound used to pass until the
+     * workers were made, after the port was bound, and left it bound; or started a server that
+     * closed or refused every connection.
+     */
     public Limits {
-      if (heldBytes <= 0) {
-        throw new IllegalArgumentException("heldBytes must be positive, got " + heldBytes);
+      positive("connections", connections);
+      positive("headLimit", requireNonNull(headLimit, "headLimit"));
+      positive("headBytes", headBytes);
+      positive("answerLimit", requireNonNull(answerLimit, "answerLimit"));
+      positive("threads", threads);
+      positive("queued", queued);
+      positive("heldBytes", heldBytes);
+    }
+
+    private static void positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
+      }
+    }
+
+    private static void positive(String name, long value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
       }
     }
 

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -18,6 +19,7 @@ import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -28,9 +30,14 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The metrics port's server: the answers of the JDK's server, byte for byte, and the bounds that
@@ -137,6 +144,46 @@ class HeadFirstHttpServerTest {
 
   private static String statusLine(String answer) {
     return answer.substring(0, Math.max(0, answer.indexOf("\r\n")));
+  }
+
+  /**
+   * Bounds that cannot serve (none, or negative) are refused before the port is bound, naming the
+   * bound: a zero {@code threads} or {@code queued} failed only after binding and left the port
+   * bound; a zero connection bound or head limit started a server that closed every connection.
+   */
+  @ParameterizedTest
+  @MethodSource("badLimits")
+  void badLimits_areRefusedNamingTheBound_andLeaveThePortFree(String bound,
+      Supplier<HeadFirstHttpServer.Limits> limits) throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, LOOPBACK)) {
+      port = free.getLocalPort();
+    }
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, port), new ProbeEndpoints(),
+            limits.get())));
+
+    assertTrue(refused.getMessage().startsWith(bound + " must be positive"), refused.getMessage());
+    try (ServerSocket again = new ServerSocket(port, 1, LOOPBACK)) {
+      assertEquals(port, again.getLocalPort());
+    }
+  }
+
+  /** Each bound, and limits with it zero or negative, every other bound valid. */
+  static Stream<Arguments> badLimits() {
+    Duration second = Duration.ofSeconds(1);
+    return Stream.of(
+        badLimits("connections", () -> new HeadFirstHttpServer.Limits(0, second, 4096, second, 1, 1)),
+        badLimits("headLimit", () -> new HeadFirstHttpServer.Limits(16, Duration.ZERO, 4096, second, 1, 1)),
+        badLimits("headBytes", () -> new HeadFirstHttpServer.Limits(16, second, -1, second, 1, 1)),
+        badLimits("answerLimit", () -> new HeadFirstHttpServer.Limits(16, second, 4096, second.negated(), 1, 1)),
+        badLimits("threads", () -> new HeadFirstHttpServer.Limits(16, second, 4096, second, 0, 1)),
+        badLimits("queued", () -> new HeadFirstHttpServer.Limits(16, second, 4096, second, 1, 0)),
+        badLimits("heldBytes", () -> new HeadFirstHttpServer.Limits(16, second, 4096, second, 1, 1, -1)));
+  }
+
+  private static Arguments badLimits(String bound, Supplier<HeadFirstHttpServer.Limits> limits) {
+    return Arguments.of(bound, limits);
   }
 
   @Test
