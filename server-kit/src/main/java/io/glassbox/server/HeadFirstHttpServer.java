@@ -183,7 +183,7 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   private volatile boolean closed;
   /** Set by {@link #close(Duration)}: no new connection or request; those being answered finish. */
   private volatile boolean draining;
-  /** Counted down once draining has left no connection open. */
+  /** Counted down once draining has left no connection open, or the selector stopped. */
   private final CountDownLatch drained = new CountDownLatch(1);
 
   private HeadFirstHttpServer(String name, HttpHandler handler, Predicate<RequestHead> atOnce, Limits limits,
@@ -344,6 +344,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       closeQuietly(listener);
       closeQuietly(selector);
       workers.shutdown();
+      // Nothing is left to drain: a close with a drain, now or later, need not wait it out.
+      drained.countDown();
     }
   }
 

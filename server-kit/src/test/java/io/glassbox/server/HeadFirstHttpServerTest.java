@@ -551,6 +551,22 @@ class HeadFirstHttpServerTest {
     }
   }
 
+  /**
+   * A close with a drain after the server is closed returns at once: nothing is left to drain. It
+   * waited out the whole drain, for the selector that would have said so had stopped.
+   */
+  @Test
+  void closeWithADrain_afterClose_returnsAtOnce() throws Exception {
+    HeadFirstHttpServer server = probesServer(16, Duration.ofSeconds(30));
+    server.close();
+
+    long since = System.nanoTime();
+    server.close(Duration.ofSeconds(20));
+
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+    assertTrue(millis < 5_000, "the second close took " + millis + " ms");
+  }
+
   /** Whether a connection to the loopback {@code port} is refused. */
   private static boolean refuses(int port) throws IOException {
     try (Socket socket = new Socket(LOOPBACK, port)) {
