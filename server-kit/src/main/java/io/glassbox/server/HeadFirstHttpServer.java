@@ -30,6 +30,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -68,6 +70,13 @@ import org.slf4j.event.Level;
  *       then its connection is closed; one whose body's length could be read two ways (two lengths,
  *       a length beside chunks) is refused, as the JDK's server refuses it.
  * </ul>
+ *
+ * <p>Over TLS ({@link #start(String, InetSocketAddress, HttpHandler, Limits, SSLContext, SSLParameters)})
+ * the selector thread also does each connection's handshake, and unwraps what it reads and wraps
+ * what it writes, without blocking ({@link TlsTransport}); the handshake's tasks run on threads of
+ * their own. Every bound above holds: the head limit counts from the connection's first byte, its
+ * handshake included (a client that stalls mid-handshake is closed then, having held no thread);
+ * {@code heldBytes} counts the answers' plaintext; a connection it closes gets a close_notify.
  *
  * <p>Handlers are the JDK's {@link HttpHandler}s, called with a {@link BufferedExchange}. The answers
  * are the JDK server's byte for byte (but the date) for the requests {@code HeadFirstHttpServerTest}
@@ -156,6 +165,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   /** The requests the selector thread answers itself, at once (their handling never blocks). */
   private final Predicate<RequestHead> atOnce;
   private final Limits limits;
+  /** How each connection's bytes cross its socket: as they are, or through TLS. */
+  private final Transport.Factory transports;
   private final ServerSocketChannel listener;
   private final Selector selector;
   private final ThreadPoolExecutor workers;
@@ -174,6 +185,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
    * the selector's next pass, after the others; the selector thread's only.
    */
   private final LinkedHashSet<Connection> pipelined = new LinkedHashSet<>();
+  /** Connections whose transport has computed what it waited for (TLS tasks), for the selector to read on. */
+  private final Queue<Connection> computed = new ConcurrentLinkedQueue<>();
   /** Answers the workers finished, for the selector to write. */
   private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
   /** The bytes of the answers being written not yet sent; written by the selector thread only. */
@@ -187,11 +200,12 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   private final CountDownLatch drained = new CountDownLatch(1);
 
   private HeadFirstHttpServer(String name, HttpHandler handler, Predicate<RequestHead> atOnce, Limits limits,
-      ServerSocketChannel listener, Selector selector) {
+      Transport.Factory transports, ServerSocketChannel listener, Selector selector) {
     this.name = name;
     this.handler = handler;
     this.atOnce = atOnce;
     this.limits = limits;
+    this.transports = transports;
     this.listener = listener;
     this.selector = selector;
     workers = new ThreadPoolExecutor(limits.threads(), limits.threads(), 0, TimeUnit.NANOSECONDS,
@@ -213,6 +227,25 @@ public final class HeadFirstHttpServer implements AutoCloseable {
    */
   static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler,
       Predicate<RequestHead> atOnce, Limits limits) throws IOException {
+    return start(name, address, handler, atOnce, limits, (channel, resume) -> Transport.plain(channel));
+  }
+
+  /**
+   * As {@link #start(String, InetSocketAddress, HttpHandler, Limits)}, over TLS: each connection
+   * gets an engine of {@code context} in server mode with {@code parameters} (client certificates
+   * wanted or needed, protocols), and the selector thread does its handshake, reads and writes
+   * without blocking ({@link TlsTransport}). Every bound holds as over plain HTTP: the head limit
+   * covers the handshake (a client that stalls in it is closed then, and held no thread), and
+   * {@code heldBytes} counts the plaintext of the answers held.
+   */
+  public static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler, Limits limits,
+      SSLContext context, SSLParameters parameters) throws IOException {
+    return start(name, address, handler, request -> false, limits,
+        new TlsTransport.Connections(name, requireNonNull(context, "context"), requireNonNull(parameters, "parameters")));
+  }
+
+  private static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler,
+      Predicate<RequestHead> atOnce, Limits limits, Transport.Factory transports) throws IOException {
     Selector selector = Selector.open();
     ServerSocketChannel listener;
     try {
@@ -230,7 +263,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       closeQuietly(selector);
       throw e;
     }
-    HeadFirstHttpServer server = new HeadFirstHttpServer(name, handler, atOnce, limits, listener, selector);
+    HeadFirstHttpServer server =
+        new HeadFirstHttpServer(name, handler, atOnce, limits, transports, listener, selector);
     server.selectorThread.start();
     return server;
   }
@@ -307,7 +341,7 @@ public final class HeadFirstHttpServer implements AutoCloseable {
               if (key.isReadable()) {
                 connection.read();
               } else if (key.isWritable()) {
-                connection.write();
+                connection.writable();
               }
             });
           }
@@ -319,6 +353,11 @@ public final class HeadFirstHttpServer implements AutoCloseable {
         for (int queued = answers.size(); queued > 0; queued--) {
           Answer next = answers.poll();
           serve(next.connection, () -> next.connection.send(next));
+        }
+        for (Connection connection = computed.poll(); connection != null; connection = computed.poll()) {
+          if (open.contains(connection)) {
+            serve(connection, connection::read);
+          }
         }
         for (Connection connection : List.copyOf(pipelined)) {
           pipelined.remove(connection);
@@ -344,6 +383,7 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       closeQuietly(listener);
       closeQuietly(selector);
       workers.shutdown();
+      closeQuietly(transports);
       // Nothing is left to drain: a close with a drain, now or later, need not wait it out.
       drained.countDown();
     }
@@ -477,6 +517,7 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   /** One client connection: waiting for its head, being answered by a worker, or being written to. */
   final class Connection {
     private final SocketChannel channel;
+    private final Transport transport;
     private SelectionKey key;
     private ByteBuffer in = ByteBuffer.allocate(FIRST_BUFFER_BYTES);
     private final RequestHead.EndFinder headEnd = new RequestHead.EndFinder();
@@ -491,6 +532,10 @@ public final class HeadFirstHttpServer implements AutoCloseable {
 
     Connection(SocketChannel channel) {
       this.channel = channel;
+      this.transport = transports.open(channel, () -> {
+        computed.add(this);
+        selector.wakeup();
+      });
     }
 
     private void awaitHead() {
@@ -510,12 +555,19 @@ public final class HeadFirstHttpServer implements AutoCloseable {
             }
             in = ByteBuffer.allocate(Math.min(in.capacity() * 2, limits.headBytes())).put(in.flip());
           }
-          int read = channel.read(in);
+          int read = transport.read(in);
           if (read < 0) {
             close();
             return;
           }
-          if (read == 0 || takeRequest()) {
+          if (read == 0) {
+            // Over TLS: nothing read while its handshake's tasks run; its messages the client has
+            // not taken yet are sent as the client takes them.
+            key.interestOps(transport.computing() ? 0
+                : transport.flush() ? SelectionKey.OP_READ : SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            return;
+          }
+          if (takeRequest()) {
             return;
           }
         }
@@ -582,15 +634,29 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       write();
     }
 
+    /** Writes its answer on; with none, sends the TLS handshake's messages held back and reads on. */
+    private void writable() {
+      if (answer != null) {
+        write();
+      } else {
+        read();
+      }
+    }
+
     private void write() {
       ByteBuffer[] chunks = answer.chunks();
       try {
         // A chunk at a time: the JDK copies what it is given into a direct buffer of that size.
         while (sentChunks < chunks.length) {
           ByteBuffer chunk = chunks[sentChunks];
-          int sent = channel.write(chunk);
-          held -= sent;
-          if (sent > 0 && writing.remove(this)) {
+          int unsent = chunk.remaining();
+          try {
+            transport.write(chunk);
+          } finally {
+            // What it took, even where the write then failed (over TLS, a record wrapped, unsent).
+            held -= unsent - chunk.remaining();
+          }
+          if (chunk.remaining() < unsent && writing.remove(this)) {
             // Its client reads: the last to close for room, however long ago its answer began.
             writing.add(this);
           }
@@ -598,6 +664,10 @@ public final class HeadFirstHttpServer implements AutoCloseable {
             return;
           }
           chunks[sentChunks++] = null;
+        }
+        if (!transport.flush()) {
+          // Over TLS, the end of the answer's last record is still to go.
+          return;
         }
       } catch (IOException e) {
         if (clientGone(e)) {
@@ -618,7 +688,7 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       awaitHead();
       // A client may have sent its next request behind the last one: taken at the next pass, so
       // that others are served between two of its requests; else the selector reports its bytes.
-      if (in.position() > 0) {
+      if (in.position() > 0 || transport.holdsInput()) {
         pipelined.add(this);
       }
     }
@@ -646,7 +716,7 @@ public final class HeadFirstHttpServer implements AutoCloseable {
         handling = null;
       }
       key.cancel();
-      closeQuietly(channel);
+      transport.close();
     }
   }
 

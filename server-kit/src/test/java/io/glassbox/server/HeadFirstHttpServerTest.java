@@ -483,7 +483,7 @@ class HeadFirstHttpServerTest {
   }
 
   /** The probes, and {@code big} at {@code /big}. */
-  private static HttpHandler bigAnswers(byte[] big) {
+  static HttpHandler bigAnswers(byte[] big) {
     ProbeEndpoints probes = new ProbeEndpoints();
     return exchange -> {
       if (!exchange.getRequestURI().getPath().equals("/big")) {
