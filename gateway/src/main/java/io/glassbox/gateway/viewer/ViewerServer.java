@@ -5,15 +5,11 @@ import static java.util.Objects.requireNonNull;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.CannotListenException;
 import io.glassbox.server.HeadFirstHttpServer;
 import io.glassbox.server.MessageLimits;
 import io.glassbox.server.PortInUseException;
-import io.glassbox.server.TimeLimitedExchanges;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Channel;
 import java.io.IOException;
@@ -28,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -37,10 +32,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The explanation viewer: one HTTP listener serving a static page and the JSON endpoints it calls.
- * Plain HTTP is server-kit's {@link HeadFirstHttpServer}: one selector thread reads every request's
- * head without blocking and workers run only complete requests, so clients that send a byte and
- * stall hold a connection each, never a worker. HTTPS is still the JDK's {@code HttpsServer}, which
- * reads each request (and the handshake before it) on the thread that runs it. The endpoints are thin: each is one call of the
+ * The listener is server-kit's {@link HeadFirstHttpServer}, over plain HTTP or HTTPS alike: one
+ * selector thread does every TLS handshake and reads every request's head without blocking, and
+ * workers run only complete requests, so clients that send a byte (or half a handshake) and stall
+ * hold a connection each, never a worker. The endpoints are thin: each is one call of the
  * public Gateway API through {@link ViewerApi}, so the page shows exactly what an RPC client gets.
  * With the gateway's TLS files the page is HTTPS with the same certificate, and requires a client
  * certificate signed by the same CA when the gateway does (mutual TLS): the page is as closed as
@@ -50,14 +45,12 @@ public final class ViewerServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ViewerServer.class);
   /**
    * The bounds of the listener. {@code threads} requests are handled at once (each handler may wait
-   * for a gateway call up to its deadline). Over HTTP: {@code queued} complete requests wait for a
+   * for a gateway call up to its deadline); {@code queued} complete requests wait for a
    * thread (beyond, 503 saying every worker is busy), at most {@code connections} are open (beyond,
    * the oldest still waiting for its request is closed), a connection has {@code read} for its
    * request's head from when it opens or its last answer is sent, and the call's deadline plus
    * {@code answerGrace} to be handled, queued time included, then that again for its answer to be
-   * written. Over HTTPS (the JDK's server) a thread reads each request: a connection holds one from
-   * its first byte, {@code read} for the TLS handshake and the request's head, then the deadline
-   * plus {@code answerGrace} to answer; with every thread taken, a new connection is closed.
+   * written. Over HTTPS, {@code read} covers the TLS handshake too.
    */
   record ExchangeLimits(int threads, int queued, int connections, Duration read, Duration answerGrace) {
     /** The page answers beside hundreds of stalled connections, and closes them within 5 s. */
@@ -100,6 +93,13 @@ public final class ViewerServer implements AutoCloseable {
     public static Optional<Https> of(TlsSettings tls) {
       return tls.enabled() ? tls.sslContext().map(context -> new Https(context, tls.mutual())) : Optional.empty();
     }
+
+    /** Each connection's TLS: the context's defaults, with a client certificate needed when asked. */
+    SSLParameters parameters() {
+      SSLParameters parameters = context.getDefaultSSLParameters();
+      parameters.setNeedClientAuth(clientCertificates);
+      return parameters;
+    }
   }
 
   /**
@@ -120,9 +120,7 @@ public final class ViewerServer implements AutoCloseable {
     HttpHandler handler = exchange -> handle(exchange, api, files);
     Duration answerLimit = deadline.plus(limits.answerGrace());
     try {
-      return https.isPresent()
-          ? https(address, https.get(), handler, limits, answerLimit)
-          : http(address, handler, limits, answerLimit);
+      return listen(address, https, handler, limits, answerLimit);
     } catch (IOException e) {
       // Said as a gRPC port is, with the settings to change (the JDK says only "Address already in use").
       BindException why = CannotListenException.of(e, address.getAddress().getHostAddress(),
@@ -132,8 +130,8 @@ public final class ViewerServer implements AutoCloseable {
     }
   }
 
-  private static ViewerServer http(InetSocketAddress address, HttpHandler handler, ExchangeLimits limits,
-      Duration answerLimit) throws IOException {
+  private static ViewerServer listen(InetSocketAddress address, Optional<Https> https, HttpHandler handler,
+      ExchangeLimits limits, Duration answerLimit) throws IOException {
     HttpHandler logged = exchange -> {
       try {
         handler.handle(exchange);
@@ -143,52 +141,13 @@ public final class ViewerServer implements AutoCloseable {
             exchange.getResponseCode());
       }
     };
-    HeadFirstHttpServer server = HeadFirstHttpServer.start("viewer", address, logged,
-        new HeadFirstHttpServer.Limits(limits.connections(), limits.read(), MessageLimits.MAX_HTTP_HEADER_BYTES,
-            answerLimit, limits.threads(), limits.queued()));
-    return started("http", new InetSocketAddress(address.getAddress(), server.port()),
+    HeadFirstHttpServer.Limits bounds = new HeadFirstHttpServer.Limits(limits.connections(), limits.read(),
+        MessageLimits.MAX_HTTP_HEADER_BYTES, answerLimit, limits.threads(), limits.queued());
+    HeadFirstHttpServer server = https.isPresent()
+        ? HeadFirstHttpServer.start("viewer", address, logged, bounds, https.get().context(), https.get().parameters())
+        : HeadFirstHttpServer.start("viewer", address, logged, bounds);
+    return started(https.isPresent() ? "https" : "http", new InetSocketAddress(address.getAddress(), server.port()),
         () -> server.close(DRAIN_TIMEOUT));
-  }
-
-  private static ViewerServer https(InetSocketAddress address, Https https, HttpHandler handler,
-      ExchangeLimits limits, Duration answerLimit) throws IOException {
-    TimeLimitedExchanges exchanges = new TimeLimitedExchanges("viewer", limits.threads(), limits.read(), answerLimit);
-    MessageLimits.limitHttpHeaders();
-    HttpsServer server;
-    try {
-      server = HttpsServer.create(address, 0);
-    } catch (IOException e) {
-      exchanges.close();
-      throw e;
-    }
-    server.setHttpsConfigurator(new HttpsConfigurator(https.context()) {
-      @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
-        parameters.setNeedClientAuth(https.clientCertificates());
-        params.setSSLParameters(parameters);
-      }
-    });
-    server.setExecutor(exchanges);
-    InFlight inFlight = new InFlight();
-    server.createContext("/", exchange -> {
-      // The request is read (the handler is only called then): the answer's limit applies now.
-      exchanges.answering();
-      inFlight.begin();
-      try {
-        handler.handle(exchange);
-      } finally {
-        inFlight.end();
-      }
-    });
-    server.start();
-    return started("https", server.getAddress(), () -> {
-      // HttpServer.stop(delay) waits the whole delay unless a request happens to end meanwhile,
-      // so the drain is awaited here and the server stopped without delay.
-      inFlight.awaitIdle(DRAIN_TIMEOUT);
-      server.stop(0);
-      exchanges.close();
-    });
   }
 
   private static ViewerServer started(String scheme, InetSocketAddress bound, Runnable drainAndStop) {
@@ -203,8 +162,8 @@ public final class ViewerServer implements AutoCloseable {
   }
 
   /**
-   * Lets requests in progress finish, for up to two seconds, then stops listening (over HTTP it stops
-   * taking new connections and requests at once).
+   * Stops taking new connections and requests at once, lets the requests in progress finish, for up
+   * to two seconds, then closes every connection.
    */
   @Override
   public synchronized void close() {
@@ -214,31 +173,6 @@ public final class ViewerServer implements AutoCloseable {
     closed = true;
     drainAndStop.run();
     log.info("viewer stopped");
-  }
-
-  /** Counts the HTTPS requests being handled, so that {@link #close} can wait for them. */
-  private static final class InFlight {
-    private int count;
-
-    synchronized void begin() {
-      count++;
-    }
-
-    synchronized void end() {
-      count--;
-      notifyAll();
-    }
-
-    synchronized void awaitIdle(Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      try {
-        for (long left = timeout.toNanos(); count > 0 && left > 0; left = deadline - System.nanoTime()) {
-          TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   private static void handle(HttpExchange exchange, ViewerApi api, Map<String, StaticFile> files)
