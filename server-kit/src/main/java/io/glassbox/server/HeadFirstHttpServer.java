@@ -722,8 +722,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
 
   /**
    * A request handed to the workers: run unless cancelled first (its connection closed while it
-   * was queued); interrupted if cancelled while it runs, as {@link TimeLimitedExchanges} does, so
-   * that a handler past its limit gives its worker back if it heeds interrupts.
+   * was queued); interrupted if cancelled while it runs, so that a handler past its limit gives its
+   * worker back if it heeds interrupts.
    */
   private final class Handling implements Runnable {
     private final BufferedExchange exchange;

@@ -241,9 +241,8 @@ class HeadFirstHttpServerTest {
   }
 
   /**
-   * A handler past the answer limit is interrupted and its connection closed, as under
-   * {@link TimeLimitedExchanges}; the request queued behind it, whose limit passed too, is dropped,
-   * closed; the worker then serves the next request.
+   * A handler past the answer limit is interrupted and its connection closed; the request queued
+   * behind it, whose limit passed too, is dropped, closed; the worker then serves the next request.
    */
   @Test
   void aHandlerPastItsLimit_isInterrupted_itsAndTheQueuedConnectionClosed_andTheWorkerServesAgain() throws Exception {

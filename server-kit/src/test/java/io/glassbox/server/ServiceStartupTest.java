@@ -192,10 +192,8 @@ class ServiceStartupTest {
 
   @Test
   void addressInUse_knowsTheJdksBindErrorToo() throws Exception {
-    // The viewer's HTTP server is the JDK's: a taken port is a java.net.BindException.
+    // The JDK's HTTP server words a taken port as a java.net.BindException too.
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      // As the servers do: the JDK reads the header limit when this process makes its first server.
-      MessageLimits.limitHttpHeaders();
       IOException bind = assertThrows(IOException.class, () -> HttpServer.create(
           new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort()), 0));
 
