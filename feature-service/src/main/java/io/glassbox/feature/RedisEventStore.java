@@ -209,20 +209,29 @@ public final class RedisEventStore implements EventStore {
   private static final String APPEND_SCRIPT = """
       local cap = tonumber(ARGV[1])
       local ttl = tonumber(ARGV[2])
-      -- The oldest member of a timeline that matches, read 100 at a time; nil for none.
-      local function oldestMatching(timeline, matches)
-        local from = 0
+      -- Whether the cap drops a member before the oldest event: not a purchase, not turned down.
+      local function droppable(member)
+        local kind = string.sub(member, KIND_POSITION, KIND_POSITION)
+        return kind ~= 'PURCHASE_DIGIT' and kind ~= 'TURNED_DOWN_DIGIT'
+      end
+      -- The oldest droppable member of a timeline from rank `from` on, read 100 at a time, and its
+      -- rank; nil for none.
+      local function oldestDroppable(timeline, from)
         repeat
           local chunk = redis.call('ZRANGE', timeline, from, from + 99)
-          for _, member in ipairs(chunk) do
-            if matches(member) then
-              return member
+          for at, member in ipairs(chunk) do
+            if droppable(member) then
+              return member, from + at - 1
             end
           end
           from = from + 100
         until #chunk < 100
         return nil
       end
+      -- read[timeline]: how many of its oldest members the cap's drops in this run have read past,
+      -- all kept ones but those in added[timeline] (droppable ones this run added among them), so
+      -- each drop reads on from there: a timeline of kept events read once per run, not once a drop.
+      local read, added = {}, {}
       local n = (#ARGV - 2) / FIELDS
       for i = 0, n - 1 do
         if redis.call('HEXISTS', KEYS[1], ARGV[3 + i * FIELDS + 1]) == 0 then
@@ -270,21 +279,43 @@ public final class RedisEventStore implements EventStore {
         end
         if fresh then
           local seq = string.format('%016d', redis.call('INCR', KEYS[5]))
-          redis.call('ZADD', timeline, second, nanos .. seq .. kind .. item)
+          local member = nanos .. seq .. kind .. item
+          redis.call('ZADD', timeline, second, member)
           local counts = held[timeline] and held[timeline][second]
           if counts then
             counts[content] = (counts[content] or 0) + 1
           end
+          -- An event older than the members read past goes among them.
+          if (read[timeline] or 0) > 0 and redis.call('ZRANK', timeline, member) < read[timeline] then
+            read[timeline] = read[timeline] + 1
+            if droppable(member) then
+              table.insert(added[timeline], member)
+            end
+          end
           while redis.call('ZCARD', timeline) > cap do
-            local victim = oldestMatching(timeline, function(member)
-              local kind = string.sub(member, KIND_POSITION, KIND_POSITION)
-              return kind ~= 'PURCHASE_DIGIT' and kind ~= 'TURNED_DOWN_DIGIT'
-            end)
+            local from = read[timeline] or 0
+            added[timeline] = added[timeline] or {}
+            local among, victim, at = added[timeline], nil, nil
+            if #among > 0 then
+              -- The oldest of them: every other member read past is kept.
+              local first = 1
+              for j = 2, #among do
+                if redis.call('ZRANK', timeline, among[j]) < redis.call('ZRANK', timeline, among[first]) then
+                  first = j
+                end
+              end
+              victim = table.remove(among, first)
+              read[timeline] = from - 1
+            else
+              victim, at = oldestDroppable(timeline, from)
+              read[timeline] = at
+            end
             if victim then
               redis.call('ZREM', timeline, victim)
             else
               local oldest = redis.call('ZRANGE', timeline, 0, 0)[1]
               redis.call('ZREM', timeline, oldest)
+              read[timeline] = redis.call('ZCARD', timeline)
               if string.sub(oldest, KIND_POSITION, KIND_POSITION) == 'PURCHASE_DIGIT' then
                 -- The item stays known as bought: it must not come back as a new item for the user.
                 -- The basket id's length counts Java chars (UTF-16 units), string.sub bytes: walk its

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -625,6 +626,45 @@ class RedisEventStoreTest extends EventStoreContractTest {
       assertEquals(List.of("o2", "o1", "o3"), jedis.zrange(cutOrders, 0, -1));
       capped.append(List.of(line("A", 7000, "o7")));
       assertEquals(List.of("o1", "o3", "o4"), jedis.zrange(cutOrders, 0, -1), "past the cap of 3, o2 (cut longest ago) goes");
+    }
+  }
+
+  /**
+   * Batches at the cap that mix purchases, turned-down items, clicks, carts and events older than
+   * the ones the cap's drops have read past leave each timeline, bought and cut orders as the
+   * in-memory store leaves them: the script reads on from where its last drop stopped (one read of
+   * a timeline per batch, not one per drop), and picks the victim a read from the start picks.
+   */
+  @Test
+  void append_mixedBatchesAtTheCap_keepWhatTheInMemoryStoreKeeps() {
+    StoreBounds bounds = new StoreBounds(40, 1000, 1_000_000, Duration.ofDays(1), 1000);
+    Random random = new Random(21);
+    EventType[] types = EventType.values();
+    List<String> users = List.of("m1", "m2");
+    try (EventStore onRedis = loaded(bounds);
+        InMemoryEventStore inMemory = new InMemoryEventStore(100, 200, "GBP", bounds, System::nanoTime)) {
+      inMemory.load(TestData.small());
+      int nanos = 0;
+      long newest = 10_000;
+      for (int batch = 0; batch < 8; batch++) {
+        List<NewEvent> events = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+          // Purchases mostly, as a shop's timelines are at the cap; a third older than the newest.
+          EventType type = random.nextInt(3) > 0 ? EventType.PURCHASE : types[random.nextInt(types.length)];
+          long second = random.nextInt(3) == 0 ? 10_000 + random.nextInt((int) (newest - 9_999)) : ++newest;
+          String basket = type == EventType.PURCHASE ? "o" + random.nextInt(30) : "";
+          events.add(new NewEvent(users.get(random.nextInt(users.size())), new RecordedEvent(
+              String.valueOf((char) ('A' + random.nextInt(6))), Instant.ofEpochSecond(second, ++nanos), type, basket)));
+        }
+        onRedis.append(events);
+        inMemory.append(events);
+        for (String user : users) {
+          assertEquals(inMemory.history(user, 100), onRedis.history(user, 100), user + " after batch " + batch);
+          assertEquals(inMemory.userItems(user, 10), onRedis.userItems(user, 10), user + " after batch " + batch);
+          assertEquals(inMemory.historyWithRegularItems(user, 100, 2, 50),
+              onRedis.historyWithRegularItems(user, 100, 2, 50), user + " after batch " + batch);
+        }
+      }
     }
   }
 
