@@ -615,8 +615,9 @@ public final class RedisEventStore implements EventStore {
    * marker, so replicas sharing the Redis seed it once), then starts the co-purchase statistics
    * again from the dataset and the order lines Redis holds now, and serves again. Until it
    * returns every call still throws {@link StoreDataLostException}, so nothing is read from or
-   * written into a half-seeded Redis through this replica. The dataset is read again: one that
-   * reads otherwise than at start (its files changed) is refused as another dataset is, since this
+   * written into a half-seeded Redis through this replica. Once seeded it says again what a start
+   * says of Redis's durability (the WARN of a Redis without an AOF). The dataset is read again: one
+   * that reads otherwise than at start (its files changed) is refused as another dataset is, since this
    * replica's co-purchase statistics are the start's. Throws what reading and seeding throw
    * ({@link StoreUnavailableException}, {@link DatasetException} when the files changed or another
    * dataset was seeded meanwhile); the store then still refuses every call, and the caller tries
@@ -639,6 +640,8 @@ public final class RedisEventStore implements EventStore {
     DatasetIndex.Indexed indexed = DatasetIndex.buildForSeed(dataset, fingerprint);
     DatasetSum sum = DatasetSum.of(dataset);
     run(() -> seedOnce(indexed, sum));
+    // Redis came back empty: maybe started otherwise than before (without its AOF), so said again.
+    run(this::reportDurability);
     synchronized (orders) {
       // The lines counted so far were lost with Redis; its stream starts anew.
       orders.restart(datasetStatistics());

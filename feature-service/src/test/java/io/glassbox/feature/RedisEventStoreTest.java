@@ -98,16 +98,45 @@ class RedisEventStoreTest extends EventStoreContractTest {
   }
 
   /**
-   * What loading a store logs about its Redis's AOF with the server switched to {@code appendonly}
-   * and {@code appendfsync} (CONFIG SET; the store reads them with CONFIG GET); the server's own
+   * Redis killed and started again empty without an AOF, as an operator may bring it back: the
+   * store seeds it again and warns as a start does, rather than going back to serving silently.
+   */
+  @Test
+  void reseed_redisBackEmptyWithoutAnAof_warns() {
+    try (RedisEventStore reseeding = TestData.redisStore(emptyDatabase())) {
+      reseeding.load(TestData.small());
+      redis.restartEmpty();
+
+      List<ILoggingEvent> said = durabilityLines("no", "everysec", () -> {
+        assertThrows(StoreDataLostException.class, reseeding::requireData);
+        reseeding.reseed();
+      });
+
+      assertEquals(List.of(Level.WARN), said.stream().map(ILoggingEvent::getLevel).toList(), said.toString());
+      assertEquals(5, reseeding.history("u1", 10).totalEvents(), "seeded again");
+    }
+  }
+
+  /** What loading a store logs about its Redis's AOF (see the other durabilityLines). */
+  private static List<ILoggingEvent> durabilityLines(String appendonly, String appendfsync) {
+    return durabilityLines(appendonly, appendfsync, () -> {
+      try (RedisEventStore store = TestData.redisStore(emptyDatabase())) {
+        store.load(TestData.small());
+      }
+    });
+  }
+
+  /**
+   * What {@code action} logs about Redis's AOF with the server switched to {@code appendonly} and
+   * {@code appendfsync} (CONFIG SET; the store reads them with CONFIG GET); the server's own
    * settings (AOF synced always, which the crash tests need) are put back after.
    */
-  private static List<ILoggingEvent> durabilityLines(String appendonly, String appendfsync) {
+  private static List<ILoggingEvent> durabilityLines(String appendonly, String appendfsync, Runnable action) {
     try (Jedis jedis = redis.connect(); LogCapture logged = LogCapture.of(RedisEventStore.class, Level.INFO)) {
       jedis.configSet("appendonly", appendonly);
       jedis.configSet("appendfsync", appendfsync);
-      try (RedisEventStore store = TestData.redisStore(emptyDatabase())) {
-        store.load(TestData.small());
+      try {
+        action.run();
       } finally {
         jedis.configSet("appendonly", "yes");
         jedis.configSet("appendfsync", "always");
