@@ -895,7 +895,9 @@ public final class RedisEventStore implements EventStore {
       } else if ("everysec".equals(fsync)) {
         // deploy's own Redis runs so (docker-compose, kubernetes): a documented choice, said once at INFO.
         log.info("Redis {} syncs its AOF every second (appendfsync everysec): a Redis crash loses no "
-            + "acknowledged event, a machine failure up to the last second of them; --appendfsync always "
+            + "acknowledged event while its disk keeps up; while a background fsync is slow Redis postpones the "
+            + "AOF write by up to 2 s and still replies (its log says \"Asynchronous AOF fsync is taking too "
+            + "long\"), so a crash then loses up to 2 s of them, as a machine failure can; --appendfsync always "
             + "loses none", redisName);
       } else if (!"always".equals(fsync)) {
         log.warn("Redis {} syncs its AOF '{}': the operating system decides when acknowledged events reach "
