@@ -1,9 +1,17 @@
 package io.glassbox.gateway;
 
+import io.glassbox.api.v1.AdditionSource;
+import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.CoPurchaseNeighbour;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.WhyNotResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The one place that decides which "bought together" pairs a reason may cite. A pair held by few
@@ -61,5 +69,32 @@ final class CitablePairs {
     return candidate.getSourcesList().stream()
         .filter(source -> source != RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE)
         .toList();
+  }
+
+  /**
+   * The items {@code answer} tries as bought together with the asked item
+   * ({@code ADDITION_SOURCE_CO_PURCHASE}), which its text names as such, in its order.
+   */
+  static Set<String> coPurchaseAdditions(WhyNotResponse answer) {
+    Set<String> named = new LinkedHashSet<>();
+    for (AdditionTrial trial : answer.getSingleAdditionsList()) {
+      if (trial.getSource() == AdditionSource.ADDITION_SOURCE_CO_PURCHASE) {
+        named.add(trial.getItemId());
+      }
+    }
+    return named;
+  }
+
+  /**
+   * Those of {@code named} (a WhyNot answer's co-purchase additions) that do not share at least
+   * {@code minOrders} orders with the asked item by its {@code neighbours}
+   * (FeatureService.GetCoPurchaseNeighbours): an explain service that ignores
+   * WhyNotRequest.min_cited_orders (one older than the gateway) names them. One missing from the
+   * neighbours has no count that reaches the minimum, so it is among them, as in {@link #of}.
+   */
+  static List<String> belowMinimum(Set<String> named, List<CoPurchaseNeighbour> neighbours, int minOrders) {
+    Map<String, Integer> shared = new HashMap<>();
+    neighbours.forEach(n -> shared.merge(n.getItemId(), n.getSharedBaskets(), Math::max));
+    return named.stream().filter(id -> shared.getOrDefault(id, 0) < minOrders).toList();
   }
 }

@@ -13,6 +13,8 @@ import io.glassbox.api.v1.ExplainItemRequest;
 import io.glassbox.api.v1.ExplainItemResponse;
 import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursRequest;
+import io.glassbox.api.v1.GetCoPurchaseNeighboursResponse;
 import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.GetUserHistoryRequest;
@@ -27,6 +29,7 @@ import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.server.Descriptions;
 import io.glassbox.server.RequestChecks;
 import io.glassbox.server.RequestIds;
+import io.glassbox.server.WarningLimiter;
 import io.grpc.Channel;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -39,6 +42,9 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * ExplainItem, WhyNot and WhatIf for a user: reads the user's record and candidates (and checks
@@ -46,6 +52,12 @@ import java.util.concurrent.Executor;
  * the caller's deadline. Nothing blocks a thread.
  */
 final class UserExplainer {
+  private static final Logger log = LoggerFactory.getLogger(UserExplainer.class);
+  /** The most neighbours GetCoPurchaseNeighbours returns: every one an explain service may have tried. */
+  private static final int MAX_NEIGHBOURS = 200;
+
+  /** One WARN a minute while an explain service older than the gateway answers WhyNot. */
+  private final WarningLimiter pairMinimumWarnings = new WarningLimiter(DependencyFailures.WARNING_INTERVAL);
   private final FeatureServiceGrpc.FeatureServiceFutureStub feature;
   private final ExplainServiceGrpc.ExplainServiceFutureStub explain;
   private final GatewayConfig config;
@@ -78,10 +90,49 @@ final class UserExplainer {
 
   /** Must be called with the inbound call's context current. */
   ListenableFuture<WhyNotResponse> whyNot(UserQuestions.ItemQuestion question) {
-    return withRanking(question.userId(), "item_id", List.of(question.itemId()), question.limit(),
-        (stub, ranking, topK) -> stub.whyNot(WhyNotRequest.newBuilder()
+    Context context = Context.current();
+    Deadline deadline = CallBudget.of(context.getDeadline(), config, ticker).callerDeadline();
+    ListenableFuture<WhyNotResponse> answer = withRanking(question.userId(), "item_id", List.of(question.itemId()),
+        question.limit(), (stub, ranking, topK) -> stub.whyNot(WhyNotRequest.newBuilder()
             .setRanking(ranking).setItemId(question.itemId()).setTopK(topK)
             .setLocale(question.locale()).setMinCitedOrders(config.minCitedOrders()).build()));
+    return Futures.transformAsync(answer, found -> citingOnlyCitablePairs(question.itemId(), found, deadline, context),
+        context.fixedContextExecutor(directExecutor()));
+  }
+
+  /**
+   * {@code answer}, once the co-purchase additions it names are checked against the asked item's
+   * neighbours: an explain service older than the gateway ignores WhyNotRequest.min_cited_orders
+   * (as during an upgrade in the wrong order) and names items bought together with it in fewer
+   * orders, which tells the shopper of other customers' baskets. Its text names them too, so the
+   * answer cannot be mended here: UNAVAILABLE, which a retry may send to an upgraded replica. The
+   * counts cost one GetCoPurchaseNeighbours call, only when the answer names such an item.
+   */
+  private ListenableFuture<WhyNotResponse> citingOnlyCitablePairs(
+      String itemId, WhyNotResponse answer, Deadline deadline, Context context) {
+    Set<String> named = CitablePairs.coPurchaseAdditions(answer);
+    if (config.minCitedOrders() <= 1 || named.isEmpty()) {
+      return Futures.immediateFuture(answer);
+    }
+    ListenableFuture<GetCoPurchaseNeighboursResponse> neighbours = Futures.catching(
+        feature.withDeadline(deadline).getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.newBuilder()
+            .setItemId(itemId).setLimit(MAX_NEIGHBOURS).build()),
+        Exception.class, failure -> {
+          throw failures.featureFailed(failure, context);
+        }, RequestIds.directInMdc());
+    return Futures.transform(neighbours, found -> {
+      List<String> below = CitablePairs.belowMinimum(named, found.getNeighboursList(), config.minCitedOrders());
+      if (below.isEmpty()) {
+        return answer;
+      }
+      pairMinimumWarnings.log(log, Level.WARN, "WhyNot answered UNAVAILABLE: the explain service named {} item(s)"
+          + " bought together with the asked one in fewer than {} orders (GLASSBOX_GATEWAY_MIN_CITED_ORDERS):"
+          + " it ignores WhyNotRequest.min_cited_orders, so it is older than this gateway; upgrade it"
+          + " before the gateway", below.size(), config.minCitedOrders());
+      throw Status.UNAVAILABLE.withDescription("WhyNot is unavailable: the explain service offered items bought"
+          + " together with item_id in fewer orders than this gateway cites (it is being upgraded); retry later")
+          .asRuntimeException();
+    }, RequestIds.directInMdc());
   }
 
   /** Must be called with the inbound call's context current. */

@@ -3,9 +3,14 @@ package io.glassbox.gateway;
 import static io.glassbox.gateway.TestCatalogue.coPurchase;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.glassbox.api.v1.AdditionSource;
+import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.Candidate;
+import io.glassbox.api.v1.CoPurchaseNeighbour;
 import io.glassbox.api.v1.RetrievalSource;
+import io.glassbox.api.v1.WhyNotResponse;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -57,5 +62,31 @@ class CitablePairsTest {
 
     assertEquals(List.of(), CitablePairs.of(uncounted, 2).getViaItemIdsList());
     assertEquals(List.of(), CitablePairs.of(misaligned, 2).getViaItemIdsList());
+  }
+
+  @Test
+  void belowMinimum_namesTheCoPurchaseAdditionsFromFewerOrders_orWithNoCount() {
+    WhyNotResponse answer = WhyNotResponse.newBuilder()
+        .addSingleAdditions(trial("n12", AdditionSource.ADDITION_SOURCE_CO_PURCHASE))
+        .addSingleAdditions(trial("n2", AdditionSource.ADDITION_SOURCE_CO_PURCHASE))
+        .addSingleAdditions(trial("t1", AdditionSource.ADDITION_SOURCE_SIMILAR_TITLE))
+        .addSingleAdditions(trial("unlisted", AdditionSource.ADDITION_SOURCE_CO_PURCHASE))
+        .addSingleAdditions(trial("n3", AdditionSource.ADDITION_SOURCE_CO_PURCHASE))
+        .build();
+    List<CoPurchaseNeighbour> neighbours = List.of(neighbour("n12", 12), neighbour("n3", 3), neighbour("n2", 2),
+        neighbour("t1", 1));
+
+    assertEquals(Set.of("n12", "n2", "unlisted", "n3"), CitablePairs.coPurchaseAdditions(answer));
+    assertEquals(List.of("n2", "unlisted"),
+        CitablePairs.belowMinimum(CitablePairs.coPurchaseAdditions(answer), neighbours, 3));
+    assertEquals(List.of("unlisted"), CitablePairs.belowMinimum(CitablePairs.coPurchaseAdditions(answer), neighbours, 1));
+  }
+
+  private static AdditionTrial trial(String itemId, AdditionSource source) {
+    return AdditionTrial.newBuilder().setItemId(itemId).setSource(source).build();
+  }
+
+  private static CoPurchaseNeighbour neighbour(String itemId, int sharedBaskets) {
+    return CoPurchaseNeighbour.newBuilder().setItemId(itemId).setSharedBaskets(sharedBaskets).build();
   }
 }

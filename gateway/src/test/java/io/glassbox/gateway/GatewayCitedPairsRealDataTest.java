@@ -2,10 +2,12 @@ package io.glassbox.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
+import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.IngestEventsRequest;
@@ -16,12 +18,23 @@ import io.glassbox.api.v1.RecommendResponse;
 import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserEvent;
+import io.glassbox.api.v1.UserWhyNotRequest;
+import io.glassbox.api.v1.WhyNotRequest;
+import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
+import io.grpc.Channel;
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,12 +48,16 @@ import org.junit.jupiter.api.Timeout;
  * services on the embedded data behind two gateways: one with the default minimum of 3 orders, one
  * with 1, which cites every pair as the gateway did before the minimum. Two items the model has
  * never seen are imported and sold with customer 12348's last purchase (23078) by other shoppers:
- * one in 2 orders, one in 3; they compete for the newcomer places.
+ * one in 2 orders, one in 3; they compete for the newcomer places. A third gateway, with the default
+ * minimum, calls the real explain service through {@link ExplainServiceIgnoringTheMinimum}, which
+ * answers WhyNot as an explain service older than the minimum does.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GatewayCitedPairsRealDataTest {
   private static final String CUSTOMER = "12348";
   private static final String LAST_DATASET_PURCHASE = "23078";
+  /** An item 12348 has not bought, whose co-purchase neighbours include pairs from 1 and 2 orders. */
+  private static final String WHY_NOT_ITEM = "16049";
   /** Sold with 23078 in 2 orders: fewer than the default minimum. */
   private static final String RARE = "CITED-PAIRS-RARE";
   /** Sold with 23078 in 3 orders: the default minimum. */
@@ -58,6 +75,8 @@ class GatewayCitedPairsRealDataTest {
   private static final RunningServers running = new RunningServers();
   private static GatewayGrpc.GatewayBlockingStub byDefault;
   private static GatewayGrpc.GatewayBlockingStub citingEveryPair;
+  private static GatewayGrpc.GatewayBlockingStub behindAnOlderExplainService;
+  private static Server olderExplainService;
 
   @BeforeAll
   static void start() throws Exception {
@@ -67,6 +86,12 @@ class GatewayCitedPairsRealDataTest {
     Map<String, String> everyPair = backends.gatewaySettings();
     everyPair.put(GatewayConfig.MIN_CITED_ORDERS_KEY, "1");
     citingEveryPair = gateway(base, everyPair);
+    olderExplainService = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
+        .addService(new ExplainServiceIgnoringTheMinimum(running.channel("localhost:" + backends.explain().port())))
+        .build().start();
+    Map<String, String> olderExplain = backends.gatewaySettings();
+    olderExplain.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + olderExplainService.getPort());
+    behindAnOlderExplainService = gateway(base, olderExplain);
 
     GrpcServer feature = backends.feature();
     assertEquals(2, ItemsImport.importItems(running.channel("localhost:" + feature.adminPort()),
@@ -92,8 +117,35 @@ class GatewayCitedPairsRealDataTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws InterruptedException {
     running.close();
+    if (olderExplainService != null) {
+      olderExplainService.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The real explain service as one older than WhyNotRequest.min_cited_orders answers WhyNot: that
+   * one read no such field and tried every co-purchase neighbour, as the field's 0 (every
+   * neighbour) does today, so the field is cleared on the way. Other calls are not served.
+   */
+  private static final class ExplainServiceIgnoringTheMinimum extends ExplainServiceGrpc.ExplainServiceImplBase {
+    private final ExplainServiceGrpc.ExplainServiceStub explain;
+
+    ExplainServiceIgnoringTheMinimum(Channel channel) {
+      this.explain = ExplainServiceGrpc.newStub(channel);
+    }
+
+    @Override
+    public void whyNot(WhyNotRequest request, StreamObserver<WhyNotResponse> responseObserver) {
+      explain.withDeadlineAfter(60, TimeUnit.SECONDS)
+          .whyNot(request.toBuilder().clearMinCitedOrders().build(), responseObserver);
+    }
+  }
+
+  private static WhyNotResponse whyNot(GatewayGrpc.GatewayBlockingStub gateway, String user, String item) {
+    return gateway.withDeadlineAfter(60, TimeUnit.SECONDS)
+        .whyNot(UserWhyNotRequest.newBuilder().setUserId(user).setItemId(item).build());
   }
 
   private static RecommendResponse recommend(GatewayGrpc.GatewayBlockingStub gateway, RecommendRequest.Builder request) {
@@ -208,5 +260,36 @@ class GatewayCitedPairsRealDataTest {
       assertTrue(item(after, id).getSourcesList().contains(RetrievalSource.RETRIEVAL_SOURCE_CO_PURCHASE),
           id + ": " + item(after, id));
     }
+  }
+
+  /**
+   * The tester's case: customer 12348 asking about 16049, whose co-purchase neighbours include
+   * pairs from fewer than 3 orders. With the minimum sent, no neighbour from fewer orders is tried as
+   * bought with it; with a minimum of 1 some are, as the older explain service tries them.
+   */
+  @Test
+  void whyNot_explainServiceAppliesTheMinimum_namesNoNeighbourFromFewerOrders() {
+    WhyNotResponse cited = whyNot(byDefault, CUSTOMER, WHY_NOT_ITEM);
+    WhyNotResponse everyPair = whyNot(citingEveryPair, CUSTOMER, WHY_NOT_ITEM);
+
+    assertEquals(Set.of(), CitablePairs.coPurchaseAdditions(cited), cited.getSingleAdditionsList().toString());
+    assertFalse(CitablePairs.coPurchaseAdditions(everyPair).isEmpty(), "16049 has neighbours from fewer orders");
+    assertTrue(everyPair.getText().contains("bought together with it"), everyPair.getText());
+  }
+
+  /**
+   * Upgraded in the wrong order (the gateway before the explain service), the older explain
+   * service ignores min_cited_orders and names neighbours from 1 or 2 orders: the gateway does not
+   * pass that answer on, but says WhyNot is unavailable, which a retry may send to an upgraded
+   * replica.
+   */
+  @Test
+  void whyNot_explainServiceIgnoringTheMinimum_isUnavailable_notPassedOn() {
+    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+        () -> whyNot(behindAnOlderExplainService, CUSTOMER, WHY_NOT_ITEM));
+
+    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
+    assertTrue(refused.getStatus().getDescription().contains("fewer orders than this gateway cites"),
+        refused.getStatus().getDescription());
   }
 }
