@@ -4,6 +4,8 @@ import io.glassbox.api.v1.AdditionSource;
 import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.CoPurchaseNeighbour;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.WhyNotResponse;
 import java.util.ArrayList;
@@ -96,5 +98,24 @@ final class CitablePairs {
     Map<String, Integer> shared = new HashMap<>();
     neighbours.forEach(n -> shared.merge(n.getItemId(), n.getSharedBaskets(), Math::max));
     return named.stream().filter(id -> shared.getOrDefault(id, 0) < minOrders).toList();
+  }
+
+  /**
+   * {@code reasons} (an explain service's, of one item) without the co-purchase reasons that name
+   * no pair. The explain service is sent only the via items a reason may cite ({@link #of}), and
+   * cites only those; but one older than 2026-12-07 says "It has been bought together with items
+   * you bought." of a co-purchase candidate sent with none, which is how the gateway sends one whose
+   * pairs are all from fewer orders than the minimum: for a shopper with one purchase that names
+   * the pair all the same.
+   */
+  static List<Reason> namingTheirPairs(List<Reason> reasons) {
+    if (reasons.stream().noneMatch(CitablePairs::namesNoPair)) {
+      return reasons;
+    }
+    return reasons.stream().filter(reason -> !namesNoPair(reason)).toList();
+  }
+
+  private static boolean namesNoPair(Reason reason) {
+    return reason.getKind() == ReasonKind.REASON_KIND_CO_PURCHASE && reason.getEvidenceItemIdsCount() == 0;
   }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * What the explain service said about a request's items, or why it said nothing.
  *
- * @param reasonsByItem reasons by item id, as the explain service wrote them
+ * @param reasonsByItem reasons by item id, as the explain service wrote them, less any co-purchase
+ *     reason that names no pair ({@link CitablePairs#namingTheirPairs})
  * @param outcome whether the explain service answered, was not asked, or failed
  */
 record Explanations(Map<String, List<Reason>> reasonsByItem, Outcome outcome) {
@@ -32,8 +33,9 @@ record Explanations(Map<String, List<Reason>> reasonsByItem, Outcome outcome) {
   static Explanations from(ExplainResponse response) {
     Map<String, List<Reason>> byItem = new HashMap<>();
     for (ItemExplanation explanation : response.getExplanationsList()) {
-      if (explanation.getReasonsCount() > 0) {
-        byItem.putIfAbsent(explanation.getItemId(), explanation.getReasonsList());
+      List<Reason> reasons = CitablePairs.namingTheirPairs(explanation.getReasonsList());
+      if (!reasons.isEmpty()) {
+        byItem.putIfAbsent(explanation.getItemId(), reasons);
       }
     }
     return new Explanations(byItem, Outcome.EXPLAINED);

@@ -19,6 +19,7 @@ import io.glassbox.api.v1.GetItemsRequest;
 import io.glassbox.api.v1.GetItemsResponse;
 import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
+import io.glassbox.api.v1.Reason;
 import io.glassbox.api.v1.RetrieveCandidatesResponse;
 import io.glassbox.api.v1.TurnedDownItem;
 import io.glassbox.api.v1.UserRanking;
@@ -82,10 +83,16 @@ final class UserExplainer {
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
   ListenableFuture<ExplainItemResponse> explainItem(UserQuestions.ItemQuestion question) {
-    return withRanking(question.userId(), "item_id", List.of(question.itemId()), question.limit(),
+    ListenableFuture<ExplainItemResponse> answer = withRanking(question.userId(), "item_id",
+        List.of(question.itemId()), question.limit(),
         (stub, ranking, topK) -> stub.explainItem(ExplainItemRequest.newBuilder()
             .setRanking(ranking).setItemId(question.itemId()).setTopK(topK)
             .setLocale(question.locale()).build()));
+    return Futures.transform(answer, found -> {
+      List<Reason> reasons = CitablePairs.namingTheirPairs(found.getReasonsList());
+      return reasons.size() == found.getReasonsCount() ? found
+          : found.toBuilder().clearReasons().addAllReasons(reasons).build();
+    }, directExecutor());
   }
 
   /** Must be called with the inbound call's context current. */

@@ -7,9 +7,14 @@ import io.glassbox.api.v1.AdditionSource;
 import io.glassbox.api.v1.AdditionTrial;
 import io.glassbox.api.v1.Candidate;
 import io.glassbox.api.v1.CoPurchaseNeighbour;
+import io.glassbox.api.v1.ExplainResponse;
+import io.glassbox.api.v1.ItemExplanation;
+import io.glassbox.api.v1.Reason;
+import io.glassbox.api.v1.ReasonKind;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.WhyNotResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -80,6 +85,29 @@ class CitablePairsTest {
     assertEquals(List.of("n2", "unlisted"),
         CitablePairs.belowMinimum(CitablePairs.coPurchaseAdditions(answer), neighbours, 3));
     assertEquals(List.of("unlisted"), CitablePairs.belowMinimum(CitablePairs.coPurchaseAdditions(answer), neighbours, 1));
+  }
+
+  /**
+   * An explain service older than 2026-12-07 explains a co-purchase candidate sent with no via item
+   * (all its pairs from fewer orders than the minimum) as "bought together with items you bought":
+   * Recommend and ExplainItem leave that reason out, and keep every reason that names its pair.
+   */
+  @Test
+  void namingTheirPairs_dropsACoPurchaseReasonWithNoEvidence_keepsTheOthers() {
+    Reason model = Reason.newBuilder().setKind(ReasonKind.REASON_KIND_HISTORY).addEvidenceItemIds("h1").build();
+    Reason named = Reason.newBuilder().setKind(ReasonKind.REASON_KIND_CO_PURCHASE).addEvidenceItemIds("h1")
+        .setText("It has been bought together with A (in 3 orders of up to 100 different items), which you bought.")
+        .build();
+    Reason unnamed = Reason.newBuilder().setKind(ReasonKind.REASON_KIND_CO_PURCHASE)
+        .setText("It has been bought together with items you bought.").build();
+    Reason popular = Reason.newBuilder().setKind(ReasonKind.REASON_KIND_POPULAR).build();
+
+    assertEquals(List.of(model, named, popular), CitablePairs.namingTheirPairs(List.of(model, named, unnamed, popular)));
+    assertEquals(List.of(model, named), CitablePairs.namingTheirPairs(List.of(model, named)));
+    assertEquals(Map.of("x", List.of(model)), Explanations.from(ExplainResponse.newBuilder()
+        .addExplanations(ItemExplanation.newBuilder().setItemId("x").addReasons(model).addReasons(unnamed))
+        .addExplanations(ItemExplanation.newBuilder().setItemId("y").addReasons(unnamed))
+        .build()).reasonsByItem(), "an item left with no reason gets its retrieval reasons, as one the explain service left out");
   }
 
   private static AdditionTrial trial(String itemId, AdditionSource source) {
