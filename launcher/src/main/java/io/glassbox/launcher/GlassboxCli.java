@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import io.glassbox.feature.FeatureMain;
 import io.glassbox.model.ModelMain;
+import io.glassbox.server.BuildInfo;
 import io.glassbox.server.ReadFailures;
 import io.glassbox.server.ServiceStartup;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/glassbox}: starts the suite and talks to it as a client. */
 @Command(
     name = "glassbox",
-    version = "glassbox 0.1.0",
+    versionProvider = GlassboxCli.BuildVersion.class,
     description = "Explainable product recommendations over gRPC.",
     subcommands = {UpCommand.class, RecommendCommand.class, ExplainItemCommand.class, WhyNotCommand.class,
         WhatIfCommand.class, InsightsCommand.class, FeedbackCommand.class, ImportCommand.class, BenchCommand.class,
@@ -33,6 +34,14 @@ public final class GlassboxCli implements Runnable {
       .flatMap(List::stream).toList();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** {@code --version}: the build, as every server logs it at start ("glassbox version 0.1.0-SNAPSHOT, commit ..."). */
+  static final class BuildVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"glassbox " + BuildInfo.current()};
+    }
+  }
 
   /** Inherited: every command answers --help with its own usage. */
   @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, scope = CommandLine.ScopeType.INHERIT,

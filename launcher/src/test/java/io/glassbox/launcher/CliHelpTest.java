@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.server.BuildInfo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Set;
@@ -28,6 +29,17 @@ class CliHelpTest {
         assertEquals("", err.toString(), name + " " + flag);
       }
     }
+  }
+
+  /** --version said "glassbox 0.1.0" of every build: an operator could not tell two builds apart. */
+  @Test
+  void version_namesTheBuildsVersionAndCommit() {
+    StringWriter out = new StringWriter();
+    int exit = GlassboxCli.commandLine().setOut(new PrintWriter(out)).execute("--version");
+
+    BuildInfo build = BuildInfo.current();
+    assertEquals(0, exit);
+    assertEquals("glassbox version " + build.version() + ", commit " + build.commit(), out.toString().strip());
   }
 
   /** up's help named only the embedded dataset: a newcomer with a shop of their own did not learn how to serve it. */

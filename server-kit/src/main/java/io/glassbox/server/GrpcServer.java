@@ -258,7 +258,8 @@ public final class GrpcServer implements AutoCloseable {
     private final ServerSettings settings;
     private final Transport transport;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final ServerMetrics metrics = new ServerMetrics();
+    private final BuildInfo build = BuildInfo.current();
+    private final ServerMetrics metrics;
     private final ProbeEndpoints probes = new ProbeEndpoints();
     private final KeyRateLimiter rateLimiter;
     private final List<String> serviceNames = new ArrayList<>();
@@ -275,6 +276,7 @@ public final class GrpcServer implements AutoCloseable {
     private Builder(String name, ServerSettings settings, Transport transport) {
       this.name = requireNonNull(name, "name");
       this.settings = requireNonNull(settings, "settings");
+      this.metrics = new ServerMetrics(name, build);
       this.transport = transport;
       this.rateLimiter = new KeyRateLimiter(settings.rateLimitPerKey(), settings.rateLimitExemptKeys(), System::nanoTime);
     }
@@ -426,11 +428,11 @@ public final class GrpcServer implements AutoCloseable {
       stopWatching.forEach(stop -> closeAfterDrain.add(stop::run));
       GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
       started.setServing(false);
-      log.info("{} listening on port {}{}{}{}{}", name, server.getPort(),
+      log.info("{} listening on port {}{}{}{}{}; build {}", name, server.getPort(),
           adminServer.map(s -> ", admin port " + s.getPort()).orElse(""),
           metricsServer.map(s -> ", metrics port " + s.port()).orElse(""),
           settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
-          settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys");
+          settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys", build);
       plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
       return started;
     }

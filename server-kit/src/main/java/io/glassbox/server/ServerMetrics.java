@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Prometheus metrics of one server: {@value #HANDLING} (a latency histogram per service, method
  * and status code; its {@code _count} is the number of calls per status), the process's and
- * the JVM's ({@link ProcessMetrics}) and whatever the service registers itself in {@link #registry()}. Each server has its own registry, so the
+ * the JVM's ({@link ProcessMetrics}), the build's ({@link BuildInfo}) and whatever the service registers itself in {@link #registry()}. Each server has its own registry, so the
  * services of the one-process suite do not mix their numbers.
  */
 public final class ServerMetrics {
@@ -39,7 +39,8 @@ public final class ServerMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram handling;
 
-  ServerMetrics() {
+  /** The metrics of server {@code service} (its name, the build metric's label), running {@code build}. */
+  ServerMetrics(String service, BuildInfo build) {
     handling = Histogram.builder()
         .name(HANDLING)
         .help("Time from the start of a gRPC call to its status, by service, method and status code")
@@ -48,6 +49,7 @@ public final class ServerMetrics {
         .classicUpperBounds(LATENCY_BUCKETS)
         .register(registry);
     ProcessMetrics.register(registry);
+    build.register(registry, service);
   }
 
   /** Where a service registers its own metrics (e.g. the gateway's stage latencies). */

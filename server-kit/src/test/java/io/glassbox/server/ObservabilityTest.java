@@ -197,6 +197,28 @@ class ObservabilityTest {
     assertTrue(MetricsText.value(body, "jvm_threads_daemon") < threads, body);
   }
 
+  /** Which build a replica runs: said at start, and as an info metric on its metrics port. */
+  @Test
+  void server_logsItsBuildAtStart_andExposesItAsAnInfoMetricOnItsMetricsPort() throws Exception {
+    BuildInfo build = BuildInfo.current();
+    GrpcServer server;
+    try (LogCapture log = LogCapture.of(GrpcServer.class, Level.INFO)) {
+      server = GrpcServer.onPort("build-info-test", 0, new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+          TlsSettings.none(), freePort(), 64, 100, 0)).addService(EchoService.echo()).start();
+      closer.add(server);
+      List<String> lines = log.lines().stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertTrue(lines.stream().anyMatch(line -> line.startsWith("build-info-test listening on port " + server.port())
+          && line.endsWith("; build version " + build.version() + ", commit " + build.commit())), lines.toString());
+    }
+    HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.body().contains("glassbox_build_info{commit=\"" + build.commit()
+        + "\",service=\"build-info-test\",version=\"" + build.version() + "\"} 1"), metrics.body());
+  }
+
   @Test
   void metrics_countACallWhoseDeadlinePassedUnanswered_asDeadlineExceeded_andOneTheClientCancelled_asCancelled()
       throws Exception {

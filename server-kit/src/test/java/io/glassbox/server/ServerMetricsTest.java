@@ -105,7 +105,7 @@ class ServerMetricsTest {
   @Test
   void aCallCancelledNearItsDeadline_whileQueuedInTheExecutor_isTheDeadlines_oneCancelledEarly_isCancelled()
       throws Exception {
-    ServerMetrics metrics = new ServerMetrics();
+    ServerMetrics metrics = new ServerMetrics("metrics-test", BuildInfo.current());
     CountDownLatch backlog = new CountDownLatch(1);
     ExecutorService executor = Executors.newSingleThreadExecutor();
     closer.add(executor::shutdownNow);

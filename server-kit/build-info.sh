@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Writes the build identity every server logs at start and exposes as glassbox_build_info
+# (io.glassbox.server.BuildInfo): the Maven version and the git commit of the tree built, with
+# "-modified" when it had uncommitted changes. GLASSBOX_BUILD_COMMIT, when set, is the commit as
+# is (a Docker build has no .git: deploy/docker/Dockerfile passes it as a build arg). Without
+# either the commit is "unknown": a build from a source tarball must not fail for want of git.
+# Usage: build-info.sh VERSION OUTPUT_FILE
+set -u
+version=$1
+out=$2
+here=${0%/*}
+commit=${GLASSBOX_BUILD_COMMIT:-}
+if [ -z "$commit" ]; then
+  commit=$(git -C "$here" rev-parse HEAD 2>/dev/null) || commit=""
+  # Tracked files changed since that commit (untracked files and build outputs do not count).
+  if [ -n "$commit" ] && ! git -C "$here" diff --quiet HEAD -- 2>/dev/null; then
+    commit="$commit-modified"
+  fi
+fi
+mkdir -p "${out%/*}"
+printf 'version=%s\ncommit=%s\n' "$version" "${commit:-unknown}" > "$out"
