@@ -202,7 +202,10 @@ final class LiveCoPurchase {
    * of the same id), none if it outgrew the cap. An order idle past the open window that no
    * {@link #add} has closed yet (closing is lazy) is still open here and withdrawn alike. Seen by
    * readers from the next {@link #publish}. Exact for open orders and for closed orders counted
-   * whole; a closed order the per-user cap cut is withdrawn as the caller holds it.
+   * whole; a closed order the per-user cap cut is withdrawn as the caller holds it. Not exact where
+   * an open order's id names an earlier part too (no record says which line was in which part):
+   * pairs of an item in both parts with the earlier part's others keep counting, an earlier part
+   * that outgrew the cap is subtracted as the items left, one behind an outgrown open part not at all.
    */
   void withdraw(Predicate<String> isUser, Map<String, int[]> orders, BinaryOperator<String> keyOf) {
     Map<String, int[]> listed = new HashMap<>(orders);
