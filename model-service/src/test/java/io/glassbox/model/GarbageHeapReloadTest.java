@@ -3,12 +3,15 @@ package io.glassbox.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.RandomAccessFile;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * unreachable arrays (as after a burst of Score calls, before the next collection) still loads a
  * model file the live heap has room for, and still refuses one it has not. The service runs in a
  * JVM of its own with a small fixed heap and the deployed collector ({@link #SERVICE_JVM}), so
- * that the garbage fills most of a known heap quickly.
+ * that the garbage fills most of a known heap quickly. The garbage must still be there when
+ * model.onnx is measured: a first reload cycle loads the classes before it is made (class loading
+ * past the metaspace threshold collects the whole heap), and the first full collection after it
+ * must be the one the bound asks for.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GarbageHeapReloadTest {
@@ -60,6 +70,8 @@ class GarbageHeapReloadTest {
 
     assertTrue(Long.parseLong(results.get("bound-counting-garbage")) < fittingSize,
         "the garbage left room for v2 even counted as used: " + results);
+    assertEquals("System.gc()", results.get("first-full-collection-after-garbage"),
+        "the garbage was collected before model.onnx was measured, or never: " + results);
     assertEquals("loaded v2", results.get("v2"));
     String refusal = results.get("v3");
     assertTrue(refusal.startsWith("refused model.onnx in version v3 is " + OVER_ANY_BOUND_BYTES
@@ -90,14 +102,15 @@ class GarbageHeapReloadTest {
         results.put(keyAndValue[0], keyAndValue[1]);
       }
     }
-    assertEquals(3, results.size(), () -> String.join("\n", lines));
+    assertEquals(4, results.size(), () -> String.join("\n", lines));
     return results;
   }
 
   /**
    * The model service serving toy v1 on free ports; arguments: the model directory and v2's model
-   * size. Leaves garbage until the heap, counting it as used, could spare less than that size, then
-   * reloads v2 and v3 through ModelAdmin and prints the outcomes.
+   * size. Reloads v2 and v1 (loading the classes a reload needs), leaves garbage until the heap,
+   * counting it as used, could spare less than that size, then reloads v2 and v3 through ModelAdmin
+   * and prints the outcomes and the cause of the first full collection after the garbage was made.
    */
   static final class ServiceWithGarbage {
     private ServiceWithGarbage() {}
@@ -109,15 +122,29 @@ class GarbageHeapReloadTest {
       ManagedChannel channel = ToyModelMain.channelTo(server.adminPort());
       try {
         ModelAdminGrpc.ModelAdminBlockingStub admin = ModelAdminGrpc.newBlockingStub(channel);
+        FullCollections fullCollections = FullCollections.watch();
+        requireLoaded(reload(admin, "v2"));
+        requireLoaded(reload(admin, "v1"));
         leaveGarbage(fittingSize / 2);
+        int before = fullCollections.causes().size();
         System.out.println(RESULT + "bound-counting-garbage " + boundCountingGarbage());
-        System.out.println(RESULT + "v2 " + reload(admin, "v2"));
+        String v2 = reload(admin, "v2");
+        List<String> causes = fullCollections.causes();
+        System.out.println(RESULT + "first-full-collection-after-garbage "
+            + (causes.size() > before ? causes.get(before) : "none"));
+        System.out.println(RESULT + "v2 " + v2);
         System.out.println(RESULT + "v3 " + reload(admin, "v3"));
       } finally {
         channel.shutdownNow();
         server.close();
       }
       System.exit(0);
+    }
+
+    private static void requireLoaded(String outcome) {
+      if (!outcome.startsWith("loaded ")) {
+        throw new IllegalStateException("the reload before the garbage did not load: " + outcome);
+      }
     }
 
     /** Allocates arrays, held until the bound counting them drops below {@code bound}, then dropped. */
@@ -142,6 +169,63 @@ class GarbageHeapReloadTest {
       } catch (StatusRuntimeException e) {
         return "refused " + e.getStatus().getDescription();
       }
+    }
+  }
+
+  /** The causes of the collections of the whole heap ("end of major GC"), in order, as the collector reports them. */
+  static final class FullCollections implements NotificationListener {
+    private final List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();
+    private final List<String> majorCauses = new ArrayList<>();
+    private long reported;
+
+    private FullCollections() {}
+
+    static FullCollections watch() {
+      FullCollections watcher = new FullCollections();
+      synchronized (watcher) {
+        for (GarbageCollectorMXBean collector : watcher.collectors) {
+          ((NotificationEmitter) collector).addNotificationListener(watcher, null, null);
+        }
+        watcher.reported = watcher.collections();
+      }
+      return watcher;
+    }
+
+    @Override
+    public synchronized void handleNotification(Notification notification, Object handback) {
+      if (!notification.getType().equals(GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+        return;
+      }
+      GarbageCollectionNotificationInfo info =
+          GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+      if (info.getGcAction().equals("end of major GC")) {
+        majorCauses.add(info.getGcCause());
+      }
+      reported++;
+      notifyAll();
+    }
+
+    /** The causes so far, once every collection counted up to now has been reported (they come on another thread). */
+    synchronized List<String> causes() {
+      long due = collections();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (reported < due) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException(reported + " of " + due + " collections were reported");
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(e);
+        }
+      }
+      return List.copyOf(majorCauses);
+    }
+
+    private long collections() {
+      return collectors.stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
     }
   }
 }
