@@ -7,7 +7,11 @@ import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,6 +19,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +63,8 @@ public final class ModelLoader {
     long started = System.nanoTime();
     // Each file is checked just before it is read (not all first): one swapped for a named pipe
     // meanwhile would hold the open, the reload and every reload after it, for good.
-    ModelMetadata metadata = ModelMetadata.read(regularFile(folder, METADATA_FILE, METADATA_FILE, version), json);
-    Vocabulary vocabulary = Vocabulary.read(regularFile(folder, VOCABULARY_FILE, VOCABULARY_FILE, version));
+    ModelMetadata metadata = read(folder, METADATA_FILE, METADATA_FILE, version, in -> ModelMetadata.read(in, json));
+    Vocabulary vocabulary = read(folder, VOCABULARY_FILE, VOCABULARY_FILE, version, Vocabulary::read);
     if (vocabulary.size() != metadata.vocabularySize()) {
       throw new ModelLoadException("vocabulary.tsv holds " + vocabulary.size()
           + " items but metadata.json says vocabulary_size " + metadata.vocabularySize());
@@ -67,17 +73,18 @@ public final class ModelLoader {
       log.warn("metadata.json of version folder {} says version {}; the folder name is used",
           version, metadata.version());
     }
-    Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> TitleTerm.read(
-        regularFile(folder, declared.file(), declared.file() + " (metadata.json title_similarity.file)", version),
-        declared.weight(), vocabulary));
+    Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> read(folder, declared.file(),
+        declared.file() + " (metadata.json title_similarity.file)", version,
+        in -> TitleTerm.read(in, declared.file(), declared.weight(), vocabulary)));
     // model.onnx is read once: ONNX Runtime gets the bytes that were checked, never the folder's
     // files (which may change after the check), and external data only from a private copy.
-    byte[] modelBytes;
-    try {
-      modelBytes = Files.readAllBytes(regularFile(folder, MODEL_FILE, MODEL_FILE, version));
-    } catch (IOException e) {
-      throw new ModelLoadException("model.onnx could not be read", e);
-    }
+    byte[] modelBytes = read(folder, MODEL_FILE, MODEL_FILE, version, in -> {
+      try {
+        return in.readAllBytes();
+      } catch (IOException e) {
+        throw new ModelLoadException("model.onnx could not be read", e);
+      }
+    });
     List<ModelExternalData.Reference> externalData = ModelExternalData.requireInsideFolder(modelBytes, folder);
     afterCheck.run();
     SessionFactory.OpenedSession opened;
@@ -118,6 +125,34 @@ public final class ModelLoader {
   }
 
   /**
+   * {@code parse} of {@code folder/name}, opened once: its size is checked on that open file, not on
+   * the path (a copy or a rename may change what the path names meanwhile), and {@code parse} reads
+   * a stream that refuses to go past the bound, so a file that grows while it is read is refused too.
+   */
+  static <T> T read(Path folder, String name, String shown, String version, Function<InputStream, T> parse) {
+    Path file = regularFile(folder, name, shown, version);
+    try (FileChannel channel = FileChannel.open(file)) {
+      long size = channel.size();
+      long bound = readBound(size);
+      if (size > bound) {
+        // Read whole, a larger file could exhaust the heap, and with -XX:+ExitOnOutOfMemoryError (as
+        // deployed) stop the service instead of leaving the version serving as it is.
+        throw tooLarge(shown, version, "is " + size + " bytes", bound);
+      }
+      return parse.apply(new BoundedStream(Channels.newInputStream(channel), bound,
+          () -> tooLarge(shown, version, "grew while it was read", bound)));
+    } catch (IOException e) {
+      throw new ModelLoadException(shown + " in version " + version + " cannot be read", e);
+    }
+  }
+
+  private static ModelLoadException tooLarge(String shown, String version, String what, long bound) {
+    return new ModelLoadException(shown + " in version " + version + " " + what + ", more than the " + bound
+        + " bytes this service can spare to read it (a " + READ_SHARE_OF_FREE_HEAP
+        + "th of the heap it has free; give it a larger heap)");
+  }
+
+  /**
    * {@code folder/name}, once it is checked to be a regular file (after symbolic links): a named pipe
    * would hold the open until a writer came, a device would never end. Java opens no file without
    * blocking on a pipe, so the check comes right before the open; {@code shown} names the file in
@@ -138,15 +173,53 @@ public final class ModelLoader {
           + (attributes.isDirectory() ? "a folder" : "a named pipe, a device or a socket")
           + "): a version folder holds its model's files as plain files");
     }
-    long bound = readBound(attributes.size());
-    if (attributes.size() > bound) {
-      // Read whole, a larger file could exhaust the heap, and with -XX:+ExitOnOutOfMemoryError (as
-      // deployed) stop the service instead of leaving the version serving as it is.
-      throw new ModelLoadException(shown + " in version " + version + " is " + attributes.size()
-          + " bytes, more than the " + bound + " bytes this service can spare to read it (a "
-          + READ_SHARE_OF_FREE_HEAP + "th of the heap it has free; give it a larger heap)");
-    }
     return file;
+  }
+
+  /** A file's bytes up to a bound; one more is refused with {@code over}, the end is the file's. */
+  private static final class BoundedStream extends FilterInputStream {
+    private final Supplier<ModelLoadException> over;
+    private long left;
+
+    BoundedStream(InputStream in, long bound, Supplier<ModelLoadException> over) {
+      super(in);
+      this.left = bound;
+      this.over = over;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      if (length == 0) {
+        return 0;
+      }
+      if (left == 0) {
+        if (in.read() < 0) {
+          return -1;
+        }
+        throw over.get();
+      }
+      int read = in.read(buffer, offset, (int) Math.min(length, left));
+      left -= Math.max(0, read);
+      return read;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = in.skip(Math.min(n, left));
+      left -= skipped;
+      return skipped;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
   }
 
   /** A model file may take up to this fraction (1/n) of the free heap: text files parse to several times their size. */

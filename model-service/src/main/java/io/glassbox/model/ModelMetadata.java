@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Path;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -50,11 +50,11 @@ public record ModelMetadata(
    */
   public record TestUsers(int count, String sha256) {}
 
-  /** Reads and checks {@code file}; a problem becomes a {@link ModelLoadException} naming the field. */
-  static ModelMetadata read(Path file, ObjectMapper json) {
+  /** Reads and checks metadata.json from {@code in}; a problem becomes a {@link ModelLoadException} naming the field. */
+  static ModelMetadata read(InputStream in, ObjectMapper json) {
     JsonNode root;
     try {
-      root = json.readTree(file.toFile());
+      root = json.readTree(in);
     } catch (IOException e) {
       // Where, never what: Jackson's message quotes the file's text, and metadata.json may be a
       // link to any file the service can read, which would reach the admin caller.

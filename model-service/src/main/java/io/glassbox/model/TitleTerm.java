@@ -4,8 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -56,18 +56,18 @@ public final class TitleTerm {
   }
 
   /**
-   * Reads {@code file} against the version's vocabulary ({@code weight}: finite, >= 0, checked
-   * with the metadata); a malformed line, an item the vocabulary lacks or an item listed twice
-   * becomes a {@link ModelLoadException} naming the line.
+   * Reads the file {@code name} from {@code in} (left open) against the version's vocabulary
+   * ({@code weight}: finite, >= 0, checked with the metadata); a malformed line, an item the
+   * vocabulary lacks or an item listed twice becomes a {@link ModelLoadException} naming the line.
    */
-  static TitleTerm read(Path file, double weight, Vocabulary vocabulary) {
-    String name = file.getFileName().toString();
+  static TitleTerm read(InputStream in, String name, double weight, Vocabulary vocabulary) {
     int size = vocabulary.size();
     int[][] itemWords = new int[size + 1][];
     float[][] itemValues = new float[size + 1][];
     Map<String, Integer> wordIds = new HashMap<>();
     int lineNumber = 0;
-    try (BufferedReader reader = Files.newBufferedReader(file, UTF_8)) {
+    try {
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, UTF_8));
       String line = reader.readLine();
       lineNumber++;
       if (line == null || !line.startsWith("item_id\t")) {

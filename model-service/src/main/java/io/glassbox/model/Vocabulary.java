@@ -2,9 +2,9 @@ package io.glassbox.model;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -28,12 +28,13 @@ public final class Vocabulary {
 
   /**
    * Reads {@code index<TAB>item_id} lines (an optional {@code index<TAB>item_id} header first).
-   * Indices must be exactly 1..N, each once, and ids unique.
+   * Indices must be exactly 1..N, each once, and ids unique. {@code in} is left open.
    */
-  static Vocabulary read(Path file) {
+  static Vocabulary read(InputStream in) {
     Map<Integer, String> byIndex = new HashMap<>();
     Map<String, Integer> byId = new HashMap<>();
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try {
+      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       String line;
       int lineNumber = 0;
       while ((line = reader.readLine()) != null) {

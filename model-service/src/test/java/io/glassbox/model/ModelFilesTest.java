@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,16 +121,44 @@ class ModelFilesTest {
         + "\"max_history_length\":50,\"vocabulary_size\":3,\"opset\":17}";
   }
 
+  /**
+   * A file that grows after its size was checked on the open file (a copy still running) is read
+   * no further than the bound and refused, not read to its new end.
+   */
+  @Test
+  void read_fileGrowingPastTheBoundAfterItsCheck_isRefused() {
+    Path file = folder.resolve(ModelLoader.VOCABULARY_FILE);
+    ModelFolders.write(file, "1\ta\n");
+
+    ModelLoadException refused = assertThrows(ModelLoadException.class, () -> ModelLoader.read(folder,
+        ModelLoader.VOCABULARY_FILE, ModelLoader.VOCABULARY_FILE, "v2", in -> {
+          try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
+            sparse.setLength(Runtime.getRuntime().maxMemory() + 1);   // past any bound; no disk is used
+            in.skip(Long.MAX_VALUE);   // to the bound at once, not a gigabyte of zeros read
+            return in.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }));
+
+    assertTrue(refused.getMessage().startsWith(
+        "vocabulary.tsv in version v2 grew while it was read, more than the "), refused.getMessage());
+  }
+
   private Vocabulary vocabulary(String text) {
-    Path file = folder.resolve("vocabulary.tsv");
-    ModelFolders.write(file, text);
-    return Vocabulary.read(file);
+    return ModelLoader.read(write("vocabulary.tsv", text), "vocabulary.tsv", "vocabulary.tsv", "v", Vocabulary::read);
   }
 
   private ModelMetadata metadata(String text) {
-    Path file = folder.resolve("metadata.json");
-    ModelFolders.write(file, text);
-    return ModelMetadata.read(file, new ObjectMapper());
+    ObjectMapper json = new ObjectMapper();
+    return ModelLoader.read(write("metadata.json", text), "metadata.json", "metadata.json", "v",
+        in -> ModelMetadata.read(in, json));
+  }
+
+  /** The folder, holding {@code text} as {@code name}. */
+  private Path write(String name, String text) {
+    ModelFolders.write(folder.resolve(name), text);
+    return folder;
   }
 
   private void assertVocabularyError(String text, String expected) {
