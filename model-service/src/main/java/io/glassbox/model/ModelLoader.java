@@ -63,8 +63,10 @@ public final class ModelLoader {
     long started = System.nanoTime();
     // Each file is checked just before it is read (not all first): one swapped for a named pipe
     // meanwhile would hold the open, the reload and every reload after it, for good.
-    ModelMetadata metadata = read(folder, METADATA_FILE, METADATA_FILE, version, in -> ModelMetadata.read(in, json));
-    Vocabulary vocabulary = read(folder, VOCABULARY_FILE, VOCABULARY_FILE, version, Vocabulary::read);
+    ModelMetadata metadata = read(folder, METADATA_FILE, METADATA_FILE, version, METADATA_SHARE_OF_FREE_HEAP,
+        in -> ModelMetadata.read(in, json));
+    Vocabulary vocabulary = read(folder, VOCABULARY_FILE, VOCABULARY_FILE, version, TEXT_SHARE_OF_FREE_HEAP,
+        Vocabulary::read);
     if (vocabulary.size() != metadata.vocabularySize()) {
       throw new ModelLoadException("vocabulary.tsv holds " + vocabulary.size()
           + " items but metadata.json says vocabulary_size " + metadata.vocabularySize());
@@ -74,11 +76,11 @@ public final class ModelLoader {
           version, metadata.version());
     }
     Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> read(folder, declared.file(),
-        declared.file() + " (metadata.json title_similarity.file)", version,
+        declared.file() + " (metadata.json title_similarity.file)", version, TEXT_SHARE_OF_FREE_HEAP,
         in -> TitleTerm.read(in, declared.file(), declared.weight(), vocabulary)));
     // model.onnx is read once: ONNX Runtime gets the bytes that were checked, never the folder's
     // files (which may change after the check), and external data only from a private copy.
-    byte[] modelBytes = read(folder, MODEL_FILE, MODEL_FILE, version, in -> {
+    byte[] modelBytes = read(folder, MODEL_FILE, MODEL_FILE, version, MODEL_SHARE_OF_FREE_HEAP, in -> {
       try {
         return in.readAllBytes();
       } catch (IOException e) {
@@ -126,30 +128,31 @@ public final class ModelLoader {
 
   /**
    * {@code parse} of {@code folder/name}, opened once: its size is checked on that open file, not on
-   * the path (a copy or a rename may change what the path names meanwhile), and {@code parse} reads
-   * a stream that refuses to go past the bound, so a file that grows while it is read is refused too.
+   * the path (a copy or a rename may change what the path names meanwhile), against a
+   * {@code share}th of the free heap, and {@code parse} reads a stream that refuses to go past that
+   * bound, so a file that grows while it is read is refused too.
    */
-  static <T> T read(Path folder, String name, String shown, String version, Function<InputStream, T> parse) {
+  static <T> T read(Path folder, String name, String shown, String version, int share,
+                    Function<InputStream, T> parse) {
     Path file = regularFile(folder, name, shown, version);
     try (FileChannel channel = FileChannel.open(file)) {
       long size = channel.size();
-      long bound = readBound(size);
+      long bound = readBound(size, share);
       if (size > bound) {
         // Read whole, a larger file could exhaust the heap, and with -XX:+ExitOnOutOfMemoryError (as
         // deployed) stop the service instead of leaving the version serving as it is.
-        throw tooLarge(shown, version, "is " + size + " bytes", bound);
+        throw tooLarge(shown, version, "is " + size + " bytes", bound, share);
       }
       return parse.apply(new BoundedStream(Channels.newInputStream(channel), bound,
-          () -> tooLarge(shown, version, "grew while it was read", bound)));
+          () -> tooLarge(shown, version, "grew while it was read", bound, share)));
     } catch (IOException e) {
       throw new ModelLoadException(shown + " in version " + version + " cannot be read", e);
     }
   }
 
-  private static ModelLoadException tooLarge(String shown, String version, String what, long bound) {
+  private static ModelLoadException tooLarge(String shown, String version, String what, long bound, int share) {
     return new ModelLoadException(shown + " in version " + version + " " + what + ", more than the " + bound
-        + " bytes this service can spare to read it (a " + READ_SHARE_OF_FREE_HEAP
-        + "th of the heap it has free; give it a larger heap)");
+        + " bytes this service can spare to read it (1/" + share + " of the heap it has free; give it a larger heap)");
   }
 
   /**
@@ -222,12 +225,25 @@ public final class ModelLoader {
     }
   }
 
-  /** A model file may take up to this fraction (1/n) of the free heap: text files parse to several times their size. */
-  static final int READ_SHARE_OF_FREE_HEAP = 4;
+  /** model.onnx may be up to this fraction (1/n) of the free heap: held as bytes, twice over while read. */
+  static final int MODEL_SHARE_OF_FREE_HEAP = 4;
+  /**
+   * vocabulary.tsv and the title vectors may be up to this fraction (1/n) of the free heap: parsed
+   * into maps and arrays they take many times their size. The least heap (-XX:+UseSerialGC) that
+   * parses a 4 MB file, less that for an empty one, is 11 times its size for a vocabulary of 14-byte
+   * lines and 25 times for title vectors of one item with 570k distinct words; 64 leaves more than
+   * twice that.
+   */
+  static final int TEXT_SHARE_OF_FREE_HEAP = 64;
+  /**
+   * metadata.json may be up to this fraction (1/n) of the free heap: as a JSON tree, an array of
+   * empty objects takes 34 times its size (measured as above).
+   */
+  static final int METADATA_SHARE_OF_FREE_HEAP = 128;
 
   /**
    * The largest model file read now, asked for a file of {@code size} bytes: a
-   * {@value #READ_SHARE_OF_FREE_HEAP}th of what the heap can still grow by, counting only what is live.
+   * {@code share}th of what the heap can still grow by, counting only what is live.
    * The heap in use ({@code totalMemory - freeMemory}) also holds garbage not yet collected, which the
    * collector would free before a read ran out of room: on a heap full of it a model file that fits
    * would be refused. So when {@code size} is over the first measure, one full collection is asked for
@@ -244,13 +260,13 @@ public final class ModelLoader {
    * comes only with a file over the first measure, at start or on a reload (an admin action, one at
    * a time).
    */
-  static long readBound(long size) {
-    long bound = spareHeap() / READ_SHARE_OF_FREE_HEAP;
+  static long readBound(long size, int share) {
+    long bound = spareHeap() / share;
     if (size <= bound) {
       return bound;
     }
     System.gc();
-    return spareHeap() / READ_SHARE_OF_FREE_HEAP;
+    return spareHeap() / share;
   }
 
   /** What the heap can still grow by: its maximum less what is in use, garbage included. */

@@ -50,7 +50,10 @@ public record ModelMetadata(
    */
   public record TestUsers(int count, String sha256) {}
 
-  /** Reads and checks metadata.json from {@code in}; a problem becomes a {@link ModelLoadException} naming the field. */
+  /**
+   * Reads and checks metadata.json from {@code in}; a problem becomes a {@link ModelLoadException}
+   * naming the field.
+   */
   static ModelMetadata read(InputStream in, ObjectMapper json) {
     JsonNode root;
     try {

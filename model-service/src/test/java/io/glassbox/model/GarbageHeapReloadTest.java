@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.glassbox.api.v1.ModelAdminGrpc;
-import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.server.GrpcServer;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.io.RandomAccessFile;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The model-file size bound counts live objects, not garbage: a reload on a heap full of
  * unreachable arrays (as after a burst of Score calls, before the next collection) still loads a
  * model file the live heap has room for, and still refuses one it has not. The service runs in a
- * JVM of its own with a small fixed heap and the deployed collector ({@link #SERVICE_JVM}), so
+ * JVM of its own with a small fixed heap and the deployed collector ({@link ServiceJvm}), so
  * that the garbage fills most of a known heap quickly. The garbage must still be there when
  * model.onnx is measured: a first reload cycle loads the classes before it is made (class loading
  * past the metaspace threshold collects the whole heap), and the first full collection after it
@@ -39,17 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GarbageHeapReloadTest {
-  /**
-   * The deployed collector flags (deploy/kubernetes/base/model-service.yaml) on a 128 MiB heap, 16 MiB
-   * of it young; the quick compiler only, for a JVM that lives a few seconds.
-   */
-  private static final List<String> SERVICE_JVM =
-      List.of("-Xmx128m", "-Xmn16m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
   /** v2's weights: an eighth of the heap, within a quarter of it once live objects are taken away. */
   private static final int FITTING_FLOATS = 4 << 20;
   /** v3's model.onnx: more than a quarter of the heap however little of it is live. */
   private static final long OVER_ANY_BOUND_BYTES = 48L << 20;
-  private static final String RESULT = "RESULT ";
 
   @TempDir Path modelDirectory;
   @TempDir Path logs;
@@ -66,7 +56,8 @@ class GarbageHeapReloadTest {
     }
     long fittingSize = Files.size(fitting);
 
-    Map<String, String> results = runServiceWithGarbage(fittingSize);
+    Map<String, String> results = ServiceJvm.run(logs, ServiceWithGarbage.class, 4,
+        modelDirectory.toString(), Long.toString(fittingSize));
 
     assertTrue(Long.parseLong(results.get("bound-counting-garbage")) < fittingSize,
         "the garbage left room for v2 even counted as used: " + results);
@@ -77,33 +68,6 @@ class GarbageHeapReloadTest {
     assertTrue(refusal.startsWith("refused model.onnx in version v3 is " + OVER_ANY_BOUND_BYTES
         + " bytes, more than the "), refusal);
     assertTrue(refusal.endsWith(" of the heap it has free; give it a larger heap)"), refusal);
-  }
-
-  /** {@link ServiceWithGarbage} in its own JVM: the lines it printed after {@value #RESULT}, by key. */
-  private Map<String, String> runServiceWithGarbage(long fittingSize) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(SERVICE_JVM);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), ServiceWithGarbage.class.getName(),
-        modelDirectory.toString(), Long.toString(fittingSize)));
-    Path log = logs.resolve("service.log");
-    Process service = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    try {
-      assertTrue(service.waitFor(45, TimeUnit.SECONDS), "the service JVM did not finish");
-    } finally {
-      service.destroyForcibly();
-    }
-    List<String> lines = Files.readAllLines(log);
-    assertEquals(0, service.exitValue(), () -> String.join("\n", lines));
-    Map<String, String> results = new HashMap<>();
-    for (String line : lines) {
-      if (line.startsWith(RESULT)) {
-        String[] keyAndValue = line.substring(RESULT.length()).split(" ", 2);
-        results.put(keyAndValue[0], keyAndValue[1]);
-      }
-    }
-    assertEquals(4, results.size(), () -> String.join("\n", lines));
-    return results;
   }
 
   /**
@@ -123,17 +87,16 @@ class GarbageHeapReloadTest {
       try {
         ModelAdminGrpc.ModelAdminBlockingStub admin = ModelAdminGrpc.newBlockingStub(channel);
         FullCollections fullCollections = FullCollections.watch();
-        requireLoaded(reload(admin, "v2"));
-        requireLoaded(reload(admin, "v1"));
+        requireLoaded(ServiceJvm.reload(admin, "v2"));
+        requireLoaded(ServiceJvm.reload(admin, "v1"));
         leaveGarbage(fittingSize / 2);
         int before = fullCollections.causes().size();
-        System.out.println(RESULT + "bound-counting-garbage " + boundCountingGarbage());
-        String v2 = reload(admin, "v2");
+        ServiceJvm.result("bound-counting-garbage", boundCountingGarbage());
+        String v2 = ServiceJvm.reload(admin, "v2");
         List<String> causes = fullCollections.causes();
-        System.out.println(RESULT + "first-full-collection-after-garbage "
-            + (causes.size() > before ? causes.get(before) : "none"));
-        System.out.println(RESULT + "v2 " + v2);
-        System.out.println(RESULT + "v3 " + reload(admin, "v3"));
+        ServiceJvm.result("first-full-collection-after-garbage", causes.size() > before ? causes.get(before) : "none");
+        ServiceJvm.result("v2", v2);
+        ServiceJvm.result("v3", ServiceJvm.reload(admin, "v3"));
       } finally {
         channel.shutdownNow();
         server.close();
@@ -159,16 +122,7 @@ class GarbageHeapReloadTest {
     private static long boundCountingGarbage() {
       Runtime runtime = Runtime.getRuntime();
       return (runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory()))
-          / ModelLoader.READ_SHARE_OF_FREE_HEAP;
-    }
-
-    private static String reload(ModelAdminGrpc.ModelAdminBlockingStub admin, String version) {
-      try {
-        return "loaded " + admin.withDeadlineAfter(20, TimeUnit.SECONDS)
-            .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()).getActive().getVersion();
-      } catch (StatusRuntimeException e) {
-        return "refused " + e.getStatus().getDescription();
-      }
+          / ModelLoader.MODEL_SHARE_OF_FREE_HEAP;
     }
   }
 

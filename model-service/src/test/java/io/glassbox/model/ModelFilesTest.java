@@ -131,7 +131,7 @@ class ModelFilesTest {
     ModelFolders.write(file, "1\ta\n");
 
     ModelLoadException refused = assertThrows(ModelLoadException.class, () -> ModelLoader.read(folder,
-        ModelLoader.VOCABULARY_FILE, ModelLoader.VOCABULARY_FILE, "v2", in -> {
+        ModelLoader.VOCABULARY_FILE, ModelLoader.VOCABULARY_FILE, "v2", ModelLoader.TEXT_SHARE_OF_FREE_HEAP, in -> {
           try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
             sparse.setLength(Runtime.getRuntime().maxMemory() + 1);   // past any bound; no disk is used
             in.skip(Long.MAX_VALUE);   // to the bound at once, not a gigabyte of zeros read
@@ -146,13 +146,14 @@ class ModelFilesTest {
   }
 
   private Vocabulary vocabulary(String text) {
-    return ModelLoader.read(write("vocabulary.tsv", text), "vocabulary.tsv", "vocabulary.tsv", "v", Vocabulary::read);
+    return ModelLoader.read(write("vocabulary.tsv", text), "vocabulary.tsv", "vocabulary.tsv", "v",
+        ModelLoader.TEXT_SHARE_OF_FREE_HEAP, Vocabulary::read);
   }
 
   private ModelMetadata metadata(String text) {
     ObjectMapper json = new ObjectMapper();
     return ModelLoader.read(write("metadata.json", text), "metadata.json", "metadata.json", "v",
-        in -> ModelMetadata.read(in, json));
+        ModelLoader.METADATA_SHARE_OF_FREE_HEAP, in -> ModelMetadata.read(in, json));
   }
 
   /** The folder, holding {@code text} as {@code name}. */

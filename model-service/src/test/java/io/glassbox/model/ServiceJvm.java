@@ -1,0 +1,74 @@
+package io.glassbox.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.glassbox.api.v1.ModelAdminGrpc;
+import io.glassbox.api.v1.ReloadModelRequest;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A main class run in a JVM of its own with a small fixed heap and the deployed collector flags
+ * (deploy/kubernetes/base/model-service.yaml), so that what fills the heap, or exhausts it, is known.
+ * The main prints its outcomes with {@link #result}; an exhausted heap ends that JVM with exit 3.
+ */
+final class ServiceJvm {
+  /** 128 MiB of heap, 16 MiB of it young; the quick compiler only, for a JVM that lives a few seconds. */
+  static final List<String> FLAGS =
+      List.of("-Xmx128m", "-Xmn16m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
+  private static final String RESULT = "RESULT ";
+
+  private ServiceJvm() {}
+
+  /**
+   * Runs {@code main} with {@code args}, its output in {@code logs}; once it exited 0, the values
+   * it printed with {@link #result}, by key, {@code expected} of them.
+   */
+  static Map<String, String> run(Path logs, Class<?> main, int expected, String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(FLAGS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    Path log = logs.resolve(main.getSimpleName() + ".log");
+    Process service = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertTrue(service.waitFor(45, TimeUnit.SECONDS), "the service JVM did not finish");
+    } finally {
+      service.destroyForcibly();
+    }
+    List<String> lines = Files.readAllLines(log);
+    assertEquals(0, service.exitValue(), () -> String.join("\n", lines));
+    Map<String, String> results = new HashMap<>();
+    for (String line : lines) {
+      if (line.startsWith(RESULT)) {
+        String[] keyAndValue = line.substring(RESULT.length()).split(" ", 2);
+        results.put(keyAndValue[0], keyAndValue[1]);
+      }
+    }
+    assertEquals(expected, results.size(), () -> String.join("\n", lines));
+    return results;
+  }
+
+  /** Prints {@code value} under {@code key} for {@link #run}. */
+  static void result(String key, Object value) {
+    System.out.println(RESULT + key + " " + value);
+  }
+
+  /** "loaded VERSION", or "refused " and the refusal's description. */
+  static String reload(ModelAdminGrpc.ModelAdminBlockingStub admin, String version) {
+    try {
+      return "loaded " + admin.withDeadlineAfter(20, TimeUnit.SECONDS)
+          .reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()).getActive().getVersion();
+    } catch (StatusRuntimeException e) {
+      return "refused " + e.getStatus().getDescription();
+    }
+  }
+}
