@@ -242,23 +242,11 @@ public final class ModelLoader {
   static final int METADATA_SHARE_OF_FREE_HEAP = 128;
 
   /**
-   * The largest model file read now, asked for a file of {@code size} bytes: a
-   * {@code share}th of what the heap can still grow by, counting only what is live.
-   * The heap in use ({@code totalMemory - freeMemory}) also holds garbage not yet collected, which the
-   * collector would free before a read ran out of room: on a heap full of it a model file that fits
-   * would be refused. So when {@code size} is over the first measure, one full collection is asked for
-   * ({@code System.gc()}) and the heap measured again. With the deployed {@code -XX:+UseSerialGC}
-   * (deploy/kubernetes, deploy/docker-compose.yml), and G1 by default ({@code bin/glassbox up}),
-   * that is a stop-the-world collection of the whole heap which returns once done, so the second
-   * measure counts live objects only. Where explicit collections are off
-   * ({@code -XX:+DisableExplicitGC}: the call does nothing) or concurrent
-   * ({@code -XX:+ExplicitGCInvokesConcurrent}: some garbage may outlast it), garbage still counts
-   * and the bound errs only toward refusing, as it did before. The pools' usage after their last
-   * collection ({@code MemoryPoolMXBean.getCollectionUsage}) is no substitute: the old
-   * generation's leaves out all promoted since its last full collection (and reads 0 before the
-   * first), so it would count live objects as free, the error that exhausts the heap. The pause
-   * comes only with a file over the first measure, at start or on a reload (an admin action, one at
-   * a time).
+   * The largest file of its kind read now, asked for one of {@code size} bytes: a {@code share}th of
+   * what the heap can still grow by. The heap in use counts garbage not yet collected, so a file over
+   * that first measure gets one full collection ({@code System.gc()}, complete and stop-the-world
+   * with the deployed SerialGC and with G1) and a second measure; with explicit collections off or
+   * concurrent, garbage still counts and the bound only refuses more than it needs to.
    */
   static long readBound(long size, int share) {
     long bound = spareHeap() / share;
