@@ -78,7 +78,9 @@ public final class Vocabulary {
       }
       idByIndex[index] = id;
     }
-    return new Vocabulary(Map.copyOf(byId), idByIndex);
+    // byId as it is, not Map.copyOf: that table probes linearly, and short sequential ids (hash codes
+    // packed together) made copying 200k of them take minutes; HashMap bins colliding keys in trees.
+    return new Vocabulary(byId, idByIndex);
   }
 
   /** The model index of {@code itemId}, or {@link #UNKNOWN}. */
