@@ -1939,28 +1939,36 @@ public final class RedisEventStore implements EventStore {
   }
 
   /**
-   * KEYS: {@code seed-erased}, {@code interactions}, {@code popular}, then the purchase times
-   * ({@code p:<item>}) of each of the rows' purchases. ARGV: the user's {@link DatasetSum#part}, the
-   * number of items, per item its id, rows and purchases, then each purchase's epoch second. Unless
-   * the part is recorded (the user was erased before), records it and takes the rows out of the
-   * counts the seed put them in: an item's interactions, its purchases (an item left with none
-   * leaves {@code popular}, as a seed writes none), and one purchase time of that second per
-   * purchase (which one is no matter: they count by time). Returns 1 if it did.
+   * KEYS: the seed marker, {@code seed-erased}, {@code interactions}, {@code popular}, then the
+   * purchase times ({@code p:<item>}) of each of the rows' purchases. ARGV: the seed marker this
+   * replica found or wrote, the user's {@link DatasetSum#part}, the number of items, per item its
+   * id, rows and purchases, then each purchase's epoch second. Unless the part is recorded (the
+   * user was erased before), records it and takes the rows out of the counts the seed put them in:
+   * an item's interactions, its purchases (an item left with none leaves {@code popular}, as a seed
+   * writes none), and one purchase time of that second per purchase (which one is no matter: they
+   * count by time). Returns 1 if it did. Writes nothing into a Redis that lost the seed (emptied
+   * after {@link #requireData}, while the folder was read): it returns the marker Redis holds
+   * instead, empty when none, as the counts it would take rows from are gone, and a re-seed sets
+   * counts only where absent, so it would keep the ones written here.
    */
   private static final String FORGET_SEEDED_ROWS_SCRIPT = """
-      if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
+      local present = redis.call('GET', KEYS[1])
+      if present ~= ARGV[1] then
+        return present or ''
+      end
+      if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then
         return 0
       end
-      local items = tonumber(ARGV[2])
+      local items = tonumber(ARGV[3])
       for i = 0, items - 1 do
-        local item, rows, purchases = ARGV[3 + i * 3], tonumber(ARGV[4 + i * 3]), tonumber(ARGV[5 + i * 3])
-        redis.call('HINCRBY', KEYS[2], item, -rows)
-        if purchases > 0 and tonumber(redis.call('ZINCRBY', KEYS[3], purchases, item)) >= 0 then
-          redis.call('ZREM', KEYS[3], item)
+        local item, rows, purchases = ARGV[4 + i * 3], tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3])
+        redis.call('HINCRBY', KEYS[3], item, -rows)
+        if purchases > 0 and tonumber(redis.call('ZINCRBY', KEYS[4], purchases, item)) >= 0 then
+          redis.call('ZREM', KEYS[4], item)
         end
       end
-      for k = 4, #KEYS do
-        local second = ARGV[3 + items * 3 + k - 4]
+      for k = 5, #KEYS do
+        local second = ARGV[4 + items * 3 + k - 5]
         local member = redis.call('ZRANGEBYSCORE', KEYS[k], second, second, 'LIMIT', 0, 1)[1]
         if member then
           redis.call('ZREM', KEYS[k], member)
@@ -1978,7 +1986,8 @@ public final class RedisEventStore implements EventStore {
    * since. What the user ingested stays counted, as every erased event's counts stay. Reads the
    * folder again (the store keeps no rows, see {@link #reseed}). Does nothing for a user the folder
    * lacks, nor, said in the log, when the folder reads otherwise than at start: its rows of the
-   * user may not be those seeded, and that folder less the user would be refused anyway.
+   * user may not be those seeded, and that folder less the user would be refused anyway. Throws
+   * {@link StoreDataLostException}, having written nothing, when Redis lost the seed meanwhile.
    */
   private void forgetSeededRows(String userId) {
     Dataset dataset;
@@ -2004,7 +2013,7 @@ public final class RedisEventStore implements EventStore {
     }
     Set<String> catalogue = dataset.items().stream().map(Dataset.Item::itemId).collect(Collectors.toSet());
     Map<String, long[]> rowsAndPurchases = new LinkedHashMap<>();
-    List<String> keys = new ArrayList<>(List.of(SEED_ERASED, INTERACTIONS, POPULAR));
+    List<String> keys = new ArrayList<>(List.of(DATASET, SEED_ERASED, INTERACTIONS, POPULAR));
     List<String> purchaseSeconds = new ArrayList<>();
     for (Dataset.Interaction row : dataset.interactions()) {
       // As the seed counted them: the rows of catalogue items.
@@ -2018,11 +2027,13 @@ public final class RedisEventStore implements EventStore {
         }
       }
     }
-    List<String> args = new ArrayList<>(List.of(part.get(), String.valueOf(rowsAndPurchases.size())));
+    List<String> args = new ArrayList<>(List.of(seedMarker, part.get(), String.valueOf(rowsAndPurchases.size())));
     rowsAndPurchases.forEach((item, counts) -> args.addAll(List.of(item, String.valueOf(counts[0]),
         String.valueOf(counts[1]))));
     args.addAll(purchaseSeconds);
-    write(FORGET_SEEDED_ROWS_SCRIPT, keys, args);
+    if (write(FORGET_SEEDED_ROWS_SCRIPT, keys, args) instanceof String present) {
+      requireMarker(present.isEmpty() ? null : present);
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +140,34 @@ class ErasedFromTheDataFolderTest {
       store.eraseUser("n1");
 
       assertEquals(Set.of(), jedis.smembers(RedisEventStore.PREFIX + "seed-erased"));
+    }
+  }
+
+  /**
+   * Redis emptied (flushed, restarted empty) while an erasure reads the data folder: the erasure
+   * answers as a store that lost its data does and writes nothing, not negative counts that the
+   * re-seed, which only sets counts where absent, would keep; after the re-seed erasing again
+   * leaves what a fresh seed and the erasure leave.
+   */
+  @Test
+  void eraseUser_redisEmptiedWhileTheFolderIsRead_writesNothing_andAfterTheReseedErasesAsOnAFreshSeed() {
+    AtomicInteger reads = new AtomicInteger();
+    try (RedisEventStore store = store(1); RedisEventStore fresh = store(2); Jedis jedis = database(1)) {
+      store.load(() -> {
+        if (reads.incrementAndGet() == 2) {
+          jedis.flushDB();
+        }
+        return TestData.small();
+      });
+
+      assertThrows(StoreDataLostException.class, () -> store.eraseUser("u3"));
+      assertEquals(Set.of(), jedis.keys("*"), "nothing written into the emptied Redis");
+      store.reseed();
+      store.eraseUser("u3");
+
+      fresh.load(TestData.small());
+      fresh.eraseUser("u3");
+      assertEquals(derived(2, fresh), derived(1, store));
     }
   }
 
