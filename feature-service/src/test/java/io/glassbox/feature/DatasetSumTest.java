@@ -51,6 +51,18 @@ class DatasetSumTest {
     assertTrue(DatasetSum.of(folder(row("u2", "B", 20, 2), row("u2", "C", 20, 3))).isLess(seeded.total(), erased));
   }
 
+  /** A part names its user: an erased customer's rows kept under another id are another folder. */
+  @Test
+  void isLess_erasedUsersRowsUnderAnotherId_isNot() {
+    DatasetSum seeded = DatasetSum.of(folder(row("u1", "A", 10, 1), row("u2", "B", 20, 2)));
+    Set<String> erased = Set.of(seeded.part("u1").orElseThrow());
+
+    DatasetSum renamed = DatasetSum.of(folder(new Dataset.Interaction("u9", "A", 10, 0, EventType.PURCHASE, "o-u1", 1),
+        row("u2", "B", 20, 2)));
+
+    assertFalse(renamed.isLess(seeded.total(), erased));
+  }
+
   @Test
   void total_rowsOfDifferentUsersInAnotherFileOrder_isTheSame() {
     DatasetSum one = DatasetSum.of(folder(row("u1", "A", 10, 1), row("u2", "B", 20, 2)));

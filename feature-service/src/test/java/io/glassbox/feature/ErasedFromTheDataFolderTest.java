@@ -171,6 +171,28 @@ class ErasedFromTheDataFolderTest {
     }
   }
 
+  /**
+   * The folder changed on disk since the start: its rows of the user may not be those seeded, so
+   * the erasure leaves the seeded counts and records no part.
+   */
+  @Test
+  void eraseUser_folderReadsOtherwiseThanAtStart_leavesTheCountsAndRecordsNothing() {
+    Dataset changed = new Dataset(TestData.small().items(), TestData.small().interactions().stream()
+        .map(row -> row.userId().equals("u3") ? new Dataset.Interaction(row.userId(), row.itemId(), 11, row.nanos(),
+            row.type(), row.basketId(), row.sequence()) : row)
+        .toList());
+    AtomicInteger reads = new AtomicInteger();
+    try (RedisEventStore store = store(1); Jedis jedis = database(1)) {
+      store.load(() -> reads.incrementAndGet() == 1 ? TestData.small() : changed);
+      Map<String, String> seeded = jedis.hgetAll(RedisEventStore.PREFIX + "interactions");
+
+      store.eraseUser("u3");
+
+      assertEquals(seeded, jedis.hgetAll(RedisEventStore.PREFIX + "interactions"));
+      assertEquals(Set.of(), jedis.smembers(RedisEventStore.PREFIX + "seed-erased"));
+    }
+  }
+
   /** The same ingestions and erasures, in the same order: u3, u4 and u2 erased, u3 twice. */
   private static void ingestAndErase(RedisEventStore store) {
     store.append(List.of(purchase("u1", "F", 300, "o9"), purchase("u1", "C", 301, "o9")));
