@@ -19,7 +19,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -485,8 +484,8 @@ public final class RedisEventStore implements EventStore {
   private volatile String seedMarker;
   /** The fingerprint of the dataset this replica loaded; a re-seed reads it so or refuses it. */
   private String loadedFingerprint;
-  /** The {@link DatasetSum#total} of the dataset this replica loaded. */
-  private volatile String loadedSum;
+  /** What an erasure takes out of the seed's counts for each customer of the dataset this replica loaded. */
+  private volatile SeededRows seededRows;
   /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
   private volatile String dataLost;
   /**
@@ -593,7 +592,7 @@ public final class RedisEventStore implements EventStore {
     DatasetSum sum = DatasetSum.of(dataset);
     run(() -> seedOnce(indexed, sum));
     loadedFingerprint = indexed.fingerprint();
-    loadedSum = sum.total();
+    seededRows = SeededRows.of(dataset, sum);
     datasetSource = read;
     datasetCoPurchase = indexed.index().coPurchase();
     datasetItemIds = indexed.index().items().stream().map(Dataset.Item::itemId).toList();
@@ -1947,7 +1946,7 @@ public final class RedisEventStore implements EventStore {
    * an item's interactions, its purchases (an item left with none leaves {@code popular}, as a seed
    * writes none), and one purchase time of that second per purchase (which one is no matter: they
    * count by time). Returns 1 if it did. Writes nothing into a Redis that lost the seed (emptied
-   * after {@link #requireData}, while the folder was read): it returns the marker Redis holds
+   * after {@link #requireData}): it returns the marker Redis holds
    * instead, empty when none, as the counts it would take rows from are gone, and a re-seed sets
    * counts only where absent, so it would keep the ones written here.
    */
@@ -1983,54 +1982,26 @@ public final class RedisEventStore implements EventStore {
    * user ({@link #FORGET_SEEDED_ROWS_SCRIPT}): the counts are then those a seed of the folder
    * without the user's rows writes, and that folder is taken at start as the one seeded
    * ({@link #seedOnce}), so the operator may remove the user there and keep every event ingested
-   * since. What the user ingested stays counted, as every erased event's counts stay. Reads the
-   * folder again (the store keeps no rows, see {@link #reseed}). Does nothing for a user the folder
-   * lacks, nor, said in the log, when the folder reads otherwise than at start: its rows of the
-   * user may not be those seeded, and that folder less the user would be refused anyway. Throws
-   * {@link StoreDataLostException}, having written nothing, when Redis lost the seed meanwhile.
+   * since. What the user ingested stays counted, as every erased event's counts stay. The rows are
+   * those of the folder this replica loaded at start ({@link SeededRows}), which are the rows
+   * seeded: the folder was seeded, or the one seeded less erased customers. Does nothing for a user
+   * that folder lacks. Throws {@link StoreDataLostException}, having written nothing, when Redis
+   * lost the seed since {@link #requireData}. Package-private for a test that empties Redis in
+   * between.
    */
-  private void forgetSeededRows(String userId) {
-    Dataset dataset;
-    try {
-      dataset = datasetSource.get();
-    } catch (DatasetException | UncheckedIOException e) {
-      // The erasure in Redis matters more than this: it goes on.
-      // Not its message: a row it quotes may name a customer.
-      log.warn("Cannot read the data folder again: the erased user's rows there stay in the item counts of Redis {},"
-          + " and the folder without them will be refused; erase the user again once it reads", redisName);
+  void forgetSeededRows(String userId) {
+    Optional<SeededRows.Rows> seeded = seededRows.of(userId);
+    if (seeded.isEmpty()) {
       return;
     }
-    DatasetSum sum = DatasetSum.of(dataset);
-    Optional<String> part = sum.part(userId);
-    if (part.isEmpty()) {
-      return;
-    }
-    if (!sum.total().equals(loadedSum)) {
-      log.warn("The data folder reads otherwise than when this service loaded it: the erased user's rows there stay"
-          + " in the item counts of Redis {}, and the folder without them will be refused; erase the user again on"
-          + " a feature service started with the folder as seeded", redisName);
-      return;
-    }
-    Set<String> catalogue = dataset.items().stream().map(Dataset.Item::itemId).collect(Collectors.toSet());
-    Map<String, long[]> rowsAndPurchases = new LinkedHashMap<>();
+    SeededRows.Rows rows = seeded.get();
     List<String> keys = new ArrayList<>(List.of(DATASET, SEED_ERASED, INTERACTIONS, POPULAR));
-    List<String> purchaseSeconds = new ArrayList<>();
-    for (Dataset.Interaction row : dataset.interactions()) {
-      // As the seed counted them: the rows of catalogue items.
-      if (row.userId().equals(userId) && catalogue.contains(row.itemId())) {
-        long[] counts = rowsAndPurchases.computeIfAbsent(row.itemId(), item -> new long[2]);
-        counts[0]++;
-        if (row.type() == EventType.PURCHASE) {
-          counts[1]++;
-          keys.add(purchasesKey(row.itemId()));
-          purchaseSeconds.add(String.valueOf(row.epochSeconds()));
-        }
-      }
-    }
-    List<String> args = new ArrayList<>(List.of(seedMarker, part.get(), String.valueOf(rowsAndPurchases.size())));
-    rowsAndPurchases.forEach((item, counts) -> args.addAll(List.of(item, String.valueOf(counts[0]),
+    rows.purchaseItems().forEach(item -> keys.add(purchasesKey(item)));
+    List<String> args = new ArrayList<>(List.of(seedMarker, rows.part(),
+        String.valueOf(rows.rowsAndPurchases().size())));
+    rows.rowsAndPurchases().forEach((item, counts) -> args.addAll(List.of(item, String.valueOf(counts[0]),
         String.valueOf(counts[1]))));
-    args.addAll(purchaseSeconds);
+    rows.purchaseSeconds().forEach(second -> args.add(String.valueOf(second)));
     if (write(FORGET_SEEDED_ROWS_SCRIPT, keys, args) instanceof String present) {
       requireMarker(present.isEmpty() ? null : present);
     }

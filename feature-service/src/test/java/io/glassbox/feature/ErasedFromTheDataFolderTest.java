@@ -144,23 +144,19 @@ class ErasedFromTheDataFolderTest {
   }
 
   /**
-   * Redis emptied (flushed, restarted empty) while an erasure reads the data folder: the erasure
-   * answers as a store that lost its data does and writes nothing, not negative counts that the
-   * re-seed, which only sets counts where absent, would keep; after the re-seed erasing again
-   * leaves what a fresh seed and the erasure leave.
+   * Redis emptied (flushed, restarted empty) after the erasure checked its seed marker: the step
+   * that takes the user's seeded rows out answers as a store that lost its data does and writes
+   * nothing, not negative counts that the re-seed, which only sets counts where absent, would keep;
+   * after the re-seed erasing again leaves what a fresh seed and the erasure leave.
    */
   @Test
-  void eraseUser_redisEmptiedWhileTheFolderIsRead_writesNothing_andAfterTheReseedErasesAsOnAFreshSeed() {
-    AtomicInteger reads = new AtomicInteger();
+  void forgetSeededRows_redisEmptiedAfterTheMarkerCheck_writesNothing_andAfterTheReseedErasesAsOnAFreshSeed() {
     try (RedisEventStore store = store(1); RedisEventStore fresh = store(2); Jedis jedis = database(1)) {
-      store.load(() -> {
-        if (reads.incrementAndGet() == 2) {
-          jedis.flushDB();
-        }
-        return TestData.small();
-      });
+      store.load(TestData.small());
+      store.requireData();
+      jedis.flushDB();
 
-      assertThrows(StoreDataLostException.class, () -> store.eraseUser("u3"));
+      assertThrows(StoreDataLostException.class, () -> store.forgetSeededRows("u3"));
       assertEquals(Set.of(), jedis.keys("*"), "nothing written into the emptied Redis");
       store.reseed();
       store.eraseUser("u3");
@@ -172,24 +168,27 @@ class ErasedFromTheDataFolderTest {
   }
 
   /**
-   * The folder changed on disk since the start: its rows of the user may not be those seeded, so
-   * the erasure leaves the seeded counts and records no part.
+   * The folder changed on disk since the start: the erasure takes out the rows this replica loaded,
+   * which are those seeded, and records their part; it reads nothing.
    */
   @Test
-  void eraseUser_folderReadsOtherwiseThanAtStart_leavesTheCountsAndRecordsNothing() {
+  void eraseUser_folderChangedOnDiskSinceTheStart_takesOutTheRowsSeeded() {
     Dataset changed = new Dataset(TestData.small().items(), TestData.small().interactions().stream()
         .map(row -> row.userId().equals("u3") ? new Dataset.Interaction(row.userId(), row.itemId(), 11, row.nanos(),
             row.type(), row.basketId(), row.sequence()) : row)
         .toList());
     AtomicInteger reads = new AtomicInteger();
-    try (RedisEventStore store = store(1); Jedis jedis = database(1)) {
+    try (RedisEventStore store = store(1); RedisEventStore fresh = store(2); Jedis jedis = database(1)) {
       store.load(() -> reads.incrementAndGet() == 1 ? TestData.small() : changed);
-      Map<String, String> seeded = jedis.hgetAll(RedisEventStore.PREFIX + "interactions");
 
       store.eraseUser("u3");
 
-      assertEquals(seeded, jedis.hgetAll(RedisEventStore.PREFIX + "interactions"));
-      assertEquals(Set.of(), jedis.smembers(RedisEventStore.PREFIX + "seed-erased"));
+      fresh.load(TestData.small());
+      fresh.eraseUser("u3");
+      assertEquals(derived(2, fresh), derived(1, store));
+      assertEquals(Set.of(DatasetSum.of(TestData.small()).part("u3").orElseThrow()),
+          jedis.smembers(RedisEventStore.PREFIX + "seed-erased"));
+      assertEquals(1, reads.get(), "the folder read once, at the start");
     }
   }
 
