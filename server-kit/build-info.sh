@@ -8,9 +8,11 @@
 set -u
 version=$1
 out=$2
-here=${0%/*}
+here=$(dirname "$0")
 commit=${GLASSBOX_BUILD_COMMIT:-}
-if [ -z "$commit" ]; then
+# Only a repository that tracks this script: git looks upward, and a source tarball unpacked
+# inside another repository must not report that repository's commit.
+if [ -z "$commit" ] && git -C "$here" ls-files --error-unmatch "${0##*/}" >/dev/null 2>&1; then
   commit=$(git -C "$here" rev-parse HEAD 2>/dev/null) || commit=""
   # Tracked files changed since that commit (untracked files and build outputs do not count).
   if [ -n "$commit" ] && ! git -C "$here" diff --quiet HEAD -- 2>/dev/null; then

@@ -70,6 +70,21 @@ class BuildInfoTest {
     assertEquals("version=1.2.3\ncommit=abc123\n", written(script, Map.of("GLASSBOX_BUILD_COMMIT", "abc123")));
   }
 
+  /** A source tarball unpacked inside another repository: that repository's commit is not this build's. */
+  @Test
+  void script_insideAnotherRepository_thatDoesNotTrackIt_writesUnknown() throws Exception {
+    Path outer = Files.createDirectories(temp.resolve("outer"));
+    git(outer, "init", "-q");
+    git(outer, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "one");
+    Path script = Files.copy(SCRIPT, Files.createDirectories(outer.resolve("src/server-kit")).resolve("build-info.sh"));
+    Path out = temp.resolve("out-outer").resolve("build.properties");
+
+    Run run = run(outer, Map.of(), "bash", script.toString(), "1.2.3", out.toString());
+
+    assertEquals(0, run.status(), run.output());
+    assertEquals("version=1.2.3\ncommit=unknown\n", Files.readString(out, UTF_8));
+  }
+
   /** What {@code script} writes for version 1.2.3, run with {@code environment} added; it must succeed. */
   private String written(Path script, Map<String, String> environment) throws Exception {
     Path out = temp.resolve("out-" + System.nanoTime()).resolve("build.properties");
