@@ -38,7 +38,12 @@ final class ServiceJvm {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(List.of(args));
     Path log = logs.resolve(main.getSimpleName() + ".log");
-    Process service = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    // The flags above are the deployed ones: options from the test's own environment (another
+    // collector, -XX:+DisableExplicitGC) would start another JVM than the one the test means.
+    builder.environment().remove("JDK_JAVA_OPTIONS");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    Process service = builder.start();
     try {
       assertTrue(service.waitFor(45, TimeUnit.SECONDS), "the service JVM did not finish");
     } finally {
