@@ -355,8 +355,12 @@ public final class HeadFirstHttpServer implements AutoCloseable {
           serve(next.connection, () -> next.connection.send(next));
         }
         for (Connection connection = computed.poll(); connection != null; connection = computed.poll()) {
-          if (open.contains(connection)) {
+          if (waiting.contains(connection)) {
             serve(connection, connection::read);
+          } else if (open.contains(connection)) {
+            // With a worker, or its answer being written: read on once its answer is sent, never
+            // beside it (a second request would run beside the first, and one answer be lost).
+            connection.computedMeanwhile = true;
           }
         }
         for (Connection connection : List.copyOf(pipelined)) {
@@ -529,6 +533,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
     private Handling handling;
     /** When its current limit ends (System.nanoTime). */
     private long deadline;
+    /** Whether its transport computed (TLS tasks) while it was being answered: read on after the answer. */
+    private boolean computedMeanwhile;
 
     Connection(SocketChannel channel) {
       this.channel = channel;
@@ -618,6 +624,13 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       if (!channel.isOpen()) {
         return;
       }
+      if (answer != null) {
+        // A second answer while one is written: a bug. Written over the first, the rest of the first
+        // stayed counted in the held bytes for good; the client could not tell which answer is whose.
+        log.warn("{}: a second answer came while one was being written; closing the connection", name);
+        close();
+        return;
+      }
       handling = null;
       if (next.chunks() == null) {
         close();
@@ -688,7 +701,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
       awaitHead();
       // A client may have sent its next request behind the last one: taken at the next pass, so
       // that others are served between two of its requests; else the selector reports its bytes.
-      if (in.position() > 0 || transport.holdsInput()) {
+      if (in.position() > 0 || transport.holdsInput() || computedMeanwhile) {
+        computedMeanwhile = false;
         pipelined.add(this);
       }
     }

@@ -61,6 +61,8 @@ final class TlsTransport implements Transport {
   private ByteBuffer netOut;
   /** Whether the client sent its close_notify. */
   private boolean inboundDone;
+  /** Whether its first handshake has finished: a handshake after it is a renegotiation. */
+  private boolean established;
 
   private TlsTransport(SocketChannel channel, SSLEngine engine, Buffers buffers, Executor tasks, Runnable resume) {
     this.channel = channel;
@@ -177,6 +179,7 @@ final class TlsTransport implements Transport {
   private boolean unwrap(ByteBuffer net) throws SSLException {
     ByteBuffer plain = buffers.plain(engine.getSession().getApplicationBufferSize());
     SSLEngineResult result = engine.unwrap(net, plain);
+    refuseRenegotiation(result.getHandshakeStatus());
     if (plain.flip().hasRemaining()) {
       plainIn = copy(plain);
     }
@@ -193,6 +196,26 @@ final class TlsTransport implements Transport {
       case BUFFER_OVERFLOW -> plain.capacity() < engine.getSession().getApplicationBufferSize();
       case BUFFER_UNDERFLOW -> false;
     };
+  }
+
+  /**
+   * Notes the end of the first handshake; after it, a TLS 1.2 handshake status other than none is a
+   * renegotiation the client began, and fails the connection. A renegotiation hello read behind a
+   * request started the engine's tasks while that request was with a worker; done, they had the
+   * connection read on, so a second request ran beside the first and the first's answer was lost.
+   * The server never asks for one, and HTTP/1.1 needs none. Refused here, per engine, not with
+   * {@code jdk.tls.rejectClientInitiatedRenegotiation}: that property is the whole JVM's (every
+   * other TLS client and server in it), read once when the JDK's TLS is loaded, so setting it as a
+   * server starts may come too late. TLS 1.3 has no renegotiation; its post-handshake messages (a
+   * key update) are the engine's.
+   */
+  private void refuseRenegotiation(HandshakeStatus status) throws SSLException {
+    if (status == HandshakeStatus.FINISHED) {
+      established = true;
+    } else if (established && status != HandshakeStatus.NOT_HANDSHAKING
+        && !"TLSv1.3".equals(engine.getSession().getProtocol())) {
+      throw new SSLException("a renegotiation begun by the client is refused");
+    }
   }
 
   /** Moves what it can of {@link #plainIn} into {@code plaintext}. */
@@ -223,6 +246,9 @@ final class TlsTransport implements Transport {
   private boolean wrapAndSend(ByteBuffer plaintext) throws IOException {
     ByteBuffer out = buffers.out(engine.getSession().getPacketBufferSize());
     SSLEngineResult result = engine.wrap(plaintext, out);
+    if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+      established = true;
+    }
     if (result.getStatus() == Status.CLOSED) {
       throw new SSLException("the TLS session is closed");
     }

@@ -24,8 +24,17 @@ final class EngineClient {
   /** Does {@code engine}'s handshake over {@code socket}; returns what it read past it, unwrapped next. */
   static ByteBuffer handshake(SSLEngine engine, Socket socket) throws IOException {
     ByteBuffer fromServer = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-    ByteBuffer plain = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
     engine.beginHandshake();
+    finishHandshake(engine, socket, fromServer);
+    return fromServer;
+  }
+
+  /**
+   * Takes {@code engine}'s handshake, begun, to its end over {@code socket}; {@code fromServer}
+   * holds what was read before and, after, what was read past the handshake.
+   */
+  static void finishHandshake(SSLEngine engine, Socket socket, ByteBuffer fromServer) throws IOException {
+    ByteBuffer plain = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
     for (HandshakeStatus status = engine.getHandshakeStatus();
         status != HandshakeStatus.FINISHED && status != HandshakeStatus.NOT_HANDSHAKING;
         status = engine.getHandshakeStatus()) {
@@ -41,7 +50,19 @@ final class EngineClient {
         }
       }
     }
-    return fromServer;
+  }
+
+  /**
+   * Sends {@code request} and, behind it in the same write, the hello of a renegotiation (TLS 1.2):
+   * the server reads both at once. The renegotiation is then to be finished with {@link #finishHandshake}.
+   */
+  static void sendWithRenegotiation(SSLEngine engine, Socket socket, String request) throws IOException {
+    ByteBuffer out = ByteBuffer.allocate(2 * engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.wrap(request.getBytes(ISO_8859_1)), out);
+    engine.beginHandshake();
+    engine.wrap(NOTHING, out);
+    socket.getOutputStream().write(out.array(), 0, out.position());
+    socket.getOutputStream().flush();
   }
 
   /** Sends {@code request}, wrapped. */

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
@@ -177,6 +178,65 @@ class HeadFirstHttpServerTlsTest {
     assertFalse(answer.contains("HTTP/1.1"), "answered in plain: " + answer);
     assertTrue(new String(readToClose(tlsSocket(server.port()), "GET /live HTTP/1.1\r\nConnection: close\r\n\r\n"),
         ISO_8859_1).startsWith("HTTP/1.1 200 OK"));
+  }
+
+  /**
+   * A TLS 1.2 client that sends a request and a renegotiation hello in one write, then, were it
+   * let, a second request: the renegotiation is refused and the connection closed, so no second
+   * handler runs beside the first, and the client sees its connection end rather than lose an
+   * answer unseen; nothing stays held. Accepted, the renegotiation's tasks had the connection read
+   * on while the first request ran: the second ran beside it, and the first's answer never came.
+   */
+  @Test
+  void aClientRenegotiation_isRefused_andNoSecondHandlerRunsBesideTheFirst() throws Exception {
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger mostAtOnce = new AtomicInteger();
+    AtomicInteger handled = new AtomicInteger();
+    HttpHandler counting = exchange -> {
+      mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+      try {
+        if (exchange.getRequestURI().getPath().equals("/slow")) {
+          Thread.sleep(1500);
+        }
+        byte[] body = exchange.getRequestURI().getPath().getBytes(ISO_8859_1);
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        running.decrementAndGet();
+        handled.incrementAndGet();
+      }
+    };
+    HeadFirstHttpServer server = startTls(counting,
+        new HeadFirstHttpServer.Limits(16, Duration.ofSeconds(10), 4096, Duration.ofSeconds(10), 2, 4));
+    SSLEngine client = clientTls.createSSLEngine("localhost", server.port());
+    client.setUseClientMode(true);
+    client.setEnabledProtocols(new String[] {"TLSv1.2"});
+    String answers;
+    try (Socket socket = plainSocket(server.port())) {
+      ByteBuffer fromServer = EngineClient.handshake(client, socket);
+      assertEquals("TLSv1.2", client.getSession().getProtocol());
+      EngineClient.sendWithRenegotiation(client, socket, "GET /slow HTTP/1.1\r\n\r\n");
+      try {
+        EngineClient.finishHandshake(client, socket, fromServer);
+        EngineClient.send(client, socket, "GET /fast HTTP/1.1\r\nConnection: close\r\n\r\n");
+        answers = EngineClient.readToEnd(client, socket, fromServer);
+      } catch (IOException refused) {
+        answers = "refused: " + refused;
+      }
+    }
+
+    assertTrue(answers.startsWith("refused: "), "the renegotiation went through: " + answers);
+    // The /slow handler, if it ran, is interrupted as its connection closes; none other runs.
+    long awaitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while ((running.get() > 0 || server.heldBytes() > 0) && System.nanoTime() < awaitUntil) {
+      Uninterruptibles.sleepUninterruptibly(10, TimeUnit.MILLISECONDS);
+    }
+    assertEquals(1, Math.max(1, mostAtOnce.get()), "handlers run at once on one connection");
+    assertTrue(handled.get() <= 1, handled.get() + " requests handled");
+    assertEquals(0, server.heldBytes(), "bytes held once the connection is closed");
   }
 
   private HeadFirstHttpServer startTls(HttpHandler handler, HeadFirstHttpServer.Limits limits) throws IOException {
