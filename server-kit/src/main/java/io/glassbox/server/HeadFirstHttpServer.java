@@ -241,7 +241,8 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   public static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler, Limits limits,
       SSLContext context, SSLParameters parameters) throws IOException {
     return start(name, address, handler, request -> false, limits,
-        new TlsTransport.Connections(name, requireNonNull(context, "context"), requireNonNull(parameters, "parameters")));
+        new TlsTransport.Connections(name, requireNonNull(context, "context"), requireNonNull(parameters, "parameters"),
+            limits.connections()));
   }
 
   private static HeadFirstHttpServer start(String name, InetSocketAddress address, HttpHandler handler,
@@ -310,6 +311,11 @@ public final class HeadFirstHttpServer implements AutoCloseable {
   /** How many answers were dropped unsent, their connections closed, to keep {@link #heldBytes} within its bound. */
   long answersDropped() {
     return dropped;
+  }
+
+  /** Its TLS connections' handshake tasks, or null over plain HTTP: for tests. */
+  TlsTransport.Connections tlsConnections() {
+    return transports instanceof TlsTransport.Connections tls ? tls : null;
   }
 
   /** Whether {@code e} says the client reset or closed its connection while it was written to. */

@@ -239,6 +239,34 @@ class HeadFirstHttpServerTlsTest {
     assertEquals(0, server.heldBytes(), "bytes held once the connection is closed");
   }
 
+  /**
+   * Client hellos on connections the server then closes for newer ones (past its bound of 8) leave
+   * no handshake queued for a connection gone: the queue of tasks holds at most the connections
+   * open, none is refused for a queue full of dead connections' work, and a normal HTTPS request is
+   * answered after them. Before, every closed connection's batch stayed queued and ran: 1,500 such
+   * hellos put a normal request 1.5 s behind.
+   */
+  @Test
+  void clientHellos_ofConnectionsClosedMeanwhile_leaveNoHandshakeQueued() throws Exception {
+    int connections = 8;
+    HeadFirstHttpServer server = startTls(new ProbeEndpoints(),
+        new HeadFirstHttpServer.Limits(connections, Duration.ofSeconds(30), 4096, Duration.ofSeconds(10), 1, 1));
+    TlsTransport.Connections tls = server.tlsConnections();
+    byte[] hello = clientHello();
+    try (Closer hellos = new Closer()) {
+      for (int i = 0; i < 300; i++) {
+        Socket socket = hellos.add(plainSocket(server.port()));
+        socket.getOutputStream().write(hello);
+      }
+      assertTrue(new String(readToClose(tlsSocket(server.port()), "GET /live HTTP/1.1\r\nConnection: close\r\n\r\n"),
+          ISO_8859_1).startsWith("HTTP/1.1 200 OK"));
+    }
+
+    int mostQueued = tls.mostBatchesQueued();
+    assertTrue(mostQueued <= connections, mostQueued + " batches of handshake tasks queued at once");
+    assertEquals(0, tls.handshakesRefused(), "handshakes refused for a full queue");
+  }
+
   private HeadFirstHttpServer startTls(HttpHandler handler, HeadFirstHttpServer.Limits limits) throws IOException {
     return closer.add(HeadFirstHttpServer.start("test", new InetSocketAddress(LOOPBACK, 0), handler, limits,
         serverTls, serverTls.getDefaultSSLParameters()));
