@@ -30,12 +30,15 @@ public final class SettingNames {
    * Read by the services and the launcher; also {@code GLASSBOX_JAVA_OPTS} (bin/glassbox),
    * {@code GLASSBOX_LOG_LEVEL} (logback.xml), {@code GLASSBOX_SHOP_*} (docker-compose.own-shop.yml) and
    * the CI scripts' base ports ({@code GLASSBOX_SMOKE_BASE_PORT}, {@code GLASSBOX_OWN_SHOP_BASE_PORT}),
-   * which they pass on to {@code bin/glassbox up} with the rest of the environment.
+   * which they pass on to {@code bin/glassbox up} with the rest of the environment, and
+   * {@code GLASSBOX_BUILD_COMMIT}, which the build reads (server-kit/build-info.sh; the images' build
+   * argument), so a shell that sets it for a build is not told it is no setting.
    */
   public static final Set<String> ALL = Set.of(
       "GLASSBOX_ADMIN_BIND_ADDRESS",
       "GLASSBOX_API_KEYS_FILE",
       "GLASSBOX_BIND_ADDRESS",
+      "GLASSBOX_BUILD_COMMIT",
       "GLASSBOX_CLIENT_KEY_FILE",
       "GLASSBOX_CONFIG_FILE",
       "GLASSBOX_DATA_DIR",
