@@ -71,11 +71,16 @@ class HeadFirstHttpServerHeldBytesTest {
       closer.add(RawHttp.unreadAnswer(port, "GET /big HTTP/1.1\r\n\r\n"));
       assertTrue(server.heldBytes() <= bound, server.heldBytes() + " bytes held");
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    awaitNothingHeld(server, Duration.ofSeconds(10), "bytes held once every answer ended");
+  }
+
+  /** Waits up to {@code within} for {@code server} to hold no answer bytes, then asserts it holds none. */
+  static void awaitNothingHeld(HeadFirstHttpServer server, Duration within, String message) {
+    long deadline = System.nanoTime() + within.toNanos();
     while (server.heldBytes() != 0 && System.nanoTime() - deadline < 0) {
       Uninterruptibles.sleepUninterruptibly(Duration.ofMillis(50));
     }
-    assertEquals(0, server.heldBytes(), "bytes held once every answer ended");
+    assertEquals(0, server.heldBytes(), message);
   }
 
   /**

@@ -141,11 +141,7 @@ class HeadFirstHttpServerTlsTest {
     byte[] answer = readToClose(tlsSocket(server.port()), "GET /big HTTP/1.1\r\nConnection: close\r\n\r\n");
     assertArrayEquals(big, Arrays.copyOfRange(answer, answer.length - big.length, answer.length), "the whole answer");
     unread.close();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (server.heldBytes() != 0 && System.nanoTime() - deadline < 0) {
-      Uninterruptibles.sleepUninterruptibly(Duration.ofMillis(50));
-    }
-    assertEquals(0, server.heldBytes(), "bytes held once every client was gone");
+    HeadFirstHttpServerHeldBytesTest.awaitNothingHeld(server, Duration.ofSeconds(20), "bytes held once every client was gone");
   }
 
   /**
