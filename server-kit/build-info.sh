@@ -14,8 +14,9 @@ commit=${GLASSBOX_BUILD_COMMIT:-}
 # inside another repository must not report that repository's commit.
 if [ -z "$commit" ] && git -C "$here" ls-files --error-unmatch "${0##*/}" >/dev/null 2>&1; then
   commit=$(git -C "$here" rev-parse HEAD 2>/dev/null) || commit=""
-  # Tracked files changed since that commit (untracked files and build outputs do not count).
-  if [ -n "$commit" ] && ! git -C "$here" diff --quiet HEAD -- 2>/dev/null; then
+  # Tracked files changed since that commit (untracked files and build outputs do not count). No
+  # optional locks: bin/glassbox runs this on every command, beside a user's own git commands.
+  if [ -n "$commit" ] && ! git --no-optional-locks -C "$here" diff --quiet HEAD -- 2>/dev/null; then
     commit="$commit-modified"
   fi
 fi
