@@ -65,8 +65,9 @@ public final class ModelLoader {
     // meanwhile would hold the open, the reload and every reload after it, for good.
     ModelMetadata metadata = read(folder, METADATA_FILE, METADATA_FILE, version, METADATA_SHARE_OF_FREE_HEAP,
         in -> ModelMetadata.read(in, json));
+    TextParseBudget textBudget = new TextParseBudget(version, TEXT_SHARE_OF_FREE_HEAP);
     Vocabulary vocabulary = read(folder, VOCABULARY_FILE, VOCABULARY_FILE, version, TEXT_SHARE_OF_FREE_HEAP,
-        Vocabulary::read);
+        in -> Vocabulary.read(in, textBudget));
     if (vocabulary.size() != metadata.vocabularySize()) {
       throw new ModelLoadException("vocabulary.tsv holds " + vocabulary.size()
           + " items but metadata.json says vocabulary_size " + metadata.vocabularySize());
@@ -77,7 +78,7 @@ public final class ModelLoader {
     }
     Optional<TitleTerm> titleTerm = metadata.titleSimilarity().map(declared -> read(folder, declared.file(),
         declared.file() + " (metadata.json title_similarity.file)", version, TEXT_SHARE_OF_FREE_HEAP,
-        in -> TitleTerm.read(in, declared.file(), declared.weight(), vocabulary)));
+        in -> TitleTerm.read(in, declared.file(), declared.weight(), vocabulary, textBudget)));
     // model.onnx is read once: ONNX Runtime gets the bytes that were checked, never the folder's
     // files (which may change after the check), and external data only from a private copy.
     byte[] modelBytes = read(folder, MODEL_FILE, MODEL_FILE, version, MODEL_SHARE_OF_FREE_HEAP, in -> {
@@ -228,13 +229,15 @@ public final class ModelLoader {
   /** model.onnx may be up to this fraction (1/n) of the free heap: held as bytes, twice over while read. */
   static final int MODEL_SHARE_OF_FREE_HEAP = 4;
   /**
-   * vocabulary.tsv and the title vectors may be up to this fraction (1/n) of the free heap: parsed
-   * into maps and arrays they take many times their size. The least heap (-XX:+UseSerialGC) that
-   * parses a 4 MB file, less that for an empty one, is 11 times its size for a vocabulary of 14-byte
-   * lines and 25 times for title vectors of one item with 570k distinct words; 64 leaves more than
-   * twice that.
+   * vocabulary.tsv and the title vectors: each file may be up to this fraction (1/n) of the free
+   * heap, a first refusal that costs nothing, and what parsing them holds, estimated as they are
+   * read ({@link TextParseBudget}), may be up to this fraction of the heap free when the parse of
+   * the vocabulary began, both files together. Their size alone bounds little: parsed, the same
+   * bytes take 1 to 30 times as much (short ids, rare words). A quarter keeps both versions in the
+   * old generation during a reload (two thirds of the heap with SerialGC at the deployed size),
+   * and leaves the rest to the garbage a parse makes and to Score traffic.
    */
-  static final int TEXT_SHARE_OF_FREE_HEAP = 64;
+  static final int TEXT_SHARE_OF_FREE_HEAP = 4;
   /**
    * metadata.json may be up to this fraction (1/n) of the free heap: as a JSON tree, an array of
    * empty objects takes 34 times its size (measured as above).
@@ -258,7 +261,7 @@ public final class ModelLoader {
   }
 
   /** What the heap can still grow by: its maximum less what is in use, garbage included. */
-  private static long spareHeap() {
+  static long spareHeap() {
     Runtime runtime = Runtime.getRuntime();
     return Math.max(0, runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory()));
   }

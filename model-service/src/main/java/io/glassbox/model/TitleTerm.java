@@ -1,11 +1,8 @@
 package io.glassbox.model;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -59,15 +56,17 @@ public final class TitleTerm {
    * Reads the file {@code name} from {@code in} (left open) against the version's vocabulary
    * ({@code weight}: finite, >= 0, checked with the metadata); a malformed line, an item the
    * vocabulary lacks or an item listed twice becomes a {@link ModelLoadException} naming the line.
+   * What the parse holds is charged to {@code budget}.
    */
-  static TitleTerm read(InputStream in, String name, double weight, Vocabulary vocabulary) {
+  static TitleTerm read(InputStream in, String name, double weight, Vocabulary vocabulary, TextParseBudget budget) {
     int size = vocabulary.size();
+    budget.charge(name, 1, 2 * TextParseBudget.arrayBytes(size + 1, Integer.BYTES));
     int[][] itemWords = new int[size + 1][];
     float[][] itemValues = new float[size + 1][];
     Map<String, Integer> wordIds = new HashMap<>();
     int lineNumber = 0;
     try {
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in, UTF_8));
+      BufferedReader reader = budget.lines(in, name);
       String line = reader.readLine();
       lineNumber++;
       if (line == null || !line.startsWith("item_id\t")) {
@@ -89,22 +88,47 @@ public final class TitleTerm {
         if (itemWords[index] != null) {
           throw new ModelLoadException(name + " line " + lineNumber + ": item " + itemId + " listed twice");
         }
-        String[] terms = line.substring(tab + 1).trim().split(" +");
-        itemWords[index] = new int[terms.length];
-        itemValues[index] = new float[terms.length];
-        for (int t = 0; t < terms.length; t++) {
-          int colon = terms[t].lastIndexOf(':');
-          itemValues[index][t] = colon <= 0 ? Float.NaN : parseFloat(terms[t].substring(colon + 1));
+        // Terms one at a time, not split into an array: a line of many words would make one of
+        // them all before anything could be charged.
+        String vector = line.substring(tab + 1).trim();
+        int terms = termCount(vector);
+        budget.charge(name, lineNumber, 2 * TextParseBudget.arrayBytes(terms, Integer.BYTES));
+        itemWords[index] = new int[terms];
+        itemValues[index] = new float[terms];
+        int from = 0;
+        for (int t = 0; t < terms; t++) {
+          int end = vector.indexOf(' ', from);
+          String term = vector.substring(from, end < 0 ? vector.length() : end);
+          from = end < 0 ? vector.length() : end;
+          while (from < vector.length() && vector.charAt(from) == ' ') {
+            from++;
+          }
+          int colon = term.lastIndexOf(':');
+          itemValues[index][t] = colon <= 0 ? Float.NaN : parseFloat(term.substring(colon + 1));
           if (!Float.isFinite(itemValues[index][t])) {
             throw new ModelLoadException(name + " line " + lineNumber + ": expected word:weight, got \""
-                + terms[t] + "\"");
+                + term + "\"");
           }
-          itemWords[index][t] = wordIds.computeIfAbsent(terms[t].substring(0, colon), w -> wordIds.size());
+          String word = term.substring(0, colon);
+          Integer id = wordIds.get(word);
+          if (id == null) {
+            budget.charge(name, lineNumber,
+                TextParseBudget.MAP_ENTRY_BYTES + TextParseBudget.stringBytes(word.length()));
+            id = wordIds.size();
+            wordIds.put(word, id);
+          }
+          itemWords[index][t] = id;
         }
       }
     } catch (IOException e) {
       throw new ModelLoadException(name + " could not be read: " + e.getMessage(), e);
     }
+    long entries = 0;
+    for (int[] words : itemWords) {
+      entries += words == null ? 0 : words.length;
+    }
+    budget.charge(name, lineNumber, TextParseBudget.arrayBytes(size + 2, Integer.BYTES)
+        + 2 * TextParseBudget.arrayBytes(entries, Integer.BYTES));
     int[] start = new int[size + 2];
     int withTitles = 0;
     for (int i = 0; i <= size; i++) {
@@ -160,6 +184,17 @@ public final class TitleTerm {
     List<Similar> out = new ArrayList<>(best);
     out.sort(BEST_FIRST);
     return out;
+  }
+
+  /** The terms of a trimmed title vector: runs of characters between runs of spaces (one, empty, when it is). */
+  private static int termCount(String vector) {
+    int terms = 1;
+    for (int i = 0; i + 1 < vector.length(); i++) {
+      if (vector.charAt(i) == ' ' && vector.charAt(i + 1) != ' ') {
+        terms++;
+      }
+    }
+    return terms;
   }
 
   private static float parseFloat(String text) {

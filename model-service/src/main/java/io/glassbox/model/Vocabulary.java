@@ -3,8 +3,6 @@ package io.glassbox.model;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,6 +15,7 @@ public final class Vocabulary {
   public static final int PADDING_INDEX = 0;
   /** Returned by {@link #indexOf} for ids outside the vocabulary. */
   public static final int UNKNOWN = -1;
+  private static final String FILE = "vocabulary.tsv";
 
   private final Map<String, Integer> indexById;
   private final String[] idByIndex;
@@ -28,13 +27,14 @@ public final class Vocabulary {
 
   /**
    * Reads {@code index<TAB>item_id} lines (an optional {@code index<TAB>item_id} header first).
-   * Indices must be exactly 1..N, each once, and ids unique. {@code in} is left open.
+   * Indices must be exactly 1..N, each once, and ids unique. {@code in} is left open; what the
+   * parse holds is charged to {@code budget}.
    */
-  static Vocabulary read(InputStream in) {
+  static Vocabulary read(InputStream in, TextParseBudget budget) {
     Map<Integer, String> byIndex = new HashMap<>();
     Map<String, Integer> byId = new HashMap<>();
     try {
-      BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      BufferedReader reader = budget.lines(in, FILE);
       String line;
       int lineNumber = 0;
       while ((line = reader.readLine()) != null) {
@@ -53,6 +53,9 @@ public final class Vocabulary {
           throw new ModelLoadException("vocabulary.tsv line " + lineNumber + " has a non-numeric index");
         }
         String id = line.substring(tab + 1);
+        // Both maps' entries, the id, and its slot in idByIndex.
+        budget.charge(FILE, lineNumber,
+            2 * TextParseBudget.MAP_ENTRY_BYTES + TextParseBudget.stringBytes(id.length()) + Integer.BYTES);
         if (index < 1) {
           throw new ModelLoadException("vocabulary.tsv line " + lineNumber + ": index must be >= 1 (0 is padding)");
         }

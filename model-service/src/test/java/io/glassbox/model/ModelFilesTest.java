@@ -165,7 +165,7 @@ class ModelFilesTest {
 
   private Vocabulary vocabulary(String text) {
     return ModelLoader.read(write("vocabulary.tsv", text), "vocabulary.tsv", "vocabulary.tsv", "v",
-        ModelLoader.TEXT_SHARE_OF_FREE_HEAP, Vocabulary::read);
+        ModelLoader.TEXT_SHARE_OF_FREE_HEAP, in -> Vocabulary.read(in, new TextParseBudget("v", ModelLoader.TEXT_SHARE_OF_FREE_HEAP)));
   }
 
   private ModelMetadata metadata(String text) {

@@ -1,5 +1,6 @@
 package io.glassbox.model;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -128,6 +133,52 @@ final class ModelFolders {
       throw new UncheckedIOException(e);
     }
     return folder;
+  }
+
+  /**
+   * A toy version (its arithmetic scores any index) of {@code items} items with ids as long as
+   * Amazon's ("B" and 9 characters) and a title term whose vectors are as long as Amazon Beauty's:
+   * the trainer writes Beauty's 12,101 titles as 10.4 distinct words an item (4.8 characters each,
+   * 195 bytes a line); these items have 5 to 17 (11 on average) of {@code words} words of 5
+   * characters, drawn log-uniformly so that a few are common and most are rare, as title words
+   * are, each with a float32 weight. The same catalogue for the same arguments.
+   */
+  static Path addLargeCatalogueVersion(Path modelDirectory, String version, int items, int words) {
+    Path folder = addToyVersion(modelDirectory, version);
+    Random random = new Random(items);
+    Path metadata = folder.resolve(ModelLoader.METADATA_FILE);
+    write(metadata, read(metadata)
+        .replace("\"vocabulary_size\": " + TOY_VOCABULARY_SIZE, "\"vocabulary_size\": " + items)
+        .replace("\"opset\": 17", "\"opset\": 17, \"title_similarity\": {\"weight\": 10, \"file\": \"title_vectors.tsv\"}"));
+    try (BufferedWriter vocabulary = Files.newBufferedWriter(folder.resolve(ModelLoader.VOCABULARY_FILE));
+         BufferedWriter vectors = Files.newBufferedWriter(folder.resolve("title_vectors.tsv"))) {
+      vocabulary.write("index\titem_id\n");
+      vectors.write("item_id\ttitle_vector\n");
+      Set<Integer> title = new LinkedHashSet<>();
+      for (int index = 1; index <= items; index++) {
+        String id = catalogueId(index);
+        vocabulary.write(index + "\t" + id + "\n");
+        title.clear();
+        for (int length = 5 + random.nextInt(13); title.size() < length; ) {
+          title.add((int) Math.pow(words, random.nextDouble()));
+        }
+        StringBuilder line = new StringBuilder(id).append('\t');
+        for (int word : title) {
+          line.append(Integer.toString(word + 36 * 36 * 36 * 36, 36)).append(':').append(0.1f + 0.5f * random.nextFloat())
+              .append(' ');
+        }
+        line.setCharAt(line.length() - 1, '\n');
+        vectors.write(line.toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return folder;
+  }
+
+  /** The id of item {@code index} of {@link #addLargeCatalogueVersion}: "B" and 9 base-36 digits. */
+  static String catalogueId(int index) {
+    return "B" + Long.toString(36L * 36 * 36 * 36 * 36 * 36 * 36 * 36 + index * 7_919L, 36).toUpperCase(Locale.ROOT);
   }
 
   static void write(Path file, String content) {

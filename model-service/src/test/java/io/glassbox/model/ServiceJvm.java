@@ -15,14 +15,22 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A main class run in a JVM of its own with a small fixed heap and the deployed collector flags
- * (deploy/kubernetes/base/model-service.yaml), so that what fills the heap, or exhausts it, is known.
+ * A main class run in a JVM of its own with a fixed heap (a small one, or the deployed one) and the
+ * deployed collector flags (deploy/kubernetes/base/model-service.yaml), so that what fills the
+ * heap, or exhausts it, is known.
  * The main prints its outcomes with {@link #result}; an exhausted heap ends that JVM with exit 3.
  */
 final class ServiceJvm {
   /** 128 MiB of heap, 16 MiB of it young; the quick compiler only, for a JVM that lives a few seconds. */
   static final List<String> FLAGS =
       List.of("-Xmx128m", "-Xmn16m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
+  /**
+   * The deployed model service's heap (384 MiB: MaxRAMPercentage of the memory limit in
+   * deploy/kubernetes/base/model-service.yaml and deploy/docker-compose.yml), all of it committed
+   * from the start as there, and the deployed collector flags.
+   */
+  static final List<String> DEPLOYED_FLAGS =
+      List.of("-Xms384m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1");
   private static final String RESULT = "RESULT ";
 
   private ServiceJvm() {}
@@ -32,9 +40,15 @@ final class ServiceJvm {
    * it printed with {@link #result}, by key, {@code expected} of them.
    */
   static Map<String, String> run(Path logs, Class<?> main, int expected, String... args) throws Exception {
+    return run(logs, FLAGS, main, expected, args);
+  }
+
+  /** {@link #run(Path, Class, int, String...)} with the JVM flags {@code flags}. */
+  static Map<String, String> run(Path logs, List<String> flags, Class<?> main, int expected, String... args)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(FLAGS);
+    command.addAll(flags);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(List.of(args));
     Path log = logs.resolve(main.getSimpleName() + ".log");
@@ -45,7 +59,7 @@ final class ServiceJvm {
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     Process service = builder.start();
     try {
-      assertTrue(service.waitFor(45, TimeUnit.SECONDS), "the service JVM did not finish");
+      assertTrue(service.waitFor(80, TimeUnit.SECONDS), "the service JVM did not finish");
     } finally {
       service.destroyForcibly();
     }
