@@ -165,7 +165,8 @@ final class InteractiveExplainer {
         .setScoreGap(baselineScores.get(kth) - score)
         .setText(text)
         .setLocale(ranking.locale())
-        .setModelVersion(session.pin().version().orElse(""));
+        .setModelVersion(session.pin().version().orElse(""))
+        .setAppliedMinCitedOrders(whyNot.minCitedOrders());
     holdingBack.forEach(e -> response.addHoldingBack(e.toProto(titles)));
     change.ifPresent(c -> response.setSmallestChange(HistoryChange.newBuilder()
         .addAllRemoveItemIds(c.removed()).setRankAfter(c.rank()).setScoreAfter(c.score())));

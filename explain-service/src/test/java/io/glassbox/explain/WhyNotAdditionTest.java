@@ -198,6 +198,23 @@ class WhyNotAdditionTest {
     }
   }
 
+  /**
+   * The answer says which minimum its co-purchase additions meet, so that the gateway need not
+   * check them (an explain service older than min_cited_orders leaves it 0): the request's, 1 for
+   * its 0, and also for an item already in the top-k, where nothing was tried.
+   */
+  @Test
+  void whyNot_saysTheMinimumOfSharedBasketsItApplied() {
+    FakeModelService model = new FakeModelService(scorer(), VERSION, 3);
+    try (ExplainFixture fixture = new ExplainFixture(model, new FakeFeatureService(TITLES, NEIGHBOURS))) {
+      assertEquals(3, fixture.stub.whyNot(request().setMinCitedOrders(3).build()).getAppliedMinCitedOrders());
+      assertEquals(1, fixture.stub.whyNot(request().build()).getAppliedMinCitedOrders(), "0 means 1");
+      WhyNotResponse inTopK = fixture.stub.whyNot(request().setItemId("x").setMinCitedOrders(4).build());
+      assertTrue(inTopK.getInTopK());
+      assertEquals(4, inTopK.getAppliedMinCitedOrders());
+    }
+  }
+
   private static List<String> coPurchaseSingles(WhyNotResponse response) {
     return response.getSingleAdditionsList().stream()
         .filter(t -> t.getSource() == AdditionSource.ADDITION_SOURCE_CO_PURCHASE).map(AdditionTrial::getItemId).toList();
