@@ -88,6 +88,16 @@ final class CitablePairs {
   }
 
   /**
+   * Whether {@code answer}'s explain service says it tried as bought together with the asked item
+   * only items sharing at least {@code minOrders} orders with it
+   * (WhyNotResponse.applied_min_cited_orders). One older than WhyNotRequest.min_cited_orders leaves
+   * that 0, so its co-purchase additions are checked ({@link #belowMinimum}).
+   */
+  static boolean appliedTheMinimum(WhyNotResponse answer, int minOrders) {
+    return answer.getAppliedMinCitedOrders() >= minOrders;
+  }
+
+  /**
    * Those of {@code named} (a WhyNot answer's co-purchase additions) that do not share at least
    * {@code minOrders} orders with the asked item by its {@code neighbours}
    * (FeatureService.GetCoPurchaseNeighbours): an explain service that ignores

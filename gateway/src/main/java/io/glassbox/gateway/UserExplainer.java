@@ -113,13 +113,18 @@ final class UserExplainer {
    * (as during an upgrade in the wrong order) and names items bought together with it in fewer
    * orders, which tells the shopper of other customers' baskets. Its text names them too, so the
    * answer cannot be mended here: UNAVAILABLE, which a retry may send to an upgraded replica. The
-   * counts cost one GetCoPurchaseNeighbours call, only when the answer names such an item.
+   * counts cost one GetCoPurchaseNeighbours call, only when the answer names such an item and does
+   * not say it applied the minimum ({@link CitablePairs#appliedTheMinimum}; an older explain
+   * service says nothing). The caller gets the answer without that word, which is the explain
+   * service's to the gateway: a checked answer meets the minimum all the same.
    */
   private ListenableFuture<WhyNotResponse> citingOnlyCitablePairs(
       String itemId, WhyNotResponse answer, Deadline deadline, Context context) {
+    WhyNotResponse toCaller = answer.toBuilder().clearAppliedMinCitedOrders().build();
     Set<String> named = CitablePairs.coPurchaseAdditions(answer);
-    if (config.minCitedOrders() <= 1 || named.isEmpty()) {
-      return Futures.immediateFuture(answer);
+    if (config.minCitedOrders() <= 1 || named.isEmpty()
+        || CitablePairs.appliedTheMinimum(answer, config.minCitedOrders())) {
+      return Futures.immediateFuture(toCaller);
     }
     ListenableFuture<GetCoPurchaseNeighboursResponse> neighbours = Futures.catching(
         feature.withDeadline(deadline).getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.newBuilder()
@@ -130,7 +135,7 @@ final class UserExplainer {
     return Futures.transform(neighbours, found -> {
       List<String> below = CitablePairs.belowMinimum(named, found.getNeighboursList(), config.minCitedOrders());
       if (below.isEmpty()) {
-        return answer;
+        return toCaller;
       }
       pairMinimumWarnings.log(log, Level.WARN, "WhyNot answered UNAVAILABLE: the explain service named {} item(s)"
           + " bought together with the asked one in fewer than {} orders (GLASSBOX_GATEWAY_MIN_CITED_ORDERS):"

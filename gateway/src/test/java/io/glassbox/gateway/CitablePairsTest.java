@@ -2,6 +2,8 @@ package io.glassbox.gateway;
 
 import static io.glassbox.gateway.TestCatalogue.coPurchase;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.api.v1.AdditionSource;
 import io.glassbox.api.v1.AdditionTrial;
@@ -67,6 +69,15 @@ class CitablePairsTest {
 
     assertEquals(List.of(), CitablePairs.of(uncounted, 2).getViaItemIdsList());
     assertEquals(List.of(), CitablePairs.of(misaligned, 2).getViaItemIdsList());
+  }
+
+  /** An explain service older than WhyNotRequest.min_cited_orders says nothing (0), so its answers are checked. */
+  @Test
+  void appliedTheMinimum_onlyWhenTheAnswerSaysAtLeastTheGatewaysMinimum() {
+    assertFalse(CitablePairs.appliedTheMinimum(WhyNotResponse.getDefaultInstance(), 3));
+    assertFalse(CitablePairs.appliedTheMinimum(WhyNotResponse.newBuilder().setAppliedMinCitedOrders(2).build(), 3));
+    assertTrue(CitablePairs.appliedTheMinimum(WhyNotResponse.newBuilder().setAppliedMinCitedOrders(3).build(), 3));
+    assertTrue(CitablePairs.appliedTheMinimum(WhyNotResponse.newBuilder().setAppliedMinCitedOrders(5).build(), 3));
   }
 
   @Test

@@ -2,12 +2,10 @@ package io.glassbox.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Timestamp;
 import io.glassbox.api.v1.Event;
-import io.glassbox.api.v1.ExplainServiceGrpc;
 import io.glassbox.api.v1.FeatureServiceGrpc;
 import io.glassbox.api.v1.GatewayGrpc;
 import io.glassbox.api.v1.IngestEventsRequest;
@@ -19,18 +17,10 @@ import io.glassbox.api.v1.RecommendedItem;
 import io.glassbox.api.v1.RetrievalSource;
 import io.glassbox.api.v1.UserEvent;
 import io.glassbox.api.v1.UserWhyNotRequest;
-import io.glassbox.api.v1.WhyNotRequest;
 import io.glassbox.api.v1.WhyNotResponse;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RunningServers;
-import io.grpc.Channel;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,9 +38,8 @@ import org.junit.jupiter.api.Timeout;
  * services on the embedded data behind two gateways: one with the default minimum of 3 orders, one
  * with 1, which cites every pair as the gateway did before the minimum. Two items the model has
  * never seen are imported and sold with customer 12348's last purchase (23078) by other shoppers:
- * one in 2 orders, one in 3; they compete for the newcomer places. A third gateway, with the default
- * minimum, calls the real explain service through {@link ExplainServiceIgnoringTheMinimum}, which
- * answers WhyNot as an explain service older than the minimum does.
+ * one in 2 orders, one in 3; they compete for the newcomer places. WhyNot behind an explain service
+ * older than the minimum: {@link GatewayWhyNotPairCheckRealDataTest}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GatewayCitedPairsRealDataTest {
@@ -75,8 +64,6 @@ class GatewayCitedPairsRealDataTest {
   private static final RunningServers running = new RunningServers();
   private static GatewayGrpc.GatewayBlockingStub byDefault;
   private static GatewayGrpc.GatewayBlockingStub citingEveryPair;
-  private static GatewayGrpc.GatewayBlockingStub behindAnOlderExplainService;
-  private static Server olderExplainService;
 
   @BeforeAll
   static void start() throws Exception {
@@ -86,12 +73,6 @@ class GatewayCitedPairsRealDataTest {
     Map<String, String> everyPair = backends.gatewaySettings();
     everyPair.put(GatewayConfig.MIN_CITED_ORDERS_KEY, "1");
     citingEveryPair = gateway(base, everyPair);
-    olderExplainService = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
-        .addService(new ExplainServiceIgnoringTheMinimum(running.channel("localhost:" + backends.explain().port())))
-        .build().start();
-    Map<String, String> olderExplain = backends.gatewaySettings();
-    olderExplain.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + olderExplainService.getPort());
-    behindAnOlderExplainService = gateway(base, olderExplain);
 
     GrpcServer feature = backends.feature();
     assertEquals(2, ItemsImport.importItems(running.channel("localhost:" + feature.adminPort()),
@@ -117,30 +98,8 @@ class GatewayCitedPairsRealDataTest {
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     running.close();
-    if (olderExplainService != null) {
-      olderExplainService.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
-    }
-  }
-
-  /**
-   * The real explain service as one older than WhyNotRequest.min_cited_orders answers WhyNot: that
-   * one read no such field and tried every co-purchase neighbour, as the field's 0 (every
-   * neighbour) does today, so the field is cleared on the way. Other calls are not served.
-   */
-  private static final class ExplainServiceIgnoringTheMinimum extends ExplainServiceGrpc.ExplainServiceImplBase {
-    private final ExplainServiceGrpc.ExplainServiceStub explain;
-
-    ExplainServiceIgnoringTheMinimum(Channel channel) {
-      this.explain = ExplainServiceGrpc.newStub(channel);
-    }
-
-    @Override
-    public void whyNot(WhyNotRequest request, StreamObserver<WhyNotResponse> responseObserver) {
-      explain.withDeadlineAfter(60, TimeUnit.SECONDS)
-          .whyNot(request.toBuilder().clearMinCitedOrders().build(), responseObserver);
-    }
   }
 
   private static WhyNotResponse whyNot(GatewayGrpc.GatewayBlockingStub gateway, String user, String item) {
@@ -275,21 +234,5 @@ class GatewayCitedPairsRealDataTest {
     assertEquals(Set.of(), CitablePairs.coPurchaseAdditions(cited), cited.getSingleAdditionsList().toString());
     assertFalse(CitablePairs.coPurchaseAdditions(everyPair).isEmpty(), "16049 has neighbours from fewer orders");
     assertTrue(everyPair.getText().contains("bought together with it"), everyPair.getText());
-  }
-
-  /**
-   * Upgraded in the wrong order (the gateway before the explain service), the older explain
-   * service ignores min_cited_orders and names neighbours from 1 or 2 orders: the gateway does not
-   * pass that answer on, but says WhyNot is unavailable, which a retry may send to an upgraded
-   * replica.
-   */
-  @Test
-  void whyNot_explainServiceIgnoringTheMinimum_isUnavailable_notPassedOn() {
-    StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-        () -> whyNot(behindAnOlderExplainService, CUSTOMER, WHY_NOT_ITEM));
-
-    assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
-    assertTrue(refused.getStatus().getDescription().contains("fewer orders than this gateway cites"),
-        refused.getStatus().getDescription());
   }
 }
