@@ -13,8 +13,11 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Latency of each stage of a Recommend, {@value #NAME}{stage, code}: {@code features} (history
- * and candidates, in parallel), {@code score}, {@code explain} and {@code items}; code is the
- * gRPC status the stage's call ended with (OK, or why the answer was degraded).
+ * and candidates, in parallel), {@code score}, {@code explain} and {@code items}; and of WhyNot's
+ * {@code neighbours} (GetCoPurchaseNeighbours, with which it checks the "bought together" additions
+ * of an explain service that does not say it applied the gateway's minimum of shared orders, only
+ * then). Code is the gRPC status the stage's call ended with (OK, or why the answer was degraded
+ * or failed).
  */
 @Singleton
 final class StageMetrics {
@@ -26,7 +29,7 @@ final class StageMetrics {
   StageMetrics(PrometheusRegistry registry) {
     stages = Histogram.builder()
         .name(NAME)
-        .help("Latency of each stage of a Recommend call, by stage and the status it ended with")
+        .help("Latency of each stage of a Recommend call (and of WhyNot's neighbours check), by stage and the status it ended with")
         .labelNames("stage", "code")
         .classicOnly()
         .classicUpperBounds(ServerMetrics.LATENCY_BUCKETS)

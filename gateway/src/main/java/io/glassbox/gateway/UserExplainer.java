@@ -66,12 +66,13 @@ final class UserExplainer {
   private final ModelTrendWindow trendWindow;
   private final DependencyFailures failures;
   private final ShopZoneReader shopZoneReader;
+  private final StageMetrics metrics;
 
   @Inject
   UserExplainer(
       @FeatureChannel Channel featureChannel, @ExplainChannel Channel explainChannel,
       GatewayConfig config, Deadline.Ticker ticker, ModelTrendWindow trendWindow, DependencyFailures failures,
-      ShopZoneReader shopZoneReader) {
+      ShopZoneReader shopZoneReader, StageMetrics metrics) {
     this.feature = FeatureServiceGrpc.newFutureStub(requireNonNull(featureChannel, "featureChannel"));
     this.explain = ExplainServiceGrpc.newFutureStub(requireNonNull(explainChannel, "explainChannel"));
     this.config = requireNonNull(config, "config");
@@ -79,6 +80,7 @@ final class UserExplainer {
     this.trendWindow = requireNonNull(trendWindow, "trendWindow");
     this.failures = requireNonNull(failures, "failures");
     this.shopZoneReader = requireNonNull(shopZoneReader, "shopZoneReader");
+    this.metrics = requireNonNull(metrics, "metrics");
   }
 
   /** Must be called with the inbound call's context current (as a gRPC handler is). */
@@ -115,7 +117,7 @@ final class UserExplainer {
    * answer cannot be mended here: UNAVAILABLE, which a retry may send to an upgraded replica. The
    * counts cost one GetCoPurchaseNeighbours call, only when the answer names such an item and does
    * not say it applied the minimum ({@link CitablePairs#appliedTheMinimum}; an older explain
-   * service says nothing). The caller gets the answer without that word, which is the explain
+   * service says nothing), timed as the {@code neighbours} stage ({@link StageMetrics}). The caller gets the answer without that word, which is the explain
    * service's to the gateway: a checked answer meets the minimum all the same.
    */
   private ListenableFuture<WhyNotResponse> citingOnlyCitablePairs(
@@ -127,8 +129,8 @@ final class UserExplainer {
       return Futures.immediateFuture(toCaller);
     }
     ListenableFuture<GetCoPurchaseNeighboursResponse> neighbours = Futures.catching(
-        feature.withDeadline(deadline).getCoPurchaseNeighbours(GetCoPurchaseNeighboursRequest.newBuilder()
-            .setItemId(itemId).setLimit(MAX_NEIGHBOURS).build()),
+        metrics.time("neighbours", feature.withDeadline(deadline).getCoPurchaseNeighbours(
+            GetCoPurchaseNeighboursRequest.newBuilder().setItemId(itemId).setLimit(MAX_NEIGHBOURS).build())),
         Exception.class, failure -> {
           throw failures.featureFailed(failure, context);
         }, RequestIds.directInMdc());

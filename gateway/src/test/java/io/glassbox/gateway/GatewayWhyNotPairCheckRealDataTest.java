@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
  * data, for the neighbours it tries). Behind an up-to-date explain service, which says it applied
  * the gateway's minimum of 3 orders, WhyNot makes none. Behind one older than
  * WhyNotRequest.min_cited_orders ({@link ExplainServiceOlderThanTheMinimum}) it makes one for an
- * answer that names a neighbour: it passes on an answer whose neighbours all reach the minimum, and
- * refuses one that names a neighbour from fewer orders.
+ * answer that names a neighbour, timed as its {@code neighbours} stage: it passes on an answer whose
+ * neighbours all reach the minimum, and refuses one that names a neighbour from fewer orders.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GatewayWhyNotPairCheckRealDataTest {
@@ -47,6 +47,8 @@ class GatewayWhyNotPairCheckRealDataTest {
 
   private static final RunningServers running = new RunningServers();
   private static GrpcServer gatewaysFeatureService;
+  private static GrpcServer upToDateGateway;
+  private static GrpcServer olderExplainServicesGateway;
   private static GatewayGrpc.GatewayBlockingStub upToDate;
   private static GatewayGrpc.GatewayBlockingStub behindAnOlderExplainService;
   private static Server olderExplainService;
@@ -58,16 +60,17 @@ class GatewayWhyNotPairCheckRealDataTest {
     gatewaysFeatureService = running.keep(FeatureMain.start(base));
     Map<String, String> settings = backends.gatewaySettings();
     settings.put("GLASSBOX_FEATURE_TARGET", "localhost:" + gatewaysFeatureService.port());
-    upToDate = gateway(base, settings);
+    upToDateGateway = running.keep(GatewayMain.start(base.with(settings)).grpc());
+    upToDate = stub(upToDateGateway);
     olderExplainService = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
         .addService(new ExplainServiceOlderThanTheMinimum(running.channel("localhost:" + backends.explain().port())))
         .build().start();
     settings.put("GLASSBOX_EXPLAIN_TARGET", "localhost:" + olderExplainService.getPort());
-    behindAnOlderExplainService = gateway(base, settings);
+    olderExplainServicesGateway = running.keep(GatewayMain.start(base.with(settings)).grpc());
+    behindAnOlderExplainService = stub(olderExplainServicesGateway);
   }
 
-  private static GatewayGrpc.GatewayBlockingStub gateway(ConfigSource base, Map<String, String> settings) {
-    GrpcServer gateway = running.keep(GatewayMain.start(base.with(settings)).grpc());
+  private static GatewayGrpc.GatewayBlockingStub stub(GrpcServer gateway) {
     return GatewayGrpc.newBlockingStub(running.channel("localhost:" + gateway.port()));
   }
 
@@ -90,6 +93,13 @@ class GatewayWhyNotPairCheckRealDataTest {
         "GetCoPurchaseNeighbours");
   }
 
+  /** The neighbours stages {@code gateway} has timed so far that ended {@code code}. */
+  private static double neighboursStages(GrpcServer gateway, Status.Code code) throws IOException {
+    String sample = StageMetrics.NAME + "_count{code=\"" + code.name() + "\",stage=\"neighbours\"} ";
+    return MetricsText.scrape(gateway).lines().filter(line -> line.startsWith(sample))
+        .mapToDouble(line -> Double.parseDouble(line.substring(sample.length()))).sum();
+  }
+
   @Test
   void whyNot_upToDateExplainServiceNamingNeighbours_asksTheFeatureServiceForNone() throws IOException {
     double before = neighbourCalls();
@@ -97,6 +107,7 @@ class GatewayWhyNotPairCheckRealDataTest {
 
     assertFalse(CitablePairs.coPurchaseAdditions(answer).isEmpty(), answer.getSingleAdditionsList().toString());
     assertEquals(0, neighbourCalls() - before);
+    assertFalse(MetricsText.scrape(upToDateGateway).contains("stage=\"neighbours\""), "no neighbours stage was timed");
     assertEquals(0, answer.getAppliedMinCitedOrders(), "the explain service's word to the gateway is not passed on");
   }
 
@@ -104,9 +115,11 @@ class GatewayWhyNotPairCheckRealDataTest {
   void whyNot_olderExplainServiceNamingNeighboursFromEnoughOrders_checksThemInOneCall_andAnswersAsTheUpToDateOne()
       throws IOException {
     double before = neighbourCalls();
+    double stagesBefore = neighboursStages(olderExplainServicesGateway, Status.Code.OK);
     WhyNotResponse checked = whyNot(behindAnOlderExplainService, BEST_SELLER);
 
     assertEquals(1, neighbourCalls() - before);
+    assertEquals(1, neighboursStages(olderExplainServicesGateway, Status.Code.OK) - stagesBefore);
     assertFalse(CitablePairs.coPurchaseAdditions(checked).isEmpty(), checked.getSingleAdditionsList().toString());
     assertEquals(whyNot(upToDate, BEST_SELLER), checked);
   }
@@ -120,6 +133,7 @@ class GatewayWhyNotPairCheckRealDataTest {
   @Test
   void whyNot_olderExplainServiceNamingANeighbourFromFewerOrders_isUnavailable_notPassedOn() throws IOException {
     double before = neighbourCalls();
+    double stagesBefore = neighboursStages(olderExplainServicesGateway, Status.Code.OK);
     StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
         () -> whyNot(behindAnOlderExplainService, ITEM_WITH_RARE_PAIRS));
 
@@ -127,5 +141,7 @@ class GatewayWhyNotPairCheckRealDataTest {
     assertTrue(refused.getStatus().getDescription().contains("fewer orders than this gateway cites"),
         refused.getStatus().getDescription());
     assertEquals(1, neighbourCalls() - before);
+    assertEquals(1, neighboursStages(olderExplainServicesGateway, Status.Code.OK) - stagesBefore,
+        "the stage's call ended OK: the answer it checked was refused");
   }
 }
