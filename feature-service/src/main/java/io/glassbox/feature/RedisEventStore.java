@@ -95,7 +95,8 @@ import redis.clients.jedis.resps.Tuple;
  * the oldest order lines were compacted into, its bytes in the list {@code orders-snapshot:<n>}
  * (see {@link #compactOrderLines}); {@code orders-compact-lock} held while a replica compacts;
  * {@code orders-snapshot-generation} the last {@code <n>} handed out to a compaction and
- * {@code orders-snapshot-pending} the lists of compactions that have not named theirs.
+ * {@code orders-snapshot-pending} the lists of compactions that have not named theirs;
+ * {@code orders-last-withdrawal} the id of the last line that withdrew an erased user's orders.
  *
  * <p>An ingestion is one Lua script, so it is atomic (all-or-nothing, also in the AOF) and is
  * in Redis before the call is acknowledged.
@@ -137,6 +138,13 @@ public final class RedisEventStore implements EventStore {
   private static final String ORDERS_SNAPSHOT_GENERATION = PREFIX + "orders-snapshot-generation";
   /** The lists of compactions that have not named theirs; the next compaction drops those left. */
   private static final String ORDERS_SNAPSHOT_PENDING = PREFIX + "orders-snapshot-pending";
+  /**
+   * The id of the last withdrawal line {@link #eraseUser} added to {@link #ORDER_LINES}, kept after
+   * the line is trimmed: a replica whose last read line is older, and whose snapshot to take is
+   * newer, may count orders withdrawn since, so it takes the snapshot before answering (see
+   * {@link #syncOrders}). Absent until this build's first erasure.
+   */
+  private static final String ORDERS_LAST_WITHDRAWAL = PREFIX + "orders-last-withdrawal";
   private static final long ORDERS_COMPACT_LOCK_MILLIS = TimeUnit.MINUTES.toMillis(2);
   /** Order lines the stream holds before an ingestion past them starts a compaction. */
   static final int COMPACT_AFTER_LINES = 100_000;
@@ -1110,7 +1118,9 @@ public final class RedisEventStore implements EventStore {
    *
    * @param restoreHere whether to take the snapshot before returning; else it is read in the
    *     background (a second or two at a million counts) and this replica's statistics stay as
-   *     they were until then, so co-purchase reads do not wait for it
+   *     they were until then, so co-purchase reads do not wait for it, unless an erasure withdrew
+   *     orders after the last read line: then it is taken here too, so no read answers with the
+   *     withdrawn orders' counts
    */
   private void syncOrders(boolean restoreHere) {
     synchronized (orders) {
@@ -1120,16 +1130,23 @@ public final class RedisEventStore implements EventStore {
       do {
         Response<List<StreamEntry>> read;
         Response<String> snapshotValue;
+        Response<String> lastWithdrawal;
         try (AbstractPipeline pipeline = redis.pipelined()) {
           read = pipeline.xrange(ORDER_LINES, "(" + orders.cursor, "+", ORDER_LINES_PER_READ);
           // Asked after the lines: a snapshot only moves forward and lines are trimmed only up to
           // it, so one not past the cursor now was not when the lines were read: none was missing.
           snapshotValue = pipeline.get(ORDERS_SNAPSHOT);
+          lastWithdrawal = pipeline.get(ORDERS_LAST_WITHDRAWAL);
           pipeline.sync();
         }
         OrdersSnapshot snapshot = OrdersSnapshot.parse(snapshotValue.get());
-        if (snapshot != null && snapshot.cursor().compareTo(new StreamEntryID(orders.cursor)) > 0) {
-          if (!restoreHere) {
+        StreamEntryID cursor = new StreamEntryID(orders.cursor);
+        if (snapshot != null && snapshot.cursor().compareTo(cursor) > 0) {
+          // An erasure since the last read line: the statistics held may count its withdrawn
+          // orders, which must not be answered; its line may be among the trimmed ones.
+          boolean withdrawnSince = lastWithdrawal.get() != null
+              && new StreamEntryID(lastWithdrawal.get()).compareTo(cursor) > 0;
+          if (!restoreHere && !withdrawnSince) {
             snapshotReads.request();
             break;
           }
@@ -1681,13 +1698,14 @@ public final class RedisEventStore implements EventStore {
 
   /**
    * KEYS: the user's timeline, dropped purchases' items, order dropped last, cut orders; {@code users};
-   * the order lines stream. ARGV: the user, the {@link #timelineDigest} of the timeline as read before,
-   * the withdrawal line's three fields ({@link #WITHDRAWN_USER}, {@link #WITHDRAWN_ORDERS},
-   * {@link #WITHDRAWN_BASKETS}), which Java computed from that read. Unless the timeline changed since it
-   * was read (its digest differs; returns {-1}): deletes the four keys and the user's count and, if the
-   * user was counted, adds the withdrawal line, all at once. The whole timeline is compared, not its size
-   * and last member: an ingestion into a full timeline of an event older than the newest keeps both while
-   * the cap drops another, and the orders to withdraw differ. The other three keys need no check: the
+   * the order lines stream; {@link #ORDERS_LAST_WITHDRAWAL}. ARGV: the user, the {@link #timelineDigest}
+   * of the timeline as read before, the withdrawal line's three fields ({@link #WITHDRAWN_USER},
+   * {@link #WITHDRAWN_ORDERS}, {@link #WITHDRAWN_BASKETS}), which Java computed from that read. Unless
+   * the timeline changed since it was read (its digest differs; returns {-1}): deletes the four keys and
+   * the user's count and, if the user was counted, adds the withdrawal line and names it in the last
+   * key, all at once. The whole timeline is compared, not its size and last member: an ingestion into a
+   * full timeline of an event older than the newest keeps both while the cap drops another, and the
+   * orders to withdraw differ. The other three keys need no check: the
    * withdrawal line is computed from the timeline alone, whatever they hold. The user's lines of the
    * stream stay: every replica subtracts their orders
    * at the withdrawal line, after reading them (the stream is ordered), so none subtracts lines it
@@ -1724,6 +1742,7 @@ public final class RedisEventStore implements EventStore {
       if known == 1 or #members > 0 then
         named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[3], 'WITHDRAWN_ORDERS', ARGV[4],
             'WITHDRAWN_BASKETS', ARGV[5])
+        redis.call('SET', KEYS[7], named)
       end
       return {known, named}
       """
@@ -1763,8 +1782,8 @@ public final class RedisEventStore implements EventStore {
       List<RecordedEvent> removed = decode(members);
       Map<String, Set<String>> orders = ErasedUser.orderItems(removed);
       List<?> answer = (List<?>) write(ERASE_SCRIPT, List.of(timelineKey(userId), droppedKey(userId),
-          cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES), List.of(userId,
-          timelineDigest(members), withdrawnUser(userId), withdrawnOrders(orders),
+          cutOrderKey(userId), cutOrdersKey(userId), USERS, ORDER_LINES, ORDERS_LAST_WITHDRAWAL),
+          List.of(userId, timelineDigest(members), withdrawnUser(userId), withdrawnOrders(orders),
           orders.keySet().stream().map(basketId -> withdrawnBasket(userId, basketId))
               .collect(Collectors.joining(ORDER_SEPARATOR))));
       if ((Long) answer.get(0) >= 0) {
