@@ -8,24 +8,13 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
-import java.util.Collection;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
@@ -44,8 +33,6 @@ import javax.net.ssl.TrustManagerFactory;
  *     signed by them; clients trust servers signed by them (otherwise the system roots)
  */
 public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optional<Path> caFile) {
-  private static final Pattern CERTIFICATE_BLOCK =
-      Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
   public static final String CERT_KEY = "GLASSBOX_TLS_CERT_FILE";
   public static final String KEY_KEY = "GLASSBOX_TLS_KEY_FILE";
   public static final String CA_KEY = "GLASSBOX_TLS_CA_FILE";
@@ -60,6 +47,13 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     certFile.ifPresent(file -> requireReadable(CERT_KEY, file));
     keyFile.ifPresent(file -> requireReadable(KEY_KEY, file));
     caFile.ifPresent(file -> requireReadable(CA_KEY, file));
+    // gRPC reads the files only at the first handshake: a server would report SERVING and then
+    // fail every one. Read and checked here, where each service reads its settings at start.
+    if (certFile.isPresent()) {
+      PemFiles.requireKeyOf(PemFiles.certificates(CERT_KEY, certFile.get()).get(0), CERT_KEY, certFile.get(),
+          PemFiles.privateKey(KEY_KEY, keyFile.get()), KEY_KEY, keyFile.get());
+    }
+    caFile.ifPresent(file -> PemFiles.certificates(CA_KEY, file));
   }
 
   /** Plaintext. */
@@ -118,8 +112,8 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
         char[] noPassword = new char[0];
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
-        keys.setKeyEntry("identity", privateKey(keyFile.get()), noPassword,
-            certificates(certFile.get()).toArray(Certificate[]::new));
+        keys.setKeyEntry("identity", PemFiles.privateKey(KEY_KEY, keyFile.get()), noPassword,
+            PemFiles.certificates(CERT_KEY, certFile.get()).toArray(Certificate[]::new));
         keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, noPassword);
       }
@@ -128,7 +122,7 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
         int n = 0;
-        for (Certificate ca : certificates(caFile.get())) {
+        for (Certificate ca : PemFiles.certificates(CA_KEY, caFile.get())) {
           trusted.setCertificateEntry("ca-" + n++, ca);
         }
         trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -143,40 +137,6 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
           .collect(Collectors.joining(", "));
       throw new ConfigException("TLS files " + files + " cannot be used: " + e.getMessage());
     }
-  }
-
-  /** The CERTIFICATE blocks of a PEM file, whatever else it holds (a key after them, as gRPC allows). */
-  private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
-    Matcher blocks = CERTIFICATE_BLOCK.matcher(Files.readString(pem, StandardCharsets.US_ASCII));
-    StringBuilder certificates = new StringBuilder();
-    while (blocks.find()) {
-      certificates.append(blocks.group()).append('\n');
-    }
-    if (certificates.length() == 0) {
-      throw new GeneralSecurityException(pem + " holds no certificate");
-    }
-    return CertificateFactory.getInstance("X.509").generateCertificates(
-        new ByteArrayInputStream(certificates.toString().getBytes(StandardCharsets.US_ASCII)));
-  }
-
-  /** A PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}), RSA or EC. */
-  private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-    String text = Files.readString(pem);
-    int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-    int end = text.indexOf("-----END PRIVATE KEY-----");
-    if (begin < 0 || end < begin) {
-      throw new GeneralSecurityException(pem + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)");
-    }
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(
-        text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end)));
-    for (String algorithm : new String[] {"RSA", "EC"}) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-      } catch (InvalidKeySpecException notThisOne) {
-        // the next algorithm
-      }
-    }
-    throw new GeneralSecurityException(pem + " holds neither an RSA nor an EC key");
   }
 
   ChannelCredentials channelCredentials() {

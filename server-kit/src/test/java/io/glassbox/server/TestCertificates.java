@@ -65,7 +65,17 @@ public final class TestCertificates {
    * writes it and its PKCS#8 key; returns {certificate, key}.
    */
   public Path[] issue(Path dir, String leaf) throws Exception {
-    KeyPair keys = rsa();
+    return issue(dir, leaf, rsa());
+  }
+
+  /** As {@link #issue(Path, String)}, for an EC (P-256) key. */
+  public Path[] issueEc(Path dir, String leaf) throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+    generator.initialize(256);
+    return issue(dir, leaf, generator.generateKeyPair());
+  }
+
+  private Path[] issue(Path dir, String leaf, KeyPair keys) throws Exception {
     X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys)
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
         .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {

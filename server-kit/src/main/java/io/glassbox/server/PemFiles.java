@@ -1,0 +1,123 @@
+package io.glassbox.server;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The PEM files of {@link TlsSettings}, read and checked the way gRPC and the viewer page use
+ * them. gRPC reads them only at the first handshake, so a file it cannot use, or a key that is
+ * not its certificate's, would otherwise let a server report SERVING while every handshake fails.
+ * Each failure is a {@link ConfigException} naming the setting and the file.
+ */
+final class PemFiles {
+  private static final Pattern CERTIFICATE_BLOCK =
+      Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
+  private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
+  private static final String PKCS8_END = "-----END PRIVATE KEY-----";
+  private static final byte[] PROBE =
+      "glassbox: does this key sign for this certificate?".getBytes(StandardCharsets.US_ASCII);
+
+  private PemFiles() {}
+
+  /**
+   * The CERTIFICATE blocks of {@code setting}'s PEM file, whatever else it holds (a key after
+   * them, as gRPC allows), the server's or client's own first.
+   */
+  static List<X509Certificate> certificates(String setting, Path file) {
+    Matcher blocks = CERTIFICATE_BLOCK.matcher(read(setting, file));
+    StringBuilder certificates = new StringBuilder();
+    while (blocks.find()) {
+      certificates.append(blocks.group()).append('\n');
+    }
+    if (certificates.length() == 0) {
+      throw new ConfigException(setting + "=" + file + " holds no certificate");
+    }
+    try {
+      return CertificateFactory.getInstance("X.509").generateCertificates(
+              new ByteArrayInputStream(certificates.toString().getBytes(StandardCharsets.US_ASCII))).stream()
+          .map(X509Certificate.class::cast).toList();
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException(setting + "=" + file + " holds a certificate that cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** The PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}), RSA or EC, of {@code setting}'s file. */
+  static PrivateKey privateKey(String setting, Path file) {
+    String text = read(setting, file);
+    int begin = text.indexOf(PKCS8_BEGIN);
+    int end = text.indexOf(PKCS8_END);
+    if (begin < 0 || end < begin) {
+      throw new ConfigException(setting + "=" + file + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)");
+    }
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(
+        Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end)));
+    for (String algorithm : new String[] {"RSA", "EC"}) {
+      try {
+        return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+      } catch (InvalidKeySpecException notThisOne) {
+        // the next algorithm
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK lacks " + algorithm + " keys", e);
+      }
+    }
+    throw new ConfigException(setting + "=" + file + " holds neither an RSA nor an EC key");
+  }
+
+  /**
+   * Refuses a key that is not the private key of {@code certificate}: it signs a few bytes that
+   * the certificate's public key must verify (RSA and EC alike).
+   */
+  static void requireKeyOf(X509Certificate certificate, String certSetting, Path certFile, PrivateKey key,
+      String keySetting, Path keyFile) {
+    if (!signsFor(key, certificate.getPublicKey())) {
+      throw new ConfigException(keySetting + "=" + keyFile + " is not the private key of the certificate in "
+          + certSetting + "=" + certFile + " (" + certificate.getSubjectX500Principal().getName()
+          + "): every TLS handshake would fail. Set " + keySetting + " to the key the certificate was issued for"
+          + " (openssl x509 -noout -pubkey -in CERT and openssl pkey -pubout -in KEY print the same public key)");
+    }
+  }
+
+  private static boolean signsFor(PrivateKey key, PublicKey publicKey) {
+    if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
+      return false;
+    }
+    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+    try {
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(PROBE);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(publicKey);
+      verifier.update(PROBE);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException differentCurveOrSize) {
+      return false;
+    }
+  }
+
+  /** The file as bytes one to one in chars: a binary file reads, and is then found not PEM. */
+  private static String read(String setting, Path file) {
+    try {
+      return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      throw ConfigException.unreadable(setting, file, e);
+    }
+  }
+}
