@@ -17,6 +17,8 @@ import io.glassbox.server.GrpcServer;
 import io.glassbox.server.LogCapture;
 import io.glassbox.server.ServerSettings;
 import io.glassbox.server.ServiceStartup;
+import io.glassbox.server.TestCertificates;
+import io.glassbox.server.TlsSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -156,6 +158,33 @@ class GatewayMainTest {
       assertEquals(List.of("gateway cannot start: the viewer's port " + taken.getLocalPort()
           + " (GLASSBOX_GATEWAY_HTTP_PORT) on 127.0.0.1 is held by another process"),
           logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+    }
+  }
+
+  /**
+   * With its page off nothing read the TLS files before gRPC's first handshake: a PKCS#1 key
+   * was a stack trace naming neither the file nor the setting. Page on or off, one line now.
+   */
+  @Test
+  void serve_pkcs1Key_logsOneLineNamingTheSettingAndTheConversion_viewerOnOrOff(@TempDir Path dir)
+      throws Exception {
+    TestCertificates authority = TestCertificates.authority("shop-root");
+    Path[] gateway = authority.issue(dir, "gateway");
+    Path pkcs1 = TestCertificates.writeTraditional(gateway[1], dir.resolve("gateway-pkcs1.key"));
+    String viewerOn = String.valueOf(GatewayHarness.closedPort());
+    for (String viewerPort : List.of("0", viewerOn)) {
+      try (LogCapture logged = LogCapture.of(ServiceStartup.class, Level.ERROR)) {
+        int status = ServiceStartup.serve("gateway", () -> GatewayMain.start(unreachableServicesOnFreePorts(Map.of(
+            ViewerConfig.PORT_KEY, viewerPort, TlsSettings.CERT_KEY, gateway[0].toString(),
+            TlsSettings.KEY_KEY, pkcs1.toString()))).serveUntilShutdown(), List.of());
+
+        assertEquals(1, status);
+        assertEquals(List.of("gateway cannot start: " + TlsSettings.KEY_KEY + "=" + pkcs1
+            + " holds a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY), not the PKCS#8 key (BEGIN PRIVATE KEY) that TLS here"
+            + " reads: convert it with openssl pkcs8 -topk8 -nocrypt -in " + pkcs1 + " -out " + pkcs1 + ".pk8 and set "
+            + TlsSettings.KEY_KEY + " to " + pkcs1 + ".pk8"),
+            logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList(), "viewer port " + viewerPort);
+      }
     }
   }
 

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 final class PemFiles {
   private static final Pattern CERTIFICATE_BLOCK =
       Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
+  private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
   private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
   private static final String PKCS8_END = "-----END PRIVATE KEY-----";
   private static final byte[] PROBE =
@@ -40,13 +41,14 @@ final class PemFiles {
    * them, as gRPC allows), the server's or client's own first.
    */
   static List<X509Certificate> certificates(String setting, Path file) {
-    Matcher blocks = CERTIFICATE_BLOCK.matcher(read(setting, file));
+    String text = read(setting, file);
+    Matcher blocks = CERTIFICATE_BLOCK.matcher(text);
     StringBuilder certificates = new StringBuilder();
     while (blocks.find()) {
       certificates.append(blocks.group()).append('\n');
     }
     if (certificates.length() == 0) {
-      throw new ConfigException(setting + "=" + file + " holds no certificate");
+      throw new ConfigException(setting + "=" + file + noCertificate(setting, file, text));
     }
     try {
       return CertificateFactory.getInstance("X.509").generateCertificates(
@@ -63,10 +65,15 @@ final class PemFiles {
     int begin = text.indexOf(PKCS8_BEGIN);
     int end = text.indexOf(PKCS8_END);
     if (begin < 0 || end < begin) {
-      throw new ConfigException(setting + "=" + file + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)");
+      throw new ConfigException(setting + "=" + file + noPkcs8Key(setting, file, text));
     }
-    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(
-        Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end)));
+    PKCS8EncodedKeySpec spec;
+    try {
+      spec = new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end)));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(setting + "=" + file + " holds a BEGIN PRIVATE KEY block that is not base64: "
+          + e.getMessage());
+    }
     for (String algorithm : new String[] {"RSA", "EC"}) {
       try {
         return KeyFactory.getInstance(algorithm).generatePrivate(spec);
@@ -77,6 +84,52 @@ final class PemFiles {
       }
     }
     throw new ConfigException(setting + "=" + file + " holds neither an RSA nor an EC key");
+  }
+
+  /**
+   * What the key file holds instead of a PKCS#8 key, and how to make one of it: openssl writes
+   * the older PKCS#1 and SEC1 formats too (genrsa, ecparam -genkey, many CAs' tools).
+   */
+  private static String noPkcs8Key(String setting, Path file, String text) {
+    String found = text.contains("-----BEGIN RSA PRIVATE KEY-----") ? "a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"
+        : text.contains("-----BEGIN EC PRIVATE KEY-----") ? "a SEC1 EC key (BEGIN EC PRIVATE KEY)"
+        : text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            ? "a key encrypted with a passphrase (BEGIN ENCRYPTED PRIVATE KEY)"
+        : null;
+    if (found != null) {
+      return " holds " + found + ", not the PKCS#8 key (BEGIN PRIVATE KEY) that TLS here reads: convert it with"
+          + " openssl pkcs8 -topk8 -nocrypt -in " + file + " -out " + file + ".pk8 and set " + setting + " to "
+          + file + ".pk8";
+    }
+    List<String> labels = pemLabels(text);
+    if (labels.isEmpty()) {
+      return " is not PEM (no BEGIN line): if it is a DER (binary) key, convert it with openssl pkcs8 -topk8 -nocrypt"
+          + " -inform DER -in " + file + " -out " + file + ".pk8 and set " + setting + " to " + file + ".pk8";
+    }
+    return " holds no private key, only " + String.join(" and ", labels) + " blocks: set " + setting
+        + " to the certificate's PEM PKCS#8 private key (BEGIN PRIVATE KEY)";
+  }
+
+  /** What a certificate file holds instead of PEM certificates, and how to make them of it. */
+  private static String noCertificate(String setting, Path file, String text) {
+    List<String> labels = pemLabels(text);
+    if (!labels.isEmpty()) {
+      return " holds no certificate (BEGIN CERTIFICATE), only " + String.join(" and ", labels) + " blocks";
+    }
+    try {
+      CertificateFactory.getInstance("X.509").generateCertificate(
+          new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)));
+      return " is a DER (binary) certificate, not PEM (BEGIN CERTIFICATE): convert it with openssl x509 -inform DER"
+          + " -in " + file + " -out " + file + ".pem and set " + setting + " to " + file + ".pem";
+    } catch (GeneralSecurityException notDer) {
+      return " is not PEM (no BEGIN CERTIFICATE line); a PKCS#12 file's certificates come out with openssl pkcs12"
+          + " -in " + file + " -nokeys -out " + file + ".pem";
+    }
+  }
+
+  /** The distinct labels of the PEM blocks in {@code text} (CERTIFICATE, PRIVATE KEY, ...), in order. */
+  private static List<String> pemLabels(String text) {
+    return PEM_BEGIN.matcher(text).results().map(begin -> begin.group(1)).distinct().toList();
   }
 
   /**

@@ -5,12 +5,19 @@ import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.InputStream;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -86,6 +93,29 @@ public final class TestCertificates {
     Path key = Files.writeString(dir.resolve(leaf + ".key"),
         pem(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
     return new Path[] {cert, key};
+  }
+
+  /**
+   * Writes the PKCS#8 key in {@code pkcs8Key} to {@code file} in the older format openssl also
+   * writes: PKCS#1 (BEGIN RSA PRIVATE KEY) for RSA, SEC1 (BEGIN EC PRIVATE KEY) for EC.
+   */
+  public static Path writeTraditional(Path pkcs8Key, Path file) throws Exception {
+    String pem = Files.readString(pkcs8Key).replaceAll("-----[A-Z ]+-----|\\s", "");
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem));
+    PrivateKey key;
+    try {
+      key = KeyFactory.getInstance("RSA").generatePrivate(spec);
+    } catch (InvalidKeySpecException notRsa) {
+      key = KeyFactory.getInstance("EC").generatePrivate(spec);
+    }
+    return Files.writeString(file, pem(key));
+  }
+
+  /** Writes the first certificate of the PEM file {@code certificate} to {@code file} as DER (binary). */
+  public static Path writeDer(Path certificate, Path file) throws Exception {
+    try (InputStream in = Files.newInputStream(certificate)) {
+      return Files.write(file, CertificateFactory.getInstance("X.509").generateCertificate(in).getEncoded());
+    }
   }
 
   private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {

@@ -90,18 +90,77 @@ class TlsFilesCheckedAtStartTest {
   /** What a service's main does with it: one ERROR line, status 1, and nothing listening. */
   @Test
   void serviceMain_withAKeyOfAnotherCertificate_logsOneErrorLineAndExits1() throws Exception {
-    Map<String, String> environment = keyOfAnotherCertificate();
+    assertEquals(List.of("model-service cannot start: " + mismatch(other[1], service[0], "CN=srv")),
+        mainLogs("model-service", keyOfAnotherCertificate()));
+  }
+
+  /** What ServiceStartup logs at ERROR starting a server {@code name} on {@code environment}; it must exit 1. */
+  private List<String> mainLogs(String name, Map<String, String> environment) throws InterruptedException {
     try (LogCapture logged = LogCapture.of(ServiceStartup.class, Level.ERROR)) {
-      int status = ServiceStartup.serve("model-service", environment, () -> {
-        GrpcServer server = GrpcServer.onPort("model-service", 0,
-            ServerSettings.load(ConfigSource.of(environment), 0)).addService(EchoService.echo()).start();
+      int status = ServiceStartup.serve(name, environment, () -> {
+        GrpcServer server = GrpcServer.onPort(name, 0, ServerSettings.load(ConfigSource.of(environment), 0))
+            .addService(EchoService.echo()).start();
         closer.add(server);
       }, List.of());
 
       assertEquals(1, status);
-      assertEquals(List.of("model-service cannot start: " + mismatch(other[1], service[0], "CN=srv")),
-          logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList());
+      return logged.lines().stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
+  }
+
+  private static String notPkcs8(Path key, String found) {
+    return TlsSettings.KEY_KEY + "=" + key + " holds " + found + ", not the PKCS#8 key (BEGIN PRIVATE KEY) that"
+        + " TLS here reads: convert it with openssl pkcs8 -topk8 -nocrypt -in " + key + " -out " + key
+        + ".pk8 and set " + TlsSettings.KEY_KEY + " to " + key + ".pk8";
+  }
+
+  @Test
+  void pkcs1RsaKey_isRefused_sayingWhatItIsAndHowToConvertIt() throws Exception {
+    Path pkcs1 = TestCertificates.writeTraditional(service[1], dir.resolve("srv-pkcs1.key"));
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(service[0]), Optional.of(pkcs1), Optional.empty()));
+
+    assertEquals(notPkcs8(pkcs1, "a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"), e.getMessage());
+  }
+
+  @Test
+  void sec1EcKey_isRefused_sayingWhatItIsAndHowToConvertIt() throws Exception {
+    Path sec1 = TestCertificates.writeTraditional(ecService[1], dir.resolve("ec-srv-sec1.key"));
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(ecService[0]), Optional.of(sec1), Optional.empty()));
+
+    assertEquals(notPkcs8(sec1, "a SEC1 EC key (BEGIN EC PRIVATE KEY)"), e.getMessage());
+  }
+
+  @Test
+  void derCertificate_isRefused_sayingHowToConvertIt_asServerCertificateOrCa() throws Exception {
+    Path der = TestCertificates.writeDer(service[0], dir.resolve("srv.der"));
+    Path derCa = TestCertificates.writeDer(caFile, dir.resolve("root.der"));
+
+    ConfigException cert = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(der), Optional.of(service[1]), Optional.empty()));
+    ConfigException ca = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(derCa)));
+
+    assertEquals(TlsSettings.CERT_KEY + "=" + der + " is a DER (binary) certificate, not PEM (BEGIN CERTIFICATE):"
+        + " convert it with openssl x509 -inform DER -in " + der + " -out " + der + ".pem and set "
+        + TlsSettings.CERT_KEY + " to " + der + ".pem", cert.getMessage());
+    assertEquals(TlsSettings.CA_KEY + "=" + derCa + " is a DER (binary) certificate, not PEM (BEGIN CERTIFICATE):"
+        + " convert it with openssl x509 -inform DER -in " + derCa + " -out " + derCa + ".pem and set "
+        + TlsSettings.CA_KEY + " to " + derCa + ".pem", ca.getMessage());
+  }
+
+  @Test
+  void serviceMain_withAPkcs1Key_logsOneErrorLineAndExits1() throws Exception {
+    Path pkcs1 = TestCertificates.writeTraditional(service[1], dir.resolve("main-pkcs1.key"));
+    Map<String, String> environment = Map.of(TlsSettings.CERT_KEY, service[0].toString(),
+        TlsSettings.KEY_KEY, pkcs1.toString());
+
+    assertEquals(
+        List.of("feature-service cannot start: " + notPkcs8(pkcs1, "a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)")),
+        mainLogs("feature-service", environment));
   }
 
   /** The tester's settings: srv.crt with other.key, mutual TLS. */

@@ -65,8 +65,8 @@ class TlsTest {
     assertEquals("hi", EchoService.call(channel(server, clientTrustingOnly()), "hi"));
     ConfigException noKey = assertThrows(ConfigException.class, () -> new TlsSettings(Optional.of(service[0]),
         Optional.of(service[0]), Optional.of(caFile)).sslContext());
-    assertEquals(TlsSettings.KEY_KEY + "=" + service[0] + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY)",
-        noKey.getMessage());
+    assertEquals(TlsSettings.KEY_KEY + "=" + service[0] + " holds no private key, only CERTIFICATE blocks: set "
+        + TlsSettings.KEY_KEY + " to the certificate's PEM PKCS#8 private key (BEGIN PRIVATE KEY)", noKey.getMessage());
   }
 
   @Test
