@@ -434,6 +434,7 @@ public final class GrpcServer implements AutoCloseable {
           settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
           settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys", build);
       plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
+      settings.tls().chainWarning().ifPresent(warning -> log.warn("{}: {}", name, warning));
       return started;
     }
 

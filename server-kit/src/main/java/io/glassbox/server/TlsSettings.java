@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -74,6 +75,19 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
   /** Whether servers require client certificates. */
   public boolean mutual() {
     return certFile.isPresent() && caFile.isPresent();
+  }
+
+  /**
+   * What clients will fail on when a server presents its certificate file: a chain that does not
+   * lead to a certificate of the CA file ({@link ServedChain}). Empty without both files, or
+   * when it does.
+   */
+  public Optional<String> chainWarning() {
+    if (certFile.isEmpty() || caFile.isEmpty()) {
+      return Optional.empty();
+    }
+    return ServedChain.warning(certFile.get(), PemFiles.certificates(CERT_KEY, certFile.get()), caFile.get(),
+        PemFiles.certificates(CA_KEY, caFile.get()));
   }
 
   ServerCredentials serverCredentials() {

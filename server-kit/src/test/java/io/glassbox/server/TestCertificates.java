@@ -61,6 +61,22 @@ public final class TestCertificates {
     return new TestCertificates(name, keys, sign(builder, keys));
   }
 
+  /** An intermediate CA named {@code name}, issued by this one. */
+  public TestCertificates intermediate(String intermediate) throws Exception {
+    KeyPair keys = rsa();
+    X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + intermediate), keys)
+        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    return new TestCertificates(intermediate, keys, sign(builder, caKeys));
+  }
+
+  /** A certificate for localhost and 127.0.0.1 that signs itself, and its PKCS#8 key; returns {certificate, key}. */
+  public static Path[] selfSigned(Path dir, String leaf) throws Exception {
+    KeyPair keys = rsa();
+    X500Name subject = new X500Name("CN=" + leaf);
+    return write(dir, leaf, keys, localhost(builder(subject, subject, keys)), keys);
+  }
+
   /** Writes the CA certificate to {@code file}. */
   public Path writeCa(Path file) throws IOException {
     Files.writeString(file, pem(ca));
@@ -83,12 +99,22 @@ public final class TestCertificates {
   }
 
   private Path[] issue(Path dir, String leaf, KeyPair keys) throws Exception {
-    X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys)
-        .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+    return write(dir, leaf, keys, localhost(builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys)),
+        caKeys);
+  }
+
+  /** A leaf for localhost and 127.0.0.1. */
+  private static X509v3CertificateBuilder localhost(X509v3CertificateBuilder builder) throws IOException {
+    return builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
         .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
             new GeneralName(GeneralName.dNSName, "localhost"),
             new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-    X509Certificate certificate = sign(builder, caKeys);
+  }
+
+  /** Signs {@code builder} with {@code signer}, writes the certificate and the leaf's {@code keys}. */
+  private static Path[] write(Path dir, String leaf, KeyPair keys, X509v3CertificateBuilder builder, KeyPair signer)
+      throws Exception {
+    X509Certificate certificate = sign(builder, signer);
     Path cert = Files.writeString(dir.resolve(leaf + ".crt"), pem(certificate));
     Path key = Files.writeString(dir.resolve(leaf + ".key"),
         pem(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
