@@ -164,7 +164,7 @@ class HeadFirstHttpServerTlsTest {
     }
   }
 
-  /** Plain HTTP on the TLS port is closed, unanswered (a TLS alert at most), and the port answers on. */
+  /** Plain HTTP on the TLS port is closed with a TLS alert, no HTTP answer, and the port answers on. */
   @Test
   void plainHttpOnTheTlsPort_isClosed_andThePortAnswersOn() throws Exception {
     HeadFirstHttpServer server = startTls(new ProbeEndpoints(),
@@ -172,6 +172,9 @@ class HeadFirstHttpServerTlsTest {
 
     String answer = new String(readToClose(plainSocket(server.port()), "GET /live HTTP/1.1\r\n\r\n"), ISO_8859_1);
     assertFalse(answer.contains("HTTP/1.1"), "answered in plain: " + answer);
+    // What curl shows as "Received HTTP/0.9 when not allowed": one TLS alert record (type 21), 7 bytes.
+    assertEquals(7, answer.length(), answer);
+    assertEquals(21, answer.charAt(0));
     assertTrue(new String(readToClose(tlsSocket(server.port()), "GET /live HTTP/1.1\r\nConnection: close\r\n\r\n"),
         ISO_8859_1).startsWith("HTTP/1.1 200 OK"));
   }
