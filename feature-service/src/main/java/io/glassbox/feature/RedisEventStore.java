@@ -1742,7 +1742,10 @@ public final class RedisEventStore implements EventStore {
       if known == 1 or #members > 0 then
         named = redis.call('XADD', KEYS[6], '*', 'WITHDRAWN_USER', ARGV[3], 'WITHDRAWN_ORDERS', ARGV[4],
             'WITHDRAWN_BASKETS', ARGV[5])
-        redis.call('SET', KEYS[7], named)
+        -- Other replicas wait for a snapshot only when it withdrew orders they may count.
+        if ARGV[4] ~= '' or ARGV[5] ~= '' then
+          redis.call('SET', KEYS[7], named)
+        end
       end
       return {known, named}
       """

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -226,6 +227,22 @@ class OrderLinesCompactionTest {
     } finally {
       connection.go.countDown();
     }
+  }
+
+  /**
+   * An erasure that withdraws no order (a user with a click only) leaves every other replica's
+   * reads on the background path: it names no withdrawal for them to wait for.
+   */
+  @Test
+  void erasureWithdrawingNoOrder_namesNoWithdrawal() {
+    RedisEventStore erasing = replica();
+    erasing.append(List.of(purchase("buyer", "C", "b1"), purchase("buyer", "D", "b1")));
+    erasing.append(List.of(new NewEvent("clicker", new RecordedEvent("C", Instant.ofEpochSecond(2000),
+        EventType.CLICK, ""))));
+
+    erasing.eraseUser("clicker");
+
+    assertNull(onRedis(jedis -> jedis.get("glassbox:orders-last-withdrawal")));
   }
 
   private static NewEvent purchase(String userId, String itemId, String basketId) {
