@@ -86,6 +86,12 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    try (ChildProcesses trainerRuns = new ChildProcesses("glassbox train", "the trainer")) {
+      return train(trainerRuns);
+    }
+  }
+
+  private int train(ChildProcesses trainerRuns) throws IOException, InterruptedException {
     String model = name != null ? name : String.valueOf(data.toAbsolutePath().normalize().getFileName());
     if (!NAME.matcher(model).matches()) {
       return fail("the model name must be 1-64 letters, digits, '.', '_' or '-' (it names a folder), got \""
@@ -108,7 +114,8 @@ final class TrainCommand implements Callable<Integer> {
     // an empty --time-zone here overrules.
     List<String> zoneOption = List.of("--time-zone", zone);
     Path trainer = trainerDir != null ? trainerDir : ConfigSource.fromEnvironment().shipped("trainer");
-    if (run(trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD).status() != 0) {
+    if (run(trainerRuns, trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD,
+        "the check for PyTorch").status() != 0) {
       return fail("the trainer needs Python with PyTorch, ONNX and NumPy at " + python + ": apt-get install "
           + "python3-torch python3-onnx python3-numpy libopenblas0-pthread");
     }
@@ -121,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
     train.addAll(List.of("--epochs", String.valueOf(epochs), "--models-dir", modelsDir.toString(),
         "--version", version, "--run-dir", runs.resolve("train").toString()));
     train.addAll(trainerOptions);
-    Ended trained = run(trainer, train, trainerOutput);
+    Ended trained = run(trainerRuns, trainer, train, trainerOutput, "training");
     if (trained.status() != 0) {
       return fail(trained.why("training", "see " + runs.resolve("train").resolve("train.log")));
     }
@@ -129,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
     List<String> evaluate = new ArrayList<>(List.of("-m", "glassbox_trainer", "evaluate", "--model", folder.toString(),
         "--data", data.toString(), "--split", "basket", "--write-trend", "--run-dir", runs.resolve("evaluate").toString()));
     evaluate.addAll(zoneOption);
-    Ended terms = noTerms ? Ended.SKIPPED : run(trainer, evaluate, trainerOutput);
+    Ended terms = noTerms ? Ended.SKIPPED : run(trainerRuns, trainer, evaluate, trainerOutput, "fitting the terms");
     if (terms.status() != 0) {
       // The version folder is whole without the terms (train wrote it; evaluate rewrites only
       // metadata.json, at its end), so it is still said how to serve it.
@@ -156,9 +163,10 @@ final class TrainCommand implements Callable<Integer> {
   /**
    * Runs the trainer's Python in this folder, its standard output sent to {@code output} and its
    * standard error shown on this command's as it comes (its last line kept: the trainer's reason
-   * when it stops); how it ended.
+   * when it stops), started by {@code trainerRuns} for {@code stage}; how it ended.
    */
-  private Ended run(Path trainer, List<String> arguments, ProcessBuilder.Redirect output) throws InterruptedException {
+  private Ended run(ChildProcesses trainerRuns, Path trainer, List<String> arguments, ProcessBuilder.Redirect output,
+      String stage) throws InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of(python), arguments.stream()).toList())
         .redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(output)
         .redirectError(output == ProcessBuilder.Redirect.DISCARD ? output : ProcessBuilder.Redirect.PIPE);
@@ -167,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
     builder.environment().put("PYTHONUNBUFFERED", "1");
     Process process;
     try {
-      process = builder.start();
+      process = trainerRuns.start(builder, stage);
     } catch (IOException notStarted) {
       return new Ended(-1, "");
     }

@@ -1,16 +1,22 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.glassbox.server.ConfigSource;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,26 +38,7 @@ class TrainCommandTest {
 
   @Test
   void importFiles_trainIntoAVersionFolder_andTheCommandSaysHowToServeIt(@TempDir Path dir) throws IOException {
-    Path shop = dir.resolve("my-shop");
-    Files.createDirectories(shop);
-    StringBuilder items = new StringBuilder("item_id,title\n");
-    for (int item = 0; item < 30; item++) {
-      items.append("I").append(item).append(",Mug number ").append(item).append('\n');
-    }
-    Files.writeString(shop.resolve("items.csv"), items);
-    // 40 customers of 4 orders each (the last two held out, the first two a pair to learn from),
-    // in the import format: local times (as a database writes them, in the zone --time-zone
-    // names), basket_id, a click.
-    StringBuilder rows = new StringBuilder("user_id,item_id,timestamp,event,basket_id\n");
-    for (int user = 0; user < 40; user++) {
-      for (int order = 0; order < 4; order++) {
-        String when = "2011-0" + (order + 1) + "-1" + (user % 10) + " 10:00:00";
-        rows.append("u").append(user).append(",I").append((user + order) % 30).append(',').append(when)
-            .append(",,o").append(user).append('-').append(order).append('\n');
-      }
-      rows.append("u").append(user).append(",I0,2011-05-01T10:00:00Z,click,\n");
-    }
-    Files.writeString(shop.resolve("interactions.csv"), rows);
+    Path shop = smallShop(dir.resolve("my-shop"));
     Path models = dir.resolve("my-models");
 
     Path log = dir.resolve("trainer.log");
@@ -164,6 +151,87 @@ class TrainCommandTest {
     assertTrue(killed.err().endsWith(" is served without them.\n"), killed.err());
     assertTrue(killed.out().contains("Serve it: ") && killed.out().contains("bin/glassbox reload-model --version "),
         killed.out());
+  }
+
+  /**
+   * The tester's report: {@code kill PID} (a CI timeout, a SIGTERM) on {@code bin/glassbox train}
+   * ended its JVM and left the Python trainer running, orphaned. The real command in a JVM of its
+   * own, on training long enough not to end by itself, is sent a SIGTERM once the trainer runs:
+   * every process it started ends, and the command says so.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void sigterm_stopsTheTrainerWithTheCommand_andSaysSo(@TempDir Path dir) throws Exception {
+    Path shop = smallShop(dir.resolve("my-shop"));
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), GlassboxCli.class.getName(), "train", "--data", shop.toString(),
+        "--models-dir", dir.resolve("models").toString(), "--runs-dir", dir.resolve("runs").toString(),
+        "--epochs", "100000", "--no-terms", "--time-zone", "UTC",
+        "--", "--dim", "8", "--layers", "1", "--sampled-negatives", "5", "--patience", "100000");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("output.txt").toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+    builder.environment().keySet().removeIf(name -> name.startsWith("GLASSBOX_"));
+    builder.environment().put(ConfigSource.HOME_KEY, System.getProperty("glassbox.repo.root"));
+    Process train = builder.start();
+    List<ProcessHandle> started = List.of();
+    try {
+      while (started.stream().noneMatch(TrainCommandTest::isTrainer)) {
+        assertTrue(train.isAlive(), () -> read(dir.resolve("output.txt")));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // a poll interval
+        started = train.descendants().toList();
+      }
+
+      train.destroy();
+
+      assertTrue(train.waitFor(30, TimeUnit.SECONDS), () -> read(dir.resolve("output.txt")));
+      for (ProcessHandle process : started) {
+        // Reparented once the JVM is gone, so awaited here by handle, not as its descendant.
+        assertFalse(process.onExit().completeOnTimeout(process, 5, TimeUnit.SECONDS).join().isAlive(),
+            process + " " + process.info().commandLine().orElse("") + " is still running");
+      }
+      String output = read(dir.resolve("output.txt"));
+      assertTrue(output.contains("glassbox train: stopped during training; the trainer (process "), output);
+    } finally {
+      train.destroyForcibly();
+      started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private static boolean isTrainer(ProcessHandle process) {
+    return process.info().commandLine().orElse("").contains("glassbox_trainer");
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A shop's files in the import format in {@code shop}: 30 mugs, 40 customers of 4 orders each
+   * (the last two held out, the first two a pair to learn from), in local times (as a database
+   * writes them, in the zone --time-zone names), with basket_id, and a click each.
+   */
+  private static Path smallShop(Path shop) throws IOException {
+    Files.createDirectories(shop);
+    StringBuilder items = new StringBuilder("item_id,title\n");
+    for (int item = 0; item < 30; item++) {
+      items.append("I").append(item).append(",Mug number ").append(item).append('\n');
+    }
+    Files.writeString(shop.resolve("items.csv"), items);
+    StringBuilder rows = new StringBuilder("user_id,item_id,timestamp,event,basket_id\n");
+    for (int user = 0; user < 40; user++) {
+      for (int order = 0; order < 4; order++) {
+        String when = "2011-0" + (order + 1) + "-1" + (user % 10) + " 10:00:00";
+        rows.append("u").append(user).append(",I").append((user + order) % 30).append(',').append(when)
+            .append(",,o").append(user).append('-').append(order).append('\n');
+      }
+      rows.append("u").append(user).append(",I0,2011-05-01T10:00:00Z,click,\n");
+    }
+    Files.writeString(shop.resolve("interactions.csv"), rows);
+    return shop;
   }
 
   /** A Python that succeeds except where {@code caseArm} (a shell case arm on its arguments) says. */
