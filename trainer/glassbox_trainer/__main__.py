@@ -11,7 +11,9 @@ import ctypes.util
 import datetime as dt
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import asdict, fields, replace
 
@@ -662,8 +664,28 @@ def content_blend(data: str, run_dir: str, reuse: bool = False, threads: int = 1
     return report
 
 
+def stop_with_parent(parent_pid: int, every: float = 1.0) -> threading.Thread:
+    """Ends this process, as a SIGTERM would, once `parent_pid` is no longer its parent: the
+    command that started it and waits for it (bin/glassbox train) was killed with no chance to
+    stop it (`kill -9`), and the run would go on, orphaned, for nobody."""
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(every)
+        try:
+            print(f"glassbox_trainer: process {parent_pid}, which started this run, has ended; stopping",
+                  file=sys.stderr, flush=True)
+        except OSError:
+            pass  # a pipe that the parent read, gone with it
+        os.kill(os.getpid(), signal.SIGTERM)
+    watcher = threading.Thread(target=watch, name="stop-with-parent", daemon=True)
+    watcher.start()
+    return watcher
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "parent_pid", None) is not None:
+        stop_with_parent(args.parent_pid)
     try:
         _dispatch(args)
     except benchmark.RunMismatch as e:
@@ -730,6 +752,12 @@ def rewrite_parity_command(args) -> None:
           file=sys.stderr)
 
 
+def _add_parent_pid(command) -> None:
+    command.add_argument("--parent-pid", type=int, metavar="PID",
+                         help="stop when this process (the one that started the run) ends, even "
+                              "by kill -9; bin/glassbox train gives its own")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m glassbox_trainer")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -755,6 +783,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="basket: leave-last-basket-out per user; time: one global time cut "
                         "(last 10%% of events = test period, the 10%% before = validation)")
     t.add_argument("--init-from", help="model.pt of an earlier run: continue from its weights")
+    _add_parent_pid(t)
     for f in fields(Settings):
         if f.name == "extra":
             continue
@@ -783,6 +812,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write eval_cases.tsv, eval_cases_repeats.tsv and trend_events.tsv into --run-dir")
     e.add_argument("--run-dir", default="runs/evaluate")
     e.add_argument("--threads", type=int, default=1)
+    _add_parent_pid(e)
     e.add_argument("--max-users", type=int,
                    help="use only the first N users (default: those the model was trained on, its "
                         "metadata's settings.max_users; 0: every user)")

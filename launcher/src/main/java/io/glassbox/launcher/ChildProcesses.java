@@ -14,7 +14,8 @@ import java.util.stream.Stream;
  * timeout) or a SIGINT ends the JVM through its shutdown hooks, which leave its children running:
  * a stopped {@code bin/glassbox train} left its Python trainer training, orphaned. Here each
  * process still running then, with its own children, is sent a SIGTERM and, after {@link #GRACE},
- * a SIGKILL, and the command says what it stopped. (A SIGKILL of the JVM runs no hook.)
+ * a SIGKILL, and the command says what it stopped. A SIGKILL of the JVM runs no hook: the
+ * trainer is given {@code --parent-pid} and stops itself.
  */
 final class ChildProcesses implements AutoCloseable {
   /** How long a process is given to end on a SIGTERM before it is killed. */

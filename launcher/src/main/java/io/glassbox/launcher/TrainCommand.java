@@ -113,6 +113,8 @@ final class TrainCommand implements Callable<Integer> {
     // Always named to the trainer, empty too: left out, the trainer would read the variable, which
     // an empty --time-zone here overrules.
     List<String> zoneOption = List.of("--time-zone", zone);
+    // Killed (kill -9), this JVM stops no run itself: the trainer stops once this is no longer its parent.
+    List<String> parentOption = List.of("--parent-pid", String.valueOf(ProcessHandle.current().pid()));
     Path trainer = trainerDir != null ? trainerDir : ConfigSource.fromEnvironment().shipped("trainer");
     if (run(trainerRuns, trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD,
         "the check for PyTorch").status() != 0) {
@@ -124,6 +126,7 @@ final class TrainCommand implements Callable<Integer> {
     List<String> train = new ArrayList<>(List.of("-m", "glassbox_trainer", "train", "--data", data.toString(),
         "--name", model));
     train.addAll(zoneOption);
+    train.addAll(parentOption);
     train.addAll(SHIPPED_SETTINGS);
     train.addAll(List.of("--epochs", String.valueOf(epochs), "--models-dir", modelsDir.toString(),
         "--version", version, "--run-dir", runs.resolve("train").toString()));
@@ -136,6 +139,7 @@ final class TrainCommand implements Callable<Integer> {
     List<String> evaluate = new ArrayList<>(List.of("-m", "glassbox_trainer", "evaluate", "--model", folder.toString(),
         "--data", data.toString(), "--split", "basket", "--write-trend", "--run-dir", runs.resolve("evaluate").toString()));
     evaluate.addAll(zoneOption);
+    evaluate.addAll(parentOption);
     Ended terms = noTerms ? Ended.SKIPPED : run(trainerRuns, trainer, evaluate, trainerOutput, "fitting the terms");
     if (terms.status() != 0) {
       // The version folder is whole without the terms (train wrote it; evaluate rewrites only

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -162,35 +163,56 @@ class TrainCommandTest {
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void sigterm_stopsTheTrainerWithTheCommand_andSaysSo(@TempDir Path dir) throws Exception {
+    String output = stoppedWhileTraining(dir, Process::destroy);
+
+    assertTrue(output.contains("glassbox train: stopped during training; the trainer (process "), output);
+  }
+
+  /**
+   * A {@code kill -9} runs none of the JVM's hooks: the trainer notices that its parent is gone
+   * (what it then says goes to a pipe that nobody reads any more).
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void sigkill_theTrainerStopsItself(@TempDir Path dir) throws Exception {
+    stoppedWhileTraining(dir, Process::destroyForcibly);
+  }
+
+  /**
+   * The real train command in a JVM of its own, on training long enough not to end by itself,
+   * stopped by {@code stop} once the trainer runs; every process it had started is awaited to
+   * end, then what it printed is returned.
+   */
+  private static String stoppedWhileTraining(Path dir, Consumer<Process> stop) throws Exception {
     Path shop = smallShop(dir.resolve("my-shop"));
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), GlassboxCli.class.getName(), "train", "--data", shop.toString(),
         "--models-dir", dir.resolve("models").toString(), "--runs-dir", dir.resolve("runs").toString(),
         "--epochs", "100000", "--no-terms", "--time-zone", "UTC",
         "--", "--dim", "8", "--layers", "1", "--sampled-negatives", "5", "--patience", "100000");
+    Path output = dir.resolve("output.txt");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("output.txt").toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
     builder.environment().keySet().removeIf(name -> name.startsWith("GLASSBOX_"));
     builder.environment().put(ConfigSource.HOME_KEY, System.getProperty("glassbox.repo.root"));
     Process train = builder.start();
     List<ProcessHandle> started = List.of();
     try {
       while (started.stream().noneMatch(TrainCommandTest::isTrainer)) {
-        assertTrue(train.isAlive(), () -> read(dir.resolve("output.txt")));
+        assertTrue(train.isAlive(), () -> read(output));
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // a poll interval
         started = train.descendants().toList();
       }
 
-      train.destroy();
+      stop.accept(train);
 
-      assertTrue(train.waitFor(30, TimeUnit.SECONDS), () -> read(dir.resolve("output.txt")));
+      assertTrue(train.waitFor(30, TimeUnit.SECONDS), () -> read(output));
       for (ProcessHandle process : started) {
         // Reparented once the JVM is gone, so awaited here by handle, not as its descendant.
-        assertFalse(process.onExit().completeOnTimeout(process, 5, TimeUnit.SECONDS).join().isAlive(),
+        assertFalse(process.onExit().completeOnTimeout(process, 10, TimeUnit.SECONDS).join().isAlive(),
             process + " " + process.info().commandLine().orElse("") + " is still running");
       }
-      String output = read(dir.resolve("output.txt"));
-      assertTrue(output.contains("glassbox train: stopped during training; the trainer (process "), output);
+      return read(output);
     } finally {
       train.destroyForcibly();
       started.forEach(ProcessHandle::destroyForcibly);
