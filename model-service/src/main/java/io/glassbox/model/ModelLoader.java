@@ -232,7 +232,7 @@ public final class ModelLoader {
    * vocabulary.tsv and the title vectors: each file may be up to this fraction (1/n) of the free
    * heap, a first refusal that costs nothing, and what parsing them holds, estimated as they are
    * read ({@link TextParseBudget}), may be up to this fraction of the heap free when the parse of
-   * the vocabulary began, both files together. Their size alone bounds little: parsed, the same
+   * the vocabulary began (after one full collection), both files together. Their size alone bounds little: parsed, the same
    * bytes take 1 to 30 times as much (short ids, rare words). A quarter keeps both versions in the
    * old generation during a reload (two thirds of the heap with SerialGC at the deployed size),
    * and leaves the rest to the garbage a parse makes and to Score traffic.

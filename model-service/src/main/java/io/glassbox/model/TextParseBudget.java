@@ -11,7 +11,7 @@ import java.io.InputStreamReader;
 /**
  * The heap that parsing a version's text files (vocabulary.tsv, then its title vectors) may take,
  * and a running estimate of what the parse holds: a {@code share}th of what the heap can still
- * grow by when the parse begins. The parsers charge each structure they keep before they make it
+ * grow by when the parse begins, measured once after a full collection. The parsers charge each structure they keep before they make it
  * (strings, array elements, map entries), and {@link #lines} charges the line being read as it
  * is read; the charge that would pass the bound is refused with a {@link ModelLoadException}
  * naming the file, the line and the figures, before the heap can run out. A file's size says
@@ -39,18 +39,38 @@ final class TextParseBudget {
 
   private final String version;
   private final int share;
-  private long bound;
-  private boolean collected;
+  private final long bound;
   /** What the structures charged so far hold. */
   private long held;
   /** What the line being read holds. */
   private long line;
 
-  /** The budget of the parse of {@code version}'s text files, a {@code share}th of the heap it has free now. */
+  /**
+   * The budget of the parse of {@code version}'s text files: a {@code share}th of the heap free
+   * after one full collection now. The heap in use counts garbage not yet collected, so a measure
+   * without one depends on when the last collection fell; measured once here and kept for the whole
+   * parse, the bound is the same for the same versions loaded (a reload is rare, and one
+   * {@code System.gc()} is short next to parsing).
+   */
   TextParseBudget(String version, int share) {
+    this(version, share, collectedSpareHeap());
+  }
+
+  /** The budget of the parse of {@code version}'s text files, a {@code share}th of {@code spareHeap} bytes. */
+  TextParseBudget(String version, int share, long spareHeap) {
     this.version = version;
     this.share = share;
-    this.bound = ModelLoader.spareHeap() / share;
+    this.bound = spareHeap / share;
+  }
+
+  private static long collectedSpareHeap() {
+    System.gc();
+    return ModelLoader.spareHeap();
+  }
+
+  /** The most bytes the parse may hold by the estimate. */
+  long bound() {
+    return bound;
   }
 
   /** What a String of {@code length} characters takes, whether its characters are Latin-1 or not. */
@@ -78,23 +98,11 @@ final class TextParseBudget {
     return new BufferedReader(new ChargedReader(new InputStreamReader(in, UTF_8), file));
   }
 
-  /**
-   * The heap in use counts garbage not yet collected: the first time the estimate passes the bound,
-   * one full collection and a second measure (what this parse holds is then counted in use, so it
-   * is added back), as {@link ModelLoader#readBound} does for a file.
-   */
+  /** Refuses the parse when the estimate of what it holds has passed the bound. */
   private void check(String file, int lineNumber, long lineChars) {
     long estimate = held + line;
     if (estimate <= bound) {
       return;
-    }
-    if (!collected) {
-      collected = true;
-      System.gc();
-      bound = (ModelLoader.spareHeap() + held) / share;
-      if (estimate <= bound) {
-        return;
-      }
     }
     throw new ModelLoadException(file + " in version " + version + " would take more than the " + bound
         + " bytes of heap this service can spare to parse it: about " + estimate + " bytes by line " + lineNumber

@@ -27,6 +27,9 @@ class LargeCatalogueReloadTest {
   private static final int ITEMS = 150_000;
   /** Distinct title words: Beauty's 12,101 items share 5,532; a catalogue grows its words more slowly than its items. */
   private static final int WORDS = 40_000;
+  /** Near the largest catalogue the deployed heap reloads next to itself (2026-12-07, README). */
+  private static final int EDGE_ITEMS = 190_000;
+  private static final int RELOADS = 4;
 
   @TempDir Path modelDirectory;
   @TempDir Path logs;
@@ -41,6 +44,50 @@ class LargeCatalogueReloadTest {
 
     assertEquals("loaded v2", results.get("v2"));
     assertEquals("v2 2", results.get("score"));
+  }
+
+  /**
+   * The bound of a parse is measured once, after a full collection, when the parse begins: a
+   * catalogue near the largest the deployed heap takes, reloaded again and again next to itself,
+   * is loaded every time or refused every time, not as the last collection happened to fall.
+   */
+  @Test
+  void reloadModel_onAPort_deployedHeap_sameLargeCatalogueBackToBack_sameOutcomeEveryTime() throws Exception {
+    for (String version : List.of("v1", "v2", "v3")) {
+      ModelFolders.addLargeCatalogueVersion(modelDirectory, version, EDGE_ITEMS, WORDS);
+    }
+
+    Map<String, String> results = ServiceJvm.run(logs, ServiceJvm.DEPLOYED_FLAGS, ServiceReloadingBackToBack.class,
+        RELOADS, modelDirectory.toString(), Integer.toString(RELOADS));
+
+    // Loaded or refused; a refusal's figures may differ by what else the heap holds at the time.
+    String first = results.get("reload1").split(" ", 2)[0];
+    for (int reload = 2; reload <= RELOADS; reload++) {
+      assertEquals(first, results.get("reload" + reload).split(" ", 2)[0], "reload " + reload + " of " + results);
+    }
+  }
+
+  /**
+   * The model service serving v1 on free ports (arguments: the model directory, the reload count);
+   * reloads v2 and v3 in turn, back to back, printing each outcome.
+   */
+  static final class ServiceReloadingBackToBack {
+    private ServiceReloadingBackToBack() {}
+
+    public static void main(String[] args) {
+      GrpcServer server = ToyModelMain.start(Path.of(args[0]), "v1");
+      ManagedChannel admin = ToyModelMain.channelTo(server.adminPort());
+      try {
+        for (int reload = 1; reload <= Integer.parseInt(args[1]); reload++) {
+          ServiceJvm.result("reload" + reload,
+              ServiceJvm.reload(ModelAdminGrpc.newBlockingStub(admin), reload % 2 == 1 ? "v2" : "v3"));
+        }
+      } finally {
+        admin.shutdownNow();
+        server.close();
+      }
+      System.exit(0);
+    }
   }
 
   /**
