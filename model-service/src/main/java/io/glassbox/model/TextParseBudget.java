@@ -111,11 +111,15 @@ final class TextParseBudget {
         + " of the heap it has free; give it a larger heap)");
   }
 
-  /** Charges the characters read since the last line end, as {@link #LINE_BYTES_PER_CHAR} each. */
+  /**
+   * Charges the characters read since the last line end, as {@link #LINE_BYTES_PER_CHAR} each. A
+   * line ends, as for {@link BufferedReader#readLine}, at '\n', '\r' or "\r\n" (one end).
+   */
   private final class ChargedReader extends FilterReader {
     private final String file;
     private int lineNumber = 1;
     private long lineChars;
+    private boolean afterCarriageReturn;
 
     ChargedReader(InputStreamReader in, String file) {
       super(in);
@@ -132,11 +136,16 @@ final class TextParseBudget {
     public int read(char[] buffer, int offset, int length) throws IOException {
       int read = in.read(buffer, offset, length);
       for (int i = offset; i < offset + read; i++) {
-        if (buffer[i] == '\n') {
+        char c = buffer[i];
+        if (c == '\n' && afterCarriageReturn) {
+          afterCarriageReturn = false;
+        } else if (c == '\n' || c == '\r') {
           lineNumber++;
           lineChars = 0;
+          afterCarriageReturn = c == '\r';
         } else {
           lineChars++;
+          afterCarriageReturn = false;
         }
       }
       line = lineChars * LINE_BYTES_PER_CHAR;
