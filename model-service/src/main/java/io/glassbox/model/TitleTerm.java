@@ -82,11 +82,11 @@ public final class TitleTerm {
         int index = vocabulary.indexOf(itemId);
         if (tab < 0 || index <= 0) {
           throw new ModelLoadException(name + " line " + lineNumber + ": "
-              + (tab < 0 ? "expected item_id<TAB>word:weight ..." : "item " + itemId
+              + (tab < 0 ? "expected item_id<TAB>word:weight ..." : "item " + excerpt(itemId, "")
               + " is not in the vocabulary"));
         }
         if (itemWords[index] != null) {
-          throw new ModelLoadException(name + " line " + lineNumber + ": item " + itemId + " listed twice");
+          throw new ModelLoadException(name + " line " + lineNumber + ": item " + excerpt(itemId, "") + " listed twice");
         }
         // Terms one at a time, not split into an array: a line of many words would make one of
         // them all before anything could be charged.
@@ -106,8 +106,8 @@ public final class TitleTerm {
           int colon = term.lastIndexOf(':');
           itemValues[index][t] = colon <= 0 ? Float.NaN : parseFloat(term.substring(colon + 1));
           if (!Float.isFinite(itemValues[index][t])) {
-            throw new ModelLoadException(name + " line " + lineNumber + ": expected word:weight, got \""
-                + term + "\"");
+            throw new ModelLoadException(name + " line " + lineNumber + ": expected word:weight, got "
+                + excerpt(term, "\""));
           }
           String word = term.substring(0, colon);
           Integer id = wordIds.get(word);
@@ -184,6 +184,21 @@ public final class TitleTerm {
     List<Similar> out = new ArrayList<>(best);
     out.sort(BEST_FIRST);
     return out;
+  }
+
+  /** The most characters of a line's id or term that a message quotes. */
+  private static final int QUOTED_CHARS = 100;
+
+  /**
+   * {@code text} between {@code quote}s for a message, cut to its first {@link #QUOTED_CHARS}
+   * characters and its length when longer: a term or an id may be millions of characters, written
+   * whole into the log and the reload's answer otherwise.
+   */
+  private static String excerpt(String text, String quote) {
+    if (text.length() <= QUOTED_CHARS) {
+      return quote + text + quote;
+    }
+    return quote + text.substring(0, QUOTED_CHARS) + "\u2026" + quote + " (" + text.length() + " characters)";
   }
 
   /** The terms of a trimmed title vector: runs of characters between runs of spaces (one, empty, when it is). */

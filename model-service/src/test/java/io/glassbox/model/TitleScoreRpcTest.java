@@ -158,6 +158,12 @@ class TitleScoreRpcTest {
         "title_vectors.tsv line 7: item item-02 listed twice");
     assertLoadFails(modelDirectory, "c", VECTORS + "item-06\tred:x\n",
         "title_vectors.tsv line 7: expected word:weight, got \"red:x\"");
+    // What is quoted of the line is cut short: a term or an id of millions of characters would
+    // otherwise be written whole into the log and the reload's answer.
+    assertLoadFails(modelDirectory, "f", VECTORS + "item-06\tred:" + "x".repeat(150) + "\n",
+        "title_vectors.tsv line 7: expected word:weight, got \"red:" + "x".repeat(96) + "\u2026\" (154 characters)");
+    assertLoadFails(modelDirectory, "g", VECTORS + "item-" + "9".repeat(200) + "\tred:1\n",
+        "title_vectors.tsv line 7: item item-" + "9".repeat(95) + "\u2026 (205 characters) is not in the vocabulary");
     assertLoadFails(modelDirectory, "d", "item\tvector\n",
         "title_vectors.tsv must start with the header item_id<TAB>title_vector");
     Path folder = withTitleTerm(ModelFolders.addToyVersion(modelDirectory.resolve("e"), "v1"), VECTORS);
