@@ -16,10 +16,14 @@ import java.io.InputStreamReader;
  * is read; the charge that would pass the bound is refused with a {@link ModelLoadException}
  * naming the file, the line and the figures, before the heap can run out. A file's size says
  * little of this: the same bytes parse to 1 to 30 times as much, with short ids or rare words.
- * The estimate is at or above what a parse needs, measured as the least heap (-XX:+UseSerialGC)
- * that parses a file less that for an empty one: a vocabulary of 200k short lines 37.5 MB
- * estimated, 35.7 MB measured; title vectors of one item with 570k distinct words 77 MB, 71 MB;
- * 150k items with Amazon Beauty's title lengths (vocabulary and title vectors) 70 MB, 59 MB.
+ * With compressed references (a heap under 32 GB, as deployed) the estimate is at or above what a
+ * parse needs, measured as the least heap (-XX:+UseSerialGC) that parses a file less that for an
+ * empty one: a vocabulary of 200k short lines 37.5 MB estimated, 35.7 MB measured; title vectors
+ * of one item with 570k distinct words 77 MB, 71 MB; 150k items with Amazon Beauty's title lengths
+ * (vocabulary and title vectors) 70 MB, 59 MB. Without them (-XX:-UseCompressedOops, or a heap over
+ * 32 GB) headers and references are larger and the estimate falls about 20% short of what a parse
+ * holds: a parse may then take nearer a third of the spare heap than a quarter, which such a heap
+ * still has room for.
  */
 final class TextParseBudget {
   /**
