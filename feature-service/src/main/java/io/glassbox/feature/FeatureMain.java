@@ -25,7 +25,7 @@ public final class FeatureMain {
   public static final int DEFAULT_METRICS_PORT = 9452;
   /** What stops this service at start for the operator to fix, besides a bad setting or a taken port. */
   public static final List<Class<? extends RuntimeException>> SETUP_MISTAKES =
-      List.of(DatasetException.class, StoreUnavailableException.class);
+      List.of(DatasetException.class, StoreUnavailableException.class, StoreFullException.class);
 
   private FeatureMain() {}
 
@@ -36,7 +36,7 @@ public final class FeatureMain {
   /**
    * Serves on the GLASSBOX_* environment until SIGTERM and drains: 0. A setup mistake (a setting
    * that does not parse, a port in use, a data folder that is missing or malformed, a Redis that
-   * cannot be reached) is one ERROR line and 1.
+   * cannot be reached, a Redis whose maxmemory the seed reached) is one ERROR line and 1.
    */
   public static int serve() throws InterruptedException {
     return ServiceStartup.serve(SERVER_NAME, () -> start(ConfigSource.fromEnvironment()).serveUntilShutdown(),

@@ -40,6 +40,7 @@ import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
@@ -774,54 +775,74 @@ public final class RedisEventStore implements EventStore {
     long started = System.nanoTime();
     List<Dataset.Item> items = indexed.index().items();
     Map<String, Map<String, Double>> purchaseTimes = new HashMap<>();
-    try (AbstractPipeline pipeline = redis.pipelined()) {
-      long sequence = 0;
-      int pending = 0;
-      for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
-        List<Dataset.Interaction> rows = user.getValue();
-        Map<String, Double> members = new HashMap<>();
-        for (int i = 0; i < rows.size(); i++) {
-          sequence++;
-          Dataset.Interaction row = rows.get(i);
-          if (row.type() == EventType.PURCHASE) {
-            purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
-                .put(String.format("%016d", sequence), (double) row.epochSeconds());
+    // The customers sent, and those of them whose writes Redis confirmed, for a seed it refuses.
+    int usersSent = 0;
+    int usersWritten = 0;
+    try {
+      try (Pipeline pipeline = redis.pipelined()) {
+        long sequence = 0;
+        int pending = 0;
+        for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
+          usersSent++;
+          List<Dataset.Interaction> rows = user.getValue();
+          Map<String, Double> members = new HashMap<>();
+          for (int i = 0; i < rows.size(); i++) {
+            sequence++;
+            Dataset.Interaction row = rows.get(i);
+            if (row.type() == EventType.PURCHASE) {
+              purchaseTimes.computeIfAbsent(row.itemId(), k -> new HashMap<>())
+                  .put(String.format("%016d", sequence), (double) row.epochSeconds());
+            }
+            if (i >= rows.size() - maxEventsPerUser) {
+              members.put(TimelineMember.encode(row.nanos(), sequence, row.type(), row.basketId(), row.itemId()),
+                  (double) row.epochSeconds());
+            }
           }
-          if (i >= rows.size() - maxEventsPerUser) {
-            members.put(TimelineMember.encode(row.nanos(), sequence, row.type(), row.basketId(), row.itemId()),
-                (double) row.epochSeconds());
+          pipeline.zadd(timelineKey(user.getKey()), members);
+          seedDroppedPurchases(pipeline, user.getKey(), rows);
+          pipeline.hsetnx(USERS, user.getKey(), String.valueOf(rows.size()));
+          pending += members.size();
+          if (pending >= 20_000) {
+            syncOrThrow(pipeline);
+            usersWritten = usersSent;
+            pending = 0;
+            stopIfClosing();
           }
         }
-        pipeline.zadd(timelineKey(user.getKey()), members);
-        seedDroppedPurchases(pipeline, user.getKey(), rows);
-        pipeline.hsetnx(USERS, user.getKey(), String.valueOf(rows.size()));
-        pending += members.size();
-        if (pending >= 20_000) {
-          pipeline.sync();
-          pending = 0;
-          stopIfClosing();
+        for (int item = 0; item < items.size(); item++) {
+          String itemId = items.get(item).itemId();
+          pipeline.hsetnx(INTERACTIONS, itemId, String.valueOf(indexed.interactionCounts()[item]));
+          if (indexed.purchaseCounts()[item] > 0) {
+            pipeline.zadd(POPULAR, -indexed.purchaseCounts()[item], itemId, ZAddParams.zAddParams().nx());
+          }
         }
-      }
-      for (int item = 0; item < items.size(); item++) {
-        String itemId = items.get(item).itemId();
-        pipeline.hsetnx(INTERACTIONS, itemId, String.valueOf(indexed.interactionCounts()[item]));
-        if (indexed.purchaseCounts()[item] > 0) {
-          pipeline.zadd(POPULAR, -indexed.purchaseCounts()[item], itemId, ZAddParams.zAddParams().nx());
+        for (Map.Entry<String, Map<String, Double>> item : purchaseTimes.entrySet()) {
+          pipeline.zadd(purchasesKey(item.getKey()), item.getValue());
         }
+        indexed.latestPurchaseTime().ifPresent(latest -> pipeline.set(LATEST,
+            latest.getEpochSecond() + " " + TimelineMember.nanosField(latest.getNano()), SetParams.setParams().nx()));
+        // Ingested events sort after every dataset event of the same time.
+        pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());
+        syncOrThrow(pipeline);
+        usersWritten = usersSent;
       }
-      for (Map.Entry<String, Map<String, Double>> item : purchaseTimes.entrySet()) {
-        pipeline.zadd(purchasesKey(item.getKey()), item.getValue());
+      // The catalogue last, once the pipeline gave its connection back (one connection at a time):
+      // an ingestion refuses an item the catalogue lacks, so one that another replica sends into a
+      // Redis being seeded again is refused until everything else is in place, rather than counted
+      // before the dataset's counts (which are only set where absent).
+      writeItems(items);
+    } catch (JedisDataException e) {
+      if (!isOutOfMemory(e)) {
+        throw e;
       }
-      indexed.latestPurchaseTime().ifPresent(latest -> pipeline.set(LATEST,
-          latest.getEpochSecond() + " " + TimelineMember.nanosField(latest.getNano()), SetParams.setParams().nx()));
-      // Ingested events sort after every dataset event of the same time.
-      pipeline.set(SEQUENCE, String.valueOf(sequence), SetParams.setParams().nx());
-      pipeline.sync();
+      throw new StoreFullException("Redis " + redisName + " reached its maxmemory while seeding the data folder, "
+          + "with " + usersWritten + " of " + indexed.usersByActivity().size() + " customers written ("
+          + indexed.events() + " events, " + items.size() + " items in all): the folder needs more memory than "
+          + "Redis may use, and a partial seed is never served; raise Redis's maxmemory (deploy's Redis: "
+          + "--maxmemory in kubernetes/components/redis/redis.yaml or docker-compose.yml, with its memory limit) "
+          + "and start again, the seed then writes over what is there and completes; or delete the glassbox:* "
+          + "keys to free what this seed wrote", e);
     }
-    // The catalogue last: an ingestion refuses an item the catalogue lacks, so one that another
-    // replica sends into a Redis being seeded again is refused until everything else is in place,
-    // rather than counted before the dataset's counts (which are only set where absent).
-    writeItems(items);
     log.info("Seeded Redis {} with the dataset in {} ms: {} items, {} users, {} events",
         redisName, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), items.size(),
         indexed.usersByActivity().size(), indexed.events());
@@ -860,13 +881,31 @@ public final class RedisEventStore implements EventStore {
    * ingestion are not known to it: their items are not added.
    */
   private void seedDroppedPurchases(DatasetIndex.Indexed indexed) {
-    try (AbstractPipeline pipeline = redis.pipelined()) {
+    try (Pipeline pipeline = redis.pipelined()) {
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         seedDroppedPurchases(pipeline, user.getKey(), user.getValue());
       }
-      pipeline.sync();
+      syncOrThrow(pipeline);
     }
     log.info("Added to Redis {} the items of the dataset purchases its timelines do not keep", redisName);
+  }
+
+  /**
+   * Sends what {@code pipeline} holds and throws the first reply that is an error: {@code sync}
+   * alone keeps errors in replies nobody reads, so a seed past Redis's maxmemory would go on and
+   * write its marker over the writes Redis refused.
+   */
+  private static void syncOrThrow(Pipeline pipeline) {
+    for (Object reply : pipeline.syncAndReturnAll()) {
+      if (reply instanceof JedisDataException refused) {
+        throw refused;
+      }
+    }
+  }
+
+  /** Whether Redis refused a write for want of memory (maxmemory reached, with noeviction). */
+  private static boolean isOutOfMemory(JedisDataException e) {
+    return e.getMessage() != null && e.getMessage().startsWith("OOM");
   }
 
   /**
@@ -2110,7 +2149,7 @@ public final class RedisEventStore implements EventStore {
     } catch (JedisConnectionException e) {
       throw new StoreUnavailableException("Redis at " + redisName + " cannot be reached", e);
     } catch (JedisDataException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("OOM")) {
+      if (isOutOfMemory(e)) {
         throw new StoreFullException("Redis " + redisName + " is out of memory (maxmemory)", e);
       }
       throw new StoreUnavailableException("Redis " + redisName + " refused a command", e);
