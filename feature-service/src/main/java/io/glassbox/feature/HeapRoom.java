@@ -89,6 +89,21 @@ final class HeapRoom {
    * been stored.
    */
   void require(String what) {
+    if (!hasRoom()) {
+      double share = inUse();
+      throw new StoreFullException(String.format("the in-memory store refused %s: %.0f%% of the heap's "
+          + "long-lived part is in use after a collection, past its limit of %.0f%%; lower "
+          + FeatureConfig.MAX_EVENTS_KEY + " or " + FeatureConfig.DEDUPE_MAX_IDS_KEY + ", give the service "
+          + "more heap, or keep the events in Redis (" + FeatureConfig.STORE_KEY + "=redis)",
+          what, share * 100, limit * 100));
+    }
+  }
+
+  /**
+   * Whether the share in use after a collection is within the limit; past it, collects and reads
+   * again first, at most once an interval (see the class comment).
+   */
+  boolean hasRoom() {
     double share = inUse();
     if (share > limit && mayCollect()) {
       collect.run();
@@ -96,13 +111,7 @@ final class HeapRoom {
       intervalSeconds.set(share > limit
           ? Math.min(MOST_COLLECT_INTERVAL_SECONDS, 2 * intervalSeconds.get()) : COLLECT_INTERVAL_SECONDS);
     }
-    if (share > limit) {
-      throw new StoreFullException(String.format("the in-memory store refused %s: %.0f%% of the heap's "
-          + "long-lived part is in use after a collection, past its limit of %.0f%%; lower "
-          + FeatureConfig.MAX_EVENTS_KEY + " or " + FeatureConfig.DEDUPE_MAX_IDS_KEY + ", give the service "
-          + "more heap, or keep the events in Redis (" + FeatureConfig.STORE_KEY + "=redis)",
-          what, share * 100, limit * 100));
-    }
+    return share <= limit;
   }
 
   /** Whether this caller is the one to collect now: none has in the last interval. */
