@@ -83,7 +83,8 @@ final class PemFiles {
         throw new IllegalStateException("the JDK lacks " + algorithm + " keys", e);
       }
     }
-    throw new ConfigException(setting + "=" + file + " holds neither an RSA nor an EC key");
+    throw new ConfigException(setting + "=" + file + " holds neither an RSA nor an EC key (Ed25519 and RSA-PSS keys are not"
+        + " served: make an RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)");
   }
 
   /**

@@ -1,11 +1,16 @@
 package io.glassbox.server;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,6 +69,23 @@ class TlsFilesCheckedAtStartTest {
 
     assertEquals(mismatch(ecOther[1], ecService[0], "CN=ec-srv"), otherEc.getMessage());
     assertEquals(mismatch(service[1], ecService[0], "CN=ec-srv"), rsaForEc.getMessage());
+  }
+
+  @Test
+  void ed25519Key_isRefused_sayingWhichKeysServe() throws Exception {
+    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    Path key = dir.resolve("ed25519.key");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(US_ASCII))
+            .encodeToString(pair.getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n");
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty()));
+
+    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds neither an RSA nor an EC key (Ed25519 and RSA-PSS"
+        + " keys are not served: make an RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt"
+        + " ec_paramgen_curve:P-256)", e.getMessage());
   }
 
   @Test
