@@ -55,6 +55,12 @@ public final class DatasetReader {
   private final Path dataDir;
   private final LocalTimeZone timeZone;
   private final HeapRoom heap;
+  /**
+   * Whether a read has finished: the heap is looked at in the first read only, the service's start.
+   * A re-seed reads the folder again beside the co-purchase statistics the service holds, and a
+   * refusal there would leave it not serving for good, where running out of memory restarts it.
+   */
+  private volatile boolean readOnce;
 
   @Inject
   public DatasetReader(FeatureConfig config) {
@@ -87,7 +93,10 @@ public final class DatasetReader {
       throw new DatasetException("data folder " + dataDir.toAbsolutePath()
           + " does not exist; set " + FeatureConfig.DATA_DIR_KEY + " to a prepared dataset folder");
     }
-    return new Dataset(readItems(dataFile(ITEMS_FILE)), readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE));
+    Dataset dataset = new Dataset(readItems(dataFile(ITEMS_FILE)),
+        readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE));
+    readOnce = true;
+    return dataset;
   }
 
   private Path dataFile(String gzipName) {
@@ -191,7 +200,7 @@ public final class DatasetReader {
    * SIGTERM, until a startup probe kills it.
    */
   private void requireHeapRoom(Path file, long rows) {
-    if (!heap.hasRoom()) {
+    if (!readOnce && !heap.hasRoom()) {
       long heapMib = Runtime.getRuntime().maxMemory() >> 20;
       throw new DatasetException(String.format(java.util.Locale.ROOT, "data folder %s does not fit in the heap "
           + "(%d MiB): reading %s stopped at row %,d with %.0f%% of the heap's long-lived part in use after a "

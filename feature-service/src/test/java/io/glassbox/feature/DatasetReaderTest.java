@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,6 +25,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DatasetReaderTest {
+  /**
+   * The heap check is for the start: a re-seed reads the folder again while the service holds its
+   * co-purchase statistics, and a refusal there would leave the service not serving for good,
+   * where running out of memory restarts it.
+   */
+  @Test
+  void heapWithoutRoom_refusesTheFirstRead_notARereadOfTheSameReader() {
+    AtomicReference<Double> inUse = new AtomicReference<>(0.1);
+    DatasetReader reader = new DatasetReader(TestData.realDataDir(),
+        LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING), new HeapRoom(inUse::get, HeapRoom.DEFAULT_LIMIT));
+    int rows = reader.read().interactions().size();
+
+    inUse.set(0.99);
+
+    assertEquals(rows, reader.read().interactions().size());
+    DatasetReader starting = new DatasetReader(TestData.realDataDir(),
+        LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING), new HeapRoom(inUse::get, HeapRoom.DEFAULT_LIMIT));
+    assertThrows(DatasetException.class, starting::read);
+  }
+
   @Test
   void read_embeddedDataset_hasEveryRowAndLoadsQuickly() {
     // CPU time of this thread, not wall time: the build machine is shared, and a busy neighbour
