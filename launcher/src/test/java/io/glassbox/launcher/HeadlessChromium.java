@@ -284,9 +284,20 @@ final class HeadlessChromium implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     socket.abort();
+    // Its renderer and helper processes too, listed while they are still its children: one still
+    // writing into the profile folder made the test's temporary folder fail to delete.
+    List<ProcessHandle> children = process.descendants().toList();
     process.destroy();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    for (ProcessHandle child : children) {
+      child.destroy();
+      try {
+        child.onExit().get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        child.destroyForcibly();
+      }
     }
   }
 }
