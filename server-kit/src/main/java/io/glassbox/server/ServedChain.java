@@ -21,8 +21,9 @@ final class ServedChain {
 
   /**
    * The warning for the chain {@code served} (leaf first) of {@code certFile} when it does not
-   * reach one of {@code trusted}, the certificates of {@code caFile}: an issuer in neither file,
-   * or a root that is not among them.
+   * reach one of {@code trusted}, the certificates of {@code caFile}: an issuer in neither file
+   * (an intermediate the certificate file lacks, or the root the CA file lacks: the server cannot
+   * tell which, so the warning says both ways), or a root that is not among them.
    */
   static Optional<String> warning(Path certFile, List<X509Certificate> served, Path caFile,
       List<X509Certificate> trusted) {
@@ -33,12 +34,14 @@ final class ServedChain {
       walked.add(current);
       Optional<X509Certificate> issuer = issuerOf(current, known);
       if (issuer.isEmpty()) {
+        String issuerName = current.getIssuerX500Principal().getName();
         return Optional.of(TlsSettings.CERT_KEY + "=" + certFile + " holds no certificate of "
-            + current.getIssuerX500Principal().getName() + ", the issuer of " + subject(current) + ", and "
+            + issuerName + ", the issuer of " + subject(current) + ", and "
             + TlsSettings.CA_KEY + "=" + caFile + " holds none either: clients will fail every handshake with"
-            + " \"unable to get local issuer certificate\" (Java clients: \"PKIX path building failed\"). Append the"
-            + " intermediate certificate to " + certFile + ", after the server's own (cat intermediate.crt >> "
-            + certFile + ")");
+            + " \"unable to get local issuer certificate\" (Java clients: \"PKIX path building failed\"). If "
+            + issuerName + " is an intermediate CA, append its certificate to " + certFile + ", after the server's"
+            + " own (cat intermediate.crt >> " + certFile + "); if it is the root CA the clients trust, set "
+            + TlsSettings.CA_KEY + " to its certificate");
       }
       if (issuer.get().equals(current)) {
         return Optional.of(TlsSettings.CERT_KEY + "=" + certFile + " leads to " + subject(current) + ", which "

@@ -33,6 +33,7 @@ class CertificateChainWarningTest {
   private static Path leafWithIntermediate;
   private static Path[] direct;
   private static Path[] selfSigned;
+  private static Path otherRootFile;
 
   private final Closer closer = new Closer();
   private GrpcServer server;
@@ -48,6 +49,7 @@ class CertificateChainWarningTest {
         Files.readString(leafAlone[0]) + Files.readString(intermediateFile));
     direct = root.issue(dir, "direct");
     selfSigned = TestCertificates.selfSigned(dir, "self");
+    otherRootFile = TestCertificates.authority("other-root").writeCa(dir.resolve("other-root.crt"));
   }
 
   @AfterEach
@@ -64,8 +66,9 @@ class CertificateChainWarningTest {
     assertEquals(List.of("chained: " + TlsSettings.CERT_KEY + "=" + leafAlone[0] + " holds no certificate of"
         + " CN=shop-intermediate, the issuer of CN=srv, and " + TlsSettings.CA_KEY + "=" + rootFile + " holds none"
         + " either: clients will fail every handshake with \"unable to get local issuer certificate\" (Java clients:"
-        + " \"PKIX path building failed\"). Append the intermediate certificate to " + leafAlone[0] + ", after the"
-        + " server's own (cat intermediate.crt >> " + leafAlone[0] + ")"), warnings);
+        + " \"PKIX path building failed\"). If CN=shop-intermediate is an intermediate CA, append its certificate"
+        + " to " + leafAlone[0] + ", after the server's own (cat intermediate.crt >> " + leafAlone[0] + "); if it is"
+        + " the root CA the clients trust, set " + TlsSettings.CA_KEY + " to its certificate"), warnings);
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call());
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
   }
@@ -110,6 +113,24 @@ class CertificateChainWarningTest {
     assertEquals(Optional.empty(),
         new TlsSettings(Optional.of(leafAlone[0]), Optional.of(leafAlone[1]), Optional.of(intermediateFile))
             .chainWarning());
+  }
+
+  /**
+   * The intermediate is served and the CA file holds another root: what is missing is the root,
+   * not an intermediate, so "append the intermediate" alone would send the operator the wrong way.
+   */
+  @Test
+  void leafAndIntermediate_withAnotherRootInTheCaFile_isToldToSetTheCaFileToo() {
+    Optional<String> warning = new TlsSettings(Optional.of(leafWithIntermediate), Optional.of(leafAlone[1]),
+        Optional.of(otherRootFile)).chainWarning();
+
+    assertEquals(Optional.of(TlsSettings.CERT_KEY + "=" + leafWithIntermediate + " holds no certificate of"
+        + " CN=shop-root, the issuer of CN=shop-intermediate, and " + TlsSettings.CA_KEY + "=" + otherRootFile
+        + " holds none either: clients will fail every handshake with \"unable to get local issuer certificate\""
+        + " (Java clients: \"PKIX path building failed\"). If CN=shop-root is an intermediate CA, append its"
+        + " certificate to " + leafWithIntermediate + ", after the server's own (cat intermediate.crt >> "
+        + leafWithIntermediate + "); if it is the root CA the clients trust, set " + TlsSettings.CA_KEY
+        + " to its certificate"), warning);
   }
 
   @Test
