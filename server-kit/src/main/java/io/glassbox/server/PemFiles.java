@@ -16,6 +16,8 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,6 +32,13 @@ final class PemFiles {
       Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
   private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
   private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
+  /** The key algorithms a TLS server here is served with, in the order a PKCS#8 key is tried. */
+  private static final List<String> SERVED_KEYS = List.of("RSA", "EC");
+  /** Keys the JDK reads that are not served, with the words that name them, to tell them from a damaged file. */
+  private static final List<Map.Entry<String, String>> OTHER_KEYS = List.of(
+      Map.entry("RSASSA-PSS", "an RSA-PSS key"), Map.entry("Ed25519", "an Ed25519 key"),
+      Map.entry("Ed448", "an Ed448 key"), Map.entry("X25519", "an X25519 key"), Map.entry("X448", "an X448 key"),
+      Map.entry("DSA", "a DSA key"));
   private static final String PKCS8_END = "-----END PRIVATE KEY-----";
   private static final byte[] PROBE =
       "glassbox: does this key sign for this certificate?".getBytes(StandardCharsets.US_ASCII);
@@ -74,17 +83,32 @@ final class PemFiles {
       throw new ConfigException(setting + "=" + file + " holds a BEGIN PRIVATE KEY block that is not base64: "
           + e.getMessage());
     }
-    for (String algorithm : new String[] {"RSA", "EC"}) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-      } catch (InvalidKeySpecException notThisOne) {
-        // the next algorithm
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("the JDK lacks " + algorithm + " keys", e);
+    for (String algorithm : SERVED_KEYS) {
+      Optional<PrivateKey> key = readAs(algorithm, spec);
+      if (key.isPresent()) {
+        return key.get();
       }
     }
-    throw new ConfigException(setting + "=" + file + " holds neither an RSA nor an EC key (Ed25519 and RSA-PSS keys are not"
-        + " served: make an RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)");
+    for (Map.Entry<String, String> other : OTHER_KEYS) {
+      if (readAs(other.getKey(), spec).isPresent()) {
+        throw new ConfigException(setting + "=" + file + " holds " + other.getValue() + ", which is not served: make"
+            + " an RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256");
+      }
+    }
+    throw new ConfigException(setting + "=" + file + " holds a BEGIN PRIVATE KEY block that is no key this JDK reads"
+        + " (RSA, EC, RSA-PSS, Ed25519, Ed448, X25519, X448, DSA): damaged or cut short? openssl pkey -in " + file
+        + " -noout says what is wrong with it");
+  }
+
+  /** {@code spec} read as an {@code algorithm} key, empty when it is not one (or not a readable key at all). */
+  private static Optional<PrivateKey> readAs(String algorithm, PKCS8EncodedKeySpec spec) {
+    try {
+      return Optional.of(KeyFactory.getInstance(algorithm).generatePrivate(spec));
+    } catch (InvalidKeySpecException notThisOne) {
+      return Optional.empty();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK lacks " + algorithm + " keys", e);
+    }
   }
 
   /**

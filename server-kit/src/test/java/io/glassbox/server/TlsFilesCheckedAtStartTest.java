@@ -83,9 +83,27 @@ class TlsFilesCheckedAtStartTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty()));
 
-    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds neither an RSA nor an EC key (Ed25519 and RSA-PSS"
-        + " keys are not served: make an RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt"
-        + " ec_paramgen_curve:P-256)", e.getMessage());
+    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds an Ed25519 key, which is not served: make an RSA or EC"
+        + " key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256", e.getMessage());
+  }
+
+  /** A key file damaged in transit (bytes changed, base64 still well formed) is not "another kind of key". */
+  @Test
+  void damagedKey_isRefused_asDamaged() throws Exception {
+    byte[] encoded = Files.readString(service[1]).lines().filter(line -> !line.startsWith("-----"))
+        .collect(java.util.stream.Collectors.joining()).transform(Base64.getDecoder()::decode);
+    byte[] damaged = java.util.Arrays.copyOf(encoded, encoded.length / 2);
+    Path key = dir.resolve("damaged.key");
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(US_ASCII)).encodeToString(damaged)
+        + "\n-----END PRIVATE KEY-----\n");
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty()));
+
+    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds a BEGIN PRIVATE KEY block that is no key this JDK reads"
+        + " (RSA, EC, RSA-PSS, Ed25519, Ed448, X25519, X448, DSA): damaged or cut short? openssl pkey -in " + key
+        + " -noout says what is wrong with it", e.getMessage());
   }
 
   @Test
