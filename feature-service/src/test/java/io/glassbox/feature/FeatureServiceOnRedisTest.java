@@ -24,6 +24,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
@@ -77,6 +78,24 @@ class FeatureServiceOnRedisTest {
         .setEventId(eventId)
         .setEvent(Event.newBuilder().setItemId(item).setTime(Timestamp.newBuilder().setSeconds(second))))
         .build();
+  }
+
+  /** {@code events} purchases by {@code user} in one order, each with its own event id. */
+  private static IngestEventsRequest order(String user, int events) {
+    IngestEventsRequest.Builder request = IngestEventsRequest.newBuilder();
+    for (int i = 0; i < events; i++) {
+      request.addEvents(UserEvent.newBuilder()
+          .setUserId(user)
+          .setEventId(user + "-event-" + i)
+          .setEvent(Event.newBuilder().setItemId("85123A").setBasketId(user + "-order")
+              .setTime(Timestamp.newBuilder().setSeconds(1_700_000_000L + i))));
+    }
+    return request.build();
+  }
+
+  private static long usedMemory(Jedis jedis) {
+    return Long.parseLong(jedis.info("memory").lines().filter(line -> line.startsWith("used_memory:"))
+        .findFirst().orElseThrow().split(":")[1].trim());
   }
 
   private static GetUserHistoryResponse history(GrpcServer server, String user) {
@@ -171,6 +190,56 @@ class FeatureServiceOnRedisTest {
       } finally {
         jedis.configSet("maxmemory", "0");
       }
+    } finally {
+      service.close();
+    }
+  }
+
+  /**
+   * Ingesting into a Redis filling up to its maxmemory (noeviction): every call answered OK is
+   * stored whole, and the first call refused RESOURCE_EXHAUSTED stored nothing of its events,
+   * dedupe keys or order lines, so resending it with the same event ids once Redis has room stores
+   * every event, none taken as a duplicate.
+   */
+  @Test
+  void ingestUntilRedisIsFull_everyAcknowledgedEventIsStored_andTheRefusedCallResentLaterIsStoredWhole() {
+    int events = 100;
+    GrpcServer service = startService();
+    try (Jedis jedis = redis.connect()) {
+      jedis.configSet("maxmemory-policy", "noeviction");
+      jedis.configSet("maxmemory", String.valueOf(usedMemory(jedis) + 1_000_000));
+      int acknowledged = 0;
+      IngestEventsRequest refused = null;
+      long linesBefore;
+      try {
+        while (refused == null) {
+          IngestEventsRequest next = order("filling-" + acknowledged, events);
+          try {
+            assertEquals(events, call(service, stub -> stub.ingestEvents(next)).getAcceptedCount());
+            acknowledged++;
+          } catch (StatusRuntimeException e) {
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+            refused = next;
+          }
+          assertTrue(acknowledged < 1000, "Redis never filled up");
+        }
+        assertTrue(acknowledged > 0, "Redis was full before the first call");
+        for (int i = 0; i < acknowledged; i++) {
+          assertEquals(events, history(service, "filling-" + i).getTotalEvents(), "acknowledged call " + i);
+        }
+        String user = "filling-" + acknowledged;
+        assertEquals(0, history(service, user).getTotalEvents(), "the refused call stored none of its events");
+        assertEquals(Set.of(), jedis.keys(RedisEventStore.PREFIX + "e:" + user.length() + ":" + user + "*"));
+        linesBefore = jedis.xlen(RedisEventStore.ORDER_LINES);
+      } finally {
+        jedis.configSet("maxmemory", "0");
+      }
+      IngestEventsRequest resend = refused;
+      IngestEventsResponse resent = call(service, stub -> stub.ingestEvents(resend));
+
+      assertEquals(List.of(events, 0), List.of(resent.getAcceptedCount(), resent.getDuplicateCount()));
+      assertEquals(events, history(service, "filling-" + acknowledged).getTotalEvents());
+      assertEquals(linesBefore + events, jedis.xlen(RedisEventStore.ORDER_LINES));
     } finally {
       service.close();
     }
