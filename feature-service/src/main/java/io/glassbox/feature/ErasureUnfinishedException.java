@@ -13,7 +13,12 @@ public final class ErasureUnfinishedException extends RuntimeException {
     /** The user's events changed under every try: retrying helps once their ingestion stops (ABORTED). */
     EVENTS_KEPT_CHANGING,
     /** The user is erased but the compaction removing their order lines did not finish: erase again (UNAVAILABLE). */
-    ORDER_LINES_LEFT
+    ORDER_LINES_LEFT,
+    /**
+     * The user is erased but the store is full (Redis at its maxmemory), which refused the compaction
+     * removing their order lines: erase again once it has room (RESOURCE_EXHAUSTED).
+     */
+    STORE_FULL
   }
 
   private final Reason reason;

@@ -1792,6 +1792,9 @@ public final class RedisEventStore implements EventStore {
       .replace("WITHDRAWN_ORDERS", WITHDRAWN_ORDERS)
       .replace("WITHDRAWN_BASKETS", WITHDRAWN_BASKETS);
   private static final int ERASE_TRIES = 5;
+  /** How an erasure whose compaction did not remove the user's order lines begins its description. */
+  private static final String ORDER_LINES_LEFT = "user erased and their orders withdrawn from co-purchase, but their"
+      + " order lines are not yet gone from " + ORDER_LINES + ": ";
   /** How long an erasure waits for the compaction that removes the user's order lines. */
   private static final Duration ERASE_COMPACTION_WAIT = Duration.ofSeconds(10);
   private static final long ERASE_COMPACTION_POLL_MILLIS = 50;
@@ -1812,6 +1815,8 @@ public final class RedisEventStore implements EventStore {
    *
    * @throws ErasureUnfinishedException when the user's events changed under every try, or their
    *     records are erased but the compaction did not finish within {@link #ERASE_COMPACTION_WAIT}
+   *     or Redis refused it for want of memory (maxmemory): the erase script runs on a full Redis,
+   *     its first write (HDEL) freeing memory, while the compaction's first writes add some
    */
   @Override
   public ErasedUser eraseUser(String userId) {
@@ -1834,9 +1839,8 @@ public final class RedisEventStore implements EventStore {
         deleteDedupeKeysOfEventsNotHeld(userId);
         String lastNaming = (String) answer.get(1);
         if (!lastNaming.isEmpty() && !compactThrough(lastNaming)) {
-          throw new ErasureUnfinishedException(ErasureUnfinishedException.Reason.ORDER_LINES_LEFT, "user erased and"
-              + " their orders withdrawn from co-purchase, but their order lines are not yet gone from " + ORDER_LINES
-              + ": the compaction that removes them did not finish within " + eraseCompactionWait.toSeconds()
+          throw new ErasureUnfinishedException(ErasureUnfinishedException.Reason.ORDER_LINES_LEFT, ORDER_LINES_LEFT
+              + "the compaction that removes them did not finish within " + eraseCompactionWait.toSeconds()
               + " s; erase again", "Redis " + redisName);
         }
         return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed.size(), orders) : ErasedUser.NOTHING;
@@ -1946,6 +1950,9 @@ public final class RedisEventStore implements EventStore {
    * Compacts the order lines until none up to {@code line} is left, waiting for a compaction
    * another replica runs; false when that did not happen within {@link #eraseCompactionWait} or a
    * compaction failed.
+   *
+   * @throws ErasureUnfinishedException when Redis refused the compaction for want of memory: the
+   *     user is erased, which the caller is told, not that nothing was stored
    */
   private boolean compactThrough(String line) {
     long deadline = System.nanoTime() + eraseCompactionWait.toNanos();
@@ -1961,6 +1968,10 @@ public final class RedisEventStore implements EventStore {
       } catch (StoreUnavailableException e) {
         log.warn("Compacting the order lines of Redis {} after an erasure failed", redisName, e);
         return false;
+      } catch (StoreFullException e) {
+        throw new ErasureUnfinishedException(ErasureUnfinishedException.Reason.STORE_FULL, ORDER_LINES_LEFT
+            + "the feature store is full, and the compaction that removes them needs room in it; erase again once it"
+            + " has room", "Redis " + redisName);
       }
       if (System.nanoTime() - deadline > 0) {
         return false;

@@ -60,7 +60,8 @@ final class StoreCalls {
    * the same event ids), RESOURCE_EXHAUSTED when the backend is full. An erasure that stopped short
    * says what is left and what to do ({@link ErasureUnfinishedException}): ABORTED when the user's
    * events kept changing (a conflict: retry once their ingestion stops), UNAVAILABLE when the
-   * compaction did not finish (erase again). The description never carries internals.
+   * compaction did not finish (erase again), RESOURCE_EXHAUSTED when the full store refused it (erase
+   * again once it has room). The description never carries internals.
    */
   static <T> T call(Supplier<T> call) {
     try {
@@ -83,8 +84,11 @@ final class StoreCalls {
     } catch (ErasureUnfinishedException e) {
       // An admin's call, rare: each is logged, with the Redis it ran on; the caller is told what to do.
       log.warn("Erasure unfinished: {}", e.getMessage());
-      throw status(e.reason() == ErasureUnfinishedException.Reason.EVENTS_KEPT_CHANGING ? Status.ABORTED
-          : Status.UNAVAILABLE, e.description());
+      throw status(switch (e.reason()) {
+        case EVENTS_KEPT_CHANGING -> Status.ABORTED;
+        case ORDER_LINES_LEFT -> Status.UNAVAILABLE;
+        case STORE_FULL -> Status.RESOURCE_EXHAUSTED;
+      }, e.description());
     } catch (StoreFullException e) {
       FULL.log(log, Level.ERROR, "Feature store full: {}", e.getMessage());
       throw status(Status.RESOURCE_EXHAUSTED, "the feature store is full; nothing was stored");

@@ -154,6 +154,37 @@ class EraseUserOnRedisTest {
         refused.getStatus().getDescription());
   }
 
+  /**
+   * A Redis at its maxmemory (noeviction, as deploy's runs) lets the erase script run, as its first
+   * write frees memory, but refuses the compaction that removes the order lines: the caller is told
+   * the user is erased and what is left, not that nothing was stored; once Redis has room, erasing
+   * again removes the lines.
+   */
+  @Test
+  void eraseUser_redisAtItsMaxmemory_erasesTheUser_andIsResourceExhaustedSayingTheOrderLinesAreLeft() {
+    List<String> items = List.of("C", "D");
+    Map<String, List<CoPurchaseNeighbour>> withoutTheUser = neighboursOf(items);
+    store.append(List.of(event(EventType.PURCHASE, "C", 100, "w1"), event(EventType.PURCHASE, "D", 100, "w1")));
+    try (Jedis direct = redis.connect()) {
+      direct.configSet("maxmemory-policy", "noeviction");
+      direct.configSet("maxmemory", "1");
+      try {
+        StatusRuntimeException refused = refusedErasing("w");
+
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+        assertEquals("user erased and their orders withdrawn from co-purchase, but their order lines are not yet gone"
+            + " from glassbox:orders: the feature store is full, and the compaction that removes them needs room in it;"
+            + " erase again once it has room", refused.getStatus().getDescription());
+        assertFalse(store.history("w", 10).knownUser(), "the user's events are erased");
+        assertEquals(withoutTheUser, neighboursOf(items), "their order withdrawn");
+      } finally {
+        direct.configSet("maxmemory", "0");
+      }
+      admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
+      assertEquals(0, direct.xlen(RedisEventStore.ORDER_LINES), "the user's lines and the withdrawal trimmed");
+    }
+  }
+
   @Test
   void eraseUser_redisDown_isUnavailableWithTheGenericText_namingNoRedis() {
     redis.kill();
