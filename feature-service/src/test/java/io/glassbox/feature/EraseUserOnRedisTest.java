@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -165,23 +166,49 @@ class EraseUserOnRedisTest {
     List<String> items = List.of("C", "D");
     Map<String, List<CoPurchaseNeighbour>> withoutTheUser = neighboursOf(items);
     store.append(List.of(event(EventType.PURCHASE, "C", 100, "w1"), event(EventType.PURCHASE, "D", 100, "w1")));
+    StatusRuntimeException refused = whileRedisIsFull(() -> refusedErasing("w"));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertEquals("user erased and their orders withdrawn from co-purchase, but their order lines are not yet gone"
+        + " from glassbox:orders: the feature store is full, and the compaction that removes them needs room in it;"
+        + " erase again once it has room", refused.getStatus().getDescription());
+    assertFalse(store.history("w", 10).knownUser(), "the user's events are erased");
+    assertEquals(withoutTheUser, neighboursOf(items), "their order withdrawn");
+    admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
+    assertEquals(0, orderLines(), "the user's lines and the withdrawal trimmed");
+  }
+
+  /**
+   * A user of the data folder on a Redis at its maxmemory: taking their rows out of the seeded
+   * counts writes first, and Redis refuses that, so nothing of theirs is erased and the answer says so.
+   */
+  @Test
+  void eraseUser_ofTheDataFolder_redisAtItsMaxmemory_isResourceExhaustedWithNothingErased() {
+    long events = store.history("u1", EVENTS_PER_USER).totalEvents();
+    StatusRuntimeException refused = whileRedisIsFull(() -> refusedErasing("u1"));
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+    assertEquals("the feature store is full; nothing was stored", refused.getStatus().getDescription());
+    assertEquals(events, store.history("u1", EVENTS_PER_USER).totalEvents());
+    assertEquals(0, orderLines(), "no withdrawal line");
+  }
+
+  /** What {@code call} returns on a Redis at its maxmemory (noeviction, as deploy's runs), which has room again after. */
+  private <T> T whileRedisIsFull(Supplier<T> call) {
     try (Jedis direct = redis.connect()) {
       direct.configSet("maxmemory-policy", "noeviction");
       direct.configSet("maxmemory", "1");
       try {
-        StatusRuntimeException refused = refusedErasing("w");
-
-        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
-        assertEquals("user erased and their orders withdrawn from co-purchase, but their order lines are not yet gone"
-            + " from glassbox:orders: the feature store is full, and the compaction that removes them needs room in it;"
-            + " erase again once it has room", refused.getStatus().getDescription());
-        assertFalse(store.history("w", 10).knownUser(), "the user's events are erased");
-        assertEquals(withoutTheUser, neighboursOf(items), "their order withdrawn");
+        return call.get();
       } finally {
         direct.configSet("maxmemory", "0");
       }
-      admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
-      assertEquals(0, direct.xlen(RedisEventStore.ORDER_LINES), "the user's lines and the withdrawal trimmed");
+    }
+  }
+
+  private long orderLines() {
+    try (Jedis direct = redis.connect()) {
+      return direct.xlen(RedisEventStore.ORDER_LINES);
     }
   }
 
