@@ -32,13 +32,13 @@ final class PemFiles {
       Pattern.compile("-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----");
   private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
   private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
-  /** The key algorithms a TLS server here is served with, in the order a PKCS#8 key is tried. */
-  private static final List<String> SERVED_KEYS = List.of("RSA", "EC");
-  /** Keys the JDK reads that are not served, with the words that name them, to tell them from a damaged file. */
-  private static final List<Map.Entry<String, String>> OTHER_KEYS = List.of(
-      Map.entry("RSASSA-PSS", "an RSA-PSS key"), Map.entry("Ed25519", "an Ed25519 key"),
-      Map.entry("Ed448", "an Ed448 key"), Map.entry("X25519", "an X25519 key"), Map.entry("X448", "an X448 key"),
-      Map.entry("DSA", "a DSA key"));
+  private static final String RSA_OID = "1.2.840.113549.1.1.1";
+  private static final String EC_OID = "1.2.840.10045.2.1";
+  /** Keys that are not served, by their algorithm identifier, with the words that name them. */
+  private static final Map<String, String> OTHER_KEYS = Map.of(
+      "1.2.840.113549.1.1.10", "an RSA-PSS key", "1.3.101.112", "an Ed25519 key", "1.3.101.113", "an Ed448 key",
+      "1.3.101.110", "an X25519 key", "1.3.101.111", "an X448 key", "1.2.840.10040.4.1", "a DSA key",
+      "1.2.840.113549.1.3.1", "a DH key", "1.2.156.10197.1.301", "an SM2 key");
   private static final String PKCS8_END = "-----END PRIVATE KEY-----";
   private static final byte[] PROBE =
       "glassbox: does this key sign for this certificate?".getBytes(StandardCharsets.US_ASCII);
@@ -76,38 +76,99 @@ final class PemFiles {
     if (begin < 0 || end < begin) {
       throw new ConfigException(setting + "=" + file + noPkcs8Key(setting, file, text));
     }
-    PKCS8EncodedKeySpec spec;
+    byte[] encoded;
     try {
-      spec = new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end)));
+      encoded = Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(setting + "=" + file + " holds a BEGIN PRIVATE KEY block that is not base64: "
           + e.getMessage());
     }
-    for (String algorithm : SERVED_KEYS) {
-      Optional<PrivateKey> key = readAs(algorithm, spec);
-      if (key.isPresent()) {
-        return key.get();
-      }
+    String algorithm = algorithmOid(encoded).orElseThrow(() -> new ConfigException(setting + "=" + file
+        + " holds a BEGIN PRIVATE KEY block that is not a PKCS#8 key: damaged or cut short? openssl pkey -in " + file
+        + " -noout says what is wrong with it"));
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(encoded);
+    switch (algorithm) {
+      case RSA_OID:
+        return readAs("RSA", spec).orElseThrow(() -> new ConfigException(setting + "=" + file + " holds an RSA key"
+            + " this JDK cannot read: damaged? openssl pkey -in " + file + " -noout says what is wrong with it"));
+      case EC_OID:
+        return readAs("EC", spec).orElseThrow(() -> new ConfigException(setting + "=" + file + " holds an EC key"
+            + " this JDK cannot read: its curve given by explicit parameters rather than by name, or the file damaged"
+            + " (openssl pkey -in " + file + " -noout -text shows which); make an EC key on a named curve, e.g."
+            + " openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256"));
+      default:
+        throw new ConfigException(setting + "=" + file + " holds "
+            + OTHER_KEYS.getOrDefault(algorithm, "a key of algorithm " + algorithm) + ", which is not served: make an"
+            + " RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256");
     }
-    for (Map.Entry<String, String> other : OTHER_KEYS) {
-      if (readAs(other.getKey(), spec).isPresent()) {
-        throw new ConfigException(setting + "=" + file + " holds " + other.getValue() + ", which is not served: make"
-            + " an RSA or EC key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256");
-      }
-    }
-    throw new ConfigException(setting + "=" + file + " holds a BEGIN PRIVATE KEY block that is no key this JDK reads"
-        + " (RSA, EC, RSA-PSS, Ed25519, Ed448, X25519, X448, DSA): damaged or cut short? openssl pkey -in " + file
-        + " -noout says what is wrong with it");
   }
 
-  /** {@code spec} read as an {@code algorithm} key, empty when it is not one (or not a readable key at all). */
+  /** {@code spec} read as an {@code algorithm} key, empty when it is not one that reads. */
   private static Optional<PrivateKey> readAs(String algorithm, PKCS8EncodedKeySpec spec) {
     try {
       return Optional.of(KeyFactory.getInstance(algorithm).generatePrivate(spec));
-    } catch (InvalidKeySpecException notThisOne) {
+    } catch (InvalidKeySpecException notReadable) {
       return Optional.empty();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK lacks " + algorithm + " keys", e);
+    }
+  }
+
+  /**
+   * The dotted algorithm identifier of a PKCS#8 PrivateKeyInfo ({@code SEQUENCE { INTEGER,
+   * SEQUENCE { OID, ... }, ... }}), empty when {@code der} is not one: it tells the kind of key
+   * from what the file says it is, not from which key factory happens to read its bytes (the
+   * JDK's DSA one reads other keys' bytes).
+   */
+  static Optional<String> algorithmOid(byte[] der) {
+    try {
+      Der outer = Der.at(der, 0, der.length);
+      Der version = Der.at(der, outer.start(), outer.end());
+      Der algorithm = Der.at(der, version.end(), outer.end());
+      Der oid = Der.at(der, algorithm.start(), algorithm.end());
+      if (outer.tag() != 0x30 || outer.end() != der.length || version.tag() != 0x02 || algorithm.tag() != 0x30
+          || oid.tag() != 0x06 || oid.start() == oid.end()) {
+        return Optional.empty();
+      }
+      StringBuilder dotted = new StringBuilder();
+      int first = der[oid.start()] & 0xff;
+      dotted.append(Math.min(first / 40, 2)).append('.').append(first - 40 * Math.min(first / 40, 2));
+      long arc = 0;
+      for (int i = oid.start() + 1; i < oid.end(); i++) {
+        arc = (arc << 7) | (der[i] & 0x7f);
+        if ((der[i] & 0x80) == 0) {
+          dotted.append('.').append(arc);
+          arc = 0;
+        }
+      }
+      return Optional.of(dotted.toString());
+    } catch (IndexOutOfBoundsException notDer) {
+      return Optional.empty();
+    }
+  }
+
+  /** One DER element: its tag and where its contents start and end in the bytes. */
+  private record Der(int tag, int start, int end) {
+    /** The element at {@code offset}, which must end by {@code limit}. */
+    static Der at(byte[] der, int offset, int limit) {
+      int tag = der[offset] & 0xff;
+      int lengthByte = der[offset + 1] & 0xff;
+      int start = offset + 2;
+      int length = lengthByte;
+      if (lengthByte >= 0x80) {
+        int bytes = lengthByte & 0x7f;
+        if (bytes == 0 || bytes > 3) {
+          throw new IndexOutOfBoundsException("length of " + bytes + " bytes");
+        }
+        length = 0;
+        for (int i = 0; i < bytes; i++) {
+          length = (length << 8) | (der[start++] & 0xff);
+        }
+      }
+      if (start + length > limit) {
+        throw new IndexOutOfBoundsException("element past its container");
+      }
+      return new Der(tag, start, start + length);
     }
   }
 
@@ -159,11 +220,25 @@ final class PemFiles {
 
   /**
    * Refuses a key that is not the private key of {@code certificate}: it signs a few bytes that
-   * the certificate's public key must verify (RSA and EC alike).
+   * the certificate's public key must verify (RSA and EC alike); a key it cannot sign with at all
+   * (an EC curve the JDK lacks, such as secp256k1) is refused as such, not as another's key.
    */
   static void requireKeyOf(X509Certificate certificate, String certSetting, Path certFile, PrivateKey key,
       String keySetting, Path keyFile) {
-    if (!signsFor(key, certificate.getPublicKey())) {
+    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+    byte[] signature;
+    try {
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(PROBE);
+      signature = signer.sign();
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException(keySetting + "=" + keyFile + " holds " + (key.getAlgorithm().equals("EC") ? "an EC"
+          : "an RSA") + " key this JDK does not sign with (" + e.getMessage() + "): TLS here serves RSA keys and EC"
+          + " keys on P-256, P-384 or P-521; make one, e.g. openssl genpkey -algorithm EC -pkeyopt"
+          + " ec_paramgen_curve:P-256");
+    }
+    if (!verifies(algorithm, signature, certificate.getPublicKey(), key.getAlgorithm())) {
       throw new ConfigException(keySetting + "=" + keyFile + " is not the private key of the certificate in "
           + certSetting + "=" + certFile + " (" + certificate.getSubjectX500Principal().getName()
           + "): every TLS handshake would fail. Set " + keySetting + " to the key the certificate was issued for"
@@ -171,16 +246,12 @@ final class PemFiles {
     }
   }
 
-  private static boolean signsFor(PrivateKey key, PublicKey publicKey) {
-    if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
+  /** Whether {@code publicKey}, of a key of {@code keyAlgorithm}, verifies {@code signature} of the probe. */
+  private static boolean verifies(String algorithm, byte[] signature, PublicKey publicKey, String keyAlgorithm) {
+    if (!keyAlgorithm.equals(publicKey.getAlgorithm())) {
       return false;
     }
-    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
     try {
-      Signature signer = Signature.getInstance(algorithm);
-      signer.initSign(key);
-      signer.update(PROBE);
-      byte[] signature = signer.sign();
       Signature verifier = Signature.getInstance(algorithm);
       verifier.initVerify(publicKey);
       verifier.update(PROBE);

@@ -73,37 +73,101 @@ class TlsFilesCheckedAtStartTest {
 
   @Test
   void ed25519Key_isRefused_sayingWhichKeysServe() throws Exception {
-    KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    Path key = dir.resolve("ed25519.key");
-    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(US_ASCII))
-            .encodeToString(pair.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n");
-
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty()));
+    Path key = pkcs8File("ed25519.key", KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate()
+        .getEncoded());
 
     assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds an Ed25519 key, which is not served: make an RSA or EC"
-        + " key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256", e.getMessage());
+        + " key, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256", refusal(key));
   }
 
-  /** A key file damaged in transit (bytes changed, base64 still well formed) is not "another kind of key". */
+  /** A key file damaged in transit (cut short, base64 still well formed) is not "another kind of key". */
   @Test
-  void damagedKey_isRefused_asDamaged() throws Exception {
-    byte[] encoded = Files.readString(service[1]).lines().filter(line -> !line.startsWith("-----"))
-        .collect(java.util.stream.Collectors.joining()).transform(Base64.getDecoder()::decode);
-    byte[] damaged = java.util.Arrays.copyOf(encoded, encoded.length / 2);
-    Path key = dir.resolve("damaged.key");
-    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(US_ASCII)).encodeToString(damaged)
-        + "\n-----END PRIVATE KEY-----\n");
+  void keyCutShort_isRefused_asDamaged() throws Exception {
+    byte[] encoded = pkcs8Bytes(service[1]);
+    Path key = pkcs8File("cut.key", java.util.Arrays.copyOf(encoded, encoded.length / 2));
 
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty()));
+    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds a BEGIN PRIVATE KEY block that is not a PKCS#8 key:"
+        + " damaged or cut short? openssl pkey -in " + key + " -noout says what is wrong with it", refusal(key));
+  }
 
-    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds a BEGIN PRIVATE KEY block that is no key this JDK reads"
-        + " (RSA, EC, RSA-PSS, Ed25519, Ed448, X25519, X448, DSA): damaged or cut short? openssl pkey -in " + key
-        + " -noout says what is wrong with it", e.getMessage());
+  /**
+   * One byte changed inside an EC key: a key factory that does not check the algorithm (the JDK's
+   * DSA one) reads it, so the kind is told by the key's algorithm identifier, not by who reads it.
+   */
+  @Test
+  void ecKeyDamagedInside_isNotCalledADsaKey() throws Exception {
+    byte[] encoded = KeyPairGenerator.getInstance("EC").generateKeyPair().getPrivate().getEncoded();
+    // 30 L | 02 01 00 | 30 13 <ecPublicKey, P-256> | 04 L 30 ...: the inner SEQUENCE becomes an INTEGER.
+    int inner = 2 + 3 + 2 + encoded[6] + 2;
+    assertEquals(0x30, encoded[inner]);
+    encoded[inner] = 0x02;
+    Path key = pkcs8File("ec-damaged.key", encoded);
+
+    assertEquals(ecUnreadable(key), refusal(key));
+  }
+
+  /** An EC key whose curve is given by its parameters, not by name: not damaged, not read here either. */
+  @Test
+  void ecKeyWithExplicitCurveParameters_isToldToUseANamedCurve() throws Exception {
+    Path key = pkcs8File("explicit.key", explicitParametersKey());
+
+    assertEquals(ecUnreadable(key), refusal(key));
+  }
+
+  @Test
+  void dhKey_isNamed_notCalledDamagedOrDsa() throws Exception {
+    Path key = pkcs8File("dh.key", KeyPairGenerator.getInstance("DH").generateKeyPair().getPrivate().getEncoded());
+
+    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds a DH key, which is not served: make an RSA or EC key,"
+        + " e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256", refusal(key));
+  }
+
+  /** secp256k1 reads as an EC key but the JDK does not sign with it: not "another certificate's key". */
+  @Test
+  void ecKeyOnACurveTheJdkDoesNotSignWith_isSaidSo() throws Exception {
+    KeyPairGenerator secp256k1 = KeyPairGenerator.getInstance("EC",
+        new org.bouncycastle.jce.provider.BouncyCastleProvider());
+    secp256k1.initialize(new java.security.spec.ECGenParameterSpec("secp256k1"));
+    Path key = pkcs8File("secp256k1.key", secp256k1.generateKeyPair().getPrivate().getEncoded());
+
+    assertEquals("GLASSBOX_TLS_KEY_FILE=" + key + " holds an EC key this JDK does not sign with (Curve not"
+        + " supported: secp256k1 (1.3.132.0.10)): TLS here serves RSA keys and EC keys on P-256, P-384 or P-521;"
+        + " make one, e.g. openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256", refusal(key));
+  }
+
+  private String ecUnreadable(Path key) {
+    return "GLASSBOX_TLS_KEY_FILE=" + key + " holds an EC key this JDK cannot read: its curve given by explicit"
+        + " parameters rather than by name, or the file damaged (openssl pkey -in " + key + " -noout -text shows"
+        + " which); make an EC key on a named curve, e.g. openssl genpkey -algorithm EC -pkeyopt"
+        + " ec_paramgen_curve:P-256";
+  }
+
+  /** A P-256 key with its curve written out as parameters (openssl's ec_param_enc:explicit). */
+  private static byte[] explicitParametersKey() throws Exception {
+    KeyPairGenerator named = KeyPairGenerator.getInstance("EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
+    named.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    java.security.interfaces.ECPrivateKey key = (java.security.interfaces.ECPrivateKey) named.generateKeyPair()
+        .getPrivate();
+    org.bouncycastle.asn1.x9.X9ECParameters curve = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByName("secp256r1");
+    org.bouncycastle.asn1.x509.AlgorithmIdentifier algorithm = new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+        org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey, curve);
+    return new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(algorithm,
+        new org.bouncycastle.asn1.sec.ECPrivateKey(256, key.getS())).getEncoded();
+  }
+
+  /** The message new TlsSettings refuses the service's certificate with {@code key}. */
+  private String refusal(Path key) {
+    return assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty())).getMessage();
+  }
+
+  private static byte[] pkcs8Bytes(Path pem) throws Exception {
+    return Base64.getMimeDecoder().decode(Files.readString(pem).replaceAll("-----[^-]+-----", ""));
+  }
+
+  private static Path pkcs8File(String name, byte[] pkcs8) throws Exception {
+    return Files.writeString(dir.resolve(name), "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(US_ASCII)).encodeToString(pkcs8) + "\n-----END PRIVATE KEY-----\n");
   }
 
   @Test
