@@ -40,14 +40,16 @@ final class ServedChain {
             + TlsSettings.CA_KEY + "=" + caFile + " holds none either: clients will fail every handshake with"
             + " \"unable to get local issuer certificate\" (Java clients: \"PKIX path building failed\"). If "
             + issuerName + " is an intermediate CA, append its certificate to " + certFile + ", after the server's"
-            + " own (cat intermediate.crt >> " + certFile + "); if it is the root CA the clients trust, set "
-            + TlsSettings.CA_KEY + " to its certificate");
+            + " own (cat intermediate.crt >> " + certFile + "); if it is the root CA the clients trust, add its"
+            + " certificate to " + caFile + " (cat root.crt >> " + caFile + "), keeping the CA that signs client"
+            + " certificates there");
       }
       if (issuer.get().equals(current)) {
         return Optional.of(TlsSettings.CERT_KEY + "=" + certFile + " leads to " + subject(current) + ", which "
             + TlsSettings.CA_KEY + "=" + caFile + " does not hold: clients that trust only " + caFile + ", as this"
-            + " suite's own services do, will fail every handshake (\"unable to get local issuer certificate\"). Set "
-            + TlsSettings.CA_KEY + " to the CA that issued the certificate");
+            + " suite's own services do, will fail every handshake (\"unable to get local issuer certificate\"). Add"
+            + " the CA that issued the certificate to " + caFile + ", keeping the CA that signs client certificates"
+            + " there");
       }
       current = issuer.get();
     }

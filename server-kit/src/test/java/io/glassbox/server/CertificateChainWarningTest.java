@@ -68,7 +68,8 @@ class CertificateChainWarningTest {
         + " either: clients will fail every handshake with \"unable to get local issuer certificate\" (Java clients:"
         + " \"PKIX path building failed\"). If CN=shop-intermediate is an intermediate CA, append its certificate"
         + " to " + leafAlone[0] + ", after the server's own (cat intermediate.crt >> " + leafAlone[0] + "); if it is"
-        + " the root CA the clients trust, set " + TlsSettings.CA_KEY + " to its certificate"), warnings);
+        + " the root CA the clients trust, add its certificate to " + rootFile + " (cat root.crt >> " + rootFile
+        + "), keeping the CA that signs client certificates there"), warnings);
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call());
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
   }
@@ -129,8 +130,9 @@ class CertificateChainWarningTest {
         + " holds none either: clients will fail every handshake with \"unable to get local issuer certificate\""
         + " (Java clients: \"PKIX path building failed\"). If CN=shop-root is an intermediate CA, append its"
         + " certificate to " + leafWithIntermediate + ", after the server's own (cat intermediate.crt >> "
-        + leafWithIntermediate + "); if it is the root CA the clients trust, set " + TlsSettings.CA_KEY
-        + " to its certificate"), warning);
+        + leafWithIntermediate + "); if it is the root CA the clients trust, add its certificate to "
+        + otherRootFile + " (cat root.crt >> " + otherRootFile + "), keeping the CA that signs client certificates"
+        + " there"), warning);
   }
 
   @Test
@@ -141,7 +143,8 @@ class CertificateChainWarningTest {
     assertEquals(Optional.of(TlsSettings.CERT_KEY + "=" + selfSigned[0] + " leads to CN=self, which "
         + TlsSettings.CA_KEY + "=" + rootFile + " does not hold: clients that trust only " + rootFile
         + ", as this suite's own services do, will fail every handshake (\"unable to get local issuer"
-        + " certificate\"). Set " + TlsSettings.CA_KEY + " to the CA that issued the certificate"), warning);
+        + " certificate\"). Add the CA that issued the certificate to " + rootFile + ", keeping the CA that signs"
+        + " client certificates there"), warning);
   }
 
   /** The WARN lines a server starting on {@code tls} logs. */
