@@ -273,7 +273,8 @@ final class CsvImport {
       int item = csv.column("item_id");
       int time = csv.column("timestamp");
       int event = csv.optionalColumn("event");
-      int basket = csv.optionalColumn("basket_id");
+      int basket = DatasetReader.basketColumn(csv);
+      String basketName = basket < 0 ? "basket_id" : csv.header().get(basket);
       int seq = csv.optionalColumn("seq_pos");
       SeqPosOrder seqPosOrder = seq < 0 || !checkSeqPos ? null : new SeqPosOrder();
       long rows = 0;
@@ -303,10 +304,11 @@ final class CsvImport {
                 + clip(field(row, event)) + "\"";
           }
         }
-        String basketId = field(row, basket);
+        // As a data folder reads it: without an order column, one user's purchases of one day are one order.
+        String basketId = basket >= 0 ? field(row, basket) : when == null ? "" : DatasetReader.dayBasket(timeZone, when);
         String basketProblem = RequestChecks.optionalIdProblem(basketId);
         if (problem == null && basketProblem != null) {
-          problem = "basket_id" + basketProblem;
+          problem = basketName + basketProblem;
         }
         if (problem == null && seqPosOrder != null) {
           problem = seqPosOrder.problem(userId, when, field(row, seq), csv.line());

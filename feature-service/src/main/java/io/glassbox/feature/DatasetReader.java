@@ -168,9 +168,7 @@ public final class DatasetReader {
         requireId(csv, "user_id", userId);
         requireId(csv, "item_id", itemId);
         Instant when = parseTime(csv, row.get(time));
-        // Without invoices (review data), a basket is one user's events of one day, the shop's.
-        String basketId = invoice >= 0 ? row.get(invoice).trim()
-            : "day " + timeZone.dayOf(when).toEpochDay();
+        String basketId = invoice >= 0 ? row.get(invoice).trim() : dayBasket(timeZone, when);
         String basketProblem = RequestChecks.optionalIdProblem(basketId);
         if (basketProblem != null) {
           throw new DatasetException(csv.where() + ": the invoice (basket)" + basketProblem);
@@ -345,10 +343,21 @@ public final class DatasetReader {
     }
   }
 
-  /** The invoice column: {@code invoice_no}, else the import format's {@code basket_id}; -1 without either. */
-  private static int basketColumn(CsvReader csv) {
+  /**
+   * The invoice column: {@code invoice_no}, else the import format's {@code basket_id}; -1 without
+   * either. {@code import} finds it here too, so that its files are read as a folder's.
+   */
+  static int basketColumn(CsvReader csv) {
     int invoice = csv.optionalColumn("invoice_no");
     return invoice >= 0 ? invoice : csv.optionalColumn("basket_id");
+  }
+
+  /**
+   * The basket of an event {@code when} in a file without an invoice column (review data): one
+   * user's events of one day, the shop's day in {@code timeZone}; an import groups them so too.
+   */
+  static String dayBasket(LocalTimeZone timeZone, Instant when) {
+    return "day " + timeZone.dayOf(when).toEpochDay();
   }
 
   /** The column's trimmed value, or empty when the file has no such column. */

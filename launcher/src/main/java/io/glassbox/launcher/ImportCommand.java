@@ -68,8 +68,9 @@ final class ImportCommand implements Callable<Integer> {
       + " replaced by themselves), none is stored twice.";
 
   @Option(names = "--interactions", description = "CSV (or gzip of one) with header "
-      + "user_id,item_id,timestamp[,event][,basket_id]; the lines of one order share a basket_id, so the buy-again "
-      + "rule counts orders, not lines.")
+      + "user_id,item_id,timestamp[,event][,basket_id]; the lines of one order share a basket_id (or invoice_no, read"
+      + " first, as a data folder reads it), so the buy-again rule counts orders, not lines; without either column,"
+      + " one customer's purchases of one day are one order.")
   Path interactions;
 
   @Option(names = "--items",
