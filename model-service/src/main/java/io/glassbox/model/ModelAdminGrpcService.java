@@ -7,6 +7,7 @@ import io.glassbox.api.v1.ModelInfo;
 import io.glassbox.api.v1.ReloadModelRequest;
 import io.glassbox.api.v1.ReloadModelResponse;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -54,7 +55,7 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
     // (OutOfMemoryError loading or warming up the model) passes through it.
     boolean[] swapped = {false};
     try {
-      ModelGrpcService.respond(responses, () -> {
+      ModelGrpcService.respond(sayingWhatKeepsServing(responses), () -> {
         // Described before the swap retires it; kept only if it is the version the swap replaced
         // (another reload between the two would have replaced this one).
         Optional<ModelInfo> before = registry.active().map(models::describe);
@@ -75,5 +76,36 @@ public final class ModelAdminGrpcService extends ModelAdminGrpc.ModelAdminImplBa
         reloads.labelValues("failed").inc();
       }
     }
+  }
+
+  /**
+   * {@code responses} with every refusal ending in the version that keeps serving (or that none
+   * does), where its own words do not already say it: an operator told only "model.onnx could not
+   * be loaded" had to ask GetModelInfo whether the shop still had a model.
+   */
+  private StreamObserver<ReloadModelResponse> sayingWhatKeepsServing(StreamObserver<ReloadModelResponse> responses) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(ReloadModelResponse response) {
+        responses.onNext(response);
+      }
+
+      @Override
+      public void onError(Throwable refusal) {
+        Status status = Status.fromThrowable(refusal);
+        String description = status.getDescription() == null ? "" : status.getDescription();
+        if (!description.contains(" keeps serving") && !description.contains("no version is serving")) {
+          String serving = registry.active().map(model -> "version " + model.version() + " keeps serving")
+              .orElse("no version is serving");
+          status = status.withDescription(description.isEmpty() ? serving : description + "; " + serving);
+        }
+        responses.onError(status.asRuntimeException(Status.trailersFromThrowable(refusal)));
+      }
+
+      @Override
+      public void onCompleted() {
+        responses.onCompleted();
+      }
+    };
   }
 }

@@ -63,7 +63,7 @@ class ExternalDataReloadTest {
       assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode(), refused.getStatus().toString());
       assertEquals("model.onnx tensor \"extra\" names external data \"../../../../../../etc/passwd\", a path "
           + "that climbs out with \"..\"; external data must be a file inside the version folder, named by a "
-          + "relative path", refused.getStatus().getDescription());
+          + "relative path; version v1 keeps serving", refused.getStatus().getDescription());
       assertEquals("v1", stub.getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion());
       assertEquals("v1", stub.score(ONE_CELL).getModelVersion());
       assertEquals(ScoreRpcTest.toyScore(3, 2, 4), stub.score(ONE_CELL).getRows(0).getScores(0), 1e-5f);

@@ -13,9 +13,11 @@ import io.glassbox.api.v1.ScoreRequest;
 import io.glassbox.api.v1.ScoreRow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -127,6 +129,8 @@ class ModelAdminRpcTest {
           () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v9").build()));
 
       assertTrue(error.getStatus().getDescription().contains("\"v9\""));
+      assertTrue(error.getStatus().getDescription().endsWith("; version v1 keeps serving"),
+          error.getStatus().getDescription());
       assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
     }
   }
@@ -141,6 +145,8 @@ class ModelAdminRpcTest {
           () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion(version).build()));
 
       assertTrue(error.getStatus().getDescription().startsWith("version must be"));
+      assertTrue(error.getStatus().getDescription().endsWith("; version v1 keeps serving"),
+          error.getStatus().getDescription());
       assertEquals("v1", service.stub.getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion());
     }
   }
@@ -159,8 +165,32 @@ class ModelAdminRpcTest {
           error.getStatus().getDescription());
       assertTrue(!error.getStatus().getDescription().contains(modelDirectory.toString()),
           "no internal paths in client messages");
+      assertTrue(error.getStatus().getDescription().endsWith("; version v1 keeps serving"),
+          error.getStatus().getDescription());
       assertEquals("v1", service.stub.getModelInfo(GetModelInfoRequest.getDefaultInstance()).getVersion());
       assertEquals(before, service.stub.score(ONE_CELL).getRows(0).getScores(0));
+    }
+  }
+
+  /**
+   * A model.onnx cut short (a copy interrupted) is refused, and the refusal says which version
+   * keeps serving, as the mismatched-vocabulary refusal says: before, the operator was told only
+   * that it could not be loaded, and had to ask GetModelInfo whether anything still served.
+   */
+  @Test
+  void reloadModel_truncatedModelFile_saysWhichVersionKeepsServing() throws IOException {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    try (ModelServiceUnderTest service = ModelServiceUnderTest.withToyModel(modelDirectory)) {
+      Path model = ModelFolders.addToyVersion(modelDirectory, "v2").resolve(ModelLoader.MODEL_FILE);
+      byte[] whole = Files.readAllBytes(model);
+      Files.write(model, Arrays.copyOf(whole, whole.length / 2));
+
+      StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
+          () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
+
+      assertTrue(error.getStatus().getDescription().endsWith("; version v1 keeps serving"),
+          error.getStatus().getDescription());
+      assertEquals("v1", service.stub.score(ONE_CELL).getModelVersion());
     }
   }
 
@@ -229,7 +259,7 @@ class ModelAdminRpcTest {
       StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
           () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
 
-      assertEquals("vocabulary.tsv is missing from version v2", error.getStatus().getDescription());
+      assertEquals("vocabulary.tsv is missing from version v2; version v1 keeps serving", error.getStatus().getDescription());
     }
   }
 
@@ -243,7 +273,7 @@ class ModelAdminRpcTest {
       StatusRuntimeException error = assertStatus(Status.Code.FAILED_PRECONDITION,
           () -> service.admin.reloadModel(ReloadModelRequest.newBuilder().setVersion("v2").build()));
 
-      assertEquals("vocabulary.tsv holds 12 items but metadata.json says vocabulary_size 13",
+      assertEquals("vocabulary.tsv holds 12 items but metadata.json says vocabulary_size 13; version v1 keeps serving",
           error.getStatus().getDescription());
     }
   }

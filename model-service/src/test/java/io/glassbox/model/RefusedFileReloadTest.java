@@ -73,7 +73,7 @@ class RefusedFileReloadTest {
 
     String refusal = refusedReloadOfV2();
 
-    assertEquals("metadata.json is not valid JSON (line 1, column 17)", refusal);
+    assertEquals("metadata.json is not valid JSON (line 1, column 17); version v1 keeps serving", refusal);
     assertFalse(refusal.contains("hunter2"), refusal);
   }
 
