@@ -9,6 +9,7 @@ import io.glassbox.api.v1.GetUserHistoryRequest;
 import io.glassbox.api.v1.GetUserHistoryResponse;
 import io.glassbox.api.v1.ImportResponse;
 import io.glassbox.server.GrpcServer;
+import io.glassbox.server.RedisServer;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import java.io.IOException;
@@ -39,21 +40,24 @@ class ImportedLikeTheDataFolderTest {
       N3,Mug
       """;
 
+  /** A UCI-layout file: shop-9's three orders of two lines each, in invoice_no. */
+  private static final String INVOICES = """
+      invoice_no,user_id,item_id,timestamp
+      536365,shop-9,N1,2023-11-14T09:00:00Z
+      536365,shop-9,N2,2023-11-14T09:00:00Z
+      536400,shop-9,N1,2023-11-20T09:00:00Z
+      536400,shop-9,N3,2023-11-20T09:00:00Z
+      536500,shop-9,N1,2023-11-27T09:00:00Z
+      536500,shop-9,N2,2023-11-27T09:00:00Z
+      """;
+
   @TempDir
   Path folder;
 
-  /** A UCI-layout file: its orders are in invoice_no, three orders of two lines. */
+  /** A UCI-layout file: its orders are in invoice_no. */
   @Test
   void importedInvoiceNo_givesTheOrdersOfTheDataFolder() throws IOException {
-    assertSameOrders("""
-        invoice_no,user_id,item_id,timestamp
-        536365,shop-9,N1,2023-11-14T09:00:00Z
-        536365,shop-9,N2,2023-11-14T09:00:00Z
-        536400,shop-9,N1,2023-11-20T09:00:00Z
-        536400,shop-9,N3,2023-11-20T09:00:00Z
-        536500,shop-9,N1,2023-11-27T09:00:00Z
-        536500,shop-9,N2,2023-11-27T09:00:00Z
-        """, 3);
+    assertSameOrders(INVOICES, 3);
   }
 
   /** Without an order column, one customer's purchases of one day are one order, two here. */
@@ -75,28 +79,40 @@ class ImportedLikeTheDataFolderTest {
    */
   @Test
   void theDataFolderImportedAgain_storesNothingTwice() throws IOException {
-    String interactions = """
-        invoice_no,user_id,item_id,timestamp
-        536365,shop-9,N1,2023-11-14T09:00:00Z
-        536365,shop-9,N2,2023-11-14T09:00:00Z
-        """;
-    String withoutOrders = """
+    for (String interactions : List.of(INVOICES, """
         user_id,item_id,timestamp
         shop-9,N1,2023-11-20T09:00:00Z
         shop-9,N3,2023-11-20T10:00:00Z
-        """;
+        """)) {
+      InMemoryEventStore store = TestData.memoryStore();
+      store.load(folderOf(interactions));
+
+      assertAlreadyThere(store, interactions);
+    }
+  }
+
+  /** On Redis too, where the folder is seeded once and kept: its rows imported again are already there. */
+  @Test
+  void theDataFolderImportedAgain_intoRedis_storesNothingTwice() throws IOException {
+    try (RedisServer redis = RedisServer.startFresh(); RedisEventStore store = TestData.redisStore(redis.uri())) {
+      store.load(folderOf(INVOICES));
+
+      assertAlreadyThere(store, INVOICES);
+    }
+  }
+
+  /** Imports {@code interactions} into {@code store}: each of its rows found already there. */
+  private static void assertAlreadyThere(EventStore store, String interactions) {
+    long rows = interactions.lines().count() - 1;
+    history(store, admin -> assertEquals(ImportResponse.newBuilder().setRows(rows).setDuplicates(rows).build(),
+        counts(send(admin, FeatureAdminServiceTest.Kind.INTERACTIONS, interactions)), interactions));
+  }
+
+  /** The folder of {@link #ITEMS} and {@code interactions}, read as the service reads it at start. */
+  private Dataset folderOf(String interactions) throws IOException {
     Files.writeString(folder.resolve("items.csv"), ITEMS);
     Files.writeString(folder.resolve("interactions.csv"), interactions);
-    InMemoryEventStore store = TestData.memoryStore();
-    store.load(new DatasetReader(folder).read());
-    Files.writeString(folder.resolve("interactions.csv"), withoutOrders);
-    InMemoryEventStore dayOrders = TestData.memoryStore();
-    dayOrders.load(new DatasetReader(folder).read());
-
-    history(store, admin -> assertEquals(ImportResponse.newBuilder().setRows(2).setDuplicates(2).build(),
-        counts(send(admin, FeatureAdminServiceTest.Kind.INTERACTIONS, interactions))));
-    history(dayOrders, admin -> assertEquals(ImportResponse.newBuilder().setRows(2).setDuplicates(2).build(),
-        counts(send(admin, FeatureAdminServiceTest.Kind.INTERACTIONS, withoutOrders))));
+    return new DatasetReader(folder).read();
   }
 
   private static ImportResponse counts(ImportResponse response) {
@@ -104,10 +120,8 @@ class ImportedLikeTheDataFolderTest {
   }
 
   private void assertSameOrders(String interactions, int orders) throws IOException {
-    Files.writeString(folder.resolve("items.csv"), ITEMS);
-    Files.writeString(folder.resolve("interactions.csv"), interactions);
     InMemoryEventStore fromFolder = TestData.memoryStore();
-    fromFolder.load(new DatasetReader(folder).read());
+    fromFolder.load(folderOf(interactions));
     GetUserHistoryResponse served = history(fromFolder, admin -> { });
 
     GetUserHistoryResponse imported = history(TestData.smallStore(), admin -> {
