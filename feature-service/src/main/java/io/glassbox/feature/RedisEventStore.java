@@ -9,6 +9,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -2111,13 +2112,16 @@ public final class RedisEventStore implements EventStore {
 
   /**
    * Runs read-only commands; a broken pooled connection (Redis restarted since it was opened)
-   * is dropped by the pool and the read tried once more on a fresh one.
+   * is dropped by the pool and the read tried once more on a fresh one. A read that timed out is
+   * not: Redis is there but does not answer (hung, stopped, swapping), and a second try would
+   * wait out the command timeout again, past a gateway's deadline to its client.
    */
   private <T> T read(Supplier<T> commands) {
     try {
       return call(commands);
     } catch (StoreUnavailableException e) {
-      if (e.getCause() instanceof JedisConnectionException) {
+      if (e.getCause() instanceof JedisConnectionException broken
+          && !(broken.getCause() instanceof SocketTimeoutException)) {
         return call(commands);
       }
       throw e;
