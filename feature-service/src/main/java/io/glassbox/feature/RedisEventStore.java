@@ -499,6 +499,12 @@ public final class RedisEventStore implements EventStore {
   /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
   private volatile String dataLost;
   /**
+   * Why reads are refused at once, without a command sent: readiness's last check of Redis
+   * ({@link #check}) failed, which is also what has the service report NOT_SERVING; null once a
+   * check passes.
+   */
+  private volatile String unreachable;
+  /**
    * Reads the dataset loaded at start again, to seed it again into a Redis found without it
    * ({@link #reseed}): read anew rather than kept, the indexed dataset (about 21 MB of heap for the
    * embedded data) is held only while seeding.
@@ -996,6 +1002,31 @@ public final class RedisEventStore implements EventStore {
   void requireData() {
     index();
     requireMarker(read(() -> redis.get(DATASET)));
+  }
+
+  /**
+   * Readiness's check of Redis ({@link SeededStorePing}): {@code ping}, then {@link #requireData},
+   * which reads Redis even while the last check failed. A check that fails on anything but lost
+   * data (a ping unanswered within its deadline or refused, the marker's read timed out) is what
+   * has readiness report NOT_SERVING; until the next check passes, half a second later on a Redis
+   * that answers, reads (and the writes that read the marker first) are refused at once with
+   * {@link StoreUnavailableException}, nothing sent, rather than each waiting out the command
+   * timeout of a hung Redis. Lost data is {@link #dataLost}'s to refuse.
+   */
+  void check(StorePing ping) {
+    try {
+      ping.ping();
+      index();
+      requireMarker(readAnyway(() -> redis.get(DATASET)));
+    } catch (StoreDataLostException e) {
+      unreachable = null;
+      throw e;
+    } catch (RuntimeException e) {
+      unreachable = "readiness's last check failed (" + e.getMessage()
+          + "); refused without asking Redis until a check passes";
+      throw e;
+    }
+    unreachable = null;
   }
 
   /** As {@link #requireData}, given the seed marker Redis holds now ({@code present}; null when gone). */
@@ -2114,9 +2145,19 @@ public final class RedisEventStore implements EventStore {
    * Runs read-only commands; a broken pooled connection (Redis restarted since it was opened)
    * is dropped by the pool and the read tried once more on a fresh one. A read that timed out is
    * not: Redis is there but does not answer (hung, stopped, swapping), and a second try would
-   * wait out the command timeout again, past a gateway's deadline to its client.
+   * wait out the command timeout again, past a gateway's deadline to its client. Refused at once
+   * while readiness's last check failed ({@link #check}).
    */
   private <T> T read(Supplier<T> commands) {
+    String down = unreachable;
+    if (down != null) {
+      throw new StoreUnavailableException(down, null);
+    }
+    return readAnyway(commands);
+  }
+
+  /** {@link #read}, also while readiness's last check failed: that check's own read. */
+  private <T> T readAnyway(Supplier<T> commands) {
     try {
       return call(commands);
     } catch (StoreUnavailableException e) {

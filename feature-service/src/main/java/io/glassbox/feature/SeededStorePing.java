@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 /**
  * Readiness's ping of Redis, then whether Redis still holds the dataset this service loaded
  * ({@link RedisEventStore#requireData}): a Redis that restarted empty answers PING as before, while
- * every item and user is gone.
+ * every item and user is gone. While the last ping failed, the store refuses reads at once.
  */
 final class SeededStorePing implements StorePing {
   private final StorePing ping;
@@ -17,11 +17,13 @@ final class SeededStorePing implements StorePing {
     this.store = requireNonNull(store, "store");
   }
 
-  /** Throws {@link StoreUnavailableException}, or {@link StoreDataLostException} once the data is gone. */
+  /**
+   * Throws {@link StoreUnavailableException}, or {@link StoreDataLostException} once the data is
+   * gone; the store refuses reads at once until a ping passes again ({@link RedisEventStore#check}).
+   */
   @Override
   public void ping() {
-    ping.ping();
-    store.requireData();
+    store.check(ping);
   }
 
   /** Seeds the dataset again, as at start ({@link RedisEventStore#reseed}). */
