@@ -28,6 +28,7 @@ import io.grpc.StatusRuntimeException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -128,10 +129,21 @@ final class UpCommand implements Callable<Integer> {
     }
     ConfigSource config = base.with(overrides);
     config = config.with(examplesFromOwnData(config));
+    int metrics = noMetrics ? 0 : checkedMetricsPort();
+    // Before anything loads: the gateway binds last, after the data and the model are read.
+    List<TakenPorts.Wanted> taken = TakenPorts.of(wantedPorts(config, metrics));
+    if (!taken.isEmpty()) {
+      SettingNames.warnUnknown(config);          // as Suite.start would have, so that none goes unsaid
+      for (TakenPorts.Wanted port : taken) {
+        System.err.printf("glassbox: %s is held by another process.%n", TakenPorts.said(port));
+      }
+      System.err.printf("Nothing was started. %s%n", inUseAdvice(config));
+      return 1;
+    }
     Suite suite;
     try {
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
-          featureAdminPort, modelAdminPort, noMetrics ? 0 : checkedMetricsPort()));
+          featureAdminPort, modelAdminPort, metrics));
     } catch (StoreUnavailableException e) {
       System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(FeatureConfig.load(config).redisUri()));
       return 1;
@@ -148,10 +160,7 @@ final class UpCommand implements Callable<Integer> {
       }
       String said = PortInUseException.in(e).map(inUse -> saidWithUpsOption(e, inUse))
           .orElse(e.getMessage() + " (address already in use)");
-      System.err.printf("glassbox: %s.%nIs the suite already up? Then "
-          + "`%s` talks to it. Otherwise stop what holds the port, or move "
-          + "the suite to free ones: `bin/glassbox up --help` lists the port options (--metrics-port moves "
-          + "the four /metrics ports, 9451-9454 by default; --no-metrics frees them).%n", said, firstCommand(config, gatewayPort));
+      System.err.printf("glassbox: %s.%n%s%n", said, inUseAdvice(config));
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
@@ -178,6 +187,59 @@ final class UpCommand implements Callable<Integer> {
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
     suite.awaitTermination();
     return 0;
+  }
+
+  /**
+   * The ports up will listen on, each with the option (or variable) that chose it and the address
+   * its server binds: the four gRPC ports, the two admin ports, the four /metrics ports from
+   * {@code metrics} (none when 0) and the viewer's port when one was chosen (its default port
+   * taken costs only the page: {@link Suite#viewerOff}).
+   */
+  private List<TakenPorts.Wanted> wantedPorts(ConfigSource config, int metrics) {
+    String bind = config.getString(ServerSettings.BIND_ADDRESS_KEY, ServerSettings.DEFAULT_BIND_ADDRESS);
+    String admin = config.getString(ServerSettings.ADMIN_BIND_ADDRESS_KEY, ServerSettings.DEFAULT_BIND_ADDRESS);
+    List<TakenPorts.Wanted> wanted = new ArrayList<>(List.of(
+        new TakenPorts.Wanted(gatewayPort, bind, "--gateway-port"),
+        new TakenPorts.Wanted(featurePort, bind, "--feature-port"),
+        new TakenPorts.Wanted(modelPort, bind, "--model-port"),
+        new TakenPorts.Wanted(explainPort, bind, "--explain-port"),
+        new TakenPorts.Wanted(featureAdminPort, admin, "--feature-admin-port"),
+        new TakenPorts.Wanted(modelAdminPort, admin, "--model-admin-port")));
+    if (metrics != 0) {
+      METRICS_PORT_OWNERS.keySet().stream().sorted().forEach(offset -> wanted.add(new TakenPorts.Wanted(
+          metrics + offset, bind, portChosenBy(metrics + offset, Optional.of(ServerSettings.METRICS_PORT_KEY)).orElseThrow())));
+    }
+    if (config.get(ViewerConfig.PORT_KEY).isPresent()) {
+      try {
+        int viewer = config.getPort(ViewerConfig.PORT_KEY, ViewerConfig.DEFAULT_PORT);
+        wanted.add(new TakenPorts.Wanted(viewer, config.getString(ViewerConfig.BIND_ADDRESS_KEY,
+            ViewerConfig.DEFAULT_BIND_ADDRESS), portChosenBy(viewer, Optional.of(ViewerConfig.PORT_KEY)).orElse("--http-port")));
+      } catch (ConfigException badPort) {
+        // The gateway refuses the value with its own message.
+      }
+    }
+    return wanted;
+  }
+
+  /**
+   * What to do about a taken port: a Glassbox gateway answering on --gateway-port is the suite
+   * already up, which {@link #firstCommand} talks to; anything else holds it, to be stopped or
+   * moved away from.
+   */
+  private String inUseAdvice(ConfigSource config) throws InterruptedException {
+    String move = "stop what holds the port, or move the suite to free ones: `bin/glassbox up --help` lists the port options (--metrics-port moves the four /metrics ports, 9451-9454 by default;"
+        + " --no-metrics frees them).";
+    boolean suiteUp;
+    try {
+      suiteUp = gatewayPort != 0 && TakenPorts.glassboxGatewayAt(gatewayPort, ClientSettings.load(config));
+    } catch (ConfigException unreadable) {
+      suiteUp = false;                           // the suite's own start says what is wrong
+    }
+    return suiteUp
+        ? "A Glassbox suite is already up on localhost:" + gatewayPort + ": `" + firstCommand(config, gatewayPort)
+            + "` talks to it. To start another beside it, " + move
+        : (gatewayPort == 0 ? "" : "No Glassbox gateway answers on localhost:" + gatewayPort + " (--gateway-port). ")
+            + Character.toUpperCase(move.charAt(0)) + move.substring(1);
   }
 
   /**

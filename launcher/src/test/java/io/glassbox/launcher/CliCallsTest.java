@@ -207,7 +207,6 @@ class CliCallsTest {
   void up_onATakenPort_exitsOneAndSaysWhatToDo() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       String port = String.valueOf(taken.getLocalPort());
-      // The feature service starts first and binds before it reads any data.
       CliRun run = CliRun.of("up", "--no-metrics", "--http-port", "0", "--feature-port", port,
           "--gateway-port", "0", "--model-port", "0", "--explain-port", "0", "--feature-admin-port", "0",
           "--model-admin-port", "0");
@@ -215,9 +214,9 @@ class CliCallsTest {
       String printed = run.err();
       assertEquals(1, run.exit(), printed);
       // Not GLASSBOX_FEATURE_PORT: up's --feature-port chose the port.
-      assertTrue(printed.startsWith("glassbox: feature-service could not start: port " + port
-          + " on 127.0.0.1 is held by another process.\nIs the suite already up?"), printed);
-      assertTrue(printed.contains("`bin/glassbox up --help` lists the port options"), printed);
+      assertTrue(printed.startsWith("glassbox: port " + port
+          + " (--feature-port) on 127.0.0.1 is held by another process.\nNothing was started."), printed);
+      assertTrue(printed.contains("bin/glassbox up --help` lists the port options"), printed);
     }
   }
 }
