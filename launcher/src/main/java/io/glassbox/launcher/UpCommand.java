@@ -25,10 +25,13 @@ import io.glassbox.server.ServiceStartup;
 import io.glassbox.server.SettingNames;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import java.io.File;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -284,13 +287,25 @@ final class UpCommand implements Callable<Integer> {
    * elsewhere, or behind a password or TLS, to check it.
    */
   static String redisAdvice(URI redis) {
+    return redisAdvice(redis, Optional.ofNullable(System.getenv("PATH")).orElse(""));
+  }
+
+  /**
+   * {@link #redisAdvice(URI)} on a machine whose {@code PATH} is {@code path}: where it has no
+   * redis-server, the command to start one says first that it is to be installed, and how.
+   */
+  static String redisAdvice(URI redis, String path) {
     String where = redis.getHost() + ":" + redis.getPort();
     if (!"redis".equals(redis.getScheme()) || redis.getUserInfo() != null
         || !List.of("localhost", "127.0.0.1", "[::1]").contains(redis.getHost())) {
       return "Check that Redis at " + where + " is up and reachable from here, or point "
           + FeatureConfig.REDIS_URI_KEY + " at yours.";
     }
-    return "Start Redis first, durable (every acknowledged event synced to disk):\n"
+    boolean installed = Arrays.stream(path.split(File.pathSeparator))
+        .anyMatch(folder -> !folder.isEmpty() && Files.isExecutable(Path.of(folder, "redis-server")));
+    return (installed ? "" : "redis-server is not installed here (not on PATH): install it first (on Debian or"
+            + " Ubuntu: sudo apt-get install redis-server).\n")
+        + "Start Redis first, durable (every acknowledged event synced to disk):\n"
         + "  mkdir -p ~/glassbox-redis && redis-server" + (redis.getPort() == 6379 ? "" : " --port " + redis.getPort())
         + " --appendonly yes --appendfsync always --dir ~/glassbox-redis --daemonize yes\n"
         + "or point " + FeatureConfig.REDIS_URI_KEY + " at yours (e.g. redis://localhost:6379/0).";
