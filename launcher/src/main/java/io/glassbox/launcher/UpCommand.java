@@ -23,6 +23,7 @@ import io.glassbox.server.Retries;
 import io.glassbox.server.ServerSettings;
 import io.glassbox.server.ServiceStartup;
 import io.glassbox.server.SettingNames;
+import io.glassbox.server.TlsSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.File;
@@ -183,8 +184,9 @@ final class UpCommand implements Callable<Integer> {
           + " data: %s train --data %s (README, \"Your own shop\").%n", launcher(config),
           config.getString(FeatureConfig.DATA_DIR_KEY, "<the data folder>"));
     }
+    ConfigSource served = config;
     System.out.println(suite.viewerUri()
-        .map(uri -> "Viewer: " + uri + "    (see each recommendation's reasons, heatmap and what-if)")
+        .map(uri -> viewerLine(served, uri))
         .orElse(suite.viewerOff()
             .map(why -> "Viewer: off, " + why + "; serve it on a free port with --http-port N.")
             .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
@@ -324,6 +326,17 @@ final class UpCommand implements Callable<Integer> {
         + (gatewayPort == DEFAULT_GATEWAY_PORT && config.get(GatewayAddress.TARGET_VARIABLE).isEmpty()
             ? "" : "--target localhost:" + gatewayPort + " ")
         + "--user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
+  }
+
+  /**
+   * The line that says where the viewer is; under mutual TLS, that a browser must present a client
+   * certificate of the suite's CA, as the page refuses one without (gateway/README, "Viewer").
+   */
+  static String viewerLine(ConfigSource config, URI viewer) {
+    boolean mutualTls = config.get(TlsSettings.CERT_KEY).isPresent() && config.get(TlsSettings.CA_KEY).isPresent();
+    return "Viewer: " + viewer + "    (see each recommendation's reasons, heatmap and what-if)"
+        + (mutualTls ? "\n        Under mutual TLS the page wants a client certificate signed by the CA of "
+            + TlsSettings.CA_KEY + ", as the gRPC port does: import one into the browser, or it is refused." : "");
   }
 
   /**

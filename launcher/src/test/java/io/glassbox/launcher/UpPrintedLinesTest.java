@@ -3,6 +3,8 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.glassbox.server.ConfigSource;
+import io.glassbox.server.TlsSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -10,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The lines {@code up} prints for a person to act on: the command to try runs from the folder up
- * was started in.
+ * was started in, and the viewer's line says what a browser needs under mutual TLS.
  */
 class UpPrintedLinesTest {
   /** The folder these tests run in, as a caller's folder: bin/glassbox runs Java in the caller's. */
@@ -36,5 +38,20 @@ class UpPrintedLinesTest {
     assertEquals(installation + "/bin/glassbox recommend --user 12348", tryLine(installation));
     Path spaced = installation.resolve("my glassbox");
     assertEquals("'" + spaced + "/bin/glassbox' recommend --user 12348", tryLine(spaced));
+  }
+
+  @Test
+  void viewerUnderMutualTls_saysABrowserNeedsAClientCertificate() {
+    URI page = URI.create("https://127.0.0.1:8080/");
+    ConfigSource mutual = ConfigSource.of(Map.of(TlsSettings.CERT_KEY, "server.pem", TlsSettings.KEY_KEY, "server.key",
+        TlsSettings.CA_KEY, "ca.pem"));
+
+    assertEquals("Viewer: https://127.0.0.1:8080/    (see each recommendation's reasons, heatmap and what-if)\n"
+        + "        Under mutual TLS the page wants a client certificate signed by the CA of GLASSBOX_TLS_CA_FILE, as the"
+        + " gRPC port does: import one into the browser, or it is refused.", UpCommand.viewerLine(mutual, page));
+    // TLS without a CA wants no client certificate.
+    assertEquals("Viewer: https://127.0.0.1:8080/    (see each recommendation's reasons, heatmap and what-if)",
+        UpCommand.viewerLine(ConfigSource.of(Map.of(TlsSettings.CERT_KEY, "server.pem", TlsSettings.KEY_KEY,
+            "server.key")), page));
   }
 }
