@@ -2049,7 +2049,9 @@ public final class RedisEventStore implements EventStore {
    * user was erased before), records it and takes the rows out of the counts the seed put them in:
    * an item's interactions, its purchases (an item left with none leaves {@code popular}, as a seed
    * writes none), and one purchase time of that second per purchase (which one is no matter: they
-   * count by time). Returns 1 if it did. Writes nothing into a Redis that lost the seed (emptied
+   * count by time). Returns 1 if it did. A part already recorded is found with SISMEMBER, not
+   * SADD: a Redis at its maxmemory refuses SADD even of a member the set holds, and a user erased
+   * before has nothing left to erase there. Writes nothing into a Redis that lost the seed (emptied
    * after {@link #requireData}): it returns the marker Redis holds
    * instead, empty when none, as the counts it would take rows from are gone, and a re-seed sets
    * counts only where absent, so it would keep the ones written here.
@@ -2059,9 +2061,10 @@ public final class RedisEventStore implements EventStore {
       if present ~= ARGV[1] then
         return present or ''
       end
-      if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then
+      if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then
         return 0
       end
+      redis.call('SADD', KEYS[2], ARGV[2])
       local items = tonumber(ARGV[3])
       for i = 0, items - 1 do
         local item, rows, purchases = ARGV[4 + i * 3], tonumber(ARGV[5 + i * 3]), tonumber(ARGV[6 + i * 3])

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.glassbox.api.v1.EraseUserRequest;
 import io.glassbox.api.v1.EraseUserResponse;
 import io.glassbox.api.v1.FeatureAdminGrpc;
+import io.glassbox.api.v1.FeatureStore;
 import io.glassbox.server.GrpcServer;
 import io.glassbox.server.RedisServer;
 import io.grpc.ManagedChannel;
@@ -176,6 +177,21 @@ class EraseUserOnRedisTest {
     assertEquals(withoutTheUser, neighboursOf(items), "their order withdrawn");
     admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
     assertEquals(0, orderLines(), "the user's lines and the withdrawal trimmed");
+  }
+
+  /**
+   * A user of the data folder erased before, erased again on a Redis at its maxmemory: nothing is
+   * left to erase, so the answer is the one a Redis with room gives (Redis refuses SADD for memory
+   * even of a member the set holds, so the script asks SISMEMBER first).
+   */
+  @Test
+  void eraseUser_ofTheDataFolder_erasedBefore_redisAtItsMaxmemory_answersItHoldsNothing() {
+    assertTrue(admin.eraseUser(EraseUserRequest.newBuilder().setUserId("u1").build()).getKnownUser());
+
+    EraseUserResponse again = whileRedisIsFull(() -> admin.eraseUser(EraseUserRequest.newBuilder().setUserId("u1")
+        .build()));
+
+    assertEquals(EraseUserResponse.newBuilder().setStore(FeatureStore.FEATURE_STORE_REDIS).build(), again);
   }
 
   /**
