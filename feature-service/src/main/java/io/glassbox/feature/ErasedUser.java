@@ -13,10 +13,22 @@ import java.util.Set;
  *     nothing, also when the user was erased before: erasing again is no error
  * @param events the user's retained events removed (their history)
  * @param orders the distinct orders (non-empty basket ids) among the purchases removed
+ * @param orderLinesLeftRemoved the order lines naming the user that an earlier erasure, cut short,
+ *     left (Redis) and this one removed, when nothing else of the user was held; else 0
  */
-public record ErasedUser(boolean knownUser, long events, long orders) {
+public record ErasedUser(boolean knownUser, long events, long orders, long orderLinesLeftRemoved) {
   /** Nothing held of the user. */
   static final ErasedUser NOTHING = new ErasedUser(false, 0, 0);
+
+  /** An erasure that removed no order lines an earlier one left. */
+  public ErasedUser(boolean knownUser, long events, long orders) {
+    this(knownUser, events, orders, 0);
+  }
+
+  /** The end of an earlier erasure cut short: only its {@code lines} left were held, and are removed. */
+  static ErasedUser finishing(long lines) {
+    return new ErasedUser(true, 0, 0, lines);
+  }
 
   /** A known user's erasure: {@code events} removed, of which {@code orders} ({@link #orderItems}). */
   static ErasedUser of(int events, Map<String, Set<String>> orders) {

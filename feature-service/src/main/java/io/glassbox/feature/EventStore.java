@@ -167,7 +167,7 @@ public interface EventStore extends AutoCloseable {
    * holds no more, returns {@link ErasedUser#NOTHING}: it is no error. Events of the user ingested
    * while this runs may be kept (stop the user's ingestion first). A store that cannot erase in
    * one atomic step throws {@link ErasureUnfinishedException} when it stops short (erasing again
-   * finishes the work).
+   * finishes the work, and says so: {@link ErasedUser#finishing}).
    */
   ErasedUser eraseUser(String userId);
 

@@ -132,11 +132,14 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
     String userId = requireId("user_id", request.getUserId());
     ErasedUser erased = StoreCalls.call(() -> store.eraseUser(userId));
     log.info("Erased a user on request: {} event{} in {} order{}{}", erased.events(), erased.events() == 1 ? "" : "s",
-        erased.orders(), erased.orders() == 1 ? "" : "s", erased.knownUser() ? "" : " (the store held nothing of the user)");
+        erased.orders(), erased.orders() == 1 ? "" : "s", erased.orderLinesLeftRemoved() > 0
+            ? " and " + erased.orderLinesLeftRemoved() + " order lines an earlier erasure left"
+            : erased.knownUser() ? "" : " (the store held nothing of the user)");
     responses.onNext(EraseUserResponse.newBuilder()
         .setKnownUser(erased.knownUser())
         .setEvents(erased.events())
         .setOrders(erased.orders())
+        .setOrderLinesLeftRemoved(erased.orderLinesLeftRemoved())
         .setStore(storedIn)
         .build());
     responses.onCompleted();

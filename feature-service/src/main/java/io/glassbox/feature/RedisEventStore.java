@@ -1782,7 +1782,7 @@ public final class RedisEventStore implements EventStore {
    * at the withdrawal line, after reading them (the stream is ordered), so none subtracts lines it
    * never counted; the compaction that follows removes them. Returns {1 if the user was counted
    * else 0, the id of the last line that names the user (theirs, or a withdrawal of theirs), ""
-   * when none}.
+   * when none, how many lines named the user before the script}.
    */
   private static final String ERASE_SCRIPT = """
       local members = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -1796,6 +1796,7 @@ public final class RedisEventStore implements EventStore {
       local known = redis.call('HDEL', KEYS[5], ARGV[1])
       redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
       local named = ''
+      local naming = 0
       local from = '-'
       repeat
         local chunk = redis.call('XRANGE', KEYS[6], from, '+', 'COUNT', 1000)
@@ -1805,6 +1806,7 @@ public final class RedisEventStore implements EventStore {
             if (fields[f] == 'u' and fields[f + 1] == ARGV[1])
                 or (fields[f] == 'WITHDRAWN_USER' and fields[f + 1] == ARGV[3]) then
               named = entry[1]
+              naming = naming + 1
             end
           end
           from = '(' .. entry[1]
@@ -1818,7 +1820,7 @@ public final class RedisEventStore implements EventStore {
           redis.call('SET', KEYS[7], named)
         end
       end
-      return {known, named}
+      return {known, named, naming}
       """
       .replace("WITHDRAWN_USER", WITHDRAWN_USER)
       .replace("WITHDRAWN_ORDERS", WITHDRAWN_ORDERS)
@@ -1875,7 +1877,11 @@ public final class RedisEventStore implements EventStore {
               + "the compaction that removes them did not finish within " + eraseCompactionWait.toSeconds()
               + " s; erase again", "Redis " + redisName);
         }
-        return (Long) answer.get(0) == 1 || !removed.isEmpty() ? ErasedUser.of(removed.size(), orders) : ErasedUser.NOTHING;
+        if ((Long) answer.get(0) == 1 || !removed.isEmpty()) {
+          return ErasedUser.of(removed.size(), orders);
+        }
+        // Lines naming a user the store no longer counts: an earlier erasure left them, this one removed them.
+        return lastNaming.isEmpty() ? ErasedUser.NOTHING : ErasedUser.finishing((Long) answer.get(2));
       }
       if (attempt == ERASE_TRIES) {
         throw new ErasureUnfinishedException(ErasureUnfinishedException.Reason.EVENTS_KEPT_CHANGING, "the user's"

@@ -160,7 +160,7 @@ class EraseUserOnRedisTest {
    * A Redis at its maxmemory (noeviction, as deploy's runs) lets the erase script run, as its first
    * write frees memory, but refuses the compaction that removes the order lines: the caller is told
    * the user is erased and what is left, not that nothing was stored; once Redis has room, erasing
-   * again removes the lines.
+   * again removes the lines and says so (known_user true, with the lines it removed).
    */
   @Test
   void eraseUser_redisAtItsMaxmemory_erasesTheUser_andIsResourceExhaustedSayingTheOrderLinesAreLeft() {
@@ -175,8 +175,10 @@ class EraseUserOnRedisTest {
         + " erase again once it has room", refused.getStatus().getDescription());
     assertFalse(store.history("w", 10).knownUser(), "the user's events are erased");
     assertEquals(withoutTheUser, neighboursOf(items), "their order withdrawn");
-    admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
+    EraseUserResponse finished = admin.eraseUser(EraseUserRequest.newBuilder().setUserId("w").build());
     assertEquals(0, orderLines(), "the user's lines and the withdrawal trimmed");
+    assertEquals(EraseUserResponse.newBuilder().setKnownUser(true).setOrderLinesLeftRemoved(3)
+        .setStore(FeatureStore.FEATURE_STORE_REDIS).build(), finished, "w's two lines and the withdrawal");
   }
 
   /**
