@@ -65,6 +65,11 @@ final class EraseUserCommand implements Callable<Integer> {
     }
     String store = erased.getStore() == FeatureStore.FEATURE_STORE_REDIS ? "its Redis store"
         : erased.getStore() == FeatureStore.FEATURE_STORE_MEMORY ? "its memory" : "its store";
+    if (erased.getOrderLinesLeftRemoved() > 0 && erased.getEvents() == 0) {
+      return String.format("Finished the erasure of user %s from the feature service (%s) that an earlier call left"
+          + " unfinished: %s removed.%n%s%n", userId, store, counted(erased.getOrderLinesLeftRemoved(), "order line"),
+          NOT_ERASED);
+    }
     String orders = erased.getOrders() == 0 ? ""
         : String.format(" in %s, and %s share of the co-purchase counts", counted(erased.getOrders(), "order"),
             erased.getOrders() == 1 ? "that order's" : "those orders'");

@@ -92,7 +92,8 @@ class EraseUserCommandTest {
   /**
    * On Redis, an erasure whose compaction cannot run (another replica holds its lock past the 10 s
    * wait) prints the service's own words, what is left and to erase again, and exits 1; before,
-   * it printed "the feature store is unavailable; retry shortly".
+   * it printed "the feature store is unavailable; retry shortly". Erasing again once the lock is
+   * gone says it finished that erasure, not that the service holds nothing of the user.
    */
   @Test
   void eraseUser_onRedis_whileTheCompactionIsHeld_printsWhatIsLeftAndFails() throws IOException {
@@ -113,6 +114,15 @@ class EraseUserCommandTest {
         assertTrue(refused.err().lines().anyMatch(line -> line.equals("glassbox: UNAVAILABLE: user erased and their orders withdrawn"
             + " from co-purchase, but their order lines are not yet gone from glassbox:orders: the compaction that"
             + " removes them did not finish within 10 s; erase again")), refused.err());
+
+        jedis.del("glassbox:orders-compact-lock");
+        CliRun finished = CliRun.of("erase-user", "--user", "u1", "--target", "localhost:" + onRedis.adminPort());
+
+        assertEquals(0, finished.exit(), finished.err());
+        // The withdrawal line: the seed writes no order lines of the data folder's orders.
+        assertEquals(String.format("Finished the erasure of user u1 from the feature service (its Redis store) that an"
+            + " earlier call left unfinished: 1 order line removed.%n%s%n", EraseUserCommand.NOT_ERASED),
+            finished.out());
       } finally {
         onRedis.close();
       }
