@@ -57,10 +57,17 @@ final class CsvImport {
 
   private final EventStore store;
   private final EventTimeLimit timeLimit;
+  private final LocalTimeZone shopZone;
 
   CsvImport(EventStore store, EventTimeLimit timeLimit) {
+    this(store, timeLimit, LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING));
+  }
+
+  /** {@code shopZone}: the data folder's zone, whose days group a file's purchases when it names none. */
+  CsvImport(EventStore store, EventTimeLimit timeLimit, LocalTimeZone shopZone) {
     this.store = requireNonNull(store, "store");
     this.timeLimit = requireNonNull(timeLimit, "timeLimit");
+    this.shopZone = requireNonNull(shopZone, "shopZone");
   }
 
   /** Imports {@code item_id,title[,brand,category,price]} rows; see the FeatureAdmin proto. */
@@ -304,8 +311,10 @@ final class CsvImport {
                 + clip(field(row, event)) + "\"";
           }
         }
-        // As a data folder reads it: without an order column, one user's purchases of one day are one order.
-        String basketId = basket >= 0 ? field(row, basket) : when == null ? "" : DatasetReader.dayBasket(timeZone, when);
+        // As a data folder reads it: without an order column, one user's purchases of one day are one
+        // order, the shop's day unless the file names its own zone.
+        String basketId = basket >= 0 ? field(row, basket) : when == null ? ""
+            : DatasetReader.dayBasket(timeZone.zone().isPresent() ? timeZone : shopZone, when);
         String basketProblem = RequestChecks.optionalIdProblem(basketId);
         if (problem == null && basketProblem != null) {
           problem = basketName + basketProblem;

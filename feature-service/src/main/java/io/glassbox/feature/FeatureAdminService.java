@@ -62,7 +62,8 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   @Inject
   public FeatureAdminService(EventStore store, EventTimeLimit timeLimit, FeatureConfig config,
       FeatureGrpcService features) {
-    this(store, timeLimit, config.importMaxMib(), SpoolFolder.temporary(), features.storeFullRefusals());
+    this(store, timeLimit, config.importMaxMib(), SpoolFolder.temporary(), features.storeFullRefusals(),
+        config.dataTimeZone());
   }
 
   /** {@code maxMib}: the most an import spools into {@code folder}, its files together; refusals uncounted. */
@@ -73,13 +74,23 @@ public final class FeatureAdminService extends FeatureAdminGrpc.FeatureAdminImpl
   /** As above, counting imports refused for a full store in {@code storeFullRefusals}. */
   FeatureAdminService(EventStore store, EventTimeLimit timeLimit, int maxMib, SpoolFolder folder,
       Counter storeFullRefusals) {
+    this(store, timeLimit, maxMib, folder, storeFullRefusals, LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING));
+  }
+
+  /**
+   * As above, for a shop whose data folder's zone is {@code shopZone}: an imported file without
+   * an order column and without a zone of its own groups a day's purchases by the shop's day, as
+   * the folder does, so the folder's rows imported again are found already there.
+   */
+  FeatureAdminService(EventStore store, EventTimeLimit timeLimit, int maxMib, SpoolFolder folder,
+      Counter storeFullRefusals, LocalTimeZone shopZone) {
     this.storeFullRefusals = requireNonNull(storeFullRefusals, "storeFullRefusals");
     this.store = requireNonNull(store, "store");
     this.storedIn = switch (store.kind()) {
       case MEMORY -> FeatureStore.FEATURE_STORE_MEMORY;
       case REDIS -> FeatureStore.FEATURE_STORE_REDIS;
     };
-    this.csvImport = new CsvImport(store, requireNonNull(timeLimit, "timeLimit"));
+    this.csvImport = new CsvImport(store, requireNonNull(timeLimit, "timeLimit"), shopZone);
     this.maxMib = maxMib;
     this.folder = requireNonNull(folder, "folder");
   }

@@ -91,6 +91,37 @@ class ImportedLikeTheDataFolderTest {
     }
   }
 
+  /**
+   * A shop that names its zone (GLASSBOX_DATA_TIME_ZONE, as README asks) and imports its folder's
+   * rows without --time-zone: the import's days are the shop's days, as the folder's are, so the
+   * rows are found already there. They were split at UTC midnight and stored twice (R108).
+   */
+  @Test
+  void theDataFolderImportedAgain_withoutTimeZone_takesTheShopsDays() throws IOException {
+    LocalTimeZone newYork = LocalTimeZone.named("America/New_York", LocalTimeZone.DATA_FOLDER_SETTING);
+    String interactions = """
+        user_id,item_id,timestamp
+        shop-9,N1,2023-11-14T02:00:00Z
+        shop-9,N2,2023-11-14T03:00:00Z
+        shop-9,N3,2023-11-20T09:00:00Z
+        """;
+    Files.writeString(folder.resolve("items.csv"), ITEMS);
+    Files.writeString(folder.resolve("interactions.csv"), interactions);
+    InMemoryEventStore store = TestData.memoryStore();
+    store.load(new DatasetReader(folder, newYork).read());
+
+    String name = "zoned-" + UUID.randomUUID();
+    GrpcServer server = TestData.serving(store, name, newYork);
+    ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+    try {
+      assertEquals(ImportResponse.newBuilder().setRows(3).setDuplicates(3).build(),
+          counts(send(FeatureAdminGrpc.newStub(channel), FeatureAdminServiceTest.Kind.INTERACTIONS, interactions)));
+    } finally {
+      channel.shutdownNow();
+      server.close();
+    }
+  }
+
   /** On Redis too, where the folder is seeded once and kept: its rows imported again are already there. */
   @Test
   void theDataFolderImportedAgain_intoRedis_storesNothingTwice() throws IOException {

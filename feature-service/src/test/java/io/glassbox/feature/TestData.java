@@ -107,9 +107,15 @@ final class TestData {
 
   /** Both of the feature service's gRPC services on {@code store}, in-process under {@code name}, serving. */
   static GrpcServer serving(EventStore store, String name) {
+    return serving(store, name, NO_ZONE);
+  }
+
+  /** As {@link #serving(EventStore, String)}, for a shop whose data folder's zone is {@code shopZone}. */
+  static GrpcServer serving(EventStore store, String name, LocalTimeZone shopZone) {
     GrpcServer server = GrpcServer.inProcess("feature-service", name)
-        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT, NO_ZONE))
-        .addService(admin(store))
+        .addService(new FeatureGrpcService(store, new CandidateRetriever(store, 20), TIME_LIMIT, shopZone))
+        .addService(new FeatureAdminService(store, TIME_LIMIT, FeatureConfig.DEFAULT_IMPORT_MAX_MIB,
+            FeatureAdminService.SpoolFolder.temporary(), StoreCalls.fullRefusals(), shopZone))
         .start();
     server.setServing(true);
     return server;
