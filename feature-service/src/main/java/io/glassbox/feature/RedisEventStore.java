@@ -9,7 +9,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -2170,8 +2169,7 @@ public final class RedisEventStore implements EventStore {
     try {
       return call(commands);
     } catch (StoreUnavailableException e) {
-      if (e.getCause() instanceof JedisConnectionException broken
-          && !(broken.getCause() instanceof SocketTimeoutException)) {
+      if (e.getCause() instanceof JedisConnectionException broken && !RedisPing.timedOut(broken)) {
         return call(commands);
       }
       throw e;

@@ -51,7 +51,7 @@ final class RedisPing implements StorePing {
     } catch (JedisConnectionException e) {
       // A connection Redis closed since the last ping (a restart) fails at once: a fresh one
       // decides. One that timed out is not tried again: that would double the deadline.
-      if (!reused || e.getCause() instanceof SocketTimeoutException) {
+      if (!reused || timedOut(e)) {
         throw unavailable(e);
       }
       try {
@@ -101,9 +101,25 @@ final class RedisPing implements StorePing {
         };
       }
     }
-    return e.getCause() instanceof SocketTimeoutException
+    return timedOut(e)
         ? " did not answer within " + deadline.toMillis() + " ms"
         : " cannot be reached";
+  }
+
+  /**
+   * Whether {@code e} is a timeout: a command's (its cause) or a connection's that Redis's host did
+   * not complete (Jedis then gives no cause and attaches the timeout as a suppressed exception).
+   */
+  static boolean timedOut(Throwable e) {
+    if (e.getCause() instanceof SocketTimeoutException) {
+      return true;
+    }
+    for (Throwable suppressed : e.getSuppressed()) {
+      if (suppressed instanceof SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
