@@ -2180,9 +2180,15 @@ public final class RedisEventStore implements EventStore {
    * Runs a write script on a connection taken from the pool first: a failure to get one (Redis
    * down, the pool exhausted) sent nothing, so it is {@link StoreUnavailableException}; a lost
    * connection or a timeout once the script went out may have let it run (a stopped Redis runs it
-   * when it resumes), so it is {@link StoreWriteUnconfirmedException}.
+   * when it resumes), so it is {@link StoreWriteUnconfirmedException}. While readiness's last check
+   * failed ({@link #check}) nothing is sent: {@link StoreUnavailableException} at once, as for reads.
    */
   private Object write(String script, List<String> keys, List<String> args) {
+    String down = unreachable;
+    if (down != null) {
+      // Refused before anything is sent, so nothing was stored: the client may resend at once.
+      throw new StoreUnavailableException(down, null);
+    }
     Connection connection = call(() -> redis.getPool().getResource());
     return call(() -> {
       try (connection) {

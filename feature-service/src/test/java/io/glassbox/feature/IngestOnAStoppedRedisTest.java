@@ -20,8 +20,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.net.URI;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -77,6 +81,63 @@ class IngestOnAStoppedRedisTest {
           server.close();
         }
       }
+    }
+  }
+
+  /**
+   * Once readiness's own check found the stopped Redis down, an ingestion is refused before its
+   * script goes out: at once, "retry shortly" (nothing stored), not after the command timeout with
+   * "it may have been stored"; once Redis answers again the same event is stored once, new.
+   */
+  @Test
+  void ingest_redisFoundDownByReadiness_isRefusedAtOnce_nothingStored_theResendStoresItOnce() throws Exception {
+    try (RedisServer redis = RedisServer.startFresh(); RedisEventStore store = TestData.redisStore(redis.uri())) {
+      store.load(TestData.small());
+      URI uri = redis.uri();
+      String name = "stopped-redis-ingest-" + UUID.randomUUID();
+      try (StoreReadiness readiness = new StoreReadiness(
+              new SeededStorePing(new RedisPing(uri, uri.toString(), RedisPing.DEADLINE), store), StoreReadiness.INTERVAL);
+          GrpcServer server = TestData.serving(store, name)) {
+        readiness.start(server);
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        try {
+          FeatureServiceGrpc.FeatureServiceBlockingStub stub = FeatureServiceGrpc.newBlockingStub(channel);
+          HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
+
+          redis.pause();
+          long took;
+          StatusRuntimeException failed;
+          try {
+            awaitStatus(health, ServingStatus.NOT_SERVING);
+            long started = System.nanoTime();
+            failed = assertThrows(StatusRuntimeException.class,
+                () -> stub.withDeadlineAfter(20, TimeUnit.SECONDS).ingestEvents(purchase("e-2")));
+            took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+          } finally {
+            redis.resume();
+          }
+
+          assertEquals(Status.Code.UNAVAILABLE, failed.getStatus().getCode());
+          assertEquals("the feature store is unavailable; retry shortly", failed.getStatus().getDescription());
+          assertTrue(took < RedisStoreModule.TIMEOUT.toMillis() / 2, "answered in " + took + " ms");
+          awaitStatus(health, ServingStatus.SERVING);
+          assertEquals(0, storedEvents(stub));
+          IngestEventsResponse resent = stub.withDeadlineAfter(10, TimeUnit.SECONDS).ingestEvents(purchase("e-2"));
+          assertEquals(0, resent.getDuplicateCount());
+          assertEquals(1, storedEvents(stub));
+        } finally {
+          channel.shutdownNow();
+        }
+      }
+    }
+  }
+
+  private static void awaitStatus(HealthGrpc.HealthBlockingStub health, ServingStatus expected) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (health.withDeadlineAfter(5, TimeUnit.SECONDS).check(HealthCheckRequest.newBuilder()
+        .setService(FeatureServiceGrpc.SERVICE_NAME).build()).getStatus() != expected) {
+      assertTrue(System.nanoTime() < deadline, "not " + expected + " within 10 s");
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
   }
 
