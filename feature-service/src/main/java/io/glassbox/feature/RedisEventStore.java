@@ -498,9 +498,9 @@ public final class RedisEventStore implements EventStore {
   /** Why the store refuses every call, once Redis was found without its seed marker; else null. */
   private volatile String dataLost;
   /**
-   * Why reads are refused at once, without a command sent: readiness's last check of Redis
-   * ({@link #check}) failed, which is also what has the service report NOT_SERVING; null once a
-   * check passes.
+   * Why reads and write scripts are refused at once, without a command sent: readiness's last
+   * check of Redis ({@link #check}) failed, which is also what has the service report
+   * NOT_SERVING; null once a check passes.
    */
   private volatile String unreachable;
   /**
@@ -1008,7 +1008,7 @@ public final class RedisEventStore implements EventStore {
    * which reads Redis even while the last check failed. A check that fails on anything but lost
    * data (a ping unanswered within its deadline or refused, the marker's read timed out) is what
    * has readiness report NOT_SERVING; until the next check passes, half a second later on a Redis
-   * that answers, reads (and the writes that read the marker first) are refused at once with
+   * that answers, reads and write scripts are refused at once with
    * {@link StoreUnavailableException}, nothing sent, rather than each waiting out the command
    * timeout of a hung Redis. Lost data is {@link #dataLost}'s to refuse.
    */
@@ -2157,11 +2157,20 @@ public final class RedisEventStore implements EventStore {
    * while readiness's last check failed ({@link #check}).
    */
   private <T> T read(Supplier<T> commands) {
+    refuseWhileDown();
+    return readAnyway(commands);
+  }
+
+  /**
+   * {@link StoreUnavailableException} at once, nothing sent, while readiness's last check failed
+   * ({@link #check}): a command would wait out the timeout of a hung Redis, and a write refused
+   * here stored nothing, so the client may resend at once.
+   */
+  private void refuseWhileDown() {
     String down = unreachable;
     if (down != null) {
       throw new StoreUnavailableException(down, null);
     }
-    return readAnyway(commands);
   }
 
   /** {@link #read}, also while readiness's last check failed: that check's own read. */
@@ -2184,11 +2193,7 @@ public final class RedisEventStore implements EventStore {
    * failed ({@link #check}) nothing is sent: {@link StoreUnavailableException} at once, as for reads.
    */
   private Object write(String script, List<String> keys, List<String> args) {
-    String down = unreachable;
-    if (down != null) {
-      // Refused before anything is sent, so nothing was stored: the client may resend at once.
-      throw new StoreUnavailableException(down, null);
-    }
+    refuseWhileDown();
     Connection connection = call(() -> redis.getPool().getResource());
     return call(() -> {
       try (connection) {
