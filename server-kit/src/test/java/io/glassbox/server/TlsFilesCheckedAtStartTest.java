@@ -157,8 +157,13 @@ class TlsFilesCheckedAtStartTest {
 
   /** The message new TlsSettings refuses the service's certificate with {@code key}. */
   private String refusal(Path key) {
+    return refusal(service[0], key);
+  }
+
+  /** The message new TlsSettings refuses {@code cert} with {@code key} with. */
+  private static String refusal(Path cert, Path key) {
     return assertThrows(ConfigException.class,
-        () -> new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.empty())).getMessage();
+        () -> new TlsSettings(Optional.of(cert), Optional.of(key), Optional.empty())).getMessage();
   }
 
   private static byte[] pkcs8Bytes(Path pem) throws Exception {
@@ -222,20 +227,14 @@ class TlsFilesCheckedAtStartTest {
   void pkcs1RsaKey_isRefused_sayingWhatItIsAndHowToConvertIt() throws Exception {
     Path pkcs1 = TestCertificates.writeTraditional(service[1], dir.resolve("srv-pkcs1.key"));
 
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> new TlsSettings(Optional.of(service[0]), Optional.of(pkcs1), Optional.empty()));
-
-    assertEquals(notPkcs8(pkcs1, "a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"), e.getMessage());
+    assertEquals(notPkcs8(pkcs1, "a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"), refusal(pkcs1));
   }
 
   @Test
   void sec1EcKey_isRefused_sayingWhatItIsAndHowToConvertIt() throws Exception {
     Path sec1 = TestCertificates.writeTraditional(ecService[1], dir.resolve("ec-srv-sec1.key"));
 
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> new TlsSettings(Optional.of(ecService[0]), Optional.of(sec1), Optional.empty()));
-
-    assertEquals(notPkcs8(sec1, "a SEC1 EC key (BEGIN EC PRIVATE KEY)"), e.getMessage());
+    assertEquals(notPkcs8(sec1, "a SEC1 EC key (BEGIN EC PRIVATE KEY)"), refusal(ecService[0], sec1));
   }
 
   @Test
