@@ -53,7 +53,7 @@ class GatewayHungFeatureServiceLogTest {
   @Test
   void recommend_callersDeadlinePassesWhileTheFeatureServiceHangs_isLoggedAtInfoUnderItsRequestId()
       throws Exception {
-    harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, silentFeatureService(52950)).start();
+    harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, silentFeatureService()).start();
     try (LogCapture logged = LogCapture.of(DependencyFailures.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
           () -> harness.client("hung-call-1").withDeadlineAfter(300, TimeUnit.MILLISECONDS)
@@ -71,7 +71,7 @@ class GatewayHungFeatureServiceLogTest {
   @Test
   void submitFeedback_callersDeadlinePassesWhileTheFeatureServiceHangs_isLoggedAtInfoUnderItsRequestId()
       throws Exception {
-    harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, silentFeatureService(52951)).start();
+    harness = new GatewayHarness().with(GatewayConfig.FEATURE_TARGET_KEY, silentFeatureService()).start();
     try (LogCapture logged = LogCapture.of(FeedbackRecorder.class, Level.DEBUG)) {
       StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
           () -> harness.client("hung-call-2").withDeadlineAfter(300, TimeUnit.MILLISECONDS)
@@ -86,9 +86,12 @@ class GatewayHungFeatureServiceLogTest {
     }
   }
 
-  /** A feature service that accepts connections and never sends a byte, at {@code port}. */
-  private String silentFeatureService(int port) throws IOException {
-    silent = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+  /**
+   * A feature service that accepts connections and never sends a byte, on a port the system picks
+   * (a fixed one, 52950, lies in Linux's ephemeral range and was once taken in CI).
+   */
+  private String silentFeatureService() throws IOException {
+    silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(() -> {
       while (!silent.isClosed()) {
         try {
@@ -100,6 +103,6 @@ class GatewayHungFeatureServiceLogTest {
     });
     acceptor.setDaemon(true);
     acceptor.start();
-    return "127.0.0.1:" + port;
+    return "127.0.0.1:" + silent.getLocalPort();
   }
 }

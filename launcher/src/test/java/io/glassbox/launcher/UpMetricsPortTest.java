@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.ConfigSource;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.Map;
@@ -17,24 +18,47 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class UpMetricsPortTest {
-  /** The first of four /metrics ports, of the block these tests may use. */
-  private static final int METRICS_PORT = 53170;
-
   @Test
   void up_theFeatureServicesMetricsPortTaken_saysItCameFromMetricsPortPlusOne() throws Exception {
-    try (ServerSocket taken = new ServerSocket(METRICS_PORT + 1, 1, InetAddress.getLoopbackAddress())) {
+    try (ServerSocket taken = secondOfFourFreePorts()) {
+      int metricsPort = taken.getLocalPort() - 1;
       UpCommand up = new UpCommand();
       up.settings = () -> ConfigSource.of(Map.of());
 
-      CliRun run = CliRun.ofCommand(up, "--metrics-port", String.valueOf(METRICS_PORT), "--http-port", "0",
+      CliRun run = CliRun.ofCommand(up, "--metrics-port", String.valueOf(metricsPort), "--http-port", "0",
           "--gateway-port", "0", "--feature-port", "0", "--model-port", "0", "--explain-port", "0",
           "--feature-admin-port", "0", "--model-admin-port", "0");
 
       assertEquals(1, run.exit(), run.err());
       // It said "port 53171 on 127.0.0.1 is held by another process", naming no option.
-      assertTrue(run.errWithoutLogLines().startsWith("glassbox: port " + (METRICS_PORT + 1) + " (the feature service's"
-          + " metrics port: --metrics-port " + METRICS_PORT + " + 1) on 127.0.0.1 is held by another process.\n"
+      assertTrue(run.errWithoutLogLines().startsWith("glassbox: port " + (metricsPort + 1) + " (the feature service's"
+          + " metrics port: --metrics-port " + metricsPort + " + 1) on 127.0.0.1 is held by another process.\n"
           + "Nothing was started. Stop what holds the port"), run.err());
+    }
+  }
+
+  /**
+   * The second of four loopback ports in a row, held, the other three free: from 53170 on, as the
+   * block is in Linux's ephemeral range and any one port of it may be taken by a client's socket.
+   */
+  private static ServerSocket secondOfFourFreePorts() throws IOException {
+    for (int first = 53170; first < 53370; first += 4) {
+      if (free(first) && free(first + 2) && free(first + 3)) {
+        try {
+          return new ServerSocket(first + 1, 1, InetAddress.getLoopbackAddress());
+        } catch (IOException taken) {
+          // the next four
+        }
+      }
+    }
+    throw new IOException("no four free ports in a row in 53170-53369");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException taken) {
+      return false;
     }
   }
 }
