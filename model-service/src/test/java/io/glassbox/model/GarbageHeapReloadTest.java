@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * past the metaspace threshold collects the whole heap), and the first full collection after it
  * must be the one the bound asks for.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class GarbageHeapReloadTest {
   /** v2's weights: an eighth of the heap, within a quarter of it once live objects are taken away. */
   private static final int FITTING_FLOATS = 4 << 20;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it loads next to the one serving, and scores: its text files (a 2.4 MB vocabulary.tsv, 29 MB of
  * title vectors) are bounded by what parsing them holds, not refused for their size.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 200, unit = TimeUnit.SECONDS)
 class LargeCatalogueReloadTest {
   private static final int ITEMS = 150_000;
   /** Distinct title words: Beauty's 12,101 items share 5,532; a catalogue grows its words more slowly than its items. */

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -XX:+ExitOnOutOfMemoryError stop the service. The parse is refused by name as soon as what it
  * holds passes its share of the heap, and v1 keeps serving.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 class LargeVocabularyReloadTest {
   private static final long VOCABULARY_BYTES = 20L << 20;
   private static final int DISTINCT_WORDS = 570_000;

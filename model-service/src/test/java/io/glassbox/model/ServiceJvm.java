@@ -59,7 +59,7 @@ final class ServiceJvm {
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     Process service = builder.start();
     try {
-      assertTrue(service.waitFor(80, TimeUnit.SECONDS), "the service JVM did not finish");
+      assertTrue(service.waitFor(150, TimeUnit.SECONDS), "the service JVM did not finish");
     } finally {
       service.destroyForcibly();
     }
