@@ -69,8 +69,9 @@ def write_eval_cases(path, dataset, cases, split_name, mode="a"):
 
 def write_repeat_cases(path, dataset, cases, split_name, mode="a"):
     """The repeats-counted cases (every distinct held-out item a target, history items
-    included) with the basket number of each history event, for the Java buy-again check:
-    the eval-cases columns plus `history_baskets` (see README "Evaluation cases file")."""
+    included) with the order number of each history event (Dataset.orders, as the feature service
+    counts orders), for the Java buy-again check: the eval-cases columns plus `history_baskets`
+    (see README "Evaluation cases file")."""
     with open(path, mode, encoding="utf-8") as out:
         if mode == "w":
             out.write("split\tuser_id\thistory\ttargets\tnegatives\ttime\thistory_baskets\n")
@@ -78,7 +79,7 @@ def write_repeat_cases(path, dataset, cases, split_name, mode="a"):
         for c in cases:
             history = " ".join(ids[i - 1] for i in c.history.tolist())
             targets = " ".join(ids[i - 1] for i in c.targets.tolist())
-            baskets = " ".join(str(b) for b in dataset.baskets[c.user][:len(c.history)].tolist())
+            baskets = " ".join(str(b) for b in dataset.orders[c.user][:len(c.history)].tolist())
             out.write(f"{split_name}\t{dataset.user_ids[c.user]}\t{history}\t{targets}\t\t"
                       f"{c.time}\t{baskets}\n")
 

@@ -6,8 +6,10 @@ are a dataset folder too, also as a spreadsheet saves them (a byte order mark, s
 commas in prices). Interactions carry `user_id,item_id,timestamp` (unix seconds or ISO-8601
 with an offset, or without one in the zone GLASSBOX_DATA_TIME_ZONE names) and optionally `event`
 (only purchases are learnt from: empty, `purchase` or `review`), the basket (`invoice_no`, or
-the import format's `basket_id`; an event without one is a basket of its own) and `seq_pos` (the
-order of a user's events of one moment). A user's events are in the order the feature service
+the import format's `basket_id`; an event without one is a basket of its own; without the column
+a customer's purchases of one shop day are one of the `orders` the feature service counts, each
+still a basket) and `seq_pos` (the order of a user's events of one moment). A user's events are
+in the order the feature service
 serves them: by time, to the nanosecond, then seq_pos, then file order. Items carry `item_id,title`
 (trimmed as the feature service trims it; an empty one gives the item no title words) and optionally
 `brand,category,price`. Rows of items missing from items.csv are left out, with a
@@ -330,6 +332,15 @@ class Dataset:
     baskets: List[np.ndarray]
     times: List[np.ndarray]                   # per user: int64 event time (Unix seconds)
     fingerprint: Dict[str, str] = field(default_factory=dict)
+    # Per user: the order number of each event, as the feature service counts orders for the
+    # buy-again rule (RegularItems) and co-purchases: numbered as `baskets`, and the same as them
+    # but in a folder without an order column, whose orders are one customer's purchases of one
+    # shop day (DatasetReader.dayBasket) while each event stays a basket (leave-one-out); None: `baskets`.
+    orders: Optional[List[np.ndarray]] = None
+
+    def __post_init__(self):
+        if self.orders is None:
+            self.orders = self.baskets
 
     @property
     def num_items(self) -> int:
@@ -458,6 +469,7 @@ _MAX_OFFSET = datetime.timedelta(hours=18)
 # A time and a trailing offset in _DATE_TIME's shape, but with any two digits (CsvValues matches the same).
 _OFFSET_AT_END = re.compile(r"(.*[0-9])[+-]([0-9]{2})(?:(:?)([0-9]{2})(?:\3([0-9]{2}))?)?")
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_EPOCH_ORDINAL = _EPOCH.date().toordinal()
 _MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 # A price: a plain decimal number (2,95 in a file separated by semicolons).
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -673,9 +685,9 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
             if item is None:
                 unknown_items += 1
                 continue
-            # A purchase without an order is an order of its own, as IngestEvents counts one. The
-            # feature service reads a folder without an order column (and import reads such a file)
-            # as one order per customer and shop day: a difference not yet closed here.
+            # A purchase without an order is an order of its own, as IngestEvents counts one, and a
+            # basket of its own. Without an order column the feature service (and import) groups a
+            # customer's purchases of one shop day into an order; the held-out basket stays one event.
             basket_key = basket or ("no basket", row_number)
             # The order the feature service serves a record in (Dataset.Interaction.STORE_ORDER, an
             # import's too): the moment to the nanosecond, then seq_pos, then file order (without
@@ -694,19 +706,39 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
         fingerprint["time_zone"] = time_zone
 
     user_order = [user for user in user_order if per_user[user]]
-    sequences, baskets, times = [], [], []
+    sequences, baskets, times, orders = [], [], [], []
     for user in user_order:
         events = sorted(per_user[user])
         items = np.array([e[-2] for e in events], dtype=np.int64)
         times.append(np.array([e[0] for e in events], dtype=np.int64))
-        # One number per order id, as the feature service counts orders, in the order of their first
-        # lines: a late line of an order (after lines of a later one) is no new basket.
-        number_of: Dict[object, int] = {}
-        numbers = [number_of.setdefault(e[-1], len(number_of)) for e in events]
         sequences.append(items)
-        baskets.append(np.array(numbers, dtype=np.int64))
+        baskets.append(_numbered([e[-1] for e in events]))
+    if basket_column:
+        orders = baskets
+    elif times:
+        # Every user's days at once: a zone's rules are looked up once per distinct second.
+        days = shop_days(np.concatenate(times), zone)
+        orders = [_numbered(d.tolist()) for d in np.split(days, np.cumsum([len(t) for t in times])[:-1])]
     return Dataset(name, item_ids, titles, attributes, sizes, labels, user_order,
-                   sequences, baskets, times, fingerprint)
+                   sequences, baskets, times, fingerprint, orders)
+
+
+def _numbered(keys: list) -> np.ndarray:
+    """One number per order (basket) key, as the feature service counts orders, in the order of their
+    first lines: a late line of an order (after lines of a later one) is no new basket."""
+    number_of: Dict[object, int] = {}
+    return np.array([number_of.setdefault(key, len(number_of)) for key in keys], dtype=np.int64)
+
+
+def shop_days(seconds: np.ndarray, zone: Optional[zoneinfo.ZoneInfo]) -> np.ndarray:
+    """The day (days since 1970-01-01) each Unix second falls on in `zone`, in UTC when none is
+    named, as the feature service's LocalTimeZone.dayOf: the shop's day."""
+    if zone is None:
+        return seconds // 86_400
+    moments, at = np.unique(seconds, return_inverse=True)
+    days = [(_EPOCH + datetime.timedelta(seconds=int(s))).astimezone(zone).date().toordinal() - _EPOCH_ORDINAL
+            for s in moments.tolist()]
+    return np.array(days, dtype=np.int64)[at]
 
 
 @dataclass

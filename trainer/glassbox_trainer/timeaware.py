@@ -18,7 +18,7 @@ request would hold none.
   chosen together on validation (the window as for model + trend); the model service adds it
   to the score and to each history position's contribution (the version's `title_similarity`
   metadata and `title_vectors.tsv`);
-* buy-again: the m items the user bought in ≥ k distinct earlier baskets (most baskets first,
+* buy-again: the m items the user bought in ≥ k distinct earlier orders (most orders first,
   then most recent) take the first m places, the model's new-item ranking fills the rest;
   (m, k) chosen on validation with the metric that counts repeat purchases.
 """
@@ -198,10 +198,11 @@ def regular_items(dataset: Dataset, case: EvalCase, min_baskets: int) -> List[in
 
 
 def _regular_items(dataset: Dataset, case: EvalCase, min_baskets: int) -> List[int]:
-    """History items bought in ≥ min_baskets distinct baskets: most baskets first, then the
-    most recently bought, then the lower index."""
+    """History items bought in ≥ min_baskets distinct orders (Dataset.orders, as the feature
+    service's RegularItems counts them): most orders first, then the most recently bought, then
+    the lower index."""
     items = case.history
-    baskets = dataset.baskets[case.user][:len(items)]
+    baskets = dataset.orders[case.user][:len(items)]
     seen_in: Dict[int, set] = {}
     last: Dict[int, int] = {}
     for position, (item, basket) in enumerate(zip(items.tolist(), baskets.tolist())):

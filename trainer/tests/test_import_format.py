@@ -234,6 +234,37 @@ class ImportFormatTest(unittest.TestCase):
         np.testing.assert_array_equal(ds.sequences[0], [1, 1, 2])
         np.testing.assert_array_equal(ds.baskets[0], [0, 1, 2])
 
+    def test_withoutAnOrderColumn_anOrderIsOneShopDay_andEveryEventStaysABasketOfItsOwn(self):
+        # As the feature service serves such a folder (DatasetReader.dayBasket, an import's too): one
+        # customer's purchases of one shop day are one order, the day in the data folder's zone (UTC
+        # when none is named: LocalTimeZone.dayOf), for the buy-again rule. The held-out basket stays
+        # one event (leave-one-out, the Amazon Beauty protocol): `baskets` do not change.
+        # 10:00Z, 20:00Z and 22:00Z on 2011-12-09: one UTC day; in Tokyo (+09:00) 19:00 on the 9th,
+        # then 05:00 and 07:00 on the 10th.
+        folder = self.folder("days", [["A", "Red mug"], ["B", "Blue mug"]],
+                             ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "1323424800"], ["u1", "B", "1323460800"], ["u1", "A", "1323468000"],
+                              ["u2", "B", "1323460800"], ["u3", "A", "1323475199"], ["u3", "B", "1323475200"]])
+        utc = data_mod.load_dataset(folder)
+        np.testing.assert_array_equal(utc.orders[0], [0, 0, 0])
+        np.testing.assert_array_equal(utc.baskets[0], [0, 1, 2])
+        np.testing.assert_array_equal(utc.orders[2], [0, 1])     # 23:59:59Z, then 00:00:00Z
+        tokyo = data_mod.load_dataset(folder, time_zone="Asia/Tokyo")
+        np.testing.assert_array_equal(tokyo.orders[0], [0, 1, 1])
+        np.testing.assert_array_equal(tokyo.orders[1], [0])
+        np.testing.assert_array_equal(tokyo.orders[2], [0, 0])   # 08:59:59 and 09:00 on the 10th
+        np.testing.assert_array_equal(tokyo.baskets[0], [0, 1, 2])
+        # DatasetReaderTest's case: a time's offset does not pick its day, the shop's zone does. In
+        # America/Los_Angeles 09:00 and 20:00 on 3 March are one day, 00:30 on 4 March the next;
+        # in UTC (no zone named) 20:00-08:00 is already 4 March.
+        folder = self.folder("offsets", [["A", "Mug"], ["B", "Plate"], ["C", "Bowl"]],
+                             ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "2011-03-03T09:00:00-08:00"], ["u1", "B", "2011-03-03T20:00:00-08:00"],
+                              ["u1", "C", "2011-03-04T00:30:00-08:00"]])
+        np.testing.assert_array_equal(data_mod.load_dataset(folder, time_zone="America/Los_Angeles").orders[0],
+                                      [0, 0, 1])
+        np.testing.assert_array_equal(data_mod.load_dataset(folder).orders[0], [0, 1, 1])
+
     def test_purchasesWithAnEmptyBasketId_areAnOrderEach(self):
         # As import and the store count them: "a purchase without a basket id is an order of its own".
         folder = self.folder("loose", [["A", "Red mug"], ["B", "Blue mug"]],
@@ -242,6 +273,8 @@ class ImportFormatTest(unittest.TestCase):
                               ["u1", "B", "300", "o1"]])
         ds = data_mod.load_dataset(folder)
         np.testing.assert_array_equal(ds.baskets[0], [0, 1, 2, 2])
+        # Also as orders: the file has an order column, so no day groups them.
+        np.testing.assert_array_equal(ds.orders[0], [0, 1, 2, 2])
 
     def test_aLateLineOfAnOrder_makesNoNewBasket_andTheLastOrderIsTheTestCase(self):
         # Order o1's line E comes after order o2's lines: the feature service counts o1 once (a basket

@@ -249,6 +249,16 @@ class BuyAgainTest(unittest.TestCase):
                                           repeats_counted=True)
         self.assertEqual(metrics["hr@5"], 1.0)
 
+    def test_regularItemsCountOrders_soTwoPurchasesOfOneShopDayAreOneOrder(self):
+        # A folder without an order column: every event a basket, each day an order (Dataset.orders),
+        # as the feature service's RegularItems counts them. Item 1 twice on day 0 is bought in one
+        # order; item 2 on days 0 and 1 in two.
+        ds = data_mod.Dataset("t", [str(i) for i in range(1, 4)], [""] * 3, {}, {}, {}, ["u"],
+                              [np.array([1, 2, 1, 2, 3])], [np.array([0, 1, 2, 3, 4])],
+                              [np.array([0, 0, 0, 86_400, 86_400])], orders=[np.array([0, 0, 0, 1, 1])])
+        case = EvalCase(0, ds.sequences[0][:4], np.array([3]), time=86_400)
+        self.assertEqual(timeaware.regular_items(ds, case, 2), [2])
+
 
 if __name__ == "__main__":
     unittest.main()
