@@ -165,7 +165,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   /**
    * The buy-again rule: a case's regular items, in rule order, from its history (oldest first)
-   * and the basket of each history event.
+   * and the order of each history event.
    */
   @FunctionalInterface
   public interface RegularItemsRule {

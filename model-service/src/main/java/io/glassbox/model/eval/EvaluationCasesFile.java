@@ -18,8 +18,8 @@ import java.util.OptionalLong;
  * {@code split user_id history targets negatives [time]}, then one case per line with item ids
  * separated by single spaces; {@code negatives} may be empty; {@code time} (Unix seconds of the
  * held-out basket) is present in files written since the trend term exists; {@code
- * history_baskets} (the basket of each history event, for the buy-again rule) only in the
- * repeats-counted cases file ({@code eval_cases_repeats.tsv}).
+ * history_baskets} (the order of each history event, as the feature service counts orders, for
+ * the buy-again rule) only in the repeats-counted cases file ({@code eval_cases_repeats.tsv}).
  */
 public final class EvaluationCasesFile {
   static final List<String> HEADER = List.of("split", "user_id", "history", "targets", "negatives");
