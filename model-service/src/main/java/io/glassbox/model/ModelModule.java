@@ -32,10 +32,13 @@ public final class ModelModule extends AbstractModule {
     return config.newInferenceEngine();
   }
 
-  /** ONNX Runtime allows one environment per process; this hands out that one. */
+  /**
+   * ONNX Runtime allows one environment per process; this hands out that one, its native libraries
+   * loaded from the folder later starts reuse (see OnnxRuntimeLibraries).
+   */
   @Provides
   @Singleton
   OrtEnvironment ortEnvironment() {
-    return OrtEnvironment.getEnvironment();
+    return OnnxRuntimeLibraries.environment();
   }
 }

@@ -120,6 +120,7 @@ public final class SessionFactory {
   private OrtSession cudaSession(ModelSource source) throws OrtException, CudaUnavailableException {
     try (OrtSession.SessionOptions options = baseOptions()) {
       try {
+        OnnxRuntimeLibraries.prepareCuda();
         options.addCUDA(cudaDeviceId);
       } catch (OrtException e) {
         throw new CudaUnavailableException(e);

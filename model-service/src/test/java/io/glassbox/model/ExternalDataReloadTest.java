@@ -225,7 +225,7 @@ class ExternalDataReloadTest {
   }
 
   private static ModelLoader loader(ThrowingRunnable afterCheck) {
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     ModelConfig config = ModelServiceUnderTest.cpuConfig(Path.of("unused"), ModelFolders.TOY_NAME);
     return new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU), () -> {
       try {

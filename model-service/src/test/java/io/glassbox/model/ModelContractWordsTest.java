@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class ModelContractWordsTest {
   @Test
   void found_aTensorOfAnotherTypeAndRank_isItsTypeRankAndShapeInWords() throws OrtException {
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     try (OnnxTensor tensor = OnnxTensor.createTensor(environment, new int[][][] {{{1, 2, 3, 4}}, {{5, 6, 7, 8}}})) {
       assertEquals("int32 with 3 dimensions [2, 1, 4]", ModelContract.found(tensor.getInfo()));
     }

@@ -31,7 +31,7 @@ class ModelInfoMetricTest {
   void scrape_beforeTheFirstLoad_hasNoSeries_thenTheLoadedVersionOnly() throws IOException {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     ModelConfig config = ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME);
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     try (ModelRegistry registry = new ModelRegistry(
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)), config)) {
       PrometheusRegistry metrics = new PrometheusRegistry();

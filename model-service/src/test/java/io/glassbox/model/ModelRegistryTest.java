@@ -37,7 +37,7 @@ class ModelRegistryTest {
   void setUp() {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     ModelConfig config = ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME);
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     registry = new ModelRegistry(
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)), config);
     scorer = new Scorer(registry);
@@ -166,7 +166,7 @@ class ModelRegistryTest {
   @Test
   void loadConfiguredVersion_withNoVersionFolders_throwsNotFound(@TempDir Path emptyDirectory) {
     ModelConfig config = ModelServiceUnderTest.cpuConfig(emptyDirectory, ModelFolders.TOY_NAME);
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     try (ModelRegistry empty = new ModelRegistry(
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)), config)) {
       ModelVersionNotFoundException error =

@@ -1,6 +1,5 @@
 package io.glassbox.model;
 
-import ai.onnxruntime.OrtEnvironment;
 import io.glassbox.api.v1.ModelAdminGrpc;
 import io.glassbox.api.v1.ModelServiceGrpc;
 import io.glassbox.server.GrpcServer;
@@ -39,7 +38,7 @@ final class ModelServiceUnderTest implements AutoCloseable {
   private ModelServiceUnderTest(ModelConfig config) {
     this.config = config;
     ModelLoader loader = new ModelLoader(
-        OrtEnvironment.getEnvironment(), new SessionFactory(OrtEnvironment.getEnvironment(), config, NO_GPU));
+        OnnxRuntimeLibraries.environment(), new SessionFactory(OnnxRuntimeLibraries.environment(), config, NO_GPU));
     this.registry = new ModelRegistry(loader, config);
     this.engine = config.newInferenceEngine();
     this.scorer = new Scorer(registry, engine);

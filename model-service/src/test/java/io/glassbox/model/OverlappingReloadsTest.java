@@ -53,7 +53,7 @@ class OverlappingReloadsTest {
     ModelFolders.addToyVersion(modelDirectory, HELD);
     ModelFolders.addToyVersion(modelDirectory, "v3");
     ModelConfig config = ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME);
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     registry = new ModelRegistry(
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)),
         config, Optional.empty(), this::holdTheHeldVersion);

@@ -62,7 +62,7 @@ class ReloadClosesWhatItLoadedTest {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     ModelFolders.addToyVersion(modelDirectory, "v2");
     ModelConfig config = ModelServiceUnderTest.cpuConfig(modelDirectory, ModelFolders.TOY_NAME);
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     registry = new ModelRegistry(
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)),
         config, Optional.empty(), loaded -> {

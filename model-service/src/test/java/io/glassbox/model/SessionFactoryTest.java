@@ -2,7 +2,6 @@ package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.onnxruntime.OrtEnvironment;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +25,7 @@ class SessionFactoryTest {
 
   private static void assertDevice(ExecutionProviderSetting setting, Device expected) throws Exception {
     ModelConfig config = new ModelConfig(0, 0, Path.of("models"), "toy", Optional.empty(), setting, 1, 0);
-    SessionFactory factory = new SessionFactory(OrtEnvironment.getEnvironment(), config, ModelServiceUnderTest.NO_GPU);
+    SessionFactory factory = new SessionFactory(OnnxRuntimeLibraries.environment(), config, ModelServiceUnderTest.NO_GPU);
 
     SessionFactory.OpenedSession opened = factory.open(TOY_MODEL);
     try {

@@ -39,7 +39,7 @@ class ShippedModelTest {
     assertTrue(shipped.isPresent(), "no model version under models/uci-online-retail; the trainer ships one there");
     folder = shipped.get();
     ModelConfig config = ModelServiceUnderTest.cpuConfig(folder.getParent().getParent(), "uci-online-retail");
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     registry = new ModelRegistry(
         new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU)), config);
     registry.reload(folder.getFileName().toString());

@@ -178,7 +178,7 @@ class TitleScoreRpcTest {
   }
 
   private static LoadedModel load(Path folder) {
-    OrtEnvironment environment = OrtEnvironment.getEnvironment();
+    OrtEnvironment environment = OnnxRuntimeLibraries.environment();
     ModelConfig config = ModelServiceUnderTest.cpuConfig(folder.getParent().getParent(), ModelFolders.TOY_NAME);
     return new ModelLoader(environment, new SessionFactory(environment, config, ModelServiceUnderTest.NO_GPU))
         .load(ModelFolders.TOY_NAME, "v1", folder);
