@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -82,6 +83,8 @@ final class TrainCommand implements Callable<Integer> {
    */
   String python = DEBIAN_PYTHON;
   Path trainerDir;
+  /** Where the command's settings come from: the environment; a test names its own. */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
   ProcessBuilder.Redirect trainerOutput = ProcessBuilder.Redirect.INHERIT;
 
   @Override
@@ -104,7 +107,7 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     String zone = timeZone != null ? timeZone
-        : ConfigSource.fromEnvironment().getString(LocalTimeZone.DATA_FOLDER_SETTING, "");
+        : settings.get().getString(LocalTimeZone.DATA_FOLDER_SETTING, "");
     try {
       LocalTimeZone.named(zone, timeZone != null ? "--time-zone" : LocalTimeZone.DATA_FOLDER_SETTING);
     } catch (IllegalArgumentException e) {
@@ -115,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
     List<String> zoneOption = List.of("--time-zone", zone);
     // Killed (kill -9), this JVM stops no run itself: the trainer stops once this is no longer its parent.
     List<String> parentOption = List.of("--parent-pid", String.valueOf(ProcessHandle.current().pid()));
-    Path trainer = trainerDir != null ? trainerDir : ConfigSource.fromEnvironment().shipped("trainer");
+    Path trainer = trainerDir != null ? trainerDir : settings.get().shipped("trainer");
     if (run(trainerRuns, trainer, List.of("-c", "import torch, onnx, numpy"), ProcessBuilder.Redirect.DISCARD,
         "the check for PyTorch").status() != 0) {
       return fail("the trainer needs Python with PyTorch, ONNX and NumPy at " + python + ": apt-get install "
@@ -147,14 +150,17 @@ final class TrainCommand implements Callable<Integer> {
       fail(terms.why("fitting the terms", "nothing on its standard error; what it printed is above")
           + ". The model in " + folder + " is served without them");
     }
+    // Pasted in the caller's folder, where this ran: the folders as they were named here, and
+    // bin/glassbox as it is found from there.
+    String launcher = LauncherScript.said(settings.get());
     System.out.printf("%nglassbox train: model %s version %s is in %s (logs and metrics in %s).%n"
-            + "Serve it: %s=%s %s%s=%s %s=%s bin/glassbox up%n"
-            + "A suite already serving that data and model folder takes it with: bin/glassbox reload-model --version %s"
+            + "Serve it: %s=%s %s%s=%s %s=%s %s up%n"
+            + "A suite already serving that data and model folder takes it with: %s reload-model --version %s"
             + " (add --target localhost:PORT, or set " + GatewayAddress.MODEL_ADMIN_TARGET_VARIABLE + "=localhost:PORT,"
             + " when up was given --model-admin-port PORT)%n",
-        model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, data,
-        zone.isEmpty() ? "" : LocalTimeZone.DATA_FOLDER_SETTING + "=" + zone + " ", ModelConfig.DIRECTORY_KEY, modelsDir,
-        ModelConfig.NAME_KEY, model, version);
+        model, version, folder, runs, FeatureConfig.DATA_DIR_KEY, LauncherScript.shellWord(data.toString()),
+        zone.isEmpty() ? "" : LocalTimeZone.DATA_FOLDER_SETTING + "=" + zone + " ", ModelConfig.DIRECTORY_KEY,
+        LauncherScript.shellWord(modelsDir.toString()), ModelConfig.NAME_KEY, model, launcher, launcher, version);
     // up finds these itself; containers do not see the data, so their gateway is told.
     List<String> examples = ExampleCustomers.of(data, zone);
     if (!examples.isEmpty()) {

@@ -181,7 +181,7 @@ final class UpCommand implements Callable<Integer> {
     if (warm.modelKnowsNoCandidate()) {
       System.out.printf("Note: the model served knows none of the items it was asked to rank (it was not trained"
           + " on them), so answers come in retrieval order, without the model's reasons. Train one on this"
-          + " data: %s train --data %s (README, \"Your own shop\").%n", launcher(config),
+          + " data: %s train --data %s (README, \"Your own shop\").%n", LauncherScript.said(config),
           config.getString(FeatureConfig.DATA_DIR_KEY, "<the data folder>"));
     }
     ConfigSource served = config;
@@ -232,7 +232,7 @@ final class UpCommand implements Callable<Integer> {
    * moved away from.
    */
   private String inUseAdvice(ConfigSource config) throws InterruptedException {
-    String move = "stop what holds the port, or move the suite to free ones: `" + launcher(config)
+    String move = "stop what holds the port, or move the suite to free ones: `" + LauncherScript.said(config)
         + " up --help` lists the port options (--metrics-port moves the four /metrics ports, 9451-9454 by default;"
         + " --no-metrics frees them).";
     boolean suiteUp;
@@ -322,7 +322,7 @@ final class UpCommand implements Callable<Integer> {
   static String firstCommand(ConfigSource config, int gatewayPort) {
     List<String> examples = ViewerConfig.load(config).exampleUsers();
     return (config.get(ApiKeys.FILE_KEY).isPresent() ? ClientSettings.KEY_FILE_KEY + "=<file with your key> " : "")
-        + launcher(config) + " recommend "
+        + LauncherScript.said(config) + " recommend "
         + (gatewayPort == DEFAULT_GATEWAY_PORT && config.get(GatewayAddress.TARGET_VARIABLE).isEmpty()
             ? "" : "--target localhost:" + gatewayPort + " ")
         + "--user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
@@ -337,22 +337,6 @@ final class UpCommand implements Callable<Integer> {
     return "Viewer: " + viewer + "    (see each recommendation's reasons, heatmap and what-if)"
         + (mutualTls ? "\n        Under mutual TLS the page wants a client certificate signed by the CA of "
             + TlsSettings.CA_KEY + ", as the gRPC port does: import one into the browser, or it is refused." : "");
-  }
-
-  /**
-   * {@code bin/glassbox} as the caller can run it from the folder up was started in: relative from
-   * the installation's root ({@value ConfigSource#HOME_KEY}, which bin/glassbox sets) or a folder
-   * above it, absolute from anywhere else.
-   */
-  static String launcher(ConfigSource config) {
-    Optional<String> home = config.get(ConfigSource.HOME_KEY);
-    if (home.isEmpty()) {
-      return "bin/glassbox";
-    }
-    Path caller = Path.of("").toAbsolutePath().normalize();
-    Path script = Path.of(home.get()).toAbsolutePath().normalize().resolve("bin").resolve("glassbox");
-    String said = script.startsWith(caller) ? caller.relativize(script).toString() : script.toString();
-    return said.contains(" ") || said.contains("'") ? "'" + said.replace("'", "'\\''") + "'" : said;
   }
 
   /**

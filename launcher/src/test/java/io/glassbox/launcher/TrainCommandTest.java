@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
@@ -92,6 +93,35 @@ class TrainCommandTest {
     for (String trainerRun : trainerRuns) {
       assertTrue(trainerRun.contains(" --time-zone  ") || trainerRun.endsWith(" --time-zone "), trainerRun);
     }
+  }
+
+  /**
+   * The lines to paste run in the folder train was called from, as up's "Try:" line does: there
+   * the folders named are found, and bin/glassbox is said by the path that reaches it from there.
+   */
+  @Test
+  void calledFromOutsideTheInstallation_theServeLinesNameBinGlassboxByItsAbsolutePath(@TempDir Path dir)
+      throws IOException {
+    Path shop = Files.createDirectory(dir.resolve("my shop"));
+    Files.writeString(shop.resolve("items.csv"), "item_id,title\nA,Mug\n");
+    Files.writeString(shop.resolve("interactions.csv"), "user_id,item_id,timestamp\nu,A,100\n");
+    Path python = Files.writeString(dir.resolve("python"), "#!/bin/sh\nexit 0\n");
+    python.toFile().setExecutable(true);
+    Path installation = dir.resolve("glassbox");
+    TrainCommand command = new TrainCommand();
+    command.python = python.toString();
+    command.trainerDir = TRAINER;
+    command.trainerOutput = ProcessBuilder.Redirect.DISCARD;
+    command.settings = () -> ConfigSource.of(Map.of(ConfigSource.HOME_KEY, installation.toString()));
+
+    CliRun run = CliRun.ofCommand(command, "--data", shop.toString(), "--name", "shop", "--models-dir",
+        dir.resolve("models").toString(), "--runs-dir", dir.resolve("runs").toString(), "--time-zone", "");
+
+    assertEquals(0, run.exit(), run.err());
+    String launcher = installation.resolve("bin").resolve("glassbox").toString();
+    assertTrue(run.out().contains("\nServe it: GLASSBOX_DATA_DIR='" + shop + "' GLASSBOX_MODEL_DIR=" + dir.resolve("models")
+        + " GLASSBOX_MODEL_NAME=shop " + launcher + " up\n"), run.out());
+    assertTrue(run.out().contains(" takes it with: " + launcher + " reload-model --version "), run.out());
   }
 
   @Test
