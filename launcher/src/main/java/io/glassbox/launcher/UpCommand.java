@@ -57,6 +57,7 @@ final class UpCommand implements Callable<Integer> {
   enum Store { memory, redis }
 
   static final int DEFAULT_GATEWAY_PORT = 50051;
+  private static final String GATEWAY_PORT_OPTION = "--gateway-port";
   /** Whose /metrics port is how far from --metrics-port (Suite.Ports: as far as their defaults are). */
   private static final Map<Integer, String> METRICS_PORT_OWNERS = Map.of(
       GatewayMain.DEFAULT_METRICS_PORT - Suite.Ports.DEFAULT_METRICS, "the gateway's",
@@ -141,7 +142,8 @@ final class UpCommand implements Callable<Integer> {
       for (TakenPorts.Wanted port : taken) {
         System.err.printf("glassbox: %s is held by another process.%n", TakenPorts.said(port));
       }
-      System.err.printf("Nothing was started. %s%n", inUseAdvice(config));
+      boolean gatewayPortTaken = taken.stream().anyMatch(port -> port.chosenBy().equals(GATEWAY_PORT_OPTION));
+      System.err.printf("Nothing was started. %s%n", inUseAdvice(config, gatewayPortTaken));
       return 1;
     }
     Suite suite;
@@ -164,7 +166,8 @@ final class UpCommand implements Callable<Integer> {
       }
       String said = PortInUseException.in(e).map(inUse -> saidWithUpsOption(e, inUse))
           .orElse(e.getMessage() + " (address already in use)");
-      System.err.printf("glassbox: %s.%n%s%n", said, inUseAdvice(config));
+      boolean gatewayPortTaken = PortInUseException.in(e).map(inUse -> inUse.port() == gatewayPort).orElse(true);
+      System.err.printf("glassbox: %s.%n%s%n", said, inUseAdvice(config, gatewayPortTaken));
       return 1;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(suite::close, "glassbox-shutdown"));
@@ -204,7 +207,7 @@ final class UpCommand implements Callable<Integer> {
     String bind = config.getString(ServerSettings.BIND_ADDRESS_KEY, ServerSettings.DEFAULT_BIND_ADDRESS);
     String admin = config.getString(ServerSettings.ADMIN_BIND_ADDRESS_KEY, ServerSettings.DEFAULT_BIND_ADDRESS);
     List<TakenPorts.Wanted> wanted = new ArrayList<>(List.of(
-        new TakenPorts.Wanted(gatewayPort, bind, "--gateway-port"),
+        new TakenPorts.Wanted(gatewayPort, bind, GATEWAY_PORT_OPTION),
         new TakenPorts.Wanted(featurePort, bind, "--feature-port"),
         new TakenPorts.Wanted(modelPort, bind, "--model-port"),
         new TakenPorts.Wanted(explainPort, bind, "--explain-port"),
@@ -227,14 +230,18 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /**
-   * What to do about a taken port: a Glassbox gateway answering on --gateway-port is the suite
-   * already up, which {@link #firstCommand} talks to; anything else holds it, to be stopped or
-   * moved away from.
+   * What to do about a taken port: a Glassbox gateway answering on --gateway-port, when that is
+   * among the ports taken ({@code gatewayPortTaken}), is the suite already up, which {@link
+   * #firstCommand} talks to; anything else holds it, to be stopped or moved away from. The gateway
+   * is not spoken of when its port is free: another port being taken says nothing of it.
    */
-  private String inUseAdvice(ConfigSource config) throws InterruptedException {
+  private String inUseAdvice(ConfigSource config, boolean gatewayPortTaken) throws InterruptedException {
     String move = "stop what holds the port, or move the suite to free ones: `" + LauncherScript.said(config)
         + " up --help` lists the port options (--metrics-port moves the four /metrics ports, 9451-9454 by default;"
         + " --no-metrics frees them).";
+    if (!gatewayPortTaken || gatewayPort == 0) {
+      return Character.toUpperCase(move.charAt(0)) + move.substring(1);
+    }
     boolean suiteUp;
     try {
       suiteUp = gatewayPort != 0 && TakenPorts.glassboxGatewayAt(gatewayPort, ClientSettings.load(config));
@@ -244,7 +251,7 @@ final class UpCommand implements Callable<Integer> {
     return suiteUp
         ? "A Glassbox suite is already up on localhost:" + gatewayPort + ": `" + firstCommand(config, gatewayPort)
             + "` talks to it. To start another beside it, " + move
-        : (gatewayPort == 0 ? "" : "No Glassbox gateway answers on localhost:" + gatewayPort + " (--gateway-port). ")
+        : "No Glassbox gateway answers on localhost:" + gatewayPort + " (" + GATEWAY_PORT_OPTION + "). "
             + Character.toUpperCase(move.charAt(0)) + move.substring(1);
   }
 

@@ -25,12 +25,14 @@ class UpMetricsPortTest {
       UpCommand up = new UpCommand();
       up.settings = () -> ConfigSource.of(Map.of());
 
+      // A gateway port that is free: the gateway is not spoken of, as its port was not taken.
       CliRun run = CliRun.ofCommand(up, "--metrics-port", String.valueOf(metricsPort), "--http-port", "0",
-          "--gateway-port", "0", "--feature-port", "0", "--model-port", "0", "--explain-port", "0",
+          "--gateway-port", String.valueOf(freePort()), "--feature-port", "0", "--model-port", "0", "--explain-port", "0",
           "--feature-admin-port", "0", "--model-admin-port", "0");
 
       assertEquals(1, run.exit(), run.err());
-      // It said "port 53171 on 127.0.0.1 is held by another process", naming no option.
+      // It said "port 53171 on 127.0.0.1 is held by another process", naming no option; and then
+      // "No Glassbox gateway answers on localhost:<the free gateway port>", of a port not taken.
       assertTrue(run.errWithoutLogLines().startsWith("glassbox: port " + (metricsPort + 1) + " (the feature service's"
           + " metrics port: --metrics-port " + metricsPort + " + 1) on 127.0.0.1 is held by another process.\n"
           + "Nothing was started. Stop what holds the port"), run.err());
@@ -52,6 +54,13 @@ class UpMetricsPortTest {
       }
     }
     throw new IOException("no four free ports in a row in 53170-53369");
+  }
+
+  /** A loopback port free when asked (chosen by the system, then let go). */
+  private static int freePort() throws IOException {
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return probe.getLocalPort();
+    }
   }
 
   private static boolean free(int port) {
