@@ -58,6 +58,7 @@ final class UpCommand implements Callable<Integer> {
 
   static final int DEFAULT_GATEWAY_PORT = 50051;
   private static final String GATEWAY_PORT_OPTION = "--gateway-port";
+  private static final String HTTP_PORT_OPTION = "--http-port";
   /** Whose /metrics port is how far from --metrics-port (Suite.Ports: as far as their defaults are). */
   private static final Map<Integer, String> METRICS_PORT_OWNERS = Map.of(
       GatewayMain.DEFAULT_METRICS_PORT - Suite.Ports.DEFAULT_METRICS, "the gateway's",
@@ -188,11 +189,7 @@ final class UpCommand implements Callable<Integer> {
           config.getString(FeatureConfig.DATA_DIR_KEY, "<the data folder>"));
     }
     ConfigSource served = config;
-    System.out.println(suite.viewerUri()
-        .map(uri -> viewerLine(served, uri))
-        .orElse(suite.viewerOff()
-            .map(why -> "Viewer: off, " + why + "; serve it on a free port with --http-port N.")
-            .orElse("Viewer: disabled (" + ViewerConfig.PORT_KEY + "=0).")));
+    System.out.println(suite.viewerUri().map(uri -> viewerLine(served, uri)).orElse(viewerOffLine(suite.viewerOff())));
     suite.awaitTermination();
     return 0;
   }
@@ -221,7 +218,7 @@ final class UpCommand implements Callable<Integer> {
       try {
         int viewer = config.getPort(ViewerConfig.PORT_KEY, ViewerConfig.DEFAULT_PORT);
         wanted.add(new TakenPorts.Wanted(viewer, config.getString(ViewerConfig.BIND_ADDRESS_KEY,
-            ViewerConfig.DEFAULT_BIND_ADDRESS), portChosenBy(viewer, Optional.of(ViewerConfig.PORT_KEY)).orElse("--http-port")));
+            ViewerConfig.DEFAULT_BIND_ADDRESS), portChosenBy(viewer, Optional.of(ViewerConfig.PORT_KEY)).orElseThrow()));
       } catch (ConfigException badPort) {
         // The gateway refuses the value with its own message.
       }
@@ -268,11 +265,11 @@ final class UpCommand implements Callable<Integer> {
    * What chose {@code port}, to say instead of the service's {@code setting}: up's options chose
    * the suite's ports, so a /metrics port is said as derived from --metrics-port ("the feature
    * service's metrics port: --metrics-port 80 + 1"); another port of an option, as nothing. The
-   * viewer's port keeps its variable unless --http-port chose it.
+   * viewer's port is said with --http-port when that chose it, else with its variable.
    */
   private Optional<String> portChosenBy(int port, Optional<String> setting) {
     if (setting.equals(Optional.of(ViewerConfig.PORT_KEY))) {
-      return httpPort == null ? setting : Optional.empty();
+      return httpPort == null ? setting : Optional.of(HTTP_PORT_OPTION);
     }
     if (!setting.equals(Optional.of(ServerSettings.METRICS_PORT_KEY)) || metricsPort == 0) {
       return Optional.empty();
@@ -333,6 +330,15 @@ final class UpCommand implements Callable<Integer> {
         + (gatewayPort == DEFAULT_GATEWAY_PORT && config.get(GatewayAddress.TARGET_VARIABLE).isEmpty()
             ? "" : "--target localhost:" + gatewayPort + " ")
         + "--user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
+  }
+
+  /**
+   * The line that says why up serves no viewer page: its default port was taken ({@code whyOff}),
+   * or the port was set to 0, said as the user set it (--http-port, else the variable).
+   */
+  String viewerOffLine(Optional<String> whyOff) {
+    return whyOff.map(why -> "Viewer: off, " + why + "; serve it on a free port with " + HTTP_PORT_OPTION + " N.")
+        .orElse("Viewer: disabled (" + (httpPort != null ? HTTP_PORT_OPTION + " " : ViewerConfig.PORT_KEY + "=") + "0).");
   }
 
   /**

@@ -7,6 +7,7 @@ import io.glassbox.server.TlsSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,5 +54,13 @@ class UpPrintedLinesTest {
     assertEquals("Viewer: https://127.0.0.1:8080/    (see each recommendation's reasons, heatmap and what-if)",
         UpCommand.viewerLine(ConfigSource.of(Map.of(TlsSettings.CERT_KEY, "server.pem", TlsSettings.KEY_KEY,
             "server.key")), page));
+  }
+
+  @Test
+  void viewerSetTo0_isSaidAsTheUserSetIt_theOptionOrTheVariable() {
+    UpCommand up = new UpCommand();
+    assertEquals("Viewer: disabled (GLASSBOX_GATEWAY_HTTP_PORT=0).", up.viewerOffLine(Optional.empty()));
+    up.httpPort = 0;
+    assertEquals("Viewer: disabled (--http-port 0).", up.viewerOffLine(Optional.empty()));
   }
 }
