@@ -46,6 +46,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /** Starts all four services in this process and stays in the foreground until interrupted. */
 @Command(name = "up", description = "Start the whole suite on the embedded default (gateway on localhost:50051)."
@@ -152,7 +154,7 @@ final class UpCommand implements Callable<Integer> {
       suite = Suite.start(config, new Suite.Ports(gatewayPort, featurePort, modelPort, explainPort,
           featureAdminPort, modelAdminPort, metrics));
     } catch (StoreUnavailableException e) {
-      System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(FeatureConfig.load(config).redisUri()));
+      System.err.printf("glassbox: %s.%n%s%n", e.getMessage(), redisAdvice(FeatureConfig.load(config).redisUri(), e));
       return 1;
     } catch (UncheckedIOException e) {
       Optional<CannotListenException> refused = CannotListenException.in(e);
@@ -289,17 +291,33 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /**
-   * What to do when the Redis at {@code redis} cannot be reached: on this machine, the command
-   * that starts a durable one there (its data folder made first: Redis does not make it);
-   * elsewhere, or behind a password or TLS, to check it.
+   * What to do about the Redis at {@code redis} that the suite could not use, as {@code failure}
+   * found it: one that could not be reached, {@link #redisAdvice(URI, String)}; one that answered
+   * needs no starting or installing: it refused a command (its error's code said, not the rest,
+   * which may echo the user name), or holds what {@code failure} says.
    */
-  static String redisAdvice(URI redis) {
-    return redisAdvice(redis, Optional.ofNullable(System.getenv("PATH")).orElse(""));
+  static String redisAdvice(URI redis, StoreUnavailableException failure) {
+    Optional<String> refusal = Optional.empty();
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof JedisConnectionException) {
+        return redisAdvice(redis, Optional.ofNullable(System.getenv("PATH")).orElse(""));
+      }
+      if (cause instanceof JedisDataException error) {
+        refusal = Optional.of(String.valueOf(error.getMessage()).split(" ", 2)[0]);
+      }
+    }
+    String where = "Redis at " + redis.getHost() + ":" + redis.getPort() + " answers";
+    return refusal.map(code -> where + " but refused (" + code + "): check the user and password in "
+            + FeatureConfig.REDIS_URI_KEY + " and what that user may run, or point it at another Redis.")
+        .orElse(where + ": what stops the suite from using it is said above; or point "
+            + FeatureConfig.REDIS_URI_KEY + " at another Redis.");
   }
 
   /**
-   * {@link #redisAdvice(URI)} on a machine whose {@code PATH} is {@code path}: where it has no
-   * redis-server, the command to start one says first that it is to be installed, and how.
+   * What to do when the Redis at {@code redis} cannot be reached, on a machine whose {@code PATH}
+   * is {@code path}: on this machine, the command that starts a durable one there (its data folder
+   * made first: Redis does not make it), said first to be installed, and how, where {@code path}
+   * has no redis-server; elsewhere, or behind a password or TLS, to check it.
    */
   static String redisAdvice(URI redis, String path) {
     String where = redis.getHost() + ":" + redis.getPort();

@@ -1,22 +1,32 @@
 package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.glassbox.feature.FeatureConfig;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.RedisServer;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@code up --store redis} says when its Redis cannot be reached. The command it prints is
  * run as printed by .ci/smoke (a Redis on the port of GLASSBOX_REDIS_URI answers PING after it).
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class UpRedisAdviceTest {
+  private static final String ROOT = System.getProperty("glassbox.repo.root");
+
   @TempDir Path dir;
   /** A folder on PATH with a redis-server in it; {@link #empty}, one without. */
   private Path installed;
@@ -55,13 +65,38 @@ class UpRedisAdviceTest {
         UpCommand.redisAdvice(URI.create("redis://127.0.0.1:6390/2"), installed.toString()).lines().toList().get(1));
   }
 
+  /** Nor to install one: where no redis-server is on PATH too, that Redis is not this machine's to start. */
   @Test
   void redisElsewhereOrWithAPasswordOrTls_noCommandThatWouldStartTheWrongOne() {
     String check = "Check that Redis at %s is up and reachable from here, or point GLASSBOX_REDIS_URI at yours.";
+    String path = empty.toString();
     assertEquals(check.formatted("redis.internal:6379"),
-        UpCommand.redisAdvice(URI.create("redis://redis.internal:6379")));
+        UpCommand.redisAdvice(URI.create("redis://redis.internal:6379"), path));
     assertEquals(check.formatted("localhost:6379"),
-        UpCommand.redisAdvice(URI.create("redis://app:secret@localhost:6379")));
-    assertEquals(check.formatted("localhost:6380"), UpCommand.redisAdvice(URI.create("rediss://localhost:6380")));
+        UpCommand.redisAdvice(URI.create("redis://app:secret@localhost:6379"), path));
+    assertEquals(check.formatted("localhost:6380"), UpCommand.redisAdvice(URI.create("rediss://localhost:6380"), path));
+  }
+
+  /**
+   * A Redis on this machine that answers but refuses up (it wants a password the URI does not
+   * give): nothing to start or install, but the refusal to look at.
+   */
+  @Test
+  void up_redisAnswersButRefuses_saysWhatItRefused_notToStartOrInstallOne() {
+    try (RedisServer redis = RedisServer.startWithPassword("not-in-the-uri")) {
+      UpCommand up = new UpCommand();
+      up.settings = () -> ConfigSource.of(Map.of(FeatureConfig.REDIS_URI_KEY, "redis://localhost:" + redis.port(),
+          "GLASSBOX_DATA_DIR", ROOT + "/data/uci-online-retail", "GLASSBOX_MODEL_DIR", ROOT + "/models"));
+
+      CliRun run = CliRun.ofCommand(up, "--store", "redis", "--no-metrics", "--http-port", "0", "--gateway-port", "0",
+          "--feature-port", "0", "--model-port", "0", "--explain-port", "0", "--feature-admin-port", "0",
+          "--model-admin-port", "0");
+
+      assertEquals(1, run.exit(), run.err());
+      assertEquals("glassbox: Redis redis://localhost:" + redis.port() + " (GLASSBOX_REDIS_URI) refused a command.\n"
+          + "Redis at localhost:" + redis.port() + " answers but refused (NOAUTH): check the user and password in"
+          + " GLASSBOX_REDIS_URI and what that user may run, or point it at another Redis.\n", run.errWithoutLogLines());
+      assertFalse(run.err().contains("redis-server"), run.err());
+    }
   }
 }
