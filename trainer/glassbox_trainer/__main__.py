@@ -122,7 +122,10 @@ def _load_model_data(args, users_as_trained: bool = False) -> data_mod.Dataset:
     With no zone named, its times without an offset are read in the zone the model was trained
     with (metadata.json's data fingerprint), so a shop names its zone once, at training. Another
     zone for the very files the model learnt from is refused: their moments would not be the ones
-    it learnt. A model trained without one read no such times, so any zone reads its files alike.
+    it learnt; so is another zone for files without an order column, whose orders are the shop's
+    days in the zone. A model trained without one read no such times and, its files having an order
+    column or no zone named, grouped no days in a zone: any zone reads its files alike (no zone named
+    at training groups days in UTC, which a zone named only later does not check).
     `users_as_trained` (evaluate): only the first --max-users users, by default as many as the
     model was trained on."""
     metadata = os.path.join(args.model, "metadata.json")
@@ -148,8 +151,9 @@ def _load_model_data(args, users_as_trained: bool = False) -> data_mod.Dataset:
     dataset = _load_data(args, max_users=args.max_users or None) if users_as_trained else _load_data(args)
     files = {k: v for k, v in dataset.fingerprint.items() if k != "time_zone"}
     if learnt and args.time_zone != learnt and files.items() <= trained.items():
-        raise SystemExit(f"{args.model} was trained on these files with their times without an offset "
-                         f"read in {learnt}; read in {args.time_zone} they are other moments. Name "
+        raise SystemExit(f"{args.model} was trained on these files with their times without an offset, "
+                         f"or their shop days (orders), read in {learnt}; read in {args.time_zone} they "
+                         f"are other moments or orders. Name "
                          f"{learnt} (or no zone: the model's is then used)")
     return dataset
 

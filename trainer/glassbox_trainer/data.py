@@ -700,9 +700,10 @@ def load_dataset(folder: str, name: Optional[str] = None, price_bucket_count: in
                           + ([f"{unknown_items} rows (item not in items.csv)"] if unknown_items else []))
               + "; the model learns from purchases of catalogue items")
     fingerprint[os.path.basename(inter_path)] = sha256_of(inter_path)
-    if local_times:
+    if local_times or (basket_column is None and time_zone):
         # The same files read in another zone are other events, so a model says which it learnt;
-        # files whose times all carry an offset read alike in every zone, so then none is kept.
+        # files whose times all carry an offset read alike in every zone, so then none is kept,
+        # unless they have no order column: their orders are the shop's days in the zone (`orders`).
         fingerprint["time_zone"] = time_zone
 
     user_order = [user for user in user_order if per_user[user]]

@@ -264,6 +264,29 @@ class ImportFormatTest(unittest.TestCase):
         np.testing.assert_array_equal(data_mod.load_dataset(folder, time_zone="America/Los_Angeles").orders[0],
                                       [0, 0, 1])
         np.testing.assert_array_equal(data_mod.load_dataset(folder).orders[0], [0, 1, 1])
+        # Summer time: 2011-07-01T23:30Z is 00:30 on 2 July in Europe/London (+01:00), 22:30Z still
+        # 1 July; in January London is UTC and both are 1 January. A fixed offset fails one of them.
+        folder = self.folder("summer", [["A", "Mug"], ["B", "Plate"], ["C", "Bowl"]],
+                             ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "2011-07-01T22:30:00Z"], ["u1", "B", "2011-07-01T23:30:00Z"],
+                              ["u2", "A", "2011-01-01T22:30:00Z"], ["u2", "C", "2011-01-01T23:30:00Z"]])
+        london = data_mod.load_dataset(folder, time_zone="Europe/London")
+        np.testing.assert_array_equal(london.orders[0], [0, 1])
+        np.testing.assert_array_equal(london.orders[1], [0, 0])
+
+    def test_withoutAnOrderColumn_theZoneOfItsShopDays_isKeptInTheFingerprint(self):
+        # Its times all carry an offset, yet its orders are days in the zone: a model must say which.
+        folder = self.folder("zoned", [["A", "Red mug"], ["B", "Blue mug"]],
+                             ["user_id", "item_id", "timestamp"],
+                             [["u1", "A", "1323424800"], ["u1", "B", "1323460800"]])
+        self.assertEqual(data_mod.load_dataset(folder, time_zone="Asia/Tokyo").fingerprint.get("time_zone"),
+                         "Asia/Tokyo")
+        self.assertNotIn("time_zone", data_mod.load_dataset(folder).fingerprint)
+        # With an order column the zone changes nothing there: none is kept.
+        folder = self.folder("ordered", [["A", "Red mug"], ["B", "Blue mug"]],
+                             ["user_id", "item_id", "timestamp", "invoice_no"],
+                             [["u1", "A", "1323424800", "o1"], ["u1", "B", "1323460800", "o2"]])
+        self.assertNotIn("time_zone", data_mod.load_dataset(folder, time_zone="Asia/Tokyo").fingerprint)
 
     def test_purchasesWithAnEmptyBasketId_areAnOrderEach(self):
         # As import and the store count them: "a purchase without a basket id is an order of its own".
@@ -674,8 +697,9 @@ class ImportFormatTest(unittest.TestCase):
             self.assertIn(f"{folder}: times without a UTC offset read in Europe/London, as the model was trained",
                           said.getvalue())
             with self.assertRaisesRegex(SystemExit, f"^{re.escape(model)} was trained on these files with their "
-                                                    "times without an offset read in Europe/London; read in "
-                                                    "America/New_York they are other moments"):
+                                                    "times without an offset, or their shop days \\(orders\\), read in "
+                                                    "Europe/London; read in America/New_York they are "
+                                                    "other moments or orders"):
                 cli.main(["reexport", "--model", model, "--data", folder, "--time-zone", "America/New_York"])
             cli.main(["reexport", "--model", model, "--data", folder, "--time-zone", "Europe/London"])
             # Other files (the shop's next export) may be read in another zone.
@@ -685,10 +709,11 @@ class ImportFormatTest(unittest.TestCase):
             cli.main(["reexport", "--model", model, "--data", other, "--time-zone", "America/New_York"])
             with self.assertRaisesRegex(SystemExit, "^/nowhere: no metadata.json; --model names a model version"):
                 cli.main(["reexport", "--model", "/nowhere", "--data", folder])
-        # Files whose times all carry an offset read alike in every zone: no zone is recorded, none refused.
+        # Files whose times all carry an offset, with an order column, read alike in every zone: no
+        # zone is recorded, none refused (without one, their orders are days in the zone: recorded).
         offsets = data_mod.load_dataset(other, time_zone="Europe/London")
         self.assertNotIn("time_zone", data_mod.load_dataset(self.text_folder(
-            "offsets", "item_id,title\nA,Mug\n", "user_id,item_id,timestamp\nu1,A,2011-12-09T12:50:00Z\n"),
+            "offsets", "item_id,title\nA,Mug\n", "user_id,item_id,timestamp,invoice_no\nu1,A,2011-12-09T12:50:00Z,o1\n"),
             time_zone="Europe/London").fingerprint)
         self.assertEqual(offsets.fingerprint["time_zone"], "Europe/London")
 
