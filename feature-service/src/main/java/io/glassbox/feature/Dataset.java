@@ -5,12 +5,40 @@ import static java.util.Objects.requireNonNull;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
-/** The rows of a dataset as read from its files, before the store indexes them. */
-public record Dataset(List<Item> items, List<Interaction> interactions) {
+/**
+ * The rows of a dataset as read from its files, before the store indexes them.
+ *
+ * @param heapCheck looked at while the store is built from the rows: a data folder's first read
+ *     (the start) carries one, a re-read or a dataset built in place {@link FolderHeapCheck#NONE}
+ */
+public record Dataset(List<Item> items, List<Interaction> interactions, FolderHeapCheck heapCheck) {
   public Dataset {
     items = List.copyOf(items);
     interactions = List.copyOf(interactions);
+    requireNonNull(heapCheck, "heapCheck");
+  }
+
+  /** A dataset without a heap check. */
+  public Dataset(List<Item> items, List<Interaction> interactions) {
+    this(items, interactions, FolderHeapCheck.NONE);
+  }
+
+  /** Two datasets are equal when their rows are: the heap check is how they are loaded, not what. */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Dataset dataset && items.equals(dataset.items) && interactions.equals(dataset.interactions);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(items, interactions);
+  }
+
+  @Override
+  public String toString() {
+    return "Dataset[items=" + items + ", interactions=" + interactions + "]";
   }
 
   /** One catalogue row. */

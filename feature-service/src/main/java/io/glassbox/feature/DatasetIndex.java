@@ -49,7 +49,7 @@ final class DatasetIndex {
 
   static Indexed build(Dataset dataset, int maxBasketSize, int maxNeighbours) {
     List<int[]> baskets = new ArrayList<>();
-    Indexed indexed = index(dataset, fingerprint(dataset), baskets);
+    Indexed indexed = index(dataset, fingerprint(dataset), baskets, dataset.heapCheck());
     List<Dataset.Item> items = indexed.index().items();
     CoPurchaseIndex coPurchase = CoPurchaseIndex.build(baskets, items.size(), maxBasketSize, maxNeighbours);
     log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
@@ -68,7 +68,7 @@ final class DatasetIndex {
    * @param fingerprint the dataset's {@link #fingerprint}, already computed by the caller
    */
   static Indexed buildForSeed(Dataset dataset, String fingerprint) {
-    Indexed indexed = index(dataset, fingerprint, null);
+    Indexed indexed = index(dataset, fingerprint, null, FolderHeapCheck.NONE);
     log.info("Indexed the dataset for seeding: {} items, {} users, {} events", indexed.index().items().size(),
         indexed.usersByActivity().size(), indexed.events());
     return indexed;
@@ -78,8 +78,10 @@ final class DatasetIndex {
    * Everything but the co-purchase statistics (the index's {@link #coPurchase} is null).
    *
    * @param baskets where each invoice's distinct item indices are added; null to collect none
+   * @param heapCheck looked at as the rows are grouped by customer, then as their orders are indexed
    */
-  private static Indexed index(Dataset dataset, String fingerprint, List<int[]> baskets) {
+  private static Indexed index(Dataset dataset, String fingerprint, List<int[]> baskets,
+      FolderHeapCheck heapCheck) {
     List<Dataset.Item> items = dataset.items();
     Map<String, Integer> itemIndex = new HashMap<>(items.size() * 2);
     for (Dataset.Item item : items) {
@@ -91,7 +93,10 @@ final class DatasetIndex {
     long[] purchaseCounts = new long[items.size()];
     Map<String, List<Dataset.Interaction>> byUser = new HashMap<>();
     int unknownItems = 0;
+    long rowCount = dataset.interactions().size();
+    long grouped = 0;
     for (Dataset.Interaction row : dataset.interactions()) {
+      heapCheck.atRowIndexed(++grouped, rowCount, "indexing");
       if (!itemIndex.containsKey(row.itemId())) {
         unknownItems++;
         continue;
@@ -102,6 +107,7 @@ final class DatasetIndex {
       log.warn("Skipped {} interactions whose item is not in the catalogue", unknownItems);
     }
     long events = 0;
+    long indexedRows = 0;
     Dataset.Interaction latestPurchase = null;
     for (List<Dataset.Interaction> rows : byUser.values()) {
       rows.sort(Dataset.Interaction.STORE_ORDER);
@@ -109,6 +115,7 @@ final class DatasetIndex {
       // A basket is one user's invoice (purchases only).
       Map<String, BitSet> userBaskets = new HashMap<>();
       for (Dataset.Interaction row : rows) {
+        heapCheck.atRowIndexed(++indexedRows, rowCount, "indexing the orders");
         int item = itemIndex.get(row.itemId());
         interactionCounts[item]++;
         if (row.type() == EventType.PURCHASE) {

@@ -43,18 +43,10 @@ public final class DatasetReader {
   /** The event name of review datasets, read as a purchase. */
   static final String REVIEW_EVENT = "review";
   private static final int EXAMPLE_MAX_REGULAR_ITEMS = 3;
-  /** How many interaction rows are read between two looks at the heap ({@link HeapRoom}). */
-  static final int HEAP_CHECK_ROWS = 50_000;
-  /**
-   * The heap a folder takes per million interaction rows, loaded on the in-memory store (measured:
-   * generated folders of 0.5 and 1 million rows under -XX:+UseSerialGC, in use after a full
-   * collection once ready), for the advice of a folder that does not fit.
-   */
-  static final int HEAP_MIB_PER_MILLION_ROWS = 190;
-
   private final Path dataDir;
   private final LocalTimeZone timeZone;
   private final HeapRoom heap;
+  private final FolderHeapCheck.WholeHeap wholeHeap;
   /**
    * Whether a read has finished: the heap is looked at in the first read only, the service's start.
    * A re-seed reads the folder again beside the co-purchase statistics the service holds, and a
@@ -78,13 +70,23 @@ public final class DatasetReader {
   }
 
   /**
-   * {@code heap}: looked at every {@value #HEAP_CHECK_ROWS} interaction rows; a folder is refused
+   * {@code heap}: looked at every {@value FolderHeapCheck#EVERY_ROWS} interaction rows of the first
+   * read, and while the store is built from them ({@link Dataset#heapCheck}); a folder is refused
    * once it has no room, rather than read on into a JVM that collects without end.
    */
   DatasetReader(Path dataDir, LocalTimeZone timeZone, HeapRoom heap) {
+    this(dataDir, timeZone, heap, FolderHeapCheck.WholeHeap.ofThisJvm());
+  }
+
+  /**
+   * {@code wholeHeap}: looked at while the store is built from the rows of the first read
+   * ({@link FolderHeapCheck}).
+   */
+  DatasetReader(Path dataDir, LocalTimeZone timeZone, HeapRoom heap, FolderHeapCheck.WholeHeap wholeHeap) {
     this.dataDir = requireNonNull(dataDir, "dataDir");
     this.timeZone = requireNonNull(timeZone, "timeZone");
     this.heap = requireNonNull(heap, "heap");
+    this.wholeHeap = requireNonNull(wholeHeap, "wholeHeap");
   }
 
   /** Reads both files. */
@@ -93,10 +95,16 @@ public final class DatasetReader {
       throw new DatasetException("data folder " + dataDir.toAbsolutePath()
           + " does not exist; set " + FeatureConfig.DATA_DIR_KEY + " to a prepared dataset folder");
     }
+    FolderHeapCheck heapCheck = heapCheck();
     Dataset dataset = new Dataset(readItems(dataFile(ITEMS_FILE)),
-        readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE));
+        readInteractions(dataFile(INTERACTIONS_FILE), Long.MAX_VALUE, heapCheck), heapCheck);
     readOnce = true;
     return dataset;
+  }
+
+  /** The heap check of a read: the folder's until a read has finished (the start), then none. */
+  private FolderHeapCheck heapCheck() {
+    return readOnce ? FolderHeapCheck.NONE : FolderHeapCheck.of(dataDir, heap, wholeHeap);
   }
 
   private Path dataFile(String gzipName) {
@@ -145,8 +153,8 @@ public final class DatasetReader {
     return items;
   }
 
-  /** The first {@code maxRows} rows of {@code file}. */
-  private List<Dataset.Interaction> readInteractions(Path file, long maxRows) {
+  /** The first {@code maxRows} rows of {@code file}, {@code heapCheck} looked at as they are read. */
+  private List<Dataset.Interaction> readInteractions(Path file, long maxRows, FolderHeapCheck heapCheck) {
     List<Dataset.Interaction> interactions = new ArrayList<>();
     // Ids repeat hundreds of times; sharing one String per id keeps the load light.
     Map<String, String> shared = new HashMap<>();
@@ -163,9 +171,7 @@ public final class DatasetReader {
       // The limit first: a row past it is never read, so a bad one cannot fail the call.
       while (rowNumber < maxRows && (row = csv.next()) != null) {
         rowNumber++;
-        if (rowNumber % HEAP_CHECK_ROWS == 0) {
-          requireHeapRoom(file, rowNumber);
-        }
+        heapCheck.atRowRead(rowNumber, "reading " + file.getFileName());
         requireWidth(csv, row, width);
         String userId = row.get(user).trim();
         String itemId = row.get(item).trim();
@@ -189,24 +195,6 @@ public final class DatasetReader {
       }
     }
     return interactions;
-  }
-
-  /**
-   * Refuses the folder when the heap has no room left ({@link HeapRoom}: the long-lived part past
-   * 85% in use after a collection) with {@code rows} of {@code file} read: a folder larger than the
-   * heap would otherwise keep the JVM in back-to-back full collections, never ready and deaf to
-   * SIGTERM, until a startup probe kills it.
-   */
-  private void requireHeapRoom(Path file, long rows) {
-    if (!readOnce && !heap.hasRoom()) {
-      long heapMib = Runtime.getRuntime().maxMemory() >> 20;
-      throw new DatasetException(String.format(java.util.Locale.ROOT, "data folder %s does not fit in the heap "
-          + "(%d MiB): reading %s stopped at row %,d with %.0f%% of the heap's long-lived part in use after a "
-          + "collection; a folder takes about %d MiB of heap per million rows; give the service more memory "
-          + "(-Xmx, or the container's memory limit with -XX:MaxRAMPercentage: deploy/kubernetes/base/"
-          + "feature-service.yaml, deploy/docker-compose.yml)", dataDir.toAbsolutePath(), heapMib,
-          file.getFileName(), rows, heap.inUse() * 100, HEAP_MIB_PER_MILLION_ROWS));
-    }
   }
 
   /**
@@ -280,7 +268,7 @@ public final class DatasetReader {
     // Each user's record as the store keeps it (time, then file order), read by the buy-again
     // rule itself (RegularItems: a purchase without an order is one of its own).
     Map<String, List<Dataset.Interaction>> byUser = new LinkedHashMap<>();
-    for (Dataset.Interaction event : readInteractions(dataFile(INTERACTIONS_FILE), maxRows)) {
+    for (Dataset.Interaction event : readInteractions(dataFile(INTERACTIONS_FILE), maxRows, heapCheck())) {
       byUser.computeIfAbsent(event.userId(), k -> new ArrayList<>()).add(event);
     }
     // Each buyer with what the order compares: regular items, then distinct items bought.

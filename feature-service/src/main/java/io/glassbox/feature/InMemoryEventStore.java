@@ -95,7 +95,7 @@ public final class InMemoryEventStore implements EventStore {
       throw new IllegalStateException("the store is already loaded");
     }
     long started = System.nanoTime();
-    State loaded = new State(DatasetIndex.build(dataset, maxBasketSize, maxNeighbours));
+    State loaded = new State(DatasetIndex.build(dataset, maxBasketSize, maxNeighbours), dataset.heapCheck());
     state = loaded;
     log.info("In-memory store loaded in {} ms: {} users, {} events held (bounds: {} users, {} events, "
             + "{} per user, {} event ids; sized to a heap of {} MiB unless set)",
@@ -569,7 +569,8 @@ public final class InMemoryEventStore implements EventStore {
     /** Protected users put back on probation so far, evicted from there as new users are. */
     final AtomicLong demotedUsers = new AtomicLong();
 
-    State(DatasetIndex.Indexed indexed) {
+    /** {@code heapCheck}: looked at as the users' rows are loaded. */
+    State(DatasetIndex.Indexed indexed, FolderHeapCheck heapCheck) {
       DatasetIndex index = indexed.index();
       items = new ArrayList<>(index.items());
       itemIds = new ArrayList<>(items.size());
@@ -581,9 +582,11 @@ public final class InMemoryEventStore implements EventStore {
       interactionCounts = indexed.interactionCounts().clone();
       recentIds = new RecentEventIds<>(bounds.dedupeWindow().toNanos(), bounds.maxDedupeIds(), nanoTime);
       purchaseTimes = new PurchaseTimes(items.size(), purchaseTimesPerItem(bounds, items.size()));
+      long loadedRows = 0;
       for (Map.Entry<String, List<Dataset.Interaction>> user : indexed.usersByActivity().entrySet()) {
         List<Dataset.Interaction> rows = user.getValue();
         for (Dataset.Interaction row : rows) {
+          heapCheck.atRowIndexed(++loadedRows, indexed.events(), "loading the in-memory store");
           if (row.type() == EventType.PURCHASE) {
             purchaseTimes.add(itemIndex.get(row.itemId()), row.epochSeconds());
           }

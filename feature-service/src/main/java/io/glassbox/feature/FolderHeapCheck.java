@@ -1,0 +1,172 @@
+package io.glassbox.feature;
+
+import static java.util.Objects.requireNonNull;
+
+import com.sun.management.GcInfo;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The heap check of a data folder at start, every {@value #EVERY_ROWS} rows: a folder larger than
+ * the heap is refused with one message saying where it stopped and what to raise, rather than run
+ * on into a JVM that collects back to back, never ready, or runs out of memory.
+ *
+ * <p>While the rows are read: the long-lived pool's share in use after its latest collection
+ * ({@link HeapRoom}, past 85%). While the store is built from them (indexed, then loaded into the
+ * in-memory store) the rows read, the index and the store are held at once, more than the serial
+ * collector's old generation holds, while its young generation still has room: a folder that
+ * starts may fill the old generation for a while. So there the check reads the <em>whole</em>
+ * heap in use after the latest collection of all of it (free: the collector's own reading), and
+ * only past {@value #WHOLE_HEAP_LIMIT} of the heap's maximum runs a full collection itself to
+ * confirm it, at most once every {@link #COLLECT_INTERVAL_NANOS}: a heap that full collects back
+ * to back, each collection freeing a few MiB, until it runs out of memory. Measured under the
+ * Kubernetes flags (see the feature service's README), folders that start peak at up to 92%.
+ *
+ * <p>A start only: a re-seed (Redis came back empty) reads the folder again beside the
+ * co-purchase statistics the service holds, and a refusal there would leave it not serving for
+ * good, where running out of memory restarts it; its dataset carries {@link #NONE}.
+ */
+final class FolderHeapCheck {
+  /** How many rows are read or indexed between two looks at the heap. */
+  static final int EVERY_ROWS = 50_000;
+  /**
+   * The share of the whole heap in use after a full collection past which a folder being indexed
+   * is refused.
+   */
+  static final double WHOLE_HEAP_LIMIT = 0.97;
+  /** The least time between two of the check's own collections (each seconds on a full heap). */
+  static final long COLLECT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * The heap a folder takes per million interaction rows, loaded on the in-memory store (measured:
+   * generated folders of 0.5 and 1 million rows under -XX:+UseSerialGC, in use after a full
+   * collection once ready), for the advice of a folder that does not fit.
+   */
+  static final int HEAP_MIB_PER_MILLION_ROWS = 190;
+  /** No check: a re-read, or a dataset built in place. */
+  static final FolderHeapCheck NONE = new FolderHeapCheck(null, null, null, null);
+
+  private final Path dataDir;
+  private final HeapRoom heap;
+  private final DoubleSupplier wholeHeapAfterLatest;
+  private final DoubleSupplier wholeHeapAfterCollection;
+  /** When the check last collected ({@link System#nanoTime}), or null before it first did. */
+  private Long collectedAt;
+
+  /**
+   * Refuses {@code dataDir} once {@code heap} has no room while it is read, and while it is indexed
+   * once both {@code wholeHeap.afterLatest} and {@code wholeHeap.afterCollection} are past
+   * {@value #WHOLE_HEAP_LIMIT}.
+   */
+  static FolderHeapCheck of(Path dataDir, HeapRoom heap, WholeHeap wholeHeap) {
+    return new FolderHeapCheck(requireNonNull(dataDir, "dataDir"), requireNonNull(heap, "heap"),
+        wholeHeap.afterLatest(), wholeHeap.afterCollection());
+  }
+
+  private FolderHeapCheck(Path dataDir, HeapRoom heap, DoubleSupplier wholeHeapAfterLatest,
+      DoubleSupplier wholeHeapAfterCollection) {
+    this.dataDir = dataDir;
+    this.heap = heap;
+    this.wholeHeapAfterLatest = wholeHeapAfterLatest;
+    this.wholeHeapAfterCollection = wholeHeapAfterCollection;
+  }
+
+  /**
+   * The share of the whole heap in use, against its maximum, 0..1.
+   *
+   * @param afterLatest after the latest collection of the whole heap, without collecting (0 before
+   *     the first)
+   * @param afterCollection after a full collection it runs
+   */
+  record WholeHeap(DoubleSupplier afterLatest, DoubleSupplier afterCollection) {
+    WholeHeap {
+      requireNonNull(afterLatest, "afterLatest");
+      requireNonNull(afterCollection, "afterCollection");
+    }
+
+    /**
+     * This JVM's: the latest collection of a collector that collects every heap pool (the serial
+     * collector's full collection), and {@code System.gc()}.
+     */
+    static WholeHeap ofThisJvm() {
+      return new WholeHeap(WholeHeap::afterLatestOfThisJvm, () -> {
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        return (double) (runtime.totalMemory() - runtime.freeMemory()) / runtime.maxMemory();
+      });
+    }
+
+    private static double afterLatestOfThisJvm() {
+      List<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+          .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).toList();
+      GcInfo latest = null;
+      for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+        if (collector instanceof com.sun.management.GarbageCollectorMXBean withInfo
+            && List.of(collector.getMemoryPoolNames()).containsAll(heapPools)) {
+          GcInfo info = withInfo.getLastGcInfo();
+          if (info != null && (latest == null || info.getEndTime() > latest.getEndTime())) {
+            latest = info;
+          }
+        }
+      }
+      if (latest == null) {
+        return 0;
+      }
+      long used = latest.getMemoryUsageAfterGc().entrySet().stream()
+          .filter(pool -> heapPools.contains(pool.getKey())).mapToLong(pool -> pool.getValue().getUsed()).sum();
+      return (double) used / Runtime.getRuntime().maxMemory();
+    }
+  }
+
+  /**
+   * While the rows are read: looks at {@link HeapRoom} when {@code rows} is a multiple of
+   * {@value #EVERY_ROWS}; throws {@link DatasetException} when it has no room, saying that
+   * {@code doing} stopped at row {@code rows}.
+   */
+  void atRowRead(long rows, String doing) {
+    if (heap == null || rows == 0 || rows % EVERY_ROWS != 0 || heap.hasRoom()) {
+      return;
+    }
+    throw refusal(doing, rows, "", String.format(Locale.ROOT,
+        "%.0f%% of the heap's long-lived part in use after a collection", heap.inUse() * 100));
+  }
+
+  /**
+   * While the store is built from the rows: when {@code rows} is a multiple of {@value #EVERY_ROWS}
+   * and the whole heap is past {@value #WHOLE_HEAP_LIMIT} in use after its latest collection,
+   * collects (at most once every {@link #COLLECT_INTERVAL_NANOS}, the first time at once) and
+   * throws {@link DatasetException} when it still is, saying that {@code doing} stopped at row
+   * {@code rows} of {@code ofRows}.
+   */
+  void atRowIndexed(long rows, long ofRows, String doing) {
+    if (heap == null || rows == 0 || rows % EVERY_ROWS != 0
+        || wholeHeapAfterLatest.getAsDouble() <= WHOLE_HEAP_LIMIT) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (collectedAt != null && now - collectedAt < COLLECT_INTERVAL_NANOS) {
+      return;
+    }
+    collectedAt = now;
+    double wholeHeap = wholeHeapAfterCollection.getAsDouble();
+    if (wholeHeap > WHOLE_HEAP_LIMIT) {
+      throw refusal(doing, rows, String.format(Locale.ROOT, " of %,d", ofRows), String.format(Locale.ROOT,
+          "%.0f%% of the whole heap in use after a full collection", wholeHeap * 100));
+    }
+  }
+
+  private DatasetException refusal(String doing, long rows, String ofRows, String inUse) {
+    long heapMib = Runtime.getRuntime().maxMemory() >> 20;
+    return new DatasetException(String.format(Locale.ROOT, "data folder %s does not fit in the heap (%d MiB): "
+        + "%s stopped at row %,d%s with %s; a folder takes about %d MiB of heap per million rows; give the "
+        + "service more memory (-Xmx, or the container's memory limit with -XX:MaxRAMPercentage: "
+        + "deploy/kubernetes/base/feature-service.yaml, deploy/docker-compose.yml)", dataDir.toAbsolutePath(), heapMib,
+        doing, rows, ofRows, inUse, HEAP_MIB_PER_MILLION_ROWS));
+  }
+}
