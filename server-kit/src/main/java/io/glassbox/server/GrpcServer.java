@@ -20,7 +20,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -95,7 +97,8 @@ public final class GrpcServer implements AutoCloseable {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, got " + port);
     }
-    return new Builder(name, settings, new TcpTransport(name, port, settings, new CopyOnWriteArrayList<>()));
+    return new Builder(name, settings, new TcpTransport(name, port, settings, new CopyOnWriteArrayList<>(),
+        new RefusedClientCertificates(name, settings.tls().caFile().map(Path::toString).orElse(""))));
   }
 
   /** The admin services' port of server {@code name}, as its refusals and its log say it. */
@@ -373,6 +376,7 @@ public final class GrpcServer implements AutoCloseable {
       installJulBridge();
       settings.apiKeys().registerMetrics(metrics.registry(), "glassbox_api_keys");
       clientKey.ifPresent(key -> key.registerMetrics(metrics.registry(), "glassbox_client_key"));
+      CertificateDates.registerMetrics(metrics.registry(), settings.tls());
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
       Server server = null;
@@ -435,6 +439,7 @@ public final class GrpcServer implements AutoCloseable {
           settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys", build);
       plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
       settings.tls().chainWarning().ifPresent(warning -> log.warn("{}: {}", name, warning));
+      settings.tls().expiryWarning(Instant.now()).ifPresent(warning -> log.warn("{}: {}", name, warning));
       return started;
     }
 
@@ -603,13 +608,16 @@ public final class GrpcServer implements AutoCloseable {
    * it is built, and is on {@code /metrics} from the main server's on (the admin server's is built
    * after it).
    */
-  private record TcpTransport(String name, int port, ServerSettings settings, List<ConnectionCap> caps)
-      implements Transport {
+  private record TcpTransport(String name, int port, ServerSettings settings, List<ConnectionCap> caps,
+      RefusedClientCertificates refusals) implements Transport {
     @Override
     public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
       ConnectionCap cap = new ConnectionCap(name, Role.CLIENT, settings.connections());
       caps.add(cap);
       ConnectionCap.registerMetrics(registry, caps);
+      if (settings.tls().mutual()) {
+        refusals.register(registry);
+      }
       NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, cap,
           Runtime.getRuntime().availableProcessors(), resources);
       return nonBlocking ? main.directExecutor() : withPool(main, name, resources);
@@ -637,7 +645,7 @@ public final class GrpcServer implements AutoCloseable {
       ConnectionLimits limits = settings.connections();
       EventLoopGroup eventLoops = cap.eventLoops(eventLoopThreads);
       resources.add(() -> eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS));
-      return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials())
+      return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials(refusals))
           .channelFactory(cap.channelFactory())
           .bossEventLoopGroup(eventLoops)
           .workerEventLoopGroup(eventLoops)

@@ -14,13 +14,18 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS files shared by a service's server and its client channels. Without any file everything
@@ -51,8 +56,10 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     // gRPC reads the files only at the first handshake: a server would report SERVING and then
     // fail every one. Read and checked here, where each service reads its settings at start.
     if (certFile.isPresent()) {
-      PemFiles.requireKeyOf(PemFiles.certificates(CERT_KEY, certFile.get()).get(0), CERT_KEY, certFile.get(),
-          PemFiles.privateKey(KEY_KEY, keyFile.get()), KEY_KEY, keyFile.get());
+      X509Certificate served = PemFiles.certificates(CERT_KEY, certFile.get()).get(0);
+      PemFiles.requireKeyOf(served, CERT_KEY, certFile.get(), PemFiles.privateKey(KEY_KEY, keyFile.get()), KEY_KEY,
+          keyFile.get());
+      CertificateDates.requireValid(CERT_KEY, certFile.get(), served, Instant.now());
     }
     caFile.ifPresent(file -> PemFiles.certificates(CA_KEY, file));
   }
@@ -90,7 +97,21 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
         PemFiles.certificates(CA_KEY, caFile.get()));
   }
 
-  ServerCredentials serverCredentials() {
+  /**
+   * The warning for a certificate file whose certificate expires within {@value
+   * CertificateDates#WARN_WITHIN_DAYS} days of {@code now} ({@link CertificateDates}); empty without one, or when it
+   * does not.
+   */
+  public Optional<String> expiryWarning(Instant now) {
+    return certFile.flatMap(file -> CertificateDates.expiryWarning(CERT_KEY, file,
+        PemFiles.certificates(CERT_KEY, file).get(0), now));
+  }
+
+  /**
+   * The server's credentials; under mutual TLS the client certificates it refuses go to {@code
+   * refusals} (counted, and told in its log).
+   */
+  ServerCredentials serverCredentials(RefusedClientCertificates refusals) {
     if (caFile.isPresent() && certFile.isEmpty()) {
       throw new ConfigException(CA_KEY + " on a server requires " + CERT_KEY + " and " + KEY_KEY
           + " (mutual TLS: the server presents its certificate too)");
@@ -102,10 +123,10 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
       TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder()
           .keyManager(certFile.get().toFile(), keyFile.get().toFile());
       if (caFile.isPresent()) {
-        builder.trustManager(caFile.get().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+        builder.trustManager(refusals.around(trustManager())).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
       }
       return builder.build();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new ConfigException("TLS files " + certFile.get() + ", " + keyFile.get()
           + caFile.map(ca -> ", " + ca).orElse("") + " cannot be used: " + e.getMessage());
     }
@@ -131,26 +152,30 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
         keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, noPassword);
       }
-      TrustManagerFactory trustManagers = null;
-      if (caFile.isPresent()) {
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        int n = 0;
-        for (Certificate ca : PemFiles.certificates(CA_KEY, caFile.get())) {
-          trusted.setCertificateEntry("ca-" + n++, ca);
-        }
-        trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trusted);
-      }
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keyManagers == null ? null : keyManagers.getKeyManagers(),
-          trustManagers == null ? null : trustManagers.getTrustManagers(), null);
+          caFile.isEmpty() ? null : new TrustManager[] {trustManager()}, null);
       return Optional.of(context);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       String files = Stream.of(certFile, keyFile, caFile).flatMap(Optional::stream).map(Path::toString)
           .collect(Collectors.joining(", "));
       throw new ConfigException("TLS files " + files + " cannot be used: " + e.getMessage());
     }
+  }
+
+  /** Trust in the CA file's certificates alone. */
+  private X509ExtendedTrustManager trustManager() throws IOException, GeneralSecurityException {
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    int n = 0;
+    for (Certificate ca : PemFiles.certificates(CA_KEY, caFile.orElseThrow())) {
+      trusted.setCertificateEntry("ca-" + n++, ca);
+    }
+    TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trustManagers.init(trusted);
+    return Arrays.stream(trustManagers.getTrustManagers()).filter(X509ExtendedTrustManager.class::isInstance)
+        .map(X509ExtendedTrustManager.class::cast).findFirst()
+        .orElseThrow(() -> new GeneralSecurityException("no X.509 trust manager"));
   }
 
   ChannelCredentials channelCredentials() {

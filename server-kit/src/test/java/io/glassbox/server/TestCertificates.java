@@ -39,6 +39,8 @@ import org.bouncycastle.util.io.pem.PemObject;
  * signs for {@code localhost} / {@code 127.0.0.1}, written as the PEM files the services read.
  */
 public final class TestCertificates {
+  /** How long its certificates last unless told: make-secrets.sh's default, beyond the 30 days servers warn within. */
+  private static final Duration VALIDITY = Duration.ofDays(365);
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   private final String name;
@@ -99,8 +101,18 @@ public final class TestCertificates {
   }
 
   private Path[] issue(Path dir, String leaf, KeyPair keys) throws Exception {
-    return write(dir, leaf, keys, localhost(builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys)),
-        caKeys);
+    Instant now = Instant.now();
+    return issue(dir, leaf, keys, now.minus(Duration.ofHours(1)), now.plus(VALIDITY));
+  }
+
+  /** As {@link #issue(Path, String)}, valid from {@code notBefore} to {@code notAfter}: expired, or not yet valid. */
+  public Path[] issue(Path dir, String leaf, Instant notBefore, Instant notAfter) throws Exception {
+    return issue(dir, leaf, rsa(), notBefore, notAfter);
+  }
+
+  private Path[] issue(Path dir, String leaf, KeyPair keys, Instant notBefore, Instant notAfter) throws Exception {
+    return write(dir, leaf, keys, localhost(builder(new X500Name("CN=" + name), new X500Name("CN=" + leaf), keys,
+        notBefore, notAfter)), caKeys);
   }
 
   /** A leaf for localhost and 127.0.0.1. */
@@ -146,9 +158,13 @@ public final class TestCertificates {
 
   private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
     Instant now = Instant.now();
+    return builder(issuer, subject, keys, now.minus(Duration.ofHours(1)), now.plus(VALIDITY));
+  }
+
+  private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Instant notBefore,
+      Instant notAfter) {
     return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))),
-        subject, keys.getPublic());
+        Date.from(notBefore), Date.from(notAfter), subject, keys.getPublic());
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer) throws Exception {

@@ -1,0 +1,144 @@
+package io.glassbox.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.Socket;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertPathValidatorException.BasicReason;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * The client certificates a mutual-TLS server refuses, counted and told: the client sees its
+ * handshake fail ("certificate unknown", TLSV1_ALERT_CERTIFICATE_REQUIRED), and before, the server
+ * said nothing and no counter moved, so a client signed by a CA the server no longer trusts (a CA
+ * rotated on one side only) showed as nothing on the server. One WARN line a minute at most, with
+ * the count since, naming the certificate's subject and issuer (public names, no key) and why.
+ * A client that sends no certificate at all is refused before any certificate is checked: not
+ * counted here.
+ */
+final class RefusedClientCertificates {
+  static final String REFUSED_COUNTER = "glassbox_tls_handshakes_refused";
+  private static final Logger log = LoggerFactory.getLogger(RefusedClientCertificates.class);
+
+  private final String server;
+  private final String caFile;
+  private final Counter refused = Counter.builder().name(REFUSED_COUNTER)
+      .help("TLS handshakes refused because of the client's certificate, by reason: untrusted (not signed by a CA of"
+          + " the CA file), expired, not_yet_valid")
+      .labelNames("reason")
+      .build();
+  private final WarningLimiter warnings =
+      new WarningLimiter(Duration.ofMinutes(1), "client certificates refused since the last line");
+
+  /** {@code server}: its name, in its log lines; {@code caFile}: the CA file it trusts, named in them. */
+  RefusedClientCertificates(String server, String caFile) {
+    this.server = requireNonNull(server, "server");
+    this.caFile = requireNonNull(caFile, "caFile");
+  }
+
+  /** Shows the count on {@code registry}'s {@code /metrics}. */
+  void register(PrometheusRegistry registry) {
+    registry.register(refused);
+  }
+
+  /** {@code trusted}, counting and telling the client certificates it refuses. */
+  X509ExtendedTrustManager around(X509ExtendedTrustManager trusted) {
+    return new X509ExtendedTrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+          throws CertificateException {
+        try {
+          trusted.checkClientTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+          throw refused(chain, e);
+        }
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+          throws CertificateException {
+        try {
+          trusted.checkClientTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+          throw refused(chain, e);
+        }
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        try {
+          trusted.checkClientTrusted(chain, authType);
+        } catch (CertificateException e) {
+          throw refused(chain, e);
+        }
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+          throws CertificateException {
+        trusted.checkServerTrusted(chain, authType, socket);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+          throws CertificateException {
+        trusted.checkServerTrusted(chain, authType, engine);
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        trusted.checkServerTrusted(chain, authType);
+      }
+
+      /**
+       * None named: a server that names its CAs in its certificate request has a client holding a
+       * certificate of another CA send none at all, and the handshake then fails before any
+       * certificate is checked, unseen here (TLSV1_ALERT_CERTIFICATE_REQUIRED at the client). Named
+       * none, the client sends the one it has, and its refusal is counted and told.
+       */
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+  }
+
+  private CertificateException refused(X509Certificate[] chain, CertificateException e) {
+    String reason = reason(e);
+    refused.labelValues(reason).inc();
+    X509Certificate client = chain == null || chain.length == 0 ? null : chain[0];
+    warnings.log(log, Level.WARN, "{}: refused a client's TLS certificate ({}): subject {}, issuer {}{}: {}", server,
+        reason, client == null ? "none" : client.getSubjectX500Principal().getName(),
+        client == null ? "none" : client.getIssuerX500Principal().getName(),
+        client == null ? "" : ", valid " + client.getNotBefore().toInstant() + " to " + client.getNotAfter().toInstant(),
+        "untrusted".equals(reason) ? "not signed by a CA of " + TlsSettings.CA_KEY + "=" + caFile
+            + " (a CA rotated on one side only? during a rotation the CA file holds both CAs)" : e.getMessage());
+    return e;
+  }
+
+  /** Why: the certificate's dates, or else no path to a trusted CA (a few values, for the label). */
+  private static String reason(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof CertificateExpiredException
+          || (cause instanceof CertPathValidatorException path && path.getReason() == BasicReason.EXPIRED)) {
+        return "expired";
+      }
+      if (cause instanceof CertificateNotYetValidException
+          || (cause instanceof CertPathValidatorException path && path.getReason() == BasicReason.NOT_YET_VALID)) {
+        return "not_yet_valid";
+      }
+    }
+    return "untrusted";
+  }
+}
