@@ -22,6 +22,12 @@ final class CertificateDates {
   /** make-secrets.sh's {@code warn_days}. */
   static final int WARN_WITHIN_DAYS = 30;
   static final Duration WARN_WITHIN = Duration.ofDays(WARN_WITHIN_DAYS);
+  /**
+   * How far ahead of this machine's clock a certificate's notBefore may be and still start (with a
+   * warning): one made on a machine whose clock runs ahead, applied at once, would otherwise stop
+   * every pod on a node whose clock is behind.
+   */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
   static final String EXPIRY_GAUGE = "glassbox_tls_certificate_expiry_timestamp_seconds";
   /** The renewal that keeps the CA, so pods still trust each other while they roll. */
   private static final String RENEW = "renew it (deploy/make-secrets.sh --renew makes a new tls.crt and tls.key signed"
@@ -41,7 +47,7 @@ final class CertificateDates {
       throw new ConfigException(key + "=" + file + " holds a certificate (" + subject(certificate)
           + ") that expired at " + notAfter + " (notAfter): every handshake with it would fail. " + capitalized(RENEW));
     }
-    if (now.isBefore(notBefore)) {
+    if (now.plus(CLOCK_SKEW).isBefore(notBefore)) {
       throw new ConfigException(key + "=" + file + " holds a certificate (" + subject(certificate)
           + ") that is not valid until " + notBefore + " (notBefore): every handshake with it would fail until then."
           + " Check this machine's clock, or " + RENEW);
@@ -50,6 +56,12 @@ final class CertificateDates {
 
   /** The warning for {@code certificate} of {@code file} when it expires within {@link #WARN_WITHIN} of {@code now}. */
   static Optional<String> expiryWarning(String key, Path file, X509Certificate certificate, Instant now) {
+    Instant notBefore = certificate.getNotBefore().toInstant();
+    if (now.isBefore(notBefore)) {
+      return Optional.of(key + "=" + file + " holds a certificate (" + subject(certificate) + ") that is not valid"
+          + " until " + notBefore + " (notBefore), " + Duration.between(now, notBefore).toSeconds() + " s ahead of this"
+          + " machine's clock: peers whose clocks are behind it refuse it until then. Check the clocks (NTP)");
+    }
     Instant notAfter = certificate.getNotAfter().toInstant();
     if (notAfter.isAfter(now.plus(WARN_WITHIN))) {
       return Optional.empty();

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Socket;
+import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertPathValidatorException.BasicReason;
 import java.security.cert.CertificateException;
@@ -12,6 +13,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
@@ -29,13 +31,15 @@ import org.slf4j.event.Level;
  */
 final class RefusedClientCertificates {
   static final String REFUSED_COUNTER = "glassbox_tls_handshakes_refused";
+  static final List<String> REASONS = List.of("untrusted", "expired", "not_yet_valid", "rejected");
   private static final Logger log = LoggerFactory.getLogger(RefusedClientCertificates.class);
 
   private final String server;
   private final String caFile;
   private final Counter refused = Counter.builder().name(REFUSED_COUNTER)
       .help("TLS handshakes refused because of the client's certificate, by reason: untrusted (not signed by a CA of"
-          + " the CA file), expired, not_yet_valid")
+          + " the CA file), expired, not_yet_valid, rejected (signed by one, refused for another reason: its key"
+          + " usage, a damaged chain)")
       .labelNames("reason")
       .build();
   private final WarningLimiter warnings =
@@ -45,6 +49,10 @@ final class RefusedClientCertificates {
   RefusedClientCertificates(String server, String caFile) {
     this.server = requireNonNull(server, "server");
     this.caFile = requireNonNull(caFile, "caFile");
+    // Every reason shown from the start at 0, so a rate or an alert on one has a series before the first refusal.
+    for (String reason : REASONS) {
+      refused.labelValues(reason);
+    }
   }
 
   /** Shows the count on {@code registry}'s {@code /metrics}. */
@@ -127,7 +135,10 @@ final class RefusedClientCertificates {
     return e;
   }
 
-  /** Why: the certificate's dates, or else no path to a trusted CA (a few values, for the label). */
+  /**
+   * Why: the certificate's dates, no path to a trusted CA, or else refused by a check after the path
+   * was built (an extended key usage for servers only, say): a few values, for the label.
+   */
   private static String reason(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof CertificateExpiredException
@@ -139,6 +150,11 @@ final class RefusedClientCertificates {
         return "not_yet_valid";
       }
     }
-    return "untrusted";
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof CertPathBuilderException) {
+        return "untrusted";
+      }
+    }
+    return "rejected";
   }
 }

@@ -44,6 +44,7 @@ class CertificateExpiryTest {
   private static Path[] expired;
   private static Path[] notYetValid;
   private static Path[] endingSoon;
+  private static Path[] aMinuteAhead;
   private static Path[] ofAnotherCa;
   private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
@@ -56,6 +57,7 @@ class CertificateExpiryTest {
     valid = authority.issue(dir, "srv");
     expired = authority.issue(dir, "expired", NOW.minus(Duration.ofDays(400)), NOW.minus(Duration.ofDays(35)));
     notYetValid = authority.issue(dir, "later", NOW.plus(Duration.ofDays(2)), NOW.plus(Duration.ofDays(365)));
+    aMinuteAhead = authority.issue(dir, "fresh", NOW.plus(Duration.ofMinutes(1)), NOW.plus(Duration.ofDays(365)));
     endingSoon = authority.issue(dir, "soon", NOW.minus(Duration.ofDays(300)), NOW.plus(Duration.ofDays(10)));
     ofAnotherCa = TestCertificates.authority("retired-root").issue(dir, "caller");
   }
@@ -97,6 +99,23 @@ class CertificateExpiryTest {
         + " Check this machine's clock, or renew it (deploy/make-secrets.sh --renew makes a new tls.crt and tls.key"
         + " signed by the kept CA; then apply secrets.yaml and restart every service), or set GLASSBOX_TLS_CERT_FILE"
         + " and GLASSBOX_TLS_KEY_FILE to a valid pair", e.getMessage());
+  }
+
+  /**
+   * Made on a machine whose clock runs ahead and applied at once: refused, it would stop every pod on
+   * a node whose clock is behind; it starts, with a warning to check the clocks.
+   */
+  @Test
+  void certificateValidAMinuteFromNow_startsWithAWarningOfTheClocks() {
+    List<String> warnings = startWarnings(new TlsSettings(Optional.of(aMinuteAhead[0]), Optional.of(aMinuteAhead[1]),
+        Optional.of(caFile)));
+
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).startsWith("expiring: GLASSBOX_TLS_CERT_FILE=" + aMinuteAhead[0] + " holds a"
+        + " certificate (CN=fresh) that is not valid until " + NOW.plus(Duration.ofMinutes(1)) + " (notBefore), "),
+        warnings.get(0));
+    assertTrue(warnings.get(0).endsWith(" s ahead of this machine's clock: peers whose clocks are behind it refuse it"
+        + " until then. Check the clocks (NTP)"), warnings.get(0));
   }
 
   @Test
@@ -176,7 +195,11 @@ class CertificateExpiryTest {
     closer.add(channel::shutdownNow);
 
     assertEquals("hi", EchoService.call(channel, "hi"));
-    assertEquals(0, refusals(server, "untrusted"));
+    // Every reason has its series from the start, at 0 (a rate over none would show no data).
+    String metrics = MetricsText.scrape(server);
+    for (String reason : List.of("untrusted", "expired", "not_yet_valid", "rejected")) {
+      assertEquals(0, labelled(metrics, "glassbox_tls_handshakes_refused_total", "reason=\"" + reason + "\""), reason);
+    }
   }
 
   private GrpcServer start(TlsSettings tls) {
