@@ -238,8 +238,9 @@ class TrainCommandTest {
 
       assertTrue(train.waitFor(30, TimeUnit.SECONDS), () -> read(output));
       for (ProcessHandle process : started) {
-        // Reparented once the JVM is gone, so awaited here by handle, not as its descendant.
-        assertFalse(process.onExit().completeOnTimeout(process, 10, TimeUnit.SECONDS).join().isAlive(),
+        // Reparented once the JVM is gone, so awaited here by handle, not as its descendant; up to a
+        // minute, as a trainer still importing torch on a loaded machine looks at its parent only after.
+        assertFalse(process.onExit().completeOnTimeout(process, 60, TimeUnit.SECONDS).join().isAlive(),
             process + " " + process.info().commandLine().orElse("") + " is still running");
       }
       return read(output);
