@@ -17,6 +17,7 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -123,7 +124,7 @@ final class CallHints {
                   + why(server, id, status)))
           .orElseGet(() -> answeredUnnamed(status, trailers)
               ? notOfTheSuite(status, target)
-              : unavailable(status, target, settings.get(TlsSettings.CA_KEY).isPresent(), deadline));
+              : unavailable(status, target, settings, deadline));
       // DEADLINE_EXCEEDED: a server's says which service it waited for; the command's own deadline
       // is told by CliCalls.printFailure, which knows the command's option.
       case INTERNAL, UNKNOWN -> answeredBy.map(server -> Told.hintOnly("the " + server + " at " + target + " failed"
@@ -237,7 +238,8 @@ final class CallHints {
         .collect(Collectors.joining("; "));
   }
 
-  private static Told unavailable(Status status, String target, boolean clientTls, Deadline deadline) {
+  private static Told unavailable(Status status, String target, ConfigSource settings, Deadline deadline) {
+    boolean clientTls = settings.get(TlsSettings.CA_KEY).isPresent();
     ConnectionFailure failure = ConnectionFailure.of(status);
     if (failure.mayBeATlsMismatch(status)) {
       // Connected, then hung up on: how a mismatched TLS fails races the hang-up (an alert, a
@@ -249,6 +251,9 @@ final class CallHints {
       if (speaksTls.equals(Optional.of(!clientTls))) {
         return mismatch(target, clientTls);
       }
+    }
+    if (failure == ConnectionFailure.TLS_HANDSHAKE) {
+      return TlsRefusal.of(status, settings).told(target);
     }
     // An UNAVAILABLE is always the command's own failure here: its status line is said from the failure read above.
     return new Told(Optional.of(connectionFailure(failure, status, target)),
@@ -369,10 +374,8 @@ final class CallHints {
       case UNRESOLVED -> "could not connect to " + target + " (its host does not resolve)";
       case REFUSED -> "could not connect to " + target
           + reason(causes(status).filter(ConnectException.class::isInstance).findFirst().orElseThrow());
-      // The innermost cause says why the handshake failed (the JDK's or OpenSSL's words).
-      case TLS_HANDSHAKE -> "the TLS handshake with " + target + " failed ("
-          + Optional.ofNullable(innermost(status).getMessage()).filter(message -> !message.isBlank())
-              .orElseGet(() -> typeWords(innermost(status))) + ")";
+      // Said from the causes alone: without the command's settings the files are not named.
+      case TLS_HANDSHAKE -> TlsRefusal.of(status, ConfigSource.of(Map.of())).failed(target);
       case NOT_HTTP2 -> target + " answered, but not in gRPC";
       case RESET, OTHER -> "the connection to " + target + " failed" + reason(innermost(status));
     };
@@ -404,7 +407,7 @@ final class CallHints {
         .replaceAll("(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ").toLowerCase(Locale.ROOT);
   }
 
-  private static String setTlsFiles() {
+  static String setTlsFiles() {
     return "set " + TLS_FILES + " to the files the suite uses.";
   }
 

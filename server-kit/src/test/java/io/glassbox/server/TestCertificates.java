@@ -93,6 +93,18 @@ public final class TestCertificates {
     return issue(dir, leaf, rsa());
   }
 
+  /**
+   * As {@link #issue(Path, String)}, valid for the day up to {@code notAfter}: one that has expired,
+   * for a {@code notAfter} past.
+   */
+  public Path[] issueValidUntil(Path dir, String leaf, Instant notAfter) throws Exception {
+    KeyPair keys = rsa();
+    X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name),
+        BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(notAfter.minus(Duration.ofDays(1))), Date.from(notAfter),
+        new X500Name("CN=" + leaf), keys.getPublic());
+    return write(dir, leaf, keys, localhost(builder), caKeys);
+  }
+
   /** As {@link #issue(Path, String)}, for an EC (P-256) key. */
   public Path[] issueEc(Path dir, String leaf) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");

@@ -1,0 +1,133 @@
+package io.glassbox.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.glassbox.server.ApiKeys;
+import io.glassbox.server.ClientChannels;
+import io.glassbox.server.ClientSettings;
+import io.glassbox.server.ConfigSource;
+import io.glassbox.server.GrpcServer;
+import io.glassbox.server.Retries;
+import io.glassbox.server.ServerSettings;
+import io.glassbox.server.TestCertificates;
+import io.glassbox.server.TlsSettings;
+import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client command whose TLS handshake fails says why, and whose files can fix it, after a
+ * certificate rotation gone wrong: against real TLS servers on loopback, with certificates made
+ * here. The status line said only the JDK's words ("failed (NotAfter: Tue Dec 01 …)"), and the
+ * hint told the client to set its TLS files whatever the cause, also where only the server could
+ * fix it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TlsHandshakeRefusedTest {
+  private static final String SET_TLS_FILES = "set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and"
+      + " GLASSBOX_TLS_KEY_FILE where the suite wants mutual TLS) to the files the suite uses.";
+
+  @TempDir static Path dir;
+  private static TestCertificates ours;
+  private static Path oursFile;
+  private static TestCertificates theirs;
+  private static Path theirsFile;
+
+  @BeforeAll
+  static void makeAuthorities() throws Exception {
+    ours = TestCertificates.authority("ours");
+    oursFile = ours.writeCa(dir.resolve("ours.crt"));
+    theirs = TestCertificates.authority("theirs");
+    theirsFile = theirs.writeCa(dir.resolve("theirs.crt"));
+  }
+
+  @Test
+  void serversCertificateExpired_saysWhenAndThatTheServerMustRenewIt() throws Exception {
+    Path[] expired = ours.issueValidUntil(dir, "expired", Instant.parse("2026-12-01T00:00:00Z"));
+    ConfigSource trustingOurs = ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
+    try (GrpcServer server = start(new TlsSettings(Optional.of(expired[0]), Optional.of(expired[1]), Optional.empty()))) {
+      String target = "localhost:" + server.port();
+
+      assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate"
+          + " expired on Tue Dec 01 00:00:00 UTC 2026)\n"
+          + "glassbox: the server's certificate (its GLASSBOX_TLS_CERT_FILE) must be renewed: this command's files"
+          + " cannot fix that.\n", printedFailure(target, trustingOurs));
+    }
+  }
+
+  @Test
+  void serversCertificateFromAnUntrustedCa_namesTheCaFileAndSaysToSetIt() throws Exception {
+    Path[] foreign = theirs.issue(dir, "foreign");
+    ConfigSource trustingOurs = ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
+    try (GrpcServer server = start(new TlsSettings(Optional.of(foreign[0]), Optional.of(foreign[1]), Optional.empty()))) {
+      String target = "localhost:" + server.port();
+
+      assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate is"
+          + " not issued by a CA in GLASSBOX_TLS_CA_FILE=" + oursFile + ")\nglassbox: " + SET_TLS_FILES + "\n",
+          printedFailure(target, trustingOurs));
+    }
+  }
+
+  /**
+   * The server's CA was rotated and this client's certificate is from the old one: BoringSSL's
+   * client then sends no certificate (its issuer is not among those the server asks for), and the
+   * server's alert says one is required, read before as "none was sent".
+   */
+  @Test
+  void mutualTls_serverRefusesTheClientsCertificate_namesTheFileAndItsIssuer() throws Exception {
+    Path[] server = theirs.issue(dir, "server");
+    Path[] client = ours.issue(dir, "client");
+    ConfigSource oldClient = ConfigSource.of(Map.of(TlsSettings.CA_KEY, theirsFile.toString(),
+        TlsSettings.CERT_KEY, client[0].toString(), TlsSettings.KEY_KEY, client[1].toString()));
+    ConfigSource noCertificate = ConfigSource.of(Map.of(TlsSettings.CA_KEY, theirsFile.toString()));
+    try (GrpcServer mutual = start(new TlsSettings(Optional.of(server[0]), Optional.of(server[1]), Optional.of(theirsFile)))) {
+      String target = "localhost:" + mutual.port();
+
+      assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server refused this"
+          + " client's certificate, GLASSBOX_TLS_CERT_FILE=" + client[0] + ", issued by CN=ours)\n"
+          + "glassbox: the server's GLASSBOX_TLS_CA_FILE must hold the CA that issued " + client[0] + ", or set"
+          + " GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE to a certificate and key that the server's CA issued.\n",
+          printedFailure(target, oldClient));
+      assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server wants a client"
+          + " certificate (mutual TLS); this command sent none)\nglassbox: " + SET_TLS_FILES + "\n",
+          printedFailure(target, noCertificate));
+    }
+  }
+
+  private static GrpcServer start(TlsSettings tls) {
+    GrpcServer server = GrpcServer.onPort("tls", 0,
+        new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), tls, 0, 64, 100, 0)).start();
+    server.setServing(true);
+    return server;
+  }
+
+  /** What a command prints for a health check to {@code target} made with the client {@code settings}, which must fail. */
+  private static String printedFailure(String target, ConfigSource settings) throws InterruptedException {
+    ManagedChannel channel = ClientChannels.forTarget(target, ClientSettings.load(settings), Retries.none());
+    try {
+      StatusRuntimeException failure = assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()));
+      ByteArrayOutputStream printed = new ByteArrayOutputStream();
+      CliCalls.printFailure(new PrintStream(printed, true, StandardCharsets.UTF_8), "glassbox", failure, target,
+          "--timeout-ms 10000", Deadline.after(10, TimeUnit.SECONDS), settings);
+      return printed.toString(StandardCharsets.UTF_8);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}
