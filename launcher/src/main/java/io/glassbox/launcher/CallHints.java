@@ -356,6 +356,22 @@ final class CallHints {
         : Optional.empty();
   }
 
+  /** The longest description {@link #oneLine} gives: a summary line's, not a log's. */
+  private static final int ONE_LINE_LIMIT = 160;
+
+  /**
+   * A failed call's description in one line of at most {@value #ONE_LINE_LIMIT} characters, for a
+   * count of failures (load's by status): the command's own connection failure as the status line
+   * says it (a failed TLS handshake with whose certificate, from {@code settings}), else the
+   * status's description folded; gRPC's was "io exception" and Netty's pipeline on a second line.
+   */
+  static String oneLine(Status status, String target, ConfigSource settings) {
+    String words = !connectionFailed(status) ? folded(CliCalls.description(status))
+        : ConnectionFailure.of(status) == ConnectionFailure.TLS_HANDSHAKE ? TlsRefusal.of(status, settings).failed(target)
+        : connectionFailure(ConnectionFailure.of(status), status, target);
+    return words.length() <= ONE_LINE_LIMIT ? words : words.substring(0, ONE_LINE_LIMIT - 1) + "…";
+  }
+
   /**
    * Whether {@code status} is how gRPC fails a call whose connection did: UNAVAILABLE, or INTERNAL
    * for bytes that are not HTTP/2. Other codes with a cause are the client's own refusals, in words
@@ -421,7 +437,8 @@ final class CallHints {
     return causes(status).reduce((outer, inner) -> inner).orElseThrow();
   }
 
-  private static Stream<Throwable> causes(Status status) {
+  /** {@code status}'s cause, its cause, and so on. */
+  static Stream<Throwable> causes(Status status) {
     return Stream.iterate(status.getCause(), cause -> cause != null, Throwable::getCause);
   }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,12 +69,15 @@ final class HealthCommand implements Callable<Integer> {
       + " reflection is SERVING too, as /ready on its metrics port says; else names the one that is not.")
   boolean ready;
 
+  /** The client settings (key and TLS files) the channel and a failed check's hint take; a test names its own. */
+  Supplier<ConfigSource> settings = ConfigSource::fromEnvironment;
+
   @Override
   public Integer call() throws InterruptedException {
     long end = System.nanoTime() + (wait.isZero() ? TRY_LIMIT : wait).toNanos();
-    ManagedChannel channel = CliCalls.channel(target);
-    // Read once, not at every failed try of a --wait: the settings file is only for the hint.
-    ConfigSource settings = ConfigSource.fromEnvironment();
+    // Read once, not at every failed try of a --wait.
+    ConfigSource settings = this.settings.get();
+    ManagedChannel channel = CliCalls.channel(target, settings);
     try {
       String notServing;
       while (true) {

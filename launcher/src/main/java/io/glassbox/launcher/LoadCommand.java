@@ -99,7 +99,8 @@ final class LoadCommand implements Callable<Integer> {
       if (!CliCalls.connected(channel, call.target, timeout, "glassbox load")) {
         return 1;
       }
-      RecommendSender sender = new RecommendSender(channel, users, seed, call.limit, locale, timeout);
+      RecommendSender sender = new RecommendSender(channel, users, seed, call.limit, locale, timeout,
+          status -> CallHints.oneLine(status, call.target, settings));
       System.out.printf(Locale.ROOT, "load: Recommend at %s calls/s for %.1f s (%d calls), cap %d in flight,"
               + " deadline %d ms, %d users from %s, target %s%n",
           rate, duration.toMillis() / 1e3, plan.requestCount(), concurrency, timeout.toMillis(), users.size(),
@@ -110,7 +111,7 @@ final class LoadCommand implements Callable<Integer> {
             warm.planned(), warm.ok(), warm.p99Millis());
       }
       LoadSummary summary = new LoadRun(plan, watch, reportEvery, System.out).execute(sender);
-      System.out.println(summary.format());
+      System.out.println(summary.format(sender.mostFrequentDescriptions()));
       watch.report().forEach(System.out::println);
       if (summary.ok() == 0) {
         // Not one answer: usually no suite at the target or no key, which the hints name. (Some

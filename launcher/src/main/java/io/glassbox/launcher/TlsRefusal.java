@@ -38,7 +38,7 @@ record TlsRefusal(String reason, String hint) {
 
   /** The TLS handshake's failure in {@code status} (an SSLException among its causes), for a command run with {@code settings}. */
   static TlsRefusal of(Status status, ConfigSource settings) {
-    Optional<Throwable> expired = causes(status).filter(cause -> cause instanceof CertificateExpiredException
+    Optional<Throwable> expired = CallHints.causes(status).filter(cause -> cause instanceof CertificateExpiredException
         || cause instanceof CertificateNotYetValidException).findFirst();
     if (expired.isPresent()) {
       String when = String.valueOf(expired.get().getMessage()).replaceFirst(VALIDITY_PREFIX, "");
@@ -49,13 +49,13 @@ record TlsRefusal(String reason, String hint) {
               + " fix that.");
     }
     Optional<String> caFile = settings.get(TlsSettings.CA_KEY);
-    if (causes(status).anyMatch(cause -> String.valueOf(cause.getMessage())
+    if (CallHints.causes(status).anyMatch(cause -> String.valueOf(cause.getMessage())
         .contains("unable to find valid certification path"))) {
       return new TlsRefusal("the server's certificate is not issued by a CA in "
           + caFile.map(file -> TlsSettings.CA_KEY + "=" + file).orElse("this machine's trusted CAs (" + TlsSettings.CA_KEY
               + " is not set)"), CallHints.setTlsFiles());
     }
-    String innermost = String.valueOf(causes(status).reduce((outer, inner) -> inner).orElseThrow().getMessage());
+    String innermost = String.valueOf(CallHints.causes(status).reduce((outer, inner) -> inner).orElseThrow().getMessage());
     boolean refused = Stream.of(REFUSED_ALERTS).anyMatch(alert -> innermost.toUpperCase(Locale.ROOT).contains(alert));
     Optional<String> certFile = settings.get(TlsSettings.CERT_KEY);
     if (refused && certFile.isPresent()) {
@@ -91,9 +91,5 @@ record TlsRefusal(String reason, String hint) {
     } catch (IOException | GeneralSecurityException | ClassCastException e) {
       return Optional.empty();
     }
-  }
-
-  private static Stream<Throwable> causes(Status status) {
-    return Stream.iterate(status.getCause(), cause -> cause != null, Throwable::getCause);
   }
 }

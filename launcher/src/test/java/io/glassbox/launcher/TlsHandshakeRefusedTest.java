@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.ApiKeys;
 import io.glassbox.server.ClientChannels;
@@ -42,6 +43,9 @@ class TlsHandshakeRefusedTest {
   private static final String SET_TLS_FILES = "set GLASSBOX_TLS_CA_FILE (and GLASSBOX_TLS_CERT_FILE and"
       + " GLASSBOX_TLS_KEY_FILE where the suite wants mutual TLS) to the files the suite uses.";
 
+  /** The embedded customers (the tests run in launcher/, not where bin/glassbox finds them). */
+  private static final String USERS = Path.of(System.getProperty("glassbox.repo.root"), UserIds.EMBEDDED).toString();
+
   @TempDir static Path dir;
   private static TestCertificates ours;
   private static Path oursFile;
@@ -80,6 +84,43 @@ class TlsHandshakeRefusedTest {
       assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate is"
           + " not issued by a CA in GLASSBOX_TLS_CA_FILE=" + oursFile + ")\nglassbox: " + SET_TLS_FILES + "\n",
           printedFailure(target, trustingOurs));
+    }
+  }
+
+  /** Health connected and failed the handshake, which it said as "no connection … within 5 s". */
+  @Test
+  void health_serversCertificateExpired_saysTheHandshakeFailed() throws Exception {
+    Path[] expired = ours.issueValidUntil(dir, "expired-health", Instant.parse("2026-12-01T00:00:00Z"));
+    try (GrpcServer server = start(new TlsSettings(Optional.of(expired[0]), Optional.of(expired[1]), Optional.empty()))) {
+      String target = "localhost:" + server.port();
+      HealthCommand health = new HealthCommand();
+      health.settings = () -> ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
+
+      CliRun run = CliRun.ofCommand(health, "--target", target);
+
+      assertEquals(1, run.exit(), run.err());
+      assertEquals("glassbox health: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate"
+          + " expired on Tue Dec 01 00:00:00 UTC 2026)\nglassbox health: the server's certificate (its"
+          + " GLASSBOX_TLS_CERT_FILE) must be renewed: this command's files cannot fix that.\n", run.err());
+    }
+  }
+
+  /** Load counted its failures by status only ("UNAVAILABLE 10"), and a TLS failure looked like an outage. */
+  @Test
+  void load_serversCertificateExpired_saysWhyByStatus() throws Exception {
+    Path[] expired = ours.issueValidUntil(dir, "expired-load", Instant.parse("2026-12-01T00:00:00Z"));
+    try (GrpcServer server = start(new TlsSettings(Optional.of(expired[0]), Optional.of(expired[1]), Optional.empty()))) {
+      String target = "localhost:" + server.port();
+      LoadCommand load = new LoadCommand();
+      load.call = new GatewayCallOptions();
+      load.call.settings = () -> ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
+
+      CliRun run = CliRun.ofCommand(load, "--rate", "10", "--duration", "1s", "--report-every", "0s",
+          "--users", USERS, "--target", target);
+
+      assertEquals(1, run.exit(), run.err());
+      assertTrue(run.out().contains("by status: UNAVAILABLE 10 (the TLS handshake with " + target + " failed (the"
+          + " server's certificate expired on Tue Dec 01 00:00:00 UTC 2026))\n"), run.out());
     }
   }
 

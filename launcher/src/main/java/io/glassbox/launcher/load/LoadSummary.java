@@ -3,6 +3,7 @@ package io.glassbox.launcher.load;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -54,9 +55,19 @@ public record LoadSummary(
 
   /** A few lines for people. */
   public String format() {
+    return format(Map.of());
+  }
+
+  /**
+   * {@link #format()}, each status followed by {@code descriptions}' words for it, where it has
+   * some ("UNAVAILABLE 60 (the TLS handshake with … failed (…))"): a count alone made a TLS
+   * failure look like an outage.
+   */
+  public String format(Map<String, String> descriptions) {
     String statuses = byStatus.entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
-        .map(e -> e.getKey() + " " + e.getValue())
+        .map(e -> e.getKey() + " " + e.getValue()
+            + Optional.ofNullable(descriptions.get(e.getKey())).map(words -> " (" + words + ")").orElse(""))
         .collect(Collectors.joining(", "));
     return String.format(Locale.ROOT,
         "requests: %d planned, %d sent, %d answered in %.1f s%n"

@@ -10,7 +10,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +35,19 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
   private final String locale;
   private final long timeoutNanos;
   private final AtomicReference<StatusRuntimeException> firstFailure = new AtomicReference<>();
+  private final Function<Status, String> describe;
+  /** How many failed calls each description had, per status code name. */
+  private final Map<String, Map<String, LongAdder>> descriptions = new ConcurrentHashMap<>();
 
   public RecommendSender(Channel channel, List<String> users, long seed, int limit, String locale,
       Duration timeout) {
+    this(channel, users, seed, limit, locale, timeout, status -> String.valueOf(status.getDescription()));
+  }
+
+  /** As the other constructor; {@code describe} says a failed call's status in one line, for {@link #mostFrequentDescriptions}. */
+  public RecommendSender(Channel channel, List<String> users, long seed, int limit, String locale,
+      Duration timeout, Function<Status, String> describe) {
+    this.describe = requireNonNull(describe, "describe");
     this.stub = GatewayGrpc.newStub(requireNonNull(channel, "channel"));
     this.users = List.copyOf(users);
     if (this.users.isEmpty()) {
@@ -63,6 +79,8 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
           public void onError(Throwable t) {
             Status status = Status.fromThrowable(t);
             firstFailure.compareAndSet(null, status.asRuntimeException(Status.trailersFromThrowable(t)));
+            descriptions.computeIfAbsent(status.getCode().name(), code -> new ConcurrentHashMap<>())
+                .computeIfAbsent(describe.apply(status), words -> new LongAdder()).increment();
             done.accept(CallOutcome.failed(status.getCode().name()));
           }
 
@@ -72,6 +90,15 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
                 : CallOutcome.ok(response.getExplanationsDegraded(), response.getRankingDegraded()));
           }
         });
+  }
+
+  /** The description most failed calls of each status code had, by the code's name. */
+  public Map<String, String> mostFrequentDescriptions() {
+    Map<String, String> most = new TreeMap<>();
+    descriptions.forEach((code, counts) -> counts.entrySet().stream()
+        .max(Comparator.comparingLong((Map.Entry<String, LongAdder> entry) -> entry.getValue().sum()))
+        .ifPresent(entry -> most.put(code, entry.getKey())));
+    return most;
   }
 
   /** The failure of the first call that failed, with its trailers (which server answered, the request id). */
