@@ -11,12 +11,25 @@ import java.net.URL;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import org.slf4j.Logger;
@@ -36,7 +49,14 @@ import org.slf4j.LoggerFactory;
  * with {@code onnxruntime.native.path}. ONNX Runtime copies its provider libraries from its jar even
  * then; it is told they are already there, and its own folder, empty, is deleted once loaded.
  *
+ * <p>The folder's name is predictable, so it is used only when it is ours alone: made here with
+ * mode 0700, or found a directory (not a link) owned by this process's user that neither group nor
+ * others may write; any other is refused with a WARN and ONNX Runtime unpacks its own copy. A file
+ * in it is loaded only when its size and CRC-32 are those of the jar's entry; one that differs
+ * (a copy damaged or cut short) is copied again.
+ *
  * <p>An operator who set {@code onnxruntime.native.path} keeps their folder: nothing is copied.
+ * Nor is anything done when ONNX Runtime was loaded before: it keeps its own folder.
  */
 public final class OnnxRuntimeLibraries {
   private static final Logger log = LoggerFactory.getLogger(OnnxRuntimeLibraries.class);
@@ -50,6 +70,11 @@ public final class OnnxRuntimeLibraries {
   /** What every start loads (the shared provider library is loaded by libonnxruntime itself). */
   private static final List<String> CORE = List.of("onnxruntime", "onnxruntime4j_jni", SHARED_PROVIDER);
   private static final String PART = ".part";
+  /** A half-written copy older than this was left by a JVM that died; no copy takes this long. */
+  private static final Duration ABANDONED = Duration.ofHours(1);
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+  /** One WARN per process when ONNX Runtime's private fields are gone (another version). */
+  private static final AtomicBoolean warnedUnreachable = new AtomicBoolean();
 
   private OnnxRuntimeLibraries() {}
 
@@ -58,6 +83,10 @@ public final class OnnxRuntimeLibraries {
    * the operator's {@code onnxruntime.native.path}).
    */
   public static synchronized OrtEnvironment environment() {
+    if (onnxRuntimeLoaded()) {
+      // Too late to choose its folder, and the folder it made holds what it loaded.
+      return OrtEnvironment.getEnvironment();
+    }
     if (System.getProperty(NATIVE_PATH) == null) {
       Path folder = folder();
       if (folder != null && extract(folder, CORE)) {
@@ -155,13 +184,16 @@ public final class OnnxRuntimeLibraries {
   }
 
   /**
-   * Copies the {@code libraries} missing from {@code folder}; false (ONNX Runtime then unpacks
-   * its own) when the folder cannot be written.
+   * Copies the {@code libraries} missing from {@code folder}, or whose copy there differs from the
+   * jar's; false (ONNX Runtime then unpacks its own) when the folder cannot be written or is not
+   * ours alone.
    */
   private static boolean extract(Path folder, List<String> libraries) {
     String platform = platform();
     try {
-      Files.createDirectories(folder);
+      if (!ownFolder(folder)) {
+        return false;
+      }
       deleteAbandonedParts(folder);
       for (String library : libraries) {
         URL resource = resource(platform, library);
@@ -169,14 +201,17 @@ public final class OnnxRuntimeLibraries {
           continue;
         }
         Path target = folder.resolve(fileName(library));
-        if (Files.isRegularFile(target)) {
+        if (sameContent(resource, target)) {
           continue;
         }
-        Path part = folder.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + PART);
-        try (InputStream in = resource.openStream()) {
-          Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+        // A name of its own: starts at the same time, or in containers sharing /tmp, never share it.
+        Path part = Files.createTempFile(folder, target.getFileName() + ".", PART);
+        try (InputStream in = resource.openStream(); OutputStream out = Files.newOutputStream(part)) {
+          in.transferTo(out);
+        }
+        try {
           // rename(2): a JVM starting at the same time sees the whole file or none.
-          Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+          Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
           Files.deleteIfExists(part);
         }
@@ -190,22 +225,90 @@ public final class OnnxRuntimeLibraries {
     }
   }
 
-  /** A copy that a JVM killed mid-way left (its process is gone, or had this process's id). */
+  /**
+   * Whether {@code folder} is ours alone, made here with mode 0700 when missing: its name is
+   * predictable, and a folder another user made or may write could hand us their library.
+   */
+  private static boolean ownFolder(Path folder) throws IOException {
+    if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      Files.createDirectories(folder);
+      return Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS);
+    }
+    try {
+      Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      // Made before, by an earlier start or by someone else: checked below.
+    }
+    PosixFileAttributes found = Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> permissions = found.permissions();
+    String refused = !found.isDirectory() ? "it is not a directory"
+        : !found.owner().equals(currentUser(folder.getParent())) ? "it is owned by " + found.owner().getName()
+        : permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)
+            ? "others may write it (" + PosixFilePermissions.toString(permissions) + ")"
+        : null;
+    if (refused != null) {
+      log.warn("not loading ONNX Runtime's libraries from {}: {}; ONNX Runtime unpacks its own into a new "
+          + "folder in java.io.tmpdir. Delete that folder, or set -D{}=DIR to a folder of your own",
+          folder, refused, NATIVE_PATH);
+      return false;
+    }
+    return true;
+  }
+
+  /** This process's user, as the file system names it: the owner of a file just made in {@code parent}. */
+  private static UserPrincipal currentUser(Path parent) throws IOException {
+    Path probe = Files.createTempFile(parent, FOLDER_PREFIX, ".owner");
+    try {
+      return Files.getOwner(probe);
+    } finally {
+      Files.deleteIfExists(probe);
+    }
+  }
+
+  /** Whether {@code file} is a regular file (not a link) with the size and CRC-32 of the jar's {@code resource}. */
+  private static boolean sameContent(URL resource, Path file) throws IOException {
+    BasicFileAttributes attributes;
+    try {
+      attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    if (!attributes.isRegularFile()) {
+      return false;
+    }
+    long size;
+    long crc;
+    URLConnection connection = resource.openConnection();
+    if (connection instanceof JarURLConnection jar && jar.getJarEntry().getCrc() >= 0 && jar.getJarEntry().getSize() >= 0) {
+      size = jar.getJarEntry().getSize();
+      crc = jar.getJarEntry().getCrc();
+    } else {
+      try (CheckedInputStream in = new CheckedInputStream(connection.getInputStream(), new CRC32())) {
+        size = in.transferTo(OutputStream.nullOutputStream());
+        crc = in.getChecksum().getValue();
+      }
+    }
+    if (attributes.size() != size) {
+      return false;
+    }
+    try (CheckedInputStream in = new CheckedInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), new CRC32())) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return in.getChecksum().getValue() == crc;
+    }
+  }
+
+  /** Deletes the half-written copies older than {@link #ABANDONED}: their writer died mid-way. */
   private static void deleteAbandonedParts(Path folder) throws IOException {
+    FileTime before = FileTime.from(Instant.now().minus(ABANDONED));
     try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder, "*" + PART)) {
       for (Path part : parts) {
-        String name = part.getFileName().toString();
-        String withoutPart = name.substring(0, name.length() - PART.length());
-        String pid = withoutPart.substring(withoutPart.lastIndexOf('.') + 1);
-        boolean writerAlive;
         try {
-          long writer = Long.parseLong(pid);
-          writerAlive = writer != ProcessHandle.current().pid() && ProcessHandle.of(writer).isPresent();
-        } catch (NumberFormatException e) {
-          writerAlive = false;
-        }
-        if (!writerAlive) {
-          Files.deleteIfExists(part);
+          if (Files.getLastModifiedTime(part, LinkOption.NOFOLLOW_LINKS).compareTo(before) < 0) {
+            Files.deleteIfExists(part);
+          }
+        } catch (NoSuchFileException e) {
+          // Renamed into place, or deleted, by its writer meanwhile.
         }
       }
     }
@@ -220,9 +323,7 @@ public final class OnnxRuntimeLibraries {
   private static void markProvidersPresent(Path folder) {
     try {
       Class<?> runtime = Class.forName("ai.onnxruntime.OnnxRuntime");
-      Field field = runtime.getDeclaredField("extractedSharedProviders");
-      field.setAccessible(true);
-      Set<String> extracted = (Set<String>) field.get(null);
+      Set<String> extracted = (Set<String>) privateField("extractedSharedProviders");
       synchronized (runtime) {
         for (String provider : List.of(SHARED_PROVIDER, CUDA_PROVIDER)) {
           if (Files.isRegularFile(folder.resolve(fileName(provider)))) {
@@ -231,7 +332,33 @@ public final class OnnxRuntimeLibraries {
         }
       }
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.debug("ONNX Runtime's list of copied providers is out of reach ({}); it copies them itself", e.toString());
+      warnUnreachable("its list of copied providers", e);
+    }
+  }
+
+  /** Whether ONNX Runtime loaded its libraries already (false when that cannot be told). */
+  private static boolean onnxRuntimeLoaded() {
+    try {
+      return (Boolean) privateField("loaded");
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      warnUnreachable("whether it is loaded", e);
+      return false;
+    }
+  }
+
+  /** The value of ONNX Runtime's private static field {@code name} (ai.onnxruntime.OnnxRuntime, 1.23). */
+  private static Object privateField(String name) throws ReflectiveOperationException {
+    Field field = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(null);
+  }
+
+  /** One WARN per process: a field read above is gone or changed, as after an ONNX Runtime upgrade. */
+  private static void warnUnreachable(String what, Exception e) {
+    if (warnedUnreachable.compareAndSet(false, true)) {
+      log.warn("ONNX Runtime {} changed: {} is out of reach ({}); it may copy its provider libraries "
+          + "again and leave an onnxruntime-java* folder in java.io.tmpdir",
+          OrtEnvironment.class.getPackage().getImplementationVersion(), what, e.toString());
     }
   }
 
@@ -239,12 +366,9 @@ public final class OnnxRuntimeLibraries {
   private static void deleteOwnFolder() {
     Path own;
     try {
-      Class<?> runtime = Class.forName("ai.onnxruntime.OnnxRuntime");
-      Field field = runtime.getDeclaredField("tempDirectory");
-      field.setAccessible(true);
-      own = (Path) field.get(null);
+      own = (Path) privateField("tempDirectory");
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.debug("ONNX Runtime's own folder is out of reach ({}); it deletes it at exit", e.toString());
+      warnUnreachable("its own folder", e);
       return;
     }
     if (own == null || !Files.isDirectory(own)) {

@@ -1,15 +1,22 @@
 package io.glassbox.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.onnxruntime.OrtEnvironment;
 import io.glassbox.server.GrpcServer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -94,6 +101,83 @@ class OnnxRuntimeFoldersTest {
         "a start with onnxruntime.native.path set copied the libraries again");
   }
 
+  @Test
+  void start_withTheFolderWritableByOthers_doesNotLoadWhatIsInIt() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path planted = plantedFolder();
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    Path log = run("planted", tmp, ServingToy.EXIT);
+
+    assertArrayEquals(PLANTED, Files.readAllBytes(planted.resolve(LIBRARY)));
+    assertTrue(read(log).contains("WARN"), () -> read(log));
+  }
+
+  @Test
+  void start_withTheFolderOwnedBySomeoneElse_doesNotLoadWhatIsInIt() throws Exception {
+    assumeTrue(System.getProperty("user.name").equals("root"), "only root can give a folder away");
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path planted = plantedFolder();
+    UserPrincipal nobody = planted.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    Files.setOwner(planted.resolve(LIBRARY), nobody);
+    Files.setOwner(planted, nobody);
+
+    Path log = run("nobodys", tmp, ServingToy.EXIT);
+
+    assertArrayEquals(PLANTED, Files.readAllBytes(planted.resolve(LIBRARY)));
+    assertTrue(read(log).contains("WARN"), () -> read(log));
+  }
+
+  @Test
+  void start_afterACachedLibraryWasDamaged_copiesItAgain_andServes() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    start("first", tmp);
+    Path libraries = onlyLibraryFolder(tmp);
+    Path library = libraries.resolve(LIBRARY);
+    Path jni = libraries.resolve(System.mapLibraryName("onnxruntime4j_jni"));
+    byte[] whole = Files.readAllBytes(library);
+    byte[] wholeJni = Files.readAllBytes(jni);
+    Files.write(library, Arrays.copyOf(whole, whole.length / 2));
+    byte[] zeroedHeader = wholeJni.clone();
+    Arrays.fill(zeroedHeader, 0, 4096, (byte) 0);
+    Files.write(jni, zeroedHeader);
+
+    start("second", tmp);
+
+    assertArrayEquals(whole, Files.readAllBytes(library), LIBRARY + " was not copied again");
+    assertArrayEquals(wholeJni, Files.readAllBytes(jni), jni.getFileName() + " was not copied again");
+  }
+
+  @Test
+  void start_afterOnnxRuntimeWasLoaded_leavesItsFolderAlone() throws Exception {
+    Path log = Files.createDirectories(logs.resolve("loadedFirst"));
+    Map<String, String> results = ServiceJvm.run(log, withTmp(tmp), LoadedFirst.class, 2);
+
+    assertEquals("unset", results.get("nativePath"));
+    assertEquals("true", results.get("ownFolderHoldsTheLibrary"));
+  }
+
+  /** The bytes of a library another user planted: no library, so loading it fails the start. */
+  private static final byte[] PLANTED = "not a library".getBytes(StandardCharsets.UTF_8);
+
+  /**
+   * The folder a start makes (its name learnt from a start with another java.io.tmpdir), made in
+   * {@code tmp} before any start, holding a planted {@link #LIBRARY}.
+   */
+  private Path plantedFolder() throws Exception {
+    Path elsewhere = Files.createDirectory(logs.resolve("elsewhere"));
+    start("naming", elsewhere);
+    Path planted = Files.createDirectory(tmp.resolve(onlyLibraryFolder(elsewhere).getFileName()));
+    Files.write(planted.resolve(LIBRARY), PLANTED);
+    return planted;
+  }
+
+  private static List<String> withTmp(Path javaTmp) {
+    List<String> flags = new ArrayList<>(ServiceJvm.FLAGS);
+    flags.add("-Djava.io.tmpdir=" + javaTmp);
+    return flags;
+  }
+
   /** Starts the service serving toy v1 in a JVM with {@code javaTmp} as its java.io.tmpdir, logs in {@code name}. */
   private void start(String name, Path javaTmp, String... moreFlags) throws Exception {
     startEnding(name, javaTmp, ServingToy.EXIT, moreFlags);
@@ -106,8 +190,7 @@ class OnnxRuntimeFoldersTest {
 
   /** Runs the service's JVM until it ended and its log, which says it served. */
   private Path run(String name, Path javaTmp, String ending, String... moreFlags) throws Exception {
-    List<String> flags = new ArrayList<>(ServiceJvm.FLAGS);
-    flags.add("-Djava.io.tmpdir=" + javaTmp);
+    List<String> flags = withTmp(javaTmp);
     flags.addAll(List.of(moreFlags));
     Path logFolder = Files.createDirectories(logs.resolve(name));
     Map<String, String> results =
@@ -172,6 +255,27 @@ class OnnxRuntimeFoldersTest {
         Runtime.getRuntime().halt(0);
       }
       server.close();
+      System.exit(0);
+    }
+  }
+
+  /**
+   * Loads ONNX Runtime the way it loads itself, then asks for the service's environment; prints
+   * whether onnxruntime.native.path was set and whether ONNX Runtime's own folder still holds the
+   * library it loaded.
+   */
+  static final class LoadedFirst {
+    private LoadedFirst() {}
+
+    public static void main(String[] args) throws IOException {
+      OrtEnvironment.getEnvironment();
+      OnnxRuntimeLibraries.environment();
+      ServiceJvm.result("nativePath", System.getProperty(OnnxRuntimeLibraries.NATIVE_PATH, "unset"));
+      boolean holds = false;
+      for (Path own : entries(Path.of(System.getProperty("java.io.tmpdir")), "onnxruntime-java*")) {
+        holds |= Files.isRegularFile(own.resolve(LIBRARY));
+      }
+      ServiceJvm.result("ownFolderHoldsTheLibrary", holds);
       System.exit(0);
     }
   }
