@@ -27,8 +27,12 @@ final class LauncherScript {
     return shellWord(script.startsWith(caller) ? caller.relativize(script).toString() : script.toString());
   }
 
-  /** {@code text} as one word of a shell command: in single quotes when it has a space or a quote. */
+  /**
+   * {@code text} as one word of a shell command: as it is when every character is one no shell
+   * reads specially, else in single quotes (a folder "gb(1)" or "a&b" broke the pasted line).
+   */
   static String shellWord(String text) {
-    return text.contains(" ") || text.contains("'") ? "'" + text.replace("'", "'\\''") + "'" : text;
+    return !text.isEmpty() && text.matches("[A-Za-z0-9_@%+=:,./-]+") ? text
+        : "'" + text.replace("'", "'\\''") + "'";
   }
 }

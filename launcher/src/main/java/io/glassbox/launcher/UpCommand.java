@@ -307,10 +307,21 @@ final class UpCommand implements Callable<Integer> {
       }
     }
     String where = "Redis at " + redis.getHost() + ":" + redis.getPort() + " answers";
-    return refusal.map(code -> where + " but refused (" + code + "): check the user and password in "
-            + FeatureConfig.REDIS_URI_KEY + " and what that user may run, or point it at another Redis.")
+    return refusal.map(code -> where + " but refused (" + code + "): " + refusalAdvice(code))
         .orElse(where + ": what stops the suite from using it is said above; or point "
             + FeatureConfig.REDIS_URI_KEY + " at another Redis.");
+  }
+
+  /** What to do about a Redis that refused with the error code {@code code}. */
+  private static String refusalAdvice(String code) {
+    return switch (code) {
+      case "NOAUTH", "WRONGPASS", "NOPERM" -> "check the user and password in " + FeatureConfig.REDIS_URI_KEY
+          + " and what that user may run, or point it at another Redis.";
+      case "LOADING" -> "it is still loading its data; start again once it has.";
+      case "READONLY" -> "it is a read-only replica; point " + FeatureConfig.REDIS_URI_KEY + " at its primary.";
+      default -> "what it refused is said above; point " + FeatureConfig.REDIS_URI_KEY + " at a Redis the suite"
+          + " may use (its database number, user and password).";
+    };
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.StoreUnavailableException;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.RedisServer;
 import java.io.File;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * What {@code up --store redis} says when its Redis cannot be reached. The command it prints is
@@ -98,5 +100,29 @@ class UpRedisAdviceTest {
           + " GLASSBOX_REDIS_URI and what that user may run, or point it at another Redis.\n", run.errWithoutLogLines());
       assertFalse(run.err().contains("redis-server"), run.err());
     }
+  }
+
+  /**
+   * R112's review: every refusal was blamed on the user and password, also a replica's READONLY, a
+   * Redis still LOADING its data or a database number it does not have (ERR).
+   */
+  @Test
+  void redisThatRefuses_isToldWhatItsCodeMeans() {
+    URI redis = URI.create("redis://localhost:6391");
+    String where = "Redis at localhost:6391 answers but refused ";
+
+    assertEquals(where + "(READONLY): it is a read-only replica; point GLASSBOX_REDIS_URI at its primary.",
+        UpCommand.redisAdvice(redis, refused("READONLY You can't write against a read only replica.")));
+    assertEquals(where + "(LOADING): it is still loading its data; start again once it has.",
+        UpCommand.redisAdvice(redis, refused("LOADING Redis is loading the dataset in memory")));
+    assertEquals(where + "(ERR): what it refused is said above; point GLASSBOX_REDIS_URI at a Redis the suite may"
+        + " use (its database number, user and password).",
+        UpCommand.redisAdvice(redis, refused("ERR DB index is out of range")));
+    assertEquals(where + "(WRONGPASS): check the user and password in GLASSBOX_REDIS_URI and what that user may run,"
+        + " or point it at another Redis.", UpCommand.redisAdvice(redis, refused("WRONGPASS invalid username-password")));
+  }
+
+  private static StoreUnavailableException refused(String reply) {
+    return new StoreUnavailableException("Redis refused", new JedisDataException(reply));
   }
 }
