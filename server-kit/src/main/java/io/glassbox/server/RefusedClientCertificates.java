@@ -66,30 +66,18 @@ final class RefusedClientCertificates {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
           throws CertificateException {
-        try {
-          trusted.checkClientTrusted(chain, authType, socket);
-        } catch (CertificateException e) {
-          throw refused(chain, e);
-        }
+        counted(chain, () -> trusted.checkClientTrusted(chain, authType, socket));
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
           throws CertificateException {
-        try {
-          trusted.checkClientTrusted(chain, authType, engine);
-        } catch (CertificateException e) {
-          throw refused(chain, e);
-        }
+        counted(chain, () -> trusted.checkClientTrusted(chain, authType, engine));
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        try {
-          trusted.checkClientTrusted(chain, authType);
-        } catch (CertificateException e) {
-          throw refused(chain, e);
-        }
+        counted(chain, () -> trusted.checkClientTrusted(chain, authType));
       }
 
       @Override
@@ -120,6 +108,20 @@ final class RefusedClientCertificates {
         return new X509Certificate[0];
       }
     };
+  }
+
+  /** A check of a certificate chain, which may refuse it. */
+  private interface ChainCheck {
+    void run() throws CertificateException;
+  }
+
+  /** Runs {@code check} of the client's {@code chain}, counting and telling its refusal. */
+  private void counted(X509Certificate[] chain, ChainCheck check) throws CertificateException {
+    try {
+      check.run();
+    } catch (CertificateException e) {
+      throw refused(chain, e);
+    }
   }
 
   private CertificateException refused(X509Certificate[] chain, CertificateException e) {
