@@ -55,7 +55,8 @@ record TlsRefusal(String reason, String hint) {
           + caFile.map(file -> TlsSettings.CA_KEY + "=" + file).orElse("this machine's trusted CAs (" + TlsSettings.CA_KEY
               + " is not set)"), CallHints.setTlsFiles());
     }
-    String innermost = String.valueOf(CallHints.causes(status).reduce((outer, inner) -> inner).orElseThrow().getMessage());
+    Throwable innermostCause = CallHints.causes(status).reduce((outer, inner) -> inner).orElseThrow();
+    String innermost = String.valueOf(innermostCause.getMessage());
     boolean refused = Stream.of(REFUSED_ALERTS).anyMatch(alert -> innermost.toUpperCase(Locale.ROOT).contains(alert));
     Optional<String> certFile = settings.get(TlsSettings.CERT_KEY);
     if (refused && certFile.isPresent()) {
@@ -69,7 +70,8 @@ record TlsRefusal(String reason, String hint) {
       return new TlsRefusal("the server wants a client certificate (mutual TLS); this command sent none",
           CallHints.setTlsFiles());
     }
-    return new TlsRefusal(innermost.isBlank() || innermost.equals("null") ? "no reason given" : innermost,
+    // Without words of its own, the cause's kind ("ssl handshake"), as before.
+    return new TlsRefusal(innermost.isBlank() || innermost.equals("null") ? CallHints.typeWords(innermostCause) : innermost,
         CallHints.setTlsFiles());
   }
 

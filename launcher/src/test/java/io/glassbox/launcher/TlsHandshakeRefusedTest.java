@@ -14,11 +14,15 @@ import io.glassbox.server.ServerSettings;
 import io.glassbox.server.TestCertificates;
 import io.glassbox.server.TlsSettings;
 import io.grpc.Deadline;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -64,7 +68,7 @@ class TlsHandshakeRefusedTest {
   void serversCertificateExpired_saysWhenAndThatTheServerMustRenewIt() throws Exception {
     Path[] expired = ours.issueValidUntil(dir, "expired", Instant.parse("2026-12-01T00:00:00Z"));
     ConfigSource trustingOurs = ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
-    try (GrpcServer server = start(new TlsSettings(Optional.of(expired[0]), Optional.of(expired[1]), Optional.empty()))) {
+    try (RawServer server = rawServer(expired)) {
       String target = "localhost:" + server.port();
 
       assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate"
@@ -91,7 +95,7 @@ class TlsHandshakeRefusedTest {
   @Test
   void health_serversCertificateExpired_saysTheHandshakeFailed() throws Exception {
     Path[] expired = ours.issueValidUntil(dir, "expired-health", Instant.parse("2026-12-01T00:00:00Z"));
-    try (GrpcServer server = start(new TlsSettings(Optional.of(expired[0]), Optional.of(expired[1]), Optional.empty()))) {
+    try (RawServer server = rawServer(expired)) {
       String target = "localhost:" + server.port();
       HealthCommand health = new HealthCommand();
       health.settings = () -> ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
@@ -109,7 +113,7 @@ class TlsHandshakeRefusedTest {
   @Test
   void load_serversCertificateExpired_saysWhyByStatus() throws Exception {
     Path[] expired = ours.issueValidUntil(dir, "expired-load", Instant.parse("2026-12-01T00:00:00Z"));
-    try (GrpcServer server = start(new TlsSettings(Optional.of(expired[0]), Optional.of(expired[1]), Optional.empty()))) {
+    try (RawServer server = rawServer(expired)) {
       String target = "localhost:" + server.port();
       LoadCommand load = new LoadCommand();
       load.call = new GatewayCallOptions();
@@ -147,6 +151,26 @@ class TlsHandshakeRefusedTest {
       assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server wants a client"
           + " certificate (mutual TLS); this command sent none)\nglassbox: " + SET_TLS_FILES + "\n",
           printedFailure(target, noCertificate));
+    }
+  }
+
+  /**
+   * A TLS gRPC server on {@code pair} outside server-kit, whose start refuses an expired certificate:
+   * as a server of another make, or one whose certificate expired while it ran, serves it.
+   */
+  private static RawServer rawServer(Path[] pair) throws IOException {
+    return new RawServer(Grpc.newServerBuilderForPort(0, TlsServerCredentials.create(pair[0].toFile(), pair[1].toFile()))
+        .build().start());
+  }
+
+  private record RawServer(Server server) implements AutoCloseable {
+    int port() {
+      return server.getPort();
+    }
+
+    @Override
+    public void close() {
+      server.shutdownNow();
     }
   }
 

@@ -2,6 +2,9 @@ package io.glassbox.server;
 
 import static java.util.Objects.requireNonNull;
 
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslCertificateException;
+import io.grpc.netty.shaded.io.netty.internal.tcnative.CertificateVerifier;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.Socket;
@@ -134,7 +137,11 @@ final class RefusedClientCertificates {
         client == null ? "" : ", valid " + client.getNotBefore().toInstant() + " to " + client.getNotAfter().toInstant(),
         "untrusted".equals(reason) ? "not signed by a CA of " + TlsSettings.CA_KEY + "=" + caFile
             + " (a CA rotated on one side only? during a rotation the CA file holds both CAs)" : e.getMessage());
-    return e;
+    // Under OpenSSL (BoringSSL) a refusal of no known cause went to the client as an internal_error
+    // alert, which says nothing: an unknown issuer is said as such (the unknown_ca alert).
+    return "untrusted".equals(reason) && OpenSsl.isAvailable()
+        ? new OpenSslCertificateException(e.getMessage(), e, CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+        : e;
   }
 
   /**
