@@ -369,7 +369,13 @@ final class CallHints {
     String words = !connectionFailed(status) ? folded(CliCalls.description(status))
         : ConnectionFailure.of(status) == ConnectionFailure.TLS_HANDSHAKE ? TlsRefusal.of(status, settings).failed(target)
         : connectionFailure(ConnectionFailure.of(status), status, target);
-    return words.length() <= ONE_LINE_LIMIT ? words : words.substring(0, ONE_LINE_LIMIT - 1) + "…";
+    // A server's words, escaped: an ANSI escape or a bidi control in them must not reach the terminal.
+    String said = Descriptions.escape(words);
+    if (said.length() <= ONE_LINE_LIMIT) {
+      return said;
+    }
+    int end = ONE_LINE_LIMIT - 1;
+    return said.substring(0, Character.isHighSurrogate(said.charAt(end - 1)) ? end - 1 : end) + "…";
   }
 
   /**
@@ -418,7 +424,7 @@ final class CallHints {
    * FileNotFoundException of a unix socket that is not there (Netty's, without a message),
    * "closed channel" for a ClosedChannelException, "ssl handshake" for an SSLHandshakeException.
    */
-  private static String typeWords(Throwable cause) {
+  static String typeWords(Throwable cause) {
     return cause.getClass().getSimpleName().replaceFirst("(Exception|Error)$", "")
         .replaceAll("(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ").toLowerCase(Locale.ROOT);
   }

@@ -10,12 +10,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.Optional;
 import java.util.Random;
@@ -37,7 +33,7 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
   private final AtomicReference<StatusRuntimeException> firstFailure = new AtomicReference<>();
   private final Function<Status, String> describe;
   /** How many failed calls each description had, per status code name. */
-  private final Map<String, Map<String, LongAdder>> descriptions = new ConcurrentHashMap<>();
+  private final FailureDescriptions descriptions = new FailureDescriptions();
 
   public RecommendSender(Channel channel, List<String> users, long seed, int limit, String locale,
       Duration timeout) {
@@ -79,8 +75,7 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
           public void onError(Throwable t) {
             Status status = Status.fromThrowable(t);
             firstFailure.compareAndSet(null, status.asRuntimeException(Status.trailersFromThrowable(t)));
-            descriptions.computeIfAbsent(status.getCode().name(), code -> new ConcurrentHashMap<>())
-                .computeIfAbsent(describe.apply(status), words -> new LongAdder()).increment();
+            descriptions.count(status.getCode().name(), describe.apply(status));
             done.accept(CallOutcome.failed(status.getCode().name()));
           }
 
@@ -94,11 +89,7 @@ public final class RecommendSender implements OpenLoopScheduler.CallSender {
 
   /** The description most failed calls of each status code had, by the code's name. */
   public Map<String, String> mostFrequentDescriptions() {
-    Map<String, String> most = new TreeMap<>();
-    descriptions.forEach((code, counts) -> counts.entrySet().stream()
-        .max(Comparator.comparingLong((Map.Entry<String, LongAdder> entry) -> entry.getValue().sum()))
-        .ifPresent(entry -> most.put(code, entry.getKey())));
-    return most;
+    return descriptions.mostFrequent();
   }
 
   /** The failure of the first call that failed, with its trailers (which server answered, the request id). */
