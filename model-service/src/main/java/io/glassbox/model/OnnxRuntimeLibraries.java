@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32;
@@ -240,20 +241,25 @@ public final class OnnxRuntimeLibraries {
     } catch (FileAlreadyExistsException e) {
       // Made before, by an earlier start or by someone else: checked below.
     }
+    Optional<String> refused = whyNotOurs(folder, currentUser(folder.getParent()));
+    refused.ifPresent(why -> log.warn("not loading ONNX Runtime's libraries from {}: {}; ONNX Runtime unpacks its own"
+        + " into a new folder in java.io.tmpdir. Delete that folder, or set -D{}=DIR to a folder of your own",
+        folder, why, NATIVE_PATH));
+    return refused.isEmpty();
+  }
+
+  /**
+   * Why the existing {@code folder} is not {@code self}'s alone (not a directory, another's, or
+   * writable by others); empty when it is.
+   */
+  static Optional<String> whyNotOurs(Path folder, UserPrincipal self) throws IOException {
     PosixFileAttributes found = Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     Set<PosixFilePermission> permissions = found.permissions();
-    String refused = !found.isDirectory() ? "it is not a directory"
-        : !found.owner().equals(currentUser(folder.getParent())) ? "it is owned by " + found.owner().getName()
+    return Optional.ofNullable(!found.isDirectory() ? "it is not a directory"
+        : !found.owner().equals(self) ? "it is owned by " + found.owner().getName()
         : permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)
             ? "others may write it (" + PosixFilePermissions.toString(permissions) + ")"
-        : null;
-    if (refused != null) {
-      log.warn("not loading ONNX Runtime's libraries from {}: {}; ONNX Runtime unpacks its own into a new "
-          + "folder in java.io.tmpdir. Delete that folder, or set -D{}=DIR to a folder of your own",
-          folder, refused, NATIVE_PATH);
-      return false;
-    }
-    return true;
+        : null);
   }
 
   /** This process's user, as the file system names it: the owner of a file just made in {@code parent}. */
