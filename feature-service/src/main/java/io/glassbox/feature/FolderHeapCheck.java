@@ -50,12 +50,11 @@ final class FolderHeapCheck {
    */
   static final int HEAP_MIB_PER_MILLION_ROWS = 190;
   /** No check: a re-read, or a dataset built in place. */
-  static final FolderHeapCheck NONE = new FolderHeapCheck(null, null, null, null);
+  static final FolderHeapCheck NONE = new FolderHeapCheck(null, null, null);
 
   private final Path dataDir;
   private final HeapRoom heap;
-  private final DoubleSupplier wholeHeapAfterLatest;
-  private final DoubleSupplier wholeHeapAfterCollection;
+  private final WholeHeap wholeHeap;
   /** When the check last collected ({@link System#nanoTime}), or null before it first did. */
   private Long collectedAt;
 
@@ -66,15 +65,13 @@ final class FolderHeapCheck {
    */
   static FolderHeapCheck of(Path dataDir, HeapRoom heap, WholeHeap wholeHeap) {
     return new FolderHeapCheck(requireNonNull(dataDir, "dataDir"), requireNonNull(heap, "heap"),
-        wholeHeap.afterLatest(), wholeHeap.afterCollection());
+        requireNonNull(wholeHeap, "wholeHeap"));
   }
 
-  private FolderHeapCheck(Path dataDir, HeapRoom heap, DoubleSupplier wholeHeapAfterLatest,
-      DoubleSupplier wholeHeapAfterCollection) {
+  private FolderHeapCheck(Path dataDir, HeapRoom heap, WholeHeap wholeHeap) {
     this.dataDir = dataDir;
     this.heap = heap;
-    this.wholeHeapAfterLatest = wholeHeapAfterLatest;
-    this.wholeHeapAfterCollection = wholeHeapAfterCollection;
+    this.wholeHeap = wholeHeap;
   }
 
   /**
@@ -167,7 +164,7 @@ final class FolderHeapCheck {
    */
   void atRowIndexed(long rows, long ofRows, String doing) {
     if (heap == null || rows == 0 || rows % EVERY_ROWS != 0
-        || wholeHeapAfterLatest.getAsDouble() <= WHOLE_HEAP_LIMIT) {
+        || wholeHeap.afterLatest().getAsDouble() <= WHOLE_HEAP_LIMIT) {
       return;
     }
     long now = System.nanoTime();
@@ -175,10 +172,10 @@ final class FolderHeapCheck {
       return;
     }
     collectedAt = now;
-    double wholeHeap = wholeHeapAfterCollection.getAsDouble();
-    if (wholeHeap > WHOLE_HEAP_LIMIT) {
+    double inUse = wholeHeap.afterCollection().getAsDouble();
+    if (inUse > WHOLE_HEAP_LIMIT) {
       throw refusal(doing, rows, String.format(Locale.ROOT, " of %,d", ofRows), String.format(Locale.ROOT,
-          "%.0f%% of the whole heap in use after a full collection", wholeHeap * 100));
+          "%.0f%% of the whole heap in use after a full collection", inUse * 100));
     }
   }
 
