@@ -168,19 +168,29 @@ public final class OnnxRuntimeLibraries {
     return System.mapLibraryName(library).replace("jnilib", "dylib");
   }
 
-  /** Size and CRC of the jar entry (read from the jar's index, not the bytes), or the bytes' CRC. */
+  /** Size and CRC of the jar entry (read from the jar's index, not the bytes). */
   private static long contentKey(URL resource) {
     try {
-      URLConnection connection = resource.openConnection();
-      if (connection instanceof JarURLConnection jar) {
-        return jar.getJarEntry().getCrc() ^ (jar.getJarEntry().getSize() << 32);
-      }
-      try (CheckedInputStream in = new CheckedInputStream(connection.getInputStream(), new CRC32())) {
-        in.transferTo(OutputStream.nullOutputStream());
-        return in.getChecksum().getValue();
-      }
+      Content content = Content.of(resource);
+      return content.crc() ^ (content.size() << 32);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read ONNX Runtime's " + resource, e);
+    }
+  }
+
+  /** A library's size and CRC-32. */
+  private record Content(long size, long crc) {
+    /** The jar entry's, from the jar's index; else read from {@code resource}'s bytes. */
+    static Content of(URL resource) throws IOException {
+      URLConnection connection = resource.openConnection();
+      if (connection instanceof JarURLConnection jar && jar.getJarEntry().getCrc() >= 0
+          && jar.getJarEntry().getSize() >= 0) {
+        return new Content(jar.getJarEntry().getSize(), jar.getJarEntry().getCrc());
+      }
+      try (CheckedInputStream in = new CheckedInputStream(connection.getInputStream(), new CRC32())) {
+        long size = in.transferTo(OutputStream.nullOutputStream());
+        return new Content(size, in.getChecksum().getValue());
+      }
     }
   }
 
@@ -283,24 +293,13 @@ public final class OnnxRuntimeLibraries {
     if (!attributes.isRegularFile()) {
       return false;
     }
-    long size;
-    long crc;
-    URLConnection connection = resource.openConnection();
-    if (connection instanceof JarURLConnection jar && jar.getJarEntry().getCrc() >= 0 && jar.getJarEntry().getSize() >= 0) {
-      size = jar.getJarEntry().getSize();
-      crc = jar.getJarEntry().getCrc();
-    } else {
-      try (CheckedInputStream in = new CheckedInputStream(connection.getInputStream(), new CRC32())) {
-        size = in.transferTo(OutputStream.nullOutputStream());
-        crc = in.getChecksum().getValue();
-      }
-    }
-    if (attributes.size() != size) {
+    Content jar = Content.of(resource);
+    if (attributes.size() != jar.size()) {
       return false;
     }
     try (CheckedInputStream in = new CheckedInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), new CRC32())) {
       in.transferTo(OutputStream.nullOutputStream());
-      return in.getChecksum().getValue() == crc;
+      return in.getChecksum().getValue() == jar.crc();
     }
   }
 
