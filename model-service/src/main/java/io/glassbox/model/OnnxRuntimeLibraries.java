@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The folder's name is predictable, so it is used only when it is ours alone: made here with
  * mode 0700, or found a directory (not a link) owned by this process's user that neither group nor
- * others may write; any other is refused with a WARN and ONNX Runtime unpacks its own copy. A file
+ * others may write, in a folder (java.io.tmpdir) that others may not write or that has the sticky
+ * bit, so that nobody can rename ours away and put theirs in its place; any other is refused with a
+ * WARN and ONNX Runtime unpacks its own copy. A file
  * in it is loaded only when its size and CRC-32 are those of the jar's entry; one that differs
  * (a copy damaged or cut short) is copied again.
  *
@@ -74,6 +76,8 @@ public final class OnnxRuntimeLibraries {
   /** A half-written copy older than this was left by a JVM that died; no copy takes this long. */
   private static final Duration ABANDONED = Duration.ofHours(1);
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+  /** S_ISVTX in a file's mode: in a folder, only an entry's owner may rename or delete it. */
+  private static final int STICKY = 01000;
   /** One WARN per process when ONNX Runtime's private fields are gone (another version). */
   private static final AtomicBoolean warnedUnreachable = new AtomicBoolean();
 
@@ -245,17 +249,45 @@ public final class OnnxRuntimeLibraries {
       Files.createDirectories(folder);
       return Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS);
     }
-    try {
-      Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      // Made before, by an earlier start or by someone else: checked below.
+    Optional<String> refused = whyOthersMayReplace(folder.getParent());
+    if (refused.isEmpty()) {
+      try {
+        Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        return true;
+      } catch (FileAlreadyExistsException e) {
+        // Made before, by an earlier start or by someone else: checked below.
+      }
+      refused = whyNotOurs(folder, currentUser(folder.getParent())).map(why -> why + "; delete that folder");
     }
-    Optional<String> refused = whyNotOurs(folder, currentUser(folder.getParent()));
     refused.ifPresent(why -> log.warn("not loading ONNX Runtime's libraries from {}: {}; ONNX Runtime unpacks its own"
-        + " into a new folder in java.io.tmpdir. Delete that folder, or set -D{}=DIR to a folder of your own",
+        + " into a new folder in java.io.tmpdir instead (or set -D{}=DIR to a folder of your own)",
         folder, why, NATIVE_PATH));
     return refused.isEmpty();
+  }
+
+  /**
+   * Why another user could put a folder of theirs in place of ours in {@code parent} between our
+   * check and ONNX Runtime's load: the parent may be written by group or others and lacks the sticky
+   * bit (which /tmp has, and which keeps others from renaming what is ours); empty when it cannot.
+   */
+  static Optional<String> whyOthersMayReplace(Path parent) throws IOException {
+    // Follows a link: java.io.tmpdir may be one (/tmp to /private/tmp on macOS).
+    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(parent);
+    if (!permissions.contains(PosixFilePermission.GROUP_WRITE) && !permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return Optional.empty();
+    }
+    return sticky(parent) ? Optional.empty()
+        : Optional.of("java.io.tmpdir " + parent + " may be written by others (" + PosixFilePermissions.toString(permissions)
+            + ") and has no sticky bit, so another user could put a folder of theirs in its place;"
+            + " chmod +t it, or set java.io.tmpdir to a folder only the service's user may write");
+  }
+
+  /** Whether {@code folder} has the sticky bit (false where the file system does not tell: refused then). */
+  private static boolean sticky(Path folder) throws IOException {
+    if (!FileSystems.getDefault().supportedFileAttributeViews().contains("unix")) {
+      return false;
+    }
+    return ((Integer) Files.getAttribute(folder, "unix:mode") & STICKY) != 0;
   }
 
   /**

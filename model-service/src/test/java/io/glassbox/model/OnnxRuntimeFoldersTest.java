@@ -129,6 +129,46 @@ class OnnxRuntimeFoldersTest {
   }
 
   @Test
+  void start_inATmpdirOthersMayWrite_withoutTheStickyBit_doesNotUseAFolderThere_andServes() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    Path log = run("openTmp", tmp, ServingToy.EXIT);
+
+    assertEquals(List.of(), entries(tmp, OnnxRuntimeLibraries.FOLDER_PREFIX + "*"));
+    assertTrue(read(log).contains("WARN") && read(log).contains("no sticky bit"), () -> read(log));
+  }
+
+  /** A folder in a tmpdir that others may write but without the sticky bit could be renamed away and replaced. */
+  @Test
+  void tmpdirOthersMayWrite_withoutTheStickyBit_isRefused() throws Exception {
+    Path open = folderWithMode("open", "rwxrwxrwx");
+    Path groupWritable = folderWithMode("group", "rwxrwx---");
+
+    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(open).orElseThrow().contains("no sticky bit"));
+    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(groupWritable).orElseThrow().contains("rwxrwx---"));
+  }
+
+  @Test
+  void tmpdirOnlyWeMayWrite_orWithTheStickyBit_isAccepted() throws Exception {
+    Path ours = folderWithMode("ours", "rwx------");
+    Path readable = folderWithMode("readable", "rwxr-xr-x");
+    Path sticky = Files.createDirectory(tmp.resolve("sticky"));
+    // java.nio cannot set the sticky bit.
+    Process chmod = new ProcessBuilder("chmod", "1777", sticky.toString()).inheritIO().start();
+    assertEquals(0, chmod.waitFor());
+
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(ours));
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(readable));
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(sticky));
+  }
+
+  /** A new folder {@code name} in {@link #tmp} with the permissions {@code mode} (as ls shows them), whatever the umask. */
+  private Path folderWithMode(String name, String mode) throws IOException {
+    return Files.setPosixFilePermissions(Files.createDirectory(tmp.resolve(name)), PosixFilePermissions.fromString(mode));
+  }
+
+  @Test
   void start_afterACachedLibraryWasDamaged_copiesItAgain_andServes() throws Exception {
     ModelFolders.addToyVersion(modelDirectory, "v1");
     start("first", tmp);
