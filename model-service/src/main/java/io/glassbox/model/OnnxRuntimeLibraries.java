@@ -10,6 +10,8 @@ import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
@@ -58,6 +60,10 @@ import org.slf4j.LoggerFactory;
  * in it is loaded only when its size and CRC-32 are those of the jar's entry; one that differs
  * (a copy damaged or cut short) is copied again.
  *
+ * <p>The empty {@code onnxruntime-java*} folders that ONNX Runtime left at earlier starts, before
+ * this class, are deleted at start. Cached folders of other versions are not: another version on
+ * the machine may still load from them.
+ *
  * <p>An operator who set {@code onnxruntime.native.path} keeps their folder: nothing is copied.
  * Nor is anything done when ONNX Runtime was loaded before: it keeps its own folder.
  */
@@ -78,6 +84,12 @@ public final class OnnxRuntimeLibraries {
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
   /** S_ISVTX in a file's mode: in a folder, only an entry's owner may rename or delete it. */
   private static final int STICKY = 01000;
+  /** The prefix of the folders ONNX Runtime unpacks its libraries into itself. */
+  private static final String OWN_FOLDER_PREFIX = "onnxruntime-java";
+  /** An empty folder of ONNX Runtime's younger than this may be one a start just made, about to be filled. */
+  private static final Duration LEFT_EMPTY = Duration.ofHours(1);
+  /** Entries of java.io.tmpdir read at most once a start, looking for empty folders of ONNX Runtime's. */
+  private static final int ENTRIES_READ_AT_MOST = 10_000;
   /** One WARN per process when ONNX Runtime's private fields are gone (another version). */
   private static final AtomicBoolean warnedUnreachable = new AtomicBoolean();
 
@@ -92,6 +104,7 @@ public final class OnnxRuntimeLibraries {
       // Too late to choose its folder, and the folder it made holds what it loaded.
       return OrtEnvironment.getEnvironment();
     }
+    deleteEmptyFoldersLeftBefore();
     if (System.getProperty(NATIVE_PATH) == null) {
       Path folder = folder();
       if (folder != null && extract(folder, CORE)) {
@@ -332,6 +345,67 @@ public final class OnnxRuntimeLibraries {
     try (CheckedInputStream in = new CheckedInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), new CRC32())) {
       in.transferTo(OutputStream.nullOutputStream());
       return in.getChecksum().getValue() == jar.crc();
+    }
+  }
+
+  /**
+   * Deletes the empty {@code onnxruntime-java*} folders that ONNX Runtime's own unpacking left in
+   * java.io.tmpdir at earlier starts (one a start, before this class; hundreds were found on one
+   * machine), logging their count at INFO.
+   */
+  private static void deleteEmptyFoldersLeftBefore() {
+    if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try {
+      int deleted = deleteEmptyFoldersLeft(tmp, currentUser(tmp),
+          FileTime.from(Instant.now().minus(LEFT_EMPTY)), ENTRIES_READ_AT_MOST);
+      if (deleted > 0) {
+        log.info("deleted {} empty {}* folders that ONNX Runtime left in {} at earlier starts",
+            deleted, OWN_FOLDER_PREFIX, tmp);
+      }
+    } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
+      log.warn("cannot delete the empty {}* folders ONNX Runtime left in {} ({})", OWN_FOLDER_PREFIX, tmp, e.toString());
+    }
+  }
+
+  /**
+   * Deletes the {@code onnxruntime-java*} folders in {@code tmp} that are empty, {@code self}'s,
+   * not links and last changed before {@code before} (younger ones a start may be filling now),
+   * among the first {@code entriesAtMost} entries of {@code tmp}; how many it deleted.
+   */
+  static int deleteEmptyFoldersLeft(Path tmp, UserPrincipal self, FileTime before, int entriesAtMost)
+      throws IOException {
+    int read = 0;
+    int deleted = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp)) {
+      for (Path entry : entries) {
+        if (++read > entriesAtMost) {
+          log.info("read the first {} entries of {} only, looking for empty {}* folders", entriesAtMost, tmp,
+              OWN_FOLDER_PREFIX);
+          break;
+        }
+        if (entry.getFileName().toString().startsWith(OWN_FOLDER_PREFIX) && emptyFolderLeft(entry, self, before)) {
+          deleted++;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** Whether {@code entry} was a folder as {@link #deleteEmptyFoldersLeft} deletes, and deleted now. */
+  private static boolean emptyFolderLeft(Path entry, UserPrincipal self, FileTime before) throws IOException {
+    try {
+      PosixFileAttributes found = Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!found.isDirectory() || !found.owner().equals(self) || found.lastModifiedTime().compareTo(before) >= 0) {
+        return false;
+      }
+      // rmdir(2): removes the folder only while it is empty, even if it was filled since the look above.
+      Files.delete(entry);
+      return true;
+    } catch (NoSuchFileException | DirectoryNotEmptyException e) {
+      return false;
     }
   }
 

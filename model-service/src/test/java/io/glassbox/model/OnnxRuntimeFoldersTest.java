@@ -12,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -166,6 +169,69 @@ class OnnxRuntimeFoldersTest {
   /** A new folder {@code name} in {@link #tmp} with the permissions {@code mode} (as ls shows them), whatever the umask. */
   private Path folderWithMode(String name, String mode) throws IOException {
     return Files.setPosixFilePermissions(Files.createDirectory(tmp.resolve(name)), PosixFilePermissions.fromString(mode));
+  }
+
+  @Test
+  void start_deletesTheEmptyFoldersOnnxRuntimeLeftAnHourAgo() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path empty = Files.createDirectory(tmp.resolve("onnxruntime-java1"));
+    Path full = Files.createDirectory(tmp.resolve("onnxruntime-java2"));
+    Files.writeString(full.resolve("kept"), "kept");
+    for (Path left : List.of(empty, full)) {
+      Files.setLastModifiedTime(left, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    }
+
+    Path log = run("sweeping", tmp, ServingToy.EXIT);
+
+    assertEquals(List.of(full), entries(tmp, "onnxruntime-java*"), () -> read(log));
+    assertTrue(read(log).contains("deleted 1 empty onnxruntime-java* folders"), () -> read(log));
+  }
+
+  /** Only empty folders of ONNX Runtime's own, the service user's and no links, are deleted. */
+  @Test
+  void emptyFoldersLeft_onlyOursEmptyAndNoLinks_areDeleted() throws Exception {
+    Path empty = Files.createDirectory(tmp.resolve("onnxruntime-java1"));
+    Path full = Files.createDirectory(tmp.resolve("onnxruntime-java2"));
+    Files.writeString(full.resolve("kept"), "kept");
+    Path file = Files.writeString(tmp.resolve("onnxruntime-java3"), "");
+    Path elsewhere = Files.createDirectory(logs.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(tmp.resolve("onnxruntime-java4"), elsewhere);
+    Path other = Files.createDirectory(tmp.resolve("other"));
+    UserPrincipal self = Files.getOwner(empty);
+    UserPrincipal nobody = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    FileTime anyAge = FileTime.from(Instant.now().plus(Duration.ofDays(1)));
+
+    assertEquals(0, OnnxRuntimeLibraries.deleteEmptyFoldersLeft(tmp, nobody, anyAge, 100));
+    assertTrue(Files.isDirectory(empty), "another user's folder was deleted");
+    assertEquals(1, OnnxRuntimeLibraries.deleteEmptyFoldersLeft(tmp, self, anyAge, 100));
+
+    assertEquals(List.of(full, file, link, other), entries(tmp, "*"));
+    assertTrue(Files.isDirectory(elsewhere), "the folder a link pointed to was deleted");
+  }
+
+  @Test
+  void emptyFoldersLeft_youngerThanTheCut_areKept() throws Exception {
+    Path old = Files.createDirectory(tmp.resolve("onnxruntime-java1"));
+    Path young = Files.createDirectory(tmp.resolve("onnxruntime-java2"));
+    Instant now = Instant.now();
+    Files.setLastModifiedTime(old, FileTime.from(now.minus(Duration.ofHours(2))));
+
+    assertEquals(1, OnnxRuntimeLibraries.deleteEmptyFoldersLeft(tmp, Files.getOwner(old),
+        FileTime.from(now.minus(Duration.ofHours(1))), 100));
+
+    assertEquals(List.of(young), entries(tmp, "*"));
+  }
+
+  @Test
+  void emptyFoldersLeft_amongMoreEntriesThanRead_onlyTheFirstAreLookedAt() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      Files.createDirectory(tmp.resolve("onnxruntime-java" + i));
+    }
+    FileTime anyAge = FileTime.from(Instant.now().plus(Duration.ofDays(1)));
+
+    assertEquals(3, OnnxRuntimeLibraries.deleteEmptyFoldersLeft(tmp, Files.getOwner(tmp), anyAge, 3));
+
+    assertEquals(2, entries(tmp, "*").size());
   }
 
   @Test
