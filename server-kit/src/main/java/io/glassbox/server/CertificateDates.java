@@ -16,7 +16,8 @@ import java.util.Optional;
  * server with an expired certificate reported SERVING while every handshake failed, and a gateway
  * whose certificate had expired went SERVING while every backend refused it: refused at start. One
  * that expires within {@link #WARN_WITHIN} is warned of at start (make-secrets.sh reports the same 30
- * days), and every server shows the dates on {@code /metrics} for an alert that comes before either.
+ * days), every server shows the dates on {@code /metrics} for an alert that comes before either, and
+ * one that expires while the server runs takes it out of readiness ({@link ServedCertificateExpiry}).
  */
 final class CertificateDates {
   /** make-secrets.sh's {@code warn_days}. */
@@ -42,16 +43,39 @@ final class CertificateDates {
    */
   static void requireValid(String key, Path file, X509Certificate certificate, Instant now) {
     Instant notBefore = certificate.getNotBefore().toInstant();
-    Instant notAfter = certificate.getNotAfter().toInstant();
-    if (now.isAfter(notAfter)) {
-      throw new ConfigException(key + "=" + file + " holds a certificate (" + subject(certificate)
-          + ") that expired at " + notAfter + " (notAfter): every handshake with it would fail. " + capitalized(RENEW));
+    if (expired(certificate, now)) {
+      throw new ConfigException(expiredAt(key, file, certificate) + ": every handshake with it would fail. "
+          + capitalized(RENEW));
     }
     if (now.plus(CLOCK_SKEW).isBefore(notBefore)) {
       throw new ConfigException(key + "=" + file + " holds a certificate (" + subject(certificate)
           + ") that is not valid until " + notBefore + " (notBefore): every handshake with it would fail until then."
           + " Check this machine's clock, or " + RENEW);
     }
+  }
+
+  /**
+   * Whether {@code certificate} has expired at {@code now}: once {@code now} is past its notAfter, with
+   * no tolerance ({@link #CLOCK_SKEW} is for a notBefore ahead of this clock). The one rule of the start
+   * check, of the readiness that follows the certificate while the service runs ({@link
+   * ServedCertificateExpiry}), and of the alert GlassboxTlsCertificateExpired.
+   */
+  static boolean expired(X509Certificate certificate, Instant now) {
+    return now.isAfter(notAfter(certificate));
+  }
+
+  /**
+   * Why a service whose {@code certificate} (of {@code file}, setting {@code key}) expired while it
+   * ran is not ready: one line, for its log and its {@code /ready}.
+   */
+  static String expiredWhileServing(String key, Path file, X509Certificate certificate) {
+    return expiredAt(key, file, certificate) + " while this service ran: every handshake with it fails, so the"
+        + " service reports NOT_SERVING (alive: a restart would refuse to start). " + capitalized(RENEW);
+  }
+
+  private static String expiredAt(String key, Path file, X509Certificate certificate) {
+    return key + "=" + file + " holds a certificate (" + subject(certificate) + ") that expired at "
+        + notAfter(certificate) + " (notAfter)";
   }
 
   /** The warning for {@code certificate} of {@code file} when it expires within {@link #WARN_WITHIN} of {@code now}. */
@@ -98,7 +122,7 @@ final class CertificateDates {
         .register(registry);
   }
 
-  private static Instant notAfter(X509Certificate certificate) {
+  static Instant notAfter(X509Certificate certificate) {
     return certificate.getNotAfter().toInstant();
   }
 

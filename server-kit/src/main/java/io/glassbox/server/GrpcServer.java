@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -37,7 +39,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * One gRPC server with the plumbing every Glassbox service shares: the standard health service
- * (NOT_SERVING until {@link #setServing} says the service is ready), both server-reflection
+ * (NOT_SERVING until {@link #setServing} says the service is ready, and for good once the
+ * certificate it serves has expired), both server-reflection
  * services (v1 and v1alpha, so grpcurl and buf curl work), and around every service call, from
  * the outside in: malformed-request and description-length guards, request ids, Prometheus
  * metrics, API-key authentication with per-key rate limits, and admission control. Admin
@@ -72,10 +75,12 @@ public final class GrpcServer implements AutoCloseable {
   private final Optional<MetricsPort> metricsServer;
   private final PrometheusRegistry metrics;
   private final ProbeEndpoints probes;
-  /** Guards the three fields below and every health update, so none lands after a drain began. */
+  /** Guards the four fields below and every health update, so none lands after a drain began. */
   private final Object statusLock = new Object();
   private boolean serving;
   private boolean servicesAvailable = true;
+  /** Why the served certificate keeps the server NOT_SERVING for good: it expired while the server ran. */
+  private Optional<String> certificateExpired = Optional.empty();
   private boolean draining;
 
   private GrpcServer(Builder builder, Server server, Optional<Server> adminServer,
@@ -153,11 +158,12 @@ public final class GrpcServer implements AutoCloseable {
    * latter also needs {@link #setServicesAvailable}); ignored once {@link #close} has begun.
    */
   public void setServing(boolean serving) {
+    ServingStatus overall;
     synchronized (statusLock) {
       this.serving = serving;
-      publishStatus();
+      overall = publishStatus();
     }
-    log.info("{} is {}", name, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+    log.info("{} is {}", name, overall);
   }
 
   /**
@@ -175,19 +181,38 @@ public final class GrpcServer implements AutoCloseable {
     }
   }
 
-  private void publishStatus() {
-    if (draining) {
-      return;
+  /**
+   * The served certificate has expired while the server ran ({@link ServedCertificateExpiry}): every
+   * handshake fails from now on, so the overall status and each service's go NOT_SERVING, and
+   * {@code /ready} and {@code /started} answer 503 with {@code reason}, for as long as the process
+   * runs, whatever {@link #setServing} and {@link #setServicesAvailable} say later. {@code /live}
+   * stays 200: a restart would only refuse to start. Logged once, at ERROR.
+   */
+  private void certificateExpired(String reason) {
+    synchronized (statusLock) {
+      certificateExpired = Optional.of(reason);
+      publishStatus();
     }
-    boolean ready = serving && servicesAvailable;
+    log.error("{}: {}", name, reason);
+  }
+
+  /** Publishes the status the reasons compose; returns the overall one (nothing changes while draining). */
+  private ServingStatus publishStatus() {
+    boolean started = serving && certificateExpired.isEmpty();
+    if (draining) {
+      return ServingStatus.NOT_SERVING;
+    }
+    boolean ready = started && servicesAvailable;
     for (String service : serviceNames) {
       health.setStatus(service, servingStatus(ready));
     }
     // The overall status last: a client that sees it SERVING and then asks a service (health --ready)
     // finds that service's status of this same change, not NOT_SERVING still from before start.
-    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, servingStatus(serving));
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, servingStatus(started));
+    probes.notServingBecause(certificateExpired);
     probes.serving(ready);
-    probes.started(serving);
+    probes.started(started);
+    return servingStatus(started);
   }
 
   private static ServingStatus servingStatus(boolean serving) {
@@ -275,6 +300,8 @@ public final class GrpcServer implements AutoCloseable {
     private Optional<String> adminPortSetting = Optional.empty();
     private Duration drainTimeout = Duration.ofSeconds(10);
     private boolean nonBlockingHandlers;
+    private Clock certificateClock = Clock.systemUTC();
+    private Optional<ServedCertificateExpiry.Timer> certificateTimer = Optional.empty();
 
     private Builder(String name, ServerSettings settings, Transport transport) {
       this.name = requireNonNull(name, "name");
@@ -359,6 +386,16 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     /**
+     * The clock and timer that tell when the served certificate expires, in place of the system's
+     * clock and a thread of the server's own; for tests.
+     */
+    Builder certificateClock(Clock clock, ServedCertificateExpiry.Timer timer) {
+      this.certificateClock = requireNonNull(clock, "clock");
+      this.certificateTimer = Optional.of(timer);
+      return this;
+    }
+
+    /**
      * The key file the service's channels present ({@code client}'s): read again while the server
      * runs, on one thread however many channels share it, and shown on {@code /metrics}
      * ({@code glassbox_client_key_loaded}, {@code glassbox_client_key_reload_failures_total}).
@@ -430,6 +467,9 @@ public final class GrpcServer implements AutoCloseable {
       }
       closeAfterDrain.addAll(0, executors);
       stopWatching.forEach(stop -> closeAfterDrain.add(stop::run));
+      Optional<ServedCertificateExpiry> certificateExpiry = settings.tls().certFile().map(file ->
+          ServedCertificateExpiry.of(file, certificateClock, certificateTimer.orElseGet(this::certificateTimer)));
+      certificateExpiry.ifPresent(closeAfterDrain::add);
       GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
       started.setServing(false);
       log.info("{} listening on port {}{}{}{}{}; build {}", name, server.getPort(),
@@ -440,7 +480,17 @@ public final class GrpcServer implements AutoCloseable {
       plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
       settings.tls().chainWarning().ifPresent(warning -> log.warn("{}: {}", name, warning));
       settings.tls().expiryWarning(Instant.now()).ifPresent(warning -> log.warn("{}: {}", name, warning));
+      certificateExpiry.ifPresent(expiry -> expiry.start(started::certificateExpired));
       return started;
+    }
+
+    /** One thread of this server's that waits for its certificate's notAfter; stopped after the drain. */
+    private ServedCertificateExpiry.Timer certificateTimer() {
+      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactoryBuilder()
+          .setNameFormat(name + "-certificate-expiry").setDaemon(true).build());
+      executor.setRemoveOnCancelPolicy(true);
+      closeAfterDrain.add(executor::shutdownNow);
+      return (task, delay) -> executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -5,13 +5,15 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * Plain-HTTP probes on the metrics port, for probers that cannot speak the gRPC health protocol
  * over TLS (the kubelet's gRPC probe is plaintext only): {@code GET /ready} answers 200
  * {@code SERVING} exactly while the gRPC health service reports the server's services SERVING and
  * 503 {@code NOT_SERVING} otherwise (before start-up finished, while a backend they need is down,
- * while draining); {@code GET /started} answers 200 {@code SERVING} exactly while the overall gRPC
+ * while draining, and for good once the served certificate has expired: then {@code NOT_SERVING:}
+ * and why, on one line); {@code GET /started} answers 200 {@code SERVING} exactly while the overall gRPC
  * health status (service {@code ""}) is SERVING: once start-up has finished, whether or not a
  * backend answers, which is what a startup probe must ask (a Redis outage at start must not hold
  * the start back until the kubelet kills the pod); {@code GET /live} answers 200 while the process
@@ -26,10 +28,19 @@ final class ProbeEndpoints implements HttpHandler {
 
   private volatile boolean serving;
   private volatile boolean started;
+  private volatile Optional<String> notServingBecause = Optional.empty();
 
   /** Whether the server's services answer: {@code /ready}. */
   void serving(boolean serving) {
     this.serving = serving;
+  }
+
+  /**
+   * Why {@code /ready} and {@code /started} answer NOT_SERVING, when that is known here (a served
+   * certificate that expired): said after it on the same line.
+   */
+  void notServingBecause(Optional<String> reason) {
+    this.notServingBecause = reason;
   }
 
   /** Whether the overall health status is SERVING: {@code /started}. */
@@ -47,12 +58,20 @@ final class ProbeEndpoints implements HttpHandler {
         return;
       }
       switch (exchange.getRequestURI().getPath()) {
-        case READY_PATH -> respond(exchange, serving ? 200 : 503, serving ? "SERVING\n" : "NOT_SERVING\n");
-        case STARTED_PATH -> respond(exchange, started ? 200 : 503, started ? "SERVING\n" : "NOT_SERVING\n");
+        case READY_PATH -> status(exchange, serving);
+        case STARTED_PATH -> status(exchange, started);
         case LIVE_PATH -> respond(exchange, 200, "alive\n");
         default -> respond(exchange, 404,
             "probes: " + READY_PATH + ", " + STARTED_PATH + ", " + LIVE_PATH + "; metrics: /metrics\n");
       }
+    }
+  }
+
+  private void status(HttpExchange exchange, boolean serving) throws IOException {
+    if (serving) {
+      respond(exchange, 200, "SERVING\n");
+    } else {
+      respond(exchange, 503, notServingBecause.map(reason -> "NOT_SERVING: " + reason + "\n").orElse("NOT_SERVING\n"));
     }
   }
 

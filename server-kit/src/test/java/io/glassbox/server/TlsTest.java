@@ -1,5 +1,7 @@
 package io.glassbox.server;
 
+import static io.glassbox.server.ProbeClient.freePort;
+import static io.glassbox.server.ProbeClient.probe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +10,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -184,19 +181,6 @@ class TlsTest {
     GrpcServer server = GrpcServer.onPort("probed", 0, settings).addService(EchoService.echo()).start();
     closer.add(server);
     return server;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static String probe(int port, String path) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return response.statusCode() + " " + response.body().strip();
   }
 
   private GrpcServer start(TlsSettings tls) {
