@@ -185,10 +185,7 @@ final class UpCommand implements Callable<Integer> {
         config.getString(FeatureConfig.STORE_KEY, "memory").toLowerCase(Locale.ROOT),
         firstCommand(config, ports.gateway()));
     if (warm.modelKnowsNoCandidate()) {
-      System.out.printf("Note: the model served knows none of the items it was asked to rank (it was not trained"
-          + " on them), so answers come in retrieval order, without the model's reasons. Train one on this"
-          + " data: %s train --data %s (README, \"Your own shop\").%n", LauncherScript.said(config),
-          config.getString(FeatureConfig.DATA_DIR_KEY, "<the data folder>"));
+      System.out.println(trainNote(config));
     }
     ConfigSource served = config;
     System.out.println(suite.viewerUri().map(uri -> viewerLine(served, uri)).orElse(viewerOffLine(suite.viewerOff())));
@@ -359,6 +356,18 @@ final class UpCommand implements Callable<Integer> {
         + (gatewayPort == DEFAULT_GATEWAY_PORT && config.get(GatewayAddress.TARGET_VARIABLE).isEmpty()
             ? "" : "--target localhost:" + gatewayPort + " ")
         + "--user " + (examples.isEmpty() ? "<a customer id>" : examples.get(0));
+  }
+
+  /**
+   * The note up prints when the model it serves knows none of the items it was asked to rank: the
+   * command that trains one on the data served, its folder as one shell word ({@link
+   * LauncherScript#shellWord}), as the "Try:" line says bin/glassbox.
+   */
+  static String trainNote(ConfigSource config) {
+    return "Note: the model served knows none of the items it was asked to rank (it was not trained on them), so"
+        + " answers come in retrieval order, without the model's reasons. Train one on this data: "
+        + LauncherScript.said(config) + " train --data " + config.get(FeatureConfig.DATA_DIR_KEY)
+            .map(LauncherScript::shellWord).orElse("<the data folder>") + " (README, \"Your own shop\").";
   }
 
   /**

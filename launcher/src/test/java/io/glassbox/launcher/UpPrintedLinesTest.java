@@ -2,6 +2,7 @@ package io.glassbox.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.glassbox.feature.FeatureConfig;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.TlsSettings;
 import java.net.URI;
@@ -39,6 +40,20 @@ class UpPrintedLinesTest {
     assertEquals(installation + "/bin/glassbox recommend --user 12348", tryLine(installation));
     Path spaced = installation.resolve("my glassbox");
     assertEquals("'" + spaced + "/bin/glassbox' recommend --user 12348", tryLine(spaced));
+  }
+
+  /** The note named the data folder unquoted: one with a space or a shell character, pasted, did not run. */
+  @Test
+  void modelKnowsNoItemOfTheData_theTrainCommandNamesTheFolderAsOneShellWord() {
+    String note = "Note: the model served knows none of the items it was asked to rank (it was not trained on them), so"
+        + " answers come in retrieval order, without the model's reasons. Train one on this data: bin/glassbox train"
+        + " --data %s (README, \"Your own shop\").";
+    assertEquals(note.formatted("'my shop (2)'"), UpCommand.trainNote(ConfigSource.of(Map.of(
+        ConfigSource.HOME_KEY, HERE.toString(), FeatureConfig.DATA_DIR_KEY, "my shop (2)"))));
+    assertEquals(note.formatted("'it'\\''s'"), UpCommand.trainNote(ConfigSource.of(Map.of(
+        ConfigSource.HOME_KEY, HERE.toString(), FeatureConfig.DATA_DIR_KEY, "it's"))));
+    assertEquals(note.formatted("shops/mine"), UpCommand.trainNote(ConfigSource.of(Map.of(
+        ConfigSource.HOME_KEY, HERE.toString(), FeatureConfig.DATA_DIR_KEY, "shops/mine"))));
   }
 
   @Test
