@@ -12,13 +12,15 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.util.Date;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * Why a TLS handshake of a client command failed, and whose files can fix it: the server's
- * certificate has expired (or is not valid yet), which only the server's renewal fixes; it is issued
+ * certificate has expired, which only the server's renewal fixes, or is not valid yet (a clock is
+ * wrong, this machine's or the issuer's, or it was issued to start later); it is issued
  * by a CA this command does not trust ({@value TlsSettings#CA_KEY}); or the server refused this
  * command's certificate, or wanted one and got none. Read from the failure's causes: the JDK's
  * trust manager's exceptions for the server's certificate, BoringSSL's alert for the server's
@@ -42,11 +44,15 @@ record TlsRefusal(String reason, String hint) {
         || cause instanceof CertificateNotYetValidException).findFirst();
     if (expired.isPresent()) {
       String when = String.valueOf(expired.get().getMessage()).replaceFirst(VALIDITY_PREFIX, "");
-      return new TlsRefusal(expired.get() instanceof CertificateExpiredException
-              ? "the server's certificate expired on " + when
-              : "the server's certificate is not valid until " + when,
-          "the server's certificate (its " + TlsSettings.CERT_KEY + ") must be renewed: this command's files cannot"
-              + " fix that.");
+      if (expired.get() instanceof CertificateExpiredException) {
+        return new TlsRefusal("the server's certificate expired on " + when, "the server's certificate (its "
+            + TlsSettings.CERT_KEY + ") must be renewed: this command's files cannot fix that.");
+      }
+      // Said as the JDK says the notBefore (Date's words, this machine's zone), to compare at a glance.
+      return new TlsRefusal("the server's certificate is not valid until " + when, "this machine's clock says " + new Date()
+          + ", before that: one of the two clocks is wrong (this machine's, or that of the machine that issued the"
+          + " certificate), or the certificate was issued to start in the future; set the clock right, or have the"
+          + " server's certificate (its " + TlsSettings.CERT_KEY + ") reissued: this command's files cannot fix that.");
     }
     Optional<String> caFile = settings.get(TlsSettings.CA_KEY);
     if (CallHints.causes(status).anyMatch(cause -> String.valueOf(cause.getMessage())

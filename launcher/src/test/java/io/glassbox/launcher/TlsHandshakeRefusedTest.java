@@ -26,10 +26,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -75,6 +79,27 @@ class TlsHandshakeRefusedTest {
           + " expired on Tue Dec 01 00:00:00 UTC 2026)\n"
           + "glassbox: the server's certificate (its GLASSBOX_TLS_CERT_FILE) must be renewed: this command's files"
           + " cannot fix that.\n", printedFailure(target, trustingOurs));
+    }
+  }
+
+  /** The hint said "must be renewed", as for an expired one: a certificate not valid yet says a clock is wrong. */
+  @Test
+  void serversCertificateNotValidYet_saysFromWhenAndThatAClockIsWrong() throws Exception {
+    Instant notBefore = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
+    Path[] future = ours.issue(dir, "future", notBefore, notBefore.plus(Duration.ofDays(1)));
+    ConfigSource trustingOurs = ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
+    try (RawServer server = rawServer(future)) {
+      String target = "localhost:" + server.port();
+
+      String printed = printedFailure(target, trustingOurs);
+
+      String date = "[A-Z][a-z]{2} [A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Z+0-9:]+ [0-9]{4}";
+      assertTrue(printed.matches(Pattern.quote("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the"
+          + " server's certificate is not valid until " + Date.from(notBefore) + ")\nglassbox: this machine's clock says ")
+          + date + Pattern.quote(", before that: one of the two clocks is wrong (this machine's, or that of the machine"
+          + " that issued the certificate), or the certificate was issued to start in the future; set the clock right,"
+          + " or have the server's certificate (its GLASSBOX_TLS_CERT_FILE) reissued: this command's files cannot fix"
+          + " that.\n")), printed);
     }
   }
 
