@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +56,9 @@ import org.slf4j.event.Level;
 final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdmissionInterceptor.class);
   /** The refusal line, once a minute per reason ({@link #refusalLines}): the status code, then its description. */
-  private static final String REFUSAL_LINE = "refused a call with {}: {}";
+  static final String REFUSAL_LINE = "refused a call with {}: {}";
   /** What the refusal line counts of the refusals held back since the last one. */
-  private static final String REFUSALS_HELD_BACK = "refused this way since the last one, each logged at DEBUG";
+  static final String REFUSALS_HELD_BACK = "refused this way since the last one, each logged at DEBUG";
 
   /**
    * Why a call was refused, as {@value #REFUSED_COUNTER}'s {@code reason} label says it, and the
@@ -72,7 +73,15 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
      * Every slot was taken and the server is shutting down, or it was waiting when the server
      * closed: no wait would end (UNAVAILABLE). A drain is expected, and says itself in the log: INFO.
      */
-    SHUTTING_DOWN("shutting_down", Level.INFO);
+    SHUTTING_DOWN("shutting_down", Level.INFO),
+    /**
+     * Every slot was taken before the server was ready (its health NOT_SERVING: still loading):
+     * refused UNAVAILABLE at once, as the services' own "still loading" refusals are, so that the
+     * client retries it elsewhere instead of an operator raising the limit. A replica that loads
+     * answers its calls at once, but under a client's resends, while loading takes the cores, they
+     * fill its slots. Expected during a rollout: INFO.
+     */
+    STARTING("starting", Level.INFO);
 
     final String label;
     final Level level;
@@ -99,6 +108,10 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   private final String waitUpTail;
   /** The refusal of a call that would wait, or waits, once the server is shutting down. */
   private final Status shuttingDown;
+  /** The refusal of a call that finds every slot taken before the server is ready. */
+  private final Status starting;
+  /** Whether the server has said it is ready (health SERVING); false while it loads. */
+  private final BooleanSupplier serving;
   /** Refuses calls whose wait is up; none when no call may wait. */
   private final ScheduledExecutorService timer;
   private final Object lock = new Object();
@@ -124,9 +137,11 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   /**
    * Guards the services of {@code port} (the client port, or the admin services' port), counting
    * its refusals in {@code refused} (the server's {@link #refusalCounter}). With {@code maxQueued}
-   * or {@code maxWait} 0, every call beyond {@code limit} is refused at once.
+   * or {@code maxWait} 0, every call beyond {@code limit} is refused at once; so is one while
+   * {@code serving} says the server is not ready yet, as still starting.
    */
-  AdmissionInterceptor(String serverName, Role port, int limit, int maxQueued, Duration maxWait, Counter refused) {
+  AdmissionInterceptor(String serverName, Role port, int limit, int maxQueued, Duration maxWait, Counter refused,
+      BooleanSupplier serving) {
     this.serverName = requireNonNull(serverName, "serverName");
     this.port = port.label();
     if (limit < 1 || maxQueued < 0 || maxWait.isNegative()) {
@@ -141,10 +156,13 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
         settings(ServerSettings.MAX_CONCURRENT_CALLS_KEY, ServerSettings.MAX_QUEUE_WAIT_KEY));
     this.shuttingDown = Status.UNAVAILABLE.withDescription(
         serverName + " is shutting down; retry the call on another replica, or later");
+    this.starting = Status.UNAVAILABLE.withDescription(serverName + " is still starting (its health is NOT_SERVING)"
+        + " and all its " + limit + " call slots are taken; " + DID_NOT_RUN + ": retry it shortly, or on another replica");
+    this.serving = requireNonNull(serving, "serving");
     this.timer = queueCapacity == 0 ? null : newTimer();
     this.refused = requireNonNull(refused, "refused");
     for (Refusal reason : Refusal.values()) {
-      refused.labelValues(this.port, reason.label);   // 0 from the start, so that rate() sees the first refusal
+      refused.labelValues(this.port, reason.label, NO_KEY);   // 0 from the start, so that rate() sees the first refusal
     }
   }
 
@@ -155,11 +173,14 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    */
   static Counter refusalCounter(PrometheusRegistry registry) {
     return Counter.builder().name(REFUSED_COUNTER)
-        .help("Calls refused by the server's concurrency limit, by port (client, or admin: the admin services' port)"
-            + " and reason: queue_full (RESOURCE_EXHAUSTED: every slot taken and the queue full, or off), wait_expired"
-            + " (RESOURCE_EXHAUSTED: no slot came free within the queue's wait) or shutting_down (UNAVAILABLE: every"
-            + " slot taken, or the call waiting, as the server shuts down)")
-        .labelNames("port", "reason")
+        .help("Calls refused by the server's concurrency limit or by its per-key rate limit, by port (client, or"
+            + " admin: the admin services' port), reason and API key name (empty without API keys): queue_full"
+            + " (RESOURCE_EXHAUSTED: every slot taken and the queue full, or off), wait_expired (RESOURCE_EXHAUSTED:"
+            + " no slot came free within the queue's wait), shutting_down (UNAVAILABLE: every slot taken, or the call"
+            + " waiting, as the server shuts down), starting (UNAVAILABLE: every slot taken before the server was"
+            + " ready) or rate_limit (RESOURCE_EXHAUSTED: the key over GLASSBOX_RATE_LIMIT_PER_KEY, which each"
+            + " replica counts alone)")
+        .labelNames("port", "reason", "key")
         .register(registry);
   }
 
@@ -220,8 +241,17 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   static final String MAX_RUNNING_GAUGE = "glassbox_admission_max_running_calls";
   static final String MAX_WAITING_GAUGE = "glassbox_admission_max_waiting_calls";
   static final String MAX_WAIT_GAUGE = "glassbox_admission_max_wait_seconds";
-  /** Its samples are {@code _total}, with a {@code port} label ({@link Role#label}) and a {@code reason} ({@link Refusal}). */
+  /**
+   * Its samples are {@code _total}, with a {@code port} label ({@link Role#label}), a {@code reason}
+   * ({@link Refusal}, or {@link AuthInterceptor#RATE_LIMIT_REASON}) and the caller's API key name
+   * as {@code key} ({@link #NO_KEY} without API keys): the keys file bounds the names, and they are
+   * no secret.
+   */
   static final String REFUSED_COUNTER = "glassbox_admission_refused_calls";
+  /** {@value #REFUSED_COUNTER}'s {@code key} of a call made without API keys. */
+  static final String NO_KEY = "";
+  /** What a refused call did: nothing, so a resend cannot count twice. */
+  private static final String DID_NOT_RUN = "the call did not run, " + AuthInterceptor.NOTHING_STORED;
 
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(
@@ -229,13 +259,15 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     boolean admitted = false;
     boolean closing = false;
     Waiting<Q, A> waiting = null;
+    // Before the server is ready no call waits: a wait would end in a "running its limit" refusal.
+    boolean ready = serving.getAsBoolean();
     synchronized (lock) {
       if (running < limit) {
         running++;
         admitted = true;
       } else if (closed) {
         closing = true;
-      } else if (queue.size() < queueCapacity) {
+      } else if (ready && queue.size() < queueCapacity) {
         waiting = new Waiting<>(call, headers, next);
         queue.add(waiting);
       }
@@ -245,6 +277,9 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     }
     if (closing) {
       return refusedAtOnce(call, Refusal.SHUTTING_DOWN, shuttingDown);
+    }
+    if (!ready) {
+      return refusedAtOnce(call, Refusal.STARTING, starting);
     }
     if (waiting == null) {
       return refusedAtOnce(call, Refusal.QUEUE_FULL, Status.RESOURCE_EXHAUSTED.withDescription(busy));
@@ -265,7 +300,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    * that /metrics has counted every refusal a client has heard of.
    */
   private void refusedAs(Refusal reason, Status status) {
-    refused.labelValues(port, reason.label).inc();
+    ApiKey caller = AuthInterceptor.CALLER.get();
+    refused.labelValues(port, reason.label, caller == null ? NO_KEY : caller.name()).inc();
     refusalLines.log(reason, log, reason.level, REFUSAL_LINE, status.getCode(), status.getDescription());
   }
 
@@ -302,9 +338,13 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     return serverName + " is running its limit of " + limit + " concurrent calls" + why;
   }
 
-  /** A refusal's end: what the client may do, and which {@code settings} the operator may raise. */
+  /**
+   * A refusal's end: what the client may do, and which {@code settings} the operator may raise.
+   * Not the limit alone: a higher one only helps while what the calls wait on keeps up.
+   */
   private static String whatToChange(String settings) {
-    return "; retry with backoff, or set " + settings + " higher if the load is expected";
+    return "; " + DID_NOT_RUN + ": back off and resend it (with the same event ids, for IngestEvents), or set "
+        + settings + " higher if the load is expected and the service's store or backends keep up";
   }
 
   /** Starts a call that holds a slot; the slot passes on when the call completes or is cancelled. */

@@ -9,7 +9,12 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
+import java.time.Duration;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Checks the {@code authorization: Bearer <key>} metadata (the scheme in any case) of every call
@@ -26,15 +31,33 @@ public final class AuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer";
   private static final String SEND = "send metadata \"authorization: Bearer <key>\"";
+  /** {@value AdmissionInterceptor#REFUSED_COUNTER}'s reason for a call over its key's rate limit. */
+  static final String RATE_LIMIT_REASON = "rate_limit";
+  /** What a refused call did, in the words the feature-service's refusals use. */
+  static final String NOTHING_STORED = "nothing was stored";
+  private static final Logger log = LoggerFactory.getLogger(AuthInterceptor.class);
 
   private final ReloadingFile<ApiKeys> keys;
   private final Role required;
   private final KeyRateLimiter rateLimiter;
+  /** The port's label in {@link #refused}, as the admission of the same port says it. */
+  private final String port;
+  /** The server's {@link AdmissionInterceptor#refusalCounter}, where rate-limit refusals count too. */
+  private final Counter refused;
+  /** One WARN line a minute per key name (the keys file bounds them), the other refusals at DEBUG. */
+  private final WarningLimiterPerCause<String> refusalLines =
+      new WarningLimiterPerCause<>(Duration.ofMinutes(1), AdmissionInterceptor.REFUSALS_HELD_BACK);
 
-  AuthInterceptor(ReloadingFile<ApiKeys> keys, Role required, KeyRateLimiter rateLimiter) {
+  /**
+   * Guards the services of the port that {@code required} names (the client port, or the admin
+   * services'), counting its rate-limit refusals in {@code refused}.
+   */
+  AuthInterceptor(ReloadingFile<ApiKeys> keys, Role required, KeyRateLimiter rateLimiter, Counter refused) {
     this.keys = requireNonNull(keys, "keys");
     this.required = requireNonNull(required, "required");
     this.rateLimiter = requireNonNull(rateLimiter, "rateLimiter");
+    this.port = required.label();
+    this.refused = requireNonNull(refused, "refused");
   }
 
   @Override
@@ -69,10 +92,9 @@ public final class AuthInterceptor implements ServerInterceptor {
       return refuse(call, Status.PERMISSION_DENIED.withDescription(method + " needs the "
           + required.label() + " role; key " + key.name() + " has the " + key.role().label() + " role"));
     }
-    if (!rateLimiter.tryAcquire(keys, key.name())) {
-      return refuse(call, Status.RESOURCE_EXHAUSTED.withDescription("API key " + key.name()
-          + " is over its rate limit of " + rateLimiter.perSecond() + " calls per second; retry later"
-          + suitesOwn(key.name())));
+    long waitNanos = rateLimiter.acquire(keys, key.name());
+    if (waitNanos > 0) {
+      return refuseOverTheRateLimit(call, key.name(), waitNanos);
     }
     return Contexts.interceptCall(Context.current().withValue(CALLER, key), call, headers, next);
   }
@@ -94,6 +116,24 @@ public final class AuthInterceptor implements ServerInterceptor {
     return ServerSettings.SUITES_OWN_KEYS.contains(name) ? " (" + name + " is the suite's own key, which its "
         + "services present to each other: give each calling application a key line of its own in the API keys file)"
         : "";
+  }
+
+  /**
+   * Refuses a call of key {@code name} over its rate limit, telling the caller when its bucket
+   * allows a call again ({@code waitNanos}, rounded up to the millisecond); counted under the key's
+   * name, which the keys file bounds and which is no secret, and logged at WARN once a minute per
+   * key: before, these refusals were neither, and most of a replica's RESOURCE_EXHAUSTED showed
+   * nowhere.
+   */
+  private <Q> ServerCall.Listener<Q> refuseOverTheRateLimit(ServerCall<Q, ?> call, String name, long waitNanos) {
+    Status status = Status.RESOURCE_EXHAUSTED.withDescription("API key " + name + " is over this replica's rate"
+        + " limit of " + rateLimiter.perSecond() + " calls per second (the limit is per replica: each counts only the"
+        + " calls it receives); the call did not run, " + NOTHING_STORED + ": retry in "
+        + (waitNanos + 999_999) / 1_000_000 + " ms or later" + suitesOwn(name));
+    refused.labelValues(port, RATE_LIMIT_REASON, name).inc();
+    refusalLines.log(name, log, Level.WARN, AdmissionInterceptor.REFUSAL_LINE, status.getCode(),
+        status.getDescription());
+    return refuse(call, status);
   }
 
   private static <Q> ServerCall.Listener<Q> refuse(ServerCall<Q, ?> call, Status status) {

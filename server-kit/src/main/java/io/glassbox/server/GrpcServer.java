@@ -33,6 +33,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -75,9 +76,12 @@ public final class GrpcServer implements AutoCloseable {
   private final Optional<MetricsPort> metricsServer;
   private final PrometheusRegistry metrics;
   private final ProbeEndpoints probes;
+  /** The admission of each port, whose calls in flight the drain waits for. */
+  private final List<AdmissionInterceptor> admissions;
   /** Guards the four fields below and every health update, so none lands after a drain began. */
   private final Object statusLock = new Object();
-  private boolean serving;
+  /** Ready (health SERVING); admission reads it too, unguarded, to tell a starting server from a busy one. */
+  private final AtomicBoolean serving;
   private boolean servicesAvailable = true;
   /** Why the served certificate keeps the server NOT_SERVING for good: it expired while the server ran. */
   private Optional<String> certificateExpired = Optional.empty();
@@ -95,6 +99,8 @@ public final class GrpcServer implements AutoCloseable {
     this.metricsServer = metricsServer;
     this.metrics = builder.metrics.registry();
     this.probes = builder.probes;
+    this.admissions = List.copyOf(builder.admissions);
+    this.serving = builder.serving;
   }
 
   /** A server on {@code port} of {@link ServerSettings#bindAddress}; port 0 picks a free one. */
@@ -160,7 +166,7 @@ public final class GrpcServer implements AutoCloseable {
   public void setServing(boolean serving) {
     ServingStatus overall;
     synchronized (statusLock) {
-      this.serving = serving;
+      this.serving.set(serving);
       overall = publishStatus();
     }
     log.info("{} is {}", name, overall);
@@ -198,7 +204,7 @@ public final class GrpcServer implements AutoCloseable {
 
   /** Publishes the status the reasons compose; returns the overall one (nothing changes while draining). */
   private ServingStatus publishStatus() {
-    boolean started = serving && certificateExpired.isEmpty();
+    boolean started = serving.get() && certificateExpired.isEmpty();
     if (draining) {
       return ServingStatus.NOT_SERVING;
     }
@@ -249,6 +255,10 @@ public final class GrpcServer implements AutoCloseable {
       probes.serving(false);
       probes.started(false);
     }
+    // Before, the only line of a SIGTERM was "stopped", at the end: a slow drain read as a hung one.
+    log.info("{} is draining: {} calls in flight, {} waiting for a slot; they have up to {} (the drain timeout) to"
+        + " finish, then are cancelled", name, admissions.stream().mapToInt(AdmissionInterceptor::inFlight).sum(),
+        admissions.stream().mapToInt(AdmissionInterceptor::waiting).sum(), spoken(drainTimeout));
     server.shutdown();
     adminServer.ifPresent(Server::shutdown);
     try {
@@ -276,6 +286,11 @@ public final class GrpcServer implements AutoCloseable {
     log.info("{} stopped", name);
   }
 
+  /** {@code duration} as the log says it: in seconds when whole, else in milliseconds. */
+  private static String spoken(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+  }
+
   private boolean awaitAdmin(long nanos) throws InterruptedException {
     return adminServer.isEmpty() || adminServer.get().awaitTermination(Math.max(0, nanos), TimeUnit.NANOSECONDS);
   }
@@ -290,6 +305,9 @@ public final class GrpcServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final ProbeEndpoints probes = new ProbeEndpoints();
     private final KeyRateLimiter rateLimiter;
+    /** The server's readiness, which its admissions read; set by {@link GrpcServer#setServing}. */
+    private final AtomicBoolean serving = new AtomicBoolean();
+    private final List<AdmissionInterceptor> admissions = new ArrayList<>();
     private final List<String> serviceNames = new ArrayList<>();
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ServerServiceDefinition> adminServices = new ArrayList<>();
@@ -530,10 +548,12 @@ public final class GrpcServer implements AutoCloseable {
      */
     private void configure(ServerBuilder<?> builder, List<ServerServiceDefinition> definitions, Role role,
         Counter admissionRefusals) {
-      AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter);
+      AuthInterceptor auth = new AuthInterceptor(settings.apiKeys(), role, rateLimiter, admissionRefusals);
       AdmissionInterceptor admission = new AdmissionInterceptor(role == Role.ADMIN ? adminName(name) : name, role,
-          settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait(), admissionRefusals);
+          settings.maxConcurrentCalls(), settings.maxQueuedCalls(), settings.maxQueueWait(), admissionRefusals,
+          serving::get);
       closeAfterDrain.add(admission);
+      admissions.add(admission);
       if (role == Role.CLIENT) {
         admission.registerGauges(metrics.registry());   // the gauges have no port label: the client port's
       }

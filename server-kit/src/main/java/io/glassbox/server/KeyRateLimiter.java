@@ -31,18 +31,19 @@ final class KeyRateLimiter {
   }
 
   /**
-   * Takes one token for {@code name}, a key of {@code keys} (the keys in force for the call);
-   * false when its bucket is empty. Always true when unlimited or exempt.
+   * Takes one token for {@code name}, a key of {@code keys} (the keys in force for the call):
+   * returns 0 when it did, else the nanoseconds until the name's bucket holds one again (what a
+   * refused caller should wait). Always 0 when unlimited or exempt.
    */
-  boolean tryAcquire(ApiKeys keys, String name) {
+  long acquire(ApiKeys keys, String name) {
     if (perSecond == 0 || exempt.contains(name)) {
-      return true;
+      return 0;
     }
     if (keys != keysHeld) {
       dropBucketsOfNamesNotIn(keys);
     }
     return buckets.computeIfAbsent(name, k -> new Bucket(perSecond, nanoTime.getAsLong()))
-        .tryAcquire(perSecond, nanoTime.getAsLong());
+        .acquire(perSecond, nanoTime.getAsLong());
   }
 
   /**
@@ -71,14 +72,15 @@ final class KeyRateLimiter {
       this.lastNanos = now;
     }
 
-    synchronized boolean tryAcquire(int perSecond, long now) {
+    /** 0 when a token was taken; else the nanoseconds until the bucket holds one, at least 1. */
+    synchronized long acquire(int perSecond, long now) {
       tokens = Math.min(perSecond, tokens + (now - lastNanos) * perSecond / 1e9);
       lastNanos = now;
       if (tokens < 1) {
-        return false;
+        return Math.max(1, (long) Math.ceil((1 - tokens) * 1e9 / perSecond));
       }
       tokens -= 1;
-      return true;
+      return 0;
     }
   }
 }

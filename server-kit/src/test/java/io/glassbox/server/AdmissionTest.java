@@ -50,6 +50,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AdmissionTest {
   private static final int LIMIT = 8;
   private static final int STREAMS_PER_CONNECTION = 16;
+  /** What a RESOURCE_EXHAUSTED for the limit tells the caller, before the settings. */
+  private static final String DID_NOT_RUN = "the call did not run, nothing was stored: back off and resend it (with"
+      + " the same event ids, for IngestEvents),";
+  private static final String DID_NOT_RUN_PATTERN = DID_NOT_RUN.replace("(", "\\(").replace(")", "\\)");
+  /** What it tells the operator after the settings. */
+  private static final String STORE_KEEPS_UP = " and the service's store or backends keep up";
 
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicInteger running = new AtomicInteger();
@@ -86,9 +92,9 @@ class AdmissionTest {
     long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
-    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; retry with backoff, or set"
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; " + DID_NOT_RUN + " or set"
         + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load"
-        + " is expected", e.getStatus().getDescription());
+        + " is expected" + STORE_KEEPS_UP, e.getStatus().getDescription());
     assertTrue(tookMillis < 5000, "refused in " + tookMillis + " ms");
     release.countDown();
     for (Outcome outcome : blocked) {
@@ -99,15 +105,15 @@ class AdmissionTest {
 
   @Test
   void callBeyondTheLimit_withAQueueButNoWait_isRefusedAtOnce_namingTheWaitNotTheQueue() throws Exception {
-    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; retry with backoff, or set"
-        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected",
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; " + DID_NOT_RUN + " or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected" + STORE_KEEPS_UP,
         refusalWithNoQueue(4, Duration.ZERO).status().getDescription());
   }
 
   @Test
   void callBeyondTheLimit_withAWaitButNoQueue_isRefusedAtOnce_namingTheQueueNotTheWait() throws Exception {
-    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; retry with backoff, or set"
-        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS higher if the load is expected",
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls; " + DID_NOT_RUN + " or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS higher if the load is expected" + STORE_KEEPS_UP,
         refusalWithNoQueue(0, Duration.ofSeconds(30)).status().getDescription());
   }
 
@@ -120,6 +126,70 @@ class AdmissionTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
     assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
     return refusal;
+  }
+
+  /**
+   * A replica still loading its data (health NOT_SERVING) answers its calls at once, yet under a
+   * client's resends while loading takes the cores they fill its slots: the refusal says it is
+   * still starting, UNAVAILABLE as the service's own "still loading" refusals are, not that
+   * GLASSBOX_MAX_CONCURRENT_CALLS is too low; counted as starting.
+   */
+  @Test
+  void callBeyondTheLimit_beforeTheServerIsServing_isRefusedUnavailable_sayingItIsStillStarting() throws Exception {
+    GrpcServer.Builder builder = GrpcServer.onPort("admission", 0, new ServerSettings("127.0.0.1", "127.0.0.1",
+        ApiKeys.none(), TlsSettings.none(), 0, LIMIT, STREAMS_PER_CONNECTION, 0, 2, Duration.ofSeconds(30)));
+    metrics = builder.metricsRegistry();
+    server = builder.addService(echo(null)).start();
+    closer.add(server);
+    ManagedChannel channel = channel();
+    fillAllSlots(channel);
+
+    Refusal refusal = refused(channel, "while loading");
+
+    assertEquals(Status.Code.UNAVAILABLE, refusal.status().getCode());
+    assertEquals("admission is still starting (its health is NOT_SERVING) and all its " + LIMIT + " call slots are"
+        + " taken; the call did not run, nothing was stored: retry it shortly, or on another replica",
+        refusal.status().getDescription());
+    assertEquals(1, refusals("client", "starting"));
+    assertEquals(0, refusals("client", "queue_full"));
+    server.setServing(true);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusalOnceTheQueueIsFull(channel));
+  }
+
+  /** The code of a call refused once {@link #LIMIT} calls run and two wait. */
+  private Status.Code refusalOnceTheQueueIsFull(ManagedChannel channel) throws InterruptedException {
+    callAsync(channel, "w1");
+    callAsync(channel, "w2");
+    awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 2);
+    return refused(channel, "one more").status().getCode();
+  }
+
+  /**
+   * SIGTERM's drain says when it starts, with what it waits for: before, the only line was
+   * "stopped" at the end, and an operator could not tell a slow drain from a hung one.
+   */
+  @Test
+  void close_logsWhenTheDrainStarts_withTheCallsInFlight_andTheDrainTimeout() throws Exception {
+    try (LogCapture log = LogCapture.of(GrpcServer.class, ch.qos.logback.classic.Level.INFO)) {
+      start();
+      ManagedChannel channel = channel();
+      List<Outcome> running = List.of(callAsync(channel, "a"), callAsync(channel, "b"));
+      awaitRunning(2);
+      Thread closing = new Thread(server::close, "closing");
+      closing.start();
+      String drainLine = "admission is draining: 2 calls in flight, 0 waiting for a slot; they have up to 10 s"
+          + " (the drain timeout) to finish, then are cancelled";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (log.lines().stream().noneMatch(line -> line.getFormattedMessage().equals(drainLine))) {
+        assertTrue(System.nanoTime() < deadline, log.lines().toString());
+        Thread.onSpinWait();
+      }
+      release.countDown();
+      closing.join();
+      for (Outcome outcome : running) {
+        assertEquals(Status.Code.OK, outcome.await());
+      }
+    }
   }
 
   @Test
@@ -203,8 +273,8 @@ class AdmissionTest {
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
     assertTrue(refusal.status().getDescription().matches("admission is running its limit of " + LIMIT
-        + " concurrent calls and no slot came free in \\d+ ms; retry with backoff, or set"
-        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected"),
+        + " concurrent calls and no slot came free in \\d+ ms; " + DID_NOT_RUN_PATTERN + " or set"
+        + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected" + STORE_KEEPS_UP),
         refusal.status().getDescription());
     assertTrue(refusal.millis() >= 300 && refusal.millis() < 10_000, "refused after " + refusal.millis() + " ms");
     awaitGauge(AdmissionInterceptor.WAITING_GAUGE, 0);
@@ -224,9 +294,9 @@ class AdmissionTest {
     Refusal refusal = refused(channel, "third");
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusal.status().getCode());
-    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls and 2 more are waiting;"
-        + " retry with backoff, or set GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS higher if the load"
-        + " is expected", refusal.status().getDescription());
+    assertEquals("admission is running its limit of " + LIMIT + " concurrent calls and 2 more are waiting; "
+        + DID_NOT_RUN + " or set GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS higher if the load"
+        + " is expected" + STORE_KEEPS_UP, refusal.status().getDescription());
     assertTrue(refusal.millis() < 5000, "refused in " + refusal.millis() + " ms");
     release.countDown();
     for (Outcome outcome : waiting) {
@@ -394,9 +464,9 @@ class AdmissionTest {
         () -> EchoService.call(admin, EchoService.method(adminService), CallOptions.DEFAULT, "another reload"));
 
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
-    assertEquals("admission-admin is running its limit of 1 concurrent calls; retry with backoff, or set"
+    assertEquals("admission-admin is running its limit of 1 concurrent calls; " + DID_NOT_RUN + " or set"
         + " GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUED_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is"
-        + " expected", e.getStatus().getDescription());
+        + " expected" + STORE_KEEPS_UP, e.getStatus().getDescription());
     assertEquals(1, refusals("admin", "queue_full"));
     assertEquals(0, refusals("client", "queue_full"));
     assertEquals(0, refusals("admin", "wait_expired"));
@@ -462,7 +532,7 @@ class AdmissionTest {
   private AdmissionInterceptor closingAdmission(int maxQueued, Duration maxWait) {
     metrics = new PrometheusRegistry();
     AdmissionInterceptor admission = new AdmissionInterceptor("closing", Role.CLIENT, 1, maxQueued, maxWait,
-        AdmissionInterceptor.refusalCounter(metrics));
+        AdmissionInterceptor.refusalCounter(metrics), () -> true);
     closer.add(admission);
     return admission;
   }

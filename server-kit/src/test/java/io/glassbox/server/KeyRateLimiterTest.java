@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,17 +20,38 @@ class KeyRateLimiterTest {
     // A clock that never moves: a bucket refills only by being dropped.
     KeyRateLimiter limiter = new KeyRateLimiter(2, Set.of(), () -> 0L);
     ApiKeys both = keys("shop", "retired");
-    assertTrue(limiter.tryAcquire(both, "retired") && limiter.tryAcquire(both, "retired"));
-    assertFalse(limiter.tryAcquire(both, "retired"), "two calls a second");
-    assertTrue(limiter.tryAcquire(both, "shop") && limiter.tryAcquire(both, "shop"));
+    assertTrue(allowed(limiter, both, "retired") && allowed(limiter, both, "retired"));
+    assertFalse(allowed(limiter, both, "retired"), "two calls a second");
+    assertTrue(allowed(limiter, both, "shop") && allowed(limiter, both, "shop"));
     assertEquals(2, limiter.bucketsHeld());
 
     // "retired" is removed, and "shop" rotated to a new key under the same name.
     ApiKeys reloaded = ApiKeys.parse(FILE, "client " + ApiKeys.sha256Hex("new key") + " shop\n");
 
-    assertFalse(limiter.tryAcquire(reloaded, "shop"), "the rotated key keeps the name's bucket");
+    assertFalse(allowed(limiter, reloaded, "shop"), "the rotated key keeps the name's bucket");
     assertEquals(1, limiter.bucketsHeld(), "the bucket of the name the file no longer holds is dropped");
-    assertTrue(limiter.tryAcquire(both, "retired"), "back in the file, the name starts with a full bucket");
+    assertTrue(allowed(limiter, both, "retired"), "back in the file, the name starts with a full bucket");
+  }
+
+  /** A refused caller is told when to come back: the time until its bucket holds a call again, no guess. */
+  @Test
+  void emptyBucket_tellsTheTimeUntilItAllowsACallAgain() {
+    AtomicLong now = new AtomicLong();
+    KeyRateLimiter limiter = new KeyRateLimiter(4, Set.of(), now::get);
+    ApiKeys shop = keys("shop");
+    for (int i = 0; i < 4; i++) {
+      assertEquals(0, limiter.acquire(shop, "shop"), "call " + i + " of the burst");
+    }
+
+    assertEquals(250_000_000L, limiter.acquire(shop, "shop"), "one call each 250 ms at 4 a second");
+    now.set(125_000_000L);
+    assertEquals(125_000_000L, limiter.acquire(shop, "shop"), "half a call refilled, half to wait");
+    now.set(250_000_000L);
+    assertEquals(0, limiter.acquire(shop, "shop"));
+  }
+
+  private static boolean allowed(KeyRateLimiter limiter, ApiKeys keys, String name) {
+    return limiter.acquire(keys, name) == 0;
   }
 
   /** A keys file of one client key per name, each key its name. */
