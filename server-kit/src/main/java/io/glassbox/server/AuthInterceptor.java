@@ -58,6 +58,12 @@ public final class AuthInterceptor implements ServerInterceptor {
     this.rateLimiter = requireNonNull(rateLimiter, "rateLimiter");
     this.port = required.label();
     this.refused = requireNonNull(refused, "refused");
+    for (String name : keys.current().names()) {
+      if (rateLimiter.limits(name)) {
+        // 0 from the start, so that rate() sees the first refusal (a name a reload adds starts at its first)
+        refused.labelValues(port, RATE_LIMIT_REASON, name);
+      }
+    }
   }
 
   @Override

@@ -30,13 +30,18 @@ final class KeyRateLimiter {
     return perSecond;
   }
 
+  /** Whether calls of key {@code name} are limited: a limit is set and the name is not exempt. */
+  boolean limits(String name) {
+    return perSecond > 0 && !exempt.contains(name);
+  }
+
   /**
    * Takes one token for {@code name}, a key of {@code keys} (the keys in force for the call):
    * returns 0 when it did, else the nanoseconds until the name's bucket holds one again (what a
    * refused caller should wait). Always 0 when unlimited or exempt.
    */
   long acquire(ApiKeys keys, String name) {
-    if (perSecond == 0 || exempt.contains(name)) {
+    if (!limits(name)) {
       return 0;
     }
     if (keys != keysHeld) {

@@ -222,6 +222,8 @@ class SecurityTest {
       GrpcServer server = start(ServerSettings.load(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, keysFile().toString(),
           ServerSettings.RATE_LIMIT_KEY, "5")), 0, "none"));
       ManagedChannel client = channel(name, ClientSettings.plaintext().withApiKey(CLIENT_KEY));
+      assertEquals(List.of(0.0), refusalSeries(server, "client", "rate_limit", "shop"),
+          "at 0 from the start, so that rate() sees the first refusal");
       int refused = 0;
       for (int i = 0; i < 30; i++) {
         try {
@@ -248,12 +250,17 @@ class SecurityTest {
 
   /** The refusals {@value AdmissionInterceptor#REFUSED_COUNTER} counted on {@code port} for {@code reason} and {@code key}. */
   private static double refusals(GrpcServer server, String port, String reason, String key) {
+    return refusalSeries(server, port, reason, key).stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  /** The values of each series of {@value AdmissionInterceptor#REFUSED_COUNTER} with these labels: none, or one. */
+  private static List<Double> refusalSeries(GrpcServer server, String port, String reason, String key) {
     return server.metrics().scrape(AdmissionInterceptor.REFUSED_COUNTER::equals).stream()
         .flatMap(snapshot -> snapshot.getDataPoints().stream())
         .filter(point -> port.equals(point.getLabels().get("port")) && reason.equals(point.getLabels().get("reason"))
             && key.equals(point.getLabels().get("key")))
-        .mapToDouble(point -> ((CounterSnapshot.CounterDataPointSnapshot) point).getValue())
-        .sum();
+        .map(point -> ((CounterSnapshot.CounterDataPointSnapshot) point).getValue())
+        .toList();
   }
 
   /** The description of the RESOURCE_EXHAUSTED that 50 calls in a burst with {@code key} meet. */
