@@ -360,14 +360,18 @@ final class UpCommand implements Callable<Integer> {
 
   /**
    * The note up prints when the model it serves knows none of the items it was asked to rank: the
-   * command that trains one on the data served, its folder as one shell word ({@link
-   * LauncherScript#shellWord}), as the "Try:" line says bin/glassbox.
+   * command that trains one on the data served, its folder (the embedded one when none is set) and
+   * the zone of its times when one is set, each as one shell word ({@link LauncherScript#shellWord}),
+   * as the "Try:" line says bin/glassbox: the zone set on up's command line alone is not in train's.
    */
   static String trainNote(ConfigSource config) {
     return "Note: the model served knows none of the items it was asked to rank (it was not trained on them), so"
         + " answers come in retrieval order, without the model's reasons. Train one on this data: "
-        + LauncherScript.said(config) + " train --data " + config.get(FeatureConfig.DATA_DIR_KEY)
-            .map(LauncherScript::shellWord).orElse("<the data folder>") + " (README, \"Your own shop\").";
+        + LauncherScript.said(config) + " train --data " + LauncherScript.shellWord(config.get(FeatureConfig.DATA_DIR_KEY)
+            .orElseGet(() -> FeatureConfig.dataDir(config).toString()))
+        + config.get(LocalTimeZone.DATA_FOLDER_SETTING).filter(zone -> !zone.isEmpty())
+            .map(zone -> " --time-zone " + LauncherScript.shellWord(zone)).orElse("")
+        + " (README, \"Your own shop\").";
   }
 
   /**

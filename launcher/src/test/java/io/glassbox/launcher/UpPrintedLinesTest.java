@@ -3,6 +3,7 @@ package io.glassbox.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.glassbox.feature.FeatureConfig;
+import io.glassbox.feature.LocalTimeZone;
 import io.glassbox.server.ConfigSource;
 import io.glassbox.server.TlsSettings;
 import java.net.URI;
@@ -54,6 +55,22 @@ class UpPrintedLinesTest {
         ConfigSource.HOME_KEY, HERE.toString(), FeatureConfig.DATA_DIR_KEY, "it's"))));
     assertEquals(note.formatted("shops/mine"), UpCommand.trainNote(ConfigSource.of(Map.of(
         ConfigSource.HOME_KEY, HERE.toString(), FeatureConfig.DATA_DIR_KEY, "shops/mine"))));
+  }
+
+  /**
+   * Unset, the folder was said "&lt;the data folder&gt;" (a shell redirect, pasted); a zone set on up's
+   * command line alone was left out, and train refused the folder's times without an offset.
+   */
+  @Test
+  void modelKnowsNoItemOfTheData_theTrainCommandNamesTheEmbeddedFolderAndTheZone() {
+    String note = "Note: the model served knows none of the items it was asked to rank (it was not trained on them), so"
+        + " answers come in retrieval order, without the model's reasons. Train one on this data: bin/glassbox train"
+        + " --data %s (README, \"Your own shop\").";
+    assertEquals(note.formatted(LauncherScript.shellWord(HERE.resolve("data/uci-online-retail").toString())),
+        UpCommand.trainNote(ConfigSource.of(Map.of(ConfigSource.HOME_KEY, HERE.toString()))));
+    assertEquals(note.formatted("shops/mine --time-zone Europe/London"), UpCommand.trainNote(ConfigSource.of(Map.of(
+        ConfigSource.HOME_KEY, HERE.toString(), FeatureConfig.DATA_DIR_KEY, "shops/mine",
+        LocalTimeZone.DATA_FOLDER_SETTING, "Europe/London"))));
   }
 
   @Test
