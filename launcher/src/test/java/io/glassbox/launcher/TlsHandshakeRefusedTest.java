@@ -54,6 +54,8 @@ class TlsHandshakeRefusedTest {
 
   /** The embedded customers (the tests run in launcher/, not where bin/glassbox finds them). */
   private static final String USERS = Path.of(System.getProperty("glassbox.repo.root"), UserIds.EMBEDDED).toString();
+  /** When the expired certificates expired, said as the JDK says it in this machine's zone. */
+  private static final Instant EXPIRED_AT = Instant.parse("2026-12-01T00:00:00Z");
 
   @TempDir static Path dir;
   private static TestCertificates ours;
@@ -71,13 +73,13 @@ class TlsHandshakeRefusedTest {
 
   @Test
   void serversCertificateExpired_saysWhenAndThatTheServerMustRenewIt() throws Exception {
-    Path[] expired = ours.issueValidUntil(dir, "expired", Instant.parse("2026-12-01T00:00:00Z"));
+    Path[] expired = ours.issueValidUntil(dir, "expired", EXPIRED_AT);
     ConfigSource trustingOurs = ConfigSource.of(Map.of(TlsSettings.CA_KEY, oursFile.toString()));
     try (RawServer server = rawServer(expired)) {
       String target = "localhost:" + server.port();
 
       assertEquals("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate"
-          + " expired on Tue Dec 01 00:00:00 UTC 2026)\n"
+          + " expired on " + Date.from(EXPIRED_AT) + ")\n"
           + "glassbox: the server's certificate (its GLASSBOX_TLS_CERT_FILE) must be renewed: this command's files"
           + " cannot fix that.\n", printedFailure(target, trustingOurs));
     }
@@ -94,7 +96,7 @@ class TlsHandshakeRefusedTest {
 
       String printed = printedFailure(target, trustingOurs);
 
-      String date = "[A-Z][a-z]{2} [A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Z+0-9:]+ [0-9]{4}";
+      String date = "[A-Z][a-z]{2} [A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \\S+ [0-9]{4}";
       assertTrue(printed.matches(Pattern.quote("glassbox: UNAVAILABLE: the TLS handshake with " + target + " failed (the"
           + " server's certificate is not valid until " + Date.from(notBefore) + ")\nglassbox: this machine's clock says ")
           + date + Pattern.quote(", before that: one of the two clocks is wrong (this machine's, or that of the machine"
@@ -146,7 +148,7 @@ class TlsHandshakeRefusedTest {
 
   /** Runs {@code health} against a server whose certificate ({@code leaf}) has expired: it must say so, and who renews it. */
   private static void assertHealthSaysTheServersCertificateExpired(HealthCommand health, String leaf) throws Exception {
-    Path[] expired = ours.issueValidUntil(dir, leaf, Instant.parse("2026-12-01T00:00:00Z"));
+    Path[] expired = ours.issueValidUntil(dir, leaf, EXPIRED_AT);
     try (RawServer server = rawServer(expired)) {
       String target = "localhost:" + server.port();
 
@@ -154,7 +156,7 @@ class TlsHandshakeRefusedTest {
 
       assertEquals(1, run.exit(), run.err());
       assertEquals("glassbox health: UNAVAILABLE: the TLS handshake with " + target + " failed (the server's certificate"
-          + " expired on Tue Dec 01 00:00:00 UTC 2026)\nglassbox health: the server's certificate (its"
+          + " expired on " + Date.from(EXPIRED_AT) + ")\nglassbox health: the server's certificate (its"
           + " GLASSBOX_TLS_CERT_FILE) must be renewed: this command's files cannot fix that.\n", run.err());
     }
   }
@@ -162,7 +164,7 @@ class TlsHandshakeRefusedTest {
   /** Load counted its failures by status only ("UNAVAILABLE 10"), and a TLS failure looked like an outage. */
   @Test
   void load_serversCertificateExpired_saysWhyByStatus() throws Exception {
-    Path[] expired = ours.issueValidUntil(dir, "expired-load", Instant.parse("2026-12-01T00:00:00Z"));
+    Path[] expired = ours.issueValidUntil(dir, "expired-load", EXPIRED_AT);
     try (RawServer server = rawServer(expired)) {
       String target = "localhost:" + server.port();
       LoadCommand load = new LoadCommand();
@@ -174,7 +176,7 @@ class TlsHandshakeRefusedTest {
 
       assertEquals(1, run.exit(), run.err());
       assertTrue(run.out().contains("by status: UNAVAILABLE 10 (the TLS handshake with " + target + " failed (the"
-          + " server's certificate expired on Tue Dec 01 00:00:00 UTC 2026))\n"), run.out());
+          + " server's certificate expired on " + Date.from(EXPIRED_AT) + "))\n"), run.out());
     }
   }
 
