@@ -10,8 +10,8 @@ import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The heap check of a data folder at start, every {@value #EVERY_ROWS} rows: a folder larger than
@@ -23,26 +23,45 @@ import java.util.function.DoubleSupplier;
  * in-memory store) the rows read, the index and the store are held at once, more than the serial
  * collector's old generation holds, while its young generation still has room: a folder that
  * starts may fill the old generation for a while. So there the check reads the <em>whole</em>
- * heap in use after the latest collection of all of it (free: the collector's own reading), and
- * only past {@value #WHOLE_HEAP_LIMIT} of the heap's maximum runs a full collection itself to
- * confirm it, at most once every {@link #COLLECT_INTERVAL_NANOS}: a heap that full collects back
- * to back, each collection freeing a few MiB, until it runs out of memory. Measured under the
- * Kubernetes flags (see the feature service's README), folders that start peak at up to 92%.
+ * heap in use after the latest full collection (free: the collector's own reading, looked at
+ * every {@value #INDEX_EVERY_ROWS} rows when a new one ran), and only past {@value #WHOLE_HEAP_LIMIT}
+ * of the heap's maximum runs a full collection itself to confirm it, once for each such reading:
+ * a heap that full collects back to back, each collection freeing a few MiB, until it runs out of
+ * memory; or, without one, after {@value #FULL_IN_A_ROW} of the collector's in a row past
+ * {@value #FULL_IN_A_ROW_LIMIT} (G1 runs out of memory below {@value #WHOLE_HEAP_LIMIT}). Measured
+ * under the Kubernetes flags (see the feature service's README), folders that start peak at up to
+ * 92%.
  *
  * <p>A start only: a re-seed (Redis came back empty) reads the folder again beside the
  * co-purchase statistics the service holds, and a refusal there would leave it not serving for
  * good, where running out of memory restarts it; its dataset carries {@link #NONE}.
  */
 final class FolderHeapCheck {
-  /** How many rows are read or indexed between two looks at the heap. */
+  /** How many rows are read between two looks at the long-lived pool ({@link HeapRoom}). */
   static final int EVERY_ROWS = 50_000;
+  /**
+   * How many rows are indexed or loaded between two looks at the whole heap (a read of the
+   * collectors' counts, a few microseconds): near a full heap a collection takes seconds and the
+   * rows between two come slowly, so a look every {@value #EVERY_ROWS} rows came after the JVM had
+   * run out of memory (G1, 880,000 rows in 128 MiB).
+   */
+  static final int INDEX_EVERY_ROWS = 1_000;
   /**
    * The share of the whole heap in use after a full collection past which a folder being indexed
    * is refused.
    */
   static final double WHOLE_HEAP_LIMIT = 0.97;
-  /** The least time between two of the check's own collections (each seconds on a full heap). */
-  static final long COLLECT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * The share of the whole heap in use after {@value #FULL_IN_A_ROW} full collections in a row past
+   * which a folder being indexed is refused without a collection of the check's own. G1 runs out of
+   * memory below {@value #WHOLE_HEAP_LIMIT}: it keeps free regions for new objects (95% in use
+   * after each of its last 7 to 15 full collections at 64 MiB). Folders that start read up to three
+   * full collections in a row past this share (G1 at 128 MiB: 93%, 96%, 98%, then 73%), one under
+   * the serial collector (94%).
+   */
+  static final double FULL_IN_A_ROW_LIMIT = 0.93;
+  /** How many full collections in a row past {@value #FULL_IN_A_ROW_LIMIT} refuse a folder. */
+  static final int FULL_IN_A_ROW = 4;
   /**
    * The heap a folder takes per million interaction rows, loaded on the in-memory store (measured:
    * generated folders of 0.5 and 1 million rows under -XX:+UseSerialGC, in use after a full
@@ -55,8 +74,13 @@ final class FolderHeapCheck {
   private final Path dataDir;
   private final HeapRoom heap;
   private final WholeHeap wholeHeap;
-  /** When the check last collected ({@link System#nanoTime}), or null before it first did. */
-  private Long collectedAt;
+  /**
+   * The count of full collections when the check last looked at the whole heap (after its own
+   * collection when it ran one), or -1 before it first looked: the reading changes only with it.
+   */
+  private long looked = -1;
+  /** The looks in a row that read a new full collection past {@value #FULL_IN_A_ROW_LIMIT}. */
+  private int fullInARow;
 
   /**
    * Refuses {@code dataDir} once {@code heap} has no room while it is read, and while it is indexed
@@ -79,11 +103,13 @@ final class FolderHeapCheck {
    *
    * @param afterLatest after the latest collection of the whole heap, without collecting (0 before
    *     the first)
+   * @param fullCollections how many full collections have run (whose latest {@code afterLatest} reads)
    * @param afterCollection after a full collection it runs
    */
-  record WholeHeap(DoubleSupplier afterLatest, DoubleSupplier afterCollection) {
+  record WholeHeap(DoubleSupplier afterLatest, LongSupplier fullCollections, DoubleSupplier afterCollection) {
     WholeHeap {
       requireNonNull(afterLatest, "afterLatest");
+      requireNonNull(fullCollections, "fullCollections");
       requireNonNull(afterCollection, "afterCollection");
     }
 
@@ -103,10 +129,18 @@ final class FolderHeapCheck {
      * count as in use, and a folder that starts be refused; then 0, nothing refused).
      */
     static WholeHeap ofThisJvm() {
-      return new WholeHeap(WholeHeap::afterLatestOfThisJvm, () -> {
-        long before = fullCollections();
+      // The beans and pools, looked up once: each lookup builds them anew (names and all), and the
+      // check reads them every few thousand rows.
+      List<GarbageCollectorMXBean> fullCollectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
+          .filter(collector -> FULL_COLLECTORS.contains(collector.getName())).toList();
+      List<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+          .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).toList();
+      LongSupplier fullCollections = () -> fullCollectors.stream()
+          .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
+      return new WholeHeap(() -> afterLatest(fullCollectors, heapPools), fullCollections, () -> {
+        long before = fullCollections.getAsLong();
         System.gc();
-        if (fullCollections() == before) {
+        if (fullCollections.getAsLong() == before) {
           return 0;
         }
         Runtime runtime = Runtime.getRuntime();
@@ -114,19 +148,10 @@ final class FolderHeapCheck {
       });
     }
 
-    private static long fullCollections() {
-      return ManagementFactory.getGarbageCollectorMXBeans().stream()
-          .filter(collector -> FULL_COLLECTORS.contains(collector.getName()))
-          .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
-    }
-
-    private static double afterLatestOfThisJvm() {
-      List<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-          .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).toList();
+    private static double afterLatest(List<GarbageCollectorMXBean> fullCollectors, List<String> heapPools) {
       GcInfo latest = null;
-      for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
-        if (collector instanceof com.sun.management.GarbageCollectorMXBean withInfo
-            && FULL_COLLECTORS.contains(collector.getName())) {
+      for (GarbageCollectorMXBean collector : fullCollectors) {
+        if (collector instanceof com.sun.management.GarbageCollectorMXBean withInfo) {
           GcInfo info = withInfo.getLastGcInfo();
           if (info != null && (latest == null || info.getEndTime() > latest.getEndTime())) {
             latest = info;
@@ -151,40 +176,55 @@ final class FolderHeapCheck {
     if (heap == null || rows == 0 || rows % EVERY_ROWS != 0 || heap.hasRoom()) {
       return;
     }
-    throw refusal(doing, rows, "", String.format(Locale.ROOT,
+    throw refusal(doing, rows, -1, String.format(Locale.ROOT,
         "%.0f%% of the heap's long-lived part in use after a collection", heap.inUse() * 100));
   }
 
   /**
-   * While the store is built from the rows: when {@code rows} is a multiple of {@value #EVERY_ROWS}
-   * and the whole heap is past {@value #WHOLE_HEAP_LIMIT} in use after its latest collection,
-   * collects (at most once every {@link #COLLECT_INTERVAL_NANOS}, the first time at once) and
-   * throws {@link DatasetException} when it still is, saying that {@code doing} stopped at row
-   * {@code rows} of {@code ofRows}.
+   * While the store is built from the rows: when {@code rows} is a multiple of
+   * {@value #INDEX_EVERY_ROWS} and a full collection the check has not looked at yet left the whole
+   * heap past {@value #WHOLE_HEAP_LIMIT} in use, collects and throws {@link DatasetException} when it
+   * still is, saying that {@code doing} stopped at row {@code rows} of {@code ofRows}.
+   *
+   * <p>So it collects at most once for each full collection of the JVM's own that read past the
+   * limit, not once an interval: near a full heap the collector runs one every few seconds, and the
+   * JVM ran out of memory within 10 s of a look that let it through (G1, 880,000 rows in 128 MiB).
    */
   void atRowIndexed(long rows, long ofRows, String doing) {
-    if (heap == null || rows == 0 || rows % EVERY_ROWS != 0
-        || wholeHeap.afterLatest().getAsDouble() <= WHOLE_HEAP_LIMIT) {
+    if (heap == null || rows == 0 || rows % INDEX_EVERY_ROWS != 0) {
       return;
     }
-    long now = System.nanoTime();
-    if (collectedAt != null && now - collectedAt < COLLECT_INTERVAL_NANOS) {
+    long collections = wholeHeap.fullCollections().getAsLong();
+    if (collections == looked) {
       return;
     }
-    collectedAt = now;
+    looked = collections;
+    double afterLatest = wholeHeap.afterLatest().getAsDouble();
+    fullInARow = afterLatest > FULL_IN_A_ROW_LIMIT ? fullInARow + 1 : 0;
+    if (fullInARow >= FULL_IN_A_ROW && afterLatest <= WHOLE_HEAP_LIMIT) {
+      throw refusal(doing, rows, ofRows, String.format(Locale.ROOT, "%.0f%% of the whole heap in use after a full "
+          + "collection, %d in a row past %.0f%%", afterLatest * 100, fullInARow, FULL_IN_A_ROW_LIMIT * 100));
+    }
+    if (afterLatest <= WHOLE_HEAP_LIMIT) {
+      return;
+    }
     double inUse = wholeHeap.afterCollection().getAsDouble();
+    looked = wholeHeap.fullCollections().getAsLong();
     if (inUse > WHOLE_HEAP_LIMIT) {
-      throw refusal(doing, rows, String.format(Locale.ROOT, " of %,d", ofRows), String.format(Locale.ROOT,
+      throw refusal(doing, rows, ofRows, String.format(Locale.ROOT,
           "%.0f%% of the whole heap in use after a full collection", inUse * 100));
     }
   }
 
-  private DatasetException refusal(String doing, long rows, String ofRows, String inUse) {
+  /** {@code ofRows}: the rows of the folder, or -1 while they are read. */
+  private DatasetException refusal(String doing, long rows, long ofRows, String inUse) {
     long heapMib = Runtime.getRuntime().maxMemory() >> 20;
     return new DatasetException(String.format(Locale.ROOT, "data folder %s does not fit in the heap (%d MiB): "
         + "%s stopped at row %,d%s with %s; a folder takes about %d MiB of heap per million rows; give the "
-        + "service more memory (-Xmx, or the container's memory limit with -XX:MaxRAMPercentage: "
-        + "deploy/kubernetes/base/feature-service.yaml, deploy/docker-compose.yml)", dataDir.toAbsolutePath(), heapMib,
-        doing, rows, ofRows, inUse, HEAP_MIB_PER_MILLION_ROWS));
+        + "service more memory (-Xmx, through GLASSBOX_JAVA_OPTS for bin/glassbox, or the container's memory "
+        + "limit with -XX:MaxRAMPercentage: deploy/kubernetes/base/feature-service.yaml, deploy/docker-compose.yml), "
+        + "or start it on a smaller folder", dataDir.toAbsolutePath(), heapMib, doing, rows,
+        ofRows < 0 ? "" : String.format(Locale.ROOT, " of %,d", ofRows), inUse,
+        HEAP_MIB_PER_MILLION_ROWS));
   }
 }

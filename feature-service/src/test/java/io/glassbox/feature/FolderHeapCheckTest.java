@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,7 +37,7 @@ class FolderHeapCheckTest {
     wholeAfterCollection.set(0.98);
 
     DatasetException refused = assertThrows(DatasetException.class, () -> DatasetIndex.build(dataset, 100, 200));
-    assertRefusal(refused, "indexing stopped at row 50,000 of 384,673 with 98% of the whole heap in use after a "
+    assertRefusal(refused, "indexing stopped at row 1,000 of 384,673 with 98% of the whole heap in use after a "
         + "full collection");
   }
 
@@ -64,26 +66,81 @@ class FolderHeapCheckTest {
     assertTrue(collections.get() >= 1, "the check's own collection");
   }
 
+  /**
+   * G1 near a full heap: the check's collection reads just under the limit, the collector's next
+   * full collection past it. That reading is confirmed at the next look, not an interval later, by
+   * when the JVM had run out of memory (880,000 rows in 128 MiB).
+   */
+  @Test
+  void build_nextFullCollectionPastTheLimit_confirmedAtTheNextLook() {
+    wholeAfterLatest.set(0.99);
+    AtomicInteger ownCollections = new AtomicInteger();
+    Dataset filling = readWith(new FolderHeapCheck.WholeHeap(wholeAfterLatest::get, aFullCollectionEachLook(),
+        () -> ownCollections.incrementAndGet() == 1 ? 0.96 : 0.98));
+
+    DatasetException refused = assertThrows(DatasetException.class, () -> DatasetIndex.build(filling, 100, 200));
+
+    assertRefusal(refused, "indexing stopped at row 2,000 of 384,673 with 98% of the whole heap in use after a "
+        + "full collection");
+    assertEquals(2, ownCollections.get());
+  }
+
+  /** G1 out of room: its own full collections leave 95% in use each, never 97%, until it runs out of memory. */
+  @Test
+  void build_fourFullCollectionsInARowPast93Percent_refusesTheFolderWithoutCollecting() {
+    wholeAfterLatest.set(0.95);
+    wholeAfterCollection.set(0.5);
+
+    DatasetException refused = assertThrows(DatasetException.class, () -> DatasetIndex.build(reader().read(), 100, 200));
+
+    assertRefusal(refused, "indexing stopped at row 4,000 of 384,673 with 95% of the whole heap in use after a "
+        + "full collection, 4 in a row past 93%");
+    assertEquals(0, collections.get());
+  }
+
+  /** A folder that starts: three full collections in a row past 93% (G1 at 128 MiB), then room. */
+  @Test
+  void build_fullCollectionsPast93PercentNotFourInARow_indexesTheFolder() {
+    double[] readings = {0.95, 0.95, 0.95, 0.9, 0.95, 0.96, 0.95, 0.6};
+    AtomicInteger looks = new AtomicInteger();
+    Dataset dataset = readWith(new FolderHeapCheck.WholeHeap(
+        () -> readings[Math.min(looks.getAndIncrement(), readings.length - 1)], aFullCollectionEachLook(), () -> 0.5));
+
+    assertEquals(EMBEDDED_ROWS, DatasetIndex.build(dataset, 100, 200).events());
+  }
+
+  /** No full collection since the check's own: nothing new to read, and no collection of its own again. */
+  @Test
+  void build_noFullCollectionSinceTheChecksOwn_collectsOnce() {
+    wholeAfterLatest.set(0.99);
+    AtomicLong fullCollections = new AtomicLong();
+    Dataset dataset = readWith(new FolderHeapCheck.WholeHeap(wholeAfterLatest::get, fullCollections::get, () -> {
+      fullCollections.incrementAndGet();
+      return 0.9;
+    }));
+
+    assertEquals(EMBEDDED_ROWS, DatasetIndex.build(dataset, 100, 200).events());
+    assertEquals(1, fullCollections.get());
+  }
+
   @Test
   void load_wholeHeapFullOnceIndexed_refusesTheFolderWhileTheStoreLoads() {
     // How many times indexing the folder looks at the heap: room for exactly those.
     AtomicInteger looks = new AtomicInteger();
-    Dataset dataset = new DatasetReader(TestData.realDataDir(), LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING),
-        new HeapRoom(() -> 0.1, HeapRoom.DEFAULT_LIMIT), new FolderHeapCheck.WholeHeap(() -> {
-          looks.incrementAndGet();
-          return 0.1;
-        }, () -> 0.1)).read();
+    Dataset dataset = readWith(new FolderHeapCheck.WholeHeap(() -> {
+      looks.incrementAndGet();
+      return 0.1;
+    }, aFullCollectionEachLook(), () -> 0.1));
     DatasetIndex.build(dataset, 100, 200);
     int indexed = looks.get();
     AtomicInteger looksNow = new AtomicInteger();
-    Dataset filledByTheStore = new DatasetReader(TestData.realDataDir(),
-        LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING), new HeapRoom(() -> 0.1, HeapRoom.DEFAULT_LIMIT),
-        new FolderHeapCheck.WholeHeap(() -> looksNow.incrementAndGet() > indexed ? 0.99 : 0.1, () -> 0.99)).read();
+    Dataset filledByTheStore = readWith(new FolderHeapCheck.WholeHeap(
+        () -> looksNow.incrementAndGet() > indexed ? 0.99 : 0.1, aFullCollectionEachLook(), () -> 0.99));
     InMemoryEventStore store = TestData.memoryStore();
 
     DatasetException refused = assertThrows(DatasetException.class, () -> store.load(filledByTheStore));
 
-    assertRefusal(refused, "loading the in-memory store stopped at row 50,000 of 384,673");
+    assertRefusal(refused, "loading the in-memory store stopped at row 1,000 of 384,673");
     assertFalse(store.isReady());
   }
 
@@ -105,10 +162,21 @@ class FolderHeapCheckTest {
   private DatasetReader reader() {
     return new DatasetReader(TestData.realDataDir(), LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING),
         new HeapRoom(oldGeneration::get, HeapRoom.DEFAULT_LIMIT), new FolderHeapCheck.WholeHeap(wholeAfterLatest::get,
-            () -> {
+            aFullCollectionEachLook(), () -> {
               collections.incrementAndGet();
               return wholeAfterCollection.get();
             }));
+  }
+
+  /** The folder read first (a start's read) with room in the long-lived pool, indexed under {@code wholeHeap}. */
+  private static Dataset readWith(FolderHeapCheck.WholeHeap wholeHeap) {
+    return new DatasetReader(TestData.realDataDir(), LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING),
+        new HeapRoom(() -> 0.1, HeapRoom.DEFAULT_LIMIT), wholeHeap).read();
+  }
+
+  /** The collector's count of full collections as when one ran between each two looks at it. */
+  private static LongSupplier aFullCollectionEachLook() {
+    return new AtomicLong()::incrementAndGet;
   }
 
   private static void assertRefusal(DatasetException refused, String where) {
@@ -117,5 +185,6 @@ class FolderHeapCheckTest {
     assertTrue(message.startsWith("data folder " + folder + " does not fit in the heap ("), message);
     assertTrue(message.contains(where), message);
     assertTrue(message.contains("MiB of heap per million rows") && message.contains("MaxRAMPercentage"), message);
+    assertTrue(message.contains("GLASSBOX_JAVA_OPTS") && message.endsWith("or start it on a smaller folder"), message);
   }
 }
