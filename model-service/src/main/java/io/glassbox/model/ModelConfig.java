@@ -65,7 +65,8 @@ public record ModelConfig(
     int maxQueuedCalls,
     int parallelRuns,
     Duration batcherSpin,
-    boolean threadSpinning) {
+    boolean threadSpinning,
+    Optional<Path> onnxRuntimeDirectory) {
 
   public static final String PORT_KEY = "GLASSBOX_MODEL_PORT";
   public static final String ADMIN_PORT_KEY = "GLASSBOX_MODEL_ADMIN_PORT";
@@ -82,6 +83,7 @@ public record ModelConfig(
   public static final String PARALLEL_RUNS_KEY = "GLASSBOX_MODEL_PARALLEL_RUNS";
   public static final String SPINNING_KEY = "GLASSBOX_MODEL_THREAD_SPINNING";
   public static final String BATCHER_SPIN_KEY = "GLASSBOX_MODEL_BATCHER_SPIN_US";
+  public static final String ONNXRUNTIME_DIR_KEY = "GLASSBOX_MODEL_ONNXRUNTIME_DIR";
   // 8: the measured batching gain peaks near 8 callers on CPU, and batches of 64 (× 500 candidates
   // with contribution) took the service past a 384 MiB heap at 64 calls in flight (deploy/README.md).
   public static final int DEFAULT_MAX_BATCH = 8;
@@ -106,6 +108,7 @@ public record ModelConfig(
     }
     requireNonNull(maxQueueDelay, "maxQueueDelay");
     requireNonNull(batcherSpin, "batcherSpin");
+    requireNonNull(onnxRuntimeDirectory, "onnxRuntimeDirectory");
     if (maxBatchCalls < 1 || maxBatchCalls > 1024) {
       throw new ConfigException(MAX_BATCH_KEY + " must be 1..1024, got " + maxBatchCalls);
     }
@@ -145,7 +148,8 @@ public record ModelConfig(
         source.getInt(MAX_QUEUED_KEY, DEFAULT_MAX_QUEUED, 1, 100_000),
         source.getInt(PARALLEL_RUNS_KEY, 1, 1, 64),
         Duration.of(source.getInt(BATCHER_SPIN_KEY, defaultBatcherSpinMicros(), 0, 10_000), ChronoUnit.MICROS),
-        source.getBoolean(SPINNING_KEY, false));
+        source.getBoolean(SPINNING_KEY, false),
+        source.get(ONNXRUNTIME_DIR_KEY).map(folder -> Path.of(folder).toAbsolutePath()));
   }
 
   /** Settings with the default serving engine (batching on). */
@@ -154,7 +158,7 @@ public record ModelConfig(
                      int intraOpThreads, int cudaDeviceId) {
     this(port, adminPort, modelDirectory, modelName, version, executionProvider, intraOpThreads, cudaDeviceId,
         true, DEFAULT_MAX_BATCH, Duration.ZERO, DEFAULT_MAX_QUEUED, 1,
-        Duration.of(defaultBatcherSpinMicros(), ChronoUnit.MICROS), false);
+        Duration.of(defaultBatcherSpinMicros(), ChronoUnit.MICROS), false, Optional.empty());
   }
 
   /**

@@ -34,11 +34,12 @@ public final class ModelModule extends AbstractModule {
 
   /**
    * ONNX Runtime allows one environment per process; this hands out that one, its native libraries
-   * loaded from the folder later starts reuse (see OnnxRuntimeLibraries).
+   * loaded from the folder later starts reuse, in the operator's
+   * GLASSBOX_MODEL_ONNXRUNTIME_DIR when set (see OnnxRuntimeLibraries).
    */
   @Provides
   @Singleton
   OrtEnvironment ortEnvironment() {
-    return OnnxRuntimeLibraries.environment();
+    return OnnxRuntimeLibraries.environment(config.onnxRuntimeDirectory());
   }
 }

@@ -26,8 +26,10 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -54,14 +56,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The folder's name is predictable, so it is used only when it is ours alone: made here with
  * mode 0700, or found a directory (not a link) owned by this process's user that neither group nor
- * others may write, in a folder (java.io.tmpdir) that others may not write or that has the sticky
- * bit, so that nobody can rename ours away and put theirs in its place; any other is refused with a
- * WARN and ONNX Runtime unpacks its own copy. A file
+ * others may write, in a folder owned by root or this process's user, so that nobody can rename ours
+ * away and put theirs in its place. That folder is java.io.tmpdir, which must also be unwritable by
+ * group and others or have the sticky bit; or the operator's {@value ModelConfig#ONNXRUNTIME_DIR_KEY},
+ * given to the model service alone (a Kubernetes emptyDir, mode 2777 without the sticky bit, which
+ * the service's user cannot chmod), which must not be a link and whose write bits are the operator's
+ * word. Any other is refused with a WARN and ONNX Runtime unpacks its own copy. A file
  * in it is loaded only when its size and CRC-32 are those of the jar's entry; one that differs
  * (a copy damaged or cut short) is copied again.
  *
- * <p>The empty {@code onnxruntime-java*} folders that ONNX Runtime left at earlier starts, before
- * this class, are deleted at start. Cached folders of other versions are not: another version on
+ * <p>The empty {@code onnxruntime-java*} folders that ONNX Runtime's own unpacking left (at starts
+ * before this class, or by any program of this user's using ONNX Runtime) in java.io.tmpdir are
+ * deleted at start. Cached folders of other versions are not: another version on
  * the machine may still load from them.
  *
  * <p>An operator who set {@code onnxruntime.native.path} keeps their folder: nothing is copied.
@@ -96,18 +102,27 @@ public final class OnnxRuntimeLibraries {
   private OnnxRuntimeLibraries() {}
 
   /**
-   * The process's ONNX Runtime environment, its libraries loaded from the reused folder (or from
-   * the operator's {@code onnxruntime.native.path}).
+   * The process's ONNX Runtime environment, its libraries loaded from the reused folder in
+   * java.io.tmpdir (or from the operator's {@code onnxruntime.native.path}).
    */
-  public static synchronized OrtEnvironment environment() {
+  public static OrtEnvironment environment() {
+    return environment(Optional.empty());
+  }
+
+  /**
+   * The process's ONNX Runtime environment, its libraries loaded from the reused folder in {@code
+   * privateFolder} (the operator's {@value ModelConfig#ONNXRUNTIME_DIR_KEY}) when given, else in
+   * java.io.tmpdir (or from the operator's {@code onnxruntime.native.path}).
+   */
+  public static synchronized OrtEnvironment environment(Optional<Path> privateFolder) {
     if (onnxRuntimeLoaded()) {
       // Too late to choose its folder, and the folder it made holds what it loaded.
       return OrtEnvironment.getEnvironment();
     }
     deleteEmptyFoldersLeftBefore();
     if (System.getProperty(NATIVE_PATH) == null) {
-      Path folder = folder();
-      if (folder != null && extract(folder, CORE)) {
+      Path folder = folder(privateFolder);
+      if (folder != null && extract(folder, privateFolder.isPresent(), CORE)) {
         System.setProperty(NATIVE_PATH, folder.toString());
         markProvidersPresent(folder);
       }
@@ -121,34 +136,35 @@ public final class OnnxRuntimeLibraries {
 
   /**
    * Puts the CUDA provider library (352 MiB on linux-x64) into the reused folder before CUDA is
-   * tried; CPU-only starts never copy it.
+   * tried; CPU-only starts never copy it. {@code privateFolder}: as {@link #environment(Optional)} was given.
    */
-  static synchronized void prepareCuda() {
-    Path folder = folder();
+  static synchronized void prepareCuda(Optional<Path> privateFolder) {
+    Path folder = folder(privateFolder);
     if (folder != null && folder.toString().equals(System.getProperty(NATIVE_PATH))
-        && extract(folder, List.of(CUDA_PROVIDER))) {
+        && extract(folder, privateFolder.isPresent(), List.of(CUDA_PROVIDER))) {
       markProvidersPresent(folder);
     }
   }
 
   /**
-   * The folder for this platform's libraries in the ONNX Runtime jar; null when it has none or
-   * cannot be read (ONNX Runtime then unpacks its own).
+   * The folder for this platform's libraries in the ONNX Runtime jar, in {@code privateFolder} when
+   * given, else in java.io.tmpdir; null when the jar has none or cannot be read (ONNX Runtime then
+   * unpacks its own).
    */
-  private static Path folder() {
+  private static Path folder(Optional<Path> privateFolder) {
     String platform = platform();
     if (platform == null || resource(platform, "onnxruntime") == null) {
       return null;
     }
     try {
-      return folder(platform);
+      return folder(platform, privateFolder.orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"))));
     } catch (UncheckedIOException e) {
       log.warn("cannot read ONNX Runtime's libraries ({}); ONNX Runtime unpacks its own", e.toString());
       return null;
     }
   }
 
-  private static Path folder(String platform) {
+  private static Path folder(String platform, Path parent) {
     CRC32 key = new CRC32();
     for (String library : List.of("onnxruntime", "onnxruntime4j_jni", SHARED_PROVIDER, CUDA_PROVIDER)) {
       URL resource = resource(platform, library);
@@ -161,7 +177,7 @@ public final class OnnxRuntimeLibraries {
       }
     }
     String version = String.valueOf(OrtEnvironment.class.getPackage().getImplementationVersion());
-    return Path.of(System.getProperty("java.io.tmpdir"),
+    return parent.resolve(
         FOLDER_PREFIX + version + "-" + platform + "-" + Long.toHexString(key.getValue()));
   }
 
@@ -214,12 +230,12 @@ public final class OnnxRuntimeLibraries {
   /**
    * Copies the {@code libraries} missing from {@code folder}, or whose copy there differs from the
    * jar's; false (ONNX Runtime then unpacks its own) when the folder cannot be written or is not
-   * ours alone.
+   * ours alone. {@code inPrivateFolder}: its parent is the operator's folder for the service alone.
    */
-  private static boolean extract(Path folder, List<String> libraries) {
+  private static boolean extract(Path folder, boolean inPrivateFolder, List<String> libraries) {
     String platform = platform();
     try {
-      if (!ownFolder(folder)) {
+      if (!ownFolder(folder, inPrivateFolder)) {
         return false;
       }
       deleteAbandonedParts(folder);
@@ -257,12 +273,15 @@ public final class OnnxRuntimeLibraries {
    * Whether {@code folder} is ours alone, made here with mode 0700 when missing: its name is
    * predictable, and a folder another user made or may write could hand us their library.
    */
-  private static boolean ownFolder(Path folder) throws IOException {
+  private static boolean ownFolder(Path folder, boolean inPrivateFolder) throws IOException {
     if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
       Files.createDirectories(folder);
       return Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS);
     }
-    Optional<String> refused = whyOthersMayReplace(folder.getParent());
+    Path parent = folder.getParent();
+    UserPrincipal self = currentUser(parent);
+    Set<UserPrincipal> owners = trustedOwners(self, parent);
+    Optional<String> refused = inPrivateFolder ? whyNotPrivate(parent, owners) : whyOthersMayReplace(parent, owners);
     if (refused.isEmpty()) {
       try {
         Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
@@ -270,29 +289,61 @@ public final class OnnxRuntimeLibraries {
       } catch (FileAlreadyExistsException e) {
         // Made before, by an earlier start or by someone else: checked below.
       }
-      refused = whyNotOurs(folder, currentUser(folder.getParent())).map(why -> why + "; delete that folder");
+      refused = whyNotOurs(folder, self).map(why -> why + "; delete that folder");
     }
     refused.ifPresent(why -> log.warn("not loading ONNX Runtime's libraries from {}: {}; ONNX Runtime unpacks its own"
-        + " into a new folder in java.io.tmpdir instead (or set -D{}=DIR to a folder of your own)",
-        folder, why, NATIVE_PATH));
+        + " into a new folder in java.io.tmpdir instead", folder, why));
     return refused.isEmpty();
   }
 
+  /** The users who may own the folder ours is made in ({@code parent}): {@code self} and root. */
+  private static Set<UserPrincipal> trustedOwners(UserPrincipal self, Path parent) throws IOException {
+    Set<UserPrincipal> owners = new HashSet<>(Set.of(self));
+    try {
+      owners.add(parent.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
+    } catch (UserPrincipalNotFoundException e) {
+      // No user named root (not Unix): only ours.
+    }
+    return Set.copyOf(owners);
+  }
+
   /**
-   * Why another user could put a folder of theirs in place of ours in {@code parent} between our
-   * check and ONNX Runtime's load: the parent may be written by group or others and lacks the sticky
-   * bit (which /tmp has, and which keeps others from renaming what is ours); empty when it cannot.
+   * Why another user could put a folder of theirs in place of ours in java.io.tmpdir ({@code parent})
+   * between our check and ONNX Runtime's load: it is owned by none of {@code owners} (its owner may
+   * rename what is in it), or group or others may write it and it lacks the sticky bit (which /tmp
+   * has, and which keeps others from renaming what is ours); empty when it cannot.
    */
-  static Optional<String> whyOthersMayReplace(Path parent) throws IOException {
+  static Optional<String> whyOthersMayReplace(Path parent, Set<UserPrincipal> owners) throws IOException {
     // Follows a link: java.io.tmpdir may be one (/tmp to /private/tmp on macOS).
-    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(parent);
+    PosixFileAttributes found = Files.readAttributes(parent, PosixFileAttributes.class);
+    Set<PosixFilePermission> permissions = found.permissions();
+    if (!owners.contains(found.owner())) {
+      return Optional.of("java.io.tmpdir " + parent + " is owned by " + found.owner().getName() + ", who could rename"
+          + " ours away and put theirs in its place, and ONNX Runtime's own folder there just as well; set "
+          + ModelConfig.ONNXRUNTIME_DIR_KEY + " to a folder given to the model service alone, owned by its user or root");
+    }
     if (!permissions.contains(PosixFilePermission.GROUP_WRITE) && !permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
       return Optional.empty();
     }
     return sticky(parent) ? Optional.empty()
         : Optional.of("java.io.tmpdir " + parent + " may be written by others (" + PosixFilePermissions.toString(permissions)
-            + ") and has no sticky bit, so another user could put a folder of theirs in its place;"
-            + " chmod +t it, or set java.io.tmpdir to a folder only the service's user may write");
+            + ") and has no sticky bit, so another user could rename ours away and put theirs in its place, and"
+            + " ONNX Runtime's own folder there just as well until java.io.tmpdir is fixed: chmod +t it, or set "
+            + ModelConfig.ONNXRUNTIME_DIR_KEY + " to a folder given to the model service alone");
+  }
+
+  /**
+   * Why the operator's {@code folder} for the model service alone cannot hold ours: it is not a
+   * directory (a link is not followed), or none of {@code owners} owns it. Its write bits are not
+   * asked: the operator declared it the service's alone (a Kubernetes emptyDir is 2777, no sticky bit).
+   */
+  static Optional<String> whyNotPrivate(Path folder, Set<UserPrincipal> owners) throws IOException {
+    PosixFileAttributes found = Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    String named = ModelConfig.ONNXRUNTIME_DIR_KEY + " " + folder;
+    return Optional.ofNullable(!found.isDirectory() ? named + " is not a directory (links are not followed)"
+        : !owners.contains(found.owner()) ? named + " is owned by " + found.owner().getName()
+            + ", not by the service's user or root"
+        : null);
   }
 
   /** Whether {@code folder} has the sticky bit (false where the file system does not tell: refused then). */
@@ -350,8 +401,8 @@ public final class OnnxRuntimeLibraries {
 
   /**
    * Deletes the empty {@code onnxruntime-java*} folders that ONNX Runtime's own unpacking left in
-   * java.io.tmpdir at earlier starts (one a start, before this class; hundreds were found on one
-   * machine), logging their count at INFO.
+   * java.io.tmpdir (one a start before this class, or left by any other program of this user's
+   * using ONNX Runtime; hundreds were found on one machine), logging their count at INFO.
    */
   private static void deleteEmptyFoldersLeftBefore() {
     if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
@@ -362,7 +413,7 @@ public final class OnnxRuntimeLibraries {
       int deleted = deleteEmptyFoldersLeft(tmp, currentUser(tmp),
           FileTime.from(Instant.now().minus(LEFT_EMPTY)), ENTRIES_READ_AT_MOST);
       if (deleted > 0) {
-        log.info("deleted {} empty {}* folders that ONNX Runtime left in {} at earlier starts",
+        log.info("deleted {} empty {}* folders left in {} by ONNX Runtime's own unpacking",
             deleted, OWN_FOLDER_PREFIX, tmp);
       }
     } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
@@ -394,8 +445,11 @@ public final class OnnxRuntimeLibraries {
     return deleted;
   }
 
-  /** Whether {@code entry} was a folder as {@link #deleteEmptyFoldersLeft} deletes, and deleted now. */
-  private static boolean emptyFolderLeft(Path entry, UserPrincipal self, FileTime before) throws IOException {
+  /**
+   * Whether {@code entry} was a folder as {@link #deleteEmptyFoldersLeft} deletes, and deleted now;
+   * false when it cannot be read or deleted.
+   */
+  private static boolean emptyFolderLeft(Path entry, UserPrincipal self, FileTime before) {
     try {
       PosixFileAttributes found = Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!found.isDirectory() || !found.owner().equals(self) || found.lastModifiedTime().compareTo(before) >= 0) {
@@ -405,6 +459,10 @@ public final class OnnxRuntimeLibraries {
       Files.delete(entry);
       return true;
     } catch (NoSuchFileException | DirectoryNotEmptyException e) {
+      return false;
+    } catch (IOException e) {
+      // EPERM, EBUSY, EROFS on this one: the others may still go.
+      log.debug("cannot delete {}: {}", entry, e.toString());
       return false;
     }
   }

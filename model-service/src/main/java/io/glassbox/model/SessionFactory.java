@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,8 @@ public final class SessionFactory {
   private final boolean threadSpinning;
   private final int cudaDeviceId;
   private final Path gpuDeviceNode;
+  /** Where the CUDA provider library is kept for later starts (see OnnxRuntimeLibraries). */
+  private final Optional<Path> onnxRuntimeDirectory;
   private volatile boolean cudaFailedBefore;
 
   @Inject
@@ -47,6 +50,7 @@ public final class SessionFactory {
     this.threadSpinning = config.threadSpinning();
     this.cudaDeviceId = config.cudaDeviceId();
     this.gpuDeviceNode = requireNonNull(gpuDeviceNode, "gpuDeviceNode");
+    this.onnxRuntimeDirectory = config.onnxRuntimeDirectory();
   }
 
   /** Opens {@code modelFile}; throws what ONNX Runtime throws when the model cannot be loaded. */
@@ -120,7 +124,7 @@ public final class SessionFactory {
   private OrtSession cudaSession(ModelSource source) throws OrtException, CudaUnavailableException {
     try (OrtSession.SessionOptions options = baseOptions()) {
       try {
-        OnnxRuntimeLibraries.prepareCuda();
+        OnnxRuntimeLibraries.prepareCuda(onnxRuntimeDirectory);
         options.addCUDA(cudaDeviceId);
       } catch (OrtException e) {
         throw new CudaUnavailableException(e);

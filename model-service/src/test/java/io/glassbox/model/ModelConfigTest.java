@@ -85,6 +85,15 @@ class ModelConfigTest {
   }
 
   @Test
+  void load_onnxRuntimeDirectory_isTheNamedFolderMadeAbsolute_andNoneUnlessSet() {
+    assertEquals(Optional.of(Path.of("/tmp")),
+        ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", "/tmp"))).onnxRuntimeDirectory());
+    assertEquals(Optional.of(Path.of("libraries").toAbsolutePath()),
+        ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", "libraries"))).onnxRuntimeDirectory());
+    assertEquals(Optional.empty(), ModelConfig.load(ConfigSource.of(Map.of())).onnxRuntimeDirectory());
+  }
+
+  @Test
   void load_batcherSpin_isOffWhenAskedAndOtherwiseSetByTheProcessors() {
     assertEquals(Duration.ZERO,
         ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_BATCHER_SPIN_US", "0"))).batcherSpin());

@@ -2,6 +2,7 @@ package io.glassbox.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtEnvironment;
@@ -9,6 +10,7 @@ import io.glassbox.server.GrpcServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -22,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -140,6 +143,58 @@ class OnnxRuntimeFoldersTest {
 
     assertEquals(List.of(), entries(tmp, OnnxRuntimeLibraries.FOLDER_PREFIX + "*"));
     assertTrue(read(log).contains("WARN") && read(log).contains("no sticky bit"), () -> read(log));
+    // ONNX Runtime's own folder is made in the same java.io.tmpdir: the WARN does not call it safe.
+    assertTrue(read(log).contains("ONNX Runtime's own folder there just as well until java.io.tmpdir is fixed"),
+        () -> read(log));
+  }
+
+  /**
+   * A Kubernetes emptyDir is 2777 without the sticky bit; named as the folder given to the model
+   * service alone, ours is made and reused in it, and nothing stays in java.io.tmpdir.
+   */
+  @Test
+  void start_twice_withAPrivateFolderOthersMayWrite_usesAndReusesAFolderInIt() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path emptyDir = folderWithMode("emptyDir", "rwxrwxrwx");
+
+    Path firstLog = run("privateFirst", tmp, ServingToy.EXIT, emptyDir);
+    Path libraries = onlyLibraryFolder(emptyDir);
+    BasicFileAttributes first = Files.readAttributes(libraries.resolve(LIBRARY), BasicFileAttributes.class);
+    Path secondLog = run("privateSecond", tmp, ServingToy.EXIT, emptyDir);
+
+    assertEquals(libraries, onlyLibraryFolder(emptyDir));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(libraries)));
+    BasicFileAttributes second = Files.readAttributes(libraries.resolve(LIBRARY), BasicFileAttributes.class);
+    assertEquals(first.fileKey(), second.fileKey(), "the second start wrote " + LIBRARY + " again");
+    assertNoOnnxRuntimeFolder(tmp, firstLog, secondLog);
+    assertEquals(List.of(), entries(tmp, OnnxRuntimeLibraries.FOLDER_PREFIX + "*"));
+    assertFalse(read(firstLog).contains("WARN") || read(secondLog).contains("WARN"), () -> read(firstLog) + read(secondLog));
+  }
+
+  /** The folder given to the service alone: any write bits, but a directory (no link) that its user or root owns. */
+  @Test
+  void privateFolder_mustBeADirectoryNotALink_ownedByTheServicesUserOrRoot() throws Exception {
+    Path emptyDir = folderWithMode("emptyDir", "rwxrwxrwx");
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), emptyDir);
+    UserPrincipal owner = Files.getOwner(emptyDir);
+    UserPrincipal nobody = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyNotPrivate(emptyDir, Set.of(owner, nobody)));
+    assertTrue(OnnxRuntimeLibraries.whyNotPrivate(link, Set.of(owner)).orElseThrow().contains("is not a directory"));
+    assertTrue(OnnxRuntimeLibraries.whyNotPrivate(emptyDir, Set.of(nobody)).orElseThrow()
+        .contains("is owned by " + owner.getName()));
+  }
+
+  /** The owner of java.io.tmpdir may rename what is in it, whatever its mode: it must be root or the service's user. */
+  @Test
+  void tmpdirOwnedBySomeoneElse_isRefused() throws Exception {
+    Path readable = folderWithMode("readable", "rwxr-xr-x");
+    UserPrincipal owner = Files.getOwner(readable);
+    UserPrincipal nobody = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+
+    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(readable, Set.of(nobody)).orElseThrow()
+        .contains("is owned by " + owner.getName()));
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(readable, Set.of(nobody, owner)));
   }
 
   /** A folder in a tmpdir that others may write but without the sticky bit could be renamed away and replaced. */
@@ -148,8 +203,8 @@ class OnnxRuntimeFoldersTest {
     Path open = folderWithMode("open", "rwxrwxrwx");
     Path groupWritable = folderWithMode("group", "rwxrwx---");
 
-    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(open).orElseThrow().contains("no sticky bit"));
-    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(groupWritable).orElseThrow().contains("rwxrwx---"));
+    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(open, owners(open)).orElseThrow().contains("no sticky bit"));
+    assertTrue(OnnxRuntimeLibraries.whyOthersMayReplace(groupWritable, owners(open)).orElseThrow().contains("rwxrwx---"));
   }
 
   @Test
@@ -161,9 +216,14 @@ class OnnxRuntimeFoldersTest {
     Process chmod = new ProcessBuilder("chmod", "1777", sticky.toString()).inheritIO().start();
     assertEquals(0, chmod.waitFor());
 
-    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(ours));
-    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(readable));
-    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(sticky));
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(ours, owners(ours)));
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(readable, owners(ours)));
+    assertEquals(Optional.empty(), OnnxRuntimeLibraries.whyOthersMayReplace(sticky, owners(ours)));
+  }
+
+  /** The owners a folder in {@code folder} may have: its owner (the test's user) alone. */
+  private static Set<UserPrincipal> owners(Path folder) throws IOException {
+    return Set.of(Files.getOwner(folder));
   }
 
   /** A new folder {@code name} in {@link #tmp} with the permissions {@code mode} (as ls shows them), whatever the umask. */
@@ -184,7 +244,8 @@ class OnnxRuntimeFoldersTest {
     Path log = run("sweeping", tmp, ServingToy.EXIT);
 
     assertEquals(List.of(full), entries(tmp, "onnxruntime-java*"), () -> read(log));
-    assertTrue(read(log).contains("deleted 1 empty onnxruntime-java* folders"), () -> read(log));
+    assertTrue(read(log).contains("deleted 1 empty onnxruntime-java* folders left in " + tmp
+        + " by ONNX Runtime's own unpacking"), () -> read(log));
   }
 
   /** Only empty folders of ONNX Runtime's own, the service user's and no links, are deleted. */
@@ -207,6 +268,31 @@ class OnnxRuntimeFoldersTest {
 
     assertEquals(List.of(full, file, link, other), entries(tmp, "*"));
     assertTrue(Files.isDirectory(elsewhere), "the folder a link pointed to was deleted");
+  }
+
+  /**
+   * An entry that cannot be read or deleted (here: its path is longer than the system allows, as
+   * EPERM, EBUSY or EROFS would be for another) is passed over; the sweep goes on with the others.
+   */
+  @Test
+  void emptyFoldersLeft_anEntryThatCannotBeDeleted_isPassedOver() throws Exception {
+    Path deep = tmp;
+    while (deep.toString().length() < 3900) {
+      deep = Files.createDirectory(deep.resolve("d".repeat(200)));
+    }
+    Path emptyOne = Files.createDirectory(deep.resolve("onnxruntime-java1"));
+    // Made from inside `deep`: its whole path is past PATH_MAX (4096), so no call by path reaches it.
+    String tooLong = "onnxruntime-java" + "x".repeat(230);
+    assertEquals(0, new ProcessBuilder("mkdir", tooLong).directory(deep.toFile()).inheritIO().start().waitFor());
+    try {
+      FileTime anyAge = FileTime.from(Instant.now().plus(Duration.ofDays(1)));
+
+      assertEquals(1, OnnxRuntimeLibraries.deleteEmptyFoldersLeft(deep, Files.getOwner(deep), anyAge, 100));
+
+      assertFalse(Files.exists(emptyOne, LinkOption.NOFOLLOW_LINKS), "the folder after the failing one was kept");
+    } finally {
+      assertEquals(0, new ProcessBuilder("rmdir", tooLong).directory(deep.toFile()).inheritIO().start().waitFor());
+    }
   }
 
   @Test
@@ -296,11 +382,23 @@ class OnnxRuntimeFoldersTest {
 
   /** Runs the service's JVM until it ended and its log, which says it served. */
   private Path run(String name, Path javaTmp, String ending, String... moreFlags) throws Exception {
+    return run(name, javaTmp, ending, List.of(moreFlags), List.of());
+  }
+
+  /** {@link #run(String, Path, String, String...)} with {@code privateFolder} as {@value ModelConfig#ONNXRUNTIME_DIR_KEY}. */
+  private Path run(String name, Path javaTmp, String ending, Path privateFolder) throws Exception {
+    return run(name, javaTmp, ending, List.of(), List.of(privateFolder.toString()));
+  }
+
+  private Path run(String name, Path javaTmp, String ending, List<String> moreFlags, List<String> privateFolder)
+      throws Exception {
     List<String> flags = withTmp(javaTmp);
-    flags.addAll(List.of(moreFlags));
+    flags.addAll(moreFlags);
     Path logFolder = Files.createDirectories(logs.resolve(name));
+    List<String> args = new ArrayList<>(List.of(modelDirectory.toString(), ending));
+    args.addAll(privateFolder);
     Map<String, String> results =
-        ServiceJvm.run(logFolder, flags, ServingToy.class, 1, modelDirectory.toString(), ending);
+        ServiceJvm.run(logFolder, flags, ServingToy.class, 1, args.toArray(String[]::new));
     assertEquals("v1", results.get("serving"));
     return logFolder.resolve(ServingToy.class.getSimpleName() + ".log");
   }
@@ -343,9 +441,9 @@ class OnnxRuntimeFoldersTest {
   }
 
   /**
-   * The model service as ModelMain starts it, serving toy v1; arguments: the model directory and
+   * The model service as ModelMain starts it, serving toy v1; arguments: the model directory,
    * how the JVM ends, {@link #EXIT} (shutdown hooks and deletions at exit run) or {@link #HALT}
-   * (none run, as when the process is killed).
+   * (none run, as when the process is killed), and optionally its {@value ModelConfig#ONNXRUNTIME_DIR_KEY}.
    */
   static final class ServingToy {
     static final String EXIT = "exit";
@@ -354,7 +452,8 @@ class OnnxRuntimeFoldersTest {
     private ServingToy() {}
 
     public static void main(String[] args) {
-      GrpcServer server = ToyModelMain.start(Path.of(args[0]), "v1");
+      GrpcServer server = ToyModelMain.start(Path.of(args[0]), "v1",
+          args.length > 2 ? Map.of(ModelConfig.ONNXRUNTIME_DIR_KEY, args[2]) : Map.of());
       ServiceJvm.result("serving", "v1");
       if (args[1].equals(HALT)) {
         System.out.flush();

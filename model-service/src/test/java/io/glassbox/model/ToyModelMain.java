@@ -20,8 +20,14 @@ final class ToyModelMain {
 
   /** Started with toy version {@code version} under {@code modelDirectory}; close it when done. */
   static GrpcServer start(Path modelDirectory, String version) {
+    return start(modelDirectory, version, Map.of());
+  }
+
+  /** {@link #start(Path, String)} with {@code moreSettings} too. */
+  static GrpcServer start(Path modelDirectory, String version, Map<String, String> moreSettings) {
     Map<String, String> settings = new HashMap<>(settings(modelDirectory));
     settings.put(ModelConfig.VERSION_KEY, version);
+    settings.putAll(moreSettings);
     return ModelMain.start(ConfigSource.of(settings));
   }
 
