@@ -67,6 +67,10 @@ CALLS = {
 CLIENT_SERVICES = [s for s, deps in CALLS.items() if deps]
 PUBLIC_SERVICE = "gateway"
 GPU_SERVICE = "model-service"
+# The model-service's folder for ONNX Runtime's libraries, given to it alone: an emptyDir is 2777
+# without the sticky bit, so without it the folder is refused in java.io.tmpdir and every start
+# unpacks a copy of its own into the emptyDir (model-service README, native libraries).
+ONNXRUNTIME_DIR_KEY = "GLASSBOX_MODEL_ONNXRUNTIME_DIR"
 GPU_COMPOSE = "docker-compose.gpu.yml"
 REDIS = ("redis", 6379)
 COMPONENTS = ("gpu", "redis", "network-policy", "tls", "service-monitor", "autoscaling")
@@ -909,6 +913,12 @@ def check_kubernetes(docs, r, variant, measured, retargeted=None):
             check_tmp_room(where, name, env, gpu, quantity(empty_dir["sizeLimit"]) if "sizeLimit" in empty_dir else None,
                            "past its sizeLimit the kubelet evicts the pod"
                            + (", and the in-memory store with it" if name == FEATURE_SERVICE else ""), r)
+            if name == GPU_SERVICE:
+                mount = tmp_mounts[0]["mountPath"]
+                r.check(env.get(ONNXRUNTIME_DIR_KEY) == mount,
+                        f"{where}: {ONNXRUNTIME_DIR_KEY} must be {mount}, the emptyDir it mounts (2777 without the sticky"
+                        f" bit: unnamed, ONNX Runtime's folder is refused there and every start, a crashed one too, leaves"
+                        f" a copy of its own in it), got {env.get(ONNXRUNTIME_DIR_KEY)!r}")
         check_ephemeral_storage(where, c, pod, r)
         # Drain.
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
@@ -1441,6 +1451,12 @@ def self_test(rendered, measured, r):
          lambda d: find(d, "Service", "gateway")["spec"].update(type="LoadBalancer")),
         (base, "the explain-service without its client key", "explain-service: GLASSBOX_CLIENT_KEY_FILE must be a file of the Secret",
          lambda d: without_env(d, "explain-service", "GLASSBOX_CLIENT_KEY_FILE")),
+        (base, "the model-service's ONNX Runtime folder not named as its /tmp emptyDir",
+         f"model-service: {ONNXRUNTIME_DIR_KEY} must be /tmp, the emptyDir it mounts",
+         lambda d: without_env(d, "model-service", ONNXRUNTIME_DIR_KEY)),
+        (("gpu",), "the GPU model-service's ONNX Runtime folder elsewhere than its /tmp emptyDir",
+         f"model-service: {ONNXRUNTIME_DIR_KEY} must be /tmp, the emptyDir it mounts",
+         lambda d: set_env(d, "model-service", ONNXRUNTIME_DIR_KEY, "/var/tmp")),
         (secured, "the model-service's policy gone", "gateway -> model-service:50053 (grpc) must be allowed",
          lambda d: d.remove(find(d, "NetworkPolicy", "model-service"))),
         (secured, "Redis open to every source", "outside -> redis:6379 (redis) must be denied",
