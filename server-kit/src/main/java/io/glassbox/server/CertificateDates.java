@@ -4,11 +4,14 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The validity of the certificate a service presents (its server certificate, and under mutual TLS
@@ -38,19 +41,22 @@ final class CertificateDates {
   private CertificateDates() {}
 
   /**
-   * Refuses {@code certificate}, the first of {@code file} (setting {@code key}), when it has
-   * expired or is not yet valid at {@code now}: every peer would refuse it.
+   * Refuses the chain {@code chain} of {@code file} (setting {@code key}) when a certificate of it
+   * whose dates peers check ({@link #checked}) has expired or is not yet valid at {@code now}: every
+   * peer would refuse it.
    */
-  static void requireValid(String key, Path file, X509Certificate certificate, Instant now) {
-    Instant notBefore = certificate.getNotBefore().toInstant();
-    if (expired(certificate, now)) {
-      throw new ConfigException(expiredAt(key, file, certificate) + ": every handshake with it would fail. "
-          + capitalized(RENEW));
+  static void requireValid(String key, Path file, List<X509Certificate> chain, Instant now) {
+    X509Certificate first = firstToExpire(chain);
+    if (expired(first, now)) {
+      throw new ConfigException(expiredAt(key, file, chain, first) + ": every handshake with it would fail. "
+          + capitalized(renewal(file, chain, first)));
     }
+    X509Certificate last = lastToStart(chain);
+    Instant notBefore = last.getNotBefore().toInstant();
     if (now.plus(CLOCK_SKEW).isBefore(notBefore)) {
-      throw new ConfigException(key + "=" + file + " holds a certificate (" + subject(certificate)
-          + ") that is not valid until " + notBefore + " (notBefore): every handshake with it would fail until then."
-          + " Check this machine's clock, or " + RENEW);
+      throw new ConfigException(key + "=" + file + " holds " + named(chain, last) + " that is not valid until "
+          + notBefore + " (notBefore): every handshake with it would fail until then. Check this machine's clock, or "
+          + renewal(file, chain, last));
     }
   }
 
@@ -65,58 +71,128 @@ final class CertificateDates {
   }
 
   /**
-   * Why a service whose {@code certificate} (of {@code file}, setting {@code key}) expired while it
+   * The certificate of a served {@code chain} (its own first) that expires first among those whose
+   * dates peers check: from then on every handshake fails, whichever it is (an intermediate that
+   * expires before the leaf does too).
+   */
+  static X509Certificate firstToExpire(List<X509Certificate> chain) {
+    return checked(chain).stream().min(Comparator.comparing(CertificateDates::notAfter)).orElseThrow();
+  }
+
+  /** The certificate of a served {@code chain} that becomes valid last among those whose dates peers check. */
+  static X509Certificate lastToStart(List<X509Certificate> chain) {
+    return checked(chain).stream().max(Comparator.comparing(certificate -> certificate.getNotBefore().toInstant()))
+        .orElseThrow();
+  }
+
+  /**
+   * The certificates of a served {@code chain} whose dates peers check: its own (the first), and
+   * every other but a root that signs itself. A client checks the dates of the root it trusts, its
+   * own copy, not of one the server sends along (the JDK's PKIX checks not even its own: a root is a
+   * trust anchor); the roots' dates are the CA file's ({@code certificate="ca"}).
+   */
+  private static List<X509Certificate> checked(List<X509Certificate> chain) {
+    return IntStream.range(0, chain.size()).filter(i -> i == 0 || !signsItself(chain.get(i)))
+        .mapToObj(chain::get).toList();
+  }
+
+  private static boolean signsItself(X509Certificate certificate) {
+    if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+      return false;
+    }
+    try {
+      certificate.verify(certificate.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException notItself) {
+      return false;
+    }
+  }
+
+  /**
+   * Why a service whose served {@code chain} (of {@code file}, setting {@code key}) expired while it
    * ran is not ready: one line, for its log and its {@code /ready}.
    */
-  static String expiredWhileServing(String key, Path file, X509Certificate certificate) {
-    return expiredAt(key, file, certificate) + " while this service ran: every handshake with it fails, so the"
-        + " service reports NOT_SERVING (alive: a restart would refuse to start). " + capitalized(RENEW);
+  static String expiredWhileServing(String key, Path file, List<X509Certificate> chain) {
+    X509Certificate first = firstToExpire(chain);
+    return expiredAt(key, file, chain, first) + " while this service ran: every handshake with it fails, so the"
+        + " service reports NOT_SERVING (alive: a restart would refuse to start). "
+        + capitalized(renewal(file, chain, first));
   }
 
-  private static String expiredAt(String key, Path file, X509Certificate certificate) {
-    return key + "=" + file + " holds a certificate (" + subject(certificate) + ") that expired at "
-        + notAfter(certificate) + " (notAfter)";
+  private static String expiredAt(String key, Path file, List<X509Certificate> chain, X509Certificate certificate) {
+    return key + "=" + file + " holds " + named(chain, certificate) + " that expired at " + notAfter(certificate)
+        + " (notAfter)";
   }
 
-  /** The warning for {@code certificate} of {@code file} when it expires within {@link #WARN_WITHIN} of {@code now}. */
-  static Optional<String> expiryWarning(String key, Path file, X509Certificate certificate, Instant now) {
-    Instant notBefore = certificate.getNotBefore().toInstant();
-    if (now.isBefore(notBefore)) {
-      return Optional.of(key + "=" + file + " holds a certificate (" + subject(certificate) + ") that is not valid"
-          + " until " + notBefore + " (notBefore), " + Duration.between(now, notBefore).toSeconds() + " s ahead of this"
-          + " machine's clock: peers whose clocks are behind it refuse it until then. Check the clocks (NTP)");
+  /**
+   * {@code certificate} of {@code chain} in words: "a certificate (CN=srv)" for the chain's own, and
+   * for another its place and whose issuer it is, so the operator replaces the right one.
+   */
+  private static String named(List<X509Certificate> chain, X509Certificate certificate) {
+    int index = chain.indexOf(certificate);
+    if (index == 0) {
+      return "a certificate (" + subject(certificate) + ")";
     }
-    Instant notAfter = certificate.getNotAfter().toInstant();
+    return "a CA certificate (" + subject(certificate) + ", certificate " + (index + 1) + " of " + chain.size()
+        + " in the file, the issuer of " + subject(chain.get(index - 1)) + ")";
+  }
+
+  /** How to replace {@code certificate} of {@code chain}, in {@code file}. */
+  private static String renewal(Path file, List<X509Certificate> chain, X509Certificate certificate) {
+    if (chain.indexOf(certificate) == 0) {
+      return RENEW;
+    }
+    return "put a valid certificate of " + subject(certificate) + " from its issuer in its place in " + file
+        + " (then restart the service), or set " + TlsSettings.CERT_KEY + " and " + TlsSettings.KEY_KEY
+        + " to a valid pair";
+  }
+
+  /**
+   * The warning for the served {@code chain} of {@code file} when a certificate of it whose dates
+   * peers check expires within {@link #WARN_WITHIN} of {@code now}, or is not valid yet.
+   */
+  static Optional<String> expiryWarning(String key, Path file, List<X509Certificate> chain, Instant now) {
+    X509Certificate last = lastToStart(chain);
+    Instant notBefore = last.getNotBefore().toInstant();
+    if (now.isBefore(notBefore)) {
+      return Optional.of(key + "=" + file + " holds " + named(chain, last) + " that is not valid until " + notBefore
+          + " (notBefore), " + Duration.between(now, notBefore).toSeconds() + " s ahead of this machine's clock:"
+          + " peers whose clocks are behind it refuse it until then. Check the clocks (NTP)");
+    }
+    X509Certificate first = firstToExpire(chain);
+    Instant notAfter = notAfter(first);
     if (notAfter.isAfter(now.plus(WARN_WITHIN))) {
       return Optional.empty();
     }
     long days = Duration.between(now, notAfter).toDays();
-    return Optional.of(key + "=" + file + " holds a certificate (" + subject(certificate) + ") that expires at "
-        + notAfter + " (notAfter), in " + days + (days == 1 ? " day" : " days") + ", within "
-        + WARN_WITHIN.toDays() + ": then every handshake with it fails. " + capitalized(RENEW) + " before then");
+    return Optional.of(key + "=" + file + " holds " + named(chain, first) + " that expires at " + notAfter
+        + " (notAfter), in " + days + (days == 1 ? " day" : " days") + ", within " + WARN_WITHIN.toDays()
+        + ": then every handshake with it fails. " + capitalized(renewal(file, chain, first)) + " before then");
   }
 
   /**
-   * Registers the gauge of when the certificates of {@code tls} expire: {@code certificate="server"},
-   * the certificate file's first (also the client certificate under mutual TLS), and {@code
-   * certificate="ca"}, the last of the CA file's to expire (trust in the file ends with it; during a
-   * CA rotation the file holds two). Nothing without the files.
+   * Registers the gauge of when the certificates a service uses expire: {@code certificate="server"},
+   * the first to expire of {@code served}, the chain it serves ({@link #firstToExpire}; also its
+   * client certificate under mutual TLS), and {@code certificate="ca"}, the last of {@code caFile}'s
+   * to expire (trust in the file ends with it; during a CA rotation the file holds two). Nothing
+   * without either.
    */
-  static void registerMetrics(PrometheusRegistry registry, TlsSettings tls) {
-    Optional<Instant> served = tls.certFile()
-        .map(file -> notAfter(PemFiles.certificates(TlsSettings.CERT_KEY, file).get(0)));
-    Optional<Instant> trusted = tls.caFile()
+  static void registerMetrics(PrometheusRegistry registry, Optional<List<X509Certificate>> served,
+      Optional<Path> caFile) {
+    Optional<Instant> servedExpiry = served.map(chain -> notAfter(firstToExpire(chain)));
+    Optional<Instant> trusted = caFile
         .map(file -> PemFiles.certificates(TlsSettings.CA_KEY, file).stream().map(CertificateDates::notAfter)
             .max(Comparator.naturalOrder()).orElseThrow());
-    if (served.isEmpty() && trusted.isEmpty()) {
+    if (servedExpiry.isEmpty() && trusted.isEmpty()) {
       return;
     }
     GaugeWithCallback.builder().name(EXPIRY_GAUGE).unit(Unit.SECONDS)
-        .help("When this service's TLS certificate (certificate=server: the one it serves, and presents to others"
-            + " under mutual TLS) and its CA file (certificate=ca: the last of its CAs) expire, since the Unix epoch")
+        .help("When this service's TLS certificate (certificate=server: the first of the chain it serves, and presents"
+            + " to others under mutual TLS, to expire) and its CA file (certificate=ca: the last of its CAs) expire,"
+            + " since the Unix epoch")
         .labelNames("certificate")
         .callback(gauge -> {
-          served.ifPresent(notAfter -> gauge.call(notAfter.getEpochSecond(), "server"));
+          servedExpiry.ifPresent(notAfter -> gauge.call(notAfter.getEpochSecond(), "server"));
           trusted.ifPresent(notAfter -> gauge.call(notAfter.getEpochSecond(), "ca"));
         })
         .register(registry);

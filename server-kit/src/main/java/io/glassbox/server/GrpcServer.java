@@ -192,14 +192,21 @@ public final class GrpcServer implements AutoCloseable {
    * handshake fails from now on, so the overall status and each service's go NOT_SERVING, and
    * {@code /ready} and {@code /started} answer 503 with {@code reason}, for as long as the process
    * runs, whatever {@link #setServing} and {@link #setServicesAvailable} say later. {@code /live}
-   * stays 200: a restart would only refuse to start. Logged once, at ERROR.
+   * stays 200: a restart would only refuse to start. Logged once, at ERROR; at INFO when it lands
+   * while the server drains, which is NOT_SERVING already and on its way out.
    */
   private void certificateExpired(String reason) {
+    boolean wasDraining;
     synchronized (statusLock) {
       certificateExpired = Optional.of(reason);
+      wasDraining = draining;
       publishStatus();
     }
-    log.error("{}: {}", name, reason);
+    if (wasDraining) {
+      log.info("{} (draining): {}", name, reason);
+    } else {
+      log.error("{}: {}", name, reason);
+    }
   }
 
   /** Publishes the status the reasons compose; returns the overall one (nothing changes while draining). */
@@ -431,24 +438,30 @@ public final class GrpcServer implements AutoCloseable {
       installJulBridge();
       settings.apiKeys().registerMetrics(metrics.registry(), "glassbox_api_keys");
       clientKey.ifPresent(key -> key.registerMetrics(metrics.registry(), "glassbox_client_key"));
-      CertificateDates.registerMetrics(metrics.registry(), settings.tls());
       // Executors go last, after everything registered by the service has closed.
       List<AutoCloseable> executors = new ArrayList<>();
       Server server = null;
       Optional<Server> adminServer = Optional.empty();
       Optional<MetricsPort> metricsServer = Optional.empty();
       List<Runnable> stopWatching = new ArrayList<>();
+      Optional<String> expiryWarning = Optional.empty();
+      Optional<ServedCertificateExpiry> certificateExpiry = Optional.empty();
       // Everything from the first event loop on is inside: the main server's event loops hold
       // files from the moment they are built, and building the admin server can still fail.
       try {
-        ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry());
+        // Read once: gRPC serves these bytes, and the gauge and the watch follow the dates of the
+        // same chain. An in-process server serves no certificate.
+        Optional<ServedCertificateFile> served = transport.certificateFile().map(ServedCertificateFile::read);
+        CertificateDates.registerMetrics(metrics.registry(), served.map(ServedCertificateFile::chain),
+            settings.tls().caFile());
+        ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry(), served);
         Counter admissionRefusals = AdmissionInterceptor.refusalCounter(metrics.registry());
         configure(main, services, Role.CLIENT, admissionRefusals);
         main.addService(health.getHealthService());
         addReflection(main);
         Optional<ServerBuilder<?>> admin = Optional.empty();
         if (!adminServices.isEmpty()) {
-          ServerBuilder<?> adminBuilder = transport.admin(adminPort, executors);
+          ServerBuilder<?> adminBuilder = transport.admin(adminPort, executors, served);
           configure(adminBuilder, adminServices, Role.ADMIN, admissionRefusals);
           addReflection(adminBuilder);
           admin = Optional.of(adminBuilder);
@@ -466,6 +479,10 @@ public final class GrpcServer implements AutoCloseable {
         // The key files are read again while the server runs, each by one thread.
         stopWatching.add(settings.apiKeys().watch(name + "-api-keys"));
         clientKey.ifPresent(key -> stopWatching.add(key.watch(name + "-client-key")));
+        expiryWarning = served.flatMap(file -> CertificateDates.expiryWarning(TlsSettings.CERT_KEY, file.file(),
+            file.chain(), Instant.now()));
+        certificateExpiry = served.map(file -> ServedCertificateExpiry.of(file, certificateClock,
+            certificateTimer.orElseGet(() -> certificateTimer(executors))));
       } catch (IOException | RuntimeException e) {
         // Whatever failed, nothing built here outlives it: a port left bound refuses the next
         // start, and event loops left open keep their files.
@@ -485,8 +502,6 @@ public final class GrpcServer implements AutoCloseable {
       }
       closeAfterDrain.addAll(0, executors);
       stopWatching.forEach(stop -> closeAfterDrain.add(stop::run));
-      Optional<ServedCertificateExpiry> certificateExpiry = settings.tls().certFile().map(file ->
-          ServedCertificateExpiry.of(file, certificateClock, certificateTimer.orElseGet(this::certificateTimer)));
       certificateExpiry.ifPresent(closeAfterDrain::add);
       GrpcServer started = new GrpcServer(this, server, adminServer, metricsServer);
       started.setServing(false);
@@ -497,17 +512,20 @@ public final class GrpcServer implements AutoCloseable {
           settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys", build);
       plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
       settings.tls().chainWarning().ifPresent(warning -> log.warn("{}: {}", name, warning));
-      settings.tls().expiryWarning(Instant.now()).ifPresent(warning -> log.warn("{}: {}", name, warning));
+      expiryWarning.ifPresent(warning -> log.warn("{}: {}", name, warning));
       certificateExpiry.ifPresent(expiry -> expiry.start(started::certificateExpired));
       return started;
     }
 
-    /** One thread of this server's that waits for its certificate's notAfter; stopped after the drain. */
-    private ServedCertificateExpiry.Timer certificateTimer() {
+    /**
+     * One thread of this server's that waits for its certificate's notAfter; stopped with {@code
+     * executors} (after the drain, or when the start fails).
+     */
+    private ServedCertificateExpiry.Timer certificateTimer(List<AutoCloseable> executors) {
       ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new ThreadFactoryBuilder()
           .setNameFormat(name + "-certificate-expiry").setDaemon(true).build());
       executor.setRemoveOnCancelPolicy(true);
-      closeAfterDrain.add(executor::shutdownNow);
+      executors.add(executor::shutdownNow);
       return (task, delay) -> executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -648,12 +666,17 @@ public final class GrpcServer implements AutoCloseable {
      * {@code nonBlocking}: calls run on the transport's threads (see {@link Builder#nonBlockingHandlers});
      * its transport's metrics go to {@code registry}.
      */
-    ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry);
+    ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry,
+        Optional<ServedCertificateFile> served);
 
-    ServerBuilder<?> admin(int port, List<AutoCloseable> resources);
+    /** The admin server; {@code served}: the certificate file both servers serve, read once. */
+    ServerBuilder<?> admin(int port, List<AutoCloseable> resources, Optional<ServedCertificateFile> served);
 
     /** The main server's port as asked for (0: a free one), or -1 in-process. */
     int port();
+
+    /** The certificate file the servers serve; none in-process, where nothing is encrypted. */
+    Optional<Path> certificateFile();
   }
 
   private record InProcessTransport(String inProcessName) implements Transport {
@@ -663,12 +686,18 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     @Override
-    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
+    public Optional<Path> certificateFile() {
+      return Optional.empty();
+    }
+
+    @Override
+    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry,
+        Optional<ServedCertificateFile> served) {
       return InProcessServerBuilder.forName(inProcessName).directExecutor();
     }
 
     @Override
-    public ServerBuilder<?> admin(int port, List<AutoCloseable> resources) {
+    public ServerBuilder<?> admin(int port, List<AutoCloseable> resources, Optional<ServedCertificateFile> served) {
       return InProcessServerBuilder.forName(inProcessName + "-admin").directExecutor();
     }
   }
@@ -681,7 +710,13 @@ public final class GrpcServer implements AutoCloseable {
   private record TcpTransport(String name, int port, ServerSettings settings, List<ConnectionCap> caps,
       RefusedClientCertificates refusals) implements Transport {
     @Override
-    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry) {
+    public Optional<Path> certificateFile() {
+      return settings.tls().certFile();
+    }
+
+    @Override
+    public ServerBuilder<?> main(List<AutoCloseable> resources, boolean nonBlocking, PrometheusRegistry registry,
+        Optional<ServedCertificateFile> served) {
       ConnectionCap cap = new ConnectionCap(name, Role.CLIENT, settings.connections());
       caps.add(cap);
       ConnectionCap.registerMetrics(registry, caps);
@@ -689,18 +724,19 @@ public final class GrpcServer implements AutoCloseable {
         refusals.register(registry);
       }
       NettyServerBuilder main = netty(ServerSettings.BIND_ADDRESS_KEY, settings.bindAddress(), port, cap,
-          Runtime.getRuntime().availableProcessors(), resources);
+          Runtime.getRuntime().availableProcessors(), resources, served);
       return nonBlocking ? main.directExecutor() : withPool(main, name, resources);
     }
 
     @Override
-    public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources) {
+    public ServerBuilder<?> admin(int adminPort, List<AutoCloseable> resources,
+        Optional<ServedCertificateFile> served) {
       String adminName = adminName(name);
       ConnectionCap cap = new ConnectionCap(adminName, Role.ADMIN, settings.connections());
       caps.add(cap);
       // An operator's occasional call: one event-loop thread is plenty.
       return withPool(netty(ServerSettings.ADMIN_BIND_ADDRESS_KEY, settings.adminBindAddress(), adminPort, cap, 1,
-          resources), adminName, resources);
+          resources, served), adminName, resources);
     }
 
     private ServerBuilder<?> withPool(NettyServerBuilder builder, String serverName, List<AutoCloseable> resources) {
@@ -710,12 +746,12 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     private NettyServerBuilder netty(String key, String address, int listenPort, ConnectionCap cap,
-        int eventLoopThreads, List<AutoCloseable> resources) {
+        int eventLoopThreads, List<AutoCloseable> resources, Optional<ServedCertificateFile> served) {
       InetSocketAddress socket = new InetSocketAddress(settings.resolve(key, address, cap.server()), listenPort);
       ConnectionLimits limits = settings.connections();
       EventLoopGroup eventLoops = cap.eventLoops(eventLoopThreads);
       resources.add(() -> eventLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS));
-      return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials(refusals))
+      return NettyServerBuilder.forAddress(socket, settings.tls().serverCredentials(served, refusals))
           .channelFactory(cap.channelFactory())
           .bossEventLoopGroup(eventLoops)
           .workerEventLoopGroup(eventLoops)

@@ -50,7 +50,11 @@ final class PemFiles {
    * them, as gRPC allows), the server's or client's own first.
    */
   static List<X509Certificate> certificates(String setting, Path file) {
-    String text = read(setting, file);
+    return certificates(setting, file, read(setting, file));
+  }
+
+  /** As {@link #certificates(String, Path)}, of {@code text}, the file's content already read. */
+  static List<X509Certificate> certificates(String setting, Path file, String text) {
     Matcher blocks = CERTIFICATE_BLOCK.matcher(text);
     StringBuilder certificates = new StringBuilder();
     while (blocks.find()) {

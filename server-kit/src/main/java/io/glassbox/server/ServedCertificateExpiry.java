@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -33,6 +34,8 @@ final class ServedCertificateExpiry implements AutoCloseable {
 
   private final String key;
   private final Path file;
+  private final List<X509Certificate> chain;
+  /** The one of {@link #chain} that expires first ({@link CertificateDates#firstToExpire}). */
   private final X509Certificate certificate;
   private final Clock clock;
   private final Timer timer;
@@ -41,24 +44,25 @@ final class ServedCertificateExpiry implements AutoCloseable {
   private Future<?> next;
   private boolean closed;
 
-  /** Watches {@code certificate}, the first of {@code file} (setting {@code key}). */
-  ServedCertificateExpiry(String key, Path file, X509Certificate certificate, Clock clock, Timer timer) {
+  /** Watches {@code chain}, the certificates of {@code file} (setting {@code key}), the server's own first. */
+  ServedCertificateExpiry(String key, Path file, List<X509Certificate> chain, Clock clock, Timer timer) {
     this.key = requireNonNull(key, "key");
     this.file = requireNonNull(file, "file");
-    this.certificate = requireNonNull(certificate, "certificate");
+    this.chain = List.copyOf(chain);
+    this.certificate = CertificateDates.firstToExpire(this.chain);
     this.clock = requireNonNull(clock, "clock");
     this.timer = requireNonNull(timer, "timer");
   }
 
-  /** A watch of the first certificate of {@code file}, a server's {@value TlsSettings#CERT_KEY}. */
-  static ServedCertificateExpiry of(Path file, Clock clock, Timer timer) {
-    return new ServedCertificateExpiry(TlsSettings.CERT_KEY, file,
-        PemFiles.certificates(TlsSettings.CERT_KEY, file).get(0), clock, timer);
+  /** A watch of {@code served}, a server's {@value TlsSettings#CERT_KEY}. */
+  static ServedCertificateExpiry of(ServedCertificateFile served, Clock clock, Timer timer) {
+    return new ServedCertificateExpiry(TlsSettings.CERT_KEY, served.file(), served.chain(), clock, timer);
   }
 
   /**
    * Calls {@code onExpired} once, with the one-line reason ({@link
-   * CertificateDates#expiredWhileServing}), when the certificate has expired: at once when it already
+   * CertificateDates#expiredWhileServing}), when the chain's first certificate to expire (its own, or
+   * an intermediate's that expires before it) has expired: at once when it already
    * has (it was valid when the settings were read, which may be a model load ago), else from the
    * timer's thread at notAfter.
    */
@@ -79,7 +83,7 @@ final class ServedCertificateExpiry implements AutoCloseable {
         }
         told = onExpired;
       }
-      told.accept(CertificateDates.expiredWhileServing(key, file, certificate));
+      told.accept(CertificateDates.expiredWhileServing(key, file, chain));
       return;
     }
     // Past notAfter, not at it: expired() is strict, as the start check is.

@@ -9,6 +9,7 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -56,10 +57,10 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     // gRPC reads the files only at the first handshake: a server would report SERVING and then
     // fail every one. Read and checked here, where each service reads its settings at start.
     if (certFile.isPresent()) {
-      X509Certificate served = PemFiles.certificates(CERT_KEY, certFile.get()).get(0);
-      PemFiles.requireKeyOf(served, CERT_KEY, certFile.get(), PemFiles.privateKey(KEY_KEY, keyFile.get()), KEY_KEY,
+      List<X509Certificate> chain = PemFiles.certificates(CERT_KEY, certFile.get());
+      PemFiles.requireKeyOf(chain.get(0), CERT_KEY, certFile.get(), PemFiles.privateKey(KEY_KEY, keyFile.get()), KEY_KEY,
           keyFile.get());
-      CertificateDates.requireValid(CERT_KEY, certFile.get(), served, Instant.now());
+      CertificateDates.requireValid(CERT_KEY, certFile.get(), chain, Instant.now());
     }
     caFile.ifPresent(file -> PemFiles.certificates(CA_KEY, file));
   }
@@ -98,20 +99,20 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
   }
 
   /**
-   * The warning for a certificate file whose certificate expires within {@value
-   * CertificateDates#WARN_WITHIN_DAYS} days of {@code now} ({@link CertificateDates}); empty without one, or when it
-   * does not.
+   * The warning for a certificate file whose chain expires within {@value CertificateDates#WARN_WITHIN_DAYS} days
+   * of {@code now} ({@link CertificateDates#expiryWarning}); empty without one, or when it does not.
    */
   public Optional<String> expiryWarning(Instant now) {
     return certFile.flatMap(file -> CertificateDates.expiryWarning(CERT_KEY, file,
-        PemFiles.certificates(CERT_KEY, file).get(0), now));
+        PemFiles.certificates(CERT_KEY, file), now));
   }
 
   /**
-   * The server's credentials; under mutual TLS the client certificates it refuses go to {@code
+   * The server's credentials, serving {@code served} (this certificate file as read at the server's
+   * start; empty without TLS); under mutual TLS the client certificates it refuses go to {@code
    * refusals} (counted, and told in its log).
    */
-  ServerCredentials serverCredentials(RefusedClientCertificates refusals) {
+  ServerCredentials serverCredentials(Optional<ServedCertificateFile> served, RefusedClientCertificates refusals) {
     if (caFile.isPresent() && certFile.isEmpty()) {
       throw new ConfigException(CA_KEY + " on a server requires " + CERT_KEY + " and " + KEY_KEY
           + " (mutual TLS: the server presents its certificate too)");
@@ -119,9 +120,8 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     if (!enabled()) {
       return InsecureServerCredentials.create();
     }
-    try {
-      TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder()
-          .keyManager(certFile.get().toFile(), keyFile.get().toFile());
+    try (InputStream chain = served.orElseThrow().open(); InputStream key = Files.newInputStream(keyFile.get())) {
+      TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder().keyManager(chain, key);
       if (caFile.isPresent()) {
         builder.trustManager(refusals.around(trustManager())).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
       }

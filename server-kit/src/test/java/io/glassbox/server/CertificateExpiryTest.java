@@ -67,6 +67,48 @@ class CertificateExpiryTest {
     closer.close();
   }
 
+  /** A leaf valid for months behind an intermediate that expired a minute ago: every handshake fails. */
+  @Test
+  void intermediateExpiredBeforeTheLeaf_isRefusedAtStart_namingTheIntermediate() throws Exception {
+    Instant intermediateEnd = NOW.minus(Duration.ofSeconds(60));
+    TestCertificates root = TestCertificates.authority("chain-root");
+    TestCertificates intermediate = root.intermediate("chain-intermediate", NOW.minus(Duration.ofDays(400)),
+        intermediateEnd);
+    Path[] leaf = intermediate.issue(dir, "chained", NOW.minus(Duration.ofDays(65)), NOW.plus(Duration.ofDays(300)));
+    Path chain = Files.writeString(dir.resolve("chained-chain.crt"), Files.readString(leaf[0])
+        + Files.readString(intermediate.writeCa(dir.resolve("chain-intermediate.crt"))));
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new TlsSettings(Optional.of(chain), Optional.of(leaf[1]), Optional.empty()));
+
+    assertEquals("GLASSBOX_TLS_CERT_FILE=" + chain + " holds a CA certificate (CN=chain-intermediate, certificate 2"
+        + " of 2 in the file, the issuer of CN=chained) that expired at " + intermediateEnd + " (notAfter): every"
+        + " handshake with it would fail. Put a valid certificate of CN=chain-intermediate from its issuer in its"
+        + " place in " + chain + " (then restart the service), or set GLASSBOX_TLS_CERT_FILE and"
+        + " GLASSBOX_TLS_KEY_FILE to a valid pair", e.getMessage());
+  }
+
+  /**
+   * A root sent along in the chain is not what clients check the dates of (theirs is, the CA file's,
+   * {@code certificate="ca"}): one expired there neither stops the start nor is the served expiry.
+   */
+  @Test
+  void expiredRootSentAlongInTheChain_startsAndIsNotTheServedExpiry() throws Exception {
+    TestCertificates root = TestCertificates.authority("old-root", NOW.minus(Duration.ofDays(400)),
+        NOW.minus(Duration.ofDays(1)));
+    TestCertificates intermediate = root.intermediate("old-root-intermediate", NOW.minus(Duration.ofDays(10)),
+        NOW.plus(Duration.ofDays(200)));
+    Path[] leaf = intermediate.issue(dir, "rooted", NOW.minus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(100)));
+    Path chain = Files.writeString(dir.resolve("rooted-chain.crt"), Files.readString(leaf[0])
+        + Files.readString(intermediate.writeCa(dir.resolve("old-root-intermediate.crt")))
+        + Files.readString(root.writeCa(dir.resolve("old-root.crt"))));
+
+    GrpcServer server = start(new TlsSettings(Optional.of(chain), Optional.of(leaf[1]), Optional.empty()));
+
+    assertEquals((double) NOW.plus(Duration.ofDays(100)).getEpochSecond(), MetricsText.labelled(
+        MetricsText.scrape(server), "glassbox_tls_certificate_expiry_timestamp_seconds", "certificate=\"server\""));
+  }
+
   @Test
   void expiredCertificate_isRefusedAtStart_namingTheFileItsNotAfterAndTheRenewal() {
     ConfigException e = assertThrows(ConfigException.class,
@@ -147,9 +189,9 @@ class CertificateExpiryTest {
     String metrics = MetricsText.scrape(server);
 
     assertEquals((double) NOW.plus(Duration.ofDays(10)).getEpochSecond(),
-        labelled(metrics, "glassbox_tls_certificate_expiry_timestamp_seconds", "certificate=\"server\""));
+        MetricsText.labelled(metrics, "glassbox_tls_certificate_expiry_timestamp_seconds", "certificate=\"server\""));
     assertEquals((double) notAfter(caFile).getEpochSecond(),
-        labelled(metrics, "glassbox_tls_certificate_expiry_timestamp_seconds", "certificate=\"ca\""));
+        MetricsText.labelled(metrics, "glassbox_tls_certificate_expiry_timestamp_seconds", "certificate=\"ca\""));
   }
 
   @Test
@@ -198,7 +240,7 @@ class CertificateExpiryTest {
     // Every reason has its series from the start, at 0 (a rate over none would show no data).
     String metrics = MetricsText.scrape(server);
     for (String reason : List.of("untrusted", "expired", "not_yet_valid", "rejected")) {
-      assertEquals(0, labelled(metrics, "glassbox_tls_handshakes_refused_total", "reason=\"" + reason + "\""), reason);
+      assertEquals(0, MetricsText.labelled(metrics, "glassbox_tls_handshakes_refused_total", "reason=\"" + reason + "\""), reason);
     }
   }
 
@@ -221,16 +263,10 @@ class CertificateExpiryTest {
     try {
       String metrics = MetricsText.scrape(server);
       return metrics.contains("glassbox_tls_handshakes_refused_total{reason=\"" + reason + "\"}")
-          ? labelled(metrics, "glassbox_tls_handshakes_refused_total", "reason=\"" + reason + "\"") : 0;
+          ? MetricsText.labelled(metrics, "glassbox_tls_handshakes_refused_total", "reason=\"" + reason + "\"") : 0;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static double labelled(String metrics, String name, String label) {
-    return metrics.lines().filter(line -> line.startsWith(name + "{") && line.contains(label)).findFirst()
-        .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-        .orElseThrow(() -> new AssertionError(name + "{" + label + "} not in " + metrics));
   }
 
   private static Instant notAfter(Path file) throws Exception {

@@ -23,6 +23,13 @@ public final class MetricsText {
         .orElseThrow(() -> new AssertionError(name + " not in " + metrics));
   }
 
+  /** The value of the sample {@code name} whose labels include {@code label} ({@code certificate="ca"}) in a scrape. */
+  public static double labelled(String metrics, String name, String label) {
+    return metrics.lines().filter(line -> line.startsWith(name + "{") && line.contains(label)).findFirst()
+        .map(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .orElseThrow(() -> new AssertionError(name + "{" + label + "} not in " + metrics));
+  }
+
   /** Calls of {@code service}'s {@code method} (full service name) the server answered, whatever their status. */
   public static double calls(String metrics, String service, String method) {
     return metrics.lines()

@@ -3,6 +3,7 @@ package io.glassbox.server;
 import static io.glassbox.server.ProbeClient.freePort;
 import static io.glassbox.server.ProbeClient.probe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -11,6 +12,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,6 +27,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +47,8 @@ class ServedCertificateExpiryTest {
   private static Path caFile;
   private static Path[] aDayLeft;
   private static Path[] untilYear9999;
+  /** A leaf valid for 300 days more behind an intermediate that expires at {@link #NOT_AFTER}, and its key. */
+  private static Path[] intermediateEndsFirst;
   private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
   private static final Instant NOT_AFTER = NOW.plus(Duration.ofDays(1));
 
@@ -56,6 +63,11 @@ class ServedCertificateExpiryTest {
     aDayLeft = authority.issue(dir, "srv", NOW.minus(Duration.ofDays(300)), NOT_AFTER);
     untilYear9999 = authority.issue(dir, "lasting", NOW.minus(Duration.ofDays(1)),
         Instant.parse("9999-12-31T23:59:59Z"));
+    TestCertificates intermediate = authority.intermediate("shop-intermediate", NOW.minus(Duration.ofDays(300)),
+        NOT_AFTER);
+    Path[] leaf = intermediate.issue(dir, "chained", NOW.minus(Duration.ofDays(65)), NOW.plus(Duration.ofDays(300)));
+    intermediateEndsFirst = new Path[] {Files.writeString(dir.resolve("chained-chain.crt"), Files.readString(leaf[0])
+        + Files.readString(intermediate.writeCa(dir.resolve("shop-intermediate.crt")))), leaf[1]};
   }
 
   @AfterEach
@@ -97,6 +109,114 @@ class ServedCertificateExpiryTest {
       probe(metricsPort, "/ready");
       assertEquals(List.of("certified: " + reason), messages(logged));
     }
+  }
+
+  /**
+   * A leaf valid for months behind an intermediate that expires first: clients refuse the chain from
+   * the intermediate's notAfter on, so that is when the server turns NOT_SERVING, and what the gauge
+   * and the reason say.
+   */
+  @Test
+  void intermediateExpiringBeforeTheLeaf_turnsReadinessNotServingAtItsNotAfter_namingIt() throws Exception {
+    int metricsPort = freePort();
+    try (LogCapture logged = LogCapture.of(GrpcServer.class, Level.ERROR)) {
+      GrpcServer server = start(intermediateEndsFirst, metricsPort);
+      server.setServing(true);
+      assertEquals((double) NOT_AFTER.getEpochSecond(), MetricsText.labelled(MetricsText.scrape(server),
+          CertificateDates.EXPIRY_GAUGE, "certificate=\"server\""));
+      assertEquals(ServedCertificateExpiry.LONGEST_WAIT, timer.nextDelay());
+
+      clock.set(NOT_AFTER.plusMillis(1));
+      timer.runNext();
+
+      String reason = "GLASSBOX_TLS_CERT_FILE=" + intermediateEndsFirst[0] + " holds a CA certificate"
+          + " (CN=shop-intermediate, certificate 2 of 2 in the file, the issuer of CN=chained) that expired at "
+          + NOT_AFTER + " (notAfter) while this service ran: every handshake with it fails, so the service reports"
+          + " NOT_SERVING (alive: a restart would refuse to start). Put a valid certificate of CN=shop-intermediate"
+          + " from its issuer in its place in " + intermediateEndsFirst[0] + " (then restart the service), or set"
+          + " GLASSBOX_TLS_CERT_FILE and GLASSBOX_TLS_KEY_FILE to a valid pair";
+      assertEquals(List.of(ServingStatus.NOT_SERVING, ServingStatus.NOT_SERVING), statuses(server));
+      assertEquals("503 NOT_SERVING: " + reason, probe(metricsPort, "/ready"));
+      assertEquals(List.of("certified: " + reason), messages(logged));
+    }
+  }
+
+  /** An in-process server serves no certificate, whatever its TLS settings: nothing to watch. */
+  @Test
+  void inProcessServerWithTlsSettings_watchesNoCertificate() {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        new TlsSettings(Optional.of(aDayLeft[0]), Optional.of(aDayLeft[1]), Optional.empty()), 0, 64, 100, 0);
+    closer.add(GrpcServer.inProcess("certified", "certified-" + System.nanoTime(), settings)
+        .addService(EchoService.echo()).certificateClock(clock, timer).start());
+
+    assertEquals(0, timer.pending());
+  }
+
+  /** A server that drains is NOT_SERVING already and on its way out: its certificate expiring then is no error. */
+  @Test
+  void certificateExpiringWhileTheServerDrains_isNoError() throws Exception {
+    int metricsPort = freePort();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        new TlsSettings(Optional.of(aDayLeft[0]), Optional.of(aDayLeft[1]), Optional.empty()), metricsPort, 64, 100, 0);
+    GrpcServer server = closer.add(GrpcServer.onPort("certified", 0, settings).addService(EchoService.answering(text -> {
+      entered.countDown();
+      awaitQuietly(release);
+      return text;
+    })).certificateClock(clock, timer).start());
+    server.setServing(true);
+    ManagedChannel channel = channel(server);
+    try (LogCapture logged = LogCapture.of(GrpcServer.class, Level.INFO)) {
+      CompletableFuture<String> call = CompletableFuture.supplyAsync(() -> EchoService.call(channel, "held"));
+      entered.await();
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+      while (!probe(metricsPort, "/started").startsWith("503")) {
+        Thread.onSpinWait();
+      }
+
+      clock.set(NOT_AFTER.plusSeconds(1));
+      timer.runNext();
+      release.countDown();
+      closing.get(30, TimeUnit.SECONDS);
+
+      assertEquals("held", call.get(30, TimeUnit.SECONDS));
+      assertEquals(List.of(), logged.lines().stream().filter(line -> line.getLevel() == Level.ERROR)
+          .map(ILoggingEvent::getFormattedMessage).toList());
+      assertEquals(1, messages(logged).stream().filter(line -> line.startsWith("certified (draining): "
+          + "GLASSBOX_TLS_CERT_FILE=" + aDayLeft[0] + " holds a certificate (CN=srv) that expired at ")).count(),
+          messages(logged).toString());
+    } finally {
+      release.countDown();
+      channel.shutdownNow();
+    }
+  }
+
+  /**
+   * The file is read once more as the server starts (the settings were read before a model's load):
+   * one that cannot be read then fails the start, and leaves no port of the server bound.
+   */
+  @Test
+  void certificateFileSpoiledBeforeTheServerStarts_failsTheStart_leavingNoPortBound() throws Exception {
+    Path[] spoiled = authorityCopy("spoiled");
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(),
+        new TlsSettings(Optional.of(spoiled[0]), Optional.of(spoiled[1]), Optional.empty()), freePort(), 64, 100, 0);
+    Files.writeString(spoiled[0], "not a certificate");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> closer.add(
+        GrpcServer.onPort("certified", 0, settings).addService(EchoService.echo()).certificateClock(clock, timer).start()));
+
+    assertTrue(e.getMessage().startsWith("GLASSBOX_TLS_CERT_FILE=" + spoiled[0]), e.getMessage());
+    try (ServerSocket again = new ServerSocket(settings.metricsPort(), 1, InetAddress.getLoopbackAddress())) {
+      assertEquals(settings.metricsPort(), again.getLocalPort());
+    }
+    assertEquals(0, timer.pending());
+  }
+
+  /** A copy of {@link #aDayLeft} named {@code name}, to spoil. */
+  private static Path[] authorityCopy(String name) throws Exception {
+    return new Path[] {Files.copy(aDayLeft[0], dir.resolve(name + ".crt")), Files.copy(aDayLeft[1],
+        dir.resolve(name + ".key"))};
   }
 
   /** Readiness composes its reasons: another one turning good does not clear the certificate's. */
@@ -179,15 +299,28 @@ class ServedCertificateExpiryTest {
 
   /** The overall health status and the echo service's, asked over TLS (the certificate is valid in real time). */
   private List<ServingStatus> statuses(GrpcServer server) {
-    ManagedChannel channel = ClientChannels.forTarget("localhost:" + server.port(), new ClientSettings(
-        Optional.empty(), new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(caFile)),
-        ClientSettings.DEFAULT_RECONNECT_PROBE), Retries.none());
+    ManagedChannel channel = channel(server);
     try {
       HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
       return List.of(health.check(HealthCheckRequest.getDefaultInstance()).getStatus(),
           health.check(HealthCheckRequest.newBuilder().setService(EchoService.SERVICE).build()).getStatus());
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  /** A channel to {@code server} that trusts the test's CA. */
+  private static ManagedChannel channel(GrpcServer server) {
+    return ClientChannels.forTarget("localhost:" + server.port(), new ClientSettings(
+        Optional.empty(), new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(caFile)),
+        ClientSettings.DEFAULT_RECONNECT_PROBE), Retries.none());
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

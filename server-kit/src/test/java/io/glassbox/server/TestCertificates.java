@@ -63,10 +63,27 @@ public final class TestCertificates {
     return new TestCertificates(name, keys, sign(builder, keys));
   }
 
+  /** As {@link #authority(String)}, valid from {@code notBefore} to {@code notAfter}: an expired root, say. */
+  public static TestCertificates authority(String name, Instant notBefore, Instant notAfter) throws Exception {
+    KeyPair keys = rsa();
+    X500Name subject = new X500Name("CN=" + name);
+    X509v3CertificateBuilder builder = builder(subject, subject, keys, notBefore, notAfter)
+        .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    return new TestCertificates(name, keys, sign(builder, keys));
+  }
+
   /** An intermediate CA named {@code name}, issued by this one. */
   public TestCertificates intermediate(String intermediate) throws Exception {
+    Instant now = Instant.now();
+    return intermediate(intermediate, now.minus(Duration.ofHours(1)), now.plus(VALIDITY));
+  }
+
+  /** As {@link #intermediate(String)}, valid from {@code notBefore} to {@code notAfter}. */
+  public TestCertificates intermediate(String intermediate, Instant notBefore, Instant notAfter) throws Exception {
     KeyPair keys = rsa();
-    X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + intermediate), keys)
+    X509v3CertificateBuilder builder = builder(new X500Name("CN=" + name), new X500Name("CN=" + intermediate), keys,
+        notBefore, notAfter)
         .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
         .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     return new TestCertificates(intermediate, keys, sign(builder, caKeys));
