@@ -2,6 +2,7 @@ package io.glassbox.feature;
 
 import static java.util.Objects.requireNonNull;
 
+import io.glassbox.server.WarningLimiter;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,8 +29,10 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -39,6 +42,7 @@ import java.util.stream.IntStream;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
@@ -104,6 +108,8 @@ import redis.clients.jedis.resps.Tuple;
  */
 public final class RedisEventStore implements EventStore {
   private static final Logger log = LoggerFactory.getLogger(RedisEventStore.class);
+  /** A busy Redis is found so at every check while the ingestion lasts: one line a minute. */
+  private static final WarningLimiter BUSY = new WarningLimiter(Duration.ofMinutes(1));
   static final String PREFIX = "glassbox:";
   private static final String ITEMS = PREFIX + "items";
   private static final String INTERACTIONS = PREFIX + "interactions";
@@ -476,7 +482,30 @@ public final class RedisEventStore implements EventStore {
       return 0
       """;
 
+  /**
+   * Ingestion scripts one replica has in Redis at once. Redis runs scripts one after another, and
+   * a command waits behind all those sent before it: two replicas admitting 16 calls each had up to
+   * 32 scripts of up to 0.26 s queued, so that writes outlived the 2 s command timeout ("did not
+   * confirm") and readiness's PING waited behind them. The others wait here, in the JVM, where the
+   * wait is bounded and a write that gives up has sent nothing.
+   */
+  static final int WRITE_SLOTS = 4;
+  /** The longest an ingestion waits for a slot before it is refused as busy, nothing sent. */
+  static final Duration WRITE_SLOT_WAIT = Duration.ofSeconds(2);
+
   private final JedisPooled redis;
+  /** {@link #WRITE_SLOTS}, handed out in the order asked (fair), so that no write waits out its bound behind later ones. */
+  private final Semaphore writeSlots;
+  private final Duration writeSlotWait;
+  /** Write scripts of this replica sent to Redis and not answered yet. */
+  private final AtomicInteger writesInRedis = new AtomicInteger();
+  /** When Redis last answered a write script of this replica ({@link System#nanoTime}). */
+  private volatile long answeredAt = System.nanoTime();
+  /**
+   * When readiness's last check, timed out, found Redis busy ({@link #check}); readiness's thread
+   * only. Null when that check did not, or passed.
+   */
+  private Long busyAt;
   /** Builds the write scripts' commands, sent on a connection taken first (see {@link #write}). */
   private final CommandObjects scripts = new CommandObjects();
   private final String redisName;
@@ -561,16 +590,21 @@ public final class RedisEventStore implements EventStore {
   RedisEventStore(JedisPooled redis, String redisName, int maxBasketSize, int maxNeighbours,
       String currencyCode, StoreBounds bounds) {
     this(redis, redisName, maxBasketSize, maxNeighbours, currencyCode, bounds, COMPACT_AFTER_LINES,
-        SNAPSHOT_CHUNK_BYTES);
+        SNAPSHOT_CHUNK_BYTES, WRITE_SLOTS, WRITE_SLOT_WAIT);
   }
 
   /**
    * @param compactAfterLines order lines the stream holds before an ingestion past them starts a
    *     compaction
    * @param snapshotChunkBytes most bytes of a snapshot in one element of its list
+   * @param writeSlots ingestion scripts in Redis at once ({@link #WRITE_SLOTS})
+   * @param writeSlotWait the longest an ingestion waits for a slot ({@link #WRITE_SLOT_WAIT})
    */
   RedisEventStore(JedisPooled redis, String redisName, int maxBasketSize, int maxNeighbours,
-      String currencyCode, StoreBounds bounds, int compactAfterLines, int snapshotChunkBytes) {
+      String currencyCode, StoreBounds bounds, int compactAfterLines, int snapshotChunkBytes,
+      int writeSlots, Duration writeSlotWait) {
+    this.writeSlots = new Semaphore(writeSlots, true);
+    this.writeSlotWait = requireNonNull(writeSlotWait, "writeSlotWait");
     this.compactAfterLines = compactAfterLines;
     this.snapshotChunkBytes = snapshotChunkBytes;
     this.redis = requireNonNull(redis, "redis");
@@ -1011,21 +1045,56 @@ public final class RedisEventStore implements EventStore {
    * that answers, reads and write scripts are refused at once with
    * {@link StoreUnavailableException}, nothing sent, rather than each waiting out the command
    * timeout of a hung Redis. Lost data is {@link #dataLost}'s to refuse.
+   *
+   * <p>A check that timed out while this replica's write scripts wait in Redis passes, and so does
+   * the next one that times out if Redis answered a write since: Redis is busy, not down. It
+   * answers commands in the order they came, so a PING sent behind queued scripts waits for them
+   * all (on a 2-core machine at load 15, two replicas' ingestions of 1000 events had it wait past its
+   * 1.5 s deadline four times in 26 s, each taking the replica out of service and refusing its
+   * calls). A Redis that hangs answers nothing: idle, it is NOT_SERVING as before (about 2 s);
+   * hung in the middle of an ingestion, at the second check (about 4 s).
    */
   void check(StorePing ping) {
     try {
       ping.ping();
       index();
       requireMarker(readAnyway(() -> redis.get(DATASET)));
+      busyAt = null;
     } catch (StoreDataLostException e) {
+      busyAt = null;
       unreachable = null;
       throw e;
     } catch (RuntimeException e) {
-      unreachable = "readiness's last check failed (" + e.getMessage()
-          + "); refused without asking Redis until a check passes";
-      throw e;
+      if (!busy(e)) {
+        unreachable = "readiness's last check failed (" + e.getMessage()
+            + "); refused without asking Redis until a check passes";
+        throw e;
+      }
+      BUSY.log(log, Level.INFO, "Redis {} is busy: readiness's check timed out ({}) while this replica's writes "
+          + "waited in it; the service stays SERVING", redisName, e.getMessage());
     }
     unreachable = null;
+  }
+
+  /** Write scripts of this replica sent to Redis and not answered yet; for tests. */
+  int writesInRedis() {
+    return writesInRedis.get();
+  }
+
+  /**
+   * Whether {@code failure} is a busy Redis's: a timeout while this replica's writes wait in Redis,
+   * the first such, or one that Redis answered a write since.
+   */
+  private boolean busy(RuntimeException failure) {
+    boolean timedOut = failure instanceof StoreUnavailableException && failure.getCause() != null
+        && RedisPing.timedOut(failure.getCause());
+    Long before = busyAt;
+    busyAt = null;
+    if (timedOut && (before == null ? writesInRedis.get() > 0 : answeredAt - before > 0)) {
+      busyAt = System.nanoTime();
+      return true;
+    }
+    return false;
   }
 
   /** As {@link #requireData}, given the seed marker Redis holds now ({@code present}; null when gone). */
@@ -1722,7 +1791,7 @@ public final class RedisEventStore implements EventStore {
       args.add(event.identity().encoded());
       ordersAdded |= recorded.type() == EventType.PURCHASE && !recorded.basketId().isEmpty();
     }
-    List<?> reply = (List<?>) write(APPEND_SCRIPT, keys, args);
+    List<?> reply = (List<?>) inWriteSlot(() -> write(APPEND_SCRIPT, keys, args));
     int value = ((Long) reply.get(1)).intValue();
     if ((Long) reply.get(0) == -1) {
       // An empty Redis knows no item: that is a lost store, not an unknown item.
@@ -2196,12 +2265,41 @@ public final class RedisEventStore implements EventStore {
     refuseWhileDown();
     Connection connection = call(() -> redis.getPool().getResource());
     return call(() -> {
+      writesInRedis.incrementAndGet();
       try (connection) {
-        return connection.executeCommand(scripts.eval(script, keys, args));
+        Object reply = connection.executeCommand(scripts.eval(script, keys, args));
+        answeredAt = System.nanoTime();
+        return reply;
       } catch (JedisConnectionException e) {
         throw new StoreWriteUnconfirmedException("Redis " + redisName + " did not confirm a write", e);
+      } finally {
+        writesInRedis.decrementAndGet();
       }
     });
+  }
+
+  /**
+   * Runs {@code write} in one of the {@link #WRITE_SLOTS}; {@link StoreBusyException}, nothing sent,
+   * when none is free within {@code writeSlotWait}.
+   */
+  private <T> T inWriteSlot(Supplier<T> write) {
+    boolean slot;
+    try {
+      slot = writeSlots.tryAcquire(writeSlotWait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      // The call was cancelled while it waited.
+      Thread.currentThread().interrupt();
+      slot = false;
+    }
+    if (!slot) {
+      throw new StoreBusyException("Redis " + redisName + " is busy with this replica's other writes: none of its"
+          + " write slots came free within " + writeSlotWait.toMillis() + " ms");
+    }
+    try {
+      return write.get();
+    } finally {
+      writeSlots.release();
+    }
   }
 
   /** {@link #call} for commands that return nothing. */

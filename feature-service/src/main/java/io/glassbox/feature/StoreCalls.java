@@ -21,6 +21,7 @@ final class StoreCalls {
    */
   private static final WarningLimiter UNAVAILABLE = new WarningLimiter(Duration.ofMinutes(1));
   private static final WarningLimiter FULL = new WarningLimiter(Duration.ofMinutes(1));
+  private static final WarningLimiter BUSY = new WarningLimiter(Duration.ofMinutes(1));
 
   /**
    * The counter of calls refused because the store was full ({@link StoreFullException}: Redis at
@@ -57,7 +58,8 @@ final class StoreCalls {
    * UNAVAILABLE while the store loads, when its backend cannot be reached (nothing stored;
    * retryable) or came back without its data (retryable; never NOT_FOUND for an item that was lost
    * with the data), or did not confirm a write it was sent (it may have been stored: resend it with
-   * the same event ids), RESOURCE_EXHAUSTED when the backend is full. An erasure that stopped short
+   * the same event ids), RESOURCE_EXHAUSTED when the backend is full or busy with this replica's
+   * other writes (nothing sent: {@link StoreBusyException}). An erasure that stopped short
    * says what is left and what to do ({@link ErasureUnfinishedException}): ABORTED when the user's
    * events kept changing (a conflict: retry once their ingestion stops), UNAVAILABLE when the
    * compaction did not finish (erase again), RESOURCE_EXHAUSTED when the full store refused it (erase
@@ -81,6 +83,10 @@ final class StoreCalls {
       throw status(Status.UNAVAILABLE, "the feature store did not confirm the write; " + Descriptions.MAY_HAVE_BEEN_STORED + ": "
           + "resend it with the same event ids, and it is counted once (an event without an event id would be "
           + "stored again)");
+    } catch (StoreBusyException e) {
+      BUSY.log(log, Level.WARN, "Feature store busy: {}", e.getMessage());
+      throw status(Status.RESOURCE_EXHAUSTED, "the feature store is busy with other writes; nothing was stored; "
+          + "resend with the same event ids after a pause");
     } catch (ErasureUnfinishedException e) {
       // An admin's call, rare: each is logged, with the Redis it ran on; the caller is told what to do.
       log.warn("Erasure unfinished: {}", e.getMessage());

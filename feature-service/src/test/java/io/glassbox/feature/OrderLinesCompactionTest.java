@@ -98,7 +98,7 @@ class OrderLinesCompactionTest {
 
   private RedisEventStore replica(JedisPooled jedis, int compactAfterLines) {
     RedisEventStore replica = new RedisEventStore(jedis, shared.toString(), MAX_BASKET_SIZE, 200, "GBP", BOUNDS,
-        compactAfterLines, CHUNK_BYTES);
+        compactAfterLines, CHUNK_BYTES, RedisEventStore.WRITE_SLOTS, RedisEventStore.WRITE_SLOT_WAIT);
     replicas.add(replica);
     replica.load(TestData.small());
     return replica;
