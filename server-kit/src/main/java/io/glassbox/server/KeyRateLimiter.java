@@ -69,6 +69,8 @@ final class KeyRateLimiter {
   }
 
   private static final class Bucket {
+    /** How long an empty bucket takes to fill: it holds one second's worth. */
+    private static final long FULL_REFILL_NANOS = 1_000_000_000L;
     private double tokens;
     private long lastNanos;
 
@@ -79,7 +81,10 @@ final class KeyRateLimiter {
 
     /** 0 when a token was taken; else the nanoseconds until the bucket holds one, at least 1. */
     synchronized long acquire(int perSecond, long now) {
-      tokens = Math.min(perSecond, tokens + (now - lastNanos) * perSecond / 1e9);
+      // An empty bucket is full again after one second: longer idle adds nothing, and the idle
+      // nanoseconds times the rate, a long, overflowed after hours (2.6 h at 1,000,000 a second).
+      long elapsed = Math.min(now - lastNanos, FULL_REFILL_NANOS);
+      tokens = Math.min(perSecond, tokens + elapsed * perSecond / 1e9);
       lastNanos = now;
       if (tokens < 1) {
         return Math.max(1, (long) Math.ceil((1 - tokens) * 1e9 / perSecond));

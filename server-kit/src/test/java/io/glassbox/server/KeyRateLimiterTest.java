@@ -50,6 +50,33 @@ class KeyRateLimiterTest {
     assertEquals(0, limiter.acquire(shop, "shop"));
   }
 
+  /**
+   * A key idle for hours starts again with a full bucket: the refill once multiplied the idle
+   * nanoseconds by the rate as a long, which overflowed (after 2.6 h at 1,000,000 a second, 26 h at
+   * 100,000) and refused the key for hours.
+   */
+  @Test
+  void keyIdleForHours_hasAFullBucketAgain() {
+    assertFullBucketAfterIdle(1_000_000, TimeUnit.HOURS.toNanos(3));
+    assertFullBucketAfterIdle(100_000, TimeUnit.HOURS.toNanos(30));
+  }
+
+  private static void assertFullBucketAfterIdle(int perSecond, long idleNanos) {
+    AtomicLong now = new AtomicLong();
+    KeyRateLimiter limiter = new KeyRateLimiter(perSecond, Set.of(), now::get);
+    ApiKeys shop = keys("shop");
+    for (int i = 0; i < perSecond; i++) {
+      limiter.acquire(shop, "shop");
+    }
+    assertTrue(limiter.acquire(shop, "shop") > 0, "the burst emptied the bucket");
+
+    now.set(idleNanos);
+    for (int i = 0; i < perSecond; i++) {
+      assertEquals(0, limiter.acquire(shop, "shop"), "call " + i + " after the idle time, at " + perSecond + " a second");
+    }
+    assertTrue(limiter.acquire(shop, "shop") > 0, "bursts of one second's worth still");
+  }
+
   private static boolean allowed(KeyRateLimiter limiter, ApiKeys keys, String name) {
     return limiter.acquire(keys, name) == 0;
   }
