@@ -162,7 +162,8 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
     this.timer = queueCapacity == 0 ? null : newTimer();
     this.refused = requireNonNull(refused, "refused");
     for (Refusal reason : Refusal.values()) {
-      refused.labelValues(this.port, reason.label, NO_KEY);   // 0 from the start, so that rate() sees the first refusal
+      // 0 from the start, so that rate() sees the first refusal; under no key, which the refusals are counted under
+      refused.labelValues(this.port, reason.label, NO_KEY);
     }
   }
 
@@ -174,7 +175,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   static Counter refusalCounter(PrometheusRegistry registry) {
     return Counter.builder().name(REFUSED_COUNTER)
         .help("Calls refused by the server's concurrency limit or by its per-key rate limit, by port (client, or"
-            + " admin: the admin services' port), reason and API key name (empty without API keys): queue_full"
+            + " admin: the admin services' port), reason and, for rate_limit, API key name (empty for the other reasons): queue_full"
             + " (RESOURCE_EXHAUSTED: every slot taken and the queue full, or off), wait_expired (RESOURCE_EXHAUSTED:"
             + " no slot came free within the queue's wait), shutting_down (UNAVAILABLE: every slot taken, or the call"
             + " waiting, as the server shuts down), starting (UNAVAILABLE: every slot taken before the server was"
@@ -243,12 +244,14 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
   static final String MAX_WAIT_GAUGE = "glassbox_admission_max_wait_seconds";
   /**
    * Its samples are {@code _total}, with a {@code port} label ({@link Role#label}), a {@code reason}
-   * ({@link Refusal}, or {@link AuthInterceptor#RATE_LIMIT_REASON}) and the caller's API key name
-   * as {@code key} ({@link #NO_KEY} without API keys): the keys file bounds the names, and they are
-   * no secret.
+   * ({@link Refusal}, or {@link AuthInterceptor#RATE_LIMIT_REASON}) and a {@code key}: the API key
+   * name over its rate for {@code rate_limit} (the keys file bounds the names, and they are no
+   * secret), {@link #NO_KEY} for a {@link Refusal}. Those are the server's slots running out, not
+   * the caller's doing, and whichever caller came next is refused: counted by key, each would need a
+   * series per reason, port and key, at 0 from the start, for rate() to see its first refusal.
    */
   static final String REFUSED_COUNTER = "glassbox_admission_refused_calls";
-  /** {@value #REFUSED_COUNTER}'s {@code key} of a call made without API keys. */
+  /** {@value #REFUSED_COUNTER}'s {@code key} of a {@link Refusal}, whatever the caller's key. */
   static final String NO_KEY = "";
   /** What a refused call did: nothing, so a resend cannot count twice. */
   private static final String DID_NOT_RUN = "the call did not run, " + AuthInterceptor.NOTHING_STORED;
@@ -300,8 +303,7 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
    * that /metrics has counted every refusal a client has heard of.
    */
   private void refusedAs(Refusal reason, Status status) {
-    ApiKey caller = AuthInterceptor.CALLER.get();
-    refused.labelValues(port, reason.label, caller == null ? NO_KEY : caller.name()).inc();
+    refused.labelValues(port, reason.label, NO_KEY).inc();
     refusalLines.log(reason, log, reason.level, REFUSAL_LINE, status.getCode(), status.getDescription());
   }
 

@@ -117,6 +117,12 @@ public final class ApiKeys {
     return names;
   }
 
+  /** The names of the keys whose role may call what {@code required} guards. */
+  Set<String> namesAllowed(Role required) {
+    return byHash.values().stream().filter(key -> key.role().allows(required)).map(ApiKey::name)
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
   /** The key {@code presented} is, if it is one of ours. */
   public Optional<ApiKey> find(String presented) {
     return Optional.ofNullable(byHash.get(sha256Hex(requireNonNull(presented, "presented"))));

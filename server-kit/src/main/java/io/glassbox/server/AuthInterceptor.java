@@ -58,9 +58,11 @@ public final class AuthInterceptor implements ServerInterceptor {
     this.rateLimiter = requireNonNull(rateLimiter, "rateLimiter");
     this.port = required.label();
     this.refused = requireNonNull(refused, "refused");
-    for (String name : keys.current().names()) {
+    for (String name : keys.current().namesAllowed(required)) {
+      // 0 from the start, so that rate() sees the first refusal (a name a reload adds starts at its
+      // first, and one it removes keeps its series); only for keys that may call this port: the
+      // others are refused PERMISSION_DENIED before their rate is checked, so theirs would never move.
       if (rateLimiter.limits(name)) {
-        // 0 from the start, so that rate() sees the first refusal (a name a reload adds starts at its first)
         refused.labelValues(port, RATE_LIMIT_REASON, name);
       }
     }

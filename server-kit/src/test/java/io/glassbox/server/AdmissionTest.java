@@ -156,6 +156,40 @@ class AdmissionTest {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, refusalOnceTheQueueIsFull(channel));
   }
 
+  /**
+   * With API keys, a refusal for the server's slots is counted under no key, in the series at 0
+   * from the start: counted under the caller's key, each key's first refusal began a series at 1,
+   * which rate() does not see.
+   */
+  @Test
+  void refusalOfACallWithAnApiKey_isCountedUnderNoKey_inASeriesAtZeroFromTheStart() throws Exception {
+    ApiKeys keys = ApiKeys.parse(java.nio.file.Path.of("api-keys"), "client " + ApiKeys.sha256Hex("shop-key") + " shop\n");
+    start(new ServerSettings("127.0.0.1", "127.0.0.1", keys, TlsSettings.none(), 0, LIMIT, STREAMS_PER_CONNECTION, 0, 0,
+        Duration.ZERO), null, null);
+    List<String> atStart = refusalSeries();
+    ManagedChannel channel = ClientChannels.forTarget("127.0.0.1:" + server.port(),
+        ClientSettings.plaintext().withApiKey("shop-key"), Retries.none());
+    closer.add(channel::shutdownNow);
+    fillAllSlots(channel);
+
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused(channel, "one more").status().getCode());
+
+    assertEquals(List.of("client queue_full  0.0", "client shutting_down  0.0", "client starting  0.0",
+        "client wait_expired  0.0"), atStart);
+    assertEquals(List.of("client queue_full  1.0", "client shutting_down  0.0", "client starting  0.0",
+        "client wait_expired  0.0"), refusalSeries());
+  }
+
+  /** Each series of {@value AdmissionInterceptor#REFUSED_COUNTER}, as "port reason key value", sorted. */
+  private List<String> refusalSeries() {
+    return metrics.scrape(AdmissionInterceptor.REFUSED_COUNTER::equals).stream()
+        .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .map(point -> point.getLabels().get("port") + " " + point.getLabels().get("reason") + " "
+            + point.getLabels().get("key") + " "
+            + ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) point).getValue())
+        .sorted().toList();
+  }
+
   /** The code of a call refused once {@link #LIMIT} calls run and two wait. */
   private Status.Code refusalOnceTheQueueIsFull(ManagedChannel channel) throws InterruptedException {
     callAsync(channel, "w1");

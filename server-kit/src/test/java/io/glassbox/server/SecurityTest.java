@@ -248,6 +248,29 @@ class SecurityTest {
     }
   }
 
+  /**
+   * Every series of the refusals is at 0 from the start, so that rate() sees each first refusal:
+   * the admission's reasons under no key (they were counted under the caller's key, whose series
+   * began at 1), rate_limit under each key that may call the port (a client key on the admin port
+   * is refused PERMISSION_DENIED before its rate is checked, so its series would never move).
+   */
+  @Test
+  void refusalSeries_withApiKeys_areEachOneThatCanMove_atZeroFromTheStart() throws IOException {
+    GrpcServer server = start(ServerSettings.load(ConfigSource.of(Map.of(ApiKeys.FILE_KEY, keysFile().toString(),
+        ServerSettings.RATE_LIMIT_KEY, "5")), 0, "none"));
+
+    List<String> series = server.metrics().scrape(AdmissionInterceptor.REFUSED_COUNTER::equals).stream()
+        .flatMap(snapshot -> snapshot.getDataPoints().stream())
+        .map(point -> point.getLabels().get("port") + " " + point.getLabels().get("reason") + " "
+            + point.getLabels().get("key") + " " + ((CounterSnapshot.CounterDataPointSnapshot) point).getValue())
+        .sorted().toList();
+
+    assertEquals(List.of("admin queue_full  0.0", "admin rate_limit operator 0.0", "admin shutting_down  0.0",
+        "admin starting  0.0", "admin wait_expired  0.0", "client queue_full  0.0", "client rate_limit operator 0.0",
+        "client rate_limit shop 0.0", "client shutting_down  0.0", "client starting  0.0", "client wait_expired  0.0"),
+        series);
+  }
+
   /** The refusals {@value AdmissionInterceptor#REFUSED_COUNTER} counted on {@code port} for {@code reason} and {@code key}. */
   private static double refusals(GrpcServer server, String port, String reason, String key) {
     return refusalSeries(server, port, reason, key).stream().mapToDouble(Double::doubleValue).sum();
