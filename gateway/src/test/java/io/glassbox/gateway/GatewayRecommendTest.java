@@ -481,8 +481,9 @@ class GatewayRecommendTest {
   void recommend_featureServiceAtItsLimit_returnsResourceExhausted_notUnavailable() {
     start(new GatewayHarness());
     harness.feature.historyFailure = Status.RESOURCE_EXHAUSTED.withDescription(
-        "feature-service is running its limit of 16 concurrent calls and no slot came free in 500 ms; retry with"
-            + " backoff, or set GLASSBOX_MAX_CONCURRENT_CALLS / GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected");
+        "feature-service is running its limit of 16 concurrent calls and no slot came free in 500 ms; the call did"
+            + " not run, nothing was stored: back off and resend it unchanged, or set GLASSBOX_MAX_CONCURRENT_CALLS /"
+            + " GLASSBOX_MAX_QUEUE_WAIT higher if the load is expected and the service's store or backends keep up");
 
     StatusRuntimeException error = assertThrows(StatusRuntimeException.class,
         () -> recommend(KNOWN_USER, 3, "en-US"));
