@@ -342,10 +342,11 @@ final class AdmissionInterceptor implements ServerInterceptor, AutoCloseable {
 
   /**
    * A refusal's end: what the client may do, and which {@code settings} the operator may raise.
-   * Not the limit alone: a higher one only helps while what the calls wait on keeps up.
+   * Not the limit alone: a higher one only helps while what the calls wait on keeps up. "Unchanged"
+   * says it of every service: for IngestEvents, with the same event ids.
    */
   private static String whatToChange(String settings) {
-    return "; " + DID_NOT_RUN + ": back off and resend it (with the same event ids, for IngestEvents), or set "
+    return "; " + DID_NOT_RUN + ": back off and resend it unchanged, or set "
         + settings + " higher if the load is expected and the service's store or backends keep up";
   }
 

@@ -20,6 +20,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -272,7 +273,7 @@ public final class GrpcServer implements AutoCloseable {
       long deadline = System.nanoTime() + drainTimeout.toNanos();
       if (!server.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)
           | !awaitAdmin(deadline - System.nanoTime())) {
-        log.warn("{} did not drain in {}; cancelling calls in flight", name, drainTimeout);
+        log.warn("{} did not drain in {}; cancelling calls in flight", name, spoken(drainTimeout));
         server.shutdownNow();
         adminServer.ifPresent(Server::shutdownNow);
         server.awaitTermination(5, TimeUnit.SECONDS);
@@ -293,9 +294,13 @@ public final class GrpcServer implements AutoCloseable {
     log.info("{} stopped", name);
   }
 
-  /** {@code duration} as the log says it: in seconds when whole, else in milliseconds. */
+  /**
+   * {@code duration} as the log says it: in seconds when whole, else in milliseconds, with a
+   * fraction when it has one (a drain timeout of 500 µs is "0.5 ms", not "0 s").
+   */
   private static String spoken(Duration duration) {
-    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+    return duration.toNanos() % 1_000_000_000L == 0 ? duration.toSeconds() + " s"
+        : BigDecimal.valueOf(duration.toNanos(), 6).stripTrailingZeros().toPlainString() + " ms";
   }
 
   private boolean awaitAdmin(long nanos) throws InterruptedException {
