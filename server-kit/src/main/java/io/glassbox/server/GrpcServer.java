@@ -454,9 +454,11 @@ public final class GrpcServer implements AutoCloseable {
       // Everything from the first event loop on is inside: the main server's event loops hold
       // files from the moment they are built, and building the admin server can still fail.
       try {
-        // Read once: gRPC serves these bytes, and the gauge and the watch follow the dates of the
-        // same chain. An in-process server serves no certificate.
-        Optional<ServedCertificateFile> served = transport.certificateFile().map(ServedCertificateFile::read);
+        // Read once, and checked again as the settings were (a file replaced since is refused here):
+        // gRPC serves these bytes, and the gauge and the watch follow the dates of the same chain.
+        // An in-process server serves no certificate.
+        Optional<ServedCertificateFile> served = transport.certificateFile()
+            .map(file -> ServedCertificateFile.read(file, settings.tls().keyFile().orElseThrow()));
         CertificateDates.registerMetrics(metrics.registry(), served.map(ServedCertificateFile::chain),
             settings.tls().caFile());
         ServerBuilder<?> main = transport.main(executors, nonBlockingHandlers, metrics.registry(), served);

@@ -74,7 +74,11 @@ final class PemFiles {
 
   /** The PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}), RSA or EC, of {@code setting}'s file. */
   static PrivateKey privateKey(String setting, Path file) {
-    String text = read(setting, file);
+    return privateKey(setting, file, read(setting, file));
+  }
+
+  /** As {@link #privateKey(String, Path)}, of {@code text}, the file's content already read. */
+  static PrivateKey privateKey(String setting, Path file, String text) {
     int begin = text.indexOf(PKCS8_BEGIN);
     int end = text.indexOf(PKCS8_END);
     if (begin < 0 || end < begin) {

@@ -108,8 +108,8 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
   }
 
   /**
-   * The server's credentials, serving {@code served} (this certificate file as read at the server's
-   * start; empty without TLS); under mutual TLS the client certificates it refuses go to {@code
+   * The server's credentials, serving {@code served} (this certificate and key file as read at the
+   * server's start; empty without TLS); under mutual TLS the client certificates it refuses go to {@code
    * refusals} (counted, and told in its log).
    */
   ServerCredentials serverCredentials(Optional<ServedCertificateFile> served, RefusedClientCertificates refusals) {
@@ -120,7 +120,8 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     if (!enabled()) {
       return InsecureServerCredentials.create();
     }
-    try (InputStream chain = served.orElseThrow().open(); InputStream key = Files.newInputStream(keyFile.get())) {
+    ServedCertificateFile files = served.orElseThrow();
+    try (InputStream chain = files.open(); InputStream key = files.openKey()) {
       TlsServerCredentials.Builder builder = TlsServerCredentials.newBuilder().keyManager(chain, key);
       if (caFile.isPresent()) {
         builder.trustManager(refusals.around(trustManager())).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);

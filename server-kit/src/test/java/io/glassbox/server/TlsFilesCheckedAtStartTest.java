@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
@@ -186,6 +189,39 @@ class TlsFilesCheckedAtStartTest {
     closer.add(channel::shutdownNow);
 
     assertEquals("hi", EchoService.call(channel, "hi"));
+  }
+
+  /**
+   * A certificate or key file replaced between the settings check and the server's start, here by
+   * one of another pair, is checked again as read for serving: the start is refused, naming the
+   * files, before any port is bound (the port it asks for is held here, so binding would fail
+   * otherwise), rather than a server whose every handshake fails.
+   */
+  @Test
+  void certificateReplacedByAnotherKeysAfterTheSettingsCheck_refusesTheStartBeforeBinding() throws Exception {
+    Path cert = Files.copy(service[0], dir.resolve("replaced-cert.crt"));
+    TlsSettings tls = new TlsSettings(Optional.of(cert), Optional.of(service[1]), Optional.of(caFile));
+    Files.copy(other[0], cert, StandardCopyOption.REPLACE_EXISTING);
+
+    assertEquals(mismatch(service[1], cert, "CN=other"), startRefusal(tls));
+  }
+
+  @Test
+  void keyReplacedByAnotherCertificatesAfterTheSettingsCheck_refusesTheStartBeforeBinding() throws Exception {
+    Path key = Files.copy(service[1], dir.resolve("replaced-key.key"));
+    TlsSettings tls = new TlsSettings(Optional.of(service[0]), Optional.of(key), Optional.of(caFile));
+    Files.copy(other[1], key, StandardCopyOption.REPLACE_EXISTING);
+
+    assertEquals(mismatch(key, service[0], "CN=srv"), startRefusal(tls));
+  }
+
+  /** The message a server starting on {@code tls}, on a port held here, is refused with. */
+  private static String startRefusal(TlsSettings tls) throws Exception {
+    ServerSettings settings = new ServerSettings("127.0.0.1", "127.0.0.1", ApiKeys.none(), tls, 0, 64, 100, 0);
+    try (ServerSocket held = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      return assertThrows(ConfigException.class, () -> GrpcServer.onPort("replaced", held.getLocalPort(), settings)
+          .addService(EchoService.echo()).start()).getMessage();
+    }
   }
 
   @Test
