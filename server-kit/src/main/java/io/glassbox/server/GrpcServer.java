@@ -449,6 +449,7 @@ public final class GrpcServer implements AutoCloseable {
       Optional<Server> adminServer = Optional.empty();
       Optional<MetricsPort> metricsServer = Optional.empty();
       List<Runnable> stopWatching = new ArrayList<>();
+      Optional<String> chainWarning = Optional.empty();
       Optional<String> expiryWarning = Optional.empty();
       Optional<ServedCertificateExpiry> certificateExpiry = Optional.empty();
       // Everything from the first event loop on is inside: the main server's event loops hold
@@ -486,6 +487,7 @@ public final class GrpcServer implements AutoCloseable {
         // The key files are read again while the server runs, each by one thread.
         stopWatching.add(settings.apiKeys().watch(name + "-api-keys"));
         clientKey.ifPresent(key -> stopWatching.add(key.watch(name + "-client-key")));
+        chainWarning = served.flatMap(settings.tls()::chainWarning);
         expiryWarning = served.flatMap(file -> CertificateDates.expiryWarning(TlsSettings.CERT_KEY, file.file(),
             file.chain(), Instant.now()));
         certificateExpiry = served.map(file -> ServedCertificateExpiry.of(file, certificateClock,
@@ -518,7 +520,7 @@ public final class GrpcServer implements AutoCloseable {
           settings.tls().enabled() ? (settings.tls().mutual() ? ", mutual TLS" : ", TLS") : ", plaintext",
           settings.apiKeys().current().enabled() ? ", API keys required" : ", no API keys", build);
       plaintextKeysWarning(server, adminServer).ifPresent(log::warn);
-      settings.tls().chainWarning().ifPresent(warning -> log.warn("{}: {}", name, warning));
+      chainWarning.ifPresent(warning -> log.warn("{}: {}", name, warning));
       expiryWarning.ifPresent(warning -> log.warn("{}: {}", name, warning));
       certificateExpiry.ifPresent(expiry -> expiry.start(started::certificateExpired));
       return started;

@@ -86,25 +86,13 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
   }
 
   /**
-   * What clients will fail on when a server presents its certificate file: a chain that does not
-   * lead to a certificate of the CA file ({@link ServedChain}). Empty without both files, or
-   * when it does.
+   * What clients will fail on when a server presents {@code served}, its certificate file as read
+   * at its start: a chain that does not lead to a certificate of the CA file ({@link ServedChain}).
+   * Empty without a CA file, or when it does.
    */
-  public Optional<String> chainWarning() {
-    if (certFile.isEmpty() || caFile.isEmpty()) {
-      return Optional.empty();
-    }
-    return ServedChain.warning(certFile.get(), PemFiles.certificates(CERT_KEY, certFile.get()), caFile.get(),
-        PemFiles.certificates(CA_KEY, caFile.get()));
-  }
-
-  /**
-   * The warning for a certificate file whose chain expires within {@value CertificateDates#WARN_WITHIN_DAYS} days
-   * of {@code now} ({@link CertificateDates#expiryWarning}); empty without one, or when it does not.
-   */
-  public Optional<String> expiryWarning(Instant now) {
-    return certFile.flatMap(file -> CertificateDates.expiryWarning(CERT_KEY, file,
-        PemFiles.certificates(CERT_KEY, file), now));
+  Optional<String> chainWarning(ServedCertificateFile served) {
+    return caFile.flatMap(ca -> ServedChain.warning(served.file(), served.chain(), ca,
+        PemFiles.certificates(CA_KEY, ca)));
   }
 
   /**

@@ -90,30 +90,30 @@ class CertificateChainWarningTest {
   @Test
   void withoutCaFile_nothingIsWarnedOf() {
     assertEquals(Optional.empty(),
-        new TlsSettings(Optional.of(leafAlone[0]), Optional.of(leafAlone[1]), Optional.empty()).chainWarning());
+        chainWarning(new TlsSettings(Optional.of(leafAlone[0]), Optional.of(leafAlone[1]), Optional.empty())));
     assertEquals(Optional.empty(),
-        new TlsSettings(Optional.of(selfSigned[0]), Optional.of(selfSigned[1]), Optional.empty()).chainWarning());
+        chainWarning(new TlsSettings(Optional.of(selfSigned[0]), Optional.of(selfSigned[1]), Optional.empty())));
   }
 
   /** The same leaf and intermediate, the root in the CA file: a public CA's usual files. */
   @Test
   void leafAndIntermediate_withTheRootInTheCaFile_isNotWarnedOf() {
     assertEquals(Optional.empty(),
-        new TlsSettings(Optional.of(leafWithIntermediate), Optional.of(leafAlone[1]), Optional.of(rootFile))
-            .chainWarning());
+        chainWarning(new TlsSettings(Optional.of(leafWithIntermediate), Optional.of(leafAlone[1]),
+            Optional.of(rootFile))));
   }
 
   @Test
   void leafIssuedByTheCaInTheCaFile_orTheCaFileItself_isNotWarnedOf() {
     assertEquals(Optional.empty(),
-        new TlsSettings(Optional.of(direct[0]), Optional.of(direct[1]), Optional.of(rootFile)).chainWarning());
+        chainWarning(new TlsSettings(Optional.of(direct[0]), Optional.of(direct[1]), Optional.of(rootFile))));
     assertEquals(Optional.empty(),
-        new TlsSettings(Optional.of(selfSigned[0]), Optional.of(selfSigned[1]), Optional.of(selfSigned[0]))
-            .chainWarning());
+        chainWarning(new TlsSettings(Optional.of(selfSigned[0]), Optional.of(selfSigned[1]),
+            Optional.of(selfSigned[0]))));
     // An intermediate in the CA file anchors the chain for the clients that trust that file.
     assertEquals(Optional.empty(),
-        new TlsSettings(Optional.of(leafAlone[0]), Optional.of(leafAlone[1]), Optional.of(intermediateFile))
-            .chainWarning());
+        chainWarning(new TlsSettings(Optional.of(leafAlone[0]), Optional.of(leafAlone[1]),
+            Optional.of(intermediateFile))));
   }
 
   /**
@@ -122,8 +122,8 @@ class CertificateChainWarningTest {
    */
   @Test
   void leafAndIntermediate_withAnotherRootInTheCaFile_isToldToSetTheCaFileToo() {
-    Optional<String> warning = new TlsSettings(Optional.of(leafWithIntermediate), Optional.of(leafAlone[1]),
-        Optional.of(otherRootFile)).chainWarning();
+    Optional<String> warning = chainWarning(new TlsSettings(Optional.of(leafWithIntermediate),
+        Optional.of(leafAlone[1]), Optional.of(otherRootFile)));
 
     assertEquals(Optional.of(TlsSettings.CERT_KEY + "=" + leafWithIntermediate + " holds no certificate of"
         + " CN=shop-root, the issuer of CN=shop-intermediate, and " + TlsSettings.CA_KEY + "=" + otherRootFile
@@ -138,13 +138,18 @@ class CertificateChainWarningTest {
   @Test
   void chainEndingAtARootTheCaFileDoesNotHold_isWarnedOf() {
     Optional<String> warning =
-        new TlsSettings(Optional.of(selfSigned[0]), Optional.of(selfSigned[1]), Optional.of(rootFile)).chainWarning();
+        chainWarning(new TlsSettings(Optional.of(selfSigned[0]), Optional.of(selfSigned[1]), Optional.of(rootFile)));
 
     assertEquals(Optional.of(TlsSettings.CERT_KEY + "=" + selfSigned[0] + " leads to CN=self, which "
         + TlsSettings.CA_KEY + "=" + rootFile + " does not hold: clients that trust only " + rootFile
         + ", as this suite's own services do, will fail every handshake (\"unable to get local issuer"
         + " certificate\"). Add the CA that issued the certificate to " + rootFile + ", keeping the CA that signs"
         + " client certificates there"), warning);
+  }
+
+  /** The warning for the chain a server on {@code tls} serves, read as the server reads it at its start. */
+  private static Optional<String> chainWarning(TlsSettings tls) {
+    return tls.chainWarning(ServedCertificateFile.read(tls.certFile().orElseThrow(), tls.keyFile().orElseThrow()));
   }
 
   /** The WARN lines a server starting on {@code tls} logs. */

@@ -177,8 +177,11 @@ class CertificateExpiryTest {
     TlsSettings tls = new TlsSettings(Optional.of(valid[0]), Optional.of(valid[1]), Optional.of(caFile));
 
     assertEquals(List.of(), startWarnings(tls));
-    assertEquals(Optional.empty(), tls.expiryWarning(Instant.now()));
-    assertTrue(tls.expiryWarning(Instant.now().plus(Duration.ofDays(340))).isPresent());
+    List<X509Certificate> served = ServedCertificateFile.read(valid[0], valid[1]).chain();
+    assertEquals(Optional.empty(),
+        CertificateDates.expiryWarning(TlsSettings.CERT_KEY, valid[0], served, Instant.now()));
+    assertTrue(CertificateDates.expiryWarning(TlsSettings.CERT_KEY, valid[0], served,
+        Instant.now().plus(Duration.ofDays(340))).isPresent());
   }
 
   @Test
