@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -108,7 +110,7 @@ public record ModelConfig(
     }
     requireNonNull(maxQueueDelay, "maxQueueDelay");
     requireNonNull(batcherSpin, "batcherSpin");
-    requireNonNull(onnxRuntimeDirectory, "onnxRuntimeDirectory");
+    requireNonNull(onnxRuntimeDirectory, "onnxRuntimeDirectory").ifPresent(ModelConfig::requireFolder);
     if (maxBatchCalls < 1 || maxBatchCalls > 1024) {
       throw new ConfigException(MAX_BATCH_KEY + " must be 1..1024, got " + maxBatchCalls);
     }
@@ -150,6 +152,19 @@ public record ModelConfig(
         Duration.of(source.getInt(BATCHER_SPIN_KEY, defaultBatcherSpinMicros(), 0, 10_000), ChronoUnit.MICROS),
         source.getBoolean(SPINNING_KEY, false),
         source.get(ONNXRUNTIME_DIR_KEY).map(folder -> Path.of(folder).toAbsolutePath()));
+  }
+
+  /**
+   * Refuses an {@value #ONNXRUNTIME_DIR_KEY} that is missing or not a directory: nothing makes it
+   * (its owner and mode are the operator's word), and ONNX Runtime would otherwise unpack its own
+   * copy into java.io.tmpdir, the folder it was set to keep clean.
+   */
+  private static void requireFolder(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      throw new ConfigException(ONNXRUNTIME_DIR_KEY + "=" + folder + (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)
+          ? " is not a directory" : " does not exist") + ": make it a folder for the model service alone, owned by"
+          + " its user (mkdir -m 700 " + folder + "), or unset " + ONNXRUNTIME_DIR_KEY);
+    }
   }
 
   /** Settings with the default serving engine (batching on). */

@@ -279,17 +279,21 @@ public final class OnnxRuntimeLibraries {
       return Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS);
     }
     Path parent = folder.getParent();
-    UserPrincipal self = currentUser(parent);
-    Set<UserPrincipal> owners = trustedOwners(self, parent);
-    Optional<String> refused = inPrivateFolder ? whyNotPrivate(parent, owners) : whyOthersMayReplace(parent, owners);
+    // Looked at before the probe below writes into it: through a link it would write elsewhere.
+    Optional<String> refused = inPrivateFolder ? whyNotAFolder(parent) : Optional.empty();
     if (refused.isEmpty()) {
-      try {
-        Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        return true;
-      } catch (FileAlreadyExistsException e) {
-        // Made before, by an earlier start or by someone else: checked below.
+      UserPrincipal self = currentUser(parent);
+      Set<UserPrincipal> owners = trustedOwners(self, parent);
+      refused = inPrivateFolder ? whyNotPrivate(parent, owners) : whyOthersMayReplace(parent, owners);
+      if (refused.isEmpty()) {
+        try {
+          Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+          return true;
+        } catch (FileAlreadyExistsException e) {
+          // Made before, by an earlier start or by someone else: checked below.
+        }
+        refused = whyNotOurs(folder, self).map(why -> why + "; delete that folder");
       }
-      refused = whyNotOurs(folder, self).map(why -> why + "; delete that folder");
     }
     refused.ifPresent(why -> log.warn("not loading ONNX Runtime's libraries from {}: {}; ONNX Runtime unpacks its own"
         + " into a new folder in java.io.tmpdir instead", folder, why));
@@ -338,12 +342,20 @@ public final class OnnxRuntimeLibraries {
    * asked: the operator declared it the service's alone (a Kubernetes emptyDir is 2777, no sticky bit).
    */
   static Optional<String> whyNotPrivate(Path folder, Set<UserPrincipal> owners) throws IOException {
-    PosixFileAttributes found = Files.readAttributes(folder, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    String named = ModelConfig.ONNXRUNTIME_DIR_KEY + " " + folder;
-    return Optional.ofNullable(!found.isDirectory() ? named + " is not a directory (links are not followed)"
-        : !owners.contains(found.owner()) ? named + " is owned by " + found.owner().getName()
-            + ", not by the service's user or root"
-        : null);
+    Optional<String> notAFolder = whyNotAFolder(folder);
+    if (notAFolder.isPresent()) {
+      return notAFolder;
+    }
+    UserPrincipal owner = Files.getOwner(folder, LinkOption.NOFOLLOW_LINKS);
+    return owners.contains(owner) ? Optional.empty() : Optional.of(ModelConfig.ONNXRUNTIME_DIR_KEY + " " + folder
+        + " is owned by " + owner.getName() + ", not by the service's user or root");
+  }
+
+  /** Why the operator's {@code folder} is not a directory (a link is not followed); empty when it is. */
+  private static Optional<String> whyNotAFolder(Path folder) throws IOException {
+    return Files.readAttributes(folder, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()
+        ? Optional.empty()
+        : Optional.of(ModelConfig.ONNXRUNTIME_DIR_KEY + " " + folder + " is not a directory (links are not followed)");
   }
 
   /** Whether {@code folder} has the sticky bit (false where the file system does not tell: refused then). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.glassbox.server.ConfigException;
 import io.glassbox.server.ConfigSource;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -88,9 +90,28 @@ class ModelConfigTest {
   void load_onnxRuntimeDirectory_isTheNamedFolderMadeAbsolute_andNoneUnlessSet() {
     assertEquals(Optional.of(Path.of("/tmp")),
         ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", "/tmp"))).onnxRuntimeDirectory());
-    assertEquals(Optional.of(Path.of("libraries").toAbsolutePath()),
-        ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", "libraries"))).onnxRuntimeDirectory());
+    // The tests run in the module's folder, which holds src/.
+    assertEquals(Optional.of(Path.of("src").toAbsolutePath()),
+        ModelConfig.load(ConfigSource.of(Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", "src"))).onnxRuntimeDirectory());
     assertEquals(Optional.empty(), ModelConfig.load(ConfigSource.of(Map.of())).onnxRuntimeDirectory());
+  }
+
+  /** ONNX Runtime would unpack its own copy into java.io.tmpdir instead, with a WARN not naming the setting. */
+  @Test
+  void load_onnxRuntimeDirectoryMissingOrAFile_isRefusedNamingTheSettingAndHowToMakeIt(@TempDir Path dir)
+      throws Exception {
+    Path missing = dir.resolve("missing");
+    Path file = Files.writeString(dir.resolve("file"), "");
+
+    assertEquals("GLASSBOX_MODEL_ONNXRUNTIME_DIR=" + missing + " does not exist: make it a folder for the model"
+        + " service alone, owned by its user (mkdir -m 700 " + missing + "), or unset GLASSBOX_MODEL_ONNXRUNTIME_DIR",
+        assertThrows(ConfigException.class, () -> ModelConfig.load(ConfigSource.of(
+            Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", missing.toString())))).getMessage());
+    assertEquals("GLASSBOX_MODEL_ONNXRUNTIME_DIR=" + file + " is not a directory: make it a folder for the model"
+        + " service alone, owned by its user (mkdir -m 700 " + file + "), or unset GLASSBOX_MODEL_ONNXRUNTIME_DIR",
+        assertThrows(ConfigException.class, () -> ModelConfig.load(ConfigSource.of(
+            Map.of("GLASSBOX_MODEL_ONNXRUNTIME_DIR", file.toString())))).getMessage());
+    assertFalse(Files.exists(missing));
   }
 
   @Test

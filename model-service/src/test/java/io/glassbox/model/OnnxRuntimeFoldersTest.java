@@ -185,6 +185,27 @@ class OnnxRuntimeFoldersTest {
         .contains("is owned by " + owner.getName()));
   }
 
+  /**
+   * A link named as the folder for the service alone is refused before anything is written through
+   * it: the folder it points to keeps its modification time, which a probe file made and deleted
+   * there would change.
+   */
+  @Test
+  void start_withAPrivateFolderThatIsALink_writesNothingThroughIt_andWarnsNamingTheSetting() throws Exception {
+    ModelFolders.addToyVersion(modelDirectory, "v1");
+    Path target = folderWithMode("linkTarget", "rwxrwxrwx");
+    Path link = Files.createSymbolicLink(tmp.resolve("linkToFolder"), target);
+    FileTime untouched = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+    Files.setLastModifiedTime(target, untouched);
+
+    Path log = run("privateLink", tmp, ServingToy.EXIT, link);
+
+    assertEquals(List.of(), entries(target, "*"));
+    assertEquals(untouched, Files.getLastModifiedTime(target));
+    assertTrue(read(log).contains(ModelConfig.ONNXRUNTIME_DIR_KEY + " " + link
+        + " is not a directory (links are not followed)"), () -> read(log));
+  }
+
   /** The owner of java.io.tmpdir may rename what is in it, whatever its mode: it must be root or the service's user. */
   @Test
   void tmpdirOwnedBySomeoneElse_isRefused() throws Exception {
