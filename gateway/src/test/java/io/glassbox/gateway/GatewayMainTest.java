@@ -137,7 +137,7 @@ class GatewayMainTest {
 
       assertTrue(ServiceStartup.addressInUse(failure), failure.toString());
       List<String> said = logged.lines().stream().map(ILoggingEvent::getFormattedMessage)
-          .filter(message -> message.startsWith("gateway is ")).toList();
+          .filter(message -> message.startsWith("gateway is ") && !message.startsWith("gateway is draining")).toList();
       assertEquals(List.of("gateway is NOT_SERVING"), said);
     }
   }
