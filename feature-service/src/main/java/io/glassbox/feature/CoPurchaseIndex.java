@@ -57,6 +57,12 @@ final class CoPurchaseIndex {
    * @param baskets each basket's distinct item indices
    */
   static CoPurchaseIndex build(List<int[]> baskets, int itemCount, int maxBasketSize, int maxNeighbours) {
+    return build(baskets, itemCount, maxBasketSize, maxNeighbours, FolderHeapCheck.NONE);
+  }
+
+  /** {@link #build}, {@code heapCheck} looked at as each item's neighbours are counted. */
+  static CoPurchaseIndex build(List<int[]> baskets, int itemCount, int maxBasketSize, int maxNeighbours,
+      FolderHeapCheck heapCheck) {
     if (maxBasketSize < 2 || maxNeighbours < 1) {
       throw new IllegalArgumentException("maxBasketSize must be >= 2 and maxNeighbours >= 1");
     }
@@ -93,6 +99,7 @@ final class CoPurchaseIndex {
     int[] counts = new int[itemCount];
     int[] touched = new int[itemCount];
     for (int item = 0; item < itemCount; item++) {
+      heapCheck.atIndexed(item + 1L, itemCount, "item", "building the co-purchase statistics");
       int touchedCount = 0;
       for (int b : itemBaskets[item]) {
         for (int other : baskets.get(b)) {

@@ -51,7 +51,8 @@ final class DatasetIndex {
     List<int[]> baskets = new ArrayList<>();
     Indexed indexed = index(dataset, fingerprint(dataset), baskets, dataset.heapCheck());
     List<Dataset.Item> items = indexed.index().items();
-    CoPurchaseIndex coPurchase = CoPurchaseIndex.build(baskets, items.size(), maxBasketSize, maxNeighbours);
+    CoPurchaseIndex coPurchase = CoPurchaseIndex.build(baskets, items.size(), maxBasketSize, maxNeighbours,
+        dataset.heapCheck());
     log.info("Indexed the dataset: {} items, {} users, {} events, {} baskets used for co-purchase "
             + "({} larger than {} items skipped)", items.size(), indexed.usersByActivity().size(),
         indexed.events(), coPurchase.basketsUsed(), coPurchase.basketsSkipped(), maxBasketSize);
@@ -133,6 +134,8 @@ final class DatasetIndex {
       }
     }
     Map<String, List<Dataset.Interaction>> byActivity = new LinkedHashMap<>();
+    long customers = byUser.size();
+    long[] ordered = {0};
     // By last event to the nanosecond; users last active at one moment fall to their events' order
     // key (seq_pos when the folder has it, else file order), then the id: a fixed order, if at one
     // moment not a meaningful one.
@@ -140,7 +143,10 @@ final class DatasetIndex {
         .sorted(Comparator.comparing((Map.Entry<String, List<Dataset.Interaction>> e) ->
                 e.getValue().get(e.getValue().size() - 1), Dataset.Interaction.STORE_ORDER)
             .thenComparing(Map.Entry::getKey))
-        .forEach(e -> byActivity.put(e.getKey(), e.getValue()));
+        .forEach(e -> {
+          heapCheck.atIndexed(++ordered[0], customers, "customer", "ordering the customers");
+          byActivity.put(e.getKey(), e.getValue());
+        });
     return new Indexed(new DatasetIndex(items, null), byActivity,
         interactionCounts, purchaseCounts, events, fingerprint,
         Optional.ofNullable(latestPurchase).map(Dataset.Interaction::time));

@@ -30,7 +30,7 @@ import java.util.function.LongSupplier;
  * memory; or, without one, after {@value #FULL_IN_A_ROW} of the collector's in a row past
  * {@value #FULL_IN_A_ROW_LIMIT} (G1 runs out of memory below {@value #WHOLE_HEAP_LIMIT}). Measured
  * under the Kubernetes flags (see the feature service's README), folders that start peak at up to
- * 92%.
+ * 92%; under G1 at 128 MiB up to 98% (770,000 rows, the edge: some of its runs ran out of memory).
  *
  * <p>A start only: a re-seed (Redis came back empty) reads the folder again beside the
  * co-purchase statistics the service holds, and a refusal there would leave it not serving for
@@ -56,8 +56,8 @@ final class FolderHeapCheck {
    * which a folder being indexed is refused without a collection of the check's own. G1 runs out of
    * memory below {@value #WHOLE_HEAP_LIMIT}: it keeps free regions for new objects (95% in use
    * after each of its last 7 to 15 full collections at 64 MiB). Folders that start read up to three
-   * full collections in a row past this share (G1 at 128 MiB: 93%, 96%, 98%, then 73%), one under
-   * the serial collector (94%).
+   * full collections in a row past this share (G1 at 128 MiB, 760,000 rows, three runs: 93%, 96 to
+   * 97%, then 73 to 82%), one under the serial collector (94%).
    */
   static final double FULL_IN_A_ROW_LIMIT = 0.93;
   /** How many full collections in a row past {@value #FULL_IN_A_ROW_LIMIT} refuse a folder. */
@@ -80,7 +80,7 @@ final class FolderHeapCheck {
    */
   private long looked = -1;
   /** The looks in a row that read a new full collection past {@value #FULL_IN_A_ROW_LIMIT}. */
-  private int fullInARow;
+  private long fullInARow;
 
   /**
    * Refuses {@code dataDir} once {@code heap} has no room while it is read, and while it is indexed
@@ -176,55 +176,84 @@ final class FolderHeapCheck {
     if (heap == null || rows == 0 || rows % EVERY_ROWS != 0 || heap.hasRoom()) {
       return;
     }
-    throw refusal(doing, rows, -1, String.format(Locale.ROOT,
+    throw refusal(doing, "row", rows, -1, String.format(Locale.ROOT,
         "%.0f%% of the heap's long-lived part in use after a collection", heap.inUse() * 100));
   }
 
   /**
    * While the store is built from the rows: when {@code rows} is a multiple of
-   * {@value #INDEX_EVERY_ROWS} and a full collection the check has not looked at yet left the whole
-   * heap past {@value #WHOLE_HEAP_LIMIT} in use, collects and throws {@link DatasetException} when it
-   * still is, saying that {@code doing} stopped at row {@code rows} of {@code ofRows}.
+   * {@value #INDEX_EVERY_ROWS}, {@link #atIndexed} of row {@code rows} of {@code ofRows}.
+   */
+  void atRowIndexed(long rows, long ofRows, String doing) {
+    atIndexed(rows, ofRows, "row", doing);
+  }
+
+  /**
+   * While the store is built: when {@code done} (of {@code of} {@code unit}s: rows, customers,
+   * items) is a multiple of {@value #INDEX_EVERY_ROWS} and the JVM ran a full collection since the
+   * check last looked, reads the heap it left; when past {@value #WHOLE_HEAP_LIMIT}, collects and
+   * throws {@link DatasetException} when it still is, saying that {@code doing} stopped at
+   * {@code unit} {@code done} of {@code of}; or throws when {@value #FULL_IN_A_ROW} full collections
+   * in a row left it past {@value #FULL_IN_A_ROW_LIMIT}.
    *
    * <p>So it collects at most once for each full collection of the JVM's own that read past the
    * limit, not once an interval: near a full heap the collector runs one every few seconds, and the
    * JVM ran out of memory within 10 s of a look that let it through (G1, 880,000 rows in 128 MiB).
+   * Every step that allocates in proportion to the folder looks (the rows grouped, the customers
+   * ordered, the co-purchase statistics built per item, the rows loaded): R121's review saw G1
+   * run out of memory after full collections left 96, 97 and 98% with no look between them.
    */
-  void atRowIndexed(long rows, long ofRows, String doing) {
-    if (heap == null || rows == 0 || rows % INDEX_EVERY_ROWS != 0) {
+  void atIndexed(long done, long of, String unit, String doing) {
+    if (heap == null || done == 0 || done % INDEX_EVERY_ROWS != 0) {
       return;
     }
     long collections = wholeHeap.fullCollections().getAsLong();
     if (collections == looked) {
       return;
     }
-    looked = collections;
-    double afterLatest = wholeHeap.afterLatest().getAsDouble();
-    fullInARow = afterLatest > FULL_IN_A_ROW_LIMIT ? fullInARow + 1 : 0;
-    if (fullInARow >= FULL_IN_A_ROW && afterLatest <= WHOLE_HEAP_LIMIT) {
-      throw refusal(doing, rows, ofRows, String.format(Locale.ROOT, "%.0f%% of the whole heap in use after a full "
-          + "collection, %d in a row past %.0f%%", afterLatest * 100, fullInARow, FULL_IN_A_ROW_LIMIT * 100));
-    }
-    if (afterLatest <= WHOLE_HEAP_LIMIT) {
-      return;
-    }
-    double inUse = wholeHeap.afterCollection().getAsDouble();
-    looked = wholeHeap.fullCollections().getAsLong();
+    // The full collections since the last look, counted, of which only the latest's reading is
+    // known: while a folder is built the heap in use after them climbs.
+    double inUse = countInARow(collections, wholeHeap.afterLatest().getAsDouble());
     if (inUse > WHOLE_HEAP_LIMIT) {
-      throw refusal(doing, rows, ofRows, String.format(Locale.ROOT,
-          "%.0f%% of the whole heap in use after a full collection", inUse * 100));
+      // Confirmed by a collection of the check's own, which counts as one more in a row.
+      double afterOwn = wholeHeap.afterCollection().getAsDouble();
+      long collected = wholeHeap.fullCollections().getAsLong();
+      if (collected == looked) {
+        return;
+      }
+      inUse = countInARow(collected, afterOwn);
+      if (inUse > WHOLE_HEAP_LIMIT) {
+        throw refusal(doing, unit, done, of, String.format(Locale.ROOT,
+            "%.0f%% of the whole heap in use after a full collection", inUse * 100));
+      }
+    }
+    if (fullInARow >= FULL_IN_A_ROW) {
+      throw refusal(doing, unit, done, of, String.format(Locale.ROOT, "%.0f%% of the whole heap in use after a "
+          + "full collection, %d in a row past %.0f%%", inUse * 100, fullInARow, FULL_IN_A_ROW_LIMIT * 100));
     }
   }
 
-  /** {@code ofRows}: the rows of the folder, or -1 while they are read. */
-  private DatasetException refusal(String doing, long rows, long ofRows, String inUse) {
+  /**
+   * Counts the full collections since the last look into {@link #fullInARow} when {@code inUse}
+   * (after the latest of them) is past {@value #FULL_IN_A_ROW_LIMIT}, ends the run when it is not;
+   * {@code collections}: the count now. Returns {@code inUse}.
+   */
+  private double countInARow(long collections, double inUse) {
+    long since = looked < 0 ? 1 : collections - looked;
+    looked = collections;
+    fullInARow = inUse > FULL_IN_A_ROW_LIMIT ? fullInARow + since : 0;
+    return inUse;
+  }
+
+  /** {@code of}: how many {@code unit}s {@code doing} goes through, or -1 while the rows are read. */
+  private DatasetException refusal(String doing, String unit, long done, long of, String inUse) {
     long heapMib = Runtime.getRuntime().maxMemory() >> 20;
     return new DatasetException(String.format(Locale.ROOT, "data folder %s does not fit in the heap (%d MiB): "
-        + "%s stopped at row %,d%s with %s; a folder takes about %d MiB of heap per million rows; give the "
+        + "%s stopped at %s %,d%s with %s; a folder takes about %d MiB of heap per million rows; give the "
         + "service more memory (-Xmx, through GLASSBOX_JAVA_OPTS for bin/glassbox, or the container's memory "
         + "limit with -XX:MaxRAMPercentage: deploy/kubernetes/base/feature-service.yaml, deploy/docker-compose.yml), "
-        + "or start it on a smaller folder", dataDir.toAbsolutePath(), heapMib, doing, rows,
-        ofRows < 0 ? "" : String.format(Locale.ROOT, " of %,d", ofRows), inUse,
+        + "or start it on a smaller folder", dataDir.toAbsolutePath(), heapMib, doing, unit, done,
+        of < 0 ? "" : String.format(Locale.ROOT, " of %,d", of), inUse,
         HEAP_MIB_PER_MILLION_ROWS));
   }
 }

@@ -101,10 +101,7 @@ class FolderHeapCheckTest {
   /** A folder that starts: three full collections in a row past 93% (G1 at 128 MiB), then room. */
   @Test
   void build_fullCollectionsPast93PercentNotFourInARow_indexesTheFolder() {
-    double[] readings = {0.95, 0.95, 0.95, 0.9, 0.95, 0.96, 0.95, 0.6};
-    AtomicInteger looks = new AtomicInteger();
-    Dataset dataset = readWith(new FolderHeapCheck.WholeHeap(
-        () -> readings[Math.min(looks.getAndIncrement(), readings.length - 1)], aFullCollectionEachLook(), () -> 0.5));
+    Dataset dataset = readWith(fullCollectionsLeaving(0.5, 0.95, 0.95, 0.95, 0.9, 0.95, 0.96, 0.95, 0.6));
 
     assertEquals(EMBEDDED_ROWS, DatasetIndex.build(dataset, 100, 200).events());
   }
@@ -144,6 +141,72 @@ class FolderHeapCheckTest {
     assertFalse(store.isReady());
   }
 
+  /**
+   * The steps after the rows' loops look too: G1 ran out of memory after full collections left 96,
+   * 97 and 98% while the customers were ordered, with no look between them (R121, 770,000 rows in 128 MiB).
+   */
+  @Test
+  void build_wholeHeapFullOnceTheRowsAreIndexed_refusesTheFolderWhileTheCustomersAreOrdered() {
+    int rowLooks = 2 * (EMBEDDED_ROWS / FolderHeapCheck.INDEX_EVERY_ROWS);
+    Dataset filledAfterTheRows = readWith(fullAfterLooks(rowLooks));
+
+    DatasetException refused = assertThrows(DatasetException.class,
+        () -> DatasetIndex.build(filledAfterTheRows, 100, 200));
+
+    assertRefusal(refused, "ordering the customers stopped at customer 1,000 of " + String.format("%,d", customers()));
+  }
+
+  @Test
+  void build_wholeHeapFullOnceTheCustomersAreOrdered_refusesTheFolderWhileCoPurchasesAreCounted() {
+    int looksBefore = 2 * (EMBEDDED_ROWS / FolderHeapCheck.INDEX_EVERY_ROWS)
+        + customers() / FolderHeapCheck.INDEX_EVERY_ROWS;
+    Dataset filledAfterTheCustomers = readWith(fullAfterLooks(looksBefore));
+
+    DatasetException refused = assertThrows(DatasetException.class,
+        () -> DatasetIndex.build(filledAfterTheCustomers, 100, 200));
+
+    assertRefusal(refused, "building the co-purchase statistics stopped at item 1,000 of ");
+  }
+
+  /**
+   * Full collections are counted, not looks: three ran between two looks (a step that allocates
+   * quickly), the latest past 93%, then one more past it is the fourth in a row.
+   */
+  @Test
+  void build_fullCollectionsBetweenTwoLooks_countInTheRow() {
+    AtomicLong fullCollections = new AtomicLong();
+    AtomicInteger looks = new AtomicInteger();
+    Dataset dataset = readWith(new FolderHeapCheck.WholeHeap(() -> looks.get() == 1 ? 0.5 : 0.95,
+        () -> fullCollections.addAndGet(looks.incrementAndGet() == 2 ? 3 : 1), () -> 0.5));
+
+    DatasetException refused = assertThrows(DatasetException.class, () -> DatasetIndex.build(dataset, 100, 200));
+
+    assertRefusal(refused, "indexing stopped at row 3,000 of 384,673 with 95% of the whole heap in use after a "
+        + "full collection, 4 in a row past 93%");
+  }
+
+  /**
+   * The check's own collection that finds room ends the run: two of the collector's past 93%, the
+   * check's own at 60%, then three more past 93% refuse nothing.
+   */
+  @Test
+  void build_checksOwnCollectionBelow93Percent_startsTheRowAgain() {
+    Dataset dataset = readWith(fullCollectionsLeaving(0.6, 0.95, 0.95, 0.99, 0.95, 0.95, 0.95, 0.5));
+
+    assertEquals(EMBEDDED_ROWS, DatasetIndex.build(dataset, 100, 200).events());
+  }
+
+  /** The check's own collection past 93% but under 97% is one more in the row: the fourth refuses. */
+  @Test
+  void build_checksOwnCollectionPast93Percent_countsInTheRow() {
+    Dataset dataset = readWith(fullCollectionsLeaving(0.96, 0.95, 0.95, 0.99));
+
+    DatasetException refused = assertThrows(DatasetException.class, () -> DatasetIndex.build(dataset, 100, 200));
+
+    assertRefusal(refused, "indexing stopped at row 3,000 of 384,673 with 96% of the whole heap in use after a "
+        + "full collection, 4 in a row past 93%");
+  }
+
   /** A re-seed reads the folder again beside the statistics held: neither its read nor its indexing is refused. */
   @Test
   void build_heapWithoutRoom_doesNotRefuseAReread() {
@@ -172,6 +235,29 @@ class FolderHeapCheckTest {
   private static Dataset readWith(FolderHeapCheck.WholeHeap wholeHeap) {
     return new DatasetReader(TestData.realDataDir(), LocalTimeZone.none(LocalTimeZone.DATA_FOLDER_SETTING),
         new HeapRoom(() -> 0.1, HeapRoom.DEFAULT_LIMIT), wholeHeap).read();
+  }
+
+  /**
+   * A full collection between each two looks, each leaving the next of {@code readings} in use (the
+   * last from then on); the check's own leaving {@code own}.
+   */
+  private static FolderHeapCheck.WholeHeap fullCollectionsLeaving(double own, double... readings) {
+    AtomicInteger looks = new AtomicInteger();
+    return new FolderHeapCheck.WholeHeap(() -> readings[Math.min(looks.getAndIncrement(), readings.length - 1)],
+        aFullCollectionEachLook(), () -> own);
+  }
+
+  /** A full collection between each two looks, leaving 10% in use for the first {@code looks}, then 99%. */
+  private static FolderHeapCheck.WholeHeap fullAfterLooks(int looks) {
+    AtomicInteger looked = new AtomicInteger();
+    return new FolderHeapCheck.WholeHeap(() -> looked.incrementAndGet() > looks ? 0.99 : 0.1, aFullCollectionEachLook(),
+        () -> 0.99);
+  }
+
+  /** How many customers the embedded data has. */
+  private static int customers() {
+    return DatasetIndex.build(readWith(new FolderHeapCheck.WholeHeap(() -> 0.1, () -> 0, () -> 0.1)), 100, 200)
+        .usersByActivity().size();
   }
 
   /** The collector's count of full collections as when one ran between each two looks at it. */
