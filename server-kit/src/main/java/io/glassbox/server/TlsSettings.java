@@ -15,10 +15,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -56,12 +53,8 @@ public record TlsSettings(Optional<Path> certFile, Optional<Path> keyFile, Optio
     caFile.ifPresent(file -> requireReadable(CA_KEY, file));
     // gRPC reads the files only at the first handshake: a server would report SERVING and then
     // fail every one. Read and checked here, where each service reads its settings at start.
-    if (certFile.isPresent()) {
-      List<X509Certificate> chain = PemFiles.certificates(CERT_KEY, certFile.get());
-      PemFiles.requireKeyOf(chain.get(0), CERT_KEY, certFile.get(), PemFiles.privateKey(KEY_KEY, keyFile.get()), KEY_KEY,
-          keyFile.get());
-      CertificateDates.requireValid(CERT_KEY, certFile.get(), chain, Instant.now());
-    }
+    // The server reads them again at its own start, checked alike, and serves that read.
+    certFile.ifPresent(file -> ServedCertificateFile.read(file, keyFile.get()));
     caFile.ifPresent(file -> PemFiles.certificates(CA_KEY, file));
   }
 
